@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "blob.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+char *
+blob_path(const char *dir, const char *id)
+{
+	if (strlen(id) != BLOB_ID_LEN ||
+	    strspn(id, "0123456789abcdef") != BLOB_ID_LEN)
+		return NULL;
+	return xasprintf("%s/%.2s/%s", dir, id, id + 2);
+}
+
+int
+blob_put(const char *dir, const void *data, size_t len,
+	 char id_r[BLOB_ID_LEN + 1], char **error_r)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *sub, *path;
+	struct stat st;
+	int ret = 0;
+
+	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		abort();
+	for (unsigned int i = 0; i < 32; i++) {
+		id_r[2 * i] = hex[md[i] >> 4];
+		id_r[2 * i + 1] = hex[md[i] & 15];
+	}
+	id_r[BLOB_ID_LEN] = '\0';
+	path = blob_path(dir, id_r);
+	if (stat(path, &st) == 0 && (size_t)st.st_size == len) {
+		free(path);
+		return 0;
+	}
+	sub = xasprintf("%s/%.2s", dir, id_r);
+	if (mkdir_p(sub, 0750) < 0 || write_file_atomic(path, data, len, 0640) < 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		ret = -1;
+	}
+	free(sub);
+	free(path);
+	return ret;
+}

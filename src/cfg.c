@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "cfg.h"
+
+#include "i18n.h"
+#include "secret.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct cfg {
+	char *path;
+	char *dir;
+	char *value[SETTING_COUNT];
+	int line[SETTING_COUNT]; /* 0: default */
+};
+
+static char *
+absolute_path(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	return xasprintf("%s/%s", cwd, path);
+}
+
+static char *
+resolve(const struct cfg *cfg, const char *value)
+{
+	if (value[0] == '/')
+		return xstrdup(value);
+	return xasprintf("%s/%s", cfg->dir, value);
+}
+
+static struct cfg *
+cfg_new(const char *path)
+{
+	struct cfg *cfg = xcalloc(1, sizeof(*cfg));
+	char *slash;
+
+	cfg->path = absolute_path(path);
+	cfg->dir = xstrdup(cfg->path);
+	slash = strrchr(cfg->dir, '/');
+	if (slash == cfg->dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return cfg;
+}
+
+static void
+cfg_set(struct cfg *cfg, enum setting_id id, const char *value, int line)
+{
+	enum setting_type t = settings[id].type;
+
+	free(cfg->value[id]);
+	if (t == SETTING_PATH || t == SETTING_SECRET_PATH)
+		cfg->value[id] = resolve(cfg, value);
+	else
+		cfg->value[id] = xstrdup(value);
+	cfg->line[id] = line;
+}
+
+struct cfg *
+cfg_defaults(const char *path)
+{
+	struct cfg *cfg = cfg_new(path);
+
+	for (size_t i = 0; i < SETTING_COUNT; i++)
+		cfg_set(cfg, (enum setting_id)i, settings[i].def, 0);
+	return cfg;
+}
+
+void
+cfg_free(struct cfg **cfgp)
+{
+	struct cfg *cfg = *cfgp;
+
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < SETTING_COUNT; i++)
+		free(cfg->value[i]);
+	free(cfg->path);
+	free(cfg->dir);
+	free(cfg);
+	*cfgp = NULL;
+}
+
+/* NULL when VALUE suits DEF, else a translated reason. */
+static char *
+check_value(const struct setting_def *def, const char *value)
+{
+	const char *reason;
+	long n;
+
+	switch (def->type) {
+	case SETTING_INT:
+		if (str_to_long(value, def->min, def->max, &n) < 0)
+			return xasprintf(_("'%s' must be a whole number from %ld "
+					   "to %ld"), def->name, def->min, def->max);
+		return NULL;
+	case SETTING_BOOL:
+		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+			return xasprintf(_("'%s' must be yes or no"), def->name);
+		return NULL;
+	case SETTING_ENUM:
+		for (size_t i = 0; def->choices[i] != NULL; i++) {
+			if (strcmp(value, def->choices[i]) == 0)
+				return NULL;
+		}
+		{
+			char *all, *msg;
+			size_t len = 0;
+
+			for (size_t i = 0; def->choices[i] != NULL; i++)
+				len += strlen(def->choices[i]) + 2;
+			all = xcalloc(1, len + 1);
+			for (size_t i = 0; def->choices[i] != NULL; i++) {
+				if (i > 0)
+					strcat(all, ", ");
+				strcat(all, def->choices[i]);
+			}
+			msg = xasprintf(_("'%s' must be one of: %s"), def->name, all);
+			free(all);
+			return msg;
+		}
+	case SETTING_STRING:
+		if (value[0] == '\0')
+			return xasprintf(_("'%s' must not be empty"), def->name);
+		reason = def->check != NULL ? def->check(value) : NULL;
+		if (reason != NULL)
+			return xasprintf("'%s' %s", def->name, _(reason));
+		return NULL;
+	case SETTING_PATH:
+	case SETTING_SECRET_PATH:
+		if (value[0] == '\0')
+			return xasprintf(_("'%s' must not be empty"), def->name);
+		return NULL;
+	}
+	return NULL;
+}
+
+static void
+trim(char **s, char **end)
+{
+	while (**s == ' ' || **s == '\t')
+		(*s)++;
+	while (*end > *s && ((*end)[-1] == ' ' || (*end)[-1] == '\t' ||
+			     (*end)[-1] == '\r' || (*end)[-1] == '\n'))
+		(*end)--;
+	**end = '\0';
+}
+
+static void
+parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
+{
+	char *end = line + strlen(line), *eq, *name, *value, *msg;
+	const struct setting_def *def;
+	enum setting_id id;
+
+	trim(&line, &end);
+	if (*line == '\0' || *line == '#')
+		return;
+	eq = strchr(line, '=');
+	if (eq == NULL) {
+		strlist_addf(errors, _("%s:%d: expected 'name = value'"),
+			     cfg->path, lineno);
+		return;
+	}
+	name = line;
+	end = eq;
+	trim(&name, &end);
+	value = eq + 1;
+	end = value + strlen(value);
+	trim(&value, &end);
+	if (*name == '\0') {
+		strlist_addf(errors, _("%s:%d: setting name missing before '='"),
+			     cfg->path, lineno);
+		return;
+	}
+	def = setting_find(name);
+	if (def == NULL) {
+		strlist_addf(errors, _("%s:%d: unknown setting '%s'"), cfg->path,
+			     lineno, name);
+		return;
+	}
+	id = (enum setting_id)(def - settings);
+	if (cfg->line[id] != 0) {
+		strlist_addf(errors, _("%s:%d: '%s' is set twice (first at line "
+				       "%d)"), cfg->path, lineno, name,
+			     cfg->line[id]);
+		return;
+	}
+	msg = check_value(def, value);
+	if (msg != NULL) {
+		strlist_addf(errors, "%s:%d: %s", cfg->path, lineno, msg);
+		free(msg);
+		return;
+	}
+	cfg_set(cfg, id, value, lineno);
+}
+
+/* Secret files that exist must be private; a missing one is reported by
+   whoever needs it. */
+static void
+check_secrets(struct cfg *cfg, struct strlist *errors)
+{
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		char *err = NULL;
+
+		if (settings[i].type != SETTING_SECRET_PATH ||
+		    secret_check(cfg->value[i], &err) >= 0)
+			continue;
+		if (cfg->line[i] != 0)
+			strlist_addf(errors, "%s:%d: %s", cfg->path, cfg->line[i],
+				     err);
+		else
+			strlist_addf(errors, "%s: %s", cfg->path, err);
+		free(err);
+	}
+}
+
+int
+cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
+{
+	size_t before = errors->n;
+	char line[CFG_LINE_MAX + 2];
+	struct cfg *cfg;
+	int lineno = 0;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (f == NULL) {
+		strlist_addf(errors, _("%s: cannot read: %s"), path,
+			     strerror(errno));
+		return -1;
+	}
+	cfg = cfg_new(path);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t len = strlen(line);
+
+		lineno++;
+		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+			strlist_addf(errors, _("%s:%d: line longer than %d bytes"),
+				     cfg->path, lineno, CFG_LINE_MAX);
+			int c;
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			continue;
+		}
+		parse_line(cfg, line, lineno, errors);
+	}
+	if (ferror(f))
+		strlist_addf(errors, _("%s: cannot read: %s"), cfg->path,
+			     strerror(errno));
+	fclose(f);
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		if (cfg->value[i] == NULL)
+			cfg_set(cfg, (enum setting_id)i, settings[i].def, 0);
+	}
+	check_secrets(cfg, errors);
+	if (errors->n > before) {
+		cfg_free(&cfg);
+		return -1;
+	}
+	*cfg_r = cfg;
+	return 0;
+}
+
+const char *
+cfg_str(const struct cfg *cfg, enum setting_id id)
+{
+	return cfg->value[id];
+}
+
+long
+cfg_int(const struct cfg *cfg, enum setting_id id)
+{
+	long v = 0;
+
+	(void)str_to_long(cfg->value[id], LONG_MIN, LONG_MAX, &v);
+	return v;
+}
+
+int
+cfg_bool(const struct cfg *cfg, enum setting_id id)
+{
+	return strcmp(cfg->value[id], "yes") == 0;
+}
+
+int
+cfg_is_default(const struct cfg *cfg, enum setting_id id)
+{
+	return cfg->line[id] == 0;
+}
+
+const char *
+cfg_path(const struct cfg *cfg)
+{
+	return cfg->path;
+}
+
+void
+cfg_dump(const struct cfg *cfg, FILE *out)
+{
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		fprintf(out, "%s = %s", settings[i].name, cfg->value[i]);
+		if (cfg->line[i] == 0)
+			fprintf(out, "  # %s", _("default"));
+		fputc('\n', out);
+	}
+}
+
+/* Writes TEXT as comment lines of at most about 72 columns. */
+static void
+write_comment(FILE *out, const char *text)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t n = strlen(p), cut = n;
+
+		if (n > 70) {
+			cut = 70;
+			while (cut > 0 && p[cut] != ' ')
+				cut--;
+			if (cut == 0)
+				cut = n;
+		}
+		fprintf(out, "# %.*s\n", (int)cut, p);
+		p += cut;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+void
+cfg_write_template(FILE *out)
+{
+	fputs("# cirm.conf: see cirm.conf(5). Every setting is shown at its\n"
+	      "# built-in default; remove the '#' before one to change it.\n"
+	      "# Relative paths are relative to this file's directory.\n", out);
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		const struct setting_def *d = &settings[i];
+
+		fputc('\n', out);
+		write_comment(out, d->help);
+		if (d->type == SETTING_INT)
+			fprintf(out, "# Range: %ld-%ld%s%s.\n", d->min, d->max,
+				d->unit ? " " : "", d->unit ? d->unit : "");
+		else if (d->type == SETTING_ENUM) {
+			fputs("# One of:", out);
+			for (size_t j = 0; d->choices[j] != NULL; j++)
+				fprintf(out, " %s", d->choices[j]);
+			fputs(".\n", out);
+		}
+		fprintf(out, "#%s = %s\n", d->name, d->def);
+	}
+}

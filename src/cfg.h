@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_CFG_H
+#define CIRM_CFG_H
+
+#include <stdio.h>
+
+#include "settings.h"
+#include "util.h"
+
+/* The effective configuration: cirm.conf over the defaults of the
+   settings table. */
+struct cfg;
+
+/* Longest line cirm.conf may have, in bytes. */
+#define CFG_LINE_MAX 4096
+
+/* Reads PATH. On success returns 0 and sets *cfg_r. On failure returns -1
+   and appends every problem found, each as "file:line: message" (or
+   "file: message"), to ERRORS: an unknown setting, a bad or out-of-range
+   value, a duplicate, a line that is not "name = value", a secret file
+   readable by others. */
+int cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors);
+
+/* The embedded defaults, as if PATH were an empty file (relative paths
+   resolve against PATH's directory). */
+struct cfg *cfg_defaults(const char *path);
+void cfg_free(struct cfg **cfg);
+
+/* The value of a setting as text; PATH settings already absolute. */
+const char *cfg_str(const struct cfg *cfg, enum setting_id id);
+long cfg_int(const struct cfg *cfg, enum setting_id id);
+int cfg_bool(const struct cfg *cfg, enum setting_id id);
+/* 1 when the value comes from the defaults, 0 when cirm.conf set it. */
+int cfg_is_default(const struct cfg *cfg, enum setting_id id);
+/* The file it was read from (absolute). */
+const char *cfg_path(const struct cfg *cfg);
+
+/* Prints "name = value" for every setting, defaults marked. */
+void cfg_dump(const struct cfg *cfg, FILE *out);
+/* Writes a commented cirm.conf with every setting at its default. */
+void cfg_write_template(FILE *out);
+
+#endif

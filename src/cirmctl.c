@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl: the administrator's tool. */
+#include "config.h"
+
+#include "cfg.h"
+#include "ctl.h"
+#include "daemon.h"
+#include "i18n.h"
+#include "store.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <wchar.h>
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, _("Usage: cirmctl [OPTION]... COMMAND [ARGUMENT]...\n"
+		       "Manage a cirm instance.\n"
+		       "\n"
+		       "Commands:\n"
+		       "  init DIR                  create a new instance in "
+		       "DIR\n"
+		       "  config                    show the effective "
+		       "configuration\n"
+		       "  case list [--state STATE] [--limit N]\n"
+		       "                            list cases, newest first\n"
+		       "  case show NUMBER          show a case with its "
+		       "messages and history\n"
+		       "\n"
+		       "Options:\n"
+		       "  -c, --config=FILE  read FILE (default: %s)\n"
+		       "  -h, --help         show this help and exit\n"
+		       "  -V, --version      show the version and exit\n"
+		       "\n"
+		       "See cirmctl(1).\n"),
+		daemon_default_config());
+}
+
+void
+ctl_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("cirmctl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int
+ctl_load_config(const struct ctl *ctl, struct cfg **cfg_r)
+{
+	struct strlist errors = { 0 };
+
+	if (cfg_load(ctl->config != NULL ? ctl->config : daemon_default_config(),
+		     cfg_r, &errors) == 0)
+		return 0;
+	for (size_t i = 0; i < errors.n; i++)
+		fprintf(stderr, "cirmctl: %s\n", errors.v[i]);
+	strlist_clear(&errors);
+	return -1;
+}
+
+int
+ctl_open_store(const struct cfg *cfg, struct store **store_r)
+{
+	struct store_settings sset = {
+		.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT),
+	};
+	char *err = NULL;
+
+	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, store_r, &err) == 0)
+		return 0;
+	ctl_error("%s", err);
+	free(err);
+	return -1;
+}
+
+/* Decodes the character at S (of LEN bytes): its length in bytes, its
+   width in columns in *W_R, and whether to print it as a space. */
+static size_t
+next_char(const char *s, size_t len, mbstate_t *mb, int *w_r, int *blank_r)
+{
+	wchar_t wc;
+	size_t n;
+
+	if (MB_CUR_MAX == 1) {
+		/* A locale without multibyte text: pass bytes through. */
+		unsigned char c = (unsigned char)*s;
+
+		*w_r = 1;
+		*blank_r = c < 0x20 || c == 0x7f;
+		return 1;
+	}
+	n = mbrtowc(&wc, s, len, mb);
+	*blank_r = 0;
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		memset(mb, 0, sizeof(*mb));
+		*w_r = 1;
+		*blank_r = 1;
+		return 1;
+	}
+	*w_r = wcwidth(wc);
+	if (*w_r < 0) {
+		*w_r = 1;
+		*blank_r = 1;
+	}
+	return n;
+}
+
+void
+ctl_print_cell(FILE *out, const char *s, int width)
+{
+	int total = 0, used = 0, limit, w, blank;
+	mbstate_t mb;
+	size_t len, n;
+
+	if (s == NULL)
+		s = "-";
+	len = strlen(s);
+	memset(&mb, 0, sizeof(mb));
+	for (size_t i = 0; i < len; i += n) {
+		n = next_char(s + i, len - i, &mb, &w, &blank);
+		total += w;
+	}
+	limit = width <= 0 || total <= width ? total : width - 1;
+	memset(&mb, 0, sizeof(mb));
+	for (size_t i = 0; i < len; i += n) {
+		n = next_char(s + i, len - i, &mb, &w, &blank);
+		if (used + w > limit)
+			break;
+		if (blank)
+			fputc(' ', out);
+		else
+			fwrite(s + i, 1, n, out);
+		used += w;
+	}
+	if (limit < total) {
+		fputs("\u2026", out);
+		used++;
+	}
+	for (; used < width; used++)
+		fputc(' ', out);
+}
+
+const char *
+ctl_time(long long t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&tt, &tm) == NULL)
+		return "-";
+	strftime(buf, 32, "%Y-%m-%d %H:%M", &tm);
+	return buf;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(const struct ctl *ctl, int argc, char **argv);
+} commands[] = {
+	{ "init", ctl_init },
+	{ "config", ctl_config },
+	{ "case", ctl_case },
+};
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct ctl ctl = { NULL };
+	int c;
+
+	i18n_init();
+	/* '+': options end at the command; each command parses its own. */
+	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			ctl.config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("cirmctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		ctl_error("%s", _("no command given"));
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; i < N_ELEMENTS(commands); i++) {
+		if (strcmp(argv[optind], commands[i].name) == 0) {
+			int sub_argc = argc - optind;
+			char **sub_argv = argv + optind;
+
+			optind = 0; /* a fresh getopt for the command */
+			return commands[i].fn(&ctl, sub_argc, sub_argv);
+		}
+	}
+	ctl_error(_("unknown command '%s'"), argv[optind]);
+	usage(stderr);
+	return EX_USAGE;
+}

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmd: the service. Loads the configuration, opens the store and runs
+   the engine until told to stop. Later it also supervises the gateway
+   processes. */
+#include "config.h"
+
+#include "cfg.h"
+#include "daemon.h"
+#include "i18n.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, _("Usage: cirmd [OPTION]...\n"
+		       "Run the cirm service: take citizen messages from the "
+		       "inbox and handle them.\n"
+		       "\n"
+		       "  -c, --config=FILE  read FILE (default: %s)\n"
+		       "      --once         handle everything queued, then "
+		       "exit\n"
+		       "  -h, --help         show this help and exit\n"
+		       "  -V, --version      show the version and exit\n"
+		       "\n"
+		       "Signals: SIGHUP reloads the configuration, SIGTERM "
+		       "stops.\n"
+		       "See cirmd(8).\n"),
+		daemon_default_config());
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct daemon_options o = { .config = NULL, .once = 0 };
+	int c;
+
+	i18n_init();
+	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			o.config = optarg;
+			break;
+		case 'o':
+			o.once = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("cirmd (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, _("cirmd: unexpected argument '%s'\n"),
+			argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	return daemon_run(&o);
+}

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl case list | show */
+#include "config.h"
+
+#include "cfg.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "store.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static int
+print_row(const struct store_case *c, void *ctx)
+{
+	char t[32];
+
+	ctl_print_cell(stdout, c->number, 16);
+	ctl_print_cell(stdout, c->state, 14);
+	ctl_print_cell(stdout, c->channel, 7);
+	ctl_print_cell(stdout, ctl_time(c->received_at, t), 18);
+	ctl_print_cell(stdout, c->assignee, 12);
+	ctl_print_cell(stdout, c->subject, 0);
+	fputc('\n', stdout);
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int
+case_list(struct store *store, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_case_filter f = { NULL, 50 };
+	char *err = NULL;
+	int c, rows = 0;
+	long n;
+
+	while ((c = getopt_long(argc, argv, "s:n:", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			f.state = optarg;
+			break;
+		case 'n':
+			if (str_to_long(optarg, 1, 1000000, &n) < 0) {
+				ctl_error(_("--limit must be a whole number from "
+					    "1 to 1000000, not '%s'"), optarg);
+				return EX_USAGE;
+			}
+			f.limit = (int)n;
+			break;
+		default:
+			ctl_error("%s", _("usage: cirmctl case list [--state "
+					  "STATE] [--limit N]"));
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc) {
+		ctl_error("%s", _("usage: cirmctl case list [--state STATE] "
+				  "[--limit N]"));
+		return EX_USAGE;
+	}
+	ctl_print_cell(stdout, _("NUMBER"), 16);
+	ctl_print_cell(stdout, _("STATE"), 14);
+	ctl_print_cell(stdout, _("CHANNEL"), 7);
+	ctl_print_cell(stdout, _("RECEIVED"), 18);
+	ctl_print_cell(stdout, _("ASSIGNEE"), 12);
+	ctl_print_cell(stdout, _("SUBJECT"), 0);
+	fputc('\n', stdout);
+	if (store_case_list(store, &f, print_row, &rows, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 1;
+	}
+	if (rows == 0)
+		printf("%s\n", _("(no cases)"));
+	return 0;
+}
+
+static void
+field(const char *label, const char *value)
+{
+	ctl_print_cell(stdout, label, 14);
+	ctl_print_cell(stdout, value, 0);
+	fputc('\n', stdout);
+}
+
+static int
+print_address(const struct store_address *a, void *ctx)
+{
+	printf("%*s%s: %s\n", 14, "", a->kind, a->address);
+	return 0;
+}
+
+static int
+print_message(const struct store_message *m, void *ctx)
+{
+	char t[32];
+	const char *p;
+
+	printf("  %s  %-3s  %-5s  %-8s  ", ctl_time(m->at, t), m->direction,
+	       m->channel, m->visibility);
+	ctl_print_cell(stdout, m->sender, 0);
+	fputc('\n', stdout);
+	if (m->subject != NULL) {
+		fputs("    ", stdout);
+		ctl_print_cell(stdout, m->subject, 0);
+		fputc('\n', stdout);
+	}
+	for (p = m->body; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+
+		fputs("    | ", stdout);
+		ctl_print_cell(stdout, line, 0);
+		fputc('\n', stdout);
+		free(line);
+		p += n;
+		if (*p == '\n')
+			p++;
+	}
+	return 0;
+}
+
+static int
+print_event(const struct store_event *e, void *ctx)
+{
+	char t[32];
+
+	printf("  %s  ", ctl_time(e->at, t));
+	ctl_print_cell(stdout, e->kind, 22);
+	ctl_print_cell(stdout, e->actor != NULL ? e->actor : "system", 12);
+	if (e->from_state != NULL || e->to_state != NULL)
+		printf("%s -> %s  ", e->from_state != NULL ? e->from_state : "-",
+		       e->to_state != NULL ? e->to_state : "-");
+	if (e->detail != NULL)
+		ctl_print_cell(stdout, e->detail, 0);
+	fputc('\n', stdout);
+	return 0;
+}
+
+struct show_ctx {
+	struct store *store;
+	char *err;
+	int failed;
+};
+
+static int
+show_case(const struct store_case *c, void *ctx)
+{
+	struct show_ctx *sc = ctx;
+	char t[32], wf[128];
+	int64_t citizen;
+
+	field(_("Case:"), c->number);
+	field(_("State:"), c->state);
+	field(_("Subject:"), c->subject);
+	field(_("Channel:"), c->channel);
+	field(_("Citizen:"), c->citizen);
+	if (store_case_citizen(sc->store, c->id, &citizen, &sc->err) > 0 &&
+	    store_contact_addresses(sc->store, citizen, print_address, NULL,
+				    &sc->err) < 0)
+		sc->failed = 1;
+	field(_("Priority:"), c->priority);
+	field(_("Category:"), c->category);
+	field(_("Assignee:"), c->assignee);
+	field(_("Received:"), ctl_time(c->received_at, t));
+	field(_("Due:"), ctl_time(c->due_at, t));
+	field(_("Closed:"), ctl_time(c->closed_at, t));
+	if (c->workflow != NULL)
+		snprintf(wf, sizeof(wf), "%s v%d", c->workflow, c->workflow_version);
+	field(_("Workflow:"), c->workflow != NULL ? wf : NULL);
+	printf("\n%s\n", _("Messages:"));
+	if (store_case_messages(sc->store, c->id, print_message, NULL,
+				&sc->err) < 0)
+		sc->failed = 1;
+	printf("\n%s\n", _("History:"));
+	if (!sc->failed &&
+	    store_case_events(sc->store, c->id, print_event, NULL, &sc->err) < 0)
+		sc->failed = 1;
+	return 0;
+}
+
+static int
+case_show(struct store *store, int argc, char **argv)
+{
+	struct show_ctx sc = { store, NULL, 0 };
+	int found;
+
+	if (argc != 2) {
+		ctl_error("%s", _("usage: cirmctl case show NUMBER"));
+		return EX_USAGE;
+	}
+	found = store_case_get(store, argv[1], show_case, &sc, &sc.err);
+	if (found < 0 || sc.failed) {
+		ctl_error("%s", sc.err);
+		free(sc.err);
+		return 1;
+	}
+	if (found == 0) {
+		ctl_error(_("no case %s"), argv[1]);
+		return 1;
+	}
+	return 0;
+}
+
+int
+ctl_case(const struct ctl *ctl, int argc, char **argv)
+{
+	struct store *store;
+	struct cfg *cfg;
+	int ret;
+
+	if (argc < 2 || (strcmp(argv[1], "list") != 0 &&
+			 strcmp(argv[1], "show") != 0)) {
+		ctl_error("%s", _("usage: cirmctl case list|show ..."));
+		return EX_USAGE;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	if (ctl_open_store(cfg, &store) < 0) {
+		cfg_free(&cfg);
+		return 1;
+	}
+	if (strcmp(argv[1], "list") == 0)
+		ret = case_list(store, argc - 1, argv + 1);
+	else
+		ret = case_show(store, argc - 1, argv + 1);
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}

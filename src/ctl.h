@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_CTL_H
+#define CIRM_CTL_H
+
+#include <stdio.h>
+
+/* cirmctl's commands. Each gets the arguments after its name (argv[0] is
+   the command's name) and returns an exit status. */
+
+struct ctl {
+	const char *config; /* -c, or NULL for the default */
+};
+
+/* Loads the configuration; errors to stderr. 0 or -1. */
+struct cfg;
+int ctl_load_config(const struct ctl *ctl, struct cfg **cfg_r);
+/* Opens the database of an existing instance; errors to stderr. */
+struct store;
+int ctl_open_store(const struct cfg *cfg, struct store **store_r);
+/* Prints "cirmctl: " and the message to stderr. */
+void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Prints S padded with spaces to WIDTH columns (counting characters, not
+   bytes), cut with "…" when longer; control characters print as spaces. */
+void ctl_print_cell(FILE *out, const char *s, int width);
+/* Local time as "YYYY-MM-DD HH:MM", or "-" for 0. */
+const char *ctl_time(long long t, char buf[32]);
+
+int ctl_init(const struct ctl *ctl, int argc, char **argv);
+int ctl_config(const struct ctl *ctl, int argc, char **argv);
+int ctl_case(const struct ctl *ctl, int argc, char **argv);
+
+#endif

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "daemon.h"
+
+#include "cfg.h"
+#include "engine.h"
+#include "i18n.h"
+#include "lockfile.h"
+#include "log.h"
+#include "secret.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+struct daemon {
+	const struct daemon_options *o;
+	struct cfg *cfg;
+	struct store *store;
+	struct engine *engine;
+	int lock_fd;
+};
+
+const char *
+daemon_default_config(void)
+{
+	const char *env = getenv("CIRM_CONF");
+
+	return env != NULL && *env != '\0' ? env : SYSCONFDIR "/cirm/cirm.conf";
+}
+
+/* Loads and checks the configuration and the instance key. Problems go to
+   stderr at startup and to the log on reload. */
+static int
+load_config(const char *path, int startup, struct cfg **cfg_r)
+{
+	unsigned char key[SECRET_KEY_LEN];
+	struct strlist errors = { 0 };
+	char *err = NULL;
+	int ret = 0;
+
+	if (cfg_load(path, cfg_r, &errors) < 0) {
+		for (size_t i = 0; i < errors.n; i++) {
+			if (startup)
+				fprintf(stderr, "cirmd: %s\n", errors.v[i]);
+			else
+				log_errorx("%s", errors.v[i]);
+		}
+		strlist_clear(&errors);
+		return -1;
+	}
+	if (secret_key_load(cfg_str(*cfg_r, CFG_KEY_FILE), key, &err) < 0) {
+		if (startup)
+			fprintf(stderr, "cirmd: %s\n", err);
+		else
+			log_errorx("%s", err);
+		free(err);
+		cfg_free(cfg_r);
+		ret = -1;
+	}
+	memset(key, 0, sizeof(key));
+	return ret;
+}
+
+static void
+start_logging(const struct cfg *cfg)
+{
+	log_init("cirmd", cfg_str(cfg, CFG_LOG_TARGET),
+		 cfg_str(cfg, CFG_LOG_LEVEL), cfg_str(cfg, CFG_SYSLOG_FACILITY));
+}
+
+static void
+make_engine(struct daemon *d)
+{
+	struct engine_settings es = {
+		.batch = (int)cfg_int(d->cfg, CFG_ENGINE_BATCH),
+		.max_attempts = (int)cfg_int(d->cfg, CFG_INBOX_MAX_ATTEMPTS),
+		.retry_delay = (int)cfg_int(d->cfg, CFG_INBOX_RETRY_DELAY),
+	};
+
+	engine_free(&d->engine);
+	d->engine = engine_new(d->store, &es);
+}
+
+/* SIGHUP: a good file replaces the configuration; a bad one is logged
+   and the old one stays. The database cannot move under a running
+   service. */
+static void
+reload(struct daemon *d)
+{
+	const char *path = cfg_path(d->cfg);
+	struct cfg *cfg;
+
+	log_info("reloading %s", path);
+	if (load_config(path, 0, &cfg) < 0) {
+		log_errorx("configuration not reloaded; the old one stays");
+		return;
+	}
+	if (strcmp(cfg_str(cfg, CFG_DATABASE), cfg_str(d->cfg, CFG_DATABASE)) != 0)
+		log_warnx("a new database path takes effect at restart only");
+	cfg_free(&d->cfg);
+	d->cfg = cfg;
+	start_logging(d->cfg);
+	make_engine(d);
+	log_info("configuration reloaded");
+}
+
+static int
+drain(struct daemon *d)
+{
+	struct engine_stats stats = { 0 };
+	char *err = NULL;
+	int ret = 0;
+
+	if (engine_drain(d->engine, cirm_now(), &stats, &err) < 0) {
+		/* The rows stay queued; the next round tries again. */
+		log_warnx("engine: %s", err);
+		free(err);
+		ret = -1;
+	}
+	if (stats.done + stats.retried + stats.quarantined > 0)
+		log_info("engine: %d done, %d to retry, %d quarantined",
+			 stats.done, stats.retried, stats.quarantined);
+	return ret;
+}
+
+/* Waits for a signal or the poll interval; returns the signal, or 0. */
+static int
+wait_signal(const sigset_t *set, long seconds)
+{
+	struct timespec ts = { .tv_sec = seconds, .tv_nsec = 0 };
+	int sig = sigtimedwait(set, NULL, &ts);
+
+	return sig < 0 ? 0 : sig;
+}
+
+static int
+run_loop(struct daemon *d, const sigset_t *set)
+{
+	for (;;) {
+		int sig;
+
+		drain(d);
+		sig = wait_signal(set, cfg_int(d->cfg, CFG_ENGINE_POLL_INTERVAL));
+		if (sig == SIGTERM || sig == SIGINT) {
+			log_info("stopping on signal %d", sig);
+			return 0;
+		}
+		if (sig == SIGHUP)
+			reload(d);
+	}
+}
+
+static int
+open_store(struct daemon *d)
+{
+	struct store_settings sset = {
+		.busy_timeout_ms = (int)cfg_int(d->cfg, CFG_BUSY_TIMEOUT),
+		.create = 0,
+	};
+	char *lock = xasprintf("%s.cirmd-lock", cfg_str(d->cfg, CFG_DATABASE));
+	char *err = NULL;
+	pid_t holder;
+
+	d->lock_fd = lockfile_acquire(lock, &holder, &err);
+	free(lock);
+	if (d->lock_fd == -2) {
+		fprintf(stderr, _("cirmd: another cirmd (pid %ld) is running on "
+				  "%s\n"), (long)holder,
+			cfg_str(d->cfg, CFG_DATABASE));
+		return EX_TEMPFAIL;
+	}
+	if (d->lock_fd < 0 ||
+	    store_open(cfg_str(d->cfg, CFG_DATABASE), &sset, &d->store, &err) < 0) {
+		fprintf(stderr, "cirmd: %s\n", err);
+		free(err);
+		return 1;
+	}
+	return 0;
+}
+
+int
+daemon_run(const struct daemon_options *o)
+{
+	struct daemon d = { .o = o, .lock_fd = -1 };
+	sigset_t set;
+	int ret;
+
+	if (load_config(o->config != NULL ? o->config : daemon_default_config(),
+			1, &d.cfg) < 0)
+		return EX_CONFIG;
+	/* Signals are taken synchronously by sigtimedwait, never by a
+	   handler running at an odd moment. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	ret = open_store(&d);
+	if (ret == 0) {
+		start_logging(d.cfg);
+		make_engine(&d);
+		log_info("started (pid %ld, %s)", (long)getpid(),
+			 o->once ? "once" : "service");
+		if (o->once)
+			ret = drain(&d) < 0 ? 1 : 0;
+		else
+			ret = run_loop(&d, &set);
+		log_info("stopped");
+	}
+	engine_free(&d.engine);
+	store_free(&d.store);
+	if (d.lock_fd >= 0)
+		close(d.lock_fd);
+	cfg_free(&d.cfg);
+	log_close();
+	return ret;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_ENGINE_H
+#define CIRM_ENGINE_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+/* The engine turns inbox rows into case work. It takes due rows in
+   batches, handles a batch in one transaction (each row in a savepoint,
+   so one bad row does not undo the others) and commits. A crash at any
+   point leaves each row either done or still queued. An attempt is
+   counted before a row is handled, so a row that crashes the engine
+   comes back alone, and after max_attempts goes to the quarantine. */
+struct engine;
+
+enum engine_result {
+	ENGINE_DONE,  /* the row is handled; it leaves the inbox */
+	ENGINE_TEMP,  /* try again later (with back-off) */
+	ENGINE_FINAL, /* it can never be handled: quarantine it */
+};
+
+/* Handles one inbox row inside the engine's transaction, through STORE.
+   On TEMP or FINAL sets *reason_r (caller frees), which must not hold
+   personal data: it is logged and shown to administrators. */
+typedef enum engine_result engine_handler_fn(void *ctx, struct store *store,
+					     const struct store_inbox_row *row,
+					     char **reason_r);
+
+struct engine_settings {
+	int batch;	      /* rows per transaction */
+	int max_attempts;     /* then quarantine */
+	int retry_delay;      /* seconds before the first retry; doubles */
+};
+
+struct engine *engine_new(struct store *store,
+			  const struct engine_settings *set);
+void engine_free(struct engine **engine);
+
+/* Routes rows of CHANNEL ("email", "sms") to FN. A row of a channel with
+   no handler is quarantined. */
+void engine_set_handler(struct engine *engine, const char *channel,
+			engine_handler_fn *fn, void *ctx);
+
+struct engine_stats {
+	int done, retried, quarantined;
+};
+
+/* Handles every row due at NOW, batch by batch, adding to *STATS.
+   Returns 0, or -1 with *error_r when the database failed (the rows of
+   the failed batch stay queued). */
+int engine_drain(struct engine *engine, int64_t now,
+		 struct engine_stats *stats, char **error_r);
+
+#endif

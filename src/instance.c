@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "instance.h"
+
+#include "cfg.h"
+#include "i18n.h"
+#include "secret.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int
+make_dir(const char *path, char **error_r)
+{
+	if (mkdir_p(path, 0750) == 0)
+		return 0;
+	*error_r = xasprintf("%s: %s", path, strerror(errno));
+	return -1;
+}
+
+static int
+make_maildir(const char *root, const char *name, char **error_r)
+{
+	static const char *const subdirs[] = { "tmp", "new", "cur" };
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < N_ELEMENTS(subdirs); i++) {
+		char *p = xasprintf("%s/%s/%s", root, name, subdirs[i]);
+
+		ret = make_dir(p, error_r);
+		free(p);
+	}
+	return ret;
+}
+
+static int
+make_key(const char *path, char **error_r)
+{
+	unsigned char key[SECRET_KEY_LEN];
+	int ret;
+
+	if (access(path, F_OK) < 0)
+		return secret_key_create(path, error_r);
+	/* Left by an interrupted init: keep it if it is a good key. */
+	ret = secret_key_load(path, key, error_r);
+	memset(key, 0, sizeof(key));
+	return ret;
+}
+
+static int
+write_conf(const char *path, char **error_r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret = 0;
+
+	if (f == NULL)
+		abort();
+	cfg_write_template(f);
+	fclose(f);
+	if (write_file_atomic(path, buf, len, 0640) < 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		ret = -1;
+	}
+	free(buf);
+	return ret;
+}
+
+int
+instance_init(const char *dir, char **error_r)
+{
+	struct store_settings sset = { .create = 1 };
+	char *conf = xasprintf("%s/cirm.conf", dir);
+	struct store *store = NULL;
+	struct cfg *cfg = NULL;
+	int ret = -1;
+
+	if (access(conf, F_OK) == 0) {
+		*error_r = xasprintf(_("%s already exists: %s is an instance "
+				       "already"), conf, dir);
+		free(conf);
+		return -1;
+	}
+	if (make_dir(dir, error_r) < 0)
+		goto out;
+	cfg = cfg_defaults(conf);
+	sset.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT);
+	if (make_key(cfg_str(cfg, CFG_KEY_FILE), error_r) < 0 ||
+	    make_dir(cfg_str(cfg, CFG_SPOOL_DIR), error_r) < 0 ||
+	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "inbox", error_r) < 0 ||
+	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "outbound", error_r) < 0 ||
+	    store_open(cfg_str(cfg, CFG_DATABASE), &sset, &store, error_r) < 0)
+		goto out;
+	if (store_begin(store, error_r) < 0 ||
+	    store_audit_add(store, cirm_now(), "cirmctl", "instance.init",
+			    NULL, PACKAGE_VERSION, error_r) < 0 ||
+	    store_commit(store, error_r) < 0) {
+		store_rollback(store);
+		goto out;
+	}
+	ret = write_conf(conf, error_r);
+out:
+	store_free(&store);
+	cfg_free(&cfg);
+	free(conf);
+	return ret;
+}

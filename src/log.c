@@ -1,0 +1,115 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "log.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+static struct {
+	const char *ident;
+	int use_syslog;
+	enum log_level level;
+} log_state = { "cirm", 0, LOG_LEVEL_INFO };
+
+static const struct {
+	const char *name;
+	int value;
+} facilities[] = {
+	{ "daemon", LOG_DAEMON }, { "mail", LOG_MAIL }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+static const char *const level_names[] = { "error", "warning", "info",
+					    "debug" };
+
+void
+log_set_level(const char *level)
+{
+	for (size_t i = 0; i < N_ELEMENTS(level_names); i++) {
+		if (level != NULL && strcmp(level, level_names[i]) == 0)
+			log_state.level = (enum log_level)i;
+	}
+}
+
+void
+log_init(const char *ident, const char *target, const char *level,
+	 const char *facility)
+{
+	int fac = LOG_MAIL;
+
+	log_close();
+	log_state.ident = ident;
+	log_set_level(level);
+	if (target == NULL || strcmp(target, "syslog") != 0)
+		return;
+	for (size_t i = 0; i < N_ELEMENTS(facilities); i++) {
+		if (facility != NULL && strcmp(facility, facilities[i].name) == 0)
+			fac = facilities[i].value;
+	}
+	openlog(ident, LOG_PID | LOG_NDELAY, fac);
+	log_state.use_syslog = 1;
+}
+
+void
+log_close(void)
+{
+	if (log_state.use_syslog)
+		closelog();
+	log_state.use_syslog = 0;
+}
+
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap)
+{
+	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+	char line[2048];
+
+	if (level > log_state.level)
+		return;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	/* One entry is one line: control characters from odd input never
+	   forge further entries. */
+	for (char *p = line; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	}
+	if (log_state.use_syslog) {
+		syslog(prio[level], "%s", line);
+		return;
+	}
+	fprintf(stderr, "%s[%ld]: %s: %s\n", log_state.ident, (long)getpid(),
+		level_names[level], line);
+}
+
+#define LOG_FN(name, lvl)                        \
+	void name(const char *fmt, ...)          \
+	{                                        \
+		va_list ap;                      \
+		va_start(ap, fmt);               \
+		log_vwrite(lvl, fmt, ap);        \
+		va_end(ap);                      \
+	}
+
+LOG_FN(log_debug, LOG_LEVEL_DEBUG)
+LOG_FN(log_info, LOG_LEVEL_INFO)
+LOG_FN(log_warnx, LOG_LEVEL_WARNING)
+LOG_FN(log_errorx, LOG_LEVEL_ERROR)
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(LOG_LEVEL_ERROR, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

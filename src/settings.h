@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_SETTINGS_H
+#define CIRM_SETTINGS_H
+
+/* The one table of cirm.conf settings. Parsing, validation, the commented
+   file `cirmctl init` writes, `cirmctl config` and cirm.conf(5) all come
+   from it; add a setting here and nowhere else. */
+
+enum setting_type {
+	SETTING_STRING,
+	SETTING_INT,
+	SETTING_BOOL,
+	SETTING_ENUM,
+	SETTING_PATH,	     /* relative to the directory of cirm.conf */
+	SETTING_SECRET_PATH, /* a PATH whose file must not be readable by
+				group or others */
+};
+
+enum setting_id {
+	CFG_DATABASE,
+	CFG_SPOOL_DIR,
+	CFG_MAILDIR_DIR,
+	CFG_KEY_FILE,
+	CFG_CASE_PREFIX,
+	CFG_LANGUAGE,
+	CFG_LOG_TARGET,
+	CFG_LOG_LEVEL,
+	CFG_SYSLOG_FACILITY,
+	CFG_BUSY_TIMEOUT,
+	CFG_ENGINE_BATCH,
+	CFG_ENGINE_POLL_INTERVAL,
+	CFG_INBOX_MAX_ATTEMPTS,
+	CFG_INBOX_RETRY_DELAY,
+	SETTING_COUNT
+};
+
+struct setting_def {
+	const char *name;
+	enum setting_type type;
+	const char *def;
+	long min, max;		     /* SETTING_INT */
+	const char *const *choices;  /* SETTING_ENUM, NULL-terminated */
+	/* Extra check of a STRING value: NULL when fine, else a
+	   translatable reason (marked N_). */
+	const char *(*check)(const char *value);
+	const char *unit;	     /* shown after INT values, or NULL */
+	const char *help;	     /* English, one or two sentences */
+};
+
+extern const struct setting_def settings[SETTING_COUNT];
+
+/* The setting called NAME, or NULL. */
+const struct setting_def *setting_find(const char *name);
+
+#endif

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "store-private.h"
+
+#include "util.h"
+
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define HASH_HEX (2 * 32 + 1)
+
+/* SHA-256 over the previous hash and the fields, each field preceded by
+   its length so that no two different entries hash alike. */
+static void
+entry_hash(const char *prev, int64_t id, int64_t at, const char *actor,
+	   const char *action, const char *object, const char *detail,
+	   char out[HASH_HEX])
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *fields[] = { prev, actor, action, object, detail };
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	char num[64];
+
+	if (ctx == NULL)
+		abort();
+	EVP_DigestInit_ex(ctx, EVP_sha256(), NULL);
+	snprintf(num, sizeof(num), "%lld:%lld", (long long)id, (long long)at);
+	EVP_DigestUpdate(ctx, num, strlen(num));
+	for (size_t i = 0; i < N_ELEMENTS(fields); i++) {
+		const char *f = fields[i] != NULL ? fields[i] : "";
+
+		snprintf(num, sizeof(num), "|%zu:", strlen(f));
+		EVP_DigestUpdate(ctx, num, strlen(num));
+		EVP_DigestUpdate(ctx, f, strlen(f));
+	}
+	EVP_DigestFinal_ex(ctx, md, &mdlen);
+	EVP_MD_CTX_free(ctx);
+	for (unsigned int i = 0; i < mdlen && i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+}
+
+int
+store_audit_add(struct store *store, int64_t at, const char *actor,
+		const char *action, const char *object, const char *detail,
+		char **error_r)
+{
+	static const char last_sql[] =
+		"SELECT id, hash FROM audit ORDER BY id DESC LIMIT 1";
+	static const char ins_sql[] =
+		"INSERT INTO audit (id, at, actor, action, object, detail, hash) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?)";
+	char prev[HASH_HEX] = "", hash[HASH_HEX];
+	sqlite3_stmt *st = store_stmt(store, last_sql, error_r);
+	int64_t id = 1;
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0) + 1;
+		snprintf(prev, sizeof(prev), "%s", store_col_text(st, 1));
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(store, "read audit", error_r);
+	entry_hash(prev, id, at, actor, action, object, detail, hash);
+	st = store_stmt(store, ins_sql, error_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	store_bind_text(st, 3, actor);
+	store_bind_text(st, 4, action);
+	store_bind_text(st, 5, object);
+	store_bind_text(st, 6, detail);
+	store_bind_text(st, 7, hash);
+	return store_exec_stmt(store, st, "append audit", error_r);
+}
+
+int
+store_audit_verify(struct store *store, int64_t *bad_id_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, at, actor, action, object, detail, hash FROM audit "
+		"ORDER BY id";
+	char prev[HASH_HEX] = "", hash[HASH_HEX];
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int64_t expect = 1;
+	int rc, ok = 1;
+
+	if (st == NULL)
+		return -1;
+	while (ok && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+		const char *stored = store_col_text(st, 6);
+
+		entry_hash(prev, id, sqlite3_column_int64(st, 1),
+			   store_col_text(st, 2), store_col_text(st, 3),
+			   store_col_text(st, 4), store_col_text(st, 5), hash);
+		if (id != expect || stored == NULL || strcmp(stored, hash) != 0) {
+			*bad_id_r = id != expect ? expect : id;
+			ok = 0;
+			break;
+		}
+		memcpy(prev, hash, sizeof(prev));
+		expect++;
+	}
+	if (ok && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return store_fail(store, "read audit", error_r);
+	}
+	sqlite3_reset(st);
+	return ok;
+}

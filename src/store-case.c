@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "store-private.h"
+
+#include "i18n.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <time.h>
+
+/* Takes the next number of PREFIX and YEAR. Inside the caller's
+   transaction, which holds the write lock from its BEGIN IMMEDIATE, so
+   two processes can never take the same number, and a rollback returns
+   it. */
+static int
+next_number(struct store *store, const char *prefix, int year,
+	    int64_t *seq_r, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO case_sequence (prefix, year, last) VALUES (?, ?, 1) "
+		"ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 "
+		"RETURNING last";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, prefix);
+	sqlite3_bind_int(st, 2, year);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		store_fail(store, "number case", error_r);
+		sqlite3_reset(st);
+		return -1;
+	}
+	*seq_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_case_create(struct store *store, const struct store_case_new *c,
+		  int64_t *id_r, char number_r[STORE_CASE_NUMBER_MAX],
+		  char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO cases (number, prefix, year, seq, citizen_id, "
+		"channel, subject, workflow, workflow_version, state, "
+		"received_at, created_at, updated_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char party_sql[] =
+		"INSERT INTO case_party (case_id, contact_id, role) "
+		"VALUES (?, ?, 'citizen')";
+	time_t t = (time_t)c->received_at;
+	int64_t seq, now = cirm_now();
+	sqlite3_stmt *st;
+	struct tm tm;
+
+	if (sqlite3_get_autocommit(store->db)) {
+		*error_r = xasprintf("%s: case created outside a transaction",
+				     store->path);
+		return -1;
+	}
+	if (localtime_r(&t, &tm) == NULL) {
+		*error_r = xasprintf("%s: bad arrival time %lld", store->path,
+				     (long long)c->received_at);
+		return -1;
+	}
+	if (next_number(store, c->prefix, tm.tm_year + 1900, &seq, error_r) < 0)
+		return -1;
+	snprintf(number_r, STORE_CASE_NUMBER_MAX, "%s-%04d-%05lld", c->prefix,
+		 tm.tm_year + 1900, (long long)seq);
+	st = store_stmt(store, sql, error_r);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, number_r);
+	store_bind_text(st, 2, c->prefix);
+	sqlite3_bind_int(st, 3, tm.tm_year + 1900);
+	sqlite3_bind_int64(st, 4, seq);
+	store_bind_id(st, 5, c->citizen_id);
+	store_bind_text(st, 6, c->channel);
+	store_bind_text(st, 7, c->subject);
+	store_bind_text(st, 8, c->workflow);
+	if (c->workflow != NULL)
+		sqlite3_bind_int(st, 9, c->workflow_version);
+	store_bind_text(st, 10, c->state);
+	sqlite3_bind_int64(st, 11, c->received_at);
+	sqlite3_bind_int64(st, 12, now);
+	sqlite3_bind_int64(st, 13, now);
+	if (store_exec_stmt(store, st, "create case", error_r) < 0)
+		return -1;
+	*id_r = sqlite3_last_insert_rowid(store->db);
+	if (c->citizen_id == 0)
+		return 0;
+	st = store_stmt(store, party_sql, error_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, *id_r);
+	sqlite3_bind_int64(st, 2, c->citizen_id);
+	return store_exec_stmt(store, st, "add case party", error_r);
+}
+
+#define CASE_COLUMNS                                                         \
+	"c.id, c.number, c.state, c.channel, c.subject, c.priority, "        \
+	"c.category, c.workflow, c.workflow_version, a.login, p.name, "      \
+	"c.received_at, c.updated_at, c.due_at, c.closed_at "                \
+	"FROM cases c LEFT JOIN contact a ON a.id = c.assignee_id "          \
+	"LEFT JOIN contact p ON p.id = c.citizen_id "
+
+static void
+case_from_row(sqlite3_stmt *st, struct store_case *c)
+{
+	c->id = sqlite3_column_int64(st, 0);
+	c->number = store_col_text(st, 1);
+	c->state = store_col_text(st, 2);
+	c->channel = store_col_text(st, 3);
+	c->subject = store_col_text(st, 4);
+	c->priority = store_col_text(st, 5);
+	c->category = store_col_text(st, 6);
+	c->workflow = store_col_text(st, 7);
+	c->workflow_version = sqlite3_column_int(st, 8);
+	c->assignee = store_col_text(st, 9);
+	c->citizen = store_col_text(st, 10);
+	c->received_at = sqlite3_column_int64(st, 11);
+	c->updated_at = sqlite3_column_int64(st, 12);
+	c->due_at = sqlite3_column_int64(st, 13);
+	c->closed_at = sqlite3_column_int64(st, 14);
+}
+
+static int
+each_case(struct store *store, sqlite3_stmt *st,
+	  int (*fn)(const struct store_case *c, void *ctx), void *ctx,
+	  int *found_r, char **error_r)
+{
+	int rc;
+
+	*found_r = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_case c;
+
+		(*found_r)++;
+		case_from_row(st, &c);
+		if (fn(&c, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read cases", error_r);
+}
+
+int
+store_case_list(struct store *store, const struct store_case_filter *f,
+		int (*fn)(const struct store_case *c, void *ctx), void *ctx,
+		char **error_r)
+{
+	static const char sql[] =
+		"SELECT " CASE_COLUMNS
+		"WHERE (?1 IS NULL OR c.state = ?1) "
+		"ORDER BY c.received_at DESC, c.id DESC LIMIT ?2";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int found;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, f != NULL ? f->state : NULL);
+	sqlite3_bind_int(st, 2, f != NULL && f->limit > 0 ? f->limit : -1);
+	return each_case(store, st, fn, ctx, &found, error_r);
+}
+
+int
+store_case_get(struct store *store, const char *number,
+	       int (*fn)(const struct store_case *c, void *ctx), void *ctx,
+	       char **error_r)
+{
+	static const char sql[] = "SELECT " CASE_COLUMNS "WHERE c.number = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int found;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, number);
+	if (each_case(store, st, fn, ctx, &found, error_r) < 0)
+		return -1;
+	return found > 0;
+}
+
+int
+store_case_citizen(struct store *store, int64_t case_id, int64_t *id_r,
+		   char **error_r)
+{
+	static const char sql[] =
+		"SELECT citizen_id FROM cases WHERE id = ? "
+		"AND citizen_id IS NOT NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*id_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read case citizen", error_r);
+}
+
+int
+store_event_add(struct store *store, int64_t case_id, int64_t at,
+		const char *kind, int64_t actor_id, const char *from_state,
+		const char *to_state, const char *detail, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO event (case_id, at, kind, actor_id, from_state, "
+		"to_state, detail) VALUES (?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, at);
+	store_bind_text(st, 3, kind);
+	store_bind_id(st, 4, actor_id);
+	store_bind_text(st, 5, from_state);
+	store_bind_text(st, 6, to_state);
+	store_bind_text(st, 7, detail);
+	return store_exec_stmt(store, st, "add event", error_r);
+}
+
+int
+store_case_events(struct store *store, int64_t case_id,
+		  int (*fn)(const struct store_event *e, void *ctx), void *ctx,
+		  char **error_r)
+{
+	static const char sql[] =
+		"SELECT e.at, e.kind, coalesce(c.login, c.name), e.from_state, "
+		"e.to_state, e.detail FROM event e "
+		"LEFT JOIN contact c ON c.id = e.actor_id "
+		"WHERE e.case_id = ? ORDER BY e.at, e.id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_event e = {
+			sqlite3_column_int64(st, 0), store_col_text(st, 1),
+			store_col_text(st, 2), store_col_text(st, 3),
+			store_col_text(st, 4), store_col_text(st, 5),
+		};
+
+		if (fn(&e, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read events", error_r);
+}
+
+int
+store_message_add(struct store *store, int64_t case_id,
+		  const struct store_message_new *m, int64_t *id_r,
+		  char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO message (case_id, direction, channel, visibility, "
+		"contact_id, rfc_message_id, subject, body_full, body_stripped, "
+		"at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	store_bind_text(st, 2, m->direction);
+	store_bind_text(st, 3, m->channel);
+	store_bind_text(st, 4, m->visibility != NULL ? m->visibility : "public");
+	store_bind_id(st, 5, m->contact_id);
+	store_bind_text(st, 6, m->rfc_message_id);
+	store_bind_text(st, 7, m->subject);
+	store_bind_text(st, 8, m->body_full);
+	store_bind_text(st, 9, m->body_stripped);
+	sqlite3_bind_int64(st, 10, m->at);
+	if (store_exec_stmt(store, st, "add message", error_r) < 0)
+		return -1;
+	*id_r = sqlite3_last_insert_rowid(store->db);
+	return 0;
+}
+
+int
+store_case_messages(struct store *store, int64_t case_id,
+		    int (*fn)(const struct store_message *m, void *ctx),
+		    void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
+		"coalesce(c.name, c.login), m.subject, "
+		"coalesce(m.body_stripped, m.body_full) FROM message m "
+		"LEFT JOIN contact c ON c.id = m.contact_id "
+		"WHERE m.case_id = ? ORDER BY m.at, m.id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_message m = {
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			store_col_text(st, 2), store_col_text(st, 3),
+			store_col_text(st, 4), store_col_text(st, 5),
+			store_col_text(st, 6), store_col_text(st, 7),
+		};
+
+		if (fn(&m, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read messages", error_r);
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "store-private.h"
+
+#include "util.h"
+
+int
+store_contact_add(struct store *store, enum store_contact_kind kind,
+		  const char *name, const char *login, const char *language,
+		  int64_t *id_r, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, kind == STORE_HANDLER ? "handler" : "citizen");
+	store_bind_text(st, 2, name);
+	store_bind_text(st, 3, login);
+	store_bind_text(st, 4, language != NULL ? language : "sv");
+	sqlite3_bind_int64(st, 5, cirm_now());
+	if (store_exec_stmt(store, st, "add contact", error_r) < 0)
+		return -1;
+	*id_r = sqlite3_last_insert_rowid(store->db);
+	return 0;
+}
+
+int
+store_contact_address_add(struct store *store, int64_t contact_id,
+			  const char *kind, const char *address, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) VALUES (?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	store_bind_text(st, 2, kind);
+	store_bind_text(st, 3, address);
+	sqlite3_bind_int64(st, 4, cirm_now());
+	return store_exec_stmt(store, st, "add address", error_r);
+}
+
+int
+store_contact_find(struct store *store, const char *kind, const char *address,
+		   int64_t *id_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT contact_id FROM contact_address WHERE kind = ? "
+		"AND address = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, kind);
+	store_bind_text(st, 2, address);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id_r = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "find contact", error_r);
+}
+
+int
+store_contact_addresses(struct store *store, int64_t contact_id,
+			int (*fn)(const struct store_address *a, void *ctx),
+			void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT kind, address FROM contact_address WHERE contact_id = ? "
+		"ORDER BY kind, id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_address a = { store_col_text(st, 0),
+					   store_col_text(st, 1) };
+
+		if (fn(&a, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "list addresses", error_r);
+}

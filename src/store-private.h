@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_STORE_PRIVATE_H
+#define CIRM_STORE_PRIVATE_H
+
+#include "store.h"
+
+#include <sqlite3.h>
+
+#define STORE_STMT_MAX 64
+
+struct store {
+	sqlite3 *db;
+	char *path;
+	int busy; /* the last failure was a lock held by another */
+	int savepoints;
+	struct {
+		const char *sql; /* the key: a static string's address */
+		sqlite3_stmt *stmt;
+	} cache[STORE_STMT_MAX];
+	size_t ncache;
+};
+
+/* A migration takes the schema from version (index + 1) - 1 to index + 1. */
+struct store_migration {
+	const char *name;
+	const char *sql;
+};
+extern const struct store_migration store_migrations[];
+extern const size_t store_migration_count;
+
+/* Brings an open database to schema VERSION (tests use it to build a
+   database at an old version). 0, or -1. */
+int store_migrate(struct store *store, int version, char **error_r);
+
+/* The prepared statement for SQL (a static string), reset and with its
+   bindings cleared; NULL with *error_r. */
+sqlite3_stmt *store_stmt(struct store *store, const char *sql,
+			 char **error_r);
+/* Sets *error_r to WHAT and SQLite's message, notes whether the database
+   was busy, and returns -1. */
+int store_fail(struct store *store, const char *what, char **error_r);
+/* Steps a statement that returns no rows (or whose rows are ignored). */
+int store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
+		    char **error_r);
+/* Runs a statement without parameters (schema, pragmas). */
+int store_exec(struct store *store, const char *sql, char **error_r);
+
+/* Text column or NULL, as const char *. */
+const char *store_col_text(sqlite3_stmt *st, int col);
+/* Binds S, or NULL when S is NULL. */
+int store_bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* Binds ID, or NULL when ID is 0. */
+int store_bind_id(sqlite3_stmt *st, int idx, int64_t id);
+
+#endif

@@ -1,0 +1,242 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "store-private.h"
+
+#include "util.h"
+
+int
+store_inbox_put(struct store *store, const char *channel, const char *source,
+		int64_t received_at, const char *dedupe_key, const void *raw,
+		size_t len, int64_t *id_r, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO inbox (channel, source, received_at, dedupe_key, raw) "
+		"VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, channel);
+	store_bind_text(st, 2, source);
+	sqlite3_bind_int64(st, 3, received_at);
+	store_bind_text(st, 4, dedupe_key);
+	sqlite3_bind_blob64(st, 5, len > 0 ? raw : "", len, SQLITE_STATIC);
+	if (store_exec_stmt(store, st, "queue inbound message", error_r) < 0)
+		return -1;
+	if (sqlite3_changes(store->db) == 0)
+		return 0;
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(store->db);
+	return 1;
+}
+
+static int
+each_inbox_row(struct store *store, sqlite3_stmt *st,
+	       int (*fn)(const struct store_inbox_row *r, void *ctx), void *ctx,
+	       int *found_r, char **error_r)
+{
+	int rc;
+
+	*found_r = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_inbox_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.received_at = sqlite3_column_int64(st, 1),
+			.channel = store_col_text(st, 2),
+			.source = store_col_text(st, 3),
+			.raw = sqlite3_column_blob(st, 4),
+			.raw_len = (size_t)sqlite3_column_bytes(st, 4),
+			.attempts = sqlite3_column_int(st, 5),
+			.last_error = store_col_text(st, 6),
+		};
+
+		(*found_r)++;
+		if (fn(&r, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read inbox", error_r);
+}
+
+#define INBOX_COLUMNS \
+	"id, received_at, channel, source, raw, attempts, last_error FROM inbox "
+
+int
+store_inbox_due(struct store *store, int64_t now, int limit, int64_t *ids_r,
+		int *attempts_r, int *n_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, attempts FROM inbox WHERE next_attempt_at <= ? "
+		"ORDER BY id LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc = SQLITE_DONE, n = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids_r[n] = sqlite3_column_int64(st, 0);
+		attempts_r[n] = sqlite3_column_int(st, 1);
+		n++;
+	}
+	sqlite3_reset(st);
+	*n_r = n;
+	if (n == limit || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read inbox", error_r);
+}
+
+int
+store_inbox_get(struct store *store, int64_t id,
+		int (*fn)(const struct store_inbox_row *r, void *ctx), void *ctx,
+		char **error_r)
+{
+	static const char sql[] = "SELECT " INBOX_COLUMNS "WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int found;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (each_inbox_row(store, st, fn, ctx, &found, error_r) < 0)
+		return -1;
+	return found > 0;
+}
+
+int
+store_inbox_claim(struct store *store, int64_t id, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE inbox SET attempts = attempts + 1 WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec_stmt(store, st, "claim inbox row", error_r);
+}
+
+int
+store_inbox_done(struct store *store, int64_t id, char **error_r)
+{
+	static const char sql[] = "DELETE FROM inbox WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec_stmt(store, st, "remove inbox row", error_r);
+}
+
+int
+store_inbox_retry(struct store *store, int64_t id, const char *reason,
+		  int64_t next_at, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE inbox SET last_error = ?, next_attempt_at = ? "
+		"WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, reason);
+	sqlite3_bind_int64(st, 2, next_at);
+	sqlite3_bind_int64(st, 3, id);
+	return store_exec_stmt(store, st, "postpone inbox row", error_r);
+}
+
+int
+store_inbox_quarantine(struct store *store, int64_t id, const char *reason,
+		       int64_t now, char **error_r)
+{
+	static const char move_sql[] =
+		"INSERT INTO quarantine (channel, source, received_at, "
+		"quarantined_at, reason, raw) SELECT channel, source, "
+		"received_at, ?, ?, raw FROM inbox WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, move_sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	store_bind_text(st, 2, reason);
+	sqlite3_bind_int64(st, 3, id);
+	if (store_exec_stmt(store, st, "quarantine inbox row", error_r) < 0)
+		return -1;
+	return store_inbox_done(store, id, error_r);
+}
+
+static int
+count(struct store *store, const char *sql, int64_t now, int64_t *n_r,
+      char **error_r)
+{
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : store_fail(store, "count", error_r);
+}
+
+int
+store_counts(struct store *store, int64_t now, struct store_counts *c_r,
+	     char **error_r)
+{
+	static const char inbox[] = "SELECT count(*) FROM inbox";
+	static const char due[] =
+		"SELECT count(*) FROM inbox WHERE next_attempt_at <= ?";
+	static const char quarantine[] =
+		"SELECT count(*) FROM quarantine WHERE released_at IS NULL";
+	static const char outbox[] =
+		"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')";
+	static const char cases[] = "SELECT count(*) FROM cases";
+
+	if (count(store, inbox, now, &c_r->inbox, error_r) < 0 ||
+	    count(store, due, now, &c_r->inbox_due, error_r) < 0 ||
+	    count(store, quarantine, now, &c_r->quarantine, error_r) < 0 ||
+	    count(store, outbox, now, &c_r->outbox, error_r) < 0 ||
+	    count(store, cases, now, &c_r->cases, error_r) < 0)
+		return -1;
+	return 0;
+}
+
+int
+store_quarantine_list(struct store *store, int limit,
+		      int (*fn)(const struct store_quarantined *q, void *ctx),
+		      void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, received_at, quarantined_at, channel, source, reason, "
+		"length(raw) FROM quarantine WHERE released_at IS NULL "
+		"ORDER BY id DESC LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_quarantined q = {
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			sqlite3_column_int64(st, 2), store_col_text(st, 3),
+			store_col_text(st, 4), store_col_text(st, 5),
+			(size_t)sqlite3_column_int64(st, 6),
+		};
+
+		if (fn(&q, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read quarantine", error_r);
+}

@@ -1,0 +1,295 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "store-private.h"
+
+#include "i18n.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+store_fail(struct store *store, const char *what, char **error_r)
+{
+	int code = sqlite3_extended_errcode(store->db);
+
+	store->busy = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
+	if (error_r != NULL)
+		*error_r = xasprintf("%s: %s: %s", store->path, what,
+				     sqlite3_errmsg(store->db));
+	return -1;
+}
+
+int
+store_busy(const struct store *store)
+{
+	return store->busy;
+}
+
+int
+store_exec(struct store *store, const char *sql, char **error_r)
+{
+	char *msg = NULL;
+
+	store->busy = 0;
+	if (sqlite3_exec(store->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	sqlite3_free(msg);
+	return store_fail(store, "exec", error_r);
+}
+
+sqlite3_stmt *
+store_stmt(struct store *store, const char *sql, char **error_r)
+{
+	sqlite3_stmt *st;
+
+	store->busy = 0;
+	for (size_t i = 0; i < store->ncache; i++) {
+		if (store->cache[i].sql == sql) {
+			st = store->cache[i].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	if (sqlite3_prepare_v3(store->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+			       &st, NULL) != SQLITE_OK) {
+		store_fail(store, "prepare", error_r);
+		return NULL;
+	}
+	if (store->ncache == STORE_STMT_MAX)
+		abort(); /* raise STORE_STMT_MAX */
+	store->cache[store->ncache].sql = sql;
+	store->cache[store->ncache].stmt = st;
+	store->ncache++;
+	return st;
+}
+
+int
+store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
+		char **error_r)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		;
+	if (rc != SQLITE_DONE) {
+		store_fail(store, what, error_r);
+		sqlite3_reset(st);
+		return -1;
+	}
+	sqlite3_reset(st);
+	return 0;
+}
+
+const char *
+store_col_text(sqlite3_stmt *st, int col)
+{
+	return (const char *)sqlite3_column_text(st, col);
+}
+
+int
+store_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+	if (s == NULL)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+int
+store_bind_id(sqlite3_stmt *st, int idx, int64_t id)
+{
+	if (id == 0)
+		return sqlite3_bind_null(st, idx);
+	return sqlite3_bind_int64(st, idx, id);
+}
+
+int
+store_schema_latest(void)
+{
+	return (int)store_migration_count;
+}
+
+int
+store_schema_version(struct store *store)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(store->db, "PRAGMA user_version", -1, &st,
+			       NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+store_migrate(struct store *store, int version, char **error_r)
+{
+	for (;;) {
+		int cur;
+		char *set;
+
+		if (store_begin(store, error_r) < 0)
+			return -1;
+		/* Read under the write lock: another process may have
+		   migrated while we waited for it. */
+		cur = store_schema_version(store);
+		if (cur < 0) {
+			store_rollback(store);
+			return store_fail(store, "read schema version", error_r);
+		}
+		if (cur > store_schema_latest()) {
+			store_rollback(store);
+			*error_r = xasprintf(_("%s: database schema version %d is "
+					       "newer than this cirm knows (%d)"),
+					     store->path, cur, store_schema_latest());
+			return -1;
+		}
+		if (cur >= version) {
+			store_rollback(store);
+			return 0;
+		}
+		set = xasprintf("PRAGMA user_version = %d", cur + 1);
+		if (store_exec(store, store_migrations[cur].sql, error_r) < 0 ||
+		    store_exec(store, set, error_r) < 0 ||
+		    store_commit(store, error_r) < 0) {
+			free(set);
+			store_rollback(store);
+			return -1;
+		}
+		free(set);
+	}
+}
+
+static int
+open_pragmas(struct store *store, int busy_ms, char **error_r)
+{
+	sqlite3_stmt *st;
+	int wal = 0;
+
+	sqlite3_busy_timeout(store->db, busy_ms);
+	if (store_exec(store, "PRAGMA foreign_keys = ON; "
+				  "PRAGMA synchronous = FULL; "
+				  "PRAGMA trusted_schema = OFF",
+		       error_r) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st,
+			       NULL) != SQLITE_OK)
+		return store_fail(store, "journal_mode", error_r);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		wal = strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+	sqlite3_finalize(st);
+	if (!wal) {
+		*error_r = xasprintf(_("%s: cannot switch the database to WAL "
+				       "mode"), store->path);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_open(const char *path, const struct store_settings *set,
+	   struct store **store_r, char **error_r)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+		    SQLITE_OPEN_NOFOLLOW;
+	struct store *store = xcalloc(1, sizeof(*store));
+	int busy_ms = set != NULL && set->busy_timeout_ms > 0 ?
+			      set->busy_timeout_ms : 5000;
+
+	if (set != NULL && set->create)
+		flags |= SQLITE_OPEN_CREATE;
+	store->path = xstrdup(path);
+	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
+		*error_r = xasprintf(_("%s: cannot open database: %s"), path,
+				     store->db != NULL ?
+					     sqlite3_errmsg(store->db) :
+					     "out of memory");
+		store_free(&store);
+		return -1;
+	}
+	sqlite3_extended_result_codes(store->db, 1);
+	if (open_pragmas(store, busy_ms, error_r) < 0 ||
+	    store_migrate(store, store_schema_latest(), error_r) < 0) {
+		store_free(&store);
+		return -1;
+	}
+	*store_r = store;
+	return 0;
+}
+
+void
+store_free(struct store **storep)
+{
+	struct store *store = *storep;
+
+	if (store == NULL)
+		return;
+	for (size_t i = 0; i < store->ncache; i++)
+		sqlite3_finalize(store->cache[i].stmt);
+	if (store->db != NULL)
+		sqlite3_close(store->db);
+	free(store->path);
+	free(store);
+	*storep = NULL;
+}
+
+int
+store_begin(struct store *store, char **error_r)
+{
+	static const char sql[] = "BEGIN IMMEDIATE";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	return store_exec_stmt(store, st, "begin", error_r);
+}
+
+int
+store_commit(struct store *store, char **error_r)
+{
+	static const char sql[] = "COMMIT";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	return store_exec_stmt(store, st, "commit", error_r);
+}
+
+void
+store_rollback(struct store *store)
+{
+	if (!sqlite3_get_autocommit(store->db))
+		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+	store->savepoints = 0;
+}
+
+int
+store_savepoint(struct store *store, char **error_r)
+{
+	if (store_exec(store, "SAVEPOINT row", error_r) < 0)
+		return -1;
+	store->savepoints++;
+	return 0;
+}
+
+int
+store_savepoint_release(struct store *store, char **error_r)
+{
+	if (store_exec(store, "RELEASE row", error_r) < 0)
+		return -1;
+	store->savepoints--;
+	return 0;
+}
+
+void
+store_savepoint_rollback(struct store *store)
+{
+	(void)sqlite3_exec(store->db, "ROLLBACK TO row; RELEASE row", NULL,
+			   NULL, NULL);
+	store->savepoints--;
+}

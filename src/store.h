@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_STORE_H
+#define CIRM_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* The database: SQLite in WAL mode with foreign keys on, a busy timeout,
+   synchronous=FULL (a commit that returned survives a power cut), schema
+   migrations, and a cache of prepared statements. It is the only module
+   that speaks SQL. One struct store is one connection, for one thread. */
+struct store;
+
+#define STORE_CASE_NUMBER_MAX 32
+
+struct store_settings {
+	int busy_timeout_ms; /* 0: 5000 */
+	int create;	     /* create the file when it does not exist */
+};
+
+/* Opens PATH and brings its schema to the newest version, each migration
+   in its own transaction. A database from a newer cirm is refused.
+   Returns 0, or -1 with *error_r (caller frees). */
+int store_open(const char *path, const struct store_settings *set,
+	       struct store **store_r, char **error_r);
+void store_free(struct store **store);
+
+/* The schema version of the open database. */
+int store_schema_version(struct store *store);
+/* The newest schema version this cirm knows. */
+int store_schema_latest(void);
+
+/* Transactions. store_begin takes the write lock at once (BEGIN
+   IMMEDIATE) so that two writers never deadlock; it waits up to the busy
+   timeout. Returns 0, or -1 with *error_r; store_busy() then says whether
+   the lock was the cause (a temporary failure). */
+int store_begin(struct store *store, char **error_r);
+int store_commit(struct store *store, char **error_r);
+void store_rollback(struct store *store);
+int store_busy(const struct store *store);
+/* Savepoints inside a transaction, so one bad row leaves the others. */
+int store_savepoint(struct store *store, char **error_r);
+int store_savepoint_release(struct store *store, char **error_r);
+void store_savepoint_rollback(struct store *store);
+
+/* --- contacts (store-contact.c) --- */
+
+enum store_contact_kind { STORE_CITIZEN, STORE_HANDLER };
+
+/* Adds a contact; LOGIN (handlers only, may be NULL) is the short name
+   used in commands like "#assign eva". 0 with *id_r, or -1. */
+int store_contact_add(struct store *store, enum store_contact_kind kind,
+		      const char *name, const char *login,
+		      const char *language, int64_t *id_r, char **error_r);
+/* Adds an address of KIND "email" or "phone" to a contact; an address
+   belongs to one contact only. 0, or -1. */
+int store_contact_address_add(struct store *store, int64_t contact_id,
+			      const char *kind, const char *address,
+			      char **error_r);
+/* The contact holding an address: 1 with *id_r, 0 when none, -1. */
+int store_contact_find(struct store *store, const char *kind,
+		       const char *address, int64_t *id_r, char **error_r);
+
+/* --- cases (store-case.c) --- */
+
+struct store_case_new {
+	const char *prefix;	 /* case number prefix, e.g. "KS" */
+	int64_t received_at;	 /* arrival; its local year numbers the case */
+	int64_t citizen_id;	 /* contact, or 0 */
+	const char *channel;	 /* "email" or "sms" */
+	const char *subject;	 /* may be NULL */
+	const char *state;
+	const char *workflow;	 /* may be NULL until workflows exist */
+	int workflow_version;
+};
+
+/* Creates a case inside the caller's transaction and gives it the next
+   number of its prefix and year (PREFIX-YYYY-NNNNN), gap-free: a rolled
+   back transaction takes its number back with it. Returns 0 with *id_r
+   and NUMBER_R, or -1. */
+int store_case_create(struct store *store, const struct store_case_new *c,
+		      int64_t *id_r, char number_r[STORE_CASE_NUMBER_MAX],
+		      char **error_r);
+
+struct store_case {
+	int64_t id;
+	const char *number, *state, *channel, *subject, *priority;
+	const char *category, *workflow, *assignee, *citizen;
+	int workflow_version;
+	int64_t received_at, updated_at, due_at, closed_at; /* 0: none */
+};
+
+struct store_case_filter {
+	const char *state; /* NULL: any */
+	int limit;	   /* <= 0: no limit */
+};
+
+/* Calls FN for each case matching FILTER, newest first; the strings are
+   valid during the call only. FN returning non-zero stops. 0, or -1. */
+int store_case_list(struct store *store, const struct store_case_filter *f,
+		    int (*fn)(const struct store_case *c, void *ctx),
+		    void *ctx, char **error_r);
+/* Calls FN once with the case NUMBER. 1 when found, 0 when not, -1. */
+int store_case_get(struct store *store, const char *number,
+		   int (*fn)(const struct store_case *c, void *ctx), void *ctx,
+		   char **error_r);
+
+struct store_address {
+	const char *kind, *address;
+};
+/* Calls FN for each address of a contact. 0, or -1. */
+int store_contact_addresses(struct store *store, int64_t contact_id,
+			    int (*fn)(const struct store_address *a, void *ctx),
+			    void *ctx, char **error_r);
+/* The citizen of a case: 1 with *id_r, 0 when it has none, -1. */
+int store_case_citizen(struct store *store, int64_t case_id, int64_t *id_r,
+		       char **error_r);
+
+/* --- history (store-case.c) --- */
+
+struct store_event {
+	int64_t at;
+	const char *kind, *actor, *from_state, *to_state, *detail;
+};
+/* Records an event on a case; ACTOR_ID 0 for the system; FROM/TO states
+   and DETAIL may be NULL. DETAIL must not hold personal data. */
+int store_event_add(struct store *store, int64_t case_id, int64_t at,
+		    const char *kind, int64_t actor_id, const char *from_state,
+		    const char *to_state, const char *detail, char **error_r);
+int store_case_events(struct store *store, int64_t case_id,
+		      int (*fn)(const struct store_event *e, void *ctx),
+		      void *ctx, char **error_r);
+
+struct store_message {
+	int64_t id, at;
+	const char *direction, *channel, *visibility, *sender, *subject;
+	const char *body; /* stripped text when there is one, else full */
+};
+struct store_message_new {
+	const char *direction;	/* "in" or "out" */
+	const char *channel;	/* "email" or "sms" */
+	const char *visibility; /* "public" or "internal" */
+	int64_t contact_id;	/* 0: unknown */
+	const char *rfc_message_id, *subject, *body_full, *body_stripped;
+	int64_t at;
+};
+int store_message_add(struct store *store, int64_t case_id,
+		      const struct store_message_new *m, int64_t *id_r,
+		      char **error_r);
+int store_case_messages(struct store *store, int64_t case_id,
+			int (*fn)(const struct store_message *m, void *ctx),
+			void *ctx, char **error_r);
+
+/* --- inbox and quarantine (store-queue.c) --- */
+
+struct store_inbox_row {
+	int64_t id, received_at;
+	const char *channel, *source;
+	const unsigned char *raw;
+	size_t raw_len;
+	int attempts;		/* attempts started before, this one included
+				   once claimed */
+	const char *last_error; /* NULL: none */
+};
+
+/* Queues a raw message as it arrived, at RECEIVED_AT. DEDUPE_KEY (may be
+   NULL) makes a second delivery of the same message a no-op. Returns 1
+   when queued, 0 when it was a duplicate, -1 on error. */
+int store_inbox_put(struct store *store, const char *channel,
+		    const char *source, int64_t received_at,
+		    const char *dedupe_key, const void *raw, size_t len,
+		    int64_t *id_r, char **error_r);
+/* Fills IDS_R and ATTEMPTS_R with up to LIMIT rows due at NOW, oldest
+   first, and *N_R with their number. 0, or -1. */
+int store_inbox_due(struct store *store, int64_t now, int limit,
+		    int64_t *ids_r, int *attempts_r, int *n_r, char **error_r);
+/* Calls FN with inbox row ID. 1 when found, 0 when gone, -1. */
+int store_inbox_get(struct store *store, int64_t id,
+		    int (*fn)(const struct store_inbox_row *r, void *ctx),
+		    void *ctx, char **error_r);
+/* Counts an attempt at row ID before it is processed, so that a row whose
+   processing crashes the engine is noticed when it comes back. */
+int store_inbox_claim(struct store *store, int64_t id, char **error_r);
+/* The row is done: removes it. */
+int store_inbox_done(struct store *store, int64_t id, char **error_r);
+/* The row failed for now: records REASON and makes it due again at
+   NEXT_AT. */
+int store_inbox_retry(struct store *store, int64_t id, const char *reason,
+		      int64_t next_at, char **error_r);
+/* Moves the row to the quarantine with REASON. */
+int store_inbox_quarantine(struct store *store, int64_t id,
+			   const char *reason, int64_t now, char **error_r);
+
+struct store_counts {
+	int64_t inbox, inbox_due, quarantine, outbox, cases;
+};
+int store_counts(struct store *store, int64_t now, struct store_counts *c_r,
+		 char **error_r);
+
+struct store_quarantined {
+	int64_t id, received_at, quarantined_at;
+	const char *channel, *source, *reason;
+	size_t raw_len;
+};
+int store_quarantine_list(struct store *store, int limit,
+			  int (*fn)(const struct store_quarantined *q, void *ctx),
+			  void *ctx, char **error_r);
+
+/* --- audit (store-audit.c) --- */
+
+/* Appends to the hash-chained audit log: each entry's SHA-256 covers
+   the previous entry's hash, so a changed or removed entry shows. */
+int store_audit_add(struct store *store, int64_t at, const char *actor,
+		    const char *action, const char *object, const char *detail,
+		    char **error_r);
+/* Recomputes the chain. 1 when intact, 0 when broken (*bad_id_r is the
+   first entry that does not match), -1 on error. */
+int store_audit_verify(struct store *store, int64_t *bad_id_r,
+		       char **error_r);
+
+#endif

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_UTIL_H
+#define CIRM_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CIRM_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Allocation never fails for the caller: on exhaustion these abort. */
+void *xmalloc(size_t size);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t size);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) CIRM_PRINTF(1, 2);
+char *xvasprintf(const char *fmt, va_list ap) CIRM_PRINTF(1, 0);
+
+/* A growable list of owned strings, used to collect messages such as
+   all errors of a configuration file. */
+struct strlist {
+	char **v;
+	size_t n, cap;
+};
+void strlist_add(struct strlist *l, const char *s);
+void strlist_addf(struct strlist *l, const char *fmt, ...) CIRM_PRINTF(2, 3);
+void strlist_clear(struct strlist *l);
+
+/* Parses a whole decimal integer within [min, max]. Returns 0, or -1 when
+   the text is not a number or is out of range. */
+int str_to_long(const char *s, long min, long max, long *value_r);
+
+/* Current wall-clock time in seconds; tests may fix it with the
+   environment variable CIRM_FAKE_TIME (seconds since the epoch). */
+int64_t cirm_now(void);
+
+/* Makes DIR and missing parents with MODE; 0, or -1 with errno set. */
+int mkdir_p(const char *dir, unsigned int mode);
+
+/* Writes LEN bytes to PATH atomically (temporary file, fsync, rename)
+   with MODE. 0, or -1 with errno set. */
+int write_file_atomic(const char *path, const void *data, size_t len,
+		      unsigned int mode);
+
+#endif

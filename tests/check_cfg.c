@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "cfg.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *dir;
+
+static void
+setup(void)
+{
+	dir = tu_tmpdir();
+}
+
+static void
+teardown(void)
+{
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* Loads TEXT as cirm.conf; returns the result and leaves the errors. */
+static int
+load(const char *text, struct cfg **cfg_r, struct strlist *errors)
+{
+	char *path = tu_write(dir, "cirm.conf", text, 0640);
+	int ret = cfg_load(path, cfg_r, errors);
+
+	free(path);
+	return ret;
+}
+
+/* Asserts that TEXT fails with exactly one error, at LINE, containing
+   WHAT. */
+static void
+assert_one_error(const char *text, int line, const char *what)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	char *where = xasprintf("%s/cirm.conf:%d: ", dir, line);
+
+	ck_assert_int_eq(load(text, &cfg, &errors), -1);
+	ck_assert_ptr_null(cfg);
+	ck_assert_uint_eq(errors.n, 1);
+	ck_assert_msg(strncmp(errors.v[0], where, strlen(where)) == 0,
+		      "error '%s' does not start with '%s'", errors.v[0], where);
+	ck_assert_msg(strstr(errors.v[0], what) != NULL,
+		      "error '%s' does not mention '%s'", errors.v[0], what);
+	strlist_clear(&errors);
+	free(where);
+}
+
+START_TEST(test_defaults)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	char *db = xasprintf("%s/cirm.db", dir);
+
+	ck_assert_int_eq(load("# only comments\n\n   \n", &cfg, &errors), 0);
+	ck_assert_uint_eq(errors.n, 0);
+	ck_assert_str_eq(cfg_str(cfg, CFG_DATABASE), db);
+	ck_assert_str_eq(cfg_str(cfg, CFG_CASE_PREFIX), "KS");
+	ck_assert_int_eq(cfg_int(cfg, CFG_ENGINE_BATCH), 100);
+	for (int i = 0; i < SETTING_COUNT; i++)
+		ck_assert(cfg_is_default(cfg, (enum setting_id)i));
+	cfg_free(&cfg);
+	ck_assert_ptr_null(cfg);
+	free(db);
+}
+END_TEST
+
+START_TEST(test_values)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+
+	ck_assert_int_eq(load("case_prefix = BN\n"
+			      "  engine_batch=7  \r\n"
+			      "database = /var/lib/cirm/x.db\n"
+			      "spool_dir = data/spool\n"
+			      "log_level = debug\n",
+			      &cfg, &errors), 0);
+	ck_assert_str_eq(cfg_str(cfg, CFG_CASE_PREFIX), "BN");
+	ck_assert_int_eq(cfg_int(cfg, CFG_ENGINE_BATCH), 7);
+	ck_assert_str_eq(cfg_str(cfg, CFG_DATABASE), "/var/lib/cirm/x.db");
+	ck_assert(strstr(cfg_str(cfg, CFG_SPOOL_DIR), "/data/spool") != NULL);
+	ck_assert_str_eq(cfg_str(cfg, CFG_LOG_LEVEL), "debug");
+	ck_assert(!cfg_is_default(cfg, CFG_CASE_PREFIX));
+	ck_assert(cfg_is_default(cfg, CFG_LANGUAGE));
+	cfg_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_unknown_setting)
+{
+	assert_one_error("\ncase_prefx = KS\n", 2, "unknown setting 'case_prefx'");
+}
+END_TEST
+
+START_TEST(test_not_a_number)
+{
+	assert_one_error("engine_batch = many\n", 1, "engine_batch");
+}
+END_TEST
+
+START_TEST(test_out_of_range)
+{
+	assert_one_error("engine_batch = 0\n", 1, "from 1 to 10000");
+	assert_one_error("busy_timeout = 99999999999999999999\n", 1, "busy_timeout");
+}
+END_TEST
+
+START_TEST(test_bad_enum)
+{
+	assert_one_error("log_target = file\n", 1, "stderr, syslog");
+}
+END_TEST
+
+START_TEST(test_bad_string)
+{
+	assert_one_error("case_prefix = ks-x\n", 1, "case_prefix");
+	assert_one_error("case_prefix =\n", 1, "must not be empty");
+	assert_one_error("database =   \n", 1, "must not be empty");
+}
+END_TEST
+
+START_TEST(test_missing_equals)
+{
+	assert_one_error("database cirm.db\n", 1, "name = value");
+	assert_one_error("= cirm.db\n", 1, "name missing");
+}
+END_TEST
+
+START_TEST(test_duplicate)
+{
+	assert_one_error("language = sv\n# x\nlanguage = en\n", 3,
+			 "first at line 1");
+}
+END_TEST
+
+START_TEST(test_long_line)
+{
+	char *text = xmalloc(CFG_LINE_MAX + 100);
+
+	memset(text, 'x', CFG_LINE_MAX + 50);
+	memcpy(text, "database = ", 11);
+	strcpy(text + CFG_LINE_MAX + 50, "\n");
+	assert_one_error(text, 1, "longer than");
+	free(text);
+}
+END_TEST
+
+START_TEST(test_all_errors_at_once)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+
+	ck_assert_int_eq(load("nonsense = 1\n"
+			      "engine_batch = -1\n"
+			      "case_prefix = KS\n"
+			      "language = fi\n"
+			      "no equals here\n",
+			      &cfg, &errors), -1);
+	ck_assert_uint_eq(errors.n, 4);
+	ck_assert(strstr(errors.v[0], "cirm.conf:1: ") != NULL);
+	ck_assert(strstr(errors.v[1], "cirm.conf:2: ") != NULL);
+	ck_assert(strstr(errors.v[2], "cirm.conf:4: ") != NULL);
+	ck_assert(strstr(errors.v[3], "cirm.conf:5: ") != NULL);
+	strlist_clear(&errors);
+}
+END_TEST
+
+START_TEST(test_missing_file)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	char *path = xasprintf("%s/nope.conf", dir);
+
+	ck_assert_int_eq(cfg_load(path, &cfg, &errors), -1);
+	ck_assert_uint_eq(errors.n, 1);
+	ck_assert(strstr(errors.v[0], "nope.conf: ") != NULL);
+	strlist_clear(&errors);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_secret_readable)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	char *key = tu_write(dir, "my.key", "00\n", 0644);
+
+	ck_assert_int_eq(load("\nkey_file = my.key\n", &cfg, &errors), -1);
+	ck_assert_uint_eq(errors.n, 1);
+	ck_assert(strstr(errors.v[0], "cirm.conf:2: ") != NULL);
+	ck_assert(strstr(errors.v[0], "mode 0644") != NULL);
+	strlist_clear(&errors);
+	/* The default key file is checked too, without a line number. */
+	free(key);
+	key = tu_write(dir, "cirm.key", "00\n", 0640);
+	ck_assert_int_eq(load("", &cfg, &errors), -1);
+	ck_assert_uint_eq(errors.n, 1);
+	ck_assert(strstr(errors.v[0], "cirm.conf: ") != NULL);
+	strlist_clear(&errors);
+	chmod(key, 0600);
+	ck_assert_int_eq(load("", &cfg, &errors), 0);
+	cfg_free(&cfg);
+	free(key);
+}
+END_TEST
+
+START_TEST(test_dump_marks_defaults)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	ck_assert_int_eq(load("language = en\n", &cfg, &errors), 0);
+	f = open_memstream(&out, &len);
+	cfg_dump(cfg, f);
+	fclose(f);
+	ck_assert_msg(strstr(out, "\nlanguage = en\n") != NULL, "%s", out);
+	ck_assert(strstr(out, "case_prefix = KS  # default\n") != NULL);
+	free(out);
+	cfg_free(&cfg);
+}
+END_TEST
+
+START_TEST(test_template_loads_as_defaults)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	cfg_write_template(f);
+	fclose(f);
+	/* Every setting is in the template, commented out. */
+	for (int i = 0; i < SETTING_COUNT; i++) {
+		char *line = xasprintf("\n#%s = %s\n", settings[i].name,
+				       settings[i].def);
+
+		ck_assert_msg(strstr(out, line) != NULL, "missing %s", line);
+		free(line);
+	}
+	ck_assert_int_eq(load(out, &cfg, &errors), 0);
+	for (int i = 0; i < SETTING_COUNT; i++)
+		ck_assert(cfg_is_default(cfg, (enum setting_id)i));
+	cfg_free(&cfg);
+	free(out);
+}
+END_TEST
+
+START_TEST(test_defaults_are_valid)
+{
+	/* Every default passes its own setting's checks. */
+	for (int i = 0; i < SETTING_COUNT; i++) {
+		struct strlist errors = { 0 };
+		struct cfg *cfg = NULL;
+		char *text = xasprintf("%s = %s\n", settings[i].name,
+				       settings[i].def);
+
+		if (settings[i].type == SETTING_SECRET_PATH) {
+			free(text);
+			continue;
+		}
+		ck_assert_msg(load(text, &cfg, &errors) == 0, "%s",
+			      errors.n ? errors.v[0] : "");
+		cfg_free(&cfg);
+		free(text);
+	}
+}
+END_TEST
+
+static Suite *
+cfg_suite(void)
+{
+	Suite *s = suite_create("cfg");
+	TCase *tc = tcase_create("cfg");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_unknown_setting);
+	tcase_add_test(tc, test_not_a_number);
+	tcase_add_test(tc, test_out_of_range);
+	tcase_add_test(tc, test_bad_enum);
+	tcase_add_test(tc, test_bad_string);
+	tcase_add_test(tc, test_missing_equals);
+	tcase_add_test(tc, test_duplicate);
+	tcase_add_test(tc, test_long_line);
+	tcase_add_test(tc, test_all_errors_at_once);
+	tcase_add_test(tc, test_missing_file);
+	tcase_add_test(tc, test_secret_readable);
+	tcase_add_test(tc, test_dump_marks_defaults);
+	tcase_add_test(tc, test_template_loads_as_defaults);
+	tcase_add_test(tc, test_defaults_are_valid);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(cfg_suite());
+}

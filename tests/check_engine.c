@@ -1,0 +1,220 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "engine.h"
+#include "store-private.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *dir;
+static struct store *store;
+
+static void
+setup(void)
+{
+	struct store_settings set = { .create = 1 };
+	char *path, *err = NULL;
+
+	dir = tu_tmpdir();
+	path = xasprintf("%s/cirm.db", dir);
+	ck_assert_msg(store_open(path, &set, &store, &err) == 0, "%s", err);
+	free(path);
+}
+
+static void
+teardown(void)
+{
+	store_free(&store);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static int64_t
+count(const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+put(const char *channel, const char *raw)
+{
+	char *err = NULL;
+
+	ck_assert_int_eq(store_inbox_put(store, channel, "test", 1, NULL, raw,
+					 strlen(raw), NULL, &err), 1);
+}
+
+/* A handler that follows the first word of the raw message, and writes
+   an event (so a rolled-back row leaves no trace). */
+static enum engine_result
+scripted(void *ctx, struct store *s, const struct store_inbox_row *row,
+	 char **reason_r)
+{
+	char number[STORE_CASE_NUMBER_MAX], *err = NULL;
+	struct store_case_new c = { .prefix = "KS", .received_at = row->received_at,
+				    .channel = "email", .state = "new" };
+	int64_t id;
+
+	(*(int *)ctx)++;
+	ck_assert_int_eq(store_case_create(s, &c, &id, number, &err), 0);
+	if (row->raw_len >= 2 && memcmp(row->raw, "ok", 2) == 0)
+		return ENGINE_DONE;
+	if (row->raw_len >= 4 && memcmp(row->raw, "temp", 4) == 0) {
+		*reason_r = xstrdup("store busy");
+		return ENGINE_TEMP;
+	}
+	*reason_r = xstrdup("not a mail");
+	return ENGINE_FINAL;
+}
+
+static struct engine *
+new_engine(int batch, int *calls)
+{
+	struct engine_settings set = { .batch = batch, .max_attempts = 3,
+				       .retry_delay = 10 };
+	struct engine *e = engine_new(store, &set);
+
+	engine_set_handler(e, "email", scripted, calls);
+	return e;
+}
+
+START_TEST(test_done_rows_leave)
+{
+	struct engine_stats stats = { 0 };
+	int calls = 0;
+	struct engine *e = new_engine(2, &calls);
+	char *err = NULL;
+
+	for (int i = 0; i < 5; i++)
+		put("email", "ok");
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(stats.done, 5);
+	ck_assert_int_eq(calls, 5);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 5);
+	engine_free(&e);
+	ck_assert_ptr_null(e);
+}
+END_TEST
+
+START_TEST(test_final_quarantines_and_rolls_back)
+{
+	struct engine_stats stats = { 0 };
+	int calls = 0;
+	struct engine *e = new_engine(10, &calls);
+	char *err = NULL;
+
+	put("email", "ok");
+	put("email", "bad");
+	put("email", "ok");
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(stats.done, 2);
+	ck_assert_int_eq(stats.quarantined, 1);
+	/* The bad row's case was rolled back with its savepoint: the two
+	   good rows hold numbers 1 and 2, no gap. */
+	ck_assert_int_eq(count("SELECT max(seq) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine "
+			       "WHERE reason = 'not a mail' AND CAST(raw AS TEXT) = 'bad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	engine_free(&e);
+}
+END_TEST
+
+START_TEST(test_temp_retries_then_quarantines)
+{
+	struct engine_stats stats = { 0 };
+	int calls = 0;
+	struct engine *e = new_engine(10, &calls);
+	char *err = NULL;
+
+	put("email", "temp");
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(stats.retried, 1);
+	ck_assert_int_eq(count("SELECT next_attempt_at FROM inbox"), 1010);
+	/* Not due yet: nothing happens. */
+	ck_assert_int_eq(engine_drain(e, 1005, &stats, &err), 0);
+	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(engine_drain(e, 1010, &stats, &err), 0);
+	ck_assert_int_eq(count("SELECT next_attempt_at FROM inbox"), 1030);
+	ck_assert_int_eq(engine_drain(e, 1030, &stats, &err), 0);
+	ck_assert_int_eq(calls, 3);
+	ck_assert_int_eq(stats.quarantined, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'gave up after 3 attempts: store busy'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 0);
+	engine_free(&e);
+}
+END_TEST
+
+START_TEST(test_unhandled_channel)
+{
+	struct engine_stats stats = { 0 };
+	int calls = 0;
+	struct engine *e = new_engine(10, &calls);
+	char *err = NULL;
+
+	put("sms", "hej");
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(calls, 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'no handler for channel ''sms''%'"), 1);
+	engine_free(&e);
+}
+END_TEST
+
+/* A row whose handling never finished (the engine was killed) is counted
+   as an attempt; it comes back alone, and after the limit it goes to the
+   quarantine instead of killing the engine forever. */
+START_TEST(test_crashed_row_isolated)
+{
+	struct engine_stats stats = { 0 };
+	int calls = 0;
+	struct engine *e = new_engine(10, &calls);
+	char *err = NULL;
+
+	put("email", "ok");
+	put("email", "ok");
+	ck_assert_int_eq(store_exec(store, "UPDATE inbox SET attempts = 3 "
+				    "WHERE id = 2", &err), 0);
+	put("email", "ok");
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(stats.done, 2);
+	ck_assert_int_eq(stats.quarantined, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%processing never finished'"), 1);
+	engine_free(&e);
+}
+END_TEST
+
+static Suite *
+engine_suite(void)
+{
+	Suite *s = suite_create("engine");
+	TCase *tc = tcase_create("engine");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_done_rows_leave);
+	tcase_add_test(tc, test_final_quarantines_and_rolls_back);
+	tcase_add_test(tc, test_temp_retries_then_quarantines);
+	tcase_add_test(tc, test_unhandled_channel);
+	tcase_add_test(tc, test_crashed_row_isolated);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(engine_suite());
+}

@@ -1,0 +1,534 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "store-private.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static char *dir, *dbpath;
+
+static void
+setup(void)
+{
+	dir = tu_tmpdir();
+	dbpath = xasprintf("%s/cirm.db", dir);
+}
+
+static void
+teardown(void)
+{
+	tu_rmrf(dir);
+	free(dir);
+	free(dbpath);
+}
+
+static struct store *
+open_db(const char *path)
+{
+	struct store_settings set = { .create = 1, .busy_timeout_ms = 20000 };
+	struct store *store = NULL;
+	char *err = NULL;
+
+	ck_assert_msg(store_open(path, &set, &store, &err) == 0, "%s", err);
+	return store;
+}
+
+/* The schema as text: every object's SQL with white space collapsed,
+   and the version. */
+static char *
+schema_dump(struct store *store)
+{
+	sqlite3_stmt *st;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	fprintf(f, "user_version %d\n", store_schema_version(store));
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db,
+		"SELECT type, name, sql FROM sqlite_master "
+		"WHERE sql IS NOT NULL ORDER BY type, name", -1, &st, NULL),
+		SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *sql = (const char *)sqlite3_column_text(st, 2);
+		int space = 0;
+
+		fprintf(f, "%s %s: ", sqlite3_column_text(st, 0),
+			sqlite3_column_text(st, 1));
+		for (const char *p = sql; *p != '\0'; p++) {
+			if (*p == ' ' || *p == '\n' || *p == '\t') {
+				space = 1;
+				continue;
+			}
+			if (space)
+				fputc(' ', f);
+			space = 0;
+			fputc(*p, f);
+		}
+		fputc('\n', f);
+	}
+	sqlite3_finalize(st);
+	fclose(f);
+	return out;
+}
+
+static char *
+read_file(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf;
+	long n;
+
+	if (f == NULL)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = xcalloc(1, (size_t)n + 1);
+	if (fread(buf, 1, (size_t)n, f) != (size_t)n)
+		buf[0] = '\0';
+	fclose(f);
+	return buf;
+}
+
+static int64_t
+create_case(struct store *store, int64_t at, char number[STORE_CASE_NUMBER_MAX])
+{
+	struct store_case_new c = {
+		.prefix = "KS", .received_at = at, .channel = "email",
+		.subject = "Trasig gatlampa", .state = "new",
+	};
+	char *err = NULL;
+	int64_t id;
+
+	ck_assert_msg(store_case_create(store, &c, &id, number, &err) == 0,
+		      "%s", err);
+	return id;
+}
+
+static int64_t
+create_case_tx(struct store *store, int64_t at, char number[STORE_CASE_NUMBER_MAX])
+{
+	char *err = NULL;
+	int64_t id;
+
+	ck_assert_msg(store_begin(store, &err) == 0, "%s", err);
+	id = create_case(store, at, number);
+	ck_assert_msg(store_commit(store, &err) == 0, "%s", err);
+	return id;
+}
+
+START_TEST(test_open_pragmas)
+{
+	struct store *store = open_db(dbpath);
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(store_schema_version(store), store_schema_latest());
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, "PRAGMA journal_mode",
+					    -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, "PRAGMA foreign_keys",
+					    -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
+	store_free(&store);
+	ck_assert_ptr_null(store);
+}
+END_TEST
+
+START_TEST(test_open_missing_without_create)
+{
+	struct store_settings set = { .create = 0 };
+	struct store *store = NULL;
+	char *err = NULL;
+
+	ck_assert_int_eq(store_open(dbpath, &set, &store, &err), -1);
+	ck_assert(strstr(err, "cirm.db") != NULL);
+	ck_assert(access(dbpath, F_OK) < 0);
+	free(err);
+}
+END_TEST
+
+START_TEST(test_fresh_matches_golden)
+{
+	struct store *store = open_db(dbpath);
+	char *dump = schema_dump(store);
+	char *ref_path = xasprintf("%s/tests/data/schema.ref",
+				   getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	char *ref = read_file(ref_path);
+
+	if (getenv("CIRM_UPDATE_GOLDEN") != NULL) {
+		FILE *f = fopen(ref_path, "w");
+
+		ck_assert_ptr_nonnull(f);
+		fputs(dump, f);
+		fclose(f);
+	} else {
+		ck_assert_msg(ref != NULL, "cannot read %s", ref_path);
+		ck_assert_msg(strcmp(ref, dump) == 0,
+			      "schema differs from %s; if the change is meant, "
+			      "add a migration and rerun with "
+			      "CIRM_UPDATE_GOLDEN=1:\n%s", ref_path, dump);
+	}
+	free(ref);
+	free(ref_path);
+	free(dump);
+	store_free(&store);
+}
+END_TEST
+
+/* A database built at each older version, with data in it, then opened
+   by this cirm, ends with the same schema as a fresh one, and keeps its
+   data. */
+START_TEST(test_stepwise_migration)
+{
+	int from = _i + 1;
+	struct store *fresh = open_db(dbpath), *old;
+	char *old_path = xasprintf("%s/old.db", dir), *err = NULL;
+	char *want = schema_dump(fresh), *got;
+	char number[STORE_CASE_NUMBER_MAX];
+	sqlite3 *db;
+	int64_t id, msg;
+
+	store_free(&fresh);
+	/* Build the old database by hand: only migrations 1..from. */
+	ck_assert_int_eq(sqlite3_open(old_path, &db), SQLITE_OK);
+	sqlite3_close(db);
+	old = xcalloc(1, sizeof(*old));
+	old->path = xstrdup(old_path);
+	ck_assert_int_eq(sqlite3_open(old_path, &old->db), SQLITE_OK);
+	ck_assert_msg(store_migrate(old, from, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_schema_version(old), from);
+	ck_assert_int_eq(store_begin(old, &err), 0);
+	id = create_case(old, 1790000000, number);
+	ck_assert_int_eq(sqlite3_exec(old->db,
+		"INSERT INTO message (case_id, direction, channel, subject, "
+		"body_stripped, at) VALUES (1, 'in', 'email', 'Gatlampa', "
+		"'lampan lyser inte', 1790000000)", NULL, NULL, NULL), SQLITE_OK);
+	msg = sqlite3_last_insert_rowid(old->db);
+	ck_assert_int_eq(store_commit(old, &err), 0);
+	store_free(&old);
+
+	old = open_db(old_path);
+	got = schema_dump(old);
+	ck_assert_str_eq(got, want);
+	/* The data survived, and the search index covers old messages. */
+	{
+		sqlite3_stmt *st;
+
+		ck_assert_int_eq(sqlite3_prepare_v2(old->db,
+			"SELECT rowid FROM message_fts WHERE message_fts MATCH 'lyser'",
+			-1, &st, NULL), SQLITE_OK);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+		ck_assert_int_eq(sqlite3_column_int64(st, 0), msg);
+		sqlite3_finalize(st);
+	}
+	ck_assert_int_eq(id, 1);
+	free(got);
+	free(want);
+	free(old_path);
+	store_free(&old);
+}
+END_TEST
+
+START_TEST(test_newer_schema_refused)
+{
+	struct store *store = open_db(dbpath);
+	struct store_settings set = { 0 };
+	char *err = NULL, *sql = xasprintf("PRAGMA user_version = %d",
+					   store_schema_latest() + 1);
+
+	ck_assert_int_eq(store_exec(store, sql, &err), 0);
+	store_free(&store);
+	ck_assert_int_eq(store_open(dbpath, &set, &store, &err), -1);
+	ck_assert_msg(strstr(err, "newer") != NULL, "%s", err);
+	free(err);
+	free(sql);
+}
+END_TEST
+
+START_TEST(test_case_numbers)
+{
+	struct store *store = open_db(dbpath);
+	char number[STORE_CASE_NUMBER_MAX];
+	char *err = NULL;
+	struct tm tm = { .tm_year = 2026 - 1900, .tm_mon = 5, .tm_mday = 1,
+			 .tm_hour = 12, .tm_isdst = -1 };
+	int64_t t2026 = (int64_t)mktime(&tm), t2027;
+
+	tm.tm_year = 2027 - 1900;
+	t2027 = (int64_t)mktime(&tm);
+	create_case_tx(store, t2026, number);
+	ck_assert_str_eq(number, "KS-2026-00001");
+	create_case_tx(store, t2026, number);
+	ck_assert_str_eq(number, "KS-2026-00002");
+	/* A rolled-back creation gives its number back: no gap. */
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	create_case(store, t2026, number);
+	ck_assert_str_eq(number, "KS-2026-00003");
+	store_rollback(store);
+	create_case_tx(store, t2026, number);
+	ck_assert_str_eq(number, "KS-2026-00003");
+	/* Each year starts at 1. */
+	create_case_tx(store, t2027, number);
+	ck_assert_str_eq(number, "KS-2027-00001");
+	/* Outside a transaction is a programming error, reported. */
+	{
+		struct store_case_new c = { .prefix = "KS", .received_at = t2026,
+					    .channel = "email", .state = "new" };
+		int64_t id;
+
+		ck_assert_int_eq(store_case_create(store, &c, &id, number, &err), -1);
+		free(err);
+	}
+	store_free(&store);
+}
+END_TEST
+
+#define RACERS 2
+#define RACE_CASES 150
+
+/* Creates RACE_CASES cases in their own transactions once the parent
+   says go; every fifth transaction is rolled back after taking a
+   number. */
+static int
+racer(int go_fd)
+{
+	struct store *store = open_db(dbpath);
+	char number[STORE_CASE_NUMBER_MAX], c;
+	char *err = NULL;
+	int made = 0;
+
+	if (read(go_fd, &c, 1) != 1)
+		return 2;
+	for (int i = 0; made < RACE_CASES; i++) {
+		if (store_begin(store, &err) < 0)
+			return 3;
+		create_case(store, 1790000000, number);
+		if (i % 5 == 4) {
+			store_rollback(store);
+			continue;
+		}
+		if (store_commit(store, &err) < 0)
+			return 4;
+		made++;
+	}
+	store_free(&store);
+	return 0;
+}
+
+START_TEST(test_numbering_race)
+{
+	struct store *store = open_db(dbpath);
+	int go[2], status;
+	pid_t pids[RACERS];
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(pipe(go), 0);
+	for (int i = 0; i < RACERS; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			close(go[1]);
+			_exit(racer(go[0]));
+		}
+	}
+	close(go[0]);
+	ck_assert_int_eq(write(go[1], "gg", RACERS), RACERS);
+	close(go[1]);
+	for (int i = 0; i < RACERS; i++) {
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			      "racer %d failed: %d", i, status);
+	}
+	/* Exactly 1..N, each once, no gap, no duplicate. */
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db,
+		"SELECT count(*), count(DISTINCT number), min(seq), max(seq) "
+		"FROM cases", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), RACERS * RACE_CASES);
+	ck_assert_int_eq(sqlite3_column_int(st, 1), RACERS * RACE_CASES);
+	ck_assert_int_eq(sqlite3_column_int(st, 2), 1);
+	ck_assert_int_eq(sqlite3_column_int(st, 3), RACERS * RACE_CASES);
+	sqlite3_finalize(st);
+	store_free(&store);
+}
+END_TEST
+
+static int
+collect(const struct store_case *c, void *ctx)
+{
+	strlist_add(ctx, c->number);
+	return 0;
+}
+
+START_TEST(test_case_list_and_get)
+{
+	struct store *store = open_db(dbpath);
+	char number[STORE_CASE_NUMBER_MAX], *err = NULL;
+	struct strlist got = { 0 };
+	struct store_case_filter f = { NULL, 0 };
+	int64_t id;
+
+	for (int i = 0; i < 5; i++)
+		create_case_tx(store, 1790000000 + i, number);
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET state = 'resolved' "
+				    "WHERE seq IN (2, 4)", &err), 0);
+	ck_assert_int_eq(store_case_list(store, &f, collect, &got, &err), 0);
+	ck_assert_uint_eq(got.n, 5);
+	ck_assert(strstr(got.v[0], "-00005") != NULL); /* newest first */
+	strlist_clear(&got);
+	f.state = "resolved";
+	ck_assert_int_eq(store_case_list(store, &f, collect, &got, &err), 0);
+	ck_assert_uint_eq(got.n, 2);
+	strlist_clear(&got);
+	f.state = NULL;
+	f.limit = 3;
+	ck_assert_int_eq(store_case_list(store, &f, collect, &got, &err), 0);
+	ck_assert_uint_eq(got.n, 3);
+	ck_assert_int_eq(store_case_get(store, got.v[2], collect, &got, &err), 1);
+	ck_assert_str_eq(got.v[3], got.v[2]);
+	ck_assert_int_eq(store_case_get(store, "KS-1999-00001", collect, &got,
+					&err), 0);
+	strlist_clear(&got);
+	/* History and messages are read back in order. */
+	id = 1;
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_event_add(store, id, 5, "case.created", 0, NULL,
+					 "new", NULL, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	store_free(&store);
+}
+END_TEST
+
+START_TEST(test_contacts)
+{
+	struct store *store = open_db(dbpath);
+	int64_t anna, eva, found;
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_contact_add(store, STORE_CITIZEN, "Anna", NULL,
+					   "sv", &anna, &err), 0);
+	ck_assert_int_eq(store_contact_address_add(store, anna, "email",
+						   "anna@example.se", &err), 0);
+	ck_assert_int_eq(store_contact_address_add(store, anna, "phone",
+						   "+46701234567", &err), 0);
+	ck_assert_int_eq(store_contact_add(store, STORE_HANDLER, "Eva", "eva",
+					   "sv", &eva, &err), 0);
+	/* One address, one contact. */
+	ck_assert_int_eq(store_contact_address_add(store, eva, "email",
+						   "anna@example.se", &err), -1);
+	free(err);
+	/* A citizen has no login. */
+	ck_assert_int_eq(store_contact_add(store, STORE_CITIZEN, "X", "x", "sv",
+					   &found, &err), -1);
+	free(err);
+	ck_assert_int_eq(store_contact_find(store, "phone", "+46701234567",
+					    &found, &err), 1);
+	ck_assert_int_eq(found, anna);
+	ck_assert_int_eq(store_contact_find(store, "email", "nobody@x", &found,
+					    &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	store_free(&store);
+}
+END_TEST
+
+START_TEST(test_inbox)
+{
+	struct store *store = open_db(dbpath);
+	int64_t ids[4], id;
+	int attempts[4], n;
+	char *err = NULL;
+
+	ck_assert_int_eq(store_inbox_put(store, "email", "test", 100, "<a@x>",
+					 "raw1", 4, &id, &err), 1);
+	ck_assert_int_eq(store_inbox_put(store, "email", "test", 101, "<a@x>",
+					 "raw1", 4, &id, &err), 0);
+	ck_assert_int_eq(store_inbox_put(store, "sms", "test", 102, NULL, "r2",
+					 2, &id, &err), 1);
+	ck_assert_int_eq(store_inbox_put(store, "sms", "test", 103, NULL, "r2",
+					 2, &id, &err), 1);
+	ck_assert_int_eq(store_inbox_due(store, 1000, 4, ids, attempts, &n,
+					 &err), 0);
+	ck_assert_int_eq(n, 3);
+	/* A bad channel is refused by the schema. */
+	ck_assert_int_eq(store_inbox_put(store, "fax", "test", 1, NULL, "r", 1,
+					 &id, &err), -1);
+	free(err);
+	store_free(&store);
+}
+END_TEST
+
+START_TEST(test_audit_chain)
+{
+	struct store *store = open_db(dbpath);
+	char *err = NULL;
+	int64_t bad = 0;
+
+	ck_assert_int_eq(store_audit_verify(store, &bad, &err), 1);
+	for (int i = 0; i < 5; i++)
+		ck_assert_int_eq(store_audit_add(store, 100 + i, "cirmctl",
+						 "case.show", "KS-2026-00001",
+						 NULL, &err), 0);
+	ck_assert_int_eq(store_audit_verify(store, &bad, &err), 1);
+	ck_assert_int_eq(store_exec(store, "UPDATE audit SET actor = 'x' "
+				    "WHERE id = 3", &err), 0);
+	ck_assert_int_eq(store_audit_verify(store, &bad, &err), 0);
+	ck_assert_int_eq(bad, 3);
+	ck_assert_int_eq(store_exec(store, "UPDATE audit SET actor = 'cirmctl' "
+				    "WHERE id = 3; DELETE FROM audit WHERE id = 2",
+				    &err), 0);
+	ck_assert_int_eq(store_audit_verify(store, &bad, &err), 0);
+	ck_assert_int_eq(bad, 2);
+	store_free(&store);
+}
+END_TEST
+
+static Suite *
+store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("schema");
+	TCase *num = tcase_create("numbers");
+	TCase *data = tcase_create("data");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_open_pragmas);
+	tcase_add_test(tc, test_open_missing_without_create);
+	tcase_add_test(tc, test_fresh_matches_golden);
+	/* From every older version (1 .. latest-1). */
+	tcase_add_loop_test(tc, test_stepwise_migration, 0,
+			    store_schema_latest() - 1);
+	tcase_add_test(tc, test_newer_schema_refused);
+	suite_add_tcase(s, tc);
+
+	tcase_add_checked_fixture(num, setup, teardown);
+	tcase_set_timeout(num, 120);
+	tcase_add_test(num, test_case_numbers);
+	tcase_add_test(num, test_numbering_race);
+	suite_add_tcase(s, num);
+
+	tcase_add_checked_fixture(data, setup, teardown);
+	tcase_add_test(data, test_case_list_and_get);
+	tcase_add_test(data, test_contacts);
+	tcase_add_test(data, test_inbox);
+	tcase_add_test(data, test_audit_chain);
+	suite_add_tcase(s, data);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(store_suite());
+}

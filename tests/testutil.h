@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_TESTUTIL_H
+#define CIRM_TESTUTIL_H
+
+#include <check.h>
+
+/* Runs SUITE with its results as TAP on stdout (for automake's TAP
+   driver, so each test case shows by name); returns the exit status. */
+int tu_run(Suite *suite);
+
+/* A new empty directory for one test (under $TMPDIR), and its removal. */
+char *tu_tmpdir(void);
+void tu_rmrf(const char *path);
+
+/* Writes TEXT to DIR/NAME with MODE; returns the path (caller frees). */
+char *tu_write(const char *dir, const char *name, const char *text,
+	       unsigned int mode);
+
+#endif
