@@ -131,7 +131,8 @@ ctl_print_cell(FILE *out, const char *s, int width)
 		n = next_char(s + i, len - i, &mb, &w, &blank);
 		total += w;
 	}
-	limit = width <= 0 || total <= width ? total : width - 1;
+	/* The last column of a cell is the gap to the next one. */
+	limit = width <= 0 || total <= width - 1 ? total : width - 2;
 	memset(&mb, 0, sizeof(mb));
 	for (size_t i = 0; i < len; i += n) {
 		n = next_char(s + i, len - i, &mb, &w, &blank);

@@ -21,7 +21,7 @@ print_row(const struct store_case *c, void *ctx)
 
 	ctl_print_cell(stdout, c->number, 16);
 	ctl_print_cell(stdout, c->state, 14);
-	ctl_print_cell(stdout, c->channel, 7);
+	ctl_print_cell(stdout, c->channel, 8);
 	ctl_print_cell(stdout, ctl_time(c->received_at, t), 18);
 	ctl_print_cell(stdout, c->assignee, 12);
 	ctl_print_cell(stdout, c->subject, 0);
@@ -69,7 +69,7 @@ case_list(struct store *store, int argc, char **argv)
 	}
 	ctl_print_cell(stdout, _("NUMBER"), 16);
 	ctl_print_cell(stdout, _("STATE"), 14);
-	ctl_print_cell(stdout, _("CHANNEL"), 7);
+	ctl_print_cell(stdout, _("CHANNEL"), 8);
 	ctl_print_cell(stdout, _("RECEIVED"), 18);
 	ctl_print_cell(stdout, _("ASSIGNEE"), 12);
 	ctl_print_cell(stdout, _("SUBJECT"), 0);

@@ -20,7 +20,8 @@ int ctl_open_store(const struct cfg *cfg, struct store **store_r);
 /* Prints "cirmctl: " and the message to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints S padded with spaces to WIDTH columns (counting characters, not
-   bytes), cut with "…" when longer; control characters print as spaces. */
+   bytes), at least one of them a space, cut with "…" when longer; WIDTH 0
+   prints S whole. Control characters print as spaces. */
 void ctl_print_cell(FILE *out, const char *s, int width);
 /* Local time as "YYYY-MM-DD HH:MM", or "-" for 0. */
 const char *ctl_time(long long t, char buf[32]);

@@ -172,9 +172,10 @@ open_pragmas(struct store *store, int busy_ms, char **error_r)
 	int wal = 0;
 
 	sqlite3_busy_timeout(store->db, busy_ms);
+	/* trusted_schema stays on: the FTS5 index is written by triggers,
+	   which SQLite refuses to do for an untrusted schema. */
 	if (store_exec(store, "PRAGMA foreign_keys = ON; "
-				  "PRAGMA synchronous = FULL; "
-				  "PRAGMA trusted_schema = OFF",
+				  "PRAGMA synchronous = FULL",
 		       error_r) < 0)
 		return -1;
 	if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st,

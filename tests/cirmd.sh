@@ -1,0 +1,98 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmd as a service: --once, the inbox drained, one instance per
+# database, SIGHUP with a good and a bad file, SIGTERM, bad starts.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+printf 'engine_poll_interval = 1\n' >>"$C"
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# Waits up to 10 s for FILE to contain TEXT.
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+
+run "$CIRMD" -c "$C" --once
+check "--once on an empty inbox exits 0" [ "$rc" -eq 0 ]
+
+# Rows nothing in this version handles go to the quarantine with a reason,
+# not lost and not retried for ever.
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', 1, 'From: a@b'), ('sms', 'test', 2, 'hej')"
+run "$CIRMD" -c "$C" --once
+check "--once drains the inbox" [ "$(sql 'SELECT count(*) FROM inbox')" -eq 0 ]
+check "unhandled rows quarantined with a reason" [ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'no handler for channel%'")" -eq 2 ]
+check "the raw message is kept" [ "$(sql "SELECT raw FROM quarantine WHERE channel = 'sms'")" = hej ]
+check "the log names rows, not contents" [ -z "$(printf '%s' "$err" | grep -e 'a@b' -e hej)" ]
+
+# The service, in the background.
+"$CIRMD" -c "$C" >"$T/d.out" 2>"$T/d.log" &
+pid=$!
+check "service starts" wait_for "$T/d.log" "started"
+
+run "$CIRMD" -c "$C" --once
+check "a second cirmd on the same database is refused" [ "$rc" -eq 75 ]
+check "the refusal names the running one" contains "$err" "another cirmd (pid $pid)"
+
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', 3, 'x')"
+check "the running service drains new rows" wait_for "$T/d.log" "1 quarantined"
+
+cp "$C" "$T/good.conf"
+printf 'engine_batch = lots\n' >>"$C"
+kill -HUP "$pid"
+check "bad reload is logged with file:line" wait_for "$T/d.log" "$C:[0-9]*: 'engine_batch'"
+check "bad reload keeps the old configuration" wait_for "$T/d.log" "old one stays"
+check "service still running after a bad reload" kill -0 "$pid"
+cp "$T/good.conf" "$C"
+printf 'log_level = debug\n' >>"$C"
+kill -HUP "$pid"
+check "good reload" wait_for "$T/d.log" "configuration reloaded"
+
+kill -TERM "$pid"
+i=0
+while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+wait "$pid"
+check "SIGTERM stops the service with status 0" [ $? -eq 0 ]
+check "stop is logged" grep -q "stopped" "$T/d.log"
+run "$CIRMD" -c "$C" --once
+check "the lock is gone with the process" [ "$rc" -eq 0 ]
+
+# Bad starts.
+cp "$T/good.conf" "$C"
+printf 'nonsense = 1\nlog_level = loud\n' >>"$C"
+run "$CIRMD" -c "$C" --once
+check "bad configuration exits 78" [ "$rc" -eq 78 ]
+check "every error is shown" [ "$(printf '%s\n' "$err" | grep -c "$C:[0-9]*:")" -eq 2 ]
+cp "$T/good.conf" "$C"
+chmod 640 "$I/cirm.key"
+run "$CIRMD" -c "$C" --once
+check "group-readable key refused" [ "$rc" -eq 78 ]
+check "key refusal explains" contains "$err" "mode 0640"
+chmod 600 "$I/cirm.key"
+cp "$I/cirm.key" "$T/key"
+echo short >"$I/cirm.key"
+run "$CIRMD" -c "$C" --once
+check "malformed key refused" [ "$rc" -eq 78 ]
+cp "$T/key" "$I/cirm.key"
+mv "$I/cirm.db" "$T/db"
+run "$CIRMD" -c "$C" --once
+check "missing database exits 1" [ "$rc" -eq 1 ]
+check "missing database is not created" [ ! -e "$I/cirm.db" ]
+run "$CIRMD" --bogus
+check "bad option exits 64" [ "$rc" -eq 64 ]
+
+done_testing

@@ -1,0 +1,143 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmctl as an administrator uses it: init, config, case list and show,
+# and its bad inputs.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+I=$T/inst
+C=$I/cirm.conf
+
+# --- init ---
+run "$CIRMCTL" init "$I"
+check "init succeeds" [ "$rc" -eq 0 ]
+check "init says how to start" contains "$out" "cirmd -c $I/cirm.conf"
+check "instance directory is 0750" [ "$(mode_of "$I")" = 750 ]
+check "key is 0600" [ "$(mode_of "$I/cirm.key")" = 600 ]
+check "key holds 64 hex digits" grep -Eqx '[0-9a-f]{64}' "$I/cirm.key"
+check "database created" [ -s "$I/cirm.db" ]
+check "spool directory created" [ -d "$I/spool" ]
+for d in inbox outbound; do
+	for s in tmp new cur; do
+		check "maildir $d/$s created" [ -d "$I/maildir/$d/$s" ]
+	done
+done
+check "cirm.conf documents every setting" grep -q '^#case_prefix = KS$' "$C"
+cp "$C" "$T/conf.before"
+run "$CIRMCTL" init "$I"
+check "second init refused" [ "$rc" -eq 1 ]
+check "second init says why" contains "$err" "already exists"
+check "second init leaves cirm.conf alone" cmp -s "$C" "$T/conf.before"
+run "$CIRMCTL" init
+check "init without DIR is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" init /proc/no/such/place
+check "init in an impossible place fails" [ "$rc" -eq 1 ]
+check "init failure names the path" contains "$err" "/proc/no"
+
+# --- config ---
+run "$CIRMCTL" -c "$C" config
+check "config succeeds" [ "$rc" -eq 0 ]
+check "config marks defaults" contains "$out" "case_prefix = KS  # default"
+check "config shows absolute paths" contains "$out" "database = $I/cirm.db"
+printf 'case_prefix = BN\n' >>"$C"
+run "$CIRMCTL" -c "$C" config
+check "config shows a set value unmarked" contains "$out" "
+case_prefix = BN
+"
+run env CIRM_CONF="$C" "$CIRMCTL" config
+check "CIRM_CONF names the file" contains "$out" "case_prefix = BN"
+cp "$T/conf.before" "$C"
+
+# Every kind of error, all at once, as file:line.
+cat >>"$C" <<'CONF'
+bogus = 1
+engine_batch = many
+engine_poll_interval = 0
+log_target = file
+case_prefix = k s
+language = sv
+language = en
+just words
+CONF
+base=$(wc -l <"$T/conf.before")
+run "$CIRMCTL" -c "$C" config
+check "bad config exits 78" [ "$rc" -eq 78 ]
+check "unknown setting reported" contains "$err" "$C:$((base + 1)): unknown setting 'bogus'"
+check "bad number reported" contains "$err" "$C:$((base + 2)): 'engine_batch' must be a whole number"
+check "out of range reported" contains "$err" "$C:$((base + 3)): 'engine_poll_interval' must be a whole number from 1 to 3600"
+check "bad choice reported" contains "$err" "$C:$((base + 4)): 'log_target' must be one of: stderr, syslog"
+check "bad prefix reported" contains "$err" "$C:$((base + 5)): 'case_prefix'"
+check "duplicate reported" contains "$err" "$C:$((base + 7)): 'language' is set twice (first at line $((base + 6)))"
+check "bad line reported" contains "$err" "$C:$((base + 8)): expected 'name = value'"
+check "seven errors in all" [ "$(printf '%s\n' "$err" | grep -c "^cirmctl: $C:")" -eq 7 ]
+cp "$T/conf.before" "$C"
+
+run "$CIRMCTL" -c "$T/missing.conf" config
+check "missing config exits 78" [ "$rc" -eq 78 ]
+check "missing config named" contains "$err" "$T/missing.conf: cannot read"
+
+chmod 644 "$I/cirm.key"
+run "$CIRMCTL" -c "$C" config
+check "readable key refused" [ "$rc" -eq 78 ]
+check "readable key: mode and remedy" contains "$err" "mode 0644); run 'chmod 600"
+chmod 600 "$I/cirm.key"
+
+# --- cases ---
+run "$CIRMCTL" -c "$C" case list
+check "empty list" contains "$out" "(no cases)"
+n1=$("$MKCASE" "$I/cirm.db" new "Trasig gatlampa på Storgatan" "Anna Andersson" anna@example.se "Lampan utanför nr 12 lyser inte.")
+n2=$("$MKCASE" "$I/cirm.db" resolved "Snöröjning")
+n3=$("$MKCASE" "$I/cirm.db" new "Buller")
+year=$(date +%Y)
+check "numbers follow the year" [ "$n1 $n2 $n3" = "KS-$year-00001 KS-$year-00002 KS-$year-00003" ]
+run "$CIRMCTL" -c "$C" case list
+check "list shows all" [ "$(printf '%s\n' "$out" | grep -c "^KS-$year-")" -eq 3 ]
+check "list shows the subject" contains "$out" "Trasig gatlampa på Storgatan"
+check "list is newest first" [ "$(printf '%s\n' "$out" | sed -n 2p | cut -c1-13)" = "$n3" ]
+run "$CIRMCTL" -c "$C" case list --state resolved
+check "state filter" [ "$(printf '%s\n' "$out" | grep -c "^KS-")" -eq 1 ]
+check "state filter keeps the right case" contains "$out" "$n2"
+run "$CIRMCTL" -c "$C" case list --limit 2
+check "limit" [ "$(printf '%s\n' "$out" | grep -c "^KS-")" -eq 2 ]
+for bad in 0 -1 x 2x 99999999999; do
+	run "$CIRMCTL" -c "$C" case list --limit "$bad"
+	check "limit '$bad' refused" [ "$rc" -eq 64 ]
+done
+run "$CIRMCTL" -c "$C" case list extra
+check "extra argument refused" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" case show "$n1"
+check "show succeeds" [ "$rc" -eq 0 ]
+check "show: number" contains "$out" "$n1"
+check "show: citizen" contains "$out" "Anna Andersson"
+check "show: address" contains "$out" "email: anna@example.se"
+check "show: message" contains "$out" "| Lampan utanför nr 12 lyser inte."
+check "show: history" contains "$out" "case.created"
+run "$CIRMCTL" -c "$C" case show KS-1999-00001
+check "unknown case exits 1" [ "$rc" -eq 1 ]
+check "unknown case named" contains "$err" "no case KS-1999-00001"
+run "$CIRMCTL" -c "$C" case show
+check "show without number is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" case frobnicate
+check "unknown case command is a usage error" [ "$rc" -eq 64 ]
+
+# --- the rest of the command line ---
+run "$CIRMCTL" frobnicate
+check "unknown command exits 64" [ "$rc" -eq 64 ]
+check "unknown command named" contains "$err" "unknown command 'frobnicate'"
+run "$CIRMCTL"
+check "no command exits 64" [ "$rc" -eq 64 ]
+run "$CIRMCTL" --help
+check "help exits 0" [ "$rc" -eq 0 ]
+check "help lists case show" contains "$out" "case show NUMBER"
+run "$CIRMCTL" --version
+check "version" contains "$out" "cirmctl (cirm)"
+
+# The database is not where cirm.conf says.
+mv "$I/cirm.db" "$T/moved.db"
+run "$CIRMCTL" -c "$C" case list
+check "missing database exits 1" [ "$rc" -eq 1 ]
+check "missing database named" contains "$err" "$I/cirm.db"
+check "missing database is not created" [ ! -e "$I/cirm.db" ]
+
+done_testing

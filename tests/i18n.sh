@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# With a Swedish locale, cirmctl and cirmd speak Swedish: help, errors,
+# configuration errors. Uses the catalogue built from po/sv.po.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+sv=$(locale -a 2>/dev/null | grep -i -m1 -x 'sv_SE\.utf-\{0,1\}8')
+[ -n "$sv" ] || skip_all "no Swedish locale: generate sv_SE.UTF-8 (locale-gen)"
+[ -f "$CIRM_LOCALEDIR/sv/LC_MESSAGES/cirm.mo" ] ||
+	skip_all "catalogue not built in $CIRM_LOCALEDIR"
+unset CIRM_CONF LANGUAGE
+
+en() { env LC_ALL=C "$@"; }
+sv() { env LC_ALL="$sv" "$@"; }
+
+run sv "$CIRMCTL" --help
+check "help exits 0" [ "$rc" -eq 0 ]
+check "help is in Swedish" contains "$out" "Användning: cirmctl [FLAGGA]"
+check "help describes case show in Swedish" contains "$out" "visa ett ärende"
+sv_help=$out
+run en "$CIRMCTL" --help
+check "help is in English in the C locale" contains "$out" "Usage: cirmctl [OPTION]"
+check "the two differ" [ "$out" != "$sv_help" ]
+
+run sv "$CIRMCTL" frobnicate
+check "unknown command in Swedish" contains "$err" "okänt kommando 'frobnicate'"
+run sv "$CIRMCTL" -c "$T/none.conf" config
+check "unreadable configuration in Swedish" contains "$err" "kan inte läsa"
+
+I=$T/inst
+run sv "$CIRMCTL" init "$I"
+check "init reports in Swedish" contains "$out" "Skapade en cirm-instans"
+printf 'bogus = 1\nengine_batch = 0\n' >>"$I/cirm.conf"
+run sv "$CIRMCTL" -c "$I/cirm.conf" config
+check "configuration errors in Swedish" contains "$err" "okänd inställning 'bogus'"
+check "range errors in Swedish" contains "$err" "'engine_batch' måste vara ett heltal från 1 till 10000"
+run sv "$CIRMCTL" -c "$I/cirm.conf" case show KS-1999-00001
+check "case errors in Swedish (config checked first)" [ "$rc" -eq 78 ]
+run sv "$CIRMD" --help
+check "cirmd help in Swedish" contains "$out" "Användning: cirmd"
+
+done_testing

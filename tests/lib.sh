@@ -1,0 +1,66 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Shared by the shell tests: TAP output and a scratch directory.
+# Sourced with top_srcdir and top_builddir set by the test harness.
+
+: "${top_srcdir:=.}" "${top_builddir:=.}"
+CIRMCTL=$top_builddir/cirmctl
+CIRMD=$top_builddir/cirmd
+MKCASE=$top_builddir/tests/mkcase
+
+tap_n=0
+tap_failed=0
+
+ok() {
+	tap_n=$((tap_n + 1))
+	echo "ok $tap_n - $*"
+}
+
+not_ok() {
+	tap_n=$((tap_n + 1))
+	tap_failed=$((tap_failed + 1))
+	echo "not ok $tap_n - $*"
+}
+
+# check DESCRIPTION COMMAND...: one test, passing when COMMAND succeeds.
+check() {
+	desc=$1
+	shift
+	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
+}
+
+# Skips the whole script with a reason. Under CI nothing may be skipped.
+skip_all() {
+	if [ -n "${CI:-}" ]; then
+		echo "1..1"
+		echo "not ok 1 - cannot run under CI: $*"
+		exit 1
+	fi
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+done_testing() {
+	echo "1..$tap_n"
+	[ "$tap_failed" -eq 0 ]
+}
+
+# Runs COMMAND, keeping its stdout, stderr and status in $out, $err, $rc.
+run() {
+	out=$("$@" 2>"$T/stderr")
+	rc=$?
+	err=$(cat "$T/stderr")
+}
+
+contains() {
+	case $1 in *"$2"*) return 0 ;; esac
+	echo "# expected to find: $2" >&2
+	echo "# in: $1" | head -20 >&2
+	return 1
+}
+
+mode_of() {
+	stat -c %a "$1"
+}
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cirm-test.XXXXXX") || exit 99
+trap 'rm -rf "$T"' EXIT
