@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <wchar.h>
@@ -185,6 +186,9 @@ main(int argc, char **argv)
 	struct ctl ctl = { NULL };
 	int c;
 
+	/* The database, spool and logs hold personal data: nothing cirm
+	   creates is for others to read. */
+	umask(027);
 	i18n_init();
 	/* '+': options end at the command; each command parses its own. */
 	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 static void
@@ -46,6 +47,9 @@ main(int argc, char **argv)
 	struct daemon_options o = { .config = NULL, .once = 0 };
 	int c;
 
+	/* The database, spool and logs hold personal data: nothing cirm
+	   creates is for others to read. */
+	umask(027);
 	i18n_init();
 	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (c) {

@@ -19,7 +19,7 @@ print_row(const struct store_case *c, void *ctx)
 {
 	char t[32];
 
-	ctl_print_cell(stdout, c->number, 16);
+	ctl_print_cell(stdout, c->number, 21);
 	ctl_print_cell(stdout, c->state, 14);
 	ctl_print_cell(stdout, c->channel, 8);
 	ctl_print_cell(stdout, ctl_time(c->received_at, t), 18);
@@ -67,7 +67,7 @@ case_list(struct store *store, int argc, char **argv)
 				  "[--limit N]"));
 		return EX_USAGE;
 	}
-	ctl_print_cell(stdout, _("NUMBER"), 16);
+	ctl_print_cell(stdout, _("NUMBER"), 21);
 	ctl_print_cell(stdout, _("STATE"), 14);
 	ctl_print_cell(stdout, _("CHANNEL"), 8);
 	ctl_print_cell(stdout, _("RECEIVED"), 18);

@@ -26,6 +26,8 @@ struct daemon {
 	struct cfg *cfg;
 	struct store *store;
 	struct engine *engine;
+	char *database; /* as opened: it cannot change until restart */
+	long busy_timeout;
 	int lock_fd;
 };
 
@@ -104,8 +106,10 @@ reload(struct daemon *d)
 		log_errorx("configuration not reloaded; the old one stays");
 		return;
 	}
-	if (strcmp(cfg_str(cfg, CFG_DATABASE), cfg_str(d->cfg, CFG_DATABASE)) != 0)
-		log_warnx("a new database path takes effect at restart only");
+	if (strcmp(cfg_str(cfg, CFG_DATABASE), d->database) != 0)
+		log_warnx("database: a new path takes effect at restart only");
+	if (cfg_int(cfg, CFG_BUSY_TIMEOUT) != d->busy_timeout)
+		log_warnx("busy_timeout: a new value takes effect at restart only");
 	cfg_free(&d->cfg);
 	d->cfg = cfg;
 	start_logging(d->cfg);
@@ -167,6 +171,9 @@ open_store(struct daemon *d)
 		.create = 0,
 	};
 	char *lock = xasprintf("%s.cirmd-lock", cfg_str(d->cfg, CFG_DATABASE));
+
+	d->database = xstrdup(cfg_str(d->cfg, CFG_DATABASE));
+	d->busy_timeout = cfg_int(d->cfg, CFG_BUSY_TIMEOUT);
 	char *err = NULL;
 	pid_t holder;
 
@@ -197,13 +204,16 @@ daemon_run(const struct daemon_options *o)
 	if (load_config(o->config != NULL ? o->config : daemon_default_config(),
 			1, &d.cfg) < 0)
 		return EX_CONFIG;
-	/* Signals are taken synchronously by sigtimedwait, never by a
-	   handler running at an odd moment. */
+	/* The service takes signals synchronously with sigtimedwait, never
+	   in a handler running at an odd moment. --once keeps the default
+	   actions, so that Ctrl-C stops it (the open transaction is simply
+	   not committed). */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (!o->once)
+		sigprocmask(SIG_BLOCK, &set, NULL);
 	ret = open_store(&d);
 	if (ret == 0) {
 		start_logging(d.cfg);
@@ -221,6 +231,7 @@ daemon_run(const struct daemon_options *o)
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);
 	cfg_free(&d.cfg);
+	free(d.database);
 	log_close();
 	return ret;
 }

@@ -148,11 +148,6 @@ str_to_long(const char *s, long min, long max, long *value_r)
 int64_t
 cirm_now(void)
 {
-	const char *fake = getenv("CIRM_FAKE_TIME");
-	long v;
-
-	if (fake != NULL && str_to_long(fake, 0, LONG_MAX, &v) == 0)
-		return v;
 	return (int64_t)time(NULL);
 }
 

@@ -32,8 +32,7 @@ void strlist_clear(struct strlist *l);
    the text is not a number or is out of range. */
 int str_to_long(const char *s, long min, long max, long *value_r);
 
-/* Current wall-clock time in seconds; tests may fix it with the
-   environment variable CIRM_FAKE_TIME (seconds since the epoch). */
+/* Current wall-clock time in seconds since the epoch. */
 int64_t cirm_now(void);
 
 /* Makes DIR and missing parents with MODE; 0, or -1 with errno set. */

@@ -174,10 +174,12 @@ START_TEST(test_fresh_matches_golden)
 		fclose(f);
 	} else {
 		ck_assert_msg(ref != NULL, "cannot read %s", ref_path);
+		if (strcmp(ref, dump) != 0)
+			fprintf(stderr, "schema now:\n%s", dump);
 		ck_assert_msg(strcmp(ref, dump) == 0,
-			      "schema differs from %s; if the change is meant, "
-			      "add a migration and rerun with "
-			      "CIRM_UPDATE_GOLDEN=1:\n%s", ref_path, dump);
+			      "schema differs from %s (now on stderr); if the "
+			      "change is meant, it needs a migration; then rerun "
+			      "with CIRM_UPDATE_GOLDEN=1", ref_path);
 	}
 	free(ref);
 	free(ref_path);
