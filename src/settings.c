@@ -11,10 +11,27 @@ static const char *const languages[] = { "sv", "en", NULL };
 static const char *const log_targets[] = { "stderr", "syslog", NULL };
 static const char *const log_levels[] = { "error", "warning", "info",
 					  "debug", NULL };
+static const char *const imap_tls[] = { "implicit", "starttls", "none",
+					NULL };
+static const char *const imap_processed[] = { "move", "flag", "delete",
+					      NULL };
 static const char *const facilities[] = {
 	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
 	"local4", "local5", "local6", "local7", NULL
 };
+
+/* An address the municipality receives mail at: local@domain, no
+   spaces or angle brackets. Empty means not configured. */
+static const char *
+check_mail_address(const char *v)
+{
+	const char *at = strchr(v, '@');
+
+	if (at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+	    strpbrk(v, " \t<>\"(),;:") != NULL)
+		return N_("must be an address like arende@kommun.example");
+	return NULL;
+}
 
 /* A case number prefix: 1 to 8 capital letters A-Z or digits, starting
    with a letter, so that `KS-2026-00042` stays unambiguous in subjects. */
@@ -74,6 +91,65 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_INBOX_RETRY_DELAY] = { "inbox_retry_delay", SETTING_INT, "60", 1,
 		86400, NULL, NULL, "s", "Delay before the first retry of a failed "
 		"inbox row; it doubles with each attempt." },
+	[CFG_TEMPLATE_DIR] = { "template_dir", SETTING_PATH, "templates", 0, 0,
+		NULL, NULL, NULL, "Directory of message templates, one "
+		"subdirectory per language (sv/, en/)." },
+	[CFG_MAIL_ADDRESS] = { "mail_address", SETTING_STRING,
+		"arende@kommun.example", 0, 0, NULL, check_mail_address, NULL,
+		"The municipality's case address: citizens write to it, "
+		"acknowledgements come from it, and signed reply addresses are "
+		"made from it (local+tag@domain)." },
+	[CFG_MAIL_NAME] = { "mail_name", SETTING_STRING, "Kommunen", 0, 0, NULL,
+		NULL, NULL, "Display name on mail from cirm." },
+	[CFG_MAIL_MAX_SIZE] = { "mail_max_size", SETTING_INT, "26214400", 1024,
+		1073741824, NULL, NULL, "bytes", "Largest inbound mail; larger "
+		"ones are bounced by cirm-mailgate and quarantined otherwise." },
+	[CFG_MAIL_MAX_HEADER_BYTES] = { "mail_max_header_bytes", SETTING_INT,
+		"262144", 1024, 16777216, NULL, NULL, "bytes", "Largest header "
+		"section of an inbound mail." },
+	[CFG_MAIL_MAX_DEPTH] = { "mail_max_depth", SETTING_INT, "10", 1, 100,
+		NULL, NULL, NULL, "Deepest nesting of MIME parts." },
+	[CFG_MAIL_MAX_PARTS] = { "mail_max_parts", SETTING_INT, "200", 1, 10000,
+		NULL, NULL, NULL, "Most MIME parts in one mail." },
+	[CFG_MAIL_MAX_ATTACHMENT] = { "mail_max_attachment", SETTING_INT,
+		"20971520", 1024, 1073741824, NULL, NULL, "bytes", "Largest "
+		"single attachment." },
+	[CFG_FLOOD_MAX_CASES] = { "flood_max_cases", SETTING_INT, "20", 1,
+		100000, NULL, NULL, "per hour", "New cases one sender may open in "
+		"an hour; further mail from them goes to the quarantine." },
+	[CFG_MAILDIR_POLL_INTERVAL] = { "maildir_poll_interval", SETTING_INT,
+		"2", 1, 3600, NULL, NULL, "s", "How often the Maildir gateway "
+		"looks in maildir_dir/inbox/new." },
+	[CFG_IMAP_HOST] = { "imap_host", SETTING_STRING, "none", 0, 0, NULL,
+		NULL, NULL, "IMAP server to fetch citizen mail from; none turns "
+		"the IMAP gateway off." },
+	[CFG_IMAP_PORT] = { "imap_port", SETTING_INT, "993", 1, 65535, NULL,
+		NULL, NULL, "IMAP server port (993 for implicit TLS, 143 for "
+		"STARTTLS)." },
+	[CFG_IMAP_TLS] = { "imap_tls", SETTING_ENUM, "implicit", 0, 0, imap_tls,
+		NULL, NULL, "TLS to the IMAP server; the certificate is always "
+		"verified. none is for tests on loopback only." },
+	[CFG_IMAP_CA_FILE] = { "imap_ca_file", SETTING_STRING, "system", 0, 0,
+		NULL, NULL, NULL, "CA certificates (PEM file) that verify the IMAP "
+		"server; system uses the system's store." },
+	[CFG_IMAP_USER] = { "imap_user", SETTING_STRING, "cirm", 0, 0, NULL, NULL,
+		NULL, "IMAP login name." },
+	[CFG_IMAP_PASSWORD_FILE] = { "imap_password_file", SETTING_SECRET_PATH,
+		"imap.password", 0, 0, NULL, NULL, NULL, "File holding the IMAP "
+		"password (mode 0600)." },
+	[CFG_IMAP_MAILBOX] = { "imap_mailbox", SETTING_STRING, "INBOX", 0, 0,
+		NULL, NULL, NULL, "Mailbox to fetch from." },
+	[CFG_IMAP_PROCESSED] = { "imap_processed", SETTING_ENUM, "move", 0, 0,
+		imap_processed, NULL, NULL, "What happens to a fetched message on "
+		"the server once it is safely stored." },
+	[CFG_IMAP_PROCESSED_FOLDER] = { "imap_processed_folder", SETTING_STRING,
+		"cirm", 0, 0, NULL, NULL, NULL, "Folder fetched messages are moved "
+		"to when imap_processed is move." },
+	[CFG_IMAP_IDLE] = { "imap_idle", SETTING_BOOL, "yes", 0, 0, NULL, NULL,
+		NULL, "Wait for new mail with IDLE when the server offers it." },
+	[CFG_IMAP_POLL_INTERVAL] = { "imap_poll_interval", SETTING_INT, "60", 1,
+		3600, NULL, NULL, "s", "How often to look for new mail without "
+		"IDLE, and the longest IDLE before it is renewed." },
 };
 
 const struct setting_def *

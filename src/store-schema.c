@@ -212,8 +212,33 @@ static const char migration_2[] =
 	"END;\n"
 	"INSERT INTO message_fts(message_fts) VALUES ('rebuild');\n";
 
+/* Inbound mail: what kind of message it was, the key that makes a second
+   delivery of it a duplicate, and the gateways' own positions (such as
+   an IMAP mailbox's UIDVALIDITY and last UID), kept in the same
+   transaction as the messages they fetched. */
+static const char migration_3[] =
+	"ALTER TABLE message ADD COLUMN kind TEXT NOT NULL DEFAULT 'mail'\n"
+	"  CHECK (kind IN ('mail', 'auto-reply', 'bounce', 'note'));\n"
+	"ALTER TABLE message ADD COLUMN dedupe_key TEXT;\n"
+	"CREATE INDEX message_dedupe ON message(dedupe_key);\n"
+	"CREATE INDEX outbox_rfc_id ON outbox(rfc_message_id);\n"
+	"CREATE INDEX cases_citizen_created ON cases(citizen_id, created_at);\n"
+	"CREATE TABLE gateway_state (\n"
+	"  gateway TEXT NOT NULL,\n"
+	"  key TEXT NOT NULL,\n"
+	"  value TEXT NOT NULL,\n"
+	"  PRIMARY KEY (gateway, key)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE TABLE message_recipient (\n"
+	"  message_id INTEGER NOT NULL REFERENCES message(id) ON DELETE CASCADE,\n"
+	"  kind TEXT NOT NULL CHECK (kind IN ('to', 'cc')),\n"
+	"  address TEXT NOT NULL\n"
+	");\n"
+	"CREATE INDEX message_recipient_message ON message_recipient(message_id);\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
+	{ "inbound mail: kinds, duplicates, gateway state", migration_3 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);
