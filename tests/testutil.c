@@ -66,3 +66,31 @@ tu_write(const char *dir, const char *name, const char *text,
 	}
 	return path;
 }
+
+const char *
+tu_srcdir(void)
+{
+	const char *d = getenv("top_srcdir");
+
+	return d != NULL ? d : ".";
+}
+
+char *
+tu_slurp(const char *path, size_t *len_r)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = xmalloc((size_t)n + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len_r != NULL)
+		*len_r = (size_t)n;
+	return buf;
+}

@@ -16,4 +16,10 @@ void tu_rmrf(const char *path);
 char *tu_write(const char *dir, const char *name, const char *text,
 	       unsigned int mode);
 
+/* The source tree ($top_srcdir from the harness, else "."). */
+const char *tu_srcdir(void);
+/* The whole file PATH, NUL-terminated, its length in *LEN_R (may be
+   NULL); fails the test when it cannot be read. */
+char *tu_slurp(const char *path, size_t *len_r);
+
 #endif

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Text in any charset to UTF-8. */
+#include "config.h"
+
+#include "mime-private.h"
+
+#include "util.h"
+
+#include <errno.h>
+#include <iconv.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const char replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
+
+/* Length of the UTF-8 sequence at S (LEN bytes left), or 0 if invalid. */
+static size_t
+utf8_seq(const unsigned char *s, size_t len)
+{
+	size_t n;
+	unsigned int cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2, cp = s[0] & 0x1f;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3, cp = s[0] & 0x0f;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if ((n == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+	    (n == 4 && (cp < 0x10000 || cp > 0x10ffff)))
+		return 0;
+	return n;
+}
+
+int
+mime_utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		if (n == 0 || (n == 1 && p[i] == 0))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+/* UTF-8 input: keeps valid sequences, replaces the rest and NULs. */
+static char *
+utf8_clean(const char *s, size_t len, int *replaced)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char *out = xmalloc(len * 3 + 1), *o = out;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(p + i, len - i);
+
+		if (n == 0 || (n == 1 && p[i] == 0)) {
+			memcpy(o, replacement, 3);
+			o += 3;
+			*replaced = 1;
+			i++;
+			continue;
+		}
+		memcpy(o, p + i, n);
+		o += n;
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Mail clients label Windows-1252 text as ISO-8859-1 or US-ASCII; the
+   superset reads both correctly. */
+static const char *
+iconv_name(const char *charset)
+{
+	static const char *const as_1252[] = {
+		"us-ascii", "ascii", "iso-8859-1", "iso8859-1", "latin1",
+		"iso_8859-1", "l1", "cp819", "ibm819", "windows-1252", "cp1252",
+		"x-unknown", "unknown-8bit", "x-user-defined",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(as_1252); i++) {
+		if (strcasecmp(charset, as_1252[i]) == 0)
+			return "WINDOWS-1252";
+	}
+	return charset;
+}
+
+/* Converts with iconv; bytes it cannot read become U+FFFD. Returns NULL
+   when iconv does not know the charset. */
+static char *
+convert(const char *charset, const char *s, size_t len, size_t *len_r,
+	int *replaced)
+{
+	iconv_t cd = iconv_open("UTF-8", iconv_name(charset));
+	size_t cap = len * 4 + 16, left_in = len, left_out;
+	char *out, *in = (char *)s, *o;
+
+	if (cd == (iconv_t)-1)
+		return NULL;
+	out = xmalloc(cap);
+	o = out;
+	left_out = cap - 1;
+	while (left_in > 0) {
+		if (iconv(cd, &in, &left_in, &o, &left_out) != (size_t)-1)
+			break;
+		if (errno == E2BIG) {
+			size_t used = (size_t)(o - out);
+
+			cap *= 2;
+			out = xrealloc(out, cap);
+			o = out + used;
+			left_out = cap - used - 1;
+			continue;
+		}
+		/* EILSEQ or EINVAL: an unreadable byte. */
+		if (left_out < 4) {
+			size_t used = (size_t)(o - out);
+
+			cap *= 2;
+			out = xrealloc(out, cap);
+			o = out + used;
+			left_out = cap - used - 1;
+		}
+		memcpy(o, replacement, 3);
+		o += 3;
+		left_out -= 3;
+		in++;
+		left_in--;
+		*replaced = 1;
+		iconv(cd, NULL, NULL, NULL, NULL);
+	}
+	*o = '\0';
+	*len_r = (size_t)(o - out);
+	iconv_close(cd);
+	return out;
+}
+
+char *
+mime_to_utf8(const char *charset, const void *data, size_t len, int *replaced)
+{
+	int dummy = 0;
+	char *out, *clean;
+	size_t n;
+
+	if (replaced == NULL)
+		replaced = &dummy;
+	if (charset == NULL || *charset == '\0')
+		charset = "us-ascii";
+	if (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0)
+		return utf8_clean(data, len, replaced);
+	if (strcasecmp(iconv_name(charset), "WINDOWS-1252") == 0 &&
+	    mime_utf8_valid(data, len))
+		return xstrndup(data, len); /* ASCII, or UTF-8 mislabelled */
+	out = convert(charset, data, len, &n, replaced);
+	if (out == NULL) {
+		/* Unknown charset: keep what is ASCII or valid UTF-8. */
+		*replaced = 1;
+		return utf8_clean(data, len, replaced);
+	}
+	/* iconv may pass NULs through; the text must not hold any. */
+	clean = utf8_clean(out, n, replaced);
+	free(out);
+	return clean;
+}

@@ -1,0 +1,576 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* MIME structure: libetpan parses, this file walks the tree, applies the
+   limits, picks the body text and lists the parts. */
+#include "config.h"
+
+#include "mime-private.h"
+
+#include "html.h"
+#include "settings.h"
+#include "util.h"
+
+#include <libetpan/libetpan.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Nesting libetpan will be asked to parse: its parser recurses once per
+   level, so a message with thousands of nested multiparts must be
+   refused before it reaches it. */
+#define MIME_MAX_CONTAINERS 1000
+
+struct walk {
+	struct mime_message *msg;
+	const struct mime_limits *lim;
+	char *error;
+	struct strlist body;	/* UTF-8 texts chosen as the body */
+	int body_from_html;
+};
+
+void
+mime_limits_default(struct mime_limits *l)
+{
+	long v;
+
+	str_to_long(settings[CFG_MAIL_MAX_SIZE].def, 0, 1L << 40, &v);
+	l->max_size = (size_t)v;
+	str_to_long(settings[CFG_MAIL_MAX_HEADER_BYTES].def, 0, 1L << 40, &v);
+	l->max_header_bytes = (size_t)v;
+	str_to_long(settings[CFG_MAIL_MAX_ATTACHMENT].def, 0, 1L << 40, &v);
+	l->max_attachment = (size_t)v;
+	str_to_long(settings[CFG_MAIL_MAX_DEPTH].def, 0, 1000, &v);
+	l->max_depth = (int)v;
+	str_to_long(settings[CFG_MAIL_MAX_PARTS].def, 0, 100000, &v);
+	l->max_parts = (int)v;
+}
+
+const char *
+mime_header(const struct mime_message *msg, const char *name)
+{
+	for (size_t i = 0; i < msg->nheaders; i++) {
+		if (strcasecmp(msg->headers[i].name, name) == 0)
+			return msg->headers[i].value;
+	}
+	return NULL;
+}
+
+/* "type/subtype" in lower case; text/plain when absent. */
+static char *
+content_type(const struct mailmime_content *ct)
+{
+	const char *type = "text", *sub = "plain";
+	char *s;
+
+	if (ct != NULL && ct->ct_type != NULL) {
+		const struct mailmime_type *t = ct->ct_type;
+
+		if (t->tp_type == MAILMIME_TYPE_DISCRETE_TYPE) {
+			static const char *const names[] = {
+				"error", "text", "image", "audio", "video",
+				"application", "extension",
+			};
+			int dt = t->tp_data.tp_discrete_type->dt_type;
+
+			type = dt == MAILMIME_DISCRETE_TYPE_EXTENSION ?
+				       t->tp_data.tp_discrete_type->dt_extension :
+				       names[dt < 7 && dt >= 0 ? dt : 0];
+		} else {
+			int ct2 = t->tp_data.tp_composite_type->ct_type;
+
+			type = ct2 == MAILMIME_COMPOSITE_TYPE_MESSAGE ? "message" :
+			       ct2 == MAILMIME_COMPOSITE_TYPE_MULTIPART ? "multipart" :
+									 t->tp_data.tp_composite_type->ct_token;
+		}
+		sub = ct->ct_subtype != NULL ? ct->ct_subtype : "";
+	}
+	s = xasprintf("%s/%s", type != NULL ? type : "application", sub);
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	return s;
+}
+
+static const char *
+ct_param(const struct mailmime_content *ct, const char *name)
+{
+	if (ct == NULL || ct->ct_parameters == NULL)
+		return NULL;
+	for (clistiter *it = clist_begin(ct->ct_parameters); it != NULL;
+	     it = clist_next(it)) {
+		struct mailmime_parameter *p = clist_content(it);
+
+		if (p->pa_name != NULL && strcasecmp(p->pa_name, name) == 0)
+			return p->pa_value;
+	}
+	return NULL;
+}
+
+static struct mailmime_disposition *
+disposition(const struct mailmime *mm)
+{
+	if (mm->mm_mime_fields == NULL)
+		return NULL;
+	for (clistiter *it = clist_begin(mm->mm_mime_fields->fld_list);
+	     it != NULL; it = clist_next(it)) {
+		struct mailmime_field *f = clist_content(it);
+
+		if (f->fld_type == MAILMIME_FIELD_DISPOSITION)
+			return f->fld_data.fld_disposition;
+	}
+	return NULL;
+}
+
+/* RFC 2231 "utf-8''%C3%A5r.pdf" to UTF-8. */
+static char *
+rfc2231_value(const char *v)
+{
+	const char *q1 = strchr(v, '\''), *q2 = q1 ? strchr(q1 + 1, '\'') : NULL;
+	char *charset, *raw, *o, *out;
+	const char *p;
+
+	if (q2 == NULL)
+		return mime_decode_words(v, NULL);
+	charset = xstrndup(v, (size_t)(q1 - v));
+	raw = o = xmalloc(strlen(q2) + 1);
+	for (p = q2 + 1; *p != '\0'; p++) {
+		unsigned int c;
+
+		if (*p == '%' && sscanf(p + 1, "%2x", &c) == 1 && p[1] && p[2]) {
+			*o++ = (char)c;
+			p += 2;
+		} else
+			*o++ = *p;
+	}
+	*o = '\0';
+	out = mime_to_utf8(charset, raw, (size_t)(o - raw), NULL);
+	free(charset);
+	free(raw);
+	return out;
+}
+
+/* The file name of a part: Content-Disposition filename (also RFC 2231
+   filename*), else Content-Type name; decoded to UTF-8. */
+static char *
+part_filename(const struct mailmime *mm, int *is_attachment)
+{
+	struct mailmime_disposition *d = disposition(mm);
+	const char *name;
+
+	*is_attachment = d != NULL && d->dsp_type != NULL &&
+			 d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
+	for (clistiter *it = d != NULL ? clist_begin(d->dsp_parms) : NULL;
+	     it != NULL; it = clist_next(it)) {
+		struct mailmime_disposition_parm *p = clist_content(it);
+
+		if (p->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME)
+			return mime_decode_words(p->pa_data.pa_filename, NULL);
+		if (p->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER &&
+		    strcasecmp(p->pa_data.pa_parameter->pa_name, "filename*") == 0)
+			return rfc2231_value(p->pa_data.pa_parameter->pa_value);
+	}
+	name = ct_param(mm->mm_content_type, "name");
+	if (name != NULL)
+		return mime_decode_words(name, NULL);
+	name = ct_param(mm->mm_content_type, "name*");
+	return name != NULL ? rfc2231_value(name) : NULL;
+}
+
+/* The decoded content of a single part. */
+static unsigned char *
+part_data(const struct mailmime_data *d, size_t *len_r)
+{
+	const char *data;
+	size_t len, idx = 0, dlen;
+	char *dec;
+	unsigned char *out;
+
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT) {
+		*len_r = 0;
+		return (unsigned char *)xstrdup("");
+	}
+	data = d->dt_data.dt_text.dt_data;
+	len = d->dt_data.dt_text.dt_length;
+	if (d->dt_encoded && (d->dt_encoding == MAILMIME_MECHANISM_BASE64 ||
+			      d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE) &&
+	    mailmime_part_parse(data, len, &idx, d->dt_encoding, &dec, &dlen) ==
+		    MAILIMF_NO_ERROR) {
+		out = xmalloc(dlen + 1);
+		memcpy(out, dec, dlen);
+		mmap_string_unref(dec);
+		len = dlen;
+	} else {
+		out = xmalloc(len + 1);
+		memcpy(out, data, len);
+	}
+	out[len] = '\0';
+	*len_r = len;
+	return out;
+}
+
+static struct mime_part *
+add_part(struct walk *w, const struct mailmime *mm, const char *type,
+	 int depth, enum mime_part_role role)
+{
+	struct mime_message *m = w->msg;
+	struct mime_part *p;
+	const char *cs;
+	int attach;
+
+	m->parts = xrealloc(m->parts, (m->nparts + 1) * sizeof(*m->parts));
+	p = &m->parts[m->nparts++];
+	memset(p, 0, sizeof(*p));
+	p->role = role;
+	p->content_type = xstrdup(type);
+	p->depth = depth;
+	p->filename = part_filename(mm, &attach);
+	cs = ct_param(mm->mm_content_type, "charset");
+	if (cs != NULL) {
+		p->charset = xstrdup(cs);
+		for (char *c = p->charset; *c != '\0'; c++) {
+			if (*c >= 'A' && *c <= 'Z')
+				*c = (char)(*c - 'A' + 'a');
+		}
+	}
+	p->data = part_data(mm->mm_type == MAILMIME_MESSAGE ? mm->mm_body :
+			    mm->mm_data.mm_single, &p->len);
+	return p;
+}
+
+enum body_rule {
+	BODY_NO,	  /* inside something else: attachments only */
+	BODY_YES,	  /* inline text here is the body */
+	BODY_ALTERNATIVE, /* inline text here is another form of the body */
+};
+
+static int walk_node(struct walk *w, struct mailmime *mm, int depth,
+		     enum body_rule rule);
+
+static int
+fail(struct walk *w, char *reason)
+{
+	if (w->error == NULL)
+		w->error = reason;
+	else
+		free(reason);
+	return -1;
+}
+
+static int
+is_report_type(const char *type)
+{
+	return strcmp(type, "message/delivery-status") == 0 ||
+	       strcmp(type, "message/global-delivery-status") == 0 ||
+	       strcmp(type, "text/rfc822-headers") == 0 ||
+	       strcmp(type, "message/disposition-notification") == 0 ||
+	       strcmp(type, "message/feedback-report") == 0;
+}
+
+/* CRLF and lone CR line ends become LF, in place. */
+static void
+unix_newlines(char *s)
+{
+	char *o = s;
+
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p == '\r') {
+			if (p[1] != '\n')
+				*o++ = '\n';
+			continue;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+}
+
+/* Adds the text of part P to the body, as UTF-8. */
+static void
+take_body(struct walk *w, struct mime_part *p)
+{
+	int replaced = 0;
+	char *text = mime_to_utf8(p->charset, p->data, p->len, &replaced);
+
+	unix_newlines(text);
+	if (replaced)
+		w->msg->charset_replaced = 1;
+	if (strcmp(p->content_type, "text/html") == 0) {
+		char *plain = html_to_text(text, strlen(text));
+
+		free(text);
+		text = plain;
+		w->body_from_html = 1;
+	}
+	strlist_add(&w->body, text);
+	free(text);
+}
+
+static int
+walk_single(struct walk *w, struct mailmime *mm, int depth,
+	    enum body_rule rule)
+{
+	char *type = content_type(mm->mm_content_type);
+	int attach, is_text, ret = 0;
+	enum mime_part_role role = MIME_PART_ATTACHMENT;
+	char *fname = part_filename(mm, &attach);
+	struct mime_part *p;
+
+	is_text = strcmp(type, "text/plain") == 0 ||
+		  (strcmp(type, "text/html") == 0 && w->body.n == 0);
+	if (is_report_type(type))
+		role = MIME_PART_REPORT;
+	else if (mm->mm_type == MAILMIME_MESSAGE)
+		role = MIME_PART_MESSAGE;
+	else if (is_text && !attach && fname == NULL && rule == BODY_YES)
+		role = MIME_PART_BODY;
+	else if (!attach && fname == NULL && rule == BODY_ALTERNATIVE &&
+		 strncmp(type, "text/", 5) == 0)
+		role = MIME_PART_ALTERNATIVE;
+	free(fname);
+	if ((int)w->msg->nparts >= w->lim->max_parts) {
+		free(type);
+		return fail(w, xasprintf("more than %d MIME parts (mail_max_parts)",
+					 w->lim->max_parts));
+	}
+	p = add_part(w, mm, type, depth, role);
+	if (p->len > w->lim->max_attachment)
+		ret = fail(w, xasprintf("a part of %zu bytes is larger than "
+					"mail_max_attachment (%zu)", p->len,
+					w->lim->max_attachment));
+	else if (role == MIME_PART_BODY)
+		take_body(w, p);
+	free(type);
+	return ret;
+}
+
+/* The child of a multipart/alternative that is the body: text/plain
+   first, else a multipart (related HTML with images), else text/html. */
+static struct mailmime *
+best_alternative(struct mailmime *mm)
+{
+	struct mailmime *plain = NULL, *multi = NULL, *html = NULL;
+
+	for (clistiter *it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list);
+	     it != NULL; it = clist_next(it)) {
+		struct mailmime *c = clist_content(it);
+		char *t = content_type(c->mm_content_type);
+
+		if (c->mm_type == MAILMIME_SINGLE && strcmp(t, "text/plain") == 0 &&
+		    plain == NULL)
+			plain = c;
+		else if (c->mm_type == MAILMIME_MULTIPLE && multi == NULL)
+			multi = c;
+		else if (c->mm_type == MAILMIME_SINGLE &&
+			 strcmp(t, "text/html") == 0 && html == NULL)
+			html = c;
+		free(t);
+	}
+	return plain != NULL ? plain : multi != NULL ? multi : html;
+}
+
+static int
+walk_multi(struct walk *w, struct mailmime *mm, int depth, enum body_rule rule)
+{
+	char *type = content_type(mm->mm_content_type);
+	struct mailmime *best = NULL;
+	int alternative = strcmp(type, "multipart/alternative") == 0;
+
+	if (depth == 0 && strcmp(type, "multipart/report") == 0) {
+		const char *rt = ct_param(mm->mm_content_type, "report-type");
+
+		w->msg->report_type = rt != NULL ? xstrdup(rt) : NULL;
+	}
+	free(type);
+	if (alternative && rule == BODY_YES)
+		best = best_alternative(mm);
+	for (clistiter *it = clist_begin(mm->mm_data.mm_multipart.mm_mp_list);
+	     it != NULL; it = clist_next(it)) {
+		struct mailmime *c = clist_content(it);
+		enum body_rule r = rule;
+
+		if (alternative && rule != BODY_NO)
+			r = c == best ? BODY_YES : BODY_ALTERNATIVE;
+		if (walk_node(w, c, depth + 1, r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+walk_node(struct walk *w, struct mailmime *mm, int depth, enum body_rule rule)
+{
+	if (depth > w->lim->max_depth)
+		return fail(w, xasprintf("MIME parts nested deeper than %d "
+					 "(mail_max_depth)", w->lim->max_depth));
+	switch (mm->mm_type) {
+	case MAILMIME_MULTIPLE:
+		return walk_multi(w, mm, depth, rule);
+	case MAILMIME_MESSAGE:
+		/* An enclosed message is kept whole, as one part. */
+		return walk_single(w, mm, depth, rule);
+	default:
+		return walk_single(w, mm, depth, rule);
+	}
+}
+
+/* Counts what could nest, case-insensitively, so that libetpan's
+   recursive parser never sees a pathological message. */
+static size_t
+count_containers(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i + 10 <= len; i++) {
+		if ((s[i] == 'm' || s[i] == 'M') &&
+		    (strncasecmp(s + i, "multipart/", 10) == 0 ||
+		     (i + 14 <= len && strncasecmp(s + i, "message/rfc822", 14) == 0)))
+			n++;
+	}
+	return n;
+}
+
+/* The length of the header section (up to and without the blank line). */
+static size_t
+header_length(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n' && (i + 1 < len) &&
+		    (s[i + 1] == '\n' || (s[i + 1] == '\r' && i + 2 < len &&
+					  s[i + 2] == '\n')))
+			return i + 1;
+	}
+	return len;
+}
+
+static int
+check_limits(const char *raw, size_t len, const struct mime_limits *lim,
+	     size_t hlen, char **error_r)
+{
+	if (len > lim->max_size) {
+		*error_r = xasprintf("message of %zu bytes is larger than "
+				     "mail_max_size (%zu)", len, lim->max_size);
+		return -1;
+	}
+	if (hlen > lim->max_header_bytes) {
+		*error_r = xasprintf("header section of %zu bytes is larger than "
+				     "mail_max_header_bytes (%zu)", hlen,
+				     lim->max_header_bytes);
+		return -1;
+	}
+	if (count_containers(raw, len) > MIME_MAX_CONTAINERS) {
+		*error_r = xasprintf("more than %d multipart or message parts",
+				     MIME_MAX_CONTAINERS);
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+join_body(struct strlist *body)
+{
+	size_t len = 1;
+	char *out;
+
+	for (size_t i = 0; i < body->n; i++)
+		len += strlen(body->v[i]) + 1;
+	out = xcalloc(1, len);
+	for (size_t i = 0; i < body->n; i++) {
+		if (i > 0)
+			strcat(out, "\n");
+		strcat(out, body->v[i]);
+	}
+	strlist_clear(body);
+	return out;
+}
+
+int
+mime_parse(const void *raw, size_t len, const struct mime_limits *limits,
+	   struct mime_message **msg_r, char **error_r)
+{
+	struct walk w = { .lim = limits };
+	struct mailmime *root = NULL;
+	struct mime_message *m;
+	size_t hlen, idx = 0;
+	char *copy;
+	int ret = 0;
+
+	hlen = header_length(raw, len);
+	if (check_limits(raw, len, limits, hlen, error_r) < 0)
+		return -1;
+	/* libetpan reads C strings in places: NUL bytes become spaces. */
+	copy = xmalloc(len + 1);
+	memcpy(copy, raw, len);
+	copy[len] = '\0';
+	for (char *p = memchr(copy, '\0', len); p != NULL;
+	     p = memchr(p, '\0', len - (size_t)(p - copy)))
+		*p = ' ';
+	m = w.msg = xcalloc(1, sizeof(*m));
+	if (mime_split_headers(copy, hlen, &m->headers, &m->nheaders) < 0) {
+		*error_r = xstrdup("not a mail: no header section");
+		free(copy);
+		mime_free(&m);
+		return -1;
+	}
+	mime_read_envelope(m);
+	if (mailmime_parse(copy, len, &idx, &root) == MAILIMF_NO_ERROR &&
+	    root->mm_type == MAILMIME_MESSAGE && root->mm_data.mm_message.mm_msg_mime) {
+		struct mailmime *body = root->mm_data.mm_message.mm_msg_mime;
+
+		m->content_type = content_type(body->mm_content_type);
+		ret = walk_node(&w, body, 0, BODY_YES);
+	} else
+		m->content_type = xstrdup("text/plain");
+	if (root != NULL)
+		mailmime_free(root);
+	free(copy);
+	m->text = join_body(&w.body);
+	m->text_from_html = w.body_from_html;
+	if (ret < 0) {
+		*error_r = w.error;
+		mime_free(&m);
+		return -1;
+	}
+	*msg_r = m;
+	return 0;
+}
+
+void
+mime_free(struct mime_message **mp)
+{
+	struct mime_message *m = *mp;
+
+	if (m == NULL)
+		return;
+	for (size_t i = 0; i < m->nheaders; i++) {
+		free(m->headers[i].name);
+		free(m->headers[i].value);
+	}
+	free(m->headers);
+	mime_address_clear(&m->from);
+	mime_address_clear(&m->sender);
+	mime_address_clear(&m->reply_to);
+	for (size_t i = 0; i < m->nto; i++)
+		mime_address_clear(&m->to[i]);
+	for (size_t i = 0; i < m->ncc; i++)
+		mime_address_clear(&m->cc[i]);
+	free(m->to);
+	free(m->cc);
+	for (size_t i = 0; i < m->nreferences; i++)
+		free(m->references[i]);
+	free(m->references);
+	for (size_t i = 0; i < m->nparts; i++) {
+		free(m->parts[i].content_type);
+		free(m->parts[i].filename);
+		free(m->parts[i].charset);
+		free(m->parts[i].data);
+	}
+	free(m->parts);
+	free(m->subject);
+	free(m->message_id);
+	free(m->in_reply_to);
+	free(m->return_path);
+	free(m->content_type);
+	free(m->report_type);
+	free(m->text);
+	free(m);
+	*mp = NULL;
+}

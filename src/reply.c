@@ -1,0 +1,613 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Reply stripping works on lines and tables of words: one pass marks each
+   line kept or dropped and finds where the quoted message or signature
+   begins. Patterns only look at lines of a sane length, so a body of
+   huge lines costs linear time. */
+#include "config.h"
+
+#include "reply.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Longer lines are text: no attribution or mail header is this long. */
+#define REPLY_PATTERN_LINE_MAX 400
+/* Mail clients wrap an attribution over at most this many lines. */
+#define ATTRIBUTION_LINES 3
+/* Lines in which the fields of an Outlook header block must appear. */
+#define HEADER_WINDOW 8
+
+enum header {
+	HDR_NONE = 0,
+	HDR_FROM = 1 << 0,
+	HDR_DATE = 1 << 1,
+	HDR_TO = 1 << 2,
+	HDR_SUBJECT = 1 << 3,
+	HDR_CC = 1 << 4,
+};
+
+static const struct {
+	const char *label;
+	enum header kind;
+} header_labels[] = {
+	{ "From", HDR_FROM }, { "Från", HDR_FROM }, { "Fra", HDR_FROM },
+	{ "Von", HDR_FROM }, { "De", HDR_FROM }, { "От", HDR_FROM },
+	{ "Sent", HDR_DATE }, { "Date", HDR_DATE }, { "Skickat", HDR_DATE },
+	{ "Datum", HDR_DATE }, { "Sendt", HDR_DATE }, { "Dato", HDR_DATE },
+	{ "Gesendet", HDR_DATE }, { "Envoyé", HDR_DATE },
+	{ "Отправлено", HDR_DATE }, { "Дата", HDR_DATE },
+	{ "To", HDR_TO }, { "Till", HDR_TO }, { "Til", HDR_TO },
+	{ "An", HDR_TO }, { "À", HDR_TO }, { "Кому", HDR_TO },
+	{ "Subject", HDR_SUBJECT }, { "Ämne", HDR_SUBJECT },
+	{ "Emne", HDR_SUBJECT }, { "Betreff", HDR_SUBJECT },
+	{ "Objet", HDR_SUBJECT }, { "Тема", HDR_SUBJECT },
+	{ "Cc", HDR_CC }, { "Kopia", HDR_CC }, { "Kopi", HDR_CC },
+};
+
+/* "-----Original Message-----" and its translations, between dashes. */
+static const char *const separators[] = {
+	"Original Message", "Ursprungligt meddelande", "Originalmeddelande",
+	"Oprindelig meddelelse", "Opprinnelig melding",
+	"Ursprüngliche Nachricht", "Message d'origine", "Mensaje original",
+};
+
+/* Lines that introduce forwarded text, which is content to keep. */
+static const char *const forward_markers[] = {
+	"Forwarded message", "Begin forwarded message",
+	"Vidarebefordrat meddelande", "Början av vidarebefordrat meddelande",
+	"Videresendt meddelelse", "Videresendt melding",
+	"Weitergeleitete Nachricht", "Message transféré",
+};
+
+/* Signatures that mail apps add; the line starts with one of these. */
+static const char *const app_signatures[] = {
+	"Sent from my iPhone", "Sent from my iPad", "Sent from my Android",
+	"Sent from my BlackBerry", "Sent from my Samsung", "Sent from my Galaxy",
+	"Sent from my Huawei", "Sent from my mobile", "Sent from my phone",
+	"Sent from my Windows Phone", "Sent from my smartphone",
+	"Skickat från min iPhone", "Skickat från min iPad",
+	"Skickat från min Android", "Skickat från min Samsung",
+	"Skickat från min Galaxy", "Skickat från min Huawei",
+	"Skickat från min mobil", "Skickat från min smartphone",
+	"Skickat från Outlook för iOS", "Skickat från Outlook för Android",
+	"Hämta Outlook för iOS", "Hämta Outlook för Android",
+	"Get Outlook for iOS", "Get Outlook for Android",
+	"Sent from Outlook for iOS", "Sent from Outlook for Android",
+	"Sent from Mail for Windows", "Skickat från E-post för Windows",
+	"Sent from Yahoo Mail", "Skickat från Yahoo Mail",
+	"Sendt fra min iPhone", "Sendt fra min iPad",
+	"Von meinem iPhone gesendet", "Envoyé de mon iPhone",
+};
+
+/* Verbs of attribution lines: "wrote:", "Den ... skrev Anna:". */
+static const char *const attribution_verbs[] = {
+	"wrote", "skrev", "skriver", "schrieb", "écrit", "escribió",
+	"schreef", "kirjoitti", "napisał", "написал",
+};
+
+/* Words that open attributions: "On Mon, ...", "Den 23 nov. ...". */
+static const char *const attribution_openers[] = {
+	"On ", "Den ", "Am ", "Le ", "El ", "Op ", "Em ", "Il ", "W dniu ",
+};
+
+struct text {
+	char **line;	/* pointers into one normalised copy */
+	size_t n;
+};
+
+static int
+is_space(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* S past spaces, tabs and no-break spaces. */
+static const char *
+skip_white(const char *s)
+{
+	for (;;) {
+		if (is_space(*s))
+			s++;
+		else if (s[0] == '\xc2' && s[1] == '\xa0')
+			s += 2;
+		else
+			return s;
+	}
+}
+
+/* Length of S without trailing spaces, tabs and no-break spaces. */
+static size_t
+trimmed_len(const char *s)
+{
+	size_t len = strlen(s);
+
+	for (;;) {
+		if (len > 0 && is_space(s[len - 1]))
+			len--;
+		else if (len > 1 && s[len - 2] == '\xc2' && s[len - 1] == '\xa0')
+			len -= 2;
+		else
+			return len;
+	}
+}
+
+static int
+is_blank(const char *s)
+{
+	return *skip_white(s) == '\0';
+}
+
+static int
+is_quoted(const char *s)
+{
+	return *skip_white(s) == '>';
+}
+
+/* Whether S starts with PREFIX, ignoring ASCII case. */
+static int
+starts_ci(const char *s, const char *prefix)
+{
+	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+static int
+short_line(const char *s)
+{
+	return strlen(s) <= REPLY_PATTERN_LINE_MAX;
+}
+
+static int
+is_app_signature(const char *s)
+{
+	s = skip_white(s);
+	if (!short_line(s))
+		return 0;
+	for (size_t i = 0; i < N_ELEMENTS(app_signatures); i++)
+		if (starts_ci(s, app_signatures[i]))
+			return 1;
+	return 0;
+}
+
+/* "-----Original Message-----", "----- Ursprungligt meddelande -----". */
+static int
+is_separator(const char *s)
+{
+	const char *p = skip_white(s);
+	size_t dashes = strspn(p, "-"), len;
+
+	if (dashes < 2 || !short_line(p))
+		return 0;
+	p = skip_white(p + dashes);
+	len = trimmed_len(p);
+	while (len > 0 && p[len - 1] == '-')
+		len--;
+	if (len == trimmed_len(p))
+		return 0;
+	while (len > 0 && is_space(p[len - 1]))
+		len--;
+	for (size_t i = 0; i < N_ELEMENTS(separators); i++)
+		if (strlen(separators[i]) == len &&
+		    strncasecmp(p, separators[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+is_forward_marker(const char *s)
+{
+	if (!short_line(s))
+		return 0;
+	for (size_t i = 0; i < N_ELEMENTS(forward_markers); i++)
+		if (strcasestr(s, forward_markers[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+is_underscores(const char *s)
+{
+	const char *p = skip_white(s);
+	size_t n = strspn(p, "_");
+
+	return n >= 10 && *skip_white(p + n) == '\0';
+}
+
+/* Which header field S starts with: "From: x", "*Från:* x", "De : x". */
+static enum header
+header_kind(const char *s)
+{
+	s = skip_white(s);
+	s += strspn(s, "*");
+	for (size_t i = 0; i < N_ELEMENTS(header_labels); i++) {
+		const char *p = s;
+
+		if (!starts_ci(p, header_labels[i].label))
+			continue;
+		p += strlen(header_labels[i].label);
+		p += strspn(p, "*");
+		p = skip_white(p);
+		if (*p == ':')
+			return header_labels[i].kind;
+	}
+	return HDR_NONE;
+}
+
+static size_t
+next_nonblank(const struct text *t, size_t i)
+{
+	while (i < t->n && is_blank(t->line[i]))
+		i++;
+	return i;
+}
+
+/* Whether an Outlook-style header block of the message replied to starts
+   at line I: a From field, and two of date, recipient and subject, within
+   a few lines (in any order: Hotmail puts Date first). */
+static int
+header_block_at(const struct text *t, size_t i)
+{
+	unsigned int seen = 0, others;
+
+	if (header_kind(t->line[i]) == HDR_NONE)
+		return 0;
+	for (size_t j = i; j < t->n && j < i + HEADER_WINDOW; j++) {
+		if (is_quoted(t->line[j]))
+			break;
+		seen |= header_kind(t->line[j]);
+	}
+	others = ((seen & HDR_DATE) != 0) + ((seen & HDR_TO) != 0) +
+		 ((seen & HDR_SUBJECT) != 0);
+	return (seen & HDR_FROM) != 0 && others >= 2;
+}
+
+/* Whether line I follows a forward marker (two lines up at most, blank
+   lines aside), so that the header block there belongs to forwarded
+   content. */
+static int
+after_forward_marker(const struct text *t, size_t i)
+{
+	int seen = 0;
+
+	while (i-- > 0 && seen < 2) {
+		if (is_blank(t->line[i]))
+			continue;
+		if (is_forward_marker(t->line[i]))
+			return 1;
+		seen++;
+	}
+	return 0;
+}
+
+/* Whether the quoted message or a signature starts at line I. */
+static int
+cuts_at(const struct text *t, size_t i)
+{
+	const char *s = t->line[i];
+	size_t j;
+
+	if (strcmp(s, "-- ") == 0 || strcmp(s, "--") == 0)
+		return 1;
+	if (is_app_signature(s) || is_separator(s))
+		return 1;
+	if (is_underscores(s)) {
+		j = next_nonblank(t, i + 1);
+		return j < t->n && j <= i + 2 && header_kind(t->line[j]) != HDR_NONE;
+	}
+	return header_block_at(t, i) && !after_forward_marker(t, i);
+}
+
+static int
+has_digit(const char *s)
+{
+	return strpbrk(s, "0123456789") != NULL;
+}
+
+static int
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* A time ("10:12", "10.12") or a date written like one ("26.06"). */
+static int
+has_time(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if (is_digit(s[0]) && (s[1] == ':' || s[1] == '.') &&
+		    is_digit(s[2]) && is_digit(s[3]))
+			return 1;
+	return 0;
+}
+
+/* A year of this century or the last. */
+static int
+has_year(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((starts_ci(s, "19") || starts_ci(s, "20")) &&
+		    is_digit(s[2]) && is_digit(s[3]) && !is_digit(s[4]))
+			return 1;
+	return 0;
+}
+
+static int
+is_ascii_letter(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* Where an attribution verb stands in S as a word, or NULL. */
+static const char *
+find_verb(const char *s)
+{
+	for (size_t i = 0; i < N_ELEMENTS(attribution_verbs); i++) {
+		const char *v = attribution_verbs[i];
+		size_t len = strlen(v);
+
+		for (const char *p = s; (p = strcasestr(p, v)) != NULL; p++)
+			if ((p == s || p[-1] == ' ') && !is_ascii_letter(p[len]))
+				return p;
+	}
+	return NULL;
+}
+
+/* Whether S starts as attributions do: with the date, or with the word
+   before it ("On", "Den", "Am", "Le"...). */
+static int
+starts_like_attribution(const char *s)
+{
+	if (is_digit(*s))
+		return 1;
+	for (size_t i = 0; i < N_ELEMENTS(attribution_openers); i++)
+		if (starts_ci(s, attribution_openers[i]))
+			return 1;
+	return 0;
+}
+
+enum attribution { ATTR_NONE, ATTR_WEAK, ATTR_STRONG };
+
+/* How surely S (one line, or wrapped lines joined, trimmed) introduces a
+   quote. WEAK: it ends in ':' and has a verb such as "wrote" or "skrev",
+   with a date or an address, or the verb right before the colon; trusted
+   only when a quote follows, since a person may write "Den 3 mars skrev
+   jag till er:". STRONG: it also starts like one and has an address, or a
+   time and the verb last ("Den 2026-11-23 kl. 10:12, Anna skrev:"). */
+static enum attribution
+attribution_kind(const char *s)
+{
+	size_t len = strlen(s);
+	const char *verb;
+	int verb_last, address = strchr(s, '@') != NULL;
+
+	if (len == 0 || s[len - 1] != ':' || (verb = find_verb(s)) == NULL)
+		return ATTR_NONE;
+	verb_last = skip_white(strpbrk(verb, " :")) == s + len - 1;
+	if (starts_like_attribution(s) &&
+	    (address || (verb_last && has_time(s))))
+		return ATTR_STRONG;
+	if (address || verb_last || has_digit(s))
+		return ATTR_WEAK;
+	return ATTR_NONE;
+}
+
+/* Lines FROM..TO-1, trimmed and joined with spaces, into BUF; 0 when one
+   cannot be part of an attribution. */
+static int
+join_lines(const struct text *t, size_t from, size_t to, char *buf)
+{
+	size_t len = 0;
+
+	for (size_t i = from; i < to; i++) {
+		const char *s = skip_white(t->line[i]);
+		size_t n = trimmed_len(s);
+
+		if (n == 0 || *s == '>' || n > REPLY_PATTERN_LINE_MAX)
+			return 0;
+		if (len > 0)
+			buf[len++] = ' ';
+		memcpy(buf + len, s, n);
+		len += n;
+	}
+	buf[len] = '\0';
+	return 1;
+}
+
+/* Whether lines FROM..TO-1 joined are an attribution; KIND_R its kind. */
+static int
+attribution_in(const struct text *t, size_t from, size_t to,
+	       enum attribution *kind_r)
+{
+	char buf[ATTRIBUTION_LINES * (REPLY_PATTERN_LINE_MAX + 1) + 1];
+
+	if (!join_lines(t, from, to, buf))
+		return 0;
+	*kind_r = attribution_kind(buf);
+	return *kind_r != ATTR_NONE;
+}
+
+static int
+has_date(const char *s)
+{
+	return has_time(s) || has_year(s);
+}
+
+/* How many lines (wrapped by the mail client) the attribution starting at
+   line I spans, or 0. A wrapped one starts with its date; when a later
+   line also starts a dated attribution, line I is the person's own text
+   and the attribution starts there. */
+static size_t
+attribution_at(const struct text *t, size_t i, enum attribution *kind_r)
+{
+	enum attribution ignored;
+
+	for (size_t k = 1; k <= ATTRIBUTION_LINES && i + k <= t->n; k++) {
+		int later = 0;
+
+		if (!attribution_in(t, i, i + k, kind_r))
+			continue;
+		if (k == 1)
+			return 1;
+		if (!has_date(t->line[i]))
+			return 0;
+		for (size_t s = i + 1; s < i + k && !later; s++)
+			later = has_date(t->line[s]) &&
+				attribution_in(t, s, i + k, &ignored);
+		return later ? 0 : k;
+	}
+	return 0;
+}
+
+/* Splits the normalised copy BUF into lines, in place. */
+static void
+split_lines(char *buf, struct text *t)
+{
+	size_t n = 1;
+
+	for (const char *p = buf; *p != '\0'; p++)
+		n += *p == '\n';
+	t->line = xcalloc(n, sizeof(*t->line));
+	t->n = 0;
+	for (char *p = buf;;) {
+		char *nl = strchr(p, '\n');
+
+		t->line[t->n++] = p;
+		if (nl == NULL)
+			break;
+		*nl = '\0';
+		p = nl + 1;
+	}
+}
+
+/* A copy of TEXT with "\r\n" and lone "\r" turned into "\n". */
+static char *
+normalise(const char *text)
+{
+	char *buf = xstrdup(text), *o = buf;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		if (*p == '\r') {
+			*o++ = '\n';
+			p += p[1] == '\n';
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return buf;
+}
+
+/* Marks in KEEP the lines of the person's own text; returns the line where
+   the quoted message or a signature starts (T->n when none does). Quoted
+   lines, and the attribution right above them, are dropped wherever they
+   are, so that text written below or between quotes stays. */
+static size_t
+mark_lines(const struct text *t, char *keep)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		enum attribution kind = ATTR_NONE;
+		size_t k, j;
+
+		if (is_quoted(t->line[i]))
+			continue;
+		if (cuts_at(t, i))
+			return i;
+		k = attribution_at(t, i, &kind);
+		if (k == 0) {
+			keep[i] = 1;
+			continue;
+		}
+		j = next_nonblank(t, i + k);
+		if (j < t->n && is_quoted(t->line[j])) {
+			i += k - 1;
+			continue;
+		}
+		/* The message replied to follows unquoted, as from Outlook. */
+		if (kind == ATTR_STRONG)
+			return i;
+		keep[i] = 1;
+	}
+	return t->n;
+}
+
+/* Whether S reads as an attribution without a verb, as Yandex and Mail.ru
+   write them: '26.06.2014, 14:41, "Anna" <anna@example.se>:'. */
+static int
+is_bare_attribution(const char *s)
+{
+	size_t len = trimmed_len(s);
+
+	return short_line(s) && len > 0 && s[len - 1] == ':' &&
+	       (strchr(s, '@') != NULL || has_time(s));
+}
+
+/* Drops the last line of own text when only quotes follow it (up to END)
+   and it reads like their attribution. */
+static void
+drop_bare_attribution(const struct text *t, char *keep, size_t end)
+{
+	int quoted = 0;
+
+	for (size_t i = end; i-- > 0;) {
+		if (is_quoted(t->line[i])) {
+			quoted = 1;
+		} else if (!is_blank(t->line[i])) {
+			if (quoted && keep[i] && is_bare_attribution(t->line[i]))
+				keep[i] = 0;
+			return;
+		}
+	}
+}
+
+/* The kept lines before END, each without trailing white space, with no
+   blank line at either end and never two in a row. CAP bounds the size:
+   the result only ever drops from the text. */
+static char *
+join_kept(const struct text *t, const char *keep, size_t end, size_t cap)
+{
+	char *out = xmalloc(cap + 1);
+	size_t len = 0;
+	int blank = 0;
+
+	for (size_t i = 0; i < end; i++) {
+		size_t n = trimmed_len(t->line[i]);
+
+		if (!keep[i])
+			continue;
+		if (n == 0) {
+			blank = len > 0;
+			continue;
+		}
+		if (len > 0)
+			out[len++] = '\n';
+		if (blank)
+			out[len++] = '\n';
+		memcpy(out + len, t->line[i], n);
+		len += n;
+		blank = 0;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+char *
+reply_strip(const char *text)
+{
+	struct text t;
+	char *buf, *keep, *out;
+	size_t end;
+
+	if (text == NULL)
+		return xstrdup("");
+	buf = normalise(text);
+	split_lines(buf, &t);
+	keep = xcalloc(t.n, 1);
+	end = mark_lines(&t, keep);
+	drop_bare_attribution(&t, keep, end);
+	out = join_kept(&t, keep, end, strlen(text));
+	free(keep);
+	free(t.line);
+	free(buf);
+	return out;
+}

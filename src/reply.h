@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_REPLY_H
+#define CIRM_REPLY_H
+
+/* Reply stripping: the new text a person wrote, separated from what they
+   quoted and from their signature. Swedish and English patterns:
+   attributions ("On ... wrote:", "Den ... skrev:", across two lines too),
+   Outlook header blocks ("From:/Sent:/To:/Subject:" and
+   "Från:/Skickat:/Till:/Ämne:"), "-----Original Message-----",
+   "-----Ursprungligt meddelande-----", "> " quotes, signatures ("-- ",
+   "Skickat från min iPhone", "Sent from my iPhone", "Outlook för iOS"...).
+   Input and output are UTF-8 text with "\n" line ends. */
+
+/* The new text of TEXT, trimmed of blank lines at both ends (caller
+   frees); never NULL. When nothing but quotes remains, the result is the
+   empty string. */
+char *reply_strip(const char *text);
+
+#endif

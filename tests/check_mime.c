@@ -1,0 +1,282 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mime.h"
+#include "reply.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+dump_addr(FILE *f, const char *label, const struct mime_address *a)
+{
+	fprintf(f, "%s: %s <%s>\n", label, a->name ? a->name : "-",
+		a->addr ? a->addr : "-");
+}
+
+/* A readable account of the parse, the golden files' format. */
+static char *
+dump(const struct mime_message *m)
+{
+	static const char *const roles[] = { "body", "alternative",
+					     "attachment", "report", "message" };
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	dump_addr(f, "from", &m->from);
+	for (size_t i = 0; i < m->nto; i++)
+		dump_addr(f, "to", &m->to[i]);
+	for (size_t i = 0; i < m->ncc; i++)
+		dump_addr(f, "cc", &m->cc[i]);
+	fprintf(f, "subject: %s\n", m->subject ? m->subject : "-");
+	fprintf(f, "message-id: %s\n", m->message_id ? m->message_id : "-");
+	fprintf(f, "in-reply-to: %s\n", m->in_reply_to ? m->in_reply_to : "-");
+	for (size_t i = 0; i < m->nreferences; i++)
+		fprintf(f, "reference: %s\n", m->references[i]);
+	fprintf(f, "date: %lld\n", (long long)m->date);
+	fprintf(f, "content-type: %s\n", m->content_type);
+	fprintf(f, "charset-replaced: %d\nfrom-html: %d\n", m->charset_replaced,
+		m->text_from_html);
+	for (size_t i = 0; i < m->nparts; i++)
+		fprintf(f, "part: %s %s depth=%d charset=%s name=%s bytes=%zu\n",
+			roles[m->parts[i].role], m->parts[i].content_type,
+			m->parts[i].depth,
+			m->parts[i].charset ? m->parts[i].charset : "-",
+			m->parts[i].filename ? m->parts[i].filename : "-",
+			m->parts[i].len);
+	fprintf(f, "text:\n%s\n", m->text);
+	fclose(f);
+	return out;
+}
+
+static const char *const goldens[] = {
+	"latin1-plain", "cp1252-8bit", "html-only", "alternative-attachments",
+	"no-closing-boundary", "truncated-base64", "bad-charset",
+	"8bit-headers-nul", "forwarded-rfc822", "no-content-type",
+};
+
+START_TEST(test_golden)
+{
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	char *eml = xasprintf("%s/tests/data/mime/%s.eml", tu_srcdir(), goldens[_i]);
+	char *ref = xasprintf("%s/tests/data/mime/%s.ref", tu_srcdir(), goldens[_i]);
+	char *raw, *err = NULL, *got, *want;
+	size_t len, rlen;
+
+	mime_limits_default(&lim);
+	raw = tu_slurp(eml, &len);
+	ck_assert_msg(mime_parse(raw, len, &lim, &m, &err) == 0, "%s: %s",
+		      goldens[_i], err);
+	got = dump(m);
+	if (getenv("CIRM_UPDATE_GOLDEN") != NULL) {
+		FILE *f = fopen(ref, "w");
+
+		fputs(got, f);
+		fclose(f);
+	}
+	want = tu_slurp(ref, &rlen);
+	if (strcmp(got, want) != 0)
+		fprintf(stderr, "%s now:\n%s", goldens[_i], got);
+	ck_assert_msg(strcmp(got, want) == 0, "%s differs from its .ref",
+		      goldens[_i]);
+	mime_free(&m);
+	ck_assert_ptr_null(m);
+	free(got);
+	free(want);
+	free(raw);
+	free(eml);
+	free(ref);
+}
+END_TEST
+
+static void
+assert_refused(const char *raw, size_t len, const struct mime_limits *lim,
+	       const char *why)
+{
+	struct mime_message *m = NULL;
+	char *err = NULL;
+
+	ck_assert_int_eq(mime_parse(raw, len, lim, &m, &err), -1);
+	ck_assert_ptr_null(m);
+	ck_assert_msg(strstr(err, why) != NULL, "'%s' lacks '%s'", err, why);
+	free(err);
+}
+
+START_TEST(test_limits)
+{
+	struct mime_limits lim;
+	char *path = xasprintf("%s/tests/data/mime/too-deep.eml", tu_srcdir());
+	char *raw;
+	size_t len;
+
+	mime_limits_default(&lim);
+	raw = tu_slurp(path, &len);
+	assert_refused(raw, len, &lim, "mail_max_depth");
+	free(raw);
+	free(path);
+	path = xasprintf("%s/tests/data/mime/not-a-mail.eml", tu_srcdir());
+	raw = tu_slurp(path, &len);
+	assert_refused(raw, len, &lim, "not a mail");
+	free(raw);
+	free(path);
+	path = xasprintf("%s/tests/data/mime/alternative-attachments.eml", tu_srcdir());
+	raw = tu_slurp(path, &len);
+	lim.max_size = 100;
+	assert_refused(raw, len, &lim, "mail_max_size");
+	mime_limits_default(&lim);
+	lim.max_header_bytes = 64;
+	assert_refused(raw, len, &lim, "mail_max_header_bytes");
+	mime_limits_default(&lim);
+	lim.max_parts = 2;
+	assert_refused(raw, len, &lim, "mail_max_parts");
+	mime_limits_default(&lim);
+	lim.max_attachment = 20;
+	assert_refused(raw, len, &lim, "mail_max_attachment");
+	free(raw);
+	free(path);
+}
+END_TEST
+
+/* Thousands of nested multiparts never reach libetpan's recursive parser. */
+START_TEST(test_pathological_nesting)
+{
+	struct mime_limits lim;
+	size_t cap = 5000 * 80, len = 0;
+	char *raw = xmalloc(cap);
+
+	mime_limits_default(&lim);
+	len += (size_t)sprintf(raw, "From: a@b\nSubject: x\n");
+	for (int i = 0; i < 4000; i++)
+		len += (size_t)sprintf(raw + len, "Content-Type: multipart/mixed; "
+				       "boundary=b%d\n\n--b%d\n", i, i);
+	assert_refused(raw, len, &lim, "multipart or message parts");
+	free(raw);
+}
+END_TEST
+
+/* Headers built to make a decoder quadratic finish at once (the test's
+   timeout is the check), and still decode what is decodable. */
+START_TEST(test_hostile_header)
+{
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	size_t n = 200000, len = 0;
+	char *raw = xmalloc(n + 256), *err = NULL;
+
+	mime_limits_default(&lim);
+	len += (size_t)sprintf(raw, "From: a@example.se\nSubject: ");
+	while (len < n)
+		len += (size_t)sprintf(raw + len, "=?a?Q?x");
+	len += (size_t)sprintf(raw + len, " =?utf-8?Q?=C3=A5?=\n\nbody\n");
+	ck_assert_msg(mime_parse(raw, len, &lim, &m, &err) == 0, "%s", err);
+	ck_assert(strstr(m->subject, "å") != NULL);
+	mime_free(&m);
+	free(raw);
+}
+END_TEST
+
+START_TEST(test_to_utf8)
+{
+	int rep = 0;
+	char *s;
+
+	s = mime_to_utf8("iso-8859-1", "\xe5\xe4\xf6\x80", 4, &rep);
+	ck_assert_str_eq(s, "åäö€");
+	ck_assert_int_eq(rep, 0);
+	free(s);
+	s = mime_to_utf8("ISO-8859-15", "\xa4", 1, &rep);
+	ck_assert_str_eq(s, "€");
+	free(s);
+	s = mime_to_utf8("utf-8", "ok\xff\xc3", 4, &rep);
+	ck_assert_str_eq(s, "ok\xef\xbf\xbd\xef\xbf\xbd");
+	ck_assert_int_eq(rep, 1);
+	free(s);
+	rep = 0;
+	s = mime_to_utf8("no-such-charset", "a\xe4", 2, &rep);
+	ck_assert_str_eq(s, "a\xef\xbf\xbd");
+	ck_assert_int_eq(rep, 1);
+	free(s);
+	s = mime_to_utf8(NULL, "plain", 5, NULL);
+	ck_assert_str_eq(s, "plain");
+	free(s);
+}
+END_TEST
+
+/* The talon corpus through the whole path: MIME, then reply stripping. */
+START_TEST(test_talon_replies)
+{
+	char *dir = xasprintf("%s/tests/data/replies/talon", tu_srcdir());
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int seen = 0;
+
+	ck_assert_msg(d != NULL, "no %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		struct mime_limits lim;
+		struct mime_message *m = NULL;
+		char *path, *raw, *err = NULL, *stripped, *want_path, *want;
+		size_t len, wlen;
+		FILE *f;
+
+		if (strncmp(e->d_name, "standard_replies__", 18) != 0 ||
+		    strstr(e->d_name, ".eml") == NULL)
+			continue;
+		mime_limits_default(&lim);
+		path = xasprintf("%s/%s", dir, e->d_name);
+		raw = tu_slurp(path, &len);
+		ck_assert_msg(mime_parse(raw, len, &lim, &m, &err) == 0, "%s: %s",
+			      e->d_name, err);
+		stripped = reply_strip(m->text);
+		want_path = xasprintf("%s/%.*s_reply_text", dir,
+				      (int)(strlen(e->d_name) - 4), e->d_name);
+		f = fopen(want_path, "r");
+		want = f != NULL ? (fclose(f), tu_slurp(want_path, &wlen)) : xstrdup("Hello");
+		while (wlen = strlen(want), wlen > 0 && want[wlen - 1] == '\n')
+			want[wlen - 1] = '\0';
+		ck_assert_msg(strcmp(stripped, want) == 0, "%s: got '%s', want '%s'",
+			      e->d_name, stripped, want);
+		seen++;
+		free(want);
+		free(want_path);
+		free(stripped);
+		mime_free(&m);
+		free(raw);
+		free(path);
+	}
+	closedir(d);
+	ck_assert_int_ge(seen, 10);
+	free(dir);
+}
+END_TEST
+
+static Suite *
+mime_suite(void)
+{
+	Suite *s = suite_create("mime");
+	TCase *tc = tcase_create("golden");
+	TCase *lim = tcase_create("limits");
+	TCase *talon = tcase_create("talon");
+
+	tcase_add_loop_test(tc, test_golden, 0, (int)N_ELEMENTS(goldens));
+	tcase_add_test(tc, test_to_utf8);
+	suite_add_tcase(s, tc);
+	tcase_add_test(lim, test_limits);
+	tcase_add_test(lim, test_pathological_nesting);
+	tcase_add_test(lim, test_hostile_header);
+	suite_add_tcase(s, lim);
+	tcase_add_test(talon, test_talon_replies);
+	suite_add_tcase(s, talon);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(mime_suite());
+}

@@ -1,0 +1,360 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "reply.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const struct {
+	const char *name, *text, *want;
+} cases[] = {
+	/* shapes of input */
+	{ "empty", "", "" },
+	{ "only line ends", "\n\n \n\t\n", "" },
+	{ "no line end at the end", "Hej", "Hej" },
+	{ "blank lines trimmed", "\n\n  Hej  \n\n\nDå\n\n\n", "  Hej\n\nDå" },
+	{ "crlf", "Hej\r\nD\xc3\xa5\r\n\r\n", "Hej\nD\xc3\xa5" },
+	{ "lone cr", "Hej\rD\xc3\xa5", "Hej\nD\xc3\xa5" },
+	{ "no-break space line is blank", "Hej\n\xc2\xa0\n> citat\n", "Hej" },
+	{ "invalid utf-8 passes through", "Hej \xff\xfe!\n> x\n",
+	  "Hej \xff\xfe!" },
+
+	/* attributions, English */
+	{ "en gmail",
+	  "Hello\n\nOn Mon, Nov 23, 2026 at 10:12 AM Anna Andersson "
+	  "<anna@example.se> wrote:\n\n> Hi\n>\n",
+	  "Hello" },
+	{ "en wrapped over two lines",
+	  "Thanks!\n\nOn Mon, Nov 23, 2026 at 10:12 AM Anna Andersson <\n"
+	  "anna@example.se> wrote:\n\n> Hi\n",
+	  "Thanks!" },
+	{ "en wrapped over three lines",
+	  "Thanks!\nOn Mon, Nov 23, 2026 at 10:12 AM Anna\nAndersson "
+	  "<anna@example.se>\nwrote:\n> Hi\n",
+	  "Thanks!" },
+	{ "en attribution without date",
+	  "Fine by me.\n\nAnna wrote:\n> Is Tuesday ok?\n", "Fine by me." },
+	{ "en unquoted message after attribution",
+	  "Yes\n\nOn 2026-11-23 10:12, Anna Andersson <anna@example.se> wrote:\n\n"
+	  "Old text that the client did not quote.\n",
+	  "Yes" },
+
+	/* attributions, Swedish */
+	{ "sv gmail",
+	  "Tack!\n\nDen m\xc3\xa5n 23 nov. 2026 kl 10:12 skrev Anna Andersson "
+	  "<anna@example.se>:\n\n> Hej\n",
+	  "Tack!" },
+	{ "sv apple mail",
+	  "Tack!\n\n23 nov. 2026 kl. 10:12 skrev Anna Andersson "
+	  "<anna@example.se>:\n\n> Hej\n",
+	  "Tack!" },
+	{ "sv thunderbird",
+	  "Tack!\n\nDen 2026-11-23 kl. 10:12, Anna Andersson skrev:\n> Hej\n",
+	  "Tack!" },
+	{ "sv thunderbird, message not quoted",
+	  "Tack!\n\nDen 2026-11-23 kl. 10:12, Anna Andersson skrev:\nHej\n",
+	  "Tack!" },
+	{ "sv name first",
+	  "Tack!\n\nAnna Andersson skrev 2026-11-23 10:12:\n> Hej\n", "Tack!" },
+	{ "sv wrapped",
+	  "Ok.\nDen m\xc3\xa5n 23 nov. 2026 kl 10:12 skrev Anna Andersson <\n"
+	  "anna@example.se>:\n> Hej\n",
+	  "Ok." },
+	{ "da", "Tak\n\nDen 23. nov. 2026 kl. 10.12 skrev Anna Andersson "
+	  "<anna@example.se>:\n\n> Hej\n", "Tak" },
+	{ "de", "Danke\n\nAm 23.11.2026 um 10:12 schrieb Anna Andersson "
+	  "<anna@example.se>:\n> Hallo\n", "Danke" },
+	{ "fr", "Merci\n\nLe lun. 23 nov. 2026 \xc3\xa0 10:12, Anna Andersson "
+	  "<anna@example.se> a \xc3\xa9" "crit :\n\n> Bonjour\n", "Merci" },
+	{ "attribution without verb above the final quote",
+	  "Hi\n\n26.06.2014, 14:41, \"Anna\" <anna@example.se>:\n> Hello\n",
+	  "Hi" },
+
+	/* what only looks like an attribution stays */
+	{ "sv sentence with skrev",
+	  "Som jag skrev:\nLampan \xc3\xa4r trasig.",
+	  "Som jag skrev:\nLampan \xc3\xa4r trasig." },
+	{ "sv dated sentence with skrev",
+	  "Den 3 mars kl 10:30 skrev jag till er:\n- Lampan \xc3\xa4r trasig.",
+	  "Den 3 mars kl 10:30 skrev jag till er:\n- Lampan \xc3\xa4r trasig." },
+	{ "sv colon before a final quote",
+	  "Se nedan:\n> citat\n", "Se nedan:" },
+	{ "own line above a wrapped attribution",
+	  "Vi ses 10:30.\nDen m\xc3\xa5n 23 nov. 2026 kl 10:12 skrev Anna <\n"
+	  "anna@example.se>:\n> Hej\n",
+	  "Vi ses 10:30." },
+
+	/* Outlook header blocks */
+	{ "en outlook",
+	  "Yes.\n\nFrom: Anna <anna@example.se>\nSent: Monday, November 23, 2026 "
+	  "10:12 AM\nTo: Per <per@example.se>\nSubject: RE: Lamp\n\nOld text\n",
+	  "Yes." },
+	{ "en outlook bold",
+	  "Ok.\n\n*From:* Anna <anna@example.se>\n*Sent:* Monday, November 23, "
+	  "2026 10:12 AM\n*To:* Per\n*Subject:* RE: Lamp\n\nOld\n",
+	  "Ok." },
+	{ "sv outlook",
+	  "Ok.\n\nFr\xc3\xa5n: Anna Andersson <anna@example.se>\nSkickat: den 23 "
+	  "november 2026 10:12\nTill: Per\n\xc3\x84mne: SV: Lampa\n\nGammalt\n",
+	  "Ok." },
+	{ "sv outlook bold",
+	  "Ok.\n\n*Fr\xc3\xa5n:* Anna Andersson <anna@example.se>\n*Skickat:* den "
+	  "23 november 2026 10:12\n*Till:* Per\n*\xc3\x84mne:* SV: Lampa\n\nGammalt\n",
+	  "Ok." },
+	{ "sv outlook with Datum",
+	  "Ok.\nFr\xc3\xa5n: Anna\nDatum: 23 november 2026 10:12\nTill: Per\n",
+	  "Ok." },
+	{ "hotmail order",
+	  "Ok.\n\nDate: Thu, 26 Jun 2014 13:53:45 +0400\nSubject: Test\n"
+	  "From: a@example.com\nTo: b@example.com\n\nOld\n",
+	  "Ok." },
+	{ "one header line is text",
+	  "Till: Bygglovsenheten\nJag vill s\xc3\xb6ka bygglov.",
+	  "Till: Bygglovsenheten\nJag vill s\xc3\xb6ka bygglov." },
+	{ "original message",
+	  "Hi\n-----Original Message-----\nFrom: x\n", "Hi" },
+	{ "original message with spaces",
+	  "Hi\n\n----- Original Message -----\nOld\n", "Hi" },
+	{ "ursprungligt meddelande",
+	  "Hej\n\n-----Ursprungligt meddelande-----\nGammalt\n", "Hej" },
+	{ "underscores before Fr\xc3\xa5n",
+	  "Hej\n\n________________________________\nFr\xc3\xa5n: Anna\n"
+	  "Skickat: i g\xc3\xa5r\n",
+	  "Hej" },
+	{ "underscores alone are text",
+	  "Namn: ______________\nTack", "Namn: ______________\nTack" },
+
+	/* quotes */
+	{ "all quoted", "> a\n>\n> b\n", "" },
+	{ "all quoted with attribution",
+	  "On Mon, Nov 23, 2026 at 10:12 AM Anna <anna@example.se> wrote:\n> a\n",
+	  "" },
+	{ "interleaved",
+	  "> Vilken adress?\nStorgatan 12.\n\n> N\xc3\xa4r?\n> Datum?\nI l\xc3\xb6rdags.\n",
+	  "Storgatan 12.\n\nI l\xc3\xb6rdags." },
+	{ "indented quote", "Ja\n  > citat\n", "Ja" },
+
+	/* signatures */
+	{ "dash dash space", "Hej\n\n-- \nSven\n070-123 45 67\n", "Hej" },
+	{ "dash dash", "Hej\n--\nSven\n", "Hej" },
+	{ "three dashes are text", "Hej\n---\nMer", "Hej\n---\nMer" },
+	{ "quoted signature delimiter", "> -- \n> Sig\nHej", "Hej" },
+
+	/* forwarded text is content */
+	{ "en forwarded",
+	  "See below.\n\nBegin forwarded message:\n\nFrom: A <a@example.com>\n"
+	  "Subject: Water\nDate: 23 November 2026 at 10:12:00 CET\n"
+	  "To: B <b@example.com>\n\nWater off Thursday.\n",
+	  "See below.\n\nBegin forwarded message:\n\nFrom: A <a@example.com>\n"
+	  "Subject: Water\nDate: 23 November 2026 at 10:12:00 CET\n"
+	  "To: B <b@example.com>\n\nWater off Thursday." },
+};
+
+/* Signature lines of mail apps: each ends the new text. */
+static const char *const app_signatures[] = {
+	"Skickat från min iPhone", "Skickat från min iPad",
+	"Sent from my iPhone", "Sent from my iPad", "Sent from my Android",
+	"Skickat från Outlook för iOS", "Hämta Outlook för iOS",
+	"Hämta Outlook för Android<https://aka.ms/AAb9ysg>",
+	"Get Outlook for iOS", "Get Outlook for Android",
+	"Sent from Mail for Windows", "Skickat från E-post för Windows",
+	"Sent from Yahoo Mail on Android", "Sent from my BlackBerry 10 smartphone.",
+	"Sendt fra min iPhone", "Von meinem iPhone gesendet",
+};
+
+/* Talon's expected text keeps what cirm strips on purpose: handlers need
+   the citizen's words, not the mail app's signature. The .ref holds
+   talon's text; cirm's is here. */
+static const struct {
+	const char *name, *want, *why;
+} talon_differences[] = {
+	{ "standard_replies__iphone", "Hello",
+	  "cirm drops \"Sent from my iPhone\"; talon keeps it" },
+	{ "standard_replies__sparrow", "Hello",
+	  "cirm drops the \"-- \" signature; talon keeps it" },
+};
+
+/* S without trailing white space, in place. */
+static char *
+rtrim(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n > 0 && strchr(" \t\r\n", s[n - 1]) != NULL)
+		s[--n] = '\0';
+	return s;
+}
+
+START_TEST(test_case)
+{
+	char *got = reply_strip(cases[_i].text);
+
+	ck_assert_msg(strcmp(got, cases[_i].want) == 0,
+		      "%s: got\n[%s]\nwant\n[%s]", cases[_i].name, got,
+		      cases[_i].want);
+	free(got);
+}
+END_TEST
+
+START_TEST(test_app_signature)
+{
+	char *text = xasprintf("Tack f\xc3\xb6r hj\xc3\xa4lpen!\n\n%s\n\n"
+			       "> Gammalt\n", app_signatures[_i]);
+	char *got = reply_strip(text);
+
+	ck_assert_msg(strcmp(got, "Tack f\xc3\xb6r hj\xc3\xa4lpen!") == 0,
+		      "%s: got [%s]", app_signatures[_i], got);
+	free(got);
+	free(text);
+}
+END_TEST
+
+static const char *
+talon_difference(const char *name)
+{
+	for (size_t i = 0; i < N_ELEMENTS(talon_differences); i++)
+		if (strcmp(talon_differences[i].name, name) == 0)
+			return talon_differences[i].want;
+	return NULL;
+}
+
+/* Strips DIR/NAME.txt and compares with DIR/NAME.ref; returns 1. */
+static int
+check_golden(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s.txt", dir, name);
+	char *ref_path = xasprintf("%s/%s.ref", dir, name);
+	char *text = tu_slurp(path, NULL), *ref = rtrim(tu_slurp(ref_path, NULL));
+	char *got = rtrim(reply_strip(text));
+	const char *differs = talon_difference(name);
+
+	if (differs != NULL) {
+		ck_assert_msg(strcmp(ref, got) != 0, "%s: talon agrees now", name);
+		ck_assert_msg(strcmp(got, differs) == 0, "%s: got\n[%s]", name, got);
+	} else {
+		ck_assert_msg(strcmp(got, ref) == 0, "%s: got\n[%s]\nwant\n[%s]",
+			      name, got, ref);
+	}
+	free(got);
+	free(ref);
+	free(text);
+	free(ref_path);
+	free(path);
+	return 1;
+}
+
+/* Every NAME.txt in tests/data/replies/SUB; returns how many. */
+static int
+check_golden_dir(const char *sub)
+{
+	char *dir = xasprintf("%s/tests/data/replies/%s", tu_srcdir(), sub);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int seen = 0;
+
+	ck_assert_msg(d != NULL, "no %s", dir);
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		char *name;
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".txt") != 0)
+			continue;
+		name = xstrndup(e->d_name, n - 4);
+		seen += check_golden(dir, name);
+		free(name);
+	}
+	closedir(d);
+	free(dir);
+	return seen;
+}
+
+START_TEST(test_talon)
+{
+	ck_assert_int_ge(check_golden_dir("talon"), 12);
+}
+END_TEST
+
+START_TEST(test_swedish)
+{
+	ck_assert_int_ge(check_golden_dir("sv"), 15);
+}
+END_TEST
+
+/* Inputs made to be slow or to overrun: huge lines, many lines. */
+START_TEST(test_big_inputs)
+{
+	size_t len = (size_t)10 << 20;
+	char *text = xmalloc(len + 64), *got;
+
+	memset(text, 'a', len);
+	strcpy(text + len, " wrote:\n> q\n");
+	got = reply_strip(text);
+	ck_assert_uint_eq(strlen(got), len + 7);
+	free(got);
+	for (size_t i = 0; i < len; i += 4)
+		memcpy(text + i, "> x\n", 4);
+	text[len] = '\0';
+	got = reply_strip(text);
+	ck_assert_str_eq(got, "");
+	free(got);
+	/* every line is tried as an attribution, alone and joined */
+	for (size_t i = 0; i + 24 <= len; i += 24)
+		memcpy(text + i, "Jag skrev 10:12 om det:\n", 24);
+	text[len / 24 * 24] = '\0';
+	got = reply_strip(text);
+	ck_assert_uint_eq(strlen(got), len / 24 * 24 - 1);
+	ck_assert_int_eq(strncmp(got, text, strlen(got)), 0);
+	free(got);
+	free(text);
+}
+END_TEST
+
+/* Random bytes from the characters the patterns look at never crash and
+   never grow the text. */
+START_TEST(test_random)
+{
+	static const char alphabet[] = "> -_:@\r\n\t*1O2nwrote sFkåÄ\xc2\xa0\xff";
+	char text[512];
+	unsigned int seed = 42;
+
+	for (int round = 0; round < 20000; round++) {
+		size_t len = (size_t)rand_r(&seed) % (sizeof(text) - 1);
+		char *got;
+
+		for (size_t i = 0; i < len; i++)
+			text[i] = alphabet[(size_t)rand_r(&seed) %
+					   (sizeof(alphabet) - 1)];
+		text[len] = '\0';
+		got = reply_strip(text);
+		ck_assert_uint_le(strlen(got), len);
+		free(got);
+	}
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("reply");
+	TCase *tc = tcase_create("cases");
+	TCase *golden = tcase_create("golden");
+	TCase *limits = tcase_create("limits");
+
+	tcase_add_loop_test(tc, test_case, 0, (int)N_ELEMENTS(cases));
+	tcase_add_loop_test(tc, test_app_signature, 0,
+			    (int)N_ELEMENTS(app_signatures));
+	suite_add_tcase(s, tc);
+	tcase_add_test(golden, test_talon);
+	tcase_add_test(golden, test_swedish);
+	suite_add_tcase(s, golden);
+	tcase_set_timeout(limits, 120);
+	tcase_add_test(limits, test_big_inputs);
+	tcase_add_test(limits, test_random);
+	suite_add_tcase(s, limits);
+	return tu_run(s);
+}
