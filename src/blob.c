@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ blob_path(const char *dir, const char *id)
 
 int
 blob_put(const char *dir, const void *data, size_t len,
-	 char id_r[BLOB_ID_LEN + 1], char **error_r)
+	 char id_r[BLOB_ID_LEN + 1], int durable, char **error_r)
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
@@ -45,11 +46,26 @@ blob_put(const char *dir, const void *data, size_t len,
 		return 0;
 	}
 	sub = xasprintf("%s/%.2s", dir, id_r);
-	if (mkdir_p(sub, 0750) < 0 || write_file_atomic(path, data, len, 0640) < 0) {
+	if (mkdir_p(sub, 0750) < 0 || write_file_atomic(path, data, len, 0640, durable) < 0) {
 		*error_r = xasprintf("%s: %s", path, strerror(errno));
 		ret = -1;
 	}
 	free(sub);
 	free(path);
 	return ret;
+}
+
+int
+blob_sync(const char *dir, char **error_r)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || syncfs(fd) < 0) {
+		*error_r = xasprintf("%s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
 }

@@ -10,11 +10,15 @@
 
 #define BLOB_ID_LEN 64 /* hexadecimal SHA-256 */
 
-/* Stores DATA durably (written to a temporary file, fsynced, renamed) and
-   gives its id. Storing existing content again is a no-op. 0, or -1 with
-   *error_r (caller frees). */
+/* Stores DATA (written to a temporary file and renamed) and gives its
+   id. With DURABLE the file is fsynced at once; without, the caller
+   makes a whole batch durable with one blob_sync before it commits the
+   rows that name the files. Storing existing content again is a no-op.
+   0, or -1 with *error_r (caller frees). */
 int blob_put(const char *dir, const void *data, size_t len,
-	     char id_r[BLOB_ID_LEN + 1], char **error_r);
+	     char id_r[BLOB_ID_LEN + 1], int durable, char **error_r);
+/* Flushes everything written under DIR to disk (syncfs). 0, or -1. */
+int blob_sync(const char *dir, char **error_r);
 /* The path of blob ID under DIR (caller frees), or NULL when ID is not a
    well-formed id. */
 char *blob_path(const char *dir, const char *id);

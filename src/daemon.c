@@ -8,6 +8,7 @@
 #include "i18n.h"
 #include "lockfile.h"
 #include "log.h"
+#include "mailin.h"
 #include "secret.h"
 #include "store.h"
 #include "util.h"
@@ -26,6 +27,7 @@ struct daemon {
 	struct cfg *cfg;
 	struct store *store;
 	struct engine *engine;
+	struct mailin *mailin;
 	char *database; /* as opened: it cannot change until restart */
 	long busy_timeout;
 	int lock_fd;
@@ -79,7 +81,8 @@ start_logging(const struct cfg *cfg)
 		 cfg_str(cfg, CFG_LOG_LEVEL), cfg_str(cfg, CFG_SYSLOG_FACILITY));
 }
 
-static void
+/* The engine and its mail handling, from the current configuration. */
+static int
 make_engine(struct daemon *d)
 {
 	struct engine_settings es = {
@@ -87,9 +90,21 @@ make_engine(struct daemon *d)
 		.max_attempts = (int)cfg_int(d->cfg, CFG_INBOX_MAX_ATTEMPTS),
 		.retry_delay = (int)cfg_int(d->cfg, CFG_INBOX_RETRY_DELAY),
 	};
+	char *err = NULL;
+	struct mailin *mi = mailin_new(d->cfg, &err);
 
+	if (mi == NULL) {
+		log_errorx("%s", err);
+		free(err);
+		return -1;
+	}
 	engine_free(&d->engine);
+	mailin_free(&d->mailin);
+	d->mailin = mi;
 	d->engine = engine_new(d->store, &es);
+	engine_set_handler(d->engine, "email", mailin_handle, d->mailin);
+	engine_set_before_commit(d->engine, mailin_sync, d->mailin);
+	return 0;
 }
 
 /* SIGHUP: a good file replaces the configuration; a bad one is logged
@@ -113,8 +128,8 @@ reload(struct daemon *d)
 	cfg_free(&d->cfg);
 	d->cfg = cfg;
 	start_logging(d->cfg);
-	make_engine(d);
-	log_info("configuration reloaded");
+	if (make_engine(d) == 0)
+		log_info("configuration reloaded");
 }
 
 static int
@@ -217,7 +232,10 @@ daemon_run(const struct daemon_options *o)
 	ret = open_store(&d);
 	if (ret == 0) {
 		start_logging(d.cfg);
-		make_engine(&d);
+		if (make_engine(&d) < 0)
+			ret = 1;
+	}
+	if (ret == 0) {
 		log_info("started (pid %ld, %s)", (long)getpid(),
 			 o->once ? "once" : "service");
 		if (o->once)
@@ -227,6 +245,7 @@ daemon_run(const struct daemon_options *o)
 		log_info("stopped");
 	}
 	engine_free(&d.engine);
+	mailin_free(&d.mailin);
 	store_free(&d.store);
 	if (d.lock_fd >= 0)
 		close(d.lock_fd);

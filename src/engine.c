@@ -20,6 +20,8 @@ struct engine {
 		void *ctx;
 	} handlers[ENGINE_CHANNELS];
 	size_t nhandlers;
+	int (*before_commit)(void *ctx, char **error_r);
+	void *before_commit_ctx;
 	int64_t *ids;
 	int *attempts;
 };
@@ -71,6 +73,14 @@ engine_set_handler(struct engine *engine, const char *channel,
 	engine->handlers[engine->nhandlers].fn = fn;
 	engine->handlers[engine->nhandlers].ctx = ctx;
 	engine->nhandlers++;
+}
+
+void
+engine_set_before_commit(struct engine *engine,
+			 int (*fn)(void *ctx, char **error_r), void *ctx)
+{
+	engine->before_commit = fn;
+	engine->before_commit_ctx = ctx;
 }
 
 struct row_job {
@@ -240,7 +250,10 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 				return -1;
 			}
 		}
-		if (store_commit(store, error_r) < 0) {
+		if ((engine->before_commit != NULL &&
+		     engine->before_commit(engine->before_commit_ctx,
+					   error_r) < 0) ||
+		    store_commit(store, error_r) < 0) {
 			store_rollback(store);
 			return -1;
 		}

@@ -42,6 +42,11 @@ void engine_free(struct engine **engine);
 void engine_set_handler(struct engine *engine, const char *channel,
 			engine_handler_fn *fn, void *ctx);
 
+/* FN runs before each batch commits (e.g. to make spool files durable);
+   a failure rolls the batch back. */
+void engine_set_before_commit(struct engine *engine,
+			      int (*fn)(void *ctx, char **error_r), void *ctx);
+
 struct engine_stats {
 	int done, retried, quarantined;
 };

@@ -9,6 +9,7 @@
 #include "store.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,97 @@ make_key(const char *path, char **error_r)
 	return ret;
 }
 
+/* Where the shipped templates are: $CIRM_DATADIR (an uninstalled
+   source tree, for tests) or the installed data directory. */
+static char *
+template_source(void)
+{
+	const char *d = getenv("CIRM_DATADIR");
+
+	return xasprintf("%s/templates", d != NULL && *d != '\0' ? d : PKGDATADIR);
+}
+
+/* Copies one file, refusing to overwrite: an administrator's edited
+   template is never replaced. */
+static int
+copy_file(const char *from, const char *to, char **error_r)
+{
+	FILE *in = fopen(from, "re");
+	char buf[8192], *data = NULL;
+	size_t n, len = 0;
+	int ret;
+
+	if (in == NULL) {
+		*error_r = xasprintf("%s: %s", from, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0) {
+		data = xrealloc(data, len + n);
+		memcpy(data + len, buf, n);
+		len += n;
+	}
+	fclose(in);
+	if (access(to, F_OK) == 0) {
+		free(data);
+		return 0;
+	}
+	ret = write_file_atomic(to, data != NULL ? data : "", len, 0640, 1);
+	if (ret < 0)
+		*error_r = xasprintf("%s: %s", to, strerror(errno));
+	free(data);
+	return ret;
+}
+
+/* The shipped templates into the instance, where the municipality may
+   edit them: one directory per language. */
+static int
+copy_templates(const char *dest, char **error_r)
+{
+	char *src = template_source();
+	DIR *langs = opendir(src);
+	struct dirent *l;
+	int ret = 0;
+
+	if (langs == NULL) {
+		*error_r = xasprintf(_("%s: %s (templates not found; install cirm "
+				       "or set CIRM_DATADIR to the source tree)"),
+				     src, strerror(errno));
+		free(src);
+		return -1;
+	}
+	while (ret == 0 && (l = readdir(langs)) != NULL) {
+		char *sdir, *ddir;
+		DIR *files;
+		struct dirent *f;
+
+		if (l->d_name[0] == '.')
+			continue;
+		sdir = xasprintf("%s/%s", src, l->d_name);
+		ddir = xasprintf("%s/%s", dest, l->d_name);
+		files = opendir(sdir);
+		if (files != NULL && (ret = make_dir(ddir, error_r)) == 0) {
+			while (ret == 0 && (f = readdir(files)) != NULL) {
+				char *a, *b;
+
+				if (f->d_name[0] == '.')
+					continue;
+				a = xasprintf("%s/%s", sdir, f->d_name);
+				b = xasprintf("%s/%s", ddir, f->d_name);
+				ret = copy_file(a, b, error_r);
+				free(a);
+				free(b);
+			}
+		}
+		if (files != NULL)
+			closedir(files);
+		free(sdir);
+		free(ddir);
+	}
+	closedir(langs);
+	free(src);
+	return ret;
+}
+
 static int
 write_conf(const char *path, char **error_r)
 {
@@ -65,7 +157,7 @@ write_conf(const char *path, char **error_r)
 		abort();
 	cfg_write_template(f);
 	fclose(f);
-	if (write_file_atomic(path, buf, len, 0640) < 0) {
+	if (write_file_atomic(path, buf, len, 0640, 1) < 0) {
 		*error_r = xasprintf("%s: %s", path, strerror(errno));
 		ret = -1;
 	}
@@ -96,6 +188,7 @@ instance_init(const char *dir, char **error_r)
 	    make_dir(cfg_str(cfg, CFG_SPOOL_DIR), error_r) < 0 ||
 	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "inbox", error_r) < 0 ||
 	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "outbound", error_r) < 0 ||
+	    copy_templates(cfg_str(cfg, CFG_TEMPLATE_DIR), error_r) < 0 ||
 	    store_open(cfg_str(cfg, CFG_DATABASE), &sset, &store, error_r) < 0)
 		goto out;
 	if (store_begin(store, error_r) < 0 ||

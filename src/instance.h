@@ -3,7 +3,8 @@
 #define CIRM_INSTANCE_H
 
 /* Creates a working instance in DIR: the directory (mode 0750), a random
-   instance key (0600), the spool and Maildir directories, the database at
+   instance key (0600), the spool and Maildir directories, a copy of the
+   shipped templates to edit (DIR/templates), the database at
    the newest schema, and last a commented cirm.conf with the embedded
    defaults, so that an interrupted init can simply be run again. An
    existing cirm.conf is never overwritten. Returns 0, or -1 with *error_r

@@ -1,4 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Only libc here (explicit_bzero, getrandom): cirm-mailgate checks the
+   configuration's secret files once per mail and must not load the
+   crypto library for it. */
 #include "config.h"
 
 #include "secret.h"
@@ -8,10 +11,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,7 +109,7 @@ secret_free(char **data, size_t len)
 {
 	if (*data == NULL)
 		return;
-	OPENSSL_cleanse(*data, len);
+	explicit_bzero(*data, len);
 	free(*data);
 	*data = NULL;
 }
@@ -146,7 +148,7 @@ secret_key_load(const char *path, unsigned char key_r[SECRET_KEY_LEN],
 	}
 	secret_free(&data, len);
 	if (!ok) {
-		OPENSSL_cleanse(key_r, SECRET_KEY_LEN);
+		explicit_bzero(key_r, SECRET_KEY_LEN);
 		*error_r = xasprintf(_("%s: key file must hold %d hexadecimal "
 				       "digits"), path, SECRET_KEY_LEN * 2);
 		return -1;
@@ -162,7 +164,7 @@ secret_key_create(const char *path, char **error_r)
 	char text[SECRET_KEY_LEN * 2 + 1];
 	int fd, ret = 0;
 
-	if (RAND_bytes(key, sizeof(key)) != 1) {
+	if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
 		*error_r = xasprintf(_("%s: no random bytes for the key"), path);
 		return -1;
 	}
@@ -182,7 +184,7 @@ secret_key_create(const char *path, char **error_r)
 		*error_r = xasprintf("%s: %s", path, strerror(errno));
 		ret = -1;
 	}
-	OPENSSL_cleanse(key, sizeof(key));
-	OPENSSL_cleanse(text, sizeof(text));
+	explicit_bzero(key, sizeof(key));
+	explicit_bzero(text, sizeof(text));
 	return ret;
 }

@@ -128,10 +128,10 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"STARTTLS)." },
 	[CFG_IMAP_TLS] = { "imap_tls", SETTING_ENUM, "implicit", 0, 0, imap_tls,
 		NULL, NULL, "TLS to the IMAP server; the certificate is always "
-		"verified. none is for tests on loopback only." },
+		"verified. none is refused unless the server is on loopback." },
 	[CFG_IMAP_CA_FILE] = { "imap_ca_file", SETTING_STRING, "system", 0, 0,
-		NULL, NULL, NULL, "CA certificates (PEM file) that verify the IMAP "
-		"server; system uses the system's store." },
+		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM file) "
+		"that verify the IMAP server; system uses the system's store." },
 	[CFG_IMAP_USER] = { "imap_user", SETTING_STRING, "cirm", 0, 0, NULL, NULL,
 		NULL, "IMAP login name." },
 	[CFG_IMAP_PASSWORD_FILE] = { "imap_password_file", SETTING_SECRET_PATH,

@@ -272,7 +272,8 @@ store_message_add(struct store *store, int64_t case_id,
 	static const char sql[] =
 		"INSERT INTO message (case_id, direction, channel, visibility, "
 		"contact_id, rfc_message_id, subject, body_full, body_stripped, "
-		"at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		"at, kind, in_reply_to, raw_sha256, dedupe_key) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -287,9 +288,14 @@ store_message_add(struct store *store, int64_t case_id,
 	store_bind_text(st, 8, m->body_full);
 	store_bind_text(st, 9, m->body_stripped);
 	sqlite3_bind_int64(st, 10, m->at);
+	store_bind_text(st, 11, m->kind != NULL ? m->kind : "mail");
+	store_bind_text(st, 12, m->in_reply_to);
+	store_bind_text(st, 13, m->raw_sha256);
+	store_bind_text(st, 14, m->dedupe_key);
 	if (store_exec_stmt(store, st, "add message", error_r) < 0)
 		return -1;
 	*id_r = sqlite3_last_insert_rowid(store->db);
+	store_note_message(store);
 	return 0;
 }
 

@@ -12,6 +12,7 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int busy; /* the last failure was a lock held by another */
+	int unindexed; /* messages added in this transaction */
 	int savepoints;
 	struct {
 		const char *sql; /* the key: a static string's address */
@@ -27,6 +28,10 @@ struct store_migration {
 };
 extern const struct store_migration store_migrations[];
 extern const size_t store_migration_count;
+
+/* Marks that this transaction added messages, which store_commit then
+   adds to the full-text index. */
+void store_note_message(struct store *store);
 
 /* Brings an open database to schema VERSION (tests use it to build a
    database at an old version). 0, or -1. */

@@ -227,7 +227,7 @@ store_quarantine_list(struct store *store, int limit,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_quarantined q = {
 			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			sqlite3_column_int64(st, 2), store_col_text(st, 3),
+			sqlite3_column_int64(st, 2), 0, store_col_text(st, 3),
 			store_col_text(st, 4), store_col_text(st, 5),
 			(size_t)sqlite3_column_int64(st, 6),
 		};
@@ -239,4 +239,107 @@ store_quarantine_list(struct store *store, int limit,
 	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
 		return 0;
 	return store_fail(store, "read quarantine", error_r);
+}
+
+int
+store_gateway_state_get(struct store *store, const char *gateway,
+			const char *key, char **value_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT value FROM gateway_state WHERE gateway = ? AND key = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, gateway);
+	store_bind_text(st, 2, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*value_r = xstrdup(store_col_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read gateway state", error_r);
+}
+
+int
+store_gateway_state_set(struct store *store, const char *gateway,
+			const char *key, const char *value, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO gateway_state (gateway, key, value) VALUES (?, ?, ?) "
+		"ON CONFLICT (gateway, key) DO UPDATE SET value = excluded.value";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, gateway);
+	store_bind_text(st, 2, key);
+	store_bind_text(st, 3, value);
+	return store_exec_stmt(store, st, "write gateway state", error_r);
+}
+
+int
+store_quarantine_get(struct store *store, int64_t id,
+		     int (*fn)(const struct store_quarantined *q, const void *raw,
+			       void *ctx),
+		     void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, received_at, quarantined_at, coalesce(released_at, 0), "
+		"channel, source, reason, length(raw), raw FROM quarantine "
+		"WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		struct store_quarantined q = {
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
+			store_col_text(st, 4), store_col_text(st, 5),
+			store_col_text(st, 6), (size_t)sqlite3_column_int64(st, 7),
+		};
+
+		fn(&q, sqlite3_column_blob(st, 8), ctx);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read quarantine", error_r);
+}
+
+int
+store_quarantine_release(struct store *store, int64_t id, int64_t now,
+			 char **error_r)
+{
+	static const char copy_sql[] =
+		"INSERT INTO inbox (channel, source, received_at, raw) "
+		"SELECT channel, 'release', received_at, raw FROM quarantine "
+		"WHERE id = ? AND released_at IS NULL";
+	static const char mark_sql[] =
+		"UPDATE quarantine SET released_at = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, copy_sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_exec_stmt(store, st, "release", error_r) < 0)
+		return -1;
+	if (sqlite3_changes(store->db) == 0)
+		return 0;
+	st = store_stmt(store, mark_sql, error_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(store, st, "release", error_r) < 0 ? -1 : 1;
 }

@@ -236,9 +236,38 @@ static const char migration_3[] =
 	");\n"
 	"CREATE INDEX message_recipient_message ON message_recipient(message_id);\n";
 
+/* Messages are indexed once per transaction, at commit, instead of by a
+   trigger on every insert (which made FTS5 write a segment per message
+   and cost more than the rest of the work on a mail). fts_position
+   holds the last message indexed; deletes and updates of indexed
+   messages still go through triggers. */
+static const char migration_4[] =
+	"DROP TRIGGER message_fts_insert;\n"
+	"DROP TRIGGER message_fts_delete;\n"
+	"DROP TRIGGER message_fts_update;\n"
+	"CREATE TABLE fts_position (\n"
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+	"  last_message INTEGER NOT NULL\n"
+	");\n"
+	"INSERT INTO fts_position (id, last_message)\n"
+	"  SELECT 1, coalesce(max(id), 0) FROM message;\n"
+	"CREATE TRIGGER message_fts_delete AFTER DELETE ON message\n"
+	"  WHEN old.id <= (SELECT last_message FROM fts_position) BEGIN\n"
+	"  INSERT INTO message_fts(message_fts, rowid, subject, body_stripped)\n"
+	"    VALUES ('delete', old.id, old.subject, old.body_stripped);\n"
+	"END;\n"
+	"CREATE TRIGGER message_fts_update AFTER UPDATE OF subject, body_stripped\n"
+	"  ON message WHEN old.id <= (SELECT last_message FROM fts_position) BEGIN\n"
+	"  INSERT INTO message_fts(message_fts, rowid, subject, body_stripped)\n"
+	"    VALUES ('delete', old.id, old.subject, old.body_stripped);\n"
+	"  INSERT INTO message_fts(rowid, subject, body_stripped)\n"
+	"    VALUES (new.id, new.subject, new.body_stripped);\n"
+	"END;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
 	{ "inbound mail: kinds, duplicates, gateway state", migration_3 },
+	{ "full-text index written once per transaction", migration_4 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -173,9 +173,12 @@ open_pragmas(struct store *store, int busy_ms, char **error_r)
 
 	sqlite3_busy_timeout(store->db, busy_ms);
 	/* trusted_schema stays on: the FTS5 index is written by triggers,
-	   which SQLite refuses to do for an untrusted schema. */
+	   which SQLite refuses to do for an untrusted schema. Temporary
+	   pages (savepoints, sorts) stay in memory: they hold citizens' mail
+	   and must not spill to files outside the instance. */
 	if (store_exec(store, "PRAGMA foreign_keys = ON; "
-				  "PRAGMA synchronous = FULL",
+				  "PRAGMA synchronous = FULL; "
+				  "PRAGMA temp_store = MEMORY",
 		       error_r) < 0)
 		return -1;
 	if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st,
@@ -250,12 +253,47 @@ store_begin(struct store *store, char **error_r)
 	return store_exec_stmt(store, st, "begin", error_r);
 }
 
+void
+store_note_message(struct store *store)
+{
+	store->unindexed = 1;
+}
+
+/* Adds the messages of this transaction to the full-text index, in one
+   statement for all of them. */
+static int
+index_messages(struct store *store, char **error_r)
+{
+	static const char add_sql[] =
+		"INSERT INTO message_fts (rowid, subject, body_stripped) "
+		"SELECT id, subject, body_stripped FROM message "
+		"WHERE id > (SELECT last_message FROM fts_position) ORDER BY id";
+	static const char pos_sql[] =
+		"UPDATE fts_position SET last_message = "
+		"max(last_message, (SELECT coalesce(max(id), 0) FROM message))";
+	sqlite3_stmt *st;
+
+	if (!store->unindexed)
+		return 0;
+	st = store_stmt(store, add_sql, error_r);
+	if (st == NULL || store_exec_stmt(store, st, "index messages", error_r) < 0)
+		return -1;
+	st = store_stmt(store, pos_sql, error_r);
+	if (st == NULL || store_exec_stmt(store, st, "index messages", error_r) < 0)
+		return -1;
+	store->unindexed = 0;
+	return 0;
+}
+
 int
 store_commit(struct store *store, char **error_r)
 {
 	static const char sql[] = "COMMIT";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	sqlite3_stmt *st;
 
+	if (index_messages(store, error_r) < 0)
+		return -1;
+	st = store_stmt(store, sql, error_r);
 	if (st == NULL)
 		return -1;
 	return store_exec_stmt(store, st, "commit", error_r);
@@ -267,6 +305,7 @@ store_rollback(struct store *store)
 	if (!sqlite3_get_autocommit(store->db))
 		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	store->savepoints = 0;
+	store->unindexed = 0;
 }
 
 int

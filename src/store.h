@@ -140,13 +140,79 @@ struct store_message_new {
 	const char *direction;	/* "in" or "out" */
 	const char *channel;	/* "email" or "sms" */
 	const char *visibility; /* "public" or "internal" */
+	const char *kind;	/* "mail" (NULL), "auto-reply", "bounce", "note" */
 	int64_t contact_id;	/* 0: unknown */
-	const char *rfc_message_id, *subject, *body_full, *body_stripped;
+	const char *rfc_message_id, *in_reply_to, *subject;
+	const char *body_full, *body_stripped;
+	const char *raw_sha256; /* the raw message in the spool, or NULL */
+	const char *dedupe_key; /* what makes a second delivery a duplicate */
 	int64_t at;
 };
 int store_message_add(struct store *store, int64_t case_id,
 		      const struct store_message_new *m, int64_t *id_r,
 		      char **error_r);
+/* --- inbound mail (store-mail.c) --- */
+
+/* An inbound message with DEDUPE_KEY: 1 with its case in *case_id_r, 0
+   when none, -1. */
+int store_message_by_dedupe(struct store *store, const char *dedupe_key,
+			    int64_t *case_id_r, char **error_r);
+/* The case of a message we received or sent with RFC 5322 Message-ID ID
+   (without brackets), in or out: 1 with *case_id_r, 0, -1. */
+int store_case_by_rfc_id(struct store *store, const char *id,
+			 int64_t *case_id_r, char **error_r);
+/* The id of case NUMBER: 1 with *case_id_r, 0, -1. */
+int store_case_id(struct store *store, const char *number, int64_t *case_id_r,
+		  char **error_r);
+/* The number of case CASE_ID into NUMBER_R. 1, 0 when no such case, -1. */
+int store_case_get_number(struct store *store, int64_t case_id,
+			  char number_r[STORE_CASE_NUMBER_MAX], char **error_r);
+/* Marks the case as changed now. */
+int store_case_touch(struct store *store, int64_t case_id, int64_t now,
+		     char **error_r);
+/* Whether the owner of e-mail ADDRESS is a party to the case: 1, 0, -1. */
+int store_case_has_party(struct store *store, int64_t case_id,
+			 const char *address, char **error_r);
+/* Adds CONTACT_ID to the case in ROLE unless already a party. */
+int store_case_party_add(struct store *store, int64_t case_id,
+			 int64_t contact_id, const char *role, char **error_r);
+/* Cases opened by CONTACT_ID at or after SINCE: *n_r. */
+int store_cases_opened_since(struct store *store, int64_t contact_id,
+			     int64_t since, int64_t *n_r, char **error_r);
+int store_attachment_add(struct store *store, int64_t message_id,
+			 const char *sha256, const char *filename,
+			 const char *content_type, int64_t size, char **error_r);
+int store_message_recipient_add(struct store *store, int64_t message_id,
+				const char *kind, const char *address,
+				char **error_r);
+
+struct store_outbox_new {
+	int64_t case_id, message_id; /* 0: none */
+	const char *channel, *recipient, *rfc_message_id, *subject;
+	const char *headers; /* "Name: value" lines */
+	const char *body;
+	int64_t at;
+};
+int store_outbox_add(struct store *store, const struct store_outbox_new *o,
+		     int64_t *id_r, char **error_r);
+/* The outbox row that sent Message-ID ID: 1 with *id_r and *case_id_r
+   (0 when it had no case), 0, -1. */
+int store_outbox_by_rfc_id(struct store *store, const char *id, int64_t *id_r,
+			   int64_t *case_id_r, char **error_r);
+/* Marks an outbox row failed for good with REASON. */
+int store_outbox_failed(struct store *store, int64_t id, const char *reason,
+			char **error_r);
+
+struct store_attachment {
+	const char *sha256, *filename, *content_type;
+	int64_t size;
+};
+/* Calls FN for each attachment of message MESSAGE_ID. 0, or -1. */
+int store_message_attachments(struct store *store, int64_t message_id,
+			      int (*fn)(const struct store_attachment *a,
+					void *ctx),
+			      void *ctx, char **error_r);
+
 int store_case_messages(struct store *store, int64_t case_id,
 			int (*fn)(const struct store_message *m, void *ctx),
 			void *ctx, char **error_r);
@@ -198,13 +264,33 @@ int store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		 char **error_r);
 
 struct store_quarantined {
-	int64_t id, received_at, quarantined_at;
+	int64_t id, received_at, quarantined_at, released_at; /* 0: not */
 	const char *channel, *source, *reason;
 	size_t raw_len;
 };
+/* Calls FN with quarantined message ID and its raw bytes. 1, 0, -1. */
+int store_quarantine_get(struct store *store, int64_t id,
+			 int (*fn)(const struct store_quarantined *q,
+				   const void *raw, void *ctx),
+			 void *ctx, char **error_r);
+/* Puts quarantined message ID back in the inbox (source "release", its
+   original arrival time) and marks it released; in the caller's
+   transaction. 1, 0 when there is no such unreleased message, -1. */
+int store_quarantine_release(struct store *store, int64_t id, int64_t now,
+			     char **error_r);
 int store_quarantine_list(struct store *store, int limit,
 			  int (*fn)(const struct store_quarantined *q, void *ctx),
 			  void *ctx, char **error_r);
+
+/* --- gateway positions (store-queue.c) --- */
+
+/* GATEWAY's value for KEY: 1 with *value_r (caller frees), 0 when unset,
+   -1. */
+int store_gateway_state_get(struct store *store, const char *gateway,
+			    const char *key, char **value_r, char **error_r);
+int store_gateway_state_set(struct store *store, const char *gateway,
+			    const char *key, const char *value,
+			    char **error_r);
 
 /* --- audit (store-audit.c) --- */
 

@@ -129,6 +129,26 @@ strlist_clear(struct strlist *l)
 	l->n = l->cap = 0;
 }
 
+char *
+strlist_join(struct strlist *l)
+{
+	size_t len = 0;
+	char *out, *o;
+
+	for (size_t i = 0; i < l->n; i++)
+		len += strlen(l->v[i]);
+	out = o = xmalloc(len + 1);
+	for (size_t i = 0; i < l->n; i++) {
+		size_t n = strlen(l->v[i]);
+
+		memcpy(o, l->v[i], n);
+		o += n;
+	}
+	*o = '\0';
+	strlist_clear(l);
+	return out;
+}
+
 int
 str_to_long(const char *s, long min, long max, long *value_r)
 {
@@ -203,7 +223,7 @@ fsync_parent(const char *path)
 
 int
 write_file_atomic(const char *path, const void *data, size_t len,
-		  unsigned int mode)
+		  unsigned int mode, int durable)
 {
 	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
 	const char *p = data;
@@ -225,7 +245,7 @@ write_file_atomic(const char *path, const void *data, size_t len,
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fchmod(fd, mode) < 0 || fsync(fd) < 0)
+	if (fchmod(fd, mode) < 0 || (durable && fsync(fd) < 0))
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;
@@ -235,7 +255,7 @@ write_file_atomic(const char *path, const void *data, size_t len,
 	if (rename(tmp, path) < 0)
 		goto fail;
 	free(tmp);
-	return fsync_parent(path);
+	return durable ? fsync_parent(path) : 0;
 fail:
 	saved = errno;
 	if (fd >= 0)

@@ -27,6 +27,8 @@ struct strlist {
 void strlist_add(struct strlist *l, const char *s);
 void strlist_addf(struct strlist *l, const char *fmt, ...) CIRM_PRINTF(2, 3);
 void strlist_clear(struct strlist *l);
+/* The strings of L joined into one (caller frees); L is cleared. */
+char *strlist_join(struct strlist *l);
 
 /* Parses a whole decimal integer within [min, max]. Returns 0, or -1 when
    the text is not a number or is out of range. */
@@ -38,9 +40,10 @@ int64_t cirm_now(void);
 /* Makes DIR and missing parents with MODE; 0, or -1 with errno set. */
 int mkdir_p(const char *dir, unsigned int mode);
 
-/* Writes LEN bytes to PATH atomically (temporary file, fsync, rename)
-   with MODE. 0, or -1 with errno set. */
+/* Writes LEN bytes to PATH atomically (temporary file, rename) with
+   MODE; with DURABLE also fsyncs the file and its directory. 0, or -1
+   with errno set. */
 int write_file_atomic(const char *path, const void *data, size_t len,
-		      unsigned int mode);
+		      unsigned int mode, int durable);
 
 #endif

@@ -412,6 +412,56 @@ START_TEST(test_case_list_and_get)
 }
 END_TEST
 
+static int64_t
+fts_hits(struct store *store, const char *query)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db,
+		"SELECT count(*) FROM message_fts WHERE message_fts MATCH ?",
+		-1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_STATIC);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Messages enter the full-text index when their transaction commits,
+   and not when it is rolled back; deleted ones leave it. */
+START_TEST(test_fulltext_index)
+{
+	struct store *store = open_db(dbpath);
+	char number[STORE_CASE_NUMBER_MAX], *err = NULL;
+	struct store_message_new m = {
+		.direction = "in", .channel = "email", .subject = "Gatlampa",
+		.body_stripped = "lampan vid skolan lyser inte", .at = 1,
+	};
+	int64_t case_id, id;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	case_id = create_case(store, 1790000000, number);
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	store_rollback(store);
+	ck_assert_int_eq(fts_hits(store, "skolan"), 0);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	case_id = create_case(store, 1790000000, number);
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	m.body_stripped = "snöröjning på ängsvägen";
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(fts_hits(store, "skolan"), 1);
+	ck_assert_int_eq(fts_hits(store, "ängsvägen"), 1);
+	ck_assert_int_eq(fts_hits(store, "gatlampa"), 2);
+	ck_assert_int_eq(store_exec(store, "DELETE FROM message WHERE body_stripped "
+				    "LIKE 'snö%'", &err), 0);
+	ck_assert_int_eq(fts_hits(store, "ängsvägen"), 0);
+	ck_assert_int_eq(fts_hits(store, "skolan"), 1);
+	store_free(&store);
+}
+END_TEST
+
 START_TEST(test_contacts)
 {
 	struct store *store = open_db(dbpath);
@@ -523,6 +573,7 @@ store_suite(void)
 	tcase_add_checked_fixture(data, setup, teardown);
 	tcase_add_test(data, test_case_list_and_get);
 	tcase_add_test(data, test_contacts);
+	tcase_add_test(data, test_fulltext_index);
 	tcase_add_test(data, test_inbox);
 	tcase_add_test(data, test_audit_chain);
 	suite_add_tcase(s, data);

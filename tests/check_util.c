@@ -70,9 +70,9 @@ START_TEST(test_blob)
 	char *path;
 	FILE *f;
 
-	ck_assert_int_eq(blob_put(dir, data, strlen(data), id, &err), 0);
+	ck_assert_int_eq(blob_put(dir, data, strlen(data), id, 1, &err), 0);
 	ck_assert_uint_eq(strlen(id), 64);
-	ck_assert_int_eq(blob_put(dir, data, strlen(data), id2, &err), 0);
+	ck_assert_int_eq(blob_put(dir, data, strlen(data), id2, 0, &err), 0);
 	ck_assert_str_eq(id, id2);
 	path = blob_path(dir, id);
 	ck_assert_ptr_nonnull(path);
@@ -83,8 +83,9 @@ START_TEST(test_blob)
 	fclose(f);
 	free(path);
 	/* SHA-256 of the empty string. */
-	ck_assert_int_eq(blob_put(dir, "", 0, id, &err), 0);
+	ck_assert_int_eq(blob_put(dir, "", 0, id, 0, &err), 0);
 	ck_assert_str_eq(id, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	ck_assert_int_eq(blob_sync(dir, &err), 0);
 	ck_assert_ptr_null(blob_path(dir, "../../etc/passwd"));
 	ck_assert_ptr_null(blob_path(dir, "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
 }

@@ -30,14 +30,21 @@ wait_for() {
 run "$CIRMD" -c "$C" --once
 check "--once on an empty inbox exits 0" [ "$rc" -eq 0 ]
 
-# Rows nothing in this version handles go to the quarantine with a reason,
-# not lost and not retried for ever.
-sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', 1, 'From: a@b'), ('sms', 'test', 2, 'hej')"
+# A mail becomes a case; what cannot be handled goes to the quarantine
+# with a reason, not lost and not retried for ever.
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', 1, CAST('From: anna@example.se
+Subject: Gatlampa
+Message-ID: <d1@example.se>
+
+Lampan lyser inte.' AS BLOB)), ('email', 'test', 2, 'no header here'), ('sms', 'test', 3, 'hej')"
 run "$CIRMD" -c "$C" --once
 check "--once drains the inbox" [ "$(sql 'SELECT count(*) FROM inbox')" -eq 0 ]
-check "unhandled rows quarantined with a reason" [ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'no handler for channel%'")" -eq 2 ]
+check "the mail is a case" [ "$(sql 'SELECT count(*) FROM cases')" -eq 1 ]
+check "its acknowledgement is queued" [ "$(sql 'SELECT count(*) FROM outbox')" -eq 1 ]
+check "a non-mail is quarantined with a reason" [ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not a mail%'")" -eq 1 ]
+check "an unhandled channel is quarantined with a reason" [ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'no handler for channel%'")" -eq 1 ]
 check "the raw message is kept" [ "$(sql "SELECT raw FROM quarantine WHERE channel = 'sms'")" = hej ]
-check "the log names rows, not contents" [ -z "$(printf '%s' "$err" | grep -e 'a@b' -e hej)" ]
+check "the log names rows, not contents" [ -z "$(printf '%s' "$err" | grep -e anna -e hej -e Lampan)" ]
 
 # The service, in the background.
 "$CIRMD" -c "$C" >"$T/d.out" 2>"$T/d.log" &

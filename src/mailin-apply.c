@@ -1,0 +1,316 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inbound mail: writing down what mailin_analyse decided. */
+#include "config.h"
+
+#include "mailin-private.h"
+
+#include "blob.h"
+#include "template.h"
+#include "token.h"
+#include "util.h"
+
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The contact owning the sender's address, created when new. */
+static int
+sender_contact(struct store *store, const struct mailin_verdict *v,
+	       const char *language, int64_t *id_r, char **error_r)
+{
+	int r = store_contact_find(store, "email", v->sender, id_r, error_r);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (store_contact_add(store, STORE_CITIZEN, v->msg->from.name, NULL,
+			      language, id_r, error_r) < 0)
+		return -1;
+	return store_contact_address_add(store, *id_r, "email", v->sender,
+					 error_r);
+}
+
+static const char *
+message_kind(enum mailin_kind kind)
+{
+	return kind == MAILIN_BOUNCE ? "bounce" :
+	       kind == MAILIN_AUTO_REPLY ? "auto-reply" : "mail";
+}
+
+/* The attachments and enclosed messages of the mail, into the spool. */
+static int
+save_attachments(struct mailin *mi, struct store *store, int64_t message_id,
+		 const struct mime_message *m, char **error_r)
+{
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+		char id[BLOB_ID_LEN + 1], *name = NULL;
+		int r;
+
+		if (p->role != MIME_PART_ATTACHMENT && p->role != MIME_PART_MESSAGE)
+			continue;
+		if (blob_put(mi->spool_dir, p->data, p->len, id, 0, error_r) < 0)
+			return -1;
+		mi->dirty = 1;
+		if (p->filename == NULL)
+			name = xasprintf(p->role == MIME_PART_MESSAGE ?
+						 "message-%zu.eml" : "part-%zu",
+					 i + 1);
+		r = store_attachment_add(store, message_id, id,
+					 p->filename != NULL ? p->filename : name,
+					 p->content_type, (int64_t)p->len, error_r);
+		free(name);
+		if (r < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+save_recipients(struct store *store, int64_t message_id,
+		const struct mime_message *m, char **error_r)
+{
+	for (size_t i = 0; i < m->nto + m->ncc; i++) {
+		const struct mime_address *a = i < m->nto ? &m->to[i] :
+							    &m->cc[i - m->nto];
+
+		if (a->addr != NULL &&
+		    store_message_recipient_add(store, message_id,
+						i < m->nto ? "to" : "cc", a->addr,
+						error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* When the mail reached the municipality: the gateway's time, or the
+   topmost Received field of our own mail server when that is earlier
+   (the MTA had to keep the mail while cirm was busy or down). */
+static int64_t
+arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
+{
+	int64_t rt = mime_received_time(v->msg, row->received_at - 30 * 86400,
+					row->received_at);
+
+	return rt != 0 ? rt : row->received_at;
+}
+
+/* The inbound message itself, with its raw form in the spool. */
+static int
+save_message(struct mailin *mi, struct store *store,
+	     const struct store_inbox_row *row, const struct mailin_verdict *v,
+	     int64_t contact, int64_t *message_id_r, char **error_r)
+{
+	char raw_id[BLOB_ID_LEN + 1];
+	struct store_message_new m = {
+		.direction = "in", .channel = "email", .visibility = "public",
+		.kind = message_kind(v->kind), .contact_id = contact,
+		.rfc_message_id = v->msg->message_id,
+		.in_reply_to = v->msg->in_reply_to, .subject = v->msg->subject,
+		.body_full = v->msg->text, .body_stripped = v->stripped,
+		.raw_sha256 = raw_id, .dedupe_key = v->dedupe_key,
+		.at = arrival(row, v),
+	};
+
+	if (blob_put(mi->spool_dir, row->raw, row->raw_len, raw_id, 0,
+		     error_r) < 0)
+		return -1;
+	mi->dirty = 1;
+	if (store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0 ||
+	    save_recipients(store, *message_id_r, v->msg, error_r) < 0)
+		return -1;
+	return save_attachments(mi, store, *message_id_r, v->msg, error_r);
+}
+
+/* "<KS-2026-00042.ack.1a2b3c4d5e6f7a8b@kommun.example>" without the
+   brackets. */
+static char *
+new_message_id(const struct mailin *mi, const char *number, const char *what)
+{
+	unsigned char r[8];
+	char hex[17];
+	const char *at = strrchr(mi->address, '@');
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		abort();
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	return xasprintf("%s.%s.%s%s", number, what, hex,
+			 at != NULL ? at : "@cirm.invalid");
+}
+
+/* Headers of an answer to the citizen's mail, continuing its thread, as
+   the outbox keeps them: UTF-8 "Name: value" lines, which the sending
+   gateway encodes (RFC 2047) when it builds the mail. */
+static char *
+answer_headers(const struct mailin *mi, const struct mailin_verdict *v,
+	       const char *reply_to)
+{
+	const struct mime_message *m = v->msg;
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	fprintf(f, "From: %s <%s>\n", mi->name, mi->address);
+	fprintf(f, "Reply-To: %s\n", reply_to);
+	fprintf(f, "Auto-Submitted: auto-replied\n");
+	if (m->message_id != NULL) {
+		fprintf(f, "In-Reply-To: <%s>\nReferences:", m->message_id);
+		/* The first and the newest: what threading clients need. */
+		for (size_t i = 0; i < m->nreferences; i++) {
+			if (i == 0 || i + 19 >= m->nreferences)
+				fprintf(f, " <%s>", m->references[i]);
+		}
+		fprintf(f, " <%s>\n", m->message_id);
+	}
+	fclose(f);
+	return out;
+}
+
+/* Fills the acknowledgement template for the new case. */
+static int
+render_ack(struct mailin *mi, const struct mailin_verdict *v,
+	   const char *language, int64_t received, char **subject_r,
+	   char **body_r, char **error_r)
+{
+	time_t t = (time_t)received;
+	char when[64];
+	struct tm tm;
+	const char *subject = v->msg->subject;
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	if (subject == NULL || *subject == '\0')
+		subject = strcmp(language, "sv") == 0 ? "(utan ämne)" : "(no subject)";
+	const struct template_var vars[] = {
+		{ "case.number", v->case_number },
+		{ "case.subject", subject },
+		{ "case.received", when },
+		{ "municipality.name", mi->name },
+	};
+	return template_render(mi->template_dir, language, "acknowledgement",
+			       vars, N_ELEMENTS(vars), subject_r, body_r, error_r);
+}
+
+/* A new case has started. Until workflows run cases, it stays in state
+   "new" and the citizen gets the acknowledgement; the workflow's
+   mail.citizen event will take over from here. */
+static int
+start_case(struct mailin *mi, struct store *store, const struct mailin_verdict *v,
+	   int64_t citizen, int64_t received, char **error_r)
+{
+	char *subject = NULL, *body = NULL, *headers, *reply_to, *mid;
+	int64_t out_id, now = cirm_now();
+	int ret = -1;
+
+	if (render_ack(mi, v, mi->language, received, &subject, &body,
+		       error_r) < 0)
+		return -1;
+	reply_to = token_address(mi->key, mi->address, v->case_number, 0);
+	headers = answer_headers(mi, v, reply_to);
+	mid = new_message_id(mi, v->case_number, "ack");
+	struct store_message_new m = {
+		.direction = "out", .channel = "email", .visibility = "public",
+		.rfc_message_id = mid, .subject = subject, .body_full = body,
+		.body_stripped = body, .at = now,
+	};
+	if (store_message_add(store, v->case_id, &m, &out_id, error_r) == 0) {
+		struct store_outbox_new o = {
+			.case_id = v->case_id, .message_id = out_id,
+			.channel = "email", .recipient = v->sender,
+			.rfc_message_id = mid, .subject = subject,
+			.headers = headers, .body = body, .at = now,
+		};
+		ret = store_outbox_add(store, &o, NULL, error_r);
+	}
+	if (ret == 0)
+		ret = store_event_add(store, v->case_id, now, "reply.sent", 0, NULL,
+				      NULL, "acknowledgement", error_r);
+	free(subject);
+	free(body);
+	free(headers);
+	free(reply_to);
+	free(mid);
+	return ret;
+}
+
+static int
+new_case(struct mailin *mi, struct store *store,
+	 const struct store_inbox_row *row, struct mailin_verdict *v,
+	 int64_t contact, char **error_r)
+{
+	struct store_case_new c = {
+		.prefix = mi->prefix, .received_at = arrival(row, v),
+		.citizen_id = contact, .channel = "email",
+		.subject = v->msg->subject, .state = "new",
+	};
+	int64_t msg;
+
+	if (store_case_create(store, &c, &v->case_id, v->case_number,
+			      error_r) < 0 ||
+	    store_event_add(store, v->case_id, c.received_at, "case.created",
+			    contact, NULL, "new", v->mentioned != NULL ?
+			    v->mentioned : NULL, error_r) < 0 ||
+	    save_message(mi, store, row, v, contact, &msg, error_r) < 0)
+		return -1;
+	return start_case(mi, store, v, contact, c.received_at, error_r);
+}
+
+int
+mailin_apply(struct mailin *mi, struct store *store,
+	     const struct store_inbox_row *row, struct mailin_verdict *v,
+	     char **error_r)
+{
+	int64_t contact = 0, msg;
+	int64_t now = cirm_now();
+
+	switch (v->kind) {
+	case MAILIN_QUARANTINE:
+	case MAILIN_DUPLICATE:
+		return 0;
+	case MAILIN_NEW_CASE:
+		if (sender_contact(store, v, mi->language, &contact, error_r) < 0)
+			return -1;
+		return new_case(mi, store, row, v, contact, error_r);
+	case MAILIN_FOLLOW_UP:
+		if (sender_contact(store, v, mi->language, &contact, error_r) < 0 ||
+		    store_case_party_add(store, v->case_id, contact, "cc",
+					 error_r) < 0 ||
+		    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
+		    store_event_add(store, v->case_id, row->received_at,
+				    "mail.citizen", contact, NULL, NULL, NULL,
+				    error_r) < 0)
+			return -1;
+		return store_case_touch(store, v->case_id, now, error_r);
+	case MAILIN_AUTO_REPLY:
+		return save_message(mi, store, row, v, 0, &msg, error_r);
+	case MAILIN_BOUNCE:
+		if (v->case_id != 0 &&
+		    save_message(mi, store, row, v, 0, &msg, error_r) < 0)
+			return -1;
+		if (v->outbox_id != 0 && v->ar.permanent &&
+		    store_outbox_failed(store, v->outbox_id, v->ar.status != NULL ?
+					v->ar.status : "bounced", error_r) < 0)
+			return -1;
+		if (v->case_id == 0 || !v->ar.permanent)
+			return 0;
+		return store_event_add(store, v->case_id, now, "delivery.failed", 0,
+				       NULL, NULL, v->ar.status, error_r);
+	}
+	return 0;
+}
+
+int
+mailin_sync(void *ctx, char **error_r)
+{
+	struct mailin *mi = ctx;
+
+	if (!mi->dirty)
+		return 0;
+	if (blob_sync(mi->spool_dir, error_r) < 0)
+		return -1;
+	mi->dirty = 0;
+	return 0;
+}

@@ -1,0 +1,425 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inbound mail: where does it belong? */
+#include "config.h"
+
+#include "mailin-private.h"
+
+#include "i18n.h"
+#include "log.h"
+#include "reply.h"
+#include "token.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct mailin *
+mailin_new(const struct cfg *cfg, char **error_r)
+{
+	struct mailin *mi = xcalloc(1, sizeof(*mi));
+
+	if (secret_key_load(cfg_str(cfg, CFG_KEY_FILE), mi->key, error_r) < 0) {
+		free(mi);
+		return NULL;
+	}
+	mi->prefix = xstrdup(cfg_str(cfg, CFG_CASE_PREFIX));
+	mi->address = xstrdup(cfg_str(cfg, CFG_MAIL_ADDRESS));
+	mi->name = xstrdup(cfg_str(cfg, CFG_MAIL_NAME));
+	mi->template_dir = xstrdup(cfg_str(cfg, CFG_TEMPLATE_DIR));
+	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
+	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
+	mi->flood_max = cfg_int(cfg, CFG_FLOOD_MAX_CASES);
+	mi->limits.max_size = (size_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE);
+	mi->limits.max_header_bytes = (size_t)cfg_int(cfg, CFG_MAIL_MAX_HEADER_BYTES);
+	mi->limits.max_attachment = (size_t)cfg_int(cfg, CFG_MAIL_MAX_ATTACHMENT);
+	mi->limits.max_depth = (int)cfg_int(cfg, CFG_MAIL_MAX_DEPTH);
+	mi->limits.max_parts = (int)cfg_int(cfg, CFG_MAIL_MAX_PARTS);
+	return mi;
+}
+
+void
+mailin_free(struct mailin **mip)
+{
+	struct mailin *mi = *mip;
+
+	if (mi == NULL)
+		return;
+	OPENSSL_cleanse(mi->key, sizeof(mi->key));
+	free(mi->prefix);
+	free(mi->address);
+	free(mi->name);
+	free(mi->template_dir);
+	free(mi->language);
+	free(mi->spool_dir);
+	free(mi);
+	*mip = NULL;
+}
+
+void
+mailin_verdict_clear(struct mailin_verdict *v)
+{
+	mime_free(&v->msg);
+	autoreply_clear(&v->ar);
+	free(v->stripped);
+	free(v->sender);
+	free(v->dedupe_key);
+	free(v->mentioned);
+	free(v->reason);
+	memset(v, 0, sizeof(*v));
+}
+
+const char *
+mailin_kind_name(enum mailin_kind kind)
+{
+	static const char *const names[] = {
+		"new case", "follow-up", "duplicate", "bounce", "auto-reply",
+		"quarantine",
+	};
+
+	return names[kind];
+}
+
+static char *
+lower(const char *s)
+{
+	char *l = xstrdup(s);
+
+	for (char *p = l; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return l;
+}
+
+/* "mid:<Message-ID>", or for mail without one "sha:" and a digest of
+   what identifies it: sender, date, subject and text. */
+static char *
+dedupe_key(const struct mime_message *m, const char *sender)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *what, out[4 + 64 + 1];
+
+	if (m->message_id != NULL)
+		return xasprintf("mid:%s", m->message_id);
+	what = xasprintf("%s\n%lld\n%s\n%s", sender, (long long)m->date,
+			 m->subject != NULL ? m->subject : "", m->text);
+	EVP_Digest(what, strlen(what), md, &mdlen, EVP_sha256(), NULL);
+	free(what);
+	memcpy(out, "sha:", 4);
+	for (unsigned int i = 0; i < 32; i++) {
+		out[4 + 2 * i] = hex[md[i] >> 4];
+		out[4 + 2 * i + 1] = hex[md[i] & 15];
+	}
+	out[68] = '\0';
+	return xstrdup(out);
+}
+
+static int
+set_case(struct store *store, struct mailin_verdict *v, const char *number,
+	 const char *by, char **error_r)
+{
+	int r;
+
+	if (strlen(number) >= sizeof(v->case_number))
+		return 0;
+	r = store_case_id(store, number, &v->case_id, error_r);
+	if (r > 0) {
+		memcpy(v->case_number, number, strlen(number) + 1);
+		v->thread_by = by;
+	}
+	return r;
+}
+
+/* 1. A signed reply address among the recipients. */
+static int
+thread_by_token(struct mailin *mi, struct store *store,
+		struct mailin_verdict *v, char **error_r)
+{
+	static const char *const extra[] = { "Delivered-To", "X-Original-To",
+					     "Envelope-To" };
+	const struct mime_message *m = v->msg;
+	char number[TOKEN_MAX];
+	int64_t handler;
+
+	for (size_t i = 0; i < m->nto + m->ncc; i++) {
+		const char *a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
+
+		if (a != NULL && token_check(mi->key, mi->address, a, number, &handler))
+			return set_case(store, v, number, N_("signed address"), error_r);
+	}
+	for (size_t i = 0; i < N_ELEMENTS(extra); i++) {
+		const char *a = mime_header(m, extra[i]);
+
+		if (a != NULL && token_check(mi->key, mi->address, a, number, &handler))
+			return set_case(store, v, number, N_("signed address"), error_r);
+	}
+	return 0;
+}
+
+/* 2. In-Reply-To, then References from the newest. */
+static int
+thread_by_ids(struct store *store, struct mailin_verdict *v, char **error_r)
+{
+	const struct mime_message *m = v->msg;
+	int r;
+
+	if (m->in_reply_to != NULL) {
+		r = store_case_by_rfc_id(store, m->in_reply_to, &v->case_id, error_r);
+		if (r != 0) {
+			v->thread_by = N_("In-Reply-To");
+			return r;
+		}
+	}
+	for (size_t i = m->nreferences; i-- > 0;) {
+		r = store_case_by_rfc_id(store, m->references[i], &v->case_id,
+					 error_r);
+		if (r != 0) {
+			v->thread_by = N_("References");
+			return r;
+		}
+	}
+	return 0;
+}
+
+/* A case number PREFIX-YYYY-NNNNN in TEXT, upper case, or NULL. */
+static char *
+find_number(const char *prefix, const char *text)
+{
+	size_t plen = strlen(prefix);
+
+	for (const char *p = text; p != NULL && *p != '\0'; p++) {
+		size_t d = 0;
+
+		if (strncasecmp(p, prefix, plen) != 0 || p[plen] != '-' ||
+		    (p > text && isalnum((unsigned char)p[-1])))
+			continue;
+		const char *y = p + plen + 1;
+		if (strspn(y, "0123456789") != 4 || y[4] != '-')
+			continue;
+		d = strspn(y + 5, "0123456789");
+		if (d >= 5 && !isalnum((unsigned char)y[5 + d])) {
+			char *n = xstrndup(p, plen + 6 + d);
+
+			for (char *c = n; *c != '\0'; c++)
+				*c = (char)toupper((unsigned char)*c);
+			return n;
+		}
+	}
+	return NULL;
+}
+
+/* 3. The case number in the subject, for a party to that case only. */
+static int
+thread_by_subject(struct mailin *mi, struct store *store,
+		  struct mailin_verdict *v, char **error_r)
+{
+	char *number = find_number(mi->prefix, v->msg->subject);
+	int64_t id;
+	int r;
+
+	if (number == NULL)
+		return 0;
+	r = store_case_id(store, number, &id, error_r);
+	if (r > 0)
+		r = store_case_has_party(store, id, v->sender, error_r);
+	if (r > 0) {
+		r = set_case(store, v, number, N_("case number in the subject"),
+			     error_r);
+		free(number);
+		return r;
+	}
+	if (r == 0)
+		v->mentioned = number;
+	else
+		free(number);
+	return r;
+}
+
+static int
+thread(struct mailin *mi, struct store *store, struct mailin_verdict *v,
+       char **error_r)
+{
+	int r = thread_by_token(mi, store, v, error_r);
+
+	if (r == 0)
+		r = thread_by_ids(store, v, error_r);
+	if (r == 0)
+		r = thread_by_subject(mi, store, v, error_r);
+	if (r > 0 && v->case_number[0] == '\0')
+		r = store_case_get_number(store, v->case_id, v->case_number,
+					  error_r);
+	return r < 0 ? -1 : 0;
+}
+
+static void
+quarantine(struct mailin_verdict *v, char *reason)
+{
+	v->kind = MAILIN_QUARANTINE;
+	v->reason = reason;
+}
+
+/* Mail no person wrote: a bounce is tied to what we sent, an automatic
+   reply or bulk mail to its case; none of them opens a case. */
+static int
+decide_automatic(struct store *store, struct mailin_verdict *v,
+		 char **error_r)
+{
+	int64_t case_id = 0;
+
+	if (v->ar.kind == AUTOREPLY_BOUNCE) {
+		int r = v->ar.original_message_id == NULL ? 0 :
+			store_outbox_by_rfc_id(store, v->ar.original_message_id,
+					       &v->outbox_id, &case_id, error_r);
+
+		if (r < 0)
+			return -1;
+		if (case_id != 0 && v->case_id == 0) {
+			v->case_id = case_id;
+			v->thread_by = N_("bounced message");
+			if (store_case_get_number(store, case_id, v->case_number,
+						  error_r) < 0)
+				return -1;
+		}
+		if (v->outbox_id == 0 && v->case_id == 0)
+			quarantine(v, xstrdup("bounce of a message cirm did not send"));
+		else
+			v->kind = MAILIN_BOUNCE;
+		return 0;
+	}
+	if (v->case_id != 0)
+		v->kind = MAILIN_AUTO_REPLY;
+	else
+		quarantine(v, xasprintf("%s not tied to any case (%s)",
+					autoreply_kind_name(v->ar.kind),
+					v->ar.reason));
+	return 0;
+}
+
+/* Mail from a person that is tied to no case: a new case, unless the
+   sender has opened too many this hour. */
+static int
+decide_new(struct mailin *mi, struct store *store, int64_t now, int released,
+	   struct mailin_verdict *v, char **error_r)
+{
+	int64_t contact, n = 0;
+	int r = released ? 0 : store_contact_find(store, "email", v->sender,
+						    &contact, error_r);
+
+	if (r > 0 && store_cases_opened_since(store, contact, now - 3600, &n,
+					      error_r) < 0)
+		return -1;
+	if (r < 0)
+		return -1;
+	if (n >= mi->flood_max)
+		quarantine(v, xasprintf("sender opened %lld case(s) in the last "
+					"hour (flood_max_cases is %ld)", (long long)n,
+					mi->flood_max));
+	else
+		v->kind = MAILIN_NEW_CASE;
+	return 0;
+}
+
+/* Our own case address, or a tagged form of it, as the sender: a loop. */
+static int
+from_ourselves(const struct mailin *mi, const char *sender)
+{
+	const char *at = strrchr(mi->address, '@');
+	size_t local = at != NULL ? (size_t)(at - mi->address) : 0;
+	const char *sat = strrchr(sender, '@');
+
+	if (at == NULL || sat == NULL || strcasecmp(at, sat) != 0)
+		return 0;
+	return strncasecmp(sender, mi->address, local) == 0 &&
+	       (sender[local] == '@' || sender[local] == '+');
+}
+
+static int
+analyse(struct mailin *mi, struct store *store, const void *raw, size_t len,
+	int64_t now, int released, struct mailin_verdict *v, char **error_r)
+{
+	char *err = NULL;
+	int r;
+
+	memset(v, 0, sizeof(*v));
+	if (mime_parse(raw, len, &mi->limits, &v->msg, &err) < 0) {
+		quarantine(v, err);
+		return 0;
+	}
+	/* A gateway kept only the header section of a mail over the size
+	   limit, marked in its first field. */
+	if (v->msg->nheaders > 0 &&
+	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Oversize") == 0) {
+		quarantine(v, xasprintf("message of %s bytes is larger than "
+					"mail_max_size (only its header was kept)",
+					v->msg->headers[0].value));
+		return 0;
+	}
+	v->stripped = reply_strip(v->msg->text);
+	if (v->msg->from.addr == NULL || strchr(v->msg->from.addr, '@') == NULL) {
+		quarantine(v, xstrdup("no sender address in From"));
+		return 0;
+	}
+	v->sender = lower(v->msg->from.addr);
+	autoreply_classify(v->msg, &v->ar);
+	v->dedupe_key = dedupe_key(v->msg, v->sender);
+	r = store_message_by_dedupe(store, v->dedupe_key, &v->case_id, error_r);
+	if (r != 0) {
+		v->kind = MAILIN_DUPLICATE;
+		return r < 0 ? -1 : store_case_get_number(store, v->case_id,
+							    v->case_number,
+							    error_r);
+	}
+	if (thread(mi, store, v, error_r) < 0)
+		return -1;
+	if (v->ar.kind != AUTOREPLY_NONE)
+		return decide_automatic(store, v, error_r);
+	if (from_ourselves(mi, v->sender)) {
+		quarantine(v, xstrdup("mail from cirm's own address (a loop)"));
+		return 0;
+	}
+	if (v->case_id != 0) {
+		v->kind = MAILIN_FOLLOW_UP;
+		return 0;
+	}
+	return decide_new(mi, store, now, released, v, error_r);
+}
+
+int
+mailin_analyse(struct mailin *mi, struct store *store, const void *raw,
+	       size_t len, int64_t now, struct mailin_verdict *v,
+	       char **error_r)
+{
+	return analyse(mi, store, raw, len, now, 0, v, error_r);
+}
+
+enum engine_result
+mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
+	      char **reason_r)
+{
+	struct mailin *mi = ctx;
+	struct mailin_verdict v;
+	enum engine_result res = ENGINE_DONE;
+	char *err = NULL;
+
+	if (analyse(mi, store, row->raw, row->raw_len, cirm_now(),
+		    strcmp(row->source, "release") == 0, &v, &err) < 0 ||
+	    mailin_apply(mi, store, row, &v, &err) < 0) {
+		*reason_r = err;
+		mailin_verdict_clear(&v);
+		return ENGINE_TEMP;
+	}
+	if (v.kind == MAILIN_QUARANTINE) {
+		*reason_r = v.reason;
+		v.reason = NULL;
+		res = ENGINE_FINAL;
+	} else
+		log_info("inbox row %lld: %s%s%s", (long long)row->id,
+			 mailin_kind_name(v.kind), v.case_id ? " on " : "",
+			 v.case_id ? v.case_number : "");
+	mailin_verdict_clear(&v);
+	return res;
+}

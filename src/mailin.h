@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_MAILIN_H
+#define CIRM_MAILIN_H
+
+#include <stdint.h>
+
+#include "autoreply.h"
+#include "cfg.h"
+#include "engine.h"
+#include "mime.h"
+#include "store.h"
+
+/* Inbound mail, from an inbox row to its one place: a new case, a
+   follow-up on a case, a recognised bounce or automatic reply recorded
+   on its case, a duplicate dropped, or the quarantine with a reason. */
+struct mailin;
+
+enum mailin_kind {
+	MAILIN_NEW_CASE,
+	MAILIN_FOLLOW_UP,
+	MAILIN_DUPLICATE,
+	MAILIN_BOUNCE,
+	MAILIN_AUTO_REPLY,
+	MAILIN_QUARANTINE,
+};
+
+struct mailin_verdict {
+	enum mailin_kind kind;
+	struct mime_message *msg; /* NULL when the mail could not be read */
+	struct autoreply ar;
+	char *stripped;		  /* the new text, reply quotes removed */
+	char *sender;		  /* From address, lower case */
+	char *dedupe_key;
+	int64_t case_id;	  /* the case it belongs to, or 0 */
+	char case_number[STORE_CASE_NUMBER_MAX];
+	const char *thread_by;	  /* how it was tied to the case (English,
+				     marked for translation) */
+	char *mentioned;	  /* a case number in the subject of a mail
+				     from someone not party to that case */
+	int64_t outbox_id;	  /* bounces: the message that failed */
+	char *reason;		  /* quarantine: why */
+};
+
+/* Reads the settings (and the instance key) the mail handling needs.
+   Returns NULL with *error_r on a bad key. */
+struct mailin *mailin_new(const struct cfg *cfg, char **error_r);
+void mailin_free(struct mailin **mi);
+
+/* Decides where RAW belongs without changing anything. Returns 0 with
+   *V filled (clear it with mailin_verdict_clear), -1 on database
+   errors. */
+int mailin_analyse(struct mailin *mi, struct store *store, const void *raw,
+		   size_t len, int64_t now, struct mailin_verdict *v,
+		   char **error_r);
+void mailin_verdict_clear(struct mailin_verdict *v);
+const char *mailin_kind_name(enum mailin_kind kind);
+
+/* The engine's handler for inbox rows of channel "email" (CTX is the
+   struct mailin). A row an administrator released from the quarantine
+   (source "release") is exempt from the flood limit. */
+engine_handler_fn mailin_handle;
+
+/* Makes the spool files written since the last call durable (one
+   syncfs for the whole batch); the engine calls it before it commits. */
+int mailin_sync(void *ctx, char **error_r);
+
+#endif

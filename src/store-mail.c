@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Queries of inbound mail handling: duplicates, threading, parties,
+   floods, attachments, the outbox. */
+#include "config.h"
+
+#include "store-private.h"
+
+#include "util.h"
+
+#include <stdio.h>
+
+/* Runs ST (bound already) expecting at most one row with one or two
+   integer columns. 1 with the values, 0 when no row, -1. */
+static int
+one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r, int64_t *b_r,
+	const char *what, char **error_r)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		if (a_r != NULL)
+			*a_r = sqlite3_column_int64(st, 0);
+		if (b_r != NULL)
+			*b_r = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, what, error_r);
+}
+
+int
+store_message_by_dedupe(struct store *store, const char *dedupe_key,
+			int64_t *case_id_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT case_id FROM message WHERE dedupe_key = ? "
+		"AND direction = 'in' LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, dedupe_key);
+	return one_row(store, st, case_id_r, NULL, "find duplicate", error_r);
+}
+
+int
+store_case_by_rfc_id(struct store *store, const char *id, int64_t *case_id_r,
+		     char **error_r)
+{
+	static const char sql[] =
+		"SELECT case_id FROM message WHERE rfc_message_id = ?1 "
+		"UNION ALL SELECT case_id FROM outbox WHERE rfc_message_id = ?1 "
+		"AND case_id IS NOT NULL LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, id);
+	return one_row(store, st, case_id_r, NULL, "find by Message-ID", error_r);
+}
+
+int
+store_case_id(struct store *store, const char *number, int64_t *case_id_r,
+	      char **error_r)
+{
+	static const char sql[] = "SELECT id FROM cases WHERE number = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, number);
+	return one_row(store, st, case_id_r, NULL, "find case", error_r);
+}
+
+int
+store_case_get_number(struct store *store, int64_t case_id,
+		      char number_r[STORE_CASE_NUMBER_MAX], char **error_r)
+{
+	static const char sql[] = "SELECT number FROM cases WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(number_r, STORE_CASE_NUMBER_MAX, "%s", store_col_text(st, 0));
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read case number", error_r);
+}
+
+int
+store_case_touch(struct store *store, int64_t case_id, int64_t now,
+		 char **error_r)
+{
+	static const char sql[] = "UPDATE cases SET updated_at = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, case_id);
+	return store_exec_stmt(store, st, "touch case", error_r);
+}
+
+int
+store_case_has_party(struct store *store, int64_t case_id, const char *address,
+		     char **error_r)
+{
+	static const char sql[] =
+		"SELECT 1 FROM case_party p JOIN contact_address a "
+		"ON a.contact_id = p.contact_id WHERE p.case_id = ? "
+		"AND a.kind = 'email' AND a.address = ? LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	store_bind_text(st, 2, address);
+	return one_row(store, st, NULL, NULL, "check party", error_r);
+}
+
+int
+store_case_party_add(struct store *store, int64_t case_id, int64_t contact_id,
+		     const char *role, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO case_party (case_id, contact_id, role) "
+		"VALUES (?, ?, ?) ON CONFLICT DO NOTHING";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, contact_id);
+	store_bind_text(st, 3, role);
+	return store_exec_stmt(store, st, "add party", error_r);
+}
+
+int
+store_cases_opened_since(struct store *store, int64_t contact_id,
+			 int64_t since, int64_t *n_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT count(*) FROM cases WHERE citizen_id = ? "
+		"AND created_at >= ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	sqlite3_bind_int64(st, 2, since);
+	return one_row(store, st, n_r, NULL, "count cases", error_r) < 0 ? -1 : 0;
+}
+
+int
+store_attachment_add(struct store *store, int64_t message_id,
+		     const char *sha256, const char *filename,
+		     const char *content_type, int64_t size, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO attachment (message_id, sha256, filename, "
+		"content_type, size) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, message_id);
+	store_bind_text(st, 2, sha256);
+	store_bind_text(st, 3, filename);
+	store_bind_text(st, 4, content_type);
+	sqlite3_bind_int64(st, 5, size);
+	return store_exec_stmt(store, st, "add attachment", error_r);
+}
+
+int
+store_message_recipient_add(struct store *store, int64_t message_id,
+			    const char *kind, const char *address,
+			    char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO message_recipient (message_id, kind, address) "
+		"VALUES (?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, message_id);
+	store_bind_text(st, 2, kind);
+	store_bind_text(st, 3, address);
+	return store_exec_stmt(store, st, "add recipient", error_r);
+}
+
+int
+store_outbox_add(struct store *store, const struct store_outbox_new *o,
+		 int64_t *id_r, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO outbox (case_id, message_id, channel, recipient, "
+		"rfc_message_id, subject, headers, body, created_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_id(st, 1, o->case_id);
+	store_bind_id(st, 2, o->message_id);
+	store_bind_text(st, 3, o->channel);
+	store_bind_text(st, 4, o->recipient);
+	store_bind_text(st, 5, o->rfc_message_id);
+	store_bind_text(st, 6, o->subject);
+	store_bind_text(st, 7, o->headers);
+	store_bind_text(st, 8, o->body);
+	sqlite3_bind_int64(st, 9, o->at);
+	if (store_exec_stmt(store, st, "queue outbound message", error_r) < 0)
+		return -1;
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(store->db);
+	return 0;
+}
+
+int
+store_outbox_by_rfc_id(struct store *store, const char *id, int64_t *id_r,
+		       int64_t *case_id_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, coalesce(case_id, 0) FROM outbox "
+		"WHERE rfc_message_id = ? LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, id);
+	return one_row(store, st, id_r, case_id_r, "find sent message", error_r);
+}
+
+int
+store_outbox_failed(struct store *store, int64_t id, const char *reason,
+		    char **error_r)
+{
+	static const char sql[] =
+		"UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, reason);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(store, st, "mark delivery failed", error_r);
+}
+
+int
+store_message_attachments(struct store *store, int64_t message_id,
+			  int (*fn)(const struct store_attachment *a, void *ctx),
+			  void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT sha256, filename, content_type, size FROM attachment "
+		"WHERE message_id = ? ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, message_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_attachment a = {
+			store_col_text(st, 0), store_col_text(st, 1),
+			store_col_text(st, 2), sqlite3_column_int64(st, 3),
+		};
+
+		if (fn(&a, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read attachments", error_r);
+}

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_TEMPLATE_H
+#define CIRM_TEMPLATE_H
+
+#include <stddef.h>
+
+/* Texts to citizens and handlers: DIR/LANG/NAME holds a "Subject: ..."
+   line, a blank line and the body, with {{variable}} places filled from
+   VARS. A variable the template uses that VARS lacks is an error with
+   file:line, never an empty gap in a citizen's mail. */
+
+#define TEMPLATE_MAX_SIZE 65536
+
+struct template_var {
+	const char *name;
+	const char *value;
+};
+
+/* Renders template NAME in language LANG (falling back to "sv" when the
+   language has no such template). Returns 0 with *subject_r and *body_r
+   (caller frees), or -1 with *error_r. */
+int template_render(const char *dir, const char *lang, const char *name,
+		    const struct template_var *vars, size_t nvars,
+		    char **subject_r, char **body_r, char **error_r);
+
+#endif

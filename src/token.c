@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "token.h"
+
+#include "util.h"
+
+#include <ctype.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define SIG_HEX 16 /* 64 bits of HMAC: forging one takes 2^63 tries */
+
+static void
+signature(const unsigned char key[SECRET_KEY_LEN], const char *number,
+	  int64_t handler_id, char out[SIG_HEX + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char msg[TOKEN_MAX + 32];
+	int n;
+
+	/* Signed in lower case: the form the tag travels in. */
+	n = snprintf(msg, sizeof(msg), "cirm-reply:%lld:", (long long)handler_id);
+	for (const char *p = number; *p != '\0' && n < (int)sizeof(msg) - 1; p++)
+		msg[n++] = (char)tolower((unsigned char)*p);
+	HMAC(EVP_sha256(), key, SECRET_KEY_LEN, (const unsigned char *)msg,
+	     (size_t)n, md, &mdlen);
+	for (int i = 0; i < SIG_HEX / 2; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[SIG_HEX] = '\0';
+	OPENSSL_cleanse(md, sizeof(md));
+}
+
+void
+token_make(const unsigned char key[SECRET_KEY_LEN], const char *case_number,
+	   int64_t handler_id, char tag_r[TOKEN_MAX])
+{
+	char sig[SIG_HEX + 1];
+	int n;
+
+	signature(key, case_number, handler_id, sig);
+	if (handler_id > 0)
+		n = snprintf(tag_r, TOKEN_MAX, "%s.h%lld.%s", case_number,
+			     (long long)handler_id, sig);
+	else
+		n = snprintf(tag_r, TOKEN_MAX, "%s.%s", case_number, sig);
+	for (int i = 0; i < n && i < TOKEN_MAX; i++)
+		tag_r[i] = (char)tolower((unsigned char)tag_r[i]);
+}
+
+char *
+token_address(const unsigned char key[SECRET_KEY_LEN], const char *address,
+	      const char *case_number, int64_t handler_id)
+{
+	const char *at = strrchr(address, '@');
+	char tag[TOKEN_MAX];
+
+	token_make(key, case_number, handler_id, tag);
+	if (at == NULL)
+		return xasprintf("%s+%s", address, tag);
+	return xasprintf("%.*s+%s%s", (int)(at - address), address, tag, at);
+}
+
+/* Splits "local+tag@domain" of RECIPIENT against ADDRESS; the tag, or
+   NULL when the local part or domain differ. */
+static char *
+tag_of(const char *address, const char *recipient)
+{
+	const char *at = strrchr(address, '@'), *rat = strrchr(recipient, '@');
+	size_t local = at != NULL ? (size_t)(at - address) : strlen(address);
+	const char *tag;
+
+	if (at == NULL || rat == NULL || strcasecmp(at, rat) != 0 ||
+	    strncasecmp(recipient, address, local) != 0 || recipient[local] != '+')
+		return NULL;
+	tag = recipient + local + 1;
+	if (rat - tag <= 0 || rat - tag >= TOKEN_MAX)
+		return NULL;
+	return xstrndup(tag, (size_t)(rat - tag));
+}
+
+int
+token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
+	    const char *recipient, char number_r[TOKEN_MAX],
+	    int64_t *handler_id_r)
+{
+	char *tag = tag_of(address, recipient), *sig, *h, want[SIG_HEX + 1];
+	long long handler = 0;
+	int ok = 0;
+
+	if (tag == NULL)
+		return 0;
+	sig = strrchr(tag, '.');
+	if (sig == NULL || strlen(sig + 1) != SIG_HEX)
+		goto out;
+	*sig++ = '\0';
+	h = strrchr(tag, '.');
+	if (h != NULL && (h[1] == 'h' || h[1] == 'H')) {
+		char *end;
+
+		handler = strtoll(h + 2, &end, 10);
+		if (*end != '\0' || handler <= 0)
+			goto out;
+		*h = '\0';
+	}
+	for (char *p = tag; *p != '\0'; p++)
+		*p = (char)toupper((unsigned char)*p);
+	signature(key, tag, handler, want);
+	for (char *p = sig; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	if (CRYPTO_memcmp(want, sig, SIG_HEX) == 0 && strlen(tag) < TOKEN_MAX) {
+		snprintf(number_r, TOKEN_MAX, "%s", tag);
+		*handler_id_r = handler;
+		ok = 1;
+	}
+out:
+	free(tag);
+	return ok;
+}

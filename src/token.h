@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_TOKEN_H
+#define CIRM_TOKEN_H
+
+#include <stdint.h>
+
+#include "secret.h"
+
+/* Signed reply addresses: local+TAG@domain, where TAG names a case (and,
+   for a handler's address, the handler) and carries an HMAC-SHA256 of
+   them under the instance key, so that nobody can make one up. Tags are
+   lower case, because mail systems may fold the case of local parts:
+       ks-2026-00042.3f9a0c2e71b4d5a6         (the case's citizen side)
+       ks-2026-00042.h17.0b1c2d3e4f5a6b7c     (handler 17 on that case) */
+
+#define TOKEN_MAX 96
+
+/* Writes the tag for CASE_NUMBER (and HANDLER_ID, or 0) into TAG_R. */
+void token_make(const unsigned char key[SECRET_KEY_LEN],
+		const char *case_number, int64_t handler_id,
+		char tag_r[TOKEN_MAX]);
+
+/* Builds the whole address from the case address ADDRESS
+   (local@domain): local+TAG@domain (caller frees). */
+char *token_address(const unsigned char key[SECRET_KEY_LEN],
+		    const char *address, const char *case_number,
+		    int64_t handler_id);
+
+/* Checks whether RECIPIENT is a signed address made from ADDRESS. Returns
+   1 with the case number (upper case, as stored) in NUMBER_R and the
+   handler in *handler_id_r (0 for the citizen side) when the signature
+   verifies (compared in constant time), 0 when RECIPIENT is no tagged
+   address of ours or its signature is wrong. */
+int token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
+		const char *recipient, char number_r[TOKEN_MAX],
+		int64_t *handler_id_r);
+
+#endif

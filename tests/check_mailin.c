@@ -1,0 +1,439 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inbound mail through the engine into cases: threading, duplicates,
+   bounces, automatic replies, floods, loops, acknowledgements. */
+#include "config.h"
+
+#include "cfg.h"
+#include "engine.h"
+#include "instance.h"
+#include "mailin.h"
+#include "store-private.h"
+#include "testutil.h"
+#include "token.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *dir;
+static struct cfg *cfg;
+static struct store *store;
+static struct mailin *mi;
+static struct engine *engine;
+
+static void
+setup_with(const char *extra)
+{
+	struct store_settings set = { 0 };
+	struct strlist errors = { 0 };
+	char *err = NULL, *conf;
+	FILE *f;
+
+	/* cirmctl init copies the shipped templates from the source tree. */
+	if (getenv("CIRM_DATADIR") == NULL)
+		setenv("CIRM_DATADIR", getenv("top_srcdir") ? getenv("top_srcdir") :
+				       ".", 1);
+	dir = tu_tmpdir();
+	tu_rmrf(dir);
+	ck_assert_msg(instance_init(dir, &err) == 0, "%s", err);
+	conf = xasprintf("%s/cirm.conf", dir);
+	f = fopen(conf, "a");
+	fputs(extra, f);
+	fclose(f);
+	ck_assert_msg(cfg_load(conf, &cfg, &errors) == 0, "%s",
+		      errors.n ? errors.v[0] : "");
+	free(conf);
+	ck_assert(store_open(cfg_str(cfg, CFG_DATABASE), &set, &store, &err) == 0);
+	mi = mailin_new(cfg, &err);
+	ck_assert_ptr_nonnull(mi);
+	struct engine_settings es = { .batch = 10, .max_attempts = 2,
+				      .retry_delay = 1 };
+	engine = engine_new(store, &es);
+	engine_set_handler(engine, "email", mailin_handle, mi);
+	engine_set_before_commit(engine, mailin_sync, mi);
+}
+
+static void
+setup(void)
+{
+	setup_with("");
+}
+
+static void
+teardown(void)
+{
+	engine_free(&engine);
+	mailin_free(&mi);
+	store_free(&store);
+	cfg_free(&cfg);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void
+deliver_from(const char *raw, const char *source)
+{
+	struct engine_stats stats = { 0 };
+	char *err = NULL;
+
+	ck_assert(store_inbox_put(store, "email", source, cirm_now(), NULL, raw,
+				  strlen(raw), NULL, &err) == 1);
+	ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats, &err) == 0,
+		      "%s", err);
+}
+
+static void
+deliver(const char *raw)
+{
+	deliver_from(raw, "test");
+}
+
+static int64_t
+count(const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static char *
+text(const char *sql)
+{
+	sqlite3_stmt *st;
+	char *s;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	s = xstrdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return s;
+}
+
+static char *
+mail(const char *from, const char *to, const char *subject, const char *id,
+     const char *extra, const char *body)
+{
+	return xasprintf("From: %s\nTo: %s\nSubject: %s\n%s%s%s%s"
+			 "Date: Mon, 23 Nov 2026 10:00:00 +0100\n\n%s\n",
+			 from, to, subject, id ? "Message-ID: <" : "",
+			 id ? id : "", id ? ">\n" : "", extra ? extra : "", body);
+}
+
+START_TEST(test_new_case_and_ack)
+{
+	char *m = mail("Anna Andersson <Anna@Example.se>", "arende@kommun.example",
+		       "Trasig gatlampa", "a1@example.se", NULL, "Lampan lyser inte.");
+	char *hdr, *rcpt;
+
+	deliver(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = 'in' "
+			       "AND body_stripped = 'Lampan lyser inte.'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1);
+	hdr = text("SELECT headers FROM outbox");
+	ck_assert(strstr(hdr, "Auto-Submitted: auto-replied\n") != NULL);
+	ck_assert(strstr(hdr, "In-Reply-To: <a1@example.se>\n") != NULL);
+	ck_assert(strstr(hdr, "Reply-To: arende+ks-") != NULL);
+	rcpt = text("SELECT recipient FROM outbox");
+	ck_assert_str_eq(rcpt, "anna@example.se");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject LIKE "
+			       "'Vi har tagit emot ditt ärende [KS-%]'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact_address WHERE "
+			       "address = 'anna@example.se'"), 1);
+	free(rcpt);
+	free(hdr);
+	free(m);
+}
+END_TEST
+
+START_TEST(test_duplicates)
+{
+	char *m1 = mail("a@example.se", "arende@kommun.example", "Buller",
+			"dup@example.se", "Delivered-To: arende@kommun.example\n", "x");
+	char *m2 = mail("a@example.se", "info@kommun.example", "Buller",
+			"dup@example.se", "Delivered-To: info@kommun.example\n", "x");
+	char *n1 = mail("b@example.se", "arende@kommun.example", "Utan id", NULL,
+			NULL, "same text");
+
+	deliver(m1);
+	deliver(m1);
+	deliver(m2); /* one mail sent to two of our addresses */
+	deliver(n1);
+	deliver(n1); /* no Message-ID: the digest decides */
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 0);
+	free(m1);
+	free(m2);
+	free(n1);
+}
+END_TEST
+
+START_TEST(test_threading)
+{
+	char *first = mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+			   "t1@example.se", NULL, "Första.");
+	char *ack_id, *number, *reply, *extra, *tag_reply, *addr;
+	unsigned char key[SECRET_KEY_LEN];
+	char *err = NULL;
+
+	deliver(first);
+	ack_id = text("SELECT rfc_message_id FROM outbox");
+	number = text("SELECT number FROM cases");
+	/* In-Reply-To our acknowledgement. */
+	extra = xasprintf("In-Reply-To: <%s>\n", ack_id);
+	reply = mail("anna@example.se", "arende@kommun.example", "SV: Gatlampa",
+		     "t2@example.se", extra, "Det är stolpe 14.");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = 'in'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1); /* no new ack */
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = 'mail.citizen'"), 1);
+	/* The signed reply address alone. */
+	ck_assert_int_eq(secret_key_load(cfg_str(cfg, CFG_KEY_FILE), key, &err), 0);
+	addr = token_address(key, "arende@kommun.example", number, 0);
+	tag_reply = mail("anna@example.se", addr, "ny rad", "t3@example.se", NULL,
+			 "Och stolpe 15.");
+	deliver(tag_reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = 'in'"), 3);
+	free(tag_reply);
+	free(addr);
+	free(reply);
+	free(extra);
+	free(number);
+	free(ack_id);
+	free(first);
+}
+END_TEST
+
+START_TEST(test_forged_tag_opens_new_case)
+{
+	char *first = mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+			   "f1@example.se", NULL, "Första.");
+	char *number, *to, *forged;
+
+	deliver(first);
+	number = text("SELECT lower(number) FROM cases");
+	to = xasprintf("arende+%s.0123456789abcdef@kommun.example", number);
+	forged = mail("mallory@example.se", to, "hej", "f2@example.se", NULL, "x");
+	deliver(forged);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	free(forged);
+	free(to);
+	free(number);
+	free(first);
+}
+END_TEST
+
+START_TEST(test_subject_reference)
+{
+	char *first = mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+			   "s1@example.se", NULL, "Första.");
+	char *number, *subj, *party, *stranger;
+
+	deliver(first);
+	number = text("SELECT number FROM cases");
+	subj = xasprintf("SV: Vi har tagit emot ditt ärende [%s]", number);
+	party = mail("ANNA@example.se", "arende@kommun.example", subj,
+		     "s2@example.se", NULL, "Jag igen.");
+	deliver(party);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	/* Someone else quoting the number starts a case of their own, which
+	   mentions the reference. */
+	stranger = mail("bertil@example.se", "arende@kommun.example", subj,
+			"s3@example.se", NULL, "Angående grannens ärende.");
+	deliver(stranger);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'case.created' AND detail IS NOT NULL"), 1);
+	free(stranger);
+	free(party);
+	free(subj);
+	free(number);
+	free(first);
+}
+END_TEST
+
+START_TEST(test_bounce_links_to_sent_message)
+{
+	char *first = mail("gone@example.se", "arende@kommun.example", "Hej",
+			   "b1@example.se", NULL, "Text.");
+	char *ack_id, *bounce;
+
+	deliver(first);
+	ack_id = text("SELECT rfc_message_id FROM outbox");
+	bounce = xasprintf(
+		"From: Mail Delivery System <MAILER-DAEMON@mx.example.se>\n"
+		"To: arende@kommun.example\n"
+		"Subject: Undelivered Mail Returned to Sender\n"
+		"Message-ID: <bounce1@mx.example.se>\n"
+		"Auto-Submitted: auto-replied\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\n\n"
+		"--R\nContent-Type: text/plain\n\nThis is the mail system at host mx.example.se.\n"
+		"I'm sorry to have to inform you that your message could not be delivered.\n"
+		"--R\nContent-Type: message/delivery-status\n\n"
+		"Reporting-MTA: dns; mx.example.se\n\n"
+		"Final-Recipient: rfc822; gone@example.se\nAction: failed\nStatus: 5.1.1\n"
+		"Diagnostic-Code: smtp; 550 5.1.1 user unknown\n"
+		"--R\nContent-Type: text/rfc822-headers\n\n"
+		"From: Kommunen <arende@kommun.example>\nTo: gone@example.se\n"
+		"Message-ID: <%s>\nSubject: Vi har tagit emot\n--R--\n", ack_id);
+	deliver(bounce);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE status = 'failed' "
+			       "AND last_error = '5.1.1'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'delivery.failed'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE kind = 'bounce'"), 1);
+	free(bounce);
+	free(ack_id);
+	free(first);
+}
+END_TEST
+
+START_TEST(test_auto_replies)
+{
+	char *first = mail("anna@example.se", "arende@kommun.example", "Hej",
+			   "r1@example.se", NULL, "Text.");
+	char *ack_id, *extra, *ooo, *lone;
+
+	deliver(first);
+	ack_id = text("SELECT rfc_message_id FROM outbox");
+	extra = xasprintf("In-Reply-To: <%s>\nAuto-Submitted: auto-replied\n", ack_id);
+	ooo = mail("anna@example.se", "arende@kommun.example",
+		   "Automatiskt svar: Vi har tagit emot", "r2@example.se", extra,
+		   "Jag är på semester.");
+	deliver(ooo);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE kind = 'auto-reply'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = 'mail.citizen'"), 0);
+	/* Tied to nothing: quarantined, never a case. */
+	lone = mail("nobody@example.se", "arende@kommun.example", "Out of office",
+		    "r3@example.se", "Auto-Submitted: auto-replied\n", "Away.");
+	deliver(lone);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	free(lone);
+	free(ooo);
+	free(extra);
+	free(ack_id);
+	free(first);
+}
+END_TEST
+
+START_TEST(test_flood_and_release)
+{
+	char *m;
+	int64_t qid;
+
+	teardown();
+	setup_with("flood_max_cases = 3\n");
+	for (int i = 0; i < 4; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "fl%d@example.se", i);
+		m = mail("flood@example.se", "arende@kommun.example", "Spam", id,
+			 NULL, "x");
+		deliver(m);
+		free(m);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason LIKE "
+			       "'%flood_max_cases%'"), 1);
+	/* An administrator releases it: the flood limit no longer applies. */
+	qid = count("SELECT id FROM quarantine");
+	{
+		char *err = NULL;
+		struct engine_stats stats = { 0 };
+
+		ck_assert_int_eq(store_begin(store, &err), 0);
+		ck_assert_int_eq(store_quarantine_release(store, qid, 1, &err), 1);
+		ck_assert_int_eq(store_commit(store, &err), 0);
+		ck_assert_int_eq(engine_drain(engine, cirm_now() + 10, &stats, &err), 0);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
+}
+END_TEST
+
+START_TEST(test_loops_and_bad_mail)
+{
+	char *loop = mail("Kommunen <arende@kommun.example>", "arende@kommun.example",
+			  "Vi har tagit emot", "l1@kommun.example", NULL, "x");
+	char *nofrom = xstrdup("To: arende@kommun.example\nSubject: x\n\nbody\n");
+
+	deliver(loop);
+	deliver(nofrom);
+	deliver("X-Cirm-Oversize: 99999999\nFrom: big@example.se\nSubject: x\n\n");
+	deliver("just text, no header\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 4);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason LIKE '%loop%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason LIKE '%mail_max_size%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason LIKE 'not a mail%'"), 1);
+	free(nofrom);
+	free(loop);
+}
+END_TEST
+
+START_TEST(test_attachments_in_spool)
+{
+	char *path = xasprintf("%s/tests/data/mime/alternative-attachments.eml",
+			       getenv("top_srcdir") ? getenv("top_srcdir") : ".");
+	FILE *f = fopen(path, "rb");
+	char buf[8192];
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	deliver(buf);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
+			       "filename = 'bänk.jpg' AND size = 84"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "raw_sha256 IS NOT NULL AND direction = 'in'"), 1);
+	free(path);
+}
+END_TEST
+
+static Suite *
+mailin_suite(void)
+{
+	Suite *s = suite_create("mailin");
+	TCase *tc = tcase_create("mailin");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, test_new_case_and_ack);
+	tcase_add_test(tc, test_duplicates);
+	tcase_add_test(tc, test_threading);
+	tcase_add_test(tc, test_forged_tag_opens_new_case);
+	tcase_add_test(tc, test_subject_reference);
+	tcase_add_test(tc, test_bounce_links_to_sent_message);
+	tcase_add_test(tc, test_auto_replies);
+	tcase_add_test(tc, test_flood_and_release);
+	tcase_add_test(tc, test_loops_and_bad_mail);
+	tcase_add_test(tc, test_attachments_in_spool);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(mailin_suite());
+}
