@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "gateway.h"
+
+#include <signal.h>
+#include <time.h>
+
+static volatile sig_atomic_t stopping;
+
+void
+gateway_stop_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+int
+gateway_stopping(void)
+{
+	return stopping;
+}
+
+void
+gateway_sleep(int seconds)
+{
+	for (int i = 0; i < seconds * 10 && !stopping; i++) {
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+int
+gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len,
+		int64_t received_at, const char *dedupe_key, const char *state_key,
+		const char *state_value, char **error_r)
+{
+	struct store *store = ctx->store;
+	int64_t id;
+	int ret;
+
+	if (store_begin(store, error_r) < 0)
+		return -1;
+	ret = store_inbox_put(store, ctx->channel, ctx->name, received_at,
+			      dedupe_key, raw, len, &id, error_r);
+	if (ret >= 0 && state_key != NULL &&
+	    store_gateway_state_set(store, ctx->name, state_key, state_value,
+				    error_r) < 0)
+		ret = -1;
+	if (ret < 0 || store_commit(store, error_r) < 0) {
+		store_rollback(store);
+		return -1;
+	}
+	return ret;
+}

@@ -1,0 +1,1031 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The IMAP inbound gateway: fetches new mail from one mailbox and
+   queues each message in the inbox together with its position
+   (UIDVALIDITY:UID) in one transaction; then marks it processed on the
+   server; waits with IDLE or polls; reconnects with back-off.
+
+   Certificates: Debian's libetpan is built with GnuTLS, verifies
+   nothing, and its mailstream_ssl_set_server_certicate() does nothing
+   there (it only works in an OpenSSL build). So after every handshake,
+   implicit TLS or STARTTLS, the chain the server presented is taken
+   from the stream and verified here with OpenSSL: against imap_ca_file
+   or the system store, for the purpose "TLS server", and for imap_host
+   (a name, or an address literal). Until that holds no credential is
+   sent and no message fetched. The handshake itself has proved that
+   the server holds the key of the leaf it presented. */
+#include "config.h"
+
+#include "gateway.h"
+#include "log.h"
+#include "secret.h"
+#include "util.h"
+
+#include <libetpan/libetpan.h>
+#include <openssl/err.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+enum {
+	IMAP_TIMEOUT = 60,	/* s: longest wait for the server */
+	IMAP_BATCH = 50,	/* UIDs per metadata FETCH */
+	IMAP_BACKOFF_MAX = 300, /* s between reconnections, at most */
+	IMAP_KEEPALIVE = 600,	/* s: longest IDLE or silence; RFC 3501
+				   servers log out after 30 min */
+	IMAP_TEXT_MAX = 160,	/* bytes of server text in a log line */
+};
+
+enum tls_mode { TLS_IMPLICIT, TLS_STARTTLS, TLS_NONE };
+enum done_mode { DONE_MOVE, DONE_FLAG, DONE_DELETE };
+
+struct imap {
+	struct gateway_ctx *ctx;
+	const struct cfg *cfg;
+	mailimap *s;
+	X509_STORE *trust; /* NULL with imap_tls = none */
+	const char *host, *mailbox;
+	unsigned int port;
+	enum tls_mode tls;
+	enum done_mode done;
+	uint32_t max_size, max_header;
+	uint32_t uidvalidity, last; /* the position */
+	int preauth, selected, folder_ready;
+};
+
+/* One message as a FETCH response describes it. */
+struct item {
+	uint32_t uid, size;
+	int64_t date;	  /* INTERNALDATE; 0 when absent */
+	const char *body; /* a fetched section, or NULL */
+	size_t len;
+};
+
+static const char *
+imap_strerror(int r)
+{
+	switch (r) {
+	case MAILIMAP_ERROR_CONNECTION_REFUSED:
+		return "cannot connect (refused, unreachable or unknown host)";
+	case MAILIMAP_ERROR_STREAM:
+		return "connection lost or timed out";
+	case MAILIMAP_ERROR_SSL:
+		return "TLS handshake failed";
+	case MAILIMAP_ERROR_PARSE:
+		return "unreadable answer from the server";
+	case MAILIMAP_ERROR_DONT_ACCEPT_CONNECTION:
+		return "the server turned the connection away";
+	case MAILIMAP_ERROR_LOGIN:
+	case MAILIMAP_ERROR_SASL:
+		return "authentication failed";
+	default:
+		return "refused by the server";
+	}
+}
+
+/* 1 when libetpan's R means the connection is unusable. */
+static int
+imap_broken(int r)
+{
+	return r == MAILIMAP_ERROR_STREAM || r == MAILIMAP_ERROR_PARSE ||
+	       r == MAILIMAP_ERROR_CONNECTION_REFUSED || r == MAILIMAP_ERROR_SSL;
+}
+
+/* Logs that STEP failed with libetpan's R, with the server's own words
+   when it answered (printable ASCII, cut short) and HINT (may be NULL),
+   and returns -1. */
+static int
+fail_hint(const struct imap *im, const char *step, int r, const char *hint)
+{
+	const char *resp = im->s != NULL ? im->s->imap_response : NULL;
+	char text[IMAP_TEXT_MAX + 1];
+	size_t n = 0;
+
+	if (gateway_stopping()) {
+		/* SIGTERM interrupts a blocking read: no error */
+		log_info("%s:%u: %s: interrupted to stop", im->host, im->port,
+			 step);
+		return -1;
+	}
+	if (resp != NULL && !imap_broken(r)) {
+		for (; resp[n] != '\0' && n < IMAP_TEXT_MAX; n++)
+			text[n] = resp[n] >= 0x20 && resp[n] < 0x7f ? resp[n] : '?';
+	}
+	text[n] = '\0';
+	log_errorx("%s:%u: %s: %s%s%s%s%s%s", im->host, im->port, step,
+		   imap_strerror(r), n > 0 ? " (server: " : "", text,
+		   n > 0 ? ")" : "", hint != NULL ? "; " : "",
+		   hint != NULL ? hint : "");
+	return -1;
+}
+
+static int
+fail(const struct imap *im, const char *step, int r)
+{
+	return fail_hint(im, step, r, NULL);
+}
+
+/* --- TLS ---------------------------------------------------------- */
+
+static int
+is_address(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	       inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static const char *
+ssl_error(char *buf, size_t size)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e == 0)
+		return "unknown error";
+	ERR_error_string_n(e, buf, size);
+	ERR_clear_error();
+	return buf;
+}
+
+/* The certificates that vouch for the server. NULL after logging. */
+static X509_STORE *
+trust_load(const char *ca_file)
+{
+	X509_STORE *st = X509_STORE_new();
+	char buf[256];
+	int ok;
+
+	if (st == NULL)
+		fatalx("out of memory");
+	if (strcmp(ca_file, "system") == 0)
+		ok = X509_STORE_set_default_paths(st);
+	else
+		ok = X509_STORE_load_file(st, ca_file);
+	if (ok != 1) {
+		log_errorx("imap_ca_file %s: cannot load CA certificates: %s",
+			   ca_file, ssl_error(buf, sizeof(buf)));
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* libetpan calls this before the handshake: name the host we want
+   (SNI), except for an address literal (RFC 6066). */
+static void
+tls_setup(struct mailstream_ssl_context *c, void *data)
+{
+	struct imap *im = data;
+
+	if (!is_address(im->host))
+		mailstream_ssl_set_server_name(c, (char *)im->host);
+}
+
+/* The server's certificates from the handshake: the leaf in *leaf_r,
+   the others (untrusted, to build the chain) in *chain_r. -1 when it
+   presented none. */
+static int
+peer_certs(mailstream *stream, X509 **leaf_r, STACK_OF(X509) **chain_r)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	ssize_t len = mailstream_ssl_get_certificate(stream, &der);
+	carray *certs;
+
+	*chain_r = sk_X509_new_null();
+	*leaf_r = NULL;
+	if (*chain_r == NULL)
+		fatalx("out of memory");
+	if (len > 0) {
+		p = der;
+		*leaf_r = d2i_X509(NULL, &p, (long)len);
+	}
+	free(der);
+	if (*leaf_r == NULL)
+		return -1;
+	certs = mailstream_get_certificate_chain(stream);
+	for (unsigned int i = 1; certs != NULL && i < carray_count(certs); i++) {
+		MMAPString *str = carray_get(certs, i);
+		X509 *x;
+
+		p = (const unsigned char *)str->str;
+		x = d2i_X509(NULL, &p, (long)str->len);
+		if (x != NULL && sk_X509_push(*chain_r, x) == 0)
+			X509_free(x);
+	}
+	if (certs != NULL)
+		mailstream_certificate_chain_free(certs);
+	return 0;
+}
+
+/* Verifies the server's chain and that it names imap_host. 0 when it
+   holds, else -1 after logging why. */
+static int
+verify_peer(const struct imap *im)
+{
+	X509_STORE_CTX *xs = X509_STORE_CTX_new();
+	X509_VERIFY_PARAM *param;
+	STACK_OF(X509) *chain = NULL;
+	X509 *leaf = NULL;
+	int ok = 0;
+
+	if (xs == NULL)
+		fatalx("out of memory");
+	if (peer_certs(im->s->imap_stream, &leaf, &chain) < 0) {
+		log_errorx("%s:%u: certificate refused: the server presented "
+			   "none that can be read", im->host, im->port);
+		goto out;
+	}
+	if (X509_STORE_CTX_init(xs, im->trust, leaf, chain) != 1 ||
+	    X509_STORE_CTX_set_default(xs, "ssl_server") != 1)
+		fatalx("cannot set up certificate verification");
+	param = X509_STORE_CTX_get0_param(xs);
+	X509_VERIFY_PARAM_set_hostflags(param,
+					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (is_address(im->host))
+		ok = X509_VERIFY_PARAM_set1_ip_asc(param, im->host);
+	else
+		ok = X509_VERIFY_PARAM_set1_host(param, im->host, 0);
+	if (ok == 1)
+		ok = X509_verify_cert(xs);
+	if (ok != 1)
+		log_errorx("%s:%u: certificate refused: %s (depth %d; trusted "
+			   "CAs: imap_ca_file %s)", im->host, im->port,
+			   X509_verify_cert_error_string(X509_STORE_CTX_get_error(xs)),
+			   X509_STORE_CTX_get_error_depth(xs),
+			   cfg_str(im->cfg, CFG_IMAP_CA_FILE));
+out:
+	X509_STORE_CTX_free(xs);
+	X509_free(leaf);
+	sk_X509_pop_free(chain, X509_free);
+	ERR_clear_error();
+	return ok == 1 ? 0 : -1;
+}
+
+/* --- connecting and logging in -------------------------------------- */
+
+static int
+capability(struct imap *im)
+{
+	struct mailimap_capability_data *cap = NULL;
+	int r = mailimap_capability(im->s, &cap);
+
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, "CAPABILITY", r);
+	mailimap_capability_data_free(cap);
+	return 0;
+}
+
+static int
+starttls(struct imap *im)
+{
+	int r;
+
+	if (im->preauth) {
+		log_errorx("%s:%u: the server logged us in before STARTTLS; "
+			   "refusing the unprotected session", im->host, im->port);
+		return -1;
+	}
+	if (capability(im) < 0)
+		return -1;
+	if (!mailimap_has_extension(im->s, "STARTTLS")) {
+		log_errorx("%s:%u: the server does not offer STARTTLS "
+			   "(imap_tls = starttls)", im->host, im->port);
+		return -1;
+	}
+	r = mailimap_socket_starttls_with_callback(im->s, tls_setup, im);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, "STARTTLS", r);
+	/* Bytes that came in clear behind the server's OK would otherwise
+	   pass for protected ones (CVE-2020-15953). */
+	if (im->s->imap_stream->read_buffer_len > 0) {
+		log_errorx("%s:%u: data injected before TLS started; refusing "
+			   "the session", im->host, im->port);
+		return -1;
+	}
+	return verify_peer(im);
+}
+
+static int
+imap_connect(struct imap *im)
+{
+	uint16_t port = (uint16_t)im->port;
+	int r;
+
+	if (im->tls == TLS_IMPLICIT)
+		r = mailimap_ssl_connect_with_callback(im->s, im->host, port,
+						       tls_setup, im);
+	else
+		r = mailimap_socket_connect(im->s, im->host, port);
+	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
+	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
+		return fail(im, "connect", r);
+	im->preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
+	if (im->tls == TLS_IMPLICIT)
+		r = verify_peer(im);
+	else if (im->tls == TLS_STARTTLS)
+		r = starttls(im);
+	else {
+		log_warnx("%s:%u: imap_tls = none: password and mail cross "
+			  "the network in clear to an unauthenticated server",
+			  im->host, im->port);
+		r = 0;
+	}
+	if (r == 0)
+		log_info("%s:%u: connected%s", im->host, im->port,
+			 im->tls == TLS_NONE ? " without TLS" :
+			 ", certificate verified");
+	return r;
+}
+
+/* LOGIN, or AUTHENTICATE PLAIN where the server disables LOGIN. The
+   password is read for each login and wiped at once. */
+static int
+imap_login(struct imap *im)
+{
+	const char *user = cfg_str(im->cfg, CFG_IMAP_USER);
+	char *pw = NULL, *err = NULL;
+	size_t size = 0, len;
+	int r;
+
+	if (!im->preauth) {
+		if (capability(im) < 0)
+			return -1;
+		if (secret_read(cfg_str(im->cfg, CFG_IMAP_PASSWORD_FILE), &pw,
+				&size, &err) < 0) {
+			log_errorx("imap_password_file: %s", err);
+			free(err);
+			return -1;
+		}
+		len = size;
+		if (len > 0 && pw[len - 1] == '\n')
+			pw[--len] = '\0';
+		if (mailimap_has_extension(im->s, "LOGINDISABLED")) {
+			log_debug("%s:%u: LOGIN disabled, using AUTHENTICATE "
+				  "PLAIN", im->host, im->port);
+			r = mailimap_authenticate(im->s, "PLAIN", im->host, NULL,
+						  NULL, user, user, pw, NULL);
+		} else
+			r = mailimap_login(im->s, user, pw);
+		secret_free(&pw, size);
+		if (r != MAILIMAP_NO_ERROR)
+			return fail_hint(im, "login", r, imap_broken(r) ? NULL :
+					 "check imap_user and imap_password_file");
+	}
+	/* What the server offers changes with the login. */
+	return capability(im);
+}
+
+/* Reads where the last session stopped. A changed UIDVALIDITY means
+   the server renumbered the mailbox, so it is read again from UID 1:
+   mail fetched before comes again and the engine drops those copies by
+   their Message-ID. */
+static int
+position_load(struct imap *im)
+{
+	char *value = NULL, *err = NULL, reset[24];
+	unsigned long v = 0, u = 0;
+	int r = store_gateway_state_get(im->ctx->store, im->ctx->name, "uid",
+					&value, &err);
+
+	im->last = 0;
+	if (r <= 0) {
+		if (r < 0)
+			log_errorx("database: %s", err);
+		free(err);
+		return r;
+	}
+	if (sscanf(value, "%lu:%lu", &v, &u) == 2 && v == im->uidvalidity &&
+	    u <= UINT32_MAX) {
+		im->last = (uint32_t)u;
+	} else {
+		log_warnx("%s: UIDVALIDITY is now %" PRIu32 " (position was "
+			  "'%.40s'): fetching the mailbox again from UID 1; "
+			  "copies are dropped by Message-ID", im->mailbox,
+			  im->uidvalidity, value);
+		snprintf(reset, sizeof(reset), "%" PRIu32 ":0", im->uidvalidity);
+		r = store_gateway_state_set(im->ctx->store, im->ctx->name, "uid",
+					    reset, &err);
+		if (r < 0)
+			log_errorx("database: %s", err);
+		free(err);
+	}
+	free(value);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+imap_select(struct imap *im)
+{
+	int r = mailimap_select(im->s, im->mailbox);
+
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, "SELECT", r);
+	if (im->s->imap_selection_info == NULL ||
+	    im->s->imap_selection_info->sel_uidvalidity == 0) {
+		log_errorx("%s:%u: %s has no UIDVALIDITY", im->host, im->port,
+			   im->mailbox);
+		return -1;
+	}
+	im->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;
+	im->selected = 1;
+	return position_load(im);
+}
+
+/* --- fetching ------------------------------------------------------- */
+
+static int64_t
+internaldate(const struct mailimap_date_time *d)
+{
+	struct tm tm = { 0 };
+	int zone = d->dt_zone < 0 ? -d->dt_zone : d->dt_zone;
+	int64_t offset = (zone / 100) * 3600 + (zone % 100) * 60;
+
+	tm.tm_year = d->dt_year - 1900;
+	tm.tm_mon = d->dt_month - 1;
+	tm.tm_mday = d->dt_day;
+	tm.tm_hour = d->dt_hour;
+	tm.tm_min = d->dt_min;
+	tm.tm_sec = d->dt_sec;
+	return (int64_t)timegm(&tm) - (d->dt_zone < 0 ? -offset : offset);
+}
+
+static void
+item_parse(struct mailimap_msg_att *att, struct item *it)
+{
+	memset(it, 0, sizeof(*it));
+	for (clistiter *c = clist_begin(att->att_list); c != NULL;
+	     c = clist_next(c)) {
+		struct mailimap_msg_att_item *i = clist_content(c);
+		struct mailimap_msg_att_static *s;
+
+		if (i->att_type != MAILIMAP_MSG_ATT_ITEM_STATIC)
+			continue;
+		s = i->att_data.att_static;
+		if (s->att_type == MAILIMAP_MSG_ATT_UID)
+			it->uid = s->att_data.att_uid;
+		else if (s->att_type == MAILIMAP_MSG_ATT_RFC822_SIZE)
+			it->size = s->att_data.att_rfc822_size;
+		else if (s->att_type == MAILIMAP_MSG_ATT_INTERNALDATE &&
+			 s->att_data.att_internal_date != NULL)
+			it->date = internaldate(s->att_data.att_internal_date);
+		else if (s->att_type == MAILIMAP_MSG_ATT_BODY_SECTION &&
+			 s->att_data.att_body_section->sec_body_part != NULL) {
+			it->body = s->att_data.att_body_section->sec_body_part;
+			it->len = s->att_data.att_body_section->sec_length;
+		}
+	}
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The UIDs above the position, ascending. 0, or -1. */
+static int
+search_new(struct imap *im, uint32_t **uids_r, size_t *n_r)
+{
+	struct mailimap_search_key *key;
+	clist *res = NULL;
+	size_t n = 0;
+	int r;
+
+	*uids_r = NULL;
+	*n_r = 0;
+	if (im->last == UINT32_MAX)
+		return 0;
+	key = mailimap_search_key_new_uid(mailimap_set_new_interval(im->last + 1, 0));
+	r = mailimap_uid_search(im->s, NULL, key, &res);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, "UID SEARCH", r);
+	*uids_r = xcalloc(clist_count(res) + 1, sizeof(**uids_r));
+	/* "last+1:*" names the highest UID even when that is not above
+	   last+1, so the position is checked here. */
+	for (clistiter *c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		uint32_t uid = *(uint32_t *)clist_content(c);
+
+		if (uid > im->last)
+			(*uids_r)[n++] = uid;
+	}
+	mailimap_search_result_free(res);
+	qsort(*uids_r, n, sizeof(**uids_r), uid_cmp);
+	*n_r = n;
+	return 0;
+}
+
+/* UID, RFC822.SIZE and INTERNALDATE of UIDS into ITEMS, in the same
+   order; uid 0 where the message is gone. */
+static int
+fetch_meta(struct imap *im, const uint32_t *uids, size_t n, struct item *items)
+{
+	struct mailimap_set *set = mailimap_set_new_empty();
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att_list_empty();
+	clist *res = NULL;
+	int r;
+
+	for (size_t i = 0; i < n; i++)
+		mailimap_set_add_single(set, uids[i]);
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
+	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
+	r = mailimap_uid_fetch(im->s, set, ft, &res);
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, "UID FETCH", r);
+	memset(items, 0, n * sizeof(*items));
+	for (clistiter *c = clist_begin(res); c != NULL; c = clist_next(c)) {
+		struct item it;
+
+		item_parse(clist_content(c), &it);
+		for (size_t i = 0; i < n; i++) {
+			if (uids[i] == it.uid)
+				items[i] = it;
+		}
+	}
+	mailimap_fetch_list_free(res);
+	return 0;
+}
+
+/* Fetches ATT (which it frees) of message UID into *it, which points
+   into *res_r (free with mailimap_fetch_list_free). 1 when found, 0
+   when the message is gone, -1. */
+static int
+fetch_one(struct imap *im, uint32_t uid, struct mailimap_fetch_att *att,
+	  clist **res_r, struct item *it)
+{
+	struct mailimap_set *set = mailimap_set_new_single(uid);
+	struct mailimap_fetch_type *ft = mailimap_fetch_type_new_fetch_att(att);
+	int r = mailimap_uid_fetch(im->s, set, ft, res_r);
+
+	mailimap_fetch_type_free(ft);
+	mailimap_set_free(set);
+	if (r != MAILIMAP_NO_ERROR) {
+		*res_r = NULL;
+		return fail(im, "UID FETCH", r);
+	}
+	for (clistiter *c = clist_begin(*res_r); c != NULL; c = clist_next(c)) {
+		item_parse(clist_content(c), it);
+		if (it->uid == uid && it->body != NULL)
+			return 1;
+	}
+	return 0;
+}
+
+/* Queues RAW as message UID and moves the position to it in the same
+   transaction. 0, or -1 after logging. */
+static int
+deliver(struct imap *im, uint32_t uid, const void *raw, size_t len,
+	int64_t date)
+{
+	char key[48], value[24], *err = NULL;
+	int64_t now = cirm_now();
+	int r;
+
+	snprintf(key, sizeof(key), "imap:%" PRIu32 ":%" PRIu32,
+		 im->uidvalidity, uid);
+	snprintf(value, sizeof(value), "%" PRIu32 ":%" PRIu32,
+		 im->uidvalidity, uid);
+	/* Time limits run from arrival at the authority's server, which is
+	   what INTERNALDATE records; one in the future is a wrong clock. */
+	r = gateway_deliver(im->ctx, raw, len, date > 0 && date <= now ? date : now,
+			    key, "uid", value, &err);
+	if (r < 0) {
+		log_errorx("UID %" PRIu32 ": cannot queue it%s: %s", uid,
+			   store_busy(im->ctx->store) ? " (database busy)" : "",
+			   err);
+		free(err);
+		return -1;
+	}
+	im->last = uid;
+	log_debug("UID %" PRIu32 ": %s (%zu bytes)", uid,
+		  r > 0 ? "queued" : "was queued already", len);
+	return 0;
+}
+
+/* Cuts a header section to whole lines and says whether it still ends
+   with the empty line. */
+static size_t
+header_whole(const char *h, size_t len, int *complete_r)
+{
+	*complete_r = len >= 2 && h[len - 1] == '\n' &&
+		      (h[len - 2] == '\n' ||
+		       (len >= 3 && h[len - 2] == '\r' && h[len - 3] == '\n'));
+	if (!*complete_r) {
+		while (len > 0 && h[len - 1] != '\n')
+			len--;
+	}
+	return len;
+}
+
+/* A message over mail_max_size is not fetched, but it must not vanish
+   either, and a gateway writes the inbox only. So its header section
+   alone (at most mail_max_header_bytes, whole lines) is queued behind a
+   first line "X-Cirm-Oversize: <octets>": the engine quarantines it
+   with that reason, the header tells who wrote and when, and the
+   message itself stays on the server (moved or flagged, never deleted:
+   see fetch_batch). 1 when queued, 0 when gone, -1. */
+static int
+deliver_oversize(struct imap *im, uint32_t uid, size_t size, int64_t date)
+{
+	struct mailimap_section *sec = mailimap_section_new_header();
+	struct item it;
+	clist *res = NULL;
+	char *raw;
+	size_t n, hlen;
+	int r, complete;
+
+	r = fetch_one(im, uid, mailimap_fetch_att_new_body_peek_section_partial(
+				       sec, 0, im->max_header), &res, &it);
+	if (r > 0) {
+		log_warnx("UID %" PRIu32 ": %zu bytes, over mail_max_size "
+			  "(%" PRIu32 "): queued its header only, for the "
+			  "quarantine; the message stays on the server", uid,
+			  size, im->max_size);
+		hlen = header_whole(it.body, it.len, &complete);
+		raw = xmalloc(hlen + 64);
+		n = (size_t)snprintf(raw, 64, "X-Cirm-Oversize: %zu\r\n", size);
+		memcpy(raw + n, it.body, hlen);
+		n += hlen;
+		if (!complete) {
+			memcpy(raw + n, "\r\n", 2);
+			n += 2;
+		}
+		r = deliver(im, uid, raw, n, date) < 0 ? -1 : 1;
+		free(raw);
+	}
+	if (res != NULL)
+		mailimap_fetch_list_free(res);
+	return r;
+}
+
+/* Fetches message META->uid whole and queues it. 1 when queued, 2 when
+   only its header was (oversize), 0 when it is gone, -1. */
+static int
+deliver_message(struct imap *im, const struct item *meta)
+{
+	struct item it;
+	clist *res = NULL;
+	size_t size = meta->size;
+	int r;
+
+	if (size <= im->max_size) {
+		r = fetch_one(im, meta->uid, mailimap_fetch_att_new_body_peek_section(
+					     mailimap_section_new(NULL)), &res, &it);
+		if (r > 0 && it.len <= im->max_size)
+			r = deliver(im, meta->uid, it.body, it.len, meta->date) < 0 ? -1 : 1;
+		else if (r > 0)
+			size = it.len; /* RFC822.SIZE understated it */
+		if (res != NULL)
+			mailimap_fetch_list_free(res);
+		if (size <= im->max_size || r <= 0)
+			return r;
+	}
+	r = deliver_oversize(im, meta->uid, size, meta->date);
+	return r > 0 ? 2 : r;
+}
+
+/* --- marking processed --------------------------------------------- */
+
+/* After a marking command: a refusal is logged and passed over (the
+   position keeps the message from coming again); a broken connection
+   ends the session. */
+static int
+mark_result(struct imap *im, const char *step, int r)
+{
+	if (r == MAILIMAP_NO_ERROR)
+		return 0;
+	fail(im, step, r);
+	return imap_broken(r) ? -1 : 0;
+}
+
+/* Adds \Deleted, or \Seen and the keyword $cirm. */
+static int
+add_flags(struct imap *im, struct mailimap_set *set, int deleted)
+{
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	struct mailimap_store_att_flags *att;
+	int r;
+
+	if (deleted)
+		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	else {
+		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup("$cirm")));
+	}
+	att = mailimap_store_att_flags_new_add_flags_silent(fl);
+	r = mailimap_uid_store(im->s, set, att);
+	mailimap_store_att_flags_free(att);
+	return mark_result(im, "UID STORE", r);
+}
+
+/* Flags SET \Deleted and expunges it; without UIDPLUS, EXPUNGE also
+   removes what others flagged \Deleted in the mailbox. */
+static int
+expunge(struct imap *im, struct mailimap_set *set)
+{
+	int r = add_flags(im, set, 1);
+
+	if (r < 0)
+		return -1;
+	if (mailimap_has_uidplus(im->s))
+		r = mailimap_uid_expunge(im->s, set);
+	else
+		r = mailimap_expunge(im->s);
+	return mark_result(im, "EXPUNGE", r);
+}
+
+static int
+move(struct imap *im, struct mailimap_set *set)
+{
+	const char *folder = cfg_str(im->cfg, CFG_IMAP_PROCESSED_FOLDER);
+	int r;
+
+	if (!im->folder_ready) {
+		/* NO [ALREADYEXISTS] is the usual answer, and fine. */
+		r = mailimap_create(im->s, folder);
+		if (imap_broken(r))
+			return fail(im, "CREATE", r);
+		im->folder_ready = 1;
+	}
+	if (mailimap_has_extension(im->s, "MOVE"))
+		return mark_result(im, "UID MOVE", mailimap_uid_move(im->s, set, folder));
+	log_debug("%s:%u: no MOVE: COPY, then \\Deleted and %s", im->host,
+		  im->port, mailimap_has_uidplus(im->s) ? "UID EXPUNGE" : "EXPUNGE");
+	r = mailimap_uid_copy(im->s, set, folder);
+	if (r != MAILIMAP_NO_ERROR) /* never delete what was not copied */
+		return mark_result(im, "UID COPY", r);
+	return expunge(im, set);
+}
+
+/* Marks the queued messages DONE as imap_processed says, and KEPT (the
+   oversize ones when that says delete) with flags only. A crash before
+   this leaves them on the server, but the position is past them. */
+static int
+mark_processed(struct imap *im, struct mailimap_set *done,
+	       struct mailimap_set *kept)
+{
+	int r = 0;
+
+	if (!clist_isempty(kept->set_list))
+		r = add_flags(im, kept, 0);
+	if (r < 0 || clist_isempty(done->set_list))
+		return r;
+	switch (im->done) {
+	case DONE_MOVE:
+		return move(im, done);
+	case DONE_FLAG:
+		return add_flags(im, done, 0);
+	case DONE_DELETE:
+		return expunge(im, done);
+	}
+	return 0;
+}
+
+/* Fetches and queues up to IMAP_BATCH messages, one at a time, then
+   marks those queued. Adds to *queued. 0, or -1. */
+static int
+fetch_batch(struct imap *im, const uint32_t *uids, size_t n, size_t *queued)
+{
+	struct item meta[IMAP_BATCH];
+	struct mailimap_set *done = mailimap_set_new_empty();
+	struct mailimap_set *kept = mailimap_set_new_empty();
+	int r = fetch_meta(im, uids, n, meta);
+
+	for (size_t i = 0; r >= 0 && i < n && !gateway_stopping(); i++) {
+		if (meta[i].uid == 0)
+			continue; /* expunged meanwhile */
+		r = deliver_message(im, &meta[i]);
+		if (r == 0)
+			log_debug("UID %" PRIu32 ": gone before it was fetched",
+				  meta[i].uid);
+		if (r <= 0)
+			continue;
+		mailimap_set_add_single(r == 2 && im->done == DONE_DELETE ?
+					kept : done, meta[i].uid);
+		(*queued)++;
+	}
+	/* What was queued is marked even when a later message failed. */
+	if (mark_processed(im, done, kept) < 0)
+		r = -1;
+	mailimap_set_free(done);
+	mailimap_set_free(kept);
+	return r < 0 ? -1 : 0;
+}
+
+static int
+fetch_new(struct imap *im)
+{
+	uint32_t *uids;
+	size_t n, queued = 0;
+	int r = 0;
+
+	if (search_new(im, &uids, &n) < 0)
+		return -1;
+	for (size_t i = 0; r == 0 && i < n && !gateway_stopping(); i += IMAP_BATCH)
+		r = fetch_batch(im, uids + i, n - i < IMAP_BATCH ? n - i : IMAP_BATCH,
+				&queued);
+	free(uids);
+	if (queued > 0)
+		log_info("%s: %zu new message%s queued", im->mailbox, queued,
+			 queued == 1 ? "" : "s");
+	return r;
+}
+
+/* --- waiting -------------------------------------------------------- */
+
+/* 1 when the server sent something within SECONDS, 0 when not or when
+   stopping, -1 (errno set) when poll failed. */
+static int
+wait_readable(struct imap *im, long seconds)
+{
+	struct pollfd pfd = { .fd = mailimap_idle_get_fd(im->s), .events = POLLIN };
+
+	if (im->s->imap_stream->read_buffer_len > 0)
+		return 1;
+	for (long i = 0; i < seconds * 2 && !gateway_stopping(); i++) {
+		int r = poll(&pfd, 1, 500);
+
+		if (r > 0)
+			return 1;
+		if (r < 0 && errno != EINTR)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+idle_wait(struct imap *im, long seconds)
+{
+	int r = mailimap_idle(im->s), ready, saved;
+
+	if (r != MAILIMAP_NO_ERROR)
+		return fail(im, "IDLE", r);
+	ready = wait_readable(im, seconds);
+	saved = errno;
+	r = mailimap_idle_done(im->s);
+	if (ready < 0) {
+		log_errorx("%s:%u: poll: %s", im->host, im->port, strerror(saved));
+		return -1;
+	}
+	if (r != MAILIMAP_NO_ERROR)
+		return gateway_stopping() ? 0 : fail(im, "IDLE", r);
+	return 0;
+}
+
+/* Without IDLE: sleeps SECONDS, with a NOOP every IMAP_KEEPALIVE. */
+static int
+poll_wait(struct imap *im, long seconds)
+{
+	while (seconds > 0 && !gateway_stopping()) {
+		long n = seconds < IMAP_KEEPALIVE ? seconds : IMAP_KEEPALIVE;
+		int r;
+
+		gateway_sleep((int)n);
+		seconds -= n;
+		if (seconds > 0 && !gateway_stopping() &&
+		    (r = mailimap_noop(im->s)) != MAILIMAP_NO_ERROR)
+			return fail(im, "NOOP", r);
+	}
+	return 0;
+}
+
+static int
+serve(struct imap *im)
+{
+	long interval = cfg_int(im->cfg, CFG_IMAP_POLL_INTERVAL);
+	int idle = cfg_bool(im->cfg, CFG_IMAP_IDLE) && mailimap_has_idle(im->s);
+	int r;
+
+	if (!im->ctx->once)
+		log_info("%s: waiting for mail %s", im->mailbox,
+			 idle ? "with IDLE" : "by polling");
+	if (idle && interval > IMAP_KEEPALIVE)
+		interval = IMAP_KEEPALIVE;
+	for (;;) {
+		if (fetch_new(im) < 0)
+			return -1;
+		if (im->ctx->once || gateway_stopping())
+			return 0;
+		r = idle ? idle_wait(im, interval) : poll_wait(im, interval);
+		if (r < 0)
+			return -1;
+		if (gateway_stopping())
+			return 0;
+	}
+}
+
+/* --- the gateway ---------------------------------------------------- */
+
+/* One connection, from connect to logout. 0 when it ended because we
+   are done or stopping, -1 after logging why it broke. */
+static int
+session(struct imap *im)
+{
+	int r;
+
+	im->s = mailimap_new(0, NULL);
+	if (im->s == NULL)
+		fatalx("out of memory");
+	mailimap_set_timeout(im->s, IMAP_TIMEOUT);
+	im->preauth = im->selected = im->folder_ready = 0;
+	r = imap_connect(im);
+	if (r == 0)
+		r = imap_login(im);
+	if (r == 0)
+		r = imap_select(im);
+	if (r == 0)
+		r = serve(im);
+	if (r == 0)
+		(void)mailimap_logout(im->s);
+	mailimap_free(im->s);
+	im->s = NULL;
+	return r;
+}
+
+static int
+imap_init(struct imap *im, struct gateway_ctx *ctx)
+{
+	const struct cfg *cfg = ctx->cfg;
+	const char *tls = cfg_str(cfg, CFG_IMAP_TLS);
+	const char *done = cfg_str(cfg, CFG_IMAP_PROCESSED);
+
+	memset(im, 0, sizeof(*im));
+	im->ctx = ctx;
+	im->cfg = cfg;
+	im->host = cfg_str(cfg, CFG_IMAP_HOST);
+	im->port = (unsigned int)cfg_int(cfg, CFG_IMAP_PORT);
+	im->mailbox = cfg_str(cfg, CFG_IMAP_MAILBOX);
+	im->tls = strcmp(tls, "none") == 0 ? TLS_NONE :
+		  strcmp(tls, "starttls") == 0 ? TLS_STARTTLS : TLS_IMPLICIT;
+	im->done = strcmp(done, "flag") == 0 ? DONE_FLAG :
+		   strcmp(done, "delete") == 0 ? DONE_DELETE : DONE_MOVE;
+	im->max_size = (uint32_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE);
+	im->max_header = (uint32_t)cfg_int(cfg, CFG_MAIL_MAX_HEADER_BYTES);
+	if (im->tls == TLS_NONE) {
+		/* Passwords and citizens' mail never cross a network in clear:
+		   without TLS only a server on this machine is allowed. */
+		if (strncmp(im->host, "127.", 4) != 0 &&
+		    strcmp(im->host, "::1") != 0 &&
+		    strcmp(im->host, "localhost") != 0) {
+			log_errorx("%s: imap_tls = none is allowed for a server on "
+				   "loopback only", im->host);
+			return -1;
+		}
+		return 0;
+	}
+	im->trust = trust_load(cfg_str(cfg, CFG_IMAP_CA_FILE));
+	return im->trust != NULL ? 0 : -1;
+}
+
+static int
+run(struct gateway_ctx *ctx)
+{
+	struct imap im;
+	int delay = 1, r = 0;
+
+	if (imap_init(&im, ctx) < 0)
+		return -1;
+	while (!gateway_stopping()) {
+		r = session(&im);
+		if (r == 0 || ctx->once || gateway_stopping())
+			break;
+		if (im.selected)
+			delay = 1; /* it worked until now: start over */
+		log_info("%s:%u: reconnecting in %d s", im.host, im.port, delay);
+		gateway_sleep(delay);
+		delay = delay >= IMAP_BACKOFF_MAX / 2 ? IMAP_BACKOFF_MAX : delay * 2;
+	}
+	X509_STORE_free(im.trust);
+	return ctx->once ? r : 0;
+}
+
+static int
+enabled(const struct cfg *cfg)
+{
+	const char *host = cfg_str(cfg, CFG_IMAP_HOST);
+
+	return *host != '\0' && strcmp(host, "none") != 0;
+}
+
+const struct cirm_gateway gateway_imap = {
+	.name = "imap",
+	.channel = "email",
+	.enabled = enabled,
+	.run = run,
+};

@@ -1,0 +1,218 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The Maildir gateway: takes mail an MTA (or anything else) delivered to
+   maildir_dir/inbox/new, queues it, and moves it to cur/ only once the
+   inbox row is committed. */
+#include "config.h"
+
+#include "gateway.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAILDIR_BATCH 1000 /* files taken per scan */
+
+static int
+enabled(const struct cfg *cfg)
+{
+	return 1; /* the embedded default: always on */
+}
+
+/* Reads FD into memory, at most MAX bytes; *over_r is set when the file
+   is larger, and then only its header section is kept. */
+static char *
+read_message(int fd, size_t size, size_t max, size_t *len_r, int *over_r)
+{
+	size_t want = size > max ? max : size, got = 0;
+	char *buf = xmalloc(want + 1);
+
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	*over_r = size > max;
+	*len_r = got;
+	return buf;
+}
+
+/* For a message over the size limit the engine still needs to know who
+   sent it: the header section goes in, marked, so that it is quarantined
+   with its reason instead of silently dropped. */
+static char *
+oversize_stub(const char *buf, size_t len, size_t size)
+{
+	const char *lf = strstr(buf, "\n\n");
+	const char *crlf = strstr(buf, "\r\n\r\n");
+	size_t hlen = len;
+
+	/* The header section with its last line end, without the blank line. */
+	if (crlf != NULL && (lf == NULL || crlf < lf))
+		hlen = (size_t)(crlf - buf) + 2;
+	else if (lf != NULL)
+		hlen = (size_t)(lf - buf) + 1;
+	return xasprintf("X-Cirm-Oversize: %zu%s%.*s", size,
+			 crlf != NULL && (lf == NULL || crlf < lf) ? "\r\n" : "\n",
+			 (int)hlen, buf);
+}
+
+/* Queues one file of new/; moves it to cur/ after the commit. */
+static int
+take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/new/%s", dir, name), *err = NULL, *buf, *key;
+	char *colon, *dest;
+	size_t len;
+	struct stat st;
+	int fd, over, r = -1;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		free(path);
+		return 0; /* gone meanwhile, or not a file: not ours */
+	}
+	buf = read_message(fd, (size_t)st.st_size,
+			   (size_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE), &len, &over);
+	close(fd);
+	if (over) {
+		char *stub = oversize_stub(buf, len, (size_t)st.st_size);
+
+		free(buf);
+		buf = stub;
+		len = strlen(stub);
+	}
+	key = xstrdup(name);
+	if ((colon = strchr(key, ':')) != NULL)
+		*colon = '\0';
+	{
+		char *dkey = xasprintf("maildir:%s", key);
+
+		r = gateway_deliver(ctx, buf, len, (int64_t)st.st_mtime, dkey, NULL,
+				    NULL, &err);
+		free(dkey);
+	}
+	if (r < 0) {
+		log_warnx("maildir: %s: not queued: %s", name, err);
+		free(err);
+	} else {
+		dest = xasprintf("%s/cur/%s%s", dir, key, ":2,S");
+		if (rename(path, dest) < 0)
+			log_warnx("maildir: %s: queued but not moved to cur/: %s",
+				  name, strerror(errno));
+		free(dest);
+	}
+	free(key);
+	free(buf);
+	free(path);
+	return r < 0 ? -1 : 1;
+}
+
+/* Takes what new/ holds, oldest name first. Returns the number queued,
+   or -1 when the store failed (the files stay for the next round). */
+static int
+scan(struct gateway_ctx *ctx, const char *dir)
+{
+	char *newdir = xasprintf("%s/new", dir);
+	struct dirent **names = NULL;
+	int n = scandir(newdir, &names, NULL, alphasort), done = 0, failed = 0;
+
+	if (n < 0)
+		log_warnx("maildir: cannot read %s: %s", newdir, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		if (names[i]->d_name[0] != '.' && !failed && done < MAILDIR_BATCH &&
+		    !gateway_stopping()) {
+			int r = take_file(ctx, dir, names[i]->d_name);
+
+			if (r < 0)
+				failed = 1;
+			else
+				done += r;
+		}
+		free(names[i]);
+	}
+	free(names);
+	free(newdir);
+	if (done > 0)
+		log_info("maildir: queued %d message%s", done, done == 1 ? "" : "s");
+	return failed ? -1 : done;
+}
+
+/* Waits for something to arrive in new/ (inotify), at most SECONDS. */
+static void
+wait_new(int ifd, int seconds)
+{
+	struct pollfd pfd = { .fd = ifd, .events = POLLIN };
+	char buf[4096];
+
+	if (ifd < 0) {
+		gateway_sleep(seconds);
+		return;
+	}
+	for (int i = 0; i < seconds * 10 && !gateway_stopping(); i++) {
+		if (poll(&pfd, 1, 100) > 0) {
+			while (read(ifd, buf, sizeof(buf)) > 0)
+				;
+			return;
+		}
+	}
+}
+
+static int
+run(struct gateway_ctx *ctx)
+{
+	char *dir = xasprintf("%s/inbox", cfg_str(ctx->cfg, CFG_MAILDIR_DIR));
+	char *newdir = xasprintf("%s/new", dir);
+	int ifd = -1, ret = 0;
+
+	if (!ctx->once) {
+		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+		if (ifd >= 0 && inotify_add_watch(ifd, newdir, IN_MOVED_TO |
+						  IN_CLOSE_WRITE) < 0) {
+			log_warnx("maildir: cannot watch %s: %s; polling",
+				  newdir, strerror(errno));
+			close(ifd);
+			ifd = -1;
+		}
+	}
+	log_info("maildir: watching %s", newdir);
+	while (!gateway_stopping()) {
+		int n = scan(ctx, dir);
+
+		if (ctx->once && n <= 0) {
+			ret = n < 0 ? -1 : 0;
+			break;
+		}
+		if (!ctx->once && n < MAILDIR_BATCH)
+			wait_new(ifd, (int)cfg_int(ctx->cfg, CFG_MAILDIR_POLL_INTERVAL));
+	}
+	if (ifd >= 0)
+		close(ifd);
+	free(newdir);
+	free(dir);
+	return ret;
+}
+
+const struct cirm_gateway gateway_maildir = {
+	.name = "maildir",
+	.channel = "email",
+	.enabled = enabled,
+	.run = run,
+};

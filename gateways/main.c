@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirm-gateway: runs one gateway (cirmd starts one process per gateway;
+   an administrator may run one by hand with --once). */
+#include "config.h"
+
+#include "cfg.h"
+#include "gateway.h"
+#include "i18n.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+
+static const struct cirm_gateway *const gateways[] = {
+	&gateway_maildir,
+	&gateway_imap,
+};
+
+static void
+usage(FILE *out)
+{
+	fprintf(out, _("Usage: cirm-gateway [OPTION]... NAME\n"
+		       "Run one cirm gateway. Gateways: maildir, imap.\n"
+		       "\n"
+		       "  -c, --config=FILE  read FILE\n"
+		       "      --once         take what is waiting, then exit\n"
+		       "  -h, --help         show this help and exit\n"));
+}
+
+static int
+run(const char *config, const struct cirm_gateway *gw, int once)
+{
+	struct strlist errors = { 0 };
+	struct store_settings sset = { 0 };
+	struct gateway_ctx ctx = { .name = gw->name, .channel = gw->channel,
+				   .once = once };
+	struct cfg *cfg = NULL;
+	struct sigaction sa;
+	char *err = NULL, *ident;
+	int ret;
+
+	if (cfg_load(config, &cfg, &errors) < 0) {
+		for (size_t i = 0; i < errors.n; i++)
+			fprintf(stderr, "cirm-gateway: %s\n", errors.v[i]);
+		strlist_clear(&errors);
+		return EX_CONFIG;
+	}
+	if (!gw->enabled(cfg)) {
+		fprintf(stderr, _("cirm-gateway: %s is not configured in %s\n"),
+			gw->name, cfg_path(cfg));
+		cfg_free(&cfg);
+		return EX_CONFIG;
+	}
+	sset.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT);
+	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, &ctx.store, &err) < 0) {
+		fprintf(stderr, "cirm-gateway: %s\n", err);
+		free(err);
+		cfg_free(&cfg);
+		return 1;
+	}
+	ident = xasprintf("cirm-%s", gw->name);
+	log_init(ident, cfg_str(cfg, CFG_LOG_TARGET), cfg_str(cfg, CFG_LOG_LEVEL),
+		 cfg_str(cfg, CFG_SYSLOG_FACILITY));
+	/* No SA_RESTART: a blocking read returns so that the gateway sees
+	   it must stop. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = gateway_stop_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	ctx.cfg = cfg;
+	ret = gw->run(&ctx) < 0 ? 1 : 0;
+	store_free(&ctx.store);
+	cfg_free(&cfg);
+	log_close();
+	free(ident);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "once", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = getenv("CIRM_CONF");
+	int c, once = 0;
+
+	umask(027);
+	i18n_init();
+	if (config == NULL || *config == '\0')
+		config = SYSCONFDIR "/cirm/cirm.conf";
+	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'o':
+			once = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	for (size_t i = 0; i < N_ELEMENTS(gateways); i++) {
+		if (strcmp(gateways[i]->name, argv[optind]) == 0)
+			return run(config, gateways[i], once);
+	}
+	fprintf(stderr, _("cirm-gateway: unknown gateway '%s'\n"), argv[optind]);
+	return EX_USAGE;
+}

@@ -1,0 +1,425 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The IMAP gateway against a real Dovecot that this script starts on
+# loopback with its own configuration and certificates: mail is fetched
+# once, a restart fetches nothing again, IDLE sees new mail at once,
+# processed mail is moved, oversize mail becomes a header-only row, a
+# new UIDVALIDITY starts over, certificates from an unknown CA or for
+# another host are refused before any login, STARTTLS works, imap_tls =
+# none with AUTHENTICATE PLAIN works, a wrong password is reported.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+CIRM_GATEWAY=$top_builddir/cirm-gateway
+PATH=$PATH:/usr/sbin:/usr/local/sbin
+
+command -v dovecot >/dev/null ||
+	skip_all "dovecot not installed (apt-get install dovecot-imapd)"
+found=
+for d in /usr/lib/dovecot /usr/libexec/dovecot /usr/local/libexec/dovecot; do
+	[ -x "$d/imap-login" ] && [ -x "$d/imap" ] && found=$d
+done
+[ -n "$found" ] || skip_all "dovecot not installed (apt-get install dovecot-imapd)"
+command -v openssl >/dev/null ||
+	skip_all "openssl command-line tool not installed (apt-get install openssl)"
+command -v sqlite3 >/dev/null ||
+	skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+# Dovecot refuses to run its login and mail processes as root.
+if [ "$(id -u)" -eq 0 ]; then
+	getent passwd dovecot >/dev/null && getent passwd dovenull >/dev/null ||
+		skip_all "users dovecot and dovenull missing (apt-get install dovecot-core)"
+	internal=dovecot login_user=dovenull owner=dovecot
+	chmod 711 "$T"
+else
+	internal=$(id -un) login_user=$internal owner=$internal
+fi
+group=$(id -gn "$owner")
+
+pids= gpid=
+cleanup() {
+	for p in $gpid $pids; do kill "$p" 2>/dev/null; done
+	for p in $gpid $pids; do wait "$p" 2>/dev/null; done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+# --- certificates: a trusted CA and an unknown one ---------------------
+
+ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-days 2 -subj "/CN=cirm test $1" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-keyout "$T/$1.key" -out "$T/$1.pem" 2>>"$T/openssl.log"
+}
+
+# cert NAME CA SUBJECT-ALT-NAMES
+cert() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj "/CN=$1" -keyout "$T/$1.key" -out "$T/$1.csr" \
+		2>>"$T/openssl.log" &&
+	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" \
+		>"$T/$1.ext" &&
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" \
+		-CAcreateserial -days 2 -extfile "$T/$1.ext" -out "$T/$1.pem" \
+		2>>"$T/openssl.log"
+}
+
+{ ca ca && ca otherca &&
+  cert good ca "DNS:localhost,IP:127.0.0.1" &&
+  cert wronghost ca "DNS:imap.example.org" &&
+  cert untrusted otherca "DNS:localhost,IP:127.0.0.3"; } || {
+	echo "Bail out! cannot make certificates: $(cat "$T/openssl.log")"
+	exit 99
+}
+
+# --- Dovecot -----------------------------------------------------------
+
+M=$T/mail/tester
+mkdir -p "$M/cur" "$M/new" "$M/tmp"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$T/mail"
+
+# dovecot_conf NAME CERT PLAIN-PORT TLS-PORT: one instance in $T/NAME.
+# 127.0.0.3 gets the certificate of the unknown CA; 127.0.0.4 allows
+# plaintext but claims LOGINDISABLED, so the gateway uses AUTHENTICATE,
+# and offers neither MOVE nor UIDPLUS, so it moves by COPY and EXPUNGE.
+dovecot_conf() {
+	mkdir -p "$T/$1"
+	printf 'tester:{PLAIN}s3cret::::::\n' >"$T/$1/users"
+	cat >"$T/$1/dovecot.conf" <<EOF
+base_dir = $T/$1/run
+state_dir = $T/$1/state
+log_path = $T/$1/dovecot.log
+protocols = imap
+listen = 127.0.0.1, 127.0.0.2, 127.0.0.3, 127.0.0.4
+default_internal_user = $internal
+default_internal_group = $group
+default_login_user = $login_user
+first_valid_uid = 1
+first_valid_gid = 1
+mail_location = maildir:$T/mail/%u
+auth_mechanisms = plain login
+auth_failure_delay = 0
+disable_plaintext_auth = no
+ssl = required
+ssl_cert = <$T/$2.pem
+ssl_key = <$T/$2.key
+local 127.0.0.3 {
+  ssl_cert = <$T/untrusted.pem
+  ssl_key = <$T/untrusted.key
+}
+local 127.0.0.4 {
+  ssl = yes
+  protocol imap {
+    imap_capability = IMAP4rev1 LITERAL+ IDLE LOGINDISABLED
+  }
+}
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $T/$1/users
+}
+userdb {
+  driver = static
+  args = uid=$owner gid=$group home=$T/mail/%u
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    port = $3
+  }
+  inet_listener imaps {
+    port = $4
+    ssl = yes
+  }
+}
+service anvil {
+  chroot =
+}
+EOF
+}
+
+# start_dovecot NAME CERT: sets $plain_port and $tls_port, trying other
+# ports when these are taken.
+start_dovecot() {
+	for try in 1 2 3 4 5; do
+		plain_port=$((20000 + ($$ * 7 + try * 997 + ${#1} * 31) % 40000))
+		tls_port=$((plain_port + 1))
+		dovecot_conf "$1" "$2" "$plain_port" "$tls_port"
+		rm -f "$T/$1/dovecot.log"
+		dovecot -F -c "$T/$1/dovecot.conf" >"$T/$1/stdout" 2>&1 &
+		dpid=$!
+		i=0
+		while kill -0 "$dpid" 2>/dev/null &&
+		      ! grep -q 'starting up' "$T/$1/dovecot.log" 2>/dev/null; do
+			i=$((i + 1))
+			[ $i -gt 100 ] && break
+			sleep 0.1
+		done
+		if kill -0 "$dpid" 2>/dev/null &&
+		   grep -q 'starting up' "$T/$1/dovecot.log"; then
+			pids="$pids $dpid"
+			return 0
+		fi
+		kill "$dpid" 2>/dev/null
+		wait "$dpid" 2>/dev/null
+	done
+	echo "Bail out! dovecot does not start:"
+	sed 's/^/# /' "$T/$1/stdout" "$T/$1/dovecot.log" 2>/dev/null
+	exit 99
+}
+
+start_dovecot wrong wronghost
+wrong_port=$tls_port
+start_dovecot main good
+
+n_mail=0
+# put_mail [PADDING [MTIME]]: delivers a new message to tester's INBOX
+# the way an MTA does (tmp/, then new/); the file's time is Dovecot's
+# INTERNALDATE.
+put_mail() {
+	n_mail=$((n_mail + 1))
+	f=$M/tmp/$n_mail.cirmtest
+	{
+		printf 'From: Anna Andersson <anna@example.org>\n'
+		printf 'To: kommun@example.org\nSubject: test %s\n' $n_mail
+		printf 'Message-ID: <%s.test@example.org>\n' $n_mail
+		printf 'Date: Mon, 2 Mar 2026 10:00:00 +0100\n\n'
+		printf 'Hej, detta är meddelande %s.\n' $n_mail
+		awk -v n="${1:-0}" 'BEGIN { for (; n > 0; n -= 76) printf "%075d\n", 0 }'
+	} >"$f"
+	[ -n "${2:-}" ] && touch -d "@$2" "$f"
+	[ "$(id -u)" -eq 0 ] && chown "$owner:$group" "$f"
+	mv "$f" "$M/new/$n_mail.cirmtest.localhost"
+}
+
+# Messages in a maildir folder (new and cur).
+count_mail() {
+	find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l | tr -d ' '
+}
+
+# --- the cirm instance -------------------------------------------------
+
+I=$T/inst
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+cp "$I/cirm.conf" "$I/base.conf"
+printf 's3cret\n' >"$I/imap.password"
+printf 'secret\n' >"$I/wrong.password"
+chmod 600 "$I/imap.password" "$I/wrong.password"
+
+# conf NAME SETTING...: $I/NAME.conf, the instance's with the common IMAP
+# settings and SETTINGs.
+conf() {
+	name=$1
+	shift
+	{
+		cat "$I/base.conf"
+		printf '%s\n' "log_level = debug" "imap_user = tester" \
+			"imap_ca_file = $T/ca.pem" "imap_poll_interval = 5" "$@"
+	} >"$I/$name.conf"
+}
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+rows() {
+	sql "SELECT count(*) FROM inbox WHERE source = 'imap'"
+}
+
+# Waits up to $2 tenths of a second for command $1 to succeed.
+wait_until() {
+	i=0
+	until eval "$1"; do
+		i=$((i + 1))
+		[ $i -gt "$2" ] && return 1
+		sleep 0.1
+	done
+}
+
+# Sanitizer reports (the asan build) fail the test whatever the status.
+sanitizer_clean() {
+	case $1 in
+	*Sanitizer* | *"runtime error:"*)
+		printf '%s\n' "$1" | sed 's/^/# /' >&2
+		return 1 ;;
+	esac
+}
+
+gateway() {
+	run "$CIRM_GATEWAY" -c "$I/$1.conf" --once imap
+	sanitizer_clean "$err" || not_ok "$1: sanitizer report"
+}
+
+# Logins from the gateway at local address $1 of instance $2.
+logins() {
+	grep -c "Login: user=<tester>.*lip=$1," "$T/$2/dovecot.log"
+}
+
+# The summary of the last IMAP session of instance main, once written.
+last_session() {
+	l=$T/main/dovecot.log
+	wait_until "[ \$(grep -c 'Login: user=<tester>' '$l') -eq \$(grep -c 'imap(tester).*Disconnected' '$l') ]" 20
+	grep 'imap(tester).*Disconnected' "$l" | tail -n 1
+}
+
+conf flag "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_processed = flag"
+conf move "imap_host = localhost" "imap_port = $tls_port"
+
+# (1) Fetched once, whole, with the server's arrival time.
+put_mail 0 1700000000
+put_mail
+put_mail
+gateway flag
+check "--once exits 0" [ "$rc" -eq 0 ]
+check "three messages queued" [ "$(rows)" -eq 3 ]
+check "the certificate was verified" contains "$err" "certificate verified"
+check "dedupe key imap:UIDVALIDITY:UID" \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'imap:[1-9]*:[1-3]'")" -eq 3 ]
+check "received_at is the INTERNALDATE" \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE received_at = 1700000000")" -eq 1 ]
+check "received_at is now without an earlier INTERNALDATE" \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE received_at > strftime('%s', 'now') - 600")" -eq 2 ]
+check "the whole message is stored" \
+	contains "$(sql "SELECT raw FROM inbox WHERE dedupe_key GLOB '*:2'")" "meddelande 2."
+check "the position UIDVALIDITY:UID is stored" \
+	[ "$(sql "SELECT count(*) FROM gateway_state WHERE gateway = 'imap' AND key = 'uid' AND value GLOB '[1-9]*:3'")" -eq 1 ]
+check "imap_processed = flag: \\Seen and \$cirm set, mail left in the INBOX" \
+	[ "$(ls "$M/cur" | grep -c ':2,Sa$')" -eq 3 ]
+check "the keyword is \$cirm" grep -q '^0 \$cirm$' "$M/dovecot-keywords"
+check "the log names no address or subject" \
+	[ -z "$(printf '%s' "$err" | grep -i -e example.org -e anna -e 'test 1')" ]
+
+# (2) A restart fetches nothing again: the position, not the dedupe key.
+gateway flag
+check "a second --once exits 0" [ "$rc" -eq 0 ]
+check "a second --once queues nothing" [ "$(rows)" -eq 3 ]
+check "and fetches no body from the server" \
+	contains "$(last_session)" "body_count=0"
+
+# (3) IDLE: the running service sees new mail at once; (4) it moves it.
+"$CIRM_GATEWAY" -c "$I/move.conf" imap 2>"$T/gw.log" &
+gpid=$!
+check "the service waits with IDLE" \
+	wait_until "grep -q 'waiting for mail with IDLE' '$T/gw.log'" 50
+put_mail
+check "IDLE: a new message is queued within 3 s" wait_until '[ "$(rows)" -eq 4 ]' 30
+check "imap_processed = move: moved to the cirm folder" \
+	wait_until '[ "$(count_mail "$M/.cirm")" -eq 1 ]' 20
+check "only the message queued now was moved" [ "$(count_mail "$M")" -eq 3 ]
+kill -TERM "$gpid"
+wait "$gpid"
+check "SIGTERM stops the service with status 0" [ $? -eq 0 ]
+gpid=
+check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log")"
+
+# Oversize: the header alone is queued, for the quarantine; the message
+# stays on the server.
+conf big "imap_host = localhost" "imap_port = $tls_port" "mail_max_size = 1024"
+put_mail 4000
+gateway big
+check "an oversize message: exit 0" [ "$rc" -eq 0 ]
+raw=$(sql "SELECT raw FROM inbox WHERE dedupe_key GLOB '*:5'")
+check "an oversize message is queued as header only" \
+	contains "$raw" "X-Cirm-Oversize: "
+check "with its header" contains "$raw" "Subject: test 5"
+check "without its body" [ -z "$(printf '%s' "$raw" | grep -e meddelande -e 0000000000)" ]
+check "the oversize warning names the UID" contains "$err" "UID 5: "
+check "the oversize message stays on the server" [ "$(count_mail "$M/.cirm")" -eq 2 ]
+
+# A new UIDVALIDITY starts over from UID 1; the dedupe keys are the same,
+# so the three messages still in the INBOX are not queued twice.
+sql "UPDATE gateway_state SET value = '1:999' WHERE gateway = 'imap'"
+gateway flag
+check "a changed UIDVALIDITY is a warning" contains "$err" "UIDVALIDITY is now"
+check "and the mailbox is read again from UID 1" \
+	contains "$err" "UID 1: was queued already"
+check "duplicates are not queued" [ "$(rows)" -eq 5 ]
+check "the position is right again" \
+	[ "$(sql "SELECT count(*) FROM gateway_state WHERE value GLOB '[1-9]*:3'")" -eq 1 ]
+
+# (5) Certificates: refused before any login, nothing fetched.
+put_mail
+conf unknown_ca "imap_host = 127.0.0.3" "imap_port = $tls_port"
+gateway unknown_ca
+check "unknown CA: exit 1" [ "$rc" -eq 1 ]
+check "unknown CA: a clear log line" \
+	contains "$err" "127.0.0.3:$tls_port: certificate refused: unable to get local issuer certificate"
+check "unknown CA: no login" [ "$(logins 127.0.0.3 main)" -eq 0 ]
+check "unknown CA: nothing fetched" [ "$(rows)" -eq 5 ]
+conf wrong_name "imap_host = localhost" "imap_port = $wrong_port"
+gateway wrong_name
+check "wrong host name: exit 1" [ "$rc" -eq 1 ]
+check "wrong host name: a clear log line" \
+	contains "$err" "localhost:$wrong_port: certificate refused: hostname mismatch"
+check "wrong host name: no login" [ "$(logins 127.0.0.1 wrong)" -eq 0 ]
+conf wrong_ip "imap_host = 127.0.0.2" "imap_port = $tls_port"
+gateway wrong_ip
+check "wrong address: a clear log line" \
+	contains "$err" "127.0.0.2:$tls_port: certificate refused: IP address mismatch"
+check "wrong address: no login" [ "$(logins 127.0.0.2 main)" -eq 0 ]
+check "wrong address: nothing fetched" [ "$(rows)" -eq 5 ]
+
+# (6) STARTTLS on the plain port.
+conf starttls "imap_host = localhost" "imap_port = $plain_port" \
+	"imap_tls = starttls"
+gateway starttls
+check "STARTTLS: exit 0" [ "$rc" -eq 0 ]
+check "STARTTLS: certificate verified" contains "$err" "certificate verified"
+check "STARTTLS: the waiting message is queued" [ "$(rows)" -eq 6 ]
+check "STARTTLS: the login was protected" \
+	sh -c "grep 'Login: user=<tester>' '$T/main/dovecot.log' | tail -n 1 | grep -q ', TLS'"
+conf starttls_ca "imap_host = 127.0.0.3" "imap_port = $plain_port" \
+	"imap_tls = starttls"
+put_mail
+gateway starttls_ca
+check "STARTTLS, unknown CA: refused" \
+	contains "$err" "certificate refused: unable to get local issuer certificate"
+check "STARTTLS, unknown CA: no login" [ "$(logins 127.0.0.3 main)" -eq 0 ]
+
+# imap_tls = none (loopback only), with AUTHENTICATE PLAIN where the
+# server says LOGINDISABLED.
+conf none "imap_host = 127.0.0.4" "imap_port = $plain_port" "imap_tls = none"
+gateway none
+check "imap_tls = none: exit 0" [ "$rc" -eq 0 ]
+check "imap_tls = none: a warning" contains "$err" "imap_tls = none"
+check "LOGINDISABLED: AUTHENTICATE PLAIN" contains "$err" "AUTHENTICATE PLAIN"
+check "imap_tls = none: the message is queued" [ "$(rows)" -eq 7 ]
+check "without MOVE: copied to the cirm folder" \
+	contains "$err" "no MOVE: COPY, then \\Deleted and EXPUNGE"
+check "without MOVE: in the cirm folder" [ "$(count_mail "$M/.cirm")" -eq 4 ]
+check "without UIDPLUS: expunged from the INBOX" [ "$(count_mail "$M")" -eq 3 ]
+
+# (7) A wrong password.
+conf badpw "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_password_file = wrong.password"
+put_mail
+gateway badpw
+check "wrong password: exit 1" [ "$rc" -eq 1 ]
+check "wrong password: a clear log line" \
+	contains "$err" "login: authentication failed"
+check "wrong password: the log says what to check" \
+	contains "$err" "check imap_user and imap_password_file"
+check "wrong password: the password is not logged" \
+	[ -z "$(printf '%s' "$err" | grep -e secret -e s3cret)" ]
+check "wrong password: nothing fetched" [ "$(rows)" -eq 7 ]
+
+# A server that is not there.
+conf closed "imap_host = localhost" "imap_port = $((tls_port + 2))"
+gateway closed
+check "no server: exit 1" [ "$rc" -eq 1 ]
+check "no server: host, port and what went wrong" \
+	contains "$err" "localhost:$((tls_port + 2)): connect: cannot connect"
+
+# The service retries with back-off, and stops at once while it waits.
+"$CIRM_GATEWAY" -c "$I/closed.conf" imap 2>"$T/gw.log" &
+gpid=$!
+check "no server: the service retries after 1 s, then 2 s" \
+	wait_until "grep -q 'reconnecting in 2 s' '$T/gw.log'" 50
+kill -TERM "$gpid"
+wait "$gpid"
+check "SIGTERM during the back-off: status 0" [ $? -eq 0 ]
+gpid=
+
+done_testing

@@ -1,0 +1,383 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# A real Postfix delivers citizen mail to cirm-mailgate through a pipe(8)
+# transport: a good mail becomes a case, a mail over mail_max_size is
+# bounced to its sender with the mailgate's reason, and a mail that meets
+# a locked or missing database is deferred and delivered once, later.
+# The test runs its own Postfix (own configuration, queue and log under
+# $T, SMTP on a free loopback port), never the system's.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF MAIL_CONFIG
+PATH=$PATH:/usr/sbin:/sbin
+
+for c in postfix postconf postqueue; do
+	command -v $c >/dev/null ||
+		skip_all "Postfix not installed (apt-get install postfix)"
+done
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+command -v python3 >/dev/null || skip_all "python3 not installed (apt-get install python3)"
+[ "$(id -u)" -eq 0 ] || skip_all "Postfix must be started as root"
+id postfix >/dev/null 2>&1 || skip_all "no user postfix (the Debian package creates it)"
+getent group postdrop >/dev/null || skip_all "no group postdrop (the Debian package creates it)"
+
+# The pipe transport runs cirm-mailgate as an unprivileged user (Postfix
+# refuses root); the instance belongs to it, as it would to a cirm user.
+PIPE_USER=nobody
+PIPE_GROUP=$(id -gn "$PIPE_USER") || skip_all "no user $PIPE_USER"
+
+MAILGATE=$(cd "$top_builddir" && pwd)/cirm-mailgate
+I=$T/inst
+C=$I/cirm.conf
+DB=$I/cirm.db
+PF=$T/pf
+LOG=$T/maillog
+# Postfix's unprivileged processes must reach the queue and the instance.
+chmod 711 "$T"
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+{
+	echo "template_dir = $(cd "$top_srcdir" && pwd)/templates"
+	echo "mail_max_size = 2048"
+	echo "busy_timeout = 200"
+} >>"$C"
+mkdir "$PF" "$T/queue" "$T/data" "$T/sink" || exit 99
+chown -R "$PIPE_USER:$PIPE_GROUP" "$I" "$T/sink" || exit 99
+chown postfix "$T/data" || exit 99
+
+# A free port on 127.0.0.1 for smtpd.
+PORT=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])') || exit 99
+
+# Mail for kommun.example goes to cirm; mail for exempel.se (the
+# citizens: bounces) to files in $T/sink; nothing leaves the machine.
+cat >"$PF/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $T/queue
+data_directory = $T/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $LOG
+maillog_file_prefixes = $T
+myhostname = mail.kommun.example
+mydomain = kommun.example
+myorigin = \$myhostname
+mydestination = kommun.example
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+smtpd_banner = \$myhostname ESMTP
+local_transport = cirm:
+local_recipient_maps =
+alias_maps =
+alias_database =
+relay_domains =
+transport_maps = texthash:$PF/transport
+default_transport = error:no mail leaves this test
+relay_transport = error:no mail leaves this test
+notify_classes =
+biff = no
+EOF
+echo "exempel.se sink:" >"$PF/transport"
+cat >"$PF/master.cf" <<EOF
+127.0.0.1:$PORT inet n - n - - smtpd
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+cirm      unix  -       n       n       -       -       pipe
+  flags=DRq user=$PIPE_USER argv=$MAILGATE -c $C
+sink      unix  -       n       n       -       -       pipe
+  flags=R user=$PIPE_USER argv=/usr/bin/tee $T/sink/\${queue_id}
+EOF
+
+started=
+holder=
+stop_postfix() {
+	[ -n "$started" ] || return 0
+	started=
+	pid=$(sed 1q "$T/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
+	postfix -c "$PF" stop >/dev/null 2>&1
+	# postfix stop waits for the master; make sure it is gone.
+	i=0
+	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+	[ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null
+}
+trap 'exec 3>&-; [ -n "$holder" ] && kill -9 "$holder" 2>/dev/null
+	stop_postfix; rm -rf "$T"' EXIT
+trap 'exit 1' HUP INT TERM
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+
+between() { # between N LOW HIGH
+	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+
+# Shows the end of the mail log when a check fails.
+show_log() {
+	echo "# maillog:"
+	tail -n 15 "$LOG" 2>/dev/null | sed 's/^/#   /'
+}
+
+cat >"$T/send.py" <<'EOF'
+import smtplib, sys
+host, port, sender, rcpt = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
+try:
+    with smtplib.SMTP(host, port, timeout=10) as s:
+        if len(sys.argv) < 6:
+            s.noop()
+        else:
+            with open(sys.argv[5], "rb") as f:
+                s.sendmail(sender, [rcpt], f.read())
+except (smtplib.SMTPException, OSError) as e:
+    print("smtp: %s" % e)
+    sys.exit(1)
+EOF
+
+# send FROM FILE: submits FILE over SMTP to arende@kommun.example.
+send() {
+	out=$(python3 "$T/send.py" 127.0.0.1 "$PORT" "$1" arende@kommun.example "$2" 2>&1)
+	rc=$?
+	[ $rc -eq 0 ] || echo "# $out"
+}
+
+# The Postfix queue ID of the mail with Message-ID MID, from the log.
+qid_of() {
+	awk -v mid="message-id=<$1>" '$0 ~ /postfix\/cleanup/ && index($0, mid) {
+		q = $6; sub(/:$/, "", q); print q; exit }' "$LOG" 2>/dev/null
+}
+
+# The last delivery status of MID to cirm: sent, bounced, deferred.
+status_of() {
+	q=$(qid_of "$1")
+	[ -n "$q" ] || return 0
+	grep "postfix/pipe\[[0-9]*\]: $q: to=<arende@kommun.example>" "$LOG" |
+		tail -n 1 | sed -n 's/.* status=\([a-z]*\).*/\1/p'
+}
+
+# Waits up to 20 s until MID's delivery status is STATUS.
+wait_status() {
+	i=0
+	while [ "$(status_of "$1")" != "$2" ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			echo "# $1: status '$(status_of "$1")', expected $2"
+			show_log
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# The log line of MID's last delivery attempt to cirm.
+status_line() {
+	grep "postfix/pipe\[[0-9]*\]: $(qid_of "$1"): to=<arende@kommun.example>" "$LOG" |
+		tail -n 1
+}
+
+# Waits up to 20 s for a file in the sink containing TEXT.
+wait_sink() {
+	i=0
+	until grep -lq "$1" "$T"/sink/* 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.1
+	done
+}
+
+rows_with() { # inbox rows holding Message-ID MID
+	sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE '%<$1>%'"
+}
+
+in_queue() {
+	postqueue -c "$PF" -p 2>/dev/null | grep -q "^$(qid_of "$1")[*! ]"
+}
+
+# Waits up to 20 s until the mail MID has left Postfix's queue.
+wait_removed() {
+	i=0
+	until q=$(qid_of "$1") && [ -n "$q" ] &&
+		grep -q "postfix/qmgr\[[0-9]*\]: $q: removed" "$LOG"; do
+		i=$((i + 1))
+		[ $i -gt 200 ] && return 1
+		sleep 0.1
+	done
+	! in_queue "$1"
+}
+
+# Waits up to 20 s for an empty queue.
+wait_queue_empty() {
+	i=0
+	until postqueue -c "$PF" -p 2>&1 | grep -q 'Mail queue is empty'; do
+		i=$((i + 1))
+		if [ $i -gt 200 ]; then
+			postqueue -c "$PF" -p 2>&1 | sed 's/^/# /'
+			return 1
+		fi
+		sleep 0.1
+	done
+}
+
+# mail FILE MID SUBJECT [BODY-LINES]: a citizen's mail.
+mail() {
+	{
+		printf 'From: =?UTF-8?Q?G=C3=B6ran_Sj=C3=B6berg?= <goran.sjoberg@exempel.se>\n'
+		printf 'To: Kommunen <arende@kommun.example>\n'
+		printf 'Subject: %s\n' "$3"
+		printf 'Date: Mon, 12 Jan 2026 10:00:00 +0100\n'
+		printf 'Message-ID: <%s>\n' "$2"
+		printf 'MIME-Version: 1.0\n'
+		printf 'Content-Type: text/plain; charset=utf-8\n'
+		printf 'Content-Transfer-Encoding: 8bit\n\n'
+		printf 'Hej!\n\nGatlyktan utanför Storgatan 12 är trasig sedan en vecka.\n'
+		i=0
+		while [ $i -lt "${4:-0}" ]; do
+			printf 'Rad %d: mer om gatlyktan, som blinkar hela natten.\n' $i
+			i=$((i + 1))
+		done
+		printf '\nMed vänlig hälsning\nGöran\n'
+	} >"$1"
+}
+
+# --- Postfix up -------------------------------------------------------
+run postfix -c "$PF" check
+check "postfix check accepts the configuration" [ "$rc" -eq 0 ]
+check "postfix check has no warnings" [ -z "$out$err" ]
+[ -z "$out$err" ] || printf '%s\n%s\n' "$out" "$err" | sed 's/^/# /'
+run postfix -c "$PF" start
+[ "$rc" -eq 0 ] && started=1
+check "postfix starts" [ "$rc" -eq 0 ]
+i=0
+until python3 "$T/send.py" 127.0.0.1 "$PORT" x x >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -gt 100 ] && break
+	sleep 0.1
+done
+check "smtpd answers on 127.0.0.1:$PORT" [ $i -le 100 ]
+[ $i -le 100 ] || show_log
+check "the pipe user can run cirm-mailgate" \
+	su -s /bin/sh "$PIPE_USER" -c "test -x '$MAILGATE' && test -r '$C'"
+
+# --- a good mail ------------------------------------------------------
+mail "$T/good.eml" good.1@mail.exempel.se "Trasig gatlykta"
+before=$(date +%s)
+send goran.sjoberg@exempel.se "$T/good.eml"
+check "good mail: accepted over SMTP" [ "$rc" -eq 0 ]
+check "good mail: delivered to cirm (status=sent)" wait_status good.1@mail.exempel.se sent
+after=$(date +%s)
+check "good mail: one inbox row" [ "$(rows_with good.1@mail.exempel.se)" -eq 1 ]
+check "good mail: stored by the mailgate, with Postfix's Return-Path and Delivered-To" [ \
+	"$(sql "SELECT source, CAST(raw AS TEXT) LIKE 'Return-Path: <goran.sjoberg@exempel.se>%Delivered-To: arende@kommun.example%' FROM inbox WHERE CAST(raw AS TEXT) LIKE '%<good.1@mail.exempel.se>%'")" = \
+	"mailgate|1" ]
+check "good mail: received_at is the time of delivery" \
+	between "$(sql "SELECT received_at FROM inbox WHERE CAST(raw AS TEXT) LIKE '%<good.1@mail.exempel.se>%'")" \
+	$((before - 1)) $((after + 1))
+
+# --- too big: bounced by Postfix with the mailgate's reason -----------
+mail "$T/big.eml" big.1@mail.exempel.se "Lang beskrivning" 100
+head -c 5000 "$T/big.eml" >"$T/big5000.eml"
+send goran.sjoberg@exempel.se "$T/big5000.eml"
+check "5000-byte mail: accepted over SMTP (Postfix's own limit is larger)" [ "$rc" -eq 0 ]
+check "5000-byte mail: bounced (status=bounced)" wait_status big.1@mail.exempel.se bounced
+line=$(status_line big.1@mail.exempel.se)
+check "5000-byte mail: a permanent failure (dsn=5.x)" contains "$line" "dsn=5."
+check "5000-byte mail: the log gives the mailgate's reason" contains "$line" "message too large: the limit is 2048 bytes"
+check "5000-byte mail: the sender gets a bounce with the reason" \
+	wait_sink "Diagnostic-Code: x-unix; message too large: the limit is 2048 bytes"
+check "5000-byte mail: not in the inbox" [ "$(rows_with big.1@mail.exempel.se)" -eq 0 ]
+check "5000-byte mail: removed from Postfix's queue" wait_removed big.1@mail.exempel.se
+
+# Far larger than a pipe buffer: the mailgate stops reading at the limit
+# and Postfix still bounces rather than retries.
+mail "$T/huge.eml" huge.1@mail.exempel.se "Mycket lang beskrivning" 6000
+send goran.sjoberg@exempel.se "$T/huge.eml"
+check "300 kB mail: bounced (status=bounced)" wait_status huge.1@mail.exempel.se bounced
+check "300 kB mail: with the mailgate's reason" contains "$(status_line huge.1@mail.exempel.se)" "message too large"
+check "300 kB mail: not in the inbox" [ "$(rows_with huge.1@mail.exempel.se)" -eq 0 ]
+
+# --- temporary failures: deferred, then delivered once ----------------
+# The database locked by another writer for longer than busy_timeout.
+mkfifo "$T/fifo"
+sqlite3 -cmd '.timeout 5000' "$DB" <"$T/fifo" >"$T/holder.out" 2>&1 &
+holder=$!
+exec 3>"$T/fifo"
+echo "BEGIN IMMEDIATE;" >&3
+i=0
+until sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -q locked; do
+	i=$((i + 1))
+	[ $i -gt 200 ] && break
+	sleep 0.05
+done
+check "the database is locked" [ $i -le 200 ]
+mail "$T/lock.eml" lock.1@mail.exempel.se "Snoplogning"
+send goran.sjoberg@exempel.se "$T/lock.eml"
+check "locked database: mail accepted over SMTP" [ "$rc" -eq 0 ]
+check "locked database: deferred (status=deferred)" wait_status lock.1@mail.exempel.se deferred
+line=$(status_line lock.1@mail.exempel.se)
+check "locked database: a temporary failure (dsn=4.x)" contains "$line" "dsn=4."
+check "locked database: the log gives the mailgate's reason" contains "$line" "temporary failure"
+check "locked database: the mail waits in Postfix's queue" in_queue lock.1@mail.exempel.se
+check "locked database: not in the inbox" [ "$(rows_with lock.1@mail.exempel.se)" -eq 0 ]
+echo "COMMIT;" >&3
+exec 3>&-
+wait "$holder"
+holder=
+run postqueue -c "$PF" -f
+check "postqueue -f" [ "$rc" -eq 0 ]
+check "lock gone: delivered (status=sent)" wait_status lock.1@mail.exempel.se sent
+check "lock gone: exactly one inbox row" [ "$(rows_with lock.1@mail.exempel.se)" -eq 1 ]
+
+# The database missing (a volume not mounted yet, say).
+mv "$DB" "$T/db.away"
+mail "$T/nodb.eml" nodb.1@mail.exempel.se "Parkering"
+send goran.sjoberg@exempel.se "$T/nodb.eml"
+check "missing database: deferred (status=deferred)" wait_status nodb.1@mail.exempel.se deferred
+check "missing database: a temporary failure (dsn=4.x)" contains "$(status_line nodb.1@mail.exempel.se)" "dsn=4."
+check "missing database: not created by the mailgate" [ ! -e "$DB" ]
+mv "$T/db.away" "$DB"
+run postqueue -c "$PF" -f
+check "database back: delivered (status=sent)" wait_status nodb.1@mail.exempel.se sent
+check "database back: exactly one inbox row" [ "$(rows_with nodb.1@mail.exempel.se)" -eq 1 ]
+
+check "Postfix's queue is empty" wait_queue_empty
+
+# --- the engine makes cases of what Postfix delivered -----------------
+run "$CIRMD" -c "$C" --once
+check "cirmd --once: exit 0" [ "$rc" -eq 0 ]
+check "inbox drained, nothing quarantined" \
+	[ "$(sql "SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM quarantine)")" -eq 0 ]
+check "three mails delivered, three cases" [ "$(sql 'SELECT count(*) FROM cases')" -eq 3 ]
+for mid in good.1 lock.1 nodb.1; do
+	check "$mid: one inbound message, in its own case" [ \
+		"$(sql "SELECT count(*), count(DISTINCT case_id) FROM message WHERE direction = 'in' AND rfc_message_id = '$mid@mail.exempel.se'")" = "1|1" ]
+done
+check "the good mail's case has an acknowledgement to the sender" [ \
+	"$(sql "SELECT count(*) FROM outbox o JOIN message m ON m.case_id = o.case_id WHERE m.direction = 'in' AND m.rfc_message_id = 'good.1@mail.exempel.se' AND o.recipient = 'goran.sjoberg@exempel.se'")" -eq 1 ]
+check "one acknowledgement per case" [ \
+	"$(sql "SELECT count(*), count(DISTINCT case_id) FROM outbox")" = "3|3" ]
+
+stop_postfix
+check "postfix stops" [ $? -eq 0 ]
+
+done_testing
