@@ -34,6 +34,13 @@ usage(FILE *out)
 		       "                            list cases, newest first\n"
 		       "  case show NUMBER          show a case with its "
 		       "messages and history\n"
+		       "  mail inspect [--text] FILE\n"
+		       "                            show how cirm reads a mail, "
+		       "storing nothing\n"
+		       "  quarantine list           list quarantined messages\n"
+		       "  quarantine show ID [--raw]\n"
+		       "                            show one, or its raw bytes\n"
+		       "  quarantine release ID     put one back in the inbox\n"
 		       "\n"
 		       "Options:\n"
 		       "  -c, --config=FILE  read FILE (default: %s)\n"
@@ -172,6 +179,8 @@ static const struct {
 	{ "init", ctl_init },
 	{ "config", ctl_config },
 	{ "case", ctl_case },
+	{ "mail", ctl_mail },
+	{ "quarantine", ctl_quarantine },
 };
 
 int

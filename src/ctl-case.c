@@ -100,9 +100,18 @@ print_address(const struct store_address *a, void *ctx)
 }
 
 static int
+print_attachment(const struct store_attachment *a, void *ctx)
+{
+	printf("    + %s  %s  %lld\n", a->filename != NULL ? a->filename : "-",
+	       a->content_type, (long long)a->size);
+	return 0;
+}
+
+static int
 print_message(const struct store_message *m, void *ctx)
 {
-	char t[32];
+	struct store *store = ctx;
+	char t[32], *err = NULL;
 	const char *p;
 
 	printf("  %s  %-3s  %-5s  %-8s  ", ctl_time(m->at, t), m->direction,
@@ -125,6 +134,11 @@ print_message(const struct store_message *m, void *ctx)
 		p += n;
 		if (*p == '\n')
 			p++;
+	}
+	if (store_message_attachments(store, m->id, print_attachment, NULL,
+				      &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
 	}
 	return 0;
 }
@@ -178,7 +192,7 @@ show_case(const struct store_case *c, void *ctx)
 		snprintf(wf, sizeof(wf), "%s v%d", c->workflow, c->workflow_version);
 	field(_("Workflow:"), c->workflow != NULL ? wf : NULL);
 	printf("\n%s\n", _("Messages:"));
-	if (store_case_messages(sc->store, c->id, print_message, NULL,
+	if (store_case_messages(sc->store, c->id, print_message, sc->store,
 				&sc->err) < 0)
 		sc->failed = 1;
 	printf("\n%s\n", _("History:"));

@@ -29,5 +29,7 @@ const char *ctl_time(long long t, char buf[32]);
 int ctl_init(const struct ctl *ctl, int argc, char **argv);
 int ctl_config(const struct ctl *ctl, int argc, char **argv);
 int ctl_case(const struct ctl *ctl, int argc, char **argv);
+int ctl_mail(const struct ctl *ctl, int argc, char **argv);
+int ctl_quarantine(const struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl mail inspect FILE, cirmctl quarantine list|show|release */
+#include "config.h"
+
+#include "cfg.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "mailin.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static char *
+read_all(FILE *f, size_t max, size_t *len_r)
+{
+	size_t cap = 65536, len = 0, n;
+	char *buf = xmalloc(cap + 1);
+
+	while ((n = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += n;
+		if (len > max)
+			break;
+		if (len == cap) {
+			cap *= 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+	}
+	buf[len] = '\0';
+	*len_r = len;
+	return buf;
+}
+
+static void
+print_addr(const char *label, const struct mime_address *a)
+{
+	char *both;
+
+	if (a->addr == NULL && a->name == NULL)
+		return;
+	ctl_print_cell(stdout, label, 14);
+	if (a->name != NULL) {
+		both = xasprintf("%s <%s>", a->name, a->addr != NULL ? a->addr : "");
+		ctl_print_cell(stdout, both, 0);
+		free(both);
+	} else
+		ctl_print_cell(stdout, a->addr, 0);
+	fputc('\n', stdout);
+}
+
+/* LABEL in its 14-column field, then VALUE on the rest of the line. */
+static void
+field(const char *label, const char *value)
+{
+	ctl_print_cell(stdout, label, 14);
+	ctl_print_cell(stdout, value != NULL ? value : "-", 0);
+	fputc('\n', stdout);
+}
+
+static void
+print_verdict(const struct mailin_verdict *v)
+{
+	ctl_print_cell(stdout, _("Kind:"), 14);
+	switch (v->kind) {
+	case MAILIN_NEW_CASE:
+		fputs(_("new case"), stdout);
+		break;
+	case MAILIN_FOLLOW_UP:
+		printf(_("follow-up on %s (by %s)"), v->case_number,
+		       _(v->thread_by));
+		break;
+	case MAILIN_DUPLICATE:
+		printf(_("duplicate of a message on %s"), v->case_number);
+		break;
+	case MAILIN_BOUNCE:
+		fputs(_("bounce"), stdout);
+		if (v->case_number[0] != '\0')
+			printf(_(" on %s"), v->case_number);
+		if (v->outbox_id != 0)
+			printf(_(" of outbox message %lld"), (long long)v->outbox_id);
+		break;
+	case MAILIN_AUTO_REPLY:
+		printf(_("automatic reply on %s"), v->case_number);
+		break;
+	case MAILIN_QUARANTINE:
+		printf(_("quarantine: %s"), v->reason);
+		break;
+	}
+	fputc('\n', stdout);
+	if (v->mentioned != NULL)
+		field(_("Mentions:"), v->mentioned);
+}
+
+static void
+print_message(const struct mailin_verdict *v, int text_only)
+{
+	const struct mime_message *m = v->msg;
+	char t[32];
+
+	if (text_only) {
+		printf("%s\n", v->stripped);
+		return;
+	}
+	print_verdict(v);
+	if (v->ar.kind != AUTOREPLY_NONE) {
+		char *what = xasprintf("%s (%s)%s%s%s%s",
+				       autoreply_kind_name(v->ar.kind), v->ar.reason,
+				       v->ar.recipient ? ", " : "",
+				       v->ar.recipient ? v->ar.recipient : "",
+				       v->ar.status ? " " : "",
+				       v->ar.status ? v->ar.status : "");
+
+		field(_("Automatic:"), what);
+		free(what);
+	}
+	print_addr(_("From:"), &m->from);
+	print_addr(_("Reply-To:"), &m->reply_to);
+	for (size_t i = 0; i < m->nto; i++)
+		print_addr(_("To:"), &m->to[i]);
+	for (size_t i = 0; i < m->ncc; i++)
+		print_addr(_("Cc:"), &m->cc[i]);
+	field(_("Subject:"), m->subject);
+	field(_("Date:"), ctl_time(m->date, t));
+	field("Message-ID:", m->message_id);
+	field("In-Reply-To:", m->in_reply_to);
+	for (size_t i = 0; i < m->nreferences; i++)
+		field("References:", m->references[i]);
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+		char *what;
+
+		if (p->role != MIME_PART_ATTACHMENT && p->role != MIME_PART_MESSAGE)
+			continue;
+		what = xasprintf("%s  %s  %zu", p->filename ? p->filename : "-",
+				 p->content_type, p->len);
+		field(_("Attachment:"), what);
+		free(what);
+	}
+	printf("\n%s\n%s\n", _("New text:"), v->stripped);
+}
+
+int
+ctl_mail(const struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "text", no_argument, NULL, 't' }, { NULL, 0, NULL, 0 },
+	};
+	struct mailin_verdict v;
+	struct mailin *mi = NULL;
+	struct store *store = NULL;
+	struct cfg *cfg = NULL;
+	int c, text_only = 0, ret = 1;
+	char *raw = NULL, *err = NULL;
+	size_t len;
+	FILE *f;
+
+	if (argc < 2 || strcmp(argv[1], "inspect") != 0) {
+		ctl_error("%s", _("usage: cirmctl mail inspect [--text] FILE"));
+		return EX_USAGE;
+	}
+	argc--, argv++;
+	while ((c = getopt_long(argc, argv, "t", opts, NULL)) != -1) {
+		if (c != 't') {
+			ctl_error("%s", _("usage: cirmctl mail inspect [--text] FILE"));
+			return EX_USAGE;
+		}
+		text_only = 1;
+	}
+	if (optind != argc - 1) {
+		ctl_error("%s", _("usage: cirmctl mail inspect [--text] FILE"));
+		return EX_USAGE;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	f = strcmp(argv[optind], "-") == 0 ? stdin : fopen(argv[optind], "rb");
+	if (f == NULL) {
+		ctl_error("%s: %s", argv[optind], strerror(errno));
+		goto out;
+	}
+	raw = read_all(f, (size_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE) + 1, &len);
+	if (ferror(f)) {
+		ctl_error("%s: %s", argv[optind], strerror(errno));
+		if (f != stdin)
+			fclose(f);
+		goto out;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (ctl_open_store(cfg, &store) < 0 ||
+	    (mi = mailin_new(cfg, &err)) == NULL ||
+	    mailin_analyse(mi, store, raw, len, cirm_now(), &v, &err) < 0) {
+		if (err != NULL)
+			ctl_error("%s", err);
+		goto out;
+	}
+	if (v.msg == NULL)
+		print_verdict(&v);
+	else
+		print_message(&v, text_only);
+	mailin_verdict_clear(&v);
+	ret = 0;
+out:
+	free(err);
+	free(raw);
+	mailin_free(&mi);
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}

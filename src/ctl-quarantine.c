@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl quarantine list | show ID [--raw] | release ID */
+#include "config.h"
+
+#include "cfg.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "store.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static int
+print_row(const struct store_quarantined *q, void *ctx)
+{
+	char t[32], id[24], size[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)q->id);
+	snprintf(size, sizeof(size), "%zu", q->raw_len);
+	ctl_print_cell(stdout, id, 8);
+	ctl_print_cell(stdout, ctl_time(q->received_at, t), 18);
+	ctl_print_cell(stdout, q->channel, 8);
+	ctl_print_cell(stdout, q->source, 10);
+	ctl_print_cell(stdout, size, 10);
+	ctl_print_cell(stdout, q->reason, 0);
+	fputc('\n', stdout);
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int
+list(struct store *store)
+{
+	char *err = NULL;
+	int rows = 0;
+
+	ctl_print_cell(stdout, _("ID"), 8);
+	ctl_print_cell(stdout, _("RECEIVED"), 18);
+	ctl_print_cell(stdout, _("CHANNEL"), 8);
+	ctl_print_cell(stdout, _("SOURCE"), 10);
+	ctl_print_cell(stdout, _("BYTES"), 10);
+	ctl_print_cell(stdout, _("REASON"), 0);
+	fputc('\n', stdout);
+	if (store_quarantine_list(store, 0, print_row, &rows, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 1;
+	}
+	if (rows == 0)
+		printf("%s\n", _("(the quarantine is empty)"));
+	return 0;
+}
+
+static void
+field(const char *label, const char *value)
+{
+	ctl_print_cell(stdout, label, 14);
+	ctl_print_cell(stdout, value, 0);
+	fputc('\n', stdout);
+}
+
+static int
+show_one(const struct store_quarantined *q, const void *raw, void *ctx)
+{
+	char t[32], num[32];
+
+	if (*(int *)ctx) {
+		fwrite(raw, 1, q->raw_len, stdout);
+		return 0;
+	}
+	snprintf(num, sizeof(num), "%lld", (long long)q->id);
+	field(_("Id:"), num);
+	field(_("Received:"), ctl_time(q->received_at, t));
+	field(_("Quarantined:"), ctl_time(q->quarantined_at, t));
+	field(_("Released:"), ctl_time(q->released_at, t));
+	field(_("Channel:"), q->channel);
+	field(_("Source:"), q->source);
+	snprintf(num, sizeof(num), "%zu", q->raw_len);
+	field(_("Bytes:"), num);
+	field(_("Reason:"), q->reason);
+	return 0;
+}
+
+static int
+parse_id(const char *s, int64_t *id_r)
+{
+	long v;
+
+	if (str_to_long(s, 1, 0x7fffffffL, &v) < 0) {
+		ctl_error(_("not a quarantine id: '%s'"), s);
+		return -1;
+	}
+	*id_r = v;
+	return 0;
+}
+
+static int
+show(struct store *store, int argc, char **argv)
+{
+	int raw = argc == 3 && strcmp(argv[2], "--raw") == 0, found;
+	char *err = NULL;
+	int64_t id;
+
+	if ((argc != 2 && !raw) || parse_id(argv[1], &id) < 0)
+		return EX_USAGE;
+	found = store_quarantine_get(store, id, show_one, &raw, &err);
+	if (found < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 1;
+	}
+	if (found == 0) {
+		ctl_error(_("no quarantined message %lld"), (long long)id);
+		return 1;
+	}
+	return 0;
+}
+
+static int
+release(struct store *store, int argc, char **argv)
+{
+	char *err = NULL;
+	int64_t id;
+	int r;
+
+	if (argc != 2 || parse_id(argv[1], &id) < 0)
+		return EX_USAGE;
+	if (store_begin(store, &err) < 0)
+		goto fail;
+	r = store_quarantine_release(store, id, cirm_now(), &err);
+	if (r > 0 && store_audit_add(store, cirm_now(), "cirmctl",
+				     "quarantine.release", argv[1], NULL, &err) < 0)
+		r = -1;
+	if (r < 0 || store_commit(store, &err) < 0) {
+		store_rollback(store);
+		goto fail;
+	}
+	if (r == 0) {
+		ctl_error(_("no quarantined message %lld waiting for release"),
+			  (long long)id);
+		return 1;
+	}
+	printf(_("Message %lld is back in the inbox; cirmd handles it next "
+		 "(without the flood limit).\n"), (long long)id);
+	return 0;
+fail:
+	ctl_error("%s", err);
+	free(err);
+	return 1;
+}
+
+int
+ctl_quarantine(const struct ctl *ctl, int argc, char **argv)
+{
+	struct store *store;
+	struct cfg *cfg;
+	int ret = EX_USAGE;
+
+	if (argc < 2) {
+		ctl_error("%s", _("usage: cirmctl quarantine list | show ID [--raw] "
+				  "| release ID"));
+		return EX_USAGE;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	if (ctl_open_store(cfg, &store) < 0) {
+		cfg_free(&cfg);
+		return 1;
+	}
+	if (strcmp(argv[1], "list") == 0 && argc == 2)
+		ret = list(store);
+	else if (strcmp(argv[1], "show") == 0)
+		ret = show(store, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "release") == 0)
+		ret = release(store, argc - 1, argv + 1);
+	if (ret == EX_USAGE)
+		ctl_error("%s", _("usage: cirmctl quarantine list | show ID [--raw] "
+				  "| release ID"));
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
