@@ -1,0 +1,241 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The mail benchmarks ("make bench"), run from the build directory.
+#
+# 1. The engine: N generated mails (bench-mail gen) are queued in the
+#    inbox of a fresh instance, then "cirmd --once" drains them into
+#    committed cases; we time it and take its peak RSS (wait4). It runs
+#    for N and N/4 (peak RSS should not grow with N) and for each
+#    engine_batch in BENCH_BATCH. Afterwards every inbox row must be
+#    accounted for: the inbox is empty, cases = new mails, follow-ups =
+#    replies, nothing quarantined.
+# 2. cirm-mailgate: BENCH_MAILGATE_N mails, one process per message, one
+#    after the other, as an MTA's pipe delivery runs it: once with an
+#    idle cirmd holding the database open (as in production), once with
+#    no other connection (each process then checkpoints the WAL as it
+#    closes the last connection). What was queued then goes through
+#    cirmd --once and must all end up in cases.
+#
+# The figures are printed beside the targets and never fail the run; a
+# mail the engine did not handle as expected does (exit status 1).
+#
+# Environment: BENCH_N (20000), BENCH_BATCH ("100 500"),
+# BENCH_MAILGATE_N (2000), BENCH_KEEP=1 keeps the instances (their
+# cirmd.log too) and prints where, TMPDIR, top_srcdir (else derived
+# from $0).
+set -eu
+
+n=${BENCH_N:-20000}
+batches=${BENCH_BATCH:-100 500}
+mg_n=${BENCH_MAILGATE_N:-2000}
+engine_target=5000
+mailgate_target=500
+
+srcdir=${top_srcdir:-$(dirname "$0")/..}
+srcdir=$(cd "$srcdir" && pwd)
+bm=./bench/bench-mail
+for p in ./cirmctl ./cirmd ./cirm-mailgate $bm; do
+	if [ ! -x "$p" ]; then
+		echo "run.sh: $p not found: run me from the build directory" \
+		     "(make bench)" >&2
+		exit 1
+	fi
+done
+case $n in ''|*[!0-9]*) echo "run.sh: BENCH_N must be a number" >&2; exit 64 ;; esac
+case $mg_n in ''|*[!0-9]*) echo "run.sh: BENCH_MAILGATE_N must be a number" >&2; exit 64 ;; esac
+n4=$((n / 4))
+sizes="$n4 $n"
+[ "$n4" -gt 0 ] || sizes=$n
+
+# cirmctl init copies the shipped templates from here.
+CIRM_DATADIR=$srcdir
+export CIRM_DATADIR
+unset CIRM_CONF
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cirm-bench.XXXXXX")
+if [ "${BENCH_KEEP:-0}" = 1 ]; then
+	trap 'echo "instances kept in $tmp"' EXIT
+else
+	trap 'rm -rf "$tmp"' EXIT
+fi
+trap 'exit 130' INT TERM
+
+failed=0
+
+# calc EXPR: floating point arithmetic, always with a decimal point.
+calc() {
+	LC_ALL=C awk "BEGIN { printf \"%s\", ($1) }" </dev/null
+}
+
+# fields N WORDS...: fails unless a bench-mail step printed N words.
+fields() {
+	want=$1
+	shift
+	if [ $# -ne "$want" ]; then
+		echo "run.sh: a bench-mail step failed (see above)" >&2
+		exit 1
+	fi
+}
+
+# field NAME "k=v k=v ...": the value of NAME.
+field() {
+	echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# The instances stay until the end: removing thousands of spool files
+# between runs makes creating the next run's files slower on some file
+# systems (ext4 without a journal skips recently freed inodes).
+#
+# instance DIR BATCH: a fresh instance for the benchmark. Every sender
+# opens ~3 cases, far below the flood limit, which is set out of reach
+# anyway so that a quarantined mail always means a problem.
+instance() {
+	./cirmctl init "$1" >/dev/null
+	cat >>"$1/cirm.conf" <<EOF
+# bench/run.sh
+template_dir = $srcdir/templates
+flood_max_cases = 100000
+engine_batch = $2
+EOF
+}
+
+nproc=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
+
+echo "cirm benchmarks ($nproc CPUs; instances under ${TMPDIR:-/tmp})"
+echo
+
+rows=
+rss_lines=
+for batch in $batches; do
+	for m in $sizes; do
+		d=$tmp/engine-$m-$batch
+		echo "bench: engine, $m mails, engine_batch $batch" >&2
+		instance "$d" "$batch"
+		mix=$($bm gen "$d/cirm.db" "$m")
+		[ "$m" != "$n" ] || big_mix=$mix
+		set -- $($bm rusage ./cirmd -c "$d/cirm.conf" --once 2>"$d/cirmd.log")
+		fields 5 "$@"
+		secs=$1 rss=$2 user=$3 sys=$4 status=$5
+		set -- $($bm count "$d/cirm.db")
+		fields 7 "$@"
+		inbox=$1 cases=$2 follow=$3 quar=$4
+		new=$(field new "$mix")
+		replies=$(field replies "$mix")
+		check=ok
+		if [ "$status" != 0 ]; then
+			check="FAIL: cirmd exit status $status"
+		elif [ "$inbox" != 0 ]; then
+			check="FAIL: $inbox rows left in the inbox"
+		elif [ $((cases + follow + quar)) != "$m" ]; then
+			check="FAIL: $cases + $follow + $quar != $m"
+		elif [ "$cases" != "$new" ] || [ "$follow" != "$replies" ] ||
+		     [ "$quar" != 0 ]; then
+			check="FAIL: expected $new cases, $replies follow-ups"
+		fi
+		case $check in
+		FAIL*)
+			failed=1
+			echo "engine, $m mails, batch $batch: $check; the log ends:" >&2
+			grep -v ': info: ' "$d/cirmd.log" | tail -n 5 >&2 || true
+			;;
+		esac
+		rate=$(calc "$m / ($secs > 0 ? $secs : 0.001)")
+		met=$(calc "($rate >= $engine_target) ? \"yes\" : \"NO\"")
+		rows="$rows$(LC_ALL=C printf '%7d %6d %8.2f %8.0f %7s %4s %8.1f %7.2f %6.2f %7d %10d %11d  %s' \
+			"$m" "$batch" "$secs" "$rate" ">=$engine_target" "$met" \
+			"$(calc "$rss / 1024")" "$user" "$sys" \
+			"$cases" "$follow" "$quar" "$check")
+"
+		eval "rss_${batch}_$m=$rss"
+	done
+	[ "$sizes" != "$n" ] || continue
+	eval "small=\$rss_${batch}_$n4 big=\$rss_${batch}_$n"
+	rss_lines="$rss_lines$(LC_ALL=C printf '  batch %d: %.1f MiB at %d mails, %.1f MiB at %d mails (%+.1f%%)' \
+		"$batch" "$(calc "$small / 1024")" "$n4" "$(calc "$big / 1024")" \
+		"$n" "$(calc "($big - $small) * 100 / $small")")
+"
+done
+
+echo "Engine: inbox -> committed cases (cirmd --once, one process)"
+echo "mails: $big_mix"
+echo "  mails  batch  seconds    msg/s  target  met  RSS MiB  user s  sys s   cases follow-ups quarantined  check"
+printf '%s' "$rows"
+echo "Peak RSS against N (target: flat):"
+printf '%s' "$rss_lines"
+echo
+
+# --- cirm-mailgate ---
+# mailgate DIR LABEL: delivers the mails of $mails with one
+# cirm-mailgate process each into instance DIR; adds a row to mg_rows.
+mailgate() {
+	set -- $($bm each "$mails" ./cirm-mailgate -c "$1/cirm.conf" 2>"$1/mailgate.log") "$@"
+	fields 6 "$@"
+	files=$1 secs=$2 rss=$3 fails=$4 d=$5 label=$6
+	set -- $($bm count "$d/cirm.db")
+	fields 7 "$@"
+	queued=$1
+	check=ok
+	if [ "$fails" != 0 ] || [ "$queued" != "$files" ]; then
+		check="FAIL: $fails failed, $queued of $files queued"
+		failed=1
+		tail -n 5 "$d/mailgate.log" >&2
+	fi
+	rate=$(calc "$files / ($secs > 0 ? $secs : 0.001)")
+	met=$(calc "($rate >= $mailgate_target) ? \"yes\" : \"NO\"")
+	mg_rows="$mg_rows$(LC_ALL=C printf '%7d %8.2f %8.0f %7s %4s %8.1f %7d  %-28s %s' \
+		"$files" "$secs" "$rate" ">=$mailgate_target" "$met" \
+		"$(calc "$rss / 1024")" "$queued" "$label" "$check")
+"
+}
+
+echo "bench: cirm-mailgate, $mg_n mails" >&2
+mails=$tmp/mailgate-mails
+mg_mix=$($bm mailgate-input "$mails" "$mg_n")
+mg_rows=
+
+# As in production: cirmd runs and holds the database open (idle here,
+# so that it does not compete), so a mailgate never closes the last
+# connection and never checkpoints the WAL.
+d=$tmp/mailgate-service
+instance "$d" 100
+echo "engine_poll_interval = 3600" >>"$d/cirm.conf"
+./cirmd -c "$d/cirm.conf" 2>"$d/cirmd-service.log" &
+svc=$!
+trap 'kill "$svc" 2>/dev/null; exit 130' INT TERM
+i=0
+while ! grep -q 'started' "$d/cirmd-service.log" && [ $i -lt 20 ]; do
+	sleep 1
+	i=$((i + 1))
+done
+mailgate "$d" "cirmd running (idle)"
+kill "$svc" 2>/dev/null || true
+wait "$svc" || true
+trap 'exit 130' INT TERM
+
+# Alone: each process is the last connection and checkpoints on close.
+d2=$tmp/mailgate-alone
+instance "$d2" 100
+mailgate "$d2" "no other connection"
+
+# What the mailgate queued, through the engine: all of it in cases.
+set -- $($bm rusage ./cirmd -c "$d/cirm.conf" --once 2>"$d/cirmd.log")
+fields 5 "$@"
+e2e_secs=$1 e2e_status=$5
+set -- $($bm count "$d/cirm.db")
+fields 7 "$@"
+inbox=$1 cases=$2 follow=$3 quar=$4
+new=$(field new "$mg_mix")
+replies=$(field replies "$mg_mix")
+e2e="ok: $cases cases, $follow follow-ups, $quar quarantined, in ${e2e_secs}s"
+if [ "$e2e_status" != 0 ] || [ "$inbox" != 0 ] || [ "$cases" != "$new" ] ||
+   [ "$follow" != "$replies" ] || [ "$quar" != 0 ]; then
+	e2e="FAIL: cirmd status $e2e_status, inbox $inbox, $cases cases (expected $new), $follow follow-ups (expected $replies), $quar quarantined"
+	failed=1
+fi
+
+echo "cirm-mailgate: one process per message, sequential"
+echo "mails: $mg_mix"
+echo "  mails  seconds    msg/s  target  met  RSS MiB  queued  while                         check"
+printf '%s' "$mg_rows"
+echo "Then cirmd --once on what was queued: $e2e"
+exit $failed
