@@ -2,10 +2,10 @@
 /* Mail no person wrote. RFC 3464 reports are read field by field; every
    other sign comes from a table of header fields or phrases, matched
    without regard to (ASCII) case. A bounce that is not an RFC 3464
-   report needs two independent signs, at least one of them outside the
-   body text, so that a citizen who writes that "my mail could not be
-   delivered" (and even attaches the bounce they got) still opens a
-   case. */
+   report needs two independent signs, one of them a sign only bounces
+   have (the sender, a field, the subject), so that a citizen who
+   writes that "my mail could not be delivered" (and even attaches the
+   bounce they got) still opens a case. */
 #include "config.h"
 
 #include "autoreply.h"
@@ -27,9 +27,6 @@
    the notice of a bounce is at the top, and a long text must not cost
    a long scan. */
 #define AR_MAX_SCAN (64 * 1024)
-/* Non-empty lines after "...failed to these recipients:" that may hold
-   the address. */
-#define AR_RCPT_LOOKAHEAD 2
 
 /* ---- tables ---------------------------------------------------------- */
 
@@ -105,7 +102,8 @@ static const char *const delay_phrases[] = {
 	"Delivery Status Notification (Delay)", "Delivery delayed",
 	"Delayed Mail", "has not yet been delivered", "has been delayed",
 	"delivery is delayed", "will continue trying", "will keep trying",
-	"will retry", "still trying", "Leveransen har försenats",
+	"will retry", "still trying", "Delivery attempts will continue",
+	"Leveransen har försenats",
 	"har inte levererats ännu",
 };
 
@@ -126,6 +124,7 @@ static const char *const header_starts[] = {
 static const char *const rcpt_intros[] = {
 	"The following address(es) failed:",
 	"following addresses had permanent fatal errors",
+	"has not yet been delivered is:", "have not yet been delivered are:",
 	"Delivery to the following recipient failed permanently:",
 	"Delivery to the following recipient has been delayed:",
 	"Delivery has failed to these recipients or groups:",
@@ -357,15 +356,20 @@ lines_free(struct lines *l)
 	free(l->buf);
 }
 
-/* At most AR_MAX_SCAN bytes of TEXT, cut after a whole line. */
+/* At most AR_MAX_SCAN bytes of TEXT, cut after a whole line if there
+   is one, else between characters. */
 static char *
 scan_copy(const char *text)
 {
-	size_t n = strlen(text);
+	size_t n = strlen(text), cut;
 
 	if (n > AR_MAX_SCAN) {
-		n = AR_MAX_SCAN;
-		while (n > 0 && text[n - 1] != '\n')
+		n = cut = AR_MAX_SCAN;
+		while (cut > 0 && text[cut - 1] != '\n')
+			cut--;
+		if (cut > 0)
+			n = cut;
+		while (n > 0 && ((unsigned char)text[n] & 0xc0) == 0x80)
 			n--;
 	}
 	return xstrndup(text, n);
@@ -408,7 +412,8 @@ notice_end(const struct lines *l)
 static int
 is_local_char(char c)
 {
-	return isalnum((unsigned char)c) || strchr("!#$%&'*+/=?^_`{|}~.-", c);
+	return isalnum((unsigned char)c) ||
+	       (c != '\0' && strchr("!#$%&'*+/=?^_`{|}~.-", c) != NULL);
 }
 
 static int
@@ -425,7 +430,7 @@ find_addr(const char *s)
 	     at = strchr(at + 1, '@')) {
 		const char *b = at, *e = at + 1;
 
-		while (b > s && b[-1] != '\0' && is_local_char(b[-1]))
+		while (b > s && is_local_char(b[-1]))
 			b--;
 		while (is_domain_char(*e))
 			e++;
@@ -474,6 +479,8 @@ id_value(const char *v)
 	return n == 0 || n > AR_MAX_ID ? NULL : xstrndup(v, n);
 }
 
+/* The digits at S, counted up to MAX + 1 (so that "more than MAX"
+   shows). */
 static size_t
 digits(const char *s, size_t max)
 {
@@ -524,7 +531,7 @@ smtp_code(const char *s)
 		if ((p[0] != '4' && p[0] != '5') || !isdigit((unsigned char)p[1]) ||
 		    !isdigit((unsigned char)p[2]))
 			continue;
-		if (p > s && strchr(" \t:'\"(", p[-1]) == NULL)
+		if (p > s && strchr(" \t:;'\"(", p[-1]) == NULL)
 			continue;
 		if (p[3] == '\0' || p[3] == ' ' || p[3] == '-')
 			return p;
@@ -608,13 +615,11 @@ rcpt_action(const struct dsn_rcpt *r)
 	    token_is(r->action, "expanded"))
 		return ACT_SUCCESS;
 	/* No usable Action: the status class says it. */
-	if (r->status != NULL && status_len(r->status + strspn(r->status, " ")))
-		switch (r->status[strspn(r->status, " ")]) {
-		case '2': return ACT_SUCCESS;
-		case '4': return ACT_DELAYED;
-		default: return ACT_FAILED;
-		}
-	return ACT_UNKNOWN;
+	if (r->status == NULL || status_len(r->status) == 0)
+		return ACT_UNKNOWN;
+	if (r->status[0] == '2')
+		return ACT_SUCCESS;
+	return r->status[0] == '4' ? ACT_DELAYED : ACT_FAILED;
 }
 
 /* Ends the recipient group CUR: keeps the first one of the gravest
@@ -930,11 +935,10 @@ angle_rcpt(const char *s)
 	return xstrndup(s + 1, (size_t)(gt - s - 1));
 }
 
+/* The address the notice lists under "...failed to these recipients". */
 static char *
-text_recipient(const struct scan *sc)
+listed_rcpt(const struct scan *sc)
 {
-	char *a = NULL;
-
 	for (size_t i = 0; i < sc->notice; i++) {
 		const char *intro = FIND_ANY(sc->l.v[i], rcpt_intros);
 
@@ -942,6 +946,14 @@ text_recipient(const struct scan *sc)
 			return rcpt_after(sc, i, strcasestr(sc->l.v[i], intro) +
 						 strlen(intro));
 	}
+	return NULL;
+}
+
+static char *
+postfix_rcpt(const struct scan *sc)
+{
+	char *a = NULL;
+
 	for (size_t i = 0; a == NULL && i < sc->notice; i++)
 		a = angle_rcpt(sc->l.v[i]);
 	return a;
@@ -1065,10 +1077,14 @@ static void
 fill_failure(const struct mime_message *msg, const struct scan *sc,
 	     struct autoreply *ar)
 {
+	/* The list in the notice first: X-Failed-Recipients says the same
+	   but may lack the address the sender wrote. */
+	if (ar->recipient == NULL)
+		ar->recipient = listed_rcpt(sc);
 	if (ar->recipient == NULL)
 		ar->recipient = addr_value(mime_header(msg, "X-Failed-Recipients"));
 	if (ar->recipient == NULL)
-		ar->recipient = text_recipient(sc);
+		ar->recipient = postfix_rcpt(sc);
 	if (ar->diagnostic == NULL)
 		ar->diagnostic = text_diagnostic(sc);
 	if (ar->status == NULL && ar->diagnostic != NULL)
