@@ -22,16 +22,12 @@ blob_path(const char *dir, const char *id)
 	return xasprintf("%s/%.2s/%s", dir, id, id + 2);
 }
 
-int
-blob_put(const char *dir, const void *data, size_t len,
-	 char id_r[BLOB_ID_LEN + 1], int durable, char **error_r)
+void
+blob_id(const void *data, size_t len, char id_r[BLOB_ID_LEN + 1])
 {
 	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
-	char *sub, *path;
-	struct stat st;
-	int ret = 0;
 
 	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1)
 		abort();
@@ -40,6 +36,17 @@ blob_put(const char *dir, const void *data, size_t len,
 		id_r[2 * i + 1] = hex[md[i] & 15];
 	}
 	id_r[BLOB_ID_LEN] = '\0';
+}
+
+int
+blob_put(const char *dir, const void *data, size_t len,
+	 char id_r[BLOB_ID_LEN + 1], int durable, char **error_r)
+{
+	char *sub, *path;
+	struct stat st;
+	int ret = 0;
+
+	blob_id(data, len, id_r);
 	path = blob_path(dir, id_r);
 	if (stat(path, &st) == 0 && (size_t)st.st_size == len) {
 		free(path);

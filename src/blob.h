@@ -17,6 +17,8 @@
    0, or -1 with *error_r (caller frees). */
 int blob_put(const char *dir, const void *data, size_t len,
 	     char id_r[BLOB_ID_LEN + 1], int durable, char **error_r);
+/* The SHA-256 of LEN bytes of DATA as lower-case hex. */
+void blob_id(const void *data, size_t len, char id_r[BLOB_ID_LEN + 1]);
 /* Flushes everything written under DIR to disk (syncfs). 0, or -1. */
 int blob_sync(const char *dir, char **error_r);
 /* The path of blob ID under DIR (caller frees), or NULL when ID is not a

@@ -97,7 +97,7 @@ arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
 	return rt != 0 ? rt : row->received_at;
 }
 
-/* The inbound message itself, with its raw form in the spool. */
+/* The inbound message itself, with its raw form kept by SHA-256. */
 static int
 save_message(struct mailin *mi, struct store *store,
 	     const struct store_inbox_row *row, const struct mailin_verdict *v,
@@ -114,10 +114,9 @@ save_message(struct mailin *mi, struct store *store,
 		.at = arrival(row, v),
 	};
 
-	if (blob_put(mi->spool_dir, row->raw, row->raw_len, raw_id, 0,
-		     error_r) < 0)
+	blob_id(row->raw, row->raw_len, raw_id);
+	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0)
 		return -1;
-	mi->dirty = 1;
 	if (store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0 ||
 	    save_recipients(store, *message_id_r, v->msg, error_r) < 0)
 		return -1;

@@ -162,6 +162,46 @@ store_cases_opened_since(struct store *store, int64_t contact_id,
 }
 
 int
+store_raw_put(struct store *store, const char *sha256, const void *raw,
+	      size_t len, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO raw_message (sha256, raw) VALUES (?, ?) "
+		"ON CONFLICT (sha256) DO NOTHING";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, sha256);
+	sqlite3_bind_blob64(st, 2, len > 0 ? raw : "", len, SQLITE_STATIC);
+	return store_exec_stmt(store, st, "keep raw message", error_r);
+}
+
+int
+store_raw_get(struct store *store, const char *sha256,
+	      int (*fn)(const void *raw, size_t len, void *ctx), void *ctx,
+	      char **error_r)
+{
+	static const char sql[] = "SELECT raw FROM raw_message WHERE sha256 = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, sha256);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		fn(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
+		   ctx);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read raw message", error_r);
+}
+
+int
 store_attachment_add(struct store *store, int64_t message_id,
 		     const char *sha256, const char *filename,
 		     const char *content_type, int64_t size, char **error_r)

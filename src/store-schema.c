@@ -264,10 +264,22 @@ static const char migration_4[] =
 	"    VALUES (new.id, new.subject, new.body_stripped);\n"
 	"END;\n";
 
+/* Raw inbound messages live in the database, by SHA-256, written in the
+   transaction of their message: creating one spool file per mail cost
+   more than everything else the engine does with it. Attachments stay
+   content-addressed files in the spool. */
+static const char migration_5[] =
+	"CREATE TABLE raw_message (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  sha256 TEXT NOT NULL UNIQUE,\n"
+	"  raw BLOB NOT NULL\n"
+	");\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
 	{ "inbound mail: kinds, duplicates, gateway state", migration_3 },
 	{ "full-text index written once per transaction", migration_4 },
+	{ "raw messages in the database", migration_5 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

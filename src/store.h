@@ -144,7 +144,7 @@ struct store_message_new {
 	int64_t contact_id;	/* 0: unknown */
 	const char *rfc_message_id, *in_reply_to, *subject;
 	const char *body_full, *body_stripped;
-	const char *raw_sha256; /* the raw message in the spool, or NULL */
+	const char *raw_sha256; /* the raw message (store_raw_put), or NULL */
 	const char *dedupe_key; /* what makes a second delivery a duplicate */
 	int64_t at;
 };
@@ -179,6 +179,14 @@ int store_case_party_add(struct store *store, int64_t case_id,
 /* Cases opened by CONTACT_ID at or after SINCE: *n_r. */
 int store_cases_opened_since(struct store *store, int64_t contact_id,
 			     int64_t since, int64_t *n_r, char **error_r);
+/* Keeps a raw message under its SHA-256 (hex); storing the same bytes
+   again is a no-op. */
+int store_raw_put(struct store *store, const char *sha256, const void *raw,
+		  size_t len, char **error_r);
+/* Calls FN with the raw message SHA256. 1 when found, 0, -1. */
+int store_raw_get(struct store *store, const char *sha256,
+		  int (*fn)(const void *raw, size_t len, void *ctx), void *ctx,
+		  char **error_r);
 int store_attachment_add(struct store *store, int64_t message_id,
 			 const char *sha256, const char *filename,
 			 const char *content_type, int64_t size, char **error_r);
