@@ -55,8 +55,8 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_DATABASE] = { "database", SETTING_PATH, "cirm.db", 0, 0, NULL, NULL,
 		NULL, "The SQLite database holding cases, queues and history." },
 	[CFG_SPOOL_DIR] = { "spool_dir", SETTING_PATH, "spool", 0, 0, NULL, NULL,
-		NULL, "Directory of content-addressed files: raw messages and "
-		"attachments." },
+		NULL, "Directory of content-addressed files: the attachments of "
+		"messages." },
 	[CFG_MAILDIR_DIR] = { "maildir_dir", SETTING_PATH, "maildir", 0, 0, NULL,
 		NULL, NULL, "Root of the local Maildirs: inbox/ for citizen mail "
 		"delivered by the MTA, outbound/ for the embedded mail sink." },
