@@ -41,6 +41,9 @@ usage(FILE *out)
 		       "  quarantine show ID [--raw]\n"
 		       "                            show one, or its raw bytes\n"
 		       "  quarantine release ID     put one back in the inbox\n"
+		       "  workflow run --scxml FILE [--events LIST]\n"
+		       "                            run a statechart on a virtual "
+		       "clock\n"
 		       "\n"
 		       "Options:\n"
 		       "  -c, --config=FILE  read FILE (default: %s)\n"
@@ -181,6 +184,7 @@ static const struct {
 	{ "case", ctl_case },
 	{ "mail", ctl_mail },
 	{ "quarantine", ctl_quarantine },
+	{ "workflow", ctl_workflow },
 };
 
 int

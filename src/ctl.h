@@ -31,5 +31,6 @@ int ctl_config(const struct ctl *ctl, int argc, char **argv);
 int ctl_case(const struct ctl *ctl, int argc, char **argv);
 int ctl_mail(const struct ctl *ctl, int argc, char **argv);
 int ctl_quarantine(const struct ctl *ctl, int argc, char **argv);
+int ctl_workflow(const struct ctl *ctl, int argc, char **argv);
 
 #endif

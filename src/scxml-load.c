@@ -1,0 +1,520 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "scxml-private.h"
+
+#include <libxml/parser.h>
+#include <libxml/xmlerror.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* What one parse collects through libxml2's callbacks. */
+struct scxml_parse {
+	const char *name;
+	struct strlist *errors;
+	int doctype_line;	/* 0 when there is none */
+};
+
+/* While loading: the document and its errors. */
+struct scxml_loader {
+	struct scxml *doc;
+	struct strlist errors;
+};
+
+static void CIRM_PRINTF(3, 4)
+load_error(struct scxml_loader *ld, const xmlNode *node, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	strlist_addf(&ld->errors, "%s:%ld: %s", ld->doc->name,
+		     node != NULL ? xmlGetLineNo(node) : 0L, msg);
+	free(msg);
+}
+
+static void
+parse_serror(void *user, xmlErrorPtr err)
+{
+	xmlParserCtxt *ctxt = user;
+	struct scxml_parse *p = ctxt->_private;
+	char *msg = xstrdup(err->message != NULL ? err->message : "error");
+	size_t n = strlen(msg);
+
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	/* warnings (e.g. a relative namespace URI) do not refuse a file */
+	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR)
+		strlist_addf(p->errors, "%s:%d: %s", p->name, err->line, msg);
+	free(msg);
+}
+
+/* Stops at the DOCTYPE before any entity is declared or expanded. */
+static void
+parse_doctype(void *user, const xmlChar *name, const xmlChar *ext_id,
+	      const xmlChar *sys_id)
+{
+	xmlParserCtxt *ctxt = user;
+	struct scxml_parse *p = ctxt->_private;
+
+	p->doctype_line = ctxt->input != NULL ? ctxt->input->line : 1;
+	if (p->doctype_line < 1)
+		p->doctype_line = 1;
+	xmlStopParser(ctxt);
+}
+
+/* Parses DATA hardened: NONET, no entity substitution, no DTD loading,
+   and a DOCTYPE stops the parse. */
+static xmlDoc *
+parse_xml(const char *name, const char *data, size_t len,
+	  struct strlist *errors)
+{
+	struct scxml_parse p = { .name = name, .errors = errors };
+	xmlParserCtxt *ctxt = xmlNewParserCtxt();
+	xmlDoc *xml;
+
+	if (ctxt == NULL)
+		abort();
+	ctxt->_private = &p;
+	ctxt->sax->serror = parse_serror;
+	ctxt->sax->internalSubset = parse_doctype;
+	ctxt->sax->externalSubset = parse_doctype;
+	ctxt->vctxt.error = NULL;
+	ctxt->vctxt.warning = NULL;
+	xml = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL,
+				XML_PARSE_NONET | XML_PARSE_BIG_LINES |
+				XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (p.doctype_line == 0 && xml != NULL && xml->intSubset != NULL)
+		p.doctype_line = 1;
+	if (p.doctype_line != 0) {
+		strlist_addf(errors, "%s:%d: DOCTYPE not allowed (no DTDs or "
+			     "entities in SCXML documents)", name,
+			     p.doctype_line);
+		xmlFreeDoc(xml);
+		xml = NULL;
+	} else if (xml == NULL && errors->n == 0) {
+		strlist_addf(errors, "%s:1: not well-formed XML", name);
+	} else if (xml != NULL && !ctxt->wellFormed) {
+		xmlFreeDoc(xml);
+		xml = NULL;
+	}
+	xmlFreeParserCtxt(ctxt);
+	return xml;
+}
+
+bool
+scxml_node_is(const xmlNode *node, const char *name)
+{
+	return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
+		strcmp((const char *)node->ns->href, SCXML_NAMESPACE) == 0 &&
+		strcmp((const char *)node->name, name) == 0;
+}
+
+static bool
+in_scxml_ns(const xmlNode *node)
+{
+	return node->type == XML_ELEMENT_NODE && node->ns != NULL &&
+		strcmp((const char *)node->ns->href, SCXML_NAMESPACE) == 0;
+}
+
+static char *
+get_attr(const xmlNode *node, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(node, (const xmlChar *)name);
+	char *s = v != NULL ? xstrdup((const char *)v) : NULL;
+
+	xmlFree(v);
+	return s;
+}
+
+/* Reports attributes of NODE (without namespace) not in the
+   space-separated list ALLOWED. */
+static void
+check_attrs(struct scxml_loader *ld, const xmlNode *node, const char *allowed)
+{
+	for (const xmlAttr *a = node->properties; a != NULL; a = a->next) {
+		const char *n = (const char *)a->name;
+		const char *p = allowed;
+		size_t len = strlen(n);
+		bool ok = false;
+
+		if (a->ns != NULL)
+			continue;
+		while ((p = strstr(p, n)) != NULL && !ok) {
+			ok = (p == allowed || p[-1] == ' ') &&
+				(p[len] == ' ' || p[len] == '\0');
+			p += len;
+		}
+		if (!ok)
+			load_error(ld, node, "unknown attribute %s on <%s>", n,
+				   (const char *)node->name);
+	}
+}
+
+static void load_children(struct scxml_loader *ld, struct scxml_state *st,
+			  const xmlNode *node);
+
+static struct scxml_state *
+new_state(struct scxml_loader *ld, struct scxml_state *parent,
+	  const xmlNode *node, enum scxml_kind kind)
+{
+	struct scxml_state *st = xcalloc(1, sizeof(*st));
+
+	st->kind = kind;
+	st->parent = parent;
+	st->line = (int)xmlGetLineNo(node);
+	st->index = ld->doc->nstates;
+	SCXML_PUSH(ld->doc->states, ld->doc->nstates, st);
+	if (parent != NULL)
+		SCXML_PUSH(parent->children, parent->nchildren, st);
+	return st;
+}
+
+static void
+load_state(struct scxml_loader *ld, struct scxml_state *parent,
+	   const xmlNode *node, enum scxml_kind kind)
+{
+	struct scxml_state *st = new_state(ld, parent, node, kind);
+
+	check_attrs(ld, node, kind == SCXML_KIND_STATE ? "id initial" : "id");
+	st->id = get_attr(node, "id");
+	if (st->id == NULL || st->id[0] == '\0')
+		load_error(ld, node, "<%s> without id",
+			   (const char *)node->name);
+	if (kind == SCXML_KIND_STATE)
+		st->initial_text = get_attr(node, "initial");
+	load_children(ld, st, node);
+	st->last = ld->doc->nstates - 1;
+}
+
+static void
+load_transition(struct scxml_loader *ld, struct scxml_state *st,
+		xmlNode *node)
+{
+	struct scxml_transition *t = xcalloc(1, sizeof(*t));
+	char *type;
+
+	check_attrs(ld, node, "event cond target type");
+	t->source = st;
+	t->node = node;
+	t->event = get_attr(node, "event");
+	t->cond = get_attr(node, "cond");
+	t->target_text = get_attr(node, "target");
+	type = get_attr(node, "type");
+	if (type != NULL && strcmp(type, "internal") == 0)
+		t->internal = true;
+	else if (type != NULL && strcmp(type, "external") != 0)
+		load_error(ld, node, "transition type must be internal or "
+			   "external, not '%s'", type);
+	free(type);
+	if (t->event != NULL && strspn(t->event, " \t\r\n") == strlen(t->event))
+		load_error(ld, node, "empty event attribute");
+	SCXML_PUSH(st->transitions, st->ntransitions, t);
+}
+
+/* SCXML elements this interpreter refuses rather than ignores. */
+static bool
+is_unsupported(const char *name)
+{
+	static const char *const names[] = {
+		"history", "initial", "invoke", "datamodel", "script",
+		"donedata",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(names); i++) {
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+load_child(struct scxml_loader *ld, struct scxml_state *st, xmlNode *n)
+{
+	const char *name = (const char *)n->name;
+	bool final = st->kind == SCXML_KIND_FINAL;
+
+	if (!final && strcmp(name, "state") == 0)
+		load_state(ld, st, n, SCXML_KIND_STATE);
+	else if (!final && strcmp(name, "parallel") == 0)
+		load_state(ld, st, n, SCXML_KIND_PARALLEL);
+	else if (!final && strcmp(name, "final") == 0)
+		load_state(ld, st, n, SCXML_KIND_FINAL);
+	else if (st->kind != SCXML_KIND_ROOT && strcmp(name, "onentry") == 0) {
+		check_attrs(ld, n, "");
+		SCXML_PUSH(st->onentry, st->nonentry, n);
+	} else if (st->kind != SCXML_KIND_ROOT && strcmp(name, "onexit") == 0) {
+		check_attrs(ld, n, "");
+		SCXML_PUSH(st->onexit, st->nonexit, n);
+	} else if (!final && st->kind != SCXML_KIND_ROOT &&
+		   strcmp(name, "transition") == 0)
+		load_transition(ld, st, n);
+	else if (is_unsupported(name))
+		load_error(ld, n, "<%s> is not supported", name);
+	else
+		load_error(ld, n, "unknown element <%s> in <%s>", name,
+			   st->kind == SCXML_KIND_ROOT ? "scxml" :
+			   (const char *)n->parent->name);
+}
+
+static void
+load_children(struct scxml_loader *ld, struct scxml_state *st,
+	      const xmlNode *node)
+{
+	for (xmlNode *n = node->children; n != NULL; n = n->next) {
+		if (in_scxml_ns(n))
+			load_child(ld, st, n);
+	}
+}
+
+static int
+cmp_id(const void *a, const void *b)
+{
+	const struct scxml_state *const *x = a, *const *y = b;
+
+	return strcmp((*x)->id, (*y)->id);
+}
+
+struct scxml_state *
+scxml_find(const struct scxml *doc, const char *id)
+{
+	struct scxml_state key = { .id = (char *)id }, *kp = &key;
+	struct scxml_state **r = bsearch(&kp, doc->by_id, doc->nby_id,
+					 sizeof(*doc->by_id), cmp_id);
+
+	return r != NULL ? *r : NULL;
+}
+
+/* Sorts the ids for lookup and reports duplicates. */
+static void
+index_ids(struct scxml_loader *ld)
+{
+	struct scxml *doc = ld->doc;
+
+	for (size_t i = 1; i < doc->nstates; i++) {
+		if (doc->states[i]->id != NULL && doc->states[i]->id[0] != '\0')
+			SCXML_PUSH(doc->by_id, doc->nby_id, doc->states[i]);
+	}
+	if (doc->nby_id == 0)
+		return;
+	qsort(doc->by_id, doc->nby_id, sizeof(*doc->by_id), cmp_id);
+	for (size_t i = 1; i < doc->nby_id; i++) {
+		struct scxml_state *a = doc->by_id[i - 1], *b = doc->by_id[i];
+
+		if (strcmp(a->id, b->id) == 0)
+			strlist_addf(&ld->errors, "%s:%d: duplicate id '%s' "
+				     "(first at line %d)", doc->name,
+				     a->line > b->line ? a->line : b->line,
+				     a->id, a->line < b->line ? a->line :
+				     b->line);
+	}
+}
+
+/* Resolves the space-separated ids in TEXT into *V; WHAT names the
+   attribute in messages. */
+static void
+resolve_ids(struct scxml_loader *ld, int line, const char *what,
+	    const char *text, struct scxml_state ***v, size_t *n)
+{
+	char *copy = xstrdup(text), *save = NULL;
+	size_t count = 0;
+
+	for (char *id = strtok_r(copy, " \t\r\n", &save); id != NULL;
+	     id = strtok_r(NULL, " \t\r\n", &save)) {
+		struct scxml_state *s = scxml_find(ld->doc, id);
+
+		count++;
+		if (s == NULL)
+			strlist_addf(&ld->errors, "%s:%d: %s '%s': no such "
+				     "state", ld->doc->name, line, what, id);
+		else
+			SCXML_PUSH(*v, *n, s);
+	}
+	if (count == 0)
+		strlist_addf(&ld->errors, "%s:%d: empty %s", ld->doc->name,
+			     line, what);
+	free(copy);
+}
+
+static void
+resolve_initial(struct scxml_loader *ld, struct scxml_state *st)
+{
+	if (st->initial_text == NULL) {
+		for (size_t i = 0; i < st->nchildren && st->ninitial == 0; i++)
+			SCXML_PUSH(st->initial, st->ninitial, st->children[i]);
+		return;
+	}
+	if (st->nchildren == 0) {
+		strlist_addf(&ld->errors, "%s:%d: initial on atomic state "
+			     "'%s'", ld->doc->name, st->line, st->id);
+		return;
+	}
+	resolve_ids(ld, st->line, "initial", st->initial_text, &st->initial,
+		    &st->ninitial);
+	for (size_t i = 0; i < st->ninitial; i++) {
+		if (!scxml_is_descendant(st->initial[i], st))
+			strlist_addf(&ld->errors, "%s:%d: initial state '%s' "
+				     "is not inside '%s'", ld->doc->name,
+				     st->line, st->initial[i]->id,
+				     st->id != NULL ? st->id : "scxml");
+	}
+}
+
+static void
+resolve_all(struct scxml_loader *ld)
+{
+	for (size_t i = 0; i < ld->doc->nstates; i++) {
+		struct scxml_state *st = ld->doc->states[i];
+
+		resolve_initial(ld, st);
+		for (size_t j = 0; j < st->nonentry; j++)
+			scxml_check_exec(ld->doc, st->onentry[j], &ld->errors);
+		for (size_t j = 0; j < st->nonexit; j++)
+			scxml_check_exec(ld->doc, st->onexit[j], &ld->errors);
+		for (size_t j = 0; j < st->ntransitions; j++) {
+			struct scxml_transition *t = st->transitions[j];
+			int line = (int)xmlGetLineNo(t->node);
+			bool ok;
+			char *err = NULL;
+
+			scxml_check_exec(ld->doc, t->node, &ld->errors);
+			if (t->target_text != NULL)
+				resolve_ids(ld, line, "target",
+					    t->target_text, &t->targets,
+					    &t->ntargets);
+			if (t->cond != NULL &&
+			    scxml_cond_eval(ld->doc, t->cond, NULL, NULL, &ok,
+					    &err) < 0) {
+				strlist_addf(&ld->errors, "%s:%d: %s",
+					     ld->doc->name, line, err);
+				free(err);
+			}
+		}
+	}
+}
+
+static void
+load_root(struct scxml_loader *ld, xmlNode *root)
+{
+	struct scxml_state *st;
+	char *dm, *version;
+
+	if (root == NULL || !scxml_node_is(root, "scxml")) {
+		load_error(ld, root, "the root element must be <scxml> in "
+			   "namespace %s", SCXML_NAMESPACE);
+		return;
+	}
+	check_attrs(ld, root, "version initial name datamodel binding");
+	dm = get_attr(root, "datamodel");
+	if (dm != NULL && strcmp(dm, "null") != 0)
+		load_error(ld, root, "only the null datamodel is supported, "
+			   "not '%s'", dm);
+	version = get_attr(root, "version");
+	if (version != NULL && strcmp(version, "1.0") != 0)
+		load_error(ld, root, "version must be 1.0");
+	free(dm);
+	free(version);
+	st = new_state(ld, NULL, root, SCXML_KIND_ROOT);
+	st->initial_text = get_attr(root, "initial");
+	load_children(ld, st, root);
+	st->last = ld->doc->nstates - 1;
+	if (st->nchildren == 0)
+		load_error(ld, root, "<scxml> has no states");
+	index_ids(ld);
+	resolve_all(ld);
+}
+
+static long
+error_line(const char *msg, size_t skip)
+{
+	return strlen(msg) > skip ? strtol(msg + skip, NULL, 10) : 0;
+}
+
+/* Joins ERRORS one per line in line order (stable; without a final
+   newline) and clears them. Each starts with NAME and a colon. */
+static char *
+join_lines(struct strlist *errors, const char *name)
+{
+	size_t skip = strlen(name) + 1;
+
+	for (size_t i = 1; i < errors->n; i++) {
+		char *e = errors->v[i];
+		size_t j = i;
+
+		for (; j > 0 && error_line(errors->v[j - 1], skip) >
+			     error_line(e, skip); j--)
+			errors->v[j] = errors->v[j - 1];
+		errors->v[j] = e;
+	}
+	for (size_t i = 0; i + 1 < errors->n; i++) {
+		char *e = xasprintf("%s\n", errors->v[i]);
+
+		free(errors->v[i]);
+		errors->v[i] = e;
+	}
+	return strlist_join(errors);
+}
+
+int
+scxml_load(const char *name, const char *data, size_t len,
+	   struct scxml **doc_r, char **error_r)
+{
+	struct scxml_loader ld = { .doc = xcalloc(1, sizeof(*ld.doc)) };
+
+	*doc_r = NULL;
+	ld.doc->name = xstrdup(name);
+	if (len > SCXML_MAX_SIZE) {
+		strlist_addf(&ld.errors, "%s:1: document too large (%zu bytes, "
+			     "the limit is %d)", name, len, SCXML_MAX_SIZE);
+	} else {
+		ld.doc->xml = parse_xml(name, data, len, &ld.errors);
+		if (ld.doc->xml != NULL)
+			load_root(&ld, xmlDocGetRootElement(ld.doc->xml));
+	}
+	if (ld.errors.n > 0) {
+		*error_r = join_lines(&ld.errors, name);
+		scxml_free(&ld.doc);
+		return -1;
+	}
+	*doc_r = ld.doc;
+	return 0;
+}
+
+static void
+state_free(struct scxml_state *st)
+{
+	for (size_t i = 0; i < st->ntransitions; i++) {
+		struct scxml_transition *t = st->transitions[i];
+
+		free(t->event);
+		free(t->cond);
+		free(t->target_text);
+		free(t->targets);
+		free(t);
+	}
+	free(st->transitions);
+	free(st->children);
+	free(st->initial);
+	free(st->initial_text);
+	free(st->onentry);
+	free(st->onexit);
+	free(st->id);
+	free(st);
+}
+
+void
+scxml_free(struct scxml **doc)
+{
+	if (*doc == NULL)
+		return;
+	for (size_t i = 0; i < (*doc)->nstates; i++)
+		state_free((*doc)->states[i]);
+	free((*doc)->states);
+	free((*doc)->by_id);
+	xmlFreeDoc((*doc)->xml);
+	free((*doc)->name);
+	free(*doc);
+	*doc = NULL;
+}

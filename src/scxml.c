@@ -1,0 +1,571 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "scxml-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The interpreter follows "Algorithm for SCXML Interpretation" (SCXML
+   Appendix D); names in comments refer to its procedures. Sets of states
+   are bool arrays by document index, so document order and exit order
+   (its reverse) are just the direction of a loop. */
+
+/* A list of transitions (an optimal enabled transition set). */
+struct tlist {
+	struct scxml_transition **v;
+	size_t n;
+};
+
+static bool
+is_atomic(const struct scxml_state *st)
+{
+	return st->nchildren == 0 && st->kind != SCXML_KIND_ROOT;
+}
+
+static bool
+cond_holds(struct scxml_session *s, const struct scxml_transition *t)
+{
+	char *err = NULL;
+	bool v;
+
+	if (t->cond == NULL)
+		return true;
+	if (scxml_cond_eval(s->doc, t->cond, scxml_session_in, s, &v,
+			    &err) < 0) {
+		/* validated at load time; treat as SCXML 5.9: false+error */
+		free(err);
+		scxml_queue_push(&s->internal, "error.execution");
+		return false;
+	}
+	return v;
+}
+
+/* findLCCA: the nearest compound (or root) ancestor of T's source that
+   contains all its targets. */
+static struct scxml_state *
+find_lcca(const struct scxml_transition *t)
+{
+	for (struct scxml_state *a = t->source->parent; a != NULL;
+	     a = a->parent) {
+		bool all = scxml_is_compound(a);
+
+		for (size_t i = 0; i < t->ntargets && all; i++)
+			all = scxml_is_descendant(t->targets[i], a);
+		if (all)
+			return a;
+	}
+	return t->source->kind == SCXML_KIND_ROOT ? t->source : NULL;
+}
+
+/* getTransitionDomain; NULL for a targetless transition. */
+static struct scxml_state *
+transition_domain(const struct scxml_transition *t)
+{
+	bool inside = scxml_is_compound(t->source);
+
+	if (t->ntargets == 0)
+		return NULL;
+	for (size_t i = 0; i < t->ntargets && inside; i++)
+		inside = scxml_is_descendant(t->targets[i], t->source);
+	if (t->internal && inside)
+		return t->source;
+	return find_lcca(t);
+}
+
+/* computeExitSet for one transition, added to SET. */
+static void
+exit_set(struct scxml_session *s, const struct scxml_transition *t, bool *set)
+{
+	struct scxml_state *dom = transition_domain(t);
+
+	if (dom == NULL)
+		return;
+	for (size_t i = dom->index + 1; i <= dom->last; i++) {
+		if (s->active[i])
+			set[i] = true;
+	}
+}
+
+static bool
+sets_intersect(const bool *a, const bool *b, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (a[i] && b[i])
+			return true;
+	}
+	return false;
+}
+
+/* removeConflictingTransitions: a transition whose exit set meets an
+   earlier one's loses, unless its source is a descendant of the other's
+   source (then the other loses). */
+static void
+remove_conflicts(struct scxml_session *s, struct tlist *l)
+{
+	size_t n = s->doc->nstates, kept = 0;
+	bool **sets = xcalloc(l->n, sizeof(*sets));
+
+	for (size_t i = 0; i < l->n; i++) {
+		bool preempted = false;
+
+		sets[i] = xcalloc(n, sizeof(bool));
+		exit_set(s, l->v[i], sets[i]);
+		for (size_t j = 0; j < kept && !preempted; j++) {
+			if (!sets_intersect(sets[i], sets[j], n))
+				continue;
+			if (scxml_is_descendant(l->v[i]->source,
+						l->v[j]->source)) {
+				free(sets[j]);
+				memmove(&sets[j], &sets[j + 1],
+					(kept - j - 1) * sizeof(*sets));
+				memmove(&l->v[j], &l->v[j + 1],
+					(kept - j - 1) * sizeof(*l->v));
+				kept--;
+				j--;
+			} else {
+				preempted = true;
+			}
+		}
+		if (preempted) {
+			free(sets[i]);
+			continue;
+		}
+		sets[kept] = sets[i];
+		l->v[kept++] = l->v[i];
+	}
+	for (size_t i = 0; i < kept; i++)
+		free(sets[i]);
+	free(sets);
+	l->n = kept;
+}
+
+/* selectTransitions / selectEventlessTransitions (EVENT NULL): for each
+   atomic active state in document order, the first enabled transition
+   of it or its nearest ancestor. */
+static void
+select_transitions(struct scxml_session *s, const char *event,
+		   struct tlist *l)
+{
+	l->n = 0;
+	for (size_t i = 0; i < s->doc->nstates; i++) {
+		const struct scxml_state *st = s->doc->states[i];
+		struct scxml_transition *found = NULL;
+
+		if (!s->active[i] || !is_atomic(st))
+			continue;
+		for (; st != NULL && found == NULL; st = st->parent) {
+			for (size_t j = 0; j < st->ntransitions; j++) {
+				struct scxml_transition *t = st->transitions[j];
+
+				if ((event == NULL) != (t->event == NULL))
+					continue;
+				if (event != NULL &&
+				    !scxml_event_match(t->event, event))
+					continue;
+				if (cond_holds(s, t)) {
+					found = t;
+					break;
+				}
+			}
+		}
+		for (size_t j = 0; found != NULL && j < l->n; j++) {
+			if (l->v[j] == found)
+				found = NULL;
+		}
+		if (found != NULL)
+			SCXML_PUSH(l->v, l->n, found);
+	}
+	remove_conflicts(s, l);
+}
+
+static bool
+any_descendant_in(const struct scxml_session *s, const bool *set,
+		  const struct scxml_state *st)
+{
+	for (size_t i = st->index + 1; i <= st->last; i++) {
+		if (set[i])
+			return true;
+	}
+	return false;
+}
+
+static void add_ancestors(struct scxml_session *s, struct scxml_state *st,
+			  const struct scxml_state *anc, bool *to_enter);
+
+/* addDescendantStatesToEnter */
+static void
+add_descendants(struct scxml_session *s, struct scxml_state *st,
+		bool *to_enter)
+{
+	to_enter[st->index] = true;
+	if (scxml_is_compound(st)) {
+		for (size_t i = 0; i < st->ninitial; i++)
+			add_descendants(s, st->initial[i], to_enter);
+		for (size_t i = 0; i < st->ninitial; i++)
+			add_ancestors(s, st->initial[i], st, to_enter);
+	} else if (st->kind == SCXML_KIND_PARALLEL) {
+		for (size_t i = 0; i < st->nchildren; i++) {
+			if (!any_descendant_in(s, to_enter, st->children[i]) &&
+			    !to_enter[st->children[i]->index])
+				add_descendants(s, st->children[i], to_enter);
+		}
+	}
+}
+
+/* addAncestorStatesToEnter: the ancestors of ST below ANC. */
+static void
+add_ancestors(struct scxml_session *s, struct scxml_state *st,
+	      const struct scxml_state *anc, bool *to_enter)
+{
+	for (struct scxml_state *a = st->parent;
+	     a != NULL && a != anc && a->kind != SCXML_KIND_ROOT;
+	     a = a->parent) {
+		to_enter[a->index] = true;
+		if (a->kind != SCXML_KIND_PARALLEL)
+			continue;
+		for (size_t i = 0; i < a->nchildren; i++) {
+			struct scxml_state *c = a->children[i];
+
+			if (!to_enter[c->index] &&
+			    !any_descendant_in(s, to_enter, c))
+				add_descendants(s, c, to_enter);
+		}
+	}
+}
+
+/* isInFinalState */
+static bool
+in_final_state(const struct scxml_session *s, const struct scxml_state *st)
+{
+	if (scxml_is_compound(st)) {
+		for (size_t i = 0; i < st->nchildren; i++) {
+			if (st->children[i]->kind == SCXML_KIND_FINAL &&
+			    s->active[st->children[i]->index])
+				return true;
+		}
+		return false;
+	}
+	if (st->kind == SCXML_KIND_PARALLEL) {
+		for (size_t i = 0; i < st->nchildren; i++) {
+			if (!in_final_state(s, st->children[i]))
+				return false;
+		}
+		return true;
+	}
+	return false;
+}
+
+static void
+raise_done(struct scxml_session *s, const struct scxml_state *st)
+{
+	char *ev = xasprintf("done.state.%s", st->id);
+
+	scxml_queue_push(&s->internal, ev);
+	free(ev);
+}
+
+/* Entering a <final>: done.state.PARENT, and for a parallel grandparent
+   whose regions are all final, done.state.GRANDPARENT. */
+static void
+entered_final(struct scxml_session *s, const struct scxml_state *st)
+{
+	const struct scxml_state *parent = st->parent, *gp;
+
+	if (parent->kind == SCXML_KIND_ROOT) {
+		s->done = true;
+		return;
+	}
+	raise_done(s, parent);
+	gp = parent->parent;
+	if (gp != NULL && gp->kind == SCXML_KIND_PARALLEL &&
+	    in_final_state(s, gp))
+		raise_done(s, gp);
+}
+
+/* enterStates */
+static void
+enter_states(struct scxml_session *s, const struct tlist *l)
+{
+	bool *to_enter = xcalloc(s->doc->nstates, sizeof(bool));
+
+	for (size_t i = 0; i < l->n; i++) {
+		const struct scxml_transition *t = l->v[i];
+		struct scxml_state *dom = transition_domain(t);
+
+		for (size_t j = 0; j < t->ntargets; j++)
+			add_descendants(s, t->targets[j], to_enter);
+		for (size_t j = 0; j < t->ntargets; j++)
+			add_ancestors(s, t->targets[j], dom, to_enter);
+	}
+	for (size_t i = 1; i < s->doc->nstates; i++) {
+		const struct scxml_state *st = s->doc->states[i];
+
+		if (!to_enter[i] || s->active[i])
+			continue;
+		s->active[i] = true;
+		for (size_t j = 0; j < st->nonentry; j++)
+			scxml_exec_block(s, st->onentry[j]);
+		if (st->kind == SCXML_KIND_FINAL)
+			entered_final(s, st);
+	}
+	free(to_enter);
+}
+
+/* exitStates, in reverse document order */
+static void
+exit_states(struct scxml_session *s, const struct tlist *l)
+{
+	bool *set = xcalloc(s->doc->nstates, sizeof(bool));
+
+	for (size_t i = 0; i < l->n; i++)
+		exit_set(s, l->v[i], set);
+	for (size_t i = s->doc->nstates; i-- > 1;) {
+		const struct scxml_state *st = s->doc->states[i];
+
+		if (!set[i])
+			continue;
+		for (size_t j = 0; j < st->nonexit; j++)
+			scxml_exec_block(s, st->onexit[j]);
+		s->active[i] = false;
+	}
+	free(set);
+}
+
+static void
+microstep(struct scxml_session *s, const struct tlist *l)
+{
+	exit_states(s, l);
+	for (size_t i = 0; i < l->n; i++)
+		scxml_exec_block(s, l->v[i]->node);
+	enter_states(s, l);
+}
+
+/* exitInterpreter: onexit handlers in exit order; the configuration is
+   kept so that the host can see where the session ended. */
+static void
+exit_interpreter(struct scxml_session *s)
+{
+	for (size_t i = s->doc->nstates; i-- > 1;) {
+		const struct scxml_state *st = s->doc->states[i];
+
+		for (size_t j = 0; s->active[i] && j < st->nonexit; j++)
+			scxml_exec_block(s, st->onexit[j]);
+	}
+	scxml_queue_clear(&s->internal);
+	scxml_queue_clear(&s->external);
+}
+
+static int
+fail_loop(struct scxml_session *s, const struct tlist *l, bool eventless)
+{
+	s->error = xasprintf("%s loop in state %s (more than %d microsteps "
+			     "in one macrostep)",
+			     eventless ? "eventless transitions" :
+			     "internal events", l->v[0]->source->id,
+			     SCXML_MAX_MICROSTEPS);
+	return -1;
+}
+
+/* The inner loop of mainEventLoop: eventless transitions and internal
+   events until the configuration is stable, bounded. */
+static int
+macrostep(struct scxml_session *s)
+{
+	struct tlist l = { 0 };
+	int count = 0, ret = 0;
+
+	while (!s->done) {
+		bool eventless = true;
+
+		select_transitions(s, NULL, &l);
+		if (l.n == 0) {
+			char *ev = scxml_queue_pop(&s->internal);
+
+			if (ev == NULL)
+				break;
+			select_transitions(s, ev, &l);
+			free(ev);
+			eventless = false;
+		}
+		if (l.n > 0 && ++count > SCXML_MAX_MICROSTEPS) {
+			ret = fail_loop(s, &l, eventless);
+			break;
+		}
+		if (l.n > 0)
+			microstep(s, &l);
+	}
+	free(l.v);
+	if (ret == 0 && s->done)
+		exit_interpreter(s);
+	return ret;
+}
+
+/* Macrosteps for the queued external events until none is left. */
+static int
+run_queues(struct scxml_session *s)
+{
+	struct tlist l = { 0 };
+	char *ev;
+	int ret = macrostep(s);
+
+	while (ret == 0 && !s->done &&
+	       (ev = scxml_queue_pop(&s->external)) != NULL) {
+		select_transitions(s, ev, &l);
+		free(ev);
+		if (l.n > 0)
+			microstep(s, &l);
+		ret = macrostep(s);
+	}
+	free(l.v);
+	return ret;
+}
+
+/* Copies the session's failure into *ERROR_R. */
+static int
+failed(const struct scxml_session *s, char **error_r)
+{
+	*error_r = xstrdup(s->error);
+	return -1;
+}
+
+int
+scxml_start(struct scxml_session *s, char **error_r)
+{
+	struct scxml_state *root = s->doc->states[0];
+	struct scxml_transition init = {
+		.source = root, .targets = root->initial,
+		.ntargets = root->ninitial, .internal = true,
+	};
+	struct scxml_transition *v = &init;
+	struct tlist l = { .v = &v, .n = 1 };
+
+	if (s->error != NULL)
+		return failed(s, error_r);
+	if (s->started) {
+		*error_r = xstrdup("session already started");
+		return -1;
+	}
+	s->started = true;
+	enter_states(s, &l);
+	return run_queues(s) < 0 ? failed(s, error_r) : 0;
+}
+
+int
+scxml_send(struct scxml_session *s, const char *name, char **error_r)
+{
+	if (s->error != NULL)
+		return failed(s, error_r);
+	if (!s->started) {
+		*error_r = xstrdup("session not started");
+		return -1;
+	}
+	if (s->done)
+		return 0;
+	scxml_queue_push(&s->external, name);
+	return run_queues(s) < 0 ? failed(s, error_r) : 0;
+}
+
+/* Index of the earliest delayed send due by UNTIL, or -1. */
+static ssize_t
+next_due(const struct scxml_session *s, uint64_t until)
+{
+	ssize_t best = -1;
+
+	for (size_t i = 0; i < s->ndelayed; i++) {
+		const struct scxml_delayed *d = &s->delayed[i];
+
+		if (d->due > until)
+			continue;
+		if (best < 0 || d->due < s->delayed[best].due ||
+		    (d->due == s->delayed[best].due &&
+		     d->seq < s->delayed[best].seq))
+			best = (ssize_t)i;
+	}
+	return best;
+}
+
+int
+scxml_advance(struct scxml_session *s, uint64_t ms, char **error_r)
+{
+	uint64_t until = s->now + ms;
+	ssize_t i;
+
+	if (s->error != NULL)
+		return failed(s, error_r);
+	while (s->started && !s->done && (i = next_due(s, until)) >= 0) {
+		struct scxml_delayed d = s->delayed[i];
+
+		s->delayed[i] = s->delayed[--s->ndelayed];
+		s->now = d.due;
+		scxml_queue_push(d.internal ? &s->internal : &s->external,
+				 d.event);
+		free(d.event);
+		free(d.sendid);
+		if (run_queues(s) < 0)
+			return failed(s, error_r);
+	}
+	s->now = until;
+	return 0;
+}
+
+uint64_t
+scxml_now(const struct scxml_session *s)
+{
+	return s->now;
+}
+
+struct scxml_session *
+scxml_session_new(const struct scxml *doc)
+{
+	struct scxml_session *s = xcalloc(1, sizeof(*s));
+
+	s->doc = doc;
+	s->active = xcalloc(doc->nstates, sizeof(bool));
+	return s;
+}
+
+void
+scxml_session_free(struct scxml_session **sp)
+{
+	struct scxml_session *s = *sp;
+
+	if (s == NULL)
+		return;
+	for (size_t i = 0; i < s->ndelayed; i++) {
+		free(s->delayed[i].event);
+		free(s->delayed[i].sendid);
+	}
+	free(s->delayed);
+	scxml_queue_clear(&s->internal);
+	scxml_queue_clear(&s->external);
+	free(s->active);
+	free(s->error);
+	free(s);
+	*sp = NULL;
+}
+
+void
+scxml_configuration(const struct scxml_session *s, scxml_state_fn *fn,
+		    void *ctx)
+{
+	for (size_t i = 1; i < s->doc->nstates; i++) {
+		if (s->active[i])
+			fn(ctx, s->doc->states[i]->id);
+	}
+}
+
+bool
+scxml_in_final(const struct scxml_session *s)
+{
+	return s->done;
+}
+
+bool
+scxml_session_in(void *ctx, const char *id)
+{
+	struct scxml_session *s = ctx;
+	const struct scxml_state *st = scxml_find(s->doc, id);
+
+	return st != NULL && s->active[st->index];
+}

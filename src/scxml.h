@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_SCXML_H
+#define CIRM_SCXML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* A statechart interpreter following SCXML (W3C Recommendation,
+   Appendix D) with the null datamodel: <state>, <parallel>, <final>,
+   <transition> (event, cond, target, type), <onentry>/<onexit>, and the
+   executable content <raise>, <send> (internal, optionally delayed on a
+   virtual clock), <cancel>, <log>, <if>/<elseif>/<else>. Conditions are
+   In('id'), true, false, combined with !/not, &&/and, ||/or and
+   parentheses. History, <initial> elements, <invoke>, <datamodel>,
+   <script> and <donedata> are refused at load time. Elements in other
+   namespaces are ignored, except in executable content where they go to
+   the host's action callback. It knows nothing of cirm's workflows. */
+
+#define SCXML_NAMESPACE "http://www.w3.org/2005/07/scxml"
+/* Documents larger than this are refused before parsing. */
+#define SCXML_MAX_SIZE (1024 * 1024)
+/* Microsteps in one macrostep before the session fails with
+   "eventless transitions loop in state X". */
+#define SCXML_MAX_MICROSTEPS 1000
+/* Pending delayed <send>s in one session. */
+#define SCXML_MAX_DELAYED 10000
+
+struct scxml;
+struct scxml_session;
+/* An element of executable content in a foreign namespace, handed to the
+   host (valid only during the callback). */
+struct scxml_element;
+
+/* Parses and validates the LEN bytes at DATA; NAME (a file name) is used
+   in messages. No network, no DTD: a document with a DOCTYPE is refused,
+   so entities (billion laughs, XXE) never expand. Returns 0 with *DOC_R
+   set, or -1 with *ERROR_R set to all problems found, one
+   "NAME:LINE: message" per line (caller frees). */
+int scxml_load(const char *name, const char *data, size_t len,
+	       struct scxml **doc_r, char **error_r);
+/* Frees *DOC (may be NULL; sessions must be freed first), sets NULL. */
+void scxml_free(struct scxml **doc);
+
+/* Called for <log label expr>; either may be NULL. */
+typedef void scxml_log_fn(void *ctx, const char *label, const char *expr);
+/* Called for a foreign-namespace element in executable content. Returns
+   0, or -1 with *ERROR_R set (caller frees): the rest of the block is
+   skipped and the internal event error.execution is raised. */
+typedef int scxml_action_fn(void *ctx, const struct scxml_element *elem,
+			    char **error_r);
+
+const char *scxml_element_name(const struct scxml_element *elem);
+/* The namespace URI of ELEM, or NULL. */
+const char *scxml_element_ns(const struct scxml_element *elem);
+/* The value of the unqualified attribute NAME (caller frees), or NULL. */
+char *scxml_element_attr(const struct scxml_element *elem, const char *name);
+int scxml_element_line(const struct scxml_element *elem);
+
+/* A new session on DOC (which must outlive it), not yet started, with
+   the virtual clock at 0. */
+struct scxml_session *scxml_session_new(const struct scxml *doc);
+void scxml_session_free(struct scxml_session **session);
+void scxml_session_set_log(struct scxml_session *session, scxml_log_fn *fn,
+			   void *ctx);
+void scxml_session_set_action(struct scxml_session *session,
+			      scxml_action_fn *fn, void *ctx);
+
+/* Enters the initial configuration and runs to a stable configuration.
+   The functions below return 0, or -1 with *ERROR_R set (caller frees)
+   when the session fails (e.g. an eventless loop); a failed session
+   stays failed and keeps its last configuration. */
+int scxml_start(struct scxml_session *session, char **error_r);
+/* Processes the external event NAME (and whatever it causes) to a
+   stable configuration. Ignored once the session is in a final state. */
+int scxml_send(struct scxml_session *session, const char *name,
+	       char **error_r);
+/* Moves the virtual clock MS milliseconds forward, delivering each
+   delayed <send> whose time has come, in time order (ties in the order
+   they were sent), each processed to a stable configuration. */
+int scxml_advance(struct scxml_session *session, uint64_t ms,
+		  char **error_r);
+/* The virtual clock in milliseconds. */
+uint64_t scxml_now(const struct scxml_session *session);
+
+typedef void scxml_state_fn(void *ctx, const char *id);
+/* Calls FN for each active state in document order. After the session
+   reached a top-level final state, these are the states it stopped in. */
+void scxml_configuration(const struct scxml_session *session,
+			 scxml_state_fn *fn, void *ctx);
+/* True once a top-level <final> has been entered (the session is done). */
+bool scxml_in_final(const struct scxml_session *session);
+
+/* Parses a delay "500ms", "5s", "2m", "1h" (a whole number and a unit)
+   into milliseconds. 0, or -1 when malformed or too large. */
+int scxml_parse_delay(const char *text, uint64_t *ms_r);
+/* True when the event NAME matches the space-separated DESCRIPTORS by
+   token prefix: "mail" and "mail.*" match "mail" and "mail.citizen" but
+   not "mailbox"; "*" matches everything. */
+bool scxml_event_match(const char *descriptors, const char *name);
+
+/* Runs DOC from the start through EVENTS, comma-separated: a name is an
+   external event, "+DELAY" advances the virtual clock (e.g.
+   "a, b, +5s, c"). Prints the final configuration to OUT as
+   space-separated ids in document order and a newline. 0, or -1 with
+   *ERROR_R set (caller frees). */
+int scxml_run_script(const struct scxml *doc, const char *events, FILE *out,
+		     char **error_r);
+
+#endif

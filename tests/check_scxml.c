@@ -1,0 +1,596 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "scxml.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One run: a document, a script, the configuration it ends in and (when
+   not NULL) the <log> labels in the order they were executed. */
+struct run_case {
+	const char *file;
+	const char *script;
+	const char *config;
+	const char *log;
+};
+
+static const struct run_case run_cases[] = {
+	/* event descriptors match by token prefix */
+	{ "prefix", "mail", "m", NULL },
+	{ "prefix", "mail.citizen", "m", NULL },
+	{ "prefix", "mailbox", "mb", NULL },
+	{ "prefix", "mail.citizen, reset, mailbox", "mb", NULL },
+	{ "prefix", "sms", "s", NULL },
+	{ "prefix", "sms.in.x", "s", NULL },
+	{ "prefix", "smsx, mails, y", "xy", NULL },
+	{ "prefix", "any, whatever.else", "idle", NULL },
+	/* document order; descendants before ancestors */
+	{ "order", "e", "y", NULL },
+	{ "order", "g", "x", NULL },
+	{ "order", "h", "z", NULL },
+	{ "order", "unknown", "p c", NULL },
+	/* eventless chains, and In() on an eventless transition */
+	{ "eventless", "", "c", "b c" },
+	{ "eventless", "go", "e", "b c" },
+	/* targetless: actions without exit or entry; internal and
+	   external self transitions */
+	{ "targetless", "t, t", "p c", "enter-p enter-c t t" },
+	{ "targetless", "self", "p c",
+	  "enter-p enter-c exit-c exit-p t-self enter-p enter-c" },
+	{ "targetless", "inner", "p d",
+	  "enter-p enter-c exit-c t-inner enter-d" },
+	/* exit in reverse document order, entry in document order */
+	{ "nested", "e", "s2 s21 s211",
+	  "enter-s1 enter-s11 enter-s111 exit-s111 exit-s11 exit-s1 t "
+	  "enter-s2 enter-s21 enter-s211" },
+	{ "nested", "f", "s1 s11 s112",
+	  "enter-s1 enter-s11 enter-s111 exit-s111 t enter-s112" },
+	/* final states, done.state, and stopping at a top-level final */
+	{ "final", "e", "end",
+	  "enter-stepdone exit-work done enter-end exit-end" },
+	{ "final", "e, e, x", "end", NULL },
+	/* parallel regions, done.state of a parallel */
+	{ "parallel", "", "P r1 a1 r2 b1", "enter-P enter-r1 enter-r2" },
+	{ "parallel", "a", "P r1 a2 r2 b1", NULL },
+	{ "parallel", "go, b", "P r1 a1 r2 b2", NULL },
+	{ "parallel", "a, go", "both",
+	  "enter-P enter-r1 enter-r2 exit-r2 exit-r1 exit-P" },
+	/* optimal enabled transition set */
+	{ "conflict", "out", "o1", NULL },
+	{ "conflict", "both", "P r1 a2 r2 b2", NULL },
+	{ "conflict", "out, back", "P r1 a2 r2 b2", NULL },
+	/* type="internal" on an atomic source, or targeting the source
+	   itself, behaves as external */
+	{ "internal", "leaf", "p c", "enter-p enter-c exit-c t enter-c" },
+	{ "internal", "top", "p c",
+	  "enter-p enter-c exit-c exit-p t enter-p enter-c" },
+	/* raise: internal events in order, before external ones */
+	{ "raise", "", "pass", NULL },
+	{ "precedence", "", "pass", NULL },
+	/* delayed send on the virtual clock, cancel */
+	{ "timer", "+4999ms", "wait", "early" },
+	{ "timer", "+5s", "expired", "early" },
+	{ "timer", "+4s, +1s", "expired", "early" },
+	{ "timer", "+1s, stop, +1h", "stopped", "" },
+	{ "timeorder", "+1m", "s1", NULL },
+	{ "timeorder", "+3m", "s3", NULL },
+	/* In() and boolean conditions, <if> */
+	{ "cond", "go", "P x x1 y y1", NULL },
+	{ "cond", "tox2, go", "P x x2 y y2", NULL },
+	{ "cond", "other", "P x x1 y y3", "elseif" },
+	{ "cond", "tox2, other", "P x x2 y y1", NULL },
+};
+
+static char *
+data_path(const char *file)
+{
+	return xasprintf("%s/tests/data/scxml/%s.scxml", tu_srcdir(), file);
+}
+
+static struct scxml *
+load_file(const char *file)
+{
+	char *path = data_path(file), *error = NULL;
+	size_t len;
+	char *text = tu_slurp(path, &len);
+	struct scxml *doc = NULL;
+
+	ck_assert_msg(scxml_load(path, text, len, &doc, &error) == 0,
+		      "%s: %s", file, error);
+	free(text);
+	free(path);
+	return doc;
+}
+
+static void
+collect_log(void *ctx, const char *label, const char *expr)
+{
+	struct strlist *log = ctx;
+
+	strlist_addf(log, "%s%s", log->n > 0 ? " " : "",
+		     label != NULL ? label : "");
+}
+
+/* Runs SCRIPT step by step through the session API, collecting logs. */
+static char *
+run_with_log(const struct scxml *doc, const char *script)
+{
+	struct scxml_session *s = scxml_session_new(doc);
+	struct strlist log = { 0 };
+	char *copy = xstrdup(script), *save = NULL, *error = NULL;
+	uint64_t ms;
+
+	scxml_session_set_log(s, collect_log, &log);
+	ck_assert_msg(scxml_start(s, &error) == 0, "%s", error);
+	for (char *step = strtok_r(copy, ", ", &save); step != NULL;
+	     step = strtok_r(NULL, ", ", &save)) {
+		int ret;
+
+		if (step[0] == '+') {
+			ck_assert_int_eq(scxml_parse_delay(step + 1, &ms), 0);
+			ret = scxml_advance(s, ms, &error);
+		} else {
+			ret = scxml_send(s, step, &error);
+		}
+		ck_assert_msg(ret == 0, "%s", error);
+	}
+	free(copy);
+	scxml_session_free(&s);
+	ck_assert_ptr_null(s);
+	return strlist_join(&log);
+}
+
+START_TEST(test_run)
+{
+	const struct run_case *c = &run_cases[_i];
+	struct scxml *doc = load_file(c->file);
+	char *out = NULL, *error = NULL, *log;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+	char *want = xasprintf("%s\n", c->config);
+
+	ck_assert_msg(scxml_run_script(doc, c->script, f, &error) == 0,
+		      "%s [%s]: %s", c->file, c->script, error);
+	fclose(f);
+	ck_assert_msg(strcmp(out, want) == 0, "%s [%s]: got '%.*s' want '%s'",
+		      c->file, c->script, (int)strcspn(out, "\n"), out,
+		      c->config);
+	log = run_with_log(doc, c->script);
+	if (c->log != NULL)
+		ck_assert_msg(strcmp(log, c->log) == 0,
+			      "%s [%s]: log '%s' want '%s'", c->file,
+			      c->script, log, c->log);
+	free(log);
+	free(want);
+	free(out);
+	scxml_free(&doc);
+	ck_assert_ptr_null(doc);
+}
+END_TEST
+
+/* Runs SCRIPT on FILE expecting failure; returns the error. */
+static char *
+run_error(const char *file, const char *script)
+{
+	struct scxml *doc = load_file(file);
+	char *error = NULL, *out = NULL;
+	size_t outlen = 0;
+	FILE *f = open_memstream(&out, &outlen);
+
+	ck_assert_int_eq(scxml_run_script(doc, script, f, &error), -1);
+	fclose(f);
+	ck_assert_str_eq(out, "");
+	free(out);
+	scxml_free(&doc);
+	return error;
+}
+
+START_TEST(test_eventless_loop)
+{
+	char *error = run_error("loop", "go");
+
+	ck_assert_msg(strstr(error, "eventless transitions loop in state ping")
+		      != NULL, "%s", error);
+	free(error);
+}
+END_TEST
+
+START_TEST(test_raise_loop)
+{
+	char *error = run_error("raiseloop", "");
+
+	ck_assert_msg(strstr(error, "loop in state spin") != NULL, "%s",
+		      error);
+	free(error);
+}
+END_TEST
+
+/* A failed session stays failed and keeps its configuration. */
+START_TEST(test_failed_session)
+{
+	struct scxml *doc = load_file("loop");
+	struct scxml_session *s = scxml_session_new(doc);
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_start(s, &error), 0);
+	ck_assert_int_eq(scxml_send(s, "go", &error), -1);
+	free(error);
+	error = NULL;
+	ck_assert_int_eq(scxml_send(s, "go", &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "loop"));
+	free(error);
+	ck_assert(!scxml_in_final(s));
+	scxml_session_free(&s);
+	scxml_free(&doc);
+}
+END_TEST
+
+START_TEST(test_in_final)
+{
+	struct scxml *doc = load_file("final");
+	struct scxml_session *s = scxml_session_new(doc);
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_start(s, &error), 0);
+	ck_assert(!scxml_in_final(s));
+	ck_assert_int_eq(scxml_send(s, "e", &error), 0);
+	ck_assert(scxml_in_final(s));
+	ck_assert_int_eq(scxml_send(s, "e", &error), 0);
+	scxml_session_free(&s);
+	scxml_free(&doc);
+}
+END_TEST
+
+START_TEST(test_virtual_clock)
+{
+	struct scxml *doc = load_file("timer");
+	struct scxml_session *s = scxml_session_new(doc);
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_start(s, &error), 0);
+	ck_assert_int_eq(scxml_advance(s, 2000, &error), 0);
+	ck_assert_uint_eq(scxml_now(s), 2000);
+	ck_assert_int_eq(scxml_advance(s, 3000, &error), 0);
+	ck_assert_uint_eq(scxml_now(s), 5000);
+	scxml_session_free(&s);
+	scxml_free(&doc);
+}
+END_TEST
+
+struct match_case {
+	const char *descriptors, *name;
+	bool match;
+};
+
+static const struct match_case match_cases[] = {
+	{ "mail", "mail", true },
+	{ "mail", "mail.citizen", true },
+	{ "mail", "mailbox", false },
+	{ "mail.*", "mail.citizen", true },
+	{ "mail.", "mail.citizen", true },
+	{ "mail.citizen", "mail", false },
+	{ "mail.citizen", "mail.citizen.x", true },
+	{ "*", "anything.at.all", true },
+	{ "a b  c", "c.d", true },
+	{ "a b", "ab", false },
+	{ "", "a", false },
+};
+
+START_TEST(test_event_match)
+{
+	const struct match_case *c = &match_cases[_i];
+
+	ck_assert_msg(scxml_event_match(c->descriptors, c->name) == c->match,
+		      "'%s' vs '%s'", c->descriptors, c->name);
+}
+END_TEST
+
+START_TEST(test_delay)
+{
+	uint64_t ms;
+
+	ck_assert_int_eq(scxml_parse_delay("500ms", &ms), 0);
+	ck_assert_uint_eq(ms, 500);
+	ck_assert_int_eq(scxml_parse_delay("5s", &ms), 0);
+	ck_assert_uint_eq(ms, 5000);
+	ck_assert_int_eq(scxml_parse_delay("2m", &ms), 0);
+	ck_assert_uint_eq(ms, 120000);
+	ck_assert_int_eq(scxml_parse_delay("1h", &ms), 0);
+	ck_assert_uint_eq(ms, 3600000);
+	ck_assert_int_eq(scxml_parse_delay("5", &ms), -1);
+	ck_assert_int_eq(scxml_parse_delay("s", &ms), -1);
+	ck_assert_int_eq(scxml_parse_delay("-5s", &ms), -1);
+	ck_assert_int_eq(scxml_parse_delay("5 s", &ms), -1);
+	ck_assert_int_eq(scxml_parse_delay("99999999999999999999s", &ms), -1);
+}
+END_TEST
+
+START_TEST(test_script_errors)
+{
+	struct scxml *doc = load_file("timer");
+	char *error = NULL;
+	FILE *f = fopen("/dev/null", "w");
+
+	ck_assert_int_eq(scxml_run_script(doc, "+5x", f, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "bad delay '+5x'"));
+	free(error);
+	ck_assert_int_eq(scxml_run_script(doc, "a b", f, &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "bad event name"));
+	free(error);
+	ck_assert_int_eq(scxml_run_script(doc, " , ,", f, &error), 0);
+	fclose(f);
+	scxml_free(&doc);
+}
+END_TEST
+
+/* Loads FILE expecting failure; returns the error. */
+static char *
+load_error(const char *file)
+{
+	char *path = data_path(file), *error = NULL;
+	size_t len;
+	char *text = tu_slurp(path, &len);
+	struct scxml *doc = NULL;
+
+	ck_assert_int_eq(scxml_load(path, text, len, &doc, &error), -1);
+	ck_assert_ptr_null(doc);
+	free(text);
+	free(path);
+	return error;
+}
+
+static void
+assert_has(const char *error, const char *file, int line, const char *what)
+{
+	char *want = xasprintf("/tests/data/scxml/%s.scxml:%d: %s", file, line,
+			       what);
+
+	ck_assert_msg(strstr(error, want) != NULL, "'%s' lacks '%s'", error,
+		      want);
+	free(want);
+}
+
+START_TEST(test_billion_laughs)
+{
+	char *error = load_error("billion-laughs");
+
+	assert_has(error, "billion-laughs", 2, "DOCTYPE not allowed");
+	ck_assert_ptr_null(strchr(error, '\n'));
+	free(error);
+}
+END_TEST
+
+START_TEST(test_xxe)
+{
+	char *error = load_error("xxe");
+
+	assert_has(error, "xxe", 2, "DOCTYPE not allowed");
+	ck_assert_ptr_null(strstr(error, "root:"));
+	free(error);
+}
+END_TEST
+
+/* A DOCTYPE without an internal subset is refused as well. */
+START_TEST(test_external_doctype)
+{
+	static const char text[] =
+		"<?xml version=\"1.0\"?>\n"
+		"<!DOCTYPE scxml SYSTEM \"http://example.invalid/x.dtd\">\n"
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\"><state id=\"a\"/>"
+		"</scxml>\n";
+	struct scxml *doc = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_load("ext.scxml", text, sizeof(text) - 1, &doc,
+				    &error), -1);
+	ck_assert_msg(strncmp(error, "ext.scxml:2: DOCTYPE not allowed", 32)
+		      == 0, "%s", error);
+	free(error);
+}
+END_TEST
+
+START_TEST(test_too_large)
+{
+	size_t len = SCXML_MAX_SIZE + 1;
+	char *text = xmalloc(len);
+	struct scxml *doc = NULL;
+	char *error = NULL;
+
+	memset(text, ' ', len);
+	ck_assert_int_eq(scxml_load("big.scxml", text, len, &doc, &error), -1);
+	ck_assert_msg(strncmp(error, "big.scxml:1: document too large", 31)
+		      == 0, "%s", error);
+	free(error);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_malformed)
+{
+	static const char text[] =
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"  <state id=\"a\">\n"
+		"  </stat>\n"
+		"</scxml>\n";
+	struct scxml *doc = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_load("bad.scxml", text, sizeof(text) - 1, &doc,
+				    &error), -1);
+	ck_assert_msg(strncmp(error, "bad.scxml:3: ", 13) == 0, "%s", error);
+	free(error);
+}
+END_TEST
+
+START_TEST(test_not_scxml)
+{
+	static const char text[] = "<scxml><state id=\"a\"/></scxml>";
+	struct scxml *doc = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_load("x.scxml", text, sizeof(text) - 1, &doc,
+				    &error), -1);
+	ck_assert_ptr_nonnull(strstr(error, "x.scxml:1: the root element"));
+	free(error);
+}
+END_TEST
+
+/* All problems of a document at once, each with its line. */
+START_TEST(test_invalid)
+{
+	char *error = load_error("invalid");
+	size_t lines = 1;
+
+	assert_has(error, "invalid", 4, "unknown attribute colour on <state>");
+	assert_has(error, "invalid", 5, "target 'nowhere': no such state");
+	assert_has(error, "invalid", 6, "unknown element <bogus> in <state>");
+	assert_has(error, "invalid", 9, "<state> without id");
+	assert_has(error, "invalid", 12, "duplicate id 'a' (first at line 4)");
+	assert_has(error, "invalid", 13,
+		   "initial state 'a' is not inside 'b'");
+	assert_has(error, "invalid", 17, "bad delay 'soon'");
+	assert_has(error, "invalid", 17, "<raise> needs an event");
+	assert_has(error, "invalid", 18, "condition: In('zz'): no such state");
+	assert_has(error, "invalid", 20, "<history> is not supported");
+	for (const char *p = error; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	ck_assert_uint_eq(lines, 10);
+	ck_assert_msg(strstr(error, ":4: ") < strstr(error, ":5: ") &&
+		      strstr(error, ":17: ") < strstr(error, ":20: "),
+		      "not in line order: %s", error);
+	free(error);
+}
+END_TEST
+
+struct action_log {
+	struct strlist seen;
+	bool fail;
+};
+
+static int
+action(void *ctx, const struct scxml_element *elem, char **error_r)
+{
+	struct action_log *a = ctx;
+	char *to = scxml_element_attr(elem, "to");
+
+	strlist_addf(&a->seen, "%s%s:%s:%s:%d", a->seen.n > 0 ? " " : "",
+		     scxml_element_ns(elem), scxml_element_name(elem),
+		     to != NULL ? to : "-", scxml_element_line(elem));
+	free(to);
+	if (a->fail) {
+		*error_r = xstrdup("no such template");
+		return -1;
+	}
+	return 0;
+}
+
+static const char action_doc[] =
+	"<scxml xmlns=\"" SCXML_NAMESPACE "\" xmlns:c=\"urn:x-cirm:test\"\n"
+	"       initial=\"a\">\n"
+	"  <c:meta note=\"ignored outside executable content\"/>\n"
+	"  <state id=\"a\">\n"
+	"    <onentry><c:notify to=\"role:x\"/><raise event=\"r\"/>"
+	"<c:reply/></onentry>\n"
+	"    <transition event=\"r\" target=\"b\"/>\n"
+	"    <transition event=\"error.execution\" target=\"err\"/>\n"
+	"  </state>\n"
+	"  <state id=\"b\"/>\n"
+	"  <state id=\"err\"/>\n"
+	"</scxml>\n";
+
+static void
+collect_state(void *ctx, const char *id)
+{
+	struct strlist *l = ctx;
+
+	strlist_addf(l, "%s%s", l->n > 0 ? " " : "", id);
+}
+
+static void
+run_action_doc(struct action_log *a, const char *want_config)
+{
+	struct scxml *doc = NULL;
+	struct scxml_session *s;
+	char *error = NULL, *got;
+	struct strlist config = { 0 };
+
+	ck_assert_msg(scxml_load("act.scxml", action_doc,
+				 sizeof(action_doc) - 1, &doc, &error) == 0,
+		      "%s", error);
+	s = scxml_session_new(doc);
+	scxml_session_set_action(s, action, a);
+	ck_assert_int_eq(scxml_start(s, &error), 0);
+	scxml_configuration(s, collect_state, &config);
+	got = strlist_join(&config);
+	ck_assert_str_eq(got, want_config);
+	free(got);
+	scxml_session_free(&s);
+	scxml_free(&doc);
+}
+
+START_TEST(test_action_hook)
+{
+	struct action_log a = { { 0 }, false };
+	char *seen;
+
+	run_action_doc(&a, "b");
+	seen = strlist_join(&a.seen);
+	ck_assert_str_eq(seen, "urn:x-cirm:test:notify:role:x:5 "
+			 "urn:x-cirm:test:reply:-:5");
+	free(seen);
+}
+END_TEST
+
+/* A failing host action stops its block and raises error.execution. */
+START_TEST(test_action_error)
+{
+	struct action_log a = { { 0 }, true };
+	char *seen;
+
+	run_action_doc(&a, "err");
+	seen = strlist_join(&a.seen);
+	ck_assert_str_eq(seen, "urn:x-cirm:test:notify:role:x:5");
+	free(seen);
+}
+END_TEST
+
+static Suite *
+scxml_suite(void)
+{
+	Suite *s = suite_create("scxml");
+	TCase *tc = tcase_create("run");
+	TCase *tl = tcase_create("load");
+
+	tcase_add_loop_test(tc, test_run, 0, (int)N_ELEMENTS(run_cases));
+	tcase_add_test(tc, test_eventless_loop);
+	tcase_add_test(tc, test_raise_loop);
+	tcase_add_test(tc, test_failed_session);
+	tcase_add_test(tc, test_in_final);
+	tcase_add_test(tc, test_virtual_clock);
+	tcase_add_loop_test(tc, test_event_match, 0,
+			    (int)N_ELEMENTS(match_cases));
+	tcase_add_test(tc, test_delay);
+	tcase_add_test(tc, test_script_errors);
+	tcase_add_test(tc, test_action_hook);
+	tcase_add_test(tc, test_action_error);
+	suite_add_tcase(s, tc);
+	tcase_add_test(tl, test_billion_laughs);
+	tcase_add_test(tl, test_xxe);
+	tcase_add_test(tl, test_external_doctype);
+	tcase_add_test(tl, test_too_large);
+	tcase_add_test(tl, test_malformed);
+	tcase_add_test(tl, test_not_scxml);
+	tcase_add_test(tl, test_invalid);
+	suite_add_tcase(s, tl);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(scxml_suite());
+}

@@ -1,0 +1,36 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmctl workflow run --scxml: a plain SCXML document on a virtual clock.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+D=$top_srcdir/tests/data/scxml
+
+run "$CIRMCTL" workflow run --scxml "$D/timer.scxml"
+check "without events: the initial configuration" [ "$out" = wait ]
+run "$CIRMCTL" workflow run --scxml "$D/timer.scxml" --events "+4s"
+check "before the delay: still waiting" [ "$out" = wait ]
+run "$CIRMCTL" workflow run --scxml "$D/timer.scxml" --events "+4s, +1s"
+check "the delayed send fires on the virtual clock" [ "$out" = expired ]
+run "$CIRMCTL" workflow run --scxml "$D/timer.scxml" --events "stop, +10s"
+check "cancel stops the delayed send" [ "$out" = stopped ]
+run "$CIRMCTL" workflow run --scxml "$D/xxe.scxml"
+check "XXE refused" [ "$rc" -eq 1 ]
+check "XXE refused with file:line" contains "$err" "xxe.scxml:2: DOCTYPE not allowed"
+run "$CIRMCTL" workflow run --scxml "$D/billion-laughs.scxml"
+check "billion laughs refused" contains "$err" "DOCTYPE not allowed"
+run "$CIRMCTL" workflow run --scxml "$D/invalid.scxml"
+check "invalid document: every error, each file:line" \
+	[ "$(printf '%s\n' "$err" | grep -c "invalid.scxml:[0-9]*:")" -ge 5 ]
+run "$CIRMCTL" workflow run --scxml "$D/loop.scxml" --events go
+check "an eventless loop ends in an error, not a hang" contains "$err" "loop"
+run "$CIRMCTL" workflow run --scxml "$T/none.scxml"
+check "missing file" [ "$rc" -eq 1 ]
+run "$CIRMCTL" workflow run
+check "no --scxml is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" workflow frob
+check "unknown workflow command is a usage error" [ "$rc" -eq 64 ]
+head -c 1100000 /dev/zero | tr '\0' ' ' >"$T/big.scxml"
+run "$CIRMCTL" workflow run --scxml "$T/big.scxml"
+check "a file over the size limit is refused" contains "$err" "larger than"
+
+done_testing
