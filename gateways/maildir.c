@@ -56,7 +56,7 @@ read_message(int fd, size_t size, size_t max, size_t *len_r, int *over_r)
    sent it: the header section goes in, marked, so that it is quarantined
    with its reason instead of silently dropped. */
 static char *
-oversize_stub(const char *buf, size_t len, size_t size)
+oversize_header(const char *buf, size_t len, size_t size)
 {
 	const char *lf = strstr(buf, "\n\n");
 	const char *crlf = strstr(buf, "\r\n\r\n");
@@ -93,11 +93,11 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 			   (size_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE), &len, &over);
 	close(fd);
 	if (over) {
-		char *stub = oversize_stub(buf, len, (size_t)st.st_size);
+		char *hdr = oversize_header(buf, len, (size_t)st.st_size);
 
 		free(buf);
-		buf = stub;
-		len = strlen(stub);
+		buf = hdr;
+		len = strlen(hdr);
 	}
 	key = xstrdup(name);
 	if ((colon = strchr(key, ':')) != NULL)
