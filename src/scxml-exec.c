@@ -128,8 +128,8 @@ static int
 eval_cond_attr(struct scxml_session *s, const xmlNode *n, bool *v)
 {
 	char *cond = prop(n, "cond"), *err = NULL;
-	int ret = scxml_cond_eval(s->doc, cond != NULL ? cond : "",
-				  scxml_session_in, s, v, &err);
+	int ret = scxml_cond_eval(s->doc, cond != NULL ? cond : "", s, v,
+				  &err);
 
 	free(cond);
 	free(err);

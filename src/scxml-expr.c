@@ -14,8 +14,7 @@
 struct cond {
 	const char *p;
 	const struct scxml *doc;
-	scxml_in_fn *in;
-	void *ctx;
+	struct scxml_session *s;	/* NULL when only checking */
 	char *error;
 };
 
@@ -51,39 +50,96 @@ cond_fail(struct cond *c, const char *what)
 		c->error = xasprintf("condition: %s at '%.20s'", what, c->p);
 }
 
-static bool
-cond_in(struct cond *c)
+/* A quoted string ('x' or "x"), or NULL after reporting. */
+static char *
+cond_string(struct cond *c, const char *what)
 {
 	const char *start, *end;
 	char quote;
+
+	cond_skip(c);
+	quote = *c->p;
+	if (quote != '\'' && quote != '"')
+		return cond_fail(c, what), NULL;
+	start = ++c->p;
+	end = strchr(start, quote);
+	if (end == NULL)
+		return cond_fail(c, "unterminated string"), NULL;
+	c->p = end + 1;
+	return xstrndup(start, (size_t)(end - start));
+}
+
+static bool
+cond_in(struct cond *c)
+{
 	char *id;
 	bool v = false;
 
 	if (!cond_take(c, "("))
 		return cond_fail(c, "expected ( after In"), false;
-	cond_skip(c);
-	quote = *c->p;
-	if (quote != '\'' && quote != '"')
-		return cond_fail(c, "expected a quoted state id"), false;
-	start = ++c->p;
-	end = strchr(start, quote);
-	if (end == NULL)
-		return cond_fail(c, "unterminated string"), false;
-	id = xstrndup(start, (size_t)(end - start));
-	c->p = end + 1;
+	id = cond_string(c, "expected a quoted state id");
+	if (id == NULL)
+		return false;
 	if (scxml_find(c->doc, id) == NULL && c->error == NULL)
 		c->error = xasprintf("condition: In('%s'): no such state", id);
-	else if (c->in != NULL)
-		v = c->in(c->ctx, id);
+	else if (c->s != NULL)
+		v = scxml_session_in(c->s, id);
 	free(id);
 	if (!cond_take(c, ")"))
 		cond_fail(c, "expected )");
 	return v;
 }
 
+/* NAME is a host predicate of the document: NAME() or NAME('arg'). */
+static bool
+cond_pred(struct cond *c, const char *name)
+{
+	char *arg = NULL, *err = NULL;
+	bool v = false;
+
+	if (!cond_take(c, "("))
+		return cond_fail(c, "expected ( after a function name"), false;
+	cond_skip(c);
+	if (*c->p != ')') {
+		arg = cond_string(c, "expected a quoted argument");
+		if (arg == NULL)
+			return false;
+	}
+	if (!cond_take(c, ")")) {
+		free(arg);
+		return cond_fail(c, "expected )"), false;
+	}
+	if (c->s == NULL && c->doc->opts.check_pred != NULL)
+		c->doc->opts.check_pred(c->doc->opts.ctx, name, arg, &err);
+	else if (c->s != NULL && c->s->pred != NULL)
+		c->s->pred(c->s->pred_ctx, name, arg, &v, &err);
+	if (err != NULL && c->error == NULL)
+		c->error = xasprintf("condition: %s(%s%s%s): %s", name,
+				     arg != NULL ? "'" : "",
+				     arg != NULL ? arg : "",
+				     arg != NULL ? "'" : "", err);
+	free(err);
+	free(arg);
+	return v;
+}
+
+/* A host predicate name at the cursor, consumed; NULL if none. */
+static const char *
+cond_pred_name(struct cond *c)
+{
+	const char *const *names = c->doc->opts.predicates;
+
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++) {
+		if (cond_take(c, names[i]))
+			return names[i];
+	}
+	return NULL;
+}
+
 static bool
 cond_unary(struct cond *c)
 {
+	const char *pred;
 	bool v;
 
 	if (c->error != NULL)
@@ -96,6 +152,8 @@ cond_unary(struct cond *c)
 		return false;
 	if (cond_take(c, "In"))
 		return cond_in(c);
+	if ((pred = cond_pred_name(c)) != NULL)
+		return cond_pred(c, pred);
 	if (cond_take(c, "(")) {
 		v = cond_or(c);
 		if (!cond_take(c, ")"))
@@ -135,10 +193,10 @@ cond_or(struct cond *c)
 }
 
 int
-scxml_cond_eval(const struct scxml *doc, const char *text, scxml_in_fn *in,
-		void *ctx, bool *value_r, char **error_r)
+scxml_cond_eval(const struct scxml *doc, const char *text,
+		struct scxml_session *s, bool *value_r, char **error_r)
 {
-	struct cond c = { .p = text, .doc = doc, .in = in, .ctx = ctx };
+	struct cond c = { .p = text, .doc = doc, .s = s };
 
 	*value_r = cond_or(&c);
 	cond_skip(&c);
@@ -298,7 +356,7 @@ check_cond_attr(const struct scxml *doc, const xmlNode *n,
 	if (cond == NULL)
 		exec_error(doc, n, errors, "<%s> needs cond",
 			   (const char *)n->name);
-	else if (scxml_cond_eval(doc, cond, NULL, NULL, &v, &err) < 0) {
+	else if (scxml_cond_eval(doc, cond, NULL, &v, &err) < 0) {
 		exec_error(doc, n, errors, "%s", err);
 		free(err);
 	}

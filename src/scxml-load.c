@@ -90,8 +90,7 @@ parse_xml(const char *name, const char *data, size_t len,
 		p.doctype_line = 1;
 	if (p.doctype_line != 0) {
 		strlist_addf(errors, "%s:%d: DOCTYPE not allowed (no DTDs or "
-			     "entities in SCXML documents)", name,
-			     p.doctype_line);
+			     "entities)", name, p.doctype_line);
 		xmlFreeDoc(xml);
 		xml = NULL;
 	} else if (xml == NULL && errors->n == 0) {
@@ -385,7 +384,7 @@ resolve_all(struct scxml_loader *ld)
 					    t->target_text, &t->targets,
 					    &t->ntargets);
 			if (t->cond != NULL &&
-			    scxml_cond_eval(ld->doc, t->cond, NULL, NULL, &ok,
+			    scxml_cond_eval(ld->doc, t->cond, NULL, &ok,
 					    &err) < 0) {
 				strlist_addf(&ld->errors, "%s:%d: %s",
 					     ld->doc->name, line, err);
@@ -457,22 +456,39 @@ join_lines(struct strlist *errors, const char *name)
 	return strlist_join(errors);
 }
 
+xmlDoc *
+scxml_parse_xml(const char *name, const char *data, size_t len, size_t max,
+		char **error_r)
+{
+	struct strlist errors = { 0 };
+	xmlDoc *xml = NULL;
+
+	if (len > max)
+		strlist_addf(&errors, "%s:1: document too large (%zu bytes, "
+			     "the limit is %zu)", name, len, max);
+	else
+		xml = parse_xml(name, data, len, &errors);
+	if (errors.n > 0) {
+		xmlFreeDoc(xml);
+		*error_r = join_lines(&errors, name);
+		return NULL;
+	}
+	strlist_clear(&errors);
+	return xml;
+}
+
 int
-scxml_load(const char *name, const char *data, size_t len,
-	   struct scxml **doc_r, char **error_r)
+scxml_load_xml(const char *name, xmlDoc *xml, const struct scxml_options *opts,
+	       struct scxml **doc_r, char **error_r)
 {
 	struct scxml_loader ld = { .doc = xcalloc(1, sizeof(*ld.doc)) };
 
 	*doc_r = NULL;
 	ld.doc->name = xstrdup(name);
-	if (len > SCXML_MAX_SIZE) {
-		strlist_addf(&ld.errors, "%s:1: document too large (%zu bytes, "
-			     "the limit is %d)", name, len, SCXML_MAX_SIZE);
-	} else {
-		ld.doc->xml = parse_xml(name, data, len, &ld.errors);
-		if (ld.doc->xml != NULL)
-			load_root(&ld, xmlDocGetRootElement(ld.doc->xml));
-	}
+	ld.doc->xml = xml;
+	if (opts != NULL)
+		ld.doc->opts = *opts;
+	load_root(&ld, xmlDocGetRootElement(xml));
 	if (ld.errors.n > 0) {
 		*error_r = join_lines(&ld.errors, name);
 		scxml_free(&ld.doc);
@@ -480,6 +496,19 @@ scxml_load(const char *name, const char *data, size_t len,
 	}
 	*doc_r = ld.doc;
 	return 0;
+}
+
+int
+scxml_load(const char *name, const char *data, size_t len,
+	   struct scxml **doc_r, char **error_r)
+{
+	xmlDoc *xml = scxml_parse_xml(name, data, len, SCXML_MAX_SIZE,
+				      error_r);
+
+	*doc_r = NULL;
+	if (xml == NULL)
+		return -1;
+	return scxml_load_xml(name, xml, NULL, doc_r, error_r);
 }
 
 static void

@@ -61,6 +61,7 @@ struct scxml {
 	/* The states with ids, sorted by id for lookup. */
 	struct scxml_state **by_id;
 	size_t nby_id;
+	struct scxml_options opts;
 };
 
 /* A FIFO of owned event names. */
@@ -90,6 +91,10 @@ struct scxml_session {
 	void *log_ctx;
 	scxml_action_fn *action;
 	void *action_ctx;
+	scxml_pred_fn *pred;
+	void *pred_ctx;
+	scxml_observe_fn *observe;
+	void *observe_ctx;
 };
 
 void scxml_queue_push(struct scxml_queue *q, const char *event);
@@ -100,8 +105,8 @@ void scxml_queue_clear(struct scxml_queue *q);
 /* Runs the executable content among the children of NODE (SCXML 4.9:
    an error stops the block and raises error.execution). */
 void scxml_exec_block(struct scxml_session *s, const xmlNode *node);
-/* In(): whether the state with ID is active (CTX is the session). */
-bool scxml_session_in(void *ctx, const char *id);
+/* In(): whether the state with ID is active in S. */
+bool scxml_session_in(struct scxml_session *s, const char *id);
 
 /* The state with ID, or NULL. */
 struct scxml_state *scxml_find(const struct scxml *doc, const char *id);
@@ -122,12 +127,12 @@ scxml_is_compound(const struct scxml_state *s)
 /* True when NODE is an element in the SCXML namespace named NAME. */
 bool scxml_node_is(const xmlNode *node, const char *name);
 
-/* Evaluates the condition TEXT; IN(ctx, id) answers In('id'). With IN
-   NULL only checks the syntax and that each id names a state of DOC.
-   Returns 0 with *VALUE_R set, or -1 with *ERROR_R set. */
-typedef bool scxml_in_fn(void *ctx, const char *id);
+/* Evaluates the condition TEXT in session S. With S NULL only checks
+   the syntax, that each In() id names a state of DOC, and the host
+   predicates through DOC's check_pred. Returns 0 with *VALUE_R set, or
+   -1 with *ERROR_R set. */
 int scxml_cond_eval(const struct scxml *doc, const char *text,
-		    scxml_in_fn *in, void *ctx, bool *value_r, char **error_r);
+		    struct scxml_session *s, bool *value_r, char **error_r);
 
 /* Validates the executable content among the children of NODE,
    appending "name:line: message" to ERRORS. */

@@ -31,8 +31,7 @@ cond_holds(struct scxml_session *s, const struct scxml_transition *t)
 
 	if (t->cond == NULL)
 		return true;
-	if (scxml_cond_eval(s->doc, t->cond, scxml_session_in, s, &v,
-			    &err) < 0) {
+	if (scxml_cond_eval(s->doc, t->cond, s, &v, &err) < 0) {
 		/* validated at load time; treat as SCXML 5.9: false+error */
 		free(err);
 		scxml_queue_push(&s->internal, "error.execution");
@@ -304,6 +303,8 @@ enter_states(struct scxml_session *s, const struct tlist *l)
 		if (!to_enter[i] || s->active[i])
 			continue;
 		s->active[i] = true;
+		if (s->observe != NULL)
+			s->observe(s->observe_ctx, st->id, true);
 		for (size_t j = 0; j < st->nonentry; j++)
 			scxml_exec_block(s, st->onentry[j]);
 		if (st->kind == SCXML_KIND_FINAL)
@@ -328,6 +329,8 @@ exit_states(struct scxml_session *s, const struct tlist *l)
 		for (size_t j = 0; j < st->nonexit; j++)
 			scxml_exec_block(s, st->onexit[j]);
 		s->active[i] = false;
+		if (s->observe != NULL)
+			s->observe(s->observe_ctx, st->id, false);
 	}
 	free(set);
 }
@@ -562,10 +565,93 @@ scxml_in_final(const struct scxml_session *s)
 }
 
 bool
-scxml_session_in(void *ctx, const char *id)
+scxml_session_in(struct scxml_session *s, const char *id)
 {
-	struct scxml_session *s = ctx;
 	const struct scxml_state *st = scxml_find(s->doc, id);
 
 	return st != NULL && s->active[st->index];
+}
+
+void
+scxml_session_set_predicate(struct scxml_session *s, scxml_pred_fn *fn,
+			    void *ctx)
+{
+	s->pred = fn;
+	s->pred_ctx = ctx;
+}
+
+void
+scxml_session_set_observer(struct scxml_session *s, scxml_observe_fn *fn,
+			   void *ctx)
+{
+	s->observe = fn;
+	s->observe_ctx = ctx;
+}
+
+void
+scxml_atomic_configuration(const struct scxml_session *s, scxml_state_fn *fn,
+			   void *ctx)
+{
+	for (size_t i = 1; i < s->doc->nstates; i++) {
+		if (s->active[i] && is_atomic(s->doc->states[i]))
+			fn(ctx, s->doc->states[i]->id);
+	}
+}
+
+/* Whether the active set is a legal configuration below ST: a compound
+   state has exactly one active child, a parallel one all of them. */
+static bool
+legal_below(const struct scxml_session *s, const struct scxml_state *st)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->nchildren; i++) {
+		const struct scxml_state *c = st->children[i];
+
+		if (!s->active[c->index])
+			continue;
+		n++;
+		if (!legal_below(s, c))
+			return false;
+	}
+	if (st->kind == SCXML_KIND_PARALLEL)
+		return n == st->nchildren;
+	return st->nchildren == 0 || n == 1;
+}
+
+int
+scxml_restore(struct scxml_session *s, const char *const *ids, size_t nids,
+	      char **error_r)
+{
+	if (s->started) {
+		*error_r = xstrdup("session already started");
+		return -1;
+	}
+	for (size_t i = 0; i < nids; i++) {
+		const struct scxml_state *st = scxml_find(s->doc, ids[i]);
+
+		if (st == NULL || !is_atomic(st)) {
+			*error_r = xasprintf("'%s' is not an atomic state of "
+					     "the document", ids[i]);
+			memset(s->active, 0, s->doc->nstates * sizeof(bool));
+			return -1;
+		}
+		for (; st != NULL; st = st->parent)
+			s->active[st->index] = true;
+	}
+	if (nids == 0 || !legal_below(s, s->doc->states[0])) {
+		*error_r = xstrdup("the saved states are not a legal "
+				   "configuration of the document");
+		memset(s->active, 0, s->doc->nstates * sizeof(bool));
+		return -1;
+	}
+	s->started = true;
+	for (size_t i = 1; i < s->doc->nstates; i++) {
+		const struct scxml_state *st = s->doc->states[i];
+
+		if (s->active[i] && st->kind == SCXML_KIND_FINAL &&
+		    st->parent == s->doc->states[0])
+			s->done = true;
+	}
+	return 0;
 }

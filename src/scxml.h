@@ -40,6 +40,32 @@ struct scxml_element;
    "NAME:LINE: message" per line (caller frees). */
 int scxml_load(const char *name, const char *data, size_t len,
 	       struct scxml **doc_r, char **error_r);
+/* What a host adds to the language of conditions. */
+struct scxml_options {
+	/* Names callable in conditions besides In(), NULL-terminated
+	   (may be NULL): NAME() or NAME('argument'). */
+	const char *const *predicates;
+	/* At load time, checks one call; sets *ERROR_R (caller frees) to
+	   refuse it (e.g. an unknown channel). May be NULL. */
+	void (*check_pred)(void *ctx, const char *name, const char *arg,
+			   char **error_r);
+	void *ctx;
+};
+
+struct _xmlDoc;
+/* Parses LEN bytes at DATA as XML, hardened as scxml_load() does (size
+   limit MAX, no DOCTYPE, no network). Returns the document, or NULL
+   with every problem appended to *ERROR_R as "NAME:LINE: message" lines
+   (caller frees). */
+struct _xmlDoc *scxml_parse_xml(const char *name, const char *data,
+				size_t len, size_t max, char **error_r);
+/* Like scxml_load() on the already parsed XML, which it takes over
+   (freed with the document, or at once on failure). OPTS (copied; may
+   be NULL) extends the conditions. */
+int scxml_load_xml(const char *name, struct _xmlDoc *xml,
+		   const struct scxml_options *opts, struct scxml **doc_r,
+		   char **error_r);
+
 /* Frees *DOC (may be NULL; sessions must be freed first), sets NULL. */
 void scxml_free(struct scxml **doc);
 
@@ -58,6 +84,15 @@ const char *scxml_element_ns(const struct scxml_element *elem);
 char *scxml_element_attr(const struct scxml_element *elem, const char *name);
 int scxml_element_line(const struct scxml_element *elem);
 
+/* Answers a host predicate NAME('ARG') (ARG NULL for NAME()). Sets
+   *VALUE_R, or *ERROR_R (caller frees): the condition then counts as
+   false and error.execution is raised. */
+typedef void scxml_pred_fn(void *ctx, const char *name, const char *arg,
+			   bool *value_r, char **error_r);
+/* Called as each state is entered (before its onentry) and exited
+   (after its onexit). */
+typedef void scxml_observe_fn(void *ctx, const char *id, bool entered);
+
 /* A new session on DOC (which must outlive it), not yet started, with
    the virtual clock at 0. */
 struct scxml_session *scxml_session_new(const struct scxml *doc);
@@ -66,6 +101,17 @@ void scxml_session_set_log(struct scxml_session *session, scxml_log_fn *fn,
 			   void *ctx);
 void scxml_session_set_action(struct scxml_session *session,
 			      scxml_action_fn *fn, void *ctx);
+void scxml_session_set_predicate(struct scxml_session *session,
+				 scxml_pred_fn *fn, void *ctx);
+void scxml_session_set_observer(struct scxml_session *session,
+				scxml_observe_fn *fn, void *ctx);
+/* Puts a new session, instead of starting it, into the stable
+   configuration whose atomic states are IDS (their ancestors are
+   added), as saved from an earlier session: no actions run. Returns 0,
+   or -1 with *ERROR_R when an id is unknown or not atomic, or the set
+   is not a legal configuration. */
+int scxml_restore(struct scxml_session *session, const char *const *ids,
+		  size_t nids, char **error_r);
 
 /* Enters the initial configuration and runs to a stable configuration.
    The functions below return 0, or -1 with *ERROR_R set (caller frees)
@@ -89,6 +135,10 @@ typedef void scxml_state_fn(void *ctx, const char *id);
    reached a top-level final state, these are the states it stopped in. */
 void scxml_configuration(const struct scxml_session *session,
 			 scxml_state_fn *fn, void *ctx);
+/* Calls FN for each active atomic state in document order: what to save
+   for scxml_restore(). */
+void scxml_atomic_configuration(const struct scxml_session *session,
+				scxml_state_fn *fn, void *ctx);
 /* True once a top-level <final> has been entered (the session is done). */
 bool scxml_in_final(const struct scxml_session *session);
 

@@ -558,6 +558,178 @@ START_TEST(test_action_error)
 }
 END_TEST
 
+/* Host predicates: checked at load time, answered by the session. */
+static const char *const pred_names[] = { "channel", "assigned", NULL };
+
+static void
+pred_check(void *ctx, const char *name, const char *arg, char **error_r)
+{
+	(void)ctx;
+	if (strcmp(name, "channel") == 0 &&
+	    (arg == NULL || (strcmp(arg, "sms") != 0 &&
+			     strcmp(arg, "email") != 0)))
+		*error_r = xstrdup("unknown channel");
+}
+
+static void
+pred_answer(void *ctx, const char *name, const char *arg, bool *value_r,
+	    char **error_r)
+{
+	const char *channel = ctx;
+
+	(void)error_r;
+	*value_r = strcmp(name, "channel") == 0 ? strcmp(arg, channel) == 0 :
+		false;
+}
+
+static struct scxml *
+load_with_preds(const char *text, char **error_r)
+{
+	const struct scxml_options opts = {
+		.predicates = pred_names, .check_pred = pred_check,
+	};
+	char *error = NULL;
+	struct scxml *doc = NULL;
+	void *xml = scxml_parse_xml("p.scxml", text, strlen(text),
+				    SCXML_MAX_SIZE, &error);
+
+	ck_assert_msg(xml != NULL, "%s", error);
+	if (scxml_load_xml("p.scxml", xml, &opts, &doc, error_r) < 0)
+		return NULL;
+	return doc;
+}
+
+static const char pred_doc[] =
+	"<scxml xmlns=\"" SCXML_NAMESPACE "\" initial=\"a\">\n"
+	"  <state id=\"a\">\n"
+	"    <transition event=\"m\" cond=\"channel('sms') and !assigned()\"\n"
+	"                target=\"sms\"/>\n"
+	"    <transition event=\"m\" target=\"other\"/>\n"
+	"  </state>\n"
+	"  <state id=\"sms\"/><state id=\"other\"/>\n"
+	"</scxml>\n";
+
+static char *
+run_pred(const char *channel)
+{
+	char *error = NULL, *got;
+	struct scxml *doc = load_with_preds(pred_doc, &error);
+	struct scxml_session *s;
+	struct strlist config = { 0 };
+
+	ck_assert_msg(doc != NULL, "%s", error);
+	s = scxml_session_new(doc);
+	scxml_session_set_predicate(s, pred_answer, (void *)channel);
+	ck_assert_int_eq(scxml_start(s, &error), 0);
+	ck_assert_int_eq(scxml_send(s, "m", &error), 0);
+	scxml_configuration(s, collect_state, &config);
+	got = strlist_join(&config);
+	scxml_session_free(&s);
+	scxml_free(&doc);
+	return got;
+}
+
+START_TEST(test_predicates)
+{
+	char *got, *error = NULL;
+
+	got = run_pred("sms");
+	ck_assert_str_eq(got, "sms");
+	free(got);
+	got = run_pred("email");
+	ck_assert_str_eq(got, "other");
+	free(got);
+	/* refused at load time: a bad argument, an unknown function, and
+	   a predicate of the host in a plain document */
+	ck_assert_ptr_null(load_with_preds(
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"<state id=\"a\"><transition cond=\"channel('fax')\"/>"
+		"</state></scxml>", &error));
+	ck_assert_str_eq(error, "p.scxml:2: condition: channel('fax'): "
+			 "unknown channel");
+	free(error);
+	ck_assert_ptr_null(load_with_preds(
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"<state id=\"a\"><transition cond=\"colour('red')\"/>"
+		"</state></scxml>", &error));
+	ck_assert_msg(strstr(error, "p.scxml:2: condition: expected") != NULL,
+		      "%s", error);
+	free(error);
+}
+END_TEST
+
+static void
+observe(void *ctx, const char *id, bool entered)
+{
+	struct strlist *l = ctx;
+
+	strlist_addf(l, "%s%s%s", l->n > 0 ? " " : "", entered ? "+" : "-",
+		     id);
+}
+
+/* The observer sees entry and exit in the SCXML order. */
+START_TEST(test_observer)
+{
+	struct scxml *doc = load_file("nested");
+	struct scxml_session *s = scxml_session_new(doc);
+	struct strlist seen = { 0 };
+	char *error = NULL, *got;
+
+	scxml_session_set_observer(s, observe, &seen);
+	ck_assert_int_eq(scxml_start(s, &error), 0);
+	ck_assert_int_eq(scxml_send(s, "e", &error), 0);
+	got = strlist_join(&seen);
+	ck_assert_str_eq(got, "+s1 +s11 +s111 -s111 -s11 -s1 +s2 +s21 +s211");
+	free(got);
+	scxml_session_free(&s);
+	scxml_free(&doc);
+}
+END_TEST
+
+/* A saved configuration comes back without running actions, and the
+   session goes on from it; bad saves are refused. */
+START_TEST(test_restore)
+{
+	struct scxml *doc = load_file("parallel");
+	struct scxml_session *s = scxml_session_new(doc);
+	struct strlist config = { 0 };
+	const char *saved[] = { "a2", "b1" };
+	const char *bad1[] = { "a2" }, *bad2[] = { "r1" },
+		*bad3[] = { "a1", "a2", "b1" }, *bad4[] = { "nosuch" };
+	char *error = NULL, *got;
+
+	ck_assert_int_eq(scxml_restore(s, saved, 2, &error), 0);
+	scxml_atomic_configuration(s, collect_state, &config);
+	got = strlist_join(&config);
+	ck_assert_str_eq(got, "a2 b1");
+	free(got);
+	ck_assert_int_eq(scxml_send(s, "go", &error), 0);
+	ck_assert_int_eq(scxml_send(s, "b", &error), 0);
+	scxml_configuration(s, collect_state, &config);
+	got = strlist_join(&config);
+	ck_assert_str_eq(got, "both");
+	free(got);
+	scxml_session_free(&s);
+
+	s = scxml_session_new(doc);
+	ck_assert_int_eq(scxml_restore(s, bad1, 1, &error), -1);
+	ck_assert_str_eq(error, "the saved states are not a legal "
+			 "configuration of the document");
+	free(error);
+	ck_assert_int_eq(scxml_restore(s, bad2, 1, &error), -1);
+	ck_assert_str_eq(error, "'r1' is not an atomic state of the document");
+	free(error);
+	ck_assert_int_eq(scxml_restore(s, bad3, 3, &error), -1);
+	free(error);
+	ck_assert_int_eq(scxml_restore(s, bad4, 1, &error), -1);
+	free(error);
+	ck_assert_int_eq(scxml_restore(s, saved, 0, &error), -1);
+	free(error);
+	scxml_session_free(&s);
+	scxml_free(&doc);
+}
+END_TEST
+
 static Suite *
 scxml_suite(void)
 {
@@ -577,6 +749,9 @@ scxml_suite(void)
 	tcase_add_test(tc, test_script_errors);
 	tcase_add_test(tc, test_action_hook);
 	tcase_add_test(tc, test_action_error);
+	tcase_add_test(tc, test_predicates);
+	tcase_add_test(tc, test_observer);
+	tcase_add_test(tc, test_restore);
 	suite_add_tcase(s, tc);
 	tcase_add_test(tl, test_billion_laughs);
 	tcase_add_test(tl, test_xxe);
