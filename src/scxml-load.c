@@ -433,8 +433,8 @@ error_line(const char *msg, size_t skip)
 
 /* Joins ERRORS one per line in line order (stable; without a final
    newline) and clears them. Each starts with NAME and a colon. */
-static char *
-join_lines(struct strlist *errors, const char *name)
+char *
+scxml_join_errors(struct strlist *errors, const char *name)
 {
 	size_t skip = strlen(name) + 1;
 
@@ -470,7 +470,7 @@ scxml_parse_xml(const char *name, const char *data, size_t len, size_t max,
 		xml = parse_xml(name, data, len, &errors);
 	if (errors.n > 0) {
 		xmlFreeDoc(xml);
-		*error_r = join_lines(&errors, name);
+		*error_r = scxml_join_errors(&errors, name);
 		return NULL;
 	}
 	strlist_clear(&errors);
@@ -490,7 +490,7 @@ scxml_load_xml(const char *name, xmlDoc *xml, const struct scxml_options *opts,
 		ld.doc->opts = *opts;
 	load_root(&ld, xmlDocGetRootElement(xml));
 	if (ld.errors.n > 0) {
-		*error_r = join_lines(&ld.errors, name);
+		*error_r = scxml_join_errors(&ld.errors, name);
 		scxml_free(&ld.doc);
 		return -1;
 	}

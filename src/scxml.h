@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "util.h"
+
 /* A statechart interpreter following SCXML (W3C Recommendation,
    Appendix D) with the null datamodel: <state>, <parallel>, <final>,
    <transition> (event, cond, target, type), <onentry>/<onexit>, and the
@@ -65,6 +67,10 @@ struct _xmlDoc *scxml_parse_xml(const char *name, const char *data,
 int scxml_load_xml(const char *name, struct _xmlDoc *xml,
 		   const struct scxml_options *opts, struct scxml **doc_r,
 		   char **error_r);
+
+/* Joins ERRORS, each "NAME:LINE: message", one per line in line order
+   (stable; no final newline) and clears them. Caller frees. */
+char *scxml_join_errors(struct strlist *errors, const char *name);
 
 /* Frees *DOC (may be NULL; sessions must be freed first), sets NULL. */
 void scxml_free(struct scxml **doc);

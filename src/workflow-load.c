@@ -1,0 +1,860 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Loading a cirm workflow: schema, cirm's own parts, and the statechart
+   rewritten in place into SCXML for the interpreter core. */
+#include "config.h"
+
+#include "workflow-private.h"
+
+#include "blob.h"
+
+#include <errno.h>
+#include <libxml/relaxng.h>
+#include <libxml/tree.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const workflow_predicates[] = {
+	"channel", "category", "priority", "keyword", "pattern", "assigned",
+	NULL
+};
+
+static const char *const priorities[] = { "low", "normal", "high",
+					  "urgent", NULL };
+
+struct loader {
+	struct workflow *wf;
+	struct strlist errors;
+	struct strlist cascade;	/* schema messages that only echo others */
+};
+
+static void CIRM_PRINTF(3, 4)
+lerror(struct loader *ld, const xmlNode *node, const char *fmt, ...)
+{
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	msg = xvasprintf(fmt, ap);
+	va_end(ap);
+	strlist_addf(&ld->errors, "%s:%ld: %s", ld->wf->name,
+		     node != NULL ? xmlGetLineNo(node) : 1L, msg);
+	free(msg);
+}
+
+bool
+workflow_node_is(const xmlNode *n, const char *name)
+{
+	return n->type == XML_ELEMENT_NODE && n->ns != NULL &&
+		strcmp((const char *)n->ns->href, WORKFLOW_NAMESPACE) == 0 &&
+		(name == NULL || strcmp((const char *)n->name, name) == 0);
+}
+
+char *
+workflow_attr(const xmlNode *n, const char *name)
+{
+	xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
+	char *s = v != NULL ? xstrdup((const char *)v) : NULL;
+
+	xmlFree(v);
+	return s;
+}
+
+bool
+workflow_in_list(const char *const *list, const char *s)
+{
+	for (size_t i = 0; list[i] != NULL; i++) {
+		if (strcmp(list[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* --- schema ------------------------------------------------------------ */
+
+static xmlRelaxNG *schema;
+
+/* libxml2 reports a bad element also as a failure of each enclosing
+   one, and a misplaced known element as "did not expect" after it.
+   Those echoes are shown only when nothing more precise was found. */
+static bool
+is_cascade(const char *msg)
+{
+	static const char *const echoes[] = {
+		"failed to validate content", "has extra content",
+		"Expecting an element", "Did not expect element",
+		"Expecting element", "in interleave", NULL
+	};
+
+	for (size_t i = 0; echoes[i] != NULL; i++) {
+		if (strstr(msg, echoes[i]) != NULL)
+			return true;
+	}
+	return false;
+}
+
+static void
+schema_error(void *user, xmlErrorPtr err)
+{
+	struct loader *ld = user;
+	char *msg = xstrdup(err->message != NULL ? err->message : "invalid");
+	size_t n = strlen(msg);
+	int line;
+
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		msg[--n] = '\0';
+	if (strncmp(msg, "Expecting no namespace for element ", 35) == 0) {
+		char *m = xasprintf("<%s> is not allowed here (not part of "
+				    "the workflow format, or in the wrong "
+				    "place)", msg + 35);
+
+		free(msg);
+		msg = m;
+	} else if (strstr(msg, "failed to validate attributes") != NULL) {
+		char *m = xasprintf("%s (see cirm-workflow(5) for the values "
+				    "each attribute takes)", msg);
+
+		free(msg);
+		msg = m;
+	}
+	line = err->node != NULL ? (int)xmlGetLineNo((xmlNode *)err->node) : 0;
+	if (line <= 0)
+		line = err->line > 0 ? err->line : 1;
+	strlist_addf(is_cascade(msg) ? &ld->cascade : &ld->errors,
+		     "%s:%d: %s", ld->wf->name, line, msg);
+	free(msg);
+}
+
+/* The shipped schema, compiled once from the copy built into the
+   program (so that a stray file can never weaken validation). */
+static xmlRelaxNG *
+get_schema(void)
+{
+	xmlRelaxNGParserCtxt *pc;
+
+	if (schema != NULL)
+		return schema;
+	pc = xmlRelaxNGNewMemParserCtxt(workflow_schema_rng,
+					(int)workflow_schema_rng_len);
+	if (pc == NULL)
+		abort();
+	schema = xmlRelaxNGParse(pc);
+	xmlRelaxNGFreeParserCtxt(pc);
+	if (schema == NULL) {
+		fprintf(stderr, "cirm: the built-in workflow schema does not "
+			"compile\n");
+		abort();
+	}
+	return schema;
+}
+
+static void
+validate(struct loader *ld, xmlDoc *xml)
+{
+	xmlRelaxNGValidCtxt *vc = xmlRelaxNGNewValidCtxt(get_schema());
+	size_t before = ld->errors.n;
+	int ret;
+
+	if (vc == NULL)
+		abort();
+	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
+	ret = xmlRelaxNGValidateDoc(vc, xml);
+	xmlRelaxNGFreeValidCtxt(vc);
+	if (ld->errors.n == before)
+		for (size_t i = 0; i < ld->cascade.n; i++)
+			strlist_add(&ld->errors, ld->cascade.v[i]);
+	strlist_clear(&ld->cascade);
+	if (ret != 0 && ld->errors.n == before)
+		lerror(ld, xmlDocGetRootElement(xml), "does not follow the "
+		       "workflow schema");
+}
+
+/* --- calendars ----------------------------------------------------------- */
+
+static const char *const day_names[] = { "sun", "mon", "tue", "wed", "thu",
+					 "fri", "sat", NULL };
+
+static int
+day_index(const char *s, size_t n)
+{
+	for (int i = 0; day_names[i] != NULL; i++) {
+		if (n == 3 && strncmp(s, day_names[i], 3) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* "mon-fri", "sat", "mon,wed,fri" into DAYS[7]. */
+static int
+parse_days(const char *text, bool days[7])
+{
+	const char *p = text;
+
+	memset(days, 0, 7 * sizeof(bool));
+	while (*p != '\0') {
+		size_t n = strcspn(p, ",-");
+		int a = day_index(p, n), b;
+
+		if (a < 0)
+			return -1;
+		p += n;
+		b = a;
+		if (*p == '-') {
+			p++;
+			n = strcspn(p, ",");
+			b = day_index(p, n);
+			if (b < 0)
+				return -1;
+			p += n;
+		}
+		/* a range runs Monday to Sunday: mon-sun, fri-sun */
+		for (int d = a;; d = (d + 1) % 7) {
+			days[d] = true;
+			if (d == b)
+				break;
+		}
+		if (*p == ',')
+			p++;
+		else if (*p != '\0')
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_hhmm(const char *s)
+{
+	int h, m;
+	char end;
+
+	if (s == NULL || sscanf(s, "%2d:%2d%c", &h, &m, &end) != 2 ||
+	    strlen(s) != 5 || h < 0 || h > 24 || m < 0 || m > 59 ||
+	    (h == 24 && m != 0))
+		return -1;
+	return h * 60 + m;
+}
+
+static void
+add_calendar(struct workflow *wf, const char *id, struct calendar *cal)
+{
+	wf->calendars = xrealloc(wf->calendars,
+				 (wf->ncalendars + 1) * sizeof(*wf->calendars));
+	wf->calendar_ids = xrealloc(wf->calendar_ids, (wf->ncalendars + 1) *
+				    sizeof(*wf->calendar_ids));
+	wf->calendars[wf->ncalendars] = cal;
+	wf->calendar_ids[wf->ncalendars++] = xstrdup(id);
+}
+
+static const struct calendar *
+find_calendar(const struct workflow *wf, const char *id)
+{
+	for (size_t i = 0; i < wf->ncalendars; i++) {
+		if (strcmp(wf->calendar_ids[i], id) == 0)
+			return wf->calendars[i];
+	}
+	return NULL;
+}
+
+static void
+load_calendar(struct loader *ld, xmlNode *node)
+{
+	struct calendar *cal = calendar_new(CALENDAR_SWEDEN);
+	char *id = workflow_attr(node, "id");
+	bool closed_all = true;
+
+	if (find_calendar(ld->wf, id) != NULL)
+		lerror(ld, node, "duplicate calendar id '%s'", id);
+	for (int d = 0; d < 7; d++)
+		calendar_set_hours(cal, d, 0, 0, NULL);
+	for (xmlNode *n = node->children; n != NULL; n = n->next) {
+		char *days = NULL, *open = NULL, *close = NULL, *date = NULL;
+		char *err = NULL;
+		bool set[7];
+		int y, m, d;
+		char end;
+
+		if (workflow_node_is(n, "hours")) {
+			int o, c;
+
+			days = workflow_attr(n, "days");
+			open = workflow_attr(n, "open");
+			close = workflow_attr(n, "close");
+			o = parse_hhmm(open);
+			c = parse_hhmm(close);
+			if (days == NULL || parse_days(days, set) < 0)
+				lerror(ld, n, "days: expected e.g. mon-fri or "
+				       "mon,wed,fri");
+			else if (o < 0 || c < 0 || o >= c)
+				lerror(ld, n, "open and close must be times "
+				       "HH:MM with open before close");
+			else
+				for (int i = 0; i < 7; i++) {
+					if (set[i] && calendar_set_hours(
+						    cal, i, o, c, &err) < 0) {
+						lerror(ld, n, "%s", err);
+						free(err);
+						err = NULL;
+					}
+					closed_all = closed_all && !set[i];
+				}
+		} else if (workflow_node_is(n, "closed")) {
+			date = workflow_attr(n, "date");
+			if (date == NULL ||
+			    sscanf(date, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 ||
+			    strlen(date) != 10 ||
+			    calendar_add_closed_day(cal, y, m, d, &err) < 0) {
+				lerror(ld, n, "closed: %s", err != NULL ? err :
+				       "expected a date YYYY-MM-DD");
+				free(err);
+			}
+		}
+		free(days);
+		free(open);
+		free(close);
+		free(date);
+	}
+	if (closed_all)
+		lerror(ld, node, "calendar '%s' has no opening hours", id);
+	add_calendar(ld->wf, id, cal);
+	free(id);
+}
+
+/* --- roles, commands, templates ----------------------------------------- */
+
+static void
+split_words(const char *text, struct strlist *l)
+{
+	const char *p = text;
+
+	while (p != NULL && *p != '\0') {
+		size_t n;
+
+		p += strspn(p, " \t\r\n");
+		n = strcspn(p, " \t\r\n");
+		if (n > 0) {
+			char *w = xstrndup(p, n);
+
+			strlist_add(l, w);
+			free(w);
+		}
+		p += n;
+	}
+}
+
+static void
+load_roles(struct loader *ld, xmlNode *node)
+{
+	struct workflow *wf = ld->wf;
+
+	for (xmlNode *n = node->children; n != NULL; n = n->next) {
+		struct workflow_role r;
+
+		if (!workflow_node_is(n, "role"))
+			continue;
+		r.id = workflow_attr(n, "id");
+		r.group = workflow_attr(n, "group");
+		r.line = (int)xmlGetLineNo(n);
+		for (size_t i = 0; i < wf->nroles; i++) {
+			if (strcmp(wf->roles[i].id, r.id) == 0)
+				lerror(ld, n, "duplicate role id '%s' (first "
+				       "at line %d)", r.id, wf->roles[i].line);
+		}
+		SCXML_PUSH(wf->roles, wf->nroles, r);
+	}
+}
+
+static int
+enum_attr(struct loader *ld, xmlNode *n, const char *name,
+	  const char *const *values, int dflt)
+{
+	char *v = workflow_attr(n, name);
+	int ret = dflt;
+
+	for (int i = 0; v != NULL && values[i] != NULL; i++) {
+		if (strcmp(v, values[i]) == 0)
+			ret = i;
+	}
+	if (v != NULL && ret == dflt && strcmp(v, values[dflt]) != 0)
+		lerror(ld, n, "%s: unknown value '%s'", name, v);
+	free(v);
+	return ret;
+}
+
+static void
+load_commands(struct loader *ld, xmlNode *node)
+{
+	static const char *const texts[] = { "none", "optional", "required",
+					     NULL };
+	static const char *const args[] = { "none", "handler", "word", NULL };
+	struct workflow *wf = ld->wf;
+
+	for (xmlNode *n = node->children; n != NULL; n = n->next) {
+		struct workflow_command c = { 0 };
+		char *aliases, *roles;
+
+		if (!workflow_node_is(n, "command"))
+			continue;
+		c.word = workflow_attr(n, "word");
+		c.event = workflow_attr(n, "event");
+		aliases = workflow_attr(n, "aliases");
+		roles = workflow_attr(n, "role");
+		split_words(aliases, &c.aliases);
+		split_words(roles, &c.roles);
+		free(aliases);
+		free(roles);
+		c.text = (enum workflow_text)enum_attr(ld, n, "text", texts,
+						       WORKFLOW_TEXT_OPTIONAL);
+		c.argument = (enum workflow_argument)enum_attr(
+			ld, n, "argument", args, WORKFLOW_ARG_NONE);
+		c.line = (int)xmlGetLineNo(n);
+		SCXML_PUSH(wf->commands, wf->ncommands, c);
+	}
+}
+
+static void
+load_templates(struct loader *ld, xmlNode *node)
+{
+	struct workflow *wf = ld->wf;
+
+	for (xmlNode *n = node->children; n != NULL; n = n->next) {
+		struct workflow_template t;
+
+		if (!workflow_node_is(n, "template"))
+			continue;
+		t.id = workflow_attr(n, "id");
+		t.line = (int)xmlGetLineNo(n);
+		for (size_t i = 0; i < wf->ntemplates; i++) {
+			if (strcmp(wf->templates[i].id, t.id) == 0)
+				lerror(ld, n, "template '%s' declared twice",
+				       t.id);
+		}
+		SCXML_PUSH(wf->templates, wf->ntemplates, t);
+	}
+}
+
+/* --- states, timers and actions ----------------------------------------- */
+
+static void
+load_timer(struct loader *ld, xmlNode *n, const char *state)
+{
+	struct workflow *wf = ld->wf;
+	struct workflow_timer t = { 0 };
+	char *cal = workflow_attr(n, "calendar"), *err = NULL;
+
+	t.id = workflow_attr(n, "id");
+	t.state = xstrdup(state);
+	t.event = workflow_attr(n, "event");
+	t.after_text = workflow_attr(n, "after");
+	t.line = (int)xmlGetLineNo(n);
+	if (t.after_text == NULL ||
+	    calendar_duration_parse(t.after_text, &t.after, &err) < 0) {
+		lerror(ld, n, "timer '%s': after: %s", t.id,
+		       err != NULL ? err : "missing");
+		free(err);
+	}
+	if (cal != NULL && find_calendar(wf, cal) == NULL)
+		lerror(ld, n, "timer '%s': unknown calendar '%s'", t.id, cal);
+	t.calendar = find_calendar(wf, cal != NULL ? cal : wf->calendar_id);
+	t.wall_clock = cal != NULL ? strcmp(cal, "none") == 0 :
+		strcmp(wf->calendar_id, "none") == 0;
+	for (size_t i = 0; i < wf->ntimers; i++) {
+		if (strcmp(wf->timers[i].id, t.id) == 0)
+			lerror(ld, n, "duplicate timer id '%s' (first at line "
+			       "%d)", t.id, wf->timers[i].line);
+	}
+	SCXML_PUSH(wf->timers, wf->ntimers, t);
+	free(cal);
+}
+
+static void
+use_template(struct loader *ld, xmlNode *n)
+{
+	struct workflow *wf = ld->wf;
+	struct workflow_template t;
+
+	t.id = workflow_attr(n, "template");
+	if (t.id == NULL) {
+		lerror(ld, n, "<%s> needs a template", (const char *)n->name);
+		return;
+	}
+	t.line = (int)xmlGetLineNo(n);
+	SCXML_PUSH(wf->used_templates, wf->nused_templates, t);
+}
+
+/* "role:x", "group:x", "handler:x" or one of the WORDS. */
+static bool
+valid_party(const char *to, const char *const *words)
+{
+	static const char *const prefixes[] = { "role:", "group:", "handler:",
+						NULL };
+
+	if (to == NULL)
+		return false;
+	if (workflow_in_list(words, to))
+		return true;
+	for (size_t i = 0; prefixes[i] != NULL; i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (strncmp(to, prefixes[i], n) == 0 && to[n] != '\0')
+			return true;
+	}
+	return false;
+}
+
+static void
+check_action(struct loader *ld, xmlNode *n)
+{
+	static const char *const notify_words[] = { "assignee", NULL };
+	static const char *const assign_words[] = { "sender", "argument",
+						    "none", NULL };
+	static const char *const fields[] = { "priority", "category", "group",
+					      "due", NULL };
+	const char *name = (const char *)n->name;
+	char *to = workflow_attr(n, "to");
+	char *field = workflow_attr(n, "field"), *value = workflow_attr(n, "value");
+	char *after = workflow_attr(n, "after"), *err = NULL;
+	struct calendar_duration d;
+
+	if (strcmp(name, "reply") == 0) {
+		use_template(ld, n);
+	} else if (strcmp(name, "notify") == 0) {
+		use_template(ld, n);
+		if (!valid_party(to, notify_words))
+			lerror(ld, n, "notify: to must be assignee, role:ID, "
+			       "group:NAME or handler:LOGIN");
+	} else if (strcmp(name, "assign") == 0) {
+		if (!valid_party(to, assign_words))
+			lerror(ld, n, "assign: to must be handler:LOGIN, "
+			       "sender, argument, role:ID, group:NAME or none");
+	} else if (strcmp(name, "set") == 0) {
+		if (field == NULL || !workflow_in_list(fields, field))
+			lerror(ld, n, "set: field must be priority, category, "
+			       "group or due");
+		else if (strcmp(field, "due") == 0) {
+			if (after == NULL)
+				lerror(ld, n, "set field=\"due\" needs after");
+			else if (after[0] != '\0' &&
+				 calendar_duration_parse(after, &d, &err) < 0)
+				lerror(ld, n, "set: after: %s", err);
+		} else if (value == NULL) {
+			lerror(ld, n, "set field=\"%s\" needs value", field);
+		} else if (strcmp(field, "priority") == 0 &&
+			   !workflow_in_list(priorities, value)) {
+			lerror(ld, n, "set: priority must be low, normal, high "
+			       "or urgent");
+		} else if (strcmp(field, "group") == 0 &&
+			   strncmp(value, "role:", 5) != 0) {
+			lerror(ld, n, "set: group must be role:ID");
+		}
+	}
+	free(err);
+	free(to);
+	free(field);
+	free(value);
+	free(after);
+}
+
+static void rewrite(struct loader *ld, xmlNode *node, xmlNs *scxml_ns,
+		    const char *state);
+
+static enum workflow_category
+category_of(struct loader *ld, xmlNode *n)
+{
+	static const char *const names[] = { "initial", "active", "waiting",
+					     "inactive", NULL };
+
+	if (workflow_node_is(n, "final"))
+		return WORKFLOW_INACTIVE;
+	return (enum workflow_category)enum_attr(ld, n, "category", names,
+						 WORKFLOW_ACTIVE);
+}
+
+static void
+drop(xmlNode *n)
+{
+	xmlUnlinkNode(n);
+	xmlFreeNode(n);
+}
+
+/* Element names that are SCXML's, in cirm's namespace. */
+static const char *const scxml_names[] = {
+	"state", "parallel", "final", "transition", "onentry", "onexit",
+	"raise", "log", "if", "elseif", "else", NULL
+};
+/* cirm's actions, left for the host. */
+static const char *const action_names[] = { "reply", "notify", "assign",
+					    "set", NULL };
+
+/* Rewrites the children of NODE: SCXML's elements move into the SCXML
+   namespace, cirm's parts are read and removed, foreign elements go
+   (ignored), actions stay for the host. STATE is the enclosing state. */
+static void
+rewrite(struct loader *ld, xmlNode *node, xmlNs *scxml_ns, const char *state)
+{
+	xmlNode *next;
+
+	for (xmlNode *n = node->children; n != NULL; n = next) {
+		const char *name = (const char *)n->name;
+
+		next = n->next;
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!workflow_node_is(n, NULL)) {
+			drop(n);
+			continue;
+		}
+		if (workflow_in_list(action_names, name)) {
+			check_action(ld, n);
+			continue;
+		}
+		if (strcmp(name, "timer") == 0) {
+			load_timer(ld, n, state != NULL ? state : "");
+			drop(n);
+			continue;
+		}
+		if (!workflow_in_list(scxml_names, name)) {
+			lerror(ld, n, "<%s> is not allowed here", name);
+			drop(n);
+			continue;
+		}
+		if (strcmp(name, "state") == 0 || strcmp(name, "parallel") == 0 ||
+		    strcmp(name, "final") == 0) {
+			struct workflow_state st = { 0 };
+
+			st.id = workflow_attr(n, "id");
+			if (st.id == NULL)
+				st.id = xstrdup("");
+			st.final = strcmp(name, "final") == 0;
+			st.category = category_of(ld, n);
+			st.line = (int)xmlGetLineNo(n);
+			SCXML_PUSH(ld->wf->states, ld->wf->nstates, st);
+			xmlUnsetNsProp(n, NULL, (const xmlChar *)"category");
+			xmlSetNs(n, scxml_ns);
+			rewrite(ld, n, scxml_ns, st.id);
+			continue;
+		}
+		xmlSetNs(n, scxml_ns);
+		rewrite(ld, n, scxml_ns, state);
+	}
+}
+
+static void
+load_head(struct loader *ld, xmlNode *root)
+{
+	for (xmlNode *n = root->children, *next; n != NULL; n = next) {
+		next = n->next;
+		if (workflow_node_is(n, "calendar"))
+			load_calendar(ld, n);
+		else if (workflow_node_is(n, "roles"))
+			load_roles(ld, n);
+		else if (workflow_node_is(n, "commands"))
+			load_commands(ld, n);
+		else if (workflow_node_is(n, "templates"))
+			load_templates(ld, n);
+		else if (!workflow_node_is(n, "title") &&
+			 !workflow_node_is(n, "description"))
+			continue;
+		drop(n);
+	}
+}
+
+static void
+load_root(struct loader *ld, xmlNode *root)
+{
+	struct workflow *wf = ld->wf;
+	char *version = workflow_attr(root, "version");
+	xmlChar *lang = xmlNodeGetLang(root);
+	long v = 0;
+	xmlNs *ns;
+
+	wf->id = workflow_attr(root, "id");
+	if (wf->id == NULL)
+		wf->id = xstrdup("");
+	if (version == NULL || str_to_long(version, 1, 1000000, &v) < 0)
+		lerror(ld, root, "version must be a whole number from 1");
+	wf->version = (int)v;
+	wf->lang = xstrdup(lang != NULL ? (const char *)lang : "sv");
+	xmlFree(lang);
+	free(version);
+	wf->calendar_id = workflow_attr(root, "calendar");
+	if (wf->calendar_id == NULL)
+		wf->calendar_id = xstrdup("sweden");
+	add_calendar(wf, "sweden", calendar_new(CALENDAR_SWEDEN));
+	add_calendar(wf, "none", calendar_new(CALENDAR_NONE));
+	load_head(ld, root);
+	wf->calendar = find_calendar(wf, wf->calendar_id);
+	if (wf->calendar == NULL) {
+		lerror(ld, root, "unknown calendar '%s' (sweden, none, or a "
+		       "<calendar> of this file)", wf->calendar_id);
+		wf->calendar = wf->calendars[0];
+	}
+	ns = xmlNewNs(root, (const xmlChar *)SCXML_NAMESPACE,
+		      (const xmlChar *)"scxml");
+	xmlNodeSetName(root, (const xmlChar *)"scxml");
+	xmlSetNs(root, ns);
+	xmlUnsetNsProp(root, NULL, (const xmlChar *)"id");
+	xmlUnsetNsProp(root, NULL, (const xmlChar *)"version");
+	xmlUnsetNsProp(root, NULL, (const xmlChar *)"calendar");
+	rewrite(ld, root, ns, NULL);
+	/* foreign attributes are the editors'; the core ignores them */
+}
+
+/* Conditions: the predicates' arguments are checked when loading. */
+static void
+check_pred(void *ctx, const char *name, const char *arg, char **error_r)
+{
+	regex_t re;
+	int rc;
+
+	(void)ctx;
+	if (strcmp(name, "assigned") == 0) {
+		if (arg != NULL)
+			*error_r = xstrdup("takes no argument");
+		return;
+	}
+	if (arg == NULL || arg[0] == '\0') {
+		*error_r = xstrdup("needs an argument");
+		return;
+	}
+	if (strcmp(name, "channel") == 0 && strcmp(arg, "email") != 0 &&
+	    strcmp(arg, "sms") != 0)
+		*error_r = xstrdup("the channels are 'email' and 'sms'");
+	else if (strcmp(name, "priority") == 0 &&
+		 !workflow_in_list(priorities, arg))
+		*error_r = xstrdup("the priorities are low, normal, high and "
+				   "urgent");
+	else if (strcmp(name, "pattern") == 0 &&
+		 (rc = regcomp(&re, arg, REG_EXTENDED | REG_ICASE |
+			       REG_NOSUB)) != 0) {
+		char buf[128];
+
+		regerror(rc, &re, buf, sizeof(buf));
+		*error_r = xasprintf("bad pattern: %s", buf);
+	} else if (strcmp(name, "pattern") == 0) {
+		regfree(&re);
+	}
+}
+
+int
+workflow_load(const char *name, const char *data, size_t len,
+	      struct workflow **wf_r, char **error_r)
+{
+	static const struct scxml_options opts = {
+		.predicates = workflow_predicates, .check_pred = check_pred,
+	};
+	struct loader ld = { .wf = xcalloc(1, sizeof(*ld.wf)) };
+	xmlDoc *xml;
+	xmlNode *root;
+	char *err = NULL;
+
+	*wf_r = NULL;
+	ld.wf->name = xstrdup(name);
+	blob_id(data, len, ld.wf->sha256);
+	xml = scxml_parse_xml(name, data, len, WORKFLOW_MAX_SIZE, error_r);
+	if (xml == NULL) {
+		workflow_free(&ld.wf);
+		return -1;
+	}
+	root = xmlDocGetRootElement(xml);
+	if (root == NULL || !workflow_node_is(root, "workflow"))
+		lerror(&ld, root, "the root element must be <workflow> in "
+		       "namespace %s", WORKFLOW_NAMESPACE);
+	else
+		validate(&ld, xml);
+	if (ld.errors.n == 0)
+		load_root(&ld, root);
+	if (ld.errors.n == 0 &&
+	    scxml_load_xml(name, xml, &opts, &ld.wf->chart, &err) < 0) {
+		strlist_add(&ld.errors, err);
+		free(err);
+		xml = NULL;
+	} else if (ld.errors.n > 0) {
+		xmlFreeDoc(xml);
+	}
+	if (ld.errors.n > 0) {
+		*error_r = scxml_join_errors(&ld.errors, name);
+		workflow_free(&ld.wf);
+		return -1;
+	}
+	*wf_r = ld.wf;
+	return 0;
+}
+
+int
+workflow_load_file(const char *path, struct workflow **wf_r, char **error_r)
+{
+	FILE *f = fopen(path, "rb");
+	size_t len = 0, n;
+	char *buf;
+	int ret;
+
+	*wf_r = NULL;
+	if (f == NULL) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	buf = xmalloc(WORKFLOW_MAX_SIZE + 2);
+	while (len <= WORKFLOW_MAX_SIZE &&
+	       (n = fread(buf + len, 1, WORKFLOW_MAX_SIZE + 1 - len, f)) > 0)
+		len += n;
+	if (ferror(f)) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		ret = -1;
+	} else {
+		ret = workflow_load(path, buf, len, wf_r, error_r);
+	}
+	fclose(f);
+	free(buf);
+	return ret;
+}
+
+void
+workflow_free(struct workflow **wfp)
+{
+	struct workflow *wf = *wfp;
+
+	if (wf == NULL)
+		return;
+	for (size_t i = 0; i < wf->ncalendars; i++) {
+		calendar_free(&wf->calendars[i]);
+		free(wf->calendar_ids[i]);
+	}
+	free(wf->calendars);
+	free(wf->calendar_ids);
+	for (size_t i = 0; i < wf->nroles; i++) {
+		free(wf->roles[i].id);
+		free(wf->roles[i].group);
+	}
+	free(wf->roles);
+	for (size_t i = 0; i < wf->ncommands; i++) {
+		free(wf->commands[i].word);
+		free(wf->commands[i].event);
+		strlist_clear(&wf->commands[i].aliases);
+		strlist_clear(&wf->commands[i].roles);
+	}
+	free(wf->commands);
+	for (size_t i = 0; i < wf->ntemplates; i++)
+		free(wf->templates[i].id);
+	free(wf->templates);
+	for (size_t i = 0; i < wf->nused_templates; i++)
+		free(wf->used_templates[i].id);
+	free(wf->used_templates);
+	for (size_t i = 0; i < wf->ntimers; i++) {
+		free(wf->timers[i].id);
+		free(wf->timers[i].state);
+		free(wf->timers[i].event);
+		free(wf->timers[i].after_text);
+	}
+	free(wf->timers);
+	for (size_t i = 0; i < wf->nstates; i++)
+		free(wf->states[i].id);
+	free(wf->states);
+	scxml_free(&wf->chart);
+	free(wf->calendar_id);
+	free(wf->lang);
+	free(wf->id);
+	free(wf->name);
+	free(wf);
+	*wfp = NULL;
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_WORKFLOW_PRIVATE_H
+#define CIRM_WORKFLOW_PRIVATE_H
+
+#include <libxml/tree.h>
+
+#include "scxml-private.h"
+#include "workflow.h"
+
+/* The RelaxNG schema, built in from workflows/cirm-workflow.rng. */
+extern const char workflow_schema_rng[];
+extern const size_t workflow_schema_rng_len;
+
+/* True when N is an element in the workflow namespace named NAME (any
+   name when NULL). */
+bool workflow_node_is(const xmlNode *n, const char *name);
+/* The unqualified attribute NAME of N (caller frees), or NULL. */
+char *workflow_attr(const xmlNode *n, const char *name);
+/* Whether S is in the NULL-terminated LIST. */
+bool workflow_in_list(const char *const *list, const char *s);
+
+#endif

@@ -1,0 +1,136 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_WORKFLOW_H
+#define CIRM_WORKFLOW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "calendar.h"
+#include "scxml.h"
+#include "util.h"
+
+/* cirm workflows: XML files in namespace WORKFLOW_NAMESPACE, described
+   in cirm-workflow(5) and by the RelaxNG schema cirm-workflow.rng. The
+   loader validates a file against the schema, reads the parts that are
+   cirm's own (calendars, roles, commands, templates, timers, state
+   categories) and hands the state machine to the SCXML core, whose
+   semantics the workflows follow. Actions (reply, notify, assign, set)
+   reach the host through the SCXML action callback. */
+
+#define WORKFLOW_NAMESPACE "urn:x-cirm:workflow:1"
+#define WORKFLOW_MAX_SIZE (1024 * 1024)
+
+enum workflow_category {
+	WORKFLOW_INITIAL,
+	WORKFLOW_ACTIVE,
+	WORKFLOW_WAITING,
+	WORKFLOW_INACTIVE,
+};
+
+enum workflow_text { WORKFLOW_TEXT_NONE, WORKFLOW_TEXT_OPTIONAL,
+		     WORKFLOW_TEXT_REQUIRED };
+enum workflow_argument { WORKFLOW_ARG_NONE, WORKFLOW_ARG_HANDLER,
+			 WORKFLOW_ARG_WORD };
+
+struct workflow_role {
+	char *id, *group;
+	int line;
+};
+
+struct workflow_command {
+	char *word;		/* as written */
+	struct strlist aliases;
+	char *event;
+	struct strlist roles;	/* empty: any handler */
+	enum workflow_text text;
+	enum workflow_argument argument;
+	int line;
+};
+
+struct workflow_timer {
+	char *id, *state, *event;
+	char *after_text;
+	struct calendar_duration after;
+	const struct calendar *calendar;
+	bool wall_clock;
+	int line;
+};
+
+struct workflow_state {
+	char *id;
+	enum workflow_category category;
+	bool final;
+	int line;
+};
+
+/* A template named by an action, or declared in <templates>. */
+struct workflow_template {
+	char *id;
+	int line;
+};
+
+struct workflow {
+	char *name;		/* the file, for messages */
+	char *id;
+	int version;
+	char *lang;
+	char sha256[65];	/* of the file's bytes */
+	char *calendar_id;
+	const struct calendar *calendar;
+	struct calendar **calendars;	/* owned; [0] Swedish, [1] none */
+	char **calendar_ids;
+	size_t ncalendars;
+	struct workflow_role *roles;
+	size_t nroles;
+	struct workflow_command *commands;
+	size_t ncommands;
+	struct workflow_template *templates, *used_templates;
+	size_t ntemplates, nused_templates;
+	struct workflow_timer *timers;
+	size_t ntimers;
+	struct workflow_state *states;	/* document order */
+	size_t nstates;
+	struct scxml *chart;
+};
+
+/* Names the conditions of workflows may call besides In(). */
+extern const char *const workflow_predicates[];
+
+/* Loads the workflow in the LEN bytes at DATA, NAME being the file for
+   messages: hardened parse, schema, the cirm parts and the statechart.
+   Returns 0 with *WF_R, or -1 with *ERROR_R holding every problem found
+   as "NAME:LINE: message" lines (caller frees). */
+int workflow_load(const char *name, const char *data, size_t len,
+		  struct workflow **wf_r, char **error_r);
+/* Reads and loads the file PATH (same results). */
+int workflow_load_file(const char *path, struct workflow **wf_r,
+		       char **error_r);
+void workflow_free(struct workflow **wf);
+
+/* The semantic checks of cirm-workflow(5) on a loaded workflow:
+   reachability, dead ends, events nothing raises, timers nobody
+   handles, unknown roles, duplicate command words, and templates
+   missing in any language directory of TEMPLATE_DIR (skipped when
+   NULL). Appends "NAME:LINE: message" to ERRORS; returns how many. */
+size_t workflow_check(const struct workflow *wf, const char *template_dir,
+		      struct strlist *errors);
+
+const struct workflow_state *workflow_state(const struct workflow *wf,
+					    const char *id);
+/* The timers of state ID (pointers into WF), through FN. */
+void workflow_state_timers(const struct workflow *wf, const char *id,
+			   void (*fn)(void *ctx,
+				      const struct workflow_timer *t),
+			   void *ctx);
+/* The command whose word or alias is WORD (case-folded, Swedish letters
+   included), or NULL. */
+const struct workflow_command *workflow_command(const struct workflow *wf,
+						const char *word);
+const char *workflow_category_name(enum workflow_category c);
+
+/* Folds WORD for comparing command words: ASCII and the Swedish (and
+   other Latin-1) capitals to lower case. Caller frees. */
+char *workflow_fold(const char *word);
+
+#endif

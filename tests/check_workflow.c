@@ -1,0 +1,266 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "testutil.h"
+#include "util.h"
+#include "workflow.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *
+data_path(const char *file)
+{
+	return xasprintf("%s/tests/data/workflow/%s", tu_srcdir(), file);
+}
+
+/* Loads and checks FILE against the fixture templates; returns all
+   messages with the directory part of the path removed, or NULL when
+   the workflow is valid. */
+static char *
+problems(const char *file, const char *templates)
+{
+	char *path = data_path(file), *error = NULL, *dir, *out, *p;
+	struct workflow *wf = NULL;
+	struct strlist errors = { 0 };
+	size_t skip = strlen(path) - strlen(file);
+
+	dir = templates != NULL ? xstrdup(templates) : data_path("templates");
+	if (workflow_load_file(path, &wf, &error) == 0) {
+		if (workflow_check(wf, dir, &errors) > 0)
+			error = scxml_join_errors(&errors, path);
+		workflow_free(&wf);
+	}
+	free(dir);
+	if (error == NULL) {
+		free(path);
+		return NULL;
+	}
+	/* "DIR/bad.xml:3: ..." lines become "bad.xml:3: ..." */
+	out = xstrdup("");
+	for (p = error; *p != '\0';) {
+		char *nl = strchr(p, '\n'), *line;
+		size_t n = nl != NULL ? (size_t)(nl - p) : strlen(p);
+		char *joined;
+
+		line = xstrndup(p, n);
+		joined = xasprintf("%s%s%s", out, *out != '\0' ? "\n" : "",
+				   strncmp(line, path, skip) == 0 ?
+				   line + skip : line);
+		free(out);
+		out = joined;
+		free(line);
+		p += n + (nl != NULL);
+	}
+	free(error);
+	free(path);
+	return out;
+}
+
+/* Every semantic check has a fixture that fails it, with the exact
+   file:line: message an administrator sees. */
+struct bad_case {
+	const char *file;
+	const char *want;
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "bad-calendar.xml", "bad-calendar.xml:4: unknown calendar "
+	  "'kontorstid' (sweden, none, or a <calendar> of this file)" },
+	{ "bad-command.xml",
+	  "bad-command.xml:9: command word 'KLAR' is already used (line 7)\n"
+	  "bad-command.xml:10: command word 'ÅTGÄRDA' is already used "
+	  "(line 8)\n"
+	  "bad-command.xml:11: command 'tyst': no transition handles its "
+	  "event 'cmd.quiet'" },
+	{ "bad-cond.xml", "bad-cond.xml:31: condition: channel('fax'): the "
+	  "channels are 'email' and 'sms'" },
+	{ "bad-dead-end.xml", "bad-dead-end.xml:34: state 'fast': no final "
+	  "state can be reached from it" },
+	{ "bad-duplicate-id.xml", "bad-duplicate-id.xml:29: duplicate id "
+	  "'registrerad' (first at line 20)" },
+	{ "bad-duration.xml", "bad-duration.xml:22: Element timer failed to "
+	  "validate attributes (see cirm-workflow(5) for the values each "
+	  "attribute takes)" },
+	{ "bad-event.xml",
+	  "bad-event.xml:8: command 'åtgärda': no transition handles its "
+	  "event 'cmd.fix'\n"
+	  "bad-event.xml:26: event 'cmd.fixa': nothing raises it (no "
+	  "command, timer, raise or built-in event)" },
+	{ "bad-loop.xml", "bad-loop.xml:19: eventless transition without "
+	  "cond or target: it would loop forever" },
+	{ "bad-no-final.xml", "bad-no-final.xml:4: no top-level <final> "
+	  "state: cases could never be closed" },
+	{ "bad-role.xml", "bad-role.xml:21: unknown role 'chef' (not in "
+	  "<roles>)" },
+	{ "bad-schema.xml", "bad-schema.xml:28: Invalid attribute category "
+	  "for element state" },
+	{ "bad-target.xml", "bad-target.xml:26: target 'nowhere': no such "
+	  "state" },
+	{ "bad-timer.xml", "bad-timer.xml:23: timer 'glomd': no transition "
+	  "in state 'registrerad' or around it handles its event "
+	  "'timer.forgotten'" },
+	{ "bad-unreachable.xml", "bad-unreachable.xml:33: state 'glomd' can "
+	  "never be entered" },
+	/* hardened parsing: no DTD, so no entity ever expands */
+	{ "billion-laughs.xml", "billion-laughs.xml:2: DOCTYPE not allowed "
+	  "(no DTDs or entities)" },
+	{ "xxe.xml", "xxe.xml:2: DOCTYPE not allowed (no DTDs or entities)" },
+};
+
+START_TEST(test_bad)
+{
+	const struct bad_case *c = &bad_cases[_i];
+	char *got = problems(c->file, NULL);
+
+	ck_assert_msg(got != NULL, "%s: no problem found", c->file);
+	ck_assert_str_eq(got, c->want);
+	free(got);
+}
+END_TEST
+
+/* Templates are checked in every language directory. */
+START_TEST(test_bad_templates)
+{
+	char *got = problems("bad-template.xml", NULL);
+
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(strstr(got, "bad-template.xml:13: template 'saknas' is "
+			     "missing for language 'en'") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "bad-template.xml:13: template 'saknas' is "
+			     "missing for language 'sv'") != NULL, "%s", got);
+	ck_assert_msg(strstr(got, "bad-template.xml:17: template 'odeklarerad' "
+			     "is not declared in <templates>") != NULL, "%s",
+		      got);
+	free(got);
+}
+END_TEST
+
+/* The fixture every bad one derives from is valid, editor data in a
+   foreign namespace included, and reads as written. */
+START_TEST(test_minimal)
+{
+	char *path = data_path("minimal.xml"), *error = NULL, *got;
+	struct workflow *wf = NULL;
+	const struct workflow_command *cmd;
+
+	got = problems("minimal.xml", NULL);
+	ck_assert_msg(got == NULL, "%s", got);
+	ck_assert_int_eq(workflow_load_file(path, &wf, &error), 0);
+	ck_assert_str_eq(wf->id, "minimal");
+	ck_assert_int_eq(wf->version, 1);
+	ck_assert_str_eq(wf->lang, "sv");
+	ck_assert_uint_eq(wf->nstates, 5);
+	ck_assert_uint_eq(wf->ntimers, 1);
+	ck_assert_str_eq(wf->timers[0].state, "registrerad");
+	ck_assert_uint_eq(wf->timers[0].after.days, 2);
+	ck_assert_int_eq(workflow_state(wf, "atgardad")->category,
+			 WORKFLOW_WAITING);
+	ck_assert_int_eq(workflow_state(wf, "ny")->category, WORKFLOW_INITIAL);
+	ck_assert_int_eq(workflow_state(wf, "klar")->category,
+			 WORKFLOW_INACTIVE);
+	ck_assert_ptr_null(workflow_state(wf, "nosuch"));
+	cmd = workflow_command(wf, "RESOLVE");
+	ck_assert_ptr_nonnull(cmd);
+	ck_assert_str_eq(cmd->event, "cmd.resolve");
+	cmd = workflow_command(wf, "ÅTGÄRDA");
+	ck_assert_ptr_nonnull(cmd);
+	ck_assert_str_eq(cmd->event, "cmd.fix");
+	/* å is its own letter in Swedish, not an a */
+	ck_assert_ptr_null(workflow_command(wf, "atgarda"));
+	ck_assert_uint_eq(strlen(wf->sha256), 64);
+	workflow_free(&wf);
+	free(path);
+}
+END_TEST
+
+START_TEST(test_fold)
+{
+	static const char *const cases[][2] = {
+		{ "KLAR", "klar" }, { "Åtgärda", "åtgärda" },
+		{ "ÄNDRA-Ö", "ändra-ö" }, { "É×", "é×" }, { "x1", "x1" },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *f = workflow_fold(cases[i][0]);
+
+		ck_assert_str_eq(f, cases[i][1]);
+		free(f);
+	}
+}
+END_TEST
+
+/* The shipped workflows are valid against the shipped templates. */
+START_TEST(test_shipped)
+{
+	static const char *const files[] = { "synpunkt.xml", "felanmalan.xml" };
+	char *templates = xasprintf("%s/templates", tu_srcdir());
+
+	for (size_t i = 0; i < N_ELEMENTS(files); i++) {
+		char *path = xasprintf("%s/workflows/%s", tu_srcdir(), files[i]);
+		char *error = NULL;
+		struct workflow *wf = NULL;
+		struct strlist errors = { 0 };
+
+		ck_assert_msg(workflow_load_file(path, &wf, &error) == 0, "%s",
+			      error);
+		if (workflow_check(wf, templates, &errors) > 0) {
+			error = scxml_join_errors(&errors, path);
+			ck_abort_msg("%s", error);
+		}
+		workflow_free(&wf);
+		free(path);
+	}
+	free(templates);
+}
+END_TEST
+
+/* Size limit, not XML, wrong root. */
+START_TEST(test_refused)
+{
+	struct workflow *wf = NULL;
+	char *error = NULL, *big;
+
+	big = xmalloc(WORKFLOW_MAX_SIZE + 2);
+	memset(big, ' ', WORKFLOW_MAX_SIZE + 1);
+	ck_assert_int_eq(workflow_load("big.xml", big, WORKFLOW_MAX_SIZE + 1,
+				       &wf, &error), -1);
+	ck_assert_msg(strstr(error, "big.xml:1: document too large") == error,
+		      "%s", error);
+	free(error);
+	free(big);
+	ck_assert_int_eq(workflow_load("x.xml", "<workflow", 9, &wf, &error),
+			 -1);
+	ck_assert_msg(strncmp(error, "x.xml:1: ", 9) == 0, "%s", error);
+	free(error);
+	ck_assert_int_eq(workflow_load("s.xml", "<scxml/>", 8, &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "s.xml:1: the root element must be <workflow> "
+			 "in namespace urn:x-cirm:workflow:1");
+	free(error);
+	ck_assert_ptr_null(wf);
+}
+END_TEST
+
+static Suite *
+workflow_suite(void)
+{
+	Suite *s = suite_create("workflow");
+	TCase *tc = tcase_create("check");
+
+	tcase_add_loop_test(tc, test_bad, 0, (int)N_ELEMENTS(bad_cases));
+	tcase_add_test(tc, test_bad_templates);
+	tcase_add_test(tc, test_minimal);
+	tcase_add_test(tc, test_fold);
+	tcase_add_test(tc, test_shipped);
+	tcase_add_test(tc, test_refused);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(workflow_suite());
+}
