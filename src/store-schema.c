@@ -275,11 +275,29 @@ static const char migration_5[] =
 	"  raw BLOB NOT NULL\n"
 	");\n";
 
+/* Workflows: each version a case may run on is kept with its source,
+   so that a case keeps the version it started with after the file
+   changed. A case's state column holds its active atomic states. */
+static const char migration_6[] =
+	"CREATE TABLE workflow_def (\n"
+	"  workflow TEXT NOT NULL,\n"
+	"  version INTEGER NOT NULL,\n"
+	"  sha256 TEXT NOT NULL,\n"
+	"  source BLOB NOT NULL,\n"
+	"  loaded_at INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (workflow, version)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE UNIQUE INDEX timer_armed ON timer(case_id, name)\n"
+	"  WHERE fired_at IS NULL;\n"
+	"CREATE INDEX cases_open_workflow ON cases(workflow, workflow_version)\n"
+	"  WHERE closed_at IS NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
 	{ "inbound mail: kinds, duplicates, gateway state", migration_3 },
 	{ "full-text index written once per transaction", migration_4 },
 	{ "raw messages in the database", migration_5 },
+	{ "workflow versions and armed timers", migration_6 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

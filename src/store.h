@@ -312,4 +312,85 @@ int store_audit_add(struct store *store, int64_t at, const char *actor,
 int store_audit_verify(struct store *store, int64_t *bad_id_r,
 		       char **error_r);
 
+/* --- workflows, timers, case flow (store-flow.c) --- */
+
+/* Records workflow ID VERSION with its SOURCE (LEN bytes, SHA256 hex).
+   1 when it was new, 0 when the same bytes were there, -1 with *error_r
+   (also when the version is there with other bytes: a changed workflow
+   needs a new version number). */
+int store_workflow_def_put(struct store *store, const char *id, int version,
+			   const char *sha256, const void *source, size_t len,
+			   int64_t now, char **error_r);
+/* The source of workflow ID VERSION: 1 with *source_r (caller frees,
+   NUL-terminated) and *len_r, 0 when unknown, -1. */
+int store_workflow_def_get(struct store *store, const char *id, int version,
+			   char **source_r, size_t *len_r, char **error_r);
+
+/* What the workflow engine reads and writes of a case. Strings are owned
+   (store_case_flow_clear frees them). */
+struct store_case_flow {
+	int64_t id, citizen_id, assignee_id, group_id, due_at, closed_at;
+	char *number, *workflow, *state, *channel, *subject, *category;
+	char *priority, *assignee_name;
+	int workflow_version;
+	int64_t received_at;
+};
+/* 1 with *f, 0 when there is no such case, -1. */
+int store_case_flow_get(struct store *store, int64_t case_id,
+			struct store_case_flow *f, char **error_r);
+void store_case_flow_clear(struct store_case_flow *f);
+/* Sets the case's workflow, version and STATE; CLOSED sets closed_at to
+   NOW (once), otherwise clears it (a reopened case). */
+int store_case_flow_set(struct store *store, int64_t case_id,
+			const char *workflow, int version, const char *state,
+			int closed, int64_t now, char **error_r);
+/* Sets one field: "priority", "category" (text, NULL clears),
+   "assignee_id", "group_id", "due_at" (integers, 0 clears). */
+int store_case_set_text(struct store *store, int64_t case_id,
+			const char *field, const char *value, char **error_r);
+int store_case_set_int(struct store *store, int64_t case_id,
+		       const char *field, int64_t value, char **error_r);
+
+/* Arms timer NAME of STATE on a case (replacing an armed one of the
+   same name): EVENT at FIRE_AT. */
+int store_timer_arm(struct store *store, int64_t case_id, const char *name,
+		    const char *state, const char *event, int64_t fire_at,
+		    int64_t now, char **error_r);
+/* Drops the armed timers of STATE on a case. */
+int store_timer_drop(struct store *store, int64_t case_id, const char *state,
+		     char **error_r);
+struct store_timer {
+	int64_t id, case_id, fire_at;
+	const char *name, *state, *event;
+};
+/* Calls FN for up to LIMIT armed timers due at NOW, earliest first
+   (strings valid during the call). 0, or -1. */
+int store_timers_due(struct store *store, int64_t now, int limit,
+		     int (*fn)(const struct store_timer *t, void *ctx),
+		     void *ctx, char **error_r);
+/* Marks timer ID fired at NOW: 1, or 0 when it was no longer armed. */
+int store_timer_fired(struct store *store, int64_t id, int64_t now,
+		      char **error_r);
+
+/* A handler by login: 1 with *id_r, 0, -1. */
+int store_handler_by_login(struct store *store, const char *login,
+			   int64_t *id_r, char **error_r);
+/* A handler group by name: 1 with *id_r, 0, -1. */
+int store_group_by_name(struct store *store, const char *name, int64_t *id_r,
+			char **error_r);
+/* Round robin within a group: the active member with the fewest open
+   cases assigned, the lowest id on a tie. 1 with *id_r, 0 when the
+   group has no active member, -1. */
+int store_group_next_member(struct store *store, int64_t group_id,
+			    int64_t *id_r, char **error_r);
+/* Calls FN with the e-mail address of each active member of a group
+   (or of one contact with store_contact_email). 0, or -1. */
+int store_group_emails(struct store *store, int64_t group_id,
+		       int (*fn)(const char *address, void *ctx), void *ctx,
+		       char **error_r);
+/* The first address of KIND ("email", "phone") of a contact: 1 with
+   *address_r (caller frees), 0, -1. */
+int store_contact_first(struct store *store, int64_t contact_id,
+			const char *kind, char **address_r, char **error_r);
+
 #endif

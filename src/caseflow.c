@@ -1,0 +1,706 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "caseflow.h"
+
+#include "log.h"
+#include "template.h"
+#include "workflow-run.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct caseflow {
+	struct caseflow_settings set;
+	/* every version loaded so far; current[] marks the newest file */
+	struct workflow **v;
+	bool *current;
+	size_t n;
+};
+
+/* One case's run: the case, its workflow and what happened. */
+struct flow {
+	struct caseflow *cf;
+	struct store *store;
+	const struct workflow *wf;
+	struct store_case_flow c;
+	const struct caseflow_input *in;
+	struct workflow_facts facts;
+	char *error;		/* a database failure: the whole call fails */
+};
+
+struct caseflow *
+caseflow_new(const struct caseflow_settings *set)
+{
+	struct caseflow *cf = xcalloc(1, sizeof(*cf));
+
+	cf->set = *set;
+	return cf;
+}
+
+void
+caseflow_free(struct caseflow **cfp)
+{
+	struct caseflow *cf = *cfp;
+
+	if (cf == NULL)
+		return;
+	for (size_t i = 0; i < cf->n; i++)
+		workflow_free(&cf->v[i]);
+	free(cf->v);
+	free(cf->current);
+	free(cf);
+	*cfp = NULL;
+}
+
+static void
+keep(struct caseflow *cf, struct workflow *wf, bool current)
+{
+	for (size_t i = 0; current && i < cf->n; i++) {
+		if (strcmp(cf->v[i]->id, wf->id) == 0)
+			cf->current[i] = false;
+	}
+	cf->v = xrealloc(cf->v, (cf->n + 1) * sizeof(*cf->v));
+	cf->current = xrealloc(cf->current, (cf->n + 1) * sizeof(bool));
+	cf->v[cf->n] = wf;
+	cf->current[cf->n++] = current;
+}
+
+const struct workflow *
+caseflow_current(const struct caseflow *cf, const char *id)
+{
+	for (size_t i = 0; i < cf->n; i++) {
+		if (cf->current[i] && strcmp(cf->v[i]->id, id) == 0)
+			return cf->v[i];
+	}
+	return NULL;
+}
+
+int
+caseflow_add(struct caseflow *cf, struct store *store, struct workflow *wf,
+	     const char *source, size_t len, char **error_r)
+{
+	const struct workflow *cur = caseflow_current(cf, wf->id);
+
+	if (cur != NULL && cur->version > wf->version) {
+		*error_r = xasprintf("%s: version %d is older than the version "
+				     "%d in use", wf->name, wf->version,
+				     cur->version);
+		workflow_free(&wf);
+		return -1;
+	}
+	if (store_workflow_def_put(store, wf->id, wf->version, wf->sha256,
+				   source, len, cirm_now(), error_r) < 0) {
+		char *e = xasprintf("%s: %s", wf->name, *error_r);
+
+		free(*error_r);
+		*error_r = e;
+		workflow_free(&wf);
+		return -1;
+	}
+	keep(cf, wf, true);
+	return 0;
+}
+
+static int
+load_file(struct caseflow *cf, struct store *store, const char *path,
+	  struct strlist *errors)
+{
+	struct workflow *wf = NULL;
+	struct strlist problems = { 0 };
+	char *err = NULL, *source = NULL;
+	size_t len = 0;
+	FILE *f = fopen(path, "rb");
+
+	if (f != NULL) {
+		source = xmalloc(WORKFLOW_MAX_SIZE + 1);
+		len = fread(source, 1, WORKFLOW_MAX_SIZE + 1, f);
+		fclose(f);
+	}
+	if (source == NULL) {
+		strlist_addf(errors, "%s: cannot be read", path);
+		return -1;
+	}
+	if (workflow_load(path, source, len, &wf, &err) < 0 ||
+	    workflow_check(wf, cf->set.template_dir, &problems) > 0) {
+		if (err == NULL)
+			err = scxml_join_errors(&problems, path);
+		strlist_add(errors, err);
+		free(err);
+		workflow_free(&wf);
+		free(source);
+		return -1;
+	}
+	if (store_begin(store, &err) < 0 ||
+	    caseflow_add(cf, store, wf, source, len, &err) < 0 ||
+	    store_commit(store, &err) < 0) {
+		store_rollback(store);
+		strlist_add(errors, err);
+		free(err);
+		free(source);
+		return -1;
+	}
+	free(source);
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int
+caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
+		  struct strlist *errors)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	struct strlist files = { 0 };
+	int good = 0;
+
+	if (d == NULL) {
+		strlist_addf(errors, "%s: workflow directory cannot be read",
+			     dir);
+		return 0;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 4 && e->d_name[0] != '.' &&
+		    strcmp(e->d_name + n - 4, ".xml") == 0)
+			strlist_addf(&files, "%s/%s", dir, e->d_name);
+	}
+	closedir(d);
+	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	for (size_t i = 0; i < files.n; i++)
+		(void)load_file(cf, store, files.v[i], errors);
+	strlist_clear(&files);
+	for (size_t i = 0; i < cf->n; i++)
+		good += cf->current[i];
+	return good;
+}
+
+/* Workflow ID VERSION: loaded, or read back from the database. */
+static const struct workflow *
+get_version(struct caseflow *cf, struct store *store, const char *id,
+	    int version, char **error_r)
+{
+	struct workflow *wf = NULL;
+	char *source = NULL, *name;
+	size_t len;
+	int rc;
+
+	for (size_t i = 0; i < cf->n; i++) {
+		if (strcmp(cf->v[i]->id, id) == 0 &&
+		    cf->v[i]->version == version)
+			return cf->v[i];
+	}
+	rc = store_workflow_def_get(store, id, version, &source, &len, error_r);
+	if (rc <= 0) {
+		if (rc == 0)
+			*error_r = xasprintf("workflow %s version %d is not "
+					     "known", id, version);
+		return NULL;
+	}
+	name = xasprintf("%s (version %d, from the database)", id, version);
+	rc = workflow_load(name, source, len, &wf, error_r);
+	free(name);
+	free(source);
+	if (rc < 0)
+		return NULL;
+	keep(cf, wf, false);
+	return wf;
+}
+
+/* --- the host ------------------------------------------------------------- */
+
+static void
+when(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0) {
+		strcpy(buf, "");
+		return;
+	}
+	localtime_r(&tt, &tm);
+	strftime(buf, 32, "%Y-%m-%d %H:%M", &tm);
+}
+
+static int
+render(struct flow *fl, const char *template_id, char **subject_r,
+       char **body_r, char **error_r)
+{
+	char received[32], due[32];
+
+	when(fl->c.received_at, received);
+	when(fl->c.due_at, due);
+	const struct template_var vars[] = {
+		{ "case.number", fl->c.number },
+		{ "case.subject", fl->c.subject != NULL ? fl->c.subject : "" },
+		{ "case.received", received },
+		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
+		{ "case.category", fl->facts.category != NULL ?
+		  fl->facts.category : "" },
+		{ "case.priority", fl->facts.priority != NULL ?
+		  fl->facts.priority : "normal" },
+		{ "case.due", due },
+		{ "municipality.name", fl->cf->set.municipality },
+		{ "message.text", fl->in->text != NULL ? fl->in->text : "" },
+		{ "handler.name", fl->c.assignee_name != NULL ?
+		  fl->c.assignee_name : "" },
+	};
+
+	return template_render(fl->cf->set.template_dir, fl->cf->set.language,
+			       template_id, vars, N_ELEMENTS(vars), subject_r,
+			       body_r, error_r);
+}
+
+/* One outgoing message: a message row on the case and its outbox row. */
+static int
+send_out(struct flow *fl, const char *channel, const char *recipient,
+	 const char *visibility, const char *subject, const char *body,
+	 char **error_r)
+{
+	int64_t msg, now = fl->in->now;
+	struct store_message_new m = {
+		.direction = "out", .channel = channel,
+		.visibility = visibility, .subject = subject,
+		.body_full = body, .body_stripped = body, .at = now,
+	};
+	struct store_outbox_new o = {
+		.case_id = fl->c.id, .channel = channel, .recipient = recipient,
+		.subject = subject, .body = body, .at = now,
+	};
+
+	if (store_message_add(fl->store, fl->c.id, &m, &msg, error_r) < 0)
+		return -1;
+	o.message_id = msg;
+	return store_outbox_add(fl->store, &o, NULL, error_r);
+}
+
+static int
+do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
+{
+	const char *channel = fl->c.channel;
+	char *to = NULL, *subject = NULL, *body = NULL;
+	int rc = fl->c.citizen_id == 0 ? 0 :
+		store_contact_first(fl->store, fl->c.citizen_id,
+				    strcmp(channel, "sms") == 0 ? "phone" :
+				    "email", &to, error_r);
+	int ret = -1;
+
+	if (rc == 0)
+		*error_r = xasprintf("reply %s: the citizen has no address on "
+				     "channel %s", a->template_id, channel);
+	else if (rc > 0 && render(fl, a->template_id, &subject, &body,
+				  error_r) == 0 &&
+		 send_out(fl, channel, to, "public", subject, body,
+			  error_r) == 0)
+		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
+				      "reply.sent", 0, NULL, NULL,
+				      a->template_id, error_r);
+	free(to);
+	free(subject);
+	free(body);
+	return ret;
+}
+
+/* The group a role or group: party names. 1 with *id_r, 0, -1. */
+static int
+party_group(struct flow *fl, const char *to, int64_t *id_r, char **error_r)
+{
+	const char *name = NULL;
+	int rc;
+
+	if (strncmp(to, "group:", 6) == 0)
+		name = to + 6;
+	for (size_t i = 0; name == NULL && i < fl->wf->nroles; i++) {
+		if (strcmp(fl->wf->roles[i].id, to + 5) == 0)
+			name = fl->wf->roles[i].group;
+	}
+	rc = name != NULL ? store_group_by_name(fl->store, name, id_r,
+						error_r) : 0;
+	if (rc == 0)
+		*error_r = xasprintf("%s: no such handler group%s%s", to,
+				     name != NULL ? " " : "",
+				     name != NULL ? name : "");
+	return rc;
+}
+
+struct notify_ctx {
+	struct flow *fl;
+	const char *subject, *body;
+	char *error;
+	int sent;
+};
+
+static int
+notify_one(const char *address, void *ctx)
+{
+	struct notify_ctx *n = ctx;
+
+	n->sent++;
+	return send_out(n->fl, "email", address, "internal", n->subject,
+			n->body, &n->error);
+}
+
+static int
+do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
+{
+	struct notify_ctx n = { .fl = fl };
+	char *subject = NULL, *body = NULL, *addr = NULL;
+	int64_t id = 0;
+	int rc = 1, ret = -1;
+
+	if (render(fl, a->template_id, &subject, &body, error_r) < 0)
+		return -1;
+	n.subject = subject;
+	n.body = body;
+	if (strcmp(a->to, "assignee") == 0) {
+		id = fl->c.assignee_id;
+		if (id == 0 && fl->c.group_id != 0)
+			rc = store_group_emails(fl->store, fl->c.group_id,
+						notify_one, &n, &n.error);
+	} else if (strncmp(a->to, "handler:", 8) == 0) {
+		rc = store_handler_by_login(fl->store, a->to + 8, &id, error_r);
+		if (rc == 0)
+			*error_r = xasprintf("%s: no such handler", a->to);
+	} else if ((rc = party_group(fl, a->to, &id, error_r)) > 0) {
+		rc = store_group_emails(fl->store, id, notify_one, &n,
+					&n.error);
+		id = 0;
+	}
+	if (rc >= 0 && id != 0 &&
+	    (rc = store_contact_first(fl->store, id, "email", &addr,
+				      error_r)) > 0)
+		rc = notify_one(addr, &n);
+	if (n.error != NULL) {
+		*error_r = n.error;
+		rc = -1;
+	}
+	if (rc >= 0)
+		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
+				      "notify", 0, NULL, NULL, a->to, error_r);
+	if (ret == 0 && n.sent == 0)
+		log_warnx("case %s: notify %s reached nobody", fl->c.number,
+			    a->to);
+	free(subject);
+	free(body);
+	free(addr);
+	return ret;
+}
+
+static int
+do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
+{
+	int64_t id = 0, group = 0;
+	int rc = 1;
+
+	if (strcmp(a->to, "none") == 0)
+		id = 0;
+	else if (strcmp(a->to, "sender") == 0)
+		id = fl->in->sender_id;
+	else if (strncmp(a->to, "handler:", 8) == 0)
+		rc = store_handler_by_login(fl->store, a->to + 8, &id, error_r);
+	else if (strcmp(a->to, "argument") == 0)
+		rc = 0;	/* commands and their arguments come with replies */
+	else if ((rc = party_group(fl, a->to, &group, error_r)) > 0)
+		rc = store_group_next_member(fl->store, group, &id, error_r);
+	if (rc == 0 && *error_r == NULL)
+		*error_r = xasprintf("assign %s: nobody to assign", a->to);
+	if (rc <= 0)
+		return -1;
+	if (store_case_set_int(fl->store, fl->c.id, "assignee_id", id,
+			       error_r) < 0 ||
+	    (group != 0 && store_case_set_int(fl->store, fl->c.id, "group_id",
+					      group, error_r) < 0))
+		return -1;
+	fl->c.assignee_id = id;
+	fl->facts.assigned = id != 0;
+	if (group != 0)
+		fl->c.group_id = group;
+	return store_event_add(fl->store, fl->c.id, fl->in->now, "assigned",
+			       id, NULL, NULL, a->to, error_r);
+}
+
+static int
+do_set(struct flow *fl, const struct workflow_action *a, char **error_r)
+{
+	int rc;
+
+	if (strcmp(a->field, "priority") == 0) {
+		rc = store_case_set_text(fl->store, fl->c.id, "priority",
+					 a->value, error_r);
+		free(fl->c.priority);
+		fl->c.priority = xstrdup(a->value);
+		fl->facts.priority = fl->c.priority;
+	} else if (strcmp(a->field, "category") == 0) {
+		rc = store_case_set_text(fl->store, fl->c.id, "category",
+					 a->value, error_r);
+		free(fl->c.category);
+		fl->c.category = xstrdup(a->value);
+		fl->facts.category = fl->c.category;
+	} else if (strcmp(a->field, "group") == 0) {
+		int64_t g = 0;
+
+		rc = party_group(fl, a->value, &g, error_r);
+		if (rc > 0)
+			rc = store_case_set_int(fl->store, fl->c.id, "group_id",
+						g, error_r);
+		else
+			rc = -1;
+		fl->c.group_id = g;
+	} else {
+		struct calendar_duration d;
+		int64_t due = 0;
+
+		rc = 0;
+		if (a->after != NULL && a->after[0] != '\0' &&
+		    (calendar_duration_parse(a->after, &d, error_r) < 0 ||
+		     calendar_add(fl->wf->calendar, fl->in->now, &d, &due,
+				  error_r) < 0))
+			rc = -1;
+		if (rc == 0)
+			rc = store_case_set_int(fl->store, fl->c.id, "due_at",
+						due, error_r);
+		fl->c.due_at = due;
+	}
+	if (rc < 0)
+		return -1;
+	return store_event_add(fl->store, fl->c.id, fl->in->now, "set", 0,
+			       NULL, NULL, a->field, error_r);
+}
+
+static int
+host_action(void *ctx, const struct workflow_action *a, char **error_r)
+{
+	struct flow *fl = ctx;
+	char *err = NULL;
+	int ret = 0;
+
+	if (fl->error != NULL)
+		return 0;
+	switch (a->kind) {
+	case WORKFLOW_REPLY:
+		ret = do_reply(fl, a, &err);
+		break;
+	case WORKFLOW_NOTIFY:
+		ret = do_notify(fl, a, &err);
+		break;
+	case WORKFLOW_ASSIGN:
+		ret = do_assign(fl, a, &err);
+		break;
+	case WORKFLOW_SET:
+		ret = do_set(fl, a, &err);
+		break;
+	case WORKFLOW_LOG:
+		ret = store_event_add(fl->store, fl->c.id, fl->in->now, "log",
+				      0, NULL, NULL, a->value, &err);
+		break;
+	}
+	if (ret < 0 && store_busy(fl->store)) {
+		/* the database failed: the whole call fails, nothing of it
+		   is committed */
+		fl->error = err;
+		return 0;
+	}
+	if (ret < 0) {
+		/* a problem of the workflow or the directory of handlers:
+		   recorded on the case, error.execution raised */
+		char *e = NULL;
+
+		log_warnx("case %s: %s:%d: %s", fl->c.number, fl->wf->name,
+			    a->line, err);
+		if (store_event_add(fl->store, fl->c.id, fl->in->now,
+				    "action.failed", 0, NULL, NULL, err,
+				    &e) < 0)
+			fl->error = e;
+		*error_r = err;
+		return -1;
+	}
+	return 0;
+}
+
+static void
+arm_timer(void *ctx, const struct workflow_timer *t)
+{
+	struct flow *fl = ctx;
+	int64_t due;
+	char *err = NULL;
+
+	if (fl->error != NULL)
+		return;
+	if (calendar_add(t->calendar, fl->in->now, &t->after, &due, &err) < 0 ||
+	    store_timer_arm(fl->store, fl->c.id, t->id, t->state, t->event, due,
+			    fl->in->now, &err) < 0)
+		fl->error = err;
+}
+
+static void
+host_state(void *ctx, const char *id, bool entered)
+{
+	struct flow *fl = ctx;
+	char *err = NULL;
+
+	if (fl->error != NULL)
+		return;
+	if (entered)
+		workflow_state_timers(fl->wf, id, arm_timer, fl);
+	else if (store_timer_drop(fl->store, fl->c.id, id, &err) < 0)
+		fl->error = err;
+}
+
+/* Loads the case into FL. 1, 0 when there is no such case, -1. */
+static int
+flow_open(struct flow *fl, struct caseflow *cf, struct store *store,
+	  int64_t case_id, const struct caseflow_input *in, char **error_r)
+{
+	int rc;
+
+	memset(fl, 0, sizeof(*fl));
+	fl->cf = cf;
+	fl->store = store;
+	fl->in = in;
+	rc = store_case_flow_get(store, case_id, &fl->c, error_r);
+	if (rc <= 0)
+		return rc;
+	fl->facts.channel = in->channel != NULL ? in->channel : fl->c.channel;
+	fl->facts.text = in->text;
+	fl->facts.category = fl->c.category;
+	fl->facts.priority = fl->c.priority;
+	fl->facts.assigned = fl->c.assignee_id != 0;
+	return 1;
+}
+
+/* Runs FN on the case's run and saves where it ended. */
+static int
+flow_run(struct flow *fl, const char *event, char **error_r)
+{
+	struct workflow_host host = { host_action, host_state, fl };
+	struct workflow_run *run = workflow_run_new(fl->wf, &fl->facts, &host);
+	char *before = fl->c.state != NULL ? xstrdup(fl->c.state) : NULL;
+	char *states = NULL;
+	int ret;
+
+	if (event == NULL)
+		ret = workflow_run_start(run, error_r);
+	else
+		ret = workflow_run_restore(run, fl->c.state, error_r) < 0 ||
+			workflow_run_send(run, event, error_r) < 0 ? -1 : 0;
+	if (ret == 0 && fl->error != NULL) {
+		*error_r = fl->error;
+		fl->error = NULL;
+		ret = -1;
+	}
+	if (ret == 0) {
+		states = workflow_run_states(run);
+		ret = store_case_flow_set(fl->store, fl->c.id, fl->wf->id,
+					  fl->wf->version, states,
+					  workflow_run_done(run), fl->in->now,
+					  error_r);
+	}
+	if (ret == 0)
+		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
+				      event != NULL ? event : "workflow.start",
+				      fl->in->sender_id,
+				      before, states, NULL, error_r);
+	free(fl->error);
+	free(before);
+	free(states);
+	workflow_run_free(&run);
+	return ret;
+}
+
+int
+caseflow_start(struct caseflow *cf, struct store *store, int64_t case_id,
+	       const char *id, const struct caseflow_input *in, char **error_r)
+{
+	struct flow fl;
+	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
+
+	if (rc == 0)
+		*error_r = xasprintf("no case %lld", (long long)case_id);
+	if (rc <= 0)
+		return -1;
+	fl.wf = caseflow_current(cf, id);
+	if (fl.wf == NULL) {
+		*error_r = xasprintf("no usable workflow %s", id);
+		rc = -1;
+	} else {
+		rc = flow_run(&fl, NULL, error_r);
+	}
+	store_case_flow_clear(&fl.c);
+	return rc;
+}
+
+int
+caseflow_event(struct caseflow *cf, struct store *store, int64_t case_id,
+	       const char *event, const struct caseflow_input *in,
+	       char **error_r)
+{
+	struct flow fl;
+	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
+
+	if (rc == 0)
+		*error_r = xasprintf("no case %lld", (long long)case_id);
+	if (rc <= 0)
+		return -1;
+	if (fl.c.workflow == NULL || fl.c.closed_at != 0) {
+		store_case_flow_clear(&fl.c);
+		return 0;
+	}
+	fl.wf = get_version(cf, store, fl.c.workflow, fl.c.workflow_version,
+			    error_r);
+	rc = fl.wf != NULL ? flow_run(&fl, event, error_r) : -1;
+	store_case_flow_clear(&fl.c);
+	return rc;
+}
+
+struct fire_ctx {
+	struct caseflow *cf;
+	struct store *store;
+	int64_t now;
+	int fired;
+	char *error;
+};
+
+static int
+fire_one(const struct store_timer *t, void *ctx)
+{
+	struct fire_ctx *f = ctx;
+	struct caseflow_input in = { .now = f->now };
+	int rc = store_timer_fired(f->store, t->id, f->now, &f->error);
+
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		return 0;
+	f->fired++;
+	if (caseflow_event(f->cf, f->store, t->case_id, t->event, &in,
+			   &f->error) < 0)
+		return -1;
+	return 0;
+}
+
+int
+caseflow_fire_timers(struct caseflow *cf, struct store *store, int64_t now,
+		     int limit, int *fired_r, char **error_r)
+{
+	struct fire_ctx f = { .cf = cf, .store = store, .now = now };
+	int ret = store_timers_due(store, now, limit, fire_one, &f, error_r);
+
+	if (ret < 0 && f.error != NULL) {
+		free(*error_r);
+		*error_r = f.error;
+	} else {
+		free(f.error);
+	}
+	*fired_r = f.fired;
+	return ret;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_CASEFLOW_H
+#define CIRM_CASEFLOW_H
+
+#include <stdint.h>
+
+#include "store.h"
+#include "util.h"
+#include "workflow.h"
+
+/* Cases running through workflows, in the database: the host side of
+   workflow-run.h. Every call works inside the caller's transaction, so
+   a state change, its timers, its history and its outbox rows commit
+   together or not at all. A case keeps the workflow version it started
+   with; the definitions of all versions in use live in the database. */
+struct caseflow;
+
+struct caseflow_settings {
+	const char *template_dir;
+	const char *municipality;	/* {{municipality.name}} */
+	const char *language;		/* of citizens' texts */
+};
+
+/* What caused an event: its channel and text (for conditions and
+   {{message.text}}), and the contact who sent it (0: the system). */
+struct caseflow_input {
+	const char *channel;
+	const char *text;
+	int64_t sender_id;
+	int64_t now;
+};
+
+struct caseflow *caseflow_new(const struct caseflow_settings *set);
+void caseflow_free(struct caseflow **cf);
+
+/* Loads every *.xml in DIR and checks it; a good one becomes the current
+   version of its workflow (recorded in STORE, in its own transaction).
+   A bad file never replaces a good one: its problems go to ERRORS as
+   file:line: lines. Returns how many workflows are usable. */
+int caseflow_load_dir(struct caseflow *cf, struct store *store,
+		      const char *dir, struct strlist *errors);
+/* Makes WF (taken over) the current version of its workflow, recording
+   its SOURCE in STORE. 0, or -1 with *error_r (WF freed). */
+int caseflow_add(struct caseflow *cf, struct store *store,
+		 struct workflow *wf, const char *source, size_t len,
+		 char **error_r);
+/* The current version of workflow ID, or NULL. */
+const struct workflow *caseflow_current(const struct caseflow *cf,
+					const char *id);
+
+/* Starts workflow ID (its current version) on a new case. */
+int caseflow_start(struct caseflow *cf, struct store *store, int64_t case_id,
+		   const char *id, const struct caseflow_input *in,
+		   char **error_r);
+/* Sends EVENT to a case's workflow. A closed case ignores it (0). */
+int caseflow_event(struct caseflow *cf, struct store *store, int64_t case_id,
+		   const char *event, const struct caseflow_input *in,
+		   char **error_r);
+/* Fires up to LIMIT timers due at NOW, each exactly once; *FIRED_R
+   counts them. 0, or -1. */
+int caseflow_fire_timers(struct caseflow *cf, struct store *store,
+			 int64_t now, int limit, int *fired_r, char **error_r);
+
+#endif

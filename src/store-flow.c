@@ -1,0 +1,435 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the workflow engine keeps: workflow versions, case flow fields,
+   armed timers, and the handlers and groups actions name. */
+#include "config.h"
+
+#include "store-private.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+int
+store_workflow_def_put(struct store *store, const char *id, int version,
+		       const char *sha256, const void *source, size_t len,
+		       int64_t now, char **error_r)
+{
+	static const char get[] =
+		"SELECT sha256 FROM workflow_def WHERE workflow = ? AND version = ?";
+	static const char put[] =
+		"INSERT INTO workflow_def (workflow, version, sha256, source, "
+		"loaded_at) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, get, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		int same = strcmp(store_col_text(st, 0), sha256) == 0;
+
+		sqlite3_reset(st);
+		if (same)
+			return 0;
+		*error_r = xasprintf("workflow %s version %d is already in use "
+				     "with other contents: give the changed "
+				     "workflow a new version number", id,
+				     version);
+		return -1;
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(store, "read workflow", error_r);
+	st = store_stmt(store, put, error_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	sqlite3_bind_text(st, 3, sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, source, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, now);
+	return store_exec_stmt(store, st, "record workflow", error_r) < 0 ? -1 : 1;
+}
+
+int
+store_workflow_def_get(struct store *store, const char *id, int version,
+		       char **source_r, size_t *len_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT source FROM workflow_def WHERE workflow = ? AND version = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc, n;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(store, "read workflow", error_r);
+	n = sqlite3_column_bytes(st, 0);
+	*source_r = xmalloc((size_t)n + 1);
+	memcpy(*source_r, sqlite3_column_blob(st, 0), (size_t)n);
+	(*source_r)[n] = '\0';
+	*len_r = (size_t)n;
+	sqlite3_reset(st);
+	return 1;
+}
+
+static char *
+dup_col(sqlite3_stmt *st, int col)
+{
+	const char *s = store_col_text(st, col);
+
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+int
+store_case_flow_get(struct store *store, int64_t case_id,
+		    struct store_case_flow *f, char **error_r)
+{
+	static const char sql[] =
+		"SELECT c.number, c.workflow, c.workflow_version, c.state, "
+		"c.channel, c.subject, c.category, c.priority, c.citizen_id, "
+		"c.assignee_id, c.group_id, c.due_at, c.closed_at, "
+		"c.received_at, h.name "
+		"FROM cases c LEFT JOIN contact h ON h.id = c.assignee_id "
+		"WHERE c.id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(store, "read case", error_r);
+	f->id = case_id;
+	f->number = dup_col(st, 0);
+	f->workflow = dup_col(st, 1);
+	f->workflow_version = sqlite3_column_int(st, 2);
+	f->state = dup_col(st, 3);
+	f->channel = dup_col(st, 4);
+	f->subject = dup_col(st, 5);
+	f->category = dup_col(st, 6);
+	f->priority = dup_col(st, 7);
+	f->citizen_id = sqlite3_column_int64(st, 8);
+	f->assignee_id = sqlite3_column_int64(st, 9);
+	f->group_id = sqlite3_column_int64(st, 10);
+	f->due_at = sqlite3_column_int64(st, 11);
+	f->closed_at = sqlite3_column_int64(st, 12);
+	f->received_at = sqlite3_column_int64(st, 13);
+	f->assignee_name = dup_col(st, 14);
+	sqlite3_reset(st);
+	return 1;
+}
+
+void
+store_case_flow_clear(struct store_case_flow *f)
+{
+	free(f->number);
+	free(f->workflow);
+	free(f->state);
+	free(f->channel);
+	free(f->subject);
+	free(f->category);
+	free(f->priority);
+	free(f->assignee_name);
+	memset(f, 0, sizeof(*f));
+}
+
+int
+store_case_flow_set(struct store *store, int64_t case_id, const char *workflow,
+		    int version, const char *state, int closed, int64_t now,
+		    char **error_r)
+{
+	static const char sql[] =
+		"UPDATE cases SET workflow = ?, workflow_version = ?, state = ?, "
+		"closed_at = CASE WHEN ? THEN coalesce(closed_at, ?) END, "
+		"updated_at = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, workflow, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, closed != 0);
+	sqlite3_bind_int64(st, 5, now);
+	sqlite3_bind_int64(st, 6, now);
+	sqlite3_bind_int64(st, 7, case_id);
+	return store_exec_stmt(store, st, "update case state", error_r);
+}
+
+/* The fields actions may set, each with its own statement (no SQL is
+   ever built from a name). */
+static const struct {
+	const char *field, *sql;
+} case_fields[] = {
+	{ "priority", "UPDATE cases SET priority = coalesce(?, 'normal') "
+	  "WHERE id = ?" },
+	{ "category", "UPDATE cases SET category = ? WHERE id = ?" },
+	{ "assignee_id", "UPDATE cases SET assignee_id = ? WHERE id = ?" },
+	{ "group_id", "UPDATE cases SET group_id = ? WHERE id = ?" },
+	{ "due_at", "UPDATE cases SET due_at = ? WHERE id = ?" },
+};
+
+static sqlite3_stmt *
+field_stmt(struct store *store, const char *field, char **error_r)
+{
+	for (size_t i = 0; i < N_ELEMENTS(case_fields); i++) {
+		if (strcmp(case_fields[i].field, field) == 0)
+			return store_stmt(store, case_fields[i].sql, error_r);
+	}
+	*error_r = xasprintf("no case field %s", field);
+	return NULL;
+}
+
+int
+store_case_set_text(struct store *store, int64_t case_id, const char *field,
+		    const char *value, char **error_r)
+{
+	sqlite3_stmt *st = field_stmt(store, field, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, value);
+	sqlite3_bind_int64(st, 2, case_id);
+	return store_exec_stmt(store, st, "update case", error_r);
+}
+
+int
+store_case_set_int(struct store *store, int64_t case_id, const char *field,
+		   int64_t value, char **error_r)
+{
+	sqlite3_stmt *st = field_stmt(store, field, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_id(st, 1, value);
+	sqlite3_bind_int64(st, 2, case_id);
+	return store_exec_stmt(store, st, "update case", error_r);
+}
+
+int
+store_timer_arm(struct store *store, int64_t case_id, const char *name,
+		const char *state, const char *event, int64_t fire_at,
+		int64_t now, char **error_r)
+{
+	static const char drop[] =
+		"DELETE FROM timer WHERE case_id = ? AND name = ? "
+		"AND fired_at IS NULL";
+	static const char add[] =
+		"INSERT INTO timer (case_id, name, state, event, fire_at, "
+		"created_at) VALUES (?, ?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, drop, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	if (store_exec_stmt(store, st, "re-arm timer", error_r) < 0 ||
+	    (st = store_stmt(store, add, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, event, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, fire_at);
+	sqlite3_bind_int64(st, 6, now);
+	return store_exec_stmt(store, st, "arm timer", error_r);
+}
+
+int
+store_timer_drop(struct store *store, int64_t case_id, const char *state,
+		 char **error_r)
+{
+	static const char sql[] =
+		"DELETE FROM timer WHERE case_id = ? AND state = ? "
+		"AND fired_at IS NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+	return store_exec_stmt(store, st, "drop timers", error_r);
+}
+
+int
+store_timers_due(struct store *store, int64_t now, int limit,
+		 int (*fn)(const struct store_timer *t, void *ctx), void *ctx,
+		 char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, case_id, name, state, event, fire_at FROM timer "
+		"WHERE fired_at IS NULL AND fire_at <= ? "
+		"ORDER BY fire_at, id LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	struct store_timer *v = NULL;
+	size_t n = 0;
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	/* read them all first: FN changes the table */
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xrealloc(v, (n + 1) * sizeof(*v));
+		v[n].id = sqlite3_column_int64(st, 0);
+		v[n].case_id = sqlite3_column_int64(st, 1);
+		v[n].name = xstrdup(store_col_text(st, 2));
+		v[n].state = xstrdup(store_col_text(st, 3));
+		v[n].event = xstrdup(store_col_text(st, 4));
+		v[n].fire_at = sqlite3_column_int64(st, 5);
+		n++;
+	}
+	if (rc != SQLITE_DONE)
+		ret = store_fail(store, "read timers", error_r);
+	sqlite3_reset(st);
+	for (size_t i = 0; i < n; i++) {
+		if (ret == 0 && fn(&v[i], ctx) != 0)
+			ret = -1;
+		free((char *)v[i].name);
+		free((char *)v[i].state);
+		free((char *)v[i].event);
+	}
+	free(v);
+	return ret;
+}
+
+int
+store_timer_fired(struct store *store, int64_t id, int64_t now, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE timer SET fired_at = ? WHERE id = ? AND fired_at IS NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	if (store_exec_stmt(store, st, "fire timer", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
+}
+
+/* Runs SQL with one text or integer parameter for one integer result. */
+static int
+lookup_id(struct store *store, const char *sql, const char *text, int64_t key,
+	  int64_t *id_r, const char *what, char **error_r)
+{
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	if (text != NULL)
+		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(st, 1, key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(store, what, error_r);
+	*id_r = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_handler_by_login(struct store *store, const char *login, int64_t *id_r,
+		       char **error_r)
+{
+	static const char sql[] =
+		"SELECT id FROM contact WHERE kind = 'handler' AND login = ? "
+		"AND active = 1";
+
+	return lookup_id(store, sql, login, 0, id_r, "find handler", error_r);
+}
+
+int
+store_group_by_name(struct store *store, const char *name, int64_t *id_r,
+		    char **error_r)
+{
+	static const char sql[] = "SELECT id FROM handler_group WHERE name = ?";
+
+	return lookup_id(store, sql, name, 0, id_r, "find group", error_r);
+}
+
+int
+store_group_next_member(struct store *store, int64_t group_id, int64_t *id_r,
+			char **error_r)
+{
+	static const char sql[] =
+		"SELECT c.id FROM group_member m JOIN contact c ON c.id = "
+		"m.contact_id WHERE m.group_id = ? AND c.active = 1 "
+		"ORDER BY (SELECT count(*) FROM cases k WHERE k.assignee_id = "
+		"c.id AND k.closed_at IS NULL), c.id LIMIT 1";
+
+	return lookup_id(store, sql, NULL, group_id, id_r, "pick handler",
+			 error_r);
+}
+
+int
+store_group_emails(struct store *store, int64_t group_id,
+		   int (*fn)(const char *address, void *ctx), void *ctx,
+		   char **error_r)
+{
+	static const char sql[] =
+		"SELECT a.address FROM group_member m "
+		"JOIN contact c ON c.id = m.contact_id AND c.active = 1 "
+		"JOIN contact_address a ON a.contact_id = c.id AND "
+		"a.kind = 'email' WHERE m.group_id = ? ORDER BY c.id, a.id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	struct strlist l = { 0 };
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, group_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strlist_add(&l, store_col_text(st, 0));
+	if (rc != SQLITE_DONE)
+		ret = store_fail(store, "read group", error_r);
+	sqlite3_reset(st);
+	for (size_t i = 0; ret == 0 && i < l.n; i++) {
+		if (fn(l.v[i], ctx) != 0)
+			ret = -1;
+	}
+	strlist_clear(&l);
+	return ret;
+}
+
+int
+store_contact_first(struct store *store, int64_t contact_id, const char *kind,
+		    char **address_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT address FROM contact_address WHERE contact_id = ? "
+		"AND kind = ? ORDER BY id LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(store, "read address", error_r);
+	*address_r = xstrdup(store_col_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
+}

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "workflow-run.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct workflow_run {
+	const struct workflow *wf;
+	const struct workflow_facts *facts;
+	struct workflow_host host;
+	struct scxml_session *session;
+};
+
+/* Whether WORD occurs in TEXT as a whole word, case-folded (Swedish
+   capitals included). A word character is a letter, digit or any
+   non-ASCII byte, so "gatlampa" is not found in "gatlampan". */
+static bool
+has_keyword(const char *text, const char *word)
+{
+	char *t, *w, *p;
+	size_t n;
+	bool found = false;
+
+	if (text == NULL || *word == '\0')
+		return false;
+	t = workflow_fold(text);
+	w = workflow_fold(word);
+	n = strlen(w);
+	for (p = t; !found && (p = strstr(p, w)) != NULL; p++) {
+		unsigned char before = p > t ? (unsigned char)p[-1] : ' ';
+		unsigned char after = (unsigned char)p[n];
+		bool wb = before >= 0x80 || (before >= 'a' && before <= 'z') ||
+			(before >= '0' && before <= '9');
+		bool wa = after >= 0x80 || (after >= 'a' && after <= 'z') ||
+			(after >= '0' && after <= '9');
+
+		found = !wb && !wa;
+	}
+	free(t);
+	free(w);
+	return found;
+}
+
+static void
+predicate(void *ctx, const char *name, const char *arg, bool *value_r,
+	  char **error_r)
+{
+	const struct workflow_run *run = ctx;
+	const struct workflow_facts *f = run->facts;
+	regex_t re;
+
+	*value_r = false;
+	if (strcmp(name, "channel") == 0) {
+		*value_r = f->channel != NULL && strcmp(f->channel, arg) == 0;
+	} else if (strcmp(name, "category") == 0) {
+		*value_r = f->category != NULL && strcmp(f->category, arg) == 0;
+	} else if (strcmp(name, "priority") == 0) {
+		*value_r = strcmp(f->priority != NULL ? f->priority : "normal",
+				  arg) == 0;
+	} else if (strcmp(name, "assigned") == 0) {
+		*value_r = f->assigned;
+	} else if (strcmp(name, "keyword") == 0) {
+		*value_r = has_keyword(f->text, arg);
+	} else if (strcmp(name, "pattern") == 0) {
+		if (regcomp(&re, arg, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
+			*error_r = xstrdup("bad pattern");
+			return;
+		}
+		*value_r = f->text != NULL && regexec(&re, f->text, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+}
+
+static int
+action(void *ctx, const struct scxml_element *elem, char **error_r)
+{
+	static const char *const names[] = { "reply", "notify", "assign", "set",
+					     NULL };
+	struct workflow_run *run = ctx;
+	const char *name = scxml_element_name(elem);
+	const char *ns = scxml_element_ns(elem);
+	struct workflow_action a = { 0 };
+	char *tmpl, *to, *field, *value, *after;
+	int ret = 0, kind = -1;
+
+	if (ns == NULL || strcmp(ns, WORKFLOW_NAMESPACE) != 0)
+		return 0;
+	for (int i = 0; names[i] != NULL; i++) {
+		if (strcmp(name, names[i]) == 0)
+			kind = i;
+	}
+	if (kind < 0 || run->host.action == NULL)
+		return 0;
+	a.kind = (enum workflow_action_kind)kind;
+	a.template_id = tmpl = scxml_element_attr(elem, "template");
+	a.to = to = scxml_element_attr(elem, "to");
+	a.field = field = scxml_element_attr(elem, "field");
+	a.value = value = scxml_element_attr(elem, "value");
+	a.after = after = scxml_element_attr(elem, "after");
+	a.line = scxml_element_line(elem);
+	ret = run->host.action(run->host.ctx, &a, error_r);
+	free(tmpl);
+	free(to);
+	free(field);
+	free(value);
+	free(after);
+	return ret;
+}
+
+static void
+log_label(void *ctx, const char *label, const char *expr)
+{
+	struct workflow_run *run = ctx;
+	struct workflow_action a = { .kind = WORKFLOW_LOG, .value = label };
+	char *err = NULL;
+
+	(void)expr;
+	if (run->host.action != NULL && label != NULL &&
+	    run->host.action(run->host.ctx, &a, &err) < 0)
+		free(err);
+}
+
+static void
+observe(void *ctx, const char *id, bool entered)
+{
+	struct workflow_run *run = ctx;
+
+	if (run->host.state != NULL)
+		run->host.state(run->host.ctx, id, entered);
+}
+
+struct workflow_run *
+workflow_run_new(const struct workflow *wf, const struct workflow_facts *facts,
+		 const struct workflow_host *host)
+{
+	struct workflow_run *run = xcalloc(1, sizeof(*run));
+
+	run->wf = wf;
+	run->facts = facts;
+	run->host = *host;
+	run->session = scxml_session_new(wf->chart);
+	scxml_session_set_predicate(run->session, predicate, run);
+	scxml_session_set_action(run->session, action, run);
+	scxml_session_set_log(run->session, log_label, run);
+	scxml_session_set_observer(run->session, observe, run);
+	return run;
+}
+
+void
+workflow_run_free(struct workflow_run **runp)
+{
+	if (*runp == NULL)
+		return;
+	scxml_session_free(&(*runp)->session);
+	free(*runp);
+	*runp = NULL;
+}
+
+int
+workflow_run_start(struct workflow_run *run, char **error_r)
+{
+	return scxml_start(run->session, error_r);
+}
+
+int
+workflow_run_restore(struct workflow_run *run, const char *states,
+		     char **error_r)
+{
+	struct strlist ids = { 0 };
+	const char *p = states;
+	int ret;
+
+	while (*p != '\0') {
+		size_t n;
+
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (n > 0) {
+			char *id = xstrndup(p, n);
+
+			strlist_add(&ids, id);
+			free(id);
+		}
+		p += n;
+	}
+	ret = scxml_restore(run->session, (const char *const *)ids.v, ids.n,
+			    error_r);
+	strlist_clear(&ids);
+	return ret;
+}
+
+int
+workflow_run_send(struct workflow_run *run, const char *event, char **error_r)
+{
+	return scxml_send(run->session, event, error_r);
+}
+
+static void
+add_state(void *ctx, const char *id)
+{
+	struct strlist *l = ctx;
+
+	strlist_add(l, id);
+}
+
+char *
+workflow_run_states(const struct workflow_run *run)
+{
+	struct strlist l = { 0 };
+	char *out;
+	size_t len = 1;
+
+	scxml_atomic_configuration(run->session, add_state, &l);
+	for (size_t i = 0; i < l.n; i++)
+		len += strlen(l.v[i]) + 1;
+	out = xcalloc(1, len);
+	for (size_t i = 0; i < l.n; i++) {
+		if (i > 0)
+			strcat(out, " ");
+		strcat(out, l.v[i]);
+	}
+	strlist_clear(&l);
+	return out;
+}
+
+bool
+workflow_run_done(const struct workflow_run *run)
+{
+	return scxml_in_final(run->session);
+}

@@ -1,0 +1,321 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Cases through a workflow in a real database: state, timers, outbox,
+   history, versions, and nothing half-done after a rollback. */
+#include "config.h"
+
+#include "caseflow.h"
+#include "store-private.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static char *dir, *templates;
+static struct store *store;
+static struct caseflow *cf;
+
+/* 2026-12-04 is a Friday: local 10:00 */
+static int64_t
+at(int year, int mon, int day, int hour, int min)
+{
+	struct tm tm = { .tm_year = year - 1900, .tm_mon = mon - 1,
+			 .tm_mday = day, .tm_hour = hour, .tm_min = min,
+			 .tm_isdst = -1 };
+
+	return (int64_t)mktime(&tm);
+}
+
+static void
+sql(const char *text)
+{
+	char *err = NULL;
+
+	ck_assert_msg(store_exec(store, text, &err) == 0, "%s", err);
+}
+
+static int64_t
+count(const char *query)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, query, -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static char *
+text(const char *query)
+{
+	sqlite3_stmt *st;
+	char *s;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, query, -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	s = xstrdup(sqlite3_column_text(st, 0) != NULL ?
+		    (const char *)sqlite3_column_text(st, 0) : "(null)");
+	sqlite3_finalize(st);
+	return s;
+}
+
+static void
+assert_text(const char *query, const char *want)
+{
+	char *got = text(query);
+
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+static void
+setup(void)
+{
+	struct store_settings set = { .create = 1 };
+	struct caseflow_settings cs = { .municipality = "Exempels kommun",
+					.language = "sv" };
+	char *path, *err = NULL, *wfdir;
+	struct strlist errors = { 0 };
+
+	setenv("TZ", "Europe/Stockholm", 1);
+	tzset();
+	dir = tu_tmpdir();
+	path = xasprintf("%s/cirm.db", dir);
+	ck_assert_msg(store_open(path, &set, &store, &err) == 0, "%s", err);
+	free(path);
+	templates = xasprintf("%s/tests/data/workflow/templates", tu_srcdir());
+	cs.template_dir = templates;
+	cf = caseflow_new(&cs);
+	sql("INSERT INTO contact (id, kind, name, language, created_at) VALUES "
+	    "(1, 'citizen', 'Anna', 'sv', 0), "
+	    "(2, 'handler', 'Eva', 'sv', 0), (3, 'handler', 'Olle', 'sv', 0);"
+	    "UPDATE contact SET login = 'eva' WHERE id = 2;"
+	    "UPDATE contact SET login = 'olle' WHERE id = 3;"
+	    "INSERT INTO contact_address (contact_id, kind, address, "
+	    "created_at) VALUES (1, 'email', 'anna@example.org', 0), "
+	    "(2, 'email', 'eva@kommun.example', 0), "
+	    "(3, 'email', 'olle@kommun.example', 0);"
+	    "INSERT INTO handler_group (id, name, created_at) VALUES "
+	    "(1, 'kundtjanst', 0);"
+	    "INSERT INTO group_member VALUES (1, 2), (1, 3);");
+	wfdir = tu_tmpdir();
+	path = xasprintf("%s/tests/data/workflow/minimal.xml", tu_srcdir());
+	{
+		size_t len;
+		char *src = tu_slurp(path, &len), *p;
+
+		p = tu_write(wfdir, "minimal.xml", src, 0644);
+		free(p);
+		free(src);
+	}
+	free(path);
+	/* a bad file beside it is reported and does not stop the good one */
+	free(tu_write(wfdir, "broken.xml", "<workflow", 0644));
+	ck_assert_int_eq(caseflow_load_dir(cf, store, wfdir, &errors), 1);
+	ck_assert_uint_eq(errors.n, 1);
+	ck_assert_msg(strstr(errors.v[0], "broken.xml:1: ") != NULL, "%s",
+		      errors.v[0]);
+	strlist_clear(&errors);
+	tu_rmrf(wfdir);
+	free(wfdir);
+}
+
+static void
+teardown(void)
+{
+	caseflow_free(&cf);
+	store_free(&store);
+	tu_rmrf(dir);
+	free(dir);
+	free(templates);
+}
+
+static int64_t
+new_case(int64_t now)
+{
+	struct store_case_new c = { .prefix = "KS", .received_at = now,
+				    .citizen_id = 1, .channel = "email",
+				    .subject = "Gatlampa", .state = "new" };
+	char number[STORE_CASE_NUMBER_MAX], *err = NULL;
+	int64_t id;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(store_case_create(store, &c, &id, number, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	return id;
+}
+
+static void
+event(int64_t id, const char *ev, int64_t now)
+{
+	struct caseflow_input in = { .channel = "email", .text = "hej",
+				     .now = now };
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_event(cf, store, id, ev, &in, &err) == 0, "%s",
+		      err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+}
+
+static int
+fire(int64_t now)
+{
+	char *err = NULL;
+	int n = 0;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_fire_timers(cf, store, now, 100, &n, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	return n;
+}
+
+/* A case from start to close: acknowledgement to the citizen, the
+   role's group notified, a timer in business days fired once, a
+   waiting state, and a closed case that ignores further events. */
+START_TEST(test_lifecycle)
+{
+	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
+	struct caseflow_input in = { .channel = "email", .now = fri };
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_start(cf, store, id, "minimal", &in, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	assert_text("SELECT state || ' ' || workflow || ' ' || "
+		    "workflow_version FROM cases", "registrerad minimal 1");
+	/* the reply to the citizen, and one mail to each group member */
+	assert_text("SELECT group_concat(recipient, ' ') FROM (SELECT "
+		    "recipient FROM outbox ORDER BY id)",
+		    "anna@example.org eva@kommun.example olle@kommun.example");
+	assert_text("SELECT subject FROM outbox WHERE recipient = "
+		    "'anna@example.org'", "Mottaget [KS-2026-00001]");
+	/* P2D from Friday 10:00 in business days is Tuesday 10:00 */
+	ck_assert_int_eq(count("SELECT fire_at FROM timer"),
+			 at(2026, 12, 8, 10, 0));
+	ck_assert_int_eq(fire(at(2026, 12, 8, 9, 59)), 0);
+	ck_assert_int_eq(fire(at(2026, 12, 8, 10, 0)), 1);
+	ck_assert_int_eq(fire(at(2026, 12, 9, 10, 0)), 0);
+	assert_text("SELECT priority FROM cases", "high");
+	/* leaving the state drops its timers */
+	event(id, "cmd.fix", fri);
+	assert_text("SELECT state FROM cases", "atgardad");
+	ck_assert_int_eq(count("SELECT count(*) FROM timer WHERE fired_at IS "
+			       "NULL"), 0);
+	/* the citizen writes: back to registrerad, timer armed again */
+	event(id, "mail.citizen", at(2026, 12, 10, 9, 0));
+	assert_text("SELECT state FROM cases", "registrerad");
+	ck_assert_int_eq(count("SELECT count(*) FROM timer WHERE fired_at IS "
+			       "NULL"), 1);
+	event(id, "cmd.resolve", at(2026, 12, 10, 9, 30));
+	assert_text("SELECT state FROM cases", "klar");
+	ck_assert_int_ne(count("SELECT closed_at FROM cases"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM timer WHERE fired_at IS "
+			       "NULL"), 0);
+	event(id, "mail.citizen", at(2026, 12, 11, 9, 0));
+	assert_text("SELECT state FROM cases", "klar");
+	/* the history tells the way: each event's actions, then the event
+	   with the states before and after */
+	assert_text("SELECT group_concat(kind, ' ') FROM (SELECT kind FROM "
+		    "event ORDER BY id)", "reply.sent notify workflow.start "
+		    "set timer.remind cmd.fix notify mail.citizen cmd.resolve");
+	assert_text("SELECT from_state || '>' || to_state FROM event WHERE "
+		    "kind = 'cmd.resolve'", "registrerad>klar");
+}
+END_TEST
+
+/* A rolled back transaction (a crash before commit) leaves the case
+   wholly in the old state: no timer, no outbox row, no history. */
+START_TEST(test_rollback)
+{
+	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
+	struct caseflow_input in = { .channel = "email", .now = now };
+	char *err = NULL;
+	int64_t outbox, events;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(caseflow_start(cf, store, id, "minimal", &in, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	outbox = count("SELECT count(*) FROM outbox");
+	events = count("SELECT count(*) FROM event");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(caseflow_event(cf, store, id, "cmd.fix", &in, &err), 0);
+	ck_assert_int_eq(caseflow_event(cf, store, id, "mail.citizen", &in,
+					&err), 0);
+	store_rollback(store);
+	assert_text("SELECT state FROM cases", "registrerad");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), outbox);
+	ck_assert_int_eq(count("SELECT count(*) FROM event"), events);
+	ck_assert_int_eq(count("SELECT count(*) FROM timer WHERE fired_at IS "
+			       "NULL"), 1);
+}
+END_TEST
+
+/* A running case keeps its version, read back from the database even by
+   a process that never saw the file; a changed file with the same
+   version number is refused. */
+START_TEST(test_versions)
+{
+	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
+	struct caseflow_input in = { .channel = "email", .now = now };
+	struct caseflow_settings cs = { .template_dir = templates,
+					.municipality = "X", .language = "sv" };
+	char *path = xasprintf("%s/tests/data/workflow/minimal.xml",
+			       tu_srcdir());
+	char *src, *changed, *err = NULL;
+	size_t len;
+	struct workflow *wf = NULL;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(caseflow_start(cf, store, id, "minimal", &in, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	src = tu_slurp(path, &len);
+	/* same version, other bytes */
+	changed = xasprintf("%s<!-- edited -->\n", src);
+	ck_assert_int_eq(workflow_load("m.xml", changed, strlen(changed), &wf,
+				       &err), 0);
+	ck_assert_int_eq(caseflow_add(cf, store, wf, changed, strlen(changed),
+				      &err), -1);
+	ck_assert_msg(strstr(err, "give the changed workflow a new version "
+			     "number") != NULL, "%s", err);
+	free(err);
+	err = NULL;
+	/* a fresh process: nothing loaded, the case still runs */
+	caseflow_free(&cf);
+	cf = caseflow_new(&cs);
+	event(id, "cmd.fix", now);
+	assert_text("SELECT state FROM cases", "atgardad");
+	free(changed);
+	free(src);
+	free(path);
+}
+END_TEST
+
+static Suite *
+caseflow_suite(void)
+{
+	Suite *s = suite_create("caseflow");
+	TCase *tc = tcase_create("flow");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_lifecycle);
+	tcase_add_test(tc, test_rollback);
+	tcase_add_test(tc, test_versions);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(caseflow_suite());
+}
