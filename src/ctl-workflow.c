@@ -7,15 +7,23 @@
 #include "i18n.h"
 #include "scxml.h"
 #include "util.h"
+#include "workflow-dot.h"
+#include "workflow-run.h"
 #include "workflow.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 /* Reads PATH whole, refusing files over MAX bytes. NULL with a message. */
 static char *
@@ -127,6 +135,38 @@ template_dir_for(const struct ctl *ctl, const char *option, const char *file)
 			 PKGDATADIR);
 }
 
+/* Loads FILE and runs the checks of cirm-workflow(5) on it, against the
+   templates template_dir_for() finds. Every problem goes to stderr.
+   0 with *WF_R, or -1. */
+static int
+load_checked(const struct ctl *ctl, const char *templates, const char *file,
+	     struct workflow **wf_r)
+{
+	struct workflow *wf = NULL;
+	struct strlist errors = { 0 };
+	char *err = NULL, *dir;
+
+	if (workflow_load_file(file, &wf, &err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return -1;
+	}
+	dir = template_dir_for(ctl, templates, file);
+	if (dir == NULL) {
+		workflow_free(&wf);
+		return -1;
+	}
+	if (workflow_check(wf, dir, &errors) > 0) {
+		err = scxml_join_errors(&errors, file);
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		workflow_free(&wf);
+	}
+	free(dir);
+	*wf_r = wf;
+	return wf != NULL ? 0 : -1;
+}
+
 static int
 check(const struct ctl *ctl, int argc, char **argv)
 {
@@ -149,39 +189,864 @@ check(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (bad || optind == argc) {
 		ctl_error("%s", _("usage: cirmctl workflow check [--templates "
-				  "DIR] FILE..."));
+				  "DIR] [--quiet] FILE..."));
 		return EX_USAGE;
 	}
 	for (int i = optind; i < argc; i++) {
 		struct workflow *wf = NULL;
-		struct strlist errors = { 0 };
-		char *err = NULL, *dir;
 
-		if (workflow_load_file(argv[i], &wf, &err) < 0) {
-			fprintf(stderr, "%s\n", err);
-			free(err);
+		if (load_checked(ctl, templates, argv[i], &wf) < 0) {
 			ret = 1;
 			continue;
 		}
-		dir = template_dir_for(ctl, templates, argv[i]);
-		if (dir == NULL) {
-			workflow_free(&wf);
-			return 1;
-		}
-		if (workflow_check(wf, dir, &errors) > 0) {
-			err = scxml_join_errors(&errors, argv[i]);
-			fprintf(stderr, "%s\n", err);
-			free(err);
-			ret = 1;
-		} else if (!quiet) {
+		if (!quiet) {
 			printf(_("%s: workflow %s version %d is valid (%zu "
 				 "states, %zu timers, %zu commands)\n"),
 			       argv[i], wf->id, wf->version, wf->nstates,
 			       wf->ntimers, wf->ncommands);
 		}
-		free(dir);
 		workflow_free(&wf);
 	}
+	return ret;
+}
+
+/* --- dot ---------------------------------------------------------------- */
+
+/* Starts Graphviz's "dot -Tsvg" reading from a pipe, writing to our
+   standard output. 0 with *PID_R and *FD_R (the pipe's end to write),
+   or an exit status. */
+static int
+start_graphviz(pid_t *pid_r, int *fd_r)
+{
+	int in[2], report[2], err = 0;
+	ssize_t n;
+	pid_t pid;
+
+	fflush(stdout);
+	if (pipe(in) < 0 || pipe2(report, O_CLOEXEC) < 0) {
+		ctl_error("pipe: %s", strerror(errno));
+		return 1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		ctl_error("fork: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		close(in[0]);
+		close(in[1]);
+		close(report[0]);
+		execlp("dot", "dot", "-Tsvg", (char *)NULL);
+		/* Tell the parent why; the report pipe closes on exec. */
+		err = errno;
+		if (write(report[1], &err, sizeof(err)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(in[0]);
+	close(report[1]);
+	while ((n = read(report[0], &err, sizeof(err))) < 0 && errno == EINTR)
+		;
+	close(report[0]);
+	if (n == (ssize_t)sizeof(err)) {
+		close(in[1]);
+		waitpid(pid, NULL, 0);
+		if (err == ENOENT) {
+			ctl_error("%s", _("Graphviz is not installed: --svg "
+					  "needs its program dot (Debian "
+					  "package graphviz)"));
+			return EX_UNAVAILABLE;
+		}
+		ctl_error(_("cannot run dot: %s"), strerror(err));
+		return EX_UNAVAILABLE;
+	}
+	*pid_r = pid;
+	*fd_r = in[1];
+	return 0;
+}
+
+/* Draws WF through "dot -Tsvg" to standard output. An exit status. */
+static int
+dot_svg(const struct workflow *wf)
+{
+	int fd, status, ret;
+	bool written;
+	pid_t pid;
+	FILE *f;
+
+	ret = start_graphviz(&pid, &fd);
+	if (ret != 0)
+		return ret;
+	/* Should dot stop early, writing gives EPIPE, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	f = fdopen(fd, "w");
+	if (f == NULL) {
+		ctl_error("fdopen: %s", strerror(errno));
+		close(fd);
+		written = false;
+	} else {
+		written = workflow_dot(wf, f) == 0;
+		written = fclose(f) == 0 && written;
+	}
+	while (waitpid(pid, &status, 0) < 0) {
+		if (errno != EINTR) {
+			ctl_error("waitpid: %s", strerror(errno));
+			return 1;
+		}
+	}
+	/* Whoever reads our output stopped early: quiet, like cat(1). */
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGPIPE)
+		return 1;
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		ctl_error(_("dot -Tsvg failed (status %d)"),
+			  WIFEXITED(status) ? WEXITSTATUS(status) :
+			  128 + WTERMSIG(status));
+		return 1;
+	}
+	if (!written) {
+		ctl_error(_("writing to dot: %s"), strerror(errno));
+		return 1;
+	}
+	return 0;
+}
+
+static int
+dot(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "svg", no_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct workflow *wf = NULL;
+	bool svg = false;
+	char *err = NULL;
+	int c, bad = 0, ret = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 's')
+			svg = true;
+		else
+			bad = 1;
+	}
+	if (bad || optind != argc - 1) {
+		ctl_error("%s", _("usage: cirmctl workflow dot [--svg] FILE"));
+		return EX_USAGE;
+	}
+	/* Not checked: drawing a workflow helps to see what is wrong. */
+	if (workflow_load_file(argv[optind], &wf, &err) < 0) {
+		fprintf(stderr, "%s\n", err);
+		free(err);
+		return 1;
+	}
+	if (svg) {
+		ret = dot_svg(wf);
+	} else if (workflow_dot(wf, stdout) < 0 || fflush(stdout) == EOF) {
+		ctl_error("%s", strerror(errno));
+		ret = 1;
+	}
+	workflow_free(&wf);
+	return ret;
+}
+
+/* --- simulate ----------------------------------------------------------- */
+
+/* The width of "YYYY-MM-DD HH:MM  ", where the lines under a step
+   begin. */
+#define SIM_INDENT "                  "
+/* Lines printed under one step; an eventless loop makes thousands
+   before the run gives up. */
+#define SIM_LINES_MAX 200
+
+enum step_kind { STEP_EVENT, STEP_COMMAND, STEP_WAIT, STEP_UNTIL };
+
+/* One step of --events, parsed before the simulation starts. */
+struct step {
+	enum step_kind kind;
+	char *spec;		/* as written, trimmed */
+	char *label;		/* STEP_COMMAND: "#word argument" */
+	const char *event;	/* STEP_EVENT, STEP_COMMAND */
+	char *argument, *text;	/* STEP_COMMAND; either may be NULL */
+	struct calendar_duration wait;	/* STEP_WAIT */
+	int64_t until;		/* STEP_UNTIL */
+};
+
+struct armed_timer {
+	const struct workflow_timer *t;
+	int64_t due;
+};
+
+/* One case on a virtual clock: the host of its workflow_run. */
+struct sim {
+	const struct workflow *wf;
+	struct workflow_run *run;
+	struct workflow_facts facts;
+	const char *text;	/* --text: the citizen's messages */
+	const char *argument;	/* of the command being handled */
+	char *category, *priority;
+	struct calendar *wall;	/* for +DURATION */
+	int64_t now;
+	struct armed_timer *armed;	/* in the order armed */
+	size_t narmed;
+	size_t lines;		/* under the current step */
+	char *error;		/* a failure the callbacks could not return */
+};
+
+/* Local time as "YYYY-MM-DD HH:MM", with seconds when there are any. */
+static const char *
+sim_time(int64_t t, char buf[32])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL)
+		return "?";
+	strftime(buf, 32, tm.tm_sec != 0 ? "%Y-%m-%d %H:%M:%S" :
+		 "%Y-%m-%d %H:%M", &tm);
+	return buf;
+}
+
+/* Whole decimal digits S[0..N): 0 with *V_R, or -1. */
+static int
+digits(const char *s, size_t n, int *v_r)
+{
+	int v = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*v_r = v;
+	return 0;
+}
+
+/* Parses local time "YYYY-MM-DDTHH:MM[:SS]" (a space may stand for the
+   T). 0 with *T_R, or -1 when malformed or not a time that exists. */
+static int
+parse_local_time(const char *s, int64_t *t_r)
+{
+	struct tm tm = { 0 }, want;
+	size_t len = strlen(s);
+	time_t t;
+
+	if ((len != 16 && len != 19) || s[4] != '-' || s[7] != '-' ||
+	    (s[10] != 'T' && s[10] != ' ') || s[13] != ':' ||
+	    (len == 19 && s[16] != ':') ||
+	    digits(s, 4, &tm.tm_year) < 0 || digits(s + 5, 2, &tm.tm_mon) < 0 ||
+	    digits(s + 8, 2, &tm.tm_mday) < 0 ||
+	    digits(s + 11, 2, &tm.tm_hour) < 0 ||
+	    digits(s + 14, 2, &tm.tm_min) < 0 ||
+	    (len == 19 && digits(s + 17, 2, &tm.tm_sec) < 0) ||
+	    tm.tm_year < CALENDAR_YEAR_MIN || tm.tm_year > CALENDAR_YEAR_MAX)
+		return -1;
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	tm.tm_isdst = -1;
+	want = tm;
+	t = mktime(&tm);
+	/* mktime() normalises 31 April and times in a DST gap: refuse */
+	if (t == (time_t)-1 || tm.tm_year != want.tm_year ||
+	    tm.tm_mon != want.tm_mon || tm.tm_mday != want.tm_mday ||
+	    tm.tm_hour != want.tm_hour || tm.tm_min != want.tm_min ||
+	    tm.tm_sec != want.tm_sec)
+		return -1;
+	*t_r = t;
+	return 0;
+}
+
+/* Parses a wall-clock amount such as "30m", "4h", "3d", "1w", "2d4h",
+   or an ISO 8601 duration ("P1DT2H"). 0, or -1. */
+static int
+parse_wait(const char *s, struct calendar_duration *d_r)
+{
+	struct calendar_duration d = { 0 };
+	char *err = NULL;
+
+	if (*s == 'P') {
+		if (calendar_duration_parse(s, d_r, &err) < 0) {
+			free(err);
+			return -1;
+		}
+		return 0;
+	}
+	if (*s == '\0')
+		return -1;
+	while (*s != '\0') {
+		size_t n = strspn(s, "0123456789");
+		uint32_t *field;
+		int v;
+
+		if (n == 0 || n > 5 || digits(s, n, &v) < 0 ||
+		    v > CALENDAR_DURATION_FIELD_MAX)
+			return -1;
+		switch (s[n]) {
+		case 'w': field = &d.weeks; break;
+		case 'd': field = &d.days; break;
+		case 'h': field = &d.hours; break;
+		case 'm': field = &d.minutes; break;
+		case 's': field = &d.seconds; break;
+		default: return -1;
+		}
+		if (*field != 0)
+			return -1;
+		*field = (uint32_t)v;
+		s += n + 1;
+	}
+	*d_r = d;
+	return 0;
+}
+
+/* The command words of WF, for an error message (caller frees). */
+static char *
+command_words(const struct workflow *wf)
+{
+	struct strlist l = { 0 };
+	char *s;
+
+	for (size_t i = 0; i < wf->ncommands; i++)
+		strlist_addf(&l, "%s#%s", i > 0 ? ", " : "",
+			     wf->commands[i].word);
+	s = strlist_join(&l);
+	return s;
+}
+
+/* "#word [argument] [text]": the command, its argument if it takes one,
+   and the text of the reply. 0, or -1 with the error printed. */
+static int
+parse_command(const struct workflow *wf, struct step *st)
+{
+	const char *p = st->spec + 1;
+	size_t n = strcspn(p, " \t");
+	char *word = xstrndup(p, n), *words;
+	const struct workflow_command *c = workflow_command(wf, word);
+
+	if (c == NULL) {
+		words = command_words(wf);
+		ctl_error(_("unknown command #%s (the workflow has %s)"), word,
+			  *words != '\0' ? words : _("none"));
+		free(words);
+		free(word);
+		return -1;
+	}
+	p += n;
+	p += strspn(p, " \t");
+	if (c->argument != WORKFLOW_ARG_NONE) {
+		n = strcspn(p, " \t");
+		if (n == 0) {
+			ctl_error(c->argument == WORKFLOW_ARG_HANDLER ?
+				  _("#%s needs a handler's login, as in "
+				    "\"#%s eva\"") :
+				  _("#%s needs a word, as in \"#%s word\""),
+				  word, word);
+			free(word);
+			return -1;
+		}
+		st->argument = xstrndup(p, n);
+		p += n;
+		p += strspn(p, " \t");
+	}
+	if (*p != '\0' && c->text == WORKFLOW_TEXT_NONE) {
+		ctl_error(_("#%s takes no text: \"%s\""), word, p);
+		free(word);
+		return -1;
+	}
+	if (*p == '\0' && c->text == WORKFLOW_TEXT_REQUIRED) {
+		ctl_error(_("#%s needs a text for the citizen, as in \"#%s "
+			    "Which street?\""), word, word);
+		free(word);
+		return -1;
+	}
+	st->text = *p != '\0' ? xstrdup(p) : NULL;
+	/* the word as the workflow has it, whichever alias was typed */
+	st->label = st->argument != NULL ?
+		xasprintf("#%s %s", c->word, st->argument) :
+		xasprintf("#%s", c->word);
+	st->event = c->event;
+	free(word);
+	return 0;
+}
+
+/* Parses the step ST->spec. 0, or -1 with the error printed. */
+static int
+parse_step(const struct workflow *wf, struct step *st)
+{
+	const char *s = st->spec;
+
+	if (s[0] == '#') {
+		st->kind = STEP_COMMAND;
+		return parse_command(wf, st);
+	}
+	if (s[0] == '+') {
+		st->kind = STEP_WAIT;
+		if (parse_wait(s + 1, &st->wait) == 0)
+			return 0;
+		ctl_error(_("bad time step '%s' (e.g. +30m, +4h, +3d, +1w, "
+			    "+2d4h)"), s);
+		return -1;
+	}
+	if (s[0] == '@') {
+		st->kind = STEP_UNTIL;
+		if (parse_local_time(s + 1, &st->until) == 0)
+			return 0;
+		ctl_error(_("bad time '%s' (e.g. @2026-12-24T10:00)"), s);
+		return -1;
+	}
+	st->kind = STEP_EVENT;
+	st->event = s;
+	if (strcspn(s, " \t*") == strlen(s))
+		return 0;
+	ctl_error(_("bad event name '%s'"), s);
+	return -1;
+}
+
+static void
+free_steps(struct step *steps, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(steps[i].spec);
+		free(steps[i].label);
+		free(steps[i].argument);
+		free(steps[i].text);
+	}
+	free(steps);
+}
+
+/* Splits EVENTS at commas into *STEPS_R, *N_R. 0, or -1 with the error
+   printed. */
+static int
+parse_steps(const struct workflow *wf, const char *events,
+	    struct step **steps_r, size_t *n_r)
+{
+	struct step *steps = NULL;
+	const char *p = events;
+	size_t n = 0;
+
+	while (*p != '\0') {
+		size_t len = strcspn(p, ",");
+		const char *b = p, *e = p + len;
+
+		p = *e == ',' ? e + 1 : e;
+		while (b < e && (*b == ' ' || *b == '\t' || *b == '\n'))
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t' ||
+				 e[-1] == '\n'))
+			e--;
+		if (b == e)
+			continue;
+		steps = xrealloc(steps, (n + 1) * sizeof(*steps));
+		memset(&steps[n], 0, sizeof(*steps));
+		steps[n].spec = xstrndup(b, (size_t)(e - b));
+		if (parse_step(wf, &steps[n++]) < 0) {
+			free_steps(steps, n);
+			return -1;
+		}
+	}
+	*steps_r = steps;
+	*n_r = n;
+	return 0;
+}
+
+/* A step's first line, at the virtual time. */
+static void CIRM_PRINTF(2, 3)
+sim_head(struct sim *sim, const char *fmt, ...)
+{
+	char buf[32];
+	va_list ap;
+
+	printf("%s  ", sim_time(sim->now, buf));
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+	sim->lines = 0;
+}
+
+/* A line of what a step did. */
+static void CIRM_PRINTF(2, 3)
+sim_line(struct sim *sim, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (sim->lines++ == SIM_LINES_MAX)
+		printf("%s%s\n", SIM_INDENT, _("(the rest of this step "
+						"left out)"));
+	if (sim->lines > SIM_LINES_MAX)
+		return;
+	fputs(SIM_INDENT, stdout);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	putchar('\n');
+}
+
+/* Prints MSG as the failure of an action and hands it to the run. */
+static int
+sim_action_error(struct sim *sim, char *msg, char **error_r)
+{
+	sim_line(sim, _("error: %s"), msg);
+	*error_r = msg;
+	return -1;
+}
+
+static void
+replace(char **p, const char *s)
+{
+	free(*p);
+	*p = xstrdup(s);
+}
+
+static int
+sim_assign(struct sim *sim, const struct workflow_action *a, char **error_r)
+{
+	if (strcmp(a->to, "argument") == 0) {
+		if (sim->argument == NULL)
+			return sim_action_error(sim, xasprintf(_("assign to "
+				"\"argument\": the event has no argument "
+				"(send the command, as in \"#WORD LOGIN\")")),
+				error_r);
+		sim_line(sim, _("assign argument: %s"), sim->argument);
+	} else {
+		sim_line(sim, _("assign %s"), a->to);
+	}
+	sim->facts.assigned = strcmp(a->to, "none") != 0;
+	return 0;
+}
+
+static int
+sim_set(struct sim *sim, const struct workflow_action *a, char **error_r)
+{
+	struct calendar_duration d;
+	const char *value = a->value;
+	char *err = NULL, buf[32];
+	int64_t due;
+
+	if (strcmp(a->field, "due") == 0) {
+		if (a->after == NULL || *a->after == '\0') {
+			sim_line(sim, "%s", _("set due (cleared)"));
+			return 0;
+		}
+		if (calendar_duration_parse(a->after, &d, &err) < 0 ||
+		    calendar_add(sim->wf->calendar, sim->now, &d, &due,
+				 &err) < 0)
+			return sim_action_error(sim, err, error_r);
+		sim_line(sim, _("set due %s -> %s"), a->after,
+			 sim_time(due, buf));
+		return 0;
+	}
+	if (value != NULL && strcmp(value, "argument") == 0 &&
+	    strcmp(a->field, "category") == 0) {
+		if (sim->argument == NULL)
+			return sim_action_error(sim, xasprintf(_("set %s to "
+				"\"argument\": the event has no argument "
+				"(send the command, as in \"#WORD WORD\")"),
+				a->field), error_r);
+		value = sim->argument;
+		sim_line(sim, _("set %s argument: %s"), a->field, value);
+	} else {
+		sim_line(sim, _("set %s %s"), a->field,
+			 value != NULL ? value : "");
+	}
+	if (strcmp(a->field, "category") == 0)
+		replace(&sim->category, value);
+	else if (strcmp(a->field, "priority") == 0)
+		replace(&sim->priority, value);
+	sim->facts.category = sim->category;
+	sim->facts.priority = sim->priority;
+	return 0;
+}
+
+/* The workflow_host action: print it, and keep the facts up to date. */
+static int
+sim_action(void *ctx, const struct workflow_action *a, char **error_r)
+{
+	struct sim *sim = ctx;
+
+	switch (a->kind) {
+	case WORKFLOW_REPLY:
+		sim_line(sim, _("reply %s"), a->template_id);
+		break;
+	case WORKFLOW_NOTIFY:
+		if (strcmp(a->to, "assignee") == 0 && !sim->facts.assigned)
+			sim_line(sim, _("notify %s %s (nobody is assigned)"),
+				 a->to, a->template_id);
+		else
+			sim_line(sim, _("notify %s %s"), a->to,
+				 a->template_id);
+		break;
+	case WORKFLOW_ASSIGN:
+		return sim_assign(sim, a, error_r);
+	case WORKFLOW_SET:
+		return sim_set(sim, a, error_r);
+	case WORKFLOW_LOG:
+		sim_line(sim, _("log %s"), a->value);
+		break;
+	}
+	return 0;
+}
+
+/* The id under which WF declares CAL. */
+static const char *
+calendar_name(const struct workflow *wf, const struct calendar *cal)
+{
+	for (size_t i = 0; i < wf->ncalendars; i++) {
+		if (wf->calendars[i] == cal)
+			return wf->calendar_ids[i];
+	}
+	return "?";
+}
+
+static void
+arm_timer(void *ctx, const struct workflow_timer *t)
+{
+	struct sim *sim = ctx;
+	char buf[32], *err = NULL;
+	int64_t due;
+
+	if (calendar_add(t->calendar, sim->now, &t->after, &due, &err) < 0) {
+		if (sim->error == NULL)
+			sim->error = xasprintf(_("timer %s: %s"), t->id, err);
+		free(err);
+		return;
+	}
+	sim->armed = xrealloc(sim->armed,
+			      (sim->narmed + 1) * sizeof(*sim->armed));
+	sim->armed[sim->narmed].t = t;
+	sim->armed[sim->narmed++].due = due;
+	sim_line(sim, _("timer %s armed: %s (%s), due %s"), t->id,
+		 t->after_text, t->wall_clock ? _("wall clock") :
+		 calendar_name(sim->wf, t->calendar), sim_time(due, buf));
+}
+
+static void
+remove_timer(struct sim *sim, size_t i)
+{
+	memmove(&sim->armed[i], &sim->armed[i + 1],
+		(sim->narmed - i - 1) * sizeof(*sim->armed));
+	sim->narmed--;
+}
+
+/* The workflow_host state observer: a state's timers live while it is
+   active. */
+static void
+sim_state(void *ctx, const char *id, bool entered)
+{
+	struct sim *sim = ctx;
+
+	if (entered) {
+		sim_line(sim, _("enter %s"), id);
+		workflow_state_timers(sim->wf, id, arm_timer, sim);
+		return;
+	}
+	sim_line(sim, _("leave %s"), id);
+	for (size_t i = 0; i < sim->narmed;) {
+		if (strcmp(sim->armed[i].t->state, id) == 0) {
+			sim_line(sim, _("timer %s dropped"),
+				 sim->armed[i].t->id);
+			remove_timer(sim, i);
+		} else {
+			i++;
+		}
+	}
+}
+
+/* Checks the outcome RET (with ERR) of a call into the run: 0, or -1
+   with the error printed. */
+static int
+sim_result(struct sim *sim, int ret, char *err)
+{
+	if (ret < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return -1;
+	}
+	if (sim->error != NULL) {
+		ctl_error("%s", sim->error);
+		return -1;
+	}
+	if (sim->lines == 0)
+		sim_line(sim, "%s", _("nothing happens"));
+	return 0;
+}
+
+/* Sends EVENT, the message that caused it having TEXT (may be NULL). */
+static int
+sim_send(struct sim *sim, const char *event, const char *text,
+	 const char *argument)
+{
+	char *err = NULL;
+	int ret;
+
+	if (workflow_run_done(sim->run)) {
+		sim_line(sim, "%s", _("ignored: the case is closed"));
+		return 0;
+	}
+	sim->facts.text = text;
+	sim->argument = argument;
+	ret = workflow_run_send(sim->run, event, &err);
+	sim->argument = NULL;
+	return sim_result(sim, ret, err);
+}
+
+/* Fires, in due order, each armed timer due by UNTIL, each at its own
+   time, then moves the clock to UNTIL. 0, or -1. */
+static int
+sim_run_until(struct sim *sim, int64_t until)
+{
+	while (!workflow_run_done(sim->run)) {
+		size_t best = sim->narmed;
+		const struct workflow_timer *t;
+
+		for (size_t i = 0; i < sim->narmed; i++) {
+			if (sim->armed[i].due <= until &&
+			    (best == sim->narmed ||
+			     sim->armed[i].due < sim->armed[best].due))
+				best = i;
+		}
+		if (best == sim->narmed)
+			break;
+		t = sim->armed[best].t;
+		sim->now = sim->armed[best].due;
+		remove_timer(sim, best);
+		sim_head(sim, _("timer %s fired: %s"), t->id, t->event);
+		if (sim_send(sim, t->event, NULL, NULL) < 0)
+			return -1;
+	}
+	sim->now = until;
+	return 0;
+}
+
+static int
+sim_step(struct sim *sim, const struct step *st)
+{
+	char buf[32], *err = NULL;
+	int64_t until;
+
+	switch (st->kind) {
+	case STEP_WAIT:
+		if (calendar_add(sim->wall, sim->now, &st->wait, &until,
+				 &err) < 0) {
+			ctl_error("%s: %s", st->spec, err);
+			free(err);
+			return -1;
+		}
+		sim_head(sim, _("wait %s until %s"), st->spec,
+			 sim_time(until, buf));
+		return sim_run_until(sim, until);
+	case STEP_UNTIL:
+		if (st->until < sim->now) {
+			ctl_error(_("%s: earlier than the simulated time %s"),
+				  st->spec, sim_time(sim->now, buf));
+			return -1;
+		}
+		sim_head(sim, _("wait until %s"), sim_time(st->until, buf));
+		return sim_run_until(sim, st->until);
+	case STEP_EVENT:
+		sim_head(sim, _("event %s"), st->event);
+		return sim_send(sim, st->event, sim->text, NULL);
+	case STEP_COMMAND:
+		sim_head(sim, _("command %s: %s"), st->label, st->event);
+		if (st->text != NULL)
+			sim_line(sim, _("text: %s"), st->text);
+		return sim_send(sim, st->event, st->text, st->argument);
+	}
+	return 0;
+}
+
+/* Starts the case at SIM->now and takes the STEPS. An exit status. */
+static int
+sim_run(struct sim *sim, const struct step *steps, size_t nsteps)
+{
+	const struct workflow_host host = { sim_action, sim_state, sim };
+	char *err = NULL, *states;
+	int ret;
+
+	sim->run = workflow_run_new(sim->wf, &sim->facts, &host);
+	sim->facts.text = sim->text;
+	sim_head(sim, "%s", _("start"));
+	ret = sim_result(sim, workflow_run_start(sim->run, &err), err);
+	for (size_t i = 0; ret == 0 && i < nsteps; i++)
+		ret = sim_step(sim, &steps[i]);
+	if (ret == 0) {
+		states = workflow_run_states(sim->run);
+		if (workflow_run_done(sim->run))
+			printf(_("final: %s (closed)\n"), states);
+		else
+			printf(_("final: %s\n"), states);
+		free(states);
+	}
+	workflow_run_free(&sim->run);
+	return ret < 0 ? 1 : 0;
+}
+
+static void
+simulate_usage(void)
+{
+	ctl_error("%s", _("usage: cirmctl workflow simulate FILE [--events "
+			  "LIST] [--start TIME] [--channel email|sms] "
+			  "[--text TEXT] [--templates DIR]"));
+}
+
+static int
+simulate(const struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "events", required_argument, NULL, 'e' },
+		{ "start", required_argument, NULL, 's' },
+		{ "channel", required_argument, NULL, 'c' },
+		{ "text", required_argument, NULL, 'x' },
+		{ "templates", required_argument, NULL, 't' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *events = "", *start = NULL, *templates = NULL;
+	struct sim sim = { .facts = { .channel = "email" } };
+	struct workflow *wf = NULL;
+	struct step *steps = NULL;
+	size_t nsteps = 0;
+	int c, bad = 0, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e': events = optarg; break;
+		case 's': start = optarg; break;
+		case 'c': sim.facts.channel = optarg; break;
+		case 'x': sim.text = optarg; break;
+		case 't': templates = optarg; break;
+		default: bad = 1; break;
+		}
+	}
+	if (bad || optind != argc - 1) {
+		simulate_usage();
+		return EX_USAGE;
+	}
+	if (strcmp(sim.facts.channel, "email") != 0 &&
+	    strcmp(sim.facts.channel, "sms") != 0) {
+		ctl_error(_("--channel: '%s' is neither email nor sms"),
+			  sim.facts.channel);
+		return EX_USAGE;
+	}
+	if (start == NULL) {
+		sim.now = cirm_now();
+		sim.now -= sim.now % 60;
+	} else if (parse_local_time(start, &sim.now) < 0) {
+		ctl_error(_("--start: bad time '%s' (e.g. 2026-12-01T09:00)"),
+			  start);
+		return EX_USAGE;
+	}
+	if (load_checked(ctl, templates, argv[optind], &wf) < 0)
+		return 1;
+	if (parse_steps(wf, events, &steps, &nsteps) == 0) {
+		sim.wf = wf;
+		sim.wall = calendar_new(CALENDAR_NONE);
+		ret = sim_run(&sim, steps, nsteps);
+		calendar_free(&sim.wall);
+	}
+	free_steps(steps, nsteps);
+	free(sim.armed);
+	free(sim.category);
+	free(sim.priority);
+	free(sim.error);
+	workflow_free(&wf);
 	return ret;
 }
 
@@ -192,7 +1057,19 @@ ctl_workflow(const struct ctl *ctl, int argc, char **argv)
 		return run(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "check") == 0)
 		return check(ctl, argc - 1, argv + 1);
-	ctl_error("%s", _("usage: cirmctl workflow check|dot|simulate|run "
-			  "..."));
+	if (argc >= 2 && strcmp(argv[1], "dot") == 0)
+		return dot(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "simulate") == 0)
+		return simulate(ctl, argc - 1, argv + 1);
+	/* continuation lines under "cirmctl: usage: " */
+	ctl_error("%s", _("usage: cirmctl workflow check [--templates DIR] "
+			  "[--quiet] FILE...\n"
+			  "                cirmctl workflow dot [--svg] FILE\n"
+			  "                cirmctl workflow simulate FILE "
+			  "[--events LIST] [--start TIME]\n"
+			  "                        [--channel email|sms] "
+			  "[--text TEXT] [--templates DIR]\n"
+			  "                cirmctl workflow run --scxml FILE "
+			  "[--events LIST]"));
 	return EX_USAGE;
 }

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmctl workflow dot: a workflow drawn as a Graphviz digraph.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+W=$top_srcdir/workflows
+F=$W/synpunkt.xml
+
+# One check that needs Graphviz: skipped without it, but never under CI
+# (which installs it).
+no_graphviz() {
+	if [ -n "${CI:-}" ]; then
+		not_ok "$1: Graphviz (dot) is not installed"
+	else
+		ok "$1 # SKIP Graphviz not installed (apt-get install graphviz)"
+	fi
+}
+
+# Whether the last Graphviz run went without error or warning.
+drawn_cleanly() {
+	[ "$rc" -eq 0 ] && [ ! -s "$T/dot.err" ] && [ ! -s "$T/ctl.err" ]
+}
+
+failed_with_message() {
+	[ "$rc" -ne 0 ] && [ -n "$err" ]
+}
+
+# Whether a line of $out has both strings.
+line_has() {
+	printf '%s\n' "$out" | grep -F -- "$1" | grep -q -F -- "$2" && return 0
+	echo "# expected a line with both: $1 and $2" >&2
+	return 1
+}
+
+run "$CIRMCTL" workflow dot "$F"
+check "exit status 0" [ "$rc" -eq 0 ]
+check "nothing on stderr" [ -z "$err" ]
+case $out in digraph*) starts=yes ;; *) starts=no ;; esac
+check "the output starts with digraph" [ "$starts" = yes ]
+check "a compound state is a cluster" \
+	contains "$out" 'subgraph "cluster_oppen" {'
+check "the cluster is labelled with the state id" \
+	contains "$out" 'label="oppen";'
+check "an atomic state is a node with its category" \
+	line_has '"tilldelad" [label=<tilldelad' '>active<'
+check "the initial state is marked" contains "$out" '"_init" -> "ny";'
+check "a timer is a dashed edge with its duration and calendar" \
+	line_has '"vantar-svar" -> "vantar-svar" [label="⏱ paminnelse P5D (kontorstid)' \
+	'style=dashed'
+check "a timer's edge goes where its handler leads" \
+	line_has '"vantar-svar" -> "avslutad" [label="⏱ ge-upp P15D (kontorstid)' \
+	'style=dashed'
+check "the handler of a timer event is not drawn twice" \
+	[ "$(printf '%s\n' "$out" | grep -c 'timer\.')" -eq 0 ]
+check "an eventless transition is labelled" \
+	line_has '"ny" -> "registrerad" [label="ε"' 'lhead="cluster_oppen"'
+check "an edge from a compound state leaves its cluster" \
+	line_has 'label="cmd.resolve' 'ltail="cluster_oppen"'
+check "targetless transitions are a dotted loop" \
+	line_has '"lost" -> "lost" [label="delivery.failed' 'style=dotted'
+first=$out
+run "$CIRMCTL" workflow dot "$F"
+check "the output is the same every time" [ "$out" = "$first" ]
+
+if command -v dot >/dev/null 2>&1; then
+	for f in "$W"/*.xml; do
+		name=${f##*/}
+		"$CIRMCTL" workflow dot "$f" >"$T/$name.dot" 2>"$T/ctl.err"
+		dot -Tsvg "$T/$name.dot" >"$T/$name.svg" 2>"$T/dot.err"
+		rc=$?
+		check "dot -Tsvg accepts $name without a complaint" \
+			drawn_cleanly
+		sed 's/^/# /' "$T/ctl.err" "$T/dot.err" >&2
+	done
+	run "$CIRMCTL" workflow dot "$F" --svg
+	check "--svg: exit status 0" [ "$rc" -eq 0 ]
+	check "--svg gives SVG" contains "$out" "<svg"
+	check "--svg draws the states" contains "$out" "registrerad"
+else
+	no_graphviz "dot -Tsvg accepts the output"
+	no_graphviz "--svg gives SVG"
+fi
+# Graphviz out of reach (an empty PATH): --svg fails with a message.
+mkdir "$T/nopath"
+run env PATH="$T/nopath" "$CIRMCTL" workflow dot "$F" --svg
+check "--svg without Graphviz is an error" failed_with_message
+
+run "$CIRMCTL" workflow dot "$T/none.xml"
+check "missing file" [ "$rc" -eq 1 ]
+check "missing file: the file named" contains "$err" "none.xml"
+run "$CIRMCTL" workflow dot
+check "no file is a usage error" [ "$rc" -eq 64 ]
+
+done_testing

@@ -1,0 +1,167 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmctl workflow simulate: the shipped workflows on a virtual clock,
+# with timers counted in business days across weekends and holidays;
+# and cirmctl workflow dot.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE= TZ=Europe/Stockholm
+W=$top_srcdir/workflows
+D=$top_srcdir/tests/data/workflow
+
+# A synpunkt case, by the calendar "kontorstid" (Monday to Thursday
+# 08:00-16:30, Friday 08:00-15:00, Swedish holidays closed). Thursday
+# 3 December 2026, 10:00: a citizen writes.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
+	--text "Trasig lampa i parken" --events "@2026-12-07T11:00,
+	#tilldela eva, @2026-12-11T15:30, #fraga Var exakt står lampan?,
+	+2w, mail.citizen, @2026-12-28T09:00, #klar, +3w"
+check "synpunkt: the whole path runs" [ "$rc" -eq 0 -a -z "$err" ]
+check "the acknowledgement goes out at the start" \
+	contains "$out" "2026-12-03 10:00  start
+                  enter ny
+                  reply acknowledgement"
+# Thursday + 2 business days: Friday, then Monday at the same time.
+check "escalation timer: P2D across a weekend" contains "$out" \
+	"timer eskalering armed: P2D (kontorstid), due 2026-12-07 10:00"
+check "due date: ten business days" contains "$out" \
+	"set due P10D -> 2026-12-17 10:00"
+check "the escalation fires at its own time, within the jump" contains "$out" \
+	"2026-12-03 10:00  wait until 2026-12-07 11:00
+2026-12-07 10:00  timer eskalering fired: timer.escalate
+                  set priority high
+                  notify role:chef handler-escalated"
+check "#tilldela eva assigns eva" contains "$out" \
+	"2026-12-07 11:00  command #tilldela eva: cmd.assign
+                  leave registrerad
+                  assign argument: eva
+                  notify assignee handler-assigned
+                  enter tilldelad"
+# Friday 15:30 is after Friday's closing: counting starts Monday 14
+# December 08:00; five business days later is Monday 21 December.
+check "a question on Friday after closing: reminder P5D" contains "$out" \
+	"timer paminnelse armed: P5D (kontorstid), due 2026-12-21 08:00"
+# From Monday 14 December 08:00, 15 business days, skipping julafton,
+# juldagen, annandag jul (a Saturday), nyårsafton, nyårsdagen,
+# trettondedag jul (Wednesday 6 January) and the weekends: 15-18, 21-23,
+# 28-30 December, 4, 5, 7, 8 and 11 January.
+check "give-up timer P15D across Christmas and New Year" contains "$out" \
+	"timer ge-upp armed: P15D (kontorstid), due 2027-01-11 08:00"
+check "the reminder goes to the citizen when due" contains "$out" \
+	"2026-12-21 08:00  timer paminnelse fired: timer.remind
+                  reply question-reminder"
+check "the answer drops the give-up timer" contains "$out" \
+	"2026-12-25 15:30  event mail.citizen
+                  leave vantar-svar
+                  timer ge-upp dropped
+                  notify assignee handler-citizen-answered
+                  enter tilldelad"
+# Monday 28 December 09:00 + 10 business days: 29, 30 December, 4, 5,
+# 7, 8, 11, 12, 13, 14 January.
+check "#klar: resolved, auto-close P10D over the holidays" contains "$out" \
+	"timer autostangning armed: P10D (kontorstid), due 2027-01-14 09:00
+                  reply resolved"
+check "auto-close fires and closes the case" contains "$out" \
+	"2027-01-14 09:00  timer autostangning fired: timer.autoclose
+                  leave lost
+                  enter avslutad
+final: avslutad (closed)"
+first=$out
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
+	--text "Trasig lampa i parken" --events "@2026-12-07T11:00,
+	#tilldela eva, @2026-12-11T15:30, #fraga Var exakt står lampan?,
+	+2w, mail.citizen, @2026-12-28T09:00, #klar, +3w"
+check "the same run gives the same output" [ "$out" = "$first" ]
+
+# Wednesday 23 December 15:00: julafton, juldagen, annandag jul and the
+# weekend are closed, so two business days end on Tuesday 29 December.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-23T15:00 \
+	--events "+1w"
+check "P2D from 23 December skips Christmas and the weekend" contains "$out" \
+	"timer eskalering armed: P2D (kontorstid), due 2026-12-29 15:00"
+check "... and fires then" contains "$out" \
+	"2026-12-29 15:00  timer eskalering fired: timer.escalate"
+check "an open case stays open" contains "$out" "final: registrerad"
+case $out in *"(closed)"*) not_ok "an open case is not closed" ;;
+*) ok "an open case is not closed" ;; esac
+
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T09:00 \
+	--events "+1d4h30m, cmd.close, mail.citizen, #DONE"
+check "+1d4h30m" contains "$out" "wait +1d4h30m until 2026-12-02 13:30"
+check "events after closing are ignored" contains "$out" \
+	"2026-12-02 13:30  event mail.citizen
+                  ignored: the case is closed"
+check "command words: aliases, case-folded" contains "$out" \
+	"command #klar: cmd.resolve"
+check "an event with no argument for assign to=argument: error.execution" \
+	contains "$(
+	"$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events cmd.assign)" \
+	'error: assign to "argument": the event has no argument'
+
+# felanmalan: the Swedish calendar (08:00-16:30), business hours, a
+# wall-clock week, and sorting by the words of the first message.
+run "$CIRMCTL" workflow simulate "$W/felanmalan.xml" --start 2026-12-23T15:00 \
+	--text "Gatlampan på Storgatan är trasig" \
+	--events "+1w, #ta, #klar, +1w"
+check "felanmalan: sorted by the text" contains "$out" \
+	"set category belysning"
+# 1.5 hours on 23 December, then 2.5 hours from Monday 28 December 08:00.
+check "PT4H of opening hours across Christmas" contains "$out" \
+	"timer eskalering armed: PT4H (sweden), due 2026-12-28 10:30"
+check "calendar=none: a wall-clock week" contains "$out" \
+	"timer autostangning armed: P7D (wall clock), due 2027-01-06 15:00"
+check "felanmalan closes" contains "$out" "final: avslutad (closed)"
+
+# Errors.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "#ta, #flyga"
+check "unknown command word: exit 1, before the run" \
+	[ "$rc" -eq 1 -a -z "$out" ]
+check "unknown command word: a clear error" contains "$err" \
+	"cirmctl: unknown command #flyga (the workflow has #ta, #tilldela,"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "#tilldela"
+check "#tilldela needs a login" contains "$err" "#tilldela needs a handler"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "+3x"
+check "a bad time step" contains "$err" "bad time step '+3x'"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-02-30T10:00
+check "a --start that is no date" [ "$rc" -eq 64 ]
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-02T10:00 \
+	--events "@2026-12-01T10:00"
+check "going back in time: exit 1" [ "$rc" -eq 1 ]
+check "going back in time: an error" contains "$err" \
+	"@2026-12-01T10:00: earlier than the simulated time 2026-12-02 10:00"
+run "$CIRMCTL" workflow simulate --templates "$D/templates" \
+	"$D/sim-loop.xml" --start 2026-12-01T09:00 --events "#ta, mail.citizen"
+check "the loop fixture is valid, and assigned it does not loop" \
+	contains "$out" "final: a"
+run "$CIRMCTL" workflow simulate --templates "$D/templates" \
+	"$D/sim-loop.xml" --start 2026-12-01T09:00 --events "+2h, #klar"
+check "an eventless loop at runtime: exit 1" [ "$rc" -eq 1 ]
+check "... with the run's error" contains "$err" \
+	"cirmctl: eventless transitions loop in state"
+check "... at the timer that started it" contains "$out" \
+	"2026-12-01 10:00  timer paminn fired: timer.remind"
+check "... and a trace cut short" contains "$out" \
+	"(the rest of this step left out)"
+run "$CIRMCTL" workflow simulate --templates "$D/templates" "$D/bad-loop.xml"
+check "an invalid workflow is not simulated" [ "$rc" -eq 1 -a -z "$out" ]
+check "... and its problems are shown" contains "$err" "loop forever"
+run "$CIRMCTL" workflow simulate
+check "simulate without a file is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --channel fax
+check "an unknown channel is a usage error" [ "$rc" -eq 64 ]
+
+# cirmctl workflow dot.
+run "$CIRMCTL" workflow dot "$W/synpunkt.xml"
+check "dot: a Graphviz digraph" contains "$out" 'digraph "synpunkt"'
+run env PATH=/nonexistent "$CIRMCTL" workflow dot --svg "$W/synpunkt.xml"
+check "dot --svg without Graphviz: EX_UNAVAILABLE" [ "$rc" -eq 69 ]
+check "... naming the package" contains "$err" "Debian package graphviz"
+if command -v dot >/dev/null; then
+	run "$CIRMCTL" workflow dot --svg "$W/synpunkt.xml"
+	check "dot --svg: an SVG picture" contains "$out" "</svg>"
+else
+	ok "# SKIP dot --svg: Graphviz not installed"
+fi
+run "$CIRMCTL" workflow dot
+check "dot without a file is a usage error" [ "$rc" -eq 64 ]
+
+done_testing
