@@ -166,12 +166,20 @@ store_migrate(struct store *store, int version, char **error_r)
 }
 
 static int
-open_pragmas(struct store *store, int busy_ms, char **error_r)
+open_pragmas(struct store *store, int busy_ms, int cache_kib, char **error_r)
 {
 	sqlite3_stmt *st;
 	int wal = 0;
 
 	sqlite3_busy_timeout(store->db, busy_ms);
+	if (cache_kib > 0) {
+		char *sql = xasprintf("PRAGMA cache_size = -%d", cache_kib);
+		int r = store_exec(store, sql, error_r);
+
+		free(sql);
+		if (r < 0)
+			return -1;
+	}
 	/* trusted_schema stays on: the FTS5 index is written by triggers,
 	   which SQLite refuses to do for an untrusted schema. Temporary
 	   pages (savepoints, sorts) stay in memory: they hold citizens' mail
@@ -217,7 +225,8 @@ store_open(const char *path, const struct store_settings *set,
 		return -1;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
-	if (open_pragmas(store, busy_ms, error_r) < 0 ||
+	if (open_pragmas(store, busy_ms, set != NULL ? set->cache_kib : 0,
+			 error_r) < 0 ||
 	    store_migrate(store, store_schema_latest(), error_r) < 0) {
 		store_free(&store);
 		return -1;
