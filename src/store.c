@@ -317,10 +317,15 @@ store_rollback(struct store *store)
 	store->unindexed = 0;
 }
 
+/* The engine takes a savepoint per row: prepared once, not parsed by
+   sqlite3_exec each time. */
 int
 store_savepoint(struct store *store, char **error_r)
 {
-	if (store_exec(store, "SAVEPOINT row", error_r) < 0)
+	static const char sql[] = "SAVEPOINT row";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL || store_exec_stmt(store, st, "savepoint", error_r) < 0)
 		return -1;
 	store->savepoints++;
 	return 0;
@@ -329,7 +334,11 @@ store_savepoint(struct store *store, char **error_r)
 int
 store_savepoint_release(struct store *store, char **error_r)
 {
-	if (store_exec(store, "RELEASE row", error_r) < 0)
+	static const char sql[] = "RELEASE row";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL || store_exec_stmt(store, st, "release savepoint",
+					  error_r) < 0)
 		return -1;
 	store->savepoints--;
 	return 0;
