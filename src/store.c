@@ -225,9 +225,13 @@ store_open(const char *path, const struct store_settings *set,
 		return -1;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
+	/* A schema already at the newest version (the usual case) needs no
+	   write lock: versions only grow. One process per mail (the MTA's
+	   pipe) should not take the lock twice. */
 	if (open_pragmas(store, busy_ms, set != NULL ? set->cache_kib : 0,
 			 error_r) < 0 ||
-	    store_migrate(store, store_schema_latest(), error_r) < 0) {
+	    (store_schema_version(store) != store_schema_latest() &&
+	     store_migrate(store, store_schema_latest(), error_r) < 0)) {
 		store_free(&store);
 		return -1;
 	}
