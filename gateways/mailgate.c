@@ -141,7 +141,7 @@ main(int argc, char **argv)
 	const char *raw;
 
 	umask(027);
-	i18n_init();
+	i18n_init_messages();
 	if (config == NULL || *config == '\0')
 		config = SYSCONFDIR "/cirm/cirm.conf";
 	while ((c = getopt(argc, argv, "c:")) != -1) {

@@ -228,14 +228,83 @@ in_list(const char *s, const char *const *list, size_t n)
 }
 #define IN_LIST(s, list) in_list(s, list, N_ELEMENTS(list))
 
+/* A list of phrases prepared for one pass over a text, instead of one
+   strcasestr per phrase (which cost a fifth of the engine's work on a
+   mail): for each byte, the phrases that start with it, ASCII case
+   aside. */
+#define PHRASES_MAX 32
+struct phrases {
+	const char *const *v;
+	size_t n;
+	uint32_t first[256];
+	size_t len[PHRASES_MAX];
+	unsigned char second[PHRASES_MAX]; /* lower-cased */
+};
+
+static unsigned char
+ascii_lower(unsigned char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
+}
+
+static void
+phrases_init(struct phrases *ph, const char *const *v, size_t n)
+{
+	if (n > PHRASES_MAX)
+		abort(); /* raise PHRASES_MAX */
+	ph->v = v;
+	ph->n = n;
+	memset(ph->first, 0, sizeof(ph->first));
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)v[i][0];
+
+		ph->len[i] = strlen(v[i]);
+		ph->second[i] = c != '\0' ? ascii_lower((unsigned char)v[i][1]) : 0;
+		ph->first[c] |= (uint32_t)1 << i;
+		if (c >= 'a' && c <= 'z')
+			ph->first[c - 'a' + 'A'] |= (uint32_t)1 << i;
+		else if (c >= 'A' && c <= 'Z')
+			ph->first[c - 'A' + 'a'] |= (uint32_t)1 << i;
+	}
+}
+
+/* The first of the phrases (in their list's order) found in S, or NULL:
+   what strcasestr for each phrase in turn would find. */
+static const char *
+phrases_find(const struct phrases *ph, const char *s)
+{
+	size_t best = ph->n;
+
+	for (const char *p = s; p != NULL && *p != '\0' && best > 0; p++) {
+		/* Only a phrase before the best one found so far matters. */
+		uint32_t m = ph->first[(unsigned char)*p] &
+			     (uint32_t)(((uint64_t)1 << best) - 1);
+
+		for (; m != 0; m &= m - 1) {
+			unsigned i = (unsigned)__builtin_ctz(m);
+
+			if (ph->len[i] > 1 &&
+			    ascii_lower((unsigned char)p[1]) != ph->second[i])
+				continue;
+			if (strncasecmp(p, ph->v[i], ph->len[i]) == 0) {
+				best = i;
+				break;
+			}
+		}
+	}
+	return best < ph->n ? ph->v[best] : NULL;
+}
+
 /* The first of the N phrases found in S, or NULL. */
 static const char *
 find_any(const char *s, const char *const *phrases, size_t n)
 {
-	for (size_t i = 0; s != NULL && i < n; i++)
-		if (strcasestr(s, phrases[i]) != NULL)
-			return phrases[i];
-	return NULL;
+	struct phrases ph;
+
+	if (s == NULL)
+		return NULL;
+	phrases_init(&ph, phrases, n);
+	return phrases_find(&ph, s);
 }
 #define FIND_ANY(s, list) find_any(s, list, N_ELEMENTS(list))
 
@@ -394,10 +463,13 @@ struct scan {
 static size_t
 notice_end(const struct lines *l)
 {
+	struct phrases markers;
+
+	phrases_init(&markers, copy_markers, N_ELEMENTS(copy_markers));
 	for (size_t i = 0; i < l->n; i++) {
 		const char *s = l->v[i];
 
-		if (FIND_ANY(s, copy_markers) != NULL)
+		if (phrases_find(&markers, s) != NULL)
 			return i;
 		for (size_t k = 0; k < N_ELEMENTS(header_starts); k++)
 			if (strncasecmp(s, header_starts[k],
@@ -939,8 +1011,11 @@ angle_rcpt(const char *s)
 static char *
 listed_rcpt(const struct scan *sc)
 {
+	struct phrases intros;
+
+	phrases_init(&intros, rcpt_intros, N_ELEMENTS(rcpt_intros));
 	for (size_t i = 0; i < sc->notice; i++) {
-		const char *intro = FIND_ANY(sc->l.v[i], rcpt_intros);
+		const char *intro = phrases_find(&intros, sc->l.v[i]);
 
 		if (intro != NULL)
 			return rcpt_after(sc, i, strcasestr(sc->l.v[i], intro) +

@@ -52,12 +52,18 @@ blob_put(const char *dir, const void *data, size_t len,
 		free(path);
 		return 0;
 	}
-	sub = xasprintf("%s/%.2s", dir, id_r);
-	if (mkdir_p(sub, 0750) < 0 || write_file_atomic(path, data, len, 0640, durable) < 0) {
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
-		ret = -1;
+	/* The 256 subdirectories soon all exist: make one (and the spool)
+	   only when the file cannot be created for want of it, instead of
+	   walking the whole path with mkdir for every file. */
+	if (write_file_atomic(path, data, len, 0640, durable) < 0) {
+		sub = xasprintf("%s/%.2s", dir, id_r);
+		if (errno != ENOENT || mkdir_p(sub, 0750) < 0 ||
+		    write_file_atomic(path, data, len, 0640, durable) < 0) {
+			*error_r = xasprintf("%s: %s", path, strerror(errno));
+			ret = -1;
+		}
+		free(sub);
 	}
-	free(sub);
 	free(path);
 	return ret;
 }

@@ -22,6 +22,12 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The engine's page cache. A batch of mails dirties several MiB of
+   pages: with SQLite's default of 2 MiB the pager spilled them to the
+   WAL mid-transaction and read them back, a pread and pwrite per page.
+   A fixed size, so peak memory does not grow with the database. */
+#define DAEMON_CACHE_KIB (16 * 1024)
+
 struct daemon {
 	const struct daemon_options *o;
 	struct cfg *cfg;
@@ -184,6 +190,7 @@ open_store(struct daemon *d)
 	struct store_settings sset = {
 		.busy_timeout_ms = (int)cfg_int(d->cfg, CFG_BUSY_TIMEOUT),
 		.create = 0,
+		.cache_kib = DAEMON_CACHE_KIB,
 	};
 	char *lock = xasprintf("%s.cirmd-lock", cfg_str(d->cfg, CFG_DATABASE));
 

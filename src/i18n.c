@@ -6,13 +6,27 @@
 #include <locale.h>
 #include <stdlib.h>
 
-void
-i18n_init(void)
+static void
+bind_domain(void)
 {
 	const char *dir = getenv("CIRM_LOCALEDIR");
 
-	setlocale(LC_ALL, "");
 	bindtextdomain(PACKAGE, dir != NULL && *dir != '\0' ? dir : LOCALEDIR);
 	bind_textdomain_codeset(PACKAGE, "UTF-8");
 	textdomain(PACKAGE);
+}
+
+void
+i18n_init(void)
+{
+	setlocale(LC_ALL, "");
+	bind_domain();
+}
+
+void
+i18n_init_messages(void)
+{
+	setlocale(LC_CTYPE, "");
+	setlocale(LC_MESSAGES, "");
+	bind_domain();
 }

@@ -13,5 +13,10 @@
    catalogue directory is LOCALEDIR unless CIRM_LOCALEDIR names another
    (the test suite uses the freshly built catalogues). */
 void i18n_init(void);
+/* The same for a program that formats no dates, numbers or sorted
+   lists for people (cirm-mailgate, one process per mail): only
+   LC_CTYPE and LC_MESSAGES are set, which spares loading the other
+   locale categories at every start. */
+void i18n_init_messages(void);
 
 #endif

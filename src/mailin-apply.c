@@ -189,8 +189,9 @@ render_ack(struct mailin *mi, const struct mailin_verdict *v,
 		{ "case.received", when },
 		{ "municipality.name", mi->name },
 	};
-	return template_render(mi->template_dir, language, "acknowledgement",
-			       vars, N_ELEMENTS(vars), subject_r, body_r, error_r);
+	return template_cache_render(mi->templates, language, "acknowledgement",
+				     vars, N_ELEMENTS(vars), subject_r, body_r,
+				     error_r);
 }
 
 /* A new case has started. Until workflows run cases, it stays in state

@@ -4,6 +4,7 @@
 
 #include "mailin.h"
 #include "secret.h"
+#include "template.h"
 
 struct mailin {
 	unsigned char key[SECRET_KEY_LEN];
@@ -11,6 +12,7 @@ struct mailin {
 	long flood_max;
 	struct mime_limits limits;
 	int dirty; /* spool files written since the last sync */
+	struct template_cache *templates;
 };
 
 /* Writes what VERDICT decided for inbox ROW: the case, message,

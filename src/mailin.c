@@ -30,6 +30,7 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->address = xstrdup(cfg_str(cfg, CFG_MAIL_ADDRESS));
 	mi->name = xstrdup(cfg_str(cfg, CFG_MAIL_NAME));
 	mi->template_dir = xstrdup(cfg_str(cfg, CFG_TEMPLATE_DIR));
+	mi->templates = template_cache_new(mi->template_dir);
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
 	mi->flood_max = cfg_int(cfg, CFG_FLOOD_MAX_CASES);
@@ -53,6 +54,7 @@ mailin_free(struct mailin **mip)
 	free(mi->address);
 	free(mi->name);
 	free(mi->template_dir);
+	template_cache_free(&mi->templates);
 	free(mi->language);
 	free(mi->spool_dir);
 	free(mi);

@@ -421,6 +421,8 @@ count_containers(const char *s, size_t len)
 
 	for (size_t i = 0; i + 10 <= len; i++) {
 		if ((s[i] == 'm' || s[i] == 'M') &&
+		    (s[i + 1] == 'u' || s[i + 1] == 'U' || s[i + 1] == 'e' ||
+		     s[i + 1] == 'E') &&
 		    (strncasecmp(s + i, "multipart/", 10) == 0 ||
 		     (i + 14 <= len && strncasecmp(s + i, "message/rfc822", 14) == 0)))
 			n++;

@@ -145,11 +145,21 @@ is_quoted(const char *s)
 	return *skip_white(s) == '>';
 }
 
-/* Whether S starts with PREFIX, ignoring ASCII case. */
+static unsigned char
+ascii_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') :
+				      (unsigned char)c;
+}
+
+/* Whether S starts with PREFIX, ignoring ASCII case. Every line is tried
+   against dozens of prefixes: the first byte rules out nearly all of
+   them without a call. */
 static int
 starts_ci(const char *s, const char *prefix)
 {
-	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+	return ascii_lower(s[0]) == ascii_lower(prefix[0]) &&
+	       strncasecmp(s, prefix, strlen(prefix)) == 0;
 }
 
 static int

@@ -166,12 +166,20 @@ store_migrate(struct store *store, int version, char **error_r)
 }
 
 static int
-open_pragmas(struct store *store, int busy_ms, char **error_r)
+open_pragmas(struct store *store, int busy_ms, int cache_kib, char **error_r)
 {
 	sqlite3_stmt *st;
 	int wal = 0;
 
 	sqlite3_busy_timeout(store->db, busy_ms);
+	if (cache_kib > 0) {
+		char *sql = xasprintf("PRAGMA cache_size = -%d", cache_kib);
+		int r = store_exec(store, sql, error_r);
+
+		free(sql);
+		if (r < 0)
+			return -1;
+	}
 	/* trusted_schema stays on: the FTS5 index is written by triggers,
 	   which SQLite refuses to do for an untrusted schema. Temporary
 	   pages (savepoints, sorts) stay in memory: they hold citizens' mail
@@ -217,8 +225,13 @@ store_open(const char *path, const struct store_settings *set,
 		return -1;
 	}
 	sqlite3_extended_result_codes(store->db, 1);
-	if (open_pragmas(store, busy_ms, error_r) < 0 ||
-	    store_migrate(store, store_schema_latest(), error_r) < 0) {
+	/* A schema already at the newest version (the usual case) needs no
+	   write lock: versions only grow. One process per mail (the MTA's
+	   pipe) should not take the lock twice. */
+	if (open_pragmas(store, busy_ms, set != NULL ? set->cache_kib : 0,
+			 error_r) < 0 ||
+	    (store_schema_version(store) != store_schema_latest() &&
+	     store_migrate(store, store_schema_latest(), error_r) < 0)) {
 		store_free(&store);
 		return -1;
 	}
@@ -308,10 +321,15 @@ store_rollback(struct store *store)
 	store->unindexed = 0;
 }
 
+/* The engine takes a savepoint per row: prepared once, not parsed by
+   sqlite3_exec each time. */
 int
 store_savepoint(struct store *store, char **error_r)
 {
-	if (store_exec(store, "SAVEPOINT row", error_r) < 0)
+	static const char sql[] = "SAVEPOINT row";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL || store_exec_stmt(store, st, "savepoint", error_r) < 0)
 		return -1;
 	store->savepoints++;
 	return 0;
@@ -320,7 +338,11 @@ store_savepoint(struct store *store, char **error_r)
 int
 store_savepoint_release(struct store *store, char **error_r)
 {
-	if (store_exec(store, "RELEASE row", error_r) < 0)
+	static const char sql[] = "RELEASE row";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL || store_exec_stmt(store, st, "release savepoint",
+					  error_r) < 0)
 		return -1;
 	store->savepoints--;
 	return 0;

@@ -16,6 +16,7 @@ struct store;
 struct store_settings {
 	int busy_timeout_ms; /* 0: 5000 */
 	int create;	     /* create the file when it does not exist */
+	int cache_kib;	     /* page cache; 0: SQLite's default (2 MiB) */
 };
 
 /* Opens PATH and brings its schema to the newest version, each migration

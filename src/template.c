@@ -90,42 +90,130 @@ fill(const char *path, int line, const char *text,
 	return out;
 }
 
-int
-template_render(const char *dir, const char *lang, const char *name,
-		const struct template_var *vars, size_t nvars,
-		char **subject_r, char **body_r, char **error_r)
+/* The file for NAME in LANG, or in "sv" when LANG has none. */
+static char *
+template_path(const char *dir, const char *lang, const char *name)
 {
-	char *path = xasprintf("%s/%s/%s", dir, lang, name), *text, *nl, *body;
-	int ret = -1;
+	char *path = xasprintf("%s/%s/%s", dir, lang, name);
 
 	if (access(path, F_OK) < 0 && strcmp(lang, "sv") != 0) {
 		free(path);
 		path = xasprintf("%s/sv/%s", dir, name);
 	}
-	text = load(path, error_r);
-	if (text == NULL)
-		goto out;
-	nl = strchr(text, '\n');
+	return path;
+}
+
+/* Renders TEXT, the contents of the template file PATH. */
+static int
+render(const char *path, const char *text, const struct template_var *vars,
+       size_t nvars, char **subject_r, char **body_r, char **error_r)
+{
+	const char *nl = strchr(text, '\n'), *body;
+	char *subject;
+
 	if (strncmp(text, "Subject:", 8) != 0 || nl == NULL ||
 	    (nl[1] != '\n' && nl[1] != '\0')) {
 		*error_r = xasprintf("%s:1: must start with a 'Subject:' line and "
 				     "a blank line", path);
-		goto out;
+		return -1;
 	}
-	*nl = '\0';
+	subject = xstrndup(text, (size_t)(nl - text));
 	body = nl[1] == '\0' ? nl + 1 : nl + 2;
-	*subject_r = fill(path, 1, text + 8 + strspn(text + 8, " "), vars,
+	*subject_r = fill(path, 1, subject + 8 + strspn(subject + 8, " "), vars,
 			  nvars, error_r);
+	free(subject);
 	if (*subject_r == NULL)
-		goto out;
+		return -1;
 	*body_r = fill(path, 3, body, vars, nvars, error_r);
 	if (*body_r == NULL) {
 		free(*subject_r);
-		goto out;
+		return -1;
 	}
-	ret = 0;
-out:
+	return 0;
+}
+
+int
+template_render(const char *dir, const char *lang, const char *name,
+		const struct template_var *vars, size_t nvars,
+		char **subject_r, char **body_r, char **error_r)
+{
+	char *path = template_path(dir, lang, name), *text;
+	int ret = -1;
+
+	text = load(path, error_r);
+	if (text != NULL)
+		ret = render(path, text, vars, nvars, subject_r, body_r, error_r);
 	free(text);
 	free(path);
 	return ret;
+}
+
+struct template_entry {
+	char *lang, *name, *path, *text;
+};
+
+struct template_cache {
+	char *dir;
+	struct template_entry *v;
+	size_t n;
+};
+
+struct template_cache *
+template_cache_new(const char *dir)
+{
+	struct template_cache *cache = xcalloc(1, sizeof(*cache));
+
+	cache->dir = xstrdup(dir);
+	return cache;
+}
+
+void
+template_cache_free(struct template_cache **cachep)
+{
+	struct template_cache *cache = *cachep;
+
+	if (cache == NULL)
+		return;
+	for (size_t i = 0; i < cache->n; i++) {
+		free(cache->v[i].lang);
+		free(cache->v[i].name);
+		free(cache->v[i].path);
+		free(cache->v[i].text);
+	}
+	free(cache->v);
+	free(cache->dir);
+	free(cache);
+	*cachep = NULL;
+}
+
+int
+template_cache_render(struct template_cache *cache, const char *lang,
+		      const char *name, const struct template_var *vars,
+		      size_t nvars, char **subject_r, char **body_r,
+		      char **error_r)
+{
+	struct template_entry *e = NULL;
+	char *path, *text;
+
+	for (size_t i = 0; i < cache->n && e == NULL; i++)
+		if (strcmp(cache->v[i].lang, lang) == 0 &&
+		    strcmp(cache->v[i].name, name) == 0)
+			e = &cache->v[i];
+	if (e == NULL) {
+		path = template_path(cache->dir, lang, name);
+		text = load(path, error_r);
+		if (text == NULL) {
+			free(path);
+			return -1;
+		}
+		cache->v = xrealloc(cache->v, (cache->n + 1) * sizeof(*cache->v));
+		e = &cache->v[cache->n++];
+		e->lang = xstrdup(lang);
+		e->name = xstrdup(name);
+		e->path = path;
+		/* load() allocates the largest size a template may have. */
+		e->text = xstrdup(text);
+		free(text);
+	}
+	return render(e->path, e->text, vars, nvars, subject_r, body_r, error_r);
 }

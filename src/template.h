@@ -23,4 +23,19 @@ int template_render(const char *dir, const char *lang, const char *name,
 		    const struct template_var *vars, size_t nvars,
 		    char **subject_r, char **body_r, char **error_r);
 
+/* Template files read once and kept: cirmd renders an acknowledgement
+   for every new case. A cache lives as long as the configuration it was
+   made from (cirmd makes a new one when SIGHUP reloads), so an edited
+   template takes effect at the next reload. */
+struct template_cache;
+
+struct template_cache *template_cache_new(const char *dir);
+void template_cache_free(struct template_cache **cache);
+/* As template_render, from the cache; a file is read the first time it
+   is needed (a file that cannot be read is tried again the next time). */
+int template_cache_render(struct template_cache *cache, const char *lang,
+			  const char *name, const struct template_var *vars,
+			  size_t nvars, char **subject_r, char **body_r,
+			  char **error_r);
+
 #endif
