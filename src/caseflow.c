@@ -4,8 +4,12 @@
 #include "caseflow.h"
 
 #include "log.h"
+#include "secret.h"
 #include "template.h"
+#include "token.h"
 #include "workflow-run.h"
+
+#include <openssl/rand.h>
 
 #include <dirent.h>
 #include <stdio.h>
@@ -30,6 +34,8 @@ struct flow {
 	const struct caseflow_input *in;
 	struct workflow_facts facts;
 	char *error;		/* a database failure: the whole call fails */
+	bool soft;		/* the last action failure was a missing handler
+				   or group: recorded, the block goes on */
 };
 
 struct caseflow *
@@ -216,6 +222,31 @@ get_version(struct caseflow *cf, struct store *store, const char *id,
 	return wf;
 }
 
+int
+caseflow_adopt(struct caseflow *cf, struct store *store,
+	       const struct caseflow *from, char **error_r)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < from->n; i++) {
+		const struct workflow *old = from->v[i];
+		const struct workflow *wf;
+
+		if (!from->current[i] || caseflow_current(cf, old->id) != NULL)
+			continue;
+		/* a copy of its own, read back from the database */
+		wf = get_version(cf, store, old->id, old->version, error_r);
+		if (wf == NULL)
+			return -1;
+		for (size_t j = 0; j < cf->n; j++) {
+			if (cf->v[j] == wf)
+				cf->current[j] = true;
+		}
+		n++;
+	}
+	return n;
+}
+
 /* --- the host ------------------------------------------------------------- */
 
 static void
@@ -256,39 +287,92 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		  fl->c.assignee_name : "" },
 	};
 
+	if (fl->cf->set.templates != NULL)
+		return template_cache_render(fl->cf->set.templates,
+					     fl->cf->set.language, template_id,
+					     vars, N_ELEMENTS(vars), subject_r,
+					     body_r, error_r);
 	return template_render(fl->cf->set.template_dir, fl->cf->set.language,
 			       template_id, vars, N_ELEMENTS(vars), subject_r,
 			       body_r, error_r);
 }
 
+/* "KS-2026-00042.WHAT.1a2b3c4d5e6f7a8b@kommun.example" */
+static char *
+new_message_id(const struct flow *fl, const char *what)
+{
+	const char *addr = fl->cf->set.address;
+	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
+	unsigned char r[8];
+	char hex[17];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		abort();
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	return xasprintf("%s.%s.%s%s", fl->c.number, what, hex,
+			 at != NULL ? at : "@cirm.invalid");
+}
+
+/* Headers of mail to the citizen, as the outbox keeps them (UTF-8
+   "Name: value" lines the sending gateway encodes). */
+static char *
+citizen_headers(const struct flow *fl)
+{
+	const struct caseflow_settings *set = &fl->cf->set;
+	char *reply_to = NULL, *out;
+
+	if (set->key != NULL && set->address != NULL)
+		reply_to = token_address(set->key, set->address, fl->c.number,
+					 0);
+	out = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: %s\n%s",
+			set->municipality, set->address != NULL ? set->address :
+			"cirm@cirm.invalid", reply_to != NULL ? "Reply-To: " : "",
+			reply_to != NULL ? reply_to : "",
+			reply_to != NULL ? "\n" : "",
+			fl->in->thread_headers != NULL ? "auto-replied" :
+			"auto-generated",
+			fl->in->thread_headers != NULL ? fl->in->thread_headers :
+			"");
+	free(reply_to);
+	return out;
+}
+
 /* One outgoing message: a message row on the case and its outbox row. */
 static int
 send_out(struct flow *fl, const char *channel, const char *recipient,
-	 const char *visibility, const char *subject, const char *body,
-	 char **error_r)
+	 const char *visibility, const char *what, const char *headers,
+	 const char *subject, const char *body, char **error_r)
 {
 	int64_t msg, now = fl->in->now;
+	char *mid = strcmp(channel, "email") == 0 ?
+		new_message_id(fl, what) : NULL;
 	struct store_message_new m = {
 		.direction = "out", .channel = channel,
-		.visibility = visibility, .subject = subject,
-		.body_full = body, .body_stripped = body, .at = now,
+		.visibility = visibility, .rfc_message_id = mid,
+		.subject = subject, .body_full = body, .body_stripped = body,
+		.at = now,
 	};
 	struct store_outbox_new o = {
 		.case_id = fl->c.id, .channel = channel, .recipient = recipient,
-		.subject = subject, .body = body, .at = now,
+		.rfc_message_id = mid, .subject = subject, .headers = headers,
+		.body = body, .at = now,
 	};
+	int ret = -1;
 
-	if (store_message_add(fl->store, fl->c.id, &m, &msg, error_r) < 0)
-		return -1;
-	o.message_id = msg;
-	return store_outbox_add(fl->store, &o, NULL, error_r);
+	if (store_message_add(fl->store, fl->c.id, &m, &msg, error_r) == 0) {
+		o.message_id = msg;
+		ret = store_outbox_add(fl->store, &o, NULL, error_r);
+	}
+	free(mid);
+	return ret;
 }
 
 static int
 do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
 	const char *channel = fl->c.channel;
-	char *to = NULL, *subject = NULL, *body = NULL;
+	char *to = NULL, *subject = NULL, *body = NULL, *headers = NULL;
 	int rc = fl->c.citizen_id == 0 ? 0 :
 		store_contact_first(fl->store, fl->c.citizen_id,
 				    strcmp(channel, "sms") == 0 ? "phone" :
@@ -298,13 +382,16 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc == 0)
 		*error_r = xasprintf("reply %s: the citizen has no address on "
 				     "channel %s", a->template_id, channel);
-	else if (rc > 0 && render(fl, a->template_id, &subject, &body,
-				  error_r) == 0 &&
-		 send_out(fl, channel, to, "public", subject, body,
-			  error_r) == 0)
+	if (rc > 0 && strcmp(channel, "email") == 0)
+		headers = citizen_headers(fl);
+	if (rc > 0 && render(fl, a->template_id, &subject, &body,
+			     error_r) == 0 &&
+	    send_out(fl, channel, to, "public", a->template_id, headers,
+		     subject, body, error_r) == 0)
 		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
 				      "reply.sent", 0, NULL, NULL,
 				      a->template_id, error_r);
+	free(headers);
 	free(to);
 	free(subject);
 	free(body);
@@ -326,10 +413,11 @@ party_group(struct flow *fl, const char *to, int64_t *id_r, char **error_r)
 	}
 	rc = name != NULL ? store_group_by_name(fl->store, name, id_r,
 						error_r) : 0;
-	if (rc == 0)
-		*error_r = xasprintf("%s: no such handler group%s%s", to,
-				     name != NULL ? " " : "",
-				     name != NULL ? name : "");
+	if (rc == 0) {
+		*error_r = xasprintf("%s: no handler group %s in the "
+				     "directory", to, name != NULL ? name : "");
+		fl->soft = true;
+	}
 	return rc;
 }
 
@@ -346,8 +434,8 @@ notify_one(const char *address, void *ctx)
 	struct notify_ctx *n = ctx;
 
 	n->sent++;
-	return send_out(n->fl, "email", address, "internal", n->subject,
-			n->body, &n->error);
+	return send_out(n->fl, "email", address, "internal", "notify", NULL,
+			n->subject, n->body, &n->error);
 }
 
 static int
@@ -369,12 +457,17 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 						notify_one, &n, &n.error);
 	} else if (strncmp(a->to, "handler:", 8) == 0) {
 		rc = store_handler_by_login(fl->store, a->to + 8, &id, error_r);
-		if (rc == 0)
+		if (rc == 0) {
 			*error_r = xasprintf("%s: no such handler", a->to);
+			fl->soft = true;
+			rc = -1;
+		}
 	} else if ((rc = party_group(fl, a->to, &id, error_r)) > 0) {
 		rc = store_group_emails(fl->store, id, notify_one, &n,
 					&n.error);
 		id = 0;
+	} else {
+		rc = -1;
 	}
 	if (rc >= 0 && id != 0 &&
 	    (rc = store_contact_first(fl->store, id, "email", &addr,
@@ -412,8 +505,13 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 		rc = 0;	/* commands and their arguments come with replies */
 	else if ((rc = party_group(fl, a->to, &group, error_r)) > 0)
 		rc = store_group_next_member(fl->store, group, &id, error_r);
-	if (rc == 0 && *error_r == NULL)
-		*error_r = xasprintf("assign %s: nobody to assign", a->to);
+	if (rc == 0) {
+		/* the directory has nobody for it: noted on the case */
+		if (*error_r == NULL)
+			*error_r = xasprintf("assign %s: nobody to assign",
+					     a->to);
+		fl->soft = true;
+	}
 	if (rc <= 0)
 		return -1;
 	if (store_case_set_int(fl->store, fl->c.id, "assignee_id", id,
@@ -503,6 +601,21 @@ host_action(void *ctx, const struct workflow_action *a, char **error_r)
 		ret = store_event_add(fl->store, fl->c.id, fl->in->now, "log",
 				      0, NULL, NULL, a->value, &err);
 		break;
+	}
+	if (ret < 0 && fl->soft) {
+		/* a handler or group missing from the directory: the case
+		   history and the log say so, the workflow goes on */
+		char *e = NULL;
+
+		fl->soft = false;
+		log_warnx("case %s: %s:%d: %s", fl->c.number, fl->wf->name,
+			  a->line, err);
+		if (store_event_add(fl->store, fl->c.id, fl->in->now,
+				    "action.skipped", 0, NULL, NULL, err,
+				    &e) < 0)
+			fl->error = e;
+		free(err);
+		return 0;
 	}
 	if (ret < 0 && store_busy(fl->store)) {
 		/* the database failed: the whole call fails, nothing of it
@@ -652,8 +765,14 @@ caseflow_event(struct caseflow *cf, struct store *store, int64_t case_id,
 	if (rc <= 0)
 		return -1;
 	if (fl.c.workflow == NULL || fl.c.closed_at != 0) {
+		/* nothing runs the case any more; the history still says
+		   what came */
+		rc = store_event_add(store, case_id, in->now, event,
+				     in->sender_id, fl.c.state, fl.c.state,
+				     fl.c.workflow == NULL ? "no workflow" :
+				     "case closed", error_r);
 		store_case_flow_clear(&fl.c);
-		return 0;
+		return rc;
 	}
 	fl.wf = get_version(cf, store, fl.c.workflow, fl.c.workflow_version,
 			    error_r);
@@ -675,17 +794,30 @@ fire_one(const struct store_timer *t, void *ctx)
 {
 	struct fire_ctx *f = ctx;
 	struct caseflow_input in = { .now = f->now };
+	char *err = NULL;
 	int rc = store_timer_fired(f->store, t->id, f->now, &f->error);
 
-	if (rc < 0)
-		return -1;
-	if (rc == 0)
-		return 0;
+	if (rc <= 0)
+		return rc;
 	f->fired++;
-	if (caseflow_event(f->cf, f->store, t->case_id, t->event, &in,
-			   &f->error) < 0)
+	if (store_savepoint(f->store, &f->error) < 0)
 		return -1;
-	return 0;
+	if (caseflow_event(f->cf, f->store, t->case_id, t->event, &in,
+			   &err) == 0)
+		return store_savepoint_release(f->store, &f->error);
+	store_savepoint_rollback(f->store);
+	if (store_busy(f->store)) {
+		f->error = err;
+		return -1;
+	}
+	/* a case the workflow cannot take the event on: fired all the
+	   same (never again, never a loop), and said on the case */
+	log_warnx("timer %s of case %lld: %s", t->name,
+		  (long long)t->case_id, err);
+	rc = store_event_add(f->store, t->case_id, f->now, "timer.failed", 0,
+			     NULL, NULL, err, &f->error);
+	free(err);
+	return rc;
 }
 
 int

@@ -15,10 +15,17 @@
    with; the definitions of all versions in use live in the database. */
 struct caseflow;
 
+struct template_cache;
+
 struct caseflow_settings {
 	const char *template_dir;
-	const char *municipality;	/* {{municipality.name}} */
+	struct template_cache *templates;	/* NULL: read files each time */
+	const char *municipality;	/* {{municipality.name}}, From name */
 	const char *language;		/* of citizens' texts */
+	/* For mail to citizens: the case address and the instance key that
+	   signs its Reply-To (NULL key: no Reply-To). */
+	const char *address;
+	const unsigned char *key;
 };
 
 /* What caused an event: its channel and text (for conditions and
@@ -28,6 +35,9 @@ struct caseflow_input {
 	const char *text;
 	int64_t sender_id;
 	int64_t now;
+	/* "In-Reply-To: ...\nReferences: ...\n" continuing the citizen's
+	   thread in mail answering the event's message, or NULL. */
+	const char *thread_headers;
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);
@@ -44,6 +54,12 @@ int caseflow_load_dir(struct caseflow *cf, struct store *store,
 int caseflow_add(struct caseflow *cf, struct store *store,
 		 struct workflow *wf, const char *source, size_t len,
 		 char **error_r);
+/* Makes current in CF each workflow that is current in FROM but has no
+   current version in CF (a copy read back from STORE; FROM is left as
+   it is): after a reload, a file that became bad leaves its last good
+   version running. Returns how many, or -1 with *error_r. */
+int caseflow_adopt(struct caseflow *cf, struct store *store,
+		   const struct caseflow *from, char **error_r);
 /* The current version of workflow ID, or NULL. */
 const struct workflow *caseflow_current(const struct caseflow *cf,
 					const char *id);

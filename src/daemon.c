@@ -98,10 +98,26 @@ make_engine(struct daemon *d)
 	};
 	char *err = NULL;
 	struct mailin *mi = mailin_new(d->cfg, &err);
+	struct strlist errors = { 0 };
+	int bad;
 
 	if (mi == NULL) {
 		log_errorx("%s", err);
 		free(err);
+		return -1;
+	}
+	/* workflows: every problem is logged, file:line first */
+	bad = mailin_load_workflows(mi, d->store, d->mailin, &errors);
+	for (size_t i = 0; i < errors.n; i++) {
+		/* at startup the administrator is at the terminal */
+		if (d->mailin == NULL &&
+		    strcmp(cfg_str(d->cfg, CFG_LOG_TARGET), "stderr") != 0)
+			fprintf(stderr, "cirmd: %s\n", errors.v[i]);
+		log_errorx("%s", errors.v[i]);
+	}
+	strlist_clear(&errors);
+	if (bad < 0) {
+		mailin_free(&mi);
 		return -1;
 	}
 	engine_free(&d->engine);
@@ -143,7 +159,7 @@ drain(struct daemon *d)
 {
 	struct engine_stats stats = { 0 };
 	char *err = NULL;
-	int ret = 0;
+	int ret = 0, fired = 0;
 
 	if (engine_drain(d->engine, cirm_now(), &stats, &err) < 0) {
 		/* The rows stay queued; the next round tries again. */
@@ -154,6 +170,15 @@ drain(struct daemon *d)
 	if (stats.done + stats.retried + stats.quarantined > 0)
 		log_info("engine: %d done, %d to retry, %d quarantined",
 			 stats.done, stats.retried, stats.quarantined);
+	if (mailin_fire_timers(d->mailin, d->store, cirm_now(),
+			       (int)cfg_int(d->cfg, CFG_ENGINE_BATCH), &fired,
+			       &err) < 0) {
+		log_warnx("timers: %s", err);
+		free(err);
+		ret = -1;
+	} else if (fired > 0) {
+		log_info("timers: %d fired", fired);
+	}
 	return ret;
 }
 

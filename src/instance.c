@@ -145,6 +145,44 @@ copy_templates(const char *dest, char **error_r)
 	return ret;
 }
 
+/* The shipped workflows into the instance: cirmd runs what is there, and
+   the municipality edits or adds to it. */
+static int
+copy_workflows(const char *dest, char **error_r)
+{
+	const char *d = getenv("CIRM_DATADIR");
+	char *src = xasprintf("%s/workflows", d != NULL && *d != '\0' ? d :
+			      PKGDATADIR);
+	DIR *dir = opendir(src);
+	struct dirent *f;
+	int ret = 0;
+
+	if (dir == NULL) {
+		*error_r = xasprintf(_("%s: %s (workflows not found; install "
+				       "cirm or set CIRM_DATADIR to the source "
+				       "tree)"), src, strerror(errno));
+		free(src);
+		return -1;
+	}
+	ret = make_dir(dest, error_r);
+	while (ret == 0 && (f = readdir(dir)) != NULL) {
+		size_t n = strlen(f->d_name);
+		char *a, *b;
+
+		if (f->d_name[0] == '.' || n < 5 ||
+		    strcmp(f->d_name + n - 4, ".xml") != 0)
+			continue;
+		a = xasprintf("%s/%s", src, f->d_name);
+		b = xasprintf("%s/%s", dest, f->d_name);
+		ret = copy_file(a, b, error_r);
+		free(a);
+		free(b);
+	}
+	closedir(dir);
+	free(src);
+	return ret;
+}
+
 static int
 write_conf(const char *path, char **error_r)
 {
@@ -189,6 +227,7 @@ instance_init(const char *dir, char **error_r)
 	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "inbox", error_r) < 0 ||
 	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "outbound", error_r) < 0 ||
 	    copy_templates(cfg_str(cfg, CFG_TEMPLATE_DIR), error_r) < 0 ||
+	    copy_workflows(cfg_str(cfg, CFG_WORKFLOW_DIR), error_r) < 0 ||
 	    store_open(cfg_str(cfg, CFG_DATABASE), &sset, &store, error_r) < 0)
 		goto out;
 	if (store_begin(store, error_r) < 0 ||

@@ -123,116 +123,60 @@ save_message(struct mailin *mi, struct store *store,
 	return save_attachments(mi, store, *message_id_r, v->msg, error_r);
 }
 
-/* "<KS-2026-00042.ack.1a2b3c4d5e6f7a8b@kommun.example>" without the
-   brackets. */
+/* In-Reply-To and References continuing the citizen's thread, for what
+   the workflow answers to this mail (NULL without a Message-ID). */
 static char *
-new_message_id(const struct mailin *mi, const char *number, const char *what)
-{
-	unsigned char r[8];
-	char hex[17];
-	const char *at = strrchr(mi->address, '@');
-
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		abort();
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	return xasprintf("%s.%s.%s%s", number, what, hex,
-			 at != NULL ? at : "@cirm.invalid");
-}
-
-/* Headers of an answer to the citizen's mail, continuing its thread, as
-   the outbox keeps them: UTF-8 "Name: value" lines, which the sending
-   gateway encodes (RFC 2047) when it builds the mail. */
-static char *
-answer_headers(const struct mailin *mi, const struct mailin_verdict *v,
-	       const char *reply_to)
+thread_headers(const struct mailin_verdict *v)
 {
 	const struct mime_message *m = v->msg;
 	char *out = NULL;
 	size_t len = 0;
-	FILE *f = open_memstream(&out, &len);
+	FILE *f;
 
-	fprintf(f, "From: %s <%s>\n", mi->name, mi->address);
-	fprintf(f, "Reply-To: %s\n", reply_to);
-	fprintf(f, "Auto-Submitted: auto-replied\n");
-	if (m->message_id != NULL) {
-		fprintf(f, "In-Reply-To: <%s>\nReferences:", m->message_id);
-		/* The first and the newest: what threading clients need. */
-		for (size_t i = 0; i < m->nreferences; i++) {
-			if (i == 0 || i + 19 >= m->nreferences)
-				fprintf(f, " <%s>", m->references[i]);
-		}
-		fprintf(f, " <%s>\n", m->message_id);
+	if (m->message_id == NULL)
+		return NULL;
+	f = open_memstream(&out, &len);
+	fprintf(f, "In-Reply-To: <%s>\nReferences:", m->message_id);
+	/* The first and the newest: what threading clients need. */
+	for (size_t i = 0; i < m->nreferences; i++) {
+		if (i == 0 || i + 19 >= m->nreferences)
+			fprintf(f, " <%s>", m->references[i]);
 	}
+	fprintf(f, " <%s>\n", m->message_id);
 	fclose(f);
 	return out;
 }
 
-/* Fills the acknowledgement template for the new case. */
+/* Hands the mail to the case's workflow: START a new case on the
+   workflow its address routes to, or send EVENT to a running one. */
 static int
-render_ack(struct mailin *mi, const struct mailin_verdict *v,
-	   const char *language, int64_t received, char **subject_r,
-	   char **body_r, char **error_r)
+to_workflow(struct mailin *mi, struct store *store,
+	    const struct mailin_verdict *v, const char *event,
+	    int64_t contact, char **error_r)
 {
-	time_t t = (time_t)received;
-	char when[64];
-	struct tm tm;
-	const char *subject = v->msg->subject;
-
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	if (subject == NULL || *subject == '\0')
-		subject = strcmp(language, "sv") == 0 ? "(utan ämne)" : "(no subject)";
-	const struct template_var vars[] = {
-		{ "case.number", v->case_number },
-		{ "case.subject", subject },
-		{ "case.received", when },
-		{ "municipality.name", mi->name },
+	char *headers = thread_headers(v);
+	struct caseflow_input in = {
+		.channel = "email", .text = v->stripped, .sender_id = contact,
+		.now = cirm_now(), .thread_headers = headers,
 	};
-	return template_cache_render(mi->templates, language, "acknowledgement",
-				     vars, N_ELEMENTS(vars), subject_r, body_r,
-				     error_r);
-}
+	int ret;
 
-/* A new case has started. Until workflows run cases, it stays in state
-   "new" and the citizen gets the acknowledgement; the workflow's
-   mail.citizen event will take over from here. */
-static int
-start_case(struct mailin *mi, struct store *store, const struct mailin_verdict *v,
-	   int64_t citizen, int64_t received, char **error_r)
-{
-	char *subject = NULL, *body = NULL, *headers, *reply_to, *mid;
-	int64_t out_id, now = cirm_now();
-	int ret = -1;
-
-	if (render_ack(mi, v, mi->language, received, &subject, &body,
-		       error_r) < 0)
+	if (mi->flow == NULL) {
+		*error_r = xstrdup("no workflows loaded");
+		free(headers);
 		return -1;
-	reply_to = token_address(mi->key, mi->address, v->case_number, 0);
-	headers = answer_headers(mi, v, reply_to);
-	mid = new_message_id(mi, v->case_number, "ack");
-	struct store_message_new m = {
-		.direction = "out", .channel = "email", .visibility = "public",
-		.rfc_message_id = mid, .subject = subject, .body_full = body,
-		.body_stripped = body, .at = now,
-	};
-	if (store_message_add(store, v->case_id, &m, &out_id, error_r) == 0) {
-		struct store_outbox_new o = {
-			.case_id = v->case_id, .message_id = out_id,
-			.channel = "email", .recipient = v->sender,
-			.rfc_message_id = mid, .subject = subject,
-			.headers = headers, .body = body, .at = now,
-		};
-		ret = store_outbox_add(store, &o, NULL, error_r);
 	}
-	if (ret == 0)
-		ret = store_event_add(store, v->case_id, now, "reply.sent", 0, NULL,
-				      NULL, "acknowledgement", error_r);
-	free(subject);
-	free(body);
+	if (event == NULL) {
+		char *id = mailin_workflow_for(mi, v->msg);
+
+		ret = caseflow_start(mi->flow, store, v->case_id, id, &in,
+				     error_r);
+		free(id);
+	} else {
+		ret = caseflow_event(mi->flow, store, v->case_id, event, &in,
+				     error_r);
+	}
 	free(headers);
-	free(reply_to);
-	free(mid);
 	return ret;
 }
 
@@ -255,7 +199,7 @@ new_case(struct mailin *mi, struct store *store,
 			    v->mentioned : NULL, error_r) < 0 ||
 	    save_message(mi, store, row, v, contact, &msg, error_r) < 0)
 		return -1;
-	return start_case(mi, store, v, contact, c.received_at, error_r);
+	return to_workflow(mi, store, v, NULL, contact, error_r);
 }
 
 int
@@ -279,11 +223,10 @@ mailin_apply(struct mailin *mi, struct store *store,
 		    store_case_party_add(store, v->case_id, contact, "cc",
 					 error_r) < 0 ||
 		    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
-		    store_event_add(store, v->case_id, row->received_at,
-				    "mail.citizen", contact, NULL, NULL, NULL,
-				    error_r) < 0)
+		    store_case_touch(store, v->case_id, now, error_r) < 0)
 			return -1;
-		return store_case_touch(store, v->case_id, now, error_r);
+		return to_workflow(mi, store, v, "mail.citizen", contact,
+				   error_r);
 	case MAILIN_AUTO_REPLY:
 		return save_message(mi, store, row, v, 0, &msg, error_r);
 	case MAILIN_BOUNCE:
@@ -296,8 +239,11 @@ mailin_apply(struct mailin *mi, struct store *store,
 			return -1;
 		if (v->case_id == 0 || !v->ar.permanent)
 			return 0;
-		return store_event_add(store, v->case_id, now, "delivery.failed", 0,
-				       NULL, NULL, v->ar.status, error_r);
+		if (store_event_add(store, v->case_id, now, "delivery.failed", 0,
+				    NULL, NULL, v->ar.status, error_r) < 0)
+			return -1;
+		return to_workflow(mi, store, v, "delivery.failed.email", 0,
+				   error_r);
 	}
 	return 0;
 }

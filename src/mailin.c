@@ -31,6 +31,9 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->name = xstrdup(cfg_str(cfg, CFG_MAIL_NAME));
 	mi->template_dir = xstrdup(cfg_str(cfg, CFG_TEMPLATE_DIR));
 	mi->templates = template_cache_new(mi->template_dir);
+	mi->workflow_dir = xstrdup(cfg_str(cfg, CFG_WORKFLOW_DIR));
+	mi->workflow_default = xstrdup(cfg_str(cfg, CFG_WORKFLOW_DEFAULT));
+	mi->workflow_routes = xstrdup(cfg_str(cfg, CFG_WORKFLOW_ROUTES));
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
 	mi->flood_max = cfg_int(cfg, CFG_FLOOD_MAX_CASES);
@@ -54,7 +57,11 @@ mailin_free(struct mailin **mip)
 	free(mi->address);
 	free(mi->name);
 	free(mi->template_dir);
+	caseflow_free(&mi->flow);
 	template_cache_free(&mi->templates);
+	free(mi->workflow_dir);
+	free(mi->workflow_default);
+	free(mi->workflow_routes);
 	free(mi->language);
 	free(mi->spool_dir);
 	free(mi);
@@ -424,4 +431,141 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 			 v.case_id ? v.case_number : "");
 	mailin_verdict_clear(&v);
 	return res;
+}
+
+/* Calls FN for each workflow workflow_routes names (with its address). */
+static void
+each_route(const char *routes, void (*fn)(void *ctx, const char *addr,
+					  size_t addr_len, const char *wf,
+					  size_t wf_len), void *ctx)
+{
+	const char *p = strcmp(routes, "none") == 0 ? "" : routes;
+
+	while (*p != '\0') {
+		size_t n;
+		const char *eq;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		eq = memchr(p, '=', n);
+		if (eq != NULL)
+			fn(ctx, p, (size_t)(eq - p), eq + 1,
+			   n - (size_t)(eq - p) - 1);
+		p += n;
+	}
+}
+
+struct need_ctx {
+	struct mailin *mi;
+	struct strlist *errors;
+	int missing;
+};
+
+static void
+need_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
+	   size_t wf_len)
+{
+	struct need_ctx *n = ctx;
+	char *id = xstrndup(wf, wf_len);
+
+	(void)addr;
+	(void)addr_len;
+	if (caseflow_current(n->mi->flow, id) == NULL) {
+		strlist_addf(n->errors, "workflow_routes: workflow %s is not "
+			     "usable (no good %s/%s.xml or other file with that "
+			     "id)", id, n->mi->workflow_dir, id);
+		n->missing++;
+	}
+	free(id);
+}
+
+int
+mailin_load_workflows(struct mailin *mi, struct store *store,
+		      struct mailin *previous, struct strlist *errors)
+{
+	struct caseflow_settings set = {
+		.template_dir = mi->template_dir, .templates = mi->templates,
+		.municipality = mi->name, .language = mi->language,
+		.address = mi->address, .key = mi->key,
+	};
+	struct need_ctx n = { .mi = mi, .errors = errors };
+
+	caseflow_free(&mi->flow);
+	mi->flow = caseflow_new(&set);
+	caseflow_load_dir(mi->flow, store, mi->workflow_dir, errors);
+	if (previous != NULL && previous->flow != NULL) {
+		char *err = NULL;
+
+		if (caseflow_adopt(mi->flow, store, previous->flow, &err) < 0) {
+			strlist_add(errors, err);
+			free(err);
+		}
+	}
+	if (caseflow_current(mi->flow, mi->workflow_default) == NULL) {
+		strlist_addf(errors, "workflow_default: workflow %s is not "
+			     "usable (no good %s/%s.xml or other file with that "
+			     "id)", mi->workflow_default, mi->workflow_dir,
+			     mi->workflow_default);
+		n.missing++;
+	}
+	each_route(mi->workflow_routes, need_route, &n);
+	return n.missing > 0 ? -1 : 0;
+}
+
+struct route_ctx {
+	const struct mime_message *msg;
+	char *found;
+};
+
+static void
+match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
+	    size_t wf_len)
+{
+	struct route_ctx *r = ctx;
+	const struct mime_message *m = r->msg;
+
+	for (size_t i = 0; r->found == NULL && i < m->nto + m->ncc; i++) {
+		const struct mime_address *a = i < m->nto ? &m->to[i] :
+							    &m->cc[i - m->nto];
+
+		if (a->addr != NULL && strlen(a->addr) == addr_len &&
+		    strncasecmp(a->addr, addr, addr_len) == 0)
+			r->found = xstrndup(wf, wf_len);
+	}
+}
+
+char *
+mailin_workflow_for(const struct mailin *mi, const struct mime_message *msg)
+{
+	struct route_ctx r = { .msg = msg };
+
+	if (msg != NULL)
+		each_route(mi->workflow_routes, match_route, &r);
+	return r.found != NULL ? r.found : xstrdup(mi->workflow_default);
+}
+
+int
+mailin_fire_timers(struct mailin *mi, struct store *store, int64_t now,
+		   int limit, int *fired_r, char **error_r)
+{
+	*fired_r = 0;
+	if (mi->flow == NULL)
+		return 0;
+	for (;;) {
+		int n = 0;
+
+		if (store_begin(store, error_r) < 0)
+			return -1;
+		if (caseflow_fire_timers(mi->flow, store, now, limit, &n,
+					 error_r) < 0 ||
+		    store_commit(store, error_r) < 0) {
+			store_rollback(store);
+			return -1;
+		}
+		*fired_r += n;
+		if (n < limit)
+			return 0;
+	}
 }

@@ -45,6 +45,17 @@ struct mailin_verdict {
    Returns NULL with *error_r on a bad key. */
 struct mailin *mailin_new(const struct cfg *cfg, char **error_r);
 void mailin_free(struct mailin **mi);
+/* Loads the workflows of workflow_dir (recording them in STORE). A bad
+   file goes to ERRORS as file:line: lines and, when PREVIOUS (the mail
+   handling being replaced on reload, or NULL) ran a good version of its
+   workflow, that version stays. Fails (-1) when the default workflow or
+   one named in workflow_routes is not usable. */
+int mailin_load_workflows(struct mailin *mi, struct store *store,
+			  struct mailin *previous, struct strlist *errors);
+/* Due workflow timers, fired in one transaction per LIMIT; *FIRED_R
+   counts them. 0, or -1. */
+int mailin_fire_timers(struct mailin *mi, struct store *store, int64_t now,
+		       int limit, int *fired_r, char **error_r);
 
 /* Decides where RAW belongs without changing anything. Returns 0 with
    *V filled (clear it with mailin_verdict_clear), -1 on database

@@ -354,6 +354,8 @@ exit_interpreter(struct scxml_session *s)
 
 		for (size_t j = 0; s->active[i] && j < st->nonexit; j++)
 			scxml_exec_block(s, st->onexit[j]);
+		if (s->active[i] && s->observe != NULL)
+			s->observe(s->observe_ctx, st->id, false);
 	}
 	scxml_queue_clear(&s->internal);
 	scxml_queue_clear(&s->external);

@@ -96,7 +96,8 @@ int scxml_element_line(const struct scxml_element *elem);
 typedef void scxml_pred_fn(void *ctx, const char *name, const char *arg,
 			   bool *value_r, char **error_r);
 /* Called as each state is entered (before its onentry) and exited
-   (after its onexit). */
+   (after its onexit), also when a top-level final state ends the
+   session (the configuration is kept, but every state is left). */
 typedef void scxml_observe_fn(void *ctx, const char *id, bool entered);
 
 /* A new session on DOC (which must outlive it), not yet started, with

@@ -5,7 +5,11 @@
 
 #include "i18n.h"
 
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "util.h"
 
 static const char *const languages[] = { "sv", "en", NULL };
 static const char *const log_targets[] = { "stderr", "syslog", NULL };
@@ -47,6 +51,63 @@ check_case_prefix(const char *v)
 		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= '0' && v[i] <= '9')))
 			return N_("must be 1 to 8 characters A-Z or 0-9, "
 				  "starting with a letter");
+	}
+	return NULL;
+}
+
+/* A workflow id as the format has it: a-z first, then a-z, 0-9, _ -. */
+static bool
+workflow_id_ok(const char *v, size_t n)
+{
+	if (n < 1 || n > 64 || v[0] < 'a' || v[0] > 'z')
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (!((v[i] >= 'a' && v[i] <= 'z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == '_' ||
+		      v[i] == '-'))
+			return false;
+	}
+	return true;
+}
+
+static const char *
+check_workflow_id(const char *v)
+{
+	if (!workflow_id_ok(v, strlen(v)))
+		return N_("must be a workflow id: a-z, then a-z, 0-9, _ or -");
+	return NULL;
+}
+
+/* "address=workflow" pairs separated by spaces or commas. */
+static const char *
+check_workflow_routes(const char *v)
+{
+	const char *p = v;
+
+	if (strcmp(v, "none") == 0)
+		return NULL;
+	while (*p != '\0') {
+		size_t n;
+		const char *eq;
+		char *addr;
+		bool ok;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		eq = memchr(p, '=', n);
+		if (eq == NULL)
+			return N_("must be none or address=workflow pairs, "
+				  "e.g. felanmalan@kommun.example=felanmalan");
+		addr = xstrndup(p, (size_t)(eq - p));
+		ok = check_mail_address(addr) == NULL &&
+			workflow_id_ok(eq + 1, n - (size_t)(eq - p) - 1);
+		free(addr);
+		if (!ok)
+			return N_("must be none or address=workflow pairs, "
+				  "e.g. felanmalan@kommun.example=felanmalan");
+		p += n;
 	}
 	return NULL;
 }
@@ -150,6 +211,18 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_IMAP_POLL_INTERVAL] = { "imap_poll_interval", SETTING_INT, "60", 1,
 		3600, NULL, NULL, "s", "How often to look for new mail without "
 		"IDLE, and the longest IDLE before it is renewed." },
+	[CFG_WORKFLOW_DIR] = { "workflow_dir", SETTING_PATH, "workflows", 0, 0,
+		NULL, NULL, NULL, "Directory of workflow definitions (*.xml, see "
+		"cirm-workflow(5)). cirmd loads them at start and on SIGHUP; a "
+		"file with errors is reported and never replaces a good one." },
+	[CFG_WORKFLOW_DEFAULT] = { "workflow_default", SETTING_STRING,
+		"synpunkt", 0, 0, NULL, check_workflow_id, NULL, "The workflow "
+		"new cases start, unless workflow_routes names another for the "
+		"address the citizen wrote to." },
+	[CFG_WORKFLOW_ROUTES] = { "workflow_routes", SETTING_STRING, "none", 0,
+		0, NULL, check_workflow_routes, NULL, "Workflows by receiving "
+		"address: address=workflow pairs separated by spaces, e.g. "
+		"felanmalan@kommun.example=felanmalan; none for no routes." },
 };
 
 const struct setting_def *

@@ -115,12 +115,17 @@ log_label(void *ctx, const char *label, const char *expr)
 {
 	struct workflow_run *run = ctx;
 	struct workflow_action a = { .kind = WORKFLOW_LOG, .value = label };
-	char *err = NULL;
+	char *err = NULL, *both = NULL;
 
-	(void)expr;
-	if (run->host.action != NULL && label != NULL &&
+	/* a failed action: "error.execution" with its message */
+	if (label != NULL && expr != NULL)
+		a.value = both = xasprintf("%s: %s", label, expr);
+	else if (label == NULL)
+		a.value = expr;
+	if (run->host.action != NULL && a.value != NULL &&
 	    run->host.action(run->host.ctx, &a, &err) < 0)
 		free(err);
+	free(both);
 }
 
 static void

@@ -227,7 +227,10 @@ START_TEST(test_lifecycle)
 	   with the states before and after */
 	assert_text("SELECT group_concat(kind, ' ') FROM (SELECT kind FROM "
 		    "event ORDER BY id)", "reply.sent notify workflow.start "
-		    "set timer.remind cmd.fix notify mail.citizen cmd.resolve");
+		    "set timer.remind cmd.fix notify mail.citizen cmd.resolve "
+		    "mail.citizen");
+	assert_text("SELECT detail FROM event ORDER BY id DESC LIMIT 1",
+		    "case closed");
 	assert_text("SELECT from_state || '>' || to_state FROM event WHERE "
 		    "kind = 'cmd.resolve'", "registrerad>klar");
 }

@@ -47,6 +47,9 @@ setup_with(const char *extra)
 	ck_assert(store_open(cfg_str(cfg, CFG_DATABASE), &set, &store, &err) == 0);
 	mi = mailin_new(cfg, &err);
 	ck_assert_ptr_nonnull(mi);
+	ck_assert_msg(mailin_load_workflows(mi, store, NULL, &errors) == 0,
+		      "%s", errors.n ? errors.v[0] : "");
+	ck_assert_uint_eq(errors.n, 0);
 	struct engine_settings es = { .batch = 10, .max_attempts = 2,
 				      .retry_delay = 1 };
 	engine = engine_new(store, &es);
@@ -415,6 +418,66 @@ START_TEST(test_attachments_in_spool)
 }
 END_TEST
 
+/* New cases start the workflow their address routes to (else the
+   default), and later mail moves them on. */
+START_TEST(test_workflows)
+{
+	char *a = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "w1@example.se", NULL, "Det låter på natten.");
+	char *b = mail("bo@example.se", "Felanmälan <Felanmalan@kommun.example>",
+		       "Lampa", "w2@example.se", NULL,
+		       "Gatlampan vid skolan är trasig.");
+	char *state;
+
+	teardown();
+	setup_with("workflow_routes = felanmalan@kommun.example=felanmalan\n");
+	deliver(a);
+	deliver(b);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE workflow = "
+			       "'synpunkt' AND workflow_version = 1 AND state = "
+			       "'registrerad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE workflow = "
+			       "'felanmalan' AND category = 'belysning'"), 1);
+	/* armed by the state entered, in the database */
+	ck_assert_int_ge(count("SELECT count(*) FROM timer WHERE fired_at IS "
+			       "NULL"), 2);
+	/* nobody in the directory yet: said on the case, not lost */
+	ck_assert_int_ge(count("SELECT count(*) FROM event WHERE kind = "
+			       "'action.skipped'"), 1);
+	state = text("SELECT group_concat(kind, ' ') FROM event WHERE "
+		     "case_id = 1 AND kind LIKE 'workflow%'");
+	ck_assert_str_eq(state, "workflow.start");
+	free(state);
+	free(a);
+	free(b);
+}
+END_TEST
+
+/* A workflow that cannot be used stops the mail handling from
+   starting, with its file:line. */
+START_TEST(test_bad_default_workflow)
+{
+	struct strlist errors = { 0 };
+	struct mailin *m2 = mailin_new(cfg, &(char *){ NULL });
+	char *path = xasprintf("%s/synpunkt.xml", cfg_str(cfg, CFG_WORKFLOW_DIR));
+	FILE *f = fopen(path, "w");
+
+	fputs("<workflow xmlns=\"urn:x-cirm:workflow:1\">\n", f);
+	fclose(f);
+	ck_assert_int_eq(mailin_load_workflows(m2, store, NULL, &errors), -1);
+	ck_assert_msg(errors.n == 2 && strstr(errors.v[0], "synpunkt.xml:2: ") !=
+		      NULL, "%s", errors.n ? errors.v[0] : "");
+	ck_assert(strstr(errors.v[1], "workflow_default: workflow synpunkt is "
+			 "not usable") == errors.v[1]);
+	strlist_clear(&errors);
+	/* on reload, the running version stays */
+	ck_assert_int_eq(mailin_load_workflows(m2, store, mi, &errors), 0);
+	strlist_clear(&errors);
+	mailin_free(&m2);
+	free(path);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -433,6 +496,8 @@ mailin_suite(void)
 	tcase_add_test(tc, test_flood_and_release);
 	tcase_add_test(tc, test_loops_and_bad_mail);
 	tcase_add_test(tc, test_attachments_in_spool);
+	tcase_add_test(tc, test_workflows);
+	tcase_add_test(tc, test_bad_default_workflow);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -64,6 +64,7 @@ check "auto-close fires and closes the case" contains "$out" \
 	"2027-01-14 09:00  timer autostangning fired: timer.autoclose
                   leave lost
                   enter avslutad
+                  leave avslutad
 final: avslutad (closed)"
 first=$out
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
