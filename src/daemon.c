@@ -264,8 +264,9 @@ daemon_run(const struct daemon_options *o)
 	ret = open_store(&d);
 	if (ret == 0) {
 		start_logging(d.cfg);
+		/* the key or the workflows: a configuration problem */
 		if (make_engine(&d) < 0)
-			ret = 1;
+			ret = EX_CONFIG;
 	}
 	if (ret == 0) {
 		log_info("started (pid %ld, %s)", (long)getpid(),

@@ -1,0 +1,115 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmd runs cases through workflows: routing by address, timers that
+# survive restarts and fire once, reloads that never replace a good
+# workflow with a bad one, versions kept by running cases.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+printf 'engine_poll_interval = 1\nworkflow_routes = felanmalan@kommun.example=felanmalan\n' >>"$C"
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# mail FROM TO MESSAGE-ID SUBJECT TEXT: queues one mail in the inbox.
+mail() {
+	sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), CAST('From: $1
+To: $2
+Subject: $4
+Message-ID: <$3>
+
+$5' AS BLOB))"
+}
+
+wait_for() {
+	i=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+
+mail anna@example.se arende@kommun.example a1@example.se Buller "Det bullrar."
+mail bo@example.se felanmalan@kommun.example b1@example.se Lampa "Gatlampan vid skolan lyser inte."
+run "$CIRMD" -c "$C" --once
+check "cirmd --once runs" [ "$rc" -eq 0 ]
+check "the case address starts the default workflow" [ \
+	"$(sql "SELECT workflow || ' ' || workflow_version || ' ' || state FROM cases WHERE number LIKE '%00001'")" = "synpunkt 1 registrerad" ]
+check "a routed address starts its workflow, sorted by the text" [ \
+	"$(sql "SELECT workflow || ' ' || category FROM cases WHERE number LIKE '%00002'")" = "felanmalan belysning" ]
+check "the acknowledgement continues the thread, with a signed Reply-To" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'anna@example.se' AND headers LIKE '%Reply-To: arende+ks-2026-00001.%In-Reply-To: <a1@example.se>%'")" -eq 1 ]
+check "the escalation timer is armed in the database" [ \
+	"$(sql "SELECT count(*) FROM timer WHERE case_id = 1 AND name = 'eskalering' AND fired_at IS NULL")" -eq 1 ]
+check "no handlers yet: the case says so, nothing is lost" [ \
+	"$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'action.skipped'")" -ge 1 ]
+
+# Two business days later, in another process: the timer fires once.
+sql "UPDATE timer SET fire_at = strftime('%s','now') - 60 WHERE case_id = 1 AND name = 'eskalering'"
+run "$CIRMD" -c "$C" --once
+check "a due timer fires after a restart" [ \
+	"$(sql "SELECT priority FROM cases WHERE id = 1")" = high ]
+run "$CIRMD" -c "$C" --once
+check "... exactly once" [ \
+	"$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'timer.escalate'")" -eq 1 ]
+
+# The citizen writes again: the workflow's mail.citizen.
+mail anna@example.se arende@kommun.example a2@example.se "SV: Buller [KS-2026-00001]" "Nu igen."
+run "$CIRMD" -c "$C" --once
+check "a follow-up is the workflow's mail.citizen" [ \
+	"$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'mail.citizen' AND to_state = 'registrerad'")" -eq 1 ]
+
+# The service, reloading workflows on SIGHUP.
+"$CIRMD" -c "$C" >"$T/d.out" 2>>"$T/d.log" &
+pid=$!
+check "service starts" wait_for "$T/d.log" "started"
+W=$I/workflows
+cp "$W/synpunkt.xml" "$T/synpunkt.good"
+printf '<broken' >>"$W/synpunkt.xml"
+kill -HUP "$pid"
+check "a bad workflow is logged with file:line" wait_for "$T/d.log" "synpunkt.xml:[0-9]*: "
+check "... and the reload goes on" wait_for "$T/d.log" "configuration reloaded"
+mail cia@example.se arende@kommun.example c1@example.se Parkering "Bilar på gräset."
+check "new cases still get the good version" wait_for "$T/d.log" "1 done"
+check "... which is version 1" [ \
+	"$(sql "SELECT workflow || ' ' || workflow_version FROM cases WHERE number LIKE '%00003'")" = "synpunkt 1" ]
+
+# Version 2 for new cases; running cases keep version 1.
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' "$T/synpunkt.good" >"$W/synpunkt.xml"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "version 2 loads" wait_for "$T/d.log" "configuration reloaded"
+mail dan@example.se arende@kommun.example d1@example.se Skolan "Skolgården är mörk."
+check "a case on version 2" wait_for "$T/d.log" "1 done"
+check "... new cases start version 2" [ \
+	"$(sql "SELECT workflow_version FROM cases WHERE number LIKE '%00004'")" -eq 2 ]
+check "... running cases keep version 1" [ \
+	"$(sql "SELECT group_concat(workflow_version) FROM cases WHERE id IN (1, 3)")" = "1,1" ]
+check "both versions are kept with their source" [ \
+	"$(sql "SELECT count(*) FROM workflow_def WHERE workflow = 'synpunkt'")" -eq 2 ]
+
+# Changing a version in use without a new number is refused.
+sed 's/<title>/<title>Ändrad: /' "$W/synpunkt.xml" >"$T/changed" && cp "$T/changed" "$W/synpunkt.xml"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "an edited version 2 is refused" wait_for "$T/d.log" "give the changed workflow a new version number"
+kill -TERM "$pid"
+wait "$pid"
+check "SIGTERM stops the service" [ $? -eq 0 ]
+
+# A default workflow that cannot run stops cirmd from starting.
+cp "$T/synpunkt.good" "$W/synpunkt.xml"
+printf 'workflow_default = nosuch\n' >>"$C"
+run "$CIRMD" -c "$C" --once
+check "an unusable default workflow exits 78" [ "$rc" -eq 78 ]
+check "... and says which" contains "$err" "workflow_default: workflow nosuch is not usable"
+
+done_testing
