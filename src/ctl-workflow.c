@@ -1061,6 +1061,8 @@ ctl_workflow(const struct ctl *ctl, int argc, char **argv)
 		return dot(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "simulate") == 0)
 		return simulate(ctl, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
+		return ctl_workflow_migrate(ctl, argc - 1, argv + 1);
 	/* continuation lines under "cirmctl: usage: " */
 	ctl_error("%s", _("usage: cirmctl workflow check [--templates DIR] "
 			  "[--quiet] FILE...\n"
@@ -1069,6 +1071,8 @@ ctl_workflow(const struct ctl *ctl, int argc, char **argv)
 			  "[--events LIST] [--start TIME]\n"
 			  "                        [--channel email|sms] "
 			  "[--text TEXT] [--templates DIR]\n"
+			  "                cirmctl workflow migrate ID --from "
+			  "VERSION --to VERSION [--map MAP] [--dry-run]\n"
 			  "                cirmctl workflow run --scxml FILE "
 			  "[--events LIST]"));
 	return EX_USAGE;

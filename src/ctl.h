@@ -32,5 +32,6 @@ int ctl_case(const struct ctl *ctl, int argc, char **argv);
 int ctl_mail(const struct ctl *ctl, int argc, char **argv);
 int ctl_quarantine(const struct ctl *ctl, int argc, char **argv);
 int ctl_workflow(const struct ctl *ctl, int argc, char **argv);
+int ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv);
 
 #endif

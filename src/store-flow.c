@@ -263,25 +263,17 @@ store_timer_drop(struct store *store, int64_t case_id, const char *state,
 	return store_exec_stmt(store, st, "drop timers", error_r);
 }
 
-int
-store_timers_due(struct store *store, int64_t now, int limit,
-		 int (*fn)(const struct store_timer *t, void *ctx), void *ctx,
-		 char **error_r)
+/* Reads the timers ST yields (bound by the caller) and calls FN on each
+   after the statement is done, so that FN may change the table. */
+static int
+timers_each(struct store *store, sqlite3_stmt *st,
+	    int (*fn)(const struct store_timer *t, void *ctx), void *ctx,
+	    char **error_r)
 {
-	static const char sql[] =
-		"SELECT id, case_id, name, state, event, fire_at FROM timer "
-		"WHERE fired_at IS NULL AND fire_at <= ? "
-		"ORDER BY fire_at, id LIMIT ?";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	struct store_timer *v = NULL;
 	size_t n = 0;
 	int rc, ret = 0;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
-	/* read them all first: FN changes the table */
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		v = xrealloc(v, (n + 1) * sizeof(*v));
 		v[n].id = sqlite3_column_int64(st, 0);
@@ -303,6 +295,107 @@ store_timers_due(struct store *store, int64_t now, int limit,
 		free((char *)v[i].event);
 	}
 	free(v);
+	return ret;
+}
+
+int
+store_timers_due(struct store *store, int64_t now, int limit,
+		 int (*fn)(const struct store_timer *t, void *ctx), void *ctx,
+		 char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, case_id, name, state, event, fire_at FROM timer "
+		"WHERE fired_at IS NULL AND fire_at <= ? "
+		"ORDER BY fire_at, id LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int(st, 2, limit);
+	return timers_each(store, st, fn, ctx, error_r);
+}
+
+int
+store_case_timers(struct store *store, int64_t case_id,
+		  int (*fn)(const struct store_timer *t, void *ctx), void *ctx,
+		  char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, case_id, name, state, event, fire_at FROM timer "
+		"WHERE case_id = ? AND fired_at IS NULL ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	return timers_each(store, st, fn, ctx, error_r);
+}
+
+int
+store_timer_delete(struct store *store, int64_t id, char **error_r)
+{
+	static const char sql[] = "DELETE FROM timer WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec_stmt(store, st, "delete timer", error_r);
+}
+
+int
+store_timer_move(struct store *store, int64_t id, const char *state,
+		 const char *event, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE timer SET state = ?, event = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, id);
+	return store_exec_stmt(store, st, "move timer", error_r);
+}
+
+int
+store_cases_on_version(struct store *store, const char *id, int version,
+		       int (*fn)(const struct store_flow_case *c, void *ctx),
+		       void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, number, state FROM cases WHERE workflow = ? AND "
+		"workflow_version = ? AND closed_at IS NULL ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	struct strlist numbers = { 0 }, states = { 0 };
+	int64_t *ids = NULL;
+	size_t n = 0;
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, version);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+		ids[n++] = sqlite3_column_int64(st, 0);
+		strlist_add(&numbers, store_col_text(st, 1));
+		strlist_add(&states, store_col_text(st, 2));
+	}
+	if (rc != SQLITE_DONE)
+		ret = store_fail(store, "read cases", error_r);
+	sqlite3_reset(st);
+	for (size_t i = 0; ret == 0 && i < n; i++) {
+		struct store_flow_case c = { ids[i], numbers.v[i], states.v[i] };
+
+		if (fn(&c, ctx) != 0)
+			ret = -1;
+	}
+	strlist_clear(&numbers);
+	strlist_clear(&states);
+	free(ids);
 	return ret;
 }
 

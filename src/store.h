@@ -373,6 +373,28 @@ int store_timers_due(struct store *store, int64_t now, int limit,
 int store_timer_fired(struct store *store, int64_t id, int64_t now,
 		      char **error_r);
 
+/* Calls FN for each armed timer of a case (strings valid during the
+   call; FN may change the table). 0, or -1. */
+int store_case_timers(struct store *store, int64_t case_id,
+		      int (*fn)(const struct store_timer *t, void *ctx),
+		      void *ctx, char **error_r);
+/* Removes timer ID. */
+int store_timer_delete(struct store *store, int64_t id, char **error_r);
+/* Moves an armed timer to STATE with EVENT (its deadline stays). */
+int store_timer_move(struct store *store, int64_t id, const char *state,
+		     const char *event, char **error_r);
+
+struct store_flow_case {
+	int64_t id;
+	const char *number, *state;
+};
+/* Calls FN for each open case on workflow ID VERSION, by id (strings
+   valid during the call; FN may change the case). 0, or -1. */
+int store_cases_on_version(struct store *store, const char *id, int version,
+			   int (*fn)(const struct store_flow_case *c,
+				     void *ctx),
+			   void *ctx, char **error_r);
+
 /* A handler by login: 1 with *id_r, 0, -1. */
 int store_handler_by_login(struct store *store, const char *login,
 			   int64_t *id_r, char **error_r);

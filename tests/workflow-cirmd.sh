@@ -112,4 +112,36 @@ run "$CIRMD" -c "$C" --once
 check "an unusable default workflow exits 78" [ "$rc" -eq 78 ]
 check "... and says which" contains "$err" "workflow_default: workflow nosuch is not usable"
 
+# Moving running cases to another version, all or nothing.
+cp "$T/synpunkt.good" "$W/synpunkt.xml"
+sed -i '/^workflow_default = nosuch$/d' "$C"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2 --dry-run
+check "a dry run lists the cases" contains "$out" "KS-2026-00003: registrerad -> registrerad"
+check "... and changes nothing" [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow = 'synpunkt' AND workflow_version = 1")" -eq 2 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2
+check "migrate moves the running cases" [ "$rc" -eq 0 ] && [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 2")" -eq 3 ]
+check "... said in their history" [ \
+	"$(sql "SELECT count(*) FROM event WHERE kind = 'workflow.migrated'")" -eq 2 ]
+due=$(sql "SELECT fire_at FROM timer WHERE case_id = 3 AND fired_at IS NULL")
+# Version 3 renames a state: cases cannot move without a mapping.
+sed -e 's/id="synpunkt" version="1"/id="synpunkt" version="3"/' \
+	-e 's/registrerad/inkommen/g' "$T/synpunkt.good" >"$W/synpunkt.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3
+check "an unmapped state stops the migration" [ "$rc" -eq 1 ]
+check "... naming each case and state" contains "$err" \
+	"KS-2026-00003: state 'registrerad' has no counterpart in version 3 (add --map registrerad=STATE)"
+check "... and no case moved" [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=inkommen
+check "with --map the cases move" [ \
+	"$(sql "SELECT group_concat(state) FROM cases WHERE workflow_version = 3 AND id IN (3, 4)")" = "inkommen,inkommen" ]
+check "an armed timer keeps its deadline in the renamed state" [ \
+	"$(sql "SELECT fire_at || ' ' || state FROM timer WHERE case_id = 3 AND fired_at IS NULL")" = "$due inkommen" ]
+check "the new version is recorded" [ \
+	"$(sql "SELECT count(*) FROM workflow_def WHERE workflow = 'synpunkt' AND version = 3")" -eq 1 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 9
+check "an unknown version is refused" contains "$err" "workflow synpunkt version 9 is neither in the database"
+
 done_testing

@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl workflow migrate ID --from V --to W [--map "a=b, c=d"]
+   [--dry-run]: running cases of one workflow version onto another. */
+#include "config.h"
+
+#include "cfg.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "store.h"
+#include "util.h"
+#include "workflow.h"
+
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+struct migration {
+	struct store *store;
+	const char *id;
+	int from_version, to_version;
+	const struct workflow *to;
+	struct strlist map_from, map_to;
+	struct strlist problems;
+	int64_t now;
+	int moved;
+	bool apply;		/* false: check every case first */
+	/* per case */
+	struct scxml_session *session;
+	struct strlist active, kept;
+	int64_t case_id;
+	char *error;
+};
+
+/* "a=b, c=d" into the two lists. -1 on a malformed pair. */
+static int
+parse_map(const char *text, struct strlist *from, struct strlist *to)
+{
+	const char *p = text;
+
+	while (*p != '\0') {
+		size_t n;
+		const char *eq;
+		char *a, *b;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		eq = memchr(p, '=', n);
+		if (eq == NULL || eq == p || eq + 1 == p + n)
+			return -1;
+		a = xstrndup(p, (size_t)(eq - p));
+		b = xstrndup(eq + 1, n - (size_t)(eq - p) - 1);
+		strlist_add(from, a);
+		strlist_add(to, b);
+		free(a);
+		free(b);
+		p += n;
+	}
+	return 0;
+}
+
+static const char *
+mapped(const struct migration *m, const char *state)
+{
+	for (size_t i = 0; i < m->map_from.n; i++) {
+		if (strcmp(m->map_from.v[i], state) == 0)
+			return m->map_to.v[i];
+	}
+	return state;
+}
+
+static bool
+in_list(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+add_active(void *ctx, const char *id)
+{
+	strlist_add(ctx, id);
+}
+
+static const struct workflow_timer *
+timer_of(const struct workflow *wf, const char *state, const char *name)
+{
+	for (size_t i = 0; i < wf->ntimers; i++) {
+		if (strcmp(wf->timers[i].state, state) == 0 &&
+		    strcmp(wf->timers[i].id, name) == 0)
+			return &wf->timers[i];
+	}
+	return NULL;
+}
+
+/* An armed timer keeps its deadline when its state (mapped) is active
+   in the new version with a timer of the same id; else it goes. */
+static int
+move_timer(const struct store_timer *t, void *ctx)
+{
+	struct migration *m = ctx;
+	const char *state = mapped(m, t->state);
+	const struct workflow_timer *wt = timer_of(m->to, state, t->name);
+
+	if (wt != NULL && in_list(&m->active, state)) {
+		strlist_addf(&m->kept, "%s/%s", state, t->name);
+		return store_timer_move(m->store, t->id, state, wt->event,
+					&m->error);
+	}
+	return store_timer_delete(m->store, t->id, &m->error);
+}
+
+/* The timers of the new states that were not kept start now. */
+static int
+arm_new(struct migration *m)
+{
+	for (size_t i = 0; i < m->to->ntimers; i++) {
+		const struct workflow_timer *t = &m->to->timers[i];
+		char *key = xasprintf("%s/%s", t->state, t->id);
+		int64_t due;
+		bool skip = !in_list(&m->active, t->state) ||
+			in_list(&m->kept, key);
+
+		free(key);
+		if (skip)
+			continue;
+		if (calendar_add(t->calendar, m->now, &t->after, &due,
+				 &m->error) < 0 ||
+		    store_timer_arm(m->store, m->case_id, t->id, t->state,
+				    t->event, due, m->now, &m->error) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+migrate_case(const struct store_flow_case *c, void *ctx)
+{
+	struct migration *m = ctx;
+	struct strlist ids = { 0 };
+	const char *p = c->state;
+	char *err = NULL, *joined = NULL;
+	size_t len = 1, before = m->problems.n;
+	int ret = 0;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p += strspn(p, " "), " ");
+
+		if (n > 0) {
+			char *s = xstrndup(p, n);
+
+			strlist_add(&ids, mapped(m, s));
+			if (workflow_state(m->to, mapped(m, s)) == NULL)
+				strlist_addf(&m->problems, _("%s: state '%s' "
+					     "has no counterpart in version "
+					     "%d (add --map %s=STATE)"),
+					     c->number, s, m->to_version, s);
+			free(s);
+		}
+		p += n;
+	}
+	m->session = scxml_session_new(m->to->chart);
+	if (m->problems.n == before &&
+	    scxml_restore(m->session, (const char *const *)ids.v, ids.n,
+			  &err) < 0) {
+		strlist_addf(&m->problems, "%s: %s", c->number, err);
+		free(err);
+	}
+	for (size_t i = 0; i < ids.n; i++)
+		len += strlen(ids.v[i]) + 1;
+	joined = xcalloc(1, len);
+	for (size_t i = 0; i < ids.n; i++) {
+		if (i > 0)
+			strcat(joined, " ");
+		strcat(joined, ids.v[i]);
+	}
+	if (m->apply && m->problems.n == 0) {
+		m->case_id = c->id;
+		scxml_configuration(m->session, add_active, &m->active);
+		if (store_case_timers(m->store, c->id, move_timer, m,
+				      &m->error) < 0 ||
+		    arm_new(m) < 0 ||
+		    store_case_flow_set(m->store, c->id, m->id, m->to_version,
+					joined, 0, m->now, &m->error) < 0 ||
+		    store_event_add(m->store, c->id, m->now, "workflow.migrated",
+				    0, c->state, joined, NULL, &m->error) < 0) {
+			ret = -1;
+		} else {
+			printf("%s: %s -> %s\n", c->number, c->state, joined);
+			m->moved++;
+		}
+		strlist_clear(&m->active);
+		strlist_clear(&m->kept);
+	}
+	scxml_session_free(&m->session);
+	strlist_clear(&ids);
+	free(joined);
+	return ret;
+}
+
+/* Workflow ID VERSION: from the database, else from a file of the
+   instance's workflow_dir (checked, then recorded so that cases on it
+   can always be run). */
+static struct workflow *
+find_version(struct store *store, const struct cfg *cfg, const char *id,
+	     int version)
+{
+	const char *dir = cfg_str(cfg, CFG_WORKFLOW_DIR);
+	struct workflow *wf = NULL;
+	char *source = NULL, *err = NULL, *name;
+	size_t len;
+	int rc = store_workflow_def_get(store, id, version, &source, &len, &err);
+	DIR *d;
+	struct dirent *e;
+
+	if (rc < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return NULL;
+	}
+	if (rc > 0) {
+		name = xasprintf("%s version %d", id, version);
+		if (workflow_load(name, source, len, &wf, &err) < 0) {
+			fprintf(stderr, "%s\n", err);
+			free(err);
+		}
+		free(name);
+		free(source);
+		return wf;
+	}
+	d = opendir(dir);
+	while (d != NULL && wf == NULL && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		struct strlist problems = { 0 };
+		char *path;
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (workflow_load_file(path, &wf, &err) < 0) {
+			free(err);
+			err = NULL;
+		} else if (strcmp(wf->id, id) != 0 || wf->version != version) {
+			workflow_free(&wf);
+		} else if (workflow_check(wf, cfg_str(cfg, CFG_TEMPLATE_DIR),
+					  &problems) > 0) {
+			err = scxml_join_errors(&problems, path);
+			fprintf(stderr, "%s\n", err);
+			free(err);
+			err = NULL;
+			workflow_free(&wf);
+		} else {
+			size_t slen;
+			char *text = NULL;
+			FILE *f = fopen(path, "rb");
+
+			if (f != NULL) {
+				text = xmalloc(WORKFLOW_MAX_SIZE + 1);
+				slen = fread(text, 1, WORKFLOW_MAX_SIZE, f);
+				fclose(f);
+				if (store_workflow_def_put(store, id, version,
+							   wf->sha256, text,
+							   slen, cirm_now(),
+							   &err) < 0) {
+					ctl_error("%s", err);
+					free(err);
+					workflow_free(&wf);
+				}
+			}
+			free(text);
+		}
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	if (wf == NULL)
+		ctl_error(_("workflow %s version %d is neither in the database "
+			    "nor a valid file of %s"), id, version, dir);
+	return wf;
+}
+
+int
+ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "from", required_argument, NULL, 'f' },
+		{ "to", required_argument, NULL, 't' },
+		{ "map", required_argument, NULL, 'm' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct migration m = { 0 };
+	struct cfg *cfg = NULL;
+	struct workflow *to = NULL;
+	long from = 0, tov = 0;
+	bool dry = false;
+	int c, bad = 0, ret = 1;
+	char *err = NULL, *detail;
+
+	while ((c = getopt_long(argc, argv, "f:t:m:n", opts, NULL)) != -1) {
+		if (c == 'f')
+			bad |= str_to_long(optarg, 1, 1000000, &from) < 0;
+		else if (c == 't')
+			bad |= str_to_long(optarg, 1, 1000000, &tov) < 0;
+		else if (c == 'm')
+			bad |= parse_map(optarg, &m.map_from, &m.map_to) < 0;
+		else if (c == 'n')
+			dry = true;
+		else
+			bad = 1;
+	}
+	if (bad || optind + 1 != argc || from == 0 || tov == 0) {
+		ctl_error("%s", _("usage: cirmctl workflow migrate ID --from "
+				  "VERSION --to VERSION [--map \"OLD=NEW, ...\"] "
+				  "[--dry-run]"));
+		strlist_clear(&m.map_from);
+		strlist_clear(&m.map_to);
+		return EX_USAGE;
+	}
+	m.id = argv[optind];
+	m.from_version = (int)from;
+	m.to_version = (int)tov;
+	m.now = cirm_now();
+	if (ctl_load_config(ctl, &cfg) < 0 || ctl_open_store(cfg, &m.store) < 0)
+		goto out;
+	if (store_begin(m.store, &err) < 0)
+		goto fail;
+	to = find_version(m.store, cfg, m.id, m.to_version);
+	if (to == NULL) {
+		store_rollback(m.store);
+		goto out;
+	}
+	m.to = to;
+	/* every case is checked before any is moved: all or nothing */
+	if (store_cases_on_version(m.store, m.id, m.from_version, migrate_case,
+				   &m, &err) < 0)
+		goto fail;
+	if (m.problems.n > 0) {
+		for (size_t i = 0; i < m.problems.n; i++)
+			fprintf(stderr, "%s\n", m.problems.v[i]);
+		ctl_error(_("no case migrated: %zu problems"), m.problems.n);
+		store_rollback(m.store);
+		goto out;
+	}
+	m.apply = true;
+	if (store_cases_on_version(m.store, m.id, m.from_version, migrate_case,
+				   &m, &err) < 0) {
+		if (err == NULL)
+			err = m.error;
+		goto fail;
+	}
+	detail = xasprintf("%s %d -> %d: %d cases", m.id, m.from_version,
+			   m.to_version, m.moved);
+	if (dry) {
+		store_rollback(m.store);
+		printf(_("dry run: %d cases would move; nothing changed\n"),
+		       m.moved);
+		ret = 0;
+	} else if (store_audit_add(m.store, m.now, "cirmctl",
+				   "workflow.migrate", NULL, detail, &err) < 0 ||
+		   store_commit(m.store, &err) < 0) {
+		free(detail);
+		goto fail;
+	} else {
+		printf(_("%d cases moved from %s version %d to version %d\n"),
+		       m.moved, m.id, m.from_version, m.to_version);
+		ret = 0;
+	}
+	free(detail);
+	goto out;
+fail:
+	store_rollback(m.store);
+	ctl_error("%s", err != NULL ? err : "failed");
+	free(err);
+out:
+	workflow_free(&to);
+	store_free(&m.store);
+	cfg_free(&cfg);
+	strlist_clear(&m.map_from);
+	strlist_clear(&m.map_to);
+	strlist_clear(&m.problems);
+	return ret;
+}
