@@ -1,0 +1,723 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mailout.h"
+
+#include "util.h"
+
+#include <openssl/rand.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#define LINE_MAX_LEN 76	   /* folded header lines and QP lines */
+#define WORD_MAX_LEN 75	   /* one encoded word (RFC 2047 section 2) */
+
+struct buf {
+	char *p;
+	size_t len, cap;
+};
+
+static void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void
+buf_adds(struct buf *b, const char *s)
+{
+	buf_add(b, s, strlen(s));
+}
+
+static void
+buf_addc(struct buf *b, char c)
+{
+	buf_add(b, &c, 1);
+}
+
+static const char hex[] = "0123456789ABCDEF";
+
+static void
+buf_addhex(struct buf *b, unsigned char c)
+{
+	char e[3] = { '=', hex[c >> 4], hex[c & 15] };
+
+	buf_add(b, e, 3);
+}
+
+/* --- addresses and ids ---------------------------------------------- */
+
+int
+mailout_address_ok(const char *addr)
+{
+	const char *at = strchr(addr, '@');
+	size_t n = strlen(addr);
+
+	if (at == NULL || at == addr || at[1] == '\0' || strchr(at + 1, '@') ||
+	    n > MAILOUT_ADDRESS_MAX)
+		return 0;
+	for (const char *p = addr; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c >= 0x7f || strchr("<>\"(),;:[]\\", c) != NULL)
+			return 0;
+	}
+	return 1;
+}
+
+/* A msg-id without brackets: dot-atom-ish "left@right", printable
+   ASCII without spaces or brackets. */
+static int
+message_id_ok(const char *id)
+{
+	const char *at = strchr(id, '@');
+
+	if (at == NULL || at == id || at[1] == '\0' || strlen(id) > 250)
+		return 0;
+	for (const char *p = id; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c >= 0x7f || c == '<' || c == '>' || c == '"' ||
+		    c == '\\')
+			return 0;
+	}
+	return 1;
+}
+
+char *
+mailout_new_message_id(const char *address)
+{
+	const char *at = address != NULL ? strrchr(address, '@') : NULL;
+	unsigned char r[12];
+	char h[2 * sizeof(r) + 1];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		abort();
+	for (size_t i = 0; i < sizeof(r); i++) {
+		h[2 * i] = (char)(hex[r[i] >> 4] | 0x20);
+		h[2 * i + 1] = (char)(hex[r[i] & 15] | 0x20);
+	}
+	h[2 * sizeof(r)] = '\0';
+	return xasprintf("cirm.%s%s", h, at != NULL && at[1] != '\0' ? at :
+			 "@cirm.invalid");
+}
+
+/* Splits "Name <addr>" (or a bare address) into its parts, both owned;
+   a quoted name loses its quotes. -1 when there is no usable address. */
+static int
+split_mailbox(const char *value, char **name_r, char **addr_r)
+{
+	const char *lt = strrchr(value, '<'), *gt;
+	size_t n;
+	char *name;
+
+	*name_r = *addr_r = NULL;
+	if (lt == NULL) {
+		while (*value == ' ')
+			value++;
+		n = strlen(value);
+		while (n > 0 && value[n - 1] == ' ')
+			n--;
+		*addr_r = xstrndup(value, n);
+	} else {
+		gt = strchr(lt, '>');
+		if (gt == NULL)
+			return -1;
+		*addr_r = xstrndup(lt + 1, (size_t)(gt - lt - 1));
+		while (*value == ' ')
+			value++;
+		n = (size_t)(lt - value);
+		while (n > 0 && value[n - 1] == ' ')
+			n--;
+		name = xmalloc(n + 1);
+		if (n >= 2 && value[0] == '"' && value[n - 1] == '"') {
+			size_t j = 0;
+
+			for (size_t i = 1; i + 1 < n; i++) {
+				if (value[i] == '\\' && i + 2 < n)
+					i++;
+				name[j++] = value[i];
+			}
+			name[j] = '\0';
+		} else {
+			memcpy(name, value, n);
+			name[n] = '\0';
+		}
+		*name_r = name;
+	}
+	if (!mailout_address_ok(*addr_r)) {
+		free(*name_r);
+		free(*addr_r);
+		*name_r = *addr_r = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* --- header fields -------------------------------------------------- */
+
+/* A copy of V with every control character a space: CR and LF above
+   all, so that no value can end its field and start another. */
+static char *
+sanitize(const char *v)
+{
+	char *s = xstrdup(v);
+
+	for (char *p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	return s;
+}
+
+static int
+needs_encoding(const char *w, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if ((unsigned char)w[i] >= 0x80 ||
+		    (w[i] == '=' && i + 1 < n && w[i + 1] == '?'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Whether byte C stands for itself in a Q encoded word: in a phrase
+   (a display name) only letters, digits and !*+-/ (RFC 2047 5(3)). */
+static int
+q_literal(unsigned char c, int phrase)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9'))
+		return 1;
+	if (phrase)
+		return strchr("!*+-/", c) != NULL;
+	return c > ' ' && c < 0x7f && c != '=' && c != '?' && c != '_';
+}
+
+static size_t
+q_len(unsigned char c, int phrase)
+{
+	return c == ' ' || q_literal(c, phrase) ? 1 : 3;
+}
+
+/* Bytes of the UTF-8 character at S (1 for a stray byte). */
+static size_t
+char_len(const unsigned char *s, size_t n)
+{
+	size_t k = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc0 ? 2 : 1;
+
+	if (k > n)
+		return 1;
+	for (size_t i = 1; i < k; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 1;
+	}
+	return k;
+}
+
+static void
+b64_chunk(struct buf *b, const unsigned char *s, size_t n)
+{
+	static const char a[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)s[i] << 16;
+		char o[4];
+
+		if (i + 1 < n)
+			v |= (unsigned)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= s[i + 2];
+		o[0] = a[v >> 18];
+		o[1] = a[(v >> 12) & 63];
+		o[2] = i + 1 < n ? a[(v >> 6) & 63] : '=';
+		o[3] = i + 2 < n ? a[v & 63] : '=';
+		buf_add(b, o, 4);
+	}
+}
+
+struct folder {
+	struct buf *b;
+	size_t line;  /* characters on the current line */
+	size_t start; /* line length right after "Name:" */
+};
+
+/* Adds TOKEN after a space, folding before it when it would make the
+   line too long (never before an empty token: no blank lines). */
+static void
+fold_add(struct folder *f, const char *tok, size_t n)
+{
+	if (n > 0 && f->line > f->start && f->line + 1 + n > LINE_MAX_LEN) {
+		buf_add(f->b, "\r\n", 2);
+		f->line = 0;
+	}
+	buf_addc(f->b, ' ');
+	buf_add(f->b, tok, n);
+	f->line += 1 + n;
+}
+
+/* Encodes S (N bytes) as encoded words, each holding whole characters
+   and fitting on its line. */
+static void
+encode_run(struct folder *f, const unsigned char *s, size_t n, int phrase)
+{
+	size_t qlen = 0, pos = 0;
+	int b64;
+
+	for (size_t i = 0; i < n; i++)
+		qlen += q_len(s[i], phrase);
+	b64 = qlen > (n + 2) / 3 * 4;
+	while (pos < n) {
+		struct buf w = { 0 };
+		size_t room = f->line + 1 < LINE_MAX_LEN ?
+			LINE_MAX_LEN - 1 - f->line : 0;
+
+		/* Too little room left: the word goes on a new line. */
+		if (f->line > f->start && room < 20)
+			room = WORD_MAX_LEN;
+		if (room > WORD_MAX_LEN)
+			room = WORD_MAX_LEN;
+		if (room < 16)
+			room = 16;
+		size_t end = pos, cost = 0;
+
+		room -= 12; /* =?UTF-8?X? and ?= */
+		while (end < n) {
+			size_t k = char_len(s + end, n - end), c = 0;
+
+			if (b64)
+				c = (end - pos + k + 2) / 3 * 4;
+			else
+				for (size_t i = 0; i < k; i++)
+					c += q_len(s[end + i], phrase);
+			if ((b64 ? c : cost + c) > room && end > pos)
+				break;
+			cost = b64 ? c : cost + c;
+			end += k;
+		}
+		buf_adds(&w, b64 ? "=?UTF-8?B?" : "=?UTF-8?Q?");
+		if (b64)
+			b64_chunk(&w, s + pos, end - pos);
+		else
+			for (size_t i = pos; i < end; i++) {
+				if (s[i] == ' ')
+					buf_addc(&w, '_');
+				else if (q_literal(s[i], phrase))
+					buf_addc(&w, (char)s[i]);
+				else
+					buf_addhex(&w, s[i]);
+			}
+		buf_adds(&w, "?=");
+		fold_add(f, w.p, w.len);
+		free(w.p);
+		pos = end;
+	}
+}
+
+/* Unstructured text: each run of words that need it goes into encoded
+   words; the others stay as they are, so that the case tag in a subject
+   is readable in the raw mail. Runs are apart by a plain word at least,
+   since white space between two encoded words is not part of the text. */
+static void
+add_unstructured(struct folder *f, const char *value, int phrase)
+{
+	size_t n = 1, k = 0;
+	const char **w;
+	size_t *len;
+	char *enc;
+
+	for (const char *p = value; *p != '\0'; p++)
+		n += *p == ' ';
+	w = xcalloc(n, sizeof(*w));
+	len = xcalloc(n, sizeof(*len));
+	enc = xcalloc(n, 1);
+	for (const char *p = value;; k++) {
+		w[k] = p;
+		len[k] = strcspn(p, " ");
+		enc[k] = (char)needs_encoding(p, len[k]);
+		p += len[k];
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	n = k + 1;
+	/* Empty words (double spaces) between two encoded ones join them. */
+	for (size_t i = 0; i < n; i++) {
+		size_t j = i;
+
+		if (len[i] > 0 || i == 0 || !enc[i - 1])
+			continue;
+		while (j < n && len[j] == 0)
+			j++;
+		if (j < n && enc[j])
+			for (; i < j; i++)
+				enc[i] = 1;
+	}
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		if (!enc[i]) {
+			fold_add(f, w[i], len[i]);
+			i++;
+			continue;
+		}
+		while (j + 1 < n && enc[j + 1])
+			j++;
+		encode_run(f, (const unsigned char *)w[i],
+			   (size_t)(w[j] + len[j] - w[i]), phrase);
+		i = j + 1;
+	}
+	free(w);
+	free(len);
+	free(enc);
+}
+
+static int
+atext_phrase(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == ' ' ||
+		      strchr("!#$%&'*+-/=?^_`{|}~", c) != NULL))
+			return 0;
+	}
+	return 1;
+}
+
+static void
+add_mailbox(struct folder *f, const char *name, const char *addr)
+{
+	char *a = xasprintf("<%s>", addr);
+
+	if (name == NULL || *name == '\0') {
+		fold_add(f, addr, strlen(addr));
+		free(a);
+		return;
+	}
+	if (needs_encoding(name, strlen(name)))
+		encode_run(f, (const unsigned char *)name, strlen(name), 1);
+	else if (atext_phrase(name) && strstr(name, "  ") == NULL &&
+		 name[0] != ' ')
+		add_unstructured(f, name, 0);
+	else {
+		struct buf q = { 0 };
+
+		buf_addc(&q, '"');
+		for (const char *p = name; *p != '\0'; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_addc(&q, '\\');
+			buf_addc(&q, *p);
+		}
+		buf_addc(&q, '"');
+		fold_add(f, q.p, q.len);
+		free(q.p);
+	}
+	fold_add(f, a, strlen(a));
+	free(a);
+}
+
+static void
+field_start(struct folder *f, struct buf *b, const char *name)
+{
+	f->b = b;
+	buf_adds(b, name);
+	buf_addc(b, ':');
+	f->line = f->start = strlen(name) + 1;
+}
+
+char *
+mailout_header(const char *name, const char *value)
+{
+	struct buf b = { 0 };
+	struct folder f;
+	char *v = sanitize(value);
+
+	field_start(&f, &b, name);
+	add_unstructured(&f, v, 0);
+	buf_add(&b, "\r\n", 2);
+	free(v);
+	return b.p;
+}
+
+/* Structured fields of ASCII tokens (In-Reply-To, References,
+   Auto-Submitted): folded between tokens; -1 when not ASCII. */
+static int
+add_tokens(struct folder *f, const char *v)
+{
+	const char *p = v;
+
+	if (needs_encoding(v, strlen(v)))
+		return -1;
+	while (*p != '\0') {
+		size_t n;
+
+		p += strspn(p, " ");
+		n = strcspn(p, " ");
+		if (n > 0)
+			fold_add(f, p, n);
+		p += n;
+	}
+	return 0;
+}
+
+/* --- the row's own fields ------------------------------------------- */
+
+enum field_kind { F_DROP, F_MAILBOX, F_TOKENS, F_TEXT };
+
+static enum field_kind
+field_kind(const char *name)
+{
+	static const char *const mailbox[] = { "From", "Reply-To", "Sender" };
+	static const char *const tokens[] = { "In-Reply-To", "References",
+					      "Auto-Submitted", "Precedence" };
+
+	for (size_t i = 0; i < N_ELEMENTS(mailbox); i++)
+		if (strcasecmp(name, mailbox[i]) == 0)
+			return F_MAILBOX;
+	for (size_t i = 0; i < N_ELEMENTS(tokens); i++)
+		if (strcasecmp(name, tokens[i]) == 0)
+			return F_TOKENS;
+	/* Our own extension fields pass; anything else (To, Cc, Bcc,
+	   Subject, Date, Content-*, ...) is ours to write, or not ours at
+	   all. */
+	if (strncasecmp(name, "X-", 2) == 0)
+		return F_TEXT;
+	return F_DROP;
+}
+
+static int
+field_name_ok(const char *s, size_t n)
+{
+	if (n == 0 || n > 64)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] <= ' ' || s[i] >= 0x7f || s[i] == ':')
+			return 0;
+	}
+	return 1;
+}
+
+/* Adds the row's header lines; *from_r tells whether a From came. */
+static int
+add_row_headers(struct buf *b, const char *headers, int *from_r,
+		char **error_r)
+{
+	const char *p = headers;
+	int n = 0;
+
+	*from_r = 0;
+	while (p != NULL && *p != '\0' && n < MAILOUT_HEADERS_MAX) {
+		size_t len = strcspn(p, "\n");
+		char *line = xstrndup(p, len), *colon = strchr(line, ':'), *v;
+		struct folder f;
+		enum field_kind k;
+
+		p += len + (p[len] == '\n');
+		if (colon == NULL || !field_name_ok(line, (size_t)(colon - line))) {
+			free(line);
+			continue;
+		}
+		*colon = '\0';
+		k = field_kind(line);
+		if (k == F_DROP || (strcasecmp(line, "From") == 0 && *from_r)) {
+			free(line);
+			continue;
+		}
+		v = sanitize(colon + 1);
+		field_start(&f, b, line);
+		if (k == F_MAILBOX) {
+			char *name, *addr;
+
+			if (split_mailbox(v, &name, &addr) < 0) {
+				*error_r = xasprintf("the %s field has no usable "
+						     "address", line);
+				free(v);
+				free(line);
+				return -1;
+			}
+			add_mailbox(&f, name, addr);
+			free(name);
+			free(addr);
+			if (strcasecmp(line, "From") == 0)
+				*from_r = 1;
+		} else if (k == F_TOKENS) {
+			if (add_tokens(&f, v) < 0) {
+				*error_r = xasprintf("the %s field is not ASCII", line);
+				free(v);
+				free(line);
+				return -1;
+			}
+		} else {
+			char *t = v + strspn(v, " ");
+
+			add_unstructured(&f, t, 0);
+		}
+		buf_add(b, "\r\n", 2);
+		free(v);
+		free(line);
+		n++;
+	}
+	return 0;
+}
+
+char *
+mailout_from_address(const char *headers)
+{
+	const char *p = headers;
+
+	while (p != NULL && *p != '\0') {
+		size_t len = strcspn(p, "\n");
+
+		if (len > 5 && strncasecmp(p, "From:", 5) == 0) {
+			char *line = xstrndup(p + 5, len - 5), *v = sanitize(line);
+			char *name, *addr;
+
+			free(line);
+			if (split_mailbox(v, &name, &addr) < 0)
+				addr = NULL;
+			free(name);
+			free(v);
+			return addr;
+		}
+		p += len + (p[len] == '\n');
+	}
+	return NULL;
+}
+
+/* --- body ----------------------------------------------------------- */
+
+char *
+mailout_qp(const char *text, size_t len, size_t *len_r)
+{
+	struct buf b = { 0 };
+	size_t i = 0;
+
+	buf_add(&b, "", 0);
+	while (i < len) {
+		const char *nl = memchr(text + i, '\n', len - i);
+		size_t end = nl != NULL ? (size_t)(nl - text) : len, n = end - i;
+		size_t col = 0;
+
+		if (nl != NULL && n > 0 && text[end - 1] == '\r')
+			n--;
+		for (size_t j = 0; j < n; j++) {
+			unsigned char c = (unsigned char)text[i + j];
+			int last = j + 1 == n, enc;
+
+			enc = c == '=' || c < ' ' || c >= 0x7f;
+			if ((c == ' ' || c == '\t') && last)
+				enc = 1;
+			if (c == '\t' && !last)
+				enc = 0;
+			/* At the start of a physical line: a dot (SMTP) and
+			   "From " (mbox) are written encoded. */
+			if (col == 0 && (c == '.' || (c == 'F' && n - j >= 5 &&
+					memcmp(text + i + j, "From ", 5) == 0)))
+				enc = 1;
+			if (col + (enc ? 3 : 1) > (last ? LINE_MAX_LEN :
+						   LINE_MAX_LEN - 1)) {
+				buf_add(&b, "=\r\n", 3);
+				col = 0;
+				if (c == '.' || (c == 'F' && n - j >= 5 &&
+				    memcmp(text + i + j, "From ", 5) == 0))
+					enc = 1;
+			}
+			if (enc)
+				buf_addhex(&b, c);
+			else
+				buf_addc(&b, (char)c);
+			col += enc ? 3 : 1;
+		}
+		if (nl != NULL)
+			buf_add(&b, "\r\n", 2);
+		else
+			buf_add(&b, "=\r\n", 3); /* no newline at the end */
+		i = end + (nl != NULL);
+	}
+	*len_r = b.len;
+	return b.p;
+}
+
+/* --- the message ---------------------------------------------------- */
+
+void
+mailout_date(int64_t t, char buf[64])
+{
+	static const char *const days[] = { "Sun", "Mon", "Tue", "Wed", "Thu",
+					    "Fri", "Sat" };
+	static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May",
+					      "Jun", "Jul", "Aug", "Sep", "Oct",
+					      "Nov", "Dec" };
+	time_t tt = (time_t)t;
+	struct tm tm;
+	long off;
+
+	localtime_r(&tt, &tm);
+	off = tm.tm_gmtoff / 60;
+	snprintf(buf, 64, "%s, %d %s %d %02d:%02d:%02d %c%02ld%02ld",
+		 days[tm.tm_wday], tm.tm_mday, months[tm.tm_mon],
+		 tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
+}
+
+int
+mailout_compose(const struct mailout *m, char **msg_r, size_t *len_r,
+		char **error_r)
+{
+	struct buf b = { 0 };
+	char date[64], *h, *qp;
+	size_t qplen;
+	int from;
+
+	if (m->recipient == NULL || !mailout_address_ok(m->recipient)) {
+		*error_r = xstrdup("the recipient is not a usable mail address");
+		return -1;
+	}
+	if (m->message_id == NULL || !message_id_ok(m->message_id)) {
+		*error_r = xstrdup("the Message-ID is not usable");
+		return -1;
+	}
+	if (add_row_headers(&b, m->headers, &from, error_r) < 0) {
+		free(b.p);
+		return -1;
+	}
+	if (!from) {
+		free(b.p);
+		*error_r = xstrdup("the message has no From field");
+		return -1;
+	}
+	h = xasprintf("To: <%s>\r\n", m->recipient);
+	buf_adds(&b, h);
+	free(h);
+	h = mailout_header("Subject", m->subject != NULL ? m->subject : "");
+	buf_adds(&b, h);
+	free(h);
+	mailout_date(m->date, date);
+	h = xasprintf("Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n"
+		      "Content-Type: text/plain; charset=UTF-8\r\n"
+		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+		      date, m->message_id);
+	buf_adds(&b, h);
+	free(h);
+	qp = mailout_qp(m->body != NULL ? m->body : "",
+			m->body != NULL ? strlen(m->body) : 0, &qplen);
+	buf_add(&b, qp, qplen);
+	free(qp);
+	*msg_r = b.p;
+	*len_r = b.len;
+	return 0;
+}

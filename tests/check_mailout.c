@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "mailout.h"
+#include "mime.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char headers[] =
+	"From: Växjö kommun <arende@kommun.example>\n"
+	"Reply-To: arende+KS-2026-00042.abc123@kommun.example\n"
+	"Auto-Submitted: auto-replied\n"
+	"In-Reply-To: <orig.1@mail.exempel.se>\n"
+	"References: <first@mail.exempel.se> <orig.1@mail.exempel.se>\n";
+
+static char *
+compose(const char *subject, const char *hdrs, const char *body, size_t *len_r)
+{
+	struct mailout m = {
+		.message_id = "KS-2026-00042.ack.0123456789abcdef@kommun.example",
+		.recipient = "goran.sjoberg@exempel.se", .subject = subject,
+		.headers = hdrs, .body = body, .date = 1767258000,
+	};
+	char *msg = NULL, *err = NULL;
+	size_t len;
+
+	ck_assert_msg(mailout_compose(&m, &msg, &len, &err) == 0, "%s", err);
+	ck_assert_uint_eq(strlen(msg), len);
+	if (len_r != NULL)
+		*len_r = len;
+	return msg;
+}
+
+/* Every line ends in CRLF, is at most 78 characters (76 in the body)
+   and is 7-bit. */
+static void
+check_lines(const char *msg)
+{
+	const char *p = msg;
+	int in_body = 0;
+
+	while (*p != '\0') {
+		const char *e = strstr(p, "\r\n");
+		size_t n;
+
+		ck_assert_msg(e != NULL, "a line without CRLF: %s", p);
+		n = (size_t)(e - p);
+		ck_assert_msg(memchr(p, '\n', n) == NULL, "bare LF in %.*s", (int)n, p);
+		ck_assert_msg(memchr(p, '\r', n) == NULL, "bare CR in %.*s", (int)n, p);
+		ck_assert_msg(n <= (in_body ? 76 : 78), "line of %zu: %.*s", n,
+			      (int)n, p);
+		for (size_t i = 0; i < n; i++)
+			ck_assert_msg((unsigned char)p[i] < 0x80, "8-bit: %.*s",
+				      (int)n, p);
+		if (n == 0)
+			in_body = 1;
+		else if (in_body)
+			ck_assert_msg(p[0] != '.' && strncmp(p, "From ", 5) != 0,
+				      "unsafe line start: %.*s", (int)n, p);
+		p = e + 2;
+	}
+}
+
+static struct mime_message *
+parse(const char *msg, size_t len)
+{
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	char *err = NULL;
+
+	mime_limits_default(&lim);
+	ck_assert_msg(mime_parse(msg, len, &lim, &m, &err) == 0, "%s", err);
+	return m;
+}
+
+static const char swedish[] =
+	"Hej Göran!\n"
+	"\n"
+	"Tack för ditt meddelande om gatlyktan på Storgatan 12. Vi har tagit emot "
+	"ärendet och återkommer så snart vi kan; under tiden kan du svara på detta "
+	"brev om du vill lägga till något. Åsa, Örjan och Ärla hälsar.\n"
+	"From the archive: this line starts with From and a space.\n"
+	".a line starting with a dot\n"
+	"..\n"
+	".\n"
+	"trailing space   \n"
+	"trailing tab\t\n"
+	"equals = sign and =?utf-8?q?not_a_word?= and tab\tinside\n"
+	"exactly seventy-six characters long line .................................x\n"
+	"åäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäöåäö\n"
+	"\n"
+	"Med vänlig hälsning\n"
+	"Kommunen\n";
+
+START_TEST(test_round_trip)
+{
+	size_t len;
+	char *msg = compose("Ärende KS-2026-00042: Trasig gatlykta på Storgatan",
+			    headers, swedish, &len);
+	struct mime_message *m;
+
+	check_lines(msg);
+	m = parse(msg, len);
+	ck_assert_str_eq(m->text, swedish);
+	ck_assert_str_eq(m->subject,
+			 "Ärende KS-2026-00042: Trasig gatlykta på Storgatan");
+	ck_assert_str_eq(m->from.name, "Växjö kommun");
+	ck_assert_str_eq(m->from.addr, "arende@kommun.example");
+	ck_assert_str_eq(m->reply_to.addr,
+			 "arende+KS-2026-00042.abc123@kommun.example");
+	ck_assert_uint_eq(m->nto, 1);
+	ck_assert_str_eq(m->to[0].addr, "goran.sjoberg@exempel.se");
+	ck_assert_str_eq(m->message_id,
+			 "KS-2026-00042.ack.0123456789abcdef@kommun.example");
+	ck_assert_str_eq(m->in_reply_to, "orig.1@mail.exempel.se");
+	ck_assert_uint_eq(m->nreferences, 2);
+	ck_assert_str_eq(m->references[1], "orig.1@mail.exempel.se");
+	ck_assert_int_eq(m->date, 1767258000);
+	ck_assert_str_eq(mime_header(m, "Auto-Submitted"), "auto-replied");
+	ck_assert_str_eq(mime_header(m, "MIME-Version"), "1.0");
+	ck_assert_str_eq(m->content_type, "text/plain");
+	ck_assert_str_eq(m->parts[0].charset, "utf-8");
+	/* The case tag stays readable in the raw subject. */
+	ck_assert_ptr_nonnull(strstr(msg, " KS-2026-00042: "));
+	mime_free(&m);
+	free(msg);
+}
+END_TEST
+
+/* Long subjects of every kind fold and decode back exactly. */
+START_TEST(test_subjects)
+{
+	static const char *const subjects[] = {
+		"",
+		"Plain ASCII",
+		"Åäö",
+		"Ett mycket långt ämne som måste vikas över flera rader eftersom "
+		"det innehåller många ord med å, ä och ö i sig, fler än vad som "
+		"ryms på en rad",
+		"€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€€",
+		"ASCII first then ändå and ASCII after the encoded part ends here ok",
+		"double  spaces  åäö  kept",
+		"a_b=c?d =?x?= ö",
+		"日本語のテキストはBエンコーディングで短くなる日本語のテキスト",
+		"averyveryveryveryveryveryveryveryveryveryveryveryveryveryverylongasciiword",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(subjects); i++) {
+		size_t len;
+		char *msg = compose(subjects[i], headers, "x\n", &len);
+		struct mime_message *m;
+
+		/* One word longer than a line may not fold. */
+		if (i + 1 < N_ELEMENTS(subjects))
+			check_lines(msg);
+		m = parse(msg, len);
+		ck_assert_msg(strcmp(m->subject != NULL ? m->subject : "",
+				     subjects[i]) == 0,
+			      "subject %zu: '%s' became '%s'", i, subjects[i],
+			      m->subject);
+		mime_free(&m);
+		free(msg);
+	}
+}
+END_TEST
+
+START_TEST(test_header_injection)
+{
+	size_t len;
+	char *msg = compose("Hej\r\nBcc: victim@example.org",
+			    "From: Kommunen\rBcc: x <arende@kommun.example>\n"
+			    "Bcc: victim@example.org\n"
+			    "Subject: second subject\n"
+			    "X-Cirm-Case: KS-1\rBcc: v@example.org\n",
+			    "body\n", &len);
+	struct mime_message *m;
+
+	check_lines(msg);
+	ck_assert_ptr_null(strstr(msg, "\nBcc"));
+	m = parse(msg, len);
+	ck_assert_ptr_null(mime_header(m, "Bcc"));
+	ck_assert_str_eq(m->subject, "Hej  Bcc: victim@example.org");
+	ck_assert_str_eq(mime_header(m, "X-Cirm-Case"), "KS-1 Bcc: v@example.org");
+	ck_assert_str_eq(m->from.addr, "arende@kommun.example");
+	ck_assert_str_eq(m->from.name, "Kommunen Bcc: x");
+	mime_free(&m);
+	free(msg);
+}
+END_TEST
+
+START_TEST(test_refused)
+{
+	struct mailout m = {
+		.message_id = "a@b", .recipient = "x@example.org",
+		.headers = "From: <arende@kommun.example>\n", .body = "",
+	};
+	char *msg = NULL, *err = NULL;
+	size_t len;
+
+	m.recipient = "x@example.org\r\nRCPT TO:<y@example.org>";
+	ck_assert_int_eq(mailout_compose(&m, &msg, &len, &err), -1);
+	free(err);
+	m.recipient = "Name <x@example.org>";
+	ck_assert_int_eq(mailout_compose(&m, &msg, &len, &err), -1);
+	free(err);
+	m.recipient = "x@example.org";
+	m.message_id = "a b@c";
+	ck_assert_int_eq(mailout_compose(&m, &msg, &len, &err), -1);
+	free(err);
+	m.message_id = "a@b";
+	m.headers = "Reply-To: nobody\n";
+	ck_assert_int_eq(mailout_compose(&m, &msg, &len, &err), -1);
+	ck_assert_str_eq(err, "the Reply-To field has no usable address");
+	free(err);
+	m.headers = "";
+	ck_assert_int_eq(mailout_compose(&m, &msg, &len, &err), -1);
+	ck_assert_str_eq(err, "the message has no From field");
+	free(err);
+}
+END_TEST
+
+static const char x80[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n";
+static const char x74a[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	"xxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa5\n";
+
+START_TEST(test_qp)
+{
+	size_t len;
+	char *qp = mailout_qp("a \nb\t\n", 6, &len);
+
+	ck_assert_str_eq(qp, "a=20\r\nb=09\r\n");
+	free(qp);
+	qp = mailout_qp("no newline", 10, &len);
+	ck_assert_str_eq(qp, "no newline=\r\n");
+	free(qp);
+	qp = mailout_qp("crlf\r\nkept\r\n", 12, &len);
+	ck_assert_str_eq(qp, "crlf\r\nkept\r\n");
+	free(qp);
+	/* 80 x: a soft break after 75 characters. */
+	qp = mailout_qp(x80, strlen(x80), &len);
+	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\nxxxxx\r\n");
+	free(qp);
+	/* An encoded character never splits across a soft break. */
+	qp = mailout_qp(x74a, strlen(x74a), &len);
+	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n=C3=A5\r\n");
+	free(qp);
+}
+END_TEST
+
+START_TEST(test_message_id_and_from)
+{
+	char *id = mailout_new_message_id("arende@kommun.example"), *a;
+
+	ck_assert_int_eq((int)strlen(id), (int)strlen("cirm.@kommun.example") + 24);
+	ck_assert_ptr_nonnull(strstr(id, "@kommun.example"));
+	free(id);
+	id = mailout_new_message_id(NULL);
+	ck_assert_ptr_nonnull(strstr(id, "@cirm.invalid"));
+	free(id);
+	a = mailout_from_address(headers);
+	ck_assert_str_eq(a, "arende@kommun.example");
+	free(a);
+	ck_assert_ptr_null(mailout_from_address("Reply-To: a@b\n"));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("mailout");
+	TCase *tc = tcase_create("mailout");
+
+	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_subjects);
+	tcase_add_test(tc, test_header_injection);
+	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_qp);
+	tcase_add_test(tc, test_message_id_and_from);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
