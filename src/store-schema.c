@@ -292,6 +292,15 @@ static const char migration_6[] =
 	"CREATE INDEX cases_open_workflow ON cases(workflow, workflow_version)\n"
 	"  WHERE closed_at IS NULL;\n";
 
+/* Outbound mail that failed for good is raised to the engine (an event
+   on its case, a notice to the assignee) once: failure_handled marks the
+   rows it has taken care of. */
+static const char migration_7[] =
+	"ALTER TABLE outbox ADD COLUMN failure_handled INTEGER NOT NULL DEFAULT 0\n"
+	"  CHECK (failure_handled IN (0, 1));\n"
+	"CREATE INDEX outbox_failed ON outbox(id)\n"
+	"  WHERE status = 'failed' AND failure_handled = 0;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -299,5 +308,6 @@ const struct store_migration store_migrations[] = {
 	{ "full-text index written once per transaction", migration_4 },
 	{ "raw messages in the database", migration_5 },
 	{ "workflow versions and armed timers", migration_6 },
+	{ "outbound delivery failures handled by the engine", migration_7 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

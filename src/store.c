@@ -204,6 +204,13 @@ open_pragmas(struct store *store, int busy_ms, int cache_kib, char **error_r)
 }
 
 int
+store_set_synchronous(struct store *store, int full, char **error_r)
+{
+	return store_exec(store, full ? "PRAGMA synchronous = FULL" :
+			  "PRAGMA synchronous = NORMAL", error_r);
+}
+
+int
 store_open(const char *path, const struct store_settings *set,
 	   struct store **store_r, char **error_r)
 {

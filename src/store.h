@@ -26,6 +26,14 @@ int store_open(const char *path, const struct store_settings *set,
 	       struct store **store_r, char **error_r);
 void store_free(struct store **store);
 
+/* Durability of this connection's commits: FULL (the default) makes a
+   commit that returned survive a power cut; with FULL = 0 (SQLite's
+   NORMAL in WAL mode) it survives a crash of the process, and a power
+   cut may undo the last commits (never corrupt the file). For writers
+   that only ever move a row forward and redo work safely when a step is
+   undone, such as the sending gateways. 0, or -1. */
+int store_set_synchronous(struct store *store, int full, char **error_r);
+
 /* The schema version of the open database. */
 int store_schema_version(struct store *store);
 /* The newest schema version this cirm knows. */
@@ -211,6 +219,65 @@ int store_outbox_by_rfc_id(struct store *store, const char *id, int64_t *id_r,
 /* Marks an outbox row failed for good with REASON. */
 int store_outbox_failed(struct store *store, int64_t id, const char *reason,
 			char **error_r);
+
+/* --- outbound queue, as the sending gateways see it (store-outbox.c) ---
+
+   A row goes queued -> sending (claimed, committed before a byte of it
+   leaves) -> sent, or back to queued with a later next_attempt_at, or to
+   failed for good. A row found 'sending' when a gateway starts was in
+   flight when the last one died: it is sent again, with the same
+   Message-ID. */
+
+struct store_outbox_row {
+	int64_t id, case_id, message_id, created_at; /* ids 0: none */
+	const char *channel, *recipient;
+	const char *rfc_message_id; /* without brackets, or NULL */
+	const char *subject, *headers; /* may be NULL */
+	const char *body;	       /* NUL-terminated */
+	size_t body_len;
+	int attempts; /* failed attempts so far */
+};
+
+/* Calls FN for up to LIMIT rows of CHANNEL to send now, oldest first:
+   with LEFTOVERS the rows left 'sending', else the 'queued' ones due at
+   NOW. Strings are valid during the call; FN returning non-zero stops.
+   Returns the number of rows FN saw, or -1. */
+int store_outbox_due(struct store *store, const char *channel, int64_t now,
+		     int limit, int leftovers,
+		     int (*fn)(const struct store_outbox_row *r, void *ctx),
+		     void *ctx, char **error_r);
+/* Claims row ID for sending: status 'sending', and RFC_MESSAGE_ID (not
+   NULL) stored as its Message-ID when it had none. 1 when claimed, 0 when
+   the row is no longer queued or sending (taken by another), -1. */
+int store_outbox_claim(struct store *store, int64_t id,
+		       const char *rfc_message_id, char **error_r);
+/* Row ID went out at NOW: status 'sent'. */
+int store_outbox_sent(struct store *store, int64_t id, int64_t now,
+		      char **error_r);
+/* Row ID failed for now with REASON (no personal data): back to
+   'queued', one more failed attempt counted, due again at NEXT_AT. */
+int store_outbox_retry(struct store *store, int64_t id, const char *reason,
+		       int64_t next_at, char **error_r);
+
+struct store_outbox_failure {
+	int64_t id, case_id, message_id; /* 0: none */
+	const char *channel, *recipient, *rfc_message_id; /* may be NULL */
+	const char *reason; /* last_error: the server's answer, or NULL */
+	int attempts;
+};
+/* Calls FN for up to LIMIT rows that failed for good and that the
+   engine has not handled yet (store_outbox_failure_handled), oldest
+   first; strings valid during the call. Both sending gateways' final
+   failures and bounces (store_outbox_failed) show here. 0, or -1. */
+int store_outbox_failures(struct store *store, int limit,
+			  int (*fn)(const struct store_outbox_failure *f,
+				    void *ctx),
+			  void *ctx, char **error_r);
+/* The engine has handled the failure of row ID (in the transaction that
+   raised it): it no longer shows in store_outbox_failures. 1, or 0 when
+   ID is not an unhandled failure, -1. */
+int store_outbox_failure_handled(struct store *store, int64_t id,
+				 char **error_r);
 
 struct store_attachment {
 	const char *sha256, *filename, *content_type;

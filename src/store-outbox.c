@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The outbound queue as the sending gateways (smtp, sink) work it, and
+   its permanent failures as the engine takes them up. */
+#include "config.h"
+
+#include "store-private.h"
+
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int
+store_outbox_due(struct store *store, const char *channel, int64_t now,
+		 int limit, int leftovers,
+		 int (*fn)(const struct store_outbox_row *r, void *ctx),
+		 void *ctx, char **error_r)
+{
+#define OUTBOX_ROW_COLUMNS \
+	"SELECT id, coalesce(case_id, 0), coalesce(message_id, 0), created_at, " \
+	"channel, recipient, rfc_message_id, subject, headers, body, attempts " \
+	"FROM outbox "
+	static const char queued_sql[] = OUTBOX_ROW_COLUMNS
+		"WHERE status = 'queued' AND next_attempt_at <= ? AND channel = ? "
+		"ORDER BY id LIMIT ?";
+	static const char sending_sql[] = OUTBOX_ROW_COLUMNS
+		"WHERE status = 'sending' AND ? >= 0 AND channel = ? "
+		"ORDER BY id LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, leftovers ? sending_sql : queued_sql,
+				      error_r);
+	int rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	store_bind_text(st, 2, channel);
+	sqlite3_bind_int(st, 3, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const void *body = sqlite3_column_blob(st, 9);
+		struct store_outbox_row r = {
+			.id = sqlite3_column_int64(st, 0),
+			.case_id = sqlite3_column_int64(st, 1),
+			.message_id = sqlite3_column_int64(st, 2),
+			.created_at = sqlite3_column_int64(st, 3),
+			.channel = store_col_text(st, 4),
+			.recipient = store_col_text(st, 5),
+			.rfc_message_id = store_col_text(st, 6),
+			.subject = store_col_text(st, 7),
+			.headers = store_col_text(st, 8),
+			.body_len = (size_t)sqlite3_column_bytes(st, 9),
+			.attempts = sqlite3_column_int(st, 10),
+		};
+		char *copy = NULL;
+
+		/* A blob is not NUL-terminated; a text is. */
+		if (sqlite3_column_type(st, 9) == SQLITE_BLOB) {
+			copy = xmalloc(r.body_len + 1);
+			memcpy(copy, body, r.body_len);
+			copy[r.body_len] = '\0';
+			r.body = copy;
+		} else
+			r.body = body != NULL ? (const char *)
+				sqlite3_column_text(st, 9) : "";
+		n++;
+		rc = fn(&r, ctx);
+		free(copy);
+		if (rc != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return n;
+	return store_fail(store, "read outbox", error_r);
+#undef OUTBOX_ROW_COLUMNS
+}
+
+int
+store_outbox_claim(struct store *store, int64_t id, const char *rfc_message_id,
+		   char **error_r)
+{
+	static const char sql[] =
+		"UPDATE outbox SET status = 'sending', "
+		"rfc_message_id = coalesce(rfc_message_id, ?) "
+		"WHERE id = ? AND status IN ('queued', 'sending')";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, rfc_message_id);
+	sqlite3_bind_int64(st, 2, id);
+	if (store_exec_stmt(store, st, "claim outbox row", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
+}
+
+int
+store_outbox_sent(struct store *store, int64_t id, int64_t now, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(store, st, "mark outbox row sent", error_r);
+}
+
+int
+store_outbox_retry(struct store *store, int64_t id, const char *reason,
+		   int64_t next_at, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE outbox SET status = 'queued', attempts = attempts + 1, "
+		"last_error = ?, next_attempt_at = ? "
+		"WHERE id = ? AND status IN ('queued', 'sending')";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, reason);
+	sqlite3_bind_int64(st, 2, next_at);
+	sqlite3_bind_int64(st, 3, id);
+	return store_exec_stmt(store, st, "postpone outbox row", error_r);
+}
+
+int
+store_outbox_failures(struct store *store, int limit,
+		      int (*fn)(const struct store_outbox_failure *f, void *ctx),
+		      void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, coalesce(case_id, 0), coalesce(message_id, 0), "
+		"channel, recipient, rfc_message_id, last_error, attempts "
+		"FROM outbox WHERE status = 'failed' AND failure_handled = 0 "
+		"ORDER BY id LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_outbox_failure f = {
+			.id = sqlite3_column_int64(st, 0),
+			.case_id = sqlite3_column_int64(st, 1),
+			.message_id = sqlite3_column_int64(st, 2),
+			.channel = store_col_text(st, 3),
+			.recipient = store_col_text(st, 4),
+			.rfc_message_id = store_col_text(st, 5),
+			.reason = store_col_text(st, 6),
+			.attempts = sqlite3_column_int(st, 7),
+		};
+
+		if (fn(&f, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read outbox failures", error_r);
+}
+
+int
+store_outbox_failure_handled(struct store *store, int64_t id, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE outbox SET failure_handled = 1 "
+		"WHERE id = ? AND status = 'failed' AND failure_handled = 0";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_exec_stmt(store, st, "mark outbox failure handled",
+			    error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
+}
