@@ -36,6 +36,9 @@ struct flow {
 	char *error;		/* a database failure: the whole call fails */
 	bool soft;		/* the last action failure was a missing handler
 				   or group: recorded, the block goes on */
+	struct workflow_run *run;	/* while running */
+	const char *commands_help;	/* while rendering a notification */
+	char *history;			/* the case's recent messages */
 };
 
 struct caseflow *
@@ -285,6 +288,9 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "message.text", fl->in->text != NULL ? fl->in->text : "" },
 		{ "handler.name", fl->c.assignee_name != NULL ?
 		  fl->c.assignee_name : "" },
+		{ "commands.help", fl->commands_help != NULL ?
+		  fl->commands_help : "" },
+		{ "case.history", fl->history != NULL ? fl->history : "" },
 	};
 
 	if (fl->cf->set.templates != NULL)
@@ -423,33 +429,124 @@ party_group(struct flow *fl, const char *to, int64_t *id_r, char **error_r)
 
 struct notify_ctx {
 	struct flow *fl;
-	const char *subject, *body;
+	const char *template_id;
 	char *error;
 	int sent;
 };
 
+/* The commands a handler may use on the case now, one per line with
+   its help: what notifications list. */
+static char *
+commands_help(struct flow *fl)
+{
+	struct strlist l = { 0 };
+
+	for (size_t i = 0; i < fl->wf->ncommands; i++) {
+		const struct workflow_command *c = &fl->wf->commands[i];
+
+		if (fl->run != NULL && !workflow_run_handles(fl->run, c->event))
+			continue;
+		strlist_addf(&l, "  #%s%s%s%s%s\n", c->word,
+			     c->argument == WORKFLOW_ARG_HANDLER ? " LOGIN" :
+			     c->argument == WORKFLOW_ARG_WORD ? " ORD" : "",
+			     c->help != NULL ? "  \xe2\x80\x94 " : "",
+			     c->help != NULL ? c->help : "", "");
+	}
+	strlist_add(&l, "  #notering  \xe2\x80\x94 internt, går inte till "
+		    "medborgaren\n");
+	return strlist_join(&l);
+}
+
+struct history_ctx {
+	struct strlist lines;
+};
+
 static int
-notify_one(const char *address, void *ctx)
+history_line(const struct store_message *m, void *ctx)
+{
+	struct history_ctx *h = ctx;
+	char when_s[32], *text;
+	const char *body = m->body != NULL ? m->body : "";
+	size_t n = strcspn(body, "\n");
+
+	when(m->at, when_s);
+	text = xstrndup(body, n > 70 ? 70 : n);
+	strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
+		     strcmp(m->direction, "in") == 0 ? "<-" : "->", text,
+		     n > 70 ? "..." : "");
+	free(text);
+	return 0;
+}
+
+/* The newest messages of the case, one line each. */
+static char *
+case_history(struct flow *fl)
+{
+	struct history_ctx h = { { 0 } };
+	char *err = NULL, *out;
+	size_t skip;
+
+	if (store_case_messages(fl->store, fl->c.id, history_line, &h,
+				&err) < 0) {
+		free(err);
+		strlist_clear(&h.lines);
+		return xstrdup("");
+	}
+	/* the last five */
+	skip = h.lines.n > 5 ? h.lines.n - 5 : 0;
+	for (size_t i = 0; i < skip; i++)
+		free(h.lines.v[i]);
+	memmove(h.lines.v, h.lines.v + skip,
+		(h.lines.n - skip) * sizeof(*h.lines.v));
+	h.lines.n -= skip;
+	out = strlist_join(&h.lines);
+	return out;
+}
+
+/* One notification to handler CONTACT_ID at ADDRESS, whose Reply-To is
+   signed for that handler on this case. */
+static int
+notify_one(int64_t contact_id, const char *address, void *ctx)
 {
 	struct notify_ctx *n = ctx;
+	struct flow *fl = n->fl;
+	const struct caseflow_settings *set = &fl->cf->set;
+	char *subject = NULL, *body = NULL, *headers, *reply_to = NULL;
+	int ret;
 
+	if (fl->history == NULL)
+		fl->history = case_history(fl);
+	if (render(fl, n->template_id, &subject, &body, &n->error) < 0)
+		return -1;
+	if (set->key != NULL && set->address != NULL)
+		reply_to = token_address(set->key, set->address, fl->c.number,
+					 contact_id);
+	headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
+			    "auto-generated\n", set->municipality,
+			    set->address != NULL ? set->address :
+			    "cirm@cirm.invalid",
+			    reply_to != NULL ? "Reply-To: " : "",
+			    reply_to != NULL ? reply_to : "",
+			    reply_to != NULL ? "\n" : "");
 	n->sent++;
-	return send_out(n->fl, "email", address, "internal", "notify", NULL,
-			n->subject, n->body, &n->error);
+	ret = send_out(fl, "email", address, "internal", "notify", headers,
+		       subject, body, &n->error);
+	free(headers);
+	free(reply_to);
+	free(subject);
+	free(body);
+	return ret;
 }
 
 static int
 do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
-	struct notify_ctx n = { .fl = fl };
-	char *subject = NULL, *body = NULL, *addr = NULL;
+	struct notify_ctx n = { .fl = fl, .template_id = a->template_id };
+	char *addr = NULL, *help = commands_help(fl);
 	int64_t id = 0;
 	int rc = 1, ret = -1;
 
-	if (render(fl, a->template_id, &subject, &body, error_r) < 0)
-		return -1;
-	n.subject = subject;
-	n.body = body;
+	fl->commands_help = help;
 	if (strcmp(a->to, "assignee") == 0) {
 		id = fl->c.assignee_id;
 		if (id == 0 && fl->c.group_id != 0)
@@ -472,8 +569,9 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc >= 0 && id != 0 &&
 	    (rc = store_contact_first(fl->store, id, "email", &addr,
 				      error_r)) > 0)
-		rc = notify_one(addr, &n);
+		rc = notify_one(id, addr, &n);
 	if (n.error != NULL) {
+		free(*error_r);
 		*error_r = n.error;
 		rc = -1;
 	}
@@ -482,9 +580,9 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 				      "notify", 0, NULL, NULL, a->to, error_r);
 	if (ret == 0 && n.sent == 0)
 		log_warnx("case %s: notify %s reached nobody", fl->c.number,
-			    a->to);
-	free(subject);
-	free(body);
+			  a->to);
+	fl->commands_help = NULL;
+	free(help);
 	free(addr);
 	return ret;
 }
@@ -502,7 +600,9 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 	else if (strncmp(a->to, "handler:", 8) == 0)
 		rc = store_handler_by_login(fl->store, a->to + 8, &id, error_r);
 	else if (strcmp(a->to, "argument") == 0)
-		rc = 0;	/* commands and their arguments come with replies */
+		rc = fl->in->argument == NULL ? 0 :
+			store_handler_by_login(fl->store, fl->in->argument, &id,
+					       error_r);
 	else if ((rc = party_group(fl, a->to, &group, error_r)) > 0)
 		rc = store_group_next_member(fl->store, group, &id, error_r);
 	if (rc == 0) {
@@ -539,10 +639,13 @@ do_set(struct flow *fl, const struct workflow_action *a, char **error_r)
 		fl->c.priority = xstrdup(a->value);
 		fl->facts.priority = fl->c.priority;
 	} else if (strcmp(a->field, "category") == 0) {
-		rc = store_case_set_text(fl->store, fl->c.id, "category",
-					 a->value, error_r);
+		const char *v = strcmp(a->value, "argument") == 0 ?
+			fl->in->argument : a->value;
+
+		rc = store_case_set_text(fl->store, fl->c.id, "category", v,
+					 error_r);
 		free(fl->c.category);
-		fl->c.category = xstrdup(a->value);
+		fl->c.category = v != NULL ? xstrdup(v) : NULL;
 		fl->facts.category = fl->c.category;
 	} else if (strcmp(a->field, "group") == 0) {
 		int64_t g = 0;
@@ -701,6 +804,7 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 	char *states = NULL;
 	int ret;
 
+	fl->run = run;
 	if (event == NULL)
 		ret = workflow_run_start(run, error_r);
 	else
@@ -724,8 +828,11 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 				      fl->in->sender_id,
 				      before, states, NULL, error_r);
 	free(fl->error);
+	free(fl->history);
+	fl->history = NULL;
 	free(before);
 	free(states);
+	fl->run = NULL;
 	workflow_run_free(&run);
 	return ret;
 }
@@ -835,4 +942,73 @@ caseflow_fire_timers(struct caseflow *cf, struct store *store, int64_t now,
 	}
 	*fired_r = f.fired;
 	return ret;
+}
+
+int
+caseflow_workflow_of(struct caseflow *cf, struct store *store, int64_t case_id,
+		     const struct workflow **wf_r, char **error_r)
+{
+	struct store_case_flow c;
+	int rc = store_case_flow_get(store, case_id, &c, error_r);
+
+	*wf_r = NULL;
+	if (rc > 0 && (c.workflow == NULL || c.closed_at != 0))
+		rc = 0;
+	if (rc > 0) {
+		*wf_r = get_version(cf, store, c.workflow, c.workflow_version,
+				    error_r);
+		if (*wf_r == NULL)
+			rc = -1;
+	}
+	store_case_flow_clear(&c);
+	return rc;
+}
+
+int
+caseflow_handles(struct caseflow *cf, struct store *store, int64_t case_id,
+		 const char *event, char **error_r)
+{
+	struct caseflow_input in = { .now = 0 };
+	struct workflow_host host = { 0 };
+	struct flow fl;
+	struct workflow_run *run;
+	int rc = flow_open(&fl, cf, store, case_id, &in, error_r);
+
+	if (rc > 0 && (fl.c.workflow == NULL || fl.c.closed_at != 0))
+		rc = 0;
+	if (rc > 0) {
+		fl.wf = get_version(cf, store, fl.c.workflow,
+				    fl.c.workflow_version, error_r);
+		rc = fl.wf == NULL ? -1 : 1;
+	}
+	if (rc > 0) {
+		run = workflow_run_new(fl.wf, &fl.facts, &host);
+		if (workflow_run_restore(run, fl.c.state, error_r) < 0)
+			rc = -1;
+		else
+			rc = workflow_run_handles(run, event) ? 1 : 0;
+		workflow_run_free(&run);
+	}
+	store_case_flow_clear(&fl.c);
+	return rc;
+}
+
+int
+caseflow_reply(struct caseflow *cf, struct store *store, int64_t case_id,
+	       const char *template_id, const struct caseflow_input *in,
+	       char **error_r)
+{
+	struct workflow_action a = { .kind = WORKFLOW_REPLY,
+				     .template_id = template_id };
+	struct flow fl;
+	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
+
+	if (rc == 0)
+		*error_r = xasprintf("no case %lld", (long long)case_id);
+	if (rc > 0)
+		rc = do_reply(&fl, &a, error_r);
+	else
+		rc = -1;
+	store_case_flow_clear(&fl.c);
+	return rc;
 }

@@ -38,6 +38,8 @@ struct caseflow_input {
 	/* "In-Reply-To: ...\nReferences: ...\n" continuing the citizen's
 	   thread in mail answering the event's message, or NULL. */
 	const char *thread_headers;
+	/* A command's argument (a handler's login, a word), or NULL. */
+	const char *argument;
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);
@@ -72,6 +74,22 @@ int caseflow_start(struct caseflow *cf, struct store *store, int64_t case_id,
 int caseflow_event(struct caseflow *cf, struct store *store, int64_t case_id,
 		   const char *event, const struct caseflow_input *in,
 		   char **error_r);
+/* The workflow (version) a case runs on: 1 with *WF_R, 0 when the case
+   has none (or is closed), -1. */
+int caseflow_workflow_of(struct caseflow *cf, struct store *store,
+			 int64_t case_id, const struct workflow **wf_r,
+			 char **error_r);
+/* Whether EVENT would do something on the case now (conditions aside):
+   1, 0, or -1. */
+int caseflow_handles(struct caseflow *cf, struct store *store,
+		     int64_t case_id, const char *event, char **error_r);
+/* Sends template TEMPLATE_ID to the case's citizen on the case's
+   channel, as a workflow's <reply> does ({{message.text}} is IN's
+   text). */
+int caseflow_reply(struct caseflow *cf, struct store *store, int64_t case_id,
+		   const char *template_id, const struct caseflow_input *in,
+		   char **error_r);
+
 /* Fires up to LIMIT timers due at NOW, each exactly once; *FIRED_R
    counts them. 0, or -1. */
 int caseflow_fire_timers(struct caseflow *cf, struct store *store,

@@ -90,6 +90,12 @@ print_verdict(const struct mailin_verdict *v)
 	case MAILIN_QUARANTINE:
 		printf(_("quarantine: %s"), v->reason);
 		break;
+	case MAILIN_HANDLER_REPLY:
+		printf(_("handler's reply on %s"), v->case_number);
+		break;
+	case MAILIN_HANDLER_COMMAND:
+		fputs(_("handler's commands (no case)"), stdout);
+		break;
 	}
 	fputc('\n', stdout);
 	if (v->mentioned != NULL)

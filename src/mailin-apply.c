@@ -123,6 +123,31 @@ save_message(struct mailin *mi, struct store *store,
 	return save_attachments(mi, store, *message_id_r, v->msg, error_r);
 }
 
+int
+mailin_save_handler_message(struct mailin *mi, struct store *store,
+			    const struct store_inbox_row *row,
+			    const struct mailin_verdict *v, const char *text,
+			    bool internal, int64_t *message_id_r, char **error_r)
+{
+	char raw_id[BLOB_ID_LEN + 1];
+	struct store_message_new m = {
+		.direction = "in", .channel = "email",
+		.visibility = internal ? "internal" : "public",
+		.kind = internal ? "note" : "mail", .contact_id = v->handler_id,
+		.rfc_message_id = v->msg->message_id,
+		.in_reply_to = v->msg->in_reply_to, .subject = v->msg->subject,
+		.body_full = v->msg->text, .body_stripped = text,
+		.raw_sha256 = raw_id, .dedupe_key = v->dedupe_key,
+		.at = arrival(row, v),
+	};
+
+	blob_id(row->raw, row->raw_len, raw_id);
+	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0 ||
+	    store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0)
+		return -1;
+	return save_attachments(mi, store, *message_id_r, v->msg, error_r);
+}
+
 /* In-Reply-To and References continuing the citizen's thread, for what
    the workflow answers to this mail (NULL without a Message-ID). */
 static char *
@@ -229,6 +254,9 @@ mailin_apply(struct mailin *mi, struct store *store,
 				   error_r);
 	case MAILIN_AUTO_REPLY:
 		return save_message(mi, store, row, v, 0, &msg, error_r);
+	case MAILIN_HANDLER_REPLY:
+	case MAILIN_HANDLER_COMMAND:
+		return mailin_handler_apply(mi, store, row, v, error_r);
 	case MAILIN_BOUNCE:
 		if (v->case_id != 0 &&
 		    save_message(mi, store, row, v, 0, &msg, error_r) < 0)

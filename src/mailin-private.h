@@ -2,6 +2,8 @@
 #ifndef CIRM_MAILIN_PRIVATE_H
 #define CIRM_MAILIN_PRIVATE_H
 
+#include <stdbool.h>
+
 #include "caseflow.h"
 #include "mailin.h"
 #include "secret.h"
@@ -28,5 +30,20 @@ int mailin_apply(struct mailin *mi, struct store *store,
    Cc address that has one, else workflow_default. Caller frees. */
 char *mailin_workflow_for(const struct mailin *mi,
 			  const struct mime_message *msg);
+
+/* Whether the topmost Authentication-Results of M (if any) shows a pass
+   for SENDER's domain. */
+int mailin_auth_ok(const struct mime_message *m, const char *sender);
+/* Records a handler's message on v->case_id with TEXT (what follows the
+   commands) as its stripped text, INTERNAL for a #note. */
+int mailin_save_handler_message(struct mailin *mi, struct store *store,
+				const struct store_inbox_row *row,
+				const struct mailin_verdict *v,
+				const char *text, bool internal,
+				int64_t *message_id_r, char **error_r);
+/* Applies a handler's reply or command mail (mailin-handler.c). */
+int mailin_handler_apply(struct mailin *mi, struct store *store,
+			 const struct store_inbox_row *row,
+			 struct mailin_verdict *v, char **error_r);
 
 #endif

@@ -11,6 +11,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -86,7 +87,7 @@ mailin_kind_name(enum mailin_kind kind)
 {
 	static const char *const names[] = {
 		"new case", "follow-up", "duplicate", "bounce", "auto-reply",
-		"quarantine",
+		"quarantine", "handler reply", "handler commands",
 	};
 
 	return names[kind];
@@ -157,14 +158,18 @@ thread_by_token(struct mailin *mi, struct store *store,
 	for (size_t i = 0; i < m->nto + m->ncc; i++) {
 		const char *a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
 
-		if (a != NULL && token_check(mi->key, mi->address, a, number, &handler))
+		if (a != NULL && token_check(mi->key, mi->address, a, number, &handler)) {
+			v->handler_id = handler;
 			return set_case(store, v, number, N_("signed address"), error_r);
+		}
 	}
 	for (size_t i = 0; i < N_ELEMENTS(extra); i++) {
 		const char *a = mime_header(m, extra[i]);
 
-		if (a != NULL && token_check(mi->key, mi->address, a, number, &handler))
+		if (a != NULL && token_check(mi->key, mi->address, a, number, &handler)) {
+			v->handler_id = handler;
 			return set_case(store, v, number, N_("signed address"), error_r);
+		}
 	}
 	return 0;
 }
@@ -332,6 +337,131 @@ decide_new(struct mailin *mi, struct store *store, int64_t now, int released,
 	return 0;
 }
 
+/* The domain of ADDR after its last '@'. */
+static const char *
+domain_of(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+
+	return at != NULL ? at + 1 : "";
+}
+
+/* Whether DOMAIN is SENDER_DOMAIN or a parent of it (DKIM d=example.se
+   signs for mail.example.se's mail too). */
+static bool
+aligned(const char *domain, size_t len, const char *sender_domain)
+{
+	size_t sl = strlen(sender_domain);
+
+	if (len == 0 || len > sl)
+		return false;
+	return strncasecmp(sender_domain + sl - len, domain, len) == 0 &&
+		(len == sl || sender_domain[sl - len - 1] == '.');
+}
+
+/* The value of PROP ("header.d=") in the method result at P up to END. */
+static bool
+prop_aligned(const char *p, const char *end, const char *prop,
+	     const char *sender_domain)
+{
+	size_t pl = strlen(prop);
+
+	for (; p + pl <= end; p++) {
+		if (strncasecmp(p, prop, pl) == 0 &&
+		    (p == end || p[-1] == ' ' || p[-1] == '\t')) {
+			const char *v = p + pl, *e = v;
+
+			while (e < end && *e != ' ' && *e != '\t' && *e != ';')
+				e++;
+			/* smtp.mailfrom may be a whole address */
+			for (const char *a = v; a < e; a++) {
+				if (*a == '@')
+					v = a + 1;
+			}
+			return aligned(v, (size_t)(e - v), sender_domain);
+		}
+	}
+	return false;
+}
+
+/* The topmost Authentication-Results (RFC 8601), added by the receiving
+   MTA: 1 when absent or when it shows dmarc=pass, or else dkim=pass or
+   spf=pass, for the sender's domain; 0 otherwise. */
+int
+mailin_auth_ok(const struct mime_message *m, const char *sender)
+{
+	const char *ar = mime_header(m, "Authentication-Results");
+	const char *sd = domain_of(sender), *p;
+	bool any_dmarc = false, pass = false;
+
+	if (ar == NULL)
+		return 1;
+	p = strchr(ar, ';');	/* after the authserv-id */
+	while (p != NULL && *p != '\0') {
+		const char *end;
+
+		p += strspn(p, "; \t\r\n");
+		end = strchr(p, ';');
+		if (end == NULL)
+			end = p + strlen(p);
+		if (strncasecmp(p, "dmarc=", 6) == 0) {
+			bool ok = strncasecmp(p + 6, "pass", 4) == 0 &&
+				prop_aligned(p, end, "header.from=", sd);
+
+			/* DMARC decides when present */
+			pass = (any_dmarc ? pass : true) && ok;
+			any_dmarc = true;
+		} else if (!any_dmarc && strncasecmp(p, "dkim=pass", 9) == 0) {
+			pass = pass || prop_aligned(p, end, "header.d=", sd) ||
+				prop_aligned(p, end, "header.i=", sd);
+		} else if (!any_dmarc && strncasecmp(p, "spf=pass", 8) == 0) {
+			pass = pass || prop_aligned(p, end, "smtp.mailfrom=", sd);
+		}
+		p = end;
+	}
+	return pass ? 1 : 0;
+}
+
+/* Mail to a handler's signed address, or from a handler with commands:
+   a handler's action only when the token names the sender and the
+   receiving MTA's authentication passed; anything else is an
+   outsider's mail and goes to the quarantine with the reason. */
+static int
+decide_handler(struct store *store, struct mailin_verdict *v,
+	       char **error_r)
+{
+	int64_t contact = 0;
+	char *kind = NULL, *lang = NULL;
+	int r = store_contact_find(store, "email", v->sender, &contact, error_r);
+
+	if (r < 0)
+		return -1;
+	if (r > 0 && store_contact_kind(store, contact, &kind, &lang,
+					error_r) < 0)
+		return -1;
+	r = kind != NULL && strcmp(kind, "handler") == 0;
+	free(kind);
+	free(lang);
+	if (v->handler_id != 0 && (!r || contact != v->handler_id)) {
+		quarantine(v, xstrdup("reply to a handler's signed address "
+				      "from another sender"));
+		return 0;
+	}
+	if (v->handler_id == 0 && !r) {
+		/* a citizen whose mail starts with '#': an ordinary mail */
+		return -2;
+	}
+	if (!mailin_auth_ok(v->msg, v->sender)) {
+		quarantine(v, xstrdup("handler mail whose sender did not pass "
+				      "authentication (Authentication-Results)"));
+		return 0;
+	}
+	v->handler_id = contact;
+	v->kind = v->case_id != 0 ? MAILIN_HANDLER_REPLY :
+		MAILIN_HANDLER_COMMAND;
+	return 0;
+}
+
 /* Our own case address, or a tagged form of it, as the sender: a loop. */
 static int
 from_ourselves(const struct mailin *mi, const char *sender)
@@ -390,6 +520,11 @@ analyse(struct mailin *mi, struct store *store, const void *raw, size_t len,
 		quarantine(v, xstrdup("mail from cirm's own address (a loop)"));
 		return 0;
 	}
+	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&
+				   v->stripped[strspn(v->stripped, " \t\r\n")] ==
+				   '#'))
+		if ((r = decide_handler(store, v, error_r)) != -2)
+			return r;
 	if (v->case_id != 0) {
 		v->kind = MAILIN_FOLLOW_UP;
 		return 0;

@@ -22,6 +22,8 @@ enum mailin_kind {
 	MAILIN_BOUNCE,
 	MAILIN_AUTO_REPLY,
 	MAILIN_QUARANTINE,
+	MAILIN_HANDLER_REPLY,	/* a handler answering on a case */
+	MAILIN_HANDLER_COMMAND,	/* a handler's #list, #show... without case */
 };
 
 struct mailin_verdict {
@@ -38,6 +40,8 @@ struct mailin_verdict {
 	char *mentioned;	  /* a case number in the subject of a mail
 				     from someone not party to that case */
 	int64_t outbox_id;	  /* bounces: the message that failed */
+	int64_t handler_id;	  /* the handler a signed address names, or
+				     the handler writing commands */
 	char *reason;		  /* quarantine: why */
 };
 

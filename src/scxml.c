@@ -657,3 +657,23 @@ scxml_restore(struct scxml_session *s, const char *const *ids, size_t nids,
 	}
 	return 0;
 }
+
+bool
+scxml_handles(const struct scxml_session *s, const char *name)
+{
+	if (s->done)
+		return false;
+	for (size_t i = 1; i < s->doc->nstates; i++) {
+		const struct scxml_state *st = s->doc->states[i];
+
+		if (!s->active[i])
+			continue;
+		for (size_t j = 0; j < st->ntransitions; j++) {
+			const char *e = st->transitions[j]->event;
+
+			if (e != NULL && scxml_event_match(e, name))
+				return true;
+		}
+	}
+	return false;
+}

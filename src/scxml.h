@@ -146,6 +146,9 @@ void scxml_configuration(const struct scxml_session *session,
    for scxml_restore(). */
 void scxml_atomic_configuration(const struct scxml_session *session,
 				scxml_state_fn *fn, void *ctx);
+/* Whether some transition of an active state matches the event NAME,
+   its condition not considered: whether NAME can do anything now. */
+bool scxml_handles(const struct scxml_session *session, const char *name);
 /* True once a top-level <final> has been entered (the session is done). */
 bool scxml_in_final(const struct scxml_session *session);
 

@@ -475,32 +475,115 @@ store_group_next_member(struct store *store, int64_t group_id, int64_t *id_r,
 
 int
 store_group_emails(struct store *store, int64_t group_id,
-		   int (*fn)(const char *address, void *ctx), void *ctx,
-		   char **error_r)
+		   int (*fn)(int64_t contact_id, const char *address, void *ctx),
+		   void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT a.address FROM group_member m "
+		"SELECT c.id, a.address FROM group_member m "
 		"JOIN contact c ON c.id = m.contact_id AND c.active = 1 "
 		"JOIN contact_address a ON a.contact_id = c.id AND "
 		"a.kind = 'email' WHERE m.group_id = ? ORDER BY c.id, a.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	struct strlist l = { 0 };
+	int64_t *ids = NULL;
+	size_t n = 0;
 	int rc, ret = 0;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, group_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		strlist_add(&l, store_col_text(st, 0));
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		/* the first address of each member */
+		if (n > 0 && ids[n - 1] == id)
+			continue;
+		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
+		ids[n++] = id;
+		strlist_add(&l, store_col_text(st, 1));
+	}
 	if (rc != SQLITE_DONE)
 		ret = store_fail(store, "read group", error_r);
 	sqlite3_reset(st);
 	for (size_t i = 0; ret == 0 && i < l.n; i++) {
-		if (fn(l.v[i], ctx) != 0)
+		if (fn(ids[i], l.v[i], ctx) != 0)
 			ret = -1;
 	}
 	strlist_clear(&l);
+	free(ids);
 	return ret;
+}
+
+int
+store_group_has_member(struct store *store, const char *name,
+		       int64_t contact_id, char **error_r)
+{
+	static const char sql[] =
+		"SELECT 1 FROM handler_group g JOIN group_member m ON "
+		"m.group_id = g.id WHERE g.name = ? AND m.contact_id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, contact_id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read group", error_r);
+}
+
+int
+store_contact_kind(struct store *store, int64_t contact_id, char **kind_r,
+		   char **language_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT kind, language FROM contact WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(store, "read contact", error_r);
+	*kind_r = xstrdup(store_col_text(st, 0));
+	*language_r = xstrdup(store_col_text(st, 1));
+	sqlite3_reset(st);
+	return 1;
+}
+
+int
+store_case_last_citizen_id(struct store *store, int64_t case_id, char **id_r,
+			   char **error_r)
+{
+	static const char sql[] =
+		"SELECT m.rfc_message_id FROM message m JOIN case_party p ON "
+		"p.case_id = m.case_id AND p.contact_id = m.contact_id "
+		"WHERE m.case_id = ? AND m.direction = 'in' AND "
+		"m.rfc_message_id IS NOT NULL AND p.role IN ('citizen', 'cc') "
+		"ORDER BY m.id DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(store, "read message", error_r);
+	*id_r = xstrdup(store_col_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
 }
 
 int
@@ -525,4 +608,91 @@ store_contact_first(struct store *store, int64_t contact_id, const char *kind,
 	*address_r = xstrdup(store_col_text(st, 0));
 	sqlite3_reset(st);
 	return 1;
+}
+
+static int
+case_lines(struct store *store, sqlite3_stmt *st,
+	   int (*fn)(const struct store_case_line *c, void *ctx), void *ctx,
+	   char **error_r)
+{
+	int rc, ret = 0;
+
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_case_line c = {
+			store_col_text(st, 0), store_col_text(st, 1),
+			store_col_text(st, 2),
+		};
+
+		if (fn(&c, ctx) != 0)
+			ret = -1;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_fail(store, "read cases", error_r);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_handler_cases(struct store *store, int64_t handler_id,
+		    int (*fn)(const struct store_case_line *c, void *ctx),
+		    void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT number, state, subject FROM cases WHERE assignee_id = ? "
+		"AND closed_at IS NULL ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, handler_id);
+	return case_lines(store, st, fn, ctx, error_r);
+}
+
+int
+store_search_cases(struct store *store, const char *words, int limit,
+		   int (*fn)(const struct store_case_line *c, void *ctx),
+		   void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT c.number, c.state, c.subject FROM cases c WHERE c.id IN "
+		"(SELECT m.case_id FROM message_fts f JOIN message m ON "
+		"m.id = f.rowid WHERE message_fts MATCH ?) "
+		"ORDER BY c.id DESC LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	struct strlist terms = { 0 };
+	const char *p = words;
+	char *query;
+	int ret;
+
+	if (st == NULL)
+		return -1;
+	/* each word a quoted FTS5 string: no operator can be injected */
+	while (*p != '\0') {
+		size_t n = strcspn(p += strspn(p, " \t\r\n"), " \t\r\n");
+		char *w;
+
+		if (n == 0)
+			break;
+		w = xmalloc(2 * n + 3);
+		w[0] = '"';
+		size_t k = 1;
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] == '"')
+				w[k++] = '"';
+			w[k++] = p[i];
+		}
+		w[k++] = '"';
+		w[k] = '\0';
+		strlist_addf(&terms, "%s%s", terms.n > 0 ? " " : "", w);
+		free(w);
+		p += n;
+	}
+	if (terms.n == 0)
+		return 0;
+	query = strlist_join(&terms);
+	sqlite3_bind_text(st, 1, query, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, limit);
+	free(query);
+	ret = case_lines(store, st, fn, ctx, error_r);
+	return ret;
 }

@@ -462,6 +462,20 @@ int store_cases_on_version(struct store *store, const char *id, int version,
 				     void *ctx),
 			   void *ctx, char **error_r);
 
+struct store_case_line {
+	const char *number, *state, *subject;
+};
+/* Calls FN for each open case assigned to HANDLER_ID, oldest first
+   (strings valid during the call). 0, or -1. */
+int store_handler_cases(struct store *store, int64_t handler_id,
+			int (*fn)(const struct store_case_line *c, void *ctx),
+			void *ctx, char **error_r);
+/* Full-text search: cases with a message matching every word of WORDS
+   (each taken literally), newest first, at most LIMIT. 0, or -1. */
+int store_search_cases(struct store *store, const char *words, int limit,
+		       int (*fn)(const struct store_case_line *c, void *ctx),
+		       void *ctx, char **error_r);
+
 /* A handler by login: 1 with *id_r, 0, -1. */
 int store_handler_by_login(struct store *store, const char *login,
 			   int64_t *id_r, char **error_r);
@@ -473,11 +487,23 @@ int store_group_by_name(struct store *store, const char *name, int64_t *id_r,
    group has no active member, -1. */
 int store_group_next_member(struct store *store, int64_t group_id,
 			    int64_t *id_r, char **error_r);
-/* Calls FN with the e-mail address of each active member of a group
-   (or of one contact with store_contact_email). 0, or -1. */
+/* Calls FN with the id and e-mail address of each active member of a
+   group. 0, or -1. */
 int store_group_emails(struct store *store, int64_t group_id,
-		       int (*fn)(const char *address, void *ctx), void *ctx,
-		       char **error_r);
+		       int (*fn)(int64_t contact_id, const char *address,
+				 void *ctx),
+		       void *ctx, char **error_r);
+/* Whether contact CONTACT_ID is a member of the group called NAME. */
+int store_group_has_member(struct store *store, const char *name,
+			   int64_t contact_id, char **error_r);
+/* The kind of a contact ("citizen", "handler") and its language: 1 with
+   *kind_r and *language_r (caller frees), 0 when unknown, -1. */
+int store_contact_kind(struct store *store, int64_t contact_id,
+		       char **kind_r, char **language_r, char **error_r);
+/* The Message-ID of the newest message the citizen sent on a case: 1
+   with *id_r (caller frees), 0 when none, -1. */
+int store_case_last_citizen_id(struct store *store, int64_t case_id,
+			       char **id_r, char **error_r);
 /* The first address of KIND ("email", "phone") of a contact: 1 with
    *address_r (caller frees), 0, -1. */
 int store_contact_first(struct store *store, int64_t contact_id,

@@ -397,6 +397,7 @@ load_commands(struct loader *ld, xmlNode *node)
 			continue;
 		c.word = workflow_attr(n, "word");
 		c.event = workflow_attr(n, "event");
+		c.help = workflow_attr(n, "help");
 		aliases = workflow_attr(n, "aliases");
 		roles = workflow_attr(n, "role");
 		split_words(aliases, &c.aliases);
@@ -830,6 +831,7 @@ workflow_free(struct workflow **wfp)
 	for (size_t i = 0; i < wf->ncommands; i++) {
 		free(wf->commands[i].word);
 		free(wf->commands[i].event);
+		free(wf->commands[i].help);
 		strlist_clear(&wf->commands[i].aliases);
 		strlist_clear(&wf->commands[i].roles);
 	}

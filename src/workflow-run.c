@@ -236,3 +236,9 @@ workflow_run_done(const struct workflow_run *run)
 {
 	return scxml_in_final(run->session);
 }
+
+bool
+workflow_run_handles(const struct workflow_run *run, const char *event)
+{
+	return scxml_handles(run->session, event);
+}

@@ -63,6 +63,9 @@ int workflow_run_restore(struct workflow_run *run, const char *states,
 /* Processes EVENT to a stable configuration. */
 int workflow_run_send(struct workflow_run *run, const char *event,
 		      char **error_r);
+/* Whether EVENT would be taken up by some transition now (conditions
+   aside): what handlers may ask for in the current state. */
+bool workflow_run_handles(const struct workflow_run *run, const char *event);
 /* The active atomic states, space-separated (caller frees). */
 char *workflow_run_states(const struct workflow_run *run);
 /* Whether the run reached a top-level final state (the case is closed). */

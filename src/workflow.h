@@ -45,6 +45,7 @@ struct workflow_command {
 	struct strlist roles;	/* empty: any handler */
 	enum workflow_text text;
 	enum workflow_argument argument;
+	char *help;		/* one line, or NULL */
 	int line;
 };
 

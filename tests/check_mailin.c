@@ -478,6 +478,204 @@ START_TEST(test_bad_default_workflow)
 }
 END_TEST
 
+/* The directory: Eva handles synpunkter. */
+static void
+add_handler_eva(void)
+{
+	char *err = NULL;
+
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Eva Ek', 'eva', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'eva@kommun.example', 0 FROM "
+		"contact WHERE login = 'eva';"
+		"INSERT INTO handler_group (name, created_at) VALUES "
+		"('synpunkter', 0);"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'synpunkter' AND c.login = 'eva';",
+		&err) == 0, "%s", err);
+}
+
+/* The Reply-To of the newest notification to Eva. */
+static char *
+eva_reply_to(void)
+{
+	char *h = text("SELECT headers FROM outbox WHERE recipient = "
+		       "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	char *p = strstr(h, "Reply-To: "), *addr;
+
+	ck_assert_ptr_nonnull(p);
+	p += 10;
+	addr = xstrndup(p, strcspn(p, "\n"));
+	free(h);
+	return addr;
+}
+
+/* Citizen mail -> case -> Eva notified with the commands she may use ->
+   Eva replies with a command and a text -> the citizen gets the text,
+   threaded; #notering stays internal. */
+START_TEST(test_handler_round_trip)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "h1@example.se", NULL, "Det bullrar från bygget.");
+	char *to, *reply, *body, *hdr, *note;
+
+	add_handler_eva();
+	deliver(m);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example'");
+	ck_assert_msg(strstr(body, "#ta  \xe2\x80\x94 Ta ärendet själv") != NULL,
+		      "%s", body);
+	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL, "%s",
+		      body);
+	ck_assert_msg(strstr(body, "Senaste meddelanden i ärendet:\n  ") !=
+		      NULL, "%s", body);
+	free(body);
+	to = eva_reply_to();
+	ck_assert_msg(strstr(to, "arende+ks-2026-00001.h") == to, "%s", to);
+	reply = mail("Eva Ek <eva@kommun.example>", to, "SV: Buller",
+		     "h2@kommun.example", "In-Reply-To: <x@kommun.example>\n",
+		     "#ta\n\nHej Anna! Vi tittar på det i veckan.\n\n"
+		     "> quoted notification\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad' AND assignee_id = (SELECT id FROM "
+			       "contact WHERE login = 'eva')"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Hej Anna! Vi tittar på det i veckan.") !=
+		      NULL, "%s", body);
+	ck_assert_msg(strstr(body, "quoted") == NULL, "%s", body);
+	hdr = text("SELECT headers FROM outbox WHERE recipient = "
+		   "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(hdr, "In-Reply-To: <h1@example.se>") != NULL,
+		      "%s", hdr);
+	ck_assert_msg(strstr(hdr, "eva") == NULL, "handler privacy: %s", hdr);
+	/* an internal note goes nowhere */
+	note = mail("eva@kommun.example", to, "SV: Buller", "h3@kommun.example",
+		    NULL, "#notering\nRing byggfirman.\n");
+	deliver(note);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%Ring byggfirman%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility = "
+			       "'internal' AND body_stripped = "
+			       "'Ring byggfirman.'"), 1);
+	free(note);
+	free(hdr);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* Forged or unauthenticated replies change nothing and are kept with
+   the reason; a refused command changes nothing and is explained. */
+START_TEST(test_handler_refusals)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "r1@example.se", NULL, "Det bullrar.");
+	char *to, *forged, *dmarc, *bad, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	forged = mail("mallory@example.se", to, "SV", "r2@example.se", NULL,
+		      "#klar\nLöst!\n");
+	deliver(forged);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason = "
+			       "'reply to a handler''s signed address from "
+			       "another sender'"), 1);
+	dmarc = mail("eva@kommun.example", to, "SV", "r3@kommun.example",
+		     "Authentication-Results: mx.kommun.example; dmarc=fail "
+		     "header.from=kommun.example\n", "#ta\n");
+	deliver(dmarc);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'handler mail whose sender did not pass%'"),
+			 1);
+	bad = mail("eva@kommun.example", to, "SV", "r4@kommun.example",
+		   "Authentication-Results: mx.kommun.example; dkim=pass "
+		   "header.d=kommun.example; dmarc=pass "
+		   "header.from=kommun.example\n",
+		   "#ta\n#frobnicate\n\nText till Anna.\n");
+	deliver(bad);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'registrerad' AND assignee_id IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%Text till Anna%'"), 0);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#ta\n      ok") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "#frobnicate\n      utförs inte: okänt "
+			     "kommando") != NULL, "%s", body);
+	free(body);
+	free(bad);
+	/* resolved: a question to the citizen is no longer possible */
+	bad = mail("eva@kommun.example", to, "SV", "r5@kommun.example", NULL,
+		   "#klar\n\nVi har pratat med byggfirman.\n");
+	deliver(bad);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'lost'"), 1);
+	free(bad);
+	bad = mail("eva@kommun.example", to, "SV", "r6@kommun.example", NULL,
+		   "#fraga\n\nNär bullrar det?\n");
+	deliver(bad);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#fraga\n      utförs inte: går inte i "
+			     "ärendets nuvarande läge") != NULL, "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%När bullrar det%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 2);
+	free(body);
+	free(bad);
+	free(dmarc);
+	free(forged);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* Commands without a case, answered by mail. */
+START_TEST(test_handler_commands)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example",
+		       "Parkering på gräset", "c1@example.se", NULL,
+		       "Bilar parkerar på gräsmattan.");
+	char *take, *list, *search, *body, *to;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	take = mail("eva@kommun.example", to, "SV", "c2@kommun.example", NULL,
+		    "#ta\n");
+	deliver(take);
+	list = mail("eva@kommun.example", "arende@kommun.example", "x",
+		    "c3@kommun.example", NULL, "#lista\n");
+	deliver(list);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL &&
+		      strstr(body, "Parkering på gräset") != NULL, "%s", body);
+	free(body);
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c4@kommun.example", NULL, "#sok gräsmattan\n");
+	deliver(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL, "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	free(body);
+	free(search);
+	free(list);
+	free(take);
+	free(to);
+	free(m);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -498,6 +696,9 @@ mailin_suite(void)
 	tcase_add_test(tc, test_attachments_in_spool);
 	tcase_add_test(tc, test_workflows);
 	tcase_add_test(tc, test_bad_default_workflow);
+	tcase_add_test(tc, test_handler_round_trip);
+	tcase_add_test(tc, test_handler_refusals);
+	tcase_add_test(tc, test_handler_commands);
 	suite_add_tcase(s, tc);
 	return s;
 }

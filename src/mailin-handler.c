@@ -1,0 +1,658 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* A handler's mail: a reply on a case, with commands at the top and the
+   text for the citizen below, or commands without a case (#list, #show,
+   #search, #help). Commands are all or nothing: when any line cannot be
+   carried out nothing happens and the handler gets a transcript. */
+#include "config.h"
+
+#include "mailin-private.h"
+
+#include "log.h"
+#include "token.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+/* What handlers read, in their language: Swedish first. */
+struct text {
+	const char *sv, *en;
+};
+
+static const char *
+tr(const struct text *t, const char *lang)
+{
+	return lang != NULL && strcmp(lang, "en") == 0 ? t->en : t->sv;
+}
+
+static const struct text
+	T_UNKNOWN = { "okänt kommando", "unknown command" },
+	T_NOT_NOW = { "går inte i ärendets nuvarande läge",
+		      "not possible in the case's current state" },
+	T_ROLE = { "bara för rollen", "only for the role" },
+	T_NEEDS_LOGIN = { "ange en handläggares inloggning",
+			  "give a case officer's login" },
+	T_NO_HANDLER = { "ingen handläggare med den inloggningen",
+			 "no case officer with that login" },
+	T_NEEDS_WORD = { "ange ett ord", "give a word" },
+	T_NO_ARG = { "tar inget argument", "takes no argument" },
+	T_NEEDS_TEXT = { "behöver en text under kommandona",
+			 "needs a text below the commands" },
+	T_NO_TEXT = { "tar ingen text; skriv texten i ett eget svar",
+		      "takes no text; write the text in a reply of its own" },
+	T_PRIORITY = { "ange low, normal, high eller urgent",
+		       "give low, normal, high or urgent" },
+	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD", "give a date YYYY-MM-DD" },
+	T_NOT_HERE = { "finns inte i det här arbetsflödet",
+		       "not a command of this workflow" },
+	T_CLOSED = { "ärendet är avslutat", "the case is closed" },
+	T_OK = { "ok", "ok" },
+	T_REFUSED = { "utförs inte", "not carried out" },
+	T_SUBJECT = { "Dina kommandon utfördes inte",
+		      "Your commands were not carried out" },
+	T_INTRO = { "Ditt svar på ärendet innehöll kommandon som inte kunde "
+		    "utföras. Ingenting har ändrats i ärendet och inget har "
+		    "skickats till invånaren. Rad för rad:",
+		    "Your reply on the case had commands that could not be "
+		    "carried out. Nothing has changed on the case and nothing "
+		    "was sent to the citizen. Line by line:" },
+	T_RETRY = { "Rätta och svara igen på aviseringen (eller på det här "
+		    "mejlet).",
+		    "Correct them and reply to the notification again (or to "
+		    "this mail)." };
+
+enum builtin {
+	CMD_WORKFLOW,
+	CMD_NOTE,
+	CMD_PRIORITY,
+	CMD_CATEGORY,
+	CMD_DUE,
+};
+
+struct command {
+	char *line;		/* as written, for the transcript */
+	char *word, *arg;
+	enum builtin kind;
+	const struct workflow_command *wc;
+	const char *error;	/* NULL when it can be carried out */
+	const char *error_detail;
+};
+
+struct reply {
+	struct command *cmds;
+	size_t ncmds;
+	char *text;		/* what follows the commands, trimmed */
+	bool note;
+	char *lang;		/* the handler's */
+	char *address;		/* the handler's, for the transcript */
+};
+
+/* Splits TEXT into the command lines at its top and the rest. */
+static void
+parse(const char *text, struct reply *r)
+{
+	const char *p = text != NULL ? text : "";
+
+	for (;;) {
+		const char *line = p + strspn(p, " \t");
+		size_t n = strcspn(line, "\n");
+		struct command c = { 0 };
+		const char *w;
+		size_t wl;
+
+		if (*line == '\n' || (*line == '\r' && line[1] == '\n')) {
+			p = line + strcspn(line, "\n") + 1;
+			continue;
+		}
+		if (*line != '#')
+			break;
+		c.line = xstrndup(line, n);
+		while (n > 0 && isspace((unsigned char)c.line[n - 1]))
+			c.line[--n] = '\0';
+		w = c.line + 1;
+		wl = strcspn(w, " \t");
+		c.word = xstrndup(w, wl);
+		w += wl;
+		w += strspn(w, " \t");
+		c.arg = xstrdup(w);
+		r->cmds = xrealloc(r->cmds, (r->ncmds + 1) * sizeof(*r->cmds));
+		r->cmds[r->ncmds++] = c;
+		p = line + strcspn(line, "\n");
+		if (*p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+	}
+	/* the rest, without blank lines around it */
+	p += strspn(p, " \t\r\n");
+	r->text = xstrdup(p);
+	for (size_t n = strlen(r->text);
+	     n > 0 && isspace((unsigned char)r->text[n - 1]);)
+		r->text[--n] = '\0';
+}
+
+static void
+reply_clear(struct reply *r)
+{
+	for (size_t i = 0; i < r->ncmds; i++) {
+		free(r->cmds[i].line);
+		free(r->cmds[i].word);
+		free(r->cmds[i].arg);
+	}
+	free(r->cmds);
+	free(r->text);
+	free(r->lang);
+	free(r->address);
+}
+
+static bool
+word_is(const char *word, const char *const *names)
+{
+	char *f = workflow_fold(word);
+	bool found = false;
+
+	for (size_t i = 0; names[i] != NULL && !found; i++)
+		found = strcmp(f, names[i]) == 0;
+	free(f);
+	return found;
+}
+
+static const char *const note_words[] = { "note", "notering", "intern",
+					  NULL };
+static const char *const priority_words[] = { "priority", "prioritet",
+					      NULL };
+static const char *const category_words[] = { "category", "kategori",
+					      NULL };
+static const char *const due_words[] = { "due", "senast", "deadline",
+					 NULL };
+/* The workflow's business: refused when the workflow lacks them. */
+static const char *const workflow_words[] = {
+	"assign", "tilldela", "take", "ta", "close", "stäng", "stang",
+	"resolve", "klar", NULL
+};
+
+/* Whether the handler may use C: a member of the group of one of its
+   roles (or any handler when it names none). */
+static int
+role_ok(struct store *store, const struct workflow *wf,
+	const struct workflow_command *c, int64_t handler, char **error_r)
+{
+	if (c->roles.n == 0)
+		return 1;
+	for (size_t i = 0; i < c->roles.n; i++) {
+		for (size_t j = 0; j < wf->nroles; j++) {
+			int r;
+
+			if (strcmp(wf->roles[j].id, c->roles.v[i]) != 0)
+				continue;
+			r = store_group_has_member(store, wf->roles[j].group,
+						   handler, error_r);
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+static bool
+valid_date(const char *s, int64_t *t_r)
+{
+	struct tm tm = { 0 };
+	char end;
+	int y, m, d;
+
+	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 ||
+	    strlen(s) != 10 || m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = 16;
+	tm.tm_isdst = -1;
+	*t_r = (int64_t)mktime(&tm);
+	return tm.tm_mday == d;
+}
+
+/* Decides, for every line, whether it can be carried out now. Returns
+   how many cannot, or -1 on a database error. */
+static int
+check_commands(struct mailin *mi, struct store *store,
+	       const struct mailin_verdict *v, const struct workflow *wf,
+	       struct reply *r, char **error_r)
+{
+	int bad = 0;
+	bool needs_no_text = false, needs_text = false;
+
+	for (size_t i = 0; i < r->ncmds; i++) {
+		struct command *c = &r->cmds[i];
+		int64_t id, t;
+		int rc;
+
+		c->wc = wf != NULL ? workflow_command(wf, c->word) : NULL;
+		if (c->wc != NULL) {
+			const struct workflow_command *w = c->wc;
+
+			c->kind = CMD_WORKFLOW;
+			rc = role_ok(store, wf, w, v->handler_id, error_r);
+			if (rc < 0)
+				return -1;
+			if (rc == 0) {
+				c->error = tr(&T_ROLE, r->lang);
+				c->error_detail = w->roles.v[0];
+			} else if ((rc = caseflow_handles(mi->flow, store,
+							  v->case_id, w->event,
+							  error_r)) <= 0) {
+				if (rc < 0)
+					return -1;
+				c->error = tr(&T_NOT_NOW, r->lang);
+			} else if (w->argument == WORKFLOW_ARG_HANDLER) {
+				if (c->arg[0] == '\0')
+					c->error = tr(&T_NEEDS_LOGIN, r->lang);
+				else if ((rc = store_handler_by_login(
+						  store, c->arg, &id,
+						  error_r)) <= 0) {
+					if (rc < 0)
+						return -1;
+					c->error = tr(&T_NO_HANDLER, r->lang);
+				}
+			} else if (w->argument == WORKFLOW_ARG_WORD) {
+				if (c->arg[0] == '\0' || strchr(c->arg, ' '))
+					c->error = tr(&T_NEEDS_WORD, r->lang);
+			} else if (c->arg[0] != '\0') {
+				c->error = tr(&T_NO_ARG, r->lang);
+			}
+			needs_no_text |= w->text == WORKFLOW_TEXT_NONE;
+			needs_text |= w->text == WORKFLOW_TEXT_REQUIRED;
+		} else if (word_is(c->word, note_words)) {
+			c->kind = CMD_NOTE;
+			r->note = true;
+			if (c->arg[0] != '\0')
+				c->error = tr(&T_NO_ARG, r->lang);
+		} else if (word_is(c->word, priority_words)) {
+			static const char *const p[] = { "low", "normal",
+							 "high", "urgent",
+							 NULL };
+
+			bool ok = false;
+
+			c->kind = CMD_PRIORITY;
+			for (size_t k = 0; p[k] != NULL; k++)
+				ok = ok || strcmp(p[k], c->arg) == 0;
+			if (!ok)
+				c->error = tr(&T_PRIORITY, r->lang);
+		} else if (word_is(c->word, category_words)) {
+			c->kind = CMD_CATEGORY;
+			if (c->arg[0] == '\0' || strchr(c->arg, ' '))
+				c->error = tr(&T_NEEDS_WORD, r->lang);
+		} else if (word_is(c->word, due_words)) {
+			c->kind = CMD_DUE;
+			if (!valid_date(c->arg, &t))
+				c->error = tr(&T_DUE, r->lang);
+		} else if (word_is(c->word, workflow_words)) {
+			c->error = tr(&T_NOT_HERE, r->lang);
+		} else {
+			c->error = tr(&T_UNKNOWN, r->lang);
+		}
+		if (wf == NULL && c->error == NULL && c->kind == CMD_WORKFLOW)
+			c->error = tr(&T_CLOSED, r->lang);
+		bad += c->error != NULL;
+	}
+	/* a text to the citizen that a command forbids, or misses */
+	if (!r->note && r->text[0] != '\0' && needs_no_text) {
+		for (size_t i = 0; i < r->ncmds; i++) {
+			struct command *c = &r->cmds[i];
+
+			if (c->error == NULL && c->wc != NULL &&
+			    c->wc->text == WORKFLOW_TEXT_NONE) {
+				c->error = tr(&T_NO_TEXT, r->lang);
+				bad++;
+			}
+		}
+	}
+	if (needs_text && r->text[0] == '\0') {
+		for (size_t i = 0; i < r->ncmds; i++) {
+			struct command *c = &r->cmds[i];
+
+			if (c->error == NULL && c->wc != NULL &&
+			    c->wc->text == WORKFLOW_TEXT_REQUIRED) {
+				c->error = tr(&T_NEEDS_TEXT, r->lang);
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
+/* A mail to the handler (a transcript, an answer to #list...), threaded
+   to the handler's own mail, with a Reply-To signed for the handler on
+   the case when there is one. */
+static int
+mail_handler(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, const char *address,
+	     const char *subject, const char *body, char **error_r)
+{
+	char *reply_to = v->case_id != 0 ?
+		token_address(mi->key, mi->address, v->case_number,
+			      v->handler_id) : NULL;
+	char *headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
+				  "auto-replied\n%s%s%s", mi->name, mi->address,
+				  reply_to != NULL ? "Reply-To: " : "",
+				  reply_to != NULL ? reply_to : "",
+				  reply_to != NULL ? "\n" : "",
+				  v->msg->message_id != NULL ?
+				  "In-Reply-To: <" : "",
+				  v->msg->message_id != NULL ?
+				  v->msg->message_id : "",
+				  v->msg->message_id != NULL ? ">\n" : "");
+	struct store_outbox_new o = {
+		.case_id = v->case_id, .channel = "email", .recipient = address,
+		.subject = subject, .headers = headers, .body = body,
+		.at = cirm_now(),
+	};
+	int ret = store_outbox_add(store, &o, NULL, error_r);
+
+	free(headers);
+	free(reply_to);
+	return ret;
+}
+
+static int
+send_transcript(struct mailin *mi, struct store *store,
+		const struct mailin_verdict *v, const struct reply *r,
+		char **error_r)
+{
+	struct strlist l = { 0 };
+	char *subject, *body;
+	int ret;
+
+	strlist_addf(&l, "%s\n\n", tr(&T_INTRO, r->lang));
+	for (size_t i = 0; i < r->ncmds; i++) {
+		const struct command *c = &r->cmds[i];
+
+		if (c->error == NULL)
+			strlist_addf(&l, "  %s\n      %s\n", c->line,
+				     tr(&T_OK, r->lang));
+		else
+			strlist_addf(&l, "  %s\n      %s: %s%s%s\n", c->line,
+				     tr(&T_REFUSED, r->lang), c->error,
+				     c->error_detail != NULL ? " " : "",
+				     c->error_detail != NULL ?
+				     c->error_detail : "");
+	}
+	strlist_addf(&l, "\n%s\n", tr(&T_RETRY, r->lang));
+	body = strlist_join(&l);
+	subject = xasprintf("%s [%s]", tr(&T_SUBJECT, r->lang),
+			    v->case_number);
+	ret = mail_handler(mi, store, v, r->address, subject, body, error_r);
+	free(subject);
+	free(body);
+	return ret;
+}
+
+/* Carries out the checked commands in order, then sends the text to
+   the citizen (unless #note). */
+static int
+carry_out(struct mailin *mi, struct store *store,
+	  const struct mailin_verdict *v, const struct reply *r,
+	  char **error_r)
+{
+	char *thread = NULL;
+	struct caseflow_input in = {
+		.channel = "email", .text = r->text, .sender_id = v->handler_id,
+		.now = cirm_now(),
+	};
+	bool any_workflow = false;
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
+		const struct command *c = &r->cmds[i];
+		int64_t t;
+
+		switch (c->kind) {
+		case CMD_WORKFLOW:
+			in.argument = c->arg[0] != '\0' ? c->arg : NULL;
+			ret = caseflow_event(mi->flow, store, v->case_id,
+					     c->wc->event, &in, error_r);
+			in.argument = NULL;
+			any_workflow = true;
+			break;
+		case CMD_NOTE:
+			break;
+		case CMD_PRIORITY:
+		case CMD_CATEGORY:
+			ret = store_case_set_text(store, v->case_id,
+						  c->kind == CMD_PRIORITY ?
+						  "priority" : "category",
+						  c->arg, error_r);
+			if (ret == 0)
+				ret = store_event_add(store, v->case_id, in.now,
+						      "handler.set",
+						      v->handler_id, NULL, NULL,
+						      c->kind == CMD_PRIORITY ?
+						      "priority" : "category",
+						      error_r);
+			break;
+		case CMD_DUE:
+			valid_date(c->arg, &t);
+			ret = store_case_set_int(store, v->case_id, "due_at", t,
+						 error_r);
+			if (ret == 0)
+				ret = store_event_add(store, v->case_id, in.now,
+						      "handler.set",
+						      v->handler_id, NULL, NULL,
+						      "due", error_r);
+			break;
+		}
+	}
+	if (ret < 0 || r->note || r->text[0] == '\0')
+		return ret;
+	/* the text to the citizen, continuing the citizen's thread */
+	{
+		char *last = NULL;
+		int rc = store_case_last_citizen_id(store, v->case_id, &last,
+						    error_r);
+
+		if (rc < 0)
+			return -1;
+		if (rc > 0)
+			thread = xasprintf("In-Reply-To: <%s>\nReferences: <%s>\n",
+					   last, last);
+		free(last);
+	}
+	in.thread_headers = thread;
+	ret = caseflow_reply(mi->flow, store, v->case_id, "answer", &in,
+			     error_r);
+	if (ret == 0 && !any_workflow)
+		ret = caseflow_event(mi->flow, store, v->case_id,
+				     "mail.handler", &in, error_r);
+	free(thread);
+	return ret;
+}
+
+static int
+handler_reply(struct mailin *mi, struct store *store,
+	      const struct store_inbox_row *row, struct mailin_verdict *v,
+	      struct reply *r, char **error_r)
+{
+	const struct workflow *wf = NULL;
+	int64_t msg;
+	int bad;
+
+	if (caseflow_workflow_of(mi->flow, store, v->case_id, &wf,
+				 error_r) < 0)
+		return -1;
+	bad = check_commands(mi, store, v, wf, r, error_r);
+	if (bad < 0)
+		return -1;
+	if (bad > 0) {
+		/* kept on the case as an internal message, and explained */
+		if (mailin_save_handler_message(mi, store, row, v, r->text,
+						true, &msg, error_r) < 0 ||
+		    store_event_add(store, v->case_id, cirm_now(),
+				    "handler.refused", v->handler_id, NULL,
+				    NULL, NULL, error_r) < 0)
+			return -1;
+		log_info("case %s: handler commands refused (%d of %zu)",
+			 v->case_number, bad, r->ncmds);
+		return send_transcript(mi, store, v, r, error_r);
+	}
+	if (mailin_save_handler_message(mi, store, row, v, r->text, r->note,
+					&msg, error_r) < 0 ||
+	    store_case_party_add(store, v->case_id, v->handler_id, "handler",
+				 error_r) < 0)
+		return -1;
+	return carry_out(mi, store, v, r, error_r);
+}
+
+/* --- commands without a case ------------------------------------------ */
+
+struct listing {
+	struct strlist l;
+};
+
+static int
+list_line(const struct store_case_line *c, void *ctx)
+{
+	struct listing *s = ctx;
+
+	strlist_addf(&s->l, "  %-15s %-14s %s\n", c->number,
+		     c->state != NULL ? c->state : "",
+		     c->subject != NULL ? c->subject : "");
+	return 0;
+}
+
+static int
+message_line(const struct store_message *m, void *ctx)
+{
+	struct listing *s = ctx;
+	char when[32];
+	time_t t = (time_t)m->at;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	strlist_addf(&s->l, "\n%s %s %s\n%s\n", when,
+		     strcmp(m->direction, "in") == 0 ? "<-" : "->",
+		     strcmp(m->visibility, "internal") == 0 ? "(intern)" : "",
+		     m->body != NULL ? m->body : "");
+	return 0;
+}
+
+static int
+show_case(const struct store_case *c, void *ctx)
+{
+	struct listing *s = ctx;
+
+	strlist_addf(&s->l, "%s  %s\n  %s\n  %s %s  %s %s\n", c->number,
+		     c->subject != NULL ? c->subject : "", c->state,
+		     c->workflow != NULL ? c->workflow : "-",
+		     c->priority != NULL ? c->priority : "",
+		     c->category != NULL ? c->category : "",
+		     c->assignee != NULL ? c->assignee : "");
+	return 0;
+}
+
+static int
+handler_commands(struct mailin *mi, struct store *store,
+		 struct mailin_verdict *v, struct reply *r, char **error_r)
+{
+	struct listing s = { { 0 } };
+	char *body, *subject;
+	int ret = 0;
+	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
+
+	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
+		const struct command *c = &r->cmds[i];
+
+		strlist_addf(&s.l, "%s%s\n", i > 0 ? "\n" : "", c->line);
+		if (word_is(c->word, (const char *const[]){ "list", "lista",
+							    NULL })) {
+			ret = store_handler_cases(store, v->handler_id,
+						  list_line, &s, error_r);
+		} else if (word_is(c->word, (const char *const[]){ "show",
+								   "visa",
+								   NULL })) {
+			int64_t id;
+			char *number = xstrdup(c->arg);
+			int rc;
+
+			for (char *p = number; *p != '\0'; p++)
+				*p = (char)toupper((unsigned char)*p);
+			rc = store_case_get(store, number, show_case, &s,
+					    error_r);
+			if (rc == 0)
+				strlist_addf(&s.l, "  %s\n", en ?
+					     "no such case" :
+					     "inget sådant ärende");
+			else if (rc > 0 &&
+				 (rc = store_case_id(store, number, &id,
+						     error_r)) > 0)
+				rc = store_case_messages(store, id,
+							 message_line, &s,
+							 error_r);
+			ret = rc < 0 ? -1 : 0;
+			free(number);
+		} else if (word_is(c->word, (const char *const[]){ "search",
+								   "sok",
+								   "sök",
+								   NULL })) {
+			ret = store_search_cases(store, c->arg, 50, list_line,
+						 &s, error_r);
+		} else {
+			strlist_addf(&s.l, "%s",
+				     en ? "  #list            your open cases\n"
+					  "  #show NUMBER     one case with its "
+					  "messages\n"
+					  "  #search WORDS    cases whose messages "
+					  "have all the words\n"
+					  "  #help            this help\n" :
+					  "  #lista           dina öppna ärenden\n"
+					  "  #visa NUMMER     ett ärende med dess "
+					  "meddelanden\n"
+					  "  #sok ORD         ärenden vars "
+					  "meddelanden har alla orden\n"
+					  "  #hjalp           den här hjälpen\n");
+		}
+	}
+	if (ret < 0) {
+		strlist_clear(&s.l);
+		return -1;
+	}
+	body = strlist_join(&s.l);
+	subject = xstrdup(en ? "Your commands" : "Dina kommandon");
+	ret = mail_handler(mi, store, v, r->address, subject, body, error_r);
+	free(subject);
+	free(body);
+	return ret;
+}
+
+int
+mailin_handler_apply(struct mailin *mi, struct store *store,
+		     const struct store_inbox_row *row,
+		     struct mailin_verdict *v, char **error_r)
+{
+	struct reply r = { 0 };
+	char *kind = NULL;
+	int ret;
+
+	if (mi->flow == NULL) {
+		*error_r = xstrdup("no workflows loaded");
+		return -1;
+	}
+	if (store_contact_kind(store, v->handler_id, &kind, &r.lang,
+			       error_r) < 0)
+		return -1;
+	free(kind);
+	r.address = xstrdup(v->sender);
+	parse(v->stripped, &r);
+	if (v->kind == MAILIN_HANDLER_COMMAND)
+		ret = handler_commands(mi, store, v, &r, error_r);
+	else
+		ret = handler_reply(mi, store, row, v, &r, error_r);
+	reply_clear(&r);
+	return ret;
+}
