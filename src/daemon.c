@@ -159,7 +159,7 @@ drain(struct daemon *d)
 {
 	struct engine_stats stats = { 0 };
 	char *err = NULL;
-	int ret = 0, fired = 0;
+	int ret = 0, fired = 0, failed = 0;
 
 	if (engine_drain(d->engine, cirm_now(), &stats, &err) < 0) {
 		/* The rows stay queued; the next round tries again. */
@@ -178,6 +178,15 @@ drain(struct daemon *d)
 		ret = -1;
 	} else if (fired > 0) {
 		log_info("timers: %d fired", fired);
+	}
+	if (mailin_handle_failures(d->mailin, d->store,
+				   (int)cfg_int(d->cfg, CFG_ENGINE_BATCH),
+				   &failed, &err) < 0) {
+		log_warnx("delivery failures: %s", err);
+		free(err);
+		ret = -1;
+	} else if (failed > 0) {
+		log_info("delivery failures: %d handled", failed);
 	}
 	return ret;
 }

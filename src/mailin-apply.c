@@ -268,7 +268,10 @@ mailin_apply(struct mailin *mi, struct store *store,
 		if (v->case_id == 0 || !v->ar.permanent)
 			return 0;
 		if (store_event_add(store, v->case_id, now, "delivery.failed", 0,
-				    NULL, NULL, v->ar.status, error_r) < 0)
+				    NULL, NULL, v->ar.status, error_r) < 0 ||
+		    (v->outbox_id != 0 &&
+		     store_outbox_failure_handled(store, v->outbox_id,
+						  error_r) < 0))
 			return -1;
 		return to_workflow(mi, store, v, "delivery.failed.email", 0,
 				   error_r);

@@ -704,3 +704,81 @@ mailin_fire_timers(struct mailin *mi, struct store *store, int64_t now,
 			return 0;
 	}
 }
+
+struct failure_ctx {
+	struct mailin *mi;
+	struct store *store;
+	int n;
+	char *error;
+};
+
+static int
+handle_failure(const struct store_outbox_failure *f, void *ctx)
+{
+	struct failure_ctx *c = ctx;
+	char *vis = NULL;
+	int rc = 0;
+
+	c->n++;
+	if (f->case_id != 0 && f->message_id != 0)
+		rc = store_message_visibility(c->store, f->message_id, &vis,
+					      &c->error);
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && strcmp(vis, "public") == 0) {
+		struct caseflow_input in = {
+			.channel = f->channel, .text = f->reason,
+			.now = cirm_now(),
+		};
+		char *event = xasprintf("delivery.failed.%s", f->channel);
+
+		rc = store_event_add(c->store, f->case_id, in.now,
+				     "delivery.failed", 0, NULL, NULL,
+				     f->reason, &c->error);
+		if (rc == 0)
+			rc = caseflow_event(c->mi->flow, c->store, f->case_id,
+					    event, &in, &c->error);
+		free(event);
+	} else if (rc > 0) {
+		log_warnx("outbox row %lld: a notification to a handler "
+			  "failed for good", (long long)f->id);
+		rc = store_event_add(c->store, f->case_id, cirm_now(),
+				     "notify.failed", 0, NULL, NULL, f->reason,
+				     &c->error);
+	} else {
+		log_warnx("outbox row %lld: failed for good", (long long)f->id);
+	}
+	free(vis);
+	if (rc < 0)
+		return -1;
+	return store_outbox_failure_handled(c->store, f->id, &c->error) < 0 ?
+		-1 : 0;
+}
+
+int
+mailin_handle_failures(struct mailin *mi, struct store *store, int limit,
+		       int *handled_r, char **error_r)
+{
+	*handled_r = 0;
+	if (mi->flow == NULL)
+		return 0;
+	for (;;) {
+		struct failure_ctx c = { .mi = mi, .store = store };
+
+		if (store_begin(store, error_r) < 0)
+			return -1;
+		if (store_outbox_failures(store, limit, handle_failure, &c,
+					  error_r) < 0 ||
+		    store_commit(store, error_r) < 0) {
+			store_rollback(store);
+			if (c.error != NULL) {
+				free(*error_r);
+				*error_r = c.error;
+			}
+			return -1;
+		}
+		*handled_r += c.n;
+		if (c.n < limit)
+			return 0;
+	}
+}

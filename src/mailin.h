@@ -56,6 +56,13 @@ void mailin_free(struct mailin **mi);
    one named in workflow_routes is not usable. */
 int mailin_load_workflows(struct mailin *mi, struct store *store,
 			  struct mailin *previous, struct strlist *errors);
+/* Outgoing messages that failed for good (the sending gateways' final
+   failures): a message to the citizen is the workflow event
+   delivery.failed.CHANNEL on its case (the workflow tells the
+   assignee); a failed notification is noted on the case and logged.
+   Batches of LIMIT in one transaction; *HANDLED_R counts them. */
+int mailin_handle_failures(struct mailin *mi, struct store *store, int limit,
+			   int *handled_r, char **error_r);
 /* Due workflow timers, fired in one transaction per LIMIT; *FIRED_R
    counts them. 0, or -1. */
 int mailin_fire_timers(struct mailin *mi, struct store *store, int64_t now,

@@ -696,3 +696,24 @@ store_search_cases(struct store *store, const char *words, int limit,
 	ret = case_lines(store, st, fn, ctx, error_r);
 	return ret;
 }
+
+int
+store_message_visibility(struct store *store, int64_t id, char **visibility_r,
+			 char **error_r)
+{
+	static const char sql[] = "SELECT visibility FROM message WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return store_fail(store, "read message", error_r);
+	*visibility_r = xstrdup(store_col_text(st, 0));
+	sqlite3_reset(st);
+	return 1;
+}

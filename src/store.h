@@ -462,6 +462,11 @@ int store_cases_on_version(struct store *store, const char *id, int version,
 				     void *ctx),
 			   void *ctx, char **error_r);
 
+/* The visibility of message ID ("public", "internal"): 1 with
+   *visibility_r (caller frees), 0 when unknown, -1. */
+int store_message_visibility(struct store *store, int64_t id,
+			     char **visibility_r, char **error_r);
+
 struct store_case_line {
 	const char *number, *state, *subject;
 };

@@ -676,6 +676,31 @@ START_TEST(test_handler_commands)
 }
 END_TEST
 
+/* A message to the citizen that failed for good is the workflow's
+   delivery.failed event, once. */
+START_TEST(test_delivery_failure)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "d1@example.se", NULL, "Det bullrar.");
+	char *err = NULL;
+	int n = 0;
+
+	deliver(m);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_outbox_failed(store, 1, "550 5.1.1 no such user",
+					     &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_msg(mailin_handle_failures(mi, store, 10, &n, &err) == 0, "%s",
+		      err);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'delivery.failed.email' AND case_id = 1"), 1);
+	ck_assert_int_eq(mailin_handle_failures(mi, store, 10, &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	free(m);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -699,6 +724,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_round_trip);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_handler_commands);
+	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
 	return s;
 }
