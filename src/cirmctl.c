@@ -30,6 +30,12 @@ usage(FILE *out)
 		       "DIR\n"
 		       "  config                    show the effective "
 		       "configuration\n"
+		       "  status                    is cirmd running, its "
+		       "gateways, the queues\n"
+		       "  handler add LOGIN --email ADDRESS [--name NAME] "
+		       "[--group G]...\n"
+		       "                            add a case officer\n"
+		       "  handler list              list case officers\n"
 		       "  case list [--state STATE] [--limit N]\n"
 		       "                            list cases, newest first\n"
 		       "  case show NUMBER          show a case with its "
@@ -195,6 +201,8 @@ static const struct {
 	{ "mail", ctl_mail },
 	{ "quarantine", ctl_quarantine },
 	{ "workflow", ctl_workflow },
+	{ "status", ctl_status },
+	{ "handler", ctl_handler },
 };
 
 int

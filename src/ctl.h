@@ -32,6 +32,8 @@ int ctl_case(const struct ctl *ctl, int argc, char **argv);
 int ctl_mail(const struct ctl *ctl, int argc, char **argv);
 int ctl_quarantine(const struct ctl *ctl, int argc, char **argv);
 int ctl_workflow(const struct ctl *ctl, int argc, char **argv);
+int ctl_status(const struct ctl *ctl, int argc, char **argv);
+int ctl_handler(const struct ctl *ctl, int argc, char **argv);
 int ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv);
 
 #endif

@@ -44,3 +44,18 @@ lockfile_acquire(const char *path, pid_t *holder_r, char **error_r)
 	}
 	return fd;
 }
+
+pid_t
+lockfile_holder(const char *path)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return 0;
+	/* F_GETLK asks without taking the lock */
+	if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK)
+		fl.l_pid = 0;
+	close(fd);
+	return fl.l_pid;
+}

@@ -11,4 +11,8 @@
    0 when unknown), -1 with *error_r on other failures. */
 int lockfile_acquire(const char *path, pid_t *holder_r, char **error_r);
 
+/* The pid of the process holding the lock on PATH, or 0 when nobody
+   does (the lock is not taken). */
+pid_t lockfile_holder(const char *path);
+
 #endif

@@ -717,3 +717,76 @@ store_message_visibility(struct store *store, int64_t id, char **visibility_r,
 	sqlite3_reset(st);
 	return 1;
 }
+
+int
+store_group_ensure(struct store *store, const char *name, int64_t now,
+		   int64_t *id_r, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO handler_group (name, created_at) VALUES (?, ?) "
+		"ON CONFLICT (name) DO NOTHING";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	if (store_exec_stmt(store, st, "add group", error_r) < 0)
+		return -1;
+	rc = store_group_by_name(store, name, id_r, error_r);
+	return rc > 0 ? 0 : -1;
+}
+
+int
+store_group_member_add(struct store *store, int64_t group_id,
+		       int64_t contact_id, char **error_r)
+{
+	static const char sql[] =
+		"INSERT OR IGNORE INTO group_member (group_id, contact_id) "
+		"VALUES (?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, group_id);
+	sqlite3_bind_int64(st, 2, contact_id);
+	return store_exec_stmt(store, st, "add group member", error_r);
+}
+
+int
+store_handler_list(struct store *store,
+		   int (*fn)(const struct store_handler *h, void *ctx),
+		   void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT c.id, c.login, c.name, c.language, c.active, "
+		"(SELECT address FROM contact_address a WHERE a.contact_id = "
+		"c.id AND a.kind = 'email' ORDER BY a.id LIMIT 1), "
+		"(SELECT group_concat(g.name, ' ') FROM group_member m JOIN "
+		"handler_group g ON g.id = m.group_id WHERE m.contact_id = c.id) "
+		"FROM contact c WHERE c.kind = 'handler' ORDER BY c.login";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return -1;
+	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_handler h = {
+			.id = sqlite3_column_int64(st, 0),
+			.login = store_col_text(st, 1),
+			.name = store_col_text(st, 2),
+			.language = store_col_text(st, 3),
+			.active = sqlite3_column_int(st, 4),
+			.email = store_col_text(st, 5),
+			.groups = store_col_text(st, 6),
+		};
+
+		if (fn(&h, ctx) != 0)
+			ret = -1;
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_fail(store, "read handlers", error_r);
+	sqlite3_reset(st);
+	return ret;
+}

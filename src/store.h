@@ -484,6 +484,21 @@ int store_search_cases(struct store *store, const char *words, int limit,
 /* A handler by login: 1 with *id_r, 0, -1. */
 int store_handler_by_login(struct store *store, const char *login,
 			   int64_t *id_r, char **error_r);
+/* The handler group NAME, created when new: 0 with *id_r, or -1. */
+int store_group_ensure(struct store *store, const char *name, int64_t now,
+		       int64_t *id_r, char **error_r);
+/* Makes CONTACT_ID a member of GROUP_ID (again: no change). */
+int store_group_member_add(struct store *store, int64_t group_id,
+			   int64_t contact_id, char **error_r);
+struct store_handler {
+	int64_t id;
+	const char *login, *name, *language, *email, *groups; /* may be NULL */
+	int active;
+};
+/* Calls FN for each handler, by login (strings valid during the call). */
+int store_handler_list(struct store *store,
+		       int (*fn)(const struct store_handler *h, void *ctx),
+		       void *ctx, char **error_r);
 /* A handler group by name: 1 with *id_r, 0, -1. */
 int store_group_by_name(struct store *store, const char *name, int64_t *id_r,
 			char **error_r);

@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl handler add|list: the municipality's case officers and the
+   groups that workflow roles name. */
+#include "config.h"
+
+#include "cfg.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "store.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+/* A login: a-z first, then a-z, 0-9, '.', '_', '-', at most 32. */
+static bool
+valid_login(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 1 || n > 32 || s[0] < 'a' || s[0] > 'z')
+		return false;
+	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+static bool
+valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	return at != NULL && at != s && at[1] != '\0' &&
+		strchr(at + 1, '@') == NULL && strpbrk(s, " \t<>\"(),;:") == NULL;
+}
+
+static int
+add(const struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "language", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL, *email = NULL, *lang = "sv";
+	struct strlist groups = { 0 };
+	struct cfg *cfg = NULL;
+	struct store *store = NULL;
+	char *err = NULL;
+	int64_t id, gid, now = cirm_now();
+	int c, bad = 0, ret = 1;
+
+	while ((c = getopt_long(argc, argv, "n:e:g:l:", opts, NULL)) != -1) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 'e')
+			email = optarg;
+		else if (c == 'g')
+			strlist_add(&groups, optarg);
+		else if (c == 'l')
+			lang = optarg;
+		else
+			bad = 1;
+	}
+	if (bad || optind + 1 != argc || email == NULL) {
+		ctl_error("%s", _("usage: cirmctl handler add LOGIN --email "
+				  "ADDRESS [--name NAME] [--group GROUP]... "
+				  "[--language sv|en]"));
+		strlist_clear(&groups);
+		return EX_USAGE;
+	}
+	if (!valid_login(argv[optind]) || !valid_email(email) ||
+	    (strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0)) {
+		ctl_error("%s", _("a login is a-z, then a-z, 0-9, '.', '_' or "
+				  "'-'; the address must be like "
+				  "eva@kommun.example; the language sv or en"));
+		strlist_clear(&groups);
+		return EX_DATAERR;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0 || ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if (store_begin(store, &err) < 0 ||
+	    store_contact_add(store, STORE_HANDLER, name, argv[optind], lang,
+			      &id, &err) < 0 ||
+	    store_contact_address_add(store, id, "email", email, &err) < 0)
+		goto fail;
+	for (size_t i = 0; i < groups.n; i++) {
+		if (store_group_ensure(store, groups.v[i], now, &gid, &err) < 0 ||
+		    store_group_member_add(store, gid, id, &err) < 0)
+			goto fail;
+	}
+	if (store_audit_add(store, now, "cirmctl", "handler.add", argv[optind],
+			    NULL, &err) < 0 ||
+	    store_commit(store, &err) < 0)
+		goto fail;
+	printf(_("handler %s added\n"), argv[optind]);
+	ret = 0;
+	goto out;
+fail:
+	store_rollback(store);
+	ctl_error("%s", err);
+	free(err);
+out:
+	strlist_clear(&groups);
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
+
+static int
+print_handler(const struct store_handler *h, void *ctx)
+{
+	(void)ctx;
+	ctl_print_cell(stdout, h->login != NULL ? h->login : "-", 12);
+	ctl_print_cell(stdout, h->email != NULL ? h->email : "-", 28);
+	ctl_print_cell(stdout, h->name != NULL ? h->name : "-", 20);
+	ctl_print_cell(stdout, h->groups != NULL ? h->groups : "-", 0);
+	fputc('\n', stdout);
+	return 0;
+}
+
+static int
+list(const struct ctl *ctl)
+{
+	struct cfg *cfg = NULL;
+	struct store *store = NULL;
+	char *err = NULL;
+	int ret = 1;
+
+	if (ctl_load_config(ctl, &cfg) < 0 || ctl_open_store(cfg, &store) < 0)
+		goto out;
+	ctl_print_cell(stdout, _("LOGIN"), 12);
+	ctl_print_cell(stdout, _("ADDRESS"), 28);
+	ctl_print_cell(stdout, _("NAME"), 20);
+	ctl_print_cell(stdout, _("GROUPS"), 0);
+	fputc('\n', stdout);
+	if (store_handler_list(store, print_handler, NULL, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+	} else {
+		ret = 0;
+	}
+out:
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
+
+int
+ctl_handler(const struct ctl *ctl, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "add") == 0)
+		return add(ctl, argc - 1, argv + 1);
+	if (argc == 2 && strcmp(argv[1], "list") == 0)
+		return list(ctl);
+	ctl_error("%s", _("usage: cirmctl handler add LOGIN --email ADDRESS "
+			  "[--name NAME] [--group GROUP]... [--language sv|en]\n"
+			  "                cirmctl handler list"));
+	return EX_USAGE;
+}
