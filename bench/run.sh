@@ -16,13 +16,24 @@
 #    closes the last connection). What was queued then goes through
 #    cirmd --once and must all end up in cases.
 #
+# 3. Workflows (bench-flow): a generated workflow of 500 states loaded
+#    and checked (median of BENCH_LOAD_RUNS); then BENCH_FLOW_EVENTS
+#    events applied to random cases of a database holding
+#    BENCH_FLOW_CASES open cases on workflows/synpunkt.xml, 1,000 to a
+#    transaction, and up to BENCH_FLOW_TIMERS timers fired; afterwards
+#    every case's state must be a legal configuration and the history
+#    must count every event.
+#
 # The figures are printed beside the targets and never fail the run; a
-# mail the engine did not handle as expected does (exit status 1).
+# mail the engine did not handle as expected, or a workflow result that
+# is wrong, does (exit status 1).
 #
 # Environment: BENCH_N (20000), BENCH_BATCH ("100 500"),
-# BENCH_MAILGATE_N (2000), BENCH_KEEP=1 keeps the instances (their
-# cirmd.log too) and prints where, TMPDIR, top_srcdir (else derived
-# from $0).
+# BENCH_MAILGATE_N (2000), BENCH_LOAD_RUNS (20), BENCH_FLOW_CASES
+# (100000), BENCH_FLOW_EVENTS (100000), BENCH_FLOW_TIMERS (20000),
+# BENCH_ONLY (mail or flow: only those), BENCH_KEEP=1 keeps the
+# instances (their cirmd.log too) and prints where, TMPDIR, top_srcdir
+# (else derived from $0).
 set -eu
 
 n=${BENCH_N:-20000}
@@ -30,11 +41,19 @@ batches=${BENCH_BATCH:-100 500}
 mg_n=${BENCH_MAILGATE_N:-2000}
 engine_target=5000
 mailgate_target=500
+load_runs=${BENCH_LOAD_RUNS:-20}
+flow_cases=${BENCH_FLOW_CASES:-100000}
+flow_events=${BENCH_FLOW_EVENTS:-100000}
+flow_timers=${BENCH_FLOW_TIMERS:-20000}
+only=${BENCH_ONLY:-}
+load_target=50
+events_target=20000
 
 srcdir=${top_srcdir:-$(dirname "$0")/..}
 srcdir=$(cd "$srcdir" && pwd)
 bm=./bench/bench-mail
-for p in ./cirmctl ./cirmd ./cirm-mailgate $bm; do
+bf=./bench/bench-flow
+for p in ./cirmctl ./cirmd ./cirm-mailgate $bm $bf; do
 	if [ ! -x "$p" ]; then
 		echo "run.sh: $p not found: run me from the build directory" \
 		     "(make bench)" >&2
@@ -43,6 +62,10 @@ for p in ./cirmctl ./cirmd ./cirm-mailgate $bm; do
 done
 case $n in ''|*[!0-9]*) echo "run.sh: BENCH_N must be a number" >&2; exit 64 ;; esac
 case $mg_n in ''|*[!0-9]*) echo "run.sh: BENCH_MAILGATE_N must be a number" >&2; exit 64 ;; esac
+for v in "$load_runs" "$flow_cases" "$flow_events" "$flow_timers"; do
+	case $v in ''|*[!0-9]*) echo "run.sh: BENCH_LOAD_RUNS and BENCH_FLOW_* must be numbers" >&2; exit 64 ;; esac
+done
+case $only in ''|mail|flow) ;; *) echo "run.sh: BENCH_ONLY must be mail or flow" >&2; exit 64 ;; esac
 n4=$((n / 4))
 sizes="$n4 $n"
 [ "$n4" -gt 0 ] || sizes=$n
@@ -103,6 +126,56 @@ nproc=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo '?')
 
 echo "cirm benchmarks ($nproc CPUs; instances under ${TMPDIR:-/tmp})"
 echo
+
+# --- workflows ---
+if [ "$only" != mail ]; then
+	echo "bench: workflows, load and check" >&2
+	if out=$($bf load "$tmp/flow-load" "$load_runs"); then
+		med=$(field median_ms "$out")
+		met=$(calc "($med < $load_target) ? \"yes\" : \"NO\"")
+		load_row=$(LC_ALL=C printf '%6d %6d %6d %5d %9.2f %7s %4s %8.2f %8.2f  ok' \
+			"$(field states "$out")" "$(field transitions "$out")" \
+			"$(field timers "$out")" "$load_runs" "$med" "<$load_target" \
+			"$met" "$(field min_ms "$out")" "$(field max_ms "$out")")
+	else
+		load_row="FAIL: the generated workflow does not load or check"
+		failed=1
+	fi
+	echo "bench: workflows, $flow_events events on $flow_cases cases" \
+	     "(setting up the cases takes a while)" >&2
+	set +e
+	setup=$($bf setup "$srcdir" "$tmp/flow.db" "$flow_cases")
+	status=$?
+	[ $status != 0 ] ||
+		out=$($bf events "$srcdir" "$tmp/flow.db" "$flow_events" \
+			"$flow_timers")
+	status=$?
+	set -e
+	setup_s=$(field setup_s "$setup")
+	if [ $status = 0 ] || [ "$(field check "$out")" = FAIL ]; then
+		[ $status = 0 ] || failed=1
+		rate=$(field events_per_s "$out")
+		met=$(calc "($rate >= $events_target) ? \"yes\" : \"NO\"")
+		events_row=$(LC_ALL=C printf '%7d %7d %8.2f %6.2f %8.0f %7s %4s %7d %8.2f %6.2f %8.0f %7d %7d  %s' \
+			"$flow_cases" "$flow_events" "$(field events_s "$out")" \
+			"$(field events_cpu_s "$out")" "$rate" ">=$events_target" \
+			"$met" "$(field timers "$out")" "$(field timers_s "$out")" \
+			"$(field timers_cpu_s "$out")" \
+			"$(field timers_per_s "$out")" "$(field open "$out")" \
+			"$(field closed "$out")" "$(field check "$out")")
+	else
+		events_row="FAIL: bench-flow setup or events: exit status $status"
+		failed=1
+	fi
+	echo "Workflows: load + check a generated workflow (median of $load_runs runs)"
+	echo "states transitions timers  runs median ms  target  met   min ms   max ms  check"
+	echo "$load_row"
+	echo "Workflows: events on open cases (synpunkt.xml, 1000 events a transaction; setup ${setup_s}s)"
+	echo "  cases  events  seconds  cpu s events/s  target  met  timers  seconds  cpu s timers/s    open  closed  check"
+	echo "$events_row"
+	echo
+fi
+[ "$only" != flow ] || exit $failed
 
 rows=
 rss_lines=
