@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,7 +48,27 @@ lookup(const struct template_var *vars, size_t nvars, const char *name,
 	return NULL;
 }
 
-/* Fills the {{places}} of TEXT (starting at line LINE of PATH). */
+const char *const template_variables[] = {
+	"case.number", "case.subject", "case.received", "case.state",
+	"case.category", "case.priority", "case.due", "case.history",
+	"municipality.name", "message.text", "handler.name", "commands.help",
+	NULL
+};
+
+#define SECTIONS_MAX 8
+
+/* Whether the tag at OPEN..CLOSE+2 stands alone on its line: then the
+   line's newline goes with it, so that sections leave no blank lines. */
+static bool
+alone(const char *text, const char *open, const char *end)
+{
+	return (open == text || open[-1] == '\n') && *end == '\n';
+}
+
+/* Fills the {{places}} of TEXT (starting at line LINE of PATH), and its
+   sections: {{#if name}} ... {{else}} ... {{/if}}, kept when the
+   variable is not empty. Every name must be known, in a section left
+   out too. */
 static char *
 fill(const char *path, int line, const char *text,
      const struct template_var *vars, size_t nvars, char **error_r)
@@ -56,37 +77,94 @@ fill(const char *path, int line, const char *text,
 	size_t len = 0;
 	FILE *f = open_memstream(&out, &len);
 	const char *p = text;
+	bool on[SECTIONS_MAX + 1] = { true }, seen_else[SECTIONS_MAX + 1];
+	int depth = 0;
 
 	while (*p != '\0') {
 		const char *open = strstr(p, "{{"), *close, *name, *value;
 		size_t nlen;
+		int kind = 0;	/* 0 variable, 1 #if, 2 else, 3 /if */
 
 		if (open == NULL) {
-			fputs(p, f);
+			if (on[depth])
+				fputs(p, f);
+			for (const char *q = p; *q != '\0'; q++)
+				line += *q == '\n';
 			break;
 		}
 		for (const char *q = p; q < open; q++)
 			line += *q == '\n';
-		fwrite(p, 1, (size_t)(open - p), f);
+		if (on[depth])
+			fwrite(p, 1, (size_t)(open - p), f);
 		close = strstr(open, "}}");
 		name = open + 2 + strspn(open + 2, " ");
+		if (strncmp(name, "#if ", 4) == 0) {
+			kind = 1;
+			name += 4 + strspn(name + 4, " ");
+		} else if (strncmp(name, "else", 4) == 0 &&
+			   (name[4] == '}' || name[4] == ' ')) {
+			kind = 2;
+		} else if (strncmp(name, "/if", 3) == 0 &&
+			   (name[3] == '}' || name[3] == ' ')) {
+			kind = 3;
+		}
 		nlen = close != NULL ? (size_t)(close - name) : 0;
 		while (nlen > 0 && name[nlen - 1] == ' ')
 			nlen--;
-		value = close != NULL ? lookup(vars, nvars, name, nlen) : NULL;
-		if (value == NULL) {
+		value = close != NULL && kind < 2 ?
+			lookup(vars, nvars, name, nlen) : NULL;
+		if (close == NULL || (kind < 2 && value == NULL) ||
+		    (kind == 1 && depth == SECTIONS_MAX) ||
+		    (kind >= 2 && depth == 0) ||
+		    (kind == 2 && seen_else[depth])) {
 			fclose(f);
 			free(out);
 			*error_r = close == NULL ?
 				xasprintf("%s:%d: '{{' without '}}'", path, line) :
+				kind < 2 && value == NULL ?
 				xasprintf("%s:%d: unknown variable '%.*s'", path,
-					  line, (int)nlen, name);
+					  line, (int)nlen, name) :
+				kind == 1 ?
+				xasprintf("%s:%d: sections nested too deep", path,
+					  line) :
+				kind == 2 && depth > 0 ?
+				xasprintf("%s:%d: a second {{else}}", path,
+					  line) :
+				xasprintf("%s:%d: {{%s}} outside {{#if}}", path,
+					  line, kind == 2 ? "else" : "/if");
 			return NULL;
 		}
-		fputs(value, f);
+		switch (kind) {
+		case 0:
+			if (on[depth])
+				fputs(value, f);
+			break;
+		case 1:
+			depth++;
+			on[depth] = on[depth - 1] && *value != '\0';
+			seen_else[depth] = false;
+			break;
+		case 2:
+			seen_else[depth] = true;
+			on[depth] = on[depth - 1] && !on[depth];
+			break;
+		case 3:
+			depth--;
+			break;
+		}
 		p = close + 2;
+		if (kind > 0 && alone(text, open, p)) {
+			p++;
+			line++;
+		}
 	}
 	fclose(f);
+	if (depth > 0) {
+		free(out);
+		*error_r = xasprintf("%s:%d: {{#if}} without {{/if}}", path,
+				     line);
+		return NULL;
+	}
 	return out;
 }
 
@@ -127,6 +205,7 @@ render(const char *path, const char *text, const struct template_var *vars,
 	*body_r = fill(path, 3, body, vars, nvars, error_r);
 	if (*body_r == NULL) {
 		free(*subject_r);
+		*subject_r = NULL;	/* the caller may free both */
 		return -1;
 	}
 	return 0;

@@ -16,6 +16,12 @@ struct template_var {
 	const char *value;
 };
 
+/* The variables cirm gives every template, NULL-terminated; a template
+   using any other is refused (by cirmctl workflow check, before a
+   citizen could ever get a gap). Sections {{#if name}} ... {{else}} ...
+   {{/if}} are kept when the variable is not empty. */
+extern const char *const template_variables[];
+
 /* Renders template NAME in language LANG (falling back to "sv" when the
    language has no such template). Returns 0 with *subject_r and *body_r
    (caller frees), or -1 with *error_r. */

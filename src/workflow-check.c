@@ -4,6 +4,8 @@
 
 #include "workflow-private.h"
 
+#include "template.h"
+
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -410,6 +412,30 @@ declared(const struct workflow *wf, const char *id)
 	return false;
 }
 
+/* Renders template T of language LANG with every variable cirm gives:
+   an unknown variable or a broken section is found here, not in a
+   citizen's mail. */
+static void
+try_template(struct checker *c, const char *dir, const char *lang,
+	     const struct workflow_template *t)
+{
+	struct template_var vars[32];
+	size_t n = 0;
+	char *subject = NULL, *body = NULL, *err = NULL;
+
+	for (; template_variables[n] != NULL && n < N_ELEMENTS(vars); n++) {
+		vars[n].name = template_variables[n];
+		vars[n].value = "x";
+	}
+	if (template_render(dir, lang, t->id, vars, n, &subject, &body,
+			    &err) < 0) {
+		cerror(c, t->line, "template '%s': %s", t->id, err);
+		free(err);
+	}
+	free(subject);
+	free(body);
+}
+
 static void
 check_templates(struct checker *c, const char *dir)
 {
@@ -455,6 +481,9 @@ check_templates(struct checker *c, const char *dir)
 				cerror(c, wf->templates[i].line, "template '%s' "
 				       "is missing for language '%s' (%s)",
 				       wf->templates[i].id, langs.v[j], path);
+			else
+				try_template(c, dir, langs.v[j],
+					     &wf->templates[i]);
 			free(path);
 		}
 	}

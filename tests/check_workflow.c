@@ -134,6 +134,13 @@ START_TEST(test_bad_templates)
 			     "is not declared in <templates>") != NULL, "%s",
 		      got);
 	free(got);
+	/* a variable cirm does not give, found before any citizen's mail */
+	got = problems("bad-template-var.xml", NULL);
+	ck_assert_ptr_nonnull(got);
+	ck_assert_msg(strstr(got, "bad-template-var.xml:13: template 'trasig': ") ==
+		      got && strstr(got, "/templates/sv/trasig:3: unknown "
+				    "variable 'case.nummer'") != NULL, "%s", got);
+	free(got);
 }
 END_TEST
 

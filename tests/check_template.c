@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "template.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static char *dir;
+
+static void
+setup(void)
+{
+	char *p;
+
+	dir = tu_tmpdir();
+	p = xasprintf("%s/sv", dir);
+	mkdir(p, 0755);
+	free(p);
+	p = xasprintf("%s/en", dir);
+	mkdir(p, 0755);
+	free(p);
+}
+
+static void
+teardown(void)
+{
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void
+put(const char *lang, const char *name, const char *text)
+{
+	char *sub = xasprintf("%s/%s", dir, lang);
+
+	free(tu_write(sub, name, text, 0644));
+	free(sub);
+}
+
+static const struct template_var vars[] = {
+	{ "case.number", "KS-2026-00001" },
+	{ "case.category", "belysning" },
+	{ "case.due", "" },
+	{ "handler.name", "Eva" },
+};
+
+/* Renders NAME in LANG: the body, or "ERROR: message" with the
+   directory cut off. */
+static char *
+render(const char *lang, const char *name, char **subject_r)
+{
+	char *subject = NULL, *body = NULL, *err = NULL, *out;
+
+	if (template_render(dir, lang, name, vars, N_ELEMENTS(vars), &subject,
+			    &body, &err) < 0) {
+		out = xasprintf("ERROR: %s", err + strlen(dir) + 1);
+		free(err);
+		return out;
+	}
+	if (subject_r != NULL)
+		*subject_r = subject;
+	else
+		free(subject);
+	return body;
+}
+
+struct case_ {
+	const char *text, *want;
+};
+
+static const struct case_ cases[] = {
+	/* variables */
+	{ "Subject: Ärende {{case.number}}\n\nHej {{ handler.name }}!\n",
+	  "Hej Eva!\n" },
+	{ "Subject: x\n\nRad 1\n{{case.nonsense}}\n",
+	  "ERROR: sv/t:4: unknown variable 'case.nonsense'" },
+	{ "Subject: x\n\nHej {{handler.name\n", "ERROR: sv/t:3: '{{' without '}}'" },
+	{ "no subject\n\nbody\n",
+	  "ERROR: sv/t:1: must start with a 'Subject:' line and a blank line" },
+	/* sections, on lines of their own, leave no blank lines */
+	{ "Subject: x\n\nA\n{{#if case.category}}\nKategori: {{case.category}}\n"
+	  "{{/if}}\nB\n", "A\nKategori: belysning\nB\n" },
+	{ "Subject: x\n\nA\n{{#if case.due}}\nSenast {{case.due}}\n{{else}}\n"
+	  "Inget datum\n{{/if}}\nB\n", "A\nInget datum\nB\n" },
+	{ "Subject: x\n\n{{#if case.category}}k{{#if case.due}}d{{else}}e{{/if}}"
+	  "{{/if}}.\n", "ke.\n" },
+	/* every name is checked, in a section left out too */
+	{ "Subject: x\n\n{{#if case.due}}{{case.nonsense}}{{/if}}\n",
+	  "ERROR: sv/t:3: unknown variable 'case.nonsense'" },
+	{ "Subject: x\n\n{{#if case.nonsense}}x{{/if}}\n",
+	  "ERROR: sv/t:3: unknown variable 'case.nonsense'" },
+	{ "Subject: x\n\n{{#if case.due}}x\n", "ERROR: sv/t:4: {{#if}} without {{/if}}" },
+	{ "Subject: x\n\nx{{/if}}\n", "ERROR: sv/t:3: {{/if}} outside {{#if}}" },
+	{ "Subject: x\n\n{{#if case.due}}a{{else}}b{{else}}c{{/if}}\n",
+	  "ERROR: sv/t:3: a second {{else}}" },
+};
+
+START_TEST(test_render)
+{
+	char *got;
+
+	put("sv", "t", cases[_i].text);
+	got = render("sv", "t", NULL);
+	ck_assert_str_eq(got, cases[_i].want);
+	free(got);
+}
+END_TEST
+
+/* English when there is one, else Swedish. */
+START_TEST(test_language)
+{
+	char *got, *subject = NULL;
+
+	put("sv", "a", "Subject: Hej {{case.number}}\n\nsv\n");
+	put("en", "a", "Subject: Hello {{case.number}}\n\nen\n");
+	put("sv", "b", "Subject: Bara svenska\n\nsv\n");
+	got = render("en", "a", &subject);
+	ck_assert_str_eq(got, "en\n");
+	ck_assert_str_eq(subject, "Hello KS-2026-00001");
+	free(got);
+	free(subject);
+	got = render("en", "b", NULL);
+	ck_assert_str_eq(got, "sv\n");
+	free(got);
+}
+END_TEST
+
+/* The shipped templates use only what cirm gives. */
+START_TEST(test_shipped)
+{
+	static const char *const langs[] = { "sv", "en" };
+	struct template_var all[32];
+	size_t n = 0;
+
+	for (; template_variables[n] != NULL; n++) {
+		all[n].name = template_variables[n];
+		all[n].value = "x";
+	}
+	for (size_t l = 0; l < N_ELEMENTS(langs); l++) {
+		static const char *const names[] = {
+			"acknowledgement", "answer", "resolved",
+			"handler-new-case", "handler-escalated",
+		};
+
+		for (size_t i = 0; i < N_ELEMENTS(names); i++) {
+			char *tdir = xasprintf("%s/templates", tu_srcdir());
+			char *s = NULL, *b = NULL, *err = NULL;
+
+			ck_assert_msg(template_render(tdir, langs[l], names[i], all,
+						      n, &s, &b, &err) == 0,
+				      "%s", err);
+			free(s);
+			free(b);
+			free(tdir);
+		}
+	}
+}
+END_TEST
+
+static Suite *
+template_suite(void)
+{
+	Suite *s = suite_create("template");
+	TCase *tc = tcase_create("render");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_loop_test(tc, test_render, 0, (int)N_ELEMENTS(cases));
+	tcase_add_test(tc, test_language);
+	tcase_add_test(tc, test_shipped);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	return tu_run(template_suite());
+}
