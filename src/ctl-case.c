@@ -166,6 +166,18 @@ struct show_ctx {
 	int failed;
 };
 
+/* An armed workflow timer: when it fires, with which event. */
+static int
+print_timer(const struct store_timer *t, void *ctx)
+{
+	char when[32];
+
+	(void)ctx;
+	printf("  %s  %-20s %s (%s)\n", ctl_time(t->fire_at, when), t->name,
+	       t->event, t->state);
+	return 0;
+}
+
 static int
 show_case(const struct store_case *c, void *ctx)
 {
@@ -199,6 +211,12 @@ show_case(const struct store_case *c, void *ctx)
 	if (!sc->failed &&
 	    store_case_events(sc->store, c->id, print_event, NULL, &sc->err) < 0)
 		sc->failed = 1;
+	if (!sc->failed && c->closed_at == 0) {
+		printf("\n%s\n", _("Timers:"));
+		if (store_case_timers(sc->store, c->id, print_timer, NULL,
+				      &sc->err) < 0)
+			sc->failed = 1;
+	}
 	return 0;
 }
 
