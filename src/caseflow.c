@@ -484,21 +484,13 @@ case_history(struct flow *fl)
 {
 	struct history_ctx h = { { 0 } };
 	char *err = NULL, *out;
-	size_t skip;
 
-	if (store_case_messages(fl->store, fl->c.id, history_line, &h,
-				&err) < 0) {
+	if (store_case_recent_messages(fl->store, fl->c.id, 5, history_line,
+				       &h, &err) < 0) {
 		free(err);
 		strlist_clear(&h.lines);
 		return xstrdup("");
 	}
-	/* the last five */
-	skip = h.lines.n > 5 ? h.lines.n - 5 : 0;
-	for (size_t i = 0; i < skip; i++)
-		free(h.lines.v[i]);
-	memmove(h.lines.v, h.lines.v + skip,
-		(h.lines.n - skip) * sizeof(*h.lines.v));
-	h.lines.n -= skip;
 	out = strlist_join(&h.lines);
 	return out;
 }

@@ -332,3 +332,39 @@ store_case_messages(struct store *store, int64_t case_id,
 		return 0;
 	return store_fail(store, "read messages", error_r);
 }
+
+int
+store_case_recent_messages(struct store *store, int64_t case_id, int limit,
+			   int (*fn)(const struct store_message *m, void *ctx),
+			   void *ctx, char **error_r)
+{
+	/* the newest LIMIT by the index, then in time order; only the
+	   first line of each text is wanted, so no whole bodies are read */
+	static const char sql[] =
+		"SELECT id, at, direction, channel, visibility, NULL, subject, "
+		"substr(coalesce(body_stripped, body_full), 1, 200) FROM "
+		"(SELECT * FROM message WHERE case_id = ? ORDER BY id DESC "
+		"LIMIT ?) ORDER BY at, id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int(st, 2, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_message m = {
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			store_col_text(st, 2), store_col_text(st, 3),
+			store_col_text(st, 4), store_col_text(st, 5),
+			store_col_text(st, 6), store_col_text(st, 7),
+		};
+
+		if (fn(&m, ctx) != 0)
+			break;
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read messages", error_r);
+}

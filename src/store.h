@@ -292,6 +292,13 @@ int store_message_attachments(struct store *store, int64_t message_id,
 int store_case_messages(struct store *store, int64_t case_id,
 			int (*fn)(const struct store_message *m, void *ctx),
 			void *ctx, char **error_r);
+/* The newest LIMIT messages of a case, in time order, each text cut to
+   its first 200 bytes (sender not filled in). 0, or -1. */
+int store_case_recent_messages(struct store *store, int64_t case_id,
+			       int limit,
+			       int (*fn)(const struct store_message *m,
+					 void *ctx),
+			       void *ctx, char **error_r);
 
 /* --- inbox and quarantine (store-queue.c) --- */
 
