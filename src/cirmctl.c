@@ -60,6 +60,12 @@ usage(FILE *out)
 		       "  workflow run --scxml FILE [--events LIST]\n"
 		       "                            run a statechart on a virtual "
 		       "clock\n"
+		       "  sms encode [--ucs2|--gsm7] [--ref16] TEXT|-\n"
+		       "                            what a text costs as SMS: "
+		       "encoding, segments\n"
+		       "  sms number [--country CC] [--mask] NUMBER\n"
+		       "                            a telephone number in E.164 "
+		       "form\n"
 		       "\n"
 		       "Options:\n"
 		       "  -c, --config=FILE  read FILE (default: %s)\n"
@@ -203,6 +209,7 @@ static const struct {
 	{ "workflow", ctl_workflow },
 	{ "status", ctl_status },
 	{ "handler", ctl_handler },
+	{ "sms", ctl_sms },
 };
 
 int

@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl sms encode TEXT, cirmctl sms number NUMBER: what a text costs
+   as SMS, and how cirm reads a telephone number. Nothing is stored. */
+#include "config.h"
+
+#include "ctl.h"
+#include "e164.h"
+#include "gsm.h"
+#include "i18n.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#define DEFAULT_COUNTRY "+46"
+
+/* Standard input, up to one byte more than the codec takes (so that it
+   refuses a longer text with its reason). */
+static char *
+read_stdin(size_t *len_r)
+{
+	char *buf = xmalloc(GSM_TEXT_BYTES_MAX + 2);
+	size_t len = 0, n;
+
+	while (len <= GSM_TEXT_BYTES_MAX &&
+	       (n = fread(buf + len, 1, GSM_TEXT_BYTES_MAX + 1 - len,
+			  stdin)) > 0)
+		len += n;
+	buf[len] = '\0';
+	*len_r = len;
+	return buf;
+}
+
+static void
+print_parts(const struct gsm_msg *msg, const struct gsm_part *parts, int n,
+	    enum gsm_ref ref)
+{
+	int gsm7 = msg->enc == GSM_GSM7;
+	size_t max = n == 1 ? (gsm7 ? GSM7_SINGLE : UCS2_SINGLE) :
+		     ref == GSM_REF16 ? (gsm7 ? GSM7_PART16 : UCS2_PART16) :
+		     (gsm7 ? GSM7_PART8 : UCS2_PART8);
+
+	printf(_("Encoding: %s\n"), gsm7 ? _("GSM 7-bit") :
+	       _("UCS-2 (UTF-16)"));
+	printf(gsm7 ? _("Length:   %zu septets\n") :
+	       _("Length:   %zu UTF-16 units\n"), msg->n);
+	if (n == 1)
+		printf(gsm7 ? _("Segments: 1 (at most %zu septets)\n") :
+		       _("Segments: 1 (at most %zu units)\n"), max);
+	else
+		printf(gsm7 ? _("Segments: %d (at most %zu septets each with "
+				"the concatenation header)\n") :
+		       _("Segments: %d (at most %zu units each with the "
+			 "concatenation header)\n"), n, max);
+	for (int i = 0; i < n; i++) {
+		char *text = gsm_decode(msg, parts[i].off, parts[i].n, NULL);
+
+		printf("%4d %4zu  ", i + 1, parts[i].n);
+		ctl_print_cell(stdout, text, 0);
+		fputc('\n', stdout);
+		free(text);
+	}
+}
+
+static void
+encode_usage(void)
+{
+	ctl_error("%s", _("usage: cirmctl sms encode [--ucs2|--gsm7] "
+			  "[--ref16] TEXT|-"));
+}
+
+static int
+encode(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "ucs2", no_argument, NULL, 'u' },
+		{ "gsm7", no_argument, NULL, 'g' },
+		{ "ref16", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum gsm_encoding want = GSM_AUTO;
+	enum gsm_ref ref = GSM_REF8;
+	struct gsm_part parts[GSM_PARTS_MAX];
+	struct gsm_msg msg;
+	char *text, *error = NULL;
+	size_t len;
+	int c, bad = 0, n;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'u': want = GSM_UCS2; break;
+		case 'g': want = GSM_GSM7; break;
+		case 'r': ref = GSM_REF16; break;
+		default: bad = 1; break;
+		}
+	}
+	if (bad || optind != argc - 1) {
+		encode_usage();
+		return EX_USAGE;
+	}
+	if (strcmp(argv[optind], "-") == 0) {
+		text = read_stdin(&len);
+	} else {
+		text = xstrdup(argv[optind]);
+		len = strlen(text);
+	}
+	if (gsm_encode(text, len, want, &msg, &error) < 0 ||
+	    (n = gsm_split(&msg, ref, parts, GSM_PARTS_MAX, &error)) < 0) {
+		ctl_error("%s", error);
+		free(error);
+		gsm_msg_clear(&msg);
+		free(text);
+		return EX_DATAERR;
+	}
+	print_parts(&msg, parts, n, ref);
+	gsm_msg_clear(&msg);
+	free(text);
+	return 0;
+}
+
+static void
+number_usage(void)
+{
+	ctl_error("%s", _("usage: cirmctl sms number [--country CC] [--mask] "
+			  "NUMBER"));
+}
+
+static int
+number(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "country", required_argument, NULL, 'c' },
+		{ "mask", no_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *country = DEFAULT_COUNTRY, *reason;
+	char out[E164_SIZE], masked[E164_MASK_SIZE];
+	int c, bad = 0, mask = 0;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c': country = optarg; break;
+		case 'm': mask = 1; break;
+		default: bad = 1; break;
+		}
+	}
+	if (bad || optind != argc - 1) {
+		number_usage();
+		return EX_USAGE;
+	}
+	if (e164_normalise(argv[optind], country, out, &reason) < 0) {
+		ctl_error(_("not a telephone number: %s"), _(reason));
+		return EX_DATAERR;
+	}
+	printf("%s\n", mask ? e164_mask(out, masked) : out);
+	return 0;
+}
+
+int
+ctl_sms(const struct ctl *ctl, int argc, char **argv)
+{
+	(void)ctl;
+	if (argc >= 2 && strcmp(argv[1], "encode") == 0)
+		return encode(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "number") == 0)
+		return number(argc - 1, argv + 1);
+	/* continuation lines under "cirmctl: usage: " */
+	ctl_error("%s", _("usage: cirmctl sms encode [--ucs2|--gsm7] "
+			  "[--ref16] TEXT|-\n"
+			  "                cirmctl sms number [--country CC] "
+			  "[--mask] NUMBER"));
+	return EX_USAGE;
+}
