@@ -311,4 +311,34 @@ echo "mails: $mg_mix"
 echo "  mails  seconds    msg/s  target  met  RSS MiB  queued  while                         check"
 printf '%s' "$mg_rows"
 echo "Then cirmd --once on what was queued: $e2e"
+
+# --- SMS codec (bench-sms) ---
+# A fixed mix of Swedish texts (GSM-7, with extension characters, and
+# UCS-2 with emoji) encoded, split and packed into wire user data with
+# concatenation headers until BENCH_SMS_SEGMENTS segments are made;
+# every text of the mix must first come back unchanged through the wire
+# and reassembly.
+sms_segments=${BENCH_SMS_SEGMENTS:-2000000}
+sms_target=1000000
+case $sms_segments in ''|*[!0-9]*) echo "run.sh: BENCH_SMS_SEGMENTS must be a number" >&2; exit 64 ;; esac
+echo "bench: SMS codec, $sms_segments segments" >&2
+if [ ! -x ./bench/bench-sms ]; then
+	sms_row="FAIL: ./bench/bench-sms not found"
+	failed=1
+elif out=$(./bench/bench-sms "$sms_segments"); then
+	rate=$(field segments_per_s "$out")
+	met=$(calc "($rate >= $sms_target) ? \"yes\" : \"NO\"")
+	sms_row=$(LC_ALL=C printf '%9d %8d %8d %8.2f %6.2f %10.0f %9s %4s  %s' \
+		"$(field segments "$out")" "$(field gsm7_segments "$out")" \
+		"$(field ucs2_segments "$out")" "$(field seconds "$out")" \
+		"$(field cpu_s "$out")" "$rate" ">=$sms_target" "$met" \
+		"$(field check "$out")")
+else
+	sms_row="FAIL: bench-sms: a text did not survive the wire and reassembly"
+	failed=1
+fi
+echo
+echo "SMS codec: UTF-8 -> segments -> wire user data (gsm_encode, gsm_split, gsm_part_ud)"
+echo " segments    GSM-7    UCS-2  seconds  cpu s  segments/s    target  met  check"
+echo "$sms_row"
 exit $failed
