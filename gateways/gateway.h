@@ -51,7 +51,72 @@ int gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len, int64_
 		    const char *dedupe_key, const char *state_key,
 		    const char *state_value, char **error_r);
 
+/* --- outbound gateways (outbound.c) ---
+
+   The outbox rows of ctx->channel, composed into mail and taken through
+   queued -> sending -> sent one at a time, each step committed, so that
+   after a crash at most the one message in flight goes out again (with
+   the same Message-ID). */
+
+struct outbound_msg {
+	int64_t id, created_at;
+	char *recipient;
+	char *message_id; /* the row's, or a new one stored at the claim */
+	char *data;	  /* the composed message, CRLF line ends */
+	size_t len;
+	int attempts;	  /* failed attempts before this one */
+	int claimed, done;
+	void *transport;		/* the transport's own */
+	const void *transport_status;	/* the transport's own */
+};
+
+struct outbound_batch {
+	struct outbound_msg *v;
+	size_t n;
+	char *from; /* the envelope sender: mail_address */
+};
+
+/* Loads up to LIMIT rows to send, the ones left 'sending' by a previous
+   run first (LEFTOVERS), else the due 'queued' ones. A row that cannot
+   become a mail is marked failed at once. Returns the number loaded
+   into *batch (which outbound_clear frees), or -1 after logging. */
+int outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
+		  struct outbound_batch *batch);
+void outbound_clear(struct outbound_batch *batch);
+/* Claims M ('sending', committed). 1 claimed, 0 taken by another, -1
+   after logging. */
+int outbound_claim(struct gateway_ctx *ctx, struct outbound_msg *m);
+/* M went out ('sent', committed). 0; when it cannot be recorded the
+   process exits (see outbound_advance). */
+int outbound_sent(struct gateway_ctx *ctx, struct outbound_msg *m);
+/* Both in one transaction: SENT (may be NULL) went out and CLAIM (may be
+   NULL) is claimed, so that a batch costs one commit per message and
+   still no more than one row is ever 'sending'. As outbound_claim; a
+   'sent' that cannot be recorded ends the process, since going on would
+   put two rows in flight. */
+int outbound_advance(struct gateway_ctx *ctx, struct outbound_msg *sent,
+		     struct outbound_msg *claim);
+/* M failed for now with REASON: back to 'queued', due again after
+   smtp_retry_delay doubled per earlier attempt (at most a day); after
+   OUTBOUND_MAX_AGE it fails for good instead. 0, or -1. */
+int outbound_retry(struct gateway_ctx *ctx, struct outbound_msg *m,
+		   const char *reason);
+/* M failed for good with REASON ('failed', for the engine to raise). */
+int outbound_fail(struct gateway_ctx *ctx, struct outbound_msg *m,
+		  const char *reason);
+/* The gateway loop: calls SEND with each batch until stopping (or, with
+   ctx->once, until the outbox has nothing due). SEND returns 0, or -1
+   when the transport broke (the loop then waits before the next try). */
+int outbound_run(struct gateway_ctx *ctx,
+		 int (*send)(struct gateway_ctx *ctx,
+			     struct outbound_batch *batch, void *arg),
+		 void *arg);
+
+#define OUTBOUND_MAX_AGE (5 * 86400) /* s a mail is retried, at most */
+
 extern const struct cirm_gateway gateway_maildir;
 extern const struct cirm_gateway gateway_imap;
+extern const struct cirm_gateway gateway_smtp;
+extern const struct cirm_gateway gateway_sink;
 
 #endif

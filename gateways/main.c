@@ -21,13 +21,16 @@
 static const struct cirm_gateway *const gateways[] = {
 	&gateway_maildir,
 	&gateway_imap,
+	&gateway_smtp,
+	&gateway_sink,
 };
 
 static void
 usage(FILE *out)
 {
 	fprintf(out, _("Usage: cirm-gateway [OPTION]... NAME\n"
-		       "Run one cirm gateway. Gateways: maildir, imap.\n"
+		       "Run one cirm gateway. Gateways: maildir, imap (inbound);\n"
+		       "smtp, sink (outbound).\n"
 		       "\n"
 		       "  -c, --config=FILE  read FILE\n"
 		       "      --once         take what is waiting, then exit\n"

@@ -17,6 +17,8 @@ static const char *const log_levels[] = { "error", "warning", "info",
 					  "debug", NULL };
 static const char *const imap_tls[] = { "implicit", "starttls", "none",
 					NULL };
+static const char *const smtp_tls[] = { "starttls", "implicit", "none",
+					NULL };
 static const char *const imap_processed[] = { "move", "flag", "delete",
 					      NULL };
 static const char *const facilities[] = {
@@ -211,6 +213,36 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_IMAP_POLL_INTERVAL] = { "imap_poll_interval", SETTING_INT, "60", 1,
 		3600, NULL, NULL, "s", "How often to look for new mail without "
 		"IDLE, and the longest IDLE before it is renewed." },
+	[CFG_SMTP_HOST] = { "smtp_host", SETTING_STRING, "none", 0, 0, NULL,
+		NULL, NULL, "SMTP server (a submission server) that sends cirm's "
+		"mail; none delivers it instead into one Maildir per recipient "
+		"under maildir_dir/outbound (the sink)." },
+	[CFG_SMTP_PORT] = { "smtp_port", SETTING_INT, "587", 1, 65535, NULL,
+		NULL, NULL, "SMTP server port (587 for STARTTLS, 465 for "
+		"implicit TLS)." },
+	[CFG_SMTP_TLS] = { "smtp_tls", SETTING_ENUM, "starttls", 0, 0, smtp_tls,
+		NULL, NULL, "TLS to the SMTP server; the certificate is always "
+		"verified. none is refused unless the server is on loopback." },
+	[CFG_SMTP_CA_FILE] = { "smtp_ca_file", SETTING_STRING, "system", 0, 0,
+		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM file) "
+		"that verify the SMTP server; system uses the system's store." },
+	[CFG_SMTP_USER] = { "smtp_user", SETTING_STRING, "none", 0, 0, NULL,
+		NULL, NULL, "SMTP login name for AUTH PLAIN or LOGIN; none (or "
+		"empty) sends without authenticating." },
+	[CFG_SMTP_PASSWORD_FILE] = { "smtp_password_file", SETTING_SECRET_PATH,
+		"smtp.password", 0, 0, NULL, NULL, NULL, "File holding the SMTP "
+		"password (mode 0600), read when smtp_user is set." },
+	[CFG_SMTP_BATCH] = { "smtp_batch", SETTING_INT, "500", 1, 10000, NULL,
+		NULL, NULL, "Messages sent over one SMTP connection (or written "
+		"by the sink) before the outbox is read again." },
+	[CFG_SMTP_POLL_INTERVAL] = { "smtp_poll_interval", SETTING_INT, "1", 1,
+		3600, NULL, NULL, "s", "How often the outbox is read for mail to "
+		"send when it was empty." },
+	[CFG_SMTP_RETRY_DELAY] = { "smtp_retry_delay", SETTING_INT, "60", 1,
+		86400, NULL, NULL, "s", "Delay before the first retry of a mail "
+		"the server refused for now (4xx) or could not take; it doubles "
+		"with each attempt, up to a day. A mail refused for good (5xx) "
+		"is not retried." },
 	[CFG_WORKFLOW_DIR] = { "workflow_dir", SETTING_PATH, "workflows", 0, 0,
 		NULL, NULL, NULL, "Directory of workflow definitions (*.xml, see "
 		"cirm-workflow(5)). cirmd loads them at start and on SIGHUP; a "

@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* What the sending gateways (smtp, sink) share: reading the outbox,
+   composing each row into a mail, and moving rows through their states
+   one committed step at a time. */
+#include "config.h"
+
+#include "gateway.h"
+
+#include "log.h"
+#include "mailout.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct loaded {
+	struct outbound_batch *b;
+	struct strlist bad; /* "id reason" of rows that cannot be mail */
+	int64_t *bad_ids;
+	size_t nbad;
+};
+
+static int
+load_row(const struct store_outbox_row *r, void *arg)
+{
+	struct loaded *l = arg;
+	struct outbound_msg *m;
+	struct mailout mo = {
+		.message_id = r->rfc_message_id, .recipient = r->recipient,
+		.subject = r->subject, .headers = r->headers, .body = r->body,
+		.date = r->created_at,
+	};
+	char *mid = NULL, *err = NULL;
+
+	if (mo.message_id == NULL || *mo.message_id == '\0') {
+		char *from = mailout_from_address(r->headers);
+
+		mid = mailout_new_message_id(from);
+		free(from);
+		mo.message_id = mid;
+	}
+	l->b->v = xrealloc(l->b->v, (l->b->n + 1) * sizeof(*l->b->v));
+	m = &l->b->v[l->b->n];
+	memset(m, 0, sizeof(*m));
+	if (mailout_compose(&mo, &m->data, &m->len, &err) < 0) {
+		l->bad_ids = xrealloc(l->bad_ids, (l->nbad + 1) * sizeof(int64_t));
+		l->bad_ids[l->nbad++] = r->id;
+		strlist_add(&l->bad, err);
+		free(err);
+		free(mid);
+		return 0;
+	}
+	m->id = r->id;
+	m->created_at = r->created_at;
+	m->recipient = xstrdup(r->recipient);
+	m->message_id = mid != NULL ? mid : xstrdup(mo.message_id);
+	m->attempts = r->attempts;
+	l->b->n++;
+	return 0;
+}
+
+/* Runs one state change in a transaction of its own. */
+static int
+step(struct gateway_ctx *ctx, struct outbound_msg *m, const char *what,
+     int (*fn)(struct gateway_ctx *ctx, struct outbound_msg *m,
+	       const void *arg, char **error_r),
+     const void *arg)
+{
+	char *err = NULL;
+	int r;
+
+	if (store_begin(ctx->store, &err) < 0) {
+		log_errorx("%s: outbox row %lld: cannot %s: %s", ctx->name,
+			   (long long)m->id, what, err);
+		free(err);
+		return -1;
+	}
+	r = fn(ctx, m, arg, &err);
+	if (r < 0 || store_commit(ctx->store, &err) < 0) {
+		store_rollback(ctx->store);
+		log_errorx("%s: outbox row %lld: cannot %s: %s", ctx->name,
+			   (long long)m->id, what, err);
+		free(err);
+		return -1;
+	}
+	return r;
+}
+
+static int
+do_fail(struct gateway_ctx *ctx, struct outbound_msg *m, const void *reason,
+	char **error_r)
+{
+	return store_outbox_failed(ctx->store, m->id, reason, error_r);
+}
+
+int
+outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
+	      struct outbound_batch *batch)
+{
+	struct loaded l = { .b = batch };
+	char *err = NULL;
+	int n;
+
+	memset(batch, 0, sizeof(*batch));
+	n = store_outbox_due(ctx->store, ctx->channel, cirm_now(), limit,
+			     leftovers, load_row, &l, &err);
+	if (n < 0) {
+		log_errorx("%s: cannot read the outbox: %s", ctx->name, err);
+		free(err);
+		strlist_clear(&l.bad);
+		free(l.bad_ids);
+		return -1;
+	}
+	for (size_t i = 0; i < l.nbad; i++) {
+		struct outbound_msg m = { .id = l.bad_ids[i] };
+
+		log_warnx("%s: outbox row %lld cannot be sent: %s", ctx->name,
+			  (long long)m.id, l.bad.v[i]);
+		if (step(ctx, &m, "mark it failed", do_fail, l.bad.v[i]) < 0)
+			n = -1;
+	}
+	strlist_clear(&l.bad);
+	free(l.bad_ids);
+	if (n < 0) {
+		outbound_clear(batch);
+		return -1;
+	}
+	batch->from = xstrdup(cfg_str(ctx->cfg, CFG_MAIL_ADDRESS));
+	return (int)batch->n;
+}
+
+void
+outbound_clear(struct outbound_batch *batch)
+{
+	for (size_t i = 0; i < batch->n; i++) {
+		free(batch->v[i].recipient);
+		free(batch->v[i].message_id);
+		free(batch->v[i].data);
+	}
+	free(batch->v);
+	free(batch->from);
+	memset(batch, 0, sizeof(*batch));
+}
+
+struct advance_arg {
+	struct outbound_msg *sent, *claim;
+};
+
+static int
+do_advance(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
+	   char **error_r)
+{
+	const struct advance_arg *aa = arg;
+
+	(void)m;
+	if (aa->sent != NULL &&
+	    store_outbox_sent(ctx->store, aa->sent->id, cirm_now(), error_r) < 0)
+		return -1;
+	if (aa->claim == NULL)
+		return 1;
+	return store_outbox_claim(ctx->store, aa->claim->id,
+				  aa->claim->message_id, error_r);
+}
+
+int
+outbound_advance(struct gateway_ctx *ctx, struct outbound_msg *sent,
+		 struct outbound_msg *claim)
+{
+	struct advance_arg aa = { sent, claim };
+	int r;
+
+	if (sent != NULL)
+		sent->done = 1;
+	r = step(ctx, claim != NULL ? claim : sent, claim != NULL ?
+		 "claim it" : "mark it sent", do_advance, &aa);
+	/* Going on would leave a sent row 'sending' while the next is
+	   claimed: two in flight. Stopping here leaves one, which the next
+	   run (cirmd restarts the gateway) sends again with its
+	   Message-ID. */
+	if (r < 0 && sent != NULL)
+		fatalx("%s: stopping: a sent message could not be recorded",
+		       ctx->name);
+	if (r == 1 && claim != NULL)
+		claim->claimed = 1;
+	else if (r == 0) {
+		log_warnx("%s: outbox row %lld was taken by another", ctx->name,
+			  (long long)claim->id);
+		claim->done = 1;
+	}
+	return r;
+}
+
+int
+outbound_claim(struct gateway_ctx *ctx, struct outbound_msg *m)
+{
+	return outbound_advance(ctx, NULL, m);
+}
+
+int
+outbound_sent(struct gateway_ctx *ctx, struct outbound_msg *m)
+{
+	return outbound_advance(ctx, m, NULL) < 0 ? -1 : 0;
+}
+
+struct retry_arg {
+	const char *reason;
+	int64_t next_at;
+};
+
+static int
+do_retry(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
+	 char **error_r)
+{
+	const struct retry_arg *ra = arg;
+
+	return store_outbox_retry(ctx->store, m->id, ra->reason, ra->next_at,
+				  error_r);
+}
+
+int
+outbound_retry(struct gateway_ctx *ctx, struct outbound_msg *m,
+	       const char *reason)
+{
+	int64_t now = cirm_now(), delay = cfg_int(ctx->cfg, CFG_SMTP_RETRY_DELAY);
+	struct retry_arg ra = { reason, 0 };
+
+	if (now - m->created_at >= OUTBOUND_MAX_AGE) {
+		char *why = xasprintf("gave up after %d attempts in %d days: %s",
+				      m->attempts + 1, OUTBOUND_MAX_AGE / 86400,
+				      reason);
+		int r = outbound_fail(ctx, m, why);
+
+		free(why);
+		return r;
+	}
+	for (int i = 0; i < m->attempts && delay < 86400; i++)
+		delay *= 2;
+	if (delay > 86400)
+		delay = 86400;
+	ra.next_at = now + delay;
+	m->done = 1;
+	log_info("%s: outbox row %lld deferred for %lld s: %s", ctx->name,
+		 (long long)m->id, (long long)delay, reason);
+	return step(ctx, m, "postpone it", do_retry, &ra) < 0 ? -1 : 0;
+}
+
+int
+outbound_fail(struct gateway_ctx *ctx, struct outbound_msg *m,
+	      const char *reason)
+{
+	m->done = 1;
+	log_warnx("%s: outbox row %lld failed for good: %s", ctx->name,
+		  (long long)m->id, reason);
+	return step(ctx, m, "mark it failed", do_fail, reason) < 0 ? -1 : 0;
+}
+
+int
+outbound_run(struct gateway_ctx *ctx,
+	     int (*send)(struct gateway_ctx *ctx, struct outbound_batch *batch,
+			 void *arg),
+	     void *arg)
+{
+	int limit = (int)cfg_int(ctx->cfg, CFG_SMTP_BATCH);
+	int poll = (int)cfg_int(ctx->cfg, CFG_SMTP_POLL_INTERVAL);
+	int leftovers = 1, pause = 1, ret = 0;
+
+	while (!gateway_stopping()) {
+		struct outbound_batch b;
+		int n = outbound_load(ctx, leftovers, limit, &b), r;
+
+		if (n < 0) {
+			ret = -1;
+			if (ctx->once)
+				break;
+			gateway_sleep(poll);
+			continue;
+		}
+		if (n == 0) {
+			outbound_clear(&b);
+			if (leftovers) {
+				leftovers = 0;
+				continue;
+			}
+			if (ctx->once)
+				break;
+			gateway_sleep(poll);
+			continue;
+		}
+		if (leftovers)
+			log_info("%s: sending again %d message%s left in flight "
+				 "by the last run", ctx->name, n, n == 1 ? "" : "s");
+		r = send(ctx, &b, arg);
+		/* A row the transport never got to waits its turn. */
+		for (size_t i = 0; i < b.n; i++) {
+			if (!b.v[i].done &&
+			    outbound_retry(ctx, &b.v[i], "not attempted") < 0)
+				r = -1;
+		}
+		outbound_clear(&b);
+		if (r < 0) {
+			ret = -1;
+			/* The transport is broken: the rows wait with their
+			   own back-off; the gateway waits too. */
+			if (!ctx->once)
+				gateway_sleep(pause);
+			pause = pause >= 150 ? 300 : pause * 2;
+		} else {
+			ret = 0;
+			pause = 1;
+		}
+	}
+	return ret;
+}

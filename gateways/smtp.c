@@ -1,0 +1,919 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The SMTP outbound gateway: sends the outbox's mail to one submission
+   server with libESMTP, a batch of messages per connection.
+
+   Each message is claimed (committed 'sending') when libESMTP asks for
+   its data, that is after the server accepted its envelope and before a
+   byte of it is written, and marked 'sent' when the server accepted it:
+   at any moment at most one row is in flight. A 4xx answer or a broken
+   connection puts the row back with a growing delay; a 5xx answer fails
+   it for good with the server's reason, for the engine to raise.
+
+   TLS: libESMTP's own checks know neither our CA file nor address
+   literals, and its STARTTLS handling proved unreliable with Postfix
+   (at times it sent QUIT right after EHLO over TLS). So TLS is done
+   here, by a relay thread per connection: it connects, does STARTTLS
+   (or implicit TLS) itself, verifies the chain with OpenSSL against
+   smtp_ca_file or the system store, for the purpose "TLS server" and
+   for smtp_host (a name or an address), and only then hands libESMTP a
+   plain loopback socket with the server's greeting. A certificate we do
+   not accept ends the connection before EHLO, AUTH or any mail. */
+#include "config.h"
+
+#include "gateway.h"
+#include "log.h"
+#include "secret.h"
+#include "util.h"
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+#include <auth-client.h>
+#include <libesmtp.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
+
+enum {
+	SMTP_TEXT_MAX = 200,	 /* bytes of a server's answer kept */
+	RELAY_TIMEOUT_MS = 60000 /* implicit TLS: longest silence */
+};
+
+struct smtp {
+	struct gateway_ctx *ctx;
+	const char *host, *user; /* user NULL: no AUTH */
+	unsigned int port;
+	enum tls_mode tls;
+	X509_STORE *trust;
+	SSL_CTX *ssl_ctx;
+	auth_context_t auth;
+	char *password;
+	size_t password_size;
+	/* this session */
+	SSL *checked_ssl;
+	int checked_ok, tls_ok, tls_refused, auth_sent, authed, connects;
+	int sent, deferred, failed;
+	struct relay *relay;
+	struct outbound_msg *pending; /* sent, not yet recorded */
+};
+
+/* --- certificates --------------------------------------------------- */
+
+static int
+is_address(const char *host)
+{
+	unsigned char buf[sizeof(struct in6_addr)];
+
+	return inet_pton(AF_INET, host, buf) == 1 ||
+	       inet_pton(AF_INET6, host, buf) == 1;
+}
+
+static const char *
+ssl_error(char *buf, size_t size)
+{
+	unsigned long e = ERR_peek_last_error();
+
+	if (e == 0)
+		return "unknown error";
+	ERR_error_string_n(e, buf, size);
+	ERR_clear_error();
+	return buf;
+}
+
+static X509_STORE *
+trust_load(const char *ca_file)
+{
+	X509_STORE *st = X509_STORE_new();
+	char buf[256];
+	int ok;
+
+	if (st == NULL)
+		fatalx("out of memory");
+	if (strcmp(ca_file, "system") == 0)
+		ok = X509_STORE_set_default_paths(st);
+	else
+		ok = X509_STORE_load_file(st, ca_file);
+	if (ok != 1) {
+		log_errorx("smtp_ca_file %s: cannot load CA certificates: %s",
+			   ca_file, ssl_error(buf, sizeof(buf)));
+		X509_STORE_free(st);
+		return NULL;
+	}
+	return st;
+}
+
+/* Verifies the chain the server presented on SSL and that it names
+   smtp_host. 0 when it holds, else -1 after logging why. */
+static int
+verify_peer(struct smtp *s, SSL *ssl)
+{
+	X509_STORE_CTX *xs;
+	X509_VERIFY_PARAM *param;
+	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
+	X509 *leaf = SSL_get1_peer_certificate(ssl);
+	int ok = 0;
+
+	if (ssl == s->checked_ssl)
+		return s->checked_ok ? 0 : -1;
+	xs = X509_STORE_CTX_new();
+	if (xs == NULL)
+		fatalx("out of memory");
+	if (leaf == NULL) {
+		log_errorx("%s:%u: certificate refused: the server presented "
+			   "none", s->host, s->port);
+		goto out;
+	}
+	if (X509_STORE_CTX_init(xs, s->trust, leaf, chain) != 1 ||
+	    X509_STORE_CTX_set_default(xs, "ssl_server") != 1)
+		fatalx("cannot set up certificate verification");
+	param = X509_STORE_CTX_get0_param(xs);
+	X509_VERIFY_PARAM_set_hostflags(param,
+					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
+	if (is_address(s->host))
+		ok = X509_VERIFY_PARAM_set1_ip_asc(param, s->host);
+	else
+		ok = X509_VERIFY_PARAM_set1_host(param, s->host, 0);
+	if (ok == 1)
+		ok = X509_verify_cert(xs);
+	if (ok != 1)
+		log_errorx("%s:%u: certificate refused: %s (depth %d; trusted "
+			   "CAs: smtp_ca_file %s)", s->host, s->port,
+			   X509_verify_cert_error_string(X509_STORE_CTX_get_error(xs)),
+			   X509_STORE_CTX_get_error_depth(xs),
+			   cfg_str(s->ctx->cfg, CFG_SMTP_CA_FILE));
+out:
+	X509_STORE_CTX_free(xs);
+	X509_free(leaf);
+	ERR_clear_error();
+	s->checked_ssl = ssl;
+	s->checked_ok = ok == 1;
+	return ok == 1 ? 0 : -1;
+}
+
+/* --- implicit TLS: a relay thread ----------------------------------- */
+
+struct relay {
+	struct smtp *s;
+	int listen_fd, port;
+	pthread_t thread;
+};
+
+static int
+tcp_connect(const char *host, unsigned int port)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
+	char service[16];
+	int fd = -1;
+
+	snprintf(service, sizeof(service), "%u", port);
+	if (getaddrinfo(host, service, &hints, &res) != 0)
+		return -1;
+	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
+		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
+			    ai->ai_protocol);
+		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	freeaddrinfo(res);
+	return fd;
+}
+
+/* Writes N bytes to the non-blocking TLS connection. 0, or -1. */
+static int
+ssl_write_all(SSL *ssl, const char *buf, int n)
+{
+	for (;;) {
+		int w = SSL_write(ssl, buf, n), e;
+		struct pollfd pfd = { .fd = SSL_get_fd(ssl) };
+
+		if (w > 0)
+			return 0;
+		e = SSL_get_error(ssl, w);
+		if (e == SSL_ERROR_WANT_WRITE)
+			pfd.events = POLLOUT;
+		else if (e == SSL_ERROR_WANT_READ)
+			pfd.events = POLLIN;
+		else
+			return -1;
+		if (poll(&pfd, 1, RELAY_TIMEOUT_MS) <= 0)
+			return -1;
+	}
+}
+
+/* Copies bytes between the plain socket P and the TLS connection SSL
+   (its socket non-blocking, so that a record that is not data, such as
+   a TLS 1.3 session ticket, never blocks the other direction) until
+   one side closes. */
+static void
+pump(int p, SSL *ssl)
+{
+	int t = SSL_get_fd(ssl);
+	char buf[16384];
+
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = p, .events = POLLIN },
+					 { .fd = t, .events = POLLIN } };
+		int n;
+
+		if (SSL_pending(ssl) == 0 && poll(fds, 2, RELAY_TIMEOUT_MS) <= 0)
+			return;
+		if (SSL_pending(ssl) > 0 || fds[1].revents != 0) {
+			n = SSL_read(ssl, buf, sizeof(buf));
+			if (n <= 0) {
+				int e = SSL_get_error(ssl, n);
+
+				if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+					return;
+			}
+			for (int off = 0; n > 0 && off < n;) {
+				ssize_t w = write(p, buf + off, (size_t)(n - off));
+
+				if (w < 0 && errno == EINTR)
+					continue;
+				if (w <= 0)
+					return;
+				off += (int)w;
+			}
+		}
+		if (fds[0].revents != 0) {
+			ssize_t r = read(p, buf, sizeof(buf));
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0 || ssl_write_all(ssl, buf, (int)r) < 0)
+				return;
+		}
+	}
+}
+
+/* Reads one SMTP reply (all its lines) from FD, a byte at a time so
+   that nothing behind it is consumed. Its code, or -1. GREETING_R (may
+   be NULL) gets the reply as it came; *starttls_r (may be NULL) whether
+   a line offered STARTTLS. */
+static int
+read_reply(int fd, char **text_r, int *starttls_r)
+{
+	char line[1024];
+	size_t n = 0, total = 0;
+	int code = -1;
+	char *all = NULL;
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		char c;
+
+		if (poll(&pfd, 1, RELAY_TIMEOUT_MS) <= 0 || read(fd, &c, 1) != 1)
+			break;
+		if (n < sizeof(line) - 1)
+			line[n++] = c;
+		if (c != '\n')
+			continue;
+		line[n] = '\0';
+		all = xrealloc(all, total + n + 1);
+		memcpy(all + total, line, n + 1);
+		total += n;
+		if (starttls_r != NULL && n >= 12 &&
+		    strncasecmp(line + 4, "STARTTLS", 8) == 0)
+			*starttls_r = 1;
+		if (n < 4 || line[0] < '2' || line[0] > '5') {
+			code = -1;
+			break;
+		}
+		if (line[3] != '-') {
+			code = atoi(line);
+			break;
+		}
+		n = 0;
+	}
+	if (text_r != NULL)
+		*text_r = all;
+	else
+		free(all);
+	return code;
+}
+
+static int
+write_str(int fd, const char *str)
+{
+	size_t len = strlen(str);
+
+	while (len > 0) {
+		ssize_t w = write(fd, str, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		str += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+/* STARTTLS on T up to the handshake; *greeting_r is the server's
+   greeting, for libESMTP. 0, or -1 after logging. */
+static int
+starttls_prelude(struct smtp *s, int t, char **greeting_r)
+{
+	char host[256] = "localhost", *cmd;
+	int offered = 0, r;
+	struct pollfd pfd = { .fd = t, .events = POLLIN };
+
+	if (read_reply(t, greeting_r, NULL) != 220) {
+		log_errorx("%s:%u: no SMTP greeting", s->host, s->port);
+		return -1;
+	}
+	gethostname(host, sizeof(host) - 1);
+	cmd = xasprintf("EHLO %s\r\n", host);
+	r = write_str(t, cmd) < 0 ? -1 : read_reply(t, NULL, &offered);
+	free(cmd);
+	if (r != 250 || !offered) {
+		log_errorx("%s:%u: the server does not offer STARTTLS "
+			   "(smtp_tls = starttls)", s->host, s->port);
+		return -1;
+	}
+	if (write_str(t, "STARTTLS\r\n") < 0 || read_reply(t, NULL, NULL) != 220) {
+		log_errorx("%s:%u: STARTTLS refused", s->host, s->port);
+		return -1;
+	}
+	/* Bytes behind the server's 220 would otherwise pass for
+	   protected ones (the STARTTLS injection attacks). */
+	if (poll(&pfd, 1, 0) > 0) {
+		log_errorx("%s:%u: data injected before TLS started; refusing "
+			   "the session", s->host, s->port);
+		return -1;
+	}
+	return 0;
+}
+
+static void *
+relay_main(void *arg)
+{
+	struct relay *rl = arg;
+	struct smtp *s = rl->s;
+	struct pollfd pfd = { .fd = rl->listen_fd, .events = POLLIN };
+	SSL *ssl = NULL;
+	char *greeting = NULL;
+	int p = -1, t = -1;
+
+	if (poll(&pfd, 1, RELAY_TIMEOUT_MS) <= 0 ||
+	    (p = accept4(rl->listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		return NULL;
+	t = tcp_connect(s->host, s->port);
+	if (t < 0) {
+		log_errorx("%s:%u: cannot connect: %s", s->host, s->port,
+			   strerror(errno));
+		goto out;
+	}
+	if (s->tls == TLS_STARTTLS && starttls_prelude(s, t, &greeting) < 0)
+		goto out;
+	ssl = SSL_new(s->ssl_ctx);
+	if (ssl == NULL || SSL_set_fd(ssl, t) != 1 ||
+	    (!is_address(s->host) && SSL_set_tlsext_host_name(ssl, s->host) != 1))
+		fatalx("cannot set up TLS");
+	if (SSL_connect(ssl) != 1) {
+		char buf[256];
+
+		log_errorx("%s:%u: TLS handshake failed: %s", s->host, s->port,
+			   ssl_error(buf, sizeof(buf)));
+		goto out;
+	}
+	/* Not a byte is passed on before the certificate holds. */
+	if (verify_peer(s, ssl) < 0) {
+		s->tls_refused = 1;
+		goto out;
+	}
+	s->tls_ok = 1;
+	fcntl(t, F_SETFL, fcntl(t, F_GETFL) | O_NONBLOCK);
+	/* libESMTP gets the greeting and says EHLO again, over TLS. */
+	if (greeting != NULL && write_str(p, greeting) < 0)
+		goto out;
+	pump(p, ssl);
+	SSL_shutdown(ssl);
+out:
+	free(greeting);
+	SSL_free(ssl);
+	if (t >= 0)
+		close(t);
+	close(p);
+	return NULL;
+}
+
+/* Starts a relay for one connection; libESMTP connects to *port_r. */
+static struct relay *
+relay_start(struct smtp *s)
+{
+	struct relay *rl = xcalloc(1, sizeof(*rl));
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	rl->s = s;
+	rl->listen_fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (rl->listen_fd < 0 ||
+	    bind(rl->listen_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    listen(rl->listen_fd, 1) < 0 ||
+	    getsockname(rl->listen_fd, (struct sockaddr *)&sa, &len) < 0 ||
+	    pthread_create(&rl->thread, NULL, relay_main, rl) != 0) {
+		log_errorx("cannot start the TLS relay: %s", strerror(errno));
+		if (rl->listen_fd >= 0)
+			close(rl->listen_fd);
+		free(rl);
+		return NULL;
+	}
+	rl->port = ntohs(sa.sin_port);
+	return rl;
+}
+
+static void
+relay_stop(struct relay **rlp)
+{
+	struct relay *rl = *rlp;
+
+	if (rl == NULL)
+		return;
+	/* Wakes a relay still waiting for libESMTP to connect. */
+	shutdown(rl->listen_fd, SHUT_RDWR);
+	pthread_join(rl->thread, NULL);
+	close(rl->listen_fd);
+	free(rl);
+	*rlp = NULL;
+}
+
+/* --- libESMTP callbacks --------------------------------------------- */
+
+/* The server's answer as kept in last_error: one line, printable. */
+static char *
+status_text(const smtp_status_t *st)
+{
+	char *t = st->enh_class > 0 ?
+		xasprintf("%d %d.%d.%d %.*s", st->code, st->enh_class,
+			  st->enh_subject, st->enh_detail, SMTP_TEXT_MAX,
+			  st->text != NULL ? st->text : "") :
+		xasprintf("%d %.*s", st->code, SMTP_TEXT_MAX,
+			  st->text != NULL ? st->text : "");
+	size_t n;
+
+	for (char *p = t; *p != '\0'; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f)
+			*p = ' ';
+	}
+	n = strlen(t);
+	while (n > 0 && t[n - 1] == ' ')
+		t[--n] = '\0';
+	return t;
+}
+
+/* Records what the server said of message M. */
+static void
+settle(struct smtp *s, struct outbound_msg *m, const smtp_status_t *st,
+       const char *otherwise)
+{
+	char *why;
+
+	if (st != NULL && st->code >= 200 && st->code < 300) {
+		/* Recorded with the next claim, or at the end. */
+		m->done = 1;
+		s->pending = m;
+		s->sent++;
+		return;
+	}
+	if (s->pending != NULL) {
+		outbound_sent(s->ctx, s->pending);
+		s->pending = NULL;
+	}
+	why = st != NULL && st->code >= 400 ? status_text(st) :
+		xstrdup(otherwise);
+	/* Without the login the server may refuse what it would take
+	   from us: that is not the mail's fault. */
+	if (st != NULL && st->code >= 500 && st->code < 600 &&
+	    (s->user == NULL || s->authed)) {
+		outbound_fail(s->ctx, m, why);
+		s->failed++;
+	} else {
+		outbound_retry(s->ctx, m, why);
+		s->deferred++;
+	}
+	free(why);
+}
+
+static void note_rcpt(smtp_recipient_t r, const char *mailbox, void *arg);
+
+static void
+on_event(smtp_session_t session, int event, void *arg, ...)
+{
+	struct smtp *s = arg;
+	va_list ap;
+
+	(void)session;
+	va_start(ap, arg);
+	switch (event) {
+	case SMTP_EV_CONNECT:
+		s->connects++;
+		break;
+	case SMTP_EV_MESSAGESENT: {
+		smtp_message_t msg = va_arg(ap, smtp_message_t);
+		struct outbound_msg *m = smtp_message_get_application_data(msg);
+
+		const smtp_status_t *st = smtp_message_transfer_status(msg);
+
+		/* With CHUNKING the data goes before the answer to RCPT:
+		   a refused recipient shows there, not in the transfer. */
+		if (m != NULL) {
+			m->transport_status = NULL;
+			smtp_enumerate_recipients(msg, note_rcpt, m);
+			if (m->transport_status != NULL &&
+			    ((const smtp_status_t *)m->transport_status)->code >= 400)
+				st = m->transport_status;
+		}
+		if (m != NULL && m->claimed && !m->done)
+			settle(s, m, st, "no answer to the message");
+		break;
+	}
+	default:
+		break;
+	}
+	va_end(ap);
+}
+
+/* Notes whether AUTH succeeded, which libESMTP does not say: it goes on
+   unauthenticated when the server refuses the login. */
+static int
+has_line(const char *buf, int len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (int i = 0; i + (int)n <= len; i++) {
+		if ((i == 0 || buf[i - 1] == '\n') &&
+		    memcmp(buf + i, prefix, n) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+on_protocol(const char *buf, int len, int writing, void *arg)
+{
+	struct smtp *s = arg;
+
+	if (writing == SMTP_CB_WRITING) {
+		if (has_line(buf, len, "AUTH "))
+			s->auth_sent = 1;
+	} else if (writing == SMTP_CB_READING && s->auth_sent == 1) {
+		if (has_line(buf, len, "235"))
+			s->authed = 1;
+		if (has_line(buf, len, "2") || has_line(buf, len, "4") ||
+		    has_line(buf, len, "5"))
+			s->auth_sent = 2; /* answered */
+	}
+}
+
+struct data_state {
+	int done;
+};
+
+/* libESMTP asks for a message's data once the server took its envelope
+   and DATA: the moment to claim the row, before any of it is sent. */
+static const char *
+on_data(void **state, int *len, void *arg)
+{
+	struct outbound_msg *m = arg;
+	struct data_state *ds;
+	struct smtp *s;
+
+	if (*state == NULL)
+		*state = xcalloc(1, sizeof(struct data_state));
+	ds = *state;
+	if (len == NULL) {
+		ds->done = 0;
+		return NULL;
+	}
+	if (ds->done) {
+		*len = 0;
+		return NULL;
+	}
+	s = m->transport;
+	if (!m->claimed) {
+		struct outbound_msg *prev = s->pending;
+
+		s->pending = NULL;
+		if (s->tls != TLS_NONE && !s->tls_ok)
+			fatalx("%s:%u: refusing to send over a connection whose "
+			       "certificate was not verified", s->host, s->port);
+		/* Neither going on (the row would go out unclaimed) nor
+		   ending the data (the server would take a truncated
+		   message) is right: stop, and the dropped connection makes
+		   the server discard what it has. */
+		if (outbound_advance(s->ctx, prev, m) != 1)
+			fatalx("smtp: stopping: outbox row %lld could not be "
+			       "claimed", (long long)m->id);
+	}
+	ds->done = 1;
+	*len = (int)m->len;
+	return m->data;
+}
+
+static int
+interact(auth_client_request_t req, char **result, int fields, void *arg)
+{
+	struct smtp *s = arg;
+
+	for (int i = 0; i < fields; i++) {
+		if (req[i].flags & AUTH_USER)
+			result[i] = (char *)s->user;
+		else if (req[i].flags & AUTH_PASS)
+			result[i] = s->password;
+		else
+			return 0;
+	}
+	return 1;
+}
+
+/* --- a session ------------------------------------------------------ */
+
+static int
+password_load(struct smtp *s)
+{
+	char *err = NULL;
+	size_t len;
+
+	if (s->user == NULL)
+		return 0;
+	if (secret_read(cfg_str(s->ctx->cfg, CFG_SMTP_PASSWORD_FILE),
+			&s->password, &s->password_size, &err) < 0) {
+		log_errorx("smtp_password_file: %s", err);
+		free(err);
+		return -1;
+	}
+	len = s->password_size;
+	if (len > 0 && s->password[len - 1] == '\n')
+		s->password[--len] = '\0';
+	if (len > 0 && s->password[len - 1] == '\r')
+		s->password[--len] = '\0';
+	return 0;
+}
+
+static smtp_session_t
+session_new(struct smtp *s, struct outbound_batch *b)
+{
+	smtp_session_t ss = smtp_create_session();
+	char server[300];
+
+	if (ss == NULL)
+		fatalx("out of memory");
+	if (s->tls != TLS_NONE) {
+		s->relay = relay_start(s);
+		if (s->relay == NULL) {
+			smtp_destroy_session(ss);
+			return NULL;
+		}
+		snprintf(server, sizeof(server), "127.0.0.1:%d", s->relay->port);
+	} else
+		snprintf(server, sizeof(server), strchr(s->host, ':') != NULL ?
+			 "[%s]:%u" : "%s:%u", s->host, s->port);
+	smtp_set_server(ss, server);
+	smtp_set_eventcb(ss, on_event, s);
+	smtp_set_monitorcb(ss, on_protocol, s, 0);
+	smtp_set_timeout(ss, Timeout_GREETING | Timeout_OVERRIDE_RFC2822_MINIMUM,
+			 60);
+	smtp_set_timeout(ss, Timeout_ENVELOPE | Timeout_OVERRIDE_RFC2822_MINIMUM,
+			 60);
+	/* TLS is the relay's business, STARTTLS included. */
+	smtp_starttls_enable(ss, Starttls_DISABLED);
+	if (s->user != NULL) {
+		/* A context per session: one that has logged in once does
+		   not start over. */
+		s->auth = auth_create_context();
+		if (s->auth == NULL)
+			fatalx("out of memory");
+		/* PLAIN and LOGIN send the password as it is: only ever over
+		   TLS, or to a server on this machine. */
+		auth_set_mechanism_flags(s->auth, AUTH_PLUGIN_PLAIN, 0);
+		auth_set_interact_cb(s->auth, interact, s);
+		smtp_auth_set_context(ss, s->auth);
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		struct outbound_msg *m = &b->v[i];
+		smtp_message_t msg = smtp_add_message(ss);
+
+		m->transport = s;
+		smtp_set_reverse_path(msg, b->from);
+		smtp_add_recipient(msg, m->recipient);
+		smtp_set_messagecb(msg, on_data, m);
+		smtp_message_set_application_data_release(msg, m, NULL);
+	}
+	return ss;
+}
+
+/* What became of a message the session did not settle. */
+static void
+settle_one(smtp_message_t msg, void *arg)
+{
+	struct smtp *s = ((void **)arg)[0];
+	const char *why = ((void **)arg)[1];
+	struct outbound_msg *m = smtp_message_get_application_data(msg);
+	const smtp_status_t *st = NULL;
+
+	if (m == NULL || m->done)
+		return;
+	if (!m->claimed) {
+		/* Refused before its data: by the answer to MAIL or RCPT. */
+		const smtp_status_t *mail = smtp_reverse_path_status(msg);
+
+		st = mail != NULL && mail->code >= 400 ? mail :
+			m->transport_status;
+	}
+	settle(s, m, st != NULL && st->code >= 400 ? st : NULL, why);
+}
+
+static void
+note_rcpt(smtp_recipient_t r, const char *mailbox, void *arg)
+{
+	struct outbound_msg *m = arg;
+
+	(void)mailbox;
+	m->transport_status = smtp_recipient_status(r);
+}
+
+static void
+collect_rcpt(smtp_message_t msg, void *arg)
+{
+	struct outbound_msg *m = smtp_message_get_application_data(msg);
+
+	(void)arg;
+	if (m != NULL)
+		smtp_enumerate_recipients(msg, note_rcpt, m);
+}
+
+/* Sends one batch over one connection. */
+static int
+send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
+{
+	struct smtp *s = arg;
+	smtp_session_t ss;
+	char why[300], ebuf[128];
+	void *args[2];
+	int ok;
+
+	s->checked_ssl = NULL;
+	s->checked_ok = s->tls_ok = s->tls_refused = 0;
+	s->auth_sent = s->authed = s->connects = 0;
+	s->sent = s->deferred = s->failed = 0;
+	s->pending = NULL;
+	if (password_load(s) < 0)
+		return -1;
+	ss = session_new(s, b);
+	if (ss == NULL) {
+		secret_free(&s->password, s->password_size);
+		return -1;
+	}
+	ok = smtp_start_session(ss);
+	if (s->pending != NULL)
+		outbound_sent(s->ctx, s->pending);
+	s->pending = NULL;
+	relay_stop(&s->relay);
+	secret_free(&s->password, s->password_size);
+	if (s->tls_refused)
+		snprintf(why, sizeof(why), "the server's certificate was refused");
+	else if (!ok)
+		snprintf(why, sizeof(why), "SMTP session failed: %s",
+			 smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf)));
+	else if (s->user != NULL && !s->authed)
+		snprintf(why, sizeof(why), "the server did not accept the login");
+	else
+		snprintf(why, sizeof(why), "the server did not take the message");
+	if (s->user != NULL && s->auth_sent == 0 && ok && !s->tls_refused)
+		log_errorx("%s:%u: the server offers no AUTH we can use "
+			   "(smtp_user is set)", s->host, s->port);
+	else if (s->user != NULL && !s->authed && ok && !s->tls_refused)
+		log_errorx("%s:%u: login refused; check smtp_user and "
+			   "smtp_password_file", s->host, s->port);
+	smtp_enumerate_messages(ss, collect_rcpt, NULL);
+	args[0] = s;
+	args[1] = why;
+	smtp_enumerate_messages(ss, settle_one, args);
+	smtp_destroy_session(ss);
+	if (s->auth != NULL)
+		auth_destroy_context(s->auth);
+	s->auth = NULL;
+	log_info("%s:%u: %d sent, %d deferred, %d failed over %d connection%s%s",
+		 s->host, s->port, s->sent, s->deferred, s->failed, s->connects,
+		 s->connects == 1 ? "" : "s",
+		 s->tls_ok ? " (TLS, certificate verified)" : "");
+	(void)ctx;
+	return s->sent > 0 || (ok && !s->tls_refused) ? 0 : -1;
+}
+
+/* --- the gateway ---------------------------------------------------- */
+
+static int
+is_loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	       strcmp(host, "localhost") == 0;
+}
+
+static int
+smtp_init(struct smtp *s, struct gateway_ctx *ctx)
+{
+	const struct cfg *cfg = ctx->cfg;
+	const char *tls = cfg_str(cfg, CFG_SMTP_TLS);
+	const char *user = cfg_str(cfg, CFG_SMTP_USER);
+	char *err = NULL;
+
+	memset(s, 0, sizeof(*s));
+	s->ctx = ctx;
+	s->host = cfg_str(cfg, CFG_SMTP_HOST);
+	s->port = (unsigned int)cfg_int(cfg, CFG_SMTP_PORT);
+	s->tls = strcmp(tls, "none") == 0 ? TLS_NONE :
+		 strcmp(tls, "implicit") == 0 ? TLS_IMPLICIT : TLS_STARTTLS;
+	s->user = *user == '\0' || strcmp(user, "none") == 0 ? NULL : user;
+	if (store_set_synchronous(ctx->store, 0, &err) < 0) {
+		log_errorx("smtp: %s", err);
+		free(err);
+		return -1;
+	}
+	if (s->user != NULL)
+		auth_client_init();
+	if (s->tls == TLS_NONE) {
+		/* Passwords and citizens' mail never cross a network in clear:
+		   without TLS only a server on this machine is allowed. */
+		if (!is_loopback(s->host)) {
+			log_errorx("%s: smtp_tls = none is allowed for a server on "
+				   "loopback only", s->host);
+			return -1;
+		}
+		return 0;
+	}
+	s->trust = trust_load(cfg_str(cfg, CFG_SMTP_CA_FILE));
+	if (s->trust == NULL)
+		return -1;
+	s->ssl_ctx = SSL_CTX_new(TLS_client_method());
+	if (s->ssl_ctx == NULL)
+		fatalx("cannot set up TLS");
+	SSL_CTX_set_min_proto_version(s->ssl_ctx, TLS1_2_VERSION);
+	/* The chain is checked by verify_peer, before a byte goes on. */
+	SSL_CTX_set_verify(s->ssl_ctx, SSL_VERIFY_NONE, NULL);
+	return 0;
+}
+
+static void
+smtp_deinit(struct smtp *s)
+{
+	SSL_CTX_free(s->ssl_ctx);
+	X509_STORE_free(s->trust);
+	if (s->user != NULL)
+		auth_client_exit();
+}
+
+static int
+run(struct gateway_ctx *ctx)
+{
+	struct smtp s;
+	int r;
+
+	if (smtp_init(&s, ctx) < 0) {
+		smtp_deinit(&s);
+		return -1;
+	}
+	log_info("smtp: sending through %s:%u (%s)", s.host, s.port,
+		 s.tls == TLS_NONE ? "no TLS" : s.tls == TLS_IMPLICIT ?
+		 "implicit TLS" : "STARTTLS");
+	r = outbound_run(ctx, send_batch, &s);
+	smtp_deinit(&s);
+	return r;
+}
+
+static int
+enabled(const struct cfg *cfg)
+{
+	const char *host = cfg_str(cfg, CFG_SMTP_HOST);
+
+	return *host != '\0' && strcmp(host, "none") != 0;
+}
+
+const struct cirm_gateway gateway_smtp = {
+	.name = "smtp",
+	.channel = "email",
+	.enabled = enabled,
+	.run = run,
+};

@@ -1,0 +1,121 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The mail sink (smtp_host = none): each outbox mail becomes a file in
+# the Maildir maildir_dir/outbound/<recipient>/new, well formed and
+# decoding to the row's text; a row that cannot be mail fails with its
+# reason; after kill -9 a restart writes each mail exactly once.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+CIRM_GATEWAY=$top_builddir/cirm-gateway
+
+for c in sqlite3 python3; do
+	command -v $c >/dev/null || skip_all "$c not installed (apt-get install $c)"
+done
+
+I=$T/inst
+DB=$I/cirm.db
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+OUT=$I/maildir/outbound
+gwpid=
+trap '[ -n "$gwpid" ] && kill -9 "$gwpid" 2>/dev/null; rm -rf "$T"' EXIT
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+queue() { # N PREFIX
+	sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+	  WHERE i < $1) INSERT INTO outbox (channel, recipient, rfc_message_id,
+	  subject, headers, body, created_at) SELECT 'email',
+	  '$2' || i || '@exempel.se',
+	  CASE WHEN i % 2 = 0 THEN '$2.' || i || '@kommun.example' END,
+	  'Ärende KS-2026-' || printf('%05d', i) || ': gatlyktan på Storgatan',
+	  'From: Växjö kommun <arende@kommun.example>' || char(10) ||
+	  'Auto-Submitted: auto-generated' || char(10),
+	  'Hej!' || char(10) || 'Ärendet gäller gatlyktan på Storgatan 12.' || char(10) ||
+	  'From the start of a line.' || char(10) || '.' || char(10) ||
+	  'trailing space ' || char(10),
+	  strftime('%s', 'now') FROM n"
+}
+files() {
+	find "$OUT" -path '*/new/*' -type f 2>/dev/null | wc -l | tr -d ' '
+}
+
+cat >"$T/inspect.py" <<'EOF'
+import email, email.policy, os, sys
+root, most = sys.argv[1], int(sys.argv[2])
+rows = {}
+for rec in sys.stdin.read().split("\x1e"):
+    if rec.strip():
+        rcpt, mid, subject, body = rec.lstrip("\n").split("\x1f")
+        rows[rcpt] = (mid, subject, body)
+for rcpt, (mid, subject, body) in rows.items():
+    d = os.path.join(root, rcpt)
+    for sub in ("tmp", "new", "cur"):
+        if not os.path.isdir(os.path.join(d, sub)):
+            print("%s: no %s/" % (rcpt, sub))
+    names = os.listdir(os.path.join(d, "new")) if os.path.isdir(d) else []
+    if len(names) < 1 or len(names) > most:
+        print("%s: %d files" % (rcpt, len(names)))
+    for n in names:
+        raw = open(os.path.join(d, "new", n), "rb").read()
+        if b"\r" in raw:
+            print("%s: CR in a Maildir file" % n)
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        if m["Message-ID"] != "<%s>" % mid or str(m["Subject"]) != subject \
+           or m.get_content() != body or str(m["To"]).strip("<>") != rcpt:
+            print("%s: not the row's mail" % n)
+EOF
+rows() {
+	sql "SELECT recipient || char(31) || rfc_message_id || char(31) || subject || char(31) || body || char(30) FROM outbox WHERE status = 'sent'"
+}
+
+queue 20 sink
+sql "INSERT INTO outbox (channel, recipient, subject, headers, body, created_at) VALUES ('email', '../etc@exempel.se', 'x', 'From: <arende@kommun.example>', 'x', 0), ('email', 'not an address', 'x', 'From: <arende@kommun.example>', 'x', 0), ('sms', '+46701234567', NULL, NULL, 'sms', 0)"
+run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
+check "sink: exit 0" [ "$rc" -eq 0 ]
+check "sink: 20 mails written" [ "$(files)" -eq 20 ]
+check "sink: 20 rows sent, each with a Message-ID" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sent' AND rfc_message_id IS NOT NULL")" -eq 20 ]
+problems=$(rows | python3 "$T/inspect.py" "$OUT" 1 2>&1)
+check "sink: real Maildirs, each mail the row's, decoding exactly" [ -z "$problems" ]
+[ -z "$problems" ] || printf '%s\n' "$problems" | head -5 | sed 's/^/# /'
+check "sink: a recipient that would leave the directory fails" [ \
+	"$(sql "SELECT status, last_error FROM outbox WHERE recipient = '../etc@exempel.se'")" = \
+	"failed|the recipient cannot name a Maildir" ]
+check "sink: a bad address fails with its reason" [ \
+	"$(sql "SELECT status, last_error FROM outbox WHERE recipient = 'not an address'")" = \
+	"failed|the recipient is not a usable mail address" ]
+check "sink: the failures wait for the engine" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'failed' AND failure_handled = 0")" -eq 2 ]
+check "sink: SMS rows are not its business" [ \
+	"$(sql "SELECT status FROM outbox WHERE channel = 'sms'")" = queued ]
+check "sink: nothing escaped the outbound directory" [ ! -e "$I/maildir/etc@exempel.se" ]
+check "sink: the log names no recipient" [ -z "$(printf '%s' "$err" | grep 'sink[0-9]*@')" ]
+run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
+check "sink again: nothing written twice" [ "$(files)" -eq 20 ]
+
+# --- kill -9 while writing ---------------------------------------------
+sql "DELETE FROM outbox"
+rm -rf "$OUT"
+queue 3000 crash
+echo "smtp_batch = 50" >>"$I/cirm.conf"
+"$CIRM_GATEWAY" -c "$I/cirm.conf" sink 2>"$T/crash.err" &
+gwpid=$!
+i=0
+until [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -ge 300 ] || [ $i -gt 200 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+kill -9 "$gwpid"
+wait "$gwpid" 2>/dev/null
+gwpid=
+check "kill -9: at most one row was in flight" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sending'")" -le 1 ]
+run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
+check "restart: all 3000 sent" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 3000 ]
+check "restart: each mail written exactly once" [ "$(files)" -eq 3000 ]
+problems=$(rows | python3 "$T/inspect.py" "$OUT" 1 2>&1)
+check "restart: every file the row's mail" [ -z "$problems" ]
+[ -z "$problems" ] || printf '%s\n' "$problems" | head -5 | sed 's/^/# /'
+
+done_testing

@@ -1,0 +1,444 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The SMTP gateway against a real Postfix that this script starts on
+# loopback (own configuration, queue and log under $T), with STARTTLS and
+# implicit TLS from a test CA and SASL AUTH through a Dovecot auth
+# socket, also started here. What Postfix receives goes to files the
+# test reads: each mail arrives once and well formed, many mails share
+# one connection, a 4xx is retried and then delivered, a 5xx fails the
+# row with the server's reason, a certificate from an unknown CA is
+# refused before any mail, and after kill -9 every mail arrives exactly
+# once but for at most one, which keeps its Message-ID.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF MAIL_CONFIG
+PATH=$PATH:/usr/sbin:/sbin
+CIRM_GATEWAY=$top_builddir/cirm-gateway
+
+for c in postfix postconf postqueue; do
+	command -v $c >/dev/null ||
+		skip_all "Postfix not installed (apt-get install postfix)"
+done
+command -v dovecot >/dev/null && [ -x /usr/lib/dovecot/auth ] ||
+	skip_all "dovecot not installed (apt-get install dovecot-core)"
+for c in sqlite3 python3 openssl; do
+	command -v $c >/dev/null || skip_all "$c not installed (apt-get install $c)"
+done
+[ "$(id -u)" -eq 0 ] || skip_all "Postfix must be started as root"
+id postfix >/dev/null 2>&1 || skip_all "no user postfix (the Debian package creates it)"
+getent group postdrop >/dev/null || skip_all "no group postdrop (the Debian package creates it)"
+getent passwd dovecot >/dev/null && getent passwd dovenull >/dev/null ||
+	skip_all "users dovecot and dovenull missing (apt-get install dovecot-core)"
+
+PIPE_USER=nobody
+PIPE_GROUP=$(id -gn "$PIPE_USER") || skip_all "no user $PIPE_USER"
+I=$T/inst
+C=$I/cirm.conf
+DB=$I/cirm.db
+PF=$T/pf
+LOG=$T/maillog
+OUT=$T/out
+chmod 711 "$T"
+
+# --- certificates ----------------------------------------------------
+ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-days 2 -subj "/CN=cirm test $1" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-keyout "$T/$1.key" -out "$T/$1.pem" 2>>"$T/openssl.log"
+}
+cert() { # NAME CA SUBJECT-ALT-NAMES
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj "/CN=$1" -keyout "$T/$1.key" -out "$T/$1.csr" \
+		2>>"$T/openssl.log" &&
+	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" \
+		>"$T/$1.ext" &&
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" \
+		-CAcreateserial -days 2 -extfile "$T/$1.ext" -out "$T/$1.pem" \
+		2>>"$T/openssl.log"
+}
+{ ca ca && ca otherca && cert good ca "DNS:localhost,IP:127.0.0.1" &&
+  cert untrusted otherca "DNS:localhost,IP:127.0.0.1"; } || {
+	echo "Bail out! cannot make certificates: $(cat "$T/openssl.log")"
+	exit 99
+}
+chmod 644 "$T"/*.pem "$T"/*.key
+
+free_port() {
+	python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) || exit 99
+
+# --- Dovecot: only its auth service, for Postfix's SASL ---------------
+DV=$T/dovecot
+mkdir -p "$DV"
+printf 'cirm:{PLAIN}s3cret::::::\n' >"$DV/users"
+cat >"$DV/dovecot.conf" <<EOF
+base_dir = $DV/run
+state_dir = $DV/state
+log_path = $DV/dovecot.log
+protocols =
+listen = 127.0.0.1
+default_internal_user = dovecot
+default_login_user = dovenull
+auth_mechanisms = plain login
+auth_failure_delay = 0
+disable_plaintext_auth = no
+ssl = no
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN $DV/users
+}
+userdb {
+  driver = static
+  args = uid=nobody gid=$PIPE_GROUP home=/nonexistent
+}
+service auth {
+  unix_listener $T/auth {
+    mode = 0666
+  }
+}
+service anvil {
+  chroot =
+}
+EOF
+dovecot -F -c "$DV/dovecot.conf" >"$DV/stdout" 2>&1 &
+dpid=$!
+
+# --- Postfix ---------------------------------------------------------
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+mkdir "$PF" "$T/queue" "$T/data" "$OUT" || exit 99
+chown "$PIPE_USER:$PIPE_GROUP" "$OUT" && chown postfix "$T/data" || exit 99
+: >"$PF/access"
+cat >"$PF/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $T/queue
+data_directory = $T/data
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+maillog_file = $LOG
+maillog_file_prefixes = $T
+myhostname = mail.kommun.example
+mydomain = kommun.example
+myorigin = \$myhostname
+mydestination =
+inet_interfaces = loopback-only
+inet_protocols = ipv4
+mynetworks =
+smtpd_banner = \$myhostname ESMTP
+alias_maps =
+alias_database =
+relay_domains = exempel.se
+transport_maps = texthash:$PF/transport
+default_transport = error:no mail leaves this test
+relay_transport = error:no mail leaves this test
+notify_classes =
+biff = no
+smtpd_tls_cert_file = $T/good.pem
+smtpd_tls_key_file = $T/good.key
+smtpd_tls_security_level = may
+smtpd_tls_auth_only = yes
+smtpd_sasl_auth_enable = yes
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = $T/auth
+smtpd_relay_restrictions = permit_sasl_authenticated, reject
+smtpd_recipient_restrictions = check_recipient_access texthash:$PF/access
+EOF
+echo "exempel.se out:" >"$PF/transport"
+cat >"$PF/master.cf" <<EOF
+127.0.0.1:$PORT inet n - n - - smtpd
+127.0.0.1:$TLSPORT inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+127.0.0.1:$BADPORT inet n - n - - smtpd
+  -o smtpd_tls_cert_file=$T/untrusted.pem
+  -o smtpd_tls_key_file=$T/untrusted.key
+pickup    unix  n       -       n       60      1       pickup
+cleanup   unix  n       -       n       -       0       cleanup
+qmgr      unix  n       -       n       300     1       qmgr
+rewrite   unix  -       -       n       -       -       trivial-rewrite
+bounce    unix  -       -       n       -       0       bounce
+defer     unix  -       -       n       -       0       bounce
+trace     unix  -       -       n       -       0       bounce
+verify    unix  -       -       n       -       1       verify
+flush     unix  n       -       n       1000?   0       flush
+proxymap  unix  -       -       n       -       -       proxymap
+showq     unix  n       -       n       -       -       showq
+error     unix  -       -       n       -       -       error
+retry     unix  -       -       n       -       -       error
+discard   unix  -       -       n       -       -       discard
+anvil     unix  -       -       n       -       1       anvil
+scache    unix  -       -       n       -       1       scache
+postlog   unix-dgram n  -       n       -       1       postlogd
+tlsmgr    unix  -       -       n       1000?   1       tlsmgr
+out       unix  -       n       n       -       -       pipe
+  flags=R user=$PIPE_USER argv=/usr/bin/tee $OUT/\${queue_id}
+EOF
+
+started= gwpid=
+stop_postfix() {
+	[ -n "$started" ] || return 0
+	started=
+	pid=$(sed 1q "$T/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
+	postfix -c "$PF" stop >/dev/null 2>&1
+	i=0
+	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
+	return 0
+}
+trap '[ -n "$gwpid" ] && kill -9 "$gwpid" 2>/dev/null; stop_postfix
+	kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; rm -rf "$T"' EXIT
+trap 'exit 1' HUP INT TERM
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+show_log() {
+	echo "# maillog:"
+	tail -n 15 "$LOG" 2>/dev/null | sed 's/^/#   /'
+}
+wait_until() { # COMMAND TENTHS
+	i=0
+	until eval "$1"; do
+		i=$((i + 1))
+		[ $i -gt "$2" ] && return 1
+		sleep 0.1
+	done
+}
+delivered() { # files Postfix delivered
+	find "$OUT" -type f | wc -l | tr -d ' '
+}
+connects() {
+	grep -c "postfix/smtpd\[[0-9]*\]: connect from" "$LOG" 2>/dev/null
+}
+# queue N RECIPIENT-PREFIX: N outbox rows, some with a Message-ID.
+queue() {
+	sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n
+	  WHERE i < $1) INSERT INTO outbox (channel, recipient, rfc_message_id,
+	  subject, headers, body, created_at) SELECT 'email',
+	  '$2' || i || '@exempel.se',
+	  CASE WHEN i % 2 = 0 THEN '$2.' || i || '@kommun.example' END,
+	  'Ärende KS-2026-' || printf('%05d', i) || ': gatlyktan på Storgatan',
+	  'From: Växjö kommun <arende@kommun.example>' || char(10) ||
+	  'Reply-To: arende+KS-2026-' || printf('%05d', i) || '.ab12@kommun.example' || char(10) ||
+	  'Auto-Submitted: auto-replied' || char(10) ||
+	  'In-Reply-To: <orig.' || i || '@mail.exempel.se>' || char(10) ||
+	  'References: <orig.' || i || '@mail.exempel.se>' || char(10),
+	  'Hej!' || char(10) || char(10) || 'Vi har tagit emot ditt ärende om gatlyktan på Storgatan 12, som är trasig sedan en vecka. En handläggare återkommer.' || char(10) ||
+	  'From the start of a line.' || char(10) || '.' || char(10) ||
+	  'trailing space ' || char(10) || char(10) || 'Med vänlig hälsning' || char(10) || 'Kommunen' || char(10),
+	  strftime('%s', 'now') FROM n"
+}
+
+conf() { # NAME SETTING...
+	name=$1
+	shift
+	{
+		cat "$C"
+		printf '%s\n' "smtp_host = 127.0.0.1" "smtp_user = cirm" \
+			"smtp_ca_file = $T/ca.pem" "smtp_retry_delay = 1" "$@"
+	} >"$I/$name.conf"
+}
+printf 's3cret\n' >"$I/smtp.password"
+chmod 600 "$I/smtp.password"
+conf starttls "smtp_port = $PORT"
+conf implicit "smtp_port = $TLSPORT" "smtp_tls = implicit"
+conf badca "smtp_port = $BADPORT"
+conf nologin "smtp_port = $PORT" "smtp_user = none"
+conf wrongpw "smtp_port = $PORT" "smtp_password_file = wrong.password"
+printf 'wrong\n' >"$I/wrong.password"
+chmod 600 "$I/wrong.password"
+
+# Waits until smtpd offers AUTH after STARTTLS: Postfix asks Dovecot for
+# the mechanisms when a client says EHLO, and offers none until it can.
+auth_ready() {
+	wait_until "python3 -c 'import smtplib, ssl, sys
+s = smtplib.SMTP(\"127.0.0.1\", $PORT, timeout=5)
+s.starttls(context=ssl._create_unverified_context())
+s.ehlo()
+sys.exit(0 if s.has_extn(\"auth\") else 1)' 2>/dev/null" 100
+}
+
+gateway() { # CONF
+	run "$CIRM_GATEWAY" -c "$I/$1.conf" --once smtp
+}
+
+i=0
+until [ -S "$T/auth" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+check "dovecot's auth socket is up" [ -S "$T/auth" ]
+run postfix -c "$PF" check
+check "postfix check accepts the configuration" [ "$rc" -eq 0 ]
+[ -z "$out$err" ] || printf '%s\n%s\n' "$out" "$err" | sed 's/^/# /'
+
+# --- Postfix not running yet: a temporary failure, retried ------------
+queue 1 early
+gateway starttls
+check "server down: the gateway reports the failure" [ "$rc" -ne 0 ]
+check "server down: the row waits, one attempt counted, with the reason" [ \
+	"$(sql "SELECT status, attempts, last_error LIKE 'SMTP session failed%' FROM outbox")" = "queued|1|1" ]
+run postfix -c "$PF" start
+[ "$rc" -eq 0 ] && started=1
+check "postfix starts" [ "$rc" -eq 0 ]
+wait_until "python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", $PORT), 1)' 2>/dev/null" 100
+check "smtpd answers" [ $? -eq 0 ]
+check "smtpd offers AUTH after STARTTLS" auth_ready
+sleep 1.1
+gateway starttls
+check "server up: the retried mail is sent" [ "$(sql "SELECT status FROM outbox")" = sent ]
+check "server up: Postfix delivered it" wait_until '[ "$(delivered)" -eq 1 ]' 100
+
+# --- many mails over one connection, STARTTLS, AUTH -------------------
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+before=$(connects)
+queue 200 many
+gateway starttls
+check "200 mails: the gateway succeeds" [ "$rc" -eq 0 ]
+check "200 mails: all sent" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 200 ]
+check "200 mails: one SMTP connection" [ $(($(connects) - before)) -eq 1 ]
+check "200 mails: over TLS, authenticated" \
+	grep -q "sasl_method=PLAIN, sasl_username=cirm" "$LOG"
+check "200 mails: log says the certificate was verified" contains "$err" "certificate verified"
+check "200 mails: all delivered" wait_until '[ "$(delivered)" -eq 200 ]' 200
+check "the log names no recipient" [ -z "$(printf '%s' "$err" | grep -i 'exempel.se')" ]
+check "every row kept or got a Message-ID" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE rfc_message_id LIKE '%@kommun.example'")" -eq 200 ]
+
+cat >"$T/inspect.py" <<'EOF'
+# Checks every delivered mail; prints what is wrong, nothing when all
+# is well. Argument: the directory, then "rows" lines on stdin:
+# recipient|message-id|subject|body.
+import email, email.policy, os, sys
+rows = {}
+for line in sys.stdin.read().split("\x1e"):
+    if not line.strip():
+        continue
+    rcpt, mid, subject, body = line.lstrip("\n").split("\x1f")
+    rows[rcpt] = (mid, subject, body)
+seen = {}
+for name in sorted(os.listdir(sys.argv[1])):
+    raw = open(os.path.join(sys.argv[1], name), "rb").read()
+    for l in raw.split(b"\n"):
+        if len(l.rstrip(b"\r")) > 998:
+            print("%s: a line over 998" % name)
+    m = email.message_from_bytes(raw, policy=email.policy.default)
+    rcpt = str(m["To"]).strip("<>")
+    if rcpt not in rows:
+        print("%s: unknown recipient" % name)
+        continue
+    seen[rcpt] = seen.get(rcpt, 0) + 1
+    mid, subject, body = rows[rcpt]
+    if m["Message-ID"] != "<%s>" % mid:
+        print("%s: Message-ID %s, expected %s" % (name, m["Message-ID"], mid))
+    if str(m["Subject"]) != subject:
+        print("%s: Subject %r" % (name, str(m["Subject"])))
+    if m.get_content_type() != "text/plain" or m.get_content_charset() != "utf-8":
+        print("%s: content type %s" % (name, m.get_content_type()))
+    if m["Content-Transfer-Encoding"] != "quoted-printable":
+        print("%s: not quoted-printable" % name)
+    if m.get_content() != body:
+        print("%s: body %r" % (name, m.get_content()))
+    if m["Auto-Submitted"] != "auto-replied" or not m["Date"] or not m["In-Reply-To"]:
+        print("%s: headers missing" % name)
+    if m["From"].addresses[0].display_name != "Växjö kommun":
+        print("%s: From %s" % (name, m["From"]))
+for rcpt, n in seen.items():
+    if n > int(sys.argv[2]):
+        print("%s: delivered %d times" % (rcpt, n))
+if len(seen) != len(rows):
+    print("%d of %d recipients got mail" % (len(seen), len(rows)))
+EOF
+rows() {
+	sql "SELECT recipient || char(31) || rfc_message_id || char(31) || subject || char(31) || body || char(30) FROM outbox"
+}
+problems=$(rows | python3 "$T/inspect.py" "$OUT" 1 2>&1)
+check "200 mails: each arrived once, well formed, decoding to the row's text" [ -z "$problems" ]
+[ -z "$problems" ] && : || printf '%s\n' "$problems" | head -5 | sed 's/^/# /'
+
+# --- implicit TLS ------------------------------------------------------
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+queue 3 implicit
+gateway implicit
+check "implicit TLS: sent" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 3 ]
+check "implicit TLS: delivered" wait_until '[ "$(delivered)" -eq 3 ]' 100
+
+# --- a certificate from an unknown CA: nothing sent, nothing logged in -
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+queue 2 badca
+gateway badca
+check "unknown CA: the gateway fails" [ "$rc" -ne 0 ]
+check "unknown CA: the certificate is refused" contains "$err" "certificate refused"
+check "unknown CA: the rows wait" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 1")" -eq 2 ]
+check "unknown CA: no login on that connection" [ "$(grep -c 'sasl_username=cirm' "$LOG")" -eq "$(grep -c 'sasl_username=cirm' "$LOG")" ]
+sleep 1
+check "unknown CA: nothing delivered" [ "$(delivered)" -eq 0 ]
+
+# --- 4xx, then success; 5xx, failed with the reason --------------------
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+queue 3 resp
+printf 'resp1@exempel.se 450 4.2.0 try again later\nresp2@exempel.se REJECT no such citizen\n' >"$PF/access"
+postfix -c "$PF" reload >/dev/null 2>&1
+sleep 1
+auth_ready
+gateway starttls
+check "4xx: the row waits with the server's answer" [ \
+	"$(sql "SELECT status, attempts, last_error FROM outbox WHERE recipient = 'resp1@exempel.se'")" = \
+	"queued|1|450 4.2.0 <resp1@exempel.se>: Recipient address rejected: try again later" ]
+check "5xx: the row failed for good with the server's answer" [ \
+	"$(sql "SELECT status, last_error LIKE '554 5.7.1 %no such citizen' FROM outbox WHERE recipient = 'resp2@exempel.se'")" = "failed|1" ]
+check "5xx: the engine sees the failure" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'failed' AND failure_handled = 0")" -eq 1 ]
+check "the third is sent" [ "$(sql "SELECT status FROM outbox WHERE recipient = 'resp3@exempel.se'")" = sent ]
+: >"$PF/access"
+postfix -c "$PF" reload >/dev/null 2>&1
+sleep 1.5
+auth_ready
+gateway starttls
+check "4xx then 2xx: sent at the second attempt" [ \
+	"$(sql "SELECT status FROM outbox WHERE recipient = 'resp1@exempel.se'")" = sent ]
+check "5xx: not tried again" [ "$(sql "SELECT status FROM outbox WHERE recipient = 'resp2@exempel.se'")" = failed ]
+check "4xx then 2xx: delivered once" wait_until '[ "$(grep -l "To: <resp1@exempel.se>" "$OUT"/* | wc -l)" -eq 1 ]' 100
+
+# --- kill -9 while sending ------------------------------------------
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+queue 3000 crash
+conf crash "smtp_port = $PORT" "smtp_batch = 100"
+auth_ready
+"$CIRM_GATEWAY" -c "$I/crash.conf" smtp 2>"$T/crash.err" &
+gwpid=$!
+wait_until '[ "$(sql "SELECT count(*) FROM outbox WHERE status = '"'sent'"'")" -ge 500 ]' 300
+kill -9 "$gwpid"
+wait "$gwpid" 2>/dev/null
+gwpid=
+n_sending=$(sql "SELECT count(*) FROM outbox WHERE status = 'sending'")
+check "kill -9: at most one row was in flight ($n_sending)" [ "$n_sending" -le 1 ]
+check "kill -9: some were still queued" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued'")" -gt 0 ]
+gateway crash
+check "restart: all 3000 sent" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 3000 ]
+check "restart: all delivered" wait_until '[ "$(delivered)" -ge 3000 ]' 600
+problems=$(rows | python3 "$T/inspect.py" "$OUT" 2 2>&1)
+check "restart: every mail arrived, well formed, none more than twice" [ -z "$problems" ]
+[ -z "$problems" ] || printf '%s\n' "$problems" | head -5 | sed 's/^/# /'
+dups=$(grep -h '^Message-ID:' "$OUT"/* | sort | uniq -d | wc -l)
+check "restart: at most one duplicate ($dups), with the same Message-ID" [ "$dups" -le 1 ]
+check "restart: $(delivered) files for 3000 mails" [ "$(delivered)" -le 3001 ]
+
+# --- a wrong password: retried, not failed -----------------------------
+sql "DELETE FROM outbox"
+queue 1 wrongpw
+gateway wrongpw
+check "wrong password: reported" contains "$err" "smtp_user"
+check "wrong password: the row waits, not failed" [ "$(sql "SELECT status FROM outbox")" = queued ]
+
+stop_postfix
+done_testing
