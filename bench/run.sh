@@ -341,4 +341,63 @@ echo
 echo "SMS codec: UTF-8 -> segments -> wire user data (gsm_encode, gsm_split, gsm_part_ud)"
 echo " segments    GSM-7    UCS-2  seconds  cpu s  segments/s    target  met  check"
 echo "$sms_row"
+# --- outbound mail (cirm-gateway smtp) ---
+# BENCH_SMTP_N outbox rows (Swedish subject and text, half without a
+# Message-ID) sent by "cirm-gateway --once smtp" to Postfix's smtp-sink
+# on loopback (smtp_tls = none, allowed on loopback), smtp_batch mails
+# per connection; every row must end 'sent' and smtp-sink must count
+# every message. Needs smtp-sink (Debian: postfix); skipped without it.
+smtp_n=${BENCH_SMTP_N:-20000}
+smtp_target=2000
+case $smtp_n in ''|*[!0-9]*) echo "run.sh: BENCH_SMTP_N must be a number" >&2; exit 64 ;; esac
+smtp_sink=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+if [ ! -x "$smtp_sink" ]; then
+	smtp_row="skipped: smtp-sink not installed (apt-get install postfix)"
+else
+	echo "bench: outbound SMTP, $smtp_n mails" >&2
+	sd=$(mktemp -d "${TMPDIR:-/tmp}/cirm-bench-smtp.XXXXXX")
+	CIRM_DATADIR=$srcdir ./cirmctl init "$sd/inst" >/dev/null
+	sport=$(python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
+	printf '%s\n' "smtp_host = 127.0.0.1" "smtp_port = $sport" \
+		"smtp_tls = none" "smtp_batch = 1000" >>"$sd/inst/cirm.conf"
+	"$smtp_sink" -c -u "$(id -un)" "127.0.0.1:$sport" 1000 >"$sd/sink.out" 2>&1 &
+	sink_pid=$!
+	sqlite3 "$sd/inst/cirm.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL
+	  SELECT i + 1 FROM n WHERE i < $smtp_n) INSERT INTO outbox (channel,
+	  recipient, rfc_message_id, subject, headers, body, created_at)
+	  SELECT 'email', 'medborgare' || i || '@exempel.se',
+	  CASE WHEN i % 2 = 0 THEN 'b.' || i || '@kommun.example' END,
+	  'Ärende KS-2026-' || printf('%05d', i) || ': gatlyktan på Storgatan',
+	  'From: Kommunen <arende@kommun.example>' || char(10) ||
+	  'Auto-Submitted: auto-replied' || char(10),
+	  'Hej!' || char(10) || char(10) || 'Tack för ditt meddelande. Vi har tagit emot ärendet och återkommer så snart vi kan.' || char(10),
+	  strftime('%s', 'now') FROM n"
+	sleep 0.3
+	t0=$(date +%s.%N)
+	./cirm-gateway -c "$sd/inst/cirm.conf" --once smtp 2>"$sd/gateway.log" || true
+	t1=$(date +%s.%N)
+	sent=$(sqlite3 "$sd/inst/cirm.db" "SELECT count(*) FROM outbox WHERE status = 'sent'")
+	kill "$sink_pid" 2>/dev/null || true
+	wait "$sink_pid" 2>/dev/null || true
+	got=$(tr '\r' '\n' <"$sd/sink.out" | sed -n 's/.*mesg=\([0-9]*\).*/\1/p' | tail -n 1)
+	conns=$(grep -c 'over 1 connection' "$sd/gateway.log" || true)
+	secs=$(calc "$t1 - $t0")
+	rate=$(calc "$sent / $secs")
+	met=$(calc "($rate >= $smtp_target) ? \"yes\" : \"NO\"")
+	check=ok
+	if [ "$sent" -ne "$smtp_n" ] || [ "${got:-0}" -ne "$smtp_n" ]; then
+		check="FAIL: $sent of $smtp_n rows sent, smtp-sink took ${got:-0}"
+		failed=1
+	fi
+	smtp_row=$(LC_ALL=C printf '%8d %11d %8.2f %10.0f %9s %4s  %s' \
+		"$smtp_n" "$conns" "$secs" "$rate" ">=$smtp_target" "$met" "$check")
+	[ -n "${BENCH_KEEP:-}" ] && echo "bench: kept $sd" >&2 || rm -rf "$sd"
+fi
+echo
+echo "Outbound mail: outbox -> SMTP (cirm-gateway --once smtp -> smtp-sink on loopback)"
+echo "   mails connections  seconds    mails/s    target  met  check"
+echo "$smtp_row"
 exit $failed
