@@ -25,6 +25,7 @@ usage(FILE *out)
 		       "  -c, --config=FILE  read FILE (default: %s)\n"
 		       "      --once         handle everything queued, then "
 		       "exit\n"
+		       "      --no-gateways  do not start the gateway processes\n"
 		       "  -h, --help         show this help and exit\n"
 		       "  -V, --version      show the version and exit\n"
 		       "\n"
@@ -40,6 +41,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "no-gateways", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -58,6 +60,9 @@ main(int argc, char **argv)
 			break;
 		case 'o':
 			o.once = 1;
+			break;
+		case 'G':
+			o.no_gateways = 1;
 			break;
 		case 'h':
 			usage(stdout);

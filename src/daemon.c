@@ -9,6 +9,7 @@
 #include "lockfile.h"
 #include "log.h"
 #include "mailin.h"
+#include "supervise.h"
 #include "secret.h"
 #include "store.h"
 #include "util.h"
@@ -34,6 +35,7 @@ struct daemon {
 	struct store *store;
 	struct engine *engine;
 	struct mailin *mailin;
+	struct supervisor *gateways;	/* NULL with --once */
 	char *database; /* as opened: it cannot change until restart */
 	long busy_timeout;
 	int lock_fd;
@@ -152,6 +154,8 @@ reload(struct daemon *d)
 	start_logging(d->cfg);
 	if (make_engine(d) == 0)
 		log_info("configuration reloaded");
+	if (d->gateways != NULL)
+		supervisor_configure(d->gateways, d->cfg, 1);
 }
 
 static int
@@ -205,14 +209,23 @@ static int
 run_loop(struct daemon *d, const sigset_t *set)
 {
 	for (;;) {
+		long wait = cfg_int(d->cfg, CFG_ENGINE_POLL_INTERVAL), next;
 		int sig;
 
 		drain(d);
-		sig = wait_signal(set, cfg_int(d->cfg, CFG_ENGINE_POLL_INTERVAL));
+		next = d->gateways != NULL ?
+			supervisor_tick(d->gateways, cirm_now()) : -1;
+		if (next >= 0 && next < wait)
+			wait = next > 0 ? next : 1;
+		sig = wait_signal(set, wait);
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_info("stopping on signal %d", sig);
+			if (d->gateways != NULL)
+				supervisor_stop(d->gateways);
 			return 0;
 		}
+		if (sig == SIGCHLD && d->gateways != NULL)
+			supervisor_reap(d->gateways);
 		if (sig == SIGHUP)
 			reload(d);
 	}
@@ -268,6 +281,7 @@ daemon_run(const struct daemon_options *o)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	if (!o->once)
 		sigprocmask(SIG_BLOCK, &set, NULL);
 	ret = open_store(&d);
@@ -280,12 +294,26 @@ daemon_run(const struct daemon_options *o)
 	if (ret == 0) {
 		log_info("started (pid %ld, %s)", (long)getpid(),
 			 o->once ? "once" : "service");
-		if (o->once)
+		if (o->once) {
 			ret = drain(&d) < 0 ? 1 : 0;
-		else
+		} else if (o->no_gateways) {
 			ret = run_loop(&d, &set);
+		} else {
+			char self[4096], *program;
+			ssize_t n = readlink("/proc/self/exe", self,
+					     sizeof(self) - 1);
+
+			self[n > 0 ? n : 0] = '\0';
+			program = supervisor_program(self);
+			d.gateways = supervisor_new(program, cfg_path(d.cfg),
+						    d.store);
+			free(program);
+			supervisor_configure(d.gateways, d.cfg, 0);
+			ret = run_loop(&d, &set);
+		}
 		log_info("stopped");
 	}
+	supervisor_free(&d.gateways);
 	engine_free(&d.engine);
 	mailin_free(&d.mailin);
 	store_free(&d.store);

@@ -50,6 +50,18 @@ check "the log names rows, not contents" [ -z "$(printf '%s' "$err" | grep -e an
 "$CIRMD" -c "$C" >"$T/d.out" 2>"$T/d.log" &
 pid=$!
 check "service starts" wait_for "$T/d.log" "started"
+check "it starts the Maildir gateway" wait_for "$T/d.log" "gateway maildir started"
+check "and the embedded outbound sink" wait_for "$T/d.log" "gateway sink started"
+run "$CIRMCTL" -c "$C" status
+check "cirmctl status shows the service" contains "$out" "cirmd: running, pid $pid"
+check "... and its gateways" contains "$out" "maildir  running, pid"
+gw=$(pgrep -f "cirm-gateway -c $C maildir" | head -n 1)
+kill -9 "$gw"
+check "a gateway that dies is noticed" wait_for "$T/d.log" "gateway maildir killed by signal 9"
+check "... and restarted" wait_for "$T/d.log" "gateway maildir started (pid [0-9]*)" && \
+	[ "$(grep -c "gateway maildir started" "$T/d.log")" -eq 2 ]
+cp "$top_srcdir/tests/data/mime/latin1-plain.eml" "$I/maildir/inbox/new/1.eml"
+check "the restarted gateway takes new mail" wait_for "$T/d.log" "1 done"
 
 run "$CIRMD" -c "$C" --once
 check "a second cirmd on the same database is refused" [ "$rc" -eq 75 ]
@@ -75,6 +87,7 @@ while kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); 
 wait "$pid"
 check "SIGTERM stops the service with status 0" [ $? -eq 0 ]
 check "stop is logged" grep -q "stopped" "$T/d.log"
+check "the gateways stopped with it" [ -z "$(pgrep -f "cirm-gateway -c $C")" ]
 run "$CIRMD" -c "$C" --once
 check "the lock is gone with the process" [ "$rc" -eq 0 ]
 

@@ -208,7 +208,7 @@ check "new/ emptied into cur/" [ "$(count "$M/new")/$(count "$M/cur")" = 0/1000 
 # (rows with attempts > 0 are in the inbox only between the claim and
 # the commit of their batch), so that it lands inside a transaction.
 busy="SELECT count(*) FROM cases WHERE EXISTS (SELECT 1 FROM inbox WHERE attempts > 0)"
-"$CIRMD" -c "$C" >/dev/null 2>"$T/d1.log" &
+"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d1.log" &
 pid=$!
 pids="$pids $pid"
 n1=$(wait_count "$busy" 150)
@@ -219,7 +219,7 @@ claimed1=$(sql 'SELECT count(*) FROM inbox WHERE attempts > 0')
 check "the first kill left work queued ($left1 rows)" [ "$left1" -gt 0 ]
 echo "# first kill: $n1 cases, $left1 rows queued, $claimed1 of them claimed"
 
-"$CIRMD" -c "$C" >/dev/null 2>"$T/d2.log" &
+"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d2.log" &
 pid=$!
 pids="$pids $pid"
 n2=$(wait_count "$busy" 500)
@@ -244,7 +244,7 @@ check "attachments recorded" [ \
 	"$(sql "SELECT count(*) FROM attachment WHERE content_type = 'application/pdf' AND filename LIKE 'ansokan-%.pdf'")" -eq 25 ]
 
 # --- 300 more, the Maildir gateway killed while it queues them --------
-"$CIRMD" -c "$C" >/dev/null 2>"$T/d3.log" &
+"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d3.log" &
 dpid=$!
 pids="$pids $dpid"
 make_mails 1001 1300
