@@ -1,0 +1,142 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The whole loop through cirmd on its embedded defaults, as the README
+# walk-through does it: a citizen's mail dropped in the Maildir -> a case
+# and an acknowledgement -> the handler's notification in their mailbox
+# -> a reply written by a real mail client (mutt, in batch mode) -> the
+# citizen's answer, threaded. A #notering stays internal; forged and
+# unauthenticated replies change nothing.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+command -v mutt >/dev/null || skip_all "mutt not installed (apt-get install mutt)"
+
+I=$T/inst
+C=$I/cirm.conf
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+printf 'engine_poll_interval = 1\nmaildir_poll_interval = 1\nsmtp_poll_interval = 1\n' >>"$C"
+"$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
+	--name "Eva Ek" --group synpunkter >/dev/null || exit 99
+IN=$I/maildir/inbox
+OUT=$I/maildir/outbound
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# Waits up to 20 s for a file in DIR/new matching TEXT; prints its path.
+wait_mail() {
+	i=0
+	while [ $i -lt 200 ]; do
+		f=$(grep -l -- "$2" "$1"/new/* 2>/dev/null | head -n 1)
+		[ -n "$f" ] && { echo "$f"; return 0; }
+		i=$((i + 1))
+		sleep 0.1
+	done
+	return 1
+}
+
+header() {
+	sed -n "/^\$/q; s/^$2: //Ip" "$1" | head -n 1
+}
+
+# mutt sends by handing the mail to this "sendmail": into the inbox
+# Maildir, as an MTA would deliver it.
+cat >"$T/deliver" <<EOS
+#!/bin/sh
+f=\$(date +%s).\$\$.roundtrip
+cat >"$IN/tmp/\$f" && mv "$IN/tmp/\$f" "$IN/new/\$f"
+EOS
+chmod +x "$T/deliver"
+
+# mutt FROM DRAFT: sends DRAFT (headers, blank line, body) as FROM.
+mutt_send() {
+	cat >"$T/muttrc" <<EOS
+set sendmail="$T/deliver"
+set from="$1"
+set use_from=yes
+set charset="utf-8"
+set send_charset="us-ascii:utf-8"
+set edit_headers=no
+EOS
+	HOME=$T mutt -n -F "$T/muttrc" -H "$2" </dev/null
+}
+
+"$CIRMD" -c "$C" >"$T/d.out" 2>"$T/d.log" &
+pid=$!
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+
+cat >"$IN/new/citizen.eml" <<'EOM'
+From: Anna Andersson <anna@example.se>
+To: arende@kommun.example
+Subject: Buller från bygget
+Message-ID: <anna.1@example.se>
+Date: Tue, 01 Dec 2026 09:00:00 +0100
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+Det bullrar från bygget på Storgatan varje natt.
+EOM
+
+ack=$(wait_mail "$OUT/anna@example.se" "KS-2026-00001")
+check "the citizen gets an acknowledgement with the case number" [ -n "$ack" ]
+check "... threaded to her mail" [ "$(header "$ack" In-Reply-To)" = "<anna.1@example.se>" ]
+note=$(wait_mail "$OUT/eva@kommun.example" "Storgatan")
+check "the handler is notified, with the citizen's text" [ -n "$note" ]
+reply_to=$(header "$note" Reply-To)
+check "... and a signed reply address for her on the case" \
+	contains "$reply_to" "arende+ks-2026-00001.h"
+check "... the commands she may use" grep -q "#ta " "$note"
+check "the handler's own address is not in the citizen's mail" \
+	[ -z "$(grep -il eva "$ack")" ]
+
+# Eva answers from her mail client: a command and a text, quoting the
+# notification as mail clients do.
+{
+	printf 'To: %s\n' "$reply_to"
+	printf 'Subject: Re: %s\n' "$(header "$note" Subject)"
+	printf 'In-Reply-To: %s\nReferences: %s\n\n' "$(header "$note" Message-ID)" "$(header "$note" Message-ID)"
+	printf '#ta\n\nHej Anna! Vi pratar med byggfirman i veckan.\n\n'
+	printf 'Eva Ek\nSamhällsbyggnad\n\n'
+	sed -n '/^$/,$p' "$note" | sed 's/^/> /'
+} >"$T/draft"
+mutt_send "Eva Ek <eva@kommun.example>" "$T/draft"
+check "mutt sent the reply" [ $? -eq 0 ]
+answer=$(wait_mail "$OUT/anna@example.se" "byggfirman")
+check "the citizen gets the handler's answer" [ -n "$answer" ]
+check "... threaded to her own mail" [ "$(header "$answer" In-Reply-To)" = "<anna.1@example.se>" ]
+check "... from the municipality, not from the handler" \
+	[ -z "$(grep -i "^From:.*eva" "$answer")" ]
+check "... without the quoted notification" [ -z "$(grep "Ett nytt" "$answer")" ]
+check "the command took effect: Eva has the case" [ \
+	"$(sql "SELECT c.state || ' ' || h.login FROM cases c JOIN contact h ON h.id = c.assignee_id")" = "tilldelad eva" ]
+
+# An internal note is never sent.
+{
+	printf 'To: %s\nSubject: Re: notering\n\n#notering\nRing byggfirman om nattarbetet.\n' "$reply_to"
+} >"$T/draft2"
+mutt_send "Eva Ek <eva@kommun.example>" "$T/draft2"
+i=0
+while [ "$(sql "SELECT count(*) FROM message WHERE visibility = 'internal' AND body_stripped LIKE 'Ring byggfirman%'")" -eq 0 ] && [ $i -lt 200 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+check "#notering is kept on the case as internal" [ "$i" -lt 200 ]
+sleep 2
+check "... and never reaches the citizen" [ -z "$(grep -l "nattarbetet" "$OUT/anna@example.se"/new/* 2>/dev/null)" ]
+
+# Someone else using Eva's reply address changes nothing.
+{
+	printf 'To: %s\nSubject: Re: Buller\n\n#klar\nLöst.\n' "$reply_to"
+} >"$T/draft3"
+mutt_send "Mallory <mallory@example.org>" "$T/draft3"
+i=0
+while [ "$(sql "SELECT count(*) FROM quarantine")" -eq 0 ] && [ $i -lt 200 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+check "a forged reply is quarantined" [ \
+	"$(sql "SELECT reason FROM quarantine")" = "reply to a handler's signed address from another sender" ]
+check "... and the case is unchanged" [ "$(sql "SELECT state FROM cases")" = tilldelad ]
+
+done_testing
