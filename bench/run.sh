@@ -400,4 +400,12 @@ echo
 echo "Outbound mail: outbox -> SMTP (cirm-gateway --once smtp -> smtp-sink on loopback)"
 echo "   mails connections  seconds    mails/s    target  met  check"
 echo "$smtp_row"
+
+# --- End to end through cirmd (bench/e2e.sh) ---
+# BENCH_E2E_N (10000) citizen mails dropped into the Maildir of an
+# instance on its embedded defaults; cirmd with its gateways writes the
+# acknowledgements and notifications. Target: 2,000 messages/s.
+echo
+BENCH_E2E_N=${BENCH_E2E_N:-10000} top_srcdir=$srcdir \
+	sh "$srcdir/bench/e2e.sh" || failed=1
 exit $failed

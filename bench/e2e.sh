@@ -1,0 +1,97 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# End to end through cirmd on its embedded defaults (run by bench/run.sh,
+# or alone from the build directory): BENCH_E2E_N citizen mails dropped
+# into the Maildir of a fresh instance with one case officer, then cirmd
+# started as a service with its gateways (Maildir in, sink out). We time
+# until every acknowledgement and every notification has been written
+# into the recipients' Maildirs, and how long each citizen of that burst
+# waited for the acknowledgement: from cirmd's start (every mail already
+# waiting) to the acknowledgement going out (whole seconds: the outbox
+# keeps seconds). Fails only when a mail was not handled as expected.
+set -eu
+
+n=${BENCH_E2E_N:-10000}
+target=2000
+srcdir=${top_srcdir:-$(dirname "$0")/..}
+srcdir=$(cd "$srcdir" && pwd)
+bm=./bench/bench-mail
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/cirm-e2e.XXXXXX")
+pid=
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "${BENCH_KEEP:-}" ] && echo "kept: $tmp" || rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+I=$tmp/inst
+C=$I/cirm.conf
+CIRM_DATADIR=$srcdir ./cirmctl init "$I" >/dev/null
+cat >>"$C" <<EOC
+engine_poll_interval = 1
+maildir_poll_interval = 1
+smtp_poll_interval = 1
+engine_batch = 500
+flood_max_cases = 100000
+EOC
+./cirmctl -c "$C" handler add eva --email eva@kommun.example \
+	--group synpunkter >/dev/null
+
+sql() {
+	sqlite3 -cmd '.timeout 10000' "$I/cirm.db" "$1"
+}
+
+# the mails, written beside the Maildir and then moved in all at once
+mkdir -p "$tmp/mails"
+$bm mailgate-input "$tmp/mails" "$n" >/dev/null
+for f in "$tmp/mails"/*; do
+	mv "$f" "$I/maildir/inbox/new/"
+done
+
+start=$(date +%s.%N)
+start_s=${start%.*}
+./cirmd -c "$C" >/dev/null 2>"$tmp/cirmd.log" &
+pid=$!
+# done when nothing is left to take in or to send
+while :; do
+	left=$(ls "$I/maildir/inbox/new" | wc -l)
+	[ "$left" -eq 0 ] &&
+		[ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ] &&
+		[ "$(sql "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')")" -eq 0 ] &&
+		break
+	sleep 0.2
+done
+end=$(date +%s.%N)
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+
+cases=$(sql "SELECT count(*) FROM cases")
+acks=$(sql "SELECT count(*) FROM outbox WHERE status = 'sent' AND headers LIKE '%auto-replied%' AND recipient <> 'eva@kommun.example'")
+notes=$(sql "SELECT count(*) FROM outbox WHERE status = 'sent' AND recipient = 'eva@kommun.example'")
+written=$(find "$I/maildir/outbound" -path '*/new/*' -type f | wc -l)
+quarantined=$(sql "SELECT count(*) FROM quarantine")
+secs=$(awk "BEGIN { print $end - $start }")
+lat() {
+	sql "WITH l AS (SELECT o.sent_at - $start_s AS d FROM outbox o WHERE o.headers LIKE '%auto-replied%' AND o.recipient <> 'eva@kommun.example'), r AS (SELECT d, row_number() OVER (ORDER BY d) AS k, count(*) OVER () AS c FROM l) SELECT d FROM r WHERE k = max(1, CAST(c * $1 AS INTEGER))"
+}
+p50=$(lat 0.5)
+p99=$(lat 0.99)
+
+echo "End to end: $n mails dropped into the Maildir, cirmd with its gateways (Maildir in, sink out); p50/p99: seconds from the start to each acknowledgement"
+printf '%7s %7s %7s %8s %8s %9s %10s %7s %4s %6s %6s\n' mails cases acks notices written seconds messages/s target met p50_s p99_s
+mps=$(awk "BEGIN { printf \"%d\", ($acks + $notes) / $secs }")
+met=NO
+[ "$mps" -ge "$target" ] && met=yes
+printf '%7d %7d %7d %8d %8d %9.2f %10d %7s %4s %6s %6s\n' "$n" "$cases" \
+	"$acks" "$notes" "$written" "$secs" "$mps" ">=$target" "$met" "$p50" "$p99"
+
+# every mail a case (or a follow-up on one), every case acknowledged and
+# its officer notified, every message written, nothing set aside
+fail=0
+[ "$quarantined" -eq 0 ] || { echo "e2e: $quarantined mails quarantined" >&2; fail=1; }
+[ "$acks" -eq "$cases" ] || { echo "e2e: $acks acknowledgements for $cases cases" >&2; fail=1; }
+[ "$notes" -ge "$cases" ] || { echo "e2e: $notes notifications for $cases cases" >&2; fail=1; }
+[ "$written" -eq $((acks + notes)) ] || { echo "e2e: $written files for $((acks + notes)) messages" >&2; fail=1; }
+exit $fail
