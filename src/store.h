@@ -254,7 +254,8 @@ int store_outbox_claim(struct store *store, int64_t id,
 /* Row ID went out at NOW: status 'sent'. */
 int store_outbox_sent(struct store *store, int64_t id, int64_t now,
 		      char **error_r);
-/* Row ID failed for now with REASON (no personal data): back to
+/* Row ID failed for now with REASON (kept in last_error; a server's
+   answer may name the recipient, so it is not for logs): back to
    'queued', one more failed attempt counted, due again at NEXT_AT. */
 int store_outbox_retry(struct store *store, int64_t id, const char *reason,
 		       int64_t next_at, char **error_r);
