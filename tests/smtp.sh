@@ -149,8 +149,12 @@ smtpd_relay_restrictions = permit_sasl_authenticated, reject
 smtpd_recipient_restrictions = check_recipient_access texthash:$PF/access
 EOF
 echo "exempel.se out:" >"$PF/transport"
+# On the main port one connection per smtpd process (max_use=1): each
+# connection reads the access map as the test last wrote it; a reload
+# alone races with an idle smtpd still holding the old one.
 cat >"$PF/master.cf" <<EOF
 127.0.0.1:$PORT inet n - n - - smtpd
+  -o max_use=1
 127.0.0.1:$TLSPORT inet n - n - - smtpd
   -o smtpd_tls_wrappermode=yes
 127.0.0.1:$BADPORT inet n - n - - smtpd
