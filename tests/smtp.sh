@@ -394,9 +394,12 @@ postfix -c "$PF" reload >/dev/null 2>&1
 sleep 1
 auth_ready
 gateway starttls
-check "4xx: the row waits with the server's answer" [ \
-	"$(sql "SELECT status, attempts, last_error FROM outbox WHERE recipient = 'resp1@exempel.se'")" = \
-	"queued|1|450 4.2.0 <resp1@exempel.se>: Recipient address rejected: try again later" ]
+row=$(sql "SELECT status, attempts, last_error FROM outbox WHERE recipient = 'resp1@exempel.se'")
+# the server's 4xx answer; under load Postfix may give its own 4xx
+# (a busy lookup) instead of the access map's: either is temporary
+temporary() { case $1 in 'queued|1|4'[0-9][0-9]' '*) return 0 ;; esac; return 1; }
+check "4xx: the row waits with the server's answer" temporary "$row"
+case $row in *"try again later"*) ;; *) echo "# resp1 answered: $row" ;; esac
 check "5xx: the row failed for good with the server's answer" [ \
 	"$(sql "SELECT status, last_error LIKE '554 5.7.1 %no such citizen' FROM outbox WHERE recipient = 'resp2@exempel.se'")" = "failed|1" ]
 check "5xx: the engine sees the failure" [ \
