@@ -397,9 +397,11 @@ gateway starttls
 row=$(sql "SELECT status, attempts, last_error FROM outbox WHERE recipient = 'resp1@exempel.se'")
 # the server's 4xx answer; under load Postfix may give its own 4xx
 # (a busy lookup) instead of the access map's: either is temporary
-temporary() { case $1 in 'queued|1|4'[0-9][0-9]' '*) return 0 ;; esac; return 1; }
+# queued, with the answer; a slow run (sanitizers) may already have
+# retried it once its back-off passed, so attempts may exceed one
+temporary() { case $1 in 'queued|'[1-9]*'|4'[0-9][0-9]' '*) return 0 ;; esac; return 1; }
 check "4xx: the row waits with the server's answer" temporary "$row"
-case $row in *"try again later"*) ;; *) echo "# resp1 answered: $row" ;; esac
+temporary "$row" || echo "# resp1: $row"
 check "5xx: the row failed for good with the server's answer" [ \
 	"$(sql "SELECT status, last_error LIKE '554 5.7.1 %no such citizen' FROM outbox WHERE recipient = 'resp2@exempel.se'")" = "failed|1" ]
 check "5xx: the engine sees the failure" [ \
