@@ -14,11 +14,54 @@
 #include <string.h>
 
 struct loaded {
+	struct store *store;
 	struct outbound_batch *b;
 	struct strlist bad; /* "id reason" of rows that cannot be mail */
 	int64_t *bad_ids;
 	size_t nbad;
 };
+
+static void
+load_bad(struct loaded *l, int64_t id, const char *reason)
+{
+	l->bad_ids = xrealloc(l->bad_ids, (l->nbad + 1) * sizeof(int64_t));
+	l->bad_ids[l->nbad++] = id;
+	strlist_add(&l->bad, reason);
+}
+
+/* An SMS row is its text; the driver encodes and splits it. A number
+   that opted out gets nothing more, but for the one confirmation of the
+   opt-out itself (which the engine marks). */
+static int
+load_sms_row(struct loaded *l, const struct store_outbox_row *r)
+{
+	struct outbound_msg *m;
+	char *err = NULL;
+	int out;
+
+	out = store_sms_optout_has(l->store, r->recipient, &err);
+	if (out < 0) {
+		log_errorx("cannot read SMS opt-outs: %s", err);
+		free(err);
+		return -1;
+	}
+	if (out && (r->headers == NULL ||
+		    strstr(r->headers, STORE_SMS_OPTOUT_CONFIRMATION) == NULL)) {
+		load_bad(l, r->id, "the recipient has opted out of SMS");
+		return 0;
+	}
+	l->b->v = xrealloc(l->b->v, (l->b->n + 1) * sizeof(*l->b->v));
+	m = &l->b->v[l->b->n++];
+	memset(m, 0, sizeof(*m));
+	m->id = r->id;
+	m->created_at = r->created_at;
+	m->recipient = xstrdup(r->recipient);
+	m->data = xmalloc(r->body_len + 1);
+	memcpy(m->data, r->body, r->body_len + 1);
+	m->len = r->body_len;
+	m->attempts = r->attempts;
+	return 0;
+}
 
 static int
 load_row(const struct store_outbox_row *r, void *arg)
@@ -32,6 +75,8 @@ load_row(const struct store_outbox_row *r, void *arg)
 	};
 	char *mid = NULL, *err = NULL;
 
+	if (strcmp(r->channel, "sms") == 0)
+		return load_sms_row(l, r);
 	if (mo.message_id == NULL || *mo.message_id == '\0') {
 		char *from = mailout_from_address(r->headers);
 
@@ -43,9 +88,7 @@ load_row(const struct store_outbox_row *r, void *arg)
 	m = &l->b->v[l->b->n];
 	memset(m, 0, sizeof(*m));
 	if (mailout_compose(&mo, &m->data, &m->len, &err) < 0) {
-		l->bad_ids = xrealloc(l->bad_ids, (l->nbad + 1) * sizeof(int64_t));
-		l->bad_ids[l->nbad++] = r->id;
-		strlist_add(&l->bad, err);
+		load_bad(l, r->id, err);
 		free(err);
 		free(mid);
 		return 0;
@@ -97,7 +140,7 @@ int
 outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
 	      struct outbound_batch *batch)
 {
-	struct loaded l = { .b = batch };
+	struct loaded l = { .store = ctx->store, .b = batch };
 	char *err = NULL;
 	int n;
 

@@ -301,6 +301,35 @@ static const char migration_7[] =
 	"CREATE INDEX outbox_failed ON outbox(id)\n"
 	"  WHERE status = 'failed' AND failure_handled = 0;\n";
 
+/* SMS: the parts of concatenated inbound messages, kept until the whole
+   message is in the inbox (so that a part the SMSC was told we have is
+   never lost); the SMSC's id of each sent message and its delivery
+   receipt; and the numbers that asked for no more SMS. */
+static const char migration_8[] =
+	"CREATE TABLE sms_part (\n"
+	"  source TEXT NOT NULL,\n"
+	"  sender TEXT NOT NULL,\n"
+	"  recipient TEXT NOT NULL,\n"
+	"  ref INTEGER NOT NULL,\n"
+	"  total INTEGER NOT NULL CHECK (total BETWEEN 1 AND 255),\n"
+	"  seq INTEGER NOT NULL,\n"
+	"  text TEXT NOT NULL,\n"
+	"  received_at INTEGER NOT NULL,\n"
+	"  PRIMARY KEY (source, sender, recipient, ref, total, seq),\n"
+	"  CHECK (seq BETWEEN 1 AND total)\n"
+	") WITHOUT ROWID;\n"
+	"CREATE INDEX sms_part_age ON sms_part(received_at);\n"
+	"ALTER TABLE outbox ADD COLUMN remote_id TEXT;\n"
+	"ALTER TABLE outbox ADD COLUMN receipt TEXT;\n"
+	"ALTER TABLE outbox ADD COLUMN delivered_at INTEGER;\n"
+	"CREATE INDEX outbox_remote ON outbox(channel, remote_id)\n"
+	"  WHERE remote_id IS NOT NULL;\n"
+	"CREATE TABLE sms_optout (\n"
+	"  number TEXT PRIMARY KEY,\n"
+	"  at INTEGER NOT NULL,\n"
+	"  keyword TEXT NOT NULL\n"
+	") WITHOUT ROWID;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -309,5 +338,6 @@ const struct store_migration store_migrations[] = {
 	{ "raw messages in the database", migration_5 },
 	{ "workflow versions and armed timers", migration_6 },
 	{ "outbound delivery failures handled by the engine", migration_7 },
+	{ "SMS parts, receipts and opt-outs", migration_8 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -280,6 +280,70 @@ int store_outbox_failures(struct store *store, int limit,
 int store_outbox_failure_handled(struct store *store, int64_t id,
 				 char **error_r);
 
+/* --- SMS (store-sms.c) --- */
+
+/* One part of a concatenated inbound SMS, waiting for the others. A
+   message is named by source (the gateway), sender, recipient (our
+   number; "" when unknown), reference and total. */
+struct store_sms_part {
+	const char *source, *sender, *recipient;
+	unsigned ref, total, seq; /* seq 1..total */
+	const char *text;	  /* UTF-8 */
+	int64_t received_at;
+};
+/* Stores P: 1, or 0 when that part was already there. */
+int store_sms_part_add(struct store *store, const struct store_sms_part *p,
+		       char **error_r);
+/* Calls FN for each stored part of KEY's message in order (KEY's seq
+   and text are not used; FN may be NULL to count them). Returns the
+   number of parts, or -1. */
+int store_sms_parts_of(struct store *store, const struct store_sms_part *key,
+		       int (*fn)(const struct store_sms_part *p, void *ctx),
+		       void *ctx, char **error_r);
+/* Forgets the parts of KEY's message. */
+int store_sms_parts_drop(struct store *store, const struct store_sms_part *key,
+			 char **error_r);
+/* Calls FN once for each of up to LIMIT messages of SOURCE whose first
+   part came before BEFORE, oldest first (received_at is the first
+   part's; text is empty). Returns their number, or -1. */
+int store_sms_parts_stale(struct store *store, const char *source,
+			  int64_t before, int limit,
+			  int (*fn)(const struct store_sms_part *p, void *ctx),
+			  void *ctx, char **error_r);
+
+/* Row ID went out at NOW and the peer gave it REMOTE_ID (an SMSC's
+   message id; may be NULL): status 'sent'. */
+int store_outbox_sent_remote(struct store *store, int64_t id, int64_t now,
+			     const char *remote_id, char **error_r);
+
+enum store_receipt {
+	STORE_RECEIPT_PENDING,	 /* accepted, enroute... nothing final */
+	STORE_RECEIPT_DELIVERED, /* delivered_at set */
+	STORE_RECEIPT_FAILED	 /* 'failed' with RECEIPT as the reason */
+};
+/* The delivery receipt RECEIPT (as the peer said it, e.g. "stat:UNDELIV
+   err:001") for the message of CHANNEL the peer called REMOTE_ID. A
+   failure makes a sent row 'failed' (for the engine to raise), unless it
+   was delivered before. 1 when the row was found, 0 when not, -1. */
+int store_outbox_receipt(struct store *store, const char *channel,
+			 const char *remote_id, const char *receipt,
+			 enum store_receipt outcome, int64_t now,
+			 char **error_r);
+
+/* The header line of the one SMS that still goes to a number that opted
+   out: the confirmation of the opt-out. */
+#define STORE_SMS_OPTOUT_CONFIRMATION "Opt-Out-Confirmation: yes"
+/* Opt-outs: NUMBER (E.164) asked with KEYWORD for no more SMS. 1 when
+   recorded now, 0 when it already was. */
+int store_sms_optout_add(struct store *store, const char *number,
+			 const char *keyword, int64_t at, char **error_r);
+/* 1 when NUMBER had opted out (and no longer has), 0, -1. */
+int store_sms_optout_remove(struct store *store, const char *number,
+			    char **error_r);
+/* 1 when NUMBER has opted out, 0, -1. */
+int store_sms_optout_has(struct store *store, const char *number,
+			 char **error_r);
+
 struct store_attachment {
 	const char *sha256, *filename, *content_type;
 	int64_t size;

@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The inbound side every SMS driver shares: envelopes, concatenated
+   messages put together in the store, and delivery receipts. */
+#include "config.h"
+
+#include "sms.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+add_header(FILE *f, const char *name, const char *value)
+{
+	fprintf(f, "%s: ", name);
+	for (const char *p = value; *p != '\0'; p++)
+		putc(*p == '\r' || *p == '\n' ? ' ' : *p, f);
+	putc('\n', f);
+}
+
+char *
+sms_envelope(const struct sms_in *in, unsigned got, unsigned total,
+	     size_t *len_r)
+{
+	char *env = NULL;
+	FILE *f = open_memstream(&env, len_r);
+
+	if (f == NULL)
+		fatalx("out of memory");
+	add_header(f, "From", in->from);
+	if (in->to != NULL && *in->to != '\0')
+		add_header(f, "To", in->to);
+	if (in->id != NULL && *in->id != '\0')
+		add_header(f, "Id", in->id);
+	if (got < total)
+		fprintf(f, "Parts: %u/%u\n", got, total);
+	putc('\n', f);
+	fwrite(in->text, 1, in->len, f);
+	if (fclose(f) != 0)
+		fatalx("out of memory");
+	return env;
+}
+
+static int
+queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
+	    unsigned total, char **error_r)
+{
+	char *env, *key = NULL;
+	size_t len;
+	int64_t id;
+	int r;
+
+	env = sms_envelope(in, got, total, &len);
+	if (in->id != NULL && *in->id != '\0')
+		key = xasprintf("sms:%s:%s", ctx->name, in->id);
+	r = store_inbox_put(ctx->store, ctx->channel, ctx->name,
+			    in->received_at, key, env, len, &id, error_r);
+	free(key);
+	free(env);
+	return r;
+}
+
+struct joined {
+	FILE *f;
+	unsigned got;
+};
+
+static int
+join_part(const struct store_sms_part *p, void *arg)
+{
+	struct joined *j = arg;
+
+	fputs(p->text, j->f);
+	j->got++;
+	return 0;
+}
+
+/* Queues the message KEY names from the parts stored (with IN's
+   from/to/time) and forgets them. */
+static int
+queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
+	    int64_t received_at, char **error_r)
+{
+	struct sms_in whole = {
+		.from = key->sender, .to = key->recipient,
+		.received_at = received_at,
+	};
+	struct joined j = { 0 };
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	j.f = open_memstream(&text, &len);
+	if (j.f == NULL)
+		fatalx("out of memory");
+	r = store_sms_parts_of(ctx->store, key, join_part, &j, error_r);
+	if (fclose(j.f) != 0)
+		fatalx("out of memory");
+	if (r < 0) {
+		free(text);
+		return -1;
+	}
+	whole.text = text;
+	whole.len = len;
+	r = queue_whole(ctx, &whole, j.got, key->total, error_r);
+	free(text);
+	if (r < 0 || store_sms_parts_drop(ctx->store, key, error_r) < 0)
+		return -1;
+	return 1;
+}
+
+static int
+deliver(struct gateway_ctx *ctx, const struct sms_in *in, char **error_r)
+{
+	struct store_sms_part p;
+	char *text;
+	int r;
+
+	if (in->concat == NULL || in->concat->total <= 1)
+		return queue_whole(ctx, in, 1, 1, error_r);
+	if (in->concat->seq < 1 || in->concat->seq > in->concat->total) {
+		/* Not a part of anything we can put together: the text
+		   itself is all there is. */
+		return queue_whole(ctx, in, 1, 1, error_r);
+	}
+	text = xmalloc(in->len + 1);
+	memcpy(text, in->text, in->len);
+	text[in->len] = '\0';
+	p = (struct store_sms_part){
+		.source = ctx->name, .sender = in->from,
+		.recipient = in->to != NULL ? in->to : "",
+		.ref = in->concat->ref, .total = in->concat->total,
+		.seq = in->concat->seq, .text = text,
+		.received_at = in->received_at,
+	};
+	r = store_sms_part_add(ctx->store, &p, error_r);
+	free(text);
+	if (r <= 0)
+		return r;
+	r = store_sms_parts_of(ctx->store, &p, NULL, NULL, error_r);
+	if (r < 0)
+		return -1;
+	if ((unsigned)r < p.total)
+		return 0;
+	return queue_parts(ctx, &p, in->received_at, error_r);
+}
+
+int
+sms_deliver(struct gateway_ctx *ctx, const struct sms_in *in, char **error_r)
+{
+	int r;
+
+	if (store_begin(ctx->store, error_r) < 0)
+		return -1;
+	r = deliver(ctx, in, error_r);
+	if (r < 0 || store_commit(ctx->store, error_r) < 0) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	return r;
+}
+
+struct stale {
+	struct store_sms_part *v;
+	size_t n;
+};
+
+static int
+add_stale(const struct store_sms_part *p, void *arg)
+{
+	struct stale *s = arg;
+	struct store_sms_part *c;
+
+	s->v = xrealloc(s->v, (s->n + 1) * sizeof(*s->v));
+	c = &s->v[s->n++];
+	*c = *p;
+	c->source = xstrdup(p->source);
+	c->sender = xstrdup(p->sender);
+	c->recipient = xstrdup(p->recipient);
+	c->text = NULL;
+	return 0;
+}
+
+static void
+stale_clear(struct stale *s)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		free((char *)s->v[i].source);
+		free((char *)s->v[i].sender);
+		free((char *)s->v[i].recipient);
+	}
+	free(s->v);
+}
+
+int
+sms_flush_parts(struct gateway_ctx *ctx, int64_t now, int64_t timeout,
+		char **error_r)
+{
+	struct stale s = { 0 };
+	int n = 0;
+
+	if (store_begin(ctx->store, error_r) < 0)
+		return -1;
+	if (store_sms_parts_stale(ctx->store, ctx->name, now - timeout, 100,
+				  add_stale, &s, error_r) < 0)
+		goto fail;
+	for (size_t i = 0; i < s.n; i++) {
+		if (queue_parts(ctx, &s.v[i], s.v[i].received_at, error_r) < 0)
+			goto fail;
+		n++;
+	}
+	if (store_commit(ctx->store, error_r) < 0)
+		goto fail;
+	if (n > 0)
+		log_warnx("%s: %d SMS put in the inbox without all their parts",
+			  ctx->name, n);
+	stale_clear(&s);
+	return n;
+fail:
+	store_rollback(ctx->store);
+	stale_clear(&s);
+	return -1;
+}
+
+static int
+do_sent(struct gateway_ctx *ctx, struct outbound_msg *m, const char *remote_id,
+	char **error_r)
+{
+	if (store_begin(ctx->store, error_r) < 0)
+		return -1;
+	if (store_outbox_sent_remote(ctx->store, m->id, cirm_now(), remote_id,
+				     error_r) < 0 ||
+	    store_commit(ctx->store, error_r) < 0) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sms_sent(struct gateway_ctx *ctx, struct outbound_msg *m, const char *remote_id)
+{
+	char *err = NULL;
+
+	m->done = 1;
+	if (do_sent(ctx, m, remote_id, &err) < 0) {
+		log_errorx("%s: outbox row %lld: cannot mark it sent: %s",
+			   ctx->name, (long long)m->id, err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+int
+sms_receipt(struct gateway_ctx *ctx, const char *remote_id, const char *stat,
+	    const char *err, char **error_r)
+{
+	static const char *const delivered[] = { "DELIVRD", NULL };
+	static const char *const failed[] = {
+		"EXPIRED", "DELETED", "UNDELIV", "REJECTD", "UNKNOWN", NULL,
+	};
+	enum store_receipt outcome = STORE_RECEIPT_PENDING;
+	char *receipt;
+	int r;
+
+	for (size_t i = 0; delivered[i] != NULL; i++)
+		if (strcmp(stat, delivered[i]) == 0)
+			outcome = STORE_RECEIPT_DELIVERED;
+	for (size_t i = 0; failed[i] != NULL; i++)
+		if (strcmp(stat, failed[i]) == 0)
+			outcome = STORE_RECEIPT_FAILED;
+	receipt = err != NULL && *err != '\0' ?
+		xasprintf("stat:%s err:%s", stat, err) :
+		xasprintf("stat:%s", stat);
+	if (store_begin(ctx->store, error_r) < 0) {
+		free(receipt);
+		return -1;
+	}
+	r = store_outbox_receipt(ctx->store, ctx->channel, remote_id, receipt,
+				 outcome, cirm_now(), error_r);
+	free(receipt);
+	if (r < 0 || store_commit(ctx->store, error_r) < 0) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	return r;
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_GATEWAY_SMS_H
+#define CIRM_GATEWAY_SMS_H
+
+#include "gateway.h"
+#include "gsm.h"
+
+/* What the SMS drivers (smpp, smstools) share: inbound messages put in
+   the inbox in one envelope format, parts of concatenated messages kept
+   in the store until the whole message is there, and delivery receipts
+   recorded on the outbound message.
+
+   The envelope (an inbox row of channel "sms") is a few header lines,
+   a blank line and the text in UTF-8:
+
+     From: +46701234567      the sender, as the network gave it
+     To: 72456               our number or short code (when known)
+     Id: 0A1B2C              the driver's id of the message (when any)
+     Parts: 2/3              only when parts never came: 2 of 3 did
+
+   The engine normalises the numbers; the gateways keep what they got. */
+
+struct sms_in {
+	const char *from;	  /* required */
+	const char *to;		  /* may be NULL */
+	const char *id;		  /* may be NULL: a stable id at the source,
+				     used to drop a second delivery */
+	const char *text;	  /* UTF-8 (need not be NUL-terminated) */
+	size_t len;
+	int64_t received_at;	  /* when it reached us */
+	const struct gsm_concat *concat; /* NULL (or total 1): whole */
+};
+
+/* Puts IN in the inbox, or, for a part of a concatenated message,
+   stores the part, and once every part is there puts the whole
+   message in the inbox, all in one transaction. Returns 1 when a whole
+   message was queued, 0 when a part was stored or IN was a duplicate,
+   -1 with *ERROR_R (store_busy() tells a temporary failure). Answer the
+   peer only after this returned 0 or 1. */
+int sms_deliver(struct gateway_ctx *ctx, const struct sms_in *in,
+		char **error_r);
+
+/* Puts in the inbox, marked incomplete, the messages whose first part
+   came before NOW - TIMEOUT and that still miss parts. Returns their
+   number, or -1. */
+int sms_flush_parts(struct gateway_ctx *ctx, int64_t now, int64_t timeout,
+		    char **error_r);
+
+/* Row M was accepted by the peer, which calls it REMOTE_ID (may be
+   NULL): 'sent', committed. 0, or -1 after logging. */
+int sms_sent(struct gateway_ctx *ctx, struct outbound_msg *m,
+	     const char *remote_id);
+
+/* A delivery receipt for the message the peer calls REMOTE_ID: STAT is
+   the final state as SMPP names it (DELIVRD, EXPIRED, DELETED,
+   UNDELIV, ACCEPTD, UNKNOWN, REJECTD, ENROUTE) and ERR the network's
+   error code (may be NULL). A failure becomes a delivery failure the
+   engine raises on the case. 1 recorded, 0 no such message, -1. */
+int sms_receipt(struct gateway_ctx *ctx, const char *remote_id,
+		const char *stat, const char *err, char **error_r);
+
+/* The envelope of IN, with "Parts: GOT/TOTAL" when GOT < TOTAL
+   (caller frees; its length in *LEN_R). Header values have their line
+   breaks replaced by spaces. */
+char *sms_envelope(const struct sms_in *in, unsigned got, unsigned total,
+		   size_t *len_r);
+
+#endif

@@ -1,0 +1,234 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* SMS in the store: parts of concatenated inbound messages waiting for
+   the rest, the SMSC's ids and delivery receipts of sent messages, and
+   the numbers that opted out. */
+#include "config.h"
+
+#include "store-private.h"
+
+#include "util.h"
+
+int
+store_sms_part_add(struct store *store, const struct store_sms_part *p,
+		   char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO sms_part (source, sender, recipient, ref, total, seq, "
+		"text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT DO NOTHING";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, p->source);
+	store_bind_text(st, 2, p->sender);
+	store_bind_text(st, 3, p->recipient != NULL ? p->recipient : "");
+	sqlite3_bind_int(st, 4, (int)p->ref);
+	sqlite3_bind_int(st, 5, (int)p->total);
+	sqlite3_bind_int(st, 6, (int)p->seq);
+	store_bind_text(st, 7, p->text);
+	sqlite3_bind_int64(st, 8, p->received_at);
+	if (store_exec_stmt(store, st, "store SMS part", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
+}
+
+static void
+bind_group(sqlite3_stmt *st, const struct store_sms_part *key)
+{
+	store_bind_text(st, 1, key->source);
+	store_bind_text(st, 2, key->sender);
+	store_bind_text(st, 3, key->recipient != NULL ? key->recipient : "");
+	sqlite3_bind_int(st, 4, (int)key->ref);
+	sqlite3_bind_int(st, 5, (int)key->total);
+}
+
+static int
+each_part(struct store *store, sqlite3_stmt *st,
+	  int (*fn)(const struct store_sms_part *p, void *ctx), void *ctx,
+	  const char *what, char **error_r)
+{
+	int rc, n = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_sms_part p = {
+			.source = store_col_text(st, 0),
+			.sender = store_col_text(st, 1),
+			.recipient = store_col_text(st, 2),
+			.ref = (unsigned)sqlite3_column_int(st, 3),
+			.total = (unsigned)sqlite3_column_int(st, 4),
+			.seq = (unsigned)sqlite3_column_int(st, 5),
+			.text = store_col_text(st, 6),
+			.received_at = sqlite3_column_int64(st, 7),
+		};
+
+		n++;
+		if (fn != NULL && fn(&p, ctx) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(store, what, error_r);
+	return n;
+}
+
+int
+store_sms_parts_of(struct store *store, const struct store_sms_part *key,
+		   int (*fn)(const struct store_sms_part *p, void *ctx),
+		   void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT source, sender, recipient, ref, total, seq, text, "
+		"received_at FROM sms_part WHERE source = ? AND sender = ? "
+		"AND recipient = ? AND ref = ? AND total = ? ORDER BY seq";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	bind_group(st, key);
+	return each_part(store, st, fn, ctx, "read SMS parts", error_r);
+}
+
+int
+store_sms_parts_drop(struct store *store, const struct store_sms_part *key,
+		     char **error_r)
+{
+	static const char sql[] =
+		"DELETE FROM sms_part WHERE source = ? AND sender = ? "
+		"AND recipient = ? AND ref = ? AND total = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	bind_group(st, key);
+	return store_exec_stmt(store, st, "drop SMS parts", error_r);
+}
+
+int
+store_sms_parts_stale(struct store *store, const char *source, int64_t before,
+		      int limit,
+		      int (*fn)(const struct store_sms_part *p, void *ctx),
+		      void *ctx, char **error_r)
+{
+	/* One row per waiting message: its first part's time. */
+	static const char sql[] =
+		"SELECT source, sender, recipient, ref, total, min(seq), '', "
+		"min(received_at) AS first FROM sms_part WHERE source = ? "
+		"GROUP BY source, sender, recipient, ref, total "
+		"HAVING first < ? ORDER BY first LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, source);
+	sqlite3_bind_int64(st, 2, before);
+	sqlite3_bind_int(st, 3, limit);
+	return each_part(store, st, fn, ctx, "read waiting SMS parts", error_r);
+}
+
+int
+store_outbox_sent_remote(struct store *store, int64_t id, int64_t now,
+			 const char *remote_id, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE outbox SET status = 'sent', sent_at = ?, remote_id = ? "
+		"WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	store_bind_text(st, 2, remote_id);
+	sqlite3_bind_int64(st, 3, id);
+	return store_exec_stmt(store, st, "mark outbox row sent", error_r);
+}
+
+int
+store_outbox_receipt(struct store *store, const char *channel,
+		     const char *remote_id, const char *receipt,
+		     enum store_receipt outcome, int64_t now, char **error_r)
+{
+	/* A receipt that came before the answer to the submit (an SMSC
+	   may send them in either order) finds no row; the driver records
+	   the id first, so that only a foreign id is lost. A failure after
+	   a delivery (or the reverse) keeps the first final word. */
+	static const char sql[] =
+		"UPDATE outbox SET receipt = ?, "
+		"delivered_at = CASE WHEN ? = 1 THEN coalesce(delivered_at, ?) "
+		"  ELSE delivered_at END, "
+		"status = CASE WHEN ? = 2 AND delivered_at IS NULL "
+		"  AND status = 'sent' THEN 'failed' ELSE status END, "
+		"last_error = CASE WHEN ? = 2 AND delivered_at IS NULL "
+		"  THEN ? ELSE last_error END "
+		"WHERE channel = ? AND remote_id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, receipt);
+	sqlite3_bind_int(st, 2, (int)outcome);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int(st, 4, (int)outcome);
+	sqlite3_bind_int(st, 5, (int)outcome);
+	store_bind_text(st, 6, receipt);
+	store_bind_text(st, 7, channel);
+	store_bind_text(st, 8, remote_id);
+	if (store_exec_stmt(store, st, "record delivery receipt", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
+}
+
+int
+store_sms_optout_add(struct store *store, const char *number,
+		     const char *keyword, int64_t at, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO sms_optout (number, at, keyword) VALUES (?, ?, ?) "
+		"ON CONFLICT DO NOTHING";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, number);
+	sqlite3_bind_int64(st, 2, at);
+	store_bind_text(st, 3, keyword);
+	if (store_exec_stmt(store, st, "record SMS opt-out", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
+}
+
+int
+store_sms_optout_remove(struct store *store, const char *number,
+			char **error_r)
+{
+	static const char sql[] = "DELETE FROM sms_optout WHERE number = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, number);
+	if (store_exec_stmt(store, st, "remove SMS opt-out", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
+}
+
+int
+store_sms_optout_has(struct store *store, const char *number, char **error_r)
+{
+	static const char sql[] = "SELECT 1 FROM sms_optout WHERE number = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, number);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, "read SMS opt-outs", error_r);
+}
