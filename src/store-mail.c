@@ -9,28 +9,6 @@
 
 #include <stdio.h>
 
-/* Runs ST (bound already) expecting at most one row with one or two
-   integer columns. 1 with the values, 0 when no row, -1. */
-static int
-one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r, int64_t *b_r,
-	const char *what, char **error_r)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW) {
-		if (a_r != NULL)
-			*a_r = sqlite3_column_int64(st, 0);
-		if (b_r != NULL)
-			*b_r = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, what, error_r);
-}
-
 int
 store_message_by_dedupe(struct store *store, const char *dedupe_key,
 			int64_t *case_id_r, char **error_r)
@@ -43,7 +21,7 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, dedupe_key);
-	return one_row(store, st, case_id_r, NULL, "find duplicate", error_r);
+	return store_one_row(store, st, case_id_r, NULL, "find duplicate", error_r);
 }
 
 int
@@ -59,7 +37,7 @@ store_case_by_rfc_id(struct store *store, const char *id, int64_t *case_id_r,
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, id);
-	return one_row(store, st, case_id_r, NULL, "find by Message-ID", error_r);
+	return store_one_row(store, st, case_id_r, NULL, "find by Message-ID", error_r);
 }
 
 int
@@ -72,7 +50,7 @@ store_case_id(struct store *store, const char *number, int64_t *case_id_r,
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, number);
-	return one_row(store, st, case_id_r, NULL, "find case", error_r);
+	return store_one_row(store, st, case_id_r, NULL, "find case", error_r);
 }
 
 int
@@ -125,7 +103,7 @@ store_case_has_party(struct store *store, int64_t case_id, const char *address,
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	store_bind_text(st, 2, address);
-	return one_row(store, st, NULL, NULL, "check party", error_r);
+	return store_one_row(store, st, NULL, NULL, "check party", error_r);
 }
 
 int
@@ -158,7 +136,7 @@ store_cases_opened_since(struct store *store, int64_t contact_id,
 		return -1;
 	sqlite3_bind_int64(st, 1, contact_id);
 	sqlite3_bind_int64(st, 2, since);
-	return one_row(store, st, n_r, NULL, "count cases", error_r) < 0 ? -1 : 0;
+	return store_one_row(store, st, n_r, NULL, "count cases", error_r) < 0 ? -1 : 0;
 }
 
 int
@@ -279,7 +257,7 @@ store_outbox_by_rfc_id(struct store *store, const char *id, int64_t *id_r,
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, id);
-	return one_row(store, st, id_r, case_id_r, "find sent message", error_r);
+	return store_one_row(store, st, id_r, case_id_r, "find sent message", error_r);
 }
 
 int

@@ -44,6 +44,11 @@ sqlite3_stmt *store_stmt(struct store *store, const char *sql,
 /* Sets *error_r to WHAT and SQLite's message, notes whether the database
    was busy, and returns -1. */
 int store_fail(struct store *store, const char *what, char **error_r);
+/* Runs ST (bound already) expecting at most one row with one or two
+   integer columns. 1 with the values (A_R, B_R may be NULL), 0 when no
+   row, -1. */
+int store_one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r,
+		  int64_t *b_r, const char *what, char **error_r);
 /* Steps a statement that returns no rows (or whose rows are ignored). */
 int store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
 		    char **error_r);

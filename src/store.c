@@ -362,3 +362,23 @@ store_savepoint_rollback(struct store *store)
 			   NULL, NULL);
 	store->savepoints--;
 }
+
+int
+store_one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r, int64_t *b_r,
+	      const char *what, char **error_r)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		if (a_r != NULL)
+			*a_r = sqlite3_column_int64(st, 0);
+		if (b_r != NULL)
+			*b_r = sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 1;
+	if (rc == SQLITE_DONE)
+		return 0;
+	return store_fail(store, what, error_r);
+}
