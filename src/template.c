@@ -181,14 +181,41 @@ template_path(const char *dir, const char *lang, const char *name)
 	return path;
 }
 
+int
+template_exists(const char *dir, const char *lang, const char *name)
+{
+	char *path = template_path(dir, lang, name);
+	int ok = access(path, R_OK) == 0;
+
+	free(path);
+	return ok;
+}
+
 /* Renders TEXT, the contents of the template file PATH. */
 static int
 render(const char *path, const char *text, const struct template_var *vars,
        size_t nvars, char **subject_r, char **body_r, char **error_r)
 {
 	const char *nl = strchr(text, '\n'), *body;
+	size_t plen = strlen(path);
 	char *subject;
 
+	/* An SMS has no subject: its whole file is the text. */
+	if (plen > 4 && strcmp(path + plen - 4, ".sms") == 0) {
+		*subject_r = xstrdup("");
+		*body_r = fill(path, 1, text, vars, nvars, error_r);
+		if (*body_r == NULL) {
+			free(*subject_r);
+			*subject_r = NULL;
+			return -1;
+		}
+		/* The file's last line break is not part of the message. */
+		plen = strlen(*body_r);
+		while (plen > 0 && ((*body_r)[plen - 1] == '\n' ||
+				    (*body_r)[plen - 1] == ' '))
+			(*body_r)[--plen] = '\0';
+		return 0;
+	}
 	if (strncmp(text, "Subject:", 8) != 0 || nl == NULL ||
 	    (nl[1] != '\n' && nl[1] != '\0')) {
 		*error_r = xasprintf("%s:1: must start with a 'Subject:' line and "

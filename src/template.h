@@ -6,7 +6,8 @@
 
 /* Texts to citizens and handlers: DIR/LANG/NAME holds a "Subject: ..."
    line, a blank line and the body, with {{variable}} places filled from
-   VARS. A variable the template uses that VARS lacks is an error with
+   VARS; NAME.sms (an SMS variant) is the text alone, without a subject.
+   A variable the template uses that VARS lacks is an error with
    file:line, never an empty gap in a citizen's mail. */
 
 #define TEMPLATE_MAX_SIZE 65536
@@ -28,6 +29,9 @@ extern const char *const template_variables[];
 int template_render(const char *dir, const char *lang, const char *name,
 		    const struct template_var *vars, size_t nvars,
 		    char **subject_r, char **body_r, char **error_r);
+
+/* Whether template NAME exists in LANG (or in "sv"). */
+int template_exists(const char *dir, const char *lang, const char *name);
 
 /* Template files read once and kept: cirmd renders an acknowledgement
    for every new case. A cache lives as long as the configuration it was

@@ -417,7 +417,7 @@ declared(const struct workflow *wf, const char *id)
    citizen's mail. */
 static void
 try_template(struct checker *c, const char *dir, const char *lang,
-	     const struct workflow_template *t)
+	     const struct workflow_template *t, const char *name)
 {
 	struct template_var vars[32];
 	size_t n = 0;
@@ -427,10 +427,18 @@ try_template(struct checker *c, const char *dir, const char *lang,
 		vars[n].name = template_variables[n];
 		vars[n].value = "x";
 	}
-	if (template_render(dir, lang, t->id, vars, n, &subject, &body,
+	if (template_render(dir, lang, name, vars, n, &subject, &body,
 			    &err) < 0) {
-		cerror(c, t->line, "template '%s': %s", t->id, err);
+		cerror(c, t->line, "template '%s': %s", name, err);
 		free(err);
+	} else if (name != t->id && !c->wf->sms_links &&
+		   (strcasestr(body, "http://") != NULL ||
+		    strcasestr(body, "https://") != NULL ||
+		    strcasestr(body, "www.") != NULL)) {
+		/* Links in SMS cost segments and look like phishing. */
+		cerror(c, t->line, "template '%s' (%s) has a link; SMS carry "
+		       "none unless the workflow says sms-links=\"yes\"", name,
+		       lang);
 	}
 	free(subject);
 	free(body);
@@ -483,7 +491,20 @@ check_templates(struct checker *c, const char *dir)
 				       wf->templates[i].id, langs.v[j], path);
 			else
 				try_template(c, dir, langs.v[j],
-					     &wf->templates[i]);
+					     &wf->templates[i],
+					     wf->templates[i].id);
+			free(path);
+			/* The SMS variant, where there is one. */
+			path = xasprintf("%s/%s/%s.sms", dir, langs.v[j],
+					 wf->templates[i].id);
+			if (access(path, R_OK) == 0) {
+				char *name = xasprintf("%s.sms",
+						       wf->templates[i].id);
+
+				try_template(c, dir, langs.v[j],
+					     &wf->templates[i], name);
+				free(name);
+			}
 			free(path);
 		}
 	}

@@ -660,6 +660,44 @@ load_head(struct loader *ld, xmlNode *root)
 	}
 }
 
+/* sms-window="P7D" (wall clock), sms-segments="3" and sms-links="no". */
+static void
+load_sms(struct loader *ld, xmlNode *root)
+{
+	struct workflow *wf = ld->wf;
+	char *window = workflow_attr(root, "sms-window");
+	char *segments = workflow_attr(root, "sms-segments");
+	char *links = workflow_attr(root, "sms-links");
+	struct calendar_duration d;
+	char *err = NULL;
+	long n = 0;
+
+	wf->sms_window = WORKFLOW_SMS_WINDOW_DEFAULT;
+	wf->sms_segments = WORKFLOW_SMS_SEGMENTS_DEFAULT;
+	if (window != NULL) {
+		if (calendar_duration_parse(window, &d, &err) < 0) {
+			lerror(ld, root, "sms-window: %s", err);
+			free(err);
+		} else
+			wf->sms_window = (int64_t)d.years * 365 * 86400 +
+				(int64_t)d.months * 30 * 86400 +
+				(int64_t)d.weeks * 7 * 86400 +
+				(int64_t)d.days * 86400 + (int64_t)d.hours * 3600 +
+				(int64_t)d.minutes * 60 + d.seconds;
+	}
+	if (segments != NULL) {
+		if (str_to_long(segments, 1, WORKFLOW_SMS_SEGMENTS_MAX, &n) < 0)
+			lerror(ld, root, "sms-segments must be a whole number "
+			       "from 1 to %d", WORKFLOW_SMS_SEGMENTS_MAX);
+		else
+			wf->sms_segments = (int)n;
+	}
+	wf->sms_links = links != NULL && strcmp(links, "yes") == 0;
+	free(window);
+	free(segments);
+	free(links);
+}
+
 static void
 load_root(struct loader *ld, xmlNode *root)
 {
@@ -683,6 +721,7 @@ load_root(struct loader *ld, xmlNode *root)
 		wf->calendar_id = xstrdup("sweden");
 	add_calendar(wf, "sweden", calendar_new(CALENDAR_SWEDEN));
 	add_calendar(wf, "none", calendar_new(CALENDAR_NONE));
+	load_sms(ld, root);
 	load_head(ld, root);
 	wf->calendar = find_calendar(wf, wf->calendar_id);
 	if (wf->calendar == NULL) {
@@ -697,6 +736,9 @@ load_root(struct loader *ld, xmlNode *root)
 	xmlUnsetNsProp(root, NULL, (const xmlChar *)"id");
 	xmlUnsetNsProp(root, NULL, (const xmlChar *)"version");
 	xmlUnsetNsProp(root, NULL, (const xmlChar *)"calendar");
+	xmlUnsetNsProp(root, NULL, (const xmlChar *)"sms-window");
+	xmlUnsetNsProp(root, NULL, (const xmlChar *)"sms-segments");
+	xmlUnsetNsProp(root, NULL, (const xmlChar *)"sms-links");
 	rewrite(ld, root, ns, NULL);
 	/* foreign attributes are the editors'; the core ignores them */
 }

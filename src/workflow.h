@@ -79,6 +79,12 @@ struct workflow {
 	char sha256[65];	/* of the file's bytes */
 	char *calendar_id;
 	const struct calendar *calendar;
+	/* SMS: how long after a case's last activity a citizen's SMS
+	   without a case number still joins it (seconds, wall clock), and
+	   the most segments a handler's answer may cost. */
+	int64_t sms_window;
+	int sms_segments;
+	bool sms_links;		/* SMS templates may hold links */
 	struct calendar **calendars;	/* owned; [0] Swedish, [1] none */
 	char **calendar_ids;
 	size_t ncalendars;
@@ -94,6 +100,10 @@ struct workflow {
 	size_t nstates;
 	struct scxml *chart;
 };
+
+#define WORKFLOW_SMS_WINDOW_DEFAULT (7 * 86400)
+#define WORKFLOW_SMS_SEGMENTS_DEFAULT 3
+#define WORKFLOW_SMS_SEGMENTS_MAX 10
 
 /* Names the conditions of workflows may call besides In(). */
 extern const char *const workflow_predicates[];
