@@ -3,6 +3,8 @@
 
 #include "caseflow.h"
 
+#include "gsm.h"
+
 #include "log.h"
 #include "secret.h"
 #include "template.h"
@@ -374,24 +376,65 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 	return ret;
 }
 
+/* Renders TEMPLATE_ID for the case's channel: for SMS its .sms variant
+   when the template has one (else the mail template's text), with no
+   subject. */
+static int
+render_for_channel(struct flow *fl, const char *template_id,
+		   char **subject_r, char **body_r, char **error_r)
+{
+	char *name;
+	int ret;
+
+	if (strcmp(fl->c.channel, "sms") != 0)
+		return render(fl, template_id, subject_r, body_r, error_r);
+	name = xasprintf("%s.sms", template_id);
+	if (!template_exists(fl->cf->set.template_dir, fl->cf->set.language,
+			     name)) {
+		free(name);
+		name = xstrdup(template_id);
+	}
+	ret = render(fl, name, subject_r, body_r, error_r);
+	free(name);
+	if (ret == 0) {
+		free(*subject_r);
+		*subject_r = NULL;
+	}
+	return ret;
+}
+
 static int
 do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
 	const char *channel = fl->c.channel;
+	bool sms = strcmp(channel, "sms") == 0;
 	char *to = NULL, *subject = NULL, *body = NULL, *headers = NULL;
 	int rc = fl->c.citizen_id == 0 ? 0 :
 		store_contact_first(fl->store, fl->c.citizen_id,
-				    strcmp(channel, "sms") == 0 ? "phone" :
-				    "email", &to, error_r);
+				    sms ? "phone" : "email", &to, error_r);
 	int ret = -1;
 
 	if (rc == 0)
 		*error_r = xasprintf("reply %s: the citizen has no address on "
 				     "channel %s", a->template_id, channel);
-	if (rc > 0 && strcmp(channel, "email") == 0)
+	/* A number that asked for no more SMS gets none: the reply is
+	   noted on the case instead, for the handler to see. */
+	if (rc > 0 && sms) {
+		int out = store_sms_optout_has(fl->store, to, error_r);
+
+		if (out != 0) {
+			free(to);
+			return out < 0 ? -1 :
+				store_event_add(fl->store, fl->c.id,
+						fl->in->now, "reply.withheld",
+						0, NULL, NULL, a->template_id,
+						error_r);
+		}
+	}
+	if (rc > 0 && !sms)
 		headers = citizen_headers(fl);
-	if (rc > 0 && render(fl, a->template_id, &subject, &body,
-			     error_r) == 0 &&
+	if (rc > 0 && render_for_channel(fl, a->template_id, &subject, &body,
+					 error_r) == 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,
 		     subject, body, error_r) == 0)
 		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
@@ -981,6 +1024,65 @@ caseflow_handles(struct caseflow *cf, struct store *store, int64_t case_id,
 			rc = workflow_run_handles(run, event) ? 1 : 0;
 		workflow_run_free(&run);
 	}
+	store_case_flow_clear(&fl.c);
+	return rc;
+}
+
+/* Characters (code points) of the UTF-8 TEXT. */
+static size_t
+utf8_length(const char *text)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)text; *p != '\0';
+	     p++)
+		n += (*p & 0xc0) != 0x80;
+	return n;
+}
+
+int
+caseflow_sms_cost(struct caseflow *cf, struct store *store, int64_t case_id,
+		  const char *template_id, const struct caseflow_input *in,
+		  struct caseflow_sms_cost *cost_r, char **error_r)
+{
+	struct flow fl;
+	char *subject = NULL, *body = NULL;
+	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
+
+	memset(cost_r, 0, sizeof(*cost_r));
+	if (rc > 0 && strcmp(fl.c.channel, "sms") != 0)
+		rc = 0;
+	if (rc > 0 && fl.c.workflow != NULL) {
+		fl.wf = get_version(cf, store, fl.c.workflow,
+				    fl.c.workflow_version, error_r);
+		if (fl.wf == NULL)
+			rc = -1;
+	}
+	if (rc > 0 && render_for_channel(&fl, template_id, &subject, &body,
+					 error_r) < 0)
+		rc = -1;
+	if (rc > 0) {
+		struct gsm_msg m;
+		char *err = NULL;
+
+		cost_r->limit = fl.wf != NULL ? fl.wf->sms_segments :
+			WORKFLOW_SMS_SEGMENTS_DEFAULT;
+		cost_r->characters = (int)utf8_length(body);
+		if (gsm_encode(body, strlen(body), GSM_AUTO, &m, &err) < 0) {
+			/* Text no SMS can carry (a NUL, bad UTF-8) costs
+			   more than any limit. */
+			free(err);
+			cost_r->segments = GSM_PARTS_MAX + 1;
+		} else {
+			cost_r->segments = gsm_count_parts(&m, GSM_REF8);
+			if (cost_r->segments < 0)
+				cost_r->segments = GSM_PARTS_MAX + 1;
+			cost_r->ucs2 = m.enc == GSM_UCS2;
+			gsm_msg_clear(&m);
+		}
+	}
+	free(subject);
+	free(body);
 	store_case_flow_clear(&fl.c);
 	return rc;
 }

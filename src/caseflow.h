@@ -90,6 +90,19 @@ int caseflow_reply(struct caseflow *cf, struct store *store, int64_t case_id,
 		   const char *template_id, const struct caseflow_input *in,
 		   char **error_r);
 
+struct caseflow_sms_cost {
+	int characters;	/* of the text as it would go */
+	int segments;	/* it would cost */
+	int limit;	/* the workflow's sms-segments */
+	int ucs2;	/* 1 when it needs UCS-2 (fewer characters a part) */
+};
+/* What TEMPLATE_ID (with IN's text) would cost as an SMS on the case:
+   1 with *COST_R when the case's channel is SMS, 0 when it is not, -1. */
+int caseflow_sms_cost(struct caseflow *cf, struct store *store,
+		      int64_t case_id, const char *template_id,
+		      const struct caseflow_input *in,
+		      struct caseflow_sms_cost *cost_r, char **error_r);
+
 /* Fires up to LIMIT timers due at NOW, each exactly once; *FIRED_R
    counts them. 0, or -1. */
 int caseflow_fire_timers(struct caseflow *cf, struct store *store,

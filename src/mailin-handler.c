@@ -52,6 +52,12 @@ static const struct text
 	T_CLOSED = { "ärendet är avslutat", "the case is closed" },
 	T_OK = { "ok", "ok" },
 	T_REFUSED = { "utförs inte", "not carried out" },
+	T_SMS_SUBJECT = { "Ditt svar är för långt för sms",
+			  "Your answer is too long for SMS" },
+	T_GSM7 = { "vanliga tecken, 153 per del", "plain characters, 153 a "
+		   "segment" },
+	T_UCS2 = { "tecken utanför sms-alfabetet, 67 per del",
+		   "characters outside the SMS alphabet, 67 a segment" },
 	T_SUBJECT = { "Dina kommandon utfördes inte",
 		      "Your commands were not carried out" },
 	T_INTRO = { "Ditt svar på ärendet innehöll kommandon som inte kunde "
@@ -393,6 +399,58 @@ send_transcript(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* An answer to a citizen who wrote by SMS must fit the workflow's
+   sms-segments: when it does not, nothing is done and the handler is
+   told its length, its cost and the limit. 1 when too long (the
+   handler told), 0, -1. */
+static int
+sms_too_long(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, const struct reply *r,
+	     char **error_r)
+{
+	struct caseflow_input in = {
+		.channel = "email", .text = r->text, .sender_id = v->handler_id,
+		.now = cirm_now(),
+	};
+	struct caseflow_sms_cost cost;
+	char *subject, *body;
+	int rc = caseflow_sms_cost(mi->flow, store, v->case_id, "answer", &in,
+				   &cost, error_r);
+
+	if (rc <= 0 || cost.segments <= cost.limit)
+		return rc < 0 ? -1 : 0;
+	if (r->lang == NULL || strcmp(r->lang, "en") != 0)
+		body = xasprintf("Ditt svar skickades inte. Invånaren skrev med "
+				 "sms, och svaret skulle bli %d tecken och "
+				 "kosta %d sms-delar (%s). Arbetsflödet "
+				 "tillåter högst %d delar.\n\nIngenting har "
+				 "ändrats i ärendet. Korta texten (eller "
+				 "skicka den i flera svar) och svara igen på "
+				 "aviseringen.\n", cost.characters,
+				 cost.segments, tr(cost.ucs2 ? &T_UCS2 :
+						   &T_GSM7, r->lang),
+				 cost.limit);
+	else
+		body = xasprintf("Your answer was not sent. The citizen wrote "
+				 "by SMS, and the answer would be %d "
+				 "characters costing %d SMS segments (%s). The "
+				 "workflow allows at most %d.\n\nNothing has "
+				 "changed on the case. Shorten the text (or "
+				 "send it in several replies) and reply to the "
+				 "notification again.\n", cost.characters,
+				 cost.segments, tr(cost.ucs2 ? &T_UCS2 :
+						   &T_GSM7, r->lang),
+				 cost.limit);
+	subject = xasprintf("%s [%s]", tr(&T_SMS_SUBJECT, r->lang),
+			    v->case_number);
+	rc = mail_handler(mi, store, v, r->address, subject, body, error_r);
+	free(subject);
+	free(body);
+	log_info("case %s: handler answer too long for SMS (%d segments, "
+		 "limit %d)", v->case_number, cost.segments, cost.limit);
+	return rc < 0 ? -1 : 1;
+}
+
 /* Carries out the checked commands in order, then sends the text to
    the citizen (unless #note). */
 static int
@@ -499,6 +557,22 @@ handler_reply(struct mailin *mi, struct store *store,
 		log_info("case %s: handler commands refused (%d of %zu)",
 			 v->case_number, bad, r->ncmds);
 		return send_transcript(mi, store, v, r, error_r);
+	}
+	if (!r->note && r->text[0] != '\0') {
+		int over = sms_too_long(mi, store, v, r, error_r);
+
+		if (over != 0) {
+			if (over < 0 ||
+			    mailin_save_handler_message(mi, store, row, v,
+							r->text, true, &msg,
+							error_r) < 0 ||
+			    store_event_add(store, v->case_id, cirm_now(),
+					    "handler.refused", v->handler_id,
+					    NULL, NULL, "sms too long",
+					    error_r) < 0)
+				return -1;
+			return 0;
+		}
 	}
 	if (mailin_save_handler_message(mi, store, row, v, r->text, r->note,
 					&msg, error_r) < 0 ||

@@ -17,6 +17,7 @@ struct mailin {
 	int dirty; /* spool files written since the last sync */
 	struct template_cache *templates;
 	char *workflow_dir, *workflow_default, *workflow_routes;
+	char *sms_country_code;
 	struct caseflow *flow;	/* NULL until mailin_load_workflows */
 };
 
@@ -30,6 +31,12 @@ int mailin_apply(struct mailin *mi, struct store *store,
    Cc address that has one, else workflow_default. Caller frees. */
 char *mailin_workflow_for(const struct mailin *mi,
 			  const struct mime_message *msg);
+
+/* The workflow a new case from an SMS to NUMBER (ours, as the network
+   gave it; may be NULL) starts. Caller frees. */
+char *mailin_workflow_for_number(const struct mailin *mi, const char *number);
+/* A case number PREFIX-YYYY-NNNNN in TEXT, upper case, or NULL. */
+char *mailin_find_number(const char *prefix, const char *text);
 
 /* Whether the topmost Authentication-Results of M (if any) shows a pass
    for SENDER's domain. */

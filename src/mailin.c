@@ -35,6 +35,7 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->workflow_dir = xstrdup(cfg_str(cfg, CFG_WORKFLOW_DIR));
 	mi->workflow_default = xstrdup(cfg_str(cfg, CFG_WORKFLOW_DEFAULT));
 	mi->workflow_routes = xstrdup(cfg_str(cfg, CFG_WORKFLOW_ROUTES));
+	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
 	mi->flood_max = cfg_int(cfg, CFG_FLOOD_MAX_CASES);
@@ -63,6 +64,7 @@ mailin_free(struct mailin **mip)
 	free(mi->workflow_dir);
 	free(mi->workflow_default);
 	free(mi->workflow_routes);
+	free(mi->sms_country_code);
 	free(mi->language);
 	free(mi->spool_dir);
 	free(mi);
@@ -199,9 +201,8 @@ thread_by_ids(struct store *store, struct mailin_verdict *v, char **error_r)
 	return 0;
 }
 
-/* A case number PREFIX-YYYY-NNNNN in TEXT, upper case, or NULL. */
-static char *
-find_number(const char *prefix, const char *text)
+char *
+mailin_find_number(const char *prefix, const char *text)
 {
 	size_t plen = strlen(prefix);
 
@@ -231,7 +232,7 @@ static int
 thread_by_subject(struct mailin *mi, struct store *store,
 		  struct mailin_verdict *v, char **error_r)
 {
-	char *number = find_number(mi->prefix, v->msg->subject);
+	char *number = mailin_find_number(mi->prefix, v->msg->subject);
 	int64_t id;
 	int r;
 
@@ -651,6 +652,7 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 
 struct route_ctx {
 	const struct mime_message *msg;
+	const char *address;	/* instead of MSG's recipients */
 	char *found;
 };
 
@@ -661,6 +663,19 @@ match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 	struct route_ctx *r = ctx;
 	const struct mime_message *m = r->msg;
 
+	if (r->address != NULL) {
+		/* A number matches with or without its '+'. */
+		const char *a = r->address + (r->address[0] == '+');
+
+		if (addr_len > 0 && addr[0] == '+') {
+			addr++;
+			addr_len--;
+		}
+		if (r->found == NULL && strlen(a) == addr_len &&
+		    strncmp(a, addr, addr_len) == 0)
+			r->found = xstrndup(wf, wf_len);
+		return;
+	}
 	for (size_t i = 0; r->found == NULL && i < m->nto + m->ncc; i++) {
 		const struct mime_address *a = i < m->nto ? &m->to[i] :
 							    &m->cc[i - m->nto];
@@ -677,6 +692,16 @@ mailin_workflow_for(const struct mailin *mi, const struct mime_message *msg)
 	struct route_ctx r = { .msg = msg };
 
 	if (msg != NULL)
+		each_route(mi->workflow_routes, match_route, &r);
+	return r.found != NULL ? r.found : xstrdup(mi->workflow_default);
+}
+
+char *
+mailin_workflow_for_number(const struct mailin *mi, const char *number)
+{
+	struct route_ctx r = { .address = number };
+
+	if (number != NULL && *number != '\0')
 		each_route(mi->workflow_routes, match_route, &r);
 	return r.found != NULL ? r.found : xstrdup(mi->workflow_default);
 }

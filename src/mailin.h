@@ -82,6 +82,10 @@ const char *mailin_kind_name(enum mailin_kind kind);
    (source "release") is exempt from the flood limit. */
 engine_handler_fn mailin_handle;
 
+/* The engine's handler for inbox rows of channel "sms" (CTX is the
+   struct mailin): the envelope gateways/sms.h describes. */
+engine_handler_fn mailin_handle_sms;
+
 /* Makes the spool files written since the last call durable (one
    syncfs for the whole batch); the engine calls it before it commits. */
 int mailin_sync(void *ctx, char **error_r);

@@ -80,6 +80,18 @@ check_workflow_id(const char *v)
 	return NULL;
 }
 
+/* "+46": '+' and a country code of 1 to 3 digits, not starting with 0. */
+static const char *
+check_country_code(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (n < 2 || n > 4 || v[0] != '+' || v[1] == '0' ||
+	    strspn(v + 1, "0123456789") != n - 1)
+		return N_("must be '+' and a country code, e.g. +46");
+	return NULL;
+}
+
 /* "address=workflow" pairs separated by spaces or commas. */
 static const char *
 check_workflow_routes(const char *v)
@@ -103,7 +115,11 @@ check_workflow_routes(const char *v)
 			return N_("must be none or address=workflow pairs, "
 				  "e.g. felanmalan@kommun.example=felanmalan");
 		addr = xstrndup(p, (size_t)(eq - p));
-		ok = check_mail_address(addr) == NULL &&
+		/* An SMS route names our number or short code. */
+		ok = (check_mail_address(addr) == NULL ||
+		      (addr[strspn(addr, "+")] != '\0' &&
+		       strspn(addr + strspn(addr, "+"), "0123456789") ==
+		       strlen(addr + strspn(addr, "+")))) &&
 			workflow_id_ok(eq + 1, n - (size_t)(eq - p) - 1);
 		free(addr);
 		if (!ok)
@@ -254,7 +270,13 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_WORKFLOW_ROUTES] = { "workflow_routes", SETTING_STRING, "none", 0,
 		0, NULL, check_workflow_routes, NULL, "Workflows by receiving "
 		"address: address=workflow pairs separated by spaces, e.g. "
-		"felanmalan@kommun.example=felanmalan; none for no routes." },
+		"felanmalan@kommun.example=felanmalan; none for no routes. "
+		"For SMS the address is the number or short code the citizen "
+		"wrote to, e.g. 72456=felanmalan." },
+	[CFG_SMS_COUNTRY_CODE] = { "sms_country_code", SETTING_STRING, "+46", 0,
+		0, NULL, check_country_code, NULL, "Country code of phone "
+		"numbers written without one (070-123 45 67): citizens' "
+		"numbers are kept in E.164 form." },
 };
 
 const struct setting_def *

@@ -219,16 +219,60 @@ store_sms_optout_has(struct store *store, const char *number, char **error_r)
 {
 	static const char sql[] = "SELECT 1 FROM sms_optout WHERE number = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, number);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read SMS opt-outs", error_r);
+	return store_one_row(store, st, NULL, NULL, "read SMS opt-outs",
+			     error_r);
+}
+
+int
+store_message_by_dedupe_since(struct store *store, const char *dedupe_key,
+			      int64_t since, int64_t *case_id_r,
+			      char **error_r)
+{
+	static const char sql[] =
+		"SELECT case_id FROM message WHERE dedupe_key = ? "
+		"AND direction = 'in' AND at >= ? LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, dedupe_key);
+	sqlite3_bind_int64(st, 2, since);
+	return store_one_row(store, st, case_id_r, NULL, "find duplicate",
+			     error_r);
+}
+
+int
+store_case_latest_open(struct store *store, int64_t citizen_id,
+		       int64_t *case_id_r, int64_t *updated_at_r,
+		       char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, updated_at FROM cases WHERE citizen_id = ? "
+		"AND closed_at IS NULL ORDER BY updated_at DESC, id DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, citizen_id);
+	return store_one_row(store, st, case_id_r, updated_at_r,
+			     "find the open case", error_r);
+}
+
+int
+store_case_has_contact(struct store *store, int64_t case_id,
+		       int64_t contact_id, char **error_r)
+{
+	static const char sql[] =
+		"SELECT 1 FROM case_party WHERE case_id = ? AND contact_id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, contact_id);
+	return store_one_row(store, st, NULL, NULL, "check party", error_r);
 }

@@ -282,6 +282,20 @@ int store_outbox_failure_handled(struct store *store, int64_t id,
 
 /* --- SMS (store-sms.c) --- */
 
+/* As store_message_by_dedupe, among messages that came at SINCE or
+   later. */
+int store_message_by_dedupe_since(struct store *store, const char *dedupe_key,
+				  int64_t since, int64_t *case_id_r,
+				  char **error_r);
+/* The open case of citizen CITIZEN_ID with the latest activity: 1 with
+   *case_id_r and *updated_at_r, 0 when none, -1. */
+int store_case_latest_open(struct store *store, int64_t citizen_id,
+			   int64_t *case_id_r, int64_t *updated_at_r,
+			   char **error_r);
+/* Whether CONTACT_ID is a party to case CASE_ID: 1, 0, -1. */
+int store_case_has_contact(struct store *store, int64_t case_id,
+			   int64_t contact_id, char **error_r);
+
 /* One part of a concatenated inbound SMS, waiting for the others. A
    message is named by source (the gateway), sender, recipient (our
    number; "" when unknown), reference and total. */

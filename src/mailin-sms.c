@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Inbound SMS, from an inbox row (the envelope gateways/sms.h
+   describes) to its one place: a new case, a follow-up on a case, an
+   opt-out or opt-in, a duplicate dropped, or the quarantine. */
+#include "config.h"
+
+#include "mailin-private.h"
+
+#include "blob.h"
+#include "e164.h"
+#include "i18n.h"
+#include "log.h"
+#include "util.h"
+
+#include <ctype.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* A second delivery of an SMS without an id at its source (the same
+   sender and text) within this time is the same message. */
+#define SMS_DUPLICATE_WINDOW 600
+
+/* The first characters of a new case's text become its subject. */
+#define SMS_SUBJECT_CHARS 60
+
+struct sms_envelope {
+	char *from, *to, *id, *parts;
+	char *text;
+};
+
+static void
+envelope_clear(struct sms_envelope *e)
+{
+	free(e->from);
+	free(e->to);
+	free(e->id);
+	free(e->parts);
+	free(e->text);
+}
+
+/* Valid UTF-8 without NUL or other C0 controls but tab and line ends. */
+static bool
+text_ok(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0; i < len;) {
+		size_t n;
+		unsigned char c = p[i];
+
+		if (c < 0x80) {
+			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+				return false;
+			i++;
+			continue;
+		}
+		n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 :
+		    c >= 0xc2 && c <= 0xdf ? 2 : 0;
+		if (n == 0 || i + n > len)
+			return false;
+		for (size_t k = 1; k < n; k++)
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+		i += n;
+	}
+	return true;
+}
+
+/* Parses RAW; -1 with a reason (no personal data) when it is not an
+   envelope. */
+static int
+parse_envelope(const void *raw, size_t len, struct sms_envelope *e,
+	       char **reason_r)
+{
+	const char *p = raw, *end = p + len;
+
+	memset(e, 0, sizeof(*e));
+	while (p < end && *p != '\n') {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *colon;
+		char **slot = NULL;
+
+		if (nl == NULL)
+			break;
+		colon = memchr(p, ':', (size_t)(nl - p));
+		if (colon == NULL) {
+			*reason_r = xstrdup("not an SMS envelope: a header line "
+					    "without a colon");
+			return -1;
+		}
+		if (colon - p == 4 && strncmp(p, "From", 4) == 0)
+			slot = &e->from;
+		else if (colon - p == 2 && strncmp(p, "To", 2) == 0)
+			slot = &e->to;
+		else if (colon - p == 2 && strncmp(p, "Id", 2) == 0)
+			slot = &e->id;
+		else if (colon - p == 5 && strncmp(p, "Parts", 5) == 0)
+			slot = &e->parts;
+		if (slot != NULL) {
+			const char *v = colon + 1 + strspn(colon + 1, " ");
+
+			free(*slot);
+			*slot = xstrndup(v, (size_t)(nl - v));
+		}
+		p = nl + 1;
+	}
+	if (p >= end || *p != '\n' || e->from == NULL) {
+		*reason_r = xstrdup("not an SMS envelope: no From line or no "
+				    "blank line before the text");
+		return -1;
+	}
+	p++;
+	if (!text_ok((const unsigned char *)p, (size_t)(end - p))) {
+		*reason_r = xstrdup("SMS text is not valid UTF-8 text");
+		return -1;
+	}
+	e->text = xstrndup(p, (size_t)(end - p));
+	return 0;
+}
+
+/* The sender in E.164. Networks give international numbers without
+   their '+' (TON international); a national number starts with 0. */
+static int
+sender_number(const struct mailin *mi, const char *from, char out[E164_SIZE],
+	      char **reason_r)
+{
+	const char *why = NULL;
+	char *with_plus = NULL;
+	int r;
+
+	if (from[0] >= '1' && from[0] <= '9' &&
+	    strspn(from, "0123456789") == strlen(from))
+		with_plus = xasprintf("+%s", from);
+	r = e164_normalise(with_plus != NULL ? with_plus : from,
+			   mi->sms_country_code, out, &why);
+	free(with_plus);
+	if (r < 0)
+		*reason_r = xasprintf("the SMS sender is not a phone number "
+				      "(%s)", why);
+	return r;
+}
+
+/* "sms:id:ID" when the source named the message, else "sms:sha:" and a
+   digest of sender and text. */
+static char *
+sms_dedupe_key(const struct sms_envelope *e, const char *number)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char *what, out[8 + 64 + 1];
+
+	if (e->id != NULL && *e->id != '\0')
+		return xasprintf("sms:id:%s", e->id);
+	what = xasprintf("%s\n%s", number, e->text);
+	EVP_Digest(what, strlen(what), md, &mdlen, EVP_sha256(), NULL);
+	free(what);
+	memcpy(out, "sms:sha:", 8);
+	for (unsigned int i = 0; i < 32; i++) {
+		out[8 + 2 * i] = hex[md[i] >> 4];
+		out[8 + 2 * i + 1] = hex[md[i] & 15];
+	}
+	out[8 + 64] = '\0';
+	return xstrdup(out);
+}
+
+enum keyword { KW_NONE, KW_STOP, KW_START };
+
+/* STOP, STOPP or AVSLUTA alone (any case, trailing punctuation
+   ignored) opts out; START or STARTA opts in again. */
+static enum keyword
+keyword(const char *text, char word[16])
+{
+	static const char *const stop[] = { "STOP", "STOPP", "AVSLUTA", NULL };
+	static const char *const start[] = { "START", "STARTA", NULL };
+	size_t n = 0;
+
+	text += strspn(text, " \t\r\n");
+	while (n < 15 && isalpha((unsigned char)text[n])) {
+		word[n] = (char)toupper((unsigned char)text[n]);
+		n++;
+	}
+	word[n] = '\0';
+	if (text[n + strspn(text + n, " \t\r\n.!")] != '\0')
+		return KW_NONE;
+	for (size_t i = 0; stop[i] != NULL; i++)
+		if (strcmp(word, stop[i]) == 0)
+			return KW_STOP;
+	for (size_t i = 0; start[i] != NULL; i++)
+		if (strcmp(word, start[i]) == 0)
+			return KW_START;
+	return KW_NONE;
+}
+
+/* The one SMS a number that opted out still gets: the confirmation. */
+static int
+confirm_optout(struct mailin *mi, struct store *store, const char *number,
+	       const char *template_id, char **error_r)
+{
+	const struct template_var vars[] = {
+		{ "municipality.name", mi->name },
+	};
+	char *subject = NULL, *body = NULL;
+	struct store_outbox_new o = {
+		.channel = "sms", .recipient = number,
+		.headers = STORE_SMS_OPTOUT_CONFIRMATION "\n",
+		.at = cirm_now(),
+	};
+	int ret;
+
+	if (template_cache_render(mi->templates, mi->language, template_id,
+				  vars, N_ELEMENTS(vars), &subject, &body,
+				  error_r) < 0)
+		return -1;
+	o.body = body;
+	ret = store_outbox_add(store, &o, NULL, error_r);
+	free(subject);
+	free(body);
+	return ret;
+}
+
+/* STOP: recorded, and confirmed the first time. START: forgotten. */
+static int
+opt(struct mailin *mi, struct store *store, enum keyword kw,
+    const char *word, const char *number, char **error_r)
+{
+	int r;
+
+	if (kw == KW_STOP) {
+		r = store_sms_optout_add(store, number, word, cirm_now(),
+					 error_r);
+		if (r > 0)
+			r = confirm_optout(mi, store, number, "sms-optout.sms",
+					   error_r);
+		return r < 0 ? -1 : 0;
+	}
+	r = store_sms_optout_remove(store, number, error_r);
+	if (r > 0)
+		r = confirm_optout(mi, store, number, "sms-optin.sms", error_r);
+	return r < 0 ? -1 : 0;
+}
+
+/* The contact owning NUMBER, created when new. */
+static int
+number_contact(struct mailin *mi, struct store *store, const char *number,
+	       int64_t *id_r, char **error_r)
+{
+	int r = store_contact_find(store, "phone", number, id_r, error_r);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if (store_contact_add(store, STORE_CITIZEN, NULL, NULL, mi->language,
+			      id_r, error_r) < 0)
+		return -1;
+	return store_contact_address_add(store, *id_r, "phone", number,
+					 error_r);
+}
+
+struct sms_thread {
+	int64_t case_id;
+	char number[STORE_CASE_NUMBER_MAX];
+	char *mentioned;	/* a case number of someone else's case */
+};
+
+/* Which case the SMS joins: the case number in its text (when the
+   sender is a party to that case), else the sender's open case with
+   the latest activity, while it is within its workflow's sms-window. */
+static int
+thread(struct mailin *mi, struct store *store, const char *text,
+       int64_t contact, int64_t now, struct sms_thread *t, char **error_r)
+{
+	char *number = mailin_find_number(mi->prefix, text);
+	const struct workflow *wf = NULL;
+	int64_t id, updated;
+	int r = 0;
+
+	if (number != NULL) {
+		r = store_case_id(store, number, &id, error_r);
+		if (r > 0)
+			r = store_case_has_contact(store, id, contact, error_r);
+		if (r > 0)
+			t->case_id = id;
+		else if (r == 0)
+			t->mentioned = xstrdup(number);
+		free(number);
+		if (r != 0)
+			goto found;
+	}
+	r = store_case_latest_open(store, contact, &id, &updated, error_r);
+	if (r > 0 && mi->flow != NULL &&
+	    caseflow_workflow_of(mi->flow, store, id, &wf, error_r) < 0)
+		r = -1;
+	if (r > 0 && now - updated > (wf != NULL ? wf->sms_window :
+				      WORKFLOW_SMS_WINDOW_DEFAULT))
+		r = 0;
+	if (r > 0)
+		t->case_id = id;
+found:
+	if (r > 0)
+		r = store_case_get_number(store, t->case_id, t->number,
+					  error_r);
+	return r;
+}
+
+static int
+save_message(struct store *store, const struct store_inbox_row *row,
+	     const struct sms_envelope *e, int64_t case_id, int64_t contact,
+	     const char *dedupe_key, char **error_r)
+{
+	char raw_id[BLOB_ID_LEN + 1];
+	struct store_message_new m = {
+		.direction = "in", .channel = "sms", .visibility = "public",
+		.contact_id = contact, .body_full = e->text,
+		.body_stripped = e->text, .raw_sha256 = raw_id,
+		.dedupe_key = dedupe_key, .at = row->received_at,
+	};
+	int64_t id;
+
+	blob_id(row->raw, row->raw_len, raw_id);
+	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0 ||
+	    store_message_add(store, case_id, &m, &id, error_r) < 0)
+		return -1;
+	/* Parts that never came: the handler should know the text is cut. */
+	if (e->parts != NULL)
+		return store_event_add(store, case_id, row->received_at,
+				       "sms.incomplete", contact, NULL, NULL,
+				       e->parts, error_r);
+	return 0;
+}
+
+/* The subject of a case opened by SMS: the start of its text, on one
+   line. */
+static char *
+sms_subject(const char *text)
+{
+	size_t i = 0, chars = 0;
+	char *s;
+
+	text += strspn(text, " \t\r\n");
+	while (text[i] != '\0' && chars < SMS_SUBJECT_CHARS) {
+		i++;
+		while ((text[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+	s = xstrndup(text, i);
+	for (char *p = s; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	return s;
+}
+
+static int
+to_workflow(struct mailin *mi, struct store *store, int64_t case_id,
+	    const char *event, const struct sms_envelope *e, int64_t contact,
+	    char **error_r)
+{
+	struct caseflow_input in = {
+		.channel = "sms", .text = e->text, .sender_id = contact,
+		.now = cirm_now(),
+	};
+	char *id;
+	int ret;
+
+	if (mi->flow == NULL) {
+		*error_r = xstrdup("no workflows loaded");
+		return -1;
+	}
+	if (event != NULL)
+		return caseflow_event(mi->flow, store, case_id, event, &in,
+				      error_r);
+	id = mailin_workflow_for_number(mi, e->to);
+	ret = caseflow_start(mi->flow, store, case_id, id, &in, error_r);
+	free(id);
+	return ret;
+}
+
+static int
+new_case(struct mailin *mi, struct store *store,
+	 const struct store_inbox_row *row, const struct sms_envelope *e,
+	 int64_t contact, const char *dedupe_key, struct sms_thread *t,
+	 char **error_r)
+{
+	char *subject = sms_subject(e->text);
+	struct store_case_new c = {
+		.prefix = mi->prefix, .received_at = row->received_at,
+		.citizen_id = contact, .channel = "sms", .subject = subject,
+		.state = "new",
+	};
+	int ret = -1;
+
+	if (store_case_create(store, &c, &t->case_id, t->number,
+			      error_r) == 0 &&
+	    store_event_add(store, t->case_id, c.received_at, "case.created",
+			    contact, NULL, "new", t->mentioned,
+			    error_r) == 0 &&
+	    save_message(store, row, e, t->case_id, contact, dedupe_key,
+			 error_r) == 0)
+		ret = to_workflow(mi, store, t->case_id, NULL, e, contact,
+				  error_r);
+	free(subject);
+	return ret;
+}
+
+static enum engine_result
+handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row,
+       const struct sms_envelope *e, const char *number, char **reason_r)
+{
+	struct sms_thread t = { 0 };
+	int64_t contact = 0, dup_case, now = cirm_now(), n = 0;
+	char *key = sms_dedupe_key(e, number), *err = NULL, word[16];
+	enum keyword kw = keyword(e->text, word);
+	const char *what = "new case";
+	int r;
+
+	r = e->id != NULL ?
+		store_message_by_dedupe(store, key, &dup_case, &err) :
+		store_message_by_dedupe_since(store, key,
+					      row->received_at -
+					      SMS_DUPLICATE_WINDOW, &dup_case,
+					      &err);
+	if (r > 0) {
+		log_info("inbox row %lld: duplicate SMS", (long long)row->id);
+		free(key);
+		return ENGINE_DONE;
+	}
+	if (r == 0 && kw != KW_NONE) {
+		r = opt(mi, store, kw, word, number, &err);
+		if (r == 0)
+			log_info("inbox row %lld: SMS %s", (long long)row->id,
+				 kw == KW_STOP ? "opt-out" : "opt-in");
+		free(key);
+		if (r == 0)
+			return ENGINE_DONE;
+		*reason_r = err;
+		return ENGINE_TEMP;
+	}
+	if (r == 0)
+		r = number_contact(mi, store, number, &contact, &err);
+	if (r == 0)
+		r = thread(mi, store, e->text, contact, now, &t, &err);
+	if (r > 0) {
+		what = "follow-up";
+		r = save_message(store, row, e, t.case_id, contact, key, &err);
+		if (r == 0)
+			r = store_case_touch(store, t.case_id, now, &err);
+		if (r == 0)
+			r = to_workflow(mi, store, t.case_id, "sms.citizen", e,
+					contact, &err);
+	} else if (r == 0 && strcmp(row->source, "release") != 0 &&
+		   (r = store_cases_opened_since(store, contact, now - 3600,
+						 &n, &err)) == 0 &&
+		   n >= mi->flood_max) {
+		*reason_r = xasprintf("sender opened %lld case(s) in the last "
+				      "hour (flood_max_cases is %ld)",
+				      (long long)n, mi->flood_max);
+		free(key);
+		free(t.mentioned);
+		return ENGINE_FINAL;
+	} else if (r == 0) {
+		r = new_case(mi, store, row, e, contact, key, &t, &err);
+	}
+	free(key);
+	free(t.mentioned);
+	if (r < 0) {
+		*reason_r = err;
+		return ENGINE_TEMP;
+	}
+	log_info("inbox row %lld: SMS %s on %s", (long long)row->id, what,
+		 t.number);
+	return ENGINE_DONE;
+}
+
+enum engine_result
+mailin_handle_sms(void *ctx, struct store *store,
+		  const struct store_inbox_row *row, char **reason_r)
+{
+	struct mailin *mi = ctx;
+	struct sms_envelope e;
+	char number[E164_SIZE];
+	enum engine_result res;
+
+	if (parse_envelope(row->raw, row->raw_len, &e, reason_r) < 0) {
+		envelope_clear(&e);
+		return ENGINE_FINAL;
+	}
+	if (sender_number(mi, e.from, number, reason_r) < 0) {
+		envelope_clear(&e);
+		return ENGINE_FINAL;
+	}
+	res = handle(mi, store, row, &e, number, reason_r);
+	envelope_clear(&e);
+	return res;
+}

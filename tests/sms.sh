@@ -1,0 +1,177 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Cases by SMS, from the inbox on (the drivers have tests of their own):
+# a new case and its SMS acknowledgement, follow-ups by the sender's open
+# case or by case number, duplicates, bad senders and envelopes, parts
+# that never came, STOP and START, routing by our number, the handler's
+# answer as an SMS, and an answer too long for the workflow's limit.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+printf 'workflow_routes = 72456=felanmalan\n' >>"$C"
+"$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
+	--name "Eva Ek" --group synpunkter >/dev/null || exit 99
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# sms ENVELOPE-HEADERS TEXT [AGE]: queues one SMS as the gateways do,
+# received AGE seconds ago.
+sms() {
+	printf '%s\n\n%s' "$1" "$2" >"$T/env"
+	sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now') - ${3:-0}, readfile('$T/env'))"
+}
+
+engine() {
+	run "$CIRMD" -c "$C" --once
+}
+
+# --- a new case ------------------------------------------------------------
+sms "From: 46701234567
+To: 46700000000" "Gatlampan på Storgatan 3 är trasig."
+engine
+check "cirmd handles the SMS" [ "$rc" -eq 0 ]
+check "... a case on channel sms" [ "$(sql "SELECT count(*) FROM cases WHERE channel = 'sms'")" -eq 1 ]
+case1=$(sql "SELECT number FROM cases WHERE channel = 'sms'")
+check "... its subject is the start of the text" \
+	[ "$(sql "SELECT subject FROM cases WHERE number = '$case1'")" = "Gatlampan på Storgatan 3 är trasig." ]
+check "... the citizen is a contact with the number in E.164" \
+	[ "$(sql "SELECT count(*) FROM contact_address WHERE kind = 'phone' AND address = '+46701234567'")" -eq 1 ]
+ack=$(sql "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = '+46701234567'")
+check "the acknowledgement goes back by SMS" contains "$ack" "$case1"
+check "... from the SMS variant of the template" contains "$ack" "Svara på detta sms"
+check "... with no subject" [ -z "$(sql "SELECT subject FROM outbox WHERE channel = 'sms'")" ]
+check "the handlers are notified by mail" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'email' AND recipient = 'eva@kommun.example'")" -ge 1 ]
+check "no number or text in the log" sh -c "! grep -q '4670123\|Gatlampan' '$T/stderr'"
+
+# --- follow-ups --------------------------------------------------------------
+sms "From: +46701234567" "Den blinkar också."
+engine
+check "an SMS from the same number joins the open case" \
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case1' AND m.direction = 'in'")" -eq 2 ]
+check "... as the workflow event sms.citizen" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq 1 ]
+
+sms "From: 0701234567
+Id: smsc-1" "Och nu är den släckt."
+sms "From: 0701234567
+Id: smsc-1" "Och nu är den släckt."
+engine
+check "a national number is the same citizen" \
+	[ "$(sql "SELECT count(*) FROM message WHERE direction = 'in' AND channel = 'sms'")" -eq 3 ]
+sms "From: 0701234567
+Id: smsc-1" "Och nu är den släckt."
+engine
+check "the same SMSC id delivered again is dropped" \
+	[ "$(sql "SELECT count(*) FROM message WHERE direction = 'in' AND channel = 'sms'")" -eq 3 ]
+sms "From: 46701234567" "Den blinkar också."
+engine
+check "the same text again within minutes (no id) is dropped" \
+	[ "$(sql "SELECT count(*) FROM message WHERE direction = 'in' AND channel = 'sms'")" -eq 3 ]
+
+# Another number naming the case opens a case of its own.
+sms "From: 46739876543" "Gäller $case1: jag bor där också."
+engine
+check "a case number from someone not party to it starts a new case" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq 2 ]
+check "... which mentions the number" \
+	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'case.created' AND detail = '$case1'")" -eq 1 ]
+
+# The window: a case quiet for longer than sms-window (P7D) is not joined
+# by an SMS without its number, but is with it.
+sql "UPDATE cases SET updated_at = updated_at - 8 * 86400 WHERE number = '$case1'"
+sms "From: 46701234567" "En annan lampa, på Kyrkgatan."
+engine
+check "after the workflow's window an SMS starts a new case" \
+	[ "$(sql "SELECT count(*) FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46701234567')")" -eq 2 ]
+sms "From: 46701234567" "Angående ${case1}: den lyser igen!"
+engine
+check "... but the case number in the text still finds the old case" \
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case1' AND m.direction = 'in'")" -eq 4 ]
+
+# --- routing, parts that never came ------------------------------------------
+sms "From: 46705550000
+To: 72456
+Parts: 2/3" "Trasig gunga i parken vid"
+engine
+check "an SMS to a routed number starts that workflow" \
+	[ "$(sql "SELECT workflow FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46705550000')")" = felanmalan ]
+check "missing parts are noted on the case" \
+	[ "$(sql "SELECT detail FROM event WHERE kind = 'sms.incomplete'")" = "2/3" ]
+
+# --- bad input -----------------------------------------------------------------
+sms "From: Banken" "Ditt konto är spärrat."
+sms "Nonsense without a colon" "text"
+printf 'From: 46701234567\n\nbad \377 byte' >"$T/env"
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
+engine
+check "a sender that is not a number is quarantined" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE channel = 'sms' AND reason LIKE '%not a phone number%'")" -eq 1 ]
+check "... so is a broken envelope" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not an SMS envelope%'")" -eq 1 ]
+check "... and text that is not UTF-8" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%not valid UTF-8%'")" -eq 1 ]
+check "the inbox is empty" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]
+
+# --- the handler answers by mail; the citizen gets an SMS --------------------
+note_reply_to() {
+	sql "SELECT headers FROM outbox WHERE channel = 'email' AND recipient = 'eva@kommun.example' AND subject LIKE '%$1%' ORDER BY id DESC LIMIT 1" |
+		sed -n 's/^Reply-To: //p'
+}
+handler_mail() {
+	printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: %s\nMessage-ID: <%s@kommun.example>\n\n%s\n' \
+		"$1" "$2" "$3" "$4" >"$T/mail"
+	sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), readfile('$T/mail'))"
+}
+rt=$(note_reply_to "$case1")
+check "the notification has a signed reply address" contains "$rt" "+"
+handler_mail "$rt" "$case1" h1 "Tack! Vi byter lampan på torsdag."
+engine
+answer=$(sql "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'")
+check "the handler's answer goes to the citizen as an SMS" contains "$answer" "ärende $case1"
+
+long=$(printf 'Lång text. %.0s' $(seq 1 60))
+handler_mail "$rt" "$case1" h2 "$long"
+engine
+check "an answer over the segment limit is not sent" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'sms' AND body LIKE 'Lång text.%'")" -eq 0 ]
+transcript=$(sql "SELECT body FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar är för långt för sms%'")
+check "... the handler is told its length, cost and the limit" \
+	contains "$transcript" "sms-delar"
+check "... (the limit)" contains "$transcript" "högst 3 delar"
+check "... and it is kept on the case as an internal note" \
+	[ "$(sql "SELECT visibility FROM message WHERE body_stripped LIKE 'Lång text.%'")" = internal ]
+
+# --- STOP and START ---------------------------------------------------------------
+sms "From: 46701234567" "stopp"
+engine
+check "STOPP opts the number out" [ "$(sql "SELECT keyword FROM sms_optout WHERE number = '+46701234567'")" = STOPP ]
+check "... confirmed once by SMS" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND headers LIKE 'Opt-Out-Confirmation: yes%'")" -eq 1 ]
+check "... and it opens no case" [ "$(sql "SELECT count(*) FROM message WHERE body_full = 'stopp'")" -eq 0 ]
+sms "From: 46701234567" "AVSLUTA"
+engine
+check "a second opt-out is not confirmed again" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND headers LIKE 'Opt-Out-Confirmation%'")" -eq 1 ]
+before=$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567'")
+handler_mail "$rt" "$case1" h3 "Lampan är bytt nu."
+engine
+check "no SMS goes to a number that opted out" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567'")" -eq "$before" ]
+check "... the case records the withheld reply" \
+	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.withheld'")" -ge 1 ]
+sms "From: 46701234567" "Start!"
+engine
+check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]
+check "... confirmed by SMS" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND body LIKE '%igen%STOPP%'")" -eq 1 ]
+
+done_testing
