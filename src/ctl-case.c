@@ -4,11 +4,13 @@
 
 #include "cfg.h"
 #include "ctl.h"
+#include "e164.h"
 #include "i18n.h"
 #include "store.h"
 #include "util.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +94,17 @@ field(const char *label, const char *value)
 	fputc('\n', stdout);
 }
 
+/* Phone numbers are personal data that shoulder-surfers and screen
+   shares pick up easily: masked unless --numbers asked for them. */
 static int
 print_address(const struct store_address *a, void *ctx)
 {
-	printf("%*s%s: %s\n", 14, "", a->kind, a->address);
+	const bool *numbers = ctx;
+	char masked[E164_MASK_SIZE];
+
+	printf("%*s%s: %s\n", 14, "", a->kind,
+	       strcmp(a->kind, "phone") == 0 && !*numbers ?
+	       e164_mask(a->address, masked) : a->address);
 	return 0;
 }
 
@@ -164,6 +173,7 @@ struct show_ctx {
 	struct store *store;
 	char *err;
 	int failed;
+	bool numbers;	/* phone numbers in full */
 };
 
 /* An armed workflow timer: when it fires, with which event. */
@@ -191,8 +201,8 @@ show_case(const struct store_case *c, void *ctx)
 	field(_("Channel:"), c->channel);
 	field(_("Citizen:"), c->citizen);
 	if (store_case_citizen(sc->store, c->id, &citizen, &sc->err) > 0 &&
-	    store_contact_addresses(sc->store, citizen, print_address, NULL,
-				    &sc->err) < 0)
+	    store_contact_addresses(sc->store, citizen, print_address,
+				    &sc->numbers, &sc->err) < 0)
 		sc->failed = 1;
 	field(_("Priority:"), c->priority);
 	field(_("Category:"), c->category);
@@ -223,11 +233,16 @@ show_case(const struct store_case *c, void *ctx)
 static int
 case_show(struct store *store, int argc, char **argv)
 {
-	struct show_ctx sc = { store, NULL, 0 };
+	struct show_ctx sc = { store, NULL, 0, false };
 	int found;
 
+	if (argc == 3 && strcmp(argv[1], "--numbers") == 0) {
+		sc.numbers = true;
+		argv++;
+		argc--;
+	}
 	if (argc != 2) {
-		ctl_error("%s", _("usage: cirmctl case show NUMBER"));
+		ctl_error("%s", _("usage: cirmctl case show [--numbers] NUMBER"));
 		return EX_USAGE;
 	}
 	found = store_case_get(store, argv[1], show_case, &sc, &sc.err);

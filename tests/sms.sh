@@ -51,6 +51,11 @@ check "... with no subject" [ -z "$(sql "SELECT subject FROM outbox WHERE channe
 check "the handlers are notified by mail" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'email' AND recipient = 'eva@kommun.example'")" -ge 1 ]
 check "no number or text in the log" sh -c "! grep -q '4670123\|Gatlampan' '$T/stderr'"
+run "$CIRMCTL" -c "$C" case show "$case1"
+check "cirmctl case show masks the number" contains "$out" "phone: +46 70 *** ** 67"
+check "... and never shows it whole" sh -c "! printf '%s' \"\$1\" | grep -q 701234567" - "$out"
+run "$CIRMCTL" -c "$C" case show --numbers "$case1"
+check "... unless asked with --numbers" contains "$out" "phone: +46701234567"
 
 # --- follow-ups --------------------------------------------------------------
 sms "From: +46701234567" "Den blinkar också."
