@@ -155,6 +155,15 @@ check "... (the limit)" contains "$transcript" "högst 3 delar"
 check "... and it is kept on the case as an internal note" \
 	[ "$(sql "SELECT visibility FROM message WHERE body_stripped LIKE 'Lång text.%'")" = internal ]
 
+# A delivery receipt said the answer never arrived (the SMS drivers mark
+# the row failed): the workflow hears delivery.failed.sms.
+sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:001' WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'"
+engine
+check "a failed SMS is a delivery failure on its case" \
+	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case1' AND e.kind = 'delivery.failed' AND e.detail = 'stat:UNDELIV err:001'")" -eq 1 ]
+check "... and the workflow tells the handlers" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%'")" -ge 1 ]
+
 # --- STOP and START ---------------------------------------------------------------
 sms "From: 46701234567" "stopp"
 engine
