@@ -6,6 +6,7 @@
 
 #include "gateway.h"
 
+#include "blob.h"
 #include "log.h"
 #include "mailout.h"
 #include "util.h"
@@ -15,6 +16,8 @@
 
 struct loaded {
 	struct store *store;
+	const char *spool_dir;	/* attachments */
+	size_t max_attachment;
 	struct outbound_batch *b;
 	struct strlist bad; /* "id reason" of rows that cannot be mail */
 	int64_t *bad_ids;
@@ -63,6 +66,64 @@ load_sms_row(struct loaded *l, const struct store_outbox_row *r)
 	return 0;
 }
 
+struct files {
+	struct loaded *l;
+	struct mailout_attachment *v;
+	size_t n;
+	char *error;
+};
+
+static int
+load_file(const struct store_attachment *a, void *arg)
+{
+	struct files *f = arg;
+	struct mailout_attachment *m;
+	void *data;
+	size_t len;
+
+	if (blob_get(f->l->spool_dir, a->sha256, f->l->max_attachment, &data,
+		     &len, &f->error) < 0)
+		return 1;
+	f->v = xrealloc(f->v, (f->n + 1) * sizeof(*f->v));
+	m = &f->v[f->n++];
+	m->filename = a->filename != NULL ? xstrdup(a->filename) : NULL;
+	m->content_type = xstrdup(a->content_type);
+	m->data = data;
+	m->len = len;
+	return 0;
+}
+
+static void
+files_clear(struct files *f)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		free((char *)f->v[i].filename);
+		free((char *)f->v[i].content_type);
+		free((void *)f->v[i].data);
+	}
+	free(f->v);
+	free(f->error);
+}
+
+/* The attachments of the message row R sends (a handler's files going
+   on to the citizen). 0, 1 when one cannot be read (the row cannot go
+   as it should: *f->error says why), -1 on database errors. */
+static int
+load_files(struct loaded *l, const struct store_outbox_row *r, struct files *f)
+{
+	char *err = NULL;
+
+	if (r->message_id == 0)
+		return 0;
+	if (store_message_attachments(l->store, r->message_id, load_file, f,
+				      &err) < 0) {
+		log_errorx("cannot read attachments: %s", err);
+		free(err);
+		return -1;
+	}
+	return f->error != NULL;
+}
+
 static int
 load_row(const struct store_outbox_row *r, void *arg)
 {
@@ -73,10 +134,24 @@ load_row(const struct store_outbox_row *r, void *arg)
 		.subject = r->subject, .headers = r->headers, .body = r->body,
 		.date = r->created_at,
 	};
+	struct files f = { .l = l };
 	char *mid = NULL, *err = NULL;
+	int rc;
 
 	if (strcmp(r->channel, "sms") == 0)
 		return load_sms_row(l, r);
+	rc = load_files(l, r, &f);
+	if (rc != 0) {
+		if (rc > 0) {
+			err = xasprintf("attachment missing: %s", f.error);
+			load_bad(l, r->id, err);
+			free(err);
+		}
+		files_clear(&f);
+		return rc < 0 ? -1 : 0;
+	}
+	mo.attachments = f.v;
+	mo.nattachments = f.n;
 	if (mo.message_id == NULL || *mo.message_id == '\0') {
 		char *from = mailout_from_address(r->headers);
 
@@ -87,7 +162,9 @@ load_row(const struct store_outbox_row *r, void *arg)
 	l->b->v = xrealloc(l->b->v, (l->b->n + 1) * sizeof(*l->b->v));
 	m = &l->b->v[l->b->n];
 	memset(m, 0, sizeof(*m));
-	if (mailout_compose(&mo, &m->data, &m->len, &err) < 0) {
+	rc = mailout_compose(&mo, &m->data, &m->len, &err);
+	files_clear(&f);
+	if (rc < 0) {
 		load_bad(l, r->id, err);
 		free(err);
 		free(mid);
@@ -140,7 +217,11 @@ int
 outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
 	      struct outbound_batch *batch)
 {
-	struct loaded l = { .store = ctx->store, .b = batch };
+	struct loaded l = {
+		.store = ctx->store, .b = batch,
+		.spool_dir = cfg_str(ctx->cfg, CFG_SPOOL_DIR),
+		.max_attachment = (size_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE),
+	};
 	char *err = NULL;
 	int n;
 

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -20,6 +21,63 @@ blob_path(const char *dir, const char *id)
 	    strspn(id, "0123456789abcdef") != BLOB_ID_LEN)
 		return NULL;
 	return xasprintf("%s/%.2s/%s", dir, id, id + 2);
+}
+
+int
+blob_get(const char *dir, const char *id, size_t max, void **data_r,
+	 size_t *len_r, char **error_r)
+{
+	char *path = blob_path(dir, id), *buf = NULL, check[BLOB_ID_LEN + 1];
+	size_t len = 0;
+	struct stat st;
+	int fd = -1;
+
+	*data_r = NULL;
+	if (path == NULL) {
+		*error_r = xstrdup("not a blob id");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > max) {
+		*error_r = xasprintf("%s: not a file of at most %zu bytes", path,
+				     max);
+		goto fail;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (len < (size_t)st.st_size) {
+		ssize_t n = read(fd, buf + len, (size_t)st.st_size - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			*error_r = xasprintf("%s: %s", path, n < 0 ?
+					     strerror(errno) : "cut short");
+			goto fail;
+		}
+		len += (size_t)n;
+	}
+	/* A file that no longer has the content its name promises (a disk
+	   error, a hand edit) must not go out as if it had. */
+	blob_id(buf, len, check);
+	if (strcmp(check, id) != 0) {
+		*error_r = xasprintf("%s: content does not match its name", path);
+		goto fail;
+	}
+	close(fd);
+	free(path);
+	*data_r = buf;
+	*len_r = len;
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(path);
+	free(buf);
+	return -1;
 }
 
 void

@@ -17,6 +17,11 @@
    0, or -1 with *error_r (caller frees). */
 int blob_put(const char *dir, const void *data, size_t len,
 	     char id_r[BLOB_ID_LEN + 1], int durable, char **error_r);
+/* Reads blob ID of at most MAX bytes into *DATA_R (caller frees) and
+   *LEN_R, checking that its content still has its id. 0, or -1 with
+   *error_r. */
+int blob_get(const char *dir, const char *id, size_t max, void **data_r,
+	     size_t *len_r, char **error_r);
 /* The SHA-256 of LEN bytes of DATA as lower-case hex. */
 void blob_id(const void *data, size_t len, char id_r[BLOB_ID_LEN + 1]);
 /* Flushes everything written under DIR to disk (syncfs). 0, or -1. */

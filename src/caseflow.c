@@ -350,7 +350,8 @@ citizen_headers(const struct flow *fl)
 static int
 send_out(struct flow *fl, const char *channel, const char *recipient,
 	 const char *visibility, const char *what, const char *headers,
-	 const char *subject, const char *body, char **error_r)
+	 const char *subject, const char *body, int64_t attachments_of,
+	 char **error_r)
 {
 	int64_t msg, now = fl->in->now;
 	char *mid = strcmp(channel, "email") == 0 ?
@@ -368,7 +369,10 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 	};
 	int ret = -1;
 
-	if (store_message_add(fl->store, fl->c.id, &m, &msg, error_r) == 0) {
+	if (store_message_add(fl->store, fl->c.id, &m, &msg, error_r) == 0 &&
+	    (attachments_of == 0 ||
+	     store_attachments_copy(fl->store, attachments_of, msg,
+				    error_r) >= 0)) {
 		o.message_id = msg;
 		ret = store_outbox_add(fl->store, &o, NULL, error_r);
 	}
@@ -436,7 +440,8 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc > 0 && render_for_channel(fl, a->template_id, &subject, &body,
 					 error_r) == 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,
-		     subject, body, error_r) == 0)
+		     subject, body, sms ? 0 : fl->in->attachments_of,
+		     error_r) == 0)
 		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
 				      "reply.sent", 0, NULL, NULL,
 				      a->template_id, error_r);
@@ -565,7 +570,7 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 			    reply_to != NULL ? "\n" : "");
 	n->sent++;
 	ret = send_out(fl, "email", address, "internal", "notify", headers,
-		       subject, body, &n->error);
+		       subject, body, 0, &n->error);
 	free(headers);
 	free(reply_to);
 	free(subject);

@@ -40,6 +40,9 @@ struct caseflow_input {
 	const char *thread_headers;
 	/* A command's argument (a handler's login, a word), or NULL. */
 	const char *argument;
+	/* The message whose attachments go along with a reply to the
+	   citizen by mail (a handler's answer), or 0. */
+	int64_t attachments_of;
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);

@@ -452,11 +452,12 @@ sms_too_long(struct mailin *mi, struct store *store,
 }
 
 /* Carries out the checked commands in order, then sends the text to
-   the citizen (unless #note). */
+   the citizen (unless #note) with the attachments of the handler's
+   message MESSAGE_ID. */
 static int
 carry_out(struct mailin *mi, struct store *store,
 	  const struct mailin_verdict *v, const struct reply *r,
-	  char **error_r)
+	  int64_t message_id, char **error_r)
 {
 	char *thread = NULL;
 	struct caseflow_input in = {
@@ -522,8 +523,11 @@ carry_out(struct mailin *mi, struct store *store,
 		free(last);
 	}
 	in.thread_headers = thread;
+	/* The handler's files go along to the citizen (by mail). */
+	in.attachments_of = message_id;
 	ret = caseflow_reply(mi->flow, store, v->case_id, "answer", &in,
 			     error_r);
+	in.attachments_of = 0;
 	if (ret == 0 && !any_workflow)
 		ret = caseflow_event(mi->flow, store, v->case_id,
 				     "mail.handler", &in, error_r);
@@ -579,7 +583,7 @@ handler_reply(struct mailin *mi, struct store *store,
 	    store_case_party_add(store, v->case_id, v->handler_id, "handler",
 				 error_r) < 0)
 		return -1;
-	return carry_out(mi, store, v, r, error_r);
+	return carry_out(mi, store, v, r, msg, error_r);
 }
 
 /* --- commands without a case ------------------------------------------ */

@@ -674,12 +674,134 @@ mailout_date(int64_t t, char buf[64])
 		 off < 0 ? '-' : '+', labs(off) / 60, labs(off) % 60);
 }
 
+/* --- attachments ------------------------------------------------------ */
+
+static void
+new_boundary(char out[40])
+{
+	unsigned char r[12];
+
+	if (RAND_bytes(r, sizeof(r)) != 1)
+		abort();
+	memcpy(out, "=_cirm_", 7);
+	for (size_t i = 0; i < sizeof(r); i++) {
+		out[7 + 2 * i] = hex[r[i] >> 4];
+		out[7 + 2 * i + 1] = hex[r[i] & 15];
+	}
+	out[7 + 2 * sizeof(r)] = '\0';
+}
+
+/* A content type we can write as it is: token "/" token, lower case. */
+static bool
+content_type_ok(const char *t)
+{
+	static const char tspecials[] = "()<>@,;:\\\"/[]?= ";
+	size_t slashes = 0, n = 0;
+
+	for (const char *p = t; p != NULL && *p != '\0'; p++, n++) {
+		if (*p == '/') {
+			slashes++;
+			if (p == t || p[1] == '\0')
+				return false;
+			continue;
+		}
+		if (*p <= ' ' || *p >= 127 || strchr(tspecials, *p) != NULL)
+			return false;
+	}
+	return slashes == 1 && n <= 127;
+}
+
+/* The file name as an RFC 2231 parameter (UTF-8, percent-encoded, in
+   numbered sections on lines of their own so no line grows long), so
+   that "Åtgärdsplan.pdf" arrives as it was named; NAME's path is
+   dropped and nothing but the name can leave. */
+static void
+add_filename(struct buf *b, const char *name)
+{
+	const char *slash = strrchr(name, '/');
+	struct buf enc = { 0 };
+	size_t i = 0;
+	int section = 0;
+
+	if (slash != NULL)
+		name = slash + 1;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
+	     p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("!#$&+-.^_`|~", *p))
+			buf_addc(&enc, (char)*p);
+		else {
+			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
+
+			buf_add(&enc, e, 3);
+		}
+	}
+	while (i < enc.len) {
+		size_t n = enc.len - i < 48 ? enc.len - i : 48;
+		char *h;
+
+		/* never split a %XX */
+		if (n < enc.len - i && enc.p[i + n - 1] == '%')
+			n--;
+		else if (n < enc.len - i && n >= 2 && enc.p[i + n - 2] == '%')
+			n -= 2;
+		h = xasprintf(";\r\n filename*%d*=%s%.*s", section,
+			      section == 0 ? "UTF-8''" : "", (int)n, enc.p + i);
+		buf_adds(b, h);
+		free(h);
+		i += n;
+		section++;
+	}
+	free(enc.p);
+}
+
+static void
+add_attachment(struct buf *b, const struct mailout_attachment *a,
+	       const char *boundary)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *d = a->data;
+	char *h;
+
+	h = xasprintf("\r\n--%s\r\nContent-Type: %s\r\n"
+		      "Content-Transfer-Encoding: base64\r\n"
+		      "Content-Disposition: attachment", boundary,
+		      content_type_ok(a->content_type) ? a->content_type :
+		      "application/octet-stream");
+	buf_adds(b, h);
+	free(h);
+	if (a->filename != NULL && *a->filename != '\0')
+		add_filename(b, a->filename);
+	buf_adds(b, "\r\n\r\n");
+	/* 57 bytes make a line of 76 characters. */
+	for (size_t i = 0; i < a->len; i += 57) {
+		size_t n = a->len - i < 57 ? a->len - i : 57;
+
+		for (size_t k = 0; k < n; k += 3) {
+			unsigned v = (unsigned)d[i + k] << 16;
+			char q[4];
+
+			if (k + 1 < n)
+				v |= (unsigned)d[i + k + 1] << 8;
+			if (k + 2 < n)
+				v |= d[i + k + 2];
+			q[0] = b64[(v >> 18) & 63];
+			q[1] = b64[(v >> 12) & 63];
+			q[2] = k + 1 < n ? b64[(v >> 6) & 63] : '=';
+			q[3] = k + 2 < n ? b64[v & 63] : '=';
+			buf_add(b, q, 4);
+		}
+		buf_adds(b, "\r\n");
+	}
+}
+
 int
 mailout_compose(const struct mailout *m, char **msg_r, size_t *len_r,
 		char **error_r)
 {
 	struct buf b = { 0 };
-	char date[64], *h, *qp;
+	char date[64], *h, *qp, boundary[40];
 	size_t qplen;
 	int from;
 
@@ -707,16 +829,32 @@ mailout_compose(const struct mailout *m, char **msg_r, size_t *len_r,
 	buf_adds(&b, h);
 	free(h);
 	mailout_date(m->date, date);
-	h = xasprintf("Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n"
-		      "Content-Type: text/plain; charset=UTF-8\r\n"
-		      "Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+	h = xasprintf("Date: %s\r\nMessage-ID: <%s>\r\nMIME-Version: 1.0\r\n",
 		      date, m->message_id);
 	buf_adds(&b, h);
 	free(h);
+	if (m->nattachments > 0) {
+		/* "=_" never occurs in quoted-printable or base64 text. */
+		new_boundary(boundary);
+		h = xasprintf("Content-Type: multipart/mixed; boundary=\"%s\"\r\n"
+			      "\r\nThis is a message in MIME format.\r\n"
+			      "\r\n--%s\r\n", boundary, boundary);
+		buf_adds(&b, h);
+		free(h);
+	}
+	buf_adds(&b, "Content-Type: text/plain; charset=UTF-8\r\n"
+		     "Content-Transfer-Encoding: quoted-printable\r\n\r\n");
 	qp = mailout_qp(m->body != NULL ? m->body : "",
 			m->body != NULL ? strlen(m->body) : 0, &qplen);
 	buf_add(&b, qp, qplen);
 	free(qp);
+	for (size_t i = 0; i < m->nattachments; i++)
+		add_attachment(&b, &m->attachments[i], boundary);
+	if (m->nattachments > 0) {
+		h = xasprintf("\r\n--%s--\r\n", boundary);
+		buf_adds(&b, h);
+		free(h);
+	}
 	*msg_r = b.p;
 	*len_r = b.len;
 	return 0;

@@ -14,6 +14,14 @@
 #define MAILOUT_HEADERS_MAX 64 /* header lines taken from a row */
 #define MAILOUT_ADDRESS_MAX 254 /* RFC 5321 path limit */
 
+struct mailout_attachment {
+	const char *filename;	  /* UTF-8, or NULL */
+	const char *content_type; /* "type/subtype"; anything else is sent
+				     as application/octet-stream */
+	const void *data;
+	size_t len;
+};
+
 struct mailout {
 	const char *message_id; /* without angle brackets; required */
 	const char *recipient;	/* local@domain; required */
@@ -21,6 +29,10 @@ struct mailout {
 	const char *headers;	/* UTF-8 "Name: value" lines, or NULL */
 	const char *body;	/* UTF-8 text, LF or CRLF line ends */
 	int64_t date;		/* seconds since the epoch */
+	/* With attachments the mail is multipart/mixed: the text, then
+	   each attachment in base64. */
+	const struct mailout_attachment *attachments;
+	size_t nattachments;
 };
 
 /* Composes M. The row's own header lines keep their order; the fields

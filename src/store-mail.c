@@ -276,6 +276,25 @@ store_outbox_failed(struct store *store, int64_t id, const char *reason,
 }
 
 int
+store_attachments_copy(struct store *store, int64_t from_message,
+		       int64_t to_message, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO attachment (message_id, sha256, filename, "
+		"content_type, size) SELECT ?, sha256, filename, content_type, "
+		"size FROM attachment WHERE message_id = ? ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, to_message);
+	sqlite3_bind_int64(st, 2, from_message);
+	if (store_exec_stmt(store, st, "copy attachments", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db);
+}
+
+int
 store_message_attachments(struct store *store, int64_t message_id,
 			  int (*fn)(const struct store_attachment *a, void *ctx),
 			  void *ctx, char **error_r)

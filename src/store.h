@@ -362,6 +362,10 @@ struct store_attachment {
 	const char *sha256, *filename, *content_type;
 	int64_t size;
 };
+/* Gives message TO_MESSAGE the attachments of FROM_MESSAGE (the files
+   are shared: they are named by content). Returns how many, or -1. */
+int store_attachments_copy(struct store *store, int64_t from_message,
+			   int64_t to_message, char **error_r);
 /* Calls FN for each attachment of message MESSAGE_ID. 0, or -1. */
 int store_message_attachments(struct store *store, int64_t message_id,
 			      int (*fn)(const struct store_attachment *a,

@@ -131,6 +131,65 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
+/* Attachments make a multipart/mixed mail that our own MIME reader
+   takes back apart: the text, then each file byte for byte with its
+   UTF-8 name; a content type that is not type/subtype is sent as
+   application/octet-stream. */
+START_TEST(test_attachments)
+{
+	unsigned char bin[1000];
+	const struct mailout_attachment att[] = {
+		{ "Åtgärdsplan 2026.pdf", "application/pdf", bin, sizeof(bin) },
+		{ "../../etc/x.txt", "text/plain\r\nX-Evil: 1", "hej\n", 4 },
+		{ NULL, "image/png", bin, 1 },
+	};
+	struct mailout mo = {
+		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
+		.recipient = "goran.sjoberg@exempel.se", .subject = "Svar",
+		.headers = headers, .body = swedish, .date = 1767258000,
+		.attachments = att, .nattachments = 3,
+	};
+	struct mime_message *m;
+	char *msg = NULL, *err = NULL;
+	size_t len, natt = 0;
+
+	for (size_t i = 0; i < sizeof(bin); i++)
+		bin[i] = (unsigned char)(i * 7 + 3);
+	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
+	check_lines(msg);
+	ck_assert_ptr_null(strstr(msg, "X-Evil: 1"));
+	m = parse(msg, len);
+	ck_assert_str_eq(m->text, swedish);
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+
+		if (p->role != MIME_PART_ATTACHMENT)
+			continue;
+		switch (natt++) {
+		case 0:
+			ck_assert_str_eq(p->filename, "Åtgärdsplan 2026.pdf");
+			ck_assert_str_eq(p->content_type, "application/pdf");
+			ck_assert_uint_eq(p->len, sizeof(bin));
+			ck_assert_mem_eq(p->data, bin, sizeof(bin));
+			break;
+		case 1:
+			ck_assert_str_eq(p->filename, "x.txt");
+			ck_assert_str_eq(p->content_type,
+					 "application/octet-stream");
+			ck_assert_mem_eq(p->data, "hej\n", 4);
+			break;
+		case 2:
+			ck_assert_ptr_null(p->filename);
+			ck_assert_uint_eq(p->len, 1);
+			break;
+		}
+	}
+	ck_assert_uint_eq(natt, 3);
+	mime_free(&m);
+	free(msg);
+}
+END_TEST
+
 /* Long subjects of every kind fold and decode back exactly. */
 START_TEST(test_subjects)
 {
@@ -276,6 +335,7 @@ main(void)
 	TCase *tc = tcase_create("mailout");
 
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_attachments);
 	tcase_add_test(tc, test_subjects);
 	tcase_add_test(tc, test_header_injection);
 	tcase_add_test(tc, test_refused);
