@@ -149,16 +149,77 @@ rfc2231_value(const char *v)
 	return out;
 }
 
+/* RFC 2231 continuations: a long name in sections filename*0*=,
+   filename*1*=... (a '*' after the number: percent-encoded, the first
+   with its charset). Joined and decoded to UTF-8, or NULL when there
+   are none. Sections must come without gaps. */
+#define RFC2231_SECTIONS_MAX 64
+static char *
+rfc2231_sections(clist *parms, const char *base)
+{
+	const char *sec[RFC2231_SECTIONS_MAX] = { 0 };
+	bool ext[RFC2231_SECTIONS_MAX] = { 0 }, extended;
+	size_t blen = strlen(base), n = 0, len = 0;
+	char *joined, *o, *out;
+
+	for (clistiter *it = parms != NULL ? clist_begin(parms) : NULL;
+	     it != NULL; it = clist_next(it)) {
+		struct mailmime_disposition_parm *p = clist_content(it);
+		const char *name;
+		char *end;
+		long i;
+
+		if (p->pa_type != MAILMIME_DISPOSITION_PARM_PARAMETER)
+			continue;
+		name = p->pa_data.pa_parameter->pa_name;
+		if (strncasecmp(name, base, blen) != 0 || name[blen] != '*' ||
+		    name[blen + 1] < '0' || name[blen + 1] > '9')
+			continue;
+		i = strtol(name + blen + 1, &end, 10);
+		if (i < 0 || i >= RFC2231_SECTIONS_MAX ||
+		    (*end != '\0' && strcmp(end, "*") != 0))
+			continue;
+		sec[i] = p->pa_data.pa_parameter->pa_value;
+		ext[i] = *end == '*';
+	}
+	while (n < RFC2231_SECTIONS_MAX && sec[n] != NULL)
+		len += strlen(sec[n++]) * 3;
+	if (n == 0)
+		return NULL;
+	/* Plain sections are escaped so that one decoding pass serves. */
+	extended = ext[0];
+	o = joined = xmalloc(len + 1);
+	for (size_t i = 0; i < n; i++) {
+		for (const char *c = sec[i]; *c != '\0'; c++) {
+			if (extended && !ext[i] && *c == '%') {
+				memcpy(o, "%25", 3);
+				o += 3;
+			} else
+				*o++ = *c;
+		}
+	}
+	*o = '\0';
+	out = extended ? rfc2231_value(joined) : mime_decode_words(joined, NULL);
+	free(joined);
+	return out;
+}
+
 /* The file name of a part: Content-Disposition filename (also RFC 2231
-   filename*), else Content-Type name; decoded to UTF-8. */
+   filename* and its continuations), else Content-Type name; decoded to
+   UTF-8. */
 static char *
 part_filename(const struct mailmime *mm, int *is_attachment)
 {
 	struct mailmime_disposition *d = disposition(mm);
 	const char *name;
 
+	char *joined;
+
 	*is_attachment = d != NULL && d->dsp_type != NULL &&
 			 d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
+	joined = d != NULL ? rfc2231_sections(d->dsp_parms, "filename") : NULL;
+	if (joined != NULL)
+		return joined;
 	for (clistiter *it = d != NULL ? clist_begin(d->dsp_parms) : NULL;
 	     it != NULL; it = clist_next(it)) {
 		struct mailmime_disposition_parm *p = clist_content(it);
