@@ -61,7 +61,11 @@ set charset="utf-8"
 set send_charset="us-ascii:utf-8"
 set edit_headers=no
 EOS
-	HOME=$T mutt -n -F "$T/muttrc" -H "$2" </dev/null
+	if [ -n "${3:-}" ]; then
+		HOME=$T mutt -n -F "$T/muttrc" -H "$2" -a "$3" </dev/null
+	else
+		HOME=$T mutt -n -F "$T/muttrc" -H "$2" </dev/null
+	fi
 }
 
 "$CIRMD" -c "$C" >"$T/d.out" 2>"$T/d.log" &
@@ -112,6 +116,30 @@ check "... from the municipality, not from the handler" \
 check "... without the quoted notification" [ -z "$(grep "Ett nytt" "$answer")" ]
 check "the command took effect: Eva has the case" [ \
 	"$(sql "SELECT c.state || ' ' || h.login FROM cases c JOIN contact h ON h.id = c.assignee_id")" = "tilldelad eva" ]
+
+# A file Eva attaches goes on to the citizen, byte for byte and with
+# its name.
+head -c 3000 /dev/urandom >"$T/Åtgärdsplan.pdf"
+{
+	printf 'To: %s\nSubject: Re: plan\n\nHär är planen för arbetet.\n' "$reply_to"
+} >"$T/draft1"
+mutt_send "Eva Ek <eva@kommun.example>" "$T/draft1" "$T/Åtgärdsplan.pdf"
+plan=$(wait_mail "$OUT/anna@example.se" "multipart/mixed")
+check "the citizen gets the handler's attachment" [ -n "$plan" ]
+if [ -n "$plan" ]; then
+	python3 - "$plan" "$T/Åtgärdsplan.pdf" >"$T/att" 2>&1 <<'EOP'
+import email, email.policy, sys
+m = email.message_from_binary_file(open(sys.argv[1], 'rb'), policy=email.policy.default)
+att = [p for p in m.iter_attachments()]
+want = open(sys.argv[2], 'rb').read()
+body = m.get_body(('plain',)).get_content()
+print(len(att), att[0].get_filename() if att else '-',
+      att[0].get_content() == want if att else False,
+      'planen' in body)
+EOP
+	check "... intact, named as she named it, with her text" \
+		[ "$(cat "$T/att")" = "1 Åtgärdsplan.pdf True True" ]
+fi
 
 # An internal note is never sent.
 {
