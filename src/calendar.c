@@ -358,10 +358,27 @@ calendar_add_closed_day(struct calendar *cal, int year, int month, int day,
 				     CALENDAR_CLOSED_DAYS_MAX);
 		return -1;
 	}
-	cal->closed = xrealloc(cal->closed,
-			       (cal->closed_n + 1) * sizeof(*cal->closed));
-	cal->closed[cal->closed_n++] = days_from_civil(year, month, day);
-	qsort(cal->closed, cal->closed_n, sizeof(*cal->closed), cmp_long);
+	/* Kept sorted by inserting in place: sorting the whole list again
+	   for each day made a long <closed> list cost quadratic time. */
+	{
+		long z = days_from_civil(year, month, day);
+		size_t lo = 0, hi = cal->closed_n;
+
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (cal->closed[mid] <= z)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		cal->closed = xrealloc(cal->closed, (cal->closed_n + 1) *
+				       sizeof(*cal->closed));
+		memmove(cal->closed + lo + 1, cal->closed + lo,
+			(cal->closed_n - lo) * sizeof(*cal->closed));
+		cal->closed[lo] = z;
+		cal->closed_n++;
+	}
 	return 0;
 }
 
