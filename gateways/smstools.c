@@ -38,7 +38,9 @@
 				       UCS-2 parts are 34 KB of text */
 #define STR(x) STR_(x)
 #define STR_(x) #x
-#define SMSTOOLS_HEADERS_MAX 64	    /* header lines of one file */
+#define SMSTOOLS_HEADERS_MAX 600   /* header lines of one file: with
+				       store_received_pdu, one PDU line
+				       a part */
 #define SMSTOOLS_FLUSH_EVERY 60	    /* s between looks for stale parts */
 #define SMSTOOLS_PREFIX "cirm-"	    /* our files in outgoing/ */
 
