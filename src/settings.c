@@ -21,6 +21,7 @@ static const char *const smtp_tls[] = { "starttls", "implicit", "none",
 					NULL };
 static const char *const imap_processed[] = { "move", "flag", "delete",
 					      NULL };
+static const char *const sms_transports[] = { "smstools", "none", NULL };
 static const char *const facilities[] = {
 	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
 	"local4", "local5", "local6", "local7", NULL
@@ -259,6 +260,22 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"the server refused for now (4xx) or could not take; it doubles "
 		"with each attempt, up to a day. A mail refused for good (5xx) "
 		"is not retried." },
+	[CFG_SMS_TRANSPORT] = { "sms_transport", SETTING_ENUM, "smstools", 0, 0,
+		sms_transports, NULL, NULL, "How SMS come and go: smstools "
+		"through the spool directories of smstools3's smsd under "
+		"sms_spool_dir (a local GSM modem; the embedded default); none "
+		"turns SMS off." },
+	[CFG_SMS_SPOOL_DIR] = { "sms_spool_dir", SETTING_PATH, "sms", 0, 0, NULL,
+		NULL, NULL, "Root of the smstools3 spool directories: incoming/ "
+		"(read), outgoing/ (written), sent/ and failed/ (read for the "
+		"outcome); smsd.conf must name the same directories." },
+	[CFG_SMS_POLL_INTERVAL] = { "sms_poll_interval", SETTING_INT, "2", 1,
+		3600, NULL, NULL, "s", "How often the smstools gateway looks in "
+		"its spool directories and the outbox when idle." },
+	[CFG_SMS_PARTS_TIMEOUT] = { "sms_parts_timeout", SETTING_INT, "3600",
+		60, 604800, NULL, NULL, "s", "How long the parts of a "
+		"concatenated SMS wait for the rest; then what came goes in, "
+		"marked incomplete." },
 	[CFG_WORKFLOW_DIR] = { "workflow_dir", SETTING_PATH, "workflows", 0, 0,
 		NULL, NULL, NULL, "Directory of workflow definitions (*.xml, see "
 		"cirm-workflow(5)). cirmd loads them at start and on SIGHUP; a "

@@ -198,6 +198,8 @@ supervisor_configure(struct supervisor *sv, const struct cfg *cfg, int restart)
 	if (*imap != '\0' && strcmp(imap, "none") != 0)
 		want(sv, "imap");
 	want(sv, *smtp != '\0' && strcmp(smtp, "none") != 0 ? "smtp" : "sink");
+	if (strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "smstools") == 0)
+		want(sv, "smstools");
 	for (size_t i = 0; i < sv->n; i++)
 		drop[i] = !sv->c[i].wanted || restart;
 	stop_children(sv, drop);

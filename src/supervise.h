@@ -21,7 +21,7 @@ struct supervisor *supervisor_new(const char *program, const char *config,
 void supervisor_free(struct supervisor **sv);
 
 /* The gateways CFG turns on: maildir always, imap with imap_host, smtp
-   with smtp_host, else the sink. Starts those not running; stops those
+   with smtp_host, else the sink, and smstools with sms_transport. Starts those not running; stops those
    no longer wanted. RESTART stops and starts every one (a reload). */
 void supervisor_configure(struct supervisor *sv, const struct cfg *cfg,
 			  int restart);

@@ -1,0 +1,887 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The smstools gateway, the embedded default for SMS: it shares spool
+   directories with smstools3's smsd, which drives a GSM modem.
+
+     sms_spool_dir/incoming/  smsd writes what came; we queue each file
+                              and remove it once the inbox row is
+                              committed
+     sms_spool_dir/outgoing/  we write one file per outbox row, named
+                              cirm-<row id>; smsd takes it from there
+     sms_spool_dir/checked/   smsd's own queue (only looked at)
+     sms_spool_dir/sent/      smsd moves a sent file here: the network
+     sms_spool_dir/failed/    took it, or (with Fail_reason:) did not
+
+   The file format is smstools3's (doc/fileformat.html): header lines
+   "Name: value", case-sensitive, a blank line, the text. smsd.conf
+   must name these directories and keep its defaults for
+   keep_filename (yes) and English headers (no language_file). */
+#include "config.h"
+
+#include "sms.h"
+
+#include "log.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define SMSTOOLS_BATCH 1000	    /* files taken per scan */
+#define SMSTOOLS_FILE_MAX 262144    /* bytes of one spool file: 255
+				       UCS-2 parts are 34 KB of text */
+#define STR(x) STR_(x)
+#define STR_(x) #x
+#define SMSTOOLS_HEADERS_MAX 600   /* header lines of one file: with
+				       store_received_pdu, one PDU line
+				       a part */
+#define SMSTOOLS_FLUSH_EVERY 60	    /* s between looks for stale parts */
+#define SMSTOOLS_PREFIX "cirm-"	    /* our files in outgoing/ */
+
+struct spool {
+	char *in, *out, *checked, *sent, *failed;
+};
+
+static int
+enabled(const struct cfg *cfg)
+{
+	return strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "smstools") == 0;
+}
+
+static void
+spool_clear(struct spool *s)
+{
+	free(s->in);
+	free(s->out);
+	free(s->checked);
+	free(s->sent);
+	free(s->failed);
+}
+
+/* Names the directories and makes those missing, as the mail gateways
+   make their Maildirs: with no configuration the spool is simply
+   there for smsd (or a test, or an administrator) to use. */
+static int
+spool_open(const char *root, struct spool *s)
+{
+	char **dirs[] = { &s->in, &s->out, &s->checked, &s->sent, &s->failed };
+	const char *names[] = { "incoming", "outgoing", "checked", "sent",
+				"failed" };
+
+	for (size_t i = 0; i < N_ELEMENTS(dirs); i++) {
+		*dirs[i] = xasprintf("%s/%s", root, names[i]);
+		if (mkdir_p(*dirs[i], 0770) < 0 && errno != EEXIST) {
+			log_errorx("smstools: cannot create %s: %s", *dirs[i],
+				   strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+/* --- outbound ---------------------------------------------------------- */
+
+/* The smstools file for M, or NULL with a reason why M can never be
+   sent (caller frees).
+
+   The alphabet: smstools3 (>= 3.1.16, as in Debian since buster)
+   documents "Alphabet: UTF-8" for a UTF-8 body, which it converts to
+   the GSM alphabet, and "Alphabet: UCS2" for a body in UTF-16 big
+   endian. "Alphabet: ISO" would mean ISO-8859-15 (or UTF-8, depending
+   on smsd's outgoing_utf8) and cannot say the Greek letters of GSM-7,
+   so it is not used. gsm_encode decides, so that smsd never has to:
+   text that fits GSM-7 goes as UTF-8 (smsd makes it 160/153-septet
+   parts), anything else as UCS-2 (70/67 units a part; emoji as
+   surrogate pairs, which smsd passes on as they are). smsd splits long
+   texts itself (autosplit, concatenated by default). */
+static char *
+outgoing_file(const struct outbound_msg *m, size_t *len_r, char **why_r)
+{
+	struct gsm_msg msg = { 0 };
+	char *head, *file, *err = NULL;
+	size_t hlen, blen;
+	int digits = 0;
+
+	for (const char *p = m->recipient + 1; *p != '\0'; p++, digits++) {
+		if (*p < '0' || *p > '9')
+			break;
+	}
+	if (m->recipient[0] != '+' || m->recipient[1 + digits] != '\0' ||
+	    digits < 7 || digits > 15) {
+		*why_r = xstrdup("the recipient is not an international "
+				 "number (+ and 7 to 15 digits)");
+		return NULL;
+	}
+	if (gsm_encode(m->data, m->len, GSM_AUTO, &msg, &err) < 0) {
+		*why_r = xasprintf("the text cannot be an SMS: %s", err);
+		free(err);
+		return NULL;
+	}
+	if (gsm_count_parts(&msg, GSM_REF8) < 0) {
+		gsm_msg_clear(&msg);
+		*why_r = xasprintf("the text needs more than %d SMS",
+				   GSM_PARTS_MAX);
+		return NULL;
+	}
+	/* The number without '+', as smstools3 wants it. */
+	head = xasprintf("To: %s\nAlphabet: %s\n\n", m->recipient + 1,
+			 msg.enc == GSM_UCS2 ? "UCS2" : "UTF-8");
+	hlen = strlen(head);
+	blen = msg.enc == GSM_UCS2 ? 2 * msg.n : m->len;
+	file = xmalloc(hlen + blen + 1);
+	memcpy(file, head, hlen);
+	if (msg.enc == GSM_UCS2)
+		gsm_ucs2_pack(msg.u, msg.n, (uint8_t *)file + hlen);
+	else
+		memcpy(file + hlen, m->data, m->len);
+	file[hlen + blen] = '\0';
+	*len_r = hlen + blen;
+	free(head);
+	gsm_msg_clear(&msg);
+	return file;
+}
+
+/* Whether smsd has taken NAME already (it is queued, sent or failed):
+   then a row left 'sending' by a crash must not go out a second time. */
+static int
+taken_by_smsd(const struct spool *s, const char *name)
+{
+	const char *dirs[] = { s->checked, s->sent, s->failed };
+
+	for (size_t i = 0; i < N_ELEMENTS(dirs); i++) {
+		char *p = xasprintf("%s/%s", dirs[i], name);
+		int there = access(p, F_OK) == 0;
+
+		free(p);
+		if (there)
+			return 1;
+	}
+	return 0;
+}
+
+/* Writes DATA as outgoing/NAME: a hidden temporary name first (smsd
+   skips names that begin with a dot), fsynced, then renamed, and the
+   directory fsynced, so that smsd never sees half a file and a file
+   once reported written survives a power cut. The same NAME written
+   again (after a crash) replaces the first copy. */
+static int
+write_outgoing(const struct spool *s, const char *name, const char *data,
+	       size_t len, char **error_r)
+{
+	char *tmp = xasprintf("%s/.%s.tmp", s->out, name);
+	char *dst = xasprintf("%s/%s", s->out, name);
+	int fd, r = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		  0660);
+	if (fd < 0 || write_all(fd, data, len) < 0 || fsync(fd) < 0 ||
+	    close(fd) < 0 || (fd = -1, rename(tmp, dst) < 0) ||
+	    fsync_dir(s->out) < 0) {
+		*error_r = xasprintf("cannot write to %s: %s", s->out,
+				     strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		unlink(tmp);
+	} else
+		r = 0;
+	free(tmp);
+	free(dst);
+	return r;
+}
+
+static int
+send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
+{
+	const struct spool *s = arg;
+	int written = 0;
+
+	for (size_t i = 0; i < b->n && !gateway_stopping(); i++) {
+		struct outbound_msg *m = &b->v[i];
+		char *file, *why = NULL, *name;
+		size_t len;
+		int r;
+
+		file = outgoing_file(m, &len, &why);
+		if (file == NULL) {
+			r = outbound_fail(ctx, m, why);
+			free(why);
+			if (r < 0)
+				return -1;
+			continue;
+		}
+		r = outbound_claim(ctx, m);
+		if (r <= 0) {
+			free(file);
+			if (r < 0)
+				return -1;
+			continue;
+		}
+		name = xasprintf(SMSTOOLS_PREFIX "%lld", (long long)m->id);
+		if (!taken_by_smsd(s, name) &&
+		    write_outgoing(s, name, file, len, &why) < 0) {
+			outbound_retry(ctx, m, why);
+			free(why);
+			free(name);
+			free(file);
+			return -1;
+		}
+		free(file);
+		/* Not recorded: the row stays 'sending' and the next run
+		   finds smsd has it (or writes the same name again). */
+		r = sms_sent(ctx, m, name);
+		free(name);
+		if (r < 0)
+			return -1;
+		written++;
+	}
+	if (written > 0)
+		log_info("smstools: wrote %d SMS for smsd", written);
+	return 0;
+}
+
+/* One pass over the outbox: everything due, then back. */
+static int
+outbound_pass(struct gateway_ctx *ctx, struct spool *s)
+{
+	struct gateway_ctx once = *ctx;
+
+	once.once = 1;
+	return outbound_run(&once, send_batch, s);
+}
+
+/* --- files smsd writes ---------------------------------------------- */
+
+struct header {
+	const char *name, *value; /* NUL-terminated in the parse copy */
+};
+
+struct smsfile {
+	char *copy;		   /* the header section, cut up */
+	struct header h[SMSTOOLS_HEADERS_MAX];
+	size_t nh;
+	const char *body;	   /* into the file's bytes */
+	size_t body_len;
+};
+
+static const char *
+header(const struct smsfile *f, const char *name)
+{
+	for (size_t i = 0; i < f->nh; i++) {
+		if (strcmp(f->h[i].name, name) == 0)
+			return f->h[i].value;
+	}
+	return NULL;
+}
+
+/* Splits BUF into header lines and the body after the first empty
+   line. 0, or -1 with a static reason. */
+static int
+parse_file(const char *buf, size_t len, struct smsfile *f, const char **why_r)
+{
+	const char *end = NULL;
+	char *line, *next;
+
+	memset(f, 0, sizeof(*f));
+	for (size_t i = 0; i + 1 < len; i++) {
+		if (buf[i] == '\n' && (buf[i + 1] == '\n' ||
+				       (buf[i + 1] == '\r' && i + 2 < len &&
+					buf[i + 2] == '\n'))) {
+			end = buf + i + 1;
+			break;
+		}
+	}
+	if (len > 0 && buf[0] == '\n')
+		end = buf;
+	if (end == NULL) {
+		*why_r = "no empty line after the header lines";
+		return -1;
+	}
+	f->copy = xstrndup(buf, (size_t)(end - buf));
+	f->body = end + (*end == '\r' ? 2 : 1);
+	f->body_len = len - (size_t)(f->body - buf);
+	for (line = f->copy; *line != '\0'; line = next) {
+		char *colon, *v;
+
+		next = strchr(line, '\n');
+		*next++ = '\0';
+		if (next - line >= 2 && next[-2] == '\r')
+			next[-2] = '\0';
+		colon = strchr(line, ':');
+		if (colon == NULL || colon == line) {
+			*why_r = "a header line without a name and a colon";
+			return -1;
+		}
+		if (f->nh == SMSTOOLS_HEADERS_MAX) {
+			*why_r = "too many header lines";
+			return -1;
+		}
+		*colon = '\0';
+		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
+			;
+		f->h[f->nh].name = line;
+		f->h[f->nh++].value = v;
+	}
+	return 0;
+}
+
+/* ISO-8859-15 to UTF-8: Latin-1 but for eight code points. */
+static char *
+latin9_to_utf8(const char *s, size_t len, size_t *len_r)
+{
+	static const struct { unsigned char c; uint16_t cp; } diff[] = {
+		{ 0xa4, 0x20ac }, { 0xa6, 0x0160 }, { 0xa8, 0x0161 },
+		{ 0xb4, 0x017d }, { 0xb8, 0x017e }, { 0xbc, 0x0152 },
+		{ 0xbd, 0x0153 }, { 0xbe, 0x0178 },
+	};
+	char *out = xmalloc(3 * len + 1), *o = out;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned cp = (unsigned char)s[i];
+
+		for (size_t k = 0; k < N_ELEMENTS(diff); k++) {
+			if (diff[k].c == cp)
+				cp = diff[k].cp;
+		}
+		if (cp < 0x80) {
+			*o++ = (char)cp;
+		} else if (cp < 0x800) {
+			*o++ = (char)(0xc0 | (cp >> 6));
+			*o++ = (char)(0x80 | (cp & 0x3f));
+		} else {
+			*o++ = (char)(0xe0 | (cp >> 12));
+			*o++ = (char)(0x80 | ((cp >> 6) & 0x3f));
+			*o++ = (char)(0x80 | (cp & 0x3f));
+		}
+	}
+	*o = '\0';
+	*len_r = (size_t)(o - out);
+	return out;
+}
+
+/* The text of F in UTF-8 (caller frees), or NULL with a reason (caller
+   frees). smsd names the body's character set in Alphabet: (it checks
+   the first three letters itself, and so do we): ISO is ISO-8859-15,
+   UTF-8 (incoming_utf8 = yes) is UTF-8, UCS2 is UTF-16 big endian (the
+   default decode_unicode_text = no), GSM (cs_convert = no) is one
+   septet a byte. */
+static char *
+file_text(const struct smsfile *f, size_t *len_r, char **why_r)
+{
+	const char *a = header(f, "Alphabet");
+	struct gsm_msg msg = { 0 };
+	char *text, *err = NULL;
+
+	if (a == NULL || strncmp(a, "ISO", 3) == 0 ||
+	    strncmp(a, "Lat", 3) == 0 || strncmp(a, "Ans", 3) == 0)
+		return latin9_to_utf8(f->body, f->body_len, len_r);
+	if (strncmp(a, "UTF", 3) == 0) {
+		if (gsm_encode(f->body, f->body_len, GSM_AUTO, &msg, &err) < 0) {
+			*why_r = xasprintf("Alphabet UTF-8, but %s", err);
+			free(err);
+			return NULL;
+		}
+		gsm_msg_clear(&msg);
+		text = xstrndup(f->body, f->body_len);
+		*len_r = f->body_len;
+		return text;
+	}
+	if (strncmp(a, "UCS", 3) == 0 || strncmp(a, "Chi", 3) == 0 ||
+	    strncmp(a, "Uni", 3) == 0) {
+		if (f->body_len % 2 != 0) {
+			*why_r = xstrdup("Alphabet UCS2, but the text has an "
+					 "odd number of bytes");
+			return NULL;
+		}
+		msg.enc = GSM_UCS2;
+		msg.n = f->body_len / 2;
+		msg.u = xcalloc(msg.n + 1, sizeof(uint16_t));
+		gsm_ucs2_unpack((const uint8_t *)f->body, f->body_len, msg.u);
+	} else if (strncmp(a, "GSM", 3) == 0) {
+		msg.enc = GSM_GSM7;
+		msg.n = f->body_len;
+		msg.u = xcalloc(msg.n + 1, sizeof(uint16_t));
+		for (size_t i = 0; i < msg.n; i++)
+			msg.u[i] = (unsigned char)f->body[i];
+	} else {
+		*why_r = xasprintf("Alphabet %.20s is not text", a);
+		return NULL;
+	}
+	text = gsm_decode(&msg, 0, msg.n, len_r);
+	gsm_msg_clear(&msg);
+	return text;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* The concatenation element of a UDH-DATA hex dump ("05 00 03 5F 02
+   01": the header length, then elements). smsd shows it when it does
+   not put the parts together itself (internal_combine = no), and on
+   the single part of a message it gave up waiting for (Incomplete:).
+   1 with *C_R, 0 when there is none, -1 for a malformed dump. */
+static int
+udh_concat(const char *dump, struct gsm_concat *c_r)
+{
+	uint8_t udh[GSM_UD_MAX];
+	size_t n = 0, i;
+
+	for (const char *p = dump; *p != '\0';) {
+		int hi, lo;
+
+		if (*p == ' ') {
+			p++;
+			continue;
+		}
+		hi = hexval(p[0]);
+		lo = hi < 0 ? -1 : hexval(p[1]);
+		if (lo < 0 || n == sizeof(udh))
+			return -1;
+		udh[n++] = (uint8_t)(hi << 4 | lo);
+		p += 2;
+	}
+	if (n == 0)
+		return 0;
+	if ((size_t)udh[0] + 1 != n)
+		return -1;
+	for (i = 1; i + 1 < n; i += 2 + (size_t)udh[i + 1]) {
+		const uint8_t *ie = &udh[i + 2];
+		size_t ielen = udh[i + 1];
+
+		if (i + 2 + ielen > n)
+			return -1;
+		if (udh[i] == 0x00 && ielen == 3) {
+			*c_r = (struct gsm_concat){ ie[0], ie[1], ie[2] };
+			return 1;
+		}
+		if (udh[i] == 0x08 && ielen == 4) {
+			*c_r = (struct gsm_concat){ (unsigned)ie[0] << 8 | ie[1],
+						    ie[2], ie[3] };
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A stable id of the file's content: the same file read again after
+   a crash is the same message. */
+static void
+content_id(const char *buf, size_t len, char out[33])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	if (EVP_Digest(buf, len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		fatalx("smstools: SHA-256 failed");
+	for (size_t i = 0; i < 16; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+}
+
+/* Reads PATH (a regular file, not a link): the bytes (caller frees),
+   or NULL when it is gone or not a file. *OVER_R tells a file larger
+   than SMSTOOLS_FILE_MAX, of which only the first part is read. */
+static char *
+read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
+		int *over_r)
+{
+	struct stat st;
+	size_t want, got = 0;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	*over_r = st.st_size > SMSTOOLS_FILE_MAX;
+	want = *over_r ? SMSTOOLS_FILE_MAX : (size_t)st.st_size;
+	buf = xmalloc(want + 1);
+	while (got < want) {
+		ssize_t n = read(fd, buf + got, want - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	buf[got] = '\0';
+	*len_r = got;
+	*mtime_r = (int64_t)st.st_mtime;
+	return buf;
+}
+
+/* Puts BUF in the quarantine with REASON, as an inbox row moved there
+   in the same transaction (the quarantine only takes inbox rows), so
+   that a file we cannot read is kept for a human. 1, 0 for a
+   duplicate, -1. */
+static int
+quarantine(struct gateway_ctx *ctx, const char *buf, size_t len,
+	   int64_t received_at, const char *key, const char *reason,
+	   char **error_r)
+{
+	int64_t id;
+	int r;
+
+	if (store_begin(ctx->store, error_r) < 0)
+		return -1;
+	r = store_inbox_put(ctx->store, ctx->channel, ctx->name, received_at,
+			    key, buf, len, &id, error_r);
+	if (r > 0 && store_inbox_quarantine(ctx->store, id, reason,
+					    cirm_now(), error_r) < 0)
+		r = -1;
+	if (r < 0 || store_commit(ctx->store, error_r) < 0) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	return r;
+}
+
+/* The sender as cirm wants it: smsd writes an international number
+   without its '+' (From_TOA "91 international"); anything else (a
+   national number, a name) is kept as it came. */
+static char *
+sender(const struct smsfile *f)
+{
+	const char *from = header(f, "From"), *toa = header(f, "From_TOA");
+	size_t n = strspn(from, "0123456789");
+
+	if (from[n] == '\0' && n >= 7 && n <= 15 &&
+	    (toa == NULL || strstr(toa, "international") != NULL ||
+	     strncmp(toa, "91", 2) == 0))
+		return xasprintf("+%s", from);
+	return xstrdup(from);
+}
+
+/* What one incoming file is. */
+enum verdict { TAKE, REPORT, BAD };
+
+/* Decides about F: TAKE with IN filled (its text in *TEXT_R, caller
+   frees), REPORT for a status report, BAD with a reason (caller
+   frees). */
+static enum verdict
+judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
+      char **text_r, char **why_r)
+{
+	const char *err = header(f, "Error"), *udh = header(f, "UDH-DATA");
+	const char *from = header(f, "From");
+	size_t len;
+	int r;
+
+	if (err != NULL) {
+		*why_r = xasprintf("smsd could not decode it: %.200s", err);
+		return BAD;
+	}
+	if (from == NULL || *from == '\0') {
+		*why_r = xstrdup("no From header");
+		return BAD;
+	}
+	/* smsd puts status reports in incoming/ unless smsd.conf names a
+	   report directory; cirm does not ask for them. */
+	if (f->body_len >= 17 && memcmp(f->body, "SMS STATUS REPORT", 17) == 0)
+		return REPORT;
+	if (udh != NULL && (r = udh_concat(udh, c)) != 0) {
+		if (r < 0) {
+			*why_r = xstrdup("a malformed UDH-DATA header");
+			return BAD;
+		}
+		in->concat = c;
+	}
+	*text_r = file_text(f, &len, why_r);
+	if (*text_r == NULL)
+		return BAD;
+	in->text = *text_r;
+	in->len = len;
+	in->to = header(f, "Number");
+	return TAKE;
+}
+
+/* Queues one file of incoming/, or quarantines it; removes it only
+   once that is committed. 1 taken, 0 not a file, -1 when the store
+   failed (the file stays for the next round). */
+static int
+take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name), *buf, *text = NULL;
+	char *why = NULL, *err = NULL, *from = NULL, *key;
+	const char *reason = NULL;
+	struct smsfile f;
+	struct sms_in in = { 0 };
+	struct gsm_concat c;
+	char id[33];
+	size_t len;
+	int64_t mtime;
+	int over, r;
+	enum verdict v = BAD;
+
+	buf = read_spool_file(path, &len, &mtime, &over);
+	if (buf == NULL) {
+		free(path);
+		return 0;
+	}
+	content_id(buf, len, id);
+	key = xasprintf("sms:%s:%s", ctx->name, id);
+	if (over)
+		reason = "larger than " STR(SMSTOOLS_FILE_MAX) " bytes (the start kept)";
+	else if (parse_file(buf, len, &f, &reason) == 0) {
+		v = judge(&f, &in, &c, &text, &why);
+		reason = why;
+	}
+	if (v == TAKE) {
+		in.from = from = sender(&f);
+		in.id = id;
+		in.received_at = mtime;
+		r = sms_deliver(ctx, &in, &err);
+	} else if (v == REPORT) {
+		log_info("smstools: %s: a status report, not asked for; removed",
+			 name);
+		r = 1;
+	} else {
+		log_warnx("smstools: %s: quarantined: %s", name, reason);
+		r = quarantine(ctx, buf, len, mtime, key, reason, &err);
+	}
+	if (r < 0) {
+		log_warnx("smstools: %s: not queued: %s", name, err);
+		free(err);
+	} else if (unlink(path) < 0 && errno != ENOENT)
+		log_warnx("smstools: %s: queued but not removed: %s", name,
+			  strerror(errno));
+	if (!over)
+		free(f.copy);
+	free(from);
+	free(why);
+	free(text);
+	free(key);
+	free(buf);
+	free(path);
+	return r < 0 ? -1 : 1;
+}
+
+static int
+visible(const struct dirent *d)
+{
+	/* smsd writes a file whole under a name of its own; a name with a
+	   dot in front or ending in .LOCK is someone's work in progress. */
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' &&
+		!(n >= 5 && strcmp(d->d_name + n - 5, ".LOCK") == 0);
+}
+
+/* Takes what incoming/ holds, oldest name first. The number taken, or
+   -1 when the store failed. */
+static int
+scan_incoming(struct gateway_ctx *ctx, const struct spool *s)
+{
+	struct dirent **names = NULL;
+	int n = scandir(s->in, &names, visible, alphasort), done = 0, failed = 0;
+
+	if (n < 0)
+		log_warnx("smstools: cannot read %s: %s", s->in, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		if (!failed && done < SMSTOOLS_BATCH && !gateway_stopping()) {
+			int r = take_file(ctx, s->in, names[i]->d_name);
+
+			if (r < 0)
+				failed = 1;
+			else
+				done += r;
+		}
+		free(names[i]);
+	}
+	free(names);
+	if (done > 0)
+		log_info("smstools: took %d incoming file%s", done,
+			 done == 1 ? "" : "s");
+	return failed ? -1 : done;
+}
+
+/* --- what became of the files we wrote ---------------------------------- */
+
+/* Records the outcome of our file NAME in sent/ or failed/ and removes
+   the file. smstools3 says only whether the modem handed the message
+   to the network, not whether the phone got it: a sent file is
+   ACCEPTD (nothing final), a failed one UNDELIV with its
+   Fail_reason. 1 recorded, 0 gone, -1 when the store failed. */
+static int
+take_outcome(struct gateway_ctx *ctx, const char *dir, const char *name,
+	     int failed)
+{
+	char *path = xasprintf("%s/%s", dir, name), *buf, *err = NULL;
+	char *reason = NULL;
+	struct smsfile f;
+	size_t len;
+	int64_t mtime;
+	int over, r;
+
+	buf = read_spool_file(path, &len, &mtime, &over);
+	if (buf == NULL) {
+		free(path);
+		return 0;
+	}
+	if (failed) {
+		const char *why = NULL, *unused;
+
+		if (!over && parse_file(buf, len, &f, &unused) == 0) {
+			why = header(&f, "Fail_reason");
+			reason = xstrdup(why != NULL && *why != '\0' ? why :
+					 "smsd gave no reason");
+			free(f.copy);
+		} else {
+			if (!over)
+				free(f.copy);
+			reason = xstrdup("smsd gave no reason");
+		}
+	}
+	r = sms_receipt(ctx, name, failed ? "UNDELIV" : "ACCEPTD", reason, &err);
+	if (r < 0) {
+		log_warnx("smstools: %s: outcome not recorded: %s", name, err);
+		free(err);
+	} else {
+		if (r == 0)
+			log_warnx("smstools: %s/%s matches no sent SMS; removed",
+				  failed ? "failed" : "sent", name);
+		else if (failed)
+			log_warnx("smstools: %s: smsd could not send it", name);
+		if (unlink(path) < 0 && errno != ENOENT)
+			log_warnx("smstools: %s: recorded but not removed: %s",
+				  name, strerror(errno));
+	}
+	free(reason);
+	free(buf);
+	free(path);
+	return r < 0 ? -1 : 1;
+}
+
+static int
+ours(const struct dirent *d)
+{
+	return strncmp(d->d_name, SMSTOOLS_PREFIX, strlen(SMSTOOLS_PREFIX)) == 0
+		&& visible(d);
+}
+
+/* Reads sent/ and failed/ for the files we wrote; others' files there
+   are left alone. -1 when the store failed. */
+static int
+scan_outcomes(struct gateway_ctx *ctx, const struct spool *s)
+{
+	const char *dirs[] = { s->sent, s->failed };
+	int ret = 0;
+
+	for (size_t d = 0; d < N_ELEMENTS(dirs) && ret == 0; d++) {
+		struct dirent **names = NULL;
+		int n = scandir(dirs[d], &names, ours, alphasort);
+
+		for (int i = 0; i < n; i++) {
+			if (ret == 0 && !gateway_stopping() &&
+			    take_outcome(ctx, dirs[d], names[i]->d_name, d == 1) < 0)
+				ret = -1;
+			free(names[i]);
+		}
+		free(names);
+	}
+	return ret;
+}
+
+/* --- the loop ------------------------------------------------------------ */
+
+static int
+flush_parts(struct gateway_ctx *ctx)
+{
+	char *err = NULL;
+
+	if (sms_flush_parts(ctx, cirm_now(),
+			    cfg_int(ctx->cfg, CFG_SMS_PARTS_TIMEOUT), &err) < 0) {
+		log_warnx("smstools: cannot flush waiting parts: %s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+run(struct gateway_ctx *ctx)
+{
+	struct spool s = { 0 };
+	int poll = (int)cfg_int(ctx->cfg, CFG_SMS_POLL_INTERVAL), ret = 0;
+	int64_t flushed = 0;
+
+	if (spool_open(cfg_str(ctx->cfg, CFG_SMS_SPOOL_DIR), &s) < 0) {
+		spool_clear(&s);
+		return -1;
+	}
+	log_info("smstools: using the smsd spool in %s",
+		 cfg_str(ctx->cfg, CFG_SMS_SPOOL_DIR));
+	while (!gateway_stopping()) {
+		int n = scan_incoming(ctx, &s), bad = n < 0;
+
+		if (scan_outcomes(ctx, &s) < 0)
+			bad = 1;
+		if (cirm_now() - flushed >= SMSTOOLS_FLUSH_EVERY) {
+			if (flush_parts(ctx) < 0)
+				bad = 1;
+			else
+				flushed = cirm_now();
+		}
+		if (outbound_pass(ctx, &s) < 0)
+			bad = 1;
+		ret = bad ? -1 : 0;
+		if (ctx->once && (bad || n < SMSTOOLS_BATCH))
+			break;
+		if (n < SMSTOOLS_BATCH)
+			gateway_sleep(poll);
+	}
+	spool_clear(&s);
+	return ret;
+}
+
+const struct cirm_gateway gateway_smstools = {
+	.name = "smstools",
+	.channel = "sms",
+	.enabled = enabled,
+	.run = run,
+};

@@ -1,0 +1,178 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The smstools gateway against spool files in smstools3's format (as
+# smsd writes and reads them): incoming files in each alphabet become
+# inbox rows and are removed, a bad one goes to the quarantine with its
+# reason, a file read twice is one row, parts are put together; outbox
+# rows become outgoing files byte for byte as smstools3 documents them;
+# sent/ and failed/ become receipts; an opted-out number gets nothing;
+# after kill -9 every row is written exactly once.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+CIRM_GATEWAY=$top_builddir/cirm-gateway
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed (apt-get install sqlite3)"
+
+I=$T/inst
+DB=$I/cirm.db
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+S=$I/sms
+gwpid=
+trap '[ -n "$gwpid" ] && kill -9 "$gwpid" 2>/dev/null; rm -rf "$T"' EXIT
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
+}
+gw() {
+	run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once smstools
+}
+count() { # DIR
+	find "$1" -mindepth 1 -maxdepth 1 | wc -l | tr -d ' '
+}
+inbox_has() { # TEXT
+	[ "$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms' AND
+	  source = 'smstools' AND instr(CAST(raw AS TEXT), '$1') > 0")" -eq 1 ]
+}
+
+gw
+check "first run: exit 0" [ "$rc" -eq 0 ]
+check "first run: the spool directories are made" [ -d "$S/incoming" ] && \
+	[ -d "$S/outgoing" ] && [ -d "$S/checked" ] && [ -d "$S/sent" ] && [ -d "$S/failed" ]
+
+# --- incoming --------------------------------------------------------
+hdr() { # ALPHABET [EXTRA]
+	printf 'From: 46701234567\nFrom_TOA: 91 international, ISDN/telephone\nFrom_SMSC: 46705008999\nSent: 26-01-12 10:00:00\nReceived: 26-01-12 10:00:04\nSubject: GSM1\nModem: GSM1\n%bAlphabet: %s\n' "${2:-}" "$1"
+}
+{ hdr UTF-8; printf 'Length: 35\n\nGatlyktan på Storgatan är trasig. Ö'; } >"$S/incoming/GSM1.a1"
+cp "$S/incoming/GSM1.a1" "$S/incoming/GSM1.a2"
+# ISO-8859-15, as smsd writes without incoming_utf8: å ä ö and €.
+{ hdr ISO; printf 'Length: 18\nUDH: no\n\nH\344r \344r \366 och \345 \244'; } >"$S/incoming/GSM1.b1"
+# UCS2: UTF-16 big endian, "Hej 😀" (a surrogate pair).
+{ hdr UCS2; printf 'Length: 6\n\n\000H\000e\000j\000 \330\075\336\000'; } >"$S/incoming/GSM1.c1"
+# Two parts smsd did not put together (internal_combine = no).
+{ hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 02\n'; printf '\nandra delen.'; } >"$S/incoming/GSM1.d2"
+{ hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 01\n'; printf '\nFörsta delen, '; } >"$S/incoming/GSM1.d1"
+printf 'this is not an smstools file' >"$S/incoming/GSM1.e1"
+{ hdr UCS2; printf '\n\000H\000'; } >"$S/incoming/GSM1.e2"
+{ hdr ISO; printf '\nSMS STATUS REPORT\nMessage_id: 117\nStatus: 0,Ok,short message received by the SME\n'; } >"$S/incoming/GSM1.f1"
+printf 'From: 46701234567\n\nnot yet' >"$S/incoming/.GSM1.tmp"
+
+gw
+check "incoming: exit 0" [ "$rc" -eq 0 ]
+check "incoming: four messages in the inbox" [ \
+	"$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms'")" -eq 4 ]
+check "incoming: each from the sender in E.164" [ \
+	"$(sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE 'From: +46701234567' || char(10) || '%'")" -eq 4 ]
+check "incoming: UTF-8 with å ä ö, read once though there twice" \
+	inbox_has "Gatlyktan på Storgatan är trasig. Ö"
+check "incoming: ISO-8859-15 to UTF-8" inbox_has "Här är ö och å €"
+check "incoming: UCS2 with an emoji" inbox_has "Hej 😀"
+check "incoming: the two parts, put together" inbox_has "Första delen, andra delen."
+check "incoming: no smsd header gets into the text" [ \
+	"$(sql "SELECT count(*) FROM inbox WHERE instr(CAST(raw AS TEXT), 'SMSC') > 0")" -eq 0 ]
+check "incoming: two unreadable files quarantined" [ \
+	"$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 2 ]
+check "incoming: with the reason" [ \
+	"$(sql "SELECT count(*) FROM quarantine WHERE reason = 'no empty line after the header lines'")" -eq 1 ] && \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%odd number of bytes'")" -eq 1 ]
+check "incoming: the quarantine keeps the file" [ \
+	"$(sql "SELECT CAST(raw AS TEXT) FROM quarantine WHERE reason LIKE 'no empty%'")" = \
+	"this is not an smstools file" ]
+check "incoming: all taken files removed, the hidden one left" [ \
+	"$(ls -A "$S/incoming")" = ".GSM1.tmp" ]
+check "incoming: the log names no number and no text" [ \
+	-z "$(printf '%s' "$err" | grep -e 4670 -e Gatlyktan)" ]
+{ hdr UTF-8; printf 'Length: 35\n\nGatlyktan på Storgatan är trasig. Ö'; } >"$S/incoming/GSM1.a3"
+gw
+check "incoming: the same file again (as after a crash) adds nothing" [ \
+	"$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms'")" -eq 4 ]
+check "incoming: and is removed" [ ! -e "$S/incoming/GSM1.a3" ]
+
+# --- outgoing --------------------------------------------------------
+sql "INSERT INTO sms_optout (number, at, keyword) VALUES ('+46709999999', 0, 'STOPP')"
+sql "INSERT INTO outbox (channel, recipient, body, created_at) VALUES
+	('sms', '+46701234567', 'Ärende KS-2026-00042 är mottaget. {€}', strftime('%s', 'now')),
+	('sms', '+46701234568', 'Tack 😀', strftime('%s', 'now')),
+	('sms', '+46709999999', 'Hej igen', strftime('%s', 'now')),
+	('sms', '0701234567', 'Hej', strftime('%s', 'now'))"
+id() { sql "SELECT id FROM outbox WHERE recipient = '$1'"; }
+g=$(id +46701234567) u=$(id +46701234568) o=$(id +46709999999) n=$(id 0701234567)
+gw
+check "outgoing: exit 0" [ "$rc" -eq 0 ]
+printf 'To: 46701234567\nAlphabet: UTF-8\n\nÄrende KS-2026-00042 är mottaget. {€}' >"$T/g.ref"
+printf 'To: 46701234568\nAlphabet: UCS2\n\n\000T\000a\000c\000k\000 \330\075\336\000' >"$T/u.ref"
+check "outgoing: GSM-7 text as smstools3's UTF-8 file" cmp -s "$T/g.ref" "$S/outgoing/cirm-$g"
+check "outgoing: other text as UCS2, UTF-16 big endian" cmp -s "$T/u.ref" "$S/outgoing/cirm-$u"
+check "outgoing: both sent, the file name as remote id" [ \
+	"$(sql "SELECT group_concat(status || ' ' || remote_id, ',') FROM outbox WHERE id IN ($g, $u) ORDER BY id")" = \
+	"sent cirm-$g,sent cirm-$u" ]
+check "outgoing: an opted-out number gets no file, the row fails" [ ! -e "$S/outgoing/cirm-$o" ] && \
+	[ "$(sql "SELECT status || '|' || last_error FROM outbox WHERE id = $o")" = \
+	"failed|the recipient has opted out of SMS" ]
+check "outgoing: a number that is not E.164 fails" [ \
+	"$(sql "SELECT status FROM outbox WHERE id = $n")" = failed ] && [ ! -e "$S/outgoing/cirm-$n" ]
+check "outgoing: two files, nothing else" [ "$(count "$S/outgoing")" -eq 2 ]
+check "outgoing: the log names no number" [ -z "$(printf '%s' "$err" | grep 4670)" ]
+
+# --- what smsd made of them ------------------------------------------
+mv "$S/outgoing/cirm-$g" "$S/sent/"
+{ printf 'To: 46701234568\nAlphabet: UCS2\nModem: GSM1\nFailed: 26-01-12 10:01:00\nFail_reason: +CMS ERROR: 500\n\n'
+  printf '\000T\000a\000c\000k'; } >"$S/failed/cirm-$u"
+rm "$S/outgoing/cirm-$u"
+printf 'To: 46701234567\n\nsomeone else' >"$S/failed/theirs"
+gw
+check "outcome: exit 0" [ "$rc" -eq 0 ]
+check "outcome: sent/ is only the network's word, not delivery" [ \
+	"$(sql "SELECT status || '|' || receipt || '|' || coalesce(delivered_at, '') FROM outbox WHERE id = $g")" = \
+	"sent|stat:ACCEPTD|" ]
+check "outcome: failed/ fails the row with smsd's reason" [ \
+	"$(sql "SELECT status || '|' || last_error FROM outbox WHERE id = $u")" = \
+	"failed|stat:UNDELIV err:+CMS ERROR: 500" ]
+check "outcome: our report files removed, others' left" [ "$(count "$S/sent")" -eq 0 ] && \
+	[ "$(ls "$S/failed")" = theirs ]
+
+# --- after a crash: a row left 'sending' -----------------------------
+sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
+	('sms', '+46701230001', 'smsd has it', 'sending', strftime('%s', 'now')),
+	('sms', '+46701230002', 'never written', 'sending', strftime('%s', 'now'))"
+a=$(id +46701230001) b=$(id +46701230002)
+printf 'To: 46701230001\nAlphabet: UTF-8\n\nsmsd has it' >"$S/checked/cirm-$a"
+gw
+check "leftover: smsd already has it, not written again" [ ! -e "$S/outgoing/cirm-$a" ] && \
+	[ "$(sql "SELECT status FROM outbox WHERE id = $a")" = sent ]
+check "leftover: never written, now written" [ -e "$S/outgoing/cirm-$b" ] && \
+	[ "$(sql "SELECT status FROM outbox WHERE id = $b")" = sent ]
+
+# --- kill -9 while writing -------------------------------------------
+sql "DELETE FROM outbox"
+rm -f "$S"/outgoing/* "$S"/checked/*
+sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400)
+	INSERT INTO outbox (channel, recipient, body, created_at)
+	SELECT 'sms', '+4670' || (1000000 + i), 'Meddelande ' || i, strftime('%s', 'now') FROM n"
+echo "smtp_batch = 20" >>"$I/cirm.conf"
+"$CIRM_GATEWAY" -c "$I/cirm.conf" smstools 2>"$T/crash.err" &
+gwpid=$!
+i=0
+until [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -ge 60 ] || [ $i -gt 400 ]; do
+	i=$((i + 1))
+	sleep 0.05
+done
+kill -9 "$gwpid"
+wait "$gwpid" 2>/dev/null
+gwpid=
+check "kill -9: at most one row was in flight" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sending'")" -le 1 ]
+gw
+check "restart: all 400 sent" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 400 ]
+check "restart: 400 files, one per row, no temporary left" [ "$(ls -A "$S/outgoing" | wc -l)" -eq 400 ] && \
+	[ -z "$(ls -A "$S/outgoing" | grep '^\.')" ]
+bad=0
+for f in "$S"/outgoing/cirm-*; do
+	k=${f##*/cirm-}
+	num=$(sql "SELECT substr(recipient, 2) || '|' || body FROM outbox WHERE id = $k")
+	[ "$(printf 'To: %s\nAlphabet: UTF-8\n\n%s' "${num%%|*}" "${num#*|}" | cmp -s - "$f"; echo $?)" = 0 ] || bad=$((bad + 1))
+done
+check "restart: every file its row's" [ "$bad" -eq 0 ]
+
+done_testing
