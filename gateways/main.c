@@ -23,6 +23,7 @@ static const struct cirm_gateway *const gateways[] = {
 	&gateway_imap,
 	&gateway_smtp,
 	&gateway_sink,
+	&gateway_smpp,
 };
 
 static void

@@ -189,6 +189,7 @@ supervisor_configure(struct supervisor *sv, const struct cfg *cfg, int restart)
 {
 	const char *smtp = cfg_str(cfg, CFG_SMTP_HOST);
 	const char *imap = cfg_str(cfg, CFG_IMAP_HOST);
+	const char *smpp = cfg_str(cfg, CFG_SMPP_HOST);
 	int drop[GATEWAYS_MAX] = { 0 };
 
 	for (size_t i = 0; i < sv->n; i++)
@@ -198,6 +199,8 @@ supervisor_configure(struct supervisor *sv, const struct cfg *cfg, int restart)
 	if (*imap != '\0' && strcmp(imap, "none") != 0)
 		want(sv, "imap");
 	want(sv, *smtp != '\0' && strcmp(smtp, "none") != 0 ? "smtp" : "sink");
+	if (*smpp != '\0' && strcmp(smpp, "none") != 0)
+		want(sv, "smpp");
 	for (size_t i = 0; i < sv->n; i++)
 		drop[i] = !sv->c[i].wanted || restart;
 	stop_children(sv, drop);
