@@ -181,6 +181,18 @@ check "dropped: unanswered rows were put back with a reason" \
 	test "$(sql "SELECT count(*) FROM outbox WHERE attempts > 0 AND last_error LIKE '%broke%'")" -ge 1
 stop_smsc
 
+# --- a long text whole in message_payload -----------------------------
+sql "DELETE FROM outbox"
+put +46701234567 "$long"
+echo "smpp_long = payload" >>"$C"
+start_smsc payload --no-receipts
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check "smpp_long = payload: one submit_sm, whole text in message_payload" \
+	test "$(grep -F "\"text\":\"$long\"" "$T/payload.rec" | grep -c '"dc":0,"esm":0,"reg":1,"concat":null,"payload":true')" = 1 -a \
+	"$(grep -c '"ev":"submit"' "$T/payload.rec")" = 1
+sed -i '/^smpp_long/d' "$C"
+stop_smsc
+
 # --- inbound ---------------------------------------------------------
 sql "DELETE FROM outbox"
 start_smsc inbound
