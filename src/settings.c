@@ -42,7 +42,8 @@ check_mail_address(const char *v)
 
 /* Where SMS come from: an international number (+ and 7 to 15 digits,
    sent with TON 1) or an alphanumeric sender id of at most 11
-   characters (TON 5), which the handset cannot answer. */
+   characters (TON 5: letters, digits and spaces, which every network
+   passes), which the handset cannot answer. */
 static const char *
 check_smpp_source(const char *v)
 {
@@ -59,7 +60,8 @@ check_smpp_source(const char *v)
 		return N_("must be an international number like +46701234567 "
 			  "or a sender name of 1 to 11 letters and digits");
 	for (size_t i = 0; i < n; i++) {
-		if ((unsigned char)v[i] < ' ' || (unsigned char)v[i] > '~')
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == ' '))
 			return N_("must be an international number like "
 				  "+46701234567 or a sender name of 1 to 11 "
 				  "letters and digits");
