@@ -401,6 +401,36 @@ echo "Outbound mail: outbox -> SMTP (cirm-gateway --once smtp -> smtp-sink on lo
 echo "   mails connections  seconds    mails/s    target  met  check"
 echo "$smtp_row"
 
+# --- outbound SMS (cirm-gateway smpp) ---
+# BENCH_SMPP_N outbox rows sent by "cirm-gateway --once smpp" to the SMSC
+# simulator (tests/smsc.js, npm package smpp) on loopback with
+# smpp_window BENCH_SMPP_WINDOW; every row must end 'sent' and the
+# simulator must accept every submit_sm exactly once. Skipped without
+# node or the module.
+smpp_n=${BENCH_SMPP_N:-20000}
+smpp_window=${BENCH_SMPP_WINDOW:-10}
+smpp_target=1000
+echo "bench: outbound SMPP, $smpp_n SMS" >&2
+set +e
+out=$(top_srcdir=$srcdir sh "$srcdir/bench/bench-smpp" "$smpp_n" "$smpp_window")
+rc=$?
+set -e
+case $rc in
+0)
+	secs=$(echo "$out" | sed -n 's/.*seconds=\([0-9.]*\).*/\1/p')
+	subs=$(echo "$out" | sed -n 's/.*submits=\([0-9]*\).*/\1/p')
+	rate=$(calc "$subs / $secs")
+	met=$(calc "($rate >= $smpp_target) ? \"yes\" : \"NO\"")
+	smpp_row=$(LC_ALL=C printf '%8d %7d %6d %8.2f %12.0f %9s %4s  ok' \
+		"$smpp_n" "$subs" "$smpp_window" "$secs" "$rate" ">=$smpp_target" "$met") ;;
+2)	smpp_row=$out ;;
+*)	smpp_row="FAIL: $out"; failed=1 ;;
+esac
+echo
+echo "Outbound SMS: outbox -> SMPP (cirm-gateway --once smpp -> tests/smsc.js on loopback)"
+echo "     sms  submits window  seconds  submit_sm/s    target  met  check"
+echo "$smpp_row"
+
 # --- End to end through cirmd (bench/e2e.sh) ---
 # BENCH_E2E_N (10000) citizen mails dropped into the Maildir of an
 # instance on its embedded defaults; cirmd with its gateways writes the

@@ -119,5 +119,6 @@ extern const struct cirm_gateway gateway_imap;
 extern const struct cirm_gateway gateway_smtp;
 extern const struct cirm_gateway gateway_sink;
 extern const struct cirm_gateway gateway_smstools;
+extern const struct cirm_gateway gateway_smpp;
 
 #endif

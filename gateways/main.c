@@ -24,6 +24,7 @@ static const struct cirm_gateway *const gateways[] = {
 	&gateway_smtp,
 	&gateway_sink,
 	&gateway_smstools,
+	&gateway_smpp,
 };
 
 static void
@@ -31,7 +32,7 @@ usage(FILE *out)
 {
 	fprintf(out, _("Usage: cirm-gateway [OPTION]... NAME\n"
 		       "Run one cirm gateway. Gateways: maildir, imap (inbound);\n"
-		       "smtp, sink (outbound).\n"
+		       "smtp, sink (outbound); smstools, smpp (SMS, both ways).\n"
 		       "\n"
 		       "  -c, --config=FILE  read FILE\n"
 		       "      --once         take what is waiting, then exit\n"

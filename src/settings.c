@@ -19,9 +19,11 @@ static const char *const imap_tls[] = { "implicit", "starttls", "none",
 					NULL };
 static const char *const smtp_tls[] = { "starttls", "implicit", "none",
 					NULL };
+static const char *const smpp_long[] = { "udh", "payload", NULL };
 static const char *const imap_processed[] = { "move", "flag", "delete",
 					      NULL };
-static const char *const sms_transports[] = { "smstools", "none", NULL };
+static const char *const sms_transports[] = { "smstools", "smpp", "none",
+						 NULL };
 static const char *const facilities[] = {
 	"mail", "daemon", "user", "local0", "local1", "local2", "local3",
 	"local4", "local5", "local6", "local7", NULL
@@ -37,6 +39,35 @@ check_mail_address(const char *v)
 	if (at == NULL || at == v || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
 	    strpbrk(v, " \t<>\"(),;:") != NULL)
 		return N_("must be an address like arende@kommun.example");
+	return NULL;
+}
+
+/* Where SMS come from: an international number (+ and 7 to 15 digits,
+   sent with TON 1) or an alphanumeric sender id of at most 11
+   characters (TON 5: letters, digits and spaces, which every network
+   passes), which the handset cannot answer. */
+static const char *
+check_smpp_source(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (v[0] == '+') {
+		if (n < 8 || n > 16 || strspn(v + 1, "0123456789") != n - 1)
+			return N_("must be an international number like "
+				  "+46701234567 or a sender name of 1 to 11 "
+				  "letters and digits");
+		return NULL;
+	}
+	if (n > 11)
+		return N_("must be an international number like +46701234567 "
+			  "or a sender name of 1 to 11 letters and digits");
+	for (size_t i = 0; i < n; i++) {
+		if (!((v[i] >= 'A' && v[i] <= 'Z') || (v[i] >= 'a' && v[i] <= 'z') ||
+		      (v[i] >= '0' && v[i] <= '9') || v[i] == ' '))
+			return N_("must be an international number like "
+				  "+46701234567 or a sender name of 1 to 11 "
+				  "letters and digits");
+	}
 	return NULL;
 }
 
@@ -263,8 +294,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_SMS_TRANSPORT] = { "sms_transport", SETTING_ENUM, "smstools", 0, 0,
 		sms_transports, NULL, NULL, "How SMS come and go: smstools "
 		"through the spool directories of smstools3's smsd under "
-		"sms_spool_dir (a local GSM modem; the embedded default); none "
-		"turns SMS off." },
+		"sms_spool_dir (a local GSM modem; the embedded default); smpp "
+		"through an operator's SMSC (see smpp_host); none turns SMS "
+		"off." },
 	[CFG_SMS_SPOOL_DIR] = { "sms_spool_dir", SETTING_PATH, "sms", 0, 0, NULL,
 		NULL, NULL, "Root of the smstools3 spool directories: incoming/ "
 		"(read), outgoing/ (written), sent/ and failed/ (read for the "
@@ -276,6 +308,44 @@ const struct setting_def settings[SETTING_COUNT] = {
 		60, 604800, NULL, NULL, "s", "How long the parts of a "
 		"concatenated SMS wait for the rest; then what came goes in, "
 		"marked incomplete." },
+	[CFG_SMPP_HOST] = { "smpp_host", SETTING_STRING, "none", 0, 0, NULL,
+		NULL, NULL, "SMSC (SMPP 3.4 server) that sends and receives cirm's "
+		"SMS over one bind_transceiver session when sms_transport is "
+		"smpp. Without TLS the SMSC must be on loopback or a "
+		"network the operator guarantees (a VPN or a leased line)." },
+	[CFG_SMPP_PORT] = { "smpp_port", SETTING_INT, "2775", 1, 65535, NULL,
+		NULL, NULL, "SMSC port." },
+	[CFG_SMPP_SYSTEM_ID] = { "smpp_system_id", SETTING_STRING, "cirm", 0,
+		0, NULL, NULL, NULL, "The system_id the SMSC knows cirm by (at "
+		"most 15 characters)." },
+	[CFG_SMPP_PASSWORD_FILE] = { "smpp_password_file", SETTING_SECRET_PATH,
+		"smpp.password", 0, 0, NULL, NULL, NULL, "File holding the SMPP "
+		"password (mode 0600; at most 8 characters, as SMPP 3.4 allows)." },
+	[CFG_SMPP_SYSTEM_TYPE] = { "smpp_system_type", SETTING_STRING, "none",
+		0, 0, NULL, NULL, NULL, "The system_type sent in the bind, when "
+		"the SMSC asks for one; none sends it empty." },
+	[CFG_SMPP_SOURCE] = { "smpp_source", SETTING_STRING, "Kommunen", 0, 0,
+		NULL, check_smpp_source, NULL, "The sender of outgoing SMS: an "
+		"international number (+46...), which citizens can answer, or an "
+		"alphanumeric name of at most 11 characters, which they cannot." },
+	[CFG_SMPP_WINDOW] = { "smpp_window", SETTING_INT, "10", 1, 1000, NULL,
+		NULL, NULL, "submit_sm requests sent without waiting for their "
+		"answer. When the connection breaks, the messages of requests "
+		"not yet answered are sent again, so that up to this many may "
+		"reach a citizen twice." },
+	[CFG_SMPP_RATE] = { "smpp_rate", SETTING_INT, "0", 0, 100000, NULL,
+		NULL, "per second", "Most submit_sm requests (message parts) a "
+		"second, as the operator's contract allows; 0 for no limit but "
+		"the window." },
+	[CFG_SMPP_LONG] = { "smpp_long", SETTING_ENUM, "udh", 0, 0, smpp_long,
+		NULL, NULL, "How a text longer than one SMS goes: udh as parts "
+		"with a concatenation header (esm_class 0x40), one submit_sm "
+		"each; payload as one submit_sm with the whole text in the "
+		"message_payload TLV, when the SMSC splits it." },
+	[CFG_SMPP_ENQUIRE_LINK] = { "smpp_enquire_link", SETTING_INT, "30", 5,
+		3600, NULL, NULL, "s", "Idle time after which an enquire_link "
+		"checks the session; an SMSC silent for twice as long is taken "
+		"as gone and cirm connects again." },
 	[CFG_WORKFLOW_DIR] = { "workflow_dir", SETTING_PATH, "workflows", 0, 0,
 		NULL, NULL, NULL, "Directory of workflow definitions (*.xml, see "
 		"cirm-workflow(5)). cirmd loads them at start and on SIGHUP; a "

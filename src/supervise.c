@@ -189,6 +189,8 @@ supervisor_configure(struct supervisor *sv, const struct cfg *cfg, int restart)
 {
 	const char *smtp = cfg_str(cfg, CFG_SMTP_HOST);
 	const char *imap = cfg_str(cfg, CFG_IMAP_HOST);
+	const char *smpp = cfg_str(cfg, CFG_SMPP_HOST);
+	const char *sms = cfg_str(cfg, CFG_SMS_TRANSPORT);
 	int drop[GATEWAYS_MAX] = { 0 };
 
 	for (size_t i = 0; i < sv->n; i++)
@@ -198,8 +200,11 @@ supervisor_configure(struct supervisor *sv, const struct cfg *cfg, int restart)
 	if (*imap != '\0' && strcmp(imap, "none") != 0)
 		want(sv, "imap");
 	want(sv, *smtp != '\0' && strcmp(smtp, "none") != 0 ? "smtp" : "sink");
-	if (strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "smstools") == 0)
+	if (strcmp(sms, "smstools") == 0)
 		want(sv, "smstools");
+	else if (strcmp(sms, "smpp") == 0 && *smpp != '\0' &&
+		 strcmp(smpp, "none") != 0)
+		want(sv, "smpp");
 	for (size_t i = 0; i < sv->n; i++)
 		drop[i] = !sv->c[i].wanted || restart;
 	stop_children(sv, drop);

@@ -42,7 +42,7 @@ check "--once drains the inbox" [ "$(sql 'SELECT count(*) FROM inbox')" -eq 0 ]
 check "the mail is a case" [ "$(sql 'SELECT count(*) FROM cases')" -eq 1 ]
 check "its acknowledgement is queued" [ "$(sql 'SELECT count(*) FROM outbox')" -eq 1 ]
 check "a non-mail is quarantined with a reason" [ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not a mail%'")" -eq 1 ]
-check "an unhandled channel is quarantined with a reason" [ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'no handler for channel%'")" -eq 1 ]
+check "an SMS that is no envelope is quarantined with a reason" [ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not an SMS envelope%'")" -eq 1 ]
 check "the raw message is kept" [ "$(sql "SELECT raw FROM quarantine WHERE channel = 'sms'")" = hej ]
 check "the log names rows, not contents" [ -z "$(printf '%s' "$err" | grep -e anna -e hej -e Lampan)" ]
 

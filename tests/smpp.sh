@@ -1,0 +1,235 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The SMPP gateway against an SMSC simulator (tests/smsc.js, on the npm
+# package smpp) that this script starts on loopback. What the simulator
+# answered is recorded as JSON lines, which the checks read: each SMS
+# accepted exactly once with the right data_coding, header and text,
+# rows 'sent' with the SMSC's id, receipts recorded (DELIVRD delivered,
+# UNDELIV failed), a throttled submit sent again, a connection dropped
+# with a full window and every row still accepted exactly once, an
+# inbound concatenated SMS put together, a second delivery of an inbound
+# SMS dropped, and an unbind on SIGTERM.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+CIRM_GATEWAY=$top_builddir/cirm-gateway
+SMSC=$top_srcdir/tests/smsc.js
+
+command -v node >/dev/null || skip_all "node not installed (apt-get install nodejs npm)"
+command -v sqlite3 >/dev/null || skip_all "sqlite3 not installed (apt-get install sqlite3)"
+# The module: NODE_PATH as CI sets it, else installed beside the
+# simulator (npm ci --prefix tests/smsc).
+NODE_PATH=${NODE_PATH:+$NODE_PATH:}$top_srcdir/tests/smsc/node_modules:$top_builddir/tests/smsc/node_modules
+export NODE_PATH
+node -e 'require("smpp")' 2>/dev/null ||
+	skip_all "the npm package smpp is not installed (npm ci --prefix tests/smsc)"
+
+I=$T/inst
+C=$I/cirm.conf
+DB=$I/cirm.db
+CIRM_DATADIR=${CIRM_DATADIR:-$top_srcdir} "$CIRMCTL" init "$I" >/dev/null || exit 99
+printf 'hemligt\n' >"$I/smpp.password"
+chmod 600 "$I/smpp.password"
+cat >>"$C" <<EOT
+sms_transport = smpp
+smpp_host = 127.0.0.1
+smpp_source = +46700000001
+smpp_system_type = cirmtest
+smpp_enquire_link = 5
+smtp_retry_delay = 1
+smtp_poll_interval = 1
+EOT
+
+sql() { sqlite3 "$DB" "$@"; }
+
+smsc_pid=
+# start_smsc NAME OPTION...: a fresh simulator recording to $T/NAME.rec.
+start_smsc() {
+	name=$1
+	shift
+	rm -f "$T/ready"
+	mkdir -p "$T/ctl"
+	node "$SMSC" --ready "$T/ready" --record "$T/$name.rec" --ctl "$T/ctl" \
+		--undeliv 46700000666 "$@" >"$T/$name.smsc.log" 2>&1 &
+	smsc_pid=$!
+	for _ in $(seq 100); do
+		[ -s "$T/ready" ] && break
+		sleep 0.1
+	done
+	[ -s "$T/ready" ] || { echo "Bail out! the simulator did not start: $(cat "$T/$name.smsc.log")"; exit 99; }
+	sed -i '/^smpp_port/d' "$C"
+	echo "smpp_port = $(cat "$T/ready")" >>"$C"
+	: >>"$T/$name.rec"
+}
+
+stop_smsc() {
+	[ -n "$smsc_pid" ] && kill "$smsc_pid" 2>/dev/null && wait "$smsc_pid" 2>/dev/null
+	smsc_pid=
+}
+
+gw_pid=
+start_gw() {
+	"$CIRM_GATEWAY" -c "$C" smpp 2>>"$T/gateway.log" &
+	gw_pid=$!
+}
+
+stop_gw() {
+	[ -n "$gw_pid" ] && kill -TERM "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
+	gw_pid=
+}
+
+trap 'stop_gw; stop_smsc; rm -rf "$T"' EXIT
+
+# wait_for SECONDS SQL: until the query prints 1.
+wait_for() {
+	n=$(($1 * 10))
+	while [ "$n" -gt 0 ]; do
+		[ "$(sql "$2")" = 1 ] && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	echo "# timed out waiting for: $2" >&2
+	return 1
+}
+
+put() { # RECIPIENT TEXT
+	sql "INSERT INTO outbox (channel, recipient, body, created_at)
+	     VALUES ('sms', '$1', CAST('$2' AS BLOB), strftime('%s', 'now'))"
+}
+
+# accepted REC TEXT: how many submits of exactly TEXT the SMSC took.
+accepted() {
+	grep -F "\"ev\":\"submit\"" "$1" | grep -cF "\"text\":\"$2\""
+}
+
+# --- outbound: encodings, parts, receipts ----------------------------
+sv='Hej! Vi har tagit emot ditt ärende om gatlyktan på Åsgatan. Hälsningar, Gatukontoret'
+long=$(printf 'Ärendet KS-2026-00042 är nu avslutat. %.0s' 1 2 3 4 5)
+long=${long% }
+emoji='Tack för bilden 😀👍'
+put +46701234567 "$sv"
+put +46701234567 "$long"
+put +46701234567 "$emoji"
+put +46700000666 'Detta når aldrig fram.'
+put 0701234567 'Inget internationellt nummer.'
+start_smsc basic
+start_gw
+check "every row is sent or failed" \
+	wait_for 20 "SELECT count(*) = 0 FROM outbox WHERE status IN ('queued', 'sending')"
+check "receipts: DELIVRD sets delivered_at, UNDELIV fails the row" \
+	wait_for 20 "SELECT (SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL) = 3
+	  AND (SELECT count(*) FROM outbox WHERE status = 'failed'
+	       AND recipient = '+46700000666' AND last_error LIKE '%UNDELIV%err:001%') = 1"
+stop_gw
+R=$T/basic.rec
+check "bound with system_type" grep -q '"ev":"bind","ok":true,"system_type":"cirmtest"' "$R"
+check "Swedish text accepted once, GSM 7-bit (data_coding 0), no UDH" \
+	test "$(grep -F "\"text\":\"$sv\"" "$R" | grep -c '"dc":0,"esm":0,"reg":1,"concat":null')" = 1
+check "emoji text accepted once as UCS-2 (data_coding 8)" \
+	test "$(grep -F "\"text\":\"$emoji\"" "$R" | grep -c '"dc":8,"esm":0')" = 1
+n1=$(grep '"concat":"[0-9]*/2/1"' "$R" | sed 's/.*"text":"\(.*\)"}$/\1/')
+n2=$(grep '"concat":"[0-9]*/2/2"' "$R" | sed 's/.*"text":"\(.*\)"}$/\1/')
+check "the long text goes as 2 parts with UDH (esm_class 0x40), whole" \
+	test "$(grep -c '"dc":0,"esm":64,"reg":1,"concat":"[0-9]*/2/[12]"' "$R")" = 2 -a "$n1$n2" = "$long"
+check "source number as international (TON 1), destination too" \
+	test "$(grep -c '"to":"46701234567","to_ton":1,"from":"46700000001","from_ton":1' "$R")" = 4
+check "rows sent carry the SMSC's id of their first part" \
+	test "$(sql "SELECT count(*) FROM outbox WHERE remote_id LIKE 'm%'")" = 4
+id_long=$(grep '"concat":"[0-9]*/2/1"' "$R" | sed 's/.*"id":"\(m[0-9]*\)".*/\1/')
+check "the 2-part row keeps part 1's id" \
+	test "$(sql "SELECT remote_id FROM outbox WHERE body = CAST('$long' AS BLOB)")" = "$id_long"
+check "a recipient that is not E.164 fails without a submit" \
+	test "$(sql "SELECT count(*) FROM outbox WHERE recipient = '0701234567' AND status = 'failed'")" = 1
+check "every receipt was answered ESME_ROK" \
+	test "$(grep '"ev":"receipt_resp"' "$R" | grep -vc '"status":0')" = 0
+check "SIGTERM unbinds" grep -q '"ev":"unbind"' "$R"
+check "no phone number or text in the log" \
+	sh -c "! grep -Eq '4670|Hej|Ärendet|😀' '$T/gateway.log'"
+stop_smsc
+
+# --- throttled once --------------------------------------------------
+sql "DELETE FROM outbox"
+for i in 1 2 3 4 5; do put +46701234567 "Throttle $i"; done
+start_smsc throttle --throttle-at 2
+start_gw
+check "throttled: every row sent" \
+	wait_for 20 "SELECT count(*) = 5 FROM outbox WHERE status = 'sent'"
+stop_gw
+check "the SMSC throttled once" grep -q '"ev":"throttled"' "$T/throttle.rec"
+ok_all=1
+for i in 1 2 3 4 5; do
+	[ "$(accepted "$T/throttle.rec" "Throttle $i")" = 1 ] || ok_all=0
+done
+check "throttled: each accepted exactly once" test $ok_all = 1
+stop_smsc
+
+# --- the connection drops with a full window ---------------------------
+sql "DELETE FROM outbox"
+for i in $(seq 1 30); do put +46701234567 "Meddelande $i"; done
+start_smsc drop --drop-after 5
+start_gw
+check "dropped: every row sent after the reconnect" \
+	wait_for 40 "SELECT count(*) = 30 FROM outbox WHERE status = 'sent'"
+stop_gw
+check "the SMSC dropped the connection mid-window" grep -q '"ev":"drop"' "$T/drop.rec"
+check "the gateway bound again" test "$(grep -c '"ev":"bind","ok":true' "$T/drop.rec")" -ge 2
+ok_all=1
+for i in $(seq 1 30); do
+	[ "$(accepted "$T/drop.rec" "Meddelande $i")" = 1 ] || { ok_all=0; echo "# Meddelande $i: $(accepted "$T/drop.rec" "Meddelande $i")"; }
+done
+check "dropped: each accepted exactly once" test $ok_all = 1
+check "dropped: unanswered rows were put back with a reason" \
+	test "$(sql "SELECT count(*) FROM outbox WHERE attempts > 0 AND last_error LIKE '%broke%'")" -ge 1
+stop_smsc
+
+# --- a long text whole in message_payload -----------------------------
+sql "DELETE FROM outbox"
+put +46701234567 "$long"
+echo "smpp_long = payload" >>"$C"
+start_smsc payload --no-receipts
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check "smpp_long = payload: one submit_sm, whole text in message_payload" \
+	test "$(grep -F "\"text\":\"$long\"" "$T/payload.rec" | grep -c '"dc":0,"esm":0,"reg":1,"concat":null,"payload":true')" = 1 -a \
+	"$(grep -c '"ev":"submit"' "$T/payload.rec")" = 1
+sed -i '/^smpp_long/d' "$C"
+stop_smsc
+
+# --- inbound ---------------------------------------------------------
+sql "DELETE FROM outbox"
+start_smsc inbound
+start_gw
+cat >"$T/ctl/mo.json.tmp" <<'EOT'
+[{"from":"46701234567","to":"46700000001","dc":0,"udh":"050003420202","text":" på Storgatan är trasig."},
+ {"from":"46701234567","to":"46700000001","dc":0,"udh":"050003420201","text":"Gatlyktan utanför nr 5"},
+ {"from":"46701234568","to":"46700000001","dc":8,"text":"Hej 😀 igen","tlvs":{"receipted_message_id":"MO-77"}},
+ {"from":"46701234568","to":"46700000001","dc":8,"text":"Hej 😀 igen","tlvs":{"receipted_message_id":"MO-77"}},
+ {"from":"46701234569","to":"46700000001","dc":3,"text":"två","tlvs":{"sar_msg_ref_num":7,"sar_total_segments":2,"sar_segment_seqnum":2}},
+ {"from":"46701234569","to":"46700000001","dc":0,"text":"Del ett, del ","tlvs":{"sar_msg_ref_num":7,"sar_total_segments":2,"sar_segment_seqnum":1}}]
+EOT
+mv "$T/ctl/mo.json.tmp" "$T/ctl/mo.json"
+check "inbound: every deliver_sm answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"mo\",\"status\":0' '$T/inbound.rec') = 6 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+env1=$(sql "SELECT CAST(raw AS TEXT) FROM inbox WHERE channel = 'sms' AND CAST(raw AS TEXT) LIKE 'From: +46701234567%'")
+check "inbound concatenated out of order: one whole message" \
+	test "$env1" = "$(printf 'From: +46701234567\nTo: +46700000001\n\nGatlyktan utanför nr 5 på Storgatan är trasig.')"
+check "inbound twice with one receipted_message_id: one row" \
+	test "$(sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE 'From: +46701234568%Id: MO-77%Hej 😀 igen'")" = 1
+check "inbound parts by SAR TLVs, Latin-1 and GSM: one message" \
+	test "$(sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE 'From: +46701234569%' || char(10) || char(10) || 'Del ett, del två'")" = 1
+check "no parts left waiting" test "$(sql "SELECT count(*) FROM sms_part")" = 0
+stop_smsc
+
+# --- refusals ----------------------------------------------------------
+start_smsc refused --password annat
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check "a wrong password: the bind is refused and said so" \
+	contains "$err" "bind refused: ESME_RINVPASWD"
+chmod 644 "$I/smpp.password"
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check "a world-readable password file is refused" \
+	contains "$err" "accessible to group or others"
+chmod 600 "$I/smpp.password"
+stop_smsc
+
+done_testing
