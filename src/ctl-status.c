@@ -16,7 +16,7 @@
 #include <sysexits.h>
 
 static const char *const gateway_names[] = { "maildir", "imap", "smtp",
-					     "sink", NULL };
+					     "sink", "smstools", "smpp", NULL };
 
 static void
 print_gateway(struct store *store, const char *name, pid_t cirmd)
