@@ -144,10 +144,7 @@ each_case(struct store *store, sqlite3_stmt *st,
 		if (fn(&c, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read cases", error_r);
+	return store_rows_end(store, st, rc, "read cases", error_r);
 }
 
 int
@@ -258,10 +255,7 @@ store_case_events(struct store *store, int64_t case_id,
 		if (fn(&e, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read events", error_r);
+	return store_rows_end(store, st, rc, "read events", error_r);
 }
 
 int
@@ -327,10 +321,7 @@ store_case_messages(struct store *store, int64_t case_id,
 		if (fn(&m, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read messages", error_r);
+	return store_rows_end(store, st, rc, "read messages", error_r);
 }
 
 int
@@ -363,8 +354,5 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 		if (fn(&m, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read messages", error_r);
+	return store_rows_end(store, st, rc, "read messages", error_r);
 }

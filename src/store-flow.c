@@ -284,9 +284,7 @@ timers_each(struct store *store, sqlite3_stmt *st,
 		v[n].fire_at = sqlite3_column_int64(st, 5);
 		n++;
 	}
-	if (rc != SQLITE_DONE)
-		ret = store_fail(store, "read timers", error_r);
-	sqlite3_reset(st);
+	ret = store_rows_end(store, st, rc, "read timers", error_r);
 	for (size_t i = 0; i < n; i++) {
 		if (ret == 0 && fn(&v[i], ctx) != 0)
 			ret = -1;
@@ -384,9 +382,7 @@ store_cases_on_version(struct store *store, const char *id, int version,
 		strlist_add(&numbers, store_col_text(st, 1));
 		strlist_add(&states, store_col_text(st, 2));
 	}
-	if (rc != SQLITE_DONE)
-		ret = store_fail(store, "read cases", error_r);
-	sqlite3_reset(st);
+	ret = store_rows_end(store, st, rc, "read cases", error_r);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		struct store_flow_case c = { ids[i], numbers.v[i], states.v[i] };
 
@@ -505,9 +501,7 @@ store_group_emails(struct store *store, int64_t group_id,
 		ids[n++] = id;
 		strlist_add(&l, store_col_text(st, 1));
 	}
-	if (rc != SQLITE_DONE)
-		ret = store_fail(store, "read group", error_r);
-	sqlite3_reset(st);
+	ret = store_rows_end(store, st, rc, "read group", error_r);
 	for (size_t i = 0; ret == 0 && i < l.n; i++) {
 		if (fn(ids[i], l.v[i], ctx) != 0)
 			ret = -1;
@@ -629,9 +623,8 @@ case_lines(struct store *store, sqlite3_stmt *st,
 		if (fn(&c, ctx) != 0)
 			ret = -1;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = store_fail(store, "read cases", error_r);
-	sqlite3_reset(st);
+	if (store_rows_end(store, st, rc, "read cases", error_r) < 0)
+		return -1;
 	return ret;
 }
 
@@ -788,8 +781,7 @@ store_handler_list(struct store *store,
 		if (fn(&h, ctx) != 0)
 			ret = -1;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = store_fail(store, "read handlers", error_r);
-	sqlite3_reset(st);
+	if (store_rows_end(store, st, rc, "read handlers", error_r) < 0)
+		return -1;
 	return ret;
 }

@@ -320,8 +320,5 @@ store_message_attachments(struct store *store, int64_t message_id,
 		if (fn(&a, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read attachments", error_r);
+	return store_rows_end(store, st, rc, "read attachments", error_r);
 }

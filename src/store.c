@@ -83,6 +83,20 @@ store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
 	return 0;
 }
 
+int
+store_rows_end(struct store *store, sqlite3_stmt *st, int rc,
+	       const char *what, char **error_r)
+{
+	int ret = 0;
+
+	/* The message is SQLite's for the failed step: take it before the
+	   reset. */
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_fail(store, what, error_r);
+	sqlite3_reset(st);
+	return ret;
+}
+
 const char *
 store_col_text(sqlite3_stmt *st, int col)
 {
