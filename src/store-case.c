@@ -293,23 +293,15 @@ store_message_add(struct store *store, int64_t case_id,
 	return 0;
 }
 
-int
-store_case_messages(struct store *store, int64_t case_id,
-		    int (*fn)(const struct store_message *m, void *ctx),
-		    void *ctx, char **error_r)
+/* Calls FN on each message ST yields (bound by the caller), its columns
+   in the order of struct store_message, until FN returns non-zero. */
+static int
+each_message(struct store *store, sqlite3_stmt *st,
+	     int (*fn)(const struct store_message *m, void *ctx), void *ctx,
+	     char **error_r)
 {
-	static const char sql[] =
-		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
-		"coalesce(c.name, c.login), m.subject, "
-		"coalesce(m.body_stripped, m.body_full) FROM message m "
-		"LEFT JOIN contact c ON c.id = m.contact_id "
-		"WHERE m.case_id = ? ORDER BY m.at, m.id";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, case_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_message m = {
 			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
@@ -325,6 +317,25 @@ store_case_messages(struct store *store, int64_t case_id,
 }
 
 int
+store_case_messages(struct store *store, int64_t case_id,
+		    int (*fn)(const struct store_message *m, void *ctx),
+		    void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
+		"coalesce(c.name, c.login), m.subject, "
+		"coalesce(m.body_stripped, m.body_full) FROM message m "
+		"LEFT JOIN contact c ON c.id = m.contact_id "
+		"WHERE m.case_id = ? ORDER BY m.at, m.id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	return each_message(store, st, fn, ctx, error_r);
+}
+
+int
 store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 			   int (*fn)(const struct store_message *m, void *ctx),
 			   void *ctx, char **error_r)
@@ -337,22 +348,10 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 		"(SELECT * FROM message WHERE case_id = ? ORDER BY id DESC "
 		"LIMIT ?) ORDER BY at, id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	sqlite3_bind_int(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_message m = {
-			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			store_col_text(st, 2), store_col_text(st, 3),
-			store_col_text(st, 4), store_col_text(st, 5),
-			store_col_text(st, 6), store_col_text(st, 7),
-		};
-
-		if (fn(&m, ctx) != 0)
-			break;
-	}
-	return store_rows_end(store, st, rc, "read messages", error_r);
+	return each_message(store, st, fn, ctx, error_r);
 }
