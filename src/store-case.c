@@ -199,12 +199,7 @@ store_case_citizen(struct store *store, int64_t case_id, int64_t *id_r,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read case citizen", error_r);
+	return store_row_end(store, st, rc, "read case citizen", error_r);
 }
 
 int

@@ -23,12 +23,7 @@ one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r, int64_t *b_r,
 		if (b_r != NULL)
 			*b_r = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, what, error_r);
+	return store_row_end(store, st, rc, what, error_r);
 }
 
 int
@@ -89,12 +84,7 @@ store_case_get_number(struct store *store, int64_t case_id,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		snprintf(number_r, STORE_CASE_NUMBER_MAX, "%s", store_col_text(st, 0));
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read case number", error_r);
+	return store_row_end(store, st, rc, "read case number", error_r);
 }
 
 int
@@ -193,12 +183,7 @@ store_raw_get(struct store *store, const char *sha256,
 	if (rc == SQLITE_ROW)
 		fn(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
 		   ctx);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read raw message", error_r);
+	return store_row_end(store, st, rc, "read raw message", error_r);
 }
 
 int

@@ -249,12 +249,7 @@ store_gateway_state_get(struct store *store, const char *gateway,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*value_r = xstrdup(store_col_text(st, 0));
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read gateway state", error_r);
+	return store_row_end(store, st, rc, "read gateway state", error_r);
 }
 
 int
@@ -301,12 +296,7 @@ store_quarantine_get(struct store *store, int64_t id,
 
 		fn(&q, sqlite3_column_blob(st, 8), ctx);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read quarantine", error_r);
+	return store_row_end(store, st, rc, "read quarantine", error_r);
 }
 
 int

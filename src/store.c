@@ -97,6 +97,15 @@ store_rows_end(struct store *store, sqlite3_stmt *st, int rc,
 	return ret;
 }
 
+int
+store_row_end(struct store *store, sqlite3_stmt *st, int rc, const char *what,
+	      char **error_r)
+{
+	if (store_rows_end(store, st, rc, what, error_r) < 0)
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
 const char *
 store_col_text(sqlite3_stmt *st, int col)
 {
