@@ -910,9 +910,7 @@ imap_init(struct imap *im, struct gateway_ctx *ctx)
 	if (im->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
-		if (strncmp(im->host, "127.", 4) != 0 &&
-		    strcmp(im->host, "::1") != 0 &&
-		    strcmp(im->host, "localhost") != 0) {
+		if (!tls_host_is_loopback(im->host)) {
 			log_errorx("%s: imap_tls = none is allowed for a server on "
 				   "loopback only", im->host);
 			return -1;

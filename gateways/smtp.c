@@ -720,13 +720,6 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 /* --- the gateway ---------------------------------------------------- */
 
 static int
-is_loopback(const char *host)
-{
-	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "localhost") == 0;
-}
-
-static int
 smtp_init(struct smtp *s, struct gateway_ctx *ctx)
 {
 	const struct cfg *cfg = ctx->cfg;
@@ -751,7 +744,7 @@ smtp_init(struct smtp *s, struct gateway_ctx *ctx)
 	if (s->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
-		if (!is_loopback(s->host)) {
+		if (!tls_host_is_loopback(s->host)) {
 			log_errorx("%s: smtp_tls = none is allowed for a server on "
 				   "loopback only", s->host);
 			return -1;

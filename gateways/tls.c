@@ -31,6 +31,13 @@ tls_host_is_address(const char *host)
 	       inet_pton(AF_INET6, host, buf) == 1;
 }
 
+int
+tls_host_is_loopback(const char *host)
+{
+	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
+	       strcmp(host, "localhost") == 0;
+}
+
 /* OpenSSL's latest error as text in BUF. The queue is emptied, so that
    an old error never explains a later failure. */
 static const char *
