@@ -18,18 +18,14 @@
 #include "gateway.h"
 #include "log.h"
 #include "secret.h"
+#include "tls.h"
 #include "util.h"
 
 #include <libetpan/libetpan.h>
-#include <openssl/err.h>
 #include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,7 +48,7 @@ struct imap {
 	struct gateway_ctx *ctx;
 	const struct cfg *cfg;
 	mailimap *s;
-	X509_STORE *trust; /* NULL with imap_tls = none */
+	struct tls_client *tls_client; /* NULL with imap_tls = none */
 	const char *host, *mailbox;
 	unsigned int port;
 	enum tls_mode tls;
@@ -136,50 +132,6 @@ fail(const struct imap *im, const char *step, int r)
 
 /* --- TLS ---------------------------------------------------------- */
 
-static int
-is_address(const char *host)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, host, buf) == 1 ||
-	       inet_pton(AF_INET6, host, buf) == 1;
-}
-
-static const char *
-ssl_error(char *buf, size_t size)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	if (e == 0)
-		return "unknown error";
-	ERR_error_string_n(e, buf, size);
-	ERR_clear_error();
-	return buf;
-}
-
-/* The certificates that vouch for the server. NULL after logging. */
-static X509_STORE *
-trust_load(const char *ca_file)
-{
-	X509_STORE *st = X509_STORE_new();
-	char buf[256];
-	int ok;
-
-	if (st == NULL)
-		fatalx("out of memory");
-	if (strcmp(ca_file, "system") == 0)
-		ok = X509_STORE_set_default_paths(st);
-	else
-		ok = X509_STORE_load_file(st, ca_file);
-	if (ok != 1) {
-		log_errorx("imap_ca_file %s: cannot load CA certificates: %s",
-			   ca_file, ssl_error(buf, sizeof(buf)));
-		X509_STORE_free(st);
-		return NULL;
-	}
-	return st;
-}
-
 /* libetpan calls this before the handshake: name the host we want
    (SNI), except for an address literal (RFC 6066). */
 static void
@@ -187,7 +139,7 @@ tls_setup(struct mailstream_ssl_context *c, void *data)
 {
 	struct imap *im = data;
 
-	if (!is_address(im->host))
+	if (!tls_host_is_address(im->host))
 		mailstream_ssl_set_server_name(c, (char *)im->host);
 }
 
@@ -233,43 +185,20 @@ peer_certs(mailstream *stream, X509 **leaf_r, STACK_OF(X509) **chain_r)
 static int
 verify_peer(const struct imap *im)
 {
-	X509_STORE_CTX *xs = X509_STORE_CTX_new();
-	X509_VERIFY_PARAM *param;
 	STACK_OF(X509) *chain = NULL;
 	X509 *leaf = NULL;
-	int ok = 0;
+	char err[TLS_ERROR_MAX];
+	int r = -1;
 
-	if (xs == NULL)
-		fatalx("out of memory");
-	if (peer_certs(im->s->imap_stream, &leaf, &chain) < 0) {
+	if (peer_certs(im->s->imap_stream, &leaf, &chain) < 0)
 		log_errorx("%s:%u: certificate refused: the server presented "
 			   "none that can be read", im->host, im->port);
-		goto out;
-	}
-	if (X509_STORE_CTX_init(xs, im->trust, leaf, chain) != 1 ||
-	    X509_STORE_CTX_set_default(xs, "ssl_server") != 1)
-		fatalx("cannot set up certificate verification");
-	param = X509_STORE_CTX_get0_param(xs);
-	X509_VERIFY_PARAM_set_hostflags(param,
-					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (is_address(im->host))
-		ok = X509_VERIFY_PARAM_set1_ip_asc(param, im->host);
-	else
-		ok = X509_VERIFY_PARAM_set1_host(param, im->host, 0);
-	if (ok == 1)
-		ok = X509_verify_cert(xs);
-	if (ok != 1)
-		log_errorx("%s:%u: certificate refused: %s (depth %d; trusted "
-			   "CAs: imap_ca_file %s)", im->host, im->port,
-			   X509_verify_cert_error_string(X509_STORE_CTX_get_error(xs)),
-			   X509_STORE_CTX_get_error_depth(xs),
-			   cfg_str(im->cfg, CFG_IMAP_CA_FILE));
-out:
-	X509_STORE_CTX_free(xs);
+	else if ((r = tls_client_verify(im->tls_client, leaf, chain, im->host,
+					err, sizeof(err))) < 0)
+		log_errorx("%s:%u: %s", im->host, im->port, err);
 	X509_free(leaf);
 	sk_X509_pop_free(chain, X509_free);
-	ERR_clear_error();
-	return ok == 1 ? 0 : -1;
+	return r;
 }
 
 /* --- connecting and logging in -------------------------------------- */
@@ -964,6 +893,7 @@ imap_init(struct imap *im, struct gateway_ctx *ctx)
 	const struct cfg *cfg = ctx->cfg;
 	const char *tls = cfg_str(cfg, CFG_IMAP_TLS);
 	const char *done = cfg_str(cfg, CFG_IMAP_PROCESSED);
+	char err[TLS_ERROR_MAX];
 
 	memset(im, 0, sizeof(*im));
 	im->ctx = ctx;
@@ -980,17 +910,21 @@ imap_init(struct imap *im, struct gateway_ctx *ctx)
 	if (im->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
-		if (strncmp(im->host, "127.", 4) != 0 &&
-		    strcmp(im->host, "::1") != 0 &&
-		    strcmp(im->host, "localhost") != 0) {
+		if (!tls_host_is_loopback(im->host)) {
 			log_errorx("%s: imap_tls = none is allowed for a server on "
 				   "loopback only", im->host);
 			return -1;
 		}
 		return 0;
 	}
-	im->trust = trust_load(cfg_str(cfg, CFG_IMAP_CA_FILE));
-	return im->trust != NULL ? 0 : -1;
+	im->tls_client = tls_client_new("imap_ca_file",
+					cfg_str(cfg, CFG_IMAP_CA_FILE), err,
+					sizeof(err));
+	if (im->tls_client == NULL) {
+		log_errorx("%s", err);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -1011,7 +945,7 @@ run(struct gateway_ctx *ctx)
 		gateway_sleep(delay);
 		delay = delay >= IMAP_BACKOFF_MAX / 2 ? IMAP_BACKOFF_MAX : delay * 2;
 	}
-	X509_STORE_free(im.trust);
+	tls_client_free(&im.tls_client);
 	return ctx->once ? r : 0;
 }
 

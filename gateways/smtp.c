@@ -13,7 +13,7 @@
    literals, and its STARTTLS handling proved unreliable with Postfix
    (at times it sent QUIT right after EHLO over TLS). So TLS is done
    here, by a relay thread per connection: it connects, does STARTTLS
-   (or implicit TLS) itself, verifies the chain with OpenSSL against
+   (or implicit TLS) itself, verifies the chain (tls.c) against
    smtp_ca_file or the system store, for the purpose "TLS server" and
    for smtp_host (a name or an address), and only then hands libESMTP a
    plain loopback socket with the server's greeting. A certificate we do
@@ -23,13 +23,10 @@
 #include "gateway.h"
 #include "log.h"
 #include "secret.h"
+#include "tls.h"
 #include "util.h"
 
-#include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
-#include <openssl/x509_vfy.h>
-#include <openssl/x509v3.h>
 
 #include <auth-client.h>
 #include <libesmtp.h>
@@ -61,111 +58,16 @@ struct smtp {
 	const char *host, *user; /* user NULL: no AUTH */
 	unsigned int port;
 	enum tls_mode tls;
-	X509_STORE *trust;
-	SSL_CTX *ssl_ctx;
+	struct tls_client *tls_client; /* NULL with smtp_tls = none */
 	auth_context_t auth;
 	char *password;
 	size_t password_size;
 	/* this session */
-	SSL *checked_ssl;
-	int checked_ok, tls_ok, tls_refused, auth_sent, authed, connects;
+	int tls_ok, tls_refused, auth_sent, authed, connects;
 	int sent, deferred, failed;
 	struct relay *relay;
 	struct outbound_msg *pending; /* sent, not yet recorded */
 };
-
-/* --- certificates --------------------------------------------------- */
-
-static int
-is_address(const char *host)
-{
-	unsigned char buf[sizeof(struct in6_addr)];
-
-	return inet_pton(AF_INET, host, buf) == 1 ||
-	       inet_pton(AF_INET6, host, buf) == 1;
-}
-
-static const char *
-ssl_error(char *buf, size_t size)
-{
-	unsigned long e = ERR_peek_last_error();
-
-	if (e == 0)
-		return "unknown error";
-	ERR_error_string_n(e, buf, size);
-	ERR_clear_error();
-	return buf;
-}
-
-static X509_STORE *
-trust_load(const char *ca_file)
-{
-	X509_STORE *st = X509_STORE_new();
-	char buf[256];
-	int ok;
-
-	if (st == NULL)
-		fatalx("out of memory");
-	if (strcmp(ca_file, "system") == 0)
-		ok = X509_STORE_set_default_paths(st);
-	else
-		ok = X509_STORE_load_file(st, ca_file);
-	if (ok != 1) {
-		log_errorx("smtp_ca_file %s: cannot load CA certificates: %s",
-			   ca_file, ssl_error(buf, sizeof(buf)));
-		X509_STORE_free(st);
-		return NULL;
-	}
-	return st;
-}
-
-/* Verifies the chain the server presented on SSL and that it names
-   smtp_host. 0 when it holds, else -1 after logging why. */
-static int
-verify_peer(struct smtp *s, SSL *ssl)
-{
-	X509_STORE_CTX *xs;
-	X509_VERIFY_PARAM *param;
-	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(ssl);
-	X509 *leaf = SSL_get1_peer_certificate(ssl);
-	int ok = 0;
-
-	if (ssl == s->checked_ssl)
-		return s->checked_ok ? 0 : -1;
-	xs = X509_STORE_CTX_new();
-	if (xs == NULL)
-		fatalx("out of memory");
-	if (leaf == NULL) {
-		log_errorx("%s:%u: certificate refused: the server presented "
-			   "none", s->host, s->port);
-		goto out;
-	}
-	if (X509_STORE_CTX_init(xs, s->trust, leaf, chain) != 1 ||
-	    X509_STORE_CTX_set_default(xs, "ssl_server") != 1)
-		fatalx("cannot set up certificate verification");
-	param = X509_STORE_CTX_get0_param(xs);
-	X509_VERIFY_PARAM_set_hostflags(param,
-					X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-	if (is_address(s->host))
-		ok = X509_VERIFY_PARAM_set1_ip_asc(param, s->host);
-	else
-		ok = X509_VERIFY_PARAM_set1_host(param, s->host, 0);
-	if (ok == 1)
-		ok = X509_verify_cert(xs);
-	if (ok != 1)
-		log_errorx("%s:%u: certificate refused: %s (depth %d; trusted "
-			   "CAs: smtp_ca_file %s)", s->host, s->port,
-			   X509_verify_cert_error_string(X509_STORE_CTX_get_error(xs)),
-			   X509_STORE_CTX_get_error_depth(xs),
-			   cfg_str(s->ctx->cfg, CFG_SMTP_CA_FILE));
-out:
-	X509_STORE_CTX_free(xs);
-	X509_free(leaf);
-	ERR_clear_error();
-	s->checked_ssl = ssl;
-	s->checked_ok = ok == 1;
-	return ok == 1 ? 0 : -1;
-}
 
 /* --- implicit TLS: a relay thread ----------------------------------- */
 
@@ -372,8 +274,8 @@ relay_main(void *arg)
 	struct smtp *s = rl->s;
 	struct pollfd pfd = { .fd = rl->listen_fd, .events = POLLIN };
 	SSL *ssl = NULL;
-	char *greeting = NULL;
-	int p = -1, t = -1;
+	char *greeting = NULL, err[TLS_ERROR_MAX];
+	int p = -1, t = -1, r;
 
 	if (poll(&pfd, 1, RELAY_TIMEOUT_MS) <= 0 ||
 	    (p = accept4(rl->listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
@@ -386,20 +288,13 @@ relay_main(void *arg)
 	}
 	if (s->tls == TLS_STARTTLS && starttls_prelude(s, t, &greeting) < 0)
 		goto out;
-	ssl = SSL_new(s->ssl_ctx);
-	if (ssl == NULL || SSL_set_fd(ssl, t) != 1 ||
-	    (!is_address(s->host) && SSL_set_tlsext_host_name(ssl, s->host) != 1))
-		fatalx("cannot set up TLS");
-	if (SSL_connect(ssl) != 1) {
-		char buf[256];
-
-		log_errorx("%s:%u: TLS handshake failed: %s", s->host, s->port,
-			   ssl_error(buf, sizeof(buf)));
-		goto out;
-	}
 	/* Not a byte is passed on before the certificate holds. */
-	if (verify_peer(s, ssl) < 0) {
-		s->tls_refused = 1;
+	r = tls_client_connect(s->tls_client, t, s->host, &ssl, err,
+			       sizeof(err));
+	if (r <= 0) {
+		log_errorx("%s:%u: %s", s->host, s->port, err);
+		if (r == 0)
+			s->tls_refused = 1;
 		goto out;
 	}
 	s->tls_ok = 1;
@@ -774,8 +669,7 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	void *args[2];
 	int ok;
 
-	s->checked_ssl = NULL;
-	s->checked_ok = s->tls_ok = s->tls_refused = 0;
+	s->tls_ok = s->tls_refused = 0;
 	s->auth_sent = s->authed = s->connects = 0;
 	s->sent = s->deferred = s->failed = 0;
 	s->pending = NULL;
@@ -826,19 +720,12 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 /* --- the gateway ---------------------------------------------------- */
 
 static int
-is_loopback(const char *host)
-{
-	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "localhost") == 0;
-}
-
-static int
 smtp_init(struct smtp *s, struct gateway_ctx *ctx)
 {
 	const struct cfg *cfg = ctx->cfg;
 	const char *tls = cfg_str(cfg, CFG_SMTP_TLS);
 	const char *user = cfg_str(cfg, CFG_SMTP_USER);
-	char *err = NULL;
+	char *err = NULL, tls_err[TLS_ERROR_MAX];
 
 	memset(s, 0, sizeof(*s));
 	s->ctx = ctx;
@@ -857,30 +744,27 @@ smtp_init(struct smtp *s, struct gateway_ctx *ctx)
 	if (s->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
-		if (!is_loopback(s->host)) {
+		if (!tls_host_is_loopback(s->host)) {
 			log_errorx("%s: smtp_tls = none is allowed for a server on "
 				   "loopback only", s->host);
 			return -1;
 		}
 		return 0;
 	}
-	s->trust = trust_load(cfg_str(cfg, CFG_SMTP_CA_FILE));
-	if (s->trust == NULL)
+	s->tls_client = tls_client_new("smtp_ca_file",
+				       cfg_str(cfg, CFG_SMTP_CA_FILE), tls_err,
+				       sizeof(tls_err));
+	if (s->tls_client == NULL) {
+		log_errorx("%s", tls_err);
 		return -1;
-	s->ssl_ctx = SSL_CTX_new(TLS_client_method());
-	if (s->ssl_ctx == NULL)
-		fatalx("cannot set up TLS");
-	SSL_CTX_set_min_proto_version(s->ssl_ctx, TLS1_2_VERSION);
-	/* The chain is checked by verify_peer, before a byte goes on. */
-	SSL_CTX_set_verify(s->ssl_ctx, SSL_VERIFY_NONE, NULL);
+	}
 	return 0;
 }
 
 static void
 smtp_deinit(struct smtp *s)
 {
-	SSL_CTX_free(s->ssl_ctx);
-	X509_STORE_free(s->trust);
+	tls_client_free(&s->tls_client);
 	if (s->user != NULL)
 		auth_client_exit();
 }

@@ -144,10 +144,7 @@ each_case(struct store *store, sqlite3_stmt *st,
 		if (fn(&c, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read cases", error_r);
+	return store_rows_end(store, st, rc, "read cases", error_r);
 }
 
 int
@@ -202,12 +199,7 @@ store_case_citizen(struct store *store, int64_t case_id, int64_t *id_r,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read case citizen", error_r);
+	return store_row_end(store, st, rc, "read case citizen", error_r);
 }
 
 int
@@ -258,10 +250,7 @@ store_case_events(struct store *store, int64_t case_id,
 		if (fn(&e, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read events", error_r);
+	return store_rows_end(store, st, rc, "read events", error_r);
 }
 
 int
@@ -299,6 +288,29 @@ store_message_add(struct store *store, int64_t case_id,
 	return 0;
 }
 
+/* Calls FN on each message ST yields (bound by the caller), its columns
+   in the order of struct store_message, until FN returns non-zero. */
+static int
+each_message(struct store *store, sqlite3_stmt *st,
+	     int (*fn)(const struct store_message *m, void *ctx), void *ctx,
+	     char **error_r)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_message m = {
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			store_col_text(st, 2), store_col_text(st, 3),
+			store_col_text(st, 4), store_col_text(st, 5),
+			store_col_text(st, 6), store_col_text(st, 7),
+		};
+
+		if (fn(&m, ctx) != 0)
+			break;
+	}
+	return store_rows_end(store, st, rc, "read messages", error_r);
+}
+
 int
 store_case_messages(struct store *store, int64_t case_id,
 		    int (*fn)(const struct store_message *m, void *ctx),
@@ -311,26 +323,11 @@ store_case_messages(struct store *store, int64_t case_id,
 		"LEFT JOIN contact c ON c.id = m.contact_id "
 		"WHERE m.case_id = ? ORDER BY m.at, m.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_message m = {
-			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			store_col_text(st, 2), store_col_text(st, 3),
-			store_col_text(st, 4), store_col_text(st, 5),
-			store_col_text(st, 6), store_col_text(st, 7),
-		};
-
-		if (fn(&m, ctx) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read messages", error_r);
+	return each_message(store, st, fn, ctx, error_r);
 }
 
 int
@@ -346,25 +343,10 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 		"(SELECT * FROM message WHERE case_id = ? ORDER BY id DESC "
 		"LIMIT ?) ORDER BY at, id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	sqlite3_bind_int(st, 2, limit);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_message m = {
-			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			store_col_text(st, 2), store_col_text(st, 3),
-			store_col_text(st, 4), store_col_text(st, 5),
-			store_col_text(st, 6), store_col_text(st, 7),
-		};
-
-		if (fn(&m, ctx) != 0)
-			break;
-	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read messages", error_r);
+	return each_message(store, st, fn, ctx, error_r);
 }

@@ -93,8 +93,5 @@ store_contact_addresses(struct store *store, int64_t contact_id,
 		if (fn(&a, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "list addresses", error_r);
+	return store_rows_end(store, st, rc, "list addresses", error_r);
 }

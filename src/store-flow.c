@@ -67,17 +67,14 @@ store_workflow_def_get(struct store *store, const char *id, int version,
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 2, version);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(store, "read workflow", error_r);
-	n = sqlite3_column_bytes(st, 0);
-	*source_r = xmalloc((size_t)n + 1);
-	memcpy(*source_r, sqlite3_column_blob(st, 0), (size_t)n);
-	(*source_r)[n] = '\0';
-	*len_r = (size_t)n;
-	sqlite3_reset(st);
-	return 1;
+	if (rc == SQLITE_ROW) {
+		n = sqlite3_column_bytes(st, 0);
+		*source_r = xmalloc((size_t)n + 1);
+		memcpy(*source_r, sqlite3_column_blob(st, 0), (size_t)n);
+		(*source_r)[n] = '\0';
+		*len_r = (size_t)n;
+	}
+	return store_row_end(store, st, rc, "read workflow", error_r);
 }
 
 static char *
@@ -107,28 +104,25 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(store, "read case", error_r);
-	f->id = case_id;
-	f->number = dup_col(st, 0);
-	f->workflow = dup_col(st, 1);
-	f->workflow_version = sqlite3_column_int(st, 2);
-	f->state = dup_col(st, 3);
-	f->channel = dup_col(st, 4);
-	f->subject = dup_col(st, 5);
-	f->category = dup_col(st, 6);
-	f->priority = dup_col(st, 7);
-	f->citizen_id = sqlite3_column_int64(st, 8);
-	f->assignee_id = sqlite3_column_int64(st, 9);
-	f->group_id = sqlite3_column_int64(st, 10);
-	f->due_at = sqlite3_column_int64(st, 11);
-	f->closed_at = sqlite3_column_int64(st, 12);
-	f->received_at = sqlite3_column_int64(st, 13);
-	f->assignee_name = dup_col(st, 14);
-	sqlite3_reset(st);
-	return 1;
+	if (rc == SQLITE_ROW) {
+		f->id = case_id;
+		f->number = dup_col(st, 0);
+		f->workflow = dup_col(st, 1);
+		f->workflow_version = sqlite3_column_int(st, 2);
+		f->state = dup_col(st, 3);
+		f->channel = dup_col(st, 4);
+		f->subject = dup_col(st, 5);
+		f->category = dup_col(st, 6);
+		f->priority = dup_col(st, 7);
+		f->citizen_id = sqlite3_column_int64(st, 8);
+		f->assignee_id = sqlite3_column_int64(st, 9);
+		f->group_id = sqlite3_column_int64(st, 10);
+		f->due_at = sqlite3_column_int64(st, 11);
+		f->closed_at = sqlite3_column_int64(st, 12);
+		f->received_at = sqlite3_column_int64(st, 13);
+		f->assignee_name = dup_col(st, 14);
+	}
+	return store_row_end(store, st, rc, "read case", error_r);
 }
 
 void
@@ -284,9 +278,7 @@ timers_each(struct store *store, sqlite3_stmt *st,
 		v[n].fire_at = sqlite3_column_int64(st, 5);
 		n++;
 	}
-	if (rc != SQLITE_DONE)
-		ret = store_fail(store, "read timers", error_r);
-	sqlite3_reset(st);
+	ret = store_rows_end(store, st, rc, "read timers", error_r);
 	for (size_t i = 0; i < n; i++) {
 		if (ret == 0 && fn(&v[i], ctx) != 0)
 			ret = -1;
@@ -384,9 +376,7 @@ store_cases_on_version(struct store *store, const char *id, int version,
 		strlist_add(&numbers, store_col_text(st, 1));
 		strlist_add(&states, store_col_text(st, 2));
 	}
-	if (rc != SQLITE_DONE)
-		ret = store_fail(store, "read cases", error_r);
-	sqlite3_reset(st);
+	ret = store_rows_end(store, st, rc, "read cases", error_r);
 	for (size_t i = 0; ret == 0 && i < n; i++) {
 		struct store_flow_case c = { ids[i], numbers.v[i], states.v[i] };
 
@@ -421,7 +411,6 @@ lookup_id(struct store *store, const char *sql, const char *text, int64_t key,
 	  int64_t *id_r, const char *what, char **error_r)
 {
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
@@ -429,14 +418,7 @@ lookup_id(struct store *store, const char *sql, const char *text, int64_t key,
 		sqlite3_bind_text(st, 1, text, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_int64(st, 1, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(store, what, error_r);
-	*id_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 1;
+	return store_one_row(store, st, id_r, NULL, what, error_r);
 }
 
 int
@@ -505,9 +487,7 @@ store_group_emails(struct store *store, int64_t group_id,
 		ids[n++] = id;
 		strlist_add(&l, store_col_text(st, 1));
 	}
-	if (rc != SQLITE_DONE)
-		ret = store_fail(store, "read group", error_r);
-	sqlite3_reset(st);
+	ret = store_rows_end(store, st, rc, "read group", error_r);
 	for (size_t i = 0; ret == 0 && i < l.n; i++) {
 		if (fn(ids[i], l.v[i], ctx) != 0)
 			ret = -1;
@@ -532,12 +512,7 @@ store_group_has_member(struct store *store, const char *name,
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, contact_id);
 	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read group", error_r);
+	return store_row_end(store, st, rc, "read group", error_r);
 }
 
 int
@@ -553,14 +528,11 @@ store_contact_kind(struct store *store, int64_t contact_id, char **kind_r,
 		return -1;
 	sqlite3_bind_int64(st, 1, contact_id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(store, "read contact", error_r);
-	*kind_r = xstrdup(store_col_text(st, 0));
-	*language_r = xstrdup(store_col_text(st, 1));
-	sqlite3_reset(st);
-	return 1;
+	if (rc == SQLITE_ROW) {
+		*kind_r = xstrdup(store_col_text(st, 0));
+		*language_r = xstrdup(store_col_text(st, 1));
+	}
+	return store_row_end(store, st, rc, "read contact", error_r);
 }
 
 int
@@ -580,13 +552,9 @@ store_case_last_citizen_id(struct store *store, int64_t case_id, char **id_r,
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(store, "read message", error_r);
-	*id_r = xstrdup(store_col_text(st, 0));
-	sqlite3_reset(st);
-	return 1;
+	if (rc == SQLITE_ROW)
+		*id_r = xstrdup(store_col_text(st, 0));
+	return store_row_end(store, st, rc, "read message", error_r);
 }
 
 int
@@ -604,13 +572,9 @@ store_contact_first(struct store *store, int64_t contact_id, const char *kind,
 	sqlite3_bind_int64(st, 1, contact_id);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(store, "read address", error_r);
-	*address_r = xstrdup(store_col_text(st, 0));
-	sqlite3_reset(st);
-	return 1;
+	if (rc == SQLITE_ROW)
+		*address_r = xstrdup(store_col_text(st, 0));
+	return store_row_end(store, st, rc, "read address", error_r);
 }
 
 static int
@@ -629,9 +593,8 @@ case_lines(struct store *store, sqlite3_stmt *st,
 		if (fn(&c, ctx) != 0)
 			ret = -1;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = store_fail(store, "read cases", error_r);
-	sqlite3_reset(st);
+	if (store_rows_end(store, st, rc, "read cases", error_r) < 0)
+		return -1;
 	return ret;
 }
 
@@ -712,13 +675,9 @@ store_message_visibility(struct store *store, int64_t id, char **visibility_r,
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		return 0;
-	if (rc != SQLITE_ROW)
-		return store_fail(store, "read message", error_r);
-	*visibility_r = xstrdup(store_col_text(st, 0));
-	sqlite3_reset(st);
-	return 1;
+	if (rc == SQLITE_ROW)
+		*visibility_r = xstrdup(store_col_text(st, 0));
+	return store_row_end(store, st, rc, "read message", error_r);
 }
 
 int
@@ -788,8 +747,7 @@ store_handler_list(struct store *store,
 		if (fn(&h, ctx) != 0)
 			ret = -1;
 	}
-	if (ret == 0 && rc != SQLITE_DONE)
-		ret = store_fail(store, "read handlers", error_r);
-	sqlite3_reset(st);
+	if (store_rows_end(store, st, rc, "read handlers", error_r) < 0)
+		return -1;
 	return ret;
 }

@@ -67,12 +67,7 @@ store_case_get_number(struct store *store, int64_t case_id,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		snprintf(number_r, STORE_CASE_NUMBER_MAX, "%s", store_col_text(st, 0));
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read case number", error_r);
+	return store_row_end(store, st, rc, "read case number", error_r);
 }
 
 int
@@ -171,12 +166,7 @@ store_raw_get(struct store *store, const char *sha256,
 	if (rc == SQLITE_ROW)
 		fn(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0),
 		   ctx);
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read raw message", error_r);
+	return store_row_end(store, st, rc, "read raw message", error_r);
 }
 
 int
@@ -317,8 +307,5 @@ store_message_attachments(struct store *store, int64_t message_id,
 		if (fn(&a, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read attachments", error_r);
+	return store_rows_end(store, st, rc, "read attachments", error_r);
 }

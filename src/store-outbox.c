@@ -51,6 +51,7 @@ store_outbox_due(struct store *store, const char *channel, int64_t now,
 			.attempts = sqlite3_column_int(st, 10),
 		};
 		char *copy = NULL;
+		int stop;
 
 		/* A blob is not NUL-terminated; a text is. */
 		if (sqlite3_column_type(st, 9) == SQLITE_BLOB) {
@@ -62,17 +63,14 @@ store_outbox_due(struct store *store, const char *channel, int64_t now,
 			r.body = body != NULL ? (const char *)
 				sqlite3_column_text(st, 9) : "";
 		n++;
-		rc = fn(&r, ctx);
+		stop = fn(&r, ctx);
 		free(copy);
-		if (rc != 0) {
-			rc = SQLITE_DONE;
+		if (stop != 0)
 			break;
-		}
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return n;
-	return store_fail(store, "read outbox", error_r);
+	if (store_rows_end(store, st, rc, "read outbox", error_r) < 0)
+		return -1;
+	return n;
 #undef OUTBOX_ROW_COLUMNS
 }
 
@@ -158,10 +156,7 @@ store_outbox_failures(struct store *store, int limit,
 		if (fn(&f, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read outbox failures", error_r);
+	return store_rows_end(store, st, rc, "read outbox failures", error_r);
 }
 
 int

@@ -52,6 +52,16 @@ int store_one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r,
 /* Steps a statement that returns no rows (or whose rows are ignored). */
 int store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
 		    char **error_r);
+/* Ends a read of ST's rows, RC being the last sqlite3_step()'s result:
+   resets ST and returns 0 when the rows were read (SQLITE_DONE, or
+   SQLITE_ROW where the caller stopped early), else -1 through
+   store_fail() with WHAT. */
+int store_rows_end(struct store *store, sqlite3_stmt *st, int rc,
+		   const char *what, char **error_r);
+/* The same for a statement read for one row at most: 1 when RC is
+   SQLITE_ROW, 0 when SQLITE_DONE, else -1 through store_fail(). */
+int store_row_end(struct store *store, sqlite3_stmt *st, int rc,
+		  const char *what, char **error_r);
 /* Runs a statement without parameters (schema, pragmas). */
 int store_exec(struct store *store, const char *sql, char **error_r);
 

@@ -55,10 +55,7 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
 		if (fn(&r, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read inbox", error_r);
+	return store_rows_end(store, st, rc, "read inbox", error_r);
 }
 
 #define INBOX_COLUMNS \
@@ -83,11 +80,9 @@ store_inbox_due(struct store *store, int64_t now, int limit, int64_t *ids_r,
 		attempts_r[n] = sqlite3_column_int(st, 1);
 		n++;
 	}
-	sqlite3_reset(st);
 	*n_r = n;
-	if (n == limit || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read inbox", error_r);
+	/* At the limit the loop stopped on a row (or, for 0, did not step) */
+	return store_rows_end(store, st, rc, "read inbox", error_r);
 }
 
 int
@@ -235,10 +230,7 @@ store_quarantine_list(struct store *store, int limit,
 		if (fn(&q, ctx) != 0)
 			break;
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW || rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read quarantine", error_r);
+	return store_rows_end(store, st, rc, "read quarantine", error_r);
 }
 
 int
@@ -257,12 +249,7 @@ store_gateway_state_get(struct store *store, const char *gateway,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*value_r = xstrdup(store_col_text(st, 0));
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read gateway state", error_r);
+	return store_row_end(store, st, rc, "read gateway state", error_r);
 }
 
 int
@@ -309,12 +296,7 @@ store_quarantine_get(struct store *store, int64_t id,
 
 		fn(&q, sqlite3_column_blob(st, 8), ctx);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, "read quarantine", error_r);
+	return store_row_end(store, st, rc, "read quarantine", error_r);
 }
 
 int

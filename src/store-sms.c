@@ -63,15 +63,10 @@ each_part(struct store *store, sqlite3_stmt *st,
 		};
 
 		n++;
-		if (fn != NULL && fn(&p, ctx) != 0) {
-			rc = SQLITE_DONE;
+		if (fn != NULL && fn(&p, ctx) != 0)
 			break;
-		}
 	}
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(store, what, error_r);
-	return n;
+	return store_rows_end(store, st, rc, what, error_r) < 0 ? -1 : n;
 }
 
 int

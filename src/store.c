@@ -83,6 +83,29 @@ store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
 	return 0;
 }
 
+int
+store_rows_end(struct store *store, sqlite3_stmt *st, int rc,
+	       const char *what, char **error_r)
+{
+	int ret = 0;
+
+	/* The message is SQLite's for the failed step: take it before the
+	   reset. */
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_fail(store, what, error_r);
+	sqlite3_reset(st);
+	return ret;
+}
+
+int
+store_row_end(struct store *store, sqlite3_stmt *st, int rc, const char *what,
+	      char **error_r)
+{
+	if (store_rows_end(store, st, rc, what, error_r) < 0)
+		return -1;
+	return rc == SQLITE_ROW;
+}
+
 const char *
 store_col_text(sqlite3_stmt *st, int col)
 {
@@ -375,10 +398,5 @@ store_one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r, int64_t *b_r,
 		if (b_r != NULL)
 			*b_r = sqlite3_column_int64(st, 1);
 	}
-	sqlite3_reset(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	if (rc == SQLITE_DONE)
-		return 0;
-	return store_fail(store, what, error_r);
+	return store_row_end(store, st, rc, what, error_r);
 }

@@ -256,26 +256,17 @@ check_events(struct checker *c)
 
 		for (size_t j = 0; j < st->ntransitions; j++) {
 			const struct scxml_transition *t = st->transitions[j];
-			const char *p = t->event;
+			struct strlist events = { 0 };
 
-			while (p != NULL && *p != '\0') {
-				size_t n;
-
-				p += strspn(p, " \t\r\n");
-				n = strcspn(p, " \t\r\n");
-				if (n > 0) {
-					char *w = xstrndup(p, n);
-
-					if (!can_occur(c, w))
-						cerror(c, xmlGetLineNo(t->node),
-						       "event '%s': nothing "
-						       "raises it (no command, "
-						       "timer, raise or built-in "
-						       "event)", w);
-					free(w);
-				}
-				p += n;
+			workflow_split_words(t->event, &events);
+			for (size_t k = 0; k < events.n; k++) {
+				if (!can_occur(c, events.v[k]))
+					cerror(c, xmlGetLineNo(t->node),
+					       "event '%s': nothing raises it "
+					       "(no command, timer, raise or "
+					       "built-in event)", events.v[k]);
 			}
+			strlist_clear(&events);
 			if (t->event == NULL && t->cond == NULL &&
 			    (t->ntargets == 0 ||
 			     (t->ntargets == 1 && t->targets[0] == st)))

@@ -322,8 +322,8 @@ load_calendar(struct loader *ld, xmlNode *node)
 
 /* --- roles, commands, templates ----------------------------------------- */
 
-static void
-split_words(const char *text, struct strlist *l)
+void
+workflow_split_words(const char *text, struct strlist *l)
 {
 	const char *p = text;
 
@@ -400,8 +400,8 @@ load_commands(struct loader *ld, xmlNode *node)
 		c.help = workflow_attr(n, "help");
 		aliases = workflow_attr(n, "aliases");
 		roles = workflow_attr(n, "role");
-		split_words(aliases, &c.aliases);
-		split_words(roles, &c.roles);
+		workflow_split_words(aliases, &c.aliases);
+		workflow_split_words(roles, &c.roles);
 		free(aliases);
 		free(roles);
 		c.text = (enum workflow_text)enum_attr(ld, n, "text", texts,

@@ -18,5 +18,8 @@ bool workflow_node_is(const xmlNode *n, const char *name);
 char *workflow_attr(const xmlNode *n, const char *name);
 /* Whether S is in the NULL-terminated LIST. */
 bool workflow_in_list(const char *const *list, const char *s);
+/* Adds to L the words of TEXT (may be NULL), split at white space as
+   SCXML splits an event attribute. */
+void workflow_split_words(const char *text, struct strlist *l);
 
 #endif

@@ -46,30 +46,10 @@ trap cleanup EXIT
 trap 'exit 1' INT TERM
 
 # --- certificates: a trusted CA and an unknown one ---------------------
-
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-days 2 -subj "/CN=cirm test $1" \
-		-addext basicConstraints=critical,CA:TRUE \
-		-keyout "$T/$1.key" -out "$T/$1.pem" 2>>"$T/openssl.log"
-}
-
-# cert NAME CA SUBJECT-ALT-NAMES
-cert() {
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-subj "/CN=$1" -keyout "$T/$1.key" -out "$T/$1.csr" \
-		2>>"$T/openssl.log" &&
-	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" \
-		>"$T/$1.ext" &&
-	openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" \
-		-CAcreateserial -days 2 -extfile "$T/$1.ext" -out "$T/$1.pem" \
-		2>>"$T/openssl.log"
-}
-
-{ ca ca && ca otherca &&
-  cert good ca "DNS:localhost,IP:127.0.0.1" &&
-  cert wronghost ca "DNS:imap.example.org" &&
-  cert untrusted otherca "DNS:localhost,IP:127.0.0.3"; } || {
+{ make_ca ca && make_ca otherca &&
+  make_cert good ca "DNS:localhost,IP:127.0.0.1" &&
+  make_cert wronghost ca "DNS:imap.example.org" &&
+  make_cert untrusted otherca "DNS:localhost,IP:127.0.0.3"; } || {
 	echo "Bail out! cannot make certificates: $(cat "$T/openssl.log")"
 	exit 99
 }

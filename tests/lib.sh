@@ -58,6 +58,28 @@ contains() {
 	return 1
 }
 
+# make_ca NAME: a test CA, $T/NAME.pem and $T/NAME.key. openssl's
+# complaints go to $T/openssl.log.
+make_ca() {
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-days 2 -subj "/CN=cirm test $1" \
+		-addext basicConstraints=critical,CA:TRUE \
+		-keyout "$T/$1.key" -out "$T/$1.pem" 2>>"$T/openssl.log"
+}
+
+# make_cert NAME CA SUBJECT-ALT-NAMES: a TLS server certificate signed by
+# make_ca's CA, $T/NAME.pem and $T/NAME.key.
+make_cert() {
+	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+		-subj "/CN=$1" -keyout "$T/$1.key" -out "$T/$1.csr" \
+		2>>"$T/openssl.log" &&
+	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" \
+		>"$T/$1.ext" &&
+	openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" \
+		-CAcreateserial -days 2 -extfile "$T/$1.ext" -out "$T/$1.pem" \
+		2>>"$T/openssl.log"
+}
+
 mode_of() {
 	stat -c %a "$1"
 }

@@ -7,31 +7,14 @@
 # The test runs its own Postfix (own configuration, queue and log under
 # $T, SMTP on a free loopback port), never the system's.
 . "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/postfix-lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF MAIL_CONFIG
-PATH=$PATH:/usr/sbin:/sbin
 
-for c in postfix postconf postqueue; do
-	command -v $c >/dev/null ||
-		skip_all "Postfix not installed (apt-get install postfix)"
-done
 command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
 command -v python3 >/dev/null || skip_all "python3 not installed (apt-get install python3)"
-[ "$(id -u)" -eq 0 ] || skip_all "Postfix must be started as root"
-id postfix >/dev/null 2>&1 || skip_all "no user postfix (the Debian package creates it)"
-getent group postdrop >/dev/null || skip_all "no group postdrop (the Debian package creates it)"
-
-# The pipe transport runs cirm-mailgate as an unprivileged user (Postfix
-# refuses root); the instance belongs to it, as it would to a cirm user.
-PIPE_USER=nobody
-PIPE_GROUP=$(id -gn "$PIPE_USER") || skip_all "no user $PIPE_USER"
 
 MAILGATE=$(cd "$top_builddir" && pwd)/cirm-mailgate
-I=$T/inst
-C=$I/cirm.conf
-DB=$I/cirm.db
-PF=$T/pf
-LOG=$T/maillog
 # Postfix's unprivileged processes must reach the queue and the instance.
 chmod 711 "$T"
 "$CIRMCTL" init "$I" >/dev/null || exit 99
@@ -41,103 +24,40 @@ chmod 711 "$T"
 	echo "busy_timeout = 200"
 } >>"$C"
 mkdir "$PF" "$T/queue" "$T/data" "$T/sink" || exit 99
+# The pipe transport runs cirm-mailgate as $PIPE_USER; the instance
+# belongs to it, as it would to a cirm user.
 chown -R "$PIPE_USER:$PIPE_GROUP" "$I" "$T/sink" || exit 99
 chown postfix "$T/data" || exit 99
 
-# A free port on 127.0.0.1 for smtpd.
-PORT=$(python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])') || exit 99
+PORT=$(free_port) || exit 99
 
 # Mail for kommun.example goes to cirm; mail for exempel.se (the
 # citizens: bounces) to files in $T/sink; nothing leaves the machine.
-cat >"$PF/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/queue
-data_directory = $T/data
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $LOG
-maillog_file_prefixes = $T
-myhostname = mail.kommun.example
-mydomain = kommun.example
-myorigin = \$myhostname
+postfix_main_cf >"$PF/main.cf"
+cat >>"$PF/main.cf" <<EOF
 mydestination = kommun.example
-inet_interfaces = loopback-only
-inet_protocols = ipv4
 mynetworks = 127.0.0.0/8
-smtpd_banner = \$myhostname ESMTP
 local_transport = cirm:
 local_recipient_maps =
-alias_maps =
-alias_database =
 relay_domains =
-transport_maps = texthash:$PF/transport
-default_transport = error:no mail leaves this test
-relay_transport = error:no mail leaves this test
-notify_classes =
-biff = no
 EOF
 echo "exempel.se sink:" >"$PF/transport"
-cat >"$PF/master.cf" <<EOF
-127.0.0.1:$PORT inet n - n - - smtpd
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
+echo "127.0.0.1:$PORT inet n - n - - smtpd" >"$PF/master.cf"
+postfix_services >>"$PF/master.cf"
+cat >>"$PF/master.cf" <<EOF
 cirm      unix  -       n       n       -       -       pipe
   flags=DRq user=$PIPE_USER argv=$MAILGATE -c $C
 sink      unix  -       n       n       -       -       pipe
   flags=R user=$PIPE_USER argv=/usr/bin/tee $T/sink/\${queue_id}
 EOF
 
-started=
 holder=
-stop_postfix() {
-	[ -n "$started" ] || return 0
-	started=
-	pid=$(sed 1q "$T/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
-	postfix -c "$PF" stop >/dev/null 2>&1
-	# postfix stop waits for the master; make sure it is gone.
-	i=0
-	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-	[ -z "$pid" ] || ! kill -0 "$pid" 2>/dev/null
-}
 trap 'exec 3>&-; [ -n "$holder" ] && kill -9 "$holder" 2>/dev/null
 	stop_postfix; rm -rf "$T"' EXIT
 trap 'exit 1' HUP INT TERM
 
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
-}
-
 between() { # between N LOW HIGH
 	[ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
-}
-
-# Shows the end of the mail log when a check fails.
-show_log() {
-	echo "# maillog:"
-	tail -n 15 "$LOG" 2>/dev/null | sed 's/^/#   /'
 }
 
 cat >"$T/send.py" <<'EOF'

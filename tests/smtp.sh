@@ -10,66 +10,31 @@
 # refused before any mail, and after kill -9 every mail arrives exactly
 # once but for at most one, which keeps its Message-ID.
 . "${top_srcdir:-.}/tests/lib.sh"
+. "${top_srcdir:-.}/tests/postfix-lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF MAIL_CONFIG
-PATH=$PATH:/usr/sbin:/sbin
 CIRM_GATEWAY=$top_builddir/cirm-gateway
 
-for c in postfix postconf postqueue; do
-	command -v $c >/dev/null ||
-		skip_all "Postfix not installed (apt-get install postfix)"
-done
 command -v dovecot >/dev/null && [ -x /usr/lib/dovecot/auth ] ||
 	skip_all "dovecot not installed (apt-get install dovecot-core)"
 for c in sqlite3 python3 openssl; do
 	command -v $c >/dev/null || skip_all "$c not installed (apt-get install $c)"
 done
-[ "$(id -u)" -eq 0 ] || skip_all "Postfix must be started as root"
-id postfix >/dev/null 2>&1 || skip_all "no user postfix (the Debian package creates it)"
-getent group postdrop >/dev/null || skip_all "no group postdrop (the Debian package creates it)"
 getent passwd dovecot >/dev/null && getent passwd dovenull >/dev/null ||
 	skip_all "users dovecot and dovenull missing (apt-get install dovecot-core)"
 
-PIPE_USER=nobody
-PIPE_GROUP=$(id -gn "$PIPE_USER") || skip_all "no user $PIPE_USER"
-I=$T/inst
-C=$I/cirm.conf
-DB=$I/cirm.db
-PF=$T/pf
-LOG=$T/maillog
 OUT=$T/out
 chmod 711 "$T"
 
 # --- certificates ----------------------------------------------------
-ca() {
-	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-days 2 -subj "/CN=cirm test $1" \
-		-addext basicConstraints=critical,CA:TRUE \
-		-keyout "$T/$1.key" -out "$T/$1.pem" 2>>"$T/openssl.log"
-}
-cert() { # NAME CA SUBJECT-ALT-NAMES
-	openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-		-subj "/CN=$1" -keyout "$T/$1.key" -out "$T/$1.csr" \
-		2>>"$T/openssl.log" &&
-	printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$3" \
-		>"$T/$1.ext" &&
-	openssl x509 -req -in "$T/$1.csr" -CA "$T/$2.pem" -CAkey "$T/$2.key" \
-		-CAcreateserial -days 2 -extfile "$T/$1.ext" -out "$T/$1.pem" \
-		2>>"$T/openssl.log"
-}
-{ ca ca && ca otherca && cert good ca "DNS:localhost,IP:127.0.0.1" &&
-  cert untrusted otherca "DNS:localhost,IP:127.0.0.1"; } || {
+{ make_ca ca && make_ca otherca &&
+  make_cert good ca "DNS:localhost,IP:127.0.0.1" &&
+  make_cert untrusted otherca "DNS:localhost,IP:127.0.0.1"; } || {
 	echo "Bail out! cannot make certificates: $(cat "$T/openssl.log")"
 	exit 99
 }
 chmod 644 "$T"/*.pem "$T"/*.key
 
-free_port() {
-	python3 -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) || exit 99
 
 # --- Dovecot: only its auth service, for Postfix's SASL ---------------
@@ -113,31 +78,11 @@ dpid=$!
 mkdir "$PF" "$T/queue" "$T/data" "$OUT" || exit 99
 chown "$PIPE_USER:$PIPE_GROUP" "$OUT" && chown postfix "$T/data" || exit 99
 : >"$PF/access"
-cat >"$PF/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $T/queue
-data_directory = $T/data
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file = $LOG
-maillog_file_prefixes = $T
-myhostname = mail.kommun.example
-mydomain = kommun.example
-myorigin = \$myhostname
+postfix_main_cf >"$PF/main.cf"
+cat >>"$PF/main.cf" <<EOF
 mydestination =
-inet_interfaces = loopback-only
-inet_protocols = ipv4
 mynetworks =
-smtpd_banner = \$myhostname ESMTP
-alias_maps =
-alias_database =
 relay_domains = exempel.se
-transport_maps = texthash:$PF/transport
-default_transport = error:no mail leaves this test
-relay_transport = error:no mail leaves this test
-notify_classes =
-biff = no
 smtpd_tls_cert_file = $T/good.pem
 smtpd_tls_key_file = $T/good.key
 smtpd_tls_security_level = may
@@ -160,53 +105,19 @@ cat >"$PF/master.cf" <<EOF
 127.0.0.1:$BADPORT inet n - n - - smtpd
   -o smtpd_tls_cert_file=$T/untrusted.pem
   -o smtpd_tls_key_file=$T/untrusted.key
-pickup    unix  n       -       n       60      1       pickup
-cleanup   unix  n       -       n       -       0       cleanup
-qmgr      unix  n       -       n       300     1       qmgr
-rewrite   unix  -       -       n       -       -       trivial-rewrite
-bounce    unix  -       -       n       -       0       bounce
-defer     unix  -       -       n       -       0       bounce
-trace     unix  -       -       n       -       0       bounce
-verify    unix  -       -       n       -       1       verify
-flush     unix  n       -       n       1000?   0       flush
-proxymap  unix  -       -       n       -       -       proxymap
-showq     unix  n       -       n       -       -       showq
-error     unix  -       -       n       -       -       error
-retry     unix  -       -       n       -       -       error
-discard   unix  -       -       n       -       -       discard
-anvil     unix  -       -       n       -       1       anvil
-scache    unix  -       -       n       -       1       scache
-postlog   unix-dgram n  -       n       -       1       postlogd
+EOF
+postfix_services >>"$PF/master.cf"
+cat >>"$PF/master.cf" <<EOF
 tlsmgr    unix  -       -       n       1000?   1       tlsmgr
 out       unix  -       n       n       -       -       pipe
   flags=R user=$PIPE_USER argv=/usr/bin/tee $OUT/\${queue_id}
 EOF
 
-started= gwpid=
-stop_postfix() {
-	[ -n "$started" ] || return 0
-	started=
-	pid=$(sed 1q "$T/queue/pid/master.pid" 2>/dev/null | tr -d ' ')
-	postfix -c "$PF" stop >/dev/null 2>&1
-	i=0
-	while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ $i -lt 100 ]; do
-		i=$((i + 1))
-		sleep 0.1
-	done
-	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && kill -9 "$pid"
-	return 0
-}
+gwpid=
 trap '[ -n "$gwpid" ] && kill -9 "$gwpid" 2>/dev/null; stop_postfix
 	kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; rm -rf "$T"' EXIT
 trap 'exit 1' HUP INT TERM
 
-sql() {
-	sqlite3 -cmd '.timeout 5000' "$DB" "$1"
-}
-show_log() {
-	echo "# maillog:"
-	tail -n 15 "$LOG" 2>/dev/null | sed 's/^/#   /'
-}
 wait_until() { # COMMAND TENTHS
 	i=0
 	until eval "$1"; do
