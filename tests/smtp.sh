@@ -79,7 +79,11 @@ mkdir "$PF" "$T/queue" "$T/data" "$OUT" || exit 99
 chown "$PIPE_USER:$PIPE_GROUP" "$OUT" && chown postfix "$T/data" || exit 99
 : >"$PF/access"
 postfix_main_cf >"$PF/main.cf"
+# Long queue ids are never reused: the pipe below names each delivered
+# file by its queue id, and a reused short id overwrote an earlier file
+# in the kill -9 run.
 cat >>"$PF/main.cf" <<EOF
+enable_long_queue_ids = yes
 mydestination =
 mynetworks =
 relay_domains = exempel.se
