@@ -32,6 +32,7 @@
 #include "log.h"
 #include "secret.h"
 #include "sms.h"
+#include "tls.h"
 #include "util.h"
 
 #include <stdint.h>
@@ -41,8 +42,10 @@
 #include <smpp34_params.h>
 
 #include <openssl/crypto.h>
+#include <openssl/err.h>
 
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -116,6 +119,8 @@ struct smpp {
 	int window, rate, long_payload;
 	int64_t enquire_ms, poll_ms, parts_timeout;
 	int fd;
+	struct tls_client *tls;	/* NULL: smpp_tls = none */
+	SSL *ssl;		/* the session's, over fd */
 	uint32_t seq;
 	uint8_t rx[SMPP_PDU_MAX];
 	size_t rxlen;
@@ -260,11 +265,40 @@ tcp_connect(const char *host, unsigned int port, char **error_r)
 	return fd;
 }
 
+/* Reads or writes through TLS when the session has it. */
+static ssize_t
+io_write(struct smpp *s, const void *buf, size_t len)
+{
+	int n;
+
+	if (s->ssl == NULL)
+		return write(s->fd, buf, len);
+	ERR_clear_error();
+	n = SSL_write(s->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	if (n <= 0 && SSL_get_error(s->ssl, n) != SSL_ERROR_SYSCALL)
+		errno = EPROTO;
+	return n;
+}
+
+static ssize_t
+io_read(struct smpp *s, void *buf, size_t len)
+{
+	int n;
+
+	if (s->ssl == NULL)
+		return read(s->fd, buf, len);
+	ERR_clear_error();
+	n = SSL_read(s->ssl, buf, len > INT_MAX ? INT_MAX : (int)len);
+	if (n < 0 && SSL_get_error(s->ssl, n) != SSL_ERROR_SYSCALL)
+		errno = EPROTO;
+	return n;
+}
+
 static int
 write_all(struct smpp *s, const uint8_t *buf, size_t len)
 {
 	while (len > 0) {
-		ssize_t w = write(s->fd, buf, len);
+		ssize_t w = io_write(s, buf, len);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -330,7 +364,11 @@ read_some(struct smpp *s, int64_t timeout_ms)
 
 	if (timeout_ms < 0)
 		timeout_ms = 0;
-	r = poll(&pfd, 1, (int)timeout_ms);
+	/* TLS may hold decrypted bytes the socket no longer shows. */
+	if (s->ssl != NULL && SSL_pending(s->ssl) > 0)
+		timeout_ms = 0;
+	r = s->ssl != NULL && SSL_pending(s->ssl) > 0 ? 1 :
+		poll(&pfd, 1, (int)timeout_ms);
 	if (r < 0 && errno == EINTR)
 		return 0;
 	if (r < 0) {
@@ -339,7 +377,7 @@ read_some(struct smpp *s, int64_t timeout_ms)
 	}
 	if (r == 0)
 		return 0;
-	n = read(s->fd, s->rx + s->rxlen, sizeof(s->rx) - s->rxlen);
+	n = io_read(s, s->rx + s->rxlen, sizeof(s->rx) - s->rxlen);
 	if (n < 0 && errno == EINTR)
 		return 0;
 	if (n <= 0) {
@@ -1301,6 +1339,22 @@ session(struct smpp *s)
 		free(err);
 		return -1;
 	}
+	if (s->tls != NULL) {
+		char terr[TLS_ERROR_MAX];
+		struct timeval tv = { .tv_sec = SMPP_TIMEOUT_MS / 1000 };
+
+		/* A handshake that stalls gives up in time, as writes do. */
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+		/* Not a byte of the bind (the password) before the
+		   certificate holds. */
+		if (tls_client_connect(s->tls, s->fd, s->host, &s->ssl, terr,
+				       sizeof(terr)) <= 0) {
+			log_errorx("smpp: %s:%u: %s", s->host, s->port, terr);
+			goto out;
+		}
+		tv.tv_sec = 0;
+		setsockopt(s->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 	if (bind_session(s) < 0)
 		goto out;
 	s->bound = 1;
@@ -1332,6 +1386,11 @@ out:
 	rows_requeue(s, gateway_stopping() ?
 		     "the gateway stopped before the SMSC answered" :
 		     "the connection to the SMSC broke before it answered");
+	if (s->ssl != NULL) {
+		SSL_shutdown(s->ssl);
+		SSL_free(s->ssl);
+		s->ssl = NULL;
+	}
 	close(s->fd);
 	s->fd = -1;
 	log_info("smpp: %lu submit_sm, %lu SMS sent, %lu deferred, %lu failed, "
@@ -1367,6 +1426,21 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	s->poll_ms = cfg_int(cfg, CFG_SMTP_POLL_INTERVAL) * 1000;
 	s->parts_timeout = cfg_int(cfg, CFG_SMS_PARTS_TIMEOUT);
 	s->win = xcalloc((size_t)s->window, sizeof(*s->win));
+	if (strcmp(cfg_str(cfg, CFG_SMPP_TLS), "none") != 0) {
+		char terr[TLS_ERROR_MAX];
+
+		s->tls = tls_client_new("smpp_ca_file",
+					cfg_str(cfg, CFG_SMPP_CA_FILE), terr,
+					sizeof(terr));
+		if (s->tls == NULL) {
+			log_errorx("smpp: %s", terr);
+			return -1;
+		}
+	} else if (!tls_host_is_loopback(s->host))
+		log_warnx("smpp: smpp_tls is none: the password and every SMS "
+			  "cross the network in clear; the link to %s must be "
+			  "protected otherwise (a VPN or a leased line)",
+			  s->host);
 	if (strlen(s->system_id) > SMPP_SYSTEM_ID_MAX ||
 	    strlen(s->system_type) > SMPP_SYSTEM_TYPE_MAX) {
 		log_errorx("smpp: smpp_system_id may have %d characters and "
@@ -1393,10 +1467,11 @@ run(struct gateway_ctx *ctx)
 
 	if (smpp_init(&s, ctx) < 0) {
 		free(s.win);
+		tls_client_free(&s.tls);
 		return -1;
 	}
-	log_info("smpp: sending and receiving SMS through %s:%u (window %d)",
-		 s.host, s.port, s.window);
+	log_info("smpp: sending and receiving SMS through %s:%u (window %d%s)",
+		 s.host, s.port, s.window, s.tls != NULL ? ", TLS" : "");
 	while (!gateway_stopping()) {
 		s.bound = 0;
 		if (session(&s) == 0)
@@ -1414,6 +1489,7 @@ run(struct gateway_ctx *ctx)
 	}
 	free(s.win);
 	free(s.again);
+	tls_client_free(&s.tls);
 	return ret;
 }
 

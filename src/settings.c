@@ -20,6 +20,7 @@ static const char *const imap_tls[] = { "implicit", "starttls", "none",
 static const char *const smtp_tls[] = { "starttls", "implicit", "none",
 					NULL };
 static const char *const smpp_long[] = { "udh", "payload", NULL };
+static const char *const smpp_tls[] = { "implicit", "none", NULL };
 static const char *const imap_processed[] = { "move", "flag", "delete",
 					      NULL };
 static const char *const sms_transports[] = { "smstools", "smpp", "none",
@@ -315,6 +316,15 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"network the operator guarantees (a VPN or a leased line)." },
 	[CFG_SMPP_PORT] = { "smpp_port", SETTING_INT, "2775", 1, 65535, NULL,
 		NULL, NULL, "SMSC port." },
+	[CFG_SMPP_TLS] = { "smpp_tls", SETTING_ENUM, "implicit", 0, 0,
+		smpp_tls, NULL, NULL, "TLS to the SMSC: implicit (TLS from the "
+		"first byte, the certificate checked against smpp_ca_file and "
+		"smpp_host before the bind sends the password) or none (plain "
+		"SMPP, for an SMSC on loopback or behind a VPN or leased line; "
+		"logged as a warning otherwise)." },
+	[CFG_SMPP_CA_FILE] = { "smpp_ca_file", SETTING_STRING, "system", 0, 0,
+		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM "
+		"file) that verify the SMSC; system uses the system's store." },
 	[CFG_SMPP_SYSTEM_ID] = { "smpp_system_id", SETTING_STRING, "cirm", 0,
 		0, NULL, NULL, NULL, "The system_id the SMSC knows cirm by (at "
 		"most 15 characters)." },

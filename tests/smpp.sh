@@ -33,6 +33,7 @@ chmod 600 "$I/smpp.password"
 cat >>"$C" <<EOT
 sms_transport = smpp
 smpp_host = 127.0.0.1
+smpp_tls = none
 smpp_source = +46700000001
 smpp_system_type = cirmtest
 smpp_enquire_link = 5
@@ -230,6 +231,35 @@ run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
 check "a world-readable password file is refused" \
 	contains "$err" "accessible to group or others"
 chmod 600 "$I/smpp.password"
+stop_smsc
+
+# --- TLS -------------------------------------------------------------------
+# An SMSC speaking TLS with a certificate for 127.0.0.1 from our own CA:
+# verified, then bound; one from another CA: refused before the bind,
+# so the password never leaves.
+command -v openssl >/dev/null || skip_all "openssl not installed (apt-get install openssl)"
+make_ca ca && make_cert smsc ca "IP:127.0.0.1" && make_ca other &&
+	make_cert forged other "IP:127.0.0.1" || exit 99
+sed -i '/^smpp_tls/d' "$C"
+printf 'smpp_tls = implicit
+smpp_ca_file = %s
+' "$T/ca.pem" >>"$C"
+sql "DELETE FROM outbox"
+put +46701234567 "Över TLS."
+start_smsc tls --tls-key "$T/smsc.key" --tls-cert "$T/smsc.pem"
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check "TLS: the certificate holds, the gateway binds and sends" \
+	test "$rc" -eq 0 -a "$(accepted "$T/tls.rec" "Över TLS.")" = 1
+stop_smsc
+put +46701234567 "Aldrig i klartext."
+start_smsc forged --tls-key "$T/forged.key" --tls-cert "$T/forged.pem"
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check "TLS: a certificate from another CA is refused" \
+	contains "$err" "certificate"
+check "... before any bind (the password stays here)" \
+	test "$(grep -c '"ev":"bind"' "$T/forged.rec")" = 0
+check "... and the SMS waits in the outbox" \
+	test "$(sql "SELECT status FROM outbox WHERE body = CAST('Aldrig i klartext.' AS BLOB)")" = queued
 stop_smsc
 
 done_testing

@@ -106,7 +106,7 @@ node "$top_srcdir/tests/smsc.js" --ready "$T/ready" --record "$T/smsc.rec" \
 	--ctl "$T/ctl" >"$T/smsc.log" 2>&1 &
 pids="$pids $!"
 wait_for test -s "$T/ready"
-printf 'sms_transport = smpp\nsmpp_host = 127.0.0.1\nsmpp_port = %s\nsmpp_source = +46700000001\n' \
+printf 'sms_transport = smpp\nsmpp_host = 127.0.0.1\nsmpp_tls = none\nsmpp_port = %s\nsmpp_source = +46700000001\n' \
 	"$(cat "$T/ready")" >>"$C"
 start_cirmd
 wait_for grep -q '"ev":"bind","ok":true' "$T/smsc.rec"

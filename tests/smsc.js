@@ -26,6 +26,7 @@ const smpp = require('smpp');
 const opt = {
 	systemId: 'cirm', password: 'hemligt', ready: null, record: null,
 	ctl: null, undeliv: '', throttleAt: 0, dropAfter: 0, receipts: true,
+	tlsKey: null, tlsCert: null,
 };
 for (let i = 2; i < process.argv.length; i++) {
 	const a = process.argv[i], v = process.argv[i + 1];
@@ -39,6 +40,8 @@ for (let i = 2; i < process.argv.length; i++) {
 	case '--throttle-at': opt.throttleAt = Number(v); i++; break;
 	case '--drop-after': opt.dropAfter = Number(v); i++; break;
 	case '--no-receipts': opt.receipts = false; break;
+	case '--tls-key': opt.tlsKey = v; i++; break;
+	case '--tls-cert': opt.tlsCert = v; i++; break;
 	default:
 		console.error('smsc.js: unknown option ' + a);
 		process.exit(64);
@@ -126,7 +129,12 @@ function onSubmit(session, st, pdu) {
 		setTimeout(() => receipt(session, pdu, id), 20);
 }
 
-const server = smpp.createServer((session) => {
+// With --tls-key and --tls-cert (PEM files) the SMSC speaks SMPP over
+// TLS from the first byte.
+const serverOptions = opt.tlsKey && opt.tlsCert ? {
+	key: fs.readFileSync(opt.tlsKey), cert: fs.readFileSync(opt.tlsCert),
+} : {};
+const server = smpp.createServer(serverOptions, (session) => {
 	const st = { bound: false, holding: false };
 	session.on('error', () => {});
 	session.on('bind_transceiver', (pdu) => {
