@@ -146,6 +146,31 @@ set_case(struct store *store, struct mailin_verdict *v, const char *number,
 	return r;
 }
 
+/* Whether RECIPIENT has the shape of a handler's signed address made
+   from ADDRESS (local+CASE.hID.MAC@domain), signed or not. */
+static bool
+handler_tag_like(const char *address, const char *recipient)
+{
+	const char *at = strrchr(address, '@'), *rat = strrchr(recipient, '@');
+	size_t llen = at != NULL ? (size_t)(at - address) : 0;
+	const char *h;
+
+	if (at == NULL || rat == NULL || strcasecmp(at, rat) != 0 ||
+	    strncasecmp(recipient, address, llen) != 0 ||
+	    recipient[llen] != '+')
+		return false;
+	for (h = recipient + llen + 1; h < rat; h++) {
+		size_t d;
+
+		if (h[0] != '.' || (h[1] != 'h' && h[1] != 'H'))
+			continue;
+		d = strspn(h + 2, "0123456789");
+		if (d > 0 && h[2 + d] == '.')
+			return true;
+	}
+	return false;
+}
+
 /* 1. A signed reply address among the recipients. */
 static int
 thread_by_token(struct mailin *mi, struct store *store,
@@ -172,6 +197,14 @@ thread_by_token(struct mailin *mi, struct store *store,
 			v->handler_id = handler;
 			return set_case(store, v, number, N_("signed address"), error_r);
 		}
+	}
+	/* A handler's tag that does not verify was made up or altered:
+	   such addresses are only ever given to handlers. */
+	for (size_t i = 0; i < m->nto + m->ncc; i++) {
+		const char *a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
+
+		if (a != NULL && handler_tag_like(mi->address, a))
+			v->forged_token = 1;
 	}
 	return 0;
 }
@@ -517,6 +550,12 @@ analyse(struct mailin *mi, struct store *store, const void *raw, size_t len,
 		return -1;
 	if (v->ar.kind != AUTOREPLY_NONE)
 		return decide_automatic(store, v, error_r);
+	if (v->forged_token && v->handler_id == 0) {
+		quarantine(v, xstrdup("mail to a handler's reply address whose "
+				      "signature does not verify (forged or "
+				      "altered)"));
+		return 0;
+	}
 	if (from_ourselves(mi, v->sender)) {
 		quarantine(v, xstrdup("mail from cirm's own address (a loop)"));
 		return 0;

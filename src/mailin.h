@@ -42,6 +42,8 @@ struct mailin_verdict {
 	int64_t outbox_id;	  /* bounces: the message that failed */
 	int64_t handler_id;	  /* the handler a signed address names, or
 				     the handler writing commands */
+	int forged_token;	  /* to a handler's address that does not
+				     verify */
 	char *reason;		  /* quarantine: why */
 };
 
