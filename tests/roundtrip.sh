@@ -141,6 +141,33 @@ EOP
 		[ "$(cat "$T/att")" = "1 Åtgärdsplan.pdf True True" ]
 fi
 
+# Replies as other mail clients build them (the talon fixtures: Apple
+# Mail, Gmail, Outlook, Thunderbird, Yahoo...), each with its own way of
+# quoting: sent by Eva to her reply address, only her new line reaches
+# the citizen.
+for fx in "$top_srcdir"/tests/data/replies/talon/standard_replies__*.eml; do
+	client=$(basename "$fx" .eml | sed 's/standard_replies__//')
+	# base64 bodies cannot be edited here; the others' new text is
+	# "Hello".
+	grep -q '^Hello' "$fx" || continue
+	{
+		printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\n' "$reply_to"
+		printf 'Subject: Re: Buller\nMessage-ID: <%s.talon@kommun.example>\n' "$client"
+		# its own header, but for the fields (and their folded
+		# lines) that are Eva's
+		awk '/^\r?$/ { exit }
+		     /^[ \t]/ { if (!drop) print; next }
+		     { drop = $0 ~ /^(From|To|Cc|Subject|Date|Message-I[Dd]|In-Reply-To|References):/ }
+		     !drop' "$fx"
+		sed '1,/^$/d' "$fx" | sed "0,/^Hello/s//Hello from $client/"
+	} >"$IN/tmp/$client"
+	mv "$IN/tmp/$client" "$IN/new/$client.talon"
+	got=$(wait_mail "$OUT/anna@example.se" "Hello from $client")
+	stripped=$(sql "SELECT body_stripped FROM message WHERE rfc_message_id = '$client.talon@kommun.example'")
+	check "a $client reply: the citizen gets only the new text" \
+		[ -n "$got" ] && [ "$stripped" = "Hello from $client" ]
+done
+
 # An internal note is never sent.
 {
 	printf 'To: %s\nSubject: Re: notering\n\n#notering\nRing byggfirman om nattarbetet.\n' "$reply_to"
@@ -166,5 +193,26 @@ done
 check "a forged reply is quarantined" [ \
 	"$(sql "SELECT reason FROM quarantine")" = "reply to a handler's signed address from another sender" ]
 check "... and the case is unchanged" [ "$(sql "SELECT state FROM cases")" = tilldelad ]
+
+# Eva's own mail to an altered reply address, and a correctly addressed
+# one that her domain's DMARC check failed at our MTA: neither is hers.
+forged=$(printf '%s' "$reply_to" | sed 's/\.\([0-9a-f]\)\([0-9a-f]*@\)/.0\2/')
+[ "$forged" != "$reply_to" ] || forged=$(printf '%s' "$reply_to" | sed 's/\.\([0-9a-f]\)\([0-9a-f]*@\)/.1\2/')
+printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: Buller\nMessage-ID: <forged.1@kommun.example>\n\n#klar\nLöst.\n' \
+	"$forged" >"$IN/tmp/f1"
+mv "$IN/tmp/f1" "$IN/new/f1"
+printf 'Authentication-Results: mx.kommun.example; dmarc=fail header.from=kommun.example; spf=fail smtp.mailfrom=eva@kommun.example\nFrom: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: Buller\nMessage-ID: <forged.2@kommun.example>\n\n#klar\nLöst.\n' \
+	"$reply_to" >"$IN/tmp/f2"
+mv "$IN/tmp/f2" "$IN/new/f2"
+i=0
+while [ "$(sql "SELECT count(*) FROM quarantine")" -lt 3 ] && [ $i -lt 200 ]; do
+	i=$((i + 1)); sleep 0.1
+done
+check "a reply to an altered reply address is quarantined, with the reason" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%signature does not verify%'")" -eq 1 ]
+check "a reply that failed DMARC is quarantined, with the reason" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%did not pass authentication%'")" -eq 1 ]
+check "... the case is unchanged, and no new case was opened" \
+	[ "$(sql "SELECT group_concat(state) FROM cases")" = tilldelad ]
 
 done_testing
