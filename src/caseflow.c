@@ -857,10 +857,16 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 	}
 	if (ret == 0) {
 		states = workflow_run_states(run);
-		ret = store_case_flow_set(fl->store, fl->c.id, fl->wf->id,
-					  fl->wf->version, states,
-					  workflow_run_done(run), fl->in->now,
-					  error_r);
+		/* an event leaves an open case on its workflow version (the
+		   one it was read with): only the state can change */
+		ret = event == NULL ?
+			store_case_flow_set(fl->store, fl->c.id, fl->wf->id,
+					    fl->wf->version, states,
+					    workflow_run_done(run), fl->in->now,
+					    error_r) :
+			store_case_state_set(fl->store, fl->c.id, before,
+					     states, workflow_run_done(run),
+					     fl->in->now, error_r);
 	}
 	if (ret == 0)
 		ret = store_event_add(fl->store, fl->c.id, fl->in->now,

@@ -5,6 +5,7 @@
 
 #include "store-private.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -159,6 +160,38 @@ store_case_flow_set(struct store *store, int64_t case_id, const char *workflow,
 	sqlite3_bind_int64(st, 5, now);
 	sqlite3_bind_int64(st, 6, now);
 	sqlite3_bind_int64(st, 7, case_id);
+	return store_exec_stmt(store, st, "update case state", error_r);
+}
+
+int
+store_case_state_set(struct store *store, int64_t case_id,
+		     const char *before, const char *state, int closed,
+		     int64_t now, char **error_r)
+{
+	/* SQLite updates every index on a column the statement sets, even
+	   to the value it had: setting only what changed spares the
+	   indexes on state and on open cases (cases_open_workflow, whose
+	   condition reads closed_at) a delete and an insert each. */
+	static const char same_sql[] =
+		"UPDATE cases SET updated_at = ? WHERE id = ?";
+	static const char state_sql[] =
+		"UPDATE cases SET state = ?, updated_at = ? WHERE id = ?";
+	static const char closed_sql[] =
+		"UPDATE cases SET state = ?, closed_at = coalesce(closed_at, ?), "
+		"updated_at = ? WHERE id = ?";
+	bool same = before != NULL && strcmp(before, state) == 0;
+	sqlite3_stmt *st = store_stmt(store, closed ? closed_sql :
+				      same ? same_sql : state_sql, error_r);
+	int i = 1;
+
+	if (st == NULL)
+		return -1;
+	if (closed || !same)
+		sqlite3_bind_text(st, i++, state, -1, SQLITE_STATIC);
+	if (closed)
+		sqlite3_bind_int64(st, i++, now);
+	sqlite3_bind_int64(st, i++, now);
+	sqlite3_bind_int64(st, i, case_id);
 	return store_exec_stmt(store, st, "update case state", error_r);
 }
 

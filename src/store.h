@@ -502,6 +502,13 @@ void store_case_flow_clear(struct store_case_flow *f);
 int store_case_flow_set(struct store *store, int64_t case_id,
 			const char *workflow, int version, const char *state,
 			int closed, int64_t now, char **error_r);
+/* Sets the STATE of an open case that stays on its workflow version
+   (BEFORE: the state it had, or NULL); CLOSED sets closed_at to NOW.
+   What store_case_flow_set does for such a case, writing only the
+   columns that change. */
+int store_case_state_set(struct store *store, int64_t case_id,
+			 const char *before, const char *state, int closed,
+			 int64_t now, char **error_r);
 /* Sets one field: "priority", "category" (text, NULL clears),
    "assignee_id", "group_id", "due_at" (integers, 0 clears). */
 int store_case_set_text(struct store *store, int64_t case_id,
