@@ -359,7 +359,7 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 	struct store_message_new m = {
 		.direction = "out", .channel = channel,
 		.visibility = visibility, .rfc_message_id = mid,
-		.subject = subject, .body_full = body, .body_stripped = body,
+		.subject = subject, .body_stripped = body,
 		.at = now,
 	};
 	struct store_outbox_new o = {

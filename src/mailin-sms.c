@@ -310,8 +310,7 @@ save_message(struct store *store, const struct store_inbox_row *row,
 	char raw_id[BLOB_ID_LEN + 1];
 	struct store_message_new m = {
 		.direction = "in", .channel = "sms", .visibility = "public",
-		.contact_id = contact, .body_full = e->text,
-		.body_stripped = e->text, .raw_sha256 = raw_id,
+		.contact_id = contact, .body_stripped = e->text, .raw_sha256 = raw_id,
 		.dedupe_key = dedupe_key, .at = row->received_at,
 	};
 	int64_t id;

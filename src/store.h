@@ -152,6 +152,9 @@ struct store_message_new {
 	const char *kind;	/* "mail" (NULL), "auto-reply", "bounce", "note" */
 	int64_t contact_id;	/* 0: unknown */
 	const char *rfc_message_id, *in_reply_to, *subject;
+	/* The text as it came, and the new text alone (quotes and
+	   signature stripped); BODY_FULL is NULL when the two are the same
+	   (our own messages, SMS), so that a text is not stored twice. */
 	const char *body_full, *body_stripped;
 	const char *raw_sha256; /* the raw message (store_raw_put), or NULL */
 	const char *dedupe_key; /* what makes a second delivery a duplicate */

@@ -119,7 +119,7 @@ check "an SMS over SMPP becomes a case, acknowledged over SMPP" ack_submitted
 check "... to the sender, from our number" \
 	sh -c "grep '\"ev\":\"submit\"' '$T/smsc.rec' | grep -q '\"to\":\"46709876543\",\"to_ton\":1,\"from\":\"46700000001\"'"
 check "... and its text (with the emoji) is the case's" \
-	[ "$(sql "SELECT count(*) FROM message WHERE body_full LIKE '%Ekvägen 😞'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM message WHERE body_stripped LIKE '%Ekvägen 😞'")" -eq 1 ]
 wait_for notification
 note=$(notification)
 eva_replies "$note" "Vi kommer och hämtar i dag."

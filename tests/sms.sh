@@ -170,7 +170,7 @@ engine
 check "STOPP opts the number out" [ "$(sql "SELECT keyword FROM sms_optout WHERE number = '+46701234567'")" = STOPP ]
 check "... confirmed once by SMS" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND headers LIKE 'Opt-Out-Confirmation: yes%'")" -eq 1 ]
-check "... and it opens no case" [ "$(sql "SELECT count(*) FROM message WHERE body_full = 'stopp'")" -eq 0 ]
+check "... and it opens no case" [ "$(sql "SELECT count(*) FROM message WHERE body_stripped = 'stopp'")" -eq 0 ]
 sms "From: 46701234567" "AVSLUTA"
 engine
 check "a second opt-out is not confirmed again" \
