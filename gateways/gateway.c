@@ -4,9 +4,11 @@
 #include "gateway.h"
 
 #include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
 #include <time.h>
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, woken;
 
 void
 gateway_stop_signal(int sig)
@@ -22,13 +24,33 @@ gateway_stopping(void)
 }
 
 void
+gateway_wake_signal(int sig)
+{
+	(void)sig;
+	woken = 1;
+}
+
+void
 gateway_sleep(int seconds)
 {
-	for (int i = 0; i < seconds * 10 && !stopping; i++) {
-		struct timespec ts = { 0, 100 * 1000 * 1000 };
+	for (int i = 0; i < seconds * 100 && !stopping && !woken; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
 	}
+	woken = 0;
+}
+
+void
+gateway_notify(void)
+{
+	const char *env = getenv("CIRMD_PID");
+	pid_t parent = getppid();
+
+	/* Only the cirmd that started us: SIGUSR1 would end another
+	   parent, such as the shell of an administrator's --once run. */
+	if (env != NULL && strtol(env, NULL, 10) == (long)parent && parent > 1)
+		kill(parent, SIGUSR1);
 }
 
 int
@@ -52,5 +74,7 @@ gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len,
 		store_rollback(store);
 		return -1;
 	}
+	if (ret > 0)
+		gateway_notify();
 	return ret;
 }

@@ -35,8 +35,15 @@ struct cirm_gateway {
 void gateway_stop_signal(int sig);
 /* 1 once SIGTERM or SIGINT arrived. */
 int gateway_stopping(void);
-/* Sleeps up to SECONDS; returns early when stopping. */
+/* Sleeps up to SECONDS; returns early when stopping, or when cirmd
+   woke the gateway (SIGUSR1: the outbox has new rows). */
 void gateway_sleep(int seconds);
+/* The SIGUSR1 handler that gateway_sleep() answers to. */
+void gateway_wake_signal(int sig);
+/* Tells cirmd, when it runs this gateway, that the inbox (or the
+   failures it handles) has new rows, so that it need not wait for its
+   next poll. */
+void gateway_notify(void);
 
 /* Queues one raw message of ctx->channel from gateway ctx->name in the
    inbox in a transaction of its own, with

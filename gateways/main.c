@@ -79,6 +79,8 @@ run(const char *config, const struct cirm_gateway *gw, int once)
 	sa.sa_handler = gateway_stop_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = gateway_wake_signal;
+	sigaction(SIGUSR1, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	ctx.cfg = cfg;
 	ret = gw->run(&ctx) < 0 ? 1 : 0;

@@ -243,6 +243,8 @@ outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
 		if (step(ctx, &m, "mark it failed", do_fail, l.bad.v[i]) < 0)
 			n = -1;
 	}
+	if (l.nbad > 0)
+		gateway_notify();
 	strlist_clear(&l.bad);
 	free(l.bad_ids);
 	if (n < 0) {
@@ -375,7 +377,11 @@ outbound_fail(struct gateway_ctx *ctx, struct outbound_msg *m,
 	m->done = 1;
 	log_warnx("%s: outbox row %lld failed for good: %s", ctx->name,
 		  (long long)m->id, reason);
-	return step(ctx, m, "mark it failed", do_fail, reason) < 0 ? -1 : 0;
+	if (step(ctx, m, "mark it failed", do_fail, reason) < 0)
+		return -1;
+	/* the engine raises it on the case */
+	gateway_notify();
+	return 0;
 }
 
 int

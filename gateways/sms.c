@@ -160,6 +160,8 @@ sms_deliver(struct gateway_ctx *ctx, const struct sms_in *in, char **error_r)
 		store_rollback(ctx->store);
 		return -1;
 	}
+	if (r > 0)
+		gateway_notify();
 	return r;
 }
 
@@ -214,9 +216,11 @@ sms_flush_parts(struct gateway_ctx *ctx, int64_t now, int64_t timeout,
 	}
 	if (store_commit(ctx->store, error_r) < 0)
 		goto fail;
-	if (n > 0)
+	if (n > 0) {
 		log_warnx("%s: %d SMS put in the inbox without all their parts",
 			  ctx->name, n);
+		gateway_notify();
+	}
 	stale_clear(&s);
 	return n;
 fail:
@@ -287,5 +291,8 @@ sms_receipt(struct gateway_ctx *ctx, const char *remote_id, const char *stat,
 		store_rollback(ctx->store);
 		return -1;
 	}
+	/* a failure is the engine's to raise on the case */
+	if (r > 0 && outcome == STORE_RECEIPT_FAILED)
+		gateway_notify();
 	return r;
 }

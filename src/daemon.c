@@ -159,8 +159,10 @@ reload(struct daemon *d)
 		supervisor_configure(d->gateways, d->cfg, 1);
 }
 
+/* One round of the engine's work: the inbox, due timers, delivery
+   failures. *HANDLED_R counts what was done. */
 static int
-drain(struct daemon *d)
+drain_once(struct daemon *d, int *handled_r)
 {
 	struct engine_stats stats = { 0 };
 	char *err = NULL;
@@ -193,8 +195,22 @@ drain(struct daemon *d)
 	} else if (failed > 0) {
 		log_info("delivery failures: %d handled", failed);
 	}
+	*handled_r = stats.done + fired + failed;
 	return ret;
 }
+
+static int
+drain(struct daemon *d)
+{
+	int handled = 0, ret = drain_once(d, &handled);
+
+	/* What was handled may have queued mail or SMS: the sending
+	   gateways need not wait for their next poll. */
+	if (d->gateways != NULL && handled > 0)
+		supervisor_wake(d->gateways);
+	return ret;
+}
+
 
 /* Waits for a signal or the poll interval; returns the signal, or 0. */
 static int
@@ -283,8 +299,12 @@ daemon_run(const struct daemon_options *o)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGCHLD);
+	/* a gateway or cirm-mailgate: the inbox has new rows */
+	sigaddset(&set, SIGUSR1);
 	if (!o->once)
 		sigprocmask(SIG_BLOCK, &set, NULL);
+	else
+		signal(SIGUSR1, SIG_IGN);
 	ret = open_store(&d);
 	if (ret == 0) {
 		start_logging(d.cfg);

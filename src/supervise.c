@@ -98,6 +98,7 @@ start(struct supervisor *sv, struct child *c, int64_t now)
 	}
 	if (pid == 0) {
 		sigset_t all;
+		char ppid[24];
 
 		/* a gateway never outlives its cirmd, even one killed with
 		   SIGKILL: a restarted cirmd starts its own */
@@ -108,6 +109,13 @@ start(struct supervisor *sv, struct child *c, int64_t now)
 		   get them */
 		sigfillset(&all);
 		sigprocmask(SIG_UNBLOCK, &all, NULL);
+		/* A wake-up (SIGUSR1) that comes before the gateway has its
+		   handler must not end it: ignored until then (an ignored
+		   signal stays ignored across exec). The gateway wakes us
+		   in turn, when it knows we are its parent. */
+		signal(SIGUSR1, SIG_IGN);
+		snprintf(ppid, sizeof(ppid), "%ld", (long)getppid());
+		setenv("CIRMD_PID", ppid, 1);
 		execl(sv->program, "cirm-gateway", "-c", sv->config, c->name,
 		      (char *)NULL);
 		fprintf(stderr, "cirmd: %s: %s\n", sv->program, strerror(errno));
@@ -273,6 +281,14 @@ supervisor_tick(struct supervisor *sv, int64_t now)
 			next = (long)(c->restart_at - now);
 	}
 	return next;
+}
+
+void
+supervisor_wake(struct supervisor *sv)
+{
+	for (size_t i = 0; i < sv->n; i++)
+		if (sv->c[i].pid != 0)
+			kill(sv->c[i].pid, SIGUSR1);
 }
 
 void

@@ -34,6 +34,8 @@ void supervisor_reap(struct supervisor *sv);
 long supervisor_tick(struct supervisor *sv, int64_t now);
 /* SIGTERM to every child, up to 10 s for them to exit, then SIGKILL. */
 void supervisor_stop(struct supervisor *sv);
+/* Wakes the running gateways (SIGUSR1): the outbox has new rows. */
+void supervisor_wake(struct supervisor *sv);
 
 /* The cirm-gateway to run: the one beside SELF (the running program's
    path, for an uninstalled build) when there is one, else the
