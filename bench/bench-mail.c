@@ -7,6 +7,14 @@
      bench-mail each DIR CMD [ARG...] run CMD once per file of DIR, the file
                                       on stdin, one after the other
      bench-mail count DB              what the engine made of the inbox
+     bench-mail drip SRC DST RATE LOG move the files of SRC into DST at RATE
+                                      a second, logging each Message-ID
+                                      and the moment it arrived
+     bench-mail latency LOG DIR [SKIP] for each mail in DIR/NAME/new (but
+                                      NAME SKIP) answering a logged one
+                                      (In-Reply-To), the time from its
+                                      arrival to the answer's file:
+                                      p50/p99/max in milliseconds
 
    The mails are realistic for a Swedish municipality and deterministic (a
    fixed seed). Three in four are new mails, from N/4 distinct senders (about
@@ -37,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1349,6 +1358,208 @@ cmd_count(const char *path)
 	return ret;
 }
 
+static void CIRM_PRINTF(1, 2) __attribute__((noreturn))
+die(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fputs("bench-mail: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(1);
+}
+
+/* The value of header NAME (the first, unfolded) of the mail in PATH,
+   without angle brackets, into OUT; 0, or -1 when there is none. */
+static int
+mail_header(const char *path, const char *name, char *out, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t nlen = strlen(name);
+	char line[1024];
+	int ret = -1;
+
+	if (f == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *v, *e;
+
+		if (line[0] == '\n' || (line[0] == '\r' && line[1] == '\n'))
+			break;
+		if (strncasecmp(line, name, nlen) != 0 || line[nlen] != ':')
+			continue;
+		v = line + nlen + 1;
+		v += strspn(v, " \t<");
+		e = v + strcspn(v, ">\r\n \t");
+		*e = '\0';
+		snprintf(out, size, "%s", v);
+		ret = 0;
+		break;
+	}
+	fclose(f);
+	return ret;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Steady arrivals: the mails of SRC go into DST one by one at RATE a
+   second (each at its own moment, not in bursts), as mail reaches a
+   municipality through the day. */
+static int
+cmd_drip(const char *src, const char *dst, long rate, const char *logpath)
+{
+	DIR *d = opendir(src);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0;
+	struct timespec t0;
+	FILE *log = fopen(logpath, "w");
+
+	if (d == NULL || log == NULL || rate <= 0)
+		die("drip: %s: %s", d == NULL ? src : logpath, strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		names = xrealloc(names, (n + 1) * sizeof(*names));
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_name);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	for (size_t i = 0; i < n; i++) {
+		int64_t at_ns = (int64_t)t0.tv_sec * 1000000000 + t0.tv_nsec +
+			(int64_t)i * 1000000000 / rate;
+		struct timespec at = { at_ns / 1000000000, at_ns % 1000000000 };
+		struct timespec now;
+		char *from = xasprintf("%s/%s", src, names[i]);
+		char *to = xasprintf("%s/%s", dst, names[i]);
+		char id[512];
+
+		while (clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &at,
+				       NULL) == EINTR)
+			;
+		if (mail_header(from, "Message-ID", id, sizeof(id)) < 0)
+			die("drip: %s has no Message-ID", from);
+		if (rename(from, to) < 0)
+			die("drip: %s: %s", to, strerror(errno));
+		clock_gettime(CLOCK_REALTIME, &now);
+		fprintf(log, "%s %lld.%09ld\n", id, (long long)now.tv_sec,
+			now.tv_nsec);
+		free(from);
+		free(to);
+		free(names[i]);
+	}
+	free(names);
+	if (fclose(log) != 0)
+		die("drip: %s: %s", logpath, strerror(errno));
+	printf("dripped=%zu rate=%ld\n", n, rate);
+	return 0;
+}
+
+struct arrival {
+	char *id;
+	double at;
+};
+
+static int
+cmp_arrival(const void *a, const void *b)
+{
+	return strcmp(((const struct arrival *)a)->id,
+		      ((const struct arrival *)b)->id);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+cmd_latency(const char *logpath, const char *dir, const char *skip)
+{
+	FILE *log = fopen(logpath, "r");
+	struct arrival *arr = NULL;
+	size_t narr = 0, nlat = 0;
+	double *lat = NULL;
+	char line[1024];
+	DIR *top;
+	struct dirent *r;
+
+	if (log == NULL)
+		die("latency: %s: %s", logpath, strerror(errno));
+	while (fgets(line, sizeof(line), log) != NULL) {
+		char *sp = strchr(line, ' ');
+
+		if (sp == NULL)
+			continue;
+		*sp = '\0';
+		arr = xrealloc(arr, (narr + 1) * sizeof(*arr));
+		arr[narr].id = xstrdup(line);
+		arr[narr++].at = strtod(sp + 1, NULL);
+	}
+	fclose(log);
+	qsort(arr, narr, sizeof(*arr), cmp_arrival);
+	top = opendir(dir);
+	if (top == NULL)
+		die("latency: %s: %s", dir, strerror(errno));
+	while ((r = readdir(top)) != NULL) {
+		char *sub;
+		DIR *d;
+		struct dirent *e;
+
+		if (r->d_name[0] == '.' ||
+		    (skip != NULL && strcmp(r->d_name, skip) == 0))
+			continue;
+		sub = xasprintf("%s/%s/new", dir, r->d_name);
+		d = opendir(sub);
+		while (d != NULL && (e = readdir(d)) != NULL) {
+			char *path = xasprintf("%s/%s", sub, e->d_name);
+			struct arrival key = { 0 }, *hit;
+			char id[512];
+			struct stat st;
+
+			if (e->d_name[0] != '.' &&
+			    mail_header(path, "In-Reply-To", id, sizeof(id)) == 0 &&
+			    stat(path, &st) == 0) {
+				key.id = id;
+				hit = bsearch(&key, arr, narr, sizeof(*arr),
+					      cmp_arrival);
+				if (hit != NULL) {
+					lat = xrealloc(lat, (nlat + 1) *
+						       sizeof(*lat));
+					lat[nlat++] = (double)st.st_mtim.tv_sec +
+						st.st_mtim.tv_nsec / 1e9 -
+						hit->at;
+				}
+			}
+			free(path);
+		}
+		if (d != NULL)
+			closedir(d);
+		free(sub);
+	}
+	closedir(top);
+	if (nlat == 0)
+		die("latency: no answers to the logged mails in %s", dir);
+	qsort(lat, nlat, sizeof(*lat), cmp_double);
+	printf("answers=%zu p50_ms=%.0f p99_ms=%.0f max_ms=%.0f\n", nlat,
+	       lat[nlat / 2] * 1000, lat[(size_t)((double)nlat * 0.99)] * 1000,
+	       lat[nlat - 1] * 1000);
+	for (size_t i = 0; i < narr; i++)
+		free(arr[i].id);
+	free(arr);
+	free(lat);
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -1357,7 +1568,9 @@ usage(void)
 		"       bench-mail mailgate-input DIR N\n"
 		"       bench-mail rusage CMD [ARG...]\n"
 		"       bench-mail each DIR CMD [ARG...]\n"
-		"       bench-mail count DB\n");
+		"       bench-mail count DB\n"
+		"       bench-mail drip SRC DST RATE LOG\n"
+		"       bench-mail latency LOG DIR [SKIP]\n");
 	exit(64);
 }
 
@@ -1376,6 +1589,10 @@ main(int argc, char **argv)
 		return cmd_each(argv[2], argv + 3);
 	if (strcmp(argv[1], "count") == 0 && argc == 3)
 		return cmd_count(argv[2]);
+	if (strcmp(argv[1], "drip") == 0 && argc == 6)
+		return cmd_drip(argv[2], argv[3], parse_count(argv[4]), argv[5]);
+	if (strcmp(argv[1], "latency") == 0 && (argc == 4 || argc == 5))
+		return cmd_latency(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	usage();
 	return 64;
 }

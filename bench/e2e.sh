@@ -8,7 +8,9 @@
 # into the recipients' Maildirs, and how long each citizen of that burst
 # waited for the acknowledgement: from cirmd's start (every mail already
 # waiting) to the acknowledgement going out (whole seconds: the outbox
-# keeps seconds). Fails only when a mail was not handled as expected.
+# keeps seconds). Then, in a second instance, mails arrive one by one
+# at a steady rate and we time each one from its arrival to its
+# acknowledgement. Fails only when a mail was not handled as expected.
 set -eu
 
 n=${BENCH_E2E_N:-10000}
@@ -87,6 +89,55 @@ met=NO
 printf '%7d %7d %7d %8d %8d %9.2f %10d %7s %4s %6s %6s\n' "$n" "$cases" \
 	"$acks" "$notes" "$written" "$secs" "$mps" ">=$target" "$met" "$p50" "$p99"
 
+# Latency as a citizen sees it: mails arriving one by one at a steady
+# BENCH_E2E_RATE a second (well below what the burst shows cirm can
+# take) into a fresh instance whose cirmd is already running; from each
+# mail's arrival in the Maildir to its acknowledgement's file in the
+# citizen's Maildir.
+rate=${BENCH_E2E_RATE:-200}
+m=${BENCH_E2E_STEADY_N:-2000}
+I2=$tmp/steady
+C2=$I2/cirm.conf
+CIRM_DATADIR=$srcdir ./cirmctl init "$I2" >/dev/null
+cat >>"$C2" <<EOC
+engine_poll_interval = 1
+maildir_poll_interval = 1
+smtp_poll_interval = 1
+engine_batch = 500
+flood_max_cases = 100000
+EOC
+./cirmctl -c "$C2" handler add eva --email eva@kommun.example \
+	--group synpunkter >/dev/null
+mkdir -p "$tmp/steady-mails"
+$bm mailgate-input "$tmp/steady-mails" "$m" >/dev/null
+./cirmd -c "$C2" >/dev/null 2>"$tmp/cirmd2.log" &
+pid=$!
+sleep 1
+$bm drip "$tmp/steady-mails" "$I2/maildir/inbox/new" "$rate" "$tmp/arrivals" >/dev/null
+sql2() {
+	sqlite3 -cmd '.timeout 10000' "$I2/cirm.db" "$1"
+}
+while :; do
+	[ "$(ls "$I2/maildir/inbox/new" | wc -l)" -eq 0 ] &&
+		[ "$(sql2 "SELECT count(*) FROM inbox")" -eq 0 ] &&
+		[ "$(sql2 "SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')")" -eq 0 ] &&
+		break
+	sleep 0.2
+done
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=
+steady=$($bm latency "$tmp/arrivals" "$I2/maildir/outbound" eva@kommun.example)
+field() {
+	printf '%s\n' "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+echo "Steady arrivals: $m mails at $rate a second into a running cirmd; milliseconds from each mail's arrival to its acknowledgement's file"
+printf '%7s %6s %7s %8s %8s %8s\n' mails rate acks p50_ms p99_ms max_ms
+printf '%7d %6d %7d %8s %8s %8s\n' "$m" "$rate" "$(field answers "$steady")" \
+	"$(field p50_ms "$steady")" "$(field p99_ms "$steady")" \
+	"$(field max_ms "$steady")"
+steady_cases=$(sql2 "SELECT count(*) FROM cases")
+
 # every mail a case (or a follow-up on one), every case acknowledged and
 # its officer notified, every message written, nothing set aside
 fail=0
@@ -94,4 +145,5 @@ fail=0
 [ "$acks" -eq "$cases" ] || { echo "e2e: $acks acknowledgements for $cases cases" >&2; fail=1; }
 [ "$notes" -ge "$cases" ] || { echo "e2e: $notes notifications for $cases cases" >&2; fail=1; }
 [ "$written" -eq $((acks + notes)) ] || { echo "e2e: $written files for $((acks + notes)) messages" >&2; fail=1; }
+[ "$(field answers "$steady")" -eq "$steady_cases" ] || { echo "e2e: $(field answers "$steady") acknowledgements timed for $steady_cases cases" >&2; fail=1; }
 exit $fail
