@@ -237,9 +237,11 @@ outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
 	}
 	for (size_t i = 0; i < l.nbad; i++) {
 		struct outbound_msg m = { .id = l.bad_ids[i] };
+		char *clean = scrub_personal(l.bad.v[i]);
 
 		log_warnx("%s: outbox row %lld cannot be sent: %s", ctx->name,
-			  (long long)m.id, l.bad.v[i]);
+			  (long long)m.id, clean);
+		free(clean);
 		if (step(ctx, &m, "mark it failed", do_fail, l.bad.v[i]) < 0)
 			n = -1;
 	}
@@ -349,6 +351,7 @@ outbound_retry(struct gateway_ctx *ctx, struct outbound_msg *m,
 {
 	int64_t now = cirm_now(), delay = cfg_int(ctx->cfg, CFG_SMTP_RETRY_DELAY);
 	struct retry_arg ra = { reason, 0 };
+	char *clean;
 
 	if (now - m->created_at >= OUTBOUND_MAX_AGE) {
 		char *why = xasprintf("gave up after %d attempts in %d days: %s",
@@ -365,8 +368,12 @@ outbound_retry(struct gateway_ctx *ctx, struct outbound_msg *m,
 		delay = 86400;
 	ra.next_at = now + delay;
 	m->done = 1;
+	/* A server's answer often names the recipient: kept whole on the
+	   row (cirmctl case show), scrubbed for the log. */
+	clean = scrub_personal(reason);
 	log_info("%s: outbox row %lld deferred for %lld s: %s", ctx->name,
-		 (long long)m->id, (long long)delay, reason);
+		 (long long)m->id, (long long)delay, clean);
+	free(clean);
 	return step(ctx, m, "postpone it", do_retry, &ra) < 0 ? -1 : 0;
 }
 
@@ -374,9 +381,12 @@ int
 outbound_fail(struct gateway_ctx *ctx, struct outbound_msg *m,
 	      const char *reason)
 {
+	char *clean = scrub_personal(reason);
+
 	m->done = 1;
 	log_warnx("%s: outbox row %lld failed for good: %s", ctx->name,
-		  (long long)m->id, reason);
+		  (long long)m->id, clean);
+	free(clean);
 	if (step(ctx, m, "mark it failed", do_fail, reason) < 0)
 		return -1;
 	/* the engine raises it on the case */

@@ -265,3 +265,56 @@ fail:
 	errno = saved;
 	return -1;
 }
+
+/* The length of a phone-number-like run at P: '+' or digits, with
+   single spaces, '-' or '.' between digits; 0 when it has fewer than
+   seven digits. */
+static size_t
+number_run(const char *p)
+{
+	size_t i = 0, digits = 0, end = 0;
+
+	if (p[0] == '+')
+		i = 1;
+	while (p[i] != '\0') {
+		if (p[i] >= '0' && p[i] <= '9') {
+			digits++;
+			end = ++i;
+		} else if ((p[i] == ' ' || p[i] == '-' || p[i] == '.') &&
+			   digits > 0 && p[i + 1] >= '0' && p[i + 1] <= '9') {
+			i++;
+		} else
+			break;
+	}
+	return digits >= 7 ? end : 0;
+}
+
+char *
+scrub_personal(const char *text)
+{
+	static const char seps[] = " \t\r\n<>()[],;\"'";
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	const char *p = text;
+
+	if (f == NULL)
+		abort();
+	while (*p != '\0') {
+		int word_start = p == text || strchr(seps, p[-1]) != NULL;
+		size_t w = strcspn(p, seps), n;
+
+		if (word_start && w > 0 && memchr(p, '@', w) != NULL) {
+			fputs("<address>", f);
+			p += w;
+		} else if ((p == text || p[-1] < '0' || p[-1] > '9') &&
+			   (n = number_run(p)) > 0) {
+			fputs("<number>", f);
+			p += n;
+		} else
+			fputc(*p++, f);
+	}
+	if (fclose(f) != 0)
+		abort();
+	return out;
+}

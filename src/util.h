@@ -34,6 +34,12 @@ char *strlist_join(struct strlist *l);
    the text is not a number or is out of range. */
 int str_to_long(const char *s, long min, long max, long *value_r);
 
+/* TEXT (a server's answer, an error with a path) fit for a log: each
+   word holding an '@' becomes "<address>" and each run of seven or more
+   digits (a phone number, with its '+', spaces or '-' inside) becomes
+   "<number>". Caller frees. */
+char *scrub_personal(const char *text);
+
 /* Current wall-clock time in seconds since the epoch. */
 int64_t cirm_now(void);
 

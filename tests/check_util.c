@@ -118,6 +118,32 @@ START_TEST(test_lockfile)
 }
 END_TEST
 
+START_TEST(test_scrub)
+{
+	static const struct {
+		const char *in, *out;
+	} v[] = {
+		{ "550 5.1.1 <anna@example.se>: Recipient address rejected",
+		  "550 5.1.1 <<address>>: Recipient address rejected" },
+		{ "/srv/cirm/maildir/outbound/anna@example.se/tmp: No space",
+		  "<address> No space" },
+		{ "to +46701234567 failed", "to <number> failed" },
+		{ "tel:070-123 45 67.", "tel:<number>." },
+		{ "stat:UNDELIV err:001 +CMS ERROR: 500",
+		  "stat:UNDELIV err:001 +CMS ERROR: 500" },
+		{ "451 4.3.0 try again in 3600 s", "451 4.3.0 try again in 3600 s" },
+		{ "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		char *o = scrub_personal(v[i].in);
+
+		ck_assert_str_eq(o, v[i].out);
+		free(o);
+	}
+}
+END_TEST
+
 START_TEST(test_strlist)
 {
 	struct strlist l = { 0 };
@@ -144,6 +170,7 @@ util_suite(void)
 	tcase_add_test(tc, test_blob);
 	tcase_add_test(tc, test_lockfile);
 	tcase_add_test(tc, test_strlist);
+	tcase_add_test(tc, test_scrub);
 	suite_add_tcase(s, tc);
 	return s;
 }
