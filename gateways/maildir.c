@@ -34,22 +34,8 @@ enabled(const struct cfg *cfg)
 static char *
 read_message(int fd, size_t size, size_t max, size_t *len_r, int *over_r)
 {
-	size_t want = size > max ? max : size, got = 0;
-	char *buf = xmalloc(want + 1);
-
-	while (got < want) {
-		ssize_t n = read(fd, buf + got, want - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	buf[got] = '\0';
 	*over_r = size > max;
-	*len_r = got;
-	return buf;
+	return read_upto(fd, size > max ? max : size, len_r);
 }
 
 /* For a message over the size limit the engine still needs to know who

@@ -53,22 +53,6 @@ unix_lines(const char *data, size_t len, size_t *len_r)
 	return out;
 }
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Writes M into its Maildir. 0, or -1 with *error_r (errno-based: the
    file system, a temporary failure). */
 static int

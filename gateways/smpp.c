@@ -295,7 +295,7 @@ io_read(struct smpp *s, void *buf, size_t len)
 }
 
 static int
-write_all(struct smpp *s, const uint8_t *buf, size_t len)
+smpp_write(struct smpp *s, const uint8_t *buf, size_t len)
 {
 	while (len > 0) {
 		ssize_t w = io_write(s, buf, len);
@@ -327,7 +327,7 @@ send_pdu(struct smpp *s, uint32_t type, void *pdu)
 		log_errorx("smpp: cannot pack a PDU 0x%08x", type);
 		return -1;
 	}
-	r = write_all(s, buf, (size_t)len);
+	r = smpp_write(s, buf, (size_t)len);
 	OPENSSL_cleanse(buf, (size_t)len);
 	return r;
 }
@@ -350,7 +350,7 @@ send_header(struct smpp *s, uint32_t id, uint32_t status, uint32_t seq)
 		buf[i * 4 + 2] = (uint8_t)(v[i] >> 8);
 		buf[i * 4 + 3] = (uint8_t)v[i];
 	}
-	return write_all(s, buf, len);
+	return smpp_write(s, buf, len);
 }
 
 /* Waits up to TIMEOUT_MS for bytes. 1 read, 0 nothing (or a signal),

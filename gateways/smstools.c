@@ -86,22 +86,6 @@ spool_open(const char *root, struct spool *s)
 }
 
 static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
 fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r;
@@ -527,7 +511,6 @@ read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 		int *over_r)
 {
 	struct stat st;
-	size_t want, got = 0;
 	char *buf;
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 
@@ -537,20 +520,9 @@ read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 		return NULL;
 	}
 	*over_r = st.st_size > SMSTOOLS_FILE_MAX;
-	want = *over_r ? SMSTOOLS_FILE_MAX : (size_t)st.st_size;
-	buf = xmalloc(want + 1);
-	while (got < want) {
-		ssize_t n = read(fd, buf + got, want - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
+	buf = read_upto(fd, *over_r ? SMSTOOLS_FILE_MAX : (size_t)st.st_size,
+			len_r);
 	close(fd);
-	buf[got] = '\0';
-	*len_r = got;
 	*mtime_r = (int64_t)st.st_mtime;
 	return buf;
 }

@@ -46,6 +46,13 @@ int64_t cirm_now(void);
 /* Makes DIR and missing parents with MODE; 0, or -1 with errno set. */
 int mkdir_p(const char *dir, unsigned int mode);
 
+/* Writes all LEN bytes of DATA to FD (again after EINTR). 0, or -1
+   with errno. */
+int write_all(int fd, const void *data, size_t len);
+/* Reads up to WANT bytes of FD (fewer at its end or on an error) into a
+   NUL-terminated buffer (caller frees); their number in *LEN_R. */
+char *read_upto(int fd, size_t want, size_t *len_r);
+
 /* Writes LEN bytes to PATH atomically (temporary file, rename) with
    MODE; with DURABLE also fsyncs the file and its directory. 0, or -1
    with errno set. */
