@@ -35,6 +35,9 @@ char *mailin_workflow_for(const struct mailin *mi,
 /* The workflow a new case from an SMS to NUMBER (ours, as the network
    gave it; may be NULL) starts. Caller frees. */
 char *mailin_workflow_for_number(const struct mailin *mi, const char *number);
+/* PREFIX and the SHA-256 of WHAT in hex (caller frees): a duplicate's
+   key for a message that has no id of its own. */
+char *mailin_digest_key(const char *prefix, const char *what);
 /* A case number PREFIX-YYYY-NNNNN in TEXT, upper case, or NULL. */
 char *mailin_find_number(const char *prefix, const char *text);
 

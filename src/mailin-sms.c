@@ -13,7 +13,6 @@
 #include "util.h"
 
 #include <ctype.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -145,23 +144,14 @@ sender_number(const struct mailin *mi, const char *from, char out[E164_SIZE],
 static char *
 sms_dedupe_key(const struct sms_envelope *e, const char *number)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char *what, out[8 + 64 + 1];
+	char *what, *key;
 
 	if (e->id != NULL && *e->id != '\0')
 		return xasprintf("sms:id:%s", e->id);
 	what = xasprintf("%s\n%s", number, e->text);
-	EVP_Digest(what, strlen(what), md, &mdlen, EVP_sha256(), NULL);
+	key = mailin_digest_key("sms:sha:", what);
 	free(what);
-	memcpy(out, "sms:sha:", 8);
-	for (unsigned int i = 0; i < 32; i++) {
-		out[8 + 2 * i] = hex[md[i] >> 4];
-		out[8 + 2 * i + 1] = hex[md[i] & 15];
-	}
-	out[8 + 64] = '\0';
-	return xstrdup(out);
+	return key;
 }
 
 enum keyword { KW_NONE, KW_STOP, KW_START };

@@ -105,29 +105,37 @@ lower(const char *s)
 	return l;
 }
 
+char *
+mailin_digest_key(const char *prefix, const char *what)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	char out[64 + 1];
+
+	EVP_Digest(what, strlen(what), md, &mdlen, EVP_sha256(), NULL);
+	for (unsigned int i = 0; i < 32; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[64] = '\0';
+	return xasprintf("%s%s", prefix, out);
+}
+
 /* "mid:<Message-ID>", or for mail without one "sha:" and a digest of
    what identifies it: sender, date, subject and text. */
 static char *
 dedupe_key(const struct mime_message *m, const char *sender)
 {
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
-	char *what, out[4 + 64 + 1];
+	char *what, *key;
 
 	if (m->message_id != NULL)
 		return xasprintf("mid:%s", m->message_id);
 	what = xasprintf("%s\n%lld\n%s\n%s", sender, (long long)m->date,
 			 m->subject != NULL ? m->subject : "", m->text);
-	EVP_Digest(what, strlen(what), md, &mdlen, EVP_sha256(), NULL);
+	key = mailin_digest_key("sha:", what);
 	free(what);
-	memcpy(out, "sha:", 4);
-	for (unsigned int i = 0; i < 32; i++) {
-		out[4 + 2 * i] = hex[md[i] >> 4];
-		out[4 + 2 * i + 1] = hex[md[i] & 15];
-	}
-	out[68] = '\0';
-	return xstrdup(out);
+	return key;
 }
 
 static int
