@@ -27,18 +27,23 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-I=$tmp/inst
-C=$I/cirm.conf
-CIRM_DATADIR=$srcdir ./cirmctl init "$I" >/dev/null
-cat >>"$C" <<EOC
+# instance DIR: a fresh instance with one case officer.
+instance() {
+	CIRM_DATADIR=$srcdir ./cirmctl init "$1" >/dev/null
+	cat >>"$1/cirm.conf" <<EOC
 engine_poll_interval = 1
 maildir_poll_interval = 1
 smtp_poll_interval = 1
 engine_batch = 500
 flood_max_cases = 100000
 EOC
-./cirmctl -c "$C" handler add eva --email eva@kommun.example \
-	--group synpunkter >/dev/null
+	./cirmctl -c "$1/cirm.conf" handler add eva \
+		--email eva@kommun.example --group synpunkter >/dev/null
+}
+
+I=$tmp/inst
+C=$I/cirm.conf
+instance "$I"
 
 sql() {
 	sqlite3 -cmd '.timeout 10000' "$I/cirm.db" "$1"
@@ -98,16 +103,7 @@ rate=${BENCH_E2E_RATE:-200}
 m=${BENCH_E2E_STEADY_N:-2000}
 I2=$tmp/steady
 C2=$I2/cirm.conf
-CIRM_DATADIR=$srcdir ./cirmctl init "$I2" >/dev/null
-cat >>"$C2" <<EOC
-engine_poll_interval = 1
-maildir_poll_interval = 1
-smtp_poll_interval = 1
-engine_batch = 500
-flood_max_cases = 100000
-EOC
-./cirmctl -c "$C2" handler add eva --email eva@kommun.example \
-	--group synpunkter >/dev/null
+instance "$I2"
 mkdir -p "$tmp/steady-mails"
 $bm mailgate-input "$tmp/steady-mails" "$m" >/dev/null
 ./cirmd -c "$C2" >/dev/null 2>"$tmp/cirmd2.log" &
