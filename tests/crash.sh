@@ -53,6 +53,27 @@ kill9() {
 	reaped "$1"
 }
 
+# kill_in_batch PID MIN: once more than MIN cases exist and a batch is
+# being worked on, freezes PID (SIGSTOP) and looks again: when the batch
+# is still open, kills it there (SIGKILL); when it committed meanwhile,
+# lets PID go on and waits for the next batch. Prints the cases made.
+# (It runs in a subshell: the caller waits for PID.)
+kill_in_batch() {
+	tries=0
+	while :; do
+		n=$(wait_count "$busy" "$2") || { echo "$n"; return 1; }
+		kill -STOP "$1"
+		if [ "$(sql 'SELECT count(*) FROM inbox WHERE attempts > 0')" -gt 0 ] ||
+		   [ $tries -ge 50 ]; then
+			kill9 "$1"
+			echo "$n"
+			return 0
+		fi
+		kill -CONT "$1"
+		tries=$((tries + 1))
+	done
+}
+
 # PID has ended: no longer ours to kill at exit.
 reaped() {
 	pids=$(echo " $pids " | sed "s/ $1 / /")
@@ -206,13 +227,15 @@ check "new/ emptied into cur/" [ "$(count "$M/new")/$(count "$M/cur")" = 0/1000 
 
 # Each kill waits for a moment when a claimed batch is being worked on
 # (rows with attempts > 0 are in the inbox only between the claim and
-# the commit of their batch), so that it lands inside a transaction.
+# the commit of their batch), and freezes cirmd to make sure it still
+# is, so that the kill lands inside a transaction.
 busy="SELECT count(*) FROM cases WHERE EXISTS (SELECT 1 FROM inbox WHERE attempts > 0)"
 "$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d1.log" &
 pid=$!
 pids="$pids $pid"
-n1=$(wait_count "$busy" 150)
-kill9 "$pid"
+n1=$(kill_in_batch "$pid" 150)
+wait "$pid" 2>/dev/null
+reaped "$pid"
 check "cirmd made cases before the first kill ($n1)" [ "$n1" -gt 150 ]
 left1=$(sql 'SELECT count(*) FROM inbox')
 claimed1=$(sql 'SELECT count(*) FROM inbox WHERE attempts > 0')
@@ -222,8 +245,9 @@ echo "# first kill: $n1 cases, $left1 rows queued, $claimed1 of them claimed"
 "$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d2.log" &
 pid=$!
 pids="$pids $pid"
-n2=$(wait_count "$busy" 500)
-kill9 "$pid"
+n2=$(kill_in_batch "$pid" 500)
+wait "$pid" 2>/dev/null
+reaped "$pid"
 check "cirmd made cases after the restart ($n2)" [ "$n2" -gt 500 ]
 left2=$(sql 'SELECT count(*) FROM inbox')
 claimed2=$(sql 'SELECT count(*) FROM inbox WHERE attempts > 0')
