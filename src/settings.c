@@ -191,7 +191,7 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_BUSY_TIMEOUT] = { "busy_timeout", SETTING_INT, "5000", 100, 600000,
 		NULL, NULL, "ms", "How long a program waits for a database lock "
 		"held by another before it gives up." },
-	[CFG_ENGINE_BATCH] = { "engine_batch", SETTING_INT, "100", 1, 10000,
+	[CFG_ENGINE_BATCH] = { "engine_batch", SETTING_INT, "500", 1, 10000,
 		NULL, NULL, NULL, "Inbox rows the engine handles in one "
 		"transaction." },
 	[CFG_ENGINE_POLL_INTERVAL] = { "engine_poll_interval", SETTING_INT, "5",

@@ -66,7 +66,7 @@ START_TEST(test_defaults)
 	ck_assert_uint_eq(errors.n, 0);
 	ck_assert_str_eq(cfg_str(cfg, CFG_DATABASE), db);
 	ck_assert_str_eq(cfg_str(cfg, CFG_CASE_PREFIX), "KS");
-	ck_assert_int_eq(cfg_int(cfg, CFG_ENGINE_BATCH), 100);
+	ck_assert_int_eq(cfg_int(cfg, CFG_ENGINE_BATCH), 500);
 	for (int i = 0; i < SETTING_COUNT; i++)
 		ck_assert(cfg_is_default(cfg, (enum setting_id)i));
 	cfg_free(&cfg);
