@@ -54,6 +54,8 @@ static const struct text
 	T_REFUSED = { "utförs inte", "not carried out" },
 	T_SMS_SUBJECT = { "Ditt svar är för långt för sms",
 			  "Your answer is too long for SMS" },
+	T_SMS_FILES = { "Bilagorna skickades inte med sms",
+			"The attachments did not go by SMS" },
 	T_GSM7 = { "vanliga tecken, 153 per del", "plain characters, 153 a "
 		   "segment" },
 	T_UCS2 = { "tecken utanför sms-alfabetet, 67 per del",
@@ -402,11 +404,11 @@ send_transcript(struct mailin *mi, struct store *store,
 /* An answer to a citizen who wrote by SMS must fit the workflow's
    sms-segments: when it does not, nothing is done and the handler is
    told its length, its cost and the limit. 1 when too long (the
-   handler told), 0, -1. */
+   handler told), 0, -1; *SMS_R says whether the case is an SMS one. */
 static int
 sms_too_long(struct mailin *mi, struct store *store,
 	     const struct mailin_verdict *v, const struct reply *r,
-	     char **error_r)
+	     int *sms_r, char **error_r)
 {
 	struct caseflow_input in = {
 		.channel = "email", .text = r->text, .sender_id = v->handler_id,
@@ -416,6 +418,8 @@ sms_too_long(struct mailin *mi, struct store *store,
 	char *subject, *body;
 	int rc = caseflow_sms_cost(mi->flow, store, v->case_id, "answer", &in,
 				   &cost, error_r);
+
+	*sms_r = rc > 0;
 
 	if (rc <= 0 || cost.segments <= cost.limit)
 		return rc < 0 ? -1 : 0;
@@ -449,6 +453,49 @@ sms_too_long(struct mailin *mi, struct store *store,
 	log_info("case %s: handler answer too long for SMS (%d segments, "
 		 "limit %d)", v->case_number, cost.segments, cost.limit);
 	return rc < 0 ? -1 : 1;
+}
+
+/* An SMS carries no files: when the handler's answer to an SMS case
+   had attachments, the text went alone, and the handler is told so (a
+   mail) and the case notes it. 0, or -1. */
+static int
+attachments_withheld(struct mailin *mi, struct store *store,
+		     const struct mailin_verdict *v, const struct reply *r,
+		     char **error_r)
+{
+	size_t n = 0;
+	char *subject, *body;
+	int rc;
+
+	for (size_t i = 0; i < v->msg->nparts; i++)
+		n += v->msg->parts[i].role == MIME_PART_ATTACHMENT ||
+			v->msg->parts[i].role == MIME_PART_MESSAGE;
+	if (n == 0)
+		return 0;
+	if (r->lang == NULL || strcmp(r->lang, "en") != 0)
+		body = xasprintf("Ditt svar skickades som sms till invånaren, men "
+				 "utan bilagorna (%zu): sms kan inte bära "
+				 "filer. De finns kvar i ärendet. Behöver "
+				 "invånaren dem, nå hen på annat sätt, till "
+				 "exempel med brev, och anteckna det med "
+				 "#notering.\n", n);
+	else
+		body = xasprintf("Your answer went to the citizen as an SMS, but "
+				 "without its attachments (%zu): an SMS cannot "
+				 "carry files. They are kept on the case. If the "
+				 "citizen needs them, reach them another way, "
+				 "for example by letter, and record it with "
+				 "#note.\n", n);
+	subject = xasprintf("%s [%s]", tr(&T_SMS_FILES, r->lang),
+			    v->case_number);
+	rc = mail_handler(mi, store, v, r->address, subject, body, error_r);
+	if (rc == 0)
+		rc = store_event_add(store, v->case_id, cirm_now(),
+				     "reply.attachments_withheld",
+				     v->handler_id, NULL, NULL, NULL, error_r);
+	free(subject);
+	free(body);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Carries out the checked commands in order, then sends the text to
@@ -542,7 +589,7 @@ handler_reply(struct mailin *mi, struct store *store,
 {
 	const struct workflow *wf = NULL;
 	int64_t msg;
-	int bad;
+	int bad, sms = 0;
 
 	if (caseflow_workflow_of(mi->flow, store, v->case_id, &wf,
 				 error_r) < 0)
@@ -563,7 +610,7 @@ handler_reply(struct mailin *mi, struct store *store,
 		return send_transcript(mi, store, v, r, error_r);
 	}
 	if (!r->note && r->text[0] != '\0') {
-		int over = sms_too_long(mi, store, v, r, error_r);
+		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 
 		if (over != 0) {
 			if (over < 0 ||
@@ -581,9 +628,10 @@ handler_reply(struct mailin *mi, struct store *store,
 	if (mailin_save_handler_message(mi, store, row, v, r->text, r->note,
 					&msg, error_r) < 0 ||
 	    store_case_party_add(store, v->case_id, v->handler_id, "handler",
-				 error_r) < 0)
+				 error_r) < 0 ||
+	    carry_out(mi, store, v, r, msg, error_r) < 0)
 		return -1;
-	return carry_out(mi, store, v, r, msg, error_r);
+	return sms ? attachments_withheld(mi, store, v, r, error_r) : 0;
 }
 
 /* --- commands without a case ------------------------------------------ */

@@ -155,6 +155,18 @@ check "... (the limit)" contains "$transcript" "högst 3 delar"
 check "... and it is kept on the case as an internal note" \
 	[ "$(sql "SELECT visibility FROM message WHERE body_stripped LIKE 'Lång text.%'")" = internal ]
 
+# An answer with a file: the text goes as an SMS, the file cannot.
+printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: %s\nMessage-ID: <h4@kommun.example>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\nKartan bifogas.\n\n--b1\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="karta.pdf"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n' \
+	"$rt" "$case1" >"$T/mail"
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), readfile('$T/mail'))"
+engine
+check "an answer with a file: its text goes as an SMS" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'sms' AND body LIKE 'Kartan bifogas.%'")" -eq 1 ]
+check "... and the handler is told the file could not go" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Bilagorna skickades inte med sms%' AND body LIKE '%utan bilagorna (1)%'")" -eq 1 ]
+check "... which the case notes" \
+	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.attachments_withheld'")" -eq 1 ]
+
 # A delivery receipt said the answer never arrived (the SMS drivers mark
 # the row failed): the workflow hears delivery.failed.sms.
 sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:001' WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'"
