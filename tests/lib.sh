@@ -80,6 +80,24 @@ make_cert() {
 		2>>"$T/openssl.log"
 }
 
+# kill_gateway_when_sent GATEWAY N: runs cirm-gateway GATEWAY on the
+# instance $I and kills it with SIGKILL once N of its outbox rows are
+# 'sent' (or after 20 s), as a crash in the middle of a batch. Uses the
+# test's sql(); sets gwpid while the gateway runs.
+kill_gateway_when_sent() {
+	"$top_builddir/cirm-gateway" -c "$I/cirm.conf" "$1" 2>"$T/crash.err" &
+	gwpid=$!
+	i=0
+	until [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -ge "$2" ] ||
+	      [ $i -gt 400 ]; do
+		i=$((i + 1))
+		sleep 0.05
+	done
+	kill -9 "$gwpid"
+	wait "$gwpid" 2>/dev/null
+	gwpid=
+}
+
 mode_of() {
 	stat -c %a "$1"
 }

@@ -100,16 +100,7 @@ sql "DELETE FROM outbox"
 rm -rf "$OUT"
 queue 3000 crash
 echo "smtp_batch = 50" >>"$I/cirm.conf"
-"$CIRM_GATEWAY" -c "$I/cirm.conf" sink 2>"$T/crash.err" &
-gwpid=$!
-i=0
-until [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -ge 300 ] || [ $i -gt 200 ]; do
-	i=$((i + 1))
-	sleep 0.05
-done
-kill -9 "$gwpid"
-wait "$gwpid" 2>/dev/null
-gwpid=
+kill_gateway_when_sent sink 300
 check "kill -9: at most one row was in flight" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sending'")" -le 1 ]
 run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
 check "restart: all 3000 sent" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 3000 ]

@@ -151,16 +151,7 @@ sql "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40
 	INSERT INTO outbox (channel, recipient, body, created_at)
 	SELECT 'sms', '+4670' || (1000000 + i), 'Meddelande ' || i, strftime('%s', 'now') FROM n"
 echo "smtp_batch = 20" >>"$I/cirm.conf"
-"$CIRM_GATEWAY" -c "$I/cirm.conf" smstools 2>"$T/crash.err" &
-gwpid=$!
-i=0
-until [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -ge 60 ] || [ $i -gt 400 ]; do
-	i=$((i + 1))
-	sleep 0.05
-done
-kill -9 "$gwpid"
-wait "$gwpid" 2>/dev/null
-gwpid=
+kill_gateway_when_sent smstools 60
 check "kill -9: at most one row was in flight" [ \
 	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sending'")" -le 1 ]
 gw
