@@ -200,4 +200,19 @@ check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]
 check "... confirmed by SMS" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND body LIKE '%igen%STOPP%'")" -eq 1 ]
 
+# --- SMS templates at workflow check ------------------------------------------
+cp -r "$I/templates" "$T/tpl"
+printf '{{municipality.name}}: Läs mer på https://kommun.example/arende\n' >"$T/tpl/sv/acknowledgement.sms"
+run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
+check "workflow check refuses a link in an SMS template" \
+	sh -c '[ "$1" -ne 0 ]' - "$rc"
+check "... naming the template and the way to allow it" \
+	contains "$err" "template 'acknowledgement.sms' (sv) has a link; SMS carry none unless the workflow says sms-links=\"yes\""
+sed 's/xml:lang="sv"/sms-links="yes" xml:lang="sv"/' "$I/workflows/synpunkt.xml" >"$T/links.xml"
+run "$CIRMCTL" workflow check --templates "$T/tpl" "$T/links.xml"
+check "... unless the workflow allows links" [ "$rc" -eq 0 ]
+printf '{{case.nummer}}\n' >"$T/tpl/sv/acknowledgement.sms"
+run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
+check "an unknown variable in an SMS template is an error" contains "$err" "acknowledgement.sms"
+
 done_testing
