@@ -817,7 +817,9 @@ static void
 open_bench(struct bench *b, const char *srcdir, const char *db)
 {
 	static const unsigned char key[SECRET_KEY_LEN] = "bench-flow key";
-	struct store_settings set = { .create = 1, .cache_kib = 16 * 1024 };
+	/* as cirmd's engine opens it */
+	struct store_settings set = { .create = 1, .cache_kib = 16 * 1024,
+				      .background_checkpoint = 1 };
 	char *err = NULL, *tdir = xasprintf("%s/templates", srcdir);
 	char *wdir = xasprintf("%s/workflows", srcdir);
 	struct strlist errors = { 0 };

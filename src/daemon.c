@@ -255,6 +255,7 @@ open_store(struct daemon *d)
 		.busy_timeout_ms = (int)cfg_int(d->cfg, CFG_BUSY_TIMEOUT),
 		.create = 0,
 		.cache_kib = DAEMON_CACHE_KIB,
+		.background_checkpoint = 1,
 	};
 	char *lock = xasprintf("%s.cirmd-lock", cfg_str(d->cfg, CFG_DATABASE));
 

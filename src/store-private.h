@@ -19,7 +19,15 @@ struct store {
 		sqlite3_stmt *stmt;
 	} cache[STORE_STMT_MAX];
 	size_t ncache;
+	struct store_checkpointer *checkpointer; /* or NULL */
 };
+
+/* The background checkpointer (store-checkpoint.c): a second connection
+   in a thread of its own copies the WAL back into the database while
+   this connection goes on writing. */
+int store_checkpointer_start(struct store *store, int threshold,
+			     char **error_r);
+void store_checkpointer_stop(struct store *store);
 
 /* A migration takes the schema from version (index + 1) - 1 to index + 1. */
 struct store_migration {

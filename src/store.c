@@ -188,6 +188,10 @@ store_migrate(struct store *store, int version, char **error_r)
 	}
 }
 
+/* The WAL pages at which the background checkpointer starts: SQLite's
+   own wal_autocheckpoint default. */
+#define STORE_CHECKPOINT_PAGES 1000
+
 static int
 open_pragmas(struct store *store, int busy_ms, int cache_kib, char **error_r)
 {
@@ -261,7 +265,10 @@ store_open(const char *path, const struct store_settings *set,
 	if (open_pragmas(store, busy_ms, set != NULL ? set->cache_kib : 0,
 			 error_r) < 0 ||
 	    (store_schema_version(store) != store_schema_latest() &&
-	     store_migrate(store, store_schema_latest(), error_r) < 0)) {
+	     store_migrate(store, store_schema_latest(), error_r) < 0) ||
+	    (set != NULL && set->background_checkpoint &&
+	     store_checkpointer_start(store, STORE_CHECKPOINT_PAGES,
+				      error_r) < 0)) {
 		store_free(&store);
 		return -1;
 	}
@@ -276,6 +283,7 @@ store_free(struct store **storep)
 
 	if (store == NULL)
 		return;
+	store_checkpointer_stop(store);
 	for (size_t i = 0; i < store->ncache; i++)
 		sqlite3_finalize(store->cache[i].stmt);
 	if (store->db != NULL)
@@ -283,6 +291,12 @@ store_free(struct store **storep)
 	free(store->path);
 	free(store);
 	*storep = NULL;
+}
+
+const char *
+store_path(const struct store *store)
+{
+	return store->path;
 }
 
 int

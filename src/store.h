@@ -17,6 +17,12 @@ struct store_settings {
 	int busy_timeout_ms; /* 0: 5000 */
 	int create;	     /* create the file when it does not exist */
 	int cache_kib;	     /* page cache; 0: SQLite's default (2 MiB) */
+	/* Copy the WAL back into the database file in a thread of this
+	   process with a connection of its own, instead of in the commit
+	   that fills the WAL: for the one busy writer (the engine), which
+	   then writes on while the other core checkpoints. 0: SQLite's
+	   automatic checkpoint in the committing thread. */
+	int background_checkpoint;
 };
 
 /* Opens PATH and brings its schema to the newest version, each migration
@@ -25,6 +31,8 @@ struct store_settings {
 int store_open(const char *path, const struct store_settings *set,
 	       struct store **store_r, char **error_r);
 void store_free(struct store **store);
+/* The database file STORE has open. */
+const char *store_path(const struct store *store);
 
 /* Durability of this connection's commits: FULL (the default) makes a
    commit that returned survive a power cut; with FULL = 0 (SQLite's
@@ -396,6 +404,8 @@ struct store_inbox_row {
 	int attempts;		/* attempts started before, this one included
 				   once claimed */
 	const char *last_error; /* NULL: none */
+	void *prepared;		/* the engine's read-ahead (engine_set_prepare)
+				   for the handler, or NULL */
 };
 
 /* Queues a raw message as it arrived, at RECEIVED_AT. DEDUPE_KEY (may be
