@@ -127,6 +127,8 @@ make_engine(struct daemon *d)
 	d->mailin = mi;
 	d->engine = engine_new(d->store, &es);
 	engine_set_handler(d->engine, "email", mailin_handle, d->mailin);
+	engine_set_prepare(d->engine, "email", mailin_prepare,
+			   mailin_prepared_free, d->mailin);
 	engine_set_handler(d->engine, "sms", mailin_handle_sms, d->mailin);
 	engine_set_before_commit(d->engine, mailin_sync, d->mailin);
 	return 0;

@@ -6,10 +6,32 @@
 #include "log.h"
 #include "util.h"
 
+#include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define ENGINE_CHANNELS 4
+
+/* A prepared row: what the prepare function made, and how to free it. */
+struct slot {
+	void *prepared;
+	void (*free_fn)(void *);
+};
+
+/* The read-ahead thread: it reads the rows of the batch being handled,
+   in order, through its own connection, and prepares each into its
+   slot. NEXT counts the rows done; the engine waits for row I until
+   NEXT > I. */
+struct reader {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work, done;
+	struct store *store;
+	const int64_t *ids;
+	int n, next, stop;
+	struct slot *slots;
+};
 
 struct engine {
 	struct store *store;
@@ -20,6 +42,14 @@ struct engine {
 		void *ctx;
 	} handlers[ENGINE_CHANNELS];
 	size_t nhandlers;
+	struct {
+		const char *channel;
+		engine_prepare_fn *fn;
+		void (*free_fn)(void *);
+		void *ctx;
+	} preps[ENGINE_CHANNELS];
+	size_t npreps;
+	struct reader *reader; /* NULL: the handlers do all the work */
 	int (*before_commit)(void *ctx, char **error_r);
 	void *before_commit_ctx;
 	int64_t *ids;
@@ -43,6 +73,8 @@ engine_new(struct store *store, const struct engine_settings *set)
 	return engine;
 }
 
+static void reader_stop(struct engine *engine);
+
 void
 engine_free(struct engine **enginep)
 {
@@ -50,6 +82,7 @@ engine_free(struct engine **enginep)
 
 	if (engine == NULL)
 		return;
+	reader_stop(engine);
 	free(engine->ids);
 	free(engine->attempts);
 	free(engine);
@@ -75,6 +108,208 @@ engine_set_handler(struct engine *engine, const char *channel,
 	engine->nhandlers++;
 }
 
+/* In the reader thread: prepares ROW when its channel has a prepare
+   function. */
+static int
+prepare_row(const struct store_inbox_row *row, void *ctx)
+{
+	struct engine *engine = ((void **)ctx)[0];
+	struct slot *slot = ((void **)ctx)[1];
+
+	for (size_t i = 0; i < engine->npreps; i++) {
+		if (strcmp(engine->preps[i].channel, row->channel) == 0) {
+			slot->prepared = engine->preps[i].fn(engine->preps[i].ctx,
+							     row);
+			slot->free_fn = engine->preps[i].free_fn;
+			break;
+		}
+	}
+	return 0;
+}
+
+static void *
+read_ahead(void *arg)
+{
+	struct engine *engine = arg;
+	struct reader *r = engine->reader;
+
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		struct slot slot = { NULL, NULL };
+		void *ctx[2] = { engine, &slot };
+		char *err = NULL;
+		int64_t id;
+		int i;
+
+		while (!r->stop && r->next >= r->n)
+			pthread_cond_wait(&r->work, &r->mu);
+		if (r->stop)
+			break;
+		i = r->next;
+		id = r->ids[i];
+		pthread_mutex_unlock(&r->mu);
+		/* A row it cannot read the handler reads and reports. */
+		if (store_inbox_get(r->store, id, prepare_row, ctx, &err) < 0) {
+			log_debug("read-ahead of inbox row %lld: %s",
+				  (long long)id, err);
+			free(err);
+		}
+		pthread_mutex_lock(&r->mu);
+		r->slots[i] = slot;
+		r->next = i + 1;
+		pthread_cond_broadcast(&r->done);
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Starts the reader, with a connection of its own. Without it (no
+   connection, no thread) the handlers do the work themselves. */
+static void
+reader_start(struct engine *engine)
+{
+	struct store_settings set = { .busy_timeout_ms = 5000 };
+	struct reader *r = xcalloc(1, sizeof(*r));
+	sigset_t all, old;
+	char *err = NULL;
+	int rc;
+
+	if (store_open(store_path(engine->store), &set, &r->store, &err) < 0) {
+		log_warnx("no read-ahead: %s", err);
+		free(err);
+		free(r);
+		return;
+	}
+	r->slots = xcalloc((size_t)engine->set.batch, sizeof(*r->slots));
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->work, NULL);
+	pthread_cond_init(&r->done, NULL);
+	engine->reader = r;
+	/* the thread takes no signals: the process waits for its own */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&r->thread, NULL, read_ahead, engine);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc != 0) {
+		log_warnx("no read-ahead: %s", strerror(rc));
+		engine->reader = NULL;
+		pthread_cond_destroy(&r->done);
+		pthread_cond_destroy(&r->work);
+		pthread_mutex_destroy(&r->mu);
+		store_free(&r->store);
+		free(r->slots);
+		free(r);
+	}
+}
+
+/* Hands the N claimed rows of engine->ids to the reader. */
+static void
+reader_job(struct engine *engine, int n)
+{
+	struct reader *r = engine->reader;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->ids = engine->ids;
+	r->next = 0;
+	r->n = n;
+	pthread_cond_signal(&r->work);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Row I of the job, once the reader has prepared it. */
+static struct slot
+reader_take(struct engine *engine, int i)
+{
+	struct reader *r = engine->reader;
+	struct slot slot = { NULL, NULL };
+
+	if (r == NULL)
+		return slot;
+	pthread_mutex_lock(&r->mu);
+	while (r->next <= i && i < r->n)
+		pthread_cond_wait(&r->done, &r->mu);
+	if (i < r->n) {
+		slot = r->slots[i];
+		r->slots[i].prepared = NULL;
+	}
+	pthread_mutex_unlock(&r->mu);
+	return slot;
+}
+
+static void
+slot_free(struct slot *slot)
+{
+	if (slot->prepared != NULL && slot->free_fn != NULL)
+		slot->free_fn(slot->prepared);
+	slot->prepared = NULL;
+}
+
+/* Waits until the reader is through the job (it never stops halfway:
+   the rest of a batch is little work) and frees what nobody took. */
+static void
+reader_end_job(struct engine *engine)
+{
+	struct reader *r = engine->reader;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->mu);
+	while (r->next < r->n)
+		pthread_cond_wait(&r->done, &r->mu);
+	for (int i = 0; i < r->n; i++)
+		slot_free(&r->slots[i]);
+	r->n = r->next = 0;
+	r->ids = NULL;
+	pthread_mutex_unlock(&r->mu);
+}
+
+static void
+reader_stop(struct engine *engine)
+{
+	struct reader *r = engine->reader;
+
+	if (r == NULL)
+		return;
+	reader_end_job(engine);
+	pthread_mutex_lock(&r->mu);
+	r->stop = 1;
+	pthread_cond_signal(&r->work);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thread, NULL);
+	pthread_cond_destroy(&r->done);
+	pthread_cond_destroy(&r->work);
+	pthread_mutex_destroy(&r->mu);
+	store_free(&r->store);
+	free(r->slots);
+	free(r);
+	engine->reader = NULL;
+}
+
+void
+engine_set_prepare(struct engine *engine, const char *channel,
+		   engine_prepare_fn *prepare, void (*free_fn)(void *),
+		   void *ctx)
+{
+	size_t i;
+
+	for (i = 0; i < engine->npreps; i++) {
+		if (strcmp(engine->preps[i].channel, channel) == 0)
+			break;
+	}
+	if (i == ENGINE_CHANNELS)
+		abort();
+	engine->preps[i].channel = channel;
+	engine->preps[i].fn = prepare;
+	engine->preps[i].free_fn = free_fn;
+	engine->preps[i].ctx = ctx;
+	if (i == engine->npreps)
+		engine->npreps++;
+	if (engine->reader == NULL)
+		reader_start(engine);
+}
+
 void
 engine_set_before_commit(struct engine *engine,
 			 int (*fn)(void *ctx, char **error_r), void *ctx)
@@ -89,6 +324,7 @@ struct row_job {
 	int attempts;
 	enum engine_result result;
 	char *reason;
+	void *prepared; /* from the reader, or NULL */
 };
 
 static int
@@ -111,8 +347,11 @@ handle_row(const struct store_inbox_row *row, void *ctx)
 	}
 	for (size_t i = 0; i < engine->nhandlers; i++) {
 		if (strcmp(engine->handlers[i].channel, row->channel) == 0) {
+			struct store_inbox_row with = *row;
+
+			with.prepared = job->prepared;
 			job->result = engine->handlers[i].fn(
-				engine->handlers[i].ctx, engine->store, row,
+				engine->handlers[i].ctx, engine->store, &with,
 				&job->reason);
 			if (job->result == ENGINE_TEMP &&
 			    row->attempts >= engine->set.max_attempts) {
@@ -143,18 +382,24 @@ retry_at(const struct engine *engine, int64_t now, int attempts)
 	return now + (delay < 86400 ? delay : 86400);
 }
 
-/* Handles one claimed row in its own savepoint. */
+/* Handles claimed row I in its own savepoint. */
 static int
-process_row(struct engine *engine, int64_t id, int64_t now,
+process_row(struct engine *engine, int i, int64_t now,
 	    struct engine_stats *stats, char **error_r)
 {
-	struct row_job job = { engine, now, 0, ENGINE_DONE, NULL };
+	struct slot slot = reader_take(engine, i);
+	struct row_job job = { engine, now, 0, ENGINE_DONE, NULL,
+			       slot.prepared };
 	struct store *store = engine->store;
+	int64_t id = engine->ids[i];
 	int found, ret;
 
-	if (store_savepoint(store, error_r) < 0)
+	if (store_savepoint(store, error_r) < 0) {
+		slot_free(&slot);
 		return -1;
+	}
 	found = store_inbox_get(store, id, handle_row, &job, error_r);
+	slot_free(&slot);
 	if (found <= 0) {
 		store_savepoint_rollback(store);
 		return found;
@@ -241,15 +486,19 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 			return -1;
 		if (n == 0)
 			return 0;
-		if (store_begin(store, error_r) < 0)
+		reader_job(engine, n);
+		if (store_begin(store, error_r) < 0) {
+			reader_end_job(engine);
 			return -1;
+		}
 		for (int i = 0; i < n; i++) {
-			if (process_row(engine, engine->ids[i], now, stats,
-					error_r) < 0) {
+			if (process_row(engine, i, now, stats, error_r) < 0) {
 				store_rollback(store);
+				reader_end_job(engine);
 				return -1;
 			}
 		}
+		reader_end_job(engine);
 		if ((engine->before_commit != NULL &&
 		     engine->before_commit(engine->before_commit_ctx,
 					   error_r) < 0) ||

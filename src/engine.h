@@ -42,6 +42,19 @@ void engine_free(struct engine **engine);
 void engine_set_handler(struct engine *engine, const char *channel,
 			engine_handler_fn *fn, void *ctx);
 
+/* Work on a row that needs no database (reading a mail) can run ahead,
+   in a thread with a connection of its own, while the engine handles
+   the rows before it: on a machine with two cores the parsing then
+   costs the engine nothing. PREPARE gets each claimed row of CHANNEL
+   and returns what the handler finds in row->prepared (or NULL: the
+   handler does the work itself); FREE releases it after the handler.
+   PREPARE runs beside the handler, so it must only read CTX. Without a
+   prepare function (or without the thread) the handler gets NULL. */
+typedef void *engine_prepare_fn(void *ctx, const struct store_inbox_row *row);
+void engine_set_prepare(struct engine *engine, const char *channel,
+			engine_prepare_fn *prepare, void (*free_fn)(void *),
+			void *ctx);
+
 /* FN runs before each batch commits (e.g. to make spool files durable);
    a failure rolls the batch back. */
 void engine_set_before_commit(struct engine *engine,

@@ -630,3 +630,9 @@ html_to_text(const char *html, size_t len)
 	free(c.out.p);
 	return text;
 }
+
+void
+html_init(void)
+{
+	xmlInitParser();
+}

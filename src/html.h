@@ -23,5 +23,8 @@
    with "\n" line ends, trimmed, never two blank lines in a row (caller
    frees); never NULL. */
 char *html_to_text(const char *html, size_t len);
+/* Initialises libxml2 once, before html_to_text runs in more than one
+   thread (the engine's read-ahead). */
+void html_init(void);
 
 #endif

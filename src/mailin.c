@@ -4,6 +4,7 @@
 
 #include "mailin-private.h"
 
+#include "html.h"
 #include "i18n.h"
 #include "log.h"
 #include "reply.h"
@@ -23,6 +24,8 @@ mailin_new(const struct cfg *cfg, char **error_r)
 {
 	struct mailin *mi = xcalloc(1, sizeof(*mi));
 
+	/* mails may be parsed in the engine's read-ahead thread */
+	html_init();
 	if (secret_key_load(cfg_str(cfg, CFG_KEY_FILE), mi->key, error_r) < 0) {
 		free(mi);
 		return NULL;
@@ -518,17 +521,19 @@ from_ourselves(const struct mailin *mi, const char *sender)
 	       (sender[local] == '@' || sender[local] == '+');
 }
 
-static int
-analyse(struct mailin *mi, struct store *store, const void *raw, size_t len,
-	int64_t now, int released, struct mailin_verdict *v, char **error_r)
+/* The part of the analysis that needs no database: reading the mail.
+   It runs in the engine's parsing thread (mailin_prepare), so it only
+   reads MI. A mail that cannot be read is marked for the quarantine. */
+static void
+parse(const struct mailin *mi, const void *raw, size_t len,
+      struct mailin_verdict *v)
 {
 	char *err = NULL;
-	int r;
 
 	memset(v, 0, sizeof(*v));
 	if (mime_parse(raw, len, &mi->limits, &v->msg, &err) < 0) {
 		quarantine(v, err);
-		return 0;
+		return;
 	}
 	/* A gateway kept only the header section of a mail over the size
 	   limit, marked in its first field. */
@@ -537,16 +542,28 @@ analyse(struct mailin *mi, struct store *store, const void *raw, size_t len,
 		quarantine(v, xasprintf("message of %s bytes is larger than "
 					"mail_max_size (only its header was kept)",
 					v->msg->headers[0].value));
-		return 0;
+		return;
 	}
 	v->stripped = reply_strip(v->msg->text);
 	if (v->msg->from.addr == NULL || strchr(v->msg->from.addr, '@') == NULL) {
 		quarantine(v, xstrdup("no sender address in From"));
-		return 0;
+		return;
 	}
 	v->sender = lower(v->msg->from.addr);
 	autoreply_classify(v->msg, &v->ar);
 	v->dedupe_key = dedupe_key(v->msg, v->sender);
+}
+
+/* The rest, with the database: duplicates, threading, the decision. V
+   holds what parse() read. */
+static int
+decide(struct mailin *mi, struct store *store, int64_t now, int released,
+       struct mailin_verdict *v, char **error_r)
+{
+	int r;
+
+	if (v->kind == MAILIN_QUARANTINE)
+		return 0;
 	r = store_message_by_dedupe(store, v->dedupe_key, &v->case_id, error_r);
 	if (r != 0) {
 		v->kind = MAILIN_DUPLICATE;
@@ -585,7 +602,26 @@ mailin_analyse(struct mailin *mi, struct store *store, const void *raw,
 	       size_t len, int64_t now, struct mailin_verdict *v,
 	       char **error_r)
 {
-	return analyse(mi, store, raw, len, now, 0, v, error_r);
+	parse(mi, raw, len, v);
+	return decide(mi, store, now, 0, v, error_r);
+}
+
+void *
+mailin_prepare(void *ctx, const struct store_inbox_row *row)
+{
+	struct mailin_verdict *v = xmalloc(sizeof(*v));
+
+	parse(ctx, row->raw, row->raw_len, v);
+	return v;
+}
+
+void
+mailin_prepared_free(void *prepared)
+{
+	if (prepared != NULL) {
+		mailin_verdict_clear(prepared);
+		free(prepared);
+	}
 }
 
 enum engine_result
@@ -597,8 +633,14 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	enum engine_result res = ENGINE_DONE;
 	char *err = NULL;
 
-	if (analyse(mi, store, row->raw, row->raw_len, cirm_now(),
-		    strcmp(row->source, "release") == 0, &v, &err) < 0 ||
+	/* read ahead in the engine's parsing thread, or here */
+	if (row->prepared != NULL) {
+		v = *(struct mailin_verdict *)row->prepared;
+		memset(row->prepared, 0, sizeof(v));
+	} else
+		parse(mi, row->raw, row->raw_len, &v);
+	if (decide(mi, store, cirm_now(), strcmp(row->source, "release") == 0,
+		   &v, &err) < 0 ||
 	    mailin_apply(mi, store, row, &v, &err) < 0) {
 		*reason_r = err;
 		mailin_verdict_clear(&v);

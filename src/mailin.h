@@ -47,6 +47,13 @@ struct mailin_verdict {
 	char *reason;		  /* quarantine: why */
 };
 
+/* The engine's read-ahead for a mail row (engine_prepare_fn): parses
+   ROW's mail into a verdict that mailin_handle then completes. It needs
+   no database and only reads CTX (the struct mailin), so it may run in
+   another thread while mailin_handle works on earlier rows. */
+void *mailin_prepare(void *ctx, const struct store_inbox_row *row);
+void mailin_prepared_free(void *prepared);
+
 /* Reads the settings (and the instance key) the mail handling needs.
    Returns NULL with *error_r on a bad key. */
 struct mailin *mailin_new(const struct cfg *cfg, char **error_r);
