@@ -54,6 +54,9 @@ setup_with(const char *extra)
 				      .retry_delay = 1 };
 	engine = engine_new(store, &es);
 	engine_set_handler(engine, "email", mailin_handle, mi);
+	/* as cirmd runs it: mails read ahead in the engine's thread */
+	engine_set_prepare(engine, "email", mailin_prepare,
+			   mailin_prepared_free, mi);
 	engine_set_before_commit(engine, mailin_sync, mi);
 }
 
