@@ -317,14 +317,16 @@ store_note_message(struct store *store)
 }
 
 /* Adds the messages of this transaction to the full-text index, in one
-   statement for all of them. */
+   statement for all of them: the ones people wrote (direction 'in'),
+   not what cirm sends (migration 9). */
 static int
 index_messages(struct store *store, char **error_r)
 {
 	static const char add_sql[] =
 		"INSERT INTO message_fts (rowid, subject, body_stripped) "
 		"SELECT id, subject, body_stripped FROM message "
-		"WHERE id > (SELECT last_message FROM fts_position) ORDER BY id";
+		"WHERE id > (SELECT last_message FROM fts_position) "
+		"AND direction = 'in' ORDER BY id";
 	static const char pos_sql[] =
 		"UPDATE fts_position SET last_message = "
 		"max(last_message, (SELECT coalesce(max(id), 0) FROM message))";
