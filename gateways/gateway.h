@@ -73,6 +73,7 @@ struct outbound_msg {
 	size_t len;
 	int attempts;	  /* failed attempts before this one */
 	int claimed, done;
+	int sent;	  /* written, for outbound_sent_all */
 	void *transport;		/* the transport's own */
 	const void *transport_status;	/* the transport's own */
 };
@@ -103,6 +104,14 @@ int outbound_sent(struct gateway_ctx *ctx, struct outbound_msg *m);
    put two rows in flight. */
 int outbound_advance(struct gateway_ctx *ctx, struct outbound_msg *sent,
 		     struct outbound_msg *claim);
+/* For a transport that can write a message twice without harm (the
+   sink: a message's file is named by its row, so writing it again
+   replaces it): every row of B claimed in one transaction, and every row
+   marked .sent recorded as sent in another, two commits a batch instead
+   of two a message. A row another process took is marked done. 0, or
+   -1 after logging (outbound_claim_all: nothing claimed). */
+int outbound_claim_all(struct gateway_ctx *ctx, struct outbound_batch *b);
+int outbound_sent_all(struct gateway_ctx *ctx, struct outbound_batch *b);
 /* M failed for now with REASON: back to 'queued', due again after
    smtp_retry_delay doubled per earlier attempt (at most a day); after
    OUTBOUND_MAX_AGE it fails for good instead. 0, or -1. */

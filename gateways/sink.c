@@ -3,7 +3,9 @@
    goes into the Maildir maildir_dir/outbound/<recipient>/ (written to
    tmp/, renamed into new/), where mutt or any Maildir reader shows it.
    A file's name comes from its outbox row, so that a mail sent again
-   after a crash replaces its own copy in new/ instead of adding one.
+   after a crash replaces its own copy in new/ instead of adding one;
+   that lets the sink claim and record a whole batch in a transaction
+   each, where the SMTP gateway takes one message at a time.
    Files are not fsynced: the sink is for trying cirm out and for tests,
    and a power cut at worst loses a copy the database says was written. */
 #include "config.h"
@@ -53,26 +55,56 @@ unix_lines(const char *data, size_t len, size_t *len_r)
 	return out;
 }
 
-/* Writes M into its Maildir. 0, or -1 with *error_r (errno-based: the
-   file system, a temporary failure). */
-static int
-deliver(const char *root, const struct outbound_msg *m, char **error_r)
-{
-	char *dir = xasprintf("%s/%s", root, m->recipient), *sub, *tmp, *dst;
-	char *data;
-	size_t len;
-	int fd, r = -1;
+/* The sink's state: where it writes, and the recipients whose Maildir
+   it has made in this run (a few handlers and many citizens: the list
+   starts again when it grows long, which only costs a few mkdir calls). */
+struct sink {
+	char *root;
+	struct strlist made;
+};
 
+#define SINK_MADE_MAX 256
+
+/* Makes DIR (a recipient's Maildir) unless made before in this run. */
+static int
+make_maildir(struct sink *sk, const char *recipient, const char *dir,
+	     char **error_r)
+{
+	char *sub;
+
+	for (size_t i = sk->made.n; i-- > 0;) {
+		if (strcmp(sk->made.v[i], recipient) == 0)
+			return 0;
+	}
 	for (const char *s = "tmp\0new\0cur\0"; *s != '\0'; s += 4) {
 		sub = xasprintf("%s/%s", dir, s);
 		if (mkdir_p(sub, 0750) < 0 && errno != EEXIST) {
 			*error_r = xasprintf("cannot create a Maildir: %s",
 					     strerror(errno));
 			free(sub);
-			free(dir);
 			return -1;
 		}
 		free(sub);
+	}
+	if (sk->made.n >= SINK_MADE_MAX)
+		strlist_clear(&sk->made);
+	strlist_add(&sk->made, recipient);
+	return 0;
+}
+
+/* Writes M into its Maildir. 0, or -1 with *error_r (errno-based: the
+   file system, a temporary failure). */
+static int
+deliver(struct sink *sk, const struct outbound_msg *m, char **error_r)
+{
+	char *dir = xasprintf("%s/%s", sk->root, m->recipient), *tmp, *dst;
+	char *data;
+	size_t len;
+	int fd, r = -1;
+
+	if (make_maildir(sk, m->recipient, dir, error_r) < 0) {
+		free(dir);
+		return -1;
 	}
 	tmp = xasprintf("%s/tmp/%lld.R%lld.cirm", dir, (long long)m->created_at,
 			(long long)m->id);
@@ -96,59 +128,74 @@ deliver(const char *root, const struct outbound_msg *m, char **error_r)
 	return r;
 }
 
+/* The whole batch is claimed in one transaction, written, and recorded
+   as sent in another: a crash in between leaves rows 'sending', which
+   the next run writes again under the same file names (replacing, not
+   adding). */
 static int
 send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 {
-	const char *root = arg;
-	int written = 0;
+	struct sink *sk = arg;
+	int written = 0, ret = 0;
 
-	for (size_t i = 0; i < b->n && !gateway_stopping(); i++) {
+	for (size_t i = 0; i < b->n; i++) {
 		struct outbound_msg *m = &b->v[i];
-		char *err = NULL;
-		int r;
 
 		if (!dir_name_ok(m->recipient)) {
 			if (outbound_fail(ctx, m, "the recipient cannot name a "
 					  "Maildir") < 0)
 				return -1;
-			continue;
+			m->done = 1;
 		}
-		r = outbound_claim(ctx, m);
-		if (r < 0)
-			return -1;
-		if (r == 0)
+	}
+	if (outbound_claim_all(ctx, b) < 0)
+		return -1;
+	for (size_t i = 0; i < b->n && !gateway_stopping(); i++) {
+		struct outbound_msg *m = &b->v[i];
+		char *err = NULL;
+
+		if (m->done || !m->claimed)
 			continue;
-		if (deliver(root, m, &err) < 0) {
+		if (deliver(sk, m, &err) < 0) {
+			/* the rest wait for the next batch too */
 			outbound_retry(ctx, m, err);
 			free(err);
-			return -1;
+			ret = -1;
+			break;
 		}
-		if (outbound_sent(ctx, m) < 0)
-			return -1;
+		m->sent = 1;
 		written++;
 	}
+	/* Not recorded, these would be written once more by the next run,
+	   as after a crash: the same files again. */
+	if (outbound_sent_all(ctx, b) < 0)
+		return -1;
 	if (written > 0)
 		log_info("sink: wrote %d message%s", written,
 			 written == 1 ? "" : "s");
-	return 0;
+	return ret;
 }
 
 static int
 run(struct gateway_ctx *ctx)
 {
-	char *root = xasprintf("%s/outbound", cfg_str(ctx->cfg, CFG_MAILDIR_DIR));
+	struct sink sk = {
+		.root = xasprintf("%s/outbound",
+				  cfg_str(ctx->cfg, CFG_MAILDIR_DIR)),
+	};
 	char *err = NULL;
 	int r;
 
 	if (store_set_synchronous(ctx->store, 0, &err) < 0) {
 		log_errorx("sink: %s", err);
 		free(err);
-		free(root);
+		free(sk.root);
 		return -1;
 	}
-	log_info("sink: writing mail into %s/<recipient>", root);
-	r = outbound_run(ctx, send_batch, root);
-	free(root);
+	log_info("sink: writing mail into %s/<recipient>", sk.root);
+	r = outbound_run(ctx, send_batch, &sk);
+	strlist_clear(&sk.made);
+	free(sk.root);
 	return r;
 }
 
