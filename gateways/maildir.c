@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #define MAILDIR_BATCH 1000 /* files taken per scan */
+#define MAILDIR_TXN 100	   /* files queued per transaction */
 
 static int
 enabled(const struct cfg *cfg)
@@ -58,75 +59,134 @@ oversize_header(const char *buf, size_t len, size_t size)
 			 (int)hlen, buf);
 }
 
-/* Queues one file of new/; moves it to cur/ after the commit. */
-static int
-take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
-{
-	char *path = xasprintf("%s/new/%s", dir, name), *err = NULL, *buf, *key;
-	char *colon, *dest;
+/* A file of new/ read, waiting for its transaction. */
+struct pending {
+	char *name, *key, *buf;
 	size_t len;
+	int64_t received_at;
+};
+
+/* Reads file NAME of new/ into P. 1, or 0 when it is gone meanwhile or
+   not a file (not ours). */
+static int
+read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
+	  struct pending *p)
+{
+	char *path = xasprintf("%s/new/%s", dir, name), *colon;
 	struct stat st;
-	int fd, over, r = -1;
+	int fd, over;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	free(path);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd >= 0)
 			close(fd);
-		free(path);
-		return 0; /* gone meanwhile, or not a file: not ours */
+		return 0;
 	}
-	buf = read_message(fd, (size_t)st.st_size,
-			   (size_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE), &len, &over);
+	p->buf = read_message(fd, (size_t)st.st_size,
+			      (size_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE),
+			      &p->len, &over);
 	close(fd);
 	if (over) {
-		char *hdr = oversize_header(buf, len, (size_t)st.st_size);
+		char *hdr = oversize_header(p->buf, p->len, (size_t)st.st_size);
 
-		free(buf);
-		buf = hdr;
-		len = strlen(hdr);
+		free(p->buf);
+		p->buf = hdr;
+		p->len = strlen(hdr);
 	}
-	key = xstrdup(name);
-	if ((colon = strchr(key, ':')) != NULL)
+	p->name = xstrdup(name);
+	p->key = xstrdup(name);
+	if ((colon = strchr(p->key, ':')) != NULL)
 		*colon = '\0';
-	{
-		char *dkey = xasprintf("maildir:%s", key);
-
-		r = gateway_deliver(ctx, buf, len, (int64_t)st.st_mtime, dkey, NULL,
-				    NULL, &err);
-		free(dkey);
-	}
-	if (r < 0) {
-		log_warnx("maildir: %s: not queued: %s", name, err);
-		free(err);
-	} else {
-		dest = xasprintf("%s/cur/%s%s", dir, key, ":2,S");
-		if (rename(path, dest) < 0)
-			log_warnx("maildir: %s: queued but not moved to cur/: %s",
-				  name, strerror(errno));
-		free(dest);
-	}
-	free(key);
-	free(buf);
-	free(path);
-	return r < 0 ? -1 : 1;
+	p->received_at = (int64_t)st.st_mtime;
+	return 1;
 }
 
-/* Takes what new/ holds, oldest name first. Returns the number queued,
-   or -1 when the store failed (the files stay for the next round). */
+static void
+pending_clear(struct pending *v, int n)
+{
+	for (int i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].key);
+		free(v[i].buf);
+	}
+}
+
+/* Queues the N files of V in one transaction, then moves each to cur/.
+   A crash between the two leaves files in new/ that are queued already:
+   the next run queues them again, and the engine drops the second copy
+   as a duplicate. Returns N, or -1 when the store failed (the files
+   stay in new/ for the next round). */
+static int
+queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
+	    int n)
+{
+	char *err = NULL;
+	int queued = 0;
+
+	if (store_begin(ctx->store, &err) < 0)
+		goto fail;
+	for (int i = 0; i < n; i++) {
+		char *dkey = xasprintf("maildir:%s", v[i].key);
+		int r = store_inbox_put(ctx->store, ctx->channel, ctx->name,
+					v[i].received_at, dkey, v[i].buf,
+					v[i].len, NULL, &err);
+
+		free(dkey);
+		if (r < 0) {
+			store_rollback(ctx->store);
+			goto fail;
+		}
+		queued += r;
+	}
+	if (store_commit(ctx->store, &err) < 0) {
+		store_rollback(ctx->store);
+		goto fail;
+	}
+	if (queued > 0)
+		gateway_notify();
+	for (int i = 0; i < n; i++) {
+		char *path = xasprintf("%s/new/%s", dir, v[i].name);
+		char *dest = xasprintf("%s/cur/%s%s", dir, v[i].key, ":2,S");
+
+		if (rename(path, dest) < 0)
+			log_warnx("maildir: %s: queued but not moved to cur/: %s",
+				  v[i].name, strerror(errno));
+		free(dest);
+		free(path);
+	}
+	return n;
+fail:
+	log_warnx("maildir: %d message%s not queued: %s", n, n == 1 ? "" : "s",
+		  err);
+	free(err);
+	return -1;
+}
+
+/* Takes what new/ holds, oldest name first, MAILDIR_TXN files to a
+   transaction. Returns the number queued, or -1 when the store failed
+   (the files stay for the next round). */
 static int
 scan(struct gateway_ctx *ctx, const char *dir)
 {
 	char *newdir = xasprintf("%s/new", dir);
 	struct dirent **names = NULL;
+	struct pending *v = xcalloc(MAILDIR_TXN, sizeof(*v));
 	int n = scandir(newdir, &names, NULL, alphasort), done = 0, failed = 0;
+	int nv = 0;
 
 	if (n < 0)
 		log_warnx("maildir: cannot read %s: %s", newdir, strerror(errno));
 	for (int i = 0; i < n; i++) {
-		if (names[i]->d_name[0] != '.' && !failed && done < MAILDIR_BATCH &&
-		    !gateway_stopping()) {
-			int r = take_file(ctx, dir, names[i]->d_name);
+		if (names[i]->d_name[0] != '.' && !failed &&
+		    done + nv < MAILDIR_BATCH && !gateway_stopping())
+			nv += read_file(ctx, dir, names[i]->d_name, &v[nv]);
+		if (nv > 0 && (nv == MAILDIR_TXN || i == n - 1 ||
+			       done + nv == MAILDIR_BATCH)) {
+			int r = queue_files(ctx, dir, v, nv);
 
+			pending_clear(v, nv);
+			nv = 0;
 			if (r < 0)
 				failed = 1;
 			else
@@ -134,6 +194,7 @@ scan(struct gateway_ctx *ctx, const char *dir)
 		}
 		free(names[i]);
 	}
+	free(v);
 	free(names);
 	free(newdir);
 	if (done > 0)
