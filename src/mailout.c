@@ -600,13 +600,26 @@ mailout_from_address(const char *headers)
 
 /* --- body ----------------------------------------------------------- */
 
+/* Room for N more bytes and the NUL. */
+static void
+buf_need(struct buf *b, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		b->cap = (b->len + n + 1) * 2;
+		b->p = xrealloc(b->p, b->cap);
+	}
+}
+
+/* Quoted-printable, written straight into the buffer: most characters
+   are copied as they are, and a call per character cost more than the
+   rest of composing a mail. */
 char *
 mailout_qp(const char *text, size_t len, size_t *len_r)
 {
 	struct buf b = { 0 };
 	size_t i = 0;
 
-	buf_add(&b, "", 0);
+	buf_need(&b, len + len / 8 + 16);
 	while (i < len) {
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t end = nl != NULL ? (size_t)(nl - text) : len, n = end - i;
@@ -628,26 +641,39 @@ mailout_qp(const char *text, size_t len, size_t *len_r)
 			if (col == 0 && (c == '.' || (c == 'F' && n - j >= 5 &&
 					memcmp(text + i + j, "From ", 5) == 0)))
 				enc = 1;
-			if (col + (enc ? 3 : 1) > (last ? LINE_MAX_LEN :
+			buf_need(&b, 6); /* a soft break and =XX */
+			/* Room for the soft break's '=', except on a line's
+			   last character before a real line end (text
+			   without a final newline ends in a soft break). */
+			if (col + (enc ? 3 : 1) > (last && nl != NULL ?
+						   LINE_MAX_LEN :
 						   LINE_MAX_LEN - 1)) {
-				buf_add(&b, "=\r\n", 3);
+				memcpy(b.p + b.len, "=\r\n", 3);
+				b.len += 3;
 				col = 0;
 				if (c == '.' || (c == 'F' && n - j >= 5 &&
 				    memcmp(text + i + j, "From ", 5) == 0))
 					enc = 1;
 			}
-			if (enc)
-				buf_addhex(&b, c);
-			else
-				buf_addc(&b, (char)c);
+			if (enc) {
+				b.p[b.len++] = '=';
+				b.p[b.len++] = hex[c >> 4];
+				b.p[b.len++] = hex[c & 15];
+			} else
+				b.p[b.len++] = (char)c;
 			col += enc ? 3 : 1;
 		}
-		if (nl != NULL)
-			buf_add(&b, "\r\n", 2);
-		else
-			buf_add(&b, "=\r\n", 3); /* no newline at the end */
+		buf_need(&b, 3);
+		if (nl != NULL) {
+			memcpy(b.p + b.len, "\r\n", 2);
+			b.len += 2;
+		} else {
+			memcpy(b.p + b.len, "=\r\n", 3); /* no newline at the end */
+			b.len += 3;
+		}
 		i = end + (nl != NULL);
 	}
+	b.p[b.len] = '\0';
 	*len_r = b.len;
 	return b.p;
 }

@@ -311,6 +311,75 @@ START_TEST(test_qp)
 }
 END_TEST
 
+/* Decodes quoted-printable (soft breaks dropped, CRLF kept as LF). */
+static char *
+qp_decode(const char *qp, size_t len, size_t *len_r)
+{
+	char *out = xmalloc(len + 1);
+	size_t j = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (qp[i] == '=' && i + 2 < len && qp[i + 1] == '\r' &&
+		    qp[i + 2] == '\n') {
+			i += 2;
+		} else if (qp[i] == '=' && i + 2 < len) {
+			char h[3] = { qp[i + 1], qp[i + 2], 0 };
+
+			out[j++] = (char)strtol(h, NULL, 16);
+			i += 2;
+		} else if (qp[i] == '\r' && i + 1 < len && qp[i + 1] == '\n') {
+			out[j++] = '\n';
+			i++;
+		} else
+			out[j++] = qp[i];
+	}
+	*len_r = j;
+	return out;
+}
+
+/* Random text of every byte: lines never longer than 76, only printable
+   ASCII (and tabs inside a line) on the wire, no line starting with a bare dot or "From ", and
+   decoding gives the text back (a last line without newline gains
+   none). */
+START_TEST(test_qp_random)
+{
+	unsigned seed = 42;
+
+	for (int round = 0; round < 300; round++) {
+		size_t n = (size_t)(rand_r(&seed) % 600), len, dlen;
+		char *text = xmalloc(n + 1), *qp, *back;
+
+		for (size_t i = 0; i < n; i++) {
+			int r = rand_r(&seed) % 20;
+
+			text[i] = r == 0 ? '\n' : r == 1 ? ' ' : r == 2 ? '.' :
+				  r == 3 ? 'F' : r == 4 ? '=' : r == 5 ? '\t' :
+				  (char)(rand_r(&seed) % 256);
+			if (text[i] == '\r' || text[i] == '\0')
+				text[i] = 'x'; /* CR and NUL are not text */
+		}
+		qp = mailout_qp(text, n, &len);
+		ck_assert_uint_eq(strlen(qp), len);
+		for (const char *line = qp; *line != '\0';) {
+			const char *e = strstr(line, "\r\n");
+
+			ck_assert_ptr_nonnull(e);
+			ck_assert_int_le((int)(e - line), 76);
+			ck_assert(line[0] != '.' && strncmp(line, "From ", 5) != 0);
+			for (const char *c = line; c < e; c++)
+				ck_assert((*c >= ' ' && *c < 0x7f) || *c == '\t');
+			line = e + 2;
+		}
+		back = qp_decode(qp, len, &dlen);
+		ck_assert_uint_eq(dlen, n);
+		ck_assert(memcmp(back, text, n) == 0);
+		free(back);
+		free(qp);
+		free(text);
+	}
+}
+END_TEST
+
 START_TEST(test_message_id_and_from)
 {
 	char *id = mailout_new_message_id("arende@kommun.example"), *a;
@@ -335,6 +404,7 @@ main(void)
 	TCase *tc = tcase_create("mailout");
 
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_qp_random);
 	tcase_add_test(tc, test_attachments);
 	tcase_add_test(tc, test_subjects);
 	tcase_add_test(tc, test_header_injection);
