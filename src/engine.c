@@ -109,13 +109,18 @@ engine_set_handler(struct engine *engine, const char *channel,
 }
 
 /* In the reader thread: prepares ROW when its channel has a prepare
-   function. */
+   function. A row tried before is left to the handler: should reading
+   it be what crashed the engine, it must crash no more than the
+   handling did, and after max_attempts it goes to the quarantine
+   without being read at all. */
 static int
 prepare_row(const struct store_inbox_row *row, void *ctx)
 {
 	struct engine *engine = ((void **)ctx)[0];
 	struct slot *slot = ((void **)ctx)[1];
 
+	if (row->attempts > 1)
+		return 0;
 	for (size_t i = 0; i < engine->npreps; i++) {
 		if (strcmp(engine->preps[i].channel, row->channel) == 0) {
 			slot->prepared = engine->preps[i].fn(engine->preps[i].ctx,

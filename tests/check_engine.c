@@ -201,10 +201,11 @@ END_TEST
 /* The read-ahead: each email row is prepared (here: a copy of its raw
    text) in the engine's second thread, and its handler finds exactly
    its own row's result; a channel without a prepare function gets
-   NULL; whatever was prepared is freed once, taken or not (a row over
-   its attempts never reaches a handler). */
+   NULL; whatever was prepared is freed once. A row tried before is not
+   read ahead (reading it may be what crashed the engine): over its
+   attempts, it goes to the quarantine unread. */
 struct ahead {
-	int prepared, freed, calls, with, without;
+	int prepared, freed, calls, with, without, retried;
 };
 
 static struct ahead *ahead_seen;
@@ -234,7 +235,10 @@ check_ahead(void *ctx, struct store *s, const struct store_inbox_row *row,
 	(void)s;
 	(void)reason_r;
 	a->calls++;
-	if (strcmp(row->channel, "email") == 0) {
+	if (strcmp(row->channel, "email") == 0 && row->attempts > 1) {
+		ck_assert_ptr_null(row->prepared);
+		a->retried++;
+	} else if (strcmp(row->channel, "email") == 0) {
 		ck_assert_ptr_nonnull(row->prepared);
 		ck_assert_uint_eq(strlen(row->prepared), row->raw_len);
 		ck_assert(memcmp(row->prepared, row->raw, row->raw_len) == 0);
@@ -265,14 +269,17 @@ START_TEST(test_read_ahead)
 	}
 	ck_assert_int_eq(store_exec(store, "UPDATE inbox SET attempts = 3 "
 				    "WHERE id = 3", &err), 0);
+	ck_assert_int_eq(store_exec(store, "UPDATE inbox SET attempts = 1 "
+				    "WHERE id = 6", &err), 0);
 	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
 	ck_assert_int_eq(stats.done, 39);
 	ck_assert_int_eq(stats.quarantined, 1);
 	ck_assert_int_eq(a.calls, 39);
-	ck_assert_int_eq(a.with, 31);
+	ck_assert_int_eq(a.with, 30);
+	ck_assert_int_eq(a.retried, 1);
 	ck_assert_int_eq(a.without, 8);
-	ck_assert_int_eq(a.prepared, 32);
-	ck_assert_int_eq(a.freed, 32);
+	ck_assert_int_eq(a.prepared, 30);
+	ck_assert_int_eq(a.freed, 30);
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
 	engine_free(&e);
 }
