@@ -318,7 +318,13 @@ new_message_id(const struct flow *fl, const char *what)
 		abort();
 	for (size_t i = 0; i < sizeof(r); i++)
 		snprintf(hex + 2 * i, 3, "%02x", r[i]);
-	return xasprintf("%s.%s.%s%s", fl->c.number, what, hex,
+	/* The time first, fixed width: the Message-ID indexes of message
+	   and outbox then grow at their end, where the pages of the last
+	   messages are, instead of one page per message somewhere among
+	   all the cases' (the case number first made each insert land by
+	   its case). The random part keeps it unique and unguessable. */
+	return xasprintf("%010lld.%s.%s.%s%s", (long long)fl->in->now,
+			 fl->c.number, what, hex,
 			 at != NULL ? at : "@cirm.invalid");
 }
 
