@@ -7,7 +7,6 @@
 #include "util.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -168,6 +167,17 @@ read_ahead(void *arg)
 	return NULL;
 }
 
+static void
+reader_free(struct reader *r)
+{
+	pthread_cond_destroy(&r->done);
+	pthread_cond_destroy(&r->work);
+	pthread_mutex_destroy(&r->mu);
+	store_free(&r->store);
+	free(r->slots);
+	free(r);
+}
+
 /* Starts the reader, with a connection of its own. Without it (no
    connection, no thread) the handlers do the work themselves. */
 static void
@@ -175,7 +185,6 @@ reader_start(struct engine *engine)
 {
 	struct store_settings set = { .busy_timeout_ms = 5000 };
 	struct reader *r = xcalloc(1, sizeof(*r));
-	sigset_t all, old;
 	char *err = NULL;
 	int rc;
 
@@ -190,20 +199,11 @@ reader_start(struct engine *engine)
 	pthread_cond_init(&r->work, NULL);
 	pthread_cond_init(&r->done, NULL);
 	engine->reader = r;
-	/* the thread takes no signals: the process waits for its own */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&r->thread, NULL, read_ahead, engine);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&r->thread, read_ahead, engine);
 	if (rc != 0) {
 		log_warnx("no read-ahead: %s", strerror(rc));
 		engine->reader = NULL;
-		pthread_cond_destroy(&r->done);
-		pthread_cond_destroy(&r->work);
-		pthread_mutex_destroy(&r->mu);
-		store_free(&r->store);
-		free(r->slots);
-		free(r);
+		reader_free(r);
 	}
 }
 
@@ -283,12 +283,7 @@ reader_stop(struct engine *engine)
 	pthread_cond_signal(&r->work);
 	pthread_mutex_unlock(&r->mu);
 	pthread_join(r->thread, NULL);
-	pthread_cond_destroy(&r->done);
-	pthread_cond_destroy(&r->work);
-	pthread_mutex_destroy(&r->mu);
-	store_free(&r->store);
-	free(r->slots);
-	free(r);
+	reader_free(r);
 	engine->reader = NULL;
 }
 

@@ -7,7 +7,6 @@
 #include "util.h"
 
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +34,7 @@ struct store_checkpointer {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	sqlite3 *db;
-	char *path;
+	const char *path; /* the store's */
 	int threshold;
 	int frames; /* in the WAL after the writer's last commit */
 	int stop;
@@ -85,15 +84,23 @@ wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
 	return SQLITE_OK;
 }
 
+static void
+checkpointer_free(struct store_checkpointer *c)
+{
+	pthread_cond_destroy(&c->cv);
+	pthread_mutex_destroy(&c->mu);
+	sqlite3_close(c->db);
+	free(c);
+}
+
 int
 store_checkpointer_start(struct store *store, int threshold, char **error_r)
 {
 	struct store_checkpointer *c = xcalloc(1, sizeof(*c));
-	sigset_t all, old;
 	int rc;
 
 	c->threshold = threshold;
-	c->path = xstrdup(store->path);
+	c->path = store->path;
 	if (sqlite3_open_v2(store->path, &c->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
 				    SQLITE_OPEN_NOFOLLOW,
@@ -105,26 +112,17 @@ store_checkpointer_start(struct store *store, int threshold, char **error_r)
 					     sqlite3_errmsg(c->db) :
 					     "out of memory");
 		sqlite3_close(c->db);
-		free(c->path);
 		free(c);
 		return -1;
 	}
 	sqlite3_busy_timeout(c->db, 1000);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
-	/* The thread takes no signals: the process waits for its own. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	rc = pthread_create(&c->thread, NULL, run, c);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	rc = thread_start(&c->thread, run, c);
 	if (rc != 0) {
 		*error_r = xasprintf("%s: checkpoint thread: %s", store->path,
 				     strerror(rc));
-		pthread_cond_destroy(&c->cv);
-		pthread_mutex_destroy(&c->mu);
-		sqlite3_close(c->db);
-		free(c->path);
-		free(c);
+		checkpointer_free(c);
 		return -1;
 	}
 	store->checkpointer = c;
@@ -145,10 +143,6 @@ store_checkpointer_stop(struct store *store)
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	pthread_join(c->thread, NULL);
-	pthread_cond_destroy(&c->cv);
-	pthread_mutex_destroy(&c->mu);
-	sqlite3_close(c->db);
-	free(c->path);
-	free(c);
+	checkpointer_free(c);
 	store->checkpointer = NULL;
 }

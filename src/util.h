@@ -2,6 +2,7 @@
 #ifndef CIRM_UTIL_H
 #define CIRM_UTIL_H
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -42,6 +43,10 @@ char *scrub_personal(const char *text);
 
 /* Current wall-clock time in seconds since the epoch. */
 int64_t cirm_now(void);
+
+/* Starts FN(ARG) in a thread that takes no signals (the process waits
+   for its own with sigtimedwait). 0, or an errno value. */
+int thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
 
 /* Makes DIR and missing parents with MODE; 0, or -1 with errno set. */
 int mkdir_p(const char *dir, unsigned int mode);
