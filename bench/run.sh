@@ -312,8 +312,7 @@ fi
 # The floor: a program that does nothing (true(1), linked against libc
 # only), run the same way once per mail. No mailgate can go faster than
 # the machine starts processes.
-true_bin=$(command -v true)
-case $true_bin in /*) ;; *) true_bin=/bin/true ;; esac
+true_bin=/bin/true
 set -- $($bm each "$mails" "$true_bin")
 fields 4 "$@"
 floor_rate=$(calc "$1 / ($2 > 0 ? $2 : 0.001)")

@@ -22,13 +22,20 @@ struct buf {
 	size_t len, cap;
 };
 
+/* Room for N more bytes and the NUL. */
 static void
-buf_add(struct buf *b, const char *s, size_t n)
+buf_need(struct buf *b, size_t n)
 {
 	if (b->len + n + 1 > b->cap) {
 		b->cap = (b->len + n + 1) * 2;
 		b->p = xrealloc(b->p, b->cap);
 	}
+}
+
+static void
+buf_add(struct buf *b, const char *s, size_t n)
+{
+	buf_need(b, n);
 	memcpy(b->p + b->len, s, n);
 	b->len += n;
 	b->p[b->len] = '\0';
@@ -599,16 +606,6 @@ mailout_from_address(const char *headers)
 }
 
 /* --- body ----------------------------------------------------------- */
-
-/* Room for N more bytes and the NUL. */
-static void
-buf_need(struct buf *b, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-}
 
 /* Quoted-printable, written straight into the buffer: most characters
    are copied as they are, and a call per character cost more than the
