@@ -368,13 +368,27 @@ mail_handler(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* mail_handler for a notice on the case: the subject is TITLE with the
+   case tag. */
+static int
+mail_handler_on_case(struct mailin *mi, struct store *store,
+		     const struct mailin_verdict *v, const char *address,
+		     const char *title, const char *body, char **error_r)
+{
+	char *subject = xasprintf("%s [%s]", title, v->case_number);
+	int ret = mail_handler(mi, store, v, address, subject, body, error_r);
+
+	free(subject);
+	return ret;
+}
+
 static int
 send_transcript(struct mailin *mi, struct store *store,
 		const struct mailin_verdict *v, const struct reply *r,
 		char **error_r)
 {
 	struct strlist l = { 0 };
-	char *subject, *body;
+	char *body;
 	int ret;
 
 	strlist_addf(&l, "%s\n\n", tr(&T_INTRO, r->lang));
@@ -393,10 +407,8 @@ send_transcript(struct mailin *mi, struct store *store,
 	}
 	strlist_addf(&l, "\n%s\n", tr(&T_RETRY, r->lang));
 	body = strlist_join(&l);
-	subject = xasprintf("%s [%s]", tr(&T_SUBJECT, r->lang),
-			    v->case_number);
-	ret = mail_handler(mi, store, v, r->address, subject, body, error_r);
-	free(subject);
+	ret = mail_handler_on_case(mi, store, v, r->address,
+				  tr(&T_SUBJECT, r->lang), body, error_r);
 	free(body);
 	return ret;
 }
@@ -415,7 +427,7 @@ sms_too_long(struct mailin *mi, struct store *store,
 		.now = cirm_now(),
 	};
 	struct caseflow_sms_cost cost;
-	char *subject, *body;
+	char *body;
 	int rc = caseflow_sms_cost(mi->flow, store, v->case_id, "answer", &in,
 				   &cost, error_r);
 
@@ -445,10 +457,8 @@ sms_too_long(struct mailin *mi, struct store *store,
 				 cost.segments, tr(cost.ucs2 ? &T_UCS2 :
 						   &T_GSM7, r->lang),
 				 cost.limit);
-	subject = xasprintf("%s [%s]", tr(&T_SMS_SUBJECT, r->lang),
-			    v->case_number);
-	rc = mail_handler(mi, store, v, r->address, subject, body, error_r);
-	free(subject);
+	rc = mail_handler_on_case(mi, store, v, r->address,
+				  tr(&T_SMS_SUBJECT, r->lang), body, error_r);
 	free(body);
 	log_info("case %s: handler answer too long for SMS (%d segments, "
 		 "limit %d)", v->case_number, cost.segments, cost.limit);
@@ -464,7 +474,7 @@ attachments_withheld(struct mailin *mi, struct store *store,
 		     char **error_r)
 {
 	size_t n = 0;
-	char *subject, *body;
+	char *body;
 	int rc;
 
 	for (size_t i = 0; i < v->msg->nparts; i++)
@@ -486,14 +496,12 @@ attachments_withheld(struct mailin *mi, struct store *store,
 				 "citizen needs them, reach them another way, "
 				 "for example by letter, and record it with "
 				 "#note.\n", n);
-	subject = xasprintf("%s [%s]", tr(&T_SMS_FILES, r->lang),
-			    v->case_number);
-	rc = mail_handler(mi, store, v, r->address, subject, body, error_r);
+	rc = mail_handler_on_case(mi, store, v, r->address,
+				  tr(&T_SMS_FILES, r->lang), body, error_r);
 	if (rc == 0)
 		rc = store_event_add(store, v->case_id, cirm_now(),
 				     "reply.attachments_withheld",
 				     v->handler_id, NULL, NULL, NULL, error_r);
-	free(subject);
 	free(body);
 	return rc < 0 ? -1 : 0;
 }
