@@ -6,6 +6,7 @@
 #include "i18n.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -237,16 +238,28 @@ store_set_synchronous(struct store *store, int full, char **error_r)
 			  "PRAGMA synchronous = NORMAL", error_r);
 }
 
+/* SQLite's memory statistics take a global mutex on every allocation,
+   across all connections and threads; nothing here reads them. This
+   must come before SQLite initialises itself (else it is refused, and
+   the statistics stay on). */
+static void
+sqlite_setup(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 store_open(const char *path, const struct store_settings *set,
 	   struct store **store_r, char **error_r)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
 		    SQLITE_OPEN_NOFOLLOW;
 	struct store *store = xcalloc(1, sizeof(*store));
 	int busy_ms = set != NULL && set->busy_timeout_ms > 0 ?
 			      set->busy_timeout_ms : 5000;
 
+	pthread_once(&once, sqlite_setup);
 	if (set != NULL && set->create)
 		flags |= SQLITE_OPEN_CREATE;
 	store->path = xstrdup(path);
