@@ -47,8 +47,10 @@ void engine_set_handler(struct engine *engine, const char *channel,
    the rows before it: on a machine with two cores the parsing then
    costs the engine nothing. PREPARE gets each claimed row of CHANNEL
    and returns what the handler finds in row->prepared (or NULL: the
-   handler does the work itself); FREE releases it after the handler.
-   PREPARE runs beside the handler, so it must only read CTX. Without a
+   handler does the work itself); FREE releases it after the handler,
+   usually in the same thread as PREPARE, while that waits for work
+   (freeing a parsed mail is no small part of the work on it). PREPARE
+   and FREE run beside the handler, so they must only read CTX. Without a
    prepare function (or without the thread) the handler gets NULL. */
 typedef void *engine_prepare_fn(void *ctx, const struct store_inbox_row *row);
 void engine_set_prepare(struct engine *engine, const char *channel,

@@ -629,32 +629,31 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	      char **reason_r)
 {
 	struct mailin *mi = ctx;
-	struct mailin_verdict v;
+	struct mailin_verdict own, *v = row->prepared;
 	enum engine_result res = ENGINE_DONE;
 	char *err = NULL;
 
-	/* read ahead in the engine's parsing thread, or here */
-	if (row->prepared != NULL) {
-		v = *(struct mailin_verdict *)row->prepared;
-		memset(row->prepared, 0, sizeof(v));
-	} else
-		parse(mi, row->raw, row->raw_len, &v);
-	if (decide(mi, store, cirm_now(), strcmp(row->source, "release") == 0,
-		   &v, &err) < 0 ||
-	    mailin_apply(mi, store, row, &v, &err) < 0) {
-		*reason_r = err;
-		mailin_verdict_clear(&v);
-		return ENGINE_TEMP;
+	/* Read ahead in the engine's parsing thread, which also frees it
+	   (mailin_prepared_free); or read here. */
+	if (v == NULL) {
+		v = &own;
+		parse(mi, row->raw, row->raw_len, v);
 	}
-	if (v.kind == MAILIN_QUARANTINE) {
-		*reason_r = v.reason;
-		v.reason = NULL;
+	if (decide(mi, store, cirm_now(), strcmp(row->source, "release") == 0,
+		   v, &err) < 0 ||
+	    mailin_apply(mi, store, row, v, &err) < 0) {
+		*reason_r = err;
+		res = ENGINE_TEMP;
+	} else if (v->kind == MAILIN_QUARANTINE) {
+		*reason_r = v->reason;
+		v->reason = NULL;
 		res = ENGINE_FINAL;
 	} else
 		log_info("inbox row %lld: %s%s%s", (long long)row->id,
-			 mailin_kind_name(v.kind), v.case_id ? " on " : "",
-			 v.case_id ? v.case_number : "");
-	mailin_verdict_clear(&v);
+			 mailin_kind_name(v->kind), v->case_id ? " on " : "",
+			 v->case_id ? v->case_number : "");
+	if (v == &own)
+		mailin_verdict_clear(v);
 	return res;
 }
 
