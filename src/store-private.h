@@ -22,6 +22,12 @@ struct store {
 	struct store_checkpointer *checkpointer; /* or NULL */
 };
 
+/* store-vfs.c: the VFS that gathers WAL appends into one write. Register
+   once, before the first connection; store_vfs_name() is its name for
+   sqlite3_open_v2, or NULL (the default VFS) when it could not be. */
+int store_vfs_register(void);
+const char *store_vfs_name(void);
+
 /* The background checkpointer (store-checkpoint.c): a second connection
    in a thread of its own copies the WAL back into the database while
    this connection goes on writing. */

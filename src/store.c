@@ -246,6 +246,7 @@ static void
 sqlite_setup(void)
 {
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+	store_vfs_register();
 }
 
 int
@@ -263,7 +264,8 @@ store_open(const char *path, const struct store_settings *set,
 	if (set != NULL && set->create)
 		flags |= SQLITE_OPEN_CREATE;
 	store->path = xstrdup(path);
-	if (sqlite3_open_v2(path, &store->db, flags, NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(path, &store->db, flags, store_vfs_name()) !=
+	    SQLITE_OK) {
 		*error_r = xasprintf(_("%s: cannot open database: %s"), path,
 				     store->db != NULL ?
 					     sqlite3_errmsg(store->db) :

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -563,6 +564,105 @@ START_TEST(test_audit_chain)
 }
 END_TEST
 
+
+/* The WAL writes gathered by store-vfs.c: what a connection commits is
+   in the WAL file, for connections of other processes using SQLite's
+   own VFS, when the commit returns; with synchronous = FULL and with
+   NORMAL (where the frames are written when the commit is published),
+   for transactions of many buffers' worth of pages, and in a process
+   killed right after its commit. */
+static void
+fill(struct store *store, int from, int n)
+{
+	char *err = NULL;
+	sqlite3_stmt *st;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db,
+		"INSERT INTO t (k, v, w) VALUES (?, randomblob(200), ?)", -1,
+		&st, NULL), SQLITE_OK);
+	for (int i = from; i < from + n; i++) {
+		char v[32];
+
+		snprintf(v, sizeof(v), "row %d", i);
+		sqlite3_bind_int(st, 1, i);
+		sqlite3_bind_text(st, 2, v, -1, SQLITE_TRANSIENT);
+		ck_assert_int_eq(sqlite3_step(st), SQLITE_DONE);
+		sqlite3_reset(st);
+	}
+	sqlite3_finalize(st);
+	ck_assert_msg(store_commit(store, &err) == 0, "%s", err);
+}
+
+/* Rows and the last row's text, as SQLite's own VFS reads them. */
+static void
+seen(int rows)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char want[32];
+
+	ck_assert_int_eq(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY,
+					 NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db,
+		"SELECT count(*), (SELECT w FROM t ORDER BY k DESC "
+		"LIMIT 1), (SELECT integrity_check FROM pragma_integrity_check) "
+		"FROM t", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st, 0), rows);
+	snprintf(want, sizeof(want), "row %d", rows - 1);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), want);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "ok");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+START_TEST(test_wal_gathered)
+{
+	struct store *store = open_db(dbpath);
+	char *err = NULL, *name = NULL;
+	pid_t pid;
+	int status;
+
+	ck_assert_int_eq(sqlite3_file_control(store->db, "main",
+					      SQLITE_FCNTL_VFSNAME, &name),
+			 SQLITE_OK);
+	ck_assert_msg(strncmp(name, "cirm/", 5) == 0, "%s", name);
+	sqlite3_free(name);
+	ck_assert_int_eq(store_exec(store, "CREATE TABLE t (k INTEGER "
+				    "PRIMARY KEY, v BLOB, w TEXT)", &err), 0);
+	/* ~3,000 pages: a hundred buffers */
+	fill(store, 0, 50000);
+	seen(50000);
+	fill(store, 50000, 1);
+	seen(50001);
+	ck_assert_int_eq(store_set_synchronous(store, 0, &err), 0);
+	fill(store, 50001, 2000);
+	seen(52001);
+	fill(store, 52001, 3);
+	seen(52004);
+	store_free(&store);
+
+	for (int sync = 1; sync >= 0; sync--) {
+		int rows = sync ? 52004 + 777 : 52004 + 777 + 5000;
+
+		pid = fork();
+		ck_assert_int_ge(pid, 0);
+		if (pid == 0) {
+			store = open_db(dbpath);
+			if (store_set_synchronous(store, sync, &err) < 0)
+				_exit(1);
+			fill(store, rows - (sync ? 777 : 5000), sync ? 777 : 5000);
+			raise(SIGKILL);
+			_exit(1);
+		}
+		ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+		ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		seen(rows);
+	}
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -579,6 +679,7 @@ store_suite(void)
 	tcase_add_loop_test(tc, test_stepwise_migration, 0,
 			    store_schema_latest() - 1);
 	tcase_add_test(tc, test_newer_schema_refused);
+	tcase_add_test(tc, test_wal_gathered);
 	suite_add_tcase(s, tc);
 
 	tcase_add_checked_fixture(num, setup, teardown);
