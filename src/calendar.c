@@ -518,6 +518,40 @@ local_from_time(int64_t when, struct local *t_r, char **error_r)
 	return 0;
 }
 
+/* The time at local wall-clock TM, when it names exactly one instant
+   that the UTC offset of that wall clock read as UTC confirms; else 0
+   and mktime(3) decides (a gap or an overlap at a change of summer
+   time). mktime() re-reads the time zone file's status at every call
+   (POSIX has it act as if tzset() were called), which made it a
+   noticeable part of the work on a new case; timegm() and localtime_r()
+   do not. */
+static int
+local_fast(const struct tm *tm, int64_t *when_r)
+{
+	struct tm u = *tm, l;
+	time_t guess = timegm(&u), tt;
+
+	if (guess == (time_t)-1 || localtime_r(&guess, &l) == NULL)
+		return 0;
+	tt = guess - l.tm_gmtoff;
+	if (localtime_r(&tt, &l) == NULL || l.tm_year != tm->tm_year ||
+	    l.tm_mon != tm->tm_mon || l.tm_mday != tm->tm_mday ||
+	    l.tm_hour != tm->tm_hour || l.tm_min != tm->tm_min ||
+	    l.tm_sec != tm->tm_sec)
+		return 0;
+	/* in an overlap the hour comes twice: leave the choice to mktime */
+	{
+		time_t other = tt + (l.tm_isdst > 0 ? 3600 : -3600);
+		struct tm o;
+
+		if (localtime_r(&other, &o) != NULL && o.tm_hour == l.tm_hour &&
+		    o.tm_min == l.tm_min && o.tm_mday == l.tm_mday)
+			return 0;
+	}
+	*when_r = (int64_t)tt;
+	return 1;
+}
+
 static int
 time_from_local(const struct local *t, int64_t *when_r, char **error_r)
 {
@@ -538,6 +572,8 @@ time_from_local(const struct local *t, int64_t *when_r, char **error_r)
 	tm.tm_min = t->sec / 60 % 60;
 	tm.tm_sec = t->sec % 60;
 	tm.tm_isdst = -1;
+	if (local_fast(&tm, when_r))
+		return 0;
 	errno = 0;
 	tt = mktime(&tm);
 	if (tt == (time_t)-1 && errno != 0) {

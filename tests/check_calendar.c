@@ -451,6 +451,40 @@ START_TEST(test_add_dst_elapsed)
 }
 END_TEST
 
+/* Day arithmetic on the wall clock equals mktime(3)'s reading of the
+   same local time, for every quarter hour of the days around both
+   changes of summer time (the gap in March, the hour that comes twice
+   in October): the fast path must agree where the local time is plain,
+   and leave gaps and overlaps to mktime. */
+START_TEST(test_add_days_as_mktime)
+{
+	static const char *const from[] = { "2026-03-27 00:00", "2026-10-23 00:00" };
+	struct calendar *cal = calendar_new(CALENDAR_NONE);
+	char *error = NULL;
+
+	for (size_t k = 0; k < N_ELEMENTS(from); k++) {
+		for (int64_t t = local(from[k]); t < local(from[k]) + 4 * 86400;
+		     t += 900) {
+			for (int days = 1; days <= 2; days++) {
+				struct calendar_duration d = { .days = days };
+				time_t tt = (time_t)t;
+				struct tm tm;
+				int64_t deadline;
+
+				ck_assert_ptr_nonnull(localtime_r(&tt, &tm));
+				tm.tm_mday += days;
+				tm.tm_isdst = -1;
+				ck_assert_int_eq(calendar_add(cal, t, &d, &deadline,
+							      &error), 0);
+				ck_assert_msg(deadline == (int64_t)mktime(&tm),
+					      "%s + P%dD", show(t), days);
+			}
+		}
+	}
+	calendar_free(&cal);
+}
+END_TEST
+
 START_TEST(test_add_errors)
 {
 	struct calendar *cal = calendar_new(CALENDAR_SWEDEN);
@@ -557,6 +591,7 @@ calendar_suite(void)
 	tcase_add_test(tc, test_duration_null);
 	tcase_add_loop_test(tc, test_add, 0, N_ELEMENTS(adds));
 	tcase_add_test(tc, test_add_dst_elapsed);
+	tcase_add_test(tc, test_add_days_as_mktime);
 	tcase_add_test(tc, test_add_errors);
 	tcase_add_test(tc, test_setup_errors);
 	tcase_add_test(tc, test_business_day);
