@@ -97,6 +97,16 @@ arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
 	return rt != 0 ? rt : row->received_at;
 }
 
+/* The raw's key: known when the gateway stored it as it arrived. */
+static void
+row_raw_id(const struct store_inbox_row *row, char id[BLOB_ID_LEN + 1])
+{
+	if (row->raw_sha256 != NULL && strlen(row->raw_sha256) == BLOB_ID_LEN)
+		memcpy(id, row->raw_sha256, BLOB_ID_LEN + 1);
+	else
+		blob_id(row->raw, row->raw_len, id);
+}
+
 /* The inbound message itself, with its raw form kept by SHA-256. */
 static int
 save_message(struct mailin *mi, struct store *store,
@@ -114,7 +124,7 @@ save_message(struct mailin *mi, struct store *store,
 		.at = arrival(row, v),
 	};
 
-	blob_id(row->raw, row->raw_len, raw_id);
+	row_raw_id(row, raw_id);
 	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0)
 		return -1;
 	if (store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0 ||
@@ -141,7 +151,7 @@ mailin_save_handler_message(struct mailin *mi, struct store *store,
 		.at = arrival(row, v),
 	};
 
-	blob_id(row->raw, row->raw_len, raw_id);
+	row_raw_id(row, raw_id);
 	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0 ||
 	    store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0)
 		return -1;

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <string.h>
 
 int
 store_message_by_dedupe(struct store *store, const char *dedupe_key,
@@ -141,9 +142,14 @@ store_raw_put(struct store *store, const char *sha256, const void *raw,
 	static const char sql[] =
 		"INSERT INTO raw_message (sha256, raw) VALUES (?, ?) "
 		"ON CONFLICT (sha256) DO NOTHING";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	sqlite3_stmt *st;
 
-	if (st == NULL)
+	/* the inbox row being handled put it there as it arrived */
+	if (store->row_raw_id != 0 && strcmp(sha256, store->row_raw_sha) == 0) {
+		store->row_raw_kept = 1;
+		return 0;
+	}
+	if ((st = store_stmt(store, sql, error_r)) == NULL)
 		return -1;
 	store_bind_text(st, 1, sha256);
 	sqlite3_bind_blob64(st, 2, len > 0 ? raw : "", len, SQLITE_STATIC);

@@ -12,6 +12,12 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int busy; /* the last failure was a lock held by another */
+	/* The inbox row being handled (store_inbox_get): its raw's row in
+	   raw_message and key, and whether the handler kept it
+	   (store_raw_put of that key); see store_inbox_done. */
+	int64_t row_raw_id;
+	char row_raw_sha[65];
+	int row_raw_kept;
 	int unindexed; /* messages added in this transaction */
 	int savepoints;
 	struct {

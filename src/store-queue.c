@@ -3,29 +3,107 @@
 
 #include "store-private.h"
 
+#include "blob.h"
 #include "util.h"
 
+#include <stdio.h>
+
+/* The raw message goes into raw_message, keyed by its SHA-256, where
+   the message made of it will refer to it: written once, as it
+   arrives, and not copied by the engine. The inbox row refers to it
+   (raw_id) and owns it when it put it there; identical bytes delivered
+   again share the row. */
+static int put(struct store *store, const char *channel, const char *source,
+	       int64_t received_at, const char *dedupe_key, const void *raw,
+	       size_t len, int64_t *id_r, char **error_r);
+
+/* All or nothing, in or out of a transaction: a row the schema refuses
+   leaves no raw message behind. */
 int
 store_inbox_put(struct store *store, const char *channel, const char *source,
 		int64_t received_at, const char *dedupe_key, const void *raw,
 		size_t len, int64_t *id_r, char **error_r)
 {
-	static const char sql[] =
-		"INSERT INTO inbox (channel, source, received_at, dedupe_key, raw) "
-		"VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	static const char begin_sql[] = "SAVEPOINT inbox_put";
+	static const char end_sql[] = "RELEASE inbox_put";
+	sqlite3_stmt *st = store_stmt(store, begin_sql, error_r);
+	int r;
 
-	if (st == NULL)
+	if (st == NULL || store_exec_stmt(store, st, "queue inbound message",
+					  error_r) < 0)
+		return -1;
+	r = put(store, channel, source, received_at, dedupe_key, raw, len, id_r,
+		error_r);
+	if (r < 0)
+		(void)sqlite3_exec(store->db, "ROLLBACK TO inbox_put", NULL, NULL,
+				   NULL);
+	if ((st = store_stmt(store, end_sql, r < 0 ? NULL : error_r)) == NULL ||
+	    store_exec_stmt(store, st, "queue inbound message",
+			    r < 0 ? NULL : error_r) < 0)
+		return -1;
+	return r;
+}
+
+static int
+put(struct store *store, const char *channel, const char *source,
+    int64_t received_at, const char *dedupe_key, const void *raw, size_t len,
+    int64_t *id_r, char **error_r)
+{
+	static const char seen_sql[] =
+		"SELECT id FROM inbox WHERE dedupe_key = ?";
+	static const char raw_sql[] =
+		"INSERT INTO raw_message (sha256, raw) VALUES (?, ?) "
+		"ON CONFLICT (sha256) DO NOTHING";
+	static const char raw_id_sql[] =
+		"SELECT id FROM raw_message WHERE sha256 = ?";
+	static const char sql[] =
+		"INSERT INTO inbox (channel, source, received_at, dedupe_key, raw, "
+		"raw_id, raw_owned) VALUES (?, ?, ?, ?, x'', ?, ?)";
+	char sha[BLOB_ID_LEN + 1];
+	sqlite3_stmt *st;
+	int64_t raw_id;
+	int owned, r;
+
+	if (dedupe_key != NULL) {
+		if ((st = store_stmt(store, seen_sql, error_r)) == NULL)
+			return -1;
+		store_bind_text(st, 1, dedupe_key);
+		r = store_one_row(store, st, NULL, NULL, "queue inbound message",
+				  error_r);
+		if (r != 0)
+			return r < 0 ? -1 : 0;
+	}
+	blob_id(raw, len, sha);
+	if ((st = store_stmt(store, raw_sql, error_r)) == NULL)
+		return -1;
+	store_bind_text(st, 1, sha);
+	sqlite3_bind_blob64(st, 2, len > 0 ? raw : "", len, SQLITE_STATIC);
+	if (store_exec_stmt(store, st, "keep raw message", error_r) < 0)
+		return -1;
+	owned = sqlite3_changes(store->db) > 0;
+	if (owned)
+		raw_id = sqlite3_last_insert_rowid(store->db);
+	else {
+		if ((st = store_stmt(store, raw_id_sql, error_r)) == NULL)
+			return -1;
+		store_bind_text(st, 1, sha);
+		r = store_one_row(store, st, &raw_id, NULL, "keep raw message",
+				  error_r);
+		if (r == 0)
+			*error_r = xstrdup("the raw message was not stored");
+		if (r <= 0)
+			return -1;
+	}
+	if ((st = store_stmt(store, sql, error_r)) == NULL)
 		return -1;
 	store_bind_text(st, 1, channel);
 	store_bind_text(st, 2, source);
 	sqlite3_bind_int64(st, 3, received_at);
 	store_bind_text(st, 4, dedupe_key);
-	sqlite3_bind_blob64(st, 5, len > 0 ? raw : "", len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, raw_id);
+	sqlite3_bind_int(st, 6, owned);
 	if (store_exec_stmt(store, st, "queue inbound message", error_r) < 0)
 		return -1;
-	if (sqlite3_changes(store->db) == 0)
-		return 0;
 	if (id_r != NULL)
 		*id_r = sqlite3_last_insert_rowid(store->db);
 	return 1;
@@ -49,8 +127,14 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
 			.raw_len = (size_t)sqlite3_column_bytes(st, 4),
 			.attempts = sqlite3_column_int(st, 5),
 			.last_error = store_col_text(st, 6),
+			.raw_sha256 = store_col_text(st, 8),
 		};
+		const char *sha = r.raw_sha256;
 
+		store->row_raw_id = sqlite3_column_int64(st, 7);
+		store->row_raw_kept = 0;
+		snprintf(store->row_raw_sha, sizeof(store->row_raw_sha), "%s",
+			 sha != NULL ? sha : "");
 		(*found_r)++;
 		if (fn(&r, ctx) != 0)
 			break;
@@ -58,8 +142,11 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
 	return store_rows_end(store, st, rc, "read inbox", error_r);
 }
 
+/* A row queued before migration 12 has its raw in inbox.raw. */
 #define INBOX_COLUMNS \
-	"id, received_at, channel, source, raw, attempts, last_error FROM inbox "
+	"i.id, i.received_at, i.channel, i.source, coalesce(r.raw, i.raw), " \
+	"i.attempts, i.last_error, i.raw_id, r.sha256 FROM inbox i " \
+	"LEFT JOIN raw_message r ON r.id = i.raw_id "
 
 int
 store_inbox_due(struct store *store, int64_t now, int limit, int64_t *ids_r,
@@ -90,7 +177,7 @@ store_inbox_get(struct store *store, int64_t id,
 		int (*fn)(const struct store_inbox_row *r, void *ctx), void *ctx,
 		char **error_r)
 {
-	static const char sql[] = "SELECT " INBOX_COLUMNS "WHERE id = ?";
+	static const char sql[] = "SELECT " INBOX_COLUMNS "WHERE i.id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int found;
 
@@ -115,16 +202,46 @@ store_inbox_claim(struct store *store, int64_t id, char **error_r)
 	return store_exec_stmt(store, st, "claim inbox row", error_r);
 }
 
+/* Removes inbox row ID, and the raw message it put into raw_message
+   unless the row's handler kept it (store_raw_put, for the message it
+   made) or another queued row shares it. A kept raw belongs to its
+   message: a queued row sharing it no longer owns it. A raw another
+   row put there stays, whatever becomes of this one. */
 int
 store_inbox_done(struct store *store, int64_t id, char **error_r)
 {
+	static const char raw_sql[] =
+		"SELECT raw_id, raw_owned FROM inbox WHERE id = ?";
 	static const char sql[] = "DELETE FROM inbox WHERE id = ?";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	static const char give_sql[] =
+		"UPDATE inbox SET raw_owned = 0 WHERE raw_id = ? AND raw_owned = 1";
+	static const char drop_sql[] =
+		"DELETE FROM raw_message WHERE id = ?1 AND NOT EXISTS "
+		"(SELECT 1 FROM inbox WHERE raw_id = ?1)";
+	sqlite3_stmt *st = store_stmt(store, raw_sql, error_r);
+	int64_t raw_id = 0, owned = 0;
+	int kept = store->row_raw_kept;
 
+	store->row_raw_kept = 0;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	return store_exec_stmt(store, st, "remove inbox row", error_r);
+	if (store_one_row(store, st, &raw_id, &owned, "remove inbox row",
+			  error_r) < 0)
+		return -1;
+	if ((st = store_stmt(store, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_exec_stmt(store, st, "remove inbox row", error_r) < 0)
+		return -1;
+	if (raw_id == 0 || (!owned && !(kept && raw_id == store->row_raw_id)))
+		return 0;
+	st = store_stmt(store, kept && raw_id == store->row_raw_id ? give_sql :
+			drop_sql, error_r);
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, raw_id);
+	return store_exec_stmt(store, st, "remove raw message", error_r);
 }
 
 int
@@ -150,8 +267,9 @@ store_inbox_quarantine(struct store *store, int64_t id, const char *reason,
 {
 	static const char move_sql[] =
 		"INSERT INTO quarantine (channel, source, received_at, "
-		"quarantined_at, reason, raw) SELECT channel, source, "
-		"received_at, ?, ?, raw FROM inbox WHERE id = ?";
+		"quarantined_at, reason, raw) SELECT i.channel, i.source, "
+		"i.received_at, ?, ?, coalesce(r.raw, i.raw) FROM inbox i "
+		"LEFT JOIN raw_message r ON r.id = i.raw_id WHERE i.id = ?";
 	sqlite3_stmt *st = store_stmt(store, move_sql, error_r);
 
 	if (st == NULL)

@@ -380,6 +380,23 @@ static const char migration_11[] =
 	"DROP INDEX outbox_due;\n"
 	"CREATE INDEX outbox_queue ON outbox(status, channel, id, next_attempt_at);\n";
 
+/* The raw message is stored once, as it arrives, in raw_message, where
+   the message made of it refers to it; the inbox row refers to it
+   (raw_id; inbox.raw is then empty) instead of holding bytes that the
+   engine copied and deleted, and that every claim of the row read.
+   raw_owned: this row put it there (identical bytes share one row).
+   inbox_message shows each queued row with its raw, wherever it is. */
+static const char migration_12[] =
+	"ALTER TABLE inbox ADD COLUMN raw_id INTEGER REFERENCES raw_message(id);\n"
+	"ALTER TABLE inbox ADD COLUMN raw_owned INTEGER NOT NULL DEFAULT 0\n"
+	"  CHECK (raw_owned IN (0, 1));\n"
+	"CREATE INDEX inbox_raw_id ON inbox(raw_id) WHERE raw_id IS NOT NULL;\n"
+	"CREATE VIEW inbox_message AS\n"
+	"  SELECT i.id, i.channel, i.source, i.received_at, i.dedupe_key,\n"
+	"    coalesce(r.raw, i.raw) AS raw, i.attempts, i.last_error,\n"
+	"    i.next_attempt_at\n"
+	"  FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -392,5 +409,6 @@ const struct store_migration store_migrations[] = {
 	{ "full-text index of what people wrote only", migration_9 },
 	{ "case indexes for the case list, not by state", migration_10 },
 	{ "outbox queues by channel, oldest first", migration_11 },
+	{ "raw messages stored once, as they arrive", migration_12 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -415,6 +415,7 @@ store_savepoint_rollback(struct store *store)
 	(void)sqlite3_exec(store->db, "ROLLBACK TO row; RELEASE row", NULL,
 			   NULL, NULL);
 	store->savepoints--;
+	store->row_raw_kept = 0; /* whatever kept it is undone */
 }
 
 int

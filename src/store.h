@@ -200,7 +200,9 @@ int store_case_party_add(struct store *store, int64_t case_id,
 int store_cases_opened_since(struct store *store, int64_t contact_id,
 			     int64_t since, int64_t *n_r, char **error_r);
 /* Keeps a raw message under its SHA-256 (hex); storing the same bytes
-   again is a no-op. */
+   again is a no-op. The raw of the inbox row being handled is there
+   since it arrived: putting it marks it kept, and store_inbox_done
+   leaves it for the message that refers to it. */
 int store_raw_put(struct store *store, const char *sha256, const void *raw,
 		  size_t len, char **error_r);
 /* Calls FN with the raw message SHA256. 1 when found, 0, -1. */
@@ -406,11 +408,17 @@ struct store_inbox_row {
 	const char *last_error; /* NULL: none */
 	void *prepared;		/* the engine's read-ahead (engine_set_prepare)
 				   for the handler, or NULL */
+	const char *raw_sha256; /* the raw's key in raw_message, where it
+				   was stored as it arrived; NULL for a row
+				   queued before (store_raw_put copies it) */
 };
 
 /* Queues a raw message as it arrived, at RECEIVED_AT. DEDUPE_KEY (may be
-   NULL) makes a second delivery of the same message a no-op. Returns 1
-   when queued, 0 when it was a duplicate, -1 on error. */
+   NULL) makes a second delivery of the same message a no-op. The bytes
+   go into raw_message (by SHA-256, shared with identical ones), where
+   the message made of them refers to them, and are not copied again.
+   Returns 1 when queued, 0 when it was a duplicate, -1 on error (then
+   nothing of it is stored). */
 int store_inbox_put(struct store *store, const char *channel,
 		    const char *source, int64_t received_at,
 		    const char *dedupe_key, const void *raw, size_t len,
@@ -426,7 +434,8 @@ int store_inbox_get(struct store *store, int64_t id,
 /* Counts an attempt at row ID before it is processed, so that a row whose
    processing crashes the engine is noticed when it comes back. */
 int store_inbox_claim(struct store *store, int64_t id, char **error_r);
-/* The row is done: removes it. */
+/* The row is done: removes it, and its raw message unless the handler
+   kept it (store_raw_put) or the raw is shared (store_inbox_put). */
 int store_inbox_done(struct store *store, int64_t id, char **error_r);
 /* The row failed for now: records REASON and makes it due again at
    NEXT_AT. */

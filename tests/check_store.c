@@ -539,6 +539,141 @@ START_TEST(test_inbox)
 }
 END_TEST
 
+/* Raw messages are stored once, as they arrive (migration 12): the
+   inbox row refers to its raw in raw_message; identical bytes share
+   one; the engine's handler keeps it by putting it (no copy), and a
+   raw nobody kept goes with the row that put it, unless another queued
+   row shares it. A row queued before keeps its raw in inbox.raw. */
+struct got_row {
+	char raw[64];
+	char sha[65];
+};
+
+static int
+got(const struct store_inbox_row *r, void *ctx)
+{
+	struct got_row *g = ctx;
+
+	snprintf(g->raw, sizeof(g->raw), "%.*s", (int)r->raw_len,
+		 (const char *)r->raw);
+	snprintf(g->sha, sizeof(g->sha), "%s",
+		 r->raw_sha256 != NULL ? r->raw_sha256 : "");
+	return 0;
+}
+
+static int64_t
+count_sql(struct store *store, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, sql, -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static int64_t
+raw_rows(struct store *store)
+{
+	return count_sql(store, "SELECT count(*) FROM raw_message");
+}
+
+START_TEST(test_inbox_raw_once)
+{
+	struct store *store = open_db(dbpath);
+	struct got_row g;
+	int64_t a, b, c, d, legacy;
+	char *err = NULL;
+
+	ck_assert_int_eq(store_inbox_put(store, "email", "t", 1, "k1", "same",
+					 4, &a, &err), 1);
+	ck_assert_int_eq(store_inbox_put(store, "email", "t", 2, "k2", "same",
+					 4, &b, &err), 1);
+	ck_assert_int_eq(store_inbox_put(store, "email", "t", 3, "k1", "other",
+					 5, NULL, &err), 0);
+	ck_assert_int_eq(raw_rows(store), 1);
+	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM inbox WHERE "
+				   "length(raw) = 0 AND raw_id IS NOT NULL"), 2);
+	ck_assert_int_eq(count_sql(store, "SELECT sum(raw_owned) FROM inbox"),
+			 1);
+	/* a row the schema refuses leaves no raw behind */
+	ck_assert_int_eq(store_inbox_put(store, "fax", "t", 4, NULL, "fax", 3,
+					 NULL, &err), -1);
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(raw_rows(store), 1);
+
+	/* not kept, but shared with a queued row: stays */
+	ck_assert_int_eq(store_inbox_get(store, a, got, &g, &err), 1);
+	ck_assert_str_eq(g.raw, "same");
+	ck_assert_int_eq(strlen(g.sha), 64);
+	ck_assert_int_eq(store_inbox_done(store, a, &err), 0);
+	ck_assert_int_eq(raw_rows(store), 1);
+
+	/* kept by a row that does not own it: the owner, handled later
+	   and keeping nothing, leaves it to the message */
+	{
+		int64_t own, other;
+
+		ck_assert_int_eq(store_inbox_put(store, "email", "t", 5, "o1",
+						 "twice", 5, &own, &err), 1);
+		ck_assert_int_eq(store_inbox_put(store, "email", "t", 5, "o2",
+						 "twice", 5, &other, &err), 1);
+		ck_assert_int_eq(store_inbox_get(store, other, got, &g, &err), 1);
+		ck_assert_int_eq(store_raw_put(store, g.sha, "twice", 5, &err), 0);
+		ck_assert_int_eq(store_inbox_done(store, other, &err), 0);
+		ck_assert_int_eq(store_inbox_get(store, own, got, &g, &err), 1);
+		ck_assert_int_eq(store_inbox_done(store, own, &err), 0);
+		ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM "
+					   "raw_message WHERE CAST(raw AS TEXT) "
+					   "= 'twice'"), 1);
+	}
+
+	/* kept by its handler: stays, and is not written again */
+	ck_assert_int_eq(store_inbox_put(store, "email", "t", 5, NULL, "keep",
+					 4, &c, &err), 1);
+	ck_assert_int_eq(store_inbox_get(store, c, got, &g, &err), 1);
+	ck_assert_int_eq(store_raw_put(store, g.sha, "keep", 4, &err), 0);
+	ck_assert_int_eq(store_inbox_done(store, c, &err), 0);
+	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM raw_message "
+				   "WHERE CAST(raw AS TEXT) = 'keep'"), 1);
+
+	/* kept in a savepoint rolled back, then quarantined: the quarantine
+	   has its own copy, the raw goes */
+	ck_assert_int_eq(store_inbox_put(store, "email", "t", 6, NULL, "bad",
+					 3, &d, &err), 1);
+	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM raw_message "
+				   "WHERE CAST(raw AS TEXT) = 'bad'"), 1);
+	ck_assert_int_eq(store_inbox_get(store, d, got, &g, &err), 1);
+	ck_assert_int_eq(store_savepoint(store, &err), 0);
+	ck_assert_int_eq(store_raw_put(store, g.sha, "bad", 3, &err), 0);
+	store_savepoint_rollback(store);
+	ck_assert_int_eq(store_inbox_quarantine(store, d, "why", 7, &err), 0);
+	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM quarantine "
+				   "WHERE CAST(raw AS TEXT) = 'bad'"), 1);
+	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM raw_message "
+				   "WHERE CAST(raw AS TEXT) = 'bad'"), 0);
+
+	/* queued before migration 12 */
+	ck_assert_int_eq(store_exec(store, "INSERT INTO inbox (channel, source, "
+				    "received_at, raw) VALUES ('email', 't', 8, "
+				    "'legacy')", &err), 0);
+	legacy = sqlite3_last_insert_rowid(store->db);
+	ck_assert_int_eq(store_inbox_get(store, legacy, got, &g, &err), 1);
+	ck_assert_str_eq(g.raw, "legacy");
+	ck_assert_str_eq(g.sha, "");
+	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM inbox_message "
+				   "WHERE CAST(raw AS TEXT) IN ('legacy', 'same')"),
+			 2);
+	ck_assert_int_eq(store_inbox_done(store, legacy, &err), 0);
+	ck_assert_int_eq(store_inbox_done(store, b, &err), 0);
+	store_free(&store);
+}
+END_TEST
+
 START_TEST(test_audit_chain)
 {
 	struct store *store = open_db(dbpath);
@@ -751,6 +886,7 @@ store_suite(void)
 	tcase_add_test(data, test_contacts);
 	tcase_add_test(data, test_fulltext_index);
 	tcase_add_test(data, test_inbox);
+	tcase_add_test(data, test_inbox_raw_once);
 	tcase_add_test(data, test_outbox_due_reads_a_batch);
 	tcase_add_test(data, test_audit_chain);
 	suite_add_tcase(s, data);

@@ -262,7 +262,7 @@ check "received_at is the INTERNALDATE" \
 check "received_at is now without an earlier INTERNALDATE" \
 	[ "$(sql "SELECT count(*) FROM inbox WHERE received_at > strftime('%s', 'now') - 600")" -eq 2 ]
 check "the whole message is stored" \
-	contains "$(sql "SELECT raw FROM inbox WHERE dedupe_key GLOB '*:2'")" "meddelande 2."
+	contains "$(sql "SELECT raw FROM inbox_message WHERE dedupe_key GLOB '*:2'")" "meddelande 2."
 check "the position UIDVALIDITY:UID is stored" \
 	[ "$(sql "SELECT count(*) FROM gateway_state WHERE gateway = 'imap' AND key = 'uid' AND value GLOB '[1-9]*:3'")" -eq 1 ]
 check "imap_processed = flag: \\Seen and \$cirm set, mail left in the INBOX" \
@@ -300,7 +300,7 @@ conf big "imap_host = localhost" "imap_port = $tls_port" "mail_max_size = 1024"
 put_mail 4000
 gateway big
 check "an oversize message: exit 0" [ "$rc" -eq 0 ]
-raw=$(sql "SELECT raw FROM inbox WHERE dedupe_key GLOB '*:5'")
+raw=$(sql "SELECT raw FROM inbox_message WHERE dedupe_key GLOB '*:5'")
 check "an oversize message is queued as header only" \
 	contains "$raw" "X-Cirm-Oversize: "
 check "with its header" contains "$raw" "Subject: test 5"

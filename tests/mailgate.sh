@@ -85,7 +85,7 @@ check "a good mail: exit 0" [ "$rc" -eq 0 ]
 check "a good mail: nothing on stdout" [ -z "$out" ]
 check "a good mail: one inbox row" [ "$(inbox_rows)" -eq 1 ]
 check "the row is the mail as received, from the mailgate" [ \
-	"$(sql "SELECT channel, source, length(raw) FROM inbox")" = \
+	"$(sql "SELECT channel, source, length(raw) FROM inbox_message")" = \
 	"email|mailgate|$(wc -c <"$T/good.eml" | tr -d ' ')" ]
 got=$(sql "SELECT received_at FROM inbox")
 check "received_at is the moment of delivery, not the Date field ($got in $before..$after)" \
@@ -108,10 +108,10 @@ check "CRLF line ends: stored" [ "$(inbox_rows)" -eq 2 ]
 deliver "$T/mbox.eml"
 check "mbox From line: exit 0" [ "$rc" -eq 0 ]
 check "mbox From line: dropped" [ \
-	"$(sql "SELECT substr(CAST(raw AS TEXT), 1, 13) FROM inbox WHERE CAST(raw AS TEXT) LIKE '%Grus i backen%'")" = \
+	"$(sql "SELECT substr(CAST(raw AS TEXT), 1, 13) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE '%Grus i backen%'")" = \
 	"Return-Path: " ]
 check "mbox From line: the rest kept whole" [ \
-	"$(sql "SELECT length(raw) FROM inbox WHERE CAST(raw AS TEXT) LIKE '%Grus i backen%'")" -eq \
+	"$(sql "SELECT length(raw) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE '%Grus i backen%'")" -eq \
 	"$(sed 1d "$T/mbox.eml" | wc -c | tr -d ' ')" ]
 
 # --- what must bounce: EX_DATAERR with a reason -----------------------
@@ -139,7 +139,7 @@ mk_sized exakt.1 2048
 deliver "$T/exakt.1.eml"
 check "exactly mail_max_size: exit 0" [ "$rc" -eq 0 ]
 check "exactly mail_max_size: stored whole" \
-	[ "$(sql "SELECT length(raw) FROM inbox WHERE CAST(raw AS TEXT) LIKE '%exakt.1@%'")" -eq 2048 ]
+	[ "$(sql "SELECT length(raw) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE '%exakt.1@%'")" -eq 2048 ]
 
 printf 'Hej!\n\nSnälla ploga vår gata, den är helt igensnöad.\n' >"$T/text.txt"
 deliver "$T/text.txt"
@@ -189,7 +189,7 @@ check "the lock holder ended without error" [ ! -s "$T/holder.out" ]
 deliver "$T/lock.eml"
 check "the same mail once the lock is gone: exit 0" [ "$rc" -eq 0 ]
 check "the same mail once the lock is gone: stored once" \
-	[ "$(sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE '%lock.1@%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE '%lock.1@%'")" -eq 1 ]
 
 # A broken configuration is a local mistake: the mail waits for the fix.
 printf 'log_level = loud\nnonsense = 1\n' >>"$C"

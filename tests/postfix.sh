@@ -127,7 +127,7 @@ wait_sink() {
 }
 
 rows_with() { # inbox rows holding Message-ID MID
-	sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE '%<$1>%'"
+	sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE '%<$1>%'"
 }
 
 in_queue() {
@@ -208,10 +208,10 @@ check "good mail: delivered to cirm (status=sent)" wait_status good.1@mail.exemp
 after=$(date +%s)
 check "good mail: one inbox row" [ "$(rows_with good.1@mail.exempel.se)" -eq 1 ]
 check "good mail: stored by the mailgate, with Postfix's Return-Path and Delivered-To" [ \
-	"$(sql "SELECT source, CAST(raw AS TEXT) LIKE 'Return-Path: <goran.sjoberg@exempel.se>%Delivered-To: arende@kommun.example%' FROM inbox WHERE CAST(raw AS TEXT) LIKE '%<good.1@mail.exempel.se>%'")" = \
+	"$(sql "SELECT source, CAST(raw AS TEXT) LIKE 'Return-Path: <goran.sjoberg@exempel.se>%Delivered-To: arende@kommun.example%' FROM inbox_message WHERE CAST(raw AS TEXT) LIKE '%<good.1@mail.exempel.se>%'")" = \
 	"mailgate|1" ]
 check "good mail: received_at is the time of delivery" \
-	between "$(sql "SELECT received_at FROM inbox WHERE CAST(raw AS TEXT) LIKE '%<good.1@mail.exempel.se>%'")" \
+	between "$(sql "SELECT received_at FROM inbox_message WHERE CAST(raw AS TEXT) LIKE '%<good.1@mail.exempel.se>%'")" \
 	$((before - 1)) $((after + 1))
 
 # --- too big: bounced by Postfix with the mailgate's reason -----------

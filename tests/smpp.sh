@@ -211,13 +211,13 @@ mv "$T/ctl/mo.json.tmp" "$T/ctl/mo.json"
 check "inbound: every deliver_sm answered ESME_ROK" \
 	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"mo\",\"status\":0' '$T/inbound.rec') = 6 ] && exit 0; sleep 0.1; done; exit 1"
 stop_gw
-env1=$(sql "SELECT CAST(raw AS TEXT) FROM inbox WHERE channel = 'sms' AND CAST(raw AS TEXT) LIKE 'From: +46701234567%'")
+env1=$(sql "SELECT CAST(raw AS TEXT) FROM inbox_message WHERE channel = 'sms' AND CAST(raw AS TEXT) LIKE 'From: +46701234567%'")
 check "inbound concatenated out of order: one whole message" \
 	test "$env1" = "$(printf 'From: +46701234567\nTo: +46700000001\n\nGatlyktan utanför nr 5 på Storgatan är trasig.')"
 check "inbound twice with one receipted_message_id: one row" \
-	test "$(sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE 'From: +46701234568%Id: MO-77%Hej 😀 igen'")" = 1
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234568%Id: MO-77%Hej 😀 igen'")" = 1
 check "inbound parts by SAR TLVs, Latin-1 and GSM: one message" \
-	test "$(sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE 'From: +46701234569%' || char(10) || char(10) || 'Del ett, del två'")" = 1
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234569%' || char(10) || char(10) || 'Del ett, del två'")" = 1
 check "no parts left waiting" test "$(sql "SELECT count(*) FROM sms_part")" = 0
 stop_smsc
 

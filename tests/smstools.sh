@@ -31,7 +31,7 @@ count() { # DIR
 	find "$1" -mindepth 1 -maxdepth 1 | wc -l | tr -d ' '
 }
 inbox_has() { # TEXT
-	[ "$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms' AND
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE channel = 'sms' AND
 	  source = 'smstools' AND instr(CAST(raw AS TEXT), '$1') > 0")" -eq 1 ]
 }
 
@@ -63,14 +63,14 @@ check "incoming: exit 0" [ "$rc" -eq 0 ]
 check "incoming: four messages in the inbox" [ \
 	"$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms'")" -eq 4 ]
 check "incoming: each from the sender in E.164" [ \
-	"$(sql "SELECT count(*) FROM inbox WHERE CAST(raw AS TEXT) LIKE 'From: +46701234567' || char(10) || '%'")" -eq 4 ]
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234567' || char(10) || '%'")" -eq 4 ]
 check "incoming: UTF-8 with å ä ö, read once though there twice" \
 	inbox_has "Gatlyktan på Storgatan är trasig. Ö"
 check "incoming: ISO-8859-15 to UTF-8" inbox_has "Här är ö och å €"
 check "incoming: UCS2 with an emoji" inbox_has "Hej 😀"
 check "incoming: the two parts, put together" inbox_has "Första delen, andra delen."
 check "incoming: no smsd header gets into the text" [ \
-	"$(sql "SELECT count(*) FROM inbox WHERE instr(CAST(raw AS TEXT), 'SMSC') > 0")" -eq 0 ]
+	"$(sql "SELECT count(*) FROM inbox_message WHERE instr(CAST(raw AS TEXT), 'SMSC') > 0")" -eq 0 ]
 check "incoming: two unreadable files quarantined" [ \
 	"$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 2 ]
 check "incoming: with the reason" [ \
