@@ -3,6 +3,8 @@
 
 #include "gateway.h"
 
+#include "blob.h"
+
 #include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -59,13 +61,15 @@ gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len,
 		const char *state_value, char **error_r)
 {
 	struct store *store = ctx->store;
+	char sha[BLOB_ID_LEN + 1];
 	int64_t id;
 	int ret;
 
+	blob_id(raw, len, sha);
 	if (store_begin(store, error_r) < 0)
 		return -1;
-	ret = store_inbox_put(store, ctx->channel, ctx->name, received_at,
-			      dedupe_key, raw, len, &id, error_r);
+	ret = store_inbox_put_keyed(store, ctx->channel, ctx->name, received_at,
+				    dedupe_key, raw, len, sha, &id, error_r);
 	if (ret >= 0 && state_key != NULL &&
 	    store_gateway_state_set(store, ctx->name, state_key, state_value,
 				    error_r) < 0)

@@ -6,6 +6,7 @@
 
 #include "gateway.h"
 
+#include "blob.h"
 #include "log.h"
 #include "util.h"
 
@@ -64,6 +65,7 @@ struct pending {
 	char *name, *key, *buf;
 	size_t len;
 	int64_t received_at;
+	char sha[BLOB_ID_LEN + 1]; /* hashed as read, outside the lock */
 };
 
 /* Reads file NAME of new/ into P. 1, or 0 when it is gone meanwhile or
@@ -99,6 +101,7 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	if ((colon = strchr(p->key, ':')) != NULL)
 		*colon = '\0';
 	p->received_at = (int64_t)st.st_mtime;
+	blob_id(p->buf, p->len, p->sha);
 	return 1;
 }
 
@@ -128,9 +131,10 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		char *dkey = xasprintf("maildir:%s", v[i].key);
-		int r = store_inbox_put(ctx->store, ctx->channel, ctx->name,
-					v[i].received_at, dkey, v[i].buf,
-					v[i].len, NULL, &err);
+		int r = store_inbox_put_keyed(ctx->store, ctx->channel,
+					      ctx->name, v[i].received_at, dkey,
+					      v[i].buf, v[i].len, v[i].sha, NULL,
+					      &err);
 
 		free(dkey);
 		if (r < 0) {

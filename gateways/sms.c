@@ -5,6 +5,7 @@
 
 #include "sms.h"
 
+#include "blob.h"
 #include "log.h"
 #include "util.h"
 
@@ -48,7 +49,7 @@ static int
 queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
 	    unsigned total, char **error_r)
 {
-	char *env, *key = NULL;
+	char *env, *key = NULL, sha[BLOB_ID_LEN + 1];
 	size_t len;
 	int64_t id;
 	int r;
@@ -56,8 +57,10 @@ queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
 	env = sms_envelope(in, got, total, &len);
 	if (in->id != NULL && *in->id != '\0')
 		key = xasprintf("sms:%s:%s", ctx->name, in->id);
-	r = store_inbox_put(ctx->store, ctx->channel, ctx->name,
-			    in->received_at, key, env, len, &id, error_r);
+	blob_id(env, len, sha);
+	r = store_inbox_put_keyed(ctx->store, ctx->channel, ctx->name,
+				  in->received_at, key, env, len, sha, &id,
+				  error_r);
 	free(key);
 	free(env);
 	return r;

@@ -3,26 +3,30 @@
 
 #include "store-private.h"
 
-#include "blob.h"
 #include "util.h"
 
 #include <stdio.h>
 
-/* The raw message goes into raw_message, keyed by its SHA-256, where
-   the message made of it will refer to it: written once, as it
-   arrives, and not copied by the engine. The inbox row refers to it
-   (raw_id) and owns it when it put it there; identical bytes delivered
-   again share the row. */
 static int put(struct store *store, const char *channel, const char *source,
 	       int64_t received_at, const char *dedupe_key, const void *raw,
-	       size_t len, int64_t *id_r, char **error_r);
+	       size_t len, const char *sha256, int64_t *id_r, char **error_r);
 
-/* All or nothing, in or out of a transaction: a row the schema refuses
-   leaves no raw message behind. */
 int
 store_inbox_put(struct store *store, const char *channel, const char *source,
 		int64_t received_at, const char *dedupe_key, const void *raw,
 		size_t len, int64_t *id_r, char **error_r)
+{
+	return store_inbox_put_keyed(store, channel, source, received_at,
+				     dedupe_key, raw, len, NULL, id_r, error_r);
+}
+
+/* All or nothing, in or out of a transaction: a row the schema refuses
+   leaves no raw message behind. */
+int
+store_inbox_put_keyed(struct store *store, const char *channel,
+		      const char *source, int64_t received_at,
+		      const char *dedupe_key, const void *raw, size_t len,
+		      const char *sha256, int64_t *id_r, char **error_r)
 {
 	static const char begin_sql[] = "SAVEPOINT inbox_put";
 	static const char end_sql[] = "RELEASE inbox_put";
@@ -32,8 +36,8 @@ store_inbox_put(struct store *store, const char *channel, const char *source,
 	if (st == NULL || store_exec_stmt(store, st, "queue inbound message",
 					  error_r) < 0)
 		return -1;
-	r = put(store, channel, source, received_at, dedupe_key, raw, len, id_r,
-		error_r);
+	r = put(store, channel, source, received_at, dedupe_key, raw, len,
+		sha256, id_r, error_r);
 	if (r < 0)
 		(void)sqlite3_exec(store->db, "ROLLBACK TO inbox_put", NULL, NULL,
 				   NULL);
@@ -44,11 +48,19 @@ store_inbox_put(struct store *store, const char *channel, const char *source,
 	return r;
 }
 
+/* With SHA256, the raw message goes into raw_message, where the message
+   made of it will refer to it: written once, as it arrives, and not
+   copied by the engine. The inbox row refers to it (raw_id) and owns
+   it when it put it there; identical bytes delivered again share the
+   row. Without, it waits in inbox.raw. */
 static int
 put(struct store *store, const char *channel, const char *source,
     int64_t received_at, const char *dedupe_key, const void *raw, size_t len,
-    int64_t *id_r, char **error_r)
+    const char *sha256, int64_t *id_r, char **error_r)
 {
+	static const char plain_sql[] =
+		"INSERT INTO inbox (channel, source, received_at, dedupe_key, raw) "
+		"VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING";
 	static const char seen_sql[] =
 		"SELECT id FROM inbox WHERE dedupe_key = ?";
 	static const char raw_sql[] =
@@ -59,10 +71,27 @@ put(struct store *store, const char *channel, const char *source,
 	static const char sql[] =
 		"INSERT INTO inbox (channel, source, received_at, dedupe_key, raw, "
 		"raw_id, raw_owned) VALUES (?, ?, ?, ?, x'', ?, ?)";
-	char sha[BLOB_ID_LEN + 1];
 	sqlite3_stmt *st;
 	int64_t raw_id;
 	int owned, r;
+
+	if (sha256 == NULL) {
+		if ((st = store_stmt(store, plain_sql, error_r)) == NULL)
+			return -1;
+		store_bind_text(st, 1, channel);
+		store_bind_text(st, 2, source);
+		sqlite3_bind_int64(st, 3, received_at);
+		store_bind_text(st, 4, dedupe_key);
+		sqlite3_bind_blob64(st, 5, len > 0 ? raw : "", len, SQLITE_STATIC);
+		if (store_exec_stmt(store, st, "queue inbound message",
+				    error_r) < 0)
+			return -1;
+		if (sqlite3_changes(store->db) == 0)
+			return 0;
+		if (id_r != NULL)
+			*id_r = sqlite3_last_insert_rowid(store->db);
+		return 1;
+	}
 
 	if (dedupe_key != NULL) {
 		if ((st = store_stmt(store, seen_sql, error_r)) == NULL)
@@ -73,10 +102,9 @@ put(struct store *store, const char *channel, const char *source,
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 	}
-	blob_id(raw, len, sha);
 	if ((st = store_stmt(store, raw_sql, error_r)) == NULL)
 		return -1;
-	store_bind_text(st, 1, sha);
+	store_bind_text(st, 1, sha256);
 	sqlite3_bind_blob64(st, 2, len > 0 ? raw : "", len, SQLITE_STATIC);
 	if (store_exec_stmt(store, st, "keep raw message", error_r) < 0)
 		return -1;
@@ -86,7 +114,7 @@ put(struct store *store, const char *channel, const char *source,
 	else {
 		if ((st = store_stmt(store, raw_id_sql, error_r)) == NULL)
 			return -1;
-		store_bind_text(st, 1, sha);
+		store_bind_text(st, 1, sha256);
 		r = store_one_row(store, st, &raw_id, NULL, "keep raw message",
 				  error_r);
 		if (r == 0)

@@ -414,11 +414,17 @@ struct store_inbox_row {
 };
 
 /* Queues a raw message as it arrived, at RECEIVED_AT. DEDUPE_KEY (may be
-   NULL) makes a second delivery of the same message a no-op. The bytes
-   go into raw_message (by SHA-256, shared with identical ones), where
-   the message made of them refers to them, and are not copied again.
-   Returns 1 when queued, 0 when it was a duplicate, -1 on error (then
-   nothing of it is stored). */
+   NULL) makes a second delivery of the same message a no-op. Returns 1
+   when queued, 0 when it was a duplicate, -1 on error (then nothing of
+   it is stored). With SHA256 (blob_id() of the bytes) they go into
+   raw_message, shared with identical ones, where the message made of
+   them refers to them, and are not copied again; without (a program
+   that should not load the hash library: cirm-mailgate), they wait in
+   the inbox and the engine stores them as it handles the row. */
+int store_inbox_put_keyed(struct store *store, const char *channel,
+			  const char *source, int64_t received_at,
+			  const char *dedupe_key, const void *raw, size_t len,
+			  const char *sha256, int64_t *id_r, char **error_r);
 int store_inbox_put(struct store *store, const char *channel,
 		    const char *source, int64_t received_at,
 		    const char *dedupe_key, const void *raw, size_t len,

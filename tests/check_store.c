@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 #include "config.h"
 
+#include "blob.h"
 #include "store-private.h"
 #include "testutil.h"
 #include "util.h"
@@ -575,6 +576,18 @@ count_sql(struct store *store, const char *sql)
 	return n;
 }
 
+/* As the gateways queue a mail: hashed, stored once. */
+static int
+put_k(struct store *store, const char *channel, int64_t at, const char *key,
+      const char *raw, int64_t *id_r, char **error_r)
+{
+	char sha[BLOB_ID_LEN + 1];
+
+	blob_id(raw, strlen(raw), sha);
+	return store_inbox_put_keyed(store, channel, "t", at, key, raw,
+				     strlen(raw), sha, id_r, error_r);
+}
+
 static int64_t
 raw_rows(struct store *store)
 {
@@ -588,20 +601,16 @@ START_TEST(test_inbox_raw_once)
 	int64_t a, b, c, d, legacy;
 	char *err = NULL;
 
-	ck_assert_int_eq(store_inbox_put(store, "email", "t", 1, "k1", "same",
-					 4, &a, &err), 1);
-	ck_assert_int_eq(store_inbox_put(store, "email", "t", 2, "k2", "same",
-					 4, &b, &err), 1);
-	ck_assert_int_eq(store_inbox_put(store, "email", "t", 3, "k1", "other",
-					 5, NULL, &err), 0);
+	ck_assert_int_eq(put_k(store, "email", 1, "k1", "same", &a, &err), 1);
+	ck_assert_int_eq(put_k(store, "email", 2, "k2", "same", &b, &err), 1);
+	ck_assert_int_eq(put_k(store, "email", 3, "k1", "other", NULL, &err), 0);
 	ck_assert_int_eq(raw_rows(store), 1);
 	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM inbox WHERE "
 				   "length(raw) = 0 AND raw_id IS NOT NULL"), 2);
 	ck_assert_int_eq(count_sql(store, "SELECT sum(raw_owned) FROM inbox"),
 			 1);
 	/* a row the schema refuses leaves no raw behind */
-	ck_assert_int_eq(store_inbox_put(store, "fax", "t", 4, NULL, "fax", 3,
-					 NULL, &err), -1);
+	ck_assert_int_eq(put_k(store, "fax", 4, NULL, "fax", NULL, &err), -1);
 	free(err);
 	err = NULL;
 	ck_assert_int_eq(raw_rows(store), 1);
@@ -618,10 +627,8 @@ START_TEST(test_inbox_raw_once)
 	{
 		int64_t own, other;
 
-		ck_assert_int_eq(store_inbox_put(store, "email", "t", 5, "o1",
-						 "twice", 5, &own, &err), 1);
-		ck_assert_int_eq(store_inbox_put(store, "email", "t", 5, "o2",
-						 "twice", 5, &other, &err), 1);
+		ck_assert_int_eq(put_k(store, "email", 5, "o1", "twice", &own, &err), 1);
+		ck_assert_int_eq(put_k(store, "email", 5, "o2", "twice", &other, &err), 1);
 		ck_assert_int_eq(store_inbox_get(store, other, got, &g, &err), 1);
 		ck_assert_int_eq(store_raw_put(store, g.sha, "twice", 5, &err), 0);
 		ck_assert_int_eq(store_inbox_done(store, other, &err), 0);
@@ -633,8 +640,7 @@ START_TEST(test_inbox_raw_once)
 	}
 
 	/* kept by its handler: stays, and is not written again */
-	ck_assert_int_eq(store_inbox_put(store, "email", "t", 5, NULL, "keep",
-					 4, &c, &err), 1);
+	ck_assert_int_eq(put_k(store, "email", 5, NULL, "keep", &c, &err), 1);
 	ck_assert_int_eq(store_inbox_get(store, c, got, &g, &err), 1);
 	ck_assert_int_eq(store_raw_put(store, g.sha, "keep", 4, &err), 0);
 	ck_assert_int_eq(store_inbox_done(store, c, &err), 0);
@@ -643,8 +649,7 @@ START_TEST(test_inbox_raw_once)
 
 	/* kept in a savepoint rolled back, then quarantined: the quarantine
 	   has its own copy, the raw goes */
-	ck_assert_int_eq(store_inbox_put(store, "email", "t", 6, NULL, "bad",
-					 3, &d, &err), 1);
+	ck_assert_int_eq(put_k(store, "email", 6, NULL, "bad", &d, &err), 1);
 	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM raw_message "
 				   "WHERE CAST(raw AS TEXT) = 'bad'"), 1);
 	ck_assert_int_eq(store_inbox_get(store, d, got, &g, &err), 1);

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Crash safety: 1,000 mails through the Maildir gateway and the engine,
 # cirmd killed with SIGKILL twice while it works, then the Maildir
-# gateway killed while it queues 300 more. Every mail must become exactly
+# gateway killed while it queues 2,000 more. Every mail must become exactly
 # one case with exactly one acknowledgement, numbered without gaps.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
@@ -215,6 +215,10 @@ check_store() { # check_store N
 		"$(sql "SELECT count(DISTINCT rfc_message_id) FROM message WHERE direction = 'in' AND rfc_message_id LIKE '%.crash@mail.exempel.se'")" -eq "$1" ]
 	check "inbox empty" [ "$(sql 'SELECT count(*) FROM inbox')" -eq 0 ]
 	check "quarantine empty" [ "$(sql 'SELECT count(*) FROM quarantine')" -eq 0 ]
+	check "$1 raw mails, one per inbound mail" [ \
+		"$(sql 'SELECT count(*) FROM raw_message')" -eq "$1" ]
+	check "every inbound mail's raw is kept" [ \
+		"$(sql "SELECT count(*) FROM message m WHERE direction = 'in' AND NOT EXISTS (SELECT 1 FROM raw_message r WHERE r.sha256 = m.raw_sha256)")" -eq 0 ]
 }
 
 # --- 1,000 mails, cirmd killed twice ----------------------------------
@@ -269,11 +273,12 @@ check "the ISO-8859-1 text is converted to UTF-8" [ \
 check "attachments recorded" [ \
 	"$(sql "SELECT count(*) FROM attachment WHERE content_type = 'application/pdf' AND filename LIKE 'ansokan-%.pdf'")" -eq 25 ]
 
-# --- 300 more, the Maildir gateway killed while it queues them --------
+# --- 2,000 more, the Maildir gateway killed while it queues them ------
+# (enough batches that the kill lands among them however fast it goes)
 "$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d3.log" &
 dpid=$!
 pids="$pids $dpid"
-make_mails 1001 1300
+make_mails 1001 3000
 "$GATEWAY" -c "$C" maildir >/dev/null 2>"$T/g.log" &
 gpid=$!
 pids="$pids $gpid"
@@ -286,9 +291,9 @@ while [ "$(count "$M/cur")" -lt 1010 ] && kill -0 "$gpid" 2>/dev/null &&
 done
 kill9 "$gpid"
 moved=$(($(count "$M/cur") - 1000))
-check "the gateway was killed in the middle ($moved of 300 moved)" \
-	between "$moved" 10 299
-check "what it had not moved is still in new/" [ "$(count "$M/new")" -eq $((300 - moved)) ]
+check "the gateway was killed in the middle ($moved of 2000 moved)" \
+	between "$moved" 10 1999
+check "what it had not moved is still in new/" [ "$(count "$M/new")" -eq $((2000 - moved)) ]
 
 # The window between the commit and the move to cur/: a mail that is in
 # the database (and may already be a case) but still in new/ is queued
@@ -298,14 +303,14 @@ for f in $(ls "$M/cur" | grep '\.M1[0-9][0-9]P' | head -5); do
 done
 run "$GATEWAY" -c "$C" --once maildir
 check "maildir gateway --once after the kill exits 0" [ "$rc" -eq 0 ]
-check "all 1300 mails in cur/, none left in new/" \
-	[ "$(count "$M/new")/$(count "$M/cur")" = 0/1300 ]
+check "all 3000 mails in cur/, none left in new/" \
+	[ "$(count "$M/new")/$(count "$M/cur")" = 0/3000 ]
 kill -TERM "$dpid"
 wait_exit "$dpid"
 check "cirmd stops cleanly on SIGTERM" [ $? -eq 0 ]
 run "$CIRMD" -c "$C" --once
 check "cirmd --once drains the rest" [ "$rc" -eq 0 ]
-check_store 1300
+check_store 3000
 check "the mails queued twice were recognised as duplicates" \
 	[ "$(cat "$T/d3.log" "$T/stderr" | grep -c ': duplicate on ')" -ge 5 ]
 
