@@ -55,41 +55,38 @@ unix_lines(const char *data, size_t len, size_t *len_r)
 	return out;
 }
 
-/* The sink's state: where it writes, and the recipients whose Maildir
-   it has made in this run (a few handlers and many citizens: the list
-   starts again when it grows long, which only costs a few mkdir calls). */
+/* The sink's state: where it writes. */
 struct sink {
 	char *root;
-	struct strlist made;
 };
 
-#define SINK_MADE_MAX 256
-
-/* Makes DIR (a recipient's Maildir) unless made before in this run. */
+/* Makes DIR, a recipient's Maildir (and the root above it when it is
+   missing). Called when writing into it failed for want of it, so that
+   an existing Maildir costs no system call: most recipients are
+   citizens written to once. 0, or -1 with errno. */
 static int
-make_maildir(struct sink *sk, const char *recipient, const char *dir,
-	     char **error_r)
+make_maildir(const struct sink *sk, const char *dir)
 {
-	char *sub;
+	if (mkdir(dir, 0750) < 0 && errno == ENOENT &&
+	    mkdir_p(sk->root, 0750) == 0)
+		(void)mkdir(dir, 0750);
+	/* tmp/ last: a sink killed halfway finds no tmp/ and goes on */
+	for (const char *s = "cur\0new\0tmp\0"; *s != '\0'; s += 4) {
+		char *sub = xasprintf("%s/%s", dir, s);
+		int r = mkdir(sub, 0750);
 
-	for (size_t i = sk->made.n; i-- > 0;) {
-		if (strcmp(sk->made.v[i], recipient) == 0)
-			return 0;
-	}
-	for (const char *s = "tmp\0new\0cur\0"; *s != '\0'; s += 4) {
-		sub = xasprintf("%s/%s", dir, s);
-		if (mkdir_p(sub, 0750) < 0 && errno != EEXIST) {
-			*error_r = xasprintf("cannot create a Maildir: %s",
-					     strerror(errno));
-			free(sub);
-			return -1;
-		}
 		free(sub);
+		if (r < 0 && errno != EEXIST)
+			return -1;
 	}
-	if (sk->made.n >= SINK_MADE_MAX)
-		strlist_clear(&sk->made);
-	strlist_add(&sk->made, recipient);
 	return 0;
+}
+
+static int
+open_tmp(const char *tmp)
+{
+	return open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+		    0640);
 }
 
 /* Writes M into its Maildir. 0, or -1 with *error_r (errno-based: the
@@ -102,25 +99,42 @@ deliver(struct sink *sk, const struct outbound_msg *m, char **error_r)
 	size_t len;
 	int fd, r = -1;
 
-	if (make_maildir(sk, m->recipient, dir, error_r) < 0) {
-		free(dir);
-		return -1;
-	}
 	tmp = xasprintf("%s/tmp/%lld.R%lld.cirm", dir, (long long)m->created_at,
 			(long long)m->id);
 	dst = xasprintf("%s/new/%lld.R%lld.cirm", dir, (long long)m->created_at,
 			(long long)m->id);
 	data = unix_lines(m->data, m->len, &len);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-		  0640);
-	if (fd < 0 || write_all(fd, data, len) < 0 || close(fd) < 0 ||
-	    rename(tmp, dst) < 0) {
-		*error_r = xasprintf("cannot write to the Maildir: %s",
-				     strerror(errno));
-		if (fd >= 0)
-			unlink(tmp);
-	} else
-		r = 0;
+	fd = open_tmp(tmp);
+	if (fd < 0 && errno == ENOENT) {
+		if (make_maildir(sk, dir) < 0) {
+			*error_r = xasprintf("cannot create a Maildir: %s",
+					     strerror(errno));
+			goto out;
+		}
+		fd = open_tmp(tmp);
+	}
+	if (fd < 0)
+		goto fail;
+	if (write_all(fd, data, len) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		goto fail;
+	}
+	/* new/ gone meanwhile: made again */
+	if (close(fd) < 0 ||
+	    (rename(tmp, dst) < 0 &&
+	     (errno != ENOENT || make_maildir(sk, dir) < 0 ||
+	      rename(tmp, dst) < 0)))
+		goto fail;
+	r = 0;
+	goto out;
+fail:
+	*error_r = xasprintf("cannot write to the Maildir: %s", strerror(errno));
+	if (fd >= 0)
+		unlink(tmp);
+out:
 	free(data);
 	free(tmp);
 	free(dst);
@@ -194,7 +208,6 @@ run(struct gateway_ctx *ctx)
 	}
 	log_info("sink: writing mail into %s/<recipient>", sk.root);
 	r = outbound_run(ctx, send_batch, &sk);
-	strlist_clear(&sk.made);
 	free(sk.root);
 	return r;
 }

@@ -95,6 +95,21 @@ check "sink: the log names no recipient" [ -z "$(printf '%s' "$err" | grep 'sink
 run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
 check "sink again: nothing written twice" [ "$(files)" -eq 20 ]
 
+# --- a Maildir taken away is made again -------------------------------
+# (the sink makes a recipient's Maildir only when writing into it fails)
+rm -rf "$OUT/sink1@exempel.se/new" "$OUT/sink2@exempel.se"
+queue 2 sink
+run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
+check "a Maildir taken away: exit 0" [ "$rc" -eq 0 ]
+check "a Maildir whose new/ was removed gets it back, with the mail" [ \
+	"$(find "$OUT/sink1@exempel.se/new" -type f | wc -l)" -eq 1 ]
+check "a removed Maildir is made again, with the mail" [ \
+	"$(find "$OUT/sink2@exempel.se/new" -type f | wc -l)" -eq 1 ] && \
+	[ -d "$OUT/sink2@exempel.se/cur" ] && [ -d "$OUT/sink2@exempel.se/tmp" ]
+leftover=$(find "$OUT" -path "$OUT/*/tmp/*" -type f)
+check "nothing left in tmp/" [ -z "$leftover" ]
+[ -z "$leftover" ] || printf '# %s\n' $leftover | head -5
+
 # --- kill -9 while writing ---------------------------------------------
 sql "DELETE FROM outbox"
 rm -rf "$OUT"
