@@ -144,15 +144,29 @@ store_raw_put(struct store *store, const char *sha256, const void *raw,
 		"ON CONFLICT (sha256) DO NOTHING";
 	sqlite3_stmt *st;
 
+	static const char give_sql[] =
+		"UPDATE inbox SET raw_owned = 0 WHERE raw_owned = 1 AND raw_id = "
+		"(SELECT id FROM raw_message WHERE sha256 = ?)";
+
 	/* the inbox row being handled put it there as it arrived */
 	if (store->row_raw_id != 0 && strcmp(sha256, store->row_raw_sha) == 0) {
 		store->row_raw_kept = 1;
+		store->row_raw_kept_depth = store->savepoints;
 		return 0;
 	}
 	if ((st = store_stmt(store, sql, error_r)) == NULL)
 		return -1;
 	store_bind_text(st, 1, sha256);
 	sqlite3_bind_blob64(st, 2, len > 0 ? raw : "", len, SQLITE_STATIC);
+	if (store_exec_stmt(store, st, "keep raw message", error_r) < 0)
+		return -1;
+	if (sqlite3_changes(store->db) > 0)
+		return 0;
+	/* There already: a queued row may own it, and must not remove it
+	   now that a message refers to it. */
+	if ((st = store_stmt(store, give_sql, error_r)) == NULL)
+		return -1;
+	store_bind_text(st, 1, sha256);
 	return store_exec_stmt(store, st, "keep raw message", error_r);
 }
 

@@ -18,6 +18,7 @@ struct store {
 	int64_t row_raw_id;
 	char row_raw_sha[65];
 	int row_raw_kept;
+	int row_raw_kept_depth; /* savepoints open when it was kept */
 	int unindexed; /* messages added in this transaction */
 	int savepoints;
 	struct {
@@ -33,6 +34,13 @@ struct store {
    sqlite3_open_v2, or NULL (the default VFS) when it could not be. */
 int store_vfs_register(void);
 const char *store_vfs_name(void);
+/* File control on the database handle: its WAL is written through
+   (ARG: int *, 1) or gathered again (0). SQLITE_NOTFOUND when the
+   connection is not on that VFS. For synchronous = NORMAL, whose
+   commits publish WAL frames without syncing them first. */
+#define STORE_FCNTL_WAL_THROUGH 0x43524d01
+/* Forgets the inbox row being handled (store_inbox_get's record). */
+void store_row_forget(struct store *store);
 
 /* The background checkpointer (store-checkpoint.c): a second connection
    in a thread of its own copies the WAL back into the database while

@@ -246,11 +246,15 @@ store_inbox_done(struct store *store, int64_t id, char **error_r)
 	static const char drop_sql[] =
 		"DELETE FROM raw_message WHERE id = ?1 AND NOT EXISTS "
 		"(SELECT 1 FROM inbox WHERE raw_id = ?1)";
+	static const char pass_sql[] =
+		"UPDATE inbox SET raw_owned = 1 WHERE id = "
+		"(SELECT min(id) FROM inbox WHERE raw_id = ?)";
 	sqlite3_stmt *st = store_stmt(store, raw_sql, error_r);
 	int64_t raw_id = 0, owned = 0;
-	int kept = store->row_raw_kept;
+	int kept = store->row_raw_kept && store->row_raw_id != 0;
+	int64_t kept_id = store->row_raw_id;
 
-	store->row_raw_kept = 0;
+	store_row_forget(store);
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
@@ -262,11 +266,19 @@ store_inbox_done(struct store *store, int64_t id, char **error_r)
 	sqlite3_bind_int64(st, 1, id);
 	if (store_exec_stmt(store, st, "remove inbox row", error_r) < 0)
 		return -1;
-	if (raw_id == 0 || (!owned && !(kept && raw_id == store->row_raw_id)))
+	kept = kept && raw_id == kept_id;
+	if (raw_id == 0 || (!owned && !kept))
 		return 0;
-	st = store_stmt(store, kept && raw_id == store->row_raw_id ? give_sql :
-			drop_sql, error_r);
+	st = store_stmt(store, kept ? give_sql : drop_sql, error_r);
 	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, raw_id);
+	if (store_exec_stmt(store, st, "remove raw message", error_r) < 0)
+		return -1;
+	if (kept || sqlite3_changes(store->db) > 0)
+		return 0;
+	/* shared with rows still queued: one of them owns it now */
+	if ((st = store_stmt(store, pass_sql, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, raw_id);
 	return store_exec_stmt(store, st, "remove raw message", error_r);
@@ -281,6 +293,7 @@ store_inbox_retry(struct store *store, int64_t id, const char *reason,
 		"WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
+	store_row_forget(store);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, reason);

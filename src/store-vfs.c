@@ -38,6 +38,8 @@ struct wal_file {
 	struct wal_file *link;	/* database <-> its WAL, or NULL */
 	struct wal_file *next;	/* the open main databases */
 	int wal;		/* a write-ahead log: writes are gathered */
+	int writer;		/* a database: holds the WAL write lock */
+	int through;		/* a database: its WAL is written through */
 	unsigned char *buf;
 	size_t len;
 	sqlite3_int64 off;	/* where buf[0] goes in the file */
@@ -181,6 +183,16 @@ x_file_control(sqlite3_file *file, int op, void *arg)
 
 	if (rc != SQLITE_OK)
 		return rc;
+	if (op == STORE_FCNTL_WAL_THROUGH) {
+		if (f->name == NULL)
+			return SQLITE_NOTFOUND;
+		f->through = *(int *)arg != 0;
+		if (f->link != NULL) {
+			rc = flush(f->link);
+			f->link->wal = !f->through;
+		}
+		return rc;
+	}
 	if (op == SQLITE_FCNTL_VFSNAME) {
 		/* say that we are here, above the real VFS */
 		int r = f->real->pMethods->xFileControl(f->real, op, arg);
@@ -219,33 +231,54 @@ x_shm_map(sqlite3_file *file, int page, int size, int extend, void volatile **p)
 	return f->real->pMethods->xShmMap(f->real, page, size, extend, p);
 }
 
+/* Offset 0 is SQLite's WAL write lock. Frames still in the buffer when
+   it is given up were never committed (a transaction that spilled
+   pages into the WAL and then rolled back, or a commit that failed):
+   committed ones were written when they were synced or published. They
+   are dropped: written later, they would land on frames that another
+   connection has committed at the same place meanwhile. */
 static int
 x_shm_lock(sqlite3_file *file, int offset, int n, int flags)
 {
 	struct wal_file *f = (struct wal_file *)file;
+	int rc = f->real->pMethods->xShmLock(f->real, offset, n, flags);
 
-	return f->real->pMethods->xShmLock(f->real, offset, n, flags);
+	if (offset == 0 && n >= 1 && (flags & SQLITE_SHM_EXCLUSIVE)) {
+		if (flags & SQLITE_SHM_UNLOCK) {
+			f->writer = 0;
+			if (f->link != NULL)
+				f->link->len = 0;
+		} else if (rc == SQLITE_OK)
+			f->writer = 1;
+	}
+	return rc;
 }
 
 /* On the database file, which holds the WAL index: SQLite calls it
    before a new WAL index header makes a commit's frames visible. With
    synchronous = FULL they are already written (SQLite synced the WAL
-   first, and a failure there failed the commit). Frames still here
-   mean a connection that does not sync at commit (synchronous =
-   NORMAL): they are written now, and that WAL is written through from
-   then on, as by the default VFS, since a failure here could not be
-   reported: the process stops instead, before the header is complete,
-   and SQLite's recovery then drops the commit, as after any crash.
-   Both handles are the connection's, used by one thread at a time. */
+   first, and a failure there failed the commit); at NORMAL the WAL is
+   written through (store_set_synchronous). Frames still here mean a
+   connection set to NORMAL some other way: they are written now, and
+   that WAL is written through from then on, since a failure here could
+   not be reported: the process stops instead, before the header is
+   complete, and SQLite's recovery then drops the commit, as after any
+   crash. Without the write lock nothing here was committed (see
+   x_shm_lock). Both handles are the connection's, used by one thread
+   at a time. */
 static void
 x_shm_barrier(sqlite3_file *file)
 {
 	struct wal_file *f = (struct wal_file *)file;
 
 	if (f->link != NULL && f->link->len > 0) {
-		f->link->wal = 0;
-		if (flush(f->link) != SQLITE_OK)
-			abort();
+		if (!f->writer)
+			f->link->len = 0;
+		else {
+			f->link->wal = 0;
+			if (flush(f->link) != SQLITE_OK)
+				abort();
+		}
 	}
 	f->real->pMethods->xShmBarrier(f->real);
 }
@@ -331,7 +364,7 @@ x_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, int flags,
 			if (d->name == db && d->link == NULL) {
 				d->link = f;
 				f->link = d;
-				f->wal = 1;
+				f->wal = !d->through;
 				break;
 			}
 		}

@@ -231,11 +231,32 @@ open_pragmas(struct store *store, int busy_ms, int cache_kib, char **error_r)
 	return 0;
 }
 
+/* At NORMAL a commit is published without the WAL synced first: the
+   WAL VFS then writes it through (see store-vfs.c). */
 int
 store_set_synchronous(struct store *store, int full, char **error_r)
 {
-	return store_exec(store, full ? "PRAGMA synchronous = FULL" :
-			  "PRAGMA synchronous = NORMAL", error_r);
+	int through = !full;
+
+	if (store_exec(store, full ? "PRAGMA synchronous = FULL" :
+		       "PRAGMA synchronous = NORMAL", error_r) < 0)
+		return -1;
+	switch (sqlite3_file_control(store->db, "main", STORE_FCNTL_WAL_THROUGH,
+				     &through)) {
+	case SQLITE_OK:
+	case SQLITE_NOTFOUND:
+		return 0;
+	default:
+		return store_fail(store, "WAL writes", error_r);
+	}
+}
+
+void
+store_row_forget(struct store *store)
+{
+	store->row_raw_id = 0;
+	store->row_raw_sha[0] = '\0';
+	store->row_raw_kept = 0;
 }
 
 /* SQLite's memory statistics take a global mutex on every allocation,
@@ -380,6 +401,7 @@ store_rollback(struct store *store)
 		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	store->savepoints = 0;
 	store->unindexed = 0;
+	store_row_forget(store);
 }
 
 /* The engine takes a savepoint per row: prepared once, not parsed by
@@ -412,10 +434,14 @@ store_savepoint_release(struct store *store, char **error_r)
 void
 store_savepoint_rollback(struct store *store)
 {
+	int level = store->savepoints;
+
 	(void)sqlite3_exec(store->db, "ROLLBACK TO row; RELEASE row", NULL,
 			   NULL, NULL);
 	store->savepoints--;
-	store->row_raw_kept = 0; /* whatever kept it is undone */
+	/* a raw kept inside this savepoint is no longer kept */
+	if (store->row_raw_kept && store->row_raw_kept_depth >= level)
+		store->row_raw_kept = 0;
 }
 
 int

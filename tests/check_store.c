@@ -639,6 +639,52 @@ START_TEST(test_inbox_raw_once)
 					   "= 'twice'"), 1);
 	}
 
+	/* a row queued without its key (cirm-mailgate) makes a message of
+	   bytes a queued row owns: that row no longer owns them */
+	{
+		int64_t own, plain;
+
+		ck_assert_int_eq(put_k(store, "email", 5, "m1", "mailgate",
+				       &own, &err), 1);
+		ck_assert_int_eq(store_inbox_put(store, "email", "t", 5, "m2",
+						 "mailgate", 8, &plain, &err), 1);
+		ck_assert_int_eq(store_inbox_get(store, plain, got, &g, &err), 1);
+		ck_assert_str_eq(g.sha, "");
+		{
+			char sha[BLOB_ID_LEN + 1];
+
+			blob_id("mailgate", 8, sha);
+			ck_assert_int_eq(store_raw_put(store, sha, "mailgate", 8,
+						       &err), 0);
+		}
+		ck_assert_int_eq(store_inbox_done(store, plain, &err), 0);
+		ck_assert_int_eq(store_inbox_get(store, own, got, &g, &err), 1);
+		ck_assert_int_eq(store_inbox_done(store, own, &err), 0);
+		ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM "
+					   "raw_message WHERE CAST(raw AS TEXT) "
+					   "= 'mailgate'"), 1);
+	}
+
+	/* shared, and nobody keeps it: it goes with the last of them */
+	{
+		int64_t r1, r2, r3;
+
+		ck_assert_int_eq(put_k(store, "sms", 5, "s1", "STOPP", &r1, &err), 1);
+		ck_assert_int_eq(put_k(store, "sms", 5, "s2", "STOPP", &r2, &err), 1);
+		ck_assert_int_eq(put_k(store, "sms", 5, "s3", "STOPP", &r3, &err), 1);
+		for (int64_t *r = (int64_t[]){ r1, r3, r2, 0 }; *r != 0; r++) {
+			ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM "
+						   "raw_message WHERE CAST(raw AS "
+						   "TEXT) = 'STOPP'"), 1);
+			ck_assert_int_eq(store_inbox_get(store, *r, got, &g, &err),
+					 1);
+			ck_assert_int_eq(store_inbox_done(store, *r, &err), 0);
+		}
+		ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM "
+					   "raw_message WHERE CAST(raw AS TEXT) "
+					   "= 'STOPP'"), 0);
+	}
+
 	/* kept by its handler: stays, and is not written again */
 	ck_assert_int_eq(put_k(store, "email", 5, NULL, "keep", &c, &err), 1);
 	ck_assert_int_eq(store_inbox_get(store, c, got, &g, &err), 1);
@@ -734,9 +780,10 @@ fill(struct store *store, int from, int n)
 	ck_assert_msg(store_commit(store, &err) == 0, "%s", err);
 }
 
-/* Rows and the last row's text, as SQLite's own VFS reads them. */
+/* Rows and the last row's text, as SQLite's own VFS reads them:
+   ROWS rows, the last of them "row LAST". */
 static void
-seen(int rows)
+seen_as(int rows, int last)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
@@ -750,11 +797,17 @@ seen(int rows)
 		"FROM t", -1, &st, NULL), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
 	ck_assert_int_eq(sqlite3_column_int(st, 0), rows);
-	snprintf(want, sizeof(want), "row %d", rows - 1);
+	snprintf(want, sizeof(want), "row %d", last);
 	ck_assert_str_eq((const char *)sqlite3_column_text(st, 1), want);
 	ck_assert_str_eq((const char *)sqlite3_column_text(st, 2), "ok");
 	sqlite3_finalize(st);
 	sqlite3_close(db);
+}
+
+static void
+seen(int rows)
+{
+	seen_as(rows, rows - 1);
 }
 
 START_TEST(test_wal_gathered)
@@ -783,8 +836,42 @@ START_TEST(test_wal_gathered)
 	seen(52004);
 	store_free(&store);
 
+	/* A transaction that spilled pages into the WAL and rolled back:
+	   what it wrote must not land later on frames another connection
+	   committed at the same place (here: SQLite's own VFS, then this
+	   connection reading and committing again). */
+	{
+		sqlite3 *other;
+
+		store = open_db(dbpath);
+		ck_assert_int_eq(store_exec(store, "PRAGMA cache_size = 10", &err),
+				 0);
+		ck_assert_int_eq(store_begin(store, &err), 0);
+		ck_assert_int_eq(store_exec(store, "INSERT INTO t (k, v, w) "
+			"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+			"FROM n WHERE i < 3000) SELECT 1000000 + i, randomblob(300), "
+			"'spilled' FROM n", &err), 0);
+		store_rollback(store);
+		ck_assert_int_eq(sqlite3_open_v2(dbpath, &other,
+						 SQLITE_OPEN_READWRITE, NULL),
+				 SQLITE_OK);
+		ck_assert_int_eq(sqlite3_exec(other, "INSERT INTO t (k, v, w) "
+			"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+			"FROM n WHERE i < 2000) SELECT -i, randomblob(300), "
+			"'other' FROM n", NULL, NULL, NULL), SQLITE_OK);
+		sqlite3_close(other);
+		fill(store, 52004, 1);
+		store_free(&store);
+		seen_as(54005, 52004);
+		store = open_db(dbpath);
+		ck_assert_int_eq(store_exec(store, "DELETE FROM t WHERE k < 0",
+					    &err), 0);
+		store_free(&store);
+		seen(52005);
+	}
+
 	for (int sync = 1; sync >= 0; sync--) {
-		int rows = sync ? 52004 + 777 : 52004 + 777 + 5000;
+		int rows = sync ? 52005 + 777 : 52005 + 777 + 5000;
 
 		pid = fork();
 		ck_assert_int_ge(pid, 0);
