@@ -98,15 +98,7 @@ deliver(const char *raw)
 static int64_t
 count(const char *sql)
 {
-	sqlite3_stmt *st;
-	int64_t n;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(store->db, sql, -1, &st, NULL),
-			 SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return tu_sql_int(store->db, sql);
 }
 
 static char *

@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,4 +94,18 @@ tu_slurp(const char *path, size_t *len_r)
 	if (len_r != NULL)
 		*len_r = (size_t)n;
 	return buf;
+}
+
+long long
+tu_sql_int(sqlite3 *db, const char *query)
+{
+	sqlite3_stmt *st;
+	long long n;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db, query, -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
 }

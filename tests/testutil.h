@@ -22,4 +22,9 @@ const char *tu_srcdir(void);
    NULL); fails the test when it cannot be read. */
 char *tu_slurp(const char *path, size_t *len_r);
 
+/* The first column of the one row QUERY gives on DB; fails the test
+   when there is none. */
+struct sqlite3;
+long long tu_sql_int(struct sqlite3 *db, const char *query);
+
 #endif
