@@ -238,9 +238,8 @@ store_inbox_claim(struct store *store, int64_t id, char **error_r)
 int
 store_inbox_done(struct store *store, int64_t id, char **error_r)
 {
-	static const char raw_sql[] =
-		"SELECT raw_id, raw_owned FROM inbox WHERE id = ?";
-	static const char sql[] = "DELETE FROM inbox WHERE id = ?";
+	static const char sql[] =
+		"DELETE FROM inbox WHERE id = ? RETURNING raw_id, raw_owned";
 	static const char give_sql[] =
 		"UPDATE inbox SET raw_owned = 0 WHERE raw_id = ? AND raw_owned = 1";
 	static const char drop_sql[] =
@@ -249,7 +248,7 @@ store_inbox_done(struct store *store, int64_t id, char **error_r)
 	static const char pass_sql[] =
 		"UPDATE inbox SET raw_owned = 1 WHERE id = "
 		"(SELECT min(id) FROM inbox WHERE raw_id = ?)";
-	sqlite3_stmt *st = store_stmt(store, raw_sql, error_r);
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int64_t raw_id = 0, owned = 0;
 	int kept = store->row_raw_kept && store->row_raw_id != 0;
 	int64_t kept_id = store->row_raw_id;
@@ -260,11 +259,6 @@ store_inbox_done(struct store *store, int64_t id, char **error_r)
 	sqlite3_bind_int64(st, 1, id);
 	if (store_one_row(store, st, &raw_id, &owned, "remove inbox row",
 			  error_r) < 0)
-		return -1;
-	if ((st = store_stmt(store, sql, error_r)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	if (store_exec_stmt(store, st, "remove inbox row", error_r) < 0)
 		return -1;
 	kept = kept && raw_id == kept_id;
 	if (raw_id == 0 || (!owned && !kept))
