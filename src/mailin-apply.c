@@ -97,9 +97,8 @@ arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
 	return rt != 0 ? rt : row->received_at;
 }
 
-/* The raw's key: known when the gateway stored it as it arrived. */
-static void
-row_raw_id(const struct store_inbox_row *row, char id[BLOB_ID_LEN + 1])
+void
+mailin_raw_key(const struct store_inbox_row *row, char id[BLOB_ID_LEN + 1])
 {
 	if (row->raw_sha256 != NULL && strlen(row->raw_sha256) == BLOB_ID_LEN)
 		memcpy(id, row->raw_sha256, BLOB_ID_LEN + 1);
@@ -124,7 +123,7 @@ save_message(struct mailin *mi, struct store *store,
 		.at = arrival(row, v),
 	};
 
-	row_raw_id(row, raw_id);
+	mailin_raw_key(row, raw_id);
 	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0)
 		return -1;
 	if (store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0 ||
@@ -151,7 +150,7 @@ mailin_save_handler_message(struct mailin *mi, struct store *store,
 		.at = arrival(row, v),
 	};
 
-	row_raw_id(row, raw_id);
+	mailin_raw_key(row, raw_id);
 	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0 ||
 	    store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0)
 		return -1;

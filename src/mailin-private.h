@@ -44,6 +44,9 @@ char *mailin_find_number(const char *prefix, const char *text);
 /* Whether the topmost Authentication-Results of M (if any) shows a pass
    for SENDER's domain. */
 int mailin_auth_ok(const struct mime_message *m, const char *sender);
+/* ID_R: the key (SHA-256) of ROW's raw message, as the gateway stored
+   it, or hashed here for a row queued without it. */
+void mailin_raw_key(const struct store_inbox_row *row, char id_r[65]);
 /* Records a handler's message on v->case_id with TEXT (what follows the
    commands) as its stripped text, INTERNAL for a #note. */
 int mailin_save_handler_message(struct mailin *mi, struct store *store,

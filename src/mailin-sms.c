@@ -305,7 +305,7 @@ save_message(struct store *store, const struct store_inbox_row *row,
 	};
 	int64_t id;
 
-	blob_id(row->raw, row->raw_len, raw_id);
+	mailin_raw_key(row, raw_id);
 	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0 ||
 	    store_message_add(store, case_id, &m, &id, error_r) < 0)
 		return -1;
