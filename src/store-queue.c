@@ -58,9 +58,6 @@ put(struct store *store, const char *channel, const char *source,
     int64_t received_at, const char *dedupe_key, const void *raw, size_t len,
     const char *sha256, int64_t *id_r, char **error_r)
 {
-	static const char plain_sql[] =
-		"INSERT INTO inbox (channel, source, received_at, dedupe_key, raw) "
-		"VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING";
 	static const char seen_sql[] =
 		"SELECT id FROM inbox WHERE dedupe_key = ?";
 	static const char raw_sql[] =
@@ -70,28 +67,10 @@ put(struct store *store, const char *channel, const char *source,
 		"SELECT id FROM raw_message WHERE sha256 = ?";
 	static const char sql[] =
 		"INSERT INTO inbox (channel, source, received_at, dedupe_key, raw, "
-		"raw_id, raw_owned) VALUES (?, ?, ?, ?, x'', ?, ?)";
+		"raw_id, raw_owned) VALUES (?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st;
-	int64_t raw_id;
-	int owned, r;
-
-	if (sha256 == NULL) {
-		if ((st = store_stmt(store, plain_sql, error_r)) == NULL)
-			return -1;
-		store_bind_text(st, 1, channel);
-		store_bind_text(st, 2, source);
-		sqlite3_bind_int64(st, 3, received_at);
-		store_bind_text(st, 4, dedupe_key);
-		sqlite3_bind_blob64(st, 5, len > 0 ? raw : "", len, SQLITE_STATIC);
-		if (store_exec_stmt(store, st, "queue inbound message",
-				    error_r) < 0)
-			return -1;
-		if (sqlite3_changes(store->db) == 0)
-			return 0;
-		if (id_r != NULL)
-			*id_r = sqlite3_last_insert_rowid(store->db);
-		return 1;
-	}
+	int64_t raw_id = 0;
+	int owned = 0, r;
 
 	if (dedupe_key != NULL) {
 		if ((st = store_stmt(store, seen_sql, error_r)) == NULL)
@@ -102,25 +81,28 @@ put(struct store *store, const char *channel, const char *source,
 		if (r != 0)
 			return r < 0 ? -1 : 0;
 	}
-	if ((st = store_stmt(store, raw_sql, error_r)) == NULL)
-		return -1;
-	store_bind_text(st, 1, sha256);
-	sqlite3_bind_blob64(st, 2, len > 0 ? raw : "", len, SQLITE_STATIC);
-	if (store_exec_stmt(store, st, "keep raw message", error_r) < 0)
-		return -1;
-	owned = sqlite3_changes(store->db) > 0;
-	if (owned)
-		raw_id = sqlite3_last_insert_rowid(store->db);
-	else {
-		if ((st = store_stmt(store, raw_id_sql, error_r)) == NULL)
+	if (sha256 != NULL) {
+		if ((st = store_stmt(store, raw_sql, error_r)) == NULL)
 			return -1;
 		store_bind_text(st, 1, sha256);
-		r = store_one_row(store, st, &raw_id, NULL, "keep raw message",
-				  error_r);
-		if (r == 0)
-			*error_r = xstrdup("the raw message was not stored");
-		if (r <= 0)
+		sqlite3_bind_blob64(st, 2, len > 0 ? raw : "", len,
+				    SQLITE_STATIC);
+		if (store_exec_stmt(store, st, "keep raw message", error_r) < 0)
 			return -1;
+		owned = sqlite3_changes(store->db) > 0;
+		if (owned)
+			raw_id = sqlite3_last_insert_rowid(store->db);
+		else {
+			if ((st = store_stmt(store, raw_id_sql, error_r)) == NULL)
+				return -1;
+			store_bind_text(st, 1, sha256);
+			r = store_one_row(store, st, &raw_id, NULL,
+					  "keep raw message", error_r);
+			if (r == 0)
+				*error_r = xstrdup("the raw message was not stored");
+			if (r <= 0)
+				return -1;
+		}
 	}
 	if ((st = store_stmt(store, sql, error_r)) == NULL)
 		return -1;
@@ -128,8 +110,15 @@ put(struct store *store, const char *channel, const char *source,
 	store_bind_text(st, 2, source);
 	sqlite3_bind_int64(st, 3, received_at);
 	store_bind_text(st, 4, dedupe_key);
-	sqlite3_bind_int64(st, 5, raw_id);
-	sqlite3_bind_int(st, 6, owned);
+	/* without a key, the bytes wait here; with one, in raw_message */
+	if (sha256 == NULL)
+		sqlite3_bind_blob64(st, 5, len > 0 ? raw : "", len,
+				    SQLITE_STATIC);
+	else {
+		sqlite3_bind_zeroblob(st, 5, 0);
+		sqlite3_bind_int64(st, 6, raw_id);
+	}
+	sqlite3_bind_int(st, 7, owned);
 	if (store_exec_stmt(store, st, "queue inbound message", error_r) < 0)
 		return -1;
 	if (id_r != NULL)
