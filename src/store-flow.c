@@ -647,6 +647,77 @@ store_handler_cases(struct store *store, int64_t handler_id,
 	return case_lines(store, st, fn, ctx, error_r);
 }
 
+/* One token of a search: a quoted FTS5 string, so that no operator
+   can be injected. */
+static int
+add_search_term(void *ctx, int flags, const char *token, int n, int start,
+		int end)
+{
+	struct strlist *terms = ctx;
+	char *w = xmalloc(2 * (size_t)n + 3);
+	size_t k = 0;
+
+	(void)flags;
+	(void)start;
+	(void)end;
+	w[k++] = '"';
+	for (int i = 0; i < n; i++) {
+		if (token[i] == '"')
+			w[k++] = '"';
+		w[k++] = token[i];
+	}
+	w[k++] = '"';
+	w[k] = '\0';
+	strlist_addf(terms, "%s%s", terms->n > 0 ? " " : "", w);
+	free(w);
+	return SQLITE_OK;
+}
+
+/* WORDS as an FTS5 query that message_fts can answer: split by the
+   index's own tokenizer, each token a string of its own. The index
+   keeps no positions (migration 13), so a string of two tokens (a
+   phrase, as "gatu-belysning" would be) is an error there. *QUERY_R is
+   NULL when WORDS hold no token. */
+static int
+search_query(struct store *store, const char *words, char **query_r,
+	     char **error_r)
+{
+	static const char sql[] = "SELECT fts5(?1)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	struct strlist terms = { 0 };
+	fts5_api *api = NULL;
+	fts5_tokenizer tk;
+	Fts5Tokenizer *t = NULL;
+	void *user = NULL;
+	int rc;
+
+	*query_r = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_pointer(st, 1, &api, "fts5_api_ptr", NULL);
+	rc = sqlite3_step(st);
+	if (store_rows_end(store, st, rc, "full-text search", error_r) < 0)
+		return -1;
+	if (api == NULL || api->iVersion < 2 ||
+	    api->xFindTokenizer(api, "unicode61", &user, &tk) != SQLITE_OK ||
+	    tk.xCreate(user, NULL, 0, &t) != SQLITE_OK) {
+		*error_r = xstrdup("full-text search: no unicode61 tokenizer");
+		return -1;
+	}
+	rc = tk.xTokenize(t, &terms, FTS5_TOKENIZE_QUERY, words,
+			  (int)strlen(words), add_search_term);
+	tk.xDelete(t);
+	if (rc != SQLITE_OK) {
+		strlist_clear(&terms);
+		*error_r = xasprintf("full-text search: %s",
+				     sqlite3_errstr(rc));
+		return -1;
+	}
+	if (terms.n > 0)
+		*query_r = strlist_join(&terms);
+	return 0;
+}
+
 int
 store_search_cases(struct store *store, const char *words, int limit,
 		   int (*fn)(const struct store_case_line *c, void *ctx),
@@ -657,43 +728,22 @@ store_search_cases(struct store *store, const char *words, int limit,
 		"(SELECT m.case_id FROM message_fts f JOIN message m ON "
 		"m.id = f.rowid WHERE message_fts MATCH ?) "
 		"ORDER BY c.id DESC LIMIT ?";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	struct strlist terms = { 0 };
-	const char *p = words;
+	sqlite3_stmt *st;
 	char *query;
-	int ret;
 
-	if (st == NULL)
+	if (search_query(store, words, &query, error_r) < 0)
 		return -1;
-	/* each word a quoted FTS5 string: no operator can be injected */
-	while (*p != '\0') {
-		size_t n = strcspn(p += strspn(p, " \t\r\n"), " \t\r\n");
-		char *w;
-
-		if (n == 0)
-			break;
-		w = xmalloc(2 * n + 3);
-		w[0] = '"';
-		size_t k = 1;
-		for (size_t i = 0; i < n; i++) {
-			if (p[i] == '"')
-				w[k++] = '"';
-			w[k++] = p[i];
-		}
-		w[k++] = '"';
-		w[k] = '\0';
-		strlist_addf(&terms, "%s%s", terms.n > 0 ? " " : "", w);
-		free(w);
-		p += n;
-	}
-	if (terms.n == 0)
+	if (query == NULL)
 		return 0;
-	query = strlist_join(&terms);
+	st = store_stmt(store, sql, error_r);
+	if (st == NULL) {
+		free(query);
+		return -1;
+	}
 	sqlite3_bind_text(st, 1, query, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int(st, 2, limit);
 	free(query);
-	ret = case_lines(store, st, fn, ctx, error_r);
-	return ret;
+	return case_lines(store, st, fn, ctx, error_r);
 }
 
 int
