@@ -5,6 +5,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <time.h>
 
 #define STORE_STMT_MAX 64
 
@@ -12,6 +13,8 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	int busy; /* the last failure was a lock held by another */
+	int busy_ms; /* how long to wait for a lock (busy_wait) */
+	struct timespec busy_since; /* when this wait began */
 	/* The inbox row being handled (store_inbox_get): its raw's row in
 	   raw_message and key, and whether the handler kept it
 	   (store_raw_put of that key); see store_inbox_done. */

@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -125,6 +126,68 @@ create_case_tx(struct store *store, int64_t at, char number[STORE_CASE_NUMBER_MA
 	ck_assert_msg(store_commit(store, &err) == 0, "%s", err);
 	return id;
 }
+
+static double
+seconds_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	       (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void *
+commit_later(void *arg)
+{
+	struct store *holder = arg;
+	struct timespec pause = { 0, 100 * 1000 * 1000 };
+	char *err = NULL;
+
+	nanosleep(&pause, NULL);
+	ck_assert_msg(store_commit(holder, &err) == 0, "%s", err);
+	return NULL;
+}
+
+/* A connection that finds the write lock taken waits for it, up to its
+   busy timeout and no longer, and then says the store was busy. */
+START_TEST(test_busy_wait)
+{
+	struct store_settings set = { .busy_timeout_ms = 300 };
+	struct store *holder = open_db(dbpath), *waiter = NULL;
+	struct timespec t0;
+	pthread_t th;
+	char *err = NULL;
+	double waited;
+
+	ck_assert_msg(store_open(dbpath, &set, &waiter, &err) == 0, "%s", err);
+	/* Released while the other waits: it gets the lock. */
+	ck_assert_int_eq(store_begin(holder, &err), 0);
+	ck_assert_int_eq(pthread_create(&th, NULL, commit_later, holder), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_msg(store_begin(waiter, &err) == 0, "%s", err);
+	waited = seconds_since(&t0);
+	pthread_join(th, NULL);
+	ck_assert_msg(waited >= 0.05, "got the lock after %.3f s", waited);
+	ck_assert_int_eq(store_commit(waiter, &err), 0);
+	/* Never released: it gives up after its timeout, and says so. */
+	ck_assert_int_eq(store_begin(holder, &err), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ck_assert_int_eq(store_begin(waiter, &err), -1);
+	waited = seconds_since(&t0);
+	ck_assert(store_busy(waiter));
+	ck_assert_ptr_nonnull(err);
+	free(err);
+	err = NULL;
+	ck_assert_msg(waited >= 0.29 && waited < 10, "gave up after %.3f s",
+		      waited);
+	store_rollback(holder);
+	ck_assert_msg(store_begin(waiter, &err) == 0, "%s", err);
+	store_rollback(waiter);
+	store_free(&waiter);
+	store_free(&holder);
+}
+END_TEST
 
 START_TEST(test_open_pragmas)
 {
@@ -1035,6 +1098,7 @@ store_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_open_pragmas);
+	tcase_add_test(tc, test_busy_wait);
 	tcase_add_test(tc, test_open_missing_without_create);
 	tcase_add_test(tc, test_fresh_matches_golden);
 	/* From every older version (1 .. latest-1). */
