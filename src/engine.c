@@ -494,11 +494,8 @@ process_row(struct engine *engine, int i, int64_t now,
 	return ret;
 }
 
-/* Claims the rows of the next batch in a transaction of its own. A row
-   tried before goes alone, so that a row that crashes the engine takes
-   no other row down with it. */
 static int
-claim_batch(struct engine *engine, int64_t now, int *n_r, char **error_r)
+claim_rows(struct engine *engine, int64_t now, int *n_r, char **error_r)
 {
 	struct store *store = engine->store;
 	int n;
@@ -529,6 +526,38 @@ fail:
 	store_rollback(store);
 	return -1;
 }
+
+/* Claims the rows of the next batch in a transaction of its own. A row
+   tried before goes alone, so that a row that crashes the engine takes
+   no other row down with it.
+
+   The claim counts an attempt for each row, so that a row that crashes
+   the engine goes to the quarantine after max_attempts: the count must
+   outlive a crash of the engine, not one of the machine (which no row
+   causes). So it commits at synchronous = NORMAL: its WAL frames are in
+   the kernel when the commit is seen, and are synced with the batch's
+   own commit. One fdatasync a batch, not two. */
+static int
+claim_batch(struct engine *engine, int64_t now, int *n_r, char **error_r)
+{
+	struct store *store = engine->store;
+	int n;
+
+	if (store_set_synchronous(store, 0, error_r) < 0)
+		return -1;
+	if (claim_rows(engine, now, &n, error_r) < 0) {
+		char *err = NULL;
+
+		if (store_set_synchronous(store, 1, &err) < 0)
+			free(err);
+		return -1;
+	}
+	if (store_set_synchronous(store, 1, error_r) < 0)
+		return -1;
+	*n_r = n;
+	return 0;
+}
+
 
 int
 engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
