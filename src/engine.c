@@ -21,14 +21,17 @@ struct slot {
 /* The read-ahead thread: it reads the rows of the batch being handled,
    in order, through its own connection, and prepares each into its
    slot. NEXT counts the rows done; the engine waits for row I until
-   NEXT > I. */
+   NEXT > I. After the last row of a job it runs the prepare sync
+   function, and then sets SYNCED (with SYNC_ERROR when that failed):
+   the engine commits the batch only after that. */
 struct reader {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct store *store;
 	const int64_t *ids;
-	int n, next, stop;
+	int n, next, stop, synced;
+	char *sync_error;
 	struct slot *slots;
 	/* Handled rows' slots, freed by the thread while it has nothing to
 	   read: freeing a parsed mail is a tenth of the work on it. */
@@ -55,6 +58,8 @@ struct engine {
 	struct reader *reader; /* NULL: the handlers do all the work */
 	int (*before_commit)(void *ctx, char **error_r);
 	void *before_commit_ctx;
+	int (*prepare_sync)(void *ctx, char **error_r);
+	void *prepare_sync_ctx;
 	int64_t *ids;
 	int *attempts;
 };
@@ -190,6 +195,22 @@ read_ahead(void *arg)
 		pthread_mutex_lock(&r->mu);
 		r->slots[i] = slot;
 		r->next = i + 1;
+		if (r->next == r->n && engine->prepare_sync != NULL) {
+			/* the engine is still on earlier rows: the sync
+			   overlaps its work instead of holding its commit */
+			char *sync_err = NULL;
+
+			pthread_cond_broadcast(&r->done);
+			pthread_mutex_unlock(&r->mu);
+			if (engine->prepare_sync(engine->prepare_sync_ctx,
+						 &sync_err) < 0 &&
+			    sync_err == NULL)
+				sync_err = xstrdup("prepare sync failed");
+			pthread_mutex_lock(&r->mu);
+			r->sync_error = sync_err;
+		}
+		if (r->next == r->n)
+			r->synced = 1;
 		pthread_cond_broadcast(&r->done);
 	}
 	pthread_mutex_unlock(&r->mu);
@@ -254,6 +275,7 @@ reader_job(struct engine *engine, int n)
 	r->ids = engine->ids;
 	r->next = 0;
 	r->n = n;
+	r->synced = 0;
 	pthread_cond_signal(&r->work);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -309,22 +331,33 @@ slot_discard(struct engine *engine, struct slot *slot)
 }
 
 /* Waits until the reader is through the job (it never stops halfway:
-   the rest of a batch is little work) and frees what nobody took. */
-static void
-reader_end_job(struct engine *engine)
+   the rest of a batch is little work) and its sync, and frees what
+   nobody took. -1 with *error_r when the sync failed. */
+static int
+reader_end_job(struct engine *engine, char **error_r)
 {
 	struct reader *r = engine->reader;
+	char *err;
 
 	if (r == NULL)
-		return;
+		return 0;
 	pthread_mutex_lock(&r->mu);
-	while (r->next < r->n)
+	while (r->n > 0 && !r->synced)
 		pthread_cond_wait(&r->done, &r->mu);
 	for (int i = 0; i < r->n; i++)
 		slot_free(&r->slots[i]);
 	r->n = r->next = 0;
 	r->ids = NULL;
+	err = r->sync_error;
+	r->sync_error = NULL;
 	pthread_mutex_unlock(&r->mu);
+	if (err == NULL)
+		return 0;
+	if (error_r != NULL && *error_r == NULL)
+		*error_r = err;
+	else
+		free(err);
+	return -1;
 }
 
 static void
@@ -334,7 +367,7 @@ reader_stop(struct engine *engine)
 
 	if (r == NULL)
 		return;
-	reader_end_job(engine);
+	reader_end_job(engine, NULL);
 	pthread_mutex_lock(&r->mu);
 	r->stop = 1;
 	pthread_cond_signal(&r->work);
@@ -365,6 +398,14 @@ engine_set_prepare(struct engine *engine, const char *channel,
 		engine->npreps++;
 	if (engine->reader == NULL)
 		reader_start(engine);
+}
+
+void
+engine_set_prepare_sync(struct engine *engine,
+			int (*fn)(void *ctx, char **error_r), void *ctx)
+{
+	engine->prepare_sync = fn;
+	engine->prepare_sync_ctx = ctx;
 }
 
 void
@@ -574,18 +615,20 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 			return 0;
 		reader_job(engine, n);
 		if (store_begin(store, error_r) < 0) {
-			reader_end_job(engine);
+			reader_end_job(engine, NULL);
 			return -1;
 		}
 		for (int i = 0; i < n; i++) {
 			if (process_row(engine, i, now, stats, error_r) < 0) {
 				store_rollback(store);
-				reader_end_job(engine);
+				reader_end_job(engine, NULL);
 				return -1;
 			}
 		}
-		reader_end_job(engine);
-		if ((engine->before_commit != NULL &&
+		/* what the reader wrote beside the database is durable
+		   before the rows that refer to it commit */
+		if (reader_end_job(engine, error_r) < 0 ||
+		    (engine->before_commit != NULL &&
 		     engine->before_commit(engine->before_commit_ctx,
 					   error_r) < 0) ||
 		    store_commit(store, error_r) < 0) {

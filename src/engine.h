@@ -57,6 +57,14 @@ void engine_set_prepare(struct engine *engine, const char *channel,
 			engine_prepare_fn *prepare, void (*free_fn)(void *),
 			void *ctx);
 
+/* FN runs in the read-ahead thread once it has prepared the last row
+   of a batch, while the engine still works on earlier ones: to make
+   durable what the prepare functions wrote beside the database (spool
+   files). The batch commits only after it; a failure rolls the batch
+   back. Like them, it must only touch what they do. */
+void engine_set_prepare_sync(struct engine *engine,
+			     int (*fn)(void *ctx, char **error_r), void *ctx);
+
 /* FN runs before each batch commits (e.g. to make spool files durable);
    a failure rolls the batch back. */
 void engine_set_before_commit(struct engine *engine,

@@ -40,10 +40,14 @@ message_kind(enum mailin_kind kind)
 }
 
 /* The attachments and enclosed messages of the mail, into the spool. */
+/* The attachments' files: written already when the mail was read ahead
+   (V's blobs), else here. */
 static int
 save_attachments(struct mailin *mi, struct store *store, int64_t message_id,
-		 const struct mime_message *m, char **error_r)
+		 const struct mailin_verdict *v, char **error_r)
 {
+	const struct mime_message *m = v->msg;
+
 	for (size_t i = 0; i < m->nparts; i++) {
 		const struct mime_part *p = &m->parts[i];
 		char id[BLOB_ID_LEN + 1], *name = NULL;
@@ -51,9 +55,14 @@ save_attachments(struct mailin *mi, struct store *store, int64_t message_id,
 
 		if (p->role != MIME_PART_ATTACHMENT && p->role != MIME_PART_MESSAGE)
 			continue;
-		if (blob_put(mi->spool_dir, p->data, p->len, id, 0, error_r) < 0)
-			return -1;
-		mi->dirty = 1;
+		if (v->blobs != NULL && v->blobs[i][0] != '\0') {
+			memcpy(id, v->blobs[i], sizeof(id));
+		} else {
+			if (blob_put(mi->spool_dir, p->data, p->len, id, 0,
+				     error_r) < 0)
+				return -1;
+			mi->dirty = 1;
+		}
 		if (p->filename == NULL)
 			name = xasprintf(p->role == MIME_PART_MESSAGE ?
 						 "message-%zu.eml" : "part-%zu",
@@ -129,7 +138,7 @@ save_message(struct mailin *mi, struct store *store,
 	if (store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0 ||
 	    save_recipients(store, *message_id_r, v->msg, error_r) < 0)
 		return -1;
-	return save_attachments(mi, store, *message_id_r, v->msg, error_r);
+	return save_attachments(mi, store, *message_id_r, v, error_r);
 }
 
 int
@@ -154,7 +163,7 @@ mailin_save_handler_message(struct mailin *mi, struct store *store,
 	if (store_raw_put(store, raw_id, row->raw, row->raw_len, error_r) < 0 ||
 	    store_message_add(store, v->case_id, &m, message_id_r, error_r) < 0)
 		return -1;
-	return save_attachments(mi, store, *message_id_r, v->msg, error_r);
+	return save_attachments(mi, store, *message_id_r, v, error_r);
 }
 
 /* In-Reply-To and References continuing the citizen's thread, for what

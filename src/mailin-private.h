@@ -15,6 +15,9 @@ struct mailin {
 	long flood_max;
 	struct mime_limits limits;
 	int dirty; /* spool files written since the last sync */
+	/* the same for the files mailin_prepare writes; only the engine's
+	   read-ahead thread touches it */
+	int prepared_dirty;
 	struct template_cache *templates;
 	char *workflow_dir, *workflow_default, *workflow_routes;
 	char *sms_country_code;

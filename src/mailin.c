@@ -84,6 +84,7 @@ mailin_verdict_clear(struct mailin_verdict *v)
 	free(v->dedupe_key);
 	free(v->mentioned);
 	free(v->reason);
+	free(v->blobs);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -606,13 +607,58 @@ mailin_analyse(struct mailin *mi, struct store *store, const void *raw,
 	return decide(mi, store, now, 0, v, error_r);
 }
 
+/* Writes the attachments of a mail that was read into the spool, ahead
+   of the engine, which then only records them. Content-addressed, so a
+   mail that ends up not stored (a flood's quarantine, a failed batch)
+   leaves a file nothing names, as one whose batch failed always could.
+   A file that cannot be written is left to mailin_apply, which reports
+   it. */
+static void
+write_blobs(struct mailin *mi, struct mailin_verdict *v)
+{
+	const struct mime_message *m = v->msg;
+
+	if (v->kind == MAILIN_QUARANTINE || m == NULL || m->nparts == 0)
+		return;
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+		char *err = NULL;
+
+		if (p->role != MIME_PART_ATTACHMENT && p->role != MIME_PART_MESSAGE)
+			continue;
+		if (v->blobs == NULL)
+			v->blobs = xcalloc(m->nparts, sizeof(*v->blobs));
+		if (blob_put(mi->spool_dir, p->data, p->len, v->blobs[i], 0,
+			     &err) < 0) {
+			v->blobs[i][0] = '\0';
+			free(err);
+			continue;
+		}
+		mi->prepared_dirty = 1;
+	}
+}
+
 void *
 mailin_prepare(void *ctx, const struct store_inbox_row *row)
 {
 	struct mailin_verdict *v = xmalloc(sizeof(*v));
 
 	parse(ctx, row->raw, row->raw_len, v);
+	write_blobs(ctx, v);
 	return v;
+}
+
+int
+mailin_prepared_sync(void *ctx, char **error_r)
+{
+	struct mailin *mi = ctx;
+
+	if (!mi->prepared_dirty)
+		return 0;
+	if (blob_sync(mi->spool_dir, error_r) < 0)
+		return -1;
+	mi->prepared_dirty = 0;
+	return 0;
 }
 
 void

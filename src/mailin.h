@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "autoreply.h"
+#include "blob.h"
 #include "cfg.h"
 #include "engine.h"
 #include "mime.h"
@@ -45,6 +46,9 @@ struct mailin_verdict {
 	int forged_token;	  /* to a handler's address that does not
 				     verify */
 	char *reason;		  /* quarantine: why */
+	/* the attachments' files, written by mailin_prepare: the id of
+	   part I of msg, or "" when it is for mailin_apply to write */
+	char (*blobs)[BLOB_ID_LEN + 1];
 };
 
 /* The engine's read-ahead for a mail row (engine_prepare_fn): parses
@@ -53,6 +57,9 @@ struct mailin_verdict {
    another thread while mailin_handle works on earlier rows. */
 void *mailin_prepare(void *ctx, const struct store_inbox_row *row);
 void mailin_prepared_free(void *prepared);
+/* The engine's prepare sync (engine_set_prepare_sync): makes durable the
+   attachment files mailin_prepare wrote for a batch. */
+int mailin_prepared_sync(void *ctx, char **error_r);
 
 /* Reads the settings (and the instance key) the mail handling needs.
    Returns NULL with *error_r on a bad key. */

@@ -279,6 +279,89 @@ START_TEST(test_read_ahead)
 }
 END_TEST
 
+/* The prepare sync runs once a batch, in the read-ahead thread, after
+   the batch's last row was prepared and before the batch commits; when
+   it fails the batch rolls back and the engine reports why. */
+struct sync_seen {
+	sqlite3 *db;		/* a connection of the test's own */
+	int prepared, syncs, fail_at;
+	int64_t prepared_at[8], inbox_at[8];
+};
+
+static void *
+count_prepared(void *ctx, const struct store_inbox_row *row)
+{
+	struct sync_seen *a = ctx;
+
+	(void)row;
+	a->prepared++;	/* the reader thread's, like the sync */
+	return NULL;
+}
+
+static int
+sync_batch(void *ctx, char **error_r)
+{
+	struct sync_seen *a = ctx;
+	int k = a->syncs++;
+
+	ck_assert_int_lt(k, 8);
+	a->prepared_at[k] = a->prepared;
+	a->inbox_at[k] = tu_sql_int(a->db, "SELECT count(*) FROM inbox");
+	if (k == a->fail_at) {
+		*error_r = xstrdup("No space left on device");
+		return -1;
+	}
+	return 0;
+}
+
+START_TEST(test_prepare_sync)
+{
+	struct engine_stats stats = { 0 };
+	struct sync_seen a = { .fail_at = 1 };
+	int calls = 0;
+	struct engine *e = new_engine(5, &calls);
+	char *path = xasprintf("%s/cirm.db", dir), *err = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &a.db, SQLITE_OPEN_READONLY,
+					 NULL), SQLITE_OK);
+	sqlite3_busy_timeout(a.db, 5000);
+	engine_set_prepare(e, "email", count_prepared, NULL, &a);
+	engine_set_prepare_sync(e, sync_batch, &a);
+	for (int i = 0; i < 12; i++)
+		put("email", "ok");
+	/* The second batch's sync fails: the first batch is in, the second
+	   rolled back, and the error is the sync's. */
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), -1);
+	ck_assert_str_eq(err, "No space left on device");
+	free(err);
+	err = NULL;
+	ck_assert_int_eq(a.syncs, 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 5);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 7);
+	/* Then the rest: the five rows tried before one at a time, not
+	   read ahead, and the last two together. */
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 12);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	ck_assert_int_eq(a.syncs, 8);
+	/* Each after its batch's last row, each before its batch's
+	   commit: the rows were still in the inbox. */
+	ck_assert_int_eq(a.prepared_at[0], 5);
+	ck_assert_int_eq(a.inbox_at[0], 12);
+	ck_assert_int_eq(a.prepared_at[1], 10);
+	ck_assert_int_eq(a.inbox_at[1], 7);
+	for (int k = 2; k < 7; k++) {
+		ck_assert_int_eq(a.prepared_at[k], 10);
+		ck_assert_int_eq(a.inbox_at[k], 9 - k);
+	}
+	ck_assert_int_eq(a.prepared_at[7], 12);
+	ck_assert_int_eq(a.inbox_at[7], 2);
+	engine_free(&e);
+	sqlite3_close(a.db);
+	free(path);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -292,6 +375,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_unhandled_channel);
 	tcase_add_test(tc, test_crashed_row_isolated);
 	tcase_add_test(tc, test_read_ahead);
+	tcase_add_test(tc, test_prepare_sync);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -8,6 +8,7 @@
 #include "instance.h"
 #include "mailin.h"
 #include "store-private.h"
+#include "blob.h"
 #include "testutil.h"
 #include "token.h"
 #include "util.h"
@@ -57,6 +58,7 @@ setup_with(const char *extra)
 	/* as cirmd runs it: mails read ahead in the engine's thread */
 	engine_set_prepare(engine, "email", mailin_prepare,
 			   mailin_prepared_free, mi);
+	engine_set_prepare_sync(engine, mailin_prepared_sync, mi);
 	engine_set_before_commit(engine, mailin_sync, mi);
 }
 
@@ -386,12 +388,42 @@ START_TEST(test_loops_and_bad_mail)
 }
 END_TEST
 
+/* Every attachment row names a file of the spool that holds its bytes. */
+static void
+check_spool_files(int want)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db, "SELECT sha256, size "
+					    "FROM attachment", -1, &st, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		void *data = NULL;
+		size_t len = 0;
+		char *err = NULL;
+
+		ck_assert_msg(blob_get(cfg_str(cfg, CFG_SPOOL_DIR), id, 1 << 20,
+				       &data, &len, &err) == 0, "%s", err);
+		ck_assert_uint_eq(len, (size_t)sqlite3_column_int64(st, 1));
+		free(data);
+		n++;
+	}
+	sqlite3_finalize(st);
+	ck_assert_int_eq(n, want);
+}
+
+/* The attachments' files are written as the mail is read ahead (in the
+   engine's thread), or by the handler for a mail that was not: a row
+   tried before. Either way each one names its file. */
 START_TEST(test_attachments_in_spool)
 {
 	char *path = xasprintf("%s/tests/data/mime/alternative-attachments.eml",
 			       getenv("top_srcdir") ? getenv("top_srcdir") : ".");
 	FILE *f = fopen(path, "rb");
-	char buf[8192];
+	struct engine_stats stats = { 0 };
+	char buf[8192], *err = NULL, *again;
 	size_t n;
 
 	ck_assert_ptr_nonnull(f);
@@ -402,6 +434,7 @@ START_TEST(test_attachments_in_spool)
 	ck_assert_int_eq(count("SELECT count(*) FROM attachment"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
 			       "filename = 'bänk.jpg' AND size = 84"), 1);
+	check_spool_files(2);
 	/* The raw message is kept byte for byte, under its SHA-256. */
 	ck_assert_int_eq(count("SELECT count(*) FROM message m JOIN raw_message r "
 			       "ON r.sha256 = m.raw_sha256 WHERE m.direction = 'in' "
@@ -409,6 +442,20 @@ START_TEST(test_attachments_in_spool)
 	ck_assert_int_eq(count("SELECT count(*) FROM raw_message WHERE "
 			       "instr(CAST(raw AS TEXT), 'Content-Type: multipart/mixed; "
 			       "boundary=\"OUTER\"') > 0"), 1);
+	/* The spool emptied, the same mail with another id, as a row tried
+	   before: the handler writes the files again. */
+	tu_rmrf(cfg_str(cfg, CFG_SPOOL_DIR));
+	again = xasprintf("%.*sagain.%s", (int)(strstr(buf, "<m1@") + 1 - buf),
+			  buf, strstr(buf, "<m1@") + 1);
+	ck_assert(store_inbox_put(store, "email", "test", cirm_now(), NULL,
+				  again, strlen(again), NULL, &err) == 1);
+	ck_assert_int_eq(store_exec(store, "UPDATE inbox SET attempts = 1",
+				    &err), 0);
+	ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats, &err) ==
+		      0, "%s", err);
+	ck_assert_int_eq(stats.done, 1);
+	check_spool_files(4);
+	free(again);
 	free(path);
 }
 END_TEST
