@@ -81,6 +81,10 @@ struct outbound_msg {
 struct outbound_batch {
 	struct outbound_msg *v;
 	size_t n;
+	/* not claimed before sending: outbound_sent_all claims each row
+	   as it records it (its Message-ID stored, a row another took
+	   left alone) */
+	int claim_at_sent;
 	char *from; /* the envelope sender: mail_address */
 };
 
@@ -106,11 +110,10 @@ int outbound_advance(struct gateway_ctx *ctx, struct outbound_msg *sent,
 		     struct outbound_msg *claim);
 /* For a transport that can write a message twice without harm (the
    sink: a message's file is named by its row, so writing it again
-   replaces it): every row of B claimed in one transaction, and every row
-   marked .sent recorded as sent in another, two commits a batch instead
-   of two a message. A row another process took is marked done. 0, or
-   -1 after logging (outbound_claim_all: nothing claimed). */
-int outbound_claim_all(struct gateway_ctx *ctx, struct outbound_batch *b);
+   replaces it): every row of B marked .sent recorded as sent in one
+   transaction, one commit a batch instead of two a message. With
+   B->claim_at_sent each row is claimed as it is recorded. 0, or -1
+   after logging. */
 int outbound_sent_all(struct gateway_ctx *ctx, struct outbound_batch *b);
 /* M failed for now with REASON: back to 'queued', due again after
    smtp_retry_delay doubled per earlier attempt (at most a day); after

@@ -331,48 +331,6 @@ outbound_sent(struct gateway_ctx *ctx, struct outbound_msg *m)
 }
 
 static int
-do_claim_all(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
-	     char **error_r)
-{
-	struct outbound_batch *b = (struct outbound_batch *)arg;
-
-	(void)m;
-	for (size_t i = 0; i < b->n; i++) {
-		struct outbound_msg *c = &b->v[i];
-		int r;
-
-		if (c->done || c->claimed)
-			continue;
-		r = store_outbox_claim(ctx->store, c->id, c->message_id,
-				       error_r);
-		if (r < 0)
-			return -1;
-		c->claimed = r;
-	}
-	return 0;
-}
-
-int
-outbound_claim_all(struct gateway_ctx *ctx, struct outbound_batch *b)
-{
-	if (b->n == 0)
-		return 0;
-	if (step(ctx, &b->v[0], "claim the batch", do_claim_all, b) < 0) {
-		for (size_t i = 0; i < b->n; i++)
-			b->v[i].claimed = 0;
-		return -1;
-	}
-	for (size_t i = 0; i < b->n; i++) {
-		if (!b->v[i].claimed && !b->v[i].done) {
-			log_warnx("%s: outbox row %lld was taken by another",
-				  ctx->name, (long long)b->v[i].id);
-			b->v[i].done = 1;
-		}
-	}
-	return 0;
-}
-
-static int
 do_sent_all(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
 	    char **error_r)
 {
@@ -382,8 +340,15 @@ do_sent_all(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
 	(void)m;
 	for (size_t i = 0; i < b->n; i++) {
 		const struct outbound_msg *c = &b->v[i];
+		int r = 1;
 
-		if (c->sent &&
+		if (!c->sent)
+			continue;
+		if (b->claim_at_sent &&
+		    (r = store_outbox_claim(ctx->store, c->id, c->message_id,
+					    error_r)) < 0)
+			return -1;
+		if (r > 0 &&
 		    store_outbox_sent(ctx->store, c->id, now, error_r) < 0)
 			return -1;
 	}

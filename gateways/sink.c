@@ -4,8 +4,8 @@
    tmp/, renamed into new/), where mutt or any Maildir reader shows it.
    A file's name comes from its outbox row, so that a mail sent again
    after a crash replaces its own copy in new/ instead of adding one;
-   that lets the sink claim and record a whole batch in a transaction
-   each, where the SMTP gateway takes one message at a time.
+   that lets the sink write a whole batch and then record it in one
+   transaction, where the SMTP gateway takes one message at a time.
    Files are not fsynced: the sink is for trying cirm out and for tests,
    and a power cut at worst loses a copy the database says was written. */
 #include "config.h"
@@ -142,10 +142,12 @@ out:
 	return r;
 }
 
-/* The whole batch is claimed in one transaction, written, and recorded
-   as sent in another: a crash in between leaves rows 'sending', which
-   the next run writes again under the same file names (replacing, not
-   adding). */
+/* The batch is written, then recorded as sent in one transaction. It
+   is not claimed first: a file's name is its row's, so a crash in
+   between only means that the next run writes the same files again
+   (replacing, not adding). One write lock a batch instead of two: the
+   engine holds that lock for its batches, and a gateway waiting for it
+   twice a batch fell behind the engine in a burst. */
 static int
 send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 {
@@ -162,8 +164,9 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 			m->done = 1;
 		}
 	}
-	if (outbound_claim_all(ctx, b) < 0)
-		return -1;
+	for (size_t i = 0; i < b->n; i++)
+		b->v[i].claimed = !b->v[i].done;
+	b->claim_at_sent = 1;
 	for (size_t i = 0; i < b->n && !gateway_stopping(); i++) {
 		struct outbound_msg *m = &b->v[i];
 		char *err = NULL;
