@@ -660,10 +660,10 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 	}
 	if (rc <= 0)
 		return -1;
+	/* the assignee at once (round robin counts each member's open
+	   cases by it), the group with the state when the run ends */
 	if (store_case_set_int(fl->store, fl->c.id, "assignee_id", id,
-			       error_r) < 0 ||
-	    (group != 0 && store_case_set_int(fl->store, fl->c.id, "group_id",
-					      group, error_r) < 0))
+			       error_r) < 0)
 		return -1;
 	fl->c.assignee_id = id;
 	fl->facts.assigned = id != 0;
@@ -673,14 +673,14 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 			       id, NULL, NULL, a->to, error_r);
 }
 
+/* Sets a field of the case as the run sees it (fl->c); flow_run writes
+   the fields with the state when the run ends. */
 static int
 do_set(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
-	int rc;
+	int rc = 0;
 
 	if (strcmp(a->field, "priority") == 0) {
-		rc = store_case_set_text(fl->store, fl->c.id, "priority",
-					 a->value, error_r);
 		free(fl->c.priority);
 		fl->c.priority = xstrdup(a->value);
 		fl->facts.priority = fl->c.priority;
@@ -688,35 +688,26 @@ do_set(struct flow *fl, const struct workflow_action *a, char **error_r)
 		const char *v = strcmp(a->value, "argument") == 0 ?
 			fl->in->argument : a->value;
 
-		rc = store_case_set_text(fl->store, fl->c.id, "category", v,
-					 error_r);
 		free(fl->c.category);
 		fl->c.category = v != NULL ? xstrdup(v) : NULL;
 		fl->facts.category = fl->c.category;
 	} else if (strcmp(a->field, "group") == 0) {
 		int64_t g = 0;
 
-		rc = party_group(fl, a->value, &g, error_r);
-		if (rc > 0)
-			rc = store_case_set_int(fl->store, fl->c.id, "group_id",
-						g, error_r);
-		else
-			rc = -1;
-		fl->c.group_id = g;
+		rc = party_group(fl, a->value, &g, error_r) > 0 ? 0 : -1;
+		if (rc == 0)
+			fl->c.group_id = g;
 	} else {
 		struct calendar_duration d;
 		int64_t due = 0;
 
-		rc = 0;
 		if (a->after != NULL && a->after[0] != '\0' &&
 		    (calendar_duration_parse(a->after, &d, error_r) < 0 ||
 		     calendar_add(fl->wf->calendar, fl->in->now, &d, &due,
 				  error_r) < 0))
 			rc = -1;
 		if (rc == 0)
-			rc = store_case_set_int(fl->store, fl->c.id, "due_at",
-						due, error_r);
-		fl->c.due_at = due;
+			fl->c.due_at = due;
 	}
 	if (rc < 0)
 		return -1;
@@ -862,6 +853,11 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 		ret = -1;
 	}
 	if (ret == 0) {
+		struct store_case_fields fields = {
+			fl->c.priority, fl->c.category, fl->c.group_id,
+			fl->c.due_at,
+		};
+
 		states = workflow_run_states(run);
 		/* an event leaves an open case on its workflow version (the
 		   one it was read with): only the state can change */
@@ -869,10 +865,10 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 			store_case_flow_set(fl->store, fl->c.id, fl->wf->id,
 					    fl->wf->version, states,
 					    workflow_run_done(run), fl->in->now,
-					    error_r) :
+					    &fields, error_r) :
 			store_case_state_set(fl->store, fl->c.id, before,
 					     states, workflow_run_done(run),
-					     fl->in->now, error_r);
+					     fl->in->now, &fields, error_r);
 	}
 	if (ret == 0)
 		ret = store_event_add(fl->store, fl->c.id, fl->in->now,

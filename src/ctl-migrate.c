@@ -188,7 +188,7 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 				      &m->error) < 0 ||
 		    arm_new(m) < 0 ||
 		    store_case_flow_set(m->store, c->id, m->id, m->to_version,
-					joined, 0, m->now, &m->error) < 0 ||
+					joined, 0, m->now, NULL, &m->error) < 0 ||
 		    store_event_add(m->store, c->id, m->now, "workflow.migrated",
 				    0, c->state, joined, NULL, &m->error) < 0) {
 			ret = -1;

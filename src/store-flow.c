@@ -140,16 +140,36 @@ store_case_flow_clear(struct store_case_flow *f)
 	memset(f, 0, sizeof(*f));
 }
 
+/* Binds FIELDS from parameter I on. */
+static void
+bind_fields(sqlite3_stmt *st, int i, const struct store_case_fields *f)
+{
+	store_bind_text(st, i, f->priority);
+	store_bind_text(st, i + 1, f->category);
+	store_bind_id(st, i + 2, f->group_id);
+	store_bind_id(st, i + 3, f->due_at);
+}
+
+#define FIELDS_SQL \
+	"priority = coalesce(?, 'normal'), category = ?, group_id = ?, " \
+	"due_at = ?, "
+
 int
 store_case_flow_set(struct store *store, int64_t case_id, const char *workflow,
 		    int version, const char *state, int closed, int64_t now,
-		    char **error_r)
+		    const struct store_case_fields *fields, char **error_r)
 {
 	static const char sql[] =
 		"UPDATE cases SET workflow = ?, workflow_version = ?, state = ?, "
 		"closed_at = CASE WHEN ? THEN coalesce(closed_at, ?) END, "
 		"updated_at = ? WHERE id = ?";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	static const char fields_sql[] =
+		"UPDATE cases SET workflow = ?, workflow_version = ?, state = ?, "
+		"closed_at = CASE WHEN ? THEN coalesce(closed_at, ?) END, "
+		FIELDS_SQL "updated_at = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, fields != NULL ? fields_sql : sql,
+				      error_r);
+	int i = 6;
 
 	if (st == NULL)
 		return -1;
@@ -158,27 +178,33 @@ store_case_flow_set(struct store *store, int64_t case_id, const char *workflow,
 	sqlite3_bind_text(st, 3, state, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 4, closed != 0);
 	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, now);
-	sqlite3_bind_int64(st, 7, case_id);
+	if (fields != NULL) {
+		bind_fields(st, i, fields);
+		i += 4;
+	}
+	sqlite3_bind_int64(st, i, now);
+	sqlite3_bind_int64(st, i + 1, case_id);
 	return store_exec_stmt(store, st, "update case state", error_r);
 }
 
 int
 store_case_state_set(struct store *store, int64_t case_id,
 		     const char *before, const char *state, int closed,
-		     int64_t now, char **error_r)
+		     int64_t now, const struct store_case_fields *fields,
+		     char **error_r)
 {
 	/* SQLite updates every index on a column the statement sets, even
-	   to the value it had: setting only what changed spares the
-	   indexes on state and on open cases (cases_open_workflow, whose
-	   condition reads closed_at) a delete and an insert each. */
+	   to the value it had: setting only what changed spares the index
+	   on open cases (cases_open_workflow, whose condition reads
+	   closed_at) a delete and an insert. The fields have no index. */
 	static const char same_sql[] =
-		"UPDATE cases SET updated_at = ? WHERE id = ?";
+		"UPDATE cases SET " FIELDS_SQL "updated_at = ? WHERE id = ?";
 	static const char state_sql[] =
-		"UPDATE cases SET state = ?, updated_at = ? WHERE id = ?";
+		"UPDATE cases SET state = ?, " FIELDS_SQL
+		"updated_at = ? WHERE id = ?";
 	static const char closed_sql[] =
 		"UPDATE cases SET state = ?, closed_at = coalesce(closed_at, ?), "
-		"updated_at = ? WHERE id = ?";
+		FIELDS_SQL "updated_at = ? WHERE id = ?";
 	bool same = before != NULL && strcmp(before, state) == 0;
 	sqlite3_stmt *st = store_stmt(store, closed ? closed_sql :
 				      same ? same_sql : state_sql, error_r);
@@ -190,6 +216,8 @@ store_case_state_set(struct store *store, int64_t case_id,
 		sqlite3_bind_text(st, i++, state, -1, SQLITE_STATIC);
 	if (closed)
 		sqlite3_bind_int64(st, i++, now);
+	bind_fields(st, i, fields);
+	i += 4;
 	sqlite3_bind_int64(st, i++, now);
 	sqlite3_bind_int64(st, i, case_id);
 	return store_exec_stmt(store, st, "update case state", error_r);

@@ -525,18 +525,29 @@ struct store_case_flow {
 int store_case_flow_get(struct store *store, int64_t case_id,
 			struct store_case_flow *f, char **error_r);
 void store_case_flow_clear(struct store_case_flow *f);
-/* Sets the case's workflow, version and STATE; CLOSED sets closed_at to
-   NOW (once), otherwise clears it (a reopened case). */
+/* The fields a workflow's actions set (priority, category, group, due
+   date), written with the state when the run ends rather than one
+   statement each: none of them is indexed, so writing them costs the
+   state's UPDATE nothing. NULL priority means 'normal'; 0 clears. */
+struct store_case_fields {
+	const char *priority, *category;
+	int64_t group_id, due_at;
+};
+/* Sets the case's workflow, version and STATE, and FIELDS unless NULL;
+   CLOSED sets closed_at to NOW (once), otherwise clears it (a reopened
+   case). */
 int store_case_flow_set(struct store *store, int64_t case_id,
 			const char *workflow, int version, const char *state,
-			int closed, int64_t now, char **error_r);
+			int closed, int64_t now,
+			const struct store_case_fields *fields, char **error_r);
 /* Sets the STATE of an open case that stays on its workflow version
-   (BEFORE: the state it had, or NULL); CLOSED sets closed_at to NOW.
-   What store_case_flow_set does for such a case, writing only the
-   columns that change. */
+   (BEFORE: the state it had, or NULL) and its FIELDS; CLOSED sets
+   closed_at to NOW. What store_case_flow_set does for such a case,
+   writing only the indexed columns that change. */
 int store_case_state_set(struct store *store, int64_t case_id,
 			 const char *before, const char *state, int closed,
-			 int64_t now, char **error_r);
+			 int64_t now, const struct store_case_fields *fields,
+			 char **error_r);
 /* Sets one field: "priority", "category" (text, NULL clears),
    "assignee_id", "group_id", "due_at" (integers, 0 clears). */
 int store_case_set_text(struct store *store, int64_t case_id,

@@ -230,6 +230,77 @@ END_TEST
 
 /* A rolled back transaction (a crash before commit) leaves the case
    wholly in the old state: no timer, no outbox row, no history. */
+/* What the actions set (category, due date, group, priority) is on the
+   case when the run ends, and a later run keeps what it did not set,
+   whatever changed it in between (a handler's #category). A group
+   missing from the directory leaves the group the case had. */
+START_TEST(test_set_fields)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"falt\" "
+		"version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n"
+		"  <roles><role id=\"handlaggare\" group=\"kundtjanst\"/>\n"
+		"    <role id=\"borta\" group=\"saknas\"/></roles>\n"
+		"  <commands>\n"
+		"    <command word=\"bradskande\" event=\"cmd.urgent\"/>\n"
+		"    <command word=\"flytta\" event=\"cmd.move\"/>\n"
+		"    <command word=\"klar\" event=\"cmd.resolve\"/>\n"
+		"  </commands>\n"
+		"  <state id=\"ny\">\n"
+		"    <onentry>\n"
+		"      <set field=\"category\" value=\"gata\"/>\n"
+		"      <set field=\"due\" after=\"P2D\"/>\n"
+		"      <set field=\"group\" value=\"role:handlaggare\"/>\n"
+		"    </onentry>\n"
+		"    <transition event=\"cmd.urgent\">\n"
+		"      <set field=\"priority\" value=\"urgent\"/>\n"
+		"    </transition>\n"
+		"    <transition event=\"cmd.move\">\n"
+		"      <set field=\"group\" value=\"role:borta\"/>\n"
+		"      <set field=\"category\" value=\"park\"/>\n"
+		"    </transition>\n"
+		"    <transition event=\"cmd.resolve\" target=\"klar\"/>\n"
+		"  </state>\n"
+		"  <final id=\"klar\"/>\n"
+		"</workflow>\n";
+	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
+	struct caseflow_input in = { .channel = "email", .now = fri };
+	struct strlist errors = { 0 };
+	char *wfdir = tu_tmpdir(), *err = NULL;
+
+	free(tu_write(wfdir, "falt.xml", wf, 0644));
+	ck_assert_int_ge(caseflow_load_dir(cf, store, wfdir, &errors), 1);
+	ck_assert_msg(errors.n == 0, "%s", errors.v[0]);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_start(cf, store, id, "falt", &in, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	assert_text("SELECT category || ' ' || priority || ' ' || group_id "
+		    "FROM cases", "gata normal 1");
+	/* P2D from Friday 10:00 in business days is Tuesday 10:00 */
+	ck_assert_int_eq(count("SELECT due_at FROM cases"),
+			 at(2026, 12, 8, 10, 0));
+	/* a handler's #category between two runs */
+	sql("UPDATE cases SET category = 'belysning'");
+	event(id, "cmd.urgent", fri + 60);
+	assert_text("SELECT category || ' ' || priority || ' ' || group_id "
+		    "FROM cases", "belysning urgent 1");
+	ck_assert_int_eq(count("SELECT due_at FROM cases"),
+			 at(2026, 12, 8, 10, 0));
+	/* no such group: the old one stays, the rest of the block runs */
+	event(id, "cmd.move", fri + 120);
+	assert_text("SELECT category || ' ' || priority || ' ' || group_id "
+		    "FROM cases", "park urgent 1");
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'action.skipped' AND detail LIKE "
+			       "'%no handler group saknas%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'set'"), 5);
+	tu_rmrf(wfdir);
+	free(wfdir);
+}
+END_TEST
+
 START_TEST(test_rollback)
 {
 	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
@@ -303,6 +374,7 @@ caseflow_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lifecycle);
+	tcase_add_test(tc, test_set_fields);
 	tcase_add_test(tc, test_rollback);
 	tcase_add_test(tc, test_versions);
 	suite_add_tcase(s, tc);
