@@ -7,8 +7,6 @@
 #include <sqlite3.h>
 #include <time.h>
 
-#define STORE_STMT_MAX 64
-
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -24,11 +22,11 @@ struct store {
 	int row_raw_kept_depth; /* savepoints open when it was kept */
 	int unindexed; /* messages added in this transaction */
 	int savepoints;
-	struct {
+	struct store_cached {
 		const char *sql; /* the key: a static string's address */
 		sqlite3_stmt *stmt;
-	} cache[STORE_STMT_MAX];
-	size_t ncache;
+	} *cache; /* grows: one entry for each statement text used */
+	size_t ncache, cache_cap;
 	struct store_checkpointer *checkpointer; /* or NULL */
 };
 

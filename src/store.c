@@ -60,8 +60,11 @@ store_stmt(struct store *store, const char *sql, char **error_r)
 		store_fail(store, "prepare", error_r);
 		return NULL;
 	}
-	if (store->ncache == STORE_STMT_MAX)
-		abort(); /* raise STORE_STMT_MAX */
+	if (store->ncache == store->cache_cap) {
+		store->cache_cap = store->cache_cap > 0 ? 2 * store->cache_cap : 64;
+		store->cache = xrealloc(store->cache, store->cache_cap *
+					sizeof(*store->cache));
+	}
 	store->cache[store->ncache].sql = sql;
 	store->cache[store->ncache].stmt = st;
 	store->ncache++;
@@ -352,6 +355,7 @@ store_free(struct store **storep)
 	store_checkpointer_stop(store);
 	for (size_t i = 0; i < store->ncache; i++)
 		sqlite3_finalize(store->cache[i].stmt);
+	free(store->cache);
 	if (store->db != NULL)
 		sqlite3_close(store->db);
 	free(store->path);

@@ -264,10 +264,18 @@ int
 write_file_atomic(const char *path, const void *data, size_t len,
 		  unsigned int mode, int durable)
 {
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	/* named by thread, not only by process: the engine's two threads
+	   may write the same spool file at once */
+	char *tmp = xasprintf("%s.tmp.%ld.%ld", path, (long)getpid(),
+			      (long)gettid());
 	int fd, saved;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	if (fd < 0 && errno == EEXIST) {
+		/* left by a process that had our numbers and died */
+		unlink(tmp);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	}
 	if (fd < 0) {
 		free(tmp);
 		return -1;

@@ -189,6 +189,33 @@ START_TEST(test_busy_wait)
 }
 END_TEST
 
+/* A connection keeps every statement it prepared, however many texts
+   the program uses (the engine's connection runs well over a hundred). */
+START_TEST(test_statement_cache_grows)
+{
+	struct store *store = open_db(dbpath);
+	char *sql[300], *err = NULL;
+	size_t before = store->ncache;
+
+	for (int i = 0; i < 300; i++)
+		sql[i] = xasprintf("SELECT %d", i);
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 300; i++) {
+			sqlite3_stmt *st = store_stmt(store, sql[i], &err);
+
+			ck_assert_msg(st != NULL, "%s", err);
+			ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+			ck_assert_int_eq(sqlite3_column_int(st, 0), i);
+			sqlite3_reset(st);
+		}
+		ck_assert_uint_eq(store->ncache, before + 300);
+	}
+	store_free(&store);
+	for (int i = 0; i < 300; i++)
+		free(sql[i]);
+}
+END_TEST
+
 START_TEST(test_open_pragmas)
 {
 	struct store *store = open_db(dbpath);
@@ -1099,6 +1126,7 @@ store_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_open_pragmas);
 	tcase_add_test(tc, test_busy_wait);
+	tcase_add_test(tc, test_statement_cache_grows);
 	tcase_add_test(tc, test_open_missing_without_create);
 	tcase_add_test(tc, test_fresh_matches_golden);
 	/* From every older version (1 .. latest-1). */

@@ -91,6 +91,31 @@ START_TEST(test_blob)
 }
 END_TEST
 
+/* A temporary file left by a process that had this one's numbers (its
+   pid and thread id) and died does not stop the write. */
+START_TEST(test_write_atomic_stale_tmp)
+{
+	char *path = xasprintf("%s/fil", dir);
+	char *tmp = xasprintf("%s.tmp.%ld.%ld", path, (long)getpid(),
+			      (long)gettid());
+	char got[8] = "";
+	FILE *f = fopen(tmp, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs("half", f);
+	fclose(f);
+	ck_assert_int_eq(write_file_atomic(path, "hel\n", 4, 0640, 1), 0);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_ptr_nonnull(fgets(got, sizeof(got), f));
+	fclose(f);
+	ck_assert_str_eq(got, "hel\n");
+	ck_assert_int_eq(access(tmp, F_OK), -1);
+	free(tmp);
+	free(path);
+}
+END_TEST
+
 START_TEST(test_lockfile)
 {
 	char *path = xasprintf("%s/lock", dir), *err = NULL;
@@ -168,6 +193,7 @@ util_suite(void)
 	tcase_add_test(tc, test_str_to_long);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_blob);
+	tcase_add_test(tc, test_write_atomic_stale_tmp);
 	tcase_add_test(tc, test_lockfile);
 	tcase_add_test(tc, test_strlist);
 	tcase_add_test(tc, test_scrub);
