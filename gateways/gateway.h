@@ -69,6 +69,7 @@ struct outbound_msg {
 	int64_t id, created_at;
 	char *recipient;
 	char *message_id; /* the row's, or a new one stored at the claim */
+	int message_id_new; /* not yet stored: the row had none */
 	char *data;	  /* the composed message, CRLF line ends */
 	size_t len;
 	int attempts;	  /* failed attempts before this one */
@@ -115,6 +116,12 @@ int outbound_advance(struct gateway_ctx *ctx, struct outbound_msg *sent,
    B->claim_at_sent each row is claimed as it is recorded. 0, or -1
    after logging. */
 int outbound_sent_all(struct gateway_ctx *ctx, struct outbound_batch *b);
+/* Stores the Message-ID made for each row of B that had none, in one
+   transaction, without claiming the rows: what a transport that does
+   not claim (the sink) writes must carry the same Message-ID when it is
+   written again after a crash. 0, or -1 after logging. */
+int outbound_keep_message_ids(struct gateway_ctx *ctx,
+			      struct outbound_batch *b);
 /* M failed for now with REASON: back to 'queued', due again after
    smtp_retry_delay doubled per earlier attempt (at most a day); after
    OUTBOUND_MAX_AGE it fails for good instead. 0, or -1. */

@@ -174,6 +174,7 @@ load_row(const struct store_outbox_row *r, void *arg)
 	m->created_at = r->created_at;
 	m->recipient = xstrdup(r->recipient);
 	m->message_id = mid != NULL ? mid : xstrdup(mo.message_id);
+	m->message_id_new = mid != NULL;
 	m->attempts = r->attempts;
 	l->b->n++;
 	return 0;
@@ -331,6 +332,40 @@ outbound_sent(struct gateway_ctx *ctx, struct outbound_msg *m)
 }
 
 static int
+do_keep_ids(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
+	    char **error_r)
+{
+	const struct outbound_batch *b = arg;
+
+	(void)m;
+	for (size_t i = 0; i < b->n; i++) {
+		const struct outbound_msg *c = &b->v[i];
+
+		if (!c->done && c->message_id_new &&
+		    store_outbox_keep_message_id(ctx->store, c->id,
+						 c->message_id, error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+outbound_keep_message_ids(struct gateway_ctx *ctx, struct outbound_batch *b)
+{
+	size_t first = 0;
+
+	while (first < b->n && (b->v[first].done || !b->v[first].message_id_new))
+		first++;
+	if (first == b->n)
+		return 0;
+	if (step(ctx, &b->v[first], "store Message-IDs", do_keep_ids, b) < 0)
+		return -1;
+	for (size_t i = first; i < b->n; i++)
+		b->v[i].message_id_new = 0;
+	return 0;
+}
+
+static int
 do_sent_all(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
 	    char **error_r)
 {
@@ -348,6 +383,10 @@ do_sent_all(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
 		    (r = store_outbox_claim(ctx->store, c->id, c->message_id,
 					    error_r)) < 0)
 			return -1;
+		if (r == 0)
+			log_warnx("%s: outbox row %lld was taken by another; "
+				  "not recorded as sent", ctx->name,
+				  (long long)c->id);
 		if (r > 0 &&
 		    store_outbox_sent(ctx->store, c->id, now, error_r) < 0)
 			return -1;

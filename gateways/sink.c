@@ -164,6 +164,8 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 			m->done = 1;
 		}
 	}
+	if (outbound_keep_message_ids(ctx, b) < 0)
+		return -1;
 	for (size_t i = 0; i < b->n; i++)
 		b->v[i].claimed = !b->v[i].done;
 	b->claim_at_sent = 1;

@@ -584,9 +584,9 @@ claim_batch(struct engine *engine, int64_t now, int *n_r, char **error_r)
 	struct store *store = engine->store;
 	int n;
 
-	if (store_set_synchronous(store, 0, error_r) < 0)
-		return -1;
-	if (claim_rows(engine, now, &n, error_r) < 0) {
+	if (store_set_synchronous(store, 0, error_r) < 0 ||
+	    claim_rows(engine, now, &n, error_r) < 0) {
+		/* whatever failed, the batches commit at FULL */
 		char *err = NULL;
 
 		if (store_set_synchronous(store, 1, &err) < 0)

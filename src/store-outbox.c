@@ -94,6 +94,22 @@ store_outbox_claim(struct store *store, int64_t id, const char *rfc_message_id,
 }
 
 int
+store_outbox_keep_message_id(struct store *store, int64_t id,
+			     const char *rfc_message_id, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE outbox SET rfc_message_id = ? "
+		"WHERE id = ? AND rfc_message_id IS NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, rfc_message_id);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(store, st, "store Message-ID", error_r);
+}
+
+int
 store_outbox_sent(struct store *store, int64_t id, int64_t now, char **error_r)
 {
 	static const char sql[] =

@@ -264,6 +264,10 @@ int store_outbox_due(struct store *store, const char *channel, int64_t now,
    the row is no longer queued or sending (taken by another), -1. */
 int store_outbox_claim(struct store *store, int64_t id,
 		       const char *rfc_message_id, char **error_r);
+/* Stores RFC_MESSAGE_ID as row ID's Message-ID when it has none, without
+   claiming it. 0, or -1. */
+int store_outbox_keep_message_id(struct store *store, int64_t id,
+				 const char *rfc_message_id, char **error_r);
 /* Row ID went out at NOW: status 'sent'. */
 int store_outbox_sent(struct store *store, int64_t id, int64_t now,
 		      char **error_r);
