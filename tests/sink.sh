@@ -134,7 +134,8 @@ import email, os, sys
 rows = dict(l.split("|", 1) for l in sys.stdin.read().split())
 for rcpt in os.listdir(sys.argv[1]):
     d = os.path.join(sys.argv[1], rcpt, "new")
-    for n in os.listdir(d):
+    # (a kill while the sink made the Maildir can leave it without new/)
+    for n in os.listdir(d) if os.path.isdir(d) else []:
         m = email.message_from_bytes(open(os.path.join(d, n), "rb").read())
         if "<%s>" % rows.get(rcpt, "") != m["Message-ID"]:
             print("%s: %s, the row has %s" % (n, m["Message-ID"], rows.get(rcpt)))
