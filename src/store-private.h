@@ -40,6 +40,9 @@ const char *store_vfs_name(void);
    connection is not on that VFS. For synchronous = NORMAL, whose
    commits publish WAL frames without syncing them first. */
 #define STORE_FCNTL_WAL_THROUGH 0x43524d01
+/* How long a connection waiting for a lock sleeps before try COUNT + 1
+   (SQLite's busy handler count), in microseconds. */
+long store_busy_pause_us(int count);
 /* Forgets the inbox row being handled (store_inbox_get's record). */
 void store_row_forget(struct store *store);
 

@@ -204,6 +204,12 @@ store_migrate(struct store *store, int version, char **error_r)
    free, while its mail waited. Here a try comes every 0.1 ms at first
    and at most every 2 ms, each a failed fcntl(2); the wait ends at the
    connection's busy timeout. */
+long
+store_busy_pause_us(int count)
+{
+	return count < 10 ? 100 : count < 50 ? 500 : 2000;
+}
+
 static int
 busy_wait(void *ctx, int count)
 {
@@ -218,7 +224,7 @@ busy_wait(void *ctx, int count)
 	     (now.tv_nsec - store->busy_since.tv_nsec) / 1000;
 	if (us >= (int64_t)store->busy_ms * 1000)
 		return 0;
-	us = count < 10 ? 100 : count < 50 ? 500 : 2000;
+	us = store_busy_pause_us(count);
 	pause.tv_sec = 0;
 	pause.tv_nsec = (long)us * 1000;
 	nanosleep(&pause, NULL);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *dir;
 static struct store *store;
@@ -302,8 +303,12 @@ static int
 sync_batch(void *ctx, char **error_r)
 {
 	struct sync_seen *a = ctx;
+	struct timespec slow = { 0, 50 * 1000 * 1000 };
 	int k = a->syncs++;
 
+	/* slower than the engine's rows: a commit that did not wait for
+	   the sync would come first */
+	nanosleep(&slow, NULL);
 	ck_assert_int_lt(k, 8);
 	a->prepared_at[k] = a->prepared;
 	a->inbox_at[k] = tu_sql_int(a->db, "SELECT count(*) FROM inbox");

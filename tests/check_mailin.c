@@ -7,6 +7,7 @@
 #include "engine.h"
 #include "instance.h"
 #include "mailin.h"
+#include "mailin-private.h"
 #include "store-private.h"
 #include "blob.h"
 #include "testutil.h"
@@ -23,6 +24,18 @@ static struct store *store;
 static struct mailin *mi;
 static struct engine *engine;
 
+/* The engine's prepare sync as cirmd sets it, counting the batches
+   whose attachment files the read-ahead thread wrote. */
+static int syncs_with_files;
+
+static int
+counting_sync(void *ctx, char **error_r)
+{
+	if (((struct mailin *)ctx)->prepared_dirty)
+		syncs_with_files++;
+	return mailin_prepared_sync(ctx, error_r);
+}
+
 static void
 setup_with(const char *extra)
 {
@@ -35,6 +48,7 @@ setup_with(const char *extra)
 	if (getenv("CIRM_DATADIR") == NULL)
 		setenv("CIRM_DATADIR", getenv("top_srcdir") ? getenv("top_srcdir") :
 				       ".", 1);
+	syncs_with_files = 0;
 	dir = tu_tmpdir();
 	tu_rmrf(dir);
 	ck_assert_msg(instance_init(dir, &err) == 0, "%s", err);
@@ -58,7 +72,7 @@ setup_with(const char *extra)
 	/* as cirmd runs it: mails read ahead in the engine's thread */
 	engine_set_prepare(engine, "email", mailin_prepare,
 			   mailin_prepared_free, mi);
-	engine_set_prepare_sync(engine, mailin_prepared_sync, mi);
+	engine_set_prepare_sync(engine, counting_sync, mi);
 	engine_set_before_commit(engine, mailin_sync, mi);
 }
 
@@ -435,6 +449,7 @@ START_TEST(test_attachments_in_spool)
 	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
 			       "filename = 'bänk.jpg' AND size = 84"), 1);
 	check_spool_files(2);
+	ck_assert_int_eq(syncs_with_files, 1);	/* read ahead */
 	/* The raw message is kept byte for byte, under its SHA-256. */
 	ck_assert_int_eq(count("SELECT count(*) FROM message m JOIN raw_message r "
 			       "ON r.sha256 = m.raw_sha256 WHERE m.direction = 'in' "
@@ -455,6 +470,7 @@ START_TEST(test_attachments_in_spool)
 		      0, "%s", err);
 	ck_assert_int_eq(stats.done, 1);
 	check_spool_files(4);
+	ck_assert_int_eq(syncs_with_files, 1);	/* the handler's */
 	free(again);
 	free(path);
 }
