@@ -63,7 +63,9 @@ int gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len, int64_
    The outbox rows of ctx->channel, composed into mail and taken through
    queued -> sending -> sent one at a time, each step committed, so that
    after a crash at most the one message in flight goes out again (with
-   the same Message-ID). */
+   the same Message-ID). The sink writes a whole batch and records it
+   after, without the claim (outbound_keep_message_ids,
+   outbound_sent_all). */
 
 struct outbound_msg {
 	int64_t id, created_at;

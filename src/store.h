@@ -239,7 +239,8 @@ int store_outbox_failed(struct store *store, int64_t id, const char *reason,
    leaves) -> sent, or back to queued with a later next_attempt_at, or to
    failed for good. A row found 'sending' when a gateway starts was in
    flight when the last one died: it is sent again, with the same
-   Message-ID. */
+   Message-ID. (The sink, whose writes can be repeated, goes from
+   queued to sent: see outbound_sent_all.) */
 
 struct store_outbox_row {
 	int64_t id, case_id, message_id, created_at; /* ids 0: none */
