@@ -676,18 +676,23 @@ store_handler_cases(struct store *store, int64_t handler_id,
 }
 
 /* One token of a search: a quoted FTS5 string, so that no operator
-   can be injected. */
+   can be injected. The tokens after the first STORE_SEARCH_TERMS are
+   not searched for: a search runs while the engine holds the write
+   lock, and a line of thousands of words would hold it for seconds. */
 static int
 add_search_term(void *ctx, int flags, const char *token, int n, int start,
 		int end)
 {
 	struct strlist *terms = ctx;
-	char *w = xmalloc(2 * (size_t)n + 3);
+	char *w;
 	size_t k = 0;
 
 	(void)flags;
 	(void)start;
 	(void)end;
+	if (terms->n == STORE_SEARCH_TERMS)
+		return SQLITE_DONE;
+	w = xmalloc(2 * (size_t)n + 3);
 	w[k++] = '"';
 	for (int i = 0; i < n; i++) {
 		if (token[i] == '"')
@@ -735,7 +740,7 @@ search_query(struct store *store, const char *words, char **query_r,
 	rc = tk.xTokenize(t, &terms, FTS5_TOKENIZE_QUERY, words,
 			  (int)strlen(words), add_search_term);
 	tk.xDelete(t);
-	if (rc != SQLITE_OK) {
+	if (rc != SQLITE_OK && rc != SQLITE_DONE) {
 		strlist_clear(&terms);
 		*error_r = xasprintf("full-text search: %s",
 				     sqlite3_errstr(rc));

@@ -617,7 +617,10 @@ int store_handler_cases(struct store *store, int64_t handler_id,
 			int (*fn)(const struct store_case_line *c, void *ctx),
 			void *ctx, char **error_r);
 /* Full-text search: cases with a message matching every word of WORDS
-   (each taken literally), newest first, at most LIMIT. 0, or -1. */
+   (each taken literally, split as the index splits text; only the first
+   STORE_SEARCH_TERMS words count), newest first, at most LIMIT. 0, or
+   -1. */
+#define STORE_SEARCH_TERMS 32
 int store_search_cases(struct store *store, const char *words, int limit,
 		       int (*fn)(const struct store_case_line *c, void *ctx),
 		       void *ctx, char **error_r);
