@@ -140,7 +140,7 @@ print_message(const struct mailin_verdict *v, int text_only)
 		const struct mime_part *p = &m->parts[i];
 		char *what;
 
-		if (p->role != MIME_PART_ATTACHMENT && p->role != MIME_PART_MESSAGE)
+		if (!mime_part_is_file(p))
 			continue;
 		what = xasprintf("%s  %s  %zu", p->filename ? p->filename : "-",
 				 p->content_type, p->len);

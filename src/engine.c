@@ -195,22 +195,24 @@ read_ahead(void *arg)
 		pthread_mutex_lock(&r->mu);
 		r->slots[i] = slot;
 		r->next = i + 1;
-		if (r->next == r->n && engine->prepare_sync != NULL) {
-			/* the engine is still on earlier rows: the sync
-			   overlaps its work instead of holding its commit */
-			char *sync_err = NULL;
+		if (r->next == r->n) {
+			if (engine->prepare_sync != NULL) {
+				/* the engine is still on earlier rows: the
+				   sync overlaps its work instead of holding
+				   its commit */
+				char *sync_err = NULL;
 
-			pthread_cond_broadcast(&r->done);
-			pthread_mutex_unlock(&r->mu);
-			if (engine->prepare_sync(engine->prepare_sync_ctx,
-						 &sync_err) < 0 &&
-			    sync_err == NULL)
-				sync_err = xstrdup("prepare sync failed");
-			pthread_mutex_lock(&r->mu);
-			r->sync_error = sync_err;
-		}
-		if (r->next == r->n)
+				pthread_cond_broadcast(&r->done);
+				pthread_mutex_unlock(&r->mu);
+				if (engine->prepare_sync(engine->prepare_sync_ctx,
+							 &sync_err) < 0 &&
+				    sync_err == NULL)
+					sync_err = xstrdup("prepare sync failed");
+				pthread_mutex_lock(&r->mu);
+				r->sync_error = sync_err;
+			}
 			r->synced = 1;
+		}
 		pthread_cond_broadcast(&r->done);
 	}
 	pthread_mutex_unlock(&r->mu);

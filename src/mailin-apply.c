@@ -53,7 +53,7 @@ save_attachments(struct mailin *mi, struct store *store, int64_t message_id,
 		char id[BLOB_ID_LEN + 1], *name = NULL;
 		int r;
 
-		if (p->role != MIME_PART_ATTACHMENT && p->role != MIME_PART_MESSAGE)
+		if (!mime_part_is_file(p))
 			continue;
 		if (v->blobs != NULL && v->blobs[i][0] != '\0') {
 			memcpy(id, v->blobs[i], sizeof(id));
@@ -298,14 +298,20 @@ mailin_apply(struct mailin *mi, struct store *store,
 }
 
 int
+mailin_spool_sync(const struct mailin *mi, int *dirty, char **error_r)
+{
+	if (!*dirty)
+		return 0;
+	if (blob_sync(mi->spool_dir, error_r) < 0)
+		return -1;
+	*dirty = 0;
+	return 0;
+}
+
+int
 mailin_sync(void *ctx, char **error_r)
 {
 	struct mailin *mi = ctx;
 
-	if (!mi->dirty)
-		return 0;
-	if (blob_sync(mi->spool_dir, error_r) < 0)
-		return -1;
-	mi->dirty = 0;
-	return 0;
+	return mailin_spool_sync(mi, &mi->dirty, error_r);
 }

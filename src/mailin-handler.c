@@ -478,8 +478,7 @@ attachments_withheld(struct mailin *mi, struct store *store,
 	int rc;
 
 	for (size_t i = 0; i < v->msg->nparts; i++)
-		n += v->msg->parts[i].role == MIME_PART_ATTACHMENT ||
-			v->msg->parts[i].role == MIME_PART_MESSAGE;
+		n += mime_part_is_file(&v->msg->parts[i]);
 	if (n == 0)
 		return 0;
 	if (r->lang == NULL || strcmp(r->lang, "en") != 0)

@@ -24,6 +24,10 @@ struct mailin {
 	struct caseflow *flow;	/* NULL until mailin_load_workflows */
 };
 
+/* Makes the spool files written since *DIRTY was set durable (one
+   syncfs), and clears it. 0, or -1 with *error_r (*DIRTY stays). */
+int mailin_spool_sync(const struct mailin *mi, int *dirty, char **error_r);
+
 /* Writes what VERDICT decided for inbox ROW: the case, message,
    attachments, events and acknowledgement. 0, or -1 with *error_r. */
 int mailin_apply(struct mailin *mi, struct store *store,

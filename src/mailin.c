@@ -624,7 +624,7 @@ write_blobs(struct mailin *mi, struct mailin_verdict *v)
 		const struct mime_part *p = &m->parts[i];
 		char *err = NULL;
 
-		if (p->role != MIME_PART_ATTACHMENT && p->role != MIME_PART_MESSAGE)
+		if (!mime_part_is_file(p))
 			continue;
 		if (v->blobs == NULL)
 			v->blobs = xcalloc(m->nparts, sizeof(*v->blobs));
@@ -653,12 +653,7 @@ mailin_prepared_sync(void *ctx, char **error_r)
 {
 	struct mailin *mi = ctx;
 
-	if (!mi->prepared_dirty)
-		return 0;
-	if (blob_sync(mi->spool_dir, error_r) < 0)
-		return -1;
-	mi->prepared_dirty = 0;
-	return 0;
+	return mailin_spool_sync(mi, &mi->prepared_dirty, error_r);
 }
 
 void

@@ -596,6 +596,12 @@ mime_parse(const void *raw, size_t len, const struct mime_limits *limits,
 	return 0;
 }
 
+int
+mime_part_is_file(const struct mime_part *p)
+{
+	return p->role == MIME_PART_ATTACHMENT || p->role == MIME_PART_MESSAGE;
+}
+
 void
 mime_free(struct mime_message **mp)
 {

@@ -82,6 +82,9 @@ struct mime_message {
 int mime_parse(const void *raw, size_t len, const struct mime_limits *limits,
 	       struct mime_message **msg_r, char **error_r);
 void mime_free(struct mime_message **msg);
+/* Whether part P is kept as a file of its own: an attachment or an
+   enclosed message. */
+int mime_part_is_file(const struct mime_part *p);
 
 /* The first top-level header called NAME (case-insensitive), or NULL. */
 const char *mime_header(const struct mime_message *msg, const char *name);
