@@ -214,8 +214,8 @@ show_case(const struct store_case *c, void *ctx)
 		snprintf(wf, sizeof(wf), "%s v%d", c->workflow, c->workflow_version);
 	field(_("Workflow:"), c->workflow != NULL ? wf : NULL);
 	printf("\n%s\n", _("Messages:"));
-	if (store_case_messages(sc->store, c->id, print_message, sc->store,
-				&sc->err) < 0)
+	if (store_case_messages(sc->store, c->id, false, print_message,
+				sc->store, &sc->err) < 0)
 		sc->failed = 1;
 	printf("\n%s\n", _("History:"));
 	if (!sc->failed &&

@@ -724,7 +724,7 @@ handler_commands(struct mailin *mi, struct store *store,
 			else if (rc > 0 &&
 				 (rc = store_case_id(store, number, &id,
 						     error_r)) > 0)
-				rc = store_case_messages(store, id,
+				rc = store_case_messages(store, id, true,
 							 message_line, &s,
 							 error_r);
 			ret = rc < 0 ? -1 : 0;

@@ -312,7 +312,7 @@ each_message(struct store *store, sqlite3_stmt *st,
 }
 
 int
-store_case_messages(struct store *store, int64_t case_id,
+store_case_messages(struct store *store, int64_t case_id, bool conversation,
 		    int (*fn)(const struct store_message *m, void *ctx),
 		    void *ctx, char **error_r)
 {
@@ -321,12 +321,14 @@ store_case_messages(struct store *store, int64_t case_id,
 		"coalesce(c.name, c.login), m.subject, "
 		"coalesce(m.body_stripped, m.body_full) FROM message m "
 		"LEFT JOIN contact c ON c.id = m.contact_id "
-		"WHERE m.case_id = ? ORDER BY m.at, m.id";
+		"WHERE m.case_id = ?1 AND (?2 = 0 OR m.direction = 'in' OR "
+		"m.visibility = 'public') ORDER BY m.at, m.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int(st, 2, conversation);
 	return each_message(store, st, fn, ctx, error_r);
 }
 
@@ -335,12 +337,15 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 			   int (*fn)(const struct store_message *m, void *ctx),
 			   void *ctx, char **error_r)
 {
-	/* the newest LIMIT by the index, then in time order; only the
-	   first line of each text is wanted, so no whole bodies are read */
+	/* the newest LIMIT of the conversation by its index (the WHERE
+	   term is the index's, word for word), then in time order; only
+	   the first line of each text is wanted, so no whole bodies are
+	   read */
 	static const char sql[] =
 		"SELECT id, at, direction, channel, visibility, NULL, subject, "
 		"substr(coalesce(body_stripped, body_full), 1, 200) FROM "
-		"(SELECT * FROM message WHERE case_id = ? ORDER BY id DESC "
+		"(SELECT * FROM message WHERE case_id = ? AND "
+		"(direction = 'in' OR visibility = 'public') ORDER BY id DESC "
 		"LIMIT ?) ORDER BY at, id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 

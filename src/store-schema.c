@@ -416,6 +416,16 @@ static const char migration_13[] =
 	"  WHERE direction = 'in'\n"
 	"  AND id <= (SELECT last_message FROM fts_position) ORDER BY id;\n";
 
+/* A notification to a handler is kept as an internal outgoing message,
+   one per handler notified. The conversation of a case is everything
+   else: what came in (citizens, handlers' replies and notes) and what
+   went to the citizen. A notification's short history and #show list
+   the conversation only; this index finds a case's newest of it
+   without reading the notifications in between. */
+static const char migration_14[] =
+	"CREATE INDEX message_conversation ON message(case_id, id)\n"
+	"  WHERE direction = 'in' OR visibility = 'public';\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -430,5 +440,6 @@ const struct store_migration store_migrations[] = {
 	{ "outbox queues by channel, oldest first", migration_11 },
 	{ "raw messages stored once, as they arrive", migration_12 },
 	{ "full-text index without word positions", migration_13 },
+	{ "a case's conversation without its notifications", migration_14 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -2,6 +2,7 @@
 #ifndef CIRM_STORE_H
 #define CIRM_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -390,11 +391,16 @@ int store_message_attachments(struct store *store, int64_t message_id,
 					void *ctx),
 			      void *ctx, char **error_r);
 
+/* Calls FN on each message of a case, in time order. CONVERSATION: not
+   the notifications to handlers (outgoing internal messages), only what
+   came in and what went to the citizen. 0, or -1. */
 int store_case_messages(struct store *store, int64_t case_id,
+			bool conversation,
 			int (*fn)(const struct store_message *m, void *ctx),
 			void *ctx, char **error_r);
-/* The newest LIMIT messages of a case, in time order, each text cut to
-   its first 200 bytes (sender not filled in). 0, or -1. */
+/* The newest LIMIT messages of a case's conversation (as above), in time
+   order, each text cut to its first 200 bytes (sender not filled in).
+   0, or -1. */
 int store_case_recent_messages(struct store *store, int64_t case_id,
 			       int limit,
 			       int (*fn)(const struct store_message *m,

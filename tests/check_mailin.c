@@ -628,6 +628,70 @@ START_TEST(test_handler_round_trip)
 }
 END_TEST
 
+/* Eva's next notification, and #visa, show the case's conversation:
+   what Anna and Eva wrote, Eva's note, not the notifications. */
+START_TEST(test_handler_sees_conversation)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "v1@example.se", NULL, "Det bullrar från bygget.");
+	char *to, *reply, *note, *again, *third, *show, *body, *hist;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV: Buller",
+		     "v2@kommun.example", NULL,
+		     "#ta\n\nHej Anna! Vi tittar på det i veckan.\n");
+	deliver(reply);
+	again = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "v3@example.se", "In-Reply-To: <v1@example.se>\n",
+		     "Nu bullrar det igen.");
+	deliver(again);
+	note = mail("eva@kommun.example", to, "SV: Buller",
+		    "v4@kommun.example", NULL, "#notering\nRing byggfirman.\n");
+	deliver(note);
+	third = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "v5@example.se", "In-Reply-To: <v1@example.se>\n",
+		     "Och nu en gång till.");
+	deliver(third);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	/* notified of the new case and of each of Anna's mails */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), 3);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
+	ck_assert_msg(hist != NULL, "%s", body);
+	/* the newest five of the conversation, and no notification */
+	ck_assert_msg(strstr(hist, "<- Hej Anna! Vi tittar på det i veckan.") !=
+		      NULL && strstr(hist, "-> Hej Anna! Vi tittar på det i "
+				     "veckan.") != NULL &&
+		      strstr(hist, "<- Nu bullrar det igen.") != NULL &&
+		      strstr(hist, "<- Ring byggfirman.") != NULL &&
+		      strstr(hist, "<- Och nu en gång till.") != NULL, "%s",
+		      hist);
+	ck_assert_msg(strstr(hist, "rende KS-") == NULL, "%s", hist);
+	free(body);
+	show = mail("eva@kommun.example", "arende@kommun.example", "x",
+		    "v6@kommun.example", NULL, "#visa KS-2026-00001\n");
+	deliver(show);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL &&
+		      strstr(body, "(intern)\nRing byggfirman.") != NULL &&
+		      strstr(body, "Och nu en gång till.") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "Senaste meddelanden") == NULL, "%s", body);
+	free(body);
+	free(show);
+	free(third);
+	free(again);
+	free(note);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Forged or unauthenticated replies change nothing and are kept with
    the reason; a refused command changes nothing and is explained. */
 START_TEST(test_handler_refusals)
@@ -780,6 +844,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_workflows);
 	tcase_add_test(tc, test_bad_default_workflow);
 	tcase_add_test(tc, test_handler_round_trip);
+	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
