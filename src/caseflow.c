@@ -19,12 +19,28 @@
 #include <string.h>
 #include <time.h>
 
+/* An action skipped because a handler or group is missing from the
+   directory is recorded on every case it skips; the log says so once a
+   SKIP_LOG_INTERVAL per action, with how many cases it was not repeated
+   for, rather than a line for every case (a group that was never set
+   up would otherwise write one for each new case). */
+#define SKIP_LOG_INTERVAL 60	/* seconds */
+#define SKIP_LOG_ACTIONS 16
+
+struct skip_log {
+	const struct workflow *wf;
+	int line;		/* the action's */
+	time_t at;		/* when last logged */
+	unsigned long quiet;	/* cases skipped since, not logged */
+};
+
 struct caseflow {
 	struct caseflow_settings set;
 	/* every version loaded so far; current[] marks the newest file */
 	struct workflow **v;
 	bool *current;
 	size_t n;
+	struct skip_log skips[SKIP_LOG_ACTIONS];
 };
 
 /* One case's run: the case, its workflow and what happened. */
@@ -715,6 +731,41 @@ do_set(struct flow *fl, const struct workflow_action *a, char **error_r)
 			       NULL, NULL, a->field, error_r);
 }
 
+/* Logs a skipped action (see struct skip_log). */
+static void
+log_skipped(struct flow *fl, int line, const char *err)
+{
+	struct caseflow *cf = fl->cf;
+	struct skip_log *s = NULL, *oldest = &cf->skips[0];
+	time_t now = time(NULL);
+
+	for (size_t i = 0; i < SKIP_LOG_ACTIONS && s == NULL; i++) {
+		if (cf->skips[i].wf == fl->wf && cf->skips[i].line == line)
+			s = &cf->skips[i];
+		else if (cf->skips[i].at < oldest->at)
+			oldest = &cf->skips[i];
+	}
+	if (s != NULL && now >= s->at && now - s->at < SKIP_LOG_INTERVAL) {
+		s->quiet++;
+		return;
+	}
+	if (s == NULL) {
+		s = oldest;
+		s->wf = fl->wf;
+		s->line = line;
+		s->quiet = 0;
+	}
+	if (s->quiet > 0)
+		log_warnx("case %s: %s:%d: %s (also skipped for %lu other "
+			  "cases since the last such line)", fl->c.number,
+			  fl->wf->name, line, err, s->quiet);
+	else
+		log_warnx("case %s: %s:%d: %s", fl->c.number, fl->wf->name,
+			  line, err);
+	s->at = now;
+	s->quiet = 0;
+}
+
 static int
 host_action(void *ctx, const struct workflow_action *a, char **error_r)
 {
@@ -748,8 +799,7 @@ host_action(void *ctx, const struct workflow_action *a, char **error_r)
 		char *e = NULL;
 
 		fl->soft = false;
-		log_warnx("case %s: %s:%d: %s", fl->c.number, fl->wf->name,
-			  a->line, err);
+		log_skipped(fl, a->line, err);
 		if (store_event_add(fl->store, fl->c.id, fl->in->now,
 				    "action.skipped", 0, NULL, NULL, err,
 				    &e) < 0)

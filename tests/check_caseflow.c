@@ -8,10 +8,12 @@
 #include "testutil.h"
 #include "util.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static char *dir, *templates;
 static struct store *store;
@@ -266,7 +268,9 @@ START_TEST(test_set_fields)
 	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
 	struct caseflow_input in = { .channel = "email", .now = fri };
 	struct strlist errors = { 0 };
-	char *wfdir = tu_tmpdir(), *err = NULL;
+	char *wfdir = tu_tmpdir(), *err = NULL, *log_path, *log, *p;
+	int saved, fd;
+	size_t len;
 
 	free(tu_write(wfdir, "falt.xml", wf, 0644));
 	ck_assert_int_ge(caseflow_load_dir(cf, store, wfdir, &errors), 1);
@@ -287,15 +291,34 @@ START_TEST(test_set_fields)
 		    "FROM cases", "belysning urgent 1");
 	ck_assert_int_eq(count("SELECT due_at FROM cases"),
 			 at(2026, 12, 8, 10, 0));
-	/* no such group: the old one stays, the rest of the block runs */
+	/* no such group: the old one stays, the rest of the block runs;
+	   each time on the case, in the log once */
+	log_path = xasprintf("%s/log", dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, 2);
+	close(fd);
 	event(id, "cmd.move", fri + 120);
+	event(id, "cmd.move", fri + 180);
+	event(id, "cmd.move", fri + 240);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
 	assert_text("SELECT category || ' ' || priority || ' ' || group_id "
 		    "FROM cases", "park urgent 1");
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'action.skipped' AND detail LIKE "
-			       "'%no handler group saknas%'"), 1);
+			       "'%no handler group saknas%'"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
-			       "'set'"), 5);
+			       "'set'"), 7);
+	log = tu_slurp(log_path, &len);
+	p = strstr(log, "no handler group saknas");
+	ck_assert_msg(p != NULL && strstr(p + 1, "no handler group saknas") ==
+		      NULL, "%s", log);
+	free(log);
+	free(log_path);
 	tu_rmrf(wfdir);
 	free(wfdir);
 }
