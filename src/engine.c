@@ -187,7 +187,8 @@ read_ahead(void *arg)
 		id = r->ids[i];
 		pthread_mutex_unlock(&r->mu);
 		/* A row it cannot read the handler reads and reports. */
-		if (store_inbox_get(r->store, id, prepare_row, ctx, &err) < 0) {
+		if (store_inbox_get(r->store, id, true, prepare_row, ctx,
+				    &err) < 0) {
 			log_debug("read-ahead of inbox row %lld: %s",
 				  (long long)id, err);
 			free(err);
@@ -498,7 +499,10 @@ process_row(struct engine *engine, int i, int64_t now,
 		slot_discard(engine, &slot);
 		return -1;
 	}
-	found = store_inbox_get(store, id, handle_row, &job, error_r);
+	/* a row read ahead needs its raw only to store it, which a
+	   gateway has done */
+	found = store_inbox_get(store, id, slot.prepared == NULL, handle_row,
+				&job, error_r);
 	slot_discard(engine, &slot);
 	if (found <= 0) {
 		store_savepoint_rollback(store);

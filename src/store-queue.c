@@ -190,12 +190,20 @@ store_inbox_due(struct store *store, int64_t now, int limit, int64_t *ids_r,
 }
 
 int
-store_inbox_get(struct store *store, int64_t id,
+store_inbox_get(struct store *store, int64_t id, bool stored_raw,
 		int (*fn)(const struct store_inbox_row *r, void *ctx), void *ctx,
 		char **error_r)
 {
 	static const char sql[] = "SELECT " INBOX_COLUMNS "WHERE i.id = ?";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	/* the raw only when it is not in raw_message: a gateway's raw
+	   (kilobytes, in overflow pages) is named by raw_sha256 */
+	static const char sql_unstored[] =
+		"SELECT i.id, i.received_at, i.channel, i.source, "
+		"CASE WHEN i.raw_id IS NULL THEN i.raw END, i.attempts, "
+		"i.last_error, i.raw_id, r.sha256 FROM inbox i "
+		"LEFT JOIN raw_message r ON r.id = i.raw_id WHERE i.id = ?";
+	sqlite3_stmt *st = store_stmt(store, stored_raw ? sql : sql_unstored,
+				      error_r);
 	int found;
 
 	if (st == NULL)

@@ -444,8 +444,10 @@ int store_inbox_put(struct store *store, const char *channel,
    first, and *N_R with their number. 0, or -1. */
 int store_inbox_due(struct store *store, int64_t now, int limit,
 		    int64_t *ids_r, int *attempts_r, int *n_r, char **error_r);
-/* Calls FN with inbox row ID. 1 when found, 0 when gone, -1. */
-int store_inbox_get(struct store *store, int64_t id,
+/* Calls FN with inbox row ID. 1 when found, 0 when gone, -1. Without
+   STORED_RAW, a raw a gateway put into raw_message is not read: the
+   row's raw is then NULL, and raw_sha256 names it. */
+int store_inbox_get(struct store *store, int64_t id, bool stored_raw,
 		    int (*fn)(const struct store_inbox_row *r, void *ctx),
 		    void *ctx, char **error_r);
 /* Counts an attempt at row ID before it is processed, so that a row whose
