@@ -57,7 +57,59 @@ struct flow {
 	struct workflow_run *run;	/* while running */
 	const char *commands_help;	/* while rendering a notification */
 	char *history;			/* the case's recent messages */
+	/* the run's events, written with its end in one statement */
+	struct store_event_new *events;
+	size_t nevents;
 };
+
+/* Notes event KIND (ACTOR_ID, DETAIL) on the case, written when the run
+   ends (flow_run; caseflow_reply after its one action): the run is
+   all-or-nothing, and nothing in it reads the case's events. Always 0,
+   as store_event_add's callers expect. */
+static int
+flow_event(struct flow *fl, const char *kind, int64_t actor_id,
+	   const char *detail)
+{
+	struct store_event_new *e;
+
+	fl->events = xrealloc(fl->events,
+			      (fl->nevents + 1) * sizeof(*fl->events));
+	e = &fl->events[fl->nevents++];
+	e->kind = xstrdup(kind);
+	e->actor_id = actor_id;
+	e->from_state = NULL;
+	e->to_state = NULL;
+	e->detail = detail != NULL ? xstrdup(detail) : NULL;
+	return 0;
+}
+
+static void flow_events_clear(struct flow *fl);
+
+/* Writes the events noted so far, and forgets them. 0, or -1. */
+static int
+flow_events_write(struct flow *fl, char **error_r)
+{
+	int ret = fl->nevents == 0 ? 0 :
+		store_events_add(fl->store, fl->c.id, fl->in->now, fl->events,
+				 fl->nevents, error_r);
+
+	flow_events_clear(fl);
+	return ret;
+}
+
+static void
+flow_events_clear(struct flow *fl)
+{
+	for (size_t i = 0; i < fl->nevents; i++) {
+		free((char *)fl->events[i].kind);
+		free((char *)fl->events[i].from_state);
+		free((char *)fl->events[i].to_state);
+		free((char *)fl->events[i].detail);
+	}
+	free(fl->events);
+	fl->events = NULL;
+	fl->nevents = 0;
+}
 
 struct caseflow *
 caseflow_new(const struct caseflow_settings *set)
@@ -451,10 +503,8 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 		if (out != 0) {
 			free(to);
 			return out < 0 ? -1 :
-				store_event_add(fl->store, fl->c.id,
-						fl->in->now, "reply.withheld",
-						0, NULL, NULL, a->template_id,
-						error_r);
+				flow_event(fl, "reply.withheld", 0,
+					   a->template_id);
 		}
 	}
 	if (rc > 0 && !sms)
@@ -464,9 +514,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	    send_out(fl, channel, to, "public", a->template_id, headers,
 		     subject, body, sms ? 0 : fl->in->attachments_of,
 		     error_r) == 0)
-		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
-				      "reply.sent", 0, NULL, NULL,
-				      a->template_id, error_r);
+		ret = flow_event(fl, "reply.sent", 0, a->template_id);
 	free(headers);
 	free(to);
 	free(subject);
@@ -638,8 +686,7 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 		rc = -1;
 	}
 	if (rc >= 0)
-		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
-				      "notify", 0, NULL, NULL, a->to, error_r);
+		ret = flow_event(fl, "notify", 0, a->to);
 	if (ret == 0 && n.sent == 0)
 		log_warnx("case %s: notify %s reached nobody", fl->c.number,
 			  a->to);
@@ -685,8 +732,7 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 	fl->facts.assigned = id != 0;
 	if (group != 0)
 		fl->c.group_id = group;
-	return store_event_add(fl->store, fl->c.id, fl->in->now, "assigned",
-			       id, NULL, NULL, a->to, error_r);
+	return flow_event(fl, "assigned", id, a->to);
 }
 
 /* Sets a field of the case as the run sees it (fl->c); flow_run writes
@@ -727,8 +773,7 @@ do_set(struct flow *fl, const struct workflow_action *a, char **error_r)
 	}
 	if (rc < 0)
 		return -1;
-	return store_event_add(fl->store, fl->c.id, fl->in->now, "set", 0,
-			       NULL, NULL, a->field, error_r);
+	return flow_event(fl, "set", 0, a->field);
 }
 
 /* Logs a skipped action (see struct skip_log). */
@@ -789,21 +834,15 @@ host_action(void *ctx, const struct workflow_action *a, char **error_r)
 		ret = do_set(fl, a, &err);
 		break;
 	case WORKFLOW_LOG:
-		ret = store_event_add(fl->store, fl->c.id, fl->in->now, "log",
-				      0, NULL, NULL, a->value, &err);
+		ret = flow_event(fl, "log", 0, a->value);
 		break;
 	}
 	if (ret < 0 && fl->soft) {
 		/* a handler or group missing from the directory: the case
 		   history and the log say so, the workflow goes on */
-		char *e = NULL;
-
 		fl->soft = false;
 		log_skipped(fl, a->line, err);
-		if (store_event_add(fl->store, fl->c.id, fl->in->now,
-				    "action.skipped", 0, NULL, NULL, err,
-				    &e) < 0)
-			fl->error = e;
+		flow_event(fl, "action.skipped", 0, err);
 		free(err);
 		return 0;
 	}
@@ -816,14 +855,9 @@ host_action(void *ctx, const struct workflow_action *a, char **error_r)
 	if (ret < 0) {
 		/* a problem of the workflow or the directory of handlers:
 		   recorded on the case, error.execution raised */
-		char *e = NULL;
-
 		log_warnx("case %s: %s:%d: %s", fl->c.number, fl->wf->name,
 			    a->line, err);
-		if (store_event_add(fl->store, fl->c.id, fl->in->now,
-				    "action.failed", 0, NULL, NULL, err,
-				    &e) < 0)
-			fl->error = e;
+		flow_event(fl, "action.failed", 0, err);
 		*error_r = err;
 		return -1;
 	}
@@ -920,11 +954,18 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 					     states, workflow_run_done(run),
 					     fl->in->now, &fields, error_r);
 	}
-	if (ret == 0)
-		ret = store_event_add(fl->store, fl->c.id, fl->in->now,
-				      event != NULL ? event : "workflow.start",
-				      fl->in->sender_id,
-				      before, states, NULL, error_r);
+	if (ret == 0) {
+		struct store_event_new *e;
+
+		flow_event(fl, event != NULL ? event : "workflow.start",
+			   fl->in->sender_id, NULL);
+		e = &fl->events[fl->nevents - 1];
+		e->from_state = before;
+		e->to_state = states;
+		before = states = NULL;
+		ret = flow_events_write(fl, error_r);
+	}
+	flow_events_clear(fl);
 	free(fl->error);
 	free(fl->history);
 	fl->history = NULL;
@@ -1163,9 +1204,11 @@ caseflow_reply(struct caseflow *cf, struct store *store, int64_t case_id,
 	if (rc == 0)
 		*error_r = xasprintf("no case %lld", (long long)case_id);
 	if (rc > 0)
-		rc = do_reply(&fl, &a, error_r);
+		rc = do_reply(&fl, &a, error_r) < 0 ? -1 :
+			flow_events_write(&fl, error_r);
 	else
 		rc = -1;
+	flow_events_clear(&fl);
 	store_case_flow_clear(&fl.c);
 	return rc;
 }

@@ -224,6 +224,54 @@ store_event_add(struct store *store, int64_t case_id, int64_t at,
 	return store_exec_stmt(store, st, "add event", error_r);
 }
 
+#define EVENT_INSERT \
+	"INSERT INTO event (case_id, at, kind, actor_id, from_state, " \
+	"to_state, detail) VALUES (?1, ?2, ?, ?, ?, ?, ?)"
+#define EVENT_ROW ", (?1, ?2, ?, ?, ?, ?, ?)"
+
+int
+store_events_add(struct store *store, int64_t case_id, int64_t at,
+		 const struct store_event_new *ev, size_t n, char **error_r)
+{
+	/* a statement for each number of rows, by its text's address */
+	static const char *const sql[STORE_EVENTS_ROWS] = {
+		EVENT_INSERT,
+		EVENT_INSERT EVENT_ROW,
+		EVENT_INSERT EVENT_ROW EVENT_ROW,
+		EVENT_INSERT EVENT_ROW EVENT_ROW EVENT_ROW,
+		EVENT_INSERT EVENT_ROW EVENT_ROW EVENT_ROW EVENT_ROW,
+		EVENT_INSERT EVENT_ROW EVENT_ROW EVENT_ROW EVENT_ROW EVENT_ROW,
+		EVENT_INSERT EVENT_ROW EVENT_ROW EVENT_ROW EVENT_ROW EVENT_ROW
+			EVENT_ROW,
+		EVENT_INSERT EVENT_ROW EVENT_ROW EVENT_ROW EVENT_ROW EVENT_ROW
+			EVENT_ROW EVENT_ROW,
+	};
+
+	while (n > 0) {
+		size_t k = n < STORE_EVENTS_ROWS ? n : STORE_EVENTS_ROWS;
+		sqlite3_stmt *st = store_stmt(store, sql[k - 1], error_r);
+
+		if (st == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, case_id);
+		sqlite3_bind_int64(st, 2, at);
+		for (size_t i = 0; i < k; i++) {
+			int col = 3 + 5 * (int)i;
+
+			store_bind_text(st, col, ev[i].kind);
+			store_bind_id(st, col + 1, ev[i].actor_id);
+			store_bind_text(st, col + 2, ev[i].from_state);
+			store_bind_text(st, col + 3, ev[i].to_state);
+			store_bind_text(st, col + 4, ev[i].detail);
+		}
+		if (store_exec_stmt(store, st, "add events", error_r) < 0)
+			return -1;
+		ev += k;
+		n -= k;
+	}
+	return 0;
+}
+
 int
 store_case_events(struct store *store, int64_t case_id,
 		  int (*fn)(const struct store_event *e, void *ctx), void *ctx,

@@ -145,6 +145,17 @@ struct store_event {
 int store_event_add(struct store *store, int64_t case_id, int64_t at,
 		    const char *kind, int64_t actor_id, const char *from_state,
 		    const char *to_state, const char *detail, char **error_r);
+struct store_event_new {
+	const char *kind;
+	int64_t actor_id;
+	const char *from_state, *to_state, *detail;
+};
+/* Records N events on a case at AT, in order, as store_event_add would
+   one by one, with one statement for up to STORE_EVENTS_ROWS. */
+#define STORE_EVENTS_ROWS 8
+int store_events_add(struct store *store, int64_t case_id, int64_t at,
+		     const struct store_event_new *ev, size_t n,
+		     char **error_r);
 int store_case_events(struct store *store, int64_t case_id,
 		      int (*fn)(const struct store_event *e, void *ctx),
 		      void *ctx, char **error_r);

@@ -477,6 +477,17 @@ collect(const struct store_case *c, void *ctx)
 	return 0;
 }
 
+static int
+collect_event(const struct store_event *e, void *ctx)
+{
+	strlist_addf(ctx, "%lld %s %s %s %s %s", (long long)e->at, e->kind,
+		     e->actor != NULL ? e->actor : "-",
+		     e->from_state != NULL ? e->from_state : "-",
+		     e->to_state != NULL ? e->to_state : "-",
+		     e->detail != NULL ? e->detail : "-");
+	return 0;
+}
+
 START_TEST(test_case_list_and_get)
 {
 	struct store *store = open_db(dbpath);
@@ -509,9 +520,39 @@ START_TEST(test_case_list_and_get)
 	/* History and messages are read back in order. */
 	id = 1;
 	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_exec(store, "INSERT INTO contact (id, kind, "
+				    "name, login, created_at) VALUES (7, "
+				    "'handler', 'Eva', 'eva', 0)", &err), 0);
 	ck_assert_int_eq(store_event_add(store, id, 5, "case.created", 0, NULL,
 					 "new", NULL, &err), 0);
+	/* eleven at once: a statement of eight rows, then one of three */
+	{
+		static const char *const kinds[] = { "a", "b", "c", "d", "e",
+						     "f", "g", "h", "i", "j",
+						     "k" };
+		struct store_event_new ev[11];
+
+		for (int i = 0; i < 11; i++) {
+			ev[i] = (struct store_event_new){ kinds[i], 0, NULL,
+							  NULL, kinds[i] };
+		}
+		ev[3].actor_id = 7;
+		ev[10].from_state = "new";
+		ev[10].to_state = "open";
+		ev[10].detail = NULL;
+		ck_assert_int_eq(store_events_add(store, id, 6, ev, 11, &err), 0);
+	}
 	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(store_case_events(store, id, collect_event, &got,
+					   &err), 0);
+	ck_assert_uint_eq(got.n, 12);
+	ck_assert_str_eq(got.v[0], "5 case.created - - new -");
+	ck_assert_str_eq(got.v[1], "6 a - - - a");
+	ck_assert_str_eq(got.v[4], "6 d eva - - d");
+	ck_assert_str_eq(got.v[8], "6 h - - - h");
+	ck_assert_str_eq(got.v[9], "6 i - - - i");
+	ck_assert_str_eq(got.v[11], "6 k - new open -");
+	strlist_clear(&got);
 	store_free(&store);
 }
 END_TEST
