@@ -16,7 +16,9 @@ struct store {
 	/* The inbox row being handled (store_inbox_get): its raw's row in
 	   raw_message and key, and whether the handler kept it
 	   (store_raw_put of that key); see store_inbox_done. */
+	int64_t row_id;
 	int64_t row_raw_id;
+	int row_raw_owned;
 	char row_raw_sha[65];
 	int row_raw_kept;
 	int row_raw_kept_depth; /* savepoints open when it was kept */

@@ -148,7 +148,9 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
 		};
 		const char *sha = r.raw_sha256;
 
+		store->row_id = r.id;
 		store->row_raw_id = sqlite3_column_int64(st, 7);
+		store->row_raw_owned = sqlite3_column_int(st, 9);
 		store->row_raw_kept = 0;
 		snprintf(store->row_raw_sha, sizeof(store->row_raw_sha), "%s",
 			 sha != NULL ? sha : "");
@@ -162,8 +164,8 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
 /* A row queued before migration 12 has its raw in inbox.raw. */
 #define INBOX_COLUMNS \
 	"i.id, i.received_at, i.channel, i.source, coalesce(r.raw, i.raw), " \
-	"i.attempts, i.last_error, i.raw_id, r.sha256 FROM inbox i " \
-	"LEFT JOIN raw_message r ON r.id = i.raw_id "
+	"i.attempts, i.last_error, i.raw_id, r.sha256, i.raw_owned " \
+	"FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id "
 
 int
 store_inbox_due(struct store *store, int64_t now, int limit, int64_t *ids_r,
@@ -200,7 +202,7 @@ store_inbox_get(struct store *store, int64_t id, bool stored_raw,
 	static const char sql_unstored[] =
 		"SELECT i.id, i.received_at, i.channel, i.source, "
 		"CASE WHEN i.raw_id IS NULL THEN i.raw END, i.attempts, "
-		"i.last_error, i.raw_id, r.sha256 FROM inbox i "
+		"i.last_error, i.raw_id, r.sha256, i.raw_owned FROM inbox i "
 		"LEFT JOIN raw_message r ON r.id = i.raw_id WHERE i.id = ?";
 	sqlite3_stmt *st = store_stmt(store, stored_raw ? sql : sql_unstored,
 				      error_r);
@@ -231,12 +233,15 @@ store_inbox_claim(struct store *store, int64_t id, char **error_r)
    unless the row's handler kept it (store_raw_put, for the message it
    made) or another queued row shares it. A kept raw belongs to its
    message: a queued row sharing it no longer owns it. A raw another
-   row put there stays, whatever becomes of this one. */
+   row put there stays, whatever becomes of this one. The row just read
+   (store_inbox_get) is removed with what that read found; nothing but
+   its removal changes a row's raw_id or its own raw_owned. */
 int
 store_inbox_done(struct store *store, int64_t id, char **error_r)
 {
 	static const char sql[] =
 		"DELETE FROM inbox WHERE id = ? RETURNING raw_id, raw_owned";
+	static const char known_sql[] = "DELETE FROM inbox WHERE id = ?";
 	static const char give_sql[] =
 		"UPDATE inbox SET raw_owned = 0 WHERE raw_id = ? AND raw_owned = 1";
 	static const char drop_sql[] =
@@ -245,8 +250,9 @@ store_inbox_done(struct store *store, int64_t id, char **error_r)
 	static const char pass_sql[] =
 		"UPDATE inbox SET raw_owned = 1 WHERE id = "
 		"(SELECT min(id) FROM inbox WHERE raw_id = ?)";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int64_t raw_id = 0, owned = 0;
+	bool known = store->row_id == id;
+	sqlite3_stmt *st = store_stmt(store, known ? known_sql : sql, error_r);
+	int64_t raw_id = store->row_raw_id, owned = store->row_raw_owned;
 	int kept = store->row_raw_kept && store->row_raw_id != 0;
 	int64_t kept_id = store->row_raw_id;
 
@@ -254,11 +260,20 @@ store_inbox_done(struct store *store, int64_t id, char **error_r)
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	if (store_one_row(store, st, &raw_id, &owned, "remove inbox row",
-			  error_r) < 0)
-		return -1;
+	if (known) {
+		if (store_exec_stmt(store, st, "remove inbox row", error_r) < 0)
+			return -1;
+		if (sqlite3_changes(store->db) == 0)
+			return 0;
+	} else {
+		raw_id = owned = 0;
+		if (store_one_row(store, st, &raw_id, &owned,
+				  "remove inbox row", error_r) < 0)
+			return -1;
+	}
 	kept = kept && raw_id == kept_id;
-	if (raw_id == 0 || (!owned && !kept))
+	/* a raw this row owned no other row owns: nothing to give */
+	if (raw_id == 0 || (!owned && !kept) || (owned && kept))
 		return 0;
 	st = store_stmt(store, kept ? give_sql : drop_sql, error_r);
 	if (st == NULL)

@@ -293,7 +293,9 @@ store_set_synchronous(struct store *store, int full, char **error_r)
 void
 store_row_forget(struct store *store)
 {
+	store->row_id = 0;
 	store->row_raw_id = 0;
+	store->row_raw_owned = 0;
 	store->row_raw_sha[0] = '\0';
 	store->row_raw_kept = 0;
 }
