@@ -7,6 +7,8 @@
 #include <sqlite3.h>
 #include <time.h>
 
+#define STORE_GROUPS_SEEN 8
+
 struct store {
 	sqlite3 *db;
 	char *path;
@@ -23,6 +25,14 @@ struct store {
 	int row_raw_kept;
 	int row_raw_kept_depth; /* savepoints open when it was kept */
 	int unindexed; /* messages added in this transaction */
+	/* Groups looked up by name in this transaction (0: no such group):
+	   nothing in a transaction of cirm changes them but
+	   store_group_ensure, which forgets them. */
+	struct store_group_seen {
+		char *name;
+		int64_t id;
+	} groups[STORE_GROUPS_SEEN];
+	int ngroups;
 	int savepoints;
 	struct store_cached {
 		const char *sql; /* the key: a static string's address */
@@ -47,6 +57,9 @@ const char *store_vfs_name(void);
 long store_busy_pause_us(int count);
 /* Forgets the inbox row being handled (store_inbox_get's record). */
 void store_row_forget(struct store *store);
+/* Forgets what store_group_by_name remembered: at the ends of a
+   transaction, and when groups change. */
+void store_groups_forget(struct store *store);
 
 /* The background checkpointer (store-checkpoint.c): a second connection
    in a thread of its own copies the WAL back into the database while

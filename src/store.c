@@ -291,6 +291,14 @@ store_set_synchronous(struct store *store, int full, char **error_r)
 }
 
 void
+store_groups_forget(struct store *store)
+{
+	for (int i = 0; i < store->ngroups; i++)
+		free(store->groups[i].name);
+	store->ngroups = 0;
+}
+
+void
 store_row_forget(struct store *store)
 {
 	store->row_id = 0;
@@ -361,6 +369,7 @@ store_free(struct store **storep)
 	if (store == NULL)
 		return;
 	store_checkpointer_stop(store);
+	store_groups_forget(store);
 	for (size_t i = 0; i < store->ncache; i++)
 		sqlite3_finalize(store->cache[i].stmt);
 	free(store->cache);
@@ -383,6 +392,7 @@ store_begin(struct store *store, char **error_r)
 	static const char sql[] = "BEGIN IMMEDIATE";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
+	store_groups_forget(store);
 	if (st == NULL)
 		return -1;
 	return store_exec_stmt(store, st, "begin", error_r);
@@ -428,6 +438,7 @@ store_commit(struct store *store, char **error_r)
 	static const char sql[] = "COMMIT";
 	sqlite3_stmt *st;
 
+	store_groups_forget(store);
 	if (index_messages(store, error_r) < 0)
 		return -1;
 	st = store_stmt(store, sql, error_r);
@@ -444,6 +455,7 @@ store_rollback(struct store *store)
 	store->savepoints = 0;
 	store->unindexed = 0;
 	store_row_forget(store);
+	store_groups_forget(store);
 }
 
 /* The engine takes a savepoint per row: prepared once, not parsed by

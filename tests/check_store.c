@@ -557,6 +557,43 @@ START_TEST(test_case_list_and_get)
 }
 END_TEST
 
+/* A group looked up in a transaction is looked up once there; what
+   another connection changes is seen in the next transaction, and a
+   group added in this one at once. */
+START_TEST(test_group_lookup)
+{
+	struct store *store = open_db(dbpath), *other = open_db(dbpath);
+	char *err = NULL;
+	int64_t id = -1, made;
+
+	ck_assert_int_eq(store_exec(other, "INSERT INTO handler_group (id, "
+				    "name, created_at) VALUES (5, 'gata', 0)",
+				    &err), 0);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_group_by_name(store, "gata", &id, &err), 1);
+	ck_assert_int_eq(id, 5);
+	ck_assert_int_eq(store_group_by_name(store, "park", &id, &err), 0);
+	ck_assert_int_eq(store_group_by_name(store, "park", &id, &err), 0);
+	ck_assert_int_eq(store_group_ensure(store, "park", 0, &made, &err), 0);
+	ck_assert_int_eq(store_group_by_name(store, "park", &id, &err), 1);
+	ck_assert_int_eq(id, made);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(store_exec(other, "UPDATE handler_group SET name = "
+				    "'gator' WHERE id = 5", &err), 0);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_group_by_name(store, "gata", &id, &err), 0);
+	ck_assert_int_eq(store_group_by_name(store, "gator", &id, &err), 1);
+	ck_assert_int_eq(id, 5);
+	store_rollback(store);
+	/* out of a transaction nothing is remembered */
+	ck_assert_int_eq(store_exec(other, "UPDATE handler_group SET name = "
+				    "'gata' WHERE id = 5", &err), 0);
+	ck_assert_int_eq(store_group_by_name(store, "gata", &id, &err), 1);
+	store_free(&other);
+	store_free(&store);
+}
+END_TEST
+
 static int64_t
 fts_hits(struct store *store, const char *query)
 {
@@ -1221,6 +1258,7 @@ store_suite(void)
 
 	tcase_add_checked_fixture(data, setup, teardown);
 	tcase_add_test(data, test_case_list_and_get);
+	tcase_add_test(data, test_group_lookup);
 	tcase_add_test(data, test_contacts);
 	tcase_add_test(data, test_fulltext_index);
 	tcase_add_test(data, test_fulltext_search);
