@@ -17,26 +17,41 @@ static int
 next_number(struct store *store, const char *prefix, int year,
 	    int64_t *seq_r, char **error_r)
 {
-	static const char sql[] =
-		"INSERT INTO case_sequence (prefix, year, last) VALUES (?, ?, 1) "
-		"ON CONFLICT (prefix, year) DO UPDATE SET last = last + 1 "
-		"RETURNING last";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	/* two statements, not one upsert with RETURNING: SQLite gathers
+	   RETURNING rows in a temporary table that costs more than both */
+	static const char up_sql[] =
+		"UPDATE case_sequence SET last = last + 1 "
+		"WHERE prefix = ? AND year = ?";
+	static const char get_sql[] =
+		"SELECT last FROM case_sequence WHERE prefix = ? AND year = ?";
+	static const char new_sql[] =
+		"INSERT INTO case_sequence (prefix, year, last) VALUES (?, ?, 1)";
+	sqlite3_stmt *st = store_stmt(store, up_sql, error_r);
 	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, prefix);
 	sqlite3_bind_int(st, 2, year);
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_ROW) {
-		store_fail(store, "number case", error_r);
-		sqlite3_reset(st);
+	if (store_exec_stmt(store, st, "number case", error_r) < 0)
 		return -1;
+	if (sqlite3_changes(store->db) == 0) {
+		/* the first case of the year */
+		if ((st = store_stmt(store, new_sql, error_r)) == NULL)
+			return -1;
+		store_bind_text(st, 1, prefix);
+		sqlite3_bind_int(st, 2, year);
+		*seq_r = 1;
+		return store_exec_stmt(store, st, "number case", error_r);
 	}
-	*seq_r = sqlite3_column_int64(st, 0);
-	sqlite3_reset(st);
-	return 0;
+	if ((st = store_stmt(store, get_sql, error_r)) == NULL)
+		return -1;
+	store_bind_text(st, 1, prefix);
+	sqlite3_bind_int(st, 2, year);
+	rc = store_one_row(store, st, seq_r, NULL, "number case", error_r);
+	if (rc == 0)
+		*error_r = xstrdup("number case: the sequence is gone");
+	return rc > 0 ? 0 : -1;
 }
 
 int
