@@ -60,7 +60,23 @@ struct flow {
 	/* the run's events, written with its end in one statement */
 	struct store_event_new *events;
 	size_t nevents;
+	/* A case's first run (caseflow_start): it has no timers but those
+	   the run arms, which armed_states and armed_names remember, so
+	   that leaving a state or arming a timer deletes only what can be
+	   there. */
+	bool fresh;
+	struct strlist armed_states, armed_names;
 };
+
+static bool
+listed(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	}
+	return false;
+}
 
 /* Notes event KIND (ACTOR_ID, DETAIL) on the case, written when the run
    ends (flow_run; caseflow_reply after its one action): the run is
@@ -875,8 +891,15 @@ arm_timer(void *ctx, const struct workflow_timer *t)
 		return;
 	if (calendar_add(t->calendar, fl->in->now, &t->after, &due, &err) < 0 ||
 	    store_timer_arm(fl->store, fl->c.id, t->id, t->state, t->event, due,
-			    fl->in->now, &err) < 0)
+			    fl->in->now, !fl->fresh ||
+			    listed(&fl->armed_names, t->id), &err) < 0) {
 		fl->error = err;
+		return;
+	}
+	if (fl->fresh) {
+		strlist_add(&fl->armed_names, t->id);
+		strlist_add(&fl->armed_states, t->state);
+	}
 }
 
 static void
@@ -889,7 +912,8 @@ host_state(void *ctx, const char *id, bool entered)
 		return;
 	if (entered)
 		workflow_state_timers(fl->wf, id, arm_timer, fl);
-	else if (store_timer_drop(fl->store, fl->c.id, id, &err) < 0)
+	else if ((!fl->fresh || listed(&fl->armed_states, id)) &&
+		 store_timer_drop(fl->store, fl->c.id, id, &err) < 0)
 		fl->error = err;
 }
 
@@ -988,12 +1012,19 @@ caseflow_start(struct caseflow *cf, struct store *store, int64_t case_id,
 	if (rc <= 0)
 		return -1;
 	fl.wf = caseflow_current(cf, id);
-	if (fl.wf == NULL) {
+	if (fl.c.workflow != NULL) {
+		*error_r = xasprintf("case %s already runs workflow %s",
+				     fl.c.number, fl.c.workflow);
+		rc = -1;
+	} else if (fl.wf == NULL) {
 		*error_r = xasprintf("no usable workflow %s", id);
 		rc = -1;
 	} else {
+		fl.fresh = true;
 		rc = flow_run(&fl, NULL, error_r);
 	}
+	strlist_clear(&fl.armed_states);
+	strlist_clear(&fl.armed_names);
 	store_case_flow_clear(&fl.c);
 	return rc;
 }

@@ -69,7 +69,8 @@ int caseflow_adopt(struct caseflow *cf, struct store *store,
 const struct workflow *caseflow_current(const struct caseflow *cf,
 					const char *id);
 
-/* Starts workflow ID (its current version) on a new case. */
+/* Starts workflow ID (its current version) on a new case: one on no
+   workflow yet (-1 otherwise). */
 int caseflow_start(struct caseflow *cf, struct store *store, int64_t case_id,
 		   const char *id, const struct caseflow_input *in,
 		   char **error_r);

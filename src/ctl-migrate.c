@@ -134,7 +134,7 @@ arm_new(struct migration *m)
 		if (calendar_add(t->calendar, m->now, &t->after, &due,
 				 &m->error) < 0 ||
 		    store_timer_arm(m->store, m->case_id, t->id, t->state,
-				    t->event, due, m->now, &m->error) < 0)
+				    t->event, due, m->now, true, &m->error) < 0)
 			return -1;
 	}
 	return 0;

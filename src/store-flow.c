@@ -276,7 +276,7 @@ store_case_set_int(struct store *store, int64_t case_id, const char *field,
 int
 store_timer_arm(struct store *store, int64_t case_id, const char *name,
 		const char *state, const char *event, int64_t fire_at,
-		int64_t now, char **error_r)
+		int64_t now, bool replace, char **error_r)
 {
 	static const char drop[] =
 		"DELETE FROM timer WHERE case_id = ? AND name = ? "
@@ -284,14 +284,17 @@ store_timer_arm(struct store *store, int64_t case_id, const char *name,
 	static const char add[] =
 		"INSERT INTO timer (case_id, name, state, event, fire_at, "
 		"created_at) VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st = store_stmt(store, drop, error_r);
+	sqlite3_stmt *st;
 
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, case_id);
-	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	if (store_exec_stmt(store, st, "re-arm timer", error_r) < 0 ||
-	    (st = store_stmt(store, add, error_r)) == NULL)
+	if (replace) {
+		if ((st = store_stmt(store, drop, error_r)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, case_id);
+		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+		if (store_exec_stmt(store, st, "re-arm timer", error_r) < 0)
+			return -1;
+	}
+	if ((st = store_stmt(store, add, error_r)) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);

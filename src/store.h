@@ -579,11 +579,12 @@ int store_case_set_text(struct store *store, int64_t case_id,
 int store_case_set_int(struct store *store, int64_t case_id,
 		       const char *field, int64_t value, char **error_r);
 
-/* Arms timer NAME of STATE on a case (replacing an armed one of the
-   same name): EVENT at FIRE_AT. */
+/* Arms timer NAME of STATE on a case: EVENT at FIRE_AT. REPLACE: an
+   armed one of the same name may exist and goes (without, the caller
+   knows there is none). */
 int store_timer_arm(struct store *store, int64_t case_id, const char *name,
 		    const char *state, const char *event, int64_t fire_at,
-		    int64_t now, char **error_r);
+		    int64_t now, bool replace, char **error_r);
 /* Drops the armed timers of STATE on a case. */
 int store_timer_drop(struct store *store, int64_t case_id, const char *state,
 		     char **error_r);

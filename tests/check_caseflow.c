@@ -324,6 +324,52 @@ START_TEST(test_set_fields)
 }
 END_TEST
 
+/* A case's first run arms the timers of the states it enters and drops
+   those of the states it leaves on the way; a case already on a
+   workflow is not started again. */
+START_TEST(test_start_fresh)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"kedja\" "
+		"version=\"1\" initial=\"a\" xml:lang=\"sv\">\n"
+		"  <state id=\"a\">\n"
+		"    <timer id=\"ta\" after=\"P1D\" event=\"timer.a\"/>\n"
+		"    <transition event=\"timer.a\" target=\"b\"/>\n"
+		"    <transition target=\"b\"/>\n"
+		"  </state>\n"
+		"  <state id=\"b\">\n"
+		"    <timer id=\"tb\" after=\"P2D\" event=\"timer.b\"/>\n"
+		"    <transition event=\"timer.b\" target=\"slut\"/>\n"
+		"  </state>\n"
+		"  <final id=\"slut\"/>\n"
+		"</workflow>\n";
+	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
+	struct caseflow_input in = { .channel = "email", .now = now };
+	struct strlist errors = { 0 };
+	char *wfdir = tu_tmpdir(), *err = NULL;
+
+	free(tu_write(wfdir, "kedja.xml", wf, 0644));
+	ck_assert_int_ge(caseflow_load_dir(cf, store, wfdir, &errors), 1);
+	ck_assert_msg(errors.n == 0, "%s", errors.v[0]);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_start(cf, store, id, "kedja", &in, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	assert_text("SELECT state FROM cases", "b");
+	assert_text("SELECT group_concat(name) FROM timer WHERE fired_at IS "
+		    "NULL", "tb");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(caseflow_start(cf, store, id, "kedja", &in, &err), -1);
+	ck_assert_msg(strstr(err, "already runs workflow kedja") != NULL, "%s",
+		      err);
+	free(err);
+	store_rollback(store);
+	ck_assert_int_eq(count("SELECT count(*) FROM timer"), 1);
+	tu_rmrf(wfdir);
+	free(wfdir);
+}
+END_TEST
+
 START_TEST(test_rollback)
 {
 	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
@@ -398,6 +444,7 @@ caseflow_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lifecycle);
 	tcase_add_test(tc, test_set_fields);
+	tcase_add_test(tc, test_start_fresh);
 	tcase_add_test(tc, test_rollback);
 	tcase_add_test(tc, test_versions);
 	suite_add_tcase(s, tc);
