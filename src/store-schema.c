@@ -432,6 +432,14 @@ static const char migration_14[] =
 static const char migration_15[] =
 	"DROP INDEX cases_citizen;\n";
 
+/* Only inbound messages have a dedupe key; the index of them took a
+   NULL entry for every acknowledgement and notification too. A lookup
+   by key (dedupe_key = ?) uses the partial index. */
+static const char migration_16[] =
+	"DROP INDEX message_dedupe;\n"
+	"CREATE INDEX message_dedupe ON message(dedupe_key)\n"
+	"  WHERE dedupe_key IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -448,5 +456,6 @@ const struct store_migration store_migrations[] = {
 	{ "full-text index without word positions", migration_13 },
 	{ "a case's conversation without its notifications", migration_14 },
 	{ "one index of a citizen's cases, not two", migration_15 },
+	{ "duplicates indexed by the keys there are", migration_16 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);
