@@ -601,10 +601,13 @@ history_line(const struct store_message *m, void *ctx)
 	struct history_ctx *h = ctx;
 	char when_s[32], *text;
 	const char *body = m->body != NULL ? m->body : "";
-	size_t n = strcspn(body, "\n");
+	size_t n = strcspn(body, "\n"), cut = n > 70 ? 70 : n;
 
+	/* at most 70 bytes of the first line, not through a character */
+	while (cut > 0 && cut < n && ((unsigned char)body[cut] & 0xC0) == 0x80)
+		cut--;
 	when(m->at, when_s);
-	text = xstrndup(body, n > 70 ? 70 : n);
+	text = xstrndup(body, cut);
 	strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
 		     strcmp(m->direction, "in") == 0 ? "<-" : "->", text,
 		     n > 70 ? "..." : "");
