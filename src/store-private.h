@@ -27,7 +27,8 @@ struct store {
 	int unindexed; /* messages added in this transaction */
 	/* Groups looked up by name in this transaction (0: no such group):
 	   nothing in a transaction of cirm changes them but
-	   store_group_ensure, which forgets them. */
+	   store_group_ensure, which forgets them, as the start and end of a
+	   transaction and the rollback of a savepoint do. */
 	struct store_group_seen {
 		char *name;
 		int64_t id;

@@ -38,9 +38,11 @@ store_inbox_put_keyed(struct store *store, const char *channel,
 		return -1;
 	r = put(store, channel, source, received_at, dedupe_key, raw, len,
 		sha256, id_r, error_r);
-	if (r < 0)
+	if (r < 0) {
 		(void)sqlite3_exec(store->db, "ROLLBACK TO inbox_put", NULL, NULL,
 				   NULL);
+		store_groups_forget(store);
+	}
 	if ((st = store_stmt(store, end_sql, r < 0 ? NULL : error_r)) == NULL ||
 	    store_exec_stmt(store, st, "queue inbound message",
 			    r < 0 ? NULL : error_r) < 0)

@@ -466,6 +466,9 @@ store_savepoint(struct store *store, char **error_r)
 	static const char sql[] = "SAVEPOINT row";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
+	/* outside a transaction, a savepoint begins one */
+	if (sqlite3_get_autocommit(store->db))
+		store_groups_forget(store);
 	if (st == NULL || store_exec_stmt(store, st, "savepoint", error_r) < 0)
 		return -1;
 	store->savepoints++;
@@ -493,6 +496,8 @@ store_savepoint_rollback(struct store *store)
 	(void)sqlite3_exec(store->db, "ROLLBACK TO row; RELEASE row", NULL,
 			   NULL, NULL);
 	store->savepoints--;
+	/* a group it added is gone again */
+	store_groups_forget(store);
 	/* a raw kept inside this savepoint is no longer kept */
 	if (store->row_raw_kept && store->row_raw_kept_depth >= level)
 		store->row_raw_kept = 0;

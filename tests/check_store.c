@@ -577,6 +577,15 @@ START_TEST(test_group_lookup)
 	ck_assert_int_eq(store_group_ensure(store, "park", 0, &made, &err), 0);
 	ck_assert_int_eq(store_group_by_name(store, "park", &id, &err), 1);
 	ck_assert_int_eq(id, made);
+	/* a group added in a savepoint rolled back is gone */
+	ck_assert_int_eq(store_savepoint(store, &err), 0);
+	ck_assert_int_eq(store_group_ensure(store, "tillfallig", 0, &made,
+					    &err), 0);
+	ck_assert_int_eq(store_group_by_name(store, "tillfallig", &id, &err),
+			 1);
+	store_savepoint_rollback(store);
+	ck_assert_int_eq(store_group_by_name(store, "tillfallig", &id, &err),
+			 0);
 	ck_assert_int_eq(store_commit(store, &err), 0);
 	ck_assert_int_eq(store_exec(other, "UPDATE handler_group SET name = "
 				    "'gator' WHERE id = 5", &err), 0);
