@@ -31,6 +31,7 @@ struct skip_log {
 	const struct workflow *wf;
 	int line;		/* the action's */
 	time_t at;		/* when last logged */
+	time_t seen;		/* when last skipped */
 	unsigned long quiet;	/* cases skipped since, not logged */
 };
 
@@ -795,7 +796,9 @@ do_set(struct flow *fl, const struct workflow_action *a, char **error_r)
 	return flow_event(fl, "set", 0, a->field);
 }
 
-/* Logs a skipped action (see struct skip_log). */
+/* Logs a skipped action (see struct skip_log). With more actions than
+   it keeps, the one skipped longest ago goes, saying first how many
+   cases it was skipped for unlogged. */
 static void
 log_skipped(struct flow *fl, int line, const char *err)
 {
@@ -806,17 +809,23 @@ log_skipped(struct flow *fl, int line, const char *err)
 	for (size_t i = 0; i < SKIP_LOG_ACTIONS && s == NULL; i++) {
 		if (cf->skips[i].wf == fl->wf && cf->skips[i].line == line)
 			s = &cf->skips[i];
-		else if (cf->skips[i].at < oldest->at)
+		else if (cf->skips[i].seen < oldest->seen)
 			oldest = &cf->skips[i];
 	}
-	if (s != NULL && now >= s->at && now - s->at < SKIP_LOG_INTERVAL) {
-		s->quiet++;
-		return;
-	}
-	if (s == NULL) {
+	if (s != NULL) {
+		s->seen = now;
+		if (now >= s->at && now - s->at < SKIP_LOG_INTERVAL) {
+			s->quiet++;
+			return;
+		}
+	} else {
 		s = oldest;
+		if (s->wf != NULL && s->quiet > 0)
+			log_warnx("%s:%d: skipped for %lu more cases",
+				  s->wf->name, s->line, s->quiet);
 		s->wf = fl->wf;
 		s->line = line;
+		s->seen = now;
 		s->quiet = 0;
 	}
 	if (s->quiet > 0)
