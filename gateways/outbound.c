@@ -522,9 +522,13 @@ outbound_run(struct gateway_ctx *ctx,
 		if (r < 0) {
 			ret = -1;
 			/* The transport is broken: the rows wait with their
-			   own back-off; the gateway waits too. */
-			if (!ctx->once)
-				gateway_sleep(pause);
+			   own back-off; the gateway waits too, and a --once
+			   run ends (its rows may come due again while it runs:
+			   with a back-off of a second, a second attempt at a
+			   server just found broken). */
+			if (ctx->once)
+				break;
+			gateway_sleep(pause);
 			pause = pause >= 150 ? 300 : pause * 2;
 		} else {
 			ret = 0;
