@@ -370,6 +370,74 @@ START_TEST(test_start_fresh)
 }
 END_TEST
 
+/* The log keeps 16 skipped actions in mind: one pushed out after it
+   was skipped unlogged says for how many cases. */
+START_TEST(test_skip_log_evicts)
+{
+	struct strlist x = { 0 };
+	char *wf, *wfdir = tu_tmpdir(), *err = NULL, *log_path, *log;
+	int64_t now = at(2026, 12, 7, 9, 0), a, b;
+	struct caseflow_input in = { .channel = "email", .now = now };
+	struct strlist errors = { 0 };
+	int saved, fd;
+	size_t len;
+
+	strlist_add(&x, "<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"sex\" "
+		    "version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n<roles>"
+		    "<role id=\"ra\" group=\"saknasA\"/>");
+	for (int i = 1; i <= 16; i++)
+		strlist_addf(&x, "<role id=\"r%d\" group=\"saknas%d\"/>", i, i);
+	strlist_add(&x, "</roles>\n<commands><command word=\"manga\" "
+		    "event=\"cmd.many\"/><command word=\"klar\" "
+		    "event=\"cmd.resolve\"/></commands>\n<state id=\"ny\">"
+		    "<onentry><set field=\"group\" value=\"role:ra\"/>"
+		    "</onentry>\n<transition event=\"cmd.many\">\n");
+	for (int i = 1; i <= 16; i++)
+		strlist_addf(&x, "<set field=\"group\" value=\"role:r%d\"/>\n",
+			     i);
+	strlist_add(&x, "</transition>\n<transition event=\"cmd.resolve\" "
+		    "target=\"klar\"/></state>\n<final id=\"klar\"/>\n"
+		    "</workflow>\n");
+	wf = strlist_join(&x);
+	strlist_clear(&x);
+	free(tu_write(wfdir, "sex.xml", wf, 0644));
+	free(wf);
+	ck_assert_int_ge(caseflow_load_dir(cf, store, wfdir, &errors), 1);
+	ck_assert_msg(errors.n == 0, "%s", errors.v[0]);
+	a = new_case(now);
+	b = new_case(now);
+	log_path = xasprintf("%s/log", dir);
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, 2);
+	close(fd);
+	/* the first case logs the skip, the second is counted */
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(caseflow_start(cf, store, a, "sex", &in, &err), 0);
+	ck_assert_int_eq(caseflow_start(cf, store, b, "sex", &in, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	/* sixteen other skipped actions push it out */
+	event(a, "cmd.many", now + 60);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'action.skipped'"), 18);
+	log = tu_slurp(log_path, &len);
+	ck_assert_msg(strstr(log, "role:ra: no handler group saknasA") != NULL &&
+		      strstr(log, "sex.xml:4: skipped for 1 more cases") != NULL,
+		      "%s", log);
+	ck_assert_msg(strstr(log, "role:r16: no handler group saknas16") !=
+		      NULL, "%s", log);
+	free(log);
+	free(log_path);
+	tu_rmrf(wfdir);
+	free(wfdir);
+}
+END_TEST
+
 START_TEST(test_rollback)
 {
 	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
@@ -445,6 +513,7 @@ caseflow_suite(void)
 	tcase_add_test(tc, test_lifecycle);
 	tcase_add_test(tc, test_set_fields);
 	tcase_add_test(tc, test_start_fresh);
+	tcase_add_test(tc, test_skip_log_evicts);
 	tcase_add_test(tc, test_rollback);
 	tcase_add_test(tc, test_versions);
 	suite_add_tcase(s, tc);
