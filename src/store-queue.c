@@ -163,11 +163,13 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
 	return store_rows_end(store, st, rc, "read inbox", error_r);
 }
 
-/* A row queued before migration 12 has its raw in inbox.raw. */
-#define INBOX_COLUMNS \
-	"i.id, i.received_at, i.channel, i.source, coalesce(r.raw, i.raw), " \
+/* An inbox row by id, its raw read as RAW (the columns each_inbox_row
+   takes). */
+#define INBOX_ROW(raw) \
+	"SELECT i.id, i.received_at, i.channel, i.source, " raw ", " \
 	"i.attempts, i.last_error, i.raw_id, r.sha256, i.raw_owned " \
-	"FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id "
+	"FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id " \
+	"WHERE i.id = ?"
 
 int
 store_inbox_due(struct store *store, int64_t now, int limit, int64_t *ids_r,
@@ -198,14 +200,12 @@ store_inbox_get(struct store *store, int64_t id, bool stored_raw,
 		int (*fn)(const struct store_inbox_row *r, void *ctx), void *ctx,
 		char **error_r)
 {
-	static const char sql[] = "SELECT " INBOX_COLUMNS "WHERE i.id = ?";
+	/* a row queued before migration 12 has its raw in inbox.raw */
+	static const char sql[] = INBOX_ROW("coalesce(r.raw, i.raw)");
 	/* the raw only when it is not in raw_message: a gateway's raw
 	   (kilobytes, in overflow pages) is named by raw_sha256 */
 	static const char sql_unstored[] =
-		"SELECT i.id, i.received_at, i.channel, i.source, "
-		"CASE WHEN i.raw_id IS NULL THEN i.raw END, i.attempts, "
-		"i.last_error, i.raw_id, r.sha256, i.raw_owned FROM inbox i "
-		"LEFT JOIN raw_message r ON r.id = i.raw_id WHERE i.id = ?";
+		INBOX_ROW("CASE WHEN i.raw_id IS NULL THEN i.raw END");
 	sqlite3_stmt *st = store_stmt(store, stored_raw ? sql : sql_unstored,
 				      error_r);
 	int found;
