@@ -230,6 +230,53 @@ START_TEST(test_lifecycle)
 }
 END_TEST
 
+/* Loads workflow XML as file NAME, from a directory of its own. */
+static void
+load_workflow(const char *name, const char *xml)
+{
+	struct strlist errors = { 0 };
+	char *wfdir = tu_tmpdir();
+
+	free(tu_write(wfdir, name, xml, 0644));
+	ck_assert_int_ge(caseflow_load_dir(cf, store, wfdir, &errors), 1);
+	ck_assert_msg(errors.n == 0, "%s", errors.v[0]);
+	tu_rmrf(wfdir);
+	free(wfdir);
+}
+
+/* What cirm logs (to stderr) between log_capture and log_captured. */
+static int saved_stderr = -1;
+
+static void
+log_capture(void)
+{
+	char *path = xasprintf("%s/log", dir);
+	int fd;
+
+	fflush(stderr);
+	saved_stderr = dup(2);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	dup2(fd, 2);
+	close(fd);
+	free(path);
+}
+
+static char *
+log_captured(void)
+{
+	char *path = xasprintf("%s/log", dir), *log;
+	size_t len;
+
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	log = tu_slurp(path, &len);
+	free(path);
+	return log;
+}
+
 /* A rolled back transaction (a crash before commit) leaves the case
    wholly in the old state: no timer, no outbox row, no history. */
 /* What the actions set (category, due date, group, priority) is on the
@@ -267,14 +314,9 @@ START_TEST(test_set_fields)
 		"</workflow>\n";
 	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
 	struct caseflow_input in = { .channel = "email", .now = fri };
-	struct strlist errors = { 0 };
-	char *wfdir = tu_tmpdir(), *err = NULL, *log_path, *log, *p;
-	int saved, fd;
-	size_t len;
+	char *err = NULL, *log, *p;
 
-	free(tu_write(wfdir, "falt.xml", wf, 0644));
-	ck_assert_int_ge(caseflow_load_dir(cf, store, wfdir, &errors), 1);
-	ck_assert_msg(errors.n == 0, "%s", errors.v[0]);
+	load_workflow("falt.xml", wf);
 	ck_assert_int_eq(store_begin(store, &err), 0);
 	ck_assert_msg(caseflow_start(cf, store, id, "falt", &in, &err) == 0,
 		      "%s", err);
@@ -293,19 +335,11 @@ START_TEST(test_set_fields)
 			 at(2026, 12, 8, 10, 0));
 	/* no such group: the old one stays, the rest of the block runs;
 	   each time on the case, in the log once */
-	log_path = xasprintf("%s/log", dir);
-	fflush(stderr);
-	saved = dup(2);
-	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	dup2(fd, 2);
-	close(fd);
+	log_capture();
 	event(id, "cmd.move", fri + 120);
 	event(id, "cmd.move", fri + 180);
 	event(id, "cmd.move", fri + 240);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	log = log_captured();
 	assert_text("SELECT category || ' ' || priority || ' ' || group_id "
 		    "FROM cases", "park urgent 1");
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
@@ -313,14 +347,10 @@ START_TEST(test_set_fields)
 			       "'%no handler group saknas%'"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'set'"), 7);
-	log = tu_slurp(log_path, &len);
 	p = strstr(log, "no handler group saknas");
 	ck_assert_msg(p != NULL && strstr(p + 1, "no handler group saknas") ==
 		      NULL, "%s", log);
 	free(log);
-	free(log_path);
-	tu_rmrf(wfdir);
-	free(wfdir);
 }
 END_TEST
 
@@ -345,12 +375,9 @@ START_TEST(test_start_fresh)
 		"</workflow>\n";
 	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
 	struct caseflow_input in = { .channel = "email", .now = now };
-	struct strlist errors = { 0 };
-	char *wfdir = tu_tmpdir(), *err = NULL;
+	char *err = NULL;
 
-	free(tu_write(wfdir, "kedja.xml", wf, 0644));
-	ck_assert_int_ge(caseflow_load_dir(cf, store, wfdir, &errors), 1);
-	ck_assert_msg(errors.n == 0, "%s", errors.v[0]);
+	load_workflow("kedja.xml", wf);
 	ck_assert_int_eq(store_begin(store, &err), 0);
 	ck_assert_msg(caseflow_start(cf, store, id, "kedja", &in, &err) == 0,
 		      "%s", err);
@@ -365,8 +392,6 @@ START_TEST(test_start_fresh)
 	free(err);
 	store_rollback(store);
 	ck_assert_int_eq(count("SELECT count(*) FROM timer"), 1);
-	tu_rmrf(wfdir);
-	free(wfdir);
 }
 END_TEST
 
@@ -375,12 +400,9 @@ END_TEST
 START_TEST(test_skip_log_evicts)
 {
 	struct strlist x = { 0 };
-	char *wf, *wfdir = tu_tmpdir(), *err = NULL, *log_path, *log;
+	char *wf, *err = NULL, *log;
 	int64_t now = at(2026, 12, 7, 9, 0), a, b;
 	struct caseflow_input in = { .channel = "email", .now = now };
-	struct strlist errors = { 0 };
-	int saved, fd;
-	size_t len;
 
 	strlist_add(&x, "<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"sex\" "
 		    "version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n<roles>"
@@ -400,19 +422,11 @@ START_TEST(test_skip_log_evicts)
 		    "</workflow>\n");
 	wf = strlist_join(&x);
 	strlist_clear(&x);
-	free(tu_write(wfdir, "sex.xml", wf, 0644));
+	load_workflow("sex.xml", wf);
 	free(wf);
-	ck_assert_int_ge(caseflow_load_dir(cf, store, wfdir, &errors), 1);
-	ck_assert_msg(errors.n == 0, "%s", errors.v[0]);
 	a = new_case(now);
 	b = new_case(now);
-	log_path = xasprintf("%s/log", dir);
-	fflush(stderr);
-	saved = dup(2);
-	fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	dup2(fd, 2);
-	close(fd);
+	log_capture();
 	/* the first case logs the skip, the second is counted */
 	ck_assert_int_eq(store_begin(store, &err), 0);
 	ck_assert_int_eq(caseflow_start(cf, store, a, "sex", &in, &err), 0);
@@ -420,21 +434,15 @@ START_TEST(test_skip_log_evicts)
 	ck_assert_int_eq(store_commit(store, &err), 0);
 	/* sixteen other skipped actions push it out */
 	event(a, "cmd.many", now + 60);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
+	log = log_captured();
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'action.skipped'"), 18);
-	log = tu_slurp(log_path, &len);
 	ck_assert_msg(strstr(log, "role:ra: no handler group saknasA") != NULL &&
 		      strstr(log, "sex.xml:4: skipped for 1 more cases") != NULL,
 		      "%s", log);
 	ck_assert_msg(strstr(log, "role:r16: no handler group saknas16") !=
 		      NULL, "%s", log);
 	free(log);
-	free(log_path);
-	tu_rmrf(wfdir);
-	free(wfdir);
 }
 END_TEST
 
