@@ -18,19 +18,23 @@ struct slot {
 	void (*free_fn)(void *);
 };
 
-/* The read-ahead thread: it reads the rows of the batch being handled,
-   in order, through its own connection, and prepares each into its
-   slot. NEXT counts the rows done; the engine waits for row I until
-   NEXT > I. After the last row of a job it runs the prepare sync
-   function, and then sets SYNCED (with SYNC_ERROR when that failed):
-   the engine commits the batch only after that. */
+/* The read-ahead thread: it reads the rows of a batch, in order,
+   through its own connection, and prepares each into its slot. NEXT
+   counts the rows done; the engine waits for row I until NEXT > I.
+   After the last row of a job it runs the prepare sync function, and
+   then sets SYNCED (with SYNC_ERROR when that failed): the engine
+   commits the batch only after that. The engine hands it the next
+   batch before it commits the last one, so that the reading goes on
+   while the commit waits for the disk. UNTRIED: the job's rows were
+   never tried before, so reading them cannot be what crashed the
+   engine. */
 struct reader {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct store *store;
 	const int64_t *ids;
-	int n, next, stop, synced;
+	int n, next, stop, synced, untried;
 	char *sync_error;
 	struct slot *slots;
 	/* Handled rows' slots, freed by the thread while it has nothing to
@@ -60,7 +64,9 @@ struct engine {
 	void *before_commit_ctx;
 	int (*prepare_sync)(void *ctx, char **error_r);
 	void *prepare_sync_ctx;
-	int64_t *ids;
+	/* the claimed rows of the batch at hand, and of the next one,
+	   claimed before the batch at hand commits */
+	int64_t *ids, *next_ids;
 	int *attempts;
 };
 
@@ -76,6 +82,8 @@ engine_new(struct store *store, const struct engine_settings *set)
 	if (engine->set.max_attempts < 1)
 		engine->set.max_attempts = 1;
 	engine->ids = xcalloc((size_t)engine->set.batch, sizeof(*engine->ids));
+	engine->next_ids = xcalloc((size_t)engine->set.batch,
+				   sizeof(*engine->next_ids));
 	engine->attempts = xcalloc((size_t)engine->set.batch,
 				   sizeof(*engine->attempts));
 	return engine;
@@ -92,6 +100,7 @@ engine_free(struct engine **enginep)
 		return;
 	reader_stop(engine);
 	free(engine->ids);
+	free(engine->next_ids);
 	free(engine->attempts);
 	free(engine);
 	*enginep = NULL;
@@ -120,14 +129,16 @@ engine_set_handler(struct engine *engine, const char *channel,
    function. A row tried before is left to the handler: should reading
    it be what crashed the engine, it must crash no more than the
    handling did, and after max_attempts it goes to the quarantine
-   without being read at all. */
+   without being read at all. (Whether it was tried is known from its
+   claim: the reader may read the row before or after the claim
+   commits.) */
 static int
 prepare_row(const struct store_inbox_row *row, void *ctx)
 {
 	struct engine *engine = ((void **)ctx)[0];
 	struct slot *slot = ((void **)ctx)[1];
 
-	if (row->attempts > 1)
+	if (!engine->reader->untried)
 		return 0;
 	for (size_t i = 0; i < engine->npreps; i++) {
 		if (strcmp(engine->preps[i].channel, row->channel) == 0) {
@@ -266,19 +277,22 @@ reader_start(struct engine *engine)
 	}
 }
 
-/* Hands the N claimed rows of engine->ids to the reader. */
+/* Hands the N claimed rows IDS to the reader, which must be done with
+   its last job (reader_end_job). UNTRIED: none of them was tried
+   before. */
 static void
-reader_job(struct engine *engine, int n)
+reader_job(struct engine *engine, const int64_t *ids, int n, int untried)
 {
 	struct reader *r = engine->reader;
 
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&r->mu);
-	r->ids = engine->ids;
+	r->ids = ids;
 	r->next = 0;
 	r->n = n;
 	r->synced = 0;
+	r->untried = untried;
 	pthread_cond_signal(&r->work);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -541,17 +555,23 @@ process_row(struct engine *engine, int i, int64_t now,
 	return ret;
 }
 
+/* Claims, in the transaction at hand, the rows of the next batch into
+   IDS: *N_R rows, *UNTRIED_R when none was tried before. A row tried
+   before goes alone, so that a row that crashes the engine takes no
+   other row down with it. The claim counts an attempt for each row, so
+   that a row that crashes the engine goes to the quarantine after
+   max_attempts. */
 static int
-claim_rows(struct engine *engine, int64_t now, int *n_r, char **error_r)
+claim_rows(struct engine *engine, int64_t now, int64_t *ids, int *n_r,
+	   int *untried_r, char **error_r)
 {
 	struct store *store = engine->store;
 	int n;
 
-	if (store_begin(store, error_r) < 0)
-		return -1;
-	if (store_inbox_due(store, now, engine->set.batch, engine->ids,
+	if (store_inbox_due(store, now, engine->set.batch, ids,
 			    engine->attempts, &n, error_r) < 0)
-		goto fail;
+		return -1;
+	*untried_r = n == 0 || engine->attempts[0] == 0;
 	for (int i = 0; i < n; i++) {
 		if (engine->attempts[i] > 0) {
 			if (i == 0)
@@ -562,39 +582,35 @@ claim_rows(struct engine *engine, int64_t now, int *n_r, char **error_r)
 		}
 	}
 	for (int i = 0; i < n; i++) {
-		if (store_inbox_claim(store, engine->ids[i], error_r) < 0)
-			goto fail;
+		if (store_inbox_claim(store, ids[i], error_r) < 0)
+			return -1;
 	}
-	if (store_commit(store, error_r) < 0)
-		goto fail;
 	*n_r = n;
 	return 0;
-fail:
-	store_rollback(store);
-	return -1;
 }
 
-/* Claims the rows of the next batch in a transaction of its own. A row
-   tried before goes alone, so that a row that crashes the engine takes
-   no other row down with it.
+/* Claims the first batch into engine->ids, in a transaction of its own
+   (the later ones are claimed in the transaction of the batch before).
 
-   The claim counts an attempt for each row, so that a row that crashes
-   the engine goes to the quarantine after max_attempts: the count must
-   outlive a crash of the engine, not one of the machine (which no row
-   causes). So it commits at synchronous = NORMAL: its WAL frames are in
-   the kernel when the commit is seen, and are synced with the batch's
-   own commit. One fdatasync a batch, not two. */
+   The attempts the claim counts must outlive a crash of the engine,
+   not one of the machine (which no row causes). So it commits at
+   synchronous = NORMAL: its WAL frames are in the kernel when the
+   commit is seen, and are synced with the batch's own commit. One
+   fdatasync a batch, not two. */
 static int
-claim_batch(struct engine *engine, int64_t now, int *n_r, char **error_r)
+claim_batch(struct engine *engine, int64_t now, int *n_r, int *untried_r,
+	    char **error_r)
 {
 	struct store *store = engine->store;
+	char *err = NULL;
 	int n;
 
 	if (store_set_synchronous(store, 0, error_r) < 0 ||
-	    claim_rows(engine, now, &n, error_r) < 0) {
+	    store_begin(store, error_r) < 0 ||
+	    claim_rows(engine, now, engine->ids, &n, untried_r, error_r) < 0 ||
+	    store_commit(store, error_r) < 0) {
+		store_rollback(store);
 		/* whatever failed, the batches commit at FULL */
-		char *err = NULL;
-
 		if (store_set_synchronous(store, 1, &err) < 0)
 			free(err);
 		return -1;
@@ -606,40 +622,62 @@ claim_batch(struct engine *engine, int64_t now, int *n_r, char **error_r)
 }
 
 
+/* Handles the batch of the N rows in engine->ids, which the reader
+   has, and claims the next one into engine->next_ids (*NEXT_N_R rows)
+   in the same transaction. The reader gets the next batch before this
+   one commits. -1 with the transaction rolled back, the reader done. */
+static int
+handle_batch(struct engine *engine, int n, int64_t now,
+	     struct engine_stats *stats, int *next_n_r, char **error_r)
+{
+	struct store *store = engine->store;
+	int untried;
+
+	if (store_begin(store, error_r) < 0) {
+		reader_end_job(engine, NULL);
+		return -1;
+	}
+	for (int i = 0; i < n; i++) {
+		if (process_row(engine, i, now, stats, error_r) < 0)
+			goto fail;
+	}
+	/* what the reader wrote beside the database is durable before the
+	   rows that refer to it commit */
+	if (claim_rows(engine, now, engine->next_ids, next_n_r, &untried,
+		       error_r) < 0 ||
+	    reader_end_job(engine, error_r) < 0)
+		goto fail;
+	/* rolled back with this one, the next claim is made again */
+	reader_job(engine, engine->next_ids, *next_n_r, untried);
+	if ((engine->before_commit != NULL &&
+	     engine->before_commit(engine->before_commit_ctx, error_r) < 0) ||
+	    store_commit(store, error_r) < 0)
+		goto fail;
+	return 0;
+fail:
+	store_rollback(store);
+	reader_end_job(engine, NULL);
+	return -1;
+}
+
 int
 engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 	     char **error_r)
 {
-	struct store *store = engine->store;
+	int n, untried;
 
-	for (;;) {
-		int n;
+	if (claim_batch(engine, now, &n, &untried, error_r) < 0)
+		return -1;
+	reader_job(engine, engine->ids, n, untried);
+	while (n > 0) {
+		int64_t *ids;
 
-		if (claim_batch(engine, now, &n, error_r) < 0)
+		if (handle_batch(engine, n, now, stats, &n, error_r) < 0)
 			return -1;
-		if (n == 0)
-			return 0;
-		reader_job(engine, n);
-		if (store_begin(store, error_r) < 0) {
-			reader_end_job(engine, NULL);
-			return -1;
-		}
-		for (int i = 0; i < n; i++) {
-			if (process_row(engine, i, now, stats, error_r) < 0) {
-				store_rollback(store);
-				reader_end_job(engine, NULL);
-				return -1;
-			}
-		}
-		/* what the reader wrote beside the database is durable
-		   before the rows that refer to it commit */
-		if (reader_end_job(engine, error_r) < 0 ||
-		    (engine->before_commit != NULL &&
-		     engine->before_commit(engine->before_commit_ctx,
-					   error_r) < 0) ||
-		    store_commit(store, error_r) < 0) {
-			store_rollback(store);
-			return -1;
-		}
+		ids = engine->ids;
+		engine->ids = engine->next_ids;
+		engine->next_ids = ids;
 	}
+	reader_end_job(engine, NULL);
+	return 0;
 }
