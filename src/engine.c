@@ -269,7 +269,7 @@ reader_start(struct engine *engine)
 	pthread_cond_init(&r->work, NULL);
 	pthread_cond_init(&r->done, NULL);
 	engine->reader = r;
-	rc = thread_start(&r->thread, read_ahead, engine);
+	rc = thread_start(&r->thread, "cirm-read-ahead", read_ahead, engine);
 	if (rc != 0) {
 		log_warnx("no read-ahead: %s", strerror(rc));
 		engine->reader = NULL;

@@ -118,7 +118,7 @@ store_checkpointer_start(struct store *store, int threshold, char **error_r)
 	sqlite3_busy_timeout(c->db, 1000);
 	pthread_mutex_init(&c->mu, NULL);
 	pthread_cond_init(&c->cv, NULL);
-	rc = thread_start(&c->thread, run, c);
+	rc = thread_start(&c->thread, "cirm-checkpoint", run, c);
 	if (rc != 0) {
 		*error_r = xasprintf("%s: checkpoint thread: %s", store->path,
 				     strerror(rc));

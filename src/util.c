@@ -357,7 +357,8 @@ scrub_personal(const char *text)
 }
 
 int
-thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+thread_start(pthread_t *thread, const char *name, void *(*fn)(void *),
+	     void *arg)
 {
 	sigset_t all, old;
 	int rc;
@@ -366,5 +367,7 @@ thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(thread, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc == 0)
+		(void)pthread_setname_np(*thread, name); /* only a label */
 	return rc;
 }

@@ -45,8 +45,10 @@ char *scrub_personal(const char *text);
 int64_t cirm_now(void);
 
 /* Starts FN(ARG) in a thread that takes no signals (the process waits
-   for its own with sigtimedwait). 0, or an errno value. */
-int thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
+   for its own with sigtimedwait), named NAME (at most 15 bytes, as
+   top -H and perf show it). 0, or an errno value. */
+int thread_start(pthread_t *thread, const char *name, void *(*fn)(void *),
+		 void *arg);
 
 /* Makes DIR and missing parents with MODE; 0, or -1 with errno set. */
 int mkdir_p(const char *dir, unsigned int mode);
