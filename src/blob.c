@@ -5,12 +5,14 @@
 
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,7 +108,11 @@ blob_put(const char *dir, const void *data, size_t len,
 
 	blob_id(data, len, id_r);
 	path = blob_path(dir, id_r);
-	if (stat(path, &st) == 0 && (size_t)st.st_size == len) {
+	/* Stored again: a fresh time keeps blob_prune off the file until
+	   the row naming it has committed. Gone in between (blob_prune
+	   took it): written anew. */
+	if (stat(path, &st) == 0 && (size_t)st.st_size == len &&
+	    (utimensat(AT_FDCWD, path, NULL, 0) == 0 || errno != ENOENT)) {
 		free(path);
 		return 0;
 	}
@@ -139,4 +145,241 @@ blob_sync(const char *dir, char **error_r)
 	}
 	close(fd);
 	return 0;
+}
+
+static int
+is_hex(const char *s, size_t n)
+{
+	return strspn(s, "0123456789abcdef") >= n;
+}
+
+/* What a name in a spool subdirectory is: a blob (the id's last 62
+   digits), the temporary file of a write or a prune (the digits and a
+   '.'), or not cirm's. */
+enum spool_name { SPOOL_BLOB, SPOOL_TEMPORARY, SPOOL_OTHER };
+
+static enum spool_name
+spool_name(const char *name)
+{
+	size_t n = BLOB_ID_LEN - 2;
+
+	if (!is_hex(name, n))
+		return SPOOL_OTHER;
+	if (name[n] == '\0')
+		return SPOOL_BLOB;
+	if (strncmp(name + n, ".tmp.", 5) == 0 ||
+	    strncmp(name + n, ".prune.", 7) == 0)
+		return SPOOL_TEMPORARY;
+	return SPOOL_OTHER;
+}
+
+struct prune {
+	const char *dir;
+	time_t cutoff;
+	int dry_run;
+	int (*named)(const char *id, void *ctx, char **error_r);
+	void (*report)(const char *path, unsigned long long size, void *ctx);
+	void *ctx;
+	struct blob_prune_stats *stats;
+	char **error_r;
+};
+
+/* Removes PATH (blob ID) unless it was stored again meanwhile: it is
+   first renamed away, so that blob_put, which sets the time of a file it
+   finds, either set it before (and the file is put back) or finds it
+   gone and writes it anew. 1 removed, 0 kept, -1 on errors. */
+static int
+take_away(struct prune *p, const char *path, const struct stat *st)
+{
+	char *trash = xasprintf("%s.prune.%ld", path, (long)getpid());
+	struct stat now;
+	int ret = 1;
+
+	if (rename(path, trash) < 0) {
+		ret = errno == ENOENT ? 0 : -1;
+		if (ret < 0)
+			*p->error_r = xasprintf("%s: %s", path, strerror(errno));
+		free(trash);
+		return ret;
+	}
+	if (lstat(trash, &now) == 0 && now.st_mtime > p->cutoff) {
+		/* stored again: back, unless already written anew */
+		if (link(trash, path) < 0 && errno != EEXIST) {
+			*p->error_r = xasprintf("%s: %s", path, strerror(errno));
+			ret = -1;
+		} else
+			ret = 0;
+	}
+	if (ret >= 0 && unlink(trash) < 0 && errno != ENOENT) {
+		*p->error_r = xasprintf("%s: %s", trash, strerror(errno));
+		ret = -1;
+	}
+	if (ret == 1)
+		p->stats->removed_bytes += (unsigned long long)st->st_size;
+	free(trash);
+	return ret;
+}
+
+/* A temporary file as old as the cutoff: a write or a prune that died.
+   A prune's holds a blob: put back when a row names it and it is not
+   there again. */
+static int
+clear_temporary(struct prune *p, const char *sub, const char *name,
+		const char *path)
+{
+	char id[BLOB_ID_LEN + 1];
+	char *blob;
+	int r = 0;
+
+	if (strstr(name, ".prune.") != NULL) {
+		snprintf(id, sizeof(id), "%.2s%.*s", sub, BLOB_ID_LEN - 2, name);
+		r = p->named(id, p->ctx, p->error_r);
+		if (r < 0)
+			return -1;
+	}
+	if (p->dry_run) {
+		p->stats->temporary++;
+		return 0;
+	}
+	if (r == 1) {
+		blob = blob_path(p->dir, id);
+		r = link(path, blob) < 0 && errno != EEXIST ? -1 : 0;
+		free(blob);
+		if (r < 0) {
+			*p->error_r = xasprintf("%s: %s", path, strerror(errno));
+			return -1;
+		}
+	}
+	if (unlink(path) < 0 && errno != ENOENT) {
+		*p->error_r = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	p->stats->temporary++;
+	return 0;
+}
+
+static int
+prune_one(struct prune *p, const char *sub, const char *name,
+	  const char *path)
+{
+	enum spool_name kind = spool_name(name);
+	char id[BLOB_ID_LEN + 1];
+	struct stat st;
+	int r;
+
+	if (kind == SPOOL_OTHER) {
+		p->stats->other++;
+		return 0;
+	}
+	if (lstat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		*p->error_r = xasprintf("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		p->stats->other++;
+		return 0;
+	}
+	if (st.st_mtime > p->cutoff) {
+		p->stats->kept += kind == SPOOL_BLOB;
+		return 0;
+	}
+	if (kind == SPOOL_TEMPORARY)
+		return clear_temporary(p, sub, name, path);
+	snprintf(id, sizeof(id), "%.2s%.*s", sub, BLOB_ID_LEN - 2, name);
+	r = p->named(id, p->ctx, p->error_r);
+	if (r != 0) {
+		p->stats->kept += r > 0;
+		return r < 0 ? -1 : 0;
+	}
+	if (p->dry_run) {
+		if (p->report != NULL)
+			p->report(path, (unsigned long long)st.st_size, p->ctx);
+		p->stats->removed++;
+		p->stats->removed_bytes += (unsigned long long)st.st_size;
+		return 0;
+	}
+	r = take_away(p, path, &st);
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		p->stats->removed++;
+	else
+		p->stats->kept++;
+	return 0;
+}
+
+static int
+prune_dir(struct prune *p, const char *sub)
+{
+	char *subdir = xasprintf("%s/%s", p->dir, sub);
+	DIR *d = opendir(subdir);
+	struct dirent *e;
+	int ret = 0;
+
+	if (d == NULL) {
+		*p->error_r = xasprintf("%s: %s", subdir, strerror(errno));
+		free(subdir);
+		return -1;
+	}
+	while (ret == 0 && (errno = 0, e = readdir(d)) != NULL) {
+		char *path;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		path = xasprintf("%s/%s", subdir, e->d_name);
+		ret = prune_one(p, sub, e->d_name, path);
+		free(path);
+	}
+	if (ret == 0 && errno != 0) {
+		*p->error_r = xasprintf("%s: %s", subdir, strerror(errno));
+		ret = -1;
+	}
+	closedir(d);
+	free(subdir);
+	return ret;
+}
+
+int
+blob_prune(const char *dir, long min_age, int dry_run,
+	   int (*named)(const char *id, void *ctx, char **error_r),
+	   void *ctx,
+	   void (*report)(const char *path, unsigned long long size,
+			  void *ctx),
+	   struct blob_prune_stats *stats, char **error_r)
+{
+	struct prune p = { dir, time(NULL) - (min_age > 0 ? min_age : 0),
+			   dry_run, named, report, ctx, stats, error_r };
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int ret = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0; /* nothing was ever stored */
+		*error_r = xasprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (ret == 0 && (errno = 0, e = readdir(d)) != NULL) {
+		struct stat st;
+		char *sub;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		sub = xasprintf("%s/%s", dir, e->d_name);
+		if (strlen(e->d_name) != 2 || !is_hex(e->d_name, 2) ||
+		    lstat(sub, &st) < 0 || !S_ISDIR(st.st_mode))
+			stats->other++;
+		else
+			ret = prune_dir(&p, e->d_name);
+		free(sub);
+	}
+	if (ret == 0 && errno != 0) {
+		*error_r = xasprintf("%s: %s", dir, strerror(errno));
+		ret = -1;
+	}
+	closedir(d);
+	return ret;
 }

@@ -13,8 +13,10 @@
 /* Stores DATA (written to a temporary file and renamed) and gives its
    id. With DURABLE the file is fsynced at once; without, the caller
    makes a whole batch durable with one blob_sync before it commits the
-   rows that name the files. Storing existing content again is a no-op.
-   0, or -1 with *error_r (caller frees). */
+   rows that name the files. Storing existing content again only sets
+   the file's modification time to now, which keeps blob_prune off it
+   until the row that names it has committed. 0, or -1 with *error_r
+   (caller frees). */
 int blob_put(const char *dir, const void *data, size_t len,
 	     char id_r[BLOB_ID_LEN + 1], int durable, char **error_r);
 /* Reads blob ID of at most MAX bytes into *DATA_R (caller frees) and
@@ -29,5 +31,29 @@ int blob_sync(const char *dir, char **error_r);
 /* The path of blob ID under DIR (caller frees), or NULL when ID is not a
    well-formed id. */
 char *blob_path(const char *dir, const char *id);
+
+struct blob_prune_stats {
+	long kept;		/* named, or stored in the last MIN_AGE seconds */
+	long removed;		/* (DRY_RUN: would be) */
+	long temporary;		/* left by writes that died, removed */
+	long other;		/* not cirm's: left alone */
+	unsigned long long removed_bytes;
+};
+
+/* Removes the files under DIR that nothing names and that were not
+   stored (or stored again) in the last MIN_AGE seconds, and the
+   temporary files of writes that died as long ago. NAMED(ID, CTX)
+   says whether a row names blob ID: 1, 0, or -1 with *error_r. A file
+   stored again while it is being removed stays (see blob_put). With
+   DRY_RUN nothing is removed, and REPORT, when not NULL, gets the path
+   and size of each file that would be. Files and directories that are
+   not cirm's are left alone. 0, or -1 with *error_r (what was removed
+   until then is counted in *STATS). */
+int blob_prune(const char *dir, long min_age, int dry_run,
+	       int (*named)(const char *id, void *ctx, char **error_r),
+	       void *ctx,
+	       void (*report)(const char *path, unsigned long long size,
+			      void *ctx),
+	       struct blob_prune_stats *stats, char **error_r);
 
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 static char *dir;
@@ -88,6 +89,172 @@ START_TEST(test_blob)
 	ck_assert_int_eq(blob_sync(dir, &err), 0);
 	ck_assert_ptr_null(blob_path(dir, "../../etc/passwd"));
 	ck_assert_ptr_null(blob_path(dir, "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"));
+}
+END_TEST
+
+/* Sets PATH's modification time to two days ago. */
+static void
+age(const char *path)
+{
+	struct timespec t[2] = { { time(NULL) - 2 * 86400, 0 },
+				 { time(NULL) - 2 * 86400, 0 } };
+
+	ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static void
+put_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+static int
+exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* blob_prune's idea of which blobs are named: the ids in the test's
+   list. NAMED_TOUCHES: a blob_put of that content while blob_prune is
+   looking at it, between its checks. */
+struct names {
+	const char *ids[4];
+	const char *touch; /* a blob id, or NULL */
+	char spool[256];
+};
+
+static int
+is_named(const char *id, void *ctx, char **error_r)
+{
+	struct names *n = ctx;
+
+	(void)error_r;
+	if (n->touch != NULL && strcmp(id, n->touch) == 0) {
+		char *p = blob_path(n->spool, id);
+
+		ck_assert_int_eq(utimensat(AT_FDCWD, p, NULL, 0), 0);
+		free(p);
+	}
+	for (int i = 0; i < 4 && n->ids[i] != NULL; i++) {
+		if (strcmp(n->ids[i], id) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* A blob stored again gets a fresh time (which keeps blob_prune off it
+   until the row naming it commits); one that vanished meanwhile is
+   written anew. */
+START_TEST(test_blob_put_again)
+{
+	char id[BLOB_ID_LEN + 1], *err = NULL, *path;
+	struct stat st;
+
+	ck_assert_int_eq(blob_put(dir, "bilaga", 6, id, 0, &err), 0);
+	path = blob_path(dir, id);
+	age(path);
+	ck_assert_int_eq(blob_put(dir, "bilaga", 6, id, 0, &err), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_ge(st.st_mtime, time(NULL) - 60);
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(blob_put(dir, "bilaga", 6, id, 0, &err), 0);
+	ck_assert(exists(path));
+	free(path);
+}
+END_TEST
+
+/* blob_prune removes old files nothing names and the old temporary
+   files of writes that died; it keeps what is named, what is recent,
+   and a file stored again while it looked at it; it puts back a blob a
+   prune that died had renamed, when a row names it; it leaves alone
+   what is not cirm's; --dry-run removes nothing. */
+START_TEST(test_blob_prune)
+{
+	char named_id[BLOB_ID_LEN + 1], orphan[BLOB_ID_LEN + 1],
+		recent[BLOB_ID_LEN + 1], touched[BLOB_ID_LEN + 1],
+		held[BLOB_ID_LEN + 1], *err = NULL;
+	char *p_named, *p_orphan, *p_recent, *p_touched, *p_held, *tmp,
+		*prune_left, *foreign, *foreign_dir;
+	struct names n = { { named_id, held, NULL }, touched, "" };
+	struct blob_prune_stats st;
+
+	snprintf(n.spool, sizeof(n.spool), "%s/spool", dir);
+	ck_assert_int_eq(blob_put(n.spool, "named", 5, named_id, 0, &err), 0);
+	ck_assert_int_eq(blob_put(n.spool, "orphan", 6, orphan, 0, &err), 0);
+	ck_assert_int_eq(blob_put(n.spool, "recent", 6, recent, 0, &err), 0);
+	ck_assert_int_eq(blob_put(n.spool, "touched", 7, touched, 0, &err), 0);
+	ck_assert_int_eq(blob_put(n.spool, "held", 4, held, 0, &err), 0);
+	p_named = blob_path(n.spool, named_id);
+	p_orphan = blob_path(n.spool, orphan);
+	p_recent = blob_path(n.spool, recent);
+	p_touched = blob_path(n.spool, touched);
+	p_held = blob_path(n.spool, held);
+	/* a prune that died after renaming "held", which a row names */
+	prune_left = xasprintf("%s.prune.1", p_held);
+	ck_assert_int_eq(rename(p_held, prune_left), 0);
+	tmp = xasprintf("%s.tmp.1.1", p_orphan);
+	put_file(tmp, "half a file");
+	foreign = xasprintf("%s/README", n.spool);
+	put_file(foreign, "not a blob");
+	foreign_dir = xasprintf("%s/lost+found", n.spool);
+	ck_assert_int_eq(mkdir(foreign_dir, 0700), 0);
+	age(p_named);
+	age(p_orphan);
+	age(p_touched);
+	age(prune_left);
+	age(tmp);
+	age(foreign);
+
+	ck_assert_int_eq(blob_prune(n.spool, 86400, 1, is_named, &n, NULL, &st,
+				    &err), 0);
+	ck_assert_int_eq(st.removed, 2); /* orphan and touched, not looked at twice */
+	ck_assert_int_eq(st.temporary, 2);
+	ck_assert(exists(p_orphan) && exists(tmp) && exists(prune_left));
+
+	age(p_touched); /* touched by the dry run's look */
+	ck_assert_int_eq(blob_prune(n.spool, 86400, 0, is_named, &n, NULL, &st,
+				    &err), 0);
+	ck_assert_int_eq(st.removed, 1);
+	ck_assert_uint_eq(st.removed_bytes, 6);
+	ck_assert_int_eq(st.temporary, 2);
+	/* named, recent, touched; and held, when the walk sees the name it
+	   got back */
+	ck_assert_int_ge(st.kept, 3);
+	ck_assert_int_le(st.kept, 4);
+	ck_assert_int_eq(st.other, 2);
+	ck_assert(!exists(p_orphan));
+	ck_assert(exists(p_named) && exists(p_recent) && exists(p_touched));
+	ck_assert(exists(p_held) && !exists(prune_left));
+	ck_assert(!exists(tmp));
+	ck_assert(exists(foreign) && exists(foreign_dir));
+	/* with no minimum age, what nothing names goes */
+	n.touch = NULL;
+	ck_assert_int_eq(blob_prune(n.spool, 0, 0, is_named, &n, NULL, &st,
+				    &err), 0);
+	ck_assert_int_eq(st.removed, 2);
+	ck_assert(!exists(p_recent) && !exists(p_touched));
+	ck_assert(exists(p_named) && exists(p_held));
+	/* no spool yet: nothing to do */
+	free(foreign_dir);
+	foreign_dir = xasprintf("%s/none", dir);
+	ck_assert_int_eq(blob_prune(foreign_dir, 0, 0, is_named, &n, NULL, &st,
+				    &err), 0);
+	ck_assert_int_eq(st.kept + st.removed + st.other, 0);
+	free(p_named);
+	free(p_orphan);
+	free(p_recent);
+	free(p_touched);
+	free(p_held);
+	free(prune_left);
+	free(tmp);
+	free(foreign);
+	free(foreign_dir);
 }
 END_TEST
 
@@ -193,6 +360,8 @@ util_suite(void)
 	tcase_add_test(tc, test_str_to_long);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_blob);
+	tcase_add_test(tc, test_blob_put_again);
+	tcase_add_test(tc, test_blob_prune);
 	tcase_add_test(tc, test_write_atomic_stale_tmp);
 	tcase_add_test(tc, test_lockfile);
 	tcase_add_test(tc, test_strlist);
