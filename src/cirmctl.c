@@ -47,6 +47,9 @@ usage(FILE *out)
 		       "  quarantine show ID [--raw]\n"
 		       "                            show one, or its raw bytes\n"
 		       "  quarantine release ID     put one back in the inbox\n"
+		       "  spool prune [--dry-run] [--min-age HOURS]\n"
+		       "                            remove attachment files no "
+		       "message names\n"
 		       "  workflow check [--templates DIR] FILE...\n"
 		       "                            check workflows\n"
 		       "  workflow dot [--svg] FILE draw a workflow (Graphviz)\n"
@@ -210,6 +213,7 @@ static const struct {
 	{ "status", ctl_status },
 	{ "handler", ctl_handler },
 	{ "sms", ctl_sms },
+	{ "spool", ctl_spool },
 };
 
 int

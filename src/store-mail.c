@@ -305,6 +305,21 @@ store_attachments_copy(struct store *store, int64_t from_message,
 }
 
 int
+store_attachment_named(struct store *store, const char *sha256,
+		       char **error_r)
+{
+	static const char sql[] =
+		"SELECT 1 FROM attachment WHERE sha256 = ? LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, sha256, -1, SQLITE_STATIC);
+	return store_one_row(store, st, NULL, NULL, "look up attachment",
+			     error_r);
+}
+
+int
 store_message_attachments(struct store *store, int64_t message_id,
 			  int (*fn)(const struct store_attachment *a, void *ctx),
 			  void *ctx, char **error_r)

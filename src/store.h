@@ -396,6 +396,9 @@ struct store_attachment {
    are shared: they are named by content). Returns how many, or -1. */
 int store_attachments_copy(struct store *store, int64_t from_message,
 			   int64_t to_message, char **error_r);
+/* Whether an attachment row names the spool file SHA256: 1, 0, or -1. */
+int store_attachment_named(struct store *store, const char *sha256,
+			   char **error_r);
 /* Calls FN for each attachment of message MESSAGE_ID. 0, or -1. */
 int store_message_attachments(struct store *store, int64_t message_id,
 			      int (*fn)(const struct store_attachment *a,

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl spool prune [--dry-run] [--min-age HOURS]: removes the
+   attachment files no message names. */
+#include "config.h"
+
+#include "blob.h"
+#include "cfg.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "store.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#define USAGE N_("usage: cirmctl spool prune [--dry-run] [--min-age HOURS]")
+
+static int
+named(const char *id, void *ctx, char **error_r)
+{
+	return store_attachment_named(ctx, id, error_r);
+}
+
+static void
+report(const char *path, unsigned long long size, void *ctx)
+{
+	(void)ctx;
+	printf(_("would remove %s (%llu bytes)\n"), path, size);
+}
+
+static int
+prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "min-age", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct blob_prune_stats stats;
+	long hours = 24;
+	int c, dry_run = 0;
+	char *err = NULL;
+
+	while ((c = getopt_long(argc, argv, "na:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			dry_run = 1;
+			break;
+		case 'a':
+			if (str_to_long(optarg, 0, 24 * 365, &hours) < 0) {
+				ctl_error(_("--min-age must be a whole number of "
+					    "hours from 0 to 8760, not '%s'"),
+					  optarg);
+				return EX_USAGE;
+			}
+			break;
+		default:
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return EX_USAGE;
+	if (blob_prune(cfg_str(cfg, CFG_SPOOL_DIR), hours * 3600, dry_run,
+		       named, store, dry_run ? report : NULL, &stats,
+		       &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		if (stats.removed > 0)
+			printf(_("removed before the error: %ld files (%llu "
+				 "bytes)\n"), stats.removed,
+			       stats.removed_bytes);
+		return 1;
+	}
+	printf(dry_run ? _("kept: %ld files; would remove: %ld files (%llu "
+			   "bytes) and %ld temporary files\n") :
+			 _("kept: %ld files; removed: %ld files (%llu bytes) "
+			   "and %ld temporary files\n"),
+	       stats.kept, stats.removed, stats.removed_bytes, stats.temporary);
+	if (stats.other > 0)
+		printf(_("left alone: %ld entries that are not cirm's\n"),
+		       stats.other);
+	return 0;
+}
+
+int
+ctl_spool(const struct ctl *ctl, int argc, char **argv)
+{
+	struct store *store;
+	struct cfg *cfg;
+	int ret = EX_USAGE;
+
+	if (argc < 2 || strcmp(argv[1], "prune") != 0) {
+		ctl_error("%s", _(USAGE));
+		return EX_USAGE;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	if (ctl_open_store(cfg, &store) < 0) {
+		cfg_free(&cfg);
+		return 1;
+	}
+	ret = prune(cfg, store, argc - 1, argv + 1);
+	if (ret == EX_USAGE)
+		ctl_error("%s", _(USAGE));
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
