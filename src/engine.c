@@ -24,10 +24,10 @@ struct slot {
    After the last row of a job it runs the prepare sync function, and
    then sets SYNCED (with SYNC_ERROR when that failed): the engine
    commits the batch only after that. The engine hands it the next
-   batch before it commits the last one, so that the reading goes on
-   while the commit waits for the disk. UNTRIED: the job's rows were
-   never tried before, so reading them cannot be what crashed the
-   engine. */
+   batch, claimed already, before it commits the last one, so that the
+   reading goes on while the commit waits for the disk. UNTRIED: the
+   job's rows were never tried before, so reading them cannot be what
+   crashed the engine. */
 struct reader {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -130,8 +130,7 @@ engine_set_handler(struct engine *engine, const char *channel,
    it be what crashed the engine, it must crash no more than the
    handling did, and after max_attempts it goes to the quarantine
    without being read at all. (Whether it was tried is known from its
-   claim: the reader may read the row before or after the claim
-   commits.) */
+   claim, which has committed before the reader gets the row.) */
 static int
 prepare_row(const struct store_inbox_row *row, void *ctx)
 {
@@ -555,20 +554,20 @@ process_row(struct engine *engine, int i, int64_t now,
 	return ret;
 }
 
-/* Claims, in the transaction at hand, the rows of the next batch into
-   IDS: *N_R rows, *UNTRIED_R when none was tried before. A row tried
-   before goes alone, so that a row that crashes the engine takes no
-   other row down with it. The claim counts an attempt for each row, so
-   that a row that crashes the engine goes to the quarantine after
-   max_attempts. */
+/* Claims, in the transaction at hand, the rows due at NOW after row
+   AFTER into IDS: *N_R rows, *UNTRIED_R when none was tried before. A
+   row tried before goes alone, so that a row that crashes the engine
+   takes no other row down with it. The claim counts an attempt for
+   each row, so that a row that crashes the engine goes to the
+   quarantine after max_attempts. */
 static int
-claim_rows(struct engine *engine, int64_t now, int64_t *ids, int *n_r,
-	   int *untried_r, char **error_r)
+claim_rows(struct engine *engine, int64_t now, int64_t after, int64_t *ids,
+	   int *n_r, int *untried_r, char **error_r)
 {
 	struct store *store = engine->store;
 	int n;
 
-	if (store_inbox_due(store, now, engine->set.batch, ids,
+	if (store_inbox_due(store, now, after, engine->set.batch, ids,
 			    engine->attempts, &n, error_r) < 0)
 		return -1;
 	*untried_r = n == 0 || engine->attempts[0] == 0;
@@ -589,17 +588,18 @@ claim_rows(struct engine *engine, int64_t now, int64_t *ids, int *n_r,
 	return 0;
 }
 
-/* Claims the first batch into engine->ids, in a transaction of its own
-   (the later ones are claimed in the transaction of the batch before).
+/* Claims a batch (see claim_rows) in a transaction of its own. A row is
+   read only once its claim has committed, so that a mail that crashes
+   the reader has its attempts counted too.
 
-   The attempts the claim counts must outlive a crash of the engine,
-   not one of the machine (which no row causes). So it commits at
-   synchronous = NORMAL: its WAL frames are in the kernel when the
-   commit is seen, and are synced with the batch's own commit. One
-   fdatasync a batch, not two. */
+   The attempts must outlive a crash of the engine, not one of the
+   machine (which no row causes). So the claim commits at synchronous =
+   NORMAL: its WAL frames are in the kernel when the commit is seen, and
+   are synced with the next batch's commit. One fdatasync a batch, not
+   two. */
 static int
-claim_batch(struct engine *engine, int64_t now, int *n_r, int *untried_r,
-	    char **error_r)
+claim_batch(struct engine *engine, int64_t now, int64_t after, int64_t *ids,
+	    int *n_r, int *untried_r, char **error_r)
 {
 	struct store *store = engine->store;
 	char *err = NULL;
@@ -607,7 +607,7 @@ claim_batch(struct engine *engine, int64_t now, int *n_r, int *untried_r,
 
 	if (store_set_synchronous(store, 0, error_r) < 0 ||
 	    store_begin(store, error_r) < 0 ||
-	    claim_rows(engine, now, engine->ids, &n, untried_r, error_r) < 0 ||
+	    claim_rows(engine, now, after, ids, &n, untried_r, error_r) < 0 ||
 	    store_commit(store, error_r) < 0) {
 		store_rollback(store);
 		/* whatever failed, the batches commit at FULL */
@@ -621,17 +621,42 @@ claim_batch(struct engine *engine, int64_t now, int *n_r, int *untried_r,
 	return 0;
 }
 
-
-/* Handles the batch of the N rows in engine->ids, which the reader
-   has, and claims the next one into engine->next_ids (*NEXT_N_R rows)
-   in the same transaction. The reader gets the next batch before this
-   one commits. -1 with the transaction rolled back, the reader done. */
-static int
-handle_batch(struct engine *engine, int n, int64_t now,
-	     struct engine_stats *stats, int *next_n_r, char **error_r)
+/* Takes back the claim of the N rows of IDS, claimed behind a batch that
+   failed and so never tried. Best effort: the database that failed the
+   batch may fail this too, and then each of them keeps one attempt
+   more. */
+static void
+unclaim(struct engine *engine, const int64_t *ids, int n)
 {
 	struct store *store = engine->store;
-	int untried;
+	char *err = NULL;
+	int i = 0;
+
+	if (n == 0)
+		return;
+	if (store_begin(store, &err) == 0) {
+		while (i < n && store_inbox_unclaim(store, ids[i], &err) == 0)
+			i++;
+		if (i == n && store_commit(store, &err) == 0)
+			return;
+	}
+	store_rollback(store);
+	log_warnx("inbox: %d rows claimed behind a failed batch keep an "
+		  "attempt: %s", n, err != NULL ? err : "failed");
+	free(err);
+}
+
+/* Handles the batch of the N rows in engine->ids, which the reader
+   has. When the next batch was claimed already (NEXT_N rows in
+   engine->next_ids), the reader gets it before this one commits, and
+   reads it while the commit waits for the disk. -1 with the transaction
+   rolled back and the reader done. */
+static int
+handle_batch(struct engine *engine, int n, int64_t now,
+	     struct engine_stats *stats, int next_n, int next_untried,
+	     char **error_r)
+{
+	struct store *store = engine->store;
 
 	if (store_begin(store, error_r) < 0) {
 		reader_end_job(engine, NULL);
@@ -643,12 +668,10 @@ handle_batch(struct engine *engine, int n, int64_t now,
 	}
 	/* what the reader wrote beside the database is durable before the
 	   rows that refer to it commit */
-	if (claim_rows(engine, now, engine->next_ids, next_n_r, &untried,
-		       error_r) < 0 ||
-	    reader_end_job(engine, error_r) < 0)
+	if (reader_end_job(engine, error_r) < 0)
 		goto fail;
-	/* rolled back with this one, the next claim is made again */
-	reader_job(engine, engine->next_ids, *next_n_r, untried);
+	if (next_n > 0)
+		reader_job(engine, engine->next_ids, next_n, next_untried);
 	if ((engine->before_commit != NULL &&
 	     engine->before_commit(engine->before_commit_ctx, error_r) < 0) ||
 	    store_commit(store, error_r) < 0)
@@ -664,19 +687,42 @@ int
 engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 	     char **error_r)
 {
-	int n, untried;
+	int n, untried, handed = 0;
 
-	if (claim_batch(engine, now, &n, &untried, error_r) < 0)
+	if (claim_batch(engine, now, 0, engine->ids, &n, &untried,
+			error_r) < 0)
 		return -1;
-	reader_job(engine, engine->ids, n, untried);
 	while (n > 0) {
+		int next_n = 0, next_untried = 0;
 		int64_t *ids;
 
-		if (handle_batch(engine, n, now, stats, &n, error_r) < 0)
+		if (!handed)
+			reader_job(engine, engine->ids, n, untried);
+		/* The next batch is claimed before this one begins, so that
+		   the reader can read it during this one's commit. Not behind
+		   a row tried before, which may be one that crashes cirmd:
+		   each crash would count an attempt on the rows behind it. */
+		if (untried &&
+		    claim_batch(engine, now, engine->ids[n - 1],
+				engine->next_ids, &next_n, &next_untried,
+				error_r) < 0) {
+			reader_end_job(engine, NULL);
 			return -1;
+		}
+		if (handle_batch(engine, n, now, stats, next_n, next_untried,
+				 error_r) < 0) {
+			unclaim(engine, engine->next_ids, next_n);
+			return -1;
+		}
 		ids = engine->ids;
 		engine->ids = engine->next_ids;
 		engine->next_ids = ids;
+		n = next_n;
+		untried = next_untried;
+		handed = n > 0;
+		if (!handed && claim_batch(engine, now, 0, engine->ids, &n,
+					   &untried, error_r) < 0)
+			return -1;
 	}
 	reader_end_job(engine, NULL);
 	return 0;

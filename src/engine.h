@@ -10,8 +10,9 @@
    batches, handles a batch in one transaction (each row in a savepoint,
    so one bad row does not undo the others) and commits. A crash at any
    point leaves each row either done or still queued. An attempt is
-   counted before a row is handled, so a row that crashes the engine
-   comes back alone, and after max_attempts goes to the quarantine. */
+   counted (and committed) before a row is read or handled, so a row
+   that crashes the engine comes back alone, and after max_attempts goes
+   to the quarantine. */
 struct engine;
 
 enum engine_result {

@@ -172,19 +172,20 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
 	"WHERE i.id = ?"
 
 int
-store_inbox_due(struct store *store, int64_t now, int limit, int64_t *ids_r,
-		int *attempts_r, int *n_r, char **error_r)
+store_inbox_due(struct store *store, int64_t now, int64_t after, int limit,
+		int64_t *ids_r, int *attempts_r, int *n_r, char **error_r)
 {
 	static const char sql[] =
 		"SELECT id, attempts FROM inbox WHERE next_attempt_at <= ? "
-		"ORDER BY id LIMIT ?";
+		"AND id > ? ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc = SQLITE_DONE, n = 0;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_int64(st, 2, after);
+	sqlite3_bind_int(st, 3, limit);
 	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ids_r[n] = sqlite3_column_int64(st, 0);
 		attempts_r[n] = sqlite3_column_int(st, 1);
@@ -229,6 +230,20 @@ store_inbox_claim(struct store *store, int64_t id, char **error_r)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	return store_exec_stmt(store, st, "claim inbox row", error_r);
+}
+
+int
+store_inbox_unclaim(struct store *store, int64_t id, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE inbox SET attempts = attempts - 1 "
+		"WHERE id = ? AND attempts > 0";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec_stmt(store, st, "unclaim inbox row", error_r);
 }
 
 /* Removes inbox row ID, and the raw message it put into raw_message

@@ -454,10 +454,11 @@ int store_inbox_put(struct store *store, const char *channel,
 		    const char *source, int64_t received_at,
 		    const char *dedupe_key, const void *raw, size_t len,
 		    int64_t *id_r, char **error_r);
-/* Fills IDS_R and ATTEMPTS_R with up to LIMIT rows due at NOW, oldest
-   first, and *N_R with their number. 0, or -1. */
-int store_inbox_due(struct store *store, int64_t now, int limit,
-		    int64_t *ids_r, int *attempts_r, int *n_r, char **error_r);
+/* Fills IDS_R and ATTEMPTS_R with up to LIMIT rows due at NOW after row
+   AFTER (0: all), oldest first, and *N_R with their number. 0, or -1. */
+int store_inbox_due(struct store *store, int64_t now, int64_t after,
+		    int limit, int64_t *ids_r, int *attempts_r, int *n_r,
+		    char **error_r);
 /* Calls FN with inbox row ID. 1 when found, 0 when gone, -1. Without
    STORED_RAW, a raw a gateway put into raw_message is not read: the
    row's raw is then NULL, and raw_sha256 names it. */
@@ -467,6 +468,9 @@ int store_inbox_get(struct store *store, int64_t id, bool stored_raw,
 /* Counts an attempt at row ID before it is processed, so that a row whose
    processing crashes the engine is noticed when it comes back. */
 int store_inbox_claim(struct store *store, int64_t id, char **error_r);
+/* Takes the attempt store_inbox_claim counted back, for a row that was
+   not tried after all. */
+int store_inbox_unclaim(struct store *store, int64_t id, char **error_r);
 /* The row is done: removes it, and its raw message unless the handler
    kept it (store_raw_put) or the raw is shared (store_inbox_put). */
 int store_inbox_done(struct store *store, int64_t id, char **error_r);

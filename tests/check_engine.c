@@ -197,9 +197,11 @@ END_TEST
    NULL; whatever was prepared is freed once (by the reader, as it
    waits for work, or at the latest when the engine stops). A row tried before is not
    read ahead (reading it may be what crashed the engine): over its
-   attempts, it goes to the quarantine unread. */
+   attempts, it goes to the quarantine unread. A row is read only once
+   its claim has committed (a mail that crashes the reader is counted
+   too). */
 struct ahead {
-	int prepared, freed, calls, with, without, retried;
+	int prepared, freed, calls, with, without, retried, unclaimed;
 };
 
 static struct ahead *ahead_seen;
@@ -210,6 +212,8 @@ copy_raw(void *ctx, const struct store_inbox_row *row)
 	struct ahead *a = ctx;
 
 	a->prepared++; /* read by the test only after engine_drain */
+	if (row->attempts < 1)	/* as the reader's connection sees it */
+		a->unclaimed++;
 	return xstrndup((const char *)row->raw, row->raw_len);
 }
 
@@ -274,6 +278,7 @@ START_TEST(test_read_ahead)
 	ck_assert_int_eq(a.retried, 1);
 	ck_assert_int_eq(a.without, 8);
 	ck_assert_int_eq(a.prepared, 30);
+	ck_assert_int_eq(a.unclaimed, 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
 	engine_free(&e);
 	ck_assert_int_eq(a.freed, 30);
@@ -372,9 +377,9 @@ START_TEST(test_prepare_sync)
 }
 END_TEST
 
-/* The next batch is claimed in the transaction of the batch before,
-   so that the reader can read it while that one commits: a failed
-   commit takes the claim back with it. */
+/* The next batch is claimed before the batch before it begins, so that
+   the reader can read it while that one commits; when that one fails,
+   the claim is taken back (its rows were not tried). */
 struct early {
 	int commits, fail_at;
 	int64_t claimed_at[4];
@@ -412,12 +417,12 @@ START_TEST(test_next_batch_claimed_early)
 	ck_assert_str_eq(err, "disk full");
 	free(err);
 	err = NULL;
-	/* the first batch done, the second claimed with it */
+	/* the first batch done (not yet committed), the second claimed */
 	ck_assert_int_eq(a.claimed_at[0], 5);
-	/* the second done (not yet committed), the last two claimed */
+	/* the second done, the last two claimed */
 	ck_assert_int_eq(a.claimed_at[1], 2);
 	/* which rolled back: the second batch's rows were tried once, the
-	   last two never */
+	   last two, claimed again, never */
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 7);
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox WHERE attempts = 1"),
 			 5);

@@ -815,9 +815,20 @@ START_TEST(test_inbox)
 					 2, &id, &err), 1);
 	ck_assert_int_eq(store_inbox_put(store, "sms", "test", 103, NULL, "r2",
 					 2, &id, &err), 1);
-	ck_assert_int_eq(store_inbox_due(store, 1000, 4, ids, attempts, &n,
+	ck_assert_int_eq(store_inbox_due(store, 1000, 0, 4, ids, attempts, &n,
 					 &err), 0);
 	ck_assert_int_eq(n, 3);
+	/* after a row: the ones after it */
+	ck_assert_int_eq(store_inbox_due(store, 1000, ids[0], 4, ids, attempts,
+					 &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(store_inbox_claim(store, ids[0], &err), 0);
+	ck_assert_int_eq(store_inbox_claim(store, ids[0], &err), 0);
+	ck_assert_int_eq(store_inbox_unclaim(store, ids[0], &err), 0);
+	ck_assert_int_eq(store_inbox_due(store, 1000, 0, 4, ids, attempts, &n,
+					 &err), 0);
+	ck_assert_int_eq(attempts[1], 1);
+	ck_assert_int_eq(attempts[2], 0);
 	/* A bad channel is refused by the schema. */
 	ck_assert_int_eq(store_inbox_put(store, "fax", "test", 1, NULL, "r", 1,
 					 &id, &err), -1);

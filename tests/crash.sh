@@ -53,19 +53,34 @@ kill9() {
 	reaped "$1"
 }
 
+# Whether a connection holds the write lock: a transaction is open.
+write_locked() {
+	! sqlite3 -cmd '.timeout 0' "$I/cirm.db" 'BEGIN IMMEDIATE; ROLLBACK;' \
+		>/dev/null 2>&1
+}
+
 # kill_in_batch PID MIN: once more than MIN cases exist and a batch is
-# being worked on, freezes PID (SIGSTOP) and looks again: when the batch
-# is still open, kills it there (SIGKILL); when it committed meanwhile,
-# lets PID go on and waits for the next batch. Prints the cases made.
+# being worked on, freezes PID (SIGSTOP) and looks again: when it holds
+# the write lock (a transaction is open), kills it there (SIGKILL);
+# otherwise lets PID go on and tries again. Prints the cases made, and
+# writes $T/inside when the kill undid a transaction: the lock was held
+# and the cases committed are the same after the kill as before it (a
+# frozen cirmd may have written its commit already; see below).
 # (It runs in a subshell: the caller waits for PID.)
 kill_in_batch() {
 	tries=0
+	rm -f "$T/inside"
 	while :; do
 		n=$(wait_count "$busy" "$2") || { echo "$n"; return 1; }
 		kill -STOP "$1"
-		if [ "$(sql 'SELECT count(*) FROM inbox WHERE attempts > 0')" -gt 0 ] ||
-		   [ $tries -ge 50 ]; then
+		locked=0
+		write_locked && locked=1
+		if [ $locked = 1 ] || [ $tries -ge 50 ]; then
+			before=$(sql 'SELECT count(*) FROM cases')
 			kill9 "$1"
+			[ $locked = 0 ] ||
+				[ "$(sql 'SELECT count(*) FROM cases')" != "$before" ] ||
+				touch "$T/inside"
 			echo "$n"
 			return 0
 		fi
@@ -229,15 +244,14 @@ check "maildir gateway --once exits 0" [ "$rc" -eq 0 ]
 check "1000 rows queued" [ "$(sql 'SELECT count(*) FROM inbox')" -eq 1000 ]
 check "new/ emptied into cur/" [ "$(count "$M/new")/$(count "$M/cur")" = 0/1000 ]
 
-# Each kill waits for a moment when a claimed batch is being worked on
-# (rows with attempts > 0 are in the inbox only between the claim and
-# the commit of their batch), and freezes cirmd to make sure it still
-# is, so that the kill lands inside a transaction. A frozen cirmd may
-# still have written its commit into the WAL: SIGSTOP takes effect when
-# a system call returns, and the commit's last write is one. Readers see
-# that batch only after the kill (it is committed, as it should be), so
-# the kills go on, each after 100 more cases, until at least two were
-# made and one of them left a claimed batch behind (at most six).
+# Each kill waits for a moment when batches are being worked on, and
+# freezes cirmd to see that it holds the write lock, so that the kill
+# lands inside a transaction. A frozen cirmd may still have written its
+# commit into the WAL: SIGSTOP takes effect when a system call returns,
+# and the commit's last write is one. Readers see that batch only after
+# the kill (it is committed, as it should be), so the kills go on, each
+# after 100 more cases, until at least two were made and one of them
+# undid a transaction (at most six).
 busy="SELECT count(*) FROM cases WHERE EXISTS (SELECT 1 FROM inbox WHERE attempts > 0)"
 kills=0
 inside=0
@@ -255,7 +269,7 @@ while [ $kills -lt 6 ]; do
 	claimed=$(sql 'SELECT count(*) FROM inbox WHERE attempts > 0')
 	check "kill $kills: work was left queued ($left rows)" [ "$left" -gt 0 ]
 	echo "# kill $kills: $n cases, $left rows queued, $claimed of them claimed"
-	[ "$claimed" -eq 0 ] || inside=1
+	[ ! -e "$T/inside" ] || inside=1
 	[ $kills -ge 2 ] && [ $inside -eq 1 ] && break
 	min=$((n + 100))
 done
