@@ -109,12 +109,18 @@ blob_put(const char *dir, const void *data, size_t len,
 	blob_id(data, len, id_r);
 	path = blob_path(dir, id_r);
 	/* Stored again: a fresh time keeps blob_prune off the file until
-	   the row naming it has committed. Gone in between (blob_prune
-	   took it): written anew. */
+	   the row naming it has committed. The file must still be the one
+	   that got it: blob_prune may have renamed it away meanwhile (to
+	   remove it), and then it is written anew. */
 	if (stat(path, &st) == 0 && (size_t)st.st_size == len &&
-	    (utimensat(AT_FDCWD, path, NULL, 0) == 0 || errno != ENOENT)) {
-		free(path);
-		return 0;
+	    utimensat(AT_FDCWD, path, NULL, 0) == 0) {
+		struct stat again;
+
+		if (stat(path, &again) == 0 && again.st_ino == st.st_ino &&
+		    again.st_dev == st.st_dev) {
+			free(path);
+			return 0;
+		}
 	}
 	/* The 256 subdirectories soon all exist: make one (and the spool)
 	   only when the file cannot be created for want of it, instead of
@@ -184,10 +190,30 @@ struct prune {
 	char **error_r;
 };
 
-/* Removes PATH (blob ID) unless it was stored again meanwhile: it is
-   first renamed away, so that blob_put, which sets the time of a file it
-   finds, either set it before (and the file is put back) or finds it
-   gone and writes it anew. 1 removed, 0 kept, -1 on errors. */
+/* Syncs the directory of PATH, after a name in it came back. */
+static void
+sync_dir_of(const char *path)
+{
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	int fd;
+
+	if (slash != NULL)
+		*slash = '\0';
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd);
+		close(fd);
+	}
+	free(dir);
+}
+
+/* Removes PATH (blob ID), whose state was ST, unless it was stored again
+   meanwhile: it is first renamed away, so that blob_put, which sets the
+   time of a file it finds, either did so before (the time differs from
+   ST's, and the file is put back) or finds the file gone, or another
+   one under its name, and writes it anew. (While it is away, the file
+   is missing for a moment: nothing that names it has committed, since
+   prune looked.) 1 removed, 0 kept, -1 on errors. */
 static int
 take_away(struct prune *p, const char *path, const struct stat *st)
 {
@@ -202,13 +228,17 @@ take_away(struct prune *p, const char *path, const struct stat *st)
 		free(trash);
 		return ret;
 	}
-	if (lstat(trash, &now) == 0 && now.st_mtime > p->cutoff) {
+	if (lstat(trash, &now) < 0 ||
+	    now.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+	    now.st_mtim.tv_nsec != st->st_mtim.tv_nsec) {
 		/* stored again: back, unless already written anew */
 		if (link(trash, path) < 0 && errno != EEXIST) {
 			*p->error_r = xasprintf("%s: %s", path, strerror(errno));
 			ret = -1;
-		} else
+		} else {
+			sync_dir_of(path);
 			ret = 0;
+		}
 	}
 	if (ret >= 0 && unlink(trash) < 0 && errno != ENOENT) {
 		*p->error_r = xasprintf("%s: %s", trash, strerror(errno));
@@ -244,6 +274,8 @@ clear_temporary(struct prune *p, const char *sub, const char *name,
 	if (r == 1) {
 		blob = blob_path(p->dir, id);
 		r = link(path, blob) < 0 && errno != EEXIST ? -1 : 0;
+		if (r == 0)
+			sync_dir_of(blob);
 		free(blob);
 		if (r < 0) {
 			*p->error_r = xasprintf("%s: %s", path, strerror(errno));

@@ -15,8 +15,8 @@
    makes a whole batch durable with one blob_sync before it commits the
    rows that name the files. Storing existing content again only sets
    the file's modification time to now, which keeps blob_prune off it
-   until the row that names it has committed. 0, or -1 with *error_r
-   (caller frees). */
+   until the row that names it has committed (when that takes less than
+   blob_prune's minimum age). 0, or -1 with *error_r (caller frees). */
 int blob_put(const char *dir, const void *data, size_t len,
 	     char id_r[BLOB_ID_LEN + 1], int durable, char **error_r);
 /* Reads blob ID of at most MAX bytes into *DATA_R (caller frees) and
@@ -42,7 +42,9 @@ struct blob_prune_stats {
 
 /* Removes the files under DIR that nothing names and that were not
    stored (or stored again) in the last MIN_AGE seconds, and the
-   temporary files of writes that died as long ago. NAMED(ID, CTX)
+   temporary files of writes that died as long ago. MIN_AGE must be
+   longer than it can take to commit a row naming a file after it was
+   stored (cirmctl spool prune allows an hour at least). NAMED(ID, CTX)
    says whether a row names blob ID: 1, 0, or -1 with *error_r. A file
    stored again while it is being removed stays (see blob_put). With
    DRY_RUN nothing is removed, and REPORT, when not NULL, gets the path

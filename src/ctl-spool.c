@@ -40,7 +40,7 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	struct blob_prune_stats stats;
-	long hours = 24;
+	long hours = 24;	/* at least one: see blob_prune */
 	int c, dry_run = 0;
 	char *err = NULL;
 
@@ -50,9 +50,9 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 			dry_run = 1;
 			break;
 		case 'a':
-			if (str_to_long(optarg, 0, 24 * 365, &hours) < 0) {
+			if (str_to_long(optarg, 1, 24 * 365, &hours) < 0) {
 				ctl_error(_("--min-age must be a whole number of "
-					    "hours from 0 to 8760, not '%s'"),
+					    "hours from 1 to 8760, not '%s'"),
 					  optarg);
 				return EX_USAGE;
 			}
@@ -68,10 +68,11 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		       &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
-		if (stats.removed > 0)
+		if (!dry_run && stats.removed + stats.temporary > 0)
 			printf(_("removed before the error: %ld files (%llu "
-				 "bytes)\n"), stats.removed,
-			       stats.removed_bytes);
+				 "bytes) and %ld temporary files\n"),
+			       stats.removed, stats.removed_bytes,
+			       stats.temporary);
 		return 1;
 	}
 	printf(dry_run ? _("kept: %ld files; would remove: %ld files (%llu "

@@ -104,13 +104,16 @@ check "release succeeds" [ "$rc" -eq 0 ]
 run "$CIRMD" -c "$C" --once
 check "the released mail is a case" [ "$(sql 'SELECT count(*) FROM cases')" -eq 2 ]
 check "its attachment is in the spool again" [ -f "$orphan_path" ]
-run "$CIRMCTL" -c "$C" spool prune --min-age 0
+touch -d '2 days ago' "$kept_path" "$orphan_path"
+run "$CIRMCTL" -c "$C" spool prune --min-age 1
 check "with both named, nothing goes" contains "$out" "kept: 2 files; removed: 0 files"
 
 # Bad input.
 run "$CIRMCTL" -c "$C" spool prune --min-age -1
 check "a negative age is a usage error" [ "$rc" -eq 64 ]
-check "which says what is allowed" contains "$err" "from 0 to 8760"
+check "which says what is allowed" contains "$err" "from 1 to 8760"
+run "$CIRMCTL" -c "$C" spool prune --min-age 0
+check "no age at all is a usage error (files being recorded would go)" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" spool prune extra
 check "an extra argument is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" spool
