@@ -190,21 +190,12 @@ struct prune {
 	char **error_r;
 };
 
-/* Syncs the directory of PATH, after a name in it came back. */
-static void
-sync_dir_of(const char *path)
+/* Reports errno's error on PATH: -1. */
+static int
+prune_error(struct prune *p, const char *path)
 {
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	int fd;
-
-	if (slash != NULL)
-		*slash = '\0';
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
+	*p->error_r = xasprintf("%s: %s", path, strerror(errno));
+	return -1;
 }
 
 /* Removes PATH (blob ID), whose state was ST, unless it was stored again
@@ -222,9 +213,7 @@ take_away(struct prune *p, const char *path, const struct stat *st)
 	int ret = 1;
 
 	if (rename(path, trash) < 0) {
-		ret = errno == ENOENT ? 0 : -1;
-		if (ret < 0)
-			*p->error_r = xasprintf("%s: %s", path, strerror(errno));
+		ret = errno == ENOENT ? 0 : prune_error(p, path);
 		free(trash);
 		return ret;
 	}
@@ -233,40 +222,33 @@ take_away(struct prune *p, const char *path, const struct stat *st)
 	    now.st_mtim.tv_nsec != st->st_mtim.tv_nsec) {
 		/* stored again: back, unless already written anew */
 		if (link(trash, path) < 0 && errno != EEXIST) {
-			*p->error_r = xasprintf("%s: %s", path, strerror(errno));
-			ret = -1;
+			ret = prune_error(p, path);
 		} else {
-			sync_dir_of(path);
+			(void)fsync_parent(path);
 			ret = 0;
 		}
 	}
-	if (ret >= 0 && unlink(trash) < 0 && errno != ENOENT) {
-		*p->error_r = xasprintf("%s: %s", trash, strerror(errno));
-		ret = -1;
-	}
+	if (ret >= 0 && unlink(trash) < 0 && errno != ENOENT)
+		ret = prune_error(p, trash);
 	if (ret == 1)
 		p->stats->removed_bytes += (unsigned long long)st->st_size;
 	free(trash);
 	return ret;
 }
 
-/* A temporary file as old as the cutoff: a write or a prune that died.
-   A prune's holds a blob: put back when a row names it and it is not
-   there again. */
+/* A temporary file (of blob ID) as old as the cutoff: a write or a
+   prune that died. A prune's holds the blob: put back when a row names
+   it and it is not there again. */
 static int
-clear_temporary(struct prune *p, const char *sub, const char *name,
+clear_temporary(struct prune *p, const char *id, const char *name,
 		const char *path)
 {
-	char id[BLOB_ID_LEN + 1];
 	char *blob;
 	int r = 0;
 
-	if (strstr(name, ".prune.") != NULL) {
-		snprintf(id, sizeof(id), "%.2s%.*s", sub, BLOB_ID_LEN - 2, name);
-		r = p->named(id, p->ctx, p->error_r);
-		if (r < 0)
-			return -1;
-	}
+	if (strstr(name, ".prune.") != NULL &&
+	    (r = p->named(id, p->ctx, p->error_r)) < 0)
+		return -1;
 	if (p->dry_run) {
 		p->stats->temporary++;
 		return 0;
@@ -275,17 +257,13 @@ clear_temporary(struct prune *p, const char *sub, const char *name,
 		blob = blob_path(p->dir, id);
 		r = link(path, blob) < 0 && errno != EEXIST ? -1 : 0;
 		if (r == 0)
-			sync_dir_of(blob);
+			(void)fsync_parent(blob);
 		free(blob);
-		if (r < 0) {
-			*p->error_r = xasprintf("%s: %s", path, strerror(errno));
-			return -1;
-		}
+		if (r < 0)
+			return prune_error(p, path);
 	}
-	if (unlink(path) < 0 && errno != ENOENT) {
-		*p->error_r = xasprintf("%s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (unlink(path) < 0 && errno != ENOENT)
+		return prune_error(p, path);
 	p->stats->temporary++;
 	return 0;
 }
@@ -303,12 +281,8 @@ prune_one(struct prune *p, const char *sub, const char *name,
 		p->stats->other++;
 		return 0;
 	}
-	if (lstat(path, &st) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		*p->error_r = xasprintf("%s: %s", path, strerror(errno));
-		return -1;
-	}
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : prune_error(p, path);
 	if (!S_ISREG(st.st_mode)) {
 		p->stats->other++;
 		return 0;
@@ -317,9 +291,9 @@ prune_one(struct prune *p, const char *sub, const char *name,
 		p->stats->kept += kind == SPOOL_BLOB;
 		return 0;
 	}
-	if (kind == SPOOL_TEMPORARY)
-		return clear_temporary(p, sub, name, path);
 	snprintf(id, sizeof(id), "%.2s%.*s", sub, BLOB_ID_LEN - 2, name);
+	if (kind == SPOOL_TEMPORARY)
+		return clear_temporary(p, id, name, path);
 	r = p->named(id, p->ctx, p->error_r);
 	if (r != 0) {
 		p->stats->kept += r > 0;
@@ -351,9 +325,9 @@ prune_dir(struct prune *p, const char *sub)
 	int ret = 0;
 
 	if (d == NULL) {
-		*p->error_r = xasprintf("%s: %s", subdir, strerror(errno));
+		ret = prune_error(p, subdir);
 		free(subdir);
-		return -1;
+		return ret;
 	}
 	while (ret == 0 && (errno = 0, e = readdir(d)) != NULL) {
 		char *path;
@@ -364,10 +338,8 @@ prune_dir(struct prune *p, const char *sub)
 		ret = prune_one(p, sub, e->d_name, path);
 		free(path);
 	}
-	if (ret == 0 && errno != 0) {
-		*p->error_r = xasprintf("%s: %s", subdir, strerror(errno));
-		ret = -1;
-	}
+	if (ret == 0 && errno != 0)
+		ret = prune_error(p, subdir);
 	closedir(d);
 	free(subdir);
 	return ret;

@@ -203,8 +203,7 @@ mkdir_p(const char *dir, unsigned int mode)
 	return ret;
 }
 
-/* Makes a rename or a new file in PATH's directory durable. */
-static int
+int
 fsync_parent(const char *path)
 {
 	const char *slash = strrchr(path, '/');

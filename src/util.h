@@ -65,5 +65,8 @@ char *read_upto(int fd, size_t want, size_t *len_r);
    with errno set. */
 int write_file_atomic(const char *path, const void *data, size_t len,
 		      unsigned int mode, int durable);
+/* Makes a rename or a new name in PATH's directory durable. 0, or -1
+   with errno set. */
+int fsync_parent(const char *path);
 
 #endif

@@ -102,16 +102,6 @@ age(const char *path)
 	ck_assert_int_eq(utimensat(AT_FDCWD, path, t, 0), 0);
 }
 
-static void
-put_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	ck_assert_ptr_nonnull(f);
-	fputs(text, f);
-	ck_assert_int_eq(fclose(f), 0);
-}
-
 static int
 exists(const char *path)
 {
@@ -199,9 +189,8 @@ START_TEST(test_blob_prune)
 	prune_left = xasprintf("%s.prune.1", p_held);
 	ck_assert_int_eq(rename(p_held, prune_left), 0);
 	tmp = xasprintf("%s.tmp.1.1", p_orphan);
-	put_file(tmp, "half a file");
-	foreign = xasprintf("%s/README", n.spool);
-	put_file(foreign, "not a blob");
+	free(tu_write(n.spool, tmp + strlen(n.spool) + 1, "half a file", 0640));
+	foreign = tu_write(n.spool, "README", "not a blob", 0640);
 	foreign_dir = xasprintf("%s/lost+found", n.spool);
 	ck_assert_int_eq(mkdir(foreign_dir, 0700), 0);
 	age(p_named);
