@@ -219,31 +219,32 @@ store_inbox_get(struct store *store, int64_t id, bool stored_raw,
 	return found > 0;
 }
 
-int
-store_inbox_claim(struct store *store, int64_t id, char **error_r)
+/* Adds DELTA (1 or -1) to the attempts of inbox row ID, never below 0. */
+static int
+add_attempt(struct store *store, int64_t id, int delta, char **error_r)
 {
 	static const char sql[] =
-		"UPDATE inbox SET attempts = attempts + 1 WHERE id = ?";
+		"UPDATE inbox SET attempts = max(attempts + ?, 0) WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return store_exec_stmt(store, st, "claim inbox row", error_r);
+	sqlite3_bind_int(st, 1, delta);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(store, st, delta > 0 ? "claim inbox row" :
+			       "unclaim inbox row", error_r);
+}
+
+int
+store_inbox_claim(struct store *store, int64_t id, char **error_r)
+{
+	return add_attempt(store, id, 1, error_r);
 }
 
 int
 store_inbox_unclaim(struct store *store, int64_t id, char **error_r)
 {
-	static const char sql[] =
-		"UPDATE inbox SET attempts = attempts - 1 "
-		"WHERE id = ? AND attempts > 0";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	return store_exec_stmt(store, st, "unclaim inbox row", error_r);
+	return add_attempt(store, id, -1, error_r);
 }
 
 /* Removes inbox row ID, and the raw message it put into raw_message
