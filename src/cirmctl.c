@@ -120,6 +120,28 @@ ctl_open_store(const struct cfg *cfg, struct store **store_r)
 	return -1;
 }
 
+int
+ctl_with_store(const struct ctl *ctl,
+	       int (*fn)(const struct cfg *cfg, struct store *store, int argc,
+			 char **argv),
+	       int argc, char **argv)
+{
+	struct store *store;
+	struct cfg *cfg;
+	int ret;
+
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	if (ctl_open_store(cfg, &store) < 0) {
+		cfg_free(&cfg);
+		return 1;
+	}
+	ret = fn(cfg, store, argc, argv);
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
+
 /* Decodes the character at S (of LEN bytes): its length in bytes, its
    width in columns in *W_R, and whether to print it as a space. */
 static size_t

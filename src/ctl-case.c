@@ -258,29 +258,23 @@ case_show(struct store *store, int argc, char **argv)
 	return 0;
 }
 
+static int
+case_command(const struct cfg *cfg, struct store *store, int argc,
+	     char **argv)
+{
+	(void)cfg;
+	if (strcmp(argv[1], "list") == 0)
+		return case_list(store, argc - 1, argv + 1);
+	return case_show(store, argc - 1, argv + 1);
+}
+
 int
 ctl_case(const struct ctl *ctl, int argc, char **argv)
 {
-	struct store *store;
-	struct cfg *cfg;
-	int ret;
-
 	if (argc < 2 || (strcmp(argv[1], "list") != 0 &&
 			 strcmp(argv[1], "show") != 0)) {
 		ctl_error("%s", _("usage: cirmctl case list|show ..."));
 		return EX_USAGE;
 	}
-	if (ctl_load_config(ctl, &cfg) < 0)
-		return EX_CONFIG;
-	if (ctl_open_store(cfg, &store) < 0) {
-		cfg_free(&cfg);
-		return 1;
-	}
-	if (strcmp(argv[1], "list") == 0)
-		ret = case_list(store, argc - 1, argv + 1);
-	else
-		ret = case_show(store, argc - 1, argv + 1);
-	store_free(&store);
-	cfg_free(&cfg);
-	return ret;
+	return ctl_with_store(ctl, case_command, argc, argv);
 }

@@ -152,24 +152,16 @@ fail:
 	return 1;
 }
 
-int
-ctl_quarantine(const struct ctl *ctl, int argc, char **argv)
+#define USAGE N_("usage: cirmctl quarantine list | show ID [--raw] | " \
+		 "release ID")
+
+static int
+quarantine_command(const struct cfg *cfg, struct store *store, int argc,
+		   char **argv)
 {
-	struct store *store;
-	struct cfg *cfg;
 	int ret = EX_USAGE;
 
-	if (argc < 2) {
-		ctl_error("%s", _("usage: cirmctl quarantine list | show ID [--raw] "
-				  "| release ID"));
-		return EX_USAGE;
-	}
-	if (ctl_load_config(ctl, &cfg) < 0)
-		return EX_CONFIG;
-	if (ctl_open_store(cfg, &store) < 0) {
-		cfg_free(&cfg);
-		return 1;
-	}
+	(void)cfg;
 	if (strcmp(argv[1], "list") == 0 && argc == 2)
 		ret = list(store);
 	else if (strcmp(argv[1], "show") == 0)
@@ -177,9 +169,16 @@ ctl_quarantine(const struct ctl *ctl, int argc, char **argv)
 	else if (strcmp(argv[1], "release") == 0)
 		ret = release(store, argc - 1, argv + 1);
 	if (ret == EX_USAGE)
-		ctl_error("%s", _("usage: cirmctl quarantine list | show ID [--raw] "
-				  "| release ID"));
-	store_free(&store);
-	cfg_free(&cfg);
+		ctl_error("%s", _(USAGE));
 	return ret;
+}
+
+int
+ctl_quarantine(const struct ctl *ctl, int argc, char **argv)
+{
+	if (argc < 2) {
+		ctl_error("%s", _(USAGE));
+		return EX_USAGE;
+	}
+	return ctl_with_store(ctl, quarantine_command, argc, argv);
 }

@@ -31,6 +31,7 @@ report(const char *path, unsigned long long size, void *ctx)
 	printf(_("would remove %s (%llu bytes)\n"), path, size);
 }
 
+/* ARGV: "prune" and its options. */
 static int
 prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 {
@@ -54,15 +55,19 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 				ctl_error(_("--min-age must be a whole number of "
 					    "hours from 1 to 8760, not '%s'"),
 					  optarg);
+				ctl_error("%s", _(USAGE));
 				return EX_USAGE;
 			}
 			break;
 		default:
+			ctl_error("%s", _(USAGE));
 			return EX_USAGE;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
+		ctl_error("%s", _(USAGE));
 		return EX_USAGE;
+	}
 	if (blob_prune(cfg_str(cfg, CFG_SPOOL_DIR), hours * 3600, dry_run,
 		       named, store, dry_run ? report : NULL, &stats,
 		       &err) < 0) {
@@ -89,24 +94,9 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 int
 ctl_spool(const struct ctl *ctl, int argc, char **argv)
 {
-	struct store *store;
-	struct cfg *cfg;
-	int ret = EX_USAGE;
-
 	if (argc < 2 || strcmp(argv[1], "prune") != 0) {
 		ctl_error("%s", _(USAGE));
 		return EX_USAGE;
 	}
-	if (ctl_load_config(ctl, &cfg) < 0)
-		return EX_CONFIG;
-	if (ctl_open_store(cfg, &store) < 0) {
-		cfg_free(&cfg);
-		return 1;
-	}
-	ret = prune(cfg, store, argc - 1, argv + 1);
-	if (ret == EX_USAGE)
-		ctl_error("%s", _(USAGE));
-	store_free(&store);
-	cfg_free(&cfg);
-	return ret;
+	return ctl_with_store(ctl, prune, argc - 1, argv + 1);
 }

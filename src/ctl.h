@@ -17,6 +17,13 @@ int ctl_load_config(const struct ctl *ctl, struct cfg **cfg_r);
 /* Opens the database of an existing instance; errors to stderr. */
 struct store;
 int ctl_open_store(const struct cfg *cfg, struct store **store_r);
+/* Loads the configuration, opens the database and runs FN on them with
+   ARGC and ARGV; closes both after. FN's result, EX_CONFIG when the
+   configuration has errors, 1 when the database cannot be opened. */
+int ctl_with_store(const struct ctl *ctl,
+		   int (*fn)(const struct cfg *cfg, struct store *store,
+			     int argc, char **argv),
+		   int argc, char **argv);
 /* Prints "cirmctl: " and the message to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints S padded with spaces to WIDTH columns (counting characters, not
