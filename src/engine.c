@@ -25,16 +25,14 @@ struct slot {
    then sets SYNCED (with SYNC_ERROR when that failed): the engine
    commits the batch only after that. The engine hands it the next
    batch, claimed already, before it commits the last one, so that the
-   reading goes on while the commit waits for the disk. UNTRIED: the
-   job's rows were never tried before, so reading them cannot be what
-   crashed the engine. */
+   reading goes on while the commit waits for the disk. */
 struct reader {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct store *store;
 	const int64_t *ids;
-	int n, next, stop, synced, untried;
+	int n, next, stop, synced;
 	char *sync_error;
 	struct slot *slots;
 	/* Handled rows' slots, freed by the thread while it has nothing to
@@ -129,15 +127,15 @@ engine_set_handler(struct engine *engine, const char *channel,
    function. A row tried before is left to the handler: should reading
    it be what crashed the engine, it must crash no more than the
    handling did, and after max_attempts it goes to the quarantine
-   without being read at all. (Whether it was tried is known from its
-   claim, which has committed before the reader gets the row.) */
+   without being read at all. (Its claim, which counted this attempt,
+   has committed before the reader gets the row.) */
 static int
 prepare_row(const struct store_inbox_row *row, void *ctx)
 {
 	struct engine *engine = ((void **)ctx)[0];
 	struct slot *slot = ((void **)ctx)[1];
 
-	if (!engine->reader->untried)
+	if (row->attempts > 1)
 		return 0;
 	for (size_t i = 0; i < engine->npreps; i++) {
 		if (strcmp(engine->preps[i].channel, row->channel) == 0) {
@@ -277,10 +275,9 @@ reader_start(struct engine *engine)
 }
 
 /* Hands the N claimed rows IDS to the reader, which must be done with
-   its last job (reader_end_job). UNTRIED: none of them was tried
-   before. */
+   its last job (reader_end_job). */
 static void
-reader_job(struct engine *engine, const int64_t *ids, int n, int untried)
+reader_job(struct engine *engine, const int64_t *ids, int n)
 {
 	struct reader *r = engine->reader;
 
@@ -291,7 +288,6 @@ reader_job(struct engine *engine, const int64_t *ids, int n, int untried)
 	r->next = 0;
 	r->n = n;
 	r->synced = 0;
-	r->untried = untried;
 	pthread_cond_signal(&r->work);
 	pthread_mutex_unlock(&r->mu);
 }
@@ -653,8 +649,7 @@ unclaim(struct engine *engine, const int64_t *ids, int n)
    rolled back and the reader done. */
 static int
 handle_batch(struct engine *engine, int n, int64_t now,
-	     struct engine_stats *stats, int next_n, int next_untried,
-	     char **error_r)
+	     struct engine_stats *stats, int next_n, char **error_r)
 {
 	struct store *store = engine->store;
 
@@ -671,7 +666,7 @@ handle_batch(struct engine *engine, int n, int64_t now,
 	if (reader_end_job(engine, error_r) < 0)
 		goto fail;
 	if (next_n > 0)
-		reader_job(engine, engine->next_ids, next_n, next_untried);
+		reader_job(engine, engine->next_ids, next_n);
 	if ((engine->before_commit != NULL &&
 	     engine->before_commit(engine->before_commit_ctx, error_r) < 0) ||
 	    store_commit(store, error_r) < 0)
@@ -697,7 +692,7 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 		int64_t *ids;
 
 		if (!handed)
-			reader_job(engine, engine->ids, n, untried);
+			reader_job(engine, engine->ids, n);
 		/* The next batch is claimed before this one begins, so that
 		   the reader can read it during this one's commit. Not behind
 		   a row tried before, which may be one that crashes cirmd:
@@ -709,8 +704,7 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 			reader_end_job(engine, NULL);
 			return -1;
 		}
-		if (handle_batch(engine, n, now, stats, next_n, next_untried,
-				 error_r) < 0) {
+		if (handle_batch(engine, n, now, stats, next_n, error_r) < 0) {
 			unclaim(engine, engine->next_ids, next_n);
 			return -1;
 		}
