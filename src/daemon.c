@@ -5,6 +5,7 @@
 
 #include "cfg.h"
 #include "engine.h"
+#include "housekeep.h"
 #include "i18n.h"
 #include "lockfile.h"
 #include "log.h"
@@ -36,6 +37,8 @@ struct daemon {
 	struct engine *engine;
 	struct mailin *mailin;
 	struct supervisor *gateways;	/* NULL with --once */
+	struct housekeep *prune;	/* the spool prune running, or NULL */
+	int64_t pruned_at;		/* when the last one started, or 0 */
 	char *database; /* as opened: it cannot change until restart */
 	long busy_timeout;
 	int lock_fd;
@@ -225,6 +228,24 @@ wait_signal(const sigset_t *set, long seconds)
 	return sig < 0 ? 0 : sig;
 }
 
+/* Starts the spool prune when it is due (at the start, then every
+   spool_prune_interval hours), and frees the last one when it is done. */
+static void
+housekeeping(struct daemon *d, int64_t now)
+{
+	int64_t interval = cfg_int(d->cfg, CFG_SPOOL_PRUNE_INTERVAL) * 3600;
+
+	if (d->prune != NULL && housekeep_done(d->prune))
+		housekeep_stop(&d->prune);
+	if (d->prune != NULL || interval == 0 ||
+	    (d->pruned_at != 0 && now < d->pruned_at + interval))
+		return;
+	d->pruned_at = now;
+	d->prune = housekeep_start(d->database, cfg_str(d->cfg, CFG_SPOOL_DIR),
+				   cfg_int(d->cfg, CFG_SPOOL_PRUNE_MIN_AGE) *
+					   3600);
+}
+
 static int
 run_loop(struct daemon *d, const sigset_t *set)
 {
@@ -233,6 +254,7 @@ run_loop(struct daemon *d, const sigset_t *set)
 		int sig;
 
 		drain(d);
+		housekeeping(d, cirm_now());
 		next = d->gateways != NULL ?
 			supervisor_tick(d->gateways, cirm_now()) : -1;
 		if (next >= 0 && next < wait)
@@ -240,6 +262,7 @@ run_loop(struct daemon *d, const sigset_t *set)
 		sig = wait_signal(set, wait);
 		if (sig == SIGTERM || sig == SIGINT) {
 			log_info("stopping on signal %d", sig);
+			housekeep_stop(&d->prune);
 			if (d->gateways != NULL)
 				supervisor_stop(d->gateways);
 			return 0;
@@ -338,6 +361,7 @@ daemon_run(const struct daemon_options *o)
 		}
 		log_info("stopped");
 	}
+	housekeep_stop(&d.prune);
 	supervisor_free(&d.gateways);
 	engine_free(&d.engine);
 	mailin_free(&d.mailin);

@@ -169,6 +169,13 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_SPOOL_DIR] = { "spool_dir", SETTING_PATH, "spool", 0, 0, NULL, NULL,
 		NULL, "Directory of content-addressed files: the attachments of "
 		"messages." },
+	[CFG_SPOOL_PRUNE_INTERVAL] = { "spool_prune_interval", SETTING_INT, "24",
+		0, 8760, NULL, NULL, "hours", "How often cirmd removes the "
+		"files in spool_dir that no message names (as cirmctl spool "
+		"prune does), starting when it starts; 0: never." },
+	[CFG_SPOOL_PRUNE_MIN_AGE] = { "spool_prune_min_age", SETTING_INT, "24",
+		1, 8760, NULL, NULL, "hours", "Files in spool_dir younger than "
+		"this are kept by cirmd's prune, named or not." },
 	[CFG_MAILDIR_DIR] = { "maildir_dir", SETTING_PATH, "maildir", 0, 0, NULL,
 		NULL, NULL, "Root of the local Maildirs: inbox/ for citizen mail "
 		"delivered by the MTA, outbound/ for the embedded mail sink." },

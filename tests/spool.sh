@@ -108,6 +108,72 @@ touch -d '2 days ago' "$kept_path" "$orphan_path"
 run "$CIRMCTL" -c "$C" spool prune --min-age 1
 check "with both named, nothing goes" contains "$out" "kept: 2 files; removed: 0 files"
 
+# cirmd prunes by itself: when it starts, then every
+# spool_prune_interval hours, files older than spool_prune_min_age.
+# stale FILE CONTENT: an unnamed attachment file made long ago.
+stale() {
+	s_id=$(printf '%s' "$1" | sha256sum | cut -c1-64)
+	s_path=$I/spool/$(echo "$s_id" | cut -c1-2)/$(echo "$s_id" | cut -c3-)
+	mkdir -p "$(dirname "$s_path")"
+	printf '%s' "$1" >"$s_path"
+	touch -d "$2" "$s_path"
+	echo "$s_path"
+}
+# wait_log FILE TEXT: up to 10 s for TEXT in FILE; 0 when it came.
+wait_log() {
+	w=0
+	while ! grep -q "$2" "$1" 2>/dev/null; do
+		[ $w -ge 100 ] && return 1
+		sleep 0.1
+		w=$((w + 1))
+	done
+}
+old=$(stale 'left over three days ago' '3 days ago')
+young=$(stale 'left over ten hours ago' '10 hours ago')
+touch -d '3 days ago' "$kept_path"
+"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d1.log" &
+pid=$!
+wait_log "$T/d1.log" 'spool prune:'
+check "cirmd prunes the spool when it starts" [ $? -eq 0 ]
+kill -TERM $pid
+wait $pid
+check "and stops cleanly" [ $? -eq 0 ]
+check "cirmd logs what it kept and removed" \
+	grep -q "spool prune: kept 3 files, removed 1 (24 bytes) and 0 temporary files; 1 entries not cirm's left alone" "$T/d1.log"
+check "the old unnamed file is gone" [ ! -e "$old" ]
+check "an unnamed file younger than a day stays" [ -f "$young" ]
+check "a named file stays however old" [ -f "$kept_path" ]
+check "the log names no file (no personal data)" \
+	sh -c "! grep -q '$I/spool/' '$T/d1.log'"
+
+old=$(stale 'left over four days ago' '4 days ago')
+printf 'spool_prune_min_age = 5\n' >>"$C"
+"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d2.log" &
+pid=$!
+wait_log "$T/d2.log" 'spool prune:'
+kill -TERM $pid
+wait $pid
+check "spool_prune_min_age sets the age" [ ! -e "$young" ]
+check "(and the older one went too)" [ ! -e "$old" ]
+
+old=$(stale 'left over five days ago' '5 days ago')
+printf 'spool_prune_interval = 0\n' >>"$C"
+mail 3 | "$MAILGATE" -c "$C"
+"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d3.log" &
+pid=$!
+wait_log "$T/d3.log" 'engine: '
+sleep 1
+kill -TERM $pid
+wait $pid
+check "with spool_prune_interval = 0 the service ran" grep -q 'engine: ' "$T/d3.log"
+check "but did not prune" sh -c "! grep -q 'spool prune' '$T/d3.log'"
+check "so the old file stays" [ -f "$old" ]
+printf 'spool_prune_interval = 9000\n' >>"$C"
+run "$CIRMD" -c "$C" --once
+check "an interval over a year is a configuration error" [ "$rc" -eq 78 ]
+check "which names the setting" contains "$err" "spool_prune_interval"
+sed -i '/^spool_prune_interval = 9000$/d' "$C"
+
 # Bad input.
 run "$CIRMCTL" -c "$C" spool prune --min-age -1
 check "a negative age is a usage error" [ "$rc" -eq 64 ]

@@ -1,0 +1,119 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "housekeep.h"
+
+#include "blob.h"
+#include "log.h"
+#include "store.h"
+#include "util.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct housekeep {
+	pthread_t thread;
+	char *database;
+	char *spool_dir;
+	long min_age;
+	atomic_int stop;
+	atomic_int done;
+};
+
+/* blob_prune's question, on the thread's own connection; the stop
+   request ends the walk at the next file. */
+struct named_ctx {
+	struct housekeep *h;
+	struct store *store;
+};
+
+static int
+named(const char *id, void *arg, char **error_r)
+{
+	struct named_ctx *ctx = arg;
+
+	if (atomic_load(&ctx->h->stop)) {
+		*error_r = xstrdup("stopped");
+		return -1;
+	}
+	return store_attachment_named(ctx->store, id, error_r);
+}
+
+static void *
+run(void *arg)
+{
+	struct housekeep *h = arg;
+	struct store_settings set = { .busy_timeout_ms = 5000 };
+	struct named_ctx ctx = { h, NULL };
+	struct blob_prune_stats stats;
+	char *err = NULL;
+
+	if (store_open(h->database, &set, &ctx.store, &err) < 0) {
+		log_warnx("spool prune: %s", err);
+	} else if (blob_prune(h->spool_dir, h->min_age, 0, named, &ctx, NULL,
+			      &stats, &err) < 0) {
+		if (!atomic_load(&h->stop))
+			log_warnx("spool prune: %s (removed before: %ld files, "
+				  "%llu bytes, and %ld temporary files)", err,
+				  stats.removed, stats.removed_bytes,
+				  stats.temporary);
+	} else {
+		log_info("spool prune: kept %ld files, removed %ld (%llu bytes) "
+			 "and %ld temporary files; %ld entries not cirm's "
+			 "left alone", stats.kept, stats.removed,
+			 stats.removed_bytes, stats.temporary, stats.other);
+	}
+	free(err);
+	store_free(&ctx.store);
+	atomic_store(&h->done, 1);
+	return NULL;
+}
+
+static void
+housekeep_free(struct housekeep *h)
+{
+	free(h->database);
+	free(h->spool_dir);
+	free(h);
+}
+
+struct housekeep *
+housekeep_start(const char *database, const char *spool_dir, long min_age)
+{
+	struct housekeep *h = xcalloc(1, sizeof(*h));
+	int rc;
+
+	h->database = xstrdup(database);
+	h->spool_dir = xstrdup(spool_dir);
+	h->min_age = min_age;
+	atomic_init(&h->stop, 0);
+	atomic_init(&h->done, 0);
+	rc = thread_start(&h->thread, "cirm-housekeep", run, h);
+	if (rc != 0) {
+		log_warnx("spool prune: no thread: %s", strerror(rc));
+		housekeep_free(h);
+		return NULL;
+	}
+	return h;
+}
+
+int
+housekeep_done(struct housekeep *h)
+{
+	return atomic_load(&h->done);
+}
+
+void
+housekeep_stop(struct housekeep **hp)
+{
+	struct housekeep *h = *hp;
+
+	if (h == NULL)
+		return;
+	atomic_store(&h->stop, 1);
+	pthread_join(h->thread, NULL);
+	housekeep_free(h);
+	*hp = NULL;
+}
