@@ -146,9 +146,32 @@ deliver(const struct cfg *cfg, const char *raw, size_t len, int64_t now)
 	return 0;
 }
 
+static void
+usage(FILE *out)
+{
+	fprintf(out, _("Usage: cirm-mailgate [OPTION]... < MESSAGE\n"
+		       "Queue one mail, as an MTA delivers it on standard input, "
+		       "in cirm's inbox.\n"
+		       "\n"
+		       "  -c, --config=FILE  read FILE (default: %s)\n"
+		       "  -h, --help         show this help and exit\n"
+		       "  -V, --version      show the version and exit\n"
+		       "\n"
+		       "Exit status: 0 queued, 65 bounce (reason on standard "
+		       "output),\n"
+		       "75 try again later, 64 usage. See cirm-mailgate(8).\n"),
+		SYSCONFDIR "/cirm/cirm.conf");
+}
+
 int
 main(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
 	const char *config = getenv("CIRM_CONF");
 	struct strlist errors = { 0 };
 	struct cfg *cfg = NULL;
@@ -162,17 +185,41 @@ main(int argc, char **argv)
 	i18n_init_messages();
 	if (config == NULL || *config == '\0')
 		config = SYSCONFDIR "/cirm/cirm.conf";
-	while ((c = getopt(argc, argv, "c:")) != -1) {
-		if (c != 'c') {
-			fprintf(stderr, "usage: cirm-mailgate [-c FILE] < message\n");
+	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("cirm-mailgate (%s) %s\n", PACKAGE_NAME,
+			       PACKAGE_VERSION);
+			return 0;
+		default:
+			usage(stderr);
 			return EX_USAGE;
 		}
-		config = optarg;
+	}
+	/* A stray argument (a configuration path without -c, say) must not
+	   let the mail go to the instance of the default configuration. */
+	if (optind < argc) {
+		fprintf(stderr, _("cirm-mailgate: unexpected argument '%s'\n"),
+			argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
 	}
 	if (cfg_load(config, &cfg, &errors) < 0) {
-		/* The mail must not bounce for a local mistake: retry later. */
-		for (size_t i = 0; i < errors.n; i++)
+		/* The mail must not bounce for a local mistake: retry later.
+		   The details go to the log, and to a person at the terminal,
+		   never into the delay notice to the sender. */
+		for (size_t i = 0; i < errors.n; i++) {
 			syslog(LOG_MAIL | LOG_ERR, "%s", errors.v[i]);
+			if (isatty(STDERR_FILENO))
+				fprintf(stderr, "cirm-mailgate: %s\n",
+					errors.v[i]);
+		}
 		strlist_clear(&errors);
 		printf("temporary failure: cirm is not configured correctly\n");
 		return EX_TEMPFAIL;

@@ -36,7 +36,10 @@ usage(FILE *out)
 		       "\n"
 		       "  -c, --config=FILE  read FILE\n"
 		       "      --once         take what is waiting, then exit\n"
-		       "  -h, --help         show this help and exit\n"));
+		       "  -h, --help         show this help and exit\n"
+		       "  -V, --version      show the version and exit\n"
+		       "\n"
+		       "See cirm-gateway(8).\n"));
 }
 
 static int
@@ -98,6 +101,7 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *config = getenv("CIRM_CONF");
@@ -107,7 +111,7 @@ main(int argc, char **argv)
 	i18n_init();
 	if (config == NULL || *config == '\0')
 		config = SYSCONFDIR "/cirm/cirm.conf";
-	while ((c = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -117,6 +121,10 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			return 0;
+		case 'V':
+			printf("cirm-gateway (%s) %s\n", PACKAGE_NAME,
+			       PACKAGE_VERSION);
 			return 0;
 		default:
 			usage(stderr);

@@ -132,6 +132,15 @@ check "help exits 0" [ "$rc" -eq 0 ]
 check "help lists case show" contains "$out" "case show NUMBER"
 run "$CIRMCTL" --version
 check "version" contains "$out" "cirmctl (cirm)"
+# Every program says what it is and how it is used.
+for p in cirmd cirm-gateway cirm-mailgate; do
+	run "$top_builddir/$p" --version
+	check "$p --version exits 0" [ "$rc" -eq 0 ]
+	check "$p --version names it" contains "$out" "$p (cirm)"
+	run "$top_builddir/$p" --help
+	check "$p --help exits 0" [ "$rc" -eq 0 ]
+	check "$p --help shows usage" contains "$out" "Usage: $p"
+done
 
 # The database is not where cirm.conf says.
 mv "$I/cirm.db" "$T/moved.db"

@@ -215,6 +215,29 @@ check "nothing of these stored" [ "$(inbox_rows)" -eq 5 ]
 
 run "$MAILGATE" -x
 check "bad option: exit 64" [ "$rc" -eq 64 ]
+run "$MAILGATE" "$C" <"$T/good.eml"
+check "a configuration path without -c: exit 64" [ "$rc" -eq 64 ]
+check "which names the argument" contains "$err" "unexpected argument '$C'"
+run "$MAILGATE" -c "$C" stray <"$T/good.eml"
+check "a stray argument after -c: exit 64" [ "$rc" -eq 64 ]
+check "neither stored anything" [ "$(inbox_rows)" -eq 5 ]
+run "$MAILGATE" --help
+check "--help: exit 0" [ "$rc" -eq 0 ]
+check "--help shows the options" contains "$out" "--config=FILE"
+run "$MAILGATE" --version
+check "--version: exit 0 and the version" contains "$out" "cirm-mailgate (cirm)"
+printf 'typo_key = 1\n' >"$T/typo.conf"
+if command -v script >/dev/null; then
+	# A person at a terminal sees what is wrong with the configuration.
+	script -qec "$MAILGATE -c $T/typo.conf </dev/null" /dev/null \
+		>"$T/tty.out" 2>&1
+	check "at a terminal, the configuration error is shown" \
+		grep -q "typo.conf:1: unknown setting" "$T/tty.out"
+fi
+run "$MAILGATE" -c "$T/typo.conf" <"$T/good.eml"
+check "a broken configuration: exit 75" [ "$rc" -eq 75 ]
+check "the sender's notice does not show the configuration" \
+	sh -c "! printf '%s' \"\$1\" | grep -q typo" sh "$out"
 
 # --- the engine makes cases of what the mailgate stored ----------------
 run "$CIRMD" -c "$C" --once
