@@ -52,7 +52,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	struct store *store = NULL;
 	char *err = NULL;
 	int64_t id, gid, now = cirm_now();
-	int c, bad = 0, ret = 1;
+	int c, r, bad = 0, ret = 1;
 
 	while ((c = getopt_long(argc, argv, "n:e:g:l:", opts, NULL)) != -1) {
 		if (c == 'n')
@@ -73,18 +73,47 @@ add(const struct ctl *ctl, int argc, char **argv)
 		strlist_clear(&groups);
 		return EX_USAGE;
 	}
-	if (!valid_login(argv[optind]) || !valid_email(email) ||
-	    (strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0)) {
-		ctl_error("%s", _("a login is a-z, then a-z, 0-9, '.', '_' or "
-				  "'-'; the address must be like "
-				  "eva@kommun.example; the language sv or en"));
+	if (!valid_login(argv[optind])) {
+		ctl_error(_("bad login '%s': a login is a-z, then a-z, 0-9, "
+			    "'.', '_' or '-'"), argv[optind]);
+		bad = 1;
+	}
+	if (!valid_email(email)) {
+		ctl_error(_("bad address '%s': it must be like "
+			    "eva@kommun.example"), email);
+		bad = 1;
+	}
+	if (strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0) {
+		ctl_error(_("bad language '%s': it must be sv or en"), lang);
+		bad = 1;
+	}
+	if (bad) {
 		strlist_clear(&groups);
 		return EX_DATAERR;
 	}
-	if (ctl_load_config(ctl, &cfg) < 0 || ctl_open_store(cfg, &store) < 0)
+	if (ctl_load_config(ctl, &cfg) < 0) {
+		ret = EX_CONFIG;
 		goto out;
-	if (store_begin(store, &err) < 0 ||
-	    store_contact_add(store, STORE_HANDLER, name, argv[optind], lang,
+	}
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if (store_begin(store, &err) < 0)
+		goto fail;
+	/* Told plainly, instead of as the database's UNIQUE constraint. */
+	if ((r = store_handler_by_login(store, argv[optind], &id, &err)) != 0) {
+		if (r > 0)
+			err = xasprintf(_("there is a handler %s already"),
+					argv[optind]);
+		goto fail;
+	}
+	if ((r = store_contact_find(store, "email", email, &id, &err)) != 0) {
+		if (r > 0)
+			err = xasprintf(_("the address %s belongs to another "
+					  "contact already (a handler, or a "
+					  "citizen who wrote in)"), email);
+		goto fail;
+	}
+	if (store_contact_add(store, STORE_HANDLER, name, argv[optind], lang,
 			      &id, &err) < 0 ||
 	    store_contact_address_add(store, id, "email", email, &err) < 0)
 		goto fail;
@@ -131,7 +160,11 @@ list(const struct ctl *ctl)
 	char *err = NULL;
 	int ret = 1;
 
-	if (ctl_load_config(ctl, &cfg) < 0 || ctl_open_store(cfg, &store) < 0)
+	if (ctl_load_config(ctl, &cfg) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (ctl_open_store(cfg, &store) < 0)
 		goto out;
 	ctl_print_cell(stdout, _("LOGIN"), 12);
 	ctl_print_cell(stdout, _("ADDRESS"), 28);

@@ -328,7 +328,11 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	m.from_version = (int)from;
 	m.to_version = (int)tov;
 	m.now = cirm_now();
-	if (ctl_load_config(ctl, &cfg) < 0 || ctl_open_store(cfg, &m.store) < 0)
+	if (ctl_load_config(ctl, &cfg) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (ctl_open_store(cfg, &m.store) < 0)
 		goto out;
 	if (store_begin(m.store, &err) < 0)
 		goto fail;

@@ -61,7 +61,11 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		ctl_error("%s", _("usage: cirmctl status"));
 		return EX_USAGE;
 	}
-	if (ctl_load_config(ctl, &cfg) < 0 || ctl_open_store(cfg, &store) < 0)
+	if (ctl_load_config(ctl, &cfg) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (ctl_open_store(cfg, &store) < 0)
 		goto out;
 	lock = xasprintf("%s.cirmd-lock", cfg_str(cfg, CFG_DATABASE));
 	pid = lockfile_holder(lock);

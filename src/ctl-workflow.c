@@ -135,6 +135,22 @@ template_dir_for(const struct ctl *ctl, const char *option, const char *file)
 			 PKGDATADIR);
 }
 
+/* With -c and no --templates, the templates are the configuration's: a
+   configuration that does not load is a configuration error (78), told
+   once, not a failure of each file. 0, or EX_CONFIG. */
+static int
+config_loads(const struct ctl *ctl, const char *templates)
+{
+	struct cfg *cfg = NULL;
+
+	if (templates != NULL || ctl->config == NULL)
+		return 0;
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	cfg_free(&cfg);
+	return 0;
+}
+
 /* Loads FILE and runs the checks of cirm-workflow(5) on it, against the
    templates template_dir_for() finds. Every problem goes to stderr.
    0 with *WF_R, or -1. */
@@ -192,6 +208,8 @@ check(const struct ctl *ctl, int argc, char **argv)
 				  "DIR] [--quiet] FILE..."));
 		return EX_USAGE;
 	}
+	if (config_loads(ctl, templates) != 0)
+		return EX_CONFIG;
 	for (int i = optind; i < argc; i++) {
 		struct workflow *wf = NULL;
 
@@ -1033,6 +1051,8 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 			  start);
 		return EX_USAGE;
 	}
+	if (config_loads(ctl, templates) != 0)
+		return EX_CONFIG;
 	if (load_checked(ctl, templates, argv[optind], &wf) < 0)
 		return 1;
 	if (parse_steps(wf, events, &steps, &nsteps) == 0) {

@@ -142,6 +142,40 @@ for p in cirmd cirm-gateway cirm-mailgate; do
 	check "$p --help shows usage" contains "$out" "Usage: $p"
 done
 
+# --- handlers, and their bad input ---
+run "$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
+	--name 'Eva Ek' --group synpunkter
+check "handler add succeeds" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" handler add eva --email eva.ek@kommun.example
+check "a second handler eva is refused" [ "$rc" -eq 1 ]
+check "in plain words" contains "$err" "there is a handler eva already"
+check "not as a database constraint" sh -c "! printf '%s' \"\$1\" | grep -q UNIQUE" sh "$err"
+run "$CIRMCTL" -c "$C" handler add bo --email eva@kommun.example
+check "an address that is taken is refused" [ "$rc" -eq 1 ]
+check "saying so" contains "$err" "eva@kommun.example belongs to another contact"
+run "$CIRMCTL" -c "$C" handler add Bo --email bo@kommun.example
+check "a bad login is bad data" [ "$rc" -eq 65 ]
+check "which is named, with the rule" contains "$err" "bad login 'Bo': a login is a-z"
+run "$CIRMCTL" -c "$C" handler add bo --email bo.kommun.example --language de
+check "a bad address and language: bad data" [ "$rc" -eq 65 ]
+check "the address is named" contains "$err" "bad address 'bo.kommun.example'"
+check "and the language, both at once" contains "$err" "bad language 'de': it must be sv or en"
+check "the login, being good, is not blamed" sh -c "! printf '%s' \"\$1\" | grep -q 'bad login'" sh "$err"
+run "$CIRMCTL" -c "$C" handler list
+check "handler list shows the one handler" [ "$(printf '%s\n' "$out" | grep -c kommun.example)" -eq 1 ]
+
+# A configuration with an error is a configuration error (78) for every
+# command that reads it.
+printf 'typo_key = 1\n' >"$T/typo.conf"
+for cmd in "status" "handler list" "handler add bo --email bo@kommun.example" \
+	"workflow migrate synpunkt --from 1 --to 2" "case list" \
+	"workflow check $top_srcdir/workflows/synpunkt.xml" \
+	"workflow simulate $top_srcdir/workflows/synpunkt.xml"; do
+	run "$CIRMCTL" -c "$T/typo.conf" $cmd
+	check "$cmd with a broken configuration exits 78" [ "$rc" -eq 78 ]
+	check "$cmd names the line" contains "$err" "typo.conf:1: unknown setting 'typo_key'"
+done
+
 # The database is not where cirm.conf says.
 mv "$I/cirm.db" "$T/moved.db"
 run "$CIRMCTL" -c "$C" case list
