@@ -17,6 +17,7 @@ struct cfg {
 	char *dir;
 	char *value[SETTING_COUNT];
 	int line[SETTING_COUNT]; /* 0: default */
+	int seen[SETTING_COUNT]; /* first line naming it, valid or not */
 };
 
 static char *
@@ -190,15 +191,24 @@ parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 		return;
 	}
 	id = (enum setting_id)(def - settings);
-	if (cfg->line[id] != 0) {
+	if (cfg->seen[id] != 0) {
 		strlist_addf(errors, _("%s:%d: '%s' is set twice (first at line "
 				       "%d)"), cfg->path, lineno, name,
-			     cfg->line[id]);
+			     cfg->seen[id]);
 		return;
 	}
+	cfg->seen[id] = lineno;
 	msg = check_value(def, value);
 	if (msg != NULL) {
-		strlist_addf(errors, "%s:%d: %s", cfg->path, lineno, msg);
+		/* The value as read: "sv # Swedish" explains itself. */
+		if (*value == '\0')
+			strlist_addf(errors, "%s:%d: %s", cfg->path, lineno, msg);
+		else
+			strlist_addf(errors, _("%s:%d: %s, not '%s'%s"),
+				     cfg->path, lineno, msg, value,
+				     strchr(value, '#') != NULL ?
+					     _(" (a '#' begins a comment only "
+					       "at the start of a line)") : "");
 		free(msg);
 		return;
 	}

@@ -119,6 +119,28 @@ END_TEST
 START_TEST(test_bad_enum)
 {
 	assert_one_error("log_target = file\n", 1, "stderr, syslog");
+	/* the value read is shown, and what a '#' after it does */
+	assert_one_error("log_target = file\n", 1, "syslog, not 'file'");
+	assert_one_error("language = sv # Swedish\n", 1,
+			 "not 'sv # Swedish' (a '#' begins a comment only at "
+			 "the start of a line)");
+}
+END_TEST
+
+START_TEST(test_bad_then_set_again)
+{
+	/* A setting named twice is reported even when its first value was
+	   bad: both mistakes at once. */
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+
+	ck_assert_int_eq(load("language = de\nlanguage = sv\n", &cfg, &errors),
+			 -1);
+	ck_assert_uint_eq(errors.n, 2);
+	ck_assert_ptr_nonnull(strstr(errors.v[0], ":1: 'language' must be one of"));
+	ck_assert_ptr_nonnull(strstr(errors.v[1], ":2: 'language' is set twice "
+					       "(first at line 1)"));
+	strlist_clear(&errors);
 }
 END_TEST
 
@@ -294,6 +316,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_not_a_number);
 	tcase_add_test(tc, test_out_of_range);
 	tcase_add_test(tc, test_bad_enum);
+	tcase_add_test(tc, test_bad_then_set_again);
 	tcase_add_test(tc, test_bad_string);
 	tcase_add_test(tc, test_missing_equals);
 	tcase_add_test(tc, test_duplicate);
