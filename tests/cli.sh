@@ -129,7 +129,7 @@ run "$CIRMCTL"
 check "no command exits 64" [ "$rc" -eq 64 ]
 run "$CIRMCTL" --help
 check "help exits 0" [ "$rc" -eq 0 ]
-check "help lists case show" contains "$out" "case show NUMBER"
+check "help lists case show" contains "$out" "case show [--numbers] NUMBER"
 run "$CIRMCTL" --version
 check "version" contains "$out" "cirmctl (cirm)"
 # Every program says what it is and how it is used.
