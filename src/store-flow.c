@@ -94,7 +94,7 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		"SELECT c.number, c.workflow, c.workflow_version, c.state, "
 		"c.channel, c.subject, c.category, c.priority, c.citizen_id, "
 		"c.assignee_id, c.group_id, c.due_at, c.closed_at, "
-		"c.received_at, h.name "
+		"c.received_at, coalesce(h.name, h.login) "
 		"FROM cases c LEFT JOIN contact h ON h.id = c.assignee_id "
 		"WHERE c.id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);

@@ -93,6 +93,14 @@ reply_to=$(header "$note" Reply-To)
 check "... and a signed reply address for her on the case" \
 	contains "$reply_to" "arende+ks-2026-00001.h"
 check "... the commands she may use" grep -q "#ta " "$note"
+# What the case lacks yet is said, not left as an empty field.
+python3 -c 'import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+sys.stdout.write(m.get_payload(decode=True).decode("utf-8"))' "$note" \
+	>"$T/note.txt" 2>&1
+check "... saying that no one handles the case yet" \
+	grep -q "^Handläggare:  ingen ännu$" "$T/note.txt"
+check "... and the category the workflow set" grep -q "^Kategori:     synpunkt$" "$T/note.txt"
 check "the handler's own address is not in the citizen's mail" \
 	[ -z "$(grep -il eva "$ack")" ]
 
