@@ -181,10 +181,11 @@ static int
 print_timer(const struct store_timer *t, void *ctx)
 {
 	char when[32];
+	int *n = ctx;
 
-	(void)ctx;
 	printf("  %s  %-20s %s (%s)\n", ctl_time(t->fire_at, when), t->name,
 	       t->event, t->state);
+	(*n)++;
 	return 0;
 }
 
@@ -222,10 +223,14 @@ show_case(const struct store_case *c, void *ctx)
 	    store_case_events(sc->store, c->id, print_event, NULL, &sc->err) < 0)
 		sc->failed = 1;
 	if (!sc->failed && c->closed_at == 0) {
+		int timers = 0;
+
 		printf("\n%s\n", _("Timers:"));
-		if (store_case_timers(sc->store, c->id, print_timer, NULL,
+		if (store_case_timers(sc->store, c->id, print_timer, &timers,
 				      &sc->err) < 0)
 			sc->failed = 1;
+		else if (timers == 0)
+			printf("  %s\n", _("(none armed)"));
 	}
 	return 0;
 }
@@ -244,6 +249,12 @@ case_show(struct store *store, int argc, char **argv)
 	if (argc != 2) {
 		ctl_error("%s", _("usage: cirmctl case show [--numbers] NUMBER"));
 		return EX_USAGE;
+	}
+	/* Case numbers are written in capitals, but read off a letter or
+	   typed in a hurry they may not be. */
+	for (char *p = argv[1]; *p != '\0'; p++) {
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
 	}
 	found = store_case_get(store, argv[1], show_case, &sc, &sc.err);
 	if (found < 0 || sc.failed) {
@@ -273,6 +284,8 @@ ctl_case(const struct ctl *ctl, int argc, char **argv)
 {
 	if (argc < 2 || (strcmp(argv[1], "list") != 0 &&
 			 strcmp(argv[1], "show") != 0)) {
+		if (argc >= 2)
+			ctl_error(_("unknown case command '%s'"), argv[1]);
 		ctl_error("%s", _("usage: cirmctl case list|show ..."));
 		return EX_USAGE;
 	}

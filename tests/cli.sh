@@ -113,6 +113,9 @@ check "show: citizen" contains "$out" "Anna Andersson"
 check "show: address" contains "$out" "email: anna@example.se"
 check "show: message" contains "$out" "| Lampan utanför nr 12 lyser inte."
 check "show: history" contains "$out" "case.created"
+check "show: no timer, said so" contains "$out" "(none armed)"
+run "$CIRMCTL" -c "$C" case show "$(printf '%s' "$n1" | tr 'A-Z' 'a-z')"
+check "a number in small letters finds the case" contains "$out" "Anna Andersson"
 run "$CIRMCTL" -c "$C" case show KS-1999-00001
 check "unknown case exits 1" [ "$rc" -eq 1 ]
 check "unknown case named" contains "$err" "no case KS-1999-00001"
@@ -120,6 +123,7 @@ run "$CIRMCTL" -c "$C" case show
 check "show without number is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" case frobnicate
 check "unknown case command is a usage error" [ "$rc" -eq 64 ]
+check "which names it" contains "$err" "unknown case command 'frobnicate'"
 
 # --- the rest of the command line ---
 run "$CIRMCTL" frobnicate
