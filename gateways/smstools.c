@@ -544,7 +544,7 @@ quarantine(struct gateway_ctx *ctx, const char *buf, size_t len,
 	r = store_inbox_put(ctx->store, ctx->channel, ctx->name, received_at,
 			    key, buf, len, &id, error_r);
 	if (r > 0 && store_inbox_quarantine(ctx->store, id, reason,
-					    cirm_now(), error_r) < 0)
+					    cirm_now(), NULL, error_r) < 0)
 		r = -1;
 	if (r < 0 || store_commit(ctx->store, error_r) < 0) {
 		store_rollback(ctx->store);

@@ -501,7 +501,7 @@ process_row(struct engine *engine, int i, int64_t now,
 	struct row_job job = { engine, now, 0, ENGINE_DONE, NULL,
 			       slot.prepared };
 	struct store *store = engine->store;
-	int64_t id = engine->ids[i];
+	int64_t id = engine->ids[i], qid = 0;
 	int found, ret;
 
 	if (store_savepoint(store, error_r) < 0) {
@@ -538,11 +538,15 @@ process_row(struct engine *engine, int i, int64_t now,
 		stats->retried++;
 		break;
 	default:
-		log_warnx("inbox row %lld: quarantined: %s", (long long)id,
-			  job.reason != NULL ? job.reason : "failed");
+		/* Inbox ids are used again once a row is gone; the
+		   quarantine's id is what cirmctl quarantine shows. */
 		ret = store_inbox_quarantine(store, id,
 					     job.reason != NULL ? job.reason : "failed",
-					     now, error_r);
+					     now, &qid, error_r);
+		if (ret == 0)
+			log_warnx("inbox row %lld: quarantined as %lld: %s",
+				  (long long)id, (long long)qid,
+				  job.reason != NULL ? job.reason : "failed");
 		stats->quarantined++;
 		break;
 	}

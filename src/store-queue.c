@@ -328,7 +328,7 @@ store_inbox_retry(struct store *store, int64_t id, const char *reason,
 
 int
 store_inbox_quarantine(struct store *store, int64_t id, const char *reason,
-		       int64_t now, char **error_r)
+		       int64_t now, int64_t *qid_r, char **error_r)
 {
 	static const char move_sql[] =
 		"INSERT INTO quarantine (channel, source, received_at, "
@@ -344,6 +344,8 @@ store_inbox_quarantine(struct store *store, int64_t id, const char *reason,
 	sqlite3_bind_int64(st, 3, id);
 	if (store_exec_stmt(store, st, "quarantine inbox row", error_r) < 0)
 		return -1;
+	if (qid_r != NULL)
+		*qid_r = sqlite3_last_insert_rowid(store->db);
 	return store_inbox_done(store, id, error_r);
 }
 

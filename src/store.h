@@ -478,9 +478,11 @@ int store_inbox_done(struct store *store, int64_t id, char **error_r);
    NEXT_AT. */
 int store_inbox_retry(struct store *store, int64_t id, const char *reason,
 		      int64_t next_at, char **error_r);
-/* Moves the row to the quarantine with REASON. */
+/* Moves the row to the quarantine with REASON; *QID_R (when not NULL)
+   is its id there, as cirmctl quarantine shows it. */
 int store_inbox_quarantine(struct store *store, int64_t id,
-			   const char *reason, int64_t now, char **error_r);
+			   const char *reason, int64_t now, int64_t *qid_r,
+			   char **error_r);
 
 struct store_counts {
 	int64_t inbox, inbox_due, quarantine, outbox, cases;

@@ -1003,7 +1003,7 @@ START_TEST(test_inbox_raw_once)
 	ck_assert_int_eq(store_savepoint(store, &err), 0);
 	ck_assert_int_eq(store_raw_put(store, g.sha, "bad", 3, &err), 0);
 	store_savepoint_rollback(store);
-	ck_assert_int_eq(store_inbox_quarantine(store, d, "why", 7, &err), 0);
+	ck_assert_int_eq(store_inbox_quarantine(store, d, "why", 7, NULL, &err), 0);
 	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM quarantine "
 				   "WHERE CAST(raw AS TEXT) = 'bad'"), 1);
 	ck_assert_int_eq(count_sql(store, "SELECT count(*) FROM raw_message "

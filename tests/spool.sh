@@ -59,6 +59,8 @@ check "cirmd --once: exit 0" [ "$rc" -eq 0 ]
 check "the first mail is a case" [ "$(sql 'SELECT count(*) FROM cases')" -eq 1 ]
 check "the second is quarantined as a flood" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%flood%' OR reason LIKE '%per hour%'")" -eq 1 ]
+check "the log names it by its quarantine id" \
+	contains "$err" "quarantined as $(sql 'SELECT id FROM quarantine'):"
 check "both attachments were saved in the spool" [ "$(files)" -eq 2 ]
 kept=$(printf 'JPEG data of photo 1\n' | sha256sum | cut -c1-64)
 orphan=$(printf 'JPEG data of photo 2\n' | sha256sum | cut -c1-64)
