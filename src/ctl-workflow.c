@@ -131,8 +131,15 @@ template_dir_for(const struct ctl *ctl, const char *option, const char *file)
 		return dir;
 	free(dir);
 	d = getenv("CIRM_DATADIR");
-	return xasprintf("%s/templates", d != NULL && *d != '\0' ? d :
-			 PKGDATADIR);
+	dir = xasprintf("%s/templates", d != NULL && *d != '\0' ? d :
+			PKGDATADIR);
+	/* The last resort, and cirm may not be installed: the check will
+	   say the directory cannot be read; here is what to do about it. */
+	if (!is_dir(dir))
+		ctl_error(_("no templates beside %s and none installed in %s: "
+			    "give --templates DIR, or -c FILE to use an "
+			    "instance's"), file, dir);
+	return dir;
 }
 
 /* With -c and no --templates, the templates are the configuration's: a

@@ -33,4 +33,14 @@ head -c 1100000 /dev/zero | tr '\0' ' ' >"$T/big.scxml"
 run "$CIRMCTL" workflow run --scxml "$T/big.scxml"
 check "a file over the size limit is refused" contains "$err" "larger than"
 
+# A workflow outside any instance or source tree, with cirm not
+# installed: the check says where it looked and what to give instead.
+mkdir -p "$T/alone"
+cp "$top_srcdir/workflows/synpunkt.xml" "$T/alone/mine.xml"
+run env CIRM_DATADIR="$T/nowhere" "$CIRMCTL" workflow check "$T/alone/mine.xml"
+check "no templates anywhere: the check fails" [ "$rc" -eq 1 ]
+check "and says what to give instead" contains "$err" "give --templates DIR, or -c FILE"
+run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/alone/mine.xml"
+check "with --templates it passes" [ "$rc" -eq 0 ]
+
 done_testing
