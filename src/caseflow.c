@@ -332,6 +332,9 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 			if (cf->v[j] == wf)
 				cf->current[j] = true;
 		}
+		log_warnx("workflow %s: version %d, which ran before, keeps "
+			  "running (the file did not load)", old->id,
+			  old->version);
 		n++;
 	}
 	return n;

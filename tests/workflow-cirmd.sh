@@ -77,6 +77,8 @@ printf '<broken' >>"$W/synpunkt.xml"
 kill -HUP "$pid"
 check "a bad workflow is logged with file:line" wait_for "$T/d.log" "synpunkt.xml:[0-9]*: "
 check "... and the reload goes on" wait_for "$T/d.log" "configuration reloaded"
+check "... saying which version keeps running" \
+	grep -q "workflow synpunkt: version 1, which ran before, keeps running" "$T/d.log"
 mail cia@example.se arende@kommun.example c1@example.se Parkering "Bilar på gräset."
 check "new cases still get the good version" wait_for "$T/d.log" "1 done"
 check "... which is version 1" [ \
