@@ -324,6 +324,13 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		strlist_clear(&m.map_to);
 		return EX_USAGE;
 	}
+	if (from == tov) {
+		ctl_error(_("--from and --to are both %ld: a migration moves "
+			    "cases to another version"), from);
+		strlist_clear(&m.map_from);
+		strlist_clear(&m.map_to);
+		return EX_USAGE;
+	}
 	m.id = argv[optind];
 	m.from_version = (int)from;
 	m.to_version = (int)tov;

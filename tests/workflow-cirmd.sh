@@ -117,6 +117,9 @@ check "... and says which" contains "$err" "workflow_default: workflow nosuch is
 # Moving running cases to another version, all or nothing.
 cp "$T/synpunkt.good" "$W/synpunkt.xml"
 sed -i '/^workflow_default = nosuch$/d' "$C"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 1
+check "a migration to the same version is a usage error" [ "$rc" -eq 64 ]
+check "... that says why" contains "$err" "--from and --to are both 1"
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2 --dry-run
 check "a dry run lists the cases" contains "$out" "KS-2026-00003: registrerad -> registrerad"
 check "... and changes nothing" [ \
