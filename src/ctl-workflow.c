@@ -989,7 +989,10 @@ sim_run(struct sim *sim, const struct step *steps, size_t nsteps)
 	sim->run = workflow_run_new(sim->wf, &sim->facts, &host);
 	sim->facts.text = sim->text;
 	sim_head(sim, "%s", _("start"));
-	ret = sim_result(sim, workflow_run_start(sim->run, &err), err);
+	/* Two statements: the order in which a call's arguments are
+	   evaluated is unspecified, and ERR is set by the first. */
+	ret = workflow_run_start(sim->run, &err);
+	ret = sim_result(sim, ret, err);
 	for (size_t i = 0; ret == 0 && i < nsteps; i++)
 		ret = sim_step(sim, &steps[i]);
 	if (ret == 0) {

@@ -68,14 +68,41 @@ is_atomic(const struct scxml_state *st)
 	return st->nchildren == 0 && st->kind != SCXML_KIND_ROOT;
 }
 
-/* Adds to SET what entering ST enters below it by default. */
+/* The states taking each transition enters (approximated: all of the
+   targets' ancestors, and what entering the targets enters by default),
+   worked out once, so that the graph checks below take time in
+   proportion to the chart and not to its square or cube. */
+struct graph {
+	size_t n;
+	size_t *stamp;		/* per state: the mark it was listed under */
+	size_t mark;
+	size_t *list, len, cap;	/* being built */
+	size_t **entered;	/* per transition, numbered state by state */
+	size_t *nentered;
+	size_t *first;		/* per state: its first transition's number */
+};
+
 static void
-add_default_entry(const struct scxml_state *st, bool *set)
+g_add(struct graph *g, size_t i)
 {
-	set[st->index] = true;
+	if (g->stamp[i] == g->mark)
+		return;
+	g->stamp[i] = g->mark;
+	if (g->len == g->cap) {
+		g->cap = g->cap != 0 ? 2 * g->cap : 16;
+		g->list = xrealloc(g->list, g->cap * sizeof(*g->list));
+	}
+	g->list[g->len++] = i;
+}
+
+/* Lists what entering ST enters below it by default. */
+static void
+g_default_entry(struct graph *g, const struct scxml_state *st)
+{
+	g_add(g, st->index);
 	if (st->kind == SCXML_KIND_PARALLEL) {
 		for (size_t i = 0; i < st->nchildren; i++)
-			add_default_entry(st->children[i], set);
+			g_default_entry(g, st->children[i]);
 	} else if (scxml_is_compound(st)) {
 		for (size_t i = 0; i < st->ninitial; i++) {
 			const struct scxml_state *s = st->initial[i];
@@ -83,59 +110,119 @@ add_default_entry(const struct scxml_state *st, bool *set)
 			/* an initial deep inside enters its ancestors */
 			for (const struct scxml_state *a = s->parent;
 			     a != NULL && a != st; a = a->parent)
-				set[a->index] = true;
-			add_default_entry(s, set);
+				g_add(g, a->index);
+			g_default_entry(g, s);
 		}
 	}
 }
 
-/* What taking T enters (approximated: all of the targets' ancestors). */
+/* Starts a new list; g_take() hands it over. */
 static void
-add_targets(const struct scxml_transition *t, bool *set)
+g_begin(struct graph *g)
 {
-	for (size_t i = 0; i < t->ntargets; i++) {
-		for (const struct scxml_state *a = t->targets[i]->parent;
-		     a != NULL; a = a->parent)
-			set[a->index] = true;
-		add_default_entry(t->targets[i], set);
+	g->mark++;
+	g->len = 0;
+}
+
+static size_t *
+g_take(struct graph *g, size_t *n_r)
+{
+	size_t *v = xmalloc((g->len != 0 ? g->len : 1) * sizeof(*v));
+
+	if (g->len != 0)
+		memcpy(v, g->list, g->len * sizeof(*v));
+	*n_r = g->len;
+	return v;
+}
+
+static void
+graph_build(struct graph *g, const struct scxml *ch)
+{
+	size_t nt = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->n = ch->nstates;
+	g->stamp = xcalloc(ch->nstates, sizeof(*g->stamp));
+	g->first = xcalloc(ch->nstates + 1, sizeof(*g->first));
+	for (size_t i = 0; i < ch->nstates; i++) {
+		g->first[i] = nt;
+		nt += ch->states[i]->ntransitions;
+	}
+	g->first[ch->nstates] = nt;
+	g->entered = xcalloc(nt + 1, sizeof(*g->entered));
+	g->nentered = xcalloc(nt + 1, sizeof(*g->nentered));
+	for (size_t i = 0; i < ch->nstates; i++) {
+		const struct scxml_state *st = ch->states[i];
+
+		for (size_t j = 0; j < st->ntransitions; j++) {
+			const struct scxml_transition *t = st->transitions[j];
+			size_t x = g->first[i] + j;
+
+			g_begin(g);
+			for (size_t k = 0; k < t->ntargets; k++) {
+				for (const struct scxml_state *a =
+					     t->targets[k]->parent;
+				     a != NULL; a = a->parent)
+					g_add(g, a->index);
+				g_default_entry(g, t->targets[k]);
+			}
+			g->entered[x] = g_take(g, &g->nentered[x]);
+		}
 	}
 }
 
 static void
-check_reachable(struct checker *c, bool *reach)
+graph_free(struct graph *g)
+{
+	for (size_t i = 0; i < g->first[g->n]; i++)
+		free(g->entered[i]);
+	free(g->entered);
+	free(g->nentered);
+	free(g->first);
+	free(g->stamp);
+	free(g->list);
+}
+
+static void
+check_reachable(struct checker *c, const struct graph *g, bool *reach)
 {
 	const struct scxml *ch = c->chart;
-	bool changed = true;
+	size_t *queue = xmalloc(ch->nstates * sizeof(*queue)), head = 0,
+	       tail = 0;
+	struct graph start;
 
-	add_default_entry(ch->states[0], reach);
-	while (changed) {
-		changed = false;
-		for (size_t i = 0; i < ch->nstates; i++) {
-			const struct scxml_state *st = ch->states[i];
+#define REACH(x) do {							\
+		size_t x_ = (x);					\
+		if (!reach[x_]) {					\
+			reach[x_] = true;				\
+			queue[tail++] = x_;				\
+		}							\
+	} while (0)
 
-			if (!reach[i])
-				continue;
-			for (size_t j = 0; j < st->ntransitions; j++) {
-				bool *add = xcalloc(ch->nstates, sizeof(bool));
+	memset(&start, 0, sizeof(start));
+	start.stamp = xcalloc(ch->nstates, sizeof(*start.stamp));
+	g_begin(&start);
+	g_default_entry(&start, ch->states[0]);
+	for (size_t k = 0; k < start.len; k++)
+		REACH(start.list[k]);
+	free(start.stamp);
+	free(start.list);
+	while (head < tail) {
+		const struct scxml_state *st = ch->states[queue[head++]];
 
-				add_targets(st->transitions[j], add);
-				for (size_t k = 0; k < ch->nstates; k++) {
-					if (add[k] && !reach[k])
-						reach[k] = changed = true;
-				}
-				free(add);
-			}
-			/* a parallel's regions and a compound's children
-			   are entered with it */
-			if (st->kind == SCXML_KIND_PARALLEL)
-				for (size_t k = 0; k < st->nchildren; k++) {
-					size_t x = st->children[k]->index;
+		for (size_t j = 0; j < st->ntransitions; j++) {
+			size_t x = g->first[st->index] + j;
 
-					if (!reach[x])
-						reach[x] = changed = true;
-				}
+			for (size_t k = 0; k < g->nentered[x]; k++)
+				REACH(g->entered[x][k]);
 		}
+		/* a parallel's regions are entered with it */
+		if (st->kind == SCXML_KIND_PARALLEL)
+			for (size_t k = 0; k < st->nchildren; k++)
+				REACH(st->children[k]->index);
 	}
+#undef REACH
+	free(queue);
 	for (size_t i = 1; i < ch->nstates; i++) {
 		if (!reach[i])
 			cerror(c, ch->states[i]->line, "state '%s' can never "
@@ -143,64 +230,194 @@ check_reachable(struct checker *c, bool *reach)
 	}
 }
 
-/* Whether some transition from atomic A (its own or an ancestor's)
-   enters an atomic state in DONE. */
-static bool
-leads_to(const struct scxml *ch, const struct scxml_state *a,
-	 const bool *done)
-{
-	bool *set = xcalloc(ch->nstates, sizeof(bool));
-	bool found = false;
-
-	for (const struct scxml_state *s = a; s != NULL && !found;
-	     s = s->parent) {
-		for (size_t j = 0; j < s->ntransitions && !found; j++) {
-			memset(set, 0, ch->nstates * sizeof(bool));
-			add_targets(s->transitions[j], set);
-			for (size_t k = 0; k < ch->nstates && !found; k++)
-				found = set[k] && done[k] &&
-					is_atomic(ch->states[k]);
-		}
-	}
-	free(set);
-	return found;
-}
-
+/* Which atomic states can reach a top-level final state, worked
+   backwards from the finals: once atomic K is known to, every atomic
+   state in or below a state with a transition entering K is too. */
 static void
-check_dead_ends(struct checker *c, const bool *reach)
+check_dead_ends(struct checker *c, const struct graph *g, const bool *reach)
 {
 	const struct scxml *ch = c->chart;
-	bool *done = xcalloc(ch->nstates, sizeof(bool));
-	bool changed = true, any_final = false;
+	size_t n = ch->nstates, nrev = 0, *rev_first, *rev, *fill,
+	       *queue = xmalloc(n * sizeof(*queue)), head = 0, tail = 0;
+	bool *done = xcalloc(n, sizeof(bool)), *expanded = xcalloc(n,
+								 sizeof(bool));
+	bool any_final = false;
 
-	for (size_t i = 1; i < ch->nstates; i++) {
+	/* rev[rev_first[k] .. rev_first[k + 1]): the states owning a
+	   transition that enters atomic K */
+	rev_first = xcalloc(n + 1, sizeof(*rev_first));
+	for (size_t i = 0; i < n; i++)
+		for (size_t x = g->first[i]; x < g->first[i + 1]; x++)
+			for (size_t k = 0; k < g->nentered[x]; k++)
+				if (is_atomic(ch->states[g->entered[x][k]])) {
+					rev_first[g->entered[x][k] + 1]++;
+					nrev++;
+				}
+	for (size_t k = 0; k < n; k++)
+		rev_first[k + 1] += rev_first[k];
+	rev = xmalloc((nrev != 0 ? nrev : 1) * sizeof(*rev));
+	fill = xmalloc(n * sizeof(*fill));
+	memcpy(fill, rev_first, n * sizeof(*fill));
+	for (size_t i = 0; i < n; i++)
+		for (size_t x = g->first[i]; x < g->first[i + 1]; x++)
+			for (size_t k = 0; k < g->nentered[x]; k++)
+				if (is_atomic(ch->states[g->entered[x][k]]))
+					rev[fill[g->entered[x][k]]++] = i;
+	free(fill);
+
+	for (size_t i = 1; i < n; i++) {
 		const struct scxml_state *st = ch->states[i];
 
-		if (st->kind == SCXML_KIND_FINAL && st->parent == ch->states[0])
+		if (st->kind == SCXML_KIND_FINAL && st->parent == ch->states[0]) {
 			done[i] = any_final = true;
+			queue[tail++] = i;
+		}
 	}
 	if (!any_final) {
 		cerror(c, ch->states[0]->line, "no top-level <final> state: "
 		       "cases could never be closed");
-		free(done);
-		return;
+		tail = 0;
 	}
-	while (changed) {
-		changed = false;
-		for (size_t i = 1; i < ch->nstates; i++) {
-			if (!done[i] && is_atomic(ch->states[i]) &&
-			    leads_to(ch, ch->states[i], done))
-				done[i] = changed = true;
+	while (head < tail) {
+		size_t k = queue[head++];
+
+		for (size_t r = rev_first[k]; r < rev_first[k + 1]; r++) {
+			const struct scxml_state *s = ch->states[rev[r]];
+
+			if (expanded[s->index])
+				continue;
+			expanded[s->index] = true;
+			for (size_t a = s->index; a <= s->last; a++) {
+				if (!done[a] && is_atomic(ch->states[a])) {
+					done[a] = true;
+					queue[tail++] = a;
+				}
+			}
 		}
 	}
-	for (size_t i = 1; i < ch->nstates; i++) {
+	for (size_t i = 1; any_final && i < n; i++) {
 		const struct scxml_state *st = ch->states[i];
 
 		if (reach[i] && is_atomic(st) && !done[i])
 			cerror(c, st->line, "state '%s': no final state can be "
 			       "reached from it", st->id);
 	}
+	free(rev_first);
+	free(rev);
+	free(queue);
 	free(done);
+	free(expanded);
+}
+
+/* A cond that is always true. */
+static bool
+always(const char *cond)
+{
+	return cond == NULL || strcmp(cond, "true") == 0;
+}
+
+/* Where the eventless transitions certainly take atomic state A: the
+   atomic state they end in when the first eventless transition that
+   SCXML would pick (A's, then its ancestors', in document order) is
+   certain to be enabled and enters exactly one atomic state; else -1
+   (no eventless transition, or one whose cond may be false, or a
+   targetless one, which check_events reports). */
+static long
+eventless_next(const struct scxml *ch, const struct graph *g, size_t a)
+{
+	for (const struct scxml_state *s = ch->states[a]; s != NULL;
+	     s = s->parent) {
+		for (size_t j = 0; j < s->ntransitions; j++) {
+			const struct scxml_transition *t = s->transitions[j];
+			size_t x = g->first[s->index] + j;
+			long only = -1;
+
+			if (t->event != NULL)
+				continue;
+			if (!always(t->cond) || t->ntargets == 0)
+				return -1;
+			for (size_t k = 0; k < g->nentered[x]; k++) {
+				if (!is_atomic(ch->states[g->entered[x][k]]))
+					continue;
+				if (only >= 0)
+					return -1;
+				only = (long)g->entered[x][k];
+			}
+			return only;
+		}
+	}
+	return -1;
+}
+
+/* A circle of one state through its own eventless transition without
+   cond back to itself: check_events tells that one. LAST is the
+   circle's last state, which is ST for a circle of one. */
+static bool
+self_loop_told(const struct scxml_state *st, size_t last)
+{
+	if (last != st->index)
+		return false;
+	for (size_t j = 0; j < st->ntransitions; j++) {
+		const struct scxml_transition *t = st->transitions[j];
+
+		if (t->event == NULL)
+			return always(t->cond) && t->ntargets == 1 &&
+			       t->targets[0] == st;
+	}
+	return false;
+}
+
+/* Eventless transitions that are always taken and lead round in a
+   circle never let a case settle: the engine stops them at run time
+   with an error; here they are found before. */
+static void
+check_eventless_cycles(struct checker *c, const struct graph *g)
+{
+	const struct scxml *ch = c->chart;
+	size_t n = ch->nstates;
+	long *next = xmalloc(n * sizeof(*next));
+	/* 0: not seen; 1: on the path being followed; 2: finished */
+	unsigned char *seen = xcalloc(n, 1);
+	size_t *path = xmalloc(n * sizeof(*path));
+
+	for (size_t i = 0; i < n; i++)
+		next[i] = is_atomic(ch->states[i]) ? eventless_next(ch, g, i) :
+			-1;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = 0;
+		long a = (long)i;
+
+		while (a >= 0 && seen[a] == 0) {
+			seen[a] = 1;
+			path[len++] = (size_t)a;
+			a = next[a];
+		}
+		if (a >= 0 && seen[a] == 1 && !self_loop_told(ch->states[a],
+							      path[len - 1])) {
+			/* the circle: from A round to A */
+			char *circle = xstrdup(""), *more;
+			size_t from = 0;
+
+			while (path[from] != (size_t)a)
+				from++;
+			for (size_t k = from; k < len; k++) {
+				more = xasprintf("%s'%s' -> ", circle,
+						 ch->states[path[k]]->id);
+				free(circle);
+				circle = more;
+			}
+			cerror(c, ch->states[a]->line, "eventless transitions "
+			       "without cond lead round in a circle (%s'%s'): "
+			       "a case entering it would never settle", circle,
+			       ch->states[a]->id);
+			free(circle);
+		}
+		for (size_t k = 0; k < len; k++)
+			seen[path[k]] = 2;
+	}
+	free(next);
+	free(seen);
+	free(path);
 }
 
 /* --- events -------------------------------------------------------------- */
@@ -267,13 +484,17 @@ check_events(struct checker *c)
 					       "built-in event)", events.v[k]);
 			}
 			strlist_clear(&events);
-			if (t->event == NULL && t->cond == NULL &&
+			if (t->event == NULL && always(t->cond) &&
 			    (t->ntargets == 0 ||
 			     (t->ntargets == 1 && t->targets[0] == st)))
 				cerror(c, xmlGetLineNo(t->node), "eventless "
-				       "transition without cond %s: it would "
-				       "loop forever", t->ntargets == 0 ?
-				       "or target" : "back to its own state");
+				       "transition %s: it would loop forever",
+				       t->ntargets != 0 ? (t->cond == NULL ?
+				       "without cond back to its own state" :
+				       "with cond 'true' back to its own "
+				       "state") : (t->cond == NULL ?
+				       "without cond or target" :
+				       "with cond 'true' and no target"));
 		}
 	}
 }
@@ -510,6 +731,7 @@ workflow_check(const struct workflow *wf, const char *template_dir,
 	       struct strlist *errors)
 {
 	struct checker c = { .wf = wf, .chart = wf->chart, .errors = errors };
+	struct graph g;
 	bool *reach = xcalloc(wf->chart->nstates, sizeof(bool));
 
 	for (size_t i = 0; builtin_events[i] != NULL; i++)
@@ -525,8 +747,11 @@ workflow_check(const struct workflow *wf, const char *template_dir,
 			strlist_addf(&c.raisable, "done.state.%s", st->id);
 	}
 	walk_actions(&c, xmlDocGetRootElement(wf->chart->xml));
-	check_reachable(&c, reach);
-	check_dead_ends(&c, reach);
+	graph_build(&g, wf->chart);
+	check_reachable(&c, &g, reach);
+	check_dead_ends(&c, &g, reach);
+	check_eventless_cycles(&c, &g);
+	graph_free(&g);
 	check_events(&c);
 	check_timers(&c);
 	check_roles(&c);

@@ -90,6 +90,11 @@ static const struct bad_case bad_cases[] = {
 	  "command, timer, raise or built-in event)" },
 	{ "bad-loop.xml", "bad-loop.xml:19: eventless transition without "
 	  "cond or target: it would loop forever" },
+	{ "bad-loop-true.xml", "bad-loop-true.xml:27: eventless transition "
+	  "with cond 'true' and no target: it would loop forever" },
+	{ "bad-circle.xml", "bad-circle.xml:29: eventless transitions "
+	  "without cond lead round in a circle ('atgardad' -> 'granskas' -> "
+	  "'atgardad'): a case entering it would never settle" },
 	{ "bad-no-final.xml", "bad-no-final.xml:4: no top-level <final> "
 	  "state: cases could never be closed" },
 	{ "bad-role.xml", "bad-role.xml:21: unknown role 'chef' (not in "

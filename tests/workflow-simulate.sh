@@ -142,6 +142,11 @@ check "... at the timer that started it" contains "$out" \
 	"2026-12-01 10:00  timer paminn fired: timer.remind"
 check "... and a trace cut short" contains "$out" \
 	"(the rest of this step left out)"
+run "$CIRMCTL" workflow simulate --templates "$D/templates" \
+	"$D/sim-start-loop.xml"
+check "a loop at the very start: exit 1" [ "$rc" -eq 1 ]
+check "... with the run's error, not '(null)'" contains "$err" \
+	"cirmctl: eventless transitions loop in state ny"
 run "$CIRMCTL" workflow simulate --templates "$D/templates" "$D/bad-loop.xml"
 check "an invalid workflow is not simulated" [ "$rc" -eq 1 -a -z "$out" ]
 check "... and its problems are shown" contains "$err" "loop forever"
