@@ -230,7 +230,9 @@ static const struct {
 	{ "PT0S", { 0 } },
 	{ "P3M", { .months = 3 } },
 	{ "P007D", { .days = 7 } },
-	{ "P99999D", { .days = 99999 } },
+	{ "P3660D", { .days = 3660 } },	/* ten years, the most */
+	{ "P10Y", { .years = 10 } },
+	{ "PT87840H", { .hours = 87840 } },
 	{ "P1Y2M3W4DT5H6M7S", { 1, 2, 3, 4, 5, 6, 7 } },
 	{ "P1MT1M", { .months = 1, .minutes = 1 } },
 };
@@ -264,6 +266,12 @@ static const struct {
 	{ "P1.5D", "fractions are not supported" },
 	{ "PT0,5H", "fractions are not supported" },
 	{ "P100000D", "value too large (at most 99999)" },
+	{ "P99999D", "longer than ten years" },
+	{ "P3661D", "longer than ten years" },
+	{ "P11Y", "longer than ten years" },
+	{ "P200Y", "longer than ten years" },
+	{ "P9Y13M", "longer than ten years" },
+	{ "PT87865H", "longer than ten years" },
 	{ "P99999999999999999999999D", "value too large" },
 	{ "P1", "number without a unit" },
 	{ "PD", "'D' without a number" },
