@@ -464,8 +464,9 @@ scxml_parse_xml(const char *name, const char *data, size_t len, size_t max,
 	xmlDoc *xml = NULL;
 
 	if (len > max)
-		strlist_addf(&errors, "%s:1: document too large (%zu bytes, "
-			     "the limit is %zu)", name, len, max);
+		/* Readers stop one byte past MAX: LEN is not the size. */
+		strlist_addf(&errors, "%s:1: document too large (more than "
+			     "%zu bytes, the limit)", name, max);
 	else
 		xml = parse_xml(name, data, len, &errors);
 	if (errors.n > 0) {

@@ -240,6 +240,9 @@ START_TEST(test_refused)
 				       &wf, &error), -1);
 	ck_assert_msg(strstr(error, "big.xml:1: document too large") == error,
 		      "%s", error);
+	/* what the reader got is not the file's size: none is claimed */
+	ck_assert_msg(strstr(error, "(more than 1048576 bytes, the limit)") !=
+			      NULL, "%s", error);
 	free(error);
 	free(big);
 	ck_assert_int_eq(workflow_load("x.xml", "<workflow", 9, &wf, &error),
