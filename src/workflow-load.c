@@ -262,6 +262,7 @@ load_calendar(struct loader *ld, xmlNode *node)
 	struct calendar *cal = calendar_new(CALENDAR_SWEDEN);
 	char *id = workflow_attr(node, "id");
 	bool closed_all = true;
+	long hours_line[7] = { 0 };	/* where each day got its hours */
 
 	if (find_calendar(ld->wf, id) != NULL)
 		lerror(ld, node, "duplicate calendar id '%s'", id);
@@ -290,6 +291,18 @@ load_calendar(struct loader *ld, xmlNode *node)
 				       "HH:MM with open before close");
 			else
 				for (int i = 0; i < 7; i++) {
+					/* one range a day: a second would
+					   silently replace the first */
+					if (set[i] && hours_line[i] != 0) {
+						lerror(ld, n, "%s has opening "
+						       "hours already (line "
+						       "%ld): one range a day",
+						       day_names[i],
+						       hours_line[i]);
+						continue;
+					}
+					if (set[i])
+						hours_line[i] = xmlGetLineNo(n);
 					if (set[i] && calendar_set_hours(
 						    cal, i, o, c, &err) < 0) {
 						lerror(ld, n, "%s", err);

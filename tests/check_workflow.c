@@ -88,6 +88,8 @@ static const struct bad_case bad_cases[] = {
 	  "event 'cmd.fix'\n"
 	  "bad-event.xml:26: event 'cmd.fixa': nothing raises it (no "
 	  "command, timer, raise or built-in event)" },
+	{ "bad-hours.xml", "bad-hours.xml:10: mon has opening hours already "
+	  "(line 9): one range a day" },
 	{ "bad-loop.xml", "bad-loop.xml:19: eventless transition without "
 	  "cond or target: it would loop forever" },
 	{ "bad-loop-true.xml", "bad-loop-true.xml:27: eventless transition "
