@@ -169,14 +169,6 @@ word_is(const char *word, const char *const *names)
 	return found;
 }
 
-static const char *const note_words[] = { "note", "notering", "intern",
-					  NULL };
-static const char *const priority_words[] = { "priority", "prioritet",
-					      NULL };
-static const char *const category_words[] = { "category", "kategori",
-					      NULL };
-static const char *const due_words[] = { "due", "senast", "deadline",
-					 NULL };
 /* The workflow's business: refused when the workflow lacks them. */
 static const char *const workflow_words[] = {
 	"assign", "tilldela", "take", "ta", "close", "stäng", "stang",
@@ -275,12 +267,12 @@ check_commands(struct mailin *mi, struct store *store,
 			}
 			needs_no_text |= w->text == WORKFLOW_TEXT_NONE;
 			needs_text |= w->text == WORKFLOW_TEXT_REQUIRED;
-		} else if (word_is(c->word, note_words)) {
+		} else if (word_is(c->word, workflow_note_words)) {
 			c->kind = CMD_NOTE;
 			r->note = true;
 			if (c->arg[0] != '\0')
 				c->error = tr(&T_NO_ARG, r->lang);
-		} else if (word_is(c->word, priority_words)) {
+		} else if (word_is(c->word, workflow_priority_words)) {
 			static const char *const p[] = { "low", "normal",
 							 "high", "urgent",
 							 NULL };
@@ -292,11 +284,11 @@ check_commands(struct mailin *mi, struct store *store,
 				ok = ok || strcmp(p[k], c->arg) == 0;
 			if (!ok)
 				c->error = tr(&T_PRIORITY, r->lang);
-		} else if (word_is(c->word, category_words)) {
+		} else if (word_is(c->word, workflow_category_words)) {
 			c->kind = CMD_CATEGORY;
 			if (c->arg[0] == '\0' || strchr(c->arg, ' '))
 				c->error = tr(&T_NEEDS_WORD, r->lang);
-		} else if (word_is(c->word, due_words)) {
+		} else if (word_is(c->word, workflow_due_words)) {
 			c->kind = CMD_DUE;
 			if (!valid_date(c->arg, &t))
 				c->error = tr(&T_DUE, r->lang);

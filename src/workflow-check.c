@@ -60,6 +60,24 @@ workflow_fold(const char *word)
 	return s;
 }
 
+const char *const workflow_note_words[] = { "note", "notering", "intern",
+					    NULL };
+const char *const workflow_priority_words[] = { "priority", "prioritet",
+						NULL };
+const char *const workflow_category_words[] = { "category", "kategori",
+						NULL };
+const char *const workflow_due_words[] = { "due", "senast", "deadline",
+					   NULL };
+
+static bool
+note_word(const char *folded)
+{
+	for (size_t i = 0; workflow_note_words[i] != NULL; i++)
+		if (strcmp(folded, workflow_note_words[i]) == 0)
+			return true;
+	return false;
+}
+
 /* --- states as a graph --------------------------------------------------- */
 
 static bool
@@ -602,6 +620,13 @@ check_commands(struct checker *c)
 			if (k < seen.n)
 				cerror(c, cmd->line, "command word '%s' is "
 				       "already used (line %zu)", w, lines[k]);
+			else if (note_word(f))
+				/* the workflow's words are looked up first:
+				   it would take notes over */
+				cerror(c, cmd->line, "command word '%s' is "
+				       "cirm's own (it makes a reply an "
+				       "internal note on any case): choose "
+				       "another", w);
 			strlist_add(&seen, f);
 			SCXML_PUSH(lines, nlines, (size_t)cmd->line);
 			free(f);

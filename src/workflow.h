@@ -144,4 +144,12 @@ const char *workflow_category_name(enum workflow_category c);
    other Latin-1) capitals to lower case. Caller frees. */
 char *workflow_fold(const char *word);
 
+/* The command words cirm handles itself on any case (folded,
+   NULL-terminated). A workflow may declare the priority, category and
+   due words to take them over, but not the note words. */
+extern const char *const workflow_note_words[];
+extern const char *const workflow_priority_words[];
+extern const char *const workflow_category_words[];
+extern const char *const workflow_due_words[];
+
 #endif

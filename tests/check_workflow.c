@@ -66,6 +66,11 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	{ "bad-builtin.xml",
+	  "bad-builtin.xml:10: command word 'Notering' is cirm's own (it "
+	  "makes a reply an internal note on any case): choose another\n"
+	  "bad-builtin.xml:11: command word 'note' is cirm's own (it makes a "
+	  "reply an internal note on any case): choose another" },
 	{ "bad-calendar.xml", "bad-calendar.xml:4: unknown calendar "
 	  "'kontorstid' (sweden, none, or a <calendar> of this file)" },
 	{ "bad-command.xml",
