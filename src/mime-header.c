@@ -303,6 +303,16 @@ parse_date(const char *value)
 	if (mailimf_date_time_parse(value, strlen(value), &idx, &dt) !=
 	    MAILIMF_NO_ERROR)
 		return 0;
+	/* libetpan takes any number: a year or zone out of range is no
+	   date (and no signed overflow below). */
+	if (dt->dt_year < 1900 || dt->dt_year > 9999 || dt->dt_month < 1 ||
+	    dt->dt_month > 12 || dt->dt_day < 1 || dt->dt_day > 31 ||
+	    dt->dt_hour < 0 || dt->dt_hour > 23 || dt->dt_min < 0 ||
+	    dt->dt_min > 59 || dt->dt_sec < 0 || dt->dt_sec > 60 ||
+	    dt->dt_zone < -9959 || dt->dt_zone > 9959) {
+		mailimf_date_time_free(dt);
+		return 0;
+	}
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = dt->dt_year - 1900;
 	tm.tm_mon = dt->dt_month - 1;

@@ -18,6 +18,8 @@
    level, so a message with thousands of nested multiparts must be
    refused before it reaches it. */
 #define MIME_MAX_CONTAINERS 1000
+/* Comments nest a few deep in real mail; libetpan recurses on each. */
+#define MIME_MAX_COMMENT_DEPTH 100
 
 struct walk {
 	struct mime_message *msg;
@@ -473,22 +475,77 @@ walk_node(struct walk *w, struct mailmime *mm, int depth, enum body_rule rule)
 	}
 }
 
+/* Whether S[I..] is TYPE followed, after white space and comments as
+   libetpan skips them, by a '/'. After 4 KiB of them it counts as if it
+   were (so that the scan stays linear, and a long comment cannot hide
+   a container). */
+static bool
+type_at(const char *s, size_t len, size_t i, const char *type)
+{
+	size_t n = strlen(type), depth = 0, end;
+
+	if (i + n > len || strncasecmp(s + i, type, n) != 0)
+		return false;
+	end = i + n + 4096;
+	for (i += n; i < len; i++) {
+		if (i >= end)
+			return true;
+		if (s[i] == '(')
+			depth++;
+		else if (s[i] == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && s[i] == '/')
+			return true;
+		else if (depth == 0 && s[i] != ' ' && s[i] != '\t' &&
+			 s[i] != '\r' && s[i] != '\n')
+			return false;
+	}
+	return false;
+}
+
 /* Counts what could nest, case-insensitively, so that libetpan's
-   recursive parser never sees a pathological message. */
+   recursive parser never sees a pathological message. "multipart /x"
+   and "message (c)/rfc822" nest as well: libetpan skips white space
+   and comments there. Any message type counts. */
 static size_t
 count_containers(const char *s, size_t len)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i + 10 <= len; i++) {
+	for (size_t i = 0; i + 8 <= len; i++) {
 		if ((s[i] == 'm' || s[i] == 'M') &&
 		    (s[i + 1] == 'u' || s[i + 1] == 'U' || s[i + 1] == 'e' ||
 		     s[i + 1] == 'E') &&
-		    (strncasecmp(s + i, "multipart/", 10) == 0 ||
-		     (i + 14 <= len && strncasecmp(s + i, "message/rfc822", 14) == 0)))
+		    (type_at(s, len, i, "multipart") ||
+		     type_at(s, len, i, "message")))
 			n++;
 	}
 	return n;
+}
+
+/* The deepest nesting of parentheses in one header field (a line not
+   starting with white space, and its continuation lines), anywhere in
+   the message: libetpan reads comments recursively, in the message's
+   header and in each part's, and a field of a hundred thousand '('
+   would overflow the stack. Body lines count too (they cannot be told
+   from a part's header here); text nests parentheses a few deep. */
+static size_t
+deepest_comment(const char *s, size_t len)
+{
+	size_t depth = 0, deepest = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\n' && i + 1 < len && s[i + 1] != ' ' &&
+		    s[i + 1] != '\t')
+			depth = 0;
+		else if (s[i] == '\\' && i + 1 < len)
+			i++;
+		else if (s[i] == '(' && ++depth > deepest)
+			deepest = depth;
+		else if (s[i] == ')' && depth > 0)
+			depth--;
+	}
+	return deepest;
 }
 
 /* The length of the header section (up to and without the blank line). */
@@ -522,6 +579,11 @@ check_limits(const char *raw, size_t len, const struct mime_limits *lim,
 	if (count_containers(raw, len) > MIME_MAX_CONTAINERS) {
 		*error_r = xasprintf("more than %d multipart or message parts",
 				     MIME_MAX_CONTAINERS);
+		return -1;
+	}
+	if (deepest_comment(raw, len) > MIME_MAX_COMMENT_DEPTH) {
+		*error_r = xasprintf("parentheses nested more than %d deep in "
+				     "one header field", MIME_MAX_COMMENT_DEPTH);
 		return -1;
 	}
 	return 0;
