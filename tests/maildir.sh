@@ -64,4 +64,20 @@ echo "# peak memory ${peak} KiB for ${total} bytes of mail"
 check "the gateway's peak memory stays below 100 MiB (${peak} KiB)" \
 	[ "${peak:-999999}" -lt 102400 ]
 
+# What new/ holds that is no mail is left alone, and said so, once.
+printf 'From: a@b.se\nSubject: x\n\nHej\n' >"$T/elsewhere.eml"
+ln -s "$T/elsewhere.eml" "$I/maildir/inbox/new/link"
+mkdir "$I/maildir/inbox/new/adir"
+run "$GATEWAY" -c "$C" --once maildir
+check "junk in new/: the gateway still succeeds" [ "$rc" -eq 0 ]
+check "a symbolic link is not followed, and that is logged" \
+	contains "$err" "new/link: a symbolic link, not a mail; left alone"
+check "once, not at every look into new/" \
+	[ "$(printf '%s\n' "$err" | grep -c 'new/link:')" -eq 1 ]
+check "a directory is logged too" \
+	contains "$err" "new/adir: not a regular file; left alone"
+check "both stay where they are" \
+	[ -L "$I/maildir/inbox/new/link" ] && [ -d "$I/maildir/inbox/new/adir" ]
+check "nothing was queued from them" [ "$(sql 'SELECT count(*) FROM inbox')" -eq $N ]
+
 done_testing
