@@ -25,6 +25,7 @@ static const char *const priorities[] = { "low", "normal", "high",
 
 struct loader {
 	struct workflow *wf;
+	xmlDoc *xml;		/* while it is validated */
 	struct strlist errors;
 	struct strlist cascade;	/* schema messages that only echo others */
 };
@@ -94,11 +95,69 @@ is_cascade(const char *msg)
 	return false;
 }
 
+/* The lines of the elements called NAME in N and below: *COUNT of them,
+   the first MAX in LINES. */
+static void
+element_lines(const xmlNode *n, const char *name, long *lines, size_t *count,
+	      size_t max)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrcmp(n->name, (const xmlChar *)name) == 0) {
+			if (*count < max)
+				lines[*count] = xmlGetLineNo(n);
+			(*count)++;
+		}
+		element_lines(n->children, name, lines, count, max);
+	}
+}
+
+/* libxml2 names no node for some errors ("Element command failed to
+   validate attributes"): the element's line when it is the only one of
+   its name, else the first, with the others' lines in *NOTE_R. */
+static int
+line_of_element(const struct loader *ld, const char *msg, char **note_r)
+{
+	long lines[8];
+	size_t count = 0, n;
+	char name[64];
+
+	*note_r = NULL;
+	if (ld->xml == NULL || strncmp(msg, "Element ", 8) != 0)
+		return 0;
+	n = strcspn(msg + 8, " :");
+	if (n == 0 || n >= sizeof(name))
+		return 0;
+	memcpy(name, msg + 8, n);
+	name[n] = '\0';
+	element_lines(xmlDocGetRootElement(ld->xml), name, lines, &count,
+		      N_ELEMENTS(lines));
+	if (count == 0)
+		return 0;
+	if (count > 1) {
+		char *list = xstrdup(""), *more;
+
+		for (size_t i = 0; i < count && i < N_ELEMENTS(lines); i++) {
+			more = xasprintf("%s%s%ld", list, i > 0 ? ", " : "",
+					 lines[i]);
+			free(list);
+			list = more;
+		}
+		*note_r = xasprintf(" (one of the <%s> elements, at lines "
+				    "%s%s)", name, list,
+				    count > N_ELEMENTS(lines) ? ", ..." : "");
+		free(list);
+	}
+	return (int)lines[0];
+}
+
 static void
 schema_error(void *user, xmlErrorPtr err)
 {
 	struct loader *ld = user;
 	char *msg = xstrdup(err->message != NULL ? err->message : "invalid");
+	char *note = NULL;
 	size_t n = strlen(msg);
 	int line;
 
@@ -120,9 +179,15 @@ schema_error(void *user, xmlErrorPtr err)
 	}
 	line = err->node != NULL ? (int)xmlGetLineNo((xmlNode *)err->node) : 0;
 	if (line <= 0)
-		line = err->line > 0 ? err->line : 1;
+		line = err->line > 0 ? err->line : 0;
+	if (line <= 0)
+		line = line_of_element(ld, msg, &note);
+	if (line <= 0)
+		line = 1;
 	strlist_addf(is_cascade(msg) ? &ld->cascade : &ld->errors,
-		     "%s:%d: %s", ld->wf->name, line, msg);
+		     "%s:%d: %s%s", ld->wf->name, line, msg,
+		     note != NULL ? note : "");
+	free(note);
 	free(msg);
 }
 
@@ -159,7 +224,9 @@ validate(struct loader *ld, xmlDoc *xml)
 	if (vc == NULL)
 		abort();
 	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
+	ld->xml = xml;
 	ret = xmlRelaxNGValidateDoc(vc, xml);
+	ld->xml = NULL;
 	xmlRelaxNGFreeValidCtxt(vc);
 	if (ld->errors.n == before)
 		for (size_t i = 0; i < ld->cascade.n; i++)

@@ -66,6 +66,9 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
+	{ "bad-attribute.xml", "bad-attribute.xml:7: Element command failed "
+	  "to validate attributes (see cirm-workflow(5) for the values each "
+	  "attribute takes) (one of the <command> elements, at lines 7, 8)" },
 	{ "bad-builtin.xml",
 	  "bad-builtin.xml:10: command word 'Notering' is cirm's own (it "
 	  "makes a reply an internal note on any case): choose another\n"
