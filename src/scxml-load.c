@@ -45,6 +45,22 @@ parse_serror(void *user, xmlErrorPtr err)
 
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
+	/* one line each: "...encoding !\nBytes: 0x.." */
+	for (char *q = msg; *q != '\0'; q++)
+		if (*q == '\n')
+			*q = ' ';
+	/* libxml2's words for what an administrator can act on */
+	if (strncmp(msg, "Excessive depth in document", 27) == 0) {
+		free(msg);
+		msg = xstrdup("elements nested more than 256 deep");
+	} else if (strncmp(msg, "Input is not proper UTF-8", 25) == 0) {
+		char *m = xasprintf("not UTF-8: save the file as UTF-8, or "
+				    "declare its encoding in <?xml ...?> (%s)",
+				    msg);
+
+		free(msg);
+		msg = m;
+	}
 	/* warnings (e.g. a relative namespace URI) do not refuse a file */
 	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR)
 		strlist_addf(p->errors, "%s:%d: %s", p->name, err->line, msg);

@@ -170,6 +170,11 @@ schema_error(void *user, xmlErrorPtr err)
 
 		free(msg);
 		msg = m;
+	} else if (strcmp(msg, "failed to compare type string") == 0) {
+		free(msg);
+		msg = xstrdup("empty where cirm-workflow(5) wants content or "
+			      "a value (an element with no children, or an "
+			      "empty attribute)");
 	} else if (strstr(msg, "failed to validate attributes") != NULL) {
 		char *m = xasprintf("%s (see cirm-workflow(5) for the values "
 				    "each attribute takes)", msg);

@@ -268,6 +268,48 @@ START_TEST(test_refused)
 }
 END_TEST
 
+/* libxml2's own words, where an administrator could not act on them,
+   are said so that one can; and each message is one line. */
+START_TEST(test_parser_words)
+{
+	static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
+		"\n<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"t\" "
+		"version=\"1\" xml:lang=\"sv\" calendar=\"c\">\n";
+	struct workflow *wf = NULL;
+	char *error = NULL, *doc;
+	size_t len;
+
+	doc = xasprintf("%s<calendar id=\"c\"></calendar>\n<state id=\"a\">"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("e.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "e.xml:3: empty where cirm-workflow(5) "
+			     "wants content") != NULL, "%s", error);
+	free(error);
+	free(doc);
+	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("u.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "u.xml:3: not UTF-8: save the file as "
+			     "UTF-8") != NULL, "%s", error);
+	ck_assert_msg(strchr(error, '\n') == NULL, "two lines: %s", error);
+	free(error);
+	free(doc);
+	len = strlen(head);
+	doc = xmalloc(len + 300 * 7 + 1);
+	memcpy(doc, head, len);
+	for (int i = 0; i < 300; i++)
+		len += (size_t)sprintf(doc + len, "<title>");
+	ck_assert_int_eq(workflow_load("d.xml", doc, len, &wf, &error), -1);
+	ck_assert_msg(strstr(error, "d.xml:3: elements nested more than 256 "
+			     "deep") != NULL, "%s", error);
+	free(error);
+	free(doc);
+	ck_assert_ptr_null(wf);
+}
+END_TEST
+
 static Suite *
 workflow_suite(void)
 {
@@ -280,6 +322,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_fold);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_parser_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
