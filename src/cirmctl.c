@@ -80,6 +80,19 @@ usage(FILE *out)
 		daemon_default_config());
 }
 
+int
+ctl_getopt(int argc, char **argv, const char *shortopts,
+	   const struct option *longopts)
+{
+	char *word = argv[0];
+	int c;
+
+	argv[0] = (char *)"cirmctl";
+	c = getopt_long(argc, argv, shortopts, longopts, NULL);
+	argv[0] = word;
+	return c;
+}
+
 void
 ctl_error(const char *fmt, ...)
 {

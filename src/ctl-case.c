@@ -45,7 +45,7 @@ case_list(struct store *store, int argc, char **argv)
 	int c, rows = 0;
 	long n;
 
-	while ((c = getopt_long(argc, argv, "s:n:", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "s:n:", opts)) != -1) {
 		switch (c) {
 		case 's':
 			f.state = optarg;

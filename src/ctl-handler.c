@@ -54,7 +54,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	int64_t id, gid, now = cirm_now();
 	int c, r, bad = 0, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "n:e:g:l:", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "n:e:g:l:", opts)) != -1) {
 		if (c == 'n')
 			name = optarg;
 		else if (c == 'e')

@@ -170,7 +170,7 @@ ctl_mail(const struct ctl *ctl, int argc, char **argv)
 		return EX_USAGE;
 	}
 	argc--, argv++;
-	while ((c = getopt_long(argc, argv, "t", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "t", opts)) != -1) {
 		if (c != 't') {
 			ctl_error("%s", _("usage: cirmctl mail inspect [--text] FILE"));
 			return EX_USAGE;

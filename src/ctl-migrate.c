@@ -304,7 +304,7 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	int c, bad = 0, ret = 1;
 	char *err = NULL, *detail;
 
-	while ((c = getopt_long(argc, argv, "f:t:m:n", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "f:t:m:n", opts)) != -1) {
 		if (c == 'f')
 			bad |= str_to_long(optarg, 1, 1000000, &from) < 0;
 		else if (c == 't')

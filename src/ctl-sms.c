@@ -89,7 +89,7 @@ encode(int argc, char **argv)
 	size_t len;
 	int c, bad = 0, n;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'u': want = GSM_UCS2; break;
 		case 'g': want = GSM_GSM7; break;
@@ -140,7 +140,7 @@ number(int argc, char **argv)
 	char out[E164_SIZE], masked[E164_MASK_SIZE];
 	int c, bad = 0, mask = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'c': country = optarg; break;
 		case 'm': mask = 1; break;

@@ -45,7 +45,7 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	int c, dry_run = 0;
 	char *err = NULL;
 
-	while ((c = getopt_long(argc, argv, "na:", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "na:", opts)) != -1) {
 		switch (c) {
 		case 'n':
 			dry_run = 1;

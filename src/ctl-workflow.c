@@ -69,7 +69,7 @@ run(int argc, char **argv)
 	size_t len;
 	int c, bad = 0, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "s:e:", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "s:e:", opts)) != -1) {
 		if (c == 's')
 			file = optarg;
 		else if (c == 'e')
@@ -202,7 +202,7 @@ check(const struct ctl *ctl, int argc, char **argv)
 	bool quiet = false;
 	int c, bad = 0, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "t:q", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "t:q", opts)) != -1) {
 		if (c == 't')
 			templates = optarg;
 		else if (c == 'q')
@@ -348,7 +348,7 @@ dot(int argc, char **argv)
 	char *err = NULL;
 	int c, bad = 0, ret = 0;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		if (c == 's')
 			svg = true;
 		else
@@ -1033,7 +1033,7 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 	size_t nsteps = 0;
 	int c, bad = 0, ret = 1;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'e': events = optarg; break;
 		case 's': start = optarg; break;

@@ -24,6 +24,12 @@ int ctl_with_store(const struct ctl *ctl,
 		   int (*fn)(const struct cfg *cfg, struct store *store,
 			     int argc, char **argv),
 		   int argc, char **argv);
+/* getopt_long for a command's ARGV, whose messages ("unrecognized
+   option ...") then begin with "cirmctl:" rather than the command's
+   word, which getopt takes from ARGV[0]. */
+struct option;
+int ctl_getopt(int argc, char **argv, const char *shortopts,
+	       const struct option *longopts);
 /* Prints "cirmctl: " and the message to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints S padded with spaces to WIDTH columns (counting characters, not

@@ -106,6 +106,9 @@ for bad in 0 -1 x 2x 99999999999; do
 done
 run "$CIRMCTL" -c "$C" case list extra
 check "extra argument refused" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" case list --bogus
+check "an unknown option is a usage error" [ "$rc" -eq 64 ]
+check "said by cirmctl, not by 'list'" contains "$err" "cirmctl: unrecognized option '--bogus'"
 run "$CIRMCTL" -c "$C" case show "$n1"
 check "show succeeds" [ "$rc" -eq 0 ]
 check "show: number" contains "$out" "$n1"
