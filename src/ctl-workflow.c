@@ -105,25 +105,15 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* The templates a workflow FILE is checked against: --templates, the
-   instance's with -c, a templates/ beside the file's directory (an
-   instance, or the source tree), else the shipped ones. */
+/* The templates a workflow FILE is checked against when neither
+   --templates nor -c names them: a templates/ beside the file's
+   directory (an instance, or the source tree), else the shipped ones. */
 static char *
-template_dir_for(const struct ctl *ctl, const char *option, const char *file)
+template_dir_for(const char *file)
 {
 	const char *slash = strrchr(file, '/'), *d;
-	struct cfg *cfg = NULL;
 	char *dir;
 
-	if (option != NULL)
-		return xstrdup(option);
-	if (ctl->config != NULL) {
-		if (ctl_load_config(ctl, &cfg) < 0)
-			return NULL;
-		dir = xstrdup(cfg_str(cfg, CFG_TEMPLATE_DIR));
-		cfg_free(&cfg);
-		return dir;
-	}
 	dir = slash != NULL ? xasprintf("%.*s/../templates",
 					(int)(slash - file), file) :
 		xstrdup("../templates");
@@ -142,28 +132,31 @@ template_dir_for(const struct ctl *ctl, const char *option, const char *file)
 	return dir;
 }
 
-/* With -c and no --templates, the templates are the configuration's: a
-   configuration that does not load is a configuration error (78), told
-   once, not a failure of each file. 0, or EX_CONFIG. */
+/* With -c and no --templates (*TEMPLATES NULL), the templates are the
+   configuration's: *TEMPLATES and *OWNED_R (caller frees) become its
+   template_dir, read once for all the files. A configuration that does
+   not load is a configuration error, told once. 0, or EX_CONFIG. */
 static int
-config_loads(const struct ctl *ctl, const char *templates)
+config_templates(const struct ctl *ctl, const char **templates,
+		 char **owned_r)
 {
 	struct cfg *cfg = NULL;
 
-	if (templates != NULL || ctl->config == NULL)
+	*owned_r = NULL;
+	if (*templates != NULL || ctl->config == NULL)
 		return 0;
 	if (ctl_load_config(ctl, &cfg) < 0)
 		return EX_CONFIG;
+	*templates = *owned_r = xstrdup(cfg_str(cfg, CFG_TEMPLATE_DIR));
 	cfg_free(&cfg);
 	return 0;
 }
 
-/* Loads FILE and runs the checks of cirm-workflow(5) on it, against the
-   templates template_dir_for() finds. Every problem goes to stderr.
-   0 with *WF_R, or -1. */
+/* Loads FILE and runs the checks of cirm-workflow(5) on it, against
+   TEMPLATES, or those template_dir_for() finds. Every problem goes to
+   stderr. 0 with *WF_R, or -1. */
 static int
-load_checked(const struct ctl *ctl, const char *templates, const char *file,
-	     struct workflow **wf_r)
+load_checked(const char *templates, const char *file, struct workflow **wf_r)
 {
 	struct workflow *wf = NULL;
 	struct strlist errors = { 0 };
@@ -174,11 +167,7 @@ load_checked(const struct ctl *ctl, const char *templates, const char *file,
 		free(err);
 		return -1;
 	}
-	dir = template_dir_for(ctl, templates, file);
-	if (dir == NULL) {
-		workflow_free(&wf);
-		return -1;
-	}
+	dir = templates != NULL ? xstrdup(templates) : template_dir_for(file);
 	if (workflow_check(wf, dir, &errors) > 0) {
 		err = scxml_join_errors(&errors, file);
 		fprintf(stderr, "%s\n", err);
@@ -199,6 +188,7 @@ check(const struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *templates = NULL;
+	char *owned;
 	bool quiet = false;
 	int c, bad = 0, ret = 0;
 
@@ -215,12 +205,12 @@ check(const struct ctl *ctl, int argc, char **argv)
 				  "DIR] [--quiet] FILE..."));
 		return EX_USAGE;
 	}
-	if (config_loads(ctl, templates) != 0)
+	if (config_templates(ctl, &templates, &owned) != 0)
 		return EX_CONFIG;
 	for (int i = optind; i < argc; i++) {
 		struct workflow *wf = NULL;
 
-		if (load_checked(ctl, templates, argv[i], &wf) < 0) {
+		if (load_checked(templates, argv[i], &wf) < 0) {
 			ret = 1;
 			continue;
 		}
@@ -232,6 +222,7 @@ check(const struct ctl *ctl, int argc, char **argv)
 		}
 		workflow_free(&wf);
 	}
+	free(owned);
 	return ret;
 }
 
@@ -1031,7 +1022,8 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 	struct workflow *wf = NULL;
 	struct step *steps = NULL;
 	size_t nsteps = 0;
-	int c, bad = 0, ret = 1;
+	char *owned;
+	int c, rc, bad = 0, ret = 1;
 
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
@@ -1061,9 +1053,11 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 			  start);
 		return EX_USAGE;
 	}
-	if (config_loads(ctl, templates) != 0)
+	if (config_templates(ctl, &templates, &owned) != 0)
 		return EX_CONFIG;
-	if (load_checked(ctl, templates, argv[optind], &wf) < 0)
+	rc = load_checked(templates, argv[optind], &wf);
+	free(owned);
+	if (rc < 0)
 		return 1;
 	if (parse_steps(wf, events, &steps, &nsteps) == 0) {
 		sim.wf = wf;
