@@ -98,6 +98,7 @@ struct graph {
 	size_t **entered;	/* per transition, numbered state by state */
 	size_t *nentered;
 	size_t *first;		/* per state: its first transition's number */
+	size_t *start, nstart;	/* what the chart enters when it starts */
 };
 
 static void
@@ -169,6 +170,9 @@ graph_build(struct graph *g, const struct scxml *ch)
 	g->first[ch->nstates] = nt;
 	g->entered = xcalloc(nt + 1, sizeof(*g->entered));
 	g->nentered = xcalloc(nt + 1, sizeof(*g->nentered));
+	g_begin(g);
+	g_default_entry(g, ch->states[0]);
+	g->start = g_take(g, &g->nstart);
 	for (size_t i = 0; i < ch->nstates; i++) {
 		const struct scxml_state *st = ch->states[i];
 
@@ -197,6 +201,7 @@ graph_free(struct graph *g)
 	free(g->entered);
 	free(g->nentered);
 	free(g->first);
+	free(g->start);
 	free(g->stamp);
 	free(g->list);
 }
@@ -207,7 +212,6 @@ check_reachable(struct checker *c, const struct graph *g, bool *reach)
 	const struct scxml *ch = c->chart;
 	size_t *queue = xmalloc(ch->nstates * sizeof(*queue)), head = 0,
 	       tail = 0;
-	struct graph start;
 
 #define REACH(x) do {							\
 		size_t x_ = (x);					\
@@ -217,14 +221,8 @@ check_reachable(struct checker *c, const struct graph *g, bool *reach)
 		}							\
 	} while (0)
 
-	memset(&start, 0, sizeof(start));
-	start.stamp = xcalloc(ch->nstates, sizeof(*start.stamp));
-	g_begin(&start);
-	g_default_entry(&start, ch->states[0]);
-	for (size_t k = 0; k < start.len; k++)
-		REACH(start.list[k]);
-	free(start.stamp);
-	free(start.list);
+	for (size_t k = 0; k < g->nstart; k++)
+		REACH(g->start[k]);
 	while (head < tail) {
 		const struct scxml_state *st = ch->states[queue[head++]];
 
