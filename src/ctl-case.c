@@ -33,6 +33,36 @@ print_row(const struct store_case *c, void *ctx)
 }
 
 static int
+print_state(const char *state, int64_t n, void *ctx)
+{
+	printf("%s%s (%lld)", *(int *)ctx ? ", " : "  ",
+	       state != NULL ? state : "-", (long long)n);
+	*(int *)ctx = 1;
+	return 0;
+}
+
+/* --state matched nothing: says so, and which states cases are in,
+   since the name is most often mistyped or in the wrong language
+   (the shipped workflows name their states in Swedish). */
+static int
+no_case_in_state(struct store *store, const char *state)
+{
+	char *err = NULL;
+	int any = 0;
+
+	printf(_("(no cases in state '%s')"), state);
+	fputc('\n', stdout);
+	printf("%s\n", _("Cases are in these states:"));
+	if (store_case_states(store, print_state, &any, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 1;
+	}
+	printf("%s\n", any ? "" : _("  none: there are no cases"));
+	return 0;
+}
+
+static int
 case_list(struct store *store, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -81,8 +111,10 @@ case_list(struct store *store, int argc, char **argv)
 		free(err);
 		return 1;
 	}
-	if (rows == 0)
+	if (rows == 0 && f.state == NULL)
 		printf("%s\n", _("(no cases)"));
+	else if (rows == 0)
+		return no_case_in_state(store, f.state);
 	return 0;
 }
 

@@ -98,6 +98,10 @@ check "list is newest first" [ "$(printf '%s\n' "$out" | sed -n 2p | cut -c1-13)
 run "$CIRMCTL" -c "$C" case list --state resolved
 check "state filter" [ "$(printf '%s\n' "$out" | grep -c "^KS-")" -eq 1 ]
 check "state filter keeps the right case" contains "$out" "$n2"
+run "$CIRMCTL" -c "$C" case list --state registered
+check "a state no case is in is not an error" [ "$rc" -eq 0 ]
+check "a state no case is in is named" contains "$out" "(no cases in state 'registered')"
+check "the states cases are in are listed" contains "$out" "new (2), resolved (1)"
 run "$CIRMCTL" -c "$C" case list --limit 2
 check "limit" [ "$(printf '%s\n' "$out" | grep -c "^KS-")" -eq 2 ]
 for bad in 0 -1 x 2x 99999999999; do
