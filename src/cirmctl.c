@@ -48,6 +48,7 @@ usage(FILE *out)
 		       "  quarantine show ID [--raw]\n"
 		       "                            show one, or its raw bytes\n"
 		       "  quarantine release ID     put one back in the inbox\n"
+		       "  quarantine discard ID...  discard them for good (spam)\n"
 		       "  spool prune [--dry-run] [--min-age HOURS]\n"
 		       "                            remove attachment files no "
 		       "message names\n"

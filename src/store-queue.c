@@ -375,7 +375,8 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	static const char due[] =
 		"SELECT count(*) FROM inbox WHERE next_attempt_at <= ?";
 	static const char quarantine[] =
-		"SELECT count(*) FROM quarantine WHERE released_at IS NULL";
+		"SELECT count(*) FROM quarantine "
+		"WHERE released_at IS NULL AND discarded_at IS NULL";
 	static const char outbox[] =
 		"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')";
 	static const char cases[] = "SELECT count(*) FROM cases";
@@ -396,7 +397,8 @@ store_quarantine_list(struct store *store, int limit,
 {
 	static const char sql[] =
 		"SELECT id, received_at, quarantined_at, channel, source, reason, "
-		"length(raw) FROM quarantine WHERE released_at IS NULL "
+		"length(raw) FROM quarantine "
+		"WHERE released_at IS NULL AND discarded_at IS NULL "
 		"ORDER BY id DESC LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
@@ -407,7 +409,7 @@ store_quarantine_list(struct store *store, int limit,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_quarantined q = {
 			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
-			sqlite3_column_int64(st, 2), 0, store_col_text(st, 3),
+			sqlite3_column_int64(st, 2), 0, 0, store_col_text(st, 3),
 			store_col_text(st, 4), store_col_text(st, 5),
 			(size_t)sqlite3_column_int64(st, 6),
 		};
@@ -462,8 +464,8 @@ store_quarantine_get(struct store *store, int64_t id,
 {
 	static const char sql[] =
 		"SELECT id, received_at, quarantined_at, coalesce(released_at, 0), "
-		"channel, source, reason, length(raw), raw FROM quarantine "
-		"WHERE id = ?";
+		"coalesce(discarded_at, 0), channel, source, reason, length(raw), "
+		"raw FROM quarantine WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
 
@@ -475,11 +477,12 @@ store_quarantine_get(struct store *store, int64_t id,
 		struct store_quarantined q = {
 			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
 			sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3),
-			store_col_text(st, 4), store_col_text(st, 5),
-			store_col_text(st, 6), (size_t)sqlite3_column_int64(st, 7),
+			sqlite3_column_int64(st, 4), store_col_text(st, 5),
+			store_col_text(st, 6), store_col_text(st, 7),
+			(size_t)sqlite3_column_int64(st, 8),
 		};
 
-		fn(&q, sqlite3_column_blob(st, 8), ctx);
+		fn(&q, sqlite3_column_blob(st, 9), ctx);
 	}
 	return store_row_end(store, st, rc, "read quarantine", error_r);
 }
@@ -491,7 +494,7 @@ store_quarantine_release(struct store *store, int64_t id, int64_t now,
 	static const char copy_sql[] =
 		"INSERT INTO inbox (channel, source, received_at, raw) "
 		"SELECT channel, 'release', received_at, raw FROM quarantine "
-		"WHERE id = ? AND released_at IS NULL";
+		"WHERE id = ? AND released_at IS NULL AND discarded_at IS NULL";
 	static const char mark_sql[] =
 		"UPDATE quarantine SET released_at = ? WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(store, copy_sql, error_r);
@@ -509,4 +512,22 @@ store_quarantine_release(struct store *store, int64_t id, int64_t now,
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
 	return store_exec_stmt(store, st, "release", error_r) < 0 ? -1 : 1;
+}
+
+int
+store_quarantine_discard(struct store *store, int64_t id, int64_t now,
+			 char **error_r)
+{
+	static const char sql[] =
+		"UPDATE quarantine SET discarded_at = ?, raw = X'' "
+		"WHERE id = ? AND released_at IS NULL AND discarded_at IS NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	sqlite3_bind_int64(st, 2, id);
+	if (store_exec_stmt(store, st, "discard", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
 }

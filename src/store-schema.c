@@ -440,6 +440,11 @@ static const char migration_16[] =
 	"CREATE INDEX message_dedupe ON message(dedupe_key)\n"
 	"  WHERE dedupe_key IS NOT NULL;\n";
 
+/* A quarantined message an administrator discarded (spam, say): the
+   row stays, with when, for the record; its raw bytes are erased. */
+static const char migration_17[] =
+	"ALTER TABLE quarantine ADD COLUMN discarded_at INTEGER;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -457,5 +462,6 @@ const struct store_migration store_migrations[] = {
 	{ "a case's conversation without its notifications", migration_14 },
 	{ "one index of a citizen's cases, not two", migration_15 },
 	{ "duplicates indexed by the keys there are", migration_16 },
+	{ "quarantined messages discarded by an administrator", migration_17 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -498,6 +498,7 @@ int store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 
 struct store_quarantined {
 	int64_t id, received_at, quarantined_at, released_at; /* 0: not */
+	int64_t discarded_at;				      /* 0: not */
 	const char *channel, *source, *reason;
 	size_t raw_len;
 };
@@ -511,6 +512,12 @@ int store_quarantine_get(struct store *store, int64_t id,
    transaction. 1, 0 when there is no such unreleased message, -1. */
 int store_quarantine_release(struct store *store, int64_t id, int64_t now,
 			     char **error_r);
+/* Marks quarantined message ID discarded at NOW and erases its raw
+   bytes, in the caller's transaction. 1, 0 when there is no such
+   message still waiting (not released, not discarded), -1. */
+int store_quarantine_discard(struct store *store, int64_t id, int64_t now,
+			     char **error_r);
+/* Calls FN for the LIMIT (<= 0: all) newest messages still waiting. */
 int store_quarantine_list(struct store *store, int limit,
 			  int (*fn)(const struct store_quarantined *q, void *ctx),
 			  void *ctx, char **error_r);

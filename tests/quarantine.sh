@@ -1,0 +1,116 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmctl quarantine list, show, release and discard, as an
+# administrator uses them on mail quarantined as a flood: what each
+# shows, that release and discard happen once and exclude each other,
+# that discard erases the raw bytes, is all or nothing and is audited.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+MAILGATE=$top_builddir/cirm-mailgate
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# mail N: a mail from the same sender each time.
+mail() {
+	cat <<EOF
+From: Sven Berg <sven.berg@exempel.se>
+To: kommunen@kommun.example
+Subject: Klagomål nummer $1
+Message-ID: <klagomal.$1@exempel.se>
+Date: Wed, 02 Dec 2026 10:0$1:00 +0100
+MIME-Version: 1.0
+Content-Type: text/plain; charset=utf-8
+
+Det här är klagomål nummer $1.
+EOF
+}
+
+run "$CIRMCTL" init "$I"
+check "init succeeds" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" quarantine list
+check "an empty quarantine says so" contains "$out" "(the quarantine is empty)"
+printf 'flood_max_cases = 1\n' >>"$C"
+for n in 1 2 3; do
+	mail $n >"$T/$n.eml"
+	"$MAILGATE" -c "$C" <"$T/$n.eml" || echo "mailgate failed on $n" >&2
+done
+run "$CIRMD" -c "$C" --once
+check "one case" [ "$(sql 'SELECT count(*) FROM cases')" -eq 1 ]
+q2=$(sql "SELECT id FROM quarantine WHERE instr(raw, 'klagomal.2@') > 0")
+q3=$(sql "SELECT id FROM quarantine WHERE instr(raw, 'klagomal.3@') > 0")
+check "two quarantined" [ -n "$q2" -a -n "$q3" -a "$q2" != "$q3" ]
+
+# list and show
+run "$CIRMCTL" -c "$C" quarantine list
+check "list succeeds" [ "$rc" -eq 0 ]
+check "list shows both" [ "$(printf '%s\n' "$out" | grep -c '^[0-9]')" -eq 2 ]
+check "list is newest first" [ "$(printf '%s\n' "$out" | sed -n 2p | cut -d' ' -f1)" = "$q3" ]
+run "$CIRMCTL" -c "$C" quarantine show "$q2"
+check "show succeeds" [ "$rc" -eq 0 ]
+check "show names the id" contains "$out" "Id:           $q2"
+check "show gives the reason" contains "$out" "flood_max_cases is 1"
+run "$CIRMCTL" -c "$C" quarantine show "$q2" --raw
+check "show --raw gives the mail as received" contains "$out" "Message-ID: <klagomal.2@exempel.se>"
+run "$CIRMCTL" -c "$C" quarantine show 999
+check "an unknown id exits 1" [ "$rc" -eq 1 ]
+check "and is named" contains "$err" "no quarantined message 999"
+run "$CIRMCTL" -c "$C" quarantine show x2
+check "a bad id is a usage error" [ "$rc" -eq 64 ]
+check "which names it" contains "$err" "not a quarantine id: 'x2'"
+
+# discard: all or nothing
+run "$CIRMCTL" -c "$C" quarantine discard
+check "discard without an id is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" quarantine discard "$q2" 999
+check "discard with one unknown id fails" [ "$rc" -eq 1 ]
+check "naming it" contains "$err" "no quarantined message 999 waiting"
+check "and discards nothing" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE discarded_at IS NOT NULL")" -eq 0 ]
+check "not even the good one's bytes" \
+	[ "$(sql "SELECT length(raw) > 0 FROM quarantine WHERE id = $q2")" -eq 1 ]
+run "$CIRMCTL" -c "$C" quarantine discard "$q2"
+check "discard succeeds" [ "$rc" -eq 0 ]
+check "and says what it did" contains "$out" "Message $q2 discarded"
+check "the raw bytes are erased" \
+	[ "$(sql "SELECT length(raw) FROM quarantine WHERE id = $q2")" -eq 0 ]
+check "the audit log keeps that it was" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'quarantine.discard' AND object = '$q2'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" quarantine list
+check "a discarded message leaves the list" \
+	[ "$(printf '%s\n' "$out" | grep -c '^[0-9]')" -eq 1 ]
+run "$CIRMCTL" -c "$C" quarantine show "$q2"
+check "show still finds it" [ "$rc" -eq 0 ]
+check "saying when it was discarded" contains "$out" "Discarded:"
+run "$CIRMCTL" -c "$C" quarantine show "$q2" --raw
+check "show --raw of it fails" [ "$rc" -eq 1 ]
+check "saying why" contains "$err" "was discarded"
+run "$CIRMCTL" -c "$C" quarantine discard "$q2"
+check "it cannot be discarded twice" [ "$rc" -eq 1 ]
+run "$CIRMCTL" -c "$C" quarantine release "$q2"
+check "nor released" [ "$rc" -eq 1 ]
+check "the inbox stays empty" [ "$(sql 'SELECT count(*) FROM inbox')" -eq 0 ]
+
+# release: once, and then it cannot be discarded
+run "$CIRMCTL" -c "$C" quarantine release "$q3"
+check "release succeeds" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" quarantine release "$q3"
+check "a second release fails" [ "$rc" -eq 1 ]
+run "$CIRMCTL" -c "$C" quarantine discard "$q3"
+check "a released message cannot be discarded" [ "$rc" -eq 1 ]
+run "$CIRMCTL" -c "$C" quarantine list
+check "the quarantine is empty again" contains "$out" "(the quarantine is empty)"
+run "$CIRMD" -c "$C" --once
+check "the released mail is a case" [ "$(sql 'SELECT count(*) FROM cases')" -eq 2 ]
+run "$CIRMCTL" -c "$C" quarantine bogus
+check "an unknown subcommand is a usage error" [ "$rc" -eq 64 ]
+check "whose usage names discard" contains "$err" "discard ID..."
+
+done_testing
