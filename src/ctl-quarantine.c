@@ -8,6 +8,7 @@
 #include "store.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,10 +33,29 @@ print_row(const struct store_quarantined *q, void *ctx)
 }
 
 static int
-list(struct store *store)
+list(struct store *store, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_counts counts;
 	char *err = NULL;
-	int rows = 0;
+	int rows = 0, c, limit = 100;
+	long n;
+
+	while ((c = ctl_getopt(argc, argv, "n:", opts)) != -1) {
+		if (c != 'n')
+			return EX_USAGE;
+		if (str_to_long(optarg, 1, 1000000, &n) < 0) {
+			ctl_error(_("--limit must be a whole number from 1 to "
+				    "1000000, not '%s'"), optarg);
+			return EX_USAGE;
+		}
+		limit = (int)n;
+	}
+	if (optind < argc)
+		return EX_USAGE;
 
 	ctl_print_cell(stdout, _("ID"), 8);
 	ctl_print_cell(stdout, _("RECEIVED"), 18);
@@ -44,13 +64,17 @@ list(struct store *store)
 	ctl_print_cell(stdout, _("BYTES"), 10);
 	ctl_print_cell(stdout, _("REASON"), 0);
 	fputc('\n', stdout);
-	if (store_quarantine_list(store, 0, print_row, &rows, &err) < 0) {
+	if (store_quarantine_list(store, limit, print_row, &rows, &err) < 0 ||
+	    store_counts(store, cirm_now(), &counts, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
 		return 1;
 	}
 	if (rows == 0)
 		printf("%s\n", _("(the quarantine is empty)"));
+	else if (counts.quarantine > rows)
+		printf(_("(%lld more, older: see --limit)\n"),
+		       (long long)(counts.quarantine - rows));
 	return 0;
 }
 
@@ -217,8 +241,8 @@ fail:
 	return 1;
 }
 
-#define USAGE N_("usage: cirmctl quarantine list | show ID [--raw] | " \
-		 "release ID | discard ID...")
+#define USAGE N_("usage: cirmctl quarantine list [--limit N] | " \
+		 "show ID [--raw] | release ID | discard ID...")
 
 static int
 quarantine_command(const struct cfg *cfg, struct store *store, int argc,
@@ -227,8 +251,8 @@ quarantine_command(const struct cfg *cfg, struct store *store, int argc,
 	int ret = EX_USAGE;
 
 	(void)cfg;
-	if (strcmp(argv[1], "list") == 0 && argc == 2)
-		ret = list(store);
+	if (strcmp(argv[1], "list") == 0)
+		ret = list(store, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
 		ret = show(store, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "release") == 0)

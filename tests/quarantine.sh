@@ -53,6 +53,15 @@ run "$CIRMCTL" -c "$C" quarantine list
 check "list succeeds" [ "$rc" -eq 0 ]
 check "list shows both" [ "$(printf '%s\n' "$out" | grep -c '^[0-9]')" -eq 2 ]
 check "list is newest first" [ "$(printf '%s\n' "$out" | sed -n 2p | cut -d' ' -f1)" = "$q3" ]
+run "$CIRMCTL" -c "$C" quarantine list --limit 1
+check "list --limit 1 shows one" [ "$(printf '%s\n' "$out" | grep -c '^[0-9]')" -eq 1 ]
+check "and says how many more there are" contains "$out" "(1 more, older: see --limit)"
+for bad in 0 x -1; do
+	run "$CIRMCTL" -c "$C" quarantine list --limit "$bad"
+	check "list --limit '$bad' is a usage error" [ "$rc" -eq 64 ]
+done
+run "$CIRMCTL" -c "$C" quarantine list extra
+check "list with an extra argument is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" quarantine show "$q2"
 check "show succeeds" [ "$rc" -eq 0 ]
 check "show names the id" contains "$out" "Id:           $q2"
