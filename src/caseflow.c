@@ -682,7 +682,11 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	fl->commands_help = help;
 	if (strcmp(a->to, "assignee") == 0) {
 		id = fl->c.assignee_id;
-		if (id == 0 && fl->c.group_id != 0)
+		/* a disabled assignee (who left): the group, as if none */
+		if (id != 0 && (rc = store_contact_active(fl->store, id,
+							  error_r)) <= 0)
+			id = 0;
+		if (rc >= 0 && id == 0 && fl->c.group_id != 0)
 			rc = store_group_emails(fl->store, fl->c.group_id,
 						notify_one, &n, &n.error);
 	} else if (strncmp(a->to, "handler:", 8) == 0) {

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cirmctl handler add|list: the municipality's case officers and the
-   groups that workflow roles name. */
+/* cirmctl handler add|list|disable|enable: the municipality's case
+   officers and the groups that workflow roles name. */
 #include "config.h"
 
 #include "cfg.h"
@@ -52,7 +52,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	struct store *store = NULL;
 	char *err = NULL;
 	int64_t id, gid, now = cirm_now();
-	int c, r, bad = 0, ret = 1;
+	int c, r, bad = 0, ret = 1, active;
 
 	while ((c = ctl_getopt(argc, argv, "n:e:g:l:", opts)) != -1) {
 		if (c == 'n')
@@ -99,8 +99,10 @@ add(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	if (store_begin(store, &err) < 0)
 		goto fail;
-	/* Told plainly, instead of as the database's UNIQUE constraint. */
-	if ((r = store_handler_by_login(store, argv[optind], &id, &err)) != 0) {
+	/* Told plainly, instead of as the database's UNIQUE constraint;
+	   a disabled handler keeps the login. */
+	if ((r = store_handler_find(store, argv[optind], &id, &active,
+				    &err)) != 0) {
 		if (r > 0)
 			err = xasprintf(_("there is a handler %s already"),
 					argv[optind]);
@@ -147,9 +149,99 @@ print_handler(const struct store_handler *h, void *ctx)
 	ctl_print_cell(stdout, h->login != NULL ? h->login : "-", 12);
 	ctl_print_cell(stdout, h->email != NULL ? h->email : "-", 28);
 	ctl_print_cell(stdout, h->name != NULL ? h->name : "-", 20);
+	ctl_print_cell(stdout, h->active ? _("active") : _("disabled"), 10);
 	ctl_print_cell(stdout, h->groups != NULL ? h->groups : "-", 0);
 	fputc('\n', stdout);
 	return 0;
+}
+
+static int
+print_case(const struct store_case_line *c, void *ctx)
+{
+	int *n = ctx;
+
+	if (++*n <= 10)
+		printf("  %s  %s\n", c->number, c->state);
+	return 0;
+}
+
+/* cirmctl handler disable|enable LOGIN. A disabled handler (who left,
+   say) keeps the login and the history, and the cases assigned stay
+   assigned, but gets no notifications (those for the cases go to the
+   case's group), no new cases, and mail from that address is no longer
+   taken as a handler's: it goes to the quarantine. */
+static int
+set_active(const struct ctl *ctl, int argc, char **argv, int active)
+{
+	struct cfg *cfg = NULL;
+	struct store *store = NULL;
+	char *err = NULL;
+	int64_t id = 0, now = cirm_now();
+	int was = 0, r, ret = 1, open = 0;
+
+	if (argc != 2) {
+		ctl_error(_("usage: cirmctl handler %s LOGIN"), argv[0]);
+		return EX_USAGE;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if (store_begin(store, &err) < 0)
+		goto fail;
+	if ((r = store_handler_find(store, argv[1], &id, &was, &err)) <= 0) {
+		if (r == 0)
+			err = xasprintf(_("there is no handler %s"), argv[1]);
+		goto fail;
+	}
+	if (was == active) {
+		store_rollback(store);
+		printf(active ? _("handler %s is active already\n") :
+		       _("handler %s is disabled already\n"), argv[1]);
+		ret = 0;
+		goto out;
+	}
+	if (store_contact_set_active(store, id, active, &err) < 0 ||
+	    store_audit_add(store, now, "cirmctl",
+			    active ? "handler.enable" : "handler.disable",
+			    argv[1], NULL, &err) < 0 ||
+	    store_commit(store, &err) < 0)
+		goto fail;
+	ret = 0;
+	if (active) {
+		printf(_("handler %s enabled\n"), argv[1]);
+		goto out;
+	}
+	printf(_("handler %s disabled: no more notifications or new cases, "
+		 "and mail from the handler's address goes to the "
+		 "quarantine\n"), argv[1]);
+	if (store_handler_cases(store, id, print_case, &open, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		goto out;
+	}
+	if (open > 10)
+		printf(_("  and %d more\n"), open - 10);
+	if (open > 0)
+		printf(ngettext("%d open case is still assigned to %s (above); "
+				"its notifications go to the case's group until "
+				"another handler takes it or is assigned it\n",
+				"%d open cases are still assigned to %s (above); "
+				"their notifications go to each case's group "
+				"until another handler takes them or is assigned "
+				"them\n", (unsigned long)open),
+		       open, argv[1]);
+	goto out;
+fail:
+	store_rollback(store);
+	ctl_error("%s", err);
+	free(err);
+out:
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
 }
 
 static int
@@ -169,6 +261,7 @@ list(const struct ctl *ctl)
 	ctl_print_cell(stdout, _("LOGIN"), 12);
 	ctl_print_cell(stdout, _("ADDRESS"), 28);
 	ctl_print_cell(stdout, _("NAME"), 20);
+	ctl_print_cell(stdout, _("STATUS"), 10);
 	ctl_print_cell(stdout, _("GROUPS"), 0);
 	fputc('\n', stdout);
 	if (store_handler_list(store, print_handler, NULL, &err) < 0) {
@@ -190,8 +283,13 @@ ctl_handler(const struct ctl *ctl, int argc, char **argv)
 		return add(ctl, argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return list(ctl);
+	if (argc >= 2 && strcmp(argv[1], "disable") == 0)
+		return set_active(ctl, argc - 1, argv + 1, 0);
+	if (argc >= 2 && strcmp(argv[1], "enable") == 0)
+		return set_active(ctl, argc - 1, argv + 1, 1);
 	ctl_error("%s", _("usage: cirmctl handler add LOGIN --email ADDRESS "
 			  "[--name NAME] [--group GROUP]... [--language sv|en]\n"
-			  "                cirmctl handler list"));
+			  "                cirmctl handler list\n"
+			  "                cirmctl handler disable|enable LOGIN"));
 	return EX_USAGE;
 }

@@ -497,6 +497,15 @@ decide_handler(struct store *store, struct mailin_verdict *v,
 		/* a citizen whose mail starts with '#': an ordinary mail */
 		return -2;
 	}
+	/* A handler who left: the address may have passed to someone
+	   else, and nothing from it drives a case any more. */
+	if ((r = store_contact_active(store, contact, error_r)) <= 0) {
+		if (r < 0)
+			return -1;
+		quarantine(v, xstrdup("handler mail from a disabled handler "
+				      "(cirmctl handler enable)"));
+		return 0;
+	}
 	if (!mailin_auth_ok(v->msg, v->sender)) {
 		quarantine(v, xstrdup("handler mail whose sender did not pass "
 				      "authentication (Authentication-Results)"));

@@ -497,6 +497,56 @@ store_handler_by_login(struct store *store, const char *login, int64_t *id_r,
 }
 
 int
+store_handler_find(struct store *store, const char *login, int64_t *id_r,
+		   int *active_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, active FROM contact WHERE kind = 'handler' AND "
+		"login = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, login);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id_r = sqlite3_column_int64(st, 0);
+		*active_r = sqlite3_column_int(st, 1);
+	}
+	return store_row_end(store, st, rc, "find handler", error_r);
+}
+
+int
+store_contact_set_active(struct store *store, int64_t id, int active,
+			 char **error_r)
+{
+	static const char sql[] = "UPDATE contact SET active = ? WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, active != 0);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(store, st, "update contact", error_r);
+}
+
+int
+store_contact_active(struct store *store, int64_t id, char **error_r)
+{
+	static const char sql[] =
+		"SELECT 1 FROM contact WHERE id = ? AND active = 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	return store_row_end(store, st, rc, "read contact", error_r);
+}
+
+int
 store_group_by_name(struct store *store, const char *name, int64_t *id_r,
 		    char **error_r)
 {

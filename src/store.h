@@ -685,6 +685,15 @@ struct store_handler {
 int store_handler_list(struct store *store,
 		       int (*fn)(const struct store_handler *h, void *ctx),
 		       void *ctx, char **error_r);
+/* Handler LOGIN, disabled or not: 1 with *id_r and *active_r, 0, -1. */
+int store_handler_find(struct store *store, const char *login, int64_t *id_r,
+		       int *active_r, char **error_r);
+/* Sets contact ID active (1) or disabled (0). 0, or -1. */
+int store_contact_set_active(struct store *store, int64_t id, int active,
+			     char **error_r);
+/* Whether contact ID is active: 1, 0 (disabled, or no such contact),
+   -1. */
+int store_contact_active(struct store *store, int64_t id, char **error_r);
 /* A handler group by name: 1 with *id_r, 0, -1. */
 int store_group_by_name(struct store *store, const char *name, int64_t *id_r,
 			char **error_r);

@@ -1,0 +1,107 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# A case officer who leaves: cirmctl handler disable and enable. A
+# disabled handler keeps the login and the cases assigned, gets no
+# notifications (the case's group gets them), and mail from the
+# handler's address, signed reply address and all, goes to the
+# quarantine with the reason; enabled again, all is as before.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+MAILGATE=$top_builddir/cirm-mailgate
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# mail FROM TO MESSAGE-ID SUBJECT TEXT: one mail through cirm-mailgate.
+mail() {
+	printf 'From: %s\nTo: %s\nSubject: %s\nMessage-ID: <%s>\n\n%s\n' \
+		"$1" "$2" "$4" "$3" "$5" | "$MAILGATE" -c "$C" ||
+		echo "mailgate failed on $3" >&2
+}
+
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+"$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
+	--group synpunkter >/dev/null || exit 99
+"$CIRMCTL" -c "$C" handler add bo --email bo@kommun.example \
+	--group synpunkter >/dev/null || exit 99
+
+run "$CIRMCTL" -c "$C" handler list
+check "handler list says both are active" \
+	[ "$(printf '%s\n' "$out" | grep -c ' active ')" -eq 2 ]
+
+# A case, taken by eva with her signed reply address.
+mail anna@example.se arende@kommun.example a1@example.se Buller "Det bullrar."
+run "$CIRMD" -c "$C" --once
+check "the group is told of the new case" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient IN ('eva@kommun.example', 'bo@kommun.example')")" -eq 2 ]
+rt=$(sql "SELECT headers FROM outbox WHERE recipient = 'eva@kommun.example'" |
+	sed -n 's/^Reply-To: *//p' | sed 's/.*<//; s/>.*//' | tr -d '\r')
+check "eva's notification has a signed reply address" contains "$rt" "arende+"
+mail eva@kommun.example "$rt" e1@kommun.example "Re: Buller" "#ta"
+run "$CIRMD" -c "$C" --once
+check "eva takes the case" [ "$(sql "SELECT h.login FROM cases c JOIN contact h ON h.id = c.assignee_id")" = eva ]
+
+# bad uses
+run "$CIRMCTL" -c "$C" handler disable
+check "disable without a login is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" handler disable eva bo
+check "disable with two logins is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" handler disable nobody
+check "disabling an unknown handler fails" [ "$rc" -eq 1 ]
+check "naming the login" contains "$err" "there is no handler nobody"
+
+# eva leaves
+run "$CIRMCTL" -c "$C" handler disable eva
+check "disable succeeds" [ "$rc" -eq 0 ]
+check "and says what it means" contains "$out" "handler eva disabled"
+check "naming the open case still assigned" contains "$out" "KS-"
+check "and where its notifications go" contains "$out" "1 open case is still assigned to eva"
+check "the audit log has it" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'handler.disable' AND object = 'eva'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler disable eva
+check "disabling twice is no error" [ "$rc" -eq 0 ]
+check "but says so" contains "$out" "disabled already"
+check "and is not audited twice" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'handler.disable'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler list
+check "handler list marks eva disabled" contains "$out" "eva@kommun.example          -                   disabled"
+run "$CIRMCTL" -c "$C" handler add eva --email eva2@kommun.example
+check "the login stays hers" [ "$rc" -eq 1 ]
+check "in plain words" contains "$err" "there is a handler eva already"
+
+before=$(sql "SELECT count(*) FROM outbox")
+mail anna@example.se arende@kommun.example a2@example.se "SV: Buller [KS-$(date +%Y)-00001]" "Nu igen."
+mail eva@kommun.example "$rt" e2@kommun.example "Re: Buller" "Hej Anna, vi tittar på det."
+run "$CIRMD" -c "$C" --once
+check "the citizen's mail joins the case" \
+	[ "$(sql "SELECT count(*) FROM message WHERE case_id = 1 AND direction = 'in'")" -ge 2 ]
+check "its notification goes to the group, not to eva" \
+	[ "$(sql "SELECT group_concat(recipient) FROM outbox WHERE id > $before")" = bo@kommun.example ]
+check "eva's reply goes to the quarantine" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%disabled handler%'")" -eq 1 ]
+check "nothing of it reaches the citizen" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'anna@example.se' AND id > $before")" -eq 0 ]
+check "the cirmd log names the reason" contains "$err" "disabled handler"
+
+# eva comes back
+run "$CIRMCTL" -c "$C" handler enable eva
+check "enable succeeds" [ "$rc" -eq 0 ]
+check "and says so" contains "$out" "handler eva enabled"
+check "the audit log has it" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'handler.enable' AND object = 'eva'")" -eq 1 ]
+before=$(sql "SELECT count(*) FROM outbox")
+mail eva@kommun.example "$rt" e3@kommun.example "Re: Buller" "Hej Anna, vi tittar på det."
+run "$CIRMD" -c "$C" --once
+check "her reply reaches the citizen again" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'anna@example.se' AND id > $before")" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler enable eva
+check "enabling an active handler says so" contains "$out" "active already"
+
+done_testing
