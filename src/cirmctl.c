@@ -41,6 +41,8 @@ usage(FILE *out)
 		       "comes back\n"
 		       "  case list [--state STATE] [--limit N]\n"
 		       "                            list cases, newest first\n"
+		       "  case assign NUMBER LOGIN  give a case to a case "
+		       "officer, as #assign does\n"
 		       "  case show [--numbers] NUMBER\n"
 		       "                            show a case with its "
 		       "messages and history\n"

@@ -2,12 +2,15 @@
 /* cirmctl case list | show */
 #include "config.h"
 
+#include "caseflow.h"
 #include "cfg.h"
 #include "ctl.h"
 #include "e164.h"
 #include "i18n.h"
+#include "mailin.h"
 #include "store.h"
 #include "util.h"
+#include "workflow.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -302,12 +305,107 @@ case_show(struct store *store, int argc, char **argv)
 }
 
 static int
+take_id(const struct store_case *c, void *ctx)
+{
+	struct store_case *to = ctx;
+
+	to->id = c->id;
+	to->number = xstrdup(c->number);
+	to->state = xstrdup(c->state);
+	return 0;
+}
+
+/* cirmctl case assign NUMBER LOGIN: what a handler's #assign LOGIN in a
+   reply does, for an administrator (the cases of a handler who left,
+   say): the case's workflow takes its assign command's event, with
+   LOGIN as the argument, so the state moves and the new assignee is
+   notified as the workflow says. Audited, in one transaction. */
+static int
+case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
+{
+	struct store_case c = { 0 };
+	struct caseflow_input in = { .now = cirm_now() };
+	const struct workflow *wf = NULL;
+	const struct workflow_command *cmd;
+	struct strlist errors = { 0 };
+	struct mailin *mi = NULL;
+	struct caseflow *cf;
+	char *err = NULL, *event = NULL;
+	int64_t handler;
+	int r, ret = 1;
+
+	if (argc != 3) {
+		ctl_error("%s", _("usage: cirmctl case assign NUMBER LOGIN"));
+		return EX_USAGE;
+	}
+	if ((r = store_case_get(store, argv[1], take_id, &c, &err)) <= 0) {
+		if (r == 0)
+			err = xasprintf(_("no case %s"), argv[1]);
+		goto fail;
+	}
+	if ((r = store_handler_by_login(store, argv[2], &handler, &err)) <= 0) {
+		if (r == 0)
+			err = xasprintf(_("there is no active handler %s "
+					  "(cirmctl handler list)"), argv[2]);
+		goto fail;
+	}
+	if ((mi = mailin_new(cfg, &err)) == NULL)
+		goto fail;
+	/* only the case's own workflow matters here */
+	(void)mailin_load_workflows(mi, store, NULL, &errors);
+	cf = mailin_caseflow(mi);
+	if ((r = caseflow_workflow_of(cf, store, c.id, &wf, &err)) <= 0) {
+		if (r == 0)
+			err = xasprintf(_("case %s is closed, or runs on no "
+					  "workflow"), c.number);
+		goto fail;
+	}
+	if ((cmd = workflow_command(wf, "assign")) == NULL) {
+		err = xasprintf(_("workflow %s has no assign command"), wf->id);
+		goto fail;
+	}
+	event = xstrdup(cmd->event);
+	if ((r = caseflow_handles(cf, store, c.id, event, &err)) <= 0) {
+		if (r == 0)
+			err = xasprintf(_("workflow %s does not take #%s in "
+					  "state %s"), wf->id, cmd->word,
+					c.state);
+		goto fail;
+	}
+	in.argument = argv[2];
+	if (store_begin(store, &err) < 0)
+		goto fail;
+	if (caseflow_event(cf, store, c.id, event, &in, &err) < 0 ||
+	    store_audit_add(store, in.now, "cirmctl", "case.assign", c.number,
+			    argv[2], &err) < 0 ||
+	    store_commit(store, &err) < 0) {
+		store_rollback(store);
+		goto fail;
+	}
+	printf(_("%s: assigned to %s, who is notified as the workflow says "
+		 "(cirmd sends it)\n"), c.number, argv[2]);
+	ret = 0;
+	goto out;
+fail:
+	ctl_error("%s", err);
+	free(err);
+out:
+	free(event);
+	free((char *)c.number);
+	free((char *)c.state);
+	strlist_clear(&errors);
+	mailin_free(&mi);
+	return ret;
+}
+
+static int
 case_command(const struct cfg *cfg, struct store *store, int argc,
 	     char **argv)
 {
-	(void)cfg;
 	if (strcmp(argv[1], "list") == 0)
 		return case_list(store, argc - 1, argv + 1);
+	if (strcmp(argv[1], "assign") == 0)
+		return case_assign(cfg, store, argc - 1, argv + 1);
 	return case_show(store, argc - 1, argv + 1);
 }
 
@@ -315,10 +413,11 @@ int
 ctl_case(const struct ctl *ctl, int argc, char **argv)
 {
 	if (argc < 2 || (strcmp(argv[1], "list") != 0 &&
-			 strcmp(argv[1], "show") != 0)) {
+			 strcmp(argv[1], "show") != 0 &&
+			 strcmp(argv[1], "assign") != 0)) {
 		if (argc >= 2)
 			ctl_error(_("unknown case command '%s'"), argv[1]);
-		ctl_error("%s", _("usage: cirmctl case list|show ..."));
+		ctl_error("%s", _("usage: cirmctl case list|show|assign ..."));
 		return EX_USAGE;
 	}
 	return ctl_with_store(ctl, case_command, argc, argv);

@@ -227,11 +227,13 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 	if (open > 0)
 		printf(ngettext("%d open case is still assigned to %s (above); "
 				"its notifications go to the case's group until "
-				"another handler takes it or is assigned it\n",
+				"another handler takes it or is given it "
+				"(cirmctl case assign NUMBER LOGIN)\n",
 				"%d open cases are still assigned to %s (above); "
 				"their notifications go to each case's group "
-				"until another handler takes them or is assigned "
-				"them\n", (unsigned long)open),
+				"until another handler takes them or is given "
+				"them (cirmctl case assign NUMBER LOGIN)\n",
+				(unsigned long)open),
 		       open, argv[1]);
 	goto out;
 fail:

@@ -755,6 +755,12 @@ need_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 	free(id);
 }
 
+struct caseflow *
+mailin_caseflow(struct mailin *mi)
+{
+	return mi->flow;
+}
+
 int
 mailin_load_workflows(struct mailin *mi, struct store *store,
 		      struct mailin *previous, struct strlist *errors)

@@ -65,6 +65,8 @@ int mailin_prepared_sync(void *ctx, char **error_r);
    Returns NULL with *error_r on a bad key. */
 struct mailin *mailin_new(const struct cfg *cfg, char **error_r);
 void mailin_free(struct mailin **mi);
+/* The workflows mailin_load_workflows loaded (NULL before). */
+struct caseflow *mailin_caseflow(struct mailin *mi);
 /* Loads the workflows of workflow_dir (recording them in STORE). A bad
    file goes to ERRORS as file:line: lines and, when PREVIOUS (the mail
    handling being replaced on reload, or NULL) ran a good version of its

@@ -90,6 +90,30 @@ check "nothing of it reaches the citizen" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'anna@example.se' AND id > $before")" -eq 0 ]
 check "the cirmd log names the reason" contains "$err" "disabled handler"
 
+# the administrator gives eva's case to bo
+n1=$(sql "SELECT number FROM cases WHERE id = 1")
+run "$CIRMCTL" -c "$C" case assign "$n1"
+check "case assign without a login is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" case assign KS-1999-00001 bo
+check "case assign of an unknown case fails" [ "$rc" -eq 1 ]
+check "naming it" contains "$err" "no case KS-1999-00001"
+run "$CIRMCTL" -c "$C" case assign "$n1" eva
+check "a disabled handler cannot be assigned" [ "$rc" -eq 1 ]
+check "saying so" contains "$err" "there is no active handler eva"
+run "$CIRMCTL" -c "$C" case assign "$n1" nobody
+check "nor an unknown one" [ "$rc" -eq 1 ]
+before=$(sql "SELECT count(*) FROM outbox")
+run "$CIRMCTL" -c "$C" case assign "$n1" bo
+check "case assign succeeds" [ "$rc" -eq 0 ]
+check "and says so" contains "$out" "$n1: assigned to bo"
+check "bo has the case" [ "$(sql "SELECT h.login FROM cases c JOIN contact h ON h.id = c.assignee_id")" = bo ]
+check "through the workflow, in its history" \
+	[ "$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'cmd.assign'")" -eq 1 ]
+check "bo is notified, as the workflow says" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE id > $before AND recipient = 'bo@kommun.example'")" -eq 1 ]
+check "the audit log has it" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'case.assign' AND object = '$n1' AND detail = 'bo'")" -eq 1 ]
+
 # eva comes back
 run "$CIRMCTL" -c "$C" handler enable eva
 check "enable succeeds" [ "$rc" -eq 0 ]
