@@ -71,17 +71,25 @@ case_list(struct store *store, int argc, char **argv)
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
 		{ "limit", required_argument, NULL, 'n' },
+		{ "assignee", required_argument, NULL, 'a' },
+		{ "open", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct store_case_filter f = { NULL, 50 };
+	struct store_case_filter f = { NULL, 50, NULL, false };
 	char *err = NULL;
 	int c, rows = 0;
 	long n;
 
-	while ((c = ctl_getopt(argc, argv, "s:n:", opts)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "s:n:a:o", opts)) != -1) {
 		switch (c) {
 		case 's':
 			f.state = optarg;
+			break;
+		case 'a':
+			f.assignee = optarg;
+			break;
+		case 'o':
+			f.open_only = true;
 			break;
 		case 'n':
 			if (str_to_long(optarg, 1, 1000000, &n) < 0) {
@@ -93,16 +101,33 @@ case_list(struct store *store, int argc, char **argv)
 			break;
 		default:
 			ctl_error("%s", _("usage: cirmctl case list [--state "
-					  "STATE] [--limit N]"));
+					  "STATE] [--assignee LOGIN] [--open] "
+					  "[--limit N]"));
 			return EX_USAGE;
 		}
 	}
 	if (optind < argc) {
-		ctl_error("%s", _("usage: cirmctl case list [--state STATE] "
+		ctl_error("%s", _("usage: cirmctl case list [--state "
+				  "STATE] [--assignee LOGIN] [--open] "
 				  "[--limit N]"));
 		return EX_USAGE;
 	}
-	ctl_print_cell(stdout, _("NUMBER"), 21);
+	if (f.assignee != NULL) {
+		int64_t hid;
+		int active, r = store_handler_find(store, f.assignee, &hid,
+						   &active, &err);
+
+		if (r <= 0) {
+			if (r == 0)
+				ctl_error(_("there is no handler %s"),
+					  f.assignee);
+			else
+				ctl_error("%s", err);
+			free(err);
+			return 1;
+		}
+	}
+		ctl_print_cell(stdout, _("NUMBER"), 21);
 	ctl_print_cell(stdout, _("STATE"), 14);
 	ctl_print_cell(stdout, _("CHANNEL"), 8);
 	ctl_print_cell(stdout, _("RECEIVED"), 18);
@@ -114,7 +139,7 @@ case_list(struct store *store, int argc, char **argv)
 		free(err);
 		return 1;
 	}
-	if (rows == 0 && f.state == NULL)
+	if (rows == 0 && (f.state == NULL || f.assignee != NULL || f.open_only))
 		printf("%s\n", _("(no cases)"));
 	else if (rows == 0)
 		return no_case_in_state(store, f.state);

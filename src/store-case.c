@@ -170,6 +170,8 @@ store_case_list(struct store *store, const struct store_case_filter *f,
 	static const char sql[] =
 		"SELECT " CASE_COLUMNS
 		"WHERE (?1 IS NULL OR c.state = ?1) "
+		"AND (?3 IS NULL OR a.login = ?3) "
+		"AND (?4 = 0 OR c.closed_at IS NULL) "
 		"ORDER BY c.received_at DESC, c.id DESC LIMIT ?2";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int found;
@@ -178,6 +180,8 @@ store_case_list(struct store *store, const struct store_case_filter *f,
 		return -1;
 	store_bind_text(st, 1, f != NULL ? f->state : NULL);
 	sqlite3_bind_int(st, 2, f != NULL && f->limit > 0 ? f->limit : -1);
+	store_bind_text(st, 3, f != NULL ? f->assignee : NULL);
+	sqlite3_bind_int(st, 4, f != NULL && f->open_only);
 	return each_case(store, st, fn, ctx, &found, error_r);
 }
 

@@ -111,6 +111,8 @@ struct store_case {
 struct store_case_filter {
 	const char *state; /* NULL: any */
 	int limit;	   /* <= 0: no limit */
+	const char *assignee; /* a handler's login; NULL: any */
+	bool open_only;	      /* only cases not closed */
 };
 
 /* Calls FN for each case matching FILTER, newest first; the strings are

@@ -493,7 +493,7 @@ START_TEST(test_case_list_and_get)
 	struct store *store = open_db(dbpath);
 	char number[STORE_CASE_NUMBER_MAX], *err = NULL;
 	struct strlist got = { 0 };
-	struct store_case_filter f = { NULL, 0 };
+	struct store_case_filter f = { NULL, 0, NULL, false };
 	int64_t id;
 
 	for (int i = 0; i < 5; i++)

@@ -90,6 +90,15 @@ check "nothing of it reaches the citizen" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'anna@example.se' AND id > $before")" -eq 0 ]
 check "the cirmd log names the reason" contains "$err" "disabled handler"
 
+run "$CIRMCTL" -c "$C" case list --assignee eva --open
+check "case list --assignee eva --open finds her case" \
+	[ "$(printf '%s\n' "$out" | grep -c '^KS-')" -eq 1 ]
+run "$CIRMCTL" -c "$C" case list --assignee bo
+check "bo has none" contains "$out" "(no cases)"
+run "$CIRMCTL" -c "$C" case list --assignee evaa
+check "a login that is no handler's is an error" [ "$rc" -eq 1 ]
+check "naming it" contains "$err" "there is no handler evaa"
+
 # the administrator gives eva's case to bo
 n1=$(sql "SELECT number FROM cases WHERE id = 1")
 run "$CIRMCTL" -c "$C" case assign "$n1"
@@ -113,6 +122,8 @@ check "bo is notified, as the workflow says" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE id > $before AND recipient = 'bo@kommun.example'")" -eq 1 ]
 check "the audit log has it" \
 	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'case.assign' AND object = '$n1' AND detail = 'bo'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" case list --assignee eva --open
+check "eva has no open case left" contains "$out" "(no cases)"
 
 # eva comes back
 run "$CIRMCTL" -c "$C" handler enable eva
