@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cirmctl handler add|list|disable|enable: the municipality's case
+/* cirmctl handler add|set|list|disable|enable: the municipality's case
    officers and the groups that workflow roles name. */
 #include "config.h"
 
@@ -137,6 +137,136 @@ fail:
 	free(err);
 out:
 	strlist_clear(&groups);
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
+
+/* cirmctl handler set LOGIN [--name NAME] [--email ADDRESS]
+   [--language sv|en] [--add-group G]... [--remove-group G]...: a
+   handler's details change (a new name or address, another unit). All
+   or nothing, audited. */
+static int
+set(const struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
+		{ "email", required_argument, NULL, 'e' },
+		{ "language", required_argument, NULL, 'l' },
+		{ "add-group", required_argument, NULL, 'g' },
+		{ "remove-group", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *name = NULL, *email = NULL, *lang = NULL;
+	struct strlist add_groups = { 0 }, remove_groups = { 0 };
+	struct cfg *cfg = NULL;
+	struct store *store = NULL;
+	char *err = NULL;
+	int64_t id, other, gid, now = cirm_now();
+	int c, r, bad = 0, ret = 1, active;
+
+	while ((c = ctl_getopt(argc, argv, "n:e:l:g:r:", opts)) != -1) {
+		if (c == 'n')
+			name = optarg;
+		else if (c == 'e')
+			email = optarg;
+		else if (c == 'l')
+			lang = optarg;
+		else if (c == 'g')
+			strlist_add(&add_groups, optarg);
+		else if (c == 'r')
+			strlist_add(&remove_groups, optarg);
+		else
+			bad = 1;
+	}
+	if (bad || optind + 1 != argc ||
+	    (name == NULL && email == NULL && lang == NULL &&
+	     add_groups.n == 0 && remove_groups.n == 0)) {
+		ctl_error("%s", _("usage: cirmctl handler set LOGIN [--name "
+				  "NAME] [--email ADDRESS] [--language sv|en] "
+				  "[--add-group GROUP]... [--remove-group "
+				  "GROUP]..."));
+		ret = EX_USAGE;
+		goto out;
+	}
+	if (email != NULL && !valid_email(email)) {
+		ctl_error(_("bad address '%s': it must be like "
+			    "eva@kommun.example"), email);
+		bad = 1;
+	}
+	if (lang != NULL && strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0) {
+		ctl_error(_("bad language '%s': it must be sv or en"), lang);
+		bad = 1;
+	}
+	if (bad) {
+		ret = EX_DATAERR;
+		goto out;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if (store_begin(store, &err) < 0)
+		goto fail;
+	if ((r = store_handler_find(store, argv[optind], &id, &active,
+				    &err)) <= 0) {
+		if (r == 0)
+			err = xasprintf(_("there is no handler %s"),
+					argv[optind]);
+		goto fail;
+	}
+	if (email != NULL) {
+		r = store_contact_find(store, "email", email, &other, &err);
+		if (r < 0)
+			goto fail;
+		if (r > 0 && other != id) {
+			err = xasprintf(_("the address %s belongs to another "
+					  "contact already (a handler, or a "
+					  "citizen who wrote in)"), email);
+			goto fail;
+		}
+		if (store_contact_set_email(store, id, email, &err) < 0)
+			goto fail;
+	}
+	if ((name != NULL &&
+	     store_contact_set_name(store, id, *name != '\0' ? name : NULL,
+				    &err) < 0) ||
+	    (lang != NULL &&
+	     store_contact_set_language(store, id, lang, &err) < 0))
+		goto fail;
+	for (size_t i = 0; i < remove_groups.n; i++) {
+		r = store_group_member_remove(store, remove_groups.v[i], id,
+					      &err);
+		if (r < 0)
+			goto fail;
+		if (r == 0) {
+			err = xasprintf(_("%s is not in group %s"),
+					argv[optind], remove_groups.v[i]);
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < add_groups.n; i++) {
+		if (store_group_ensure(store, add_groups.v[i], now, &gid,
+				       &err) < 0 ||
+		    store_group_member_add(store, gid, id, &err) < 0)
+			goto fail;
+	}
+	if (store_audit_add(store, now, "cirmctl", "handler.set", argv[optind],
+			    NULL, &err) < 0 ||
+	    store_commit(store, &err) < 0)
+		goto fail;
+	printf(_("handler %s changed\n"), argv[optind]);
+	ret = 0;
+	goto out;
+fail:
+	store_rollback(store);
+	ctl_error("%s", err);
+	free(err);
+out:
+	strlist_clear(&add_groups);
+	strlist_clear(&remove_groups);
 	store_free(&store);
 	cfg_free(&cfg);
 	return ret;
@@ -285,12 +415,15 @@ ctl_handler(const struct ctl *ctl, int argc, char **argv)
 		return add(ctl, argc - 1, argv + 1);
 	if (argc == 2 && strcmp(argv[1], "list") == 0)
 		return list(ctl);
+	if (argc >= 2 && strcmp(argv[1], "set") == 0)
+		return set(ctl, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "disable") == 0)
 		return set_active(ctl, argc - 1, argv + 1, 0);
 	if (argc >= 2 && strcmp(argv[1], "enable") == 0)
 		return set_active(ctl, argc - 1, argv + 1, 1);
 	ctl_error("%s", _("usage: cirmctl handler add LOGIN --email ADDRESS "
 			  "[--name NAME] [--group GROUP]... [--language sv|en]\n"
+			  "                cirmctl handler set LOGIN ...\n"
 			  "                cirmctl handler list\n"
 			  "                cirmctl handler disable|enable LOGIN"));
 	return EX_USAGE;

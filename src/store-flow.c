@@ -888,6 +888,71 @@ store_group_ensure(struct store *store, const char *name, int64_t now,
 }
 
 int
+store_group_member_remove(struct store *store, const char *name,
+			  int64_t contact_id, char **error_r)
+{
+	static const char sql[] =
+		"DELETE FROM group_member WHERE contact_id = ? AND group_id = "
+		"(SELECT id FROM handler_group WHERE name = ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	store_bind_text(st, 2, name);
+	if (store_exec_stmt(store, st, "remove group member", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
+}
+
+/* Runs SQL, an UPDATE of one contact column, with VALUE and ID. */
+static int
+contact_set(struct store *store, const char *sql, int64_t id,
+	    const char *value, char **error_r)
+{
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, value);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(store, st, "update contact", error_r);
+}
+
+int
+store_contact_set_name(struct store *store, int64_t id, const char *name,
+		       char **error_r)
+{
+	return contact_set(store, "UPDATE contact SET name = ? WHERE id = ?",
+			   id, name, error_r);
+}
+
+int
+store_contact_set_language(struct store *store, int64_t id,
+			   const char *language, char **error_r)
+{
+	return contact_set(store, "UPDATE contact SET language = ? WHERE id = ?",
+			   id, language, error_r);
+}
+
+int
+store_contact_set_email(struct store *store, int64_t id, const char *email,
+			char **error_r)
+{
+	static const char del_sql[] =
+		"DELETE FROM contact_address WHERE contact_id = ? AND "
+		"kind = 'email'";
+	sqlite3_stmt *st = store_stmt(store, del_sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_exec_stmt(store, st, "remove address", error_r) < 0)
+		return -1;
+	return store_contact_address_add(store, id, "email", email, error_r);
+}
+
+int
 store_group_member_add(struct store *store, int64_t group_id,
 		       int64_t contact_id, char **error_r)
 {

@@ -675,6 +675,18 @@ int store_handler_by_login(struct store *store, const char *login,
 /* The handler group NAME, created when new: 0 with *id_r, or -1. */
 int store_group_ensure(struct store *store, const char *name, int64_t now,
 		       int64_t *id_r, char **error_r);
+/* Takes CONTACT_ID out of group NAME: 1, 0 when it was not a member
+   (or there is no such group), -1. */
+int store_group_member_remove(struct store *store, const char *name,
+			      int64_t contact_id, char **error_r);
+/* Sets a contact's name (NULL: none) or language. 0, or -1. */
+int store_contact_set_name(struct store *store, int64_t id, const char *name,
+			   char **error_r);
+int store_contact_set_language(struct store *store, int64_t id,
+			       const char *language, char **error_r);
+/* Makes EMAIL the contact's only mail address. 0, or -1. */
+int store_contact_set_email(struct store *store, int64_t id, const char *email,
+			    char **error_r);
 /* Makes CONTACT_ID a member of GROUP_ID (again: no change). */
 int store_group_member_add(struct store *store, int64_t group_id,
 			   int64_t contact_id, char **error_r);

@@ -139,4 +139,37 @@ check "her reply reaches the citizen again" \
 run "$CIRMCTL" -c "$C" handler enable eva
 check "enabling an active handler says so" contains "$out" "active already"
 
+# a handler's details change
+run "$CIRMCTL" -c "$C" handler set bo
+check "handler set without a change is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" handler set bo --email 'bo at kommun'
+check "a bad address is bad data" [ "$rc" -eq 65 ]
+run "$CIRMCTL" -c "$C" handler set bo --language fi
+check "a bad language is bad data" [ "$rc" -eq 65 ]
+run "$CIRMCTL" -c "$C" handler set nobody --name X
+check "an unknown handler fails" [ "$rc" -eq 1 ]
+check "naming the login" contains "$err" "there is no handler nobody"
+run "$CIRMCTL" -c "$C" handler set bo --email eva@kommun.example
+check "another's address is refused" [ "$rc" -eq 1 ]
+check "in plain words" contains "$err" "belongs to another contact"
+run "$CIRMCTL" -c "$C" handler set bo --name "Bo Berg" --remove-group ledning
+check "leaving a group one is not in fails" [ "$rc" -eq 1 ]
+check "saying so" contains "$err" "bo is not in group ledning"
+check "and changes nothing" [ -z "$(sql "SELECT name FROM contact WHERE login = 'bo'")" ]
+run "$CIRMCTL" -c "$C" handler set bo --name "Bo Berg" \
+	--email bo.berg@kommun.example --language en --add-group ledning \
+	--remove-group synpunkter
+check "handler set succeeds" [ "$rc" -eq 0 ]
+check "and says so" contains "$out" "handler bo changed"
+run "$CIRMCTL" -c "$C" handler list
+check "the new address, name and group show" \
+	contains "$out" "bo.berg@kommun.example      Bo Berg             active    ledning"
+check "the old address is gone" \
+	[ "$(sql "SELECT count(*) FROM contact_address WHERE address = 'bo@kommun.example'")" -eq 0 ]
+check "the language is set" [ "$(sql "SELECT language FROM contact WHERE login = 'bo'")" = en ]
+check "the audit log has it" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'handler.set' AND object = 'bo'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler set bo --email bo.berg@kommun.example
+check "setting the address one has is no error" [ "$rc" -eq 0 ]
+
 done_testing
