@@ -295,6 +295,17 @@ show_case(const struct store_case *c, void *ctx)
 	return 0;
 }
 
+/* Case numbers are written in capitals, but read off a letter or typed
+   in a hurry they may not be. */
+static void
+upper_number(char *s)
+{
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	}
+}
+
 static int
 case_show(struct store *store, int argc, char **argv)
 {
@@ -310,12 +321,7 @@ case_show(struct store *store, int argc, char **argv)
 		ctl_error("%s", _("usage: cirmctl case show [--numbers] NUMBER"));
 		return EX_USAGE;
 	}
-	/* Case numbers are written in capitals, but read off a letter or
-	   typed in a hurry they may not be. */
-	for (char *p = argv[1]; *p != '\0'; p++) {
-		if (*p >= 'a' && *p <= 'z')
-			*p = (char)(*p - 'a' + 'A');
-	}
+	upper_number(argv[1]);
 	found = store_case_get(store, argv[1], show_case, &sc, &sc.err);
 	if (found < 0 || sc.failed) {
 		ctl_error("%s", sc.err);
@@ -330,32 +336,55 @@ case_show(struct store *store, int argc, char **argv)
 }
 
 static int
-take_id(const struct store_case *c, void *ctx)
+take_case(const struct store_case *c, void *ctx)
 {
 	struct store_case *to = ctx;
 
 	to->id = c->id;
 	to->number = xstrdup(c->number);
 	to->state = xstrdup(c->state);
+	to->assignee = c->assignee != NULL ? xstrdup(c->assignee) : NULL;
+	to->closed_at = c->closed_at;
 	return 0;
+}
+
+static void
+case_clear(struct store_case *c)
+{
+	free((char *)c->number);
+	free((char *)c->state);
+	free((char *)c->assignee);
+	memset(c, 0, sizeof(*c));
+}
+
+/* The case's assign command: the one with the word or alias "assign",
+   else "tilldela" (a workflow written in Swedish only). */
+static const struct workflow_command *
+assign_command(const struct workflow *wf)
+{
+	const struct workflow_command *cmd = workflow_command(wf, "assign");
+
+	return cmd != NULL ? cmd : workflow_command(wf, "tilldela");
 }
 
 /* cirmctl case assign NUMBER LOGIN: what a handler's #assign LOGIN in a
    reply does, for an administrator (the cases of a handler who left,
    say): the case's workflow takes its assign command's event, with
    LOGIN as the argument, so the state moves and the new assignee is
-   notified as the workflow says. Audited, in one transaction. */
+   notified as the workflow says. Checked, carried out and audited in
+   one transaction; when the workflow did not make LOGIN the assignee
+   (a condition, a state that ignores it), nothing is kept. */
 static int
 case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 {
-	struct store_case c = { 0 };
+	struct store_case c = { 0 }, after = { 0 };
 	struct caseflow_input in = { .now = cirm_now() };
 	const struct workflow *wf = NULL;
 	const struct workflow_command *cmd;
 	struct strlist errors = { 0 };
 	struct mailin *mi = NULL;
 	struct caseflow *cf;
-	char *err = NULL, *event = NULL;
+	char *err = NULL;
 	int64_t handler;
 	int r, ret = 1;
 
@@ -363,61 +392,77 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		ctl_error("%s", _("usage: cirmctl case assign NUMBER LOGIN"));
 		return EX_USAGE;
 	}
-	if ((r = store_case_get(store, argv[1], take_id, &c, &err)) <= 0) {
+	upper_number(argv[1]);
+	if ((mi = mailin_new(cfg, &err)) == NULL)
+		goto fail;
+	/* Only the case's own workflow matters here; a file that does not
+	   load leaves the version the database has, which is what cirmd
+	   runs too. */
+	(void)mailin_load_workflows(mi, store, NULL, &errors);
+	cf = mailin_caseflow(mi);
+	if (store_begin(store, &err) < 0)
+		goto fail;
+	if ((r = store_case_get(store, argv[1], take_case, &c, &err)) <= 0) {
 		if (r == 0)
 			err = xasprintf(_("no case %s"), argv[1]);
-		goto fail;
+		goto rollback;
 	}
 	if ((r = store_handler_by_login(store, argv[2], &handler, &err)) <= 0) {
 		if (r == 0)
 			err = xasprintf(_("there is no active handler %s "
 					  "(cirmctl handler list)"), argv[2]);
-		goto fail;
+		goto rollback;
 	}
-	if ((mi = mailin_new(cfg, &err)) == NULL)
-		goto fail;
-	/* only the case's own workflow matters here */
-	(void)mailin_load_workflows(mi, store, NULL, &errors);
-	cf = mailin_caseflow(mi);
+	if (c.assignee != NULL && strcmp(c.assignee, argv[2]) == 0) {
+		store_rollback(store);
+		printf(_("%s is assigned to %s already\n"), c.number, argv[2]);
+		ret = 0;
+		goto out;
+	}
 	if ((r = caseflow_workflow_of(cf, store, c.id, &wf, &err)) <= 0) {
 		if (r == 0)
 			err = xasprintf(_("case %s is closed, or runs on no "
 					  "workflow"), c.number);
-		goto fail;
+		goto rollback;
 	}
-	if ((cmd = workflow_command(wf, "assign")) == NULL) {
+	if ((cmd = assign_command(wf)) == NULL) {
 		err = xasprintf(_("workflow %s has no assign command"), wf->id);
-		goto fail;
+		goto rollback;
 	}
-	event = xstrdup(cmd->event);
-	if ((r = caseflow_handles(cf, store, c.id, event, &err)) <= 0) {
+	if ((r = caseflow_handles(cf, store, c.id, cmd->event, &err)) <= 0) {
 		if (r == 0)
 			err = xasprintf(_("workflow %s does not take #%s in "
 					  "state %s"), wf->id, cmd->word,
 					c.state);
-		goto fail;
+		goto rollback;
 	}
 	in.argument = argv[2];
-	if (store_begin(store, &err) < 0)
-		goto fail;
-	if (caseflow_event(cf, store, c.id, event, &in, &err) < 0 ||
-	    store_audit_add(store, in.now, "cirmctl", "case.assign", c.number,
-			    argv[2], &err) < 0 ||
-	    store_commit(store, &err) < 0) {
-		store_rollback(store);
-		goto fail;
+	if (caseflow_event(cf, store, c.id, cmd->event, &in, &err) < 0 ||
+	    store_case_get(store, c.number, take_case, &after, &err) < 0)
+		goto rollback;
+	if (after.assignee == NULL || strcmp(after.assignee, argv[2]) != 0) {
+		err = xasprintf(_("workflow %s did not assign %s to %s in state "
+				  "%s (a condition of its #%s): nothing "
+				  "changed"), wf->id, c.number, argv[2],
+				c.state, cmd->word);
+		goto rollback;
 	}
+	if (store_audit_add(store, in.now, "cirmctl", "case.assign", c.number,
+			    argv[2], &err) < 0 ||
+	    store_commit(store, &err) < 0)
+		goto rollback;
 	printf(_("%s: assigned to %s, who is notified as the workflow says "
 		 "(cirmd sends it)\n"), c.number, argv[2]);
 	ret = 0;
 	goto out;
+rollback:
+	store_rollback(store);
 fail:
 	ctl_error("%s", err);
 	free(err);
 out:
-	free(event);
-	free((char *)c.number);
-	free((char *)c.state);
+	case_clear(&c);
+	case_clear(&after);
 	strlist_clear(&errors);
 	mailin_free(&mi);
 	return ret;

@@ -36,6 +36,67 @@ valid_email(const char *s)
 		strchr(at + 1, '@') == NULL && strpbrk(s, " \t<>\"(),;:") == NULL;
 }
 
+/* Mail addresses are kept in small letters, as incoming senders are
+   compared: Eva@Kommun.example and eva@kommun.example are one. */
+static char *
+lower_ascii(char *s)
+{
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	}
+	return s;
+}
+
+static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* A group name, as a workflow's role names it: a word. */
+static bool
+valid_group(const char *s)
+{
+	return *s != '\0' && !has_control(s) && strchr(s, ' ') == NULL;
+}
+
+/* Checks the details given to add or set, each bad one told; true when
+   all are good. */
+static bool
+details_ok(const char *name, const char *email, const char *lang,
+	   const struct strlist *groups)
+{
+	bool ok = true;
+
+	if (name != NULL && has_control(name)) {
+		ctl_error("%s", _("bad name: it must be one line without "
+				  "control characters"));
+		ok = false;
+	}
+	if (email != NULL && !valid_email(email)) {
+		ctl_error(_("bad address '%s': it must be like "
+			    "eva@kommun.example"), email);
+		ok = false;
+	}
+	if (lang != NULL && strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0) {
+		ctl_error(_("bad language '%s': it must be sv or en"), lang);
+		ok = false;
+	}
+	for (size_t i = 0; groups != NULL && i < groups->n; i++) {
+		if (!valid_group(groups->v[i])) {
+			ctl_error(_("bad group name '%s': it must be one word"),
+				  groups->v[i]);
+			ok = false;
+		}
+	}
+	return ok;
+}
+
 static int
 add(const struct ctl *ctl, int argc, char **argv)
 {
@@ -58,7 +119,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 		if (c == 'n')
 			name = optarg;
 		else if (c == 'e')
-			email = optarg;
+			email = lower_ascii(optarg);
 		else if (c == 'g')
 			strlist_add(&groups, optarg);
 		else if (c == 'l')
@@ -78,15 +139,8 @@ add(const struct ctl *ctl, int argc, char **argv)
 			    "'.', '_' or '-'"), argv[optind]);
 		bad = 1;
 	}
-	if (!valid_email(email)) {
-		ctl_error(_("bad address '%s': it must be like "
-			    "eva@kommun.example"), email);
+	if (!details_ok(name, email, lang, &groups))
 		bad = 1;
-	}
-	if (strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0) {
-		ctl_error(_("bad language '%s': it must be sv or en"), lang);
-		bad = 1;
-	}
 	if (bad) {
 		strlist_clear(&groups);
 		return EX_DATAERR;
@@ -142,6 +196,57 @@ out:
 	return ret;
 }
 
+static int
+count_case(const struct store_case_line *c, void *ctx)
+{
+	(void)c;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+struct groups_of {
+	const char *login;
+	struct strlist groups;
+};
+
+static int
+take_groups(const struct store_handler *h, void *ctx)
+{
+	struct groups_of *g = ctx;
+	char *copy, *save = NULL;
+
+	if (h->login == NULL || strcmp(h->login, g->login) != 0 ||
+	    h->groups == NULL)
+		return 0;
+	copy = xstrdup(h->groups);
+	for (char *w = strtok_r(copy, " ", &save); w != NULL;
+	     w = strtok_r(NULL, " ", &save))
+		strlist_add(&g->groups, w);
+	free(copy);
+	return 0;
+}
+
+/* Says which of GROUPS have no active member left: the workflow roles
+   that name them reach nobody, and their cases' notifications go
+   nowhere. */
+static void
+warn_empty_groups(struct store *store, const struct strlist *groups)
+{
+	for (size_t i = 0; i < groups->n; i++) {
+		int64_t gid, member;
+		char *err = NULL;
+		int r = store_group_by_name(store, groups->v[i], &gid, &err);
+
+		if (r > 0)
+			r = store_group_next_member(store, gid, &member, &err);
+		if (r == 0)
+			printf(_("warning: group %s has no active member now: "
+				 "the workflow roles that name it reach "
+				 "nobody\n"), groups->v[i]);
+		free(err);
+	}
+}
+
 /* cirmctl handler set LOGIN [--name NAME] [--email ADDRESS]
    [--language sv|en] [--add-group G]... [--remove-group G]...: a
    handler's details change (a new name or address, another unit). All
@@ -159,6 +264,9 @@ set(const struct ctl *ctl, int argc, char **argv)
 	};
 	const char *name = NULL, *email = NULL, *lang = NULL;
 	struct strlist add_groups = { 0 }, remove_groups = { 0 };
+	struct strlist changed = { 0 };
+	char *detail = NULL;
+	int open = 0;
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
 	char *err = NULL;
@@ -169,7 +277,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 		if (c == 'n')
 			name = optarg;
 		else if (c == 'e')
-			email = optarg;
+			email = lower_ascii(optarg);
 		else if (c == 'l')
 			lang = optarg;
 		else if (c == 'g')
@@ -189,16 +297,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 		ret = EX_USAGE;
 		goto out;
 	}
-	if (email != NULL && !valid_email(email)) {
-		ctl_error(_("bad address '%s': it must be like "
-			    "eva@kommun.example"), email);
-		bad = 1;
-	}
-	if (lang != NULL && strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0) {
-		ctl_error(_("bad language '%s': it must be sv or en"), lang);
-		bad = 1;
-	}
-	if (bad) {
+	if (!details_ok(name, email, lang, &add_groups)) {
 		ret = EX_DATAERR;
 		goto out;
 	}
@@ -227,9 +326,18 @@ set(const struct ctl *ctl, int argc, char **argv)
 					  "citizen who wrote in)"), email);
 			goto fail;
 		}
-		if (store_contact_set_email(store, id, email, &err) < 0)
-			goto fail;
+		if (r == 0) {
+			if (store_contact_set_email(store, id, email, &err) < 0)
+				goto fail;
+			strlist_addf(&changed, "%semail", changed.n > 0 ? "," : "");
+		}
 	}
+	if (name != NULL)
+		strlist_addf(&changed, "%sname", changed.n > 0 ? "," : "");
+	if (lang != NULL)
+		strlist_addf(&changed, "%slanguage", changed.n > 0 ? "," : "");
+	if (add_groups.n > 0 || remove_groups.n > 0)
+		strlist_addf(&changed, "%sgroups", changed.n > 0 ? "," : "");
 	if ((name != NULL &&
 	     store_contact_set_name(store, id, *name != '\0' ? name : NULL,
 				    &err) < 0) ||
@@ -253,11 +361,24 @@ set(const struct ctl *ctl, int argc, char **argv)
 		    store_group_member_add(store, gid, id, &err) < 0)
 			goto fail;
 	}
+	detail = strlist_join(&changed);
 	if (store_audit_add(store, now, "cirmctl", "handler.set", argv[optind],
-			    NULL, &err) < 0 ||
+			    detail, &err) < 0 ||
 	    store_commit(store, &err) < 0)
 		goto fail;
 	printf(_("handler %s changed\n"), argv[optind]);
+	warn_empty_groups(store, &remove_groups);
+	if (remove_groups.n > 0 &&
+	    store_handler_cases(store, id, count_case, &open, &err) == 0 &&
+	    open > 0)
+		printf(ngettext("%s still has %d open case, in whose workflow "
+				"a role may name a group left: see 'cirmctl "
+				"case list --assignee %s --open'\n",
+				"%s still has %d open cases, in whose workflows "
+				"a role may name a group left: see 'cirmctl "
+				"case list --assignee %s --open'\n",
+				(unsigned long)open),
+		       argv[optind], open, argv[optind]);
 	ret = 0;
 	goto out;
 fail:
@@ -265,6 +386,8 @@ fail:
 	ctl_error("%s", err);
 	free(err);
 out:
+	free(detail);
+	strlist_clear(&changed);
 	strlist_clear(&add_groups);
 	strlist_clear(&remove_groups);
 	store_free(&store);
@@ -347,6 +470,15 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 	printf(_("handler %s disabled: no more notifications or new cases, "
 		 "and mail from the handler's address goes to the "
 		 "quarantine\n"), argv[1]);
+	{
+		struct groups_of g = { argv[1], { 0 } };
+
+		if (store_handler_list(store, take_groups, &g, &err) == 0)
+			warn_empty_groups(store, &g.groups);
+		strlist_clear(&g.groups);
+		free(err);
+		err = NULL;
+	}
 	if (store_handler_cases(store, id, print_case, &open, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
@@ -358,11 +490,13 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 		printf(ngettext("%d open case is still assigned to %s (above); "
 				"its notifications go to the case's group until "
 				"another handler takes it or is given it "
-				"(cirmctl case assign NUMBER LOGIN)\n",
+				"(cirmctl case assign NUMBER LOGIN, in a state "
+				"whose workflow takes #assign)\n",
 				"%d open cases are still assigned to %s (above); "
 				"their notifications go to each case's group "
 				"until another handler takes them or is given "
-				"them (cirmctl case assign NUMBER LOGIN)\n",
+				"them (cirmctl case assign NUMBER LOGIN, in a "
+				"state whose workflow takes #assign)\n",
 				(unsigned long)open),
 		       open, argv[1]);
 	goto out;

@@ -154,7 +154,7 @@ show(struct store *store, int argc, char **argv)
 static int
 release(struct store *store, int argc, char **argv)
 {
-	char *err = NULL;
+	char *err = NULL, num[24];
 	int64_t id;
 	int r;
 
@@ -162,9 +162,10 @@ release(struct store *store, int argc, char **argv)
 		return EX_USAGE;
 	if (store_begin(store, &err) < 0)
 		goto fail;
+	snprintf(num, sizeof(num), "%lld", (long long)id);
 	r = store_quarantine_release(store, id, cirm_now(), &err);
 	if (r > 0 && store_audit_add(store, cirm_now(), "cirmctl",
-				     "quarantine.release", argv[1], NULL, &err) < 0)
+				     "quarantine.release", num, NULL, &err) < 0)
 		r = -1;
 	if (r < 0 || store_commit(store, &err) < 0) {
 		store_rollback(store);
@@ -203,13 +204,24 @@ discard(struct store *store, int argc, char **argv)
 			free(ids);
 			return EX_USAGE;
 		}
+		for (int j = 1; j < i; j++) {
+			if (ids[j] == ids[i]) {
+				ctl_error(_("quarantine id %lld given twice"),
+					  (long long)ids[i]);
+				free(ids);
+				return EX_USAGE;
+			}
+		}
 	}
 	if (store_begin(store, &err) < 0)
 		goto fail;
 	for (int i = 1; i < argc && r > 0; i++) {
+		char num[24];
+
+		snprintf(num, sizeof(num), "%lld", (long long)ids[i]);
 		r = store_quarantine_discard(store, ids[i], cirm_now(), &err);
 		if (r > 0 && store_audit_add(store, cirm_now(), "cirmctl",
-					     "quarantine.discard", argv[i], NULL,
+					     "quarantine.discard", num, NULL,
 					     &err) < 0)
 			r = -1;
 		if (r == 0)

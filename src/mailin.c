@@ -497,15 +497,6 @@ decide_handler(struct store *store, struct mailin_verdict *v,
 		/* a citizen whose mail starts with '#': an ordinary mail */
 		return -2;
 	}
-	/* A handler who left: the address may have passed to someone
-	   else, and nothing from it drives a case any more. */
-	if ((r = store_contact_active(store, contact, error_r)) <= 0) {
-		if (r < 0)
-			return -1;
-		quarantine(v, xstrdup("handler mail from a disabled handler "
-				      "(cirmctl handler enable)"));
-		return 0;
-	}
 	if (!mailin_auth_ok(v->msg, v->sender)) {
 		quarantine(v, xstrdup("handler mail whose sender did not pass "
 				      "authentication (Authentication-Results)"));
@@ -593,6 +584,16 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 	}
 	if (from_ourselves(mi, v->sender)) {
 		quarantine(v, xstrdup("mail from cirm's own address (a loop)"));
+		return 0;
+	}
+	/* A handler who left: the address may have passed to someone
+	   else; nothing from it drives a case or opens one any more. */
+	if ((r = store_address_of_disabled_handler(store, v->sender,
+						   error_r)) != 0) {
+		if (r < 0)
+			return -1;
+		quarantine(v, xstrdup("mail from a disabled handler's address "
+				      "(cirmctl handler enable)"));
 		return 0;
 	}
 	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&

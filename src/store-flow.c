@@ -532,6 +532,24 @@ store_contact_set_active(struct store *store, int64_t id, int active,
 }
 
 int
+store_address_of_disabled_handler(struct store *store, const char *address,
+				  char **error_r)
+{
+	static const char sql[] =
+		"SELECT 1 FROM contact_address a JOIN contact c ON c.id = "
+		"a.contact_id WHERE a.kind = 'email' AND a.address = ? AND "
+		"c.kind = 'handler' AND c.active = 0";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, address);
+	rc = sqlite3_step(st);
+	return store_row_end(store, st, rc, "read contact", error_r);
+}
+
+int
 store_contact_active(struct store *store, int64_t id, char **error_r)
 {
 	static const char sql[] =

@@ -705,6 +705,9 @@ int store_handler_find(struct store *store, const char *login, int64_t *id_r,
 /* Sets contact ID active (1) or disabled (0). 0, or -1. */
 int store_contact_set_active(struct store *store, int64_t id, int active,
 			     char **error_r);
+/* Whether mail address ADDRESS is a disabled handler's: 1, 0, -1. */
+int store_address_of_disabled_handler(struct store *store,
+				      const char *address, char **error_r);
 /* Whether contact ID is active: 1, 0 (disabled, or no such contact),
    -1. */
 int store_contact_active(struct store *store, int64_t id, char **error_r);

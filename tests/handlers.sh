@@ -89,6 +89,12 @@ check "eva's reply goes to the quarantine" \
 check "nothing of it reaches the citizen" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'anna@example.se' AND id > $before")" -eq 0 ]
 check "the cirmd log names the reason" contains "$err" "disabled handler"
+mail eva@kommun.example arende@kommun.example e4@kommun.example "Ny fråga" "Hej, en ny fråga."
+run "$CIRMD" -c "$C" --once
+check "plain mail from her address opens no case" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq 1 ]
+check "but goes to the quarantine too" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%disabled handler%'")" -eq 2 ]
 
 run "$CIRMCTL" -c "$C" case list --assignee eva --open
 check "case list --assignee eva --open finds her case" \
@@ -112,8 +118,8 @@ check "saying so" contains "$err" "there is no active handler eva"
 run "$CIRMCTL" -c "$C" case assign "$n1" nobody
 check "nor an unknown one" [ "$rc" -eq 1 ]
 before=$(sql "SELECT count(*) FROM outbox")
-run "$CIRMCTL" -c "$C" case assign "$n1" bo
-check "case assign succeeds" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" case assign "$(echo "$n1" | tr 'A-Z' 'a-z')" bo
+check "case assign succeeds, the number in small letters too" [ "$rc" -eq 0 ]
 check "and says so" contains "$out" "$n1: assigned to bo"
 check "bo has the case" [ "$(sql "SELECT h.login FROM cases c JOIN contact h ON h.id = c.assignee_id")" = bo ]
 check "through the workflow, in its history" \
@@ -124,6 +130,11 @@ check "the audit log has it" \
 	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'case.assign' AND object = '$n1' AND detail = 'bo'")" -eq 1 ]
 run "$CIRMCTL" -c "$C" case list --assignee eva --open
 check "eva has no open case left" contains "$out" "(no cases)"
+before=$(sql "SELECT count(*) FROM outbox")
+run "$CIRMCTL" -c "$C" case assign "$n1" bo
+check "assigning to the assignee is no error" [ "$rc" -eq 0 ]
+check "but says so" contains "$out" "is assigned to bo already"
+check "and notifies nobody again" [ "$(sql "SELECT count(*) FROM outbox")" -eq "$before" ]
 
 # eva comes back
 run "$CIRMCTL" -c "$C" handler enable eva
@@ -144,6 +155,12 @@ run "$CIRMCTL" -c "$C" handler set bo
 check "handler set without a change is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" handler set bo --email 'bo at kommun'
 check "a bad address is bad data" [ "$rc" -eq 65 ]
+run "$CIRMCTL" -c "$C" handler set bo --add-group ''
+check "an empty group name is bad data" [ "$rc" -eq 65 ]
+run "$CIRMCTL" -c "$C" handler set bo --name "$(printf 'Bo\nBerg')"
+check "a name of two lines is bad data" [ "$rc" -eq 65 ]
+run "$CIRMCTL" -c "$C" handler set bo --email EVA@Kommun.Example
+check "another's address in capitals is refused too" [ "$rc" -eq 1 ]
 run "$CIRMCTL" -c "$C" handler set bo --language fi
 check "a bad language is bad data" [ "$rc" -eq 65 ]
 run "$CIRMCTL" -c "$C" handler set nobody --name X
@@ -169,7 +186,13 @@ check "the old address is gone" \
 check "the language is set" [ "$(sql "SELECT language FROM contact WHERE login = 'bo'")" = en ]
 check "the audit log has it" \
 	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'handler.set' AND object = 'bo'")" -eq 1 ]
-run "$CIRMCTL" -c "$C" handler set bo --email bo.berg@kommun.example
+run "$CIRMCTL" -c "$C" handler set bo --email Bo.Berg@Kommun.Example
 check "setting the address one has is no error" [ "$rc" -eq 0 ]
+check "in any capitals" \
+	[ "$(sql "SELECT address FROM contact_address a JOIN contact c ON c.id = a.contact_id WHERE c.login = 'bo'")" = bo.berg@kommun.example ]
+run "$CIRMCTL" -c "$C" handler set bo --remove-group ledning
+check "leaving a group" [ "$rc" -eq 0 ]
+check "that is left with nobody is warned of" contains "$out" "group ledning has no active member now"
+check "and so are the handler's open cases" contains "$out" "bo still has 1 open case"
 
 done_testing

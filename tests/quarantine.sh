@@ -78,6 +78,9 @@ check "which names it" contains "$err" "not a quarantine id: 'x2'"
 # discard: all or nothing
 run "$CIRMCTL" -c "$C" quarantine discard
 check "discard without an id is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" quarantine discard "$q2" "$q2"
+check "an id given twice is a usage error" [ "$rc" -eq 64 ]
+check "which says so" contains "$err" "given twice"
 run "$CIRMCTL" -c "$C" quarantine discard "$q2" 999
 check "discard with one unknown id fails" [ "$rc" -eq 1 ]
 check "naming it" contains "$err" "no quarantined message 999 waiting"
