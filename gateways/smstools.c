@@ -831,15 +831,19 @@ run(struct gateway_ctx *ctx)
 	while (!gateway_stopping()) {
 		int n = scan_incoming(ctx, &s), bad = n < 0;
 
-		if (scan_outcomes(ctx, &s) < 0)
-			bad = 1;
 		if (cirm_now() - flushed >= SMSTOOLS_FLUSH_EVERY) {
 			if (flush_parts(ctx) < 0)
 				bad = 1;
 			else
 				flushed = cirm_now();
 		}
+		/* The outbox first: a row a crash left 'sending' whose file
+		   smsd has sent already is marked sent (by that file in
+		   sent/) before sent/ is read; read first, the file would
+		   match no row, be removed, and the row be written again. */
 		if (outbound_pass(ctx, &s) < 0)
+			bad = 1;
+		else if (scan_outcomes(ctx, &s) < 0)
 			bad = 1;
 		ret = bad ? -1 : 0;
 		if (ctx->once && (bad || n < SMSTOOLS_BATCH))

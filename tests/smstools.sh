@@ -143,6 +143,16 @@ check "leftover: smsd already has it, not written again" [ ! -e "$S/outgoing/cir
 	[ "$(sql "SELECT status FROM outbox WHERE id = $a")" = sent ]
 check "leftover: never written, now written" [ -e "$S/outgoing/cirm-$b" ] && \
 	[ "$(sql "SELECT status FROM outbox WHERE id = $b")" = sent ]
+# The crash came after the write, and smsd sent the file meanwhile: its
+# report in sent/ is the row's, not a stranger's to throw away.
+sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
+	('sms', '+46701230003', 'smsd sent it', 'sending', strftime('%s', 'now'))"
+c=$(id +46701230003)
+printf 'To: 46701230003\nAlphabet: UTF-8\nModem: GSM1\nSent: 26-01-12 10:02:00\n\nsmsd sent it' >"$S/sent/cirm-$c"
+gw
+check "leftover: smsd sent it already, not written again" [ ! -e "$S/outgoing/cirm-$c" ] && \
+	[ "$(sql "SELECT status || '|' || remote_id || '|' || receipt FROM outbox WHERE id = $c")" = \
+	"sent|cirm-$c|stat:ACCEPTD" ] && [ ! -e "$S/sent/cirm-$c" ]
 
 # --- kill -9 while writing -------------------------------------------
 sql "DELETE FROM outbox"
