@@ -82,7 +82,8 @@ join_part(const struct store_sms_part *p, void *arg)
 }
 
 /* Queues the message KEY names from the parts stored (with IN's
-   from/to/time) and forgets them. */
+   from/to/time) and marks them done (remembered a while, so that
+   a part delivered again is known). */
 static int
 queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 	    int64_t received_at, char **error_r)
@@ -110,7 +111,8 @@ queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 	whole.len = len;
 	r = queue_whole(ctx, &whole, j.got, key->total, error_r);
 	free(text);
-	if (r < 0 || store_sms_parts_drop(ctx->store, key, error_r) < 0)
+	if (r < 0 || store_sms_parts_done(ctx->store, key, cirm_now(),
+					  error_r) < 0)
 		return -1;
 	return 1;
 }
@@ -210,7 +212,9 @@ sms_flush_parts(struct gateway_ctx *ctx, int64_t now, int64_t timeout,
 	if (store_begin(ctx->store, error_r) < 0)
 		return -1;
 	if (store_sms_parts_stale(ctx->store, ctx->name, now - timeout, 100,
-				  add_stale, &s, error_r) < 0)
+				  add_stale, &s, error_r) < 0 ||
+	    store_sms_parts_forget(ctx->store, ctx->name, now - timeout,
+				   error_r) < 0)
 		goto fail;
 	for (size_t i = 0; i < s.n; i++) {
 		if (queue_parts(ctx, &s.v[i], s.v[i].received_at, error_r) < 0)

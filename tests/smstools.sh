@@ -88,6 +88,22 @@ gw
 check "incoming: the same file again (as after a crash) adds nothing" [ \
 	"$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms'")" -eq 4 ]
 check "incoming: and is removed" [ ! -e "$S/incoming/GSM1.a3" ]
+# A part read again after its message went in (a crash before the file
+# was removed) is that part, not a message of its own; the same
+# reference with another text is a new message.
+{ hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 02\n'; printf '\nandra delen.'; } >"$S/incoming/GSM1.d3"
+gw
+sql "UPDATE sms_part SET received_at = received_at - 7200"
+echo "sms_parts_timeout = 60" >>"$I/cirm.conf"
+gw
+check "incoming: a part again adds nothing, now or later" [ \
+	"$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms'")" -eq 4 ] && \
+	[ "$(sql "SELECT count(*) FROM sms_part WHERE done_at IS NULL")" -eq 0 ]
+{ hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 02\n'; printf '\nen ny andra del.'; } >"$S/incoming/GSM1.g2"
+{ hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 01\n'; printf '\nEtt nytt sms, '; } >"$S/incoming/GSM1.g1"
+gw
+check "incoming: the reference used again is a new message" \
+	inbox_has "Ett nytt sms, en ny andra del."
 
 # --- outgoing --------------------------------------------------------
 sql "INSERT INTO sms_optout (number, at, keyword) VALUES ('+46709999999', 0, 'STOPP')"
