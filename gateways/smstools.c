@@ -42,6 +42,8 @@
 				       store_received_pdu, one PDU line
 				       a part */
 #define SMSTOOLS_FLUSH_EVERY 60	    /* s between looks for stale parts */
+#define SMSTOOLS_SETTLE 10	    /* s a file without its empty line
+				       may still be being written */
 #define SMSTOOLS_PREFIX "cirm-"	    /* our files in outgoing/ */
 
 struct spool {
@@ -291,8 +293,11 @@ header(const struct smsfile *f, const char *name)
 	return NULL;
 }
 
+static const char no_header_end[] = "no empty line after the header lines";
+
 /* Splits BUF into header lines and the body after the first empty
-   line. 0, or -1 with a static reason. */
+   line. 0, or -1 with a static reason (no_header_end when the empty
+   line is not there). */
 static int
 parse_file(const char *buf, size_t len, struct smsfile *f, const char **why_r)
 {
@@ -311,7 +316,7 @@ parse_file(const char *buf, size_t len, struct smsfile *f, const char **why_r)
 	if (len > 0 && buf[0] == '\n')
 		end = buf;
 	if (end == NULL) {
-		*why_r = "no empty line after the header lines";
+		*why_r = no_header_end;
 		return -1;
 	}
 	f->copy = xstrndup(buf, (size_t)(end - buf));
@@ -635,14 +640,24 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 		free(path);
 		return 0;
 	}
-	content_id(buf, len, id);
-	key = xasprintf("sms:%s:%s", ctx->name, id);
 	if (over)
 		reason = "larger than " STR(SMSTOOLS_FILE_MAX) " bytes (the start kept)";
 	else if (parse_file(buf, len, &f, &reason) == 0) {
 		v = judge(&f, &in, &c, &text, &why);
 		reason = why;
+	} else if (reason == no_header_end &&
+		   cirm_now() - mtime < SMSTOOLS_SETTLE) {
+		/* smsd creates the file, then writes it in place: empty or
+		   cut short, it may be one still being written. */
+		log_debug("smstools: %s: not complete yet; left for later",
+			  name);
+		free(f.copy);
+		free(buf);
+		free(path);
+		return 0;
 	}
+	content_id(buf, len, id);
+	key = xasprintf("sms:%s:%s", ctx->name, id);
 	if (v == TAKE) {
 		in.from = from = sender(&f);
 		in.id = id;

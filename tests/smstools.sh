@@ -54,6 +54,7 @@ cp "$S/incoming/GSM1.a1" "$S/incoming/GSM1.a2"
 { hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 02\n'; printf '\nandra delen.'; } >"$S/incoming/GSM1.d2"
 { hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 01\n'; printf '\nFörsta delen, '; } >"$S/incoming/GSM1.d1"
 printf 'this is not an smstools file' >"$S/incoming/GSM1.e1"
+touch -d '1 minute ago' "$S/incoming/GSM1.e1"
 { hdr UCS2; printf '\n\000H\000'; } >"$S/incoming/GSM1.e2"
 { hdr ISO; printf '\nSMS STATUS REPORT\nMessage_id: 117\nStatus: 0,Ok,short message received by the SME\n'; } >"$S/incoming/GSM1.f1"
 printf 'From: 46701234567\n\nnot yet' >"$S/incoming/.GSM1.tmp"
@@ -104,6 +105,20 @@ check "incoming: a part again adds nothing, now or later" [ \
 gw
 check "incoming: the reference used again is a new message" \
 	inbox_has "Ett nytt sms, en ny andra del."
+# smsd makes the file, then writes it: one just made, empty or without
+# its empty line yet, waits; once written it is taken; an old one is bad.
+: >"$S/incoming/GSM1.w1"
+printf 'From: 46701234567\nFrom_TOA: 91 intern' >"$S/incoming/GSM1.w2"
+: >"$S/incoming/GSM1.w3"
+touch -d '1 minute ago' "$S/incoming/GSM1.w3"
+gw
+check "incoming: a file being written is left for later" [ -e "$S/incoming/GSM1.w1" ] && \
+	[ -e "$S/incoming/GSM1.w2" ] && [ ! -e "$S/incoming/GSM1.w3" ] && \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 3 ]
+{ hdr UTF-8; printf '\nSkrivet klart.'; } >"$S/incoming/GSM1.w2"
+gw
+check "incoming: ... and taken once written" [ ! -e "$S/incoming/GSM1.w2" ] && \
+	inbox_has "Skrivet klart."
 
 # --- outgoing --------------------------------------------------------
 sql "INSERT INTO sms_optout (number, at, keyword) VALUES ('+46709999999', 0, 'STOPP')"
