@@ -560,14 +560,14 @@ quarantine(struct gateway_ctx *ctx, const char *buf, size_t len,
 
 /* The sender as cirm wants it: smsd writes an international number
    without its '+' (From_TOA "91 international"); anything else (a
-   national number, a name) is kept as it came. */
+   national number, which begins with 0, a name) is kept as it came. */
 static char *
 sender(const struct smsfile *f)
 {
 	const char *from = header(f, "From"), *toa = header(f, "From_TOA");
 	size_t n = strspn(from, "0123456789");
 
-	if (from[n] == '\0' && n >= 7 && n <= 15 &&
+	if (from[n] == '\0' && n >= 7 && n <= 15 && from[0] != '0' &&
 	    (toa == NULL || strstr(toa, "international") != NULL ||
 	     strncmp(toa, "91", 2) == 0))
 		return xasprintf("+%s", from);

@@ -119,6 +119,12 @@ check "incoming: a file being written is left for later" [ -e "$S/incoming/GSM1.
 gw
 check "incoming: ... and taken once written" [ ! -e "$S/incoming/GSM1.w2" ] && \
 	inbox_has "Skrivet klart."
+# A national number with no From_TOA stays national (the engine adds
+# the country code): not made "+070...", which is no number at all.
+printf 'From: 0701234567\nAlphabet: UTF-8\n\nNationellt.' >"$S/incoming/GSM1.n1"
+gw
+check "incoming: a national sender without From_TOA is kept national" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Nationellt.'")" -eq 1 ]
 
 # --- outgoing --------------------------------------------------------
 sql "INSERT INTO sms_optout (number, at, keyword) VALUES ('+46709999999', 0, 'STOPP')"
