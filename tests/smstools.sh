@@ -125,6 +125,17 @@ printf 'From: 0701234567\nAlphabet: UTF-8\n\nNationellt.' >"$S/incoming/GSM1.n1"
 gw
 check "incoming: a national sender without From_TOA is kept national" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Nationellt.'")" -eq 1 ]
+# What is not a file cirm can read is left alone, but said, not skipped
+# in silence at every look.
+mkdir "$S/incoming/GSM1.dir"
+ln -s /etc/passwd "$S/incoming/GSM1.link"
+gw
+check "incoming: a directory and a symbolic link are left alone" [ -d "$S/incoming/GSM1.dir" ] && \
+	[ -L "$S/incoming/GSM1.link" ] && \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 3 ]
+check "incoming: ... and the log says so" contains "$err" "GSM1.dir: not a regular file; left alone" && \
+	contains "$err" "GSM1.link: a symbolic link, never followed; left alone"
+rm -r "$S/incoming/GSM1.dir" "$S/incoming/GSM1.link"
 
 # --- outgoing --------------------------------------------------------
 sql "INSERT INTO sms_optout (number, at, keyword) VALUES ('+46709999999', 0, 'STOPP')"
