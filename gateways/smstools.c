@@ -535,7 +535,9 @@ read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 {
 	struct stat st;
 	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a named pipe put there must not hang the gateway
+	   in open() until someone writes to it. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd < 0 && errno == ELOOP)

@@ -136,6 +136,11 @@ check "incoming: a directory and a symbolic link are left alone" [ -d "$S/incomi
 check "incoming: ... and the log says so" contains "$err" "GSM1.dir: not a regular file; left alone" && \
 	contains "$err" "GSM1.link: a symbolic link, never followed; left alone"
 rm -r "$S/incoming/GSM1.dir" "$S/incoming/GSM1.link"
+mkfifo "$S/incoming/GSM1.fifo"
+run timeout 20 "$CIRM_GATEWAY" -c "$I/cirm.conf" --once smstools
+check "incoming: a named pipe does not hang the gateway" [ "$rc" -eq 0 ] && \
+	contains "$err" "GSM1.fifo: not a regular file; left alone"
+rm "$S/incoming/GSM1.fifo"
 
 # --- outgoing --------------------------------------------------------
 sql "INSERT INTO sms_optout (number, at, keyword) VALUES ('+46709999999', 0, 'STOPP')"
