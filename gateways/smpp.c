@@ -1063,8 +1063,20 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, size_t *len_r,
 	struct gsm_msg msg = { 0 };
 	char *text;
 
+	/* The GSM 03.38 coding groups an SMSC passes on as they came
+	   from the phone: with a message class (a flash SMS is class 0),
+	   uncompressed (0x10-0x1f; SMPP leaves them reserved), message
+	   waiting (0xc0-0xef) and data coding/message class (0xf0-0xff).
+	   Each names its alphabet in its bits. */
 	if ((dcs & 0xf0) == 0xf0)
 		dcs = (dcs & 0x04) ? 0x04 : 0x00;
+	else if ((dcs & 0xf0) == 0x10)
+		dcs = (dcs & 0x0c) == 0x00 ? 0x00 : (dcs & 0x0c) == 0x08 ?
+			0x08 : 0x04;
+	else if (dcs >= 0xc0 && dcs <= 0xdf)
+		dcs = 0x00;
+	else if ((dcs & 0xf0) == 0xe0)
+		dcs = 0x08;
 	switch (dcs) {
 	case 0x00:
 		msg.enc = GSM_GSM7;

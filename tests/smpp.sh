@@ -219,6 +219,20 @@ check "inbound twice with one receipted_message_id: one row" \
 check "inbound parts by SAR TLVs, Latin-1 and GSM: one message" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234569%' || char(10) || char(10) || 'Del ett, del två'")" = 1
 check "no parts left waiting" test "$(sql "SELECT count(*) FROM sms_part WHERE done_at IS NULL")" = 0
+# data_coding as GSM 03.38 has it for a message class (a flash SMS):
+# 0x11 the default alphabet, class 1; 0x18 UCS-2, class 0.
+start_gw
+cat >"$T/ctl/class.json.tmp" <<'EOT'
+[{"from":"46701234571","to":"46700000001","dc":17,"hex":"426c697874"},
+ {"from":"46701234572","to":"46700000001","dc":24,"hex":"0048006a00e4006c0070"}]
+EOT
+mv "$T/ctl/class.json.tmp" "$T/ctl/class.json"
+check "inbound with a message class in data_coding: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"class\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and read as text: GSM 7-bit and UCS-2" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234571%' || char(10) || char(10) || 'Blixt'
+	  OR CAST(raw AS TEXT) LIKE 'From: +46701234572%' || char(10) || char(10) || 'Hjälp'")" = 2
 stop_smsc
 
 # --- refusals ----------------------------------------------------------

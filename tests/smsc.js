@@ -16,7 +16,8 @@
 //   --drop-after N    from the Nth submit on answer nothing, and close
 //                     the connection 200 ms later
 // Inbound: a JSON file put in --ctl DIR is an array of deliver_sm to
-// send in order ({from, to, dc, udh (hex), text, tlvs}); each answer
+// send in order ({from, to, dc, udh (hex), text, tlvs}; or hex, the
+// short_message's octets as they are, instead of udh and text); each answer
 // is recorded ({"ev":"mo_resp","tag":...,"status":...}).
 'use strict';
 const fs = require('fs');
@@ -177,7 +178,8 @@ function sendMo(list, tag) {
 		source_addr_ton: 1, source_addr_npi: 1, source_addr: m.from,
 		dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: m.to || '',
 		data_coding: m.dc || 0, esm_class: 0,
-		short_message: m.udh ? { udh: Buffer.from(m.udh, 'hex'), message: m.text } :
+		short_message: m.hex !== undefined ? Buffer.from(m.hex, 'hex') :
+			m.udh ? { udh: Buffer.from(m.udh, 'hex'), message: m.text } :
 			{ message: m.text },
 	};
 	Object.assign(p, m.tlvs || {});
