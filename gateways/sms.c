@@ -236,6 +236,28 @@ fail:
 	return -1;
 }
 
+int
+sms_quarantine(struct gateway_ctx *ctx, const void *raw, size_t len,
+	       int64_t received_at, const char *key, const char *reason,
+	       char **error_r)
+{
+	int64_t id;
+	int r;
+
+	if (store_begin(ctx->store, error_r) < 0)
+		return -1;
+	r = store_inbox_put(ctx->store, ctx->channel, ctx->name, received_at,
+			    key, raw, len, &id, error_r);
+	if (r > 0 && store_inbox_quarantine(ctx->store, id, reason,
+					    cirm_now(), NULL, error_r) < 0)
+		r = -1;
+	if (r < 0 || store_commit(ctx->store, error_r) < 0) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	return r;
+}
+
 static int
 do_sent(struct gateway_ctx *ctx, struct outbound_msg *m, const char *remote_id,
 	char **error_r)

@@ -40,6 +40,15 @@ struct sms_in {
 int sms_deliver(struct gateway_ctx *ctx, const struct sms_in *in,
 		char **error_r);
 
+/* Puts RAW (what the driver got, as it came) in the quarantine with
+   REASON, as an inbox row moved there in the same transaction (the
+   quarantine only takes inbox rows), so that an SMS the driver cannot
+   read is kept for a human. KEY (may be NULL) drops a second delivery.
+   1, 0 for a duplicate, -1. */
+int sms_quarantine(struct gateway_ctx *ctx, const void *raw, size_t len,
+		   int64_t received_at, const char *key, const char *reason,
+		   char **error_r);
+
 /* Puts in the inbox, marked incomplete, the messages whose first part
    came before NOW - TIMEOUT and that still miss parts. Returns their
    number, or -1. */

@@ -558,32 +558,6 @@ read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 	return buf;
 }
 
-/* Puts BUF in the quarantine with REASON, as an inbox row moved there
-   in the same transaction (the quarantine only takes inbox rows), so
-   that a file we cannot read is kept for a human. 1, 0 for a
-   duplicate, -1. */
-static int
-quarantine(struct gateway_ctx *ctx, const char *buf, size_t len,
-	   int64_t received_at, const char *key, const char *reason,
-	   char **error_r)
-{
-	int64_t id;
-	int r;
-
-	if (store_begin(ctx->store, error_r) < 0)
-		return -1;
-	r = store_inbox_put(ctx->store, ctx->channel, ctx->name, received_at,
-			    key, buf, len, &id, error_r);
-	if (r > 0 && store_inbox_quarantine(ctx->store, id, reason,
-					    cirm_now(), NULL, error_r) < 0)
-		r = -1;
-	if (r < 0 || store_commit(ctx->store, error_r) < 0) {
-		store_rollback(ctx->store);
-		return -1;
-	}
-	return r;
-}
-
 /* The sender as cirm wants it: smsd writes an international number
    without its '+' (From_TOA "91 international"); anything else (a
    national number, which begins with 0, a name) is kept as it came. */
@@ -695,7 +669,7 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 		r = 1;
 	} else {
 		log_warnx("smstools: %s: quarantined: %s", name, reason);
-		r = quarantine(ctx, buf, len, mtime, key, reason, &err);
+		r = sms_quarantine(ctx, buf, len, mtime, key, reason, &err);
 	}
 	if (r < 0) {
 		log_warnx("smstools: %s: not queued: %s", name, err);

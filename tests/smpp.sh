@@ -8,7 +8,8 @@
 # UNDELIV failed), a throttled submit sent again, a connection dropped
 # with a full window and every row still accepted exactly once, an
 # inbound concatenated SMS put together, a second delivery of an inbound
-# SMS dropped, and an unbind on SIGTERM.
+# SMS dropped, one that cannot be read quarantined, and an unbind on
+# SIGTERM.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -233,6 +234,21 @@ stop_gw
 check "... and read as text: GSM 7-bit and UCS-2" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234571%' || char(10) || char(10) || 'Blixt'
 	  OR CAST(raw AS TEXT) LIKE 'From: +46701234572%' || char(10) || char(10) || 'Hjälp'")" = 2
+# What cannot be read is kept, not refused (the SMSC would drop it):
+# binary data, UCS-2 of an odd number of octets.
+start_gw
+cat >"$T/ctl/bad.json.tmp" <<'EOT'
+[{"from":"46701234573","to":"46700000001","dc":4,"hex":"0a0b0c"},
+ {"from":"46701234574","to":"46700000001","dc":8,"hex":"004800"}]
+EOT
+mv "$T/ctl/bad.json.tmp" "$T/ctl/bad.json"
+check "inbound that cannot be read: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"bad\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and quarantined with the reason" \
+	test "$(sql "SELECT group_concat(reason, '|') FROM (SELECT reason FROM quarantine WHERE source = 'smpp' ORDER BY id)")" = \
+	"data_coding that is not text (data_coding 0x04)|UCS-2 text of an odd number of octets (data_coding 0x08)"
+check "... the log names no number" sh -c "! grep -q 46701234573 '$T/gateway.log'"
 stop_smsc
 
 # --- refusals ----------------------------------------------------------
