@@ -796,6 +796,17 @@ on_submit_resp(struct smpp *s, const uint8_t *pdu, size_t len)
 	}
 	if (r->failed || r->m->done)
 		return 0;
+	if (status == ESME_RSYSERR || status == ESME_RX_T_APPN) {
+		/* The SMSC's trouble, for now (as Kannel has it): the row
+		   goes back to the queue with its back-off, no more parts
+		   now. */
+		why = status_text(status);
+		r->failed = 1;
+		outbound_retry(s->ctx, r->m, why);
+		s->deferred++;
+		free(why);
+		return 0;
+	}
 	if (status != ESME_ROK) {
 		why = status_text(status);
 		r->failed = 1;

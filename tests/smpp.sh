@@ -165,6 +165,24 @@ done
 check "throttled: each accepted exactly once" test $ok_all = 1
 stop_smsc
 
+# --- a system error of the SMSC: for now, not for good ------------------
+sql "DELETE FROM outbox"
+for i in 1 2 3; do put +46701234567 "Systemfel $i"; done
+start_smsc syserr --syserr-at 2
+start_gw
+check "system error: every row sent in the end" \
+	wait_for 20 "SELECT count(*) = 3 FROM outbox WHERE status = 'sent'"
+stop_gw
+check "the SMSC answered ESME_RSYSERR once" grep -q '"ev":"syserr"' "$T/syserr.rec"
+ok_all=1
+for i in 1 2 3; do
+	[ "$(accepted "$T/syserr.rec" "Systemfel $i")" = 1 ] || ok_all=0
+done
+check "system error: each accepted exactly once" test $ok_all = 1
+check "system error: the row was tried again, the error kept" \
+	test "$(sql "SELECT count(*) FROM outbox WHERE attempts = 1 AND last_error LIKE 'ESME_RSYSERR%'")" = 1
+stop_smsc
+
 # --- the connection drops with a full window ---------------------------
 sql "DELETE FROM outbox"
 for i in $(seq 1 30); do put +46701234567 "Meddelande $i"; done

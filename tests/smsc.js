@@ -13,6 +13,7 @@
 // even ids carry the receipted_message_id and message_state TLVs too,
 // odd ones only the text. Faults, once each:
 //   --throttle-at N   answer the Nth submit with ESME_RTHROTTLED
+//   --syserr-at N     answer the Nth submit with ESME_RSYSERR
 //   --drop-after N    from the Nth submit on answer nothing, and close
 //                     the connection 200 ms later
 // Inbound: a JSON file put in --ctl DIR is an array of deliver_sm to
@@ -26,7 +27,8 @@ const smpp = require('smpp');
 
 const opt = {
 	systemId: 'cirm', password: 'hemligt', ready: null, record: null,
-	ctl: null, undeliv: '', throttleAt: 0, dropAfter: 0, receipts: true,
+	ctl: null, undeliv: '', throttleAt: 0, syserrAt: 0, dropAfter: 0,
+	receipts: true,
 	tlsKey: null, tlsCert: null,
 };
 for (let i = 2; i < process.argv.length; i++) {
@@ -39,6 +41,7 @@ for (let i = 2; i < process.argv.length; i++) {
 	case '--ctl': opt.ctl = v; i++; break;
 	case '--undeliv': opt.undeliv = v; i++; break;
 	case '--throttle-at': opt.throttleAt = Number(v); i++; break;
+	case '--syserr-at': opt.syserrAt = Number(v); i++; break;
 	case '--drop-after': opt.dropAfter = Number(v); i++; break;
 	case '--no-receipts': opt.receipts = false; break;
 	case '--tls-key': opt.tlsKey = v; i++; break;
@@ -54,7 +57,7 @@ function record(obj) {
 		fs.appendFileSync(opt.record, JSON.stringify(obj) + '\n');
 }
 
-let submits = 0, ids = 0, dropped = false, throttled = false;
+let submits = 0, ids = 0, dropped = false, throttled = false, syserr = false;
 let current = null;
 
 // "ref/total/seq" of a concatenation IE in a decoded UDH list.
@@ -110,6 +113,12 @@ function onSubmit(session, st, pdu) {
 		throttled = true;
 		record({ ev: 'throttled', at: submits });
 		session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+		return;
+	}
+	if (opt.syserrAt && !syserr && submits >= opt.syserrAt) {
+		syserr = true;
+		record({ ev: 'syserr', at: submits });
+		session.send(pdu.response({ command_status: smpp.ESME_RSYSERR }));
 		return;
 	}
 	const id = 'm' + (++ids);
