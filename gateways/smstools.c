@@ -319,6 +319,11 @@ parse_file(const char *buf, size_t len, struct smsfile *f, const char **why_r)
 		*why_r = no_header_end;
 		return -1;
 	}
+	/* The lines are cut up as C strings below. */
+	if (memchr(buf, '\0', (size_t)(end - buf)) != NULL) {
+		*why_r = "a NUL byte in the header lines";
+		return -1;
+	}
 	f->copy = xstrndup(buf, (size_t)(end - buf));
 	f->body = end + (*end == '\r' ? 2 : 1);
 	f->body_len = len - (size_t)(f->body - buf);

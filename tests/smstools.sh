@@ -136,6 +136,11 @@ check "incoming: a directory and a symbolic link are left alone" [ -d "$S/incomi
 check "incoming: ... and the log says so" contains "$err" "GSM1.dir: not a regular file; left alone" && \
 	contains "$err" "GSM1.link: a symbolic link, never followed; left alone"
 rm -r "$S/incoming/GSM1.dir" "$S/incoming/GSM1.link"
+printf 'From: 46701234567\000x\nAlphabet: UTF-8\n\nNUL' >"$S/incoming/GSM1.nul"
+gw
+check "incoming: a NUL byte in the headers is quarantined, no crash" [ "$rc" -eq 0 ] && \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'a NUL byte in the header lines'")" -eq 1 ] && \
+	[ ! -e "$S/incoming/GSM1.nul" ]
 mkfifo "$S/incoming/GSM1.fifo"
 run timeout 20 "$CIRM_GATEWAY" -c "$I/cirm.conf" --once smstools
 check "incoming: a named pipe does not hang the gateway" [ "$rc" -eq 0 ] && \
