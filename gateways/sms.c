@@ -66,9 +66,13 @@ queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
 	return r;
 }
 
+/* Where parts never came, the text says so: whoever reads it sees the
+   gap, not two pieces glued together as if they were one sentence. */
+#define SMS_GAP "[\u2026]"
+
 struct joined {
 	FILE *f;
-	unsigned got;
+	unsigned got, next; /* parts joined; the seq expected next */
 };
 
 static int
@@ -76,8 +80,11 @@ join_part(const struct store_sms_part *p, void *arg)
 {
 	struct joined *j = arg;
 
+	if (p->seq > j->next)
+		fputs(j->got > 0 ? " " SMS_GAP " " : SMS_GAP " ", j->f);
 	fputs(p->text, j->f);
 	j->got++;
+	j->next = p->seq + 1;
 	return 0;
 }
 
@@ -92,7 +99,7 @@ queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 		.from = key->sender, .to = key->recipient,
 		.received_at = received_at,
 	};
-	struct joined j = { 0 };
+	struct joined j = { .next = 1 };
 	char *text = NULL;
 	size_t len = 0;
 	int r;
@@ -101,6 +108,8 @@ queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 	if (j.f == NULL)
 		fatalx("out of memory");
 	r = store_sms_parts_of(ctx->store, key, join_part, &j, error_r);
+	if (r >= 0 && j.got > 0 && j.next <= key->total)
+		fputs(" " SMS_GAP, j.f);
 	if (fclose(j.f) != 0)
 		fatalx("out of memory");
 	if (r < 0) {

@@ -17,6 +17,7 @@
      To: 72456               our number or short code (when known)
      Id: 0A1B2C              the driver's id of the message (when any)
      Parts: 2/3              only when parts never came: 2 of 3 did
+                             (the text has "[…]" where they are missing)
 
    The engine normalises the numbers; the gateways keep what they got. */
 

@@ -105,6 +105,17 @@ check "incoming: a part again adds nothing, now or later" [ \
 gw
 check "incoming: the reference used again is a new message" \
 	inbox_has "Ett nytt sms, en ny andra del."
+# Parts that never came: after sms_parts_timeout what came goes in, the
+# gaps marked so that no one reads two pieces as one sentence.
+{ hdr UTF-8 'UDH-DATA: 05 00 03 C1 03 01\n'; printf '\nEtt'; } >"$S/incoming/GSM1.h1"
+{ hdr UTF-8 'UDH-DATA: 05 00 03 C1 03 03\n'; printf '\ntre.'; } >"$S/incoming/GSM1.h3"
+{ hdr UTF-8 'UDH-DATA: 05 00 03 C2 03 02\n'; printf '\ntvå'; } >"$S/incoming/GSM1.i2"
+gw
+sql "UPDATE sms_part SET received_at = received_at - 7200"
+gw
+check "incoming: parts that never came are marked where they are missing" \
+	inbox_has "Ett […] tre." && inbox_has "[…] två […]" && \
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE instr(CAST(raw AS TEXT), 'Parts: 2/3') > 0")" -eq 1 ]
 # smsd makes the file, then writes it: one just made, empty or without
 # its empty line yet, waits; once written it is taken; an old one is bad.
 : >"$S/incoming/GSM1.w1"
