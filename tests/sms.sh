@@ -117,6 +117,8 @@ sms "From: Banken" "Ditt konto är spärrat."
 sms "Nonsense without a colon" "text"
 printf 'From: 46701234567\n\nbad \377 byte' >"$T/env"
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
+printf 'From: 46701234567\n\nform\014feed' >"$T/env"
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
 engine
 check "a sender that is not a number is quarantined" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE channel = 'sms' AND reason LIKE '%not a phone number%'")" -eq 1 ]
@@ -124,6 +126,8 @@ check "... so is a broken envelope" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not an SMS envelope%'")" -eq 1 ]
 check "... and text that is not UTF-8" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%not valid UTF-8%'")" -eq 1 ]
+check "... and text with a control character, said so" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%control character%'")" -eq 1 ]
 check "the inbox is empty" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]
 
 # --- the handler answers by mail; the citizen gets an SMS --------------------
