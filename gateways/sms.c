@@ -220,9 +220,12 @@ sms_flush_parts(struct gateway_ctx *ctx, int64_t now, int64_t timeout,
 
 	if (store_begin(ctx->store, error_r) < 0)
 		return -1;
-	if (store_sms_parts_stale(ctx->store, ctx->name, now - timeout, 100,
+	/* Every driver's parts: one SMS transport runs at a time, and the
+	   parts another left (sms_transport changed meanwhile) would wait
+	   for ever. */
+	if (store_sms_parts_stale(ctx->store, NULL, now - timeout, 100,
 				  add_stale, &s, error_r) < 0 ||
-	    store_sms_parts_forget(ctx->store, ctx->name, now - timeout,
+	    store_sms_parts_forget(ctx->store, NULL, now - timeout,
 				   error_r) < 0)
 		goto fail;
 	for (size_t i = 0; i < s.n; i++) {

@@ -51,8 +51,8 @@ int sms_quarantine(struct gateway_ctx *ctx, const void *raw, size_t len,
 		   char **error_r);
 
 /* Puts in the inbox, marked incomplete, the messages whose first part
-   came before NOW - TIMEOUT and that still miss parts. Returns their
-   number, or -1. */
+   came before NOW - TIMEOUT and that still miss parts, whichever driver
+   stored them. Returns their number, or -1. */
 int sms_flush_parts(struct gateway_ctx *ctx, int64_t now, int64_t timeout,
 		    char **error_r);
 

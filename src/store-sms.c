@@ -142,7 +142,8 @@ store_sms_parts_forget(struct store *store, const char *source,
 		       int64_t before, char **error_r)
 {
 	static const char sql[] =
-		"DELETE FROM sms_part WHERE source = ? AND done_at < ?";
+		"DELETE FROM sms_part WHERE (?1 IS NULL OR source = ?1) "
+		"AND done_at < ?2";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -161,9 +162,10 @@ store_sms_parts_stale(struct store *store, const char *source, int64_t before,
 	/* One row per waiting message: its first part's time. */
 	static const char sql[] =
 		"SELECT source, sender, recipient, ref, total, min(seq), '', "
-		"min(received_at) AS first FROM sms_part WHERE source = ? "
-		"AND done_at IS NULL GROUP BY source, sender, recipient, ref, total "
-		"HAVING first < ? ORDER BY first LIMIT ?";
+		"min(received_at) AS first FROM sms_part "
+		"WHERE (?1 IS NULL OR source = ?1) AND done_at IS NULL "
+		"GROUP BY source, sender, recipient, ref, total "
+		"HAVING first < ?2 ORDER BY first LIMIT ?3";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

@@ -351,13 +351,14 @@ int store_sms_parts_of(struct store *store, const struct store_sms_part *key,
    remembered from NOW until store_sms_parts_forget. */
 int store_sms_parts_done(struct store *store, const struct store_sms_part *key,
 			 int64_t now, char **error_r);
-/* Forgets the parts of SOURCE's messages put in the inbox before
-   BEFORE. */
+/* Forgets the parts of SOURCE's messages (any source's with SOURCE
+   NULL) put in the inbox before BEFORE. */
 int store_sms_parts_forget(struct store *store, const char *source,
 			   int64_t before, char **error_r);
-/* Calls FN once for each of up to LIMIT messages of SOURCE whose first
-   part came before BEFORE, oldest first (received_at is the first
-   part's; text is empty). Returns their number, or -1. */
+/* Calls FN once for each of up to LIMIT messages of SOURCE (of any
+   source with SOURCE NULL) whose first part came before BEFORE, oldest
+   first (received_at is the first part's; text is empty). Returns their
+   number, or -1. */
 int store_sms_parts_stale(struct store *store, const char *source,
 			  int64_t before, int limit,
 			  int (*fn)(const struct store_sms_part *p, void *ctx),

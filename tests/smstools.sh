@@ -116,6 +116,13 @@ gw
 check "incoming: parts that never came are marked where they are missing" \
 	inbox_has "Ett […] tre." && inbox_has "[…] två […]" && \
 	[ "$(sql "SELECT count(*) FROM inbox_message WHERE instr(CAST(raw AS TEXT), 'Parts: 2/3') > 0")" -eq 1 ]
+# A part the SMPP gateway stored before sms_transport became smstools
+# does not wait for ever.
+sql "INSERT INTO sms_part (source, sender, recipient, ref, total, seq, text, received_at)
+	VALUES ('smpp', '+46701234567', '', 9, 2, 1, 'Från förr', strftime('%s', 'now') - 7200)"
+gw
+check "incoming: a part another transport left goes in after the timeout" \
+	inbox_has "Från förr […]" && [ "$(sql "SELECT count(*) FROM sms_part WHERE done_at IS NULL")" -eq 0 ]
 # smsd makes the file, then writes it: one just made, empty or without
 # its empty line yet, waits; once written it is taken; an old one is bad.
 : >"$S/incoming/GSM1.w1"
