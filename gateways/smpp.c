@@ -24,7 +24,9 @@
 
    Inbound. deliver_sm is answered only after sms_deliver committed
    what it carried; when the store fails, with ESME_RX_T_APPN, so that
-   the SMSC delivers it again later. */
+   the SMSC delivers it again later. One that cannot be read (binary
+   data, a malformed header, no sender) goes to the quarantine with the
+   reason, the PDU as it came: refused, the SMSC would drop it. */
 #include "config.h"
 
 #include "gateway.h"
@@ -794,6 +796,17 @@ on_submit_resp(struct smpp *s, const uint8_t *pdu, size_t len)
 	}
 	if (r->failed || r->m->done)
 		return 0;
+	if (status == ESME_RSYSERR || status == ESME_RX_T_APPN) {
+		/* The SMSC's trouble, for now (as Kannel has it): the row
+		   goes back to the queue with its back-off, no more parts
+		   now. */
+		why = status_text(status);
+		r->failed = 1;
+		outbound_retry(s->ctx, r->m, why);
+		s->deferred++;
+		free(why);
+		return 0;
+	}
 	if (status != ESME_ROK) {
 		why = status_text(status);
 		r->failed = 1;
@@ -1063,8 +1076,20 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, size_t *len_r,
 	struct gsm_msg msg = { 0 };
 	char *text;
 
+	/* The GSM 03.38 coding groups an SMSC passes on as they came
+	   from the phone: with a message class (a flash SMS is class 0),
+	   uncompressed (0x10-0x1f; SMPP leaves them reserved), message
+	   waiting (0xc0-0xef) and data coding/message class (0xf0-0xff).
+	   Each names its alphabet in its bits. */
 	if ((dcs & 0xf0) == 0xf0)
 		dcs = (dcs & 0x04) ? 0x04 : 0x00;
+	else if ((dcs & 0xf0) == 0x10)
+		dcs = (dcs & 0x0c) == 0x00 ? 0x00 : (dcs & 0x0c) == 0x08 ?
+			0x08 : 0x04;
+	else if (dcs >= 0xc0 && dcs <= 0xdf)
+		dcs = 0x00;
+	else if ((dcs & 0xf0) == 0xe0)
+		dcs = 0x08;
 	switch (dcs) {
 	case 0x00:
 		msg.enc = GSM_GSM7;
@@ -1105,8 +1130,29 @@ address(char *out, size_t size, uint8_t ton, const uint8_t *addr)
 		 "+" : "", a);
 }
 
+/* Keeps an inbound SMS that cannot be read (PDU, LEN as it came) in the
+   quarantine with WHY, and answers that it was taken: refused, it would
+   be gone. ESME_RX_T_APPN when the store failed, so that it comes
+   again. */
 static uint32_t
-on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in)
+mo_quarantine(struct smpp *s, const uint8_t *pdu, size_t len, const char *why)
+{
+	char *err = NULL;
+
+	if (sms_quarantine(s->ctx, pdu, len, cirm_now(), NULL, why,
+			   &err) < 0) {
+		log_warnx("smpp: cannot quarantine an inbound SMS: %s; the "
+			  "SMSC will deliver it again", err);
+		free(err);
+		return ESME_RX_T_APPN;
+	}
+	log_warnx("smpp: an inbound SMS quarantined: %s", why);
+	return ESME_ROK;
+}
+
+static uint32_t
+on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
+      const uint8_t *pdu, size_t len)
 {
 	struct gsm_concat c = { 0 };
 	struct gsm_msg hdr;
@@ -1122,10 +1168,9 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in)
 		    (concat = gsm_ud_parse(GSM_UCS2, in->ud, in->len,
 					   1 + (size_t)in->ud[0], 1, &c, &hdr,
 					   &err)) < 0) {
-			log_warnx("smpp: an inbound SMS with a malformed user "
-				  "data header refused");
 			free(err);
-			return ESME_RX_P_APPN;
+			return mo_quarantine(s, pdu, len, "a malformed user "
+					     "data header");
 		}
 		gsm_msg_clear(&hdr);
 		h = 1 + (size_t)in->ud[0];
@@ -1137,16 +1182,18 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in)
 	}
 	text = decode_text(d->data_coding, in->ud + h, in->len - h, &tlen, &why);
 	if (text == NULL) {
-		log_warnx("smpp: an inbound SMS refused: %s (0x%02x)", why,
-			  d->data_coding);
-		return ESME_RX_P_APPN;
+		char *reason = xasprintf("%s (data_coding 0x%02x)", why,
+					 d->data_coding);
+		uint32_t st = mo_quarantine(s, pdu, len, reason);
+
+		free(reason);
+		return st;
 	}
 	address(from, sizeof(from), d->source_addr_ton, d->source_addr);
 	address(to, sizeof(to), d->dest_addr_ton, d->destination_addr);
 	if (from[0] == '\0') {
 		free(text);
-		log_warnx("smpp: an inbound SMS without a sender refused");
-		return ESME_RX_P_APPN;
+		return mo_quarantine(s, pdu, len, "no sender");
 	}
 	sms = (struct sms_in){
 		.from = from, .to = to[0] != '\0' ? to : NULL,
@@ -1175,8 +1222,8 @@ on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 	memset(&d, 0, sizeof(d));
 	if (smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) != 0) {
 		/* smpp34_strerror holds the fields, numbers included. */
-		log_warnx("smpp: a deliver_sm we cannot read refused");
-		status = ESME_RX_P_APPN;
+		status = mo_quarantine(s, pdu, len, "a deliver_sm that "
+				       "cannot be read");
 	} else {
 		uint8_t type = d.esm_class & ESM_TYPE_MASK;
 
@@ -1184,7 +1231,7 @@ on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 		if (type == ESM_RECEIPT || type == ESM_ACK)
 			status = on_receipt(s, &in);
 		else
-			status = on_mo(s, &d, &in);
+			status = on_mo(s, &d, &in, pdu, len);
 	}
 	destroy_tlv(d.tlv);
 	return send_header(s, DELIVER_SM_RESP, status, seq);

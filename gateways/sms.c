@@ -66,9 +66,13 @@ queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
 	return r;
 }
 
+/* Where parts never came, the text says so: whoever reads it sees the
+   gap, not two pieces glued together as if they were one sentence. */
+#define SMS_GAP "[\u2026]"
+
 struct joined {
 	FILE *f;
-	unsigned got;
+	unsigned got, next; /* parts joined; the seq expected next */
 };
 
 static int
@@ -76,13 +80,17 @@ join_part(const struct store_sms_part *p, void *arg)
 {
 	struct joined *j = arg;
 
+	if (p->seq > j->next)
+		fputs(j->got > 0 ? " " SMS_GAP " " : SMS_GAP " ", j->f);
 	fputs(p->text, j->f);
 	j->got++;
+	j->next = p->seq + 1;
 	return 0;
 }
 
 /* Queues the message KEY names from the parts stored (with IN's
-   from/to/time) and forgets them. */
+   from/to/time) and marks them done (remembered a while, so that
+   a part delivered again is known). */
 static int
 queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 	    int64_t received_at, char **error_r)
@@ -91,7 +99,7 @@ queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 		.from = key->sender, .to = key->recipient,
 		.received_at = received_at,
 	};
-	struct joined j = { 0 };
+	struct joined j = { .next = 1 };
 	char *text = NULL;
 	size_t len = 0;
 	int r;
@@ -100,6 +108,8 @@ queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 	if (j.f == NULL)
 		fatalx("out of memory");
 	r = store_sms_parts_of(ctx->store, key, join_part, &j, error_r);
+	if (r >= 0 && j.got > 0 && j.next <= key->total)
+		fputs(" " SMS_GAP, j.f);
 	if (fclose(j.f) != 0)
 		fatalx("out of memory");
 	if (r < 0) {
@@ -110,7 +120,8 @@ queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 	whole.len = len;
 	r = queue_whole(ctx, &whole, j.got, key->total, error_r);
 	free(text);
-	if (r < 0 || store_sms_parts_drop(ctx->store, key, error_r) < 0)
+	if (r < 0 || store_sms_parts_done(ctx->store, key, cirm_now(),
+					  error_r) < 0)
 		return -1;
 	return 1;
 }
@@ -209,8 +220,13 @@ sms_flush_parts(struct gateway_ctx *ctx, int64_t now, int64_t timeout,
 
 	if (store_begin(ctx->store, error_r) < 0)
 		return -1;
-	if (store_sms_parts_stale(ctx->store, ctx->name, now - timeout, 100,
-				  add_stale, &s, error_r) < 0)
+	/* Every driver's parts: one SMS transport runs at a time, and the
+	   parts another left (sms_transport changed meanwhile) would wait
+	   for ever. */
+	if (store_sms_parts_stale(ctx->store, NULL, now - timeout, 100,
+				  add_stale, &s, error_r) < 0 ||
+	    store_sms_parts_forget(ctx->store, NULL, now - timeout,
+				   error_r) < 0)
 		goto fail;
 	for (size_t i = 0; i < s.n; i++) {
 		if (queue_parts(ctx, &s.v[i], s.v[i].received_at, error_r) < 0)
@@ -230,6 +246,28 @@ fail:
 	store_rollback(ctx->store);
 	stale_clear(&s);
 	return -1;
+}
+
+int
+sms_quarantine(struct gateway_ctx *ctx, const void *raw, size_t len,
+	       int64_t received_at, const char *key, const char *reason,
+	       char **error_r)
+{
+	int64_t id;
+	int r;
+
+	if (store_begin(ctx->store, error_r) < 0)
+		return -1;
+	r = store_inbox_put(ctx->store, ctx->channel, ctx->name, received_at,
+			    key, raw, len, &id, error_r);
+	if (r > 0 && store_inbox_quarantine(ctx->store, id, reason,
+					    cirm_now(), NULL, error_r) < 0)
+		r = -1;
+	if (r < 0 || store_commit(ctx->store, error_r) < 0) {
+		store_rollback(ctx->store);
+		return -1;
+	}
+	return r;
 }
 
 static int

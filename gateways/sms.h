@@ -17,6 +17,7 @@
      To: 72456               our number or short code (when known)
      Id: 0A1B2C              the driver's id of the message (when any)
      Parts: 2/3              only when parts never came: 2 of 3 did
+                             (the text has "[…]" where they are missing)
 
    The engine normalises the numbers; the gateways keep what they got. */
 
@@ -40,9 +41,18 @@ struct sms_in {
 int sms_deliver(struct gateway_ctx *ctx, const struct sms_in *in,
 		char **error_r);
 
+/* Puts RAW (what the driver got, as it came) in the quarantine with
+   REASON, as an inbox row moved there in the same transaction (the
+   quarantine only takes inbox rows), so that an SMS the driver cannot
+   read is kept for a human. KEY (may be NULL) drops a second delivery.
+   1, 0 for a duplicate, -1. */
+int sms_quarantine(struct gateway_ctx *ctx, const void *raw, size_t len,
+		   int64_t received_at, const char *key, const char *reason,
+		   char **error_r);
+
 /* Puts in the inbox, marked incomplete, the messages whose first part
-   came before NOW - TIMEOUT and that still miss parts. Returns their
-   number, or -1. */
+   came before NOW - TIMEOUT and that still miss parts, whichever driver
+   stored them. Returns their number, or -1. */
 int sms_flush_parts(struct gateway_ctx *ctx, int64_t now, int64_t timeout,
 		    char **error_r);
 

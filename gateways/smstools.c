@@ -42,6 +42,8 @@
 				       store_received_pdu, one PDU line
 				       a part */
 #define SMSTOOLS_FLUSH_EVERY 60	    /* s between looks for stale parts */
+#define SMSTOOLS_SETTLE 10	    /* s a file without its empty line
+				       may still be being written */
 #define SMSTOOLS_PREFIX "cirm-"	    /* our files in outgoing/ */
 
 struct spool {
@@ -291,8 +293,11 @@ header(const struct smsfile *f, const char *name)
 	return NULL;
 }
 
+static const char no_header_end[] = "no empty line after the header lines";
+
 /* Splits BUF into header lines and the body after the first empty
-   line. 0, or -1 with a static reason. */
+   line. 0, or -1 with a static reason (no_header_end when the empty
+   line is not there). */
 static int
 parse_file(const char *buf, size_t len, struct smsfile *f, const char **why_r)
 {
@@ -311,7 +316,12 @@ parse_file(const char *buf, size_t len, struct smsfile *f, const char **why_r)
 	if (len > 0 && buf[0] == '\n')
 		end = buf;
 	if (end == NULL) {
-		*why_r = "no empty line after the header lines";
+		*why_r = no_header_end;
+		return -1;
+	}
+	/* The lines are cut up as C strings below. */
+	if (memchr(buf, '\0', (size_t)(end - buf)) != NULL) {
+		*why_r = "a NUL byte in the header lines";
 		return -1;
 	}
 	f->copy = xstrndup(buf, (size_t)(end - buf));
@@ -503,18 +513,44 @@ content_id(const char *buf, size_t len, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* Says once per name (as long as the gateway runs) that an entry of a
+   spool directory is left alone, so that it is not skipped in silence
+   at every round: a symbolic link or a directory someone put there, or
+   a file cirm may not read (smsd's umask or user). */
+static void
+left_alone(const char *path, const char *why)
+{
+	static struct strlist told;
+
+	for (size_t i = 0; i < told.n; i++)
+		if (strcmp(told.v[i], path) == 0)
+			return;
+	if (told.n < 1000)
+		strlist_add(&told, path);
+	log_warnx("smstools: %s: %s; left alone", path, why);
+}
+
 /* Reads PATH (a regular file, not a link): the bytes (caller frees),
-   or NULL when it is gone or not a file. *OVER_R tells a file larger
-   than SMSTOOLS_FILE_MAX, of which only the first part is read. */
+   or NULL when it is gone or not a file (said once, see left_alone).
+   *OVER_R tells a file larger than SMSTOOLS_FILE_MAX, of which only
+   the first part is read. */
 static char *
 read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 		int *over_r)
 {
 	struct stat st;
 	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a named pipe put there must not hang the gateway
+	   in open() until someone writes to it. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		if (fd < 0 && errno == ELOOP)
+			left_alone(path, "a symbolic link, never followed");
+		else if (fd < 0 && errno != ENOENT)
+			left_alone(path, strerror(errno));
+		else if (fd >= 0)
+			left_alone(path, "not a regular file");
 		if (fd >= 0)
 			close(fd);
 		return NULL;
@@ -527,42 +563,16 @@ read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 	return buf;
 }
 
-/* Puts BUF in the quarantine with REASON, as an inbox row moved there
-   in the same transaction (the quarantine only takes inbox rows), so
-   that a file we cannot read is kept for a human. 1, 0 for a
-   duplicate, -1. */
-static int
-quarantine(struct gateway_ctx *ctx, const char *buf, size_t len,
-	   int64_t received_at, const char *key, const char *reason,
-	   char **error_r)
-{
-	int64_t id;
-	int r;
-
-	if (store_begin(ctx->store, error_r) < 0)
-		return -1;
-	r = store_inbox_put(ctx->store, ctx->channel, ctx->name, received_at,
-			    key, buf, len, &id, error_r);
-	if (r > 0 && store_inbox_quarantine(ctx->store, id, reason,
-					    cirm_now(), NULL, error_r) < 0)
-		r = -1;
-	if (r < 0 || store_commit(ctx->store, error_r) < 0) {
-		store_rollback(ctx->store);
-		return -1;
-	}
-	return r;
-}
-
 /* The sender as cirm wants it: smsd writes an international number
    without its '+' (From_TOA "91 international"); anything else (a
-   national number, a name) is kept as it came. */
+   national number, which begins with 0, a name) is kept as it came. */
 static char *
 sender(const struct smsfile *f)
 {
 	const char *from = header(f, "From"), *toa = header(f, "From_TOA");
 	size_t n = strspn(from, "0123456789");
 
-	if (from[n] == '\0' && n >= 7 && n <= 15 &&
+	if (from[n] == '\0' && n >= 7 && n <= 15 && from[0] != '0' &&
 	    (toa == NULL || strstr(toa, "international") != NULL ||
 	     strncmp(toa, "91", 2) == 0))
 		return xasprintf("+%s", from);
@@ -635,14 +645,24 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 		free(path);
 		return 0;
 	}
-	content_id(buf, len, id);
-	key = xasprintf("sms:%s:%s", ctx->name, id);
 	if (over)
 		reason = "larger than " STR(SMSTOOLS_FILE_MAX) " bytes (the start kept)";
 	else if (parse_file(buf, len, &f, &reason) == 0) {
 		v = judge(&f, &in, &c, &text, &why);
 		reason = why;
+	} else if (reason == no_header_end &&
+		   cirm_now() - mtime < SMSTOOLS_SETTLE) {
+		/* smsd creates the file, then writes it in place: empty or
+		   cut short, it may be one still being written. */
+		log_debug("smstools: %s: not complete yet; left for later",
+			  name);
+		free(f.copy);
+		free(buf);
+		free(path);
+		return 0;
 	}
+	content_id(buf, len, id);
+	key = xasprintf("sms:%s:%s", ctx->name, id);
 	if (v == TAKE) {
 		in.from = from = sender(&f);
 		in.id = id;
@@ -654,7 +674,7 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 		r = 1;
 	} else {
 		log_warnx("smstools: %s: quarantined: %s", name, reason);
-		r = quarantine(ctx, buf, len, mtime, key, reason, &err);
+		r = sms_quarantine(ctx, buf, len, mtime, key, reason, &err);
 	}
 	if (r < 0) {
 		log_warnx("smstools: %s: not queued: %s", name, err);
@@ -831,15 +851,19 @@ run(struct gateway_ctx *ctx)
 	while (!gateway_stopping()) {
 		int n = scan_incoming(ctx, &s), bad = n < 0;
 
-		if (scan_outcomes(ctx, &s) < 0)
-			bad = 1;
 		if (cirm_now() - flushed >= SMSTOOLS_FLUSH_EVERY) {
 			if (flush_parts(ctx) < 0)
 				bad = 1;
 			else
 				flushed = cirm_now();
 		}
+		/* The outbox first: a row a crash left 'sending' whose file
+		   smsd has sent already is marked sent (by that file in
+		   sent/) before sent/ is read; read first, the file would
+		   match no row, be removed, and the row be written again. */
 		if (outbound_pass(ctx, &s) < 0)
+			bad = 1;
+		else if (scan_outcomes(ctx, &s) < 0)
 			bad = 1;
 		ret = bad ? -1 : 0;
 		if (ctx->once && (bad || n < SMSTOOLS_BATCH))

@@ -121,6 +121,19 @@ encode(int argc, char **argv)
 	return 0;
 }
 
+/* Whether CC ("+46" or "46") is a country code. */
+static int
+country_ok(const char *cc)
+{
+	size_t n;
+
+	if (*cc == '+')
+		cc++;
+	n = strlen(cc);
+	return n >= 1 && n <= 3 && cc[0] != '0' &&
+		strspn(cc, "0123456789") == n && e164_cc_len(cc) == n;
+}
+
 static void
 number_usage(void)
 {
@@ -148,6 +161,12 @@ number(int argc, char **argv)
 		}
 	}
 	if (bad || optind != argc - 1) {
+		number_usage();
+		return EX_USAGE;
+	}
+	if (!country_ok(country)) {
+		ctl_error(_("--country must be a country code such as +46, "
+			    "not '%s'"), country);
 		number_usage();
 		return EX_USAGE;
 	}

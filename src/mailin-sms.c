@@ -39,9 +39,10 @@ envelope_clear(struct sms_envelope *e)
 	free(e->text);
 }
 
-/* Valid UTF-8 without NUL or other C0 controls but tab and line ends. */
-static bool
-text_ok(const unsigned char *p, size_t len)
+/* NULL for valid UTF-8 without NUL or other C0 controls but tab and
+   line ends, else what is wrong with it. */
+static const char *
+text_bad(const unsigned char *p, size_t len)
 {
 	for (size_t i = 0; i < len;) {
 		size_t n;
@@ -49,20 +50,21 @@ text_ok(const unsigned char *p, size_t len)
 
 		if (c < 0x80) {
 			if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
-				return false;
+				return "SMS text has a control character "
+				       "(other than tab and line ends)";
 			i++;
 			continue;
 		}
 		n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 :
 		    c >= 0xc2 && c <= 0xdf ? 2 : 0;
 		if (n == 0 || i + n > len)
-			return false;
+			return "SMS text is not valid UTF-8 text";
 		for (size_t k = 1; k < n; k++)
 			if ((p[i + k] & 0xc0) != 0x80)
-				return false;
+				return "SMS text is not valid UTF-8 text";
 		i += n;
 	}
-	return true;
+	return NULL;
 }
 
 /* Parses RAW; -1 with a reason (no personal data) when it is not an
@@ -71,7 +73,7 @@ static int
 parse_envelope(const void *raw, size_t len, struct sms_envelope *e,
 	       char **reason_r)
 {
-	const char *p = raw, *end = p + len;
+	const char *p = raw, *end = p + len, *bad;
 
 	memset(e, 0, sizeof(*e));
 	while (p < end && *p != '\n') {
@@ -109,8 +111,9 @@ parse_envelope(const void *raw, size_t len, struct sms_envelope *e,
 		return -1;
 	}
 	p++;
-	if (!text_ok((const unsigned char *)p, (size_t)(end - p))) {
-		*reason_r = xstrdup("SMS text is not valid UTF-8 text");
+	if ((bad = text_bad((const unsigned char *)p, (size_t)(end - p))) !=
+	    NULL) {
+		*reason_r = xstrdup(bad);
 		return -1;
 	}
 	e->text = xstrndup(p, (size_t)(end - p));

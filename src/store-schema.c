@@ -445,6 +445,12 @@ static const char migration_16[] =
 static const char migration_17[] =
 	"ALTER TABLE quarantine ADD COLUMN discarded_at INTEGER;\n";
 
+/* A message's parts stay a while once it is in the inbox (done_at set),
+   so that a part delivered again (the SMSC or smsd not told it arrived)
+   is known and dropped, not put in later as a message of its own. */
+static const char migration_18[] =
+	"ALTER TABLE sms_part ADD COLUMN done_at INTEGER;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -463,5 +469,6 @@ const struct store_migration store_migrations[] = {
 	{ "one index of a citizen's cases, not two", migration_15 },
 	{ "duplicates indexed by the keys there are", migration_16 },
 	{ "quarantined messages discarded by an administrator", migration_17 },
+	{ "SMS parts remembered after their message", migration_18 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

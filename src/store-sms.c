@@ -8,31 +8,6 @@
 
 #include "util.h"
 
-int
-store_sms_part_add(struct store *store, const struct store_sms_part *p,
-		   char **error_r)
-{
-	static const char sql[] =
-		"INSERT INTO sms_part (source, sender, recipient, ref, total, seq, "
-		"text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-		"ON CONFLICT DO NOTHING";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, p->source);
-	store_bind_text(st, 2, p->sender);
-	store_bind_text(st, 3, p->recipient != NULL ? p->recipient : "");
-	sqlite3_bind_int(st, 4, (int)p->ref);
-	sqlite3_bind_int(st, 5, (int)p->total);
-	sqlite3_bind_int(st, 6, (int)p->seq);
-	store_bind_text(st, 7, p->text);
-	sqlite3_bind_int64(st, 8, p->received_at);
-	if (store_exec_stmt(store, st, "store SMS part", error_r) < 0)
-		return -1;
-	return sqlite3_changes(store->db) > 0;
-}
-
 static void
 bind_group(sqlite3_stmt *st, const struct store_sms_part *key)
 {
@@ -41,6 +16,64 @@ bind_group(sqlite3_stmt *st, const struct store_sms_part *key)
 	store_bind_text(st, 3, key->recipient != NULL ? key->recipient : "");
 	sqlite3_bind_int(st, 4, (int)key->ref);
 	sqlite3_bind_int(st, 5, (int)key->total);
+}
+
+/* Whether P is there already: waiting, or the same text in a message
+   put in the inbox lately. 1, 0, -1. */
+static int
+part_seen(struct store *store, const struct store_sms_part *p,
+	  char **error_r)
+{
+	static const char seen_sql[] =
+		"SELECT done_at IS NULL OR text = ?7 FROM sms_part "
+		"WHERE source = ?1 AND sender = ?2 AND recipient = ?3 "
+		"AND ref = ?4 AND total = ?5 AND seq = ?6";
+	sqlite3_stmt *st = store_stmt(store, seen_sql, error_r);
+	int64_t seen = 0;
+	int r;
+
+	if (st == NULL)
+		return -1;
+	bind_group(st, p);
+	sqlite3_bind_int(st, 6, (int)p->seq);
+	store_bind_text(st, 7, p->text);
+	r = store_one_row(store, st, &seen, NULL, "read SMS parts", error_r);
+	return r <= 0 ? r : seen != 0;
+}
+
+int
+store_sms_part_add(struct store *store, const struct store_sms_part *p,
+		   char **error_r)
+{
+	/* A part that is not one seen means a new message: the parts of
+	   an earlier one with the same reference are forgotten. */
+	static const char forget_sql[] =
+		"DELETE FROM sms_part WHERE source = ? AND sender = ? "
+		"AND recipient = ? AND ref = ? AND total = ? "
+		"AND done_at IS NOT NULL";
+	static const char sql[] =
+		"INSERT INTO sms_part (source, sender, recipient, ref, total, seq, "
+		"text, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+		"ON CONFLICT DO NOTHING";
+	sqlite3_stmt *st;
+	int r = part_seen(store, p, error_r);
+
+	if (r != 0)
+		return r < 0 ? -1 : 0;
+	if ((st = store_stmt(store, forget_sql, error_r)) == NULL)
+		return -1;
+	bind_group(st, p);
+	if (store_exec_stmt(store, st, "forget SMS parts", error_r) < 0)
+		return -1;
+	if ((st = store_stmt(store, sql, error_r)) == NULL)
+		return -1;
+	bind_group(st, p);
+	sqlite3_bind_int(st, 6, (int)p->seq);
+	store_bind_text(st, 7, p->text);
+	sqlite3_bind_int64(st, 8, p->received_at);
+	if (store_exec_stmt(store, st, "store SMS part", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
 }
 
 static int
@@ -77,7 +110,8 @@ store_sms_parts_of(struct store *store, const struct store_sms_part *key,
 	static const char sql[] =
 		"SELECT source, sender, recipient, ref, total, seq, text, "
 		"received_at FROM sms_part WHERE source = ? AND sender = ? "
-		"AND recipient = ? AND ref = ? AND total = ? ORDER BY seq";
+		"AND recipient = ? AND ref = ? AND total = ? "
+		"AND done_at IS NULL ORDER BY seq";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -87,18 +121,36 @@ store_sms_parts_of(struct store *store, const struct store_sms_part *key,
 }
 
 int
-store_sms_parts_drop(struct store *store, const struct store_sms_part *key,
-		     char **error_r)
+store_sms_parts_done(struct store *store, const struct store_sms_part *key,
+		     int64_t now, char **error_r)
 {
 	static const char sql[] =
-		"DELETE FROM sms_part WHERE source = ? AND sender = ? "
-		"AND recipient = ? AND ref = ? AND total = ?";
+		"UPDATE sms_part SET done_at = ?6 WHERE source = ?1 "
+		"AND sender = ?2 AND recipient = ?3 AND ref = ?4 AND total = ?5 "
+		"AND done_at IS NULL";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	bind_group(st, key);
-	return store_exec_stmt(store, st, "drop SMS parts", error_r);
+	sqlite3_bind_int64(st, 6, now);
+	return store_exec_stmt(store, st, "mark SMS parts done", error_r);
+}
+
+int
+store_sms_parts_forget(struct store *store, const char *source,
+		       int64_t before, char **error_r)
+{
+	static const char sql[] =
+		"DELETE FROM sms_part WHERE (?1 IS NULL OR source = ?1) "
+		"AND done_at < ?2";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, source);
+	sqlite3_bind_int64(st, 2, before);
+	return store_exec_stmt(store, st, "forget SMS parts", error_r);
 }
 
 int
@@ -110,9 +162,10 @@ store_sms_parts_stale(struct store *store, const char *source, int64_t before,
 	/* One row per waiting message: its first part's time. */
 	static const char sql[] =
 		"SELECT source, sender, recipient, ref, total, min(seq), '', "
-		"min(received_at) AS first FROM sms_part WHERE source = ? "
+		"min(received_at) AS first FROM sms_part "
+		"WHERE (?1 IS NULL OR source = ?1) AND done_at IS NULL "
 		"GROUP BY source, sender, recipient, ref, total "
-		"HAVING first < ? ORDER BY first LIMIT ?";
+		"HAVING first < ?2 ORDER BY first LIMIT ?3";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

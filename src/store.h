@@ -343,7 +343,10 @@ struct store_sms_part {
 	const char *text;	  /* UTF-8 */
 	int64_t received_at;
 };
-/* Stores P: 1, or 0 when that part was already there. */
+/* Stores P: 1, or 0 when that part is there already, waiting, or with
+   the same text in a message put in the inbox in the last while (see
+   store_sms_parts_done): a part delivered twice. Another part with the
+   reference of such a message starts a new message. */
 int store_sms_part_add(struct store *store, const struct store_sms_part *p,
 		       char **error_r);
 /* Calls FN for each stored part of KEY's message in order (KEY's seq
@@ -352,12 +355,18 @@ int store_sms_part_add(struct store *store, const struct store_sms_part *p,
 int store_sms_parts_of(struct store *store, const struct store_sms_part *key,
 		       int (*fn)(const struct store_sms_part *p, void *ctx),
 		       void *ctx, char **error_r);
-/* Forgets the parts of KEY's message. */
-int store_sms_parts_drop(struct store *store, const struct store_sms_part *key,
-			 char **error_r);
-/* Calls FN once for each of up to LIMIT messages of SOURCE whose first
-   part came before BEFORE, oldest first (received_at is the first
-   part's; text is empty). Returns their number, or -1. */
+/* KEY's message is in the inbox: its parts no longer wait, but are
+   remembered from NOW until store_sms_parts_forget. */
+int store_sms_parts_done(struct store *store, const struct store_sms_part *key,
+			 int64_t now, char **error_r);
+/* Forgets the parts of SOURCE's messages (any source's with SOURCE
+   NULL) put in the inbox before BEFORE. */
+int store_sms_parts_forget(struct store *store, const char *source,
+			   int64_t before, char **error_r);
+/* Calls FN once for each of up to LIMIT messages of SOURCE (of any
+   source with SOURCE NULL) whose first part came before BEFORE, oldest
+   first (received_at is the first part's; text is empty). Returns their
+   number, or -1. */
 int store_sms_parts_stale(struct store *store, const char *source,
 			  int64_t before, int limit,
 			  int (*fn)(const struct store_sms_part *p, void *ctx),

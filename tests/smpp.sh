@@ -8,7 +8,8 @@
 # UNDELIV failed), a throttled submit sent again, a connection dropped
 # with a full window and every row still accepted exactly once, an
 # inbound concatenated SMS put together, a second delivery of an inbound
-# SMS dropped, and an unbind on SIGTERM.
+# SMS dropped, one that cannot be read quarantined, and an unbind on
+# SIGTERM.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -164,6 +165,24 @@ done
 check "throttled: each accepted exactly once" test $ok_all = 1
 stop_smsc
 
+# --- a system error of the SMSC: for now, not for good ------------------
+sql "DELETE FROM outbox"
+for i in 1 2 3; do put +46701234567 "Systemfel $i"; done
+start_smsc syserr --syserr-at 2
+start_gw
+check "system error: every row sent in the end" \
+	wait_for 20 "SELECT count(*) = 3 FROM outbox WHERE status = 'sent'"
+stop_gw
+check "the SMSC answered ESME_RSYSERR once" grep -q '"ev":"syserr"' "$T/syserr.rec"
+ok_all=1
+for i in 1 2 3; do
+	[ "$(accepted "$T/syserr.rec" "Systemfel $i")" = 1 ] || ok_all=0
+done
+check "system error: each accepted exactly once" test $ok_all = 1
+check "system error: the row was tried again, the error kept" \
+	test "$(sql "SELECT count(*) FROM outbox WHERE attempts = 1 AND last_error LIKE 'ESME_RSYSERR%'")" = 1
+stop_smsc
+
 # --- the connection drops with a full window ---------------------------
 sql "DELETE FROM outbox"
 for i in $(seq 1 30); do put +46701234567 "Meddelande $i"; done
@@ -218,7 +237,36 @@ check "inbound twice with one receipted_message_id: one row" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234568%Id: MO-77%Hej 😀 igen'")" = 1
 check "inbound parts by SAR TLVs, Latin-1 and GSM: one message" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234569%' || char(10) || char(10) || 'Del ett, del två'")" = 1
-check "no parts left waiting" test "$(sql "SELECT count(*) FROM sms_part")" = 0
+check "no parts left waiting" test "$(sql "SELECT count(*) FROM sms_part WHERE done_at IS NULL")" = 0
+# data_coding as GSM 03.38 has it for a message class (a flash SMS):
+# 0x11 the default alphabet, class 1; 0x18 UCS-2, class 0.
+start_gw
+cat >"$T/ctl/class.json.tmp" <<'EOT'
+[{"from":"46701234571","to":"46700000001","dc":17,"hex":"426c697874"},
+ {"from":"46701234572","to":"46700000001","dc":24,"hex":"0048006a00e4006c0070"}]
+EOT
+mv "$T/ctl/class.json.tmp" "$T/ctl/class.json"
+check "inbound with a message class in data_coding: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"class\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and read as text: GSM 7-bit and UCS-2" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234571%' || char(10) || char(10) || 'Blixt'
+	  OR CAST(raw AS TEXT) LIKE 'From: +46701234572%' || char(10) || char(10) || 'Hjälp'")" = 2
+# What cannot be read is kept, not refused (the SMSC would drop it):
+# binary data, UCS-2 of an odd number of octets.
+start_gw
+cat >"$T/ctl/bad.json.tmp" <<'EOT'
+[{"from":"46701234573","to":"46700000001","dc":4,"hex":"0a0b0c"},
+ {"from":"46701234574","to":"46700000001","dc":8,"hex":"004800"}]
+EOT
+mv "$T/ctl/bad.json.tmp" "$T/ctl/bad.json"
+check "inbound that cannot be read: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"bad\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and quarantined with the reason" \
+	test "$(sql "SELECT group_concat(reason, '|') FROM (SELECT reason FROM quarantine WHERE source = 'smpp' ORDER BY id)")" = \
+	"data_coding that is not text (data_coding 0x04)|UCS-2 text of an odd number of octets (data_coding 0x08)"
+check "... the log names no number" sh -c "! grep -q 46701234573 '$T/gateway.log'"
 stop_smsc
 
 # --- refusals ----------------------------------------------------------

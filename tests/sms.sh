@@ -117,6 +117,8 @@ sms "From: Banken" "Ditt konto är spärrat."
 sms "Nonsense without a colon" "text"
 printf 'From: 46701234567\n\nbad \377 byte' >"$T/env"
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
+printf 'From: 46701234567\n\nform\014feed' >"$T/env"
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
 engine
 check "a sender that is not a number is quarantined" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE channel = 'sms' AND reason LIKE '%not a phone number%'")" -eq 1 ]
@@ -124,6 +126,8 @@ check "... so is a broken envelope" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not an SMS envelope%'")" -eq 1 ]
 check "... and text that is not UTF-8" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%not valid UTF-8%'")" -eq 1 ]
+check "... and text with a control character, said so" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%control character%'")" -eq 1 ]
 check "the inbox is empty" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]
 
 # --- the handler answers by mail; the citizen gets an SMS --------------------
@@ -214,5 +218,14 @@ check "... unless the workflow allows links" [ "$rc" -eq 0 ]
 printf '{{case.nummer}}\n' >"$T/tpl/sv/acknowledgement.sms"
 run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
 check "an unknown variable in an SMS template is an error" contains "$err" "acknowledgement.sms"
+
+# --- cirmctl sms number ------------------------------------------------
+run "$CIRMCTL" sms number --country 46 070-123 45 67
+check "cirmctl sms number: more than one number is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" sms number --country 0 +46701234567
+check "cirmctl sms number: a bad --country is a usage error, not a bad number" \
+	[ "$rc" -eq 64 ] && contains "$err" "--country must be a country code such as +46, not '0'"
+run "$CIRMCTL" sms number --country 47 "070-123 45 67"
+check "cirmctl sms number: --country without its +" [ "$rc" -eq 0 ] && [ "$out" = +47701234567 ]
 
 done_testing

@@ -13,10 +13,12 @@
 // even ids carry the receipted_message_id and message_state TLVs too,
 // odd ones only the text. Faults, once each:
 //   --throttle-at N   answer the Nth submit with ESME_RTHROTTLED
+//   --syserr-at N     answer the Nth submit with ESME_RSYSERR
 //   --drop-after N    from the Nth submit on answer nothing, and close
 //                     the connection 200 ms later
 // Inbound: a JSON file put in --ctl DIR is an array of deliver_sm to
-// send in order ({from, to, dc, udh (hex), text, tlvs}); each answer
+// send in order ({from, to, dc, udh (hex), text, tlvs}; or hex, the
+// short_message's octets as they are, instead of udh and text); each answer
 // is recorded ({"ev":"mo_resp","tag":...,"status":...}).
 'use strict';
 const fs = require('fs');
@@ -25,7 +27,8 @@ const smpp = require('smpp');
 
 const opt = {
 	systemId: 'cirm', password: 'hemligt', ready: null, record: null,
-	ctl: null, undeliv: '', throttleAt: 0, dropAfter: 0, receipts: true,
+	ctl: null, undeliv: '', throttleAt: 0, syserrAt: 0, dropAfter: 0,
+	receipts: true,
 	tlsKey: null, tlsCert: null,
 };
 for (let i = 2; i < process.argv.length; i++) {
@@ -38,6 +41,7 @@ for (let i = 2; i < process.argv.length; i++) {
 	case '--ctl': opt.ctl = v; i++; break;
 	case '--undeliv': opt.undeliv = v; i++; break;
 	case '--throttle-at': opt.throttleAt = Number(v); i++; break;
+	case '--syserr-at': opt.syserrAt = Number(v); i++; break;
 	case '--drop-after': opt.dropAfter = Number(v); i++; break;
 	case '--no-receipts': opt.receipts = false; break;
 	case '--tls-key': opt.tlsKey = v; i++; break;
@@ -53,7 +57,7 @@ function record(obj) {
 		fs.appendFileSync(opt.record, JSON.stringify(obj) + '\n');
 }
 
-let submits = 0, ids = 0, dropped = false, throttled = false;
+let submits = 0, ids = 0, dropped = false, throttled = false, syserr = false;
 let current = null;
 
 // "ref/total/seq" of a concatenation IE in a decoded UDH list.
@@ -109,6 +113,12 @@ function onSubmit(session, st, pdu) {
 		throttled = true;
 		record({ ev: 'throttled', at: submits });
 		session.send(pdu.response({ command_status: smpp.ESME_RTHROTTLED }));
+		return;
+	}
+	if (opt.syserrAt && !syserr && submits >= opt.syserrAt) {
+		syserr = true;
+		record({ ev: 'syserr', at: submits });
+		session.send(pdu.response({ command_status: smpp.ESME_RSYSERR }));
 		return;
 	}
 	const id = 'm' + (++ids);
@@ -177,7 +187,8 @@ function sendMo(list, tag) {
 		source_addr_ton: 1, source_addr_npi: 1, source_addr: m.from,
 		dest_addr_ton: 1, dest_addr_npi: 1, destination_addr: m.to || '',
 		data_coding: m.dc || 0, esm_class: 0,
-		short_message: m.udh ? { udh: Buffer.from(m.udh, 'hex'), message: m.text } :
+		short_message: m.hex !== undefined ? Buffer.from(m.hex, 'hex') :
+			m.udh ? { udh: Buffer.from(m.udh, 'hex'), message: m.text } :
 			{ message: m.text },
 	};
 	Object.assign(p, m.tlvs || {});

@@ -54,6 +54,7 @@ cp "$S/incoming/GSM1.a1" "$S/incoming/GSM1.a2"
 { hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 02\n'; printf '\nandra delen.'; } >"$S/incoming/GSM1.d2"
 { hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 01\n'; printf '\nFörsta delen, '; } >"$S/incoming/GSM1.d1"
 printf 'this is not an smstools file' >"$S/incoming/GSM1.e1"
+touch -d '1 minute ago' "$S/incoming/GSM1.e1"
 { hdr UCS2; printf '\n\000H\000'; } >"$S/incoming/GSM1.e2"
 { hdr ISO; printf '\nSMS STATUS REPORT\nMessage_id: 117\nStatus: 0,Ok,short message received by the SME\n'; } >"$S/incoming/GSM1.f1"
 printf 'From: 46701234567\n\nnot yet' >"$S/incoming/.GSM1.tmp"
@@ -88,6 +89,81 @@ gw
 check "incoming: the same file again (as after a crash) adds nothing" [ \
 	"$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms'")" -eq 4 ]
 check "incoming: and is removed" [ ! -e "$S/incoming/GSM1.a3" ]
+# A part read again after its message went in (a crash before the file
+# was removed) is that part, not a message of its own; the same
+# reference with another text is a new message.
+{ hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 02\n'; printf '\nandra delen.'; } >"$S/incoming/GSM1.d3"
+gw
+sql "UPDATE sms_part SET received_at = received_at - 7200"
+echo "sms_parts_timeout = 60" >>"$I/cirm.conf"
+gw
+check "incoming: a part again adds nothing, now or later" [ \
+	"$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms'")" -eq 4 ] && \
+	[ "$(sql "SELECT count(*) FROM sms_part WHERE done_at IS NULL")" -eq 0 ]
+{ hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 02\n'; printf '\nen ny andra del.'; } >"$S/incoming/GSM1.g2"
+{ hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 01\n'; printf '\nEtt nytt sms, '; } >"$S/incoming/GSM1.g1"
+gw
+check "incoming: the reference used again is a new message" \
+	inbox_has "Ett nytt sms, en ny andra del."
+# Parts that never came: after sms_parts_timeout what came goes in, the
+# gaps marked so that no one reads two pieces as one sentence.
+{ hdr UTF-8 'UDH-DATA: 05 00 03 C1 03 01\n'; printf '\nEtt'; } >"$S/incoming/GSM1.h1"
+{ hdr UTF-8 'UDH-DATA: 05 00 03 C1 03 03\n'; printf '\ntre.'; } >"$S/incoming/GSM1.h3"
+{ hdr UTF-8 'UDH-DATA: 05 00 03 C2 03 02\n'; printf '\ntvå'; } >"$S/incoming/GSM1.i2"
+gw
+sql "UPDATE sms_part SET received_at = received_at - 7200"
+gw
+check "incoming: parts that never came are marked where they are missing" \
+	inbox_has "Ett […] tre." && inbox_has "[…] två […]" && \
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE instr(CAST(raw AS TEXT), 'Parts: 2/3') > 0")" -eq 1 ]
+# A part the SMPP gateway stored before sms_transport became smstools
+# does not wait for ever.
+sql "INSERT INTO sms_part (source, sender, recipient, ref, total, seq, text, received_at)
+	VALUES ('smpp', '+46701234567', '', 9, 2, 1, 'Från förr', strftime('%s', 'now') - 7200)"
+gw
+check "incoming: a part another transport left goes in after the timeout" \
+	inbox_has "Från förr […]" && [ "$(sql "SELECT count(*) FROM sms_part WHERE done_at IS NULL")" -eq 0 ]
+# smsd makes the file, then writes it: one just made, empty or without
+# its empty line yet, waits; once written it is taken; an old one is bad.
+: >"$S/incoming/GSM1.w1"
+printf 'From: 46701234567\nFrom_TOA: 91 intern' >"$S/incoming/GSM1.w2"
+: >"$S/incoming/GSM1.w3"
+touch -d '1 minute ago' "$S/incoming/GSM1.w3"
+gw
+check "incoming: a file being written is left for later" [ -e "$S/incoming/GSM1.w1" ] && \
+	[ -e "$S/incoming/GSM1.w2" ] && [ ! -e "$S/incoming/GSM1.w3" ] && \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 3 ]
+{ hdr UTF-8; printf '\nSkrivet klart.'; } >"$S/incoming/GSM1.w2"
+gw
+check "incoming: ... and taken once written" [ ! -e "$S/incoming/GSM1.w2" ] && \
+	inbox_has "Skrivet klart."
+# A national number with no From_TOA stays national (the engine adds
+# the country code): not made "+070...", which is no number at all.
+printf 'From: 0701234567\nAlphabet: UTF-8\n\nNationellt.' >"$S/incoming/GSM1.n1"
+gw
+check "incoming: a national sender without From_TOA is kept national" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Nationellt.'")" -eq 1 ]
+# What is not a file cirm can read is left alone, but said, not skipped
+# in silence at every look.
+mkdir "$S/incoming/GSM1.dir"
+ln -s /etc/passwd "$S/incoming/GSM1.link"
+gw
+check "incoming: a directory and a symbolic link are left alone" [ -d "$S/incoming/GSM1.dir" ] && \
+	[ -L "$S/incoming/GSM1.link" ] && \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 3 ]
+check "incoming: ... and the log says so" contains "$err" "GSM1.dir: not a regular file; left alone" && \
+	contains "$err" "GSM1.link: a symbolic link, never followed; left alone"
+rm -r "$S/incoming/GSM1.dir" "$S/incoming/GSM1.link"
+printf 'From: 46701234567\000x\nAlphabet: UTF-8\n\nNUL' >"$S/incoming/GSM1.nul"
+gw
+check "incoming: a NUL byte in the headers is quarantined, no crash" [ "$rc" -eq 0 ] && \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'a NUL byte in the header lines'")" -eq 1 ] && \
+	[ ! -e "$S/incoming/GSM1.nul" ]
+mkfifo "$S/incoming/GSM1.fifo"
+run timeout 20 "$CIRM_GATEWAY" -c "$I/cirm.conf" --once smstools
+check "incoming: a named pipe does not hang the gateway" [ "$rc" -eq 0 ] && \
+	contains "$err" "GSM1.fifo: not a regular file; left alone"
+rm "$S/incoming/GSM1.fifo"
 
 # --- outgoing --------------------------------------------------------
 sql "INSERT INTO sms_optout (number, at, keyword) VALUES ('+46709999999', 0, 'STOPP')"
@@ -143,6 +219,16 @@ check "leftover: smsd already has it, not written again" [ ! -e "$S/outgoing/cir
 	[ "$(sql "SELECT status FROM outbox WHERE id = $a")" = sent ]
 check "leftover: never written, now written" [ -e "$S/outgoing/cirm-$b" ] && \
 	[ "$(sql "SELECT status FROM outbox WHERE id = $b")" = sent ]
+# The crash came after the write, and smsd sent the file meanwhile: its
+# report in sent/ is the row's, not a stranger's to throw away.
+sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
+	('sms', '+46701230003', 'smsd sent it', 'sending', strftime('%s', 'now'))"
+c=$(id +46701230003)
+printf 'To: 46701230003\nAlphabet: UTF-8\nModem: GSM1\nSent: 26-01-12 10:02:00\n\nsmsd sent it' >"$S/sent/cirm-$c"
+gw
+check "leftover: smsd sent it already, not written again" [ ! -e "$S/outgoing/cirm-$c" ] && \
+	[ "$(sql "SELECT status || '|' || remote_id || '|' || receipt FROM outbox WHERE id = $c")" = \
+	"sent|cirm-$c|stat:ACCEPTD" ] && [ ! -e "$S/sent/cirm-$c" ]
 
 # --- kill -9 while writing -------------------------------------------
 sql "DELETE FROM outbox"
