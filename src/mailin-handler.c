@@ -50,6 +50,8 @@ static const struct text
 	T_NOT_HERE = { "finns inte i det här arbetsflödet",
 		       "not a command of this workflow" },
 	T_CLOSED = { "ärendet är avslutat", "the case is closed" },
+	T_BELOW = { "kommandon skrivs överst i svaret, före texten",
+		    "commands go at the top of the reply, before the text" },
 	T_OK = { "ok", "ok" },
 	T_REFUSED = { "utförs inte", "not carried out" },
 	T_SMS_SUBJECT = { "Ditt svar är för långt för sms",
@@ -217,6 +219,55 @@ valid_date(const char *s, int64_t *t_r)
 	return tm.tm_mday == d;
 }
 
+/* Whether WORD (without its '#') is a command cirm or the workflow WF
+   knows. */
+static bool
+command_word(const struct workflow *wf, const char *word)
+{
+	return (wf != NULL && workflow_command(wf, word) != NULL) ||
+	       word_is(word, workflow_note_words) ||
+	       word_is(word, workflow_priority_words) ||
+	       word_is(word, workflow_category_words) ||
+	       word_is(word, workflow_due_words) ||
+	       word_is(word, workflow_words);
+}
+
+/* Lines of the text that are commands ("Hej!" above "#klar"): the
+   handler meant them, so they are refused rather than sent to the
+   citizen as text. Adds them to R's commands; returns how many. */
+static int
+misplaced_commands(const struct workflow *wf, struct reply *r)
+{
+	int n = 0;
+
+	for (const char *p = r->text; *p != '\0';) {
+		const char *line = p + strspn(p, " \t");
+		size_t len = strcspn(line, "\n");
+		struct command c = { 0 };
+		char *word;
+
+		p = line + len + (line[len] == '\n');
+		if (*line != '#')
+			continue;
+		word = xstrndup(line + 1, strcspn(line + 1, " \t\n"));
+		if (!command_word(wf, word)) {
+			free(word);
+			continue;
+		}
+		c.line = xstrndup(line, len);
+		for (size_t k = len; k > 0 && isspace((unsigned char)
+						      c.line[k - 1]);)
+			c.line[--k] = '\0';
+		c.word = word;
+		c.arg = xstrdup("");
+		c.error = tr(&T_BELOW, r->lang);
+		r->cmds = xrealloc(r->cmds, (r->ncmds + 1) * sizeof(*r->cmds));
+		r->cmds[r->ncmds++] = c;
+		n++;
+	}
+	return n;
+}
+
 /* Decides, for every line, whether it can be carried out now. Returns
    how many cannot, or -1 on a database error. */
 static int
@@ -301,6 +352,7 @@ check_commands(struct mailin *mi, struct store *store,
 			c->error = tr(&T_CLOSED, r->lang);
 		bad += c->error != NULL;
 	}
+	bad += misplaced_commands(wf, r);
 	/* a text to the citizen that a command forbids, or misses */
 	if (!r->note && r->text[0] != '\0' && needs_no_text) {
 		for (size_t i = 0; i < r->ncmds; i++) {

@@ -763,6 +763,43 @@ START_TEST(test_handler_refusals)
 }
 END_TEST
 
+/* A command below a greeting is refused, not sent to the citizen as
+   text; a '#' line that is no command word stays text. */
+START_TEST(test_handler_command_below_text)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "b1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "b2@kommun.example", NULL,
+		     "Hej!\n#Fråga\nNär bullrar det?\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'registrerad'"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#Fråga\n      utförs inte: kommandon "
+			     "skrivs överst i svaret, före texten") != NULL,
+		      "%s", body);
+	free(body);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "b3@kommun.example", NULL,
+		     "Hej!\n#1 i kön är ert ärende.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE '%#1 i kön%'"),
+			 1);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -849,6 +886,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_round_trip);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_handler_refusals);
+	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
