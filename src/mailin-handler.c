@@ -97,6 +97,7 @@ struct reply {
 	size_t ncmds;
 	char *text;		/* what follows the commands, trimmed */
 	bool note;
+	bool closed;		/* the case is */
 	char *lang;		/* the handler's */
 	char *address;		/* the handler's, for the transcript */
 };
@@ -348,7 +349,8 @@ check_commands(struct mailin *mi, struct store *store,
 		} else {
 			c->error = tr(&T_UNKNOWN, r->lang);
 		}
-		if (wf == NULL && c->error == NULL && c->kind == CMD_WORKFLOW)
+		/* a closed case runs no workflow command, whatever the word */
+		if (r->closed && c->kind == CMD_WORKFLOW)
 			c->error = tr(&T_CLOSED, r->lang);
 		bad += c->error != NULL;
 	}
@@ -645,6 +647,15 @@ handler_reply(struct mailin *mi, struct store *store,
 	if (caseflow_workflow_of(mi->flow, store, v->case_id, &wf,
 				 error_r) < 0)
 		return -1;
+	if (wf == NULL) {
+		struct store_case_flow f = { 0 };
+		int rc = store_case_flow_get(store, v->case_id, &f, error_r);
+
+		if (rc < 0)
+			return -1;
+		r->closed = rc > 0 && f.closed_at != 0;
+		store_case_flow_clear(&f);
+	}
 	bad = check_commands(mi, store, v, wf, r, error_r);
 	if (bad < 0)
 		return -1;

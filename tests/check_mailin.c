@@ -800,6 +800,39 @@ START_TEST(test_handler_command_below_text)
 }
 END_TEST
 
+/* On a closed case the transcript says so, whatever the command. */
+START_TEST(test_handler_closed_case)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "s1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example", NULL,
+		     "#STÄNG\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
+			       "NOT NULL"), 1);
+	reply = mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
+		     "#klar\n#fråga\n\nVad hände?\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#klar\n      utförs inte: ärendet är "
+			     "avslutat\n  #fråga\n      utförs inte: ärendet "
+			     "är avslutat\n") != NULL, "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%Vad hände%'"), 0);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -887,6 +920,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_handler_command_below_text);
+	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
