@@ -47,6 +47,7 @@ static const struct text
 	T_PRIORITY = { "ange low, normal, high eller urgent",
 		       "give low, normal, high or urgent" },
 	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD", "give a date YYYY-MM-DD" },
+	T_DUE_PAST = { "datumet har redan varit", "the date is past" },
 	T_NOT_HERE = { "finns inte i det här arbetsflödet",
 		       "not a command of this workflow" },
 	T_CLOSED = { "ärendet är avslutat", "the case is closed" },
@@ -208,8 +209,12 @@ valid_date(const char *s, int64_t *t_r)
 	char end;
 	int y, m, d;
 
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 ||
-	    strlen(s) != 10 || m < 1 || m > 12 || d < 1 || d > 31)
+	/* digits only: sscanf would take "+202-01-01" as the year 202 */
+	if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+	    strspn(s + 5, "0123456789") != 2 || s[7] != '-' ||
+	    strspn(s + 8, "0123456789") != 2 ||
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 ||
+	    m < 1 || m > 12 || d < 1 || d > 31)
 		return false;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = m - 1;
@@ -218,6 +223,19 @@ valid_date(const char *s, int64_t *t_r)
 	tm.tm_isdst = -1;
 	*t_r = (int64_t)mktime(&tm);
 	return tm.tm_mday == d;
+}
+
+/* Whether the date YYYY-MM-DD S is before today. */
+static bool
+date_past(const char *s)
+{
+	time_t now = (time_t)cirm_now();
+	struct tm tm;
+	char today[16];
+
+	localtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	return strcmp(s, today) < 0;
 }
 
 /* Whether WORD (without its '#') is a command cirm or the workflow WF
@@ -344,6 +362,8 @@ check_commands(struct mailin *mi, struct store *store,
 			c->kind = CMD_DUE;
 			if (!valid_date(c->arg, &t))
 				c->error = tr(&T_DUE, r->lang);
+			else if (date_past(c->arg))
+				c->error = tr(&T_DUE_PAST, r->lang);
 		} else if (word_is(c->word, workflow_words)) {
 			c->error = tr(&T_NOT_HERE, r->lang);
 		} else {

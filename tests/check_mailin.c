@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *dir;
 static struct cfg *cfg;
@@ -833,6 +834,54 @@ START_TEST(test_handler_closed_case)
 }
 END_TEST
 
+/* #senast takes a date YYYY-MM-DD from today on; anything else
+   changes nothing, the other lines included. */
+START_TEST(test_handler_due)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "u1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body, *good;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "u2@kommun.example", NULL,
+		     "#senast 2026-13-01\n#senast +202-01-01\n"
+		     "#senast 2020-01-01\n#senast 1/12\n#prioritet high\n");
+	deliver(reply);
+	free(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#senast 2026-13-01\n      utförs inte: "
+			     "ange ett datum ÅÅÅÅ-MM-DD\n") != NULL &&
+		      strstr(body, "#senast +202-01-01\n      utförs inte: "
+			     "ange ett datum ÅÅÅÅ-MM-DD\n") != NULL &&
+		      strstr(body, "#senast 2020-01-01\n      utförs inte: "
+			     "datumet har redan varit\n") != NULL &&
+		      strstr(body, "#senast 1/12\n      utförs inte: ange ett "
+			     "datum ÅÅÅÅ-MM-DD\n") != NULL &&
+		      strstr(body, "#prioritet high\n      ok\n") != NULL,
+		      "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'normal' AND due_at > strftime('%s', 'now')"),
+			 1);
+	localtime_r(&now, &tm);
+	good = xasprintf("#senast %04d-06-15\n", tm.tm_year + 1900 + 1);
+	reply = mail("eva@kommun.example", to, "SV", "u3@kommun.example", NULL,
+		     good);
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.set' AND detail = 'due'"), 1);
+	free(good);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -921,6 +970,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_closed_case);
+	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
