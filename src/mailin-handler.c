@@ -161,6 +161,15 @@ reply_clear(struct reply *r)
 	free(r->address);
 }
 
+/* Logins and priorities are in small letters: "#TILLDELA EVA" is eva. */
+static void
+ascii_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
+}
+
 static bool
 word_is(const char *word, const char *const *names)
 {
@@ -320,6 +329,7 @@ check_commands(struct mailin *mi, struct store *store,
 					return -1;
 				c->error = tr(&T_NOT_NOW, r->lang);
 			} else if (w->argument == WORKFLOW_ARG_HANDLER) {
+				ascii_lower(c->arg);
 				if (c->arg[0] == '\0')
 					c->error = tr(&T_NEEDS_LOGIN, r->lang);
 				else if ((rc = store_handler_by_login(
@@ -350,6 +360,7 @@ check_commands(struct mailin *mi, struct store *store,
 			bool ok = false;
 
 			c->kind = CMD_PRIORITY;
+			ascii_lower(c->arg);
 			for (size_t k = 0; p[k] != NULL; k++)
 				ok = ok || strcmp(p[k], c->arg) == 0;
 			if (!ok)

@@ -882,6 +882,32 @@ START_TEST(test_handler_due)
 }
 END_TEST
 
+/* A reply written in capitals: the words, the login and the priority
+   are all taken in small letters. */
+START_TEST(test_handler_upper_case)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "k1@example.se", NULL, "Det bullrar.");
+	char *to, *reply;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("EVA@KOMMUN.EXAMPLE", to, "SV", "k2@kommun.example", NULL,
+		     "#TILLDELA EVA\n#PRIORITET HIGH\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad' AND priority = 'high' AND "
+			       "assignee_id = (SELECT id FROM contact WHERE "
+			       "login = 'eva')"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 0);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -971,6 +997,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_handler_due);
+	tcase_add_test(tc, test_handler_upper_case);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
