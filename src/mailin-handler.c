@@ -352,6 +352,9 @@ check_commands(struct mailin *mi, struct store *store,
 			r->note = true;
 			if (c->arg[0] != '\0')
 				c->error = tr(&T_NO_ARG, r->lang);
+			else if (r->text[0] == '\0')
+				/* an empty note records nothing */
+				c->error = tr(&T_NEEDS_TEXT, r->lang);
 		} else if (word_is(c->word, workflow_priority_words)) {
 			static const char *const p[] = { "low", "normal",
 							 "high", "urgent",

@@ -908,6 +908,33 @@ START_TEST(test_handler_upper_case)
 }
 END_TEST
 
+/* A #notering with no text (a signature is none) records nothing:
+   it is refused, so that the handler knows. */
+START_TEST(test_handler_empty_note)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "n1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
+		     "#notering\n\n-- \nEva Ek\nHandläggare\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#notering\n      utförs inte: behöver en "
+			     "text under kommandona\n") != NULL, "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 1);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -998,6 +1025,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
+	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
