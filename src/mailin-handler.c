@@ -789,12 +789,16 @@ handler_commands(struct mailin *mi, struct store *store,
 
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
 		const struct command *c = &r->cmds[i];
+		size_t before;
+		bool none = false;
 
 		strlist_addf(&s.l, "%s%s\n", i > 0 ? "\n" : "", c->line);
+		before = s.l.n;
 		if (word_is(c->word, (const char *const[]){ "list", "lista",
 							    NULL })) {
 			ret = store_handler_cases(store, v->handler_id,
 						  list_line, &s, error_r);
+			none = true;
 		} else if (word_is(c->word, (const char *const[]){ "show",
 								   "visa",
 								   NULL })) {
@@ -824,6 +828,7 @@ handler_commands(struct mailin *mi, struct store *store,
 								   NULL })) {
 			ret = store_search_cases(store, c->arg, 50, list_line,
 						 &s, error_r);
+			none = true;
 		} else {
 			strlist_addf(&s.l, "%s",
 				     en ? "  #list            your open cases\n"
@@ -839,6 +844,10 @@ handler_commands(struct mailin *mi, struct store *store,
 					  "meddelanden har alla orden\n"
 					  "  #hjalp           den här hjälpen\n");
 		}
+		/* an empty answer would look like a fault */
+		if (ret == 0 && none && s.l.n == before)
+			strlist_addf(&s.l, "  %s\n", en ? "no cases" :
+				     "inga ärenden");
 	}
 	if (ret < 0) {
 		strlist_clear(&s.l);

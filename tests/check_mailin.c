@@ -966,6 +966,16 @@ START_TEST(test_handler_commands)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	free(body);
 	free(search);
+	/* no hits is said, not left blank */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c5@kommun.example", NULL, "#sok cykelbana\n");
+	deliver(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strcmp(body, "#sok cykelbana\n  inga ärenden\n") == 0,
+		      "%s", body);
+	free(body);
+	free(search);
 	free(list);
 	free(take);
 	free(to);
