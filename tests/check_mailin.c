@@ -935,6 +935,51 @@ START_TEST(test_handler_empty_note)
 }
 END_TEST
 
+/* A handler's mail that finds the case by its subject or In-Reply-To,
+   not by the signed reply address, is not the citizen's: it must not
+   end the wait for the citizen's answer. It goes to the quarantine. */
+START_TEST(test_handler_without_token)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "w1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *subj, *again;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "w2@kommun.example", NULL,
+		     "#fraga\nNär bullrar det?\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 1);
+	subj = xasprintf("SV: [KS-2026-00001] Buller");
+	free(reply);
+	reply = mail("eva@kommun.example", "arende@kommun.example", subj,
+		     "w3@kommun.example", "In-Reply-To: <w1@example.se>\n",
+		     "#notering\nRingde henne.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.citizen'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'handler mail on a case that did not%'"),
+			 1);
+	/* the citizen's own answer still does */
+	again = mail("anna@example.se", "arende@kommun.example", subj,
+		     "w4@example.se", "In-Reply-To: <w1@example.se>\n",
+		     "På nätterna.");
+	deliver(again);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad'"), 1);
+	free(again);
+	free(subj);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -1036,6 +1081,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
 	tcase_add_test(tc, test_handler_empty_note);
+	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
