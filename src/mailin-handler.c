@@ -33,6 +33,9 @@ static const struct text
 	T_UNKNOWN = { "okänt kommando", "unknown command" },
 	T_NOT_NOW = { "går inte i ärendets nuvarande läge",
 		      "not possible in the case's current state" },
+	T_AFTER = { "går inte i det läge kommandona ovanför ger ärendet",
+		    "not possible in the state the commands above put the "
+		    "case in" },
 	T_ROLE = { "bara för rollen", "only for the role" },
 	T_NEEDS_LOGIN = { "ange en handläggares inloggning",
 			  "give a case officer's login" },
@@ -587,10 +590,12 @@ attachments_withheld(struct mailin *mi, struct store *store,
 
 /* Carries out the checked commands in order, then sends the text to
    the citizen (unless #note) with the attachments of the handler's
-   message MESSAGE_ID. */
+   message MESSAGE_ID. 1 when a workflow command cannot be carried out
+   in the state the ones above it left (its error set; the caller
+   undoes what was done), 0, -1. */
 static int
 carry_out(struct mailin *mi, struct store *store,
-	  const struct mailin_verdict *v, const struct reply *r,
+	  const struct mailin_verdict *v, struct reply *r,
 	  int64_t message_id, char **error_r)
 {
 	char *thread = NULL;
@@ -602,11 +607,23 @@ carry_out(struct mailin *mi, struct store *store,
 	int ret = 0;
 
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
-		const struct command *c = &r->cmds[i];
+		struct command *c = &r->cmds[i];
 		int64_t t;
 
 		switch (c->kind) {
 		case CMD_WORKFLOW:
+			/* checked in the state before the reply: "#klar"
+			   above "#fraga" leaves no question to ask */
+			if (any_workflow &&
+			    (ret = caseflow_handles(mi->flow, store,
+						    v->case_id, c->wc->event,
+						    error_r)) <= 0) {
+				if (ret < 0)
+					return -1;
+				c->error = tr(&T_AFTER, r->lang);
+				return 1;
+			}
+			ret = 0;
 			in.argument = c->arg[0] != '\0' ? c->arg : NULL;
 			ret = caseflow_event(mi->flow, store, v->case_id,
 					     c->wc->event, &in, error_r);
@@ -669,6 +686,25 @@ carry_out(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* BAD of R's commands cannot be carried out: the reply is kept on the
+   case as an internal message, and the handler gets the transcript. */
+static int
+refuse(struct mailin *mi, struct store *store,
+       const struct store_inbox_row *row, const struct mailin_verdict *v,
+       const struct reply *r, int bad, char **error_r)
+{
+	int64_t msg;
+
+	if (mailin_save_handler_message(mi, store, row, v, r->text, true, &msg,
+					error_r) < 0 ||
+	    store_event_add(store, v->case_id, cirm_now(), "handler.refused",
+			    v->handler_id, NULL, NULL, NULL, error_r) < 0)
+		return -1;
+	log_info("case %s: handler commands refused (%d of %zu)",
+		 v->case_number, bad, r->ncmds);
+	return send_transcript(mi, store, v, r, error_r);
+}
+
 static int
 handler_reply(struct mailin *mi, struct store *store,
 	      const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -693,18 +729,8 @@ handler_reply(struct mailin *mi, struct store *store,
 	bad = check_commands(mi, store, v, wf, r, error_r);
 	if (bad < 0)
 		return -1;
-	if (bad > 0) {
-		/* kept on the case as an internal message, and explained */
-		if (mailin_save_handler_message(mi, store, row, v, r->text,
-						true, &msg, error_r) < 0 ||
-		    store_event_add(store, v->case_id, cirm_now(),
-				    "handler.refused", v->handler_id, NULL,
-				    NULL, NULL, error_r) < 0)
-			return -1;
-		log_info("case %s: handler commands refused (%d of %zu)",
-			 v->case_number, bad, r->ncmds);
-		return send_transcript(mi, store, v, r, error_r);
-	}
+	if (bad > 0)
+		return refuse(mi, store, row, v, r, bad, error_r);
 	if (!r->note && r->text[0] != '\0') {
 		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 
@@ -721,11 +747,23 @@ handler_reply(struct mailin *mi, struct store *store,
 			return 0;
 		}
 	}
+	/* all or nothing, also when a command turns out impossible only
+	   after the ones above it */
+	if (store_savepoint(store, error_r) < 0)
+		return -1;
 	if (mailin_save_handler_message(mi, store, row, v, r->text, r->note,
 					&msg, error_r) < 0 ||
 	    store_case_party_add(store, v->case_id, v->handler_id, "handler",
 				 error_r) < 0 ||
-	    carry_out(mi, store, v, r, msg, error_r) < 0)
+	    (bad = carry_out(mi, store, v, r, msg, error_r)) < 0) {
+		store_savepoint_rollback(store);
+		return -1;
+	}
+	if (bad > 0) {
+		store_savepoint_rollback(store);
+		return refuse(mi, store, row, v, r, bad, error_r);
+	}
+	if (store_savepoint_release(store, error_r) < 0)
 		return -1;
 	return sms ? attachments_withheld(mi, store, v, r, error_r) : 0;
 }

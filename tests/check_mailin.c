@@ -980,6 +980,49 @@ START_TEST(test_handler_without_token)
 }
 END_TEST
 
+/* Commands are checked in the order they run: #klar above #fraga
+   leaves no question to ask, and nothing of the reply happens. */
+START_TEST(test_handler_command_sequence)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "q1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
+		     "#ta\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "q3@kommun.example", NULL,
+		     "#klar\n#fraga\n\nNär bullrar det?\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind IN "
+			       "('cmd.resolve', 'cmd.ask')"), 0);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#klar\n      ok\n  #fraga\n      utförs "
+			     "inte: går inte i det läge kommandona ovanför "
+			     "ger ärendet\n") != NULL, "%s", body);
+	free(body);
+	/* a question after taking the case is fine */
+	reply = mail("eva@kommun.example", to, "SV", "q4@kommun.example", NULL,
+		     "#ta\n#fraga\n\nNär bullrar det?\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 1);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -1082,6 +1125,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_upper_case);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
+	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
