@@ -106,6 +106,50 @@ struct reply {
 	char *address;		/* the handler's, for the transcript */
 };
 
+const char *
+mailin_skip_blank(const char *s)
+{
+	for (;;) {
+		if (*s == ' ' || *s == '\t')
+			s++;
+		else if (s[0] == '\xc2' && s[1] == '\xa0')	/* no-break space */
+			s += 2;
+		else if (s[0] == '\xef' && s[1] == '\xbb' && s[2] == '\xbf')
+			s += 3;				/* byte order mark */
+		else
+			return s;
+	}
+}
+
+/* The length of the command word at W, up to a blank or the line's end. */
+static size_t
+word_len(const char *w)
+{
+	size_t n = 0;
+
+	while (w[n] != '\0' && w[n] != '\n' &&
+	       mailin_skip_blank(w + n) == w + n)
+		n++;
+	return n;
+}
+
+/* S without its trailing white space, no-break spaces included. */
+static void
+trim_end(char *s)
+{
+	size_t n = strlen(s);
+
+	for (;;) {
+		if (n > 0 && isspace((unsigned char)s[n - 1]))
+			n--;
+		else if (n > 1 && s[n - 2] == '\xc2' && s[n - 1] == '\xa0')
+			n -= 2;
+		else
+			break;
+	}
+	s[n] = '\0';
+}
+
 /* Splits TEXT into the command lines at its top and the rest. */
 static void
 parse(const char *text, struct reply *r)
@@ -113,7 +157,7 @@ parse(const char *text, struct reply *r)
 	const char *p = text != NULL ? text : "";
 
 	for (;;) {
-		const char *line = p + strspn(p, " \t");
+		const char *line = mailin_skip_blank(p);
 		size_t n = strcspn(line, "\n");
 		struct command c = { 0 };
 		const char *w;
@@ -126,14 +170,11 @@ parse(const char *text, struct reply *r)
 		if (*line != '#')
 			break;
 		c.line = xstrndup(line, n);
-		while (n > 0 && isspace((unsigned char)c.line[n - 1]))
-			c.line[--n] = '\0';
+		trim_end(c.line);
 		w = c.line + 1;
-		wl = strcspn(w, " \t");
+		wl = word_len(w);
 		c.word = xstrndup(w, wl);
-		w += wl;
-		w += strspn(w, " \t");
-		c.arg = xstrdup(w);
+		c.arg = xstrdup(mailin_skip_blank(w + wl));
 		r->cmds = xrealloc(r->cmds, (r->ncmds + 1) * sizeof(*r->cmds));
 		r->cmds[r->ncmds++] = c;
 		p = line + strcspn(line, "\n");
@@ -272,7 +313,7 @@ misplaced_commands(const struct workflow *wf, struct reply *r)
 	int n = 0;
 
 	for (const char *p = r->text; *p != '\0';) {
-		const char *line = p + strspn(p, " \t");
+		const char *line = mailin_skip_blank(p);
 		size_t len = strcspn(line, "\n");
 		struct command c = { 0 };
 		char *word;
@@ -280,15 +321,13 @@ misplaced_commands(const struct workflow *wf, struct reply *r)
 		p = line + len + (line[len] == '\n');
 		if (*line != '#')
 			continue;
-		word = xstrndup(line + 1, strcspn(line + 1, " \t\n"));
+		word = xstrndup(line + 1, word_len(line + 1));
 		if (!command_word(wf, word)) {
 			free(word);
 			continue;
 		}
 		c.line = xstrndup(line, len);
-		for (size_t k = len; k > 0 && isspace((unsigned char)
-						      c.line[k - 1]);)
-			c.line[--k] = '\0';
+		trim_end(c.line);
 		c.word = word;
 		c.arg = xstrdup("");
 		c.error = tr(&T_BELOW, r->lang);

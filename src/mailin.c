@@ -623,7 +623,9 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		return 0;
 	}
 	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&
-				   v->stripped[strspn(v->stripped, " \t\r\n")] ==
+				   *mailin_skip_blank(v->stripped +
+						     strspn(v->stripped,
+							    " \t\r\n")) ==
 				   '#'))
 		if ((r = decide_handler(store, v, error_r)) != -2)
 			return r;

@@ -1023,6 +1023,42 @@ START_TEST(test_handler_command_sequence)
 }
 END_TEST
 
+/* Mail clients put no-break spaces and byte order marks where a
+   handler sees plain space: the commands are still commands. */
+START_TEST(test_handler_invisible_blanks)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "i1@example.se", NULL, "Det bullrar.");
+	char *to, *reply;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "i2@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: text/plain; "
+		     "charset=utf-8\n",
+		     "\xef\xbb\xbf#prioritet high\n"
+		     "\xc2\xa0#tilldela\xc2\xa0" "eva\xc2\xa0\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad' AND priority = 'high'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "i3@kommun.example", "MIME-Version: 1.0\nContent-Type: "
+		     "text/plain; charset=utf-8\n", "\xef\xbb\xbf#lista\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject = "
+			       "'Dina kommandon'"), 1);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -1126,6 +1162,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_command_sequence);
+	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
