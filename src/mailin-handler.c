@@ -278,6 +278,22 @@ valid_date(const char *s, int64_t *t_r)
 	return tm.tm_mday == d;
 }
 
+/* Whether S is one word as a category is (cirm-workflow.rng): up to
+   64 letters, digits, '_' and '-'; any letter beyond ASCII counts. */
+static bool
+one_word(const char *s)
+{
+	size_t chars = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	     p++) {
+		if (*p < 0x80 && !isalnum(*p) && *p != '_' && *p != '-')
+			return false;
+		chars += (*p & 0xc0) != 0x80;
+	}
+	return chars > 0 && chars <= 64;
+}
+
 /* Whether the date YYYY-MM-DD S is before today. */
 static bool
 date_past(const char *s)
@@ -382,7 +398,7 @@ check_commands(struct mailin *mi, struct store *store,
 					c->error = tr(&T_NO_HANDLER, r->lang);
 				}
 			} else if (w->argument == WORKFLOW_ARG_WORD) {
-				if (c->arg[0] == '\0' || strchr(c->arg, ' '))
+				if (!one_word(c->arg))
 					c->error = tr(&T_NEEDS_WORD, r->lang);
 			} else if (c->arg[0] != '\0') {
 				c->error = tr(&T_NO_ARG, r->lang);
@@ -412,7 +428,7 @@ check_commands(struct mailin *mi, struct store *store,
 				c->error = tr(&T_PRIORITY, r->lang);
 		} else if (word_is(c->word, workflow_category_words)) {
 			c->kind = CMD_CATEGORY;
-			if (c->arg[0] == '\0' || strchr(c->arg, ' '))
+			if (!one_word(c->arg))
 				c->error = tr(&T_NEEDS_WORD, r->lang);
 		} else if (word_is(c->word, workflow_due_words)) {
 			c->kind = CMD_DUE;

@@ -1059,6 +1059,42 @@ START_TEST(test_handler_invisible_blanks)
 }
 END_TEST
 
+/* A category is one word: letters (å, ä, ö too), digits, '_', '-'. */
+START_TEST(test_handler_category_word)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "g1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
+		     "#kategori gata/väg\n");
+	deliver(reply);
+	free(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#kategori gata/väg\n      utförs inte: "
+			     "ange ett ord\n") != NULL, "%s", body);
+	free(body);
+	reply = mail("eva@kommun.example", to, "SV", "g3@kommun.example", NULL,
+		     "#kategori a\tb\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 2);
+	reply = mail("eva@kommun.example", to, "SV", "g4@kommun.example", NULL,
+		     "#kategori gångväg\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
+			       "'gångväg'"), 1);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -1163,6 +1199,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_invisible_blanks);
+	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
