@@ -923,6 +923,17 @@ handler_commands(struct mailin *mi, struct store *store,
 						 &s, error_r);
 			none = true;
 		} else {
+			if (!word_is(c->word, (const char *const[]){ "help",
+								     "hjalp",
+								     "hjälp",
+								     NULL }))
+				strlist_addf(&s.l, "  %s\n\n", en ?
+					     "unknown command here; commands "
+					     "on a case go in a reply to its "
+					     "notification" :
+					     "okänt kommando här; kommandon om "
+					     "ett ärende skriver du i ett svar "
+					     "på aviseringen");
 			strlist_addf(&s.l, "%s",
 				     en ? "  #list            your open cases\n"
 					  "  #show NUMBER     one case with its "

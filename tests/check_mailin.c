@@ -1136,6 +1136,18 @@ START_TEST(test_handler_commands)
 		      "%s", body);
 	free(body);
 	free(search);
+	/* a case's command without the case is explained, not only helped */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c6@kommun.example", NULL, "#klar\n#hjälp\n");
+	deliver(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#klar\n  okänt kommando här; kommandon om "
+			     "ett ärende skriver du i ett svar på "
+			     "aviseringen\n\n  #lista") != NULL &&
+		      strstr(body, "#hjälp\n  #lista") != NULL, "%s", body);
+	free(body);
+	free(search);
 	free(list);
 	free(take);
 	free(to);
