@@ -33,6 +33,9 @@ static const struct text
 	T_UNKNOWN = { "okänt kommando", "unknown command" },
 	T_NOT_NOW = { "går inte i ärendets nuvarande läge",
 		      "not possible in the case's current state" },
+	T_AFTER = { "går inte i det läge kommandona ovanför ger ärendet",
+		    "not possible in the state the commands above put the "
+		    "case in" },
 	T_ROLE = { "bara för rollen", "only for the role" },
 	T_NEEDS_LOGIN = { "ange en handläggares inloggning",
 			  "give a case officer's login" },
@@ -47,9 +50,12 @@ static const struct text
 	T_PRIORITY = { "ange low, normal, high eller urgent",
 		       "give low, normal, high or urgent" },
 	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD", "give a date YYYY-MM-DD" },
+	T_DUE_PAST = { "datumet har redan varit", "the date is past" },
 	T_NOT_HERE = { "finns inte i det här arbetsflödet",
 		       "not a command of this workflow" },
 	T_CLOSED = { "ärendet är avslutat", "the case is closed" },
+	T_BELOW = { "kommandon skrivs överst i svaret, före texten",
+		    "commands go at the top of the reply, before the text" },
 	T_OK = { "ok", "ok" },
 	T_REFUSED = { "utförs inte", "not carried out" },
 	T_SMS_SUBJECT = { "Ditt svar är för långt för sms",
@@ -95,9 +101,54 @@ struct reply {
 	size_t ncmds;
 	char *text;		/* what follows the commands, trimmed */
 	bool note;
+	bool closed;		/* the case is */
 	char *lang;		/* the handler's */
 	char *address;		/* the handler's, for the transcript */
 };
+
+const char *
+mailin_skip_blank(const char *s)
+{
+	for (;;) {
+		if (*s == ' ' || *s == '\t')
+			s++;
+		else if (s[0] == '\xc2' && s[1] == '\xa0')	/* no-break space */
+			s += 2;
+		else if (s[0] == '\xef' && s[1] == '\xbb' && s[2] == '\xbf')
+			s += 3;				/* byte order mark */
+		else
+			return s;
+	}
+}
+
+/* The length of the command word at W, up to a blank or the line's end. */
+static size_t
+word_len(const char *w)
+{
+	size_t n = 0;
+
+	while (w[n] != '\0' && w[n] != '\n' &&
+	       mailin_skip_blank(w + n) == w + n)
+		n++;
+	return n;
+}
+
+/* S without its trailing white space, no-break spaces included. */
+static void
+trim_end(char *s)
+{
+	size_t n = strlen(s);
+
+	for (;;) {
+		if (n > 0 && isspace((unsigned char)s[n - 1]))
+			n--;
+		else if (n > 1 && s[n - 2] == '\xc2' && s[n - 1] == '\xa0')
+			n -= 2;
+		else
+			break;
+	}
+	s[n] = '\0';
+}
 
 /* Splits TEXT into the command lines at its top and the rest. */
 static void
@@ -106,7 +157,7 @@ parse(const char *text, struct reply *r)
 	const char *p = text != NULL ? text : "";
 
 	for (;;) {
-		const char *line = p + strspn(p, " \t");
+		const char *line = mailin_skip_blank(p);
 		size_t n = strcspn(line, "\n");
 		struct command c = { 0 };
 		const char *w;
@@ -119,14 +170,11 @@ parse(const char *text, struct reply *r)
 		if (*line != '#')
 			break;
 		c.line = xstrndup(line, n);
-		while (n > 0 && isspace((unsigned char)c.line[n - 1]))
-			c.line[--n] = '\0';
+		trim_end(c.line);
 		w = c.line + 1;
-		wl = strcspn(w, " \t");
+		wl = word_len(w);
 		c.word = xstrndup(w, wl);
-		w += wl;
-		w += strspn(w, " \t");
-		c.arg = xstrdup(w);
+		c.arg = xstrdup(mailin_skip_blank(w + wl));
 		r->cmds = xrealloc(r->cmds, (r->ncmds + 1) * sizeof(*r->cmds));
 		r->cmds[r->ncmds++] = c;
 		p = line + strcspn(line, "\n");
@@ -155,6 +203,15 @@ reply_clear(struct reply *r)
 	free(r->text);
 	free(r->lang);
 	free(r->address);
+}
+
+/* Logins and priorities are in small letters: "#TILLDELA EVA" is eva. */
+static void
+ascii_lower(char *s)
+{
+	for (; *s != '\0'; s++)
+		if (*s >= 'A' && *s <= 'Z')
+			*s = (char)(*s - 'A' + 'a');
 }
 
 static bool
@@ -205,8 +262,12 @@ valid_date(const char *s, int64_t *t_r)
 	char end;
 	int y, m, d;
 
-	if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 ||
-	    strlen(s) != 10 || m < 1 || m > 12 || d < 1 || d > 31)
+	/* digits only: sscanf would take "+202-01-01" as the year 202 */
+	if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+	    strspn(s + 5, "0123456789") != 2 || s[7] != '-' ||
+	    strspn(s + 8, "0123456789") != 2 ||
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 ||
+	    m < 1 || m > 12 || d < 1 || d > 31)
 		return false;
 	tm.tm_year = y - 1900;
 	tm.tm_mon = m - 1;
@@ -215,6 +276,82 @@ valid_date(const char *s, int64_t *t_r)
 	tm.tm_isdst = -1;
 	*t_r = (int64_t)mktime(&tm);
 	return tm.tm_mday == d;
+}
+
+/* Whether S is one word as a category is (cirm-workflow.rng): up to
+   64 letters, digits, '_' and '-'; any letter beyond ASCII counts. */
+static bool
+one_word(const char *s)
+{
+	size_t chars = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	     p++) {
+		if (*p < 0x80 && !isalnum(*p) && *p != '_' && *p != '-')
+			return false;
+		chars += (*p & 0xc0) != 0x80;
+	}
+	return chars > 0 && chars <= 64;
+}
+
+/* Whether the date YYYY-MM-DD S is before today. */
+static bool
+date_past(const char *s)
+{
+	time_t now = (time_t)cirm_now();
+	struct tm tm;
+	char today[16];
+
+	localtime_r(&now, &tm);
+	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+	return strcmp(s, today) < 0;
+}
+
+/* Whether WORD (without its '#') is a command cirm or the workflow WF
+   knows. */
+static bool
+command_word(const struct workflow *wf, const char *word)
+{
+	return (wf != NULL && workflow_command(wf, word) != NULL) ||
+	       word_is(word, workflow_note_words) ||
+	       word_is(word, workflow_priority_words) ||
+	       word_is(word, workflow_category_words) ||
+	       word_is(word, workflow_due_words) ||
+	       word_is(word, workflow_words);
+}
+
+/* Lines of the text that are commands ("Hej!" above "#klar"): the
+   handler meant them, so they are refused rather than sent to the
+   citizen as text. Adds them to R's commands; returns how many. */
+static int
+misplaced_commands(const struct workflow *wf, struct reply *r)
+{
+	int n = 0;
+
+	for (const char *p = r->text; *p != '\0';) {
+		const char *line = mailin_skip_blank(p);
+		size_t len = strcspn(line, "\n");
+		struct command c = { 0 };
+		char *word;
+
+		p = line + len + (line[len] == '\n');
+		if (*line != '#')
+			continue;
+		word = xstrndup(line + 1, word_len(line + 1));
+		if (!command_word(wf, word)) {
+			free(word);
+			continue;
+		}
+		c.line = xstrndup(line, len);
+		trim_end(c.line);
+		c.word = word;
+		c.arg = xstrdup("");
+		c.error = tr(&T_BELOW, r->lang);
+		r->cmds = xrealloc(r->cmds, (r->ncmds + 1) * sizeof(*r->cmds));
+		r->cmds[r->ncmds++] = c;
+		n++;
+	}
+	return n;
 }
 
 /* Decides, for every line, whether it can be carried out now. Returns
@@ -250,6 +387,7 @@ check_commands(struct mailin *mi, struct store *store,
 					return -1;
 				c->error = tr(&T_NOT_NOW, r->lang);
 			} else if (w->argument == WORKFLOW_ARG_HANDLER) {
+				ascii_lower(c->arg);
 				if (c->arg[0] == '\0')
 					c->error = tr(&T_NEEDS_LOGIN, r->lang);
 				else if ((rc = store_handler_by_login(
@@ -260,7 +398,7 @@ check_commands(struct mailin *mi, struct store *store,
 					c->error = tr(&T_NO_HANDLER, r->lang);
 				}
 			} else if (w->argument == WORKFLOW_ARG_WORD) {
-				if (c->arg[0] == '\0' || strchr(c->arg, ' '))
+				if (!one_word(c->arg))
 					c->error = tr(&T_NEEDS_WORD, r->lang);
 			} else if (c->arg[0] != '\0') {
 				c->error = tr(&T_NO_ARG, r->lang);
@@ -272,6 +410,9 @@ check_commands(struct mailin *mi, struct store *store,
 			r->note = true;
 			if (c->arg[0] != '\0')
 				c->error = tr(&T_NO_ARG, r->lang);
+			else if (r->text[0] == '\0')
+				/* an empty note records nothing */
+				c->error = tr(&T_NEEDS_TEXT, r->lang);
 		} else if (word_is(c->word, workflow_priority_words)) {
 			static const char *const p[] = { "low", "normal",
 							 "high", "urgent",
@@ -280,27 +421,32 @@ check_commands(struct mailin *mi, struct store *store,
 			bool ok = false;
 
 			c->kind = CMD_PRIORITY;
+			ascii_lower(c->arg);
 			for (size_t k = 0; p[k] != NULL; k++)
 				ok = ok || strcmp(p[k], c->arg) == 0;
 			if (!ok)
 				c->error = tr(&T_PRIORITY, r->lang);
 		} else if (word_is(c->word, workflow_category_words)) {
 			c->kind = CMD_CATEGORY;
-			if (c->arg[0] == '\0' || strchr(c->arg, ' '))
+			if (!one_word(c->arg))
 				c->error = tr(&T_NEEDS_WORD, r->lang);
 		} else if (word_is(c->word, workflow_due_words)) {
 			c->kind = CMD_DUE;
 			if (!valid_date(c->arg, &t))
 				c->error = tr(&T_DUE, r->lang);
+			else if (date_past(c->arg))
+				c->error = tr(&T_DUE_PAST, r->lang);
 		} else if (word_is(c->word, workflow_words)) {
 			c->error = tr(&T_NOT_HERE, r->lang);
 		} else {
 			c->error = tr(&T_UNKNOWN, r->lang);
 		}
-		if (wf == NULL && c->error == NULL && c->kind == CMD_WORKFLOW)
+		/* a closed case runs no workflow command, whatever the word */
+		if (r->closed && c->kind == CMD_WORKFLOW)
 			c->error = tr(&T_CLOSED, r->lang);
 		bad += c->error != NULL;
 	}
+	bad += misplaced_commands(wf, r);
 	/* a text to the citizen that a command forbids, or misses */
 	if (!r->note && r->text[0] != '\0' && needs_no_text) {
 		for (size_t i = 0; i < r->ncmds; i++) {
@@ -499,10 +645,12 @@ attachments_withheld(struct mailin *mi, struct store *store,
 
 /* Carries out the checked commands in order, then sends the text to
    the citizen (unless #note) with the attachments of the handler's
-   message MESSAGE_ID. */
+   message MESSAGE_ID. 1 when a workflow command cannot be carried out
+   in the state the ones above it left (its error set; the caller
+   undoes what was done), 0, -1. */
 static int
 carry_out(struct mailin *mi, struct store *store,
-	  const struct mailin_verdict *v, const struct reply *r,
+	  const struct mailin_verdict *v, struct reply *r,
 	  int64_t message_id, char **error_r)
 {
 	char *thread = NULL;
@@ -514,11 +662,23 @@ carry_out(struct mailin *mi, struct store *store,
 	int ret = 0;
 
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
-		const struct command *c = &r->cmds[i];
+		struct command *c = &r->cmds[i];
 		int64_t t;
 
 		switch (c->kind) {
 		case CMD_WORKFLOW:
+			/* checked in the state before the reply: "#klar"
+			   above "#fraga" leaves no question to ask */
+			if (any_workflow &&
+			    (ret = caseflow_handles(mi->flow, store,
+						    v->case_id, c->wc->event,
+						    error_r)) <= 0) {
+				if (ret < 0)
+					return -1;
+				c->error = tr(&T_AFTER, r->lang);
+				return 1;
+			}
+			ret = 0;
 			in.argument = c->arg[0] != '\0' ? c->arg : NULL;
 			ret = caseflow_event(mi->flow, store, v->case_id,
 					     c->wc->event, &in, error_r);
@@ -581,6 +741,25 @@ carry_out(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* BAD of R's commands cannot be carried out: the reply is kept on the
+   case as an internal message, and the handler gets the transcript. */
+static int
+refuse(struct mailin *mi, struct store *store,
+       const struct store_inbox_row *row, const struct mailin_verdict *v,
+       const struct reply *r, int bad, char **error_r)
+{
+	int64_t msg;
+
+	if (mailin_save_handler_message(mi, store, row, v, r->text, true, &msg,
+					error_r) < 0 ||
+	    store_event_add(store, v->case_id, cirm_now(), "handler.refused",
+			    v->handler_id, NULL, NULL, NULL, error_r) < 0)
+		return -1;
+	log_info("case %s: handler commands refused (%d of %zu)",
+		 v->case_number, bad, r->ncmds);
+	return send_transcript(mi, store, v, r, error_r);
+}
+
 static int
 handler_reply(struct mailin *mi, struct store *store,
 	      const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -593,21 +772,20 @@ handler_reply(struct mailin *mi, struct store *store,
 	if (caseflow_workflow_of(mi->flow, store, v->case_id, &wf,
 				 error_r) < 0)
 		return -1;
+	if (wf == NULL) {
+		struct store_case_flow f = { 0 };
+		int rc = store_case_flow_get(store, v->case_id, &f, error_r);
+
+		if (rc < 0)
+			return -1;
+		r->closed = rc > 0 && f.closed_at != 0;
+		store_case_flow_clear(&f);
+	}
 	bad = check_commands(mi, store, v, wf, r, error_r);
 	if (bad < 0)
 		return -1;
-	if (bad > 0) {
-		/* kept on the case as an internal message, and explained */
-		if (mailin_save_handler_message(mi, store, row, v, r->text,
-						true, &msg, error_r) < 0 ||
-		    store_event_add(store, v->case_id, cirm_now(),
-				    "handler.refused", v->handler_id, NULL,
-				    NULL, NULL, error_r) < 0)
-			return -1;
-		log_info("case %s: handler commands refused (%d of %zu)",
-			 v->case_number, bad, r->ncmds);
-		return send_transcript(mi, store, v, r, error_r);
-	}
+	if (bad > 0)
+		return refuse(mi, store, row, v, r, bad, error_r);
 	if (!r->note && r->text[0] != '\0') {
 		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 
@@ -624,11 +802,23 @@ handler_reply(struct mailin *mi, struct store *store,
 			return 0;
 		}
 	}
+	/* all or nothing, also when a command turns out impossible only
+	   after the ones above it */
+	if (store_savepoint(store, error_r) < 0)
+		return -1;
 	if (mailin_save_handler_message(mi, store, row, v, r->text, r->note,
 					&msg, error_r) < 0 ||
 	    store_case_party_add(store, v->case_id, v->handler_id, "handler",
 				 error_r) < 0 ||
-	    carry_out(mi, store, v, r, msg, error_r) < 0)
+	    (bad = carry_out(mi, store, v, r, msg, error_r)) < 0) {
+		store_savepoint_rollback(store);
+		return -1;
+	}
+	if (bad > 0) {
+		store_savepoint_rollback(store);
+		return refuse(mi, store, row, v, r, bad, error_r);
+	}
+	if (store_savepoint_release(store, error_r) < 0)
 		return -1;
 	return sms ? attachments_withheld(mi, store, v, r, error_r) : 0;
 }
@@ -692,12 +882,16 @@ handler_commands(struct mailin *mi, struct store *store,
 
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
 		const struct command *c = &r->cmds[i];
+		size_t before;
+		bool none = false;
 
 		strlist_addf(&s.l, "%s%s\n", i > 0 ? "\n" : "", c->line);
+		before = s.l.n;
 		if (word_is(c->word, (const char *const[]){ "list", "lista",
 							    NULL })) {
 			ret = store_handler_cases(store, v->handler_id,
 						  list_line, &s, error_r);
+			none = true;
 		} else if (word_is(c->word, (const char *const[]){ "show",
 								   "visa",
 								   NULL })) {
@@ -727,7 +921,19 @@ handler_commands(struct mailin *mi, struct store *store,
 								   NULL })) {
 			ret = store_search_cases(store, c->arg, 50, list_line,
 						 &s, error_r);
+			none = true;
 		} else {
+			if (!word_is(c->word, (const char *const[]){ "help",
+								     "hjalp",
+								     "hjälp",
+								     NULL }))
+				strlist_addf(&s.l, "  %s\n\n", en ?
+					     "unknown command here; commands "
+					     "on a case go in a reply to its "
+					     "notification" :
+					     "okänt kommando här; kommandon om "
+					     "ett ärende skriver du i ett svar "
+					     "på aviseringen");
 			strlist_addf(&s.l, "%s",
 				     en ? "  #list            your open cases\n"
 					  "  #show NUMBER     one case with its "
@@ -742,6 +948,10 @@ handler_commands(struct mailin *mi, struct store *store,
 					  "meddelanden har alla orden\n"
 					  "  #hjalp           den här hjälpen\n");
 		}
+		/* an empty answer would look like a fault */
+		if (ret == 0 && none && s.l.n == before)
+			strlist_addf(&s.l, "  %s\n", en ? "no cases" :
+				     "inga ärenden");
 	}
 	if (ret < 0) {
 		strlist_clear(&s.l);

@@ -61,6 +61,9 @@ int mailin_save_handler_message(struct mailin *mi, struct store *store,
 				const struct mailin_verdict *v,
 				const char *text, bool internal,
 				int64_t *message_id_r, char **error_r);
+/* S past spaces, tabs, no-break spaces and byte order marks, which
+   mail clients put before a handler's command. */
+const char *mailin_skip_blank(const char *s);
 /* Applies a handler's reply or command mail (mailin-handler.c). */
 int mailin_handler_apply(struct mailin *mi, struct store *store,
 			 const struct store_inbox_row *row,

@@ -508,6 +508,32 @@ decide_handler(struct store *store, struct mailin_verdict *v,
 	return 0;
 }
 
+/* Whether the sender of V, whose mail found its case without a signed
+   reply address (In-Reply-To, the subject), is a handler other than the
+   case's citizen: such a mail would count as the citizen's. */
+static int
+handler_without_token(struct store *store, const struct mailin_verdict *v,
+		      char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	int64_t contact = 0;
+	char *kind = NULL, *lang = NULL;
+	int r = store_contact_find(store, "email", v->sender, &contact, error_r);
+
+	if (r > 0)
+		r = store_contact_kind(store, contact, &kind, &lang, error_r);
+	if (r > 0)
+		r = kind != NULL && strcmp(kind, "handler") == 0;
+	if (r > 0)
+		r = store_case_flow_get(store, v->case_id, &f, error_r);
+	if (r > 0)
+		r = f.citizen_id != contact;
+	store_case_flow_clear(&f);
+	free(kind);
+	free(lang);
+	return r;
+}
+
 /* Our own case address, or a tagged form of it, as the sender: a loop. */
 static int
 from_ourselves(const struct mailin *mi, const char *sender)
@@ -596,8 +622,20 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 				      "(cirmctl handler enable)"));
 		return 0;
 	}
+	if (v->handler_id == 0 && v->case_id != 0 &&
+	    (r = handler_without_token(store, v, error_r)) != 0) {
+		if (r < 0)
+			return -1;
+		quarantine(v, xstrdup("handler mail on a case that did not come "
+				      "to the handler's signed reply address "
+				      "(it would count as the citizen's); the "
+				      "handler should reply to a notification"));
+		return 0;
+	}
 	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&
-				   v->stripped[strspn(v->stripped, " \t\r\n")] ==
+				   *mailin_skip_blank(v->stripped +
+						     strspn(v->stripped,
+							    " \t\r\n")) ==
 				   '#'))
 		if ((r = decide_handler(store, v, error_r)) != -2)
 			return r;

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static char *dir;
 static struct cfg *cfg;
@@ -763,6 +764,337 @@ START_TEST(test_handler_refusals)
 }
 END_TEST
 
+/* A command below a greeting is refused, not sent to the citizen as
+   text; a '#' line that is no command word stays text. */
+START_TEST(test_handler_command_below_text)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "b1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "b2@kommun.example", NULL,
+		     "Hej!\n#Fråga\nNär bullrar det?\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'registrerad'"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#Fråga\n      utförs inte: kommandon "
+			     "skrivs överst i svaret, före texten") != NULL,
+		      "%s", body);
+	free(body);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "b3@kommun.example", NULL,
+		     "Hej!\n#1 i kön är ert ärende.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE '%#1 i kön%'"),
+			 1);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* On a closed case the transcript says so, whatever the command. */
+START_TEST(test_handler_closed_case)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "s1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example", NULL,
+		     "#STÄNG\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
+			       "NOT NULL"), 1);
+	reply = mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
+		     "#klar\n#fråga\n\nVad hände?\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#klar\n      utförs inte: ärendet är "
+			     "avslutat\n  #fråga\n      utförs inte: ärendet "
+			     "är avslutat\n") != NULL, "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%Vad hände%'"), 0);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* #senast takes a date YYYY-MM-DD from today on; anything else
+   changes nothing, the other lines included. */
+START_TEST(test_handler_due)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "u1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body, *good;
+	time_t now = time(NULL);
+	struct tm tm;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "u2@kommun.example", NULL,
+		     "#senast 2026-13-01\n#senast +202-01-01\n"
+		     "#senast 2020-01-01\n#senast 1/12\n#prioritet high\n");
+	deliver(reply);
+	free(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#senast 2026-13-01\n      utförs inte: "
+			     "ange ett datum ÅÅÅÅ-MM-DD\n") != NULL &&
+		      strstr(body, "#senast +202-01-01\n      utförs inte: "
+			     "ange ett datum ÅÅÅÅ-MM-DD\n") != NULL &&
+		      strstr(body, "#senast 2020-01-01\n      utförs inte: "
+			     "datumet har redan varit\n") != NULL &&
+		      strstr(body, "#senast 1/12\n      utförs inte: ange ett "
+			     "datum ÅÅÅÅ-MM-DD\n") != NULL &&
+		      strstr(body, "#prioritet high\n      ok\n") != NULL,
+		      "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'normal' AND due_at > strftime('%s', 'now')"),
+			 1);
+	localtime_r(&now, &tm);
+	good = xasprintf("#senast %04d-06-15\n", tm.tm_year + 1900 + 1);
+	reply = mail("eva@kommun.example", to, "SV", "u3@kommun.example", NULL,
+		     good);
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.set' AND detail = 'due'"), 1);
+	free(good);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* A reply written in capitals: the words, the login and the priority
+   are all taken in small letters. */
+START_TEST(test_handler_upper_case)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "k1@example.se", NULL, "Det bullrar.");
+	char *to, *reply;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("EVA@KOMMUN.EXAMPLE", to, "SV", "k2@kommun.example", NULL,
+		     "#TILLDELA EVA\n#PRIORITET HIGH\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad' AND priority = 'high' AND "
+			       "assignee_id = (SELECT id FROM contact WHERE "
+			       "login = 'eva')"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 0);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* A #notering with no text (a signature is none) records nothing:
+   it is refused, so that the handler knows. */
+START_TEST(test_handler_empty_note)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "n1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
+		     "#notering\n\n-- \nEva Ek\nHandläggare\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#notering\n      utförs inte: behöver en "
+			     "text under kommandona\n") != NULL, "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 1);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* A handler's mail that finds the case by its subject or In-Reply-To,
+   not by the signed reply address, is not the citizen's: it must not
+   end the wait for the citizen's answer. It goes to the quarantine. */
+START_TEST(test_handler_without_token)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "w1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *subj, *again;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "w2@kommun.example", NULL,
+		     "#fraga\nNär bullrar det?\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 1);
+	subj = xasprintf("SV: [KS-2026-00001] Buller");
+	free(reply);
+	reply = mail("eva@kommun.example", "arende@kommun.example", subj,
+		     "w3@kommun.example", "In-Reply-To: <w1@example.se>\n",
+		     "#notering\nRingde henne.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.citizen'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'handler mail on a case that did not%'"),
+			 1);
+	/* the citizen's own answer still does */
+	again = mail("anna@example.se", "arende@kommun.example", subj,
+		     "w4@example.se", "In-Reply-To: <w1@example.se>\n",
+		     "På nätterna.");
+	deliver(again);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad'"), 1);
+	free(again);
+	free(subj);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* Commands are checked in the order they run: #klar above #fraga
+   leaves no question to ask, and nothing of the reply happens. */
+START_TEST(test_handler_command_sequence)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "q1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
+		     "#ta\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "q3@kommun.example", NULL,
+		     "#klar\n#fraga\n\nNär bullrar det?\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind IN "
+			       "('cmd.resolve', 'cmd.ask')"), 0);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#klar\n      ok\n  #fraga\n      utförs "
+			     "inte: går inte i det läge kommandona ovanför "
+			     "ger ärendet\n") != NULL, "%s", body);
+	free(body);
+	/* a question after taking the case is fine */
+	reply = mail("eva@kommun.example", to, "SV", "q4@kommun.example", NULL,
+		     "#ta\n#fraga\n\nNär bullrar det?\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 1);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* Mail clients put no-break spaces and byte order marks where a
+   handler sees plain space: the commands are still commands. */
+START_TEST(test_handler_invisible_blanks)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "i1@example.se", NULL, "Det bullrar.");
+	char *to, *reply;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "i2@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: text/plain; "
+		     "charset=utf-8\n",
+		     "\xef\xbb\xbf#prioritet high\n"
+		     "\xc2\xa0#tilldela\xc2\xa0" "eva\xc2\xa0\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad' AND priority = 'high'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "i3@kommun.example", "MIME-Version: 1.0\nContent-Type: "
+		     "text/plain; charset=utf-8\n", "\xef\xbb\xbf#lista\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject = "
+			       "'Dina kommandon'"), 1);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* A category is one word: letters (å, ä, ö too), digits, '_', '-'. */
+START_TEST(test_handler_category_word)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "g1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
+		     "#kategori gata/väg\n");
+	deliver(reply);
+	free(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#kategori gata/väg\n      utförs inte: "
+			     "ange ett ord\n") != NULL, "%s", body);
+	free(body);
+	reply = mail("eva@kommun.example", to, "SV", "g3@kommun.example", NULL,
+		     "#kategori a\tb\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 2);
+	reply = mail("eva@kommun.example", to, "SV", "g4@kommun.example", NULL,
+		     "#kategori gångväg\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
+			       "'gångväg'"), 1);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -792,6 +1124,28 @@ START_TEST(test_handler_commands)
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
 	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL, "%s", body);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	free(body);
+	free(search);
+	/* no hits is said, not left blank */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c5@kommun.example", NULL, "#sok cykelbana\n");
+	deliver(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strcmp(body, "#sok cykelbana\n  inga ärenden\n") == 0,
+		      "%s", body);
+	free(body);
+	free(search);
+	/* a case's command without the case is explained, not only helped */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c6@kommun.example", NULL, "#klar\n#hjälp\n");
+	deliver(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#klar\n  okänt kommando här; kommandon om "
+			     "ett ärende skriver du i ett svar på "
+			     "aviseringen\n\n  #lista") != NULL &&
+		      strstr(body, "#hjälp\n  #lista") != NULL, "%s", body);
 	free(body);
 	free(search);
 	free(list);
@@ -849,6 +1203,15 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_round_trip);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_handler_refusals);
+	tcase_add_test(tc, test_handler_command_below_text);
+	tcase_add_test(tc, test_handler_closed_case);
+	tcase_add_test(tc, test_handler_due);
+	tcase_add_test(tc, test_handler_upper_case);
+	tcase_add_test(tc, test_handler_empty_note);
+	tcase_add_test(tc, test_handler_without_token);
+	tcase_add_test(tc, test_handler_command_sequence);
+	tcase_add_test(tc, test_handler_invisible_blanks);
+	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
