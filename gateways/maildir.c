@@ -91,6 +91,56 @@ left_alone(const char *path, const char *why)
 	log_warnx("maildir: %s: %s; left alone", path, why);
 }
 
+/* Names of new/ that are queued but could not be moved to cur/ (cur/
+   missing, or not writable): at each round only the move is tried
+   again. Queued again instead, the mail would go into the inbox anew
+   every few seconds, and a --once run would never end. */
+static struct strlist stuck;
+
+/* Moves file NAME of new/ (KEY: its name without the flags) to cur/.
+   0, or -1 with errno; ENOENT only when the file itself is gone. */
+static int
+move_to_cur(const char *dir, const char *name, const char *key)
+{
+	char *path = xasprintf("%s/new/%s", dir, name);
+	char *dest = xasprintf("%s/cur/%s%s", dir, key, ":2,S");
+	struct stat st;
+	int r = rename(path, dest), saved = errno;
+
+	if (r < 0 && saved == ENOENT && lstat(path, &st) == 0)
+		saved = ENOTDIR; /* cur/ is missing */
+	free(dest);
+	free(path);
+	errno = saved;
+	return r;
+}
+
+/* 1 when NAME is one of the stuck ones, after trying to move it again. */
+static int
+stuck_retry(const char *dir, const char *name)
+{
+	for (size_t i = 0; i < stuck.n; i++) {
+		char *key, *colon;
+		int r;
+
+		if (strcmp(stuck.v[i], name) != 0)
+			continue;
+		key = xstrdup(name);
+		if ((colon = strchr(key, ':')) != NULL)
+			*colon = '\0';
+		r = move_to_cur(dir, name, key);
+		free(key);
+		if (r < 0 && errno != ENOENT)
+			return 1;
+		if (r == 0)
+			log_info("maildir: %s: moved to cur/ at last", name);
+		free(stuck.v[i]);
+		stuck.v[i] = stuck.v[--stuck.n];
+		return 1;
+	}
+	return 0;
+}
+
 /* Reads file NAME of new/ into P. 1, or 0 when it is gone meanwhile or
    not a file (not ours). */
 static int
@@ -101,6 +151,10 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	struct stat st;
 	int fd, over;
 
+	if (stuck_retry(dir, name)) {
+		free(path);
+		return 0;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd < 0 && errno == ELOOP)
@@ -180,14 +234,17 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 	if (queued > 0)
 		gateway_notify();
 	for (int i = 0; i < n; i++) {
-		char *path = xasprintf("%s/new/%s", dir, v[i].name);
-		char *dest = xasprintf("%s/cur/%s%s", dir, v[i].key, ":2,S");
-
-		if (rename(path, dest) < 0)
-			log_warnx("maildir: %s: queued but not moved to cur/: %s",
-				  v[i].name, strerror(errno));
-		free(dest);
-		free(path);
+		if (move_to_cur(dir, v[i].name, v[i].key) == 0)
+			continue;
+		if (errno != ENOENT) {
+			log_warnx("maildir: %s: queued but not moved to cur/: %s; "
+				  "the move is tried again at each look into new/",
+				  v[i].name, errno == ENOTDIR ? "cur/ is missing or "
+				  "not a directory" : strerror(errno));
+			strlist_add(&stuck, v[i].name);
+		} else
+			log_warnx("maildir: %s: queued but not moved to cur/: "
+				  "gone from new/", v[i].name);
 	}
 	return n;
 fail:

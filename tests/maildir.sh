@@ -80,4 +80,22 @@ check "both stay where they are" \
 	[ -L "$I/maildir/inbox/new/link" ] && [ -d "$I/maildir/inbox/new/adir" ]
 check "nothing was queued from them" [ "$(sql 'SELECT count(*) FROM inbox')" -eq $N ]
 
+# cur/ missing: the mail is queued once and stays in new/, said once; a
+# --once run ends (it used to queue the file again and again, for ever).
+mv "$I/maildir/inbox/cur" "$T/cur"
+printf 'From: a@b.se\nSubject: y\nMessage-ID: <nocur@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/new/nocur.eml"
+run timeout 60 "$GATEWAY" -c "$C" --once maildir
+check "cur/ missing: --once ends, with status 0" [ "$rc" -eq 0 ]
+check "cur/ missing: the mail is queued, once" \
+	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 1)) ]
+check "cur/ missing: said once, with the reason" \
+	[ "$(printf '%s\n' "$err" | grep -c 'nocur.eml: queued but not moved to cur/: cur/ is missing')" -eq 1 ]
+check "cur/ missing: the mail stays in new/" [ -f "$I/maildir/inbox/new/nocur.eml" ]
+mv "$T/cur" "$I/maildir/inbox/cur"
+run timeout 60 "$GATEWAY" -c "$C" --once maildir
+check "cur/ back: the mail goes there, not into the inbox again" \
+	[ -f "$I/maildir/inbox/cur/nocur.eml:2,S" ] &&
+	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 1)) ]
+
 done_testing
