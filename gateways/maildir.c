@@ -97,19 +97,37 @@ left_alone(const char *path, const char *why)
    every few seconds, and a --once run would never end. */
 static struct strlist stuck;
 
+/* Renames PATH to cur/KEY:2,S, or, where cur/ has a file of that name
+   already (another mail delivered under the same name), to
+   cur/KEY.N:2,S: that file is kept. */
+static int
+rename_noreplace(const char *path, const char *dir, const char *key)
+{
+	char *dest = xasprintf("%s/cur/%s%s", dir, key, ":2,S");
+	int r = renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE);
+
+	for (int n = 2; r < 0 && errno == EEXIST && n < 1000; n++) {
+		free(dest);
+		dest = xasprintf("%s/cur/%s.%d%s", dir, key, n, ":2,S");
+		r = renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE);
+	}
+	if (r < 0 && errno == EINVAL) /* a file system without it */
+		r = rename(path, dest);
+	free(dest);
+	return r;
+}
+
 /* Moves file NAME of new/ (KEY: its name without the flags) to cur/.
    0, or -1 with errno; ENOENT only when the file itself is gone. */
 static int
 move_to_cur(const char *dir, const char *name, const char *key)
 {
 	char *path = xasprintf("%s/new/%s", dir, name);
-	char *dest = xasprintf("%s/cur/%s%s", dir, key, ":2,S");
 	struct stat st;
-	int r = rename(path, dest), saved = errno;
+	int r = rename_noreplace(path, dir, key), saved = errno;
 
 	if (r < 0 && saved == ENOENT && lstat(path, &st) == 0)
 		saved = ENOTDIR; /* cur/ is missing */
-	free(dest);
 	free(path);
 	errno = saved;
 	return r;
@@ -214,7 +232,9 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 	if (store_begin(ctx->store, &err) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
-		char *dkey = xasprintf("maildir:%s", v[i].key);
+		/* The name alone would take a second mail delivered under
+		   the same name, while the first waits, for a copy. */
+		char *dkey = xasprintf("maildir:%s:%s", v[i].key, v[i].sha);
 		int r = store_inbox_put_keyed(ctx->store, ctx->channel,
 					      ctx->name, v[i].received_at, dkey,
 					      v[i].buf, v[i].len, v[i].sha, NULL,

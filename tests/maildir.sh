@@ -98,4 +98,20 @@ check "cur/ back: the mail goes there, not into the inbox again" \
 	[ -f "$I/maildir/inbox/cur/nocur.eml:2,S" ] &&
 	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 1)) ]
 
+# Two mails delivered under the same name, the first still waiting in
+# the inbox: both are queued, and cur/ keeps both files.
+printf 'From: a@b.se\nSubject: 1\nMessage-ID: <same1@b.se>\n\nEtt\n' \
+	>"$I/maildir/inbox/new/same.eml"
+run "$GATEWAY" -c "$C" --once maildir
+printf 'From: c@d.se\nSubject: 2\nMessage-ID: <same2@b.se>\n\nTva\n' \
+	>"$I/maildir/inbox/new/same.eml"
+run "$GATEWAY" -c "$C" --once maildir
+check "the same name twice: both mails are queued" \
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) GLOB '*<same[12]@b.se>*'")" -eq 2 ]
+check "the same name twice: cur/ keeps both files" \
+	[ "$(cat "$I/maildir/inbox/cur/same.eml"* | grep -c '^Message-ID: <same')" -eq 2 ]
+run "$GATEWAY" -c "$C" --once maildir
+check "the same name twice: nothing more is queued" \
+	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 3)) ]
+
 done_testing
