@@ -704,7 +704,8 @@ move(struct imap *im, struct mailimap_set *set)
 
 /* Marks the queued messages DONE as imap_processed says, and KEPT (the
    oversize ones when that says delete) with flags only. A crash before
-   this leaves them on the server, but the position is past them. */
+   this leaves them on the server, the position past them: the next
+   session marks them (mark_leftovers). */
 static int
 mark_processed(struct imap *im, struct mailimap_set *done,
 	       struct mailimap_set *kept)
@@ -724,6 +725,90 @@ mark_processed(struct imap *im, struct mailimap_set *done,
 		return expunge(im, done);
 	}
 	return 0;
+}
+
+/* The UIDs up to the position that carry no $cirm: BIG 1 those over
+   mail_max_size, 0 the others, -1 all. 0, or -1. */
+static int
+search_unmarked(struct imap *im, int big, clist **res_r)
+{
+	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+	int r;
+
+	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
+		mailimap_set_new_interval(1, im->last)));
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_unkeyword(xstrdup("$cirm")));
+	if (big >= 0) {
+		struct mailimap_search_key *l =
+			mailimap_search_key_new_larger(im->max_size);
+
+		mailimap_search_key_multiple_add(key, big ? l :
+						 mailimap_search_key_new_not(l));
+	}
+	r = mailimap_uid_search(im->s, NULL, key, res_r);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		*res_r = NULL;
+		return fail(im, "UID SEARCH", r);
+	}
+	return 0;
+}
+
+/* Marks the UIDs of RES (which it frees), IMAP_BATCH at a time, as
+   queued ones (KEPT 0) or oversize ones kept (1). */
+static int
+mark_list(struct imap *im, clist *res, int kept)
+{
+	clistiter *c = clist_begin(res);
+	int r = 0;
+
+	while (r == 0 && c != NULL) {
+		struct mailimap_set *set = mailimap_set_new_empty();
+		struct mailimap_set *none = mailimap_set_new_empty();
+
+		for (int i = 0; c != NULL && i < IMAP_BATCH; i++, c = clist_next(c)) {
+			mailimap_set_add_single(set, *(uint32_t *)clist_content(c));
+		}
+		r = kept ? mark_processed(im, none, set) :
+			   mark_processed(im, set, none);
+		mailimap_set_free(set);
+		mailimap_set_free(none);
+	}
+	mailimap_search_result_free(res);
+	return r;
+}
+
+/* Messages up to the position are queued; those of them still in the
+   mailbox unmarked were left so when a session ended between queueing
+   and marking (a crash, a lost connection, a stop in the middle of a
+   batch). Nothing else would ever mark them: done here, as fetch_batch
+   would have. 0, or -1. */
+static int
+mark_leftovers(struct imap *im)
+{
+	clist *res = NULL, *big = NULL;
+	size_t n;
+
+	if (im->last == 0)
+		return 0;
+	if (search_unmarked(im, im->done == DONE_DELETE ? 0 : -1, &res) < 0)
+		return -1;
+	if (im->done == DONE_DELETE && search_unmarked(im, 1, &big) < 0) {
+		mailimap_search_result_free(res);
+		return -1;
+	}
+	n = clist_count(res) + (big != NULL ? clist_count(big) : 0);
+	if (n > 0)
+		log_info("%s: %zu message%s queued before but not yet marked "
+			 "processed: marking %s now", im->mailbox, n,
+			 n == 1 ? "" : "s", n == 1 ? "it" : "them");
+	if (mark_list(im, res, 0) < 0) {
+		if (big != NULL)
+			mailimap_search_result_free(big);
+		return -1;
+	}
+	return big != NULL ? mark_list(im, big, 1) : 0;
 }
 
 /* Fetches and queues up to IMAP_BATCH messages, one at a time, then
@@ -878,6 +963,8 @@ session(struct imap *im)
 		r = imap_login(im);
 	if (r == 0)
 		r = imap_select(im);
+	if (r == 0)
+		r = mark_leftovers(im);
 	if (r == 0)
 		r = serve(im);
 	if (r == 0)

@@ -385,6 +385,21 @@ check "wrong password: the password is not logged" \
 	[ -z "$(printf '%s' "$err" | grep -e secret -e s3cret)" ]
 check "wrong password: nothing fetched" [ "$(rows)" -eq 7 ]
 
+# Queued but not marked (a crash, a lost connection, here a folder the
+# server refuses): the next session marks them, they do not stay in the
+# INBOX for ever.
+conf badfolder "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_processed_folder = ~cirm"
+put_mail
+gateway badfolder
+check "a refused folder: the waiting messages are queued" [ "$(rows)" -eq 9 ]
+check "a refused folder: they stay in the INBOX" [ "$(count_mail "$M")" -eq 5 ]
+gateway move
+check "the next session moves them" [ "$(count_mail "$M")" -eq 3 ] &&
+	[ "$(count_mail "$M/.cirm")" -eq 6 ]
+check "and says so" contains "$err" "2 messages queued before but not yet marked"
+check "and fetches nothing twice" [ "$(rows)" -eq 9 ]
+
 # A server that is not there.
 conf closed "imap_host = localhost" "imap_port = $((tls_port + 2))"
 gateway closed
