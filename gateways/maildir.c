@@ -280,6 +280,7 @@ fail:
 static int
 scan(struct gateway_ctx *ctx, const char *dir)
 {
+	static int unreadable; /* said once, not at every look */
 	char *newdir = xasprintf("%s/new", dir);
 	struct dirent **names = NULL;
 	struct pending *v = xcalloc(MAILDIR_TXN, sizeof(*v));
@@ -287,8 +288,12 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	int nv = 0;
 	size_t bytes = 0;
 
-	if (n < 0)
-		log_warnx("maildir: cannot read %s: %s", newdir, strerror(errno));
+	if (n < 0 && !unreadable)
+		log_warnx("maildir: cannot read %s: %s; no mail is taken until "
+			  "it is back", newdir, strerror(errno));
+	else if (n >= 0 && unreadable)
+		log_info("maildir: %s can be read again", newdir);
+	unreadable = n < 0;
 	for (int i = 0; i < n; i++) {
 		if (names[i]->d_name[0] != '.' && !failed &&
 		    done + nv < MAILDIR_BATCH && !gateway_stopping() &&
@@ -314,7 +319,7 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	free(newdir);
 	if (done > 0)
 		log_info("maildir: queued %d message%s", done, done == 1 ? "" : "s");
-	return failed ? -1 : done;
+	return failed || n < 0 ? -1 : done;
 }
 
 /* Waits for something to arrive in new/ (inotify), at most SECONDS. */

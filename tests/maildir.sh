@@ -114,4 +114,30 @@ run "$GATEWAY" -c "$C" --once maildir
 check "the same name twice: nothing more is queued" \
 	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 3)) ]
 
+# new/ missing: a --once run fails, and the service says it once, not at
+# every look.
+mv "$I/maildir/inbox/new" "$T/new"
+run "$GATEWAY" -c "$C" --once maildir
+check "new/ missing: --once fails" [ "$rc" -eq 1 ]
+check "new/ missing: says why" contains "$err" "inbox/new: No such file or directory"
+cp "$C" "$I/poll.conf"
+printf 'maildir_poll_interval = 1\n' >>"$I/poll.conf"
+"$GATEWAY" -c "$I/poll.conf" maildir 2>"$T/poll.log" &
+gwpid=$!
+sleep 4
+mv "$T/new" "$I/maildir/inbox/new"
+printf 'From: a@b.se\nSubject: z\nMessage-ID: <back@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/new/back.eml"
+i=0
+while [ ! -f "$I/maildir/inbox/cur/back.eml:2,S" ] && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+kill "$gwpid"
+wait "$gwpid"
+check "new/ missing: the service says so once" \
+	[ "$(grep -c 'cannot read' "$T/poll.log")" -eq 1 ]
+check "new/ back: the service takes mail again" \
+	[ -f "$I/maildir/inbox/cur/back.eml:2,S" ]
+
 done_testing
