@@ -55,7 +55,8 @@ struct imap {
 	enum done_mode done;
 	uint32_t max_size, max_header;
 	uint32_t uidvalidity, last; /* the position */
-	int preauth, selected, folder_ready;
+	int preauth, folder_ready;
+	int progress; /* the session queued mail, or got to wait for it */
 };
 
 /* One message as a FETCH response describes it. */
@@ -367,7 +368,6 @@ imap_select(struct imap *im)
 		return -1;
 	}
 	im->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;
-	im->selected = 1;
 	return position_load(im);
 }
 
@@ -542,6 +542,7 @@ deliver(struct imap *im, uint32_t uid, const void *raw, size_t len,
 		return -1;
 	}
 	im->last = uid;
+	im->progress = 1;
 	log_debug("UID %" PRIu32 ": %s (%zu bytes)", uid,
 		  r > 0 ? "queued" : "was queued already", len);
 	return 0;
@@ -936,6 +937,7 @@ serve(struct imap *im)
 			return -1;
 		if (im->ctx->once || gateway_stopping())
 			return 0;
+		im->progress = 1;
 		r = idle ? idle_wait(im, interval) : poll_wait(im, interval);
 		if (r < 0)
 			return -1;
@@ -957,7 +959,7 @@ session(struct imap *im)
 	if (im->s == NULL)
 		fatalx("out of memory");
 	mailimap_set_timeout(im->s, IMAP_TIMEOUT);
-	im->preauth = im->selected = im->folder_ready = 0;
+	im->preauth = im->folder_ready = im->progress = 0;
 	r = imap_connect(im);
 	if (r == 0)
 		r = imap_login(im);
@@ -1026,8 +1028,12 @@ run(struct gateway_ctx *ctx)
 		r = session(&im);
 		if (r == 0 || ctx->once || gateway_stopping())
 			break;
-		if (im.selected)
-			delay = 1; /* it worked until now: start over */
+		/* A session that got somewhere starts the back-off over; one
+		   that fails each time at the same step (a message the server
+		   cannot deliver, a database that refuses the rows) must not
+		   log in again every second. */
+		if (im.progress)
+			delay = 1;
 		log_info("%s:%u: reconnecting in %d s", im.host, im.port, delay);
 		gateway_sleep(delay);
 		delay = delay >= IMAP_BACKOFF_MAX / 2 ? IMAP_BACKOFF_MAX : delay * 2;

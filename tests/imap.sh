@@ -417,4 +417,18 @@ wait "$gpid"
 check "SIGTERM during the back-off: status 0" [ $? -eq 0 ]
 gpid=
 
+# A message the server fails on (here a file it may not open) ends each
+# session before anything is queued: the service backs off instead of
+# logging in again every second.
+put_mail
+chmod 000 "$M/new/$n_mail.cirmtest.localhost"
+"$CIRM_GATEWAY" -c "$I/move.conf" imap 2>"$T/gw.log" &
+gpid=$!
+check "a message the server fails on: the service backs off" \
+	wait_until "grep -q 'reconnecting in 4 s' '$T/gw.log'" 200
+kill -TERM "$gpid"
+wait "$gpid"
+gpid=
+check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log")"
+
 done_testing
