@@ -39,6 +39,8 @@ enum {
 	IMAP_KEEPALIVE = 600,	/* s: longest IDLE or silence; RFC 3501
 				   servers log out after 30 min */
 	IMAP_TEXT_MAX = 160,	/* bytes of server text in a log line */
+	IMAP_BAD_TRIES = 3,	/* sessions that fail at the same message
+				   before it is given up (see give_up) */
 };
 
 enum tls_mode { TLS_IMPLICIT, TLS_STARTTLS, TLS_NONE };
@@ -57,6 +59,12 @@ struct imap {
 	uint32_t uidvalidity, last; /* the position */
 	int preauth, folder_ready;
 	int progress; /* the session queued mail, or got to wait for it */
+	/* A FETCH that broke the session: of failed_uid (0: of a batch).
+	   The sessions that broke one after another at bad_uid, bad_tries;
+	   while bad_tries > 0 messages are fetched one at a time, to find
+	   the one the server fails on. These outlive the session. */
+	int fetch_failed, bad_tries;
+	uint32_t failed_uid, bad_uid;
 };
 
 /* One message as a FETCH response describes it. */
@@ -475,8 +483,11 @@ fetch_meta(struct imap *im, const uint32_t *uids, size_t n, struct item *items)
 	r = mailimap_uid_fetch(im->s, set, ft, &res);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		im->fetch_failed = 1;
+		im->failed_uid = n == 1 ? uids[0] : 0;
 		return fail(im, "UID FETCH", r);
+	}
 	memset(items, 0, n * sizeof(*items));
 	for (clistiter *c = clist_begin(res); c != NULL; c = clist_next(c)) {
 		struct item it;
@@ -506,6 +517,8 @@ fetch_one(struct imap *im, uint32_t uid, struct mailimap_fetch_att *att,
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR) {
 		*res_r = NULL;
+		im->fetch_failed = 1;
+		im->failed_uid = uid;
 		return fail(im, "UID FETCH", r);
 	}
 	for (clistiter *c = clist_begin(*res_r); c != NULL; c = clist_next(c)) {
@@ -812,6 +825,30 @@ mark_leftovers(struct imap *im)
 	return big != NULL ? mark_list(im, big, 1) : 0;
 }
 
+/* Message UID broke IMAP_BAD_TRIES sessions in a row at its FETCH (the
+   server cannot read it, or fails on it): it would hold back all later
+   mail for ever. A note stands for it in the inbox, for the engine to
+   quarantine with the reason; the message itself stays on the server,
+   marked as oversize ones are (never deleted). 2 when queued, -1. */
+static int
+give_up(struct imap *im, uint32_t uid)
+{
+	char *raw = xasprintf("X-Cirm-Unfetchable: the IMAP server failed %d "
+			      "times to deliver UID %" PRIu32 "\r\n\r\n",
+			      im->bad_tries, uid);
+	int r = deliver(im, uid, raw, strlen(raw), 0);
+
+	free(raw);
+	if (r < 0)
+		return -1;
+	log_errorx("UID %" PRIu32 ": the server failed %d times to deliver "
+		   "it (see its log); queued a note for the quarantine, the "
+		   "message stays on the server", uid, im->bad_tries);
+	im->bad_tries = 0;
+	im->bad_uid = 0;
+	return 2;
+}
+
 /* Fetches and queues up to IMAP_BATCH messages, one at a time, then
    marks those queued. Adds to *queued. 0, or -1. */
 static int
@@ -820,7 +857,18 @@ fetch_batch(struct imap *im, const uint32_t *uids, size_t n, size_t *queued)
 	struct item meta[IMAP_BATCH];
 	struct mailimap_set *done = mailimap_set_new_empty();
 	struct mailimap_set *kept = mailimap_set_new_empty();
-	int r = fetch_meta(im, uids, n, meta);
+	int r;
+
+	if (n == 1 && im->bad_tries >= IMAP_BAD_TRIES && uids[0] == im->bad_uid) {
+		r = give_up(im, uids[0]);
+		if (r > 0) {
+			mailimap_set_add_single(im->done == DONE_DELETE ? kept :
+						done, uids[0]);
+			(*queued)++;
+		}
+		n = 0;
+	} else
+		r = fetch_meta(im, uids, n, meta);
 
 	for (size_t i = 0; r >= 0 && i < n && !gateway_stopping(); i++) {
 		if (meta[i].uid == 0)
@@ -852,9 +900,12 @@ fetch_new(struct imap *im)
 
 	if (search_new(im, &uids, &n) < 0)
 		return -1;
-	for (size_t i = 0; r == 0 && i < n && !gateway_stopping(); i += IMAP_BATCH)
-		r = fetch_batch(im, uids + i, n - i < IMAP_BATCH ? n - i : IMAP_BATCH,
-				&queued);
+	for (size_t i = 0, b; r == 0 && i < n && !gateway_stopping(); i += b) {
+		b = im->bad_tries > 0 ? 1 : IMAP_BATCH;
+		r = fetch_batch(im, uids + i, n - i < b ? n - i : b, &queued);
+	}
+	if (r == 0)
+		im->bad_tries = 0; /* what broke sessions went through */
 	free(uids);
 	if (queued > 0)
 		log_info("%s: %zu new message%s queued", im->mailbox, queued,
@@ -960,6 +1011,7 @@ session(struct imap *im)
 		fatalx("out of memory");
 	mailimap_set_timeout(im->s, IMAP_TIMEOUT);
 	im->preauth = im->folder_ready = im->progress = 0;
+	im->fetch_failed = 0;
 	r = imap_connect(im);
 	if (r == 0)
 		r = imap_login(im);
@@ -1028,6 +1080,14 @@ run(struct gateway_ctx *ctx)
 		r = session(&im);
 		if (r == 0 || ctx->once || gateway_stopping())
 			break;
+		if (im.fetch_failed) {
+			if (im.failed_uid != 0 && im.failed_uid == im.bad_uid)
+				im.bad_tries++;
+			else {
+				im.bad_uid = im.failed_uid;
+				im.bad_tries = 1;
+			}
+		}
 		/* A session that got somewhere starts the back-off over; one
 		   that fails each time at the same step (a message the server
 		   cannot deliver, a database that refuses the rows) must not

@@ -419,16 +419,30 @@ gpid=
 
 # A message the server fails on (here a file it may not open) ends each
 # session before anything is queued: the service backs off instead of
-# logging in again every second.
+# logging in again every second, finds the message, and after three
+# sessions that broke on it queues a note for the quarantine instead, so
+# that the mail behind it comes in.
 put_mail
-chmod 000 "$M/new/$n_mail.cirmtest.localhost"
+bad=$n_mail
+chmod 000 "$M/new/$bad.cirmtest.localhost"
+put_mail
 "$CIRM_GATEWAY" -c "$I/move.conf" imap 2>"$T/gw.log" &
 gpid=$!
 check "a message the server fails on: the service backs off" \
 	wait_until "grep -q 'reconnecting in 4 s' '$T/gw.log'" 200
+check "it is given up after three sessions" \
+	wait_until "grep -q 'UID [0-9]*: the server failed 3 times to deliver it' '$T/gw.log'" 400
+check "the mail behind it comes in" wait_until '[ "$(rows)" -eq 11 ]' 100
+check "the note stands for it in the inbox" \
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) GLOB 'X-Cirm-Unfetchable: *'")" -eq 1 ]
+check "the message stays on the server, moved" \
+	wait_until "ls '$M/.cirm/cur' '$M/.cirm/new' | grep -q '^$bad\.cirmtest'" 50
 kill -TERM "$gpid"
 wait "$gpid"
 gpid=
 check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log")"
+run "$CIRMD" -c "$I/cirm.conf" --once
+check "the engine quarantines the note with the reason" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed 3 times to deliver UID %; the mail stays on the server'")" -eq 1 ]
 
 done_testing
