@@ -50,7 +50,7 @@ read_message(int fd, size_t size, size_t max, size_t *len_r, int *over_r)
    sent it: the header section goes in, marked, so that it is quarantined
    with its reason instead of silently dropped. */
 static char *
-oversize_header(const char *buf, size_t len, size_t size)
+oversize_header(const char *buf, size_t len, size_t size, size_t max_header)
 {
 	const char *lf = strstr(buf, "\n\n");
 	const char *crlf = strstr(buf, "\r\n\r\n");
@@ -61,6 +61,14 @@ oversize_header(const char *buf, size_t len, size_t size)
 		hlen = (size_t)(crlf - buf) + 2;
 	else if (lf != NULL)
 		hlen = (size_t)(lf - buf) + 1;
+	/* At most mail_max_header_bytes of it, in whole lines: a file with
+	   no blank line would otherwise bring mail_max_size bytes of its
+	   text, and then be too large itself. */
+	if (hlen > max_header) {
+		hlen = max_header;
+		while (hlen > 0 && buf[hlen - 1] != '\n')
+			hlen--;
+	}
 	return xasprintf("X-Cirm-Oversize: %zu%s%.*s", size,
 			 crlf != NULL && (lf == NULL || crlf < lf) ? "\r\n" : "\n",
 			 (int)hlen, buf);
@@ -192,7 +200,9 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 			      &p->len, &over);
 	close(fd);
 	if (over) {
-		char *hdr = oversize_header(p->buf, p->len, (size_t)st.st_size);
+		char *hdr = oversize_header(p->buf, p->len, (size_t)st.st_size,
+					    (size_t)cfg_int(ctx->cfg,
+							    CFG_MAIL_MAX_HEADER_BYTES));
 
 		free(p->buf);
 		p->buf = hdr;

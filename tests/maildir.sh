@@ -140,4 +140,23 @@ check "new/ missing: the service says so once" \
 check "new/ back: the service takes mail again" \
 	[ -f "$I/maildir/inbox/cur/back.eml:2,S" ]
 
+# Over the size limit without a blank line: the header kept for the
+# quarantine is at most mail_max_header_bytes, in whole lines (it was
+# mail_max_size bytes of the file, itself too large then).
+cp "$C" "$I/small.conf"
+printf 'mail_max_size = 100000\nmail_max_header_bytes = 4096\n' >>"$I/small.conf"
+{
+	printf 'From: a@b.se\n'
+	awk 'BEGIN { for (i = 0; i < 3000; i++) printf "X-Junk: %070d\n", i }'
+} >"$I/maildir/inbox/new/noblank.eml"
+size=$(wc -c <"$I/maildir/inbox/new/noblank.eml")
+run "$GATEWAY" -c "$I/small.conf" --once maildir
+raw=$(sql "SELECT CAST(raw AS TEXT) FROM inbox_message WHERE dedupe_key GLOB 'maildir:noblank.eml:*'")
+check "no blank line, oversize: queued with the file's size" \
+	contains "$raw" "X-Cirm-Oversize: $size"
+check "no blank line, oversize: at most mail_max_header_bytes of it" \
+	[ "$(printf '%s' "$raw" | wc -c)" -le $((4096 + 32)) ]
+check "no blank line, oversize: in whole lines" \
+	[ "$(printf '%s\n' "$raw" | tail -n 1 | wc -c)" -eq 79 ]
+
 done_testing
