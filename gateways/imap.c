@@ -326,7 +326,8 @@ imap_login(struct imap *im)
 
 /* Reads where the last session stopped. A changed UIDVALIDITY means
    the server renumbered the mailbox, so it is read again from UID 1:
-   mail fetched before comes again and the engine drops those copies by
+   mail marked $cirm is passed over (see search_new), mail fetched but
+   not yet marked comes again and the engine drops those copies by
    their Message-ID. */
 static int
 position_load(struct imap *im)
@@ -348,8 +349,9 @@ position_load(struct imap *im)
 		im->last = (uint32_t)u;
 	} else {
 		log_warnx("%s: UIDVALIDITY is now %" PRIu32 " (position was "
-			  "'%.40s'): fetching the mailbox again from UID 1; "
-			  "copies are dropped by Message-ID", im->mailbox,
+			  "'%.40s'): fetching the mailbox again from UID 1, "
+			  "but for the mail marked $cirm; copies are dropped "
+			  "by Message-ID", im->mailbox,
 			  im->uidvalidity, value);
 		snprintf(reset, sizeof(reset), "%" PRIu32 ":0", im->uidvalidity);
 		r = store_gateway_state_set(im->ctx->store, im->ctx->name, "uid",
@@ -445,7 +447,14 @@ search_new(struct imap *im, uint32_t **uids_r, size_t *n_r)
 	*n_r = 0;
 	if (im->last == UINT32_MAX)
 		return 0;
-	key = mailimap_search_key_new_uid(mailimap_set_new_interval(im->last + 1, 0));
+	/* Mail cirm marked is never fetched again: above the position it
+	   can only be left from before a new UIDVALIDITY, and fetched
+	   again it would be quarantined twice (oversize, unreadable). */
+	key = mailimap_search_key_new_multiple_empty();
+	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
+		mailimap_set_new_interval(im->last + 1, 0)));
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_unkeyword(xstrdup("$cirm")));
 	r = mailimap_uid_search(im->s, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
