@@ -30,6 +30,10 @@
 #define MAILDIR_BATCH 1000
 #define MAILDIR_TXN 500
 #define MAILDIR_TXN_BYTES (32 << 20)
+/* s: a file in tmp/ older than this was left by a delivery that died
+   (the Maildir rule); looked for once an hour */
+#define MAILDIR_TMP_AGE (36 * 3600)
+#define MAILDIR_TMP_EVERY 3600
 
 static int
 enabled(const struct cfg *cfg)
@@ -332,6 +336,40 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	return failed || n < 0 ? -1 : done;
 }
 
+/* Removes what deliveries that died left in tmp/, as a Maildir reader
+   should: nothing else does, and tmp/ would grow for ever. */
+static void
+clean_tmp(const char *dir)
+{
+	static int64_t last;
+	int64_t now = cirm_now();
+	char *tmpdir;
+	struct dirent *e;
+	DIR *d;
+
+	if (last != 0 && now - last < MAILDIR_TMP_EVERY)
+		return;
+	last = now;
+	tmpdir = xasprintf("%s/tmp", dir);
+	d = opendir(tmpdir);
+	free(tmpdir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime <= MAILDIR_TMP_AGE)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			log_warnx("maildir: tmp/%s: left by a delivery that did "
+				  "not finish, %lld h ago; removed", e->d_name,
+				  (long long)(now - st.st_mtime) / 3600);
+	}
+	closedir(d);
+}
+
 /* Waits for something to arrive in new/ (inotify), at most SECONDS. */
 static void
 wait_new(int ifd, int seconds)
@@ -371,7 +409,10 @@ run(struct gateway_ctx *ctx)
 	}
 	log_info("maildir: watching %s", newdir);
 	while (!gateway_stopping()) {
-		int n = scan(ctx, dir);
+		int n;
+
+		clean_tmp(dir);
+		n = scan(ctx, dir);
 
 		if (ctx->once && n <= 0) {
 			ret = n < 0 ? -1 : 0;

@@ -159,4 +159,15 @@ check "no blank line, oversize: at most mail_max_header_bytes of it" \
 check "no blank line, oversize: in whole lines" \
 	[ "$(printf '%s\n' "$raw" | tail -n 1 | wc -c)" -eq 79 ]
 
+# What a delivery that died left in tmp/ goes after 36 hours, said so; a
+# delivery under way stays.
+printf 'From: a@b.se\nSubj' >"$I/maildir/inbox/tmp/dead.1"
+touch -d '3 days ago' "$I/maildir/inbox/tmp/dead.1"
+printf 'From: a@b.se\nSubj' >"$I/maildir/inbox/tmp/busy.2"
+run "$GATEWAY" -c "$C" --once maildir
+check "tmp/: a file 3 days old is removed" [ ! -e "$I/maildir/inbox/tmp/dead.1" ]
+check "tmp/: and that is logged" \
+	contains "$err" "tmp/dead.1: left by a delivery that did not finish"
+check "tmp/: a fresh one stays" [ -f "$I/maildir/inbox/tmp/busy.2" ]
+
 done_testing
