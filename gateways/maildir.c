@@ -109,8 +109,31 @@ left_alone(const char *path, const char *why)
    every few seconds, and a --once run would never end. */
 static struct strlist stuck;
 
-/* Renames PATH to cur/KEY:2,S, or, where cur/ has a file of that name
-   already (another mail delivered under the same name), to
+/* 1 when files A and B hold the same bytes. */
+static int
+same_content(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "re"), *fb = fopen(b, "re");
+	char ba[8192], bb[8192];
+	size_t na, nb;
+	int same = fa != NULL && fb != NULL;
+
+	while (same) {
+		na = fread(ba, 1, sizeof(ba), fa);
+		nb = fread(bb, 1, sizeof(bb), fb);
+		same = na == nb && memcmp(ba, bb, na) == 0;
+		if (na == 0)
+			break;
+	}
+	if (fa != NULL)
+		fclose(fa);
+	if (fb != NULL)
+		fclose(fb);
+	return same;
+}
+
+/* Renames PATH to cur/KEY:2,S, or, where cur/ has another file of that
+   name already (another mail delivered under the same name), to
    cur/KEY.N:2,S: that file is kept. */
 static int
 rename_noreplace(const char *path, const char *dir, const char *key)
@@ -118,6 +141,12 @@ rename_noreplace(const char *path, const char *dir, const char *key)
 	char *dest = xasprintf("%s/cur/%s%s", dir, key, ":2,S");
 	int r = renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE);
 
+	if (r < 0 && errno == EEXIST) {
+		if (same_content(path, dest))
+			r = rename(path, dest); /* the same mail once more */
+		else
+			errno = EEXIST;
+	}
 	for (int n = 2; r < 0 && errno == EEXIST && n < 1000; n++) {
 		free(dest);
 		dest = xasprintf("%s/cur/%s.%d%s", dir, key, n, ":2,S");
