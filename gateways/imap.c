@@ -39,6 +39,8 @@ enum {
 	IMAP_KEEPALIVE = 600,	/* s: longest IDLE or silence; RFC 3501
 				   servers log out after 30 min */
 	IMAP_TEXT_MAX = 160,	/* bytes of server text in a log line */
+	IMAP_BAD_TRIES = 3,	/* sessions that fail at the same message
+				   before it is given up (see give_up) */
 };
 
 enum tls_mode { TLS_IMPLICIT, TLS_STARTTLS, TLS_NONE };
@@ -55,7 +57,14 @@ struct imap {
 	enum done_mode done;
 	uint32_t max_size, max_header;
 	uint32_t uidvalidity, last; /* the position */
-	int preauth, selected, folder_ready;
+	int preauth, folder_ready;
+	int progress; /* the session queued mail, or got to wait for it */
+	/* A FETCH that broke the session: of failed_uid (0: of a batch).
+	   The sessions that broke one after another at bad_uid, bad_tries;
+	   while bad_tries > 0 messages are fetched one at a time, to find
+	   the one the server fails on. These outlive the session. */
+	int fetch_failed, bad_tries;
+	uint32_t failed_uid, bad_uid;
 };
 
 /* One message as a FETCH response describes it. */
@@ -317,7 +326,8 @@ imap_login(struct imap *im)
 
 /* Reads where the last session stopped. A changed UIDVALIDITY means
    the server renumbered the mailbox, so it is read again from UID 1:
-   mail fetched before comes again and the engine drops those copies by
+   mail marked $cirm is passed over (see search_new), mail fetched but
+   not yet marked comes again and the engine drops those copies by
    their Message-ID. */
 static int
 position_load(struct imap *im)
@@ -339,8 +349,9 @@ position_load(struct imap *im)
 		im->last = (uint32_t)u;
 	} else {
 		log_warnx("%s: UIDVALIDITY is now %" PRIu32 " (position was "
-			  "'%.40s'): fetching the mailbox again from UID 1; "
-			  "copies are dropped by Message-ID", im->mailbox,
+			  "'%.40s'): fetching the mailbox again from UID 1, "
+			  "but for the mail marked $cirm; copies are dropped "
+			  "by Message-ID", im->mailbox,
 			  im->uidvalidity, value);
 		snprintf(reset, sizeof(reset), "%" PRIu32 ":0", im->uidvalidity);
 		r = store_gateway_state_set(im->ctx->store, im->ctx->name, "uid",
@@ -367,7 +378,6 @@ imap_select(struct imap *im)
 		return -1;
 	}
 	im->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;
-	im->selected = 1;
 	return position_load(im);
 }
 
@@ -437,7 +447,14 @@ search_new(struct imap *im, uint32_t **uids_r, size_t *n_r)
 	*n_r = 0;
 	if (im->last == UINT32_MAX)
 		return 0;
-	key = mailimap_search_key_new_uid(mailimap_set_new_interval(im->last + 1, 0));
+	/* Mail cirm marked is never fetched again: above the position it
+	   can only be left from before a new UIDVALIDITY, and fetched
+	   again it would be quarantined twice (oversize, unreadable). */
+	key = mailimap_search_key_new_multiple_empty();
+	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
+		mailimap_set_new_interval(im->last + 1, 0)));
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_unkeyword(xstrdup("$cirm")));
 	r = mailimap_uid_search(im->s, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
@@ -475,8 +492,11 @@ fetch_meta(struct imap *im, const uint32_t *uids, size_t n, struct item *items)
 	r = mailimap_uid_fetch(im->s, set, ft, &res);
 	mailimap_fetch_type_free(ft);
 	mailimap_set_free(set);
-	if (r != MAILIMAP_NO_ERROR)
+	if (r != MAILIMAP_NO_ERROR) {
+		im->fetch_failed = 1;
+		im->failed_uid = n == 1 ? uids[0] : 0;
 		return fail(im, "UID FETCH", r);
+	}
 	memset(items, 0, n * sizeof(*items));
 	for (clistiter *c = clist_begin(res); c != NULL; c = clist_next(c)) {
 		struct item it;
@@ -506,6 +526,8 @@ fetch_one(struct imap *im, uint32_t uid, struct mailimap_fetch_att *att,
 	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR) {
 		*res_r = NULL;
+		im->fetch_failed = 1;
+		im->failed_uid = uid;
 		return fail(im, "UID FETCH", r);
 	}
 	for (clistiter *c = clist_begin(*res_r); c != NULL; c = clist_next(c)) {
@@ -542,6 +564,7 @@ deliver(struct imap *im, uint32_t uid, const void *raw, size_t len,
 		return -1;
 	}
 	im->last = uid;
+	im->progress = 1;
 	log_debug("UID %" PRIu32 ": %s (%zu bytes)", uid,
 		  r > 0 ? "queued" : "was queued already", len);
 	return 0;
@@ -704,7 +727,8 @@ move(struct imap *im, struct mailimap_set *set)
 
 /* Marks the queued messages DONE as imap_processed says, and KEPT (the
    oversize ones when that says delete) with flags only. A crash before
-   this leaves them on the server, but the position is past them. */
+   this leaves them on the server, the position past them: the next
+   session marks them (mark_leftovers). */
 static int
 mark_processed(struct imap *im, struct mailimap_set *done,
 	       struct mailimap_set *kept)
@@ -726,6 +750,114 @@ mark_processed(struct imap *im, struct mailimap_set *done,
 	return 0;
 }
 
+/* The UIDs up to the position that carry no $cirm: BIG 1 those over
+   mail_max_size, 0 the others, -1 all. 0, or -1. */
+static int
+search_unmarked(struct imap *im, int big, clist **res_r)
+{
+	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+	int r;
+
+	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
+		mailimap_set_new_interval(1, im->last)));
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_unkeyword(xstrdup("$cirm")));
+	if (big >= 0) {
+		struct mailimap_search_key *l =
+			mailimap_search_key_new_larger(im->max_size);
+
+		mailimap_search_key_multiple_add(key, big ? l :
+						 mailimap_search_key_new_not(l));
+	}
+	r = mailimap_uid_search(im->s, NULL, key, res_r);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		*res_r = NULL;
+		return fail(im, "UID SEARCH", r);
+	}
+	return 0;
+}
+
+/* Marks the UIDs of RES (which it frees), IMAP_BATCH at a time, as
+   queued ones (KEPT 0) or oversize ones kept (1). */
+static int
+mark_list(struct imap *im, clist *res, int kept)
+{
+	clistiter *c = clist_begin(res);
+	int r = 0;
+
+	while (r == 0 && c != NULL) {
+		struct mailimap_set *set = mailimap_set_new_empty();
+		struct mailimap_set *none = mailimap_set_new_empty();
+
+		for (int i = 0; c != NULL && i < IMAP_BATCH; i++, c = clist_next(c)) {
+			mailimap_set_add_single(set, *(uint32_t *)clist_content(c));
+		}
+		r = kept ? mark_processed(im, none, set) :
+			   mark_processed(im, set, none);
+		mailimap_set_free(set);
+		mailimap_set_free(none);
+	}
+	mailimap_search_result_free(res);
+	return r;
+}
+
+/* Messages up to the position are queued; those of them still in the
+   mailbox unmarked were left so when a session ended between queueing
+   and marking (a crash, a lost connection, a stop in the middle of a
+   batch). Nothing else would ever mark them: done here, as fetch_batch
+   would have. 0, or -1. */
+static int
+mark_leftovers(struct imap *im)
+{
+	clist *res = NULL, *big = NULL;
+	size_t n;
+
+	if (im->last == 0)
+		return 0;
+	if (search_unmarked(im, im->done == DONE_DELETE ? 0 : -1, &res) < 0)
+		return -1;
+	if (im->done == DONE_DELETE && search_unmarked(im, 1, &big) < 0) {
+		mailimap_search_result_free(res);
+		return -1;
+	}
+	n = clist_count(res) + (big != NULL ? clist_count(big) : 0);
+	if (n > 0)
+		log_info("%s: %zu message%s queued before but not yet marked "
+			 "processed: marking %s now", im->mailbox, n,
+			 n == 1 ? "" : "s", n == 1 ? "it" : "them");
+	if (mark_list(im, res, 0) < 0) {
+		if (big != NULL)
+			mailimap_search_result_free(big);
+		return -1;
+	}
+	return big != NULL ? mark_list(im, big, 1) : 0;
+}
+
+/* Message UID broke IMAP_BAD_TRIES sessions in a row at its FETCH (the
+   server cannot read it, or fails on it): it would hold back all later
+   mail for ever. A note stands for it in the inbox, for the engine to
+   quarantine with the reason; the message itself stays on the server,
+   marked as oversize ones are (never deleted). 2 when queued, -1. */
+static int
+give_up(struct imap *im, uint32_t uid)
+{
+	char *raw = xasprintf("X-Cirm-Unfetchable: the IMAP server failed %d "
+			      "times to deliver UID %" PRIu32 "\r\n\r\n",
+			      im->bad_tries, uid);
+	int r = deliver(im, uid, raw, strlen(raw), 0);
+
+	free(raw);
+	if (r < 0)
+		return -1;
+	log_errorx("UID %" PRIu32 ": the server failed %d times to deliver "
+		   "it (see its log); queued a note for the quarantine, the "
+		   "message stays on the server", uid, im->bad_tries);
+	im->bad_tries = 0;
+	im->bad_uid = 0;
+	return 2;
+}
+
 /* Fetches and queues up to IMAP_BATCH messages, one at a time, then
    marks those queued. Adds to *queued. 0, or -1. */
 static int
@@ -734,7 +866,18 @@ fetch_batch(struct imap *im, const uint32_t *uids, size_t n, size_t *queued)
 	struct item meta[IMAP_BATCH];
 	struct mailimap_set *done = mailimap_set_new_empty();
 	struct mailimap_set *kept = mailimap_set_new_empty();
-	int r = fetch_meta(im, uids, n, meta);
+	int r;
+
+	if (n == 1 && im->bad_tries >= IMAP_BAD_TRIES && uids[0] == im->bad_uid) {
+		r = give_up(im, uids[0]);
+		if (r > 0) {
+			mailimap_set_add_single(im->done == DONE_DELETE ? kept :
+						done, uids[0]);
+			(*queued)++;
+		}
+		n = 0;
+	} else
+		r = fetch_meta(im, uids, n, meta);
 
 	for (size_t i = 0; r >= 0 && i < n && !gateway_stopping(); i++) {
 		if (meta[i].uid == 0)
@@ -766,9 +909,12 @@ fetch_new(struct imap *im)
 
 	if (search_new(im, &uids, &n) < 0)
 		return -1;
-	for (size_t i = 0; r == 0 && i < n && !gateway_stopping(); i += IMAP_BATCH)
-		r = fetch_batch(im, uids + i, n - i < IMAP_BATCH ? n - i : IMAP_BATCH,
-				&queued);
+	for (size_t i = 0, b; r == 0 && i < n && !gateway_stopping(); i += b) {
+		b = im->bad_tries > 0 ? 1 : IMAP_BATCH;
+		r = fetch_batch(im, uids + i, n - i < b ? n - i : b, &queued);
+	}
+	if (r == 0)
+		im->bad_tries = 0; /* what broke sessions went through */
 	free(uids);
 	if (queued > 0)
 		log_info("%s: %zu new message%s queued", im->mailbox, queued,
@@ -851,6 +997,7 @@ serve(struct imap *im)
 			return -1;
 		if (im->ctx->once || gateway_stopping())
 			return 0;
+		im->progress = 1;
 		r = idle ? idle_wait(im, interval) : poll_wait(im, interval);
 		if (r < 0)
 			return -1;
@@ -872,12 +1019,15 @@ session(struct imap *im)
 	if (im->s == NULL)
 		fatalx("out of memory");
 	mailimap_set_timeout(im->s, IMAP_TIMEOUT);
-	im->preauth = im->selected = im->folder_ready = 0;
+	im->preauth = im->folder_ready = im->progress = 0;
+	im->fetch_failed = 0;
 	r = imap_connect(im);
 	if (r == 0)
 		r = imap_login(im);
 	if (r == 0)
 		r = imap_select(im);
+	if (r == 0)
+		r = mark_leftovers(im);
 	if (r == 0)
 		r = serve(im);
 	if (r == 0)
@@ -939,8 +1089,20 @@ run(struct gateway_ctx *ctx)
 		r = session(&im);
 		if (r == 0 || ctx->once || gateway_stopping())
 			break;
-		if (im.selected)
-			delay = 1; /* it worked until now: start over */
+		if (im.fetch_failed) {
+			if (im.failed_uid != 0 && im.failed_uid == im.bad_uid)
+				im.bad_tries++;
+			else {
+				im.bad_uid = im.failed_uid;
+				im.bad_tries = 1;
+			}
+		}
+		/* A session that got somewhere starts the back-off over; one
+		   that fails each time at the same step (a message the server
+		   cannot deliver, a database that refuses the rows) must not
+		   log in again every second. */
+		if (im.progress)
+			delay = 1;
 		log_info("%s:%u: reconnecting in %d s", im.host, im.port, delay);
 		gateway_sleep(delay);
 		delay = delay >= IMAP_BACKOFF_MAX / 2 ? IMAP_BACKOFF_MAX : delay * 2;

@@ -30,6 +30,10 @@
 #define MAILDIR_BATCH 1000
 #define MAILDIR_TXN 500
 #define MAILDIR_TXN_BYTES (32 << 20)
+/* s: a file in tmp/ older than this was left by a delivery that died
+   (the Maildir rule); looked for once an hour */
+#define MAILDIR_TMP_AGE (36 * 3600)
+#define MAILDIR_TMP_EVERY 3600
 
 static int
 enabled(const struct cfg *cfg)
@@ -50,7 +54,7 @@ read_message(int fd, size_t size, size_t max, size_t *len_r, int *over_r)
    sent it: the header section goes in, marked, so that it is quarantined
    with its reason instead of silently dropped. */
 static char *
-oversize_header(const char *buf, size_t len, size_t size)
+oversize_header(const char *buf, size_t len, size_t size, size_t max_header)
 {
 	const char *lf = strstr(buf, "\n\n");
 	const char *crlf = strstr(buf, "\r\n\r\n");
@@ -61,6 +65,14 @@ oversize_header(const char *buf, size_t len, size_t size)
 		hlen = (size_t)(crlf - buf) + 2;
 	else if (lf != NULL)
 		hlen = (size_t)(lf - buf) + 1;
+	/* At most mail_max_header_bytes of it, in whole lines: a file with
+	   no blank line would otherwise bring mail_max_size bytes of its
+	   text, and then be too large itself. */
+	if (hlen > max_header) {
+		hlen = max_header;
+		while (hlen > 0 && buf[hlen - 1] != '\n')
+			hlen--;
+	}
 	return xasprintf("X-Cirm-Oversize: %zu%s%.*s", size,
 			 crlf != NULL && (lf == NULL || crlf < lf) ? "\r\n" : "\n",
 			 (int)hlen, buf);
@@ -91,6 +103,103 @@ left_alone(const char *path, const char *why)
 	log_warnx("maildir: %s: %s; left alone", path, why);
 }
 
+/* Names of new/ that are queued but could not be moved to cur/ (cur/
+   missing, or not writable): at each round only the move is tried
+   again. Queued again instead, the mail would go into the inbox anew
+   every few seconds, and a --once run would never end. */
+static struct strlist stuck;
+
+/* 1 when files A and B hold the same bytes. */
+static int
+same_content(const char *a, const char *b)
+{
+	FILE *fa = fopen(a, "re"), *fb = fopen(b, "re");
+	char ba[8192], bb[8192];
+	size_t na, nb;
+	int same = fa != NULL && fb != NULL;
+
+	while (same) {
+		na = fread(ba, 1, sizeof(ba), fa);
+		nb = fread(bb, 1, sizeof(bb), fb);
+		same = na == nb && memcmp(ba, bb, na) == 0;
+		if (na == 0)
+			break;
+	}
+	if (fa != NULL)
+		fclose(fa);
+	if (fb != NULL)
+		fclose(fb);
+	return same;
+}
+
+/* Renames PATH to cur/KEY:2,S, or, where cur/ has another file of that
+   name already (another mail delivered under the same name), to
+   cur/KEY.N:2,S: that file is kept. */
+static int
+rename_noreplace(const char *path, const char *dir, const char *key)
+{
+	char *dest = xasprintf("%s/cur/%s%s", dir, key, ":2,S");
+	int r = renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE);
+
+	if (r < 0 && errno == EEXIST) {
+		if (same_content(path, dest))
+			r = rename(path, dest); /* the same mail once more */
+		else
+			errno = EEXIST;
+	}
+	for (int n = 2; r < 0 && errno == EEXIST && n < 1000; n++) {
+		free(dest);
+		dest = xasprintf("%s/cur/%s.%d%s", dir, key, n, ":2,S");
+		r = renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE);
+	}
+	if (r < 0 && errno == EINVAL) /* a file system without it */
+		r = rename(path, dest);
+	free(dest);
+	return r;
+}
+
+/* Moves file NAME of new/ (KEY: its name without the flags) to cur/.
+   0, or -1 with errno; ENOENT only when the file itself is gone. */
+static int
+move_to_cur(const char *dir, const char *name, const char *key)
+{
+	char *path = xasprintf("%s/new/%s", dir, name);
+	struct stat st;
+	int r = rename_noreplace(path, dir, key), saved = errno;
+
+	if (r < 0 && saved == ENOENT && lstat(path, &st) == 0)
+		saved = ENOTDIR; /* cur/ is missing */
+	free(path);
+	errno = saved;
+	return r;
+}
+
+/* 1 when NAME is one of the stuck ones, after trying to move it again. */
+static int
+stuck_retry(const char *dir, const char *name)
+{
+	for (size_t i = 0; i < stuck.n; i++) {
+		char *key, *colon;
+		int r;
+
+		if (strcmp(stuck.v[i], name) != 0)
+			continue;
+		key = xstrdup(name);
+		if ((colon = strchr(key, ':')) != NULL)
+			*colon = '\0';
+		r = move_to_cur(dir, name, key);
+		free(key);
+		if (r < 0 && errno != ENOENT)
+			return 1;
+		if (r == 0)
+			log_info("maildir: %s: moved to cur/ at last", name);
+		free(stuck.v[i]);
+		stuck.v[i] = stuck.v[--stuck.n];
+		return 1;
+	}
+	return 0;
+}
+
 /* Reads file NAME of new/ into P. 1, or 0 when it is gone meanwhile or
    not a file (not ours). */
 static int
@@ -101,6 +210,10 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	struct stat st;
 	int fd, over;
 
+	if (stuck_retry(dir, name)) {
+		free(path);
+		return 0;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd < 0 && errno == ELOOP)
@@ -120,7 +233,9 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 			      &p->len, &over);
 	close(fd);
 	if (over) {
-		char *hdr = oversize_header(p->buf, p->len, (size_t)st.st_size);
+		char *hdr = oversize_header(p->buf, p->len, (size_t)st.st_size,
+					    (size_t)cfg_int(ctx->cfg,
+							    CFG_MAIL_MAX_HEADER_BYTES));
 
 		free(p->buf);
 		p->buf = hdr;
@@ -160,7 +275,9 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 	if (store_begin(ctx->store, &err) < 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
-		char *dkey = xasprintf("maildir:%s", v[i].key);
+		/* The name alone would take a second mail delivered under
+		   the same name, while the first waits, for a copy. */
+		char *dkey = xasprintf("maildir:%s:%s", v[i].key, v[i].sha);
 		int r = store_inbox_put_keyed(ctx->store, ctx->channel,
 					      ctx->name, v[i].received_at, dkey,
 					      v[i].buf, v[i].len, v[i].sha, NULL,
@@ -180,14 +297,17 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 	if (queued > 0)
 		gateway_notify();
 	for (int i = 0; i < n; i++) {
-		char *path = xasprintf("%s/new/%s", dir, v[i].name);
-		char *dest = xasprintf("%s/cur/%s%s", dir, v[i].key, ":2,S");
-
-		if (rename(path, dest) < 0)
-			log_warnx("maildir: %s: queued but not moved to cur/: %s",
-				  v[i].name, strerror(errno));
-		free(dest);
-		free(path);
+		if (move_to_cur(dir, v[i].name, v[i].key) == 0)
+			continue;
+		if (errno != ENOENT) {
+			log_warnx("maildir: %s: queued but not moved to cur/: %s; "
+				  "the move is tried again at each look into new/",
+				  v[i].name, errno == ENOTDIR ? "cur/ is missing or "
+				  "not a directory" : strerror(errno));
+			strlist_add(&stuck, v[i].name);
+		} else
+			log_warnx("maildir: %s: queued but not moved to cur/: "
+				  "gone from new/", v[i].name);
 	}
 	return n;
 fail:
@@ -203,6 +323,7 @@ fail:
 static int
 scan(struct gateway_ctx *ctx, const char *dir)
 {
+	static int unreadable; /* said once, not at every look */
 	char *newdir = xasprintf("%s/new", dir);
 	struct dirent **names = NULL;
 	struct pending *v = xcalloc(MAILDIR_TXN, sizeof(*v));
@@ -210,8 +331,12 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	int nv = 0;
 	size_t bytes = 0;
 
-	if (n < 0)
-		log_warnx("maildir: cannot read %s: %s", newdir, strerror(errno));
+	if (n < 0 && !unreadable)
+		log_warnx("maildir: cannot read %s: %s; no mail is taken until "
+			  "it is back", newdir, strerror(errno));
+	else if (n >= 0 && unreadable)
+		log_info("maildir: %s can be read again", newdir);
+	unreadable = n < 0;
 	for (int i = 0; i < n; i++) {
 		if (names[i]->d_name[0] != '.' && !failed &&
 		    done + nv < MAILDIR_BATCH && !gateway_stopping() &&
@@ -237,7 +362,41 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	free(newdir);
 	if (done > 0)
 		log_info("maildir: queued %d message%s", done, done == 1 ? "" : "s");
-	return failed ? -1 : done;
+	return failed || n < 0 ? -1 : done;
+}
+
+/* Removes what deliveries that died left in tmp/, as a Maildir reader
+   should: nothing else does, and tmp/ would grow for ever. */
+static void
+clean_tmp(const char *dir)
+{
+	static int64_t last;
+	int64_t now = cirm_now();
+	char *tmpdir;
+	struct dirent *e;
+	DIR *d;
+
+	if (last != 0 && now - last < MAILDIR_TMP_EVERY)
+		return;
+	last = now;
+	tmpdir = xasprintf("%s/tmp", dir);
+	d = opendir(tmpdir);
+	free(tmpdir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode) || now - st.st_mtime <= MAILDIR_TMP_AGE)
+			continue;
+		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
+			log_warnx("maildir: tmp/%s: left by a delivery that did "
+				  "not finish, %lld h ago; removed", e->d_name,
+				  (long long)(now - st.st_mtime) / 3600);
+	}
+	closedir(d);
 }
 
 /* Waits for something to arrive in new/ (inotify), at most SECONDS. */
@@ -279,7 +438,10 @@ run(struct gateway_ctx *ctx)
 	}
 	log_info("maildir: watching %s", newdir);
 	while (!gateway_stopping()) {
-		int n = scan(ctx, dir);
+		int n;
+
+		clean_tmp(dir);
+		n = scan(ctx, dir);
 
 		if (ctx->once && n <= 0) {
 			ret = n < 0 ? -1 : 0;

@@ -571,6 +571,14 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 					v->msg->headers[0].value));
 		return;
 	}
+	/* Or stood in for a mail its server failed again and again to
+	   deliver, which stays there. */
+	if (v->msg->nheaders > 0 &&
+	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Unfetchable") == 0) {
+		quarantine(v, xasprintf("%.200s; the mail stays on the server",
+					v->msg->headers[0].value));
+		return;
+	}
 	v->stripped = reply_strip(v->msg->text);
 	if (v->msg->from.addr == NULL || strchr(v->msg->from.addr, '@') == NULL) {
 		quarantine(v, xstrdup("no sender address in From"));

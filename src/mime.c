@@ -623,7 +623,8 @@ mime_parse(const void *raw, size_t len, const struct mime_limits *limits,
 		return -1;
 	/* libetpan reads C strings in places: NUL bytes become spaces. */
 	copy = xmalloc(len + 1);
-	memcpy(copy, raw, len);
+	if (len > 0) /* an empty mail comes as NULL from SQLite */
+		memcpy(copy, raw, len);
 	copy[len] = '\0';
 	for (char *p = memchr(copy, '\0', len); p != NULL;
 	     p = memchr(p, '\0', len - (size_t)(p - copy)))

@@ -46,6 +46,13 @@ check "an SMS that is no envelope is quarantined with a reason" [ "$(sql "SELECT
 check "the raw message is kept" [ "$(sql "SELECT raw FROM quarantine WHERE channel = 'sms'")" = hej ]
 check "the log names rows, not contents" [ -z "$(printf '%s' "$err" | grep -e anna -e hej -e Lampan)" ]
 
+# An empty mail (a Maildir file of 0 bytes, an IMAP message of 0 octets).
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'maildir', 4, X'')"
+run "$CIRMD" -c "$C" --once
+check "an empty mail: --once exits 0" [ "$rc" -eq 0 ]
+check "an empty mail is quarantined with a reason" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not a mail%'")" -eq 2 ]
+
 # The service, in the background.
 "$CIRMD" -c "$C" >"$T/d.out" 2>"$T/d.log" &
 pid=$!

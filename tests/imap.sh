@@ -308,16 +308,16 @@ check "without its body" [ -z "$(printf '%s' "$raw" | grep -e meddelande -e 0000
 check "the oversize warning names the UID" contains "$err" "UID 5: "
 check "the oversize message stays on the server" [ "$(count_mail "$M/.cirm")" -eq 2 ]
 
-# A new UIDVALIDITY starts over from UID 1; the dedupe keys are the same,
-# so the three messages still in the INBOX are not queued twice.
+# A new UIDVALIDITY starts over from UID 1, but for the mail cirm marked:
+# the three messages still in the INBOX are not fetched again.
 sql "UPDATE gateway_state SET value = '1:999' WHERE gateway = 'imap'"
 gateway flag
 check "a changed UIDVALIDITY is a warning" contains "$err" "UIDVALIDITY is now"
-check "and the mailbox is read again from UID 1" \
-	contains "$err" "UID 1: was queued already"
 check "duplicates are not queued" [ "$(rows)" -eq 5 ]
-check "the position is right again" \
-	[ "$(sql "SELECT count(*) FROM gateway_state WHERE value GLOB '[1-9]*:3'")" -eq 1 ]
+check "mail marked \$cirm is not fetched again" \
+	contains "$(last_session)" "body_count=0"
+check "the position starts over" \
+	[ "$(sql "SELECT count(*) FROM gateway_state WHERE gateway = 'imap' AND value GLOB '[1-9]*:0'")" -eq 1 ]
 
 # (5) Certificates: refused before any login, nothing fetched.
 put_mail
@@ -385,6 +385,21 @@ check "wrong password: the password is not logged" \
 	[ -z "$(printf '%s' "$err" | grep -e secret -e s3cret)" ]
 check "wrong password: nothing fetched" [ "$(rows)" -eq 7 ]
 
+# Queued but not marked (a crash, a lost connection, here a folder the
+# server refuses): the next session marks them, they do not stay in the
+# INBOX for ever.
+conf badfolder "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_processed_folder = ~cirm"
+put_mail
+gateway badfolder
+check "a refused folder: the waiting messages are queued" [ "$(rows)" -eq 9 ]
+check "a refused folder: they stay in the INBOX" [ "$(count_mail "$M")" -eq 5 ]
+gateway move
+check "the next session moves them" [ "$(count_mail "$M")" -eq 3 ] &&
+	[ "$(count_mail "$M/.cirm")" -eq 6 ]
+check "and says so" contains "$err" "2 messages queued before but not yet marked"
+check "and fetches nothing twice" [ "$(rows)" -eq 9 ]
+
 # A server that is not there.
 conf closed "imap_host = localhost" "imap_port = $((tls_port + 2))"
 gateway closed
@@ -401,5 +416,33 @@ kill -TERM "$gpid"
 wait "$gpid"
 check "SIGTERM during the back-off: status 0" [ $? -eq 0 ]
 gpid=
+
+# A message the server fails on (here a file it may not open) ends each
+# session before anything is queued: the service backs off instead of
+# logging in again every second, finds the message, and after three
+# sessions that broke on it queues a note for the quarantine instead, so
+# that the mail behind it comes in.
+put_mail
+bad=$n_mail
+chmod 000 "$M/new/$bad.cirmtest.localhost"
+put_mail
+"$CIRM_GATEWAY" -c "$I/move.conf" imap 2>"$T/gw.log" &
+gpid=$!
+check "a message the server fails on: the service backs off" \
+	wait_until "grep -q 'reconnecting in 4 s' '$T/gw.log'" 200
+check "it is given up after three sessions" \
+	wait_until "grep -q 'UID [0-9]*: the server failed 3 times to deliver it' '$T/gw.log'" 400
+check "the mail behind it comes in" wait_until '[ "$(rows)" -eq 11 ]' 100
+check "the note stands for it in the inbox" \
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) GLOB 'X-Cirm-Unfetchable: *'")" -eq 1 ]
+check "the message stays on the server, moved" \
+	wait_until "ls '$M/.cirm/cur' '$M/.cirm/new' | grep -q '^$bad\.cirmtest'" 50
+kill -TERM "$gpid"
+wait "$gpid"
+gpid=
+check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log")"
+run "$CIRMD" -c "$I/cirm.conf" --once
+check "the engine quarantines the note with the reason" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed 3 times to deliver UID %; the mail stays on the server'")" -eq 1 ]
 
 done_testing

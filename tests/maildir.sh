@@ -80,4 +80,94 @@ check "both stay where they are" \
 	[ -L "$I/maildir/inbox/new/link" ] && [ -d "$I/maildir/inbox/new/adir" ]
 check "nothing was queued from them" [ "$(sql 'SELECT count(*) FROM inbox')" -eq $N ]
 
+# cur/ missing: the mail is queued once and stays in new/, said once; a
+# --once run ends (it used to queue the file again and again, for ever).
+mv "$I/maildir/inbox/cur" "$T/cur"
+printf 'From: a@b.se\nSubject: y\nMessage-ID: <nocur@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/new/nocur.eml"
+run timeout 60 "$GATEWAY" -c "$C" --once maildir
+check "cur/ missing: --once ends, with status 0" [ "$rc" -eq 0 ]
+check "cur/ missing: the mail is queued, once" \
+	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 1)) ]
+check "cur/ missing: said once, with the reason" \
+	[ "$(printf '%s\n' "$err" | grep -c 'nocur.eml: queued but not moved to cur/: cur/ is missing')" -eq 1 ]
+check "cur/ missing: the mail stays in new/" [ -f "$I/maildir/inbox/new/nocur.eml" ]
+mv "$T/cur" "$I/maildir/inbox/cur"
+run timeout 60 "$GATEWAY" -c "$C" --once maildir
+check "cur/ back: the mail goes there, not into the inbox again" \
+	[ -f "$I/maildir/inbox/cur/nocur.eml:2,S" ] &&
+	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 1)) ]
+
+# Two mails delivered under the same name, the first still waiting in
+# the inbox: both are queued, and cur/ keeps both files.
+printf 'From: a@b.se\nSubject: 1\nMessage-ID: <same1@b.se>\n\nEtt\n' \
+	>"$I/maildir/inbox/new/same.eml"
+run "$GATEWAY" -c "$C" --once maildir
+printf 'From: c@d.se\nSubject: 2\nMessage-ID: <same2@b.se>\n\nTva\n' \
+	>"$I/maildir/inbox/new/same.eml"
+run "$GATEWAY" -c "$C" --once maildir
+check "the same name twice: both mails are queued" \
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) GLOB '*<same[12]@b.se>*'")" -eq 2 ]
+check "the same name twice: cur/ keeps both files" \
+	[ "$(cat "$I/maildir/inbox/cur/same.eml"* | grep -c '^Message-ID: <same')" -eq 2 ]
+run "$GATEWAY" -c "$C" --once maildir
+check "the same name twice: nothing more is queued" \
+	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 3)) ]
+
+# new/ missing: a --once run fails, and the service says it once, not at
+# every look.
+mv "$I/maildir/inbox/new" "$T/new"
+run "$GATEWAY" -c "$C" --once maildir
+check "new/ missing: --once fails" [ "$rc" -eq 1 ]
+check "new/ missing: says why" contains "$err" "inbox/new: No such file or directory"
+cp "$C" "$I/poll.conf"
+printf 'maildir_poll_interval = 1\n' >>"$I/poll.conf"
+"$GATEWAY" -c "$I/poll.conf" maildir 2>"$T/poll.log" &
+gwpid=$!
+sleep 4
+mv "$T/new" "$I/maildir/inbox/new"
+printf 'From: a@b.se\nSubject: z\nMessage-ID: <back@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/new/back.eml"
+i=0
+while [ ! -f "$I/maildir/inbox/cur/back.eml:2,S" ] && [ $i -lt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+kill "$gwpid"
+wait "$gwpid"
+check "new/ missing: the service says so once" \
+	[ "$(grep -c 'cannot read' "$T/poll.log")" -eq 1 ]
+check "new/ back: the service takes mail again" \
+	[ -f "$I/maildir/inbox/cur/back.eml:2,S" ]
+
+# Over the size limit without a blank line: the header kept for the
+# quarantine is at most mail_max_header_bytes, in whole lines (it was
+# mail_max_size bytes of the file, itself too large then).
+cp "$C" "$I/small.conf"
+printf 'mail_max_size = 100000\nmail_max_header_bytes = 4096\n' >>"$I/small.conf"
+{
+	printf 'From: a@b.se\n'
+	awk 'BEGIN { for (i = 0; i < 3000; i++) printf "X-Junk: %070d\n", i }'
+} >"$I/maildir/inbox/new/noblank.eml"
+size=$(wc -c <"$I/maildir/inbox/new/noblank.eml")
+run "$GATEWAY" -c "$I/small.conf" --once maildir
+raw=$(sql "SELECT CAST(raw AS TEXT) FROM inbox_message WHERE dedupe_key GLOB 'maildir:noblank.eml:*'")
+check "no blank line, oversize: queued with the file's size" \
+	contains "$raw" "X-Cirm-Oversize: $size"
+check "no blank line, oversize: at most mail_max_header_bytes of it" \
+	[ "$(printf '%s' "$raw" | wc -c)" -le $((4096 + 32)) ]
+check "no blank line, oversize: in whole lines" \
+	[ "$(printf '%s\n' "$raw" | tail -n 1 | wc -c)" -eq 79 ]
+
+# What a delivery that died left in tmp/ goes after 36 hours, said so; a
+# delivery under way stays.
+printf 'From: a@b.se\nSubj' >"$I/maildir/inbox/tmp/dead.1"
+touch -d '3 days ago' "$I/maildir/inbox/tmp/dead.1"
+printf 'From: a@b.se\nSubj' >"$I/maildir/inbox/tmp/busy.2"
+run "$GATEWAY" -c "$C" --once maildir
+check "tmp/: a file 3 days old is removed" [ ! -e "$I/maildir/inbox/tmp/dead.1" ]
+check "tmp/: and that is logged" \
+	contains "$err" "tmp/dead.1: left by a delivery that did not finish"
+check "tmp/: a fresh one stays" [ -f "$I/maildir/inbox/tmp/busy.2" ]
+
 done_testing
