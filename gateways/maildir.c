@@ -214,7 +214,10 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 		free(path);
 		return 0;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* O_NONBLOCK: a named pipe put in new/ must not hang the gateway
+	   in open(2) (it is then left alone as not a regular file); on a
+	   regular file the flag changes nothing. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd < 0 && errno == ELOOP)
 			left_alone(path, "a symbolic link, not a mail");

@@ -68,8 +68,12 @@ check "the gateway's peak memory stays below 100 MiB (${peak} KiB)" \
 printf 'From: a@b.se\nSubject: x\n\nHej\n' >"$T/elsewhere.eml"
 ln -s "$T/elsewhere.eml" "$I/maildir/inbox/new/link"
 mkdir "$I/maildir/inbox/new/adir"
-run "$GATEWAY" -c "$C" --once maildir
+mkfifo "$I/maildir/inbox/new/apipe"
+run timeout 60 "$GATEWAY" -c "$C" --once maildir
 check "junk in new/: the gateway still succeeds" [ "$rc" -eq 0 ]
+check "a named pipe does not hang it, and is logged" \
+	contains "$err" "new/apipe: not a regular file; left alone"
+rm -f "$I/maildir/inbox/new/apipe"
 check "a symbolic link is not followed, and that is logged" \
 	contains "$err" "new/link: a symbolic link, not a mail; left alone"
 check "once, not at every look into new/" \
