@@ -681,12 +681,9 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 
 	fl->commands_help = help;
 	if (strcmp(a->to, "assignee") == 0) {
-		id = fl->c.assignee_id;
 		/* a disabled assignee (who left): the group, as if none */
-		if (id != 0 && (rc = store_contact_active(fl->store, id,
-							  error_r)) <= 0)
-			id = 0;
-		if (rc >= 0 && id == 0 && fl->c.group_id != 0)
+		id = fl->c.assignee_active ? fl->c.assignee_id : 0;
+		if (id == 0 && fl->c.group_id != 0)
 			rc = store_group_emails(fl->store, fl->c.group_id,
 						notify_one, &n, &n.error);
 	} else if (strncmp(a->to, "handler:", 8) == 0) {
@@ -756,6 +753,7 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 			       error_r) < 0)
 		return -1;
 	fl->c.assignee_id = id;
+	fl->c.assignee_active = id != 0; /* found among active handlers */
 	fl->facts.assigned = id != 0;
 	if (group != 0)
 		fl->c.group_id = group;

@@ -359,20 +359,25 @@ decide_automatic(struct store *store, struct mailin_verdict *v,
 	return 0;
 }
 
+/* The contact a mail's sender is, looked up once per mail: id 0 when
+   the address is nobody's yet. */
+struct sender {
+	int64_t id;
+	bool handler, active;
+};
+
 /* Mail from a person that is tied to no case: a new case, unless the
    sender has opened too many this hour. */
 static int
 decide_new(struct mailin *mi, struct store *store, int64_t now, int released,
-	   struct mailin_verdict *v, char **error_r)
+	   const struct sender *who, struct mailin_verdict *v,
+	   char **error_r)
 {
-	int64_t contact, n = 0;
-	int r = released ? 0 : store_contact_find(store, "email", v->sender,
-						    &contact, error_r);
+	int64_t n = 0;
 
-	if (r > 0 && store_cases_opened_since(store, contact, now - 3600, &n,
-					      error_r) < 0)
-		return -1;
-	if (r < 0)
+	if (!released && who->id != 0 &&
+	    store_cases_opened_since(store, who->id, now - 3600, &n,
+				     error_r) < 0)
 		return -1;
 	if (n >= mi->flood_max)
 		quarantine(v, xasprintf("sender opened %lld case(s) in the last "
@@ -473,27 +478,14 @@ mailin_auth_ok(const struct mime_message *m, const char *sender)
    receiving MTA's authentication passed; anything else is an
    outsider's mail and goes to the quarantine with the reason. */
 static int
-decide_handler(struct store *store, struct mailin_verdict *v,
-	       char **error_r)
+decide_handler(const struct sender *who, struct mailin_verdict *v)
 {
-	int64_t contact = 0;
-	char *kind = NULL, *lang = NULL;
-	int r = store_contact_find(store, "email", v->sender, &contact, error_r);
-
-	if (r < 0)
-		return -1;
-	if (r > 0 && store_contact_kind(store, contact, &kind, &lang,
-					error_r) < 0)
-		return -1;
-	r = kind != NULL && strcmp(kind, "handler") == 0;
-	free(kind);
-	free(lang);
-	if (v->handler_id != 0 && (!r || contact != v->handler_id)) {
+	if (v->handler_id != 0 && (!who->handler || who->id != v->handler_id)) {
 		quarantine(v, xstrdup("reply to a handler's signed address "
 				      "from another sender"));
 		return 0;
 	}
-	if (v->handler_id == 0 && !r) {
+	if (v->handler_id == 0 && !who->handler) {
 		/* a citizen whose mail starts with '#': an ordinary mail */
 		return -2;
 	}
@@ -502,7 +494,7 @@ decide_handler(struct store *store, struct mailin_verdict *v,
 				      "authentication (Authentication-Results)"));
 		return 0;
 	}
-	v->handler_id = contact;
+	v->handler_id = who->id;
 	v->kind = v->case_id != 0 ? MAILIN_HANDLER_REPLY :
 		MAILIN_HANDLER_COMMAND;
 	return 0;
@@ -512,25 +504,18 @@ decide_handler(struct store *store, struct mailin_verdict *v,
    reply address (In-Reply-To, the subject), is a handler other than the
    case's citizen: such a mail would count as the citizen's. */
 static int
-handler_without_token(struct store *store, const struct mailin_verdict *v,
-		      char **error_r)
+handler_without_token(struct store *store, const struct sender *who,
+		      const struct mailin_verdict *v, char **error_r)
 {
 	struct store_case_flow f = { 0 };
-	int64_t contact = 0;
-	char *kind = NULL, *lang = NULL;
-	int r = store_contact_find(store, "email", v->sender, &contact, error_r);
+	int r;
 
+	if (!who->handler)
+		return 0;
+	r = store_case_flow_get(store, v->case_id, &f, error_r);
 	if (r > 0)
-		r = store_contact_kind(store, contact, &kind, &lang, error_r);
-	if (r > 0)
-		r = kind != NULL && strcmp(kind, "handler") == 0;
-	if (r > 0)
-		r = store_case_flow_get(store, v->case_id, &f, error_r);
-	if (r > 0)
-		r = f.citizen_id != contact;
+		r = f.citizen_id != who->id;
 	store_case_flow_clear(&f);
-	free(kind);
-	free(lang);
 	return r;
 }
 
@@ -595,6 +580,7 @@ static int
 decide(struct mailin *mi, struct store *store, int64_t now, int released,
        struct mailin_verdict *v, char **error_r)
 {
+	struct sender who = { 0, false, false };
 	int r;
 
 	if (v->kind == MAILIN_QUARANTINE)
@@ -620,18 +606,18 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		quarantine(v, xstrdup("mail from cirm's own address (a loop)"));
 		return 0;
 	}
+	if (store_contact_find_full(store, "email", v->sender, &who.id,
+				    &who.handler, &who.active, error_r) < 0)
+		return -1;
 	/* A handler who left: the address may have passed to someone
 	   else; nothing from it drives a case or opens one any more. */
-	if ((r = store_address_of_disabled_handler(store, v->sender,
-						   error_r)) != 0) {
-		if (r < 0)
-			return -1;
+	if (who.handler && !who.active) {
 		quarantine(v, xstrdup("mail from a disabled handler's address "
 				      "(cirmctl handler enable)"));
 		return 0;
 	}
 	if (v->handler_id == 0 && v->case_id != 0 &&
-	    (r = handler_without_token(store, v, error_r)) != 0) {
+	    (r = handler_without_token(store, &who, v, error_r)) != 0) {
 		if (r < 0)
 			return -1;
 		quarantine(v, xstrdup("handler mail on a case that did not come "
@@ -645,13 +631,13 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 						     strspn(v->stripped,
 							    " \t\r\n")) ==
 				   '#'))
-		if ((r = decide_handler(store, v, error_r)) != -2)
+		if ((r = decide_handler(&who, v)) != -2)
 			return r;
 	if (v->case_id != 0) {
 		v->kind = MAILIN_FOLLOW_UP;
 		return 0;
 	}
-	return decide_new(mi, store, now, released, v, error_r);
+	return decide_new(mi, store, now, released, &who, v, error_r);
 }
 
 int

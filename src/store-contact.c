@@ -95,3 +95,28 @@ store_contact_addresses(struct store *store, int64_t contact_id,
 	}
 	return store_rows_end(store, st, rc, "list addresses", error_r);
 }
+
+int
+store_contact_find_full(struct store *store, const char *kind,
+			const char *address, int64_t *id_r, bool *handler_r,
+			bool *active_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT c.id, c.kind = 'handler', c.active FROM contact_address a "
+		"JOIN contact c ON c.id = a.contact_id WHERE a.kind = ? AND "
+		"a.address = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, kind);
+	store_bind_text(st, 2, address);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id_r = sqlite3_column_int64(st, 0);
+		*handler_r = sqlite3_column_int(st, 1) != 0;
+		*active_r = sqlite3_column_int(st, 2) != 0;
+	}
+	return store_row_end(store, st, rc, "find contact", error_r);
+}

@@ -94,7 +94,8 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		"SELECT c.number, c.workflow, c.workflow_version, c.state, "
 		"c.channel, c.subject, c.category, c.priority, c.citizen_id, "
 		"c.assignee_id, c.group_id, c.due_at, c.closed_at, "
-		"c.received_at, coalesce(h.name, h.login) "
+		"c.received_at, coalesce(h.name, h.login), "
+		"coalesce(h.active, 0) "
 		"FROM cases c LEFT JOIN contact h ON h.id = c.assignee_id "
 		"WHERE c.id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -122,6 +123,7 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		f->closed_at = sqlite3_column_int64(st, 12);
 		f->received_at = sqlite3_column_int64(st, 13);
 		f->assignee_name = dup_col(st, 14);
+		f->assignee_active = sqlite3_column_int(st, 15) != 0;
 	}
 	return store_row_end(store, st, rc, "read case", error_r);
 }
@@ -529,39 +531,6 @@ store_contact_set_active(struct store *store, int64_t id, int active,
 	sqlite3_bind_int(st, 1, active != 0);
 	sqlite3_bind_int64(st, 2, id);
 	return store_exec_stmt(store, st, "update contact", error_r);
-}
-
-int
-store_address_of_disabled_handler(struct store *store, const char *address,
-				  char **error_r)
-{
-	static const char sql[] =
-		"SELECT 1 FROM contact_address a JOIN contact c ON c.id = "
-		"a.contact_id WHERE a.kind = 'email' AND a.address = ? AND "
-		"c.kind = 'handler' AND c.active = 0";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, address);
-	rc = sqlite3_step(st);
-	return store_row_end(store, st, rc, "read contact", error_r);
-}
-
-int
-store_contact_active(struct store *store, int64_t id, char **error_r)
-{
-	static const char sql[] =
-		"SELECT 1 FROM contact WHERE id = ? AND active = 1";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	return store_row_end(store, st, rc, "read contact", error_r);
 }
 
 int

@@ -78,6 +78,11 @@ int store_contact_address_add(struct store *store, int64_t contact_id,
 /* The contact holding an address: 1 with *id_r, 0 when none, -1. */
 int store_contact_find(struct store *store, const char *kind,
 		       const char *address, int64_t *id_r, char **error_r);
+/* The same, with whether the contact is a handler and is active, in one
+   look: 1, 0 when none, -1. */
+int store_contact_find_full(struct store *store, const char *kind,
+			    const char *address, int64_t *id_r,
+			    bool *handler_r, bool *active_r, char **error_r);
 
 /* --- cases (store-case.c) --- */
 
@@ -577,6 +582,7 @@ struct store_case_flow {
 	char *priority, *assignee_name;
 	int workflow_version;
 	int64_t received_at;
+	bool assignee_active;	/* false too when there is none */
 };
 /* 1 with *f, 0 when there is no such case, -1. */
 int store_case_flow_get(struct store *store, int64_t case_id,
@@ -714,12 +720,6 @@ int store_handler_find(struct store *store, const char *login, int64_t *id_r,
 /* Sets contact ID active (1) or disabled (0). 0, or -1. */
 int store_contact_set_active(struct store *store, int64_t id, int active,
 			     char **error_r);
-/* Whether mail address ADDRESS is a disabled handler's: 1, 0, -1. */
-int store_address_of_disabled_handler(struct store *store,
-				      const char *address, char **error_r);
-/* Whether contact ID is active: 1, 0 (disabled, or no such contact),
-   -1. */
-int store_contact_active(struct store *store, int64_t id, char **error_r);
 /* A handler group by name: 1 with *id_r, 0, -1. */
 int store_group_by_name(struct store *store, const char *name, int64_t *id_r,
 			char **error_r);
