@@ -4,9 +4,12 @@
 #include "gateway.h"
 
 #include "blob.h"
+#include "log.h"
+#include "util.h"
 
 #include <signal.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <time.h>
 
@@ -81,4 +84,17 @@ gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len,
 	if (ret > 0)
 		gateway_notify();
 	return ret;
+}
+
+void
+gateway_left_alone(const char *name, const char *path, const char *why)
+{
+	static struct strlist told;
+
+	for (size_t i = 0; i < told.n; i++)
+		if (strcmp(told.v[i], path) == 0)
+			return;
+	if (told.n < 1000)
+		strlist_add(&told, path);
+	log_warnx("%s: %s: %s; left alone", name, path, why);
 }

@@ -45,6 +45,13 @@ void gateway_wake_signal(int sig);
    next poll. */
 void gateway_notify(void);
 
+/* Says once per PATH (as long as the gateway runs) that an entry of a
+   directory the gateway reads is left alone, and WHY, so that it is not
+   skipped in silence at every round: a symbolic link or a directory
+   someone put there, or a file cirm may not read. NAME prefixes the
+   line ("maildir"). */
+void gateway_left_alone(const char *name, const char *path, const char *why);
+
 /* Queues one raw message of ctx->channel from gateway ctx->name in the
    inbox in a transaction of its own, with
    RECEIVED_AT the moment it reached us. DEDUPE_KEY (may be NULL) makes a

@@ -86,23 +86,6 @@ struct pending {
 	char sha[BLOB_ID_LEN + 1]; /* hashed as read, outside the lock */
 };
 
-/* Says once per name (as long as the gateway runs) that an entry of
-   new/ is left alone, so that it is not skipped in silence at every
-   round: a symbolic link or a directory an administrator put there, or
-   a file cirm may not read. */
-static void
-left_alone(const char *path, const char *why)
-{
-	static struct strlist told;
-
-	for (size_t i = 0; i < told.n; i++)
-		if (strcmp(told.v[i], path) == 0)
-			return;
-	if (told.n < 1000)
-		strlist_add(&told, path);
-	log_warnx("maildir: %s: %s; left alone", path, why);
-}
-
 /* Names of new/ that are queued but could not be moved to cur/ (cur/
    missing, or not writable): at each round only the move is tried
    again. Queued again instead, the mail would go into the inbox anew
@@ -220,11 +203,14 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd < 0 && errno == ELOOP)
-			left_alone(path, "a symbolic link, not a mail");
+			gateway_left_alone("maildir", path,
+					   "a symbolic link, not a mail");
 		else if (fd < 0 && errno != ENOENT)
-			left_alone(path, strerror(errno));
+			gateway_left_alone("maildir", path,
+					   strerror(errno));
 		else if (fd >= 0)
-			left_alone(path, "not a regular file");
+			gateway_left_alone("maildir", path,
+					   "not a regular file");
 		if (fd >= 0)
 			close(fd);
 		free(path);

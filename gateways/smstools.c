@@ -513,25 +513,8 @@ content_id(const char *buf, size_t len, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* Says once per name (as long as the gateway runs) that an entry of a
-   spool directory is left alone, so that it is not skipped in silence
-   at every round: a symbolic link or a directory someone put there, or
-   a file cirm may not read (smsd's umask or user). */
-static void
-left_alone(const char *path, const char *why)
-{
-	static struct strlist told;
-
-	for (size_t i = 0; i < told.n; i++)
-		if (strcmp(told.v[i], path) == 0)
-			return;
-	if (told.n < 1000)
-		strlist_add(&told, path);
-	log_warnx("smstools: %s: %s; left alone", path, why);
-}
-
 /* Reads PATH (a regular file, not a link): the bytes (caller frees),
-   or NULL when it is gone or not a file (said once, see left_alone).
+   or NULL when it is gone or not a file (said once: gateway_left_alone).
    *OVER_R tells a file larger than SMSTOOLS_FILE_MAX, of which only
    the first part is read. */
 static char *
@@ -546,11 +529,14 @@ read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd < 0 && errno == ELOOP)
-			left_alone(path, "a symbolic link, never followed");
+			gateway_left_alone("smstools", path,
+					   "a symbolic link, never followed");
 		else if (fd < 0 && errno != ENOENT)
-			left_alone(path, strerror(errno));
+			gateway_left_alone("smstools", path,
+					   strerror(errno));
 		else if (fd >= 0)
-			left_alone(path, "not a regular file");
+			gateway_left_alone("smstools", path,
+					   "not a regular file");
 		if (fd >= 0)
 			close(fd);
 		return NULL;
