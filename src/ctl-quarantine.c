@@ -39,7 +39,7 @@ list(struct store *store, int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct store_counts counts;
+	int64_t waiting = 0;
 	char *err = NULL;
 	int rows = 0, c, limit = 100;
 	long n;
@@ -65,16 +65,16 @@ list(struct store *store, int argc, char **argv)
 	ctl_print_cell(stdout, _("REASON"), 0);
 	fputc('\n', stdout);
 	if (store_quarantine_list(store, limit, print_row, &rows, &err) < 0 ||
-	    store_counts(store, cirm_now(), &counts, &err) < 0) {
+	    store_quarantine_waiting(store, &waiting, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
 		return 1;
 	}
 	if (rows == 0)
 		printf("%s\n", _("(the quarantine is empty)"));
-	else if (counts.quarantine > rows)
+	else if (waiting > rows)
 		printf(_("(%lld more, older: see --limit)\n"),
-		       (long long)(counts.quarantine - rows));
+		       (long long)(waiting - rows));
 	return 0;
 }
 

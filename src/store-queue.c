@@ -367,6 +367,18 @@ count(struct store *store, const char *sql, int64_t now, int64_t *n_r,
 	return rc == SQLITE_ROW ? 0 : store_fail(store, "count", error_r);
 }
 
+/* The quarantined messages still waiting: neither released nor
+   discarded. */
+static const char quarantine_waiting[] =
+	"SELECT count(*) FROM quarantine "
+	"WHERE released_at IS NULL AND discarded_at IS NULL";
+
+int
+store_quarantine_waiting(struct store *store, int64_t *n_r, char **error_r)
+{
+	return count(store, quarantine_waiting, 0, n_r, error_r);
+}
+
 int
 store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	     char **error_r)
@@ -374,16 +386,13 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	static const char inbox[] = "SELECT count(*) FROM inbox";
 	static const char due[] =
 		"SELECT count(*) FROM inbox WHERE next_attempt_at <= ?";
-	static const char quarantine[] =
-		"SELECT count(*) FROM quarantine "
-		"WHERE released_at IS NULL AND discarded_at IS NULL";
 	static const char outbox[] =
 		"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')";
 	static const char cases[] = "SELECT count(*) FROM cases";
 
 	if (count(store, inbox, now, &c_r->inbox, error_r) < 0 ||
 	    count(store, due, now, &c_r->inbox_due, error_r) < 0 ||
-	    count(store, quarantine, now, &c_r->quarantine, error_r) < 0 ||
+	    store_quarantine_waiting(store, &c_r->quarantine, error_r) < 0 ||
 	    count(store, outbox, now, &c_r->outbox, error_r) < 0 ||
 	    count(store, cases, now, &c_r->cases, error_r) < 0)
 		return -1;

@@ -533,6 +533,9 @@ int store_quarantine_release(struct store *store, int64_t id, int64_t now,
    message still waiting (not released, not discarded), -1. */
 int store_quarantine_discard(struct store *store, int64_t id, int64_t now,
 			     char **error_r);
+/* How many quarantined messages are still waiting. 0, or -1. */
+int store_quarantine_waiting(struct store *store, int64_t *n_r,
+			     char **error_r);
 /* Calls FN for the LIMIT (<= 0: all) newest messages still waiting. */
 int store_quarantine_list(struct store *store, int limit,
 			  int (*fn)(const struct store_quarantined *q, void *ctx),
