@@ -517,7 +517,7 @@ process_row(struct engine *engine, int i, int64_t now,
 		store_savepoint_rollback(store);
 		return found;
 	}
-	if (job.result != ENGINE_DONE)
+	if (job.result != ENGINE_DONE && job.result != ENGINE_SET_ASIDE)
 		store_savepoint_rollback(store);
 	else if (store_savepoint_release(store, error_r) < 0) {
 		store_savepoint_rollback(store);
@@ -529,6 +529,10 @@ process_row(struct engine *engine, int i, int64_t now,
 	case ENGINE_DONE:
 		ret = store_inbox_done(store, id, error_r);
 		stats->done++;
+		break;
+	case ENGINE_SET_ASIDE:
+		ret = 0;
+		stats->quarantined++;
 		break;
 	case ENGINE_TEMP:
 		log_warnx("inbox row %lld: will retry: %s", (long long)id,

@@ -19,6 +19,9 @@ enum engine_result {
 	ENGINE_DONE,  /* the row is handled; it leaves the inbox */
 	ENGINE_TEMP,  /* try again later (with back-off) */
 	ENGINE_FINAL, /* it can never be handled: quarantine it */
+	ENGINE_SET_ASIDE, /* the handler moved it to the quarantine itself
+			     (store_inbox_quarantine), with what goes with
+			     that, such as a notice to its sender */
 };
 
 /* Handles one inbox row inside the engine's transaction, through STORE.

@@ -965,6 +965,139 @@ handler_commands(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* Why a handler's mail was set aside, and what the handler can do. */
+static const struct text T_ASIDE_SUBJECT = {
+	"Ditt meddelande har inte behandlats",
+	"Your message was not processed" },
+	T_ASIDE_INTRO = {
+	"Ditt meddelande till cirm har lagts åt sidan i karantänen. "
+	"Ingenting har ändrats i något ärende och ingenting har skickats "
+	"till invånaren.",
+	"Your message to cirm was set aside in the quarantine. Nothing has "
+	"changed on any case and nothing was sent to the citizen." },
+	T_ASIDE_WHY = { "Varför", "Why" },
+	T_ASIDE_WHAT = { "Vad du kan göra", "What you can do" };
+
+static const struct text T_ASIDE[][2] = {
+	[MAILIN_NOTICE_OVERSIZE] = {
+		{ "Meddelandet är större än cirm tar emot (mail_max_size).",
+		  "The message is larger than cirm takes (mail_max_size)." },
+		{ "Skicka det igen med mindre eller färre bilagor, eller dela "
+		  "upp det på flera svar.",
+		  "Send it again with smaller or fewer attachments, or split "
+		  "it over several replies." } },
+	[MAILIN_NOTICE_NO_TOKEN] = {
+		{ "Meddelandet kom inte till den signerade svarsadress som "
+		  "aviseringen om ärendet har, så cirm kan inte se att det är "
+		  "ditt svar som handläggare: det skulle ha räknats som "
+		  "invånarens.",
+		  "The message did not come to the signed reply address of "
+		  "the case's notification, so cirm cannot tell it is your "
+		  "answer as a case officer: it would have counted as the "
+		  "citizen's." },
+		{ "Svara på aviseringen om ärendet med Svara (inte "
+		  "Vidarebefordra eller ett nytt mejl), så att svarsadressen "
+		  "följer med.",
+		  "Answer the case's notification with Reply (not Forward or "
+		  "a new mail), so that its reply address goes along." } },
+	[MAILIN_NOTICE_OTHERS_TOKEN] = {
+		{ "Du svarade på en avisering som skickades till en annan "
+		  "handläggare; dess svarsadress gäller bara för den "
+		  "handläggaren.",
+		  "You answered a notification sent to another case officer; "
+		  "its reply address works for that case officer only." },
+		{ "Svara på en avisering som skickats till dig, eller be "
+		  "ärendets handläggare eller administratören att tilldela "
+		  "dig ärendet.",
+		  "Answer a notification sent to you, or ask the case's "
+		  "officer or the administrator to assign the case to you." } },
+	[MAILIN_NOTICE_AUTH] = {
+		{ "Den mottagande e-postservern kunde inte bekräfta att "
+		  "meddelandet kom från din adress (SPF, DKIM och DMARC gav "
+		  "inte godkänt).",
+		  "The receiving mail server could not confirm that the "
+		  "message came from your address (SPF, DKIM and DMARC did "
+		  "not pass)." },
+		{ "Skickade du det: be administratören se över "
+		  "e-postinställningarna. Skickade du det inte har någon "
+		  "skrivit i ditt namn: säg till administratören.",
+		  "If you sent it: ask the administrator to look at the mail "
+		  "settings. If you did not, someone wrote in your name: "
+		  "tell the administrator." } },
+	[MAILIN_NOTICE_DISABLED] = {
+		{ "Adressen hör till en handläggare som är avstängd i cirm.",
+		  "The address belongs to a case officer who is disabled in "
+		  "cirm." },
+		{ "Ska du arbeta med ärenden igen: be administratören "
+		  "aktivera dig (cirmctl handler enable).",
+		  "If you are to work on cases again: ask the administrator "
+		  "to enable you (cirmctl handler enable)." } },
+};
+
+int
+mailin_handler_set_aside(struct mailin *mi, struct store *store,
+			 const struct store_inbox_row *row,
+			 const struct mailin_verdict *v, int64_t *qid_r,
+			 char **error_r)
+{
+	struct mailin_verdict own = *v;
+	struct strlist l = { 0 };
+	char *kind = NULL, *lang = NULL, *subject, *body, when[32];
+	const char *subj = v->msg->subject != NULL ? v->msg->subject : "";
+	time_t t = (time_t)row->received_at;
+	struct tm tm;
+	bool en;
+	int ret;
+
+	if (v->notice <= MAILIN_NOTICE_NONE ||
+	    v->notice > MAILIN_NOTICE_DISABLED) {
+		*error_r = xstrdup("set-aside notice of an unknown kind");
+		return -1;
+	}
+	if (store_inbox_quarantine(store, row->id, v->reason, cirm_now(),
+				   qid_r, error_r) < 0 ||
+	    store_contact_kind(store, v->notify_id, &kind, &lang,
+			       error_r) < 0) {
+		free(kind);
+		free(lang);
+		return -1;
+	}
+	en = lang != NULL && strcmp(lang, "en") == 0;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	strlist_addf(&l, "%s\n\n", tr(&T_ASIDE_INTRO, lang));
+	strlist_addf(&l, en ? "Subject: %s\nReceived: %s\nQuarantine: "
+		     "number %lld\n" : "Ämne: %s\nMottaget: %s\nKarantän: "
+		     "nummer %lld\n", subj, when, (long long)*qid_r);
+	strlist_addf(&l, "\n%s: %s", tr(&T_ASIDE_WHY, lang),
+		     tr(&T_ASIDE[v->notice][0], lang));
+	if (v->notice == MAILIN_NOTICE_OVERSIZE)
+		strlist_addf(&l, en ? " It is %s bytes; the limit is %zu." :
+			     " Det är på %s byte; gränsen är %zu.",
+			     v->msg->headers[0].value, mi->limits.max_size);
+	strlist_addf(&l, "\n\n%s: %s\n\n", tr(&T_ASIDE_WHAT, lang),
+		     tr(&T_ASIDE[v->notice][1], lang));
+	strlist_addf(&l, en ? "The administrator can release the message "
+		     "from the quarantine (cirmctl quarantine release %lld) "
+		     "once the cause is dealt with.\n" : "Administratören kan "
+		     "släppa meddelandet ur karantänen (cirmctl quarantine "
+		     "release %lld) när orsaken är åtgärdad.\n",
+		     (long long)*qid_r);
+	body = strlist_join(&l);
+	subject = v->case_number[0] != '\0' ?
+		xasprintf("%s [%s]", tr(&T_ASIDE_SUBJECT, lang),
+			  v->case_number) :
+		xstrdup(tr(&T_ASIDE_SUBJECT, lang));
+	/* no signed Reply-To: the mail was not a handler's action */
+	own.case_id = 0;
+	ret = mail_handler(mi, store, &own, v->sender, subject, body, error_r);
+	free(subject);
+	free(body);
+	free(kind);
+	free(lang);
+	return ret;
+}
+
 int
 mailin_handler_apply(struct mailin *mi, struct store *store,
 		     const struct store_inbox_row *row,

@@ -22,7 +22,16 @@ struct mailin {
 	char *workflow_dir, *workflow_default, *workflow_routes;
 	char *sms_country_code;
 	struct caseflow *flow;	/* NULL until mailin_load_workflows */
+	/* notices of set-aside mail sent per handler in the hour since
+	   SINCE: at most MAILIN_NOTICES_PER_HOUR, so that a handler's
+	   mailbox that answers everything cannot make a loop */
+	struct mailin_notices {
+		int64_t id, since;
+		int n;
+	} notices[16];
 };
+
+#define MAILIN_NOTICES_PER_HOUR 5
 
 /* Makes the spool files written since *DIRTY was set durable (one
    syncfs), and clears it. 0, or -1 with *error_r (*DIRTY stays). */
@@ -64,6 +73,13 @@ int mailin_save_handler_message(struct mailin *mi, struct store *store,
 /* S past spaces, tabs, no-break spaces and byte order marks, which
    mail clients put before a handler's command. */
 const char *mailin_skip_blank(const char *s);
+/* Moves ROW, whose verdict V is the quarantine of a handler's mail,
+   there (as *QID_R) and mails v->notify_id, the handler, why and what
+   to do. 0, or -1 with *error_r. */
+int mailin_handler_set_aside(struct mailin *mi, struct store *store,
+			     const struct store_inbox_row *row,
+			     const struct mailin_verdict *v, int64_t *qid_r,
+			     char **error_r);
 /* Applies a handler's reply or command mail (mailin-handler.c). */
 int mailin_handler_apply(struct mailin *mi, struct store *store,
 			 const struct store_inbox_row *row,

@@ -366,6 +366,16 @@ struct sender {
 	bool handler, active;
 };
 
+/* Marks a quarantined handler's mail V for a notice to WHO, the
+   handler, who would otherwise believe it was carried out. */
+static void
+tell(struct mailin_verdict *v, const struct sender *who,
+     enum mailin_notice notice)
+{
+	v->notify_id = who->id;
+	v->notice = notice;
+}
+
 /* Mail from a person that is tied to no case: a new case, unless the
    sender has opened too many this hour. */
 static int
@@ -483,6 +493,9 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	if (v->handler_id != 0 && (!who->handler || who->id != v->handler_id)) {
 		quarantine(v, xstrdup("reply to a handler's signed address "
 				      "from another sender"));
+		/* a colleague who answered a forwarded notification */
+		if (who->handler)
+			tell(v, who, MAILIN_NOTICE_OTHERS_TOKEN);
 		return 0;
 	}
 	if (v->handler_id == 0 && !who->handler) {
@@ -492,6 +505,10 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	if (!mailin_auth_ok(v->msg, v->sender)) {
 		quarantine(v, xstrdup("handler mail whose sender did not pass "
 				      "authentication (Authentication-Results)"));
+		/* the handler's own address: if it was not the handler,
+		   the handler should know someone wrote in their name */
+		if (who->handler)
+			tell(v, who, MAILIN_NOTICE_AUTH);
 		return 0;
 	}
 	v->handler_id = who->id;
@@ -554,6 +571,11 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 		quarantine(v, xasprintf("message of %s bytes is larger than "
 					"mail_max_size (only its header was kept)",
 					v->msg->headers[0].value));
+		/* a handler is told (decide), so the sender is kept */
+		v->notice = MAILIN_NOTICE_OVERSIZE;
+		if (v->msg->from.addr != NULL &&
+		    strchr(v->msg->from.addr, '@') != NULL)
+			v->sender = lower(v->msg->from.addr);
 		return;
 	}
 	/* Or stood in for a mail its server failed again and again to
@@ -583,8 +605,18 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 	struct sender who = { 0, false, false };
 	int r;
 
-	if (v->kind == MAILIN_QUARANTINE)
+	if (v->kind == MAILIN_QUARANTINE) {
+		/* too big to be read: the handler who sent it is told */
+		if (v->notice != MAILIN_NOTICE_OVERSIZE || v->sender == NULL)
+			return 0;
+		if (store_contact_find_full(store, "email", v->sender, &who.id,
+					    &who.handler, &who.active,
+					    error_r) < 0)
+			return -1;
+		if (who.handler && who.active)
+			tell(v, &who, MAILIN_NOTICE_OVERSIZE);
 		return 0;
+	}
 	r = store_message_by_dedupe(store, v->dedupe_key, &v->case_id, error_r);
 	if (r != 0) {
 		v->kind = MAILIN_DUPLICATE;
@@ -614,6 +646,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 	if (who.handler && !who.active) {
 		quarantine(v, xstrdup("mail from a disabled handler's address "
 				      "(cirmctl handler enable)"));
+		tell(v, &who, MAILIN_NOTICE_DISABLED);
 		return 0;
 	}
 	if (v->handler_id == 0 && v->case_id != 0 &&
@@ -624,6 +657,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 				      "to the handler's signed reply address "
 				      "(it would count as the citizen's); the "
 				      "handler should reply to a notification"));
+		tell(v, &who, MAILIN_NOTICE_NO_TOKEN);
 		return 0;
 	}
 	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&
@@ -707,6 +741,32 @@ mailin_prepared_free(void *prepared)
 	}
 }
 
+/* Whether handler ID may get one more notice of set-aside mail now
+   (and counts it). */
+static bool
+notice_allowed(struct mailin *mi, int64_t id, int64_t now)
+{
+	struct mailin_notices *slot = &mi->notices[0];
+
+	for (size_t i = 0; i < sizeof(mi->notices) / sizeof(mi->notices[0]);
+	     i++) {
+		struct mailin_notices *n = &mi->notices[i];
+
+		if (n->id == id) {
+			slot = n;
+			break;
+		}
+		if (n->since < slot->since)
+			slot = n;	/* the oldest, if ID has none */
+	}
+	if (slot->id != id || slot->since <= now - 3600) {
+		slot->id = id;
+		slot->since = now;
+		slot->n = 0;
+	}
+	return slot->n++ < MAILIN_NOTICES_PER_HOUR;
+}
+
 enum engine_result
 mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	      char **reason_r)
@@ -727,6 +787,20 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	    mailin_apply(mi, store, row, v, &err) < 0) {
 		*reason_r = err;
 		res = ENGINE_TEMP;
+	} else if (v->kind == MAILIN_QUARANTINE && v->notify_id != 0 &&
+		   notice_allowed(mi, v->notify_id, cirm_now())) {
+		int64_t qid = 0;
+
+		if (mailin_handler_set_aside(mi, store, row, v, &qid,
+					     &err) < 0) {
+			*reason_r = err;
+			res = ENGINE_TEMP;
+		} else {
+			log_warnx("inbox row %lld: quarantined as %lld: %s; "
+				  "the handler was told", (long long)row->id,
+				  (long long)qid, v->reason);
+			res = ENGINE_SET_ASIDE;
+		}
 	} else if (v->kind == MAILIN_QUARANTINE) {
 		*reason_r = v->reason;
 		v->reason = NULL;

@@ -46,6 +46,17 @@ struct mailin_verdict {
 	int forged_token;	  /* to a handler's address that does not
 				     verify */
 	char *reason;		  /* quarantine: why */
+	/* quarantine of a handler's mail that the handler is told of: who
+	   (a contact id, or 0) and why */
+	int64_t notify_id;
+	enum mailin_notice {
+		MAILIN_NOTICE_NONE,
+		MAILIN_NOTICE_OVERSIZE,	   /* over mail_max_size */
+		MAILIN_NOTICE_NO_TOKEN,	   /* not to the signed address */
+		MAILIN_NOTICE_OTHERS_TOKEN, /* to a colleague's address */
+		MAILIN_NOTICE_AUTH,	   /* failed authentication */
+		MAILIN_NOTICE_DISABLED,	   /* from a disabled handler */
+	} notice;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */
 	char (*blobs)[BLOB_ID_LEN + 1];

@@ -980,6 +980,125 @@ START_TEST(test_handler_without_token)
 }
 END_TEST
 
+/* The newest mail to ADDR in the outbox: its COLUMN. */
+static char *
+newest_to(const char *addr, const char *column)
+{
+	char *sql = xasprintf("SELECT %s FROM outbox WHERE recipient = '%s' "
+			      "ORDER BY id DESC LIMIT 1", column, addr);
+	char *s = text(sql);
+
+	free(sql);
+	return s;
+}
+
+/* A handler's mail set aside in the quarantine is not silent: the
+   handler is told why, with the quarantine's number and what to do (a
+   colleague too); nobody else is, and a mailbox that answers every
+   notice gets at most five an hour. */
+START_TEST(test_handler_told_of_quarantine)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "t1@example.se", NULL, "Det bullrar.");
+	char *to, *mm, *body, *hdr, *subj;
+	char *err = NULL;
+	int64_t before;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Olle Ek', 'olle', 'en', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
+		"contact WHERE login = 'olle';", &err) == 0, "%s", err);
+	deliver(m);
+	to = eva_reply_to();
+
+	/* on the case by In-Reply-To, not the signed address */
+	mm = mail("eva@kommun.example", "arende@kommun.example",
+		  "SV: [KS-2026-00001] Buller", "t2@kommun.example",
+		  "In-Reply-To: <t1@example.se>\n", "Vi lagar det i morgon.");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	subj = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(subj, "Ditt meddelande har inte behandlats "
+			 "[KS-2026-00001]");
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "Karantän: nummer 1\n") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "Ämne: SV: [KS-2026-00001] Buller\n") !=
+		      NULL, "%s", body);
+	ck_assert_msg(strstr(body, "signerade svarsadress") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "cirmctl quarantine release 1") != NULL,
+		      "%s", body);
+	hdr = newest_to("eva@kommun.example", "headers");
+	/* not a handler's action: no signed address to answer on */
+	ck_assert_msg(strstr(hdr, "\nReply-To:") == NULL, "%s", hdr);
+	ck_assert_msg(strstr(hdr, "In-Reply-To: <t2@kommun.example>") != NULL,
+		      "%s", hdr);
+	ck_assert_msg(strstr(hdr, "Auto-Submitted: auto-replied") != NULL,
+		      "%s", hdr);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%lagar det%'"), 0);
+	free(subj);
+	free(body);
+	free(hdr);
+
+	/* too big to read: the handler is told, in the number's words */
+	deliver("X-Cirm-Oversize: 99999999\nFrom: Eva <EVA@kommun.example>\n"
+		"Subject: Bilder\nMessage-ID: <t3@kommun.example>\n\n");
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "Det är på 99999999 byte") != NULL, "%s",
+		      body);
+	ck_assert_msg(strstr(body, "Karantän: nummer 2\n") != NULL, "%s", body);
+	free(body);
+
+	/* a colleague answering Eva's notification, in English */
+	mm = mail("olle@kommun.example", to, "Re: Buller", "t4@kommun.example",
+		  NULL, "#take\n");
+	deliver(mm);
+	free(mm);
+	subj = newest_to("olle@kommun.example", "subject");
+	ck_assert_str_eq(subj, "Your message was not processed "
+			 "[KS-2026-00001]");
+	body = newest_to("olle@kommun.example", "body");
+	ck_assert_msg(strstr(body, "another case officer") != NULL, "%s", body);
+	free(subj);
+	free(body);
+
+	/* an outsider is told nothing, whatever the reason */
+	before = count("SELECT count(*) FROM outbox");
+	mm = mail("mallory@example.se", to, "SV", "t5@example.se", NULL,
+		  "#klar\n");
+	deliver(mm);
+	free(mm);
+	deliver("X-Cirm-Oversize: 99999999\nFrom: big@example.se\n"
+		"Subject: x\n\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 5);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
+
+	/* at most five notices an hour to one handler: Eva has had two */
+	for (int i = 0; i < 6; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "t%d@kommun.example", 10 + i);
+		mm = mail("eva@kommun.example", "arende@kommun.example",
+			  "SV: [KS-2026-00001] Buller", id,
+			  "In-Reply-To: <t1@example.se>\n", "Igen.");
+		deliver(mm);
+		free(mm);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 11);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject LIKE "
+			       "'Ditt meddelande har inte%'"), 5);
+	/* nothing lost: every one of them is in the quarantine */
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands are checked in the order they run: #klar above #fraga
    leaves no question to ask, and nothing of the reply happens. */
 START_TEST(test_handler_command_sequence)
@@ -1210,6 +1329,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_command_sequence);
+	tcase_add_test(tc, test_handler_told_of_quarantine);
 	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_commands);
