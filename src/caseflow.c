@@ -720,6 +720,82 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	return ret;
 }
 
+/* Tells FORMER, who had the case until someone else gave it to NOW_ID
+   (0: nobody, back to the queue), in FORMER's language; the Reply-To is
+   signed for FORMER, so that #ta in a reply takes it back. */
+static int
+tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
+		     char **error_r)
+{
+	const struct caseflow_settings *set = &fl->cf->set;
+	char *addr = NULL, *kind = NULL, *lang = NULL, *name = NULL;
+	char *subject = NULL, *body = NULL, *headers = NULL, *reply_to = NULL;
+	const char *subj = fl->c.subject != NULL ? fl->c.subject : "";
+	bool en;
+	int rc;
+
+	rc = store_contact_first(fl->store, former, "email", &addr, error_r);
+	if (rc > 0)
+		rc = store_contact_kind(fl->store, former, &kind, &lang,
+					error_r);
+	if (rc > 0 && now_id != 0)
+		rc = store_contact_name(fl->store, now_id, &name, error_r);
+	if (rc <= 0)
+		goto out;
+	en = lang != NULL && strcmp(lang, "en") == 0;
+	if (now_id != 0) {
+		subject = xasprintf(en ? "The case has a new case officer [%s]" :
+				    "Ärendet har fått en ny handläggare [%s]",
+				    fl->c.number);
+		body = xasprintf(en ? "The case %s (%s) is now handled by %s, no "
+				 "longer by you; you get no more notifications "
+				 "of it as its case officer.\n\nTo take it back, "
+				 "reply to this mail with #take.\n" :
+				 "Ärendet %s (%s) handläggs nu av %s, inte längre "
+				 "av dig; du får inga fler aviseringar om det som "
+				 "dess handläggare.\n\nVill du ta tillbaka det: "
+				 "svara på det här mejlet med #ta.\n",
+				 fl->c.number, subj, name);
+	} else {
+		subject = xasprintf(en ? "The case went back to the queue [%s]" :
+				    "Ärendet har gått tillbaka till kön [%s]",
+				    fl->c.number);
+		body = xasprintf(en ? "The case %s (%s) no longer has a case "
+				 "officer and waits for its group again; you get "
+				 "no more notifications of it as its case "
+				 "officer.\n\nTo take it back, reply to this mail "
+				 "with #take.\n" :
+				 "Ärendet %s (%s) har inte längre någon "
+				 "handläggare och väntar på sin grupp igen; du får "
+				 "inga fler aviseringar om det som dess "
+				 "handläggare.\n\nVill du ta tillbaka det: svara "
+				 "på det här mejlet med #ta.\n",
+				 fl->c.number, subj);
+	}
+	if (set->key != NULL && set->address != NULL)
+		reply_to = token_address(set->key, set->address, fl->c.number,
+					 former);
+	headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
+			    "auto-generated\n", set->municipality,
+			    set->address != NULL ? set->address :
+			    "cirm@cirm.invalid",
+			    reply_to != NULL ? "Reply-To: " : "",
+			    reply_to != NULL ? reply_to : "",
+			    reply_to != NULL ? "\n" : "");
+	rc = send_out(fl, "email", addr, "internal", "notify", headers, subject,
+		      body, 0, error_r);
+out:
+	free(addr);
+	free(kind);
+	free(lang);
+	free(name);
+	free(subject);
+	free(body);
+	free(headers);
+	free(reply_to);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
@@ -751,6 +827,11 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 	   cases by it), the group with the state when the run ends */
 	if (store_case_set_int(fl->store, fl->c.id, "assignee_id", id,
 			       error_r) < 0)
+		return -1;
+	/* an active assignee who did not give the case away is told */
+	if (fl->c.assignee_id != 0 && fl->c.assignee_id != id &&
+	    fl->c.assignee_active && fl->c.assignee_id != fl->in->sender_id &&
+	    tell_former_assignee(fl, fl->c.assignee_id, id, error_r) < 0)
 		return -1;
 	fl->c.assignee_id = id;
 	fl->c.assignee_active = id != 0; /* found among active handlers */

@@ -654,6 +654,25 @@ store_contact_kind(struct store *store, int64_t contact_id, char **kind_r,
 }
 
 int
+store_contact_name(struct store *store, int64_t contact_id, char **name_r,
+		   char **error_r)
+{
+	static const char sql[] =
+		"SELECT coalesce(nullif(name, ''), login, '') FROM contact "
+		"WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*name_r = xstrdup(store_col_text(st, 0));
+	return store_row_end(store, st, rc, "read contact", error_r);
+}
+
+int
 store_case_last_citizen_id(struct store *store, int64_t case_id, char **id_r,
 			   char **error_r)
 {

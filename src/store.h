@@ -744,6 +744,10 @@ int store_group_has_member(struct store *store, const char *name,
    *kind_r and *language_r (caller frees), 0 when unknown, -1. */
 int store_contact_kind(struct store *store, int64_t contact_id,
 		       char **kind_r, char **language_r, char **error_r);
+/* The name of a contact, or its login when it has none: 1 with *name_r
+   (caller frees), 0 when unknown, -1. */
+int store_contact_name(struct store *store, int64_t contact_id,
+		       char **name_r, char **error_r);
 /* The Message-ID of the newest message the citizen sent on a case: 1
    with *id_r (caller frees), 0 when none, -1. */
 int store_case_last_citizen_id(struct store *store, int64_t case_id,

@@ -1099,6 +1099,113 @@ START_TEST(test_handler_told_of_quarantine)
 }
 END_TEST
 
+/* The Reply-To in HEADERS (caller frees). */
+static char *
+reply_to_of(const char *headers)
+{
+	const char *p = strstr(headers, "\nReply-To: ");
+
+	ck_assert_ptr_nonnull(p);
+	p += 11;
+	return xstrndup(p, strcspn(p, "\n"));
+}
+
+/* A handler whose case another takes over, or gives to someone else,
+   is told so, in the handler's language, and can take it back by
+   answering; who gives a case away is not told. */
+START_TEST(test_former_assignee_told)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "f1@example.se", NULL, "Det bullrar.");
+	char *to, *olle_to, *mm, *hdr, *body, *back, *err = NULL;
+	int64_t olle;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Olle Ek', 'olle', 'en', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
+		"contact WHERE login = 'olle';"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
+		&err) == 0, "%s", err);
+	olle = count("SELECT id FROM contact WHERE login = 'olle'");
+	deliver(m);
+	to = eva_reply_to();
+	mm = mail("eva@kommun.example", to, "SV", "f2@kommun.example", NULL,
+		  "#ta\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h ON "
+			       "h.id = c.assignee_id WHERE h.login = 'eva'"), 1);
+
+	/* Olle takes it: Eva is told, with a way to take it back */
+	olle_to = token_address(mi->key, "arende@kommun.example",
+				"KS-2026-00001", olle);
+	mm = mail("olle@kommun.example", olle_to, "Re", "f3@kommun.example",
+		  NULL, "#take\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT assignee_id FROM cases"), olle);
+	body = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(body, "Ärendet har fått en ny handläggare "
+			 "[KS-2026-00001]");
+	free(body);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "handläggs nu av Olle Ek, inte längre av "
+			     "dig") != NULL, "%s", body);
+	free(body);
+	hdr = newest_to("eva@kommun.example", "headers");
+	back = reply_to_of(hdr);
+	free(hdr);
+	/* kept on the case, not for the citizen */
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility = "
+			       "'internal' AND subject LIKE 'Ärendet har fått%'"),
+			 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND subject LIKE '%handläggare%'"),
+			 0);
+
+	/* taking one's own case again tells nobody */
+	mm = mail("olle@kommun.example", olle_to, "Re", "f4@kommun.example",
+		  NULL, "#take\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject LIKE "
+			       "'%new case officer%' OR subject LIKE "
+			       "'%ny handläggare%'"), 1);
+
+	/* Eva answers the notice with #ta: hers again; Olle is told, in
+	   English */
+	mm = mail("eva@kommun.example", back, "SV", "f5@kommun.example", NULL,
+		  "#ta\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h ON "
+			       "h.id = c.assignee_id WHERE h.login = 'eva'"), 1);
+	body = newest_to("olle@kommun.example", "body");
+	ck_assert_msg(strstr(body, "is now handled by Eva Ek, no longer by "
+			     "you") != NULL, "%s", body);
+	free(body);
+
+	/* Eva gives it to Olle herself: she is not told, he is notified by
+	   the workflow */
+	mm = mail("eva@kommun.example", back, "SV", "f6@kommun.example", NULL,
+		  "#tilldela olle\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT assignee_id FROM cases"), olle);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject LIKE "
+			       "'%ny handläggare%'"), 1);
+	free(back);
+	free(olle_to);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Commands are checked in the order they run: #klar above #fraga
    leaves no question to ask, and nothing of the reply happens. */
 START_TEST(test_handler_command_sequence)
@@ -1330,6 +1437,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
+	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_commands);
