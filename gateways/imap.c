@@ -34,6 +34,7 @@
 
 enum {
 	IMAP_TIMEOUT = 60,	/* s: longest wait for the server */
+	IMAP_GREETING = 15,	/* s: longest wait for its first words */
 	IMAP_BATCH = 50,	/* UIDs per metadata FETCH */
 	IMAP_BACKOFF_MAX = 300, /* s between reconnections, at most */
 	IMAP_KEEPALIVE = 600,	/* s: longest IDLE or silence; RFC 3501
@@ -260,6 +261,9 @@ imap_connect(struct imap *im)
 	uint16_t port = (uint16_t)im->port;
 	int r;
 
+	/* A server says hello at once; one that says nothing is most
+	   likely waiting for a TLS handshake we do not start. */
+	mailimap_set_timeout(im->s, IMAP_GREETING);
 	if (im->tls == TLS_IMPLICIT)
 		r = mailimap_ssl_connect_with_callback(im->s, im->host, port,
 						       tls_setup, im);
@@ -267,7 +271,19 @@ imap_connect(struct imap *im)
 		r = mailimap_socket_connect(im->s, im->host, port);
 	if (r != MAILIMAP_NO_ERROR_AUTHENTICATED &&
 	    r != MAILIMAP_NO_ERROR_NON_AUTHENTICATED)
-		return fail(im, "connect", r);
+		return fail_hint(im, "connect", r,
+				 im->tls != TLS_IMPLICIT &&
+				 r == MAILIMAP_ERROR_STREAM ?
+				 "no greeting: if imap_port is a port for "
+				 "implicit TLS (usually 993), set imap_tls = "
+				 "implicit" :
+				 im->tls == TLS_IMPLICIT &&
+				 r == MAILIMAP_ERROR_SSL ?
+				 "if imap_port is a plain port (usually 143), "
+				 "set imap_tls = starttls" : NULL);
+	mailimap_set_timeout(im->s, IMAP_TIMEOUT);
+	mailstream_low_set_timeout(mailstream_get_low(im->s->imap_stream),
+				   IMAP_TIMEOUT);
 	im->preauth = r == MAILIMAP_NO_ERROR_AUTHENTICATED;
 	if (im->tls == TLS_IMPLICIT)
 		r = verify_peer(im);

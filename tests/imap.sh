@@ -358,6 +358,22 @@ check "STARTTLS, unknown CA: refused" \
 	contains "$err" "certificate refused: unable to get local issuer certificate"
 check "STARTTLS, unknown CA: no login" [ "$(logins 127.0.0.3 main)" -eq 0 ]
 
+# The TLS setting that does not fit the port: told within the greeting
+# wait, with the setting to change, not after a minute's silence.
+conf starttls_on_tls "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_tls = starttls"
+gateway starttls_on_tls
+check "STARTTLS on the implicit TLS port: exit 1" [ "$rc" -eq 1 ]
+check "STARTTLS on the implicit TLS port: the log names the setting" \
+	contains "$err" "no greeting: if imap_port is a port for implicit TLS (usually 993), set imap_tls = implicit"
+conf implicit_on_plain "imap_host = localhost" "imap_port = $plain_port" \
+	"imap_tls = implicit"
+gateway implicit_on_plain
+check "implicit TLS on the plain port: exit 1" [ "$rc" -eq 1 ]
+check "implicit TLS on the plain port: the log names the setting" \
+	contains "$err" "if imap_port is a plain port (usually 143), set imap_tls = starttls"
+check "a TLS setting that does not fit: nothing fetched" [ "$(rows)" -eq 6 ]
+
 # imap_tls = none (loopback only), with AUTHENTICATE PLAIN where the
 # server says LOGINDISABLED.
 conf none "imap_host = 127.0.0.4" "imap_port = $plain_port" "imap_tls = none"
