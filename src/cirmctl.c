@@ -61,6 +61,13 @@ usage(FILE *out)
 		       "                            show one, or its raw bytes\n"
 		       "  quarantine release ID     put one back in the inbox\n"
 		       "  quarantine discard ID...  discard them for good (spam)\n"
+		       "  audit list [--limit N] [--action ACTION] [--object "
+		       "OBJECT]\n"
+		       "                            what administrators did, "
+		       "newest first\n"
+		       "  audit verify [--expect ID:HASH]\n"
+		       "                            check that the audit log "
+		       "was not altered\n"
 		       "  spool prune [--dry-run] [--min-age HOURS]\n"
 		       "                            remove attachment files no "
 		       "message names\n"
@@ -263,6 +270,7 @@ static const struct {
 	{ "handler", ctl_handler },
 	{ "sms", ctl_sms },
 	{ "spool", ctl_spool },
+	{ "audit", ctl_audit },
 };
 
 int

@@ -447,8 +447,8 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 				c.state, cmd->word);
 		goto rollback;
 	}
-	if (store_audit_add(store, in.now, "cirmctl", "case.assign", c.number,
-			    argv[2], &err) < 0 ||
+	if (store_audit_add(store, in.now, store_audit_actor(), "case.assign",
+			    c.number, argv[2], &err) < 0 ||
 	    store_commit(store, &err) < 0)
 		goto rollback;
 	printf(_("%s: assigned to %s, who is notified as the workflow says "

@@ -178,8 +178,8 @@ add(const struct ctl *ctl, int argc, char **argv)
 		    store_group_member_add(store, gid, id, &err) < 0)
 			goto fail;
 	}
-	if (store_audit_add(store, now, "cirmctl", "handler.add", argv[optind],
-			    NULL, &err) < 0 ||
+	if (store_audit_add(store, now, store_audit_actor(), "handler.add",
+			    argv[optind], NULL, &err) < 0 ||
 	    store_commit(store, &err) < 0)
 		goto fail;
 	printf(_("handler %s added\n"), argv[optind]);
@@ -362,8 +362,8 @@ set(const struct ctl *ctl, int argc, char **argv)
 			goto fail;
 	}
 	detail = strlist_join(&changed);
-	if (store_audit_add(store, now, "cirmctl", "handler.set", argv[optind],
-			    detail, &err) < 0 ||
+	if (store_audit_add(store, now, store_audit_actor(), "handler.set",
+			    argv[optind], detail, &err) < 0 ||
 	    store_commit(store, &err) < 0)
 		goto fail;
 	printf(_("handler %s changed\n"), argv[optind]);
@@ -457,7 +457,7 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 		goto out;
 	}
 	if (store_contact_set_active(store, id, active, &err) < 0 ||
-	    store_audit_add(store, now, "cirmctl",
+	    store_audit_add(store, now, store_audit_actor(),
 			    active ? "handler.enable" : "handler.disable",
 			    argv[1], NULL, &err) < 0 ||
 	    store_commit(store, &err) < 0)

@@ -374,7 +374,7 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		printf(_("dry run: %d cases would move; nothing changed\n"),
 		       m.moved);
 		ret = 0;
-	} else if (store_audit_add(m.store, m.now, "cirmctl",
+	} else if (store_audit_add(m.store, m.now, store_audit_actor(),
 				   "workflow.migrate", NULL, detail, &err) < 0 ||
 		   store_commit(m.store, &err) < 0) {
 		free(detail);

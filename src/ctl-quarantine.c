@@ -164,7 +164,7 @@ release(struct store *store, int argc, char **argv)
 		goto fail;
 	snprintf(num, sizeof(num), "%lld", (long long)id);
 	r = store_quarantine_release(store, id, cirm_now(), &err);
-	if (r > 0 && store_audit_add(store, cirm_now(), "cirmctl",
+	if (r > 0 && store_audit_add(store, cirm_now(), store_audit_actor(),
 				     "quarantine.release", num, NULL, &err) < 0)
 		r = -1;
 	if (r < 0 || store_commit(store, &err) < 0) {
@@ -220,9 +220,9 @@ discard(struct store *store, int argc, char **argv)
 
 		snprintf(num, sizeof(num), "%lld", (long long)ids[i]);
 		r = store_quarantine_discard(store, ids[i], cirm_now(), &err);
-		if (r > 0 && store_audit_add(store, cirm_now(), "cirmctl",
-					     "quarantine.discard", num, NULL,
-					     &err) < 0)
+		if (r > 0 &&
+		    store_audit_add(store, cirm_now(), store_audit_actor(),
+				    "quarantine.discard", num, NULL, &err) < 0)
 			r = -1;
 		if (r == 0)
 			ctl_error(_("no quarantined message %lld waiting "

@@ -231,8 +231,9 @@ instance_init(const char *dir, char **error_r)
 	    store_open(cfg_str(cfg, CFG_DATABASE), &sset, &store, error_r) < 0)
 		goto out;
 	if (store_begin(store, error_r) < 0 ||
-	    store_audit_add(store, cirm_now(), "cirmctl", "instance.init",
-			    NULL, PACKAGE_VERSION, error_r) < 0 ||
+	    store_audit_add(store, cirm_now(), store_audit_actor(),
+			    "instance.init", NULL, PACKAGE_VERSION,
+			    error_r) < 0 ||
 	    store_commit(store, error_r) < 0) {
 		store_rollback(store);
 		goto out;

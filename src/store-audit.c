@@ -6,9 +6,11 @@
 #include "util.h"
 
 #include <openssl/evp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define HASH_HEX (2 * 32 + 1)
 
@@ -45,6 +47,33 @@ entry_hash(const char *prev, int64_t id, int64_t at, const char *actor,
 		out[2 * i + 1] = hex[md[i] & 15];
 	}
 	out[64] = '\0';
+}
+
+const char *
+store_audit_actor(void)
+{
+	static char actor[160];
+
+	if (actor[0] == '\0') {
+		struct passwd *pw = getpwuid(geteuid());
+		const char *sudo = getenv("SUDO_USER");
+		char uid[24];
+
+		snprintf(uid, sizeof(uid), "uid %lu", (unsigned long)geteuid());
+		/* sudo says who the administrator behind root is */
+		snprintf(actor, sizeof(actor), "cirmctl:%.60s%s%.60s%s",
+			 pw != NULL ? pw->pw_name : uid,
+			 sudo != NULL && *sudo != '\0' && geteuid() == 0 ?
+			 " (sudo by " : "",
+			 sudo != NULL && geteuid() == 0 ? sudo : "",
+			 sudo != NULL && *sudo != '\0' && geteuid() == 0 ?
+			 ")" : "");
+		for (char *p = actor; *p != '\0'; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		}
+	}
+	return actor;
 }
 
 int
@@ -120,4 +149,69 @@ store_audit_verify(struct store *store, int64_t *bad_id_r, char **error_r)
 	}
 	sqlite3_reset(st);
 	return ok;
+}
+
+int
+store_audit_hash(struct store *store, int64_t *id_r, char hash_r[65],
+		 char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, hash FROM audit WHERE ?1 = 0 OR id = ?1 "
+		"ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, *id_r);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id_r = sqlite3_column_int64(st, 0);
+		snprintf(hash_r, 65, "%s", store_col_text(st, 1));
+	}
+	return store_row_end(store, st, rc, "read audit", error_r);
+}
+
+int
+store_audit_list(struct store *store, const char *action, const char *object,
+		 int limit,
+		 int (*fn)(const struct store_audit_entry *e, void *ctx),
+		 void *ctx, int64_t *total_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, at, actor, action, object, detail FROM audit "
+		"WHERE (?1 IS NULL OR action = ?1) AND (?2 IS NULL OR "
+		"object = ?2) ORDER BY id DESC LIMIT ?3";
+	static const char count_sql[] =
+		"SELECT count(*) FROM audit WHERE (?1 IS NULL OR action = ?1) "
+		"AND (?2 IS NULL OR object = ?2)";
+	sqlite3_stmt *st = store_stmt(store, count_sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, action);
+	store_bind_text(st, 2, object);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*total_r = sqlite3_column_int64(st, 0);
+	if (store_row_end(store, st, rc, "count audit", error_r) < 0)
+		return -1;
+	st = store_stmt(store, sql, error_r);
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, action);
+	store_bind_text(st, 2, object);
+	sqlite3_bind_int(st, 3, limit > 0 ? limit : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_audit_entry e = {
+			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
+			store_col_text(st, 2), store_col_text(st, 3),
+			store_col_text(st, 4), store_col_text(st, 5),
+		};
+
+		if (fn(&e, ctx) != 0)
+			break;
+	}
+	return store_rows_end(store, st, rc, "read audit", error_r);
 }

@@ -558,10 +558,31 @@ int store_gateway_state_set(struct store *store, const char *gateway,
 int store_audit_add(struct store *store, int64_t at, const char *actor,
 		    const char *action, const char *object, const char *detail,
 		    char **error_r);
+/* Who runs this program, as the audit log names an administrator:
+   "cirmctl:LOGIN", with "(sudo by LOGIN)" when root through sudo. */
+const char *store_audit_actor(void);
 /* Recomputes the chain. 1 when intact, 0 when broken (*bad_id_r is the
    first entry that does not match), -1 on error. */
 int store_audit_verify(struct store *store, int64_t *bad_id_r,
 		       char **error_r);
+
+/* The hash of entry *ID_R, or of the newest when *ID_R is 0 (its id
+   then in *ID_R): 1, 0 when there is no such entry, -1. */
+int store_audit_hash(struct store *store, int64_t *id_r, char hash_r[65],
+		     char **error_r);
+
+struct store_audit_entry {
+	int64_t id, at;
+	const char *actor, *action, *object, *detail; /* may be NULL */
+};
+
+/* Calls FN for the newest LIMIT entries (0: all) whose action is ACTION
+   and object OBJECT (NULL: any), newest first; *total_r is how many
+   match in all. FN returns non-zero to stop. 0, or -1. */
+int store_audit_list(struct store *store, const char *action,
+		     const char *object, int limit,
+		     int (*fn)(const struct store_audit_entry *e, void *ctx),
+		     void *ctx, int64_t *total_r, char **error_r);
 
 /* --- workflows, timers, case flow (store-flow.c) --- */
 

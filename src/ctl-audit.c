@@ -1,0 +1,209 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl audit list [--limit N] [--action A] [--object O] |
+   verify [--expect ID:HASH] */
+#include "config.h"
+
+#include "ctl.h"
+#include "i18n.h"
+#include "store.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+static int
+print_entry(const struct store_audit_entry *e, void *ctx)
+{
+	char t[32], id[24];
+
+	snprintf(id, sizeof(id), "%lld", (long long)e->id);
+	ctl_print_cell(stdout, id, 7);
+	ctl_print_cell(stdout, ctl_time(e->at, t), 18);
+	ctl_print_cell(stdout, e->actor != NULL ? e->actor : "", 30);
+	ctl_print_cell(stdout, e->action != NULL ? e->action : "", 20);
+	ctl_print_cell(stdout, e->object != NULL ? e->object : "-", 16);
+	ctl_print_cell(stdout, e->detail != NULL ? e->detail : "", 0);
+	fputc('\n', stdout);
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int
+list(struct store *store, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "limit", required_argument, NULL, 'n' },
+		{ "action", required_argument, NULL, 'a' },
+		{ "object", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *action = NULL, *object = NULL;
+	int64_t total = 0;
+	char *err = NULL;
+	int rows = 0, c, limit = 50;
+	long n;
+
+	while ((c = ctl_getopt(argc, argv, "n:a:o:", opts)) != -1) {
+		switch (c) {
+		case 'n':
+			if (str_to_long(optarg, 1, 1000000, &n) < 0) {
+				ctl_error(_("--limit must be a whole number from "
+					    "1 to 1000000, not '%s'"), optarg);
+				return EX_USAGE;
+			}
+			limit = (int)n;
+			break;
+		case 'a':
+			action = optarg;
+			break;
+		case 'o':
+			object = optarg;
+			break;
+		default:
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return EX_USAGE;
+	ctl_print_cell(stdout, _("ID"), 7);
+	ctl_print_cell(stdout, _("TIME"), 18);
+	ctl_print_cell(stdout, _("WHO"), 30);
+	ctl_print_cell(stdout, _("ACTION"), 20);
+	ctl_print_cell(stdout, _("OBJECT"), 16);
+	ctl_print_cell(stdout, _("DETAIL"), 0);
+	fputc('\n', stdout);
+	if (store_audit_list(store, action, object, limit, print_entry, &rows,
+			     &total, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 1;
+	}
+	if (rows == 0)
+		printf("%s\n", _("(no entries)"));
+	else if (total > rows)
+		printf(_("(%lld more, older: see --limit)\n"),
+		       (long long)(total - rows));
+	return 0;
+}
+
+/* "ID:HASH" into *ID_R and HASH_R. */
+static int
+parse_expect(const char *s, int64_t *id_r, char hash_r[65])
+{
+	const char *colon = strchr(s, ':');
+	char *num;
+	long v;
+	int ok;
+
+	if (colon == NULL || strlen(colon + 1) != 64 ||
+	    strspn(colon + 1, "0123456789abcdef") != 64)
+		return -1;
+	num = xstrndup(s, (size_t)(colon - s));
+	ok = str_to_long(num, 1, 0x7fffffffL, &v) == 0;
+	free(num);
+	if (!ok)
+		return -1;
+	*id_r = v;
+	memcpy(hash_r, colon + 1, 65);
+	return 0;
+}
+
+static int
+verify(struct store *store, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "expect", required_argument, NULL, 'e' },
+		{ NULL, 0, NULL, 0 },
+	};
+	char want[65] = "", got[65] = "", *err = NULL;
+	int64_t want_id = 0, bad = 0, head = 0;
+	int c, r;
+
+	while ((c = ctl_getopt(argc, argv, "e:", opts)) != -1) {
+		if (c != 'e')
+			return EX_USAGE;
+		if (parse_expect(optarg, &want_id, want) < 0) {
+			ctl_error(_("--expect takes ID:HASH, an entry's id and "
+				    "its 64 hexadecimal digits as audit verify "
+				    "printed them, not '%s'"), optarg);
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc)
+		return EX_USAGE;
+	r = store_audit_verify(store, &bad, &err);
+	if (r > 0)
+		r = store_audit_hash(store, &head, got, &err);
+	if (r < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 1;
+	}
+	if (bad != 0) {
+		ctl_error(_("the audit log was altered: entry %lld does not fit "
+			    "the chain (it, or an entry before it, was changed, "
+			    "removed or put in)"), (long long)bad);
+		return 1;
+	}
+	if (r == 0) {
+		printf("%s\n", _("The audit log is empty."));
+		return want_id != 0 ? 1 : 0;
+	}
+	if (want_id != 0) {
+		int64_t id = want_id;
+		char at[65] = "";
+
+		r = store_audit_hash(store, &id, at, &err);
+		if (r < 0) {
+			ctl_error("%s", err);
+			free(err);
+			return 1;
+		}
+		if (r == 0 || strcmp(at, want) != 0) {
+			ctl_error(_("the audit log was altered: entry %lld is %s "
+				    "(entries were removed from its end, or the "
+				    "log was written anew)"), (long long)want_id,
+				  r == 0 ? _("gone") :
+				  _("not the one whose hash you kept"));
+			return 1;
+		}
+	}
+	printf(_("The audit log is intact: %lld entries.\n"), (long long)head);
+	printf(_("Newest: %lld:%s\n"), (long long)head, got);
+	printf("%s\n", _("Keep that line elsewhere and check against it "
+			 "later with --expect: only then do removed newest "
+			 "entries, or a log written anew, show."));
+	return 0;
+}
+
+#define USAGE N_("usage: cirmctl audit list [--limit N] [--action ACTION] " \
+		 "[--object OBJECT] | verify [--expect ID:HASH]")
+
+static int
+audit_command(const struct cfg *cfg, struct store *store, int argc,
+	      char **argv)
+{
+	int ret = EX_USAGE;
+
+	(void)cfg;
+	if (strcmp(argv[1], "list") == 0)
+		ret = list(store, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "verify") == 0)
+		ret = verify(store, argc - 1, argv + 1);
+	if (ret == EX_USAGE)
+		ctl_error("%s", _(USAGE));
+	return ret;
+}
+
+int
+ctl_audit(const struct ctl *ctl, int argc, char **argv)
+{
+	if (argc < 2) {
+		ctl_error("%s", _(USAGE));
+		return EX_USAGE;
+	}
+	return ctl_with_store(ctl, audit_command, argc, argv);
+}
