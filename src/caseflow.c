@@ -744,9 +744,9 @@ tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 		goto out;
 	en = lang != NULL && strcmp(lang, "en") == 0;
 	if (now_id != 0) {
-		subject = xasprintf(en ? "The case has a new case officer [%s]" :
-				    "Ärendet har fått en ny handläggare [%s]",
-				    fl->c.number);
+		subject = xasprintf(en ? "The case has a new case officer "
+				    "[%s] %s" : "Ärendet har fått en ny "
+				    "handläggare [%s] %s", fl->c.number, subj);
 		body = xasprintf(en ? "The case %s (%s) is now handled by %s, no "
 				 "longer by you; you get no more notifications "
 				 "of it as its case officer.\n\nTo take it back, "
@@ -757,9 +757,9 @@ tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 				 "svara på det här mejlet med #ta.\n",
 				 fl->c.number, subj, name);
 	} else {
-		subject = xasprintf(en ? "The case went back to the queue [%s]" :
-				    "Ärendet har gått tillbaka till kön [%s]",
-				    fl->c.number);
+		subject = xasprintf(en ? "The case went back to the queue "
+				    "[%s] %s" : "Ärendet har gått tillbaka till "
+				    "kön [%s] %s", fl->c.number, subj);
 		body = xasprintf(en ? "The case %s (%s) no longer has a case "
 				 "officer and waits for its group again; you get "
 				 "no more notifications of it as its case "

@@ -1150,7 +1150,7 @@ START_TEST(test_former_assignee_told)
 	ck_assert_int_eq(count("SELECT assignee_id FROM cases"), olle);
 	body = newest_to("eva@kommun.example", "subject");
 	ck_assert_str_eq(body, "Ärendet har fått en ny handläggare "
-			 "[KS-2026-00001]");
+			 "[KS-2026-00001] Buller");
 	free(body);
 	body = newest_to("eva@kommun.example", "body");
 	ck_assert_msg(strstr(body, "handläggs nu av Olle Ek, inte längre av "
