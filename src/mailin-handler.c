@@ -1054,8 +1054,9 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		*error_r = xstrdup("set-aside notice of an unknown kind");
 		return -1;
 	}
-	if (store_inbox_quarantine(store, row->id, v->reason, cirm_now(),
-				   qid_r, error_r) < 0 ||
+	if (store_inbox_quarantine_keyed(store, row->id, v->reason,
+					 v->dedupe_key, cirm_now(), qid_r,
+					 error_r) < 0 ||
 	    store_contact_kind(store, v->notify_id, &kind, &lang,
 			       error_r) < 0) {
 		free(kind);

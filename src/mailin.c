@@ -574,8 +574,10 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 		/* a handler is told (decide), so the sender is kept */
 		v->notice = MAILIN_NOTICE_OVERSIZE;
 		if (v->msg->from.addr != NULL &&
-		    strchr(v->msg->from.addr, '@') != NULL)
+		    strchr(v->msg->from.addr, '@') != NULL) {
 			v->sender = lower(v->msg->from.addr);
+			v->dedupe_key = dedupe_key(v->msg, v->sender);
+		}
 		return;
 	}
 	/* Or stood in for a mail its server failed again and again to
@@ -767,6 +769,45 @@ notice_allowed(struct mailin *mi, int64_t id, int64_t now)
 	return slot->n++ < MAILIN_NOTICES_PER_HOUR;
 }
 
+/* Puts the mail of ROW, whose verdict V is the quarantine, there with
+   its dedupe key, and tells the handler who sent it (if so marked);
+   the same mail again, while it waits there or once discarded, is
+   dropped as a duplicate. */
+static enum engine_result
+set_aside(struct mailin *mi, struct store *store,
+	  const struct store_inbox_row *row, struct mailin_verdict *v,
+	  char **reason_r)
+{
+	int64_t qid = 0;
+	bool told = false;
+	int r = 0;
+
+	if (v->dedupe_key != NULL)
+		r = store_quarantine_by_dedupe(store, v->dedupe_key, &qid,
+					       reason_r);
+	if (r > 0) {
+		log_info("inbox row %lld: duplicate of quarantined %lld",
+			 (long long)row->id, (long long)qid);
+		return ENGINE_DONE;
+	}
+	if (r == 0 && v->notify_id != 0 &&
+	    notice_allowed(mi, v->notify_id, cirm_now())) {
+		r = mailin_handler_set_aside(mi, store, row, v, &qid,
+					     reason_r);
+		told = true;
+	} else if (r == 0) {
+		r = store_inbox_quarantine_keyed(store, row->id, v->reason,
+						 v->dedupe_key, cirm_now(),
+						 &qid, reason_r);
+	}
+	if (r < 0)
+		return ENGINE_TEMP;
+	log_warnx("inbox row %lld: quarantined as %lld: %s%s",
+		  (long long)row->id, (long long)qid, v->reason,
+		  told ? "; the handler was told" : "");
+	return ENGINE_SET_ASIDE;
+}
+
 enum engine_result
 mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	      char **reason_r)
@@ -787,24 +828,8 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	    mailin_apply(mi, store, row, v, &err) < 0) {
 		*reason_r = err;
 		res = ENGINE_TEMP;
-	} else if (v->kind == MAILIN_QUARANTINE && v->notify_id != 0 &&
-		   notice_allowed(mi, v->notify_id, cirm_now())) {
-		int64_t qid = 0;
-
-		if (mailin_handler_set_aside(mi, store, row, v, &qid,
-					     &err) < 0) {
-			*reason_r = err;
-			res = ENGINE_TEMP;
-		} else {
-			log_warnx("inbox row %lld: quarantined as %lld: %s; "
-				  "the handler was told", (long long)row->id,
-				  (long long)qid, v->reason);
-			res = ENGINE_SET_ASIDE;
-		}
 	} else if (v->kind == MAILIN_QUARANTINE) {
-		*reason_r = v->reason;
-		v->reason = NULL;
-		res = ENGINE_FINAL;
+		res = set_aside(mi, store, row, v, reason_r);
 	} else
 		log_info("inbox row %lld: %s%s%s", (long long)row->id,
 			 mailin_kind_name(v->kind), v->case_id ? " on " : "",

@@ -330,18 +330,29 @@ int
 store_inbox_quarantine(struct store *store, int64_t id, const char *reason,
 		       int64_t now, int64_t *qid_r, char **error_r)
 {
+	return store_inbox_quarantine_keyed(store, id, reason, NULL, now,
+					    qid_r, error_r);
+}
+
+int
+store_inbox_quarantine_keyed(struct store *store, int64_t id,
+			     const char *reason, const char *dedupe_key,
+			     int64_t now, int64_t *qid_r, char **error_r)
+{
 	static const char move_sql[] =
 		"INSERT INTO quarantine (channel, source, received_at, "
-		"quarantined_at, reason, raw) SELECT i.channel, i.source, "
-		"i.received_at, ?, ?, coalesce(r.raw, i.raw) FROM inbox i "
-		"LEFT JOIN raw_message r ON r.id = i.raw_id WHERE i.id = ?";
+		"quarantined_at, reason, raw, dedupe_key) SELECT i.channel, "
+		"i.source, i.received_at, ?, ?, coalesce(r.raw, i.raw), ? "
+		"FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id "
+		"WHERE i.id = ?";
 	sqlite3_stmt *st = store_stmt(store, move_sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	store_bind_text(st, 2, reason);
-	sqlite3_bind_int64(st, 3, id);
+	store_bind_text(st, 3, dedupe_key);
+	sqlite3_bind_int64(st, 4, id);
 	if (store_exec_stmt(store, st, "quarantine inbox row", error_r) < 0)
 		return -1;
 	if (qid_r != NULL)
@@ -365,6 +376,25 @@ count(struct store *store, const char *sql, int64_t now, int64_t *n_r,
 		*n_r = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW ? 0 : store_fail(store, "count", error_r);
+}
+
+int
+store_quarantine_by_dedupe(struct store *store, const char *dedupe_key,
+			   int64_t *qid_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id FROM quarantine WHERE dedupe_key = ? AND "
+		"released_at IS NULL ORDER BY id LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, dedupe_key);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*qid_r = sqlite3_column_int64(st, 0);
+	return store_row_end(store, st, rc, "find quarantined mail", error_r);
 }
 
 /* The quarantined messages still waiting: neither released nor

@@ -451,6 +451,14 @@ static const char migration_17[] =
 static const char migration_18[] =
 	"ALTER TABLE sms_part ADD COLUMN done_at INTEGER;\n";
 
+/* The dedupe key of a quarantined mail, so that the same mail delivered
+   again while it waits there (or after it was discarded) is known and
+   not quarantined twice. */
+static const char migration_19[] =
+	"ALTER TABLE quarantine ADD COLUMN dedupe_key TEXT;\n"
+	"CREATE INDEX quarantine_dedupe ON quarantine(dedupe_key)\n"
+	"  WHERE dedupe_key IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -470,5 +478,6 @@ const struct store_migration store_migrations[] = {
 	{ "duplicates indexed by the keys there are", migration_16 },
 	{ "quarantined messages discarded by an administrator", migration_17 },
 	{ "SMS parts remembered after their message", migration_18 },
+	{ "quarantined mail known by its dedupe key", migration_19 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

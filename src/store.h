@@ -505,6 +505,14 @@ int store_inbox_retry(struct store *store, int64_t id, const char *reason,
 int store_inbox_quarantine(struct store *store, int64_t id,
 			   const char *reason, int64_t now, int64_t *qid_r,
 			   char **error_r);
+/* The same, keeping the mail's DEDUPE_KEY (may be NULL) with it. */
+int store_inbox_quarantine_keyed(struct store *store, int64_t id,
+				 const char *reason, const char *dedupe_key,
+				 int64_t now, int64_t *qid_r, char **error_r);
+/* A quarantined mail with DEDUPE_KEY, waiting or discarded (not
+   released: that one went back to the inbox): 1 with *qid_r, 0, -1. */
+int store_quarantine_by_dedupe(struct store *store, const char *dedupe_key,
+			       int64_t *qid_r, char **error_r);
 
 struct store_counts {
 	int64_t inbox, inbox_due, quarantine, outbox, cases;

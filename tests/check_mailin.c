@@ -382,6 +382,45 @@ START_TEST(test_flood_and_release)
 }
 END_TEST
 
+/* The same mail delivered again while it waits in the quarantine, or
+   after an administrator discarded it, is not quarantined twice; once
+   released it is handled afresh. */
+START_TEST(test_quarantined_once)
+{
+	char *loop = mail("arende@kommun.example", "arende@kommun.example",
+			  "Vi har tagit emot", "q1@kommun.example", NULL, "x");
+	const char *noid = "From: arende@kommun.example\nTo: "
+		"arende@kommun.example\nSubject: utan id\n\nsamma text\n";
+	char *err = NULL;
+
+	deliver(loop);
+	deliver(loop);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	/* by its digest, without a Message-ID */
+	deliver(noid);
+	deliver(noid);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	/* the same mail to two of our addresses, in one batch */
+	ck_assert(store_inbox_put(store, "email", "test", cirm_now(), NULL,
+				  loop, strlen(loop), NULL, &err) == 1);
+	deliver(loop);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	/* discarded: an administrator said nobody wants it */
+	ck_assert(store_exec(store, "UPDATE quarantine SET discarded_at = 1, "
+			     "raw = x'' WHERE id = 1", &err) == 0);
+	deliver(loop);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	/* released, it went back to the inbox: a new copy is handled as
+	   any mail, here quarantined again */
+	ck_assert(store_exec(store, "UPDATE quarantine SET released_at = 1 "
+			     "WHERE id = 2", &err) == 0);
+	deliver(noid);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 3);
+	free(loop);
+}
+END_TEST
+
 START_TEST(test_loops_and_bad_mail)
 {
 	char *loop = mail("Kommunen <arende@kommun.example>", "arende@kommun.example",
@@ -1437,6 +1476,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
+	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_category_word);
