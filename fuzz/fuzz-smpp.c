@@ -27,6 +27,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	pdu[0] = (uint8_t)(len >> 24), pdu[1] = (uint8_t)(len >> 16);
 	pdu[2] = (uint8_t)(len >> 8), pdu[3] = (uint8_t)len;
 	memset(&d, 0, sizeof(d));
+	/* As on_deliver: more TLVs overrun libsmpp34's message buffer. */
+	if (deliver_sm_tlvs(pdu, len) > SMPP_TLVS_MAX)
+		return 0;
 	if (smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) == 0) {
 		inbound_tlvs(&d, &in);
 		if ((d.esm_class & ESM_UDHI) != 0 && in.len > 0 &&
