@@ -426,6 +426,24 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* A target when no state has an id: said, as any unknown target. */
+START_TEST(test_no_ids)
+{
+	static const char text[] =
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"  <state><transition target=\"a\"/></state>\n"
+		"</scxml>\n";
+	struct scxml *doc = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_load("n.scxml", text, sizeof(text) - 1, &doc,
+				    &error), -1);
+	ck_assert_str_eq(error, "n.scxml:2: <state> without id\n"
+			 "n.scxml:2: target 'a': no such state");
+	free(error);
+}
+END_TEST
+
 START_TEST(test_not_scxml)
 {
 	static const char text[] = "<scxml><state id=\"a\"/></scxml>";
@@ -805,6 +823,7 @@ scxml_suite(void)
 	tcase_add_test(tl, test_too_large);
 	tcase_add_test(tl, test_malformed);
 	tcase_add_test(tl, test_not_scxml);
+	tcase_add_test(tl, test_no_ids);
 	tcase_add_test(tl, test_invalid);
 	tcase_add_test(tl, test_cond_deep);
 	suite_add_tcase(s, tl);
