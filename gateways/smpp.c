@@ -72,6 +72,12 @@ enum {
 	SMPP_SYSTEM_TYPE_MAX = 12,
 	SMPP_ID_MAX = 64,	   /* message_id */
 	SMPP_RECEIPT_FIELD_MAX = 64,
+	/* Optional parameters of a deliver_sm given to libsmpp34: it
+	   writes a line for each field it reads into its 2048-byte
+	   smpp34_strerror and, once that is full, past its end (some 800
+	   bytes for the mandatory fields and one failure, under 60 for
+	   each parameter). Real deliver_sm carry a dozen at most. */
+	SMPP_TLVS_MAX = 20,
 	SMPP_BATCH = 1000,	   /* outbox rows loaded at once */
 	SMPP_TIMEOUT_MS = 30000,   /* connect and bind */
 	SMPP_STOP_WAIT_MS = 5000,  /* answers awaited when stopping */
@@ -1212,6 +1218,79 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 	return ESME_ROK;
 }
 
+/* The octets libsmpp34 takes as the value of a deliver_sm TLV of TAG
+   and LENGTH: for the numbers it knows the size of their type, whatever
+   LENGTH says, else LENGTH. */
+static size_t
+tlv_value_octets(unsigned tag, size_t length)
+{
+	switch (tag) {
+	case TLVID_user_message_reference:
+	case TLVID_source_port:
+	case TLVID_destination_port:
+	case TLVID_sar_msg_ref_num:
+	case TLVID_its_session_info:
+		return 2;
+	case TLVID_sar_total_segments:
+	case TLVID_sar_segment_seqnum:
+	case TLVID_user_response_code:
+	case TLVID_privacy_indicator:
+	case TLVID_payload_type:
+	case TLVID_language_indicator:
+	case TLVID_message_state:
+	case TLVID_set_dpf:
+	case TLVID_source_network_type:
+		return 1;
+	default:
+		return length;
+	}
+}
+
+/* How many optional parameters (TLVs) libsmpp34 would read after the
+   mandatory fields of the deliver_sm PDU of LEN octets; -1 when the
+   mandatory fields end early (it stops there too). */
+static long
+deliver_sm_tlvs(const uint8_t *pdu, size_t len)
+{
+	/* Octets of each mandatory field after the header, 0 for a
+	   C string: service_type; source_addr_ton and _npi; source_addr;
+	   dest_addr_ton and _npi; destination_addr; esm_class, protocol_id,
+	   priority_flag; schedule_delivery_time; validity_period;
+	   registered_delivery, replace_if_present_flag, data_coding,
+	   sm_default_msg_id. */
+	static const uint8_t fields[] = { 0, 2, 0, 2, 0, 3, 0, 0, 4 };
+	size_t off = SMPP_HEADER;
+	long n = 0;
+
+	for (size_t i = 0; i < N_ELEMENTS(fields); i++) {
+		const uint8_t *nul;
+
+		if (off > len)
+			return -1;
+		if (fields[i] > 0) {
+			off += fields[i];
+			continue;
+		}
+		if ((nul = memchr(pdu + off, '\0', len - off)) == NULL)
+			return -1;
+		off = (size_t)(nul - pdu) + 1;
+	}
+	if (off >= len)
+		return -1;
+	off += 1 + (size_t)pdu[off]; /* sm_length, short_message */
+	/* Each TLV it begins counts, the last one too if cut short. */
+	for (; off < len; n++) {
+		unsigned tag, length;
+
+		if (off + 4 > len)
+			return n + 1;
+		tag = (unsigned)pdu[off] << 8 | pdu[off + 1];
+		length = (unsigned)pdu[off + 2] << 8 | pdu[off + 3];
+		off += 4 + tlv_value_octets(tag, length);
+	}
+	return n;
+}
+
 static int
 on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 {
@@ -1220,7 +1299,13 @@ on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 	deliver_sm_t d;
 
 	memset(&d, 0, sizeof(d));
-	if (smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) != 0) {
+	if (deliver_sm_tlvs(pdu, len) > SMPP_TLVS_MAX) {
+		char why[80];
+
+		snprintf(why, sizeof(why), "a deliver_sm with more than %d "
+			 "optional parameters", SMPP_TLVS_MAX);
+		status = mo_quarantine(s, pdu, len, why);
+	} else if (smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) != 0) {
 		/* smpp34_strerror holds the fields, numbers included. */
 		status = mo_quarantine(s, pdu, len, "a deliver_sm that "
 				       "cannot be read");

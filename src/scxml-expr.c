@@ -8,6 +8,12 @@
 #include <string.h>
 
 #define SCXML_EVENT_PROCESSOR "http://www.w3.org/TR/scxml/#SCXMLEventProcessor"
+/* Parentheses and negations nested in one condition: the parser
+   recurses on each, and a file of a hundred thousand '(' would
+   overflow the stack. Real conditions nest a few deep. */
+#define COND_DEPTH_MAX 100
+#define STR(x) STR_(x)
+#define STR_(x) #x
 
 /* Conditions of the null datamodel (SCXML 5.9.1: In()), with boolean
    connectives so that workflows can combine them. */
@@ -16,6 +22,7 @@ struct cond {
 	const struct scxml *doc;
 	struct scxml_session *s;	/* NULL when only checking */
 	char *error;
+	int depth;	/* '!' and '(' open around the cursor */
 };
 
 static bool cond_or(struct cond *c);
@@ -144,8 +151,16 @@ cond_unary(struct cond *c)
 
 	if (c->error != NULL)
 		return false;
-	if (cond_take(c, "!") || cond_take(c, "not"))
-		return !cond_unary(c);
+	if (c->depth > COND_DEPTH_MAX) {
+		cond_fail(c, "nested more than " STR(COND_DEPTH_MAX) " deep");
+		return false;
+	}
+	if (cond_take(c, "!") || cond_take(c, "not")) {
+		c->depth++;
+		v = !cond_unary(c);
+		c->depth--;
+		return v;
+	}
 	if (cond_take(c, "true"))
 		return true;
 	if (cond_take(c, "false"))
@@ -155,7 +170,9 @@ cond_unary(struct cond *c)
 	if ((pred = cond_pred_name(c)) != NULL)
 		return cond_pred(c, pred);
 	if (cond_take(c, "(")) {
+		c->depth++;
 		v = cond_or(c);
+		c->depth--;
 		if (!cond_take(c, ")"))
 			cond_fail(c, "expected )");
 		return v;

@@ -296,9 +296,12 @@ struct scxml_state *
 scxml_find(const struct scxml *doc, const char *id)
 {
 	struct scxml_state key = { .id = (char *)id }, *kp = &key;
-	struct scxml_state **r = bsearch(&kp, doc->by_id, doc->nby_id,
-					 sizeof(*doc->by_id), cmp_id);
+	struct scxml_state **r;
 
+	/* no state has an id: by_id is NULL, which bsearch may not get */
+	if (doc->nby_id == 0)
+		return NULL;
+	r = bsearch(&kp, doc->by_id, doc->nby_id, sizeof(*doc->by_id), cmp_id);
 	return r != NULL ? *r : NULL;
 }
 

@@ -426,6 +426,24 @@ START_TEST(test_malformed)
 }
 END_TEST
 
+/* A target when no state has an id: said, as any unknown target. */
+START_TEST(test_no_ids)
+{
+	static const char text[] =
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"  <state><transition target=\"a\"/></state>\n"
+		"</scxml>\n";
+	struct scxml *doc = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_load("n.scxml", text, sizeof(text) - 1, &doc,
+				    &error), -1);
+	ck_assert_str_eq(error, "n.scxml:2: <state> without id\n"
+			 "n.scxml:2: target 'a': no such state");
+	free(error);
+}
+END_TEST
+
 START_TEST(test_not_scxml)
 {
 	static const char text[] = "<scxml><state id=\"a\"/></scxml>";
@@ -658,6 +676,52 @@ START_TEST(test_predicates)
 }
 END_TEST
 
+/* A condition nested beyond reason is refused with its line, not
+   parsed until the stack runs out. */
+START_TEST(test_cond_deep)
+{
+	static const char head[] = "<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"<state id=\"a\"><transition cond=\"";
+	static const char tail[] = "\"/></state></scxml>";
+	static const char *const opens[] = { "(", "!", "not " };
+	size_t n = 200000;
+
+	for (size_t k = 0; k < N_ELEMENTS(opens); k++) {
+		size_t w = strlen(opens[k]);
+		char *text = xmalloc(sizeof(head) + n * (w + 1) + 16 +
+				     sizeof(tail)), *p = text, *error = NULL;
+
+		p = stpcpy(p, head);
+		for (size_t i = 0; i < n; i++)
+			p = stpcpy(p, opens[k]);
+		p = stpcpy(p, "In('a')");
+		for (size_t i = 0; k == 0 && i < n; i++)
+			*p++ = ')';
+		strcpy(p, tail);
+		ck_assert_ptr_null(load_with_preds(text, &error));
+		ck_assert_msg(strstr(error, "p.scxml:2: condition: nested more "
+				     "than 100 deep") == error, "%s", error);
+		free(error);
+		free(text);
+	}
+	/* and a hundred levels are fine */
+	{
+		char *text = xmalloc(sizeof(head) + 200 + 16 + sizeof(tail));
+		char *p = stpcpy(text, head), *error = NULL;
+		struct scxml *doc;
+
+		memset(p, '(', 100);
+		p = stpcpy(p + 100, "In('a')");
+		memset(p, ')', 100);
+		strcpy(p + 100, tail);
+		doc = load_with_preds(text, &error);
+		ck_assert_msg(doc != NULL, "%s", error);
+		scxml_free(&doc);
+		free(text);
+	}
+}
+END_TEST
+
 static void
 observe(void *ctx, const char *id, bool entered)
 {
@@ -759,7 +823,9 @@ scxml_suite(void)
 	tcase_add_test(tl, test_too_large);
 	tcase_add_test(tl, test_malformed);
 	tcase_add_test(tl, test_not_scxml);
+	tcase_add_test(tl, test_no_ids);
 	tcase_add_test(tl, test_invalid);
+	tcase_add_test(tl, test_cond_deep);
 	suite_add_tcase(s, tl);
 	return s;
 }

@@ -18,7 +18,8 @@
 //                     the connection 200 ms later
 // Inbound: a JSON file put in --ctl DIR is an array of deliver_sm to
 // send in order ({from, to, dc, udh (hex), text, tlvs}; or hex, the
-// short_message's octets as they are, instead of udh and text); each answer
+// short_message's octets as they are, instead of udh and text; vendor,
+// a number of empty vendor-specific TLVs 0x1400 to add); each answer
 // is recorded ({"ev":"mo_resp","tag":...,"status":...}).
 'use strict';
 const fs = require('fs');
@@ -56,6 +57,9 @@ function record(obj) {
 	if (opt.record)
 		fs.appendFileSync(opt.record, JSON.stringify(obj) + '\n');
 }
+
+smpp.addTLV('cirm_test_vendor', { id: 0x1400, type: smpp.types.tlv.buffer,
+	multiple: true });
 
 let submits = 0, ids = 0, dropped = false, throttled = false, syserr = false;
 let current = null;
@@ -192,6 +196,8 @@ function sendMo(list, tag) {
 			{ message: m.text },
 	};
 	Object.assign(p, m.tlvs || {});
+	if (m.vendor)
+		p.cirm_test_vendor = Array(m.vendor).fill(Buffer.alloc(0));
 	current.deliver_sm(p, (r) => {
 		record({ ev: 'mo_resp', tag: tag, status: r.command_status });
 		sendMo(list, tag);
