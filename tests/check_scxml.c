@@ -466,6 +466,50 @@ START_TEST(test_invalid)
 }
 END_TEST
 
+/* Several targets (or initial states) only in different regions of a
+   parallel: two top-level states at once would be a configuration the
+   session cannot be restored from. */
+START_TEST(test_targets_together)
+{
+	static const char bad[] =
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"  <state id=\"a\" initial=\"a1 a2\">\n"
+		"    <state id=\"a1\"/><state id=\"a2\"/>\n"
+		"    <transition event=\"e\" target=\"b end\"/>\n"
+		"  </state>\n"
+		"  <state id=\"b\"/>\n"
+		"  <final id=\"end\"/>\n"
+		"</scxml>\n";
+	static const char good[] =
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"  <state id=\"a\">\n"
+		"    <transition event=\"e\" target=\"x2 y2\"/>\n"
+		"    <transition event=\"f\" target=\"P y2\"/>\n"
+		"  </state>\n"
+		"  <parallel id=\"P\">\n"
+		"    <state id=\"x\"><state id=\"x1\"/><state id=\"x2\"/>"
+		"</state>\n"
+		"    <state id=\"y\"><state id=\"y1\"/><state id=\"y2\"/>"
+		"</state>\n"
+		"  </parallel>\n"
+		"</scxml>\n";
+	struct scxml *doc = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_load("t.scxml", bad, sizeof(bad) - 1, &doc,
+				    &error), -1);
+	ck_assert_msg(strstr(error, "t.scxml:2: initial 'a1' and 'a2' cannot "
+			     "be active together") != NULL, "%s", error);
+	ck_assert_msg(strstr(error, "t.scxml:4: target 'b' and 'end' cannot "
+			     "be active together") != NULL, "%s", error);
+	free(error);
+	error = NULL;
+	ck_assert_msg(scxml_load("t.scxml", good, sizeof(good) - 1, &doc,
+				 &error) == 0, "%s", error);
+	scxml_free(&doc);
+}
+END_TEST
+
 struct action_log {
 	struct strlist seen;
 	bool fail;
@@ -760,6 +804,7 @@ scxml_suite(void)
 	tcase_add_test(tl, test_malformed);
 	tcase_add_test(tl, test_not_scxml);
 	tcase_add_test(tl, test_invalid);
+	tcase_add_test(tl, test_targets_together);
 	suite_add_tcase(s, tl);
 	return s;
 }
