@@ -63,6 +63,34 @@ parse_map(const char *text, struct strlist *from, struct strlist *to)
 	return 0;
 }
 
+/* Every pair of the map names a state of the old version and one of
+   the new, and no old state twice: a mistyped name would otherwise be
+   passed over in silence, and cases left where they were. */
+static void
+check_map(struct migration *m, const struct workflow *from)
+{
+	for (size_t i = 0; i < m->map_from.n; i++) {
+		const char *a = m->map_from.v[i], *b = m->map_to.v[i];
+
+		if (workflow_state(from, a) == NULL)
+			strlist_addf(&m->problems, _("--map %s=%s: version %d "
+				     "has no state '%s'"), a, b,
+				     m->from_version, a);
+		if (workflow_state(m->to, b) == NULL)
+			strlist_addf(&m->problems, _("--map %s=%s: version %d "
+				     "has no state '%s'"), a, b,
+				     m->to_version, b);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(m->map_from.v[j], a) == 0) {
+				strlist_addf(&m->problems, _("--map %s=%s: "
+					     "'%s' is mapped already"), a, b,
+					     a);
+				break;
+			}
+		}
+	}
+}
+
 static const char *
 mapped(const struct migration *m, const char *state)
 {
@@ -149,6 +177,7 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 	char *err = NULL, *joined = NULL;
 	size_t len = 1, before = m->problems.n;
 	int ret = 0;
+	bool unknown = false;
 
 	while (*p != '\0') {
 		size_t n = strcspn(p += strspn(p, " "), " ");
@@ -157,7 +186,11 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 			char *s = xstrndup(p, n);
 
 			strlist_add(&ids, mapped(m, s));
-			if (workflow_state(m->to, mapped(m, s)) == NULL)
+			if (workflow_state(m->to, mapped(m, s)) != NULL)
+				;
+			else if (mapped(m, s) != s)
+				unknown = true;	/* told by check_map() */
+			else
 				strlist_addf(&m->problems, _("%s: state '%s' "
 					     "has no counterpart in version "
 					     "%d (add --map %s=STATE)"),
@@ -167,7 +200,7 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 		p += n;
 	}
 	m->session = scxml_session_new(m->to->chart);
-	if (m->problems.n == before &&
+	if (m->problems.n == before && !unknown &&
 	    scxml_restore(m->session, (const char *const *)ids.v, ids.n,
 			  &err) < 0) {
 		strlist_addf(&m->problems, "%s: %s", c->number, err);
@@ -298,7 +331,7 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	};
 	struct migration m = { 0 };
 	struct cfg *cfg = NULL;
-	struct workflow *to = NULL;
+	struct workflow *to = NULL, *from_wf = NULL;
 	long from = 0, tov = 0;
 	bool dry = false;
 	int c, bad = 0, ret = 1;
@@ -349,6 +382,14 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	m.to = to;
+	if (m.map_from.n > 0) {
+		from_wf = find_version(m.store, cfg, m.id, m.from_version);
+		if (from_wf == NULL) {
+			store_rollback(m.store);
+			goto out;
+		}
+		check_map(&m, from_wf);
+	}
 	/* every case is checked before any is moved: all or nothing */
 	if (store_cases_on_version(m.store, m.id, m.from_version, migrate_case,
 				   &m, &err) < 0)
@@ -392,6 +433,7 @@ fail:
 	free(err);
 out:
 	workflow_free(&to);
+	workflow_free(&from_wf);
 	store_free(&m.store);
 	cfg_free(&cfg);
 	strlist_clear(&m.map_from);

@@ -139,6 +139,16 @@ check "... naming each case and state" contains "$err" \
 	"KS-2026-00003: state 'registrerad' has no counterpart in version 3 (add --map registrerad=STATE)"
 check "... and no case moved" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=inkomen
+check "a mapping to no state is refused" [ "$rc" -eq 1 ]
+check "... naming the pair, not asking for a --map already given" sh -c \
+	'case "$1" in *"--map registrerad=inkomen: version 3 has no state '"'inkomen'"'"*) ;; *) exit 1 ;; esac
+	 case "$1" in *"add --map"*) exit 1 ;; esac' - "$err"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map "registrerad=inkommen, tildelad=tilldelad"
+check "a mapping from a mistyped state is refused" [ "$rc" -eq 1 ]
+check "... naming it" contains "$err" "--map tildelad=tilldelad: version 2 has no state 'tildelad'"
+check "... and no case moved" [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=inkommen
 check "with --map the cases move" [ \
 	"$(sql "SELECT group_concat(state) FROM cases WHERE workflow_version = 3 AND id IN (3, 4)")" = "inkommen,inkommen" ]
