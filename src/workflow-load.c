@@ -172,9 +172,10 @@ schema_error(void *user, xmlErrorPtr err)
 		msg = m;
 	} else if (strcmp(msg, "failed to compare type string") == 0) {
 		free(msg);
-		msg = xstrdup("empty where cirm-workflow(5) wants content or "
-			      "a value (an element with no children, or an "
-			      "empty attribute)");
+		/* said of an empty element, and as well of an attribute
+		   value outside its list (priority="HIGH", xml:lang="de") */
+		msg = xstrdup("a value cirm-workflow(5) does not allow here, "
+			      "or an element left empty that needs content");
 	} else if (strstr(msg, "failed to validate attributes") != NULL) {
 		char *m = xasprintf("%s (see cirm-workflow(5) for the values "
 				    "each attribute takes)", msg);

@@ -284,8 +284,24 @@ START_TEST(test_parser_words)
 			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
 	ck_assert_int_eq(workflow_load("e.xml", doc, strlen(doc), &wf, &error),
 			 -1);
-	ck_assert_msg(strstr(error, "e.xml:3: empty where cirm-workflow(5) "
-			     "wants content") != NULL, "%s", error);
+	ck_assert_msg(strstr(error, "e.xml:3: a value cirm-workflow(5) does "
+			     "not allow here, or an element left empty") !=
+		      NULL, "%s", error);
+	free(error);
+	free(doc);
+	/* the same words of libxml2 for a value outside its list: not
+	   called empty */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\"><onentry><set field=\"priority\" "
+			"value=\"HIGH\"/></onentry>\n"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("v.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "v.xml:4: a value cirm-workflow(5) does "
+			     "not allow here") != NULL &&
+		      strstr(error, "empty where") == NULL, "%s", error);
 	free(error);
 	free(doc);
 	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);
