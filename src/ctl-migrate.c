@@ -30,6 +30,8 @@ struct migration {
 	/* per case */
 	struct scxml_session *session;
 	struct strlist active, kept;
+	const struct workflow *from;	/* loaded for the first case */
+	struct strlist old_active;	/* the case's states before */
 	int64_t case_id;
 	char *error;
 };
@@ -145,6 +147,56 @@ move_timer(const struct store_timer *t, void *ctx)
 	return store_timer_delete(m->store, t->id, &m->error);
 }
 
+/* A timer that fired while its state has been active since (the state
+   was not left and entered again, which arms it anew) has done its work
+   in this visit: it is not armed again in the new version, where the
+   state (mapped) goes on with a timer of the same id. */
+static int
+keep_fired(const struct store_timer *t, void *ctx)
+{
+	struct migration *m = ctx;
+	const char *state = mapped(m, t->state);
+	const struct workflow_timer *wt = timer_of(m->to, state, t->name);
+
+	if (wt == NULL || !in_list(&m->old_active, t->state) ||
+	    !in_list(&m->active, state))
+		return 0;
+	strlist_addf(&m->kept, "%s/%s", state, t->name);
+	/* under the state's new name, for a later migration */
+	return store_timer_move(m->store, t->id, state, wt->event, &m->error);
+}
+
+/* The case's states in the old version, its atomic STATES and all
+   around them, into M->old_active. */
+static int
+old_states(struct migration *m, const char *states, char **error_r)
+{
+	struct scxml_session *s = scxml_session_new(m->from->chart);
+	struct strlist ids = { 0 };
+	const char *p = states;
+	int ret = 0;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p += strspn(p, " "), " ");
+
+		if (n > 0) {
+			char *id = xstrndup(p, n);
+
+			strlist_add(&ids, id);
+			free(id);
+		}
+		p += n;
+	}
+	if (scxml_restore(s, (const char *const *)ids.v, ids.n,
+			  error_r) < 0)
+		ret = -1;
+	else
+		scxml_configuration(s, add_active, &m->old_active);
+	scxml_session_free(&s);
+	strlist_clear(&ids);
+	return ret;
+}
+
 /* The timers of the new states that were not kept start now. */
 static int
 arm_new(struct migration *m)
@@ -217,8 +269,11 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 	if (m->apply && m->problems.n == 0) {
 		m->case_id = c->id;
 		scxml_configuration(m->session, add_active, &m->active);
-		if (store_case_timers(m->store, c->id, move_timer, m,
+		if (old_states(m, c->state, &m->error) < 0 ||
+		    store_case_timers(m->store, c->id, move_timer, m,
 				      &m->error) < 0 ||
+		    store_case_timers_fired(m->store, c->id, keep_fired, m,
+					    &m->error) < 0 ||
 		    arm_new(m) < 0 ||
 		    store_case_flow_set(m->store, c->id, m->id, m->to_version,
 					joined, 0, m->now, NULL, &m->error) < 0 ||
@@ -231,11 +286,20 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 		}
 		strlist_clear(&m->active);
 		strlist_clear(&m->kept);
+		strlist_clear(&m->old_active);
 	}
 	scxml_session_free(&m->session);
 	strlist_clear(&ids);
 	free(joined);
 	return ret;
+}
+
+static int
+count_case(const struct store_flow_case *c, void *ctx)
+{
+	(void)c;
+	*(bool *)ctx = true;
+	return 0;
 }
 
 /* Workflow ID VERSION: from the database, else from a file of the
@@ -333,7 +397,7 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	struct cfg *cfg = NULL;
 	struct workflow *to = NULL, *from_wf = NULL;
 	long from = 0, tov = 0;
-	bool dry = false;
+	bool dry = false, any = false;
 	int c, bad = 0, ret = 1;
 	char *err = NULL, *detail;
 
@@ -382,12 +446,18 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	m.to = to;
-	if (m.map_from.n > 0) {
+	/* the old version, for the map and the cases' timers */
+	if (m.map_from.n == 0 &&
+	    store_cases_on_version(m.store, m.id, m.from_version, count_case,
+				   &any, &err) < 0)
+		goto fail;
+	if (m.map_from.n > 0 || any) {
 		from_wf = find_version(m.store, cfg, m.id, m.from_version);
 		if (from_wf == NULL) {
 			store_rollback(m.store);
 			goto out;
 		}
+		m.from = from_wf;
 		check_map(&m, from_wf);
 	}
 	/* every case is checked before any is moved: all or nothing */

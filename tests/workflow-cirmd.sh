@@ -129,6 +129,8 @@ check "migrate moves the running cases" [ "$rc" -eq 0 ] && [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 2")" -eq 3 ]
 check "... said in their history" [ \
 	"$(sql "SELECT count(*) FROM event WHERE kind = 'workflow.migrated'")" -eq 2 ]
+check "a timer that fired in the state it is still in is not armed again" [ \
+	"$(sql "SELECT count(*) FROM timer WHERE case_id = 1 AND fired_at IS NULL")" -eq 0 ]
 due=$(sql "SELECT fire_at FROM timer WHERE case_id = 3 AND fired_at IS NULL")
 # Version 3 renames a state: cases cannot move without a mapping.
 sed -e 's/id="synpunkt" version="1"/id="synpunkt" version="3"/' \
@@ -154,6 +156,8 @@ check "with --map the cases move" [ \
 	"$(sql "SELECT group_concat(state) FROM cases WHERE workflow_version = 3 AND id IN (3, 4)")" = "inkommen,inkommen" ]
 check "an armed timer keeps its deadline in the renamed state" [ \
 	"$(sql "SELECT fire_at || ' ' || state FROM timer WHERE case_id = 3 AND fired_at IS NULL")" = "$due inkommen" ]
+check "a fired one is not armed again there either" [ \
+	"$(sql "SELECT count(*) || ' ' || group_concat(state) FROM timer WHERE case_id = 1")" = "1 inkommen" ]
 check "the new version is recorded" [ \
 	"$(sql "SELECT count(*) FROM workflow_def WHERE workflow = 'synpunkt' AND version = 3")" -eq 1 ]
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 9
