@@ -28,6 +28,7 @@ struct loader {
 	xmlDoc *xml;		/* while it is validated */
 	struct strlist errors;
 	struct strlist cascade;	/* schema messages that only echo others */
+	long line;		/* the element validated alone, or 0 */
 };
 
 static void CIRM_PRINTF(3, 4)
@@ -187,6 +188,8 @@ schema_error(void *user, xmlErrorPtr err)
 	if (line <= 0)
 		line = err->line > 0 ? err->line : 0;
 	if (line <= 0)
+		line = (int)ld->line;
+	if (line <= 0)
 		line = line_of_element(ld, msg, &note);
 	if (line <= 0)
 		line = 1;
@@ -220,6 +223,87 @@ get_schema(void)
 	return schema;
 }
 
+/* The shipped schema with <start> at the element NAME's definition, to
+   validate one element alone; NULL when the schema has none. */
+static xmlRelaxNG *
+get_element_schema(const char *name)
+{
+	static struct {
+		char name[16];
+		xmlRelaxNG *rng;
+	} cache[32];
+	static size_t ncache;
+	const char *text = workflow_schema_rng;
+	const char *start = strstr(text, "<start>"), *end;
+	char *want = xasprintf("<define name=\"%s\">", name), *doc;
+	xmlRelaxNGParserCtxt *pc;
+	xmlRelaxNG *rng;
+
+	for (size_t i = 0; i < ncache; i++)
+		if (strcmp(cache[i].name, name) == 0) {
+			free(want);
+			return cache[i].rng;
+		}
+	end = start != NULL ? strstr(start, "</start>") : NULL;
+	if (end == NULL || strlen(name) >= sizeof(cache[0].name) ||
+	    ncache == N_ELEMENTS(cache) || strstr(text, want) == NULL) {
+		free(want);
+		return NULL;
+	}
+	free(want);
+	doc = xasprintf("%.*s<start><ref name=\"%s\"/></start>%s",
+			(int)(start - text), text, name, end + 8);
+	pc = xmlRelaxNGNewMemParserCtxt(doc, (int)strlen(doc));
+	if (pc == NULL)
+		abort();
+	rng = xmlRelaxNGParse(pc);
+	xmlRelaxNGFreeParserCtxt(pc);
+	free(doc);
+	snprintf(cache[ncache].name, sizeof(cache[0].name), "%s", name);
+	cache[ncache++].rng = rng;
+	return rng;
+}
+
+/* libxml2 reports a problem inside <commands>, <roles> or <title> only
+   as the root's children failing to match ("Expecting element
+   calendar, got title"), at a line that is not the problem's. So each
+   element of the workflow is validated alone, innermost first, and the
+   problems of those that fail while their children pass are reported.
+   Returns whether N or an element inside it fails. */
+static bool
+diagnose(struct loader *ld, xmlNode *n)
+{
+	bool failed = false;
+	xmlRelaxNG *rng;
+	xmlRelaxNGValidCtxt *vc;
+	xmlDoc *doc;
+	size_t before = ld->errors.n;
+	int ret;
+
+	for (xmlNode *c = n->children; c != NULL; c = c->next)
+		if (workflow_node_is(c, NULL))
+			failed |= diagnose(ld, c);
+	if (failed || (rng = get_element_schema((const char *)n->name)) ==
+	    NULL)
+		return failed;
+	doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlDocSetRootElement(doc, xmlDocCopyNode(n, doc, 1));
+	vc = xmlRelaxNGNewValidCtxt(rng);
+	if (vc == NULL)
+		abort();
+	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
+	ld->line = xmlGetLineNo(n);
+	ret = xmlRelaxNGValidateDoc(vc, doc);
+	ld->line = 0;
+	xmlRelaxNGFreeValidCtxt(vc);
+	xmlFreeDoc(doc);
+	if (ret != 0 && ld->errors.n == before)
+		for (size_t i = 0; i < ld->cascade.n; i++)
+			strlist_add(&ld->errors, ld->cascade.v[i]);
+	strlist_clear(&ld->cascade);
+	return ret != 0;
+}
+
 static void
 validate(struct loader *ld, xmlDoc *xml)
 {
@@ -232,8 +316,26 @@ validate(struct loader *ld, xmlDoc *xml)
 	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
 	ld->xml = xml;
 	ret = xmlRelaxNGValidateDoc(vc, xml);
-	ld->xml = NULL;
 	xmlRelaxNGFreeValidCtxt(vc);
+	if (ret != 0 && ld->errors.n == before) {
+		struct strlist echoes = ld->cascade;
+
+		/* the root's children before the states, each alone (the
+		   states' problems come precise already, and a state alone
+		   would be copied with all inside it, level by level); the
+		   root's own echoes stay for when none of them fails */
+		memset(&ld->cascade, 0, sizeof(ld->cascade));
+		for (xmlNode *c = xmlDocGetRootElement(xml)->children;
+		     c != NULL; c = c->next)
+			if (workflow_node_is(c, NULL) &&
+			    !workflow_node_is(c, "state") &&
+			    !workflow_node_is(c, "parallel") &&
+			    !workflow_node_is(c, "final"))
+				(void)diagnose(ld, c);
+		strlist_clear(&ld->cascade);
+		ld->cascade = echoes;
+	}
+	ld->xml = NULL;
 	if (ld->errors.n == before)
 		for (size_t i = 0; i < ld->cascade.n; i++)
 			strlist_add(&ld->errors, ld->cascade.v[i]);

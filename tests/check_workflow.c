@@ -69,6 +69,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-attribute.xml", "bad-attribute.xml:7: Element command failed "
 	  "to validate attributes (see cirm-workflow(5) for the values each "
 	  "attribute takes) (one of the <command> elements, at lines 7, 8)" },
+	{ "bad-nested.xml", "bad-nested.xml:9: Invalid attribute text for "
+	  "element command" },
 	{ "bad-builtin.xml",
 	  "bad-builtin.xml:10: command word 'Notering' is cirm's own (it "
 	  "makes a reply an internal note on any case): choose another\n"
