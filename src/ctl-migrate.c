@@ -257,6 +257,15 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 			  &err) < 0) {
 		strlist_addf(&m->problems, "%s: %s", c->number, err);
 		free(err);
+	} else if (m->problems.n == before && !unknown &&
+		   scxml_in_final(m->session)) {
+		/* it would be open in a state that takes no more events:
+		   entering a final state closes a case, and a migration
+		   enters nothing */
+		strlist_addf(&m->problems, _("%s: '%s' is a top-level <final> "
+			     "of version %d, and a migration closes no case: "
+			     "map to another state"), c->number, ids.v[0],
+			     m->to_version);
 	}
 	for (size_t i = 0; i < ids.n; i++)
 		len += strlen(ids.v[i]) + 1;

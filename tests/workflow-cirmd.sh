@@ -151,6 +151,12 @@ check "a mapping from a mistyped state is refused" [ "$rc" -eq 1 ]
 check "... naming it" contains "$err" "--map tildelad=tilldelad: version 2 has no state 'tildelad'"
 check "... and no case moved" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=avslutad
+check "a mapping into a top-level final state is refused" [ "$rc" -eq 1 ]
+check "... since the case would stay open in it" contains "$err" \
+	"KS-2026-00003: 'avslutad' is a top-level <final> of version 3, and a migration closes no case"
+check "... and no case moved" [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=inkommen
 check "with --map the cases move" [ \
 	"$(sql "SELECT group_concat(state) FROM cases WHERE workflow_version = 3 AND id IN (3, 4)")" = "inkommen,inkommen" ]
