@@ -209,6 +209,16 @@ START_TEST(test_raise_loop)
 }
 END_TEST
 
+START_TEST(test_send_loop)
+{
+	char *error = run_error("sendloop", "go");
+
+	ck_assert_msg(strstr(error, "external events loop: 'go'") != NULL,
+		      "%s", error);
+	free(error);
+}
+END_TEST
+
 /* A failed session stays failed and keeps its configuration. */
 START_TEST(test_failed_session)
 {
@@ -784,6 +794,7 @@ scxml_suite(void)
 	tcase_add_loop_test(tc, test_run, 0, (int)N_ELEMENTS(run_cases));
 	tcase_add_test(tc, test_eventless_loop);
 	tcase_add_test(tc, test_raise_loop);
+	tcase_add_test(tc, test_send_loop);
 	tcase_add_test(tc, test_failed_session);
 	tcase_add_test(tc, test_in_final);
 	tcase_add_test(tc, test_virtual_clock);

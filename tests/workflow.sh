@@ -23,6 +23,8 @@ check "invalid document: every error, each file:line" \
 	[ "$(printf '%s\n' "$err" | grep -c "invalid.scxml:[0-9]*:")" -ge 5 ]
 run "$CIRMCTL" workflow run --scxml "$D/loop.scxml" --events go
 check "an eventless loop ends in an error, not a hang" contains "$err" "loop"
+run timeout 60 "$CIRMCTL" workflow run --scxml "$D/sendloop.scxml" --events go
+check "so does a loop of sent events" contains "$err" "external events loop"
 run "$CIRMCTL" workflow run --scxml "$T/none.scxml"
 check "missing file" [ "$rc" -eq 1 ]
 run "$CIRMCTL" workflow run
