@@ -909,9 +909,12 @@ sim_send(struct sim *sim, const char *event, const char *text,
 static int
 sim_run_until(struct sim *sim, int64_t until)
 {
+	int same = 0;	/* timers fired at sim->now */
+
 	while (!workflow_run_done(sim->run)) {
 		size_t best = sim->narmed;
 		const struct workflow_timer *t;
+		char buf[32];
 
 		for (size_t i = 0; i < sim->narmed; i++) {
 			if (sim->armed[i].due <= until &&
@@ -922,6 +925,15 @@ sim_run_until(struct sim *sim, int64_t until)
 		if (best == sim->narmed)
 			break;
 		t = sim->armed[best].t;
+		same = sim->armed[best].due == sim->now ? same + 1 : 1;
+		if (same > SCXML_MAX_MICROSTEPS) {
+			/* timers that arm each other again due at once */
+			ctl_error(_("timer %s: more than %d timers fired at %s: "
+				    "they arm one another again at once and "
+				    "never settle"), t->id,
+				  SCXML_MAX_MICROSTEPS, sim_time(sim->now, buf));
+			return -1;
+		}
 		sim->now = sim->armed[best].due;
 		remove_timer(sim, best);
 		sim_head(sim, _("timer %s fired: %s"), t->id, t->event);

@@ -120,6 +120,10 @@ static const struct bad_case bad_cases[] = {
 	  "'timer.forgotten'" },
 	{ "bad-unreachable.xml", "bad-unreachable.xml:33: state 'glomd' can "
 	  "never be entered" },
+	{ "bad-zero-timer.xml", "bad-zero-timer.xml:12: timer 'genast': "
+	  "after=\"PT0S\" is no time, and its event 'timer.now' enters state "
+	  "'ny' again (line 13), arming it again at once: it would fire for "
+	  "ever" },
 	/* hardened parsing: no DTD, so no entity ever expands */
 	{ "billion-laughs.xml", "billion-laughs.xml:2: DOCTYPE not allowed "
 	  "(no DTDs or entities)" },
