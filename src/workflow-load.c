@@ -8,12 +8,15 @@
 #include "blob.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *const workflow_predicates[] = {
 	"channel", "category", "priority", "keyword", "pattern", "assigned",
@@ -1012,19 +1015,43 @@ workflow_load(const char *name, const char *data, size_t len,
 	return 0;
 }
 
+FILE *
+workflow_open_file(const char *path, char **error_r)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*error_r = xasprintf("%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "rb");
+	if (f == NULL) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int
 workflow_load_file(const char *path, struct workflow **wf_r, char **error_r)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f;
 	size_t len = 0, n;
 	char *buf;
 	int ret;
 
 	*wf_r = NULL;
-	if (f == NULL) {
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
+	if ((f = workflow_open_file(path, error_r)) == NULL)
 		return -1;
-	}
 	buf = xmalloc(WORKFLOW_MAX_SIZE + 2);
 	while (len <= WORKFLOW_MAX_SIZE &&
 	       (n = fread(buf + len, 1, WORKFLOW_MAX_SIZE + 1 - len, f)) > 0)

@@ -103,6 +103,16 @@ sed 's/<title>/<title>Ändrad: /' "$W/synpunkt.xml" >"$T/changed" && cp "$T/chan
 : >"$T/d.log"
 kill -HUP "$pid"
 check "an edited version 2 is refused" wait_for "$T/d.log" "give the changed workflow a new version number"
+# A named pipe among the workflows does not hang the reload in open(2).
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' "$T/synpunkt.good" >"$W/synpunkt.xml"
+mkfifo "$W/pipe.xml"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "a named pipe in workflow_dir does not hang a reload" \
+	wait_for "$T/d.log" "configuration reloaded"
+check "... and is reported" wait_for "$T/d.log" "pipe.xml: not a regular file"
+timeout 1 sh -c ': >"$1"' - "$W/pipe.xml" 2>/dev/null	# frees a stuck reader
+rm -f "$W/pipe.xml"
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM stops the service" [ $? -eq 0 ]

@@ -25,6 +25,10 @@ run "$CIRMCTL" workflow run --scxml "$D/loop.scxml" --events go
 check "an eventless loop ends in an error, not a hang" contains "$err" "loop"
 run timeout 60 "$CIRMCTL" workflow run --scxml "$D/sendloop.scxml" --events go
 check "so does a loop of sent events" contains "$err" "external events loop"
+mkfifo "$T/pipe.xml"
+run timeout 60 "$CIRMCTL" workflow check "$T/pipe.xml"
+check "a named pipe is refused, not waited on" contains "$err" \
+	"pipe.xml: not a regular file"
 run "$CIRMCTL" workflow run --scxml "$T/none.scxml"
 check "missing file" [ "$rc" -eq 1 ]
 run "$CIRMCTL" workflow run
