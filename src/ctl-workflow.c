@@ -29,12 +29,14 @@
 static char *
 read_document(const char *path, size_t max, size_t *len_r)
 {
-	FILE *f = fopen(path, "rb");
+	char *err = NULL;
+	FILE *f = workflow_open_file(path, &err);
 	size_t len = 0, n;
 	char *buf;
 
 	if (f == NULL) {
-		ctl_error("%s: %s", path, strerror(errno));
+		ctl_error("%s", err);
+		free(err);
 		return NULL;
 	}
 	buf = xmalloc(max + 2);

@@ -29,6 +29,8 @@ mkfifo "$T/pipe.xml"
 run timeout 60 "$CIRMCTL" workflow check "$T/pipe.xml"
 check "a named pipe is refused, not waited on" contains "$err" \
 	"pipe.xml: not a regular file"
+run timeout 60 "$CIRMCTL" workflow run --scxml "$T/pipe.xml"
+check "... by run --scxml too" contains "$err" "pipe.xml: not a regular file"
 run "$CIRMCTL" workflow run --scxml "$T/none.scxml"
 check "missing file" [ "$rc" -eq 1 ]
 run "$CIRMCTL" workflow run
