@@ -209,7 +209,7 @@ load_file(struct caseflow *cf, struct store *store, const char *path,
 	struct strlist problems = { 0 };
 	char *err = NULL, *source = NULL;
 	size_t len = 0;
-	FILE *f = fopen(path, "rb");
+	FILE *f = workflow_open_file(path, &err);
 
 	if (f != NULL) {
 		source = xmalloc(WORKFLOW_MAX_SIZE + 1);
@@ -217,7 +217,8 @@ load_file(struct caseflow *cf, struct store *store, const char *path,
 		fclose(f);
 	}
 	if (source == NULL) {
-		strlist_addf(errors, "%s: cannot be read", path);
+		strlist_add(errors, err);
+		free(err);
 		return -1;
 	}
 	if (workflow_load(path, source, len, &wf, &err) < 0 ||

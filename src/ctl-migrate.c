@@ -30,6 +30,8 @@ struct migration {
 	/* per case */
 	struct scxml_session *session;
 	struct strlist active, kept;
+	const struct workflow *from;	/* loaded for the first case */
+	struct strlist old_active;	/* the case's states before */
 	int64_t case_id;
 	char *error;
 };
@@ -61,6 +63,34 @@ parse_map(const char *text, struct strlist *from, struct strlist *to)
 		p += n;
 	}
 	return 0;
+}
+
+/* Every pair of the map names a state of the old version and one of
+   the new, and no old state twice: a mistyped name would otherwise be
+   passed over in silence, and cases left where they were. */
+static void
+check_map(struct migration *m, const struct workflow *from)
+{
+	for (size_t i = 0; i < m->map_from.n; i++) {
+		const char *a = m->map_from.v[i], *b = m->map_to.v[i];
+
+		if (workflow_state(from, a) == NULL)
+			strlist_addf(&m->problems, _("--map %s=%s: version %d "
+				     "has no state '%s'"), a, b,
+				     m->from_version, a);
+		if (workflow_state(m->to, b) == NULL)
+			strlist_addf(&m->problems, _("--map %s=%s: version %d "
+				     "has no state '%s'"), a, b,
+				     m->to_version, b);
+		for (size_t j = 0; j < i; j++) {
+			if (strcmp(m->map_from.v[j], a) == 0) {
+				strlist_addf(&m->problems, _("--map %s=%s: "
+					     "'%s' is mapped already"), a, b,
+					     a);
+				break;
+			}
+		}
+	}
 }
 
 static const char *
@@ -117,6 +147,56 @@ move_timer(const struct store_timer *t, void *ctx)
 	return store_timer_delete(m->store, t->id, &m->error);
 }
 
+/* A timer that fired while its state has been active since (the state
+   was not left and entered again, which arms it anew) has done its work
+   in this visit: it is not armed again in the new version, where the
+   state (mapped) goes on with a timer of the same id. */
+static int
+keep_fired(const struct store_timer *t, void *ctx)
+{
+	struct migration *m = ctx;
+	const char *state = mapped(m, t->state);
+	const struct workflow_timer *wt = timer_of(m->to, state, t->name);
+
+	if (wt == NULL || !in_list(&m->old_active, t->state) ||
+	    !in_list(&m->active, state))
+		return 0;
+	strlist_addf(&m->kept, "%s/%s", state, t->name);
+	/* under the state's new name, for a later migration */
+	return store_timer_move(m->store, t->id, state, wt->event, &m->error);
+}
+
+/* The case's states in the old version, its atomic STATES and all
+   around them, into M->old_active. */
+static int
+old_states(struct migration *m, const char *states, char **error_r)
+{
+	struct scxml_session *s = scxml_session_new(m->from->chart);
+	struct strlist ids = { 0 };
+	const char *p = states;
+	int ret = 0;
+
+	while (*p != '\0') {
+		size_t n = strcspn(p += strspn(p, " "), " ");
+
+		if (n > 0) {
+			char *id = xstrndup(p, n);
+
+			strlist_add(&ids, id);
+			free(id);
+		}
+		p += n;
+	}
+	if (scxml_restore(s, (const char *const *)ids.v, ids.n,
+			  error_r) < 0)
+		ret = -1;
+	else
+		scxml_configuration(s, add_active, &m->old_active);
+	scxml_session_free(&s);
+	strlist_clear(&ids);
+	return ret;
+}
+
 /* The timers of the new states that were not kept start now. */
 static int
 arm_new(struct migration *m)
@@ -149,6 +229,7 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 	char *err = NULL, *joined = NULL;
 	size_t len = 1, before = m->problems.n;
 	int ret = 0;
+	bool unknown = false;
 
 	while (*p != '\0') {
 		size_t n = strcspn(p += strspn(p, " "), " ");
@@ -157,7 +238,11 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 			char *s = xstrndup(p, n);
 
 			strlist_add(&ids, mapped(m, s));
-			if (workflow_state(m->to, mapped(m, s)) == NULL)
+			if (workflow_state(m->to, mapped(m, s)) != NULL)
+				;
+			else if (mapped(m, s) != s)
+				unknown = true;	/* told by check_map() */
+			else
 				strlist_addf(&m->problems, _("%s: state '%s' "
 					     "has no counterpart in version "
 					     "%d (add --map %s=STATE)"),
@@ -167,11 +252,20 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 		p += n;
 	}
 	m->session = scxml_session_new(m->to->chart);
-	if (m->problems.n == before &&
+	if (m->problems.n == before && !unknown &&
 	    scxml_restore(m->session, (const char *const *)ids.v, ids.n,
 			  &err) < 0) {
 		strlist_addf(&m->problems, "%s: %s", c->number, err);
 		free(err);
+	} else if (m->problems.n == before && !unknown &&
+		   scxml_in_final(m->session)) {
+		/* it would be open in a state that takes no more events:
+		   entering a final state closes a case, and a migration
+		   enters nothing */
+		strlist_addf(&m->problems, _("%s: '%s' is a top-level <final> "
+			     "of version %d, and a migration closes no case: "
+			     "map to another state"), c->number, ids.v[0],
+			     m->to_version);
 	}
 	for (size_t i = 0; i < ids.n; i++)
 		len += strlen(ids.v[i]) + 1;
@@ -184,8 +278,11 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 	if (m->apply && m->problems.n == 0) {
 		m->case_id = c->id;
 		scxml_configuration(m->session, add_active, &m->active);
-		if (store_case_timers(m->store, c->id, move_timer, m,
+		if (old_states(m, c->state, &m->error) < 0 ||
+		    store_case_timers(m->store, c->id, move_timer, m,
 				      &m->error) < 0 ||
+		    store_case_timers_fired(m->store, c->id, keep_fired, m,
+					    &m->error) < 0 ||
 		    arm_new(m) < 0 ||
 		    store_case_flow_set(m->store, c->id, m->id, m->to_version,
 					joined, 0, m->now, NULL, &m->error) < 0 ||
@@ -198,11 +295,20 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 		}
 		strlist_clear(&m->active);
 		strlist_clear(&m->kept);
+		strlist_clear(&m->old_active);
 	}
 	scxml_session_free(&m->session);
 	strlist_clear(&ids);
 	free(joined);
 	return ret;
+}
+
+static int
+count_case(const struct store_flow_case *c, void *ctx)
+{
+	(void)c;
+	*(bool *)ctx = true;
+	return 0;
 }
 
 /* Workflow ID VERSION: from the database, else from a file of the
@@ -298,9 +404,9 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	};
 	struct migration m = { 0 };
 	struct cfg *cfg = NULL;
-	struct workflow *to = NULL;
+	struct workflow *to = NULL, *from_wf = NULL;
 	long from = 0, tov = 0;
-	bool dry = false;
+	bool dry = false, any = false;
 	int c, bad = 0, ret = 1;
 	char *err = NULL, *detail;
 
@@ -349,6 +455,20 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	m.to = to;
+	/* the old version, for the map and the cases' timers */
+	if (m.map_from.n == 0 &&
+	    store_cases_on_version(m.store, m.id, m.from_version, count_case,
+				   &any, &err) < 0)
+		goto fail;
+	if (m.map_from.n > 0 || any) {
+		from_wf = find_version(m.store, cfg, m.id, m.from_version);
+		if (from_wf == NULL) {
+			store_rollback(m.store);
+			goto out;
+		}
+		m.from = from_wf;
+		check_map(&m, from_wf);
+	}
 	/* every case is checked before any is moved: all or nothing */
 	if (store_cases_on_version(m.store, m.id, m.from_version, migrate_case,
 				   &m, &err) < 0)
@@ -392,6 +512,7 @@ fail:
 	free(err);
 out:
 	workflow_free(&to);
+	workflow_free(&from_wf);
 	store_free(&m.store);
 	cfg_free(&cfg);
 	strlist_clear(&m.map_from);

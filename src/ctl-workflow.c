@@ -29,12 +29,14 @@
 static char *
 read_document(const char *path, size_t max, size_t *len_r)
 {
-	FILE *f = fopen(path, "rb");
+	char *err = NULL;
+	FILE *f = workflow_open_file(path, &err);
 	size_t len = 0, n;
 	char *buf;
 
 	if (f == NULL) {
-		ctl_error("%s: %s", path, strerror(errno));
+		ctl_error("%s", err);
+		free(err);
 		return NULL;
 	}
 	buf = xmalloc(max + 2);
@@ -909,9 +911,12 @@ sim_send(struct sim *sim, const char *event, const char *text,
 static int
 sim_run_until(struct sim *sim, int64_t until)
 {
+	int same = 0;	/* timers fired at sim->now */
+
 	while (!workflow_run_done(sim->run)) {
 		size_t best = sim->narmed;
 		const struct workflow_timer *t;
+		char buf[32];
 
 		for (size_t i = 0; i < sim->narmed; i++) {
 			if (sim->armed[i].due <= until &&
@@ -922,6 +927,15 @@ sim_run_until(struct sim *sim, int64_t until)
 		if (best == sim->narmed)
 			break;
 		t = sim->armed[best].t;
+		same = sim->armed[best].due == sim->now ? same + 1 : 1;
+		if (same > SCXML_MAX_MICROSTEPS) {
+			/* timers that arm each other again due at once */
+			ctl_error(_("timer %s: more than %d timers fired at %s: "
+				    "they arm one another again at once and "
+				    "never settle"), t->id,
+				  SCXML_MAX_MICROSTEPS, sim_time(sim->now, buf));
+			return -1;
+		}
 		sim->now = sim->armed[best].due;
 		remove_timer(sim, best);
 		sim_head(sim, _("timer %s fired: %s"), t->id, t->event);

@@ -356,6 +356,35 @@ resolve_ids(struct scxml_loader *ld, int line, const char *what,
 	free(copy);
 }
 
+/* Several states named together must be able to be active together: no
+   two of them in different children of a <state> (or of <scxml>), but
+   only in different regions of a <parallel>. */
+static void
+check_together(struct scxml_loader *ld, int line, const char *what,
+	       struct scxml_state *const *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = i + 1; j < n; j++) {
+			const struct scxml_state *a = v[i]->parent;
+
+			if (v[i] == v[j] || scxml_is_descendant(v[j], v[i]) ||
+			    scxml_is_descendant(v[i], v[j]))
+				continue;
+			while (a != NULL && !scxml_is_descendant(v[j], a))
+				a = a->parent;
+			if (a != NULL && a->kind != SCXML_KIND_PARALLEL) {
+				strlist_addf(&ld->errors, "%s:%d: %s '%s' and "
+					     "'%s' cannot be active together "
+					     "(several states only in "
+					     "different regions of a "
+					     "parallel state)", ld->doc->name,
+					     line, what, v[i]->id, v[j]->id);
+				return;
+			}
+		}
+	}
+}
+
 static void
 resolve_initial(struct scxml_loader *ld, struct scxml_state *st)
 {
@@ -378,6 +407,7 @@ resolve_initial(struct scxml_loader *ld, struct scxml_state *st)
 				     st->line, st->initial[i]->id,
 				     st->id != NULL ? st->id : "scxml");
 	}
+	check_together(ld, st->line, "initial", st->initial, st->ninitial);
 }
 
 static void
@@ -402,6 +432,8 @@ resolve_all(struct scxml_loader *ld)
 				resolve_ids(ld, line, "target",
 					    t->target_text, &t->targets,
 					    &t->ntargets);
+			check_together(ld, line, "target", t->targets,
+				       t->ntargets);
 			if (t->cond != NULL &&
 			    scxml_cond_eval(ld->doc, t->cond, NULL, &ok,
 					    &err) < 0) {

@@ -406,16 +406,27 @@ macrostep(struct scxml_session *s)
 	return ret;
 }
 
-/* Macrosteps for the queued external events until none is left. */
+/* Macrosteps for the queued external events until none is left; a
+   chain of events that each <send> the next does not end, so it is
+   bounded like eventless transitions. */
 static int
 run_queues(struct scxml_session *s)
 {
 	struct tlist l = { 0 };
 	char *ev;
-	int ret = macrostep(s);
+	int ret = macrostep(s), count = 0;
 
 	while (ret == 0 && !s->done &&
 	       (ev = scxml_queue_pop(&s->external)) != NULL) {
+		if (++count > SCXML_MAX_MICROSTEPS) {
+			s->error = xasprintf("external events loop: '%s' "
+					     "after more than %d events sent "
+					     "in one step", ev,
+					     SCXML_MAX_MICROSTEPS);
+			free(ev);
+			ret = -1;
+			break;
+		}
 		select_transitions(s, ev, &l);
 		free(ev);
 		if (l.n > 0)

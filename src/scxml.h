@@ -24,7 +24,8 @@
 /* Documents larger than this are refused before parsing. */
 #define SCXML_MAX_SIZE (1024 * 1024)
 /* Microsteps in one macrostep before the session fails with
-   "eventless transitions loop in state X". */
+   "eventless transitions loop in state X"; also the most external
+   events (<send> without delay) one event or step may bring. */
 #define SCXML_MAX_MICROSTEPS 1000
 /* Pending delayed <send>s in one session. */
 #define SCXML_MAX_DELAYED 10000

@@ -391,6 +391,24 @@ store_case_timers(struct store *store, int64_t case_id,
 }
 
 int
+store_case_timers_fired(struct store *store, int64_t case_id,
+			int (*fn)(const struct store_timer *t, void *ctx),
+			void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, case_id, name, state, event, fire_at FROM timer t "
+		"WHERE case_id = ? AND fired_at IS NOT NULL AND id = "
+		"(SELECT max(id) FROM timer u WHERE u.case_id = t.case_id "
+		"AND u.name = t.name) ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	return timers_each(store, st, fn, ctx, error_r);
+}
+
+int
 store_timer_delete(struct store *store, int64_t id, char **error_r)
 {
 	static const char sql[] = "DELETE FROM timer WHERE id = ?";

@@ -677,6 +677,11 @@ int store_timer_fired(struct store *store, int64_t id, int64_t now,
 int store_case_timers(struct store *store, int64_t case_id,
 		      int (*fn)(const struct store_timer *t, void *ctx),
 		      void *ctx, char **error_r);
+/* Calls FN for each timer name of a case whose newest timer has fired
+   (it was not armed again since), as store_case_timers() does. */
+int store_case_timers_fired(struct store *store, int64_t case_id,
+			    int (*fn)(const struct store_timer *t, void *ctx),
+			    void *ctx, char **error_r);
 /* Removes timer ID. */
 int store_timer_delete(struct store *store, int64_t id, char **error_r);
 /* Moves an armed timer to STATE with EVENT (its deadline stays). */

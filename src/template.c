@@ -6,21 +6,36 @@
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char *
 load(const char *path, char **error_r)
 {
-	FILE *f = fopen(path, "re");
+	/* O_NONBLOCK: a named pipe among the templates must not hang
+	   cirmd (or workflow check) in open(2) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	FILE *f = NULL;
 	char *buf;
 	size_t n;
 
+	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		*error_r = xasprintf("%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	if (fd >= 0)
+		f = fdopen(fd, "r");
 	if (f == NULL) {
 		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
 		return NULL;
 	}
 	buf = xmalloc(TEMPLATE_MAX_SIZE + 1);

@@ -541,12 +541,92 @@ handled_anywhere(const struct scxml *ch, const char *ev)
 	return handled(ch, ch->states[0], ev);
 }
 
+static bool
+zero_duration(const struct calendar_duration *d)
+{
+	return d->years == 0 && d->months == 0 && d->weeks == 0 &&
+		d->days == 0 && d->hours == 0 && d->minutes == 0 &&
+		d->seconds == 0;
+}
+
+static bool reenters(const struct scxml_transition *t,
+		     const struct scxml_state *st);
+
+/* A transition that may take EV in ST and enter ST again: one of ST's,
+   then of the states around it, whose event matches, up to the first
+   without cond (which takes EV before those after it), when no state
+   inside ST takes EV first; else NULL. A cond does not help: while it
+   holds, the timer fires at once again and again. */
+static const struct scxml_transition *
+reentering_taker(const struct scxml *ch, const struct scxml_state *st,
+		 const char *ev)
+{
+	for (size_t i = st->index + 1; i <= st->last; i++)
+		for (size_t j = 0; j < ch->states[i]->ntransitions; j++) {
+			const char *e = ch->states[i]->transitions[j]->event;
+
+			if (e != NULL && scxml_event_match(e, ev))
+				return NULL;
+		}
+	for (const struct scxml_state *s = st; s != NULL; s = s->parent)
+		for (size_t j = 0; j < s->ntransitions; j++) {
+			const struct scxml_transition *t = s->transitions[j];
+
+			if (t->event == NULL || !scxml_event_match(t->event, ev))
+				continue;
+			if (reenters(t, st))
+				return t;
+			if (always(t->cond))
+				return NULL;
+		}
+	return NULL;
+}
+
+/* Whether taking T leaves ST (active) and enters it again: ST lies
+   below T's domain, and is a target, around one, or entered by
+   default inside one. */
+static bool
+reenters(const struct scxml_transition *t, const struct scxml_state *st)
+{
+	const struct scxml_state *dom = NULL;
+	bool inside = scxml_is_compound(t->source);
+
+	if (t->ntargets == 0)
+		return false;
+	for (size_t i = 0; i < t->ntargets && inside; i++)
+		inside = scxml_is_descendant(t->targets[i], t->source);
+	if (t->internal && inside) {
+		dom = t->source;
+	} else {
+		for (const struct scxml_state *a = t->source->parent;
+		     a != NULL && dom == NULL; a = a->parent) {
+			bool all = scxml_is_compound(a);
+
+			for (size_t i = 0; i < t->ntargets && all; i++)
+				all = scxml_is_descendant(t->targets[i], a);
+			if (all)
+				dom = a;
+		}
+	}
+	if (dom == NULL || !scxml_is_descendant(st, dom))
+		return false;
+	for (size_t i = 0; i < t->ntargets; i++) {
+		const struct scxml_state *x = t->targets[i];
+
+		if (x == st || scxml_is_descendant(x, st) ||
+		    scxml_is_descendant(st, x))
+			return true;
+	}
+	return false;
+}
+
 static void
 check_timers(struct checker *c)
 {
 	for (size_t i = 0; i < c->wf->ntimers; i++) {
 		const struct workflow_timer *t = &c->wf->timers[i];
 		const struct scxml_state *st = scxml_find(c->chart, t->state);
+		const struct scxml_transition *taker;
 
 		if (st == NULL) {
 			cerror(c, t->line, "timer '%s' is not inside a state",
@@ -557,6 +637,17 @@ check_timers(struct checker *c)
 			cerror(c, t->line, "timer '%s': no transition in state "
 			       "'%s' or around it handles its event '%s'",
 			       t->id, t->state, t->event);
+		/* due at once, and armed again at once by its own event:
+		   the case would never settle, acting at every turn */
+		else if (zero_duration(&t->after) &&
+			 (taker = reentering_taker(c->chart, st, t->event)) !=
+			 NULL)
+			cerror(c, t->line, "timer '%s': after=\"%s\" is no "
+			       "time, and its event '%s' enters state '%s' "
+			       "again (line %d), arming it again at once: it "
+			       "would fire for ever", t->id, t->after_text,
+			       t->event, t->state,
+			       (int)xmlGetLineNo(taker->node));
 	}
 }
 

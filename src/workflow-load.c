@@ -8,12 +8,15 @@
 #include "blob.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 const char *const workflow_predicates[] = {
 	"channel", "category", "priority", "keyword", "pattern", "assigned",
@@ -28,6 +31,7 @@ struct loader {
 	xmlDoc *xml;		/* while it is validated */
 	struct strlist errors;
 	struct strlist cascade;	/* schema messages that only echo others */
+	long line;		/* the element validated alone, or 0 */
 };
 
 static void CIRM_PRINTF(3, 4)
@@ -172,9 +176,10 @@ schema_error(void *user, xmlErrorPtr err)
 		msg = m;
 	} else if (strcmp(msg, "failed to compare type string") == 0) {
 		free(msg);
-		msg = xstrdup("empty where cirm-workflow(5) wants content or "
-			      "a value (an element with no children, or an "
-			      "empty attribute)");
+		/* said of an empty element, and as well of an attribute
+		   value outside its list (priority="HIGH", xml:lang="de") */
+		msg = xstrdup("a value cirm-workflow(5) does not allow here, "
+			      "or an element left empty that needs content");
 	} else if (strstr(msg, "failed to validate attributes") != NULL) {
 		char *m = xasprintf("%s (see cirm-workflow(5) for the values "
 				    "each attribute takes)", msg);
@@ -185,6 +190,8 @@ schema_error(void *user, xmlErrorPtr err)
 	line = err->node != NULL ? (int)xmlGetLineNo((xmlNode *)err->node) : 0;
 	if (line <= 0)
 		line = err->line > 0 ? err->line : 0;
+	if (line <= 0)
+		line = (int)ld->line;
 	if (line <= 0)
 		line = line_of_element(ld, msg, &note);
 	if (line <= 0)
@@ -219,6 +226,87 @@ get_schema(void)
 	return schema;
 }
 
+/* The shipped schema with <start> at the element NAME's definition, to
+   validate one element alone; NULL when the schema has none. */
+static xmlRelaxNG *
+get_element_schema(const char *name)
+{
+	static struct {
+		char name[16];
+		xmlRelaxNG *rng;
+	} cache[32];
+	static size_t ncache;
+	const char *text = workflow_schema_rng;
+	const char *start = strstr(text, "<start>"), *end;
+	char *want = xasprintf("<define name=\"%s\">", name), *doc;
+	xmlRelaxNGParserCtxt *pc;
+	xmlRelaxNG *rng;
+
+	for (size_t i = 0; i < ncache; i++)
+		if (strcmp(cache[i].name, name) == 0) {
+			free(want);
+			return cache[i].rng;
+		}
+	end = start != NULL ? strstr(start, "</start>") : NULL;
+	if (end == NULL || strlen(name) >= sizeof(cache[0].name) ||
+	    ncache == N_ELEMENTS(cache) || strstr(text, want) == NULL) {
+		free(want);
+		return NULL;
+	}
+	free(want);
+	doc = xasprintf("%.*s<start><ref name=\"%s\"/></start>%s",
+			(int)(start - text), text, name, end + 8);
+	pc = xmlRelaxNGNewMemParserCtxt(doc, (int)strlen(doc));
+	if (pc == NULL)
+		abort();
+	rng = xmlRelaxNGParse(pc);
+	xmlRelaxNGFreeParserCtxt(pc);
+	free(doc);
+	snprintf(cache[ncache].name, sizeof(cache[0].name), "%s", name);
+	cache[ncache++].rng = rng;
+	return rng;
+}
+
+/* libxml2 reports a problem inside <commands>, <roles> or <title> only
+   as the root's children failing to match ("Expecting element
+   calendar, got title"), at a line that is not the problem's. So each
+   element of the workflow is validated alone, innermost first, and the
+   problems of those that fail while their children pass are reported.
+   Returns whether N or an element inside it fails. */
+static bool
+diagnose(struct loader *ld, xmlNode *n)
+{
+	bool failed = false;
+	xmlRelaxNG *rng;
+	xmlRelaxNGValidCtxt *vc;
+	xmlDoc *doc;
+	size_t before = ld->errors.n;
+	int ret;
+
+	for (xmlNode *c = n->children; c != NULL; c = c->next)
+		if (workflow_node_is(c, NULL))
+			failed |= diagnose(ld, c);
+	if (failed || (rng = get_element_schema((const char *)n->name)) ==
+	    NULL)
+		return failed;
+	doc = xmlNewDoc((const xmlChar *)"1.0");
+	xmlDocSetRootElement(doc, xmlDocCopyNode(n, doc, 1));
+	vc = xmlRelaxNGNewValidCtxt(rng);
+	if (vc == NULL)
+		abort();
+	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
+	ld->line = xmlGetLineNo(n);
+	ret = xmlRelaxNGValidateDoc(vc, doc);
+	ld->line = 0;
+	xmlRelaxNGFreeValidCtxt(vc);
+	xmlFreeDoc(doc);
+	if (ret != 0 && ld->errors.n == before)
+		for (size_t i = 0; i < ld->cascade.n; i++)
+			strlist_add(&ld->errors, ld->cascade.v[i]);
+	strlist_clear(&ld->cascade);
+	return ret != 0;
+}
+
 static void
 validate(struct loader *ld, xmlDoc *xml)
 {
@@ -231,8 +319,26 @@ validate(struct loader *ld, xmlDoc *xml)
 	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
 	ld->xml = xml;
 	ret = xmlRelaxNGValidateDoc(vc, xml);
-	ld->xml = NULL;
 	xmlRelaxNGFreeValidCtxt(vc);
+	if (ret != 0 && ld->errors.n == before) {
+		struct strlist echoes = ld->cascade;
+
+		/* the root's children before the states, each alone (the
+		   states' problems come precise already, and a state alone
+		   would be copied with all inside it, level by level); the
+		   root's own echoes stay for when none of them fails */
+		memset(&ld->cascade, 0, sizeof(ld->cascade));
+		for (xmlNode *c = xmlDocGetRootElement(xml)->children;
+		     c != NULL; c = c->next)
+			if (workflow_node_is(c, NULL) &&
+			    !workflow_node_is(c, "state") &&
+			    !workflow_node_is(c, "parallel") &&
+			    !workflow_node_is(c, "final"))
+				(void)diagnose(ld, c);
+		strlist_clear(&ld->cascade);
+		ld->cascade = echoes;
+	}
+	ld->xml = NULL;
 	if (ld->errors.n == before)
 		for (size_t i = 0; i < ld->cascade.n; i++)
 			strlist_add(&ld->errors, ld->cascade.v[i]);
@@ -909,19 +1015,43 @@ workflow_load(const char *name, const char *data, size_t len,
 	return 0;
 }
 
+FILE *
+workflow_open_file(const char *path, char **error_r)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	FILE *f;
+
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*error_r = xasprintf("%s: not a regular file", path);
+		close(fd);
+		return NULL;
+	}
+	f = fdopen(fd, "rb");
+	if (f == NULL) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
 int
 workflow_load_file(const char *path, struct workflow **wf_r, char **error_r)
 {
-	FILE *f = fopen(path, "rb");
+	FILE *f;
 	size_t len = 0, n;
 	char *buf;
 	int ret;
 
 	*wf_r = NULL;
-	if (f == NULL) {
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
+	if ((f = workflow_open_file(path, error_r)) == NULL)
 		return -1;
-	}
 	buf = xmalloc(WORKFLOW_MAX_SIZE + 2);
 	while (len <= WORKFLOW_MAX_SIZE &&
 	       (n = fread(buf + len, 1, WORKFLOW_MAX_SIZE + 1 - len, f)) > 0)

@@ -114,6 +114,10 @@ extern const char *const workflow_predicates[];
    as "NAME:LINE: message" lines (caller frees). */
 int workflow_load(const char *name, const char *data, size_t len,
 		  struct workflow **wf_r, char **error_r);
+/* Opens PATH for reading, when it is a regular file: a named pipe
+   must not block the reader (cirmd at a reload) in open(2). NULL with
+   *ERROR_R set to "PATH: reason" (caller frees). */
+FILE *workflow_open_file(const char *path, char **error_r);
 /* Reads and loads the file PATH (same results). */
 int workflow_load_file(const char *path, struct workflow **wf_r,
 		       char **error_r);

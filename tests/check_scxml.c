@@ -209,6 +209,16 @@ START_TEST(test_raise_loop)
 }
 END_TEST
 
+START_TEST(test_send_loop)
+{
+	char *error = run_error("sendloop", "go");
+
+	ck_assert_msg(strstr(error, "external events loop: 'go'") != NULL,
+		      "%s", error);
+	free(error);
+}
+END_TEST
+
 /* A failed session stays failed and keeps its configuration. */
 START_TEST(test_failed_session)
 {
@@ -481,6 +491,50 @@ START_TEST(test_invalid)
 		      strstr(error, ":17: ") < strstr(error, ":20: "),
 		      "not in line order: %s", error);
 	free(error);
+}
+END_TEST
+
+/* Several targets (or initial states) only in different regions of a
+   parallel: two top-level states at once would be a configuration the
+   session cannot be restored from. */
+START_TEST(test_targets_together)
+{
+	static const char bad[] =
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"  <state id=\"a\" initial=\"a1 a2\">\n"
+		"    <state id=\"a1\"/><state id=\"a2\"/>\n"
+		"    <transition event=\"e\" target=\"b end\"/>\n"
+		"  </state>\n"
+		"  <state id=\"b\"/>\n"
+		"  <final id=\"end\"/>\n"
+		"</scxml>\n";
+	static const char good[] =
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"  <state id=\"a\">\n"
+		"    <transition event=\"e\" target=\"x2 y2\"/>\n"
+		"    <transition event=\"f\" target=\"P y2\"/>\n"
+		"  </state>\n"
+		"  <parallel id=\"P\">\n"
+		"    <state id=\"x\"><state id=\"x1\"/><state id=\"x2\"/>"
+		"</state>\n"
+		"    <state id=\"y\"><state id=\"y1\"/><state id=\"y2\"/>"
+		"</state>\n"
+		"  </parallel>\n"
+		"</scxml>\n";
+	struct scxml *doc = NULL;
+	char *error = NULL;
+
+	ck_assert_int_eq(scxml_load("t.scxml", bad, sizeof(bad) - 1, &doc,
+				    &error), -1);
+	ck_assert_msg(strstr(error, "t.scxml:2: initial 'a1' and 'a2' cannot "
+			     "be active together") != NULL, "%s", error);
+	ck_assert_msg(strstr(error, "t.scxml:4: target 'b' and 'end' cannot "
+			     "be active together") != NULL, "%s", error);
+	free(error);
+	error = NULL;
+	ck_assert_msg(scxml_load("t.scxml", good, sizeof(good) - 1, &doc,
+				 &error) == 0, "%s", error);
+	scxml_free(&doc);
 }
 END_TEST
 
@@ -804,6 +858,7 @@ scxml_suite(void)
 	tcase_add_loop_test(tc, test_run, 0, (int)N_ELEMENTS(run_cases));
 	tcase_add_test(tc, test_eventless_loop);
 	tcase_add_test(tc, test_raise_loop);
+	tcase_add_test(tc, test_send_loop);
 	tcase_add_test(tc, test_failed_session);
 	tcase_add_test(tc, test_in_final);
 	tcase_add_test(tc, test_virtual_clock);
@@ -826,6 +881,7 @@ scxml_suite(void)
 	tcase_add_test(tl, test_no_ids);
 	tcase_add_test(tl, test_invalid);
 	tcase_add_test(tl, test_cond_deep);
+	tcase_add_test(tl, test_targets_together);
 	suite_add_tcase(s, tl);
 	return s;
 }

@@ -69,6 +69,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-attribute.xml", "bad-attribute.xml:7: Element command failed "
 	  "to validate attributes (see cirm-workflow(5) for the values each "
 	  "attribute takes) (one of the <command> elements, at lines 7, 8)" },
+	{ "bad-nested.xml", "bad-nested.xml:9: Invalid attribute text for "
+	  "element command" },
 	{ "bad-builtin.xml",
 	  "bad-builtin.xml:10: command word 'Notering' is cirm's own (it "
 	  "makes a reply an internal note on any case): choose another\n"
@@ -118,6 +120,10 @@ static const struct bad_case bad_cases[] = {
 	  "'timer.forgotten'" },
 	{ "bad-unreachable.xml", "bad-unreachable.xml:33: state 'glomd' can "
 	  "never be entered" },
+	{ "bad-zero-timer.xml", "bad-zero-timer.xml:12: timer 'genast': "
+	  "after=\"PT0S\" is no time, and its event 'timer.now' enters state "
+	  "'ny' again (line 13), arming it again at once: it would fire for "
+	  "ever" },
 	/* hardened parsing: no DTD, so no entity ever expands */
 	{ "billion-laughs.xml", "billion-laughs.xml:2: DOCTYPE not allowed "
 	  "(no DTDs or entities)" },
@@ -284,8 +290,24 @@ START_TEST(test_parser_words)
 			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
 	ck_assert_int_eq(workflow_load("e.xml", doc, strlen(doc), &wf, &error),
 			 -1);
-	ck_assert_msg(strstr(error, "e.xml:3: empty where cirm-workflow(5) "
-			     "wants content") != NULL, "%s", error);
+	ck_assert_msg(strstr(error, "e.xml:3: a value cirm-workflow(5) does "
+			     "not allow here, or an element left empty") !=
+		      NULL, "%s", error);
+	free(error);
+	free(doc);
+	/* the same words of libxml2 for a value outside its list: not
+	   called empty */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\"><onentry><set field=\"priority\" "
+			"value=\"HIGH\"/></onentry>\n"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("v.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "v.xml:4: a value cirm-workflow(5) does "
+			     "not allow here") != NULL &&
+		      strstr(error, "empty where") == NULL, "%s", error);
 	free(error);
 	free(doc);
 	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);

@@ -103,6 +103,16 @@ sed 's/<title>/<title>Ändrad: /' "$W/synpunkt.xml" >"$T/changed" && cp "$T/chan
 : >"$T/d.log"
 kill -HUP "$pid"
 check "an edited version 2 is refused" wait_for "$T/d.log" "give the changed workflow a new version number"
+# A named pipe among the workflows does not hang the reload in open(2).
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' "$T/synpunkt.good" >"$W/synpunkt.xml"
+mkfifo "$W/pipe.xml"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "a named pipe in workflow_dir does not hang a reload" \
+	wait_for "$T/d.log" "configuration reloaded"
+check "... and is reported" wait_for "$T/d.log" "pipe.xml: not a regular file"
+timeout 1 sh -c ': >"$1"' - "$W/pipe.xml" 2>/dev/null	# frees a stuck reader
+rm -f "$W/pipe.xml"
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM stops the service" [ $? -eq 0 ]
@@ -129,6 +139,8 @@ check "migrate moves the running cases" [ "$rc" -eq 0 ] && [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 2")" -eq 3 ]
 check "... said in their history" [ \
 	"$(sql "SELECT count(*) FROM event WHERE kind = 'workflow.migrated'")" -eq 2 ]
+check "a timer that fired in the state it is still in is not armed again" [ \
+	"$(sql "SELECT count(*) FROM timer WHERE case_id = 1 AND fired_at IS NULL")" -eq 0 ]
 due=$(sql "SELECT fire_at FROM timer WHERE case_id = 3 AND fired_at IS NULL")
 # Version 3 renames a state: cases cannot move without a mapping.
 sed -e 's/id="synpunkt" version="1"/id="synpunkt" version="3"/' \
@@ -139,11 +151,29 @@ check "... naming each case and state" contains "$err" \
 	"KS-2026-00003: state 'registrerad' has no counterpart in version 3 (add --map registrerad=STATE)"
 check "... and no case moved" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=inkomen
+check "a mapping to no state is refused" [ "$rc" -eq 1 ]
+check "... naming the pair, not asking for a --map already given" sh -c \
+	'case "$1" in *"--map registrerad=inkomen: version 3 has no state '"'inkomen'"'"*) ;; *) exit 1 ;; esac
+	 case "$1" in *"add --map"*) exit 1 ;; esac' - "$err"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map "registrerad=inkommen, tildelad=tilldelad"
+check "a mapping from a mistyped state is refused" [ "$rc" -eq 1 ]
+check "... naming it" contains "$err" "--map tildelad=tilldelad: version 2 has no state 'tildelad'"
+check "... and no case moved" [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=avslutad
+check "a mapping into a top-level final state is refused" [ "$rc" -eq 1 ]
+check "... since the case would stay open in it" contains "$err" \
+	"KS-2026-00003: 'avslutad' is a top-level <final> of version 3, and a migration closes no case"
+check "... and no case moved" [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=inkommen
 check "with --map the cases move" [ \
 	"$(sql "SELECT group_concat(state) FROM cases WHERE workflow_version = 3 AND id IN (3, 4)")" = "inkommen,inkommen" ]
 check "an armed timer keeps its deadline in the renamed state" [ \
 	"$(sql "SELECT fire_at || ' ' || state FROM timer WHERE case_id = 3 AND fired_at IS NULL")" = "$due inkommen" ]
+check "a fired one is not armed again there either" [ \
+	"$(sql "SELECT count(*) || ' ' || group_concat(state) FROM timer WHERE case_id = 1")" = "1 inkommen" ]
 check "the new version is recorded" [ \
 	"$(sql "SELECT count(*) FROM workflow_def WHERE workflow = 'synpunkt' AND version = 3")" -eq 1 ]
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 9

@@ -133,6 +133,12 @@ run "$CIRMCTL" workflow simulate --templates "$D/templates" \
 	"$D/sim-loop.xml" --start 2026-12-01T09:00 --events "#ta, mail.citizen"
 check "the loop fixture is valid, and assigned it does not loop" \
 	contains "$out" "final: a"
+run timeout 120 "$CIRMCTL" workflow simulate --templates "$D/templates" \
+	"$D/sim-zero-loop.xml" --start 2026-12-01T09:00 --events "+1h"
+check "a timer of no time that arms itself again: exit 1, not a hang" \
+	[ "$rc" -eq 1 ]
+check "... saying so" contains "$err" \
+	"timer genast: more than 1000 timers fired at 2026-12-01 09:00"
 run "$CIRMCTL" workflow simulate --templates "$D/templates" \
 	"$D/sim-loop.xml" --start 2026-12-01T09:00 --events "+2h, #klar"
 check "an eventless loop at runtime: exit 1" [ "$rc" -eq 1 ]

@@ -23,6 +23,21 @@ check "invalid document: every error, each file:line" \
 	[ "$(printf '%s\n' "$err" | grep -c "invalid.scxml:[0-9]*:")" -ge 5 ]
 run "$CIRMCTL" workflow run --scxml "$D/loop.scxml" --events go
 check "an eventless loop ends in an error, not a hang" contains "$err" "loop"
+run timeout 60 "$CIRMCTL" workflow run --scxml "$D/sendloop.scxml" --events go
+check "so does a loop of sent events" contains "$err" "external events loop"
+mkfifo "$T/pipe.xml"
+run timeout 60 "$CIRMCTL" workflow check "$T/pipe.xml"
+check "a named pipe is refused, not waited on" contains "$err" \
+	"pipe.xml: not a regular file"
+cp -R "$top_srcdir/templates" "$T/tpl"
+rm "$T/tpl/sv/resolved"
+mkfifo "$T/tpl/sv/resolved"
+run timeout 60 "$CIRMCTL" workflow check --templates "$T/tpl" \
+	"$top_srcdir/workflows/synpunkt.xml"
+check "a named pipe among the templates is refused, not waited on" \
+	contains "$err" "tpl/sv/resolved: not a regular file"
+run timeout 60 "$CIRMCTL" workflow run --scxml "$T/pipe.xml"
+check "... by run --scxml too" contains "$err" "pipe.xml: not a regular file"
 run "$CIRMCTL" workflow run --scxml "$T/none.scxml"
 check "missing file" [ "$rc" -eq 1 ]
 run "$CIRMCTL" workflow run
