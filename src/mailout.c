@@ -16,6 +16,7 @@
 
 #define LINE_MAX_LEN 76	   /* folded header lines and QP lines */
 #define WORD_MAX_LEN 75	   /* one encoded word (RFC 2047 section 2) */
+#define LINE_HARD_MAX 998  /* any line (RFC 5322 2.1.1) */
 
 struct buf {
 	char *p;
@@ -353,7 +354,10 @@ add_unstructured(struct folder *f, const char *value, int phrase)
 	for (const char *p = value;; k++) {
 		w[k] = p;
 		len[k] = strcspn(p, " ");
-		enc[k] = (char)needs_encoding(p, len[k]);
+		/* A word too long for any line goes in encoded words, which
+		   fold: servers refuse lines over 998 octets. */
+		enc[k] = (char)(needs_encoding(p, len[k]) ||
+				f->start + 1 + len[k] > LINE_HARD_MAX);
 		p += len[k];
 		if (*p == '\0')
 			break;
@@ -415,7 +419,10 @@ add_mailbox(struct folder *f, const char *name, const char *addr)
 		free(a);
 		return;
 	}
-	if (needs_encoding(name, strlen(name)))
+	/* too long for a line as a quoted string or atoms: encoded words
+	   fold anywhere */
+	if (needs_encoding(name, strlen(name)) ||
+	    f->start + 3 + strlen(name) > LINE_HARD_MAX)
 		encode_run(f, (const unsigned char *)name, strlen(name), 1);
 	else if (atext_phrase(name) && strstr(name, "  ") == NULL &&
 		 name[0] != ' ')

@@ -227,6 +227,32 @@ START_TEST(test_subjects)
 }
 END_TEST
 
+/* A word too long for any line (a citizen's subject of one long URL,
+   passed on in a handler's notice) is still sent in lines of at most
+   998 octets (RFC 5322 2.1.1), and reads back as it was. */
+START_TEST(test_long_word)
+{
+	char word[1201], *subject, *hdrs, *msg;
+	struct mime_message *m;
+	size_t len;
+
+	memset(word, 'x', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	subject = xasprintf("Ny kommentar [KS-2026-00042] %s slut", word);
+	hdrs = xasprintf("From: %s <arende@kommun.example>\n"
+			 "X-Cirm-Note: %s\n", word, word);
+	msg = compose(subject, hdrs, "x\n", &len);
+	check_lines(msg);
+	m = parse(msg, len);
+	ck_assert_str_eq(m->subject, subject);
+	ck_assert_str_eq(m->from.name, word);
+	mime_free(&m);
+	free(msg);
+	free(hdrs);
+	free(subject);
+}
+END_TEST
+
 START_TEST(test_header_injection)
 {
 	size_t len;
@@ -407,6 +433,7 @@ main(void)
 	tcase_add_test(tc, test_qp_random);
 	tcase_add_test(tc, test_attachments);
 	tcase_add_test(tc, test_subjects);
+	tcase_add_test(tc, test_long_word);
 	tcase_add_test(tc, test_header_injection);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_qp);
