@@ -195,6 +195,13 @@ run postfix -c "$PF" check
 check "postfix check accepts the configuration" [ "$rc" -eq 0 ]
 [ -z "$out$err" ] || printf '%s\n%s\n' "$out" "$err" | sed 's/^/# /'
 
+# --- no TLS only on loopback: an address, not a name like one -------
+{ cat "$C"; printf '%s\n' "smtp_host = 127.mail.example.invalid" \
+	"smtp_port = $PORT" "smtp_tls = none"; } >"$I/plainname.conf"
+run "$CIRM_GATEWAY" -c "$I/plainname.conf" --once smtp
+check "no TLS to a host named 127.*: refused" [ "$rc" -ne 0 ]
+check "... as a server that is not on loopback" contains "$err" "loopback only"
+
 # --- Postfix not running yet: a temporary failure, retried ------------
 queue 1 early
 gateway starttls
