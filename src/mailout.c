@@ -66,22 +66,45 @@ buf_addhex(struct buf *b, unsigned char c)
 
 /* --- addresses and ids ---------------------------------------------- */
 
-int
-mailout_address_ok(const char *addr)
+/* Whether S..E holds only characters an unquoted address may have. */
+static int
+plain_chars(const char *s, const char *e)
 {
-	const char *at = strchr(addr, '@');
-	size_t n = strlen(addr);
-
-	if (at == NULL || at == addr || at[1] == '\0' || strchr(at + 1, '@') ||
-	    n > MAILOUT_ADDRESS_MAX)
-		return 0;
-	for (const char *p = addr; *p != '\0'; p++) {
+	for (const char *p = s; p < e; p++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (c <= ' ' || c >= 0x7f || strchr("<>\"(),;:[]\\", c) != NULL)
 			return 0;
 	}
 	return 1;
+}
+
+int
+mailout_address_ok(const char *addr)
+{
+	const char *at, *p;
+
+	if (strlen(addr) > MAILOUT_ADDRESS_MAX)
+		return 0;
+	/* A quoted local part ("kalle..k"@exempel.se, RFC 5321 4.1.2):
+	   printable ASCII and spaces, a backslash quoting the next one. */
+	if (addr[0] == '"') {
+		for (p = addr + 1; *p != '"'; p++) {
+			if (*p == '\\')
+				p++;
+			if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
+				return 0;
+		}
+		at = p + 1;
+		if (*at != '@')
+			return 0;
+	} else {
+		at = strchr(addr, '@');
+		if (at == NULL || at == addr || !plain_chars(addr, at))
+			return 0;
+	}
+	return at[1] != '\0' && strchr(at + 1, '@') == NULL &&
+	       plain_chars(at + 1, at + strlen(at));
 }
 
 /* A msg-id without brackets: dot-atom-ish "left@right", printable

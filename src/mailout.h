@@ -46,9 +46,10 @@ struct mailout {
 int mailout_compose(const struct mailout *m, char **msg_r, size_t *len_r,
 		    char **error_r);
 
-/* Whether ADDR is a plain local@domain address that can go into a header
-   and an SMTP envelope: printable ASCII, no spaces, brackets or quotes,
-   one @, at most MAILOUT_ADDRESS_MAX bytes. */
+/* Whether ADDR is a local@domain address that can go into a header
+   and an SMTP envelope: printable ASCII, no spaces, brackets or quotes
+   but in a quoted local part ("kalle..k"@exempel.se), one @ after it,
+   at most MAILOUT_ADDRESS_MAX bytes. */
 int mailout_address_ok(const char *addr);
 
 /* The address of the first From line in HEADERS (in "Name <addr>" or

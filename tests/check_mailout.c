@@ -313,6 +313,53 @@ static const char x80[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 static const char x74a[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	"xxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa5\n";
 
+/* Valid addresses of less usual shapes reach their citizen; the
+   malformed stay refused. */
+START_TEST(test_addresses)
+{
+	static const char *const good[] = {
+		"kalle+KS-2026-00042@exempel.se", "\"kalle..k\"@exempel.se",
+		"\"kalle@hemma\"@exempel.se", "\"Kalle Karlsson\"@exempel.se",
+		"\"a\\\"b\"@exempel.se",
+	};
+	static const char *const bad[] = {
+		"\"kalle@exempel.se", "\"kalle\"x@exempel.se",
+		"\"kalle\r\nRCPT TO:<y@example.org>\"@exempel.se",
+		"\"k\u00e4lle\"@exempel.se", "\"kalle\"@", "\"kalle\"@a@b",
+		"\"kalle\\", "kalle.\"x\"@exempel.se",
+	};
+	struct mailout mo = {
+		.message_id = "a@kommun.example", .subject = "Svar",
+		.headers = headers, .body = "x\n", .date = 1767258000,
+	};
+	struct mime_message *m;
+	char *msg, *err;
+	size_t len;
+
+	for (size_t i = 0; i < N_ELEMENTS(good); i++) {
+		mo.recipient = good[i];
+		err = NULL;
+		ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0,
+			      "%s: %s", good[i], err);
+		check_lines(msg);
+		m = parse(msg, len);
+		ck_assert_uint_eq(m->nto, 1);
+		if (strchr(good[i], ' ') == NULL)
+			ck_assert_str_eq(m->to[0].addr, good[i]);
+		mime_free(&m);
+		free(msg);
+	}
+	for (size_t i = 0; i < N_ELEMENTS(bad); i++) {
+		mo.recipient = bad[i];
+		err = NULL;
+		ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == -1,
+			      "%s accepted", bad[i]);
+		ck_assert_str_eq(err, "the recipient is not a usable mail address");
+		free(err);
+	}
+}
+END_TEST
+
 START_TEST(test_qp)
 {
 	size_t len;
@@ -436,6 +483,7 @@ main(void)
 	tcase_add_test(tc, test_long_word);
 	tcase_add_test(tc, test_header_injection);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_qp);
 	tcase_add_test(tc, test_message_id_and_from);
 	suite_add_tcase(s, tc);
