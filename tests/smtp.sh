@@ -348,6 +348,11 @@ auth_ready
 "$CIRM_GATEWAY" -c "$I/crash.conf" smtp 2>"$T/crash.err" &
 gwpid=$!
 wait_until '[ "$(sql "SELECT count(*) FROM outbox WHERE status = '"'sent'"'")" -ge 500 ]' 300
+# A second one (run by hand, or left by a killed cirmd) would claim and
+# send the same rows.
+run "$CIRM_GATEWAY" -c "$I/crash.conf" --once smtp
+check "a second SMTP gateway on the database is refused" [ "$rc" -eq 75 ]
+check "... naming the one running" contains "$err" "another smtp gateway (pid $gwpid)"
 kill -9 "$gwpid"
 wait "$gwpid" 2>/dev/null
 gwpid=
