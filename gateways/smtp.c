@@ -511,6 +511,18 @@ on_data(void **state, int *len, void *arg)
 		struct outbound_msg *prev = s->pending;
 
 		s->pending = NULL;
+		/* Told to stop: after the message in hand, not after the
+		   batch (smtp_batch mails may take longer than cirmd waits
+		   before SIGKILL, which left a row in flight to be sent
+		   again). Ending the connection before a byte of this one
+		   makes the server drop it; it and the rest stay queued. */
+		if (gateway_stopping()) {
+			if (prev != NULL)
+				outbound_sent(s->ctx, prev);
+			log_info("%s:%u: stopping; %d sent, the rest waits for "
+				 "the next run", s->host, s->port, s->sent);
+			exit(0);
+		}
 		if (s->tls != TLS_NONE && !s->tls_ok)
 			fatalx("%s:%u: refusing to send over a connection whose "
 			       "certificate was not verified", s->host, s->port);
