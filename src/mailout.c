@@ -5,6 +5,7 @@
 
 #include "util.h"
 
+#include <idn2.h>
 #include <openssl/rand.h>
 
 #include <stdbool.h>
@@ -79,6 +80,16 @@ plain_chars(const char *s, const char *e)
 	return 1;
 }
 
+static int
+needs_idn(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	}
+	return 0;
+}
+
 int
 mailout_address_ok(const char *addr)
 {
@@ -105,6 +116,30 @@ mailout_address_ok(const char *addr)
 	}
 	return at[1] != '\0' && strchr(at + 1, '@') == NULL &&
 	       plain_chars(at + 1, at + strlen(at));
+}
+
+char *
+mailout_address_ascii(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	char *domain = NULL, *out;
+
+	if (at == NULL || !needs_idn(addr))
+		return xstrdup(addr);
+	/* the local part stays as it is: one that is not ASCII needs
+	   SMTPUTF8, which we do not speak */
+	for (const char *p = addr; p < at; p++) {
+		if ((unsigned char)*p >= 0x80)
+			return NULL;
+	}
+	if (idn2_to_ascii_8z(at + 1, &domain,
+			     IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK) {
+		idn2_free(domain);
+		return NULL;
+	}
+	out = xasprintf("%.*s@%s", (int)(at - addr), addr, domain);
+	idn2_free(domain);
+	return out;
 }
 
 /* A msg-id without brackets: dot-atom-ish "left@right", printable

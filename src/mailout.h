@@ -52,6 +52,13 @@ int mailout_compose(const struct mailout *m, char **msg_r, size_t *len_r,
    at most MAILOUT_ADDRESS_MAX bytes. */
 int mailout_address_ok(const char *addr);
 
+/* ADDR with its domain in ASCII (an IDN domain such as räksmörgås.se
+   in its A-labels, xn--rksmrgs-5wao1o.se), for the envelope and the To
+   field; a copy when it is ASCII already. NULL when it has no ASCII
+   form (a local part that is not ASCII, a domain IDNA refuses). Caller
+   frees. */
+char *mailout_address_ascii(const char *addr);
+
 /* The address of the first From line in HEADERS (in "Name <addr>" or
    bare), or NULL (caller frees). */
 char *mailout_from_address(const char *headers);

@@ -360,6 +360,33 @@ START_TEST(test_addresses)
 }
 END_TEST
 
+/* A citizen at an IDN domain gets mail at its ASCII form; a local
+   part that is not ASCII has none. */
+START_TEST(test_idn)
+{
+	static const char *const cases[][2] = {
+		{ "olle@r\u00e4ksm\u00f6rg\u00e5s.se", "olle@xn--rksmrgs-5wao1o.se" },
+		{ "\"o..k\"@\u00e5.se", "\"o..k\"@xn--5ca.se" },
+		{ "olle@exempel.se", "olle@exempel.se" },
+		{ "\u00f6lle@exempel.se", NULL },
+		{ "olle@-\u00e5-.se", NULL },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *a = mailout_address_ascii(cases[i][0]);
+
+		if (cases[i][1] == NULL)
+			ck_assert_msg(a == NULL, "%s became %s", cases[i][0], a);
+		else {
+			ck_assert_msg(a != NULL, "%s refused", cases[i][0]);
+			ck_assert_str_eq(a, cases[i][1]);
+			ck_assert(mailout_address_ok(a));
+		}
+		free(a);
+	}
+}
+END_TEST
+
 START_TEST(test_qp)
 {
 	size_t len;
@@ -484,6 +511,7 @@ main(void)
 	tcase_add_test(tc, test_header_injection);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_idn);
 	tcase_add_test(tc, test_qp);
 	tcase_add_test(tc, test_message_id_and_from);
 	suite_add_tcase(s, tc);
