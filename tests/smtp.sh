@@ -206,6 +206,20 @@ run "$CIRM_GATEWAY" -c "$I/plainname.conf" --once smtp
 check "no TLS to a host named 127.*: refused" [ "$rc" -ne 0 ]
 check "... as a server that is not on loopback" contains "$err" "loopback only"
 
+# --- a host name that does not resolve: said so ----------------------
+{ cat "$C"; printf '%s\n' "smtp_host = nosuch.invalid" "smtp_port = $PORT" \
+	"smtp_ca_file = $T/ca.pem"; } >"$I/nosuch.conf"
+queue 1 nosuch
+run "$CIRM_GATEWAY" -c "$I/nosuch.conf" --once smtp
+case $err in
+*"cannot connect: Success"*) said= ;;
+*"nosuch.invalid:$PORT: cannot connect: "?*) said=1 ;;
+*) said= ;;
+esac
+check "a host that does not resolve: the log says why" [ -n "$said" ]
+[ -n "$said" ] || printf '%s\n' "$err" | grep 'cannot connect' | sed 's/^/# /'
+sql "DELETE FROM outbox"
+
 # --- Postfix not running yet: a temporary failure, retried ------------
 queue 1 early
 gateway starttls
