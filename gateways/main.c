@@ -6,6 +6,7 @@
 #include "cfg.h"
 #include "gateway.h"
 #include "i18n.h"
+#include "lockfile.h"
 #include "log.h"
 #include "store.h"
 #include "util.h"
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 static const struct cirm_gateway *const gateways[] = {
 	&gateway_maildir,
@@ -51,8 +53,9 @@ run(const char *config, const struct cirm_gateway *gw, int once)
 				   .once = once };
 	struct cfg *cfg = NULL;
 	struct sigaction sa;
-	char *err = NULL, *ident;
-	int ret;
+	char *err = NULL, *ident, *lock;
+	pid_t holder;
+	int ret, lock_fd;
 
 	if (cfg_load(config, &cfg, &errors) < 0) {
 		for (size_t i = 0; i < errors.n; i++)
@@ -66,10 +69,28 @@ run(const char *config, const struct cirm_gateway *gw, int once)
 		cfg_free(&cfg);
 		return EX_CONFIG;
 	}
+	/* One process per gateway and database: two sending gateways
+	   both claimed and sent the same rows (one left running by a
+	   killed cirmd, or one run by hand beside cirmd's). */
+	lock = xasprintf("%s.%s-lock", cfg_str(cfg, CFG_DATABASE), gw->name);
+	lock_fd = lockfile_acquire(lock, &holder, &err);
+	free(lock);
+	if (lock_fd < 0) {
+		if (lock_fd == -2)
+			fprintf(stderr, _("cirm-gateway: another %s gateway (pid "
+					  "%ld) is running on %s\n"), gw->name,
+				(long)holder, cfg_str(cfg, CFG_DATABASE));
+		else
+			fprintf(stderr, "cirm-gateway: %s\n", err);
+		free(err);
+		cfg_free(&cfg);
+		return lock_fd == -2 ? EX_TEMPFAIL : 1;
+	}
 	sset.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT);
 	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, &ctx.store, &err) < 0) {
 		fprintf(stderr, "cirm-gateway: %s\n", err);
 		free(err);
+		close(lock_fd);
 		cfg_free(&cfg);
 		return 1;
 	}
@@ -88,6 +109,7 @@ run(const char *config, const struct cirm_gateway *gw, int once)
 	ctx.cfg = cfg;
 	ret = gw->run(&ctx) < 0 ? 1 : 0;
 	store_free(&ctx.store);
+	close(lock_fd);
 	cfg_free(&cfg);
 	log_close();
 	free(ident);

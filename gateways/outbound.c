@@ -135,11 +135,21 @@ load_row(const struct store_outbox_row *r, void *arg)
 		.date = r->created_at,
 	};
 	struct files f = { .l = l };
-	char *mid = NULL, *err = NULL;
+	char *mid = NULL, *err = NULL, *rcpt;
 	int rc;
 
 	if (strcmp(r->channel, "sms") == 0)
 		return load_sms_row(l, r);
+	/* A citizen at an IDN domain: its ASCII form, in the envelope and
+	   the To field alike */
+	rcpt = mailout_address_ascii(r->recipient);
+	if (rcpt == NULL) {
+		load_bad(l, r->id, "the recipient's address has no ASCII form "
+			 "(the part before @ is not ASCII, or the domain is "
+			 "not a valid IDN)");
+		return 0;
+	}
+	mo.recipient = rcpt;
 	rc = load_files(l, r, &f);
 	if (rc != 0) {
 		if (rc > 0) {
@@ -148,6 +158,7 @@ load_row(const struct store_outbox_row *r, void *arg)
 			free(err);
 		}
 		files_clear(&f);
+		free(rcpt);
 		return rc < 0 ? -1 : 0;
 	}
 	mo.attachments = f.v;
@@ -168,11 +179,12 @@ load_row(const struct store_outbox_row *r, void *arg)
 		load_bad(l, r->id, err);
 		free(err);
 		free(mid);
+		free(rcpt);
 		return 0;
 	}
 	m->id = r->id;
 	m->created_at = r->created_at;
-	m->recipient = xstrdup(r->recipient);
+	m->recipient = rcpt;
 	m->message_id = mid != NULL ? mid : xstrdup(mo.message_id);
 	m->message_id_new = mid != NULL;
 	m->attempts = r->attempts;

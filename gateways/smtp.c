@@ -77,21 +77,29 @@ struct relay {
 	pthread_t thread;
 };
 
+/* A connection to HOST:PORT, or -1 with *why_r saying why (a name
+   that does not resolve has no errno). */
 static int
-tcp_connect(const char *host, unsigned int port)
+tcp_connect(const char *host, unsigned int port, const char **why_r)
 {
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res, *ai;
 	char service[16];
-	int fd = -1;
+	int fd = -1, r;
 
 	snprintf(service, sizeof(service), "%u", port);
-	if (getaddrinfo(host, service, &hints, &res) != 0)
+	r = getaddrinfo(host, service, &hints, &res);
+	if (r != 0) {
+		*why_r = r == EAI_SYSTEM ? strerror(errno) : gai_strerror(r);
 		return -1;
+	}
+	*why_r = "no address";
 	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
 		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC,
 			    ai->ai_protocol);
-		if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
-			close(fd);
+		if (fd < 0 || connect(fd, ai->ai_addr, ai->ai_addrlen) < 0) {
+			*why_r = strerror(errno);
+			if (fd >= 0)
+				close(fd);
 			fd = -1;
 		}
 	}
@@ -275,15 +283,15 @@ relay_main(void *arg)
 	struct pollfd pfd = { .fd = rl->listen_fd, .events = POLLIN };
 	SSL *ssl = NULL;
 	char *greeting = NULL, err[TLS_ERROR_MAX];
+	const char *why;
 	int p = -1, t = -1, r;
 
 	if (poll(&pfd, 1, RELAY_TIMEOUT_MS) <= 0 ||
 	    (p = accept4(rl->listen_fd, NULL, NULL, SOCK_CLOEXEC)) < 0)
 		return NULL;
-	t = tcp_connect(s->host, s->port);
+	t = tcp_connect(s->host, s->port, &why);
 	if (t < 0) {
-		log_errorx("%s:%u: cannot connect: %s", s->host, s->port,
-			   strerror(errno));
+		log_errorx("%s:%u: cannot connect: %s", s->host, s->port, why);
 		goto out;
 	}
 	if (s->tls == TLS_STARTTLS && starttls_prelude(s, t, &greeting) < 0)
@@ -511,6 +519,18 @@ on_data(void **state, int *len, void *arg)
 		struct outbound_msg *prev = s->pending;
 
 		s->pending = NULL;
+		/* Told to stop: after the message in hand, not after the
+		   batch (smtp_batch mails may take longer than cirmd waits
+		   before SIGKILL, which left a row in flight to be sent
+		   again). Ending the connection before a byte of this one
+		   makes the server drop it; it and the rest stay queued. */
+		if (gateway_stopping()) {
+			if (prev != NULL)
+				outbound_sent(s->ctx, prev);
+			log_info("%s:%u: stopping; %d sent, the rest waits for "
+				 "the next run", s->host, s->port, s->sent);
+			exit(0);
+		}
 		if (s->tls != TLS_NONE && !s->tls_ok)
 			fatalx("%s:%u: refusing to send over a connection whose "
 			       "certificate was not verified", s->host, s->port);

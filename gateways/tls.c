@@ -34,8 +34,13 @@ tls_host_is_address(const char *host)
 int
 tls_host_is_loopback(const char *host)
 {
-	return strncmp(host, "127.", 4) == 0 || strcmp(host, "::1") == 0 ||
-	       strcmp(host, "localhost") == 0;
+	struct in_addr a;
+
+	/* An address, not a name that starts like one: 127.mail.example.org
+	   is anywhere. */
+	return (inet_pton(AF_INET, host, &a) == 1 &&
+		(ntohl(a.s_addr) >> 24) == 127) ||
+	       strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }
 
 /* OpenSSL's latest error as text in BUF. The queue is emptied, so that

@@ -5,6 +5,7 @@
 
 #include "util.h"
 
+#include <idn2.h>
 #include <openssl/rand.h>
 
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 
 #define LINE_MAX_LEN 76	   /* folded header lines and QP lines */
 #define WORD_MAX_LEN 75	   /* one encoded word (RFC 2047 section 2) */
+#define LINE_HARD_MAX 998  /* any line (RFC 5322 2.1.1) */
 
 struct buf {
 	char *p;
@@ -65,22 +67,79 @@ buf_addhex(struct buf *b, unsigned char c)
 
 /* --- addresses and ids ---------------------------------------------- */
 
-int
-mailout_address_ok(const char *addr)
+/* Whether S..E holds only characters an unquoted address may have. */
+static int
+plain_chars(const char *s, const char *e)
 {
-	const char *at = strchr(addr, '@');
-	size_t n = strlen(addr);
-
-	if (at == NULL || at == addr || at[1] == '\0' || strchr(at + 1, '@') ||
-	    n > MAILOUT_ADDRESS_MAX)
-		return 0;
-	for (const char *p = addr; *p != '\0'; p++) {
+	for (const char *p = s; p < e; p++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (c <= ' ' || c >= 0x7f || strchr("<>\"(),;:[]\\", c) != NULL)
 			return 0;
 	}
 	return 1;
+}
+
+static int
+needs_idn(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	}
+	return 0;
+}
+
+int
+mailout_address_ok(const char *addr)
+{
+	const char *at, *p;
+
+	if (strlen(addr) > MAILOUT_ADDRESS_MAX)
+		return 0;
+	/* A quoted local part ("kalle..k"@exempel.se, RFC 5321 4.1.2):
+	   printable ASCII and spaces, a backslash quoting the next one. */
+	if (addr[0] == '"') {
+		for (p = addr + 1; *p != '"'; p++) {
+			if (*p == '\\')
+				p++;
+			if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
+				return 0;
+		}
+		at = p + 1;
+		if (*at != '@')
+			return 0;
+	} else {
+		at = strchr(addr, '@');
+		if (at == NULL || at == addr || !plain_chars(addr, at))
+			return 0;
+	}
+	return at[1] != '\0' && strchr(at + 1, '@') == NULL &&
+	       plain_chars(at + 1, at + strlen(at));
+}
+
+char *
+mailout_address_ascii(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	char *domain = NULL, *out;
+
+	if (at == NULL || !needs_idn(addr))
+		return xstrdup(addr);
+	/* the local part stays as it is: one that is not ASCII needs
+	   SMTPUTF8, which we do not speak */
+	for (const char *p = addr; p < at; p++) {
+		if ((unsigned char)*p >= 0x80)
+			return NULL;
+	}
+	if (idn2_to_ascii_8z(at + 1, &domain,
+			     IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK) {
+		idn2_free(domain);
+		return NULL;
+	}
+	out = xasprintf("%.*s@%s", (int)(at - addr), addr, domain);
+	idn2_free(domain);
+	return out;
 }
 
 /* A msg-id without brackets: dot-atom-ish "left@right", printable
@@ -353,7 +412,10 @@ add_unstructured(struct folder *f, const char *value, int phrase)
 	for (const char *p = value;; k++) {
 		w[k] = p;
 		len[k] = strcspn(p, " ");
-		enc[k] = (char)needs_encoding(p, len[k]);
+		/* A word too long for any line goes in encoded words, which
+		   fold: servers refuse lines over 998 octets. */
+		enc[k] = (char)(needs_encoding(p, len[k]) ||
+				f->start + 1 + len[k] > LINE_HARD_MAX);
 		p += len[k];
 		if (*p == '\0')
 			break;
@@ -415,7 +477,10 @@ add_mailbox(struct folder *f, const char *name, const char *addr)
 		free(a);
 		return;
 	}
-	if (needs_encoding(name, strlen(name)))
+	/* too long for a line as a quoted string or atoms: encoded words
+	   fold anywhere */
+	if (needs_encoding(name, strlen(name)) ||
+	    f->start + 3 + strlen(name) > LINE_HARD_MAX)
 		encode_run(f, (const unsigned char *)name, strlen(name), 1);
 	else if (atext_phrase(name) && strstr(name, "  ") == NULL &&
 		 name[0] != ' ')

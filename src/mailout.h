@@ -46,10 +46,18 @@ struct mailout {
 int mailout_compose(const struct mailout *m, char **msg_r, size_t *len_r,
 		    char **error_r);
 
-/* Whether ADDR is a plain local@domain address that can go into a header
-   and an SMTP envelope: printable ASCII, no spaces, brackets or quotes,
-   one @, at most MAILOUT_ADDRESS_MAX bytes. */
+/* Whether ADDR is a local@domain address that can go into a header
+   and an SMTP envelope: printable ASCII, no spaces, brackets or quotes
+   but in a quoted local part ("kalle..k"@exempel.se), one @ after it,
+   at most MAILOUT_ADDRESS_MAX bytes. */
 int mailout_address_ok(const char *addr);
+
+/* ADDR with its domain in ASCII (an IDN domain such as räksmörgås.se
+   in its A-labels, xn--rksmrgs-5wao1o.se), for the envelope and the To
+   field; a copy when it is ASCII already. NULL when it has no ASCII
+   form (a local part that is not ASCII, a domain IDNA refuses). Caller
+   frees. */
+char *mailout_address_ascii(const char *addr);
 
 /* The address of the first From line in HEADERS (in "Name <addr>" or
    bare), or NULL (caller frees). */

@@ -51,14 +51,27 @@ supervisor_program(const char *self)
 	return xstrdup(PKGLIBEXECDIR "/cirm-gateway");
 }
 
+static void record(struct supervisor *sv, const struct child *c);
+
 struct supervisor *
 supervisor_new(const char *program, const char *config, struct store *store)
 {
+	static const char *const names[] = { "maildir", "imap", "smtp", "sink",
+					     "smstools", "smpp" };
 	struct supervisor *sv = xcalloc(1, sizeof(*sv));
 
 	sv->program = xstrdup(program);
 	sv->config = xstrdup(config);
 	sv->store = store;
+	/* What an earlier cirmd recorded (one killed, or with another
+	   configuration) is not what runs now: cirmctl status showed a
+	   gateway no longer configured as "down (restarting)". */
+	for (size_t i = 0; i < N_ELEMENTS(names); i++) {
+		struct child c = { .wanted = 0 };
+
+		snprintf(c.name, sizeof(c.name), "%s", names[i]);
+		record(sv, &c);
+	}
 	return sv;
 }
 

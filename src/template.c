@@ -14,6 +14,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* A template saved on Windows (CRLF line ends, a byte order mark)
+   reads as the same text with LF: as it was, its first line never
+   matched "Subject:" and a blank line, and cirmd refused to start. */
+static void
+windows_text(char *buf)
+{
+	size_t j = 0, i = strncmp(buf, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+	for (; buf[i] != '\0'; i++) {
+		if (buf[i] == '\r' && buf[i + 1] == '\n')
+			continue;
+		buf[j++] = buf[i];
+	}
+	buf[j] = '\0';
+}
+
 static char *
 load(const char *path, char **error_r)
 {
@@ -48,6 +64,7 @@ load(const char *path, char **error_r)
 		return NULL;
 	}
 	buf[n] = '\0';
+	windows_text(buf);
 	return buf;
 }
 

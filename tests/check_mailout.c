@@ -227,6 +227,32 @@ START_TEST(test_subjects)
 }
 END_TEST
 
+/* A word too long for any line (a citizen's subject of one long URL,
+   passed on in a handler's notice) is still sent in lines of at most
+   998 octets (RFC 5322 2.1.1), and reads back as it was. */
+START_TEST(test_long_word)
+{
+	char word[1201], *subject, *hdrs, *msg;
+	struct mime_message *m;
+	size_t len;
+
+	memset(word, 'x', sizeof(word) - 1);
+	word[sizeof(word) - 1] = '\0';
+	subject = xasprintf("Ny kommentar [KS-2026-00042] %s slut", word);
+	hdrs = xasprintf("From: %s <arende@kommun.example>\n"
+			 "X-Cirm-Note: %s\n", word, word);
+	msg = compose(subject, hdrs, "x\n", &len);
+	check_lines(msg);
+	m = parse(msg, len);
+	ck_assert_str_eq(m->subject, subject);
+	ck_assert_str_eq(m->from.name, word);
+	mime_free(&m);
+	free(msg);
+	free(hdrs);
+	free(subject);
+}
+END_TEST
+
 START_TEST(test_header_injection)
 {
 	size_t len;
@@ -286,6 +312,80 @@ static const char x80[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n";
 static const char x74a[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 	"xxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa5\n";
+
+/* Valid addresses of less usual shapes reach their citizen; the
+   malformed stay refused. */
+START_TEST(test_addresses)
+{
+	static const char *const good[] = {
+		"kalle+KS-2026-00042@exempel.se", "\"kalle..k\"@exempel.se",
+		"\"kalle@hemma\"@exempel.se", "\"Kalle Karlsson\"@exempel.se",
+		"\"a\\\"b\"@exempel.se",
+	};
+	static const char *const bad[] = {
+		"\"kalle@exempel.se", "\"kalle\"x@exempel.se",
+		"\"kalle\r\nRCPT TO:<y@example.org>\"@exempel.se",
+		"\"k\u00e4lle\"@exempel.se", "\"kalle\"@", "\"kalle\"@a@b",
+		"\"kalle\\", "kalle.\"x\"@exempel.se",
+	};
+	struct mailout mo = {
+		.message_id = "a@kommun.example", .subject = "Svar",
+		.headers = headers, .body = "x\n", .date = 1767258000,
+	};
+	struct mime_message *m;
+	char *msg, *err;
+	size_t len;
+
+	for (size_t i = 0; i < N_ELEMENTS(good); i++) {
+		mo.recipient = good[i];
+		err = NULL;
+		ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0,
+			      "%s: %s", good[i], err);
+		check_lines(msg);
+		m = parse(msg, len);
+		ck_assert_uint_eq(m->nto, 1);
+		if (strchr(good[i], ' ') == NULL)
+			ck_assert_str_eq(m->to[0].addr, good[i]);
+		mime_free(&m);
+		free(msg);
+	}
+	for (size_t i = 0; i < N_ELEMENTS(bad); i++) {
+		mo.recipient = bad[i];
+		err = NULL;
+		ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == -1,
+			      "%s accepted", bad[i]);
+		ck_assert_str_eq(err, "the recipient is not a usable mail address");
+		free(err);
+	}
+}
+END_TEST
+
+/* A citizen at an IDN domain gets mail at its ASCII form; a local
+   part that is not ASCII has none. */
+START_TEST(test_idn)
+{
+	static const char *const cases[][2] = {
+		{ "olle@r\u00e4ksm\u00f6rg\u00e5s.se", "olle@xn--rksmrgs-5wao1o.se" },
+		{ "\"o..k\"@\u00e5.se", "\"o..k\"@xn--5ca.se" },
+		{ "olle@exempel.se", "olle@exempel.se" },
+		{ "\u00f6lle@exempel.se", NULL },
+		{ "olle@-\u00e5-.se", NULL },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *a = mailout_address_ascii(cases[i][0]);
+
+		if (cases[i][1] == NULL)
+			ck_assert_msg(a == NULL, "%s became %s", cases[i][0], a);
+		else {
+			ck_assert_msg(a != NULL, "%s refused", cases[i][0]);
+			ck_assert_str_eq(a, cases[i][1]);
+			ck_assert(mailout_address_ok(a));
+		}
+		free(a);
+	}
+}
+END_TEST
 
 START_TEST(test_qp)
 {
@@ -407,8 +507,11 @@ main(void)
 	tcase_add_test(tc, test_qp_random);
 	tcase_add_test(tc, test_attachments);
 	tcase_add_test(tc, test_subjects);
+	tcase_add_test(tc, test_long_word);
 	tcase_add_test(tc, test_header_injection);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_addresses);
+	tcase_add_test(tc, test_idn);
 	tcase_add_test(tc, test_qp);
 	tcase_add_test(tc, test_message_id_and_from);
 	suite_add_tcase(s, tc);

@@ -98,6 +98,10 @@ static const struct case_ cases[] = {
 	{ "Subject: x\n\nx{{/if}}\n", "ERROR: sv/t:3: {{/if}} outside {{#if}}" },
 	{ "Subject: x\n\n{{#if case.due}}a{{else}}b{{else}}c{{/if}}\n",
 	  "ERROR: sv/t:3: a second {{else}}" },
+	/* saved on Windows: CRLF, a byte order mark */
+	{ "Subject: x\r\n\r\nHej {{handler.name}}!\r\n{{#if case.due}}\r\n"
+	  "d\r\n{{/if}}\r\nRad 2\r\n", "Hej Eva!\nRad 2\n" },
+	{ "\xef\xbb\xbfSubject: x\n\nHej\n", "Hej\n" },
 };
 
 START_TEST(test_render)

@@ -53,6 +53,10 @@ check "an empty mail: --once exits 0" [ "$rc" -eq 0 ]
 check "an empty mail is quarantined with a reason" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not a mail%'")" -eq 2 ]
 
+# What an earlier cirmd recorded, killed while it ran an SMTP gateway
+# that the configuration no longer has.
+sql "INSERT INTO gateway_state (gateway, key, value) VALUES ('cirmd', 'process.smtp', '99999 1767258000 6')"
+
 # The service, in the background.
 "$CIRMD" -c "$C" >"$T/d.out" 2>"$T/d.log" &
 pid=$!
@@ -62,6 +66,7 @@ check "and the embedded outbound sink" wait_for "$T/d.log" "gateway sink started
 run "$CIRMCTL" -c "$C" status
 check "cirmctl status shows the service" contains "$out" "cirmd: running, pid $pid"
 check "... and its gateways" contains "$out" "maildir  running, pid"
+check "... and no gateway an earlier cirmd ran" [ -z "$(printf '%s' "$out" | grep smtp)" ]
 gw=$(pgrep -f "cirm-gateway -c $C maildir" | head -n 1)
 kill -9 "$gw"
 check "a gateway that dies is noticed" wait_for "$T/d.log" "gateway maildir killed by signal 9"

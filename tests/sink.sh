@@ -95,6 +95,14 @@ check "sink: the log names no recipient" [ -z "$(printf '%s' "$err" | grep 'sink
 run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
 check "sink again: nothing written twice" [ "$(files)" -eq 20 ]
 
+# --- a citizen at an IDN domain: mail to its ASCII form ---------------
+sql "INSERT INTO outbox (channel, recipient, subject, headers, body, created_at) VALUES ('email', 'olle@räksmörgås.se', 'Svar', 'From: <arende@kommun.example>', 'Hej', strftime('%s', 'now'))"
+run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
+check "an IDN domain: sent" [ \
+	"$(sql "SELECT status FROM outbox WHERE recipient = 'olle@räksmörgås.se'")" = sent ]
+check "... to its ASCII form" grep -q '^To: <olle@xn--rksmrgs-5wao1o.se>' \
+	"$OUT"/olle@xn--rksmrgs-5wao1o.se/new/*
+
 # --- a Maildir taken away is made again -------------------------------
 # (the sink makes a recipient's Maildir only when writing into it fails)
 rm -rf "$OUT/sink1@exempel.se/new" "$OUT/sink2@exempel.se"

@@ -35,7 +35,8 @@ chmod 711 "$T"
 }
 chmod 644 "$T"/*.pem "$T"/*.key
 
-PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) || exit 99
+PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) &&
+	SLOWPORT=$(free_port) || exit 99
 
 # --- Dovecot: only its auth service, for Postfix's SASL ---------------
 DV=$T/dovecot
@@ -109,6 +110,8 @@ cat >"$PF/master.cf" <<EOF
 127.0.0.1:$BADPORT inet n - n - - smtpd
   -o smtpd_tls_cert_file=$T/untrusted.pem
   -o smtpd_tls_key_file=$T/untrusted.key
+127.0.0.1:$SLOWPORT inet n - n - - smtpd
+  -o { smtpd_recipient_restrictions = sleep 1, check_recipient_access texthash:$PF/access }
 EOF
 postfix_services >>"$PF/master.cf"
 cat >>"$PF/master.cf" <<EOF
@@ -169,6 +172,7 @@ chmod 600 "$I/smtp.password"
 conf starttls "smtp_port = $PORT"
 conf implicit "smtp_port = $TLSPORT" "smtp_tls = implicit"
 conf badca "smtp_port = $BADPORT"
+conf slow "smtp_port = $SLOWPORT"
 conf nologin "smtp_port = $PORT" "smtp_user = none"
 conf wrongpw "smtp_port = $PORT" "smtp_password_file = wrong.password"
 printf 'wrong\n' >"$I/wrong.password"
@@ -194,6 +198,27 @@ check "dovecot's auth socket is up" [ -S "$T/auth" ]
 run postfix -c "$PF" check
 check "postfix check accepts the configuration" [ "$rc" -eq 0 ]
 [ -z "$out$err" ] || printf '%s\n%s\n' "$out" "$err" | sed 's/^/# /'
+
+# --- no TLS only on loopback: an address, not a name like one -------
+{ cat "$C"; printf '%s\n' "smtp_host = 127.mail.example.invalid" \
+	"smtp_port = $PORT" "smtp_tls = none"; } >"$I/plainname.conf"
+run "$CIRM_GATEWAY" -c "$I/plainname.conf" --once smtp
+check "no TLS to a host named 127.*: refused" [ "$rc" -ne 0 ]
+check "... as a server that is not on loopback" contains "$err" "loopback only"
+
+# --- a host name that does not resolve: said so ----------------------
+{ cat "$C"; printf '%s\n' "smtp_host = nosuch.invalid" "smtp_port = $PORT" \
+	"smtp_ca_file = $T/ca.pem"; } >"$I/nosuch.conf"
+queue 1 nosuch
+run "$CIRM_GATEWAY" -c "$I/nosuch.conf" --once smtp
+case $err in
+*"cannot connect: Success"*) said= ;;
+*"nosuch.invalid:$PORT: cannot connect: "?*) said=1 ;;
+*) said= ;;
+esac
+check "a host that does not resolve: the log says why" [ -n "$said" ]
+[ -n "$said" ] || printf '%s\n' "$err" | grep 'cannot connect' | sed 's/^/# /'
+sql "DELETE FROM outbox"
 
 # --- Postfix not running yet: a temporary failure, retried ------------
 queue 1 early
@@ -341,6 +366,11 @@ auth_ready
 "$CIRM_GATEWAY" -c "$I/crash.conf" smtp 2>"$T/crash.err" &
 gwpid=$!
 wait_until '[ "$(sql "SELECT count(*) FROM outbox WHERE status = '"'sent'"'")" -ge 500 ]' 300
+# A second one (run by hand, or left by a killed cirmd) would claim and
+# send the same rows.
+run "$CIRM_GATEWAY" -c "$I/crash.conf" --once smtp
+check "a second SMTP gateway on the database is refused" [ "$rc" -eq 75 ]
+check "... naming the one running" contains "$err" "another smtp gateway (pid $gwpid)"
 kill -9 "$gwpid"
 wait "$gwpid" 2>/dev/null
 gwpid=
@@ -362,6 +392,36 @@ check "restart: every mail arrived, well formed, none more than twice" [ -z "$pr
 dups=$(grep -h '^Message-ID:' "$OUT"/* | sort | uniq -d | wc -l)
 check "restart: at most one duplicate ($dups), with the same Message-ID" [ "$dups" -le 1 ]
 check "restart: $(delivered) files for 3000 mails" [ "$(delivered)" -le 3001 ]
+
+# --- SIGTERM: after the mail in hand, not after the whole batch ------
+# (a second a recipient: a batch of 30 takes half a minute, longer than
+# cirmd waits before SIGKILL)
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+queue 30 stop
+auth_ready
+"$CIRM_GATEWAY" -c "$I/slow.conf" smtp 2>"$T/stop.err" &
+gwpid=$!
+wait_until '[ "$(sql "SELECT count(*) FROM outbox WHERE status = '"'sent'"'")" -ge 1 ]' 300
+kill -TERM "$gwpid"
+wait_until '! kill -0 "$gwpid" 2>/dev/null' 80
+stopped=$?
+kill -9 "$gwpid" 2>/dev/null
+wait "$gwpid"
+rc=$?
+gwpid=
+check "SIGTERM: the gateway stops within seconds, not after its batch" [ "$stopped" -eq 0 ]
+check "SIGTERM: exit status 0" [ "$rc" -eq 0 ]
+check "SIGTERM: no row left in flight" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sending'")" -eq 0 ]
+check "SIGTERM: the rest wait, unattempted" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 0")" -gt 0 ]
+gateway starttls
+check "after SIGTERM: the rest sent" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 30 ]
+wait_until '[ "$(delivered)" -ge 30 ]' 100
+sleep 1
+problems=$(rows | python3 "$T/inspect.py" "$OUT" 1 2>&1)
+check "after SIGTERM: each mail arrived once" [ -z "$problems" ] && [ "$(delivered)" -eq 30 ]
+[ -z "$problems" ] || printf '%s\n' "$problems" | head -5 | sed 's/^/# /'
 
 # --- a wrong password: retried, not failed -----------------------------
 sql "DELETE FROM outbox"
