@@ -637,21 +637,15 @@ case_history(struct flow *fl)
 	return out;
 }
 
-/* One notification to handler CONTACT_ID at ADDRESS, whose Reply-To is
-   signed for that handler on this case. */
-static int
-notify_one(int64_t contact_id, const char *address, void *ctx)
+/* Headers of a mail to handler CONTACT_ID about the case: from the
+   municipality, with a Reply-To signed for that handler on the case
+   (when there is a key). Caller frees. */
+static char *
+handler_headers(const struct flow *fl, int64_t contact_id)
 {
-	struct notify_ctx *n = ctx;
-	struct flow *fl = n->fl;
 	const struct caseflow_settings *set = &fl->cf->set;
-	char *subject = NULL, *body = NULL, *headers, *reply_to = NULL;
-	int ret;
+	char *reply_to = NULL, *headers;
 
-	if (fl->history == NULL)
-		fl->history = case_history(fl);
-	if (render(fl, n->template_id, &subject, &body, &n->error) < 0)
-		return -1;
 	if (set->key != NULL && set->address != NULL)
 		reply_to = token_address(set->key, set->address, fl->c.number,
 					 contact_id);
@@ -662,11 +656,29 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 			    reply_to != NULL ? "Reply-To: " : "",
 			    reply_to != NULL ? reply_to : "",
 			    reply_to != NULL ? "\n" : "");
+	free(reply_to);
+	return headers;
+}
+
+/* One notification to handler CONTACT_ID at ADDRESS, whose Reply-To is
+   signed for that handler on this case. */
+static int
+notify_one(int64_t contact_id, const char *address, void *ctx)
+{
+	struct notify_ctx *n = ctx;
+	struct flow *fl = n->fl;
+	char *subject = NULL, *body = NULL, *headers;
+	int ret;
+
+	if (fl->history == NULL)
+		fl->history = case_history(fl);
+	if (render(fl, n->template_id, &subject, &body, &n->error) < 0)
+		return -1;
+	headers = handler_headers(fl, contact_id);
 	n->sent++;
 	ret = send_out(fl, "email", address, "internal", "notify", headers,
 		       subject, body, 0, &n->error);
 	free(headers);
-	free(reply_to);
 	free(subject);
 	free(body);
 	return ret;
@@ -728,9 +740,8 @@ static int
 tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 		     char **error_r)
 {
-	const struct caseflow_settings *set = &fl->cf->set;
 	char *addr = NULL, *kind = NULL, *lang = NULL, *name = NULL;
-	char *subject = NULL, *body = NULL, *headers = NULL, *reply_to = NULL;
+	char *subject = NULL, *body = NULL, *headers = NULL;
 	const char *subj = fl->c.subject != NULL ? fl->c.subject : "";
 	bool en;
 	int rc;
@@ -773,16 +784,7 @@ tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 				 "på det här mejlet med #ta.\n",
 				 fl->c.number, subj);
 	}
-	if (set->key != NULL && set->address != NULL)
-		reply_to = token_address(set->key, set->address, fl->c.number,
-					 former);
-	headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
-			    "auto-generated\n", set->municipality,
-			    set->address != NULL ? set->address :
-			    "cirm@cirm.invalid",
-			    reply_to != NULL ? "Reply-To: " : "",
-			    reply_to != NULL ? reply_to : "",
-			    reply_to != NULL ? "\n" : "");
+	headers = handler_headers(fl, former);
 	rc = send_out(fl, "email", addr, "internal", "notify", headers, subject,
 		      body, 0, error_r);
 out:
@@ -793,7 +795,6 @@ out:
 	free(subject);
 	free(body);
 	free(headers);
-	free(reply_to);
 	return rc < 0 ? -1 : 0;
 }
 
