@@ -441,8 +441,12 @@ check_commands(struct mailin *mi, struct store *store,
 		} else {
 			c->error = tr(&T_UNKNOWN, r->lang);
 		}
-		/* a closed case runs no workflow command, whatever the word */
-		if (r->closed && c->kind == CMD_WORKFLOW)
+		/* a closed case runs no workflow command, whatever the word,
+		   and has no priority or deadline left to change; its
+		   category (for the statistics) and notes may still be set */
+		if (r->closed && (c->kind == CMD_WORKFLOW ||
+				  c->kind == CMD_PRIORITY ||
+				  c->kind == CMD_DUE))
 			c->error = tr(&T_CLOSED, r->lang);
 		bad += c->error != NULL;
 	}

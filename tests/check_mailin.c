@@ -868,6 +868,30 @@ START_TEST(test_handler_closed_case)
 			       "'%Vad hände%'"), 0);
 	free(body);
 	free(reply);
+	/* a priority or a deadline means nothing on a closed case; its
+	   category (for the statistics) and a note may still be set */
+	reply = mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
+		     "#prioritet high\n#senast 2099-01-01\n#kategori buller\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#prioritet high\n      utförs inte: "
+			     "ärendet är avslutat\n  #senast 2099-01-01\n"
+			     "      utförs inte: ärendet är avslutat\n")
+		      != NULL, "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high' OR due_at > 4000000000 OR category = "
+			       "'buller'"), 0);
+	free(body);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "s5@kommun.example", NULL,
+		     "#kategori buller\n#notering\n\nFel kategori.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
+			       "'buller'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE body_stripped "
+			       "LIKE '%Fel kategori%' AND visibility = 'internal'"), 1);
+	free(reply);
 	free(to);
 	free(m);
 }
