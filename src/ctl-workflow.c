@@ -529,6 +529,25 @@ command_words(const struct workflow *wf)
 	return s;
 }
 
+/* Whether WORD is one cirm handles itself (#notering, #prioritet, ...)
+   when the workflow does not declare it. */
+static bool
+builtin_word(const char *word)
+{
+	const char *const *lists[] = {
+		workflow_note_words, workflow_priority_words,
+		workflow_category_words, workflow_due_words,
+	};
+	char *f = workflow_fold(word);
+	bool found = false;
+
+	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++)
+		for (size_t k = 0; lists[i][k] != NULL && !found; k++)
+			found = strcmp(f, lists[i][k]) == 0;
+	free(f);
+	return found;
+}
+
 /* "#word [argument] [text]": the command, its argument if it takes one,
    and the text of the reply. 0, or -1 with the error printed. */
 static int
@@ -539,6 +558,13 @@ parse_command(const struct workflow *wf, struct step *st)
 	char *word = xstrndup(p, n), *words;
 	const struct workflow_command *c = workflow_command(wf, word);
 
+	if (c == NULL && builtin_word(word)) {
+		ctl_error(_("#%s is cirm's own command, not the workflow's: "
+			    "it moves no state, so there is nothing to "
+			    "simulate (leave it out of --events)"), word);
+		free(word);
+		return -1;
+	}
 	if (c == NULL) {
 		words = command_words(wf);
 		ctl_error(_("unknown command #%s (the workflow has %s)"), word,

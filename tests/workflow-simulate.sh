@@ -118,6 +118,9 @@ check "unknown command word: exit 1, before the run" \
 	[ "$rc" -eq 1 -a -z "$out" ]
 check "unknown command word: a clear error" contains "$err" \
 	"cirmctl: unknown command #flyga (the workflow has #ta, #tilldela,"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "#ta, #notering"
+check "#notering: cirm's own, not the workflow's" contains "$err" \
+	"#notering is cirm's own command, not the workflow's"
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "#tilldela"
 check "#tilldela needs a login" contains "$err" "#tilldela needs a handler"
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "+3x"
