@@ -71,6 +71,9 @@ usage(FILE *out)
 		       "  spool prune [--dry-run] [--min-age HOURS]\n"
 		       "                            remove attachment files no "
 		       "message names\n"
+		       "  backup [--no-spool] DIR   copy the database, the "
+		       "attachments and the key\n"
+		       "                            into DIR, while cirmd runs\n"
 		       "  workflow check [--templates DIR] [--quiet] FILE...\n"
 		       "                            check workflows\n"
 		       "  workflow dot [--svg] FILE draw a workflow (Graphviz)\n"
@@ -271,6 +274,7 @@ static const struct {
 	{ "sms", ctl_sms },
 	{ "spool", ctl_spool },
 	{ "audit", ctl_audit },
+	{ "backup", ctl_backup },
 };
 
 int

@@ -320,6 +320,29 @@ store_attachment_named(struct store *store, const char *sha256,
 }
 
 int
+store_attachment_files(struct store *store,
+		       int (*fn)(const char *sha256, void *ctx), void *ctx,
+		       char **error_r)
+{
+	static const char sql[] =
+		"SELECT DISTINCT sha256 FROM attachment ORDER BY sha256";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc, ret = 0;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *sha = store_col_text(st, 0);
+
+		if (sha != NULL && (ret = fn(sha, ctx)) != 0)
+			break;
+	}
+	if (store_rows_end(store, st, rc, "list attachments", error_r) < 0)
+		return -1;
+	return ret;
+}
+
+int
 store_message_attachments(struct store *store, int64_t message_id,
 			  int (*fn)(const struct store_attachment *a, void *ctx),
 			  void *ctx, char **error_r)

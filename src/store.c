@@ -387,6 +387,47 @@ store_path(const struct store *store)
 }
 
 int
+store_backup(struct store *store, const char *path, char **error_r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	/* not through store_stmt: VACUUM is not kept prepared */
+	if (sqlite3_prepare_v2(store->db, "VACUUM INTO ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return store_fail(store, "back up", error_r);
+	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(store, "back up", error_r);
+	return 0;
+}
+
+int
+store_quick_check(struct store *store, char **error_r)
+{
+	sqlite3_stmt *st;
+	const char *text;
+	int rc, ret;
+
+	if (sqlite3_prepare_v2(store->db, "PRAGMA quick_check(1)", -1, &st,
+			       NULL) != SQLITE_OK)
+		return store_fail(store, "check the database", error_r);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return store_fail(store, "check the database", error_r);
+	}
+	text = (const char *)sqlite3_column_text(st, 0);
+	ret = text != NULL && strcmp(text, "ok") == 0;
+	if (!ret)
+		*error_r = xstrdup(text != NULL ? text : "no answer");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int
 store_begin(struct store *store, char **error_r)
 {
 	static const char sql[] = "BEGIN IMMEDIATE";

@@ -34,6 +34,19 @@ int store_open(const char *path, const struct store_settings *set,
 void store_free(struct store **store);
 /* The database file STORE has open. */
 const char *store_path(const struct store *store);
+/* Writes a consistent copy of the whole database to PATH, which must not
+   exist (VACUUM INTO: one read transaction, so writers go on meanwhile).
+   0, or -1 with *error_r. */
+int store_backup(struct store *store, const char *path, char **error_r);
+/* SQLite's quick_check of the database file: 1 when it is sound, 0 with
+   its first problem in *error_r, -1 with *error_r when it cannot run. */
+int store_quick_check(struct store *store, char **error_r);
+/* Calls FN with the SHA-256 of every attachment file the database names,
+   each once, in order; a non-zero result from FN stops the walk and is
+   returned. -1 with *error_r on a database error. */
+int store_attachment_files(struct store *store,
+			   int (*fn)(const char *sha256, void *ctx), void *ctx,
+			   char **error_r);
 
 /* Durability of this connection's commits: FULL (the default) makes a
    commit that returned survive a power cut; with FULL = 0 (SQLite's

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl backup [--no-spool] DIR: a consistent copy of a running
+   instance's database, its attachment files and its key, in a new
+   directory, checked before it is called done. */
+#include "config.h"
+
+#include "blob.h"
+#include "cfg.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "secret.h"
+#include "settings.h"
+#include "store.h"
+#include "util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#define USAGE N_("usage: cirmctl backup [--no-spool] DIR")
+
+/* The largest attachment file copied: far above any mail_max_size. */
+#define BACKUP_FILE_MAX ((size_t)1 << 30)
+
+struct copy_ctx {
+	const char *from, *to;	/* spool directories */
+	long files, missing;
+	unsigned long long bytes;
+	char *err;
+};
+
+/* Copies one attachment file, checking its content against its name. */
+static int
+copy_file(const char *sha256, void *arg)
+{
+	struct copy_ctx *c = arg;
+	char id[BLOB_ID_LEN + 1], *err = NULL;
+	void *data;
+	size_t len;
+
+	if (blob_get(c->from, sha256, BACKUP_FILE_MAX, &data, &len,
+		     &err) < 0) {
+		/* the backup goes on: it is still the best copy there is */
+		ctl_error(_("attachment %s is not copied: %s"), sha256, err);
+		free(err);
+		c->missing++;
+		return 0;
+	}
+	if (blob_put(c->to, data, len, id, 0, &c->err) < 0) {
+		free(data);
+		return -1;
+	}
+	free(data);
+	c->files++;
+	c->bytes += len;
+	return 0;
+}
+
+/* Makes DIR for the backup: new, or an empty directory. 0 or -1. */
+static int
+make_dir(const char *dir)
+{
+	DIR *d;
+	struct dirent *e;
+	int empty = 1;
+
+	if (mkdir(dir, 0700) == 0)
+		return 0;
+	if (errno != EEXIST || (d = opendir(dir)) == NULL) {
+		ctl_error(_("%s: cannot create the directory: %s"), dir,
+			  strerror(errno));
+		return -1;
+	}
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 ||
+			strcmp(e->d_name, "..") == 0;
+	closedir(d);
+	if (!empty) {
+		ctl_error(_("%s is not empty: a backup goes into a new or "
+			    "empty directory, so that it never mixes with an "
+			    "older one"), dir);
+		return -1;
+	}
+	return chmod(dir, 0700);
+}
+
+/* Flushes PATH to disk. 0 or -1 with errno. */
+static int
+sync_file(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), r;
+
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	close(fd);
+	return r;
+}
+
+/* Copies the key file, refused (as everywhere) when others may read it. */
+static int
+copy_key(const char *from, const char *to, char **error_r)
+{
+	char *data = NULL;
+	size_t len = 0;
+	int r;
+
+	if (secret_read(from, &data, &len, error_r) < 0)
+		return -1;
+	r = write_file_atomic(to, data, len, 0600, 1);
+	secret_free(&data, len);
+	if (r < 0) {
+		*error_r = xasprintf("%s: %s", to, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* The copy of the database at PART, checked, and its attachment files
+   copied (unless NO_SPOOL). 0, 1 when files were missing, -1. */
+static int
+check_and_copy(const struct cfg *cfg, const char *part, const char *dir,
+	       int no_spool, struct copy_ctx *c)
+{
+	struct store_settings set = { 0 };
+	struct store *copy;
+	char *err = NULL, *spool;
+	int r;
+
+	if (store_open(part, &set, &copy, &err) < 0) {
+		ctl_error(_("the copy does not open: %s"), err);
+		free(err);
+		return -1;
+	}
+	if ((r = store_quick_check(copy, &err)) <= 0) {
+		ctl_error(_("the copy is not sound: %s"), err);
+		free(err);
+		store_free(&copy);
+		return -1;
+	}
+	if (no_spool) {
+		store_free(&copy);
+		return 0;
+	}
+	spool = xasprintf("%s/spool", dir);
+	c->from = cfg_str(cfg, CFG_SPOOL_DIR);
+	c->to = spool;
+	if (mkdir(spool, 0700) < 0) {
+		ctl_error(_("%s: cannot create the directory: %s"), spool,
+			  strerror(errno));
+		r = -1;
+	} else if ((r = store_attachment_files(copy, copy_file, c,
+					       &err)) != 0) {
+		ctl_error("%s", c->err != NULL ? c->err : err);
+		r = -1;
+	} else if (blob_sync(spool, &err) < 0) {
+		ctl_error("%s", err);
+		r = -1;
+	}
+	free(c->err);
+	free(err);
+	free(spool);
+	store_free(&copy);
+	return r < 0 ? -1 : c->missing > 0;
+}
+
+static int
+backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "no-spool", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct copy_ctx c = { 0 };
+	const char *dir;
+	char *db, *part, *key, *err = NULL, *detail;
+	int opt, no_spool = 0, r;
+	struct stat sb;
+
+	while ((opt = ctl_getopt(argc, argv, "n", opts)) != -1) {
+		if (opt != 'n') {
+			ctl_error("%s", _(USAGE));
+			return EX_USAGE;
+		}
+		no_spool = 1;
+	}
+	if (optind != argc - 1) {
+		ctl_error("%s", _(USAGE));
+		return EX_USAGE;
+	}
+	dir = argv[optind];
+	if (make_dir(dir) < 0)
+		return 1;
+	db = xasprintf("%s/cirm.db", dir);
+	part = xasprintf("%s/cirm.db.part", dir);
+	key = xasprintf("%s/cirm.key", dir);
+	/* The database comes last under its own name: a backup that has
+	   cirm.db is whole. */
+	if (store_backup(store, part, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		r = -1;
+	} else if (chmod(part, 0600) < 0) {
+		ctl_error("%s: %s", part, strerror(errno));
+		r = -1;
+	} else {
+		r = check_and_copy(cfg, part, dir, no_spool, &c);
+	}
+	if (r >= 0 && copy_key(cfg_str(cfg, CFG_KEY_FILE), key, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		r = -1;
+	}
+	if (r >= 0 && (sync_file(part) < 0 || rename(part, db) < 0 ||
+		       fsync_parent(db) < 0)) {
+		ctl_error("%s: %s", db, strerror(errno));
+		r = -1;
+	}
+	if (r < 0) {
+		unlink(part);
+		ctl_error(_("no backup was made; %s may hold parts of one"),
+			  dir);
+		free(db);
+		free(part);
+		free(key);
+		return 1;
+	}
+	/* Who took the citizens' mail out of the instance, and where to. */
+	detail = xasprintf("%ld attachment files%s", c.files,
+			   no_spool ? " (--no-spool)" : "");
+	if (store_begin(store, &err) < 0 ||
+	    store_audit_add(store, cirm_now(), store_audit_actor(),
+			    "instance.backup", dir, detail, &err) < 0 ||
+	    store_commit(store, &err) < 0) {
+		store_rollback(store);
+		ctl_error(_("the backup is made, but the audit log does not "
+			    "record it: %s"), err);
+		free(err);
+		r = 1;
+	}
+	free(detail);
+	printf(_("Backup written to %s:\n"), dir);
+	printf(_("  cirm.db   the database (%lld bytes), checked\n"),
+	       stat(db, &sb) == 0 ? (long long)sb.st_size : 0LL);
+	if (no_spool)
+		printf("%s", _("  spool/    not copied (--no-spool): copy the "
+			       "instance's spool yourself\n"));
+	else
+		printf(_("  spool/    %ld attachment files (%llu bytes), "
+			 "each checked against its SHA-256\n"),
+		       c.files, c.bytes);
+	printf("%s", _("  cirm.key  the instance key\n"));
+	printf("%s", _("It holds citizens' mail and the key that signs reply "
+		       "addresses: keep it as safe as the instance. cirm.conf "
+		       "is not in it.\n"));
+	if (c.missing > 0) {
+		ctl_error(ngettext("%ld attachment file the database names is "
+				   "missing from the spool, and so from the "
+				   "backup (see above)",
+				   "%ld attachment files the database names "
+				   "are missing from the spool, and so from "
+				   "the backup (see above)",
+				   (unsigned long)c.missing),
+			  c.missing);
+		r = 1;
+	}
+	free(db);
+	free(part);
+	free(key);
+	return r;
+}
+
+int
+ctl_backup(const struct ctl *ctl, int argc, char **argv)
+{
+	return ctl_with_store(ctl, backup, argc, argv);
+}

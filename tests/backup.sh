@@ -1,0 +1,158 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmctl backup: a consistent copy of an instance taken while cirmd
+# writes to it; the copy opens as an instance of its own, every attachment
+# file it names is there with the right content, the key is there, mode
+# 0600; a directory that is not empty, a missing attachment file and a
+# readable key are refused with a clear message; the audit log records
+# the backup.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+B=$T/backup
+MAILGATE=$top_builddir/cirm-mailgate
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$1" "$2"
+}
+
+# mail N: a new mail from sender N, with an attachment of its own.
+mail() {
+	cat <<EOF
+From: Medborgare $1 <m$1@exempel.se>
+To: kommunen@kommun.example
+Subject: Foto nummer $1
+Message-ID: <foto.$1@exempel.se>
+Date: Wed, 02 Dec 2026 10:00:00 +0100
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b"
+
+--b
+Content-Type: text/plain; charset=utf-8
+
+Här är foto nummer $1 av gropen.
+--b
+Content-Type: image/jpeg; name="grop$1.jpg"
+Content-Disposition: attachment; filename="grop$1.jpg"
+Content-Transfer-Encoding: base64
+
+$(printf 'JPEG data of photo %s\n' "$1" | base64)
+--b--
+EOF
+}
+
+run "$CIRMCTL" init "$I"
+check "init succeeds" [ "$rc" -eq 0 ]
+for n in 1 2 3 4 5; do
+	mail $n | "$MAILGATE" -c "$C" || echo "mailgate failed on $n" >&2
+done
+run "$CIRMD" -c "$C" --once
+check "cirmd --once: five cases" \
+	[ "$rc" -eq 0 -a "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq 5 ]
+
+# While cirmd runs and mail keeps coming.
+"$CIRMD" -c "$C" 2>"$T/cirmd.log" &
+pid=$!
+(
+	n=6
+	while [ $n -le 60 ]; do
+		mail $n | "$MAILGATE" -c "$C" 2>/dev/null
+		n=$((n + 1))
+	done
+) &
+writer=$!
+# until cirmd makes cases of them
+i=0
+while [ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -le 6 ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+run "$CIRMCTL" -c "$C" backup "$B"
+check "backup while cirmd runs: exit 0" [ "$rc" -eq 0 ]
+check "... says what it wrote" contains "$out" "Backup written to $B"
+wait $writer
+i=0
+while [ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -lt 60 ] && [ $i -lt 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "cirmd went on meanwhile: all 60 mails are cases" \
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq 60 ]
+kill $pid
+wait $pid
+
+check "the directory is the administrator's alone" \
+	[ "$(mode_of "$B")" = 700 ]
+check "the database copy is 0600" [ "$(mode_of "$B/cirm.db")" = 600 ]
+check "the key is copied, 0600, the same" \
+	[ "$(mode_of "$B/cirm.key")" = 600 ] && cmp -s "$I/cirm.key" "$B/cirm.key"
+check "no part file is left" [ ! -e "$B/cirm.db.part" ]
+check "the copy is sound" \
+	[ "$(sql "$B/cirm.db" 'PRAGMA integrity_check')" = ok ]
+cases=$(sql "$B/cirm.db" 'SELECT count(*) FROM cases')
+check "the copy has the cases of its moment ($cases)" \
+	[ "$cases" -ge 5 -a "$cases" -le 60 ]
+# Consistent: every case of the copy has its messages, and every
+# attachment it names is in its spool with the right content.
+check "every case in the copy has its first message" \
+	[ "$(sql "$B/cirm.db" 'SELECT count(*) FROM cases c WHERE NOT EXISTS
+	    (SELECT 1 FROM message m WHERE m.case_id = c.id)')" -eq 0 ]
+bad=0
+for h in $(sql "$B/cirm.db" 'SELECT DISTINCT sha256 FROM attachment'); do
+	f=$B/spool/$(printf %s "$h" | cut -c1-2)/$(printf %s "$h" | cut -c3-)
+	[ "$(sha256sum <"$f" 2>/dev/null | cut -d' ' -f1)" = "$h" ] || bad=$((bad + 1))
+done
+check "every attachment the copy names is in its spool, intact" [ "$bad" -eq 0 ]
+check "... as many as it names" \
+	[ "$(find "$B/spool" -type f | wc -l)" -eq \
+	  "$(sql "$B/cirm.db" 'SELECT count(DISTINCT sha256) FROM attachment')" ]
+
+# The copy runs as an instance: a configuration naming its files.
+{ cat "$C"; printf 'database = %s\nspool_dir = %s\nkey_file = %s\n' \
+	"$B/cirm.db" "$B/spool" "$B/cirm.key"; } >"$T/restored.conf"
+run "$CIRMCTL" -c "$T/restored.conf" case show KS-$(date +%Y)-00001
+check "the copy opens: case 1 with its attachment" contains "$out" "grop1.jpg"
+
+run "$CIRMCTL" -c "$C" audit list --object "$B"
+check "the audit log names the backup and where it went" contains "$out" \
+	"instance.backup"
+
+# Bad input.
+run "$CIRMCTL" -c "$C" backup "$B"
+check "a directory that is not empty: exit 1" [ "$rc" -eq 1 ]
+check "... saying why" contains "$err" "is not empty"
+check "... and leaving the backup there alone" \
+	[ "$(sql "$B/cirm.db" 'SELECT count(*) FROM cases')" -eq "$cases" ]
+run "$CIRMCTL" -c "$C" backup
+check "no directory: a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" backup "$T/no/such/dir"
+check "a directory that cannot be made: exit 1" [ "$rc" -eq 1 ]
+check "... naming it" contains "$err" "$T/no/such/dir: cannot create"
+
+h=$(sql "$I/cirm.db" 'SELECT sha256 FROM attachment ORDER BY id LIMIT 1')
+rm -f "$I/spool/$(printf %s "$h" | cut -c1-2)/$(printf %s "$h" | cut -c3-)"
+mkdir "$T/b2"
+run "$CIRMCTL" -c "$C" backup "$T/b2"
+check "a missing attachment file: exit 1" [ "$rc" -eq 1 ]
+check "... naming the file by its hash" contains "$err" "attachment $h is not copied"
+check "... and saying the backup lacks it" contains "$err" \
+	"1 attachment file the database names is missing"
+check "... with the rest of the backup made" [ -s "$T/b2/cirm.db" ]
+
+run "$CIRMCTL" -c "$C" backup --no-spool "$T/b3"
+check "--no-spool: exit 0, the database and key only" \
+	[ "$rc" -eq 0 -a -s "$T/b3/cirm.db" -a -s "$T/b3/cirm.key" -a ! -e "$T/b3/spool" ]
+
+chmod 0644 "$I/cirm.key"
+run "$CIRMCTL" -c "$C" backup "$T/b4"
+check "a key others may read: refused (EX_CONFIG)" [ "$rc" -eq 78 ]
+check "... saying why" contains "$err" "secret file is accessible to group or others"
+check "... and no database copy left" [ ! -e "$T/b4/cirm.db" -a ! -e "$T/b4/cirm.db.part" ]
+chmod 0600 "$I/cirm.key"
+
+done_testing
