@@ -74,6 +74,8 @@ usage(FILE *out)
 		       "  backup [--no-spool] DIR   copy the database, the "
 		       "attachments and the key\n"
 		       "                            into DIR, while cirmd runs\n"
+		       "  restore [--yes] DIR       put a backup back (cirmd "
+		       "stopped)\n"
 		       "  workflow check [--templates DIR] [--quiet] FILE...\n"
 		       "                            check workflows\n"
 		       "  workflow dot [--svg] FILE draw a workflow (Graphviz)\n"
@@ -275,6 +277,7 @@ static const struct {
 	{ "spool", ctl_spool },
 	{ "audit", ctl_audit },
 	{ "backup", ctl_backup },
+	{ "restore", ctl_restore },
 };
 
 int

@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cirmctl backup [--no-spool] DIR: a consistent copy of a running
    instance's database, its attachment files and its key, in a new
-   directory, checked before it is called done. */
+   directory, checked before it is called done. cirmctl restore [--yes]
+   DIR: puts such a copy back, keeping what it replaces. */
 #include "config.h"
 
 #include "blob.h"
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "lockfile.h"
 #include "secret.h"
 #include "settings.h"
 #include "store.h"
@@ -17,14 +19,17 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #define USAGE N_("usage: cirmctl backup [--no-spool] DIR")
+#define RESTORE_USAGE N_("usage: cirmctl restore [--yes] DIR")
 
 /* The largest attachment file copied: far above any mail_max_size. */
 #define BACKUP_FILE_MAX ((size_t)1 << 30)
@@ -36,15 +41,22 @@ struct copy_ctx {
 	char *err;
 };
 
-/* Copies one attachment file, checking its content against its name. */
+/* Copies one attachment file, checking its content against its name;
+   with ONLY_MISSING, one the destination has already is left alone. */
 static int
-copy_file(const char *sha256, void *arg)
+copy_blob(struct copy_ctx *c, const char *sha256, int only_missing)
 {
-	struct copy_ctx *c = arg;
-	char id[BLOB_ID_LEN + 1], *err = NULL;
+	char id[BLOB_ID_LEN + 1], *err = NULL, *have;
 	void *data;
 	size_t len;
 
+	if (only_missing && (have = blob_path(c->to, sha256)) != NULL) {
+		int there = access(have, F_OK) == 0;
+
+		free(have);
+		if (there)
+			return 0;
+	}
 	if (blob_get(c->from, sha256, BACKUP_FILE_MAX, &data, &len,
 		     &err) < 0) {
 		/* the backup goes on: it is still the best copy there is */
@@ -61,6 +73,18 @@ copy_file(const char *sha256, void *arg)
 	c->files++;
 	c->bytes += len;
 	return 0;
+}
+
+static int
+copy_file(const char *sha256, void *arg)
+{
+	return copy_blob(arg, sha256, 0);
+}
+
+static int
+copy_missing_file(const char *sha256, void *arg)
+{
+	return copy_blob(arg, sha256, 1);
 }
 
 /* Makes DIR for the backup: new, or an empty directory. 0 or -1. */
@@ -281,4 +305,226 @@ int
 ctl_backup(const struct ctl *ctl, int argc, char **argv)
 {
 	return ctl_with_store(ctl, backup, argc, argv);
+}
+
+/* Refuses while cirmd or one of its gateways runs on the database: they
+   would go on with what they hold in memory. Holds cirmd's lock (so that
+   none starts meanwhile) until the process ends. 0 or -1. */
+static int
+instance_stopped(const char *database)
+{
+	static const char *const gateways[] = {
+		"maildir", "imap", "smtp", "sink", "smstools", "smpp", NULL
+	};
+	char *lock = xasprintf("%s.cirmd-lock", database), *err = NULL;
+	pid_t holder = 0;
+	int fd;
+
+	/* cirm-mailgate wakes the holder of cirmd's lock with SIGUSR1 */
+	signal(SIGUSR1, SIG_IGN);
+	fd = lockfile_acquire(lock, &holder, &err);
+	free(lock);
+	if (fd == -2) {
+		ctl_error(_("cirmd (pid %ld) is running on %s: stop it first "
+			    "(systemctl stop cirmd)"), (long)holder, database);
+		return -1;
+	}
+	if (fd < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return -1;
+	}
+	for (size_t i = 0; gateways[i] != NULL; i++) {
+		lock = xasprintf("%s.%s-lock", database, gateways[i]);
+		holder = lockfile_holder(lock);
+		free(lock);
+		if (holder != 0) {
+			ctl_error(_("the %s gateway (pid %ld) is running on "
+				    "%s: stop it first"), gateways[i],
+				  (long)holder, database);
+			return -1;
+		}
+	}
+	return 0;	/* fd stays open: the lock is held to the end */
+}
+
+static void
+print_summary(const char *what, const struct store_summary *s)
+{
+	char t[32];
+
+	if (s->cases == 0)
+		printf(_("%s: no cases\n"), what);
+	else
+		printf(ngettext("%s: %lld case, the newest %s of %s\n",
+				"%s: %lld cases, the newest %s of %s\n",
+				(unsigned long)s->cases),
+		       what, (long long)s->cases, s->newest,
+		       ctl_time(s->newest_at, t));
+}
+
+/* Puts the key of the backup in place of the instance's when they
+   differ, keeping the instance's beside it as KEEP. 0, 1 when they are
+   the same, -1. */
+static int
+restore_key(const char *from, const char *key, const char *keep,
+	    char **error_r)
+{
+	char *mine = NULL, *theirs = NULL;
+	size_t mine_len = 0, theirs_len = 0;
+	int r = -1;
+
+	if (secret_read(from, &theirs, &theirs_len, error_r) < 0)
+		return -1;
+	if (secret_read(key, &mine, &mine_len, error_r) < 0) {
+		secret_free(&theirs, theirs_len);
+		return -1;
+	}
+	if (mine_len == theirs_len && memcmp(mine, theirs, mine_len) == 0)
+		r = 1;
+	else if (write_file_atomic(keep, mine, mine_len, 0600, 1) < 0)
+		*error_r = xasprintf("%s: %s", keep, strerror(errno));
+	else if (write_file_atomic(key, theirs, theirs_len, 0600, 1) < 0)
+		*error_r = xasprintf("%s: %s", key, strerror(errno));
+	else
+		r = 0;
+	secret_free(&mine, mine_len);
+	secret_free(&theirs, theirs_len);
+	return r;
+}
+
+int
+ctl_restore(const struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "yes", no_argument, NULL, 'y' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_summary now = { 0 }, then = { 0 };
+	struct copy_ctx c = { 0 };
+	struct store *store = NULL;
+	struct cfg *cfg = NULL;
+	const char *dir, *database;
+	char *from = NULL, *from_key = NULL, *keep = NULL, *keep_key = NULL;
+	char *from_spool = NULL, *err = NULL, stamp[32];
+	int opt, yes = 0, ret = 1, r;
+	time_t t = time(NULL);
+	struct tm tm;
+
+	while ((opt = ctl_getopt(argc, argv, "y", opts)) != -1) {
+		if (opt != 'y') {
+			ctl_error("%s", _(RESTORE_USAGE));
+			return EX_USAGE;
+		}
+		yes = 1;
+	}
+	if (optind != argc - 1) {
+		ctl_error("%s", _(RESTORE_USAGE));
+		return EX_USAGE;
+	}
+	dir = argv[optind];
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	database = cfg_str(cfg, CFG_DATABASE);
+	from = xasprintf("%s/cirm.db", dir);
+	from_key = xasprintf("%s/cirm.key", dir);
+	from_spool = xasprintf("%s/spool", dir);
+	if (instance_stopped(database) < 0)
+		goto out;
+	if (store_summary_file(from, &then, &err) < 0) {
+		ctl_error(_("%s holds no backup: %s"), dir, err);
+		goto out;
+	}
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if (store_summary(store, &now, &err) < 0) {
+		ctl_error("%s", err);
+		goto out;
+	}
+	print_summary(_("The instance"), &now);
+	print_summary(_("The backup"), &then);
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	keep = xasprintf("%s.before-restore-%s", database, stamp);
+	if (!yes) {
+		printf(_("Nothing is changed. With --yes the instance's "
+			 "database becomes the backup's, and the present one "
+			 "is kept as %s.\n"), keep);
+		ret = 0;
+		goto out;
+	}
+	if (store_restore(store, from, keep, &err) < 0) {
+		ctl_error(_("nothing restored: %s"), err);
+		unlink(keep);
+		goto out;
+	}
+	chmod(keep, 0600);
+	store_free(&store);
+	/* brings an older backup's schema up to date */
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	printf(_("The database is restored; the one before is in %s.\n"),
+	       keep);
+	ret = 0;
+	c.from = from_spool;
+	c.to = cfg_str(cfg, CFG_SPOOL_DIR);
+	if (store_attachment_files(store, copy_missing_file, &c, &err) != 0 ||
+	    (c.files > 0 && blob_sync(c.to, &err) < 0)) {
+		ctl_error("%s", c.err != NULL ? c.err : err);
+		ret = 1;
+	} else {
+		printf(_("Attachment files put back in the spool: %ld (%llu "
+			 "bytes)\n"), c.files, c.bytes);
+	}
+	keep_key = xasprintf("%s.before-restore-%s",
+			     cfg_str(cfg, CFG_KEY_FILE), stamp);
+	if ((r = restore_key(from_key, cfg_str(cfg, CFG_KEY_FILE), keep_key,
+			     &err)) < 0) {
+		ctl_error(_("the key is not restored: %s"), err);
+		ret = 1;
+	} else if (r == 0) {
+		printf(_("The backup's key replaces the instance's, which is "
+			 "kept as %s.\n"), keep_key);
+	}
+	free(err);
+	err = NULL;
+	{
+		char *detail = xasprintf("the database before is %s", keep);
+
+		if (store_begin(store, &err) < 0 ||
+		    store_audit_add(store, cirm_now(), store_audit_actor(),
+				    "instance.restore", dir, detail,
+				    &err) < 0 ||
+		    store_commit(store, &err) < 0) {
+			store_rollback(store);
+			ctl_error(_("the audit log does not record the "
+				    "restore: %s"), err);
+			ret = 1;
+		}
+		free(detail);
+	}
+	if (c.missing > 0) {
+		ctl_error(ngettext("%ld attachment file the restored database "
+				   "names is in neither the backup nor the "
+				   "spool (see above)",
+				   "%ld attachment files the restored database "
+				   "names are in neither the backup nor the "
+				   "spool (see above)",
+				   (unsigned long)c.missing),
+			  c.missing);
+		ret = 1;
+	}
+out:
+	free(c.err);
+	free(err);
+	free(now.newest);
+	free(then.newest);
+	free(from);
+	free(from_key);
+	free(from_spool);
+	free(keep);
+	free(keep_key);
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
 }

@@ -52,5 +52,6 @@ int ctl_sms(const struct ctl *ctl, int argc, char **argv);
 int ctl_spool(const struct ctl *ctl, int argc, char **argv);
 int ctl_audit(const struct ctl *ctl, int argc, char **argv);
 int ctl_backup(const struct ctl *ctl, int argc, char **argv);
+int ctl_restore(const struct ctl *ctl, int argc, char **argv);
 
 #endif

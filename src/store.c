@@ -404,6 +404,208 @@ store_backup(struct store *store, const char *path, char **error_r)
 	return 0;
 }
 
+/* The summary of the database DB has open. 0, or -1 with *error_r. */
+static int
+summarise(sqlite3 *db, struct store_summary *sum_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM cases), number, received_at "
+		"FROM cases ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *st;
+	int rc;
+
+	memset(sum_r, 0, sizeof(*sum_r));
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			sum_r->schema = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		*error_r = xasprintf("%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *n = (const char *)sqlite3_column_text(st, 1);
+
+		sum_r->cases = sqlite3_column_int64(st, 0);
+		sum_r->newest = xstrdup(n != NULL ? n : "");
+		sum_r->newest_at = sqlite3_column_int64(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		*error_r = xasprintf("%s", sqlite3_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_summary(struct store *store, struct store_summary *sum_r,
+	      char **error_r)
+{
+	return summarise(store->db, sum_r, error_r);
+}
+
+int
+store_summary_file(const char *path, struct store_summary *sum_r,
+		   char **error_r)
+{
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	int r;
+
+	/* read-write only for a WAL's shared memory: nothing is written,
+	   and an older schema is not brought up to date */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		*error_r = xasprintf("%s: %s", path, db != NULL ?
+				     sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	r = summarise(db, sum_r, &err);
+	if (r < 0) {
+		*error_r = xasprintf(_("%s: not a cirm database (%s)"), path,
+				     err);
+		free(err);
+	}
+	sqlite3_close(db);
+	return r;
+}
+
+/* Takes STORE's database for this connection alone until
+   release_exclusive: in WAL mode, exclusive locking mode keeps the lock
+   of its first write. */
+static int
+take_exclusive(struct store *store, char **error_r)
+{
+	if (store_exec(store, "PRAGMA locking_mode = EXCLUSIVE", error_r) < 0)
+		return -1;
+	if (store_exec(store, "BEGIN EXCLUSIVE", error_r) < 0)
+		return -1;
+	return store_exec(store, "COMMIT", error_r);
+}
+
+static void
+release_exclusive(struct store *store)
+{
+	char *err = NULL;
+
+	/* the lock goes at the next access in normal mode */
+	if (store_exec(store, "PRAGMA locking_mode = NORMAL", &err) < 0 ||
+	    store_exec(store, "SELECT count(*) FROM sqlite_schema", &err) < 0)
+		free(err);
+}
+
+/* The case numbers given since the backup was taken stay given: the
+   citizens who had them have been told them. Each sequence goes on from
+   the larger of the restored database's and the replaced one's (KEEP). */
+static int
+keep_numbers(struct store *store, const char *keep, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO case_sequence (prefix, year, last) "
+		"SELECT prefix, year, last FROM before.case_sequence WHERE 1 "
+		"ON CONFLICT (prefix, year) DO UPDATE "
+		"SET last = max(last, excluded.last)";
+	sqlite3_stmt *st;
+	int rc, ret = 0;
+
+	if (sqlite3_prepare_v2(store->db, "ATTACH ? AS before", -1, &st,
+			       NULL) != SQLITE_OK)
+		return store_fail(store, "attach", error_r);
+	sqlite3_bind_text(st, 1, keep, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return store_fail(store, "attach", error_r);
+	/* the replaced database may be older than the restored one's schema
+	   but always has case_sequence (migration 1) */
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		ret = store_fail(store, "keep the case numbers", error_r);
+	} else {
+		rc = sqlite3_step(st);
+		sqlite3_finalize(st);
+		if (rc != SQLITE_DONE)
+			ret = store_fail(store, "keep the case numbers",
+					 error_r);
+	}
+	{
+		char *err = NULL;
+
+		if (store_exec(store, "DETACH before", &err) < 0) {
+			if (ret == 0) {
+				*error_r = err;
+				return -1;
+			}
+			free(err);
+		}
+	}
+	return ret;
+}
+
+int
+store_restore(struct store *store, const char *from, const char *keep,
+	      char **error_r)
+{
+	struct store_summary sum;
+	sqlite3 *src = NULL;
+	sqlite3_backup *b;
+	char *err = NULL;
+	int rc;
+
+	if (take_exclusive(store, error_r) < 0) {
+		release_exclusive(store);
+		return -1;
+	}
+	if (store_backup(store, keep, error_r) < 0)
+		goto fail;
+	/* read-write only for a WAL's shared memory: nothing is written */
+	if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		*error_r = xasprintf("%s: %s", from, src != NULL ?
+				     sqlite3_errmsg(src) : "out of memory");
+		goto fail;
+	}
+	if (summarise(src, &sum, &err) < 0 || sum.schema < 1) {
+		*error_r = xasprintf(_("%s: not a cirm database (%s)"), from,
+				     err != NULL ? err : "no schema");
+		free(err);
+		free(sum.newest);
+		goto fail;
+	}
+	free(sum.newest);
+	if (sum.schema > store_schema_latest()) {
+		*error_r = xasprintf(_("%s: from a newer cirm (schema %d; "
+				       "this one knows %d)"), from,
+				     sum.schema, store_schema_latest());
+		goto fail;
+	}
+	b = sqlite3_backup_init(store->db, "main", src, "main");
+	if (b == NULL) {
+		store_fail(store, "restore", error_r);
+		goto fail;
+	}
+	rc = sqlite3_backup_step(b, -1);
+	sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		*error_r = xasprintf("restore: %s", sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_close(src);
+	src = NULL;
+	if (keep_numbers(store, keep, error_r) < 0)
+		goto fail;
+	release_exclusive(store);
+	return 0;
+fail:
+	sqlite3_close(src);
+	release_exclusive(store);
+	return -1;
+}
+
 int
 store_quick_check(struct store *store, char **error_r)
 {

@@ -38,6 +38,31 @@ const char *store_path(const struct store *store);
    exist (VACUUM INTO: one read transaction, so writers go on meanwhile).
    0, or -1 with *error_r. */
 int store_backup(struct store *store, const char *path, char **error_r);
+/* What a database file holds, for an administrator choosing between
+   two: its schema version, its cases, the newest one's number (caller
+   frees) and when that one arrived. */
+struct store_summary {
+	int schema;
+	int64_t cases;
+	char *newest;
+	int64_t newest_at;
+};
+/* Reads the summary of STORE's database. 0, or -1 with *error_r. */
+int store_summary(struct store *store, struct store_summary *sum_r,
+		  char **error_r);
+/* The same of the database file PATH, opened on its own and left as it
+   is (an older schema is not brought up to date). */
+int store_summary_file(const char *path, struct store_summary *sum_r,
+		       char **error_r);
+/* Replaces the whole database of STORE with the database file FROM (a
+   backup), after copying the present one to KEEP (which must not exist).
+   STORE takes an exclusive lock first and holds it to the end, so no
+   other process (cirm-mailgate, say) writes between the copy and the
+   replacement: they wait, or give up for their callers to try again.
+   FROM is only read. Close STORE afterwards and open it again, which
+   brings an older backup's schema up to date. 0, or -1 with *error_r. */
+int store_restore(struct store *store, const char *from, const char *keep,
+		  char **error_r);
 /* SQLite's quick_check of the database file: 1 when it is sound, 0 with
    its first problem in *error_r, -1 with *error_r when it cannot run. */
 int store_quick_check(struct store *store, char **error_r);

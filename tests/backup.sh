@@ -5,7 +5,9 @@
 # file it names is there with the right content, the key is there, mode
 # 0600; a directory that is not empty, a missing attachment file and a
 # readable key are refused with a clear message; the audit log records
-# the backup.
+# the backup. cirmctl restore puts it back: only with --yes, never while
+# cirmd runs, keeping the database and key it replaces, bringing back lost
+# attachment files, and never giving a case number twice.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -154,5 +156,63 @@ check "a key others may read: refused (EX_CONFIG)" [ "$rc" -eq 78 ]
 check "... saying why" contains "$err" "secret file is accessible to group or others"
 check "... and no database copy left" [ ! -e "$T/b4/cirm.db" -a ! -e "$T/b4/cirm.db.part" ]
 chmod 0600 "$I/cirm.key"
+
+# cirmctl restore puts $B back: first it only says what it would do.
+run "$CIRMCTL" -c "$C" restore "$B"
+check "restore without --yes: exit 0" [ "$rc" -eq 0 ]
+check "... shows the instance's cases" contains "$out" \
+	"The instance: 60 cases, the newest KS-$(date +%Y)-00060"
+check "... and the backup's" contains "$out" "The backup: $cases cases"
+check "... and changes nothing" \
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq 60 ]
+
+"$CIRMD" -c "$C" 2>>"$T/cirmd.log" &
+pid=$!
+i=0
+while ! "$CIRMCTL" -c "$C" status 2>/dev/null | grep -q 'cirmd: running'; do
+	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+done
+run "$CIRMCTL" -c "$C" restore --yes "$B"
+check "restore while cirmd runs: refused" [ "$rc" -eq 1 ]
+check "... saying to stop it" contains "$err" "is running on $I/cirm.db: stop it first"
+kill $pid
+wait $pid
+
+run "$CIRMCTL" -c "$C" restore --yes "$T/b3/spool"
+check "a directory with no backup: exit 1" [ "$rc" -eq 1 ]
+check "... saying so" contains "$err" "holds no backup"
+check "... keeping nothing aside" [ -z "$(ls "$I" | grep before-restore)" ]
+
+# A new key since the backup, and the attachment file lost above.
+old_key=$(cat "$I/cirm.key")
+printf '%064d\n' 7 >"$I/cirm.key"
+run "$CIRMCTL" -c "$C" restore --yes "$B"
+check "restore --yes: exit 0" [ "$rc" -eq 0 ]
+check "the instance has the backup's cases" \
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq "$cases" ]
+kept=$(ls "$I"/cirm.db.before-restore-* 2>/dev/null)
+check "the replaced database is kept, mode 0600" \
+	[ -n "$kept" ] && [ "$(mode_of "$kept")" = 600 ]
+check "... whole" [ "$(sql "$kept" 'SELECT count(*) FROM cases')" -eq 60 ]
+check "the lost attachment file is back" contains "$out" \
+	"Attachment files put back in the spool: 1"
+check "... intact" [ "$(sha256sum <"$I/spool/$(printf %s "$h" | cut -c1-2)/$(printf %s "$h" | cut -c3-)" | cut -d' ' -f1)" = "$h" ]
+check "the backup's key is back" [ "$(cat "$I/cirm.key")" = "$old_key" ]
+check "... the other kept beside it" \
+	[ "$(cat "$I"/cirm.key.before-restore-*)" = "$(printf '%064d' 7)" ]
+check "the database is sound" [ "$(sql "$I/cirm.db" 'PRAGMA integrity_check')" = ok ]
+run "$CIRMCTL" -c "$C" audit list --object "$B"
+check "the audit log has the restore" contains "$out" "instance.restore"
+run "$CIRMCTL" -c "$C" audit verify
+check "... and its chain holds" [ "$rc" -eq 0 ]
+
+# The numbers given since the backup stay given.
+mail 61 | "$MAILGATE" -c "$C"
+run "$CIRMD" -c "$C" --once
+check "a new mail after the restore: a new case" \
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq $((cases + 1)) ]
+check "... numbered after every number given before the restore" \
+	[ "$(sql "$I/cirm.db" 'SELECT number FROM cases ORDER BY id DESC LIMIT 1')" = \
+	  "KS-$(date +%Y)-00061" ]
 
 done_testing
