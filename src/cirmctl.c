@@ -30,7 +30,7 @@ usage(FILE *out)
 		       "DIR\n"
 		       "  config                    show the effective "
 		       "configuration\n"
-		       "  status                    is cirmd running, its "
+		       "  status [--check]          is cirmd running, its "
 		       "gateways, the queues\n"
 		       "  handler add LOGIN --email ADDRESS [--name NAME] "
 		       "[--group G]...\n"

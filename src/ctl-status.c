@@ -9,7 +9,10 @@
 #include "store.h"
 #include "util.h"
 
+#include <getopt.h>
 #include <signal.h>
+#include <stdbool.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,68 +21,259 @@
 static const char *const gateway_names[] = { "maildir", "imap", "smtp",
 					     "sink", "smstools", "smpp", NULL };
 
-static void
-print_gateway(struct store *store, const char *name, pid_t cirmd)
+enum gw_state { GW_UNUSED, GW_RUNNING, GW_DOWN, GW_STOPPED };
+
+struct gw_info {
+	enum gw_state state;
+	long pid;
+	long long since;
+	int restarts;
+};
+
+/* Whether process PID lives: a zombie does not (its parent, cirmd, has
+   not reaped it: stopped or hung). */
+static bool
+alive(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	bool zombie = false;
+
+	if (kill(pid, 0) != 0)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		/* "pid (comm) S ...": the state follows the last ')' */
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL)
+			zombie = p[1] == ' ' && p[2] == 'Z';
+		fclose(f);
+	}
+	return !zombie;
+}
+
+/* What cirmd recorded of gateway NAME (CIRMD: its pid, or 0). */
+static struct gw_info
+gateway_info(struct store *store, const char *name, pid_t cirmd)
 {
 	char *key = xasprintf("process.%s", name), *value = NULL, *err = NULL;
-	long pid = 0;
-	long long since = 0;
-	int restarts = 0;
-	char when[32];
+	struct gw_info g = { GW_UNUSED, 0, 0, 0 };
 
 	if (store_gateway_state_get(store, "cirmd", key, &value, &err) < 0) {
 		free(err);
 	} else if (value != NULL && *value != '\0') {
-		if (sscanf(value, "%ld %lld %d", &pid, &since, &restarts) != 3)
-			pid = 0, sscanf(value, "- %lld %d", &since, &restarts);
-		if (cirmd != 0 && pid > 0 && kill((pid_t)pid, 0) == 0)
-			printf(_("  %-8s running, pid %ld, since %s, %d "
-				 "restarts\n"), name, pid,
-			       ctl_time(since, when), restarts);
-		else if (cirmd != 0)
-			printf(_("  %-8s down (restarting), %d restarts\n"),
-			       name, restarts);
+		if (sscanf(value, "%ld %lld %d", &g.pid, &g.since,
+			   &g.restarts) != 3)
+			g.pid = 0, sscanf(value, "- %lld %d", &g.since,
+					  &g.restarts);
+		if (cirmd != 0 && g.pid > 0 && alive((pid_t)g.pid))
+			g.state = GW_RUNNING;
 		else
-			printf(_("  %-8s not running\n"), name);
+			g.state = cirmd != 0 ? GW_DOWN : GW_STOPPED;
 	}
 	free(value);
 	free(key);
+	return g;
 }
+
+static void
+print_gateway(const char *name, const struct gw_info *g)
+{
+	char when[32];
+
+	switch (g->state) {
+	case GW_RUNNING:
+		printf(_("  %-8s running, pid %ld, since %s, %d restarts\n"),
+		       name, g->pid, ctl_time(g->since, when), g->restarts);
+		break;
+	case GW_DOWN:
+		printf(_("  %-8s down (restarting), %d restarts\n"), name,
+		       g->restarts);
+		break;
+	case GW_STOPPED:
+		printf(_("  %-8s not running\n"), name);
+		break;
+	case GW_UNUSED:
+		break;
+	}
+}
+
+/* Nagios plugin states, for --check. */
+enum { CHECK_OK, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN };
+
+struct check {
+	int state;
+	struct strlist problems;
+};
+
+static void
+problem(struct check *ck, int state, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void
+problem(struct check *ck, int state, const char *fmt, ...)
+{
+	va_list ap;
+	char *m;
+
+	va_start(ap, fmt);
+	m = xvasprintf(fmt, ap);
+	va_end(ap);
+	strlist_add(&ck->problems, m);
+	free(m);
+	if (state > ck->state)
+		ck->state = state;
+}
+
+/* A queue whose oldest row waits longer than the limits. */
+static void
+check_age(struct check *ck, const char *queue, int64_t oldest, int64_t now,
+	  long warn_min, long crit_min)
+{
+	long min = oldest > 0 && now > oldest ? (long)((now - oldest) / 60) : 0;
+
+	if (oldest == 0)
+		return;
+	if (min >= crit_min)
+		problem(ck, CHECK_CRITICAL, "%s: the oldest has waited %ld min",
+			queue, min);
+	else if (min >= warn_min)
+		problem(ck, CHECK_WARNING, "%s: the oldest has waited %ld min",
+			queue, min);
+}
+
+static const char *const check_names[] = { "OK", "WARNING", "CRITICAL",
+					     "UNKNOWN" };
+
+#define USAGE N_("usage: cirmctl status [--check [--warning MINUTES] " \
+		 "[--critical MINUTES]]")
 
 int
 ctl_status(const struct ctl *ctl, int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "check", no_argument, NULL, 'k' },
+		{ "warning", required_argument, NULL, 'w' },
+		{ "critical", required_argument, NULL, 'C' },
+		{ NULL, 0, NULL, 0 },
+	};
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
 	struct store_counts c;
+	struct check ck = { CHECK_OK, { 0 } };
 	char *lock, *err = NULL;
+	long warn_min = 15, crit_min = 60;
+	int opt, check = 0, limits = 0, ret = 1;
+	int64_t now = cirm_now();
 	pid_t pid;
-	int ret = 1;
 
-	(void)argv;
-	if (argc != 1) {
-		ctl_error("%s", _("usage: cirmctl status"));
+	while ((opt = ctl_getopt(argc, argv, "kw:C:", opts)) != -1) {
+		switch (opt) {
+		case 'k':
+			check = 1;
+			break;
+		case 'w':
+		case 'C':
+			limits = 1;
+			if (str_to_long(optarg, 1, 7 * 24 * 60,
+					opt == 'w' ? &warn_min : &crit_min) < 0) {
+				ctl_error(_("--%s must be a number of minutes "
+					    "from 1 to 10080, not '%s'"),
+					  opt == 'w' ? "warning" : "critical",
+					  optarg);
+				return EX_USAGE;
+			}
+			break;
+		default:
+			ctl_error("%s", _(USAGE));
+			return EX_USAGE;
+		}
+	}
+	if (optind < argc || (limits && !check)) {
+		ctl_error("%s", _(USAGE));
+		return EX_USAGE;
+	}
+	if (warn_min > crit_min) {
+		ctl_error(_("--warning (%ld) must not be above --critical "
+			    "(%ld)"), warn_min, crit_min);
 		return EX_USAGE;
 	}
 	if (ctl_load_config(ctl, &cfg) < 0) {
-		ret = EX_CONFIG;
+		ret = check ? CHECK_UNKNOWN : EX_CONFIG;
+		if (check)
+			printf("CIRM UNKNOWN - the configuration has errors\n");
 		goto out;
 	}
-	if (ctl_open_store(cfg, &store) < 0)
+	if (ctl_open_store(cfg, &store) < 0) {
+		if (check) {
+			printf("CIRM UNKNOWN - the database cannot be "
+			       "opened\n");
+			ret = CHECK_UNKNOWN;
+		}
 		goto out;
+	}
 	lock = xasprintf("%s.cirmd-lock", cfg_str(cfg, CFG_DATABASE));
 	pid = lockfile_holder(lock);
 	free(lock);
-	if (pid != 0)
-		printf(_("cirmd: running, pid %ld\n"), (long)pid);
-	else
-		printf("%s\n", _("cirmd: not running"));
-	printf("%s\n", _("Gateways:"));
-	for (size_t i = 0; gateway_names[i] != NULL; i++)
-		print_gateway(store, gateway_names[i], pid);
-	if (store_counts(store, cirm_now(), &c, &err) < 0) {
+	if (!check) {
+		if (pid != 0)
+			printf(_("cirmd: running, pid %ld\n"), (long)pid);
+		else
+			printf("%s\n", _("cirmd: not running"));
+		printf("%s\n", _("Gateways:"));
+	} else if (pid == 0) {
+		problem(&ck, CHECK_CRITICAL, "cirmd is not running");
+	}
+	for (size_t i = 0; gateway_names[i] != NULL; i++) {
+		struct gw_info g = gateway_info(store, gateway_names[i], pid);
+
+		if (!check)
+			print_gateway(gateway_names[i], &g);
+		else if (g.state == GW_DOWN)
+			problem(&ck, CHECK_CRITICAL, "gateway %s is down "
+				"(%d restarts)", gateway_names[i], g.restarts);
+	}
+	if (store_counts(store, now, &c, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
+		if (check) {
+			printf("CIRM UNKNOWN - the database cannot be read\n");
+			ret = CHECK_UNKNOWN;
+		}
+		goto out;
+	}
+	if (check) {
+		char *text;
+
+		check_age(&ck, "inbox", c.inbox_oldest, now, warn_min,
+			  crit_min);
+		check_age(&ck, "outbox", c.outbox_oldest, now, warn_min,
+			  crit_min);
+		for (size_t i = 0; i < ck.problems.n; i++) {
+			char *p = ck.problems.v[i];
+
+			ck.problems.v[i] = xasprintf("%s%s", i > 0 ? "; " : "",
+						     p);
+			free(p);
+		}
+		/* (empties the list) */
+		text = ck.problems.n > 0 ? strlist_join(&ck.problems) :
+			xstrdup("cirmd and its gateways run, the queues move");
+		/* for monitoring systems: one line, in English, with
+		   performance data after the bar */
+		printf("CIRM %s - %s | inbox=%lld inbox_oldest_s=%lld "
+		       "outbox=%lld outbox_oldest_s=%lld quarantine=%lld "
+		       "cases=%lld\n", check_names[ck.state],
+		       text,
+		       (long long)c.inbox,
+		       (long long)(c.inbox_oldest > 0 ? now - c.inbox_oldest :
+				   0),
+		       (long long)c.outbox,
+		       (long long)(c.outbox_oldest > 0 ?
+				   now - c.outbox_oldest : 0),
+		       (long long)c.quarantine, (long long)c.cases);
+		free(text);
+		ret = ck.state;
 		goto out;
 	}
 	printf("%s\n", _("Queues:"));
@@ -90,6 +284,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	printf(_("  cases       %lld\n"), (long long)c.cases);
 	ret = pid != 0 ? 0 : 3;
 out:
+	strlist_clear(&ck.problems);
 	store_free(&store);
 	cfg_free(&cfg);
 	return ret;

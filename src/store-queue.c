@@ -419,8 +419,16 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	static const char outbox[] =
 		"SELECT count(*) FROM outbox WHERE status IN ('queued', 'sending')";
 	static const char cases[] = "SELECT count(*) FROM cases";
+	static const char inbox_oldest[] =
+		"SELECT coalesce(min(received_at), 0) FROM inbox";
+	static const char outbox_oldest[] =
+		"SELECT coalesce(min(created_at), 0) FROM outbox "
+		"WHERE status IN ('queued', 'sending')";
 
 	if (count(store, inbox, now, &c_r->inbox, error_r) < 0 ||
+	    count(store, inbox_oldest, now, &c_r->inbox_oldest, error_r) < 0 ||
+	    count(store, outbox_oldest, now, &c_r->outbox_oldest,
+		  error_r) < 0 ||
 	    count(store, due, now, &c_r->inbox_due, error_r) < 0 ||
 	    store_quarantine_waiting(store, &c_r->quarantine, error_r) < 0 ||
 	    count(store, outbox, now, &c_r->outbox, error_r) < 0 ||

@@ -554,6 +554,8 @@ int store_quarantine_by_dedupe(struct store *store, const char *dedupe_key,
 
 struct store_counts {
 	int64_t inbox, inbox_due, quarantine, outbox, cases;
+	/* when the oldest row still waiting came: 0 when none waits */
+	int64_t inbox_oldest, outbox_oldest;
 };
 int store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		 char **error_r);

@@ -1,0 +1,106 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmctl status --check, for a monitoring system (Nagios plugin
+# conventions): OK while cirmd and its gateways run and the queues move;
+# CRITICAL when cirmd is not running or a gateway is down; WARNING, then
+# CRITICAL, when the oldest row of the inbox or outbox has waited longer
+# than --warning / --critical minutes; UNKNOWN when the instance cannot
+# be read. One line, with performance data.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+printf 'engine_poll_interval = 1\n' >>"$C"
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+run "$CIRMCTL" -c "$C" status --check
+check "cirmd not running: CRITICAL (2)" [ "$rc" -eq 2 ]
+check "... one line saying so, with performance data" \
+	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0" ]
+
+"$CIRMD" -c "$C" 2>"$T/cirmd.log" &
+pid=$!
+i=0
+until "$CIRMCTL" -c "$C" status 2>/dev/null | grep -q 'sink .*running, pid'; do
+	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+done
+cat >"$I/maildir/inbox/new/1.eml" <<EOF
+From: Anna Svensson <anna@example.se>
+To: kommunen@kommun.example
+Subject: Gatlampan
+Message-ID: <lampa.1@example.se>
+
+Gatlampan vid skolan lyser inte.
+EOF
+i=0
+until [ -n "$(find "$I/maildir/outbound" -type f 2>/dev/null)" ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+done
+sleep 0.5
+run "$CIRMCTL" -c "$C" status --check
+check "running, queues empty: OK (0)" [ "$rc" -eq 0 ]
+check "... saying so" contains "$out" \
+	"CIRM OK - cirmd and its gateways run, the queues move | inbox=0 inbox_oldest_s=0 outbox=0"
+check "... and counting the case" contains "$out" "cases=1"
+
+# A message the sink cannot send yet, queued 20 minutes ago.
+now=$(date +%s)
+sql "INSERT INTO outbox (channel, recipient, body, created_at, next_attempt_at)
+     VALUES ('email', 'x@example.se', 'x', $((now - 1200)), $((now + 3600)))"
+run "$CIRMCTL" -c "$C" status --check
+check "an outbox row waiting 20 min: WARNING (1)" [ "$rc" -eq 1 ]
+check "... naming the queue and the wait" contains "$out" \
+	"CIRM WARNING - outbox: the oldest has waited 20 min | "
+check "... its age in the performance data" contains "$out" "outbox=1 outbox_oldest_s=12"
+run "$CIRMCTL" -c "$C" status --check --warning 5 --critical 20
+check "... CRITICAL (2) from --critical 20" [ "$rc" -eq 2 ]
+run "$CIRMCTL" -c "$C" status --check --warning 30 --critical 40
+check "... OK under --warning 30" [ "$rc" -eq 0 ]
+sql "DELETE FROM outbox WHERE recipient = 'x@example.se'"
+
+# An inbox row nobody takes (its next attempt far ahead).
+sql "INSERT INTO inbox (channel, source, received_at, raw, next_attempt_at)
+     VALUES ('email', 'test', $((now - 4000)), CAST('x' AS BLOB), $((now + 3600)))"
+run "$CIRMCTL" -c "$C" status --check
+check "an inbox row waiting over an hour: CRITICAL (2)" [ "$rc" -eq 2 ]
+check "... saying so" contains "$out" "inbox: the oldest has waited 66 min"
+sql "DELETE FROM inbox"
+
+# A gateway that died while cirmd cannot restart it.
+kill -STOP $pid
+sink=$(sql "SELECT value FROM gateway_state WHERE gateway = 'cirmd' AND key = 'process.sink'" | cut -d' ' -f1)
+kill -9 "$sink" 2>/dev/null
+i=0
+# (a zombie: cirmd, stopped, cannot reap it)
+while [ -e "/proc/$sink" ] && ! grep -q ') Z ' "/proc/$sink/stat"; do
+	i=$((i + 1)); [ $i -gt 50 ] && break; sleep 0.1
+done
+run "$CIRMCTL" -c "$C" status --check
+check "a gateway down: CRITICAL (2)" [ "$rc" -eq 2 ]
+check "... naming it" contains "$out" "gateway sink is down"
+kill -CONT $pid
+kill $pid
+wait $pid
+
+# Bad input.
+run "$CIRMCTL" -c "$C" status --warning 5
+check "--warning without --check: a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" status --check --warning 0
+check "--warning 0: a usage error" [ "$rc" -eq 64 ]
+check "... saying what it takes" contains "$err" "minutes from 1 to 10080"
+run "$CIRMCTL" -c "$C" status --check --warning 90
+check "--warning above --critical: a usage error" [ "$rc" -eq 64 ]
+printf 'no_such_setting = 1\n' >>"$C"
+run "$CIRMCTL" -c "$C" status --check
+check "a broken configuration: UNKNOWN (3)" [ "$rc" -eq 3 ]
+check "... saying so" contains "$out" "CIRM UNKNOWN - the configuration has errors"
+
+done_testing
