@@ -125,6 +125,36 @@ check_country_code(const char *v)
 	return NULL;
 }
 
+/* A CA file: "system", or an absolute path. A relative one would be
+   read from whatever directory a gateway happens to run in, not beside
+   cirm.conf, since the value is not a path setting ("system" is a
+   word). */
+static const char *
+check_ca_file(const char *v)
+{
+	if (strcmp(v, "system") != 0 && v[0] != '/')
+		return N_("must be system or an absolute path to a PEM file");
+	return NULL;
+}
+
+/* SMPP 3.4 fields of the bind: system_id at most 15 characters,
+   system_type at most 12 (the gateway could not bind with more). */
+static const char *
+check_smpp_system_id(const char *v)
+{
+	if (strlen(v) > 15)
+		return N_("must be at most 15 characters, as SMPP 3.4 allows");
+	return NULL;
+}
+
+static const char *
+check_smpp_system_type(const char *v)
+{
+	if (strlen(v) > 12)
+		return N_("must be at most 12 characters, as SMPP 3.4 allows");
+	return NULL;
+}
+
 /* "address=workflow" pairs separated by spaces or commas. */
 static const char *
 check_workflow_routes(const char *v)
@@ -249,7 +279,7 @@ const struct setting_def settings[SETTING_COUNT] = {
 		NULL, NULL, "TLS to the IMAP server; the certificate is always "
 		"verified. none is refused unless the server is on loopback." },
 	[CFG_IMAP_CA_FILE] = { "imap_ca_file", SETTING_STRING, "system", 0, 0,
-		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM file) "
+		NULL, check_ca_file, NULL, "CA certificates (an absolute path to a PEM file) "
 		"that verify the IMAP server; system uses the system's store." },
 	[CFG_IMAP_USER] = { "imap_user", SETTING_STRING, "cirm", 0, 0, NULL, NULL,
 		NULL, "IMAP login name." },
@@ -280,7 +310,7 @@ const struct setting_def settings[SETTING_COUNT] = {
 		NULL, NULL, "TLS to the SMTP server; the certificate is always "
 		"verified. none is refused unless the server is on loopback." },
 	[CFG_SMTP_CA_FILE] = { "smtp_ca_file", SETTING_STRING, "system", 0, 0,
-		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM file) "
+		NULL, check_ca_file, NULL, "CA certificates (an absolute path to a PEM file) "
 		"that verify the SMTP server; system uses the system's store." },
 	[CFG_SMTP_USER] = { "smtp_user", SETTING_STRING, "none", 0, 0, NULL,
 		NULL, NULL, "SMTP login name for AUTH PLAIN or LOGIN; none (or "
@@ -330,17 +360,18 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"SMPP, for an SMSC on loopback or behind a VPN or leased line; "
 		"logged as a warning otherwise)." },
 	[CFG_SMPP_CA_FILE] = { "smpp_ca_file", SETTING_STRING, "system", 0, 0,
-		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM "
+		NULL, check_ca_file, NULL, "CA certificates (an absolute path to a PEM "
 		"file) that verify the SMSC; system uses the system's store." },
 	[CFG_SMPP_SYSTEM_ID] = { "smpp_system_id", SETTING_STRING, "cirm", 0,
-		0, NULL, NULL, NULL, "The system_id the SMSC knows cirm by (at "
+		0, NULL, check_smpp_system_id, NULL, "The system_id the SMSC knows cirm by (at "
 		"most 15 characters)." },
 	[CFG_SMPP_PASSWORD_FILE] = { "smpp_password_file", SETTING_SECRET_PATH,
 		"smpp.password", 0, 0, NULL, NULL, NULL, "File holding the SMPP "
 		"password (mode 0600; at most 8 characters, as SMPP 3.4 allows)." },
 	[CFG_SMPP_SYSTEM_TYPE] = { "smpp_system_type", SETTING_STRING, "none",
-		0, 0, NULL, NULL, NULL, "The system_type sent in the bind, when "
-		"the SMSC asks for one; none sends it empty." },
+		0, 0, NULL, check_smpp_system_type, NULL, "The system_type sent "
+		"in the bind, when the SMSC asks for one (at most 12 "
+		"characters); none sends it empty." },
 	[CFG_SMPP_SOURCE] = { "smpp_source", SETTING_STRING, "Kommunen", 0, 0,
 		NULL, check_smpp_source, NULL, "The sender of outgoing SMS: an "
 		"international number (+46...), which citizens can answer, or an "
