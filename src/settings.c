@@ -313,8 +313,8 @@ const struct setting_def settings[SETTING_COUNT] = {
 		NULL, check_ca_file, NULL, "CA certificates (an absolute path to a PEM file) "
 		"that verify the SMTP server; system uses the system's store." },
 	[CFG_SMTP_USER] = { "smtp_user", SETTING_STRING, "none", 0, 0, NULL,
-		NULL, NULL, "SMTP login name for AUTH PLAIN or LOGIN; none (or "
-		"empty) sends without authenticating." },
+		NULL, NULL, "SMTP login name for AUTH PLAIN or LOGIN; none sends "
+		"without authenticating." },
 	[CFG_SMTP_PASSWORD_FILE] = { "smtp_password_file", SETTING_SECRET_PATH,
 		"smtp.password", 0, 0, NULL, NULL, NULL, "File holding the SMTP "
 		"password (mode 0600), read when smtp_user is set." },
