@@ -216,8 +216,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		check_case_prefix, NULL, "Prefix of case numbers: PREFIX-YEAR-"
 		"NNNNN, numbered without gaps from 1 each year." },
 	[CFG_LANGUAGE] = { "language", SETTING_ENUM, "sv", 0, 0, languages, NULL,
-		NULL, "Language of texts to citizens and handlers when the "
-		"contact has none of their own." },
+		NULL, "Language of texts to citizens (acknowledgements, "
+		"answers, reminders); a handler gets the language given with "
+		"cirmctl handler add --language." },
 	[CFG_LOG_TARGET] = { "log_target", SETTING_ENUM, "stderr", 0, 0,
 		log_targets, NULL, NULL, "Where the programs log." },
 	[CFG_LOG_LEVEL] = { "log_level", SETTING_ENUM, "info", 0, 0, log_levels,
