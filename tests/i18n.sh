@@ -39,4 +39,12 @@ check "case errors in Swedish (config checked first)" [ "$rc" -eq 78 ]
 run sv "$CIRMD" --help
 check "cirmd help in Swedish" contains "$out" "Användning: cirmd"
 
+# One word for the person who wrote in, as the templates say it
+# (invånaren), and no English placeholder in Swedish text.
+S=${top_srcdir:-.}
+check "Swedish texts say invånare, not medborgare" \
+	sh -c '! grep -il medborgar "$1"/templates/sv/* "$1"/po/sv.po "$1"/workflows/*.xml' _ "$S"
+check "Swedish templates name no LOGIN" \
+	sh -c '! grep -l "LOGIN" "$1"/templates/sv/*' _ "$S"
+
 done_testing
