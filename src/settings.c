@@ -324,7 +324,7 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"by the sink) before the outbox is read again." },
 	[CFG_SMTP_POLL_INTERVAL] = { "smtp_poll_interval", SETTING_INT, "1", 1,
 		3600, NULL, NULL, "s", "How often the outbox is read for mail to "
-		"send when it was empty." },
+		"send when it was empty (and for SMS, by the smpp gateway)." },
 	[CFG_SMTP_RETRY_DELAY] = { "smtp_retry_delay", SETTING_INT, "60", 1,
 		86400, NULL, NULL, "s", "Delay before the first retry of a mail "
 		"the server refused for now (4xx) or could not take; it doubles "
