@@ -154,6 +154,8 @@ for p in cirmd cirm-gateway cirm-mailgate; do
 done
 
 # --- handlers, and their bad input ---
+run "$CIRMCTL" --help
+check "help names handler add's --language" contains "$out" "      [--language L]        add a case officer"
 run "$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
 	--name 'Eva Ek' --group synpunkter
 check "handler add succeeds" [ "$rc" -eq 0 ]
