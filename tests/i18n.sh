@@ -46,5 +46,11 @@ check "Swedish texts say invånare, not medborgare" \
 	sh -c '! grep -il medborgar "$1"/templates/sv/* "$1"/po/sv.po "$1"/workflows/*.xml' _ "$S"
 check "Swedish templates name no LOGIN" \
 	sh -c '! grep -l "LOGIN" "$1"/templates/sv/*' _ "$S"
+# A login is "inloggning" in every Swedish text, as the usage lines
+# (INLOGGNING) and the handlers' transcripts have it.
+run sv "$CIRMCTL" -c "$I/cirm.conf" handler add Bo --email bo@kommun.example
+check "a bad login is a bad 'inloggning' in Swedish" contains "$err" "felaktig inloggning 'Bo'"
+check "Swedish texts say inloggning, not användarnamn" \
+	sh -c '! grep -il "användarnamn\|inloggningsnamn" "$1"/po/sv.po' _ "$S"
 
 done_testing
