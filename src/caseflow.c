@@ -856,6 +856,12 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 	fl->c.assignee_id = id;
 	fl->c.assignee_active = id != 0; /* found among active handlers */
 	fl->facts.assigned = id != 0;
+	/* what the notifications of this run say: the new assignee */
+	free(fl->c.assignee_name);
+	fl->c.assignee_name = NULL;
+	if (id != 0 && store_contact_name(fl->store, id, &fl->c.assignee_name,
+					  error_r) < 0)
+		return -1;
 	if (group != 0)
 		fl->c.group_id = group;
 	return flow_event(fl, "assigned", id, a->to);

@@ -1279,6 +1279,13 @@ START_TEST(test_former_assignee_told)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example' AND subject LIKE "
 			       "'%ny handläggare%'"), 1);
+	/* ...in his language, naming him as the case officer, not the
+	   one before nor "none yet" */
+	body = newest_to("olle@kommun.example", "body");
+	ck_assert_msg(strstr(body, "has been assigned to you") != NULL &&
+		      strstr(body, "Case officer: Olle Ek\n") != NULL, "%s",
+		      body);
+	free(body);
 	free(back);
 	free(olle_to);
 	free(to);
