@@ -53,4 +53,12 @@ check "a bad login is a bad 'inloggning' in Swedish" contains "$err" "felaktig i
 check "Swedish texts say inloggning, not användarnamn" \
 	sh -c '! grep -il "användarnamn\|inloggningsnamn" "$1"/po/sv.po' _ "$S"
 
+# case show in Swedish, with the words the handlers' mail uses.
+I2=$T/inst2
+"$CIRMCTL" init "$I2" >/dev/null
+n=$("$MKCASE" "$I2/cirm.db" new "Buller" "Anna Andersson" anna@example.se "Det bullrar.")
+run sv "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
+check "case show names the citizen Invånare" contains "$out" "Invånare:     Anna Andersson"
+check "and the due date 'Klart senast', as the notifications do" contains "$out" "Klart senast: "
+
 done_testing
