@@ -57,6 +57,8 @@ struct flow {
 				   or group: recorded, the block goes on */
 	struct workflow_run *run;	/* while running */
 	const char *commands_help;	/* while rendering a notification */
+	const char *lang;	/* of the notified handler, while rendering;
+				   NULL: the instance's language */
 	char *history;			/* the case's recent messages */
 	/* the run's events, written with its end in one statement */
 	struct store_event_new *events;
@@ -362,6 +364,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
        char **body_r, char **error_r)
 {
 	char received[32], due[32];
+	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
 
 	when(fl->c.received_at, received);
 	when(fl->c.due_at, due);
@@ -386,10 +389,10 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 
 	if (fl->cf->set.templates != NULL)
 		return template_cache_render(fl->cf->set.templates,
-					     fl->cf->set.language, template_id,
+					     lang, template_id,
 					     vars, N_ELEMENTS(vars), subject_r,
 					     body_r, error_r);
-	return template_render(fl->cf->set.template_dir, fl->cf->set.language,
+	return template_render(fl->cf->set.template_dir, lang,
 			       template_id, vars, N_ELEMENTS(vars), subject_r,
 			       body_r, error_r);
 }
@@ -574,9 +577,10 @@ struct notify_ctx {
 };
 
 /* The commands a handler may use on the case now, one per line with
-   its help: what notifications list. */
+   its help: what notifications list, in the handler's language EN or
+   Swedish (the help texts are the workflow's own). */
 static char *
-commands_help(struct flow *fl)
+commands_help(struct flow *fl, bool en)
 {
 	struct strlist l = { 0 };
 
@@ -586,13 +590,17 @@ commands_help(struct flow *fl)
 		if (fl->run != NULL && !workflow_run_handles(fl->run, c->event))
 			continue;
 		strlist_addf(&l, "  #%s%s%s%s%s\n", c->word,
-			     c->argument == WORKFLOW_ARG_HANDLER ? " LOGIN" :
-			     c->argument == WORKFLOW_ARG_WORD ? " ORD" : "",
+			     c->argument == WORKFLOW_ARG_HANDLER ?
+			     (en ? " LOGIN" : " INLOGGNING") :
+			     c->argument == WORKFLOW_ARG_WORD ?
+			     (en ? " WORD" : " ORD") : "",
 			     c->help != NULL ? "  \xe2\x80\x94 " : "",
 			     c->help != NULL ? c->help : "", "");
 	}
-	strlist_add(&l, "  #notering  \xe2\x80\x94 internt, går inte till "
-		    "medborgaren\n");
+	strlist_add(&l, en ? "  #notering  \xe2\x80\x94 internal, not sent to "
+			 "the citizen\n" :
+			 "  #notering  \xe2\x80\x94 internt, går inte till "
+			 "invånaren\n");
 	return strlist_join(&l);
 }
 
@@ -661,18 +669,31 @@ handler_headers(const struct flow *fl, int64_t contact_id)
 }
 
 /* One notification to handler CONTACT_ID at ADDRESS, whose Reply-To is
-   signed for that handler on this case. */
+   signed for that handler on this case, in the handler's language. */
 static int
 notify_one(int64_t contact_id, const char *address, void *ctx)
 {
 	struct notify_ctx *n = ctx;
 	struct flow *fl = n->fl;
-	char *subject = NULL, *body = NULL, *headers;
+	char *subject = NULL, *body = NULL, *headers, *kind = NULL;
+	char *lang = NULL, *help;
 	int ret;
 
 	if (fl->history == NULL)
 		fl->history = case_history(fl);
-	if (render(fl, n->template_id, &subject, &body, &n->error) < 0)
+	if (store_contact_kind(fl->store, contact_id, &kind, &lang,
+			       &n->error) < 0)
+		return -1;
+	free(kind);
+	help = commands_help(fl, lang != NULL && strcmp(lang, "en") == 0);
+	fl->commands_help = help;
+	fl->lang = lang;
+	ret = render(fl, n->template_id, &subject, &body, &n->error);
+	fl->commands_help = NULL;
+	fl->lang = NULL;
+	free(help);
+	free(lang);
+	if (ret < 0)
 		return -1;
 	headers = handler_headers(fl, contact_id);
 	n->sent++;
@@ -688,11 +709,10 @@ static int
 do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
 	struct notify_ctx n = { .fl = fl, .template_id = a->template_id };
-	char *addr = NULL, *help = commands_help(fl);
+	char *addr = NULL;
 	int64_t id = 0;
 	int rc = 1, ret = -1;
 
-	fl->commands_help = help;
 	if (strcmp(a->to, "assignee") == 0) {
 		/* a disabled assignee (who left): the group, as if none */
 		id = fl->c.assignee_active ? fl->c.assignee_id : 0;
@@ -727,8 +747,6 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (ret == 0 && n.sent == 0)
 		log_warnx("case %s: notify %s reached nobody", fl->c.number,
 			  a->to);
-	fl->commands_help = NULL;
-	free(help);
 	free(addr);
 	return ret;
 }
@@ -838,6 +856,12 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 	fl->c.assignee_id = id;
 	fl->c.assignee_active = id != 0; /* found among active handlers */
 	fl->facts.assigned = id != 0;
+	/* what the notifications of this run say: the new assignee */
+	free(fl->c.assignee_name);
+	fl->c.assignee_name = NULL;
+	if (id != 0 && store_contact_name(fl->store, id, &fl->c.assignee_name,
+					  error_r) < 0)
+		return -1;
 	if (group != 0)
 		fl->c.group_id = group;
 	return flow_event(fl, "assigned", id, a->to);

@@ -34,7 +34,7 @@ usage(FILE *out)
 		       "gateways, the queues\n"
 		       "  handler add LOGIN --email ADDRESS [--name NAME] "
 		       "[--group G]...\n"
-		       "                            add a case officer\n"
+		       "      [--language L]        add a case officer\n"
 		       "  handler set LOGIN [--name NAME] [--email ADDRESS] "
 		       "[--language L]\n"
 		       "      [--add-group G]... [--remove-group G]...\n"

@@ -117,7 +117,8 @@ add(const struct ctl *ctl, int argc, char **argv)
 
 	while ((c = ctl_getopt(argc, argv, "n:e:g:l:", opts)) != -1) {
 		if (c == 'n')
-			name = optarg;
+			/* empty: no name, as handler set has it */
+			name = *optarg != '\0' ? optarg : NULL;
 		else if (c == 'e')
 			email = lower_ascii(optarg);
 		else if (c == 'g')

@@ -47,7 +47,7 @@ static const struct text
 			 "needs a text below the commands" },
 	T_NO_TEXT = { "tar ingen text; skriv texten i ett eget svar",
 		      "takes no text; write the text in a reply of its own" },
-	T_PRIORITY = { "ange low, normal, high eller urgent",
+	T_PRIORITY = { "ange låg, normal, hög eller brådskande",
 		       "give low, normal, high or urgent" },
 	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD", "give a date YYYY-MM-DD" },
 	T_DUE_PAST = { "datumet har redan varit", "the date is past" },
@@ -414,18 +414,32 @@ check_commands(struct mailin *mi, struct store *store,
 				/* an empty note records nothing */
 				c->error = tr(&T_NEEDS_TEXT, r->lang);
 		} else if (word_is(c->word, workflow_priority_words)) {
-			static const char *const p[] = { "low", "normal",
-							 "high", "urgent",
-							 NULL };
-
-			bool ok = false;
+			/* the Swedish words too, for #prioritet hög; the
+			   case keeps the English value the workflows'
+			   priority() conditions name */
+			static const char *const p[][2] = {
+				{ "low", "low" }, { "låg", "low" },
+				{ "lag", "low" }, { "normal", "normal" },
+				{ "high", "high" }, { "hög", "high" },
+				{ "hog", "high" }, { "urgent", "urgent" },
+				{ "brådskande", "urgent" },
+				{ "bradskande", "urgent" },
+			};
+			char *f = workflow_fold(c->arg);
+			const char *value = NULL;
 
 			c->kind = CMD_PRIORITY;
-			ascii_lower(c->arg);
-			for (size_t k = 0; p[k] != NULL; k++)
-				ok = ok || strcmp(p[k], c->arg) == 0;
-			if (!ok)
+			for (size_t k = 0; k < N_ELEMENTS(p) && value == NULL;
+			     k++)
+				if (strcmp(p[k][0], f) == 0)
+					value = p[k][1];
+			free(f);
+			if (value == NULL) {
 				c->error = tr(&T_PRIORITY, r->lang);
+			} else {
+				free(c->arg);
+				c->arg = xstrdup(value);
+			}
 		} else if (word_is(c->word, workflow_category_words)) {
 			c->kind = CMD_CATEGORY;
 			if (!one_word(c->arg))

@@ -125,6 +125,36 @@ check_country_code(const char *v)
 	return NULL;
 }
 
+/* A CA file: "system", or an absolute path. A relative one would be
+   read from whatever directory a gateway happens to run in, not beside
+   cirm.conf, since the value is not a path setting ("system" is a
+   word). */
+static const char *
+check_ca_file(const char *v)
+{
+	if (strcmp(v, "system") != 0 && v[0] != '/')
+		return N_("must be system or an absolute path to a PEM file");
+	return NULL;
+}
+
+/* SMPP 3.4 fields of the bind: system_id at most 15 characters,
+   system_type at most 12 (the gateway could not bind with more). */
+static const char *
+check_smpp_system_id(const char *v)
+{
+	if (strlen(v) > 15)
+		return N_("must be at most 15 characters, as SMPP 3.4 allows");
+	return NULL;
+}
+
+static const char *
+check_smpp_system_type(const char *v)
+{
+	if (strlen(v) > 12)
+		return N_("must be at most 12 characters, as SMPP 3.4 allows");
+	return NULL;
+}
+
 /* "address=workflow" pairs separated by spaces or commas. */
 static const char *
 check_workflow_routes(const char *v)
@@ -186,8 +216,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		check_case_prefix, NULL, "Prefix of case numbers: PREFIX-YEAR-"
 		"NNNNN, numbered without gaps from 1 each year." },
 	[CFG_LANGUAGE] = { "language", SETTING_ENUM, "sv", 0, 0, languages, NULL,
-		NULL, "Language of texts to citizens and handlers when the "
-		"contact has none of their own." },
+		NULL, "Language of texts to citizens (acknowledgements, "
+		"answers, reminders); a handler gets the language given with "
+		"cirmctl handler add --language." },
 	[CFG_LOG_TARGET] = { "log_target", SETTING_ENUM, "stderr", 0, 0,
 		log_targets, NULL, NULL, "Where the programs log." },
 	[CFG_LOG_LEVEL] = { "log_level", SETTING_ENUM, "info", 0, 0, log_levels,
@@ -249,7 +280,7 @@ const struct setting_def settings[SETTING_COUNT] = {
 		NULL, NULL, "TLS to the IMAP server; the certificate is always "
 		"verified. none is refused unless the server is on loopback." },
 	[CFG_IMAP_CA_FILE] = { "imap_ca_file", SETTING_STRING, "system", 0, 0,
-		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM file) "
+		NULL, check_ca_file, NULL, "CA certificates (an absolute path to a PEM file) "
 		"that verify the IMAP server; system uses the system's store." },
 	[CFG_IMAP_USER] = { "imap_user", SETTING_STRING, "cirm", 0, 0, NULL, NULL,
 		NULL, "IMAP login name." },
@@ -280,11 +311,11 @@ const struct setting_def settings[SETTING_COUNT] = {
 		NULL, NULL, "TLS to the SMTP server; the certificate is always "
 		"verified. none is refused unless the server is on loopback." },
 	[CFG_SMTP_CA_FILE] = { "smtp_ca_file", SETTING_STRING, "system", 0, 0,
-		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM file) "
+		NULL, check_ca_file, NULL, "CA certificates (an absolute path to a PEM file) "
 		"that verify the SMTP server; system uses the system's store." },
 	[CFG_SMTP_USER] = { "smtp_user", SETTING_STRING, "none", 0, 0, NULL,
-		NULL, NULL, "SMTP login name for AUTH PLAIN or LOGIN; none (or "
-		"empty) sends without authenticating." },
+		NULL, NULL, "SMTP login name for AUTH PLAIN or LOGIN; none sends "
+		"without authenticating." },
 	[CFG_SMTP_PASSWORD_FILE] = { "smtp_password_file", SETTING_SECRET_PATH,
 		"smtp.password", 0, 0, NULL, NULL, NULL, "File holding the SMTP "
 		"password (mode 0600), read when smtp_user is set." },
@@ -293,7 +324,7 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"by the sink) before the outbox is read again." },
 	[CFG_SMTP_POLL_INTERVAL] = { "smtp_poll_interval", SETTING_INT, "1", 1,
 		3600, NULL, NULL, "s", "How often the outbox is read for mail to "
-		"send when it was empty." },
+		"send when it was empty (and for SMS, by the smpp gateway)." },
 	[CFG_SMTP_RETRY_DELAY] = { "smtp_retry_delay", SETTING_INT, "60", 1,
 		86400, NULL, NULL, "s", "Delay before the first retry of a mail "
 		"the server refused for now (4xx) or could not take; it doubles "
@@ -330,17 +361,18 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"SMPP, for an SMSC on loopback or behind a VPN or leased line; "
 		"logged as a warning otherwise)." },
 	[CFG_SMPP_CA_FILE] = { "smpp_ca_file", SETTING_STRING, "system", 0, 0,
-		NULL, NULL, NULL, "CA certificates (an absolute path to a PEM "
+		NULL, check_ca_file, NULL, "CA certificates (an absolute path to a PEM "
 		"file) that verify the SMSC; system uses the system's store." },
 	[CFG_SMPP_SYSTEM_ID] = { "smpp_system_id", SETTING_STRING, "cirm", 0,
-		0, NULL, NULL, NULL, "The system_id the SMSC knows cirm by (at "
+		0, NULL, check_smpp_system_id, NULL, "The system_id the SMSC knows cirm by (at "
 		"most 15 characters)." },
 	[CFG_SMPP_PASSWORD_FILE] = { "smpp_password_file", SETTING_SECRET_PATH,
 		"smpp.password", 0, 0, NULL, NULL, NULL, "File holding the SMPP "
 		"password (mode 0600; at most 8 characters, as SMPP 3.4 allows)." },
 	[CFG_SMPP_SYSTEM_TYPE] = { "smpp_system_type", SETTING_STRING, "none",
-		0, 0, NULL, NULL, NULL, "The system_type sent in the bind, when "
-		"the SMSC asks for one; none sends it empty." },
+		0, 0, NULL, check_smpp_system_type, NULL, "The system_type sent "
+		"in the bind, when the SMSC asks for one (at most 12 "
+		"characters); none sends it empty." },
 	[CFG_SMPP_SOURCE] = { "smpp_source", SETTING_STRING, "Kommunen", 0, 0,
 		NULL, check_smpp_source, NULL, "The sender of outgoing SMS: an "
 		"international number (+46...), which citizens can answer, or an "

@@ -94,7 +94,7 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		"SELECT c.number, c.workflow, c.workflow_version, c.state, "
 		"c.channel, c.subject, c.category, c.priority, c.citizen_id, "
 		"c.assignee_id, c.group_id, c.due_at, c.closed_at, "
-		"c.received_at, coalesce(h.name, h.login), "
+		"c.received_at, coalesce(nullif(h.name, ''), h.login), "
 		"coalesce(h.active, 0) "
 		"FROM cases c LEFT JOIN contact h ON h.id = c.assignee_id "
 		"WHERE c.id = ?";

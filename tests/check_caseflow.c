@@ -230,6 +230,37 @@ START_TEST(test_lifecycle)
 }
 END_TEST
 
+/* A notification is in the language of the handler it goes to, with
+   the commands' arguments named in it, while the citizen's reply is in
+   the instance's. */
+START_TEST(test_notify_language)
+{
+	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
+	struct caseflow_input in = { .channel = "email", .now = fri };
+	char *err = NULL, *sv, *en;
+
+	sql("UPDATE contact SET language = 'en' WHERE id = 3");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_start(cf, store, id, "minimal", &in, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	assert_text("SELECT subject FROM outbox WHERE recipient = "
+		    "'anna@example.org'", "Mottaget [KS-2026-00001]");
+	assert_text("SELECT subject FROM outbox WHERE recipient = "
+		    "'eva@kommun.example'", "Nytt ärende KS-2026-00001");
+	assert_text("SELECT subject FROM outbox WHERE recipient = "
+		    "'olle@kommun.example'", "New case KS-2026-00001");
+	sv = text("SELECT body FROM outbox WHERE recipient = "
+		  "'eva@kommun.example'");
+	en = text("SELECT body FROM outbox WHERE recipient = "
+		  "'olle@kommun.example'");
+	ck_assert_msg(strstr(sv, "går inte till invånaren") != NULL, "%s", sv);
+	ck_assert_msg(strstr(en, "not sent to the citizen") != NULL, "%s", en);
+	free(sv);
+	free(en);
+}
+END_TEST
+
 /* Loads workflow XML as file NAME, from a directory of its own. */
 static void
 load_workflow(const char *name, const char *xml)
@@ -519,6 +550,7 @@ caseflow_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lifecycle);
+	tcase_add_test(tc, test_notify_language);
 	tcase_add_test(tc, test_set_fields);
 	tcase_add_test(tc, test_start_fresh);
 	tcase_add_test(tc, test_skip_log_evicts);

@@ -149,6 +149,17 @@ START_TEST(test_bad_string)
 	assert_one_error("case_prefix = ks-x\n", 1, "case_prefix");
 	assert_one_error("case_prefix =\n", 1, "must not be empty");
 	assert_one_error("database =   \n", 1, "must not be empty");
+	/* refused here, with the line, rather than by a gateway that
+	   cirmd restarts for ever (or a relative CA file read from
+	   wherever that gateway runs) */
+	assert_one_error("smpp_system_id = abcdefghijklmnop\n", 1,
+			 "'smpp_system_id' must be at most 15 characters");
+	assert_one_error("smpp_system_type = abcdefghijklm\n", 1,
+			 "'smpp_system_type' must be at most 12 characters");
+	assert_one_error("imap_ca_file = ca.pem\n", 1,
+			 "'imap_ca_file' must be system or an absolute path");
+	assert_one_error("smtp_ca_file = certs/ca.pem\n", 1, "smtp_ca_file");
+	assert_one_error("smpp_ca_file = ./ca.pem\n", 1, "smpp_ca_file");
 }
 END_TEST
 

@@ -971,6 +971,47 @@ START_TEST(test_handler_upper_case)
 }
 END_TEST
 
+/* #prioritet takes the Swedish words as well (hög, BRÅDSKANDE); the
+   case keeps the English value, and a wrong word is refused naming
+   the Swedish ones. */
+START_TEST(test_handler_priority_swedish)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "p1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "p2@kommun.example", NULL,
+		     "#prioritet hög\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high'"), 1);
+	reply = mail("eva@kommun.example", to, "SV", "p3@kommun.example", NULL,
+		     "#PRIORITET BRÅDSKANDE\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'urgent'"), 1);
+	reply = mail("eva@kommun.example", to, "SV", "p4@kommun.example", NULL,
+		     "#prioritet mycket\n");
+	deliver(reply);
+	free(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#prioritet mycket\n      utförs inte: "
+			     "ange låg, normal, hög eller brådskande\n") !=
+		      NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'urgent'"), 1);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A #notering with no text (a signature is none) records nothing:
    it is refused, so that the handler knows. */
 START_TEST(test_handler_empty_note)
@@ -1262,6 +1303,13 @@ START_TEST(test_former_assignee_told)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example' AND subject LIKE "
 			       "'%ny handläggare%'"), 1);
+	/* ...in his language, naming him as the case officer, not the
+	   one before nor "none yet" */
+	body = newest_to("olle@kommun.example", "body");
+	ck_assert_msg(strstr(body, "has been assigned to you") != NULL &&
+		      strstr(body, "Case officer: Olle Ek\n") != NULL, "%s",
+		      body);
+	free(body);
 	free(back);
 	free(olle_to);
 	free(to);
@@ -1496,6 +1544,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
+	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_command_sequence);

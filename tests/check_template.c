@@ -166,6 +166,73 @@ START_TEST(test_shipped)
 }
 END_TEST
 
+/* A mail without a subject: the citizen reads no empty "Ämne:" line,
+   and the answer's subject no "Svar:  [...]"; an escalation without a
+   comment has no heading for one. */
+START_TEST(test_shipped_no_subject)
+{
+	static const char *const langs[] = { "sv", "en" };
+	static const char *const labels[] = { "Ämne:", "Subject:" };
+	static const char *const answers[] = { "Svar: [KS-2026-00001]",
+					       "Re: [KS-2026-00001]" };
+	const struct template_var v[] = {
+		{ "case.number", "KS-2026-00001" }, { "case.subject", "" },
+		{ "case.received", "2026-12-01 09:00" },
+		{ "municipality.name", "Kommunen" }, { "message.text", "Hej" },
+		{ "case.state", "ny" }, { "case.category", "" },
+		{ "case.priority", "normal" }, { "case.due", "" },
+		{ "handler.name", "" }, { "commands.help", "  #ta\n" },
+		{ "case.history", "" },
+	};
+	const struct template_var empty[] = {
+		{ "case.number", "KS-2026-00001" }, { "case.subject", "" },
+		{ "case.received", "2026-12-01 09:00" },
+		{ "municipality.name", "Kommunen" }, { "message.text", "" },
+		{ "case.state", "ny" }, { "case.category", "" },
+		{ "case.priority", "normal" }, { "case.due", "" },
+		{ "handler.name", "" }, { "commands.help", "  #ta\n" },
+		{ "case.history", "" },
+	};
+	char *tdir = xasprintf("%s/templates", tu_srcdir());
+
+	for (size_t l = 0; l < N_ELEMENTS(langs); l++) {
+		char *s = NULL, *b = NULL, *err = NULL;
+
+		ck_assert_msg(template_render(tdir, langs[l], "acknowledgement",
+					      v, N_ELEMENTS(v), &s, &b,
+					      &err) == 0, "%s", err);
+		ck_assert_msg(strstr(b, labels[l]) == NULL, "%s", b);
+		ck_assert_msg(strstr(b, "\n\n\n") == NULL, "%s", b);
+		free(s);
+		free(b);
+		ck_assert_msg(template_render(tdir, langs[l], "answer", v,
+					      N_ELEMENTS(v), &s, &b,
+					      &err) == 0, "%s", err);
+		ck_assert_str_eq(s, answers[l]);
+		free(s);
+		free(b);
+		/* escalated by a timer: no comment, and no heading for one */
+		ck_assert_msg(template_render(tdir, langs[l],
+					      "handler-escalated", empty,
+					      N_ELEMENTS(empty), &s, &b,
+					      &err) == 0, "%s", err);
+		ck_assert_msg(strstr(b, "omment") == NULL, "%s", b);
+		ck_assert_msg(strstr(b, "\n\n\n") == NULL, "%s", b);
+		free(s);
+		free(b);
+		ck_assert_msg(template_render(tdir, langs[l],
+					      "handler-escalated", v,
+					      N_ELEMENTS(v), &s, &b,
+					      &err) == 0, "%s", err);
+		ck_assert_msg(strstr(b, "omment") != NULL &&
+			      strstr(b, "\n\nHej\n\n") != NULL, "%s", b);
+		free(s);
+		free(b);
+	}
+	free(tdir);
+}
+END_TEST
+
 static Suite *
 template_suite(void)
 {
@@ -176,6 +243,7 @@ template_suite(void)
 	tcase_add_loop_test(tc, test_render, 0, (int)N_ELEMENTS(cases));
 	tcase_add_test(tc, test_language);
 	tcase_add_test(tc, test_shipped);
+	tcase_add_test(tc, test_shipped_no_subject);
 	suite_add_tcase(s, tc);
 	return s;
 }

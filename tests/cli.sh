@@ -154,6 +154,8 @@ for p in cirmd cirm-gateway cirm-mailgate; do
 done
 
 # --- handlers, and their bad input ---
+run "$CIRMCTL" --help
+check "help names handler add's --language" contains "$out" "      [--language L]        add a case officer"
 run "$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
 	--name 'Eva Ek' --group synpunkter
 check "handler add succeeds" [ "$rc" -eq 0 ]
@@ -174,6 +176,12 @@ check "and the language, both at once" contains "$err" "bad language 'de': it mu
 check "the login, being good, is not blamed" sh -c "! printf '%s' \"\$1\" | grep -q 'bad login'" sh "$err"
 run "$CIRMCTL" -c "$C" handler list
 check "handler list shows the one handler" [ "$(printf '%s\n' "$out" | grep -c kommun.example)" -eq 1 ]
+# An empty --name is no name, as for handler set: the list shows "-",
+# and notifications name the handler by login, not by nothing.
+run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example --name ''
+check "handler add with an empty name succeeds" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" handler list
+check "an empty name is no name" contains "$out" "kim@kommun.example          -   "
 
 # A configuration with an error is a configuration error (78) for every
 # command that reads it.

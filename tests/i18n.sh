@@ -39,4 +39,26 @@ check "case errors in Swedish (config checked first)" [ "$rc" -eq 78 ]
 run sv "$CIRMD" --help
 check "cirmd help in Swedish" contains "$out" "Användning: cirmd"
 
+# One word for the person who wrote in, as the templates say it
+# (invånaren), and no English placeholder in Swedish text.
+S=${top_srcdir:-.}
+check "Swedish texts say invånare, not medborgare" \
+	sh -c '! grep -il medborgar "$1"/templates/sv/* "$1"/po/sv.po "$1"/workflows/*.xml' _ "$S"
+check "Swedish templates name no LOGIN" \
+	sh -c '! grep -l "LOGIN" "$1"/templates/sv/*' _ "$S"
+# A login is "inloggning" in every Swedish text, as the usage lines
+# (INLOGGNING) and the handlers' transcripts have it.
+run sv "$CIRMCTL" -c "$I/cirm.conf" handler add Bo --email bo@kommun.example
+check "a bad login is a bad 'inloggning' in Swedish" contains "$err" "felaktig inloggning 'Bo'"
+check "Swedish texts say inloggning, not användarnamn" \
+	sh -c '! grep -il "användarnamn\|inloggningsnamn" "$1"/po/sv.po' _ "$S"
+
+# case show in Swedish, with the words the handlers' mail uses.
+I2=$T/inst2
+"$CIRMCTL" init "$I2" >/dev/null
+n=$("$MKCASE" "$I2/cirm.db" new "Buller" "Anna Andersson" anna@example.se "Det bullrar.")
+run sv "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
+check "case show names the citizen Invånare" contains "$out" "Invånare:     Anna Andersson"
+check "and the due date 'Klart senast', as the notifications do" contains "$out" "Klart senast: "
+
 done_testing
