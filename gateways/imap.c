@@ -1076,7 +1076,7 @@ imap_init(struct imap *im, struct gateway_ctx *ctx)
 	if (im->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
-		if (!tls_host_is_loopback(im->host)) {
+		if (!host_is_loopback(im->host)) {
 			log_errorx("%s: imap_tls = none is allowed for a server on "
 				   "loopback only", im->host);
 			return -1;

@@ -1568,7 +1568,7 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 			log_errorx("smpp: %s", terr);
 			return -1;
 		}
-	} else if (!tls_host_is_loopback(s->host))
+	} else if (!host_is_loopback(s->host))
 		log_warnx("smpp: smpp_tls is none: the password and every SMS "
 			  "cross the network in clear; the link to %s must be "
 			  "protected otherwise (a VPN or a leased line)",

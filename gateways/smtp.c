@@ -764,7 +764,7 @@ smtp_init(struct smtp *s, struct gateway_ctx *ctx)
 	if (s->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
-		if (!tls_host_is_loopback(s->host)) {
+		if (!host_is_loopback(s->host)) {
 			log_errorx("%s: smtp_tls = none is allowed for a server on "
 				   "loopback only", s->host);
 			return -1;

@@ -31,18 +31,6 @@ tls_host_is_address(const char *host)
 	       inet_pton(AF_INET6, host, buf) == 1;
 }
 
-int
-tls_host_is_loopback(const char *host)
-{
-	struct in_addr a;
-
-	/* An address, not a name that starts like one: 127.mail.example.org
-	   is anywhere. */
-	return (inet_pton(AF_INET, host, &a) == 1 &&
-		(ntohl(a.s_addr) >> 24) == 127) ||
-	       strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
-}
-
 /* OpenSSL's latest error as text in BUF. The queue is emptied, so that
    an old error never explains a later failure. */
 static const char *

@@ -54,8 +54,5 @@ int tls_client_verify(const struct tls_client *c, X509 *leaf,
 
 /* 1 when HOST is an IPv4 or IPv6 address literal, else 0. */
 int tls_host_is_address(const char *host);
-/* 1 when HOST names this machine (127.*, ::1, localhost), the only
-   server a gateway may reach without TLS, else 0. */
-int tls_host_is_loopback(const char *host);
 
 #endif

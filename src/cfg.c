@@ -235,6 +235,35 @@ check_secrets(struct cfg *cfg, struct strlist *errors)
 	}
 }
 
+/* imap_tls or smtp_tls = none sends the login, the password and the
+   mail in plain text: only to a server on this machine. The gateway
+   refuses it too, but from cirm.conf the administrator hears it at once,
+   with the line, instead of from a gateway restarted for ever. */
+static void
+check_plaintext(struct cfg *cfg, struct strlist *errors)
+{
+	static const struct {
+		enum setting_id tls, host;
+	} pairs[] = {
+		{ CFG_IMAP_TLS, CFG_IMAP_HOST },
+		{ CFG_SMTP_TLS, CFG_SMTP_HOST },
+	};
+
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const char *host = cfg->value[pairs[i].host];
+
+		if (strcmp(cfg->value[pairs[i].tls], "none") != 0 ||
+		    strcmp(host, "none") == 0 || host_is_loopback(host))
+			continue;
+		strlist_addf(errors, _("%s:%d: %s = none would send passwords "
+				       "and mail unencrypted to %s: allowed "
+				       "only for a server on this machine "
+				       "(127.0.0.1, ::1, localhost)"),
+			     cfg->path, cfg->line[pairs[i].tls],
+			     settings[pairs[i].tls].name, host);
+	}
+}
+
 int
 cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 {
@@ -274,6 +303,7 @@ cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 			cfg_set(cfg, (enum setting_id)i, settings[i].def, 0);
 	}
 	check_secrets(cfg, errors);
+	check_plaintext(cfg, errors);
 	if (errors->n > before) {
 		cfg_free(&cfg);
 		return -1;

@@ -3,6 +3,7 @@
 
 #include "util.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -369,4 +370,14 @@ thread_start(pthread_t *thread, const char *name, void *(*fn)(void *),
 	if (rc == 0)
 		(void)pthread_setname_np(*thread, name); /* only a label */
 	return rc;
+}
+
+int
+host_is_loopback(const char *host)
+{
+	struct in_addr a;
+
+	return (inet_pton(AF_INET, host, &a) == 1 &&
+		(ntohl(a.s_addr) >> 24) == 127) ||
+	       strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }

@@ -53,6 +53,12 @@ int thread_start(pthread_t *thread, const char *name, void *(*fn)(void *),
 /* Makes DIR and missing parents with MODE; 0, or -1 with errno set. */
 int mkdir_p(const char *dir, unsigned int mode);
 
+/* Whether HOST is this machine's loopback: an address in 127.0.0.0/8,
+   ::1 or "localhost" (not a name that starts like an address:
+   127.mail.example.org is anywhere). Plain-text connections are allowed
+   only there. */
+int host_is_loopback(const char *host);
+
 /* Writes all LEN bytes of DATA to FD (again after EINTR). 0, or -1
    with errno. */
 int write_all(int fd, const void *data, size_t len);

@@ -163,6 +163,32 @@ START_TEST(test_bad_string)
 }
 END_TEST
 
+/* TLS off only towards this machine: said at once, with the line. */
+START_TEST(test_plaintext_only_loopback)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	static const char *const ok[] = {
+		"imap_host = 127.0.0.1\nimap_tls = none\n",
+		"imap_host = ::1\nimap_tls = none\n",
+		"smtp_host = localhost\nsmtp_tls = none\n",
+		"smtp_host = mail.example.se\nsmtp_tls = starttls\n",
+		"smtp_tls = none\n",	/* no SMTP server: the sink */
+	};
+
+	assert_one_error("imap_host = imap.example.se\n# x\nimap_tls = none\n",
+			 3, "imap_tls = none would send passwords and mail "
+			 "unencrypted to imap.example.se");
+	assert_one_error("smtp_tls = none\nsmtp_host = 127.mail.example.se\n",
+			 1, "smtp_tls = none");
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_msg(load(ok[i], &cfg, &errors) == 0, "%s: %s", ok[i],
+			      errors.n > 0 ? errors.v[0] : "");
+		cfg_free(&cfg);
+	}
+}
+END_TEST
+
 START_TEST(test_missing_equals)
 {
 	assert_one_error("database cirm.db\n", 1, "name = value");
@@ -329,6 +355,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_bad_enum);
 	tcase_add_test(tc, test_bad_then_set_again);
 	tcase_add_test(tc, test_bad_string);
+	tcase_add_test(tc, test_plaintext_only_loopback);
 	tcase_add_test(tc, test_missing_equals);
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_long_line);

@@ -203,8 +203,10 @@ check "postfix check accepts the configuration" [ "$rc" -eq 0 ]
 { cat "$C"; printf '%s\n' "smtp_host = 127.mail.example.invalid" \
 	"smtp_port = $PORT" "smtp_tls = none"; } >"$I/plainname.conf"
 run "$CIRM_GATEWAY" -c "$I/plainname.conf" --once smtp
-check "no TLS to a host named 127.*: refused" [ "$rc" -ne 0 ]
-check "... as a server that is not on loopback" contains "$err" "loopback only"
+check "no TLS to a host named 127.*: refused, as a configuration error" \
+	[ "$rc" -eq 78 ]
+check "... as a server that is not on this machine, with the line" contains "$err" \
+	"plainname.conf:$(grep -c '' "$I/plainname.conf"): smtp_tls = none would send passwords and mail unencrypted to 127.mail.example.invalid"
 
 # --- a host name that does not resolve: said so ----------------------
 { cat "$C"; printf '%s\n' "smtp_host = nosuch.invalid" "smtp_port = $PORT" \
