@@ -445,18 +445,62 @@ prop_aligned(const char *p, const char *end, const char *prop,
 	return false;
 }
 
+/* A copy of the Authentication-Results value V with its comments as
+   blanks and its quoted strings unquoted, their separators (";", blanks,
+   "=", "@") made inert: a comment or a quoted string may hold anything,
+   the sender's own words among them ("(domain of \"a;dkim=pass ...\"@x
+   designates ...)", "smtp.mailfrom=\"a;...\"@x"), and none of it may
+   read as a result or a property. OpenDKIM's "(2048-bit key; secure)"
+   must not cut its result in two either. An unclosed one runs to the
+   end, which then shows no pass. */
+static char *
+ar_plain(const char *v)
+{
+	char *out = xmalloc(strlen(v) + 1), *o = out;
+	int depth = 0;
+	bool quoted = false;
+
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '\\' && (depth > 0 || quoted) && p[1] != '\0') {
+			p++;
+			if (quoted)
+				*o++ = strchr(" \t;=@()\"\\", *p) != NULL ?
+					'\x01' : *p;
+		} else if (quoted) {
+			if (*p == '"')
+				quoted = false;
+			else
+				*o++ = strchr(" \t;=@()", *p) != NULL ? '\x01' :
+					*p;
+		} else if (*p == '(') {
+			if (depth++ == 0)
+				*o++ = ' ';
+		} else if (depth > 0) {
+			depth -= *p == ')';
+		} else if (*p == '"') {
+			quoted = true;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* The topmost Authentication-Results (RFC 8601), added by the receiving
    MTA: 1 when absent or when it shows dmarc=pass, or else dkim=pass or
    spf=pass, for the sender's domain; 0 otherwise. */
 int
 mailin_auth_ok(const struct mime_message *m, const char *sender)
 {
-	const char *ar = mime_header(m, "Authentication-Results");
+	const char *raw = mime_header(m, "Authentication-Results");
 	const char *sd = domain_of(sender), *p;
 	bool any_dmarc = false, pass = false;
+	char *ar;
 
-	if (ar == NULL)
+	if (raw == NULL)
 		return 1;
+	ar = ar_plain(raw);
 	p = strchr(ar, ';');	/* after the authserv-id */
 	while (p != NULL && *p != '\0') {
 		const char *end;
@@ -480,6 +524,7 @@ mailin_auth_ok(const struct mime_message *m, const char *sender)
 		}
 		p = end;
 	}
+	free(ar);
 	return pass ? 1 : 0;
 }
 
