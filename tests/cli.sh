@@ -121,6 +121,27 @@ check "show: address" contains "$out" "email: anna@example.se"
 check "show: message" contains "$out" "| Lampan utanför nr 12 lyser inte."
 check "show: history" contains "$out" "case.created"
 check "show: no timer, said so" contains "$out" "(none armed)"
+# What a sender wrote reaches the administrator's terminal without its
+# escapes: an address, an attachment's name and type, a mail's text.
+esc=$(printf '\033')
+no_esc() {
+	case $1 in *"$esc"*) echo "# an escape in: $1" | cat -v >&2; return 1 ;; esac
+}
+n4=$("$MKCASE" "$I/cirm.db" new "Bilaga" "Eve" "$(printf '"a\033]0;x\007b"@example.se')" "Se bilagan.")
+if command -v sqlite3 >/dev/null; then
+	sqlite3 "$I/cirm.db" "INSERT INTO attachment (message_id, sha256, filename, content_type, size) SELECT max(id), '00', 'x'||char(27)||'[2J.pdf', 'application/'||char(27)||'[31m', 5 FROM message" ||
+		exit 99
+fi
+run "$CIRMCTL" -c "$C" case show "$n4"
+check "show: no escape from an address or attachment" no_esc "$out"
+check "show: the address, blanked" contains "$out" 'email: "a ]0;x b"@example.se'
+printf 'From: e@example.se\nTo: arende@kommun.example\nSubject: s\n\nHej \033]0;x\007\033[2J!\nRad 2\n' >"$T/esc.eml"
+run "$CIRMCTL" -c "$C" mail inspect "$T/esc.eml"
+check "inspect: no escape from the text" no_esc "$out"
+check "inspect: the text, blanked" contains "$out" "Hej  ]0;x  [2J!
+Rad 2"
+run "$CIRMCTL" -c "$C" mail inspect --text "$T/esc.eml"
+check "inspect --text: no escape" no_esc "$out"
 run "$CIRMCTL" -c "$C" case show "$(printf '%s' "$n1" | tr 'A-Z' 'a-z')"
 check "a number in small letters finds the case" contains "$out" "Anna Andersson"
 run "$CIRMCTL" -c "$C" case show KS-1999-00001
