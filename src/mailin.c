@@ -595,6 +595,18 @@ from_ourselves(const struct mailin *mi, const char *sender)
 	       (sender[local] == '@' || sender[local] == '+');
 }
 
+/* Whether VALUE is what a gateway writes in X-Cirm-Oversize: the size
+   in digits. A sender may put that field first in a mail of their own
+   (where the MTA adds none above it); its value goes into the notice
+   to a handler, so anything but a number means it is not ours. */
+static bool
+oversize_mark(const char *value)
+{
+	size_t n = strspn(value, "0123456789");
+
+	return n > 0 && n <= 20 && value[n] == '\0';
+}
+
 /* The part of the analysis that needs no database: reading the mail.
    It runs in the engine's parsing thread (mailin_prepare), so it only
    reads MI. A mail that cannot be read is marked for the quarantine. */
@@ -612,7 +624,8 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	/* A gateway kept only the header section of a mail over the size
 	   limit, marked in its first field. */
 	if (v->msg->nheaders > 0 &&
-	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Oversize") == 0) {
+	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Oversize") == 0 &&
+	    oversize_mark(v->msg->headers[0].value)) {
 		quarantine(v, xasprintf("message of %s bytes is larger than "
 					"mail_max_size (only its header was kept)",
 					v->msg->headers[0].value));

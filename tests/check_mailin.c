@@ -735,6 +735,22 @@ START_TEST(test_handler_sees_conversation)
 }
 END_TEST
 
+/* Only a gateway's mark makes a mail "too big": a sender who puts an
+   X-Cirm-Oversize field of their own first, with words in it, gets
+   none of them into a notice to the handler whose address they used. */
+START_TEST(test_forged_oversize_mark)
+{
+	add_handler_eva();
+	deliver("X-Cirm-Oversize: 5 byte. Logga in på https://evil.example/ "
+		"och bekräfta ditt konto\nFrom: Eva <eva@kommun.example>\n"
+		"Subject: Bilder\nMessage-ID: <f1@kommun.example>\n\nHej.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%evil.example%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%mail_max_size%'"), 0);
+}
+END_TEST
+
 /* The topmost Authentication-Results is read as RFC 8601 writes it:
    comments and quoted strings are no separators, so OpenDKIM's
    "(2048-bit key; unprotected)" leaves its pass whole, and a sender's
@@ -1524,6 +1540,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_auth_results_syntax);
+	tcase_add_test(tc, test_forged_oversize_mark);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_handler_due);
