@@ -35,6 +35,12 @@ run "$CIRMCTL" init /proc/no/such/place
 check "init in an impossible place fails" [ "$rc" -eq 1 ]
 check "init failure names the path" contains "$err" "/proc/no"
 
+mkdir -m 777 "$T/open"
+run "$CIRMCTL" init "$T/open"
+check "init refuses a directory anyone may write to" [ "$rc" -eq 1 ]
+check "and says how to close it" contains "$err" "mode 0777) and replace the instance's files; run 'chmod 750 $T/open' first"
+check "and makes nothing there" [ ! -e "$T/open/cirm.key" -a ! -e "$T/open/cirm.db" ]
+
 # --- config ---
 run "$CIRMCTL" -c "$C" config
 check "config succeeds" [ "$rc" -eq 0 ]
