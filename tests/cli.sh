@@ -83,6 +83,12 @@ run "$CIRMCTL" -c "$T/missing.conf" config
 check "missing config exits 78" [ "$rc" -eq 78 ]
 check "missing config named" contains "$err" "$T/missing.conf: cannot read"
 
+chmod 666 "$C"
+run "$CIRMCTL" -c "$C" config
+check "a configuration anyone may write is refused" [ "$rc" -eq 78 ]
+check "with its mode and remedy" contains "$err" "$C: anyone may write to the configuration (mode 0666); run 'chmod 640 $C'"
+chmod 640 "$C"
+
 chmod 644 "$I/cirm.key"
 run "$CIRMCTL" -c "$C" config
 check "readable key refused" [ "$rc" -eq 78 ]
