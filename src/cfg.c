@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 struct cfg {
@@ -271,6 +272,7 @@ cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 	char line[CFG_LINE_MAX + 2];
 	struct cfg *cfg;
 	int lineno = 0;
+	struct stat st;
 	FILE *f;
 
 	f = fopen(path, "re");
@@ -280,6 +282,13 @@ cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 		return -1;
 	}
 	cfg = cfg_new(path);
+	/* Whoever can write it decides where mail goes and which key signs
+	   (smtp_host, key_file): as a secret file, it is refused. */
+	if (fstat(fileno(f), &st) == 0 && (st.st_mode & S_IWOTH) != 0)
+		strlist_addf(errors, _("%s: anyone may write to the "
+				       "configuration (mode %04o); run 'chmod "
+				       "640 %s'"), cfg->path,
+			     (unsigned int)(st.st_mode & 07777), cfg->path);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		size_t len = strlen(line);
 

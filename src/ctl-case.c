@@ -162,17 +162,23 @@ print_address(const struct store_address *a, void *ctx)
 	const bool *numbers = ctx;
 	char masked[E164_MASK_SIZE];
 
-	printf("%*s%s: %s\n", 14, "", a->kind,
-	       strcmp(a->kind, "phone") == 0 && !*numbers ?
-	       e164_mask(a->address, masked) : a->address);
+	/* a citizen's address may carry terminal escapes ("\"\e[2J\"@x") */
+	printf("%*s%s: ", 14, "", a->kind);
+	ctl_print_cell(stdout, strcmp(a->kind, "phone") == 0 && !*numbers ?
+		       e164_mask(a->address, masked) : a->address, 0);
+	fputc('\n', stdout);
 	return 0;
 }
 
 static int
 print_attachment(const struct store_attachment *a, void *ctx)
 {
-	printf("    + %s  %s  %lld\n", a->filename != NULL ? a->filename : "-",
-	       a->content_type, (long long)a->size);
+	/* the sender named the file and its type, escapes and all */
+	fputs("    + ", stdout);
+	ctl_print_cell(stdout, a->filename, 0);
+	fputs("  ", stdout);
+	ctl_print_cell(stdout, a->content_type, 0);
+	printf("  %lld\n", (long long)a->size);
 	return 0;
 }
 

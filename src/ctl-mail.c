@@ -102,6 +102,24 @@ print_verdict(const struct mailin_verdict *v)
 		field(_("Mentions:"), v->mentioned);
 }
 
+/* TEXT line by line, its control characters (terminal escapes a
+   sender put in) as blanks. */
+static void
+print_text(const char *text)
+{
+	if (text == NULL || *text == '\0')
+		fputc('\n', stdout);
+	for (const char *p = text != NULL ? text : ""; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+
+		ctl_print_cell(stdout, line, 0);
+		fputc('\n', stdout);
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+}
+
 static void
 print_message(const struct mailin_verdict *v, int text_only)
 {
@@ -109,7 +127,7 @@ print_message(const struct mailin_verdict *v, int text_only)
 	char t[32];
 
 	if (text_only) {
-		printf("%s\n", v->stripped);
+		print_text(v->stripped);
 		return;
 	}
 	print_verdict(v);
@@ -147,7 +165,8 @@ print_message(const struct mailin_verdict *v, int text_only)
 		field(_("Attachment:"), what);
 		free(what);
 	}
-	printf("\n%s\n%s\n", _("New text:"), v->stripped);
+	printf("\n%s\n", _("New text:"));
+	print_text(v->stripped);
 }
 
 int

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int
@@ -23,6 +24,28 @@ make_dir(const char *path, char **error_r)
 		return 0;
 	*error_r = xasprintf("%s: %s", path, strerror(errno));
 	return -1;
+}
+
+/* Refuses a directory DIR (made before) that anyone may write to:
+   anyone could then put a cirm.conf of their own in place of ours (its
+   smtp_host, its key_file) or a database next to it. */
+static int
+open_dir(const char *dir, char **error_r)
+{
+	struct stat st;
+
+	if (stat(dir, &st) < 0) {
+		*error_r = xasprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	if ((st.st_mode & S_IWOTH) != 0) {
+		*error_r = xasprintf(_("%s: anyone may write to this directory "
+				       "(mode %04o) and replace the instance's "
+				       "files; run 'chmod 750 %s' first"), dir,
+				     (unsigned int)(st.st_mode & 07777), dir);
+		return -1;
+	}
+	return 0;
 }
 
 static int
@@ -218,7 +241,7 @@ instance_init(const char *dir, char **error_r)
 		free(conf);
 		return -1;
 	}
-	if (make_dir(dir, error_r) < 0)
+	if (make_dir(dir, error_r) < 0 || open_dir(dir, error_r) < 0)
 		goto out;
 	cfg = cfg_defaults(conf);
 	sset.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT);

@@ -445,18 +445,62 @@ prop_aligned(const char *p, const char *end, const char *prop,
 	return false;
 }
 
+/* A copy of the Authentication-Results value V with its comments as
+   blanks and its quoted strings unquoted, their separators (";", blanks,
+   "=", "@") made inert: a comment or a quoted string may hold anything,
+   the sender's own words among them ("(domain of \"a;dkim=pass ...\"@x
+   designates ...)", "smtp.mailfrom=\"a;...\"@x"), and none of it may
+   read as a result or a property. OpenDKIM's "(2048-bit key; secure)"
+   must not cut its result in two either. An unclosed one runs to the
+   end, which then shows no pass. */
+static char *
+ar_plain(const char *v)
+{
+	char *out = xmalloc(strlen(v) + 1), *o = out;
+	int depth = 0;
+	bool quoted = false;
+
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '\\' && (depth > 0 || quoted) && p[1] != '\0') {
+			p++;
+			if (quoted)
+				*o++ = strchr(" \t;=@()\"\\", *p) != NULL ?
+					'\x01' : *p;
+		} else if (quoted) {
+			if (*p == '"')
+				quoted = false;
+			else
+				*o++ = strchr(" \t;=@()", *p) != NULL ? '\x01' :
+					*p;
+		} else if (*p == '(') {
+			if (depth++ == 0)
+				*o++ = ' ';
+		} else if (depth > 0) {
+			depth -= *p == ')';
+		} else if (*p == '"') {
+			quoted = true;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 /* The topmost Authentication-Results (RFC 8601), added by the receiving
    MTA: 1 when absent or when it shows dmarc=pass, or else dkim=pass or
    spf=pass, for the sender's domain; 0 otherwise. */
 int
 mailin_auth_ok(const struct mime_message *m, const char *sender)
 {
-	const char *ar = mime_header(m, "Authentication-Results");
+	const char *raw = mime_header(m, "Authentication-Results");
 	const char *sd = domain_of(sender), *p;
 	bool any_dmarc = false, pass = false;
+	char *ar;
 
-	if (ar == NULL)
+	if (raw == NULL)
 		return 1;
+	ar = ar_plain(raw);
 	p = strchr(ar, ';');	/* after the authserv-id */
 	while (p != NULL && *p != '\0') {
 		const char *end;
@@ -480,6 +524,7 @@ mailin_auth_ok(const struct mime_message *m, const char *sender)
 		}
 		p = end;
 	}
+	free(ar);
 	return pass ? 1 : 0;
 }
 
@@ -550,6 +595,18 @@ from_ourselves(const struct mailin *mi, const char *sender)
 	       (sender[local] == '@' || sender[local] == '+');
 }
 
+/* Whether VALUE is what a gateway writes in X-Cirm-Oversize: the size
+   in digits. A sender may put that field first in a mail of their own
+   (where the MTA adds none above it); its value goes into the notice
+   to a handler, so anything but a number means it is not ours. */
+static bool
+oversize_mark(const char *value)
+{
+	size_t n = strspn(value, "0123456789");
+
+	return n > 0 && n <= 20 && value[n] == '\0';
+}
+
 /* The part of the analysis that needs no database: reading the mail.
    It runs in the engine's parsing thread (mailin_prepare), so it only
    reads MI. A mail that cannot be read is marked for the quarantine. */
@@ -567,7 +624,8 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	/* A gateway kept only the header section of a mail over the size
 	   limit, marked in its first field. */
 	if (v->msg->nheaders > 0 &&
-	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Oversize") == 0) {
+	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Oversize") == 0 &&
+	    oversize_mark(v->msg->headers[0].value)) {
 		quarantine(v, xasprintf("message of %s bytes is larger than "
 					"mail_max_size (only its header was kept)",
 					v->msg->headers[0].value));

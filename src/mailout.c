@@ -546,6 +546,36 @@ add_tokens(struct folder *f, const char *v)
 	return 0;
 }
 
+/* The ids of an In-Reply-To or References value V that can go out as
+   they are, "<a@b> <c@d>"; NULL when none can. They come from the mail
+   being answered, whose Message-ID its sender chose: one that is not
+   ASCII (RFC 6532 allows it) or otherwise unusable is only a hint for
+   threading, so it is left out rather than the mail given up. */
+static char *
+usable_ids(const char *v)
+{
+	struct buf b = { 0 };
+
+	for (const char *p = v; (p = strchr(p, '<')) != NULL;) {
+		const char *close = strchr(p + 1, '>');
+		char *id;
+
+		if (close == NULL)
+			break;
+		id = xstrndup(p + 1, (size_t)(close - p - 1));
+		if (message_id_ok(id)) {
+			if (b.len > 0)
+				buf_addc(&b, ' ');
+			buf_addc(&b, '<');
+			buf_adds(&b, id);
+			buf_addc(&b, '>');
+		}
+		free(id);
+		p = close + 1;
+	}
+	return b.p;
+}
+
 /* --- the row's own fields ------------------------------------------- */
 
 enum field_kind { F_DROP, F_MAILBOX, F_TOKENS, F_TEXT };
@@ -610,6 +640,17 @@ add_row_headers(struct buf *b, const char *headers, int *from_r,
 			continue;
 		}
 		v = sanitize(colon + 1);
+		if (strcasecmp(line, "In-Reply-To") == 0 ||
+		    strcasecmp(line, "References") == 0) {
+			char *ids = usable_ids(v);
+
+			free(v);
+			if (ids == NULL) {
+				free(line);
+				continue;
+			}
+			v = ids;
+		}
 		field_start(&f, b, line);
 		if (k == F_MAILBOX) {
 			char *name, *addr;

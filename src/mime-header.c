@@ -341,8 +341,15 @@ mime_read_envelope(struct mime_message *m)
 		mime_parse_addresses(v, &m->to, &m->nto);
 	if ((v = mime_header(m, "Cc")) != NULL)
 		mime_parse_addresses(v, &m->cc, &m->ncc);
-	if ((v = mime_header(m, "Subject")) != NULL)
+	if ((v = mime_header(m, "Subject")) != NULL) {
 		m->subject = mime_decode_words(v, &m->charset_replaced);
+		/* One line: an encoded "=0A" would let the sender write lines
+		   of their own into a handler's notification or #list. */
+		for (char *p = m->subject; *p != '\0'; p++) {
+			if ((unsigned char)*p < 0x20 || *p == 0x7f)
+				*p = ' ';
+		}
+	}
 	if ((v = mime_header(m, "Message-ID")) != NULL) {
 		parse_ids(v, &ids, &n);
 		if (n > 0)

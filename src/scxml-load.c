@@ -341,9 +341,15 @@ resolve_ids(struct scxml_loader *ld, int line, const char *what,
 
 	for (char *id = strtok_r(copy, " \t\r\n", &save); id != NULL;
 	     id = strtok_r(NULL, " \t\r\n", &save)) {
-		struct scxml_state *s = scxml_find(ld->doc, id);
+		struct scxml_state *s;
 
-		count++;
+		if (++count > SCXML_MAX_IDS) {
+			strlist_addf(&ld->errors, "%s:%d: %s names more than "
+				     "%d states", ld->doc->name, line, what,
+				     SCXML_MAX_IDS);
+			break;
+		}
+		s = scxml_find(ld->doc, id);
 		if (s == NULL)
 			strlist_addf(&ld->errors, "%s:%d: %s '%s': no such "
 				     "state", ld->doc->name, line, what, id);

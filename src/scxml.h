@@ -29,6 +29,9 @@
 #define SCXML_MAX_MICROSTEPS 1000
 /* Pending delayed <send>s in one session. */
 #define SCXML_MAX_DELAYED 10000
+/* States one target or initial attribute may name: they are checked
+   pair by pair, and a list as long as the file allows took hours. */
+#define SCXML_MAX_IDS 256
 
 struct scxml;
 struct scxml_session;

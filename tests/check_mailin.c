@@ -735,6 +735,77 @@ START_TEST(test_handler_sees_conversation)
 }
 END_TEST
 
+/* Only a gateway's mark makes a mail "too big": a sender who puts an
+   X-Cirm-Oversize field of their own first, with words in it, gets
+   none of them into a notice to the handler whose address they used. */
+START_TEST(test_forged_oversize_mark)
+{
+	add_handler_eva();
+	deliver("X-Cirm-Oversize: 5 byte. Logga in på https://evil.example/ "
+		"och bekräfta ditt konto\nFrom: Eva <eva@kommun.example>\n"
+		"Subject: Bilder\nMessage-ID: <f1@kommun.example>\n\nHej.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%evil.example%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%mail_max_size%'"), 0);
+}
+END_TEST
+
+/* The topmost Authentication-Results is read as RFC 8601 writes it:
+   comments and quoted strings are no separators, so OpenDKIM's
+   "(2048-bit key; unprotected)" leaves its pass whole, and a sender's
+   own words in a comment or a quoted local part make no pass. */
+START_TEST(test_auth_results_syntax)
+{
+	static const struct {
+		const char *ar;
+		int ok;
+	} cases[] = {
+		{ "mx.kommun.example; dkim=pass header.d=kommun.example", 1 },
+		{ "mx.kommun.example; dkim=pass (2048-bit key; unprotected) "
+		  "header.d=kommun.example header.i=@kommun.example "
+		  "header.b=AbCd", 1 },
+		{ "mx.kommun.example; dkim=pass (1024-bit key; secure) "
+		  "header.d=kommun.example; dmarc=pass (p=reject dis=none) "
+		  "header.from=kommun.example", 1 },
+		{ "mx.kommun.example (a; b); dkim=pass header.d=kommun.example",
+		  1 },
+		{ "mx.kommun.example; dkim=pass header.d=\"kommun.example\"", 1 },
+		/* the envelope sender is the attacker's to choose */
+		{ "mx.kommun.example; spf=pass (sender SPF authorized) "
+		  "smtp.mailfrom=\"a;dkim=pass header.d=kommun.example x\"@"
+		  "evil.example", 0 },
+		{ "mx.kommun.example; spf=pass (mx.kommun.example: domain of "
+		  "\"a;dkim=pass header.d=kommun.example \"@evil.example "
+		  "designates 192.0.2.1 as permitted sender) "
+		  "smtp.mailfrom=a@evil.example", 0 },
+		{ "mx.kommun.example; spf=pass smtp.mailfrom="
+		  "\"a@kommun.example\"@evil.example", 0 },
+		{ "mx.kommun.example; dkim=pass header.d=evil.example "
+		  "(header.d=kommun.example)", 0 },
+		{ "mx.kommun.example; dkim=pass (unclosed; header.d="
+		  "kommun.example", 0 },
+	};
+	struct mime_limits lim;
+
+	mime_limits_default(&lim);
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *raw = xasprintf("Authentication-Results: %s\n"
+				      "From: eva@kommun.example\nTo: "
+				      "arende@kommun.example\nSubject: x\n\n"
+				      "#klar\n", cases[i].ar);
+		struct mime_message *m = NULL;
+		char *err = NULL;
+
+		ck_assert_int_eq(mime_parse(raw, strlen(raw), &lim, &m, &err), 0);
+		ck_assert_msg(mailin_auth_ok(m, "eva@kommun.example") ==
+			      cases[i].ok, "%s", cases[i].ar);
+		mime_free(&m);
+		free(raw);
+	}
+}
+END_TEST
+
 /* Forged or unauthenticated replies change nothing and are kept with
    the reason; a refused command changes nothing and is explained. */
 START_TEST(test_handler_refusals)
@@ -1540,6 +1611,8 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_round_trip);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_handler_refusals);
+	tcase_add_test(tc, test_auth_results_syntax);
+	tcase_add_test(tc, test_forged_oversize_mark);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_handler_due);

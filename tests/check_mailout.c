@@ -277,6 +277,29 @@ START_TEST(test_header_injection)
 }
 END_TEST
 
+/* The ids of the mail answered are the sender's to choose: one that
+   cannot go out (8-bit, as RFC 6532 allows, or with a blank) is left
+   out of In-Reply-To and References, and the mail still goes. */
+START_TEST(test_unusable_reply_ids)
+{
+	size_t len;
+	char *msg = compose("Hej", "From: Kommunen <arende@kommun.example>\n"
+			    "In-Reply-To: <\xc3\xa4\xc3\xa4@exempel.se>\n"
+			    "References: <a.1@exempel.se> <\xc3\xa4@exempel.se> "
+			    "<b c@exempel.se> <d.2@exempel.se>\n",
+			    "body\n", &len);
+	struct mime_message *m;
+
+	check_lines(msg);
+	m = parse(msg, len);
+	ck_assert_ptr_null(mime_header(m, "In-Reply-To"));
+	ck_assert_str_eq(mime_header(m, "References"),
+			 "<a.1@exempel.se> <d.2@exempel.se>");
+	mime_free(&m);
+	free(msg);
+}
+END_TEST
+
 START_TEST(test_refused)
 {
 	struct mailout m = {
@@ -509,6 +532,7 @@ main(void)
 	tcase_add_test(tc, test_subjects);
 	tcase_add_test(tc, test_long_word);
 	tcase_add_test(tc, test_header_injection);
+	tcase_add_test(tc, test_unusable_reply_ids);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_addresses);
 	tcase_add_test(tc, test_idn);

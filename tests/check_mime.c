@@ -261,6 +261,26 @@ START_TEST(test_hostile_header)
 }
 END_TEST
 
+/* A subject is one line whatever its encoded words hold: line breaks
+   and other control characters come out as blanks. */
+START_TEST(test_subject_one_line)
+{
+	static const char raw[] =
+		"From: a@example.se\n"
+		"Subject: =?utf-8?q?Lampa=0D=0A=0D=0AHandl=C3=A4ggare:_eva?="
+		" =?utf-8?b?G1syShQ=?= x\n\nbody\n";
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	char *err = NULL;
+
+	mime_limits_default(&lim);
+	ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0, "%s",
+		      err);
+	ck_assert_str_eq(m->subject, "Lampa    Handläggare: eva [2J  x");
+	mime_free(&m);
+}
+END_TEST
+
 START_TEST(test_to_utf8)
 {
 	int rep = 0;
@@ -351,6 +371,7 @@ mime_suite(void)
 	tcase_add_test(lim, test_pathological_comments);
 	tcase_add_test(lim, test_date_out_of_range);
 	tcase_add_test(lim, test_hostile_header);
+	tcase_add_test(lim, test_subject_one_line);
 	suite_add_tcase(s, lim);
 	tcase_add_test(talon, test_talon_replies);
 	suite_add_tcase(s, talon);

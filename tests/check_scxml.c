@@ -419,6 +419,35 @@ START_TEST(test_too_large)
 }
 END_TEST
 
+/* A target naming a state over and over, as long as the size limit
+   lets it, is refused at once: its states were checked pair by pair. */
+START_TEST(test_too_many_targets)
+{
+	static const char head[] =
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\" initial=\"p\">"
+		"<parallel id=\"p\"><state id=\"a\"><transition event=\"e\" "
+		"target=\"";
+	static const char tail[] =
+		"\"/></state><state id=\"b\"/></parallel></scxml>";
+	size_t len = 0, cap = SCXML_MAX_SIZE;
+	char *text = xmalloc(cap), *error = NULL;
+	struct scxml *doc = NULL;
+
+	len += (size_t)snprintf(text, cap, "%s", head);
+	while (len + 2 + sizeof(tail) < cap) {
+		memcpy(text + len, "a ", 2);
+		len += 2;
+	}
+	memcpy(text + len, tail, sizeof(tail) - 1);
+	len += sizeof(tail) - 1;
+	ck_assert_int_eq(scxml_load("many.scxml", text, len, &doc, &error), -1);
+	ck_assert_msg(strstr(error, "many.scxml:1: target names more than 256 "
+			     "states") != NULL, "%s", error);
+	free(error);
+	free(text);
+}
+END_TEST
+
 START_TEST(test_malformed)
 {
 	static const char text[] =
@@ -876,6 +905,7 @@ scxml_suite(void)
 	tcase_add_test(tl, test_xxe);
 	tcase_add_test(tl, test_external_doctype);
 	tcase_add_test(tl, test_too_large);
+	tcase_add_test(tl, test_too_many_targets);
 	tcase_add_test(tl, test_malformed);
 	tcase_add_test(tl, test_not_scxml);
 	tcase_add_test(tl, test_no_ids);

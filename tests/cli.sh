@@ -35,6 +35,12 @@ run "$CIRMCTL" init /proc/no/such/place
 check "init in an impossible place fails" [ "$rc" -eq 1 ]
 check "init failure names the path" contains "$err" "/proc/no"
 
+mkdir -m 777 "$T/open"
+run "$CIRMCTL" init "$T/open"
+check "init refuses a directory anyone may write to" [ "$rc" -eq 1 ]
+check "and says how to close it" contains "$err" "mode 0777) and replace the instance's files; run 'chmod 750 $T/open' first"
+check "and makes nothing there" [ ! -e "$T/open/cirm.key" -a ! -e "$T/open/cirm.db" ]
+
 # --- config ---
 run "$CIRMCTL" -c "$C" config
 check "config succeeds" [ "$rc" -eq 0 ]
@@ -76,6 +82,12 @@ cp "$T/conf.before" "$C"
 run "$CIRMCTL" -c "$T/missing.conf" config
 check "missing config exits 78" [ "$rc" -eq 78 ]
 check "missing config named" contains "$err" "$T/missing.conf: cannot read"
+
+chmod 666 "$C"
+run "$CIRMCTL" -c "$C" config
+check "a configuration anyone may write is refused" [ "$rc" -eq 78 ]
+check "with its mode and remedy" contains "$err" "$C: anyone may write to the configuration (mode 0666); run 'chmod 640 $C'"
+chmod 640 "$C"
 
 chmod 644 "$I/cirm.key"
 run "$CIRMCTL" -c "$C" config
@@ -121,6 +133,27 @@ check "show: address" contains "$out" "email: anna@example.se"
 check "show: message" contains "$out" "| Lampan utanför nr 12 lyser inte."
 check "show: history" contains "$out" "case.created"
 check "show: no timer, said so" contains "$out" "(none armed)"
+# What a sender wrote reaches the administrator's terminal without its
+# escapes: an address, an attachment's name and type, a mail's text.
+esc=$(printf '\033')
+no_esc() {
+	case $1 in *"$esc"*) echo "# an escape in: $1" | cat -v >&2; return 1 ;; esac
+}
+n4=$("$MKCASE" "$I/cirm.db" new "Bilaga" "Eve" "$(printf '"a\033]0;x\007b"@example.se')" "Se bilagan.")
+if command -v sqlite3 >/dev/null; then
+	sqlite3 "$I/cirm.db" "INSERT INTO attachment (message_id, sha256, filename, content_type, size) SELECT max(id), '00', 'x'||char(27)||'[2J.pdf', 'application/'||char(27)||'[31m', 5 FROM message" ||
+		exit 99
+fi
+run "$CIRMCTL" -c "$C" case show "$n4"
+check "show: no escape from an address or attachment" no_esc "$out"
+check "show: the address, blanked" contains "$out" 'email: "a ]0;x b"@example.se'
+printf 'From: e@example.se\nTo: arende@kommun.example\nSubject: s\n\nHej \033]0;x\007\033[2J!\nRad 2\n' >"$T/esc.eml"
+run "$CIRMCTL" -c "$C" mail inspect "$T/esc.eml"
+check "inspect: no escape from the text" no_esc "$out"
+check "inspect: the text, blanked" contains "$out" "Hej  ]0;x  [2J!
+Rad 2"
+run "$CIRMCTL" -c "$C" mail inspect --text "$T/esc.eml"
+check "inspect --text: no escape" no_esc "$out"
 run "$CIRMCTL" -c "$C" case show "$(printf '%s' "$n1" | tr 'A-Z' 'a-z')"
 check "a number in small letters finds the case" contains "$out" "Anna Andersson"
 run "$CIRMCTL" -c "$C" case show KS-1999-00001
