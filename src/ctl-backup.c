@@ -39,7 +39,20 @@ struct copy_ctx {
 	long files, missing;
 	unsigned long long bytes;
 	char *err;
+	/* root restoring an instance: give what it writes to the owner of
+	   the instance's database, so that cirmd (user cirm) can read it */
+	int give;
+	uid_t uid;
+	gid_t gid;
 };
+
+/* Gives PATH to the instance's owner when C says so. 0, or -1 with
+   errno. */
+static int
+give(const struct copy_ctx *c, const char *path)
+{
+	return c->give ? chown(path, c->uid, c->gid) : 0;
+}
 
 /* Copies one attachment file, checking its content against its name;
    with ONLY_MISSING, one the destination has already is left alone. */
@@ -70,6 +83,20 @@ copy_blob(struct copy_ctx *c, const char *sha256, int only_missing)
 		return -1;
 	}
 	free(data);
+	if (c->give) {
+		char *path = blob_path(c->to, id), *slash;
+		int r = give(c, path);
+
+		if (r == 0 && (slash = strrchr(path, '/')) != NULL) {
+			*slash = '\0';	/* its fan-out directory */
+			r = give(c, path);
+		}
+		if (r < 0)
+			c->err = xasprintf("%s: %s", path, strerror(errno));
+		free(path);
+		if (r < 0)
+			return -1;
+	}
 	c->files++;
 	c->bytes += len;
 	return 0;
@@ -367,8 +394,8 @@ print_summary(const char *what, const struct store_summary *s)
    differ, keeping the instance's beside it as KEEP. 0, 1 when they are
    the same, -1. */
 static int
-restore_key(const char *from, const char *key, const char *keep,
-	    char **error_r)
+restore_key(const struct copy_ctx *c, const char *from, const char *key,
+	    const char *keep, char **error_r)
 {
 	char *mine = NULL, *theirs = NULL;
 	size_t mine_len = 0, theirs_len = 0;
@@ -384,7 +411,9 @@ restore_key(const char *from, const char *key, const char *keep,
 		r = 1;
 	else if (write_file_atomic(keep, mine, mine_len, 0600, 1) < 0)
 		*error_r = xasprintf("%s: %s", keep, strerror(errno));
-	else if (write_file_atomic(key, theirs, theirs_len, 0600, 1) < 0)
+	else if (give(c, keep) < 0 ||
+		 write_file_atomic(key, theirs, theirs_len, 0600, 1) < 0 ||
+		 give(c, key) < 0)
 		*error_r = xasprintf("%s: %s", key, strerror(errno));
 	else
 		r = 0;
@@ -409,6 +438,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	char *from_spool = NULL, *err = NULL, stamp[32];
 	int opt, yes = 0, ret = 1, r;
 	time_t t = time(NULL);
+	struct stat sb;
 	struct tm tm;
 
 	while ((opt = ctl_getopt(argc, argv, "y", opts)) != -1) {
@@ -431,6 +461,11 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	from_spool = xasprintf("%s/spool", dir);
 	if (instance_stopped(database) < 0)
 		goto out;
+	if (geteuid() == 0 && stat(database, &sb) == 0 && sb.st_uid != 0) {
+		c.give = 1;
+		c.uid = sb.st_uid;
+		c.gid = sb.st_gid;
+	}
 	if (store_summary_file(from, &then, &err) < 0) {
 		ctl_error(_("%s holds no backup: %s"), dir, err);
 		goto out;
@@ -459,6 +494,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	chmod(keep, 0600);
+	(void)give(&c, keep);
 	store_free(&store);
 	/* brings an older backup's schema up to date */
 	if (ctl_open_store(cfg, &store) < 0)
@@ -478,8 +514,8 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	}
 	keep_key = xasprintf("%s.before-restore-%s",
 			     cfg_str(cfg, CFG_KEY_FILE), stamp);
-	if ((r = restore_key(from_key, cfg_str(cfg, CFG_KEY_FILE), keep_key,
-			     &err)) < 0) {
+	if ((r = restore_key(&c, from_key, cfg_str(cfg, CFG_KEY_FILE),
+			     keep_key, &err)) < 0) {
 		ctl_error(_("the key is not restored: %s"), err);
 		ret = 1;
 	} else if (r == 0) {

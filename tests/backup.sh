@@ -187,6 +187,12 @@ check "... keeping nothing aside" [ -z "$(ls "$I" | grep before-restore)" ]
 # A new key since the backup, and the attachment file lost above.
 old_key=$(cat "$I/cirm.key")
 printf '%064d\n' 7 >"$I/cirm.key"
+# As on a server: the instance is the service user's, the restore root's.
+owner=$(id -un)
+if [ "$(id -u)" -eq 0 ]; then
+	chown -R nobody:nogroup "$I"
+	owner=nobody
+fi
 run "$CIRMCTL" -c "$C" restore --yes "$B"
 check "restore --yes: exit 0" [ "$rc" -eq 0 ]
 check "the instance has the backup's cases" \
@@ -199,6 +205,12 @@ check "the lost attachment file is back" contains "$out" \
 	"Attachment files put back in the spool: 1"
 check "... intact" [ "$(sha256sum <"$I/spool/$(printf %s "$h" | cut -c1-2)/$(printf %s "$h" | cut -c3-)" | cut -d' ' -f1)" = "$h" ]
 check "the backup's key is back" [ "$(cat "$I/cirm.key")" = "$old_key" ]
+lost=$I/spool/$(printf %s "$h" | cut -c1-2)/$(printf %s "$h" | cut -c3-)
+check "what the restore wrote is the instance owner's ($owner)" \
+	[ "$(stat -c %U "$I/cirm.key")" = "$owner" -a \
+	  "$(stat -c %U "$lost")" = "$owner" -a \
+	  "$(stat -c %U "$(dirname "$lost")")" = "$owner" -a \
+	  "$(stat -c %U "$I/cirm.db")" = "$owner" ]
 check "... the other kept beside it" \
 	[ "$(cat "$I"/cirm.key.before-restore-*)" = "$(printf '%064d' 7)" ]
 check "the database is sound" [ "$(sql "$I/cirm.db" 'PRAGMA integrity_check')" = ok ]
