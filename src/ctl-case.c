@@ -189,8 +189,17 @@ print_message(const struct store_message *m, void *ctx)
 	char t[32], *err = NULL;
 	const char *p;
 
-	printf("  %s  %-3s  %-5s  %-8s  ", ctl_time(m->at, t), m->direction,
-	       m->channel, m->visibility);
+	printf("  %s  ", ctl_time(m->at, t));
+	/* TRANSLATORS: a message's direction and visibility in case show,
+	   short words in columns of 3 and 8 characters */
+	ctl_print_cell(stdout, strcmp(m->direction, "in") == 0 ? _("in") :
+			       strcmp(m->direction, "out") == 0 ? _("out") :
+			       m->direction, 5);
+	ctl_print_cell(stdout, m->channel, 7);
+	ctl_print_cell(stdout, strcmp(m->visibility, "public") == 0 ?
+			       _("public") :
+			       strcmp(m->visibility, "internal") == 0 ?
+			       _("internal") : m->visibility, 10);
 	ctl_print_cell(stdout, m->sender, 0);
 	fputc('\n', stdout);
 	if (m->subject != NULL) {

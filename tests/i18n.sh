@@ -60,5 +60,9 @@ n=$("$MKCASE" "$I2/cirm.db" new "Buller" "Anna Andersson" anna@example.se "Det b
 run sv "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
 check "case show names the citizen Invånare" contains "$out" "Invånare:     Anna Andersson"
 check "and the due date 'Klart senast', as the notifications do" contains "$out" "Klart senast: "
+check "and each message in, email, extern, in Swedish columns" contains "$out" \
+	"  in   email  extern    "
+run en "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
+check "... in, email, public in English" contains "$out" "  in   email  public    "
 
 done_testing
