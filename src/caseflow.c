@@ -608,23 +608,43 @@ struct history_ctx {
 	struct strlist lines;
 };
 
+/* The line a message gets in the history: its text on one line (line
+   breaks and runs of blanks as one space, so that "Hej!" on a line of
+   its own is followed by what the mail is about), at most 70 bytes, not
+   through a character. */
+#define HISTORY_TEXT_MAX 70
+
 static int
 history_line(const struct store_message *m, void *ctx)
 {
 	struct history_ctx *h = ctx;
-	char when_s[32], *text;
-	const char *body = m->body != NULL ? m->body : "";
-	size_t n = strcspn(body, "\n"), cut = n > 70 ? 70 : n;
+	char when_s[32], text[HISTORY_TEXT_MAX + 4];
+	const char *p = m->body != NULL ? m->body : "";
+	size_t n = 0;
+	bool more = false;
 
-	/* at most 70 bytes of the first line, not through a character */
-	while (cut > 0 && cut < n && ((unsigned char)body[cut] & 0xC0) == 0x80)
-		cut--;
+	for (; *p != '\0'; p++) {
+		bool blank = *p == ' ' || *p == '\t' || *p == '\r' ||
+			     *p == '\n';
+
+		if (blank && (n == 0 || text[n - 1] == ' '))
+			continue;
+		if (n == HISTORY_TEXT_MAX) {
+			more = true;
+			break;
+		}
+		text[n++] = blank ? ' ' : *p;
+	}
+	if (more)	/* not through a character */
+		while (n > 0 && ((unsigned char)*p & 0xC0) == 0x80)
+			p--, n--;
+	while (!more && n > 0 && text[n - 1] == ' ')
+		n--;
+	text[n] = '\0';
 	when(m->at, when_s);
-	text = xstrndup(body, cut);
 	strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
 		     strcmp(m->direction, "in") == 0 ? "<-" : "->", text,
-		     n > 70 ? "..." : "");
-	free(text);
+		     more ? "..." : "");
 	return 0;
 }
 

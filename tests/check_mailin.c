@@ -683,9 +683,10 @@ START_TEST(test_handler_sees_conversation)
 		     "v2@kommun.example", NULL,
 		     "#ta\n\nHej Anna! Vi tittar på det i veckan.\n");
 	deliver(reply);
+	/* a greeting on a line of its own is not all the history shows */
 	again = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "v3@example.se", "In-Reply-To: <v1@example.se>\n",
-		     "Nu bullrar det igen.");
+		     "Hej!\n\nNu bullrar det igen.\n");
 	deliver(again);
 	note = mail("eva@kommun.example", to, "SV: Buller",
 		    "v4@kommun.example", NULL, "#notering\nRing byggfirman.\n");
@@ -708,7 +709,7 @@ START_TEST(test_handler_sees_conversation)
 	ck_assert_msg(strstr(hist, "<- Hej Anna! Vi tittar på det i veckan.") !=
 		      NULL && strstr(hist, "-> Hej Anna! Vi tittar på det i "
 				     "veckan.") != NULL &&
-		      strstr(hist, "<- Nu bullrar det igen.") != NULL &&
+		      strstr(hist, "<- Hej! Nu bullrar det igen.\n") != NULL &&
 		      strstr(hist, "<- Ring byggfirman.") != NULL &&
 		      strstr(hist, "<- Och nu en gång till. Det dånar från "
 			     "morgon till kväll, varje dag ...\n") != NULL,
