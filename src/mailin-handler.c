@@ -845,6 +845,7 @@ handler_reply(struct mailin *mi, struct store *store,
 
 struct listing {
 	struct strlist l;
+	bool en;	/* in English, else Swedish */
 };
 
 static int
@@ -880,12 +881,19 @@ show_case(const struct store_case *c, void *ctx)
 {
 	struct listing *s = ctx;
 
-	strlist_addf(&s->l, "%s  %s\n  %s\n  %s %s  %s %s\n", c->number,
-		     c->subject != NULL ? c->subject : "", c->state,
+	strlist_addf(&s->l, "%s  %s\n  %s %s\n  %s %s\n  %s %s, %s %s\n"
+		     "  %s %s\n", c->number,
+		     c->subject != NULL ? c->subject : "",
+		     s->en ? "State:" : "Tillstånd:", c->state,
+		     s->en ? "Workflow:" : "Arbetsflöde:",
 		     c->workflow != NULL ? c->workflow : "-",
-		     c->priority != NULL ? c->priority : "",
-		     c->category != NULL ? c->category : "",
-		     c->assignee != NULL ? c->assignee : "");
+		     s->en ? "Priority:" : "Prioritet:",
+		     c->priority != NULL ? c->priority : "-",
+		     s->en ? "category:" : "kategori:",
+		     c->category != NULL ? c->category : "-",
+		     s->en ? "Case officer:" : "Handläggare:",
+		     c->assignee != NULL ? c->assignee : (s->en ? "none yet" :
+							  "ingen ännu"));
 	return 0;
 }
 
@@ -893,10 +901,10 @@ static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
 {
-	struct listing s = { { 0 } };
+	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
+	struct listing s = { { 0 }, en };
 	char *body, *subject;
 	int ret = 0;
-	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
 
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
 		const struct command *c = &r->cmds[i];

@@ -721,6 +721,12 @@ START_TEST(test_handler_sees_conversation)
 	deliver(show);
 	body = text("SELECT body FROM outbox WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	/* the case's details each with its label */
+	ck_assert_msg(strstr(body, "KS-2026-00001  Buller\n  Tillstånd: ") !=
+		      NULL && strstr(body, "\n  Arbetsflöde: synpunkt\n  "
+				     "Prioritet: normal, kategori: ") != NULL &&
+		      strstr(body, "\n  Handläggare: eva\n") != NULL,
+		      "%s", body);
 	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL &&
 		      strstr(body, "(intern)\nRing byggfirman.") != NULL &&
 		      strstr(body, "Och nu en gång till.") != NULL, "%s", body);
