@@ -625,10 +625,15 @@ claim_batch(struct engine *engine, int64_t now, int64_t after, int64_t *ids,
 	return 0;
 }
 
-/* Takes back the claim of the N rows of IDS, claimed behind a batch that
-   failed and so never tried. Best effort: the database that failed the
-   batch may fail this too, and then each of them keeps one attempt
-   more. */
+/* Takes back the claim of the N rows of IDS: rows of a batch that
+   failed, or claimed behind it and so never tried. The failure was the
+   database's or the spool's (a full disk, say), not the rows': a row's
+   own failure is its result (ENGINE_TEMP, ENGINE_FINAL) in a batch that
+   commits, and a row that crashes cirmd never gets here. Counted, the
+   attempts of a failure that lasts would put good mail into the
+   quarantine ("processing never finished"). Best effort: the database
+   that failed the batch may fail this too, and then each of them keeps
+   one attempt more. */
 static void
 unclaim(struct engine *engine, const int64_t *ids, int n)
 {
@@ -645,8 +650,8 @@ unclaim(struct engine *engine, const int64_t *ids, int n)
 			return;
 	}
 	store_rollback(store);
-	log_warnx("inbox: %d rows claimed behind a failed batch keep an "
-		  "attempt: %s", n, err != NULL ? err : "failed");
+	log_warnx("inbox: %d rows of a failed batch keep an attempt: %s", n,
+		  err != NULL ? err : "failed");
 	free(err);
 }
 
@@ -710,9 +715,11 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 				engine->next_ids, &next_n, &next_untried,
 				error_r) < 0) {
 			reader_end_job(engine, NULL);
+			unclaim(engine, engine->ids, n);
 			return -1;
 		}
 		if (handle_batch(engine, n, now, stats, next_n, error_r) < 0) {
+			unclaim(engine, engine->ids, n);
 			unclaim(engine, engine->next_ids, next_n);
 			return -1;
 		}
