@@ -665,13 +665,15 @@ handle_batch(struct engine *engine, int n, int64_t now,
 	     struct engine_stats *stats, int next_n, char **error_r)
 {
 	struct store *store = engine->store;
+	/* counted only once committed: "done" in the log is done */
+	struct engine_stats here = { 0 };
 
 	if (store_begin(store, error_r) < 0) {
 		reader_end_job(engine, NULL);
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (process_row(engine, i, now, stats, error_r) < 0)
+		if (process_row(engine, i, now, &here, error_r) < 0)
 			goto fail;
 	}
 	/* what the reader wrote beside the database is durable before the
@@ -684,6 +686,9 @@ handle_batch(struct engine *engine, int n, int64_t now,
 	     engine->before_commit(engine->before_commit_ctx, error_r) < 0) ||
 	    store_commit(store, error_r) < 0)
 		goto fail;
+	stats->done += here.done;
+	stats->retried += here.retried;
+	stats->quarantined += here.quarantined;
 	return 0;
 fail:
 	store_rollback(store);
