@@ -625,10 +625,15 @@ claim_batch(struct engine *engine, int64_t now, int64_t after, int64_t *ids,
 	return 0;
 }
 
-/* Takes back the claim of the N rows of IDS, claimed behind a batch that
-   failed and so never tried. Best effort: the database that failed the
-   batch may fail this too, and then each of them keeps one attempt
-   more. */
+/* Takes back the claim of the N rows of IDS: rows of a batch that
+   failed, or claimed behind it and so never tried. The failure was the
+   database's or the spool's (a full disk, say), not the rows': a row's
+   own failure is its result (ENGINE_TEMP, ENGINE_FINAL) in a batch that
+   commits, and a row that crashes cirmd never gets here. Counted, the
+   attempts of a failure that lasts would put good mail into the
+   quarantine ("processing never finished"). Best effort: the database
+   that failed the batch may fail this too, and then each of them keeps
+   one attempt more. */
 static void
 unclaim(struct engine *engine, const int64_t *ids, int n)
 {
@@ -645,8 +650,8 @@ unclaim(struct engine *engine, const int64_t *ids, int n)
 			return;
 	}
 	store_rollback(store);
-	log_warnx("inbox: %d rows claimed behind a failed batch keep an "
-		  "attempt: %s", n, err != NULL ? err : "failed");
+	log_warnx("inbox: %d rows of a failed batch keep an attempt: %s", n,
+		  err != NULL ? err : "failed");
 	free(err);
 }
 
@@ -660,13 +665,15 @@ handle_batch(struct engine *engine, int n, int64_t now,
 	     struct engine_stats *stats, int next_n, char **error_r)
 {
 	struct store *store = engine->store;
+	/* counted only once committed: "done" in the log is done */
+	struct engine_stats here = { 0 };
 
 	if (store_begin(store, error_r) < 0) {
 		reader_end_job(engine, NULL);
 		return -1;
 	}
 	for (int i = 0; i < n; i++) {
-		if (process_row(engine, i, now, stats, error_r) < 0)
+		if (process_row(engine, i, now, &here, error_r) < 0)
 			goto fail;
 	}
 	/* what the reader wrote beside the database is durable before the
@@ -679,6 +686,9 @@ handle_batch(struct engine *engine, int n, int64_t now,
 	     engine->before_commit(engine->before_commit_ctx, error_r) < 0) ||
 	    store_commit(store, error_r) < 0)
 		goto fail;
+	stats->done += here.done;
+	stats->retried += here.retried;
+	stats->quarantined += here.quarantined;
 	return 0;
 fail:
 	store_rollback(store);
@@ -710,9 +720,11 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 				engine->next_ids, &next_n, &next_untried,
 				error_r) < 0) {
 			reader_end_job(engine, NULL);
+			unclaim(engine, engine->ids, n);
 			return -1;
 		}
 		if (handle_batch(engine, n, now, stats, next_n, error_r) < 0) {
+			unclaim(engine, engine->ids, n);
 			unclaim(engine, engine->next_ids, next_n);
 			return -1;
 		}

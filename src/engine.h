@@ -80,7 +80,7 @@ struct engine_stats {
 
 /* Handles every row due at NOW, batch by batch, adding to *STATS.
    Returns 0, or -1 with *error_r when the database failed (the rows of
-   the failed batch stay queued). */
+   the failed batch stay queued, and the failure counts no attempt). */
 int engine_drain(struct engine *engine, int64_t now,
 		 struct engine_stats *stats, char **error_r);
 

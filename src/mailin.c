@@ -322,6 +322,21 @@ quarantine(struct mailin_verdict *v, char *reason)
 	v->reason = reason;
 }
 
+/* The quarantine of a mail that cannot be read, or has no sender, keyed
+   by its bytes: the same file queued again (after a crash between the
+   gateway's commit and its move to cur/, an IMAP fetch done again, an
+   MTA's retry) is dropped as a duplicate, not quarantined twice. */
+static void
+quarantine_raw(struct mailin_verdict *v, char *reason, const void *raw,
+	       size_t len)
+{
+	char id[BLOB_ID_LEN + 1];
+
+	quarantine(v, reason);
+	blob_id(raw, len, id);
+	v->dedupe_key = xasprintf("raw:%s", id);
+}
+
 /* Mail no person wrote: a bounce is tied to what we sent, an automatic
    reply or bulk mail to its case; none of them opens a case. */
 static int
@@ -618,7 +633,7 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 
 	memset(v, 0, sizeof(*v));
 	if (mime_parse(raw, len, &mi->limits, &v->msg, &err) < 0) {
-		quarantine(v, err);
+		quarantine_raw(v, err, raw, len);
 		return;
 	}
 	/* A gateway kept only the header section of a mail over the size
@@ -648,7 +663,8 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	}
 	v->stripped = reply_strip(v->msg->text);
 	if (v->msg->from.addr == NULL || strchr(v->msg->from.addr, '@') == NULL) {
-		quarantine(v, xstrdup("no sender address in From"));
+		quarantine_raw(v, xstrdup("no sender address in From"), raw,
+			       len);
 		return;
 	}
 	v->sender = lower(v->msg->from.addr);

@@ -3,7 +3,8 @@
 # Crash safety: 1,000 mails through the Maildir gateway and the engine,
 # cirmd killed with SIGKILL twice while it works, then the Maildir
 # gateway killed while it queues 2,000 more. Every mail must become exactly
-# one case with exactly one acknowledgement, numbered without gaps.
+# one case with exactly one acknowledgement, numbered without gaps, and
+# a mail that cannot be read be in the quarantine once.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -327,5 +328,40 @@ check "cirmd --once drains the rest" [ "$rc" -eq 0 ]
 check_store 3000
 check "the mails queued twice were recognised as duplicates" \
 	[ "$(cat "$T/d3.log" "$T/stderr" | grep -c ': duplicate on ')" -ge 5 ]
+
+# --- the same window for mail that goes to the quarantine -------------
+# One without a sender, one nested deeper than mail_max_depth: neither
+# has a key of its own (no sender, or no reading at all). Queued again
+# after the crash, each must still be in the quarantine once.
+{
+	printf 'To: arende@kommun.example\nSubject: Utan avsandare\n'
+	printf 'Message-ID: <nofrom.crash@mail.exempel.se>\n\nHej\n'
+} >"$M/new/1768000000.M9001P1.kommun.example"
+{
+	printf 'From: djup@exempel.se\nTo: arende@kommun.example\n'
+	printf 'Subject: Djup\nMIME-Version: 1.0\n'
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+		printf 'Content-Type: multipart/mixed; boundary="d%d"\n\n--d%d\n' $i $i
+	done
+	printf 'Content-Type: text/plain\n\nHej\n'
+	for i in 12 11 10 9 8 7 6 5 4 3 2 1; do
+		printf -- '--d%d--\n' $i
+	done
+} >"$M/new/1768000000.M9002P1.kommun.example"
+run "$GATEWAY" -c "$C" --once maildir
+run "$CIRMD" -c "$C" --once
+check "the two unreadable mails are quarantined" \
+	[ "$(sql 'SELECT count(*) FROM quarantine')" -eq 2 ]
+for f in 9001 9002; do
+	cp "$M/cur/1768000000.M${f}P1.kommun.example:2,S" \
+		"$M/new/1768000000.M${f}P1.kommun.example"
+done
+run "$GATEWAY" -c "$C" --once maildir
+check "queued again after the crash" [ "$rc" -eq 0 ]
+run "$CIRMD" -c "$C" --once
+check "still once each in the quarantine" \
+	[ "$(sql 'SELECT count(*) FROM quarantine')" -eq 2 ]
+check "the copies were dropped as duplicates" \
+	[ "$(printf '%s\n' "$err" | grep -c 'duplicate of quarantined')" -eq 2 ]
 
 done_testing
