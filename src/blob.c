@@ -129,12 +129,20 @@ blob_put(const char *dir, const void *data, size_t len,
 		sub = xasprintf("%s/%.2s", dir, id_r);
 		if (errno != ENOENT || mkdir_p(sub, 0750) < 0 ||
 		    write_file_atomic(path, data, len, 0640, durable) < 0) {
-			*error_r = xasprintf("%s: %s", path, strerror(errno));
+			int e = errno;
+
+			*error_r = xasprintf("%s: %s", path, strerror(e));
+			errno = e;
 			ret = -1;
 		}
 		free(sub);
 	}
-	free(path);
+	{
+		int e = errno;
+
+		free(path);
+		errno = e;
+	}
 	return ret;
 }
 

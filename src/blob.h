@@ -16,7 +16,8 @@
    rows that name the files. Storing existing content again only sets
    the file's modification time to now, which keeps blob_prune off it
    until the row that names it has committed (when that takes less than
-   blob_prune's minimum age). 0, or -1 with *error_r (caller frees). */
+   blob_prune's minimum age). 0, or -1 with *error_r (caller frees) and
+   errno saying why (ENOSPC, EDQUOT: the spool's file system is full). */
 int blob_put(const char *dir, const void *data, size_t len,
 	     char id_r[BLOB_ID_LEN + 1], int durable, char **error_r);
 /* Reads blob ID of at most MAX bytes into *DATA_R (caller frees) and

@@ -541,6 +541,18 @@ process_row(struct engine *engine, int i, int64_t now,
 					retry_at(engine, now, job.attempts), error_r);
 		stats->retried++;
 		break;
+	case ENGINE_WAIT:
+		/* the claim's attempt taken back; tried again after the
+		   first retry delay, for as long as it takes */
+		log_warnx("inbox row %lld: waits: %s", (long long)id,
+			  job.reason != NULL ? job.reason : "cannot be taken now");
+		ret = store_inbox_unclaim(store, id, error_r);
+		if (ret == 0)
+			ret = store_inbox_retry(store, id, job.reason,
+						retry_at(engine, now, 1),
+						error_r);
+		stats->retried++;
+		break;
 	default:
 		/* Inbox ids are used again once a row is gone; the
 		   quarantine's id is what cirmctl quarantine shows. */

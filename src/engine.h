@@ -22,6 +22,10 @@ enum engine_result {
 	ENGINE_SET_ASIDE, /* the handler moved it to the quarantine itself
 			     (store_inbox_quarantine), with what goes with
 			     that, such as a notice to its sender */
+	ENGINE_WAIT,  /* the row is fine but the machine cannot take it now
+			 (its spool's disk is full): try again later, and
+			 count no attempt, so that it is never quarantined
+			 for that */
 };
 
 /* Handles one inbox row inside the engine's transaction, through STORE.

@@ -9,6 +9,7 @@
 #include "token.h"
 #include "util.h"
 
+#include <errno.h>
 #include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,8 +60,11 @@ save_attachments(struct mailin *mi, struct store *store, int64_t message_id,
 			memcpy(id, v->blobs[i], sizeof(id));
 		} else {
 			if (blob_put(mi->spool_dir, p->data, p->len, id, 0,
-				     error_r) < 0)
+				     error_r) < 0) {
+				mi->spool_full = errno == ENOSPC ||
+						 errno == EDQUOT;
 				return -1;
+			}
 			mi->dirty = 1;
 		}
 		if (p->filename == NULL)

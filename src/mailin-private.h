@@ -15,6 +15,9 @@ struct mailin {
 	long flood_max;
 	struct mime_limits limits;
 	int dirty; /* spool files written since the last sync */
+	/* mailin_apply failed for want of space in the spool (ENOSPC,
+	   EDQUOT): the mail waits rather than counting an attempt */
+	int spool_full;
 	/* the same for the files mailin_prepare writes; only the engine's
 	   read-ahead thread touches it */
 	int prepared_dirty;

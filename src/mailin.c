@@ -897,11 +897,14 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 		v = &own;
 		parse(mi, row->raw, row->raw_len, v);
 	}
+	mi->spool_full = 0;
 	if (decide(mi, store, cirm_now(), strcmp(row->source, "release") == 0,
 		   v, &err) < 0 ||
 	    mailin_apply(mi, store, row, v, &err) < 0) {
 		*reason_r = err;
-		res = ENGINE_TEMP;
+		/* a full spool is the machine's trouble, not the mail's:
+		   it must not end in the quarantine */
+		res = mi->spool_full ? ENGINE_WAIT : ENGINE_TEMP;
 	} else if (v->kind == MAILIN_QUARANTINE) {
 		res = set_aside(mi, store, row, v, reason_r);
 	} else

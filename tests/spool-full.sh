@@ -1,0 +1,88 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# A full attachment spool is the machine's trouble, not the mail's: mail
+# with attachments waits in the inbox, counting no attempt, for as long as
+# the disk is full, and none of it goes to the quarantine; once there is
+# room again, every mail becomes its case. The spool is a small tmpfs in
+# a mount namespace of the test's own (root, unshare).
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
+	skip_all "a small file system for the spool needs root and unshare (util-linux)"
+fi
+
+I=$T/inst
+C=$I/cirm.conf
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+printf 'inbox_retry_delay = 1\ninbox_max_attempts = 2\n' >>"$C"
+
+# mail N: a new mail from sender N with an attachment of 40 KB of its own.
+mail() {
+	cat <<EOF
+From: Medborgare $1 <m$1@exempel.se>
+To: kommunen@kommun.example
+Subject: Ritning $1
+Message-ID: <ritning.$1@exempel.se>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b"
+
+--b
+Content-Type: text/plain; charset=utf-8
+
+Här är ritning nummer $1.
+--b
+Content-Type: application/pdf; name="ritning$1.pdf"
+Content-Disposition: attachment; filename="ritning$1.pdf"
+Content-Transfer-Encoding: base64
+
+$(head -c 40000 /dev/urandom | base64)
+--b--
+EOF
+}
+
+for n in 1 2 3 4 5 6 7 8 9 10; do
+	mail $n | "$top_builddir/cirm-mailgate" -c "$C" || exit 99
+done
+
+# In the namespace: the spool on 100 KB, room for two attachments;
+# cirmd --once five times, a retry delay apart (more than
+# inbox_max_attempts rounds); then room again, and cirmd --once.
+unshare --mount sh -c '
+	I=$1 C=$2 CIRMD=$3
+	mount -t tmpfs -o size=100k,mode=0750 cirm-spool "$I/spool" || exit 99
+	for round in 1 2 3 4 5; do
+		"$CIRMD" -c "$C" --once --no-gateways 2>>"$I/full.log"
+		sleep 1.1
+	done
+	sqlite3 "$I/cirm.db" "SELECT count(*) FROM quarantine" >"$I/q-full"
+	sqlite3 "$I/cirm.db" "SELECT count(*), max(attempts) FROM inbox" >"$I/inbox-full"
+	sqlite3 "$I/cirm.db" "SELECT last_error FROM inbox LIMIT 1" >"$I/error-full"
+	mount -o remount,size=10m "$I/spool" || exit 99
+	"$CIRMD" -c "$C" --once --no-gateways 2>>"$I/room.log"
+	find "$I/spool" -type f | wc -l >"$I/files"
+' spool-full "$I" "$C" "$top_builddir/cirmd"
+rc=$?
+check "the namespace and its small spool were made" [ "$rc" -ne 99 ]
+
+check "a full spool: nothing quarantined" [ "$(cat "$I/q-full")" = 0 ]
+waiting=$(cut -d'|' -f1 "$I/inbox-full")
+check "... the mails it cannot take wait in the inbox ($waiting)" \
+	[ "$waiting" -ge 5 ]
+check "... counting no attempt" [ "$(cut -d'|' -f2 "$I/inbox-full")" = 0 ]
+check "... with the reason" grep -q 'No space left on device' "$I/error-full"
+check "... and the log says they wait" grep -q 'waits: .*No space left on device' \
+	"$I/full.log"
+check "room again: every mail is a case" \
+	[ "$(sqlite3 "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq 10 ]
+check "... each with its attachment" \
+	[ "$(sqlite3 "$I/cirm.db" 'SELECT count(DISTINCT sha256) FROM attachment')" -eq 10 ]
+check "... whose ten files are in the spool" [ "$(cat "$I/files")" -eq 10 ]
+check "... the inbox empty and the quarantine too" \
+	[ "$(sqlite3 "$I/cirm.db" 'SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM quarantine)')" -eq 0 ]
+check "... and one acknowledgement per case" \
+	[ "$(sqlite3 "$I/cirm.db" "SELECT count(*) FROM outbox WHERE recipient LIKE 'm%@exempel.se'")" -eq 10 ]
+
+done_testing
