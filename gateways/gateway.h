@@ -136,6 +136,12 @@ int outbound_keep_message_ids(struct gateway_ctx *ctx,
    OUTBOUND_MAX_AGE it fails for good instead. 0, or -1. */
 int outbound_retry(struct gateway_ctx *ctx, struct outbound_msg *m,
 		   const char *reason);
+/* M was not tried (REASON NULL), or could not be for a reason that is
+   not its own, such as a full local disk (REASON): back to 'queued', due
+   again after DELAY seconds, with no attempt counted, so that it is not
+   held back for hours once the trouble is over. 0, or -1. */
+int outbound_wait(struct gateway_ctx *ctx, struct outbound_msg *m,
+		  const char *reason, int64_t delay);
 /* M failed for good with REASON ('failed', for the engine to raise). */
 int outbound_fail(struct gateway_ctx *ctx, struct outbound_msg *m,
 		  const char *reason);

@@ -471,6 +471,34 @@ outbound_retry(struct gateway_ctx *ctx, struct outbound_msg *m,
 	return step(ctx, m, "postpone it", do_retry, &ra) < 0 ? -1 : 0;
 }
 
+static int
+do_requeue(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
+	   char **error_r)
+{
+	const struct retry_arg *ra = arg;
+
+	return store_outbox_requeue(ctx->store, m->id, ra->reason, ra->next_at,
+				    error_r);
+}
+
+int
+outbound_wait(struct gateway_ctx *ctx, struct outbound_msg *m,
+	      const char *reason, int64_t delay)
+{
+	struct retry_arg ra = { reason, cirm_now() + delay };
+
+	m->done = 1;
+	if (reason != NULL) {
+		char *clean = scrub_personal(reason);
+
+		log_info("%s: outbox row %lld waits %lld s (no attempt "
+			 "counted): %s", ctx->name, (long long)m->id,
+			 (long long)delay, clean);
+		free(clean);
+	}
+	return step(ctx, m, "put it back", do_requeue, &ra) < 0 ? -1 : 0;
+}
+
 int
 outbound_fail(struct gateway_ctx *ctx, struct outbound_msg *m,
 	      const char *reason)
@@ -524,10 +552,12 @@ outbound_run(struct gateway_ctx *ctx,
 			log_info("%s: sending again %d message%s left in flight "
 				 "by the last run", ctx->name, n, n == 1 ? "" : "s");
 		r = send(ctx, &b, arg);
-		/* A row the transport never got to waits its turn. */
+		/* A row the transport never got to waits its turn, due at
+		   once (the gateway's own pause spaces the tries), with no
+		   attempt counted: it did not fail. */
 		for (size_t i = 0; i < b.n; i++) {
 			if (!b.v[i].done &&
-			    outbound_retry(ctx, &b.v[i], "not attempted") < 0)
+			    outbound_wait(ctx, &b.v[i], NULL, 0) < 0)
 				r = -1;
 		}
 		outbound_clear(&b);

@@ -107,8 +107,11 @@ deliver(struct sink *sk, const struct outbound_msg *m, char **error_r)
 	fd = open_tmp(tmp);
 	if (fd < 0 && errno == ENOENT) {
 		if (make_maildir(sk, dir) < 0) {
+			int e = errno;
+
 			*error_r = xasprintf("cannot create a Maildir: %s",
-					     strerror(errno));
+					     strerror(e));
+			errno = e;
 			goto out;
 		}
 		fd = open_tmp(tmp);
@@ -131,9 +134,15 @@ deliver(struct sink *sk, const struct outbound_msg *m, char **error_r)
 	r = 0;
 	goto out;
 fail:
-	*error_r = xasprintf("cannot write to the Maildir: %s", strerror(errno));
-	if (fd >= 0)
-		unlink(tmp);
+	{
+		int e = errno;
+
+		*error_r = xasprintf("cannot write to the Maildir: %s",
+				     strerror(e));
+		if (fd >= 0)
+			unlink(tmp);
+		errno = e;
+	}
 out:
 	free(data);
 	free(tmp);
@@ -176,8 +185,13 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 		if (m->done || !m->claimed)
 			continue;
 		if (deliver(sk, m, &err) < 0) {
-			/* the rest wait for the next batch too */
-			outbound_retry(ctx, m, err);
+			/* the rest wait for the next batch too; a full disk
+			   is no fault of the message: it counts no attempt */
+			if (errno == ENOSPC || errno == EDQUOT)
+				outbound_wait(ctx, m, err, cfg_int(ctx->cfg,
+						CFG_SMTP_RETRY_DELAY));
+			else
+				outbound_retry(ctx, m, err);
 			free(err);
 			ret = -1;
 			break;

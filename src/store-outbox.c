@@ -142,6 +142,24 @@ store_outbox_retry(struct store *store, int64_t id, const char *reason,
 }
 
 int
+store_outbox_requeue(struct store *store, int64_t id, const char *reason,
+		     int64_t next_at, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE outbox SET status = 'queued', "
+		"last_error = coalesce(?, last_error), next_attempt_at = ? "
+		"WHERE id = ? AND status IN ('queued', 'sending')";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, reason);
+	sqlite3_bind_int64(st, 2, next_at);
+	sqlite3_bind_int64(st, 3, id);
+	return store_exec_stmt(store, st, "put outbox row back", error_r);
+}
+
+int
 store_outbox_failures(struct store *store, int limit,
 		      int (*fn)(const struct store_outbox_failure *f, void *ctx),
 		      void *ctx, char **error_r)

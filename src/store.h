@@ -340,6 +340,11 @@ int store_outbox_sent(struct store *store, int64_t id, int64_t now,
    'queued', one more failed attempt counted, due again at NEXT_AT. */
 int store_outbox_retry(struct store *store, int64_t id, const char *reason,
 		       int64_t next_at, char **error_r);
+/* Row ID was not tried, or could not be for a reason that is not its own
+   (the local disk is full): back to 'queued', due again at NEXT_AT, with
+   no attempt counted; REASON, when not NULL, is kept in last_error. */
+int store_outbox_requeue(struct store *store, int64_t id, const char *reason,
+			 int64_t next_at, char **error_r);
 
 struct store_outbox_failure {
 	int64_t id, case_id, message_id; /* 0: none */

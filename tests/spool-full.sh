@@ -1,10 +1,13 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
-# A full attachment spool is the machine's trouble, not the mail's: mail
-# with attachments waits in the inbox, counting no attempt, for as long as
-# the disk is full, and none of it goes to the quarantine; once there is
-# room again, every mail becomes its case. The spool is a small tmpfs in
-# a mount namespace of the test's own (root, unshare).
+# A full disk is the machine's trouble, not the mail's. With the
+# attachment spool full, mail with attachments waits in the inbox,
+# counting no attempt, and none of it goes to the quarantine; with the
+# outbound Maildirs full, the acknowledgements wait in the outbox,
+# counting no attempt either. Once there is room again, every mail becomes
+# its case and every acknowledgement goes out at once. The spool and the
+# Maildirs are small tmpfs in a mount namespace of the test's own (root,
+# unshare).
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -17,7 +20,7 @@ fi
 I=$T/inst
 C=$I/cirm.conf
 "$CIRMCTL" init "$I" >/dev/null || exit 99
-printf 'inbox_retry_delay = 1\ninbox_max_attempts = 2\n' >>"$C"
+printf 'inbox_retry_delay = 1\ninbox_max_attempts = 2\nsmtp_retry_delay = 1\n' >>"$C"
 
 # mail N: a new mail from sender N with an attachment of 40 KB of its own.
 mail() {
@@ -51,19 +54,27 @@ done
 # cirmd --once five times, a retry delay apart (more than
 # inbox_max_attempts rounds); then room again, and cirmd --once.
 unshare --mount sh -c '
-	I=$1 C=$2 CIRMD=$3
+	I=$1 C=$2 CIRMD=$3 GW=$4
+	O=$I/maildir/outbound
 	mount -t tmpfs -o size=100k,mode=0750 cirm-spool "$I/spool" || exit 99
+	mount -t tmpfs -o size=4k,mode=0750 cirm-out "$O" || exit 99
 	for round in 1 2 3 4 5; do
 		"$CIRMD" -c "$C" --once --no-gateways 2>>"$I/full.log"
+		"$GW" -c "$C" --once sink 2>>"$I/sink.log"
 		sleep 1.1
 	done
 	sqlite3 "$I/cirm.db" "SELECT count(*) FROM quarantine" >"$I/q-full"
 	sqlite3 "$I/cirm.db" "SELECT count(*), max(attempts) FROM inbox" >"$I/inbox-full"
 	sqlite3 "$I/cirm.db" "SELECT last_error FROM inbox LIMIT 1" >"$I/error-full"
+	sqlite3 "$I/cirm.db" "SELECT count(*), max(attempts) FROM outbox
+	    WHERE sent_at IS NULL" >"$I/outbox-full"
 	mount -o remount,size=10m "$I/spool" || exit 99
+	mount -o remount,size=10m "$O" || exit 99
 	"$CIRMD" -c "$C" --once --no-gateways 2>>"$I/room.log"
+	"$GW" -c "$C" --once sink 2>>"$I/sink.log"
 	find "$I/spool" -type f | wc -l >"$I/files"
-' spool-full "$I" "$C" "$top_builddir/cirmd"
+	find "$O" -path "*/new/*" -type f | wc -l >"$I/acks"
+' spool-full "$I" "$C" "$top_builddir/cirmd" "$top_builddir/cirm-gateway"
 rc=$?
 check "the namespace and its small spool were made" [ "$rc" -ne 99 ]
 
@@ -84,5 +95,16 @@ check "... the inbox empty and the quarantine too" \
 	[ "$(sqlite3 "$I/cirm.db" 'SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM quarantine)')" -eq 0 ]
 check "... and one acknowledgement per case" \
 	[ "$(sqlite3 "$I/cirm.db" "SELECT count(*) FROM outbox WHERE recipient LIKE 'm%@exempel.se'")" -eq 10 ]
+
+queued=$(cut -d'|' -f1 "$I/outbox-full")
+check "full Maildirs: the acknowledgements wait in the outbox ($queued)" \
+	[ "$queued" -ge 1 ]
+check "... counting no attempt" [ "$(cut -d'|' -f2 "$I/outbox-full")" = 0 ]
+check "... and the sink's log says they wait" \
+	grep -q 'waits 1 s (no attempt counted): cannot write to the Maildir: No space left on device' \
+	"$I/sink.log"
+check "room again: all ten go out at once" [ "$(cat "$I/acks")" -eq 10 ]
+check "... recorded as sent" \
+	[ "$(sqlite3 "$I/cirm.db" "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 10 ]
 
 done_testing
