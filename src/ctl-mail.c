@@ -88,7 +88,9 @@ print_verdict(const struct mailin_verdict *v)
 		printf(_("automatic reply on %s"), v->case_number);
 		break;
 	case MAILIN_QUARANTINE:
-		printf(_("quarantine: %s"), v->reason);
+		/* the reason may quote a server's or a sender's text */
+		fputs(_("quarantine: "), stdout);
+		ctl_print_cell(stdout, v->reason, 0);
 		break;
 	case MAILIN_HANDLER_REPLY:
 		printf(_("handler's reply on %s"), v->case_number);
