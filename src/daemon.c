@@ -12,10 +12,13 @@
 #include "mailin.h"
 #include "supervise.h"
 #include "secret.h"
+#include "settings.h"
 #include "store.h"
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <openssl/evp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +45,8 @@ struct daemon {
 	char *database; /* as opened: it cannot change until restart */
 	long busy_timeout;
 	int lock_fd;
+	/* of what the gateways read when they start (gateway_inputs) */
+	unsigned char gw_digest[EVP_MAX_MD_SIZE];
 };
 
 const char *
@@ -138,6 +143,58 @@ make_engine(struct daemon *d)
 	return 0;
 }
 
+static void
+digest_file(EVP_MD_CTX *ctx, const char *path)
+{
+	char buf[8192];
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		int e = errno;
+
+		EVP_DigestUpdate(ctx, &e, sizeof(e));
+		return;
+	}
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		EVP_DigestUpdate(ctx, buf, (size_t)n);
+	close(fd);
+}
+
+/* A digest of what the gateways read when they start: cirm.conf and the
+   files it names for them (passwords, CA certificates; the instance key
+   too). A reload restarts them only when some of it changed, so that
+   editing a workflow and reloading does not cut the IMAP and SMTP
+   connections. All zero when it cannot be made (then they restart). */
+static void
+gateway_inputs(const struct cfg *cfg, unsigned char out[EVP_MAX_MD_SIZE])
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	unsigned int len = 0;
+
+	memset(out, 0, EVP_MAX_MD_SIZE);
+	if (ctx == NULL || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(ctx);
+		return;
+	}
+	digest_file(ctx, cfg_path(cfg));
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		const char *name = settings[i].name, *v;
+		size_t n = strlen(name);
+		int ca = n > 8 && strcmp(name + n - 8, "_ca_file") == 0;
+
+		v = cfg_str(cfg, (enum setting_id)i);
+		if (settings[i].type != SETTING_SECRET_PATH &&
+		    (!ca || strcmp(v, "system") == 0))
+			continue;
+		EVP_DigestUpdate(ctx, v, strlen(v) + 1);
+		digest_file(ctx, v);
+	}
+	if (EVP_DigestFinal_ex(ctx, out, &len) != 1)
+		memset(out, 0, EVP_MAX_MD_SIZE);
+	EVP_MD_CTX_free(ctx);
+}
+
 /* SIGHUP: a good file replaces the configuration; a bad one is logged
    and the old one stays. The database cannot move under a running
    service. */
@@ -161,8 +218,19 @@ reload(struct daemon *d)
 	start_logging(d->cfg);
 	if (make_engine(d) == 0)
 		log_info("configuration reloaded");
-	if (d->gateways != NULL)
-		supervisor_configure(d->gateways, d->cfg, 1);
+	if (d->gateways != NULL) {
+		unsigned char now[EVP_MAX_MD_SIZE];
+		static const unsigned char zero[EVP_MAX_MD_SIZE];
+		int changed;
+
+		gateway_inputs(d->cfg, now);
+		changed = memcmp(now, d->gw_digest, sizeof(now)) != 0 ||
+			  memcmp(now, zero, sizeof(now)) == 0;
+		memcpy(d->gw_digest, now, sizeof(now));
+		log_info(changed ? "gateways restarted: what they read changed" :
+			 "gateways kept: nothing they read changed");
+		supervisor_configure(d->gateways, d->cfg, changed);
+	}
 }
 
 /* One round of the engine's work: the inbox, due timers, delivery
@@ -356,6 +424,7 @@ daemon_run(const struct daemon_options *o)
 			d.gateways = supervisor_new(program, cfg_path(d.cfg),
 						    d.store);
 			free(program);
+			gateway_inputs(d.cfg, d.gw_digest);
 			supervisor_configure(d.gateways, d.cfg, 0);
 			ret = run_loop(&d, &set);
 		}

@@ -92,6 +92,17 @@ cp "$T/good.conf" "$C"
 printf 'log_level = debug\n' >>"$C"
 kill -HUP "$pid"
 check "good reload" wait_for "$T/d.log" "configuration reloaded"
+check "... a changed cirm.conf restarts the gateways" \
+	wait_for "$T/d.log" "gateways restarted: what they read changed"
+i=0
+until gw=$(pgrep -f "cirm-gateway -c $C maildir" | head -n 1) && [ -n "$gw" ]; do
+	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
+done
+kill -HUP "$pid"
+check "a reload with nothing changed for them keeps the gateways" \
+	wait_for "$T/d.log" "gateways kept: nothing they read changed"
+check "... running as they were" \
+	[ "$(pgrep -f "cirm-gateway -c $C maildir" | head -n 1)" = "$gw" ]
 
 kill -TERM "$pid"
 i=0
