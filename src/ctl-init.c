@@ -6,11 +6,36 @@
 #include "ctl.h"
 #include "i18n.h"
 #include "instance.h"
+#include "util.h"
 
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
+
+/* The cirmd to name: the one beside this cirmctl when there is one (a
+   build directory, where cirmctl and cirmd sit together), else the
+   installed one, found on the PATH (caller frees). */
+static char *
+cirmd_program(void)
+{
+	char self[4096], *slash, *beside;
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	if (n > 0) {
+		self[n] = '\0';
+		if ((slash = strrchr(self, '/')) != NULL) {
+			*slash = '\0';
+			beside = xasprintf("%s/cirmd", self);
+			if (access(beside, X_OK) == 0)
+				return beside;
+			free(beside);
+		}
+	}
+	return xstrdup("cirmd");
+}
 
 int
 ctl_init(const struct ctl *ctl, int argc, char **argv)
@@ -26,9 +51,14 @@ ctl_init(const struct ctl *ctl, int argc, char **argv)
 		free(err);
 		return 1;
 	}
-	printf(_("Created a cirm instance in %s.\n"
-		 "Start the service with: cirmd -c %s/cirm.conf\n"),
-	       argv[1], argv[1]);
+	{
+		char *cirmd = cirmd_program();
+
+		printf(_("Created a cirm instance in %s.\n"
+			 "Start the service with: %s -c %s/cirm.conf\n"),
+		       argv[1], cirmd, argv[1]);
+		free(cirmd);
+	}
 	return 0;
 }
 

@@ -12,7 +12,8 @@ C=$I/cirm.conf
 # --- init ---
 run "$CIRMCTL" init "$I"
 check "init succeeds" [ "$rc" -eq 0 ]
-check "init says how to start" contains "$out" "cirmd -c $I/cirm.conf"
+check "init says how to start, with the cirmd beside this cirmctl" \
+	contains "$out" "Start the service with: $(cd "$top_builddir" && pwd -P)/cirmd -c $I/cirm.conf"
 check "instance directory is 0750" [ "$(mode_of "$I")" = 750 ]
 check "key is 0600" [ "$(mode_of "$I/cirm.key")" = 600 ]
 check "key holds 64 hex digits" grep -Eqx '[0-9a-f]{64}' "$I/cirm.key"
