@@ -462,9 +462,14 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	if (instance_stopped(database) < 0)
 		goto out;
 	if (geteuid() == 0 && stat(database, &sb) == 0 && sb.st_uid != 0) {
+		char *lock = xasprintf("%s.cirmd-lock", database);
+
 		c.give = 1;
 		c.uid = sb.st_uid;
 		c.gid = sb.st_gid;
+		/* made now if cirmd never ran: it must be able to open it */
+		(void)give(&c, lock);
+		free(lock);
 	}
 	if (store_summary_file(from, &then, &err) < 0) {
 		ctl_error(_("%s holds no backup: %s"), dir, err);

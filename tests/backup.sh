@@ -193,6 +193,7 @@ if [ "$(id -u)" -eq 0 ]; then
 	chown -R nobody:nogroup "$I"
 	owner=nobody
 fi
+rm -f "$I/cirm.db.cirmd-lock"	# as if cirmd had never run
 run "$CIRMCTL" -c "$C" restore --yes "$B"
 check "restore --yes: exit 0" [ "$rc" -eq 0 ]
 check "the instance has the backup's cases" \
@@ -210,7 +211,8 @@ check "what the restore wrote is the instance owner's ($owner)" \
 	[ "$(stat -c %U "$I/cirm.key")" = "$owner" -a \
 	  "$(stat -c %U "$lost")" = "$owner" -a \
 	  "$(stat -c %U "$(dirname "$lost")")" = "$owner" -a \
-	  "$(stat -c %U "$I/cirm.db")" = "$owner" ]
+	  "$(stat -c %U "$I/cirm.db")" = "$owner" -a \
+	  "$(stat -c %U "$I/cirm.db.cirmd-lock")" = "$owner" ]
 check "... the other kept beside it" \
 	[ "$(cat "$I"/cirm.key.before-restore-*)" = "$(printf '%064d' 7)" ]
 check "the database is sound" [ "$(sql "$I/cirm.db" 'PRAGMA integrity_check')" = ok ]
