@@ -94,15 +94,20 @@ kill -HUP "$pid"
 check "good reload" wait_for "$T/d.log" "configuration reloaded"
 check "... a changed cirm.conf restarts the gateways" \
 	wait_for "$T/d.log" "gateways restarted: what they read changed"
+# the third start of the maildir gateway (first, after kill -9, now)
 i=0
-until gw=$(pgrep -f "cirm-gateway -c $C maildir" | head -n 1) && [ -n "$gw" ]; do
+until [ "$(grep -c 'gateway maildir started' "$T/d.log")" -ge 3 ]; do
 	i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.1
 done
+gw=$(grep 'gateway maildir started' "$T/d.log" | tail -n 1 |
+	sed 's/.*(pid \([0-9]*\)).*/\1/')
 kill -HUP "$pid"
 check "a reload with nothing changed for them keeps the gateways" \
 	wait_for "$T/d.log" "gateways kept: nothing they read changed"
-check "... running as they were" \
-	[ "$(pgrep -f "cirm-gateway -c $C maildir" | head -n 1)" = "$gw" ]
+sleep 0.5
+check "... running as they were (pid $gw)" \
+	[ "$(grep -c 'gateway maildir started' "$T/d.log")" -eq 3 -a \
+	  -n "$gw" -a -d "/proc/$gw" ]
 
 kill -TERM "$pid"
 i=0
