@@ -13,6 +13,7 @@
 #include "secret.h"
 #include "settings.h"
 #include "store.h"
+#include "supervise.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -340,9 +341,6 @@ ctl_backup(const struct ctl *ctl, int argc, char **argv)
 static int
 instance_stopped(const char *database)
 {
-	static const char *const gateways[] = {
-		"maildir", "imap", "smtp", "sink", "smstools", "smpp", NULL
-	};
 	char *lock = xasprintf("%s.cirmd-lock", database), *err = NULL;
 	pid_t holder = 0;
 	int fd;
@@ -361,13 +359,15 @@ instance_stopped(const char *database)
 		free(err);
 		return -1;
 	}
-	for (size_t i = 0; gateways[i] != NULL; i++) {
-		lock = xasprintf("%s.%s-lock", database, gateways[i]);
+	for (size_t i = 0; supervisor_gateways[i] != NULL; i++) {
+		const char *name = supervisor_gateways[i];
+
+		lock = xasprintf("%s.%s-lock", database, name);
 		holder = lockfile_holder(lock);
 		free(lock);
 		if (holder != 0) {
 			ctl_error(_("the %s gateway (pid %ld) is running on "
-				    "%s: stop it first"), gateways[i],
+				    "%s: stop it first"), name,
 				  (long)holder, database);
 			return -1;
 		}

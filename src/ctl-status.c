@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "lockfile.h"
 #include "store.h"
+#include "supervise.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -18,8 +19,6 @@
 #include <string.h>
 #include <sysexits.h>
 
-static const char *const gateway_names[] = { "maildir", "imap", "smtp",
-					     "sink", "smstools", "smpp", NULL };
 
 enum gw_state { GW_UNUSED, GW_RUNNING, GW_DOWN, GW_STOPPED };
 
@@ -224,14 +223,15 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	} else if (pid == 0) {
 		problem(&ck, CHECK_CRITICAL, "cirmd is not running");
 	}
-	for (size_t i = 0; gateway_names[i] != NULL; i++) {
-		struct gw_info g = gateway_info(store, gateway_names[i], pid);
+	for (size_t i = 0; supervisor_gateways[i] != NULL; i++) {
+		const char *name = supervisor_gateways[i];
+		struct gw_info g = gateway_info(store, name, pid);
 
 		if (!check)
-			print_gateway(gateway_names[i], &g);
+			print_gateway(name, &g);
 		else if (g.state == GW_DOWN)
 			problem(&ck, CHECK_CRITICAL, "gateway %s is down "
-				"(%d restarts)", gateway_names[i], g.restarts);
+				"(%d restarts)", name, g.restarts);
 	}
 	if (store_counts(store, now, &c, &err) < 0) {
 		ctl_error("%s", err);

@@ -53,11 +53,12 @@ supervisor_program(const char *self)
 
 static void record(struct supervisor *sv, const struct child *c);
 
+const char *const supervisor_gateways[] = { "maildir", "imap", "smtp",
+					    "sink", "smstools", "smpp", NULL };
+
 struct supervisor *
 supervisor_new(const char *program, const char *config, struct store *store)
 {
-	static const char *const names[] = { "maildir", "imap", "smtp", "sink",
-					     "smstools", "smpp" };
 	struct supervisor *sv = xcalloc(1, sizeof(*sv));
 
 	sv->program = xstrdup(program);
@@ -66,10 +67,10 @@ supervisor_new(const char *program, const char *config, struct store *store)
 	/* What an earlier cirmd recorded (one killed, or with another
 	   configuration) is not what runs now: cirmctl status showed a
 	   gateway no longer configured as "down (restarting)". */
-	for (size_t i = 0; i < N_ELEMENTS(names); i++) {
+	for (size_t i = 0; supervisor_gateways[i] != NULL; i++) {
 		struct child c = { .wanted = 0 };
 
-		snprintf(c.name, sizeof(c.name), "%s", names[i]);
+		snprintf(c.name, sizeof(c.name), "%s", supervisor_gateways[i]);
 		record(sv, &c);
 	}
 	return sv;

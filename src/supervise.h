@@ -13,6 +13,10 @@
    database (gateway_state of "cirmd") for `cirmctl status`. */
 struct supervisor;
 
+/* Every gateway cirmd can start, by name (NULL-terminated): the names of
+   their lock files (DATABASE.NAME-lock) and of cirmctl status's lines. */
+extern const char *const supervisor_gateways[];
+
 /* PROGRAM is the cirm-gateway executable; CONFIG the file the children
    get with -c. */
 struct supervisor *supervisor_new(const char *program, const char *config,
