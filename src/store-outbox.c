@@ -123,14 +123,18 @@ store_outbox_sent(struct store *store, int64_t id, int64_t now, char **error_r)
 	return store_exec_stmt(store, st, "mark outbox row sent", error_r);
 }
 
-int
-store_outbox_retry(struct store *store, int64_t id, const char *reason,
-		   int64_t next_at, char **error_r)
+/* Back to 'queued', due at NEXT_AT; COUNT: one more failed attempt,
+   with REASON as the last error; else no attempt, and REASON kept only
+   when there is one. */
+static int
+put_back(struct store *store, int64_t id, const char *reason,
+	 int64_t next_at, int count, char **error_r)
 {
 	static const char sql[] =
-		"UPDATE outbox SET status = 'queued', attempts = attempts + 1, "
-		"last_error = ?, next_attempt_at = ? "
-		"WHERE id = ? AND status IN ('queued', 'sending')";
+		"UPDATE outbox SET status = 'queued', attempts = attempts + ?4, "
+		"last_error = CASE WHEN ?4 THEN ?1 "
+		"ELSE coalesce(?1, last_error) END, next_attempt_at = ?2 "
+		"WHERE id = ?3 AND status IN ('queued', 'sending')";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -138,25 +142,23 @@ store_outbox_retry(struct store *store, int64_t id, const char *reason,
 	store_bind_text(st, 1, reason);
 	sqlite3_bind_int64(st, 2, next_at);
 	sqlite3_bind_int64(st, 3, id);
-	return store_exec_stmt(store, st, "postpone outbox row", error_r);
+	sqlite3_bind_int(st, 4, count != 0);
+	return store_exec_stmt(store, st, count ? "postpone outbox row" :
+			       "put outbox row back", error_r);
+}
+
+int
+store_outbox_retry(struct store *store, int64_t id, const char *reason,
+		   int64_t next_at, char **error_r)
+{
+	return put_back(store, id, reason, next_at, 1, error_r);
 }
 
 int
 store_outbox_requeue(struct store *store, int64_t id, const char *reason,
 		     int64_t next_at, char **error_r)
 {
-	static const char sql[] =
-		"UPDATE outbox SET status = 'queued', "
-		"last_error = coalesce(?, last_error), next_attempt_at = ? "
-		"WHERE id = ? AND status IN ('queued', 'sending')";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, reason);
-	sqlite3_bind_int64(st, 2, next_at);
-	sqlite3_bind_int64(st, 3, id);
-	return store_exec_stmt(store, st, "put outbox row back", error_r);
+	return put_back(store, id, reason, next_at, 0, error_r);
 }
 
 int
