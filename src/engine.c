@@ -18,23 +18,32 @@ struct slot {
 	void (*free_fn)(void *);
 };
 
+/* A batch handed to the read-ahead thread: NEXT counts the rows
+   prepared; after the last one the thread runs the prepare sync
+   function and then sets SYNCED (with SYNC_ERROR when that failed). */
+struct job {
+	const int64_t *ids;
+	int n, next, synced;
+	char *sync_error;
+	struct slot *slots;
+};
+
 /* The read-ahead thread: it reads the rows of a batch, in order,
-   through its own connection, and prepares each into its slot. NEXT
-   counts the rows done; the engine waits for row I until NEXT > I.
-   After the last row of a job it runs the prepare sync function, and
-   then sets SYNCED (with SYNC_ERROR when that failed): the engine
-   commits the batch only after that. The engine hands it the next
-   batch, claimed already, before it commits the last one, so that the
-   reading goes on while the commit waits for the disk. */
+   through its own connection, and prepares each into its slot. It
+   holds two batches: the one the engine handles (jobs[cur]) and the
+   next one, claimed already, which it reads while the engine works
+   through the first in its transaction. With a batch behind, the
+   engine begins that transaction only once its batch is read and
+   synced, so that the write lock, which the gateways need to queue
+   mail and record what they sent, is not held while the engine waits
+   for the reading. */
 struct reader {
 	pthread_t thread;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	struct store *store;
-	const int64_t *ids;
-	int n, next, stop, synced;
-	char *sync_error;
-	struct slot *slots;
+	struct job jobs[2];
+	int cur, njobs, stop;
 	/* Handled rows' slots, freed by the thread while it has nothing to
 	   read: freeing a parsed mail is a tenth of the work on it. */
 	struct slot *garbage, *spare; /* each for a batch */
@@ -168,6 +177,19 @@ collect_garbage(struct reader *r)
 	r->spare = g;
 }
 
+/* The job the thread reads next: the oldest with rows left. */
+static struct job *
+job_to_read(struct reader *r)
+{
+	for (int k = 0; k < r->njobs; k++) {
+		struct job *j = &r->jobs[(r->cur + k) & 1];
+
+		if (j->next < j->n)
+			return j;
+	}
+	return NULL;
+}
+
 static void *
 read_ahead(void *arg)
 {
@@ -179,20 +201,28 @@ read_ahead(void *arg)
 		struct slot slot = { NULL, NULL };
 		void *ctx[2] = { engine, &slot };
 		char *err = NULL;
+		struct job *j;
 		int64_t id;
 		int i;
 
-		while (!r->stop && r->next >= r->n) {
+		/* The batch at hand first, then the garbage, then the
+		   batch behind it. */
+		while (!r->stop) {
+			j = job_to_read(r);
+			if (j == &r->jobs[r->cur])
+				break;
 			if (r->ngarbage > 0 && r->spare != NULL) {
 				collect_garbage(r);
 				continue;
 			}
+			if (j != NULL)
+				break;
 			pthread_cond_wait(&r->work, &r->mu);
 		}
 		if (r->stop)
 			break;
-		i = r->next;
-		id = r->ids[i];
+		i = j->next;
+		id = j->ids[i];
 		pthread_mutex_unlock(&r->mu);
 		/* A row it cannot read the handler reads and reports. */
 		if (store_inbox_get(r->store, id, true, prepare_row, ctx,
@@ -202,13 +232,12 @@ read_ahead(void *arg)
 			free(err);
 		}
 		pthread_mutex_lock(&r->mu);
-		r->slots[i] = slot;
-		r->next = i + 1;
-		if (r->next == r->n) {
+		j->slots[i] = slot;
+		j->next = i + 1;
+		if (j->next == j->n) {
 			if (engine->prepare_sync != NULL) {
-				/* the engine is still on earlier rows: the
-				   sync overlaps its work instead of holding
-				   its commit */
+				/* an engine still on earlier rows goes on: the
+				   sync overlaps its work */
 				char *sync_err = NULL;
 
 				pthread_cond_broadcast(&r->done);
@@ -218,9 +247,9 @@ read_ahead(void *arg)
 				    sync_err == NULL)
 					sync_err = xstrdup("prepare sync failed");
 				pthread_mutex_lock(&r->mu);
-				r->sync_error = sync_err;
+				j->sync_error = sync_err;
 			}
-			r->synced = 1;
+			j->synced = 1;
 		}
 		pthread_cond_broadcast(&r->done);
 	}
@@ -239,7 +268,8 @@ reader_free(struct reader *r)
 		slot_free(&r->garbage[i]);
 	free(r->garbage);
 	free(r->spare);
-	free(r->slots);
+	free(r->jobs[0].slots);
+	free(r->jobs[1].slots);
 	free(r);
 }
 
@@ -259,7 +289,9 @@ reader_start(struct engine *engine)
 		free(r);
 		return;
 	}
-	r->slots = xcalloc((size_t)engine->set.batch, sizeof(*r->slots));
+	for (int k = 0; k < 2; k++)
+		r->jobs[k].slots = xcalloc((size_t)engine->set.batch,
+					   sizeof(*r->jobs[k].slots));
 	r->garbage = xcalloc((size_t)engine->set.batch, sizeof(*r->garbage));
 	r->spare = xcalloc((size_t)engine->set.batch, sizeof(*r->spare));
 	pthread_mutex_init(&r->mu, NULL);
@@ -274,39 +306,74 @@ reader_start(struct engine *engine)
 	}
 }
 
-/* Hands the N claimed rows IDS to the reader, which must be done with
-   its last job (reader_end_job). */
+/* Hands the N claimed rows IDS to the reader, after the batch it has
+   already, if any (it holds two at most). */
 static void
 reader_job(struct engine *engine, const int64_t *ids, int n)
+{
+	struct reader *r = engine->reader;
+	struct job *j;
+
+	if (r == NULL)
+		return;
+	pthread_mutex_lock(&r->mu);
+	if (r->njobs == 2)
+		abort();
+	j = &r->jobs[(r->cur + r->njobs) & 1];
+	j->ids = ids;
+	j->next = 0;
+	j->n = n;
+	j->synced = 0;
+	j->sync_error = NULL;
+	r->njobs++;
+	pthread_cond_signal(&r->work);
+	pthread_mutex_unlock(&r->mu);
+}
+
+/* Waits until the reader is through the batch at hand (it never stops
+   halfway: the rest of a batch is little work) and its sync. Called
+   with r->mu held. */
+static struct job *
+job_wait(struct reader *r)
+{
+	struct job *j = &r->jobs[r->cur];
+
+	while (r->njobs > 0 && !j->synced)
+		pthread_cond_wait(&r->done, &r->mu);
+	return r->njobs > 0 ? j : NULL;
+}
+
+/* Waits until the batch at hand is read and synced: before its
+   transaction begins. */
+static void
+reader_ready(struct engine *engine)
 {
 	struct reader *r = engine->reader;
 
 	if (r == NULL)
 		return;
 	pthread_mutex_lock(&r->mu);
-	r->ids = ids;
-	r->next = 0;
-	r->n = n;
-	r->synced = 0;
-	pthread_cond_signal(&r->work);
+	job_wait(r);
 	pthread_mutex_unlock(&r->mu);
 }
 
-/* Row I of the job, once the reader has prepared it. */
+/* Row I of the batch at hand, once the reader has prepared it. */
 static struct slot
 reader_take(struct engine *engine, int i)
 {
 	struct reader *r = engine->reader;
 	struct slot slot = { NULL, NULL };
+	struct job *j;
 
 	if (r == NULL)
 		return slot;
 	pthread_mutex_lock(&r->mu);
-	while (r->next <= i && i < r->n)
+	j = &r->jobs[r->cur];
+	while (r->njobs > 0 && j->next <= i && i < j->n)
 		pthread_cond_wait(&r->done, &r->mu);
-	if (i < r->n) {
-		slot = r->slots[i];
-		r->slots[i].prepared = NULL;
+	if (r->njobs > 0 && i < j->n) {
+		slot = j->slots[i];
+		j->slots[i].prepared = NULL;
 	}
 	pthread_mutex_unlock(&r->mu);
 	return slot;
@@ -342,26 +409,32 @@ slot_discard(struct engine *engine, struct slot *slot)
 	slot_free(slot); /* the garbage is full: here, then */
 }
 
-/* Waits until the reader is through the job (it never stops halfway:
-   the rest of a batch is little work) and its sync, and frees what
-   nobody took. -1 with *error_r when the sync failed. */
+/* Ends the batch at hand: waits for the reader to be through it (see
+   job_wait) and frees what nobody took. The reader goes on with the
+   next batch, if it has one. -1 with *error_r when the sync failed. */
 static int
 reader_end_job(struct engine *engine, char **error_r)
 {
 	struct reader *r = engine->reader;
+	struct job *j;
 	char *err;
 
 	if (r == NULL)
 		return 0;
 	pthread_mutex_lock(&r->mu);
-	while (r->n > 0 && !r->synced)
-		pthread_cond_wait(&r->done, &r->mu);
-	for (int i = 0; i < r->n; i++)
-		slot_free(&r->slots[i]);
-	r->n = r->next = 0;
-	r->ids = NULL;
-	err = r->sync_error;
-	r->sync_error = NULL;
+	j = job_wait(r);
+	if (j == NULL) {
+		pthread_mutex_unlock(&r->mu);
+		return 0;
+	}
+	for (int i = 0; i < j->n; i++)
+		slot_free(&j->slots[i]);
+	j->n = j->next = 0;
+	j->ids = NULL;
+	err = j->sync_error;
+	j->sync_error = NULL;
+	r->cur ^= 1;
+	r->njobs--;
 	pthread_mutex_unlock(&r->mu);
 	if (err == NULL)
 		return 0;
@@ -372,6 +445,16 @@ reader_end_job(struct engine *engine, char **error_r)
 	return -1;
 }
 
+/* Ends every batch the reader has (after a failure, or at the end). */
+static void
+reader_end_all(struct engine *engine)
+{
+	struct reader *r = engine->reader;
+
+	for (int k = 0; r != NULL && k < 2; k++)
+		reader_end_job(engine, NULL);
+}
+
 static void
 reader_stop(struct engine *engine)
 {
@@ -379,7 +462,7 @@ reader_stop(struct engine *engine)
 
 	if (r == NULL)
 		return;
-	reader_end_job(engine, NULL);
+	reader_end_all(engine);
 	pthread_mutex_lock(&r->mu);
 	r->stop = 1;
 	pthread_cond_signal(&r->work);
@@ -668,33 +751,32 @@ unclaim(struct engine *engine, const int64_t *ids, int n)
 }
 
 /* Handles the batch of the N rows in engine->ids, which the reader
-   has. When the next batch was claimed already (NEXT_N rows in
-   engine->next_ids), the reader gets it before this one commits, and
-   reads it while the commit waits for the disk. -1 with the transaction
-   rolled back and the reader done. */
+   has. When the next batch was claimed already (NEXT_N rows), the
+   reader has that one too and reads it while this one is handled; this
+   one's transaction then begins only once the reader is through it
+   (see struct reader). A batch with none behind it begins at once, and
+   the reading overlaps its rows instead. -1 with the transaction rolled
+   back. */
 static int
-handle_batch(struct engine *engine, int n, int64_t now,
-	     struct engine_stats *stats, int next_n, char **error_r)
+handle_batch(struct engine *engine, int n, int next_n, int64_t now,
+	     struct engine_stats *stats, char **error_r)
 {
 	struct store *store = engine->store;
 	/* counted only once committed: "done" in the log is done */
 	struct engine_stats here = { 0 };
 
-	if (store_begin(store, error_r) < 0) {
-		reader_end_job(engine, NULL);
+	if (next_n > 0)
+		reader_ready(engine);
+	if (store_begin(store, error_r) < 0)
 		return -1;
-	}
 	for (int i = 0; i < n; i++) {
 		if (process_row(engine, i, now, &here, error_r) < 0)
 			goto fail;
 	}
 	/* what the reader wrote beside the database is durable before the
 	   rows that refer to it commit */
-	if (reader_end_job(engine, error_r) < 0)
-		goto fail;
-	if (next_n > 0)
-		reader_job(engine, engine->next_ids, next_n);
-	if ((engine->before_commit != NULL &&
+	if (reader_end_job(engine, error_r) < 0 ||
+	    (engine->before_commit != NULL &&
 	     engine->before_commit(engine->before_commit_ctx, error_r) < 0) ||
 	    store_commit(store, error_r) < 0)
 		goto fail;
@@ -704,7 +786,6 @@ handle_batch(struct engine *engine, int n, int64_t now,
 	return 0;
 fail:
 	store_rollback(store);
-	reader_end_job(engine, NULL);
 	return -1;
 }
 
@@ -724,18 +805,22 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 		if (!handed)
 			reader_job(engine, engine->ids, n);
 		/* The next batch is claimed before this one begins, so that
-		   the reader can read it during this one's commit. Not behind
-		   a row tried before, which may be one that crashes cirmd:
-		   each crash would count an attempt on the rows behind it. */
+		   the reader can read it while this one is handled. Not
+		   behind a row tried before, which may be one that crashes
+		   cirmd: each crash would count an attempt on the rows
+		   behind it. */
 		if (untried &&
 		    claim_batch(engine, now, engine->ids[n - 1],
 				engine->next_ids, &next_n, &next_untried,
 				error_r) < 0) {
-			reader_end_job(engine, NULL);
+			reader_end_all(engine);
 			unclaim(engine, engine->ids, n);
 			return -1;
 		}
-		if (handle_batch(engine, n, now, stats, next_n, error_r) < 0) {
+		if (next_n > 0)
+			reader_job(engine, engine->next_ids, next_n);
+		if (handle_batch(engine, n, next_n, now, stats, error_r) < 0) {
+			reader_end_all(engine);
 			unclaim(engine, engine->ids, n);
 			unclaim(engine, engine->next_ids, next_n);
 			return -1;
@@ -750,6 +835,6 @@ engine_drain(struct engine *engine, int64_t now, struct engine_stats *stats,
 					   &untried, error_r) < 0)
 			return -1;
 	}
-	reader_end_job(engine, NULL);
+	reader_end_all(engine);
 	return 0;
 }

@@ -340,12 +340,14 @@ START_TEST(test_prepare_sync)
 	for (int i = 0; i < 12; i++)
 		put("email", "ok");
 	/* The second batch's sync fails: the first batch is in, the second
-	   rolled back, and the error is the sync's. */
+	   rolled back, and the error is the sync's. The reader had the
+	   third batch (the last two rows) by then, and read and synced it
+	   too. */
 	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), -1);
 	ck_assert_str_eq(err, "No space left on device");
 	free(err);
 	err = NULL;
-	ck_assert_int_eq(a.syncs, 2);
+	ck_assert_int_eq(a.syncs, 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 5);
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 7);
 	/* Then the rest: the failure was the spool's, not the rows', so
@@ -356,21 +358,80 @@ START_TEST(test_prepare_sync)
 	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 12);
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
-	ck_assert_int_eq(a.syncs, 4);
+	ck_assert_int_eq(a.syncs, 5);
 	/* Each after its batch's last row, each before its batch's
-	   commit: the rows were still in the inbox. (The reader has a
-	   batch before the one before it commits: that one may still be
-	   there too.) */
+	   commit: the rows were still in the inbox. (The reader has the
+	   next batch while the one before it is handled: that one may
+	   still be there too.) */
 	ck_assert_int_eq(a.prepared_at[0], 5);
 	ck_assert_int_eq(a.inbox_at[0], 12);
 	ck_assert_int_eq(a.prepared_at[1], 10);
 	ck_assert_int_ge(a.inbox_at[1], 7);
 	ck_assert_int_le(a.inbox_at[1], 12);
-	ck_assert_int_eq(a.prepared_at[2], 15);
+	/* handed once the first had committed */
+	ck_assert_int_eq(a.prepared_at[2], 12);
 	ck_assert_int_eq(a.inbox_at[2], 7);
 	ck_assert_int_eq(a.prepared_at[3], 17);
-	ck_assert_int_ge(a.inbox_at[3], 2);
-	ck_assert_int_le(a.inbox_at[3], 7);
+	ck_assert_int_eq(a.inbox_at[3], 7);
+	ck_assert_int_eq(a.prepared_at[4], 19);
+	ck_assert_int_ge(a.inbox_at[4], 2);
+	ck_assert_int_le(a.inbox_at[4], 7);
+	engine_free(&e);
+	sqlite3_close(a.db);
+	free(path);
+}
+END_TEST
+
+/* With a batch behind it, a batch's transaction begins only once the
+   reader is through it: meanwhile a gateway can take the write lock to
+   queue mail or record what it sent, instead of waiting for the
+   reading too. */
+struct lock_seen {
+	sqlite3 *db;		/* a writer of the test's own */
+	int prepared, free_while_reading;
+};
+
+static void *
+try_write_lock(void *ctx, const struct store_inbox_row *row)
+{
+	struct lock_seen *a = ctx;
+	struct timespec slow = { 0, 20 * 1000 * 1000 };
+
+	(void)row;
+	/* a slow reading: an engine that begins its transaction before
+	   the reading ends has written meanwhile */
+	nanosleep(&slow, NULL);
+	/* the first batch's rows (the second is read while the first is
+	   handled, in its transaction) */
+	if (a->prepared++ < 5 &&
+	    sqlite3_exec(a->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) ==
+	    SQLITE_OK) {
+		a->free_while_reading++;
+		sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return NULL;
+}
+
+START_TEST(test_lock_free_while_reading)
+{
+	struct engine_stats stats = { 0 };
+	struct lock_seen a = { 0 };
+	int calls = 0;
+	struct engine *e = new_engine(5, &calls);
+	char *path = xasprintf("%s/cirm.db", dir), *err = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &a.db), SQLITE_OK);
+	/* long enough for the engine's claim of the next batch; far
+	   shorter than the reading of a batch the engine waited for in
+	   its transaction (never: it waits for this row) */
+	sqlite3_busy_timeout(a.db, 500);
+	engine_set_prepare(e, "email", try_write_lock, NULL, &a);
+	for (int i = 0; i < 12; i++)
+		put("email", "ok");
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(stats.done, 12);
+	ck_assert_int_eq(a.prepared, 12);
+	ck_assert_int_eq(a.free_while_reading, 5);
 	engine_free(&e);
 	sqlite3_close(a.db);
 	free(path);
@@ -490,6 +551,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_crashed_row_isolated);
 	tcase_add_test(tc, test_read_ahead);
 	tcase_add_test(tc, test_prepare_sync);
+	tcase_add_test(tc, test_lock_free_while_reading);
 	tcase_add_test(tc, test_next_batch_claimed_early);
 	tcase_add_test(tc, test_failed_batches_count_no_attempt);
 	suite_add_tcase(s, tc);
