@@ -122,7 +122,10 @@ int outbound_advance(struct gateway_ctx *ctx, struct outbound_msg *sent,
    sink: a message's file is named by its row, so writing it again
    replaces it): every row of B marked .sent recorded as sent in one
    transaction, one commit a batch instead of two a message. With
-   B->claim_at_sent each row is claimed as it is recorded. 0, or -1
+   B->claim_at_sent each row is claimed as it is recorded. When another
+   holds the write lock the rows wait for the next batch's record
+   instead (outbound_load skips them meanwhile), up to a limit, and
+   outbound_run records them before it sleeps or returns. 0, or -1
    after logging. */
 int outbound_sent_all(struct gateway_ctx *ctx, struct outbound_batch *b);
 /* Stores the Message-ID made for each row of B that had none, in one

@@ -226,6 +226,29 @@ do_fail(struct gateway_ctx *ctx, struct outbound_msg *m, const void *reason,
 	return store_outbox_failed(ctx->store, m->id, reason, error_r);
 }
 
+/* Rows written but not yet recorded as sent (outbound_sent_all): the
+   write lock was busy (the engine's batch), and the sink went on with
+   the next batch instead of waiting for it. outbound_load skips them
+   meanwhile. Written again after a crash, as any written row before its
+   record: the same file again. One gateway a process, so one list. */
+static struct {
+	int64_t *ids;
+	char **message_ids;	/* to claim with, or NULL: no claim */
+	size_t n, cap;
+} unrecorded;
+
+/* Rows that may wait for their record; beyond, the sink waits for the
+   lock. */
+#define OUTBOUND_UNRECORDED_MAX 2000
+
+static void
+unrecorded_clear(void)
+{
+	for (size_t i = 0; i < unrecorded.n; i++)
+		free(unrecorded.message_ids[i]);
+	unrecorded.n = 0;
+}
+
 int
 outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
 	      struct outbound_batch *batch)
@@ -239,8 +262,10 @@ outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
 	int n;
 
 	memset(batch, 0, sizeof(*batch));
-	n = store_outbox_due(ctx->store, ctx->channel, cirm_now(), limit,
-			     leftovers, load_row, &l, &err);
+	/* not the rows written and not yet recorded (outbound_sent_all) */
+	n = store_outbox_due(ctx->store, ctx->channel, cirm_now(),
+			     unrecorded.n > 0 ? unrecorded.ids[unrecorded.n - 1] : 0,
+			     limit, leftovers, load_row, &l, &err);
 	if (n < 0) {
 		log_errorx("%s: cannot read the outbox: %s", ctx->name, err);
 		free(err);
@@ -381,47 +406,86 @@ static int
 do_sent_all(struct gateway_ctx *ctx, struct outbound_msg *m, const void *arg,
 	    char **error_r)
 {
-	const struct outbound_batch *b = arg;
 	int64_t now = cirm_now();
 
 	(void)m;
-	for (size_t i = 0; i < b->n; i++) {
-		const struct outbound_msg *c = &b->v[i];
+	(void)arg;
+	for (size_t i = 0; i < unrecorded.n; i++) {
+		int64_t id = unrecorded.ids[i];
+		const char *mid = unrecorded.message_ids[i];
 		int r = 1;
 
-		if (!c->sent)
-			continue;
-		if (b->claim_at_sent &&
-		    (r = store_outbox_claim(ctx->store, c->id, c->message_id,
-					    error_r)) < 0)
+		if (mid != NULL &&
+		    (r = store_outbox_claim(ctx->store, id, mid, error_r)) < 0)
 			return -1;
 		if (r == 0)
 			log_warnx("%s: outbox row %lld was taken by another; "
 				  "not recorded as sent", ctx->name,
-				  (long long)c->id);
-		if (r > 0 &&
-		    store_outbox_sent(ctx->store, c->id, now, error_r) < 0)
+				  (long long)id);
+		if (r > 0 && store_outbox_sent(ctx->store, id, now, error_r) < 0)
 			return -1;
 	}
 	return 0;
 }
 
+/* Records the unrecorded rows as sent in one transaction; unless WAIT,
+   only when the write lock is free at once. 0 (recorded, or left for
+   the next time), or -1 after logging (the rows are due again). */
+static int
+record_sent(struct gateway_ctx *ctx, int wait)
+{
+	struct outbound_msg first = { 0 };
+	char *err = NULL;
+	int r;
+
+	if (unrecorded.n == 0)
+		return 0;
+	if (!wait) {
+		r = store_begin_try(ctx->store, &err);
+		if (r == 0)
+			return 0;
+		if (r > 0) {
+			r = do_sent_all(ctx, NULL, NULL, &err);
+			if (r == 0)
+				r = store_commit(ctx->store, &err);
+			if (r < 0)
+				store_rollback(ctx->store);
+		}
+		if (r < 0) {
+			log_errorx("%s: cannot mark the batch sent: %s",
+				   ctx->name, err);
+			free(err);
+		}
+	} else {
+		first.id = unrecorded.ids[0];
+		r = step(ctx, &first, "mark the batch sent", do_sent_all, NULL);
+	}
+	unrecorded_clear();
+	return r < 0 ? -1 : 0;
+}
+
 int
 outbound_sent_all(struct gateway_ctx *ctx, struct outbound_batch *b)
 {
-	size_t first = 0;
-
-	while (first < b->n && !b->v[first].sent)
-		first++;
-	if (first == b->n)
-		return 0;
-	if (step(ctx, &b->v[first], "mark the batch sent", do_sent_all, b) < 0)
-		return -1;
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->v[i].sent)
-			b->v[i].done = 1;
+		struct outbound_msg *m = &b->v[i];
+
+		if (!m->sent)
+			continue;
+		if (unrecorded.n == unrecorded.cap) {
+			unrecorded.cap = unrecorded.cap * 2 + 64;
+			unrecorded.ids = xrealloc(unrecorded.ids,
+				unrecorded.cap * sizeof(*unrecorded.ids));
+			unrecorded.message_ids = xrealloc(unrecorded.message_ids,
+				unrecorded.cap * sizeof(*unrecorded.message_ids));
+		}
+		unrecorded.ids[unrecorded.n] = m->id;
+		unrecorded.message_ids[unrecorded.n] =
+			b->claim_at_sent ? xstrdup(m->message_id) : NULL;
+		unrecorded.n++;
+		m->done = 1;
 	}
-	return 0;
+	return record_sent(ctx, unrecorded.n >= OUTBOUND_UNRECORDED_MAX);
 }
 
 struct retry_arg {
@@ -543,6 +607,13 @@ outbound_run(struct gateway_ctx *ctx,
 				leftovers = 0;
 				continue;
 			}
+			/* Rows written wait for their record only while
+			   there is more to write. */
+			if (unrecorded.n > 0) {
+				if (record_sent(ctx, 1) == 0)
+					continue;
+				ret = -1;
+			}
 			if (ctx->once)
 				break;
 			gateway_sleep(poll);
@@ -567,7 +638,9 @@ outbound_run(struct gateway_ctx *ctx,
 			   own back-off; the gateway waits too, and a --once
 			   run ends (its rows may come due again while it runs:
 			   with a back-off of a second, a second attempt at a
-			   server just found broken). */
+			   server just found broken). What was written is
+			   recorded first. */
+			(void)record_sent(ctx, 1);
 			if (ctx->once)
 				break;
 			gateway_sleep(pause);
@@ -577,5 +650,7 @@ outbound_run(struct gateway_ctx *ctx,
 			pause = 1;
 		}
 	}
+	if (record_sent(ctx, 1) < 0)
+		ret = -1;
 	return ret;
 }

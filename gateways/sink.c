@@ -154,9 +154,10 @@ out:
 /* The batch is written, then recorded as sent in one transaction. It
    is not claimed first: a file's name is its row's, so a crash in
    between only means that the next run writes the same files again
-   (replacing, not adding). One write lock a batch instead of two: the
-   engine holds that lock for its batches, and a gateway waiting for it
-   twice a batch fell behind the engine in a burst. */
+   (replacing, not adding). One write lock a batch instead of two, and
+   not even that while the engine holds it for a batch of its own: then
+   the next batch is written first (outbound_sent_all). A gateway
+   waiting for the lock fell behind the engine in a burst. */
 static int
 send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 {

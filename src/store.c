@@ -641,6 +641,23 @@ store_begin(struct store *store, char **error_r)
 	return store_exec_stmt(store, st, "begin", error_r);
 }
 
+int
+store_begin_try(struct store *store, char **error_r)
+{
+	int busy_ms = store->busy_ms, r;
+
+	store->busy_ms = 0; /* the busy handler gives up at once */
+	r = store_begin(store, error_r);
+	store->busy_ms = busy_ms;
+	if (r == 0)
+		return 1;
+	if (!store_busy(store))
+		return -1;
+	free(*error_r);
+	*error_r = NULL;
+	return 0;
+}
+
 void
 store_note_message(struct store *store)
 {

@@ -91,6 +91,9 @@ int store_schema_latest(void);
    timeout. Returns 0, or -1 with *error_r; store_busy() then says whether
    the lock was the cause (a temporary failure). */
 int store_begin(struct store *store, char **error_r);
+/* As store_begin without waiting: 1 when begun, 0 when another
+   connection holds the write lock, -1 with *error_r. */
+int store_begin_try(struct store *store, char **error_r);
 int store_commit(struct store *store, char **error_r);
 void store_rollback(struct store *store);
 int store_busy(const struct store *store);
@@ -315,12 +318,12 @@ struct store_outbox_row {
 	int attempts; /* failed attempts so far */
 };
 
-/* Calls FN for up to LIMIT rows of CHANNEL to send now, oldest first:
-   with LEFTOVERS the rows left 'sending', else the 'queued' ones due at
-   NOW. Strings are valid during the call; FN returning non-zero stops.
-   Returns the number of rows FN saw, or -1. */
+/* Calls FN for up to LIMIT rows of CHANNEL after row AFTER to send now,
+   oldest first: with LEFTOVERS the rows left 'sending', else the
+   'queued' ones due at NOW. Strings are valid during the call; FN
+   returning non-zero stops. Returns the number of rows FN saw, or -1. */
 int store_outbox_due(struct store *store, const char *channel, int64_t now,
-		     int limit, int leftovers,
+		     int64_t after, int limit, int leftovers,
 		     int (*fn)(const struct store_outbox_row *r, void *ctx),
 		     void *ctx, char **error_r);
 /* Claims row ID for sending: status 'sending', and RFC_MESSAGE_ID (not

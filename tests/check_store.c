@@ -1211,7 +1211,7 @@ due_steps(struct store *store, const char *channel, int64_t *last, int *sorts)
 	char *err = NULL;
 	sqlite3_stmt *st = NULL;
 
-	ck_assert_msg(store_outbox_due(store, channel, 1000, 50, 0, count_due,
+	ck_assert_msg(store_outbox_due(store, channel, 1000, 0, 50, 0, count_due,
 				       last, &err) >= 0, "%s", err);
 	while ((st = sqlite3_next_stmt(store->db, st)) != NULL) {
 		if (strstr(sqlite3_sql(st), "status = 'queued'") != NULL &&

@@ -125,9 +125,9 @@ queue 3000 crash
 echo "smtp_batch = 50" >>"$I/cirm.conf"
 kill_gateway_when_sent sink 300
 # The sink records a batch at a time, after writing it (its files are
-# named by their rows, so writing one again replaces it): at most one
-# batch was written and not recorded, and the restart writes those
-# again, each exactly once.
+# named by their rows, so writing one again replaces it): with the write
+# lock free at once, at most one batch was written and not recorded,
+# and the restart writes those again, each exactly once.
 recorded=$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")
 written=$(files)
 echo "# kill -9: $written files written, $recorded rows recorded as sent"
@@ -158,5 +158,49 @@ check "restart: each mail written exactly once" [ "$(files)" -eq 3000 ]
 problems=$(rows | python3 "$T/inspect.py" "$OUT" 1 2>&1)
 check "restart: every file the row's mail" [ -z "$problems" ]
 [ -z "$problems" ] || printf '%s\n' "$problems" | head -5 | sed 's/^/# /'
+
+# --- the write lock busy ------------------------------------------------
+# While another holds the write lock (the engine, in a batch), the sink
+# does not wait for it to record a batch: it writes the next ones, and
+# records them all once the lock is free.
+sql "DELETE FROM outbox"
+rm -rf "$OUT"
+queue 30 busy
+sql "UPDATE outbox SET rfc_message_id = 'busy.' || id || '@kommun.example'
+  WHERE rfc_message_id IS NULL"
+sed 's/^smtp_batch = .*/smtp_batch = 10/' "$I/cirm.conf" >"$I/busy.conf"
+# the lock's holder: a sqlite3 that takes it and commits when told to
+mkfifo "$T/hold"
+sqlite3 "$DB" <"$T/hold" &
+holder=$!
+exec 3>"$T/hold"
+printf '.timeout 10000\nBEGIN IMMEDIATE;\n' >&3
+i=0
+while sqlite3 "$DB" "BEGIN IMMEDIATE; ROLLBACK" 2>/dev/null &&
+      [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "write lock busy: another holds it" [ $i -lt 50 ]
+"$CIRM_GATEWAY" -c "$I/busy.conf" --once sink 2>"$T/busy.log" &
+gwpid=$!
+i=0
+while [ "$(files)" -lt 30 ] && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "write lock busy: the sink goes on writing all three batches" \
+	[ "$(files)" -eq 30 ]
+check "... recording none of them meanwhile" \
+	[ "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 0 ]
+echo "COMMIT;" >&3
+exec 3>&-
+wait "$holder"
+wait "$gwpid"
+rc=$?
+gwpid=
+check "... then records them all as sent" [ "$rc" -eq 0 -a \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 30 ]
+check "... each written once" [ "$(files)" -eq 30 ]
 
 done_testing
