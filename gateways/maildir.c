@@ -26,9 +26,13 @@
    bytes. A transaction's commit is an fdatasync, in the write lock the
    engine needs for its batches: with a backlog, fewer and larger ones
    leave the engine more of the lock and larger batches, which it works
-   through faster. One file that arrives alone is queued at once. */
+   through faster. After MAILDIR_TXN files the gateway queues them if
+   the lock is free at once; while the engine holds it, it reads on (up
+   to the end of the scan), trying again every MAILDIR_TXN_RETRY files.
+   One file that arrives alone is queued at once. */
 #define MAILDIR_BATCH 1000
 #define MAILDIR_TXN 500
+#define MAILDIR_TXN_RETRY 100
 #define MAILDIR_TXN_BYTES (32 << 20)
 /* s: a file in tmp/ older than this was left by a delivery that died
    (the Maildir rule); looked for once an hour */
@@ -252,16 +256,23 @@ pending_clear(struct pending *v, int n)
 /* Queues the N files of V in one transaction, then moves each to cur/.
    A crash between the two leaves files in new/ that are queued already:
    the next run queues them again, and the engine drops the second copy
-   as a duplicate. Returns N, or -1 when the store failed (the files
-   stay in new/ for the next round). */
+   as a duplicate. Unless WAIT, only if the write lock is free at once.
+   Returns N, 0 when the lock was busy (not WAIT), or -1 when the store
+   failed (the files stay in new/ for the next round). */
 static int
 queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
-	    int n)
+	    int n, int wait)
 {
 	char *err = NULL;
-	int queued = 0;
+	int queued = 0, begun;
 
-	if (store_begin(ctx->store, &err) < 0)
+	if (wait)
+		begun = store_begin(ctx->store, &err) == 0;
+	else
+		begun = store_begin_try(ctx->store, &err);
+	if (begun == 0 && err == NULL)
+		return 0; /* busy */
+	if (begun <= 0)
 		goto fail;
 	for (int i = 0; i < n; i++) {
 		/* The name alone would take a second mail delivered under
@@ -315,7 +326,7 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	static int unreadable; /* said once, not at every look */
 	char *newdir = xasprintf("%s/new", dir);
 	struct dirent **names = NULL;
-	struct pending *v = xcalloc(MAILDIR_TXN, sizeof(*v));
+	struct pending *v = xcalloc(MAILDIR_BATCH, sizeof(*v));
 	int n = scandir(newdir, &names, NULL, alphasort), done = 0, failed = 0;
 	int nv = 0;
 	size_t bytes = 0;
@@ -331,18 +342,24 @@ scan(struct gateway_ctx *ctx, const char *dir)
 		    done + nv < MAILDIR_BATCH && !gateway_stopping() &&
 		    read_file(ctx, dir, names[i]->d_name, &v[nv]))
 			bytes += v[nv++].len;
-		if (nv > 0 && (nv == MAILDIR_TXN || i == n - 1 ||
-			       bytes >= MAILDIR_TXN_BYTES ||
-			       done + nv == MAILDIR_BATCH)) {
-			int r = queue_files(ctx, dir, v, nv);
+		if (nv > 0 && (i == n - 1 || bytes >= MAILDIR_TXN_BYTES ||
+			       done + nv == MAILDIR_BATCH ||
+			       (nv >= MAILDIR_TXN &&
+				(nv - MAILDIR_TXN) % MAILDIR_TXN_RETRY == 0))) {
+			int wait = i == n - 1 || bytes >= MAILDIR_TXN_BYTES ||
+				   done + nv == MAILDIR_BATCH;
+			int r = queue_files(ctx, dir, v, nv, wait);
 
-			pending_clear(v, nv);
-			nv = 0;
-			bytes = 0;
-			if (r < 0)
-				failed = 1;
-			else
-				done += r;
+			/* not queued because the lock is busy: read on */
+			if (r != 0 || wait) {
+				pending_clear(v, nv);
+				nv = 0;
+				bytes = 0;
+				if (r < 0)
+					failed = 1;
+				else
+					done += r;
+			}
 		}
 		free(names[i]);
 	}

@@ -174,4 +174,42 @@ check "tmp/: and that is logged" \
 	contains "$err" "tmp/dead.1: left by a delivery that did not finish"
 check "tmp/: a fresh one stays" [ -f "$I/maildir/inbox/tmp/busy.2" ]
 
+# While the engine holds the write lock, the gateway reads on instead of
+# waiting with the files it has: each mail is still queued exactly once,
+# and moved to cur/ only once queued.
+sql "DELETE FROM inbox"
+i=0
+while [ $i -lt 1200 ]; do
+	i=$((i + 1))
+	printf 'From: a%d@exempel.se\nSubject: lampa %d\nMessage-ID: <lock.%d@exempel.se>\n\nTrasig.\n' \
+		$i $i $i >"$I/maildir/inbox/new/lock.$i"
+done
+mkfifo "$T/hold"
+sqlite3 "$I/cirm.db" <"$T/hold" &
+holder=$!
+exec 3>"$T/hold"
+printf '.timeout 10000\nBEGIN IMMEDIATE;\n' >&3
+i=0
+while sqlite3 "$I/cirm.db" "BEGIN IMMEDIATE; ROLLBACK" 2>/dev/null &&
+      [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "write lock busy: another holds it" [ $i -lt 50 ]
+"$GATEWAY" -c "$C" --once maildir 2>"$T/lock.log" &
+gw=$!
+sleep 1
+check "write lock busy: nothing is moved to cur/ meanwhile" \
+	[ "$(ls "$I/maildir/inbox/cur" | grep -c '^lock\.')" -eq 0 ]
+printf 'COMMIT;\n' >&3
+exec 3>&-
+wait "$holder"
+wait "$gw"
+rc=$?
+check "write lock free again: --once succeeds" [ "$rc" -eq 0 ]
+check "... every mail queued once" \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key LIKE 'maildir:lock.%'")" -eq 1200 ]
+check "... and moved to cur/" [ "$(ls "$I/maildir/inbox/new" | grep -c '^lock\.')" -eq 0 -a \
+	"$(ls "$I/maildir/inbox/cur" | grep -c '^lock\.')" -eq 1200 ]
+
 done_testing
