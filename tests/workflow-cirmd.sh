@@ -113,6 +113,18 @@ check "a named pipe in workflow_dir does not hang a reload" \
 check "... and is reported" wait_for "$T/d.log" "pipe.xml: not a regular file"
 timeout 1 sh -c ': >"$1"' - "$W/pipe.xml" 2>/dev/null	# frees a stuck reader
 rm -f "$W/pipe.xml"
+# A reload whose default workflow is not usable keeps the old
+# configuration as a whole: not only the engine, also the logging and
+# the gateways' settings.
+cp "$C" "$T/conf.good"
+printf 'workflow_default = nosuch\nmaildir_poll_interval = 7\n' >>"$C"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "an unusable default workflow on reload is logged" \
+	wait_for "$T/d.log" "workflow_default: workflow nosuch is not usable"
+check "... and the old configuration stays" wait_for "$T/d.log" "old one stays"
+check "... the gateways too" sh -c '! grep -q "gateways restarted" "$1"' - "$T/d.log"
+cp "$T/conf.good" "$C"
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM stops the service" [ $? -eq 0 ]
