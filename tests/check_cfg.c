@@ -160,6 +160,12 @@ START_TEST(test_bad_string)
 			 "'imap_ca_file' must be system or an absolute path");
 	assert_one_error("smtp_ca_file = certs/ca.pem\n", 1, "smtp_ca_file");
 	assert_one_error("smpp_ca_file = ./ca.pem\n", 1, "smpp_ca_file");
+	/* cirm's own mail comes from it: an address with å, ä or ö
+	   would make every reply fail to go out */
+	assert_one_error("mail_address = ärende@kommun.example\n", 1,
+			 "'mail_address' must be an address in ASCII");
+	assert_one_error("mail_address = arende@håbo.se\n", 1,
+			 "xn-- form");
 }
 END_TEST
 
