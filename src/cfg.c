@@ -301,7 +301,11 @@ cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 				;
 			continue;
 		}
-		parse_line(cfg, line, lineno, errors);
+		/* a UTF-8 byte order mark, which some editors put first */
+		if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+			parse_line(cfg, line + 3, lineno, errors);
+		else
+			parse_line(cfg, line, lineno, errors);
 	}
 	if (ferror(f))
 		strlist_addf(errors, _("%s: cannot read: %s"), cfg->path,

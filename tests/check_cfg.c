@@ -97,6 +97,24 @@ START_TEST(test_values)
 }
 END_TEST
 
+/* A file saved by an editor that begins it with a UTF-8 byte order
+   mark (Notepad): the mark is no part of the first setting's name. */
+START_TEST(test_byte_order_mark)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+
+	ck_assert_int_eq(load("\xef\xbb\xbf" "case_prefix = MBN\n"
+			      "mail_name = Håbo kommun\n", &cfg, &errors), 0);
+	ck_assert_uint_eq(errors.n, 0);
+	ck_assert_str_eq(cfg_str(cfg, CFG_CASE_PREFIX), "MBN");
+	cfg_free(&cfg);
+	/* only at the very start */
+	assert_one_error("case_prefix = MBN\n\xef\xbb\xbf" "language = en\n",
+			 2, "unknown setting");
+}
+END_TEST
+
 START_TEST(test_unknown_setting)
 {
 	assert_one_error("\ncase_prefx = KS\n", 2, "unknown setting 'case_prefx'");
@@ -355,6 +373,7 @@ cfg_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_byte_order_mark);
 	tcase_add_test(tc, test_unknown_setting);
 	tcase_add_test(tc, test_not_a_number);
 	tcase_add_test(tc, test_out_of_range);
