@@ -168,6 +168,13 @@ parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 	trim(&line, &end);
 	if (*line == '\0' || *line == '#')
 		return;
+	/* A file saved as ISO-8859-1: mail_name = Håbo kommun would go
+	   into every mail as broken UTF-8. */
+	if (utf8_bad_line(line) != 0) {
+		strlist_addf(errors, _("%s:%d: not UTF-8: save the file as "
+				       "UTF-8"), cfg->path, lineno);
+		return;
+	}
 	eq = strchr(line, '=');
 	if (eq == NULL) {
 		strlist_addf(errors, _("%s:%d: expected 'name = value'"),

@@ -115,6 +115,15 @@ START_TEST(test_byte_order_mark)
 }
 END_TEST
 
+/* Saved as ISO-8859-1: said with the line, rather than mail_name
+   going into every mail as broken UTF-8. */
+START_TEST(test_not_utf8)
+{
+	assert_one_error("case_prefix = MBN\nmail_name = H\xe5" "bo kommun\n",
+			 2, "not UTF-8: save the file as UTF-8");
+}
+END_TEST
+
 START_TEST(test_unknown_setting)
 {
 	assert_one_error("\ncase_prefx = KS\n", 2, "unknown setting 'case_prefx'");
@@ -374,6 +383,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_values);
 	tcase_add_test(tc, test_byte_order_mark);
+	tcase_add_test(tc, test_not_utf8);
 	tcase_add_test(tc, test_unknown_setting);
 	tcase_add_test(tc, test_not_a_number);
 	tcase_add_test(tc, test_out_of_range);
