@@ -156,6 +156,34 @@ line_of_element(const struct loader *ld, const char *msg, char **note_r)
 	return (int)lines[0];
 }
 
+/* libxml2 says only that an element's attributes do not validate. A
+   duration is what an administrator most often writes wrong ("3
+   dagar", "-P5D", "P3d"): the attribute and the reason, when it is one
+   of NODE's, else NULL. */
+static char *
+duration_problem(const void *node)
+{
+	static const char *const names[] = { "after", "sms-window", NULL };
+	const xmlNode *n = node;
+	char *why = NULL;
+
+	if (n == NULL || n->type != XML_ELEMENT_NODE)
+		return NULL;
+	for (size_t i = 0; why == NULL && names[i] != NULL; i++) {
+		struct calendar_duration d;
+		char *v = workflow_attr((xmlNode *)n, names[i]), *e = NULL;
+
+		/* <set field="due" after=""/> clears the due date */
+		if (v != NULL && v[0] != '\0' &&
+		    calendar_duration_parse(v, &d, &e) < 0) {
+			why = xasprintf("%s: %s", names[i], e);
+			free(e);
+		}
+		free(v);
+	}
+	return why;
+}
+
 static void
 schema_error(void *user, xmlErrorPtr err)
 {
@@ -181,9 +209,12 @@ schema_error(void *user, xmlErrorPtr err)
 		msg = xstrdup("a value cirm-workflow(5) does not allow here, "
 			      "or an element left empty that needs content");
 	} else if (strstr(msg, "failed to validate attributes") != NULL) {
-		char *m = xasprintf("%s (see cirm-workflow(5) for the values "
-				    "each attribute takes)", msg);
+		char *why = duration_problem(err->node);
+		char *m = why != NULL ? xasprintf("%s: %s", msg, why) :
+			xasprintf("%s (see cirm-workflow(5) for the values "
+				  "each attribute takes)", msg);
 
+		free(why);
 		free(msg);
 		msg = m;
 	}

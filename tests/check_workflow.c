@@ -90,9 +90,12 @@ static const struct bad_case bad_cases[] = {
 	  "state can be reached from it" },
 	{ "bad-duplicate-id.xml", "bad-duplicate-id.xml:29: duplicate id "
 	  "'registrerad' (first at line 20)" },
+	/* which attribute, and what is wrong with it */
 	{ "bad-duration.xml", "bad-duration.xml:22: Element timer failed to "
-	  "validate attributes (see cirm-workflow(5) for the values each "
-	  "attribute takes)" },
+	  "validate attributes: after: duration \"P2X\": unexpected 'X'" },
+	{ "bad-duration-words.xml", "bad-duration-words.xml:11: Element "
+	  "timer failed to validate attributes: after: duration \"3 "
+	  "dagar\": must start with 'P'" },
 	{ "bad-event.xml",
 	  "bad-event.xml:8: command 'åtgärda': no transition handles its "
 	  "event 'cmd.fix'\n"
