@@ -100,6 +100,10 @@ check "both versions are kept with their source" [ \
 
 # Changing a version in use without a new number is refused.
 sed 's/<title>/<title>Ändrad: /' "$W/synpunkt.xml" >"$T/changed" && cp "$T/changed" "$W/synpunkt.xml"
+run "$CIRMCTL" -c "$C" workflow check "$W/synpunkt.xml"
+check "workflow check -c says so before cirmd is told" [ "$rc" -eq 1 ]
+check "... with the reason" contains "$err" \
+	"synpunkt.xml: workflow synpunkt version 2 is already in use with other contents"
 : >"$T/d.log"
 kill -HUP "$pid"
 check "an edited version 2 is refused" wait_for "$T/d.log" "give the changed workflow a new version number"
