@@ -177,6 +177,10 @@ check "a mapping from a mistyped state is refused" [ "$rc" -eq 1 ]
 check "... naming it" contains "$err" "--map tildelad=tilldelad: version 2 has no state 'tildelad'"
 check "... and no case moved" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=oppen
+check "a mapping into a compound state is refused" [ "$rc" -eq 1 ]
+check "... saying why" contains "$err" \
+	"KS-2026-00003: 'oppen' holds other states, and a case is always in one of those: name one of them"
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=avslutad
 check "a mapping into a top-level final state is refused" [ "$rc" -eq 1 ]
 check "... since the case would stay open in it" contains "$err" \
