@@ -93,6 +93,11 @@ static const struct bad_case bad_cases[] = {
 	/* which attribute, and what is wrong with it */
 	{ "bad-duration.xml", "bad-duration.xml:22: Element timer failed to "
 	  "validate attributes: after: duration \"P2X\": unexpected 'X'" },
+	{ "bad-role-group.xml", "bad-role-group.xml:8: Element role failed "
+	  "to validate attributes: group missing" },
+	{ "bad-attribute-typo.xml", "bad-attribute-typo.xml:14: Element "
+	  "timer failed to validate attributes: unknown attribute efter; "
+	  "after missing" },
 	{ "bad-duration-words.xml", "bad-duration-words.xml:11: Element "
 	  "timer failed to validate attributes: after: duration \"3 "
 	  "dagar\": must start with 'P'" },
