@@ -32,6 +32,8 @@ struct loader {
 	struct strlist errors;
 	struct strlist cascade;	/* schema messages that only echo others */
 	long line;		/* the element validated alone, or 0 */
+	size_t compare_at;	/* 1 + index in errors of the last "failed
+				   to compare", or 0 */
 };
 
 static void CIRM_PRINTF(3, 4)
@@ -256,6 +258,7 @@ schema_error(void *user, xmlErrorPtr err)
 	char *msg = xstrdup(err->message != NULL ? err->message : "invalid");
 	char *note = NULL;
 	size_t n = strlen(msg);
+	bool compare = false;
 	int line;
 
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -268,14 +271,32 @@ schema_error(void *user, xmlErrorPtr err)
 		free(msg);
 		msg = m;
 	} else if (strcmp(msg, "failed to compare type string") == 0) {
+		compare = true;
 		free(msg);
 		/* said of an empty element, and as well of an attribute
 		   value outside its list (priority="HIGH", xml:lang="de") */
 		msg = xstrdup("a value cirm-workflow(5) does not allow here, "
 			      "or an element left empty that needs content");
 	} else if (strstr(msg, "failed to validate attributes") != NULL) {
-		char *why = attribute_problem(err->node);
-		char *m = why != NULL ? xasprintf("%s: %s", msg, why) :
+		char *why = attribute_problem(err->node), *m;
+
+		/* libxml2 said "failed to compare" of this value just
+		   before (maybe with a "Type date doesn't allow value"),
+		   at the parent element's line: this message says it, at
+		   the right line */
+		if (ld->compare_at != 0 && ld->compare_at + 2 > ld->errors.n) {
+			size_t i = ld->compare_at - 1;
+
+			free(ld->errors.v[i]);
+			memmove(ld->errors.v + i, ld->errors.v + i + 1,
+				(ld->errors.n - i - 1) * sizeof(char *));
+			ld->errors.n--;
+			if (why == NULL)
+				why = xstrdup("a value cirm-workflow(5) does "
+					      "not allow here");
+		}
+		ld->compare_at = 0;
+		m = why != NULL ? xasprintf("%s: %s", msg, why) :
 			xasprintf("%s (see cirm-workflow(5) for the values "
 				  "each attribute takes)", msg);
 
@@ -295,6 +316,8 @@ schema_error(void *user, xmlErrorPtr err)
 	strlist_addf(is_cascade(msg) ? &ld->cascade : &ld->errors,
 		     "%s:%d: %s%s", ld->wf->name, line, msg,
 		     note != NULL ? note : "");
+	if (compare)
+		ld->compare_at = ld->errors.n;
 	free(note);
 	free(msg);
 }

@@ -313,9 +313,24 @@ START_TEST(test_parser_words)
 			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
 	ck_assert_int_eq(workflow_load("v.xml", doc, strlen(doc), &wf, &error),
 			 -1);
-	ck_assert_msg(strstr(error, "v.xml:4: a value cirm-workflow(5) does "
+	ck_assert_msg(strstr(error, "v.xml:4: Element set failed to validate "
+			     "attributes: a value cirm-workflow(5) does "
 			     "not allow here") != NULL &&
 		      strstr(error, "empty where") == NULL, "%s", error);
+	free(error);
+	free(doc);
+	/* a bad value of <hours> is said once, at its line, not also at
+	   the <calendar>'s as if that were empty */
+	doc = xasprintf("%s<calendar id=\"c\">\n<hours days=\"mon\" "
+			"open=\"8:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\">"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("h.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "h.xml:4: Element hours failed to validate "
+			 "attributes: a value cirm-workflow(5) does not allow "
+			 "here");
 	free(error);
 	free(doc);
 	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);
