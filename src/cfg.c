@@ -168,6 +168,13 @@ parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 	trim(&line, &end);
 	if (*line == '\0' || *line == '#')
 		return;
+	/* A file saved as ISO-8859-1: mail_name = Håbo kommun would go
+	   into every mail as broken UTF-8. */
+	if (utf8_bad_line(line) != 0) {
+		strlist_addf(errors, _("%s:%d: not UTF-8: save the file as "
+				       "UTF-8"), cfg->path, lineno);
+		return;
+	}
 	eq = strchr(line, '=');
 	if (eq == NULL) {
 		strlist_addf(errors, _("%s:%d: expected 'name = value'"),
@@ -301,7 +308,11 @@ cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 				;
 			continue;
 		}
-		parse_line(cfg, line, lineno, errors);
+		/* a UTF-8 byte order mark, which some editors put first */
+		if (lineno == 1 && strncmp(line, "\xef\xbb\xbf", 3) == 0)
+			parse_line(cfg, line + 3, lineno, errors);
+		else
+			parse_line(cfg, line, lineno, errors);
 	}
 	if (ferror(f))
 		strlist_addf(errors, _("%s: cannot read: %s"), cfg->path,

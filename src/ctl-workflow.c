@@ -2,10 +2,12 @@
 /* cirmctl workflow check|dot|simulate|run */
 #include "config.h"
 
+#include "blob.h"
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
 #include "scxml.h"
+#include "store.h"
 #include "util.h"
 #include "workflow-dot.h"
 #include "workflow-run.h"
@@ -181,6 +183,53 @@ load_checked(const char *templates, const char *file, struct workflow **wf_r)
 	return wf != NULL ? 0 : -1;
 }
 
+/* With -c, an instance whose database already holds WF's id and
+   version with other contents would refuse the file (cirm-workflow(5),
+   VERSIONS): said here, before cirmd is restarted or reloaded with it.
+   A database that is not there yet is not made. 1 when the file is
+   refused (said on stderr), else 0. */
+static int
+version_taken(const struct ctl *ctl, const char *file,
+	      const struct workflow *wf, struct store **store)
+{
+	char *source = NULL, *err = NULL, id[BLOB_ID_LEN + 1];
+	size_t len = 0;
+	int taken = 0;
+
+	if (ctl->config == NULL)
+		return 0;
+	if (*store == NULL) {
+		struct cfg *cfg = NULL;
+
+		if (ctl_load_config(ctl, &cfg) < 0)
+			return 0;
+		if (access(cfg_str(cfg, CFG_DATABASE), F_OK) == 0)
+			(void)ctl_open_store(cfg, store);
+		cfg_free(&cfg);
+		if (*store == NULL)
+			return 0;
+	}
+	if (store_workflow_def_get(*store, wf->id, wf->version, &source, &len,
+				   &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 0;
+	}
+	if (source != NULL) {
+		blob_id(source, len, id);
+		if (strcmp(id, wf->sha256) != 0) {
+			fprintf(stderr, _("%s: workflow %s version %d is already "
+					  "in use with other contents: give the "
+					  "changed workflow a new version "
+					  "number\n"), file, wf->id,
+				wf->version);
+			taken = 1;
+		}
+	}
+	free(source);
+	return taken;
+}
+
 static int
 check(const struct ctl *ctl, int argc, char **argv)
 {
@@ -191,6 +240,7 @@ check(const struct ctl *ctl, int argc, char **argv)
 	};
 	const char *templates = NULL;
 	char *owned;
+	struct store *store = NULL;
 	bool quiet = false;
 	int c, bad = 0, ret = 0;
 
@@ -216,6 +266,11 @@ check(const struct ctl *ctl, int argc, char **argv)
 			ret = 1;
 			continue;
 		}
+		if (version_taken(ctl, argv[i], wf, &store)) {
+			workflow_free(&wf);
+			ret = 1;
+			continue;
+		}
 		if (!quiet) {
 			printf(_("%s: workflow %s version %d is valid (%zu "
 				 "states, %zu timers, %zu commands)\n"),
@@ -224,6 +279,7 @@ check(const struct ctl *ctl, int argc, char **argv)
 		}
 		workflow_free(&wf);
 	}
+	store_free(&store);
 	free(owned);
 	return ret;
 }

@@ -213,11 +213,24 @@ reload(struct daemon *d)
 		log_warnx("database: a new path takes effect at restart only");
 	if (cfg_int(cfg, CFG_BUSY_TIMEOUT) != d->busy_timeout)
 		log_warnx("busy_timeout: a new value takes effect at restart only");
-	cfg_free(&d->cfg);
-	d->cfg = cfg;
+	/* The workflows are part of the configuration: when the default's
+	   or a route's is not usable, none of the new file takes effect
+	   (neither the logging nor the gateways' settings). */
+	{
+		struct cfg *old = d->cfg;
+
+		d->cfg = cfg;
+		if (make_engine(d) < 0) {
+			d->cfg = old;
+			cfg_free(&cfg);
+			log_errorx("configuration not reloaded; the old one "
+				   "stays");
+			return;
+		}
+		cfg_free(&old);
+	}
 	start_logging(d->cfg);
-	if (make_engine(d) == 0)
-		log_info("configuration reloaded");
+	log_info("configuration reloaded");
 	if (d->gateways != NULL) {
 		unsigned char now[EVP_MAX_MD_SIZE];
 		static const unsigned char zero[EVP_MAX_MD_SIZE];

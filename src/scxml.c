@@ -644,8 +644,14 @@ scxml_restore(struct scxml_session *s, const char *const *ids, size_t nids,
 		const struct scxml_state *st = scxml_find(s->doc, ids[i]);
 
 		if (st == NULL || !is_atomic(st)) {
-			*error_r = xasprintf("'%s' is not an atomic state of "
-					     "the document", ids[i]);
+			/* a compound or parallel state is never all of
+			   where a case is: say so, rather than 'atomic' */
+			*error_r = st == NULL ?
+				xasprintf("'%s' is not a state of the "
+					  "document", ids[i]) :
+				xasprintf("'%s' holds other states, and a case "
+					  "is always in one of those: name one "
+					  "of them", ids[i]);
 			memset(s->active, 0, s->doc->nstates * sizeof(bool));
 			return -1;
 		}

@@ -43,6 +43,28 @@ check_mail_address(const char *v)
 	return NULL;
 }
 
+/* The case address: cirm's mail goes out from it (From, Reply-To), so
+   it must be one a mail header can carry as it is, which the outgoing
+   mail's check (mailout_address_ok) also asks: printable ASCII. A
+   domain with å, ä or ö is written in its xn-- form. */
+static const char *
+check_own_address(const char *v)
+{
+	const char *reason = check_mail_address(v);
+
+	if (reason != NULL)
+		return reason;
+	for (const char *p = v; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c <= ' ' || c >= 0x7f || strchr("[]\\", c) != NULL)
+			return N_("must be an address in ASCII letters, like "
+				  "arende@kommun.example (a domain with Swedish "
+				  "letters in its xn-- form)");
+	}
+	return NULL;
+}
+
 /* Where SMS come from: an international number (+ and 7 to 15 digits,
    sent with TON 1) or an alphanumeric sender id of at most 11
    characters (TON 5: letters, digits and spaces, which every network
@@ -245,10 +267,11 @@ const struct setting_def settings[SETTING_COUNT] = {
 		NULL, NULL, NULL, "Directory of message templates, one "
 		"subdirectory per language (sv/, en/)." },
 	[CFG_MAIL_ADDRESS] = { "mail_address", SETTING_STRING,
-		"arende@kommun.example", 0, 0, NULL, check_mail_address, NULL,
+		"arende@kommun.example", 0, 0, NULL, check_own_address, NULL,
 		"The municipality's case address: citizens write to it, "
 		"acknowledgements come from it, and signed reply addresses are "
-		"made from it (local+tag@domain)." },
+		"made from it (local+tag@domain). ASCII only: a domain with "
+		"Swedish letters in its xn-- form." },
 	[CFG_MAIL_NAME] = { "mail_name", SETTING_STRING, "Kommunen", 0, 0, NULL,
 		NULL, NULL, "Display name on mail from cirm." },
 	[CFG_MAIL_MAX_SIZE] = { "mail_max_size", SETTING_INT, "26214400", 1024,

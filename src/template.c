@@ -40,6 +40,7 @@ load(const char *path, char **error_r)
 	FILE *f = NULL;
 	char *buf;
 	size_t n;
+	int line;
 
 	if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
 		*error_r = xasprintf("%s: not a regular file", path);
@@ -65,6 +66,14 @@ load(const char *path, char **error_r)
 	}
 	buf[n] = '\0';
 	windows_text(buf);
+	/* Sent as UTF-8: a file saved as ISO-8859-1 would reach citizens
+	   with its å, ä and ö broken. */
+	if ((line = utf8_bad_line(buf)) > 0) {
+		*error_r = xasprintf("%s:%d: not UTF-8: save the file as "
+				     "UTF-8", path, line);
+		free(buf);
+		return NULL;
+	}
 	return buf;
 }
 

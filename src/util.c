@@ -381,3 +381,33 @@ host_is_loopback(const char *host)
 		(ntohl(a.s_addr) >> 24) == 127) ||
 	       strcmp(host, "::1") == 0 || strcmp(host, "localhost") == 0;
 }
+
+/* The line of TEXT's first byte that is not part of well-formed UTF-8
+   (no overlong forms, surrogates or code points past U+10FFFF), or 0. */
+int
+utf8_bad_line(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	int line = 1;
+
+	while (*p != '\0') {
+		size_t n = *p < 0x80 ? 1 : *p >= 0xc2 && *p <= 0xdf ? 2 :
+			*p >= 0xe0 && *p <= 0xef ? 3 :
+			*p >= 0xf0 && *p <= 0xf4 ? 4 : 0;
+
+		if (n == 0)
+			return line;
+		for (size_t i = 1; i < n; i++)
+			if ((p[i] & 0xc0) != 0x80)
+				return line;
+		if ((n == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) ||
+				(p[0] == 0xed && p[1] >= 0xa0))) ||
+		    (n == 4 && ((p[0] == 0xf0 && p[1] < 0x90) ||
+				(p[0] == 0xf4 && p[1] >= 0x90))))
+			return line;
+		if (*p == '\n')
+			line++;
+		p += n;
+	}
+	return 0;
+}

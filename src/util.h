@@ -75,4 +75,8 @@ int write_file_atomic(const char *path, const void *data, size_t len,
    with errno set. */
 int fsync_parent(const char *path);
 
+/* The line (from 1) of the first byte of TEXT that is not part of
+   well-formed UTF-8, or 0 when all of it is. */
+int utf8_bad_line(const char *text);
+
 #endif

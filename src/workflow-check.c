@@ -648,6 +648,21 @@ check_timers(struct checker *c)
 			       "would fire for ever", t->id, t->after_text,
 			       t->event, t->state,
 			       (int)xmlGetLineNo(taker->node));
+		/* a calendar open little (an hour a week) stretches a long
+		   duration past the years whose holidays cirm knows: then
+		   every case entering the state would fail, not only here */
+		if (t->calendar != NULL) {
+			char *err = NULL;
+			int64_t due;
+
+			if (calendar_add(t->calendar, cirm_now(), &t->after,
+					 &due, &err) < 0) {
+				cerror(c, t->line, "timer '%s': after=\"%s\" "
+				       "cannot be counted in its calendar from "
+				       "today: %s", t->id, t->after_text, err);
+				free(err);
+			}
+		}
 	}
 }
 

@@ -32,6 +32,8 @@ struct loader {
 	struct strlist errors;
 	struct strlist cascade;	/* schema messages that only echo others */
 	long line;		/* the element validated alone, or 0 */
+	size_t compare_at;	/* 1 + index in errors of the last "failed
+				   to compare", or 0 */
 };
 
 static void CIRM_PRINTF(3, 4)
@@ -156,6 +158,99 @@ line_of_element(const struct loader *ld, const char *msg, char **note_r)
 	return (int)lines[0];
 }
 
+/* The attributes of each element, as the schema has them: those it
+   needs, then those it may have. Only for saying what is wrong; the
+   schema decides. */
+static const struct {
+	const char *element, *required, *optional;
+} element_attrs[] = {
+	{ "workflow", "id version", "initial calendar sms-window sms-links "
+	  "sms-segments" },
+	{ "calendar", "id", "" }, { "hours", "days open close", "" },
+	{ "closed", "date", "" }, { "role", "id group", "" },
+	{ "command", "word event", "aliases role text argument help" },
+	{ "template", "id", "" }, { "state", "id", "initial category" },
+	{ "parallel", "id", "category" }, { "final", "id", "" },
+	{ "timer", "id after event", "calendar" },
+	{ "transition", "", "event cond target type" },
+	{ "reply", "template", "" }, { "notify", "to template", "" },
+	{ "assign", "to", "" }, { "set", "field", "value after" },
+	{ "raise", "event", "" }, { "log", "label", "" },
+	{ "if", "cond", "" }, { "elseif", "cond", "" },
+};
+
+static bool
+word_in(const char *words, const char *w)
+{
+	size_t n = strlen(w);
+
+	for (const char *p = words; (p = strstr(p, w)) != NULL; p += n)
+		if ((p == words || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+/* libxml2 says only that an element's attributes do not validate:
+   which attribute is unknown (a typo: efter="P2D"), missing (a role
+   without group) or, for a duration, wrong ("3 dagar", "-P5D"), when
+   NODE shows it; else NULL. */
+static char *
+attribute_problem(const void *node)
+{
+	static const char *const durations[] = { "after", "sms-window", NULL };
+	const xmlNode *n = node;
+	struct strlist why = { 0 };
+	const char *req = NULL, *opt = NULL;
+	char *out;
+
+	if (n == NULL || n->type != XML_ELEMENT_NODE)
+		return NULL;
+	for (size_t i = 0; i < N_ELEMENTS(element_attrs); i++)
+		if (xmlStrcmp(n->name, (const xmlChar *)
+			      element_attrs[i].element) == 0) {
+			req = element_attrs[i].required;
+			opt = element_attrs[i].optional;
+		}
+	for (const xmlAttr *a = n->properties; req != NULL && a != NULL;
+	     a = a->next)
+		if (a->ns == NULL && !word_in(req, (const char *)a->name) &&
+		    !word_in(opt, (const char *)a->name))
+			strlist_addf(&why, "unknown attribute %s", a->name);
+	for (const char *p = req; p != NULL && *p != '\0';) {
+		size_t len = strcspn(p, " ");
+		char *name = xstrndup(p, len);
+
+		if (!xmlHasNsProp(n, (const xmlChar *)name, NULL))
+			strlist_addf(&why, "%s missing", name);
+		free(name);
+		p += len + (p[len] == ' ');
+	}
+	for (size_t i = 0; durations[i] != NULL; i++) {
+		struct calendar_duration d;
+		char *v = workflow_attr((xmlNode *)n, durations[i]), *e = NULL;
+
+		/* <set field="due" after=""/> clears the due date */
+		if (v != NULL && v[0] != '\0' &&
+		    calendar_duration_parse(v, &d, &e) < 0) {
+			strlist_addf(&why, "%s: %s", durations[i], e);
+			free(e);
+		}
+		free(v);
+	}
+	if (why.n == 0)
+		return NULL;
+	out = xstrdup(why.v[0]);
+	for (size_t i = 1; i < why.n; i++) {
+		char *more = xasprintf("%s; %s", out, why.v[i]);
+
+		free(out);
+		out = more;
+	}
+	strlist_clear(&why);
+	return out;
+}
+
 static void
 schema_error(void *user, xmlErrorPtr err)
 {
@@ -163,6 +258,7 @@ schema_error(void *user, xmlErrorPtr err)
 	char *msg = xstrdup(err->message != NULL ? err->message : "invalid");
 	char *note = NULL;
 	size_t n = strlen(msg);
+	bool compare = false;
 	int line;
 
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -175,15 +271,36 @@ schema_error(void *user, xmlErrorPtr err)
 		free(msg);
 		msg = m;
 	} else if (strcmp(msg, "failed to compare type string") == 0) {
+		compare = true;
 		free(msg);
 		/* said of an empty element, and as well of an attribute
 		   value outside its list (priority="HIGH", xml:lang="de") */
 		msg = xstrdup("a value cirm-workflow(5) does not allow here, "
 			      "or an element left empty that needs content");
 	} else if (strstr(msg, "failed to validate attributes") != NULL) {
-		char *m = xasprintf("%s (see cirm-workflow(5) for the values "
-				    "each attribute takes)", msg);
+		char *why = attribute_problem(err->node), *m;
 
+		/* libxml2 said "failed to compare" of this value just
+		   before (maybe with a "Type date doesn't allow value"),
+		   at the parent element's line: this message says it, at
+		   the right line */
+		if (ld->compare_at != 0 && ld->compare_at + 2 > ld->errors.n) {
+			size_t i = ld->compare_at - 1;
+
+			free(ld->errors.v[i]);
+			memmove(ld->errors.v + i, ld->errors.v + i + 1,
+				(ld->errors.n - i - 1) * sizeof(char *));
+			ld->errors.n--;
+			if (why == NULL)
+				why = xstrdup("a value cirm-workflow(5) does "
+					      "not allow here");
+		}
+		ld->compare_at = 0;
+		m = why != NULL ? xasprintf("%s: %s", msg, why) :
+			xasprintf("%s (see cirm-workflow(5) for the values "
+				  "each attribute takes)", msg);
+
+		free(why);
 		free(msg);
 		msg = m;
 	}
@@ -199,6 +316,8 @@ schema_error(void *user, xmlErrorPtr err)
 	strlist_addf(is_cascade(msg) ? &ld->cascade : &ld->errors,
 		     "%s:%d: %s%s", ld->wf->name, line, msg,
 		     note != NULL ? note : "");
+	if (compare)
+		ld->compare_at = ld->errors.n;
 	free(note);
 	free(msg);
 }

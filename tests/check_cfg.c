@@ -97,6 +97,33 @@ START_TEST(test_values)
 }
 END_TEST
 
+/* A file saved by an editor that begins it with a UTF-8 byte order
+   mark (Notepad): the mark is no part of the first setting's name. */
+START_TEST(test_byte_order_mark)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+
+	ck_assert_int_eq(load("\xef\xbb\xbf" "case_prefix = MBN\n"
+			      "mail_name = Håbo kommun\n", &cfg, &errors), 0);
+	ck_assert_uint_eq(errors.n, 0);
+	ck_assert_str_eq(cfg_str(cfg, CFG_CASE_PREFIX), "MBN");
+	cfg_free(&cfg);
+	/* only at the very start */
+	assert_one_error("case_prefix = MBN\n\xef\xbb\xbf" "language = en\n",
+			 2, "unknown setting");
+}
+END_TEST
+
+/* Saved as ISO-8859-1: said with the line, rather than mail_name
+   going into every mail as broken UTF-8. */
+START_TEST(test_not_utf8)
+{
+	assert_one_error("case_prefix = MBN\nmail_name = H\xe5" "bo kommun\n",
+			 2, "not UTF-8: save the file as UTF-8");
+}
+END_TEST
+
 START_TEST(test_unknown_setting)
 {
 	assert_one_error("\ncase_prefx = KS\n", 2, "unknown setting 'case_prefx'");
@@ -160,6 +187,12 @@ START_TEST(test_bad_string)
 			 "'imap_ca_file' must be system or an absolute path");
 	assert_one_error("smtp_ca_file = certs/ca.pem\n", 1, "smtp_ca_file");
 	assert_one_error("smpp_ca_file = ./ca.pem\n", 1, "smpp_ca_file");
+	/* cirm's own mail comes from it: an address with å, ä or ö
+	   would make every reply fail to go out */
+	assert_one_error("mail_address = ärende@kommun.example\n", 1,
+			 "'mail_address' must be an address in ASCII");
+	assert_one_error("mail_address = arende@håbo.se\n", 1,
+			 "xn-- form");
 }
 END_TEST
 
@@ -349,6 +382,8 @@ cfg_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_values);
+	tcase_add_test(tc, test_byte_order_mark);
+	tcase_add_test(tc, test_not_utf8);
 	tcase_add_test(tc, test_unknown_setting);
 	tcase_add_test(tc, test_not_a_number);
 	tcase_add_test(tc, test_out_of_range);

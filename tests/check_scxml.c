@@ -864,7 +864,8 @@ START_TEST(test_restore)
 			 "configuration of the document");
 	free(error);
 	ck_assert_int_eq(scxml_restore(s, bad2, 1, &error), -1);
-	ck_assert_str_eq(error, "'r1' is not an atomic state of the document");
+	ck_assert_str_eq(error, "'r1' holds other states, and a case is "
+			 "always in one of those: name one of them");
 	free(error);
 	ck_assert_int_eq(scxml_restore(s, bad3, 3, &error), -1);
 	free(error);

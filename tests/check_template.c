@@ -102,6 +102,15 @@ static const struct case_ cases[] = {
 	{ "Subject: x\r\n\r\nHej {{handler.name}}!\r\n{{#if case.due}}\r\n"
 	  "d\r\n{{/if}}\r\nRad 2\r\n", "Hej Eva!\nRad 2\n" },
 	{ "\xef\xbb\xbfSubject: x\n\nHej\n", "Hej\n" },
+	/* saved as ISO-8859-1: said, with the line, not sent to a citizen
+	   as broken UTF-8 */
+	{ "Subject: x\n\nHej!\nTack f\xf6r ditt meddelande.\n",
+	  "ERROR: sv/t:4: not UTF-8: save the file as UTF-8" },
+	{ "Subject: \xc4rende\n\nHej\n",
+	  "ERROR: sv/t:1: not UTF-8: save the file as UTF-8" },
+	{ "Subject: x\n\nH\xc3\n", "ERROR: sv/t:3: not UTF-8: save the file as UTF-8" },
+	{ "Subject: x\n\n\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80\n",
+	  "\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80\n" },
 };
 
 START_TEST(test_render)

@@ -90,9 +90,17 @@ static const struct bad_case bad_cases[] = {
 	  "state can be reached from it" },
 	{ "bad-duplicate-id.xml", "bad-duplicate-id.xml:29: duplicate id "
 	  "'registrerad' (first at line 20)" },
+	/* which attribute, and what is wrong with it */
 	{ "bad-duration.xml", "bad-duration.xml:22: Element timer failed to "
-	  "validate attributes (see cirm-workflow(5) for the values each "
-	  "attribute takes)" },
+	  "validate attributes: after: duration \"P2X\": unexpected 'X'" },
+	{ "bad-role-group.xml", "bad-role-group.xml:8: Element role failed "
+	  "to validate attributes: group missing" },
+	{ "bad-attribute-typo.xml", "bad-attribute-typo.xml:14: Element "
+	  "timer failed to validate attributes: unknown attribute efter; "
+	  "after missing" },
+	{ "bad-duration-words.xml", "bad-duration-words.xml:11: Element "
+	  "timer failed to validate attributes: after: duration \"3 "
+	  "dagar\": must start with 'P'" },
 	{ "bad-event.xml",
 	  "bad-event.xml:8: command 'åtgärda': no transition handles its "
 	  "event 'cmd.fix'\n"
@@ -118,6 +126,9 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-timer.xml", "bad-timer.xml:23: timer 'glomd': no transition "
 	  "in state 'registrerad' or around it handles its event "
 	  "'timer.forgotten'" },
+	{ "bad-timer-far.xml", "bad-timer-far.xml:15: timer 'langt': "
+	  "after=\"PT87840H\" cannot be counted in its calendar from today: "
+	  "deadline year 2200 is outside 1900-2199" },
 	{ "bad-unreachable.xml", "bad-unreachable.xml:33: state 'glomd' can "
 	  "never be entered" },
 	{ "bad-zero-timer.xml", "bad-zero-timer.xml:12: timer 'genast': "
@@ -305,9 +316,24 @@ START_TEST(test_parser_words)
 			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
 	ck_assert_int_eq(workflow_load("v.xml", doc, strlen(doc), &wf, &error),
 			 -1);
-	ck_assert_msg(strstr(error, "v.xml:4: a value cirm-workflow(5) does "
+	ck_assert_msg(strstr(error, "v.xml:4: Element set failed to validate "
+			     "attributes: a value cirm-workflow(5) does "
 			     "not allow here") != NULL &&
 		      strstr(error, "empty where") == NULL, "%s", error);
+	free(error);
+	free(doc);
+	/* a bad value of <hours> is said once, at its line, not also at
+	   the <calendar>'s as if that were empty */
+	doc = xasprintf("%s<calendar id=\"c\">\n<hours days=\"mon\" "
+			"open=\"8:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\">"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("h.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "h.xml:4: Element hours failed to validate "
+			 "attributes: a value cirm-workflow(5) does not allow "
+			 "here");
 	free(error);
 	free(doc);
 	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);

@@ -100,6 +100,10 @@ check "both versions are kept with their source" [ \
 
 # Changing a version in use without a new number is refused.
 sed 's/<title>/<title>Ändrad: /' "$W/synpunkt.xml" >"$T/changed" && cp "$T/changed" "$W/synpunkt.xml"
+run "$CIRMCTL" -c "$C" workflow check "$W/synpunkt.xml"
+check "workflow check -c says so before cirmd is told" [ "$rc" -eq 1 ]
+check "... with the reason" contains "$err" \
+	"synpunkt.xml: workflow synpunkt version 2 is already in use with other contents"
 : >"$T/d.log"
 kill -HUP "$pid"
 check "an edited version 2 is refused" wait_for "$T/d.log" "give the changed workflow a new version number"
@@ -113,6 +117,18 @@ check "a named pipe in workflow_dir does not hang a reload" \
 check "... and is reported" wait_for "$T/d.log" "pipe.xml: not a regular file"
 timeout 1 sh -c ': >"$1"' - "$W/pipe.xml" 2>/dev/null	# frees a stuck reader
 rm -f "$W/pipe.xml"
+# A reload whose default workflow is not usable keeps the old
+# configuration as a whole: not only the engine, also the logging and
+# the gateways' settings.
+cp "$C" "$T/conf.good"
+printf 'workflow_default = nosuch\nmaildir_poll_interval = 7\n' >>"$C"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "an unusable default workflow on reload is logged" \
+	wait_for "$T/d.log" "workflow_default: workflow nosuch is not usable"
+check "... and the old configuration stays" wait_for "$T/d.log" "old one stays"
+check "... the gateways too" sh -c '! grep -q "gateways restarted" "$1"' - "$T/d.log"
+cp "$T/conf.good" "$C"
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM stops the service" [ $? -eq 0 ]
@@ -161,6 +177,10 @@ check "a mapping from a mistyped state is refused" [ "$rc" -eq 1 ]
 check "... naming it" contains "$err" "--map tildelad=tilldelad: version 2 has no state 'tildelad'"
 check "... and no case moved" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=oppen
+check "a mapping into a compound state is refused" [ "$rc" -eq 1 ]
+check "... saying why" contains "$err" \
+	"KS-2026-00003: 'oppen' holds other states, and a case is always in one of those: name one of them"
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=avslutad
 check "a mapping into a top-level final state is refused" [ "$rc" -eq 1 ]
 check "... since the case would stay open in it" contains "$err" \
