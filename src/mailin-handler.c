@@ -106,19 +106,31 @@ struct reply {
 	char *address;		/* the handler's, for the transcript */
 };
 
+/* The length of the blank character at S, or 0: a space, a tab, a
+   no-break space, a byte order mark, or a zero-width space, joiner or
+   non-joiner or word joiner (U+200B..U+200D, U+2060), which editors and
+   pasted text put where a handler sees nothing at all. */
+static size_t
+blank_len(const char *s)
+{
+	if (*s == ' ' || *s == '\t')
+		return 1;
+	if (s[0] == '\xc2' && s[1] == '\xa0')
+		return 2;
+	if ((s[0] == '\xef' && s[1] == '\xbb' && s[2] == '\xbf') ||
+	    (s[0] == '\xe2' && s[1] == '\x80' && s[2] >= '\x8b' &&
+	     s[2] <= '\x8d') ||
+	    (s[0] == '\xe2' && s[1] == '\x81' && s[2] == '\xa0'))
+		return 3;
+	return 0;
+}
+
 const char *
 mailin_skip_blank(const char *s)
 {
-	for (;;) {
-		if (*s == ' ' || *s == '\t')
-			s++;
-		else if (s[0] == '\xc2' && s[1] == '\xa0')	/* no-break space */
-			s += 2;
-		else if (s[0] == '\xef' && s[1] == '\xbb' && s[2] == '\xbf')
-			s += 3;				/* byte order mark */
-		else
-			return s;
-	}
+	for (size_t n; (n = blank_len(s)) > 0;)
+		s += n;
+	return s;
 }
 
 /* The length of the command word at W, up to a blank or the line's end. */
@@ -133,7 +145,8 @@ word_len(const char *w)
 	return n;
 }
 
-/* S without its trailing white space, no-break spaces included. */
+/* S without its trailing white space, no-break spaces and the other
+   blanks of blank_len included. */
 static void
 trim_end(char *s)
 {
@@ -142,8 +155,10 @@ trim_end(char *s)
 	for (;;) {
 		if (n > 0 && isspace((unsigned char)s[n - 1]))
 			n--;
-		else if (n > 1 && s[n - 2] == '\xc2' && s[n - 1] == '\xa0')
+		else if (n > 1 && blank_len(s + n - 2) == 2)
 			n -= 2;
+		else if (n > 2 && blank_len(s + n - 3) == 3)
+			n -= 3;
 		else
 			break;
 	}

@@ -1460,6 +1460,22 @@ START_TEST(test_handler_invisible_blanks)
 			       "'tilldelad' AND priority = 'high'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
+	/* zero-width spaces, joiners and word joiners, from pasted text:
+	   the commands are neither refused nor sent to the citizen */
+	reply = mail("eva@kommun.example", to, "SV", "i4@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: text/plain; "
+		     "charset=utf-8\n",
+		     "\xe2\x80\x8b#prioritet\xe2\x80\x8c urgent\xe2\x81\xa0\n"
+		     "\xe2\x80\x8d#fraga\xe2\x80\x8b\n\nN\xc3\xa4r bullrar det?\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar' AND priority = 'urgent'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE '%#%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject LIKE "
+			       "'Dina kommandon utf%'"), 0);
 	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "i3@kommun.example", "MIME-Version: 1.0\nContent-Type: "
 		     "text/plain; charset=utf-8\n", "\xef\xbb\xbf#lista\n");
