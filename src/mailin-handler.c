@@ -101,6 +101,7 @@ struct reply {
 	size_t ncmds;
 	char *text;		/* what follows the commands, trimmed */
 	bool note;
+	bool files_alone;	/* files and no text, for the citizen */
 	bool closed;		/* the case is */
 	char *lang;		/* the handler's */
 	char *address;		/* the handler's, for the transcript */
@@ -652,7 +653,21 @@ attachments_withheld(struct mailin *mi, struct store *store,
 		n += mime_part_is_file(&v->msg->parts[i]);
 	if (n == 0)
 		return 0;
-	if (r->lang == NULL || strcmp(r->lang, "en") != 0)
+	if (r->text[0] == '\0')
+		body = xasprintf(r->lang == NULL || strcmp(r->lang, "en") != 0 ?
+				 "Bilagorna i ditt svar (%zu) skickades inte "
+				 "till invånaren, som skrev med sms: sms kan "
+				 "inte bära filer. De finns kvar i ärendet. "
+				 "Behöver invånaren dem, nå hen på annat sätt, "
+				 "till exempel med brev, och anteckna det med "
+				 "#notering.\n" :
+				 "The attachments of your answer (%zu) did not "
+				 "go to the citizen, who wrote by SMS: an SMS "
+				 "cannot carry files. They are kept on the case. "
+				 "If the citizen needs them, reach them another "
+				 "way, for example by letter, and record it "
+				 "with #note.\n", n);
+	else if (r->lang == NULL || strcmp(r->lang, "en") != 0)
 		body = xasprintf("Ditt svar skickades som sms till invånaren, men "
 				 "utan bilagorna (%zu): sms kan inte bära "
 				 "filer. De finns kvar i ärendet. Behöver "
@@ -746,7 +761,7 @@ carry_out(struct mailin *mi, struct store *store,
 			break;
 		}
 	}
-	if (ret < 0 || r->note || r->text[0] == '\0')
+	if (ret < 0 || r->note || (r->text[0] == '\0' && !r->files_alone))
 		return ret;
 	/* the text to the citizen, continuing the citizen's thread */
 	{
@@ -793,6 +808,18 @@ refuse(struct mailin *mi, struct store *store,
 	return send_transcript(mi, store, v, r, error_r);
 }
 
+/* Whether one of R's commands takes no text (#tilldela): the reply is
+   for colleagues. */
+static bool
+forbids_text(const struct reply *r)
+{
+	for (size_t i = 0; i < r->ncmds; i++)
+		if (r->cmds[i].wc != NULL &&
+		    r->cmds[i].wc->text == WORKFLOW_TEXT_NONE)
+			return true;
+	return false;
+}
+
 static int
 handler_reply(struct mailin *mi, struct store *store,
 	      const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -819,9 +846,17 @@ handler_reply(struct mailin *mi, struct store *store,
 		return -1;
 	if (bad > 0)
 		return refuse(mi, store, row, v, r, bad, error_r);
-	if (!r->note && r->text[0] != '\0') {
+	/* files without a text go to the citizen on their own, unless a
+	   command says the reply is for colleagues only (#tilldela) */
+	for (size_t i = 0; i < v->msg->nparts && !r->note &&
+			   r->text[0] == '\0' && !forbids_text(r); i++)
+		r->files_alone |= mime_part_is_file(&v->msg->parts[i]) != 0;
+	if (!r->note && (r->text[0] != '\0' || r->files_alone)) {
 		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 
+		/* an SMS of no text would carry nothing */
+		if (sms && r->text[0] == '\0')
+			r->files_alone = false;
 		if (over != 0) {
 			if (over < 0 ||
 			    mailin_save_handler_message(mi, store, row, v,

@@ -1490,6 +1490,59 @@ START_TEST(test_handler_invisible_blanks)
 }
 END_TEST
 
+/* A handler's files with no text (the decision attached, "#klar"
+   above) go to the citizen; with a command for colleagues only
+   (#kategori) they stay on the case. */
+START_TEST(test_handler_files_alone)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "f1@example.se", NULL, "Det bullrar.");
+	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+			   "boundary=\"b\"\n";
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	body = xasprintf("--b\nContent-Type: text/plain\n\n#kategori buller\n"
+			 "\n--b\nContent-Type: application/pdf\n"
+			 "Content-Disposition: attachment; filename=a.pdf\n"
+			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+			 "--b--");
+	reply = mail("eva@kommun.example", to, "SV", "f2@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
+			       "'buller'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	body = xasprintf("--b\nContent-Type: text/plain\n\n#ta\n#klar\n\n"
+			 "--b\nContent-Type: application/pdf\n"
+			 "Content-Disposition: attachment; filename=beslut.pdf\n"
+			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+			 "--b--");
+	reply = mail("eva@kommun.example", to, "SV", "f3@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'cmd.resolve'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se' AND "
+			       "a.filename = 'beslut.pdf'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se' AND "
+			       "a.filename = 'a.pdf'"), 0);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A category is one word: letters (å, ä, ö too), digits, '_', '-'. */
 START_TEST(test_handler_category_word)
 {
@@ -1649,6 +1702,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_category_word);
+	tcase_add_test(tc, test_handler_files_alone);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
