@@ -25,6 +25,8 @@
 /* How much of a bordered <div> is searched for Outlook's "From:". */
 #define LEAD_TEXT_MAX 256
 #define LEAD_NODES_MAX 64
+/* How far up from an element named "p" a paragraph is looked for. */
+#define O_P_LEVELS 8
 
 #define REPLACEMENT "\xef\xbf\xbd"
 
@@ -38,6 +40,7 @@ enum {
 	F_LIST = 1 << 5,
 	F_ITEM = 1 << 6,
 	F_LINK = 1 << 7,
+	F_MSO = 1 << 8,
 };
 
 static const char *const skipped[] = {
@@ -73,6 +76,7 @@ struct conv {
 	int pre;	/* open <pre> elements */
 	int lists;	/* open <ul>/<ol> elements */
 	int bullet;	/* list level of an "- " owed at the next line */
+	size_t mso_at;	/* output length where an Outlook paragraph began */
 };
 
 static void
@@ -467,6 +471,21 @@ put_link(struct conv *c, const xmlNode *n)
 	xmlFree(content);
 }
 
+/* Whether N lies inside a <p> a few levels up: then N, named "p", is
+   Word's <o:p> (libxml2 drops the prefix), since a paragraph holds no
+   paragraph. */
+static int
+inside_p(const xmlNode *n)
+{
+	int up = 0;
+
+	for (n = n->parent; n != NULL && n->type == XML_ELEMENT_NODE &&
+			    up < O_P_LEVELS; n = n->parent, up++)
+		if (is_named(n, "p"))
+			return 1;
+	return 0;
+}
+
 /* What element N does on entry; returns its F_ flags (0: skip it). */
 static unsigned int
 enter_element(struct conv *c, const xmlNode *n)
@@ -482,6 +501,11 @@ enter_element(struct conv *c, const xmlNode *n)
 		f |= F_QUOTE, c->depth++;
 	if (is_named(n, "br"))
 		line_break(c);
+	else if (is_named(n, "p") && inside_p(n))
+		;	/* Word's <o:p>, which libxml2 names "p": inline */
+	else if (is_named(n, "p") && has_class(n, "MsoNormal"))
+		/* Outlook writes each line as a paragraph without margins */
+		f |= F_MSO, need_break(c, 1), c->mso_at = c->out.len;
 	else if (is_named(n, "p"))
 		f |= F_PARA, need_break(c, 2);
 	else if (in_table(name, blocks, N_ELEMENTS(blocks)))
@@ -537,6 +561,10 @@ leave(struct conv *c, xmlNode *n)
 		c->bullet = 0;
 	if (f & F_PARA)
 		need_break(c, 2);
+	else if ((f & F_MSO) && c->out.len == c->mso_at)
+		line_break(c);	/* an empty one: a blank line */
+	else if (f & F_MSO)
+		need_break(c, 1);
 	else if (f & F_BLOCK)
 		need_break(c, 1);
 }

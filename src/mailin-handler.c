@@ -101,24 +101,37 @@ struct reply {
 	size_t ncmds;
 	char *text;		/* what follows the commands, trimmed */
 	bool note;
+	bool files_alone;	/* files and no text, for the citizen */
 	bool closed;		/* the case is */
 	char *lang;		/* the handler's */
 	char *address;		/* the handler's, for the transcript */
 };
 
+/* The length of the blank character at S, or 0: a space, a tab, a
+   no-break space, a byte order mark, or a zero-width space, joiner or
+   non-joiner or word joiner (U+200B..U+200D, U+2060), which editors and
+   pasted text put where a handler sees nothing at all. */
+static size_t
+blank_len(const char *s)
+{
+	if (*s == ' ' || *s == '\t')
+		return 1;
+	if (s[0] == '\xc2' && s[1] == '\xa0')
+		return 2;
+	if ((s[0] == '\xef' && s[1] == '\xbb' && s[2] == '\xbf') ||
+	    (s[0] == '\xe2' && s[1] == '\x80' && s[2] >= '\x8b' &&
+	     s[2] <= '\x8d') ||
+	    (s[0] == '\xe2' && s[1] == '\x81' && s[2] == '\xa0'))
+		return 3;
+	return 0;
+}
+
 const char *
 mailin_skip_blank(const char *s)
 {
-	for (;;) {
-		if (*s == ' ' || *s == '\t')
-			s++;
-		else if (s[0] == '\xc2' && s[1] == '\xa0')	/* no-break space */
-			s += 2;
-		else if (s[0] == '\xef' && s[1] == '\xbb' && s[2] == '\xbf')
-			s += 3;				/* byte order mark */
-		else
-			return s;
-	}
+	for (size_t n; (n = blank_len(s)) > 0;)
+		s += n;
+	return s;
 }
 
 /* The length of the command word at W, up to a blank or the line's end. */
@@ -133,7 +146,8 @@ word_len(const char *w)
 	return n;
 }
 
-/* S without its trailing white space, no-break spaces included. */
+/* S without its trailing white space, no-break spaces and the other
+   blanks of blank_len included. */
 static void
 trim_end(char *s)
 {
@@ -142,8 +156,10 @@ trim_end(char *s)
 	for (;;) {
 		if (n > 0 && isspace((unsigned char)s[n - 1]))
 			n--;
-		else if (n > 1 && s[n - 2] == '\xc2' && s[n - 1] == '\xa0')
+		else if (n > 1 && blank_len(s + n - 2) == 2)
 			n -= 2;
+		else if (n > 2 && blank_len(s + n - 3) == 3)
+			n -= 3;
 		else
 			break;
 	}
@@ -637,7 +653,21 @@ attachments_withheld(struct mailin *mi, struct store *store,
 		n += mime_part_is_file(&v->msg->parts[i]);
 	if (n == 0)
 		return 0;
-	if (r->lang == NULL || strcmp(r->lang, "en") != 0)
+	if (r->text[0] == '\0')
+		body = xasprintf(r->lang == NULL || strcmp(r->lang, "en") != 0 ?
+				 "Bilagorna i ditt svar (%zu) skickades inte "
+				 "till invånaren, som skrev med sms: sms kan "
+				 "inte bära filer. De finns kvar i ärendet. "
+				 "Behöver invånaren dem, nå hen på annat sätt, "
+				 "till exempel med brev, och anteckna det med "
+				 "#notering.\n" :
+				 "The attachments of your answer (%zu) did not "
+				 "go to the citizen, who wrote by SMS: an SMS "
+				 "cannot carry files. They are kept on the case. "
+				 "If the citizen needs them, reach them another "
+				 "way, for example by letter, and record it "
+				 "with #note.\n", n);
+	else if (r->lang == NULL || strcmp(r->lang, "en") != 0)
 		body = xasprintf("Ditt svar skickades som sms till invånaren, men "
 				 "utan bilagorna (%zu): sms kan inte bära "
 				 "filer. De finns kvar i ärendet. Behöver "
@@ -731,7 +761,7 @@ carry_out(struct mailin *mi, struct store *store,
 			break;
 		}
 	}
-	if (ret < 0 || r->note || r->text[0] == '\0')
+	if (ret < 0 || r->note || (r->text[0] == '\0' && !r->files_alone))
 		return ret;
 	/* the text to the citizen, continuing the citizen's thread */
 	{
@@ -778,6 +808,18 @@ refuse(struct mailin *mi, struct store *store,
 	return send_transcript(mi, store, v, r, error_r);
 }
 
+/* Whether one of R's commands takes no text (#tilldela): the reply is
+   for colleagues. */
+static bool
+forbids_text(const struct reply *r)
+{
+	for (size_t i = 0; i < r->ncmds; i++)
+		if (r->cmds[i].wc != NULL &&
+		    r->cmds[i].wc->text == WORKFLOW_TEXT_NONE)
+			return true;
+	return false;
+}
+
 static int
 handler_reply(struct mailin *mi, struct store *store,
 	      const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -804,9 +846,17 @@ handler_reply(struct mailin *mi, struct store *store,
 		return -1;
 	if (bad > 0)
 		return refuse(mi, store, row, v, r, bad, error_r);
-	if (!r->note && r->text[0] != '\0') {
+	/* files without a text go to the citizen on their own, unless a
+	   command says the reply is for colleagues only (#tilldela) */
+	for (size_t i = 0; i < v->msg->nparts && !r->note &&
+			   r->text[0] == '\0' && !forbids_text(r); i++)
+		r->files_alone |= mime_part_is_file(&v->msg->parts[i]) != 0;
+	if (!r->note && (r->text[0] != '\0' || r->files_alone)) {
 		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 
+		/* an SMS of no text would carry nothing */
+		if (sms && r->text[0] == '\0')
+			r->files_alone = false;
 		if (over != 0) {
 			if (over < 0 ||
 			    mailin_save_handler_message(mi, store, row, v,

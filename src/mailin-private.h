@@ -73,8 +73,9 @@ int mailin_save_handler_message(struct mailin *mi, struct store *store,
 				const struct mailin_verdict *v,
 				const char *text, bool internal,
 				int64_t *message_id_r, char **error_r);
-/* S past spaces, tabs, no-break spaces and byte order marks, which
-   mail clients put before a handler's command. */
+/* S past spaces, tabs, no-break spaces, byte order marks and zero-width
+   spaces and joiners, which mail clients put before a handler's
+   command. */
 const char *mailin_skip_blank(const char *s);
 /* Moves ROW, whose verdict V is the quarantine of a handler's mail,
    there (as *QID_R) and mails v->notify_id, the handler, why and what

@@ -346,17 +346,79 @@ unix_newlines(char *s)
 	*o = '\0';
 }
 
-/* Adds the text of part P to the body, as UTF-8. */
+/* TEXT ("\n" line ends) of format=flowed (RFC 3676) as the lines the
+   writer meant: soft line breaks (a line ending in a space, the
+   signature separator "-- " aside) joined with the next line of the same
+   quote depth unless that is empty, the space dropped too when DELSP,
+   space-stuffing undone; a line starting a paragraph with '#' (a
+   handler's command) always ends there. Quoted lines come out behind
+   one '>' a level and a space. The caller frees. */
+static char *
+unflow(const char *text, int delsp)
+{
+	/* a line grows by one byte at most (the space after its '>') */
+	char *out = xmalloc(2 * strlen(text) + 2), *o = out;
+	int depth = -1;		/* of the line being joined; -1: none */
+
+	for (const char *p = text; *p != '\0';) {
+		size_t n = strcspn(p, "\n"), q = strspn(p, ">");
+		const char *s = p + q;
+		size_t sn = n - q;
+		int soft;
+
+		p += n + (p[n] == '\n');
+		if (sn > 0 && *s == ' ')	/* space-stuffing */
+			s++, sn--;
+		soft = sn > 0 && s[sn - 1] == ' ' &&
+		       !(sn == 3 && strncmp(s, "-- ", 3) == 0);
+		/* a line of its own starting with '#' is a handler's command
+		   even when a client left a space after it */
+		if (depth < 0 && s[strspn(s, " ")] == '#')
+			soft = 0;
+		/* no flowing across quote levels, nor into an empty line: a
+		   stray space before a blank line keeps the paragraph */
+		if (depth >= 0 && ((size_t)depth != q || sn == 0)) {
+			*o++ = '\n';
+			depth = -1;
+		}
+		if (depth < 0) {
+			memset(o, '>', q);
+			o += q;
+			if (q > 0 && sn > 0)
+				*o++ = ' ';
+		}
+		memcpy(o, s, soft && delsp ? sn - 1 : sn);
+		o += soft && delsp ? sn - 1 : sn;
+		depth = soft ? (int)q : -1;
+		if (!soft)
+			*o++ = '\n';
+	}
+	if (depth >= 0)
+		*o++ = '\n';
+	*o = '\0';
+	return out;
+}
+
+/* Adds the text of part P (of MM) to the body, as UTF-8. */
 static void
-take_body(struct walk *w, struct mime_part *p)
+take_body(struct walk *w, struct mime_part *p, struct mailmime *mm)
 {
 	int replaced = 0;
 	char *text = mime_to_utf8(p->charset, p->data, p->len, &replaced);
+	const char *format = ct_param(mm->mm_content_type, "format");
 
 	unix_newlines(text);
 	if (replaced)
 		w->msg->charset_replaced = 1;
-	if (strcmp(p->content_type, "text/html") == 0) {
+	if (strcmp(p->content_type, "text/plain") == 0 && format != NULL &&
+	    strcasecmp(format, "flowed") == 0) {
+		const char *delsp = ct_param(mm->mm_content_type, "delsp");
+		char *plain = unflow(text, delsp != NULL &&
+					   strcasecmp(delsp, "yes") == 0);
+
+		free(text);
+		text = plain;
+	} else if (strcmp(p->content_type, "text/html") == 0) {
 		char *plain = html_to_text(text, strlen(text));
 
 		free(text);
@@ -400,7 +462,7 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 					"mail_max_attachment (%zu)", p->len,
 					w->lim->max_attachment));
 	else if (role == MIME_PART_BODY)
-		take_body(w, p);
+		take_body(w, p, mm);
 	free(type);
 	return ret;
 }

@@ -8,6 +8,7 @@
 #include "reply.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,8 @@
 #define REPLY_PATTERN_LINE_MAX 400
 /* Mail clients wrap an attribution over at most this many lines. */
 #define ATTRIBUTION_LINES 3
+/* Longer "[cid:...]" are text: Outlook's run to some 60 bytes. */
+#define CID_MAX 256
 /* Lines in which the fields of an Outlook header block must appear. */
 #define HEADER_WINDOW 8
 
@@ -490,17 +493,46 @@ split_lines(char *buf, struct text *t)
 	}
 }
 
-/* A copy of TEXT with "\r\n" and lone "\r" turned into "\n". */
+/* The length of Outlook's placeholder for an inline image at S
+   ("[cid:image001.png@01DA4B2C.8F5E3A10]", where the HTML form showed
+   the picture, a signature's logo mostly), or 0. */
+static size_t
+cid_placeholder(const char *s)
+{
+	size_t n;
+
+	if (strncasecmp(s, "[cid:", 5) != 0)
+		return 0;
+	n = 5 + strcspn(s + 5, "] \t\r\n");
+	return s[n] == ']' && n > 5 && n < CID_MAX ? n + 1 : 0;
+}
+
+/* A copy of TEXT with "\r\n" and lone "\r" turned into "\n", and
+   without the placeholders of inline images (a line that held nothing
+   else goes with them). */
 static char *
 normalise(const char *text)
 {
-	char *buf = xstrdup(text), *o = buf;
+	char *buf = xstrdup(text), *o = buf, *line = buf;
+	bool cid = false, text_seen = false;	/* on the line so far */
 
 	for (const char *p = text; *p != '\0'; p++) {
-		if (*p == '\r') {
-			*o++ = '\n';
-			p += p[1] == '\n';
+		size_t n = *p == '[' ? cid_placeholder(p) : 0;
+
+		if (n > 0) {
+			p += n - 1;
+			cid = true;
+		} else if (*p == '\r' || *p == '\n') {
+			p += *p == '\r' && p[1] == '\n';
+			if (cid && !text_seen) {
+				o = line;
+			} else {
+				*o++ = '\n';
+				line = o;
+			}
+			cid = text_seen = false;
 		} else {
+			text_seen |= !is_space(*p);
 			*o++ = *p;
 		}
 	}

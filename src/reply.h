@@ -8,7 +8,8 @@
    Outlook header blocks ("From:/Sent:/To:/Subject:" and
    "Från:/Skickat:/Till:/Ämne:"), "-----Original Message-----",
    "-----Ursprungligt meddelande-----", "> " quotes, signatures ("-- ",
-   "Skickat från min iPhone", "Sent from my iPhone", "Outlook för iOS"...).
+   "Skickat från min iPhone", "Sent from my iPhone", "Outlook för iOS"...),
+   and Outlook's "[cid:...]" placeholders of inline images (a logo).
    Input and output are UTF-8 text with "\n" line ends. */
 
 /* The new text of TEXT, trimmed of blank lines at both ends (caller

@@ -20,6 +20,15 @@ static const struct {
 	{ "br",
 	  "Rad ett<br>Rad tv\xc3\xa5<br><br>Rad fyra<br>",
 	  "Rad ett\nRad tv\xc3\xa5\n\nRad fyra" },
+	{ "outlook writes lines as paragraphs without margins",
+	  "<div class=WordSection1><p class=MsoNormal>#ta<o:p></o:p></p>"
+	  "<p class=MsoNormal>Hej Anna!<o:p></o:p></p>"
+	  "<p class=MsoNormal>Vi tittar p\xc3\xa5 det.<o:p></o:p></p>"
+	  "<p class=MsoNormal><o:p>&nbsp;</o:p></p>"
+	  "<p class=MsoNormal>Med v\xc3\xa4nlig h\xc3\xa4lsning<o:p></o:p></p>"
+	  "<p class=MsoNormal><span>Eva Ek<o:p></o:p></span></p></div>",
+	  "#ta\nHej Anna!\nVi tittar p\xc3\xa5 det.\n\nMed v\xc3\xa4nlig "
+	  "h\xc3\xa4lsning\nEva Ek" },
 	{ "br runs give one blank line",
 	  "a<br><br><br><br>b", "a\n\nb" },
 	{ "white space collapses",

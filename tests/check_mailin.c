@@ -1460,6 +1460,22 @@ START_TEST(test_handler_invisible_blanks)
 			       "'tilldelad' AND priority = 'high'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
+	/* zero-width spaces, joiners and word joiners, from pasted text:
+	   the commands are neither refused nor sent to the citizen */
+	reply = mail("eva@kommun.example", to, "SV", "i4@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: text/plain; "
+		     "charset=utf-8\n",
+		     "\xe2\x80\x8b#prioritet\xe2\x80\x8c urgent\xe2\x81\xa0\n"
+		     "\xe2\x80\x8d#fraga\xe2\x80\x8b\n\nN\xc3\xa4r bullrar det?\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar' AND priority = 'urgent'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE '%#%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject LIKE "
+			       "'Dina kommandon utf%'"), 0);
 	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "i3@kommun.example", "MIME-Version: 1.0\nContent-Type: "
 		     "text/plain; charset=utf-8\n", "\xef\xbb\xbf#lista\n");
@@ -1469,6 +1485,59 @@ START_TEST(test_handler_invisible_blanks)
 			       "'eva@kommun.example' AND subject = "
 			       "'Dina kommandon'"), 1);
 	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* A handler's files with no text (the decision attached, "#klar"
+   above) go to the citizen; with a command for colleagues only
+   (#kategori) they stay on the case. */
+START_TEST(test_handler_files_alone)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "f1@example.se", NULL, "Det bullrar.");
+	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+			   "boundary=\"b\"\n";
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	body = xasprintf("--b\nContent-Type: text/plain\n\n#kategori buller\n"
+			 "\n--b\nContent-Type: application/pdf\n"
+			 "Content-Disposition: attachment; filename=a.pdf\n"
+			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+			 "--b--");
+	reply = mail("eva@kommun.example", to, "SV", "f2@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
+			       "'buller'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	body = xasprintf("--b\nContent-Type: text/plain\n\n#ta\n#klar\n\n"
+			 "--b\nContent-Type: application/pdf\n"
+			 "Content-Disposition: attachment; filename=beslut.pdf\n"
+			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+			 "--b--");
+	reply = mail("eva@kommun.example", to, "SV", "f3@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'cmd.resolve'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se' AND "
+			       "a.filename = 'beslut.pdf'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se' AND "
+			       "a.filename = 'a.pdf'"), 0);
 	free(to);
 	free(m);
 }
@@ -1633,6 +1702,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_category_word);
+	tcase_add_test(tc, test_handler_files_alone);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);

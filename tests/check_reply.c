@@ -140,6 +140,12 @@ static const struct {
 	{ "indented quote", "Ja\n  > citat\n", "Ja" },
 
 	/* signatures */
+	{ "outlook's inline image placeholders",
+	  "Hej Anna!\n\nMed v\xc3\xa4nlig h\xc3\xa4lsning\n"
+	  "[cid:image001.png@01DA4B2C.8F5E3A10]\nEva Ek "
+	  "[CID:image002.jpg@01DA4B2C.8F5E3A10]\n[cid:inte en bild]\n",
+	  "Hej Anna!\n\nMed v\xc3\xa4nlig h\xc3\xa4lsning\nEva Ek\n"
+	  "[cid:inte en bild]" },
 	{ "dash dash space", "Hej\n\n-- \nSven\n070-123 45 67\n", "Hej" },
 	{ "dash dash", "Hej\n--\nSven\n", "Hej" },
 	{ "three dashes are text", "Hej\n---\nMer", "Hej\n---\nMer" },

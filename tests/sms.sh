@@ -171,6 +171,17 @@ check "... and the handler is told the file could not go" \
 check "... which the case notes" \
 	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.attachments_withheld'")" -eq 1 ]
 
+# A file and no text: no empty SMS, and the handler is told.
+printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: %s\nMessage-ID: <h5@kommun.example>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\n\n--b1\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="karta.pdf"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n' \
+	"$rt" "$case1" >"$T/mail"
+before=$(sql "SELECT count(*) FROM outbox WHERE channel = 'sms'")
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), readfile('$T/mail'))"
+engine
+check "a file without a text sends no SMS" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'sms'")" -eq "$before" ]
+check "... and the handler is told the file did not go" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Bilagorna skickades inte med sms%' AND body LIKE 'Bilagorna i ditt svar (1) skickades inte%'")" -eq 1 ]
+
 # A delivery receipt said the answer never arrived (the SMS drivers mark
 # the row failed): the workflow hears delivery.failed.sms.
 sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:001' WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'"
