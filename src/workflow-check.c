@@ -4,6 +4,7 @@
 
 #include "workflow-private.h"
 
+#include "settings.h"
 #include "template.h"
 
 #include <dirent.h>
@@ -785,6 +786,21 @@ try_template(struct checker *c, const char *dir, const char *lang,
 	free(body);
 }
 
+/* Whether NAME is a language cirm writes in (the setting language, a
+   handler's --language): only those subdirectories of the template
+   directory hold templates; another (old/, a copy kept aside) is no
+   language and is left alone. */
+static int
+template_language(const char *name)
+{
+	for (const char *const *l = settings[CFG_LANGUAGE].choices; *l != NULL;
+	     l++) {
+		if (strcmp(*l, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 check_templates(struct checker *c, const char *dir)
 {
@@ -810,7 +826,7 @@ check_templates(struct checker *c, const char *dir)
 		DIR *sub;
 		char *path;
 
-		if (e->d_name[0] == '.')
+		if (!template_language(e->d_name))
 			continue;
 		path = xasprintf("%s/%s", dir, e->d_name);
 		sub = opendir(path);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static char *
 data_path(const char *file)
@@ -173,6 +175,39 @@ START_TEST(test_bad_templates)
 		      got && strstr(got, "/templates/sv/trasig:3: unknown "
 				    "variable 'case.nummer'") != NULL, "%s", got);
 	free(got);
+}
+END_TEST
+
+/* Only the languages cirm writes in are template languages: another
+   directory beside sv/ and en/ (old templates kept aside) is left
+   alone, not a language whose templates are all missing. */
+START_TEST(test_templates_other_directories)
+{
+	char *tmp = tu_tmpdir(), *got;
+
+	for (int i = 0; i < 2; i++) {
+		const char *lang = i == 0 ? "sv" : "en";
+		char *rel = xasprintf("templates/%s", lang);
+		char *path = data_path(rel), *to = xasprintf("%s/%s", tmp, lang);
+		char *from = realpath(path, NULL);
+
+		ck_assert_ptr_nonnull(from);
+		ck_assert_int_eq(symlink(from, to), 0);
+		free(rel);
+		free(path);
+		free(from);
+		free(to);
+	}
+	for (int i = 0; i < 2; i++) {
+		char *d = xasprintf("%s/%s", tmp, i == 0 ? "old" : "sv.orig");
+
+		ck_assert_int_eq(mkdir(d, 0700), 0);
+		free(d);
+	}
+	got = problems("minimal.xml", tmp);
+	ck_assert_msg(got == NULL, "%s", got);
+	tu_rmrf(tmp);
+	free(tmp);
 }
 END_TEST
 
@@ -366,6 +401,7 @@ workflow_suite(void)
 
 	tcase_add_loop_test(tc, test_bad, 0, (int)N_ELEMENTS(bad_cases));
 	tcase_add_test(tc, test_bad_templates);
+	tcase_add_test(tc, test_templates_other_directories);
 	tcase_add_test(tc, test_minimal);
 	tcase_add_test(tc, test_fold);
 	tcase_add_test(tc, test_shipped);
