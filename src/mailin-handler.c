@@ -166,6 +166,64 @@ trim_end(char *s)
 	s[n] = '\0';
 }
 
+/* Closings that open a sign-off, folded (workflow_fold). */
+static const char *const closings[] = {
+	"med vänlig hälsning", "med vänliga hälsningar", "vänlig hälsning",
+	"vänliga hälsningar", "med bästa hälsningar", "bästa hälsningar",
+	"varma hälsningar", "hälsningar", "hälsning", "mvh", "vh",
+	"best regards", "kind regards", "with kind regards",
+	"with best regards", "regards", "best wishes", "yours sincerely",
+	"sincerely",
+};
+
+/* A sign-off is at most this: the closing line, a name, a title, a
+   unit, telephone numbers, a postal and a web address, and the notice
+   on personal data that many municipalities add to every mail. */
+#define SIGNOFF_LINES 25
+#define SIGNOFF_BYTES 2000
+
+/* Whether LINE (LEN bytes) is a closing: one of CLOSINGS, alone or
+   followed by a name ("Mvh Eva", "Med vänlig hälsning, Eva Ek"). */
+static bool
+closing_line(const char *line, size_t len)
+{
+	char *l = xstrndup(line, len), *f;
+	bool found = false;
+
+	trim_end(l);
+	f = workflow_fold(l);
+	for (size_t i = 0; i < N_ELEMENTS(closings) && !found; i++) {
+		size_t cl = strlen(closings[i]);
+		const char *rest = f + cl;
+
+		if (strncmp(f, closings[i], cl) != 0)
+			continue;
+		rest += strspn(rest, ",.!");
+		found = *rest == '\0' ||
+			((*rest == ' ' || rest[-1] == ',') &&
+			 strlen(rest) <= 40 && strpbrk(rest, ".?!:") == NULL);
+	}
+	free(f);
+	free(l);
+	return found;
+}
+
+/* Whether TEXT is only a sign-off: a closing, then a few lines. A mail
+   client's automatic signature has no "-- " line to mark it. */
+static bool
+signoff_only(const char *text)
+{
+	size_t lines = 1;
+
+	if (!closing_line(text, strcspn(text, "\n")) ||
+	    strlen(text) > SIGNOFF_BYTES)
+		return false;
+	for (const char *p = strchr(text, '\n'); p != NULL;
+	     p = strchr(p + 1, '\n'))
+		lines += p[1] != '\n' && p[1] != '\0';
+	return lines <= SIGNOFF_LINES;
+}
+
 /* Splits TEXT into the command lines at its top and the rest. */
 static void
 parse(const char *text, struct reply *r)
@@ -482,7 +540,13 @@ check_commands(struct mailin *mi, struct store *store,
 	}
 	bad += misplaced_commands(wf, r);
 	/* a text to the citizen that a command forbids, or misses */
-	if (!r->note && r->text[0] != '\0' && needs_no_text) {
+	if (!r->note && r->text[0] != '\0' && needs_no_text &&
+	    signoff_only(r->text)) {
+		/* "#tilldela olle" above the signature the handler's mail
+		   client adds: the signature is kept on the case, for
+		   colleagues, and is not refused */
+		r->note = true;
+	} else if (!r->note && r->text[0] != '\0' && needs_no_text) {
 		for (size_t i = 0; i < r->ncmds; i++) {
 			struct command *c = &r->cmds[i];
 

@@ -1438,6 +1438,62 @@ START_TEST(test_handler_command_sequence)
 }
 END_TEST
 
+/* The automatic signature of Eva's mail client under a command that
+   takes no text (#tilldela) is no text for the citizen: the case is
+   assigned, the signature stays on the case for colleagues. A text
+   that only starts like a closing is still refused. */
+START_TEST(test_handler_signature_under_command)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "s1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: text/plain; "
+		     "charset=utf-8\n",
+		     "#tilldela eva\n\nMed v\xc3\xa4nlig h\xc3\xa4lsning\n"
+		     "Eva Ek\nHandl\xc3\xa4ggare, Exempels kommun\n"
+		     "Tel. 0123-45 67 89\n\nN\xc3\xa4r du skickar e-post "
+		     "till oss behandlar vi dina personuppgifter.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = "
+			       "'in' AND visibility = 'internal' AND "
+			       "body_stripped LIKE 'Med v%Eva Ek%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 0);
+	/* "Mvh Eva" on one line is a closing too; a sentence after the
+	   closing word is not, and is refused as before */
+	reply = mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
+		     "#tilldela eva\n\nHalsningar. Lampan ar lagad.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "tar ingen text") != NULL, "%s", body);
+	free(body);
+	reply = mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
+		     "#tilldela eva\n\nMvh Eva\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* Mail clients put no-break spaces and byte order marks where a
    handler sees plain space: the commands are still commands. */
 START_TEST(test_handler_invisible_blanks)
@@ -1701,6 +1757,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_handler_invisible_blanks);
+	tcase_add_test(tc, test_handler_signature_under_command);
 	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_files_alone);
 	tcase_add_test(tc, test_handler_commands);
