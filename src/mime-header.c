@@ -178,9 +178,63 @@ mime_address_clear(struct mime_address *a)
 	a->name = a->addr = NULL;
 }
 
+/* Whether the quoted string RAW (RLEN bytes, quotes included) reads
+   as Q (QLEN bytes) once its white space is gone. */
+static bool
+same_but_blanks(const char *raw, size_t rlen, const char *q, size_t qlen)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < rlen; i++) {
+		if (strchr(" \t\r\n", raw[i]) != NULL)
+			continue;
+		if (j >= qlen || raw[i] != q[j++])
+			return false;
+	}
+	return j == qlen;
+}
+
+/* libetpan drops the white space inside an address, also inside a
+   quoted local part: "anna andersson"@example.se would come out as
+   "annaandersson"@example.se, somebody else's mailbox. ADDR's quoted
+   local part is taken again from VALUE, the header as it came, with
+   its blanks (a folded line unfolded). */
+static char *
+address_with_blanks(const char *value, const char *addr)
+{
+	const char *q_end;
+	size_t qlen;
+
+	if (addr[0] != '"' || (q_end = strstr(addr + 1, "\"@")) == NULL)
+		return xstrdup(addr);
+	qlen = (size_t)(q_end + 1 - addr);
+	for (const char *p = strchr(value, '"'); p != NULL;
+	     p = strchr(p, '"')) {
+		const char *e = p + 1;
+
+		while (*e != '\0' && *e != '"')
+			e += e[0] == '\\' && e[1] != '\0' ? 2 : 1;
+		if (*e == '\0')
+			break;
+		e++;
+		if (same_but_blanks(p, (size_t)(e - p), addr, qlen)) {
+			char *out = xmalloc((size_t)(e - p) +
+					    strlen(addr + qlen) + 1), *o = out;
+
+			for (const char *c = p; c < e; c++)
+				if (*c != '\r' && *c != '\n')
+					*o++ = *c;
+			strcpy(o, addr + qlen);
+			return out;
+		}
+		p = e;
+	}
+	return xstrdup(addr);
+}
+
 static void
 add_mailbox(struct mime_address **list, size_t *n,
-	    const struct mailimf_mailbox *mb)
+	    const struct mailimf_mailbox *mb, const char *value)
 {
 	struct mime_address *a;
 
@@ -188,18 +242,19 @@ add_mailbox(struct mime_address **list, size_t *n,
 	a = &(*list)[(*n)++];
 	a->name = mb->mb_display_name != NULL ?
 			  mime_decode_words(mb->mb_display_name, NULL) : NULL;
-	a->addr = mb->mb_addr_spec != NULL ? xstrdup(mb->mb_addr_spec) : NULL;
+	a->addr = mb->mb_addr_spec != NULL ?
+			  address_with_blanks(value, mb->mb_addr_spec) : NULL;
 }
 
 static void
 add_mailbox_list(struct mime_address **list, size_t *n,
-		 const struct mailimf_mailbox_list *ml)
+		 const struct mailimf_mailbox_list *ml, const char *value)
 {
 	if (ml == NULL)
 		return;
 	for (clistiter *it = clist_begin(ml->mb_list); it != NULL;
 	     it = clist_next(it))
-		add_mailbox(list, n, clist_content(it));
+		add_mailbox(list, n, clist_content(it), value);
 }
 
 void
@@ -219,10 +274,12 @@ mime_parse_addresses(const char *value, struct mime_address **list_r,
 		struct mailimf_address *ad = clist_content(it);
 
 		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX)
-			add_mailbox(list_r, n_r, ad->ad_data.ad_mailbox);
+			add_mailbox(list_r, n_r, ad->ad_data.ad_mailbox,
+				    value);
 		else if (ad->ad_type == MAILIMF_ADDRESS_GROUP)
 			add_mailbox_list(list_r, n_r,
-					 ad->ad_data.ad_group->grp_mb_list);
+					 ad->ad_data.ad_group->grp_mb_list,
+					 value);
 	}
 	mailimf_address_list_free(al);
 }

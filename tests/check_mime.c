@@ -282,6 +282,32 @@ START_TEST(test_subject_one_line)
 }
 END_TEST
 
+/* A quoted local part keeps its blanks: "anna andersson"@ and
+   "annaandersson"@ are two mailboxes. */
+START_TEST(test_quoted_local_part)
+{
+	static const char raw[] =
+		"From: Anna <\"anna  andersson\"@example.se>\n"
+		"To: \"a\\\" b\"@kommun.example, list: x@example.se,\n"
+		" \"c\n d\"@example.se;, e@example.se\n"
+		"Subject: x\n\nbody\n";
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	char *err = NULL;
+
+	mime_limits_default(&lim);
+	ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0, "%s",
+		      err);
+	ck_assert_str_eq(m->from.addr, "\"anna  andersson\"@example.se");
+	ck_assert_uint_eq(m->nto, 4);
+	ck_assert_str_eq(m->to[0].addr, "\"a\\\" b\"@kommun.example");
+	ck_assert_str_eq(m->to[1].addr, "x@example.se");
+	ck_assert_str_eq(m->to[2].addr, "\"c d\"@example.se");
+	ck_assert_str_eq(m->to[3].addr, "e@example.se");
+	mime_free(&m);
+}
+END_TEST
+
 START_TEST(test_to_utf8)
 {
 	int rep = 0;
@@ -366,6 +392,7 @@ mime_suite(void)
 
 	tcase_add_loop_test(tc, test_golden, 0, (int)N_ELEMENTS(goldens));
 	tcase_add_test(tc, test_to_utf8);
+	tcase_add_test(tc, test_quoted_local_part);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_limits);
 	tcase_add_test(lim, test_pathological_nesting);
