@@ -12,6 +12,8 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <libpsl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
@@ -422,17 +424,57 @@ domain_of(const char *addr)
 	return at != NULL ? at + 1 : "";
 }
 
-/* Whether DOMAIN is SENDER_DOMAIN or a parent of it (DKIM d=example.se
-   signs for mail.example.se's mail too). */
+/* The Public Suffix List: the newer of libpsl's own copy and the
+   system's (Debian's publicsuffix package), loaded once. */
+static psl_ctx_t *psl;
+static pthread_once_t psl_once = PTHREAD_ONCE_INIT;
+
+static void
+psl_load(void)
+{
+	psl = psl_latest(NULL);
+	if (psl == NULL)
+		log_warnx("no Public Suffix List: only an exact sender domain "
+			  "counts in Authentication-Results");
+}
+
+/* The organizational domain of DOMAIN (RFC 7489 3.2, lower case), or
+   NULL when DOMAIN is a public suffix ("se", "co.uk") or no name. */
+static char *
+org_domain(const char *domain, size_t len)
+{
+	char *d = xstrndup(domain, len);
+	const char *reg;
+	char *org = NULL;
+
+	for (char *p = d; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	pthread_once(&psl_once, psl_load);
+	if (*d == '\0' || *d == '.')
+		org = NULL;
+	else if (psl == NULL)
+		org = xstrdup(d);
+	else if ((reg = psl_registrable_domain(psl, d)) != NULL)
+		org = xstrdup(reg);
+	free(d);
+	return org;
+}
+
+/* Whether DOMAIN and SENDER_DOMAIN are aligned as DMARC's relaxed mode
+   has it: the same organizational domain (DKIM d=kommun.se signs for
+   mail from eva@mail.kommun.se, and d=mail.kommun.se for eva@kommun.se),
+   never a public suffix (d=se signs for nobody). Without the list, only
+   the same domain. */
 static bool
 aligned(const char *domain, size_t len, const char *sender_domain)
 {
-	size_t sl = strlen(sender_domain);
+	char *a = org_domain(domain, len),
+	     *b = org_domain(sender_domain, strlen(sender_domain));
+	bool same = a != NULL && b != NULL && strcmp(a, b) == 0;
 
-	if (len == 0 || len > sl)
-		return false;
-	return strncasecmp(sender_domain + sl - len, domain, len) == 0 &&
-		(len == sl || sender_domain[sl - len - 1] == '.');
+	free(a);
+	free(b);
+	return same;
 }
 
 /* The value of PROP ("header.d=") in the method result at P up to END. */

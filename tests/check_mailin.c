@@ -767,46 +767,68 @@ START_TEST(test_auth_results_syntax)
 	static const struct {
 		const char *ar;
 		int ok;
+		const char *sender;	/* NULL: eva@kommun.example */
 	} cases[] = {
-		{ "mx.kommun.example; dkim=pass header.d=kommun.example", 1 },
+		{ "mx.kommun.example; dkim=pass header.d=kommun.example", 1,
+		  NULL },
 		{ "mx.kommun.example; dkim=pass (2048-bit key; unprotected) "
 		  "header.d=kommun.example header.i=@kommun.example "
-		  "header.b=AbCd", 1 },
+		  "header.b=AbCd", 1, NULL },
 		{ "mx.kommun.example; dkim=pass (1024-bit key; secure) "
 		  "header.d=kommun.example; dmarc=pass (p=reject dis=none) "
-		  "header.from=kommun.example", 1 },
+		  "header.from=kommun.example", 1, NULL },
 		{ "mx.kommun.example (a; b); dkim=pass header.d=kommun.example",
-		  1 },
-		{ "mx.kommun.example; dkim=pass header.d=\"kommun.example\"", 1 },
+		  1, NULL },
+		{ "mx.kommun.example; dkim=pass header.d=\"kommun.example\"", 1,
+		  NULL },
 		/* the envelope sender is the attacker's to choose */
 		{ "mx.kommun.example; spf=pass (sender SPF authorized) "
 		  "smtp.mailfrom=\"a;dkim=pass header.d=kommun.example x\"@"
-		  "evil.example", 0 },
+		  "evil.example", 0, NULL },
 		{ "mx.kommun.example; spf=pass (mx.kommun.example: domain of "
 		  "\"a;dkim=pass header.d=kommun.example \"@evil.example "
 		  "designates 192.0.2.1 as permitted sender) "
-		  "smtp.mailfrom=a@evil.example", 0 },
+		  "smtp.mailfrom=a@evil.example", 0, NULL },
 		{ "mx.kommun.example; spf=pass smtp.mailfrom="
-		  "\"a@kommun.example\"@evil.example", 0 },
+		  "\"a@kommun.example\"@evil.example", 0, NULL },
 		{ "mx.kommun.example; dkim=pass header.d=evil.example "
-		  "(header.d=kommun.example)", 0 },
+		  "(header.d=kommun.example)", 0, NULL },
 		{ "mx.kommun.example; dkim=pass (unclosed; header.d="
-		  "kommun.example", 0 },
+		  "kommun.example", 0, NULL },
+		/* alignment as DMARC's relaxed mode: the same organizational
+		   domain by the Public Suffix List, never a public suffix */
+		{ "mx.kommun.se; dkim=pass header.d=se", 0, "eva@kommun.se" },
+		{ "mx.kommun.co.uk; dkim=pass header.d=co.uk", 0,
+		  "eva@kommun.co.uk" },
+		{ "mx.kommun.se; dkim=pass header.d=mail.kommun.se", 1,
+		  "eva@kommun.se" },
+		{ "mx.kommun.se; dkim=pass header.d=kommun.se", 1,
+		  "eva@mail.kommun.se" },
+		{ "mx.kommun.se; dkim=pass header.d=evilkommun.se", 0,
+		  "eva@kommun.se" },
+		{ "mx.kommun.se; dkim=pass header.d=kommun.se.evil.example", 0,
+		  "eva@kommun.se" },
+		{ "mx.kommun.se; dmarc=pass header.from=KOMMUN.SE", 1,
+		  "eva@kommun.se" },
+		{ "mx.kommun.se; spf=pass smtp.mailfrom=bounce@mail.kommun.se",
+		  1, "eva@kommun.se" },
 	};
 	struct mime_limits lim;
 
 	mime_limits_default(&lim);
 	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		const char *from = cases[i].sender != NULL ? cases[i].sender :
+			"eva@kommun.example";
 		char *raw = xasprintf("Authentication-Results: %s\n"
-				      "From: eva@kommun.example\nTo: "
+				      "From: %s\nTo: "
 				      "arende@kommun.example\nSubject: x\n\n"
-				      "#klar\n", cases[i].ar);
+				      "#klar\n", cases[i].ar, from);
 		struct mime_message *m = NULL;
 		char *err = NULL;
 
 		ck_assert_int_eq(mime_parse(raw, strlen(raw), &lim, &m, &err), 0);
-		ck_assert_msg(mailin_auth_ok(m, "eva@kommun.example") ==
-			      cases[i].ok, "%s", cases[i].ar);
+		ck_assert_msg(mailin_auth_ok(m, from) == cases[i].ok, "%s",
+			      cases[i].ar);
 		mime_free(&m);
 		free(raw);
 	}
