@@ -60,6 +60,8 @@ static const struct text
 	T_REFUSED = { "utförs inte", "not carried out" },
 	T_SMS_SUBJECT = { "Ditt svar är för långt för sms",
 			  "Your answer is too long for SMS" },
+	T_TNEF = { "Bilagan winmail.dat skickades inte",
+		   "The attachment winmail.dat was not sent" },
 	T_SMS_FILES = { "Bilagorna skickades inte med sms",
 			"The attachments did not go by SMS" },
 	T_GSM7 = { "vanliga tecken, 153 per del", "plain characters, 153 a "
@@ -755,6 +757,54 @@ attachments_withheld(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 0;
 }
 
+/* Outlook in its RTF format sends files and formatting as winmail.dat,
+   which hardly any mail client opens: it does not go to the citizen
+   (store_attachments_copy leaves it), and the handler is told how to
+   send the files again. SENT: the text went to the citizen. 0, or -1. */
+static int
+tnef_withheld(struct mailin *mi, struct store *store,
+	      const struct mailin_verdict *v, const struct reply *r, bool sent,
+	      char **error_r)
+{
+	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0, any = false;
+	char *body;
+	int rc;
+
+	for (size_t i = 0; i < v->msg->nparts && !any; i++)
+		any = mime_part_is_tnef(&v->msg->parts[i]);
+	if (!any)
+		return 0;
+	body = xasprintf(en ?
+			 "%s, but not its attachment winmail.dat. That is how "
+			 "Outlook sends files and formatting when a message is "
+			 "in Rich Text format, and most mail programs cannot "
+			 "open it. It is kept on the case. If your answer had "
+			 "files for the citizen, send them again in a reply of "
+			 "its own in HTML or plain text format (in Outlook: "
+			 "Format Text, HTML).\n" :
+			 "%s, men inte bilagan winmail.dat. Så skickar "
+			 "Outlook filer och formatering när ett "
+			 "meddelande har formatet RTF, och de flesta "
+			 "e-postprogram kan inte öppna den. Den finns "
+			 "kvar i ärendet. Hade ditt svar filer till "
+			 "invånaren, skicka dem igen i ett eget svar "
+			 "med formatet HTML eller oformaterad text (i Outlook: "
+			 "Formatera text, HTML).\n",
+			 sent ? (en ? "Your answer went to the citizen" :
+				 "Ditt svar skickades till invånaren") :
+			 (en ? "Your reply was carried out" :
+			  "Ditt svar utfördes"));
+	rc = mail_handler_on_case(mi, store, v, r->address, tr(&T_TNEF, r->lang),
+				  body, error_r);
+	if (rc == 0)
+		rc = store_event_add(store, v->case_id, cirm_now(),
+				     "reply.attachments_withheld",
+				     v->handler_id, NULL, NULL, "winmail.dat",
+				     error_r);
+	free(body);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Carries out the checked commands in order, then sends the text to
    the citizen (unless #note) with the attachments of the handler's
    message MESSAGE_ID. 1 when a workflow command cannot be carried out
@@ -914,7 +964,8 @@ handler_reply(struct mailin *mi, struct store *store,
 	   command says the reply is for colleagues only (#tilldela) */
 	for (size_t i = 0; i < v->msg->nparts && !r->note &&
 			   r->text[0] == '\0' && !forbids_text(r); i++)
-		r->files_alone |= mime_part_is_file(&v->msg->parts[i]) != 0;
+		r->files_alone |= mime_part_is_file(&v->msg->parts[i]) &&
+			!mime_part_is_tnef(&v->msg->parts[i]);
 	if (!r->note && (r->text[0] != '\0' || r->files_alone)) {
 		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 
@@ -952,7 +1003,12 @@ handler_reply(struct mailin *mi, struct store *store,
 	}
 	if (store_savepoint_release(store, error_r) < 0)
 		return -1;
-	return sms ? attachments_withheld(mi, store, v, r, error_r) : 0;
+	if (sms)
+		return attachments_withheld(mi, store, v, r, error_r);
+	if (r->note || forbids_text(r))
+		return 0;
+	return tnef_withheld(mi, store, v, r,
+			     r->text[0] != '\0' || r->files_alone, error_r);
 }
 
 /* --- commands without a case ------------------------------------------ */

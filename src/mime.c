@@ -727,6 +727,16 @@ mime_part_is_file(const struct mime_part *p)
 	return p->role == MIME_PART_ATTACHMENT || p->role == MIME_PART_MESSAGE;
 }
 
+int
+mime_part_is_tnef(const struct mime_part *p)
+{
+	return p->role == MIME_PART_ATTACHMENT &&
+		(strcmp(p->content_type, "application/ms-tnef") == 0 ||
+		 strcmp(p->content_type, "application/vnd.ms-tnef") == 0 ||
+		 (p->filename != NULL &&
+		  strcasecmp(p->filename, "winmail.dat") == 0));
+}
+
 void
 mime_free(struct mime_message **mp)
 {

@@ -85,6 +85,10 @@ void mime_free(struct mime_message **msg);
 /* Whether part P is kept as a file of its own: an attachment or an
    enclosed message. */
 int mime_part_is_file(const struct mime_part *p);
+/* Whether P is a file in Outlook's TNEF ("winmail.dat", its RTF format's
+   attachments and formatting), which hardly any other mail client can
+   open. store_attachments_copy knows it the same way. */
+int mime_part_is_tnef(const struct mime_part *p);
 
 /* The first top-level header called NAME (case-insensitive), or NULL. */
 const char *mime_header(const struct mime_message *msg, const char *name);

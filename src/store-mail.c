@@ -292,7 +292,11 @@ store_attachments_copy(struct store *store, int64_t from_message,
 	static const char sql[] =
 		"INSERT INTO attachment (message_id, sha256, filename, "
 		"content_type, size) SELECT ?, sha256, filename, content_type, "
-		"size FROM attachment WHERE message_id = ? ORDER BY id";
+		"size FROM attachment WHERE message_id = ? "
+		/* not Outlook's winmail.dat (mime_part_is_tnef) */
+		"AND content_type NOT IN ('application/ms-tnef', "
+		"'application/vnd.ms-tnef') AND "
+		"lower(coalesce(filename, '')) <> 'winmail.dat' ORDER BY id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

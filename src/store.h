@@ -461,7 +461,8 @@ struct store_attachment {
 	int64_t size;
 };
 /* Gives message TO_MESSAGE the attachments of FROM_MESSAGE (the files
-   are shared: they are named by content). Returns how many, or -1. */
+   are shared: they are named by content), except Outlook's winmail.dat
+   (mime_part_is_tnef). Returns how many, or -1. */
 int store_attachments_copy(struct store *store, int64_t from_message,
 			   int64_t to_message, char **error_r);
 /* Whether an attachment row names the spool file SHA256: 1, 0, or -1. */

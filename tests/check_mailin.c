@@ -1621,6 +1621,81 @@ START_TEST(test_handler_files_alone)
 }
 END_TEST
 
+/* Outlook's winmail.dat (its Rich Text format) does not go to the
+   citizen, who could not open it; the handler is told why and how to
+   send the files again. A reply with nothing else sends nothing. */
+START_TEST(test_handler_winmail_dat)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "w1@example.se", NULL, "Det bullrar.");
+	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+			   "boundary=\"b\"\n";
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	body = xasprintf("--b\nContent-Type: text/plain; charset=utf-8\n\n"
+			 "#ta\nHej Anna! Beslutet bifogas.\n"
+			 "\n--b\nContent-Type: application/ms-tnef; "
+			 "name=\"winmail.dat\"\n"
+			 "Content-Disposition: attachment; filename=winmail.dat\n"
+			 "Content-Transfer-Encoding: base64\n\neJ8+IgEAAQaQCAAE\n"
+			 "--b\nContent-Type: application/pdf\n"
+			 "Content-Disposition: attachment; filename=karta.pdf\n"
+			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+			 "--b--");
+	reply = mail("eva@kommun.example", to, "SV", "w2@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE "
+			       "'%Beslutet bifogas%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se' AND "
+			       "a.filename = 'karta.pdf'"), 1);
+	/* kept on the case */
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
+			       "filename = 'winmail.dat'"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Ditt svar skickades till invånaren, men "
+			     "inte bilagan winmail.dat") != NULL, "%s", body);
+	free(body);
+	/* winmail.dat alone, as application/octet-stream: nothing to the
+	   citizen, not even an empty mail */
+	body = xasprintf("--b\nContent-Type: text/plain\n\n#prioritet high\n"
+			 "\n--b\nContent-Type: application/octet-stream\n"
+			 "Content-Disposition: attachment; filename=WINMAIL.DAT\n"
+			 "Content-Transfer-Encoding: base64\n\neJ8+IgEAAQaQCAAE\n"
+			 "--b--");
+	reply = mail("eva@kommun.example", to, "SV", "w3@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'reply.attachments_withheld'"), 2);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Ditt svar utfördes, men inte bilagan "
+			     "winmail.dat") != NULL, "%s", body);
+	free(body);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A category is one word: letters (å, ä, ö too), digits, '_', '-'. */
 START_TEST(test_handler_category_word)
 {
@@ -1782,6 +1857,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_signature_under_command);
 	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_files_alone);
+	tcase_add_test(tc, test_handler_winmail_dat);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
