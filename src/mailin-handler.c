@@ -794,8 +794,8 @@ tnef_withheld(struct mailin *mi, struct store *store,
 				 "Ditt svar skickades till invånaren") :
 			 (en ? "Your reply was carried out" :
 			  "Ditt svar utfördes"));
-	rc = mail_handler_on_case(mi, store, v, r->address, tr(&T_TNEF, r->lang),
-				  body, error_r);
+	rc = mail_handler_on_case(mi, store, v, r->address,
+				  tr(&T_TNEF, r->lang), body, error_r);
 	if (rc == 0)
 		rc = store_event_add(store, v->case_id, cirm_now(),
 				     "reply.attachments_withheld",

@@ -1639,8 +1639,10 @@ START_TEST(test_handler_winmail_dat)
 			 "#ta\nHej Anna! Beslutet bifogas.\n"
 			 "\n--b\nContent-Type: application/ms-tnef; "
 			 "name=\"winmail.dat\"\n"
-			 "Content-Disposition: attachment; filename=winmail.dat\n"
-			 "Content-Transfer-Encoding: base64\n\neJ8+IgEAAQaQCAAE\n"
+			 "Content-Disposition: attachment; "
+			 "filename=winmail.dat\n"
+			 "Content-Transfer-Encoding: base64\n\n"
+			 "eJ8+IgEAAQaQCAAE\n"
 			 "--b\nContent-Type: application/pdf\n"
 			 "Content-Disposition: attachment; filename=karta.pdf\n"
 			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
@@ -1672,8 +1674,10 @@ START_TEST(test_handler_winmail_dat)
 	   citizen, not even an empty mail */
 	body = xasprintf("--b\nContent-Type: text/plain\n\n#prioritet high\n"
 			 "\n--b\nContent-Type: application/octet-stream\n"
-			 "Content-Disposition: attachment; filename=WINMAIL.DAT\n"
-			 "Content-Transfer-Encoding: base64\n\neJ8+IgEAAQaQCAAE\n"
+			 "Content-Disposition: attachment; "
+			 "filename=WINMAIL.DAT\n"
+			 "Content-Transfer-Encoding: base64\n\n"
+			 "eJ8+IgEAAQaQCAAE\n"
 			 "--b--");
 	reply = mail("eva@kommun.example", to, "SV", "w3@kommun.example", mime,
 		     body);
