@@ -1074,10 +1074,11 @@ octets_utf8(const uint8_t *p, size_t n, int ascii, size_t *len_r)
 }
 
 /* The text of user data UD (after any header) in DCS as UTF-8 (caller
-   frees), or NULL with *why_r when it is not text we read. */
+   frees), or NULL with *why_r when it is not text we read. PART: it is
+   a part of a concatenated message (see sms_decode). */
 static char *
-decode_text(uint8_t dcs, const uint8_t *ud, size_t n, size_t *len_r,
-	    const char **why_r)
+decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
+	    size_t *len_r, const char **why_r)
 {
 	struct gsm_msg msg = { 0 };
 	char *text;
@@ -1121,7 +1122,7 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, size_t *len_r,
 		*why_r = "data_coding that is not text";
 		return NULL;
 	}
-	text = gsm_decode(&msg, 0, msg.n, len_r);
+	text = sms_decode(&msg, part, len_r);
 	gsm_msg_clear(&msg);
 	return text;
 }
@@ -1186,7 +1187,8 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 					 (unsigned)in->sar_seq };
 		concat = 1;
 	}
-	text = decode_text(d->data_coding, in->ud + h, in->len - h, &tlen, &why);
+	text = decode_text(d->data_coding, in->ud + h, in->len - h,
+			   concat && c.total > 1, &tlen, &why);
 	if (text == NULL) {
 		char *reason = xasprintf("%s (data_coding 0x%02x)", why,
 					 d->data_coding);

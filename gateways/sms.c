@@ -46,15 +46,114 @@ sms_envelope(const struct sms_in *in, unsigned got, unsigned total,
 }
 
 static int
+is_high(unsigned u)
+{
+	return u >= 0xd800 && u <= 0xdbff;
+}
+
+static int
+is_low(unsigned u)
+{
+	return u >= 0xdc00 && u <= 0xdfff;
+}
+
+/* The three-byte form of the surrogate U at OUT. */
+static size_t
+surrogate_put(unsigned u, char *out)
+{
+	out[0] = (char)0xed;
+	out[1] = (char)(0x80 | (u >> 6 & 0x3f));
+	out[2] = (char)(0x80 | (u & 0x3f));
+	return 3;
+}
+
+char *
+sms_decode(const struct gsm_msg *msg, int part, size_t *len_r)
+{
+	size_t lead, trail, n, o = 0;
+	char *body, *out;
+
+	if (!part || msg->enc != GSM_UCS2 || msg->n == 0)
+		return gsm_decode(msg, 0, msg->n, len_r);
+	lead = is_low(msg->u[0]) ? 1 : 0;
+	trail = msg->n > lead && is_high(msg->u[msg->n - 1]) ? 1 : 0;
+	body = gsm_decode(msg, lead, msg->n - lead - trail, &n);
+	out = xmalloc(n + 7);
+	if (lead)
+		o += surrogate_put(msg->u[0], out);
+	memcpy(out + o, body, n);
+	o += n;
+	if (trail)
+		o += surrogate_put(msg->u[msg->n - 1], out + o);
+	out[o] = '\0';
+	free(body);
+	*len_r = o;
+	return out;
+}
+
+/* The surrogate in its three-byte form at P (of LEN bytes), or 0. */
+static unsigned
+surrogate_at(const unsigned char *p, size_t len)
+{
+	if (len < 3 || p[0] != 0xed || p[1] < 0xa0 || p[1] > 0xbf ||
+	    (p[2] & 0xc0) != 0x80)
+		return 0;
+	return 0xd000u | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+}
+
+/* Joins, in TEXT of *LEN bytes, each high surrogate followed by a low
+   one (sms_decode's halves of a pair split between parts) into their
+   character, and makes any other U+FFFD, so that the inbox gets valid
+   UTF-8. In place: the text only shrinks. */
+static void
+surrogates_join(char *text, size_t *len)
+{
+	unsigned char *s = (unsigned char *)text;
+	size_t i = 0, o = 0;
+
+	while (i < *len) {
+		unsigned hi = surrogate_at(s + i, *len - i), lo;
+
+		if (hi == 0) {
+			s[o++] = s[i++];
+			continue;
+		}
+		lo = is_high(hi) ? surrogate_at(s + i + 3, *len - i - 3) : 0;
+		if (is_low(lo)) {
+			uint32_t cp = 0x10000 + ((hi - 0xd800) << 10) +
+				      (lo - 0xdc00);
+
+			s[o++] = (unsigned char)(0xf0 | cp >> 18);
+			s[o++] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+			s[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+			s[o++] = (unsigned char)(0x80 | (cp & 0x3f));
+			i += 6;
+		} else {
+			s[o++] = 0xef;
+			s[o++] = 0xbf;
+			s[o++] = 0xbd;
+			i += 3;
+		}
+	}
+	*len = o;
+}
+
+static int
 queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
 	    unsigned total, char **error_r)
 {
-	char *env, *key = NULL, sha[BLOB_ID_LEN + 1];
+	char *env, *key = NULL, sha[BLOB_ID_LEN + 1], *text;
+	struct sms_in fixed = *in;
 	size_t len;
 	int64_t id;
 	int r;
 
-	env = sms_envelope(in, got, total, &len);
+	text = xmalloc(in->len + 1);
+	memcpy(text, in->text, in->len);
+	fixed.text = text;
+	surrogates_join(text, &fixed.len);
+	env = sms_envelope(&fixed, got, total, &len);
+	free(text);
 	if (in->id != NULL && *in->id != '\0')
 		key = xasprintf("sms:%s:%s", ctx->name, in->id);
 	blob_id(env, len, sha);

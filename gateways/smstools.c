@@ -391,9 +391,10 @@ latin9_to_utf8(const char *s, size_t len, size_t *len_r)
    the first three letters itself, and so do we): ISO is ISO-8859-15,
    UTF-8 (incoming_utf8 = yes) is UTF-8, UCS2 is UTF-16 big endian (the
    default decode_unicode_text = no), GSM (cs_convert = no) is one
-   septet a byte. */
+   septet a byte. PART: F is a part of a concatenated message (see
+   sms_decode). */
 static char *
-file_text(const struct smsfile *f, size_t *len_r, char **why_r)
+file_text(const struct smsfile *f, int part, size_t *len_r, char **why_r)
 {
 	const char *a = header(f, "Alphabet");
 	struct gsm_msg msg = { 0 };
@@ -434,7 +435,7 @@ file_text(const struct smsfile *f, size_t *len_r, char **why_r)
 		*why_r = xasprintf("Alphabet %.20s is not text", a);
 		return NULL;
 	}
-	text = gsm_decode(&msg, 0, msg.n, len_r);
+	text = sms_decode(&msg, part, len_r);
 	gsm_msg_clear(&msg);
 	return text;
 }
@@ -599,7 +600,8 @@ judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
 		}
 		in->concat = c;
 	}
-	*text_r = file_text(f, &len, why_r);
+	*text_r = file_text(f, in->concat != NULL && c->total > 1, &len,
+			    why_r);
 	if (*text_r == NULL)
 		return BAD;
 	in->text = *text_r;

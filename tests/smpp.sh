@@ -252,6 +252,19 @@ stop_gw
 check "... and read as text: GSM 7-bit and UCS-2" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234571%' || char(10) || char(10) || 'Blixt'
 	  OR CAST(raw AS TEXT) LIKE 'From: +46701234572%' || char(10) || char(10) || 'Hjälp'")" = 2
+# An emoji split between two UCS-2 parts (its surrogate pair cut in
+# two, as some phones do): the parts joined, it is whole again.
+start_gw
+cat >"$T/ctl/pair.json.tmp" <<'EOT'
+[{"from":"46701234576","to":"46700000001","dc":8,"hex":"050003550202de000020006400e5","tlvs":{"esm_class":64}},
+ {"from":"46701234576","to":"46700000001","dc":8,"hex":"05000355020100480065006a0020d83d","tlvs":{"esm_class":64}}]
+EOT
+mv "$T/ctl/pair.json.tmp" "$T/ctl/pair.json"
+check "inbound emoji split between parts: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"pair\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and the emoji is whole, not two U+FFFD" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234576%' || char(10) || char(10) || 'Hej 😀 då'")" = 1
 # What cannot be read is kept, not refused (the SMSC would drop it):
 # binary data, UCS-2 of an odd number of octets.
 start_gw
