@@ -1127,14 +1127,22 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
 	return text;
 }
 
-/* "+46701234567" for an international number, else as it came. */
+/* "+46701234567" for an international number; a national one (TON 2),
+   which networks give without the trunk prefix ("701234567"), with
+   it, as the engine reads national numbers ("0701234567"): else the
+   engine would take its digits for an international number; anything
+   else as it came. */
 static void
 address(char *out, size_t size, uint8_t ton, const uint8_t *addr)
 {
-	const char *a = (const char *)addr;
+	const char *a = (const char *)addr, *prefix = "";
 
-	snprintf(out, size, "%s%s", ton == TON_International && a[0] != '+' ?
-		 "+" : "", a);
+	if (ton == TON_International && a[0] != '+')
+		prefix = "+";
+	else if (ton == TON_National && a[0] >= '1' && a[0] <= '9' &&
+		 strspn(a, "0123456789") == strlen(a))
+		prefix = "0";
+	snprintf(out, size, "%s%s", prefix, a);
 }
 
 /* Keeps an inbound SMS that cannot be read (PDU, LEN as it came) in the

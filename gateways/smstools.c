@@ -550,15 +550,32 @@ read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 	return buf;
 }
 
+/* The type of number of From_TOA ("A1 national, ISDN/telephone": the
+   type of address octet in hex first), or -1 when it has none. */
+static int
+toa_ton(const char *toa)
+{
+	int hi = toa != NULL ? hexval(toa[0]) : -1;
+
+	if (hi < 0 || hexval(toa[1]) < 0)
+		return -1;
+	return hi & 7;
+}
+
 /* The sender as cirm wants it: smsd writes an international number
-   without its '+' (From_TOA "91 international"); anything else (a
-   national number, which begins with 0, a name) is kept as it came. */
+   without its '+' (From_TOA "91 international"), and a national one
+   (From_TOA "A1 national") as the network gives it, without the trunk
+   prefix, which it gets back ("0701234567"), as the engine reads
+   national numbers; anything else (a national number that begins with
+   0, a name) is kept as it came. */
 static char *
 sender(const struct smsfile *f)
 {
 	const char *from = header(f, "From"), *toa = header(f, "From_TOA");
 	size_t n = strspn(from, "0123456789");
 
+	if (from[n] == '\0' && n >= 1 && from[0] != '0' && toa_ton(toa) == 2)
+		return xasprintf("0%s", from);
 	if (from[n] == '\0' && n >= 7 && n <= 15 && from[0] != '0' &&
 	    (toa == NULL || strstr(toa, "international") != NULL ||
 	     strncmp(toa, "91", 2) == 0))

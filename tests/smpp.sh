@@ -265,6 +265,18 @@ check "inbound emoji split between parts: answered ESME_ROK" \
 stop_gw
 check "... and the emoji is whole, not two U+FFFD" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234576%' || char(10) || char(10) || 'Hej 😀 då'")" = 1
+# A national number (TON 2), which the network gives without its
+# trunk prefix: national for the engine ("0..."), not "+7...".
+start_gw
+cat >"$T/ctl/national.json.tmp" <<'EOT'
+[{"from":"701234577","to":"46700000001","dc":0,"text":"Nationellt","tlvs":{"source_addr_ton":2}}]
+EOT
+mv "$T/ctl/national.json.tmp" "$T/ctl/national.json"
+check "inbound from a national number: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"national\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and its sender is national, with the trunk prefix" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || '%Nationellt'")" = 1
 # What cannot be read is kept, not refused (the SMSC would drop it):
 # binary data, UCS-2 of an odd number of octets.
 start_gw

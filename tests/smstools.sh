@@ -149,6 +149,12 @@ printf 'From: 0701234567\nAlphabet: UTF-8\n\nNationellt.' >"$S/incoming/GSM1.n1"
 gw
 check "incoming: a national sender without From_TOA is kept national" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Nationellt.'")" -eq 1 ]
+# A national number as smsd writes it (From_TOA A1, without the trunk
+# prefix): national for the engine, not "+7...".
+printf 'From: 701234567\nFrom_TOA: A1 national, ISDN/telephone\nAlphabet: UTF-8\n\nInrikes.' >"$S/incoming/GSM1.n2"
+gw
+check "incoming: a national sender (From_TOA A1) gets its trunk prefix" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Inrikes.'")" -eq 1 ]
 # What is not a file cirm can read is left alone, but said, not skipped
 # in silence at every look.
 mkdir "$S/incoming/GSM1.dir"
