@@ -62,6 +62,20 @@ static const struct text
 			  "Your answer is too long for SMS" },
 	T_SMS_FILES = { "Bilagorna skickades inte med sms",
 			"The attachments did not go by SMS" },
+	T_SMS_OPTOUT = { "Ditt svar skickades inte: invånaren har avböjt sms",
+			 "Your answer was not sent: the citizen opted out "
+			 "of SMS" },
+	T_SMS_OPTOUT_BODY = {
+		"Ditt svar skickades inte till invånaren: numret har avböjt "
+		"sms (invånaren skickade STOPP). Svaret finns kvar i "
+		"ärendet. Behöver invånaren det, nå hen på annat sätt, till "
+		"exempel med brev, och anteckna det med #notering. Skickar "
+		"invånaren START får hen sms igen.\n",
+		"Your answer did not go to the citizen: the number has opted "
+		"out of SMS (the citizen sent STOP). The answer is kept on "
+		"the case. If the citizen needs it, reach them another way, "
+		"for example by letter, and record it with #note. If the "
+		"citizen sends START, they get SMS again.\n" },
 	T_GSM7 = { "vanliga tecken, 153 per del", "plain characters, 153 a "
 		   "segment" },
 	T_UCS2 = { "tecken utanför sms-alfabetet, 67 per del",
@@ -691,6 +705,38 @@ attachments_withheld(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 0;
 }
 
+/* The citizen of an SMS case opted out (STOP), so the handler's answer
+   was withheld (the case notes it): the handler is told so, by mail,
+   rather than left to think the citizen has it. 1 when told, 0 when
+   the number has not opted out, -1. */
+static int
+sms_optout_told(struct mailin *mi, struct store *store,
+		const struct mailin_verdict *v, const struct reply *r,
+		char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	char *number = NULL;
+	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
+
+	if (rc > 0)
+		rc = f.citizen_id == 0 ? 0 :
+			store_contact_first(store, f.citizen_id, "phone",
+					    &number, error_r);
+	if (rc > 0)
+		rc = store_sms_optout_has(store, number, error_r);
+	if (rc > 0) {
+		rc = mail_handler_on_case(mi, store, v, r->address,
+					  tr(&T_SMS_OPTOUT, r->lang),
+					  tr(&T_SMS_OPTOUT_BODY, r->lang),
+					  error_r) < 0 ? -1 : 1;
+		log_info("case %s: handler answer withheld: the citizen's "
+			 "number opted out of SMS", v->case_number);
+	}
+	free(number);
+	store_case_flow_clear(&f);
+	return rc;
+}
+
 /* Carries out the checked commands in order, then sends the text to
    the citizen (unless #note) with the attachments of the handler's
    message MESSAGE_ID. 1 when a workflow command cannot be carried out
@@ -888,6 +934,8 @@ handler_reply(struct mailin *mi, struct store *store,
 	}
 	if (store_savepoint_release(store, error_r) < 0)
 		return -1;
+	if (sms && (bad = sms_optout_told(mi, store, v, r, error_r)) != 0)
+		return bad < 0 ? -1 : 0;
 	return sms ? attachments_withheld(mi, store, v, r, error_r) : 0;
 }
 
