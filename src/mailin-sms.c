@@ -480,6 +480,14 @@ mailin_handle_sms(void *ctx, struct store *store,
 		envelope_clear(&e);
 		return ENGINE_FINAL;
 	}
+	/* Nothing to read: no case, no acknowledgement for it, but kept
+	   for a human (released, it is taken as it is). */
+	if (e.text[strspn(e.text, " \t\r\n")] == '\0' &&
+	    strcmp(row->source, "release") != 0) {
+		envelope_clear(&e);
+		*reason_r = xstrdup("SMS without text (empty or only spaces)");
+		return ENGINE_FINAL;
+	}
 	res = handle(mi, store, row, &e, number, reason_r);
 	envelope_clear(&e);
 	return res;

@@ -119,7 +119,15 @@ printf 'From: 46701234567\n\nbad \377 byte' >"$T/env"
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
 printf 'From: 46701234567\n\nform\014feed' >"$T/env"
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
+cases_before=$(sql "SELECT count(*) FROM cases")
+sms "From: 46706660001" ""
+sms "From: 46706660002" "  
+ "
 engine
+check "an empty SMS, or one of only spaces, opens no case" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq "$cases_before" ]
+check "... and is quarantined as such" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'SMS without text (empty or only spaces)'")" -eq 2 ]
 check "a sender that is not a number is quarantined" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE channel = 'sms' AND reason LIKE '%not a phone number%'")" -eq 1 ]
 check "... so is a broken envelope" \
