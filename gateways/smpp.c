@@ -1127,20 +1127,21 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
 	return text;
 }
 
-/* "+46701234567" for an international number; a national one (TON 2),
-   which networks give without the trunk prefix ("701234567"), with
-   it, as the engine reads national numbers ("0701234567"): else the
-   engine would take its digits for an international number; anything
-   else as it came. */
+/* "+46701234567" for an international number; for a SENDER, a national
+   one (TON 2), which networks give without the trunk prefix
+   ("701234567"), with it, as the engine reads national numbers
+   ("0701234567"): else the engine would take its digits for an
+   international number; anything else (our own number or short code,
+   as workflow_routes names it) as it came. */
 static void
-address(char *out, size_t size, uint8_t ton, const uint8_t *addr)
+address(char *out, size_t size, uint8_t ton, const uint8_t *addr, int sender)
 {
 	const char *a = (const char *)addr, *prefix = "";
 
 	if (ton == TON_International && a[0] != '+')
 		prefix = "+";
-	else if (ton == TON_National && a[0] >= '1' && a[0] <= '9' &&
-		 strspn(a, "0123456789") == strlen(a))
+	else if (sender && ton == TON_National && a[0] >= '1' &&
+		 a[0] <= '9' && strspn(a, "0123456789") == strlen(a))
 		prefix = "0";
 	snprintf(out, size, "%s%s", prefix, a);
 }
@@ -1205,8 +1206,8 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 		free(reason);
 		return st;
 	}
-	address(from, sizeof(from), d->source_addr_ton, d->source_addr);
-	address(to, sizeof(to), d->dest_addr_ton, d->destination_addr);
+	address(from, sizeof(from), d->source_addr_ton, d->source_addr, 1);
+	address(to, sizeof(to), d->dest_addr_ton, d->destination_addr, 0);
 	if (from[0] == '\0') {
 		free(text);
 		return mo_quarantine(s, pdu, len, "no sender");

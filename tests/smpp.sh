@@ -269,7 +269,7 @@ check "... and the emoji is whole, not two U+FFFD" \
 # trunk prefix: national for the engine ("0..."), not "+7...".
 start_gw
 cat >"$T/ctl/national.json.tmp" <<'EOT'
-[{"from":"701234577","to":"46700000001","dc":0,"text":"Nationellt","tlvs":{"source_addr_ton":2}}]
+[{"from":"701234577","to":"72456","dc":0,"text":"Nationellt","tlvs":{"source_addr_ton":2,"dest_addr_ton":2}}]
 EOT
 mv "$T/ctl/national.json.tmp" "$T/ctl/national.json"
 check "inbound from a national number: answered ESME_ROK" \
@@ -277,6 +277,8 @@ check "inbound from a national number: answered ESME_ROK" \
 stop_gw
 check "... and its sender is national, with the trunk prefix" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || '%Nationellt'")" = 1
+check "... while our short code stays as it came" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || 'To: 72456' || char(10) || '%'")" = 1
 # What cannot be read is kept, not refused (the SMSC would drop it):
 # binary data, UCS-2 of an odd number of octets.
 start_gw
