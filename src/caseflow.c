@@ -584,7 +584,9 @@ commands_help(struct flow *fl, bool en)
 {
 	struct strlist l = { 0 };
 
-	for (size_t i = 0; i < fl->wf->ncommands; i++) {
+	/* a closed case (or one without its workflow) runs no command */
+	for (size_t i = 0; fl->wf != NULL && fl->c.closed_at == 0 &&
+			   i < fl->wf->ncommands; i++) {
 		const struct workflow_command *c = &fl->wf->commands[i];
 
 		if (fl->run != NULL && !workflow_run_handles(fl->run, c->event))
@@ -1317,6 +1319,30 @@ utf8_length(const char *text)
 	     p++)
 		n += (*p & 0xc0) != 0x80;
 	return n;
+}
+
+int
+caseflow_notify(struct caseflow *cf, struct store *store, int64_t case_id,
+		const char *template_id, const struct caseflow_input *in,
+		char **error_r)
+{
+	struct workflow_action a = { .kind = WORKFLOW_NOTIFY,
+				     .template_id = template_id,
+				     .to = "assignee" };
+	struct flow fl;
+	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
+
+	if (rc == 0)
+		*error_r = xasprintf("no case %lld", (long long)case_id);
+	if (rc > 0)
+		rc = do_notify(&fl, &a, error_r) < 0 ? -1 :
+			flow_events_write(&fl, error_r);
+	else
+		rc = -1;
+	flow_events_clear(&fl);
+	free(fl.history);
+	store_case_flow_clear(&fl.c);
+	return rc;
 }
 
 int

@@ -94,6 +94,14 @@ int caseflow_reply(struct caseflow *cf, struct store *store, int64_t case_id,
 		   const char *template_id, const struct caseflow_input *in,
 		   char **error_r);
 
+/* Sends template TEMPLATE_ID to the case's handler, as a workflow's
+   <notify to="assignee"> does (its assignee, else its group), also
+   when the case is closed and its workflow runs no more (the mail then
+   lists no command but #notering). */
+int caseflow_notify(struct caseflow *cf, struct store *store,
+		    int64_t case_id, const char *template_id,
+		    const struct caseflow_input *in, char **error_r);
+
 struct caseflow_sms_cost {
 	int characters;	/* of the text as it would go */
 	int segments;	/* it would cost */

@@ -198,6 +198,20 @@ check "a failed SMS is a delivery failure on its case" \
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case1' AND e.kind = 'delivery.failed' AND e.detail = 'stat:UNDELIV err:001'")" -eq 1 ]
 check "... and the workflow tells the handlers" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%'")" -ge 1 ]
+# The last answer, on a case closed with it, never arrived: the workflow
+# runs no more, but the handler is told all the same.
+sms "From: 46708880001" "Skräp på lekplatsen."
+engine
+case_c=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880001'")
+handler_mail "$(note_reply_to "$case_c")" "$case_c" hc1 "#stang
+Det gäller inte kommunen, ring Trafikverket."
+engine
+check "a case closed with an answer by SMS" \
+	[ "$(sql "SELECT closed_at IS NOT NULL FROM cases WHERE number = '$case_c'")" -eq 1 ]
+sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:002' WHERE channel = 'sms' AND body LIKE 'Det gäller inte kommunen%'"
+engine
+check "... whose answer failed: the handler is told, though the case is closed" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_c]%' AND body LIKE '%stat:UNDELIV err:002%'")" -eq 1 ]
 
 # --- STOP and START ---------------------------------------------------------------
 sms "From: 46701234567" "stopp"
