@@ -74,7 +74,9 @@ int sms_receipt(struct gateway_ctx *ctx, const char *remote_id,
    and a low one at its start (phones that split an emoji between two
    parts) are written in their three-byte form, for sms_deliver to join
    with the neighbouring part; anywhere else a lone surrogate is
-   U+FFFD, as gsm_decode has it. */
+   U+FFFD, as gsm_decode has it. Likewise a GSM-7 PART that ends in the
+   escape to the extension table ends in U+001B, for sms_deliver to
+   read the next part's first character as extended ("€" for "e"). */
 char *sms_decode(const struct gsm_msg *msg, int part, size_t *len_r);
 
 /* The envelope of IN, with "Parts: GOT/TOTAL" when GOT < TOTAL

@@ -257,14 +257,18 @@ check "... and read as text: GSM 7-bit and UCS-2" \
 start_gw
 cat >"$T/ctl/pair.json.tmp" <<'EOT'
 [{"from":"46701234576","to":"46700000001","dc":8,"hex":"050003550202de000020006400e5","tlvs":{"esm_class":64}},
- {"from":"46701234576","to":"46700000001","dc":8,"hex":"05000355020100480065006a0020d83d","tlvs":{"esm_class":64}}]
+ {"from":"46701234576","to":"46700000001","dc":8,"hex":"05000355020100480065006a0020d83d","tlvs":{"esm_class":64}},
+ {"from":"46701234578","to":"46700000001","dc":0,"hex":"0500035602015072697320351b","tlvs":{"esm_class":64}},
+ {"from":"46701234578","to":"46700000001","dc":0,"hex":"050003560202652c201b3c6f6b1b3e","tlvs":{"esm_class":64}}]
 EOT
 mv "$T/ctl/pair.json.tmp" "$T/ctl/pair.json"
 check "inbound emoji split between parts: answered ESME_ROK" \
-	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"pair\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"pair\",\"status\":0' '$T/inbound.rec') = 4 ] && exit 0; sleep 0.1; done; exit 1"
 stop_gw
 check "... and the emoji is whole, not two U+FFFD" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234576%' || char(10) || char(10) || 'Hej 😀 då'")" = 1
+check "a GSM 7-bit escape split between parts: the extended character" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234578%' || char(10) || char(10) || 'Pris 5€, [ok]'")" = 1
 # A national number (TON 2), which the network gives without its
 # trunk prefix: national for the engine ("0..."), not "+7...".
 start_gw
