@@ -1562,6 +1562,11 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	s->source_ton = s->source[0] == '+' ? TON_International :
 		TON_Alphanumeric;
 	s->source_npi = s->source[0] == '+' ? NPI_ISDN_E163_E164 : NPI_Unknown;
+	if (s->source[0] != '+')
+		log_warnx("smpp: smpp_source is the name '%s': citizens cannot "
+			  "answer the SMS they get, though the acknowledgement "
+			  "and the answers ask them to (and to send STOP); set "
+			  "it to the number they write to (+46...)", s->source);
 	s->window = (int)cfg_int(cfg, CFG_SMPP_WINDOW);
 	s->rate = (int)cfg_int(cfg, CFG_SMPP_RATE);
 	s->long_payload = strcmp(cfg_str(cfg, CFG_SMPP_LONG), "payload") == 0;

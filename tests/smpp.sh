@@ -302,6 +302,15 @@ check "... and quarantined with the reason" \
 check "... the log names no number" sh -c "! grep -q 46701234573 '$T/gateway.log'"
 stop_smsc
 
+# --- a sender name citizens cannot answer --------------------------------
+sed -i 's/^smpp_source = .*/smpp_source = Kommunen/' "$C"
+start_smsc name
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check "smpp_source a name: the administrator is warned citizens cannot answer" \
+	contains "$err" "smpp_source is the name 'Kommunen': citizens cannot answer"
+sed -i 's/^smpp_source = .*/smpp_source = +46700000001/' "$C"
+stop_smsc
+
 # --- refusals ----------------------------------------------------------
 start_smsc refused --password annat
 run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
