@@ -212,6 +212,23 @@ sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:002' WH
 engine
 check "... whose answer failed: the handler is told, though the case is closed" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_c]%' AND body LIKE '%stat:UNDELIV err:002%'")" -eq 1 ]
+# A question to the citizen: the answer joins the case however long the
+# citizen took, while the case waits for it (the reminder says "Svara på
+# detta sms"), not only within sms-window.
+sms "From: 46708880002" "Trasig bänk i parken."
+engine
+case_q=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880002'")
+handler_mail "$(note_reply_to "$case_q")" "$case_q" hq1 "#ta
+#fraga
+Vilken park gäller det?"
+engine
+sql "UPDATE cases SET updated_at = updated_at - 10 * 86400 WHERE number = '$case_q'"
+sms "From: 46708880002" "Stadsparken."
+engine
+check "an answer to a question after sms-window joins the waiting case" \
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case_q' AND m.body_stripped = 'Stadsparken.'")" -eq 1 ]
+check "... which goes on, not a new case" \
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880002'")" -eq 1 ]
 
 # --- STOP and START ---------------------------------------------------------------
 sms "From: 46701234567" "stopp"
