@@ -1257,11 +1257,10 @@ tlv_value_octets(unsigned tag, size_t length)
 	}
 }
 
-/* How many optional parameters (TLVs) libsmpp34 would read after the
-   mandatory fields of the deliver_sm PDU of LEN octets; -1 when the
-   mandatory fields end early (it stops there too). */
+/* Where the optional parameters (TLVs) of the deliver_sm PDU of LEN
+   octets begin, after its mandatory fields; -1 when those end early. */
 static long
-deliver_sm_tlvs(const uint8_t *pdu, size_t len)
+deliver_sm_tlv_offset(const uint8_t *pdu, size_t len)
 {
 	/* Octets of each mandatory field after the header, 0 for a
 	   C string: service_type; source_addr_ton and _npi; source_addr;
@@ -1271,7 +1270,6 @@ deliver_sm_tlvs(const uint8_t *pdu, size_t len)
 	   sm_default_msg_id. */
 	static const uint8_t fields[] = { 0, 2, 0, 2, 0, 3, 0, 0, 4 };
 	size_t off = SMPP_HEADER;
-	long n = 0;
 
 	for (size_t i = 0; i < N_ELEMENTS(fields); i++) {
 		const uint8_t *nul;
@@ -1289,8 +1287,22 @@ deliver_sm_tlvs(const uint8_t *pdu, size_t len)
 	if (off >= len)
 		return -1;
 	off += 1 + (size_t)pdu[off]; /* sm_length, short_message */
+	return off > len ? -1 : (long)off;
+}
+
+/* How many optional parameters (TLVs) libsmpp34 would read after the
+   mandatory fields of the deliver_sm PDU of LEN octets; -1 when the
+   mandatory fields end early (it stops there too). */
+static long
+deliver_sm_tlvs(const uint8_t *pdu, size_t len)
+{
+	long start = deliver_sm_tlv_offset(pdu, len), n = 0;
+	size_t off;
+
+	if (start < 0)
+		return -1;
 	/* Each TLV it begins counts, the last one too if cut short. */
-	for (; off < len; n++) {
+	for (off = (size_t)start; off < len; n++) {
 		unsigned tag, length;
 
 		if (off + 4 > len)
@@ -1302,21 +1314,62 @@ deliver_sm_tlvs(const uint8_t *pdu, size_t len)
 	return n;
 }
 
+/* A message_payload longer than libsmpp34 takes (MAX_TLV_SIZE octets;
+   an SMSC that puts a long inbound text together sends one): 1 with
+   its value's offset and length in the deliver_sm PDU of LEN octets,
+   0 when there is none. */
+static int
+long_payload(const uint8_t *pdu, size_t len, size_t *off_r, size_t *len_r)
+{
+	long start = deliver_sm_tlv_offset(pdu, len);
+
+	for (size_t off = start < 0 ? len : (size_t)start; off + 4 <= len;) {
+		unsigned tag = (unsigned)pdu[off] << 8 | pdu[off + 1];
+		size_t n = (size_t)pdu[off + 2] << 8 | pdu[off + 3];
+
+		if (tag == TLVID_message_payload && n > MAX_TLV_SIZE &&
+		    off + 4 + n <= len) {
+			*off_r = off + 4;
+			*len_r = n;
+			return 1;
+		}
+		off += 4 + tlv_value_octets(tag, n);
+	}
+	return 0;
+}
+
 static int
 on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 {
 	uint32_t seq = get32(pdu + 12), status;
 	struct inbound in = { 0 };
 	deliver_sm_t d;
+	uint8_t *rest = NULL;
+	const uint8_t *payload = NULL, *whole = pdu;
+	size_t poff = 0, plen = 0, wlen = len;
 
 	memset(&d, 0, sizeof(d));
+	if (long_payload(pdu, len, &poff, &plen)) {
+		/* libsmpp34 gets the PDU without it, and the text is read
+		   from here. */
+		payload = pdu + poff;
+		wlen = len - 4 - plen;
+		rest = xmalloc(wlen);
+		memcpy(rest, pdu, poff - 4);
+		memcpy(rest + poff - 4, pdu + poff + plen, len - poff - plen);
+		rest[0] = (uint8_t)(wlen >> 24);
+		rest[1] = (uint8_t)(wlen >> 16);
+		rest[2] = (uint8_t)(wlen >> 8);
+		rest[3] = (uint8_t)wlen;
+		whole = rest;
+	}
 	if (deliver_sm_tlvs(pdu, len) > SMPP_TLVS_MAX) {
 		char why[80];
 
 		snprintf(why, sizeof(why), "a deliver_sm with more than %d "
 			 "optional parameters", SMPP_TLVS_MAX);
 		status = mo_quarantine(s, pdu, len, why);
-	} else if (smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) != 0) {
+	} else if (smpp34_unpack(DELIVER_SM, &d, whole, (int)wlen) != 0) {
 		/* smpp34_strerror holds the fields, numbers included. */
 		status = mo_quarantine(s, pdu, len, "a deliver_sm that "
 				       "cannot be read");
@@ -1324,12 +1377,18 @@ on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 		uint8_t type = d.esm_class & ESM_TYPE_MASK;
 
 		inbound_tlvs(&d, &in);
-		if (type == ESM_RECEIPT || type == ESM_ACK)
+		if (type == ESM_RECEIPT || type == ESM_ACK) {
 			status = on_receipt(s, &in);
-		else
+		} else {
+			if (payload != NULL && in.len == 0) {
+				in.ud = payload;
+				in.len = plen;
+			}
 			status = on_mo(s, &d, &in, pdu, len);
+		}
 	}
 	destroy_tlv(d.tlv);
+	free(rest);
 	return send_header(s, DELIVER_SM_RESP, status, seq);
 }
 
