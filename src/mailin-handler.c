@@ -613,36 +613,51 @@ sms_too_long(struct mailin *mi, struct store *store,
 		.now = cirm_now(),
 	};
 	struct caseflow_sms_cost cost;
-	char *body;
+	char *body, *outside = NULL;
 	int rc = caseflow_sms_cost(mi->flow, store, v->case_id, "answer", &in,
 				   &cost, error_r);
+	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
 
 	*sms_r = rc > 0;
 
 	if (rc <= 0 || cost.segments <= cost.limit)
 		return rc < 0 ? -1 : 0;
-	if (r->lang == NULL || strcmp(r->lang, "en") != 0)
+	/* Which characters cost the dearer alphabet: a typographic
+	   apostrophe or dash, or a no-break space, cannot be seen. */
+	if (cost.ucs2 && cost.outside[0] != '\0')
+		outside = xasprintf(en ? "\n\nThese characters are not in the "
+				    "SMS alphabet and make each segment hold "
+				    "only 67 characters: %s. Replace them (’ "
+				    "with ' and – with -, say) and a segment "
+				    "holds 153." :
+				    "\n\nDe här tecknen finns inte i "
+				    "sms-alfabetet och gör att varje del "
+				    "rymmer bara 67 tecken: %s. Byt ut dem "
+				    "(till exempel ’ mot ' och – mot -), så "
+				    "ryms 153 tecken per del.", cost.outside);
+	if (!en)
 		body = xasprintf("Ditt svar skickades inte. Invånaren skrev med "
 				 "sms, och svaret skulle bli %d tecken och "
 				 "kosta %d sms-delar (%s). Arbetsflödet "
-				 "tillåter högst %d delar.\n\nIngenting har "
+				 "tillåter högst %d delar.%s\n\nIngenting har "
 				 "ändrats i ärendet. Korta texten (eller "
 				 "skicka den i flera svar) och svara igen på "
 				 "aviseringen.\n", cost.characters,
 				 cost.segments, tr(cost.ucs2 ? &T_UCS2 :
 						   &T_GSM7, r->lang),
-				 cost.limit);
+				 cost.limit, outside != NULL ? outside : "");
 	else
 		body = xasprintf("Your answer was not sent. The citizen wrote "
 				 "by SMS, and the answer would be %d "
 				 "characters costing %d SMS segments (%s). The "
-				 "workflow allows at most %d.\n\nNothing has "
+				 "workflow allows at most %d.%s\n\nNothing has "
 				 "changed on the case. Shorten the text (or "
 				 "send it in several replies) and reply to the "
 				 "notification again.\n", cost.characters,
 				 cost.segments, tr(cost.ucs2 ? &T_UCS2 :
 						   &T_GSM7, r->lang),
-				 cost.limit);
+				 cost.limit, outside != NULL ? outside : "");
+	free(outside);
 	rc = mail_handler_on_case(mi, store, v, r->address,
 				  tr(&T_SMS_SUBJECT, r->lang), body, error_r);
 	free(body);
