@@ -1074,10 +1074,11 @@ octets_utf8(const uint8_t *p, size_t n, int ascii, size_t *len_r)
 }
 
 /* The text of user data UD (after any header) in DCS as UTF-8 (caller
-   frees), or NULL with *why_r when it is not text we read. */
+   frees), or NULL with *why_r when it is not text we read. PART: it is
+   a part of a concatenated message (see sms_decode). */
 static char *
-decode_text(uint8_t dcs, const uint8_t *ud, size_t n, size_t *len_r,
-	    const char **why_r)
+decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
+	    size_t *len_r, const char **why_r)
 {
 	struct gsm_msg msg = { 0 };
 	char *text;
@@ -1121,19 +1122,28 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, size_t *len_r,
 		*why_r = "data_coding that is not text";
 		return NULL;
 	}
-	text = gsm_decode(&msg, 0, msg.n, len_r);
+	text = sms_decode(&msg, part, len_r);
 	gsm_msg_clear(&msg);
 	return text;
 }
 
-/* "+46701234567" for an international number, else as it came. */
+/* "+46701234567" for an international number; for a SENDER, a national
+   one (TON 2), which networks give without the trunk prefix
+   ("701234567"), with it, as the engine reads national numbers
+   ("0701234567"): else the engine would take its digits for an
+   international number; anything else (our own number or short code,
+   as workflow_routes names it) as it came. */
 static void
-address(char *out, size_t size, uint8_t ton, const uint8_t *addr)
+address(char *out, size_t size, uint8_t ton, const uint8_t *addr, int sender)
 {
-	const char *a = (const char *)addr;
+	const char *a = (const char *)addr, *prefix = "";
 
-	snprintf(out, size, "%s%s", ton == TON_International && a[0] != '+' ?
-		 "+" : "", a);
+	if (ton == TON_International && a[0] != '+')
+		prefix = "+";
+	else if (sender && ton == TON_National && a[0] >= '1' &&
+		 a[0] <= '9' && strspn(a, "0123456789") == strlen(a))
+		prefix = "0";
+	snprintf(out, size, "%s%s", prefix, a);
 }
 
 /* Keeps an inbound SMS that cannot be read (PDU, LEN as it came) in the
@@ -1186,7 +1196,8 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 					 (unsigned)in->sar_seq };
 		concat = 1;
 	}
-	text = decode_text(d->data_coding, in->ud + h, in->len - h, &tlen, &why);
+	text = decode_text(d->data_coding, in->ud + h, in->len - h,
+			   concat && c.total > 1, &tlen, &why);
 	if (text == NULL) {
 		char *reason = xasprintf("%s (data_coding 0x%02x)", why,
 					 d->data_coding);
@@ -1195,8 +1206,8 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 		free(reason);
 		return st;
 	}
-	address(from, sizeof(from), d->source_addr_ton, d->source_addr);
-	address(to, sizeof(to), d->dest_addr_ton, d->destination_addr);
+	address(from, sizeof(from), d->source_addr_ton, d->source_addr, 1);
+	address(to, sizeof(to), d->dest_addr_ton, d->destination_addr, 0);
 	if (from[0] == '\0') {
 		free(text);
 		return mo_quarantine(s, pdu, len, "no sender");
@@ -1246,11 +1257,10 @@ tlv_value_octets(unsigned tag, size_t length)
 	}
 }
 
-/* How many optional parameters (TLVs) libsmpp34 would read after the
-   mandatory fields of the deliver_sm PDU of LEN octets; -1 when the
-   mandatory fields end early (it stops there too). */
+/* Where the optional parameters (TLVs) of the deliver_sm PDU of LEN
+   octets begin, after its mandatory fields; -1 when those end early. */
 static long
-deliver_sm_tlvs(const uint8_t *pdu, size_t len)
+deliver_sm_tlv_offset(const uint8_t *pdu, size_t len)
 {
 	/* Octets of each mandatory field after the header, 0 for a
 	   C string: service_type; source_addr_ton and _npi; source_addr;
@@ -1260,7 +1270,6 @@ deliver_sm_tlvs(const uint8_t *pdu, size_t len)
 	   sm_default_msg_id. */
 	static const uint8_t fields[] = { 0, 2, 0, 2, 0, 3, 0, 0, 4 };
 	size_t off = SMPP_HEADER;
-	long n = 0;
 
 	for (size_t i = 0; i < N_ELEMENTS(fields); i++) {
 		const uint8_t *nul;
@@ -1278,8 +1287,22 @@ deliver_sm_tlvs(const uint8_t *pdu, size_t len)
 	if (off >= len)
 		return -1;
 	off += 1 + (size_t)pdu[off]; /* sm_length, short_message */
+	return off > len ? -1 : (long)off;
+}
+
+/* How many optional parameters (TLVs) libsmpp34 would read after the
+   mandatory fields of the deliver_sm PDU of LEN octets; -1 when the
+   mandatory fields end early (it stops there too). */
+static long
+deliver_sm_tlvs(const uint8_t *pdu, size_t len)
+{
+	long start = deliver_sm_tlv_offset(pdu, len), n = 0;
+	size_t off;
+
+	if (start < 0)
+		return -1;
 	/* Each TLV it begins counts, the last one too if cut short. */
-	for (; off < len; n++) {
+	for (off = (size_t)start; off < len; n++) {
 		unsigned tag, length;
 
 		if (off + 4 > len)
@@ -1291,21 +1314,62 @@ deliver_sm_tlvs(const uint8_t *pdu, size_t len)
 	return n;
 }
 
+/* A message_payload longer than libsmpp34 takes (MAX_TLV_SIZE octets;
+   an SMSC that puts a long inbound text together sends one): 1 with
+   its value's offset and length in the deliver_sm PDU of LEN octets,
+   0 when there is none. */
+static int
+long_payload(const uint8_t *pdu, size_t len, size_t *off_r, size_t *len_r)
+{
+	long start = deliver_sm_tlv_offset(pdu, len);
+
+	for (size_t off = start < 0 ? len : (size_t)start; off + 4 <= len;) {
+		unsigned tag = (unsigned)pdu[off] << 8 | pdu[off + 1];
+		size_t n = (size_t)pdu[off + 2] << 8 | pdu[off + 3];
+
+		if (tag == TLVID_message_payload && n > MAX_TLV_SIZE &&
+		    off + 4 + n <= len) {
+			*off_r = off + 4;
+			*len_r = n;
+			return 1;
+		}
+		off += 4 + tlv_value_octets(tag, n);
+	}
+	return 0;
+}
+
 static int
 on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 {
 	uint32_t seq = get32(pdu + 12), status;
 	struct inbound in = { 0 };
 	deliver_sm_t d;
+	uint8_t *rest = NULL;
+	const uint8_t *payload = NULL, *whole = pdu;
+	size_t poff = 0, plen = 0, wlen = len;
 
 	memset(&d, 0, sizeof(d));
+	if (long_payload(pdu, len, &poff, &plen)) {
+		/* libsmpp34 gets the PDU without it, and the text is read
+		   from here. */
+		payload = pdu + poff;
+		wlen = len - 4 - plen;
+		rest = xmalloc(wlen);
+		memcpy(rest, pdu, poff - 4);
+		memcpy(rest + poff - 4, pdu + poff + plen, len - poff - plen);
+		rest[0] = (uint8_t)(wlen >> 24);
+		rest[1] = (uint8_t)(wlen >> 16);
+		rest[2] = (uint8_t)(wlen >> 8);
+		rest[3] = (uint8_t)wlen;
+		whole = rest;
+	}
 	if (deliver_sm_tlvs(pdu, len) > SMPP_TLVS_MAX) {
 		char why[80];
 
 		snprintf(why, sizeof(why), "a deliver_sm with more than %d "
 			 "optional parameters", SMPP_TLVS_MAX);
 		status = mo_quarantine(s, pdu, len, why);
-	} else if (smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) != 0) {
+	} else if (smpp34_unpack(DELIVER_SM, &d, whole, (int)wlen) != 0) {
 		/* smpp34_strerror holds the fields, numbers included. */
 		status = mo_quarantine(s, pdu, len, "a deliver_sm that "
 				       "cannot be read");
@@ -1313,12 +1377,18 @@ on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 		uint8_t type = d.esm_class & ESM_TYPE_MASK;
 
 		inbound_tlvs(&d, &in);
-		if (type == ESM_RECEIPT || type == ESM_ACK)
+		if (type == ESM_RECEIPT || type == ESM_ACK) {
 			status = on_receipt(s, &in);
-		else
+		} else {
+			if (payload != NULL && in.len == 0) {
+				in.ud = payload;
+				in.len = plen;
+			}
 			status = on_mo(s, &d, &in, pdu, len);
+		}
 	}
 	destroy_tlv(d.tlv);
+	free(rest);
 	return send_header(s, DELIVER_SM_RESP, status, seq);
 }
 
@@ -1551,6 +1621,11 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	s->source_ton = s->source[0] == '+' ? TON_International :
 		TON_Alphanumeric;
 	s->source_npi = s->source[0] == '+' ? NPI_ISDN_E163_E164 : NPI_Unknown;
+	if (s->source[0] != '+')
+		log_warnx("smpp: smpp_source is the name '%s': citizens cannot "
+			  "answer the SMS they get, though the acknowledgement "
+			  "and the answers ask them to (and to send STOP); set "
+			  "it to the number they write to (+46...)", s->source);
 	s->window = (int)cfg_int(cfg, CFG_SMPP_WINDOW);
 	s->rate = (int)cfg_int(cfg, CFG_SMPP_RATE);
 	s->long_payload = strcmp(cfg_str(cfg, CFG_SMPP_LONG), "payload") == 0;

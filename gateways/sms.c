@@ -45,16 +45,141 @@ sms_envelope(const struct sms_in *in, unsigned got, unsigned total,
 	return env;
 }
 
+/* The escape to GSM-7's extension table, where sms_decode leaves one
+   that ends a part, for the next part's first character. */
+#define SMS_ESC '\x1b'
+
+static int
+is_high(unsigned u)
+{
+	return u >= 0xd800 && u <= 0xdbff;
+}
+
+static int
+is_low(unsigned u)
+{
+	return u >= 0xdc00 && u <= 0xdfff;
+}
+
+/* The three-byte form of the surrogate U at OUT. */
+static size_t
+surrogate_put(unsigned u, char *out)
+{
+	out[0] = (char)0xed;
+	out[1] = (char)(0x80 | (u >> 6 & 0x3f));
+	out[2] = (char)(0x80 | (u & 0x3f));
+	return 3;
+}
+
+/* Whether MSG (GSM-7) ends in an escape without its code. */
+static int
+dangling_escape(const struct gsm_msg *msg)
+{
+	size_t i = 0;
+
+	while (i < msg->n) {
+		if (msg->u[i] == GSM7_ESC && i + 1 == msg->n)
+			return 1;
+		i += msg->u[i] == GSM7_ESC ? 2 : 1;
+	}
+	return 0;
+}
+
+char *
+sms_decode(const struct gsm_msg *msg, int part, size_t *len_r)
+{
+	size_t lead, trail, n, o = 0;
+	char *body, *out;
+
+	if (part && msg->enc == GSM_GSM7 && dangling_escape(msg)) {
+		body = gsm_decode(msg, 0, msg->n - 1, &n);
+		body = xrealloc(body, n + 2);
+		body[n++] = SMS_ESC;
+		body[n] = '\0';
+		*len_r = n;
+		return body;
+	}
+	if (!part || msg->enc != GSM_UCS2 || msg->n == 0)
+		return gsm_decode(msg, 0, msg->n, len_r);
+	lead = is_low(msg->u[0]) ? 1 : 0;
+	trail = msg->n > lead && is_high(msg->u[msg->n - 1]) ? 1 : 0;
+	body = gsm_decode(msg, lead, msg->n - lead - trail, &n);
+	out = xmalloc(n + 7);
+	if (lead)
+		o += surrogate_put(msg->u[0], out);
+	memcpy(out + o, body, n);
+	o += n;
+	if (trail)
+		o += surrogate_put(msg->u[msg->n - 1], out + o);
+	out[o] = '\0';
+	free(body);
+	*len_r = o;
+	return out;
+}
+
+/* The surrogate in its three-byte form at P (of LEN bytes), or 0. */
+static unsigned
+surrogate_at(const unsigned char *p, size_t len)
+{
+	if (len < 3 || p[0] != 0xed || p[1] < 0xa0 || p[1] > 0xbf ||
+	    (p[2] & 0xc0) != 0x80)
+		return 0;
+	return 0xd000u | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+}
+
+/* Joins, in TEXT of *LEN bytes, each high surrogate followed by a low
+   one (sms_decode's halves of a pair split between parts) into their
+   character, and makes any other U+FFFD, so that the inbox gets valid
+   UTF-8. In place: the text only shrinks. */
+static void
+surrogates_join(char *text, size_t *len)
+{
+	unsigned char *s = (unsigned char *)text;
+	size_t i = 0, o = 0;
+
+	while (i < *len) {
+		unsigned hi = surrogate_at(s + i, *len - i), lo;
+
+		if (hi == 0) {
+			s[o++] = s[i++];
+			continue;
+		}
+		lo = is_high(hi) ? surrogate_at(s + i + 3, *len - i - 3) : 0;
+		if (is_low(lo)) {
+			uint32_t cp = 0x10000 + ((hi - 0xd800) << 10) +
+				      (lo - 0xdc00);
+
+			s[o++] = (unsigned char)(0xf0 | cp >> 18);
+			s[o++] = (unsigned char)(0x80 | (cp >> 12 & 0x3f));
+			s[o++] = (unsigned char)(0x80 | (cp >> 6 & 0x3f));
+			s[o++] = (unsigned char)(0x80 | (cp & 0x3f));
+			i += 6;
+		} else {
+			s[o++] = 0xef;
+			s[o++] = 0xbf;
+			s[o++] = 0xbd;
+			i += 3;
+		}
+	}
+	*len = o;
+}
+
 static int
 queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
 	    unsigned total, char **error_r)
 {
-	char *env, *key = NULL, sha[BLOB_ID_LEN + 1];
+	char *env, *key = NULL, sha[BLOB_ID_LEN + 1], *text;
+	struct sms_in fixed = *in;
 	size_t len;
 	int64_t id;
 	int r;
 
-	env = sms_envelope(in, got, total, &len);
+	text = xmalloc(in->len + 1);
+	memcpy(text, in->text, in->len);
+	fixed.text = text;
+	surrogates_join(text, &fixed.len);
+	env = sms_envelope(&fixed, got, total, &len);
+	free(text);
 	if (in->id != NULL && *in->id != '\0')
 		key = xasprintf("sms:%s:%s", ctx->name, in->id);
 	blob_id(env, len, sha);
@@ -73,16 +198,73 @@ queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
 struct joined {
 	FILE *f;
 	unsigned got, next; /* parts joined; the seq expected next */
+	int esc;	    /* the last part ended in an escape */
 };
+
+/* The extension table's character for the default alphabet's
+   character CP after an escape (3GPP TS 23.038 6.2.1.1), or 0. */
+static uint32_t
+gsm7_extended(uint32_t cp)
+{
+	static const uint32_t map[][2] = {
+		{ 0x039b, '^' }, { '(', '{' }, { ')', '}' }, { '/', '\\' },
+		{ '<', '[' }, { '=', '~' }, { '>', ']' }, { 0x00a1, '|' },
+		{ 'e', 0x20ac },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(map); i++)
+		if (map[i][0] == cp)
+			return map[i][1];
+	return 0;
+}
+
+/* Writes the character of the extension table that the first
+   character of TEXT (LEN bytes) stands for, when it follows an escape
+   that ended the part before. Returns the bytes of TEXT that took, 0
+   when it has none (it then stays itself, as gsm_decode has it). */
+static size_t
+put_extended(FILE *f, const char *text, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	uint32_t cp = s[0], ext;
+	size_t n = 1;
+
+	if (s[0] >= 0xc0 && s[0] < 0xe0 && len >= 2)
+		cp = (uint32_t)(s[0] & 0x1f) << 6 | (s[1] & 0x3f), n = 2;
+	else if (s[0] >= 0x80)
+		return 0;
+	ext = gsm7_extended(cp);
+	if (ext == 0)
+		return 0;
+	if (ext == 0x20ac)
+		fputs("\u20ac", f);
+	else
+		putc((int)ext, f);
+	return n;
+}
 
 static int
 join_part(const struct store_sms_part *p, void *arg)
 {
 	struct joined *j = arg;
+	const char *t = p->text;
+	size_t len = strlen(t);
+	int esc = len > 0 && t[len - 1] == SMS_ESC;
 
+	if (esc)
+		len--;
+	if (j->esc && (p->seq > j->next || len == 0))
+		putc(' ', j->f); /* an escape with no code is a space */
 	if (p->seq > j->next)
 		fputs(j->got > 0 ? " " SMS_GAP " " : SMS_GAP " ", j->f);
-	fputs(p->text, j->f);
+	if (j->esc && p->seq == j->next && len > 0) {
+		size_t n = put_extended(j->f, t, len);
+
+		t += n;
+		len -= n;
+	}
+	fwrite(t, 1, len, j->f);
+	j->esc = esc;
 	j->got++;
 	j->next = p->seq + 1;
 	return 0;
@@ -108,6 +290,8 @@ queue_parts(struct gateway_ctx *ctx, const struct store_sms_part *key,
 	if (j.f == NULL)
 		fatalx("out of memory");
 	r = store_sms_parts_of(ctx->store, key, join_part, &j, error_r);
+	if (j.esc)
+		putc(' ', j.f);
 	if (r >= 0 && j.got > 0 && j.next <= key->total)
 		fputs(" " SMS_GAP, j.f);
 	if (fclose(j.f) != 0)

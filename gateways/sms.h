@@ -69,6 +69,16 @@ int sms_sent(struct gateway_ctx *ctx, struct outbound_msg *m,
 int sms_receipt(struct gateway_ctx *ctx, const char *remote_id,
 		const char *stat, const char *err, char **error_r);
 
+/* The UTF-8 text of MSG (caller frees; its length in *LEN_R). For a
+   PART of a concatenated message in UCS-2, a high surrogate at its end
+   and a low one at its start (phones that split an emoji between two
+   parts) are written in their three-byte form, for sms_deliver to join
+   with the neighbouring part; anywhere else a lone surrogate is
+   U+FFFD, as gsm_decode has it. Likewise a GSM-7 PART that ends in the
+   escape to the extension table ends in U+001B, for sms_deliver to
+   read the next part's first character as extended ("€" for "e"). */
+char *sms_decode(const struct gsm_msg *msg, int part, size_t *len_r);
+
 /* The envelope of IN, with "Parts: GOT/TOTAL" when GOT < TOTAL
    (caller frees; its length in *LEN_R). Header values have their line
    breaks replaced by spaces. */

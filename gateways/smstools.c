@@ -391,9 +391,10 @@ latin9_to_utf8(const char *s, size_t len, size_t *len_r)
    the first three letters itself, and so do we): ISO is ISO-8859-15,
    UTF-8 (incoming_utf8 = yes) is UTF-8, UCS2 is UTF-16 big endian (the
    default decode_unicode_text = no), GSM (cs_convert = no) is one
-   septet a byte. */
+   septet a byte. PART: F is a part of a concatenated message (see
+   sms_decode). */
 static char *
-file_text(const struct smsfile *f, size_t *len_r, char **why_r)
+file_text(const struct smsfile *f, int part, size_t *len_r, char **why_r)
 {
 	const char *a = header(f, "Alphabet");
 	struct gsm_msg msg = { 0 };
@@ -434,7 +435,7 @@ file_text(const struct smsfile *f, size_t *len_r, char **why_r)
 		*why_r = xasprintf("Alphabet %.20s is not text", a);
 		return NULL;
 	}
-	text = gsm_decode(&msg, 0, msg.n, len_r);
+	text = sms_decode(&msg, part, len_r);
 	gsm_msg_clear(&msg);
 	return text;
 }
@@ -549,15 +550,32 @@ read_spool_file(const char *path, size_t *len_r, int64_t *mtime_r,
 	return buf;
 }
 
+/* The type of number of From_TOA ("A1 national, ISDN/telephone": the
+   type of address octet in hex first), or -1 when it has none. */
+static int
+toa_ton(const char *toa)
+{
+	int hi = toa != NULL ? hexval(toa[0]) : -1;
+
+	if (hi < 0 || hexval(toa[1]) < 0)
+		return -1;
+	return hi & 7;
+}
+
 /* The sender as cirm wants it: smsd writes an international number
-   without its '+' (From_TOA "91 international"); anything else (a
-   national number, which begins with 0, a name) is kept as it came. */
+   without its '+' (From_TOA "91 international"), and a national one
+   (From_TOA "A1 national") as the network gives it, without the trunk
+   prefix, which it gets back ("0701234567"), as the engine reads
+   national numbers; anything else (a national number that begins with
+   0, a name) is kept as it came. */
 static char *
 sender(const struct smsfile *f)
 {
 	const char *from = header(f, "From"), *toa = header(f, "From_TOA");
 	size_t n = strspn(from, "0123456789");
 
+	if (from[n] == '\0' && n >= 1 && from[0] != '0' && toa_ton(toa) == 2)
+		return xasprintf("0%s", from);
 	if (from[n] == '\0' && n >= 7 && n <= 15 && from[0] != '0' &&
 	    (toa == NULL || strstr(toa, "international") != NULL ||
 	     strncmp(toa, "91", 2) == 0))
@@ -599,7 +617,8 @@ judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
 		}
 		in->concat = c;
 	}
-	*text_r = file_text(f, &len, why_r);
+	*text_r = file_text(f, in->concat != NULL && c->total > 1, &len,
+			    why_r);
 	if (*text_r == NULL)
 		return BAD;
 	in->text = *text_r;

@@ -584,7 +584,9 @@ commands_help(struct flow *fl, bool en)
 {
 	struct strlist l = { 0 };
 
-	for (size_t i = 0; i < fl->wf->ncommands; i++) {
+	/* a closed case (or one without its workflow) runs no command */
+	for (size_t i = 0; fl->wf != NULL && fl->c.closed_at == 0 &&
+			   i < fl->wf->ncommands; i++) {
 		const struct workflow_command *c = &fl->wf->commands[i];
 
 		if (fl->run != NULL && !workflow_run_handles(fl->run, c->event))
@@ -1320,6 +1322,83 @@ utf8_length(const char *text)
 }
 
 int
+caseflow_notify(struct caseflow *cf, struct store *store, int64_t case_id,
+		const char *template_id, const struct caseflow_input *in,
+		char **error_r)
+{
+	struct workflow_action a = { .kind = WORKFLOW_NOTIFY,
+				     .template_id = template_id,
+				     .to = "assignee" };
+	struct flow fl;
+	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
+
+	if (rc == 0)
+		*error_r = xasprintf("no case %lld", (long long)case_id);
+	if (rc > 0)
+		rc = do_notify(&fl, &a, error_r) < 0 ? -1 :
+			flow_events_write(&fl, error_r);
+	else
+		rc = -1;
+	flow_events_clear(&fl);
+	free(fl.history);
+	store_case_flow_clear(&fl.c);
+	return rc;
+}
+
+/* Whether CP shows nothing a reader could tell apart (a space or a
+   format character): named only by its code. */
+static bool
+invisible(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x00a0 || cp == 0x00ad ||
+	       (cp >= 0x2000 && cp <= 0x200f) ||
+	       (cp >= 0x2028 && cp <= 0x202f) ||
+	       (cp >= 0x205f && cp <= 0x206f) || cp == 0x3000 ||
+	       cp == 0xfeff;
+}
+
+/* The first characters of the UTF-8 TEXT (valid) that are not in the
+   GSM alphabet, each once, into OUT (room for SIZE). */
+static void
+sms_outside(const char *text, char *out, size_t size)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	uint32_t seen[CASEFLOW_SMS_OUTSIDE_MAX];
+	size_t nseen = 0, o = 0;
+
+	out[0] = '\0';
+	while (*p != '\0' && nseen < CASEFLOW_SMS_OUTSIDE_MAX) {
+		const unsigned char *c = p;
+		size_t n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+		uint32_t cp = n == 1 ? *p : *p & (0xff >> (n + 1));
+		bool dup = false;
+		int w;
+
+		for (size_t k = 1; k < n; k++)
+			cp = cp << 6 | (p[k] & 0x3f);
+		p += n;
+		if (gsm7_cost(cp) != 0)
+			continue;
+		for (size_t k = 0; k < nseen; k++)
+			dup |= seen[k] == cp;
+		if (dup)
+			continue;
+		seen[nseen++] = cp;
+		w = invisible(cp) ?
+			snprintf(out + o, size - o, "%sU+%04X",
+				 o > 0 ? ", " : "", (unsigned)cp) :
+			snprintf(out + o, size - o, "%s%.*s (U+%04X)",
+				 o > 0 ? ", " : "", (int)n, (const char *)c,
+				 (unsigned)cp);
+		if (w < 0 || (size_t)w >= size - o) {
+			out[o] = '\0';
+			return;
+		}
+		o += (size_t)w;
+	}
+}
+
+int
 caseflow_sms_cost(struct caseflow *cf, struct store *store, int64_t case_id,
 		  const char *template_id, const struct caseflow_input *in,
 		  struct caseflow_sms_cost *cost_r, char **error_r)
@@ -1358,6 +1437,9 @@ caseflow_sms_cost(struct caseflow *cf, struct store *store, int64_t case_id,
 				cost_r->segments = GSM_PARTS_MAX + 1;
 			cost_r->ucs2 = m.enc == GSM_UCS2;
 			gsm_msg_clear(&m);
+			if (cost_r->ucs2)
+				sms_outside(body, cost_r->outside,
+					    sizeof(cost_r->outside));
 		}
 	}
 	free(subject);

@@ -94,12 +94,25 @@ int caseflow_reply(struct caseflow *cf, struct store *store, int64_t case_id,
 		   const char *template_id, const struct caseflow_input *in,
 		   char **error_r);
 
+/* Sends template TEMPLATE_ID to the case's handler, as a workflow's
+   <notify to="assignee"> does (its assignee, else its group), also
+   when the case is closed and its workflow runs no more (the mail then
+   lists no command but #notering). */
+int caseflow_notify(struct caseflow *cf, struct store *store,
+		    int64_t case_id, const char *template_id,
+		    const struct caseflow_input *in, char **error_r);
+
 struct caseflow_sms_cost {
 	int characters;	/* of the text as it would go */
 	int segments;	/* it would cost */
 	int limit;	/* the workflow's sms-segments */
 	int ucs2;	/* 1 when it needs UCS-2 (fewer characters a part) */
+	/* With ucs2, the first characters outside the GSM alphabet that
+	   make it so ("’ (U+2019), U+00A0"), for the handler to replace;
+	   at most CASEFLOW_SMS_OUTSIDE_MAX of them. */
+	char outside[128];
 };
+#define CASEFLOW_SMS_OUTSIDE_MAX 5
 /* What TEMPLATE_ID (with IN's text) would cost as an SMS on the case:
    1 with *COST_R when the case's channel is SMS, 0 when it is not, -1. */
 int caseflow_sms_cost(struct caseflow *cf, struct store *store,

@@ -64,6 +64,20 @@ static const struct text
 		   "The attachment winmail.dat was not sent" },
 	T_SMS_FILES = { "Bilagorna skickades inte med sms",
 			"The attachments did not go by SMS" },
+	T_SMS_OPTOUT = { "Ditt svar skickades inte: invånaren har avböjt sms",
+			 "Your answer was not sent: the citizen opted out "
+			 "of SMS" },
+	T_SMS_OPTOUT_BODY = {
+		"Ditt svar skickades inte till invånaren: numret har avböjt "
+		"sms (invånaren skickade STOPP). Svaret finns kvar i "
+		"ärendet. Behöver invånaren det, nå hen på annat sätt, till "
+		"exempel med brev, och anteckna det med #notering. Skickar "
+		"invånaren START får hen sms igen.\n",
+		"Your answer did not go to the citizen: the number has opted "
+		"out of SMS (the citizen sent STOP). The answer is kept on "
+		"the case. If the citizen needs it, reach them another way, "
+		"for example by letter, and record it with #note. If the "
+		"citizen sends START, they get SMS again.\n" },
 	T_GSM7 = { "vanliga tecken, 153 per del", "plain characters, 153 a "
 		   "segment" },
 	T_UCS2 = { "tecken utanför sms-alfabetet, 67 per del",
@@ -665,36 +679,51 @@ sms_too_long(struct mailin *mi, struct store *store,
 		.now = cirm_now(),
 	};
 	struct caseflow_sms_cost cost;
-	char *body;
+	char *body, *outside = NULL;
 	int rc = caseflow_sms_cost(mi->flow, store, v->case_id, "answer", &in,
 				   &cost, error_r);
+	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
 
 	*sms_r = rc > 0;
 
 	if (rc <= 0 || cost.segments <= cost.limit)
 		return rc < 0 ? -1 : 0;
-	if (r->lang == NULL || strcmp(r->lang, "en") != 0)
+	/* Which characters cost the dearer alphabet: a typographic
+	   apostrophe or dash, or a no-break space, cannot be seen. */
+	if (cost.ucs2 && cost.outside[0] != '\0')
+		outside = xasprintf(en ? "\n\nThese characters are not in the "
+				    "SMS alphabet and make each segment hold "
+				    "only 67 characters: %s. Replace them (’ "
+				    "with ' and – with -, say) and a segment "
+				    "holds 153." :
+				    "\n\nDe här tecknen finns inte i "
+				    "sms-alfabetet och gör att varje del "
+				    "rymmer bara 67 tecken: %s. Byt ut dem "
+				    "(till exempel ’ mot ' och – mot -), så "
+				    "ryms 153 tecken per del.", cost.outside);
+	if (!en)
 		body = xasprintf("Ditt svar skickades inte. Invånaren skrev med "
 				 "sms, och svaret skulle bli %d tecken och "
 				 "kosta %d sms-delar (%s). Arbetsflödet "
-				 "tillåter högst %d delar.\n\nIngenting har "
+				 "tillåter högst %d delar.%s\n\nIngenting har "
 				 "ändrats i ärendet. Korta texten (eller "
 				 "skicka den i flera svar) och svara igen på "
 				 "aviseringen.\n", cost.characters,
 				 cost.segments, tr(cost.ucs2 ? &T_UCS2 :
 						   &T_GSM7, r->lang),
-				 cost.limit);
+				 cost.limit, outside != NULL ? outside : "");
 	else
 		body = xasprintf("Your answer was not sent. The citizen wrote "
 				 "by SMS, and the answer would be %d "
 				 "characters costing %d SMS segments (%s). The "
-				 "workflow allows at most %d.\n\nNothing has "
+				 "workflow allows at most %d.%s\n\nNothing has "
 				 "changed on the case. Shorten the text (or "
 				 "send it in several replies) and reply to the "
 				 "notification again.\n", cost.characters,
 				 cost.segments, tr(cost.ucs2 ? &T_UCS2 :
 						   &T_GSM7, r->lang),
-				 cost.limit);
+				 cost.limit, outside != NULL ? outside : "");
+	free(outside);
 	rc = mail_handler_on_case(mi, store, v, r->address,
 				  tr(&T_SMS_SUBJECT, r->lang), body, error_r);
 	free(body);
@@ -803,6 +832,38 @@ tnef_withheld(struct mailin *mi, struct store *store,
 				     error_r);
 	free(body);
 	return rc < 0 ? -1 : 0;
+}
+
+/* The citizen of an SMS case opted out (STOP), so the handler's answer
+   was withheld (the case notes it): the handler is told so, by mail,
+   rather than left to think the citizen has it. 1 when told, 0 when
+   the number has not opted out, -1. */
+static int
+sms_optout_told(struct mailin *mi, struct store *store,
+		const struct mailin_verdict *v, const struct reply *r,
+		char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	char *number = NULL;
+	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
+
+	if (rc > 0)
+		rc = f.citizen_id == 0 ? 0 :
+			store_contact_first(store, f.citizen_id, "phone",
+					    &number, error_r);
+	if (rc > 0)
+		rc = store_sms_optout_has(store, number, error_r);
+	if (rc > 0) {
+		rc = mail_handler_on_case(mi, store, v, r->address,
+					  tr(&T_SMS_OPTOUT, r->lang),
+					  tr(&T_SMS_OPTOUT_BODY, r->lang),
+					  error_r) < 0 ? -1 : 1;
+		log_info("case %s: handler answer withheld: the citizen's "
+			 "number opted out of SMS", v->case_number);
+	}
+	free(number);
+	store_case_flow_clear(&f);
+	return rc;
 }
 
 /* Carries out the checked commands in order, then sends the text to
@@ -1003,6 +1064,8 @@ handler_reply(struct mailin *mi, struct store *store,
 	}
 	if (store_savepoint_release(store, error_r) < 0)
 		return -1;
+	if (sms && (bad = sms_optout_told(mi, store, v, r, error_r)) != 0)
+		return bad < 0 ? -1 : 0;
 	if (sms)
 		return attachments_withheld(mi, store, v, r, error_r);
 	if (r->note || forbids_text(r))

@@ -255,9 +255,36 @@ struct sms_thread {
 	char *mentioned;	/* a case number of someone else's case */
 };
 
+/* Whether case ID of workflow WF is in a state of category waiting
+   (for the citizen: an answer to a question, or to a resolution the
+   citizen was told to answer within some time). 1, 0, -1. */
+static int
+case_waiting(struct store *store, const struct workflow *wf, int64_t id,
+	     char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	int r = store_case_flow_get(store, id, &f, error_r), waiting = 0;
+
+	if (r > 0 && f.state != NULL) {
+		char *states = xstrdup(f.state), *save = NULL;
+
+		for (char *s = strtok_r(states, " ", &save); s != NULL;
+		     s = strtok_r(NULL, " ", &save)) {
+			const struct workflow_state *ws = workflow_state(wf, s);
+
+			if (ws != NULL && ws->category == WORKFLOW_WAITING)
+				waiting = 1;
+		}
+		free(states);
+	}
+	store_case_flow_clear(&f);
+	return r < 0 ? -1 : waiting;
+}
+
 /* Which case the SMS joins: the case number in its text (when the
    sender is a party to that case), else the sender's open case with
-   the latest activity, while it is within its workflow's sms-window. */
+   the latest activity, while it is within its workflow's sms-window
+   or waits for the citizen (its timers, not the window, end that). */
 static int
 thread(struct mailin *mi, struct store *store, const char *text,
        int64_t contact, int64_t now, struct sms_thread *t, char **error_r)
@@ -285,7 +312,7 @@ thread(struct mailin *mi, struct store *store, const char *text,
 		r = -1;
 	if (r > 0 && now - updated > (wf != NULL ? wf->sms_window :
 				      WORKFLOW_SMS_WINDOW_DEFAULT))
-		r = 0;
+		r = wf != NULL ? case_waiting(store, wf, id, error_r) : 0;
 	if (r > 0)
 		t->case_id = id;
 found:
@@ -478,6 +505,14 @@ mailin_handle_sms(void *ctx, struct store *store,
 	}
 	if (sender_number(mi, e.from, number, reason_r) < 0) {
 		envelope_clear(&e);
+		return ENGINE_FINAL;
+	}
+	/* Nothing to read: no case, no acknowledgement for it, but kept
+	   for a human (released, it is taken as it is). */
+	if (e.text[strspn(e.text, " \t\r\n")] == '\0' &&
+	    strcmp(row->source, "release") != 0) {
+		envelope_clear(&e);
+		*reason_r = xstrdup("SMS without text (empty or only spaces)");
 		return ENGINE_FINAL;
 	}
 	res = handle(mi, store, row, &e, number, reason_r);

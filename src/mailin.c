@@ -1132,6 +1132,31 @@ struct failure_ctx {
 	char *error;
 };
 
+/* Tells the handler of F's closed case that the citizen never got the
+   message. A template that cannot be rendered (removed by the
+   administrator) is logged, not retried for ever. 0, or -1. */
+static int
+notify_closed(struct failure_ctx *c, const struct store_outbox_failure *f,
+	      const struct caseflow_input *in)
+{
+	char *err = NULL;
+
+	if (store_savepoint(c->store, &c->error) < 0)
+		return -1;
+	if (caseflow_notify(c->mi->flow, c->store, f->case_id,
+			    "handler-delivery-failed", in, &err) == 0)
+		return store_savepoint_release(c->store, &c->error);
+	store_savepoint_rollback(c->store);
+	if (store_busy(c->store)) {
+		c->error = err;
+		return -1;
+	}
+	log_warnx("outbox row %lld: the handler of its closed case cannot be "
+		  "told it failed: %s", (long long)f->id, err);
+	free(err);
+	return 0;
+}
+
 static int
 handle_failure(const struct store_outbox_failure *f, void *ctx)
 {
@@ -1152,12 +1177,22 @@ handle_failure(const struct store_outbox_failure *f, void *ctx)
 		};
 		char *event = xasprintf("delivery.failed.%s", f->channel);
 
+		const struct workflow *wf = NULL;
+
 		rc = store_event_add(c->store, f->case_id, in.now,
 				     "delivery.failed", 0, NULL, NULL,
 				     f->reason, &c->error);
 		if (rc == 0)
+			rc = caseflow_workflow_of(c->mi->flow, c->store,
+						  f->case_id, &wf, &c->error);
+		if (rc >= 0)
 			rc = caseflow_event(c->mi->flow, c->store, f->case_id,
 					    event, &in, &c->error);
+		/* A closed case runs no workflow: its handler is told all
+		   the same that the citizen never got the message (the
+		   last answer, often). */
+		if (rc == 0 && wf == NULL)
+			rc = notify_closed(c, f, &in);
 		free(event);
 	} else if (rc > 0) {
 		log_warnx("outbox row %lld: a notification to a handler "

@@ -252,6 +252,45 @@ stop_gw
 check "... and read as text: GSM 7-bit and UCS-2" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234571%' || char(10) || char(10) || 'Blixt'
 	  OR CAST(raw AS TEXT) LIKE 'From: +46701234572%' || char(10) || char(10) || 'Hjälp'")" = 2
+# An emoji split between two UCS-2 parts (its surrogate pair cut in
+# two, as some phones do): the parts joined, it is whole again.
+start_gw
+cat >"$T/ctl/pair.json.tmp" <<'EOT'
+[{"from":"46701234576","to":"46700000001","dc":8,"hex":"050003550202de000020006400e5","tlvs":{"esm_class":64}},
+ {"from":"46701234576","to":"46700000001","dc":8,"hex":"05000355020100480065006a0020d83d","tlvs":{"esm_class":64}},
+ {"from":"46701234578","to":"46700000001","dc":0,"hex":"0500035602015072697320351b","tlvs":{"esm_class":64}},
+ {"from":"46701234578","to":"46700000001","dc":0,"hex":"050003560202652c201b3c6f6b1b3e","tlvs":{"esm_class":64}}]
+EOT
+mv "$T/ctl/pair.json.tmp" "$T/ctl/pair.json"
+check "inbound emoji split between parts: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"pair\",\"status\":0' '$T/inbound.rec') = 4 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and the emoji is whole, not two U+FFFD" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234576%' || char(10) || char(10) || 'Hej 😀 då'")" = 1
+check "a GSM 7-bit escape split between parts: the extended character" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234578%' || char(10) || char(10) || 'Pris 5€, [ok]'")" = 1
+# A national number (TON 2), which the network gives without its
+# trunk prefix: national for the engine ("0..."), not "+7...".
+start_gw
+cat >"$T/ctl/national.json.tmp" <<'EOT'
+[{"from":"701234577","to":"72456","dc":0,"text":"Nationellt","tlvs":{"source_addr_ton":2,"dest_addr_ton":2}},
+ {"from":"46701234579","to":"46700000001","dc":8,"text":"","tlvs":{"message_payload":{"message":"LONG_TEXT"}}}]
+EOT
+# A long text the SMSC put together, whole in message_payload (here
+# 1,102 octets, more than the 1,024 libsmpp34 reads).
+long_mo=$(printf 'Lång text med åäö. %.0s' $(seq 29))
+long_mo=${long_mo% }
+sed -i "s/LONG_TEXT/$long_mo/" "$T/ctl/national.json.tmp"
+mv "$T/ctl/national.json.tmp" "$T/ctl/national.json"
+check "inbound from a national number: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"national\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and its sender is national, with the trunk prefix" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || '%Nationellt'")" = 1
+check "... while our short code stays as it came" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || 'To: 72456' || char(10) || '%'")" = 1
+check "a long text in message_payload is read whole, not quarantined" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) = 'From: +46701234579' || char(10) || 'To: +46700000001' || char(10) || char(10) || '$long_mo'")" = 1
 # What cannot be read is kept, not refused (the SMSC would drop it):
 # binary data, UCS-2 of an odd number of octets.
 start_gw
@@ -269,6 +308,15 @@ check "... and quarantined with the reason" \
 	test "$(sql "SELECT group_concat(reason, '|') FROM (SELECT reason FROM quarantine WHERE source = 'smpp' ORDER BY id)")" = \
 	"data_coding that is not text (data_coding 0x04)|UCS-2 text of an odd number of octets (data_coding 0x08)|a deliver_sm with more than 20 optional parameters"
 check "... the log names no number" sh -c "! grep -q 46701234573 '$T/gateway.log'"
+stop_smsc
+
+# --- a sender name citizens cannot answer --------------------------------
+sed -i 's/^smpp_source = .*/smpp_source = Kommunen/' "$C"
+start_smsc name
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check "smpp_source a name: the administrator is warned citizens cannot answer" \
+	contains "$err" "smpp_source is the name 'Kommunen': citizens cannot answer"
+sed -i 's/^smpp_source = .*/smpp_source = +46700000001/' "$C"
 stop_smsc
 
 # --- refusals ----------------------------------------------------------

@@ -119,7 +119,15 @@ printf 'From: 46701234567\n\nbad \377 byte' >"$T/env"
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
 printf 'From: 46701234567\n\nform\014feed' >"$T/env"
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
+cases_before=$(sql "SELECT count(*) FROM cases")
+sms "From: 46706660001" ""
+sms "From: 46706660002" "  
+ "
 engine
+check "an empty SMS, or one of only spaces, opens no case" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq "$cases_before" ]
+check "... and is quarantined as such" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'SMS without text (empty or only spaces)'")" -eq 2 ]
 check "a sender that is not a number is quarantined" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE channel = 'sms' AND reason LIKE '%not a phone number%'")" -eq 1 ]
 check "... so is a broken envelope" \
@@ -158,6 +166,14 @@ check "... the handler is told its length, cost and the limit" \
 check "... (the limit)" contains "$transcript" "högst 3 delar"
 check "... and it is kept on the case as an internal note" \
 	[ "$(sql "SELECT visibility FROM message WHERE body_stripped LIKE 'Lång text.%'")" = internal ]
+# A dash from the mail client's autocorrect makes the whole answer UCS-2
+# (67 characters a segment): the handler is shown which characters.
+dashed=$(printf 'Vi byter lampan på torsdag – det är bestämt. %.0s' 1 2 3 4 5)
+handler_mail "$rt" "$case1" h2u "$dashed"
+engine
+transcript=$(sql "SELECT body FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar är för långt för sms%' ORDER BY id DESC LIMIT 1")
+check "an answer too long because of a character outside the SMS alphabet: the handler is shown it" \
+	contains "$transcript" "rymmer bara 67 tecken: – (U+2013). Byt ut dem"
 
 # An answer with a file: the text goes as an SMS, the file cannot.
 printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: %s\nMessage-ID: <h4@kommun.example>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\nKartan bifogas.\n\n--b1\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="karta.pdf"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n' \
@@ -190,6 +206,37 @@ check "a failed SMS is a delivery failure on its case" \
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case1' AND e.kind = 'delivery.failed' AND e.detail = 'stat:UNDELIV err:001'")" -eq 1 ]
 check "... and the workflow tells the handlers" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%'")" -ge 1 ]
+# The last answer, on a case closed with it, never arrived: the workflow
+# runs no more, but the handler is told all the same.
+sms "From: 46708880001" "Skräp på lekplatsen."
+engine
+case_c=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880001'")
+handler_mail "$(note_reply_to "$case_c")" "$case_c" hc1 "#stang
+Det gäller inte kommunen, ring Trafikverket."
+engine
+check "a case closed with an answer by SMS" \
+	[ "$(sql "SELECT closed_at IS NOT NULL FROM cases WHERE number = '$case_c'")" -eq 1 ]
+sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:002' WHERE channel = 'sms' AND body LIKE 'Det gäller inte kommunen%'"
+engine
+check "... whose answer failed: the handler is told, though the case is closed" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_c]%' AND body LIKE '%stat:UNDELIV err:002%'")" -eq 1 ]
+# A question to the citizen: the answer joins the case however long the
+# citizen took, while the case waits for it (the reminder says "Svara på
+# detta sms"), not only within sms-window.
+sms "From: 46708880002" "Trasig bänk i parken."
+engine
+case_q=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880002'")
+handler_mail "$(note_reply_to "$case_q")" "$case_q" hq1 "#ta
+#fraga
+Vilken park gäller det?"
+engine
+sql "UPDATE cases SET updated_at = updated_at - 10 * 86400 WHERE number = '$case_q'"
+sms "From: 46708880002" "Stadsparken."
+engine
+check "an answer to a question after sms-window joins the waiting case" \
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case_q' AND m.body_stripped = 'Stadsparken.'")" -eq 1 ]
+check "... which goes on, not a new case" \
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880002'")" -eq 1 ]
 
 # --- STOP and START ---------------------------------------------------------------
 sms "From: 46701234567" "stopp"
@@ -209,6 +256,8 @@ check "no SMS goes to a number that opted out" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567'")" -eq "$before" ]
 check "... the case records the withheld reply" \
 	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.withheld'")" -ge 1 ]
+check "... and the handler is told, not left to think it went" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar skickades inte: invånaren har avböjt sms%' AND body LIKE '%STOPP%'")" -eq 1 ]
 sms "From: 46701234567" "Start!"
 engine
 check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]

@@ -137,12 +137,24 @@ check "incoming: a file being written is left for later" [ -e "$S/incoming/GSM1.
 gw
 check "incoming: ... and taken once written" [ ! -e "$S/incoming/GSM1.w2" ] && \
 	inbox_has "Skrivet klart."
+# An emoji split between two UCS2 parts (its surrogate pair cut in two):
+# whole again once the parts are put together.
+{ hdr UCS2 'UDH-DATA: 05 00 03 B3 02 01\n'; printf '\n\000H\000e\000j\000 \330\075'; } >"$S/incoming/GSM1.p1"
+{ hdr UCS2 'UDH-DATA: 05 00 03 B3 02 02\n'; printf '\n\336\000\000!'; } >"$S/incoming/GSM1.p2"
+gw
+check "incoming: an emoji split between parts is whole again" inbox_has "Hej 😀!"
 # A national number with no From_TOA stays national (the engine adds
 # the country code): not made "+070...", which is no number at all.
 printf 'From: 0701234567\nAlphabet: UTF-8\n\nNationellt.' >"$S/incoming/GSM1.n1"
 gw
 check "incoming: a national sender without From_TOA is kept national" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Nationellt.'")" -eq 1 ]
+# A national number as smsd writes it (From_TOA A1, without the trunk
+# prefix): national for the engine, not "+7...".
+printf 'From: 701234567\nFrom_TOA: A1 national, ISDN/telephone\nAlphabet: UTF-8\n\nInrikes.' >"$S/incoming/GSM1.n2"
+gw
+check "incoming: a national sender (From_TOA A1) gets its trunk prefix" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Inrikes.'")" -eq 1 ]
 # What is not a file cirm can read is left alone, but said, not skipped
 # in silence at every look.
 mkdir "$S/incoming/GSM1.dir"
