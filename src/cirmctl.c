@@ -9,6 +9,7 @@
 #include "store.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -261,6 +262,27 @@ ctl_time(long long t, char buf[32])
 	return buf;
 }
 
+/* What the command printed must have reached standard output: "quarantine
+   show ID --raw >q.eml" on a full disk must not succeed with half a mail
+   (the administrator may discard the message next). A reader that went
+   away (EPIPE, "| head" with SIGPIPE ignored) wanted no more: quiet.
+   RET, or 1 when it was 0 and the output is lost. */
+static int
+finish_output(int ret)
+{
+	int failed = fflush(stdout) != 0, e = errno;
+
+	if (!failed && !ferror(stdout))
+		return ret;
+	if (failed && e == EPIPE)
+		return ret;
+	if (failed)
+		ctl_error(_("cannot write the output: %s"), strerror(e));
+	else
+		ctl_error("%s", _("cannot write the output"));
+	return ret != 0 ? ret : 1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct ctl *ctl, int argc, char **argv);
@@ -304,10 +326,10 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return finish_output(0);
 		case 'V':
 			printf("cirmctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-			return 0;
+			return finish_output(0);
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -324,7 +346,8 @@ main(int argc, char **argv)
 			char **sub_argv = argv + optind;
 
 			optind = 0; /* a fresh getopt for the command */
-			return commands[i].fn(&ctl, sub_argc, sub_argv);
+			return finish_output(commands[i].fn(&ctl, sub_argc,
+							    sub_argv));
 		}
 	}
 	ctl_error(_("unknown command '%s'"), argv[optind]);

@@ -166,6 +166,19 @@ run "$CIRMCTL" -c "$C" case frobnicate
 check "unknown case command is a usage error" [ "$rc" -eq 64 ]
 check "which names it" contains "$err" "unknown case command 'frobnicate'"
 
+# What a command prints must reach its file: "quarantine show ID --raw
+# >q.eml" on a full disk is not a success with half a mail.
+if [ -w /dev/full ]; then
+	run sh -c '"$@" >/dev/full' sh "$CIRMCTL" -c "$C" case show "$n1"
+	check "output to a full disk fails" [ "$rc" -eq 1 ]
+	check "and says so" contains "$err" "cirmctl: cannot write the output: No space left on device"
+	run sh -c '"$@" >/dev/full' sh "$CIRMCTL" --help
+	check "help to a full disk fails" [ "$rc" -eq 1 ]
+fi
+# A reader that stops early is no error, even with SIGPIPE ignored.
+run sh -c 'trap "" PIPE; "$@" | head -c 1 >/dev/null' sh "$CIRMCTL" --help
+check "a reader that stops early is not an error" [ -z "$err" ]
+
 # --- the rest of the command line ---
 run "$CIRMCTL" frobnicate
 check "unknown command exits 64" [ "$rc" -eq 64 ]
