@@ -73,12 +73,22 @@ details_ok(const char *name, const char *email, const char *lang,
 {
 	bool ok = true;
 
-	if (name != NULL && has_control(name)) {
+	/* Text from a terminal in Latin-1 would go into notifications as
+	   broken UTF-8, and a group so named matches no workflow role. */
+	if (name != NULL && utf8_bad_line(name) != 0) {
+		ctl_error("%s", _("bad name: it is not UTF-8 text (is the "
+				  "terminal set to UTF-8?)"));
+		ok = false;
+	} else if (name != NULL && has_control(name)) {
 		ctl_error("%s", _("bad name: it must be one line without "
 				  "control characters"));
 		ok = false;
 	}
-	if (email != NULL && !valid_email(email)) {
+	if (email != NULL && utf8_bad_line(email) != 0) {
+		ctl_error("%s", _("bad address: it is not UTF-8 text (is the "
+				  "terminal set to UTF-8?)"));
+		ok = false;
+	} else if (email != NULL && !valid_email(email)) {
 		ctl_error(_("bad address '%s': it must be like "
 			    "eva@kommun.example"), email);
 		ok = false;
@@ -88,7 +98,12 @@ details_ok(const char *name, const char *email, const char *lang,
 		ok = false;
 	}
 	for (size_t i = 0; groups != NULL && i < groups->n; i++) {
-		if (!valid_group(groups->v[i])) {
+		if (utf8_bad_line(groups->v[i]) != 0) {
+			ctl_error("%s", _("bad group name: it is not UTF-8 "
+					  "text (is the terminal set to "
+					  "UTF-8?)"));
+			ok = false;
+		} else if (!valid_group(groups->v[i])) {
 			ctl_error(_("bad group name '%s': it must be one word"),
 				  groups->v[i]);
 			ok = false;

@@ -230,6 +230,23 @@ check "handler add with an empty name succeeds" [ "$rc" -eq 0 ]
 run "$CIRMCTL" -c "$C" handler list
 check "an empty name is no name" contains "$out" "kim@kommun.example          -   "
 
+# Typed on a Latin-1 terminal: a name, address or group that is not
+# UTF-8 would go into notifications as broken text, and such a group
+# matches no workflow role.
+for opt in "--name $(printf '\305sa')" \
+	"--email $(printf '\345sa')@kommun.example" \
+	"--group $(printf 'gr\344s')"; do
+	run "$CIRMCTL" -c "$C" handler add asa --email asa@kommun.example $opt
+	check "handler add ${opt%% *} not in UTF-8 is bad data" [ "$rc" -eq 65 ]
+	check "which says so" contains "$err" "is not UTF-8 text (is the terminal set to UTF-8?)"
+	run "$CIRMCTL" -c "$C" handler set kim $(printf '%s' "$opt" | sed 's/^--group/--add-group/')
+	check "handler set ${opt%% *} not in UTF-8 is bad data" [ "$rc" -eq 65 ]
+done
+run "$CIRMCTL" -c "$C" handler list
+check "and no handler asa was added" sh -c "! printf '%s' \"\$1\" | grep -q '^asa '" sh "$out"
+run "$CIRMCTL" -c "$C" handler add asa --email åsa@kommun.example --name 'Åsa Öberg' --group gräs
+check "the same in UTF-8 is taken" [ "$rc" -eq 0 ]
+
 # A configuration with an error is a configuration error (78) for every
 # command that reads it.
 printf 'typo_key = 1\n' >"$T/typo.conf"
