@@ -157,6 +157,9 @@ run "$CIRMCTL" -c "$C" mail inspect --text "$T/esc.eml"
 check "inspect --text: no escape" no_esc "$out"
 run "$CIRMCTL" -c "$C" case show "$(printf '%s' "$n1" | tr 'A-Z' 'a-z')"
 check "a number in small letters finds the case" contains "$out" "Anna Andersson"
+run "$CIRMCTL" -c "$C" case show " $n1
+"
+check "a number with blanks around it, copied from a mail, finds the case" contains "$out" "Anna Andersson"
 run "$CIRMCTL" -c "$C" case show KS-1999-00001
 check "unknown case exits 1" [ "$rc" -eq 1 ]
 check "unknown case named" contains "$err" "no case KS-1999-00001"
