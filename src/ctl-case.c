@@ -342,7 +342,8 @@ case_show(struct store *store, int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc != 2) {
+	/* "case show --numbers" alone, or a misspelt option: not a number */
+	if (argc != 2 || argv[1][0] == '-') {
 		ctl_error("%s", _("usage: cirmctl case show [--numbers] NUMBER"));
 		return EX_USAGE;
 	}

@@ -165,6 +165,11 @@ check "unknown case exits 1" [ "$rc" -eq 1 ]
 check "unknown case named" contains "$err" "no case KS-1999-00001"
 run "$CIRMCTL" -c "$C" case show
 check "show without number is a usage error" [ "$rc" -eq 64 ]
+for opt in --numbers --number -n; do
+	run "$CIRMCTL" -c "$C" case show $opt
+	check "show $opt without number is a usage error" [ "$rc" -eq 64 ]
+	check "which says how it is used" contains "$err" "usage: cirmctl case show [--numbers] NUMBER"
+done
 run "$CIRMCTL" -c "$C" case frobnicate
 check "unknown case command is a usage error" [ "$rc" -eq 64 ]
 check "which names it" contains "$err" "unknown case command 'frobnicate'"
