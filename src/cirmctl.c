@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 static void
@@ -153,9 +155,45 @@ ctl_open_store(const struct cfg *cfg, struct store **store_r)
 	};
 	char *err = NULL;
 
-	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, store_r, &err) == 0)
+	const char *path = cfg_str(cfg, CFG_DATABASE);
+	char *dir, *slash;
+	struct stat st;
+	int denied;
+
+	if (store_open(path, &sset, store_r, &err) == 0)
 		return 0;
-	ctl_error("%s", err);
+	/* SQLite says "unable to open database file" or "attempt to write
+	   a readonly database": the usual causes, said plainly. */
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			ctl_error(_("%s: there is no database: is 'database' "
+				    "in %s right? ('cirmctl init DIR' makes a "
+				    "new instance)"), path, cfg_path(cfg));
+		else
+			ctl_error("%s: %s", path, strerror(errno));
+		free(err);
+		return -1;
+	}
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	denied = st.st_uid != geteuid() &&
+		 (access(path, R_OK | W_OK) < 0 ||
+		  access(slash != NULL ? dir : ".", W_OK) < 0);
+	free(dir);
+	if (denied) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		char uid[24];
+
+		snprintf(uid, sizeof(uid), "%ld", (long)st.st_uid);
+		ctl_error(_("%s: permission denied: the database belongs to "
+			    "user %s; run cirmctl as that user (for example "
+			    "with sudo -u %s)"), path,
+			  pw != NULL ? pw->pw_name : uid,
+			  pw != NULL ? pw->pw_name : uid);
+	} else {
+		ctl_error("%s", err);
+	}
 	free(err);
 	return -1;
 }

@@ -272,6 +272,30 @@ mv "$I/cirm.db" "$T/moved.db"
 run "$CIRMCTL" -c "$C" case list
 check "missing database exits 1" [ "$rc" -eq 1 ]
 check "missing database named" contains "$err" "$I/cirm.db"
+check "missing database: what to check" contains "$err" "$I/cirm.db: there is no database: is 'database' in $C right?"
 check "missing database is not created" [ ! -e "$I/cirm.db" ]
+mv "$T/moved.db" "$I/cirm.db"
+
+# cirmctl run by the wrong user (the administrator's own, not the
+# service's): whose the files are, and how to run it, not SQLite's
+# "unable to open database file".
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+   id nobody >/dev/null 2>&1; then
+	chmod 755 "$T" "$I"
+	chmod 644 "$C"
+	as_nobody() {
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
+	}
+	run as_nobody "$CIRMCTL" -c "$C" case list
+	check "another user's key: configuration error" [ "$rc" -eq 78 ]
+	check "another user's key: whose, and how to run" contains "$err" "$I/cirm.key: permission denied: the file belongs to user root; run this as that user (for example with sudo -u root)"
+	chown nobody "$I/cirm.key"
+	run as_nobody "$CIRMCTL" -c "$C" case list
+	check "another user's database: exit 1" [ "$rc" -eq 1 ]
+	check "another user's database: whose, and how to run" contains "$err" "$I/cirm.db: permission denied: the database belongs to user root; run cirmctl as that user (for example with sudo -u root)"
+	chown root "$I/cirm.key"
+	chmod 640 "$C"
+	chmod 750 "$I"
+fi
 
 done_testing
