@@ -32,6 +32,9 @@ check "second init says why" contains "$err" "already exists"
 check "second init leaves cirm.conf alone" cmp -s "$C" "$T/conf.before"
 run "$CIRMCTL" init
 check "init without DIR is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" init ""
+check "init with an empty DIR (an unset variable) is a usage error" [ "$rc" -eq 64 ]
+check "said as usage" contains "$err" "usage: cirmctl init DIR"
 run "$CIRMCTL" init /proc/no/such/place
 check "init in an impossible place fails" [ "$rc" -eq 1 ]
 check "init failure names the path" contains "$err" "/proc/no"
