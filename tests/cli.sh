@@ -258,6 +258,15 @@ check "and no handler asa was added" sh -c "! printf '%s' \"\$1\" | grep -q '^as
 run "$CIRMCTL" -c "$C" handler add asa --email åsa@kommun.example --name 'Åsa Öberg' --group gräs
 check "the same in UTF-8 is taken" [ "$rc" -eq 0 ]
 
+# workflow migrate: what is wrong in its options is named, not only the
+# usage line ("a = b" is the way most write a pair).
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2 --map "registrerad = inkommen"
+check "migrate: a map with blanks around = is a usage error" [ "$rc" -eq 64 ]
+check "which says how a map is written" contains "$err" "--map takes OLD=NEW pairs, with no blank around '=', separated by commas or blanks"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from one --to 2
+check "migrate: a version that is no number is a usage error" [ "$rc" -eq 64 ]
+check "which is named" contains "$err" "--from must be a version, a whole number from 1 to 1000000, not 'one'"
+
 # A configuration with an error is a configuration error (78) for every
 # command that reads it.
 printf 'typo_key = 1\n' >"$T/typo.conf"
