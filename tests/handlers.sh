@@ -130,6 +130,9 @@ check "bo is notified, as the workflow says" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE id > $before AND recipient = 'bo@kommun.example'")" -eq 1 ]
 check "the audit log has it" \
 	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'case.assign' AND object = '$n1' AND detail = 'bo'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" audit list --object " $(echo "$n1" | tr 'A-Z' 'a-z')"
+check "audit list --object finds it by the number in small letters too" \
+	contains "$out" "case.assign         $n1   bo"
 run "$CIRMCTL" -c "$C" case list --assignee eva --open
 check "eva has no open case left" contains "$out" "(no cases)"
 before=$(sql "SELECT count(*) FROM outbox")
