@@ -199,6 +199,9 @@ check "no command exits 64" [ "$rc" -eq 64 ]
 run "$CIRMCTL" --help
 check "help exits 0" [ "$rc" -eq 0 ]
 check "help lists case show" contains "$out" "case show [--numbers] NUMBER"
+# the options cirmctl(1) gives these commands
+check "help gives status its limits" contains "$out" "status [--check [--warning MIN] [--critical MIN]]"
+check "help gives workflow simulate all its options" contains "$out" "[--channel email|sms] [--text TEXT] [--templates DIR]"
 run "$CIRMCTL" --version
 check "version" contains "$out" "cirmctl (cirm)"
 # Every program says what it is and how it is used.
