@@ -152,7 +152,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (!valid_login(argv[optind])) {
 		ctl_error(_("bad login '%s': a login is a-z, then a-z, 0-9, "
-			    "'.', '_' or '-'"), argv[optind]);
+			    "'.', '_' or '-', at most 32 in all"), argv[optind]);
 		bad = 1;
 	}
 	if (!details_ok(name, email, lang, &groups))

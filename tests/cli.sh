@@ -230,6 +230,9 @@ check "saying so" contains "$err" "eva@kommun.example belongs to another contact
 run "$CIRMCTL" -c "$C" handler add Bo --email bo@kommun.example
 check "a bad login is bad data" [ "$rc" -eq 65 ]
 check "which is named, with the rule" contains "$err" "bad login 'Bo': a login is a-z"
+run "$CIRMCTL" -c "$C" handler add abcdefghijabcdefghijabcdefghijabc --email q@kommun.example
+check "a login of 33 letters is bad data" [ "$rc" -eq 65 ]
+check "and the rule names the length" contains "$err" "at most 32 in all"
 run "$CIRMCTL" -c "$C" handler add bo --email bo.kommun.example --language de
 check "a bad address and language: bad data" [ "$rc" -eq 65 ]
 check "the address is named" contains "$err" "bad address 'bo.kommun.example'"
