@@ -381,6 +381,17 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/* "cirmctl case list -c FILE": the command would read the default
+	   file and blame it, not the one given */
+	for (int i = optind + 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-c") == 0 ||
+		    (strncmp(argv[i], "--config", 8) == 0 &&
+		     (argv[i][8] == '\0' || argv[i][8] == '='))) {
+			ctl_error(_("%s goes before the command: cirmctl -c "
+				    "FILE %s ..."), argv[i], argv[optind]);
+			return EX_USAGE;
+		}
+	}
 	for (size_t i = 0; i < N_ELEMENTS(commands); i++) {
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			int sub_argc = argc - optind;

@@ -173,6 +173,14 @@ for opt in --numbers --number -n; do
 	check "show $opt without number is a usage error" [ "$rc" -eq 64 ]
 	check "which says how it is used" contains "$err" "usage: cirmctl case show [--numbers] NUMBER"
 done
+# -c after the command: the default file was read, and blamed.
+for opt in "-c $C" "--config $C" "--config=$C"; do
+	run "$CIRMCTL" case list $opt
+	check "case list $opt: a usage error" [ "$rc" -eq 64 ]
+	check "saying where -c goes" contains "$err" "${opt%% *} goes before the command: cirmctl -c FILE case ..."
+done
+run "$CIRMCTL" sms encode -- -c
+check "but -c after -- is an argument" [ "$rc" -eq 0 ]
 run "$CIRMCTL" -c "$C" case frobnicate
 check "unknown case command is a usage error" [ "$rc" -eq 64 ]
 check "which names it" contains "$err" "unknown case command 'frobnicate'"
