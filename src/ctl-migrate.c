@@ -490,7 +490,9 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	if (m.problems.n > 0) {
 		for (size_t i = 0; i < m.problems.n; i++)
 			fprintf(stderr, "%s\n", m.problems.v[i]);
-		ctl_error(_("no case migrated: %zu problems"), m.problems.n);
+		ctl_error(ngettext("no case migrated: %zu problem",
+				   "no case migrated: %zu problems",
+				   (unsigned long)m.problems.n), m.problems.n);
 		store_rollback(m.store);
 		goto out;
 	}

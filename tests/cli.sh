@@ -280,6 +280,13 @@ check "which says how a map is written" contains "$err" "--map takes OLD=NEW pai
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from one --to 2
 check "migrate: a version that is no number is a usage error" [ "$rc" -eq 64 ]
 check "which is named" contains "$err" "--from must be a version, a whole number from 1 to 1000000, not 'one'"
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' \
+	"$I/workflows/synpunkt.xml" >"$I/workflows/synpunkt-2.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2 --map nosuch=registrerad
+check "migrate: a map from no state fails" [ "$rc" -eq 1 ]
+check "naming it" contains "$err" "--map nosuch=registrerad: version 1 has no state 'nosuch'"
+check "and counting one problem as one" [ "${err##*: }" = "1 problem" ]
+rm "$I/workflows/synpunkt-2.xml"
 
 # A configuration with an error is a configuration error (78) for every
 # command that reads it.
