@@ -28,12 +28,31 @@ valid_login(const char *s)
 }
 
 static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* An address mail can reach: a local part of at most 64 bytes, a
+   domain of dot-separated labels with at least one dot ("eva@kommun",
+   "eva@kommun.se." and "eva@kommun..se" are typing slips), at most 254
+   in all (RFC 5321). */
+static bool
 valid_email(const char *s)
 {
-	const char *at = strchr(s, '@');
+	const char *at = strchr(s, '@'), *dom;
 
-	return at != NULL && at != s && at[1] != '\0' &&
-		strchr(at + 1, '@') == NULL && strpbrk(s, " \t<>\"(),;:") == NULL;
+	if (at == NULL || at == s || at[1] == '\0' || at - s > 64 ||
+	    strlen(s) > 254 || strchr(at + 1, '@') != NULL ||
+	    strpbrk(s, " \t<>\"(),;:") != NULL || has_control(s))
+		return false;
+	dom = at + 1;
+	return strchr(dom, '.') != NULL && dom[0] != '.' &&
+		dom[strlen(dom) - 1] != '.' && strstr(dom, "..") == NULL;
 }
 
 /* Mail addresses are kept in small letters, as incoming senders are
@@ -46,16 +65,6 @@ lower_ascii(char *s)
 			*p = (char)(*p - 'A' + 'a');
 	}
 	return s;
-}
-
-static bool
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	}
-	return false;
 }
 
 /* A group name, as a workflow's role names it: a word. */

@@ -246,6 +246,15 @@ check "a bad address and language: bad data" [ "$rc" -eq 65 ]
 check "the address is named" contains "$err" "bad address 'bo.kommun.example'"
 check "and the language, both at once" contains "$err" "bad language 'de': it must be sv or en"
 check "the login, being good, is not blamed" sh -c "! printf '%s' \"\$1\" | grep -q 'bad login'" sh "$err"
+# Typing slips that no mail can reach, which handler add took.
+long=$(printf '%065d' 0)
+for bad in bo@kommun bo@kommun.example. bo@.kommun.example \
+	bo@kommun..example "$long@kommun.example"; do
+	run "$CIRMCTL" -c "$C" handler add bo --email "$bad"
+	check "address '$bad' is bad data" [ "$rc" -eq 65 ]
+done
+run "$CIRMCTL" -c "$C" handler add bo --email "$(printf 'bo\n@kommun.example')"
+check "an address with a line break is bad data" [ "$rc" -eq 65 ]
 run "$CIRMCTL" -c "$C" handler list
 check "handler list shows the one handler" [ "$(printf '%s\n' "$out" | grep -c kommun.example)" -eq 1 ]
 # An empty --name is no name, as for handler set: the list shows "-",
