@@ -9,7 +9,9 @@
 #include "store.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,7 @@
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
+#include <unistd.h>
 #include <wchar.h>
 
 static void
@@ -30,7 +33,8 @@ usage(FILE *out)
 		       "DIR\n"
 		       "  config                    show the effective "
 		       "configuration\n"
-		       "  status [--check]          is cirmd running, its "
+		       "  status [--check [--warning MIN] [--critical MIN]]\n"
+		       "                            is cirmd running, its "
 		       "gateways, the queues\n"
 		       "  handler add LOGIN --email ADDRESS [--name NAME] "
 		       "[--group G]...\n"
@@ -80,6 +84,8 @@ usage(FILE *out)
 		       "                            check workflows\n"
 		       "  workflow dot [--svg] FILE draw a workflow (Graphviz)\n"
 		       "  workflow simulate FILE [--events LIST] [--start TIME]\n"
+		       "      [--channel email|sms] [--text TEXT] "
+		       "[--templates DIR]\n"
 		       "                            run a case through a workflow "
 		       "on a virtual clock\n"
 		       "  workflow migrate ID --from V --to W [--map MAP] "
@@ -152,9 +158,45 @@ ctl_open_store(const struct cfg *cfg, struct store **store_r)
 	};
 	char *err = NULL;
 
-	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, store_r, &err) == 0)
+	const char *path = cfg_str(cfg, CFG_DATABASE);
+	char *dir, *slash;
+	struct stat st;
+	int denied;
+
+	if (store_open(path, &sset, store_r, &err) == 0)
 		return 0;
-	ctl_error("%s", err);
+	/* SQLite says "unable to open database file" or "attempt to write
+	   a readonly database": the usual causes, said plainly. */
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			ctl_error(_("%s: there is no database: is 'database' "
+				    "in %s right? ('cirmctl init DIR' makes a "
+				    "new instance)"), path, cfg_path(cfg));
+		else
+			ctl_error("%s: %s", path, strerror(errno));
+		free(err);
+		return -1;
+	}
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	denied = st.st_uid != geteuid() &&
+		 (access(path, R_OK | W_OK) < 0 ||
+		  access(slash != NULL ? dir : ".", W_OK) < 0);
+	free(dir);
+	if (denied) {
+		struct passwd *pw = getpwuid(st.st_uid);
+		char uid[24];
+
+		snprintf(uid, sizeof(uid), "%ld", (long)st.st_uid);
+		ctl_error(_("%s: permission denied: the database belongs to "
+			    "user %s; run cirmctl as that user (for example "
+			    "with sudo -u %s)"), path,
+			  pw != NULL ? pw->pw_name : uid,
+			  pw != NULL ? pw->pw_name : uid);
+	} else {
+		ctl_error("%s", err);
+	}
 	free(err);
 	return -1;
 }
@@ -261,6 +303,27 @@ ctl_time(long long t, char buf[32])
 	return buf;
 }
 
+/* What the command printed must have reached standard output: "quarantine
+   show ID --raw >q.eml" on a full disk must not succeed with half a mail
+   (the administrator may discard the message next). A reader that went
+   away (EPIPE, "| head" with SIGPIPE ignored) wanted no more: quiet.
+   RET, or 1 when it was 0 and the output is lost. */
+static int
+finish_output(int ret)
+{
+	int failed = fflush(stdout) != 0, e = errno;
+
+	if (!failed && !ferror(stdout))
+		return ret;
+	if (failed && e == EPIPE)
+		return ret;
+	if (failed)
+		ctl_error(_("cannot write the output: %s"), strerror(e));
+	else
+		ctl_error("%s", _("cannot write the output"));
+	return ret != 0 ? ret : 1;
+}
+
 static const struct {
 	const char *name;
 	int (*fn)(const struct ctl *ctl, int argc, char **argv);
@@ -304,10 +367,10 @@ main(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
-			return 0;
+			return finish_output(0);
 		case 'V':
 			printf("cirmctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
-			return 0;
+			return finish_output(0);
 		default:
 			usage(stderr);
 			return EX_USAGE;
@@ -318,13 +381,25 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
+	/* "cirmctl case list -c FILE": the command would read the default
+	   file and blame it, not the one given */
+	for (int i = optind + 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "-c") == 0 ||
+		    (strncmp(argv[i], "--config", 8) == 0 &&
+		     (argv[i][8] == '\0' || argv[i][8] == '='))) {
+			ctl_error(_("%s goes before the command: cirmctl -c "
+				    "FILE %s ..."), argv[i], argv[optind]);
+			return EX_USAGE;
+		}
+	}
 	for (size_t i = 0; i < N_ELEMENTS(commands); i++) {
 		if (strcmp(argv[optind], commands[i].name) == 0) {
 			int sub_argc = argc - optind;
 			char **sub_argv = argv + optind;
 
 			optind = 0; /* a fresh getopt for the command */
-			return commands[i].fn(&ctl, sub_argc, sub_argv);
+			return finish_output(commands[i].fn(&ctl, sub_argc,
+							    sub_argv));
 		}
 	}
 	ctl_error(_("unknown command '%s'"), argv[optind]);

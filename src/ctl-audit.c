@@ -31,6 +31,36 @@ print_entry(const struct store_audit_entry *e, void *ctx)
 	return 0;
 }
 
+/* OBJECT in the shape of a case number ("ks-2026-00042", with blanks
+   around it as copied from a mail): how the log has it, in capitals. */
+static char *
+case_number_object(const char *object)
+{
+	size_t n, letters;
+	char *s;
+
+	object += strspn(object, " \t");
+	n = strlen(object);
+	while (n > 0 && (object[n - 1] == ' ' || object[n - 1] == '\t' ||
+			 object[n - 1] == '\n'))
+		n--;
+	s = xstrndup(object, n);
+	letters = strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			    "abcdefghijklmnopqrstuvwxyz");
+	if (letters == 0 || s[letters] != '-' ||
+	    strspn(s + letters + 1, "0123456789") != 4 ||
+	    s[letters + 5] != '-' || s[letters + 6] == '\0' ||
+	    strspn(s + letters + 6, "0123456789") != n - letters - 6) {
+		free(s);
+		return NULL;
+	}
+	for (char *p = s; *p != '\0'; p++) {
+		if (*p >= 'a' && *p <= 'z')
+			*p = (char)(*p - 'a' + 'A');
+	}
+	return s;
+}
+
 static int
 list(struct store *store, int argc, char **argv)
 {
@@ -80,6 +110,22 @@ list(struct store *store, int argc, char **argv)
 		ctl_error("%s", err);
 		free(err);
 		return 1;
+	}
+	/* "case show" takes a case number in small letters: so does this,
+	   rather than say that nobody did anything to the case */
+	if (rows == 0 && object != NULL) {
+		char *number = case_number_object(object);
+		int r = 0;
+
+		if (number != NULL && strcmp(number, object) != 0)
+			r = store_audit_list(store, action, number, limit,
+					     print_entry, &rows, &total, &err);
+		free(number);
+		if (r < 0) {
+			ctl_error("%s", err);
+			free(err);
+			return 1;
+		}
 	}
 	if (rows == 0)
 		printf("%s\n", _("(no entries)"));

@@ -461,6 +461,19 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	from_spool = xasprintf("%s/spool", dir);
 	if (instance_stopped(database) < 0)
 		goto out;
+	/* "restore /srv/cirm", the instance's own directory, for the
+	   backup's: SQLite would only say the file is locked */
+	{
+		struct stat a, b;
+
+		if (stat(from, &a) == 0 && stat(database, &b) == 0 &&
+		    a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+			ctl_error(_("%s is the instance's own database, not a "
+				    "backup: give the directory that 'cirmctl "
+				    "backup' wrote"), from);
+			goto out;
+		}
+	}
 	if (geteuid() == 0 && stat(database, &sb) == 0 && sb.st_uid != 0) {
 		char *lock = xasprintf("%s.cirmd-lock", database);
 

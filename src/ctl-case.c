@@ -311,14 +311,24 @@ show_case(const struct store_case *c, void *ctx)
 }
 
 /* Case numbers are written in capitals, but read off a letter or typed
-   in a hurry they may not be. */
-static void
-upper_number(char *s)
+   in a hurry they may not be, and copied from a mail or a spreadsheet
+   they come with blanks around them. S in capitals, without those. */
+static char *
+case_number_arg(char *s)
 {
+	size_t n;
+
+	while (*s == ' ' || *s == '\t' || *s == '\n' || *s == '\r')
+		s++;
+	n = strlen(s);
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' ||
+			 s[n - 1] == '\n' || s[n - 1] == '\r'))
+		s[--n] = '\0';
 	for (char *p = s; *p != '\0'; p++) {
 		if (*p >= 'a' && *p <= 'z')
 			*p = (char)(*p - 'a' + 'A');
 	}
+	return s;
 }
 
 static int
@@ -332,11 +342,12 @@ case_show(struct store *store, int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc != 2) {
+	/* "case show --numbers" alone, or a misspelt option: not a number */
+	if (argc != 2 || argv[1][0] == '-') {
 		ctl_error("%s", _("usage: cirmctl case show [--numbers] NUMBER"));
 		return EX_USAGE;
 	}
-	upper_number(argv[1]);
+	argv[1] = case_number_arg(argv[1]);
 	found = store_case_get(store, argv[1], show_case, &sc, &sc.err);
 	if (found < 0 || sc.failed) {
 		ctl_error("%s", sc.err);
@@ -407,7 +418,7 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		ctl_error("%s", _("usage: cirmctl case assign NUMBER LOGIN"));
 		return EX_USAGE;
 	}
-	upper_number(argv[1]);
+	argv[1] = case_number_arg(argv[1]);
 	if ((mi = mailin_new(cfg, &err)) == NULL)
 		goto fail;
 	/* Only the case's own workflow matters here; a file that does not

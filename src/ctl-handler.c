@@ -28,12 +28,31 @@ valid_login(const char *s)
 }
 
 static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	}
+	return false;
+}
+
+/* An address mail can reach: a local part of at most 64 bytes, a
+   domain of dot-separated labels with at least one dot ("eva@kommun",
+   "eva@kommun.se." and "eva@kommun..se" are typing slips), at most 254
+   in all (RFC 5321). */
+static bool
 valid_email(const char *s)
 {
-	const char *at = strchr(s, '@');
+	const char *at = strchr(s, '@'), *dom;
 
-	return at != NULL && at != s && at[1] != '\0' &&
-		strchr(at + 1, '@') == NULL && strpbrk(s, " \t<>\"(),;:") == NULL;
+	if (at == NULL || at == s || at[1] == '\0' || at - s > 64 ||
+	    strlen(s) > 254 || strchr(at + 1, '@') != NULL ||
+	    strpbrk(s, " \t<>\"(),;:") != NULL || has_control(s))
+		return false;
+	dom = at + 1;
+	return strchr(dom, '.') != NULL && dom[0] != '.' &&
+		dom[strlen(dom) - 1] != '.' && strstr(dom, "..") == NULL;
 }
 
 /* Mail addresses are kept in small letters, as incoming senders are
@@ -46,16 +65,6 @@ lower_ascii(char *s)
 			*p = (char)(*p - 'A' + 'a');
 	}
 	return s;
-}
-
-static bool
-has_control(const char *s)
-{
-	for (; *s != '\0'; s++) {
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return true;
-	}
-	return false;
 }
 
 /* A group name, as a workflow's role names it: a word. */
@@ -73,12 +82,22 @@ details_ok(const char *name, const char *email, const char *lang,
 {
 	bool ok = true;
 
-	if (name != NULL && has_control(name)) {
+	/* Text from a terminal in Latin-1 would go into notifications as
+	   broken UTF-8, and a group so named matches no workflow role. */
+	if (name != NULL && utf8_bad_line(name) != 0) {
+		ctl_error("%s", _("bad name: it is not UTF-8 text (is the "
+				  "terminal set to UTF-8?)"));
+		ok = false;
+	} else if (name != NULL && has_control(name)) {
 		ctl_error("%s", _("bad name: it must be one line without "
 				  "control characters"));
 		ok = false;
 	}
-	if (email != NULL && !valid_email(email)) {
+	if (email != NULL && utf8_bad_line(email) != 0) {
+		ctl_error("%s", _("bad address: it is not UTF-8 text (is the "
+				  "terminal set to UTF-8?)"));
+		ok = false;
+	} else if (email != NULL && !valid_email(email)) {
 		ctl_error(_("bad address '%s': it must be like "
 			    "eva@kommun.example"), email);
 		ok = false;
@@ -88,7 +107,12 @@ details_ok(const char *name, const char *email, const char *lang,
 		ok = false;
 	}
 	for (size_t i = 0; groups != NULL && i < groups->n; i++) {
-		if (!valid_group(groups->v[i])) {
+		if (utf8_bad_line(groups->v[i]) != 0) {
+			ctl_error("%s", _("bad group name: it is not UTF-8 "
+					  "text (is the terminal set to "
+					  "UTF-8?)"));
+			ok = false;
+		} else if (!valid_group(groups->v[i])) {
 			ctl_error(_("bad group name '%s': it must be one word"),
 				  groups->v[i]);
 			ok = false;
@@ -137,7 +161,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (!valid_login(argv[optind])) {
 		ctl_error(_("bad login '%s': a login is a-z, then a-z, 0-9, "
-			    "'.', '_' or '-'"), argv[optind]);
+			    "'.', '_' or '-', at most 32 in all"), argv[optind]);
 		bad = 1;
 	}
 	if (!details_ok(name, email, lang, &groups))

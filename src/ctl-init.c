@@ -42,7 +42,7 @@ ctl_init(const struct ctl *ctl, int argc, char **argv)
 {
 	char *err = NULL;
 
-	if (argc != 2 || argv[1][0] == '-') {
+	if (argc != 2 || argv[1][0] == '-' || argv[1][0] == '\0') {
 		ctl_error("%s", _("usage: cirmctl init DIR"));
 		return EX_USAGE;
 	}

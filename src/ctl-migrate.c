@@ -411,16 +411,30 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	char *err = NULL, *detail;
 
 	while ((c = ctl_getopt(argc, argv, "f:t:m:n", opts)) != -1) {
-		if (c == 'f')
-			bad |= str_to_long(optarg, 1, 1000000, &from) < 0;
-		else if (c == 't')
-			bad |= str_to_long(optarg, 1, 1000000, &tov) < 0;
-		else if (c == 'm')
-			bad |= parse_map(optarg, &m.map_from, &m.map_to) < 0;
-		else if (c == 'n')
+		if (c == 'f' || c == 't') {
+			if (str_to_long(optarg, 1, 1000000,
+					c == 'f' ? &from : &tov) < 0) {
+				ctl_error(_("--%s must be a version, a whole "
+					    "number from 1 to 1000000, not "
+					    "'%s'"), c == 'f' ? "from" : "to",
+					  optarg);
+				bad = 1;
+			}
+		} else if (c == 'm') {
+			if (parse_map(optarg, &m.map_from, &m.map_to) < 0) {
+				ctl_error(_("--map takes OLD=NEW pairs, with no "
+					    "blank around '=', separated by "
+					    "commas or blanks (such as "
+					    "\"registrerad=inkommen, "
+					    "klar=avslutad\"), not '%s'"),
+					  optarg);
+				bad = 1;
+			}
+		} else if (c == 'n') {
 			dry = true;
-		else
+		} else {
 			bad = 1;
+		}
 	}
 	if (bad || optind + 1 != argc || from == 0 || tov == 0) {
 		ctl_error("%s", _("usage: cirmctl workflow migrate ID --from "
@@ -476,7 +490,9 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	if (m.problems.n > 0) {
 		for (size_t i = 0; i < m.problems.n; i++)
 			fprintf(stderr, "%s\n", m.problems.v[i]);
-		ctl_error(_("no case migrated: %zu problems"), m.problems.n);
+		ctl_error(ngettext("no case migrated: %zu problem",
+				   "no case migrated: %zu problems",
+				   (unsigned long)m.problems.n), m.problems.n);
 		store_rollback(m.store);
 		goto out;
 	}

@@ -11,11 +11,33 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+/* Why PATH did not open (errno): for another user's file, whose it is,
+   since running as the wrong user is the usual cause. */
+static char *
+open_error(const char *path)
+{
+	int e = errno;
+	struct passwd *pw;
+	struct stat st;
+	char uid[24];
+
+	if (e != EACCES || stat(path, &st) < 0 || st.st_uid == geteuid())
+		return xasprintf("%s: %s", path, strerror(e));
+	pw = getpwuid(st.st_uid);
+	snprintf(uid, sizeof(uid), "%ld", (long)st.st_uid);
+	return xasprintf(_("%s: permission denied: the file belongs to user "
+			   "%s; run this as that user (for example with "
+			   "sudo -u %s)"), path, pw != NULL ? pw->pw_name : uid,
+			 pw != NULL ? pw->pw_name : uid);
+}
 
 static int
 check_fd(int fd, const char *path, char **error_r)
@@ -51,7 +73,7 @@ secret_check(const char *path, char **error_r)
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		*error_r = open_error(path);
 		return -1;
 	}
 	ret = check_fd(fd, path, error_r) < 0 ? -1 : 1;
@@ -67,7 +89,7 @@ secret_read(const char *path, char **data_r, size_t *len_r, char **error_r)
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0) {
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		*error_r = open_error(path);
 		return -1;
 	}
 	if (check_fd(fd, path, error_r) < 0) {

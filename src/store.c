@@ -17,7 +17,15 @@ store_fail(struct store *store, const char *what, char **error_r)
 	int code = sqlite3_extended_errcode(store->db);
 
 	store->busy = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
-	if (error_r != NULL)
+	/* Another process held the write lock for all of busy_timeout:
+	   SQLite's "database is locked" alone reads like damage. */
+	if (error_r != NULL && (code & 0xff) == SQLITE_BUSY)
+		*error_r = xasprintf(_("%s: %s: the database is locked: another "
+				       "process (cirmd, a gateway, cirmctl) "
+				       "held it for longer than busy_timeout: "
+				       "try again"),
+				     store->path, what);
+	else if (error_r != NULL)
 		*error_r = xasprintf("%s: %s: %s", store->path, what,
 				     sqlite3_errmsg(store->db));
 	return -1;

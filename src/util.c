@@ -176,9 +176,14 @@ cirm_now(void)
 int
 mkdir_p(const char *dir, unsigned int mode)
 {
-	char *path = xstrdup(dir);
+	char *path;
 	int ret = 0;
 
+	if (*dir == '\0') {	/* as mkdir("") */
+		errno = ENOENT;
+		return -1;
+	}
+	path = xstrdup(dir);
 	for (char *p = path + 1; ret == 0; p++) {
 		if (*p != '/' && *p != '\0')
 			continue;

@@ -179,6 +179,11 @@ check "... saying to stop it" contains "$err" "is running on $I/cirm.db: stop it
 kill $pid
 wait $pid
 
+run "$CIRMCTL" -c "$C" restore --yes "$I"
+check "the instance's own directory as the backup: exit 1" [ "$rc" -eq 1 ]
+check "... saying what it is and what to give" contains "$err" "$I/cirm.db is the instance's own database, not a backup"
+check "... keeping nothing aside" [ -z "$(ls "$I" | grep before-restore)" ]
+
 run "$CIRMCTL" -c "$C" restore --yes "$T/b3/spool"
 check "a directory with no backup: exit 1" [ "$rc" -eq 1 ]
 check "... saying so" contains "$err" "holds no backup"

@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "util.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,11 @@ START_TEST(test_mkdir_p)
 	ck_assert_int_eq(mkdir_p(deep, 0750), 0);
 	ck_assert_int_eq(mkdir_p(file, 0750), -1);
 	ck_assert_int_eq(mkdir_p(under, 0750), -1);
+	/* an empty name (cirmctl init "") is no directory, and is not read
+	   past its end */
+	errno = 0;
+	ck_assert_int_eq(mkdir_p("", 0750), -1);
+	ck_assert_int_eq(errno, ENOENT);
 	free(deep);
 	free(file);
 	free(under);

@@ -32,6 +32,9 @@ check "second init says why" contains "$err" "already exists"
 check "second init leaves cirm.conf alone" cmp -s "$C" "$T/conf.before"
 run "$CIRMCTL" init
 check "init without DIR is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" init ""
+check "init with an empty DIR (an unset variable) is a usage error" [ "$rc" -eq 64 ]
+check "said as usage" contains "$err" "usage: cirmctl init DIR"
 run "$CIRMCTL" init /proc/no/such/place
 check "init in an impossible place fails" [ "$rc" -eq 1 ]
 check "init failure names the path" contains "$err" "/proc/no"
@@ -157,14 +160,43 @@ run "$CIRMCTL" -c "$C" mail inspect --text "$T/esc.eml"
 check "inspect --text: no escape" no_esc "$out"
 run "$CIRMCTL" -c "$C" case show "$(printf '%s' "$n1" | tr 'A-Z' 'a-z')"
 check "a number in small letters finds the case" contains "$out" "Anna Andersson"
+run "$CIRMCTL" -c "$C" case show " $n1
+"
+check "a number with blanks around it, copied from a mail, finds the case" contains "$out" "Anna Andersson"
 run "$CIRMCTL" -c "$C" case show KS-1999-00001
 check "unknown case exits 1" [ "$rc" -eq 1 ]
 check "unknown case named" contains "$err" "no case KS-1999-00001"
 run "$CIRMCTL" -c "$C" case show
 check "show without number is a usage error" [ "$rc" -eq 64 ]
+for opt in --numbers --number -n; do
+	run "$CIRMCTL" -c "$C" case show $opt
+	check "show $opt without number is a usage error" [ "$rc" -eq 64 ]
+	check "which says how it is used" contains "$err" "usage: cirmctl case show [--numbers] NUMBER"
+done
+# -c after the command: the default file was read, and blamed.
+for opt in "-c $C" "--config $C" "--config=$C"; do
+	run "$CIRMCTL" case list $opt
+	check "case list $opt: a usage error" [ "$rc" -eq 64 ]
+	check "saying where -c goes" contains "$err" "${opt%% *} goes before the command: cirmctl -c FILE case ..."
+done
+run "$CIRMCTL" sms encode -- -c
+check "but -c after -- is an argument" [ "$rc" -eq 0 ]
 run "$CIRMCTL" -c "$C" case frobnicate
 check "unknown case command is a usage error" [ "$rc" -eq 64 ]
 check "which names it" contains "$err" "unknown case command 'frobnicate'"
+
+# What a command prints must reach its file: "quarantine show ID --raw
+# >q.eml" on a full disk is not a success with half a mail.
+if [ -w /dev/full ]; then
+	run sh -c '"$@" >/dev/full' sh "$CIRMCTL" -c "$C" case show "$n1"
+	check "output to a full disk fails" [ "$rc" -eq 1 ]
+	check "and says so" contains "$err" "cirmctl: cannot write the output: No space left on device"
+	run sh -c '"$@" >/dev/full' sh "$CIRMCTL" --help
+	check "help to a full disk fails" [ "$rc" -eq 1 ]
+fi
+# A reader that stops early is no error, even with SIGPIPE ignored.
+run sh -c 'trap "" PIPE; "$@" | head -c 1 >/dev/null' sh "$CIRMCTL" --help
+check "a reader that stops early is not an error" [ -z "$err" ]
 
 # --- the rest of the command line ---
 run "$CIRMCTL" frobnicate
@@ -175,6 +207,9 @@ check "no command exits 64" [ "$rc" -eq 64 ]
 run "$CIRMCTL" --help
 check "help exits 0" [ "$rc" -eq 0 ]
 check "help lists case show" contains "$out" "case show [--numbers] NUMBER"
+# the options cirmctl(1) gives these commands
+check "help gives status its limits" contains "$out" "status [--check [--warning MIN] [--critical MIN]]"
+check "help gives workflow simulate all its options" contains "$out" "[--channel email|sms] [--text TEXT] [--templates DIR]"
 run "$CIRMCTL" --version
 check "version" contains "$out" "cirmctl (cirm)"
 # Every program says what it is and how it is used.
@@ -203,11 +238,23 @@ check "saying so" contains "$err" "eva@kommun.example belongs to another contact
 run "$CIRMCTL" -c "$C" handler add Bo --email bo@kommun.example
 check "a bad login is bad data" [ "$rc" -eq 65 ]
 check "which is named, with the rule" contains "$err" "bad login 'Bo': a login is a-z"
+run "$CIRMCTL" -c "$C" handler add abcdefghijabcdefghijabcdefghijabc --email q@kommun.example
+check "a login of 33 letters is bad data" [ "$rc" -eq 65 ]
+check "and the rule names the length" contains "$err" "at most 32 in all"
 run "$CIRMCTL" -c "$C" handler add bo --email bo.kommun.example --language de
 check "a bad address and language: bad data" [ "$rc" -eq 65 ]
 check "the address is named" contains "$err" "bad address 'bo.kommun.example'"
 check "and the language, both at once" contains "$err" "bad language 'de': it must be sv or en"
 check "the login, being good, is not blamed" sh -c "! printf '%s' \"\$1\" | grep -q 'bad login'" sh "$err"
+# Typing slips that no mail can reach, which handler add took.
+long=$(printf '%065d' 0)
+for bad in bo@kommun bo@kommun.example. bo@.kommun.example \
+	bo@kommun..example "$long@kommun.example"; do
+	run "$CIRMCTL" -c "$C" handler add bo --email "$bad"
+	check "address '$bad' is bad data" [ "$rc" -eq 65 ]
+done
+run "$CIRMCTL" -c "$C" handler add bo --email "$(printf 'bo\n@kommun.example')"
+check "an address with a line break is bad data" [ "$rc" -eq 65 ]
 run "$CIRMCTL" -c "$C" handler list
 check "handler list shows the one handler" [ "$(printf '%s\n' "$out" | grep -c kommun.example)" -eq 1 ]
 # An empty --name is no name, as for handler set: the list shows "-",
@@ -216,6 +263,39 @@ run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example --name ''
 check "handler add with an empty name succeeds" [ "$rc" -eq 0 ]
 run "$CIRMCTL" -c "$C" handler list
 check "an empty name is no name" contains "$out" "kim@kommun.example          -   "
+
+# Typed on a Latin-1 terminal: a name, address or group that is not
+# UTF-8 would go into notifications as broken text, and such a group
+# matches no workflow role.
+for opt in "--name $(printf '\305sa')" \
+	"--email $(printf '\345sa')@kommun.example" \
+	"--group $(printf 'gr\344s')"; do
+	run "$CIRMCTL" -c "$C" handler add asa --email asa@kommun.example $opt
+	check "handler add ${opt%% *} not in UTF-8 is bad data" [ "$rc" -eq 65 ]
+	check "which says so" contains "$err" "is not UTF-8 text (is the terminal set to UTF-8?)"
+	run "$CIRMCTL" -c "$C" handler set kim $(printf '%s' "$opt" | sed 's/^--group/--add-group/')
+	check "handler set ${opt%% *} not in UTF-8 is bad data" [ "$rc" -eq 65 ]
+done
+run "$CIRMCTL" -c "$C" handler list
+check "and no handler asa was added" sh -c "! printf '%s' \"\$1\" | grep -q '^asa '" sh "$out"
+run "$CIRMCTL" -c "$C" handler add asa --email åsa@kommun.example --name 'Åsa Öberg' --group gräs
+check "the same in UTF-8 is taken" [ "$rc" -eq 0 ]
+
+# workflow migrate: what is wrong in its options is named, not only the
+# usage line ("a = b" is the way most write a pair).
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2 --map "registrerad = inkommen"
+check "migrate: a map with blanks around = is a usage error" [ "$rc" -eq 64 ]
+check "which says how a map is written" contains "$err" "--map takes OLD=NEW pairs, with no blank around '=', separated by commas or blanks"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from one --to 2
+check "migrate: a version that is no number is a usage error" [ "$rc" -eq 64 ]
+check "which is named" contains "$err" "--from must be a version, a whole number from 1 to 1000000, not 'one'"
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' \
+	"$I/workflows/synpunkt.xml" >"$I/workflows/synpunkt-2.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2 --map nosuch=registrerad
+check "migrate: a map from no state fails" [ "$rc" -eq 1 ]
+check "naming it" contains "$err" "--map nosuch=registrerad: version 1 has no state 'nosuch'"
+check "and counting one problem as one" [ "${err##*: }" = "1 problem" ]
+rm "$I/workflows/synpunkt-2.xml"
 
 # A configuration with an error is a configuration error (78) for every
 # command that reads it.
@@ -234,6 +314,30 @@ mv "$I/cirm.db" "$T/moved.db"
 run "$CIRMCTL" -c "$C" case list
 check "missing database exits 1" [ "$rc" -eq 1 ]
 check "missing database named" contains "$err" "$I/cirm.db"
+check "missing database: what to check" contains "$err" "$I/cirm.db: there is no database: is 'database' in $C right?"
 check "missing database is not created" [ ! -e "$I/cirm.db" ]
+mv "$T/moved.db" "$I/cirm.db"
+
+# cirmctl run by the wrong user (the administrator's own, not the
+# service's): whose the files are, and how to run it, not SQLite's
+# "unable to open database file".
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+   id nobody >/dev/null 2>&1; then
+	chmod 755 "$T" "$I"
+	chmod 644 "$C"
+	as_nobody() {
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
+	}
+	run as_nobody "$CIRMCTL" -c "$C" case list
+	check "another user's key: configuration error" [ "$rc" -eq 78 ]
+	check "another user's key: whose, and how to run" contains "$err" "$I/cirm.key: permission denied: the file belongs to user root; run this as that user (for example with sudo -u root)"
+	chown nobody "$I/cirm.key"
+	run as_nobody "$CIRMCTL" -c "$C" case list
+	check "another user's database: exit 1" [ "$rc" -eq 1 ]
+	check "another user's database: whose, and how to run" contains "$err" "$I/cirm.db: permission denied: the database belongs to user root; run cirmctl as that user (for example with sudo -u root)"
+	chown root "$I/cirm.key"
+	chmod 640 "$C"
+	chmod 750 "$I"
+fi
 
 done_testing

@@ -130,6 +130,9 @@ check "bo is notified, as the workflow says" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE id > $before AND recipient = 'bo@kommun.example'")" -eq 1 ]
 check "the audit log has it" \
 	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'case.assign' AND object = '$n1' AND detail = 'bo'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" audit list --object " $(echo "$n1" | tr 'A-Z' 'a-z')"
+check "audit list --object finds it by the number in small letters too" \
+	contains "$out" "case.assign         $n1   bo"
 run "$CIRMCTL" -c "$C" case list --assignee eva --open
 check "eva has no open case left" contains "$out" "(no cases)"
 before=$(sql "SELECT count(*) FROM outbox")
@@ -196,5 +199,32 @@ run "$CIRMCTL" -c "$C" handler set bo --remove-group ledning
 check "leaving a group" [ "$rc" -eq 0 ]
 check "that is left with nobody is warned of" contains "$out" "group ledning has no active member now"
 check "and so are the handler's open cases" contains "$out" "bo still has 1 open case"
+
+# cirmd, a gateway or another cirmctl holds the database for longer than
+# busy_timeout: cirmctl waits that long, then says so and what to do,
+# and changes nothing.
+printf 'busy_timeout = 300\n' >>"$C"
+mkfifo "$T/fifo"
+sqlite3 -cmd '.timeout 5000' "$I/cirm.db" <"$T/fifo" >"$T/holder.out" 2>&1 &
+holder=$!
+exec 3>"$T/fifo"
+echo "BEGIN IMMEDIATE;" >&3
+i=0
+until sqlite3 -cmd '.timeout 0' "$I/cirm.db" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -q locked; do
+	i=$((i + 1))
+	[ $i -gt 200 ] && break
+	sleep 0.05
+done
+check "the lock is held" [ $i -le 200 ]
+run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example
+check "a busy database: the command fails" [ "$rc" -eq 1 ]
+check "saying who may hold it and what to do" contains "$err" "the database is locked: another process (cirmd, a gateway, cirmctl) held it for longer than busy_timeout: try again"
+check "in one line" [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+echo "ROLLBACK;" >&3
+exec 3>&-
+wait "$holder"
+check "and nothing was added" [ "$(sql "SELECT count(*) FROM contact WHERE login = 'kim'")" -eq 0 ]
+run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example
+check "once the lock is gone, it works" [ "$rc" -eq 0 ]
 
 done_testing
