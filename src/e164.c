@@ -70,6 +70,26 @@ default_country(const char *default_cc, char cc[4])
 	return 0;
 }
 
+/* The length of the separator at P, or 0: a blank, '-', '.', '/', a
+   parenthesis, or what word processors and phones write for them (a
+   no-break or narrow no-break space, a non-breaking hyphen, a figure or
+   en dash, a minus sign: "070–123 45 67" pasted from a letter). */
+static size_t
+separator_len(const char *p)
+{
+	static const char *const wide[] = {
+		"\xc2\xa0", "\xe2\x80\xaf", "\xe2\x80\x91", "\xe2\x80\x92",
+		"\xe2\x80\x93", "\xe2\x88\x92",
+	};
+
+	if (*p != '\0' && strchr(" \t-./()", *p) != NULL)
+		return 1;
+	for (size_t i = 0; i < sizeof(wide) / sizeof(wide[0]); i++)
+		if (strncmp(p, wide[i], strlen(wide[i])) == 0)
+			return strlen(wide[i]);
+	return 0;
+}
+
 /* The digits of INPUT into DIGITS (room for E164_INPUT_MAX + 1), a
    leading '+' into *PLUS_R. Returns the number of digits, or -1 with
    *REASON_R. */
@@ -77,6 +97,7 @@ static int
 scan(const char *input, char *digits, int *plus_r, const char **reason_r)
 {
 	const char *p = input;
+	size_t sep;
 	int n = 0;
 
 	while (*p == ' ' || *p == '\t')
@@ -90,7 +111,9 @@ scan(const char *input, char *digits, int *plus_r, const char **reason_r)
 		} else if (strncmp(p, "(0)", 3) == 0 && (n > 0 || *plus_r)) {
 			p += 2;	/* a trunk prefix written in an international
 				   number */
-		} else if (strchr(" \t-./()", *p) == NULL) {
+		} else if ((sep = separator_len(p)) > 0) {
+			p += sep - 1;
+		} else {
 			*reason_r = *p == '+' ?
 				N_("a '+' may only come first") :
 				is_letter(*p) ? N_("letters in a number") :

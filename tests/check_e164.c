@@ -31,6 +31,11 @@ static const struct {
 	{ "0771-123 456", "+46", "+46771123456" },
 	{ "+683 4002", "+46", "+6834002" },
 	{ "+123456789012345", "+46", "+123456789012345" },
+	/* as word processors and phones write them */
+	{ "070\xe2\x80\x93" "123 45 67", "+46", "+46701234567" },
+	{ "070\xc2\xa0" "1234567", "+46", "+46701234567" },
+	{ "+46\xe2\x80\xaf" "70\xe2\x80\x91" "123\xe2\x80\x92" "45"
+	  "\xe2\x88\x92" "67", "+46", "+46701234567" },
 };
 
 START_TEST(test_good)
@@ -54,7 +59,9 @@ static const struct {
 	{ "070-ABC 45 67", "+46", "letters in a number" },
 	{ "070 123 45 67 ext 5", "+46", "letters in a number" },
 	{ "070#1234567", "+46", "a character that does not belong in a number" },
-	{ "070\xc2\xa0" "1234567", "+46",
+	{ "070\xe2\x80\x94" "1234567", "+46",
+	  "a character that does not belong in a number" },
+	{ "070\xe2\x80", "+46",
 	  "a character that does not belong in a number" },
 	{ "+46+701234567", "+46", "a '+' may only come first" },
 	{ "701234567", "+46", "no country code: begin with +, 00 or 0" },
