@@ -281,8 +281,12 @@ store_message_by_dedupe_since(struct store *store, const char *dedupe_key,
 			      char **error_r)
 {
 	static const char sql[] =
-		"SELECT case_id FROM message WHERE dedupe_key = ? "
-		"AND direction = 'in' AND at >= ? LIMIT 1";
+		"SELECT m.case_id FROM message m WHERE m.dedupe_key = ? "
+		"AND m.direction = 'in' AND m.at >= ? AND NOT EXISTS ("
+		"SELECT 1 FROM message h JOIN contact c ON c.id = h.contact_id "
+		"WHERE h.case_id = m.case_id AND h.id > m.id AND "
+		"h.direction = 'in' AND h.visibility = 'public' AND "
+		"c.kind = 'handler') LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

@@ -372,7 +372,8 @@ int store_outbox_failure_handled(struct store *store, int64_t id,
 /* --- SMS (store-sms.c) --- */
 
 /* As store_message_by_dedupe, among messages that came at SINCE or
-   later. */
+   later and that no handler has answered since: "Ja" twice, to two
+   questions, is two answers. */
 int store_message_by_dedupe_since(struct store *store, const char *dedupe_key,
 				  int64_t since, int64_t *case_id_r,
 				  char **error_r);

@@ -154,6 +154,12 @@ handler_mail "$rt" "$case1" h1 "Tack! Vi byter lampan på torsdag."
 engine
 answer=$(sql "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'")
 check "the handler's answer goes to the citizen as an SMS" contains "$answer" "ärende $case1"
+# The same text again, but after the handler's answer: a new answer to
+# it, not the SMSC delivering the first one again.
+sms "From: 46701234567" "Den blinkar också."
+engine
+check "the same text after a handler's answer is not taken for a duplicate" \
+	[ "$(sql "SELECT count(*) FROM message WHERE direction = 'in' AND channel = 'sms' AND body_stripped = 'Den blinkar också.'")" -eq 2 ]
 
 long=$(printf 'Lång text. %.0s' $(seq 1 60))
 handler_mail "$rt" "$case1" h2 "$long"
