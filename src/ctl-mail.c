@@ -69,6 +69,9 @@ print_verdict(const struct mailin_verdict *v)
 	switch (v->kind) {
 	case MAILIN_NEW_CASE:
 		fputs(_("new case"), stdout);
+		/* a case the sender may not join, or a closed one */
+		if (v->mentioned != NULL)
+			printf(_(", mentioning %s"), v->mentioned);
 		break;
 	case MAILIN_FOLLOW_UP:
 		printf(_("follow-up on %s (by %s)"), v->case_number,

@@ -59,6 +59,10 @@ char *mailin_workflow_for_number(const struct mailin *mi, const char *number);
 char *mailin_digest_key(const char *prefix, const char *what);
 /* A case number PREFIX-YYYY-NNNNN in TEXT, upper case, or NULL. */
 char *mailin_find_number(const char *prefix, const char *text);
+/* Whether case ID is closed: 1, 0 (open or no such case), -1. A
+   citizen's message that finds a closed case opens a new case that
+   mentions it: a closed case is seen by nobody. */
+int mailin_case_closed(struct store *store, int64_t id, char **error_r);
 
 /* Whether the topmost Authentication-Results of M (if any) shows a pass
    for SENDER's domain. */

@@ -282,7 +282,8 @@ case_waiting(struct store *store, const struct workflow *wf, int64_t id,
 }
 
 /* Which case the SMS joins: the case number in its text (when the
-   sender is a party to that case), else the sender's open case with
+   sender is a party to that case and it is open; else the new case
+   mentions it), else the sender's open case with
    the latest activity, while it is within its workflow's sms-window
    or waits for the citizen (its timers, not the window, end that). */
 static int
@@ -298,6 +299,9 @@ thread(struct mailin *mi, struct store *store, const char *text,
 		r = store_case_id(store, number, &id, error_r);
 		if (r > 0)
 			r = store_case_has_contact(store, id, contact, error_r);
+		/* a closed case: a new case that mentions it */
+		if (r > 0 && (r = mailin_case_closed(store, id, error_r)) >= 0)
+			r = !r;
 		if (r > 0)
 			t->case_id = id;
 		else if (r == 0)

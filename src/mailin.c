@@ -274,6 +274,18 @@ mailin_find_number(const char *prefix, const char *text)
 	return NULL;
 }
 
+int
+mailin_case_closed(struct store *store, int64_t id, char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	int r = store_case_flow_get(store, id, &f, error_r);
+
+	if (r > 0)
+		r = f.closed_at != 0;
+	store_case_flow_clear(&f);
+	return r;
+}
+
 /* 3. The case number in the subject, for a party to that case only. */
 static int
 thread_by_subject(struct mailin *mi, struct store *store,
@@ -786,8 +798,18 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		if ((r = decide_handler(&who, v)) != -2)
 			return r;
 	if (v->case_id != 0) {
-		v->kind = MAILIN_FOLLOW_UP;
-		return 0;
+		if ((r = mailin_case_closed(store, v->case_id, error_r)) < 0)
+			return -1;
+		if (r == 0) {
+			v->kind = MAILIN_FOLLOW_UP;
+			return 0;
+		}
+		/* "the lamp is broken again" to a closed case: a new case
+		   that mentions the old one, so that somebody sees it */
+		v->mentioned = xstrdup(v->case_number);
+		v->case_id = 0;
+		v->case_number[0] = '\0';
+		v->thread_by = NULL;
 	}
 	return decide_new(mi, store, now, released, &who, v, error_r);
 }

@@ -940,6 +940,52 @@ START_TEST(test_handler_command_below_text)
 }
 END_TEST
 
+/* A citizen who writes to a closed case (a reply to its last mail,
+   its case number in the subject) opens a new case that mentions the
+   old one: nobody looks at a closed case. */
+START_TEST(test_citizen_writes_to_closed_case)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Lampan",
+		       "c1@example.se", NULL, "Lampan är trasig.");
+	char *to, *reply, *ack, *hdr;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "c2@kommun.example", NULL,
+		     "#STÄNG\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
+			       "NOT NULL"), 1);
+	ack = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
+		   "'anna@example.se' ORDER BY id LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", ack);
+	reply = mail("anna@example.se", "arende@kommun.example",
+		     "SV: Vi har tagit emot ditt ärende",
+		     "c3@example.se", hdr, "Den är trasig igen.");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM event e JOIN cases c ON "
+			       "c.id = e.case_id WHERE e.kind = 'case.created' "
+			       "AND e.detail = (SELECT number FROM cases ORDER "
+			       "BY id LIMIT 1) AND c.closed_at IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message m JOIN cases c ON "
+			       "c.id = m.case_id WHERE c.closed_at IS NOT NULL "
+			       "AND m.body_stripped LIKE '%igen%'"), 0);
+	/* she is acknowledged, under the new number */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND subject LIKE '%' || "
+			       "(SELECT number FROM cases ORDER BY id DESC "
+			       "LIMIT 1) || '%'"), 1);
+	free(hdr);
+	free(ack);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* On a closed case the transcript says so, whatever the command. */
 START_TEST(test_handler_closed_case)
 {
@@ -1848,6 +1894,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forged_oversize_mark);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_closed_case);
+	tcase_add_test(tc, test_citizen_writes_to_closed_case);
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
 	tcase_add_test(tc, test_handler_priority_swedish);

@@ -226,6 +226,14 @@ sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:002' WH
 engine
 check "... whose answer failed: the handler is told, though the case is closed" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_c]%' AND body LIKE '%stat:UNDELIV err:002%'")" -eq 1 ]
+# The citizen writes again, naming the closed case: a new case that
+# mentions it, not a message on a case nobody looks at.
+sms "From: 46708880001" "$case_c: skräpet ligger kvar."
+engine
+check "an SMS naming a closed case opens a new case" \
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880001' AND c.closed_at IS NULL")" -eq 1 ]
+check "... which mentions the closed one" \
+	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'case.created' AND detail = '$case_c'")" -eq 1 ]
 # A question to the citizen: the answer joins the case however long the
 # citizen took, while the case waits for it (the reminder says "Svara på
 # detta sms"), not only within sms-window.
