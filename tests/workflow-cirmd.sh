@@ -117,6 +117,19 @@ check "a named pipe in workflow_dir does not hang a reload" \
 check "... and is reported" wait_for "$T/d.log" "pipe.xml: not a regular file"
 timeout 1 sh -c ': >"$1"' - "$W/pipe.xml" 2>/dev/null	# frees a stuck reader
 rm -f "$W/pipe.xml"
+# A copy that keeps the id and version: neither file is taken, both named.
+sed 's/<title>/<title>Ny: /' "$W/synpunkt.xml" >"$W/synpunkt-ny.xml"
+run "$CIRMCTL" workflow check "$W/synpunkt-ny.xml"
+check "workflow check refuses a copy with the same id and version" [ "$rc" -eq 1 ]
+check "... naming both files with their lines" sh -c 'printf "%s\n" "$1" |
+	grep -q "synpunkt-ny.xml:[0-9]*: workflow synpunkt version 2 is also in .*/synpunkt.xml:[0-9]*: "' - "$err"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "cirmd names both on reload" wait_for "$T/d.log" \
+	"synpunkt.xml:[0-9]*: workflow synpunkt version 2 is also in .*synpunkt-ny.xml:[0-9]*:"
+check "... and keeps the version that ran before" wait_for "$T/d.log" \
+	"workflow synpunkt: version 2, which ran before, keeps running"
+rm "$W/synpunkt-ny.xml"
 # A reload whose default workflow is not usable keeps the old
 # configuration as a whole: not only the engine, also the logging and
 # the gateways' settings.
