@@ -548,7 +548,10 @@ render_for_channel(struct flow *fl, const char *template_id,
 	if (strcmp(fl->c.channel, "sms") != 0)
 		return render(fl, template_id, subject_r, body_r, error_r);
 	name = xasprintf("%s.sms", template_id);
-	if (!template_exists(fl->cf->set.template_dir, fl->cf->set.language,
+	if (fl->cf->set.templates != NULL ?
+	    !template_cache_exists(fl->cf->set.templates, fl->cf->set.language,
+				   name) :
+	    !template_exists(fl->cf->set.template_dir, fl->cf->set.language,
 			     name)) {
 		free(name);
 		name = xstrdup(template_id);

@@ -981,6 +981,9 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 	};
 	struct need_ctx n = { .mi = mi, .errors = errors };
 
+	if (previous != NULL && previous->templates != NULL)
+		(void)template_cache_keep(mi->templates, previous->templates,
+					  errors);
 	caseflow_free(&mi->flow);
 	mi->flow = caseflow_new(&set);
 	caseflow_load_dir(mi->flow, store, mi->workflow_dir, errors);

@@ -135,13 +135,34 @@ rm "$W/synpunkt-ny.xml"
 # the gateways' settings.
 cp "$C" "$T/conf.good"
 printf 'workflow_default = nosuch\nmaildir_poll_interval = 7\n' >>"$C"
+# ... and the templates: one edited meanwhile is not read.
+A=$I/templates/sv/acknowledgement
+cp "$A" "$T/ack.good"
+sed 's/^Hej!$/Hej! REDIGERAD/' "$T/ack.good" >"$A"
 : >"$T/d.log"
 kill -HUP "$pid"
 check "an unusable default workflow on reload is logged" \
 	wait_for "$T/d.log" "workflow_default: workflow nosuch is not usable"
 check "... and the old configuration stays" wait_for "$T/d.log" "old one stays"
 check "... the gateways too" sh -c '! grep -q "gateways restarted" "$1"' - "$T/d.log"
+mail eva@example.se arende@kommun.example e1@example.se Gungan "Gungan är trasig."
+check "a case after the refused reload" wait_for "$T/d.log" "1 done"
+check "... is acknowledged with the template as it was" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%REDIGERAD%'")" -eq 1 ]
 cp "$T/conf.good" "$C"
+# A template broken before an accepted reload: told with file:line, and
+# the text read before stays; citizens never get a gap or nothing.
+sed 's/{{municipality.name}}/{{kommun.namn}}/' "$T/ack.good" >"$A"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "a broken template on reload is told with file:line" wait_for "$T/d.log" \
+	"templates/sv/acknowledgement:[0-9]*: unknown variable 'kommun.namn'; the text read before stays"
+check "... and the reload goes on" wait_for "$T/d.log" "configuration reloaded"
+mail fia@example.se arende@kommun.example f1@example.se Bänken "Bänken är trasig."
+check "a case after it" wait_for "$T/d.log" "1 done"
+check "... is acknowledged with the text read before" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'fia@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%kommun.namn%'")" -eq 1 ]
+cp "$T/ack.good" "$A"
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM stops the service" [ $? -eq 0 ]
