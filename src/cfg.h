@@ -32,6 +32,10 @@ long cfg_int(const struct cfg *cfg, enum setting_id id);
 int cfg_bool(const struct cfg *cfg, enum setting_id id);
 /* 1 when the value comes from the defaults, 0 when cirm.conf set it. */
 int cfg_is_default(const struct cfg *cfg, enum setting_id id);
+/* Where a message about setting ID begins: "FILE:LINE: NAME = VALUE"
+   when cirm.conf sets it, "FILE: NAME = VALUE (the default)" when not;
+   caller frees. */
+char *cfg_blame(const struct cfg *cfg, enum setting_id id);
 /* The file it was read from (absolute). */
 const char *cfg_path(const struct cfg *cfg);
 

@@ -8,6 +8,7 @@
 #include "i18n.h"
 #include "scxml.h"
 #include "store.h"
+#include "template.h"
 #include "util.h"
 #include "workflow-dot.h"
 #include "workflow-run.h"
@@ -146,12 +147,25 @@ config_templates(const struct ctl *ctl, const char **templates,
 		 char **owned_r)
 {
 	struct cfg *cfg = NULL;
+	char *problem;
 
 	*owned_r = NULL;
 	if (*templates != NULL || ctl->config == NULL)
 		return 0;
 	if (ctl_load_config(ctl, &cfg) < 0)
 		return EX_CONFIG;
+	/* A template_dir that cannot hold templates is cirm.conf's problem:
+	   told once, with its line, not as every workflow's. */
+	problem = template_dir_problem(cfg_str(cfg, CFG_TEMPLATE_DIR));
+	if (problem != NULL) {
+		char *where = cfg_blame(cfg, CFG_TEMPLATE_DIR);
+
+		fprintf(stderr, "%s: %s\n", where, problem);
+		free(where);
+		free(problem);
+		cfg_free(&cfg);
+		return EX_CONFIG;
+	}
 	*templates = *owned_r = xstrdup(cfg_str(cfg, CFG_TEMPLATE_DIR));
 	cfg_free(&cfg);
 	return 0;

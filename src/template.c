@@ -297,6 +297,28 @@ template_render(const char *dir, const char *lang, const char *name,
 	return ret;
 }
 
+char *
+template_dir_problem(const char *dir)
+{
+	const char *const *langs = settings[CFG_LANGUAGE].choices;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return xasprintf("cannot be read: %s", strerror(errno));
+	closedir(d);
+	for (size_t i = 0; langs[i] != NULL; i++) {
+		char *path = xasprintf("%s/%s", dir, langs[i]);
+		int ok = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+
+		free(path);
+		if (ok)
+			return NULL;
+	}
+	return xstrdup("has no language directories (sv/, en/): it must be "
+		       "the directory that holds them");
+}
+
 struct template_entry {
 	char *lang, *name, *path;
 	char *text;		/* NULL: could not be read, ERROR says why */

@@ -33,6 +33,11 @@ int template_render(const char *dir, const char *lang, const char *name,
 /* Whether template NAME exists in LANG (or in "sv"). */
 int template_exists(const char *dir, const char *lang, const char *name);
 
+/* NULL when DIR can hold cirm's templates: a directory that can be
+   read, with a subdirectory for a language cirm writes in; else why
+   not, in English (caller frees). */
+char *template_dir_problem(const char *dir);
+
 /* Template files read once and kept: cirmd renders an acknowledgement
    for every new case. A cache lives as long as the configuration it was
    made from (cirmd makes a new one when SIGHUP reloads), so an edited

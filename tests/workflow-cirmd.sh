@@ -167,6 +167,22 @@ kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM stops the service" [ $? -eq 0 ]
 
+# A template_dir that is not there is cirm.conf's mistake, told with its
+# line, not each workflow's.
+cp "$C" "$T/conf.before"
+printf 'template_dir = %s/nowhere\n' "$I" >>"$C"
+line=$(wc -l <"$C")
+run "$CIRMD" -c "$C" --once
+check "a template_dir that cannot be read stops cirmd (78)" [ "$rc" -eq 78 ]
+check "... blaming cirm.conf's line" contains "$err" \
+	"$C:$line: template_dir = $I/nowhere: cannot be read"
+check "... not the workflow files" sh -c \
+	'! printf "%s\n" "$1" | grep -q "\.xml:[0-9]*: template directory"' - "$err"
+run "$CIRMCTL" -c "$C" workflow check "$W/synpunkt.xml"
+check "workflow check -c blames cirm.conf's line too" contains "$err" \
+	"$C:$line: template_dir = $I/nowhere: cannot be read"
+cp "$T/conf.before" "$C"
+
 # A default workflow that cannot run stops cirmd from starting.
 cp "$T/synpunkt.good" "$W/synpunkt.xml"
 printf 'workflow_default = nosuch\n' >>"$C"
