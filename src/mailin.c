@@ -984,6 +984,7 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 	if (previous != NULL && previous->templates != NULL)
 		(void)template_cache_keep(mi->templates, previous->templates,
 					  errors);
+	mailin_check_sms_templates(mi, errors);
 	caseflow_free(&mi->flow);
 	mi->flow = caseflow_new(&set);
 	caseflow_load_dir(mi->flow, store, mi->workflow_dir, errors);
