@@ -245,17 +245,21 @@ version_taken(const struct ctl *ctl, const char *file,
 	return taken;
 }
 
+static bool
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+		sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* Whether PATH is one of the files FILES[0..N). */
 static bool
 given(const char *path, char **files, size_t n)
 {
-	struct stat st, g;
-
-	if (stat(path, &st) < 0)
-		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (stat(files[i], &g) == 0 && g.st_dev == st.st_dev &&
-		    g.st_ino == st.st_ino)
+		if (same_file(path, files[i]))
 			return true;
 	}
 	return false;
@@ -317,7 +321,9 @@ twins(struct workflow **wfs, char **files, size_t n)
 		if (wfs[i] == NULL)
 			continue;
 		for (size_t j = 0; j < n; j++) {
-			char *msg = j != i && wfs[j] != NULL ?
+			/* the same file given twice is no copy */
+			char *msg = j != i && wfs[j] != NULL &&
+				!same_file(files[i], files[j]) ?
 				workflow_same_version(wfs[i], wfs[j]) : NULL;
 
 			if (msg != NULL) {

@@ -130,6 +130,8 @@ check "cirmd names both on reload" wait_for "$T/d.log" \
 check "... and keeps the version that ran before" wait_for "$T/d.log" \
 	"workflow synpunkt: version 2, which ran before, keeps running"
 rm "$W/synpunkt-ny.xml"
+run "$CIRMCTL" workflow check "$W/synpunkt.xml" "$I/./workflows/synpunkt.xml"
+check "... but the same file given twice is no copy" [ "$rc" -eq 0 ]
 # A reload whose default workflow is not usable keeps the old
 # configuration as a whole: not only the engine, also the logging and
 # the gateways' settings.
