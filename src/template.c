@@ -234,10 +234,45 @@ template_exists(const char *dir, const char *lang, const char *name)
 	return ok;
 }
 
+static int render_text(const char *path, const char *text,
+		       const struct template_var *vars, size_t nvars,
+		       char **subject_r, char **body_r, char **error_r);
+
+/* A text of nothing but white space: an empty file, or one cut short
+   by a failed save, would send citizens an empty mail or SMS. */
+static bool
+blank(const char *s)
+{
+	return s[strspn(s, " \t\n")] == '\0';
+}
+
 /* Renders TEXT, the contents of the template file PATH. */
 static int
 render(const char *path, const char *text, const struct template_var *vars,
        size_t nvars, char **subject_r, char **body_r, char **error_r)
+{
+	size_t plen = strlen(path);
+	bool sms = plen > 4 && strcmp(path + plen - 4, ".sms") == 0;
+	int ret = render_text(path, text, vars, nvars, subject_r, body_r,
+			      error_r);
+
+	if (ret == 0 && blank(*body_r)) {
+		/* the line where the text begins */
+		*error_r = xasprintf("%s:%d: the text is empty: an empty "
+				     "message would be sent", path,
+				     sms ? 1 : 3);
+		free(*subject_r);
+		free(*body_r);
+		*subject_r = *body_r = NULL;
+		return -1;
+	}
+	return ret;
+}
+
+static int
+render_text(const char *path, const char *text,
+	    const struct template_var *vars, size_t nvars, char **subject_r,
+	    char **body_r, char **error_r)
 {
 	const char *nl = strchr(text, '\n'), *body;
 	size_t plen = strlen(path);
