@@ -354,6 +354,12 @@ cfg_bool(const struct cfg *cfg, enum setting_id id)
 }
 
 int
+cfg_line(const struct cfg *cfg, enum setting_id id)
+{
+	return cfg->line[id];
+}
+
+int
 cfg_is_default(const struct cfg *cfg, enum setting_id id)
 {
 	return cfg->line[id] == 0;

@@ -23,6 +23,9 @@ struct mailin {
 	int prepared_dirty;
 	struct template_cache *templates;
 	char *workflow_dir, *workflow_default, *workflow_routes;
+	/* where cirm.conf sets workflow_default and workflow_routes, for
+	   messages: "FILE:LINE: ", or "FILE: " when not set there */
+	char *where_default, *where_routes;
 	char *sms_country_code;
 	struct caseflow *flow;	/* NULL until mailin_load_workflows */
 	/* notices of set-aside mail sent per handler in the hour since

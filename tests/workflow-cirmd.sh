@@ -191,6 +191,8 @@ printf 'workflow_default = nosuch\n' >>"$C"
 run "$CIRMD" -c "$C" --once
 check "an unusable default workflow exits 78" [ "$rc" -eq 78 ]
 check "... and says which" contains "$err" "workflow_default: workflow nosuch is not usable"
+check "... at cirm.conf's line" contains "$err" \
+	"$C:$(wc -l <"$C"): workflow_default: workflow nosuch"
 
 # Moving running cases to another version, all or nothing.
 cp "$T/synpunkt.good" "$W/synpunkt.xml"
