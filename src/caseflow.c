@@ -300,6 +300,22 @@ cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Older versions first, else by file name: the newest version of each
+   workflow becomes current whatever the files are called, and an old
+   version's file kept beside the new one is recorded, not an error
+   (synpunkt-v2.xml sorted before synpunkt.xml). Bad files last. */
+static int
+cmp_version(const void *a, const void *b)
+{
+	const struct loaded *x = a, *y = b;
+
+	if (x->wf == NULL || y->wf == NULL)
+		return (x->wf == NULL) - (y->wf == NULL);
+	if (x->wf->version != y->wf->version)
+		return x->wf->version < y->wf->version ? -1 : 1;
+	return strcmp(x->wf->name, y->wf->name);
+}
+
 int
 caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 		  struct strlist *errors)
@@ -328,6 +344,7 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 	for (size_t i = 0; i < files.n; i++)
 		load_file(cf, files.v[i], &loaded[i], errors);
 	refuse_same_versions(loaded, files.n, errors);
+	qsort(loaded, files.n, sizeof(*loaded), cmp_version);
 	for (size_t i = 0; i < files.n; i++) {
 		if (loaded[i].wf != NULL)
 			(void)add_file(cf, store, &loaded[i], errors);

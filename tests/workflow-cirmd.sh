@@ -67,6 +67,18 @@ run "$CIRMD" -c "$C" --once
 check "a follow-up is the workflow's mail.citizen" [ \
 	"$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'mail.citizen' AND to_state = 'registrerad'")" -eq 1 ]
 
+# An old version's file kept beside the new one: whatever the names, the
+# newest version starts new cases and the old one is recorded, no error.
+I2=$T/inst2
+"$CIRMCTL" init "$I2" >/dev/null || exit 99
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' \
+	"$I2/workflows/synpunkt.xml" >"$I2/workflows/synpunkt-v2.xml"
+run "$CIRMD" -c "$I2/cirm.conf" --once
+check "an old version's file beside the new one is no error" sh -c \
+	'[ "$1" -eq 0 ] && ! printf "%s\n" "$2" | grep -q "older than"' - "$rc" "$err"
+check "... both versions are recorded" [ "$(sqlite3 "$I2/cirm.db" \
+	"SELECT group_concat(version) FROM (SELECT version FROM workflow_def WHERE workflow = 'synpunkt' ORDER BY version)")" = "1,2" ]
+
 # The service, reloading workflows on SIGHUP.
 "$CIRMD" -c "$C" >"$T/d.out" 2>>"$T/d.log" &
 pid=$!
