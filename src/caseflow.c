@@ -203,8 +203,15 @@ caseflow_add(struct caseflow *cf, struct store *store, struct workflow *wf,
 	return 0;
 }
 
-static int
-load_file(struct caseflow *cf, struct store *store, const char *path,
+/* A file of the workflow directory, loaded and checked. */
+struct loaded {
+	struct workflow *wf;	/* NULL: bad, or refused */
+	char *source;
+	size_t len;
+};
+
+static void
+load_file(struct caseflow *cf, const char *path, struct loaded *l,
 	  struct strlist *errors)
 {
 	struct workflow *wf = NULL;
@@ -221,7 +228,7 @@ load_file(struct caseflow *cf, struct store *store, const char *path,
 	if (source == NULL) {
 		strlist_add(errors, err);
 		free(err);
-		return -1;
+		return;
 	}
 	if (workflow_load(path, source, len, &wf, &err) < 0 ||
 	    workflow_check(wf, cf->set.template_dir, &problems) > 0) {
@@ -231,25 +238,82 @@ load_file(struct caseflow *cf, struct store *store, const char *path,
 		free(err);
 		workflow_free(&wf);
 		free(source);
-		return -1;
+		return;
 	}
+	l->wf = wf;
+	l->source = xrealloc(source, len + 1);	/* not 1 MiB each */
+	l->len = len;
+}
+
+static int
+add_file(struct caseflow *cf, struct store *store, struct loaded *l,
+	 struct strlist *errors)
+{
+	char *err = NULL;
+
 	if (store_begin(store, &err) < 0 ||
-	    caseflow_add(cf, store, wf, source, len, &err) < 0 ||
+	    caseflow_add(cf, store, l->wf, l->source, l->len, &err) < 0 ||
 	    store_commit(store, &err) < 0) {
 		store_rollback(store);
 		strlist_add(errors, err);
 		free(err);
-		free(source);
 		return -1;
 	}
-	free(source);
 	return 0;
+}
+
+/* Two files with the same id and version: which one is meant cannot be
+   told, so neither is used (the version that ran before, if any, keeps
+   running), and each is named in the other's message. */
+static void
+refuse_same_versions(struct loaded *v, size_t n, struct strlist *errors)
+{
+	bool *twin = xcalloc(n, sizeof(bool));
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; v[i].wf != NULL && j < n; j++) {
+			char *msg;
+
+			if (j == i || v[j].wf == NULL)
+				continue;
+			msg = workflow_same_version(v[i].wf, v[j].wf);
+			if (msg != NULL) {
+				strlist_add(errors, msg);
+				free(msg);
+				twin[i] = true;
+			}
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (twin[i]) {
+			workflow_free(&v[i].wf);
+			free(v[i].source);
+			v[i].source = NULL;
+		}
+	}
+	free(twin);
 }
 
 static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Older versions first, else by file name: the newest version of each
+   workflow becomes current whatever the files are called, and an old
+   version's file kept beside the new one is recorded, not an error
+   (synpunkt-v2.xml sorted before synpunkt.xml). Bad files last. */
+static int
+cmp_version(const void *a, const void *b)
+{
+	const struct loaded *x = a, *y = b;
+
+	if (x->wf == NULL || y->wf == NULL)
+		return (x->wf == NULL) - (y->wf == NULL);
+	if (x->wf->version != y->wf->version)
+		return x->wf->version < y->wf->version ? -1 : 1;
+	return strcmp(x->wf->name, y->wf->name);
 }
 
 int
@@ -259,6 +323,7 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	struct strlist files = { 0 };
+	struct loaded *loaded;
 	int good = 0;
 
 	if (d == NULL) {
@@ -275,8 +340,17 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 	}
 	closedir(d);
 	qsort(files.v, files.n, sizeof(*files.v), cmp_str);
+	loaded = xcalloc(files.n + 1, sizeof(*loaded));
 	for (size_t i = 0; i < files.n; i++)
-		(void)load_file(cf, store, files.v[i], errors);
+		load_file(cf, files.v[i], &loaded[i], errors);
+	refuse_same_versions(loaded, files.n, errors);
+	qsort(loaded, files.n, sizeof(*loaded), cmp_version);
+	for (size_t i = 0; i < files.n; i++) {
+		if (loaded[i].wf != NULL)
+			(void)add_file(cf, store, &loaded[i], errors);
+		free(loaded[i].source);
+	}
+	free(loaded);
 	strlist_clear(&files);
 	for (size_t i = 0; i < cf->n; i++)
 		good += cf->current[i];
@@ -491,7 +565,10 @@ render_for_channel(struct flow *fl, const char *template_id,
 	if (strcmp(fl->c.channel, "sms") != 0)
 		return render(fl, template_id, subject_r, body_r, error_r);
 	name = xasprintf("%s.sms", template_id);
-	if (!template_exists(fl->cf->set.template_dir, fl->cf->set.language,
+	if (fl->cf->set.templates != NULL ?
+	    !template_cache_exists(fl->cf->set.templates, fl->cf->set.language,
+				   name) :
+	    !template_exists(fl->cf->set.template_dir, fl->cf->set.language,
 			     name)) {
 		free(name);
 		name = xstrdup(template_id);

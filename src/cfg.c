@@ -354,9 +354,25 @@ cfg_bool(const struct cfg *cfg, enum setting_id id)
 }
 
 int
+cfg_line(const struct cfg *cfg, enum setting_id id)
+{
+	return cfg->line[id];
+}
+
+int
 cfg_is_default(const struct cfg *cfg, enum setting_id id)
 {
 	return cfg->line[id] == 0;
+}
+
+char *
+cfg_blame(const struct cfg *cfg, enum setting_id id)
+{
+	if (cfg->line[id] != 0)
+		return xasprintf("%s:%d: %s = %s", cfg->path, cfg->line[id],
+				 settings[id].name, cfg->value[id]);
+	return xasprintf(_("%s: %s = %s (the default)"), cfg->path,
+			 settings[id].name, cfg->value[id]);
 }
 
 const char *

@@ -30,8 +30,14 @@ void cfg_free(struct cfg **cfg);
 const char *cfg_str(const struct cfg *cfg, enum setting_id id);
 long cfg_int(const struct cfg *cfg, enum setting_id id);
 int cfg_bool(const struct cfg *cfg, enum setting_id id);
+/* The line of cirm.conf that sets ID, or 0 (the default). */
+int cfg_line(const struct cfg *cfg, enum setting_id id);
 /* 1 when the value comes from the defaults, 0 when cirm.conf set it. */
 int cfg_is_default(const struct cfg *cfg, enum setting_id id);
+/* Where a message about setting ID begins: "FILE:LINE: NAME = VALUE"
+   when cirm.conf sets it, "FILE: NAME = VALUE (the default)" when not;
+   caller frees. */
+char *cfg_blame(const struct cfg *cfg, enum setting_id id);
 /* The file it was read from (absolute). */
 const char *cfg_path(const struct cfg *cfg);
 

@@ -8,11 +8,13 @@
 #include "i18n.h"
 #include "scxml.h"
 #include "store.h"
+#include "template.h"
 #include "util.h"
 #include "workflow-dot.h"
 #include "workflow-run.h"
 #include "workflow.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -145,12 +147,25 @@ config_templates(const struct ctl *ctl, const char **templates,
 		 char **owned_r)
 {
 	struct cfg *cfg = NULL;
+	char *problem;
 
 	*owned_r = NULL;
 	if (*templates != NULL || ctl->config == NULL)
 		return 0;
 	if (ctl_load_config(ctl, &cfg) < 0)
 		return EX_CONFIG;
+	/* A template_dir that cannot hold templates is cirm.conf's problem:
+	   told once, with its line, not as every workflow's. */
+	problem = template_dir_problem(cfg_str(cfg, CFG_TEMPLATE_DIR));
+	if (problem != NULL) {
+		char *where = cfg_blame(cfg, CFG_TEMPLATE_DIR);
+
+		fprintf(stderr, "%s: %s\n", where, problem);
+		free(where);
+		free(problem);
+		cfg_free(&cfg);
+		return EX_CONFIG;
+	}
 	*templates = *owned_r = xstrdup(cfg_str(cfg, CFG_TEMPLATE_DIR));
 	cfg_free(&cfg);
 	return 0;
@@ -230,6 +245,106 @@ version_taken(const struct ctl *ctl, const char *file,
 	return taken;
 }
 
+static bool
+same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+
+	return stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+		sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Whether PATH is one of the files FILES[0..N). */
+static bool
+given(const char *path, char **files, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (same_file(path, files[i]))
+			return true;
+	}
+	return false;
+}
+
+/* cirmd loads every *.xml of its workflow directory together, and
+   refuses two files with the same id and version: WF (the checked FILE)
+   is compared with the other files of its directory that are not among
+   FILES[0..N) (those are compared with each other), as cirmd would.
+   Prints each clash; returns how many. */
+static int
+sibling_twins(const char *file, const struct workflow *wf, char **files,
+	      size_t n)
+{
+	const char *slash = strrchr(file, '/');
+	char *dir = slash != NULL ? xstrndup(file, (size_t)(slash - file + 1)) :
+		xstrdup("");
+	DIR *d = opendir(*dir != '\0' ? dir : ".");
+	struct dirent *e;
+	int twins = 0;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		struct workflow *other = NULL;
+		char *path, *err = NULL, *msg;
+
+		if (len <= 4 || e->d_name[0] == '.' ||
+		    strcmp(e->d_name + len - 4, ".xml") != 0)
+			continue;
+		path = xasprintf("%s%s", dir, e->d_name);
+		/* A sibling that does not load is not this file's problem. */
+		if (!given(path, files, n) &&
+		    workflow_load_file(path, &other, &err) == 0 &&
+		    (msg = workflow_same_version(wf, other)) != NULL) {
+			fprintf(stderr, "%s\n", msg);
+			free(msg);
+			twins++;
+		}
+		workflow_free(&other);
+		free(err);
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(dir);
+	return twins;
+}
+
+/* Prints each file among WFS[0..N) (NULL: not valid) that has the id and
+   version of another file given or beside it; returns how many, and
+   leaves them out of WFS. */
+static int
+twins(struct workflow **wfs, char **files, size_t n)
+{
+	bool *twin = xcalloc(n + 1, sizeof(bool));
+	int count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (wfs[i] == NULL)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			/* the same file given twice is no copy */
+			char *msg = j != i && wfs[j] != NULL &&
+				!same_file(files[i], files[j]) ?
+				workflow_same_version(wfs[i], wfs[j]) : NULL;
+
+			if (msg != NULL) {
+				fprintf(stderr, "%s\n", msg);
+				free(msg);
+				twin[i] = true;
+			}
+		}
+		if (sibling_twins(files[i], wfs[i], files, n) > 0)
+			twin[i] = true;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (twin[i]) {
+			workflow_free(&wfs[i]);
+			count++;
+		}
+	}
+	free(twin);
+	return count;
+}
+
 static int
 check(const struct ctl *ctl, int argc, char **argv)
 {
@@ -241,8 +356,10 @@ check(const struct ctl *ctl, int argc, char **argv)
 	const char *templates = NULL;
 	char *owned;
 	struct store *store = NULL;
+	struct workflow **wfs;
 	bool quiet = false;
 	int c, bad = 0, ret = 0;
+	size_t n;
 
 	while ((c = ctl_getopt(argc, argv, "t:q", opts)) != -1) {
 		if (c == 't')
@@ -259,26 +376,34 @@ check(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (config_templates(ctl, &templates, &owned) != 0)
 		return EX_CONFIG;
-	for (int i = optind; i < argc; i++) {
-		struct workflow *wf = NULL;
+	n = (size_t)(argc - optind);
+	wfs = xcalloc(n, sizeof(*wfs));
+	for (size_t i = 0; i < n; i++) {
+		const char *file = argv[optind + (int)i];
 
-		if (load_checked(templates, argv[i], &wf) < 0) {
+		if (load_checked(templates, file, &wfs[i]) < 0) {
 			ret = 1;
 			continue;
 		}
-		if (version_taken(ctl, argv[i], wf, &store)) {
-			workflow_free(&wf);
+		if (version_taken(ctl, file, wfs[i], &store)) {
+			workflow_free(&wfs[i]);
 			ret = 1;
-			continue;
 		}
-		if (!quiet) {
+	}
+	if (twins(wfs, argv + optind, n) > 0)
+		ret = 1;
+	for (size_t i = 0; i < n; i++) {
+		const struct workflow *wf = wfs[i];
+
+		if (wf != NULL && !quiet) {
 			printf(_("%s: workflow %s version %d is valid (%zu "
 				 "states, %zu timers, %zu commands)\n"),
-			       argv[i], wf->id, wf->version, wf->nstates,
-			       wf->ntimers, wf->ncommands);
+			       argv[optind + (int)i], wf->id, wf->version,
+			       wf->nstates, wf->ntimers, wf->ncommands);
 		}
-		workflow_free(&wf);
+		workflow_free(&wfs[i]);
 	}
+	free(wfs);
 	store_free(&store);
 	free(owned);
 	return ret;

@@ -14,6 +14,7 @@
 #include "secret.h"
 #include "settings.h"
 #include "store.h"
+#include "template.h"
 #include "util.h"
 
 #include <errno.h>
@@ -109,6 +110,7 @@ make_engine(struct daemon *d)
 	char *err = NULL;
 	struct mailin *mi = mailin_new(d->cfg, &err);
 	struct strlist errors = { 0 };
+	char *tdir;
 	int bad;
 
 	if (mi == NULL) {
@@ -116,8 +118,19 @@ make_engine(struct daemon *d)
 		free(err);
 		return -1;
 	}
-	/* workflows: every problem is logged, file:line first */
-	bad = mailin_load_workflows(mi, d->store, d->mailin, &errors);
+	/* workflows: every problem is logged, file:line first; a
+	   template_dir that cannot hold templates is cirm.conf's problem,
+	   not every workflow's */
+	tdir = template_dir_problem(cfg_str(d->cfg, CFG_TEMPLATE_DIR));
+	if (tdir != NULL) {
+		char *where = cfg_blame(d->cfg, CFG_TEMPLATE_DIR);
+
+		strlist_addf(&errors, "%s: %s", where, tdir);
+		free(where);
+		free(tdir);
+		bad = -1;
+	} else
+		bad = mailin_load_workflows(mi, d->store, d->mailin, &errors);
 	for (size_t i = 0; i < errors.n; i++) {
 		/* at startup the administrator is at the terminal */
 		if (d->mailin == NULL &&

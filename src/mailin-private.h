@@ -23,6 +23,9 @@ struct mailin {
 	int prepared_dirty;
 	struct template_cache *templates;
 	char *workflow_dir, *workflow_default, *workflow_routes;
+	/* where cirm.conf sets workflow_default and workflow_routes, for
+	   messages: "FILE:LINE: ", or "FILE: " when not set there */
+	char *where_default, *where_routes;
 	char *sms_country_code;
 	struct caseflow *flow;	/* NULL until mailin_load_workflows */
 	/* notices of set-aside mail sent per handler in the hour since
@@ -54,6 +57,10 @@ char *mailin_workflow_for(const struct mailin *mi,
 /* The workflow a new case from an SMS to NUMBER (ours, as the network
    gave it; may be NULL) starts. Caller frees. */
 char *mailin_workflow_for_number(const struct mailin *mi, const char *number);
+/* The SMS confirming STOP and START (sms-optout.sms, sms-optin.sms),
+   which have only {{municipality.name}}: each that is there and does
+   not render goes to ERRORS as file:line: message. */
+void mailin_check_sms_templates(struct mailin *mi, struct strlist *errors);
 /* PREFIX and the SHA-256 of WHAT in hex (caller frees): a duplicate's
    key for a message that has no id of its own. */
 char *mailin_digest_key(const char *prefix, const char *what);

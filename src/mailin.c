@@ -21,6 +21,15 @@
 #include <string.h>
 #include <strings.h>
 
+static char *
+where(const struct cfg *cfg, enum setting_id id)
+{
+	int line = cfg_line(cfg, id);
+
+	return line > 0 ? xasprintf("%s:%d: ", cfg_path(cfg), line) :
+		xasprintf("%s: ", cfg_path(cfg));
+}
+
 struct mailin *
 mailin_new(const struct cfg *cfg, char **error_r)
 {
@@ -40,6 +49,8 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->workflow_dir = xstrdup(cfg_str(cfg, CFG_WORKFLOW_DIR));
 	mi->workflow_default = xstrdup(cfg_str(cfg, CFG_WORKFLOW_DEFAULT));
 	mi->workflow_routes = xstrdup(cfg_str(cfg, CFG_WORKFLOW_ROUTES));
+	mi->where_default = where(cfg, CFG_WORKFLOW_DEFAULT);
+	mi->where_routes = where(cfg, CFG_WORKFLOW_ROUTES);
 	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
@@ -69,6 +80,8 @@ mailin_free(struct mailin **mip)
 	free(mi->workflow_dir);
 	free(mi->workflow_default);
 	free(mi->workflow_routes);
+	free(mi->where_default);
+	free(mi->where_routes);
 	free(mi->sms_country_code);
 	free(mi->language);
 	free(mi->spool_dir);
@@ -1020,9 +1033,10 @@ need_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 	(void)addr;
 	(void)addr_len;
 	if (caseflow_current(n->mi->flow, id) == NULL) {
-		strlist_addf(n->errors, "workflow_routes: workflow %s is not "
-			     "usable (no good %s/%s.xml or other file with that "
-			     "id)", id, n->mi->workflow_dir, id);
+		strlist_addf(n->errors, "%sworkflow_routes: workflow %s is "
+			     "not usable (no good %s/%s.xml or other file with "
+			     "that id)", n->mi->where_routes, id,
+			     n->mi->workflow_dir, id);
 		n->missing++;
 	}
 	free(id);
@@ -1045,6 +1059,10 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 	};
 	struct need_ctx n = { .mi = mi, .errors = errors };
 
+	if (previous != NULL && previous->templates != NULL)
+		(void)template_cache_keep(mi->templates, previous->templates,
+					  errors);
+	mailin_check_sms_templates(mi, errors);
 	caseflow_free(&mi->flow);
 	mi->flow = caseflow_new(&set);
 	caseflow_load_dir(mi->flow, store, mi->workflow_dir, errors);
@@ -1057,10 +1075,10 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 		}
 	}
 	if (caseflow_current(mi->flow, mi->workflow_default) == NULL) {
-		strlist_addf(errors, "workflow_default: workflow %s is not "
+		strlist_addf(errors, "%sworkflow_default: workflow %s is not "
 			     "usable (no good %s/%s.xml or other file with that "
-			     "id)", mi->workflow_default, mi->workflow_dir,
-			     mi->workflow_default);
+			     "id)", mi->where_default, mi->workflow_default,
+			     mi->workflow_dir, mi->workflow_default);
 		n.missing++;
 	}
 	each_route(mi->workflow_routes, need_route, &n);

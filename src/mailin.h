@@ -81,7 +81,8 @@ struct caseflow *mailin_caseflow(struct mailin *mi);
 /* Loads the workflows of workflow_dir (recording them in STORE). A bad
    file goes to ERRORS as file:line: lines and, when PREVIOUS (the mail
    handling being replaced on reload, or NULL) ran a good version of its
-   workflow, that version stays. Fails (-1) when the default workflow or
+   workflow, that version stays; so does PREVIOUS's text of a template
+   file that no longer renders. Fails (-1) when the default workflow or
    one named in workflow_routes is not usable. */
 int mailin_load_workflows(struct mailin *mi, struct store *store,
 			  struct mailin *previous, struct strlist *errors);

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "util.h"
 
@@ -177,15 +178,20 @@ check_smpp_system_type(const char *v)
 	return NULL;
 }
 
-/* "address=workflow" pairs separated by spaces or commas. */
+/* "address=workflow" pairs separated by spaces or commas. An address
+   routed twice would go to the first workflow named, and the second
+   would be ignored without a word: refused. Addresses compare as
+   routing matches them: mail without regard to case, a number with or
+   without its '+'. */
 static const char *
 check_workflow_routes(const char *v)
 {
-	const char *p = v;
+	const char *p = v, *twice = NULL;
+	struct strlist seen = { 0 };
 
 	if (strcmp(v, "none") == 0)
 		return NULL;
-	while (*p != '\0') {
+	while (*p != '\0' && twice == NULL) {
 		size_t n;
 		const char *eq;
 		char *addr;
@@ -206,13 +212,26 @@ check_workflow_routes(const char *v)
 		       strspn(addr + strspn(addr, "+"), "0123456789") ==
 		       strlen(addr + strspn(addr, "+")))) &&
 			workflow_id_ok(eq + 1, n - (size_t)(eq - p) - 1);
+		if (ok) {
+			const char *a = addr + (addr[0] == '+');
+
+			for (size_t i = 0; i < seen.n && twice == NULL; i++)
+				if (strcasecmp(seen.v[i], a) == 0)
+					twice = N_("must name each address "
+						   "once (a second route for "
+						   "it would be ignored)");
+			strlist_add(&seen, a);
+		}
 		free(addr);
-		if (!ok)
+		if (!ok) {
+			strlist_clear(&seen);
 			return N_("must be none or address=workflow pairs, "
 				  "e.g. felanmalan@kommun.example=felanmalan");
+		}
 		p += n;
 	}
-	return NULL;
+	strlist_clear(&seen);
+	return twice;
 }
 
 const struct setting_def settings[SETTING_COUNT] = {

@@ -3,8 +3,10 @@
 
 #include "template.h"
 
+#include "settings.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -232,10 +234,45 @@ template_exists(const char *dir, const char *lang, const char *name)
 	return ok;
 }
 
+static int render_text(const char *path, const char *text,
+		       const struct template_var *vars, size_t nvars,
+		       char **subject_r, char **body_r, char **error_r);
+
+/* A text of nothing but white space: an empty file, or one cut short
+   by a failed save, would send citizens an empty mail or SMS. */
+static bool
+blank(const char *s)
+{
+	return s[strspn(s, " \t\n")] == '\0';
+}
+
 /* Renders TEXT, the contents of the template file PATH. */
 static int
 render(const char *path, const char *text, const struct template_var *vars,
        size_t nvars, char **subject_r, char **body_r, char **error_r)
+{
+	size_t plen = strlen(path);
+	bool sms = plen > 4 && strcmp(path + plen - 4, ".sms") == 0;
+	int ret = render_text(path, text, vars, nvars, subject_r, body_r,
+			      error_r);
+
+	if (ret == 0 && blank(*body_r)) {
+		/* the line where the text begins */
+		*error_r = xasprintf("%s:%d: the text is empty: an empty "
+				     "message would be sent", path,
+				     sms ? 1 : 3);
+		free(*subject_r);
+		free(*body_r);
+		*subject_r = *body_r = NULL;
+		return -1;
+	}
+	return ret;
+}
+
+static int
+render_text(const char *path, const char *text,
+	    const struct template_var *vars, size_t nvars, char **subject_r,
+	    char **body_r, char **error_r)
 {
 	const char *nl = strchr(text, '\n'), *body;
 	size_t plen = strlen(path);
@@ -295,8 +332,32 @@ template_render(const char *dir, const char *lang, const char *name,
 	return ret;
 }
 
+char *
+template_dir_problem(const char *dir)
+{
+	const char *const *langs = settings[CFG_LANGUAGE].choices;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return xasprintf("cannot be read: %s", strerror(errno));
+	closedir(d);
+	for (size_t i = 0; langs[i] != NULL; i++) {
+		char *path = xasprintf("%s/%s", dir, langs[i]);
+		int ok = stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+
+		free(path);
+		if (ok)
+			return NULL;
+	}
+	return xstrdup("has no language directories (sv/, en/): it must be "
+		       "the directory that holds them");
+}
+
 struct template_entry {
-	char *lang, *name, *path, *text;
+	char *lang, *name, *path;
+	char *text;		/* NULL: could not be read, ERROR says why */
+	char *error;
 };
 
 struct template_cache {
@@ -305,13 +366,62 @@ struct template_cache {
 	size_t n;
 };
 
+static void
+cache_add(struct template_cache *cache, const char *lang, const char *name)
+{
+	struct template_entry *e;
+	char *err = NULL;
+
+	cache->v = xrealloc(cache->v, (cache->n + 1) * sizeof(*cache->v));
+	e = &cache->v[cache->n++];
+	e->lang = xstrdup(lang);
+	e->name = xstrdup(name);
+	e->path = xasprintf("%s/%s/%s", cache->dir, lang, name);
+	e->text = load(e->path, &err);
+	e->error = err;
+	if (e->text != NULL) {
+		/* load() allocates the largest size a template may have. */
+		char *t = xstrdup(e->text);
+
+		free(e->text);
+		e->text = t;
+	}
+}
+
+/* Every file of the language directories (those cirm writes in), read
+   now: a file edited or half-saved later is not seen before the next
+   reload, and one that reload refuses leaves the texts as they were. */
 struct template_cache *
 template_cache_new(const char *dir)
 {
 	struct template_cache *cache = xcalloc(1, sizeof(*cache));
+	const char *const *langs = settings[CFG_LANGUAGE].choices;
 
 	cache->dir = xstrdup(dir);
+	for (size_t i = 0; langs[i] != NULL; i++) {
+		char *path = xasprintf("%s/%s", dir, langs[i]);
+		DIR *d = opendir(path);
+		struct dirent *e;
+
+		while (d != NULL && (e = readdir(d)) != NULL) {
+			if (e->d_name[0] != '.')
+				cache_add(cache, langs[i], e->d_name);
+		}
+		if (d != NULL)
+			closedir(d);
+		free(path);
+	}
 	return cache;
+}
+
+static void
+entry_clear(struct template_entry *e)
+{
+	free(e->lang);
+	free(e->name);
+	free(e->path);
+	free(e->text);
+	free(e->error);
 }
 
 void
@@ -321,16 +431,94 @@ template_cache_free(struct template_cache **cachep)
 
 	if (cache == NULL)
 		return;
-	for (size_t i = 0; i < cache->n; i++) {
-		free(cache->v[i].lang);
-		free(cache->v[i].name);
-		free(cache->v[i].path);
-		free(cache->v[i].text);
-	}
+	for (size_t i = 0; i < cache->n; i++)
+		entry_clear(&cache->v[i]);
 	free(cache->v);
 	free(cache->dir);
 	free(cache);
 	*cachep = NULL;
+}
+
+static struct template_entry *
+entry(const struct template_cache *cache, const char *lang, const char *name)
+{
+	for (size_t i = 0; i < cache->n; i++) {
+		if (strcmp(cache->v[i].lang, lang) == 0 &&
+		    strcmp(cache->v[i].name, name) == 0)
+			return &cache->v[i];
+	}
+	return NULL;
+}
+
+/* NAME in LANG, or in "sv" when LANG has none (as template_path). */
+static struct template_entry *
+find(const struct template_cache *cache, const char *lang, const char *name)
+{
+	struct template_entry *e = entry(cache, lang, name);
+
+	return e != NULL ? e : entry(cache, "sv", name);
+}
+
+int
+template_cache_exists(const struct template_cache *cache, const char *lang,
+		      const char *name)
+{
+	return find(cache, lang, name) != NULL;
+}
+
+/* Whether E renders with every variable cirm gives; else -1 with
+   *ERROR_R saying where it does not. */
+static int
+entry_renders(const struct template_entry *e, char **error_r)
+{
+	struct template_var vars[32];
+	char *subject = NULL, *body = NULL;
+	size_t n = 0;
+
+	if (e->text == NULL) {
+		*error_r = xstrdup(e->error);
+		return -1;
+	}
+	for (; template_variables[n] != NULL && n < N_ELEMENTS(vars); n++) {
+		vars[n].name = template_variables[n];
+		vars[n].value = "x";
+	}
+	if (render(e->path, e->text, vars, n, &subject, &body, error_r) < 0)
+		return -1;
+	free(subject);
+	free(body);
+	return 0;
+}
+
+size_t
+template_cache_keep(struct template_cache *cache,
+		    const struct template_cache *previous,
+		    struct strlist *errors)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < cache->n; i++) {
+		struct template_entry *e = &cache->v[i];
+		const struct template_entry *p = entry(previous, e->lang,
+						       e->name);
+		char *err = NULL, *old_err = NULL;
+
+		if (p == NULL || entry_renders(e, &err) == 0 ||
+		    entry_renders(p, &old_err) < 0) {
+			free(err);
+			free(old_err);
+			continue;
+		}
+		strlist_addf(errors, "%s; the text read before stays in use "
+			     "until the file is fixed", err);
+		free(err);
+		free(e->text);
+		free(e->error);
+		e->text = xstrdup(p->text);
+		e->error = NULL;
+		kept++;
+	}
+	return kept;
 }
 
 int
@@ -339,28 +527,17 @@ template_cache_render(struct template_cache *cache, const char *lang,
 		      size_t nvars, char **subject_r, char **body_r,
 		      char **error_r)
 {
-	struct template_entry *e = NULL;
-	char *path, *text;
+	const struct template_entry *e = find(cache, lang, name);
 
-	for (size_t i = 0; i < cache->n && e == NULL; i++)
-		if (strcmp(cache->v[i].lang, lang) == 0 &&
-		    strcmp(cache->v[i].name, name) == 0)
-			e = &cache->v[i];
 	if (e == NULL) {
-		path = template_path(cache->dir, lang, name);
-		text = load(path, error_r);
-		if (text == NULL) {
-			free(path);
-			return -1;
-		}
-		cache->v = xrealloc(cache->v, (cache->n + 1) * sizeof(*cache->v));
-		e = &cache->v[cache->n++];
-		e->lang = xstrdup(lang);
-		e->name = xstrdup(name);
-		e->path = path;
-		/* load() allocates the largest size a template may have. */
-		e->text = xstrdup(text);
-		free(text);
+		*error_r = xasprintf("%s/%s/%s: no such template (the templates "
+				     "are read at start and reload)",
+				     cache->dir, lang, name);
+		return -1;
+	}
+	if (e->text == NULL) {
+		*error_r = xstrdup(e->error);
+		return -1;
 	}
 	return render(e->path, e->text, vars, nvars, subject_r, body_r, error_r);
 }

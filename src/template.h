@@ -33,16 +33,35 @@ int template_render(const char *dir, const char *lang, const char *name,
 /* Whether template NAME exists in LANG (or in "sv"). */
 int template_exists(const char *dir, const char *lang, const char *name);
 
+/* NULL when DIR can hold cirm's templates: a directory that can be
+   read, with a subdirectory for a language cirm writes in; else why
+   not, in English (caller frees). */
+char *template_dir_problem(const char *dir);
+
 /* Template files read once and kept: cirmd renders an acknowledgement
    for every new case. A cache lives as long as the configuration it was
    made from (cirmd makes a new one when SIGHUP reloads), so an edited
-   template takes effect at the next reload. */
+   template takes effect at the next reload, and a refused reload keeps
+   the texts that were in use. */
 struct template_cache;
+struct strlist;
 
+/* Reads every file of the language directories of DIR now (one that
+   cannot be read is kept as its error, told when it is rendered). */
 struct template_cache *template_cache_new(const char *dir);
 void template_cache_free(struct template_cache **cache);
-/* As template_render, from the cache; a file is read the first time it
-   is needed (a file that cannot be read is tried again the next time). */
+/* After a reload: each template of CACHE that does not render (a file
+   broken since PREVIOUS read it: an unknown variable, not UTF-8) takes
+   PREVIOUS's good text instead, as a bad workflow file leaves its last
+   good version running. Adds "file:line: message" to ERRORS for each;
+   returns how many. */
+size_t template_cache_keep(struct template_cache *cache,
+			   const struct template_cache *previous,
+			   struct strlist *errors);
+/* Whether NAME is in the cache in LANG (or in "sv"). */
+int template_cache_exists(const struct template_cache *cache,
+			  const char *lang, const char *name);
+/* As template_render, from the cache. */
 int template_cache_render(struct template_cache *cache, const char *lang,
 			  const char *name, const struct template_var *vars,
 			  size_t nvars, char **subject_r, char **body_r,

@@ -384,22 +384,93 @@ self_loop_told(const struct scxml_state *st, size_t last)
 	return false;
 }
 
-/* Eventless transitions that are always taken and lead round in a
-   circle never let a case settle: the engine stops them at run time
-   with an error; here they are found before. */
+static bool zero_duration(const struct calendar_duration *d);
+
+/* Whether atomic state A, or a state around it, has an eventless
+   transition (which may leave A before any timer fires). */
+static bool
+any_eventless(const struct scxml *ch, size_t a)
+{
+	for (const struct scxml_state *s = ch->states[a]; s != NULL;
+	     s = s->parent)
+		for (size_t j = 0; j < s->ntransitions; j++)
+			if (s->transitions[j]->event == NULL)
+				return true;
+	return false;
+}
+
+/* Where a timer of no time certainly takes atomic state A, which has
+   no eventless transition: the one atomic state entered by the first
+   transition (A's, then its ancestors', in document order) that
+   matches the event of A's only timer of no time, when that
+   transition has no cond; else -1. *TIMER_R is that timer. */
+static long
+zero_timer_next(const struct checker *c, const struct graph *g, size_t a,
+		const struct workflow_timer **timer_r)
+{
+	const struct scxml *ch = c->chart;
+	const struct workflow_timer *zero = NULL;
+	long only = -1;
+
+	for (size_t i = 0; i < c->wf->ntimers; i++) {
+		const struct workflow_timer *t = &c->wf->timers[i];
+
+		if (strcmp(t->state, ch->states[a]->id) != 0 ||
+		    !zero_duration(&t->after))
+			continue;
+		if (zero != NULL)
+			return -1;	/* which fires first is not certain */
+		zero = t;
+	}
+	if (zero == NULL || any_eventless(ch, a))
+		return -1;
+	*timer_r = zero;
+	for (const struct scxml_state *s = ch->states[a]; s != NULL;
+	     s = s->parent) {
+		for (size_t j = 0; j < s->ntransitions; j++) {
+			const struct scxml_transition *t = s->transitions[j];
+			size_t x = g->first[s->index] + j;
+
+			if (t->event == NULL ||
+			    !scxml_event_match(t->event, zero->event))
+				continue;
+			if (!always(t->cond) || t->ntargets == 0)
+				return -1;
+			for (size_t k = 0; k < g->nentered[x]; k++) {
+				if (!is_atomic(ch->states[g->entered[x][k]]))
+					continue;
+				if (only >= 0)
+					return -1;
+				only = (long)g->entered[x][k];
+			}
+			return only;
+		}
+	}
+	return -1;
+}
+
+/* Eventless transitions that are always taken, and timers of no time
+   whose transitions are, lead round in a circle never let a case
+   settle: the engine stops the first at run time with an error, and
+   the second would move the case at every turn for ever (mail at each
+   step, maybe); here they are found before. */
 static void
 check_eventless_cycles(struct checker *c, const struct graph *g)
 {
 	const struct scxml *ch = c->chart;
 	size_t n = ch->nstates;
 	long *next = xmalloc(n * sizeof(*next));
+	const struct workflow_timer **timer = xcalloc(n, sizeof(*timer));
 	/* 0: not seen; 1: on the path being followed; 2: finished */
 	unsigned char *seen = xcalloc(n, 1);
 	size_t *path = xmalloc(n * sizeof(*path));
 
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		next[i] = is_atomic(ch->states[i]) ? eventless_next(ch, g, i) :
 			-1;
+		if (next[i] < 0 && is_atomic(ch->states[i]))
+			next[i] = zero_timer_next(c, g, i, &timer[i]);
+	}
 	for (size_t i = 0; i < n; i++) {
 		size_t len = 0;
 		long a = (long)i;
@@ -410,29 +481,51 @@ check_eventless_cycles(struct checker *c, const struct graph *g)
 			a = next[a];
 		}
 		if (a >= 0 && seen[a] == 1 && !self_loop_told(ch->states[a],
-							      path[len - 1])) {
+							      path[len - 1]) &&
+		    /* check_timers tells a timer entering its own state */
+		    !(path[len - 1] == (size_t)a && timer[a] != NULL)) {
 			/* the circle: from A round to A */
-			char *circle = xstrdup(""), *more;
+			char *circle = xstrdup(""), *timers = xstrdup(""), *more;
 			size_t from = 0;
 
 			while (path[from] != (size_t)a)
 				from++;
 			for (size_t k = from; k < len; k++) {
+				const struct workflow_timer *t = timer[path[k]];
+
 				more = xasprintf("%s'%s' -> ", circle,
 						 ch->states[path[k]]->id);
 				free(circle);
 				circle = more;
+				if (t == NULL)
+					continue;
+				more = xasprintf("%s%s'%s' at line %d", timers,
+						 *timers != '\0' ? ", " : "",
+						 t->id, t->line);
+				free(timers);
+				timers = more;
 			}
-			cerror(c, ch->states[a]->line, "eventless transitions "
-			       "without cond lead round in a circle (%s'%s'): "
-			       "a case entering it would never settle", circle,
-			       ch->states[a]->id);
+			if (*timers == '\0')
+				cerror(c, ch->states[a]->line, "eventless "
+				       "transitions without cond lead round in "
+				       "a circle (%s'%s'): a case entering it "
+				       "would never settle", circle,
+				       ch->states[a]->id);
+			else
+				cerror(c, ch->states[a]->line, "timers of no "
+				       "time (%s) and transitions without cond "
+				       "lead round in a circle (%s'%s'): a case "
+				       "entering it would go round for ever, "
+				       "acting at every turn", timers, circle,
+				       ch->states[a]->id);
 			free(circle);
+			free(timers);
 		}
 		for (size_t k = 0; k < len; k++)
 			seen[path[k]] = 2;
 	}
 	free(next);
+	free(timer);
 	free(seen);
 	free(path);
 }

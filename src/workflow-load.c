@@ -1023,6 +1023,7 @@ load_root(struct loader *ld, xmlNode *root)
 	if (version == NULL || str_to_long(version, 1, 1000000, &v) < 0)
 		lerror(ld, root, "version must be a whole number from 1");
 	wf->version = (int)v;
+	wf->line = (int)xmlGetLineNo(root);
 	wf->lang = xstrdup(lang != NULL ? (const char *)lang : "sv");
 	xmlFree(lang);
 	free(version);
@@ -1184,6 +1185,18 @@ workflow_load_file(const char *path, struct workflow **wf_r, char **error_r)
 	fclose(f);
 	free(buf);
 	return ret;
+}
+
+char *
+workflow_same_version(const struct workflow *wf, const struct workflow *other)
+{
+	if (strcmp(wf->id, other->id) != 0 || wf->version != other->version)
+		return NULL;
+	return xasprintf("%s:%d: workflow %s version %d is also in %s:%d: a "
+			 "file holds one version of one workflow, and cirm "
+			 "cannot tell which is meant: give one of them a new "
+			 "version number, or remove it", wf->name, wf->line, wf->id, wf->version,
+			 other->name, other->line);
 }
 
 void

@@ -75,6 +75,7 @@ struct workflow {
 	char *name;		/* the file, for messages */
 	char *id;
 	int version;
+	int line;		/* of <workflow>, where id and version are */
 	char *lang;
 	char sha256[65];	/* of the file's bytes */
 	char *calendar_id;
@@ -122,6 +123,13 @@ FILE *workflow_open_file(const char *path, char **error_r);
 int workflow_load_file(const char *path, struct workflow **wf_r,
 		       char **error_r);
 void workflow_free(struct workflow **wf);
+
+/* One file holds one version of one workflow: when WF and OTHER, loaded
+   from two files, have the same id and version, "NAME:LINE: message"
+   saying so for WF's file and naming OTHER's (caller frees); else NULL.
+   Which of the two was meant cannot be told: both are refused. */
+char *workflow_same_version(const struct workflow *wf,
+			    const struct workflow *other);
 
 /* The semantic checks of cirm-workflow(5) on a loaded workflow:
    reachability, dead ends, events nothing raises, timers nobody

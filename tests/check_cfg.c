@@ -193,6 +193,14 @@ START_TEST(test_bad_string)
 			 "'mail_address' must be an address in ASCII");
 	assert_one_error("mail_address = arende@håbo.se\n", 1,
 			 "xn-- form");
+	/* one address, two workflows: routing would take the first and
+	   ignore the second without a word */
+	assert_one_error("workflow_routes = fel@k.example=felanmalan "
+			 "FEL@k.example=synpunkt\n", 1,
+			 "'workflow_routes' must name each address once");
+	assert_one_error("workflow_routes = +4672456=felanmalan, "
+			 "4672456=synpunkt\n", 1,
+			 "'workflow_routes' must name each address once");
 }
 END_TEST
 

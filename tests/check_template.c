@@ -111,6 +111,12 @@ static const struct case_ cases[] = {
 	{ "Subject: x\n\nH\xc3\n", "ERROR: sv/t:3: not UTF-8: save the file as UTF-8" },
 	{ "Subject: x\n\n\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80\n",
 	  "\xc3\xa4\xe2\x82\xac\xf0\x9f\x98\x80\n" },
+	/* cut short by a failed save, or all in a section left out: no
+	   empty mail */
+	{ "Subject: x\n\n\n  \n",
+	  "ERROR: sv/t:3: the text is empty: an empty message would be sent" },
+	{ "Subject: x\n\n{{#if case.due}}Senast {{case.due}}{{/if}}\n",
+	  "ERROR: sv/t:3: the text is empty: an empty message would be sent" },
 };
 
 START_TEST(test_render)
@@ -120,6 +126,19 @@ START_TEST(test_render)
 	put("sv", "t", cases[_i].text);
 	got = render("sv", "t", NULL);
 	ck_assert_str_eq(got, cases[_i].want);
+	free(got);
+}
+END_TEST
+
+/* An SMS template left empty sends no empty SMS. */
+START_TEST(test_empty_sms)
+{
+	char *got;
+
+	put("sv", "t.sms", "\n");
+	got = render("sv", "t.sms", NULL);
+	ck_assert_str_eq(got, "ERROR: sv/t.sms:1: the text is empty: an empty "
+			 "message would be sent");
 	free(got);
 }
 END_TEST
@@ -250,6 +269,7 @@ template_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_render, 0, (int)N_ELEMENTS(cases));
+	tcase_add_test(tc, test_empty_sms);
 	tcase_add_test(tc, test_language);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_shipped_no_subject);

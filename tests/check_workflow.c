@@ -137,6 +137,10 @@ static const struct bad_case bad_cases[] = {
 	  "after=\"PT0S\" is no time, and its event 'timer.now' enters state "
 	  "'ny' again (line 13), arming it again at once: it would fire for "
 	  "ever" },
+	{ "bad-zero-circle.xml", "bad-zero-circle.xml:10: timers of no time "
+	  "('genast' at line 12) and transitions without cond lead round in "
+	  "a circle ('ny' -> 'granskas' -> 'ny'): a case entering it would "
+	  "go round for ever, acting at every turn" },
 	/* hardened parsing: no DTD, so no entity ever expands */
 	{ "billion-laughs.xml", "billion-laughs.xml:2: DOCTYPE not allowed "
 	  "(no DTDs or entities)" },

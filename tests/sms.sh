@@ -278,6 +278,20 @@ check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]
 check "... confirmed by SMS" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND body LIKE '%igen%STOPP%'")" -eq 1 ]
 
+# A broken confirmation template: told at start with file:line, and a
+# STOP is honoured all the same (only its confirmation is lost).
+cp "$I/templates/sv/sms-optout.sms" "$T/optout.good"
+printf '{{municipality.name}}: inga fler sms om {{case.number}}.\n' \
+	>"$I/templates/sv/sms-optout.sms"
+sms "From: 46709876543" "STOPP"
+engine
+check "a broken sms-optout.sms is told with file:line" contains "$err" \
+	"templates/sv/sms-optout.sms:1: unknown variable 'case.number' (it has only {{municipality.name}})"
+check "... and STOP is honoured all the same" \
+	[ "$(sql "SELECT count(*) FROM sms_optout WHERE number = '+46709876543'")" -eq 1 ]
+check "... nothing left to retry" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]
+cp "$T/optout.good" "$I/templates/sv/sms-optout.sms"
+
 # --- SMS templates at workflow check ------------------------------------------
 cp -r "$I/templates" "$T/tpl"
 printf '{{municipality.name}}: Läs mer på https://kommun.example/arende\n' >"$T/tpl/sv/acknowledgement.sms"

@@ -67,6 +67,18 @@ run "$CIRMD" -c "$C" --once
 check "a follow-up is the workflow's mail.citizen" [ \
 	"$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'mail.citizen' AND to_state = 'registrerad'")" -eq 1 ]
 
+# An old version's file kept beside the new one: whatever the names, the
+# newest version starts new cases and the old one is recorded, no error.
+I2=$T/inst2
+"$CIRMCTL" init "$I2" >/dev/null || exit 99
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' \
+	"$I2/workflows/synpunkt.xml" >"$I2/workflows/synpunkt-v2.xml"
+run "$CIRMD" -c "$I2/cirm.conf" --once
+check "an old version's file beside the new one is no error" sh -c \
+	'[ "$1" -eq 0 ] && ! printf "%s\n" "$2" | grep -q "older than"' - "$rc" "$err"
+check "... both versions are recorded" [ "$(sqlite3 "$I2/cirm.db" \
+	"SELECT group_concat(version) FROM (SELECT version FROM workflow_def WHERE workflow = 'synpunkt' ORDER BY version)")" = "1,2" ]
+
 # The service, reloading workflows on SIGHUP.
 "$CIRMD" -c "$C" >"$T/d.out" 2>>"$T/d.log" &
 pid=$!
@@ -117,21 +129,73 @@ check "a named pipe in workflow_dir does not hang a reload" \
 check "... and is reported" wait_for "$T/d.log" "pipe.xml: not a regular file"
 timeout 1 sh -c ': >"$1"' - "$W/pipe.xml" 2>/dev/null	# frees a stuck reader
 rm -f "$W/pipe.xml"
+# A copy that keeps the id and version: neither file is taken, both named.
+sed 's/<title>/<title>Ny: /' "$W/synpunkt.xml" >"$W/synpunkt-ny.xml"
+run "$CIRMCTL" workflow check "$W/synpunkt-ny.xml"
+check "workflow check refuses a copy with the same id and version" [ "$rc" -eq 1 ]
+check "... naming both files with their lines" sh -c 'printf "%s\n" "$1" |
+	grep -q "synpunkt-ny.xml:[0-9]*: workflow synpunkt version 2 is also in .*/synpunkt.xml:[0-9]*: "' - "$err"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "cirmd names both on reload" wait_for "$T/d.log" \
+	"synpunkt.xml:[0-9]*: workflow synpunkt version 2 is also in .*synpunkt-ny.xml:[0-9]*:"
+check "... and keeps the version that ran before" wait_for "$T/d.log" \
+	"workflow synpunkt: version 2, which ran before, keeps running"
+rm "$W/synpunkt-ny.xml"
+run "$CIRMCTL" workflow check "$W/synpunkt.xml" "$I/./workflows/synpunkt.xml"
+check "... but the same file given twice is no copy" [ "$rc" -eq 0 ]
 # A reload whose default workflow is not usable keeps the old
 # configuration as a whole: not only the engine, also the logging and
 # the gateways' settings.
 cp "$C" "$T/conf.good"
 printf 'workflow_default = nosuch\nmaildir_poll_interval = 7\n' >>"$C"
+# ... and the templates: one edited meanwhile is not read.
+A=$I/templates/sv/acknowledgement
+cp "$A" "$T/ack.good"
+sed 's/^Hej!$/Hej! REDIGERAD/' "$T/ack.good" >"$A"
 : >"$T/d.log"
 kill -HUP "$pid"
 check "an unusable default workflow on reload is logged" \
 	wait_for "$T/d.log" "workflow_default: workflow nosuch is not usable"
 check "... and the old configuration stays" wait_for "$T/d.log" "old one stays"
 check "... the gateways too" sh -c '! grep -q "gateways restarted" "$1"' - "$T/d.log"
+mail eva@example.se arende@kommun.example e1@example.se Gungan "Gungan är trasig."
+check "a case after the refused reload" wait_for "$T/d.log" "1 done"
+check "... is acknowledged with the template as it was" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%REDIGERAD%'")" -eq 1 ]
 cp "$T/conf.good" "$C"
+# A template broken before an accepted reload: told with file:line, and
+# the text read before stays; citizens never get a gap or nothing.
+sed 's/{{municipality.name}}/{{kommun.namn}}/' "$T/ack.good" >"$A"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "a broken template on reload is told with file:line" wait_for "$T/d.log" \
+	"templates/sv/acknowledgement:[0-9]*: unknown variable 'kommun.namn'; the text read before stays"
+check "... and the reload goes on" wait_for "$T/d.log" "configuration reloaded"
+mail fia@example.se arende@kommun.example f1@example.se Bänken "Bänken är trasig."
+check "a case after it" wait_for "$T/d.log" "1 done"
+check "... is acknowledged with the text read before" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'fia@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%kommun.namn%'")" -eq 1 ]
+cp "$T/ack.good" "$A"
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM stops the service" [ $? -eq 0 ]
+
+# A template_dir that is not there is cirm.conf's mistake, told with its
+# line, not each workflow's.
+cp "$C" "$T/conf.before"
+printf 'template_dir = %s/nowhere\n' "$I" >>"$C"
+line=$(wc -l <"$C")
+run "$CIRMD" -c "$C" --once
+check "a template_dir that cannot be read stops cirmd (78)" [ "$rc" -eq 78 ]
+check "... blaming cirm.conf's line" contains "$err" \
+	"$C:$line: template_dir = $I/nowhere: cannot be read"
+check "... not the workflow files" sh -c \
+	'! printf "%s\n" "$1" | grep -q "\.xml:[0-9]*: template directory"' - "$err"
+run "$CIRMCTL" -c "$C" workflow check "$W/synpunkt.xml"
+check "workflow check -c blames cirm.conf's line too" contains "$err" \
+	"$C:$line: template_dir = $I/nowhere: cannot be read"
+cp "$T/conf.before" "$C"
 
 # A default workflow that cannot run stops cirmd from starting.
 cp "$T/synpunkt.good" "$W/synpunkt.xml"
@@ -139,6 +203,8 @@ printf 'workflow_default = nosuch\n' >>"$C"
 run "$CIRMD" -c "$C" --once
 check "an unusable default workflow exits 78" [ "$rc" -eq 78 ]
 check "... and says which" contains "$err" "workflow_default: workflow nosuch is not usable"
+check "... at cirm.conf's line" contains "$err" \
+	"$C:$(wc -l <"$C"): workflow_default: workflow nosuch"
 
 # Moving running cases to another version, all or nothing.
 cp "$T/synpunkt.good" "$W/synpunkt.xml"
