@@ -217,8 +217,9 @@ check "a dry run lists the cases" contains "$out" "KS-2026-00003: registrerad ->
 check "... and changes nothing" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow = 'synpunkt' AND workflow_version = 1")" -eq 2 ]
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2
-check "migrate moves the running cases" [ "$rc" -eq 0 ] && [ \
-	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 2")" -eq 3 ]
+check "migrate moves the running cases" [ "$rc" -eq 0 ]
+check "... every one of them" [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow = 'synpunkt' AND workflow_version = 1")" -eq 0 ]
 check "... said in their history" [ \
 	"$(sql "SELECT count(*) FROM event WHERE kind = 'workflow.migrated'")" -eq 2 ]
 check "a timer that fired in the state it is still in is not armed again" [ \
