@@ -251,15 +251,19 @@ add_file(struct caseflow *cf, struct store *store, struct loaded *l,
 {
 	char *err = NULL;
 
-	if (store_begin(store, &err) < 0 ||
-	    caseflow_add(cf, store, l->wf, l->source, l->len, &err) < 0 ||
-	    store_commit(store, &err) < 0) {
+	if (store_begin(store, &err) < 0) {
+		/* caseflow_add owns it only once called */
+		workflow_free(&l->wf);
+	} else if (caseflow_add(cf, store, l->wf, l->source, l->len,
+				&err) < 0 ||
+		   store_commit(store, &err) < 0) {
 		store_rollback(store);
-		strlist_add(errors, err);
-		free(err);
-		return -1;
+	} else {
+		return 0;
 	}
-	return 0;
+	strlist_add(errors, err);
+	free(err);
+	return -1;
 }
 
 /* Two files with the same id and version: which one is meant cannot be

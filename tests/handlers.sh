@@ -220,6 +220,12 @@ run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example
 check "a busy database: the command fails" [ "$rc" -eq 1 ]
 check "saying who may hold it and what to do" contains "$err" "the database is locked: another process (cirmd, a gateway, cirmctl) held it for longer than busy_timeout: try again"
 check "in one line" [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+# case assign loads the workflows first (one transaction each): it fails
+# the same way, and (under the sanitizers) leaks none of them
+run "$CIRMCTL" -c "$C" case assign "$n1" eva
+check "case assign on a busy database fails cleanly" [ "$rc" -eq 1 ]
+check "... saying why" contains "$err" "the database is locked"
+check "... and nothing else" sh -c "! printf '%s' \"\$1\" | grep -q -i 'leak\|sanitizer'" - "$err"
 echo "ROLLBACK;" >&3
 exec 3>&-
 wait "$holder"
