@@ -333,14 +333,14 @@ always(const char *cond)
 	return cond == NULL || strcmp(cond, "true") == 0;
 }
 
-/* Where the eventless transitions certainly take atomic state A: the
-   atomic state they end in when the first eventless transition that
-   SCXML would pick (A's, then its ancestors', in document order) is
-   certain to be enabled and enters exactly one atomic state; else -1
-   (no eventless transition, or one whose cond may be false, or a
-   targetless one, which check_events reports). */
+/* Where the first transition SCXML would pick in atomic state A (A's,
+   then its ancestors', in document order) certainly takes the case:
+   the one atomic state it enters, when it has no cond and a target;
+   else -1. EVENT NULL picks among the eventless transitions, else
+   among those whose event list matches EVENT. */
 static long
-eventless_next(const struct scxml *ch, const struct graph *g, size_t a)
+certain_target(const struct scxml *ch, const struct graph *g, size_t a,
+	       const char *event)
 {
 	for (const struct scxml_state *s = ch->states[a]; s != NULL;
 	     s = s->parent) {
@@ -349,7 +349,9 @@ eventless_next(const struct scxml *ch, const struct graph *g, size_t a)
 			size_t x = g->first[s->index] + j;
 			long only = -1;
 
-			if (t->event != NULL)
+			if (event == NULL ? t->event != NULL :
+			    t->event == NULL ||
+			    !scxml_event_match(t->event, event))
 				continue;
 			if (!always(t->cond) || t->ntargets == 0)
 				return -1;
@@ -364,6 +366,14 @@ eventless_next(const struct scxml *ch, const struct graph *g, size_t a)
 		}
 	}
 	return -1;
+}
+
+/* Where the eventless transitions certainly take atomic state A (-1
+   too for a targetless one, which check_events reports). */
+static long
+eventless_next(const struct scxml *ch, const struct graph *g, size_t a)
+{
+	return certain_target(ch, g, a, NULL);
 }
 
 /* A circle of one state through its own eventless transition without
@@ -410,7 +420,6 @@ zero_timer_next(const struct checker *c, const struct graph *g, size_t a,
 {
 	const struct scxml *ch = c->chart;
 	const struct workflow_timer *zero = NULL;
-	long only = -1;
 
 	for (size_t i = 0; i < c->wf->ntimers; i++) {
 		const struct workflow_timer *t = &c->wf->timers[i];
@@ -425,28 +434,7 @@ zero_timer_next(const struct checker *c, const struct graph *g, size_t a,
 	if (zero == NULL || any_eventless(ch, a))
 		return -1;
 	*timer_r = zero;
-	for (const struct scxml_state *s = ch->states[a]; s != NULL;
-	     s = s->parent) {
-		for (size_t j = 0; j < s->ntransitions; j++) {
-			const struct scxml_transition *t = s->transitions[j];
-			size_t x = g->first[s->index] + j;
-
-			if (t->event == NULL ||
-			    !scxml_event_match(t->event, zero->event))
-				continue;
-			if (!always(t->cond) || t->ntargets == 0)
-				return -1;
-			for (size_t k = 0; k < g->nentered[x]; k++) {
-				if (!is_atomic(ch->states[g->entered[x][k]]))
-					continue;
-				if (only >= 0)
-					return -1;
-				only = (long)g->entered[x][k];
-			}
-			return only;
-		}
-	}
-	return -1;
+	return certain_target(ch, g, a, zero->event);
 }
 
 /* Eventless transitions that are always taken, and timers of no time
