@@ -1402,6 +1402,30 @@ utf8_length(const char *text)
 	return n;
 }
 
+/* Action A (a reply or a notice) on case CASE_ID outside a workflow
+   run, with its events. */
+static int
+one_action(struct caseflow *cf, struct store *store, int64_t case_id,
+	   const struct workflow_action *a, const struct caseflow_input *in,
+	   char **error_r)
+{
+	struct flow fl;
+	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
+
+	if (rc == 0)
+		*error_r = xasprintf("no case %lld", (long long)case_id);
+	if (rc > 0)
+		rc = (a->kind == WORKFLOW_REPLY ? do_reply(&fl, a, error_r) :
+		      do_notify(&fl, a, error_r)) < 0 ? -1 :
+			flow_events_write(&fl, error_r);
+	else
+		rc = -1;
+	flow_events_clear(&fl);
+	free(fl.history);
+	store_case_flow_clear(&fl.c);
+	return rc;
+}
+
 int
 caseflow_notify(struct caseflow *cf, struct store *store, int64_t case_id,
 		const char *template_id, const struct caseflow_input *in,
@@ -1410,20 +1434,8 @@ caseflow_notify(struct caseflow *cf, struct store *store, int64_t case_id,
 	struct workflow_action a = { .kind = WORKFLOW_NOTIFY,
 				     .template_id = template_id,
 				     .to = "assignee" };
-	struct flow fl;
-	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
 
-	if (rc == 0)
-		*error_r = xasprintf("no case %lld", (long long)case_id);
-	if (rc > 0)
-		rc = do_notify(&fl, &a, error_r) < 0 ? -1 :
-			flow_events_write(&fl, error_r);
-	else
-		rc = -1;
-	flow_events_clear(&fl);
-	free(fl.history);
-	store_case_flow_clear(&fl.c);
-	return rc;
+	return one_action(cf, store, case_id, &a, in, error_r);
 }
 
 /* Whether CP shows nothing a reader could tell apart (a space or a
@@ -1536,17 +1548,6 @@ caseflow_reply(struct caseflow *cf, struct store *store, int64_t case_id,
 {
 	struct workflow_action a = { .kind = WORKFLOW_REPLY,
 				     .template_id = template_id };
-	struct flow fl;
-	int rc = flow_open(&fl, cf, store, case_id, in, error_r);
 
-	if (rc == 0)
-		*error_r = xasprintf("no case %lld", (long long)case_id);
-	if (rc > 0)
-		rc = do_reply(&fl, &a, error_r) < 0 ? -1 :
-			flow_events_write(&fl, error_r);
-	else
-		rc = -1;
-	flow_events_clear(&fl);
-	store_case_flow_clear(&fl.c);
-	return rc;
+	return one_action(cf, store, case_id, &a, in, error_r);
 }
