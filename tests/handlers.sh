@@ -204,18 +204,7 @@ check "and so are the handler's open cases" contains "$out" "bo still has 1 open
 # busy_timeout: cirmctl waits that long, then says so and what to do,
 # and changes nothing.
 printf 'busy_timeout = 300\n' >>"$C"
-mkfifo "$T/fifo"
-sqlite3 -cmd '.timeout 5000' "$I/cirm.db" <"$T/fifo" >"$T/holder.out" 2>&1 &
-holder=$!
-exec 3>"$T/fifo"
-echo "BEGIN IMMEDIATE;" >&3
-i=0
-until sqlite3 -cmd '.timeout 0' "$I/cirm.db" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -q locked; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && break
-	sleep 0.05
-done
-check "the lock is held" [ $i -le 200 ]
+check "the lock is held" hold_write_lock "$I/cirm.db"
 run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example
 check "a busy database: the command fails" [ "$rc" -eq 1 ]
 check "saying who may hold it and what to do" contains "$err" "the database is locked: another process (cirmd, a gateway, cirmctl) held it for longer than busy_timeout: try again"
@@ -226,9 +215,7 @@ run "$CIRMCTL" -c "$C" case assign "$n1" eva
 check "case assign on a busy database fails cleanly" [ "$rc" -eq 1 ]
 check "... saying why" contains "$err" "the database is locked"
 check "... and nothing else" sh -c "! printf '%s' \"\$1\" | grep -q -i 'leak\|sanitizer'" - "$err"
-echo "ROLLBACK;" >&3
-exec 3>&-
-wait "$holder"
+release_write_lock ROLLBACK
 check "and nothing was added" [ "$(sql "SELECT count(*) FROM contact WHERE login = 'kim'")" -eq 0 ]
 run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example
 check "once the lock is gone, it works" [ "$rc" -eq 0 ]

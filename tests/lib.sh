@@ -104,3 +104,34 @@ mode_of() {
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/cirm-test.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
+
+# hold_write_lock DB: another writer holds DB's write lock, as cirmd
+# would: an sqlite3 shell reading from a FIFO (its pid in $holder, its
+# output in $T/holder.out) opens a write transaction and keeps it until
+# release_write_lock. Returns once the lock is seen held; 1 if it is
+# not within 10 s.
+hold_write_lock() {
+	rm -f "$T/holder.fifo"
+	mkfifo "$T/holder.fifo"
+	sqlite3 -cmd '.timeout 10000' "$1" <"$T/holder.fifo" \
+		>"$T/holder.out" 2>&1 &
+	holder=$!
+	exec 3>"$T/holder.fifo"
+	echo "BEGIN IMMEDIATE;" >&3
+	_i=0
+	until sqlite3 -cmd '.timeout 0' "$1" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 |
+	      grep -q locked; do
+		_i=$((_i + 1))
+		[ $_i -gt 200 ] && return 1
+		sleep 0.05
+	done
+}
+
+# release_write_lock [COMMIT|ROLLBACK]: ends the holder's transaction
+# (COMMIT by default) and waits for it to exit.
+release_write_lock() {
+	echo "${1:-COMMIT};" >&3
+	exec 3>&-
+	wait "$holder"
+	holder=
+}

@@ -184,26 +184,13 @@ while [ $i -lt 1200 ]; do
 	printf 'From: a%d@exempel.se\nSubject: lampa %d\nMessage-ID: <lock.%d@exempel.se>\n\nTrasig.\n' \
 		$i $i $i >"$I/maildir/inbox/new/lock.$i"
 done
-mkfifo "$T/hold"
-sqlite3 "$I/cirm.db" <"$T/hold" &
-holder=$!
-exec 3>"$T/hold"
-printf '.timeout 10000\nBEGIN IMMEDIATE;\n' >&3
-i=0
-while sqlite3 "$I/cirm.db" "BEGIN IMMEDIATE; ROLLBACK" 2>/dev/null &&
-      [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "write lock busy: another holds it" [ $i -lt 50 ]
+check "write lock busy: another holds it" hold_write_lock "$I/cirm.db"
 "$GATEWAY" -c "$C" --once maildir 2>"$T/lock.log" &
 gw=$!
 sleep 1
 check "write lock busy: nothing is moved to cur/ meanwhile" \
 	[ "$(ls "$I/maildir/inbox/cur" | grep -c '^lock\.')" -eq 0 ]
-printf 'COMMIT;\n' >&3
-exec 3>&-
-wait "$holder"
+release_write_lock
 wait "$gw"
 rc=$?
 check "write lock free again: --once succeeds" [ "$rc" -eq 0 ]

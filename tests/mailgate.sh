@@ -161,18 +161,7 @@ check "nothing of these stored" [ "$(inbox_rows)" -eq 4 ]
 # --- what must be retried: EX_TEMPFAIL --------------------------------
 # Another writer holds the database for longer than busy_timeout: an
 # sqlite3 shell reading from a FIFO keeps a write transaction open.
-mkfifo "$T/fifo"
-sqlite3 -cmd '.timeout 5000' "$DB" <"$T/fifo" >"$T/holder.out" 2>&1 &
-holder=$!
-exec 3>"$T/fifo"
-echo "BEGIN IMMEDIATE;" >&3
-i=0
-until sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -q locked; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && break
-	sleep 0.05
-done
-check "the lock is held" [ $i -le 200 ]
+check "the lock is held" hold_write_lock "$DB"
 sed 's/cykel\.42/lock.1/' "$T/good.eml" >"$T/lock.eml"
 t0=$(now_ms)
 deliver "$T/lock.eml"
@@ -181,10 +170,7 @@ check "database locked: exit 75" [ "$rc" -eq 75 ]
 check "database locked: a one-line reason" one_line "$out"
 check "database locked: gives up after busy_timeout ($((t1 - t0)) ms)" \
 	between $((t1 - t0)) 150 4000
-echo "COMMIT;" >&3
-exec 3>&-
-wait "$holder"
-holder=
+release_write_lock
 check "the lock holder ended without error" [ ! -s "$T/holder.out" ]
 deliver "$T/lock.eml"
 check "the same mail once the lock is gone: exit 0" [ "$rc" -eq 0 ]

@@ -238,18 +238,7 @@ check "300 kB mail: not in the inbox" [ "$(rows_with huge.1@mail.exempel.se)" -e
 
 # --- temporary failures: deferred, then delivered once ----------------
 # The database locked by another writer for longer than busy_timeout.
-mkfifo "$T/fifo"
-sqlite3 -cmd '.timeout 5000' "$DB" <"$T/fifo" >"$T/holder.out" 2>&1 &
-holder=$!
-exec 3>"$T/fifo"
-echo "BEGIN IMMEDIATE;" >&3
-i=0
-until sqlite3 -cmd '.timeout 0' "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' 2>&1 | grep -q locked; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && break
-	sleep 0.05
-done
-check "the database is locked" [ $i -le 200 ]
+check "the database is locked" hold_write_lock "$DB"
 mail "$T/lock.eml" lock.1@mail.exempel.se "Snoplogning"
 send goran.sjoberg@exempel.se "$T/lock.eml"
 check "locked database: mail accepted over SMTP" [ "$rc" -eq 0 ]
@@ -259,10 +248,7 @@ check "locked database: a temporary failure (dsn=4.x)" contains "$line" "dsn=4."
 check "locked database: the log gives the mailgate's reason" contains "$line" "temporary failure"
 check "locked database: the mail waits in Postfix's queue" in_queue lock.1@mail.exempel.se
 check "locked database: not in the inbox" [ "$(rows_with lock.1@mail.exempel.se)" -eq 0 ]
-echo "COMMIT;" >&3
-exec 3>&-
-wait "$holder"
-holder=
+release_write_lock
 run postqueue -c "$PF" -f
 check "postqueue -f" [ "$rc" -eq 0 ]
 check "lock gone: delivered (status=sent)" wait_status lock.1@mail.exempel.se sent

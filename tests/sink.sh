@@ -169,19 +169,7 @@ queue 30 busy
 sql "UPDATE outbox SET rfc_message_id = 'busy.' || id || '@kommun.example'
   WHERE rfc_message_id IS NULL"
 sed 's/^smtp_batch = .*/smtp_batch = 10/' "$I/cirm.conf" >"$I/busy.conf"
-# the lock's holder: a sqlite3 that takes it and commits when told to
-mkfifo "$T/hold"
-sqlite3 "$DB" <"$T/hold" &
-holder=$!
-exec 3>"$T/hold"
-printf '.timeout 10000\nBEGIN IMMEDIATE;\n' >&3
-i=0
-while sqlite3 "$DB" "BEGIN IMMEDIATE; ROLLBACK" 2>/dev/null &&
-      [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-check "write lock busy: another holds it" [ $i -lt 50 ]
+check "write lock busy: another holds it" hold_write_lock "$DB"
 "$CIRM_GATEWAY" -c "$I/busy.conf" --once sink 2>"$T/busy.log" &
 gwpid=$!
 i=0
@@ -193,9 +181,7 @@ check "write lock busy: the sink goes on writing all three batches" \
 	[ "$(files)" -eq 30 ]
 check "... recording none of them meanwhile" \
 	[ "$(sqlite3 "$DB" "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 0 ]
-echo "COMMIT;" >&3
-exec 3>&-
-wait "$holder"
+release_write_lock
 wait "$gwpid"
 rc=$?
 gwpid=
