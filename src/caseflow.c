@@ -57,8 +57,9 @@ struct flow {
 				   or group: recorded, the block goes on */
 	struct workflow_run *run;	/* while running */
 	const char *commands_help;	/* while rendering a notification */
-	const char *lang;	/* of the notified handler, while rendering;
-				   NULL: the instance's language */
+	const char *lang;	/* of the reader (the notified handler, the
+				   citizen), while rendering; NULL: the
+				   instance's language */
 	char *history;			/* the case's recent messages */
 	/* the run's events, written with its end in one statement */
 	struct store_event_new *events;
@@ -556,30 +557,52 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 	return ret;
 }
 
-/* Renders TEMPLATE_ID for the case's channel: for SMS its .sms variant
-   when the template has one (else the mail template's text), with no
-   subject. */
+/* The language the citizen of the case reads (theirs, as cirm guessed
+   it from their first message or as set since), or NULL for the
+   instance's. Caller frees. */
+static char *
+citizen_language(struct flow *fl)
+{
+	char *kind = NULL, *lang = NULL, *err = NULL;
+
+	if (fl->c.citizen_id == 0 ||
+	    store_contact_kind(fl->store, fl->c.citizen_id, &kind, &lang,
+			       &err) <= 0) {
+		free(err);	/* the instance's language will do */
+		return NULL;
+	}
+	free(kind);
+	return lang;
+}
+
+/* Renders TEMPLATE_ID for the case's channel, in the citizen's
+   language: for SMS its .sms variant when the template has one (else
+   the mail template's text), with no subject. */
 static int
 render_for_channel(struct flow *fl, const char *template_id,
 		   char **subject_r, char **body_r, char **error_r)
 {
-	char *name;
+	char *lang = citizen_language(fl), *name;
+	const char *reads = lang != NULL ? lang : fl->cf->set.language;
 	int ret;
 
-	if (strcmp(fl->c.channel, "sms") != 0)
-		return render(fl, template_id, subject_r, body_r, error_r);
-	name = xasprintf("%s.sms", template_id);
-	if (fl->cf->set.templates != NULL ?
-	    !template_cache_exists(fl->cf->set.templates, fl->cf->set.language,
-				   name) :
-	    !template_exists(fl->cf->set.template_dir, fl->cf->set.language,
-			     name)) {
-		free(name);
+	fl->lang = reads;
+	if (strcmp(fl->c.channel, "sms") != 0) {
 		name = xstrdup(template_id);
+	} else {
+		name = xasprintf("%s.sms", template_id);
+		if (fl->cf->set.templates != NULL ?
+		    !template_cache_exists(fl->cf->set.templates, reads, name) :
+		    !template_exists(fl->cf->set.template_dir, reads, name)) {
+			free(name);
+			name = xstrdup(template_id);
+		}
 	}
 	ret = render(fl, name, subject_r, body_r, error_r);
+	fl->lang = NULL;
+	free(lang);
 	free(name);
-	if (ret == 0) {
+	if (ret == 0 && strcmp(fl->c.channel, "sms") == 0) {
 		free(*subject_r);
 		*subject_r = NULL;
 	}

@@ -5,6 +5,7 @@
 #include "mailin-private.h"
 
 #include "blob.h"
+#include "lang.h"
 #include "template.h"
 #include "token.h"
 #include "util.h"
@@ -17,17 +18,31 @@
 #include <time.h>
 #include <unistd.h>
 
+const char *
+mailin_citizen_language(const struct mailin *mi, const char *subject,
+			const char *text)
+{
+	char *both = xasprintf("%s\n%s", subject != NULL ? subject : "",
+			       text != NULL ? text : "");
+	const char *lang = lang_guess(both);
+
+	free(both);
+	return lang != NULL ? lang : mi->language;
+}
+
 /* The contact owning the sender's address, created when new. */
 static int
-sender_contact(struct store *store, const struct mailin_verdict *v,
-	       const char *language, int64_t *id_r, char **error_r)
+sender_contact(struct mailin *mi, struct store *store,
+	       const struct mailin_verdict *v, int64_t *id_r, char **error_r)
 {
 	int r = store_contact_find(store, "email", v->sender, id_r, error_r);
 
 	if (r != 0)
 		return r < 0 ? -1 : 0;
 	if (store_contact_add(store, STORE_CITIZEN, v->msg->from.name, NULL,
-			      language, id_r, error_r) < 0)
+			      mailin_citizen_language(mi, v->msg->subject,
+						      v->stripped),
+			      id_r, error_r) < 0)
 		return -1;
 	return store_contact_address_add(store, *id_r, "email", v->sender,
 					 error_r);
@@ -262,11 +277,11 @@ mailin_apply(struct mailin *mi, struct store *store,
 	case MAILIN_DUPLICATE:
 		return 0;
 	case MAILIN_NEW_CASE:
-		if (sender_contact(store, v, mi->language, &contact, error_r) < 0)
+		if (sender_contact(mi, store, v, &contact, error_r) < 0)
 			return -1;
 		return new_case(mi, store, row, v, contact, error_r);
 	case MAILIN_FOLLOW_UP:
-		if (sender_contact(store, v, mi->language, &contact, error_r) < 0 ||
+		if (sender_contact(mi, store, v, &contact, error_r) < 0 ||
 		    store_case_party_add(store, v->case_id, contact, "cc",
 					 error_r) < 0 ||
 		    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||

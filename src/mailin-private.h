@@ -71,6 +71,11 @@ char *mailin_find_number(const char *prefix, const char *text);
    mentions it: a closed case is seen by nobody. */
 int mailin_case_closed(struct store *store, int64_t id, char **error_r);
 
+/* The language of a new citizen: the one SUBJECT and TEXT (either may
+   be NULL) are clearly written in (lang_guess), else the instance's. */
+const char *mailin_citizen_language(const struct mailin *mi,
+				    const char *subject, const char *text);
+
 /* Whether the topmost Authentication-Results of M (if any) shows a pass
    for SENDER's domain. */
 int mailin_auth_ok(const struct mime_message *m, const char *sender);

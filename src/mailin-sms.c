@@ -267,16 +267,18 @@ opt(struct mailin *mi, struct store *store, enum keyword kw,
 	return r < 0 ? -1 : 0;
 }
 
-/* The contact owning NUMBER, created when new. */
+/* The contact owning NUMBER, created when new, in the language of
+   TEXT, its first message. */
 static int
 number_contact(struct mailin *mi, struct store *store, const char *number,
-	       int64_t *id_r, char **error_r)
+	       const char *text, int64_t *id_r, char **error_r)
 {
 	int r = store_contact_find(store, "phone", number, id_r, error_r);
 
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	if (store_contact_add(store, STORE_CITIZEN, NULL, NULL, mi->language,
+	if (store_contact_add(store, STORE_CITIZEN, NULL, NULL,
+			      mailin_citizen_language(mi, NULL, text),
 			      id_r, error_r) < 0)
 		return -1;
 	return store_contact_address_add(store, *id_r, "phone", number,
@@ -493,7 +495,7 @@ handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row
 		return ENGINE_TEMP;
 	}
 	if (r == 0)
-		r = number_contact(mi, store, number, &contact, &err);
+		r = number_contact(mi, store, number, e->text, &contact, &err);
 	if (r == 0)
 		r = thread(mi, store, e->text, contact, now, &t, &err);
 	if (r > 0) {

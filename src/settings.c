@@ -258,8 +258,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"NNNNN, numbered without gaps from 1 each year." },
 	[CFG_LANGUAGE] = { "language", SETTING_ENUM, "sv", 0, 0, languages, NULL,
 		NULL, "Language of texts to citizens (acknowledgements, "
-		"answers, reminders); a handler gets the language given with "
-		"cirmctl handler add --language." },
+		"answers, reminders) whose first message is not clearly in "
+		"English or Swedish (see cirmd(8)); a handler gets the "
+		"language given with cirmctl handler add --language." },
 	[CFG_LOG_TARGET] = { "log_target", SETTING_ENUM, "stderr", 0, 0,
 		log_targets, NULL, NULL, "Where the programs log." },
 	[CFG_LOG_LEVEL] = { "log_level", SETTING_ENUM, "info", 0, 0, log_levels,

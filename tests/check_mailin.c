@@ -673,6 +673,62 @@ START_TEST(test_handler_round_trip)
 }
 END_TEST
 
+/* A citizen who writes in English gets the acknowledgement and the
+   frame around Eva's answer in English; Eva's notification stays in
+   her language; a Swedish citizen's stays Swedish. */
+START_TEST(test_citizen_language)
+{
+	char *m = mail("John Smith <john@example.com>", "arende@kommun.example",
+		       "Broken street light", "l1@example.com", NULL,
+		       "Hello, the street light outside Björkvägen 12 has "
+		       "been broken for a week.");
+	char *sv = mail("anna@example.se", "arende@kommun.example",
+			"Gatlampa", "l2@example.se", NULL,
+			"Hej, lampan på Björkvägen är trasig igen.");
+	char *to, *reply, *body, *subject;
+
+	add_handler_eva();
+	deliver(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact c JOIN "
+			       "contact_address a ON a.contact_id = c.id "
+			       "WHERE a.address = 'john@example.com' AND "
+			       "c.language = 'en'"), 1);
+	subject = text("SELECT subject FROM outbox WHERE recipient = "
+		       "'john@example.com'");
+	ck_assert_str_eq(subject, "We have received your case "
+				  "[KS-2026-00001]");
+	free(subject);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example'");
+	ck_assert_msg(strstr(body, "Ta ärendet själv") != NULL, "%s", body);
+	free(body);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV: Broken street light",
+		     "l3@kommun.example", NULL,
+		     "#ta\n\nHello John, we will fix it this week.\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'john@example.com' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Hello John, we will fix it this week.\n"
+				   "\nKind regards,") != NULL, "%s", body);
+	free(body);
+	subject = text("SELECT subject FROM outbox WHERE recipient = "
+		       "'john@example.com' ORDER BY id DESC LIMIT 1");
+	ck_assert_str_eq(subject, "Re: Broken street light [KS-2026-00001]");
+	free(subject);
+	deliver(sv);
+	subject = text("SELECT subject FROM outbox WHERE recipient = "
+		       "'anna@example.se'");
+	ck_assert_str_eq(subject, "Vi har tagit emot ditt ärende "
+				  "[KS-2026-00002]");
+	free(subject);
+	free(reply);
+	free(to);
+	free(sv);
+	free(m);
+}
+END_TEST
+
 /* Eva's next notification, and #visa, show the case's conversation:
    what Anna and Eva wrote, Eva's note, not the notifications. */
 START_TEST(test_handler_sees_conversation)
@@ -1893,6 +1949,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_workflows);
 	tcase_add_test(tc, test_bad_default_workflow);
 	tcase_add_test(tc, test_handler_round_trip);
+	tcase_add_test(tc, test_citizen_language);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_auth_results_syntax);

@@ -292,6 +292,14 @@ check "... and STOP is honoured all the same" \
 check "... nothing left to retry" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]
 cp "$T/optout.good" "$I/templates/sv/sms-optout.sms"
 
+# --- a citizen who writes in English ------------------------------------------
+sms "From: +46707770001" "Hello, the street light on Storgatan 5 has been broken since Monday."
+engine
+ack=$(sql "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = '+46707770001'")
+check "an SMS in English gets the English acknowledgement" contains "$ack" "Reply to this SMS"
+check "... as the citizen's language, kept for the next" \
+	[ "$(sql "SELECT c.language FROM contact c JOIN contact_address a ON a.contact_id = c.id WHERE a.address = '+46707770001'")" = en ]
+
 # --- SMS templates at workflow check ------------------------------------------
 cp -r "$I/templates" "$T/tpl"
 printf '{{municipality.name}}: Läs mer på https://kommun.example/arende\n' >"$T/tpl/sv/acknowledgement.sms"
