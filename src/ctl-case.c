@@ -264,6 +264,20 @@ print_timer(const struct store_timer *t, void *ctx)
 	return 0;
 }
 
+/* The language the citizen reads cirm's texts in (#språk changes it). */
+static int
+citizen_language(struct store *store, int64_t citizen, char **error_r)
+{
+	char *kind = NULL, *lang = NULL;
+	int rc = store_contact_kind(store, citizen, &kind, &lang, error_r);
+
+	if (rc > 0)
+		field(_("Language:"), lang);
+	free(kind);
+	free(lang);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 show_case(const struct store_case *c, void *ctx)
 {
@@ -277,8 +291,9 @@ show_case(const struct store_case *c, void *ctx)
 	field(_("Channel:"), c->channel);
 	field(_("Citizen:"), c->citizen);
 	if (store_case_citizen(sc->store, c->id, &citizen, &sc->err) > 0 &&
-	    store_contact_addresses(sc->store, citizen, print_address,
-				    &sc->numbers, &sc->err) < 0)
+	    (store_contact_addresses(sc->store, citizen, print_address,
+				     &sc->numbers, &sc->err) < 0 ||
+	     citizen_language(sc->store, citizen, &sc->err) < 0))
 		sc->failed = 1;
 	field(_("Priority:"), c->priority);
 	field(_("Category:"), c->category);

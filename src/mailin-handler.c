@@ -50,6 +50,10 @@ static const struct text
 	T_PRIORITY = { "ange låg, normal, hög eller brådskande",
 		       "give low, normal, high or urgent" },
 	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD", "give a date YYYY-MM-DD" },
+	T_LANGUAGE = { "ange sv (svenska) eller en (engelska)",
+		       "give sv (Swedish) or en (English)" },
+	T_NO_CITIZEN = { "ärendet har ingen invånare",
+			 "the case has no citizen" },
 	T_DUE_PAST = { "datumet har redan varit", "the date is past" },
 	T_NOT_HERE = { "finns inte i det här arbetsflödet",
 		       "not a command of this workflow" },
@@ -101,6 +105,7 @@ enum builtin {
 	CMD_PRIORITY,
 	CMD_CATEGORY,
 	CMD_DUE,
+	CMD_LANGUAGE,
 };
 
 struct command {
@@ -407,6 +412,7 @@ command_word(const struct workflow *wf, const char *word)
 	       word_is(word, workflow_priority_words) ||
 	       word_is(word, workflow_category_words) ||
 	       word_is(word, workflow_due_words) ||
+	       word_is(word, workflow_language_words) ||
 	       word_is(word, workflow_words);
 }
 
@@ -442,6 +448,29 @@ misplaced_commands(const struct workflow *wf, struct reply *r)
 		n++;
 	}
 	return n;
+}
+
+/* #språk's argument as a language cirm writes in, "sv" or "en", in
+   C->arg: true, or false when it is none of them. */
+static bool
+language_arg(struct command *c)
+{
+	static const char *const names[][2] = {
+		{ "sv", "sv" }, { "svenska", "sv" }, { "swedish", "sv" },
+		{ "en", "en" }, { "engelska", "en" }, { "english", "en" },
+	};
+	char *f = workflow_fold(c->arg);
+	const char *value = NULL;
+
+	for (size_t k = 0; k < N_ELEMENTS(names) && value == NULL; k++)
+		if (strcmp(names[k][0], f) == 0)
+			value = names[k][1];
+	free(f);
+	if (value == NULL)
+		return false;
+	free(c->arg);
+	c->arg = xstrdup(value);
+	return true;
 }
 
 /* Decides, for every line, whether it can be carried out now. Returns
@@ -540,6 +569,10 @@ check_commands(struct mailin *mi, struct store *store,
 				c->error = tr(&T_DUE, r->lang);
 			else if (date_past(c->arg))
 				c->error = tr(&T_DUE_PAST, r->lang);
+		} else if (word_is(c->word, workflow_language_words)) {
+			c->kind = CMD_LANGUAGE;
+			if (!language_arg(c))
+				c->error = tr(&T_LANGUAGE, r->lang);
 		} else if (word_is(c->word, workflow_words)) {
 			c->error = tr(&T_NOT_HERE, r->lang);
 		} else {
@@ -866,6 +899,30 @@ sms_optout_told(struct mailin *mi, struct store *store,
 	return rc;
 }
 
+/* #språk: the citizen of v's case reads cirm's texts in LANG from now
+   on. 0, 1 when the case has no citizen, -1. */
+static int
+set_citizen_language(struct store *store, const struct mailin_verdict *v,
+		     const char *lang, int64_t now, char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
+
+	if (rc == 0 || (rc > 0 && f.citizen_id == 0))
+		rc = 1;
+	else if (rc > 0 &&
+		 (store_contact_set_language(store, f.citizen_id, lang,
+					     error_r) < 0 ||
+		  store_event_add(store, v->case_id, now, "handler.set",
+				  v->handler_id, NULL, NULL, "language",
+				  error_r) < 0))
+		rc = -1;
+	else if (rc > 0)
+		rc = 0;
+	store_case_flow_clear(&f);
+	return rc;
+}
+
 /* Carries out the checked commands in order, then sends the text to
    the citizen (unless #note) with the attachments of the handler's
    message MESSAGE_ID. 1 when a workflow command cannot be carried out
@@ -923,6 +980,14 @@ carry_out(struct mailin *mi, struct store *store,
 						      c->kind == CMD_PRIORITY ?
 						      "priority" : "category",
 						      error_r);
+			break;
+		case CMD_LANGUAGE:
+			ret = set_citizen_language(store, v, c->arg, in.now,
+						   error_r);
+			if (ret > 0) {
+				c->error = tr(&T_NO_CITIZEN, r->lang);
+				return 1;
+			}
 			break;
 		case CMD_DUE:
 			valid_date(c->arg, &t);

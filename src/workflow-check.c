@@ -69,6 +69,8 @@ const char *const workflow_category_words[] = { "category", "kategori",
 						NULL };
 const char *const workflow_due_words[] = { "due", "senast", "deadline",
 					   NULL };
+const char *const workflow_language_words[] = { "language", "språk", "sprak",
+						NULL };
 
 static bool
 note_word(const char *folded)

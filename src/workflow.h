@@ -163,5 +163,6 @@ extern const char *const workflow_note_words[];
 extern const char *const workflow_priority_words[];
 extern const char *const workflow_category_words[];
 extern const char *const workflow_due_words[];
+extern const char *const workflow_language_words[];
 
 #endif

@@ -716,6 +716,31 @@ START_TEST(test_citizen_language)
 		       "'john@example.com' ORDER BY id DESC LIMIT 1");
 	ck_assert_str_eq(subject, "Re: Broken street light [KS-2026-00001]");
 	free(subject);
+	free(reply);
+	/* Eva corrects the guess; a language cirm does not write in is
+	   refused, and nothing changes */
+	reply = mail("eva@kommun.example", to, "SV: Broken street light",
+		     "l4@kommun.example", NULL, "#språk tyska\n\nHallo John.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND body LIKE "
+			       "'%ange sv (svenska) eller en (engelska)%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+			       "'%Hallo John%'"), 0);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV: Broken street light",
+		     "l5@kommun.example", NULL,
+		     "#Sprak svenska\n\nHej John, lampan är lagad.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE language = "
+			       "'sv' AND name = 'John Smith'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.set' AND detail = 'language'"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'john@example.com' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Hej John, lampan är lagad.\n\nMed vänlig "
+				   "hälsning") != NULL, "%s", body);
+	free(body);
 	deliver(sv);
 	subject = text("SELECT subject FROM outbox WHERE recipient = "
 		       "'anna@example.se'");

@@ -299,6 +299,8 @@ ack=$(sql "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = '+46707
 check "an SMS in English gets the English acknowledgement" contains "$ack" "Reply to this SMS"
 check "... as the citizen's language, kept for the next" \
 	[ "$(sql "SELECT c.language FROM contact c JOIN contact_address a ON a.contact_id = c.id WHERE a.address = '+46707770001'")" = en ]
+run "$CIRMCTL" -c "$C" case show "$(sql "SELECT number FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46707770001')")"
+check "cirmctl case show tells the citizen's language" contains "$out" "Language:     en"
 
 # --- SMS templates at workflow check ------------------------------------------
 cp -r "$I/templates" "$T/tpl"
