@@ -56,6 +56,11 @@ usage(FILE *out)
 		       "  case show [--numbers] NUMBER\n"
 		       "                            show a case with its "
 		       "messages and history\n"
+		       "  citizen extract [--files DIR] ADDRESS|NUMBER...\n"
+		       "                            everything cirm holds about "
+		       "a citizen (a register\n"
+		       "                            extract), their files "
+		       "copied into DIR\n"
 		       "  mail inspect [--text] FILE\n"
 		       "                            show how cirm reads a mail, "
 		       "storing nothing\n"
@@ -341,6 +346,7 @@ static const struct {
 	{ "audit", ctl_audit },
 	{ "backup", ctl_backup },
 	{ "restore", ctl_restore },
+	{ "citizen", ctl_citizen },
 };
 
 int

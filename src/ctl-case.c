@@ -182,8 +182,8 @@ print_attachment(const struct store_attachment *a, void *ctx)
 	return 0;
 }
 
-static int
-print_message(const struct store_message *m, void *ctx)
+int
+ctl_print_message(const struct store_message *m, void *ctx)
 {
 	struct store *store = ctx;
 	char t[32], *err = NULL;
@@ -249,6 +249,7 @@ struct show_ctx {
 	char *err;
 	int failed;
 	bool numbers;	/* phone numbers in full */
+	bool conversation; /* not the notifications to handlers */
 };
 
 /* An armed workflow timer: when it fires, with which event. */
@@ -305,7 +306,7 @@ show_case(const struct store_case *c, void *ctx)
 		snprintf(wf, sizeof(wf), "%s v%d", c->workflow, c->workflow_version);
 	field(_("Workflow:"), c->workflow != NULL ? wf : NULL);
 	printf("\n%s\n", _("Messages:"));
-	if (store_case_messages(sc->store, c->id, false, print_message,
+	if (store_case_messages(sc->store, c->id, sc->conversation, ctl_print_message,
 				sc->store, &sc->err) < 0)
 		sc->failed = 1;
 	printf("\n%s\n", _("History:"));
@@ -346,14 +347,28 @@ case_number_arg(char *s)
 	return s;
 }
 
+int
+ctl_case_print(struct store *store, const char *number, bool numbers,
+	       bool conversation, char **error_r)
+{
+	struct show_ctx sc = { store, NULL, 0, numbers, conversation };
+	int found = store_case_get(store, number, show_case, &sc, &sc.err);
+
+	if (found >= 0 && !sc.failed)
+		return found;
+	*error_r = sc.err;
+	return -1;
+}
+
 static int
 case_show(struct store *store, int argc, char **argv)
 {
-	struct show_ctx sc = { store, NULL, 0, false };
+	bool numbers = false;
+	char *err = NULL;
 	int found;
 
 	if (argc == 3 && strcmp(argv[1], "--numbers") == 0) {
-		sc.numbers = true;
+		numbers = true;
 		argv++;
 		argc--;
 	}
@@ -363,10 +378,10 @@ case_show(struct store *store, int argc, char **argv)
 		return EX_USAGE;
 	}
 	argv[1] = case_number_arg(argv[1]);
-	found = store_case_get(store, argv[1], show_case, &sc, &sc.err);
-	if (found < 0 || sc.failed) {
-		ctl_error("%s", sc.err);
-		free(sc.err);
+	found = ctl_case_print(store, argv[1], numbers, false, &err);
+	if (found < 0) {
+		ctl_error("%s", err);
+		free(err);
 		return 1;
 	}
 	if (found == 0) {

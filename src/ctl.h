@@ -2,6 +2,7 @@
 #ifndef CIRM_CTL_H
 #define CIRM_CTL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* cirmctl's commands. Each gets the arguments after its name (argv[0] is
@@ -39,6 +40,16 @@ void ctl_print_cell(FILE *out, const char *s, int width);
 /* Local time as "YYYY-MM-DD HH:MM", or "-" for 0. */
 const char *ctl_time(long long t, char buf[32]);
 
+/* Prints case NUMBER as "cirmctl case show" does, phone numbers in full
+   when NUMBERS, without the notifications to handlers when
+   CONVERSATION. 1, 0 when there is no such case, -1 with *error_r. */
+int ctl_case_print(struct store *store, const char *number, bool numbers,
+		   bool conversation, char **error_r);
+/* Prints a message of a case as "cirmctl case show" does, with its
+   attachments; CTX is the store. Always 0. */
+struct store_message;
+int ctl_print_message(const struct store_message *m, void *ctx);
+
 int ctl_init(const struct ctl *ctl, int argc, char **argv);
 int ctl_config(const struct ctl *ctl, int argc, char **argv);
 int ctl_case(const struct ctl *ctl, int argc, char **argv);
@@ -53,5 +64,6 @@ int ctl_spool(const struct ctl *ctl, int argc, char **argv);
 int ctl_audit(const struct ctl *ctl, int argc, char **argv);
 int ctl_backup(const struct ctl *ctl, int argc, char **argv);
 int ctl_restore(const struct ctl *ctl, int argc, char **argv);
+int ctl_citizen(const struct ctl *ctl, int argc, char **argv);
 
 #endif

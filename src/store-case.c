@@ -420,6 +420,50 @@ store_case_messages(struct store *store, int64_t case_id, bool conversation,
 }
 
 int
+store_case_messages_from(struct store *store, int64_t case_id,
+			 int64_t contact_id,
+			 int (*fn)(const struct store_message *m, void *ctx),
+			 void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
+		"coalesce(c.name, c.login), m.subject, "
+		"coalesce(m.body_stripped, m.body_full) FROM message m "
+		"LEFT JOIN contact c ON c.id = m.contact_id "
+		"WHERE m.case_id = ? AND m.contact_id = ? ORDER BY m.at, m.id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, contact_id);
+	return each_message(store, st, fn, ctx, error_r);
+}
+
+int
+store_contact_cases(struct store *store, int64_t contact_id,
+		    int (*fn)(int64_t case_id, const char *number,
+			      bool citizen, void *ctx),
+		    void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, number, citizen_id = ?1 FROM cases WHERE "
+		"citizen_id = ?1 OR id IN (SELECT case_id FROM case_party "
+		"WHERE contact_id = ?1) ORDER BY received_at, id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (fn(sqlite3_column_int64(st, 0), store_col_text(st, 1),
+		       sqlite3_column_int(st, 2) != 0, ctx) != 0)
+			break;
+	return store_rows_end(store, st, rc, "list a contact's cases", error_r);
+}
+
+int
 store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 			   int (*fn)(const struct store_message *m, void *ctx),
 			   void *ctx, char **error_r)

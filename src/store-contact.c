@@ -5,6 +5,9 @@
 
 #include "util.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 int
 store_contact_add(struct store *store, enum store_contact_kind kind,
 		  const char *name, const char *login, const char *language,
@@ -119,4 +122,39 @@ store_contact_find_full(struct store *store, const char *kind,
 		*active_r = sqlite3_column_int(st, 2) != 0;
 	}
 	return store_row_end(store, st, rc, "find contact", error_r);
+}
+
+int
+store_contact_get(struct store *store, int64_t id, struct store_contact *c,
+		  char **error_r)
+{
+	static const char sql[] =
+		"SELECT kind, name, language, created_at FROM contact "
+		"WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *name = store_col_text(st, 1);
+
+		c->kind = xstrdup(store_col_text(st, 0));
+		c->name = name != NULL ? xstrdup(name) : NULL;
+		c->language = xstrdup(store_col_text(st, 2));
+		c->created_at = sqlite3_column_int64(st, 3);
+	}
+	return store_row_end(store, st, rc, "read contact", error_r);
+}
+
+void
+store_contact_clear(struct store_contact *c)
+{
+	free(c->kind);
+	free(c->name);
+	free(c->language);
+	memset(c, 0, sizeof(*c));
 }

@@ -177,6 +177,18 @@ int store_case_get(struct store *store, const char *number,
 		   int (*fn)(const struct store_case *c, void *ctx), void *ctx,
 		   char **error_r);
 
+struct store_contact {
+	char *kind;		/* "citizen" or "handler" */
+	char *name;		/* NULL: none */
+	char *language;
+	int64_t created_at;
+};
+/* Contact ID: 1 with *C (store_contact_clear frees it), 0 when there is
+   none, -1. */
+int store_contact_get(struct store *store, int64_t id, struct store_contact *c,
+		      char **error_r);
+void store_contact_clear(struct store_contact *c);
+
 struct store_address {
 	const char *kind, *address;
 };
@@ -481,6 +493,20 @@ int store_message_attachments(struct store *store, int64_t message_id,
 int store_case_messages(struct store *store, int64_t case_id,
 			bool conversation,
 			int (*fn)(const struct store_message *m, void *ctx),
+			void *ctx, char **error_r);
+/* Calls FN on each message of case CASE_ID that contact CONTACT_ID
+   wrote, in time order. 0, or -1. */
+int store_case_messages_from(struct store *store, int64_t case_id,
+			     int64_t contact_id,
+			     int (*fn)(const struct store_message *m,
+				       void *ctx),
+			     void *ctx, char **error_r);
+/* Calls FN for each case contact CONTACT_ID is the citizen of
+   (CITIZEN true) or another party to, oldest first, until FN returns
+   non-zero; NUMBER is valid during the call only. 0, or -1. */
+int store_contact_cases(struct store *store, int64_t contact_id,
+			int (*fn)(int64_t case_id, const char *number,
+				  bool citizen, void *ctx),
 			void *ctx, char **error_r);
 /* The newest LIMIT messages of a case's conversation (as above), in time
    order, each text cut to its first 200 bytes (sender not filled in).

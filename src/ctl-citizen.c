@@ -1,0 +1,352 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl citizen extract [--files DIR] ADDRESS|NUMBER...: everything
+   cirm holds about a citizen, for a register extract (GDPR article 15):
+   who they are to cirm, and each case they wrote in. */
+#include "config.h"
+
+#include "blob.h"
+#include "cfg.h"
+#include "ctl.h"
+#include "e164.h"
+#include "i18n.h"
+#include "settings.h"
+#include "store.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Bytes of an attachment's name kept in its copy's file name. */
+#define FILE_NAME_MAX 100
+
+struct extract {
+	struct store *store;
+	const char *spool;	/* the instance's attachment files */
+	const char *files;	/* copies go here, or NULL */
+	int64_t contact;
+	const char *number;	/* the case being printed */
+	struct strlist copied;	/* the copies' names */
+	char *err;
+	bool failed;
+};
+
+/* WHO as the contact it names: an e-mail address (any case), or a
+   phone number as people write it. 1 with *id_r, 0 when cirm has no
+   such contact, -1 with *error_r. */
+static int
+find_contact(const struct cfg *cfg, struct store *store, const char *who,
+	     int64_t *id_r, char **error_r)
+{
+	char number[E164_SIZE], *addr;
+	const char *reason = NULL;
+	int rc;
+
+	if (strchr(who, '@') != NULL) {
+		addr = xstrdup(who);
+		for (char *p = addr; *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		rc = store_contact_find(store, "email", addr, id_r, error_r);
+		free(addr);
+		return rc;
+	}
+	if (e164_normalise(who, cfg_str(cfg, CFG_SMS_COUNTRY_CODE), number,
+			   &reason) < 0) {
+		*error_r = xasprintf(_("'%s' is neither an e-mail address nor a "
+				       "phone number (%s)"), who, _(reason));
+		return -1;
+	}
+	return store_contact_find(store, "phone", number, id_r, error_r);
+}
+
+static int
+print_address(const struct store_address *a, void *ctx)
+{
+	struct extract *x = ctx;
+	int out = 0;
+
+	printf("%*s%s: ", 14, "", a->kind);
+	ctl_print_cell(stdout, a->address, 0);
+	fputc('\n', stdout);
+	if (strcmp(a->kind, "phone") == 0 &&
+	    (out = store_sms_optout_has(x->store, a->address, &x->err)) > 0)
+		printf("%*s%s\n", 14, "", _("(has asked for no SMS: STOP)"));
+	if (out < 0)
+		x->failed = true;
+	return out < 0;
+}
+
+static void
+field(const char *label, const char *value)
+{
+	ctl_print_cell(stdout, label, 14);
+	ctl_print_cell(stdout, value, 0);
+	fputc('\n', stdout);
+}
+
+/* NAME as a file name: no directories, no control characters, no
+   leading dot, at most FILE_NAME_MAX bytes and not through a
+   character. */
+static char *
+safe_name(const char *name)
+{
+	size_t n = strnlen(name, FILE_NAME_MAX);
+	char *s;
+
+	while (n > 0 && n < strlen(name) &&
+	       ((unsigned char)name[n] & 0xc0) == 0x80)
+		n--;
+	s = xstrndup(name, n);
+	for (char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/' ||
+		    *p == '\\' || (p == s && *p == '.'))
+			*p = '_';
+	return s;
+}
+
+/* Copies the spool file SHA256 to PATH, which must not exist. */
+static int
+copy_file(const char *spool, const char *sha256, const char *path,
+	  char **error_r)
+{
+	char *from = blob_path(spool, sha256), buf[65536];
+	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, ret = -1;
+	ssize_t n = 0;
+
+	if (in >= 0)
+		out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0)
+		if (write_all(out, buf, (size_t)n) < 0) {
+			n = -1;
+			break;
+		}
+	if (in < 0 || out < 0 || n < 0)
+		*error_r = xasprintf("%s: %s", in < 0 ? from : path,
+				     strerror(errno));
+	else
+		ret = 0;
+	if (in >= 0)
+		close(in);
+	if (out >= 0 && close(out) < 0 && ret == 0) {
+		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		ret = -1;
+	}
+	free(from);
+	return ret;
+}
+
+static bool
+listed(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	return false;
+}
+
+static int
+copy_attachment(const struct store_attachment *a, void *ctx)
+{
+	struct extract *x = ctx;
+	char *name = safe_name(a->filename != NULL ? a->filename : "file");
+	char *file = xasprintf("%s-%.8s-%s", x->number, a->sha256, name);
+	char *path = xasprintf("%s/%s", x->files, file);
+
+	/* the same file twice in one case (a reply that quotes it) is
+	   copied once */
+	if (listed(&x->copied, file))
+		;
+	else if (copy_file(x->spool, a->sha256, path, &x->err) < 0)
+		x->failed = true;
+	else
+		strlist_add(&x->copied, file);
+	free(file);
+	free(path);
+	free(name);
+	return x->failed;
+}
+
+static int
+message_files(const struct store_message *m, void *ctx)
+{
+	struct extract *x = ctx;
+
+	if (store_message_attachments(x->store, m->id, copy_attachment, x,
+				      &x->err) < 0)
+		x->failed = true;
+	return x->failed;
+}
+
+/* Case NUMBER: the whole case when the contact is its citizen; else
+   (a copy, a cc) only what the contact wrote in it. */
+static int
+print_case(int64_t case_id, const char *number, bool citizen, void *ctx)
+{
+	struct extract *x = ctx;
+	int rc = 0;
+
+	x->number = number;
+	if (citizen)
+		printf("\n== %s\n", number);
+	else
+		printf("\n== %s %s\n", number,
+		       _("(a party to it: only what they wrote)"));
+	if (citizen) {
+		rc = ctl_case_print(x->store, number, true, true, &x->err);
+	} else {
+		printf("%s\n", _("Messages:"));
+		rc = store_case_messages_from(x->store, case_id, x->contact,
+					      ctl_print_message, x->store,
+					      &x->err);
+	}
+	if (rc >= 0 && x->files != NULL)
+		rc = citizen ?
+			store_case_messages(x->store, case_id, true,
+					    message_files, x, &x->err) :
+			store_case_messages_from(x->store, case_id, x->contact,
+						 message_files, x, &x->err);
+	if (rc < 0)
+		x->failed = true;
+	return x->failed;
+}
+
+static int
+print_contact(struct extract *x, int64_t id)
+{
+	struct store_contact c;
+	char t[32];
+	int rc = store_contact_get(x->store, id, &c, &x->err);
+
+	if (rc <= 0)
+		return -1;
+	x->contact = id;
+	printf("\n");
+	field(_("Name:"), c.name != NULL ? c.name : "-");
+	field(_("Addresses:"), "");
+	if (store_contact_addresses(x->store, id, print_address, x,
+				    &x->err) < 0)
+		x->failed = true;
+	field(_("Language:"), c.language);
+	field(_("Since:"), ctl_time(c.created_at, t));
+	store_contact_clear(&c);
+	if (!x->failed &&
+	    store_contact_cases(x->store, id, print_case, x, &x->err) < 0)
+		x->failed = true;
+	return x->failed ? -1 : 0;
+}
+
+static int
+extract(const struct cfg *cfg, struct store *store, const char *files,
+	char **who, int n)
+{
+	struct extract x = { .store = store, .files = files,
+			     .spool = cfg_str(cfg, CFG_SPOOL_DIR) };
+	int64_t *ids = xcalloc((size_t)n, sizeof(*ids));
+	int nids = 0, ret = 1;
+	struct strlist objects = { 0 };
+	char t[32], *object = NULL;
+
+	for (int i = 0; i < n; i++) {
+		int64_t id;
+		int rc = find_contact(cfg, store, who[i], &id, &x.err);
+		bool seen = false;
+
+		if (rc == 0)
+			x.err = xasprintf(_("cirm holds nothing about '%s'"),
+					  who[i]);
+		if (rc <= 0)
+			goto out;
+		for (int k = 0; k < nids; k++)
+			seen |= ids[k] == id;
+		if (!seen) {
+			strlist_addf(&objects, "%scontact %lld",
+				     nids > 0 ? ", " : "", (long long)id);
+			ids[nids++] = id;
+		}
+	}
+	if (files != NULL && mkdir(files, 0700) < 0 && errno != EEXIST) {
+		x.err = xasprintf("%s: %s", files, strerror(errno));
+		goto out;
+	}
+	/* reading personal data is audited, before it is shown */
+	object = strlist_join(&objects);
+	if (store_begin(store, &x.err) < 0 ||
+	    store_audit_add(store, time(NULL), store_audit_actor(),
+			    "citizen.extract", object,
+			    files != NULL ? "with files" : NULL, &x.err) < 0 ||
+	    store_commit(store, &x.err) < 0)
+		goto out;
+	printf(_("Register extract from %s, made %s.\n"),
+	       cfg_str(cfg, CFG_MAIL_NAME), ctl_time(time(NULL), t));
+	printf("%s\n", _("Read it through before it is handed out: internal "
+			 "notes and what others wrote may be covered by "
+			 "secrecy."));
+	for (int i = 0; i < nids; i++)
+		if (print_contact(&x, ids[i]) < 0)
+			goto out;
+	if (files != NULL) {
+		printf("\n");
+		printf(ngettext("%zu attachment copied into %s:\n",
+				"%zu attachments copied into %s:\n",
+				x.copied.n), x.copied.n, files);
+		for (size_t i = 0; i < x.copied.n; i++) {
+			fputs("  ", stdout);
+			ctl_print_cell(stdout, x.copied.v[i], 0);
+			fputc('\n', stdout);
+		}
+	}
+	ret = 0;
+out:
+	if (ret != 0)
+		ctl_error("%s", x.err != NULL ? x.err : _("extract failed"));
+	free(x.err);
+	free(object);
+	free(ids);
+	strlist_clear(&objects);
+	strlist_clear(&x.copied);
+	return ret;
+}
+
+static int
+citizen_extract(const struct cfg *cfg, struct store *store, int argc,
+		char **argv)
+{
+	static const struct option opts[] = {
+		{ "files", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *files = NULL;
+	int c;
+
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
+		if (c != 'f')
+			goto usage;
+		files = optarg;
+	}
+	if (optind >= argc)
+		goto usage;
+	return extract(cfg, store, files, argv + optind, argc - optind);
+usage:
+	ctl_error("%s", _("usage: cirmctl citizen extract [--files DIR] "
+			  "ADDRESS|NUMBER..."));
+	return EX_USAGE;
+}
+
+int
+ctl_citizen(const struct ctl *ctl, int argc, char **argv)
+{
+	if (argc < 2 || strcmp(argv[1], "extract") != 0) {
+		ctl_error("%s", _("usage: cirmctl citizen extract [--files DIR] "
+				  "ADDRESS|NUMBER..."));
+		return EX_USAGE;
+	}
+	return ctl_with_store(ctl, citizen_extract, argc - 1, argv + 1);
+}

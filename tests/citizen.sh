@@ -1,0 +1,128 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# cirmctl citizen extract: everything cirm holds about a citizen, by
+# e-mail address or phone number, for a register extract; their files
+# copied out; a case they only joined shows only what they wrote;
+# every extract audited; bad input refused.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+"$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
+	--group synpunkter >/dev/null || exit 99
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# queue CHANNEL FILE: into the inbox, as the gateways do
+queue() {
+	sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('$1', 'test', strftime('%s','now'), readfile('$2'))"
+}
+
+cat >"$T/john.eml" <<'EOM'
+From: John Smith <John@Example.com>
+To: arende@kommun.example
+Subject: Broken street light
+Message-ID: <john1@example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary=b
+
+--b
+Content-Type: text/plain; charset=utf-8
+
+Hello, the street light outside Björkvägen 12 has been broken for a week.
+--b
+Content-Type: text/plain; name="../notes.txt"
+Content-Disposition: attachment; filename="../notes.txt"
+
+The lamp post is number 4711.
+--b--
+EOM
+cat >"$T/anna.eml" <<'EOM'
+From: anna@example.se
+To: arende@kommun.example
+Subject: Buller
+Message-ID: <anna1@example.se>
+
+Det bullrar från bygget hela natten, Anna på Storgatan 1.
+EOM
+cat >"$T/john2.eml" <<'EOM'
+From: john@example.com
+To: arende@kommun.example
+Subject: Re: Buller
+Message-ID: <john2@example.com>
+In-Reply-To: <anna1@example.se>
+
+I hear the noise too.
+EOM
+printf 'From: 46707770001\n\nHej, det är is på trottoaren vid skolan och jag har ramlat.' >"$T/sms"
+queue email "$T/john.eml"
+queue email "$T/anna.eml"
+queue sms "$T/sms"
+"$CIRMD" -c "$C" --once 2>/dev/null || exit 99
+queue email "$T/john2.eml"
+"$CIRMD" -c "$C" --once 2>/dev/null || exit 99
+john_case=$(sql "SELECT number FROM cases WHERE subject = 'Broken street light'")
+anna_case=$(sql "SELECT number FROM cases WHERE subject = 'Buller'")
+[ -n "$john_case" ] && [ -n "$anna_case" ] || exit 99
+
+run "$CIRMCTL" -c "$C" citizen extract JOHN@example.COM --files "$T/files"
+check "extract by e-mail address, in any case" [ "$rc" -eq 0 ]
+check "... who the citizen is to cirm" contains "$out" "email: john@example.com"
+check "... the language they read" contains "$out" "Language:     en"
+check "... their case" contains "$out" "== $john_case"
+check "... what they wrote" contains "$out" "has been broken for a week."
+check "... what was sent to them" contains "$out" "We have received your case [$john_case]"
+check "... not the notifications to handlers" sh -c '! printf "%s" "$1" | grep -q "Nytt ärende"' - "$out"
+check "a case they joined shows what they wrote there" contains "$out" "I hear the noise too."
+check "... marked as such" contains "$out" "== $anna_case (a party to it: only what they wrote)"
+check "... and nothing another citizen wrote" sh -c '! printf "%s" "$1" | grep -q "bullrar"' - "$out"
+check "... nor the other case's citizen" sh -c '! printf "%s" "$1" | grep -q "anna@"' - "$out"
+f=$(ls "$T/files")
+check "their attachment is copied, without its path" [ "$f" = "$john_case-$(printf 'The lamp post is number 4711.' | sha256sum | cut -c1-8)-_._notes.txt" ]
+check "... whole" [ "$(cat "$T/files/$f")" = "The lamp post is number 4711." ]
+check "... readable by its owner only" [ "$(stat -c %a "$T/files/$f")" = 600 ]
+check "... and listed" contains "$out" "1 attachment copied into $T/files:"
+run "$CIRMCTL" -c "$C" audit list --action citizen.extract
+check "the extract is audited, naming no address" contains "$out" "contact "
+check "... not the address" sh -c '! printf "%s" "$1" | grep -q "john@"' - "$out"
+
+run "$CIRMCTL" -c "$C" citizen extract john@example.com --files "$T/files"
+check "a file already in the directory is not overwritten" [ "$rc" -eq 1 ]
+check "... and the administrator is told" contains "$err" "File exists"
+
+# By phone number as people write it, in full (it is for the citizen).
+printf 'From: 46707770001\n\nSTOPP' >"$T/stop"
+queue sms "$T/stop"
+"$CIRMD" -c "$C" --once 2>/dev/null || exit 99
+run "$CIRMCTL" -c "$C" citizen extract "070-777 00 01"
+check "extract by a national phone number" [ "$rc" -eq 0 ]
+check "... the number in full" contains "$out" "phone: +46707770001"
+check "... that they said STOP" contains "$out" "(has asked for no SMS: STOP)"
+check "... what they wrote" contains "$out" "is på trottoaren"
+check "... in the language they wrote in" contains "$out" "Language:     sv"
+
+# Two ways to the same person, one extract; the same contact once.
+run "$CIRMCTL" -c "$C" citizen extract john@example.com +46707770001 john@example.com
+check "several addresses at once" [ "$rc" -eq 0 ] && contains "$out" "$john_case" && contains "$out" "is på trottoaren"
+check "... each contact once" [ "$(printf '%s\n' "$out" | grep -c '^Name:')" -eq 2 ]
+
+# Bad input.
+run "$CIRMCTL" -c "$C" citizen extract nobody@example.com
+check "an address cirm does not know is an error" [ "$rc" -eq 1 ] && contains "$err" "cirm holds nothing about 'nobody@example.com'"
+run "$CIRMCTL" -c "$C" citizen extract john@example.com nobody@example.com
+check "... also beside one it knows, and nothing is printed" [ "$rc" -eq 1 ] && [ -z "$out" ]
+run "$CIRMCTL" -c "$C" citizen extract "Storgatan 1"
+check "neither an address nor a number" [ "$rc" -eq 1 ] && contains "$err" "is neither an e-mail address nor a phone number"
+run "$CIRMCTL" -c "$C" citizen extract
+check "no one named is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" citizen show john@example.com
+check "an unknown subcommand is a usage error" [ "$rc" -eq 64 ]
+
+done_testing
