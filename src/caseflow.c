@@ -60,6 +60,9 @@ struct flow {
 	const char *lang;	/* of the reader (the notified handler, the
 				   citizen), while rendering; NULL: the
 				   instance's language */
+	const char *citizen_reads;	/* while notifying a handler: the
+					   citizen's language, named in the
+					   handler's, when not the instance's */
 	char *history;			/* the case's recent messages */
 	/* the run's events, written with its end in one statement */
 	struct store_event_new *events;
@@ -464,6 +467,8 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "commands.help", fl->commands_help != NULL ?
 		  fl->commands_help : "" },
 		{ "case.history", fl->history != NULL ? fl->history : "" },
+		{ "citizen.language", fl->citizen_reads != NULL ?
+		  fl->citizen_reads : "" },
 	};
 
 	if (fl->cf->set.templates != NULL)
@@ -794,6 +799,18 @@ handler_headers(const struct flow *fl, int64_t contact_id)
 	return headers;
 }
 
+/* The name of language CODE in English (EN) or Swedish: what a
+   notification tells the handler the citizen reads. */
+static const char *
+language_name(const char *code, bool en)
+{
+	if (strcmp(code, "en") == 0)
+		return en ? "English" : "engelska";
+	if (strcmp(code, "sv") == 0)
+		return en ? "Swedish" : "svenska";
+	return code;
+}
+
 /* One notification to handler CONTACT_ID at ADDRESS, whose Reply-To is
    signed for that handler on this case, in the handler's language. */
 static int
@@ -802,7 +819,8 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	struct notify_ctx *n = ctx;
 	struct flow *fl = n->fl;
 	char *subject = NULL, *body = NULL, *headers, *kind = NULL;
-	char *lang = NULL, *help;
+	char *lang = NULL, *help, *reads;
+	bool en;
 	int ret;
 
 	if (fl->history == NULL)
@@ -811,14 +829,20 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 			       &n->error) < 0)
 		return -1;
 	free(kind);
-	help = commands_help(fl, lang != NULL && strcmp(lang, "en") == 0);
+	en = lang != NULL && strcmp(lang, "en") == 0;
+	help = commands_help(fl, en);
+	reads = citizen_language(fl);
 	fl->commands_help = help;
 	fl->lang = lang;
+	if (reads != NULL && strcmp(reads, fl->cf->set.language) != 0)
+		fl->citizen_reads = language_name(reads, en);
 	ret = render(fl, n->template_id, &subject, &body, &n->error);
 	fl->commands_help = NULL;
 	fl->lang = NULL;
+	fl->citizen_reads = NULL;
 	free(help);
 	free(lang);
+	free(reads);
 	if (ret < 0)
 		return -1;
 	headers = handler_headers(fl, contact_id);

@@ -95,7 +95,7 @@ const char *const template_variables[] = {
 	"case.number", "case.subject", "case.received", "case.state",
 	"case.category", "case.priority", "case.due", "case.history",
 	"municipality.name", "message.text", "handler.name", "commands.help",
-	NULL
+	"citizen.language", NULL
 };
 
 #define SECTIONS_MAX 8

@@ -701,6 +701,8 @@ START_TEST(test_citizen_language)
 	body = text("SELECT body FROM outbox WHERE recipient = "
 		    "'eva@kommun.example'");
 	ck_assert_msg(strstr(body, "Ta ärendet själv") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "\nSpråk:        invånaren läser engelska: "
+				   "svara på engelska\n") != NULL, "%s", body);
 	free(body);
 	to = eva_reply_to();
 	reply = mail("eva@kommun.example", to, "SV: Broken street light",
@@ -747,6 +749,10 @@ START_TEST(test_citizen_language)
 	ck_assert_str_eq(subject, "Vi har tagit emot ditt ärende "
 				  "[KS-2026-00002]");
 	free(subject);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject LIKE "
+			       "'%[KS-2026-00002]%' AND body NOT LIKE "
+			       "'%Språk:%'"), 1);
 	free(reply);
 	free(to);
 	free(sv);

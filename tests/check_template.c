@@ -210,7 +210,7 @@ START_TEST(test_shipped_no_subject)
 		{ "case.state", "ny" }, { "case.category", "" },
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "commands.help", "  #ta\n" },
-		{ "case.history", "" },
+		{ "case.history", "" }, { "citizen.language", "" },
 	};
 	const struct template_var empty[] = {
 		{ "case.number", "KS-2026-00001" }, { "case.subject", "" },
@@ -219,7 +219,7 @@ START_TEST(test_shipped_no_subject)
 		{ "case.state", "ny" }, { "case.category", "" },
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "commands.help", "  #ta\n" },
-		{ "case.history", "" },
+		{ "case.history", "" }, { "citizen.language", "" },
 	};
 	char *tdir = xasprintf("%s/templates", tu_srcdir());
 
