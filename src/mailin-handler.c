@@ -450,21 +450,18 @@ misplaced_commands(const struct workflow *wf, struct reply *r)
 	return n;
 }
 
-/* #språk's argument as a language cirm writes in, "sv" or "en", in
-   C->arg: true, or false when it is none of them. */
+/* C's argument, folded, looked up among the first words of the N pairs
+   of TABLE and replaced by the second: true, or false when it is none
+   of them. */
 static bool
-language_arg(struct command *c)
+map_arg(struct command *c, const char *const (*table)[2], size_t n)
 {
-	static const char *const names[][2] = {
-		{ "sv", "sv" }, { "svenska", "sv" }, { "swedish", "sv" },
-		{ "en", "en" }, { "engelska", "en" }, { "english", "en" },
-	};
 	char *f = workflow_fold(c->arg);
 	const char *value = NULL;
 
-	for (size_t k = 0; k < N_ELEMENTS(names) && value == NULL; k++)
-		if (strcmp(names[k][0], f) == 0)
-			value = names[k][1];
+	for (size_t k = 0; k < n && value == NULL; k++)
+		if (strcmp(table[k][0], f) == 0)
+			value = table[k][1];
 	free(f);
 	if (value == NULL)
 		return false;
@@ -544,21 +541,10 @@ check_commands(struct mailin *mi, struct store *store,
 				{ "brådskande", "urgent" },
 				{ "bradskande", "urgent" },
 			};
-			char *f = workflow_fold(c->arg);
-			const char *value = NULL;
 
 			c->kind = CMD_PRIORITY;
-			for (size_t k = 0; k < N_ELEMENTS(p) && value == NULL;
-			     k++)
-				if (strcmp(p[k][0], f) == 0)
-					value = p[k][1];
-			free(f);
-			if (value == NULL) {
+			if (!map_arg(c, p, N_ELEMENTS(p)))
 				c->error = tr(&T_PRIORITY, r->lang);
-			} else {
-				free(c->arg);
-				c->arg = xstrdup(value);
-			}
 		} else if (word_is(c->word, workflow_category_words)) {
 			c->kind = CMD_CATEGORY;
 			if (!one_word(c->arg))
@@ -570,8 +556,15 @@ check_commands(struct mailin *mi, struct store *store,
 			else if (date_past(c->arg))
 				c->error = tr(&T_DUE_PAST, r->lang);
 		} else if (word_is(c->word, workflow_language_words)) {
+			/* #språk: the languages cirm writes in */
+			static const char *const l[][2] = {
+				{ "sv", "sv" }, { "svenska", "sv" },
+				{ "swedish", "sv" }, { "en", "en" },
+				{ "engelska", "en" }, { "english", "en" },
+			};
+
 			c->kind = CMD_LANGUAGE;
-			if (!language_arg(c))
+			if (!map_arg(c, l, N_ELEMENTS(l)))
 				c->error = tr(&T_LANGUAGE, r->lang);
 		} else if (word_is(c->word, workflow_words)) {
 			c->error = tr(&T_NOT_HERE, r->lang);
