@@ -296,6 +296,14 @@ ctl_print_cell(FILE *out, const char *s, int width)
 		fputc(' ', out);
 }
 
+void
+ctl_field(const char *label, const char *value)
+{
+	ctl_print_cell(stdout, label, 14);
+	ctl_print_cell(stdout, value, 0);
+	fputc('\n', stdout);
+}
+
 const char *
 ctl_time(long long t, char buf[32])
 {

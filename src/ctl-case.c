@@ -146,14 +146,6 @@ case_list(struct store *store, int argc, char **argv)
 	return 0;
 }
 
-static void
-field(const char *label, const char *value)
-{
-	ctl_print_cell(stdout, label, 14);
-	ctl_print_cell(stdout, value, 0);
-	fputc('\n', stdout);
-}
-
 /* Phone numbers are personal data that shoulder-surfers and screen
    shares pick up easily: masked unless --numbers asked for them. */
 static int
@@ -273,7 +265,7 @@ citizen_language(struct store *store, int64_t citizen, char **error_r)
 	int rc = store_contact_kind(store, citizen, &kind, &lang, error_r);
 
 	if (rc > 0)
-		field(_("Language:"), lang);
+		ctl_field(_("Language:"), lang);
 	free(kind);
 	free(lang);
 	return rc < 0 ? -1 : 0;
@@ -286,28 +278,28 @@ show_case(const struct store_case *c, void *ctx)
 	char t[32], wf[128];
 	int64_t citizen;
 
-	field(_("Case:"), c->number);
-	field(_("State:"), c->state);
-	field(_("Subject:"), c->subject);
-	field(_("Channel:"), c->channel);
-	field(_("Citizen:"), c->citizen);
+	ctl_field(_("Case:"), c->number);
+	ctl_field(_("State:"), c->state);
+	ctl_field(_("Subject:"), c->subject);
+	ctl_field(_("Channel:"), c->channel);
+	ctl_field(_("Citizen:"), c->citizen);
 	if (store_case_citizen(sc->store, c->id, &citizen, &sc->err) > 0 &&
 	    (store_contact_addresses(sc->store, citizen, print_address,
 				     &sc->numbers, &sc->err) < 0 ||
 	     citizen_language(sc->store, citizen, &sc->err) < 0))
 		sc->failed = 1;
-	field(_("Priority:"), c->priority);
-	field(_("Category:"), c->category);
-	field(_("Assignee:"), c->assignee);
-	field(_("Received:"), ctl_time(c->received_at, t));
-	field(_("Due:"), ctl_time(c->due_at, t));
-	field(_("Closed:"), ctl_time(c->closed_at, t));
+	ctl_field(_("Priority:"), c->priority);
+	ctl_field(_("Category:"), c->category);
+	ctl_field(_("Assignee:"), c->assignee);
+	ctl_field(_("Received:"), ctl_time(c->received_at, t));
+	ctl_field(_("Due:"), ctl_time(c->due_at, t));
+	ctl_field(_("Closed:"), ctl_time(c->closed_at, t));
 	if (c->workflow != NULL)
 		snprintf(wf, sizeof(wf), "%s v%d", c->workflow, c->workflow_version);
-	field(_("Workflow:"), c->workflow != NULL ? wf : NULL);
+	ctl_field(_("Workflow:"), c->workflow != NULL ? wf : NULL);
 	printf("\n%s\n", _("Messages:"));
-	if (store_case_messages(sc->store, c->id, sc->conversation, ctl_print_message,
-				sc->store, &sc->err) < 0)
+	if (store_case_messages(sc->store, c->id, sc->conversation,
+				ctl_print_message, sc->store, &sc->err) < 0)
 		sc->failed = 1;
 	printf("\n%s\n", _("History:"));
 	if (!sc->failed &&

@@ -84,14 +84,6 @@ print_address(const struct store_address *a, void *ctx)
 	return out < 0;
 }
 
-static void
-field(const char *label, const char *value)
-{
-	ctl_print_cell(stdout, label, 14);
-	ctl_print_cell(stdout, value, 0);
-	fputc('\n', stdout);
-}
-
 /* NAME as a file name: no directories, no control characters, no
    leading dot, at most FILE_NAME_MAX bytes and not through a
    character. */
@@ -229,13 +221,13 @@ print_contact(struct extract *x, int64_t id)
 		return -1;
 	x->contact = id;
 	printf("\n");
-	field(_("Name:"), c.name != NULL ? c.name : "-");
-	field(_("Addresses:"), "");
+	ctl_field(_("Name:"), c.name != NULL ? c.name : "-");
+	ctl_field(_("Addresses:"), "");
 	if (store_contact_addresses(x->store, id, print_address, x,
 				    &x->err) < 0)
 		x->failed = true;
-	field(_("Language:"), c.language);
-	field(_("Since:"), ctl_time(c.created_at, t));
+	ctl_field(_("Language:"), c.language);
+	ctl_field(_("Since:"), ctl_time(c.created_at, t));
 	store_contact_clear(&c);
 	if (!x->failed &&
 	    store_contact_cases(x->store, id, print_case, x, &x->err) < 0)

@@ -55,14 +55,6 @@ print_addr(const char *label, const struct mime_address *a)
 
 /* LABEL in its 14-column field, then VALUE on the rest of the line. */
 static void
-field(const char *label, const char *value)
-{
-	ctl_print_cell(stdout, label, 14);
-	ctl_print_cell(stdout, value != NULL ? value : "-", 0);
-	fputc('\n', stdout);
-}
-
-static void
 print_verdict(const struct mailin_verdict *v)
 {
 	ctl_print_cell(stdout, _("Kind:"), 14);
@@ -104,7 +96,7 @@ print_verdict(const struct mailin_verdict *v)
 	}
 	fputc('\n', stdout);
 	if (v->mentioned != NULL)
-		field(_("Mentions:"), v->mentioned);
+		ctl_field(_("Mentions:"), v->mentioned);
 }
 
 /* TEXT line by line, its control characters (terminal escapes a
@@ -144,7 +136,7 @@ print_message(const struct mailin_verdict *v, int text_only)
 				       v->ar.status ? " " : "",
 				       v->ar.status ? v->ar.status : "");
 
-		field(_("Automatic:"), what);
+		ctl_field(_("Automatic:"), what);
 		free(what);
 	}
 	print_addr(_("From:"), &m->from);
@@ -153,12 +145,12 @@ print_message(const struct mailin_verdict *v, int text_only)
 		print_addr(_("To:"), &m->to[i]);
 	for (size_t i = 0; i < m->ncc; i++)
 		print_addr(_("Cc:"), &m->cc[i]);
-	field(_("Subject:"), m->subject);
-	field(_("Date:"), ctl_time(m->date, t));
-	field("Message-ID:", m->message_id);
-	field("In-Reply-To:", m->in_reply_to);
+	ctl_field(_("Subject:"), m->subject);
+	ctl_field(_("Date:"), ctl_time(m->date, t));
+	ctl_field("Message-ID:", m->message_id);
+	ctl_field("In-Reply-To:", m->in_reply_to);
 	for (size_t i = 0; i < m->nreferences; i++)
-		field("References:", m->references[i]);
+		ctl_field("References:", m->references[i]);
 	for (size_t i = 0; i < m->nparts; i++) {
 		const struct mime_part *p = &m->parts[i];
 		char *what;
@@ -167,7 +159,7 @@ print_message(const struct mailin_verdict *v, int text_only)
 			continue;
 		what = xasprintf("%s  %s  %zu", p->filename ? p->filename : "-",
 				 p->content_type, p->len);
-		field(_("Attachment:"), what);
+		ctl_field(_("Attachment:"), what);
 		free(what);
 	}
 	printf("\n%s\n", _("New text:"));

@@ -78,14 +78,6 @@ list(struct store *store, int argc, char **argv)
 	return 0;
 }
 
-static void
-field(const char *label, const char *value)
-{
-	ctl_print_cell(stdout, label, 14);
-	ctl_print_cell(stdout, value, 0);
-	fputc('\n', stdout);
-}
-
 static int
 show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 {
@@ -102,17 +94,17 @@ show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 		return 0;
 	}
 	snprintf(num, sizeof(num), "%lld", (long long)q->id);
-	field(_("Id:"), num);
-	field(_("Received:"), ctl_time(q->received_at, t));
-	field(_("Quarantined:"), ctl_time(q->quarantined_at, t));
-	field(_("Released:"), ctl_time(q->released_at, t));
+	ctl_field(_("Id:"), num);
+	ctl_field(_("Received:"), ctl_time(q->received_at, t));
+	ctl_field(_("Quarantined:"), ctl_time(q->quarantined_at, t));
+	ctl_field(_("Released:"), ctl_time(q->released_at, t));
 	if (q->discarded_at != 0)
-		field(_("Discarded:"), ctl_time(q->discarded_at, t));
-	field(_("Channel:"), q->channel);
-	field(_("Source:"), q->source);
+		ctl_field(_("Discarded:"), ctl_time(q->discarded_at, t));
+	ctl_field(_("Channel:"), q->channel);
+	ctl_field(_("Source:"), q->source);
 	snprintf(num, sizeof(num), "%zu", q->raw_len);
-	field(_("Bytes:"), num);
-	field(_("Reason:"), q->reason);
+	ctl_field(_("Bytes:"), num);
+	ctl_field(_("Reason:"), q->reason);
 	return 0;
 }
 

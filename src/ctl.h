@@ -37,6 +37,10 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
    bytes), at least one of them a space, cut with "…" when longer; WIDTH 0
    prints S whole. Control characters print as spaces. */
 void ctl_print_cell(FILE *out, const char *s, int width);
+/* "LABEL     VALUE" on a line of standard output, the value starting in
+   column 15 (NULL prints as "-"), as case show and the like print
+   their fields. */
+void ctl_field(const char *label, const char *value);
 /* Local time as "YYYY-MM-DD HH:MM", or "-" for 0. */
 const char *ctl_time(long long t, char buf[32]);
 
