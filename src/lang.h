@@ -7,7 +7,7 @@
    is in that language when the instance has its templates. */
 
 /* Bytes of a text looked at, at most: the first lines say enough. */
-#define LANG_TEXT_MAX 4096
+#define LANG_TEXT_MAX 1024
 
 /* "en" or "sv" when TEXT (UTF-8; NULL is no text) is clearly written in
    that language, else NULL. Only common function words count ("the",
