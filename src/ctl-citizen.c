@@ -50,7 +50,14 @@ find_contact(const struct cfg *cfg, struct store *store, const char *who,
 	int rc;
 
 	if (strchr(who, '@') != NULL) {
-		addr = xstrdup(who);
+		/* as copied from a mail: blanks around it, "<...>" */
+		size_t n;
+
+		who += strspn(who, " \t\r\n<");
+		n = strlen(who);
+		while (n > 0 && strchr(" \t\r\n>", who[n - 1]) != NULL)
+			n--;
+		addr = xstrndup(who, n);
 		for (char *p = addr; *p != '\0'; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');

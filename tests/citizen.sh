@@ -89,6 +89,9 @@ check "their attachment is copied, without its path" [ "$f" = "$john_case-$(prin
 check "... whole" [ "$(cat "$T/files/$f")" = "The lamp post is number 4711." ]
 check "... readable by its owner only" [ "$(stat -c %a "$T/files/$f")" = 600 ]
 check "... and listed" contains "$out" "1 attachment copied into $T/files:"
+run "$CIRMCTL" -c "$C" citizen extract " <john@example.com> "
+check "an address as copied from a mail, with blanks and brackets" [ "$rc" -eq 0 ]
+check "... finds the same citizen" contains "$out" "$john_case"
 run "$CIRMCTL" -c "$C" audit list --action citizen.extract
 check "the extract is audited, naming no address" contains "$out" "contact "
 check "... not the address" sh -c '! printf "%s" "$1" | grep -q "john@"' - "$out"
@@ -110,16 +113,21 @@ check "... in the language they wrote in" contains "$out" "Language:     sv"
 
 # Two ways to the same person, one extract; the same contact once.
 run "$CIRMCTL" -c "$C" citizen extract john@example.com +46707770001 john@example.com
-check "several addresses at once" [ "$rc" -eq 0 ] && contains "$out" "$john_case" && contains "$out" "is på trottoaren"
+check "several addresses at once" [ "$rc" -eq 0 ]
+check "... the case by mail" contains "$out" "$john_case"
+check "... and the one by SMS" contains "$out" "is på trottoaren"
 check "... each contact once" [ "$(printf '%s\n' "$out" | grep -c '^Name:')" -eq 2 ]
 
 # Bad input.
 run "$CIRMCTL" -c "$C" citizen extract nobody@example.com
-check "an address cirm does not know is an error" [ "$rc" -eq 1 ] && contains "$err" "cirm holds nothing about 'nobody@example.com'"
+check "an address cirm does not know is an error" [ "$rc" -eq 1 ]
+check "... saying so" contains "$err" "cirm holds nothing about 'nobody@example.com'"
 run "$CIRMCTL" -c "$C" citizen extract john@example.com nobody@example.com
-check "... also beside one it knows, and nothing is printed" [ "$rc" -eq 1 ] && [ -z "$out" ]
+check "... also beside one it knows" [ "$rc" -eq 1 ]
+check "... and nothing is printed" [ -z "$out" ]
 run "$CIRMCTL" -c "$C" citizen extract "Storgatan 1"
-check "neither an address nor a number" [ "$rc" -eq 1 ] && contains "$err" "is neither an e-mail address nor a phone number"
+check "neither an address nor a number" [ "$rc" -eq 1 ]
+check "... saying so" contains "$err" "is neither an e-mail address nor a phone number"
 run "$CIRMCTL" -c "$C" citizen extract
 check "no one named is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" citizen show john@example.com
