@@ -91,8 +91,9 @@ wait $pid
 check "the directory is the administrator's alone" \
 	[ "$(mode_of "$B")" = 700 ]
 check "the database copy is 0600" [ "$(mode_of "$B/cirm.db")" = 600 ]
-check "the key is copied, 0600, the same" \
+check_all "the key is copied, 0600, the same" <<-'EOF'
 	[ "$(mode_of "$B/cirm.key")" = 600 ] && cmp -s "$I/cirm.key" "$B/cirm.key"
+EOF
 check "no part file is left" [ ! -e "$B/cirm.db.part" ]
 check "the copy is sound" \
 	[ "$(sql "$B/cirm.db" 'PRAGMA integrity_check')" = ok ]
@@ -204,8 +205,9 @@ check "restore --yes: exit 0" [ "$rc" -eq 0 ]
 check "the instance has the backup's cases" \
 	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq "$cases" ]
 kept=$(ls "$I"/cirm.db.before-restore-* 2>/dev/null)
-check "the replaced database is kept, mode 0600" \
+check_all "the replaced database is kept, mode 0600" <<-'EOF'
 	[ -n "$kept" ] && [ "$(mode_of "$kept")" = 600 ]
+EOF
 check "... whole" [ "$(sql "$kept" 'SELECT count(*) FROM cases')" -eq 60 ]
 check "the lost attachment file is back" contains "$out" \
 	"Attachment files put back in the spool: 1"

@@ -70,8 +70,18 @@ check "... and no gateway an earlier cirmd ran" [ -z "$(printf '%s' "$out" | gre
 gw=$(pgrep -f "cirm-gateway -c $C maildir" | head -n 1)
 kill -9 "$gw"
 check "a gateway that dies is noticed" wait_for "$T/d.log" "gateway maildir killed by signal 9"
-check "... and restarted" wait_for "$T/d.log" "gateway maildir started (pid [0-9]*)" && \
-	[ "$(grep -c "gateway maildir started" "$T/d.log")" -eq 2 ]
+# started N: waits (10 s at most) until the Maildir gateway has started
+# N times.
+started() {
+	i=0
+	until [ "$(grep -c "gateway maildir started (pid [0-9]*)" "$T/d.log")" -ge "$1" ]; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+check "... and restarted" started 2
+check "... once" [ "$(grep -c "gateway maildir started" "$T/d.log")" -eq 2 ]
 cp "$top_srcdir/tests/data/mime/latin1-plain.eml" "$I/maildir/inbox/new/1.eml"
 check "the restarted gateway takes new mail" wait_for "$T/d.log" "1 done"
 

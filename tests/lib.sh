@@ -28,6 +28,16 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
+# check_all DESCRIPTION <<-'EOF' ... EOF: one test, passing when the
+# shell condition on standard input holds as a whole. For a condition of
+# several commands: in "check D A && B" the shell runs B after check, so
+# that only A is the test.
+check_all() {
+	_check_desc=$1
+	_check_cond=$(cat)
+	if eval "$_check_cond"; then ok "$_check_desc"; else not_ok "$_check_desc"; fi
+}
+
 # Skips the whole script with a reason. Under CI nothing may be skipped.
 skip_all() {
 	if [ -n "${CI:-}" ]; then

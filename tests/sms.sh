@@ -321,9 +321,12 @@ check "an unknown variable in an SMS template is an error" contains "$err" "ackn
 run "$CIRMCTL" sms number --country 46 070-123 45 67
 check "cirmctl sms number: more than one number is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" sms number --country 0 +46701234567
-check "cirmctl sms number: a bad --country is a usage error, not a bad number" \
+check_all "cirmctl sms number: a bad --country is a usage error, not a bad number" <<-'EOF'
 	[ "$rc" -eq 64 ] && contains "$err" "--country must be a country code such as +46, not '0'"
+EOF
 run "$CIRMCTL" sms number --country 47 "070-123 45 67"
-check "cirmctl sms number: --country without its +" [ "$rc" -eq 0 ] && [ "$out" = +47701234567 ]
+check_all "cirmctl sms number: --country without its +" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ "$out" = +47701234567 ]
+EOF
 
 done_testing

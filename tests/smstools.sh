@@ -37,8 +37,10 @@ inbox_has() { # TEXT
 
 gw
 check "first run: exit 0" [ "$rc" -eq 0 ]
-check "first run: the spool directories are made" [ -d "$S/incoming" ] && \
+check_all "first run: the spool directories are made" <<-'EOF'
+	[ -d "$S/incoming" ] && \
 	[ -d "$S/outgoing" ] && [ -d "$S/checked" ] && [ -d "$S/sent" ] && [ -d "$S/failed" ]
+EOF
 
 # --- incoming --------------------------------------------------------
 hdr() { # ALPHABET [EXTRA]
@@ -74,9 +76,11 @@ check "incoming: no smsd header gets into the text" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE instr(CAST(raw AS TEXT), 'SMSC') > 0")" -eq 0 ]
 check "incoming: two unreadable files quarantined" [ \
 	"$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 2 ]
-check "incoming: with the reason" [ \
+check_all "incoming: with the reason" <<-'EOF'
+	[ \
 	"$(sql "SELECT count(*) FROM quarantine WHERE reason = 'no empty line after the header lines'")" -eq 1 ] && \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%odd number of bytes'")" -eq 1 ]
+EOF
 check "incoming: the quarantine keeps the file" [ \
 	"$(sql "SELECT CAST(raw AS TEXT) FROM quarantine WHERE reason LIKE 'no empty%'")" = \
 	"this is not an smstools file" ]
@@ -97,9 +101,11 @@ gw
 sql "UPDATE sms_part SET received_at = received_at - 7200"
 echo "sms_parts_timeout = 60" >>"$I/cirm.conf"
 gw
-check "incoming: a part again adds nothing, now or later" [ \
+check_all "incoming: a part again adds nothing, now or later" <<-'EOF'
+	[ \
 	"$(sql "SELECT count(*) FROM inbox WHERE channel = 'sms'")" -eq 4 ] && \
 	[ "$(sql "SELECT count(*) FROM sms_part WHERE done_at IS NULL")" -eq 0 ]
+EOF
 { hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 02\n'; printf '\nen ny andra del.'; } >"$S/incoming/GSM1.g2"
 { hdr UTF-8 'UDH-DATA: 05 00 03 A7 02 01\n'; printf '\nEtt nytt sms, '; } >"$S/incoming/GSM1.g1"
 gw
@@ -113,16 +119,18 @@ check "incoming: the reference used again is a new message" \
 gw
 sql "UPDATE sms_part SET received_at = received_at - 7200"
 gw
-check "incoming: parts that never came are marked where they are missing" \
+check_all "incoming: parts that never came are marked where they are missing" <<-'EOF'
 	inbox_has "Ett […] tre." && inbox_has "[…] två […]" && \
 	[ "$(sql "SELECT count(*) FROM inbox_message WHERE instr(CAST(raw AS TEXT), 'Parts: 2/3') > 0")" -eq 1 ]
+EOF
 # A part the SMPP gateway stored before sms_transport became smstools
 # does not wait for ever.
 sql "INSERT INTO sms_part (source, sender, recipient, ref, total, seq, text, received_at)
 	VALUES ('smpp', '+46701234567', '', 9, 2, 1, 'Från förr', strftime('%s', 'now') - 7200)"
 gw
-check "incoming: a part another transport left goes in after the timeout" \
+check_all "incoming: a part another transport left goes in after the timeout" <<-'EOF'
 	inbox_has "Från förr […]" && [ "$(sql "SELECT count(*) FROM sms_part WHERE done_at IS NULL")" -eq 0 ]
+EOF
 # smsd makes the file, then writes it: one just made, empty or without
 # its empty line yet, waits; once written it is taken; an old one is bad.
 : >"$S/incoming/GSM1.w1"
@@ -130,13 +138,17 @@ printf 'From: 46701234567\nFrom_TOA: 91 intern' >"$S/incoming/GSM1.w2"
 : >"$S/incoming/GSM1.w3"
 touch -d '1 minute ago' "$S/incoming/GSM1.w3"
 gw
-check "incoming: a file being written is left for later" [ -e "$S/incoming/GSM1.w1" ] && \
+check_all "incoming: a file being written is left for later" <<-'EOF'
+	[ -e "$S/incoming/GSM1.w1" ] && \
 	[ -e "$S/incoming/GSM1.w2" ] && [ ! -e "$S/incoming/GSM1.w3" ] && \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 3 ]
+EOF
 { hdr UTF-8; printf '\nSkrivet klart.'; } >"$S/incoming/GSM1.w2"
 gw
-check "incoming: ... and taken once written" [ ! -e "$S/incoming/GSM1.w2" ] && \
+check_all "incoming: ... and taken once written" <<-'EOF'
+	[ ! -e "$S/incoming/GSM1.w2" ] && \
 	inbox_has "Skrivet klart."
+EOF
 # An emoji split between two UCS2 parts (its surrogate pair cut in two):
 # whole again once the parts are put together.
 { hdr UCS2 'UDH-DATA: 05 00 03 B3 02 01\n'; printf '\n\000H\000e\000j\000 \330\075'; } >"$S/incoming/GSM1.p1"
@@ -160,21 +172,29 @@ check "incoming: a national sender (From_TOA A1) gets its trunk prefix" [ \
 mkdir "$S/incoming/GSM1.dir"
 ln -s /etc/passwd "$S/incoming/GSM1.link"
 gw
-check "incoming: a directory and a symbolic link are left alone" [ -d "$S/incoming/GSM1.dir" ] && \
+check_all "incoming: a directory and a symbolic link are left alone" <<-'EOF'
+	[ -d "$S/incoming/GSM1.dir" ] && \
 	[ -L "$S/incoming/GSM1.link" ] && \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE source = 'smstools'")" -eq 3 ]
-check "incoming: ... and the log says so" contains "$err" "GSM1.dir: not a regular file; left alone" && \
+EOF
+check_all "incoming: ... and the log says so" <<-'EOF'
+	contains "$err" "GSM1.dir: not a regular file; left alone" && \
 	contains "$err" "GSM1.link: a symbolic link, never followed; left alone"
+EOF
 rm -r "$S/incoming/GSM1.dir" "$S/incoming/GSM1.link"
 printf 'From: 46701234567\000x\nAlphabet: UTF-8\n\nNUL' >"$S/incoming/GSM1.nul"
 gw
-check "incoming: a NUL byte in the headers is quarantined, no crash" [ "$rc" -eq 0 ] && \
+check_all "incoming: a NUL byte in the headers is quarantined, no crash" <<-'EOF'
+	[ "$rc" -eq 0 ] && \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'a NUL byte in the header lines'")" -eq 1 ] && \
 	[ ! -e "$S/incoming/GSM1.nul" ]
+EOF
 mkfifo "$S/incoming/GSM1.fifo"
 run timeout 20 "$CIRM_GATEWAY" -c "$I/cirm.conf" --once smstools
-check "incoming: a named pipe does not hang the gateway" [ "$rc" -eq 0 ] && \
+check_all "incoming: a named pipe does not hang the gateway" <<-'EOF'
+	[ "$rc" -eq 0 ] && \
 	contains "$err" "GSM1.fifo: not a regular file; left alone"
+EOF
 rm "$S/incoming/GSM1.fifo"
 
 # --- outgoing --------------------------------------------------------
@@ -195,11 +215,15 @@ check "outgoing: other text as UCS2, UTF-16 big endian" cmp -s "$T/u.ref" "$S/ou
 check "outgoing: both sent, the file name as remote id" [ \
 	"$(sql "SELECT group_concat(status || ' ' || remote_id, ',') FROM outbox WHERE id IN ($g, $u) ORDER BY id")" = \
 	"sent cirm-$g,sent cirm-$u" ]
-check "outgoing: an opted-out number gets no file, the row fails" [ ! -e "$S/outgoing/cirm-$o" ] && \
+check_all "outgoing: an opted-out number gets no file, the row fails" <<-'EOF'
+	[ ! -e "$S/outgoing/cirm-$o" ] && \
 	[ "$(sql "SELECT status || '|' || last_error FROM outbox WHERE id = $o")" = \
 	"failed|the recipient has opted out of SMS" ]
-check "outgoing: a number that is not E.164 fails" [ \
+EOF
+check_all "outgoing: a number that is not E.164 fails" <<-'EOF'
+	[ \
 	"$(sql "SELECT status FROM outbox WHERE id = $n")" = failed ] && [ ! -e "$S/outgoing/cirm-$n" ]
+EOF
 check "outgoing: two files, nothing else" [ "$(count "$S/outgoing")" -eq 2 ]
 check "outgoing: the log names no number" [ -z "$(printf '%s' "$err" | grep 4670)" ]
 
@@ -217,8 +241,10 @@ check "outcome: sent/ is only the network's word, not delivery" [ \
 check "outcome: failed/ fails the row with smsd's reason" [ \
 	"$(sql "SELECT status || '|' || last_error FROM outbox WHERE id = $u")" = \
 	"failed|stat:UNDELIV err:+CMS ERROR: 500" ]
-check "outcome: our report files removed, others' left" [ "$(count "$S/sent")" -eq 0 ] && \
+check_all "outcome: our report files removed, others' left" <<-'EOF'
+	[ "$(count "$S/sent")" -eq 0 ] && \
 	[ "$(ls "$S/failed")" = theirs ]
+EOF
 
 # --- after a crash: a row left 'sending' -----------------------------
 sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
@@ -227,10 +253,14 @@ sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
 a=$(id +46701230001) b=$(id +46701230002)
 printf 'To: 46701230001\nAlphabet: UTF-8\n\nsmsd has it' >"$S/checked/cirm-$a"
 gw
-check "leftover: smsd already has it, not written again" [ ! -e "$S/outgoing/cirm-$a" ] && \
+check_all "leftover: smsd already has it, not written again" <<-'EOF'
+	[ ! -e "$S/outgoing/cirm-$a" ] && \
 	[ "$(sql "SELECT status FROM outbox WHERE id = $a")" = sent ]
-check "leftover: never written, now written" [ -e "$S/outgoing/cirm-$b" ] && \
+EOF
+check_all "leftover: never written, now written" <<-'EOF'
+	[ -e "$S/outgoing/cirm-$b" ] && \
 	[ "$(sql "SELECT status FROM outbox WHERE id = $b")" = sent ]
+EOF
 # The crash came after the write, and smsd sent the file meanwhile: its
 # report in sent/ is the row's, not a stranger's to throw away.
 sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
@@ -238,9 +268,11 @@ sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
 c=$(id +46701230003)
 printf 'To: 46701230003\nAlphabet: UTF-8\nModem: GSM1\nSent: 26-01-12 10:02:00\n\nsmsd sent it' >"$S/sent/cirm-$c"
 gw
-check "leftover: smsd sent it already, not written again" [ ! -e "$S/outgoing/cirm-$c" ] && \
+check_all "leftover: smsd sent it already, not written again" <<-'EOF'
+	[ ! -e "$S/outgoing/cirm-$c" ] && \
 	[ "$(sql "SELECT status || '|' || remote_id || '|' || receipt FROM outbox WHERE id = $c")" = \
 	"sent|cirm-$c|stat:ACCEPTD" ] && [ ! -e "$S/sent/cirm-$c" ]
+EOF
 
 # --- kill -9 while writing -------------------------------------------
 sql "DELETE FROM outbox"
@@ -254,8 +286,10 @@ check "kill -9: at most one row was in flight" [ \
 	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sending'")" -le 1 ]
 gw
 check "restart: all 400 sent" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 400 ]
-check "restart: 400 files, one per row, no temporary left" [ "$(ls -A "$S/outgoing" | wc -l)" -eq 400 ] && \
+check_all "restart: 400 files, one per row, no temporary left" <<-'EOF'
+	[ "$(ls -A "$S/outgoing" | wc -l)" -eq 400 ] && \
 	[ -z "$(ls -A "$S/outgoing" | grep '^\.')" ]
+EOF
 bad=0
 for f in "$S"/outgoing/cirm-*; do
 	k=${f##*/cirm-}
