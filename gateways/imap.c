@@ -53,6 +53,7 @@ struct imap {
 	mailimap *s;
 	struct tls_client *tls_client; /* NULL with imap_tls = none */
 	const char *host, *mailbox;
+	char *box, *folder; /* mailbox and imap_processed_folder as sent */
 	unsigned int port;
 	enum tls_mode tls;
 	enum done_mode done;
@@ -138,6 +139,64 @@ static int
 fail(const struct imap *im, const char *step, int r)
 {
 	return fail_hint(im, step, r, NULL);
+}
+
+/* NAME (UTF-8) as a mailbox name on the wire: modified UTF-7 (RFC 3501
+   5.1.3), which servers require; Dovecot refuses "Åtgärdade" as it is.
+   A name that is not UTF-8 is sent unchanged, for the server to judge. */
+static char *
+mailbox_name(const char *name)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+,";
+	const unsigned char *p = (const unsigned char *)name;
+	char *out = xmalloc(strlen(name) * 5 + 1);
+	size_t o = 0;
+	uint32_t bits = 0;
+	int nbits = 0, shifted = 0;
+
+	if (utf8_bad_line(name) != 0) {
+		free(out);
+		return xstrdup(name);
+	}
+	while (*p != '\0' || shifted) {
+		uint32_t c = *p, u[2];
+		int len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4, nu;
+
+		if (shifted && (*p == '\0' || (c >= 0x20 && c < 0x7f))) {
+			if (nbits > 0)
+				out[o++] = b64[(bits << (6 - nbits)) & 0x3f];
+			out[o++] = '-';
+			shifted = nbits = 0;
+			continue;
+		}
+		if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+			if (c == '&')
+				out[o++] = '-';
+			p++;
+			continue;
+		}
+		if (len > 1)
+			c &= 0xff >> (len + 1);
+		for (int i = 1; i < len; i++)
+			c = (c << 6) | (p[i] & 0x3f);
+		p += len;
+		nu = c >= 0x10000 ? 2 : 1;
+		u[0] = nu == 2 ? 0xd800 | ((c - 0x10000) >> 10) : c;
+		u[1] = 0xdc00 | (c & 0x3ff);
+		if (!shifted)
+			out[o++] = '&';
+		shifted = 1;
+		for (int i = 0; i < nu; i++) {
+			bits = (bits << 16) | u[i];
+			for (nbits += 16; nbits >= 6; nbits -= 6)
+				out[o++] = b64[(bits >> (nbits - 6)) & 0x3f];
+			bits &= (1u << nbits) - 1;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* --- TLS ---------------------------------------------------------- */
@@ -383,7 +442,7 @@ position_load(struct imap *im)
 static int
 imap_select(struct imap *im)
 {
-	int r = mailimap_select(im->s, im->mailbox);
+	int r = mailimap_select(im->s, im->box);
 
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(im, "SELECT", r);
@@ -721,7 +780,7 @@ expunge(struct imap *im, struct mailimap_set *set)
 static int
 move(struct imap *im, struct mailimap_set *set)
 {
-	const char *folder = cfg_str(im->cfg, CFG_IMAP_PROCESSED_FOLDER);
+	const char *folder = im->folder;
 	int r;
 
 	if (!im->folder_ready) {
@@ -1073,6 +1132,8 @@ imap_init(struct imap *im, struct gateway_ctx *ctx)
 		   strcmp(done, "delete") == 0 ? DONE_DELETE : DONE_MOVE;
 	im->max_size = (uint32_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE);
 	im->max_header = (uint32_t)cfg_int(cfg, CFG_MAIL_MAX_HEADER_BYTES);
+	im->box = mailbox_name(im->mailbox);
+	im->folder = mailbox_name(cfg_str(cfg, CFG_IMAP_PROCESSED_FOLDER));
 	if (im->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
@@ -1099,8 +1160,11 @@ run(struct gateway_ctx *ctx)
 	struct imap im;
 	int delay = 1, r = 0;
 
-	if (imap_init(&im, ctx) < 0)
+	if (imap_init(&im, ctx) < 0) {
+		free(im.box);
+		free(im.folder);
 		return -1;
+	}
 	while (!gateway_stopping()) {
 		r = session(&im);
 		if (r == 0 || ctx->once || gateway_stopping())
@@ -1124,6 +1188,8 @@ run(struct gateway_ctx *ctx)
 		delay = delay >= IMAP_BACKOFF_MAX / 2 ? IMAP_BACKOFF_MAX : delay * 2;
 	}
 	tls_client_free(&im.tls_client);
+	free(im.box);
+	free(im.folder);
 	return ctx->once ? r : 0;
 }
 

@@ -6,7 +6,8 @@
 # processed mail is moved, oversize mail becomes a header-only row, a
 # new UIDVALIDITY starts over, certificates from an unknown CA or for
 # another host are refused before any login, STARTTLS works, imap_tls =
-# none with AUTHENTICATE PLAIN works, a wrong password is reported.
+# none with AUTHENTICATE PLAIN works, a wrong password is reported,
+# mailbox names beyond ASCII work.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -460,5 +461,27 @@ check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log
 run "$CIRMD" -c "$I/cirm.conf" --once
 check "the engine quarantines the note with the reason" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed 3 times to deliver UID %; the mail stays on the server'")" -eq 1 ]
+
+# Folder names beyond ASCII go to the server in modified UTF-7, as IMAP
+# wants: Dovecot refused "Åtgärdade" as it was, so mail was queued but
+# never moved, and a mailbox so named could not be read at all.
+B="$M/.Inkorg f&APY-r medborgare"
+mkdir -p "$B/cur" "$B/new" "$B/tmp"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$B"
+put_mail
+mv "$M/new/$n_mail.cirmtest.localhost" "$B/new/"
+before=$(rows)
+conf utf8 "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_mailbox = Inkorg för medborgare" \
+	"imap_processed_folder = Åtgärdade"
+gateway utf8
+check "a mailbox named in UTF-8: exit 0" [ "$rc" -eq 0 ]
+check "a mailbox named in UTF-8: its message is queued" \
+	[ "$(rows)" -eq $((before + 1)) ]
+check "a folder named in UTF-8: the message is moved there" \
+	[ "$(count_mail "$M/.&AMU-tg&AOQ-rdade")" -eq 1 ] &&
+	[ "$(count_mail "$B")" -eq 0 ]
+check "a folder named in UTF-8: no refusal" \
+	[ -z "$(printf '%s' "$err" | grep -e refused -e mUTF-7)" ]
 
 done_testing
