@@ -380,8 +380,10 @@ imap_login(struct imap *im)
 			free(err);
 			return -1;
 		}
+		/* The line end, also a CRLF one (a file written on Windows):
+		   a CR would go to the server inside the password. */
 		len = size;
-		if (len > 0 && pw[len - 1] == '\n')
+		while (len > 0 && (pw[len - 1] == '\n' || pw[len - 1] == '\r'))
 			pw[--len] = '\0';
 		if (mailimap_has_extension(im->s, "LOGINDISABLED")) {
 			log_debug("%s:%u: LOGIN disabled, using AUTHENTICATE "

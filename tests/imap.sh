@@ -484,4 +484,20 @@ check "a folder named in UTF-8: the message is moved there" \
 check "a folder named in UTF-8: no refusal" \
 	[ -z "$(printf '%s' "$err" | grep -e refused -e mUTF-7)" ]
 
+# A password file with a CRLF line end (written on Windows): the CR is
+# not part of the password. (It went to the server inside it, and the
+# login failed with "Missing '\"'".)
+printf 's3cret\r\n' >"$I/crlf.password"
+chmod 600 "$I/crlf.password"
+put_mail
+before=$(rows)
+conf crlf "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_password_file = crlf.password"
+gateway crlf
+check "a password file with CRLF: exit 0" [ "$rc" -eq 0 ]
+check "a password file with CRLF: the login succeeds" \
+	[ -z "$(printf '%s' "$err" | grep 'login:')" ]
+check "a password file with CRLF: the message is queued" \
+	[ "$(rows)" -eq $((before + 1)) ]
+
 done_testing
