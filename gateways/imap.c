@@ -405,9 +405,11 @@ imap_login(struct imap *im)
    the server renumbered the mailbox, so it is read again from UID 1:
    mail marked $cirm is passed over (see search_new), mail fetched but
    not yet marked comes again and the engine drops those copies by
-   their Message-ID. */
+   their Message-ID. So too when UIDNEXT (0: not told) is not above
+   the position: the mailbox was restored from a backup under the same
+   UIDVALIDITY, and new mail gets UIDs that were taken before. */
 static int
-position_load(struct imap *im)
+position_load(struct imap *im, uint32_t uidnext)
 {
 	char *value = NULL, *err = NULL, reset[24];
 	unsigned long v = 0, u = 0;
@@ -422,14 +424,21 @@ position_load(struct imap *im)
 		return r;
 	}
 	if (sscanf(value, "%lu:%lu", &v, &u) == 2 && v == im->uidvalidity &&
-	    u <= UINT32_MAX) {
+	    u <= UINT32_MAX && (uidnext == 0 || u < uidnext)) {
 		im->last = (uint32_t)u;
 	} else {
-		log_warnx("%s: UIDVALIDITY is now %" PRIu32 " (position was "
-			  "'%.40s'): fetching the mailbox again from UID 1, "
-			  "but for the mail marked $cirm; copies are dropped "
-			  "by Message-ID", im->mailbox,
-			  im->uidvalidity, value);
+		if (v == im->uidvalidity && u <= UINT32_MAX)
+			log_warnx("%s: the position %lu is past the mailbox's "
+				  "UIDNEXT %" PRIu32 " (restored from a backup?): "
+				  "fetching the mailbox again from UID 1, but for "
+				  "the mail marked $cirm; copies are dropped by "
+				  "Message-ID", im->mailbox, u, uidnext);
+		else
+			log_warnx("%s: UIDVALIDITY is now %" PRIu32 " (position "
+				  "was '%.40s'): fetching the mailbox again from "
+				  "UID 1, but for the mail marked $cirm; copies "
+				  "are dropped by Message-ID", im->mailbox,
+				  im->uidvalidity, value);
 		snprintf(reset, sizeof(reset), "%" PRIu32 ":0", im->uidvalidity);
 		r = store_gateway_state_set(im->ctx->store, im->ctx->name, "uid",
 					    reset, &err);
@@ -455,7 +464,7 @@ imap_select(struct imap *im)
 		return -1;
 	}
 	im->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;
-	return position_load(im);
+	return position_load(im, im->s->imap_selection_info->sel_uidnext);
 }
 
 /* --- fetching ------------------------------------------------------- */

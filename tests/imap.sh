@@ -7,7 +7,8 @@
 # new UIDVALIDITY starts over, certificates from an unknown CA or for
 # another host are refused before any login, STARTTLS works, imap_tls =
 # none with AUTHENTICATE PLAIN works, a wrong password is reported,
-# mailbox names beyond ASCII work.
+# mailbox names beyond ASCII work, a mailbox restored from a backup
+# (UIDNEXT below the position) is read again.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -499,5 +500,20 @@ check "a password file with CRLF: the login succeeds" \
 	[ -z "$(printf '%s' "$err" | grep 'login:')" ]
 check "a password file with CRLF: the message is queued" \
 	[ "$(rows)" -eq $((before + 1)) ]
+
+# The mailbox restored from a backup: the same UIDVALIDITY, but UIDNEXT
+# back below the position. New mail gets UIDs cirm thinks it took, and
+# was passed over without a word; now the mailbox is read again from
+# UID 1, but for the mail marked $cirm, as after a new UIDVALIDITY.
+sql "UPDATE gateway_state SET value = substr(value, 1, instr(value, ':')) || '999999' WHERE gateway = 'imap' AND key = 'uid'"
+put_mail
+before=$(rows)
+gateway flag
+check "UIDNEXT below the position: a warning" \
+	contains "$err" "is past the mailbox's UIDNEXT"
+check "UIDNEXT below the position: the new message is queued" \
+	[ "$(rows)" -eq $((before + 1)) ]
+check "UIDNEXT below the position: nothing marked is fetched again" \
+	contains "$(last_session)" "body_count=1"
 
 done_testing
