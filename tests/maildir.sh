@@ -212,4 +212,24 @@ run "$GATEWAY" -c "$C" --once maildir
 check "an mtime in the future or at the epoch: the arrival is now" \
 	[ "$(sql "SELECT count(*) FROM inbox WHERE (dedupe_key GLOB 'maildir:future.eml:*' OR dedupe_key GLOB 'maildir:epoch.eml:*') AND received_at BETWEEN strftime('%s', 'now') - 600 AND strftime('%s', 'now')")" -eq 2 ]
 
+# More entries left alone than the gateway remembers (an MTA that
+# delivered every file unreadable, here 1,001 links): each is named once
+# at most, and then one line says the rest are not. (Past 1,000, each
+# was named again at every look into new/, every second here.)
+i=0
+while [ $i -lt 1001 ]; do
+	i=$((i + 1))
+	ln -s "$T/elsewhere.eml" "$I/maildir/inbox/new/zlink.$(printf '%04d' $i)"
+done
+"$GATEWAY" -c "$I/poll.conf" maildir 2>"$T/many.log" &
+gwpid=$!
+sleep 4
+kill "$gwpid"
+wait "$gwpid"
+check "many left alone: none is named twice" \
+	[ "$(grep -o 'new/zlink\.[0-9]*' "$T/many.log" | sort | uniq -d | wc -l)" -eq 0 ]
+check "many left alone: said that the others are not named" \
+	[ "$(grep -c 'the others are not named' "$T/many.log")" -eq 1 ]
+rm -f "$I"/maildir/inbox/new/zlink.*
+
 done_testing
