@@ -439,6 +439,9 @@ position_load(struct imap *im, uint32_t uidnext)
 				  "UID 1, but for the mail marked $cirm; copies "
 				  "are dropped by Message-ID", im->mailbox,
 				  im->uidvalidity, value);
+		/* a message that failed before has another UID now */
+		im->bad_uid = 0;
+		im->bad_tries = 0;
 		snprintf(reset, sizeof(reset), "%" PRIu32 ":0", im->uidvalidity);
 		r = store_gateway_state_set(im->ctx->store, im->ctx->name, "uid",
 					    reset, &err);
@@ -1123,6 +1126,34 @@ session(struct imap *im)
 	return r;
 }
 
+/* A --once run counts the sessions that broke on one message (see
+   give_up) on from the runs before it, which left the count in the
+   database as "BAD_UID:BAD_TRIES"; SAVE 1 leaves it there for the next. */
+static void
+bad_keep(struct imap *im, int save)
+{
+	char *value = NULL, *err = NULL, buf[24];
+	unsigned long u = 0;
+	int tries = 0;
+
+	if (save) {
+		snprintf(buf, sizeof(buf), "%" PRIu32 ":%d", im->bad_uid,
+			 im->bad_tries);
+		if (store_gateway_state_set(im->ctx->store, im->ctx->name, "bad",
+					    buf, &err) < 0)
+			log_errorx("database: %s", err);
+	} else if (store_gateway_state_get(im->ctx->store, im->ctx->name,
+					   "bad", &value, &err) < 0)
+		log_errorx("database: %s", err);
+	else if (value != NULL && sscanf(value, "%lu:%d", &u, &tries) == 2 &&
+		 u <= UINT32_MAX && tries > 0 && tries <= IMAP_BAD_TRIES) {
+		im->bad_uid = (uint32_t)u;
+		im->bad_tries = tries;
+	}
+	free(value);
+	free(err);
+}
+
 static int
 imap_init(struct imap *im, struct gateway_ctx *ctx)
 {
@@ -1176,11 +1207,11 @@ run(struct gateway_ctx *ctx)
 		free(im.folder);
 		return -1;
 	}
+	if (ctx->once)
+		bad_keep(&im, 0);
 	while (!gateway_stopping()) {
 		r = session(&im);
-		if (r == 0 || ctx->once || gateway_stopping())
-			break;
-		if (im.fetch_failed) {
+		if (r != 0 && im.fetch_failed && !gateway_stopping()) {
 			if (im.failed_uid != 0 && im.failed_uid == im.bad_uid)
 				im.bad_tries++;
 			else {
@@ -1188,6 +1219,8 @@ run(struct gateway_ctx *ctx)
 				im.bad_tries = 1;
 			}
 		}
+		if (r == 0 || ctx->once || gateway_stopping())
+			break;
 		/* A session that got somewhere starts the back-off over; one
 		   that fails each time at the same step (a message the server
 		   cannot deliver, a database that refuses the rows) must not
@@ -1198,6 +1231,8 @@ run(struct gateway_ctx *ctx)
 		gateway_sleep(delay);
 		delay = delay >= IMAP_BACKOFF_MAX / 2 ? IMAP_BACKOFF_MAX : delay * 2;
 	}
+	if (ctx->once)
+		bad_keep(&im, 1);
 	tls_client_free(&im.tls_client);
 	free(im.box);
 	free(im.folder);

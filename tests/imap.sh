@@ -516,4 +516,21 @@ check "UIDNEXT below the position: the new message is queued" \
 check "UIDNEXT below the position: nothing marked is fetched again" \
 	contains "$(last_session)" "body_count=1"
 
+# The same with --once runs (from a timer): the sessions that broke on
+# the message are counted across runs, so that the mail behind it comes
+# in too. (Each run started counting anew: it never did.)
+put_mail
+bad=$n_mail
+chmod 000 "$M/new/$bad.cirmtest.localhost"
+put_mail
+before=$(rows)
+runs=0
+while [ $runs -lt 6 ] && [ "$(rows)" -lt $((before + 2)) ]; do
+	runs=$((runs + 1))
+	gateway move
+done
+check "--once: a message the server fails on is given up after three runs" \
+	contains "$err" "the server failed 3 times to deliver it"
+check "--once: the mail behind it comes in" [ "$(rows)" -eq $((before + 2)) ]
+
 done_testing
