@@ -13,6 +13,9 @@
 #include <unistd.h>
 #include <time.h>
 
+/* Entries left alone that are named (gateway_left_alone). */
+#define GATEWAY_TOLD_MAX 1000
+
 static volatile sig_atomic_t stopping, woken;
 
 void
@@ -90,11 +93,20 @@ void
 gateway_left_alone(const char *name, const char *path, const char *why)
 {
 	static struct strlist told;
+	static int full;
 
 	for (size_t i = 0; i < told.n; i++)
 		if (strcmp(told.v[i], path) == 0)
 			return;
-	if (told.n < 1000)
-		strlist_add(&told, path);
+	/* Past so many the others are not named: named at every round
+	   instead, they would flood the log. */
+	if (told.n == GATEWAY_TOLD_MAX) {
+		if (!full)
+			log_warnx("%s: more than %d entries left alone; the "
+				  "others are not named", name, GATEWAY_TOLD_MAX);
+		full = 1;
+		return;
+	}
+	strlist_add(&told, path);
 	log_warnx("%s: %s: %s; left alone", name, path, why);
 }

@@ -53,6 +53,7 @@ struct imap {
 	mailimap *s;
 	struct tls_client *tls_client; /* NULL with imap_tls = none */
 	const char *host, *mailbox;
+	char *box, *folder; /* mailbox and imap_processed_folder as sent */
 	unsigned int port;
 	enum tls_mode tls;
 	enum done_mode done;
@@ -138,6 +139,64 @@ static int
 fail(const struct imap *im, const char *step, int r)
 {
 	return fail_hint(im, step, r, NULL);
+}
+
+/* NAME (UTF-8) as a mailbox name on the wire: modified UTF-7 (RFC 3501
+   5.1.3), which servers require; Dovecot refuses "Åtgärdade" as it is.
+   A name that is not UTF-8 is sent unchanged, for the server to judge. */
+static char *
+mailbox_name(const char *name)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+,";
+	const unsigned char *p = (const unsigned char *)name;
+	char *out = xmalloc(strlen(name) * 5 + 1);
+	size_t o = 0;
+	uint32_t bits = 0;
+	int nbits = 0, shifted = 0;
+
+	if (utf8_bad_line(name) != 0) {
+		free(out);
+		return xstrdup(name);
+	}
+	while (*p != '\0' || shifted) {
+		uint32_t c = *p, u[2];
+		int len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4, nu;
+
+		if (shifted && (*p == '\0' || (c >= 0x20 && c < 0x7f))) {
+			if (nbits > 0)
+				out[o++] = b64[(bits << (6 - nbits)) & 0x3f];
+			out[o++] = '-';
+			shifted = nbits = 0;
+			continue;
+		}
+		if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+			if (c == '&')
+				out[o++] = '-';
+			p++;
+			continue;
+		}
+		if (len > 1)
+			c &= 0xff >> (len + 1);
+		for (int i = 1; i < len; i++)
+			c = (c << 6) | (p[i] & 0x3f);
+		p += len;
+		nu = c >= 0x10000 ? 2 : 1;
+		u[0] = nu == 2 ? 0xd800 | ((c - 0x10000) >> 10) : c;
+		u[1] = 0xdc00 | (c & 0x3ff);
+		if (!shifted)
+			out[o++] = '&';
+		shifted = 1;
+		for (int i = 0; i < nu; i++) {
+			bits = (bits << 16) | u[i];
+			for (nbits += 16; nbits >= 6; nbits -= 6)
+				out[o++] = b64[(bits >> (nbits - 6)) & 0x3f];
+			bits &= (1u << nbits) - 1;
+		}
+	}
+	out[o] = '\0';
+	return out;
 }
 
 /* --- TLS ---------------------------------------------------------- */
@@ -321,8 +380,10 @@ imap_login(struct imap *im)
 			free(err);
 			return -1;
 		}
+		/* The line end, also a CRLF one (a file written on Windows):
+		   a CR would go to the server inside the password. */
 		len = size;
-		if (len > 0 && pw[len - 1] == '\n')
+		while (len > 0 && (pw[len - 1] == '\n' || pw[len - 1] == '\r'))
 			pw[--len] = '\0';
 		if (mailimap_has_extension(im->s, "LOGINDISABLED")) {
 			log_debug("%s:%u: LOGIN disabled, using AUTHENTICATE "
@@ -344,9 +405,11 @@ imap_login(struct imap *im)
    the server renumbered the mailbox, so it is read again from UID 1:
    mail marked $cirm is passed over (see search_new), mail fetched but
    not yet marked comes again and the engine drops those copies by
-   their Message-ID. */
+   their Message-ID. So too when UIDNEXT (0: not told) is not above
+   the position: the mailbox was restored from a backup under the same
+   UIDVALIDITY, and new mail gets UIDs that were taken before. */
 static int
-position_load(struct imap *im)
+position_load(struct imap *im, uint32_t uidnext)
 {
 	char *value = NULL, *err = NULL, reset[24];
 	unsigned long v = 0, u = 0;
@@ -361,14 +424,24 @@ position_load(struct imap *im)
 		return r;
 	}
 	if (sscanf(value, "%lu:%lu", &v, &u) == 2 && v == im->uidvalidity &&
-	    u <= UINT32_MAX) {
+	    u <= UINT32_MAX && (uidnext == 0 || u < uidnext)) {
 		im->last = (uint32_t)u;
 	} else {
-		log_warnx("%s: UIDVALIDITY is now %" PRIu32 " (position was "
-			  "'%.40s'): fetching the mailbox again from UID 1, "
-			  "but for the mail marked $cirm; copies are dropped "
-			  "by Message-ID", im->mailbox,
-			  im->uidvalidity, value);
+		if (v == im->uidvalidity && u <= UINT32_MAX)
+			log_warnx("%s: the position %lu is past the mailbox's "
+				  "UIDNEXT %" PRIu32 " (restored from a backup?): "
+				  "fetching the mailbox again from UID 1, but for "
+				  "the mail marked $cirm; copies are dropped by "
+				  "Message-ID", im->mailbox, u, uidnext);
+		else
+			log_warnx("%s: UIDVALIDITY is now %" PRIu32 " (position "
+				  "was '%.40s'): fetching the mailbox again from "
+				  "UID 1, but for the mail marked $cirm; copies "
+				  "are dropped by Message-ID", im->mailbox,
+				  im->uidvalidity, value);
+		/* a message that failed before has another UID now */
+		im->bad_uid = 0;
+		im->bad_tries = 0;
 		snprintf(reset, sizeof(reset), "%" PRIu32 ":0", im->uidvalidity);
 		r = store_gateway_state_set(im->ctx->store, im->ctx->name, "uid",
 					    reset, &err);
@@ -383,7 +456,7 @@ position_load(struct imap *im)
 static int
 imap_select(struct imap *im)
 {
-	int r = mailimap_select(im->s, im->mailbox);
+	int r = mailimap_select(im->s, im->box);
 
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(im, "SELECT", r);
@@ -394,7 +467,7 @@ imap_select(struct imap *im)
 		return -1;
 	}
 	im->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;
-	return position_load(im);
+	return position_load(im, im->s->imap_selection_info->sel_uidnext);
 }
 
 /* --- fetching ------------------------------------------------------- */
@@ -721,7 +794,7 @@ expunge(struct imap *im, struct mailimap_set *set)
 static int
 move(struct imap *im, struct mailimap_set *set)
 {
-	const char *folder = cfg_str(im->cfg, CFG_IMAP_PROCESSED_FOLDER);
+	const char *folder = im->folder;
 	int r;
 
 	if (!im->folder_ready) {
@@ -1053,6 +1126,34 @@ session(struct imap *im)
 	return r;
 }
 
+/* A --once run counts the sessions that broke on one message (see
+   give_up) on from the runs before it, which left the count in the
+   database as "BAD_UID:BAD_TRIES"; SAVE 1 leaves it there for the next. */
+static void
+bad_keep(struct imap *im, int save)
+{
+	char *value = NULL, *err = NULL, buf[24];
+	unsigned long u = 0;
+	int tries = 0;
+
+	if (save) {
+		snprintf(buf, sizeof(buf), "%" PRIu32 ":%d", im->bad_uid,
+			 im->bad_tries);
+		if (store_gateway_state_set(im->ctx->store, im->ctx->name, "bad",
+					    buf, &err) < 0)
+			log_errorx("database: %s", err);
+	} else if (store_gateway_state_get(im->ctx->store, im->ctx->name,
+					   "bad", &value, &err) < 0)
+		log_errorx("database: %s", err);
+	else if (value != NULL && sscanf(value, "%lu:%d", &u, &tries) == 2 &&
+		 u <= UINT32_MAX && tries > 0 && tries <= IMAP_BAD_TRIES) {
+		im->bad_uid = (uint32_t)u;
+		im->bad_tries = tries;
+	}
+	free(value);
+	free(err);
+}
+
 static int
 imap_init(struct imap *im, struct gateway_ctx *ctx)
 {
@@ -1073,6 +1174,8 @@ imap_init(struct imap *im, struct gateway_ctx *ctx)
 		   strcmp(done, "delete") == 0 ? DONE_DELETE : DONE_MOVE;
 	im->max_size = (uint32_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE);
 	im->max_header = (uint32_t)cfg_int(cfg, CFG_MAIL_MAX_HEADER_BYTES);
+	im->box = mailbox_name(im->mailbox);
+	im->folder = mailbox_name(cfg_str(cfg, CFG_IMAP_PROCESSED_FOLDER));
 	if (im->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
@@ -1099,13 +1202,16 @@ run(struct gateway_ctx *ctx)
 	struct imap im;
 	int delay = 1, r = 0;
 
-	if (imap_init(&im, ctx) < 0)
+	if (imap_init(&im, ctx) < 0) {
+		free(im.box);
+		free(im.folder);
 		return -1;
+	}
+	if (ctx->once)
+		bad_keep(&im, 0);
 	while (!gateway_stopping()) {
 		r = session(&im);
-		if (r == 0 || ctx->once || gateway_stopping())
-			break;
-		if (im.fetch_failed) {
+		if (r != 0 && im.fetch_failed && !gateway_stopping()) {
 			if (im.failed_uid != 0 && im.failed_uid == im.bad_uid)
 				im.bad_tries++;
 			else {
@@ -1113,6 +1219,8 @@ run(struct gateway_ctx *ctx)
 				im.bad_tries = 1;
 			}
 		}
+		if (r == 0 || ctx->once || gateway_stopping())
+			break;
 		/* A session that got somewhere starts the back-off over; one
 		   that fails each time at the same step (a message the server
 		   cannot deliver, a database that refuses the rows) must not
@@ -1123,7 +1231,11 @@ run(struct gateway_ctx *ctx)
 		gateway_sleep(delay);
 		delay = delay >= IMAP_BACKOFF_MAX / 2 ? IMAP_BACKOFF_MAX : delay * 2;
 	}
+	if (ctx->once)
+		bad_keep(&im, 1);
 	tls_client_free(&im.tls_client);
+	free(im.box);
+	free(im.folder);
 	return ctx->once ? r : 0;
 }
 

@@ -238,7 +238,10 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	p->key = xstrdup(name);
 	if ((colon = strchr(p->key, ':')) != NULL)
 		*colon = '\0';
-	p->received_at = (int64_t)st.st_mtime;
+	/* One in the future is a wrong clock, one at the epoch no time at
+	   all: the mail is here now. */
+	p->received_at = st.st_mtime > 0 && st.st_mtime <= cirm_now() ?
+			 (int64_t)st.st_mtime : cirm_now();
 	blob_id(p->buf, p->len, p->sha);
 	return 1;
 }

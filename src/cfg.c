@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -272,6 +273,31 @@ check_plaintext(struct cfg *cfg, struct strlist *errors)
 	}
 }
 
+/* imap_processed = move into the very mailbox fetched from: each
+   message moved comes back under a new UID, is fetched again and moved
+   again, for ever (INBOX is a name in any case, RFC 3501). */
+static void
+check_imap_folder(struct cfg *cfg, struct strlist *errors)
+{
+	const char *host = cfg->value[CFG_IMAP_HOST];
+	const char *box = cfg->value[CFG_IMAP_MAILBOX];
+	const char *folder = cfg->value[CFG_IMAP_PROCESSED_FOLDER];
+	int line = cfg->line[CFG_IMAP_MAILBOX];
+
+	if (*host == '\0' || strcmp(host, "none") == 0 ||
+	    strcmp(cfg->value[CFG_IMAP_PROCESSED], "move") != 0)
+		return;
+	if (strcmp(box, folder) != 0 &&
+	    (strcasecmp(box, "INBOX") != 0 || strcasecmp(folder, "INBOX") != 0))
+		return;
+	if (cfg->line[CFG_IMAP_PROCESSED_FOLDER] > line)
+		line = cfg->line[CFG_IMAP_PROCESSED_FOLDER];
+	strlist_addf(errors, _("%s:%d: imap_processed_folder is the mailbox "
+			       "fetched from (%s): each message moved there "
+			       "would be fetched again, for ever; name another "
+			       "folder"), cfg->path, line, box);
+}
+
 int
 cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 {
@@ -324,6 +350,7 @@ cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 	}
 	check_secrets(cfg, errors);
 	check_plaintext(cfg, errors);
+	check_imap_folder(cfg, errors);
 	if (errors->n > before) {
 		cfg_free(&cfg);
 		return -1;

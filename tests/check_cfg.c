@@ -230,6 +230,34 @@ START_TEST(test_plaintext_only_loopback)
 }
 END_TEST
 
+/* imap_processed = move into the very mailbox fetched from: each
+   message would come back under a new UID and be fetched again, for
+   ever. Said at once, with the line. */
+START_TEST(test_imap_move_into_itself)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	static const char *const ok[] = {
+		"imap_host = imap.example.se\nimap_mailbox = cirm\n"
+		"imap_processed = flag\n",
+		"imap_host = imap.example.se\nimap_mailbox = cirm\n"
+		"imap_processed_folder = Behandlat\n",
+		"imap_mailbox = cirm\n", /* the IMAP gateway is off */
+	};
+
+	assert_one_error("imap_host = imap.example.se\n# x\nimap_mailbox = cirm\n",
+			 3, "imap_processed_folder is the mailbox fetched from");
+	assert_one_error("imap_host = imap.example.se\n"
+			 "imap_processed_folder = inbox\n", 2,
+			 "imap_processed_folder is the mailbox fetched from");
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		ck_assert_msg(load(ok[i], &cfg, &errors) == 0, "%s: %s", ok[i],
+			      errors.n > 0 ? errors.v[0] : "");
+		cfg_free(&cfg);
+	}
+}
+END_TEST
+
 START_TEST(test_missing_equals)
 {
 	assert_one_error("database cirm.db\n", 1, "name = value");
@@ -399,6 +427,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_bad_then_set_again);
 	tcase_add_test(tc, test_bad_string);
 	tcase_add_test(tc, test_plaintext_only_loopback);
+	tcase_add_test(tc, test_imap_move_into_itself);
 	tcase_add_test(tc, test_missing_equals);
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_long_line);

@@ -6,7 +6,9 @@
 # processed mail is moved, oversize mail becomes a header-only row, a
 # new UIDVALIDITY starts over, certificates from an unknown CA or for
 # another host are refused before any login, STARTTLS works, imap_tls =
-# none with AUTHENTICATE PLAIN works, a wrong password is reported.
+# none with AUTHENTICATE PLAIN works, a wrong password is reported,
+# mailbox names beyond ASCII work, a mailbox restored from a backup
+# (UIDNEXT below the position) is read again.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -460,5 +462,75 @@ check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log
 run "$CIRMD" -c "$I/cirm.conf" --once
 check "the engine quarantines the note with the reason" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed 3 times to deliver UID %; the mail stays on the server'")" -eq 1 ]
+
+# Folder names beyond ASCII go to the server in modified UTF-7, as IMAP
+# wants: Dovecot refused "Åtgärdade" as it was, so mail was queued but
+# never moved, and a mailbox so named could not be read at all.
+B="$M/.Inkorg f&APY-r medborgare"
+mkdir -p "$B/cur" "$B/new" "$B/tmp"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$B"
+put_mail
+mv "$M/new/$n_mail.cirmtest.localhost" "$B/new/"
+before=$(rows)
+conf utf8 "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_mailbox = Inkorg för medborgare" \
+	"imap_processed_folder = Åtgärdade"
+gateway utf8
+check "a mailbox named in UTF-8: exit 0" [ "$rc" -eq 0 ]
+check "a mailbox named in UTF-8: its message is queued" \
+	[ "$(rows)" -eq $((before + 1)) ]
+check "a folder named in UTF-8: the message is moved there" \
+	[ "$(count_mail "$M/.&AMU-tg&AOQ-rdade")" -eq 1 ] &&
+	[ "$(count_mail "$B")" -eq 0 ]
+check "a folder named in UTF-8: no refusal" \
+	[ -z "$(printf '%s' "$err" | grep -e refused -e mUTF-7)" ]
+
+# A password file with a CRLF line end (written on Windows): the CR is
+# not part of the password. (It went to the server inside it, and the
+# login failed with "Missing '\"'".)
+printf 's3cret\r\n' >"$I/crlf.password"
+chmod 600 "$I/crlf.password"
+put_mail
+before=$(rows)
+conf crlf "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_password_file = crlf.password"
+gateway crlf
+check "a password file with CRLF: exit 0" [ "$rc" -eq 0 ]
+check "a password file with CRLF: the login succeeds" \
+	[ -z "$(printf '%s' "$err" | grep 'login:')" ]
+check "a password file with CRLF: the message is queued" \
+	[ "$(rows)" -eq $((before + 1)) ]
+
+# The mailbox restored from a backup: the same UIDVALIDITY, but UIDNEXT
+# back below the position. New mail gets UIDs cirm thinks it took, and
+# was passed over without a word; now the mailbox is read again from
+# UID 1, but for the mail marked $cirm, as after a new UIDVALIDITY.
+sql "UPDATE gateway_state SET value = substr(value, 1, instr(value, ':')) || '999999' WHERE gateway = 'imap' AND key = 'uid'"
+put_mail
+before=$(rows)
+gateway flag
+check "UIDNEXT below the position: a warning" \
+	contains "$err" "is past the mailbox's UIDNEXT"
+check "UIDNEXT below the position: the new message is queued" \
+	[ "$(rows)" -eq $((before + 1)) ]
+check "UIDNEXT below the position: nothing marked is fetched again" \
+	contains "$(last_session)" "body_count=1"
+
+# The same with --once runs (from a timer): the sessions that broke on
+# the message are counted across runs, so that the mail behind it comes
+# in too. (Each run started counting anew: it never did.)
+put_mail
+bad=$n_mail
+chmod 000 "$M/new/$bad.cirmtest.localhost"
+put_mail
+before=$(rows)
+runs=0
+while [ $runs -lt 6 ] && [ "$(rows)" -lt $((before + 2)) ]; do
+	runs=$((runs + 1))
+	gateway move
+done
+check "--once: a message the server fails on is given up after three runs" \
+	contains "$err" "the server failed 3 times to deliver it"
+check "--once: the mail behind it comes in" [ "$(rows)" -eq $((before + 2)) ]
 
 done_testing

@@ -199,4 +199,37 @@ check "... every mail queued once" \
 check "... and moved to cur/" [ "$(ls "$I/maildir/inbox/new" | grep -c '^lock\.')" -eq 0 -a \
 	"$(ls "$I/maildir/inbox/cur" | grep -c '^lock\.')" -eq 1200 ]
 
+# The file's time is its arrival time, but one in the future (a wrong
+# clock) or at the epoch is not: the mail arrived now. (It used to be
+# taken as it was: a case of 2040, or one of 1970, overdue at once.)
+printf 'From: a@b.se\nSubject: t\nMessage-ID: <future@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/new/future.eml"
+touch -d '2040-01-01' "$I/maildir/inbox/new/future.eml"
+printf 'From: a@b.se\nSubject: t\nMessage-ID: <epoch@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/new/epoch.eml"
+touch -d '@0' "$I/maildir/inbox/new/epoch.eml"
+run "$GATEWAY" -c "$C" --once maildir
+check "an mtime in the future or at the epoch: the arrival is now" \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE (dedupe_key GLOB 'maildir:future.eml:*' OR dedupe_key GLOB 'maildir:epoch.eml:*') AND received_at BETWEEN strftime('%s', 'now') - 600 AND strftime('%s', 'now')")" -eq 2 ]
+
+# More entries left alone than the gateway remembers (an MTA that
+# delivered every file unreadable, here 1,001 links): each is named once
+# at most, and then one line says the rest are not. (Past 1,000, each
+# was named again at every look into new/, every second here.)
+i=0
+while [ $i -lt 1001 ]; do
+	i=$((i + 1))
+	ln -s "$T/elsewhere.eml" "$I/maildir/inbox/new/zlink.$(printf '%04d' $i)"
+done
+"$GATEWAY" -c "$I/poll.conf" maildir 2>"$T/many.log" &
+gwpid=$!
+sleep 4
+kill "$gwpid"
+wait "$gwpid"
+check "many left alone: none is named twice" \
+	[ "$(grep -o 'new/zlink\.[0-9]*' "$T/many.log" | sort | uniq -d | wc -l)" -eq 0 ]
+check "many left alone: said that the others are not named" \
+	[ "$(grep -c 'the others are not named' "$T/many.log")" -eq 1 ]
+rm -f "$I"/maildir/inbox/new/zlink.*
+
 done_testing
