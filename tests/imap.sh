@@ -413,8 +413,10 @@ gateway badfolder
 check "a refused folder: the waiting messages are queued" [ "$(rows)" -eq 9 ]
 check "a refused folder: they stay in the INBOX" [ "$(count_mail "$M")" -eq 5 ]
 gateway move
-check "the next session moves them" [ "$(count_mail "$M")" -eq 3 ] &&
+check_all "the next session moves them" <<-'EOF'
+	[ "$(count_mail "$M")" -eq 3 ] &&
 	[ "$(count_mail "$M/.cirm")" -eq 6 ]
+EOF
 check "and says so" contains "$err" "2 messages queued before but not yet marked"
 check "and fetches nothing twice" [ "$(rows)" -eq 9 ]
 
@@ -479,9 +481,10 @@ gateway utf8
 check "a mailbox named in UTF-8: exit 0" [ "$rc" -eq 0 ]
 check "a mailbox named in UTF-8: its message is queued" \
 	[ "$(rows)" -eq $((before + 1)) ]
-check "a folder named in UTF-8: the message is moved there" \
+check_all "a folder named in UTF-8: the message is moved there" <<-'EOF'
 	[ "$(count_mail "$M/.&AMU-tg&AOQ-rdade")" -eq 1 ] &&
 	[ "$(count_mail "$B")" -eq 0 ]
+EOF
 check "a folder named in UTF-8: no refusal" \
 	[ -z "$(printf '%s' "$err" | grep -e refused -e mUTF-7)" ]
 

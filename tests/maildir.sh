@@ -80,8 +80,9 @@ check "once, not at every look into new/" \
 	[ "$(printf '%s\n' "$err" | grep -c 'new/link:')" -eq 1 ]
 check "a directory is logged too" \
 	contains "$err" "new/adir: not a regular file; left alone"
-check "both stay where they are" \
+check_all "both stay where they are" <<-'EOF'
 	[ -L "$I/maildir/inbox/new/link" ] && [ -d "$I/maildir/inbox/new/adir" ]
+EOF
 check "nothing was queued from them" [ "$(sql 'SELECT count(*) FROM inbox')" -eq $N ]
 
 # cur/ missing: the mail is queued once and stays in new/, said once; a
@@ -98,9 +99,10 @@ check "cur/ missing: said once, with the reason" \
 check "cur/ missing: the mail stays in new/" [ -f "$I/maildir/inbox/new/nocur.eml" ]
 mv "$T/cur" "$I/maildir/inbox/cur"
 run timeout 60 "$GATEWAY" -c "$C" --once maildir
-check "cur/ back: the mail goes there, not into the inbox again" \
+check_all "cur/ back: the mail goes there, not into the inbox again" <<-'EOF'
 	[ -f "$I/maildir/inbox/cur/nocur.eml:2,S" ] &&
 	[ "$(sql 'SELECT count(*) FROM inbox')" -eq $((N + 1)) ]
+EOF
 
 # Two mails delivered under the same name, the first still waiting in
 # the inbox: both are queued, and cur/ keeps both files.
