@@ -843,17 +843,19 @@ content_type_ok(const char *t)
 /* The file name as an RFC 2231 parameter (UTF-8, percent-encoded, in
    numbered sections on lines of their own so no line grows long), so
    that "Åtgärdsplan.pdf" arrives as it was named; NAME's path is
-   dropped and nothing but the name can leave. */
+   dropped and nothing but the name can leave (RFC 2183 2.3), a
+   Windows one (C:\Users\login\...) as well. */
 static void
 add_filename(struct buf *b, const char *name)
 {
-	const char *slash = strrchr(name, '/');
 	struct buf enc = { 0 };
 	size_t i = 0;
 	int section = 0;
 
-	if (slash != NULL)
-		name = slash + 1;
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == '/' || *p == '\\')
+			name = p + 1;
+	}
 	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
 	     p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||

@@ -142,12 +142,16 @@ START_TEST(test_attachments)
 		{ "Åtgärdsplan 2026.pdf", "application/pdf", bin, sizeof(bin) },
 		{ "../../etc/x.txt", "text/plain\r\nX-Evil: 1", "hej\n", 4 },
 		{ NULL, "image/png", bin, 1 },
+		/* as some Windows clients name a file: its folders, with
+		   the handler's login, are not the citizen's business */
+		{ "C:\\Users\\eva.ek\\Skrivbord\\Bilaga ö.pdf", "application/pdf",
+		  "", 0 },
 	};
 	struct mailout mo = {
 		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
 		.recipient = "goran.sjoberg@exempel.se", .subject = "Svar",
 		.headers = headers, .body = swedish, .date = 1767258000,
-		.attachments = att, .nattachments = 3,
+		.attachments = att, .nattachments = 4,
 	};
 	struct mime_message *m;
 	char *msg = NULL, *err = NULL;
@@ -182,9 +186,13 @@ START_TEST(test_attachments)
 			ck_assert_ptr_null(p->filename);
 			ck_assert_uint_eq(p->len, 1);
 			break;
+		case 3:
+			ck_assert_str_eq(p->filename, "Bilaga ö.pdf");
+			ck_assert_uint_eq(p->len, 0);
+			break;
 		}
 	}
-	ck_assert_uint_eq(natt, 3);
+	ck_assert_uint_eq(natt, 4);
 	mime_free(&m);
 	free(msg);
 }
