@@ -726,13 +726,14 @@ mailout_qp(const char *text, size_t len, size_t *len_r)
 	while (i < len) {
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t end = nl != NULL ? (size_t)(nl - text) : len, n = end - i;
-		size_t col = 0;
+		size_t col = 0, rest = 0;
 
 		if (nl != NULL && n > 0 && text[end - 1] == '\r')
 			n--;
 		for (size_t j = 0; j < n; j++) {
 			unsigned char c = (unsigned char)text[i + j];
 			int last = j + 1 == n, enc;
+			size_t w, k = 1;
 
 			enc = c == '=' || c < ' ' || c >= 0x7f;
 			if ((c == ' ' || c == '\t') && last)
@@ -745,12 +746,25 @@ mailout_qp(const char *text, size_t len, size_t *len_r)
 					memcmp(text + i + j, "From ", 5) == 0)))
 				enc = 1;
 			buf_need(&b, 6); /* a soft break and =XX */
+			/* A UTF-8 character goes on one line whole: clients
+			   that decode line by line would show a split one
+			   as two wrong ones. */
+			w = enc ? 3 : 1;
+			if (rest > 0) {
+				rest--;
+				w = 0;
+			} else if (c >= 0xc0) {
+				k = char_len((const unsigned char *)text + i + j,
+					     n - j);
+				rest = k - 1;
+				w = 3 * k;
+			}
 			/* Room for the soft break's '=', except on a line's
 			   last character before a real line end (text
 			   without a final newline ends in a soft break). */
-			if (col + (enc ? 3 : 1) > (last && nl != NULL ?
-						   LINE_MAX_LEN :
-						   LINE_MAX_LEN - 1)) {
+			if (w > 0 && col + w > (j + k == n && nl != NULL ?
+						LINE_MAX_LEN :
+						LINE_MAX_LEN - 1)) {
 				memcpy(b.p + b.len, "=\r\n", 3);
 				b.len += 3;
 				col = 0;

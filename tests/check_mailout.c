@@ -439,6 +439,16 @@ START_TEST(test_qp)
 	qp = mailout_qp(x74a, strlen(x74a), &len);
 	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n=C3=A5\r\n");
 	free(qp);
+	/* Nor does a UTF-8 character: clients that decode line by line
+	   show a split one as two wrong ones. */
+	qp = mailout_qp(x74a + 2, strlen(x74a + 2), &len);
+	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n=C3=A5\r\n");
+	free(qp);
+	qp = mailout_qp("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			"\xe2\x82\xac\xe2\x82\xac", 73, &len);
+	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n"
+			 "=E2=82=AC=E2=82=AC=\r\n");
+	free(qp);
 }
 END_TEST
 
