@@ -900,6 +900,43 @@ add_filename(struct buf *b, const char *name)
 	free(enc.p);
 }
 
+/* Whether D (LEN bytes) can go as 7bit: ASCII without NUL or a bare
+   CR, in lines of at most LINE_HARD_MAX octets. */
+static bool
+lines_7bit(const unsigned char *d, size_t len)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (d[i] == '\n') {
+			col = 0;
+			continue;
+		}
+		if (d[i] == 0 || d[i] >= 0x80 ||
+		    (d[i] == '\r' && (i + 1 == len || d[i + 1] != '\n')))
+			return false;
+		if (d[i] != '\r' && ++col > LINE_HARD_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* An enclosed mail of 7-bit lines, as it is with CRLF line ends. */
+static void
+add_7bit(struct buf *b, const unsigned char *d, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (d[i] == '\r')
+			continue;
+		if (d[i] == '\n')
+			buf_add(b, "\r\n", 2);
+		else
+			buf_addc(b, (char)d[i]);
+	}
+	if (len > 0 && d[len - 1] != '\n')
+		buf_add(b, "\r\n", 2);
+}
+
 static void
 add_attachment(struct buf *b, const struct mailout_attachment *a,
 	       const char *boundary)
@@ -907,18 +944,34 @@ add_attachment(struct buf *b, const struct mailout_attachment *a,
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *d = a->data;
+	const char *type = content_type_ok(a->content_type) ?
+		a->content_type : "application/octet-stream";
+	bool as_is = false;
 	char *h;
 
+	/* A composite type may not be base64 (RFC 2045 6.4, RFC 2046
+	   5.2.1), and a client reads one that is as a broken mail: an
+	   enclosed mail (a decision forwarded as an attachment) goes as
+	   it is when it can go as 7bit, else as a file, which the
+	   citizen can still open. */
+	if (strcmp(type, "message/rfc822") == 0 && lines_7bit(d, a->len))
+		as_is = true;
+	else if (strncmp(type, "message/", 8) == 0 ||
+		 strncmp(type, "multipart/", 10) == 0)
+		type = "application/octet-stream";
 	h = xasprintf("\r\n--%s\r\nContent-Type: %s\r\n"
-		      "Content-Transfer-Encoding: base64\r\n"
-		      "Content-Disposition: attachment", boundary,
-		      content_type_ok(a->content_type) ? a->content_type :
-		      "application/octet-stream");
+		      "Content-Transfer-Encoding: %s\r\n"
+		      "Content-Disposition: attachment", boundary, type,
+		      as_is ? "7bit" : "base64");
 	buf_adds(b, h);
 	free(h);
 	if (a->filename != NULL && *a->filename != '\0')
 		add_filename(b, a->filename);
 	buf_adds(b, "\r\n\r\n");
+	if (as_is) {
+		add_7bit(b, d, a->len);
+		return;
+	}
 	/* 57 bytes make a line of 76 characters. */
 	for (size_t i = 0; i < a->len; i += 57) {
 		size_t n = a->len - i < 57 ? a->len - i : 57;

@@ -198,6 +198,61 @@ START_TEST(test_attachments)
 }
 END_TEST
 
+/* A mail the handler passes on as an attachment is never base64, which
+   RFC 2046 5.2.1 forbids for message/rfc822 and clients then read as a
+   broken mail: as it is when it is 7-bit, else as a file. */
+START_TEST(test_enclosed_mail)
+{
+	static const char ascii[] = "From: Byggnadsnamnden <bn@kommun.example>\n"
+		"Subject: Beslut om bygglov\n\nBygget far fortsatta.\n";
+	static const char eightbit[] = "From: <bn@kommun.example>\r\n"
+		"Subject: Beslut\r\n\r\nBygget f\xc3\xa5r forts\xc3\xa4tta.\r\n";
+	const struct mailout_attachment att[] = {
+		{ "beslut.eml", "message/rfc822", ascii, strlen(ascii) },
+		{ "beslut2.eml", "message/rfc822", eightbit, strlen(eightbit) },
+	};
+	struct mailout mo = {
+		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
+		.recipient = "goran.sjoberg@exempel.se", .subject = "Svar",
+		.headers = headers, .body = "Se beslutet.\n", .date = 1767258000,
+		.attachments = att, .nattachments = 2,
+	};
+	struct mime_message *m;
+	char *msg = NULL, *err = NULL;
+	size_t len, natt = 0;
+
+	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
+	ck_assert_msg(strstr(msg, "Content-Type: message/rfc822\r\n"
+			     "Content-Transfer-Encoding: 7bit\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\n\r\nFrom: Byggnadsnamnden "
+			     "<bn@kommun.example>\r\nSubject: Beslut om "
+			     "bygglov\r\n\r\nBygget far fortsatta.\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "Content-Type: application/octet-stream\r\n"
+			     "Content-Transfer-Encoding: base64\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_ptr_null(strstr(msg, "message/rfc822\r\n"
+				  "Content-Transfer-Encoding: base64"));
+	m = parse(msg, len);
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+
+		if (!mime_part_is_file(p))
+			continue;
+		if (natt++ == 1) {
+			ck_assert_str_eq(p->filename, "beslut2.eml");
+			ck_assert_uint_eq(p->len, strlen(eightbit));
+			ck_assert_mem_eq(p->data, eightbit, p->len);
+		} else
+			ck_assert_str_eq(p->content_type, "message/rfc822");
+	}
+	ck_assert_uint_eq(natt, 2);
+	mime_free(&m);
+	free(msg);
+}
+END_TEST
+
 /* Long subjects of every kind fold and decode back exactly. */
 START_TEST(test_subjects)
 {
@@ -547,6 +602,7 @@ main(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_qp_random);
 	tcase_add_test(tc, test_attachments);
+	tcase_add_test(tc, test_enclosed_mail);
 	tcase_add_test(tc, test_subjects);
 	tcase_add_test(tc, test_long_word);
 	tcase_add_test(tc, test_header_injection);
