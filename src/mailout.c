@@ -921,6 +921,34 @@ lines_7bit(const unsigned char *d, size_t len)
 	return true;
 }
 
+/* Whether D (LEN bytes) is text with letters beyond ASCII, all of it
+   well-formed UTF-8 (no NUL). */
+static bool
+utf8_beyond_ascii(const unsigned char *d, size_t len)
+{
+	bool beyond = false;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = d[i] < 0x80 ? 1 : d[i] >= 0xc2 && d[i] <= 0xdf ? 2 :
+			d[i] >= 0xe0 && d[i] <= 0xef ? 3 :
+			d[i] >= 0xf0 && d[i] <= 0xf4 ? 4 : 0;
+
+		if (n == 0 || d[i] == 0 || i + n > len)
+			return false;
+		for (size_t k = 1; k < n; k++)
+			if ((d[i + k] & 0xc0) != 0x80)
+				return false;
+		if ((n == 3 && ((d[i] == 0xe0 && d[i + 1] < 0xa0) ||
+				(d[i] == 0xed && d[i + 1] >= 0xa0))) ||
+		    (n == 4 && ((d[i] == 0xf0 && d[i + 1] < 0x90) ||
+				(d[i] == 0xf4 && d[i + 1] >= 0x90))))
+			return false;
+		beyond = beyond || n > 1;
+		i += n;
+	}
+	return beyond;
+}
+
 /* An enclosed mail of 7-bit lines, as it is with CRLF line ends. */
 static void
 add_7bit(struct buf *b, const unsigned char *d, size_t len)
@@ -959,9 +987,14 @@ add_attachment(struct buf *b, const struct mailout_attachment *a,
 	else if (strncmp(type, "message/", 8) == 0 ||
 		 strncmp(type, "multipart/", 10) == 0)
 		type = "application/octet-stream";
-	h = xasprintf("\r\n--%s\r\nContent-Type: %s\r\n"
+	/* The file's charset is not kept, and without one a text part is
+	   US-ASCII (RFC 2046 4.1.2): clients showing it inline made "Å"
+	   of a UTF-8 file "Ã…". UTF-8 is told where it is certain. */
+	h = xasprintf("\r\n--%s\r\nContent-Type: %s%s\r\n"
 		      "Content-Transfer-Encoding: %s\r\n"
 		      "Content-Disposition: attachment", boundary, type,
+		      strncmp(type, "text/", 5) == 0 &&
+		      utf8_beyond_ascii(d, a->len) ? "; charset=UTF-8" : "",
 		      as_is ? "7bit" : "base64");
 	buf_adds(b, h);
 	free(h);

@@ -142,6 +142,9 @@ START_TEST(test_attachments)
 		{ "Åtgärdsplan 2026.pdf", "application/pdf", bin, sizeof(bin) },
 		{ "../../etc/x.txt", "text/plain\r\nX-Evil: 1", "hej\n", 4 },
 		{ NULL, "image/png", bin, 1 },
+		/* a UTF-8 text file says so; a Latin-1 one cannot */
+		{ "anteckning.txt", "text/plain", "\xc3\x85tg\xc3\xa4rd\n", 8 },
+		{ "latin1.txt", "text/plain", "\xc5tg\xe4rd\n", 6 },
 		/* as some Windows clients name a file: its folders, with
 		   the handler's login, are not the citizen's business */
 		{ "C:\\Users\\eva.ek\\Skrivbord\\Bilaga ö.pdf", "application/pdf",
@@ -151,7 +154,7 @@ START_TEST(test_attachments)
 		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
 		.recipient = "goran.sjoberg@exempel.se", .subject = "Svar",
 		.headers = headers, .body = swedish, .date = 1767258000,
-		.attachments = att, .nattachments = 4,
+		.attachments = att, .nattachments = 6,
 	};
 	struct mime_message *m;
 	char *msg = NULL, *err = NULL;
@@ -161,6 +164,16 @@ START_TEST(test_attachments)
 		bin[i] = (unsigned char)(i * 7 + 3);
 	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
 	check_lines(msg);
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain; charset=UTF-8\r\n"
+			     "Content-Transfer-Encoding: base64\r\n"
+			     "Content-Disposition: attachment;\r\n"
+			     " filename*0*=UTF-8''anteckning.txt") != NULL,
+		      "the UTF-8 text file has no charset");
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain\r\n"
+			     "Content-Transfer-Encoding: base64\r\n"
+			     "Content-Disposition: attachment;\r\n"
+			     " filename*0*=UTF-8''latin1.txt") != NULL,
+		      "the Latin-1 text file has a charset");
 	ck_assert_ptr_null(strstr(msg, "X-Evil: 1"));
 	m = parse(msg, len);
 	ck_assert_str_eq(m->text, swedish);
@@ -187,12 +200,18 @@ START_TEST(test_attachments)
 			ck_assert_uint_eq(p->len, 1);
 			break;
 		case 3:
+			ck_assert_str_eq(p->filename, "anteckning.txt");
+			break;
+		case 4:
+			ck_assert_str_eq(p->filename, "latin1.txt");
+			break;
+		case 5:
 			ck_assert_str_eq(p->filename, "Bilaga ö.pdf");
 			ck_assert_uint_eq(p->len, 0);
 			break;
 		}
 	}
-	ck_assert_uint_eq(natt, 4);
+	ck_assert_uint_eq(natt, 6);
 	mime_free(&m);
 	free(msg);
 }
