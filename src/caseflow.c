@@ -515,13 +515,18 @@ citizen_headers(const struct flow *fl)
 	if (set->key != NULL && set->address != NULL)
 		reply_to = token_address(set->key, set->address, fl->c.number,
 					 0);
-	out = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: %s\n%s",
+	/* A handler's answer is a person's: help desks and filters set
+	   aside mail marked automatic, and it must reach the citizen. */
+	out = xasprintf("From: %s <%s>\n%s%s%s%s%s%s%s",
 			set->municipality, set->address != NULL ? set->address :
 			"cirm@cirm.invalid", reply_to != NULL ? "Reply-To: " : "",
 			reply_to != NULL ? reply_to : "",
 			reply_to != NULL ? "\n" : "",
+			fl->in->written_by_handler ? "" : "Auto-Submitted: ",
+			fl->in->written_by_handler ? "" :
 			fl->in->thread_headers != NULL ? "auto-replied" :
 			"auto-generated",
+			fl->in->written_by_handler ? "" : "\n",
 			fl->in->thread_headers != NULL ? fl->in->thread_headers :
 			"");
 	free(reply_to);

@@ -2,6 +2,7 @@
 #ifndef CIRM_CASEFLOW_H
 #define CIRM_CASEFLOW_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -43,6 +44,9 @@ struct caseflow_input {
 	/* The message whose attachments go along with a reply to the
 	   citizen by mail (a handler's answer), or 0. */
 	int64_t attachments_of;
+	/* A handler wrote the text: mail carrying it to the citizen is
+	   not marked Auto-Submitted (RFC 3834 5.1: a person wrote it). */
+	bool written_by_handler;
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);

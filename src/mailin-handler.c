@@ -1012,9 +1012,11 @@ carry_out(struct mailin *mi, struct store *store,
 	in.thread_headers = thread;
 	/* The handler's files go along to the citizen (by mail). */
 	in.attachments_of = message_id;
+	in.written_by_handler = true;
 	ret = caseflow_reply(mi->flow, store, v->case_id, "answer", &in,
 			     error_r);
 	in.attachments_of = 0;
+	in.written_by_handler = false;
 	if (ret == 0 && !any_workflow)
 		ret = caseflow_event(mi->flow, store, v->case_id,
 				     "mail.handler", &in, error_r);

@@ -726,13 +726,14 @@ mailout_qp(const char *text, size_t len, size_t *len_r)
 	while (i < len) {
 		const char *nl = memchr(text + i, '\n', len - i);
 		size_t end = nl != NULL ? (size_t)(nl - text) : len, n = end - i;
-		size_t col = 0;
+		size_t col = 0, rest = 0;
 
 		if (nl != NULL && n > 0 && text[end - 1] == '\r')
 			n--;
 		for (size_t j = 0; j < n; j++) {
 			unsigned char c = (unsigned char)text[i + j];
 			int last = j + 1 == n, enc;
+			size_t w, k = 1;
 
 			enc = c == '=' || c < ' ' || c >= 0x7f;
 			if ((c == ' ' || c == '\t') && last)
@@ -745,12 +746,25 @@ mailout_qp(const char *text, size_t len, size_t *len_r)
 					memcmp(text + i + j, "From ", 5) == 0)))
 				enc = 1;
 			buf_need(&b, 6); /* a soft break and =XX */
+			/* A UTF-8 character goes on one line whole: clients
+			   that decode line by line would show a split one
+			   as two wrong ones. */
+			w = enc ? 3 : 1;
+			if (rest > 0) {
+				rest--;
+				w = 0;
+			} else if (c >= 0xc0) {
+				k = char_len((const unsigned char *)text + i + j,
+					     n - j);
+				rest = k - 1;
+				w = 3 * k;
+			}
 			/* Room for the soft break's '=', except on a line's
 			   last character before a real line end (text
 			   without a final newline ends in a soft break). */
-			if (col + (enc ? 3 : 1) > (last && nl != NULL ?
-						   LINE_MAX_LEN :
-						   LINE_MAX_LEN - 1)) {
+			if (w > 0 && col + w > (j + k == n && nl != NULL ?
+						LINE_MAX_LEN :
+						LINE_MAX_LEN - 1)) {
 				memcpy(b.p + b.len, "=\r\n", 3);
 				b.len += 3;
 				col = 0;
@@ -843,17 +857,19 @@ content_type_ok(const char *t)
 /* The file name as an RFC 2231 parameter (UTF-8, percent-encoded, in
    numbered sections on lines of their own so no line grows long), so
    that "Åtgärdsplan.pdf" arrives as it was named; NAME's path is
-   dropped and nothing but the name can leave. */
+   dropped and nothing but the name can leave (RFC 2183 2.3), a
+   Windows one (C:\Users\login\...) as well. */
 static void
 add_filename(struct buf *b, const char *name)
 {
-	const char *slash = strrchr(name, '/');
 	struct buf enc = { 0 };
 	size_t i = 0;
 	int section = 0;
 
-	if (slash != NULL)
-		name = slash + 1;
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == '/' || *p == '\\')
+			name = p + 1;
+	}
 	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
 	     p++) {
 		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -884,6 +900,71 @@ add_filename(struct buf *b, const char *name)
 	free(enc.p);
 }
 
+/* Whether D (LEN bytes) can go as 7bit: ASCII without NUL or a bare
+   CR, in lines of at most LINE_HARD_MAX octets. */
+static bool
+lines_7bit(const unsigned char *d, size_t len)
+{
+	size_t col = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (d[i] == '\n') {
+			col = 0;
+			continue;
+		}
+		if (d[i] == 0 || d[i] >= 0x80 ||
+		    (d[i] == '\r' && (i + 1 == len || d[i + 1] != '\n')))
+			return false;
+		if (d[i] != '\r' && ++col > LINE_HARD_MAX)
+			return false;
+	}
+	return true;
+}
+
+/* Whether D (LEN bytes) is text with letters beyond ASCII, all of it
+   well-formed UTF-8 (no NUL). */
+static bool
+utf8_beyond_ascii(const unsigned char *d, size_t len)
+{
+	bool beyond = false;
+
+	for (size_t i = 0; i < len;) {
+		size_t n = d[i] < 0x80 ? 1 : d[i] >= 0xc2 && d[i] <= 0xdf ? 2 :
+			d[i] >= 0xe0 && d[i] <= 0xef ? 3 :
+			d[i] >= 0xf0 && d[i] <= 0xf4 ? 4 : 0;
+
+		if (n == 0 || d[i] == 0 || i + n > len)
+			return false;
+		for (size_t k = 1; k < n; k++)
+			if ((d[i + k] & 0xc0) != 0x80)
+				return false;
+		if ((n == 3 && ((d[i] == 0xe0 && d[i + 1] < 0xa0) ||
+				(d[i] == 0xed && d[i + 1] >= 0xa0))) ||
+		    (n == 4 && ((d[i] == 0xf0 && d[i + 1] < 0x90) ||
+				(d[i] == 0xf4 && d[i + 1] >= 0x90))))
+			return false;
+		beyond = beyond || n > 1;
+		i += n;
+	}
+	return beyond;
+}
+
+/* An enclosed mail of 7-bit lines, as it is with CRLF line ends. */
+static void
+add_7bit(struct buf *b, const unsigned char *d, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (d[i] == '\r')
+			continue;
+		if (d[i] == '\n')
+			buf_add(b, "\r\n", 2);
+		else
+			buf_addc(b, (char)d[i]);
+	}
+	if (len > 0 && d[len - 1] != '\n')
+		buf_add(b, "\r\n", 2);
+}
+
 static void
 add_attachment(struct buf *b, const struct mailout_attachment *a,
 	       const char *boundary)
@@ -891,18 +972,39 @@ add_attachment(struct buf *b, const struct mailout_attachment *a,
 	static const char b64[] =
 		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 	const unsigned char *d = a->data;
+	const char *type = content_type_ok(a->content_type) ?
+		a->content_type : "application/octet-stream";
+	bool as_is = false;
 	char *h;
 
-	h = xasprintf("\r\n--%s\r\nContent-Type: %s\r\n"
-		      "Content-Transfer-Encoding: base64\r\n"
-		      "Content-Disposition: attachment", boundary,
-		      content_type_ok(a->content_type) ? a->content_type :
-		      "application/octet-stream");
+	/* A composite type may not be base64 (RFC 2045 6.4, RFC 2046
+	   5.2.1), and a client reads one that is as a broken mail: an
+	   enclosed mail (a decision forwarded as an attachment) goes as
+	   it is when it can go as 7bit, else as a file, which the
+	   citizen can still open. */
+	if (strcmp(type, "message/rfc822") == 0 && lines_7bit(d, a->len))
+		as_is = true;
+	else if (strncmp(type, "message/", 8) == 0 ||
+		 strncmp(type, "multipart/", 10) == 0)
+		type = "application/octet-stream";
+	/* The file's charset is not kept, and without one a text part is
+	   US-ASCII (RFC 2046 4.1.2): clients showing it inline made "Å"
+	   of a UTF-8 file "Ã…". UTF-8 is told where it is certain. */
+	h = xasprintf("\r\n--%s\r\nContent-Type: %s%s\r\n"
+		      "Content-Transfer-Encoding: %s\r\n"
+		      "Content-Disposition: attachment", boundary, type,
+		      strncmp(type, "text/", 5) == 0 &&
+		      utf8_beyond_ascii(d, a->len) ? "; charset=UTF-8" : "",
+		      as_is ? "7bit" : "base64");
 	buf_adds(b, h);
 	free(h);
 	if (a->filename != NULL && *a->filename != '\0')
 		add_filename(b, a->filename);
 	buf_adds(b, "\r\n\r\n");
+	if (as_is) {
+		add_7bit(b, d, a->len);
+		return;
+	}
 	/* 57 bytes make a line of 76 characters. */
 	for (size_t i = 0; i < a->len; i += 57) {
 		size_t n = a->len - i < 57 ? a->len - i : 57;

@@ -30,7 +30,8 @@ struct mailout {
 	const char *body;	/* UTF-8 text, LF or CRLF line ends */
 	int64_t date;		/* seconds since the epoch */
 	/* With attachments the mail is multipart/mixed: the text, then
-	   each attachment in base64. */
+	   each attachment in base64 (an enclosed mail, message/rfc822,
+	   as it is when 7-bit, else as application/octet-stream). */
 	const struct mailout_attachment *attachments;
 	size_t nattachments;
 };

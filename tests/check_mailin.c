@@ -655,6 +655,8 @@ START_TEST(test_handler_round_trip)
 	ck_assert_msg(strstr(hdr, "In-Reply-To: <h1@example.se>") != NULL,
 		      "%s", hdr);
 	ck_assert_msg(strstr(hdr, "eva") == NULL, "handler privacy: %s", hdr);
+	/* Eva wrote it: not marked automatic, which help desks set aside */
+	ck_assert_msg(strstr(hdr, "Auto-Submitted") == NULL, "%s", hdr);
 	/* an internal note goes nowhere */
 	note = mail("eva@kommun.example", to, "SV: Buller", "h3@kommun.example",
 		    NULL, "#notering\nRing byggfirman.\n");

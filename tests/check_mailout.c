@@ -142,12 +142,19 @@ START_TEST(test_attachments)
 		{ "Åtgärdsplan 2026.pdf", "application/pdf", bin, sizeof(bin) },
 		{ "../../etc/x.txt", "text/plain\r\nX-Evil: 1", "hej\n", 4 },
 		{ NULL, "image/png", bin, 1 },
+		/* a UTF-8 text file says so; a Latin-1 one cannot */
+		{ "anteckning.txt", "text/plain", "\xc3\x85tg\xc3\xa4rd\n", 8 },
+		{ "latin1.txt", "text/plain", "\xc5tg\xe4rd\n", 6 },
+		/* as some Windows clients name a file: its folders, with
+		   the handler's login, are not the citizen's business */
+		{ "C:\\Users\\eva.ek\\Skrivbord\\Bilaga ö.pdf", "application/pdf",
+		  "", 0 },
 	};
 	struct mailout mo = {
 		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
 		.recipient = "goran.sjoberg@exempel.se", .subject = "Svar",
 		.headers = headers, .body = swedish, .date = 1767258000,
-		.attachments = att, .nattachments = 3,
+		.attachments = att, .nattachments = 6,
 	};
 	struct mime_message *m;
 	char *msg = NULL, *err = NULL;
@@ -157,6 +164,16 @@ START_TEST(test_attachments)
 		bin[i] = (unsigned char)(i * 7 + 3);
 	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
 	check_lines(msg);
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain; charset=UTF-8\r\n"
+			     "Content-Transfer-Encoding: base64\r\n"
+			     "Content-Disposition: attachment;\r\n"
+			     " filename*0*=UTF-8''anteckning.txt") != NULL,
+		      "the UTF-8 text file has no charset");
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain\r\n"
+			     "Content-Transfer-Encoding: base64\r\n"
+			     "Content-Disposition: attachment;\r\n"
+			     " filename*0*=UTF-8''latin1.txt") != NULL,
+		      "the Latin-1 text file has a charset");
 	ck_assert_ptr_null(strstr(msg, "X-Evil: 1"));
 	m = parse(msg, len);
 	ck_assert_str_eq(m->text, swedish);
@@ -182,9 +199,74 @@ START_TEST(test_attachments)
 			ck_assert_ptr_null(p->filename);
 			ck_assert_uint_eq(p->len, 1);
 			break;
+		case 3:
+			ck_assert_str_eq(p->filename, "anteckning.txt");
+			break;
+		case 4:
+			ck_assert_str_eq(p->filename, "latin1.txt");
+			break;
+		case 5:
+			ck_assert_str_eq(p->filename, "Bilaga ö.pdf");
+			ck_assert_uint_eq(p->len, 0);
+			break;
 		}
 	}
-	ck_assert_uint_eq(natt, 3);
+	ck_assert_uint_eq(natt, 6);
+	mime_free(&m);
+	free(msg);
+}
+END_TEST
+
+/* A mail the handler passes on as an attachment is never base64, which
+   RFC 2046 5.2.1 forbids for message/rfc822 and clients then read as a
+   broken mail: as it is when it is 7-bit, else as a file. */
+START_TEST(test_enclosed_mail)
+{
+	static const char ascii[] = "From: Byggnadsnamnden <bn@kommun.example>\n"
+		"Subject: Beslut om bygglov\n\nBygget far fortsatta.\n";
+	static const char eightbit[] = "From: <bn@kommun.example>\r\n"
+		"Subject: Beslut\r\n\r\nBygget f\xc3\xa5r forts\xc3\xa4tta.\r\n";
+	const struct mailout_attachment att[] = {
+		{ "beslut.eml", "message/rfc822", ascii, strlen(ascii) },
+		{ "beslut2.eml", "message/rfc822", eightbit, strlen(eightbit) },
+	};
+	struct mailout mo = {
+		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
+		.recipient = "goran.sjoberg@exempel.se", .subject = "Svar",
+		.headers = headers, .body = "Se beslutet.\n", .date = 1767258000,
+		.attachments = att, .nattachments = 2,
+	};
+	struct mime_message *m;
+	char *msg = NULL, *err = NULL;
+	size_t len, natt = 0;
+
+	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
+	ck_assert_msg(strstr(msg, "Content-Type: message/rfc822\r\n"
+			     "Content-Transfer-Encoding: 7bit\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "\r\n\r\nFrom: Byggnadsnamnden "
+			     "<bn@kommun.example>\r\nSubject: Beslut om "
+			     "bygglov\r\n\r\nBygget far fortsatta.\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_msg(strstr(msg, "Content-Type: application/octet-stream\r\n"
+			     "Content-Transfer-Encoding: base64\r\n") != NULL,
+		      "%s", msg);
+	ck_assert_ptr_null(strstr(msg, "message/rfc822\r\n"
+				  "Content-Transfer-Encoding: base64"));
+	m = parse(msg, len);
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+
+		if (!mime_part_is_file(p))
+			continue;
+		if (natt++ == 1) {
+			ck_assert_str_eq(p->filename, "beslut2.eml");
+			ck_assert_uint_eq(p->len, strlen(eightbit));
+			ck_assert_mem_eq(p->data, eightbit, p->len);
+		} else
+			ck_assert_str_eq(p->content_type, "message/rfc822");
+	}
+	ck_assert_uint_eq(natt, 2);
 	mime_free(&m);
 	free(msg);
 }
@@ -431,6 +513,16 @@ START_TEST(test_qp)
 	qp = mailout_qp(x74a, strlen(x74a), &len);
 	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n=C3=A5\r\n");
 	free(qp);
+	/* Nor does a UTF-8 character: clients that decode line by line
+	   show a split one as two wrong ones. */
+	qp = mailout_qp(x74a + 2, strlen(x74a + 2), &len);
+	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n=C3=A5\r\n");
+	free(qp);
+	qp = mailout_qp("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+			"\xe2\x82\xac\xe2\x82\xac", 73, &len);
+	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n"
+			 "=E2=82=AC=E2=82=AC=\r\n");
+	free(qp);
 }
 END_TEST
 
@@ -529,6 +621,7 @@ main(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_qp_random);
 	tcase_add_test(tc, test_attachments);
+	tcase_add_test(tc, test_enclosed_mail);
 	tcase_add_test(tc, test_subjects);
 	tcase_add_test(tc, test_long_word);
 	tcase_add_test(tc, test_header_injection);
