@@ -172,8 +172,9 @@ for fx in "$top_srcdir"/tests/data/replies/talon/standard_replies__*.eml; do
 	mv "$IN/tmp/$client" "$IN/new/$client.talon"
 	got=$(wait_mail "$OUT/anna@example.se" "Hello from $client")
 	stripped=$(sql "SELECT body_stripped FROM message WHERE rfc_message_id = '$client.talon@kommun.example'")
-	check "a $client reply: the citizen gets only the new text" \
+	check_all "a $client reply: the citizen gets only the new text" <<-'EOF'
 		[ -n "$got" ] && [ "$stripped" = "Hello from $client" ]
+	EOF
 done
 
 # An internal note is never sent.

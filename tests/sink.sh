@@ -111,9 +111,11 @@ run "$CIRM_GATEWAY" -c "$I/cirm.conf" --once sink
 check "a Maildir taken away: exit 0" [ "$rc" -eq 0 ]
 check "a Maildir whose new/ was removed gets it back, with the mail" [ \
 	"$(find "$OUT/sink1@exempel.se/new" -type f | wc -l)" -eq 1 ]
-check "a removed Maildir is made again, with the mail" [ \
+check_all "a removed Maildir is made again, with the mail" <<-'EOF'
+	[ \
 	"$(find "$OUT/sink2@exempel.se/new" -type f | wc -l)" -eq 1 ] && \
 	[ -d "$OUT/sink2@exempel.se/cur" ] && [ -d "$OUT/sink2@exempel.se/tmp" ]
+EOF
 leftover=$(find "$OUT" -path "$OUT/*/tmp/*" -type f)
 check "nothing left in tmp/" [ -z "$leftover" ]
 [ -z "$leftover" ] || printf '# %s\n' $leftover | head -5

@@ -422,7 +422,9 @@ check "after SIGTERM: the rest sent" [ "$(sql "SELECT count(*) FROM outbox WHERE
 wait_until '[ "$(delivered)" -ge 30 ]' 100
 sleep 1
 problems=$(rows | python3 "$T/inspect.py" "$OUT" 1 2>&1)
-check "after SIGTERM: each mail arrived once" [ -z "$problems" ] && [ "$(delivered)" -eq 30 ]
+check_all "after SIGTERM: each mail arrived once" <<-'EOF'
+	[ -z "$problems" ] && [ "$(delivered)" -eq 30 ]
+EOF
 [ -z "$problems" ] || printf '%s\n' "$problems" | head -5 | sed 's/^/# /'
 
 # --- a wrong password: retried, not failed -----------------------------
