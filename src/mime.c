@@ -429,6 +429,22 @@ take_body(struct walk *w, struct mime_part *p, struct mailmime *mm)
 	free(text);
 }
 
+/* "S/MIME" when MM, of TYPE, is a whole message encrypted with S/MIME
+   (application/pkcs7-mime as enveloped-data; without smime-type it can
+   be that as well), else NULL. */
+static const char *
+smime_encrypted(const struct mailmime *mm, const char *type)
+{
+	const char *st;
+
+	if (strcmp(type, "application/pkcs7-mime") != 0 &&
+	    strcmp(type, "application/x-pkcs7-mime") != 0)
+		return NULL;
+	st = ct_param(mm->mm_content_type, "smime-type");
+	return st == NULL || strcasecmp(st, "enveloped-data") == 0 ||
+	       strcasecmp(st, "authenveloped-data") == 0 ? "S/MIME" : NULL;
+}
+
 static int
 walk_single(struct walk *w, struct mailmime *mm, int depth,
 	    enum body_rule rule)
@@ -451,6 +467,9 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 		 strncmp(type, "text/", 5) == 0)
 		role = MIME_PART_ALTERNATIVE;
 	free(fname);
+	/* the message itself, not a file attached to one */
+	if (depth == 0 && smime_encrypted(mm, type) != NULL)
+		w->msg->encrypted = smime_encrypted(mm, type);
 	if ((int)w->msg->nparts >= w->lim->max_parts) {
 		free(type);
 		return fail(w, xasprintf("more than %d MIME parts (mail_max_parts)",
@@ -498,6 +517,11 @@ walk_multi(struct walk *w, struct mailmime *mm, int depth, enum body_rule rule)
 	char *type = content_type(mm->mm_content_type);
 	struct mailmime *best = NULL;
 	int alternative = strcmp(type, "multipart/alternative") == 0;
+
+	/* RFC 3156: the text is in the second part, which cirm cannot
+	   read; both parts are kept as files */
+	if (strcmp(type, "multipart/encrypted") == 0 && rule == BODY_YES)
+		w->msg->encrypted = "PGP/MIME";
 
 	if (depth == 0 && strcmp(type, "multipart/report") == 0) {
 		const char *rt = ct_param(mm->mm_content_type, "report-type");
