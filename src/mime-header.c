@@ -130,16 +130,39 @@ append_raw(struct strlist *parts, const char *s, size_t len, int *replaced)
 	free(u);
 }
 
+/* Converts the bytes PENDING holds (of encoded words in *CHARSET) and
+   adds them to PARTS; clears both. */
+static void
+flush_words(struct strlist *parts, char **charset, char **pending,
+	    size_t *plen, int *replaced)
+{
+	char *u;
+
+	if (*charset == NULL)
+		return;
+	u = mime_to_utf8(*charset, *pending, *plen, replaced);
+	strlist_add(parts, u);
+	free(u);
+	free(*charset);
+	free(*pending);
+	*charset = *pending = NULL;
+	*plen = 0;
+}
+
 char *
 mime_decode_words(const char *value, int *replaced)
 {
 	struct strlist parts = { 0 };
 	const char *p = value, *plain = value, *after_word = NULL;
+	/* the bytes of adjacent encoded words in one charset, converted
+	   together: mail programs split a word inside a character */
+	char *pending = NULL, *pending_cs = NULL;
+	size_t plen = 0, pcap = 0;
 
 	while (*p != '\0') {
-		char *charset, *buf, *u;
+		char *charset;
 		const char *text;
-		size_t n, text_len, dlen;
+		size_t n, text_len;
 		int enc;
 
 		n = encoded_word(p, &charset, &enc, &text, &text_len);
@@ -152,18 +175,29 @@ mime_decode_words(const char *value, int *replaced)
 			continue;
 		}
 		/* White space between two encoded words is dropped. */
-		if (after_word == NULL || plain + strspn(plain, " \t") != p)
+		if (after_word == NULL || plain + strspn(plain, " \t") != p) {
+			flush_words(&parts, &pending_cs, &pending, &plen,
+				    replaced);
 			append_raw(&parts, plain, (size_t)(p - plain), replaced);
-		buf = xmalloc(text_len + 1);
-		dlen = decode_word_text(enc, text, text_len, buf);
-		u = mime_to_utf8(charset, buf, dlen, replaced);
-		strlist_add(&parts, u);
-		free(u);
-		free(buf);
+		} else if (pending_cs != NULL &&
+			   strcasecmp(pending_cs, charset) != 0)
+			flush_words(&parts, &pending_cs, &pending, &plen,
+				    replaced);
+		if (pending_cs == NULL) {
+			pending_cs = xstrdup(charset);
+			pcap = 0;
+		}
+		if (plen + text_len + 1 > pcap) {
+			/* doubling: a header of many words stays linear */
+			pcap = 2 * (plen + text_len + 1);
+			pending = xrealloc(pending, pcap);
+		}
+		plen += decode_word_text(enc, text, text_len, pending + plen);
 		free(charset);
 		p += n;
 		plain = after_word = p;
 	}
+	flush_words(&parts, &pending_cs, &pending, &plen, replaced);
 	append_raw(&parts, plain, (size_t)(p - plain), replaced);
 	return strlist_join(&parts);
 }

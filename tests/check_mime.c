@@ -308,6 +308,36 @@ START_TEST(test_quoted_local_part)
 }
 END_TEST
 
+/* Mail programs split encoded words inside a character (RFC 2047 says
+   not to): adjacent words in one charset are read as one. */
+START_TEST(test_words_split_in_character)
+{
+	static const char *const cases[][2] = {
+		{ "=?UTF-8?B?R2F0bGFtcGFuIHDD?= =?UTF-8?B?pSBTdG9yZ2F0YW4=?=",
+		  "Gatlampan på Storgatan" },
+		{ "=?utf-8?Q?V=C3?=\n =?UTF-8?q?=A4gen?= =?iso-8859-1?q?_=E4r?=",
+		  "Vägen är" },
+		{ "=?utf-8?b?w6U=?= x =?utf-8?b?w6Q=?=", "å x ä" },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *raw = xasprintf("From: a@example.se\nSubject: %s\n\nx\n",
+				      cases[i][0]);
+		struct mime_limits lim;
+		struct mime_message *m = NULL;
+		char *err = NULL;
+
+		mime_limits_default(&lim);
+		ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0,
+			      "%s", err);
+		ck_assert_str_eq(m->subject, cases[i][1]);
+		ck_assert_int_eq(m->charset_replaced, 0);
+		mime_free(&m);
+		free(raw);
+	}
+}
+END_TEST
+
 START_TEST(test_to_utf8)
 {
 	int rep = 0;
@@ -392,6 +422,7 @@ mime_suite(void)
 
 	tcase_add_loop_test(tc, test_golden, 0, (int)N_ELEMENTS(goldens));
 	tcase_add_test(tc, test_to_utf8);
+	tcase_add_test(tc, test_words_split_in_character);
 	tcase_add_test(tc, test_quoted_local_part);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_limits);
