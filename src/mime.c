@@ -154,10 +154,11 @@ rfc2231_value(const char *v)
 /* RFC 2231 continuations: a long name in sections filename*0*=,
    filename*1*=... (a '*' after the number: percent-encoded, the first
    with its charset). Joined and decoded to UTF-8, or NULL when there
-   are none. Sections must come without gaps. */
+   are none. Sections must come without gaps. PARMS holds a
+   Content-Disposition's parameters, or a Content-Type's when CT. */
 #define RFC2231_SECTIONS_MAX 64
 static char *
-rfc2231_sections(clist *parms, const char *base)
+rfc2231_sections(clist *parms, const char *base, bool ct)
 {
 	const char *sec[RFC2231_SECTIONS_MAX] = { 0 };
 	bool ext[RFC2231_SECTIONS_MAX] = { 0 }, extended;
@@ -166,22 +167,28 @@ rfc2231_sections(clist *parms, const char *base)
 
 	for (clistiter *it = parms != NULL ? clist_begin(parms) : NULL;
 	     it != NULL; it = clist_next(it)) {
-		struct mailmime_disposition_parm *p = clist_content(it);
+		struct mailmime_disposition_parm *p = ct ? NULL :
+						      clist_content(it);
+		struct mailmime_parameter *param = ct ? clist_content(it) :
+							NULL;
 		const char *name;
 		char *end;
 		long i;
 
-		if (p->pa_type != MAILMIME_DISPOSITION_PARM_PARAMETER)
+		if (!ct && p->pa_type != MAILMIME_DISPOSITION_PARM_PARAMETER)
 			continue;
-		name = p->pa_data.pa_parameter->pa_name;
-		if (strncasecmp(name, base, blen) != 0 || name[blen] != '*' ||
+		if (!ct)
+			param = p->pa_data.pa_parameter;
+		name = param->pa_name;
+		if (name == NULL || param->pa_value == NULL ||
+		    strncasecmp(name, base, blen) != 0 || name[blen] != '*' ||
 		    name[blen + 1] < '0' || name[blen + 1] > '9')
 			continue;
 		i = strtol(name + blen + 1, &end, 10);
 		if (i < 0 || i >= RFC2231_SECTIONS_MAX ||
 		    (*end != '\0' && strcmp(end, "*") != 0))
 			continue;
-		sec[i] = p->pa_data.pa_parameter->pa_value;
+		sec[i] = param->pa_value;
 		ext[i] = *end == '*';
 	}
 	while (n < RFC2231_SECTIONS_MAX && sec[n] != NULL)
@@ -219,7 +226,8 @@ part_filename(const struct mailmime *mm, int *is_attachment)
 
 	*is_attachment = d != NULL && d->dsp_type != NULL &&
 			 d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
-	joined = d != NULL ? rfc2231_sections(d->dsp_parms, "filename") : NULL;
+	joined = d != NULL ? rfc2231_sections(d->dsp_parms, "filename",
+					      false) : NULL;
 	if (joined != NULL)
 		return joined;
 	for (clistiter *it = d != NULL ? clist_begin(d->dsp_parms) : NULL;
@@ -232,6 +240,10 @@ part_filename(const struct mailmime *mm, int *is_attachment)
 		    strcasecmp(p->pa_data.pa_parameter->pa_name, "filename*") == 0)
 			return rfc2231_value(p->pa_data.pa_parameter->pa_value);
 	}
+	if (mm->mm_content_type != NULL &&
+	    (joined = rfc2231_sections(mm->mm_content_type->ct_parameters,
+				       "name", true)) != NULL)
+		return joined;
 	name = ct_param(mm->mm_content_type, "name");
 	if (name != NULL)
 		return mime_decode_words(name, NULL);

@@ -58,7 +58,7 @@ static const char *const goldens[] = {
 	"latin1-plain", "cp1252-8bit", "html-only", "alternative-attachments",
 	"no-closing-boundary", "truncated-base64", "bad-charset",
 	"8bit-headers-nul", "forwarded-rfc822", "no-content-type",
-	"flowed", "flowed-delsp",
+	"flowed", "flowed-delsp", "rfc2231-names",
 };
 
 START_TEST(test_golden)
