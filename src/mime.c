@@ -416,7 +416,16 @@ static void
 take_body(struct walk *w, struct mime_part *p, struct mailmime *mm)
 {
 	int replaced = 0;
-	char *text = mime_to_utf8(p->charset, p->data, p->len, &replaced);
+	/* Text labelled UTF-8 that has not one UTF-8 character of several
+	   bytes is in an 8-bit charset (web forms and old mail programs
+	   label Windows-1252 so): read so, not as U+FFFD for each
+	   'å', 'ä', 'ö'. */
+	bool mislabelled = p->charset != NULL &&
+			   (strcmp(p->charset, "utf-8") == 0 ||
+			    strcmp(p->charset, "utf8") == 0) &&
+			   mime_utf8_none((const char *)p->data, p->len);
+	char *text = mime_to_utf8(mislabelled ? "windows-1252" : p->charset,
+				  p->data, p->len, &replaced);
 	const char *format = ct_param(mm->mm_content_type, "format");
 
 	unix_newlines(text);
