@@ -10,6 +10,10 @@
 #include "util.h"
 
 #include <libetpan/libetpan.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +31,8 @@ struct walk {
 	char *error;
 	struct strlist body;	/* UTF-8 texts chosen as the body */
 	int body_from_html;
+	int top;		/* the depth of the message itself: 0, or
+				   inside an opaque S/MIME signature */
 };
 
 void
@@ -450,20 +456,90 @@ take_body(struct walk *w, struct mime_part *p, struct mailmime *mm)
 	free(text);
 }
 
-/* "S/MIME" when MM, of TYPE, is a whole message encrypted with S/MIME
-   (application/pkcs7-mime as enveloped-data; without smime-type it can
-   be that as well), else NULL. */
-static const char *
-smime_encrypted(const struct mailmime *mm, const char *type)
+enum smime_kind {
+	SMIME_NONE,	 /* not application/pkcs7-mime */
+	SMIME_ENVELOPED, /* encrypted */
+	SMIME_SIGNED,	 /* an opaque signature around the message */
+	SMIME_UNSAID,	 /* no smime-type: either */
+};
+
+/* What MM, of TYPE, is as S/MIME. */
+static enum smime_kind
+smime_kind(const struct mailmime *mm, const char *type)
 {
 	const char *st;
 
 	if (strcmp(type, "application/pkcs7-mime") != 0 &&
 	    strcmp(type, "application/x-pkcs7-mime") != 0)
-		return NULL;
+		return SMIME_NONE;
 	st = ct_param(mm->mm_content_type, "smime-type");
-	return st == NULL || strcasecmp(st, "enveloped-data") == 0 ||
-	       strcasecmp(st, "authenveloped-data") == 0 ? "S/MIME" : NULL;
+	if (st == NULL)
+		return SMIME_UNSAID;
+	if (strcasecmp(st, "signed-data") == 0)
+		return SMIME_SIGNED;
+	return strcasecmp(st, "enveloped-data") == 0 ||
+	       strcasecmp(st, "authenveloped-data") == 0 ? SMIME_ENVELOPED :
+							   SMIME_NONE;
+}
+
+/* The content an opaque S/MIME signature wraps (a MIME entity, caller
+   frees, *LEN_R bytes), or NULL when DATA (LEN bytes) is no CMS
+   signed-data with its content inside. The signature is not checked:
+   this is only for the handler to read; the file stays as it came. */
+static char *
+smime_signed_content(const unsigned char *data, size_t len, size_t *len_r)
+{
+	const unsigned char *p = data;
+	CMS_ContentInfo *cms;
+	ASN1_OCTET_STRING **os;
+	char *out = NULL;
+
+	if (len > LONG_MAX ||
+	    (cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL) {
+		ERR_clear_error();
+		return NULL;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed &&
+	    (os = CMS_get0_content(cms)) != NULL && *os != NULL) {
+		*len_r = (size_t)ASN1_STRING_length(*os);
+		out = xmalloc(*len_r + 1);
+		memcpy(out, ASN1_STRING_get0_data(*os), *len_r);
+		out[*len_r] = '\0';
+	}
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return out;
+}
+
+static int check_nesting(const char *raw, size_t len, char **error_r);
+
+/* Walks the message INNER (LEN bytes, changed) that an opaque S/MIME
+   signature at DEPTH wrapped, as the message itself. */
+static int
+walk_signed(struct walk *w, char *inner, size_t len, int depth,
+	    enum body_rule rule)
+{
+	struct mailmime *root = NULL;
+	size_t idx = 0;
+	char *err = NULL;
+	int ret = 0, top = w->top;
+
+	if (check_nesting(inner, len, &err) < 0)
+		return fail(w, err);
+	for (char *c = memchr(inner, '\0', len); c != NULL;
+	     c = memchr(c, '\0', len - (size_t)(c - inner)))
+		*c = ' ';
+	if (mailmime_parse(inner, len, &idx, &root) == MAILIMF_NO_ERROR &&
+	    root->mm_type == MAILMIME_MESSAGE &&
+	    root->mm_data.mm_message.mm_msg_mime != NULL) {
+		w->top = depth + 1;
+		ret = walk_node(w, root->mm_data.mm_message.mm_msg_mime,
+				depth + 1, rule);
+		w->top = top;
+	}
+	if (root != NULL)
+		mailmime_free(root);
+	return ret;
 }
 
 static int
@@ -473,7 +549,9 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 	char *type = content_type(mm->mm_content_type);
 	int attach, is_text, ret = 0;
 	enum mime_part_role role = MIME_PART_ATTACHMENT;
-	char *fname = part_filename(mm, &attach);
+	enum smime_kind smime = SMIME_NONE;
+	char *fname = part_filename(mm, &attach), *inner = NULL;
+	size_t ilen = 0;
 	struct mime_part *p;
 
 	is_text = strcmp(type, "text/plain") == 0 ||
@@ -489,8 +567,8 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 		role = MIME_PART_ALTERNATIVE;
 	free(fname);
 	/* the message itself, not a file attached to one */
-	if (depth == 0 && smime_encrypted(mm, type) != NULL)
-		w->msg->encrypted = smime_encrypted(mm, type);
+	if (depth == w->top)
+		smime = smime_kind(mm, type);
 	if ((int)w->msg->nparts >= w->lim->max_parts) {
 		free(type);
 		return fail(w, xasprintf("more than %d MIME parts (mail_max_parts)",
@@ -503,6 +581,14 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 					w->lim->max_attachment));
 	else if (role == MIME_PART_BODY)
 		take_body(w, p, mm);
+	else if (smime == SMIME_SIGNED || smime == SMIME_UNSAID)
+		inner = smime_signed_content(p->data, p->len, &ilen);
+	if (inner != NULL)
+		ret = walk_signed(w, inner, ilen, depth, rule);
+	else if (ret == 0 && (smime == SMIME_ENVELOPED ||
+			      smime == SMIME_UNSAID))
+		w->msg->encrypted = "S/MIME";
+	free(inner);
 	free(type);
 	return ret;
 }
@@ -668,6 +754,24 @@ header_length(const char *s, size_t len)
 	return len;
 }
 
+/* What would overflow libetpan's stack in RAW (LEN bytes): 0, or -1
+   with *ERROR_R. */
+static int
+check_nesting(const char *raw, size_t len, char **error_r)
+{
+	if (count_containers(raw, len) > MIME_MAX_CONTAINERS) {
+		*error_r = xasprintf("more than %d multipart or message parts",
+				     MIME_MAX_CONTAINERS);
+		return -1;
+	}
+	if (deepest_comment(raw, len) > MIME_MAX_COMMENT_DEPTH) {
+		*error_r = xasprintf("parentheses nested more than %d deep in "
+				     "one header field", MIME_MAX_COMMENT_DEPTH);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_limits(const char *raw, size_t len, const struct mime_limits *lim,
 	     size_t hlen, char **error_r)
@@ -683,17 +787,7 @@ check_limits(const char *raw, size_t len, const struct mime_limits *lim,
 				     lim->max_header_bytes);
 		return -1;
 	}
-	if (count_containers(raw, len) > MIME_MAX_CONTAINERS) {
-		*error_r = xasprintf("more than %d multipart or message parts",
-				     MIME_MAX_CONTAINERS);
-		return -1;
-	}
-	if (deepest_comment(raw, len) > MIME_MAX_COMMENT_DEPTH) {
-		*error_r = xasprintf("parentheses nested more than %d deep in "
-				     "one header field", MIME_MAX_COMMENT_DEPTH);
-		return -1;
-	}
-	return 0;
+	return check_nesting(raw, len, error_r);
 }
 
 static char *

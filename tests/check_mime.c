@@ -59,7 +59,7 @@ static const char *const goldens[] = {
 	"no-closing-boundary", "truncated-base64", "bad-charset",
 	"8bit-headers-nul", "forwarded-rfc822", "no-content-type",
 	"flowed", "flowed-delsp", "rfc2231-names",
-	"utf8-mislabelled",
+	"utf8-mislabelled", "smime-opaque-signed",
 };
 
 START_TEST(test_golden)
