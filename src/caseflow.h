@@ -43,6 +43,10 @@ struct caseflow_input {
 	/* The message whose attachments go along with a reply to the
 	   citizen by mail (a handler's answer), or 0. */
 	int64_t attachments_of;
+	/* The citizen's message whose attachments go along with the
+	   notifications to handlers about it (a photo may be all a mail
+	   has), or 0. */
+	int64_t files_of;
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);

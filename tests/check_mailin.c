@@ -653,7 +653,37 @@ START_TEST(test_encrypted_mail_told)
 		free(raw);
 		free(path);
 	}
-	ck_assert_int_eq(count("SELECT count(*) FROM attachment"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment a JOIN message "
+			       "m ON m.id = a.message_id WHERE m.direction = "
+			       "'in'"), 3);
+}
+END_TEST
+
+/* A mail that is only a photo: the handler's notification carries the
+   citizen's files (else it shows an empty message and nothing else);
+   the acknowledgement to the citizen does not send them back. */
+START_TEST(test_notification_carries_files)
+{
+	static const char photo[] =
+		"From: Bo <bo@example.se>\nTo: arende@kommun.example\n"
+		"Message-ID: <photo@example.se>\nMIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n\n"
+		"--A\nContent-Type: image/heic; name=\"IMG_0001.HEIC\"\n"
+		"Content-Disposition: inline; filename=\"IMG_0001.HEIC\"\n"
+		"Content-Transfer-Encoding: base64\n\n"
+		"AAAAGGZ0eXBoZWljAAAAAG1pZjFoZWlj\n--A--\n";
+
+	add_handler_eva();
+	deliver(photo);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment a JOIN outbox o "
+			       "ON o.message_id = a.message_id WHERE "
+			       "o.recipient = 'eva@kommun.example' AND "
+			       "a.filename = 'IMG_0001.HEIC' AND "
+			       "a.content_type = 'image/heic'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment a JOIN outbox o "
+			       "ON o.message_id = a.message_id WHERE "
+			       "o.recipient = 'bo@example.se'"), 0);
 }
 END_TEST
 
@@ -1933,6 +1963,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_loops_and_bad_mail);
 	tcase_add_test(tc, test_attachments_in_spool);
 	tcase_add_test(tc, test_encrypted_mail_told);
+	tcase_add_test(tc, test_notification_carries_files);
 	tcase_add_test(tc, test_workflows);
 	tcase_add_test(tc, test_bad_default_workflow);
 	tcase_add_test(tc, test_handler_round_trip);
