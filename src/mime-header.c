@@ -266,6 +266,25 @@ address_with_blanks(const char *value, const char *addr)
 	return xstrdup(addr);
 }
 
+/* A display name as libetpan gives it, decoded. libetpan keeps the
+   quotes of a quoted string that holds encoded words, as Outlook and
+   others write a name ("=?utf-8?Q?=C3=85sa?="): they are no part of
+   it. */
+static char *
+display_name(const char *dn)
+{
+	size_t n = strlen(dn);
+	char *inner, *out;
+
+	if (n < 2 || dn[0] != '"' || dn[n - 1] != '"' ||
+	    strstr(dn, "=?") == NULL)
+		return mime_decode_words(dn, NULL);
+	inner = xstrndup(dn + 1, n - 2);
+	out = mime_decode_words(inner, NULL);
+	free(inner);
+	return out;
+}
+
 static void
 add_mailbox(struct mime_address **list, size_t *n,
 	    const struct mailimf_mailbox *mb, const char *value)
@@ -275,7 +294,7 @@ add_mailbox(struct mime_address **list, size_t *n,
 	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
 	a = &(*list)[(*n)++];
 	a->name = mb->mb_display_name != NULL ?
-			  mime_decode_words(mb->mb_display_name, NULL) : NULL;
+			  display_name(mb->mb_display_name) : NULL;
 	a->addr = mb->mb_addr_spec != NULL ?
 			  address_with_blanks(value, mb->mb_addr_spec) : NULL;
 }

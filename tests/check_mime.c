@@ -339,6 +339,29 @@ START_TEST(test_words_split_in_character)
 }
 END_TEST
 
+/* A display name in quotes with encoded words in it, as Outlook writes
+   it, is the name without the quotes. */
+START_TEST(test_quoted_encoded_name)
+{
+	static const char raw[] =
+		"From: \"=?utf-8?Q?=C3=85sa_=C3=96berg?=\" <asa@example.se>\n"
+		"To: \"Anna \\\"A\\\" S\" <anna@example.se>\n"
+		"Subject: x\n\nbody\n";
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	char *err = NULL;
+
+	mime_limits_default(&lim);
+	ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0, "%s",
+		      err);
+	ck_assert_str_eq(m->from.name, "Åsa Öberg");
+	ck_assert_str_eq(m->from.addr, "asa@example.se");
+	ck_assert_uint_eq(m->nto, 1);
+	ck_assert_str_eq(m->to[0].name, "Anna \"A\" S");
+	mime_free(&m);
+}
+END_TEST
+
 START_TEST(test_to_utf8)
 {
 	int rep = 0;
@@ -424,6 +447,7 @@ mime_suite(void)
 	tcase_add_loop_test(tc, test_golden, 0, (int)N_ELEMENTS(goldens));
 	tcase_add_test(tc, test_to_utf8);
 	tcase_add_test(tc, test_words_split_in_character);
+	tcase_add_test(tc, test_quoted_encoded_name);
 	tcase_add_test(tc, test_quoted_local_part);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_limits);
