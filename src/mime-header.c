@@ -266,6 +266,22 @@ address_with_blanks(const char *value, const char *addr)
 	return xstrdup(addr);
 }
 
+/* ADDR (taken over) without what a missing '>' left in it: libetpan
+   reads "Anna <anna@example.se" (no '>') as the one address
+   "Anna<anna@example.se", which no mail reaches. A quoted local part
+   keeps its '<'. */
+static char *
+unbracket(char *addr)
+{
+	char *lt = addr[0] != '"' ? strrchr(addr, '<') : NULL, *out;
+
+	if (lt == NULL || strchr(lt, '@') == NULL)
+		return addr;
+	out = xstrndup(lt + 1, strcspn(lt + 1, ">"));
+	free(addr);
+	return out;
+}
+
 /* A display name as libetpan gives it, decoded. libetpan keeps the
    quotes of a quoted string that holds encoded words, as Outlook and
    others write a name ("=?utf-8?Q?=C3=85sa?="): they are no part of
@@ -296,7 +312,9 @@ add_mailbox(struct mime_address **list, size_t *n,
 	a->name = mb->mb_display_name != NULL ?
 			  display_name(mb->mb_display_name) : NULL;
 	a->addr = mb->mb_addr_spec != NULL ?
-			  address_with_blanks(value, mb->mb_addr_spec) : NULL;
+			  unbracket(address_with_blanks(value,
+							mb->mb_addr_spec)) :
+			  NULL;
 }
 
 static void
@@ -354,7 +372,7 @@ first_address(const char *value, struct mime_address *a)
 			mime_address_clear(&list[i]);
 	} else if (strchr(value, '@') != NULL) {
 		/* Too broken for the parser: keep the text as the address. */
-		a->addr = mime_decode_words(value, NULL);
+		a->addr = unbracket(mime_decode_words(value, NULL));
 	}
 	free(list);
 }

@@ -362,6 +362,32 @@ START_TEST(test_quoted_encoded_name)
 }
 END_TEST
 
+/* An address whose '>' is missing is still the address, not one with
+   the name and '<' in it that no mail reaches. */
+START_TEST(test_unclosed_angle)
+{
+	static const char *const froms[] = {
+		"Anna Svensson <anna@example.se", "Anna <anna@example.se",
+		"<anna@example.se",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(froms); i++) {
+		char *raw = xasprintf("From: %s\nSubject: x\n\nbody\n",
+				      froms[i]);
+		struct mime_limits lim;
+		struct mime_message *m = NULL;
+		char *err = NULL;
+
+		mime_limits_default(&lim);
+		ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0,
+			      "%s", err);
+		ck_assert_str_eq(m->from.addr, "anna@example.se");
+		mime_free(&m);
+		free(raw);
+	}
+}
+END_TEST
+
 START_TEST(test_to_utf8)
 {
 	int rep = 0;
@@ -448,6 +474,7 @@ mime_suite(void)
 	tcase_add_test(tc, test_to_utf8);
 	tcase_add_test(tc, test_words_split_in_character);
 	tcase_add_test(tc, test_quoted_encoded_name);
+	tcase_add_test(tc, test_unclosed_angle);
 	tcase_add_test(tc, test_quoted_local_part);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_limits);
