@@ -853,7 +853,7 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	headers = handler_headers(fl, contact_id);
 	n->sent++;
 	ret = send_out(fl, "email", address, "internal", "notify", headers,
-		       subject, body, 0, &n->error);
+		       subject, body, fl->in->files_of, &n->error);
 	free(headers);
 	free(subject);
 	free(body);

@@ -47,6 +47,10 @@ struct caseflow_input {
 	/* A handler wrote the text: mail carrying it to the citizen is
 	   not marked Auto-Submitted (RFC 3834 5.1: a person wrote it). */
 	bool written_by_handler;
+	/* The citizen's message whose attachments go along with the
+	   notifications to handlers about it (a photo may be all a mail
+	   has), or 0. */
+	int64_t files_of;
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);

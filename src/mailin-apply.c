@@ -210,16 +210,19 @@ thread_headers(const struct mailin_verdict *v)
 }
 
 /* Hands the mail to the case's workflow: START a new case on the
-   workflow its address routes to, or send EVENT to a running one. */
+   workflow its address routes to, or send EVENT to a running one. MSG
+   is the citizen's message, whose files go with the notifications, or
+   0. */
 static int
 to_workflow(struct mailin *mi, struct store *store,
 	    const struct mailin_verdict *v, const char *event,
-	    int64_t contact, char **error_r)
+	    int64_t contact, int64_t msg, char **error_r)
 {
 	char *headers = thread_headers(v);
 	struct caseflow_input in = {
 		.channel = "email", .text = v->stripped, .sender_id = contact,
 		.now = cirm_now(), .thread_headers = headers,
+		.files_of = msg,
 	};
 	int ret;
 
@@ -261,7 +264,7 @@ new_case(struct mailin *mi, struct store *store,
 			    v->mentioned : NULL, error_r) < 0 ||
 	    save_message(mi, store, row, v, contact, &msg, error_r) < 0)
 		return -1;
-	return to_workflow(mi, store, v, NULL, contact, error_r);
+	return to_workflow(mi, store, v, NULL, contact, msg, error_r);
 }
 
 int
@@ -287,7 +290,7 @@ mailin_apply(struct mailin *mi, struct store *store,
 		    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
 		    store_case_touch(store, v->case_id, now, error_r) < 0)
 			return -1;
-		return to_workflow(mi, store, v, "mail.citizen", contact,
+		return to_workflow(mi, store, v, "mail.citizen", contact, msg,
 				   error_r);
 	case MAILIN_AUTO_REPLY:
 		return save_message(mi, store, row, v, 0, &msg, error_r);
@@ -310,7 +313,7 @@ mailin_apply(struct mailin *mi, struct store *store,
 		     store_outbox_failure_handled(store, v->outbox_id,
 						  error_r) < 0))
 			return -1;
-		return to_workflow(mi, store, v, "delivery.failed.email", 0,
+		return to_workflow(mi, store, v, "delivery.failed.email", 0, 0,
 				   error_r);
 	}
 	return 0;

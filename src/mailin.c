@@ -739,6 +739,33 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	v->dedupe_key = dedupe_key(v->msg, v->sender);
 }
 
+/* A citizen's mail that came encrypted has no text cirm can read: the
+   handler reads that instead (in the language of the case's texts),
+   ahead of any text the mail had outside the encryption. */
+static void
+note_encrypted(const struct mailin *mi, struct mailin_verdict *v)
+{
+	const char *enc = v->msg->encrypted;
+	char *rest = v->stripped, *note;
+	bool en = mi->language != NULL && strcmp(mi->language, "en") == 0;
+
+	if (enc == NULL)
+		return;
+	note = en ? xasprintf("[The message came encrypted (%s) and cirm "
+			      "cannot read it. It is kept as attachments; ask "
+			      "the sender to write again without encryption.]",
+			      enc) :
+		    xasprintf("[Meddelandet kom krypterat (%s) och cirm kan "
+			      "inte läsa det. Det finns kvar som bilagor; be "
+			      "avsändaren skriva igen utan kryptering.]", enc);
+	if (rest != NULL && rest[strspn(rest, " \t\r\n")] != '\0') {
+		v->stripped = xasprintf("%s\n\n%s", note, rest);
+		free(note);
+	} else
+		v->stripped = note;
+	free(rest);
+}
+
 /* The rest, with the database: duplicates, threading, the decision. V
    holds what parse() read. */
 static int
@@ -810,6 +837,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 				   '#'))
 		if ((r = decide_handler(&who, v)) != -2)
 			return r;
+	note_encrypted(mi, v);
 	if (v->case_id != 0) {
 		if ((r = mailin_case_closed(store, v->case_id, error_r)) < 0)
 			return -1;

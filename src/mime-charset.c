@@ -59,6 +59,25 @@ mime_utf8_valid(const char *s, size_t len)
 	return 1;
 }
 
+int
+mime_utf8_none(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int eight = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		size_t n;
+
+		if (p[i] < 0x80)
+			continue;
+		eight = 1;
+		n = utf8_seq(p + i, len - i);
+		if (n > 1)
+			return 0;
+	}
+	return eight;
+}
+
 /* UTF-8 input: keeps valid sequences, replaces the rest and NULs. */
 static char *
 utf8_clean(const char *s, size_t len, int *replaced)

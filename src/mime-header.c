@@ -130,16 +130,39 @@ append_raw(struct strlist *parts, const char *s, size_t len, int *replaced)
 	free(u);
 }
 
+/* Converts the bytes PENDING holds (of encoded words in *CHARSET) and
+   adds them to PARTS; clears both. */
+static void
+flush_words(struct strlist *parts, char **charset, char **pending,
+	    size_t *plen, int *replaced)
+{
+	char *u;
+
+	if (*charset == NULL)
+		return;
+	u = mime_to_utf8(*charset, *pending, *plen, replaced);
+	strlist_add(parts, u);
+	free(u);
+	free(*charset);
+	free(*pending);
+	*charset = *pending = NULL;
+	*plen = 0;
+}
+
 char *
 mime_decode_words(const char *value, int *replaced)
 {
 	struct strlist parts = { 0 };
 	const char *p = value, *plain = value, *after_word = NULL;
+	/* the bytes of adjacent encoded words in one charset, converted
+	   together: mail programs split a word inside a character */
+	char *pending = NULL, *pending_cs = NULL;
+	size_t plen = 0, pcap = 0;
 
 	while (*p != '\0') {
-		char *charset, *buf, *u;
+		char *charset;
 		const char *text;
-		size_t n, text_len, dlen;
+		size_t n, text_len;
 		int enc;
 
 		n = encoded_word(p, &charset, &enc, &text, &text_len);
@@ -152,18 +175,29 @@ mime_decode_words(const char *value, int *replaced)
 			continue;
 		}
 		/* White space between two encoded words is dropped. */
-		if (after_word == NULL || plain + strspn(plain, " \t") != p)
+		if (after_word == NULL || plain + strspn(plain, " \t") != p) {
+			flush_words(&parts, &pending_cs, &pending, &plen,
+				    replaced);
 			append_raw(&parts, plain, (size_t)(p - plain), replaced);
-		buf = xmalloc(text_len + 1);
-		dlen = decode_word_text(enc, text, text_len, buf);
-		u = mime_to_utf8(charset, buf, dlen, replaced);
-		strlist_add(&parts, u);
-		free(u);
-		free(buf);
+		} else if (pending_cs != NULL &&
+			   strcasecmp(pending_cs, charset) != 0)
+			flush_words(&parts, &pending_cs, &pending, &plen,
+				    replaced);
+		if (pending_cs == NULL) {
+			pending_cs = xstrdup(charset);
+			pcap = 0;
+		}
+		if (plen + text_len + 1 > pcap) {
+			/* doubling: a header of many words stays linear */
+			pcap = 2 * (plen + text_len + 1);
+			pending = xrealloc(pending, pcap);
+		}
+		plen += decode_word_text(enc, text, text_len, pending + plen);
 		free(charset);
 		p += n;
 		plain = after_word = p;
 	}
+	flush_words(&parts, &pending_cs, &pending, &plen, replaced);
 	append_raw(&parts, plain, (size_t)(p - plain), replaced);
 	return strlist_join(&parts);
 }
@@ -232,6 +266,41 @@ address_with_blanks(const char *value, const char *addr)
 	return xstrdup(addr);
 }
 
+/* ADDR (taken over) without what a missing '>' left in it: libetpan
+   reads "Anna <anna@example.se" (no '>') as the one address
+   "Anna<anna@example.se", which no mail reaches. A quoted local part
+   keeps its '<'. */
+static char *
+unbracket(char *addr)
+{
+	char *lt = addr[0] != '"' ? strrchr(addr, '<') : NULL, *out;
+
+	if (lt == NULL || strchr(lt, '@') == NULL)
+		return addr;
+	out = xstrndup(lt + 1, strcspn(lt + 1, ">"));
+	free(addr);
+	return out;
+}
+
+/* A display name as libetpan gives it, decoded. libetpan keeps the
+   quotes of a quoted string that holds encoded words, as Outlook and
+   others write a name ("=?utf-8?Q?=C3=85sa?="): they are no part of
+   it. */
+static char *
+display_name(const char *dn)
+{
+	size_t n = strlen(dn);
+	char *inner, *out;
+
+	if (n < 2 || dn[0] != '"' || dn[n - 1] != '"' ||
+	    strstr(dn, "=?") == NULL)
+		return mime_decode_words(dn, NULL);
+	inner = xstrndup(dn + 1, n - 2);
+	out = mime_decode_words(inner, NULL);
+	free(inner);
+	return out;
+}
+
 static void
 add_mailbox(struct mime_address **list, size_t *n,
 	    const struct mailimf_mailbox *mb, const char *value)
@@ -241,9 +310,11 @@ add_mailbox(struct mime_address **list, size_t *n,
 	*list = xrealloc(*list, (*n + 1) * sizeof(**list));
 	a = &(*list)[(*n)++];
 	a->name = mb->mb_display_name != NULL ?
-			  mime_decode_words(mb->mb_display_name, NULL) : NULL;
+			  display_name(mb->mb_display_name) : NULL;
 	a->addr = mb->mb_addr_spec != NULL ?
-			  address_with_blanks(value, mb->mb_addr_spec) : NULL;
+			  unbracket(address_with_blanks(value,
+							mb->mb_addr_spec)) :
+			  NULL;
 }
 
 static void
@@ -301,7 +372,7 @@ first_address(const char *value, struct mime_address *a)
 			mime_address_clear(&list[i]);
 	} else if (strchr(value, '@') != NULL) {
 		/* Too broken for the parser: keep the text as the address. */
-		a->addr = mime_decode_words(value, NULL);
+		a->addr = unbracket(mime_decode_words(value, NULL));
 	}
 	free(list);
 }

@@ -26,5 +26,8 @@ void mime_address_clear(struct mime_address *a);
 
 /* 1 when LEN bytes at S are valid UTF-8. */
 int mime_utf8_valid(const char *s, size_t len);
+/* 1 when LEN bytes at S have 8-bit bytes but not one UTF-8 sequence of
+   several bytes: text in an 8-bit charset, whatever its label says. */
+int mime_utf8_none(const char *s, size_t len);
 
 #endif

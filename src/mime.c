@@ -10,6 +10,10 @@
 #include "util.h"
 
 #include <libetpan/libetpan.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -27,6 +31,8 @@ struct walk {
 	char *error;
 	struct strlist body;	/* UTF-8 texts chosen as the body */
 	int body_from_html;
+	int top;		/* the depth of the message itself: 0, or
+				   inside an opaque S/MIME signature */
 };
 
 void
@@ -154,10 +160,11 @@ rfc2231_value(const char *v)
 /* RFC 2231 continuations: a long name in sections filename*0*=,
    filename*1*=... (a '*' after the number: percent-encoded, the first
    with its charset). Joined and decoded to UTF-8, or NULL when there
-   are none. Sections must come without gaps. */
+   are none. Sections must come without gaps. PARMS holds a
+   Content-Disposition's parameters, or a Content-Type's when CT. */
 #define RFC2231_SECTIONS_MAX 64
 static char *
-rfc2231_sections(clist *parms, const char *base)
+rfc2231_sections(clist *parms, const char *base, bool ct)
 {
 	const char *sec[RFC2231_SECTIONS_MAX] = { 0 };
 	bool ext[RFC2231_SECTIONS_MAX] = { 0 }, extended;
@@ -166,22 +173,28 @@ rfc2231_sections(clist *parms, const char *base)
 
 	for (clistiter *it = parms != NULL ? clist_begin(parms) : NULL;
 	     it != NULL; it = clist_next(it)) {
-		struct mailmime_disposition_parm *p = clist_content(it);
+		struct mailmime_disposition_parm *p = ct ? NULL :
+						      clist_content(it);
+		struct mailmime_parameter *param = ct ? clist_content(it) :
+							NULL;
 		const char *name;
 		char *end;
 		long i;
 
-		if (p->pa_type != MAILMIME_DISPOSITION_PARM_PARAMETER)
+		if (!ct && p->pa_type != MAILMIME_DISPOSITION_PARM_PARAMETER)
 			continue;
-		name = p->pa_data.pa_parameter->pa_name;
-		if (strncasecmp(name, base, blen) != 0 || name[blen] != '*' ||
+		if (!ct)
+			param = p->pa_data.pa_parameter;
+		name = param->pa_name;
+		if (name == NULL || param->pa_value == NULL ||
+		    strncasecmp(name, base, blen) != 0 || name[blen] != '*' ||
 		    name[blen + 1] < '0' || name[blen + 1] > '9')
 			continue;
 		i = strtol(name + blen + 1, &end, 10);
 		if (i < 0 || i >= RFC2231_SECTIONS_MAX ||
 		    (*end != '\0' && strcmp(end, "*") != 0))
 			continue;
-		sec[i] = p->pa_data.pa_parameter->pa_value;
+		sec[i] = param->pa_value;
 		ext[i] = *end == '*';
 	}
 	while (n < RFC2231_SECTIONS_MAX && sec[n] != NULL)
@@ -219,7 +232,8 @@ part_filename(const struct mailmime *mm, int *is_attachment)
 
 	*is_attachment = d != NULL && d->dsp_type != NULL &&
 			 d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT;
-	joined = d != NULL ? rfc2231_sections(d->dsp_parms, "filename") : NULL;
+	joined = d != NULL ? rfc2231_sections(d->dsp_parms, "filename",
+					      false) : NULL;
 	if (joined != NULL)
 		return joined;
 	for (clistiter *it = d != NULL ? clist_begin(d->dsp_parms) : NULL;
@@ -232,6 +246,10 @@ part_filename(const struct mailmime *mm, int *is_attachment)
 		    strcasecmp(p->pa_data.pa_parameter->pa_name, "filename*") == 0)
 			return rfc2231_value(p->pa_data.pa_parameter->pa_value);
 	}
+	if (mm->mm_content_type != NULL &&
+	    (joined = rfc2231_sections(mm->mm_content_type->ct_parameters,
+				       "name", true)) != NULL)
+		return joined;
 	name = ct_param(mm->mm_content_type, "name");
 	if (name != NULL)
 		return mime_decode_words(name, NULL);
@@ -404,7 +422,16 @@ static void
 take_body(struct walk *w, struct mime_part *p, struct mailmime *mm)
 {
 	int replaced = 0;
-	char *text = mime_to_utf8(p->charset, p->data, p->len, &replaced);
+	/* Text labelled UTF-8 that has not one UTF-8 character of several
+	   bytes is in an 8-bit charset (web forms and old mail programs
+	   label Windows-1252 so): read so, not as U+FFFD for each
+	   'å', 'ä', 'ö'. */
+	bool mislabelled = p->charset != NULL &&
+			   (strcmp(p->charset, "utf-8") == 0 ||
+			    strcmp(p->charset, "utf8") == 0) &&
+			   mime_utf8_none((const char *)p->data, p->len);
+	char *text = mime_to_utf8(mislabelled ? "windows-1252" : p->charset,
+				  p->data, p->len, &replaced);
 	const char *format = ct_param(mm->mm_content_type, "format");
 
 	unix_newlines(text);
@@ -429,6 +456,92 @@ take_body(struct walk *w, struct mime_part *p, struct mailmime *mm)
 	free(text);
 }
 
+enum smime_kind {
+	SMIME_NONE,	 /* not application/pkcs7-mime */
+	SMIME_ENVELOPED, /* encrypted */
+	SMIME_SIGNED,	 /* an opaque signature around the message */
+	SMIME_UNSAID,	 /* no smime-type: either */
+};
+
+/* What MM, of TYPE, is as S/MIME. */
+static enum smime_kind
+smime_kind(const struct mailmime *mm, const char *type)
+{
+	const char *st;
+
+	if (strcmp(type, "application/pkcs7-mime") != 0 &&
+	    strcmp(type, "application/x-pkcs7-mime") != 0)
+		return SMIME_NONE;
+	st = ct_param(mm->mm_content_type, "smime-type");
+	if (st == NULL)
+		return SMIME_UNSAID;
+	if (strcasecmp(st, "signed-data") == 0)
+		return SMIME_SIGNED;
+	return strcasecmp(st, "enveloped-data") == 0 ||
+	       strcasecmp(st, "authenveloped-data") == 0 ? SMIME_ENVELOPED :
+							   SMIME_NONE;
+}
+
+/* The content an opaque S/MIME signature wraps (a MIME entity, caller
+   frees, *LEN_R bytes), or NULL when DATA (LEN bytes) is no CMS
+   signed-data with its content inside. The signature is not checked:
+   this is only for the handler to read; the file stays as it came. */
+static char *
+smime_signed_content(const unsigned char *data, size_t len, size_t *len_r)
+{
+	const unsigned char *p = data;
+	CMS_ContentInfo *cms;
+	ASN1_OCTET_STRING **os;
+	char *out = NULL;
+
+	if (len > LONG_MAX ||
+	    (cms = d2i_CMS_ContentInfo(NULL, &p, (long)len)) == NULL) {
+		ERR_clear_error();
+		return NULL;
+	}
+	if (OBJ_obj2nid(CMS_get0_type(cms)) == NID_pkcs7_signed &&
+	    (os = CMS_get0_content(cms)) != NULL && *os != NULL) {
+		*len_r = (size_t)ASN1_STRING_length(*os);
+		out = xmalloc(*len_r + 1);
+		memcpy(out, ASN1_STRING_get0_data(*os), *len_r);
+		out[*len_r] = '\0';
+	}
+	CMS_ContentInfo_free(cms);
+	ERR_clear_error();
+	return out;
+}
+
+static int check_nesting(const char *raw, size_t len, char **error_r);
+
+/* Walks the message INNER (LEN bytes, changed) that an opaque S/MIME
+   signature at DEPTH wrapped, as the message itself. */
+static int
+walk_signed(struct walk *w, char *inner, size_t len, int depth,
+	    enum body_rule rule)
+{
+	struct mailmime *root = NULL;
+	size_t idx = 0;
+	char *err = NULL;
+	int ret = 0, top = w->top;
+
+	if (check_nesting(inner, len, &err) < 0)
+		return fail(w, err);
+	for (char *c = memchr(inner, '\0', len); c != NULL;
+	     c = memchr(c, '\0', len - (size_t)(c - inner)))
+		*c = ' ';
+	if (mailmime_parse(inner, len, &idx, &root) == MAILIMF_NO_ERROR &&
+	    root->mm_type == MAILMIME_MESSAGE &&
+	    root->mm_data.mm_message.mm_msg_mime != NULL) {
+		w->top = depth + 1;
+		ret = walk_node(w, root->mm_data.mm_message.mm_msg_mime,
+				depth + 1, rule);
+		w->top = top;
+	}
+	if (root != NULL)
+		mailmime_free(root);
+	return ret;
+}
+
 static int
 walk_single(struct walk *w, struct mailmime *mm, int depth,
 	    enum body_rule rule)
@@ -436,7 +549,9 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 	char *type = content_type(mm->mm_content_type);
 	int attach, is_text, ret = 0;
 	enum mime_part_role role = MIME_PART_ATTACHMENT;
-	char *fname = part_filename(mm, &attach);
+	enum smime_kind smime = SMIME_NONE;
+	char *fname = part_filename(mm, &attach), *inner = NULL;
+	size_t ilen = 0;
 	struct mime_part *p;
 
 	is_text = strcmp(type, "text/plain") == 0 ||
@@ -451,6 +566,9 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 		 strncmp(type, "text/", 5) == 0)
 		role = MIME_PART_ALTERNATIVE;
 	free(fname);
+	/* the message itself, not a file attached to one */
+	if (depth == w->top)
+		smime = smime_kind(mm, type);
 	if ((int)w->msg->nparts >= w->lim->max_parts) {
 		free(type);
 		return fail(w, xasprintf("more than %d MIME parts (mail_max_parts)",
@@ -463,6 +581,14 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 					w->lim->max_attachment));
 	else if (role == MIME_PART_BODY)
 		take_body(w, p, mm);
+	else if (smime == SMIME_SIGNED || smime == SMIME_UNSAID)
+		inner = smime_signed_content(p->data, p->len, &ilen);
+	if (inner != NULL)
+		ret = walk_signed(w, inner, ilen, depth, rule);
+	else if (ret == 0 && (smime == SMIME_ENVELOPED ||
+			      smime == SMIME_UNSAID))
+		w->msg->encrypted = "S/MIME";
+	free(inner);
 	free(type);
 	return ret;
 }
@@ -498,6 +624,11 @@ walk_multi(struct walk *w, struct mailmime *mm, int depth, enum body_rule rule)
 	char *type = content_type(mm->mm_content_type);
 	struct mailmime *best = NULL;
 	int alternative = strcmp(type, "multipart/alternative") == 0;
+
+	/* RFC 3156: the text is in the second part, which cirm cannot
+	   read; both parts are kept as files */
+	if (strcmp(type, "multipart/encrypted") == 0 && rule == BODY_YES)
+		w->msg->encrypted = "PGP/MIME";
 
 	if (depth == 0 && strcmp(type, "multipart/report") == 0) {
 		const char *rt = ct_param(mm->mm_content_type, "report-type");
@@ -623,6 +754,24 @@ header_length(const char *s, size_t len)
 	return len;
 }
 
+/* What would overflow libetpan's stack in RAW (LEN bytes): 0, or -1
+   with *ERROR_R. */
+static int
+check_nesting(const char *raw, size_t len, char **error_r)
+{
+	if (count_containers(raw, len) > MIME_MAX_CONTAINERS) {
+		*error_r = xasprintf("more than %d multipart or message parts",
+				     MIME_MAX_CONTAINERS);
+		return -1;
+	}
+	if (deepest_comment(raw, len) > MIME_MAX_COMMENT_DEPTH) {
+		*error_r = xasprintf("parentheses nested more than %d deep in "
+				     "one header field", MIME_MAX_COMMENT_DEPTH);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 check_limits(const char *raw, size_t len, const struct mime_limits *lim,
 	     size_t hlen, char **error_r)
@@ -638,17 +787,7 @@ check_limits(const char *raw, size_t len, const struct mime_limits *lim,
 				     lim->max_header_bytes);
 		return -1;
 	}
-	if (count_containers(raw, len) > MIME_MAX_CONTAINERS) {
-		*error_r = xasprintf("more than %d multipart or message parts",
-				     MIME_MAX_CONTAINERS);
-		return -1;
-	}
-	if (deepest_comment(raw, len) > MIME_MAX_COMMENT_DEPTH) {
-		*error_r = xasprintf("parentheses nested more than %d deep in "
-				     "one header field", MIME_MAX_COMMENT_DEPTH);
-		return -1;
-	}
-	return 0;
+	return check_nesting(raw, len, error_r);
 }
 
 static char *

@@ -72,6 +72,9 @@ struct mime_message {
 	size_t nparts;
 	int charset_replaced; /* some text had an unknown charset or bad
 				 bytes, replaced by U+FFFD */
+	const char *encrypted; /* "PGP/MIME" or "S/MIME" when the body came
+				  encrypted (kept as attachments, its text
+				  unread), else NULL; not to be freed */
 };
 
 /* Parses RAW (LEN bytes). Returns 0 with *msg_r, or -1 with a one-line

@@ -615,6 +615,78 @@ eva_reply_to(void)
 	return addr;
 }
 
+/* A mail that came encrypted (PGP/MIME, S/MIME enveloped-data) has no
+   text cirm can read: the case is opened, the files kept, and the
+   handler's notification says that it could not be read instead of
+   showing an empty message. */
+START_TEST(test_encrypted_mail_told)
+{
+	static const char *const files[] = { "pgp-encrypted", "smime-encrypted" };
+	static const char *const kinds[] = { "PGP/MIME", "S/MIME" };
+
+	add_handler_eva();
+	for (size_t i = 0; i < N_ELEMENTS(files); i++) {
+		char *path = xasprintf("%s/tests/data/mime/%s.eml",
+				       tu_srcdir(), files[i]);
+		char *raw = tu_slurp(path, NULL), *body, *sql, *want;
+
+		deliver(raw);
+		ck_assert_int_eq(count("SELECT count(*) FROM cases"),
+				 (int64_t)i + 1);
+		want = xasprintf("[Meddelandet kom krypterat (%s) och cirm "
+				 "kan inte läsa det.", kinds[i]);
+		sql = xasprintf("SELECT body FROM outbox WHERE recipient = "
+				"'eva@kommun.example' AND subject LIKE "
+				"'%%KS-2026-0000%zu]%%'", i + 1);
+		body = text(sql);
+		ck_assert_msg(strstr(body, want) != NULL, "%s", body);
+		free(body);
+		free(sql);
+		sql = xasprintf("SELECT body_stripped FROM message WHERE "
+				"direction = 'in' AND case_id = (SELECT id FROM "
+				"cases WHERE number = 'KS-2026-0000%zu')", i + 1);
+		body = text(sql);
+		ck_assert_msg(strstr(body, want) == body, "%s", body);
+		free(body);
+		free(sql);
+		free(want);
+		free(raw);
+		free(path);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment a JOIN message "
+			       "m ON m.id = a.message_id WHERE m.direction = "
+			       "'in'"), 3);
+}
+END_TEST
+
+/* A mail that is only a photo: the handler's notification carries the
+   citizen's files (else it shows an empty message and nothing else);
+   the acknowledgement to the citizen does not send them back. */
+START_TEST(test_notification_carries_files)
+{
+	static const char photo[] =
+		"From: Bo <bo@example.se>\nTo: arende@kommun.example\n"
+		"Message-ID: <photo@example.se>\nMIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n\n"
+		"--A\nContent-Type: image/heic; name=\"IMG_0001.HEIC\"\n"
+		"Content-Disposition: inline; filename=\"IMG_0001.HEIC\"\n"
+		"Content-Transfer-Encoding: base64\n\n"
+		"AAAAGGZ0eXBoZWljAAAAAG1pZjFoZWlj\n--A--\n";
+
+	add_handler_eva();
+	deliver(photo);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment a JOIN outbox o "
+			       "ON o.message_id = a.message_id WHERE "
+			       "o.recipient = 'eva@kommun.example' AND "
+			       "a.filename = 'IMG_0001.HEIC' AND "
+			       "a.content_type = 'image/heic'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment a JOIN outbox o "
+			       "ON o.message_id = a.message_id WHERE "
+			       "o.recipient = 'bo@example.se'"), 0);
+}
+END_TEST
+
 /* Citizen mail -> case -> Eva notified with the commands she may use ->
    Eva replies with a command and a text -> the citizen gets the text,
    threaded; #notering stays internal. */
@@ -1979,6 +2051,8 @@ mailin_suite(void)
 	tcase_add_test(tc, test_flood_and_release);
 	tcase_add_test(tc, test_loops_and_bad_mail);
 	tcase_add_test(tc, test_attachments_in_spool);
+	tcase_add_test(tc, test_encrypted_mail_told);
+	tcase_add_test(tc, test_notification_carries_files);
 	tcase_add_test(tc, test_workflows);
 	tcase_add_test(tc, test_bad_default_workflow);
 	tcase_add_test(tc, test_handler_round_trip);

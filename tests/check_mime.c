@@ -58,7 +58,8 @@ static const char *const goldens[] = {
 	"latin1-plain", "cp1252-8bit", "html-only", "alternative-attachments",
 	"no-closing-boundary", "truncated-base64", "bad-charset",
 	"8bit-headers-nul", "forwarded-rfc822", "no-content-type",
-	"flowed", "flowed-delsp",
+	"flowed", "flowed-delsp", "rfc2231-names",
+	"utf8-mislabelled", "smime-opaque-signed",
 };
 
 START_TEST(test_golden)
@@ -308,6 +309,85 @@ START_TEST(test_quoted_local_part)
 }
 END_TEST
 
+/* Mail programs split encoded words inside a character (RFC 2047 says
+   not to): adjacent words in one charset are read as one. */
+START_TEST(test_words_split_in_character)
+{
+	static const char *const cases[][2] = {
+		{ "=?UTF-8?B?R2F0bGFtcGFuIHDD?= =?UTF-8?B?pSBTdG9yZ2F0YW4=?=",
+		  "Gatlampan på Storgatan" },
+		{ "=?utf-8?Q?V=C3?=\n =?UTF-8?q?=A4gen?= =?iso-8859-1?q?_=E4r?=",
+		  "Vägen är" },
+		{ "=?utf-8?b?w6U=?= x =?utf-8?b?w6Q=?=", "å x ä" },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *raw = xasprintf("From: a@example.se\nSubject: %s\n\nx\n",
+				      cases[i][0]);
+		struct mime_limits lim;
+		struct mime_message *m = NULL;
+		char *err = NULL;
+
+		mime_limits_default(&lim);
+		ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0,
+			      "%s", err);
+		ck_assert_str_eq(m->subject, cases[i][1]);
+		ck_assert_int_eq(m->charset_replaced, 0);
+		mime_free(&m);
+		free(raw);
+	}
+}
+END_TEST
+
+/* A display name in quotes with encoded words in it, as Outlook writes
+   it, is the name without the quotes. */
+START_TEST(test_quoted_encoded_name)
+{
+	static const char raw[] =
+		"From: \"=?utf-8?Q?=C3=85sa_=C3=96berg?=\" <asa@example.se>\n"
+		"To: \"Anna \\\"A\\\" S\" <anna@example.se>\n"
+		"Subject: x\n\nbody\n";
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	char *err = NULL;
+
+	mime_limits_default(&lim);
+	ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0, "%s",
+		      err);
+	ck_assert_str_eq(m->from.name, "Åsa Öberg");
+	ck_assert_str_eq(m->from.addr, "asa@example.se");
+	ck_assert_uint_eq(m->nto, 1);
+	ck_assert_str_eq(m->to[0].name, "Anna \"A\" S");
+	mime_free(&m);
+}
+END_TEST
+
+/* An address whose '>' is missing is still the address, not one with
+   the name and '<' in it that no mail reaches. */
+START_TEST(test_unclosed_angle)
+{
+	static const char *const froms[] = {
+		"Anna Svensson <anna@example.se", "Anna <anna@example.se",
+		"<anna@example.se",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(froms); i++) {
+		char *raw = xasprintf("From: %s\nSubject: x\n\nbody\n",
+				      froms[i]);
+		struct mime_limits lim;
+		struct mime_message *m = NULL;
+		char *err = NULL;
+
+		mime_limits_default(&lim);
+		ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0,
+			      "%s", err);
+		ck_assert_str_eq(m->from.addr, "anna@example.se");
+		mime_free(&m);
+		free(raw);
+	}
+}
+END_TEST
+
 START_TEST(test_to_utf8)
 {
 	int rep = 0;
@@ -392,6 +472,9 @@ mime_suite(void)
 
 	tcase_add_loop_test(tc, test_golden, 0, (int)N_ELEMENTS(goldens));
 	tcase_add_test(tc, test_to_utf8);
+	tcase_add_test(tc, test_words_split_in_character);
+	tcase_add_test(tc, test_quoted_encoded_name);
+	tcase_add_test(tc, test_unclosed_angle);
 	tcase_add_test(tc, test_quoted_local_part);
 	suite_add_tcase(s, tc);
 	tcase_add_test(lim, test_limits);
