@@ -141,6 +141,13 @@ print_message(const struct mailin_verdict *v, int text_only)
 	}
 	print_addr(_("From:"), &m->from);
 	print_addr(_("Reply-To:"), &m->reply_to);
+	if (v->by_form) {
+		char *who = xasprintf(_("%s (the Reply-To: From is one of "
+					"mail_form_senders)"), v->sender);
+
+		ctl_field(_("Citizen:"), who);
+		free(who);
+	}
 	for (size_t i = 0; i < m->nto; i++)
 		print_addr(_("To:"), &m->to[i]);
 	for (size_t i = 0; i < m->ncc; i++)

@@ -39,7 +39,8 @@ sender_contact(struct mailin *mi, struct store *store,
 
 	if (r != 0)
 		return r < 0 ? -1 : 0;
-	if (store_contact_add(store, STORE_CITIZEN, v->msg->from.name, NULL,
+	if (store_contact_add(store, STORE_CITIZEN, v->by_form ?
+			      v->msg->reply_to.name : v->msg->from.name, NULL,
 			      mailin_citizen_language(mi, v->msg->subject,
 						      v->stripped),
 			      id_r, error_r) < 0)

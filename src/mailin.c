@@ -52,6 +52,7 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->where_default = where(cfg, CFG_WORKFLOW_DEFAULT);
 	mi->where_routes = where(cfg, CFG_WORKFLOW_ROUTES);
 	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
+	mi->form_senders = xstrdup(cfg_str(cfg, CFG_MAIL_FORM_SENDERS));
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
 	mi->flood_max = cfg_int(cfg, CFG_FLOOD_MAX_CASES);
@@ -83,6 +84,7 @@ mailin_free(struct mailin **mip)
 	free(mi->where_default);
 	free(mi->where_routes);
 	free(mi->sms_country_code);
+	free(mi->form_senders);
 	free(mi->language);
 	free(mi->spool_dir);
 	free(mi);
@@ -689,6 +691,30 @@ oversize_mark(const char *value)
 	return n > 0 && n <= 20 && value[n] == '\0';
 }
 
+/* Whether ADDR is one of mail_form_senders: an address
+   given, or one of a domain given as "@domain". */
+static bool
+form_sender(const struct mailin *mi, const char *addr)
+{
+	const char *p = mi->form_senders, *at = strrchr(addr, '@');
+
+	if (strcmp(p, "none") == 0)
+		return false;
+	while (*p != '\0') {
+		size_t n;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n > 0 && (p[0] == '@' ? at != NULL && strlen(at) == n &&
+					    strncasecmp(at, p, n) == 0 :
+			      strlen(addr) == n &&
+			      strncasecmp(addr, p, n) == 0))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
 /* The part of the analysis that needs no database: reading the mail.
    It runs in the engine's parsing thread (mailin_prepare), so it only
    reads MI. A mail that cannot be read is marked for the quarantine. */
@@ -735,6 +761,13 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 		return;
 	}
 	v->sender = lower(v->msg->from.addr);
+	/* A web form writes for the citizen, who is its Reply-To. */
+	if (form_sender(mi, v->sender) && v->msg->reply_to.addr != NULL &&
+	    strchr(v->msg->reply_to.addr, '@') != NULL) {
+		free(v->sender);
+		v->sender = lower(v->msg->reply_to.addr);
+		v->by_form = true;
+	}
 	autoreply_classify(v->msg, &v->ar);
 	v->dedupe_key = dedupe_key(v->msg, v->sender);
 }
@@ -811,6 +844,13 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 	if (store_contact_find_full(store, "email", v->sender, &who.id,
 				    &who.handler, &who.active, error_r) < 0)
 		return -1;
+	/* A form's Reply-To is whatever the person filling it in typed:
+	   never a handler's, whose mail must come from the handler. */
+	if (v->by_form && (who.handler || v->handler_id != 0)) {
+		quarantine(v, xstrdup("form mail (mail_form_senders) whose "
+				      "Reply-To is a handler's address"));
+		return 0;
+	}
 	/* A handler who left: the address may have passed to someone
 	   else; nothing from it drives a case or opens one any more. */
 	if (who.handler && !who.active) {

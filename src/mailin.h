@@ -32,7 +32,10 @@ struct mailin_verdict {
 	struct mime_message *msg; /* NULL when the mail could not be read */
 	struct autoreply ar;
 	char *stripped;		  /* the new text, reply quotes removed */
-	char *sender;		  /* From address, lower case */
+	char *sender;		  /* From address, lower case (or, when
+				     BY_FORM, the Reply-To address) */
+	bool by_form;		  /* From is a mail_form_senders sender,
+				     writing for the citizen in Reply-To */
 	char *dedupe_key;
 	int64_t case_id;	  /* the case it belongs to, or 0 */
 	char case_number[STORE_CASE_NUMBER_MAX];

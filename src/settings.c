@@ -136,6 +136,37 @@ check_workflow_id(const char *v)
 	return NULL;
 }
 
+/* none, or addresses (local@domain) and domains (@domain) separated by
+   spaces or commas. */
+static const char *
+check_form_senders(const char *v)
+{
+	const char *p = v;
+
+	if (strcmp(v, "none") == 0)
+		return NULL;
+	while (*p != '\0') {
+		size_t n;
+		char *one;
+		bool ok;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		one = xstrndup(p, n);
+		ok = one[0] == '@' ? one[1] != '\0' &&
+			strpbrk(one + 1, "@<>\"();:") == NULL :
+			check_mail_address(one) == NULL;
+		free(one);
+		if (!ok)
+			return N_("must be none or addresses and @domains, e.g. "
+				  "noreply@e-tjanster.kommun.example");
+		p += n;
+	}
+	return NULL;
+}
+
 /* "+46": '+' and a country code of 1 to 3 digits, not starting with 0. */
 static const char *
 check_country_code(const char *v)
@@ -310,6 +341,12 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_FLOOD_MAX_CASES] = { "flood_max_cases", SETTING_INT, "20", 1,
 		100000, NULL, NULL, "per hour", "New cases one sender may open in "
 		"an hour; further mail from them goes to the quarantine." },
+	[CFG_MAIL_FORM_SENDERS] = { "mail_form_senders", SETTING_STRING,
+		"none", 0, 0, NULL, check_form_senders, NULL, "Senders that "
+		"write on a citizen's behalf, such as the municipality's web "
+		"forms: addresses or @domains, separated by spaces. Their mail's "
+		"Reply-To is the citizen, who gets the acknowledgement and the "
+		"answers; none for no such senders." },
 	[CFG_MAILDIR_POLL_INTERVAL] = { "maildir_poll_interval", SETTING_INT,
 		"2", 1, 3600, NULL, NULL, "s", "How often the Maildir gateway "
 		"looks in maildir_dir/inbox/new." },

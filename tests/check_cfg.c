@@ -201,6 +201,13 @@ START_TEST(test_bad_string)
 	assert_one_error("workflow_routes = +4672456=felanmalan, "
 			 "4672456=synpunkt\n", 1,
 			 "'workflow_routes' must name each address once");
+	/* a form sender named without its domain, or a bare '@' */
+	assert_one_error("mail_form_senders = noreply\n", 1,
+			 "'mail_form_senders' must be none or addresses and "
+			 "@domains");
+	assert_one_error("mail_form_senders = noreply@form.example @\n", 1,
+			 "'mail_form_senders' must be none or addresses and "
+			 "@domains");
 }
 END_TEST
 

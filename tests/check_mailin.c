@@ -747,6 +747,62 @@ START_TEST(test_handler_round_trip)
 }
 END_TEST
 
+/* Mail from a web form (mail_form_senders) is the citizen's in its
+   Reply-To: they get the acknowledgement, each their own contact; a
+   form's Reply-To naming a handler is set aside; other senders' Reply-To
+   changes nothing. */
+START_TEST(test_form_senders)
+{
+	char *a = mail("Kontaktformulär <noreply@form.example>",
+		       "arende@kommun.example", "Synpunkt från webben",
+		       "f1@form.example", "Reply-To: Anna Berg <Anna@Example.org>\n",
+		       "Gungan i parken är trasig.");
+	char *b = mail("e-tjanst@blankett.example", "arende@kommun.example",
+		       "Felanmälan", "f2@blankett.example",
+		       "Reply-To: olle@example.org\n", "Hål i vägen.");
+	char *h = mail("noreply@form.example", "arende@kommun.example",
+		       "Test", "f3@form.example",
+		       "Reply-To: eva@kommun.example\n", "Prov.");
+	char *o = mail("lisa@example.se", "arende@kommun.example", "Fråga",
+		       "f4@example.se", "Reply-To: kontor@example.se\n",
+		       "Hej.");
+	char *name;
+
+	teardown();
+	setup_with("mail_form_senders = noreply@form.example, @Blankett.example\n");
+	add_handler_eva();
+	deliver(a);
+	deliver(b);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.org' AND subject LIKE "
+			       "'Vi har tagit emot%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'olle@example.org' AND subject LIKE "
+			       "'Vi har tagit emot%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "LIKE '%form.example' OR recipient LIKE "
+			       "'%blankett.example'"), 0);
+	name = text("SELECT c.name FROM contact c JOIN contact_address a ON "
+		    "a.contact_id = c.id WHERE a.address = 'anna@example.org'");
+	ck_assert_str_eq(name, "Anna Berg");
+	free(name);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	deliver(h);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'form mail%handler%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	deliver(o);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'lisa@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'kontor@example.se'"), 0);
+	free(o);
+	free(h);
+	free(b);
+	free(a);
+}
+END_TEST
+
 /* A citizen who writes in English gets the acknowledgement and the
    frame around Eva's answer in English; Eva's notification stays in
    her language; a Swedish citizen's stays Swedish. */
@@ -2057,6 +2113,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_bad_default_workflow);
 	tcase_add_test(tc, test_handler_round_trip);
 	tcase_add_test(tc, test_citizen_language);
+	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_auth_results_syntax);

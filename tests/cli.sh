@@ -158,6 +158,16 @@ check "inspect: the text, blanked" contains "$out" "Hej  ]0;x  [2J!
 Rad 2"
 run "$CIRMCTL" -c "$C" mail inspect --text "$T/esc.eml"
 check "inspect --text: no escape" no_esc "$out"
+# A web form's mail: inspect says whose it is.
+printf 'From: noreply@form.example\nReply-To: Anna@Example.org\nTo: arende@kommun.example\nSubject: s\n\nHej\n' >"$T/form.eml"
+cp "$C" "$I/form.conf"
+echo "mail_form_senders = @form.example" >>"$I/form.conf"
+run "$CIRMCTL" -c "$I/form.conf" mail inspect "$T/form.eml"
+check "inspect: a form's mail is the citizen's in Reply-To" \
+	contains "$out" "Citizen:      anna@example.org (the Reply-To: From is one of mail_form_senders)"
+run "$CIRMCTL" -c "$C" mail inspect "$T/form.eml"
+check "... only when the form is named in mail_form_senders" \
+	sh -c '! printf "%s" "$1" | grep -q "^Citizen:"' - "$out"
 run "$CIRMCTL" -c "$C" case show "$(printf '%s' "$n1" | tr 'A-Z' 'a-z')"
 check "a number in small letters finds the case" contains "$out" "Anna Andersson"
 run "$CIRMCTL" -c "$C" case show " $n1
