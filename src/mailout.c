@@ -680,6 +680,14 @@ add_row_headers(struct buf *b, const char *headers, int *from_r,
 			add_unstructured(&f, t, 0);
 		}
 		buf_add(b, "\r\n", 2);
+		/* Exchange and Outlook heed their own field, not RFC 3834's:
+		   without it a handler away answers every notification with
+		   an out-of-office mail. Delivery reports are still asked
+		   for: a bounce must come back. */
+		if (strcasecmp(line, "Auto-Submitted") == 0 &&
+		    strcasecmp(v + strspn(v, " "), "no") != 0)
+			buf_adds(b, "X-Auto-Response-Suppress: OOF, "
+				    "AutoReply\r\n");
 		free(v);
 		free(line);
 		n++;

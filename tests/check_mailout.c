@@ -121,11 +121,22 @@ START_TEST(test_round_trip)
 	ck_assert_str_eq(m->references[1], "orig.1@mail.exempel.se");
 	ck_assert_int_eq(m->date, 1767258000);
 	ck_assert_str_eq(mime_header(m, "Auto-Submitted"), "auto-replied");
+	/* Exchange's own field: no out-of-office answers to automatic
+	   mail, but delivery reports still */
+	ck_assert_str_eq(mime_header(m, "X-Auto-Response-Suppress"),
+			 "OOF, AutoReply");
 	ck_assert_str_eq(mime_header(m, "MIME-Version"), "1.0");
 	ck_assert_str_eq(m->content_type, "text/plain");
 	ck_assert_str_eq(m->parts[0].charset, "utf-8");
 	/* The case tag stays readable in the raw subject. */
 	ck_assert_ptr_nonnull(strstr(msg, " KS-2026-00042: "));
+	mime_free(&m);
+	free(msg);
+	/* a handler's answer is a person's: no such request */
+	msg = compose("Svar", "From: Växjö kommun <arende@kommun.example>\n",
+		      swedish, &len);
+	m = parse(msg, len);
+	ck_assert_ptr_null(mime_header(m, "X-Auto-Response-Suppress"));
 	mime_free(&m);
 	free(msg);
 }
