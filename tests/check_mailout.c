@@ -424,10 +424,32 @@ START_TEST(test_refused)
 }
 END_TEST
 
-static const char x80[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n";
-static const char x74a[] = "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	"xxxxxxxxxxxxxxxxxxxxxxxx\xc3\xa5\n";
+/* N letters 'a' and then TAIL (caller frees): a line of a given
+   length. */
+static char *
+letters(size_t n, const char *tail)
+{
+	char *s = xmalloc(n + strlen(tail) + 1);
+
+	memset(s, 'a', n);
+	strcpy(s + n, tail);
+	return s;
+}
+
+/* Checks that TEXT (N letters and TAIL) encodes to N_OUT letters and
+   then WANT. */
+static void
+assert_qp(size_t n, const char *tail, size_t n_out, const char *want)
+{
+	char *in = letters(n, tail), *out = letters(n_out, want), *qp;
+	size_t len;
+
+	qp = mailout_qp(in, strlen(in), &len);
+	ck_assert_str_eq(qp, out);
+	free(qp);
+	free(out);
+	free(in);
+}
 
 /* Valid addresses of less usual shapes reach their citizen; the
    malformed stay refused. */
@@ -516,24 +538,15 @@ START_TEST(test_qp)
 	qp = mailout_qp("crlf\r\nkept\r\n", 12, &len);
 	ck_assert_str_eq(qp, "crlf\r\nkept\r\n");
 	free(qp);
-	/* 80 x: a soft break after 75 characters. */
-	qp = mailout_qp(x80, strlen(x80), &len);
-	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\nxxxxx\r\n");
-	free(qp);
+	/* 80 letters: a soft break after 75 characters. */
+	assert_qp(80, "\n", 75, "=\r\naaaaa\r\n");
 	/* An encoded character never splits across a soft break. */
-	qp = mailout_qp(x74a, strlen(x74a), &len);
-	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n=C3=A5\r\n");
-	free(qp);
+	assert_qp(74, "\xc3\xa5\n", 74, "=\r\n=C3=A5\r\n");
 	/* Nor does a UTF-8 character: clients that decode line by line
 	   show a split one as two wrong ones. */
-	qp = mailout_qp(x74a + 2, strlen(x74a + 2), &len);
-	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n=C3=A5\r\n");
-	free(qp);
-	qp = mailout_qp("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-			"\xe2\x82\xac\xe2\x82\xac", 73, &len);
-	ck_assert_str_eq(qp, "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx=\r\n"
-			 "=E2=82=AC=E2=82=AC=\r\n");
-	free(qp);
+	assert_qp(72, "\xc3\xa5\n", 72, "=\r\n=C3=A5\r\n");
+	assert_qp(67, "\xe2\x82\xac\xe2\x82\xac", 67,
+		  "=\r\n=E2=82=AC=E2=82=AC=\r\n");
 }
 END_TEST
 
