@@ -398,10 +398,14 @@ each_message(struct store *store, sqlite3_stmt *st,
 	return store_rows_end(store, st, rc, "read messages", error_r);
 }
 
-int
-store_case_messages(struct store *store, int64_t case_id, bool conversation,
-		    int (*fn)(const struct store_message *m, void *ctx),
-		    void *ctx, char **error_r)
+/* The messages of case CASE_ID in time order to FN: only the
+   conversation when CONVERSATION, only contact CONTACT_ID's when it is
+   not 0. */
+static int
+case_messages(struct store *store, int64_t case_id, bool conversation,
+	      int64_t contact_id,
+	      int (*fn)(const struct store_message *m, void *ctx), void *ctx,
+	      char **error_r)
 {
 	static const char sql[] =
 		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
@@ -409,14 +413,25 @@ store_case_messages(struct store *store, int64_t case_id, bool conversation,
 		"coalesce(m.body_stripped, m.body_full) FROM message m "
 		"LEFT JOIN contact c ON c.id = m.contact_id "
 		"WHERE m.case_id = ?1 AND (?2 = 0 OR m.direction = 'in' OR "
-		"m.visibility = 'public') ORDER BY m.at, m.id";
+		"m.visibility = 'public') AND (?3 = 0 OR m.contact_id = ?3) "
+		"ORDER BY m.at, m.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	sqlite3_bind_int(st, 2, conversation);
+	sqlite3_bind_int64(st, 3, contact_id);
 	return each_message(store, st, fn, ctx, error_r);
+}
+
+int
+store_case_messages(struct store *store, int64_t case_id, bool conversation,
+		    int (*fn)(const struct store_message *m, void *ctx),
+		    void *ctx, char **error_r)
+{
+	return case_messages(store, case_id, conversation, 0, fn, ctx,
+			     error_r);
 }
 
 int
@@ -425,19 +440,8 @@ store_case_messages_from(struct store *store, int64_t case_id,
 			 int (*fn)(const struct store_message *m, void *ctx),
 			 void *ctx, char **error_r)
 {
-	static const char sql[] =
-		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
-		"coalesce(c.name, c.login), m.subject, "
-		"coalesce(m.body_stripped, m.body_full) FROM message m "
-		"LEFT JOIN contact c ON c.id = m.contact_id "
-		"WHERE m.case_id = ? AND m.contact_id = ? ORDER BY m.at, m.id";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, case_id);
-	sqlite3_bind_int64(st, 2, contact_id);
-	return each_message(store, st, fn, ctx, error_r);
+	return case_messages(store, case_id, false, contact_id, fn, ctx,
+			     error_r);
 }
 
 int
