@@ -64,6 +64,8 @@ struct flow {
 					   citizen's language, named in the
 					   handler's, when not the instance's */
 	char *history;			/* the case's recent messages */
+	char *citizen_lang;	/* the citizen's language, once looked up */
+	bool citizen_lang_known;
 	/* the run's events, written with its end in one statement */
 	struct store_event_new *events;
 	size_t nevents;
@@ -569,20 +571,22 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 
 /* The language the citizen of the case reads (theirs, as cirm guessed
    it from their first message or as set since), or NULL for the
-   instance's. Caller frees. */
-static char *
+   instance's; looked up once per run (#språk changes it only between
+   runs). */
+static const char *
 citizen_language(struct flow *fl)
 {
-	char *kind = NULL, *lang = NULL, *err = NULL;
+	char *kind = NULL, *err = NULL;
 
-	if (fl->c.citizen_id == 0 ||
-	    store_contact_kind(fl->store, fl->c.citizen_id, &kind, &lang,
-			       &err) <= 0) {
+	if (fl->citizen_lang_known)
+		return fl->citizen_lang;
+	fl->citizen_lang_known = true;
+	if (fl->c.citizen_id != 0 &&
+	    store_contact_kind(fl->store, fl->c.citizen_id, &kind,
+			       &fl->citizen_lang, &err) < 0)
 		free(err);	/* the instance's language will do */
-		return NULL;
-	}
 	free(kind);
-	return lang;
+	return fl->citizen_lang;
 }
 
 /* Renders TEMPLATE_ID for the case's channel, in the citizen's
@@ -592,8 +596,9 @@ static int
 render_for_channel(struct flow *fl, const char *template_id,
 		   char **subject_r, char **body_r, char **error_r)
 {
-	char *lang = citizen_language(fl), *name;
+	const char *lang = citizen_language(fl);
 	const char *reads = lang != NULL ? lang : fl->cf->set.language;
+	char *name;
 	int ret;
 
 	fl->lang = reads;
@@ -610,7 +615,6 @@ render_for_channel(struct flow *fl, const char *template_id,
 	}
 	ret = render(fl, name, subject_r, body_r, error_r);
 	fl->lang = NULL;
-	free(lang);
 	free(name);
 	if (ret == 0 && strcmp(fl->c.channel, "sms") == 0) {
 		free(*subject_r);
@@ -824,7 +828,8 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	struct notify_ctx *n = ctx;
 	struct flow *fl = n->fl;
 	char *subject = NULL, *body = NULL, *headers, *kind = NULL;
-	char *lang = NULL, *help, *reads;
+	char *lang = NULL, *help;
+	const char *reads;
 	bool en;
 	int ret;
 
@@ -847,7 +852,6 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	fl->citizen_reads = NULL;
 	free(help);
 	free(lang);
-	free(reads);
 	if (ret < 0)
 		return -1;
 	headers = handler_headers(fl, contact_id);
@@ -1197,6 +1201,15 @@ host_state(void *ctx, const char *id, bool entered)
 }
 
 /* Loads the case into FL. 1, 0 when there is no such case, -1. */
+/* Frees what a flow opened with flow_open holds. */
+static void
+flow_clear(struct flow *fl)
+{
+	free(fl->history);
+	free(fl->citizen_lang);
+	store_case_flow_clear(&fl->c);
+}
+
 static int
 flow_open(struct flow *fl, struct caseflow *cf, struct store *store,
 	  int64_t case_id, const struct caseflow_input *in, char **error_r)
@@ -1304,7 +1317,7 @@ caseflow_start(struct caseflow *cf, struct store *store, int64_t case_id,
 	}
 	strlist_clear(&fl.armed_states);
 	strlist_clear(&fl.armed_names);
-	store_case_flow_clear(&fl.c);
+	flow_clear(&fl);
 	return rc;
 }
 
@@ -1327,13 +1340,13 @@ caseflow_event(struct caseflow *cf, struct store *store, int64_t case_id,
 				     in->sender_id, fl.c.state, fl.c.state,
 				     fl.c.workflow == NULL ? "no workflow" :
 				     "case closed", error_r);
-		store_case_flow_clear(&fl.c);
+		flow_clear(&fl);
 		return rc;
 	}
 	fl.wf = get_version(cf, store, fl.c.workflow, fl.c.workflow_version,
 			    error_r);
 	rc = fl.wf != NULL ? flow_run(&fl, event, error_r) : -1;
-	store_case_flow_clear(&fl.c);
+	flow_clear(&fl);
 	return rc;
 }
 
@@ -1438,7 +1451,7 @@ caseflow_handles(struct caseflow *cf, struct store *store, int64_t case_id,
 			rc = workflow_run_handles(run, event) ? 1 : 0;
 		workflow_run_free(&run);
 	}
-	store_case_flow_clear(&fl.c);
+	flow_clear(&fl);
 	return rc;
 }
 
@@ -1473,8 +1486,7 @@ one_action(struct caseflow *cf, struct store *store, int64_t case_id,
 	else
 		rc = -1;
 	flow_events_clear(&fl);
-	free(fl.history);
-	store_case_flow_clear(&fl.c);
+	flow_clear(&fl);
 	return rc;
 }
 
@@ -1589,7 +1601,7 @@ caseflow_sms_cost(struct caseflow *cf, struct store *store, int64_t case_id,
 	}
 	free(subject);
 	free(body);
-	store_case_flow_clear(&fl.c);
+	flow_clear(&fl);
 	return rc;
 }
 
