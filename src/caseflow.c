@@ -656,7 +656,11 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	    send_out(fl, channel, to, "public", a->template_id, headers,
 		     subject, body, sms ? 0 : fl->in->attachments_of,
 		     error_r) == 0)
-		ret = flow_event(fl, "reply.sent", 0, a->template_id);
+		/* a handler's answer names the handler: cirmctl report
+		   counts the time to the first answer a person wrote */
+		ret = flow_event(fl, "reply.sent",
+				 fl->in->written_by_handler ?
+				 fl->in->sender_id : 0, a->template_id);
 	free(headers);
 	free(to);
 	free(subject);

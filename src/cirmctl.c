@@ -61,6 +61,11 @@ usage(FILE *out)
 		       "a citizen (a register\n"
 		       "                            extract), their files "
 		       "copied into DIR\n"
+		       "  report [--from DAY [--to DAY]] [--within DAYS] "
+		       "[--by KIND] [--csv]\n"
+		       "                            how soon the cases of a "
+		       "period got their first\n"
+		       "                            answer, in business days\n"
 		       "  mail inspect [--text] FILE\n"
 		       "                            show how cirm reads a mail, "
 		       "storing nothing\n"
@@ -355,6 +360,7 @@ static const struct {
 	{ "backup", ctl_backup },
 	{ "restore", ctl_restore },
 	{ "citizen", ctl_citizen },
+	{ "report", ctl_report },
 };
 
 int

@@ -69,5 +69,6 @@ int ctl_audit(const struct ctl *ctl, int argc, char **argv);
 int ctl_backup(const struct ctl *ctl, int argc, char **argv);
 int ctl_restore(const struct ctl *ctl, int argc, char **argv);
 int ctl_citizen(const struct ctl *ctl, int argc, char **argv);
+int ctl_report(const struct ctl *ctl, int argc, char **argv);
 
 #endif

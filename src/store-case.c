@@ -341,6 +341,47 @@ store_case_events(struct store *store, int64_t case_id,
 }
 
 int
+store_report_cases(struct store *store, int64_t from, int64_t to,
+		   int (*fn)(const struct store_report_case *c, void *ctx),
+		   void *ctx, char **error_r)
+{
+	/* the cases through cases_received, their answers through
+	   event_case */
+	static const char sql[] =
+		"SELECT c.id, c.received_at, c.closed_at, "
+		"(SELECT min(e.at) FROM event e WHERE e.case_id = c.id AND "
+		"e.kind = 'reply.sent' AND (e.actor_id IS NOT NULL OR "
+		"e.detail = 'answer')), c.channel, c.workflow, "
+		"c.workflow_version, g.name FROM cases c "
+		"LEFT JOIN handler_group g ON g.id = c.group_id "
+		"WHERE c.received_at >= ? AND c.received_at < ? "
+		"ORDER BY c.received_at, c.id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, to);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_report_case c = {
+			.id = sqlite3_column_int64(st, 0),
+			.received_at = sqlite3_column_int64(st, 1),
+			.closed_at = sqlite3_column_int64(st, 2),
+			.first_answer_at = sqlite3_column_int64(st, 3),
+			.channel = store_col_text(st, 4),
+			.workflow = store_col_text(st, 5),
+			.workflow_version = sqlite3_column_int(st, 6),
+			.group = store_col_text(st, 7),
+		};
+
+		if (fn(&c, ctx) != 0)
+			break;
+	}
+	return store_rows_end(store, st, rc, "read cases", error_r);
+}
+
+int
 store_message_add(struct store *store, int64_t case_id,
 		  const struct store_message_new *m, int64_t *id_r,
 		  char **error_r)

@@ -226,6 +226,25 @@ int store_case_events(struct store *store, int64_t case_id,
 		      int (*fn)(const struct store_event *e, void *ctx),
 		      void *ctx, char **error_r);
 
+/* A case received in a period, as cirmctl report counts it. */
+struct store_report_case {
+	int64_t id, received_at;
+	int64_t closed_at;	 /* 0: open */
+	int64_t first_answer_at; /* 0: no handler has answered */
+	const char *channel;
+	const char *workflow;	 /* NULL: none */
+	int workflow_version;
+	const char *group;	 /* NULL: none */
+};
+/* Calls FN on each case received at or after FROM and before TO, oldest
+   first, with the time of the first answer a handler wrote to its
+   citizen (a "reply.sent" event with the handler as actor; before
+   cirm recorded the actor, the "answer" template's). Stops at FN's
+   first non-zero. 0, or -1 with *error_r. */
+int store_report_cases(struct store *store, int64_t from, int64_t to,
+		       int (*fn)(const struct store_report_case *c, void *ctx),
+		       void *ctx, char **error_r);
+
 struct store_message {
 	int64_t id, at;
 	const char *direction, *channel, *visibility, *sender, *subject;
