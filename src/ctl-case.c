@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cirmctl case list | show */
+/* cirmctl case list | show | assign */
 #include "config.h"
 
 #include "caseflow.h"
@@ -524,6 +524,8 @@ case_command(const struct cfg *cfg, struct store *store, int argc,
 		return case_list(store, argc - 1, argv + 1);
 	if (strcmp(argv[1], "assign") == 0)
 		return case_assign(cfg, store, argc - 1, argv + 1);
+	if (strcmp(argv[1], "prune") == 0)
+		return ctl_case_prune(cfg, store, argc - 1, argv + 1);
 	return case_show(store, argc - 1, argv + 1);
 }
 
@@ -532,10 +534,12 @@ ctl_case(const struct ctl *ctl, int argc, char **argv)
 {
 	if (argc < 2 || (strcmp(argv[1], "list") != 0 &&
 			 strcmp(argv[1], "show") != 0 &&
-			 strcmp(argv[1], "assign") != 0)) {
+			 strcmp(argv[1], "assign") != 0 &&
+			 strcmp(argv[1], "prune") != 0)) {
 		if (argc >= 2)
 			ctl_error(_("unknown case command '%s'"), argv[1]);
-		ctl_error("%s", _("usage: cirmctl case list|show|assign ..."));
+		ctl_error("%s", _("usage: cirmctl case list|show|assign|prune "
+				  "..."));
 		return EX_USAGE;
 	}
 	return ctl_with_store(ctl, case_command, argc, argv);

@@ -54,6 +54,10 @@ int ctl_case_print(struct store *store, const char *number, bool numbers,
 struct store_message;
 int ctl_print_message(const struct store_message *m, void *ctx);
 
+/* cirmctl case prune (ctl-retention.c), ARGV from "prune". */
+int ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
+		   char **argv);
+
 int ctl_init(const struct ctl *ctl, int argc, char **argv);
 int ctl_config(const struct ctl *ctl, int argc, char **argv);
 int ctl_case(const struct ctl *ctl, int argc, char **argv);

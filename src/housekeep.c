@@ -5,6 +5,7 @@
 
 #include "blob.h"
 #include "log.h"
+#include "retention.h"
 #include "store.h"
 #include "util.h"
 
@@ -17,6 +18,7 @@ struct housekeep {
 	pthread_t thread;
 	char *database;
 	char *spool_dir;
+	char *retention;	/* case_retention */
 	long min_age;
 	atomic_int stop;
 	atomic_int done;
@@ -41,6 +43,34 @@ named(const char *id, void *arg, char **error_r)
 	return store_attachment_named(ctx->store, id, error_r);
 }
 
+/* Retention (gallring) before the spool prune, which then removes the
+   removed cases' files. */
+static void
+prune_cases(struct housekeep *h, struct store *store)
+{
+	struct retention *r = NULL;
+	struct retention_stats stats;
+	char *err = NULL;
+
+	if (retention_parse(h->retention, &r, &err) < 0 || r == NULL) {
+		if (err != NULL)
+			log_warnx("case retention: %s", err);
+		free(err);
+		return;
+	}
+	if (retention_run(store, r, cirm_now(), "cirmd", false, &h->stop,
+			  NULL, NULL, &stats, &err) < 0) {
+		log_warnx("case retention: %s (removed before: %ld cases)",
+			  err, stats.removed);
+		free(err);
+	} else if (stats.removed > 0 || stats.left > 0) {
+		log_info("case retention: removed %ld closed cases and %ld "
+			 "citizens no case names; %ld left for now (mail to "
+			 "send)", stats.removed, stats.contacts, stats.left);
+	}
+	retention_free(&r);
+}
+
 static void *
 run(void *arg)
 {
@@ -52,6 +82,11 @@ run(void *arg)
 
 	if (store_open(h->database, &set, &ctx.store, &err) < 0) {
 		log_warnx("spool prune: %s", err);
+		goto out;
+	}
+	prune_cases(h, ctx.store);
+	if (atomic_load(&h->stop)) {
+		/* the spool prune waits for the next time */
 	} else if (blob_prune(h->spool_dir, h->min_age, 0, named, &ctx, NULL,
 			      &stats, &err) < 0) {
 		if (!atomic_load(&h->stop))
@@ -65,6 +100,7 @@ run(void *arg)
 			 "left alone", stats.kept, stats.removed,
 			 stats.removed_bytes, stats.temporary, stats.other);
 	}
+out:
 	free(err);
 	store_free(&ctx.store);
 	atomic_store(&h->done, 1);
@@ -76,17 +112,20 @@ housekeep_free(struct housekeep *h)
 {
 	free(h->database);
 	free(h->spool_dir);
+	free(h->retention);
 	free(h);
 }
 
 struct housekeep *
-housekeep_start(const char *database, const char *spool_dir, long min_age)
+housekeep_start(const char *database, const char *spool_dir, long min_age,
+		const char *retention)
 {
 	struct housekeep *h = xcalloc(1, sizeof(*h));
 	int rc;
 
 	h->database = xstrdup(database);
 	h->spool_dir = xstrdup(spool_dir);
+	h->retention = xstrdup(retention);
 	h->min_age = min_age;
 	atomic_init(&h->stop, 0);
 	atomic_init(&h->done, 0);

@@ -4,6 +4,7 @@
 #include "settings.h"
 
 #include "i18n.h"
+#include "retention.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -167,6 +168,21 @@ check_form_senders(const char *v)
 	return NULL;
 }
 
+static const char *
+check_retention(const char *v)
+{
+	struct retention *r = NULL;
+	char *err = NULL;
+
+	if (retention_parse(v, &r, &err) < 0) {
+		free(err);
+		return N_("must be none or WORKFLOW:PERIOD pairs, e.g. "
+			  "synpunkt:P2Y felanmalan:P1Y *:P10Y");
+	}
+	retention_free(&r);
+	return NULL;
+}
+
 /* "+46": '+' and a country code of 1 to 3 digits, not starting with 0. */
 static const char *
 check_country_code(const char *v)
@@ -287,6 +303,15 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_CASE_PREFIX] = { "case_prefix", SETTING_STRING, "KS", 0, 0, NULL,
 		check_case_prefix, NULL, "Prefix of case numbers: PREFIX-YEAR-"
 		"NNNNN, numbered without gaps from 1 each year." },
+	[CFG_CASE_RETENTION] = { "case_retention", SETTING_STRING, "none", 0,
+		0, NULL, check_retention, NULL, "Retention (gallring) as the "
+		"records management plan decides: WORKFLOW:PERIOD pairs, such as "
+		"synpunkt:P2Y felanmalan:P1Y *:P10Y (\"*\": every other "
+		"workflow). A case closed longer ago than its period is removed "
+		"with its messages, files and history, and its citizen when no "
+		"other case names them, by cirmd's housekeeping (every "
+		"spool_prune_interval hours) or cirmctl case prune; each "
+		"removal is in the audit log. none: nothing is ever removed." },
 	[CFG_LANGUAGE] = { "language", SETTING_ENUM, "sv", 0, 0, languages, NULL,
 		NULL, "Language of texts to citizens (acknowledgements, "
 		"answers, reminders) whose first message is not clearly in "

@@ -382,6 +382,112 @@ store_report_cases(struct store *store, int64_t from, int64_t to,
 }
 
 int
+store_cases_closed_before(struct store *store, int64_t before,
+			  int (*fn)(const struct store_closed_case *c,
+				    void *ctx),
+			  void *ctx, char **error_r)
+{
+	/* a scan of cases (no index has closed_at): a daily job's */
+	static const char sql[] =
+		"SELECT id, closed_at, number, workflow FROM cases "
+		"WHERE closed_at IS NOT NULL AND closed_at < ? "
+		"ORDER BY closed_at, id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_closed_case c = {
+			.id = sqlite3_column_int64(st, 0),
+			.closed_at = sqlite3_column_int64(st, 1),
+			.number = store_col_text(st, 2),
+			.workflow = store_col_text(st, 3),
+		};
+
+		if (fn(&c, ctx) != 0)
+			break;
+	}
+	return store_rows_end(store, st, rc, "read closed cases", error_r);
+}
+
+/* Runs SQL (bound to ID) once. 0, or -1 with *error_r. */
+static int
+exec_id(struct store *store, const char *sql, int64_t id, const char *what,
+	char **error_r)
+{
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_exec_stmt(store, st, what, error_r);
+}
+
+int
+store_case_remove(struct store *store, int64_t id, int64_t before,
+		  long *contacts_r, char **error_r)
+{
+	static const char due_sql[] =
+		"SELECT closed_at < ?2, (SELECT count(*) FROM outbox WHERE "
+		"case_id = ?1 AND status IN ('queued', 'sending')) FROM cases "
+		"WHERE id = ?1 AND closed_at IS NOT NULL";
+	/* What the case names that may be no one else's: its parties
+	   (the citizen among them) and its raw mails. */
+	static const char keep_sql[] =
+		"CREATE TEMP TABLE IF NOT EXISTS removed_refs ("
+		"contact_id INTEGER, sha256 TEXT)";
+	static const char refs_sql[] =
+		"INSERT INTO temp.removed_refs (contact_id, sha256) "
+		"SELECT contact_id, NULL FROM case_party WHERE case_id = ?1 "
+		"UNION SELECT citizen_id, NULL FROM cases WHERE id = ?1 AND "
+		"citizen_id IS NOT NULL "
+		"UNION SELECT NULL, raw_sha256 FROM message WHERE case_id = ?1 "
+		"AND raw_sha256 IS NOT NULL";
+	static const char outbox_sql[] = "DELETE FROM outbox WHERE case_id = ?";
+	/* messages, attachments, recipients, history, timers and parties
+	   go with it (ON DELETE CASCADE), the full-text index by trigger */
+	static const char case_sql[] = "DELETE FROM cases WHERE id = ?";
+	static const char raws_sql[] =
+		"DELETE FROM raw_message WHERE sha256 IN "
+		"(SELECT sha256 FROM temp.removed_refs WHERE sha256 IS NOT NULL) "
+		"AND NOT EXISTS (SELECT 1 FROM message m WHERE "
+		"m.raw_sha256 = raw_message.sha256) AND NOT EXISTS "
+		"(SELECT 1 FROM inbox i WHERE i.raw_id = raw_message.id)";
+	static const char contacts_sql[] =
+		"DELETE FROM contact WHERE kind = 'citizen' AND id IN "
+		"(SELECT contact_id FROM temp.removed_refs) AND NOT EXISTS "
+		"(SELECT 1 FROM cases c WHERE c.citizen_id = contact.id) AND "
+		"NOT EXISTS (SELECT 1 FROM case_party p WHERE "
+		"p.contact_id = contact.id)";
+	static const char clear_sql[] = "DELETE FROM temp.removed_refs";
+	sqlite3_stmt *st;
+	int64_t due = 0, pending = 0;
+	int rc;
+
+	if ((st = store_stmt(store, due_sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, before);
+	rc = store_one_row(store, st, &due, &pending, "read case", error_r);
+	if (rc <= 0 || !due)
+		return rc < 0 ? -1 : 0;
+	if (pending > 0)
+		return 2;
+	if (store_exec(store, keep_sql, error_r) < 0 ||
+	    store_exec(store, clear_sql, error_r) < 0 ||
+	    exec_id(store, refs_sql, id, "read case references", error_r) < 0 ||
+	    exec_id(store, outbox_sql, id, "remove outbox rows", error_r) < 0 ||
+	    exec_id(store, case_sql, id, "remove case", error_r) < 0 ||
+	    store_exec(store, raws_sql, error_r) < 0 ||
+	    store_exec(store, contacts_sql, error_r) < 0)
+		return -1;
+	*contacts_r += sqlite3_changes(store->db);
+	return store_exec(store, clear_sql, error_r) < 0 ? -1 : 1;
+}
+
+int
 store_message_add(struct store *store, int64_t case_id,
 		  const struct store_message_new *m, int64_t *id_r,
 		  char **error_r)

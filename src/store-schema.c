@@ -459,6 +459,13 @@ static const char migration_19[] =
 	"CREATE INDEX quarantine_dedupe ON quarantine(dedupe_key)\n"
 	"  WHERE dedupe_key IS NOT NULL;\n";
 
+/* Retention (gallring) removes a case's raw mails once no message
+   names them: found by their hash, not by reading every message. Only
+   mail that came in has one. */
+static const char migration_20[] =
+	"CREATE INDEX message_raw ON message(raw_sha256)\n"
+	"  WHERE raw_sha256 IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -479,5 +486,6 @@ const struct store_migration store_migrations[] = {
 	{ "quarantined messages discarded by an administrator", migration_17 },
 	{ "SMS parts remembered after their message", migration_18 },
 	{ "quarantined mail known by its dedupe key", migration_19 },
+	{ "raw mails found by the messages that name them", migration_20 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -245,6 +245,30 @@ int store_report_cases(struct store *store, int64_t from, int64_t to,
 		       int (*fn)(const struct store_report_case *c, void *ctx),
 		       void *ctx, char **error_r);
 
+/* A closed case, as retention (gallring) weighs it. */
+struct store_closed_case {
+	int64_t id, closed_at;
+	const char *number;
+	const char *workflow;	/* NULL: none */
+};
+/* Calls FN on each case closed before BEFORE, oldest first, until FN
+   returns non-zero. 0, or -1 with *error_r. */
+int store_cases_closed_before(struct store *store, int64_t before,
+			      int (*fn)(const struct store_closed_case *c,
+					void *ctx),
+			      void *ctx, char **error_r);
+/* Removes case ID, when it is still closed before BEFORE (in the
+   caller's transaction), with all it holds: messages, attachments'
+   records, raw mails, recipients, history, timers, parties and outbox
+   rows; then its citizen and other parties when they are citizens no
+   other case names, with their addresses and numbers. Returns 1 when
+   removed (the contacts removed added to *contacts_r); 0 when it is
+   not, or no longer, closed before BEFORE (reopened, say); 2 when its
+   outbox still has a message to send (queued or sending), and it was
+   left alone; -1 with *error_r. */
+int store_case_remove(struct store *store, int64_t id, int64_t before,
+		      long *contacts_r, char **error_r);
+
 struct store_message {
 	int64_t id, at;
 	const char *direction, *channel, *visibility, *sender, *subject;

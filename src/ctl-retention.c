@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* cirmctl case prune [--dry-run]: retention (gallring), the closed cases
+   whose retention period (case_retention) has passed removed with all
+   cirm holds of them, as cirmd's housekeeping does each day. */
+#include "config.h"
+
+#include "blob.h"
+#include "cfg.h"
+#include "ctl.h"
+#include "i18n.h"
+#include "retention.h"
+#include "settings.h"
+#include "store.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+
+static void
+print_case(const struct retention_case *c, void *ctx)
+{
+	time_t t = (time_t)c->closed_at;
+	struct tm tm;
+	char day[16] = "?";
+
+	(void)ctx;
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	fputs("  ", stdout);
+	ctl_print_cell(stdout, c->number, 18);
+	ctl_print_cell(stdout, c->workflow != NULL ? c->workflow : "-", 14);
+	/* TRANSLATORS: a case removed by retention: the day it was closed
+	   and its retention period, such as P2Y */
+	printf(_("closed %s, kept %s\n"), day, c->period);
+}
+
+static int
+named(const char *id, void *ctx, char **error_r)
+{
+	return store_attachment_named(ctx, id, error_r);
+}
+
+int
+ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
+	       char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct retention *r = NULL;
+	struct retention_stats stats;
+	struct blob_prune_stats files;
+	bool dry_run = false;
+	char *err = NULL;
+	int c, ret = 1;
+
+	while ((c = ctl_getopt(argc, argv, "n", opts)) != -1) {
+		if (c != 'n')
+			goto usage;
+		dry_run = true;
+	}
+	if (optind < argc)
+		goto usage;
+	/* the setting was checked when the configuration was read */
+	if (retention_parse(cfg_str(cfg, CFG_CASE_RETENTION), &r, &err) < 0) {
+		ctl_error("case_retention: %s", err);
+		free(err);
+		return EX_CONFIG;
+	}
+	if (r == NULL) {
+		printf("%s\n", _("case_retention is none: no case is ever "
+				 "removed."));
+		return 0;
+	}
+	printf("%s\n", dry_run ? _("Closed cases past their retention "
+				   "period, to be removed:") :
+				 _("Closed cases past their retention period, "
+				   "removed:"));
+	if (retention_run(store, r, time(NULL), store_audit_actor(), dry_run,
+			  NULL, print_case, NULL, &stats, &err) < 0) {
+		ctl_error("%s", err);
+		if (!dry_run && stats.removed > 0)
+			printf(ngettext("%ld case was removed before the "
+					"error.\n",
+					"%ld cases were removed before the "
+					"error.\n", (unsigned long)stats.removed),
+			       stats.removed);
+		goto out;
+	}
+	if (dry_run) {
+		printf(ngettext("%ld case would be removed.\n",
+				"%ld cases would be removed.\n",
+				(unsigned long)stats.removed), stats.removed);
+		ret = 0;
+		goto out;
+	}
+	printf(ngettext("%ld case removed, ", "%ld cases removed, ",
+			(unsigned long)stats.removed), stats.removed);
+	printf(ngettext("and %ld citizen no case names any more.\n",
+			"and %ld citizens no case names any more.\n",
+			(unsigned long)stats.contacts), stats.contacts);
+	if (stats.left > 0)
+		printf(ngettext("%ld case was left for now: it still has mail "
+				"to send.\n",
+				"%ld cases were left for now: they still have "
+				"mail to send.\n", (unsigned long)stats.left),
+		       stats.left);
+	/* their attachment files, unless another message has the same */
+	if (stats.removed > 0 &&
+	    blob_prune(cfg_str(cfg, CFG_SPOOL_DIR),
+		       cfg_int(cfg, CFG_SPOOL_PRUNE_MIN_AGE) * 3600, 0, named,
+		       store, NULL, &files, &err) < 0) {
+		ctl_error("%s", err);
+		goto out;
+	}
+	if (stats.removed > 0)
+		printf(_("Attachment files no message names any more: %ld "
+			 "removed (%llu bytes).\n"), files.removed,
+		       files.removed_bytes);
+	ret = 0;
+out:
+	free(err);
+	retention_free(&r);
+	return ret;
+usage:
+	ctl_error("%s", _("usage: cirmctl case prune [--dry-run]"));
+	return EX_USAGE;
+}

@@ -1,0 +1,329 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "retention.h"
+
+#include "calendar.h"
+#include "store.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Cases removed per transaction: the engine waits for the write lock
+   no longer than a few cases take. */
+#define RETENTION_TXN 20
+/* Most WORKFLOW:PERIOD pairs. */
+#define RETENTION_RULES_MAX 100
+
+struct rule {
+	char *workflow;		/* "*": any other */
+	char *period;		/* as written */
+	struct calendar_duration d;
+};
+
+struct retention {
+	struct rule *rules;
+	size_t n;
+};
+
+void
+retention_free(struct retention **rp)
+{
+	struct retention *r = *rp;
+
+	if (r == NULL)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->rules[i].workflow);
+		free(r->rules[i].period);
+	}
+	free(r->rules);
+	free(r);
+	*rp = NULL;
+}
+
+static int
+parse_pair(struct retention *r, const char *item, char **error_r)
+{
+	const char *colon = strrchr(item, ':');
+	struct rule rule = { 0 };
+	char *err = NULL;
+
+	if (colon == NULL || colon == item || colon[1] == '\0') {
+		*error_r = xasprintf("'%s' is not WORKFLOW:PERIOD", item);
+		return -1;
+	}
+	rule.workflow = xstrndup(item, (size_t)(colon - item));
+	rule.period = xstrdup(colon + 1);
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->rules[i].workflow, rule.workflow) == 0) {
+			*error_r = xasprintf("workflow %s is named twice",
+					     rule.workflow);
+			goto fail;
+		}
+	if (calendar_duration_parse(rule.period, &rule.d, &err) < 0) {
+		*error_r = xasprintf("%s: %s", item, err);
+		free(err);
+		goto fail;
+	}
+	if (r->n == RETENTION_RULES_MAX) {
+		*error_r = xasprintf("more than %d workflows",
+				     RETENTION_RULES_MAX);
+		goto fail;
+	}
+	r->rules = xrealloc(r->rules, (r->n + 1) * sizeof(*r->rules));
+	r->rules[r->n++] = rule;
+	return 0;
+fail:
+	free(rule.workflow);
+	free(rule.period);
+	return -1;
+}
+
+int
+retention_parse(const char *text, struct retention **r_r, char **error_r)
+{
+	struct retention *r;
+	const char *p = text;
+
+	*r_r = NULL;
+	if (strcmp(text, "none") == 0)
+		return 0;
+	r = xcalloc(1, sizeof(*r));
+	while (*p != '\0') {
+		size_t n;
+		char *item;
+		int rc;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		item = xstrndup(p, n);
+		rc = parse_pair(r, item, error_r);
+		free(item);
+		if (rc < 0) {
+			retention_free(&r);
+			return -1;
+		}
+		p += n;
+	}
+	if (r->n == 0) {
+		*error_r = xstrdup("no WORKFLOW:PERIOD given (none for none)");
+		retention_free(&r);
+		return -1;
+	}
+	*r_r = r;
+	return 0;
+}
+
+/* The rule for WORKFLOW (NULL: a case without one), or NULL. */
+static const struct rule *
+rule_for(const struct retention *r, const char *workflow)
+{
+	const struct rule *any = NULL;
+
+	for (size_t i = 0; i < r->n; i++) {
+		if (strcmp(r->rules[i].workflow, "*") == 0)
+			any = &r->rules[i];
+		else if (workflow != NULL &&
+			 strcmp(r->rules[i].workflow, workflow) == 0)
+			return &r->rules[i];
+	}
+	return any;
+}
+
+/* NOW less the period of RULE, in local calendar time (a month back
+   from 31 March is the end of February). */
+static int64_t
+cutoff(const struct rule *rule, int64_t now)
+{
+	const struct calendar_duration *d = &rule->d;
+	time_t t = (time_t)now;
+	struct tm tm;
+	long months;
+	int mday, last;
+
+	if (localtime_r(&t, &tm) == NULL)
+		return 0;
+	months = (long)tm.tm_year * 12 + tm.tm_mon - (long)d->years * 12 -
+		 (long)d->months;
+	if (months < 0)
+		return 0;
+	mday = tm.tm_mday;
+	tm.tm_year = (int)(months / 12);
+	tm.tm_mon = (int)(months % 12);
+	/* the month's last day: the day before the next month's first */
+	{
+		struct tm end = tm;
+		time_t e;
+
+		end.tm_mon++;
+		end.tm_mday = 0;
+		end.tm_hour = 12;
+		end.tm_isdst = -1;
+		e = mktime(&end);
+		last = localtime_r(&e, &end) != NULL ? end.tm_mday : 28;
+	}
+	tm.tm_mday = (mday < last ? mday : last) - (int)(d->weeks * 7) -
+		     (int)d->days;
+	tm.tm_isdst = -1;
+	t = mktime(&tm);
+	if (t == (time_t)-1)
+		return 0;
+	return (int64_t)t - (int64_t)d->hours * 3600 -
+	       (int64_t)d->minutes * 60 - (int64_t)d->seconds;
+}
+
+struct due {
+	int64_t id, before, closed_at;
+	char *number, *workflow;
+	const struct rule *rule;
+	bool removed;
+};
+
+struct collect {
+	const struct retention *r;
+	int64_t now;
+	struct due *v;
+	size_t n;
+};
+
+static int
+collect_case(const struct store_closed_case *c, void *arg)
+{
+	struct collect *cl = arg;
+	const struct rule *rule = rule_for(cl->r, c->workflow);
+	int64_t before;
+	struct due *d;
+
+	if (rule == NULL || (before = cutoff(rule, cl->now)) == 0 ||
+	    c->closed_at >= before)
+		return 0;
+	cl->v = xrealloc(cl->v, (cl->n + 1) * sizeof(*cl->v));
+	d = &cl->v[cl->n++];
+	d->id = c->id;
+	d->before = before;
+	d->closed_at = c->closed_at;
+	d->number = xstrdup(c->number);
+	d->workflow = c->workflow != NULL ? xstrdup(c->workflow) : NULL;
+	d->rule = rule;
+	d->removed = false;
+	return 0;
+}
+
+/* "retention P2Y, closed 2024-05-03" for the audit log. */
+static char *
+audit_detail(const struct due *d)
+{
+	time_t t = (time_t)d->closed_at;
+	struct tm tm;
+	char day[16] = "?";
+
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	return xasprintf("retention %s (%s), closed %s", d->rule->period,
+			 d->rule->workflow, day);
+}
+
+/* Removes the cases V[0..N) in one transaction. 0, or -1. */
+static int
+remove_batch(struct store *store, struct due *v, size_t n, int64_t now,
+	     const char *actor,
+	     void (*fn)(const struct retention_case *c, void *ctx), void *ctx,
+	     struct retention_stats *stats, char **error_r)
+{
+	struct retention_stats s = *stats;
+
+	if (store_begin(store, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char *detail;
+		int rc = store_case_remove(store, v[i].id, v[i].before,
+					   &s.contacts, error_r);
+
+		if (rc == 2)
+			s.left++;
+		if (rc != 1) {
+			if (rc < 0)
+				goto fail;
+			continue;
+		}
+		detail = audit_detail(&v[i]);
+		rc = store_audit_add(store, now, actor, "case.removed",
+				     v[i].number, detail, error_r);
+		free(detail);
+		if (rc < 0)
+			goto fail;
+		v[i].removed = true;
+		s.removed++;
+	}
+	if (store_commit(store, error_r) < 0)
+		goto fail;
+	*stats = s;
+	for (size_t i = 0; fn != NULL && i < n; i++)
+		if (v[i].removed) {
+			struct retention_case c = {
+				v[i].number, v[i].workflow, v[i].rule->period,
+				v[i].closed_at
+			};
+
+			fn(&c, ctx);
+		}
+	return 0;
+fail:
+	store_rollback(store);
+	return -1;
+}
+
+int
+retention_run(struct store *store, const struct retention *r, int64_t now,
+	      const char *actor, bool dry_run, const atomic_int *stop,
+	      void (*fn)(const struct retention_case *c, void *ctx), void *ctx,
+	      struct retention_stats *stats, char **error_r)
+{
+	struct collect cl = { .r = r, .now = now };
+	int64_t latest = 0;
+	int ret = 0;
+
+	memset(stats, 0, sizeof(*stats));
+	if (r == NULL)
+		return 0;
+	for (size_t i = 0; i < r->n; i++) {
+		int64_t c = cutoff(&r->rules[i], now);
+
+		if (c > latest)
+			latest = c;
+	}
+	if (latest != 0 &&
+	    store_cases_closed_before(store, latest, collect_case, &cl,
+				      error_r) < 0)
+		ret = -1;
+	for (size_t i = 0; ret == 0 && i < cl.n &&
+	     (stop == NULL || !atomic_load(stop)); i += RETENTION_TXN) {
+		size_t n = cl.n - i < RETENTION_TXN ? cl.n - i : RETENTION_TXN;
+
+		if (!dry_run) {
+			ret = remove_batch(store, cl.v + i, n, now, actor, fn,
+					   ctx, stats, error_r);
+			continue;
+		}
+		stats->removed += (long)n;
+		for (size_t j = i; fn != NULL && j < i + n; j++) {
+			struct retention_case c = {
+				cl.v[j].number, cl.v[j].workflow,
+				cl.v[j].rule->period, cl.v[j].closed_at
+			};
+
+			fn(&c, ctx);
+		}
+	}
+	for (size_t i = 0; i < cl.n; i++) {
+		free(cl.v[i].number);
+		free(cl.v[i].workflow);
+	}
+	free(cl.v);
+	return ret;
+}

@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_RETENTION_H
+#define CIRM_RETENTION_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Retention (gallring): a closed case is removed, with everything cirm
+   holds of it, once its workflow's retention period has passed since it
+   was closed, as the municipality's records management plan
+   (informationshanteringsplan) decides. The periods are the setting
+   case_retention; without one, nothing is ever removed. */
+struct retention;
+struct store;
+
+/* Parses TEXT, as case_retention is written: "none", or WORKFLOW:PERIOD
+   pairs separated by blanks or commas, PERIOD an ISO 8601 duration in
+   calendar time (P2Y, P18M, P90D) and WORKFLOW a workflow's id, or "*"
+   for every other workflow and for cases without one. 0 with *R_R
+   (NULL for "none"), or -1 with *error_r (caller frees). */
+int retention_parse(const char *text, struct retention **r_r,
+		    char **error_r);
+void retention_free(struct retention **r);
+
+/* A case removed (or, in a dry run, to be removed). */
+struct retention_case {
+	const char *number;
+	const char *workflow;	/* NULL: none */
+	const char *period;	/* as written in case_retention */
+	int64_t closed_at;
+};
+struct retention_stats {
+	long removed;		/* cases */
+	long left;		/* due, but with outbox mail still to send */
+	long contacts;		/* citizens no case names any more */
+};
+
+/* Removes every case of STORE closed longer ago than its period, as
+   of NOW, in transactions of a few cases each; each removal goes to the
+   audit log (action case.removed, the case number, the period and the
+   day it was closed) as ACTOR. FN (or NULL) hears of each case. With
+   DRY_RUN nothing changes. When STOP (or NULL) becomes non-zero, it
+   stops after the transaction at hand. 0, or -1 with *error_r (what
+   was committed before stays removed). */
+int retention_run(struct store *store, const struct retention *r,
+		  int64_t now, const char *actor, bool dry_run,
+		  const atomic_int *stop,
+		  void (*fn)(const struct retention_case *c, void *ctx),
+		  void *ctx, struct retention_stats *stats, char **error_r);
+
+#endif

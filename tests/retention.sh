@@ -1,0 +1,218 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Retention (gallring): case_retention, cirmctl case prune and cirmd's
+# housekeeping remove the closed cases whose period has passed, with
+# everything cirm holds of them, and the citizens no other case names;
+# nothing else. The cases are made the real way (citizen mail, the case
+# officer's #stäng); then their closing days are moved into the past.
+. "${top_srcdir:-.}/tests/lib.sh"
+export LC_ALL=C LANGUAGE=
+unset CIRM_CONF
+
+command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+
+I=$T/inst
+C=$I/cirm.conf
+MAILGATE=$top_builddir/cirm-mailgate
+
+sql() {
+	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# mail FROM SUBJECT [CC]: a citizen's mail with a photo (the same photo
+# in every mail, so that the spool holds it once).
+mail() {
+	{
+		printf 'From: %s\nTo: arende@kommun.example\n' "$1"
+		[ -z "${3:-}" ] || printf 'Cc: %s\n' "$3"
+		cat <<EOF
+Subject: $2
+Message-ID: <$2.$(date +%s%N)@example.se>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b"
+
+--b
+Content-Type: text/plain; charset=utf-8
+
+Trottoaren vid ärende $2 är trasig, se bilden.
+--b
+Content-Type: image/jpeg; name="trottoar.jpg"
+Content-Disposition: attachment; filename="trottoar.jpg"
+Content-Transfer-Encoding: base64
+
+$(printf 'JPEG data of the pavement\n' | base64)
+--b--
+EOF
+	} | "$MAILGATE" -c "$C" || echo "mailgate failed on $2" >&2
+}
+
+case_id() {
+	sql "SELECT id FROM cases WHERE subject = '$1'"
+}
+
+# close SUBJECT YEARS-AGO: eva closes the case; then it was closed then.
+close() {
+	id=$(case_id "$1")
+	rt=$(sql "SELECT headers FROM outbox WHERE case_id = $id AND recipient = 'eva@kommun.example' ORDER BY id LIMIT 1" |
+		sed -n 's/^Reply-To: *//p' | sed 's/.*<//; s/>.*//' | tr -d '\r')
+	printf 'From: eva@kommun.example\nTo: %s\nSubject: Re: %s\nMessage-ID: <e.%s@kommun.example>\n\n#stäng\n' \
+		"$rt" "$1" "$(date +%s%N)" | "$MAILGATE" -c "$C"
+	"$CIRMD" -c "$C" --once 2>>"$T/cirmd.log"
+	sql "UPDATE cases SET closed_at = $(date -d "$2 years ago" +%s) WHERE id = $id AND closed_at IS NOT NULL"
+}
+
+# counts ID: what the database holds of case ID, in one line.
+counts() {
+	sql "SELECT (SELECT count(*) FROM cases WHERE id = $1) || ' ' ||
+		(SELECT count(*) FROM message WHERE case_id = $1) || ' ' ||
+		(SELECT count(*) FROM event WHERE case_id = $1) || ' ' ||
+		(SELECT count(*) FROM outbox WHERE case_id = $1) || ' ' ||
+		(SELECT count(*) FROM case_party WHERE case_id = $1) || ' ' ||
+		(SELECT count(*) FROM attachment a JOIN message m ON m.id = a.message_id WHERE m.case_id = $1)"
+}
+
+# retention VALUE: case_retention = VALUE, in place of any earlier one.
+retention() {
+	sed -i '/^case_retention *=/d' "$C"
+	printf 'case_retention = %s\n' "$1" >>"$C"
+}
+
+contact() {
+	sql "SELECT count(*) FROM contact_address WHERE address = '$1'"
+}
+
+"$CIRMCTL" init "$I" >/dev/null || exit 99
+"$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
+	--group synpunkter >/dev/null || exit 99
+
+# Old: anna's only case, closed three years ago: it goes, and anna.
+mail anna@example.se Old
+# Bo's first case goes; his second, open, stays, and so does he.
+mail bo@example.se BoOld
+mail bo@example.se BoOpen
+# Closed a year ago: synpunkt keeps two years.
+mail cilla@example.se Recent
+# Closed long ago, but its last mail to the citizen waits to be sent.
+mail dan@example.se Pending
+# Eva (a citizen here) copied on an old case she also has a new one of.
+mail erik@example.se Shared fia@example.se
+mail fia@example.se FiaOpen
+"$CIRMD" -c "$C" --once 2>>"$T/cirmd.log"
+check "seven cases" [ "$(sql 'SELECT count(*) FROM cases')" -eq 7 ]
+
+close Old 3
+close BoOld 3
+close Recent 1
+close Pending 3
+close Shared 3
+check "five closed" [ "$(sql 'SELECT count(*) FROM cases WHERE closed_at IS NOT NULL')" -eq 5 ]
+# The sink would have sent them: all sent but Pending's last.
+sql "UPDATE outbox SET status = 'sent'"
+sql "UPDATE outbox SET status = 'queued' WHERE id = (SELECT max(id) FROM outbox WHERE case_id = $(case_id Pending))"
+# The photo was stored three years ago.
+find "$I/spool" -type f -exec touch -d '3 years ago' {} +
+photo=$(printf 'JPEG data of the pavement\n' | sha256sum | cut -c1-64)
+photo_path=$I/spool/$(echo "$photo" | cut -c1-2)/$(echo "$photo" | cut -c3-)
+check "the photo is in the spool" [ -f "$photo_path" ]
+
+old=$(case_id Old)
+boold=$(case_id BoOld)
+shared=$(case_id Shared)
+old_number=$(sql "SELECT number FROM cases WHERE id = $old")
+# the mail, the acknowledgement, eva's notification (with the photo)
+# and her #stäng; the citizen and eva as parties
+check "Old holds messages, history, outbox, parties and the photo" \
+	[ "$(counts "$old")" = "1 4 $(sql "SELECT count(*) FROM event WHERE case_id = $old") 2 2 2" ]
+raws=$(sql 'SELECT count(*) FROM raw_message')
+
+# Without case_retention nothing is removed.
+run "$CIRMCTL" -c "$C" case prune
+check "without case_retention: exit 0" [ "$rc" -eq 0 ]
+check "and says nothing is removed" contains "$out" "case_retention is none: no case is ever removed."
+check "and nothing is" [ "$(sql 'SELECT count(*) FROM cases')" -eq 7 ]
+
+retention synpunkt:P2Y
+run "$CIRMCTL" -c "$C" case prune --dry-run
+check "dry run: exit 0" [ "$rc" -eq 0 ]
+check "dry run names the cases" contains "$out" "$old_number"
+check "dry run counts four" contains "$out" "4 cases would be removed."
+check "dry run removes nothing" [ "$(sql 'SELECT count(*) FROM cases')" -eq 7 ]
+
+run "$CIRMCTL" -c "$C" case prune
+check "prune: exit 0" [ "$rc" -eq 0 ]
+check "prune says what it removed" contains "$out" "3 cases removed, and 2 citizens no case names any more."
+check "and what it left" contains "$out" "1 case was left for now: it still has mail to send."
+check "Old is gone with all it held" [ "$(counts "$old")" = "0 0 0 0 0 0" ]
+check "BoOld too" [ "$(counts "$boold")" = "0 0 0 0 0 0" ]
+check "Shared too" [ "$(counts "$shared")" = "0 0 0 0 0 0" ]
+check "Recent stays (closed a year ago)" [ "$(sql "SELECT count(*) FROM cases WHERE subject = 'Recent'")" -eq 1 ]
+check "Pending stays (mail to send)" [ "$(sql "SELECT count(*) FROM cases WHERE subject = 'Pending'")" -eq 1 ]
+check "open cases stay" [ "$(sql "SELECT count(*) FROM cases WHERE closed_at IS NULL")" -eq 2 ]
+check "anna is gone" [ "$(contact anna@example.se)" -eq 0 ]
+check "erik is gone" [ "$(contact erik@example.se)" -eq 0 ]
+check "bo stays: his open case names him" [ "$(contact bo@example.se)" -eq 1 ]
+check "fia stays: her own case names her" [ "$(contact fia@example.se)" -eq 1 ]
+check "the case officer stays" [ "$(contact eva@kommun.example)" -eq 1 ]
+check "their raw mails went (the citizens' and eva's)" \
+	[ "$(sql 'SELECT count(*) FROM raw_message')" -eq $((raws - 6)) ]
+check "no raw mail is left that no message names" \
+	[ "$(sql 'SELECT count(*) FROM raw_message r WHERE NOT EXISTS (SELECT 1 FROM message m WHERE m.raw_sha256 = r.sha256)')" -eq 0 ]
+check "the search index no longer finds their text" \
+	[ "$(sql "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'trottoaren' AND rowid NOT IN (SELECT id FROM message)")" -eq 0 ]
+check "the search index still finds the others' text" \
+	[ "$(sql "SELECT count(*) FROM message_fts WHERE message_fts MATCH 'trottoaren'")" -eq 4 ]
+check "the database is consistent" [ "$(sql 'PRAGMA foreign_key_check' | wc -l)" -eq 0 ]
+check "the photo stays: other messages have it" [ -f "$photo_path" ]
+run "$CIRMCTL" -c "$C" audit list --action case.removed
+check_all "each removal is audited with its period and closing day" <<-'EOF'
+	[ "$(printf '%s\n' "$out" | grep -c 'case.removed')" -eq 3 ] &&
+	printf '%s\n' "$out" | grep "$old_number" | grep -q "retention P2Y (synpunkt), closed $(date -d '3 years ago' +%Y-%m-%d)"
+	EOF
+run "$CIRMCTL" -c "$C" audit verify
+check "the audit log verifies" [ "$rc" -eq 0 ]
+
+run "$CIRMCTL" -c "$C" case prune
+check "a second run removes nothing more" contains "$out" "0 cases removed"
+
+# The last cases with the photo go: so does the photo. "*" is any
+# workflow; cirmd's housekeeping does it at its start.
+sql "UPDATE outbox SET status = 'sent'"
+sql "UPDATE cases SET closed_at = $(date -d '2 days ago' +%s) WHERE closed_at IS NULL"
+retention '*:P1D'
+"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d.log" &
+pid=$!
+w=0
+while ! grep -q 'spool prune:' "$T/d.log" && [ $w -lt 100 ]; do
+	sleep 0.1
+	w=$((w + 1))
+done
+kill -TERM $pid
+wait $pid
+check "cirmd removes the cases at its start" [ "$(sql 'SELECT count(*) FROM cases')" -eq 0 ]
+check "and logs how many, naming nobody" \
+	grep -q "case retention: removed 4 closed cases and 4 citizens no case names; 0 left for now" "$T/d.log"
+check "then the photo no message names" [ ! -e "$photo_path" ]
+check "cirmd's removals are audited as cirmd's" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'case.removed' AND actor = 'cirmd'")" -eq 4 ]
+check "no contact but the case officer is left" \
+	[ "$(sql "SELECT group_concat(kind) FROM contact")" = handler ]
+
+# bad settings
+retention synpunkt
+run "$CIRMCTL" -c "$C" case prune
+check "a workflow without a period is a configuration error" [ "$rc" -eq 78 ]
+check "with file:line" contains "$err" "cirm.conf:"
+check "and the form" contains "$err" "WORKFLOW:PERIOD"
+retention synpunkt:2Y
+run "$CIRMCTL" -c "$C" case prune
+check "a period not in ISO 8601" [ "$rc" -eq 78 ]
+retention 'synpunkt:P2Y synpunkt:P1Y'
+run "$CIRMCTL" -c "$C" case prune
+check "a workflow named twice" [ "$rc" -eq 78 ]
+retention none
+run "$CIRMCTL" -c "$C" case prune --now
+check "an unknown option" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" case prune extra
+check "a stray argument" [ "$rc" -eq 64 ]
+
+done_testing
