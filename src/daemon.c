@@ -4,6 +4,7 @@
 #include "daemon.h"
 
 #include "cfg.h"
+#include "digest.h"
 #include "engine.h"
 #include "housekeep.h"
 #include "i18n.h"
@@ -259,14 +260,41 @@ reload(struct daemon *d)
 	}
 }
 
-/* One round of the engine's work: the inbox, due timers, delivery
-   failures. *HANDLED_R counts what was done. */
+/* The case officers' digests, when handler_digest says they are due:
+   0 with *SENT_R, or -1 (logged). */
+static int
+send_digests(struct daemon *d, int *sent_r)
+{
+	struct digest_settings set = {
+		.language = cfg_str(d->cfg, CFG_LANGUAGE),
+		.name = cfg_str(d->cfg, CFG_MAIL_NAME),
+		.address = cfg_str(d->cfg, CFG_MAIL_ADDRESS),
+	};
+	char *err = NULL;
+
+	*sent_r = 0;
+	if (digest_parse_time(cfg_str(d->cfg, CFG_HANDLER_DIGEST),
+			      &set.at) < 0 || set.at < 0)
+		return 0;
+	if (digest_run(d->store, &set, cirm_now(), sent_r, &err) < 0) {
+		log_warnx("digest: %s", err);
+		free(err);
+		return -1;
+	}
+	if (*sent_r > 0)
+		log_info("digest: %d case officers' digests queued", *sent_r);
+	return 0;
+}
+
+/* One round of the engine's work: the inbox, due timers, the case
+   officers' digests, delivery failures. *HANDLED_R counts what was
+   done. */
 static int
 drain_once(struct daemon *d, int *handled_r)
 {
 	struct engine_stats stats = { 0 };
 	char *err = NULL;
-	int ret = 0, fired = 0, failed = 0;
+	int ret = 0, fired = 0, failed = 0, digests = 0;
 
 	if (engine_drain(d->engine, cirm_now(), &stats, &err) < 0) {
 		/* The rows stay queued; the next round tries again. */
@@ -286,6 +314,8 @@ drain_once(struct daemon *d, int *handled_r)
 	} else if (fired > 0) {
 		log_info("timers: %d fired", fired);
 	}
+	if (send_digests(d, &digests) < 0)
+		ret = -1;
 	if (mailin_handle_failures(d->mailin, d->store,
 				   (int)cfg_int(d->cfg, CFG_ENGINE_BATCH),
 				   &failed, &err) < 0) {
@@ -295,7 +325,7 @@ drain_once(struct daemon *d, int *handled_r)
 	} else if (failed > 0) {
 		log_info("delivery failures: %d handled", failed);
 	}
-	*handled_r = stats.done + fired + failed;
+	*handled_r = stats.done + fired + failed + digests;
 	return ret;
 }
 

@@ -3,6 +3,7 @@
 
 #include "settings.h"
 
+#include "digest.h"
 #include "i18n.h"
 #include "retention.h"
 
@@ -183,6 +184,15 @@ check_retention(const char *v)
 	return NULL;
 }
 
+static const char *
+check_digest(const char *v)
+{
+	int minute;
+
+	return digest_parse_time(v, &minute) < 0 ?
+		N_("must be none or a time of day HH:MM, e.g. 07:30") : NULL;
+}
+
 /* "+46": '+' and a country code of 1 to 3 digits, not starting with 0. */
 static const char *
 check_country_code(const char *v)
@@ -312,6 +322,13 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"other case names them, by cirmd's housekeeping (every "
 		"spool_prune_interval hours) or cirmctl case prune; each "
 		"removal is in the audit log. none: nothing is ever removed." },
+	[CFG_HANDLER_DIGEST] = { "handler_digest", SETTING_STRING, "none", 0,
+		0, NULL, check_digest, NULL, "When case officers get their "
+		"morning digest, HH:MM local time (e.g. 07:30): each business "
+		"day (weekdays but Swedish public holidays), one mail to each "
+		"active case officer with open cases, listing the overdue ones, "
+		"the others assigned to them and the unassigned ones in their "
+		"groups, in their language. none: no digest." },
 	[CFG_LANGUAGE] = { "language", SETTING_ENUM, "sv", 0, 0, languages, NULL,
 		NULL, "Language of texts to citizens (acknowledgements, "
 		"answers, reminders) whose first message is not clearly in "

@@ -769,6 +769,43 @@ store_handler_cases(struct store *store, int64_t handler_id,
 	return case_lines(store, st, fn, ctx, error_r);
 }
 
+int
+store_digest_cases(struct store *store, int64_t handler_id,
+		   int (*fn)(const struct store_digest_case *c, void *ctx),
+		   void *ctx, char **error_r)
+{
+	/* the handler's through cases_assignee; the groups' unassigned
+	   through cases_assignee too (assignee_id IS NULL), open ones only */
+	static const char sql[] =
+		"SELECT number, state, subject, coalesce(due_at, 0), 1, id, "
+		"due_at IS NULL FROM cases WHERE assignee_id = ?1 AND "
+		"closed_at IS NULL UNION ALL SELECT number, state, subject, "
+		"coalesce(due_at, 0), 0, id, due_at IS NULL FROM cases WHERE "
+		"assignee_id IS NULL AND closed_at IS NULL AND group_id IN "
+		"(SELECT group_id FROM group_member WHERE contact_id = ?1) "
+		"ORDER BY 5 DESC, 7, 4, 6";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, handler_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_digest_case c = {
+			.number = store_col_text(st, 0),
+			.state = store_col_text(st, 1),
+			.subject = store_col_text(st, 2),
+			.due_at = sqlite3_column_int64(st, 3),
+			.assigned = sqlite3_column_int(st, 4) != 0,
+		};
+
+		if (fn(&c, ctx) != 0)
+			break;
+	}
+	return store_rows_end(store, st, rc, "read a handler's cases",
+			      error_r);
+}
+
 /* One token of a search: a quoted FTS5 string, so that no operator
    can be injected. The tokens after the first STORE_SEARCH_TERMS are
    not searched for: a search runs while the engine holds the write

@@ -831,6 +831,20 @@ struct store_case_line {
 int store_handler_cases(struct store *store, int64_t handler_id,
 			int (*fn)(const struct store_case_line *c, void *ctx),
 			void *ctx, char **error_r);
+/* A case in a handler's digest. */
+struct store_digest_case {
+	const char *number, *state, *subject;
+	int64_t due_at;		/* 0: none */
+	bool assigned;		/* to the handler; else no one's, in one of
+				   the handler's groups */
+};
+/* Calls FN for each open case assigned to HANDLER_ID, then for each
+   open case assigned to no one in one of the handler's groups; in each
+   part by due date (none last), then oldest first. Stops at FN's first
+   non-zero. 0, or -1. */
+int store_digest_cases(struct store *store, int64_t handler_id,
+		       int (*fn)(const struct store_digest_case *c, void *ctx),
+		       void *ctx, char **error_r);
 /* Full-text search: cases with a message matching every word of WORDS
    (each taken literally, split as the index splits text; only the first
    STORE_SEARCH_TERMS words count), newest first, at most LIMIT. 0, or

@@ -208,6 +208,23 @@ START_TEST(test_bad_string)
 	assert_one_error("mail_form_senders = noreply@form.example @\n", 1,
 			 "'mail_form_senders' must be none or addresses and "
 			 "@domains");
+	/* retention: a period for each workflow, ISO 8601, once each */
+	assert_one_error("case_retention = synpunkt\n", 1,
+			 "'case_retention' must be none or WORKFLOW:PERIOD "
+			 "pairs");
+	assert_one_error("case_retention = synpunkt:2Y\n", 1,
+			 "'case_retention' must be none or WORKFLOW:PERIOD");
+	assert_one_error("case_retention = synpunkt:P2Y *:P5Y synpunkt:P1Y\n",
+			 1, "'case_retention' must be none or WORKFLOW:PERIOD");
+	assert_one_error("case_retention = :P2Y\n", 1,
+			 "'case_retention' must be none or WORKFLOW:PERIOD");
+	/* the digest: a time of day */
+	assert_one_error("handler_digest = 7:30\n", 1,
+			 "'handler_digest' must be none or a time of day "
+			 "HH:MM");
+	assert_one_error("handler_digest = 24:00\n", 1,
+			 "'handler_digest' must be none or a time of day "
+			 "HH:MM");
 }
 END_TEST
 

@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#include "config.h"
+
+#include "digest.h"
+
+#include "calendar.h"
+#include "store.h"
+#include "util.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Cases listed per part of a digest; the rest are counted. */
+#define DIGEST_LINES_MAX 100
+/* The subject's part of a line, in characters. */
+#define DIGEST_SUBJECT_MAX 50
+
+/* Where the day of the last digest is kept (gateway_state: the
+   engine's own key). */
+#define DIGEST_STATE "engine"
+#define DIGEST_KEY "digest-day"
+
+int
+digest_parse_time(const char *text, int *minute_r)
+{
+	int h, m, n = 0;
+
+	if (strcmp(text, "none") == 0) {
+		*minute_r = -1;
+		return 0;
+	}
+	if (strlen(text) != 5 || text[2] != ':' ||
+	    sscanf(text, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || h < 0 ||
+	    h > 23 || m < 0 || m > 59 || text[0] < '0' || text[3] < '0')
+		return -1;
+	*minute_r = h * 60 + m;
+	return 0;
+}
+
+/* Swedish, or English for EN (a conditional of two literals, so that
+   the compiler checks both against the format's arguments). */
+#define T(en, sv_text, en_text) ((en) ? (en_text) : (sv_text))
+
+struct part {
+	struct strlist lines;
+	int n;
+};
+
+struct build {
+	bool en;
+	int64_t now;
+	struct part overdue, mine, unassigned;
+};
+
+static void
+day_of(int64_t t, char day[16])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(day, 16, "%Y-%m-%d", &tm) == 0)
+		snprintf(day, 16, "?");
+}
+
+/* At most MAX characters of UTF-8 S (whole characters), "…" when cut;
+   control characters as spaces. */
+static char *
+cut(const char *s, int max)
+{
+	size_t len = strlen(s), i = 0;
+	int chars = 0;
+	char *out;
+
+	while (i < len && chars < max) {
+		i++;
+		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+			i++;
+		chars++;
+	}
+	out = xasprintf("%.*s%s", (int)i, s, i < len ? "…" : "");
+	for (char *p = out; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return out;
+}
+
+static int
+add_case(const struct store_digest_case *c, void *ctx)
+{
+	struct build *b = ctx;
+	struct part *p = !c->assigned ? &b->unassigned :
+			 c->due_at != 0 && c->due_at < b->now ? &b->overdue :
+			 &b->mine;
+	char *subject, *due = NULL, day[16];
+
+	if (p->n++ >= DIGEST_LINES_MAX)
+		return 0;
+	subject = cut(c->subject != NULL ? c->subject : "", DIGEST_SUBJECT_MAX);
+	if (c->due_at != 0) {
+		day_of(c->due_at, day);
+		due = xasprintf(T(b->en, "klart senast %s", "due %s"), day);
+	}
+	strlist_addf(&p->lines, "  %-15s %-14s %s%s%s%s\n", c->number,
+		     c->state, subject, due != NULL ? " (" : "",
+		     due != NULL ? due : "", due != NULL ? ")" : "");
+	free(due);
+	free(subject);
+	return 0;
+}
+
+static void
+add_part(struct strlist *body, bool en, const char *title, struct part *p)
+{
+	if (p->n == 0)
+		return;
+	strlist_addf(body, "%s\n", title);
+	for (size_t i = 0; i < p->lines.n; i++)
+		strlist_addf(body, "%s", p->lines.v[i]);
+	if (p->n > DIGEST_LINES_MAX) {
+		strlist_addf(body, T(en, "  ... och %d till\n",
+				     "  ... and %d more\n"),
+			     p->n - DIGEST_LINES_MAX);
+	}
+	strlist_addf(body, "\n");
+	strlist_clear(&p->lines);
+}
+
+struct handler {
+	int64_t id;
+	char *name, *language, *email;
+};
+
+static int
+add_handler(const struct store_handler *h, void *ctx)
+{
+	struct handler **v = ctx;
+	size_t n = 0;
+
+	if (!h->active || h->email == NULL)
+		return 0;
+	while (*v != NULL && (*v)[n].email != NULL)
+		n++;
+	*v = xrealloc(*v, (n + 2) * sizeof(**v));
+	(*v)[n].id = h->id;
+	(*v)[n].name = xstrdup(h->name != NULL && *h->name != '\0' ? h->name :
+			       h->login);
+	(*v)[n].language = h->language != NULL ? xstrdup(h->language) : NULL;
+	(*v)[n].email = xstrdup(h->email);
+	memset(&(*v)[n + 1], 0, sizeof(**v));
+	return 0;
+}
+
+/* Queues handler H's digest when there is anything in it: 1, 0, -1. */
+static int
+send_one(struct store *store, const struct digest_settings *set,
+	 const struct handler *h, int64_t now, const char *day,
+	 char **error_r)
+{
+	const char *lang = h->language != NULL ? h->language : set->language;
+	bool en = lang != NULL && strcmp(lang, "en") == 0;
+	struct build b = { .en = en, .now = now };
+	struct strlist body = { 0 };
+	char at[32], *subject, *text, *headers;
+	int ret;
+
+	if (store_digest_cases(store, h->id, add_case, &b, error_r) < 0) {
+		strlist_clear(&b.overdue.lines);
+		strlist_clear(&b.mine.lines);
+		strlist_clear(&b.unassigned.lines);
+		return -1;
+	}
+	if (b.overdue.n + b.mine.n + b.unassigned.n == 0)
+		return 0;
+	snprintf(at, sizeof(at), "%02d:%02d", set->at / 60, set->at % 60);
+	subject = xasprintf(T(en, "Dina ärenden %s: hos dig %d (försenade "
+			      "%d), otilldelade %d", "Your cases %s: yours %d "
+			      "(overdue %d), unassigned %d"), day,
+			    b.overdue.n + b.mine.n, b.overdue.n,
+			    b.unassigned.n);
+	strlist_addf(&body, T(en, "Hej %s!\n\nDet här är dina öppna ärenden "
+			      "i dag, %s.\n\n", "Hello %s,\n\nThese are your "
+			      "open cases today, %s.\n\n"), h->name, day);
+	add_part(&body, en, T(en, "Försenade (klart senast har passerat):",
+			      "Overdue (past their due date):"), &b.overdue);
+	add_part(&body, en, T(en, "Tilldelade dig:", "Assigned to you:"),
+		 &b.mine);
+	add_part(&body, en, T(en, "Otilldelade i dina grupper:",
+			      "Unassigned in your groups:"), &b.unassigned);
+	strlist_addf(&body, T(en, "Arbeta med ett ärende genom att svara på "
+			      "dess avisering. Skicka\n#visa ÄRENDENUMMER "
+			      "till %s för ett ärende med dess\nmeddelanden, "
+			      "eller #lista för dina öppna ärenden.\n\nEtt "
+			      "automatiskt meddelande från %s, varje arbetsdag "
+			      "kl. %s\nnär du har öppna ärenden.\n",
+			      "Work on a case by replying to its notification. "
+			      "Send\n#show CASE-NUMBER to %s for a case with "
+			      "its messages,\nor #list for your open cases."
+			      "\n\nAn automatic message from %s, each "
+			      "business day at %s\nwhen you have open cases.\n"),
+		     set->address, set->name, at);
+	text = strlist_join(&body);
+	headers = xasprintf("From: %s <%s>\nAuto-Submitted: auto-generated\n",
+			    set->name, set->address);
+	{
+		struct store_outbox_new o = {
+			.channel = "email", .recipient = h->email,
+			.subject = subject, .headers = headers, .body = text,
+			.at = now,
+		};
+
+		ret = store_outbox_add(store, &o, NULL, error_r) < 0 ? -1 : 1;
+	}
+	free(headers);
+	free(text);
+	free(subject);
+	return ret;
+}
+
+int
+digest_run(struct store *store, const struct digest_settings *set,
+	   int64_t now, int *sent_r, char **error_r)
+{
+	time_t t = (time_t)now;
+	struct tm tm;
+	struct calendar *cal;
+	struct handler *v = NULL;
+	char day[16], *last = NULL;
+	int business, rc, ret = 0;
+
+	*sent_r = 0;
+	if (set->at < 0 || localtime_r(&t, &tm) == NULL ||
+	    tm.tm_hour * 60 + tm.tm_min < set->at)
+		return 0;
+	cal = calendar_new(CALENDAR_SWEDEN);
+	business = calendar_is_business_day(cal, tm.tm_year + 1900,
+					    tm.tm_mon + 1, tm.tm_mday);
+	calendar_free(&cal);
+	if (business != 1)
+		return 0;
+	day_of(now, day);
+	rc = store_gateway_state_get(store, DIGEST_STATE, DIGEST_KEY, &last,
+				     error_r);
+	if (rc < 0)
+		return -1;
+	rc = rc > 0 && strcmp(last, day) >= 0;
+	free(last);
+	if (rc)
+		return 0;	/* sent today (or the clock went back) */
+	if (store_begin(store, error_r) < 0)
+		return -1;
+	if (store_handler_list(store, add_handler, &v, error_r) < 0)
+		ret = -1;
+	for (size_t i = 0; ret == 0 && v != NULL && v[i].email != NULL; i++) {
+		rc = send_one(store, set, &v[i], now, day, error_r);
+		if (rc < 0)
+			ret = -1;
+		else
+			*sent_r += rc;
+	}
+	if (ret == 0 &&
+	    (store_gateway_state_set(store, DIGEST_STATE, DIGEST_KEY, day,
+				     error_r) < 0 ||
+	     store_commit(store, error_r) < 0))
+		ret = -1;
+	if (ret < 0) {
+		store_rollback(store);
+		*sent_r = 0;
+	}
+	for (size_t i = 0; v != NULL && v[i].email != NULL; i++) {
+		free(v[i].name);
+		free(v[i].language);
+		free(v[i].email);
+	}
+	free(v);
+	return ret;
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_DIGEST_H
+#define CIRM_DIGEST_H
+
+#include <stdint.h>
+
+/* The handlers' morning digest: case officers who work from their mail
+   client see no list of their cases unless they ask (#lista). Once a
+   business day (Swedish holidays and weekends off), at the time the
+   setting handler_digest gives, each active case officer with open
+   cases gets one mail listing them: overdue first, then the rest
+   assigned to them, then those no one has in their groups. */
+struct store;
+
+struct digest_settings {
+	int at;			/* minutes after local midnight; -1: off */
+	const char *language;	/* a handler's without one of their own */
+	const char *name;	/* the municipality, the mail's From */
+	const char *address;	/* its address, for commands too */
+};
+
+/* Parses handler_digest: "none" (*MINUTE_R = -1) or "HH:MM". 0, or -1. */
+int digest_parse_time(const char *text, int *minute_r);
+
+/* When the digest of NOW's day is due and not yet sent (the day is
+   remembered in the database), queues it for every active case
+   officer with open cases, in one transaction, and sets *SENT_R to how
+   many. 0, or -1 with *error_r (nothing queued). */
+int digest_run(struct store *store, const struct digest_settings *set,
+	       int64_t now, int *sent_r, char **error_r);
+
+#endif
