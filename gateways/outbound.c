@@ -88,6 +88,7 @@ load_file(const struct store_attachment *a, void *arg)
 	m = &f->v[f->n++];
 	m->filename = a->filename != NULL ? xstrdup(a->filename) : NULL;
 	m->content_type = xstrdup(a->content_type);
+	m->charset = a->charset != NULL ? xstrdup(a->charset) : NULL;
 	m->data = data;
 	m->len = len;
 	return 0;
@@ -99,6 +100,7 @@ files_clear(struct files *f)
 	for (size_t i = 0; i < f->n; i++) {
 		free((char *)f->v[i].filename);
 		free((char *)f->v[i].content_type);
+		free((char *)f->v[i].charset);
 		free((void *)f->v[i].data);
 	}
 	free(f->v);

@@ -89,7 +89,10 @@ save_attachments(struct mailin *mi, struct store *store, int64_t message_id,
 					 i + 1);
 		r = store_attachment_add(store, message_id, id,
 					 p->filename != NULL ? p->filename : name,
-					 p->content_type, (int64_t)p->len, error_r);
+					 p->content_type,
+					 strncmp(p->content_type, "text/", 5) == 0 ?
+					 p->charset : NULL, (int64_t)p->len,
+					 error_r);
 		free(name);
 		if (r < 0)
 			return -1;

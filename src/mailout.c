@@ -842,6 +842,20 @@ new_boundary(char out[40])
 	out[7 + 2 * sizeof(r)] = '\0';
 }
 
+/* A charset name we can write as it is (RFC 2978 mime-charset). */
+static bool
+charset_ok(const char *cs)
+{
+	static const char also[] = "!#$%&'+-^_`{}~";
+	size_t n = 0;
+
+	for (const char *p = cs; *p != '\0'; p++, n++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || strchr(also, *p) != NULL))
+			return false;
+	return n > 0 && n <= 40;
+}
+
 /* A content type we can write as it is: token "/" token, lower case. */
 static bool
 content_type_ok(const char *t)
@@ -982,6 +996,7 @@ add_attachment(struct buf *b, const struct mailout_attachment *a,
 	const unsigned char *d = a->data;
 	const char *type = content_type_ok(a->content_type) ?
 		a->content_type : "application/octet-stream";
+	const char *charset = NULL;
 	bool as_is = false;
 	char *h;
 
@@ -995,14 +1010,21 @@ add_attachment(struct buf *b, const struct mailout_attachment *a,
 	else if (strncmp(type, "message/", 8) == 0 ||
 		 strncmp(type, "multipart/", 10) == 0)
 		type = "application/octet-stream";
-	/* The file's charset is not kept, and without one a text part is
-	   US-ASCII (RFC 2046 4.1.2): clients showing it inline made "Å"
-	   of a UTF-8 file "Ã…". UTF-8 is told where it is certain. */
-	h = xasprintf("\r\n--%s\r\nContent-Type: %s%s\r\n"
+	/* Without a charset a text part is US-ASCII (RFC 2046 4.1.2):
+	   clients showing it inline made "Å" of a UTF-8 file "Ã…". The
+	   charset the file came with goes on; else UTF-8 where it is
+	   certain. */
+	if (strncmp(type, "text/", 5) != 0)
+		charset = NULL;
+	else if (a->charset != NULL && charset_ok(a->charset))
+		charset = a->charset;
+	else if (utf8_beyond_ascii(d, a->len))
+		charset = "UTF-8";
+	h = xasprintf("\r\n--%s\r\nContent-Type: %s%s%s\r\n"
 		      "Content-Transfer-Encoding: %s\r\n"
 		      "Content-Disposition: attachment", boundary, type,
-		      strncmp(type, "text/", 5) == 0 &&
-		      utf8_beyond_ascii(d, a->len) ? "; charset=UTF-8" : "",
+		      charset != NULL ? "; charset=" : "",
+		      charset != NULL ? charset : "",
 		      as_is ? "7bit" : "base64");
 	buf_adds(b, h);
 	free(h);

@@ -20,6 +20,7 @@ struct mailout_attachment {
 				     as application/octet-stream */
 	const void *data;
 	size_t len;
+	const char *charset;	  /* a text file's, or NULL: unknown */
 };
 
 struct mailout {

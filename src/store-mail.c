@@ -192,11 +192,12 @@ store_raw_get(struct store *store, const char *sha256,
 int
 store_attachment_add(struct store *store, int64_t message_id,
 		     const char *sha256, const char *filename,
-		     const char *content_type, int64_t size, char **error_r)
+		     const char *content_type, const char *charset,
+		     int64_t size, char **error_r)
 {
 	static const char sql[] =
 		"INSERT INTO attachment (message_id, sha256, filename, "
-		"content_type, size) VALUES (?, ?, ?, ?, ?)";
+		"content_type, size, charset) VALUES (?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -206,6 +207,7 @@ store_attachment_add(struct store *store, int64_t message_id,
 	store_bind_text(st, 3, filename);
 	store_bind_text(st, 4, content_type);
 	sqlite3_bind_int64(st, 5, size);
+	store_bind_text(st, 6, charset);
 	return store_exec_stmt(store, st, "add attachment", error_r);
 }
 
@@ -291,8 +293,9 @@ store_attachments_copy(struct store *store, int64_t from_message,
 {
 	static const char sql[] =
 		"INSERT INTO attachment (message_id, sha256, filename, "
-		"content_type, size) SELECT ?, sha256, filename, content_type, "
-		"size FROM attachment WHERE message_id = ? "
+		"content_type, size, charset) SELECT ?, sha256, filename, "
+		"content_type, size, charset FROM attachment WHERE "
+		"message_id = ? "
 		/* not Outlook's winmail.dat (mime_part_is_tnef) */
 		"AND content_type NOT IN ('application/ms-tnef', "
 		"'application/vnd.ms-tnef') AND "
@@ -352,8 +355,8 @@ store_message_attachments(struct store *store, int64_t message_id,
 			  void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT sha256, filename, content_type, size FROM attachment "
-		"WHERE message_id = ? ORDER BY id";
+		"SELECT sha256, filename, content_type, size, charset FROM "
+		"attachment WHERE message_id = ? ORDER BY id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
 
@@ -364,6 +367,7 @@ store_message_attachments(struct store *store, int64_t message_id,
 		struct store_attachment a = {
 			store_col_text(st, 0), store_col_text(st, 1),
 			store_col_text(st, 2), sqlite3_column_int64(st, 3),
+			store_col_text(st, 4),
 		};
 
 		if (fn(&a, ctx) != 0)

@@ -466,6 +466,13 @@ static const char migration_20[] =
 	"CREATE INDEX message_raw ON message(raw_sha256)\n"
 	"  WHERE raw_sha256 IS NOT NULL;\n";
 
+/* The charset a text attachment came with, so that it goes on (to the
+   handlers, a handler's file to the citizen) as what it is: without
+   one a text part is US-ASCII (RFC 2046 4.1.2), and clients showed a
+   Latin-1 file's "å" as a question mark. */
+static const char migration_21[] =
+	"ALTER TABLE attachment ADD COLUMN charset TEXT;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -487,5 +494,6 @@ const struct store_migration store_migrations[] = {
 	{ "SMS parts remembered after their message", migration_18 },
 	{ "quarantined mail known by its dedupe key", migration_19 },
 	{ "raw mails found by the messages that name them", migration_20 },
+	{ "text attachments keep their charset", migration_21 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

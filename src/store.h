@@ -330,9 +330,11 @@ int store_raw_put(struct store *store, const char *sha256, const void *raw,
 int store_raw_get(struct store *store, const char *sha256,
 		  int (*fn)(const void *raw, size_t len, void *ctx), void *ctx,
 		  char **error_r);
+/* CHARSET: a text file's, as its part named it (lower case), or NULL. */
 int store_attachment_add(struct store *store, int64_t message_id,
 			 const char *sha256, const char *filename,
-			 const char *content_type, int64_t size, char **error_r);
+			 const char *content_type, const char *charset,
+			 int64_t size, char **error_r);
 int store_message_recipient_add(struct store *store, int64_t message_id,
 				const char *kind, const char *address,
 				char **error_r);
@@ -515,6 +517,7 @@ int store_sms_optout_has(struct store *store, const char *number,
 struct store_attachment {
 	const char *sha256, *filename, *content_type;
 	int64_t size;
+	const char *charset;	/* NULL: none known */
 };
 /* Gives message TO_MESSAGE the attachments of FROM_MESSAGE (the files
    are shared: they are named by content), except Outlook's winmail.dat

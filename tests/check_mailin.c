@@ -687,6 +687,42 @@ START_TEST(test_notification_carries_files)
 }
 END_TEST
 
+/* A citizen's Latin-1 text file keeps its charset on the way to the
+   handler's notification; only a text file's charset is kept. */
+START_TEST(test_text_file_charset_kept)
+{
+	static const char mail_text[] =
+		"From: Bo <bo@example.se>\nTo: arende@kommun.example\n"
+		"Subject: Protokoll\nMessage-ID: <protokoll@example.se>\n"
+		"MIME-Version: 1.0\n"
+		"Content-Type: multipart/mixed; boundary=\"A\"\n\n"
+		"--A\nContent-Type: text/plain; charset=utf-8\n\n"
+		"Här är protokollet från mötet.\n"
+		"--A\nContent-Type: text/plain; charset=\"ISO-8859-1\"; "
+		"name=\"protokoll.txt\"\n"
+		"Content-Disposition: attachment; filename=\"protokoll.txt\"\n"
+		"Content-Transfer-Encoding: quoted-printable\n\n"
+		"M=F6te om v=E4gen\n"
+		"--A\nContent-Type: image/png; charset=iso-8859-1; "
+		"name=\"karta.png\"\n"
+		"Content-Disposition: attachment; filename=\"karta.png\"\n"
+		"Content-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--A--\n";
+
+	add_handler_eva();
+	deliver(mail_text);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment a JOIN outbox o "
+			       "ON o.message_id = a.message_id WHERE "
+			       "o.recipient = 'eva@kommun.example' AND "
+			       "a.filename = 'protokoll.txt' AND "
+			       "a.charset = 'iso-8859-1'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
+			       "filename = 'protokoll.txt' AND "
+			       "charset = 'iso-8859-1'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
+			       "filename = 'karta.png' AND charset IS NULL"), 2);
+}
+END_TEST
+
 /* Citizen mail -> case -> Eva notified with the commands she may use ->
    Eva replies with a command and a text -> the citizen gets the text,
    threaded; #notering stays internal. */
@@ -2109,6 +2145,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_attachments_in_spool);
 	tcase_add_test(tc, test_encrypted_mail_told);
 	tcase_add_test(tc, test_notification_carries_files);
+	tcase_add_test(tc, test_text_file_charset_kept);
 	tcase_add_test(tc, test_workflows);
 	tcase_add_test(tc, test_bad_default_workflow);
 	tcase_add_test(tc, test_handler_round_trip);

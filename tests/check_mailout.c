@@ -150,16 +150,18 @@ START_TEST(test_attachments)
 {
 	unsigned char bin[1000];
 	const struct mailout_attachment att[] = {
-		{ "Åtgärdsplan 2026.pdf", "application/pdf", bin, sizeof(bin) },
-		{ "../../etc/x.txt", "text/plain\r\nX-Evil: 1", "hej\n", 4 },
-		{ NULL, "image/png", bin, 1 },
+		{ "Åtgärdsplan 2026.pdf", "application/pdf", bin, sizeof(bin),
+		  NULL },
+		{ "../../etc/x.txt", "text/plain\r\nX-Evil: 1", "hej\n", 4, NULL },
+		{ NULL, "image/png", bin, 1, NULL },
 		/* a UTF-8 text file says so; a Latin-1 one cannot */
-		{ "anteckning.txt", "text/plain", "\xc3\x85tg\xc3\xa4rd\n", 8 },
-		{ "latin1.txt", "text/plain", "\xc5tg\xe4rd\n", 6 },
+		{ "anteckning.txt", "text/plain", "\xc3\x85tg\xc3\xa4rd\n", 8,
+		  NULL },
+		{ "latin1.txt", "text/plain", "\xc5tg\xe4rd\n", 6, NULL },
 		/* as some Windows clients name a file: its folders, with
 		   the handler's login, are not the citizen's business */
 		{ "C:\\Users\\eva.ek\\Skrivbord\\Bilaga ö.pdf", "application/pdf",
-		  "", 0 },
+		  "", 0, NULL },
 	};
 	struct mailout mo = {
 		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
@@ -228,6 +230,55 @@ START_TEST(test_attachments)
 }
 END_TEST
 
+/* A text file goes on with the charset it came with (a Latin-1 file
+   from a citizen to the handlers); a charset that is not a name is not
+   written into the header. */
+START_TEST(test_attachment_charset)
+{
+	const struct mailout_attachment att[] = {
+		{ "latin1.txt", "text/plain", "\xc5tg\xe4rd\n", 6,
+		  "iso-8859-1" },
+		{ "bad.txt", "text/plain", "\xc5tg\xe4rd\n", 6,
+		  "latin1\r\nX-Evil: 1" },
+		{ "bild.png", "image/png", "\x89PNG", 4, "iso-8859-1" },
+	};
+	struct mailout mo = {
+		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
+		.recipient = "goran.sjoberg@exempel.se", .subject = "Svar",
+		.headers = headers, .body = "Se filen.\n", .date = 1767258000,
+		.attachments = att, .nattachments = 3,
+	};
+	struct mime_message *m;
+	char *msg = NULL, *err = NULL;
+	size_t len;
+	int found = 0;
+
+	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain; "
+			     "charset=iso-8859-1\r\n"
+			     "Content-Transfer-Encoding: base64\r\n"
+			     "Content-Disposition: attachment;\r\n"
+			     " filename*0*=UTF-8''latin1.txt") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain\r\n"
+			     "Content-Transfer-Encoding: base64\r\n"
+			     "Content-Disposition: attachment;\r\n"
+			     " filename*0*=UTF-8''bad.txt") != NULL, "%s", msg);
+	ck_assert_ptr_null(strstr(msg, "X-Evil"));
+	ck_assert_msg(strstr(msg, "Content-Type: image/png\r\n") != NULL,
+		      "%s", msg);
+	m = parse(msg, len);
+	for (size_t i = 0; i < m->nparts; i++)
+		if (m->parts[i].filename != NULL &&
+		    strcmp(m->parts[i].filename, "latin1.txt") == 0) {
+			ck_assert_str_eq(m->parts[i].charset, "iso-8859-1");
+			found++;
+		}
+	ck_assert_int_eq(found, 1);
+	mime_free(&m);
+	free(msg);
+}
+END_TEST
+
 /* A mail the handler passes on as an attachment is never base64, which
    RFC 2046 5.2.1 forbids for message/rfc822 and clients then read as a
    broken mail: as it is when it is 7-bit, else as a file. */
@@ -238,8 +289,9 @@ START_TEST(test_enclosed_mail)
 	static const char eightbit[] = "From: <bn@kommun.example>\r\n"
 		"Subject: Beslut\r\n\r\nBygget f\xc3\xa5r forts\xc3\xa4tta.\r\n";
 	const struct mailout_attachment att[] = {
-		{ "beslut.eml", "message/rfc822", ascii, strlen(ascii) },
-		{ "beslut2.eml", "message/rfc822", eightbit, strlen(eightbit) },
+		{ "beslut.eml", "message/rfc822", ascii, strlen(ascii), NULL },
+		{ "beslut2.eml", "message/rfc822", eightbit, strlen(eightbit),
+		  NULL },
 	};
 	struct mailout mo = {
 		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
@@ -645,6 +697,7 @@ main(void)
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_qp_random);
 	tcase_add_test(tc, test_attachments);
+	tcase_add_test(tc, test_attachment_charset);
 	tcase_add_test(tc, test_enclosed_mail);
 	tcase_add_test(tc, test_subjects);
 	tcase_add_test(tc, test_long_word);
