@@ -390,11 +390,8 @@ last_month(int64_t now, char from[16], char to[16])
 	tm.tm_mday = 1;
 	tm.tm_hour = 12;
 	tm.tm_isdst = -1;
-	t = mktime(&tm) - 86400;	/* a day of last month */
-	localtime_r(&t, &tm);
-	strftime(to, 16, "%Y-%m-%d", &tm);
-	tm.tm_mday = 1;
-	strftime(from, 16, "%Y-%m-%d", &tm);
+	local_day(mktime(&tm) - 86400, to);	/* last month's last day */
+	snprintf(from, 16, "%.8s01", to);
 }
 
 static void
@@ -486,14 +483,11 @@ report(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	if (from_arg == NULL)
 		last_month(rp.now, from, to);
 	else {
-		time_t t = (time_t)rp.now;
-		struct tm tm;
-
 		snprintf(from, sizeof(from), "%s", from_arg);
-		localtime_r(&t, &tm);
-		strftime(to, sizeof(to), "%Y-%m-%d", &tm);
 		if (to_arg != NULL)
 			snprintf(to, sizeof(to), "%s", to_arg);
+		else
+			local_day(rp.now, to);
 	}
 	if (parse_day(from, &start) < 0 || parse_day(to, &end) < 0) {
 		ctl_error(_("a day is written YYYY-MM-DD, a date that exists "

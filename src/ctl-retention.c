@@ -23,13 +23,10 @@
 static void
 print_case(const struct retention_case *c, void *ctx)
 {
-	time_t t = (time_t)c->closed_at;
-	struct tm tm;
-	char day[16] = "?";
+	char day[LOCAL_DAY_SIZE];
 
 	(void)ctx;
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
+	local_day(c->closed_at, day);
 	fputs("  ", stdout);
 	ctl_print_cell(stdout, c->number, 18);
 	ctl_print_cell(stdout, c->workflow != NULL ? c->workflow : "-", 14);

@@ -55,17 +55,6 @@ struct build {
 	struct part overdue, mine, unassigned;
 };
 
-static void
-day_of(int64_t t, char day[16])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (localtime_r(&tt, &tm) == NULL ||
-	    strftime(day, 16, "%Y-%m-%d", &tm) == 0)
-		snprintf(day, 16, "?");
-}
-
 /* At most MAX characters of UTF-8 S (whole characters), "…" when cut;
    control characters as spaces. */
 static char *
@@ -95,13 +84,13 @@ add_case(const struct store_digest_case *c, void *ctx)
 	struct part *p = !c->assigned ? &b->unassigned :
 			 c->due_at != 0 && c->due_at < b->now ? &b->overdue :
 			 &b->mine;
-	char *subject, *due = NULL, day[16];
+	char *subject, *due = NULL, day[LOCAL_DAY_SIZE];
 
 	if (p->n++ >= DIGEST_LINES_MAX)
 		return 0;
 	subject = cut(c->subject != NULL ? c->subject : "", DIGEST_SUBJECT_MAX);
 	if (c->due_at != 0) {
-		day_of(c->due_at, day);
+		local_day(c->due_at, day);
 		due = xasprintf(T(b->en, "klart senast %s", "due %s"), day);
 	}
 	strlist_addf(&p->lines, "  %-15s %-14s %s%s%s%s\n", c->number,
@@ -228,7 +217,7 @@ digest_run(struct store *store, const struct digest_settings *set,
 	struct tm tm;
 	struct calendar *cal;
 	struct handler *v = NULL;
-	char day[16], *last = NULL;
+	char day[LOCAL_DAY_SIZE], *last = NULL;
 	int business, rc, ret = 0;
 
 	*sent_r = 0;
@@ -241,7 +230,7 @@ digest_run(struct store *store, const struct digest_settings *set,
 	calendar_free(&cal);
 	if (business != 1)
 		return 0;
-	day_of(now, day);
+	local_day(now, day);
 	rc = store_gateway_state_get(store, DIGEST_STATE, DIGEST_KEY, &last,
 				     error_r);
 	if (rc < 0)

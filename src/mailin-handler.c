@@ -393,13 +393,9 @@ one_word(const char *s)
 static bool
 date_past(const char *s)
 {
-	time_t now = (time_t)cirm_now();
-	struct tm tm;
-	char today[16];
+	char today[LOCAL_DAY_SIZE];
 
-	localtime_r(&now, &tm);
-	strftime(today, sizeof(today), "%Y-%m-%d", &tm);
-	return strcmp(s, today) < 0;
+	return strcmp(s, local_day(cirm_now(), today)) < 0;
 }
 
 /* Whether WORD (without its '#') is a command cirm or the workflow WF

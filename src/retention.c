@@ -218,14 +218,10 @@ collect_case(const struct store_closed_case *c, void *arg)
 static char *
 audit_detail(const struct due *d)
 {
-	time_t t = (time_t)d->closed_at;
-	struct tm tm;
-	char day[16] = "?";
+	char day[LOCAL_DAY_SIZE];
 
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(day, sizeof(day), "%Y-%m-%d", &tm);
 	return xasprintf("retention %s (%s), closed %s", d->rule->period,
-			 d->rule->workflow, day);
+			 d->rule->workflow, local_day(d->closed_at, day));
 }
 
 /* Removes the cases V[0..N) in one transaction. 0, or -1. */

@@ -173,6 +173,18 @@ cirm_now(void)
 	return (int64_t)time(NULL);
 }
 
+char *
+local_day(int64_t t, char buf[LOCAL_DAY_SIZE])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, LOCAL_DAY_SIZE, "%Y-%m-%d", &tm) == 0)
+		snprintf(buf, LOCAL_DAY_SIZE, "?");
+	return buf;
+}
+
 int
 mkdir_p(const char *dir, unsigned int mode)
 {

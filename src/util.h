@@ -43,6 +43,10 @@ char *scrub_personal(const char *text);
 
 /* Current wall-clock time in seconds since the epoch. */
 int64_t cirm_now(void);
+/* The local date of T as "YYYY-MM-DD" in BUF, or "?" when T is not a
+   time localtime() can give; returns BUF. */
+#define LOCAL_DAY_SIZE 16
+char *local_day(int64_t t, char buf[LOCAL_DAY_SIZE]);
 
 /* Starts FN(ARG) in a thread that takes no signals (the process waits
    for its own with sigtimedwait), named NAME (at most 15 bytes, as
