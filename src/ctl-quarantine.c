@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cirmctl quarantine list | show ID [--raw] | release ID | discard ID... */
+/* cirmctl quarantine list | show ID [--raw] | release ID | discard ID... |
+   prune [--dry-run] */
 #include "config.h"
 
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "retention.h"
+#include "settings.h"
 #include "store.h"
 #include "util.h"
 
@@ -245,8 +248,51 @@ fail:
 	return 1;
 }
 
+/* ARGV: "prune" and its options. Retention, as quarantine_retention
+   says and cirmd's housekeeping does. */
+static int
+prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *period = cfg_str(cfg, CFG_QUARANTINE_RETENTION);
+	bool dry_run = false;
+	long discarded, erased;
+	char *err = NULL;
+	int c;
+
+	while ((c = ctl_getopt(argc, argv, "n", opts)) != -1) {
+		if (c != 'n')
+			return EX_USAGE;
+		dry_run = true;
+	}
+	if (optind < argc)
+		return EX_USAGE;
+	if (strcmp(period, "none") == 0) {
+		printf("%s\n", _("quarantine_retention is none: quarantined "
+				 "mail is kept until it is discarded."));
+		return 0;
+	}
+	if (retention_quarantine(store, period, cirm_now(),
+				 store_audit_actor(), dry_run, &discarded,
+				 &erased, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 1;
+	}
+	printf(dry_run ? _("Quarantined longer than %s: %ld waiting would be "
+			   "discarded, %ld released copies erased.\n") :
+			 _("Quarantined longer than %s: %ld waiting discarded, "
+			   "%ld released copies erased.\n"),
+	       period, discarded, erased);
+	return 0;
+}
+
 #define USAGE N_("usage: cirmctl quarantine list [--limit N] | " \
-		 "show ID [--raw] | release ID | discard ID...")
+		 "show ID [--raw] | release ID | discard ID... | " \
+		 "prune [--dry-run]")
 
 static int
 quarantine_command(const struct cfg *cfg, struct store *store, int argc,
@@ -254,7 +300,6 @@ quarantine_command(const struct cfg *cfg, struct store *store, int argc,
 {
 	int ret = EX_USAGE;
 
-	(void)cfg;
 	if (strcmp(argv[1], "list") == 0)
 		ret = list(store, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "show") == 0)
@@ -263,6 +308,8 @@ quarantine_command(const struct cfg *cfg, struct store *store, int argc,
 		ret = release(store, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "discard") == 0)
 		ret = discard(store, argc - 1, argv + 1);
+	else if (strcmp(argv[1], "prune") == 0)
+		ret = prune(cfg, store, argc - 1, argv + 1);
 	if (ret == EX_USAGE)
 		ctl_error("%s", _(USAGE));
 	return ret;

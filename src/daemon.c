@@ -368,7 +368,8 @@ housekeeping(struct daemon *d, int64_t now)
 	d->prune = housekeep_start(d->database, cfg_str(d->cfg, CFG_SPOOL_DIR),
 				   cfg_int(d->cfg, CFG_SPOOL_PRUNE_MIN_AGE) *
 					   3600,
-				   cfg_str(d->cfg, CFG_CASE_RETENTION));
+				   cfg_str(d->cfg, CFG_CASE_RETENTION),
+				   cfg_str(d->cfg, CFG_QUARANTINE_RETENTION));
 }
 
 static int

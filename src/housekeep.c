@@ -19,6 +19,7 @@ struct housekeep {
 	char *database;
 	char *spool_dir;
 	char *retention;	/* case_retention */
+	char *quarantine;	/* quarantine_retention */
 	long min_age;
 	atomic_int stop;
 	atomic_int done;
@@ -44,13 +45,24 @@ named(const char *id, void *arg, char **error_r)
 }
 
 /* Retention (gallring) before the spool prune, which then removes the
-   removed cases' files. */
+   removed cases' files; then the quarantine's. */
 static void
 prune_cases(struct housekeep *h, struct store *store)
 {
 	struct retention *r = NULL;
 	struct retention_stats stats;
+	long discarded, erased;
 	char *err = NULL;
+
+	if (retention_quarantine(store, h->quarantine, cirm_now(), "cirmd",
+				 false, &discarded, &erased, &err) < 0) {
+		log_warnx("quarantine retention: %s", err);
+		free(err);
+		err = NULL;
+	} else if (discarded + erased > 0) {
+		log_info("quarantine retention: discarded %ld, erased %ld "
+			 "released copies", discarded, erased);
+	}
 
 	if (retention_parse(h->retention, &r, &err) < 0 || r == NULL) {
 		if (err != NULL)
@@ -113,12 +125,13 @@ housekeep_free(struct housekeep *h)
 	free(h->database);
 	free(h->spool_dir);
 	free(h->retention);
+	free(h->quarantine);
 	free(h);
 }
 
 struct housekeep *
 housekeep_start(const char *database, const char *spool_dir, long min_age,
-		const char *retention)
+		const char *retention, const char *quarantine)
 {
 	struct housekeep *h = xcalloc(1, sizeof(*h));
 	int rc;
@@ -126,6 +139,7 @@ housekeep_start(const char *database, const char *spool_dir, long min_age,
 	h->database = xstrdup(database);
 	h->spool_dir = xstrdup(spool_dir);
 	h->retention = xstrdup(retention);
+	h->quarantine = xstrdup(quarantine);
 	h->min_age = min_age;
 	atomic_init(&h->stop, 0);
 	atomic_init(&h->done, 0);

@@ -9,11 +9,13 @@
    them. */
 struct housekeep;
 
-/* Starts the retention RETENTION (case_retention) on DATABASE, then a
-   prune of SPOOL_DIR of files older than MIN_AGE seconds; it logs what
-   it did. NULL when no thread could be started (logged). */
+/* Starts the quarantine's retention QUARANTINE (quarantine_retention)
+   and the cases' RETENTION (case_retention) on DATABASE, then a prune
+   of SPOOL_DIR of files older than MIN_AGE seconds; it logs what it
+   did. NULL when no thread could be started (logged). */
 struct housekeep *housekeep_start(const char *database, const char *spool_dir,
-				  long min_age, const char *retention);
+				  long min_age, const char *retention,
+				  const char *quarantine);
 /* Whether the prune has finished. */
 int housekeep_done(struct housekeep *h);
 /* Stops the prune where it is (what was removed stays removed), waits

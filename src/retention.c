@@ -177,6 +177,57 @@ cutoff(const struct rule *rule, int64_t now)
 	       (int64_t)d->minutes * 60 - (int64_t)d->seconds;
 }
 
+int
+retention_period_check(const char *text, char **error_r)
+{
+	struct calendar_duration d;
+
+	if (strcmp(text, "none") == 0)
+		return 0;
+	return calendar_duration_parse(text, &d, error_r);
+}
+
+int
+retention_quarantine(struct store *store, const char *period, int64_t now,
+		     const char *actor, bool dry_run, long *discarded_r,
+		     long *erased_r, char **error_r)
+{
+	struct rule rule = { .workflow = "*", .period = (char *)period };
+	int64_t before;
+	char *detail;
+	int ret;
+
+	*discarded_r = *erased_r = 0;
+	if (strcmp(period, "none") == 0)
+		return 0;
+	if (calendar_duration_parse(period, &rule.d, error_r) < 0)
+		return -1;
+	if ((before = cutoff(&rule, now)) == 0)
+		return 0;
+	if (dry_run)
+		return store_quarantine_prune(store, before, now, true,
+					      discarded_r, erased_r, error_r);
+	if (store_begin(store, error_r) < 0)
+		return -1;
+	ret = store_quarantine_prune(store, before, now, false, discarded_r,
+				     erased_r, error_r);
+	if (ret == 0 && *discarded_r + *erased_r > 0) {
+		detail = xasprintf("retention %s: %ld discarded, %ld released "
+				   "copies erased", period, *discarded_r,
+				   *erased_r);
+		ret = store_audit_add(store, now, actor, "quarantine.prune",
+				      NULL, detail, error_r);
+		free(detail);
+	}
+	if (ret == 0)
+		ret = store_commit(store, error_r);
+	if (ret < 0) {
+		store_rollback(store);
+		*discarded_r = *erased_r = 0;
+	}
+	return ret;
+}
+
 struct due {
 	int64_t id, before, closed_at;
 	char *number, *workflow;

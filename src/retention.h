@@ -49,4 +49,17 @@ int retention_run(struct store *store, const struct retention *r,
 		  void (*fn)(const struct retention_case *c, void *ctx),
 		  void *ctx, struct retention_stats *stats, char **error_r);
 
+/* Whether TEXT is a quarantine_retention: "none" or an ISO 8601 period
+   in calendar time (P90D). 0, or -1 with *error_r. */
+int retention_period_check(const char *text, char **error_r);
+/* Retention of the quarantine, PERIOD being quarantine_retention: what
+   was quarantined longer ago than PERIOD and still waits is discarded
+   (its raw bytes erased, the record kept), and the raw bytes of what was
+   released longer ago erased, in one transaction with a quarantine.prune
+   audit entry (the counts) as ACTOR. With DRY_RUN only counted; with
+   PERIOD "none" nothing. 0 with the counts, or -1 with *error_r. */
+int retention_quarantine(struct store *store, const char *period, int64_t now,
+			 const char *actor, bool dry_run, long *discarded_r,
+			 long *erased_r, char **error_r);
+
 #endif

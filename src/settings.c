@@ -185,6 +185,18 @@ check_retention(const char *v)
 }
 
 static const char *
+check_period(const char *v)
+{
+	char *err = NULL;
+
+	if (retention_period_check(v, &err) < 0) {
+		free(err);
+		return N_("must be none or an ISO 8601 period, e.g. P90D");
+	}
+	return NULL;
+}
+
+static const char *
 check_digest(const char *v)
 {
 	int minute;
@@ -322,6 +334,13 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"other case names them, by cirmd's housekeeping (every "
 		"spool_prune_interval hours) or cirmctl case prune; each "
 		"removal is in the audit log. none: nothing is ever removed." },
+	[CFG_QUARANTINE_RETENTION] = { "quarantine_retention", SETTING_STRING,
+		"none", 0, 0, NULL, check_period, NULL, "How long quarantined "
+		"mail is kept (ISO 8601, e.g. P90D): older mail still waiting "
+		"is discarded (its bytes erased, the record kept), and the "
+		"copies of released mail erased, by cirmd's housekeeping or "
+		"cirmctl quarantine prune, audited. none: kept until an "
+		"administrator discards it." },
 	[CFG_HANDLER_DIGEST] = { "handler_digest", SETTING_STRING, "none", 0,
 		0, NULL, check_digest, NULL, "When case officers get their "
 		"morning digest, HH:MM local time (e.g. 07:30): each business "

@@ -562,6 +562,54 @@ store_quarantine_release(struct store *store, int64_t id, int64_t now,
 }
 
 int
+store_quarantine_prune(struct store *store, int64_t before, int64_t now,
+		       bool dry_run, long *discarded_r, long *erased_r,
+		       char **error_r)
+{
+	static const char count_sql[] =
+		"SELECT (SELECT count(*) FROM quarantine WHERE released_at IS "
+		"NULL AND discarded_at IS NULL AND quarantined_at < ?1), "
+		"(SELECT count(*) FROM quarantine WHERE released_at < ?1 AND "
+		"length(raw) > 0)";
+	static const char discard_sql[] =
+		"UPDATE quarantine SET discarded_at = ?2, raw = X'' WHERE "
+		"released_at IS NULL AND discarded_at IS NULL AND "
+		"quarantined_at < ?1";
+	static const char erase_sql[] =
+		"UPDATE quarantine SET raw = X'' WHERE released_at < ?1 AND "
+		"length(raw) > 0";
+	sqlite3_stmt *st;
+	int64_t a = 0, b = 0;
+
+	*discarded_r = *erased_r = 0;
+	if (dry_run) {
+		if ((st = store_stmt(store, count_sql, error_r)) == NULL)
+			return -1;
+		sqlite3_bind_int64(st, 1, before);
+		if (store_one_row(store, st, &a, &b, "count quarantine",
+				  error_r) < 0)
+			return -1;
+		*discarded_r = (long)a;
+		*erased_r = (long)b;
+		return 0;
+	}
+	if ((st = store_stmt(store, discard_sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	sqlite3_bind_int64(st, 2, now);
+	if (store_exec_stmt(store, st, "discard quarantine", error_r) < 0)
+		return -1;
+	*discarded_r = sqlite3_changes(store->db);
+	if ((st = store_stmt(store, erase_sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, before);
+	if (store_exec_stmt(store, st, "erase released copies", error_r) < 0)
+		return -1;
+	*erased_r = sqlite3_changes(store->db);
+	return 0;
+}
+
+int
 store_quarantine_discard(struct store *store, int64_t id, int64_t now,
 			 char **error_r)
 {

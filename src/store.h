@@ -661,6 +661,15 @@ int store_quarantine_release(struct store *store, int64_t id, int64_t now,
 /* Marks quarantined message ID discarded at NOW and erases its raw
    bytes, in the caller's transaction. 1, 0 when there is no such
    message still waiting (not released, not discarded), -1. */
+/* Retention of the quarantine: the messages quarantined before BEFORE
+   and still waiting are discarded at NOW (raw bytes erased, the record
+   kept, as store_quarantine_discard does), and the raw bytes of those
+   released before BEFORE (copies of what went to the inbox) erased.
+   With DRY_RUN only counted. The counts in *DISCARDED_R and
+   *ERASED_R. 0, or -1. */
+int store_quarantine_prune(struct store *store, int64_t before, int64_t now,
+			   bool dry_run, long *discarded_r, long *erased_r,
+			   char **error_r);
 int store_quarantine_discard(struct store *store, int64_t id, int64_t now,
 			     char **error_r);
 /* How many quarantined messages are still waiting. 0, or -1. */

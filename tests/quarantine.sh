@@ -121,6 +121,62 @@ run "$CIRMCTL" -c "$C" quarantine list
 check "the quarantine is empty again" contains "$out" "(the quarantine is empty)"
 run "$CIRMD" -c "$C" --once
 check "the released mail is a case" [ "$(sql 'SELECT count(*) FROM cases')" -eq 2 ]
+# retention: quarantine_retention discards what waited too long and
+# erases the released copies, keeping the records
+run "$CIRMCTL" -c "$C" quarantine prune
+check "prune without quarantine_retention keeps everything" \
+	contains "$out" "quarantine_retention is none"
+for n in 4 5 6; do
+	mail $n | "$MAILGATE" -c "$C" || echo "mailgate failed on $n" >&2
+done
+run "$CIRMD" -c "$C" --once
+q5=$(sql "SELECT id FROM quarantine WHERE CAST(raw AS TEXT) LIKE '%nummer 5%'")
+q6=$(sql "SELECT id FROM quarantine WHERE CAST(raw AS TEXT) LIKE '%nummer 6%'")
+check_all "two more quarantined" <<-'EOF'
+	[ -n "$q5" ] && [ -n "$q6" ]
+	EOF
+# q5 waited 40 days; q3 was released 40 days ago; q6 is new
+sql "UPDATE quarantine SET quarantined_at = quarantined_at - 40 * 86400 WHERE id = $q5"
+sql "UPDATE quarantine SET released_at = released_at - 40 * 86400 WHERE id = $q3"
+printf 'quarantine_retention = P30D\n' >>"$C"
+run "$CIRMCTL" -c "$C" quarantine prune --dry-run
+check "dry run counts" contains "$out" "Quarantined longer than P30D: 1 waiting would be discarded, 1 released copies erased."
+check "and changes nothing" [ "$(sql "SELECT count(*) FROM quarantine WHERE length(raw) > 0")" -eq 4 ]
+run "$CIRMCTL" -c "$C" quarantine prune
+check "prune: exit 0" [ "$rc" -eq 0 ]
+check "says what it did" contains "$out" "Quarantined longer than P30D: 1 waiting discarded, 1 released copies erased."
+check "the old waiting one is discarded, its bytes erased" \
+	[ "$(sql "SELECT discarded_at IS NOT NULL AND length(raw) = 0 FROM quarantine WHERE id = $q5")" = 1 ]
+check "the old released copy is erased, still released" \
+	[ "$(sql "SELECT released_at IS NOT NULL AND discarded_at IS NULL AND length(raw) = 0 FROM quarantine WHERE id = $q3")" = 1 ]
+check "the new one waits, whole" \
+	[ "$(sql "SELECT discarded_at IS NULL AND length(raw) > 0 FROM quarantine WHERE id = $q6")" = 1 ]
+check "the records stay" [ "$(sql 'SELECT count(*) FROM quarantine')" -eq 5 ]
+check "the prune is audited with its counts" \
+	[ "$(sql "SELECT detail FROM audit WHERE action = 'quarantine.prune'")" = "retention P30D: 1 discarded, 1 released copies erased" ]
+run "$CIRMCTL" -c "$C" quarantine prune
+check "a second prune finds nothing" contains "$out" "0 waiting discarded, 0 released copies erased"
+check "and audits nothing" [ "$(sql "SELECT count(*) FROM audit WHERE action = 'quarantine.prune'")" -eq 1 ]
+sql "UPDATE quarantine SET quarantined_at = quarantined_at - 40 * 86400 WHERE id = $q6"
+"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d.log" &
+pid=$!
+w=0
+while ! grep -q 'spool prune:' "$T/d.log" && [ $w -lt 100 ]; do
+	sleep 0.1
+	w=$((w + 1))
+done
+kill -TERM $pid
+wait $pid
+check "cirmd's housekeeping discards it too" \
+	[ "$(sql "SELECT discarded_at IS NOT NULL FROM quarantine WHERE id = $q6")" = 1 ]
+check "and logs the count" grep -q "quarantine retention: discarded 1, erased 0 released copies" "$T/d.log"
+sed -i '/^quarantine_retention/d' "$C"
+printf 'quarantine_retention = 30 days\n' >>"$C"
+run "$CIRMCTL" -c "$C" quarantine prune
+check "a period not in ISO 8601 is a configuration error" [ "$rc" -eq 78 ]
+check "saying how to write one" contains "$err" "must be none or an ISO 8601 period"
+sed -i '/^quarantine_retention/d' "$C"
+
 run "$CIRMCTL" -c "$C" quarantine bogus
 check "an unknown subcommand is a usage error" [ "$rc" -eq 64 ]
 check "whose usage names discard" contains "$err" "discard ID..."
