@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1058,9 +1057,6 @@ load_root(struct loader *ld, xmlNode *root)
 static void
 check_pred(void *ctx, const char *name, const char *arg, char **error_r)
 {
-	regex_t re;
-	int rc;
-
 	(void)ctx;
 	if (strcmp(name, "assigned") == 0) {
 		if (arg != NULL)
@@ -1078,16 +1074,8 @@ check_pred(void *ctx, const char *name, const char *arg, char **error_r)
 		 !workflow_in_list(priorities, arg))
 		*error_r = xstrdup("the priorities are low, normal, high and "
 				   "urgent");
-	else if (strcmp(name, "pattern") == 0 &&
-		 (rc = regcomp(&re, arg, REG_EXTENDED | REG_ICASE |
-			       REG_NOSUB)) != 0) {
-		char buf[128];
-
-		regerror(rc, &re, buf, sizeof(buf));
-		*error_r = xasprintf("bad pattern: %s", buf);
-	} else if (strcmp(name, "pattern") == 0) {
-		regfree(&re);
-	}
+	else if (strcmp(name, "pattern") == 0)
+		(void)workflow_pattern(arg, NULL, error_r);
 }
 
 int

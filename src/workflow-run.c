@@ -3,6 +3,7 @@
 
 #include "workflow-run.h"
 
+#include <locale.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,13 +45,55 @@ has_keyword(const char *text, const char *word)
 	return found;
 }
 
+/* A UTF-8 character type for pattern(), whatever the process's
+   locale; (locale_t)0 when the system has none, and the process's
+   serves. */
+static locale_t
+utf8_ctype(void)
+{
+	static const char *const names[] = { "C.UTF-8", "C.utf8",
+					     "en_US.UTF-8", "sv_SE.UTF-8" };
+	static locale_t loc;
+	static bool tried;
+
+	for (size_t i = 0; !tried && loc == (locale_t)0 &&
+	     i < N_ELEMENTS(names); i++)
+		loc = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
+	tried = true;
+	return loc;
+}
+
+int
+workflow_pattern(const char *regex, const char *text, char **error_r)
+{
+	locale_t loc = utf8_ctype(), old = (locale_t)0;
+	regex_t re;
+	int rc, ret;
+
+	if (loc != (locale_t)0)
+		old = uselocale(loc);
+	rc = regcomp(&re, regex, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+	if (rc != 0) {
+		char buf[128];
+
+		regerror(rc, &re, buf, sizeof(buf));
+		*error_r = xasprintf("bad pattern: %s", buf);
+		ret = -1;
+	} else {
+		ret = text != NULL && regexec(&re, text, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	if (loc != (locale_t)0)
+		uselocale(old);
+	return ret;
+}
+
 static void
 predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 	  char **error_r)
 {
 	const struct workflow_run *run = ctx;
 	const struct workflow_facts *f = run->facts;
-	regex_t re;
 
 	*value_r = false;
 	if (strcmp(name, "channel") == 0) {
@@ -65,12 +108,9 @@ predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 	} else if (strcmp(name, "keyword") == 0) {
 		*value_r = has_keyword(f->text, arg);
 	} else if (strcmp(name, "pattern") == 0) {
-		if (regcomp(&re, arg, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
-			*error_r = xstrdup("bad pattern");
-			return;
-		}
-		*value_r = f->text != NULL && regexec(&re, f->text, 0, NULL, 0) == 0;
-		regfree(&re);
+		int m = workflow_pattern(arg, f->text, error_r);
+
+		*value_r = m > 0;
 	}
 }
 

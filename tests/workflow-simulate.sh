@@ -164,6 +164,22 @@ check "simulate without a file is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --channel fax
 check "an unknown channel is a usage error" [ "$rc" -eq 64 ]
 
+# pattern() reads UTF-8 whatever the locale: cirmd often runs in "C"
+# (this script does), where a regular expression saw bytes, so that
+# "[aä]" and "." missed a Swedish letter and "Å" was not "å".
+sorted() {
+	"$CIRMCTL" workflow simulate --templates "$D/templates" \
+		"$D/sim-words.xml" --start 2026-12-01T10:00 --text "$1" |
+		sed -n 's/^final: //p'
+}
+check "pattern() folds Å to å in any locale" \
+	[ "$(sorted "Återvinningen är full")" = atervinning ]
+check "pattern() brackets hold Swedish letters" \
+	[ "$(sorted "Klippt gräs ligger kvar")" = park ]
+check "pattern() '.' is one Swedish letter" \
+	[ "$(sorted "Ingen snöröjning på gatan")" = park ]
+check "... and not any text" [ "$(sorted "Skräp i parken")" = ovrigt ]
+
 # cirmctl workflow dot.
 run "$CIRMCTL" workflow dot "$W/synpunkt.xml"
 check "dot: a Graphviz digraph" contains "$out" 'digraph "synpunkt"'
