@@ -179,6 +179,20 @@ check "pattern() brackets hold Swedish letters" \
 check "pattern() '.' is one Swedish letter" \
 	[ "$(sorted "Ingen snöröjning på gatan")" = park ]
 check "... and not any text" [ "$(sorted "Skräp i parken")" = ovrigt ]
+# keyword() is a whole word between any punctuation phones and mail
+# programs put next to it: an ellipsis, typographic quotes, a dash, a
+# no-break space; a letter (Swedish ones too) still joins a word.
+check "keyword() before an ellipsis" [ "$(sorted "Det är akut…")" = akut ]
+check "keyword() in typographic quotes" \
+	[ "$(sorted "Ett ”akut” ärende")" = akut ]
+check "keyword() in guillemets" [ "$(sorted "»Akut«")" = akut ]
+check "keyword() before a dash" [ "$(sorted "Akut—lampan föll")" = akut ]
+check "keyword() after a no-break space" \
+	[ "$(sorted "$(printf 'Mycket\302\240akut')")" = akut ]
+check "keyword() is not part of a longer word" \
+	[ "$(sorted "Till akutmottagningen")" = ovrigt ]
+check "... nor of one with Swedish letters" \
+	[ "$(sorted "Ett akutärende och en påakut")" = ovrigt ]
 
 # cirmctl workflow dot.
 run "$CIRMCTL" workflow dot "$W/synpunkt.xml"
