@@ -949,11 +949,45 @@ rewrite(struct loader *ld, xmlNode *node, xmlNs *scxml_ns, const char *state)
 	}
 }
 
+/* The text of <title>, its own (not a foreign element's), on one line
+   with runs of white space made single spaces; NULL when there is
+   none. */
+static char *
+title_text(const xmlNode *node)
+{
+	struct strlist words = { 0 };
+	char *out = NULL, *text = xstrdup("");
+
+	/* "Syn<!-- -->punkter" is one word */
+	for (const xmlNode *c = node->children; c != NULL; c = c->next)
+		if ((c->type == XML_TEXT_NODE ||
+		     c->type == XML_CDATA_SECTION_NODE) && c->content != NULL) {
+			char *more = xasprintf("%s%s", text,
+					       (const char *)c->content);
+
+			free(text);
+			text = more;
+		}
+	workflow_split_words(text, &words);
+	free(text);
+	for (size_t i = 0; i < words.n; i++) {
+		char *more = out == NULL ? xstrdup(words.v[i]) :
+			xasprintf("%s %s", out, words.v[i]);
+
+		free(out);
+		out = more;
+	}
+	strlist_clear(&words);
+	return out;
+}
+
 static void
 load_head(struct loader *ld, xmlNode *root)
 {
 	for (xmlNode *n = root->children, *next; n != NULL; n = next) {
 		next = n->next;
+		if (workflow_node_is(n, "title") && ld->wf->title == NULL)
+			ld->wf->title = title_text(n);
 		if (workflow_node_is(n, "calendar"))
 			load_calendar(ld, n);
 		else if (workflow_node_is(n, "roles"))
@@ -1194,6 +1228,7 @@ workflow_free(struct workflow **wfp)
 
 	if (wf == NULL)
 		return;
+	free(wf->title);
 	for (size_t i = 0; i < wf->ncalendars; i++) {
 		calendar_free(&wf->calendars[i]);
 		free(wf->calendar_ids[i]);

@@ -76,6 +76,7 @@ struct workflow {
 	char *id;
 	int version;
 	int line;		/* of <workflow>, where id and version are */
+	char *title;		/* <title> on one line, or NULL */
 	char *lang;
 	char sha256[65];	/* of the file's bytes */
 	char *calendar_id;
