@@ -233,11 +233,11 @@ version_taken(const struct ctl *ctl, const char *file,
 	if (source != NULL) {
 		blob_id(source, len, id);
 		if (strcmp(id, wf->sha256) != 0) {
-			fprintf(stderr, _("%s: workflow %s version %d is already "
-					  "in use with other contents: give the "
-					  "changed workflow a new version "
-					  "number\n"), file, wf->id,
-				wf->version);
+			fprintf(stderr, _("%s:%d: workflow %s version %d is "
+					  "already in use with other contents: "
+					  "give the changed workflow a new "
+					  "version number\n"), file, wf->line,
+				wf->id, wf->version);
 			taken = 1;
 		}
 	}
