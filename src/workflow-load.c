@@ -157,6 +157,83 @@ line_of_element(const struct loader *ld, const char *msg, char **note_r)
 	return (int)lines[0];
 }
 
+/* The elements called NAME in N and below: *COUNT of them, the last in
+   *FOUND_R. */
+static void
+find_elements(xmlNode *n, const char *name, xmlNode **found_r, size_t *count)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrcmp(n->name, (const xmlChar *)name) == 0) {
+			*found_r = n;
+			(*count)++;
+		}
+		find_elements(n->children, name, found_r, count);
+	}
+}
+
+/* The element libxml2's MSG ("Element state failed ...") is about:
+   NODE, which libxml2 gives, when it has that name (it may give a child
+   or the parent instead); its parent or only child of that name; else
+   the only element of that name in the document. NULL when none of
+   these is. */
+static xmlNode *
+named_element(const struct loader *ld, const char *msg, xmlNode *node)
+{
+	xmlNode *found = NULL;
+	size_t n, count = 0;
+	char name[64];
+
+	if (strncmp(msg, "Element ", 8) != 0)
+		return node;
+	n = strcspn(msg + 8, " :");
+	if (n == 0 || n >= sizeof(name))
+		return node;
+	memcpy(name, msg + 8, n);
+	name[n] = '\0';
+	if (node != NULL) {
+		if (xmlStrcmp(node->name, (const xmlChar *)name) == 0)
+			return node;
+		if (node->parent != NULL &&
+		    node->parent->type == XML_ELEMENT_NODE &&
+		    xmlStrcmp(node->parent->name, (const xmlChar *)name) == 0)
+			return node->parent;
+		for (xmlNode *c = node->children; c != NULL; c = c->next)
+			if (c->type == XML_ELEMENT_NODE &&
+			    xmlStrcmp(c->name, (const xmlChar *)name) == 0) {
+				found = c;
+				count++;
+			}
+		if (count == 1)
+			return found;
+		count = 0;
+	}
+	if (ld->xml == NULL)
+		return NULL;
+	find_elements(xmlDocGetRootElement(ld->xml), name, &found, &count);
+	return count == 1 ? found : NULL;
+}
+
+/* Whether the problem WHY was said of the element at LINE by the last
+   message: libxml2 reports one bad value twice, as "Element state failed
+   to validate attributes" and as "Invalid attribute id for element
+   state", in either order. */
+static bool
+said_just_before(const struct loader *ld, int line, const char *why)
+{
+	char *at;
+	bool said;
+
+	if (ld->errors.n == 0 || line <= 0)
+		return false;
+	at = xasprintf("%s:%d: ", ld->wf->name, line);
+	said = strncmp(ld->errors.v[ld->errors.n - 1], at, strlen(at)) == 0 &&
+		strstr(ld->errors.v[ld->errors.n - 1], why) != NULL;
+	free(at);
+	return said;
+}
+
 /* The attributes of each element, as the schema has them: those it
    needs, then those it may have. Only for saying what is wrong; the
    schema decides. */
@@ -237,6 +314,8 @@ attribute_problem(const void *node)
 		}
 		free(v);
 	}
+	/* the durations are said above, in their own words */
+	workflow_value_problems(n, NULL, durations, &why);
 	if (why.n == 0)
 		return NULL;
 	out = xstrdup(why.v[0]);
@@ -254,6 +333,10 @@ static void
 schema_error(void *user, xmlErrorPtr err)
 {
 	struct loader *ld = user;
+	/* copied first: validating a value alone below makes libxml2
+	   report into the structure ERR points to */
+	xmlNode *node = err->node;
+	int err_line = err->line;
 	char *msg = xstrdup(err->message != NULL ? err->message : "invalid");
 	char *note = NULL;
 	size_t n = strlen(msg);
@@ -276,8 +359,40 @@ schema_error(void *user, xmlErrorPtr err)
 		   value outside its list (priority="HIGH", xml:lang="de") */
 		msg = xstrdup("a value cirm-workflow(5) does not allow here, "
 			      "or an element left empty that needs content");
+	} else if (strncmp(msg, "Invalid attribute ", 18) == 0 &&
+		   node != NULL) {
+		/* "Invalid attribute id for element state": which value,
+		   and what it should be */
+		struct strlist why = { 0 };
+		char *attr = xstrndup(msg + 18, strcspn(msg + 18, " "));
+
+		workflow_value_problems(node, attr, NULL, &why);
+		if (why.n > 0 &&
+		    said_just_before(ld, (int)xmlGetLineNo(node), why.v[0])) {
+			strlist_clear(&why);
+			free(attr);
+			free(msg);
+			return;
+		}
+		if (why.n > 0) {
+			char *m = xasprintf("%s: %s", msg, why.v[0]);
+
+			free(msg);
+			msg = m;
+		}
+		strlist_clear(&why);
+		free(attr);
 	} else if (strstr(msg, "failed to validate attributes") != NULL) {
-		char *why = attribute_problem(err->node), *m;
+		char *why, *m;
+
+		node = named_element(ld, msg, node);
+		why = attribute_problem(node);
+		if (why != NULL && node != NULL &&
+		    said_just_before(ld, (int)xmlGetLineNo(node), why)) {
+			free(why);
+			free(msg);
+			return;
+		}
 
 		/* libxml2 said "failed to compare" of this value just
 		   before (maybe with a "Type date doesn't allow value"),
@@ -303,9 +418,9 @@ schema_error(void *user, xmlErrorPtr err)
 		free(msg);
 		msg = m;
 	}
-	line = err->node != NULL ? (int)xmlGetLineNo((xmlNode *)err->node) : 0;
+	line = node != NULL ? (int)xmlGetLineNo(node) : 0;
 	if (line <= 0)
-		line = err->line > 0 ? err->line : 0;
+		line = err_line > 0 ? err_line : 0;
 	if (line <= 0)
 		line = (int)ld->line;
 	if (line <= 0)

@@ -72,7 +72,8 @@ static const struct bad_case bad_cases[] = {
 	  "to validate attributes (see cirm-workflow(5) for the values each "
 	  "attribute takes) (one of the <command> elements, at lines 7, 8)" },
 	{ "bad-nested.xml", "bad-nested.xml:9: Invalid attribute text for "
-	  "element command" },
+	  "element command: text=\"kanske\": expected one of: none, "
+	  "optional, required" },
 	{ "bad-builtin.xml",
 	  "bad-builtin.xml:10: command word 'Notering' is cirm's own (it "
 	  "makes a reply an internal note on any case): choose another\n"
@@ -122,7 +123,8 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-role.xml", "bad-role.xml:21: unknown role 'chef' (not in "
 	  "<roles>)" },
 	{ "bad-schema.xml", "bad-schema.xml:28: Invalid attribute category "
-	  "for element state" },
+	  "for element state: category=\"sleeping\": expected initial, "
+	  "active, waiting or inactive" },
 	{ "bad-target.xml", "bad-target.xml:26: target 'nowhere': no such "
 	  "state" },
 	{ "bad-timer.xml", "bad-timer.xml:23: timer 'glomd': no transition "
@@ -371,8 +373,59 @@ START_TEST(test_parser_words)
 	ck_assert_int_eq(workflow_load("h.xml", doc, strlen(doc), &wf, &error),
 			 -1);
 	ck_assert_str_eq(error, "h.xml:4: Element hours failed to validate "
-			 "attributes: a value cirm-workflow(5) does not allow "
-			 "here");
+			 "attributes: open=\"8:00\": expected a time HH:MM, "
+			 "such as 08:00");
+	free(error);
+	free(doc);
+	/* which value is wrong, and what it should be: days in Swedish or
+	   capitals, a state named with å, ä or ö, a root id with a '.' */
+	doc = xasprintf("%s<calendar id=\"c\">\n<hours days=\"Mån-Fre\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\">"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("h.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "h.xml:4: Element hours failed to validate "
+			 "attributes: days=\"Mån-Fre\": expected days such as "
+			 "mon-fri or mon,wed-fri: mon, tue, wed, thu, fri, sat "
+			 "and sun, in lower case, without spaces");
+	free(error);
+	free(doc);
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"väntar-svar\">"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("s.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	/* libxml2 says it twice, "Element state failed to validate
+	   attributes" and "Invalid attribute id for element state": once
+	   is enough */
+	{
+		static const char want[] = "id=\"väntar-svar\": expected a "
+			"letter, then letters, digits, '_', '.' or '-' (a to z "
+			"only: no å, ä or ö)";
+		const char *at = strstr(error, want);
+
+		ck_assert_msg(strncmp(error, "s.xml:4: ", 9) == 0 &&
+			      at != NULL &&
+			      strstr(at + 1, want) == NULL &&
+			      strchr(error, '\n') == NULL, "%s", error);
+	}
+	free(error);
+	free(doc);
+	doc = xstrdup("<workflow xmlns=\"urn:x-cirm:workflow:1\" "
+		      "id=\"gata.park\" version=\"1\" xml:lang=\"sv\">\n"
+		      "<state id=\"a\"><transition event=\"mail.citizen\" "
+		      "target=\"z\"/></state>\n<final id=\"z\"/>\n"
+		      "</workflow>\n");
+	ck_assert_int_eq(workflow_load("w.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "w.xml:1: Element workflow failed to validate "
+			 "attributes: id=\"gata.park\": expected a lower-case "
+			 "letter, then up to 63 lower-case letters (a to z), "
+			 "digits, '_' or '-'");
 	free(error);
 	free(doc);
 	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);
