@@ -81,6 +81,9 @@ workflow_in_list(const char *const *list, const char *s)
 
 static xmlRelaxNG *schema;
 
+/* The most bytes of stray text repeated in its message. */
+#define STRAY_TEXT_SHOWN 40
+
 /* libxml2 reports a bad element also as a failure of each enclosing
    one, and a misplaced known element as "did not expect" after it.
    Those echoes are shown only when nothing more precise was found. */
@@ -540,6 +543,60 @@ diagnose(struct loader *ld, xmlNode *n)
 	return ret != 0;
 }
 
+/* Text where the workflow format has none (only <title> and
+   <description> hold text, and foreign elements whatever they like): a
+   note typed without <!-- -->, a stray character. libxml2 reports it
+   only as a cascade through every enclosing element ("Did not expect
+   element commands there", at elements that are fine): each is said
+   here, at the line where it begins, and the cascade is left out. */
+static void
+stray_text(struct loader *ld, xmlNode *n)
+{
+	for (xmlNode *c = n->children; c != NULL; c = c->next) {
+		const char *t = (const char *)c->content, *p;
+		long line;
+		char *shown;
+		size_t len, cut;
+
+		if (c->type == XML_ELEMENT_NODE) {
+			if (workflow_node_is(c, NULL) &&
+			    !workflow_node_is(c, "title") &&
+			    !workflow_node_is(c, "description"))
+				stray_text(ld, c);
+			continue;
+		}
+		if ((c->type != XML_TEXT_NODE &&
+		     c->type != XML_CDATA_SECTION_NODE) || t == NULL)
+			continue;
+		p = t + strspn(t, " \t\r\n");
+		if (*p == '\0')
+			continue;
+		/* the line where the text ends, back to where it starts: an
+		   element's line is that of its start tag, which follows;
+		   libxml2 gives a text's own line only roughly (where it
+		   ended, or where it met a letter outside ASCII) */
+		line = c->next != NULL && c->next->type == XML_ELEMENT_NODE ?
+			xmlGetLineNo(c->next) : xmlGetLineNo(c);
+		for (const char *q = p; line > 0 && *q != '\0'; q++)
+			line -= *q == '\n';
+		if (line <= 0)
+			line = xmlGetLineNo(n);
+		len = strcspn(p, "\r\n");
+		cut = len > STRAY_TEXT_SHOWN ? STRAY_TEXT_SHOWN : len;
+		while (cut < len && cut > 0 &&
+		       ((unsigned char)p[cut] & 0xc0) == 0x80)
+			cut--;
+		shown = xstrndup(p, cut);
+		strlist_addf(&ld->errors, "%s:%ld: text \"%s%s\" inside <%s> "
+			     "is not part of the workflow format: make it a "
+			     "comment (<!-- ... -->), or remove it",
+			     ld->wf->name, line, shown,
+			     cut < len || p[len + strspn(p + len, " \t\r\n")] !=
+			     '\0' ? "..." : "", n->name);
+		free(shown);
+	}
+}
+
 static void
 validate(struct loader *ld, xmlDoc *xml)
 {
@@ -549,6 +606,7 @@ validate(struct loader *ld, xmlDoc *xml)
 
 	if (vc == NULL)
 		abort();
+	stray_text(ld, xmlDocGetRootElement(xml));
 	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
 	ld->xml = xml;
 	ret = xmlRelaxNGValidateDoc(vc, xml);

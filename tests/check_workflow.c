@@ -428,6 +428,27 @@ START_TEST(test_parser_words)
 			 "digits, '_' or '-'");
 	free(error);
 	free(doc);
+	/* a note typed without <!-- -->, or a stray character: said once
+	   each, at its line, without the cascade libxml2 makes of it
+	   through every enclosing element */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\">\n"
+			"<transition event=\"mail.citizen\" target=\"z\"/>\n"
+			"  Fråga Eva: två dagar eller tre?\n  Och chefen?\n\n"
+			"<transition event=\"cmd.x\" target=\"z\">x</transition>"
+			"\n</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("t.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "t.xml:6: text \"Fråga Eva: två dagar eller "
+			 "tre?...\" inside <state> is not part of the workflow "
+			 "format: make it a comment (<!-- ... -->), or remove "
+			 "it\n"
+			 "t.xml:9: text \"x\" inside <transition> is not part of "
+			 "the workflow format: make it a comment (<!-- ... -->), "
+			 "or remove it");
+	free(error);
+	free(doc);
 	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);
 	ck_assert_int_eq(workflow_load("u.xml", doc, strlen(doc), &wf, &error),
 			 -1);
