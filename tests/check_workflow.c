@@ -449,6 +449,20 @@ START_TEST(test_parser_words)
 			 "or remove it");
 	free(error);
 	free(doc);
+	/* a timer commented out with "->" for "-->": the comment runs to
+	   the end, and libxml2 says so at the last line */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<!-- states -->\n<state id=\"a\">\n"
+			"<!-- <timer id=\"t\" after=\"P2D\" event=\"x\"/> ->\n"
+			"<transition event=\"mail.citizen\" target=\"z\"/>\n"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("c.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strncmp(error, "c.xml:6: comment not terminated: this "
+			      "<!-- has no --> after it", 46) == 0, "%s", error);
+	free(error);
+	free(doc);
 	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);
 	ck_assert_int_eq(workflow_load("u.xml", doc, strlen(doc), &wf, &error),
 			 -1);
