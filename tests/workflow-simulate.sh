@@ -164,6 +164,18 @@ check "simulate without a file is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --channel fax
 check "an unknown channel is a usage error" [ "$rc" -eq 64 ]
 
+# A question with a comma in it: "\," in --events, as the error says.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
+	--events "#ta, #fraga Var står lampan, vid skolan?"
+check "a comma in a command's text: exit 1" [ "$rc" -eq 1 ]
+check "... saying how to write it" contains "$err" \
+	"bad event name 'vid skolan?' (a comma in a command's text is written \\,)"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
+	--events "#ta, #fraga Var står lampan\\, vid skolan?, +1d"
+check "written \\, it is part of the text" contains "$out" \
+	"text: Var står lampan, vid skolan?"
+check "... and the steps after it run" contains "$out" "wait +1d until"
+
 # pattern() reads UTF-8 whatever the locale: cirmd often runs in "C"
 # (this script does), where a regular expression saw bytes, so that
 # "[aä]" and "." missed a Swedish letter and "Å" was not "å".
