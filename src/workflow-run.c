@@ -126,6 +126,39 @@ utf8_ctype(void)
 	return loc;
 }
 
+/* Whether REGEX has a back-reference (\\1 to \\9) outside a bracket
+   expression. */
+static bool
+has_backreference(const char *regex)
+{
+	for (const char *p = regex; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return true;
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p != '[')
+			continue;
+		/* "[]a]" and "[^]a]" hold a ']'; "[[:alpha:]]" a class */
+		p += p[1] == '^' ? 2 : 1;
+		if (*p == ']')
+			p++;
+		for (; *p != '\0' && *p != ']'; p++)
+			if (p[0] == '[' && (p[1] == ':' || p[1] == '.' ||
+					    p[1] == '=')) {
+				const char *end = strchr(p + 2, p[1]);
+
+				if (end == NULL || end[1] != ']')
+					break;
+				p = end + 1;
+			}
+		if (*p == '\0')
+			break;
+	}
+	return false;
+}
+
 int
 workflow_pattern(const char *regex, const char *text, char **error_r)
 {
@@ -133,6 +166,16 @@ workflow_pattern(const char *regex, const char *text, char **error_r)
 	regex_t re;
 	int rc, ret;
 
+	/* POSIX extended expressions have none; glibc's take time
+	   exponential in the text for them, and a citizen's long mail
+	   would stop the engine */
+	if (has_backreference(regex)) {
+		*error_r = xstrdup("bad pattern: a back-reference such as \\1 "
+				   "is not part of POSIX extended regular "
+				   "expressions, and can take hours on a long "
+				   "message");
+		return -1;
+	}
 	if (loc != (locale_t)0)
 		old = uselocale(loc);
 	rc = regcomp(&re, regex, REG_EXTENDED | REG_ICASE | REG_NOSUB);

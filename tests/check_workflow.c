@@ -485,6 +485,43 @@ START_TEST(test_parser_words)
 }
 END_TEST
 
+/* pattern(): a back-reference, which glibc matches in time exponential
+   in the text (a citizen's long mail stopped the engine), is refused
+   when the workflow loads; one inside brackets is a plain character. */
+START_TEST(test_pattern_backreference)
+{
+	static const char *const refused[] = {
+		"((a|b|ab)*)*\\1c", "(.*)(.*)\\2\\1x", "a[^]]\\2",
+	};
+	static const char head[] = "<workflow xmlns=\"urn:x-cirm:workflow:1\" "
+		"id=\"t\" version=\"1\" xml:lang=\"sv\">\n<state id=\"a\">\n"
+		"<transition cond=\"pattern('(x)\\1')\" target=\"z\"/>\n"
+		"<transition event=\"mail.citizen\" target=\"z\"/></state>\n"
+		"<final id=\"z\"/>\n</workflow>\n";
+	struct workflow *wf = NULL;
+	char *error = NULL;
+
+	for (size_t i = 0; i < N_ELEMENTS(refused); i++) {
+		ck_assert_int_eq(workflow_pattern(refused[i], "abab", &error),
+				 -1);
+		ck_assert_msg(strstr(error, "back-reference") != NULL, "%s",
+			      error);
+		free(error);
+		error = NULL;
+	}
+	ck_assert_int_eq(workflow_pattern("[\\1]x", "1x", &error), 1);
+	ck_assert_int_eq(workflow_pattern("[[:digit:]\\1]x", "\\x", &error),
+			 1);
+	ck_assert_int_eq(workflow_pattern("x\\\\1", "x\\1", &error), 1);
+	ck_assert_int_eq(workflow_load("b.xml", head, strlen(head), &wf,
+				       &error), -1);
+	ck_assert_msg(strstr(error, "b.xml:3: condition: pattern('(x)\\1'): "
+			     "bad pattern: a back-reference") == error, "%s",
+		      error);
+	free(error);
+}
+END_TEST
+
 static Suite *
 workflow_suite(void)
 {
@@ -499,6 +536,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_parser_words);
+	tcase_add_test(tc, test_pattern_backreference);
 	suite_add_tcase(s, tc);
 	return s;
 }
