@@ -60,6 +60,7 @@ static const struct {
    element <v>; its words for people, or NULL. */
 struct pattern {
 	char element[32], attribute[32];
+	bool xml_ns;		/* an attribute in the xml: namespace */
 	xmlRelaxNG *rng;
 	char *words;
 };
@@ -187,7 +188,7 @@ static void
 collect_attributes(xmlDoc *schema_doc, const char *element, const xmlNode *n)
 {
 	for (; n != NULL; n = n->next) {
-		char *name;
+		char *name, *ns;
 
 		if (n->type != XML_ELEMENT_NODE || rng_is(n, "element"))
 			continue;
@@ -196,18 +197,23 @@ collect_attributes(xmlDoc *schema_doc, const char *element, const xmlNode *n)
 			continue;
 		}
 		name = rng_name(n);
-		if (name != NULL && !xmlHasProp(n, (const xmlChar *)"ns") &&
+		ns = workflow_attr(n, "ns");
+		if (name != NULL &&
+		    (ns == NULL || strcmp((const char *)ns,
+					  (const char *)XML_XML_NAMESPACE) == 0) &&
 		    strlen(name) < sizeof(patterns->attribute) &&
 		    strlen(element) < sizeof(patterns->element)) {
 			struct pattern pt = { .rng = compile(schema_doc,
 							     n->children),
-					      .words = words_of(n->children) };
+					      .words = words_of(n->children),
+					      .xml_ns = ns != NULL };
 
 			snprintf(pt.element, sizeof(pt.element), "%s", element);
 			snprintf(pt.attribute, sizeof(pt.attribute), "%s",
 				 name);
 			SCXML_PUSH(patterns, npatterns, pt);
 		}
+		free(ns);
 		free(name);
 	}
 }
@@ -284,19 +290,24 @@ workflow_value_problems(const xmlNode *n, const char *only,
 	for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
 		const char *name = (const char *)a->name;
 		const struct pattern *bad = NULL;
-		bool known = false;
+		bool known = false, xml_ns = a->ns != NULL &&
+			xmlStrcmp(a->ns->href, XML_XML_NAMESPACE) == 0;
 		char *value;
+		xmlChar *v;
 
-		if (a->ns != NULL || (only != NULL && strcmp(name, only) != 0) ||
+		if ((a->ns != NULL && !xml_ns) ||
+		    (only != NULL && strcmp(name, only) != 0) ||
 		    (skip != NULL && workflow_in_list(skip, name)))
 			continue;
-		value = workflow_attr(n, name);
+		v = xmlNodeListGetString(n->doc, a->children, 1);
+		value = xstrdup(v != NULL ? (const char *)v : "");
+		xmlFree(v);
 		/* an attribute may have several patterns (<set>'s value,
 		   by field): a value that fits one is not the problem */
 		for (size_t i = 0; value != NULL && i < npatterns; i++) {
 			const struct pattern *pt = &patterns[i];
 
-			if (pt->rng == NULL ||
+			if (pt->rng == NULL || pt->xml_ns != xml_ns ||
 			    xmlStrcmp(n->name, (const xmlChar *)pt->element) != 0 ||
 			    strcmp(name, pt->attribute) != 0)
 				continue;
@@ -316,7 +327,8 @@ workflow_value_problems(const xmlNode *n, const char *only,
 				       ((unsigned char)value[cut] & 0xc0) == 0x80)
 					cut--;
 			}
-			strlist_addf(why, "%s=\"%.*s%s\": %s%s", name,
+			strlist_addf(why, "%s%s=\"%.*s%s\": %s%s",
+				     xml_ns ? "xml:" : "", name,
 				     (int)cut, value, cut < len ? "..." : "",
 				     bad->words != NULL ? "expected " : "",
 				     bad->words != NULL ? bad->words :

@@ -428,6 +428,18 @@ START_TEST(test_parser_words)
 			 "digits, '_' or '-'");
 	free(error);
 	free(doc);
+	doc = xstrdup("<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"t\" "
+		      "version=\"1\" xml:lang=\"sv-SE\">\n"
+		      "<state id=\"a\"><transition event=\"mail.citizen\" "
+		      "target=\"z\"/></state>\n<final id=\"z\"/>\n"
+		      "</workflow>\n");
+	ck_assert_int_eq(workflow_load("l.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "l.xml:1: Element workflow failed to validate "
+			 "attributes: xml:lang=\"sv-SE\": expected one of: sv, "
+			 "en");
+	free(error);
+	free(doc);
 	/* a note typed without <!-- -->, or a stray character: said once
 	   each, at its line, without the cascade libxml2 makes of it
 	   through every enclosing element */
