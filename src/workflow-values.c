@@ -61,6 +61,9 @@ static const struct {
 struct pattern {
 	char element[32], attribute[32];
 	bool xml_ns;		/* an attribute in the xml: namespace */
+	/* in a <group> with an attribute of one fixed value (<set
+	   field="priority" value="...">): that attribute and value */
+	char *when_attr, *when_value;
 	xmlRelaxNG *rng;
 	char *words;
 };
@@ -117,6 +120,13 @@ words_of(const xmlNode *p)
 		return words_of(only->children);
 	if (rng_is(only, "ref"))
 		return hint(only);
+	if (rng_is(only, "value")) {
+		xmlChar *text = xmlNodeGetContent(only);
+
+		out = xasprintf("one of: %s", (const char *)text);
+		xmlFree(text);
+		return out;
+	}
 	if (!rng_is(only, "choice"))
 		return NULL;
 	/* a choice of values, and of patterns with short words */
@@ -182,6 +192,35 @@ compile(xmlDoc *schema_doc, const xmlNode *p)
 	return rng;
 }
 
+/* When the <attribute> A is in a <group> beside an attribute of one
+   fixed value, that attribute and value into PT. */
+static void
+group_condition(const xmlNode *a, struct pattern *pt)
+{
+	if (a->parent == NULL || !rng_is(a->parent, "group"))
+		return;
+	for (const xmlNode *b = a->parent->children; b != NULL; b = b->next) {
+		const xmlNode *v = b->children, *only = NULL;
+		size_t count = 0;
+
+		if (b == a || !rng_is(b, "attribute"))
+			continue;
+		for (; v != NULL; v = v->next)
+			if (v->type == XML_ELEMENT_NODE) {
+				only = v;
+				count++;
+			}
+		if (count == 1 && rng_is(only, "value")) {
+			xmlChar *text = xmlNodeGetContent(only);
+
+			pt->when_attr = rng_name(b);
+			pt->when_value = xstrdup((const char *)text);
+			xmlFree(text);
+			return;
+		}
+	}
+}
+
 /* The plain <attribute>s under N, not inside a nested <element>, of
    element ELEMENT. */
 static void
@@ -208,6 +247,7 @@ collect_attributes(xmlDoc *schema_doc, const char *element, const xmlNode *n)
 					      .words = words_of(n->children),
 					      .xml_ns = ns != NULL };
 
+			group_condition(n, &pt);
 			snprintf(pt.element, sizeof(pt.element), "%s", element);
 			snprintf(pt.attribute, sizeof(pt.attribute), "%s",
 				 name);
@@ -282,6 +322,22 @@ fits(const struct pattern *pt, const char *value)
 	return ret == 0;
 }
 
+/* Whether PT's group applies to N: N has its fixed attribute value,
+   or PT has none. */
+static bool
+condition_holds(const xmlNode *n, const struct pattern *pt)
+{
+	char *v;
+	bool holds;
+
+	if (pt->when_attr == NULL)
+		return true;
+	v = workflow_attr(n, pt->when_attr);
+	holds = v != NULL && strcmp(v, pt->when_value) == 0;
+	free(v);
+	return holds;
+}
+
 void
 workflow_value_problems(const xmlNode *n, const char *only,
 			const char *const *skip, struct strlist *why)
@@ -290,6 +346,7 @@ workflow_value_problems(const xmlNode *n, const char *only,
 	for (const xmlAttr *a = n->properties; a != NULL; a = a->next) {
 		const char *name = (const char *)a->name;
 		const struct pattern *bad = NULL;
+		char *words = NULL;
 		bool known = false, xml_ns = a->ns != NULL &&
 			xmlStrcmp(a->ns->href, XML_XML_NAMESPACE) == 0;
 		char *value;
@@ -309,11 +366,27 @@ workflow_value_problems(const xmlNode *n, const char *only,
 
 			if (pt->rng == NULL || pt->xml_ns != xml_ns ||
 			    xmlStrcmp(n->name, (const xmlChar *)pt->element) != 0 ||
-			    strcmp(name, pt->attribute) != 0)
+			    strcmp(name, pt->attribute) != 0 ||
+			    !condition_holds(n, pt))
 				continue;
 			if (fits(pt, value)) {
 				known = true;
 				break;
+			}
+			/* several lists of values (<set>'s field, one per
+			   group) make one */
+			if (bad != NULL && words != NULL && pt->words != NULL &&
+			    strncmp(words, "one of: ", 8) == 0 &&
+			    strncmp(pt->words, "one of: ", 8) == 0) {
+				char *more = xasprintf("%s, %s", words,
+						       pt->words + 8);
+
+				free(words);
+				words = more;
+			} else {
+				free(words);
+				words = pt->words != NULL ? xstrdup(pt->words) :
+					NULL;
 			}
 			bad = pt;
 		}
@@ -330,11 +403,12 @@ workflow_value_problems(const xmlNode *n, const char *only,
 			strlist_addf(why, "%s%s=\"%.*s%s\": %s%s",
 				     xml_ns ? "xml:" : "", name,
 				     (int)cut, value, cut < len ? "..." : "",
-				     bad->words != NULL ? "expected " : "",
-				     bad->words != NULL ? bad->words :
+				     words != NULL ? "expected " : "",
+				     words != NULL ? words :
 				     "a value cirm-workflow(5) does not allow "
 				     "here");
 		}
+		free(words);
 		free(value);
 	}
 }

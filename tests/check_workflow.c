@@ -348,7 +348,7 @@ START_TEST(test_parser_words)
 	free(error);
 	free(doc);
 	/* the same words of libxml2 for a value outside its list: not
-	   called empty */
+	   called empty, and <set>'s value judged by its field */
 	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
 			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
 			"<state id=\"a\"><onentry><set field=\"priority\" "
@@ -358,9 +358,22 @@ START_TEST(test_parser_words)
 	ck_assert_int_eq(workflow_load("v.xml", doc, strlen(doc), &wf, &error),
 			 -1);
 	ck_assert_msg(strstr(error, "v.xml:4: Element set failed to validate "
-			     "attributes: a value cirm-workflow(5) does "
-			     "not allow here") != NULL &&
+			     "attributes: value=\"HIGH\": expected low, "
+			     "normal, high or urgent") != NULL &&
 		      strstr(error, "empty where") == NULL, "%s", error);
+	free(error);
+	free(doc);
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\"><onentry><set field=\"prio\" "
+			"value=\"high\"/></onentry>\n"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("f.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "f.xml:4: Element set failed to validate "
+			 "attributes: field=\"prio\": expected one of: "
+			 "priority, category, group, due");
 	free(error);
 	free(doc);
 	/* a bad value of <hours> is said once, at its line, not also at
