@@ -11,7 +11,6 @@
 #include <time.h>
 
 #define DAY_SECS 86400
-#define WEEK_BUSINESS_DAYS 5
 
 struct hours {
 	int open, close;	/* seconds after local midnight */
@@ -480,12 +479,24 @@ add_months(struct local *t, long months)
 	t->day = days_from_civil(y, m, d);
 }
 
+/* How many weekdays CAL is open: the business days of its week, five
+   for Monday to Friday, seven for a service open every day. */
+static int
+open_weekdays(const struct calendar *cal)
+{
+	int n = 0;
+
+	for (int i = 0; i < 7; i++)
+		n += cal->hours[i].open < cal->hours[i].close;
+	return n;
+}
+
 /* Adds the business days and open time of D to T (already open). */
 static int
 add_business(const struct calendar *cal, struct local *t,
 	     const struct calendar_duration *d, char **error_r)
 {
-	long days = (long)d->weeks * WEEK_BUSINESS_DAYS + d->days;
+	long days = (long)d->weeks * open_weekdays(cal) + d->days;
 	int64_t secs = (int64_t)d->hours * 3600 + (int64_t)d->minutes * 60 +
 		d->seconds;
 
@@ -595,14 +606,6 @@ time_from_local(const struct local *t, int64_t *when_r, char **error_r)
 	return 0;
 }
 
-static int
-has_hours(const struct calendar *cal)
-{
-	for (int i = 0; i < 7; i++)
-		if (cal->hours[i].open < cal->hours[i].close)
-			return 1;
-	return 0;
-}
 
 int
 calendar_add(const struct calendar *cal, int64_t start,
@@ -624,7 +627,7 @@ calendar_add(const struct calendar *cal, int64_t start,
 		*deadline_r = start + secs;
 		return 0;
 	}
-	if (cal->kind != CALENDAR_NONE && !has_hours(cal)) {
+	if (cal->kind != CALENDAR_NONE && open_weekdays(cal) == 0) {
 		*error_r = xstrdup("the calendar has no opening hours");
 		return -1;
 	}

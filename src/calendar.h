@@ -92,9 +92,10 @@ int calendar_is_business_day(const struct calendar *cal, int year,
      every intermediate result below. Opening hours are [open, close).
    - Y and M add calendar months to the local date (the day clamped to
      the month's end), keeping the local clock time.
-   - W and D count business days (W = 5 business days): the same local
-     clock time that many business days later; if that day is closed at
-     that time, the next opening.
+   - W and D count business days (W = as many as the weekdays with
+     opening hours: 5 for Monday to Friday, 7 for every day): the same
+     local clock time that many business days later; if that day is
+     closed at that time, the next opening.
    - H, M and S count open time: PT4H from Monday 14:00 with closing at
      16:30 is Tuesday 09:30. The deadline may be a closing time exactly.
    P0D thus gives the next opening, or START itself when open.

@@ -190,15 +190,16 @@ caseflow_add(struct caseflow *cf, struct store *store, struct workflow *wf,
 	const struct workflow *cur = caseflow_current(cf, wf->id);
 
 	if (cur != NULL && cur->version > wf->version) {
-		*error_r = xasprintf("%s: version %d is older than the version "
-				     "%d in use", wf->name, wf->version,
-				     cur->version);
+		*error_r = xasprintf("%s:%d: version %d is older than the "
+				     "version %d in use", wf->name, wf->line,
+				     wf->version, cur->version);
 		workflow_free(&wf);
 		return -1;
 	}
 	if (store_workflow_def_put(store, wf->id, wf->version, wf->sha256,
 				   source, len, cirm_now(), error_r) < 0) {
-		char *e = xasprintf("%s: %s", wf->name, *error_r);
+		char *e = xasprintf("%s:%d: %s", wf->name, wf->line,
+				    *error_r);
 
 		free(*error_r);
 		*error_r = e;

@@ -233,11 +233,11 @@ version_taken(const struct ctl *ctl, const char *file,
 	if (source != NULL) {
 		blob_id(source, len, id);
 		if (strcmp(id, wf->sha256) != 0) {
-			fprintf(stderr, _("%s: workflow %s version %d is already "
-					  "in use with other contents: give the "
-					  "changed workflow a new version "
-					  "number\n"), file, wf->id,
-				wf->version);
+			fprintf(stderr, _("%s:%d: workflow %s version %d is "
+					  "already in use with other contents: "
+					  "give the changed workflow a new "
+					  "version number\n"), file, wf->line,
+				wf->id, wf->version);
 			taken = 1;
 		}
 	}
@@ -822,7 +822,8 @@ parse_step(const struct workflow *wf, struct step *st)
 	st->event = s;
 	if (strcspn(s, " \t*") == strlen(s))
 		return 0;
-	ctl_error(_("bad event name '%s'"), s);
+	ctl_error(_("bad event name '%s' (a comma in a command's text is "
+		    "written \\,)"), s);
 	return -1;
 }
 
@@ -838,6 +839,30 @@ free_steps(struct step *steps, size_t n)
 	free(steps);
 }
 
+/* The next step of the list at *P, up to a comma that is not written
+   "\\," (a comma in a command's text: "#fraga Var, exakt?"), trimmed
+   and with "\\," made ","; *P moves past it. */
+static char *
+next_step(const char **p)
+{
+	const char *s = *p;
+	char *out = xmalloc(strlen(s) + 1), *o = out, *e;
+
+	for (; *s != '\0' && *s != ','; s++) {
+		if (s[0] == '\\' && s[1] == ',')
+			s++;
+		*o++ = *s;
+	}
+	*p = *s == ',' ? s + 1 : s;
+	*o = '\0';
+	for (e = o; e > out && (e[-1] == ' ' || e[-1] == '\t' ||
+				e[-1] == '\n'); e--)
+		e[-1] = '\0';
+	o = out + strspn(out, " \t\n");
+	memmove(out, o, strlen(o) + 1);
+	return out;
+}
+
 /* Splits EVENTS at commas into *STEPS_R, *N_R. 0, or -1 with the error
    printed. */
 static int
@@ -849,20 +874,15 @@ parse_steps(const struct workflow *wf, const char *events,
 	size_t n = 0;
 
 	while (*p != '\0') {
-		size_t len = strcspn(p, ",");
-		const char *b = p, *e = p + len;
+		char *spec = next_step(&p);
 
-		p = *e == ',' ? e + 1 : e;
-		while (b < e && (*b == ' ' || *b == '\t' || *b == '\n'))
-			b++;
-		while (e > b && (e[-1] == ' ' || e[-1] == '\t' ||
-				 e[-1] == '\n'))
-			e--;
-		if (b == e)
+		if (*spec == '\0') {
+			free(spec);
 			continue;
+		}
 		steps = xrealloc(steps, (n + 1) * sizeof(*steps));
 		memset(&steps[n], 0, sizeof(*steps));
-		steps[n].spec = xstrndup(b, (size_t)(e - b));
+		steps[n].spec = spec;
 		if (parse_step(wf, &steps[n++]) < 0) {
 			free_steps(steps, n);
 			return -1;

@@ -11,9 +11,37 @@
 /* What one parse collects through libxml2's callbacks. */
 struct scxml_parse {
 	const char *name;
+	const char *data;	/* the document, for what libxml2 leaves out */
+	size_t len;
 	struct strlist *errors;
 	int doctype_line;	/* 0 when there is none */
 };
+
+/* The line of the first "<!--" in P's document that no "-->" ends, or
+   0. libxml2 says "Comment not terminated" at the end of the file, where
+   the comment swallowed everything after it ("->" typed for "-->"). */
+static int
+open_comment_line(const struct scxml_parse *p)
+{
+	const char *d = p->data, *end = p->data + p->len, *q;
+	int line = 1;
+
+	for (q = d; q + 4 <= end; q++) {
+		if (*q == '\n')
+			line++;
+		if (memcmp(q, "<!--", 4) != 0)
+			continue;
+		const char *c = q + 4;
+
+		while (c + 3 <= end && memcmp(c, "-->", 3) != 0)
+			c++;
+		if (c + 3 > end)
+			return line;
+		for (; q < c; q++)
+			line += *q == '\n';
+	}
+	return 0;
+}
 
 /* While loading: the document and its errors. */
 struct scxml_loader {
@@ -42,6 +70,7 @@ parse_serror(void *user, xmlErrorPtr err)
 	struct scxml_parse *p = ctxt->_private;
 	char *msg = xstrdup(err->message != NULL ? err->message : "error");
 	size_t n = strlen(msg);
+	int line;
 
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
@@ -61,9 +90,17 @@ parse_serror(void *user, xmlErrorPtr err)
 		free(msg);
 		msg = m;
 	}
+	line = err->line;
+	if (strncmp(msg, "Comment not terminated", 22) == 0 &&
+	    (line = open_comment_line(p)) > 0) {
+		free(msg);
+		msg = xstrdup("comment not terminated: this <!-- has no --> "
+			      "after it, so the rest of the file is inside it");
+	} else
+		line = err->line;
 	/* warnings (e.g. a relative namespace URI) do not refuse a file */
 	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR)
-		strlist_addf(p->errors, "%s:%d: %s", p->name, err->line, msg);
+		strlist_addf(p->errors, "%s:%d: %s", p->name, line, msg);
 	free(msg);
 }
 
@@ -87,7 +124,8 @@ static xmlDoc *
 parse_xml(const char *name, const char *data, size_t len,
 	  struct strlist *errors)
 {
-	struct scxml_parse p = { .name = name, .errors = errors };
+	struct scxml_parse p = { .name = name, .data = data, .len = len,
+				 .errors = errors };
 	xmlParserCtxt *ctxt = xmlNewParserCtxt();
 	xmlDoc *xml;
 

@@ -637,7 +637,10 @@ workflow_dot(const struct workflow *wf, FILE *out)
 {
 	struct dot d = { .wf = wf, .chart = wf->chart, .out = out };
 	const struct scxml_state *root = d.chart->states[0];
-	char *title = xasprintf("%s, version %d", wf->id, wf->version);
+	char *title = wf->title != NULL ?
+		xasprintf("%s (%s, version %d)", wf->title, wf->id,
+			  wf->version) :
+		xasprintf("%s, version %d", wf->id, wf->version);
 
 	d.anchor = xcalloc(d.chart->nstates, sizeof(*d.anchor));
 	collect_edges(&d);

@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <libxml/relaxng.h>
 #include <libxml/tree.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +80,9 @@ workflow_in_list(const char *const *list, const char *s)
 /* --- schema ------------------------------------------------------------ */
 
 static xmlRelaxNG *schema;
+
+/* The most bytes of stray text repeated in its message. */
+#define STRAY_TEXT_SHOWN 40
 
 /* libxml2 reports a bad element also as a failure of each enclosing
    one, and a misplaced known element as "did not expect" after it.
@@ -156,6 +158,83 @@ line_of_element(const struct loader *ld, const char *msg, char **note_r)
 		free(list);
 	}
 	return (int)lines[0];
+}
+
+/* The elements called NAME in N and below: *COUNT of them, the last in
+   *FOUND_R. */
+static void
+find_elements(xmlNode *n, const char *name, xmlNode **found_r, size_t *count)
+{
+	for (; n != NULL; n = n->next) {
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (xmlStrcmp(n->name, (const xmlChar *)name) == 0) {
+			*found_r = n;
+			(*count)++;
+		}
+		find_elements(n->children, name, found_r, count);
+	}
+}
+
+/* The element libxml2's MSG ("Element state failed ...") is about:
+   NODE, which libxml2 gives, when it has that name (it may give a child
+   or the parent instead); its parent or only child of that name; else
+   the only element of that name in the document. NULL when none of
+   these is. */
+static xmlNode *
+named_element(const struct loader *ld, const char *msg, xmlNode *node)
+{
+	xmlNode *found = NULL;
+	size_t n, count = 0;
+	char name[64];
+
+	if (strncmp(msg, "Element ", 8) != 0)
+		return node;
+	n = strcspn(msg + 8, " :");
+	if (n == 0 || n >= sizeof(name))
+		return node;
+	memcpy(name, msg + 8, n);
+	name[n] = '\0';
+	if (node != NULL) {
+		if (xmlStrcmp(node->name, (const xmlChar *)name) == 0)
+			return node;
+		if (node->parent != NULL &&
+		    node->parent->type == XML_ELEMENT_NODE &&
+		    xmlStrcmp(node->parent->name, (const xmlChar *)name) == 0)
+			return node->parent;
+		for (xmlNode *c = node->children; c != NULL; c = c->next)
+			if (c->type == XML_ELEMENT_NODE &&
+			    xmlStrcmp(c->name, (const xmlChar *)name) == 0) {
+				found = c;
+				count++;
+			}
+		if (count == 1)
+			return found;
+		count = 0;
+	}
+	if (ld->xml == NULL)
+		return NULL;
+	find_elements(xmlDocGetRootElement(ld->xml), name, &found, &count);
+	return count == 1 ? found : NULL;
+}
+
+/* Whether the problem WHY was said of the element at LINE by the last
+   message: libxml2 reports one bad value twice, as "Element state failed
+   to validate attributes" and as "Invalid attribute id for element
+   state", in either order. */
+static bool
+said_just_before(const struct loader *ld, int line, const char *why)
+{
+	char *at;
+	bool said;
+
+	if (ld->errors.n == 0 || line <= 0)
+		return false;
+	at = xasprintf("%s:%d: ", ld->wf->name, line);
+	said = strncmp(ld->errors.v[ld->errors.n - 1], at, strlen(at)) == 0 &&
+		strstr(ld->errors.v[ld->errors.n - 1], why) != NULL;
+	free(at);
+	return said;
 }
 
 /* The attributes of each element, as the schema has them: those it
@@ -238,6 +317,8 @@ attribute_problem(const void *node)
 		}
 		free(v);
 	}
+	/* the durations are said above, in their own words */
+	workflow_value_problems(n, NULL, durations, &why);
 	if (why.n == 0)
 		return NULL;
 	out = xstrdup(why.v[0]);
@@ -255,6 +336,10 @@ static void
 schema_error(void *user, xmlErrorPtr err)
 {
 	struct loader *ld = user;
+	/* copied first: validating a value alone below makes libxml2
+	   report into the structure ERR points to */
+	xmlNode *node = err->node;
+	int err_line = err->line;
 	char *msg = xstrdup(err->message != NULL ? err->message : "invalid");
 	char *note = NULL;
 	size_t n = strlen(msg);
@@ -277,8 +362,40 @@ schema_error(void *user, xmlErrorPtr err)
 		   value outside its list (priority="HIGH", xml:lang="de") */
 		msg = xstrdup("a value cirm-workflow(5) does not allow here, "
 			      "or an element left empty that needs content");
+	} else if (strncmp(msg, "Invalid attribute ", 18) == 0 &&
+		   node != NULL) {
+		/* "Invalid attribute id for element state": which value,
+		   and what it should be */
+		struct strlist why = { 0 };
+		char *attr = xstrndup(msg + 18, strcspn(msg + 18, " "));
+
+		workflow_value_problems(node, attr, NULL, &why);
+		if (why.n > 0 &&
+		    said_just_before(ld, (int)xmlGetLineNo(node), why.v[0])) {
+			strlist_clear(&why);
+			free(attr);
+			free(msg);
+			return;
+		}
+		if (why.n > 0) {
+			char *m = xasprintf("%s: %s", msg, why.v[0]);
+
+			free(msg);
+			msg = m;
+		}
+		strlist_clear(&why);
+		free(attr);
 	} else if (strstr(msg, "failed to validate attributes") != NULL) {
-		char *why = attribute_problem(err->node), *m;
+		char *why, *m;
+
+		node = named_element(ld, msg, node);
+		why = attribute_problem(node);
+		if (why != NULL && node != NULL &&
+		    said_just_before(ld, (int)xmlGetLineNo(node), why)) {
+			free(why);
+			free(msg);
+			return;
+		}
 
 		/* libxml2 said "failed to compare" of this value just
 		   before (maybe with a "Type date doesn't allow value"),
@@ -304,9 +421,9 @@ schema_error(void *user, xmlErrorPtr err)
 		free(msg);
 		msg = m;
 	}
-	line = err->node != NULL ? (int)xmlGetLineNo((xmlNode *)err->node) : 0;
+	line = node != NULL ? (int)xmlGetLineNo(node) : 0;
 	if (line <= 0)
-		line = err->line > 0 ? err->line : 0;
+		line = err_line > 0 ? err_line : 0;
 	if (line <= 0)
 		line = (int)ld->line;
 	if (line <= 0)
@@ -426,6 +543,60 @@ diagnose(struct loader *ld, xmlNode *n)
 	return ret != 0;
 }
 
+/* Text where the workflow format has none (only <title> and
+   <description> hold text, and foreign elements whatever they like): a
+   note typed without <!-- -->, a stray character. libxml2 reports it
+   only as a cascade through every enclosing element ("Did not expect
+   element commands there", at elements that are fine): each is said
+   here, at the line where it begins, and the cascade is left out. */
+static void
+stray_text(struct loader *ld, xmlNode *n)
+{
+	for (xmlNode *c = n->children; c != NULL; c = c->next) {
+		const char *t = (const char *)c->content, *p;
+		long line;
+		char *shown;
+		size_t len, cut;
+
+		if (c->type == XML_ELEMENT_NODE) {
+			if (workflow_node_is(c, NULL) &&
+			    !workflow_node_is(c, "title") &&
+			    !workflow_node_is(c, "description"))
+				stray_text(ld, c);
+			continue;
+		}
+		if ((c->type != XML_TEXT_NODE &&
+		     c->type != XML_CDATA_SECTION_NODE) || t == NULL)
+			continue;
+		p = t + strspn(t, " \t\r\n");
+		if (*p == '\0')
+			continue;
+		/* the line where the text ends, back to where it starts: an
+		   element's line is that of its start tag, which follows;
+		   libxml2 gives a text's own line only roughly (where it
+		   ended, or where it met a letter outside ASCII) */
+		line = c->next != NULL && c->next->type == XML_ELEMENT_NODE ?
+			xmlGetLineNo(c->next) : xmlGetLineNo(c);
+		for (const char *q = p; line > 0 && *q != '\0'; q++)
+			line -= *q == '\n';
+		if (line <= 0)
+			line = xmlGetLineNo(n);
+		len = strcspn(p, "\r\n");
+		cut = len > STRAY_TEXT_SHOWN ? STRAY_TEXT_SHOWN : len;
+		while (cut < len && cut > 0 &&
+		       ((unsigned char)p[cut] & 0xc0) == 0x80)
+			cut--;
+		shown = xstrndup(p, cut);
+		strlist_addf(&ld->errors, "%s:%ld: text \"%s%s\" inside <%s> "
+			     "is not part of the workflow format: make it a "
+			     "comment (<!-- ... -->), or remove it",
+			     ld->wf->name, line, shown,
+			     cut < len || p[len + strspn(p + len, " \t\r\n")] !=
+			     '\0' ? "..." : "", n->name);
+		free(shown);
+	}
+}
+
 static void
 validate(struct loader *ld, xmlDoc *xml)
 {
@@ -435,6 +606,7 @@ validate(struct loader *ld, xmlDoc *xml)
 
 	if (vc == NULL)
 		abort();
+	stray_text(ld, xmlDocGetRootElement(xml));
 	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
 	ld->xml = xml;
 	ret = xmlRelaxNGValidateDoc(vc, xml);
@@ -950,11 +1122,45 @@ rewrite(struct loader *ld, xmlNode *node, xmlNs *scxml_ns, const char *state)
 	}
 }
 
+/* The text of <title>, its own (not a foreign element's), on one line
+   with runs of white space made single spaces; NULL when there is
+   none. */
+static char *
+title_text(const xmlNode *node)
+{
+	struct strlist words = { 0 };
+	char *out = NULL, *text = xstrdup("");
+
+	/* "Syn<!-- -->punkter" is one word */
+	for (const xmlNode *c = node->children; c != NULL; c = c->next)
+		if ((c->type == XML_TEXT_NODE ||
+		     c->type == XML_CDATA_SECTION_NODE) && c->content != NULL) {
+			char *more = xasprintf("%s%s", text,
+					       (const char *)c->content);
+
+			free(text);
+			text = more;
+		}
+	workflow_split_words(text, &words);
+	free(text);
+	for (size_t i = 0; i < words.n; i++) {
+		char *more = out == NULL ? xstrdup(words.v[i]) :
+			xasprintf("%s %s", out, words.v[i]);
+
+		free(out);
+		out = more;
+	}
+	strlist_clear(&words);
+	return out;
+}
+
 static void
 load_head(struct loader *ld, xmlNode *root)
 {
 	for (xmlNode *n = root->children, *next; n != NULL; n = next) {
 		next = n->next;
+		if (workflow_node_is(n, "title") && ld->wf->title == NULL)
+			ld->wf->title = title_text(n);
 		if (workflow_node_is(n, "calendar"))
 			load_calendar(ld, n);
 		else if (workflow_node_is(n, "roles"))
@@ -1058,9 +1264,6 @@ load_root(struct loader *ld, xmlNode *root)
 static void
 check_pred(void *ctx, const char *name, const char *arg, char **error_r)
 {
-	regex_t re;
-	int rc;
-
 	(void)ctx;
 	if (strcmp(name, "assigned") == 0) {
 		if (arg != NULL)
@@ -1078,16 +1281,8 @@ check_pred(void *ctx, const char *name, const char *arg, char **error_r)
 		 !workflow_in_list(priorities, arg))
 		*error_r = xstrdup("the priorities are low, normal, high and "
 				   "urgent");
-	else if (strcmp(name, "pattern") == 0 &&
-		 (rc = regcomp(&re, arg, REG_EXTENDED | REG_ICASE |
-			       REG_NOSUB)) != 0) {
-		char buf[128];
-
-		regerror(rc, &re, buf, sizeof(buf));
-		*error_r = xasprintf("bad pattern: %s", buf);
-	} else if (strcmp(name, "pattern") == 0) {
-		regfree(&re);
-	}
+	else if (strcmp(name, "pattern") == 0)
+		(void)workflow_pattern(arg, NULL, error_r);
 }
 
 int
@@ -1206,6 +1401,7 @@ workflow_free(struct workflow **wfp)
 
 	if (wf == NULL)
 		return;
+	free(wf->title);
 	for (size_t i = 0; i < wf->ncalendars; i++) {
 		calendar_free(&wf->calendars[i]);
 		free(wf->calendar_ids[i]);

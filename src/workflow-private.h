@@ -22,4 +22,10 @@ bool workflow_in_list(const char *const *list, const char *s);
    SCXML splits an event attribute. */
 void workflow_split_words(const char *text, struct strlist *l);
 
+/* Adds to WHY, for each unqualified attribute of N (only ONLY, when not
+   NULL; none in the NULL-terminated SKIP) whose value the schema
+   refuses, "name=\"value\": expected ..." saying what it takes. */
+void workflow_value_problems(const xmlNode *n, const char *only,
+			     const char *const *skip, struct strlist *why);
+
 #endif

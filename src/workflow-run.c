@@ -3,6 +3,7 @@
 
 #include "workflow-run.h"
 
+#include <locale.h>
 #include <regex.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,9 +15,74 @@ struct workflow_run {
 	struct scxml_session *session;
 };
 
+/* Whether the non-ASCII code point C joins letters into a word. The
+   punctuation, spaces and symbols that phones and mail programs write
+   beside words are not: the no-break space and the rest of Latin-1's
+   signs («, », ×, ÷), General Punctuation (dashes, typographic quotes,
+   the ellipsis) up to the dingbats, CJK punctuation, variation
+   selectors, the byte order mark and emoji. Letters of any script
+   are. */
+static bool
+word_code_point(unsigned long c)
+{
+	if (c >= 0x80 && c <= 0xbf)
+		return c == 0xaa || c == 0xb5 || c == 0xba;
+	return !(c == 0xd7 || c == 0xf7 || (c >= 0x2000 && c <= 0x2bff) ||
+		 (c >= 0x3000 && c <= 0x303f) ||
+		 (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff ||
+		 (c >= 0x1f000 && c <= 0x1faff));
+}
+
+/* The code point of the UTF-8 sequence at P (END bounds it), or
+   (unsigned long)-1 when malformed. */
+static unsigned long
+code_point(const unsigned char *p, const unsigned char *end)
+{
+	unsigned long c = *p;
+	int more = c >= 0xf0 ? 3 : c >= 0xe0 ? 2 : c >= 0xc0 ? 1 : -1;
+
+	if (more < 0 || end - p <= more)
+		return (unsigned long)-1;
+	c &= 0x3fu >> more;
+	for (int i = 1; i <= more; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return (unsigned long)-1;
+		c = c << 6 | (p[i] & 0x3fu);
+	}
+	return c;
+}
+
+/* Whether the character starting at P (of TEXT, up to END) is part of
+   a word: an ASCII letter or digit, or a non-ASCII letter; a malformed
+   sequence counts as one, as it did before it could be told. */
+static bool
+word_char(const unsigned char *p, const unsigned char *end)
+{
+	unsigned long c;
+
+	if (*p < 0x80)
+		return (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+			(*p >= '0' && *p <= '9');
+	c = code_point(p, end);
+	return c == (unsigned long)-1 || word_code_point(c);
+}
+
+/* Whether the character ending just before P (TEXT its start) is part
+   of a word. */
+static bool
+word_char_before(const unsigned char *text, const unsigned char *p,
+		 const unsigned char *end)
+{
+	const unsigned char *q = p - 1;
+
+	while (q > text && p - q < 4 && (*q & 0xc0) == 0x80)
+		q--;
+	return word_char(q, end);
+}
+
 /* Whether WORD occurs in TEXT as a whole word, case-folded (Swedish
-   capitals included). A word character is a letter, digit or any
-   non-ASCII byte, so "gatlampa" is not found in "gatlampan". */
+   capitals included): "gatlampa" is not found in "gatlampan" nor in
+   "gatlampaåtgärd", but is in "»gatlampa«" and "gatlampa…". */
 static bool
 has_keyword(const char *text, const char *word)
 {
@@ -30,18 +96,102 @@ has_keyword(const char *text, const char *word)
 	w = workflow_fold(word);
 	n = strlen(w);
 	for (p = t; !found && (p = strstr(p, w)) != NULL; p++) {
-		unsigned char before = p > t ? (unsigned char)p[-1] : ' ';
-		unsigned char after = (unsigned char)p[n];
-		bool wb = before >= 0x80 || (before >= 'a' && before <= 'z') ||
-			(before >= '0' && before <= '9');
-		bool wa = after >= 0x80 || (after >= 'a' && after <= 'z') ||
-			(after >= '0' && after <= '9');
+		const unsigned char *u = (const unsigned char *)t;
+		const unsigned char *at = (const unsigned char *)p;
+		const unsigned char *end = u + strlen(t);
 
-		found = !wb && !wa;
+		found = (at == u || !word_char_before(u, at, end)) &&
+			(at[n] == '\0' || !word_char(at + n, end));
 	}
 	free(t);
 	free(w);
 	return found;
+}
+
+/* A UTF-8 character type for pattern(), whatever the process's
+   locale; (locale_t)0 when the system has none, and the process's
+   serves. */
+static locale_t
+utf8_ctype(void)
+{
+	static const char *const names[] = { "C.UTF-8", "C.utf8",
+					     "en_US.UTF-8", "sv_SE.UTF-8" };
+	static locale_t loc;
+	static bool tried;
+
+	for (size_t i = 0; !tried && loc == (locale_t)0 &&
+	     i < N_ELEMENTS(names); i++)
+		loc = newlocale(LC_CTYPE_MASK, names[i], (locale_t)0);
+	tried = true;
+	return loc;
+}
+
+/* Whether REGEX has a back-reference (\\1 to \\9) outside a bracket
+   expression. */
+static bool
+has_backreference(const char *regex)
+{
+	for (const char *p = regex; *p != '\0'; p++) {
+		if (*p == '\\' && p[1] >= '1' && p[1] <= '9')
+			return true;
+		if (*p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p != '[')
+			continue;
+		/* "[]a]" and "[^]a]" hold a ']'; "[[:alpha:]]" a class */
+		p += p[1] == '^' ? 2 : 1;
+		if (*p == ']')
+			p++;
+		for (; *p != '\0' && *p != ']'; p++)
+			if (p[0] == '[' && (p[1] == ':' || p[1] == '.' ||
+					    p[1] == '=')) {
+				const char *end = strchr(p + 2, p[1]);
+
+				if (end == NULL || end[1] != ']')
+					break;
+				p = end + 1;
+			}
+		if (*p == '\0')
+			break;
+	}
+	return false;
+}
+
+int
+workflow_pattern(const char *regex, const char *text, char **error_r)
+{
+	locale_t loc = utf8_ctype(), old = (locale_t)0;
+	regex_t re;
+	int rc, ret;
+
+	/* POSIX extended expressions have none; glibc's take time
+	   exponential in the text for them, and a citizen's long mail
+	   would stop the engine */
+	if (has_backreference(regex)) {
+		*error_r = xstrdup("bad pattern: a back-reference such as \\1 "
+				   "is not part of POSIX extended regular "
+				   "expressions, and can take hours on a long "
+				   "message");
+		return -1;
+	}
+	if (loc != (locale_t)0)
+		old = uselocale(loc);
+	rc = regcomp(&re, regex, REG_EXTENDED | REG_ICASE | REG_NOSUB);
+	if (rc != 0) {
+		char buf[128];
+
+		regerror(rc, &re, buf, sizeof(buf));
+		*error_r = xasprintf("bad pattern: %s", buf);
+		ret = -1;
+	} else {
+		ret = text != NULL && regexec(&re, text, 0, NULL, 0) == 0;
+		regfree(&re);
+	}
+	if (loc != (locale_t)0)
+		uselocale(old);
+	return ret;
 }
 
 static void
@@ -50,7 +200,6 @@ predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 {
 	const struct workflow_run *run = ctx;
 	const struct workflow_facts *f = run->facts;
-	regex_t re;
 
 	*value_r = false;
 	if (strcmp(name, "channel") == 0) {
@@ -65,12 +214,9 @@ predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 	} else if (strcmp(name, "keyword") == 0) {
 		*value_r = has_keyword(f->text, arg);
 	} else if (strcmp(name, "pattern") == 0) {
-		if (regcomp(&re, arg, REG_EXTENDED | REG_ICASE | REG_NOSUB) != 0) {
-			*error_r = xstrdup("bad pattern");
-			return;
-		}
-		*value_r = f->text != NULL && regexec(&re, f->text, 0, NULL, 0) == 0;
-		regfree(&re);
+		int m = workflow_pattern(arg, f->text, error_r);
+
+		*value_r = m > 0;
 	}
 }
 

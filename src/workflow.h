@@ -76,6 +76,7 @@ struct workflow {
 	char *id;
 	int version;
 	int line;		/* of <workflow>, where id and version are */
+	char *title;		/* <title> on one line, or NULL */
 	char *lang;
 	char sha256[65];	/* of the file's bytes */
 	char *calendar_id;
@@ -108,6 +109,14 @@ struct workflow {
 
 /* Names the conditions of workflows may call besides In(). */
 extern const char *const workflow_predicates[];
+
+/* The condition pattern(REGEX): whether TEXT matches REGEX, a POSIX
+   extended regular expression, regardless of case. Both are read as
+   UTF-8 whatever the process's locale: in "C", where cirmd often runs,
+   "[aä]" and "." would see bytes and "Å" would not fold to "å". TEXT
+   NULL checks REGEX alone (no match). 1 or 0, or -1 with *ERROR_R
+   (caller frees) for a bad REGEX. */
+int workflow_pattern(const char *regex, const char *text, char **error_r);
 
 /* Loads the workflow in the LEN bytes at DATA, NAME being the file for
    messages: hardened parse, schema, the cirm parts and the statechart.

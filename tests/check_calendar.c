@@ -319,6 +319,8 @@ enum cal_setup {
 	SWEDEN,		/* Monday to Friday 08:00-16:30 */
 	SHORT_FRIDAY,	/* and Friday closes at 15:00 */
 	KLAMDAG,	/* and Friday 15 May 2026 is closed */
+	EVERY_DAY,	/* Monday to Sunday 08:00-16:30 (an on-call service) */
+	SIX_DAYS,	/* Monday to Saturday 08:00-16:30 */
 	NONE,
 };
 
@@ -335,6 +337,10 @@ make_calendar(enum cal_setup which)
 	if (which == KLAMDAG)
 		ck_assert_int_eq(calendar_add_closed_day(cal, 2026, 5, 15,
 							 &error), 0);
+	for (int wday = which == EVERY_DAY ? 0 : 6;
+	     (which == EVERY_DAY || which == SIX_DAYS) && wday <= 6; wday += 6)
+		ck_assert_int_eq(calendar_set_hours(cal, wday, 8 * 60,
+						    16 * 60 + 30, &error), 0);
 	return cal;
 }
 
@@ -391,6 +397,15 @@ static const struct {
 	{ SHORT_FRIDAY, "2026-11-20 14:00", "PT2H", "2026-11-23 09:00:00 CET" },
 	{ KLAMDAG, "2026-05-13 10:00", "P1D", "2026-05-18 10:00:00 CEST" },
 	{ SWEDEN, "2026-05-13 10:00", "P1D", "2026-05-15 10:00:00 CEST" },
+	/* a week is the calendar's week: as many business days as it has
+	   open weekdays (holidays still closed) */
+	{ EVERY_DAY, "2026-11-23 10:00", "P1W", "2026-11-30 10:00:00 CET" },
+	{ EVERY_DAY, "2026-11-23 10:00", "P2W", "2026-12-07 10:00:00 CET" },
+	{ EVERY_DAY, "2026-11-21 10:00", "P1D", "2026-11-22 10:00:00 CET" },
+	{ EVERY_DAY, "2026-12-21 10:00", "P1W", "2027-01-02 10:00:00 CET" },
+	{ SIX_DAYS, "2026-11-23 10:00", "P1W", "2026-11-30 10:00:00 CET" },
+	{ SIX_DAYS, "2026-11-21 10:00", "P1W", "2026-11-28 10:00:00 CET" },
+	{ SHORT_FRIDAY, "2026-11-20 14:00", "P1W", "2026-11-27 14:00:00 CET" },
 	/* wall clock: days keep the local time, hours are elapsed */
 	{ NONE, "2026-11-21 10:00", "P2D", "2026-11-23 10:00:00 CET" },
 	{ NONE, "2026-11-23 10:00", "P1W", "2026-11-30 10:00:00 CET" },

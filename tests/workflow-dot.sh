@@ -58,6 +58,8 @@ check "an edge from a compound state leaves its cluster" \
 	line_has 'label="cmd.resolve' 'ltail="cluster_oppen"'
 check "targetless transitions are a dotted loop" \
 	line_has '"lost" -> "lost" [label="delivery.failed' 'style=dotted'
+check "the graph is labelled with the workflow's <title>" contains "$out" \
+	'label="Synpunkter och klagomål (synpunkt, version 1)"'
 first=$out
 run "$CIRMCTL" workflow dot "$F"
 check "the output is the same every time" [ "$out" = "$first" ]
@@ -84,6 +86,19 @@ fi
 mkdir "$T/nopath"
 run env PATH="$T/nopath" "$CIRMCTL" workflow dot "$F" --svg
 check "--svg without Graphviz is an error" failed_with_message
+
+# A title on several lines, with quotes and editor markup in it, is one
+# line of the label; without a title the label is the id and version.
+sed 's|<title>Synpunkter och klagomål</title>|<title xmlns:ed="urn:example:editor">\
+    Synpunkter "och" <ed:i>ej</ed:i>\
+    klago<!-- ett ord -->mål</title>|' "$F" >"$T/titled.xml"
+run "$CIRMCTL" workflow dot "$T/titled.xml"
+check "a title of several lines is one line of the label" contains "$out" \
+	'label="Synpunkter \"och\" klagomål (synpunkt, version 1)"'
+sed '/<title>/d' "$F" >"$T/untitled.xml"
+run "$CIRMCTL" workflow dot "$T/untitled.xml"
+check "without a title: the id and version" contains "$out" \
+	'label="synpunkt, version 1"'
 
 run "$CIRMCTL" workflow dot "$T/none.xml"
 check "missing file" [ "$rc" -eq 1 ]

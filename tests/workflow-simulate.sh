@@ -164,6 +164,48 @@ check "simulate without a file is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --channel fax
 check "an unknown channel is a usage error" [ "$rc" -eq 64 ]
 
+# A question with a comma in it: "\," in --events, as the error says.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
+	--events "#ta, #fraga Var står lampan, vid skolan?"
+check "a comma in a command's text: exit 1" [ "$rc" -eq 1 ]
+check "... saying how to write it" contains "$err" \
+	"bad event name 'vid skolan?' (a comma in a command's text is written \\,)"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
+	--events "#ta, #fraga Var står lampan\\, vid skolan?, +1d"
+check "written \\, it is part of the text" contains "$out" \
+	"text: Var står lampan, vid skolan?"
+check "... and the steps after it run" contains "$out" "wait +1d until"
+
+# pattern() reads UTF-8 whatever the locale: cirmd often runs in "C"
+# (this script does), where a regular expression saw bytes, so that
+# "[aä]" and "." missed a Swedish letter and "Å" was not "å".
+sorted() {
+	"$CIRMCTL" workflow simulate --templates "$D/templates" \
+		"$D/sim-words.xml" --start 2026-12-01T10:00 --text "$1" |
+		sed -n 's/^final: //p'
+}
+check "pattern() folds Å to å in any locale" \
+	[ "$(sorted "Återvinningen är full")" = atervinning ]
+check "pattern() brackets hold Swedish letters" \
+	[ "$(sorted "Klippt gräs ligger kvar")" = park ]
+check "pattern() '.' is one Swedish letter" \
+	[ "$(sorted "Ingen snöröjning på gatan")" = park ]
+check "... and not any text" [ "$(sorted "Skräp i parken")" = ovrigt ]
+# keyword() is a whole word between any punctuation phones and mail
+# programs put next to it: an ellipsis, typographic quotes, a dash, a
+# no-break space; a letter (Swedish ones too) still joins a word.
+check "keyword() before an ellipsis" [ "$(sorted "Det är akut…")" = akut ]
+check "keyword() in typographic quotes" \
+	[ "$(sorted "Ett ”akut” ärende")" = akut ]
+check "keyword() in guillemets" [ "$(sorted "»Akut«")" = akut ]
+check "keyword() before a dash" [ "$(sorted "Akut—lampan föll")" = akut ]
+check "keyword() after a no-break space" \
+	[ "$(sorted "$(printf 'Mycket\302\240akut')")" = akut ]
+check "keyword() is not part of a longer word" \
+	[ "$(sorted "Till akutmottagningen")" = ovrigt ]
+check "... nor of one with Swedish letters" \
+	[ "$(sorted "Ett akutärende och en påakut")" = ovrigt ]
+
 # cirmctl workflow dot.
 run "$CIRMCTL" workflow dot "$W/synpunkt.xml"
 check "dot: a Graphviz digraph" contains "$out" 'digraph "synpunkt"'
