@@ -571,9 +571,44 @@ ar_plain(const char *v)
 	return out;
 }
 
+/* Whether the DMARC result at P (after "dmarc=") says the domain has
+   no DMARC record, so that there is no DMARC result to go by: "none"
+   (RFC 7489 11.2), or Exchange Online's "bestguesspass" (no record;
+   one would have passed). */
+static bool
+dmarc_no_record(const char *p)
+{
+	static const char *const words[] = { "none", "bestguesspass" };
+
+	for (size_t i = 0; i < N_ELEMENTS(words); i++) {
+		size_t n = strlen(words[i]);
+
+		if (strncasecmp(p, words[i], n) == 0 &&
+		    strchr(" \t\r\n;", p[n]) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* Where the results of the Authentication-Results value AR start: after
+   the authserv-id (a host name, never with '='), or at once when there
+   is none, as Exchange Online writes it ("spf=pass (...) smtp.mailfrom=
+   ...; dkim=..."). */
+static const char *
+ar_results(const char *ar)
+{
+	const char *semi = strchr(ar, ';');
+	const char *eq = strchr(ar, '=');
+
+	if (eq != NULL && (semi == NULL || eq < semi))
+		return ar;
+	return semi;
+}
+
 /* The topmost Authentication-Results (RFC 8601), added by the receiving
-   MTA: 1 when absent or when it shows dmarc=pass, or else dkim=pass or
-   spf=pass, for the sender's domain; 0 otherwise. */
+   MTA: 1 when absent or when it shows dmarc=pass, or else (no DMARC
+   result, or none for want of a record) dkim=pass or spf=pass, for the
+   sender's domain; 0 otherwise. */
 int
 mailin_auth_ok(const struct mime_message *m, const char *sender)
 {
@@ -585,7 +620,7 @@ mailin_auth_ok(const struct mime_message *m, const char *sender)
 	if (raw == NULL)
 		return 1;
 	ar = ar_plain(raw);
-	p = strchr(ar, ';');	/* after the authserv-id */
+	p = ar_results(ar);
 	while (p != NULL && *p != '\0') {
 		const char *end;
 
@@ -593,7 +628,10 @@ mailin_auth_ok(const struct mime_message *m, const char *sender)
 		end = strchr(p, ';');
 		if (end == NULL)
 			end = p + strlen(p);
-		if (strncasecmp(p, "dmarc=", 6) == 0) {
+		if (strncasecmp(p, "dmarc=", 6) == 0 &&
+		    dmarc_no_record(p + 6)) {
+			/* no record: aligned DKIM or SPF decide */
+		} else if (strncasecmp(p, "dmarc=", 6) == 0) {
 			bool ok = strncasecmp(p + 6, "pass", 4) == 0 &&
 				prop_aligned(p, end, "header.from=", sd);
 

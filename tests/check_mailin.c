@@ -1034,6 +1034,40 @@ START_TEST(test_auth_results_syntax)
 		  "eva@kommun.se" },
 		{ "mx.kommun.se; spf=pass smtp.mailfrom=bounce@mail.kommun.se",
 		  1, "eva@kommun.se" },
+		/* a domain without a DMARC record: OpenDMARC's "none" and
+		   Exchange Online's "bestguesspass" are no DMARC result,
+		   and aligned DKIM or SPF decide */
+		{ "mx.kommun.example; dkim=pass header.d=kommun.example; "
+		  "dmarc=none (p=none dis=none) header.from=kommun.example", 1,
+		  NULL },
+		{ "mx.kommun.example; dmarc=none header.from=kommun.example; "
+		  "spf=pass smtp.mailfrom=eva@kommun.example", 1, NULL },
+		{ "mx.kommun.example; dkim=fail header.d=kommun.example; "
+		  "dmarc=none header.from=kommun.example", 0, NULL },
+		{ "mx.kommun.example; dmarc=nonesuch header.from="
+		  "kommun.example; dkim=pass header.d=kommun.example", 0, NULL },
+		{ "mx.kommun.example; dkim=pass header.d=kommun.example; "
+		  "dmarc=fail header.from=kommun.example", 0, NULL },
+		/* Exchange Online writes no authserv-id: its first result
+		   is a result all the same */
+		{ "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom="
+		  "kommun.example; dkim=none (message not signed) "
+		  "header.d=none;dmarc=bestguesspass action=none "
+		  "header.from=kommun.example;compauth=pass reason=109", 1,
+		  NULL },
+		{ "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom="
+		  "kommun.example; dkim=none (message not signed) "
+		  "header.d=none;dmarc=none action=none "
+		  "header.from=kommun.example;compauth=pass reason=102", 1,
+		  NULL },
+		{ "spf=fail (sender IP is 192.0.2.1) smtp.mailfrom="
+		  "kommun.example; dkim=none (message not signed) "
+		  "header.d=none;dmarc=none action=none "
+		  "header.from=kommun.example;compauth=fail reason=001", 0,
+		  NULL },
+		{ "dkim=pass (signature was verified) header.d=kommun.example;"
+		  "dmarc=pass action=none header.from=kommun.example", 1,
+		  NULL },
 	};
 	struct mime_limits lim;
 
