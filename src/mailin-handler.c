@@ -1351,6 +1351,21 @@ static const struct text T_ASIDE[][2] = {
 		  "aktivera dig (cirmctl handler enable).",
 		  "If you are to work on cases again: ask the administrator "
 		  "to enable you (cirmctl handler enable)." } },
+	[MAILIN_NOTICE_OTHER_SENDER] = {
+		{ "Ett svar på en avisering som skickades till dig kom från "
+		  "en annan adress än den cirm har för dig, så cirm kan inte "
+		  "se att det var du som skrev.",
+		  "A reply to a notification sent to you came from another "
+		  "address than the one cirm has for you, so cirm cannot "
+		  "tell it was you who wrote." },
+		{ "Var det du: svara från adressen som cirm har för dig, "
+		  "eller be administratören byta den (cirmctl handler set). "
+		  "Var det inte du har någon annan fått aviseringen, till "
+		  "exempel vidarebefordrad: säg till administratören.",
+		  "If it was you: reply from the address cirm has for you, "
+		  "or ask the administrator to change it (cirmctl handler "
+		  "set). If it was not, someone else has the notification, "
+		  "forwarded perhaps: tell the administrator." } },
 };
 
 int
@@ -1362,6 +1377,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	struct mailin_verdict own = *v;
 	struct strlist l = { 0 };
 	char *kind = NULL, *lang = NULL, *subject, *body, when[32];
+	char *to = NULL;
 	const char *subj = v->msg->subject != NULL ? v->msg->subject : "";
 	time_t t = (time_t)row->received_at;
 	struct tm tm;
@@ -1369,7 +1385,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	int ret;
 
 	if (v->notice <= MAILIN_NOTICE_NONE ||
-	    v->notice > MAILIN_NOTICE_DISABLED) {
+	    v->notice > MAILIN_NOTICE_OTHER_SENDER) {
 		*error_r = xstrdup("set-aside notice of an unknown kind");
 		return -1;
 	}
@@ -1381,6 +1397,27 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		free(kind);
 		free(lang);
 		return -1;
+	}
+	/* the sender, or for mail from another address the handler's
+	   own, when the handler is still active */
+	if (v->notice == MAILIN_NOTICE_OTHER_SENDER) {
+		int64_t id = 0;
+		bool handler = false, active = false;
+		int rc = store_contact_first(store, v->notify_id, "email", &to,
+					     error_r);
+
+		if (rc > 0)
+			rc = store_contact_find_full(store, "email", to, &id,
+						     &handler, &active,
+						     error_r);
+		if (rc <= 0 || id != v->notify_id || !handler || !active) {
+			free(to);
+			free(kind);
+			free(lang);
+			return rc < 0 ? -1 : 0;
+		}
+	} else {
+		to = xstrdup(v->sender);
 	}
 	en = lang != NULL && strcmp(lang, "en") == 0;
 	localtime_r(&t, &tm);
@@ -1395,6 +1432,9 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		strlist_addf(&l, en ? " It is %s bytes; the limit is %zu." :
 			     " Det är på %s byte; gränsen är %zu.",
 			     v->msg->headers[0].value, mi->limits.max_size);
+	if (v->notice == MAILIN_NOTICE_OTHER_SENDER)
+		strlist_addf(&l, en ? " It came from %s; cirm has %s." :
+			     " Det kom från %s; cirm har %s.", v->sender, to);
 	strlist_addf(&l, "\n\n%s: %s\n\n", tr(&T_ASIDE_WHAT, lang),
 		     tr(&T_ASIDE[v->notice][1], lang));
 	strlist_addf(&l, en ? "The administrator can release the message "
@@ -1410,9 +1450,10 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		xstrdup(tr(&T_ASIDE_SUBJECT, lang));
 	/* no signed Reply-To: the mail was not a handler's action */
 	own.case_id = 0;
-	ret = mail_handler(mi, store, &own, v->sender, subject, body, error_r);
+	ret = mail_handler(mi, store, &own, to, subject, body, error_r);
 	free(subject);
 	free(body);
+	free(to);
 	free(kind);
 	free(lang);
 	return ret;

@@ -96,7 +96,9 @@ int mailin_save_handler_message(struct mailin *mi, struct store *store,
 const char *mailin_skip_blank(const char *s);
 /* Moves ROW, whose verdict V is the quarantine of a handler's mail,
    there (as *QID_R) and mails v->notify_id, the handler, why and what
-   to do. 0, or -1 with *error_r. */
+   to do: at the sender's address, or for MAILIN_NOTICE_OTHER_SENDER at
+   the handler's own (no mail when the handler is disabled). 0, or -1
+   with *error_r. */
 int mailin_handler_set_aside(struct mailin *mi, struct store *store,
 			     const struct store_inbox_row *row,
 			     const struct mailin_verdict *v, int64_t *qid_r,

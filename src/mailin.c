@@ -661,8 +661,16 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 		quarantine(v, xstrdup("reply to a handler's signed address "
 				      "from another sender"));
 		/* a colleague who answered a forwarded notification */
-		if (who->handler)
+		if (who->handler) {
 			tell(v, who, MAILIN_NOTICE_OTHERS_TOKEN);
+		} else {
+			/* the handler writing from another address (an
+			   alias, a shared mailbox), or someone holding the
+			   handler's notification: the handler is told, at
+			   the address cirm has, never at the sender's */
+			v->notify_id = v->handler_id;
+			v->notice = MAILIN_NOTICE_OTHER_SENDER;
+		}
 		return 0;
 	}
 	if (v->handler_id == 0 && !who->handler) {

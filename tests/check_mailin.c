@@ -1572,7 +1572,8 @@ START_TEST(test_handler_told_of_quarantine)
 	free(subj);
 	free(body);
 
-	/* an outsider is told nothing, whatever the reason */
+	/* an outsider is told nothing, whatever the reason; the handler
+	   whose reply address the outsider used is, at her own address */
 	before = count("SELECT count(*) FROM outbox");
 	mm = mail("mallory@example.se", to, "SV", "t5@example.se", NULL,
 		  "#klar\n");
@@ -1581,9 +1582,16 @@ START_TEST(test_handler_told_of_quarantine)
 	deliver("X-Cirm-Oversize: 99999999\nFrom: big@example.se\n"
 		"Subject: x\n\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 5);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before + 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "IN ('mallory@example.se', 'big@example.se')"),
+			 0);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "Det kom från mallory@example.se; cirm har "
+			     "eva@kommun.example.") != NULL, "%s", body);
+	free(body);
 
-	/* at most five notices an hour to one handler: Eva has had two */
+	/* at most five notices an hour to one handler: Eva has had three */
 	for (int i = 0; i < 6; i++) {
 		char id[32];
 
@@ -1600,6 +1608,54 @@ START_TEST(test_handler_told_of_quarantine)
 			       "'Ditt meddelande har inte%'"), 5);
 	/* nothing lost: every one of them is in the quarantine */
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* A handler who answers a notification from another address than the
+   one cirm has (an alias, a shared mailbox) is not silently ignored:
+   the reply changes nothing, and the handler is told at the address
+   cirm has, in the handler's language; a disabled handler is not. */
+START_TEST(test_handler_other_address_told)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "o1@example.se", NULL, "Det bullrar.");
+	char *to, *mm, *body, *subj;
+	char *err = NULL;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	mm = mail("\"Eva Ek\" <Eva.Ek@kommun.example>", to, "SV: Buller",
+		  "o2@kommun.example", NULL, "#ta\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva.ek@kommun.example'"), 0);
+	subj = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(subj, "Ditt meddelande har inte behandlats "
+			 "[KS-2026-00001]");
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "Det kom från eva.ek@kommun.example; cirm "
+			     "har eva@kommun.example.") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "cirmctl handler set") != NULL, "%s", body);
+	free(subj);
+	free(body);
+
+	/* disabled: nothing more goes to her */
+	ck_assert_msg(store_exec(store, "UPDATE contact SET active = 0 "
+				 "WHERE login = 'eva'", &err) == 0, "%s", err);
+	mm = mail("eva.ek@kommun.example", to, "SV: Buller",
+		  "o3@kommun.example", NULL, "#ta\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject "
+			       "LIKE 'Ditt meddelande har inte%'"), 1);
 	free(to);
 	free(m);
 }
@@ -2160,6 +2216,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
+	tcase_add_test(tc, test_handler_other_address_told);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
 	tcase_add_test(tc, test_quarantined_once);
