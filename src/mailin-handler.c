@@ -41,6 +41,8 @@ static const struct text
 			  "give a case officer's login" },
 	T_NO_HANDLER = { "ingen handläggare med den inloggningen",
 			 "no case officer with that login" },
+	T_HANDLER_OFF = { "handläggaren är avstängd i cirm",
+			  "that case officer is disabled in cirm" },
 	T_NEEDS_WORD = { "ange ett ord", "give a word" },
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
 	T_NEEDS_TEXT = { "behöver en text under kommandona",
@@ -503,15 +505,19 @@ check_commands(struct mailin *mi, struct store *store,
 					return -1;
 				c->error = tr(&T_NOT_NOW, r->lang);
 			} else if (w->argument == WORKFLOW_ARG_HANDLER) {
+				int active = 0;
+
 				ascii_lower(c->arg);
 				if (c->arg[0] == '\0')
 					c->error = tr(&T_NEEDS_LOGIN, r->lang);
-				else if ((rc = store_handler_by_login(
-						  store, c->arg, &id,
+				else if ((rc = store_handler_find(
+						  store, c->arg, &id, &active,
 						  error_r)) <= 0) {
 					if (rc < 0)
 						return -1;
 					c->error = tr(&T_NO_HANDLER, r->lang);
+				} else if (!active) {
+					c->error = tr(&T_HANDLER_OFF, r->lang);
 				}
 			} else if (w->argument == WORKFLOW_ARG_WORD) {
 				if (!one_word(c->arg))

@@ -1373,6 +1373,42 @@ START_TEST(test_handler_upper_case)
 }
 END_TEST
 
+/* #tilldela to a colleague who is disabled says so, rather than that
+   there is no such login: the handler knows the colleague exists. */
+START_TEST(test_handler_assign_disabled)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "d1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+	char *err = NULL;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, active, "
+		"created_at) VALUES ('handler', 'Bo Berg', 'bo', 'sv', 0, 0);",
+		&err) == 0, "%s", err);
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "d2@kommun.example", NULL,
+		     "#tilldela bo\n#tilldela bosse\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NULL"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#tilldela bo\n      utförs inte: "
+			     "handläggaren är avstängd i cirm\n") != NULL,
+		      "%s", body);
+	ck_assert_msg(strstr(body, "#tilldela bosse\n      utförs inte: "
+			     "ingen handläggare med den inloggningen\n") !=
+		      NULL, "%s", body);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* #prioritet takes the Swedish words as well (hög, BRÅDSKANDE); the
    case keeps the English value, and a wrong word is refused naming
    the Swedish ones. */
@@ -2213,6 +2249,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
+	tcase_add_test(tc, test_handler_assign_disabled);
 	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
