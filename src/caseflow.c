@@ -731,7 +731,9 @@ struct history_ctx {
 /* The line a message gets in the history: its text on one line (line
    breaks and runs of blanks as one space, so that "Hej!" on a line of
    its own is followed by what the mail is about), at most 70 bytes, not
-   through a character. */
+   through a character; "<-" from the citizen, "->" to the citizen, and
+   a handler's note under the handler's name, so that it never reads as
+   the citizen's words. */
 #define HISTORY_TEXT_MAX 70
 
 static int
@@ -762,9 +764,13 @@ history_line(const struct store_message *m, void *ctx)
 		n--;
 	text[n] = '\0';
 	when(m->at, when_s);
-	strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
-		     strcmp(m->direction, "in") == 0 ? "<-" : "->", text,
-		     more ? "..." : "");
+	if (m->sender != NULL)
+		strlist_addf(&h->lines, "  %s %s: %s%s\n", when_s, m->sender,
+			     text, more ? "..." : "");
+	else
+		strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
+			     strcmp(m->direction, "in") == 0 ? "<-" : "->",
+			     text, more ? "..." : "");
 	return 0;
 }
 

@@ -1168,9 +1168,15 @@ message_line(const struct store_message *m, void *ctx)
 
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	strlist_addf(&s->l, "\n%s %s %s\n%s\n", when,
+	/* who wrote what came in: the citizen, or a colleague */
+	strlist_addf(&s->l, "\n%s %s %s%s%s\n%s\n", when,
 		     strcmp(m->direction, "in") == 0 ? "<-" : "->",
-		     strcmp(m->visibility, "internal") == 0 ? "(intern)" : "",
+		     strcmp(m->direction, "in") == 0 && m->sender != NULL ?
+		     m->sender : "",
+		     strcmp(m->direction, "in") == 0 && m->sender != NULL &&
+		     strcmp(m->visibility, "internal") == 0 ? " " : "",
+		     strcmp(m->visibility, "internal") != 0 ? "" :
+		     s->en ? "(internal)" : "(intern)",
 		     m->body != NULL ? m->body : "");
 	return 0;
 }

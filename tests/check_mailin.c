@@ -891,7 +891,10 @@ START_TEST(test_citizen_language)
 END_TEST
 
 /* Eva's next notification, and #visa, show the case's conversation:
-   what Anna and Eva wrote, Eva's note, not the notifications. */
+   what Anna and Eva wrote, Eva's note, not the notifications. In the
+   history Eva's answer shows once, as what went to Anna; her note is
+   hers by name, not "<-" as if Anna had written it; a reply of
+   commands alone has no line. */
 START_TEST(test_handler_sees_conversation)
 {
 	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
@@ -913,6 +916,10 @@ START_TEST(test_handler_sees_conversation)
 	note = mail("eva@kommun.example", to, "SV: Buller",
 		    "v4@kommun.example", NULL, "#notering\nRing byggfirman.\n");
 	deliver(note);
+	free(note);
+	note = mail("eva@kommun.example", to, "SV: Buller",
+		    "v4b@kommun.example", NULL, "#kategori buller\n");
+	deliver(note);
 	/* a first line cut at 70 bytes would split the å */
 	third = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "v5@example.se", "In-Reply-To: <v1@example.se>\n",
@@ -928,11 +935,14 @@ START_TEST(test_handler_sees_conversation)
 	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
 	ck_assert_msg(hist != NULL, "%s", body);
 	/* the newest five of the conversation, and no notification */
-	ck_assert_msg(strstr(hist, "<- Hej Anna! Vi tittar på det i veckan.") !=
+	ck_assert_msg(strstr(hist, "<- Hej Anna! Vi tittar på det i veckan.") ==
 		      NULL && strstr(hist, "-> Hej Anna! Vi tittar på det i "
 				     "veckan.") != NULL &&
 		      strstr(hist, "<- Hej! Nu bullrar det igen.\n") != NULL &&
-		      strstr(hist, "<- Ring byggfirman.") != NULL &&
+		      strstr(hist, " Eva Ek: Ring byggfirman.\n") != NULL &&
+		      strstr(hist, "<- Ring byggfirman.") == NULL &&
+		      strstr(hist, "<- \n") == NULL &&
+		      strstr(hist, "<-\n") == NULL &&
 		      strstr(hist, "<- Och nu en gång till. Det dånar från "
 			     "morgon till kväll, varje dag ...\n") != NULL,
 		      "%s", hist);
@@ -950,7 +960,8 @@ START_TEST(test_handler_sees_conversation)
 		      strstr(body, "\n  Handläggare: eva\n") != NULL,
 		      "%s", body);
 	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL &&
-		      strstr(body, "(intern)\nRing byggfirman.") != NULL &&
+		      strstr(body, "<- Eva Ek (intern)\nRing byggfirman.") !=
+		      NULL &&
 		      strstr(body, "Och nu en gång till.") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "Senaste meddelanden") == NULL, "%s", body);
 	free(body);
