@@ -1461,6 +1461,33 @@ caseflow_handles(struct caseflow *cf, struct store *store, int64_t case_id,
 	return rc;
 }
 
+int
+caseflow_commands_now(struct caseflow *cf, struct store *store,
+		      int64_t case_id, bool en, char **help_r, char **error_r)
+{
+	struct caseflow_input in = { .now = 0 };
+	struct workflow_host host = { 0 };
+	struct flow fl;
+	int rc = flow_open(&fl, cf, store, case_id, &in, error_r);
+
+	*help_r = NULL;
+	if (rc > 0 && fl.c.workflow != NULL && fl.c.closed_at == 0) {
+		fl.wf = get_version(cf, store, fl.c.workflow,
+				    fl.c.workflow_version, error_r);
+		rc = fl.wf == NULL ? -1 : 1;
+	}
+	if (rc > 0 && fl.wf != NULL) {
+		fl.run = workflow_run_new(fl.wf, &fl.facts, &host);
+		if (workflow_run_restore(fl.run, fl.c.state, error_r) < 0)
+			rc = -1;
+	}
+	if (rc > 0)
+		*help_r = commands_help(&fl, en);
+	workflow_run_free(&fl.run);
+	flow_clear(&fl);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Characters (code points) of the UTF-8 TEXT. */
 static size_t
 utf8_length(const char *text)

@@ -95,6 +95,12 @@ int caseflow_workflow_of(struct caseflow *cf, struct store *store,
    1, 0, or -1. */
 int caseflow_handles(struct caseflow *cf, struct store *store,
 		     int64_t case_id, const char *event, char **error_r);
+/* The commands a handler may use on the case now, one per line with
+   its help, as notifications list them, in English when EN, else in
+   Swedish: *HELP_R (caller frees). 0, or -1. */
+int caseflow_commands_now(struct caseflow *cf, struct store *store,
+			  int64_t case_id, bool en, char **help_r,
+			  char **error_r);
 /* Sends template TEMPLATE_ID to the case's citizen on the case's
    channel, as a workflow's <reply> does ({{message.text}} is IN's
    text). */

@@ -666,6 +666,75 @@ mail_handler_on_case(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* Whether C was refused for the case's state: the handler may have
+   answered a notification the case has moved on from. */
+static bool
+refused_for_state(const struct command *c)
+{
+	static const struct text *const t[] = { &T_NOT_NOW, &T_CLOSED };
+
+	for (size_t i = 0; i < N_ELEMENTS(t); i++)
+		if (c->error == t[i]->sv || c->error == t[i]->en)
+			return true;
+	return false;
+}
+
+struct case_now {
+	char *state, *assignee;
+};
+
+static int
+case_now(const struct store_case *c, void *ctx)
+{
+	struct case_now *n = ctx;
+
+	n->state = xstrdup(c->state != NULL ? c->state : "-");
+	n->assignee = c->assignee != NULL ? xstrdup(c->assignee) : NULL;
+	return 0;
+}
+
+/* Where the case stands now, and the commands that apply, for a
+   transcript: the notification answered may be an old one. */
+static int
+add_case_now(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, bool en, struct strlist *l,
+	     char **error_r)
+{
+	struct case_now n = { 0 };
+	char *help = NULL;
+	int rc = store_case_get(store, v->case_number, case_now, &n, error_r);
+
+	if (rc > 0)
+		rc = caseflow_commands_now(mi->flow, store, v->case_id, en,
+					   &help, error_r);
+	if (rc >= 0 && n.state != NULL && help != NULL) {
+		if (en)
+			strlist_addf(l, "\nThe case may have changed since the "
+				     "notification you answered: it is now in "
+				     "the state %s, %s%s%s. Commands that "
+				     "apply now:\n\n%s", n.state,
+				     n.assignee != NULL ? "with " :
+				     "with no case officer",
+				     n.assignee != NULL ? n.assignee : "",
+				     n.assignee != NULL ? " as case officer" :
+				     "", help);
+		else
+			strlist_addf(l, "\nÄrendet kan ha ändrats sedan "
+				     "aviseringen du svarade på: det är nu i "
+				     "läget %s, %s%s%s. Kommandon som gäller "
+				     "nu:\n\n%s", n.state,
+				     n.assignee != NULL ? "med " :
+				     "utan handläggare",
+				     n.assignee != NULL ? n.assignee : "",
+				     n.assignee != NULL ? " som handläggare" :
+				     "", help);
+	}
+	free(help);
+	free(n.state);
+	free(n.assignee);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 send_transcript(struct mailin *mi, struct store *store,
 		const struct mailin_verdict *v, const struct reply *r,
@@ -674,6 +743,7 @@ send_transcript(struct mailin *mi, struct store *store,
 	struct strlist l = { 0 };
 	char *body;
 	int ret;
+	bool state = false;
 
 	strlist_addf(&l, "%s\n\n", tr(&T_INTRO, r->lang));
 	for (size_t i = 0; i < r->ncmds; i++) {
@@ -688,6 +758,13 @@ send_transcript(struct mailin *mi, struct store *store,
 				     c->error_detail != NULL ? " " : "",
 				     c->error_detail != NULL ?
 				     c->error_detail : "");
+		state |= refused_for_state(c);
+	}
+	if (state && add_case_now(mi, store, v, r->lang != NULL &&
+				  strcmp(r->lang, "en") == 0, &l,
+				  error_r) < 0) {
+		strlist_clear(&l);
+		return -1;
 	}
 	strlist_addf(&l, "\n%s\n", tr(&T_RETRY, r->lang));
 	body = strlist_join(&l);

@@ -1420,6 +1420,50 @@ START_TEST(test_handler_assign_disabled)
 }
 END_TEST
 
+/* A reply to a notification the case has moved on from: the transcript
+   says where the case stands now and which commands apply, since the
+   old notification lists others. */
+START_TEST(test_handler_old_notification)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "n1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body, *now;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
+		     "#klar\nBullret är åtgärdat.\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "n3@kommun.example", NULL,
+		     "#ta\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#ta\n      utförs inte: går inte i "
+			     "ärendets nuvarande läge\n") != NULL, "%s", body);
+	now = strstr(body, "det är nu i läget lost, med eva som "
+		     "handläggare. Kommandon som gäller nu:\n\n  #stang ");
+	ck_assert_msg(now != NULL, "%s", body);
+	ck_assert_msg(strstr(now, "  #ta ") == NULL, "%s", body);
+	free(body);
+	/* a command refused for what is below it is no news of the case */
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "n4@kommun.example", NULL,
+		     "#frobnicate\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Kommandon som gäller nu") == NULL, "%s",
+		      body);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* #prioritet takes the Swedish words as well (hög, BRÅDSKANDE); the
    case keeps the English value, and a wrong word is refused naming
    the Swedish ones. */
@@ -2261,6 +2305,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
 	tcase_add_test(tc, test_handler_assign_disabled);
+	tcase_add_test(tc, test_handler_old_notification);
 	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
