@@ -472,6 +472,18 @@ map_arg(struct command *c, const char *const (*table)[2], size_t n)
 	return true;
 }
 
+/* Whether M has files a reply would send the citizen (winmail.dat is
+   never sent). */
+static bool
+files_for_citizen(const struct mime_message *m)
+{
+	for (size_t i = 0; i < m->nparts; i++)
+		if (mime_part_is_file(&m->parts[i]) &&
+		    !mime_part_is_tnef(&m->parts[i]))
+			return true;
+	return false;
+}
+
 /* Decides, for every line, whether it can be carried out now. Returns
    how many cannot, or -1 on a database error. */
 static int
@@ -480,7 +492,7 @@ check_commands(struct mailin *mi, struct store *store,
 	       struct reply *r, char **error_r)
 {
 	int bad = 0;
-	bool needs_no_text = false, needs_text = false;
+	bool needs_no_text = false, needs_text = false, sig_only;
 
 	for (size_t i = 0; i < r->ncmds; i++) {
 		struct command *c = &r->cmds[i];
@@ -587,12 +599,16 @@ check_commands(struct mailin *mi, struct store *store,
 		bad += c->error != NULL;
 	}
 	bad += misplaced_commands(wf, r);
+	/* "#tilldela olle" or "#ta" above the signature the handler's
+	   mail client adds to every reply: the signature alone is no
+	   answer for the citizen, nor a question; it is kept on the case,
+	   for colleagues, and is not refused. With files for the citizen
+	   it goes along with them, as before. */
+	sig_only = !r->note && r->ncmds > 0 && r->text[0] != '\0' &&
+		signoff_only(r->text) &&
+		(needs_no_text || !files_for_citizen(v->msg));
 	/* a text to the citizen that a command forbids, or misses */
-	if (!r->note && r->text[0] != '\0' && needs_no_text &&
-	    signoff_only(r->text)) {
-		/* "#tilldela olle" above the signature the handler's mail
-		   client adds: the signature is kept on the case, for
-		   colleagues, and is not refused */
+	if (sig_only && !needs_text) {
 		r->note = true;
 	} else if (!r->note && r->text[0] != '\0' && needs_no_text) {
 		for (size_t i = 0; i < r->ncmds; i++) {
@@ -605,7 +621,7 @@ check_commands(struct mailin *mi, struct store *store,
 			}
 		}
 	}
-	if (needs_text && r->text[0] == '\0') {
+	if (needs_text && (r->text[0] == '\0' || sig_only)) {
 		for (size_t i = 0; i < r->ncmds; i++) {
 			struct command *c = &r->cmds[i];
 

@@ -1960,6 +1960,31 @@ START_TEST(test_handler_signature_under_command)
 			       "'handler.refused'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
+	/* under any command: "#ta" with the signature Outlook adds to
+	   every reply sends Anna no mail of a signature alone */
+	reply = mail("eva@kommun.example", to, "SV", "s5@kommun.example", NULL,
+		     "#ta\n#prioritet h\xc3\xb6g\n\nMed v\xc3\xa4nlig "
+		     "h\xc3\xa4lsning\nEva Ek\nTel. 0123-45 67 89\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	/* a question of a signature alone is no question */
+	reply = mail("eva@kommun.example", to, "SV", "s6@kommun.example", NULL,
+		     "#fraga\n\nMvh Eva\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 2);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#fraga\n      utförs inte: behöver en "
+			     "text under kommandona") != NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
 	free(to);
 	free(m);
 }
