@@ -36,7 +36,7 @@ static const struct text
 	T_AFTER = { "går inte i det läge kommandona ovanför ger ärendet",
 		    "not possible in the state the commands above put the "
 		    "case in" },
-	T_ROLE = { "bara för rollen", "only for the role" },
+	T_ROLE = { "bara för", "only for" },
 	T_NEEDS_LOGIN = { "ange en handläggares inloggning",
 			  "give a case officer's login" },
 	T_NO_HANDLER = { "ingen handläggare med den inloggningen",
@@ -116,7 +116,7 @@ struct command {
 	enum builtin kind;
 	const struct workflow_command *wc;
 	const char *error;	/* NULL when it can be carried out */
-	const char *error_detail;
+	char *error_detail;	/* after ERROR, or NULL */
 };
 
 struct reply {
@@ -295,6 +295,7 @@ reply_clear(struct reply *r)
 		free(r->cmds[i].line);
 		free(r->cmds[i].word);
 		free(r->cmds[i].arg);
+		free(r->cmds[i].error_detail);
 	}
 	free(r->cmds);
 	free(r->text);
@@ -328,6 +329,33 @@ static const char *const workflow_words[] = {
 	"assign", "tilldela", "take", "ta", "close", "stäng", "stang",
 	"resolve", "klar", NULL
 };
+
+/* The roles that may use C, with the handler groups they are, for a
+   transcript: "rollen handlaggare (gruppen synpunkter) eller chef
+   (gruppen ledning)". Caller frees. */
+static char *
+roles_text(const struct workflow *wf, const struct workflow_command *c,
+	   const char *lang)
+{
+	bool en = lang != NULL && strcmp(lang, "en") == 0;
+	struct strlist l = { 0 };
+
+	strlist_add(&l, c->roles.n > 1 ? (en ? "the roles " : "rollerna ") :
+		    (en ? "the role " : "rollen "));
+	for (size_t i = 0; i < c->roles.n; i++) {
+		const char *group = NULL;
+
+		for (size_t j = 0; j < wf->nroles && group == NULL; j++)
+			if (strcmp(wf->roles[j].id, c->roles.v[i]) == 0)
+				group = wf->roles[j].group;
+		strlist_addf(&l, "%s%s", i == 0 ? "" : i + 1 < c->roles.n ?
+			     ", " : en ? " or " : " eller ", c->roles.v[i]);
+		if (group != NULL)
+			strlist_addf(&l, en ? " (group %s)" : " (gruppen %s)",
+				     group);
+	}
+	return strlist_join(&l);
+}
 
 /* Whether the handler may use C: a member of the group of one of its
    roles (or any handler when it names none). */
@@ -509,7 +537,7 @@ check_commands(struct mailin *mi, struct store *store,
 				return -1;
 			if (rc == 0) {
 				c->error = tr(&T_ROLE, r->lang);
-				c->error_detail = w->roles.v[0];
+				c->error_detail = roles_text(wf, w, r->lang);
 			} else if ((rc = caseflow_handles(mi->flow, store,
 							  v->case_id, w->event,
 							  error_r)) <= 0) {

@@ -1763,6 +1763,47 @@ reply_to_of(const char *headers)
 	return xstrndup(p, strcspn(p, "\n"));
 }
 
+/* A command refused for its roles names every role that may use it,
+   with the handler group each is, which is what the administrator
+   adds a handler to. */
+START_TEST(test_handler_role_refused)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "g1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *hdr, *kim, *body;
+	char *err = NULL;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Kim Ek', 'kim', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'kim@kommun.example', 0 FROM "
+		"contact WHERE login = 'kim';", &err) == 0, "%s", err);
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
+		     "#tilldela kim\n");
+	deliver(reply);
+	free(reply);
+	hdr = newest_to("kim@kommun.example", "headers");
+	kim = reply_to_of(hdr);
+	reply = mail("kim@kommun.example", kim, "SV", "g3@kommun.example", NULL,
+		     "#klar\nKlart.\n");
+	deliver(reply);
+	body = newest_to("kim@kommun.example", "body");
+	ck_assert_msg(strstr(body, "#klar\n      utförs inte: bara för "
+			     "rollerna handlaggare (gruppen synpunkter) eller "
+			     "chef (gruppen ledning)\n") != NULL, "%s", body);
+	free(body);
+	free(reply);
+	free(kim);
+	free(hdr);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A handler whose case another takes over, or gives to someone else,
    is told so, in the handler's language, and can take it back by
    answering; who gives a case away is not told. */
@@ -2331,6 +2372,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_upper_case);
 	tcase_add_test(tc, test_handler_assign_disabled);
 	tcase_add_test(tc, test_handler_old_notification);
+	tcase_add_test(tc, test_handler_role_refused);
 	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
