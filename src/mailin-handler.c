@@ -357,29 +357,6 @@ roles_text(const struct workflow *wf, const struct workflow_command *c,
 	return strlist_join(&l);
 }
 
-/* Whether the handler may use C: a member of the group of one of its
-   roles (or any handler when it names none). */
-static int
-role_ok(struct store *store, const struct workflow *wf,
-	const struct workflow_command *c, int64_t handler, char **error_r)
-{
-	if (c->roles.n == 0)
-		return 1;
-	for (size_t i = 0; i < c->roles.n; i++) {
-		for (size_t j = 0; j < wf->nroles; j++) {
-			int r;
-
-			if (strcmp(wf->roles[j].id, c->roles.v[i]) != 0)
-				continue;
-			r = store_group_has_member(store, wf->roles[j].group,
-						   handler, error_r);
-			if (r != 0)
-				return r;
-		}
-	}
-	return 0;
-}
-
 static bool
 valid_date(const char *s, int64_t *t_r)
 {
@@ -532,7 +509,8 @@ check_commands(struct mailin *mi, struct store *store,
 			const struct workflow_command *w = c->wc;
 
 			c->kind = CMD_WORKFLOW;
-			rc = role_ok(store, wf, w, v->handler_id, error_r);
+			rc = caseflow_role_ok(store, wf, w, v->handler_id,
+					      error_r);
 			if (rc < 0)
 				return -1;
 			if (rc == 0) {
@@ -749,8 +727,8 @@ add_case_now(struct mailin *mi, struct store *store,
 	int rc = store_case_get(store, v->case_number, case_now, &n, error_r);
 
 	if (rc > 0)
-		rc = caseflow_commands_now(mi->flow, store, v->case_id, en,
-					   &help, error_r);
+		rc = caseflow_commands_now(mi->flow, store, v->case_id,
+					   v->handler_id, en, &help, error_r);
 	if (rc >= 0 && n.state != NULL && help != NULL) {
 		if (en)
 			strlist_addf(l, "\nThe case may have changed since the "

@@ -1765,7 +1765,8 @@ reply_to_of(const char *headers)
 
 /* A command refused for its roles names every role that may use it,
    with the handler group each is, which is what the administrator
-   adds a handler to. */
+   adds a handler to; the notification lists only the commands the
+   handler it goes to may use. */
 START_TEST(test_handler_role_refused)
 {
 	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
@@ -1788,6 +1789,15 @@ START_TEST(test_handler_role_refused)
 	free(reply);
 	hdr = newest_to("kim@kommun.example", "headers");
 	kim = reply_to_of(hdr);
+	body = newest_to("kim@kommun.example", "body");
+	ck_assert_msg(strstr(body, "  #eskalera ") != NULL &&
+		      strstr(body, "  #notering ") != NULL &&
+		      strstr(body, "  #klar ") == NULL &&
+		      strstr(body, "  #ta ") == NULL, "%s", body);
+	free(body);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "  #klar ") != NULL, "%s", body);
+	free(body);
 	reply = mail("kim@kommun.example", kim, "SV", "g3@kommun.example", NULL,
 		     "#klar\nKlart.\n");
 	deliver(reply);
