@@ -916,11 +916,15 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		tell(v, &who, MAILIN_NOTICE_NO_TOKEN);
 		return 0;
 	}
+	/* commands without a case: at the top, or for a handler under a
+	   greeting ("Hej!\n\n#lista"), which would open a case */
 	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&
-				   *mailin_skip_blank(v->stripped +
-						     strspn(v->stripped,
-							    " \t\r\n")) ==
-				   '#'))
+				   (*mailin_skip_blank(v->stripped +
+						      strspn(v->stripped,
+							     " \t\r\n")) ==
+				    '#' ||
+				    (who.handler &&
+				     mailin_has_caseless_command(v->stripped)))))
 		if ((r = decide_handler(&who, v)) != -2)
 			return r;
 	note_encrypted(mi, v);
