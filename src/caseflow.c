@@ -699,11 +699,35 @@ struct notify_ctx {
 	int sent;
 };
 
-/* The commands a handler may use on the case now, one per line with
-   its help: what notifications list, in the handler's language EN or
-   Swedish (the help texts are the workflow's own). */
+int
+caseflow_role_ok(struct store *store, const struct workflow *wf,
+		 const struct workflow_command *c, int64_t handler,
+		 char **error_r)
+{
+	if (c->roles.n == 0)
+		return 1;
+	for (size_t i = 0; i < c->roles.n; i++) {
+		for (size_t j = 0; j < wf->nroles; j++) {
+			int r;
+
+			if (strcmp(wf->roles[j].id, c->roles.v[i]) != 0)
+				continue;
+			r = store_group_has_member(store, wf->roles[j].group,
+						   handler, error_r);
+			if (r != 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+/* The commands handler HANDLER may use on the case now, one per line
+   with its help: what notifications list, in the handler's language EN
+   or Swedish (the help texts are the workflow's own). A command for
+   roles the handler has none of is left out: it would be refused. NULL
+   on a database error (*error_r set). */
 static char *
-commands_help(struct flow *fl, bool en)
+commands_help(struct flow *fl, int64_t handler, bool en, char **error_r)
 {
 	struct strlist l = { 0 };
 
@@ -711,8 +735,16 @@ commands_help(struct flow *fl, bool en)
 	for (size_t i = 0; fl->wf != NULL && fl->c.closed_at == 0 &&
 			   i < fl->wf->ncommands; i++) {
 		const struct workflow_command *c = &fl->wf->commands[i];
+		int rc;
 
 		if (fl->run != NULL && !workflow_run_handles(fl->run, c->event))
+			continue;
+		rc = caseflow_role_ok(fl->store, fl->wf, c, handler, error_r);
+		if (rc < 0) {
+			strlist_clear(&l);
+			return NULL;
+		}
+		if (rc == 0)
 			continue;
 		strlist_addf(&l, "  #%s%s%s%s%s\n", c->word,
 			     c->argument == WORKFLOW_ARG_HANDLER ?
@@ -736,7 +768,9 @@ struct history_ctx {
 /* The line a message gets in the history: its text on one line (line
    breaks and runs of blanks as one space, so that "Hej!" on a line of
    its own is followed by what the mail is about), at most 70 bytes, not
-   through a character. */
+   through a character; "<-" from the citizen, "->" to the citizen, and
+   a handler's note under the handler's name, so that it never reads as
+   the citizen's words. */
 #define HISTORY_TEXT_MAX 70
 
 static int
@@ -767,9 +801,13 @@ history_line(const struct store_message *m, void *ctx)
 		n--;
 	text[n] = '\0';
 	when(m->at, when_s);
-	strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
-		     strcmp(m->direction, "in") == 0 ? "<-" : "->", text,
-		     more ? "..." : "");
+	if (m->sender != NULL)
+		strlist_addf(&h->lines, "  %s %s: %s%s\n", when_s, m->sender,
+			     text, more ? "..." : "");
+	else
+		strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
+			     strcmp(m->direction, "in") == 0 ? "<-" : "->",
+			     text, more ? "..." : "");
 	return 0;
 }
 
@@ -845,7 +883,11 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 		return -1;
 	free(kind);
 	en = lang != NULL && strcmp(lang, "en") == 0;
-	help = commands_help(fl, en);
+	help = commands_help(fl, contact_id, en, &n->error);
+	if (help == NULL) {
+		free(lang);
+		return -1;
+	}
 	reads = citizen_language(fl);
 	fl->commands_help = help;
 	fl->lang = lang;
@@ -1458,6 +1500,35 @@ caseflow_handles(struct caseflow *cf, struct store *store, int64_t case_id,
 	}
 	flow_clear(&fl);
 	return rc;
+}
+
+int
+caseflow_commands_now(struct caseflow *cf, struct store *store,
+		      int64_t case_id, int64_t handler, bool en, char **help_r,
+		      char **error_r)
+{
+	struct caseflow_input in = { .now = 0 };
+	struct workflow_host host = { 0 };
+	struct flow fl;
+	int rc = flow_open(&fl, cf, store, case_id, &in, error_r);
+
+	*help_r = NULL;
+	if (rc > 0 && fl.c.workflow != NULL && fl.c.closed_at == 0) {
+		fl.wf = get_version(cf, store, fl.c.workflow,
+				    fl.c.workflow_version, error_r);
+		rc = fl.wf == NULL ? -1 : 1;
+	}
+	if (rc > 0 && fl.wf != NULL) {
+		fl.run = workflow_run_new(fl.wf, &fl.facts, &host);
+		if (workflow_run_restore(fl.run, fl.c.state, error_r) < 0)
+			rc = -1;
+	}
+	if (rc > 0 &&
+	    (*help_r = commands_help(&fl, handler, en, error_r)) == NULL)
+		rc = -1;
+	workflow_run_free(&fl.run);
+	flow_clear(&fl);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Characters (code points) of the UTF-8 TEXT. */

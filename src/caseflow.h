@@ -95,6 +95,18 @@ int caseflow_workflow_of(struct caseflow *cf, struct store *store,
    1, 0, or -1. */
 int caseflow_handles(struct caseflow *cf, struct store *store,
 		     int64_t case_id, const char *event, char **error_r);
+/* The commands handler HANDLER may use on the case now, one per line
+   with its help, as notifications list them, in English when EN, else
+   in Swedish: *HELP_R (caller frees). 0, or -1. */
+int caseflow_commands_now(struct caseflow *cf, struct store *store,
+			  int64_t case_id, int64_t handler, bool en,
+			  char **help_r, char **error_r);
+/* Whether handler HANDLER may use command C of WF: a member of the
+   group of one of its roles (or any handler when it names none). 1, 0,
+   or -1. */
+int caseflow_role_ok(struct store *store, const struct workflow *wf,
+		     const struct workflow_command *c, int64_t handler,
+		     char **error_r);
 /* Sends template TEMPLATE_ID to the case's citizen on the case's
    channel, as a workflow's <reply> does ({{message.text}} is IN's
    text). */

@@ -36,11 +36,13 @@ static const struct text
 	T_AFTER = { "går inte i det läge kommandona ovanför ger ärendet",
 		    "not possible in the state the commands above put the "
 		    "case in" },
-	T_ROLE = { "bara för rollen", "only for the role" },
+	T_ROLE = { "bara för", "only for" },
 	T_NEEDS_LOGIN = { "ange en handläggares inloggning",
 			  "give a case officer's login" },
 	T_NO_HANDLER = { "ingen handläggare med den inloggningen",
 			 "no case officer with that login" },
+	T_HANDLER_OFF = { "handläggaren är avstängd i cirm",
+			  "that case officer is disabled in cirm" },
 	T_NEEDS_WORD = { "ange ett ord", "give a word" },
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
 	T_NEEDS_TEXT = { "behöver en text under kommandona",
@@ -97,7 +99,12 @@ static const struct text
 	T_RETRY = { "Rätta och svara igen på aviseringen (eller på det här "
 		    "mejlet).",
 		    "Correct them and reply to the notification again (or to "
-		    "this mail)." };
+		    "this mail)." },
+	T_RETRY_FILES = { "Bifoga filerna igen: de finns kvar i ärendet men "
+			  "följer inte med ett nytt svar av sig själva.",
+			  "Attach the files again: they are kept on the case "
+			  "but do not go along with a new reply by "
+			  "themselves." };
 
 enum builtin {
 	CMD_WORKFLOW,
@@ -114,7 +121,7 @@ struct command {
 	enum builtin kind;
 	const struct workflow_command *wc;
 	const char *error;	/* NULL when it can be carried out */
-	const char *error_detail;
+	char *error_detail;	/* after ERROR, or NULL */
 };
 
 struct reply {
@@ -286,6 +293,32 @@ parse(const char *text, struct reply *r)
 		r->text[--n] = '\0';
 }
 
+/* Every line of TEXT that starts with '#' into R's commands: a mail of
+   commands without a case has no text for anyone, so a greeting above
+   them or a signature below is no reason to miss one. */
+static void
+parse_all(const char *text, struct reply *r)
+{
+	for (const char *p = text != NULL ? text : ""; *p != '\0';) {
+		const char *line = mailin_skip_blank(p);
+		size_t n = strcspn(line, "\n");
+		struct command c = { 0 };
+		size_t wl;
+
+		p = line + n + (line[n] == '\n');
+		if (*line != '#')
+			continue;
+		c.line = xstrndup(line, n);
+		trim_end(c.line);
+		wl = word_len(c.line + 1);
+		c.word = xstrndup(c.line + 1, wl);
+		c.arg = xstrdup(mailin_skip_blank(c.line + 1 + wl));
+		r->cmds = xrealloc(r->cmds, (r->ncmds + 1) * sizeof(*r->cmds));
+		r->cmds[r->ncmds++] = c;
+	}
+	r->text = xstrdup("");
+}
+
 static void
 reply_clear(struct reply *r)
 {
@@ -293,6 +326,7 @@ reply_clear(struct reply *r)
 		free(r->cmds[i].line);
 		free(r->cmds[i].word);
 		free(r->cmds[i].arg);
+		free(r->cmds[i].error_detail);
 	}
 	free(r->cmds);
 	free(r->text);
@@ -321,33 +355,67 @@ word_is(const char *word, const char *const *names)
 	return found;
 }
 
+/* The commands without a case (handler_commands), folded. */
+static const char *const list_words[] = { "list", "lista", NULL },
+	*const show_words[] = { "show", "visa", NULL },
+	*const search_words[] = { "search", "sok", "sök", NULL },
+	*const help_words[] = { "help", "hjalp", "hjälp", NULL };
+
+bool
+mailin_has_caseless_command(const char *text)
+{
+	for (const char *p = text; p != NULL && *p != '\0';) {
+		const char *line = mailin_skip_blank(p);
+		size_t n = strcspn(line, "\n");
+		bool found = false;
+
+		p = line + n + (line[n] == '\n');
+		if (*line == '#') {
+			char *w = xstrndup(line + 1, word_len(line + 1));
+
+			found = word_is(w, list_words) ||
+				word_is(w, show_words) ||
+				word_is(w, search_words) ||
+				word_is(w, help_words);
+			free(w);
+		}
+		if (found)
+			return true;
+	}
+	return false;
+}
+
 /* The workflow's business: refused when the workflow lacks them. */
 static const char *const workflow_words[] = {
 	"assign", "tilldela", "take", "ta", "close", "stäng", "stang",
 	"resolve", "klar", NULL
 };
 
-/* Whether the handler may use C: a member of the group of one of its
-   roles (or any handler when it names none). */
-static int
-role_ok(struct store *store, const struct workflow *wf,
-	const struct workflow_command *c, int64_t handler, char **error_r)
+/* The roles that may use C, with the handler groups they are, for a
+   transcript: "rollen handlaggare (gruppen synpunkter) eller chef
+   (gruppen ledning)". Caller frees. */
+static char *
+roles_text(const struct workflow *wf, const struct workflow_command *c,
+	   const char *lang)
 {
-	if (c->roles.n == 0)
-		return 1;
-	for (size_t i = 0; i < c->roles.n; i++) {
-		for (size_t j = 0; j < wf->nroles; j++) {
-			int r;
+	bool en = lang != NULL && strcmp(lang, "en") == 0;
+	struct strlist l = { 0 };
 
-			if (strcmp(wf->roles[j].id, c->roles.v[i]) != 0)
-				continue;
-			r = store_group_has_member(store, wf->roles[j].group,
-						   handler, error_r);
-			if (r != 0)
-				return r;
-		}
+	strlist_add(&l, c->roles.n > 1 ? (en ? "the roles " : "rollerna ") :
+		    (en ? "the role " : "rollen "));
+	for (size_t i = 0; i < c->roles.n; i++) {
+		const char *group = NULL;
+
+		for (size_t j = 0; j < wf->nroles && group == NULL; j++)
+			if (strcmp(wf->roles[j].id, c->roles.v[i]) == 0)
+				group = wf->roles[j].group;
+		strlist_addf(&l, "%s%s", i == 0 ? "" : i + 1 < c->roles.n ?
+			     ", " : en ? " or " : " eller ", c->roles.v[i]);
+		if (group != NULL)
+			strlist_addf(&l, en ? " (group %s)" : " (gruppen %s)",
+				     group);
 	}
-	return 0;
+	return strlist_join(&l);
 }
 
 static bool
@@ -466,6 +534,18 @@ map_arg(struct command *c, const char *const (*table)[2], size_t n)
 	return true;
 }
 
+/* Whether M has files a reply would send the citizen (winmail.dat is
+   never sent). */
+static bool
+files_for_citizen(const struct mime_message *m)
+{
+	for (size_t i = 0; i < m->nparts; i++)
+		if (mime_part_is_file(&m->parts[i]) &&
+		    !mime_part_is_tnef(&m->parts[i]))
+			return true;
+	return false;
+}
+
 /* Decides, for every line, whether it can be carried out now. Returns
    how many cannot, or -1 on a database error. */
 static int
@@ -474,7 +554,7 @@ check_commands(struct mailin *mi, struct store *store,
 	       struct reply *r, char **error_r)
 {
 	int bad = 0;
-	bool needs_no_text = false, needs_text = false;
+	bool needs_no_text = false, needs_text = false, sig_only;
 
 	for (size_t i = 0; i < r->ncmds; i++) {
 		struct command *c = &r->cmds[i];
@@ -486,12 +566,13 @@ check_commands(struct mailin *mi, struct store *store,
 			const struct workflow_command *w = c->wc;
 
 			c->kind = CMD_WORKFLOW;
-			rc = role_ok(store, wf, w, v->handler_id, error_r);
+			rc = caseflow_role_ok(store, wf, w, v->handler_id,
+					      error_r);
 			if (rc < 0)
 				return -1;
 			if (rc == 0) {
 				c->error = tr(&T_ROLE, r->lang);
-				c->error_detail = w->roles.v[0];
+				c->error_detail = roles_text(wf, w, r->lang);
 			} else if ((rc = caseflow_handles(mi->flow, store,
 							  v->case_id, w->event,
 							  error_r)) <= 0) {
@@ -499,15 +580,19 @@ check_commands(struct mailin *mi, struct store *store,
 					return -1;
 				c->error = tr(&T_NOT_NOW, r->lang);
 			} else if (w->argument == WORKFLOW_ARG_HANDLER) {
+				int active = 0;
+
 				ascii_lower(c->arg);
 				if (c->arg[0] == '\0')
 					c->error = tr(&T_NEEDS_LOGIN, r->lang);
-				else if ((rc = store_handler_by_login(
-						  store, c->arg, &id,
+				else if ((rc = store_handler_find(
+						  store, c->arg, &id, &active,
 						  error_r)) <= 0) {
 					if (rc < 0)
 						return -1;
 					c->error = tr(&T_NO_HANDLER, r->lang);
+				} else if (!active) {
+					c->error = tr(&T_HANDLER_OFF, r->lang);
 				}
 			} else if (w->argument == WORKFLOW_ARG_WORD) {
 				if (!one_word(c->arg))
@@ -577,12 +662,16 @@ check_commands(struct mailin *mi, struct store *store,
 		bad += c->error != NULL;
 	}
 	bad += misplaced_commands(wf, r);
+	/* "#tilldela olle" or "#ta" above the signature the handler's
+	   mail client adds to every reply: the signature alone is no
+	   answer for the citizen, nor a question; it is kept on the case,
+	   for colleagues, and is not refused. With files for the citizen
+	   it goes along with them, as before. */
+	sig_only = !r->note && r->ncmds > 0 && r->text[0] != '\0' &&
+		signoff_only(r->text) &&
+		(needs_no_text || !files_for_citizen(v->msg));
 	/* a text to the citizen that a command forbids, or misses */
-	if (!r->note && r->text[0] != '\0' && needs_no_text &&
-	    signoff_only(r->text)) {
-		/* "#tilldela olle" above the signature the handler's mail
-		   client adds: the signature is kept on the case, for
-		   colleagues, and is not refused */
+	if (sig_only && !needs_text) {
 		r->note = true;
 	} else if (!r->note && r->text[0] != '\0' && needs_no_text) {
 		for (size_t i = 0; i < r->ncmds; i++) {
@@ -595,7 +684,7 @@ check_commands(struct mailin *mi, struct store *store,
 			}
 		}
 	}
-	if (needs_text && r->text[0] == '\0') {
+	if (needs_text && (r->text[0] == '\0' || sig_only)) {
 		for (size_t i = 0; i < r->ncmds; i++) {
 			struct command *c = &r->cmds[i];
 
@@ -656,6 +745,75 @@ mail_handler_on_case(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* Whether C was refused for the case's state: the handler may have
+   answered a notification the case has moved on from. */
+static bool
+refused_for_state(const struct command *c)
+{
+	static const struct text *const t[] = { &T_NOT_NOW, &T_CLOSED };
+
+	for (size_t i = 0; i < N_ELEMENTS(t); i++)
+		if (c->error == t[i]->sv || c->error == t[i]->en)
+			return true;
+	return false;
+}
+
+struct case_now {
+	char *state, *assignee;
+};
+
+static int
+case_now(const struct store_case *c, void *ctx)
+{
+	struct case_now *n = ctx;
+
+	n->state = xstrdup(c->state != NULL ? c->state : "-");
+	n->assignee = c->assignee != NULL ? xstrdup(c->assignee) : NULL;
+	return 0;
+}
+
+/* Where the case stands now, and the commands that apply, for a
+   transcript: the notification answered may be an old one. */
+static int
+add_case_now(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, bool en, struct strlist *l,
+	     char **error_r)
+{
+	struct case_now n = { 0 };
+	char *help = NULL;
+	int rc = store_case_get(store, v->case_number, case_now, &n, error_r);
+
+	if (rc > 0)
+		rc = caseflow_commands_now(mi->flow, store, v->case_id,
+					   v->handler_id, en, &help, error_r);
+	if (rc >= 0 && n.state != NULL && help != NULL) {
+		if (en)
+			strlist_addf(l, "\nThe case may have changed since the "
+				     "notification you answered: it is now in "
+				     "the state %s, %s%s%s. Commands that "
+				     "apply now:\n\n%s", n.state,
+				     n.assignee != NULL ? "with " :
+				     "with no case officer",
+				     n.assignee != NULL ? n.assignee : "",
+				     n.assignee != NULL ? " as case officer" :
+				     "", help);
+		else
+			strlist_addf(l, "\nÄrendet kan ha ändrats sedan "
+				     "aviseringen du svarade på: det är nu i "
+				     "läget %s, %s%s%s. Kommandon som gäller "
+				     "nu:\n\n%s", n.state,
+				     n.assignee != NULL ? "med " :
+				     "utan handläggare",
+				     n.assignee != NULL ? n.assignee : "",
+				     n.assignee != NULL ? " som handläggare" :
+				     "", help);
+	}
+	free(help);
+	free(n.state);
+	free(n.assignee);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 send_transcript(struct mailin *mi, struct store *store,
 		const struct mailin_verdict *v, const struct reply *r,
@@ -664,6 +822,7 @@ send_transcript(struct mailin *mi, struct store *store,
 	struct strlist l = { 0 };
 	char *body;
 	int ret;
+	bool state = false;
 
 	strlist_addf(&l, "%s\n\n", tr(&T_INTRO, r->lang));
 	for (size_t i = 0; i < r->ncmds; i++) {
@@ -678,8 +837,18 @@ send_transcript(struct mailin *mi, struct store *store,
 				     c->error_detail != NULL ? " " : "",
 				     c->error_detail != NULL ?
 				     c->error_detail : "");
+		state |= refused_for_state(c);
+	}
+	if (state && add_case_now(mi, store, v, r->lang != NULL &&
+				  strcmp(r->lang, "en") == 0, &l,
+				  error_r) < 0) {
+		strlist_clear(&l);
+		return -1;
 	}
 	strlist_addf(&l, "\n%s\n", tr(&T_RETRY, r->lang));
+	/* a reply to this mail or the notification has no files */
+	if (files_for_citizen(v->msg))
+		strlist_addf(&l, "%s\n", tr(&T_RETRY_FILES, r->lang));
 	body = strlist_join(&l);
 	ret = mail_handler_on_case(mi, store, v, r->address,
 				  tr(&T_SUBJECT, r->lang), body, error_r);
@@ -1158,9 +1327,15 @@ message_line(const struct store_message *m, void *ctx)
 
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
-	strlist_addf(&s->l, "\n%s %s %s\n%s\n", when,
+	/* who wrote what came in: the citizen, or a colleague */
+	strlist_addf(&s->l, "\n%s %s %s%s%s\n%s\n", when,
 		     strcmp(m->direction, "in") == 0 ? "<-" : "->",
-		     strcmp(m->visibility, "internal") == 0 ? "(intern)" : "",
+		     strcmp(m->direction, "in") == 0 && m->sender != NULL ?
+		     m->sender : "",
+		     strcmp(m->direction, "in") == 0 && m->sender != NULL &&
+		     strcmp(m->visibility, "internal") == 0 ? " " : "",
+		     strcmp(m->visibility, "internal") != 0 ? "" :
+		     s->en ? "(internal)" : "(intern)",
 		     m->body != NULL ? m->body : "");
 	return 0;
 }
@@ -1202,18 +1377,19 @@ handler_commands(struct mailin *mi, struct store *store,
 
 		strlist_addf(&s.l, "%s%s\n", i > 0 ? "\n" : "", c->line);
 		before = s.l.n;
-		if (word_is(c->word, (const char *const[]){ "list", "lista",
-							    NULL })) {
+		if (word_is(c->word, list_words)) {
 			ret = store_handler_cases(store, v->handler_id,
 						  list_line, &s, error_r);
 			none = true;
-		} else if (word_is(c->word, (const char *const[]){ "show",
-								   "visa",
-								   NULL })) {
+		} else if (word_is(c->word, show_words)) {
 			int64_t id;
-			char *number = xstrdup(c->arg);
+			/* the number as copied from a subject, in its
+			   brackets ("[KS-2026-00042]"), or as written */
+			char *number = mailin_find_number(mi->prefix, c->arg);
 			int rc;
 
+			if (number == NULL)
+				number = xstrdup(c->arg);
 			for (char *p = number; *p != '\0'; p++)
 				*p = (char)toupper((unsigned char)*p);
 			rc = store_case_get(store, number, show_case, &s,
@@ -1230,18 +1406,12 @@ handler_commands(struct mailin *mi, struct store *store,
 							 error_r);
 			ret = rc < 0 ? -1 : 0;
 			free(number);
-		} else if (word_is(c->word, (const char *const[]){ "search",
-								   "sok",
-								   "sök",
-								   NULL })) {
+		} else if (word_is(c->word, search_words)) {
 			ret = store_search_cases(store, c->arg, 50, list_line,
 						 &s, error_r);
 			none = true;
 		} else {
-			if (!word_is(c->word, (const char *const[]){ "help",
-								     "hjalp",
-								     "hjälp",
-								     NULL }))
+			if (!word_is(c->word, help_words))
 				strlist_addf(&s.l, "  %s\n\n", en ?
 					     "unknown command here; commands "
 					     "on a case go in a reply to its "
@@ -1347,6 +1517,21 @@ static const struct text T_ASIDE[][2] = {
 		  "aktivera dig (cirmctl handler enable).",
 		  "If you are to work on cases again: ask the administrator "
 		  "to enable you (cirmctl handler enable)." } },
+	[MAILIN_NOTICE_OTHER_SENDER] = {
+		{ "Ett svar på en avisering som skickades till dig kom från "
+		  "en annan adress än den cirm har för dig, så cirm kan inte "
+		  "se att det var du som skrev.",
+		  "A reply to a notification sent to you came from another "
+		  "address than the one cirm has for you, so cirm cannot "
+		  "tell it was you who wrote." },
+		{ "Var det du: svara från adressen som cirm har för dig, "
+		  "eller be administratören byta den (cirmctl handler set). "
+		  "Var det inte du har någon annan fått aviseringen, till "
+		  "exempel vidarebefordrad: säg till administratören.",
+		  "If it was you: reply from the address cirm has for you, "
+		  "or ask the administrator to change it (cirmctl handler "
+		  "set). If it was not, someone else has the notification, "
+		  "forwarded perhaps: tell the administrator." } },
 };
 
 int
@@ -1358,6 +1543,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	struct mailin_verdict own = *v;
 	struct strlist l = { 0 };
 	char *kind = NULL, *lang = NULL, *subject, *body, when[32];
+	char *to = NULL;
 	const char *subj = v->msg->subject != NULL ? v->msg->subject : "";
 	time_t t = (time_t)row->received_at;
 	struct tm tm;
@@ -1365,7 +1551,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	int ret;
 
 	if (v->notice <= MAILIN_NOTICE_NONE ||
-	    v->notice > MAILIN_NOTICE_DISABLED) {
+	    v->notice > MAILIN_NOTICE_OTHER_SENDER) {
 		*error_r = xstrdup("set-aside notice of an unknown kind");
 		return -1;
 	}
@@ -1377,6 +1563,27 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		free(kind);
 		free(lang);
 		return -1;
+	}
+	/* the sender, or for mail from another address the handler's
+	   own, when the handler is still active */
+	if (v->notice == MAILIN_NOTICE_OTHER_SENDER) {
+		int64_t id = 0;
+		bool handler = false, active = false;
+		int rc = store_contact_first(store, v->notify_id, "email", &to,
+					     error_r);
+
+		if (rc > 0)
+			rc = store_contact_find_full(store, "email", to, &id,
+						     &handler, &active,
+						     error_r);
+		if (rc <= 0 || id != v->notify_id || !handler || !active) {
+			free(to);
+			free(kind);
+			free(lang);
+			return rc < 0 ? -1 : 0;
+		}
+	} else {
+		to = xstrdup(v->sender);
 	}
 	en = lang != NULL && strcmp(lang, "en") == 0;
 	localtime_r(&t, &tm);
@@ -1391,6 +1598,9 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		strlist_addf(&l, en ? " It is %s bytes; the limit is %zu." :
 			     " Det är på %s byte; gränsen är %zu.",
 			     v->msg->headers[0].value, mi->limits.max_size);
+	if (v->notice == MAILIN_NOTICE_OTHER_SENDER)
+		strlist_addf(&l, en ? " It came from %s; cirm has %s." :
+			     " Det kom från %s; cirm har %s.", v->sender, to);
 	strlist_addf(&l, "\n\n%s: %s\n\n", tr(&T_ASIDE_WHAT, lang),
 		     tr(&T_ASIDE[v->notice][1], lang));
 	strlist_addf(&l, en ? "The administrator can release the message "
@@ -1406,9 +1616,10 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		xstrdup(tr(&T_ASIDE_SUBJECT, lang));
 	/* no signed Reply-To: the mail was not a handler's action */
 	own.case_id = 0;
-	ret = mail_handler(mi, store, &own, v->sender, subject, body, error_r);
+	ret = mail_handler(mi, store, &own, to, subject, body, error_r);
 	free(subject);
 	free(body);
+	free(to);
 	free(kind);
 	free(lang);
 	return ret;
@@ -1432,11 +1643,13 @@ mailin_handler_apply(struct mailin *mi, struct store *store,
 		return -1;
 	free(kind);
 	r.address = xstrdup(v->sender);
-	parse(v->stripped, &r);
-	if (v->kind == MAILIN_HANDLER_COMMAND)
+	if (v->kind == MAILIN_HANDLER_COMMAND) {
+		parse_all(v->stripped, &r);
 		ret = handler_commands(mi, store, v, &r, error_r);
-	else
+	} else {
+		parse(v->stripped, &r);
 		ret = handler_reply(mi, store, row, v, &r, error_r);
+	}
 	reply_clear(&r);
 	return ret;
 }

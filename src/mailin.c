@@ -571,9 +571,44 @@ ar_plain(const char *v)
 	return out;
 }
 
+/* Whether the DMARC result at P (after "dmarc=") says the domain has
+   no DMARC record, so that there is no DMARC result to go by: "none"
+   (RFC 7489 11.2), or Exchange Online's "bestguesspass" (no record;
+   one would have passed). */
+static bool
+dmarc_no_record(const char *p)
+{
+	static const char *const words[] = { "none", "bestguesspass" };
+
+	for (size_t i = 0; i < N_ELEMENTS(words); i++) {
+		size_t n = strlen(words[i]);
+
+		if (strncasecmp(p, words[i], n) == 0 &&
+		    strchr(" \t\r\n;", p[n]) != NULL)
+			return true;
+	}
+	return false;
+}
+
+/* Where the results of the Authentication-Results value AR start: after
+   the authserv-id (a host name, never with '='), or at once when there
+   is none, as Exchange Online writes it ("spf=pass (...) smtp.mailfrom=
+   ...; dkim=..."). */
+static const char *
+ar_results(const char *ar)
+{
+	const char *semi = strchr(ar, ';');
+	const char *eq = strchr(ar, '=');
+
+	if (eq != NULL && (semi == NULL || eq < semi))
+		return ar;
+	return semi;
+}
+
 /* The topmost Authentication-Results (RFC 8601), added by the receiving
-   MTA: 1 when absent or when it shows dmarc=pass, or else dkim=pass or
-   spf=pass, for the sender's domain; 0 otherwise. */
+   MTA: 1 when absent or when it shows dmarc=pass, or else (no DMARC
+   result, or none for want of a record) dkim=pass or spf=pass, for the
+   sender's domain; 0 otherwise. */
 int
 mailin_auth_ok(const struct mime_message *m, const char *sender)
 {
@@ -585,7 +620,7 @@ mailin_auth_ok(const struct mime_message *m, const char *sender)
 	if (raw == NULL)
 		return 1;
 	ar = ar_plain(raw);
-	p = strchr(ar, ';');	/* after the authserv-id */
+	p = ar_results(ar);
 	while (p != NULL && *p != '\0') {
 		const char *end;
 
@@ -593,7 +628,10 @@ mailin_auth_ok(const struct mime_message *m, const char *sender)
 		end = strchr(p, ';');
 		if (end == NULL)
 			end = p + strlen(p);
-		if (strncasecmp(p, "dmarc=", 6) == 0) {
+		if (strncasecmp(p, "dmarc=", 6) == 0 &&
+		    dmarc_no_record(p + 6)) {
+			/* no record: aligned DKIM or SPF decide */
+		} else if (strncasecmp(p, "dmarc=", 6) == 0) {
 			bool ok = strncasecmp(p + 6, "pass", 4) == 0 &&
 				prop_aligned(p, end, "header.from=", sd);
 
@@ -623,8 +661,16 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 		quarantine(v, xstrdup("reply to a handler's signed address "
 				      "from another sender"));
 		/* a colleague who answered a forwarded notification */
-		if (who->handler)
+		if (who->handler) {
 			tell(v, who, MAILIN_NOTICE_OTHERS_TOKEN);
+		} else {
+			/* the handler writing from another address (an
+			   alias, a shared mailbox), or someone holding the
+			   handler's notification: the handler is told, at
+			   the address cirm has, never at the sender's */
+			v->notify_id = v->handler_id;
+			v->notice = MAILIN_NOTICE_OTHER_SENDER;
+		}
 		return 0;
 	}
 	if (v->handler_id == 0 && !who->handler) {
@@ -870,11 +916,15 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		tell(v, &who, MAILIN_NOTICE_NO_TOKEN);
 		return 0;
 	}
+	/* commands without a case: at the top, or for a handler under a
+	   greeting ("Hej!\n\n#lista"), which would open a case */
 	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&
-				   *mailin_skip_blank(v->stripped +
-						     strspn(v->stripped,
-							    " \t\r\n")) ==
-				   '#'))
+				   (*mailin_skip_blank(v->stripped +
+						      strspn(v->stripped,
+							     " \t\r\n")) ==
+				    '#' ||
+				    (who.handler &&
+				     mailin_has_caseless_command(v->stripped)))))
 		if ((r = decide_handler(&who, v)) != -2)
 			return r;
 	note_encrypted(mi, v);

@@ -59,6 +59,9 @@ struct mailin_verdict {
 		MAILIN_NOTICE_OTHERS_TOKEN, /* to a colleague's address */
 		MAILIN_NOTICE_AUTH,	   /* failed authentication */
 		MAILIN_NOTICE_DISABLED,	   /* from a disabled handler */
+		MAILIN_NOTICE_OTHER_SENDER, /* to the handler's address from
+					       another sender: told at the
+					       handler's own address */
 	} notice;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */

@@ -440,10 +440,26 @@ attribution_in(const struct text *t, size_t from, size_t to,
 	return *kind_r != ATTR_NONE;
 }
 
+/* Whether S has a time or a year outside its addresses: the digits of
+   "arende+ks-2026-00001.h1...@kommun.se", a notification's reply
+   address, are no date. */
 static int
 has_date(const char *s)
 {
-	return has_time(s) || has_year(s);
+	char *copy = xstrdup(s);
+	int found;
+
+	for (char *p = copy; *p != '\0';) {
+		size_t n = strcspn(p, " \t<>,;()\"");
+
+		if (n > 0 && memchr(p, '@', n) != NULL)
+			memset(p, 'x', n);
+		p += n;
+		p += strspn(p, " \t<>,;()\"");
+	}
+	found = has_time(copy) || has_year(copy);
+	free(copy);
+	return found;
 }
 
 /* How many lines (wrapped by the mail client) the attribution starting at

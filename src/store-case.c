@@ -622,13 +622,21 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 	/* the newest LIMIT of the conversation by its index (the WHERE
 	   term is the index's, word for word), then in time order; only
 	   the first line of each text is wanted, so no whole bodies are
-	   read */
+	   read. A handler's public reply is left out: its text is the
+	   answer that went to the citizen, listed as that, and a reply of
+	   commands alone has none. */
 	static const char sql[] =
-		"SELECT id, at, direction, channel, visibility, NULL, subject, "
-		"substr(coalesce(body_stripped, body_full), 1, 200) FROM "
-		"(SELECT * FROM message WHERE case_id = ? AND "
-		"(direction = 'in' OR visibility = 'public') ORDER BY id DESC "
-		"LIMIT ?) ORDER BY at, id";
+		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
+		"coalesce(c.name, c.login), m.subject, "
+		"substr(coalesce(m.body_stripped, m.body_full), 1, 200) FROM "
+		"(SELECT * FROM message WHERE case_id = ?1 AND "
+		"(direction = 'in' OR visibility = 'public') AND NOT "
+		"(direction = 'in' AND visibility = 'public' AND EXISTS "
+		"(SELECT 1 FROM contact WHERE id = message.contact_id AND "
+		"kind = 'handler')) "
+		"ORDER BY id DESC LIMIT ?2) m "
+		"LEFT JOIN contact c ON c.id = m.contact_id AND "
+		"c.kind = 'handler' ORDER BY m.at, m.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

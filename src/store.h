@@ -555,8 +555,10 @@ int store_contact_cases(struct store *store, int64_t contact_id,
 				  bool citizen, void *ctx),
 			void *ctx, char **error_r);
 /* The newest LIMIT messages of a case's conversation (as above), in time
-   order, each text cut to its first 200 bytes (sender not filled in).
-   0, or -1. */
+   order, each text cut to its first 200 bytes, without a handler's
+   public replies (what went to the citizen of them is there as sent);
+   sender is the name (or login) of a handler who wrote the message,
+   NULL for anyone else's. 0, or -1. */
 int store_case_recent_messages(struct store *store, int64_t case_id,
 			       int limit,
 			       int (*fn)(const struct store_message *m,

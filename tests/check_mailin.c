@@ -927,7 +927,10 @@ START_TEST(test_citizen_language)
 END_TEST
 
 /* Eva's next notification, and #visa, show the case's conversation:
-   what Anna and Eva wrote, Eva's note, not the notifications. */
+   what Anna and Eva wrote, Eva's note, not the notifications. In the
+   history Eva's answer shows once, as what went to Anna; her note is
+   hers by name, not "<-" as if Anna had written it; a reply of
+   commands alone has no line. */
 START_TEST(test_handler_sees_conversation)
 {
 	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
@@ -949,6 +952,10 @@ START_TEST(test_handler_sees_conversation)
 	note = mail("eva@kommun.example", to, "SV: Buller",
 		    "v4@kommun.example", NULL, "#notering\nRing byggfirman.\n");
 	deliver(note);
+	free(note);
+	note = mail("eva@kommun.example", to, "SV: Buller",
+		    "v4b@kommun.example", NULL, "#kategori buller\n");
+	deliver(note);
 	/* a first line cut at 70 bytes would split the å */
 	third = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "v5@example.se", "In-Reply-To: <v1@example.se>\n",
@@ -964,11 +971,14 @@ START_TEST(test_handler_sees_conversation)
 	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
 	ck_assert_msg(hist != NULL, "%s", body);
 	/* the newest five of the conversation, and no notification */
-	ck_assert_msg(strstr(hist, "<- Hej Anna! Vi tittar på det i veckan.") !=
+	ck_assert_msg(strstr(hist, "<- Hej Anna! Vi tittar på det i veckan.") ==
 		      NULL && strstr(hist, "-> Hej Anna! Vi tittar på det i "
 				     "veckan.") != NULL &&
 		      strstr(hist, "<- Hej! Nu bullrar det igen.\n") != NULL &&
-		      strstr(hist, "<- Ring byggfirman.") != NULL &&
+		      strstr(hist, " Eva Ek: Ring byggfirman.\n") != NULL &&
+		      strstr(hist, "<- Ring byggfirman.") == NULL &&
+		      strstr(hist, "<- \n") == NULL &&
+		      strstr(hist, "<-\n") == NULL &&
 		      strstr(hist, "<- Och nu en gång till. Det dånar från "
 			     "morgon till kväll, varje dag ...\n") != NULL,
 		      "%s", hist);
@@ -986,7 +996,8 @@ START_TEST(test_handler_sees_conversation)
 		      strstr(body, "\n  Handläggare: eva\n") != NULL,
 		      "%s", body);
 	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL &&
-		      strstr(body, "(intern)\nRing byggfirman.") != NULL &&
+		      strstr(body, "<- Eva Ek (intern)\nRing byggfirman.") !=
+		      NULL &&
 		      strstr(body, "Och nu en gång till.") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "Senaste meddelanden") == NULL, "%s", body);
 	free(body);
@@ -1070,6 +1081,40 @@ START_TEST(test_auth_results_syntax)
 		  "eva@kommun.se" },
 		{ "mx.kommun.se; spf=pass smtp.mailfrom=bounce@mail.kommun.se",
 		  1, "eva@kommun.se" },
+		/* a domain without a DMARC record: OpenDMARC's "none" and
+		   Exchange Online's "bestguesspass" are no DMARC result,
+		   and aligned DKIM or SPF decide */
+		{ "mx.kommun.example; dkim=pass header.d=kommun.example; "
+		  "dmarc=none (p=none dis=none) header.from=kommun.example", 1,
+		  NULL },
+		{ "mx.kommun.example; dmarc=none header.from=kommun.example; "
+		  "spf=pass smtp.mailfrom=eva@kommun.example", 1, NULL },
+		{ "mx.kommun.example; dkim=fail header.d=kommun.example; "
+		  "dmarc=none header.from=kommun.example", 0, NULL },
+		{ "mx.kommun.example; dmarc=nonesuch header.from="
+		  "kommun.example; dkim=pass header.d=kommun.example", 0, NULL },
+		{ "mx.kommun.example; dkim=pass header.d=kommun.example; "
+		  "dmarc=fail header.from=kommun.example", 0, NULL },
+		/* Exchange Online writes no authserv-id: its first result
+		   is a result all the same */
+		{ "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom="
+		  "kommun.example; dkim=none (message not signed) "
+		  "header.d=none;dmarc=bestguesspass action=none "
+		  "header.from=kommun.example;compauth=pass reason=109", 1,
+		  NULL },
+		{ "spf=pass (sender IP is 192.0.2.1) smtp.mailfrom="
+		  "kommun.example; dkim=none (message not signed) "
+		  "header.d=none;dmarc=none action=none "
+		  "header.from=kommun.example;compauth=pass reason=102", 1,
+		  NULL },
+		{ "spf=fail (sender IP is 192.0.2.1) smtp.mailfrom="
+		  "kommun.example; dkim=none (message not signed) "
+		  "header.d=none;dmarc=none action=none "
+		  "header.from=kommun.example;compauth=fail reason=001", 0,
+		  NULL },
+		{ "dkim=pass (signature was verified) header.d=kommun.example;"
+		  "dmarc=pass action=none header.from=kommun.example", 1,
+		  NULL },
 	};
 	struct mime_limits lim;
 
@@ -1375,6 +1420,86 @@ START_TEST(test_handler_upper_case)
 }
 END_TEST
 
+/* #tilldela to a colleague who is disabled says so, rather than that
+   there is no such login: the handler knows the colleague exists. */
+START_TEST(test_handler_assign_disabled)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "d1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+	char *err = NULL;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, active, "
+		"created_at) VALUES ('handler', 'Bo Berg', 'bo', 'sv', 0, 0);",
+		&err) == 0, "%s", err);
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "d2@kommun.example", NULL,
+		     "#tilldela bo\n#tilldela bosse\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NULL"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#tilldela bo\n      utförs inte: "
+			     "handläggaren är avstängd i cirm\n") != NULL,
+		      "%s", body);
+	ck_assert_msg(strstr(body, "#tilldela bosse\n      utförs inte: "
+			     "ingen handläggare med den inloggningen\n") !=
+		      NULL, "%s", body);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* A reply to a notification the case has moved on from: the transcript
+   says where the case stands now and which commands apply, since the
+   old notification lists others. */
+START_TEST(test_handler_old_notification)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "n1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body, *now;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
+		     "#klar\nBullret är åtgärdat.\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "n3@kommun.example", NULL,
+		     "#ta\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#ta\n      utförs inte: går inte i "
+			     "ärendets nuvarande läge\n") != NULL, "%s", body);
+	now = strstr(body, "det är nu i läget lost, med eva som "
+		     "handläggare. Kommandon som gäller nu:\n\n  #stang ");
+	ck_assert_msg(now != NULL, "%s", body);
+	ck_assert_msg(strstr(now, "  #ta ") == NULL, "%s", body);
+	free(body);
+	/* a command refused for what is below it is no news of the case */
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "n4@kommun.example", NULL,
+		     "#frobnicate\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Kommandon som gäller nu") == NULL &&
+		      strstr(body, "Bifoga") == NULL, "%s", body);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* #prioritet takes the Swedish words as well (hög, BRÅDSKANDE); the
    case keeps the English value, and a wrong word is refused naming
    the Swedish ones. */
@@ -1574,7 +1699,8 @@ START_TEST(test_handler_told_of_quarantine)
 	free(subj);
 	free(body);
 
-	/* an outsider is told nothing, whatever the reason */
+	/* an outsider is told nothing, whatever the reason; the handler
+	   whose reply address the outsider used is, at her own address */
 	before = count("SELECT count(*) FROM outbox");
 	mm = mail("mallory@example.se", to, "SV", "t5@example.se", NULL,
 		  "#klar\n");
@@ -1583,9 +1709,16 @@ START_TEST(test_handler_told_of_quarantine)
 	deliver("X-Cirm-Oversize: 99999999\nFrom: big@example.se\n"
 		"Subject: x\n\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 5);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before + 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "IN ('mallory@example.se', 'big@example.se')"),
+			 0);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "Det kom från mallory@example.se; cirm har "
+			     "eva@kommun.example.") != NULL, "%s", body);
+	free(body);
 
-	/* at most five notices an hour to one handler: Eva has had two */
+	/* at most five notices an hour to one handler: Eva has had three */
 	for (int i = 0; i < 6; i++) {
 		char id[32];
 
@@ -1607,6 +1740,54 @@ START_TEST(test_handler_told_of_quarantine)
 }
 END_TEST
 
+/* A handler who answers a notification from another address than the
+   one cirm has (an alias, a shared mailbox) is not silently ignored:
+   the reply changes nothing, and the handler is told at the address
+   cirm has, in the handler's language; a disabled handler is not. */
+START_TEST(test_handler_other_address_told)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "o1@example.se", NULL, "Det bullrar.");
+	char *to, *mm, *body, *subj;
+	char *err = NULL;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	mm = mail("\"Eva Ek\" <Eva.Ek@kommun.example>", to, "SV: Buller",
+		  "o2@kommun.example", NULL, "#ta\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva.ek@kommun.example'"), 0);
+	subj = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(subj, "Ditt meddelande har inte behandlats "
+			 "[KS-2026-00001]");
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "Det kom från eva.ek@kommun.example; cirm "
+			     "har eva@kommun.example.") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "cirmctl handler set") != NULL, "%s", body);
+	free(subj);
+	free(body);
+
+	/* disabled: nothing more goes to her */
+	ck_assert_msg(store_exec(store, "UPDATE contact SET active = 0 "
+				 "WHERE login = 'eva'", &err) == 0, "%s", err);
+	mm = mail("eva.ek@kommun.example", to, "SV: Buller",
+		  "o3@kommun.example", NULL, "#ta\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject "
+			       "LIKE 'Ditt meddelande har inte%'"), 1);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* The Reply-To in HEADERS (caller frees). */
 static char *
 reply_to_of(const char *headers)
@@ -1617,6 +1798,57 @@ reply_to_of(const char *headers)
 	p += 11;
 	return xstrndup(p, strcspn(p, "\n"));
 }
+
+/* A command refused for its roles names every role that may use it,
+   with the handler group each is, which is what the administrator
+   adds a handler to; the notification lists only the commands the
+   handler it goes to may use. */
+START_TEST(test_handler_role_refused)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "g1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *hdr, *kim, *body;
+	char *err = NULL;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Kim Ek', 'kim', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'kim@kommun.example', 0 FROM "
+		"contact WHERE login = 'kim';", &err) == 0, "%s", err);
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
+		     "#tilldela kim\n");
+	deliver(reply);
+	free(reply);
+	hdr = newest_to("kim@kommun.example", "headers");
+	kim = reply_to_of(hdr);
+	body = newest_to("kim@kommun.example", "body");
+	ck_assert_msg(strstr(body, "  #eskalera ") != NULL &&
+		      strstr(body, "  #notering ") != NULL &&
+		      strstr(body, "  #klar ") == NULL &&
+		      strstr(body, "  #ta ") == NULL, "%s", body);
+	free(body);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "  #klar ") != NULL, "%s", body);
+	free(body);
+	reply = mail("kim@kommun.example", kim, "SV", "g3@kommun.example", NULL,
+		     "#klar\nKlart.\n");
+	deliver(reply);
+	body = newest_to("kim@kommun.example", "body");
+	ck_assert_msg(strstr(body, "#klar\n      utförs inte: bara för "
+			     "rollerna handlaggare (gruppen synpunkter) eller "
+			     "chef (gruppen ledning)\n") != NULL, "%s", body);
+	free(body);
+	free(reply);
+	free(kim);
+	free(hdr);
+	free(to);
+	free(m);
+}
+END_TEST
 
 /* A handler whose case another takes over, or gives to someone else,
    is told so, in the handler's language, and can take it back by
@@ -1815,6 +2047,31 @@ START_TEST(test_handler_signature_under_command)
 			       "'handler.refused'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
+	/* under any command: "#ta" with the signature Outlook adds to
+	   every reply sends Anna no mail of a signature alone */
+	reply = mail("eva@kommun.example", to, "SV", "s5@kommun.example", NULL,
+		     "#ta\n#prioritet h\xc3\xb6g\n\nMed v\xc3\xa4nlig "
+		     "h\xc3\xa4lsning\nEva Ek\nTel. 0123-45 67 89\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	/* a question of a signature alone is no question */
+	reply = mail("eva@kommun.example", to, "SV", "s6@kommun.example", NULL,
+		     "#fraga\n\nMvh Eva\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 2);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "#fraga\n      utförs inte: behöver en "
+			     "text under kommandona") != NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
 	free(to);
 	free(m);
 }
@@ -1920,6 +2177,24 @@ START_TEST(test_handler_files_alone)
 			       "ON a.message_id = o.message_id WHERE "
 			       "o.recipient = 'anna@example.se' AND "
 			       "a.filename = 'a.pdf'"), 0);
+	/* refused: the transcript says to attach the files again, since
+	   a reply to it or to the notification has none */
+	body = xasprintf("--b\nContent-Type: text/plain\n\n#frobnicate\n\n"
+			 "Beslutet bifogas.\n\n"
+			 "--b\nContent-Type: application/pdf\n"
+			 "Content-Disposition: attachment; filename=nytt.pdf\n"
+			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+			 "--b--");
+	reply = mail("eva@kommun.example", to, "SV", "f4@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "\nBifoga filerna igen") != NULL, "%s",
+		      body);
+	free(body);
 	free(to);
 	free(m);
 }
@@ -2093,6 +2368,35 @@ START_TEST(test_handler_commands)
 		      strstr(body, "#hjälp\n  #lista") != NULL, "%s", body);
 	free(body);
 	free(search);
+	/* under a greeting and above a signature: still commands, and no
+	   case opened for the handler */
+	search = mail("eva@kommun.example", "arende@kommun.example", "Lista",
+		      "c7@kommun.example", NULL,
+		      "Hej!\n\n#lista\n\nMed vänlig hälsning\nEva\n");
+	deliver(search);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strncmp(body, "#lista\n  KS-2026-00001", 22) == 0,
+		      "%s", body);
+	free(body);
+	free(search);
+	/* a number copied from a subject, brackets and all */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c9@kommun.example", NULL, "#visa [ks-2026-00001]\n");
+	deliver(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "\nKS-2026-00001  Parkering på gräset\n") !=
+		      NULL, "%s", body);
+	free(body);
+	free(search);
+	/* from a citizen, the same is an ordinary mail */
+	search = mail("bertil@example.se", "arende@kommun.example", "Lista",
+		      "c8@example.se", NULL, "Hej!\n\n#lista\n");
+	deliver(search);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	free(search);
 	free(list);
 	free(take);
 	free(to);
@@ -2160,9 +2464,13 @@ mailin_suite(void)
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
+	tcase_add_test(tc, test_handler_assign_disabled);
+	tcase_add_test(tc, test_handler_old_notification);
+	tcase_add_test(tc, test_handler_role_refused);
 	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
+	tcase_add_test(tc, test_handler_other_address_told);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
 	tcase_add_test(tc, test_quarantined_once);

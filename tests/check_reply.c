@@ -37,6 +37,18 @@ static const struct {
 	  "Thanks!\nOn Mon, Nov 23, 2026 at 10:12 AM Anna\nAndersson "
 	  "<anna@example.se>\nwrote:\n> Hi\n",
 	  "Thanks!" },
+	/* the reply address of a notification holds a case number, and
+	   its year is no date of a later attribution */
+	{ "en wrapped before a reply address with a case number",
+	  "#ta\n\nOn Thu, Dec 3, 2026 at 1:12 PM Kommunen <\n"
+	  "arende+ks-2026-00001.h1.bb756dd3ae0762c0@kommun.example> wrote:\n"
+	  "\n> Ett nytt \xc3\xa4rende\n",
+	  "#ta" },
+	{ "en wrapped before the name of a reply address",
+	  "#ta\n\nOn Thu, Dec 3, 2026 at 1:12 PM\nKommunen "
+	  "<arende+ks-2026-00001.h1.bb756dd3ae0762c0@kommun.example> "
+	  "wrote:\n\n> Ett nytt \xc3\xa4rende\n",
+	  "#ta" },
 	{ "en attribution without date",
 	  "Fine by me.\n\nAnna wrote:\n> Is Tuesday ok?\n", "Fine by me." },
 	{ "en unquoted message after attribution",
