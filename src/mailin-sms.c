@@ -214,9 +214,30 @@ mailin_check_sms_templates(struct mailin *mi, struct strlist *errors)
 	}
 }
 
-/* The one SMS a number that opted out still gets: the confirmation. A
-   template that does not render costs the confirmation, told in the
-   log with file:line, never the opt-out itself. */
+/* The language the owner of NUMBER reads (caller frees): theirs when
+   the number is a contact's, else the instance's. NULL on error. */
+static char *
+number_language(struct mailin *mi, struct store *store, const char *number,
+		char **error_r)
+{
+	char *kind = NULL, *lang = NULL;
+	int64_t id;
+	int r = store_contact_find(store, "phone", number, &id, error_r);
+
+	if (r > 0)
+		r = store_contact_kind(store, id, &kind, &lang, error_r);
+	free(kind);
+	if (r < 0) {
+		free(lang);
+		return NULL;
+	}
+	return lang != NULL ? lang : xstrdup(mi->language);
+}
+
+/* The one SMS a number that opted out still gets: the confirmation, in
+   the language of the citizen who sent the keyword. A template that
+   does not render costs the confirmation, told in the log with
+   file:line, never the opt-out itself. */
 static int
 confirm_optout(struct mailin *mi, struct store *store, const char *number,
 	       const char *template_id, char **error_r)
@@ -224,7 +245,7 @@ confirm_optout(struct mailin *mi, struct store *store, const char *number,
 	const struct template_var vars[] = {
 		{ "municipality.name", mi->name },
 	};
-	char *subject = NULL, *body = NULL, *err = NULL;
+	char *subject = NULL, *body = NULL, *err = NULL, *lang;
 	struct store_outbox_new o = {
 		.channel = "sms", .recipient = number,
 		.headers = STORE_SMS_OPTOUT_CONFIRMATION "\n",
@@ -232,9 +253,12 @@ confirm_optout(struct mailin *mi, struct store *store, const char *number,
 	};
 	int ret;
 
-	if (template_cache_render(mi->templates, mi->language, template_id,
-				  vars, N_ELEMENTS(vars), &subject, &body,
-				  &err) < 0) {
+	if ((lang = number_language(mi, store, number, error_r)) == NULL)
+		return -1;
+	ret = template_cache_render(mi->templates, lang, template_id, vars,
+				    N_ELEMENTS(vars), &subject, &body, &err);
+	free(lang);
+	if (ret < 0) {
 		log_warnx("%s: no confirmation sent", err);
 		free(err);
 		return 0;

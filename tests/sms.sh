@@ -301,6 +301,14 @@ check "... as the citizen's language, kept for the next" \
 	[ "$(sql "SELECT c.language FROM contact c JOIN contact_address a ON a.contact_id = c.id WHERE a.address = '+46707770001'")" = en ]
 run "$CIRMCTL" -c "$C" case show "$(sql "SELECT number FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46707770001')")"
 check "cirmctl case show tells the citizen's language" contains "$out" "Language:     en"
+sms "From: +46707770001" "STOP"
+engine
+check "STOP from a citizen who writes English is confirmed in English" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46707770001' AND body LIKE '%You will get no more SMS%'")" -eq 1 ]
+sms "From: +46707770001" "START"
+engine
+check "... and so is START" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46707770001' AND body LIKE '%You will get SMS from us again%'")" -eq 1 ]
 
 # --- SMS templates at workflow check ------------------------------------------
 cp -r "$I/templates" "$T/tpl"
