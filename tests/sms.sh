@@ -14,7 +14,7 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not install
 I=$T/inst
 C=$I/cirm.conf
 "$CIRMCTL" init "$I" >/dev/null || exit 99
-printf 'workflow_routes = 72456=felanmalan\n' >>"$C"
+printf 'workflow_routes = 72456=felanmalan 0700000099=felanmalan\n' >>"$C"
 "$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
 	--name "Eva Ek" --group synpunkter >/dev/null || exit 99
 
@@ -111,6 +111,13 @@ check "an SMS to a routed number starts that workflow" \
 	[ "$(sql "SELECT workflow FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46705550000')")" = felanmalan ]
 check "missing parts are noted on the case" \
 	[ "$(sql "SELECT detail FROM event WHERE kind = 'sms.incomplete'")" = "2/3" ]
+# Routes name our number as people write it; the gateways give it in
+# international form.
+sms "From: 46705550001
+To: +46700000099" "Vattenläcka på Parkvägen."
+engine
+check "a route for our number written nationally matches it given internationally" \
+	[ "$(sql "SELECT workflow FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46705550001')")" = felanmalan ]
 
 # --- bad input -----------------------------------------------------------------
 sms "From: Banken" "Ditt konto är spärrat."
