@@ -111,6 +111,7 @@ struct slot {
 	uint32_t seq;
 	struct row *row;  /* NULL: free */
 	int part;
+	int64_t sent_ms;
 };
 
 struct again {
@@ -690,7 +691,7 @@ window_add(struct smpp *s, uint32_t seq, struct row *r, int part)
 {
 	for (int i = 0; i < s->window; i++) {
 		if (s->win[i].row == NULL) {
-			s->win[i] = (struct slot){ seq, r, part };
+			s->win[i] = (struct slot){ seq, r, part, now_ms() };
 			s->nused++;
 			return 0;
 		}
@@ -1451,12 +1452,25 @@ pump(struct smpp *s, int64_t timeout_ms)
 }
 
 /* Keeps the link alive: an enquire_link after smpp_enquire_link of
-   silence. 0, or -1 when the last one went unanswered. */
+   silence. 0, or -1 when the last one went unanswered, or a submit_sm
+   has waited twice smpp_enquire_link for its answer: an answer the
+   SMSC lost would hold its window slot, and the batch behind it, for
+   as long as the session lasts (the SMSC answering enquire_link all
+   along); connecting again sends its row again. */
 static int
 keepalive(struct smpp *s)
 {
 	int64_t t = now_ms();
 
+	for (int i = 0; i < s->window; i++) {
+		if (s->win[i].row != NULL &&
+		    t - s->win[i].sent_ms >= 2 * s->enquire_ms) {
+			log_warnx("smpp: %s:%u: no answer to a submit_sm in "
+				  "%lld s", s->host, s->port,
+				  (long long)(t - s->win[i].sent_ms) / 1000);
+			return -1;
+		}
+	}
 	if (s->enquire_sent_ms != 0) {
 		if (t - s->enquire_sent_ms < s->enquire_ms)
 			return 0;

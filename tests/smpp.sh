@@ -6,7 +6,8 @@
 # accepted exactly once with the right data_coding, header and text,
 # rows 'sent' with the SMSC's id, receipts recorded (DELIVRD delivered,
 # UNDELIV failed), a throttled submit sent again, a connection dropped
-# with a full window and every row still accepted exactly once, an
+# with a full window and every row still accepted exactly once, a
+# submit whose answer the SMSC lost sent again after a reconnect, an
 # inbound concatenated SMS put together, a second delivery of an inbound
 # SMS dropped, one that cannot be read quarantined, and an unbind on
 # SIGTERM.
@@ -200,6 +201,28 @@ done
 check "dropped: each accepted exactly once" test $ok_all = 1
 check "dropped: unanswered rows were put back with a reason" \
 	test "$(sql "SELECT count(*) FROM outbox WHERE attempts > 0 AND last_error LIKE '%broke%'")" -ge 1
+stop_smsc
+
+# --- an answer that never comes ----------------------------------------
+# The SMSC takes a submit_sm and its answer is lost, while the session
+# goes on (enquire_link answered): the row must not wait for ever in
+# the window, and the rows after it must not wait behind it.
+sql "DELETE FROM outbox"
+for i in $(seq 1 12); do put +46701234567 "Borttappat svar $i"; done
+start_smsc lose --lose-at 3
+start_gw
+check "lost answer: every row sent in the end" \
+	wait_for 40 "SELECT count(*) = 12 FROM outbox WHERE status = 'sent'"
+put +46701234567 "Efteråt"
+check "... and a row queued afterwards too" \
+	wait_for 20 "SELECT count(*) = 13 FROM outbox WHERE status = 'sent'"
+stop_gw
+check "the SMSC lost an answer" grep -q '"ev":"lost"' "$T/lose.rec"
+ok_all=1
+for i in $(seq 1 12); do
+	[ "$(accepted "$T/lose.rec" "Borttappat svar $i")" = 1 ] || ok_all=0
+done
+check "lost answer: each accepted exactly once" test $ok_all = 1
 stop_smsc
 
 # --- a long text whole in message_payload -----------------------------
