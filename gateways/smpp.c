@@ -37,6 +37,7 @@
 #include "tls.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <smpp34.h>
@@ -1623,6 +1624,7 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	const struct cfg *cfg = ctx->cfg;
 	const char *type = cfg_str(cfg, CFG_SMPP_SYSTEM_TYPE);
 	char *err = NULL;
+	bool digits;
 
 	memset(s, 0, sizeof(*s));
 	s->ctx = ctx;
@@ -1632,10 +1634,16 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	s->system_id = cfg_str(cfg, CFG_SMPP_SYSTEM_ID);
 	s->system_type = strcmp(type, "none") == 0 ? "" : type;
 	s->source = cfg_str(cfg, CFG_SMPP_SOURCE);
+	/* Digits alone are a short code ("72456") or a national number,
+	   which citizens answer as they answer a number: TON national.
+	   Sent as a name, many phones cannot answer it. */
+	digits = s->source[0] != '\0' &&
+		strspn(s->source, "0123456789") == strlen(s->source);
 	s->source_ton = s->source[0] == '+' ? TON_International :
-		TON_Alphanumeric;
-	s->source_npi = s->source[0] == '+' ? NPI_ISDN_E163_E164 : NPI_Unknown;
-	if (s->source[0] != '+')
+		digits ? TON_National : TON_Alphanumeric;
+	s->source_npi = s->source[0] == '+' || digits ? NPI_ISDN_E163_E164 :
+		NPI_Unknown;
+	if (s->source[0] != '+' && !digits)
 		log_warnx("smpp: smpp_source is the name '%s': citizens cannot "
 			  "answer the SMS they get, though the acknowledgement "
 			  "and the answers ask them to (and to send STOP); set "

@@ -339,6 +339,18 @@ start_smsc name
 run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
 check "smpp_source a name: the administrator is warned citizens cannot answer" \
 	contains "$err" "smpp_source is the name 'Kommunen': citizens cannot answer"
+stop_smsc
+# A short code citizens write to and answer: sent as a number (TON 2
+# national), not as a name phones cannot answer.
+sed -i 's/^smpp_source = .*/smpp_source = 72456/' "$C"
+sql "DELETE FROM outbox"
+put +46701234567 "Från kortnumret."
+start_smsc short --no-receipts
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check_all "smpp_source a short code: sent as a national number, without the warning" <<-'EOF'
+	grep -F '"text":"Från kortnumret."' "$T/short.rec" | grep -q '"from":"72456","from_ton":2' && \
+	! printf "%s" "$err" | grep -q "citizens cannot answer"
+EOF
 sed -i 's/^smpp_source = .*/smpp_source = +46700000001/' "$C"
 stop_smsc
 
