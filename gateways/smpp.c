@@ -451,6 +451,27 @@ password_load(struct smpp *s, char **pw_r, size_t *size_r)
 	return 0;
 }
 
+/* What an administrator can do about a bind refused with STATUS: only
+   a refusal of the credentials is theirs to fix. */
+static const char *
+bind_hint(uint32_t status)
+{
+	switch (status) {
+	case ESME_RINVPASWD:
+	case ESME_RINVSYSID:
+	case ESME_RBINDFAIL:
+		return "check smpp_system_id and smpp_password_file";
+	case ESME_RINVSYSTYP:
+		return "check smpp_system_type";
+	case ESME_RALYBND:
+		return "the SMSC still holds a session for smpp_system_id (one "
+		       "it has not seen end, or another gateway's); trying "
+		       "again";
+	default:
+		return "the SMSC's trouble; trying again";
+	}
+}
+
 /* Sends bind_transceiver and waits for its answer. 0 bound, -1. */
 static int
 bind_session(struct smpp *s)
@@ -496,9 +517,8 @@ bind_session(struct smpp *s)
 		if (status != ESME_ROK) {
 			char *why = status_text(status);
 
-			log_errorx("smpp: %s:%u: bind refused: %s; check "
-				   "smpp_system_id and smpp_password_file",
-				   s->host, s->port, why);
+			log_errorx("smpp: %s:%u: bind refused: %s; %s", s->host,
+				   s->port, why, bind_hint(status));
 			free(why);
 			return -1;
 		}

@@ -359,6 +359,17 @@ start_smsc refused --password annat
 run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
 check "a wrong password: the bind is refused and said so" \
 	contains "$err" "bind refused: ESME_RINVPASWD"
+stop_smsc
+# An SMSC that still holds the session of a gateway that died (it has
+# not seen the connection end) refuses the bind for now: nothing for
+# the administrator to change.
+start_smsc refused2 --bind-status 5
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check_all "a bind refused as already bound: said so, and not blamed on the password" <<-'EOF'
+	contains "$err" "bind refused: ESME_RALYBND" && \
+	contains "$err" "the SMSC still holds a session" && \
+	! printf '%s' "$err" | grep -q smpp_password_file
+EOF
 chmod 644 "$I/smpp.password"
 run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
 check "a world-readable password file is refused" \

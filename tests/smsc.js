@@ -16,6 +16,7 @@
 //   --syserr-at N     answer the Nth submit with ESME_RSYSERR
 //   --drop-after N    from the Nth submit on answer nothing, and close
 //                     the connection 200 ms later
+//   --bind-status N   answer every bind with command_status N
 //   --lose-at N       never answer the Nth submit (as if its answer were
 //                     lost), but go on answering the others and
 //                     enquire_link
@@ -32,7 +33,7 @@ const smpp = require('smpp');
 const opt = {
 	systemId: 'cirm', password: 'hemligt', ready: null, record: null,
 	ctl: null, undeliv: '', throttleAt: 0, syserrAt: 0, dropAfter: 0,
-	loseAt: 0,
+	loseAt: 0, bindStatus: 0,
 	receipts: true,
 	tlsKey: null, tlsCert: null,
 };
@@ -49,6 +50,7 @@ for (let i = 2; i < process.argv.length; i++) {
 	case '--syserr-at': opt.syserrAt = Number(v); i++; break;
 	case '--drop-after': opt.dropAfter = Number(v); i++; break;
 	case '--lose-at': opt.loseAt = Number(v); i++; break;
+	case '--bind-status': opt.bindStatus = Number(v); i++; break;
 	case '--no-receipts': opt.receipts = false; break;
 	case '--tls-key': opt.tlsKey = v; i++; break;
 	case '--tls-cert': opt.tlsCert = v; i++; break;
@@ -166,6 +168,12 @@ const server = smpp.createServer(serverOptions, (session) => {
 		if (pdu.system_id !== opt.systemId || pdu.password !== opt.password) {
 			record({ ev: 'bind', ok: false });
 			session.send(pdu.response({ command_status: smpp.ESME_RINVPASWD }));
+			session.close();
+			return;
+		}
+		if (opt.bindStatus) {
+			record({ ev: 'bind', ok: false, status: opt.bindStatus });
+			session.send(pdu.response({ command_status: opt.bindStatus }));
 			session.close();
 			return;
 		}
