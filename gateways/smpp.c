@@ -1095,6 +1095,16 @@ octets_utf8(const uint8_t *p, size_t n, int ascii, size_t *len_r)
 	return out;
 }
 
+/* Whether one of the N octets at P is above MAX. */
+static int
+any_above(const uint8_t *p, size_t n, uint8_t max)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] > max)
+			return 1;
+	return 0;
+}
+
 /* The text of user data UD (after any header) in DCS as UTF-8 (caller
    frees), or NULL with *why_r when it is not text we read. PART: it is
    a part of a concatenated message (see sms_decode). */
@@ -1119,6 +1129,11 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
 		dcs = 0x00;
 	else if ((dcs & 0xf0) == 0xe0)
 		dcs = 0x08;
+	/* data_coding 0 is the SMSC's default alphabet: GSM 7-bit, one
+	   septet an octet, for most; an octet above 0x7f is no septet,
+	   and says this SMSC's default is Latin-1 ("H\xe4lsningar"). */
+	if (dcs == 0x00 && any_above(ud, n, 0x7f))
+		dcs = 0x03;
 	switch (dcs) {
 	case 0x00:
 		msg.enc = GSM_GSM7;

@@ -275,6 +275,18 @@ stop_gw
 check "... and read as text: GSM 7-bit and UCS-2" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234571%' || char(10) || char(10) || 'Blixt'
 	  OR CAST(raw AS TEXT) LIKE 'From: +46701234572%' || char(10) || char(10) || 'Hjälp'")" = 2
+# data_coding 0 from an SMSC whose default alphabet is Latin-1: an
+# octet above 0x7f is no GSM septet ("Hälsningar", not "Hdlsningar").
+start_gw
+cat >"$T/ctl/latin.json.tmp" <<'EOT'
+[{"from":"46701234580","to":"46700000001","dc":0,"hex":"48e46c736e696e676172"}]
+EOT
+mv "$T/ctl/latin.json.tmp" "$T/ctl/latin.json"
+check "inbound data_coding 0 in Latin-1: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"latin\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and read as Latin-1" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234580%' || char(10) || char(10) || 'Hälsningar'")" = 1
 # An emoji split between two UCS-2 parts (its surrogate pair cut in
 # two, as some phones do): the parts joined, it is whole again.
 start_gw
