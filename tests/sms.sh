@@ -339,6 +339,12 @@ run "$CIRMCTL" sms number --country 0 +46701234567
 check_all "cirmctl sms number: a bad --country is a usage error, not a bad number" <<-'EOF'
 	[ "$rc" -eq 64 ] && contains "$err" "--country must be a country code such as +46, not '0'"
 EOF
+cp "$C" "$I/fi.conf"
+echo 'sms_country_code = +358' >>"$I/fi.conf"
+run "$CIRMCTL" -c "$I/fi.conf" sms number "040 123 4567"
+check_all "cirmctl sms number: a national number with the instance's sms_country_code" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ "$out" = +358401234567 ]
+EOF
 run "$CIRMCTL" sms number --country 47 "070-123 45 67"
 check_all "cirmctl sms number: --country without its +" <<-'EOF'
 	[ "$rc" -eq 0 ] && [ "$out" = +47701234567 ]
