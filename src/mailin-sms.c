@@ -142,15 +142,16 @@ sender_number(const struct mailin *mi, const char *from, char out[E164_SIZE],
 	return r;
 }
 
-/* "sms:id:ID" when the source named the message, else "sms:sha:" and a
-   digest of sender and text. */
+/* "sms:id:NUMBER:ID" when the source named the message (an SMSC's ids
+   are its own to recycle: only the same sender's is the same message),
+   else "sms:sha:" and a digest of sender and text. */
 static char *
 sms_dedupe_key(const struct sms_envelope *e, const char *number)
 {
 	char *what, *key;
 
 	if (e->id != NULL && *e->id != '\0')
-		return xasprintf("sms:id:%s", e->id);
+		return xasprintf("sms:id:%s:%s", number, e->id);
 	what = xasprintf("%s\n%s", number, e->text);
 	key = mailin_digest_key("sms:sha:", what);
 	free(what);

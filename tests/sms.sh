@@ -299,6 +299,15 @@ check "... and STOP is honoured all the same" \
 check "... nothing left to retry" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]
 cp "$T/optout.good" "$I/templates/sv/sms-optout.sms"
 
+# --- an SMSC's ids ----------------------------------------------------------------
+# An id is the SMSC's to use again: only the same sender's is the same
+# message (smsc-1 came from +46701234567 above).
+sms "From: 46739990001
+Id: smsc-1" "Min granne har samma lampa trasig."
+engine
+check "another sender's SMS with an id the SMSC used before is not dropped" \
+	[ "$(sql "SELECT count(*) FROM message WHERE body_stripped = 'Min granne har samma lampa trasig.'")" -eq 1 ]
+
 # --- a citizen who writes in English ------------------------------------------
 sms "From: +46707770001" "Hello, the street light on Storgatan 5 has been broken since Monday."
 engine
