@@ -346,6 +346,11 @@ parse_file(const char *buf, size_t len, struct smsfile *f, const char **why_r)
 		*colon = '\0';
 		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 			;
+		/* and blanks after it ("From: 46701234567 " is that
+		   number, not a name) */
+		for (char *e = v + strlen(v); e > v && (e[-1] == ' ' ||
+						       e[-1] == '\t'); e--)
+			e[-1] = '\0';
 		f->h[f->nh].name = line;
 		f->h[f->nh++].value = v;
 	}

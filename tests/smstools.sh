@@ -167,6 +167,12 @@ printf 'From: 701234567\nFrom_TOA: A1 national, ISDN/telephone\nAlphabet: UTF-8\
 gw
 check "incoming: a national sender (From_TOA A1) gets its trunk prefix" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Inrikes.'")" -eq 1 ]
+# Blanks after a value (a file written by hand or by another tool, with
+# CRLF line ends) are not part of it: the number is still a number.
+printf 'From: 46701234567 \r\nFrom_TOA: 91 international, ISDN/telephone\t\r\nAlphabet: UTF-8 \r\n\r\nBlanksteg.' >"$S/incoming/GSM1.b2"
+gw
+check "incoming: blanks after a header value are not part of it" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234567' || char(10) || '%Blanksteg.'")" -eq 1 ]
 # What is not a file cirm can read is left alone, but said, not skipped
 # in silence at every look.
 mkdir "$S/incoming/GSM1.dir"
