@@ -92,6 +92,7 @@ enum {
 #define ESM_TYPE_MASK 0x3c
 #define ESM_RECEIPT 0x04
 #define ESM_ACK 0x08
+#define ESM_INTERMEDIATE 0x20	/* intermediate delivery notification */
 
 /* One outbox row as it goes out. */
 struct row {
@@ -1414,7 +1415,10 @@ on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 		uint8_t type = d.esm_class & ESM_TYPE_MASK;
 
 		inbound_tlvs(&d, &in);
-		if (type == ESM_RECEIPT || type == ESM_ACK) {
+		/* A notification about a message we sent, in the text
+		   format of a receipt; never a citizen's SMS. */
+		if (type == ESM_RECEIPT || type == ESM_ACK ||
+		    type == ESM_INTERMEDIATE) {
 			status = on_receipt(s, &in);
 		} else {
 			if (payload != NULL && in.len == 0) {

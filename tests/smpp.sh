@@ -287,6 +287,19 @@ check "inbound data_coding 0 in Latin-1: answered ESME_ROK" \
 stop_gw
 check "... and read as Latin-1" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234580%' || char(10) || char(10) || 'Hälsningar'")" = 1
+# An intermediate delivery notification (esm_class 0x20: "buffered,
+# still trying") about an SMS we sent comes from the citizen's number
+# in a receipt's words: a receipt, never a citizen's SMS.
+start_gw
+cat >"$T/ctl/interim.json.tmp" <<'EOT'
+[{"from":"46701234581","to":"46700000001","dc":0,"text":"id:m999 sub:001 dlvrd:000 submit date:2601011200 done date:2601011201 stat:ENROUTE err:000 text:","tlvs":{"esm_class":32}}]
+EOT
+mv "$T/ctl/interim.json.tmp" "$T/ctl/interim.json"
+check "inbound intermediate notification: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"interim\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and not taken for a citizen's SMS" \
+	test "$(sql "SELECT (SELECT count(*) FROM inbox_message WHERE instr(raw, CAST('stat:ENROUTE' AS BLOB)) > 0) + (SELECT count(*) FROM quarantine WHERE instr(raw, CAST('stat:ENROUTE' AS BLOB)) > 0)")" = 0
 # An emoji split between two UCS-2 parts (its surrogate pair cut in
 # two, as some phones do): the parts joined, it is whole again.
 start_gw
