@@ -1165,10 +1165,12 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
 	return text;
 }
 
-/* "+46701234567" for an international number; for a SENDER, a national
-   one (TON 2), which networks give without the trunk prefix
-   ("701234567"), with it, as the engine reads national numbers
-   ("0701234567"): else the engine would take its digits for an
+/* "+46701234567" for an international number (one that an SMSC labels
+   international but writes with its "00" or trunk prefix, which no
+   country code begins with, as it came: the engine reads those); for
+   a SENDER, a national one (TON 2), which networks give without the
+   trunk prefix ("701234567"), with it, as the engine reads national
+   numbers ("0701234567"): else the engine would take its digits for an
    international number; anything else (our own number or short code,
    as workflow_routes names it) as it came. */
 static void
@@ -1176,7 +1178,7 @@ address(char *out, size_t size, uint8_t ton, const uint8_t *addr, int sender)
 {
 	const char *a = (const char *)addr, *prefix = "";
 
-	if (ton == TON_International && a[0] != '+')
+	if (ton == TON_International && a[0] != '+' && a[0] != '0')
 		prefix = "+";
 	else if (sender && ton == TON_National && a[0] >= '1' &&
 		 a[0] <= '9' && strspn(a, "0123456789") == strlen(a))

@@ -322,6 +322,7 @@ check "a GSM 7-bit escape split between parts: the extended character" \
 start_gw
 cat >"$T/ctl/national.json.tmp" <<'EOT'
 [{"from":"701234577","to":"72456","dc":0,"text":"Nationellt","tlvs":{"source_addr_ton":2,"dest_addr_ton":2}},
+ {"from":"0046701234583","to":"46700000001","dc":0,"text":"Med 00","tlvs":{"source_addr_ton":1}},
  {"from":"46701234579","to":"46700000001","dc":8,"text":"","tlvs":{"message_payload":{"message":"LONG_TEXT"}}}]
 EOT
 # A long text the SMSC put together, whole in message_payload (here
@@ -331,12 +332,14 @@ long_mo=${long_mo% }
 sed -i "s/LONG_TEXT/$long_mo/" "$T/ctl/national.json.tmp"
 mv "$T/ctl/national.json.tmp" "$T/ctl/national.json"
 check "inbound from a national number: answered ESME_ROK" \
-	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"national\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"national\",\"status\":0' '$T/inbound.rec') = 3 ] && exit 0; sleep 0.1; done; exit 1"
 stop_gw
 check "... and its sender is national, with the trunk prefix" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || '%Nationellt'")" = 1
 check "... while our short code stays as it came" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || 'To: 72456' || char(10) || '%'")" = 1
+check "a number labelled international but written with 00 is not made \"+00...\"" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0046701234583' || char(10) || '%Med 00'")" = 1
 check "a long text in message_payload is read whole, not quarantined" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) = 'From: +46701234579' || char(10) || 'To: +46700000001' || char(10) || char(10) || '$long_mo'")" = 1
 # What cannot be read is kept, not refused (the SMSC would drop it):
