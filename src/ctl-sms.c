@@ -87,7 +87,7 @@ encode(int argc, char **argv)
 		{ "ref16", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum gsm_encoding want = GSM_AUTO;
+	enum gsm_encoding want = GSM_AUTO, asked;
 	enum gsm_ref ref = GSM_REF8;
 	struct gsm_part parts[GSM_PARTS_MAX];
 	struct gsm_msg msg;
@@ -97,8 +97,13 @@ encode(int argc, char **argv)
 
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'u': want = GSM_UCS2; break;
-		case 'g': want = GSM_GSM7; break;
+		case 'u':
+		case 'g':
+			/* one encoding: the last of two would win unsaid */
+			asked = c == 'u' ? GSM_UCS2 : GSM_GSM7;
+			bad |= want != GSM_AUTO && want != asked;
+			want = asked;
+			break;
 		case 'r': ref = GSM_REF16; break;
 		default: bad = 1; break;
 		}

@@ -341,6 +341,10 @@ printf '{{case.nummer}}\n' >"$T/tpl/sv/acknowledgement.sms"
 run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
 check "an unknown variable in an SMS template is an error" contains "$err" "acknowledgement.sms"
 
+# --- cirmctl sms encode ------------------------------------------------
+run "$CIRMCTL" sms encode --ucs2 --gsm7 "Hej"
+check "cirmctl sms encode: --ucs2 and --gsm7 together are a usage error" [ "$rc" -eq 64 ]
+
 # --- cirmctl sms number ------------------------------------------------
 run "$CIRMCTL" sms number --country 46 070-123 45 67
 check "cirmctl sms number: more than one number is a usage error" [ "$rc" -eq 64 ]
