@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -189,29 +190,48 @@ keyword(const char *text, char word[16])
 static const char *const optout_templates[] = { "sms-optout.sms",
 						  "sms-optin.sms", NULL };
 
+/* Whether ERRORS has S already. */
+static bool
+has_error(const struct strlist *errors, const char *s)
+{
+	for (size_t i = 0; i < errors->n; i++)
+		if (strcmp(errors->v[i], s) == 0)
+			return true;
+	return false;
+}
+
 void
 mailin_check_sms_templates(struct mailin *mi, struct strlist *errors)
 {
 	const struct template_var vars[] = {
 		{ "municipality.name", mi->name },
 	};
+	/* The instance's language, and those a citizen may read (their
+	   confirmation comes in theirs); one that has no template of its
+	   own falls back to sv, told once. */
+	const char *langs[] = { mi->language, "sv", "en" };
 
-	for (size_t i = 0; optout_templates[i] != NULL; i++) {
-		char *subject = NULL, *body = NULL, *err = NULL;
+	for (size_t l = 0; l < N_ELEMENTS(langs); l++) {
+		for (size_t i = 0; optout_templates[i] != NULL; i++) {
+			char *subject = NULL, *body = NULL, *err = NULL, *msg;
 
-		if (!template_cache_exists(mi->templates, mi->language,
-					   optout_templates[i]))
-			continue;
-		if (template_cache_render(mi->templates, mi->language,
-					  optout_templates[i], vars,
-					  N_ELEMENTS(vars), &subject, &body,
-					  &err) < 0) {
-			strlist_addf(errors, "%s (it has only "
-				     "{{municipality.name}})", err);
+			if (!template_cache_exists(mi->templates, langs[l],
+						   optout_templates[i]) ||
+			    template_cache_render(mi->templates, langs[l],
+						  optout_templates[i], vars,
+						  N_ELEMENTS(vars), &subject,
+						  &body, &err) == 0) {
+				free(subject);
+				free(body);
+				continue;
+			}
+			msg = xasprintf("%s (it has only "
+					"{{municipality.name}})", err);
+			if (!has_error(errors, msg))
+				strlist_add(errors, msg);
+			free(msg);
 			free(err);
 		}
-		free(subject);
-		free(body);
 	}
 }
 

@@ -325,6 +325,13 @@ sms "From: +46707770001" "START"
 engine
 check "... and so is START" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46707770001' AND body LIKE '%You will get SMS from us again%'")" -eq 1 ]
+cp "$I/templates/en/sms-optin.sms" "$T/optin-en.good"
+printf '{{municipality.name}}: SMS again about {{case.number}}.\n' \
+	>"$I/templates/en/sms-optin.sms"
+engine
+check "a broken English sms-optin.sms is told at start too" contains "$err" \
+	"templates/en/sms-optin.sms:1: unknown variable 'case.number' (it has only {{municipality.name}})"
+cp "$T/optin-en.good" "$I/templates/en/sms-optin.sms"
 
 # --- SMS templates at workflow check ------------------------------------------
 cp -r "$I/templates" "$T/tpl"
