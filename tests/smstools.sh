@@ -209,9 +209,11 @@ sql "INSERT INTO outbox (channel, recipient, body, created_at) VALUES
 	('sms', '+46701234567', 'Ärende KS-2026-00042 är mottaget. {€}', strftime('%s', 'now')),
 	('sms', '+46701234568', 'Tack 😀', strftime('%s', 'now')),
 	('sms', '+46709999999', 'Hej igen', strftime('%s', 'now')),
-	('sms', '0701234567', 'Hej', strftime('%s', 'now'))"
+	('sms', '0701234567', 'Hej', strftime('%s', 'now')),
+	('sms', '', 'Till ingen', strftime('%s', 'now'))"
 id() { sql "SELECT id FROM outbox WHERE recipient = '$1'"; }
 g=$(id +46701234567) u=$(id +46701234568) o=$(id +46709999999) n=$(id 0701234567)
+e=$(id '')
 gw
 check "outgoing: exit 0" [ "$rc" -eq 0 ]
 printf 'To: 46701234567\nAlphabet: UTF-8\n\nÄrende KS-2026-00042 är mottaget. {€}' >"$T/g.ref"
@@ -230,6 +232,8 @@ check_all "outgoing: a number that is not E.164 fails" <<-'EOF'
 	[ \
 	"$(sql "SELECT status FROM outbox WHERE id = $n")" = failed ] && [ ! -e "$S/outgoing/cirm-$n" ]
 EOF
+check "outgoing: an empty recipient fails, read no further than its end" [ \
+	"$(sql "SELECT status FROM outbox WHERE id = $e")" = failed ]
 check "outgoing: two files, nothing else" [ "$(count "$S/outgoing")" -eq 2 ]
 check "outgoing: the log names no number" [ -z "$(printf '%s' "$err" | grep 4670)" ]
 
