@@ -37,6 +37,7 @@
 #include "tls.h"
 #include "util.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <smpp34.h>
@@ -91,6 +92,7 @@ enum {
 #define ESM_TYPE_MASK 0x3c
 #define ESM_RECEIPT 0x04
 #define ESM_ACK 0x08
+#define ESM_INTERMEDIATE 0x20	/* intermediate delivery notification */
 
 /* One outbox row as it goes out. */
 struct row {
@@ -111,6 +113,7 @@ struct slot {
 	uint32_t seq;
 	struct row *row;  /* NULL: free */
 	int part;
+	int64_t sent_ms;
 };
 
 struct again {
@@ -449,6 +452,27 @@ password_load(struct smpp *s, char **pw_r, size_t *size_r)
 	return 0;
 }
 
+/* What an administrator can do about a bind refused with STATUS: only
+   a refusal of the credentials is theirs to fix. */
+static const char *
+bind_hint(uint32_t status)
+{
+	switch (status) {
+	case ESME_RINVPASWD:
+	case ESME_RINVSYSID:
+	case ESME_RBINDFAIL:
+		return "check smpp_system_id and smpp_password_file";
+	case ESME_RINVSYSTYP:
+		return "check smpp_system_type";
+	case ESME_RALYBND:
+		return "the SMSC still holds a session for smpp_system_id (one "
+		       "it has not seen end, or another gateway's); trying "
+		       "again";
+	default:
+		return "the SMSC's trouble; trying again";
+	}
+}
+
 /* Sends bind_transceiver and waits for its answer. 0 bound, -1. */
 static int
 bind_session(struct smpp *s)
@@ -494,9 +518,8 @@ bind_session(struct smpp *s)
 		if (status != ESME_ROK) {
 			char *why = status_text(status);
 
-			log_errorx("smpp: %s:%u: bind refused: %s; check "
-				   "smpp_system_id and smpp_password_file",
-				   s->host, s->port, why);
+			log_errorx("smpp: %s:%u: bind refused: %s; %s", s->host,
+				   s->port, why, bind_hint(status));
 			free(why);
 			return -1;
 		}
@@ -690,7 +713,7 @@ window_add(struct smpp *s, uint32_t seq, struct row *r, int part)
 {
 	for (int i = 0; i < s->window; i++) {
 		if (s->win[i].row == NULL) {
-			s->win[i] = (struct slot){ seq, r, part };
+			s->win[i] = (struct slot){ seq, r, part, now_ms() };
 			s->nused++;
 			return 0;
 		}
@@ -1073,6 +1096,16 @@ octets_utf8(const uint8_t *p, size_t n, int ascii, size_t *len_r)
 	return out;
 }
 
+/* Whether one of the N octets at P is above MAX. */
+static int
+any_above(const uint8_t *p, size_t n, uint8_t max)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] > max)
+			return 1;
+	return 0;
+}
+
 /* The text of user data UD (after any header) in DCS as UTF-8 (caller
    frees), or NULL with *why_r when it is not text we read. PART: it is
    a part of a concatenated message (see sms_decode). */
@@ -1097,6 +1130,11 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
 		dcs = 0x00;
 	else if ((dcs & 0xf0) == 0xe0)
 		dcs = 0x08;
+	/* data_coding 0 is the SMSC's default alphabet: GSM 7-bit, one
+	   septet an octet, for most; an octet above 0x7f is no septet,
+	   and says this SMSC's default is Latin-1 ("H\xe4lsningar"). */
+	if (dcs == 0x00 && any_above(ud, n, 0x7f))
+		dcs = 0x03;
 	switch (dcs) {
 	case 0x00:
 		msg.enc = GSM_GSM7;
@@ -1127,10 +1165,12 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
 	return text;
 }
 
-/* "+46701234567" for an international number; for a SENDER, a national
-   one (TON 2), which networks give without the trunk prefix
-   ("701234567"), with it, as the engine reads national numbers
-   ("0701234567"): else the engine would take its digits for an
+/* "+46701234567" for an international number (one that an SMSC labels
+   international but writes with its "00" or trunk prefix, which no
+   country code begins with, as it came: the engine reads those); for
+   a SENDER, a national one (TON 2), which networks give without the
+   trunk prefix ("701234567"), with it, as the engine reads national
+   numbers ("0701234567"): else the engine would take its digits for an
    international number; anything else (our own number or short code,
    as workflow_routes names it) as it came. */
 static void
@@ -1138,7 +1178,7 @@ address(char *out, size_t size, uint8_t ton, const uint8_t *addr, int sender)
 {
 	const char *a = (const char *)addr, *prefix = "";
 
-	if (ton == TON_International && a[0] != '+')
+	if (ton == TON_International && a[0] != '+' && a[0] != '0')
 		prefix = "+";
 	else if (sender && ton == TON_National && a[0] >= '1' &&
 		 a[0] <= '9' && strspn(a, "0123456789") == strlen(a))
@@ -1377,7 +1417,10 @@ on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 		uint8_t type = d.esm_class & ESM_TYPE_MASK;
 
 		inbound_tlvs(&d, &in);
-		if (type == ESM_RECEIPT || type == ESM_ACK) {
+		/* A notification about a message we sent, in the text
+		   format of a receipt; never a citizen's SMS. */
+		if (type == ESM_RECEIPT || type == ESM_ACK ||
+		    type == ESM_INTERMEDIATE) {
 			status = on_receipt(s, &in);
 		} else {
 			if (payload != NULL && in.len == 0) {
@@ -1451,12 +1494,25 @@ pump(struct smpp *s, int64_t timeout_ms)
 }
 
 /* Keeps the link alive: an enquire_link after smpp_enquire_link of
-   silence. 0, or -1 when the last one went unanswered. */
+   silence. 0, or -1 when the last one went unanswered, or a submit_sm
+   has waited twice smpp_enquire_link for its answer: an answer the
+   SMSC lost would hold its window slot, and the batch behind it, for
+   as long as the session lasts (the SMSC answering enquire_link all
+   along); connecting again sends its row again. */
 static int
 keepalive(struct smpp *s)
 {
 	int64_t t = now_ms();
 
+	for (int i = 0; i < s->window; i++) {
+		if (s->win[i].row != NULL &&
+		    t - s->win[i].sent_ms >= 2 * s->enquire_ms) {
+			log_warnx("smpp: %s:%u: no answer to a submit_sm in "
+				  "%lld s", s->host, s->port,
+				  (long long)(t - s->win[i].sent_ms) / 1000);
+			return -1;
+		}
+	}
 	if (s->enquire_sent_ms != 0) {
 		if (t - s->enquire_sent_ms < s->enquire_ms)
 			return 0;
@@ -1609,6 +1665,7 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	const struct cfg *cfg = ctx->cfg;
 	const char *type = cfg_str(cfg, CFG_SMPP_SYSTEM_TYPE);
 	char *err = NULL;
+	bool digits;
 
 	memset(s, 0, sizeof(*s));
 	s->ctx = ctx;
@@ -1618,10 +1675,16 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	s->system_id = cfg_str(cfg, CFG_SMPP_SYSTEM_ID);
 	s->system_type = strcmp(type, "none") == 0 ? "" : type;
 	s->source = cfg_str(cfg, CFG_SMPP_SOURCE);
+	/* Digits alone are a short code ("72456") or a national number,
+	   which citizens answer as they answer a number: TON national.
+	   Sent as a name, many phones cannot answer it. */
+	digits = s->source[0] != '\0' &&
+		strspn(s->source, "0123456789") == strlen(s->source);
 	s->source_ton = s->source[0] == '+' ? TON_International :
-		TON_Alphanumeric;
-	s->source_npi = s->source[0] == '+' ? NPI_ISDN_E163_E164 : NPI_Unknown;
-	if (s->source[0] != '+')
+		digits ? TON_National : TON_Alphanumeric;
+	s->source_npi = s->source[0] == '+' || digits ? NPI_ISDN_E163_E164 :
+		NPI_Unknown;
+	if (s->source[0] != '+' && !digits)
 		log_warnx("smpp: smpp_source is the name '%s': citizens cannot "
 			  "answer the SMS they get, though the acknowledgement "
 			  "and the answers ask them to (and to send STOP); set "

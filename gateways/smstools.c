@@ -120,12 +120,10 @@ outgoing_file(const struct outbound_msg *m, size_t *len_r, char **why_r)
 	struct gsm_msg msg = { 0 };
 	char *head, *file, *err = NULL;
 	size_t hlen, blen;
-	int digits = 0;
+	size_t digits = m->recipient[0] == '+' ?
+		strspn(m->recipient + 1, "0123456789") : 0;
 
-	for (const char *p = m->recipient + 1; *p != '\0'; p++, digits++) {
-		if (*p < '0' || *p > '9')
-			break;
-	}
+	/* (never a look past the end of an empty recipient) */
 	if (m->recipient[0] != '+' || m->recipient[1 + digits] != '\0' ||
 	    digits < 7 || digits > 15) {
 		*why_r = xstrdup("the recipient is not an international "
@@ -346,6 +344,11 @@ parse_file(const char *buf, size_t len, struct smsfile *f, const char **why_r)
 		*colon = '\0';
 		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 			;
+		/* and blanks after it ("From: 46701234567 " is that
+		   number, not a name) */
+		for (char *e = v + strlen(v); e > v && (e[-1] == ' ' ||
+						       e[-1] == '\t'); e--)
+			e[-1] = '\0';
 		f->h[f->nh].name = line;
 		f->h[f->nh++].value = v;
 	}

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cirmctl sms encode TEXT, cirmctl sms number NUMBER: what a text costs
-   as SMS, and how cirm reads a telephone number. Nothing is stored. */
+   as SMS, and how cirm reads a telephone number (with the instance's
+   sms_country_code). Nothing is stored. */
 #include "config.h"
 
+#include "cfg.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "e164.h"
 #include "gsm.h"
 #include "i18n.h"
+#include "settings.h"
 #include "util.h"
 
 #include <getopt.h>
@@ -14,7 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <unistd.h>
 
+/* Without a configuration to say sms_country_code. */
 #define DEFAULT_COUNTRY "+46"
 
 /* Standard input, up to one byte more than the codec takes (so that it
@@ -81,7 +87,7 @@ encode(int argc, char **argv)
 		{ "ref16", no_argument, NULL, 'r' },
 		{ NULL, 0, NULL, 0 },
 	};
-	enum gsm_encoding want = GSM_AUTO;
+	enum gsm_encoding want = GSM_AUTO, asked;
 	enum gsm_ref ref = GSM_REF8;
 	struct gsm_part parts[GSM_PARTS_MAX];
 	struct gsm_msg msg;
@@ -91,8 +97,13 @@ encode(int argc, char **argv)
 
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
-		case 'u': want = GSM_UCS2; break;
-		case 'g': want = GSM_GSM7; break;
+		case 'u':
+		case 'g':
+			/* one encoding: the last of two would win unsaid */
+			asked = c == 'u' ? GSM_UCS2 : GSM_GSM7;
+			bad |= want != GSM_AUTO && want != asked;
+			want = asked;
+			break;
 		case 'r': ref = GSM_REF16; break;
 		default: bad = 1; break;
 		}
@@ -134,6 +145,26 @@ country_ok(const char *cc)
 		strspn(cc, "0123456789") == n && e164_cc_len(cc) == n;
 }
 
+/* The country code the engine reads national numbers with: the
+   configuration's sms_country_code (caller frees), DEFAULT_COUNTRY
+   when there is no default configuration file that can be read (no
+   instance here). NULL when the configuration cannot be loaded, said
+   on stderr. */
+static char *
+configured_country(const struct ctl *ctl)
+{
+	struct cfg *cfg = NULL;
+	char *cc;
+
+	if (ctl->config == NULL && access(daemon_default_config(), R_OK) != 0)
+		return xstrdup(DEFAULT_COUNTRY);
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return NULL;
+	cc = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
+	cfg_free(&cfg);
+	return cc;
+}
+
 static void
 number_usage(void)
 {
@@ -142,16 +173,16 @@ number_usage(void)
 }
 
 static int
-number(int argc, char **argv)
+number(const struct ctl *ctl, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "country", required_argument, NULL, 'c' },
 		{ "mask", no_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *country = DEFAULT_COUNTRY, *reason;
-	char out[E164_SIZE], masked[E164_MASK_SIZE];
-	int c, bad = 0, mask = 0;
+	const char *country = NULL, *reason;
+	char out[E164_SIZE], masked[E164_MASK_SIZE], *configured = NULL;
+	int c, bad = 0, mask = 0, ret = 0;
 
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
@@ -164,28 +195,31 @@ number(int argc, char **argv)
 		number_usage();
 		return EX_USAGE;
 	}
-	if (!country_ok(country)) {
+	if (country != NULL && !country_ok(country)) {
 		ctl_error(_("--country must be a country code such as +46, "
 			    "not '%s'"), country);
 		number_usage();
 		return EX_USAGE;
 	}
+	if (country == NULL &&
+	    (country = configured = configured_country(ctl)) == NULL)
+		return EX_CONFIG;
 	if (e164_normalise(argv[optind], country, out, &reason) < 0) {
 		ctl_error(_("not a telephone number: %s"), _(reason));
-		return EX_DATAERR;
-	}
-	printf("%s\n", mask ? e164_mask(out, masked) : out);
-	return 0;
+		ret = EX_DATAERR;
+	} else
+		printf("%s\n", mask ? e164_mask(out, masked) : out);
+	free(configured);
+	return ret;
 }
 
 int
 ctl_sms(const struct ctl *ctl, int argc, char **argv)
 {
-	(void)ctl;
 	if (argc >= 2 && strcmp(argv[1], "encode") == 0)
 		return encode(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "number") == 0)
-		return number(argc - 1, argv + 1);
+		return number(ctl, argc - 1, argv + 1);
 	/* continuation lines under "cirmctl: usage: " */
 	ctl_error("%s", _("usage: cirmctl sms encode [--ucs2|--gsm7] "
 			  "[--ref16] TEXT|-\n"

@@ -13,6 +13,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -142,15 +143,16 @@ sender_number(const struct mailin *mi, const char *from, char out[E164_SIZE],
 	return r;
 }
 
-/* "sms:id:ID" when the source named the message, else "sms:sha:" and a
-   digest of sender and text. */
+/* "sms:id:NUMBER:ID" when the source named the message (an SMSC's ids
+   are its own to recycle: only the same sender's is the same message),
+   else "sms:sha:" and a digest of sender and text. */
 static char *
 sms_dedupe_key(const struct sms_envelope *e, const char *number)
 {
 	char *what, *key;
 
 	if (e->id != NULL && *e->id != '\0')
-		return xasprintf("sms:id:%s", e->id);
+		return xasprintf("sms:id:%s:%s", number, e->id);
 	what = xasprintf("%s\n%s", number, e->text);
 	key = mailin_digest_key("sms:sha:", what);
 	free(what);
@@ -188,35 +190,75 @@ keyword(const char *text, char word[16])
 static const char *const optout_templates[] = { "sms-optout.sms",
 						  "sms-optin.sms", NULL };
 
+/* Whether ERRORS has S already. */
+static bool
+has_error(const struct strlist *errors, const char *s)
+{
+	for (size_t i = 0; i < errors->n; i++)
+		if (strcmp(errors->v[i], s) == 0)
+			return true;
+	return false;
+}
+
 void
 mailin_check_sms_templates(struct mailin *mi, struct strlist *errors)
 {
 	const struct template_var vars[] = {
 		{ "municipality.name", mi->name },
 	};
+	/* The instance's language, and those a citizen may read (their
+	   confirmation comes in theirs); one that has no template of its
+	   own falls back to sv, told once. */
+	const char *langs[] = { mi->language, "sv", "en" };
 
-	for (size_t i = 0; optout_templates[i] != NULL; i++) {
-		char *subject = NULL, *body = NULL, *err = NULL;
+	for (size_t l = 0; l < N_ELEMENTS(langs); l++) {
+		for (size_t i = 0; optout_templates[i] != NULL; i++) {
+			char *subject = NULL, *body = NULL, *err = NULL, *msg;
 
-		if (!template_cache_exists(mi->templates, mi->language,
-					   optout_templates[i]))
-			continue;
-		if (template_cache_render(mi->templates, mi->language,
-					  optout_templates[i], vars,
-					  N_ELEMENTS(vars), &subject, &body,
-					  &err) < 0) {
-			strlist_addf(errors, "%s (it has only "
-				     "{{municipality.name}})", err);
+			if (!template_cache_exists(mi->templates, langs[l],
+						   optout_templates[i]) ||
+			    template_cache_render(mi->templates, langs[l],
+						  optout_templates[i], vars,
+						  N_ELEMENTS(vars), &subject,
+						  &body, &err) == 0) {
+				free(subject);
+				free(body);
+				continue;
+			}
+			msg = xasprintf("%s (it has only "
+					"{{municipality.name}})", err);
+			if (!has_error(errors, msg))
+				strlist_add(errors, msg);
+			free(msg);
 			free(err);
 		}
-		free(subject);
-		free(body);
 	}
 }
 
-/* The one SMS a number that opted out still gets: the confirmation. A
-   template that does not render costs the confirmation, told in the
-   log with file:line, never the opt-out itself. */
+/* The language the owner of NUMBER reads (caller frees): theirs when
+   the number is a contact's, else the instance's. NULL on error. */
+static char *
+number_language(struct mailin *mi, struct store *store, const char *number,
+		char **error_r)
+{
+	char *kind = NULL, *lang = NULL;
+	int64_t id;
+	int r = store_contact_find(store, "phone", number, &id, error_r);
+
+	if (r > 0)
+		r = store_contact_kind(store, id, &kind, &lang, error_r);
+	free(kind);
+	if (r < 0) {
+		free(lang);
+		return NULL;
+	}
+	return lang != NULL ? lang : xstrdup(mi->language);
+}
+
+/* The one SMS a number that opted out still gets: the confirmation, in
+   the language of the citizen who sent the keyword. A template that
+   does not render costs the confirmation, told in the log with
+   file:line, never the opt-out itself. */
 static int
 confirm_optout(struct mailin *mi, struct store *store, const char *number,
 	       const char *template_id, char **error_r)
@@ -224,7 +266,7 @@ confirm_optout(struct mailin *mi, struct store *store, const char *number,
 	const struct template_var vars[] = {
 		{ "municipality.name", mi->name },
 	};
-	char *subject = NULL, *body = NULL, *err = NULL;
+	char *subject = NULL, *body = NULL, *err = NULL, *lang;
 	struct store_outbox_new o = {
 		.channel = "sms", .recipient = number,
 		.headers = STORE_SMS_OPTOUT_CONFIRMATION "\n",
@@ -232,9 +274,12 @@ confirm_optout(struct mailin *mi, struct store *store, const char *number,
 	};
 	int ret;
 
-	if (template_cache_render(mi->templates, mi->language, template_id,
-				  vars, N_ELEMENTS(vars), &subject, &body,
-				  &err) < 0) {
+	if ((lang = number_language(mi, store, number, error_r)) == NULL)
+		return -1;
+	ret = template_cache_render(mi->templates, lang, template_id, vars,
+				    N_ELEMENTS(vars), &subject, &body, &err);
+	free(lang);
+	if (ret < 0) {
 		log_warnx("%s: no confirmation sent", err);
 		free(err);
 		return 0;

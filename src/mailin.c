@@ -4,6 +4,7 @@
 
 #include "mailin-private.h"
 
+#include "e164.h"
 #include "html.h"
 #include "i18n.h"
 #include "log.h"
@@ -1206,8 +1207,30 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 struct route_ctx {
 	const struct mime_message *msg;
 	const char *address;	/* instead of MSG's recipients */
+	const char *country;	/* for ADDRESS: sms_country_code */
 	char *found;
 };
+
+/* NUMBER (LEN bytes) in E.164 into OUT, as the engine reads a sender:
+   digits alone that do not start with 0 are international. 0, or -1
+   for what is no telephone number (a short code). */
+static int
+route_number(const char *number, size_t len, const char *country,
+	     char out[E164_SIZE])
+{
+	char in[E164_INPUT_MAX + 2];
+	const char *why;
+
+	if (len == 0 || len > E164_INPUT_MAX)
+		return -1;
+	in[0] = '+';
+	memcpy(in + 1, number, len);
+	in[len + 1] = '\0';
+	/* "46700000001" as a network gives it: "+46700000001" */
+	if (strspn(in + 1, "0123456789") == len && in[1] != '0')
+		return e164_normalise(in, country, out, &why);
+	return e164_normalise(in + 1, country, out, &why);
+}
 
 static void
 match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
@@ -1217,9 +1240,20 @@ match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 	const struct mime_message *m = r->msg;
 
 	if (r->address != NULL) {
-		/* A number matches with or without its '+'. */
+		/* A number matches in any form that is the same number
+		   ("0700000001" the gateway's "+46700000001"); a short code
+		   as it is, with or without a '+'. */
 		const char *a = r->address + (r->address[0] == '+');
+		char n1[E164_SIZE], n2[E164_SIZE];
 
+		if (r->found == NULL &&
+		    route_number(r->address, strlen(r->address), r->country,
+				 n1) == 0 &&
+		    route_number(addr, addr_len, r->country, n2) == 0) {
+			if (strcmp(n1, n2) == 0)
+				r->found = xstrndup(wf, wf_len);
+			return;
+		}
 		if (addr_len > 0 && addr[0] == '+') {
 			addr++;
 			addr_len--;
@@ -1252,7 +1286,8 @@ mailin_workflow_for(const struct mailin *mi, const struct mime_message *msg)
 char *
 mailin_workflow_for_number(const struct mailin *mi, const char *number)
 {
-	struct route_ctx r = { .address = number };
+	struct route_ctx r = { .address = number,
+			       .country = mi->sms_country_code };
 
 	if (number != NULL && *number != '\0')
 		each_route(mi->workflow_routes, match_route, &r);

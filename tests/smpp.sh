@@ -6,7 +6,8 @@
 # accepted exactly once with the right data_coding, header and text,
 # rows 'sent' with the SMSC's id, receipts recorded (DELIVRD delivered,
 # UNDELIV failed), a throttled submit sent again, a connection dropped
-# with a full window and every row still accepted exactly once, an
+# with a full window and every row still accepted exactly once, a
+# submit whose answer the SMSC lost sent again after a reconnect, an
 # inbound concatenated SMS put together, a second delivery of an inbound
 # SMS dropped, one that cannot be read quarantined, and an unbind on
 # SIGTERM.
@@ -202,6 +203,28 @@ check "dropped: unanswered rows were put back with a reason" \
 	test "$(sql "SELECT count(*) FROM outbox WHERE attempts > 0 AND last_error LIKE '%broke%'")" -ge 1
 stop_smsc
 
+# --- an answer that never comes ----------------------------------------
+# The SMSC takes a submit_sm and its answer is lost, while the session
+# goes on (enquire_link answered): the row must not wait for ever in
+# the window, and the rows after it must not wait behind it.
+sql "DELETE FROM outbox"
+for i in $(seq 1 12); do put +46701234567 "Borttappat svar $i"; done
+start_smsc lose --lose-at 3
+start_gw
+check "lost answer: every row sent in the end" \
+	wait_for 40 "SELECT count(*) = 12 FROM outbox WHERE status = 'sent'"
+put +46701234567 "Efteråt"
+check "... and a row queued afterwards too" \
+	wait_for 20 "SELECT count(*) = 13 FROM outbox WHERE status = 'sent'"
+stop_gw
+check "the SMSC lost an answer" grep -q '"ev":"lost"' "$T/lose.rec"
+ok_all=1
+for i in $(seq 1 12); do
+	[ "$(accepted "$T/lose.rec" "Borttappat svar $i")" = 1 ] || ok_all=0
+done
+check "lost answer: each accepted exactly once" test $ok_all = 1
+stop_smsc
+
 # --- a long text whole in message_payload -----------------------------
 sql "DELETE FROM outbox"
 put +46701234567 "$long"
@@ -252,6 +275,31 @@ stop_gw
 check "... and read as text: GSM 7-bit and UCS-2" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234571%' || char(10) || char(10) || 'Blixt'
 	  OR CAST(raw AS TEXT) LIKE 'From: +46701234572%' || char(10) || char(10) || 'Hjälp'")" = 2
+# data_coding 0 from an SMSC whose default alphabet is Latin-1: an
+# octet above 0x7f is no GSM septet ("Hälsningar", not "Hdlsningar").
+start_gw
+cat >"$T/ctl/latin.json.tmp" <<'EOT'
+[{"from":"46701234580","to":"46700000001","dc":0,"hex":"48e46c736e696e676172"}]
+EOT
+mv "$T/ctl/latin.json.tmp" "$T/ctl/latin.json"
+check "inbound data_coding 0 in Latin-1: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"latin\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and read as Latin-1" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234580%' || char(10) || char(10) || 'Hälsningar'")" = 1
+# An intermediate delivery notification (esm_class 0x20: "buffered,
+# still trying") about an SMS we sent comes from the citizen's number
+# in a receipt's words: a receipt, never a citizen's SMS.
+start_gw
+cat >"$T/ctl/interim.json.tmp" <<'EOT'
+[{"from":"46701234581","to":"46700000001","dc":0,"text":"id:m999 sub:001 dlvrd:000 submit date:2601011200 done date:2601011201 stat:ENROUTE err:000 text:","tlvs":{"esm_class":32}}]
+EOT
+mv "$T/ctl/interim.json.tmp" "$T/ctl/interim.json"
+check "inbound intermediate notification: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"interim\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and not taken for a citizen's SMS" \
+	test "$(sql "SELECT (SELECT count(*) FROM inbox_message WHERE instr(raw, CAST('stat:ENROUTE' AS BLOB)) > 0) + (SELECT count(*) FROM quarantine WHERE instr(raw, CAST('stat:ENROUTE' AS BLOB)) > 0)")" = 0
 # An emoji split between two UCS-2 parts (its surrogate pair cut in
 # two, as some phones do): the parts joined, it is whole again.
 start_gw
@@ -274,6 +322,7 @@ check "a GSM 7-bit escape split between parts: the extended character" \
 start_gw
 cat >"$T/ctl/national.json.tmp" <<'EOT'
 [{"from":"701234577","to":"72456","dc":0,"text":"Nationellt","tlvs":{"source_addr_ton":2,"dest_addr_ton":2}},
+ {"from":"0046701234583","to":"46700000001","dc":0,"text":"Med 00","tlvs":{"source_addr_ton":1}},
  {"from":"46701234579","to":"46700000001","dc":8,"text":"","tlvs":{"message_payload":{"message":"LONG_TEXT"}}}]
 EOT
 # A long text the SMSC put together, whole in message_payload (here
@@ -283,12 +332,14 @@ long_mo=${long_mo% }
 sed -i "s/LONG_TEXT/$long_mo/" "$T/ctl/national.json.tmp"
 mv "$T/ctl/national.json.tmp" "$T/ctl/national.json"
 check "inbound from a national number: answered ESME_ROK" \
-	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"national\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"national\",\"status\":0' '$T/inbound.rec') = 3 ] && exit 0; sleep 0.1; done; exit 1"
 stop_gw
 check "... and its sender is national, with the trunk prefix" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || '%Nationellt'")" = 1
 check "... while our short code stays as it came" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || 'To: 72456' || char(10) || '%'")" = 1
+check "a number labelled international but written with 00 is not made \"+00...\"" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0046701234583' || char(10) || '%Med 00'")" = 1
 check "a long text in message_payload is read whole, not quarantined" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) = 'From: +46701234579' || char(10) || 'To: +46700000001' || char(10) || char(10) || '$long_mo'")" = 1
 # What cannot be read is kept, not refused (the SMSC would drop it):
@@ -316,6 +367,18 @@ start_smsc name
 run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
 check "smpp_source a name: the administrator is warned citizens cannot answer" \
 	contains "$err" "smpp_source is the name 'Kommunen': citizens cannot answer"
+stop_smsc
+# A short code citizens write to and answer: sent as a number (TON 2
+# national), not as a name phones cannot answer.
+sed -i 's/^smpp_source = .*/smpp_source = 72456/' "$C"
+sql "DELETE FROM outbox"
+put +46701234567 "Från kortnumret."
+start_smsc short --no-receipts
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check_all "smpp_source a short code: sent as a national number, without the warning" <<-'EOF'
+	grep -F '"text":"Från kortnumret."' "$T/short.rec" | grep -q '"from":"72456","from_ton":2' && \
+	! printf "%s" "$err" | grep -q "citizens cannot answer"
+EOF
 sed -i 's/^smpp_source = .*/smpp_source = +46700000001/' "$C"
 stop_smsc
 
@@ -324,6 +387,17 @@ start_smsc refused --password annat
 run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
 check "a wrong password: the bind is refused and said so" \
 	contains "$err" "bind refused: ESME_RINVPASWD"
+stop_smsc
+# An SMSC that still holds the session of a gateway that died (it has
+# not seen the connection end) refuses the bind for now: nothing for
+# the administrator to change.
+start_smsc refused2 --bind-status 5
+run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
+check_all "a bind refused as already bound: said so, and not blamed on the password" <<-'EOF'
+	contains "$err" "bind refused: ESME_RALYBND" && \
+	contains "$err" "the SMSC still holds a session" && \
+	! printf '%s' "$err" | grep -q smpp_password_file
+EOF
 chmod 644 "$I/smpp.password"
 run timeout 20 "$CIRM_GATEWAY" -c "$C" --once smpp
 check "a world-readable password file is refused" \

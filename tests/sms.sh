@@ -14,7 +14,7 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not install
 I=$T/inst
 C=$I/cirm.conf
 "$CIRMCTL" init "$I" >/dev/null || exit 99
-printf 'workflow_routes = 72456=felanmalan\n' >>"$C"
+printf 'workflow_routes = 72456=felanmalan 0700000099=felanmalan\n' >>"$C"
 "$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
 	--name "Eva Ek" --group synpunkter >/dev/null || exit 99
 
@@ -111,6 +111,13 @@ check "an SMS to a routed number starts that workflow" \
 	[ "$(sql "SELECT workflow FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46705550000')")" = felanmalan ]
 check "missing parts are noted on the case" \
 	[ "$(sql "SELECT detail FROM event WHERE kind = 'sms.incomplete'")" = "2/3" ]
+# Routes name our number as people write it; the gateways give it in
+# international form.
+sms "From: 46705550001
+To: +46700000099" "Vattenläcka på Parkvägen."
+engine
+check "a route for our number written nationally matches it given internationally" \
+	[ "$(sql "SELECT workflow FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46705550001')")" = felanmalan ]
 
 # --- bad input -----------------------------------------------------------------
 sms "From: Banken" "Ditt konto är spärrat."
@@ -292,6 +299,15 @@ check "... and STOP is honoured all the same" \
 check "... nothing left to retry" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]
 cp "$T/optout.good" "$I/templates/sv/sms-optout.sms"
 
+# --- an SMSC's ids ----------------------------------------------------------------
+# An id is the SMSC's to use again: only the same sender's is the same
+# message (smsc-1 came from +46701234567 above).
+sms "From: 46739990001
+Id: smsc-1" "Min granne har samma lampa trasig."
+engine
+check "another sender's SMS with an id the SMSC used before is not dropped" \
+	[ "$(sql "SELECT count(*) FROM message WHERE body_stripped = 'Min granne har samma lampa trasig.'")" -eq 1 ]
+
 # --- a citizen who writes in English ------------------------------------------
 sms "From: +46707770001" "Hello, the street light on Storgatan 5 has been broken since Monday."
 engine
@@ -301,6 +317,21 @@ check "... as the citizen's language, kept for the next" \
 	[ "$(sql "SELECT c.language FROM contact c JOIN contact_address a ON a.contact_id = c.id WHERE a.address = '+46707770001'")" = en ]
 run "$CIRMCTL" -c "$C" case show "$(sql "SELECT number FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46707770001')")"
 check "cirmctl case show tells the citizen's language" contains "$out" "Language:     en"
+sms "From: +46707770001" "STOP"
+engine
+check "STOP from a citizen who writes English is confirmed in English" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46707770001' AND body LIKE '%You will get no more SMS%'")" -eq 1 ]
+sms "From: +46707770001" "START"
+engine
+check "... and so is START" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46707770001' AND body LIKE '%You will get SMS from us again%'")" -eq 1 ]
+cp "$I/templates/en/sms-optin.sms" "$T/optin-en.good"
+printf '{{municipality.name}}: SMS again about {{case.number}}.\n' \
+	>"$I/templates/en/sms-optin.sms"
+engine
+check "a broken English sms-optin.sms is told at start too" contains "$err" \
+	"templates/en/sms-optin.sms:1: unknown variable 'case.number' (it has only {{municipality.name}})"
+cp "$T/optin-en.good" "$I/templates/en/sms-optin.sms"
 
 # --- SMS templates at workflow check ------------------------------------------
 cp -r "$I/templates" "$T/tpl"
@@ -317,12 +348,22 @@ printf '{{case.nummer}}\n' >"$T/tpl/sv/acknowledgement.sms"
 run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
 check "an unknown variable in an SMS template is an error" contains "$err" "acknowledgement.sms"
 
+# --- cirmctl sms encode ------------------------------------------------
+run "$CIRMCTL" sms encode --ucs2 --gsm7 "Hej"
+check "cirmctl sms encode: --ucs2 and --gsm7 together are a usage error" [ "$rc" -eq 64 ]
+
 # --- cirmctl sms number ------------------------------------------------
 run "$CIRMCTL" sms number --country 46 070-123 45 67
 check "cirmctl sms number: more than one number is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" sms number --country 0 +46701234567
 check_all "cirmctl sms number: a bad --country is a usage error, not a bad number" <<-'EOF'
 	[ "$rc" -eq 64 ] && contains "$err" "--country must be a country code such as +46, not '0'"
+EOF
+cp "$C" "$I/fi.conf"
+echo 'sms_country_code = +358' >>"$I/fi.conf"
+run "$CIRMCTL" -c "$I/fi.conf" sms number "040 123 4567"
+check_all "cirmctl sms number: a national number with the instance's sms_country_code" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ "$out" = +358401234567 ]
 EOF
 run "$CIRMCTL" sms number --country 47 "070-123 45 67"
 check_all "cirmctl sms number: --country without its +" <<-'EOF'

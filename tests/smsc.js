@@ -16,6 +16,10 @@
 //   --syserr-at N     answer the Nth submit with ESME_RSYSERR
 //   --drop-after N    from the Nth submit on answer nothing, and close
 //                     the connection 200 ms later
+//   --bind-status N   answer every bind with command_status N
+//   --lose-at N       never answer the Nth submit (as if its answer were
+//                     lost), but go on answering the others and
+//                     enquire_link
 // Inbound: a JSON file put in --ctl DIR is an array of deliver_sm to
 // send in order ({from, to, dc, udh (hex), text, tlvs}; or hex, the
 // short_message's octets as they are, instead of udh and text; vendor,
@@ -29,6 +33,7 @@ const smpp = require('smpp');
 const opt = {
 	systemId: 'cirm', password: 'hemligt', ready: null, record: null,
 	ctl: null, undeliv: '', throttleAt: 0, syserrAt: 0, dropAfter: 0,
+	loseAt: 0, bindStatus: 0,
 	receipts: true,
 	tlsKey: null, tlsCert: null,
 };
@@ -44,6 +49,8 @@ for (let i = 2; i < process.argv.length; i++) {
 	case '--throttle-at': opt.throttleAt = Number(v); i++; break;
 	case '--syserr-at': opt.syserrAt = Number(v); i++; break;
 	case '--drop-after': opt.dropAfter = Number(v); i++; break;
+	case '--lose-at': opt.loseAt = Number(v); i++; break;
+	case '--bind-status': opt.bindStatus = Number(v); i++; break;
 	case '--no-receipts': opt.receipts = false; break;
 	case '--tls-key': opt.tlsKey = v; i++; break;
 	case '--tls-cert': opt.tlsCert = v; i++; break;
@@ -62,6 +69,7 @@ smpp.addTLV('cirm_test_vendor', { id: 0x1400, type: smpp.types.tlv.buffer,
 	multiple: true });
 
 let submits = 0, ids = 0, dropped = false, throttled = false, syserr = false;
+let lost = false;
 let current = null;
 
 // "ref/total/seq" of a concatenation IE in a decoded UDH list.
@@ -113,6 +121,11 @@ function onSubmit(session, st, pdu) {
 		setTimeout(() => session.destroy(), 200);
 		return;
 	}
+	if (opt.loseAt && !lost && submits >= opt.loseAt) {
+		lost = true;
+		record({ ev: 'lost', at: submits });
+		return;
+	}
 	if (opt.throttleAt && !throttled && submits >= opt.throttleAt) {
 		throttled = true;
 		record({ ev: 'throttled', at: submits });
@@ -155,6 +168,12 @@ const server = smpp.createServer(serverOptions, (session) => {
 		if (pdu.system_id !== opt.systemId || pdu.password !== opt.password) {
 			record({ ev: 'bind', ok: false });
 			session.send(pdu.response({ command_status: smpp.ESME_RINVPASWD }));
+			session.close();
+			return;
+		}
+		if (opt.bindStatus) {
+			record({ ev: 'bind', ok: false, status: opt.bindStatus });
+			session.send(pdu.response({ command_status: opt.bindStatus }));
 			session.close();
 			return;
 		}

@@ -167,6 +167,12 @@ printf 'From: 701234567\nFrom_TOA: A1 national, ISDN/telephone\nAlphabet: UTF-8\
 gw
 check "incoming: a national sender (From_TOA A1) gets its trunk prefix" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Inrikes.'")" -eq 1 ]
+# Blanks after a value (a file written by hand or by another tool, with
+# CRLF line ends) are not part of it: the number is still a number.
+printf 'From: 46701234567 \r\nFrom_TOA: 91 international, ISDN/telephone\t\r\nAlphabet: UTF-8 \r\n\r\nBlanksteg.' >"$S/incoming/GSM1.b2"
+gw
+check "incoming: blanks after a header value are not part of it" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234567' || char(10) || '%Blanksteg.'")" -eq 1 ]
 # What is not a file cirm can read is left alone, but said, not skipped
 # in silence at every look.
 mkdir "$S/incoming/GSM1.dir"
@@ -203,9 +209,11 @@ sql "INSERT INTO outbox (channel, recipient, body, created_at) VALUES
 	('sms', '+46701234567', 'Ärende KS-2026-00042 är mottaget. {€}', strftime('%s', 'now')),
 	('sms', '+46701234568', 'Tack 😀', strftime('%s', 'now')),
 	('sms', '+46709999999', 'Hej igen', strftime('%s', 'now')),
-	('sms', '0701234567', 'Hej', strftime('%s', 'now'))"
+	('sms', '0701234567', 'Hej', strftime('%s', 'now')),
+	('sms', '', 'Till ingen', strftime('%s', 'now'))"
 id() { sql "SELECT id FROM outbox WHERE recipient = '$1'"; }
 g=$(id +46701234567) u=$(id +46701234568) o=$(id +46709999999) n=$(id 0701234567)
+e=$(id '')
 gw
 check "outgoing: exit 0" [ "$rc" -eq 0 ]
 printf 'To: 46701234567\nAlphabet: UTF-8\n\nÄrende KS-2026-00042 är mottaget. {€}' >"$T/g.ref"
@@ -224,6 +232,8 @@ check_all "outgoing: a number that is not E.164 fails" <<-'EOF'
 	[ \
 	"$(sql "SELECT status FROM outbox WHERE id = $n")" = failed ] && [ ! -e "$S/outgoing/cirm-$n" ]
 EOF
+check "outgoing: an empty recipient fails, read no further than its end" [ \
+	"$(sql "SELECT status FROM outbox WHERE id = $e")" = failed ]
 check "outgoing: two files, nothing else" [ "$(count "$S/outgoing")" -eq 2 ]
 check "outgoing: the log names no number" [ -z "$(printf '%s' "$err" | grep 4670)" ]
 
