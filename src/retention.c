@@ -14,6 +14,9 @@
 /* Cases removed per transaction: the engine waits for the write lock
    no longer than a few cases take. */
 #define RETENTION_TXN 20
+/* Outbox ids looked at per transaction when the removed cases' rows
+   are swept. */
+#define RETENTION_SWEEP 20000
 /* Most WORKFLOW:PERIOD pairs. */
 #define RETENTION_RULES_MAX 100
 
@@ -286,6 +289,8 @@ remove_batch(struct store *store, struct due *v, size_t n, int64_t now,
 
 	if (store_begin(store, error_r) < 0)
 		return -1;
+	if (store_pending_cases(store, error_r) < 0)
+		goto fail;
 	for (size_t i = 0; i < n; i++) {
 		char *detail;
 		int rc = store_case_remove(store, v[i].id, v[i].before,
@@ -325,6 +330,29 @@ fail:
 	return -1;
 }
 
+/* The removed cases' outbox rows (sent mail), in parts of
+   RETENTION_SWEEP ids a transaction: the outbox has no index by case,
+   so this reads it once, rather than once a case. Rows whose case went
+   before a crash go at the next run that removes a case. 0, or -1. */
+static int
+sweep_outbox(struct store *store, const atomic_int *stop, char **error_r)
+{
+	int64_t from = 1;
+	long removed = 0;
+
+	while (from != 0 && (stop == NULL || !atomic_load(stop))) {
+		if (store_begin(store, error_r) < 0)
+			return -1;
+		if (store_outbox_sweep(store, from, RETENTION_SWEEP, &from,
+				       &removed, error_r) < 0 ||
+		    store_commit(store, error_r) < 0) {
+			store_rollback(store);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 retention_run(struct store *store, const struct retention *r, int64_t now,
 	      const char *actor, bool dry_run, const atomic_int *stop,
@@ -348,6 +376,11 @@ retention_run(struct store *store, const struct retention *r, int64_t now,
 	    store_cases_closed_before(store, latest, collect_case, &cl,
 				      error_r) < 0)
 		ret = -1;
+	/* store_case_remove deletes what the case holds itself, each by
+	   its index */
+	if (ret == 0 && cl.n > 0 && !dry_run &&
+	    store_foreign_keys(store, false, error_r) < 0)
+		ret = -1;
 	for (size_t i = 0; ret == 0 && i < cl.n &&
 	     (stop == NULL || !atomic_load(stop)); i += RETENTION_TXN) {
 		size_t n = cl.n - i < RETENTION_TXN ? cl.n - i : RETENTION_TXN;
@@ -367,6 +400,16 @@ retention_run(struct store *store, const struct retention *r, int64_t now,
 			fn(&c, ctx);
 		}
 	}
+	if (cl.n > 0 && !dry_run) {
+		char *err = NULL;
+
+		if (store_foreign_keys(store, true, ret == 0 ? error_r :
+				       &err) < 0)
+			ret = -1;
+		free(err);
+	}
+	if (ret == 0 && stats->removed > 0)
+		ret = sweep_outbox(store, stop, error_r);
 	for (size_t i = 0; i < cl.n; i++) {
 		free(cl.v[i].number);
 		free(cl.v[i].workflow);

@@ -430,8 +430,8 @@ store_case_remove(struct store *store, int64_t id, int64_t before,
 		  long *contacts_r, char **error_r)
 {
 	static const char due_sql[] =
-		"SELECT closed_at < ?2, (SELECT count(*) FROM outbox WHERE "
-		"case_id = ?1 AND status IN ('queued', 'sending')) FROM cases "
+		"SELECT closed_at < ?2, EXISTS (SELECT 1 FROM "
+		"temp.pending_cases WHERE case_id = ?1) FROM cases "
 		"WHERE id = ?1 AND closed_at IS NOT NULL";
 	/* What the case names that may be no one else's: its parties
 	   (the citizen among them) and its raw mails. */
@@ -445,22 +445,42 @@ store_case_remove(struct store *store, int64_t id, int64_t before,
 		"citizen_id IS NOT NULL "
 		"UNION SELECT NULL, raw_sha256 FROM message WHERE case_id = ?1 "
 		"AND raw_sha256 IS NOT NULL";
-	static const char outbox_sql[] = "DELETE FROM outbox WHERE case_id = ?";
-	/* messages, attachments, recipients, history, timers and parties
-	   go with it (ON DELETE CASCADE), the full-text index by trigger */
-	static const char case_sql[] = "DELETE FROM cases WHERE id = ?";
+	/* Each table by its index on the case or message: with foreign
+	   keys enforced, every removed case and message would have SQLite
+	   read the whole outbox (no index has its case or message), a
+	   second or more a case on a large database. The outbox rows go
+	   in store_outbox_sweep. The full-text index goes by trigger. */
+	static const char *const case_sql[] = {
+		"DELETE FROM message_recipient WHERE message_id IN "
+		"(SELECT id FROM message WHERE case_id = ?)",
+		"DELETE FROM attachment WHERE message_id IN "
+		"(SELECT id FROM message WHERE case_id = ?)",
+		"DELETE FROM message WHERE case_id = ?",
+		"DELETE FROM event WHERE case_id = ?",
+		"DELETE FROM timer WHERE case_id = ?",
+		"DELETE FROM case_party WHERE case_id = ?",
+		"DELETE FROM cases WHERE id = ?",
+	};
 	static const char raws_sql[] =
 		"DELETE FROM raw_message WHERE sha256 IN "
 		"(SELECT sha256 FROM temp.removed_refs WHERE sha256 IS NOT NULL) "
 		"AND NOT EXISTS (SELECT 1 FROM message m WHERE "
 		"m.raw_sha256 = raw_message.sha256) AND NOT EXISTS "
 		"(SELECT 1 FROM inbox i WHERE i.raw_id = raw_message.id)";
+	/* citizens no case names any more: a message or event of theirs
+	   is on a case that names them (as a party) */
+	static const char gone_sql[] =
+		"DELETE FROM temp.removed_refs WHERE contact_id IS NULL OR "
+		"contact_id NOT IN (SELECT id FROM contact WHERE kind = "
+		"'citizen') OR EXISTS (SELECT 1 FROM cases c WHERE "
+		"c.citizen_id = removed_refs.contact_id) OR EXISTS (SELECT 1 "
+		"FROM case_party p WHERE p.contact_id = removed_refs.contact_id)";
+	static const char addresses_sql[] =
+		"DELETE FROM contact_address WHERE contact_id IN "
+		"(SELECT contact_id FROM temp.removed_refs)";
 	static const char contacts_sql[] =
-		"DELETE FROM contact WHERE kind = 'citizen' AND id IN "
-		"(SELECT contact_id FROM temp.removed_refs) AND NOT EXISTS "
-		"(SELECT 1 FROM cases c WHERE c.citizen_id = contact.id) AND "
-		"NOT EXISTS (SELECT 1 FROM case_party p WHERE "
-		"p.contact_id = contact.id)";
+		"DELETE FROM contact WHERE id IN "
+		"(SELECT contact_id FROM temp.removed_refs)";
 	static const char clear_sql[] = "DELETE FROM temp.removed_refs";
 	sqlite3_stmt *st;
 	int64_t due = 0, pending = 0;
@@ -477,14 +497,64 @@ store_case_remove(struct store *store, int64_t id, int64_t before,
 		return 2;
 	if (store_exec(store, keep_sql, error_r) < 0 ||
 	    store_exec(store, clear_sql, error_r) < 0 ||
-	    exec_id(store, refs_sql, id, "read case references", error_r) < 0 ||
-	    exec_id(store, outbox_sql, id, "remove outbox rows", error_r) < 0 ||
-	    exec_id(store, case_sql, id, "remove case", error_r) < 0 ||
-	    store_exec(store, raws_sql, error_r) < 0 ||
+	    exec_id(store, refs_sql, id, "read case references", error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < N_ELEMENTS(case_sql); i++)
+		if (exec_id(store, case_sql[i], id, "remove case", error_r) < 0)
+			return -1;
+	if (store_exec(store, raws_sql, error_r) < 0 ||
+	    store_exec(store, gone_sql, error_r) < 0 ||
+	    store_exec(store, addresses_sql, error_r) < 0 ||
 	    store_exec(store, contacts_sql, error_r) < 0)
 		return -1;
 	*contacts_r += sqlite3_changes(store->db);
 	return store_exec(store, clear_sql, error_r) < 0 ? -1 : 1;
+}
+
+int
+store_pending_cases(struct store *store, char **error_r)
+{
+	/* through outbox_queue: the rows still to send, however many */
+	return store_exec(store, "CREATE TEMP TABLE IF NOT EXISTS "
+			  "pending_cases (case_id INTEGER PRIMARY KEY); "
+			  "DELETE FROM temp.pending_cases; "
+			  "INSERT OR IGNORE INTO temp.pending_cases "
+			  "SELECT case_id FROM outbox WHERE status IN "
+			  "('queued', 'sending') AND case_id IS NOT NULL",
+			  error_r);
+}
+
+int
+store_outbox_sweep(struct store *store, int64_t from, int64_t count,
+		   int64_t *next_r, long *removed_r, char **error_r)
+{
+	static const char sql[] =
+		"DELETE FROM outbox WHERE id >= ?1 AND id < ?1 + ?2 AND "
+		"case_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cases c "
+		"WHERE c.id = outbox.case_id)";
+	static const char last_sql[] = "SELECT coalesce(max(id), 0) FROM outbox";
+	sqlite3_stmt *st;
+	int64_t last = 0;
+
+	if ((st = store_stmt(store, sql, error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, count);
+	if (store_exec_stmt(store, st, "sweep outbox", error_r) < 0)
+		return -1;
+	*removed_r += sqlite3_changes(store->db);
+	if ((st = store_stmt(store, last_sql, error_r)) == NULL ||
+	    store_one_row(store, st, &last, NULL, "read outbox", error_r) < 0)
+		return -1;
+	*next_r = from + count <= last ? from + count : 0;
+	return 0;
+}
+
+int
+store_foreign_keys(struct store *store, bool on, char **error_r)
+{
+	return store_exec(store, on ? "PRAGMA foreign_keys = ON" :
+			  "PRAGMA foreign_keys = OFF", error_r);
 }
 
 int

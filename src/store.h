@@ -258,16 +258,30 @@ int store_cases_closed_before(struct store *store, int64_t before,
 					void *ctx),
 			      void *ctx, char **error_r);
 /* Removes case ID, when it is still closed before BEFORE (in the
-   caller's transaction), with all it holds: messages, attachments'
-   records, raw mails, recipients, history, timers, parties and outbox
-   rows; then its citizen and other parties when they are citizens no
-   other case names, with their addresses and numbers. Returns 1 when
-   removed (the contacts removed added to *contacts_r); 0 when it is
-   not, or no longer, closed before BEFORE (reopened, say); 2 when its
-   outbox still has a message to send (queued or sending), and it was
-   left alone; -1 with *error_r. */
+   caller's transaction, with foreign keys off: store_foreign_keys),
+   with all it holds: messages, attachments' records, raw mails,
+   recipients, history, timers and parties (its outbox rows go with
+   store_outbox_sweep); then its citizen and other parties when they
+   are citizens no other case names, with their addresses and numbers.
+   Returns 1 when removed (the contacts removed added to *contacts_r);
+   0 when it is not, or no longer, closed before BEFORE (reopened,
+   say); 2 when its outbox still has a message to send (queued or
+   sending, as store_pending_cases noted), and it was left alone; -1
+   with *error_r. */
 int store_case_remove(struct store *store, int64_t id, int64_t before,
 		      long *contacts_r, char **error_r);
+/* Notes (in the caller's transaction) which cases have outbox mail
+   still to send, for store_case_remove, which must come after it in
+   the same transaction. 0, or -1. */
+int store_pending_cases(struct store *store, char **error_r);
+/* Removes the outbox rows with ids from FROM to FROM + COUNT - 1 whose
+   case is gone (in the caller's transaction); *NEXT_R is where the
+   next part starts, 0 after the last; *REMOVED_R counts. 0, or -1. */
+int store_outbox_sweep(struct store *store, int64_t from, int64_t count,
+		       int64_t *next_r, long *removed_r, char **error_r);
+/* Foreign keys enforced (as every connection opens) or not, outside a
+   transaction. 0, or -1. */
+int store_foreign_keys(struct store *store, bool on, char **error_r);
 
 struct store_message {
 	int64_t id, at;
