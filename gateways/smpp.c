@@ -63,9 +63,16 @@
 
 enum {
 	SMPP_HEADER = 16,
-	/* The largest PDU read: libsmpp34 takes TLVs of up to 1024
-	   octets, and no PDU we handle is larger with them. */
+	/* The largest PDU sent: libsmpp34 takes TLVs of up to 1024
+	   octets, and no PDU we send is larger with them. */
 	SMPP_PDU_MAX = 4096,
+	/* The largest PDU read: a deliver_sm whose message_payload (a
+	   long text the SMSC put together, read past libsmpp34, see
+	   long_payload) is as long as its 16-bit length allows, with
+	   room for the other fields and parameters. Refused, a PDU ends
+	   the session, and the SMSC sends it again after the reconnect,
+	   for ever. */
+	SMPP_PDU_IN_MAX = 65535 + 4096,
 	SMPP_SM_MAX = 254,	   /* octets of short_message */
 	SMPP_PAYLOAD_MAX = 1024,   /* octets of message_payload */
 	SMPP_SYSTEM_ID_MAX = 15,
@@ -133,7 +140,7 @@ struct smpp {
 	struct tls_client *tls;	/* NULL: smpp_tls = none */
 	SSL *ssl;		/* the session's, over fd */
 	uint32_t seq;
-	uint8_t rx[SMPP_PDU_MAX];
+	uint8_t rx[SMPP_PDU_IN_MAX];
 	size_t rxlen;
 	/* the batch */
 	struct outbound_batch batch;
@@ -411,9 +418,9 @@ pdu_ready(struct smpp *s)
 	if (s->rxlen < SMPP_HEADER)
 		return 0;
 	len = get32(s->rx);
-	if (len < SMPP_HEADER || len > SMPP_PDU_MAX) {
+	if (len < SMPP_HEADER || len > SMPP_PDU_IN_MAX) {
 		log_warnx("smpp: %s:%u: PDU of %u octets refused (at most %d)",
-			  s->host, s->port, len, SMPP_PDU_MAX);
+			  s->host, s->port, len, SMPP_PDU_IN_MAX);
 		return -1;
 	}
 	return s->rxlen >= len ? (long)len : 0;

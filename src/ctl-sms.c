@@ -24,7 +24,10 @@
 #define DEFAULT_COUNTRY "+46"
 
 /* Standard input, up to one byte more than the codec takes (so that it
-   refuses a longer text with its reason). */
+   refuses a longer text with its reason), without the line breaks and
+   spaces that end it: a file's last line break is no part of its text,
+   as cirm sends an SMS template ("sms encode - < acknowledgement.sms"
+   counts what the citizen gets). */
 static char *
 read_stdin(size_t *len_r)
 {
@@ -35,6 +38,10 @@ read_stdin(size_t *len_r)
 	       (n = fread(buf + len, 1, GSM_TEXT_BYTES_MAX + 1 - len,
 			  stdin)) > 0)
 		len += n;
+	while (len > 0 && len <= GSM_TEXT_BYTES_MAX &&
+	       (buf[len - 1] == '\n' || buf[len - 1] == '\r' ||
+		buf[len - 1] == ' '))
+		len--;
 	buf[len] = '\0';
 	*len_r = len;
 	return buf;

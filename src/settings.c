@@ -516,8 +516,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"characters); none sends it empty." },
 	[CFG_SMPP_SOURCE] = { "smpp_source", SETTING_STRING, "Kommunen", 0, 0,
 		NULL, check_smpp_source, NULL, "The sender of outgoing SMS: an "
-		"international number (+46...), which citizens can answer, or an "
-		"alphanumeric name of at most 11 characters, which they cannot." },
+		"international number (+46...) or a short code (digits alone, "
+		"e.g. 72456), which citizens can answer, or an alphanumeric name "
+		"of at most 11 characters, which they cannot." },
 	[CFG_SMPP_WINDOW] = { "smpp_window", SETTING_INT, "10", 1, 1000, NULL,
 		NULL, NULL, "submit_sm requests sent without waiting for their "
 		"answer. When the connection breaks, the messages of requests "

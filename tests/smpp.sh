@@ -342,6 +342,21 @@ check "a number labelled international but written with 00 is not made \"+00...\
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0046701234583' || char(10) || '%Med 00'")" = 1
 check "a long text in message_payload is read whole, not quarantined" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) = 'From: +46701234579' || char(10) || 'To: +46700000001' || char(10) || char(10) || '$long_mo'")" = 1
+# A very long text the SMSC put together (a 32-part SMS: 2,112
+# characters, 4,224 octets of UCS-2): more than one PDU of 4 KB, but
+# message_payload takes up to 64 KB. Refused, the SMSC would send it
+# again and again, and nothing else would get through meanwhile.
+start_gw
+huge_mo=$(printf 'Klagomål om snöröjningen på Storgatan, igen. %.0s' $(seq 48))
+huge_mo=${huge_mo% }
+printf '[{"from":"46701234584","to":"46700000001","dc":8,"text":"","tlvs":{"message_payload":{"message":"%s"}}}]\n' \
+	"$huge_mo" >"$T/ctl/huge.json.tmp"
+mv "$T/ctl/huge.json.tmp" "$T/ctl/huge.json"
+check "inbound PDU larger than 4 KB: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"huge\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... and read whole" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) = 'From: +46701234584' || char(10) || 'To: +46700000001' || char(10) || char(10) || '$huge_mo'")" = 1
 # What cannot be read is kept, not refused (the SMSC would drop it):
 # binary data, UCS-2 of an odd number of octets.
 start_gw

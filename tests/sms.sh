@@ -349,6 +349,14 @@ run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
 check "an unknown variable in an SMS template is an error" contains "$err" "acknowledgement.sms"
 
 # --- cirmctl sms encode ------------------------------------------------
+# A file's last line break is no part of the text, as cirm sends an SMS
+# template: 160 characters and a line break are one segment.
+printf '%0160d\n' 0 >"$T/full.sms"
+run sh -c '"$1" sms encode - <"$2"' - "$CIRMCTL" "$T/full.sms"
+check_all "cirmctl sms encode -: a file of 160 characters and its line break is one segment" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "Length:   160 septets" && \
+	contains "$out" "Segments: 1 "
+EOF
 run "$CIRMCTL" sms encode --ucs2 --gsm7 "Hej"
 check "cirmctl sms encode: --ucs2 and --gsm7 together are a usage error" [ "$rc" -eq 64 ]
 
