@@ -288,6 +288,32 @@ parse(const char *text, struct reply *r)
 		r->text[--n] = '\0';
 }
 
+/* Every line of TEXT that starts with '#' into R's commands: a mail of
+   commands without a case has no text for anyone, so a greeting above
+   them or a signature below is no reason to miss one. */
+static void
+parse_all(const char *text, struct reply *r)
+{
+	for (const char *p = text != NULL ? text : ""; *p != '\0';) {
+		const char *line = mailin_skip_blank(p);
+		size_t n = strcspn(line, "\n");
+		struct command c = { 0 };
+		size_t wl;
+
+		p = line + n + (line[n] == '\n');
+		if (*line != '#')
+			continue;
+		c.line = xstrndup(line, n);
+		trim_end(c.line);
+		wl = word_len(c.line + 1);
+		c.word = xstrndup(c.line + 1, wl);
+		c.arg = xstrdup(mailin_skip_blank(c.line + 1 + wl));
+		r->cmds = xrealloc(r->cmds, (r->ncmds + 1) * sizeof(*r->cmds));
+		r->cmds[r->ncmds++] = c;
+	}
+	r->text = xstrdup("");
+}
+
 static void
 reply_clear(struct reply *r)
 {
@@ -322,6 +348,36 @@ word_is(const char *word, const char *const *names)
 		found = strcmp(f, names[i]) == 0;
 	free(f);
 	return found;
+}
+
+/* The commands without a case (handler_commands), folded. */
+static const char *const list_words[] = { "list", "lista", NULL },
+	*const show_words[] = { "show", "visa", NULL },
+	*const search_words[] = { "search", "sok", "sök", NULL },
+	*const help_words[] = { "help", "hjalp", "hjälp", NULL };
+
+bool
+mailin_has_caseless_command(const char *text)
+{
+	for (const char *p = text; p != NULL && *p != '\0';) {
+		const char *line = mailin_skip_blank(p);
+		size_t n = strcspn(line, "\n");
+		bool found = false;
+
+		p = line + n + (line[n] == '\n');
+		if (*line == '#') {
+			char *w = xstrndup(line + 1, word_len(line + 1));
+
+			found = word_is(w, list_words) ||
+				word_is(w, show_words) ||
+				word_is(w, search_words) ||
+				word_is(w, help_words);
+			free(w);
+		}
+		if (found)
+			return true;
+	}
+	return false;
 }
 
 /* The workflow's business: refused when the workflow lacks them. */
@@ -1317,14 +1373,11 @@ handler_commands(struct mailin *mi, struct store *store,
 
 		strlist_addf(&s.l, "%s%s\n", i > 0 ? "\n" : "", c->line);
 		before = s.l.n;
-		if (word_is(c->word, (const char *const[]){ "list", "lista",
-							    NULL })) {
+		if (word_is(c->word, list_words)) {
 			ret = store_handler_cases(store, v->handler_id,
 						  list_line, &s, error_r);
 			none = true;
-		} else if (word_is(c->word, (const char *const[]){ "show",
-								   "visa",
-								   NULL })) {
+		} else if (word_is(c->word, show_words)) {
 			int64_t id;
 			char *number = xstrdup(c->arg);
 			int rc;
@@ -1345,18 +1398,12 @@ handler_commands(struct mailin *mi, struct store *store,
 							 error_r);
 			ret = rc < 0 ? -1 : 0;
 			free(number);
-		} else if (word_is(c->word, (const char *const[]){ "search",
-								   "sok",
-								   "sök",
-								   NULL })) {
+		} else if (word_is(c->word, search_words)) {
 			ret = store_search_cases(store, c->arg, 50, list_line,
 						 &s, error_r);
 			none = true;
 		} else {
-			if (!word_is(c->word, (const char *const[]){ "help",
-								     "hjalp",
-								     "hjälp",
-								     NULL }))
+			if (!word_is(c->word, help_words))
 				strlist_addf(&s.l, "  %s\n\n", en ?
 					     "unknown command here; commands "
 					     "on a case go in a reply to its "
@@ -1588,11 +1635,13 @@ mailin_handler_apply(struct mailin *mi, struct store *store,
 		return -1;
 	free(kind);
 	r.address = xstrdup(v->sender);
-	parse(v->stripped, &r);
-	if (v->kind == MAILIN_HANDLER_COMMAND)
+	if (v->kind == MAILIN_HANDLER_COMMAND) {
+		parse_all(v->stripped, &r);
 		ret = handler_commands(mi, store, v, &r, error_r);
-	else
+	} else {
+		parse(v->stripped, &r);
 		ret = handler_reply(mi, store, row, v, &r, error_r);
+	}
 	reply_clear(&r);
 	return ret;
 }

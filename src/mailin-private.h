@@ -94,6 +94,10 @@ int mailin_save_handler_message(struct mailin *mi, struct store *store,
    spaces and joiners, which mail clients put before a handler's
    command. */
 const char *mailin_skip_blank(const char *s);
+/* Whether TEXT has a line that is one of the commands a handler writes
+   without a case (#lista, #visa, #sok, #hjalp, in either language),
+   under a greeting ("Hej!") as well as at the top. */
+bool mailin_has_caseless_command(const char *text);
 /* Moves ROW, whose verdict V is the quarantine of a handler's mail,
    there (as *QID_R) and mails v->notify_id, the handler, why and what
    to do: at the sender's address, or for MAILIN_NOTICE_OTHER_SENDER at

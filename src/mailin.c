@@ -692,6 +692,19 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	return 0;
 }
 
+/* Whether V, a mail tied to no case, reads as commands: its text starts
+   with '#', or, from a handler, has a command without a case under a
+   greeting ("Hej!\n\n#lista"), which would otherwise open a case. */
+static bool
+commands(const struct sender *who, const struct mailin_verdict *v)
+{
+	const char *t = v->stripped;
+
+	return t != NULL &&
+	       (*mailin_skip_blank(t + strspn(t, " \t\r\n")) == '#' ||
+		(who->handler && mailin_has_caseless_command(t)));
+}
+
 /* Whether the sender of V, whose mail found its case without a signed
    reply address (In-Reply-To, the subject), is a handler other than the
    case's citizen: such a mail would count as the citizen's. */
@@ -916,11 +929,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		tell(v, &who, MAILIN_NOTICE_NO_TOKEN);
 		return 0;
 	}
-	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&
-				   *mailin_skip_blank(v->stripped +
-						     strspn(v->stripped,
-							    " \t\r\n")) ==
-				   '#'))
+	if (v->handler_id != 0 || (v->case_id == 0 && commands(&who, v)))
 		if ((r = decide_handler(&who, v)) != -2)
 			return r;
 	note_encrypted(mi, v);

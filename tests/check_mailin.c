@@ -2314,6 +2314,25 @@ START_TEST(test_handler_commands)
 		      strstr(body, "#hjälp\n  #lista") != NULL, "%s", body);
 	free(body);
 	free(search);
+	/* under a greeting and above a signature: still commands, and no
+	   case opened for the handler */
+	search = mail("eva@kommun.example", "arende@kommun.example", "Lista",
+		      "c7@kommun.example", NULL,
+		      "Hej!\n\n#lista\n\nMed vänlig hälsning\nEva\n");
+	deliver(search);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strncmp(body, "#lista\n  KS-2026-00001", 22) == 0,
+		      "%s", body);
+	free(body);
+	free(search);
+	/* from a citizen, the same is an ordinary mail */
+	search = mail("bertil@example.se", "arende@kommun.example", "Lista",
+		      "c8@example.se", NULL, "Hej!\n\n#lista\n");
+	deliver(search);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	free(search);
 	free(list);
 	free(take);
 	free(to);
