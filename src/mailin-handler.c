@@ -1379,9 +1379,13 @@ handler_commands(struct mailin *mi, struct store *store,
 			none = true;
 		} else if (word_is(c->word, show_words)) {
 			int64_t id;
-			char *number = xstrdup(c->arg);
+			/* the number as copied from a subject, in its
+			   brackets ("[KS-2026-00042]"), or as written */
+			char *number = mailin_find_number(mi->prefix, c->arg);
 			int rc;
 
+			if (number == NULL)
+				number = xstrdup(c->arg);
 			for (char *p = number; *p != '\0'; p++)
 				*p = (char)toupper((unsigned char)*p);
 			rc = store_case_get(store, number, show_case, &s,

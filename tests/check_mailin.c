@@ -2327,6 +2327,16 @@ START_TEST(test_handler_commands)
 		      "%s", body);
 	free(body);
 	free(search);
+	/* a number copied from a subject, brackets and all */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c9@kommun.example", NULL, "#visa [ks-2026-00001]\n");
+	deliver(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "\nKS-2026-00001  Parkering på gräset\n") !=
+		      NULL, "%s", body);
+	free(body);
+	free(search);
 	/* from a citizen, the same is an ordinary mail */
 	search = mail("bertil@example.se", "arende@kommun.example", "Lista",
 		      "c8@example.se", NULL, "Hej!\n\n#lista\n");
