@@ -99,7 +99,12 @@ static const struct text
 	T_RETRY = { "Rätta och svara igen på aviseringen (eller på det här "
 		    "mejlet).",
 		    "Correct them and reply to the notification again (or to "
-		    "this mail)." };
+		    "this mail)." },
+	T_RETRY_FILES = { "Bifoga filerna igen: de finns kvar i ärendet men "
+			  "följer inte med ett nytt svar av sig själva.",
+			  "Attach the files again: they are kept on the case "
+			  "but do not go along with a new reply by "
+			  "themselves." };
 
 enum builtin {
 	CMD_WORKFLOW,
@@ -845,6 +850,9 @@ send_transcript(struct mailin *mi, struct store *store,
 		return -1;
 	}
 	strlist_addf(&l, "\n%s\n", tr(&T_RETRY, r->lang));
+	/* a reply to this mail or the notification has no files */
+	if (files_for_citizen(v->msg))
+		strlist_addf(&l, "%s\n", tr(&T_RETRY_FILES, r->lang));
 	body = strlist_join(&l);
 	ret = mail_handler_on_case(mi, store, v, r->address,
 				  tr(&T_SUBJECT, r->lang), body, error_r);

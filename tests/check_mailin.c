@@ -1455,8 +1455,8 @@ START_TEST(test_handler_old_notification)
 	deliver(reply);
 	body = text("SELECT body FROM outbox WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
-	ck_assert_msg(strstr(body, "Kommandon som gäller nu") == NULL, "%s",
-		      body);
+	ck_assert_msg(strstr(body, "Kommandon som gäller nu") == NULL &&
+		      strstr(body, "Bifoga") == NULL, "%s", body);
 	free(body);
 	free(reply);
 	free(to);
@@ -2141,6 +2141,24 @@ START_TEST(test_handler_files_alone)
 			       "ON a.message_id = o.message_id WHERE "
 			       "o.recipient = 'anna@example.se' AND "
 			       "a.filename = 'a.pdf'"), 0);
+	/* refused: the transcript says to attach the files again, since
+	   a reply to it or to the notification has none */
+	body = xasprintf("--b\nContent-Type: text/plain\n\n#frobnicate\n\n"
+			 "Beslutet bifogas.\n\n"
+			 "--b\nContent-Type: application/pdf\n"
+			 "Content-Disposition: attachment; filename=nytt.pdf\n"
+			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+			 "--b--");
+	reply = mail("eva@kommun.example", to, "SV", "f4@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "\nBifoga filerna igen") != NULL, "%s",
+		      body);
+	free(body);
 	free(to);
 	free(m);
 }
