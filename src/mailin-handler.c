@@ -47,8 +47,14 @@ static const struct text
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
 	T_NEEDS_TEXT = { "behöver en text under kommandona",
 			 "needs a text below the commands" },
-	T_NO_TEXT = { "tar ingen text; skriv texten i ett eget svar",
-		      "takes no text; write the text in a reply of its own" },
+	/* the text is often meant for the colleague (#tilldela): sent
+	   on its own it would reach the citizen */
+	T_NO_TEXT = { "tar ingen text till invånaren; är texten till "
+		      "kollegor, skriv #notering på en rad ovanför den, och "
+		      "är den till invånaren, skicka den i ett eget svar",
+		      "takes no text for the citizen; if the text is for "
+		      "colleagues, write #note on a line above it, and if it "
+		      "is for the citizen, send it in a reply of its own" },
 	T_PRIORITY = { "ange låg, normal, hög eller brådskande",
 		       "give low, normal, high or urgent" },
 	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD", "give a date YYYY-MM-DD" },

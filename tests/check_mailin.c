@@ -2001,8 +2001,23 @@ START_TEST(test_handler_signature_under_command)
 			       "'handler.refused'"), 1);
 	body = text("SELECT body FROM outbox WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
-	ck_assert_msg(strstr(body, "tar ingen text") != NULL, "%s", body);
+	/* a text meant for the colleague is not to be sent on its own,
+	   where it would reach the citizen: #notering keeps it */
+	ck_assert_msg(strstr(body, "#tilldela eva\n      utförs inte: tar "
+			     "ingen text till invånaren; är texten till "
+			     "kollegor, skriv #notering på en rad ovanför "
+			     "den, och är den till invånaren, skicka den i "
+			     "ett eget svar\n") != NULL, "%s", body);
 	free(body);
+	reply = mail("eva@kommun.example", to, "SV", "s3b@kommun.example",
+		     NULL, "#tilldela eva\n#notering\nLampan ar lagad.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
+			       "= 'internal' AND body_stripped = "
+			       "'Lampan ar lagad.'"), 1);
 	reply = mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
 		     "#tilldela eva\n\nMvh Eva\n");
 	deliver(reply);
