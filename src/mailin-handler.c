@@ -407,8 +407,8 @@ roles_text(const struct workflow *wf, const struct workflow_command *c,
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct strlist l = { 0 };
 
-	strlist_add(&l, c->roles.n > 1 ? (en ? "the roles " : "rollerna ") :
-		    (en ? "the role " : "rollen "));
+	strlist_add(&l, c->roles.n > 1 ? (en ? " the roles " : " rollerna ") :
+		    (en ? " the role " : " rollen "));
 	for (size_t i = 0; i < c->roles.n; i++) {
 		const char *group = NULL;
 
@@ -544,6 +544,79 @@ map_arg(struct command *c, const char *const (*table)[2], size_t n)
 	return true;
 }
 
+/* At most this many colleagues are named after an unknown login. */
+#define LOGINS_SHOWN 20
+
+struct logins_ctx {
+	const struct workflow *wf;
+	struct strlist l;
+	size_t n;
+};
+
+/* Whether the space-separated GROUPS has NAME. */
+static bool
+has_group(const char *groups, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = groups; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, " ");
+
+		if (n == len && strncmp(p, name, n) == 0)
+			return true;
+		p += n + (p[n] == ' ');
+	}
+	return false;
+}
+
+static int
+login_line(const struct store_handler *h, void *ctx)
+{
+	struct logins_ctx *c = ctx;
+	bool member = false;
+
+	for (size_t i = 0; i < c->wf->nroles && !member; i++)
+		member = c->wf->roles[i].group != NULL &&
+			has_group(h->groups, c->wf->roles[i].group);
+	if (!h->active || h->login == NULL || !member)
+		return 0;
+	if (c->n++ < LOGINS_SHOWN)
+		strlist_addf(&c->l, "%s%s%s%s%s", c->n > 1 ? ", " : "",
+			     h->login, h->name != NULL ? " (" : "",
+			     h->name != NULL ? h->name : "",
+			     h->name != NULL ? ")" : "");
+	return 0;
+}
+
+/* For a login nobody has: the logins of the active handlers in the
+   workflow WF's groups, whom a case officer would give a case to and
+   whose logins no notification shows, on a line of their own, as
+   *TEXT_R (NULL when there are none). 0, or -1. */
+static int
+logins_text(struct store *store, const struct workflow *wf,
+	    const char *lang, char **text_r, char **error_r)
+{
+	struct logins_ctx c = { .wf = wf };
+	bool en = lang != NULL && strcmp(lang, "en") == 0;
+	char *list;
+
+	*text_r = NULL;
+	if (store_handler_list(store, login_line, &c, error_r) < 0) {
+		strlist_clear(&c.l);
+		return -1;
+	}
+	if (c.n == 0)
+		return 0;
+	if (c.n > LOGINS_SHOWN)
+		strlist_addf(&c.l, en ? ", and %zu more" : " och %zu till",
+			     c.n - LOGINS_SHOWN);
+	list = strlist_join(&c.l);
+	*text_r = xasprintf(en ? "\n      the workflow's case officers: %s" :
+			    "\n      arbetsflödets handläggare: %s", list);
+	free(list);
+	return 0;
+}
+
 /* Whether M has files a reply would send the citizen (winmail.dat is
    never sent). */
 static bool
@@ -601,6 +674,10 @@ check_commands(struct mailin *mi, struct store *store,
 					if (rc < 0)
 						return -1;
 					c->error = tr(&T_NO_HANDLER, r->lang);
+					if (logins_text(store, wf, r->lang,
+							&c->error_detail,
+							error_r) < 0)
+						return -1;
 				} else if (!active) {
 					c->error = tr(&T_HANDLER_OFF, r->lang);
 				}
@@ -842,9 +919,8 @@ send_transcript(struct mailin *mi, struct store *store,
 			strlist_addf(&l, "  %s\n      %s\n", c->line,
 				     tr(&T_OK, r->lang));
 		else
-			strlist_addf(&l, "  %s\n      %s: %s%s%s\n", c->line,
+			strlist_addf(&l, "  %s\n      %s: %s%s\n", c->line,
 				     tr(&T_REFUSED, r->lang), c->error,
-				     c->error_detail != NULL ? " " : "",
 				     c->error_detail != NULL ?
 				     c->error_detail : "");
 		state |= refused_for_state(c);
