@@ -1618,6 +1618,19 @@ static const struct text T_ASIDE[][2] = {
 		  "or ask the administrator to change it (cirmctl handler "
 		  "set). If it was not, someone else has the notification, "
 		  "forwarded perhaps: tell the administrator." } },
+	[MAILIN_NOTICE_BAD_TOKEN] = {
+		{ "Meddelandet kom till en svarsadress för handläggare vars "
+		  "signatur inte stämmer: aviseringen du svarade på skickades "
+		  "innan cirms nyckel byttes, eller så har adressen ändrats "
+		  "på vägen.",
+		  "The message came to a case officer's reply address whose "
+		  "signature does not hold: the notification you answered "
+		  "was sent before cirm's key was changed, or the address was "
+		  "altered on the way." },
+		{ "Svara på en nyare avisering om ärendet om du har en; "
+		  "annars: säg till administratören.",
+		  "Answer a newer notification on the case if you have one; "
+		  "if not, tell the administrator." } },
 };
 
 int
@@ -1637,7 +1650,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	int ret;
 
 	if (v->notice <= MAILIN_NOTICE_NONE ||
-	    v->notice > MAILIN_NOTICE_OTHER_SENDER) {
+	    v->notice > MAILIN_NOTICE_BAD_TOKEN) {
 		*error_r = xstrdup("set-aside notice of an unknown kind");
 		return -1;
 	}

@@ -894,6 +894,17 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		quarantine(v, xstrdup("mail to a handler's reply address whose "
 				      "signature does not verify (forged or "
 				      "altered)"));
+		/* a handler's own, authenticated, answering a notification
+		   from before the instance's key changed (or whose address
+		   a mail system altered): the handler would wait for it */
+		if (!v->by_form &&
+		    store_contact_find_full(store, "email", v->sender, &who.id,
+					    &who.handler, &who.active,
+					    error_r) < 0)
+			return -1;
+		if (who.handler && who.active &&
+		    mailin_auth_ok(v->msg, v->sender))
+			tell(v, &who, MAILIN_NOTICE_BAD_TOKEN);
 		return 0;
 	}
 	if (from_ourselves(mi, v->sender)) {
