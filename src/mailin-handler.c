@@ -47,8 +47,14 @@ static const struct text
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
 	T_NEEDS_TEXT = { "behöver en text under kommandona",
 			 "needs a text below the commands" },
-	T_NO_TEXT = { "tar ingen text; skriv texten i ett eget svar",
-		      "takes no text; write the text in a reply of its own" },
+	/* the text is often meant for the colleague (#tilldela): sent
+	   on its own it would reach the citizen */
+	T_NO_TEXT = { "tar ingen text till invånaren; är texten till "
+		      "kollegor, skriv #notering på en rad ovanför den, och "
+		      "är den till invånaren, skicka den i ett eget svar",
+		      "takes no text for the citizen; if the text is for "
+		      "colleagues, write #note on a line above it, and if it "
+		      "is for the citizen, send it in a reply of its own" },
 	T_PRIORITY = { "ange låg, normal, hög eller brådskande",
 		       "give low, normal, high or urgent" },
 	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD", "give a date YYYY-MM-DD" },
@@ -401,8 +407,8 @@ roles_text(const struct workflow *wf, const struct workflow_command *c,
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct strlist l = { 0 };
 
-	strlist_add(&l, c->roles.n > 1 ? (en ? "the roles " : "rollerna ") :
-		    (en ? "the role " : "rollen "));
+	strlist_add(&l, c->roles.n > 1 ? (en ? " the roles " : " rollerna ") :
+		    (en ? " the role " : " rollen "));
 	for (size_t i = 0; i < c->roles.n; i++) {
 		const char *group = NULL;
 
@@ -534,6 +540,79 @@ map_arg(struct command *c, const char *const (*table)[2], size_t n)
 	return true;
 }
 
+/* At most this many colleagues are named after an unknown login. */
+#define LOGINS_SHOWN 20
+
+struct logins_ctx {
+	const struct workflow *wf;
+	struct strlist l;
+	size_t n;
+};
+
+/* Whether the space-separated GROUPS has NAME. */
+static bool
+has_group(const char *groups, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (const char *p = groups; p != NULL && *p != '\0';) {
+		size_t n = strcspn(p, " ");
+
+		if (n == len && strncmp(p, name, n) == 0)
+			return true;
+		p += n + (p[n] == ' ');
+	}
+	return false;
+}
+
+static int
+login_line(const struct store_handler *h, void *ctx)
+{
+	struct logins_ctx *c = ctx;
+	bool member = false;
+
+	for (size_t i = 0; i < c->wf->nroles && !member; i++)
+		member = c->wf->roles[i].group != NULL &&
+			has_group(h->groups, c->wf->roles[i].group);
+	if (!h->active || h->login == NULL || !member)
+		return 0;
+	if (c->n++ < LOGINS_SHOWN)
+		strlist_addf(&c->l, "%s%s%s%s%s", c->n > 1 ? ", " : "",
+			     h->login, h->name != NULL ? " (" : "",
+			     h->name != NULL ? h->name : "",
+			     h->name != NULL ? ")" : "");
+	return 0;
+}
+
+/* For a login nobody has: the logins of the active handlers in the
+   workflow WF's groups, whom a case officer would give a case to and
+   whose logins no notification shows, on a line of their own, as
+   *TEXT_R (NULL when there are none). 0, or -1. */
+static int
+logins_text(struct store *store, const struct workflow *wf,
+	    const char *lang, char **text_r, char **error_r)
+{
+	struct logins_ctx c = { .wf = wf };
+	bool en = lang != NULL && strcmp(lang, "en") == 0;
+	char *list;
+
+	*text_r = NULL;
+	if (store_handler_list(store, login_line, &c, error_r) < 0) {
+		strlist_clear(&c.l);
+		return -1;
+	}
+	if (c.n == 0)
+		return 0;
+	if (c.n > LOGINS_SHOWN)
+		strlist_addf(&c.l, en ? ", and %zu more" : " och %zu till",
+			     c.n - LOGINS_SHOWN);
+	list = strlist_join(&c.l);
+	*text_r = xasprintf(en ? "\n      the workflow's case officers: %s" :
+			    "\n      arbetsflödets handläggare: %s", list);
+	free(list);
+	return 0;
+}
+
 /* Whether M has files a reply would send the citizen (winmail.dat is
    never sent). */
 static bool
@@ -591,6 +670,10 @@ check_commands(struct mailin *mi, struct store *store,
 					if (rc < 0)
 						return -1;
 					c->error = tr(&T_NO_HANDLER, r->lang);
+					if (logins_text(store, wf, r->lang,
+							&c->error_detail,
+							error_r) < 0)
+						return -1;
 				} else if (!active) {
 					c->error = tr(&T_HANDLER_OFF, r->lang);
 				}
@@ -832,9 +915,8 @@ send_transcript(struct mailin *mi, struct store *store,
 			strlist_addf(&l, "  %s\n      %s\n", c->line,
 				     tr(&T_OK, r->lang));
 		else
-			strlist_addf(&l, "  %s\n      %s: %s%s%s\n", c->line,
+			strlist_addf(&l, "  %s\n      %s: %s%s\n", c->line,
 				     tr(&T_REFUSED, r->lang), c->error,
-				     c->error_detail != NULL ? " " : "",
 				     c->error_detail != NULL ?
 				     c->error_detail : "");
 		state |= refused_for_state(c);
@@ -1532,6 +1614,19 @@ static const struct text T_ASIDE[][2] = {
 		  "or ask the administrator to change it (cirmctl handler "
 		  "set). If it was not, someone else has the notification, "
 		  "forwarded perhaps: tell the administrator." } },
+	[MAILIN_NOTICE_BAD_TOKEN] = {
+		{ "Meddelandet kom till en svarsadress för handläggare vars "
+		  "signatur inte stämmer: aviseringen du svarade på skickades "
+		  "innan cirms nyckel byttes, eller så har adressen ändrats "
+		  "på vägen.",
+		  "The message came to a case officer's reply address whose "
+		  "signature does not hold: the notification you answered "
+		  "was sent before cirm's key was changed, or the address was "
+		  "altered on the way." },
+		{ "Svara på en nyare avisering om ärendet om du har en; "
+		  "annars: säg till administratören.",
+		  "Answer a newer notification on the case if you have one; "
+		  "if not, tell the administrator." } },
 };
 
 int
@@ -1551,7 +1646,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	int ret;
 
 	if (v->notice <= MAILIN_NOTICE_NONE ||
-	    v->notice > MAILIN_NOTICE_OTHER_SENDER) {
+	    v->notice > MAILIN_NOTICE_BAD_TOKEN) {
 		*error_r = xstrdup("set-aside notice of an unknown kind");
 		return -1;
 	}

@@ -693,6 +693,19 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	return 0;
 }
 
+/* Whether V, a mail tied to no case, reads as commands: its text starts
+   with '#', or, from a handler, has a command without a case under a
+   greeting ("Hej!\n\n#lista"), which would otherwise open a case. */
+static bool
+commands(const struct sender *who, const struct mailin_verdict *v)
+{
+	const char *t = v->stripped;
+
+	return t != NULL &&
+	       (*mailin_skip_blank(t + strspn(t, " \t\r\n")) == '#' ||
+		(who->handler && mailin_has_caseless_command(t)));
+}
+
 /* Whether the sender of V, whose mail found its case without a signed
    reply address (In-Reply-To, the subject), is a handler other than the
    case's citizen: such a mail would count as the citizen's. */
@@ -882,6 +895,17 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		quarantine(v, xstrdup("mail to a handler's reply address whose "
 				      "signature does not verify (forged or "
 				      "altered)"));
+		/* a handler's own, authenticated, answering a notification
+		   from before the instance's key changed (or whose address
+		   a mail system altered): the handler would wait for it */
+		if (!v->by_form &&
+		    store_contact_find_full(store, "email", v->sender, &who.id,
+					    &who.handler, &who.active,
+					    error_r) < 0)
+			return -1;
+		if (who.handler && who.active &&
+		    mailin_auth_ok(v->msg, v->sender))
+			tell(v, &who, MAILIN_NOTICE_BAD_TOKEN);
 		return 0;
 	}
 	if (from_ourselves(mi, v->sender)) {
@@ -917,15 +941,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		tell(v, &who, MAILIN_NOTICE_NO_TOKEN);
 		return 0;
 	}
-	/* commands without a case: at the top, or for a handler under a
-	   greeting ("Hej!\n\n#lista"), which would open a case */
-	if (v->handler_id != 0 || (v->case_id == 0 && v->stripped != NULL &&
-				   (*mailin_skip_blank(v->stripped +
-						      strspn(v->stripped,
-							     " \t\r\n")) ==
-				    '#' ||
-				    (who.handler &&
-				     mailin_has_caseless_command(v->stripped)))))
+	if (v->handler_id != 0 || (v->case_id == 0 && commands(&who, v)))
 		if ((r = decide_handler(&who, v)) != -2)
 			return r;
 	note_encrypted(mi, v);

@@ -62,6 +62,8 @@ struct mailin_verdict {
 		MAILIN_NOTICE_OTHER_SENDER, /* to the handler's address from
 					       another sender: told at the
 					       handler's own address */
+		MAILIN_NOTICE_BAD_TOKEN,   /* to a reply address whose
+					      signature does not verify */
 	} notice;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */

@@ -1446,8 +1446,11 @@ START_TEST(test_handler_assign_disabled)
 	ck_assert_msg(strstr(body, "#tilldela bo\n      utförs inte: "
 			     "handläggaren är avstängd i cirm\n") != NULL,
 		      "%s", body);
+	/* the logins of the workflow's groups are named, which no
+	   notification shows */
 	ck_assert_msg(strstr(body, "#tilldela bosse\n      utförs inte: "
-			     "ingen handläggare med den inloggningen\n") !=
+			     "ingen handläggare med den inloggningen\n"
+			     "      arbetsflödets handläggare: eva (Eva Ek)\n") !=
 		      NULL, "%s", body);
 	free(body);
 	free(reply);
@@ -1788,6 +1791,51 @@ START_TEST(test_handler_other_address_told)
 }
 END_TEST
 
+/* A handler's reply to a reply address whose signature does not verify
+   (a notification from before the key changed) is not carried out, and
+   the handler, whose mail authenticated, is told; an outsider writing
+   to such an address is told nothing, nor is the handler. */
+START_TEST(test_handler_bad_token_told)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "b1@example.se", NULL, "Det bullrar.");
+	char *to, *mm, *body;
+	int64_t before;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	/* the last hex digit of the signature, changed */
+	to[strcspn(to, "@") - 1] = to[strcspn(to, "@") - 1] == '0' ? '1' : '0';
+	mm = mail("eva@kommun.example", to, "SV: Buller", "b2@kommun.example",
+		  NULL, "#ta\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%signature does not verify%'"), 1);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "signatur inte stämmer") != NULL &&
+		      strstr(body, "Karantän: nummer 1\n") != NULL, "%s", body);
+	free(body);
+	before = count("SELECT count(*) FROM outbox");
+	mm = mail("mallory@example.se", to, "SV: Buller", "b3@example.se",
+		  NULL, "#ta\n");
+	deliver(mm);
+	free(mm);
+	mm = mail("eva@kommun.example", to, "SV: Buller", "b4@kommun.example",
+		  "Authentication-Results: mx.kommun.example; dmarc=fail "
+		  "header.from=kommun.example\n", "#ta\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* The Reply-To in HEADERS (caller frees). */
 static char *
 reply_to_of(const char *headers)
@@ -2037,8 +2085,23 @@ START_TEST(test_handler_signature_under_command)
 			       "'handler.refused'"), 1);
 	body = text("SELECT body FROM outbox WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
-	ck_assert_msg(strstr(body, "tar ingen text") != NULL, "%s", body);
+	/* a text meant for the colleague is not to be sent on its own,
+	   where it would reach the citizen: #notering keeps it */
+	ck_assert_msg(strstr(body, "#tilldela eva\n      utförs inte: tar "
+			     "ingen text till invånaren; är texten till "
+			     "kollegor, skriv #notering på en rad ovanför "
+			     "den, och är den till invånaren, skicka den i "
+			     "ett eget svar\n") != NULL, "%s", body);
 	free(body);
+	reply = mail("eva@kommun.example", to, "SV", "s3b@kommun.example",
+		     NULL, "#tilldela eva\n#notering\nLampan ar lagad.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
+			       "= 'internal' AND body_stripped = "
+			       "'Lampan ar lagad.'"), 1);
 	reply = mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
 		     "#tilldela eva\n\nMvh Eva\n");
 	deliver(reply);
@@ -2471,6 +2534,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_other_address_told);
+	tcase_add_test(tc, test_handler_bad_token_told);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
 	tcase_add_test(tc, test_quarantined_once);
