@@ -408,6 +408,14 @@ workflow_value_problems(const xmlNode *n, const char *only,
 				     "a value cirm-workflow(5) does not allow "
 				     "here");
 		}
+		/* asked of this attribute, which the element has none of
+		   (xml:lang on <title>): say so */
+		else if (!known && only != NULL)
+			strlist_addf(why, "%s%s is not an attribute of <%s>%s",
+				     xml_ns ? "xml:" : "", name,
+				     (const char *)n->name,
+				     xml_ns && strcmp(name, "lang") == 0 ?
+				     " (only of <workflow>)" : "");
 		free(words);
 		free(value);
 	}

@@ -453,6 +453,20 @@ START_TEST(test_parser_words)
 			 "en");
 	free(error);
 	free(doc);
+	/* an attribute the element has not: said so */
+	doc = xstrdup("<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"t\" "
+		      "version=\"1\" xml:lang=\"sv\">\n"
+		      "<title xml:lang=\"en\">Roads</title>\n"
+		      "<state id=\"a\"><transition event=\"mail.citizen\" "
+		      "target=\"z\"/></state>\n<final id=\"z\"/>\n"
+		      "</workflow>\n");
+	ck_assert_int_eq(workflow_load("l.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "l.xml:2: Invalid attribute lang for element "
+			 "title: xml:lang is not an attribute of <title> (only "
+			 "of <workflow>)");
+	free(error);
+	free(doc);
 	/* a note typed without <!-- -->, or a stray character: said once
 	   each, at its line, without the cascade libxml2 makes of it
 	   through every enclosing element */
