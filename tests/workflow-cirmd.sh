@@ -52,6 +52,16 @@ check "the escalation timer is armed in the database" [ \
 check "no handlers yet: the case says so, nothing is lost" [ \
 	"$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'action.skipped'")" -ge 1 ]
 
+# Times are Swedish whatever the host's zone (many servers and
+# containers are left on UTC): 09:00 UTC on 3 December is 10:00.
+sql "UPDATE cases SET received_at = 1796288400 WHERE id = 1"
+run env -u TZ "$CIRMCTL" -c "$C" case show KS-2026-00001
+check "a case's times are Swedish time without TZ" contains "$out" \
+	"2026-12-03 10:00"
+run env TZ=UTC "$CIRMCTL" -c "$C" case show KS-2026-00001
+check "... and TZ still chooses another zone" contains "$out" \
+	"2026-12-03 09:00"
+
 # Two business days later, in another process: the timer fires once.
 sql "UPDATE timer SET fire_at = strftime('%s','now') - 60 WHERE case_id = 1 AND name = 'eskalering'"
 run "$CIRMD" -c "$C" --once
