@@ -488,6 +488,21 @@ START_TEST(test_parser_words)
 			 "or remove it");
 	free(error);
 	free(doc);
+	/* indentation of no-break spaces, from an example copied off a
+	   web page: named, since they look like any other space */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\">\n\xc2\xa0\xc2\xa0<transition "
+			"event=\"mail.citizen\" target=\"z\"/>\n"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("n.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "n.xml:5: spaces that are not plain spaces "
+			 "(U+00A0, no-break space) inside <state>, as copying "
+			 "from a web page or a word processor leaves them: "
+			 "replace them with plain spaces");
+	free(error);
+	free(doc);
 	/* a timer commented out with "->" for "-->": the comment runs to
 	   the end, and libxml2 says so at the last line */
 	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
