@@ -503,6 +503,20 @@ START_TEST(test_parser_words)
 			 "replace them with plain spaces");
 	free(error);
 	free(doc);
+	/* and one at the end of a value, invisible in the message */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\">\n<transition event=\"mail.citizen\" "
+			"target=\"z\xc2\xa0\"/>\n</state>\n<final id=\"z\"/>\n"
+			"</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("v.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "target=\"z\xc2\xa0\": expected a letter") !=
+		      NULL && strstr(error, "(it holds U+00A0, a no-break "
+				     "space, which looks like a plain space)") !=
+		      NULL, "%s", error);
+	free(error);
+	free(doc);
 	/* a timer commented out with "->" for "-->": the comment runs to
 	   the end, and libxml2 says so at the last line */
 	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
