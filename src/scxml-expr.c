@@ -52,6 +52,9 @@ cond_take(struct cond *c, const char *word)
 
 /* What a word processor put at P instead of what a condition needs,
    in words; "" when nothing. */
+/* The most bytes of a condition shown where it goes wrong. */
+#define COND_SHOWN 20
+
 static const char *
 cond_lookalike(const char *p)
 {
@@ -82,9 +85,18 @@ cond_lookalike(const char *p)
 static void
 cond_fail(struct cond *c, const char *what)
 {
-	if (c->error == NULL)
-		c->error = xasprintf("condition: %s at '%.20s'%s", what, c->p,
-				     cond_lookalike(c->p));
+	size_t cut = strlen(c->p);
+
+	if (c->error != NULL)
+		return;
+	/* the text at the problem, cut between two characters */
+	if (cut > COND_SHOWN) {
+		cut = COND_SHOWN;
+		while (cut > 0 && ((unsigned char)c->p[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	c->error = xasprintf("condition: %s at '%.*s'%s", what, (int)cut,
+			     c->p, cond_lookalike(c->p));
 }
 
 /* A quoted string ('x' or "x"), or NULL after reporting. */

@@ -776,6 +776,14 @@ START_TEST(test_predicates)
 			     "which looks like a plain space: write a plain "
 			     "one") != NULL, "%s", error);
 	free(error);
+	/* the text shown is cut between characters, not inside an å */
+	ck_assert_ptr_null(load_with_preds(
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"<state id=\"a\"><transition cond=\"true "
+		"kategorin_r\xc3\xa4ttas_s\xc3\xa5\"/></state></scxml>", &error));
+	ck_assert_str_eq(error, "p.scxml:2: condition: unexpected text at "
+			 "'kategorin_r\xc3\xa4ttas_s'");
+	free(error);
 }
 END_TEST
 
