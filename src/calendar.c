@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -28,6 +29,37 @@ struct local {
 	long day;
 	int sec;
 };
+
+/* --- the time zone --- */
+
+/* Whether local time is Swedish in winter and in summer. */
+static bool
+swedish_time(void)
+{
+	/* 2026-01-15 and 2026-07-15, 12:00 UTC */
+	static const time_t winter = 1768478400, summer = 1784116800;
+	struct tm w, s;
+
+	return localtime_r(&winter, &w) != NULL &&
+		localtime_r(&summer, &s) != NULL && w.tm_gmtoff == 3600 &&
+		s.tm_gmtoff == 7200;
+}
+
+int
+calendar_zone_init(void)
+{
+	const char *tz = getenv("TZ");
+
+	if (tz != NULL && *tz != '\0')
+		return 0;
+	setenv("TZ", CALENDAR_ZONE, 1);
+	tzset();
+	if (swedish_time())
+		return 1;
+	setenv("TZ", CALENDAR_ZONE_RULE, 1);
+	tzset();
+	return 2;
+}
 
 /* --- civil dates (H. Hinnant's algorithms) --- */
 

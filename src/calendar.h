@@ -12,6 +12,20 @@
    calendar's time zone is that of the process, which for cirm is
    Europe/Stockholm. Dates are proleptic Gregorian. */
 
+/* The time zone of Swedish opening hours and holidays, and the rules of
+   Swedish time since 1996 for a system without the time zone database. */
+#define CALENDAR_ZONE "Europe/Stockholm"
+#define CALENDAR_ZONE_RULE "CET-1CEST,M3.5.0,M10.5.0/3"
+
+/* Makes the process's local time Swedish time unless TZ names another
+   zone: a server or container left on UTC (the default of many) would
+   otherwise count opening hours, holidays and every date it shows one
+   or two hours off. Call once at start, before any local time is used
+   and before other processes are started. Returns 0 when TZ was set
+   and is kept, 1 when CALENDAR_ZONE is now used, 2 when the time zone
+   database lacks it and CALENDAR_ZONE_RULE is used. */
+int calendar_zone_init(void);
+
 /* Years for which holidays are known, hence business arithmetic works. */
 #define CALENDAR_YEAR_MIN 1900
 #define CALENDAR_YEAR_MAX 2199

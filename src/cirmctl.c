@@ -2,6 +2,7 @@
 /* cirmctl: the administrator's tool. */
 #include "config.h"
 
+#include "calendar.h"
 #include "cfg.h"
 #include "ctl.h"
 #include "daemon.h"
@@ -385,6 +386,9 @@ main(int argc, char **argv)
 	   creates is for others to read. */
 	umask(027);
 	i18n_init();
+	/* Swedish opening hours, holidays and dates, whatever the
+	   host's time zone (TZ overrides) */
+	(void)calendar_zone_init();
 	/* '+': options end at the command; each command parses its own. */
 	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
 		switch (c) {

@@ -4,6 +4,7 @@
    processes. */
 #include "config.h"
 
+#include "calendar.h"
 #include "cfg.h"
 #include "daemon.h"
 #include "i18n.h"
@@ -53,6 +54,9 @@ main(int argc, char **argv)
 	   creates is for others to read. */
 	umask(027);
 	i18n_init();
+	/* Swedish opening hours, holidays and dates, whatever the
+	   host's time zone (TZ overrides); the gateways inherit it */
+	(void)calendar_zone_init();
 	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':

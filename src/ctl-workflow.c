@@ -171,6 +171,23 @@ config_templates(const struct ctl *ctl, const char **templates,
 	return 0;
 }
 
+/* With -c, the instance's workflow_dir into *DIR_R (caller frees), else
+   NULL. 0, or EX_CONFIG for a configuration that does not load (told). */
+static int
+config_workflow_dir(const struct ctl *ctl, char **dir_r)
+{
+	struct cfg *cfg = NULL;
+
+	*dir_r = NULL;
+	if (ctl->config == NULL)
+		return 0;
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	*dir_r = xstrdup(cfg_str(cfg, CFG_WORKFLOW_DIR));
+	cfg_free(&cfg);
+	return 0;
+}
+
 /* Loads FILE and runs the checks of cirm-workflow(5) on it, against
    TEMPLATES, or those template_dir_for() finds. Every problem goes to
    stderr. 0 with *WF_R, or -1. */
@@ -269,25 +286,38 @@ given(const char *path, char **files, size_t n)
    refuses two files with the same id and version: WF (the checked FILE)
    is compared with the other files of its directory that are not among
    FILES[0..N) (those are compared with each other), as cirmd would.
-   Prints each clash; returns how many. */
+   With -c, WORKFLOW_DIR is the instance's: a FILE elsewhere (a copy
+   being edited) is compared with the files there instead, but for the
+   one of its name, which it will replace; its own neighbours (a backup
+   copy beside it) are none of cirmd's business. Prints each clash;
+   returns how many. */
 static int
 sibling_twins(const char *file, const struct workflow *wf, char **files,
-	      size_t n)
+	      size_t n, const char *workflow_dir)
 {
 	const char *slash = strrchr(file, '/');
+	const char *base = slash != NULL ? slash + 1 : file;
 	char *dir = slash != NULL ? xstrndup(file, (size_t)(slash - file + 1)) :
 		xstrdup("");
-	DIR *d = opendir(*dir != '\0' ? dir : ".");
+	bool elsewhere = workflow_dir != NULL &&
+		!same_file(*dir != '\0' ? dir : ".", workflow_dir);
+	DIR *d;
 	struct dirent *e;
 	int twins = 0;
 
+	if (elsewhere) {
+		free(dir);
+		dir = xasprintf("%s/", workflow_dir);
+	}
+	d = opendir(*dir != '\0' ? dir : ".");
 	while (d != NULL && (e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 		struct workflow *other = NULL;
 		char *path, *err = NULL, *msg;
 
 		if (len <= 4 || e->d_name[0] == '.' ||
-		    strcmp(e->d_name + len - 4, ".xml") != 0)
+		    strcmp(e->d_name + len - 4, ".xml") != 0 ||
+		    (elsewhere && strcmp(e->d_name, base) == 0))
 			continue;
 		path = xasprintf("%s%s", dir, e->d_name);
 		/* A sibling that does not load is not this file's problem. */
@@ -309,10 +339,11 @@ sibling_twins(const char *file, const struct workflow *wf, char **files,
 }
 
 /* Prints each file among WFS[0..N) (NULL: not valid) that has the id and
-   version of another file given or beside it; returns how many, and
-   leaves them out of WFS. */
+   version of another file given or beside it (in WORKFLOW_DIR, when
+   not NULL, for files elsewhere); returns how many, and leaves them out
+   of WFS. */
 static int
-twins(struct workflow **wfs, char **files, size_t n)
+twins(struct workflow **wfs, char **files, size_t n, const char *workflow_dir)
 {
 	bool *twin = xcalloc(n + 1, sizeof(bool));
 	int count = 0;
@@ -332,7 +363,8 @@ twins(struct workflow **wfs, char **files, size_t n)
 				twin[i] = true;
 			}
 		}
-		if (sibling_twins(files[i], wfs[i], files, n) > 0)
+		if (sibling_twins(files[i], wfs[i], files, n,
+				  workflow_dir) > 0)
 			twin[i] = true;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -354,7 +386,7 @@ check(const struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *templates = NULL;
-	char *owned;
+	char *owned, *wdir;
 	struct store *store = NULL;
 	struct workflow **wfs;
 	bool quiet = false;
@@ -376,6 +408,10 @@ check(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (config_templates(ctl, &templates, &owned) != 0)
 		return EX_CONFIG;
+	if (config_workflow_dir(ctl, &wdir) != 0) {
+		free(owned);
+		return EX_CONFIG;
+	}
 	n = (size_t)(argc - optind);
 	wfs = xcalloc(n, sizeof(*wfs));
 	for (size_t i = 0; i < n; i++) {
@@ -390,7 +426,7 @@ check(const struct ctl *ctl, int argc, char **argv)
 			ret = 1;
 		}
 	}
-	if (twins(wfs, argv + optind, n) > 0)
+	if (twins(wfs, argv + optind, n, wdir) > 0)
 		ret = 1;
 	for (size_t i = 0; i < n; i++) {
 		const struct workflow *wf = wfs[i];
@@ -406,6 +442,7 @@ check(const struct ctl *ctl, int argc, char **argv)
 	free(wfs);
 	store_free(&store);
 	free(owned);
+	free(wdir);
 	return ret;
 }
 

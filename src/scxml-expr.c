@@ -50,11 +50,53 @@ cond_take(struct cond *c, const char *word)
 	return true;
 }
 
+/* What a word processor put at P instead of what a condition needs,
+   in words; "" when nothing. */
+/* The most bytes of a condition shown where it goes wrong. */
+#define COND_SHOWN 20
+
+static const char *
+cond_lookalike(const char *p)
+{
+	static const struct {
+		const char *bytes, *words;
+	} lookalikes[] = {
+		{ "\xc2\xa0", ": a no-break space (U+00A0) is there, "
+		  "which looks like a plain space: write a plain one" },
+		{ "\xe2\x80\x98", ": ‘ is a typographic quote, as word "
+		  "processors write them: write ' instead" },
+		{ "\xe2\x80\x99", ": ’ is a typographic quote, as word "
+		  "processors write them: write ' instead" },
+		{ "\xe2\x80\x9c", ": “ is a typographic quote, as word "
+		  "processors write them: write ' or \" instead" },
+		{ "\xe2\x80\x9d", ": ” is a typographic quote, as word "
+		  "processors write them: write ' or \" instead" },
+		{ "\xc2\xb4", ": ´ is an accent, not a quote: write ' "
+		  "instead" },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(lookalikes); i++)
+		if (strncmp(p, lookalikes[i].bytes,
+			    strlen(lookalikes[i].bytes)) == 0)
+			return lookalikes[i].words;
+	return "";
+}
+
 static void
 cond_fail(struct cond *c, const char *what)
 {
-	if (c->error == NULL)
-		c->error = xasprintf("condition: %s at '%.20s'", what, c->p);
+	size_t cut = strlen(c->p);
+
+	if (c->error != NULL)
+		return;
+	/* the text at the problem, cut between two characters */
+	if (cut > COND_SHOWN) {
+		cut = COND_SHOWN;
+		while (cut > 0 && ((unsigned char)c->p[cut] & 0xc0) == 0x80)
+			cut--;
+	}
+	c->error = xasprintf("condition: %s at '%.*s'%s", what, (int)cut,
+			     c->p, cond_lookalike(c->p));
 }
 
 /* A quoted string ('x' or "x"), or NULL after reporting. */

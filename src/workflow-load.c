@@ -549,6 +549,44 @@ diagnose(struct loader *ld, xmlNode *n)
    only as a cascade through every enclosing element ("Did not expect
    element commands there", at elements that are fine): each is said
    here, at the line where it begins, and the cascade is left out. */
+/* The first character of P when P holds, besides ASCII white space,
+   only spaces XML does not count as white space (the no-break space,
+   which copying from a web page or a word processor leaves, thin and
+   wide spaces, the byte order mark); else 0. */
+static unsigned long
+unicode_spaces(const char *p)
+{
+	unsigned long first = 0;
+
+	while (*p != '\0') {
+		const unsigned char *u = (const unsigned char *)p;
+		unsigned long c;
+		int n;
+
+		if (strchr(" \t\r\n", *p) != NULL) {
+			p++;
+			continue;
+		}
+		if (u[0] == 0xc2 && u[1] == 0xa0)
+			c = 0xa0, n = 2;
+		else if (u[0] == 0xe1 && u[1] == 0x9a && u[2] == 0x80)
+			c = 0x1680, n = 3;
+		else if ((u[0] == 0xe2 || u[0] == 0xe3 || u[0] == 0xef) &&
+			 u[1] != '\0' && u[2] != '\0')
+			c = (u[0] & 0x0fUL) << 12 | (u[1] & 0x3fUL) << 6 |
+				(u[2] & 0x3fUL), n = 3;
+		else
+			return 0;
+		if (!(c == 0xa0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200b) ||
+		      c == 0x202f || c == 0x205f || c == 0x3000 || c == 0xfeff))
+			return 0;
+		if (first == 0)
+			first = c;
+		p += n;
+	}
+	return first;
+}
+
 static void
 stray_text(struct loader *ld, xmlNode *n)
 {
@@ -586,6 +624,17 @@ stray_text(struct loader *ld, xmlNode *n)
 		while (cut < len && cut > 0 &&
 		       ((unsigned char)p[cut] & 0xc0) == 0x80)
 			cut--;
+		if (unicode_spaces(p) != 0) {
+			strlist_addf(&ld->errors, "%s:%ld: spaces that are not "
+				     "plain spaces (U+%04lX%s) inside <%s>, as "
+				     "copying from a web page or a word "
+				     "processor leaves them: replace them with "
+				     "plain spaces", ld->wf->name, line,
+				     unicode_spaces(p),
+				     unicode_spaces(p) == 0xa0 ?
+				     ", no-break space" : "", n->name);
+			continue;
+		}
 		shown = xstrndup(p, cut);
 		strlist_addf(&ld->errors, "%s:%ld: text \"%s%s\" inside <%s> "
 			     "is not part of the workflow format: make it a "

@@ -322,6 +322,29 @@ fits(const struct pattern *pt, const char *value)
 	return ret == 0;
 }
 
+/* The first space in VALUE that is not a plain one (U+00A0 and the
+   other Unicode spaces, which look like one), or 0. */
+static unsigned long
+odd_space(const char *value)
+{
+	for (const unsigned char *u = (const unsigned char *)value; *u != '\0';
+	     u++) {
+		unsigned long c;
+
+		if (u[0] == 0xc2 && u[1] == 0xa0)
+			return 0xa0;
+		if ((u[0] != 0xe2 && u[0] != 0xe3 && u[0] != 0xef) ||
+		    u[1] == '\0' || u[2] == '\0')
+			continue;
+		c = (u[0] & 0x0fUL) << 12 | (u[1] & 0x3fUL) << 6 |
+			(u[2] & 0x3fUL);
+		if ((c >= 0x2000 && c <= 0x200b) || c == 0x202f ||
+		    c == 0x205f || c == 0x3000 || c == 0xfeff)
+			return c;
+	}
+	return 0;
+}
+
 /* Whether PT's group applies to N: N has its fixed attribute value,
    or PT has none. */
 static bool
@@ -400,14 +423,30 @@ workflow_value_problems(const xmlNode *n, const char *only,
 				       ((unsigned char)value[cut] & 0xc0) == 0x80)
 					cut--;
 			}
-			strlist_addf(why, "%s%s=\"%.*s%s\": %s%s",
+			unsigned long sp = odd_space(value);
+			char *space = sp != 0 ?
+				xasprintf(" (it holds U+%04lX%s, which looks "
+					  "like a plain space)", sp,
+					  sp == 0xa0 ? ", a no-break space" :
+					  "") : xstrdup("");
+
+			strlist_addf(why, "%s%s=\"%.*s%s\": %s%s%s",
 				     xml_ns ? "xml:" : "", name,
 				     (int)cut, value, cut < len ? "..." : "",
 				     words != NULL ? "expected " : "",
 				     words != NULL ? words :
 				     "a value cirm-workflow(5) does not allow "
-				     "here");
+				     "here", space);
+			free(space);
 		}
+		/* asked of this attribute, which the element has none of
+		   (xml:lang on <title>): say so */
+		else if (!known && only != NULL)
+			strlist_addf(why, "%s%s is not an attribute of <%s>%s",
+				     xml_ns ? "xml:" : "", name,
+				     (const char *)n->name,
+				     xml_ns && strcmp(name, "lang") == 0 ?
+				     " (only of <workflow>)" : "");
 		free(words);
 		free(value);
 	}

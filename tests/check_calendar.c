@@ -594,6 +594,48 @@ START_TEST(test_business_day)
 }
 END_TEST
 
+/* The hour a local time shows for 2026-12-03 09:00 UTC. */
+static int
+hour_of_winter_morning(void)
+{
+	time_t t = 1796288400;
+	struct tm tm;
+
+	ck_assert_ptr_nonnull(localtime_r(&t, &tm));
+	return tm.tm_hour;
+}
+
+/* A host left on UTC (TZ unset, /etc/localtime UTC, as here in many
+   containers) counted opening hours and showed dates an hour or two
+   off: cirm's processes take Swedish time unless TZ names a zone. */
+START_TEST(test_zone)
+{
+	unsetenv("TZ");
+	unsetenv("TZDIR");
+	ck_assert_int_eq(calendar_zone_init(), 1);
+	ck_assert_str_eq(getenv("TZ"), CALENDAR_ZONE);
+	ck_assert_int_eq(hour_of_winter_morning(), 10);
+	/* an empty TZ is no choice of zone either */
+	setenv("TZ", "", 1);
+	ck_assert_int_eq(calendar_zone_init(), 1);
+	ck_assert_int_eq(hour_of_winter_morning(), 10);
+	/* a zone TZ names is kept */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	ck_assert_int_eq(calendar_zone_init(), 0);
+	ck_assert_str_eq(getenv("TZ"), "UTC");
+	ck_assert_int_eq(hour_of_winter_morning(), 9);
+	/* without the time zone database: Swedish rules all the same */
+	unsetenv("TZ");
+	setenv("TZDIR", "/nonexistent", 1);
+	ck_assert_int_eq(calendar_zone_init(), 2);
+	ck_assert_int_eq(hour_of_winter_morning(), 10);
+	unsetenv("TZDIR");
+	setenv("TZ", CALENDAR_ZONE, 1);
+	tzset();
+}
+END_TEST
+
 static Suite *
 calendar_suite(void)
 {
@@ -618,6 +660,7 @@ calendar_suite(void)
 	tcase_add_test(tc, test_add_errors);
 	tcase_add_test(tc, test_setup_errors);
 	tcase_add_test(tc, test_business_day);
+	tcase_add_test(tc, test_zone);
 	suite_add_tcase(s, tc);
 	return s;
 }

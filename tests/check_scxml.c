@@ -756,6 +756,34 @@ START_TEST(test_predicates)
 	ck_assert_msg(strstr(error, "p.scxml:2: condition: expected") != NULL,
 		      "%s", error);
 	free(error);
+	/* what a word processor makes of a condition: typographic quotes
+	   and a no-break space, named since they look right */
+	ck_assert_ptr_null(load_with_preds(
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"<state id=\"a\"><transition cond=\"In(\xe2\x80\x98" "a\xe2\x80\x99)\"/>"
+		"</state></scxml>", &error));
+	ck_assert_msg(strstr(error, "p.scxml:2: condition: expected a quoted "
+			     "state id at ") == error &&
+		      strstr(error, ": ‘ is a typographic quote, as word "
+			     "processors write them: write ' instead") != NULL,
+		      "%s", error);
+	free(error);
+	ck_assert_ptr_null(load_with_preds(
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"<state id=\"a\"><transition cond=\"not\xc2\xa0" "channel('sms')\"/>"
+		"</state></scxml>", &error));
+	ck_assert_msg(strstr(error, ": a no-break space (U+00A0) is there, "
+			     "which looks like a plain space: write a plain "
+			     "one") != NULL, "%s", error);
+	free(error);
+	/* the text shown is cut between characters, not inside an å */
+	ck_assert_ptr_null(load_with_preds(
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"<state id=\"a\"><transition cond=\"true "
+		"kategorin_r\xc3\xa4ttas_s\xc3\xa5\"/></state></scxml>", &error));
+	ck_assert_str_eq(error, "p.scxml:2: condition: unexpected text at "
+			 "'kategorin_r\xc3\xa4ttas_s'");
+	free(error);
 }
 END_TEST
 

@@ -453,6 +453,20 @@ START_TEST(test_parser_words)
 			 "en");
 	free(error);
 	free(doc);
+	/* an attribute the element has not: said so */
+	doc = xstrdup("<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"t\" "
+		      "version=\"1\" xml:lang=\"sv\">\n"
+		      "<title xml:lang=\"en\">Roads</title>\n"
+		      "<state id=\"a\"><transition event=\"mail.citizen\" "
+		      "target=\"z\"/></state>\n<final id=\"z\"/>\n"
+		      "</workflow>\n");
+	ck_assert_int_eq(workflow_load("l.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "l.xml:2: Invalid attribute lang for element "
+			 "title: xml:lang is not an attribute of <title> (only "
+			 "of <workflow>)");
+	free(error);
+	free(doc);
 	/* a note typed without <!-- -->, or a stray character: said once
 	   each, at its line, without the cascade libxml2 makes of it
 	   through every enclosing element */
@@ -472,6 +486,35 @@ START_TEST(test_parser_words)
 			 "t.xml:9: text \"x\" inside <transition> is not part of "
 			 "the workflow format: make it a comment (<!-- ... -->), "
 			 "or remove it");
+	free(error);
+	free(doc);
+	/* indentation of no-break spaces, from an example copied off a
+	   web page: named, since they look like any other space */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\">\n\xc2\xa0\xc2\xa0<transition "
+			"event=\"mail.citizen\" target=\"z\"/>\n"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("n.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "n.xml:5: spaces that are not plain spaces "
+			 "(U+00A0, no-break space) inside <state>, as copying "
+			 "from a web page or a word processor leaves them: "
+			 "replace them with plain spaces");
+	free(error);
+	free(doc);
+	/* and one at the end of a value, invisible in the message */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
+			"<state id=\"a\">\n<transition event=\"mail.citizen\" "
+			"target=\"z\xc2\xa0\"/>\n</state>\n<final id=\"z\"/>\n"
+			"</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("v.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "target=\"z\xc2\xa0\": expected a letter") !=
+		      NULL && strstr(error, "(it holds U+00A0, a no-break "
+				     "space, which looks like a plain space)") !=
+		      NULL, "%s", error);
 	free(error);
 	free(doc);
 	/* a timer commented out with "->" for "-->": the comment runs to

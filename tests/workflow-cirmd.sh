@@ -52,6 +52,16 @@ check "the escalation timer is armed in the database" [ \
 check "no handlers yet: the case says so, nothing is lost" [ \
 	"$(sql "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'action.skipped'")" -ge 1 ]
 
+# Times are Swedish whatever the host's zone (many servers and
+# containers are left on UTC): 09:00 UTC on 3 December is 10:00.
+sql "UPDATE cases SET received_at = 1796288400 WHERE id = 1"
+run env -u TZ "$CIRMCTL" -c "$C" case show KS-2026-00001
+check "a case's times are Swedish time without TZ" contains "$out" \
+	"2026-12-03 10:00"
+run env TZ=UTC "$CIRMCTL" -c "$C" case show KS-2026-00001
+check "... and TZ still chooses another zone" contains "$out" \
+	"2026-12-03 09:00"
+
 # Two business days later, in another process: the timer fires once.
 sql "UPDATE timer SET fire_at = strftime('%s','now') - 60 WHERE case_id = 1 AND name = 'eskalering'"
 run "$CIRMD" -c "$C" --once
@@ -146,6 +156,19 @@ check "... and keeps the version that ran before" wait_for "$T/d.log" \
 rm "$W/synpunkt-ny.xml"
 run "$CIRMCTL" workflow check "$W/synpunkt.xml" "$I/./workflows/synpunkt.xml"
 check "... but the same file given twice is no copy" [ "$rc" -eq 0 ]
+# With -c, a copy being edited outside workflow_dir is compared with
+# the files cirmd loads, not with a backup kept beside it.
+mkdir "$T/edit"
+cp "$W/synpunkt.xml" "$T/edit/synpunkt.xml"
+cp "$W/synpunkt.xml" "$T/edit/synpunkt-gammal.xml"
+run "$CIRMCTL" -c "$C" workflow check "$T/edit/synpunkt.xml"
+check "with -c, a backup beside a copy being edited is no twin" \
+	[ "$rc" -eq 0 -a -z "$err" ]
+run "$CIRMCTL" -c "$C" workflow check "$T/edit/synpunkt-gammal.xml"
+check "... but a file of workflow_dir with its version is" contains "$err" \
+	"synpunkt-gammal.xml:23: workflow synpunkt version 2 is also in $W/synpunkt.xml:23:"
+run "$CIRMCTL" workflow check "$T/edit/synpunkt.xml"
+check "... and without -c its neighbours are still compared" [ "$rc" -eq 1 ]
 # A reload whose default workflow is not usable keeps the old
 # configuration as a whole: not only the engine, also the logging and
 # the gateways' settings.
