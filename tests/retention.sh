@@ -6,7 +6,7 @@
 # nothing else. The cases are made the real way (citizen mail, the case
 # officer's #stäng); then their closing days are moved into the past.
 . "${top_srcdir:-.}/tests/lib.sh"
-export LC_ALL=C LANGUAGE=
+export LC_ALL=C LANGUAGE= TZ=Europe/Stockholm
 unset CIRM_CONF
 
 command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
