@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -358,6 +359,21 @@ calendar_free(struct calendar **cal)
 	free((*cal)->closed);
 	free(*cal);
 	*cal = NULL;
+}
+
+int
+calendar_clock_parse(const char *text, int *minute_r)
+{
+	int h, m;
+	char end;
+
+	if (text == NULL || strlen(text) != 5 || text[2] != ':' ||
+	    text[0] < '0' || text[0] > '9' || text[3] < '0' || text[3] > '9' ||
+	    sscanf(text, "%2d:%2d%c", &h, &m, &end) != 2 || h > 24 || m > 59 ||
+	    (h == 24 && m != 0))
+		return -1;
+	*minute_r = h * 60 + m;
+	return 0;
 }
 
 int

@@ -85,6 +85,9 @@ void calendar_free(struct calendar **cal);
 int calendar_set_hours(struct calendar *cal, int wday, int open_min,
 		       int close_min, char **error_r);
 
+/* Parses a time of day "HH:MM" (00:00 to 24:00) into minutes after
+   midnight. 0, or -1. */
+int calendar_clock_parse(const char *text, int *minute_r);
 /* Closes YEAR-MONTH-DAY besides the holidays (e.g. a klämdag). Returns 0,
    or -1 with *error_r for an invalid date or too many closed days. */
 int calendar_add_closed_day(struct calendar *cal, int year, int month,

@@ -23,23 +23,6 @@
 #define DIGEST_STATE "engine"
 #define DIGEST_KEY "digest-day"
 
-int
-digest_parse_time(const char *text, int *minute_r)
-{
-	int h, m, n = 0;
-
-	if (strcmp(text, "none") == 0) {
-		*minute_r = -1;
-		return 0;
-	}
-	if (strlen(text) != 5 || text[2] != ':' ||
-	    sscanf(text, "%2d:%2d%n", &h, &m, &n) != 2 || n != 5 || h < 0 ||
-	    h > 23 || m < 0 || m > 59 || text[0] < '0' || text[3] < '0')
-		return -1;
-	*minute_r = h * 60 + m;
-	return 0;
-}
-
 /* Swedish, or English for EN (a conditional of two literals, so that
    the compiler checks both against the format's arguments). */
 #define T(en, sv_text, en_text) ((en) ? (en_text) : (sv_text))

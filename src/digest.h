@@ -2,7 +2,10 @@
 #ifndef CIRM_DIGEST_H
 #define CIRM_DIGEST_H
 
+#include "calendar.h"
+
 #include <stdint.h>
+#include <string.h>
 
 /* The handlers' morning digest: case officers who work from their mail
    client see no list of their cases unless they ask (#lista). Once a
@@ -19,8 +22,19 @@ struct digest_settings {
 	const char *address;	/* its address, for commands too */
 };
 
-/* Parses handler_digest: "none" (*MINUTE_R = -1) or "HH:MM". 0, or -1. */
-int digest_parse_time(const char *text, int *minute_r);
+/* Parses handler_digest: "none" (*MINUTE_R = -1) or "HH:MM" before
+   24:00. 0, or -1. Inline, so that the settings check, which every
+   program runs, does not link the digest and the store with it. */
+static inline int
+digest_parse_time(const char *text, int *minute_r)
+{
+	if (strcmp(text, "none") == 0) {
+		*minute_r = -1;
+		return 0;
+	}
+	return calendar_clock_parse(text, minute_r) < 0 ||
+	       *minute_r >= 24 * 60 ? -1 : 0;
+}
 
 /* When the digest of NOW's day is due and not yet sent (the day is
    remembered in the database), queues it for every active case

@@ -2,34 +2,17 @@
 #include "config.h"
 
 #include "retention.h"
+#include "retention-private.h"
 
 #include "calendar.h"
-#include "store.h"
 #include "util.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-/* Cases removed per transaction: the engine waits for the write lock
-   no longer than a few cases take. */
-#define RETENTION_TXN 20
-/* Outbox ids looked at per transaction when the removed cases' rows
-   are swept. */
-#define RETENTION_SWEEP 20000
 /* Most WORKFLOW:PERIOD pairs. */
 #define RETENTION_RULES_MAX 100
-
-struct rule {
-	char *workflow;		/* "*": any other */
-	char *period;		/* as written */
-	struct calendar_duration d;
-};
-
-struct retention {
-	struct rule *rules;
-	size_t n;
-};
 
 void
 retention_free(struct retention **rp)
@@ -122,9 +105,8 @@ retention_parse(const char *text, struct retention **r_r, char **error_r)
 	return 0;
 }
 
-/* The rule for WORKFLOW (NULL: a case without one), or NULL. */
-static const struct rule *
-rule_for(const struct retention *r, const char *workflow)
+const struct rule *
+retention_rule_for(const struct retention *r, const char *workflow)
 {
 	const struct rule *any = NULL;
 
@@ -138,10 +120,8 @@ rule_for(const struct retention *r, const char *workflow)
 	return any;
 }
 
-/* NOW less the period of RULE, in local calendar time (a month back
-   from 31 March is the end of February). */
-static int64_t
-cutoff(const struct rule *rule, int64_t now)
+int64_t
+retention_rule_cutoff(const struct rule *rule, int64_t now)
 {
 	const struct calendar_duration *d = &rule->d;
 	time_t t = (time_t)now;
@@ -190,230 +170,3 @@ retention_period_check(const char *text, char **error_r)
 	return calendar_duration_parse(text, &d, error_r);
 }
 
-int
-retention_quarantine(struct store *store, const char *period, int64_t now,
-		     const char *actor, bool dry_run, long *discarded_r,
-		     long *erased_r, char **error_r)
-{
-	struct rule rule = { .workflow = "*", .period = (char *)period };
-	int64_t before;
-	char *detail;
-	int ret;
-
-	*discarded_r = *erased_r = 0;
-	if (strcmp(period, "none") == 0)
-		return 0;
-	if (calendar_duration_parse(period, &rule.d, error_r) < 0)
-		return -1;
-	if ((before = cutoff(&rule, now)) == 0)
-		return 0;
-	if (dry_run)
-		return store_quarantine_prune(store, before, now, true,
-					      discarded_r, erased_r, error_r);
-	if (store_begin(store, error_r) < 0)
-		return -1;
-	ret = store_quarantine_prune(store, before, now, false, discarded_r,
-				     erased_r, error_r);
-	if (ret == 0 && *discarded_r + *erased_r > 0) {
-		detail = xasprintf("retention %s: %ld discarded, %ld released "
-				   "copies erased", period, *discarded_r,
-				   *erased_r);
-		ret = store_audit_add(store, now, actor, "quarantine.prune",
-				      NULL, detail, error_r);
-		free(detail);
-	}
-	if (ret == 0)
-		ret = store_commit(store, error_r);
-	if (ret < 0) {
-		store_rollback(store);
-		*discarded_r = *erased_r = 0;
-	}
-	return ret;
-}
-
-struct due {
-	int64_t id, before, closed_at;
-	char *number, *workflow;
-	const struct rule *rule;
-	bool removed;
-};
-
-struct collect {
-	const struct retention *r;
-	int64_t now;
-	struct due *v;
-	size_t n;
-};
-
-static int
-collect_case(const struct store_closed_case *c, void *arg)
-{
-	struct collect *cl = arg;
-	const struct rule *rule = rule_for(cl->r, c->workflow);
-	int64_t before;
-	struct due *d;
-
-	if (rule == NULL || (before = cutoff(rule, cl->now)) == 0 ||
-	    c->closed_at >= before)
-		return 0;
-	cl->v = xrealloc(cl->v, (cl->n + 1) * sizeof(*cl->v));
-	d = &cl->v[cl->n++];
-	d->id = c->id;
-	d->before = before;
-	d->closed_at = c->closed_at;
-	d->number = xstrdup(c->number);
-	d->workflow = c->workflow != NULL ? xstrdup(c->workflow) : NULL;
-	d->rule = rule;
-	d->removed = false;
-	return 0;
-}
-
-/* "retention P2Y, closed 2024-05-03" for the audit log. */
-static char *
-audit_detail(const struct due *d)
-{
-	char day[LOCAL_DAY_SIZE];
-
-	return xasprintf("retention %s (%s), closed %s", d->rule->period,
-			 d->rule->workflow, local_day(d->closed_at, day));
-}
-
-/* Removes the cases V[0..N) in one transaction. 0, or -1. */
-static int
-remove_batch(struct store *store, struct due *v, size_t n, int64_t now,
-	     const char *actor,
-	     void (*fn)(const struct retention_case *c, void *ctx), void *ctx,
-	     struct retention_stats *stats, char **error_r)
-{
-	struct retention_stats s = *stats;
-
-	if (store_begin(store, error_r) < 0)
-		return -1;
-	if (store_pending_cases(store, error_r) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		char *detail;
-		int rc = store_case_remove(store, v[i].id, v[i].before,
-					   &s.contacts, error_r);
-
-		if (rc == 2)
-			s.left++;
-		if (rc != 1) {
-			if (rc < 0)
-				goto fail;
-			continue;
-		}
-		detail = audit_detail(&v[i]);
-		rc = store_audit_add(store, now, actor, "case.removed",
-				     v[i].number, detail, error_r);
-		free(detail);
-		if (rc < 0)
-			goto fail;
-		v[i].removed = true;
-		s.removed++;
-	}
-	if (store_commit(store, error_r) < 0)
-		goto fail;
-	*stats = s;
-	for (size_t i = 0; fn != NULL && i < n; i++)
-		if (v[i].removed) {
-			struct retention_case c = {
-				v[i].number, v[i].workflow, v[i].rule->period,
-				v[i].closed_at
-			};
-
-			fn(&c, ctx);
-		}
-	return 0;
-fail:
-	store_rollback(store);
-	return -1;
-}
-
-/* The removed cases' outbox rows (sent mail), in parts of
-   RETENTION_SWEEP ids a transaction: the outbox has no index by case,
-   so this reads it once, rather than once a case. Rows whose case went
-   before a crash go at the next run that removes a case. 0, or -1. */
-static int
-sweep_outbox(struct store *store, const atomic_int *stop, char **error_r)
-{
-	int64_t from = 1;
-	long removed = 0;
-
-	while (from != 0 && (stop == NULL || !atomic_load(stop))) {
-		if (store_begin(store, error_r) < 0)
-			return -1;
-		if (store_outbox_sweep(store, from, RETENTION_SWEEP, &from,
-				       &removed, error_r) < 0 ||
-		    store_commit(store, error_r) < 0) {
-			store_rollback(store);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-int
-retention_run(struct store *store, const struct retention *r, int64_t now,
-	      const char *actor, bool dry_run, const atomic_int *stop,
-	      void (*fn)(const struct retention_case *c, void *ctx), void *ctx,
-	      struct retention_stats *stats, char **error_r)
-{
-	struct collect cl = { .r = r, .now = now };
-	int64_t latest = 0;
-	int ret = 0;
-
-	memset(stats, 0, sizeof(*stats));
-	if (r == NULL)
-		return 0;
-	for (size_t i = 0; i < r->n; i++) {
-		int64_t c = cutoff(&r->rules[i], now);
-
-		if (c > latest)
-			latest = c;
-	}
-	if (latest != 0 &&
-	    store_cases_closed_before(store, latest, collect_case, &cl,
-				      error_r) < 0)
-		ret = -1;
-	/* store_case_remove deletes what the case holds itself, each by
-	   its index */
-	if (ret == 0 && cl.n > 0 && !dry_run &&
-	    store_foreign_keys(store, false, error_r) < 0)
-		ret = -1;
-	for (size_t i = 0; ret == 0 && i < cl.n &&
-	     (stop == NULL || !atomic_load(stop)); i += RETENTION_TXN) {
-		size_t n = cl.n - i < RETENTION_TXN ? cl.n - i : RETENTION_TXN;
-
-		if (!dry_run) {
-			ret = remove_batch(store, cl.v + i, n, now, actor, fn,
-					   ctx, stats, error_r);
-			continue;
-		}
-		stats->removed += (long)n;
-		for (size_t j = i; fn != NULL && j < i + n; j++) {
-			struct retention_case c = {
-				cl.v[j].number, cl.v[j].workflow,
-				cl.v[j].rule->period, cl.v[j].closed_at
-			};
-
-			fn(&c, ctx);
-		}
-	}
-	if (cl.n > 0 && !dry_run) {
-		char *err = NULL;
-
-		if (store_foreign_keys(store, true, ret == 0 ? error_r :
-				       &err) < 0)
-			ret = -1;
-		free(err);
-	}
-	if (ret == 0 && stats->removed > 0)
-		ret = sweep_outbox(store, stop, error_r);
-	for (size_t i = 0; i < cl.n; i++) {
-		free(cl.v[i].number);
-		free(cl.v[i].workflow);
-	}
-	free(cl.v);
-	return ret;
-}

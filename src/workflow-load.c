@@ -743,14 +743,9 @@ parse_days(const char *text, bool days[7])
 static int
 parse_hhmm(const char *s)
 {
-	int h, m;
-	char end;
+	int minute;
 
-	if (s == NULL || sscanf(s, "%2d:%2d%c", &h, &m, &end) != 2 ||
-	    strlen(s) != 5 || h < 0 || h > 24 || m < 0 || m > 59 ||
-	    (h == 24 && m != 0))
-		return -1;
-	return h * 60 + m;
+	return calendar_clock_parse(s, &minute) == 0 ? minute : -1;
 }
 
 static void
