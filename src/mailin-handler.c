@@ -1163,24 +1163,67 @@ set_citizen_language(struct store *store, const struct mailin_verdict *v,
 	return rc;
 }
 
-/* Carries out the checked commands in order, then sends the text to
-   the citizen (unless #note) with the attachments of the handler's
-   message MESSAGE_ID. 1 when a workflow command cannot be carried out
-   in the state the ones above it left (its error set; the caller
-   undoes what was done), 0, -1. */
+/* The headers that continue the citizen's thread, or NULL (*error_r
+   set on a database error). */
+static char *
+citizen_thread(struct store *store, const struct mailin_verdict *v,
+	       char **error_r)
+{
+	char *last = NULL, *thread = NULL;
+	int rc = store_case_last_citizen_id(store, v->case_id, &last, error_r);
+
+	if (rc > 0)
+		thread = xasprintf("In-Reply-To: <%s>\nReferences: <%s>\n",
+				   last, last);
+	free(last);
+	return thread;
+}
+
+/* Sends the text to the citizen (unless #note) with the attachments of
+   the handler's message MESSAGE_ID, then carries out the checked
+   commands in order: what they send comes after the answer ("your case
+   is resolved" under #klar follows the text it was resolved with). A
+   #språk goes first, as the answer is written in the language it sets.
+   1 when a command cannot be carried out (a workflow command in the
+   state the ones above it left; its error set; the caller undoes what
+   was done), 0, -1. */
 static int
 carry_out(struct mailin *mi, struct store *store,
 	  const struct mailin_verdict *v, struct reply *r,
 	  int64_t message_id, char **error_r)
 {
-	char *thread = NULL;
 	struct caseflow_input in = {
 		.channel = "email", .text = r->text, .sender_id = v->handler_id,
 		.now = cirm_now(),
 	};
+	char *thread = NULL;
 	bool any_workflow = false;
+	bool answer = !r->note && (r->text[0] != '\0' || r->files_alone);
 	int ret = 0;
 
+	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
+		struct command *c = &r->cmds[i];
+
+		if (c->kind != CMD_LANGUAGE)
+			continue;
+		ret = set_citizen_language(store, v, c->arg, in.now, error_r);
+		if (ret > 0) {
+			c->error = tr(&T_NO_CITIZEN, r->lang);
+			return 1;
+		}
+	}
+	if (ret == 0 && answer) {
+		struct caseflow_input a = in;
+
+		a.thread_headers = thread = citizen_thread(store, v, error_r);
+		if (thread == NULL && *error_r != NULL)
+			return -1;
+		/* the handler's files go along to the citizen (by mail) */
+		a.attachments_of = message_id;
+		a.written_by_handler = true;
+		ret = caseflow_reply(mi->flow, store, v->case_id, "answer", &a,
+				     error_r);
+	}
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
 		struct command *c = &r->cmds[i];
 		int64_t t;
@@ -1193,10 +1236,11 @@ carry_out(struct mailin *mi, struct store *store,
 			    (ret = caseflow_handles(mi->flow, store,
 						    v->case_id, c->wc->event,
 						    error_r)) <= 0) {
-				if (ret < 0)
-					return -1;
-				c->error = tr(&T_AFTER, r->lang);
-				return 1;
+				if (ret == 0) {
+					c->error = tr(&T_AFTER, r->lang);
+					ret = 1;
+				}
+				break;
 			}
 			ret = 0;
 			in.argument = c->arg[0] != '\0' ? c->arg : NULL;
@@ -1221,13 +1265,7 @@ carry_out(struct mailin *mi, struct store *store,
 						      "priority" : "category",
 						      error_r);
 			break;
-		case CMD_LANGUAGE:
-			ret = set_citizen_language(store, v, c->arg, in.now,
-						   error_r);
-			if (ret > 0) {
-				c->error = tr(&T_NO_CITIZEN, r->lang);
-				return 1;
-			}
+		case CMD_LANGUAGE:	/* done above */
 			break;
 		case CMD_DUE:
 			valid_date(c->arg, &t);
@@ -1241,30 +1279,8 @@ carry_out(struct mailin *mi, struct store *store,
 			break;
 		}
 	}
-	if (ret < 0 || r->note || (r->text[0] == '\0' && !r->files_alone))
-		return ret;
-	/* the text to the citizen, continuing the citizen's thread */
-	{
-		char *last = NULL;
-		int rc = store_case_last_citizen_id(store, v->case_id, &last,
-						    error_r);
-
-		if (rc < 0)
-			return -1;
-		if (rc > 0)
-			thread = xasprintf("In-Reply-To: <%s>\nReferences: <%s>\n",
-					   last, last);
-		free(last);
-	}
 	in.thread_headers = thread;
-	/* The handler's files go along to the citizen (by mail). */
-	in.attachments_of = message_id;
-	in.written_by_handler = true;
-	ret = caseflow_reply(mi->flow, store, v->case_id, "answer", &in,
-			     error_r);
-	in.attachments_of = 0;
-	in.written_by_handler = false;
-	if (ret == 0 && !any_workflow)
+	if (ret == 0 && answer && !any_workflow)
 		ret = caseflow_event(mi->flow, store, v->case_id,
 				     "mail.handler", &in, error_r);
 	free(thread);

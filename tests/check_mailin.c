@@ -1185,6 +1185,10 @@ START_TEST(test_handler_refusals)
 	deliver(bad);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'lost'"), 1);
+	/* the citizen gets the answer first, then "your case is resolved" */
+	ck_assert_int_eq(count("SELECT (SELECT id FROM outbox WHERE body "
+			       "LIKE '%byggfirman%') < (SELECT id FROM outbox "
+			       "WHERE subject LIKE 'Ditt ärende är klart%')"), 1);
 	free(bad);
 	bad = mail("eva@kommun.example", to, "SV", "r6@kommun.example", NULL,
 		   "#fraga\n\nNär bullrar det?\n");
