@@ -1479,6 +1479,20 @@ handler_commands(struct mailin *mi, struct store *store,
 			ret = store_handler_cases(store, v->handler_id,
 						  list_line, &s, error_r);
 			none = true;
+		} else if ((word_is(c->word, show_words) ||
+			    word_is(c->word, search_words)) &&
+			   c->arg[strspn(c->arg, " \t")] == '\0') {
+			/* what to give, not "no such case" or "no cases" */
+			strlist_addf(&s.l, "  %s\n", word_is(c->word,
+							     show_words) ?
+				     (en ? "give a case number, as in #show "
+					   "KS-2026-00042" :
+				      "skriv ett ärendenummer, som i #visa "
+				      "KS-2026-00042") :
+				     (en ? "give the words to search for, as "
+					   "in #search street light" :
+				      "skriv orden att söka efter, som i #sök "
+				      "gatlampa"));
 		} else if (word_is(c->word, show_words)) {
 			int64_t id;
 			/* the number as copied from a subject, in its

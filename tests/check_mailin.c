@@ -2423,6 +2423,18 @@ START_TEST(test_handler_commands)
 		      "%s", body);
 	free(body);
 	free(search);
+	/* #visa and #sök without what to look for ask for it */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c10@kommun.example", NULL, "#visa\n#sök\n");
+	deliver(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strcmp(body, "#visa\n  skriv ett ärendenummer, som i "
+			     "#visa KS-2026-00042\n\n#sök\n  skriv orden att "
+			     "söka efter, som i #sök gatlampa\n") == 0,
+		      "%s", body);
+	free(body);
+	free(search);
 	/* a case's command without the case is explained, not only helped */
 	search = mail("eva@kommun.example", "arende@kommun.example", "x",
 		      "c6@kommun.example", NULL, "#klar\n#hjälp\n");
