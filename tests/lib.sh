@@ -3,6 +3,11 @@
 # Sourced with top_srcdir and top_builddir set by the test harness.
 
 : "${top_srcdir:=.}" "${top_builddir:=.}"
+# cirmd and cirmctl keep Swedish time when TZ is unset; the tests'
+# own dates (date +%Y for a case number's year) must too, or they
+# differ from cirm's for an hour at New Year on a host left on UTC.
+TZ=${TZ:-Europe/Stockholm}
+export TZ
 CIRMCTL=$top_builddir/cirmctl
 CIRMD=$top_builddir/cirmd
 MKCASE=$top_builddir/tests/mkcase
