@@ -158,15 +158,7 @@ run "$CIRMCTL" -c "$C" quarantine prune
 check "a second prune finds nothing" contains "$out" "0 waiting discarded, 0 released copies erased"
 check "and audits nothing" [ "$(sql "SELECT count(*) FROM audit WHERE action = 'quarantine.prune'")" -eq 1 ]
 sql "UPDATE quarantine SET quarantined_at = quarantined_at - 40 * 86400 WHERE id = $q6"
-"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d.log" &
-pid=$!
-w=0
-while ! grep -q 'spool prune:' "$T/d.log" && [ $w -lt 100 ]; do
-	sleep 0.1
-	w=$((w + 1))
-done
-kill -TERM $pid
-wait $pid
+housekeeping "$C" "$T/d.log"
 check "cirmd's housekeeping discards it too" \
 	[ "$(sql "SELECT discarded_at IS NOT NULL FROM quarantine WHERE id = $q6")" = 1 ]
 check "and logs the count" grep -q "quarantine retention: discarded 1, erased 0 released copies" "$T/d.log"

@@ -179,15 +179,7 @@ check "a second run removes nothing more" contains "$out" "0 cases removed"
 sql "UPDATE outbox SET status = 'sent'"
 sql "UPDATE cases SET closed_at = $(date -d '2 days ago' +%s) WHERE closed_at IS NULL"
 retention '*:P1D'
-"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/d.log" &
-pid=$!
-w=0
-while ! grep -q 'spool prune:' "$T/d.log" && [ $w -lt 100 ]; do
-	sleep 0.1
-	w=$((w + 1))
-done
-kill -TERM $pid
-wait $pid
+housekeeping "$C" "$T/d.log"
 check "cirmd removes the cases at its start" [ "$(sql 'SELECT count(*) FROM cases')" -eq 0 ]
 check "and logs how many, naming nobody" \
 	grep -q "case retention: removed 4 closed cases and 4 citizens no case names; 0 left for now" "$T/d.log"
