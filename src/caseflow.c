@@ -721,20 +721,36 @@ caseflow_role_ok(struct store *store, const struct workflow *wf,
 	return 0;
 }
 
-/* The commands handler HANDLER may use on the case now, one per line
-   with its help: what notifications list, in the handler's language EN
-   or Swedish (the help texts are the workflow's own). A command for
-   roles the handler has none of is left out: it would be refused. NULL
-   on a database error (*error_r set). */
-static char *
-commands_help(struct flow *fl, int64_t handler, bool en, char **error_r)
+/* The translation of command C into LANG, or NULL. */
+static const struct workflow_translation *
+command_translation(const struct workflow_command *c, const char *lang)
 {
+	for (size_t i = 0; i < c->ntr; i++) {
+		if (strcmp(c->tr[i].lang, lang) == 0)
+			return &c->tr[i];
+	}
+	return NULL;
+}
+
+/* The commands handler HANDLER may use on the case now, one per line
+   with its help: what notifications list, in the handler's language
+   LANG (the workflow's words and help, or their translation into LANG
+   where the workflow has one). A command for roles the handler has none
+   of is left out: it would be refused. NULL on a database error
+   (*error_r set). */
+static char *
+commands_help(struct flow *fl, int64_t handler, const char *lang,
+	      char **error_r)
+{
+	bool en = strcmp(lang, "en") == 0;
 	struct strlist l = { 0 };
 
 	/* a closed case (or one without its workflow) runs no command */
 	for (size_t i = 0; fl->wf != NULL && fl->c.closed_at == 0 &&
 			   i < fl->wf->ncommands; i++) {
 		const struct workflow_command *c = &fl->wf->commands[i];
+		const struct workflow_translation *tr;
+		const char *word, *help;
 		int rc;
 
 		if (fl->run != NULL && !workflow_run_handles(fl->run, c->event))
@@ -746,15 +762,18 @@ commands_help(struct flow *fl, int64_t handler, bool en, char **error_r)
 		}
 		if (rc == 0)
 			continue;
-		strlist_addf(&l, "  #%s%s%s%s%s\n", c->word,
+		tr = command_translation(c, lang);
+		word = tr != NULL && tr->word != NULL ? tr->word : c->word;
+		help = tr != NULL && tr->help != NULL ? tr->help : c->help;
+		strlist_addf(&l, "  #%s%s%s%s\n", word,
 			     c->argument == WORKFLOW_ARG_HANDLER ?
 			     (en ? " LOGIN" : " INLOGGNING") :
 			     c->argument == WORKFLOW_ARG_WORD ?
 			     (en ? " WORD" : " ORD") : "",
-			     c->help != NULL ? "  \xe2\x80\x94 " : "",
-			     c->help != NULL ? c->help : "", "");
+			     help != NULL ? "  \xe2\x80\x94 " : "",
+			     help != NULL ? help : "");
 	}
-	strlist_add(&l, en ? "  #notering  \xe2\x80\x94 internal, not sent to "
+	strlist_add(&l, en ? "  #note  \xe2\x80\x94 internal, not sent to "
 			 "the citizen\n" :
 			 "  #notering  \xe2\x80\x94 internt, går inte till "
 			 "invånaren\n");
@@ -882,8 +901,10 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 			       &n->error) < 0)
 		return -1;
 	free(kind);
-	en = lang != NULL && strcmp(lang, "en") == 0;
-	help = commands_help(fl, contact_id, en, &n->error);
+	en = strcmp(lang != NULL ? lang : fl->cf->set.language, "en") == 0;
+	help = commands_help(fl, contact_id,
+			     lang != NULL ? lang : fl->cf->set.language,
+			     &n->error);
 	if (help == NULL) {
 		free(lang);
 		return -1;
@@ -1524,7 +1545,8 @@ caseflow_commands_now(struct caseflow *cf, struct store *store,
 			rc = -1;
 	}
 	if (rc > 0 &&
-	    (*help_r = commands_help(&fl, handler, en, error_r)) == NULL)
+	    (*help_r = commands_help(&fl, handler, en ? "en" : "sv",
+				     error_r)) == NULL)
 		rc = -1;
 	workflow_run_free(&fl.run);
 	flow_clear(&fl);

@@ -786,6 +786,19 @@ check_roles(struct checker *c)
 	}
 }
 
+/* The line where command CMD has WORD: its translation's, when WORD
+   came from one, else the command's. */
+static int
+word_line(const struct workflow_command *cmd, const char *word)
+{
+	for (size_t i = 0; i < cmd->ntr; i++) {
+		if (cmd->tr[i].word != NULL &&
+		    strcmp(cmd->tr[i].word, word) == 0)
+			return cmd->tr[i].line;
+	}
+	return cmd->line;
+}
+
 static void
 check_commands(struct checker *c)
 {
@@ -806,8 +819,9 @@ check_commands(struct checker *c)
 					break;
 			}
 			if (k < seen.n)
-				cerror(c, cmd->line, "command word '%s' is "
-				       "already used (line %zu)", w, lines[k]);
+				cerror(c, word_line(cmd, w), "command word "
+				       "'%s' is already used (line %zu)", w,
+				       lines[k]);
 			else if (note_word(f))
 				/* the workflow's words are looked up first:
 				   it would take notes over */
@@ -1014,26 +1028,30 @@ workflow_state_timers(const struct workflow *wf, const char *id,
 	}
 }
 
+bool
+workflow_command_is(const struct workflow_command *c, const char *word)
+{
+	char *f = workflow_fold(word);
+	bool is = false;
+
+	for (size_t j = 0; j <= c->aliases.n && !is; j++) {
+		char *g = workflow_fold(j == 0 ? c->word : c->aliases.v[j - 1]);
+
+		is = strcmp(f, g) == 0;
+		free(g);
+	}
+	free(f);
+	return is;
+}
+
 const struct workflow_command *
 workflow_command(const struct workflow *wf, const char *word)
 {
-	char *f = workflow_fold(word);
-	const struct workflow_command *found = NULL;
-
-	for (size_t i = 0; i < wf->ncommands && found == NULL; i++) {
-		const struct workflow_command *c = &wf->commands[i];
-
-		for (size_t j = 0; j <= c->aliases.n && found == NULL; j++) {
-			char *g = workflow_fold(j == 0 ? c->word :
-						c->aliases.v[j - 1]);
-
-			if (strcmp(f, g) == 0)
-				found = c;
-			free(g);
-		}
+	for (size_t i = 0; i < wf->ncommands; i++) {
+		if (workflow_command_is(&wf->commands[i], word))
+			return &wf->commands[i];
 	}
-	free(f);
-	return found;
+	return NULL;
 }
 
 const char *

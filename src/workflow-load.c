@@ -248,6 +248,7 @@ static const struct {
 	{ "calendar", "id", "" }, { "hours", "days open close", "" },
 	{ "closed", "date", "" }, { "role", "id group", "" },
 	{ "command", "word event", "aliases role text argument help" },
+	{ "translation", "", "word help" },
 	{ "template", "id", "" }, { "state", "id", "initial category" },
 	{ "parallel", "id", "category" }, { "final", "id", "" },
 	{ "timer", "id after event", "calendar" },
@@ -907,6 +908,38 @@ enum_attr(struct loader *ld, xmlNode *n, const char *name,
 	return ret;
 }
 
+/* <translation xml:lang="en" word="take" help="..."/> of command C: its
+   word is taken like an alias (once, if the command has it already). */
+static void
+load_translation(struct loader *ld, struct workflow_command *c, xmlNode *n)
+{
+	struct workflow *wf = ld->wf;
+	xmlChar *lang = xmlNodeGetLang(n);
+	struct workflow_translation t = { 0 };
+
+	t.lang = xstrdup(lang != NULL ? (const char *)lang : wf->lang);
+	xmlFree(lang);
+	t.word = workflow_attr(n, "word");
+	t.help = workflow_attr(n, "help");
+	t.line = (int)xmlGetLineNo(n);
+	if (strcmp(t.lang, wf->lang) == 0)
+		lerror(ld, n, "command '%s': a translation into '%s', the "
+		       "workflow's own language: the command's word and help "
+		       "are already that", c->word, t.lang);
+	else if (t.word == NULL && t.help == NULL)
+		lerror(ld, n, "command '%s': the translation into '%s' has "
+		       "neither word nor help", c->word, t.lang);
+	for (size_t i = 0; i < c->ntr; i++) {
+		if (strcmp(c->tr[i].lang, t.lang) == 0)
+			lerror(ld, n, "command '%s': a second translation into "
+			       "'%s' (first at line %d)", c->word, t.lang,
+			       c->tr[i].line);
+	}
+	if (t.word != NULL && !workflow_command_is(c, t.word))
+		strlist_add(&c->aliases, t.word);
+	SCXML_PUSH(c->tr, c->ntr, t);
+}
+
 static void
 load_commands(struct loader *ld, xmlNode *node)
 {
@@ -935,6 +968,9 @@ load_commands(struct loader *ld, xmlNode *node)
 		c.argument = (enum workflow_argument)enum_attr(
 			ld, n, "argument", args, WORKFLOW_ARG_NONE);
 		c.line = (int)xmlGetLineNo(n);
+		for (xmlNode *t = n->children; t != NULL; t = t->next)
+			if (workflow_node_is(t, "translation"))
+				load_translation(ld, &c, t);
 		SCXML_PUSH(wf->commands, wf->ncommands, c);
 	}
 }
@@ -1463,6 +1499,12 @@ workflow_free(struct workflow **wfp)
 		free(wf->commands[i].help);
 		strlist_clear(&wf->commands[i].aliases);
 		strlist_clear(&wf->commands[i].roles);
+		for (size_t j = 0; j < wf->commands[i].ntr; j++) {
+			free(wf->commands[i].tr[j].lang);
+			free(wf->commands[i].tr[j].word);
+			free(wf->commands[i].tr[j].help);
+		}
+		free(wf->commands[i].tr);
 	}
 	free(wf->commands);
 	for (size_t i = 0; i < wf->ntemplates; i++)

@@ -38,15 +38,25 @@ struct workflow_role {
 	int line;
 };
 
+/* A command for handlers who read another language than the
+   workflow's: its word there (also among the command's aliases) and its
+   help, either NULL for the command's own. */
+struct workflow_translation {
+	char *lang, *word, *help;
+	int line;
+};
+
 struct workflow_command {
 	char *word;		/* as written */
-	struct strlist aliases;
+	struct strlist aliases;	/* with the translations' words */
 	char *event;
 	struct strlist roles;	/* empty: any handler */
 	enum workflow_text text;
 	enum workflow_argument argument;
 	char *help;		/* one line, or NULL */
 	int line;
+	struct workflow_translation *tr;
+	size_t ntr;
 };
 
 struct workflow_timer {
@@ -155,6 +165,8 @@ void workflow_state_timers(const struct workflow *wf, const char *id,
 			   void (*fn)(void *ctx,
 				      const struct workflow_timer *t),
 			   void *ctx);
+/* Whether WORD (case-folded) is C's word, an alias or a translation's. */
+bool workflow_command_is(const struct workflow_command *c, const char *word);
 /* The command whose word or alias is WORD (case-folded, Swedish letters
    included), or NULL. */
 const struct workflow_command *workflow_command(const struct workflow *wf,

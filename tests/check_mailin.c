@@ -615,6 +615,61 @@ eva_reply_to(void)
 	return addr;
 }
 
+/* A case officer who reads English gets the workflow's commands in
+   English, as its <translation>s have them, and cirm's own #note; the
+   English word then works like the Swedish one. */
+START_TEST(test_handler_commands_english)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "en1@example.se", NULL, "Det bullrar från bygget.");
+	char *body, *h, *p, *to, *reply, *err = NULL;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Olle Ek', 'olle', 'en', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
+		"contact WHERE login = 'olle';"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
+		&err) == 0, "%s", err);
+	deliver(m);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'olle@kommun.example'");
+	ck_assert_msg(strstr(body, "  #take  \xe2\x80\x94 Take the case "
+			     "yourself\n") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "  #assign LOGIN  \xe2\x80\x94 Give the "
+			     "case to a colleague\n") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "  #note  \xe2\x80\x94 internal") != NULL,
+		      "%s", body);
+	ck_assert_msg(strstr(body, "#ta ") == NULL &&
+		      strstr(body, "#notering") == NULL, "%s", body);
+	free(body);
+	/* Eva's stays Swedish */
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example'");
+	ck_assert_msg(strstr(body, "  #ta  \xe2\x80\x94 Ta ärendet själv\n") !=
+		      NULL, "%s", body);
+	free(body);
+	h = text("SELECT headers FROM outbox WHERE recipient = "
+		 "'olle@kommun.example'");
+	p = strstr(h, "Reply-To: ");
+	ck_assert_ptr_nonnull(p);
+	to = xstrndup(p + 10, strcspn(p + 10, "\n"));
+	reply = mail("Olle Ek <olle@kommun.example>", to, "Re: Buller",
+		     "en2@kommun.example", NULL, "#Take\n\nHello Anna.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad' AND assignee_id = (SELECT id FROM "
+			       "contact WHERE login = 'olle')"), 1);
+	free(reply);
+	free(to);
+	free(h);
+	free(m);
+}
+END_TEST
+
 /* A mail that came encrypted (PGP/MIME, S/MIME enveloped-data) has no
    text cirm can read: the case is opened, the files kept, and the
    handler's notification says that it could not be read instead of
@@ -2532,6 +2587,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_workflows);
 	tcase_add_test(tc, test_bad_default_workflow);
 	tcase_add_test(tc, test_handler_round_trip);
+	tcase_add_test(tc, test_handler_commands_english);
 	tcase_add_test(tc, test_citizen_language);
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);

@@ -143,6 +143,18 @@ static const struct bad_case bad_cases[] = {
 	  "('genast' at line 12) and transitions without cond lead round in "
 	  "a circle ('ny' -> 'granskas' -> 'ny'): a case entering it would "
 	  "go round for ever, acting at every turn" },
+	{ "bad-translation.xml",
+	  "bad-translation.xml:8: command 'klar': a second translation into "
+	  "'en' (first at line 7)\n"
+	  "bad-translation.xml:9: command 'klar': a translation into 'sv', "
+	  "the workflow's own language: the command's word and help are "
+	  "already that\n"
+	  "bad-translation.xml:12: command 'ta': the translation into 'en' "
+	  "has neither word nor help" },
+	/* a translation's word is the command's own alias: no clash; it is
+	   another command's: the error is said where it is written */
+	{ "bad-translation-word.xml", "bad-translation-word.xml:11: command "
+	  "word 'RESOLVE' is already used (line 6)" },
 	/* hardened parsing: no DTD, so no entity ever expands */
 	{ "billion-laughs.xml", "billion-laughs.xml:2: DOCTYPE not allowed "
 	  "(no DTDs or entities)" },
@@ -289,6 +301,17 @@ START_TEST(test_shipped)
 			error = scxml_join_errors(&errors, path);
 			ck_abort_msg("%s", error);
 		}
+		/* every command is in English too, and its English word is
+		   taken as it is written */
+		for (size_t j = 0; j < wf->ncommands; j++) {
+			const struct workflow_command *c = &wf->commands[j];
+
+			ck_assert_uint_eq(c->ntr, 1);
+			ck_assert_str_eq(c->tr[0].lang, "en");
+			ck_assert_ptr_nonnull(c->tr[0].help);
+			ck_assert_ptr_eq(workflow_command(wf, c->tr[0].word), c);
+		}
+		ck_assert_str_eq(workflow_command(wf, "Resolve")->word, "klar");
 		workflow_free(&wf);
 		free(path);
 	}
