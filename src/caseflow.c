@@ -721,6 +721,31 @@ caseflow_role_ok(struct store *store, const struct workflow *wf,
 	return 0;
 }
 
+int
+caseflow_role_workflows(const struct caseflow *cf, struct store *store,
+			int64_t handler, struct strlist *ids, char **error_r)
+{
+	for (size_t i = 0; i < cf->n; i++) {
+		const struct workflow *wf = cf->v[i];
+
+		if (!cf->current[i])
+			continue;
+		for (size_t j = 0; j < wf->nroles; j++) {
+			int r = store_group_has_member(store,
+						       wf->roles[j].group,
+						       handler, error_r);
+
+			if (r < 0)
+				return -1;
+			if (r > 0) {
+				strlist_add(ids, wf->id);
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
 /* The translation of command C into LANG, or NULL. */
 static const struct workflow_translation *
 command_translation(const struct workflow_command *c, const char *lang)

@@ -107,6 +107,11 @@ int caseflow_commands_now(struct caseflow *cf, struct store *store,
 int caseflow_role_ok(struct store *store, const struct workflow *wf,
 		     const struct workflow_command *c, int64_t handler,
 		     char **error_r);
+/* Adds to IDS the current workflows that give one of HANDLER's groups a
+   role (whose cases the handler may read, as a manager). 0, or -1. */
+int caseflow_role_workflows(const struct caseflow *cf, struct store *store,
+			    int64_t handler, struct strlist *ids,
+			    char **error_r);
 /* Sends template TEMPLATE_ID to the case's citizen on the case's
    channel, as a workflow's <reply> does ({{message.text}} is IN's
    text). */

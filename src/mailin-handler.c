@@ -1459,12 +1459,46 @@ show_case(const struct store_case *c, void *ctx)
 	return 0;
 }
 
+/* The workflows that give one of the handler's groups a role, looked up
+   once per reply. */
+struct roles {
+	struct strlist ids;
+	bool known;
+};
+
+static int
+role_workflows(struct mailin *mi, struct store *store,
+	       const struct mailin_verdict *v, struct roles *roles,
+	       char **error_r)
+{
+	if (roles->known || mi->case_access_all || mi->flow == NULL)
+		return 0;
+	roles->known = true;
+	return caseflow_role_workflows(mi->flow, store, v->handler_id,
+				       &roles->ids, error_r);
+}
+
+/* Whether the handler may read case ID (case_access): 1, 0, -1. */
+static int
+readable(struct mailin *mi, struct store *store,
+	 const struct mailin_verdict *v, struct roles *roles, int64_t id,
+	 char **error_r)
+{
+	if (mi->case_access_all)
+		return 1;
+	if (role_workflows(mi, store, v, roles, error_r) < 0)
+		return -1;
+	return store_case_readable(store, id, v->handler_id, &roles->ids,
+				   error_r);
+}
+
 static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
 {
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
 	struct listing s = { { 0 }, en };
+	struct roles roles = { { 0 }, false };
 	char *body, *subject;
 	int ret = 0;
 
@@ -1504,23 +1538,35 @@ handler_commands(struct mailin *mi, struct store *store,
 				number = xstrdup(c->arg);
 			for (char *p = number; *p != '\0'; p++)
 				*p = (char)toupper((unsigned char)*p);
-			rc = store_case_get(store, number, show_case, &s,
-					    error_r);
+			rc = store_case_id(store, number, &id, error_r);
 			if (rc == 0)
 				strlist_addf(&s.l, "  %s\n", en ?
 					     "no such case" :
 					     "inget sådant ärende");
-			else if (rc > 0 &&
-				 (rc = store_case_id(store, number, &id,
-						     error_r)) > 0)
+			if (rc > 0 && (rc = readable(mi, store, v, &roles,
+						     id, error_r)) == 0)
+				strlist_addf(&s.l, "  %s\n", en ?
+					     "not yours to read: neither "
+					     "assigned to you nor in one of "
+					     "your groups" :
+					     "inte ditt att läsa: varken "
+					     "tilldelat dig eller i någon av "
+					     "dina grupper");
+			if (rc > 0 && (rc = store_case_get(store, number,
+							   show_case, &s,
+							   error_r)) > 0)
 				rc = store_case_messages(store, id, true,
 							 message_line, &s,
 							 error_r);
 			ret = rc < 0 ? -1 : 0;
 			free(number);
 		} else if (word_is(c->word, search_words)) {
-			ret = store_search_cases(store, c->arg, 50, list_line,
-						 &s, error_r);
+			ret = role_workflows(mi, store, v, &roles, error_r);
+			if (ret == 0)
+				ret = store_search_cases(
+					store, c->arg, 50,
+					mi->case_access_all ? 0 : v->handler_id,
+					&roles.ids, list_line, &s, error_r);
 			none = true;
 		} else {
 			if (!word_is(c->word, help_words))
@@ -1550,6 +1596,7 @@ handler_commands(struct mailin *mi, struct store *store,
 			strlist_addf(&s.l, "  %s\n", en ? "no cases" :
 				     "inga ärenden");
 	}
+	strlist_clear(&roles.ids);
 	if (ret < 0) {
 		strlist_clear(&s.l);
 		return -1;

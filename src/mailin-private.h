@@ -28,6 +28,7 @@ struct mailin {
 	char *where_default, *where_routes;
 	char *sms_country_code;
 	char *form_senders;	/* mail_form_senders */
+	bool case_access_all;	/* case_access = all */
 	struct caseflow *flow;	/* NULL until mailin_load_workflows */
 	/* notices of set-aside mail sent per handler in the hour since
 	   SINCE: at most MAILIN_NOTICES_PER_HOUR, so that a handler's

@@ -54,6 +54,7 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->where_routes = where(cfg, CFG_WORKFLOW_ROUTES);
 	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
 	mi->form_senders = xstrdup(cfg_str(cfg, CFG_MAIL_FORM_SENDERS));
+	mi->case_access_all = strcmp(cfg_str(cfg, CFG_CASE_ACCESS), "all") == 0;
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
 	mi->flood_max = cfg_int(cfg, CFG_FLOOD_MAX_CASES);

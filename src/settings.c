@@ -15,6 +15,7 @@
 #include "util.h"
 
 static const char *const languages[] = { "sv", "en", NULL };
+static const char *const case_access[] = { "groups", "all", NULL };
 static const char *const log_targets[] = { "stderr", "syslog", NULL };
 static const char *const log_levels[] = { "error", "warning", "info",
 					  "debug", NULL };
@@ -348,6 +349,13 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"active case officer with open cases, listing the overdue ones, "
 		"the others assigned to them and the unassigned ones in their "
 		"groups, in their language. none: no digest." },
+	[CFG_CASE_ACCESS] = { "case_access", SETTING_ENUM, "groups", 0, 0,
+		case_access, NULL, NULL, "Which cases a case officer may read "
+		"by mail (#visa, #sök). groups: the cases assigned to them, the "
+		"cases of their groups, and every case of a workflow that gives "
+		"one of their groups a role (as its case officers or managers); "
+		"for another case #visa answers that it is not theirs to read "
+		"and #sök leaves it out. all: every case." },
 	[CFG_LANGUAGE] = { "language", SETTING_ENUM, "sv", 0, 0, languages, NULL,
 		NULL, "Language of texts to citizens (acknowledgements, "
 		"answers, reminders) whose first message is not clearly in "

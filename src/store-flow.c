@@ -882,16 +882,64 @@ search_query(struct store *store, const char *words, char **query_r,
 	return 0;
 }
 
+/* Whether case c is for handler :handler to read (0: anyone; see
+   store_case_readable); :workflows are the workflows in which the
+   handler has a role, ",a,b,". */
+#define CASE_READABLE							\
+	"(:handler = 0 OR c.assignee_id = :handler OR "			\
+	"c.group_id IN (SELECT group_id FROM group_member WHERE "	\
+	"contact_id = :handler) OR "					\
+	"instr(:workflows, ',' || c.workflow || ',') > 0 OR "		\
+	"(c.group_id IS NULL AND c.workflow IS NULL))"
+
+/* Binds :handler and :workflows of CASE_READABLE in ST. */
+static void
+bind_readable(sqlite3_stmt *st, int64_t handler_id,
+	      const struct strlist *role_workflows)
+{
+	struct strlist l = { 0 };
+	char *set;
+
+	strlist_add(&l, ",");
+	for (size_t i = 0; role_workflows != NULL && i < role_workflows->n; i++)
+		strlist_addf(&l, "%s,", role_workflows->v[i]);
+	set = strlist_join(&l);
+	strlist_clear(&l);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":handler"),
+			   handler_id);
+	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":workflows"),
+			  set, -1, free);
+}
+
+int
+store_case_readable(struct store *store, int64_t case_id, int64_t handler_id,
+		    const struct strlist *role_workflows, char **error_r)
+{
+	static const char sql[] =
+		"SELECT 1 FROM cases c WHERE c.id = :case AND " CASE_READABLE;
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":case"),
+			   case_id);
+	bind_readable(st, handler_id, role_workflows);
+	rc = sqlite3_step(st);
+	return store_row_end(store, st, rc, "read case", error_r);
+}
+
 int
 store_search_cases(struct store *store, const char *words, int limit,
+		   int64_t handler_id, const struct strlist *role_workflows,
 		   int (*fn)(const struct store_case_line *c, void *ctx),
 		   void *ctx, char **error_r)
 {
 	static const char sql[] =
 		"SELECT c.number, c.state, c.subject FROM cases c WHERE c.id IN "
 		"(SELECT m.case_id FROM message_fts f JOIN message m ON "
-		"m.id = f.rowid WHERE message_fts MATCH ?) "
-		"ORDER BY c.id DESC LIMIT ?";
+		"m.id = f.rowid WHERE message_fts MATCH :words) AND "
+		CASE_READABLE " ORDER BY c.id DESC LIMIT :limit";
 	sqlite3_stmt *st;
 	char *query;
 
@@ -904,8 +952,11 @@ store_search_cases(struct store *store, const char *words, int limit,
 		free(query);
 		return -1;
 	}
-	sqlite3_bind_text(st, 1, query, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 2, limit);
+	sqlite3_bind_text(st, sqlite3_bind_parameter_index(st, ":words"),
+			  query, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":limit"),
+			 limit);
+	bind_readable(st, handler_id, role_workflows);
 	free(query);
 	return case_lines(store, st, fn, ctx, error_r);
 }

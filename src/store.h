@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct strlist;
+
 /* The database: SQLite in WAL mode with foreign keys on, a busy timeout,
    synchronous=FULL (a commit that returned survives a power cut), schema
    migrations, and a cache of prepared statements. It is the only module
@@ -873,12 +875,23 @@ struct store_digest_case {
 int store_digest_cases(struct store *store, int64_t handler_id,
 		       int (*fn)(const struct store_digest_case *c, void *ctx),
 		       void *ctx, char **error_r);
+/* Whether handler HANDLER_ID may read case CASE_ID (case_access =
+   groups): it is assigned to them, in one of their groups, of one of
+   ROLE_WORKFLOWS (the workflows that give one of their groups a role;
+   may be NULL), or in neither group nor workflow. 1, 0 (or no such
+   case), -1. */
+int store_case_readable(struct store *store, int64_t case_id,
+			int64_t handler_id,
+			const struct strlist *role_workflows, char **error_r);
 /* Full-text search: cases with a message matching every word of WORDS
    (each taken literally, split as the index splits text; only the first
-   STORE_SEARCH_TERMS words count), newest first, at most LIMIT. 0, or
+   STORE_SEARCH_TERMS words count), newest first, at most LIMIT; only
+   those HANDLER_ID may read (as store_case_readable; 0: all). 0, or
    -1. */
 #define STORE_SEARCH_TERMS 32
 int store_search_cases(struct store *store, const char *words, int limit,
+		       int64_t handler_id,
+		       const struct strlist *role_workflows,
 		       int (*fn)(const struct store_case_line *c, void *ctx),
 		       void *ctx, char **error_r);
 

@@ -2538,6 +2538,102 @@ START_TEST(test_handler_commands)
 }
 END_TEST
 
+/* Adds handler LOGIN (LOGIN@kommun.example) in group GROUP. */
+static void
+add_handler_in(const char *login, const char *group)
+{
+	char *sql = xasprintf(
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', '%s', '%s', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', '%s@kommun.example', 0 FROM "
+		"contact WHERE login = '%s';"
+		"INSERT OR IGNORE INTO handler_group (name, created_at) VALUES "
+		"('%s', 0);"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = '%s' AND c.login = '%s';",
+		login, login, login, login, group, group, login);
+	char *err = NULL;
+
+	ck_assert_msg(store_exec(store, sql, &err) == 0, "%s", err);
+	free(sql);
+}
+
+/* The answer to LOGIN's mail of commands CMDS to the case address. */
+static char *
+commands_answer(const char *login, const char *id, const char *cmds)
+{
+	char *from = xasprintf("%s@kommun.example", login);
+	char *m = mail(from, "arende@kommun.example", "x", id, NULL, cmds);
+	char *sql = xasprintf("SELECT body FROM outbox WHERE recipient = '%s' "
+			      "ORDER BY id DESC LIMIT 1", from);
+	char *body;
+
+	deliver(m);
+	body = text(sql);
+	free(sql);
+	free(m);
+	free(from);
+	return body;
+}
+
+/* case_access = groups: a case officer reads by mail the cases of the
+   workflows where one of their groups has a role (case officers and
+   managers), of their groups, and those assigned to them; of another
+   case #visa says it is not theirs to read and #sök is silent. */
+START_TEST(test_handler_case_access)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example",
+		       "Parkering på gräset", "a1@example.se", NULL,
+		       "Bilar parkerar på gräsmattan.");
+	char *body;
+
+	add_handler_eva();
+	add_handler_in("kim", "bygglov");	/* no role in synpunkt */
+	add_handler_in("lena", "ledning");	/* synpunkt's chef */
+	deliver(m);
+	body = commands_answer("kim", "a2@kommun.example",
+			       "#visa KS-2026-00001\n#sok gräsmattan\n");
+	ck_assert_msg(strcmp(body, "#visa KS-2026-00001\n  inte ditt att "
+			     "läsa: varken tilldelat dig eller i någon av "
+			     "dina grupper\n\n#sok gräsmattan\n  inga "
+			     "ärenden\n") == 0, "%s", body);
+	free(body);
+	body = commands_answer("lena", "a3@kommun.example",
+			       "#visa KS-2026-00001\n#sok gräsmattan\n");
+	ck_assert_msg(strstr(body, "\nKS-2026-00001  Parkering på gräset\n") !=
+		      NULL && strstr(body, "Bilar parkerar") != NULL &&
+		      strstr(body, "#sok gräsmattan\n  KS-2026-00001") != NULL,
+		      "%s", body);
+	free(body);
+	/* assigned to kim (by a manager's #tilldela, say): kim reads it */
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET assignee_id = "
+				    "(SELECT id FROM contact WHERE login = "
+				    "'kim')", NULL), 0);
+	body = commands_answer("kim", "a4@kommun.example",
+			       "#visa KS-2026-00001\n");
+	ck_assert_msg(strstr(body, "Bilar parkerar") != NULL, "%s", body);
+	free(body);
+	/* in kim's group, not assigned: also */
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET assignee_id = "
+				    "NULL, group_id = (SELECT id FROM "
+				    "handler_group WHERE name = 'bygglov')",
+				    NULL), 0);
+	body = commands_answer("kim", "a5@kommun.example", "#sok gräsmattan\n");
+	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL, "%s", body);
+	free(body);
+	/* case_access = all: anyone reads any case */
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET group_id = NULL",
+				    NULL), 0);
+	mi->case_access_all = true;
+	body = commands_answer("kim", "a6@kommun.example",
+			       "#visa KS-2026-00001\n");
+	ck_assert_msg(strstr(body, "Bilar parkerar") != NULL, "%s", body);
+	free(body);
+	free(m);
+}
+END_TEST
+
 /* A message to the citizen that failed for good is the workflow's
    delivery.failed event, once. */
 START_TEST(test_delivery_failure)
@@ -2617,6 +2713,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_files_alone);
 	tcase_add_test(tc, test_handler_winmail_dat);
 	tcase_add_test(tc, test_handler_commands);
+	tcase_add_test(tc, test_handler_case_access);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
 	return s;

@@ -683,7 +683,7 @@ search(struct store *store, const char *words)
 	struct strlist got = { 0 };
 	char *err = NULL, *s;
 
-	ck_assert_msg(store_search_cases(store, words, 10, collect_line, &got,
+	ck_assert_msg(store_search_cases(store, words, 10, 0, NULL, collect_line, &got,
 					 &err) == 0, "%s: %s", words, err);
 	s = strlist_join(&got);
 	strlist_clear(&got);
