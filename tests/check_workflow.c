@@ -579,6 +579,44 @@ END_TEST
 /* pattern(): a back-reference, which glibc matches in time exponential
    in the text (a citizen's long mail stopped the engine), is refused
    when the workflow loads; one inside brackets is a plain character. */
+/* pattern() gives the same answers however the text is searched, and a
+   citizen's long mail does not stop the engine: an unanchored search
+   for a pattern that fails took time quadratic in the text (an hour for
+   this megabyte; Check's timeout ends it). */
+START_TEST(test_pattern_long_text)
+{
+	static const struct {
+		const char *regex, *text;
+		int want;
+	} cases[] = {
+		{ "gata.*hål", "Det är ett HÅL i gatan", 0 },
+		{ "gata.*hål", "gatan har ett hål", 1 },
+		{ "^hej", "hej då", 1 }, { "^hej", "nej, hej", 0 },
+		{ "slut$", "det tar slut", 1 }, { "slut$", "slut nu", 0 },
+		{ "lampa|lykta", "gatlyktan", 1 }, { "a)", "(a)", 1 },
+		{ "(gata|väg)(lampa|belysning)", "Väglampa trasig", 1 },
+		{ "x*", "", 1 }, { "^$", "", 1 }, { "^$", "\n", 0 },
+		{ "^b", "a\nb", 0 }, { "a$", "a\nb", 0 },
+		{ "[^a]lykta", "gatlyktan", 1 },
+	};
+	size_t n = 1 << 20;
+	char *big = xmalloc(n + 1), *error = NULL;
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++)
+		ck_assert_msg(workflow_pattern(cases[i].regex, cases[i].text,
+					       &error) == cases[i].want,
+			      "%s on %s", cases[i].regex, cases[i].text);
+	for (size_t i = 0; i < n; i++)
+		big[i] = "gata "[i % 5];
+	big[n] = '\0';
+	ck_assert_int_eq(workflow_pattern("gata.*hål", big, &error), 0);
+	ck_assert_int_eq(workflow_pattern("(a|t).*(hål|grop)", big, &error), 0);
+	memcpy(big + n - 4, "hål", 4);
+	ck_assert_int_eq(workflow_pattern("gata.*hål", big, &error), 1);
+	free(big);
+}
+END_TEST
+
 START_TEST(test_pattern_backreference)
 {
 	static const char *const refused[] = {
@@ -628,6 +666,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_parser_words);
 	tcase_add_test(tc, test_pattern_backreference);
+	tcase_add_test(tc, test_pattern_long_text);
 	suite_add_tcase(s, tc);
 	return s;
 }
