@@ -562,6 +562,7 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 	if (store_message_add(fl->store, fl->c.id, &m, &msg, error_r) == 0 &&
 	    (attachments_of == 0 ||
 	     store_attachments_copy(fl->store, attachments_of, msg,
+				    fl->in->attachments_withheld,
 				    error_r) >= 0)) {
 		o.message_id = msg;
 		ret = store_outbox_add(fl->store, &o, NULL, error_r);

@@ -42,8 +42,11 @@ struct caseflow_input {
 	/* A command's argument (a handler's login, a word), or NULL. */
 	const char *argument;
 	/* The message whose attachments go along with a reply to the
-	   citizen by mail (a handler's answer), or 0. */
+	   citizen by mail (a handler's answer), or 0; but not those whose
+	   content is one of ATTACHMENTS_WITHHELD (",SHA256,SHA256,", or
+	   NULL), the pictures of the handler's signature. */
 	int64_t attachments_of;
+	const char *attachments_withheld;
 	/* A handler wrote the text: mail carrying it to the citizen is
 	   not marked Auto-Submitted (RFC 3834 5.1: a person wrote it). */
 	bool written_by_handler;

@@ -7,6 +7,7 @@
 
 #include "mailin-private.h"
 
+#include "blob.h"
 #include "log.h"
 #include "token.h"
 #include "util.h"
@@ -136,6 +137,9 @@ struct reply {
 	char *text;		/* what follows the commands, trimmed */
 	bool note;
 	bool files_alone;	/* files and no text, for the citizen */
+	/* the pictures of the handler's signature, kept from the citizen:
+	   ",SHA256,SHA256,", or NULL */
+	char *signature_pictures;
 	bool closed;		/* the case is */
 	char *lang;		/* the handler's */
 	char *address;		/* the handler's, for the transcript */
@@ -242,6 +246,52 @@ closing_line(const char *line, size_t len)
 	return found;
 }
 
+/* Whether file part P of the handler's mail M is a picture in their
+   signature: Outlook writes "[cid:ID]" in the text where the HTML shows
+   an inline picture, and this one first stands below a sign-off's
+   closing line ("Med vänlig hälsning"), as a logo does. */
+static bool
+signature_picture(const struct mime_message *m, const struct mime_part *p)
+{
+	const char *closing = NULL, *at;
+	char *needle;
+
+	if (p->content_id == NULL || !mime_part_is_file(p))
+		return false;
+	for (const char *l = m->text; *l != '\0' && closing == NULL;) {
+		size_t n = strcspn(l, "\n");
+
+		if (closing_line(l + strspn(l, " \t"), n - strspn(l, " \t")))
+			closing = l;
+		l += n + (l[n] == '\n');
+	}
+	if (closing == NULL)
+		return false;
+	needle = xasprintf("[cid:%s]", p->content_id);
+	at = strstr(m->text, needle);
+	free(needle);
+	return at != NULL && at > closing;
+}
+
+/* R->signature_pictures of the handler's mail M. */
+static void
+find_signature_pictures(struct reply *r, const struct mime_message *m)
+{
+	struct strlist l = { 0 };
+
+	for (size_t i = 0; i < m->nparts; i++) {
+		char id[BLOB_ID_LEN + 1];
+
+		if (!signature_picture(m, &m->parts[i]))
+			continue;
+		blob_id(m->parts[i].data, m->parts[i].len, id);
+		strlist_addf(&l, "%s%s,", l.n == 0 ? "," : "", id);
+	}
+	if (l.n > 0)
+		r->signature_pictures = strlist_join(&l);
+	strlist_clear(&l);
+}
+
 /* Whether TEXT is only a sign-off: a closing, then a few lines. A mail
    client's automatic signature has no "-- " line to mark it. */
 static bool
@@ -336,6 +386,7 @@ reply_clear(struct reply *r)
 	}
 	free(r->cmds);
 	free(r->text);
+	free(r->signature_pictures);
 	free(r->lang);
 	free(r->address);
 }
@@ -613,14 +664,22 @@ logins_text(struct store *store, const struct workflow *wf,
 	return 0;
 }
 
-/* Whether M has files a reply would send the citizen (winmail.dat is
-   never sent). */
+/* Whether part P of the handler's mail M is a file that a reply sends
+   the citizen: not Outlook's winmail.dat, nor a picture in the
+   handler's signature. */
+static bool
+file_for_citizen(const struct mime_message *m, const struct mime_part *p)
+{
+	return mime_part_is_file(p) && !mime_part_is_tnef(p) &&
+	       !signature_picture(m, p);
+}
+
+/* Whether M has files a reply would send the citizen. */
 static bool
 files_for_citizen(const struct mime_message *m)
 {
 	for (size_t i = 0; i < m->nparts; i++)
-		if (mime_part_is_file(&m->parts[i]) &&
-		    !mime_part_is_tnef(&m->parts[i]))
+		if (file_for_citizen(m, &m->parts[i]))
 			return true;
 	return false;
 }
@@ -1017,8 +1076,10 @@ attachments_withheld(struct mailin *mi, struct store *store,
 	char *body;
 	int rc;
 
+	/* a signature's logo is no file for the citizen */
 	for (size_t i = 0; i < v->msg->nparts; i++)
-		n += mime_part_is_file(&v->msg->parts[i]);
+		n += mime_part_is_file(&v->msg->parts[i]) &&
+		     !signature_picture(v->msg, &v->msg->parts[i]);
 	if (n == 0)
 		return 0;
 	if (r->text[0] == '\0')
@@ -1220,6 +1281,7 @@ carry_out(struct mailin *mi, struct store *store,
 			return -1;
 		/* the handler's files go along to the citizen (by mail) */
 		a.attachments_of = message_id;
+		a.attachments_withheld = r->signature_pictures;
 		a.written_by_handler = true;
 		ret = caseflow_reply(mi->flow, store, v->case_id, "answer", &a,
 				     error_r);
@@ -1345,11 +1407,12 @@ handler_reply(struct mailin *mi, struct store *store,
 	if (bad > 0)
 		return refuse(mi, store, row, v, r, bad, error_r);
 	/* files without a text go to the citizen on their own, unless a
-	   command says the reply is for colleagues only (#tilldela) */
+	   command says the reply is for colleagues only (#tilldela); not
+	   Outlook's winmail.dat, nor the logo in the handler's signature */
+	find_signature_pictures(r, v->msg);
 	for (size_t i = 0; i < v->msg->nparts && !r->note &&
 			   r->text[0] == '\0' && !forbids_text(r); i++)
-		r->files_alone |= mime_part_is_file(&v->msg->parts[i]) &&
-			!mime_part_is_tnef(&v->msg->parts[i]);
+		r->files_alone |= file_for_citizen(v->msg, &v->msg->parts[i]);
 	if (!r->note && (r->text[0] != '\0' || r->files_alone)) {
 		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 

@@ -114,6 +114,26 @@ ct_param(const struct mailmime_content *ct, const char *name)
 	return NULL;
 }
 
+/* MM's Content-ID without its angle brackets, or NULL. */
+static char *
+content_id(const struct mailmime *mm)
+{
+	if (mm->mm_mime_fields == NULL)
+		return NULL;
+	for (clistiter *it = clist_begin(mm->mm_mime_fields->fld_list);
+	     it != NULL; it = clist_next(it)) {
+		struct mailmime_field *f = clist_content(it);
+		const char *id;
+
+		if (f->fld_type != MAILMIME_FIELD_ID || f->fld_data.fld_id == NULL)
+			continue;
+		id = f->fld_data.fld_id;
+		id += *id == '<';
+		return xstrndup(id, strcspn(id, ">"));
+	}
+	return NULL;
+}
+
 static struct mailmime_disposition *
 disposition(const struct mailmime *mm)
 {
@@ -305,6 +325,7 @@ add_part(struct walk *w, const struct mailmime *mm, const char *type,
 	p->content_type = xstrdup(type);
 	p->depth = depth;
 	p->filename = part_filename(mm, &attach);
+	p->content_id = content_id(mm);
 	cs = ct_param(mm->mm_content_type, "charset");
 	if (cs != NULL) {
 		p->charset = xstrdup(cs);
@@ -903,6 +924,7 @@ mime_free(struct mime_message **mp)
 	for (size_t i = 0; i < m->nparts; i++) {
 		free(m->parts[i].content_type);
 		free(m->parts[i].filename);
+		free(m->parts[i].content_id);
 		free(m->parts[i].charset);
 		free(m->parts[i].data);
 	}

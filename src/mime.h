@@ -48,6 +48,8 @@ struct mime_part {
 	unsigned char *data;/* decoded content (transfer encoding undone;
 			       for text the original charset), NUL-terminated */
 	size_t len;
+	char *content_id;   /* Content-ID without its <>, or NULL: what an
+			       HTML part shows it by ("cid:...") */
 };
 
 struct mime_message {

@@ -289,23 +289,27 @@ store_outbox_failed(struct store *store, int64_t id, const char *reason,
 
 int
 store_attachments_copy(struct store *store, int64_t from_message,
-		       int64_t to_message, char **error_r)
+		       int64_t to_message, const char *withheld,
+		       char **error_r)
 {
 	static const char sql[] =
 		"INSERT INTO attachment (message_id, sha256, filename, "
-		"content_type, size, charset) SELECT ?, sha256, filename, "
+		"content_type, size, charset) SELECT ?1, sha256, filename, "
 		"content_type, size, charset FROM attachment WHERE "
-		"message_id = ? "
+		"message_id = ?2 "
 		/* not Outlook's winmail.dat (mime_part_is_tnef) */
 		"AND content_type NOT IN ('application/ms-tnef', "
 		"'application/vnd.ms-tnef') AND "
-		"lower(coalesce(filename, '')) <> 'winmail.dat' ORDER BY id";
+		"lower(coalesce(filename, '')) <> 'winmail.dat' AND "
+		"(?3 IS NULL OR instr(?3, ',' || sha256 || ',') = 0) "
+		"ORDER BY id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, to_message);
 	sqlite3_bind_int64(st, 2, from_message);
+	sqlite3_bind_text(st, 3, withheld, -1, SQLITE_STATIC);
 	if (store_exec_stmt(store, st, "copy attachments", error_r) < 0)
 		return -1;
 	return sqlite3_changes(store->db);

@@ -537,9 +537,11 @@ struct store_attachment {
 };
 /* Gives message TO_MESSAGE the attachments of FROM_MESSAGE (the files
    are shared: they are named by content), except Outlook's winmail.dat
-   (mime_part_is_tnef). Returns how many, or -1. */
+   (mime_part_is_tnef) and those whose content WITHHELD names
+   (",SHA256,SHA256,", or NULL). Returns how many, or -1. */
 int store_attachments_copy(struct store *store, int64_t from_message,
-			   int64_t to_message, char **error_r);
+			   int64_t to_message, const char *withheld,
+			   char **error_r);
 /* Whether an attachment row names the spool file SHA256: 1, 0, or -1. */
 int store_attachment_named(struct store *store, const char *sha256,
 			   char **error_r);

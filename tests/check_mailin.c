@@ -2401,6 +2401,93 @@ START_TEST(test_handler_winmail_dat)
 }
 END_TEST
 
+/* Outlook's reply in HTML: multipart/related around the text, its HTML
+   and the inline pictures, with "[cid:...]" in the text where the HTML
+   shows one: the logo image001.png, and image002.jpg when TEXT has its
+   placeholder. */
+static char *
+outlook_reply(const char *text)
+{
+	bool photo = strstr(text, "[cid:image002") != NULL;
+
+	return xasprintf(
+		"--rel\nContent-Type: multipart/alternative; boundary=\"alt\"\n\n"
+		"--alt\nContent-Type: text/plain; charset=utf-8\n\n%s\n"
+		"--alt\nContent-Type: text/html; charset=utf-8\n\n"
+		"<html><body><p>Hej</p>%s"
+		"<img src=\"cid:image001.png@01DA4B2C.8F5E3A10\"></body></html>\n"
+		"--alt--\n"
+		"--rel\nContent-Type: image/png; name=\"image001.png\"\n"
+		"Content-Description: image001.png\n"
+		"Content-Disposition: inline; filename=\"image001.png\"\n"
+		"Content-ID: <image001.png@01DA4B2C.8F5E3A10>\n"
+		"Content-Transfer-Encoding: base64\n\niVBORw0KGgoAAAANSUhEUg==\n"
+		"%s--rel--\n", text,
+		photo ? "<img src=\"cid:image002.jpg@01DA4B2C.8F5E3A10\">" : "",
+		photo ? "--rel\nContent-Type: image/jpeg; name=\"image002.jpg\"\n"
+		"Content-Disposition: inline; filename=\"image002.jpg\"\n"
+		"Content-ID: <image002.jpg@01DA4B2C.8F5E3A10>\n"
+		"Content-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRgABAQ==\n" :
+		"");
+}
+
+/* The logo in an Outlook signature (an inline picture below "Med vänlig
+   hälsning") stays on the case and does not go to the citizen with
+   every answer; a picture pasted into the text above does. A reply of
+   a command and the signature sends the citizen nothing. */
+START_TEST(test_handler_signature_logo)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "l1@example.se", NULL, "Det bullrar.");
+	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/related; "
+			   "boundary=\"rel\"; type=\"multipart/alternative\"\n";
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	body = outlook_reply("#ta\n\nHej Anna! Så här ser platsen ut:\n\n"
+			     "[cid:image002.jpg@01DA4B2C.8F5E3A10]\n\n"
+			     "Med vänlig hälsning\nEva Ek\n"
+			     "[cid:image001.png@01DA4B2C.8F5E3A10]\n"
+			     "Kommunen\n");
+	reply = mail("eva@kommun.example", to, "SV", "l2@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE "
+			       "'%Så här ser platsen ut%Eva Ek%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se' AND "
+			       "a.filename = 'image002.jpg'"), 1);
+	/* both kept on the case */
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
+			       "filename = 'image001.png'"), 1);
+	/* a command and the signature with its logo: nothing to Anna */
+	body = outlook_reply("#prioritet high\n\nMed vänlig hälsning\n"
+			     "Eva Ek\n[cid:image001.png@01DA4B2C.8F5E3A10]\n"
+			     "Kommunen\n");
+	reply = mail("eva@kommun.example", to, "SV", "l3@kommun.example", mime,
+		     body);
+	deliver(reply);
+	free(reply);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high'"), 1);
+	/* the acknowledgement and the answer above */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 2);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A category is one word: letters (å, ä, ö too), digits, '_', '-'. */
 START_TEST(test_handler_category_word)
 {
@@ -2712,6 +2799,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_files_alone);
 	tcase_add_test(tc, test_handler_winmail_dat);
+	tcase_add_test(tc, test_handler_signature_logo);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_handler_case_access);
 	tcase_add_test(tc, test_delivery_failure);
