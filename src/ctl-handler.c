@@ -121,6 +121,40 @@ details_ok(const char *name, const char *email, const char *lang,
 	return ok;
 }
 
+/* Whether EMAIL may become the address of handler SELF (0: one being
+   added): 0 when no one else has it; 1 when a citizen has it and TAKE,
+   after taking it from them (their cases stay, without it); else -1 with
+   *error_r saying why and what to do. Staff mostly try cirm from their
+   own address before they are handlers, and so become citizens. */
+static int
+free_address(struct store *store, const char *email, int64_t self, bool take,
+	     char **error_r)
+{
+	int64_t other;
+	bool handler, active;
+	int r = store_contact_find_full(store, "email", email, &other,
+					&handler, &active, error_r);
+
+	if (r <= 0 || other == self)
+		return r;
+	if (handler) {
+		*error_r = xasprintf(_("the address %s is another handler's "
+				       "already"), email);
+		return -1;
+	}
+	if (!take) {
+		*error_r = xasprintf(_("the address %s is a citizen's who wrote "
+				       "in (a try from the handler's own "
+				       "address?): give --take-address to "
+				       "make it the handler's; the citizen's "
+				       "cases stay, without the address"),
+				     email);
+		return -1;
+	}
+	return store_contact_address_remove(store, "email", email,
+					    error_r) < 0 ? -1 : 1;
+}
+
 static int
 add(const struct ctl *ctl, int argc, char **argv)
 {
@@ -129,6 +163,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 		{ "email", required_argument, NULL, 'e' },
 		{ "group", required_argument, NULL, 'g' },
 		{ "language", required_argument, NULL, 'l' },
+		{ "take-address", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL, *email = NULL, *lang = "sv";
@@ -137,9 +172,10 @@ add(const struct ctl *ctl, int argc, char **argv)
 	struct store *store = NULL;
 	char *err = NULL;
 	int64_t id, gid, now = cirm_now();
-	int c, r, bad = 0, ret = 1, active;
+	int c, r, bad = 0, ret = 1, active, taken = 0;
+	bool take = false;
 
-	while ((c = ctl_getopt(argc, argv, "n:e:g:l:", opts)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "n:e:g:l:t", opts)) != -1) {
 		if (c == 'n')
 			/* empty: no name, as handler set has it */
 			name = *optarg != '\0' ? optarg : NULL;
@@ -149,13 +185,15 @@ add(const struct ctl *ctl, int argc, char **argv)
 			strlist_add(&groups, optarg);
 		else if (c == 'l')
 			lang = optarg;
+		else if (c == 't')
+			take = true;
 		else
 			bad = 1;
 	}
 	if (bad || optind + 1 != argc || email == NULL) {
 		ctl_error("%s", _("usage: cirmctl handler add LOGIN --email "
 				  "ADDRESS [--name NAME] [--group GROUP]... "
-				  "[--language sv|en]"));
+				  "[--language sv|en] [--take-address]"));
 		strlist_clear(&groups);
 		return EX_USAGE;
 	}
@@ -187,13 +225,8 @@ add(const struct ctl *ctl, int argc, char **argv)
 					argv[optind]);
 		goto fail;
 	}
-	if ((r = store_contact_find(store, "email", email, &id, &err)) != 0) {
-		if (r > 0)
-			err = xasprintf(_("the address %s belongs to another "
-					  "contact already (a handler, or a "
-					  "citizen who wrote in)"), email);
+	if ((taken = free_address(store, email, 0, take, &err)) < 0)
 		goto fail;
-	}
 	if (store_contact_add(store, STORE_HANDLER, name, argv[optind], lang,
 			      &id, &err) < 0 ||
 	    store_contact_address_add(store, id, "email", email, &err) < 0)
@@ -204,10 +237,14 @@ add(const struct ctl *ctl, int argc, char **argv)
 			goto fail;
 	}
 	if (store_audit_add(store, now, store_audit_actor(), "handler.add",
-			    argv[optind], NULL, &err) < 0 ||
+			    argv[optind], taken ? "address taken from a "
+			    "citizen" : NULL, &err) < 0 ||
 	    store_commit(store, &err) < 0)
 		goto fail;
 	printf(_("handler %s added\n"), argv[optind]);
+	if (taken)
+		printf(_("the address %s was a citizen's: their cases stay, "
+			 "without it\n"), email);
 	ret = 0;
 	goto out;
 fail:
@@ -285,6 +322,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 		{ "language", required_argument, NULL, 'l' },
 		{ "add-group", required_argument, NULL, 'g' },
 		{ "remove-group", required_argument, NULL, 'r' },
+		{ "take-address", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL, *email = NULL, *lang = NULL;
@@ -296,9 +334,10 @@ set(const struct ctl *ctl, int argc, char **argv)
 	struct store *store = NULL;
 	char *err = NULL;
 	int64_t id, other, gid, now = cirm_now();
-	int c, r, bad = 0, ret = 1, active;
+	int c, r, bad = 0, ret = 1, active, taken = 0;
+	bool take = false;
 
-	while ((c = ctl_getopt(argc, argv, "n:e:l:g:r:", opts)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "n:e:l:g:r:t", opts)) != -1) {
 		if (c == 'n')
 			name = optarg;
 		else if (c == 'e')
@@ -309,16 +348,19 @@ set(const struct ctl *ctl, int argc, char **argv)
 			strlist_add(&add_groups, optarg);
 		else if (c == 'r')
 			strlist_add(&remove_groups, optarg);
+		else if (c == 't')
+			take = true;
 		else
 			bad = 1;
 	}
 	if (bad || optind + 1 != argc ||
 	    (name == NULL && email == NULL && lang == NULL &&
-	     add_groups.n == 0 && remove_groups.n == 0)) {
+	     add_groups.n == 0 && remove_groups.n == 0) ||
+	    (take && email == NULL)) {
 		ctl_error("%s", _("usage: cirmctl handler set LOGIN [--name "
-				  "NAME] [--email ADDRESS] [--language sv|en] "
-				  "[--add-group GROUP]... [--remove-group "
-				  "GROUP]..."));
+				  "NAME] [--email ADDRESS [--take-address]] "
+				  "[--language sv|en] [--add-group GROUP]... "
+				  "[--remove-group GROUP]..."));
 		ret = EX_USAGE;
 		goto out;
 	}
@@ -342,15 +384,11 @@ set(const struct ctl *ctl, int argc, char **argv)
 		goto fail;
 	}
 	if (email != NULL) {
+		if ((taken = free_address(store, email, id, take, &err)) < 0)
+			goto fail;
 		r = store_contact_find(store, "email", email, &other, &err);
 		if (r < 0)
 			goto fail;
-		if (r > 0 && other != id) {
-			err = xasprintf(_("the address %s belongs to another "
-					  "contact already (a handler, or a "
-					  "citizen who wrote in)"), email);
-			goto fail;
-		}
 		if (r == 0) {
 			if (store_contact_set_email(store, id, email, &err) < 0)
 				goto fail;
@@ -392,6 +430,9 @@ set(const struct ctl *ctl, int argc, char **argv)
 	    store_commit(store, &err) < 0)
 		goto fail;
 	printf(_("handler %s changed\n"), argv[optind]);
+	if (taken)
+		printf(_("the address %s was a citizen's: their cases stay, "
+			 "without it\n"), email);
 	warn_empty_groups(store, &remove_groups);
 	if (remove_groups.n > 0 &&
 	    store_handler_cases(store, id, count_case, &open, &err) == 0 &&

@@ -1065,6 +1065,21 @@ store_contact_set_email(struct store *store, int64_t id, const char *email,
 }
 
 int
+store_contact_address_remove(struct store *store, const char *kind,
+			     const char *address, char **error_r)
+{
+	static const char sql[] =
+		"DELETE FROM contact_address WHERE kind = ? AND address = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, kind);
+	store_bind_text(st, 2, address);
+	return store_exec_stmt(store, st, "remove address", error_r);
+}
+
+int
 store_group_member_add(struct store *store, int64_t group_id,
 		       int64_t contact_id, char **error_r)
 {

@@ -915,6 +915,9 @@ int store_contact_set_language(struct store *store, int64_t id,
 /* Makes EMAIL the contact's only mail address. 0, or -1. */
 int store_contact_set_email(struct store *store, int64_t id, const char *email,
 			    char **error_r);
+/* Takes the address (KIND, ADDRESS) from whoever has it. 0, or -1. */
+int store_contact_address_remove(struct store *store, const char *kind,
+				 const char *address, char **error_r);
 /* Makes CONTACT_ID a member of GROUP_ID (again: no change). */
 int store_group_member_add(struct store *store, int64_t group_id,
 			   int64_t contact_id, char **error_r);

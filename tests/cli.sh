@@ -244,7 +244,7 @@ check "in plain words" contains "$err" "there is a handler eva already"
 check "not as a database constraint" sh -c "! printf '%s' \"\$1\" | grep -q UNIQUE" sh "$err"
 run "$CIRMCTL" -c "$C" handler add bo --email eva@kommun.example
 check "an address that is taken is refused" [ "$rc" -eq 1 ]
-check "saying so" contains "$err" "eva@kommun.example belongs to another contact"
+check "saying so" contains "$err" "the address eva@kommun.example is another handler's already"
 run "$CIRMCTL" -c "$C" handler add Bo --email bo@kommun.example
 check "a bad login is bad data" [ "$rc" -eq 65 ]
 check "which is named, with the rule" contains "$err" "bad login 'Bo': a login is a-z"

@@ -173,7 +173,7 @@ check "an unknown handler fails" [ "$rc" -eq 1 ]
 check "naming the login" contains "$err" "there is no handler nobody"
 run "$CIRMCTL" -c "$C" handler set bo --email eva@kommun.example
 check "another's address is refused" [ "$rc" -eq 1 ]
-check "in plain words" contains "$err" "belongs to another contact"
+check "in plain words" contains "$err" "the address eva@kommun.example is another handler's already"
 run "$CIRMCTL" -c "$C" handler set bo --name "Bo Berg" --remove-group ledning
 check "leaving a group one is not in fails" [ "$rc" -eq 1 ]
 check "saying so" contains "$err" "bo is not in group ledning"
@@ -199,6 +199,38 @@ run "$CIRMCTL" -c "$C" handler set bo --remove-group ledning
 check "leaving a group" [ "$rc" -eq 0 ]
 check "that is left with nobody is warned of" contains "$out" "group ledning has no active member now"
 check "and so are the handler's open cases" contains "$out" "bo still has 1 open case"
+
+# Staff try cirm from their own address before they are handlers, and so
+# become citizens: the address is not taken from the citizen unasked;
+# with --take-address it is, and the citizen's case stays.
+mail lisa@kommun.example arende@kommun.example k1@kommun.example Test "Ett prov."
+run "$CIRMD" -c "$C" --once
+lisa_cases=$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = 'lisa@kommun.example'")
+check "lisa's try made a case" [ "$lisa_cases" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler add lisa --email Lisa@Kommun.Example --group synpunkter
+check "a citizen's address is not taken unasked" [ "$rc" -eq 1 ]
+check "saying whose it is and what to do" contains "$err" \
+	"the address lisa@kommun.example is a citizen's who wrote in (a try from the handler's own address?): give --take-address to make it the handler's; the citizen's cases stay, without the address"
+check "and nothing is added" [ "$(sql "SELECT count(*) FROM contact WHERE login = 'lisa'")" -eq 0 ]
+run "$CIRMCTL" -c "$C" handler add lisa --email lisa@kommun.example --group synpunkter --take-address
+check "with --take-address the handler is added" [ "$rc" -eq 0 ]
+check "told what became of the citizen's" contains "$out" \
+	"the address lisa@kommun.example was a citizen's: their cases stay, without it"
+check "the address is the handler's" \
+	[ "$(sql "SELECT c.login FROM contact c JOIN contact_address a ON a.contact_id = c.id WHERE a.address = 'lisa@kommun.example'")" = lisa ]
+check "the try's case stays, with its citizen" \
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact p ON p.id = c.citizen_id WHERE p.kind = 'citizen' AND c.subject = 'Test'")" -eq 1 ]
+check "the audit log says so" \
+	[ "$(sql "SELECT detail FROM audit WHERE action = 'handler.add' AND object = 'lisa'")" = "address taken from a citizen" ]
+mail lisa@kommun.example arende@kommun.example k2@kommun.example x "#lista"
+run "$CIRMD" -c "$C" --once
+check "lisa's mail is now a handler's commands" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'lisa@kommun.example' AND subject = 'Dina kommandon'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler set bo --email lisa@kommun.example --take-address
+check "--take-address never takes a handler's address" [ "$rc" -eq 1 ]
+check "... saying so" contains "$err" "is another handler's already"
+run "$CIRMCTL" -c "$C" handler set bo --take-address --name Bo
+check "--take-address without --email is a usage error" [ "$rc" -eq 64 ]
 
 # cirmd, a gateway or another cirmctl holds the database for longer than
 # busy_timeout: cirmctl waits that long, then says so and what to do,
