@@ -249,6 +249,18 @@ to_workflow(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* The citizen's mail V came forwarded by a case officer: said on the
+   case, with who forwarded it. */
+static int
+forwarded(struct store *store, const struct mailin_verdict *v, int64_t at,
+	  char **error_r)
+{
+	if (v->forwarded_by == 0)
+		return 0;
+	return store_event_add(store, v->case_id, at, "mail.forwarded",
+			       v->forwarded_by, NULL, NULL, NULL, error_r);
+}
+
 static int
 new_case(struct mailin *mi, struct store *store,
 	 const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -266,6 +278,7 @@ new_case(struct mailin *mi, struct store *store,
 	    store_event_add(store, v->case_id, c.received_at, "case.created",
 			    contact, NULL, "new", v->mentioned != NULL ?
 			    v->mentioned : NULL, error_r) < 0 ||
+	    forwarded(store, v, c.received_at, error_r) < 0 ||
 	    save_message(mi, store, row, v, contact, &msg, error_r) < 0)
 		return -1;
 	return to_workflow(mi, store, v, NULL, contact, msg, error_r);
@@ -291,6 +304,7 @@ mailin_apply(struct mailin *mi, struct store *store,
 		if (sender_contact(mi, store, v, &contact, error_r) < 0 ||
 		    store_case_party_add(store, v->case_id, contact, "cc",
 					 error_r) < 0 ||
+		    forwarded(store, v, now, error_r) < 0 ||
 		    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
 		    store_case_touch(store, v->case_id, now, error_r) < 0)
 			return -1;

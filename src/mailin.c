@@ -5,6 +5,7 @@
 #include "mailin-private.h"
 
 #include "e164.h"
+#include "forward.h"
 #include "html.h"
 #include "i18n.h"
 #include "log.h"
@@ -707,6 +708,66 @@ commands(const struct sender *who, const struct mailin_verdict *v)
 		(who->handler && mailin_has_caseless_command(t)));
 }
 
+/* Sets *FIELD to PTR, freeing what it held. */
+static void
+replace(char **field, char *ptr)
+{
+	free(*field);
+	*field = ptr;
+}
+
+/* A handler WHO forwarded a citizen's mail to the case address (V's
+   subject says so, it has no commands): V becomes that mail, the
+   citizen its sender, as if the citizen had written to the case
+   address. The handler's mail is what is kept (its text and files);
+   the citizen's text is what the case reads. 1 when it is, 0 when cirm
+   cannot tell whose mail it forwards (then the handler's own mail goes
+   on as before), -1 when V went to the quarantine. */
+static int
+take_forward(struct mailin *mi, const struct sender *who,
+	     struct mailin_verdict *v)
+{
+	struct mime_message *m = v->msg;
+	struct forward f;
+
+	if (forward_find(m, &mi->limits, &f) == 0)
+		return 0;
+	if (!mailin_auth_ok(m, v->sender)) {
+		forward_clear(&f);
+		quarantine(v, xstrdup("mail a handler forwarded, whose sender "
+				      "did not pass authentication "
+				      "(Authentication-Results)"));
+		tell(v, who, MAILIN_NOTICE_AUTH);
+		return -1;
+	}
+	v->forwarded_by = who->id;
+	replace(&m->from.addr, f.addr);
+	replace(&m->from.name, f.name);
+	replace(&m->reply_to.addr, NULL);
+	replace(&m->reply_to.name, NULL);
+	if (f.subject != NULL)
+		replace(&m->subject, f.subject);
+	/* the citizen's own mail, when it came attached: found again if
+	   it came to the case address as well */
+	if (f.message_id != NULL)
+		replace(&m->message_id, f.message_id);
+	replace(&m->in_reply_to, f.in_reply_to);
+	for (size_t i = 0; i < m->nreferences; i++)
+		free(m->references[i]);
+	free(m->references);
+	m->references = f.references;
+	m->nreferences = f.nreferences;
+	replace(&v->stripped, reply_strip(f.text));
+	free(f.text);
+	replace(&v->sender, xstrdup(m->from.addr));
+	replace(&v->dedupe_key, dedupe_key(m, v->sender));
+	v->case_id = 0;
+	v->case_number[0] = '\0';
+	v->thread_by = NULL;
+	replace(&v->mentioned, NULL);
+	return 1;
+}
+
 /* Whether the sender of V, whose mail found its case without a signed
    reply address (In-Reply-To, the subject), is a handler other than the
    case's citizen: such a mail would count as the citizen's. */
@@ -930,6 +991,33 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 				      "(cirmctl handler enable)"));
 		tell(v, &who, MAILIN_NOTICE_DISABLED);
 		return 0;
+	}
+	/* a case officer forwarding a citizen's mail to register it */
+	if (who.handler && v->handler_id == 0 && !v->by_form &&
+	    forward_subject(v->msg->subject) && !commands(&who, v)) {
+		if ((r = take_forward(mi, &who, v)) < 0)
+			return 0;
+		if (r > 0) {
+			r = store_message_by_dedupe(store, v->dedupe_key,
+						    &v->case_id, error_r);
+			if (r != 0) {
+				v->kind = MAILIN_DUPLICATE;
+				return r < 0 ? -1 : store_case_get_number(
+					store, v->case_id, v->case_number,
+					error_r);
+			}
+			who = (struct sender){ 0 };
+			if (thread(mi, store, v, error_r) < 0 ||
+			    store_contact_find_full(store, "email", v->sender,
+						    &who.id, &who.handler,
+						    &who.active, error_r) < 0)
+				return -1;
+			if (from_ourselves(mi, v->sender)) {
+				quarantine(v, xstrdup("a forwarded mail from "
+						      "cirm's own address"));
+				return 0;
+			}
+		}
 	}
 	if (v->handler_id == 0 && v->case_id != 0 &&
 	    (r = handler_without_token(store, &who, v, error_r)) != 0) {

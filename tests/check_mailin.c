@@ -2721,6 +2721,98 @@ START_TEST(test_handler_case_access)
 }
 END_TEST
 
+/* A case officer forwards a citizen's mail that came to their own
+   address to the case address, to register it: the case is the
+   citizen's, as if the citizen had written in (the acknowledgement goes
+   to the citizen), with the citizen's text and subject, and says who
+   forwarded it. Inline, as Outlook forwards in Swedish, and attached
+   whole, where the citizen's own Message-ID finds a mail that came to
+   the case address too. */
+START_TEST(test_handler_forward)
+{
+	char *m, *body;
+
+	add_handler_eva();
+	m = mail("Eva Ek <eva@kommun.example>", "arende@kommun.example",
+		 "VB: Trasig gatlykta", "f1@kommun.example", NULL,
+		 "Kan någon registrera den här?\n\n"
+		 "Med vänlig hälsning\nEva Ek\n\n"
+		 "________________________________\n"
+		 "Från: \"Andersson, Anna\" <Anna.Andersson@example.se>\n"
+		 "Skickat: den 3 december 2026 10:15\n"
+		 "Till: Eva Ek <eva@kommun.example>\n"
+		 "Ämne: Trasig gatlykta\n\n"
+		 "Hej!\n\nGatlyktan på Storgatan 4 är trasig sedan i "
+		 "måndags.\n\nAnna\n");
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact p "
+			       "ON p.id = c.citizen_id JOIN contact_address a "
+			       "ON a.contact_id = p.id WHERE a.address = "
+			       "'anna.andersson@example.se' AND p.name = "
+			       "'Andersson, Anna' AND c.subject = 'Trasig "
+			       "gatlykta'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event e JOIN contact h "
+			       "ON h.id = e.actor_id WHERE e.kind = "
+			       "'mail.forwarded' AND h.login = 'eva'"), 1);
+	body = text("SELECT body_stripped FROM message WHERE direction = "
+		    "'in'");
+	ck_assert_msg(strstr(body, "Gatlyktan på Storgatan 4") != NULL &&
+		      strstr(body, "registrera") == NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna.andersson@example.se' AND subject LIKE "
+			       "'Vi har tagit emot%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject LIKE "
+			       "'Vi har tagit emot%'"), 0);
+
+	/* attached whole: the same mail as the one Bertil also sent to
+	   the case address is found again */
+	m = mail("bertil@example.se", "arende@kommun.example", "Buller",
+		 "b1@example.se", NULL, "Det bullrar på nätterna.");
+	deliver(m);
+	free(m);
+	m = mail("eva@kommun.example", "arende@kommun.example", "Fwd: Buller",
+		 "f2@kommun.example",
+		 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		 "boundary=\"b\"\n",
+		 "--b\nContent-Type: text/plain; charset=utf-8\n\nSe nedan.\n"
+		 "--b\nContent-Type: message/rfc822\n\n"
+		 "From: Bertil <bertil@example.se>\nTo: eva@kommun.example\n"
+		 "Subject: Buller\nMessage-ID: <b1@example.se>\n\n"
+		 "Det bullrar på nätterna.\n--b--\n");
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	/* and a new one of Cecilia's */
+	m = mail("eva@kommun.example", "arende@kommun.example", "Fwd: Hål",
+		 "f3@kommun.example",
+		 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		 "boundary=\"b\"\n",
+		 "--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
+		 "--b\nContent-Type: message/rfc822\n\n"
+		 "From: Cecilia <cecilia@example.se>\nTo: eva@kommun.example\n"
+		 "Subject: Hål i vägen\nMessage-ID: <c1@example.se>\n\n"
+		 "Ett stort hål vid skolan.\n--b--\n");
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN "
+			       "contact_address a ON a.contact_id = "
+			       "c.citizen_id WHERE a.address = "
+			       "'cecilia@example.se' AND c.subject = "
+			       "'Hål i vägen'"), 1);
+	/* no sender to be found: the handler's own mail, as before */
+	m = mail("eva@kommun.example", "arende@kommun.example", "VB: Lampa",
+		 "f4@kommun.example", NULL, "Lampan är trasig, säger någon.\n");
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.forwarded'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
+}
+END_TEST
+
 /* A message to the citizen that failed for good is the workflow's
    delivery.failed event, once. */
 START_TEST(test_delivery_failure)
@@ -2802,6 +2894,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_signature_logo);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_handler_case_access);
+	tcase_add_test(tc, test_handler_forward);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
 	return s;

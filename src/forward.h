@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#ifndef CIRM_FORWARD_H
+#define CIRM_FORWARD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mime.h"
+
+/* A citizen's mail that a case officer forwarded to the case address:
+   who wrote it, its subject and text, and (when it came attached as
+   message/rfc822) its Message-ID and thread. */
+struct forward {
+	char *addr, *name;	/* the original sender; addr lower case */
+	char *subject;		/* or NULL */
+	char *text;		/* its text, never NULL */
+	char *message_id, *in_reply_to;	/* or NULL */
+	char **references;
+	size_t nreferences;
+};
+
+/* Whether SUBJECT is a forward's: "VB:", "Fwd:", "FW:", "WG:", "Vb:"... */
+bool forward_subject(const char *subject);
+
+/* The mail M forwards: the first message/rfc822 part (a forward as an
+   attachment), else the header block that mail clients write above a
+   forwarded text ("-----Ursprungligt meddelande-----", Outlook's line
+   of underscores, "---------- Forwarded message ---------", "Begin
+   forwarded message:", "Vidarebefordrat brev:"...) with a From/Från
+   line holding an address. 1 with *F filled (forward_clear frees it),
+   0 when M forwards no mail cirm can tell the sender of. */
+int forward_find(const struct mime_message *m, const struct mime_limits *lim,
+		 struct forward *f);
+void forward_clear(struct forward *f);
+
+#endif

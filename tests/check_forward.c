@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Forwarded mail as the common mail clients write it, in Swedish and
+   English: whose mail it is, its subject and its text. */
+#include "config.h"
+
+#include "forward.h"
+#include "testutil.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const struct mime_limits limits = {
+	.max_size = 1 << 20, .max_header_bytes = 65536, .max_depth = 10,
+	.max_parts = 100, .max_attachment = 1 << 20,
+};
+
+static const struct {
+	const char *client, *text;
+	const char *addr, *name, *subject, *text_starts;
+} cases[] = {
+	{ "Outlook, Swedish",
+	  "Se nedan.\n\n________________________________\n"
+	  "Från: Anna Andersson <anna@example.se>\n"
+	  "Skickat: den 3 december 2026 10:15\nTill: Eva Ek "
+	  "<eva@kommun.example>\nÄmne: Trasig gatlykta\n\nHej!\n",
+	  "anna@example.se", "Anna Andersson", "Trasig gatlykta", "Hej!\n" },
+	{ "Outlook desktop, English, mailto",
+	  "-----Original Message-----\nFrom: Anna Andersson "
+	  "[mailto:Anna@Example.se]\nSent: Thursday, December 3, 2026 10:15 "
+	  "AM\nTo: Eva Ek\nSubject: Broken lamp\n\nHello\n",
+	  "anna@example.se", "Anna Andersson", "Broken lamp", "Hello\n" },
+	{ "Outlook, bold field names, To folded",
+	  "*From:* Anna <anna@example.se>\n*Sent:* Thursday\n*To:* Eva Ek "
+	  "<eva@kommun.example>; Bo Berg\n<bo@kommun.example>\n"
+	  "*Subject:* Lamp\n\nHello\n",
+	  "anna@example.se", "Anna", "Lamp", "Hello\n" },
+	{ "Gmail, Swedish",
+	  "---------- Vidarebefordrat meddelande ---------\n"
+	  "Från: Anna <anna@example.se>\nDate: tors 3 dec. 2026 kl 10:15\n"
+	  "Subject: Hål\nTo: <eva@kommun.example>\n\n\nEtt hål.\n",
+	  "anna@example.se", "Anna", "Hål", "Ett hål.\n" },
+	{ "Thunderbird, tabs",
+	  "\n\n-------- Forwarded Message --------\nSubject: \tBuller\n"
+	  "Date: \tThu, 3 Dec 2026 10:15:00 +0100\nFrom: \tanna@example.se\n"
+	  "To: \teva@kommun.example\n\nDet bullrar.\n",
+	  "anna@example.se", NULL, "Buller", "Det bullrar.\n" },
+	{ "Apple Mail, Swedish",
+	  "\n\nVidarebefordrat brev:\n\nFrån: Anna Andersson "
+	  "<anna@example.se>\nÄmne: Buller\nDatum: 3 december 2026 10:15:00 "
+	  "CET\nTill: eva@kommun.example\n\nDet bullrar.\n",
+	  "anna@example.se", "Anna Andersson", "Buller", "Det bullrar.\n" },
+};
+
+START_TEST(test_inline)
+{
+	struct mime_message m = { .text = (char *)cases[_i].text };
+	struct forward f;
+
+	ck_assert_msg(forward_find(&m, &limits, &f) == 1, "%s",
+		      cases[_i].client);
+	ck_assert_str_eq(f.addr, cases[_i].addr);
+	if (cases[_i].name == NULL)
+		ck_assert_ptr_null(f.name);
+	else
+		ck_assert_str_eq(f.name, cases[_i].name);
+	ck_assert_str_eq(f.subject, cases[_i].subject);
+	ck_assert_msg(strncmp(f.text, cases[_i].text_starts,
+			      strlen(cases[_i].text_starts)) == 0, "%s: %s",
+		      cases[_i].client, f.text);
+	forward_clear(&f);
+}
+END_TEST
+
+/* Not forwards: a lone "Från:" in prose, a block without an address,
+   an address that is none. */
+START_TEST(test_not_forwards)
+{
+	static const char *const texts[] = {
+		"Från: kommunen fick jag inget svar.\nTack.\n",
+		"-----Ursprungligt meddelande-----\nFrån: Anna\nSkickat: i "
+		"går\n\nHej\n",
+		"Från: Anna <anna@>\nÄmne: x\n\nHej\n",
+		"Från: <a@b@c>\nÄmne: x\n\nHej\n",
+		"",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(texts); i++) {
+		struct mime_message m = { .text = (char *)texts[i] };
+		struct forward f;
+
+		ck_assert_msg(forward_find(&m, &limits, &f) == 0, "%s",
+			      texts[i]);
+	}
+}
+END_TEST
+
+START_TEST(test_subject)
+{
+	ck_assert(forward_subject("VB: Trasig lampa"));
+	ck_assert(forward_subject("Fwd: x"));
+	ck_assert(forward_subject(" FW: x"));
+	ck_assert(!forward_subject("SV: x"));
+	ck_assert(!forward_subject("Vbx"));
+	ck_assert(!forward_subject(NULL));
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite *s = suite_create("forward");
+	TCase *tc = tcase_create("forward");
+
+	tcase_add_loop_test(tc, test_inline, 0, (int)N_ELEMENTS(cases));
+	tcase_add_test(tc, test_not_forwards);
+	tcase_add_test(tc, test_subject);
+	suite_add_tcase(s, tc);
+	return tu_run(s);
+}
