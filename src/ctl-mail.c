@@ -97,6 +97,10 @@ print_verdict(const struct mailin_verdict *v)
 	fputc('\n', stdout);
 	if (v->mentioned != NULL)
 		ctl_field(_("Mentions:"), v->mentioned);
+	/* the sender below is the citizen, not who sent it to cirm */
+	if (v->forwarded_by != 0)
+		ctl_field(_("Forwarded:"), _("by a case officer, to register "
+					     "the citizen's mail"));
 }
 
 /* TEXT line by line, its control characters (terminal escapes a

@@ -245,6 +245,15 @@ check "not as a database constraint" sh -c "! printf '%s' \"\$1\" | grep -q UNIQ
 run "$CIRMCTL" -c "$C" handler add bo --email eva@kommun.example
 check "an address that is taken is refused" [ "$rc" -eq 1 ]
 check "saying so" contains "$err" "the address eva@kommun.example is another handler's already"
+# A handler forwarding a citizen's mail: inspect shows it as the
+# citizen's, and says it was forwarded.
+printf 'From: eva@kommun.example\nTo: arende@kommun.example\nSubject: VB: Lampa\n\nSe nedan.\n\n-----Ursprungligt meddelande-----\nFr\303\245n: Anna <anna@example.se>\nSkickat: i dag\n\nLampan \303\244r trasig.\n' >"$T/fwd.eml"
+run "$CIRMCTL" -c "$C" mail inspect "$T/fwd.eml"
+check_all "inspect: a forward is the citizen's mail, said to be forwarded" <<-'EOF'
+	contains "$out" "Forwarded:    by a case officer, to register the citizen's mail"
+	contains "$out" "anna@example.se"
+	contains "$out" "Lampan är trasig."
+	EOF
 run "$CIRMCTL" -c "$C" handler add Bo --email bo@kommun.example
 check "a bad login is bad data" [ "$rc" -eq 65 ]
 check "which is named, with the rule" contains "$err" "bad login 'Bo': a login is a-z"
