@@ -1555,6 +1555,33 @@ readable(struct mailin *mi, struct store *store,
 				   error_r);
 }
 
+/* After the one case #visa showed (SHOWN): the commands the handler may
+   use on it now, for a reply to this mail, which is then signed for the
+   case. A closed case takes none: SHOWN->case_id is cleared, and the
+   mail is not signed. 0, or -1. */
+static int
+act_on_shown(struct mailin *mi, struct store *store,
+	     struct mailin_verdict *shown, bool en, struct strlist *l,
+	     char **error_r)
+{
+	char *help = NULL;
+
+	if (caseflow_commands_now(mi->flow, store, shown->case_id,
+				  shown->handler_id, en, &help, error_r) < 0)
+		return -1;
+	if (help == NULL) {
+		shown->case_id = 0;
+		return 0;
+	}
+	strlist_addf(l, en ? "\nTo act on %s, reply to this mail with a "
+		     "command at the top. Commands that apply now:\n\n%s" :
+		     "\nSvara på det här mejlet med ett kommando överst för "
+		     "att arbeta med %s. Kommandon som gäller nu:\n\n%s",
+		     shown->case_number, help);
+	free(help);
+	return 0;
+}
+
 static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
@@ -1562,6 +1589,9 @@ handler_commands(struct mailin *mi, struct store *store,
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
 	struct listing s = { { 0 }, en };
 	struct roles roles = { { 0 }, false };
+	/* the one case #visa showed, which a reply may then act on */
+	struct mailin_verdict shown = *v;
+	int nshown = 0;
 	char *body, *subject;
 	int ret = 0;
 
@@ -1617,10 +1647,16 @@ handler_commands(struct mailin *mi, struct store *store,
 					     "dina grupper");
 			if (rc > 0 && (rc = store_case_get(store, number,
 							   show_case, &s,
-							   error_r)) > 0)
-				rc = store_case_messages(store, id, true,
-							 message_line, &s,
-							 error_r);
+							   error_r)) > 0 &&
+			    (rc = store_case_messages(store, id, true,
+						      message_line, &s,
+						      error_r)) >= 0 &&
+			    nshown++ == 0) {
+				shown.case_id = id;
+				snprintf(shown.case_number,
+					 sizeof(shown.case_number), "%s",
+					 number);
+			}
 			ret = rc < 0 ? -1 : 0;
 			free(number);
 		} else if (word_is(c->word, search_words)) {
@@ -1660,13 +1696,19 @@ handler_commands(struct mailin *mi, struct store *store,
 				     "inga ärenden");
 	}
 	strlist_clear(&roles.ids);
+	if (nshown != 1)
+		shown.case_id = 0;	/* a reply could not say which */
+	else if (ret == 0)
+		ret = act_on_shown(mi, store, &shown, en, &s.l, error_r);
 	if (ret < 0) {
 		strlist_clear(&s.l);
 		return -1;
 	}
 	body = strlist_join(&s.l);
 	subject = xstrdup(en ? "Your commands" : "Dina kommandon");
-	ret = mail_handler(mi, store, v, r->address, subject, body, error_r);
+	/* signed for the case #visa showed, if one may act on it */
+	ret = mail_handler(mi, store, shown.case_id != 0 ? &shown : v,
+			   r->address, subject, body, error_r);
 	free(subject);
 	free(body);
 	return ret;

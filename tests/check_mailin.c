@@ -2612,6 +2612,37 @@ START_TEST(test_handler_commands)
 		      NULL, "%s", body);
 	free(body);
 	free(search);
+	/* #visa of one case: a reply to the answer acts on it */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c11@kommun.example", NULL, "#visa KS-2026-00001\n");
+	deliver(search);
+	free(search);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Svara på det här mejlet med ett kommando "
+			     "överst för att arbeta med KS-2026-00001. "
+			     "Kommandon som gäller nu:\n\n") != NULL &&
+		      strstr(body, "  #klar") != NULL, "%s", body);
+	free(body);
+	free(to);
+	to = eva_reply_to();
+	ck_assert_msg(strstr(to, "arende+ks-2026-00001.h") == to, "%s", to);
+	search = mail("eva@kommun.example", to, "SV: Dina kommandon",
+		      "c12@kommun.example", NULL, "#prioritet high\n");
+	deliver(search);
+	free(search);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high'"), 1);
+	/* two cases shown: no reply could say which, so none is signed */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c13@kommun.example", NULL,
+		      "#visa KS-2026-00001\n#visa KS-2026-00001\n");
+	deliver(search);
+	free(search);
+	body = text("SELECT headers FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "\nReply-To:") == NULL, "%s", body);
+	free(body);
 	/* from a citizen, the same is an ordinary mail */
 	search = mail("bertil@example.se", "arende@kommun.example", "Lista",
 		      "c8@example.se", NULL, "Hej!\n\n#lista\n");
