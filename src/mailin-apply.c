@@ -250,15 +250,27 @@ to_workflow(struct mailin *mi, struct store *store,
 }
 
 /* The citizen's mail V came forwarded by a case officer: said on the
-   case, with who forwarded it. */
+   case, with who forwarded it, and what the case officer wrote above it
+   kept as their internal note. */
 static int
 forwarded(struct store *store, const struct mailin_verdict *v, int64_t at,
 	  char **error_r)
 {
+	struct store_message_new note = {
+		.direction = "in", .channel = "email",
+		.visibility = "internal", .kind = "note",
+		.contact_id = v->forwarded_by, .subject = v->msg->subject,
+		.body_stripped = v->forward_note, .at = at,
+	};
+	int64_t id;
+
 	if (v->forwarded_by == 0)
 		return 0;
-	return store_event_add(store, v->case_id, at, "mail.forwarded",
-			       v->forwarded_by, NULL, NULL, NULL, error_r);
+	if (store_event_add(store, v->case_id, at, "mail.forwarded",
+			    v->forwarded_by, NULL, NULL, NULL, error_r) < 0)
+		return -1;
+	return v->forward_note == NULL ? 0 :
+		store_message_add(store, v->case_id, &note, &id, error_r);
 }
 
 static int
@@ -278,8 +290,8 @@ new_case(struct mailin *mi, struct store *store,
 	    store_event_add(store, v->case_id, c.received_at, "case.created",
 			    contact, NULL, "new", v->mentioned != NULL ?
 			    v->mentioned : NULL, error_r) < 0 ||
-	    forwarded(store, v, c.received_at, error_r) < 0 ||
-	    save_message(mi, store, row, v, contact, &msg, error_r) < 0)
+	    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
+	    forwarded(store, v, c.received_at, error_r) < 0)
 		return -1;
 	return to_workflow(mi, store, v, NULL, contact, msg, error_r);
 }
@@ -304,8 +316,8 @@ mailin_apply(struct mailin *mi, struct store *store,
 		if (sender_contact(mi, store, v, &contact, error_r) < 0 ||
 		    store_case_party_add(store, v->case_id, contact, "cc",
 					 error_r) < 0 ||
-		    forwarded(store, v, now, error_r) < 0 ||
 		    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
+		    forwarded(store, v, now, error_r) < 0 ||
 		    store_case_touch(store, v->case_id, now, error_r) < 0)
 			return -1;
 		return to_workflow(mi, store, v, "mail.citizen", contact, msg,

@@ -105,6 +105,7 @@ mailin_verdict_clear(struct mailin_verdict *v)
 	free(v->mentioned);
 	free(v->reason);
 	free(v->blobs);
+	free(v->forward_note);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -757,7 +758,12 @@ take_forward(struct mailin *mi, const struct sender *who,
 	free(m->references);
 	m->references = f.references;
 	m->nreferences = f.nreferences;
-	replace(&v->stripped, reply_strip(f.text));
+	/* the handler's own words above the forward, for colleagues */
+	if (v->stripped[strspn(v->stripped, " \t\r\n")] != '\0')
+		replace(&v->forward_note, v->stripped);
+	else
+		free(v->stripped);
+	v->stripped = reply_strip(f.text);
 	free(f.text);
 	replace(&v->sender, xstrdup(m->from.addr));
 	replace(&v->dedupe_key, dedupe_key(m, v->sender));

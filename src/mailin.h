@@ -68,8 +68,10 @@ struct mailin_verdict {
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */
 	char (*blobs)[BLOB_ID_LEN + 1];
-	/* the handler who forwarded the citizen's mail this is, or 0 */
+	/* the handler who forwarded the citizen's mail this is, or 0, and
+	   what the handler wrote above it (for colleagues), or NULL */
 	int64_t forwarded_by;
+	char *forward_note;
 };
 
 /* The engine's read-ahead for a mail row (engine_prepare_fn): parses

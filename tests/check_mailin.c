@@ -2787,9 +2787,16 @@ START_TEST(test_handler_forward)
 			       "ON h.id = e.actor_id WHERE e.kind = "
 			       "'mail.forwarded' AND h.login = 'eva'"), 1);
 	body = text("SELECT body_stripped FROM message WHERE direction = "
-		    "'in'");
+		    "'in' AND kind = 'mail'");
 	ck_assert_msg(strstr(body, "Gatlyktan på Storgatan 4") != NULL &&
 		      strstr(body, "registrera") == NULL, "%s", body);
+	free(body);
+	/* Eva's words above it: her internal note on the case */
+	body = text("SELECT body_stripped FROM message m JOIN contact h ON "
+		    "h.id = m.contact_id WHERE m.kind = 'note' AND "
+		    "m.visibility = 'internal' AND h.login = 'eva'");
+	ck_assert_msg(strncmp(body, "Kan någon registrera den här?", 30) ==
+		      0, "%s", body);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna.andersson@example.se' AND subject LIKE "
