@@ -709,6 +709,21 @@ commands(const struct sender *who, const struct mailin_verdict *v)
 		(who->handler && mailin_has_caseless_command(t)));
 }
 
+/* Whether V was stored before (the same mail delivered again): 1 with
+   V a duplicate on its case, 0, -1. */
+static int
+duplicate(struct store *store, struct mailin_verdict *v, char **error_r)
+{
+	int r = store_message_by_dedupe(store, v->dedupe_key, &v->case_id,
+					error_r);
+
+	if (r <= 0)
+		return r;
+	v->kind = MAILIN_DUPLICATE;
+	return store_case_get_number(store, v->case_id, v->case_number,
+				     error_r) < 0 ? -1 : 1;
+}
+
 /* Sets *FIELD to PTR, freeing what it held. */
 static void
 replace(char **field, char *ptr)
@@ -948,13 +963,8 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 			tell(v, &who, MAILIN_NOTICE_OVERSIZE);
 		return 0;
 	}
-	r = store_message_by_dedupe(store, v->dedupe_key, &v->case_id, error_r);
-	if (r != 0) {
-		v->kind = MAILIN_DUPLICATE;
-		return r < 0 ? -1 : store_case_get_number(store, v->case_id,
-							    v->case_number,
-							    error_r);
-	}
+	if ((r = duplicate(store, v, error_r)) != 0)
+		return r < 0 ? -1 : 0;
 	if (thread(mi, store, v, error_r) < 0)
 		return -1;
 	if (v->ar.kind != AUTOREPLY_NONE)
@@ -1004,14 +1014,8 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		if ((r = take_forward(mi, &who, v)) < 0)
 			return 0;
 		if (r > 0) {
-			r = store_message_by_dedupe(store, v->dedupe_key,
-						    &v->case_id, error_r);
-			if (r != 0) {
-				v->kind = MAILIN_DUPLICATE;
-				return r < 0 ? -1 : store_case_get_number(
-					store, v->case_id, v->case_number,
-					error_r);
-			}
+			if ((r = duplicate(store, v, error_r)) != 0)
+				return r < 0 ? -1 : 0;
 			who = (struct sender){ 0 };
 			if (thread(mi, store, v, error_r) < 0 ||
 			    store_contact_find_full(store, "email", v->sender,
