@@ -42,8 +42,10 @@
 				       store_received_pdu, one PDU line
 				       a part */
 #define SMSTOOLS_FLUSH_EVERY 60	    /* s between looks for stale parts */
-#define SMSTOOLS_SETTLE 10	    /* s a file without its empty line
-				       may still be being written */
+#define SMSTOOLS_SETTLE 10	    /* s a file without its empty line,
+				       or with less text than its Length
+				       header says, may still be being
+				       written */
 #define SMSTOOLS_PREFIX "cirm-"	    /* our files in outgoing/ */
 
 struct spool {
@@ -586,6 +588,31 @@ sender(const struct smsfile *f)
 	return xstrdup(from);
 }
 
+/* 1 when F has less text than its Length header says. smsd writes
+   the header lines, the empty line and then the text, through stdio,
+   into the file it has made: read in between, the text is cut short.
+   Length counts UTF-16 units for UCS2; otherwise octets or characters
+   (with incoming_utf8, those of the text before it became UTF-8),
+   never more than the octets of the whole text. */
+static int
+text_cut_short(const struct smsfile *f)
+{
+	const char *l = header(f, "Length"), *a = header(f, "Alphabet");
+	size_t have = f->body_len;
+	unsigned long want;
+	char *end;
+
+	if (l == NULL || *l < '0' || *l > '9')
+		return 0;
+	errno = 0;
+	want = strtoul(l, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return 0;
+	if (a != NULL && (strncmp(a, "UCS", 3) == 0 || strncmp(a, "Chi", 3) == 0))
+		have /= 2;
+	return have < want;
+}
+
 /* What one incoming file is. */
 enum verdict { TAKE, REPORT, BAD };
 
@@ -645,7 +672,7 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	char id[33];
 	size_t len;
 	int64_t mtime;
-	int over, r;
+	int over, parsed = 0, cut, r;
 	enum verdict v = BAD;
 
 	buf = read_spool_file(path, &len, &mtime, &over);
@@ -655,19 +682,27 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	}
 	if (over)
 		reason = "larger than " STR(SMSTOOLS_FILE_MAX) " bytes (the start kept)";
-	else if (parse_file(buf, len, &f, &reason) == 0) {
-		v = judge(&f, &in, &c, &text, &why);
-		reason = why;
-	} else if (reason == no_header_end &&
-		   cirm_now() - mtime < SMSTOOLS_SETTLE) {
-		/* smsd creates the file, then writes it in place: empty or
-		   cut short, it may be one still being written. */
+	else
+		parsed = parse_file(buf, len, &f, &reason) == 0;
+	/* smsd creates the file, then writes it in place: empty, or cut
+	   short in its header lines or in its text, it may be one still
+	   being written. */
+	cut = parsed ? text_cut_short(&f) : !over && reason == no_header_end;
+	if (cut && cirm_now() - mtime < SMSTOOLS_SETTLE) {
 		log_debug("smstools: %s: not complete yet; left for later",
 			  name);
 		free(f.copy);
 		free(buf);
 		free(path);
 		return 0;
+	}
+	if (parsed) {
+		if (cut)
+			log_warnx("smstools: %s: less text than its Length "
+				  "header says, unchanged for %d s; taken as it is",
+				  name, SMSTOOLS_SETTLE);
+		v = judge(&f, &in, &c, &text, &why);
+		reason = why;
 	}
 	content_id(buf, len, id);
 	key = xasprintf("sms:%s:%s", ctx->name, id);

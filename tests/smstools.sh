@@ -49,7 +49,7 @@ hdr() { # ALPHABET [EXTRA]
 { hdr UTF-8; printf 'Length: 35\n\nGatlyktan på Storgatan är trasig. Ö'; } >"$S/incoming/GSM1.a1"
 cp "$S/incoming/GSM1.a1" "$S/incoming/GSM1.a2"
 # ISO-8859-15, as smsd writes without incoming_utf8: å ä ö and €.
-{ hdr ISO; printf 'Length: 18\nUDH: no\n\nH\344r \344r \366 och \345 \244'; } >"$S/incoming/GSM1.b1"
+{ hdr ISO; printf 'Length: 16\nUDH: no\n\nH\344r \344r \366 och \345 \244'; } >"$S/incoming/GSM1.b1"
 # UCS2: UTF-16 big endian, "Hej 😀" (a surrogate pair).
 { hdr UCS2; printf 'Length: 6\n\n\000H\000e\000j\000 \330\075\336\000'; } >"$S/incoming/GSM1.c1"
 # Two parts smsd did not put together (internal_combine = no).
@@ -148,6 +148,26 @@ gw
 check_all "incoming: ... and taken once written" <<-'EOF'
 	[ ! -e "$S/incoming/GSM1.w2" ] && \
 	inbox_has "Skrivet klart."
+# smsd writes the header lines, the empty line, then the text: a file
+# read in between has less text than its Length header says. Just made,
+# it waits; written, it is taken whole; an old one is taken as it is.
+{ hdr UTF-8; printf 'Length: 27\n\nGatan vid skolan är'; } >"$S/incoming/GSM1.w4"
+{ hdr UCS2; printf 'Length: 3\n\n\000J\000a'; } >"$S/incoming/GSM1.w5"
+{ hdr ISO; printf 'Length: 40\n\nAvbrutet av ett str\366mavbrott'; } >"$S/incoming/GSM1.w6"
+touch -d '1 minute ago' "$S/incoming/GSM1.w6"
+gw
+check_all "incoming: a file with less text than its Length is left for later" <<-'EOF'
+	[ -e "$S/incoming/GSM1.w4" ] && [ -e "$S/incoming/GSM1.w5" ] && \
+	! inbox_has "Gatan vid skolan" && [ ! -e "$S/incoming/GSM1.w6" ] && \
+	inbox_has "Avbrutet av ett str"
+EOF
+{ hdr UTF-8; printf 'Length: 27\n\nGatan vid skolan är halkig.'; } >"$S/incoming/GSM1.w4"
+{ hdr UCS2; printf 'Length: 3\n\n\000J\000a\000!'; } >"$S/incoming/GSM1.w5"
+gw
+check_all "incoming: ... and taken whole once written" <<-'EOF'
+	[ ! -e "$S/incoming/GSM1.w4" ] && [ ! -e "$S/incoming/GSM1.w5" ] && \
+	inbox_has "Gatan vid skolan är halkig." && inbox_has "Ja!"
+EOF
 EOF
 # An emoji split between two UCS2 parts (its surrogate pair cut in two):
 # whole again once the parts are put together.
