@@ -24,6 +24,8 @@ static const char *const smtp_tls[] = { "starttls", "implicit", "none",
 					NULL };
 static const char *const smpp_long[] = { "udh", "payload", NULL };
 static const char *const smpp_tls[] = { "implicit", "none", NULL };
+static const char *const smpp_receipt_ids[] = { "as-sent", "hex-decimal",
+	"decimal-hex", "hex-hex", "decimal-decimal", NULL };
 static const char *const imap_processed[] = { "move", "flag", "delete",
 					      NULL };
 static const char *const sms_transports[] = { "smstools", "smpp", "none",
@@ -533,6 +535,17 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"with a concatenation header (esm_class 0x40), one submit_sm "
 		"each; payload as one submit_sm with the whole text in the "
 		"message_payload TLV, when the SMSC splits it." },
+	[CFG_SMPP_RECEIPT_IDS] = { "smpp_receipt_ids", SETTING_ENUM, "as-sent",
+		0, 0, smpp_receipt_ids, NULL, NULL, "How the SMSC writes the "
+		"message id in its answer to submit_sm and in the delivery "
+		"receipt: as-sent when the receipt gives it as the answer did, "
+		"as SMPP says (compared as written); else the answer's base, "
+		"then the receipt's: hex-decimal for an SMSC that answers in "
+		"hex and writes receipts in decimal (Kannel's msg-id-type 1), "
+		"decimal-hex (2), hex-hex (3), decimal-decimal (0); the ids are "
+		"then read as numbers and kept in decimal. cirm does not guess, "
+		"since an id of digits alone reads either way; it logs which "
+		"value fits when receipts it cannot match suggest one." },
 	[CFG_SMPP_ENQUIRE_LINK] = { "smpp_enquire_link", SETTING_INT, "30", 5,
 		3600, NULL, NULL, "s", "Idle time after which an enquire_link "
 		"checks the session; an SMSC silent for twice as long is taken "
