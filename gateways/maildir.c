@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Maildir gateway: takes mail an MTA (or anything else) delivered to
-   maildir_dir/inbox/new, queues it, and moves it to cur/ only once the
-   inbox row is committed. */
+   maildir_dir/inbox/new, queues it, and moves it to cur/ (or removes it,
+   maildir_processed = delete) only once the inbox row is committed. */
 #include "config.h"
 
 #include "gateway.h"
@@ -91,10 +91,13 @@ struct pending {
 };
 
 /* Names of new/ that are queued but could not be moved to cur/ (cur/
-   missing, or not writable): at each round only the move is tried
-   again. Queued again instead, the mail would go into the inbox anew
-   every few seconds, and a --once run would never end. */
+   missing, or not writable) or removed: at each round only that is
+   tried again. Queued again instead, the mail would go into the inbox
+   anew every few seconds, and a --once run would never end. */
 static struct strlist stuck;
+
+/* maildir_processed = delete: a file queued is removed, not moved */
+static int delete_done;
 
 /* 1 when files A and B hold the same bytes. */
 static int
@@ -161,6 +164,30 @@ move_to_cur(const char *dir, const char *name, const char *key)
 	return r;
 }
 
+/* Moves file NAME of new/ (KEY: its name without the flags) to cur/,
+   or removes it with maildir_processed = delete. 0, or -1 with errno;
+   ENOENT only when the file itself is gone. */
+static int
+mark_done(const char *dir, const char *name, const char *key)
+{
+	char *path;
+	int r;
+
+	if (!delete_done)
+		return move_to_cur(dir, name, key);
+	path = xasprintf("%s/new/%s", dir, name);
+	r = unlink(path);
+	free(path);
+	return r;
+}
+
+/* What mark_done does, for the log. */
+static const char *
+done_word(void)
+{
+	return delete_done ? "removed" : "moved to cur/";
+}
+
 /* 1 when NAME is one of the stuck ones, after trying to move it again. */
 static int
 stuck_retry(const char *dir, const char *name)
@@ -174,12 +201,12 @@ stuck_retry(const char *dir, const char *name)
 		key = xstrdup(name);
 		if ((colon = strchr(key, ':')) != NULL)
 			*colon = '\0';
-		r = move_to_cur(dir, name, key);
+		r = mark_done(dir, name, key);
 		free(key);
 		if (r < 0 && errno != ENOENT)
 			return 1;
 		if (r == 0)
-			log_info("maildir: %s: moved to cur/ at last", name);
+			log_info("maildir: %s: %s at last", name, done_word());
 		free(stuck.v[i]);
 		stuck.v[i] = stuck.v[--stuck.n];
 		return 1;
@@ -300,17 +327,17 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 	if (queued > 0)
 		gateway_notify();
 	for (int i = 0; i < n; i++) {
-		if (move_to_cur(dir, v[i].name, v[i].key) == 0)
+		if (mark_done(dir, v[i].name, v[i].key) == 0)
 			continue;
 		if (errno != ENOENT) {
-			log_warnx("maildir: %s: queued but not moved to cur/: %s; "
-				  "the move is tried again at each look into new/",
-				  v[i].name, errno == ENOTDIR ? "cur/ is missing or "
-				  "not a directory" : strerror(errno));
+			log_warnx("maildir: %s: queued but not %s: %s; tried "
+				  "again at each look into new/", v[i].name,
+				  done_word(), errno == ENOTDIR ? "cur/ is missing "
+				  "or not a directory" : strerror(errno));
 			strlist_add(&stuck, v[i].name);
 		} else
-			log_warnx("maildir: %s: queued but not moved to cur/: "
-				  "gone from new/", v[i].name);
+			log_warnx("maildir: %s: queued but not %s: gone from "
+				  "new/", v[i].name, done_word());
 	}
 	return n;
 fail:
@@ -435,6 +462,8 @@ run(struct gateway_ctx *ctx)
 	char *newdir = xasprintf("%s/new", dir);
 	int ifd = -1, ret = 0;
 
+	delete_done = strcmp(cfg_str(ctx->cfg, CFG_MAILDIR_PROCESSED),
+			     "delete") == 0;
 	if (!ctx->once) {
 		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (ifd >= 0 && inotify_add_watch(ifd, newdir, IN_MOVED_TO |

@@ -26,6 +26,7 @@ static const char *const smpp_long[] = { "udh", "payload", NULL };
 static const char *const smpp_tls[] = { "implicit", "none", NULL };
 static const char *const smpp_receipt_ids[] = { "as-sent", "hex-decimal",
 	"decimal-hex", "hex-hex", "decimal-decimal", NULL };
+static const char *const maildir_processed[] = { "move", "delete", NULL };
 static const char *const imap_processed[] = { "move", "flag", "delete",
 					      NULL };
 static const char *const sms_transports[] = { "smstools", "smpp", "none",
@@ -413,6 +414,12 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_MAILDIR_POLL_INTERVAL] = { "maildir_poll_interval", SETTING_INT,
 		"2", 1, 3600, NULL, NULL, "s", "How often the Maildir gateway "
 		"looks in maildir_dir/inbox/new." },
+	[CFG_MAILDIR_PROCESSED] = { "maildir_processed", SETTING_ENUM, "move",
+		0, 0, maildir_processed, NULL, NULL, "What happens to a file of "
+		"maildir_dir/inbox/new once it is safely stored: move to cur/, "
+		"or delete. cirm keeps the mail in its database; a copy left in "
+		"cur/ is outside its retention (case_retention does not remove "
+		"it)." },
 	[CFG_IMAP_HOST] = { "imap_host", SETTING_STRING, "none", 0, 0, NULL,
 		NULL, NULL, "IMAP server to fetch citizen mail from; none turns "
 		"the IMAP gateway off." },
@@ -434,7 +441,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		NULL, NULL, NULL, "Mailbox to fetch from." },
 	[CFG_IMAP_PROCESSED] = { "imap_processed", SETTING_ENUM, "move", 0, 0,
 		imap_processed, NULL, NULL, "What happens to a fetched message on "
-		"the server once it is safely stored." },
+		"the server once it is safely stored. With move and flag the "
+		"server keeps it, outside cirm's retention (case_retention does "
+		"not remove it)." },
 	[CFG_IMAP_PROCESSED_FOLDER] = { "imap_processed_folder", SETTING_STRING,
 		"cirm", 0, 0, NULL, NULL, NULL, "Folder fetched messages are moved "
 		"to when imap_processed is move." },

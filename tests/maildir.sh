@@ -234,4 +234,18 @@ check "many left alone: said that the others are not named" \
 	[ "$(grep -c 'the others are not named' "$T/many.log")" -eq 1 ]
 rm -f "$I"/maildir/inbox/new/zlink.*
 
+# The copy moved to cur/ is the citizen's mail kept outside cirm's
+# retention (case_retention never reaches it): maildir_processed =
+# delete removes the file once its row is committed instead.
+{ cat "$C"; echo "maildir_processed = delete"; } >"$I/delete.conf"
+printf 'From: a@b.se\nSubject: t\nMessage-ID: <gallras@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/new/gallras.eml"
+run "$GATEWAY" -c "$I/delete.conf" --once maildir
+check_all "maildir_processed = delete: queued, then removed, not kept in cur/" <<-'EOF'
+	[ "$rc" -eq 0 ] && \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:gallras.eml:*'")" -eq 1 ] && \
+	[ ! -e "$I/maildir/inbox/new/gallras.eml" ] && \
+	[ -z "$(ls "$I/maildir/inbox/cur" | grep '^gallras')" ]
+EOF
+
 done_testing
