@@ -465,8 +465,13 @@ run(struct gateway_ctx *ctx)
 	delete_done = strcmp(cfg_str(ctx->cfg, CFG_MAILDIR_PROCESSED),
 			     "delete") == 0;
 	if (!ctx->once) {
+		/* A file comes into new/ renamed from tmp/, linked from
+		   there (IN_CREATE: the Maildir protocol as written, and
+		   Postfix's local and virtual), or, against the protocol,
+		   written in place (IN_CLOSE_WRITE). */
 		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (ifd >= 0 && inotify_add_watch(ifd, newdir, IN_MOVED_TO |
+						  IN_CREATE |
 						  IN_CLOSE_WRITE) < 0) {
 			log_warnx("maildir: cannot watch %s: %s; polling",
 				  newdir, strerror(errno));

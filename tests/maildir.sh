@@ -234,6 +234,33 @@ check "many left alone: said that the others are not named" \
 	[ "$(grep -c 'the others are not named' "$T/many.log")" -eq 1 ]
 rm -f "$I"/maildir/inbox/new/zlink.*
 
+# Postfix's local(8) and virtual(8), like the Maildir protocol itself,
+# put a mail into new/ with link(2) from tmp/: inotify tells that as a
+# file created, not moved or written there. It is queued at once, not
+# at the next look every maildir_poll_interval seconds.
+{ cat "$C"; echo "maildir_poll_interval = 60"; } >"$I/slow.conf"
+"$GATEWAY" -c "$I/slow.conf" maildir 2>"$T/slow.log" &
+gwpid=$!
+i=0
+until grep -q 'watching' "$T/slow.log" || [ $i -gt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.5
+printf 'From: a@b.se\nSubject: t\nMessage-ID: <lank@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/tmp/lank.eml"
+ln "$I/maildir/inbox/tmp/lank.eml" "$I/maildir/inbox/new/lank.eml"
+rm "$I/maildir/inbox/tmp/lank.eml"
+i=0
+until [ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:lank.eml:*'")" -eq 1 ] ||
+      [ $i -gt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "a mail linked into new/, as Postfix delivers: queued within 5 s" [ $i -le 50 ]
+kill "$gwpid"
+wait "$gwpid"
+
 # The copy moved to cur/ is the citizen's mail kept outside cirm's
 # retention (case_retention never reaches it): maildir_processed =
 # delete removes the file once its row is committed instead.
