@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -214,8 +215,22 @@ stuck_retry(const char *dir, const char *name)
 	return 0;
 }
 
-/* Reads file NAME of new/ into P. 1, or 0 when it is gone meanwhile or
-   not a file (not ours). */
+/* 1 when someone holds the file of FD open for writing: a read lease,
+   which the kernel grants only while no one does, cannot be had. A
+   lease it cannot tell (not the file's owner, a file system without
+   leases) counts as no. SIGIO, which a lease break would send, is
+   ignored (see run). */
+static int
+being_written(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0)
+		return errno == EAGAIN;
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return 0;
+}
+
+/* Reads file NAME of new/ into P. 1, or 0 when it is gone meanwhile,
+   not a file (not ours), or still being written. */
 static int
 read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	  struct pending *p)
@@ -244,6 +259,17 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 					   "not a regular file");
 		if (fd >= 0)
 			close(fd);
+		free(path);
+		return 0;
+	}
+	/* Written into new/ in place, against the Maildir protocol (cp,
+	   a script): read now, and moved to cur/ while its writer goes
+	   on, the mail would lose its end. Its IN_CLOSE_WRITE brings
+	   the gateway back. */
+	if (being_written(fd)) {
+		log_debug("maildir: %s: still open for writing; left for later",
+			  name);
+		close(fd);
 		free(path);
 		return 0;
 	}
@@ -464,6 +490,9 @@ run(struct gateway_ctx *ctx)
 
 	delete_done = strcmp(cfg_str(ctx->cfg, CFG_MAILDIR_PROCESSED),
 			     "delete") == 0;
+	/* A writer that opens a file while being_written holds its lease
+	   would send SIGIO, which ends a process by default. */
+	signal(SIGIO, SIG_IGN);
 	if (!ctx->once) {
 		/* A file comes into new/ renamed from tmp/, linked from
 		   there (IN_CREATE: the Maildir protocol as written, and

@@ -234,6 +234,22 @@ check "many left alone: said that the others are not named" \
 	[ "$(grep -c 'the others are not named' "$T/many.log")" -eq 1 ]
 rm -f "$I"/maildir/inbox/new/zlink.*
 
+# A file written into new/ in place (cp, a script), against the Maildir
+# protocol: while its writer holds it open it is left alone, since read
+# then its end would be lost; once closed it is queued whole.
+exec 4>"$I/maildir/inbox/new/halv.eml"
+printf 'From: a@b.se\nSubject: halv\nMessage-ID: <halv@b.se>\n\nFörsta halvan, ' >&4
+run "$GATEWAY" -c "$C" --once maildir
+check_all "a file still open for writing in new/ is left alone" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ -e "$I/maildir/inbox/new/halv.eml" ] && \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:halv.eml:*'")" -eq 0 ]
+EOF
+printf 'andra halvan.\n' >&4
+exec 4>&-
+run "$GATEWAY" -c "$C" --once maildir
+check "... and queued whole once closed" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE dedupe_key GLOB 'maildir:halv.eml:*' AND instr(CAST(raw AS TEXT), 'andra halvan.') > 0")" -eq 1 ]
+
 # Postfix's local(8) and virtual(8), like the Maildir protocol itself,
 # put a mail into new/ with link(2) from tmp/: inotify tells that as a
 # file created, not moved or written there. It is queued at once, not
