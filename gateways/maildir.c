@@ -97,8 +97,11 @@ struct pending {
    anew every few seconds, and a --once run would never end. */
 static struct strlist stuck;
 
-/* maildir_processed = delete: a file queued is removed, not moved */
+/* maildir_processed = delete: a file queued is removed, not moved; but
+   one over mail_max_size (of which only the header went in) is moved
+   all the same, as the only copy of its body */
 static int delete_done;
+static off_t max_size;
 
 /* 1 when files A and B hold the same bytes. */
 static int
@@ -165,16 +168,32 @@ move_to_cur(const char *dir, const char *name, const char *key)
 	return r;
 }
 
+/* 1 when file NAME of new/ is to be removed once queued, not moved. */
+static int
+to_remove(const char *dir, const char *name)
+{
+	char *path;
+	struct stat st;
+	int r;
+
+	if (!delete_done)
+		return 0;
+	path = xasprintf("%s/new/%s", dir, name);
+	r = lstat(path, &st) == 0 && st.st_size <= max_size;
+	free(path);
+	return r;
+}
+
 /* Moves file NAME of new/ (KEY: its name without the flags) to cur/,
-   or removes it with maildir_processed = delete. 0, or -1 with errno;
-   ENOENT only when the file itself is gone. */
+   or removes it (to_remove). 0, or -1 with errno; ENOENT only when the
+   file itself is gone. */
 static int
 mark_done(const char *dir, const char *name, const char *key)
 {
 	char *path;
 	int r;
 
-	if (!delete_done)
+	if (!to_remove(dir, name))
 		return move_to_cur(dir, name, key);
 	path = xasprintf("%s/new/%s", dir, name);
 	r = unlink(path);
@@ -182,11 +201,11 @@ mark_done(const char *dir, const char *name, const char *key)
 	return r;
 }
 
-/* What mark_done does, for the log. */
+/* What mark_done does to NAME, for the log. */
 static const char *
-done_word(void)
+done_word(const char *dir, const char *name)
 {
-	return delete_done ? "removed" : "moved to cur/";
+	return to_remove(dir, name) ? "removed" : "moved to cur/";
 }
 
 /* 1 when NAME is one of the stuck ones, after trying to move it again. */
@@ -194,6 +213,7 @@ static int
 stuck_retry(const char *dir, const char *name)
 {
 	for (size_t i = 0; i < stuck.n; i++) {
+		const char *word;
 		char *key, *colon;
 		int r;
 
@@ -202,12 +222,13 @@ stuck_retry(const char *dir, const char *name)
 		key = xstrdup(name);
 		if ((colon = strchr(key, ':')) != NULL)
 			*colon = '\0';
+		word = done_word(dir, name);
 		r = mark_done(dir, name, key);
 		free(key);
 		if (r < 0 && errno != ENOENT)
 			return 1;
 		if (r == 0)
-			log_info("maildir: %s: %s at last", name, done_word());
+			log_info("maildir: %s: %s at last", name, word);
 		free(stuck.v[i]);
 		stuck.v[i] = stuck.v[--stuck.n];
 		return 1;
@@ -353,17 +374,19 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 	if (queued > 0)
 		gateway_notify();
 	for (int i = 0; i < n; i++) {
+		const char *word = done_word(dir, v[i].name);
+
 		if (mark_done(dir, v[i].name, v[i].key) == 0)
 			continue;
 		if (errno != ENOENT) {
 			log_warnx("maildir: %s: queued but not %s: %s; tried "
 				  "again at each look into new/", v[i].name,
-				  done_word(), errno == ENOTDIR ? "cur/ is missing "
-				  "or not a directory" : strerror(errno));
+				  word, errno == ENOTDIR ? "cur/ is missing or "
+				  "not a directory" : strerror(errno));
 			strlist_add(&stuck, v[i].name);
 		} else
 			log_warnx("maildir: %s: queued but not %s: gone from "
-				  "new/", v[i].name, done_word());
+				  "new/", v[i].name, word);
 	}
 	return n;
 fail:
@@ -490,6 +513,7 @@ run(struct gateway_ctx *ctx)
 
 	delete_done = strcmp(cfg_str(ctx->cfg, CFG_MAILDIR_PROCESSED),
 			     "delete") == 0;
+	max_size = (off_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE);
 	/* A writer that opens a file while being_written holds its lease
 	   would send SIGIO, which ends a process by default. */
 	signal(SIGIO, SIG_IGN);

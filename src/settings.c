@@ -419,7 +419,8 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"maildir_dir/inbox/new once it is safely stored: move to cur/, "
 		"or delete. cirm keeps the mail in its database; a copy left in "
 		"cur/ is outside its retention (case_retention does not remove "
-		"it)." },
+		"it). A file over mail_max_size, of which only the header is "
+		"stored, goes to cur/ either way." },
 	[CFG_IMAP_HOST] = { "imap_host", SETTING_STRING, "none", 0, 0, NULL,
 		NULL, NULL, "IMAP server to fetch citizen mail from; none turns "
 		"the IMAP gateway off." },

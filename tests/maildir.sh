@@ -290,5 +290,18 @@ check_all "maildir_processed = delete: queued, then removed, not kept in cur/" <
 	[ ! -e "$I/maildir/inbox/new/gallras.eml" ] && \
 	[ -z "$(ls "$I/maildir/inbox/cur" | grep '^gallras')" ]
 EOF
+# ... but for a file over mail_max_size, of which only the header went
+# in: it is the only copy of its body, and goes to cur/.
+echo "mail_max_size = 1024" >>"$I/delete.conf"
+{
+	printf 'From: a@b.se\nSubject: stor\nMessage-ID: <stor@b.se>\n\n'
+	head -c 3000 /dev/zero | tr '\0' 'x'
+} >"$I/maildir/inbox/new/storgallras.eml"
+run "$GATEWAY" -c "$I/delete.conf" --once maildir
+check_all "maildir_processed = delete: a file over mail_max_size is kept in cur/" <<-'EOF'
+	[ "$rc" -eq 0 ] && \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:storgallras.eml:*'")" -eq 1 ] && \
+	[ "$(ls "$I/maildir/inbox/cur" | grep -c '^storgallras')" -eq 1 ]
+EOF
 
 done_testing
