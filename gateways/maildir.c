@@ -39,6 +39,8 @@
    (the Maildir rule); looked for once an hour */
 #define MAILDIR_TMP_AGE (36 * 3600)
 #define MAILDIR_TMP_EVERY 3600
+/* s an empty file in new/ may be one whose writer has yet to write */
+#define MAILDIR_SETTLE 10
 
 static int
 enabled(const struct cfg *cfg)
@@ -286,9 +288,13 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	/* Written into new/ in place, against the Maildir protocol (cp,
 	   a script): read now, and moved to cur/ while its writer goes
 	   on, the mail would lose its end. Its IN_CLOSE_WRITE brings
-	   the gateway back. */
-	if (being_written(fd)) {
-		log_debug("maildir: %s: still open for writing; left for later",
+	   the gateway back. An empty file just made is most likely one
+	   whose writer has not written yet, also where the lease cannot
+	   tell (a file of another user's, cp as root): the gateway wakes
+	   as a file is made in new/. */
+	if (being_written(fd) ||
+	    (st.st_size == 0 && cirm_now() - st.st_mtime < MAILDIR_SETTLE)) {
+		log_debug("maildir: %s: still being written; left for later",
 			  name);
 		close(fd);
 		free(path);
