@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -657,6 +658,62 @@ judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
 	return TAKE;
 }
 
+/* Files of incoming/ taken (queued, quarantined), or of sent/ and
+   failed/ recorded, that could not be removed (a spool directory not
+   writable by cirm's user, say), each as
+   "NAME/INODE/MTIME": at each look only the removal is tried again.
+   Taken again instead, each went into the inbox anew at every look,
+   with a warning each time. The inode and time tell a new file smsd
+   made under a name used before, which is taken. */
+static struct strlist kept;
+
+static char *
+kept_key(const char *path, const char *name)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return NULL;
+	return xasprintf("%s/%ju/%lld", name, (uintmax_t)st.st_ino,
+			 (long long)st.st_mtime);
+}
+
+/* 1 when file NAME (at PATH) is a kept one, after trying again to
+   remove it. */
+static int
+kept_retry(const char *path, const char *name)
+{
+	char *key;
+	int r = 0;
+
+	if (kept.n == 0 || (key = kept_key(path, name)) == NULL)
+		return 0;
+	for (size_t i = 0; i < kept.n; i++) {
+		if (strcmp(kept.v[i], key) != 0)
+			continue;
+		r = 1;
+		if (unlink(path) < 0 && errno != ENOENT)
+			break;
+		log_info("smstools: %s: removed at last", name);
+		free(kept.v[i]);
+		kept.v[i] = kept.v[--kept.n];
+		break;
+	}
+	free(key);
+	return r;
+}
+
+/* Remembers file NAME (at PATH), which could not be removed. */
+static void
+kept_add(const char *path, const char *name)
+{
+	char *key = kept_key(path, name);
+
+	if (key != NULL)
+		strlist_add(&kept, key);
+	free(key);
+}
+
 /* Queues one file of incoming/, or quarantines it; removes it only
    once that is committed. 1 taken, 0 not a file, -1 when the store
    failed (the file stays for the next round). */
@@ -675,6 +732,10 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	int over, parsed = 0, cut, r;
 	enum verdict v = BAD;
 
+	if (kept_retry(path, name)) {
+		free(path);
+		return 0;
+	}
 	buf = read_spool_file(path, &len, &mtime, &over);
 	if (buf == NULL) {
 		free(path);
@@ -722,9 +783,12 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	if (r < 0) {
 		log_warnx("smstools: %s: not queued: %s", name, err);
 		free(err);
-	} else if (unlink(path) < 0 && errno != ENOENT)
-		log_warnx("smstools: %s: queued but not removed: %s", name,
+	} else if (unlink(path) < 0 && errno != ENOENT) {
+		log_warnx("smstools: %s: queued but not removed: %s; the "
+			  "removal is tried again at each look", name,
 			  strerror(errno));
+		kept_add(path, name);
+	}
 	if (!over)
 		free(f.copy);
 	free(from);
@@ -793,6 +857,10 @@ take_outcome(struct gateway_ctx *ctx, const char *dir, const char *name,
 	int64_t mtime;
 	int over, r;
 
+	if (kept_retry(path, name)) {
+		free(path);
+		return 0;
+	}
 	buf = read_spool_file(path, &len, &mtime, &over);
 	if (buf == NULL) {
 		free(path);
@@ -822,9 +890,12 @@ take_outcome(struct gateway_ctx *ctx, const char *dir, const char *name,
 				  failed ? "failed" : "sent", name);
 		else if (failed)
 			log_warnx("smstools: %s: smsd could not send it", name);
-		if (unlink(path) < 0 && errno != ENOENT)
-			log_warnx("smstools: %s: recorded but not removed: %s",
+		if (unlink(path) < 0 && errno != ENOENT) {
+			log_warnx("smstools: %s: recorded but not removed: %s; "
+				  "the removal is tried again at each look",
 				  name, strerror(errno));
+			kept_add(path, name);
+		}
 	}
 	free(reason);
 	free(buf);

@@ -328,4 +328,43 @@ for f in "$S"/outgoing/cirm-*; do
 done
 check "restart: every file its row's" [ "$bad" -eq 0 ]
 
+# --- spool directories cirm may read but not write --------------------
+# (smsd's, without cirm's user in its group): a file is taken once,
+# said once, and its removal tried again without taking it again. (It
+# went into the inbox anew at every look, with a warning each time.)
+R=$T/ro
+"$CIRMCTL" init "$R" >/dev/null || exit 99
+echo "sms_poll_interval = 1" >>"$R/cirm.conf"
+as=
+if [ "$(command id -u)" -eq 0 ]; then
+	as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	chmod 711 "$T"
+	chown -R nobody "$R"
+fi
+$as "$CIRM_GATEWAY" -c "$R/cirm.conf" --once smstools 2>/dev/null
+{ hdr UTF-8; printf 'Length: 15\n\nKvar i spoolen.'; } >"$R/sms/incoming/GSM1.ro1"
+touch -d '1 minute ago' "$R/sms/incoming/GSM1.ro1"
+[ -n "$as" ] && chown root "$R/sms/incoming"
+chmod 555 "$R/sms/incoming"
+# So too for a file of ours in sent/ that cannot be removed: its
+# outcome is recorded once, and that said once.
+$as sqlite3 "$R/cirm.db" "INSERT INTO outbox (channel, recipient, body, created_at, status, remote_id)
+	VALUES ('sms', '+46701234567', CAST('Tack.' AS BLOB), strftime('%s', 'now'), 'sent', 'cirm-77')"
+printf 'To: 46701234567\nAlphabet: UTF-8\n\nTack.' >"$R/sms/sent/cirm-77"
+[ -n "$as" ] && chown root "$R/sms/sent"
+chmod 555 "$R/sms/sent"
+$as "$CIRM_GATEWAY" -c "$R/cirm.conf" smstools 2>"$T/ro.log" &
+gwpid=$!
+sleep 3.5
+kill "$gwpid"
+wait "$gwpid"
+gwpid=
+check_all "incoming/ not writable: the file is taken once, and that said once" <<-'EOF'
+	[ "$(grep -c 'GSM1.ro1: queued but not removed' "$T/ro.log")" -eq 1 ] && \
+	[ "$(grep -c 'took 1 incoming file' "$T/ro.log")" -eq 1 ]
+EOF
+check "sent/ not writable: the outcome is recorded once, and that said once" \
+	[ "$(grep -c 'cirm-77: recorded but not removed' "$T/ro.log")" -eq 1 ]
+chmod 755 "$R/sms/incoming" "$R/sms/sent"
+
 done_testing
