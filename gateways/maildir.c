@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Maildir gateway: takes mail an MTA (or anything else) delivered to
-   maildir_dir/inbox/new, queues it, and moves it to cur/ only once the
-   inbox row is committed. */
+   maildir_dir/inbox/new, queues it, and moves it to cur/ (or removes it,
+   maildir_processed = delete) only once the inbox row is committed. */
 #include "config.h"
 
 #include "gateway.h"
@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,8 @@
    (the Maildir rule); looked for once an hour */
 #define MAILDIR_TMP_AGE (36 * 3600)
 #define MAILDIR_TMP_EVERY 3600
+/* s an empty file in new/ may be one whose writer has yet to write */
+#define MAILDIR_SETTLE 10
 
 static int
 enabled(const struct cfg *cfg)
@@ -91,10 +94,16 @@ struct pending {
 };
 
 /* Names of new/ that are queued but could not be moved to cur/ (cur/
-   missing, or not writable): at each round only the move is tried
-   again. Queued again instead, the mail would go into the inbox anew
-   every few seconds, and a --once run would never end. */
+   missing, or not writable) or removed: at each round only that is
+   tried again. Queued again instead, the mail would go into the inbox
+   anew every few seconds, and a --once run would never end. */
 static struct strlist stuck;
+
+/* maildir_processed = delete: a file queued is removed, not moved; but
+   one over mail_max_size (of which only the header went in) is moved
+   all the same, as the only copy of its body */
+static int delete_done;
+static off_t max_size;
 
 /* 1 when files A and B hold the same bytes. */
 static int
@@ -161,11 +170,52 @@ move_to_cur(const char *dir, const char *name, const char *key)
 	return r;
 }
 
+/* 1 when file NAME of new/ is to be removed once queued, not moved. */
+static int
+to_remove(const char *dir, const char *name)
+{
+	char *path;
+	struct stat st;
+	int r;
+
+	if (!delete_done)
+		return 0;
+	path = xasprintf("%s/new/%s", dir, name);
+	r = lstat(path, &st) == 0 && st.st_size <= max_size;
+	free(path);
+	return r;
+}
+
+/* Moves file NAME of new/ (KEY: its name without the flags) to cur/,
+   or removes it (to_remove). 0, or -1 with errno; ENOENT only when the
+   file itself is gone. */
+static int
+mark_done(const char *dir, const char *name, const char *key)
+{
+	char *path;
+	int r;
+
+	if (!to_remove(dir, name))
+		return move_to_cur(dir, name, key);
+	path = xasprintf("%s/new/%s", dir, name);
+	r = unlink(path);
+	free(path);
+	return r;
+}
+
+/* What mark_done does to NAME, for the log. */
+static const char *
+done_word(const char *dir, const char *name)
+{
+	return to_remove(dir, name) ? "removed" : "moved to cur/";
+}
+
 /* 1 when NAME is one of the stuck ones, after trying to move it again. */
 static int
 stuck_retry(const char *dir, const char *name)
 {
 	for (size_t i = 0; i < stuck.n; i++) {
+		const char *word;
 		char *key, *colon;
 		int r;
 
@@ -174,12 +224,13 @@ stuck_retry(const char *dir, const char *name)
 		key = xstrdup(name);
 		if ((colon = strchr(key, ':')) != NULL)
 			*colon = '\0';
-		r = move_to_cur(dir, name, key);
+		word = done_word(dir, name);
+		r = mark_done(dir, name, key);
 		free(key);
 		if (r < 0 && errno != ENOENT)
 			return 1;
 		if (r == 0)
-			log_info("maildir: %s: moved to cur/ at last", name);
+			log_info("maildir: %s: %s at last", name, word);
 		free(stuck.v[i]);
 		stuck.v[i] = stuck.v[--stuck.n];
 		return 1;
@@ -187,8 +238,22 @@ stuck_retry(const char *dir, const char *name)
 	return 0;
 }
 
-/* Reads file NAME of new/ into P. 1, or 0 when it is gone meanwhile or
-   not a file (not ours). */
+/* 1 when someone holds the file of FD open for writing: a read lease,
+   which the kernel grants only while no one does, cannot be had. A
+   lease it cannot tell (not the file's owner, a file system without
+   leases) counts as no. SIGIO, which a lease break would send, is
+   ignored (see run). */
+static int
+being_written(int fd)
+{
+	if (fcntl(fd, F_SETLEASE, F_RDLCK) < 0)
+		return errno == EAGAIN;
+	fcntl(fd, F_SETLEASE, F_UNLCK);
+	return 0;
+}
+
+/* Reads file NAME of new/ into P. 1, or 0 when it is gone meanwhile,
+   not a file (not ours), or still being written. */
 static int
 read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	  struct pending *p)
@@ -217,6 +282,21 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 					   "not a regular file");
 		if (fd >= 0)
 			close(fd);
+		free(path);
+		return 0;
+	}
+	/* Written into new/ in place, against the Maildir protocol (cp,
+	   a script): read now, and moved to cur/ while its writer goes
+	   on, the mail would lose its end. Its IN_CLOSE_WRITE brings
+	   the gateway back. An empty file just made is most likely one
+	   whose writer has not written yet, also where the lease cannot
+	   tell (a file of another user's, cp as root): the gateway wakes
+	   as a file is made in new/. */
+	if (being_written(fd) ||
+	    (st.st_size == 0 && cirm_now() - st.st_mtime < MAILDIR_SETTLE)) {
+		log_debug("maildir: %s: still being written; left for later",
+			  name);
+		close(fd);
 		free(path);
 		return 0;
 	}
@@ -300,17 +380,19 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 	if (queued > 0)
 		gateway_notify();
 	for (int i = 0; i < n; i++) {
-		if (move_to_cur(dir, v[i].name, v[i].key) == 0)
+		const char *word = done_word(dir, v[i].name);
+
+		if (mark_done(dir, v[i].name, v[i].key) == 0)
 			continue;
 		if (errno != ENOENT) {
-			log_warnx("maildir: %s: queued but not moved to cur/: %s; "
-				  "the move is tried again at each look into new/",
-				  v[i].name, errno == ENOTDIR ? "cur/ is missing or "
+			log_warnx("maildir: %s: queued but not %s: %s; tried "
+				  "again at each look into new/", v[i].name,
+				  word, errno == ENOTDIR ? "cur/ is missing or "
 				  "not a directory" : strerror(errno));
 			strlist_add(&stuck, v[i].name);
 		} else
-			log_warnx("maildir: %s: queued but not moved to cur/: "
-				  "gone from new/", v[i].name);
+			log_warnx("maildir: %s: queued but not %s: gone from "
+				  "new/", v[i].name, word);
 	}
 	return n;
 fail:
@@ -435,9 +517,20 @@ run(struct gateway_ctx *ctx)
 	char *newdir = xasprintf("%s/new", dir);
 	int ifd = -1, ret = 0;
 
+	delete_done = strcmp(cfg_str(ctx->cfg, CFG_MAILDIR_PROCESSED),
+			     "delete") == 0;
+	max_size = (off_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE);
+	/* A writer that opens a file while being_written holds its lease
+	   would send SIGIO, which ends a process by default. */
+	signal(SIGIO, SIG_IGN);
 	if (!ctx->once) {
+		/* A file comes into new/ renamed from tmp/, linked from
+		   there (IN_CREATE: the Maildir protocol as written, and
+		   Postfix's local and virtual), or, against the protocol,
+		   written in place (IN_CLOSE_WRITE). */
 		ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
 		if (ifd >= 0 && inotify_add_watch(ifd, newdir, IN_MOVED_TO |
+						  IN_CREATE |
 						  IN_CLOSE_WRITE) < 0) {
 			log_warnx("maildir: cannot watch %s: %s; polling",
 				  newdir, strerror(errno));

@@ -163,6 +163,27 @@ usage(FILE *out)
 		SYSCONFDIR "/cirm/cirm.conf");
 }
 
+/* A bad command line. A person at a terminal gets WHAT, the usage and
+   EX_USAGE. The MTA gets EX_TEMPFAIL and one line, WHAT going to the
+   log: to Postfix 64 is a permanent failure, and a mistake in the
+   MTA's command line (master.cf) would bounce every citizen's mail
+   until mended, with the usage text and our paths in the bounce. */
+static int
+usage_error(const char *what)
+{
+	if (isatty(STDERR_FILENO)) {
+		fprintf(stderr, "cirm-mailgate: %s\n", what);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	syslog(LOG_MAIL | LOG_ERR, "%s; the MTA keeps the mail and tries "
+	       "again: mend the command line it runs cirm-mailgate with",
+	       what);
+	printf("temporary failure: cirm-mailgate is run with a bad command "
+	       "line\n");
+	return EX_TEMPFAIL;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -178,14 +199,15 @@ main(int argc, char **argv)
 	int64_t now = cirm_now(); /* the moment it reached us */
 	size_t len;
 	int c, over, rerr, ret;
-	char *buf;
+	char *buf, *what;
 	const char *raw;
 
 	umask(027);
 	i18n_init_messages();
 	if (config == NULL || *config == '\0')
 		config = SYSCONFDIR "/cirm/cirm.conf";
-	while ((c = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+	opterr = 0; /* usage_error says it, where it should go */
+	while ((c = getopt_long(argc, argv, ":c:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -198,17 +220,22 @@ main(int argc, char **argv)
 			       PACKAGE_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return EX_USAGE;
+			what = c == ':' ? xasprintf(_("option '%s' needs a "
+						      "value"), argv[optind - 1]) :
+				xasprintf(_("unknown option '%s'"),
+					  argv[optind - 1]);
+			ret = usage_error(what);
+			free(what);
+			return ret;
 		}
 	}
 	/* A stray argument (a configuration path without -c, say) must not
 	   let the mail go to the instance of the default configuration. */
 	if (optind < argc) {
-		fprintf(stderr, _("cirm-mailgate: unexpected argument '%s'\n"),
-			argv[optind]);
-		usage(stderr);
-		return EX_USAGE;
+		what = xasprintf(_("unexpected argument '%s'"), argv[optind]);
+		ret = usage_error(what);
+		free(what);
+		return ret;
 	}
 	if (cfg_load(config, &cfg, &errors) < 0) {
 		/* The mail must not bounce for a local mistake: retry later.

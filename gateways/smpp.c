@@ -20,7 +20,10 @@
    no row and are acknowledged and dropped, so a later part failing on
    its own goes unseen. A receipt that comes before the last part was
    accepted is held in memory and recorded right after the row is
-   marked sent.
+   marked sent. Some SMSCs write the id in the receipt in another base
+   than in the answer to submit_sm (hex there, decimal here): with
+   smpp_receipt_ids naming the two, both are read as numbers and
+   kept in decimal (see id_normal).
 
    Inbound. deliver_sm is answered only after sms_deliver committed
    what it carried; when the store fails, with ESME_RX_T_APPN, so that
@@ -80,6 +83,7 @@ enum {
 	SMPP_SYSTEM_TYPE_MAX = 12,
 	SMPP_ID_MAX = 64,	   /* message_id */
 	SMPP_RECEIPT_FIELD_MAX = 64,
+	SMPP_RECENT_IDS = 32,	   /* message ids kept for id_hint */
 	/* Optional parameters of a deliver_sm given to libsmpp34: it
 	   writes a line for each field it reads into its 2048-byte
 	   smpp34_strerror and, once that is full, past its end (some 800
@@ -135,6 +139,12 @@ struct smpp {
 	const char *system_id, *system_type, *source;
 	uint8_t source_ton, source_npi;
 	int window, rate, long_payload;
+	int submit_base, receipt_base; /* of message ids; 0: as written */
+	/* the last ids the SMSC gave part 1 of a row, as written, for
+	   id_hint; and whether its hint was logged */
+	char recent_ids[SMPP_RECENT_IDS][SMPP_ID_MAX + 1];
+	unsigned int nrecent;
+	int ids_hinted;
 	int64_t enquire_ms, poll_ms, parts_timeout;
 	int fd;
 	struct tls_client *tls;	/* NULL: smpp_tls = none */
@@ -164,6 +174,82 @@ struct smpp {
 };
 
 /* --- small helpers -------------------------------------------------- */
+
+/* 1 when ID is made of the characters of SET alone, and not empty. */
+static int
+all_of(const char *id, const char *set)
+{
+	return id[0] != '\0' && id[strspn(id, set)] == '\0';
+}
+
+static const char hex_digits[] = "0123456789abcdefABCDEF";
+
+/* ID as a number written in BASE (10 or 16) into *v. 1, or 0 when
+   it is not one within 64 bits. */
+static int
+id_number(const char *id, int base, unsigned long long *v)
+{
+	char *end;
+
+	if (!all_of(id, base == 16 ? hex_digits : "0123456789"))
+		return 0;
+	errno = 0;
+	*v = strtoull(id, &end, base);
+	return errno == 0 && *end == '\0';
+}
+
+/* ID, a message id the SMSC wrote in BASE (10 or 16), as its number in
+   decimal into OUT; as written when BASE is 0, or when ID is not such
+   a number within 64 bits (matched as written then, as the SMSC gave
+   it both times). */
+static void
+id_normal(const char *id, int base, char *out, size_t size)
+{
+	unsigned long long v;
+
+	if (base != 0 && id_number(id, base, &v))
+		snprintf(out, size, "%llu", v);
+	else
+		snprintf(out, size, "%s", id);
+}
+
+/* A receipt for WRITTEN (its id as the SMSC wrote it) matched no row:
+   when it is, read in some base, the number of an id the SMSC gave in
+   an answer to submit_sm lately, read in some base, says once which
+   smpp_receipt_ids fits. Only said: the receipts of a long text's
+   later parts never match, and an id of digits alone reads in either
+   base, so that a guess could record a receipt on the wrong row. */
+static void
+id_hint(struct smpp *s, const char *written)
+{
+	static const struct { int sub, rec; const char *name; } fits[] = {
+		{ 10, 10, "decimal-decimal" }, { 16, 16, "hex-hex" },
+		{ 16, 10, "hex-decimal" }, { 10, 16, "decimal-hex" },
+	};
+	unsigned long long v, w;
+	unsigned int n = s->nrecent < SMPP_RECENT_IDS ? s->nrecent :
+		SMPP_RECENT_IDS;
+
+	if (s->submit_base != 0 || s->ids_hinted)
+		return;
+	for (size_t f = 0; f < N_ELEMENTS(fits); f++) {
+		if (!id_number(written, fits[f].rec, &v))
+			continue;
+		for (unsigned int i = 0; i < n; i++) {
+			const char *sent = s->recent_ids[i];
+
+			if (strcmp(sent, written) == 0 ||
+			    !id_number(sent, fits[f].sub, &w) || w != v)
+				continue;
+			s->ids_hinted = 1;
+			log_warnx("smpp: a delivery receipt names message id "
+				  "%s, which the SMSC gave as %s: no receipt "
+				  "finds its SMS; set smpp_receipt_ids = %s",
+				  written, sent, fits[f].name);
+			return;
+		}
+	}
+}
 
 static int64_t
 now_us(void)
@@ -856,9 +942,15 @@ on_submit_resp(struct smpp *s, const uint8_t *pdu, size_t len)
 	if (smpp34_unpack(SUBMIT_SM_RESP, &resp, pdu, (int)len) != 0)
 		resp.message_id[0] = '\0';
 	resp.message_id[sizeof(resp.message_id) - 1] = '\0';
-	if (sl.part == 0)
-		r->first_id = xstrndup((const char *)resp.message_id,
-				       SMPP_ID_MAX);
+	if (sl.part == 0) {
+		const char *id = (const char *)resp.message_id;
+		char norm[SMPP_ID_MAX + 1];
+
+		snprintf(s->recent_ids[s->nrecent++ % SMPP_RECENT_IDS],
+			 SMPP_ID_MAX + 1, "%s", id);
+		id_normal(id, s->submit_base, norm, sizeof(norm));
+		r->first_id = xstrdup(norm);
+	}
 	if (++r->accepted == r->nparts)
 		return row_sent(s, r);
 	return 0;
@@ -1033,8 +1125,10 @@ static uint32_t
 on_receipt(struct smpp *s, const struct inbound *in)
 {
 	char text[SMPP_PAYLOAD_MAX + 1], id[SMPP_ID_MAX + 1];
+	char written[SMPP_ID_MAX + 1];
 	char stat[SMPP_RECEIPT_FIELD_MAX], err[SMPP_RECEIPT_FIELD_MAX];
-	int have_err;
+	unsigned long long v;
+	int have_err, base;
 	char *e = NULL;
 	int r;
 
@@ -1047,10 +1141,17 @@ on_receipt(struct smpp *s, const struct inbound *in)
 	if (in->receipted_id != NULL && in->receipted_id[0] != '\0') {
 		size_t n = strnlen(in->receipted_id, SMPP_ID_MAX);
 
-		memcpy(id, in->receipted_id, n);
-		id[n] = '\0';
-	} else if (!receipt_field(text, "id:", id, sizeof(id)))
-		id[0] = '\0';
+		memcpy(written, in->receipted_id, n);
+		written[n] = '\0';
+	} else if (!receipt_field(text, "id:", written, sizeof(written)))
+		written[0] = '\0';
+	/* An id that is no number of the receipts' base is taken in the
+	   answers' (a receipted_message_id TLV as the answer gave it,
+	   as SMPP has it, beside a text in the other base). */
+	base = s->receipt_base != 0 && !id_number(written, s->receipt_base,
+						   &v) ?
+		s->submit_base : s->receipt_base;
+	id_normal(written, base, id, sizeof(id));
 	if (in->message_state >= 1 &&
 	    (size_t)in->message_state < N_ELEMENTS(message_states))
 		snprintf(stat, sizeof(stat), "%s",
@@ -1072,9 +1173,11 @@ on_receipt(struct smpp *s, const struct inbound *in)
 	}
 	if (r == 1)
 		s->receipts++;
-	else if (!receipt_hold(s, id, stat, have_err ? err : NULL))
+	else if (!receipt_hold(s, id, stat, have_err ? err : NULL)) {
 		log_debug("smpp: a receipt for a message id we do not know "
 			  "(a later part, or sent by another) ignored");
+		id_hint(s, written);
+	}
 	return ESME_ROK;
 }
 
@@ -1670,7 +1773,7 @@ static int
 smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 {
 	const struct cfg *cfg = ctx->cfg;
-	const char *type = cfg_str(cfg, CFG_SMPP_SYSTEM_TYPE);
+	const char *type = cfg_str(cfg, CFG_SMPP_SYSTEM_TYPE), *ids;
 	char *err = NULL;
 	bool digits;
 
@@ -1699,6 +1802,12 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	s->window = (int)cfg_int(cfg, CFG_SMPP_WINDOW);
 	s->rate = (int)cfg_int(cfg, CFG_SMPP_RATE);
 	s->long_payload = strcmp(cfg_str(cfg, CFG_SMPP_LONG), "payload") == 0;
+	ids = cfg_str(cfg, CFG_SMPP_RECEIPT_IDS);
+	if (strcmp(ids, "as-sent") != 0) {
+		s->submit_base = strncmp(ids, "hex", 3) == 0 ? 16 : 10;
+		s->receipt_base = strcmp(strchr(ids, '-') + 1, "hex") == 0 ?
+			16 : 10;
+	}
 	s->enquire_ms = cfg_int(cfg, CFG_SMPP_ENQUIRE_LINK) * 1000;
 	s->poll_ms = cfg_int(cfg, CFG_SMTP_POLL_INTERVAL) * 1000;
 	s->parts_timeout = cfg_int(cfg, CFG_SMS_PARTS_TIMEOUT);

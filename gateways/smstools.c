@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +43,10 @@
 				       store_received_pdu, one PDU line
 				       a part */
 #define SMSTOOLS_FLUSH_EVERY 60	    /* s between looks for stale parts */
-#define SMSTOOLS_SETTLE 10	    /* s a file without its empty line
-				       may still be being written */
+#define SMSTOOLS_SETTLE 10	    /* s a file without its empty line,
+				       or with less text than its Length
+				       header says, may still be being
+				       written */
 #define SMSTOOLS_PREFIX "cirm-"	    /* our files in outgoing/ */
 
 struct spool {
@@ -586,6 +589,31 @@ sender(const struct smsfile *f)
 	return xstrdup(from);
 }
 
+/* 1 when F has less text than its Length header says. smsd writes
+   the header lines, the empty line and then the text, through stdio,
+   into the file it has made: read in between, the text is cut short.
+   Length counts UTF-16 units for UCS2; otherwise octets or characters
+   (with incoming_utf8, those of the text before it became UTF-8),
+   never more than the octets of the whole text. */
+static int
+text_cut_short(const struct smsfile *f)
+{
+	const char *l = header(f, "Length"), *a = header(f, "Alphabet");
+	size_t have = f->body_len;
+	unsigned long want;
+	char *end;
+
+	if (l == NULL || *l < '0' || *l > '9')
+		return 0;
+	errno = 0;
+	want = strtoul(l, &end, 10);
+	if (*end != '\0' || errno != 0)
+		return 0;
+	if (a != NULL && (strncmp(a, "UCS", 3) == 0 || strncmp(a, "Chi", 3) == 0))
+		have /= 2;
+	return have < want;
+}
+
 /* What one incoming file is. */
 enum verdict { TAKE, REPORT, BAD };
 
@@ -630,6 +658,62 @@ judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
 	return TAKE;
 }
 
+/* Files of incoming/ taken (queued, quarantined), or of sent/ and
+   failed/ recorded, that could not be removed (a spool directory not
+   writable by cirm's user, say), each as
+   "NAME/INODE/MTIME": at each look only the removal is tried again.
+   Taken again instead, each went into the inbox anew at every look,
+   with a warning each time. The inode and time tell a new file smsd
+   made under a name used before, which is taken. */
+static struct strlist kept;
+
+static char *
+kept_key(const char *path, const char *name)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return NULL;
+	return xasprintf("%s/%ju/%lld", name, (uintmax_t)st.st_ino,
+			 (long long)st.st_mtime);
+}
+
+/* 1 when file NAME (at PATH) is a kept one, after trying again to
+   remove it. */
+static int
+kept_retry(const char *path, const char *name)
+{
+	char *key;
+	int r = 0;
+
+	if (kept.n == 0 || (key = kept_key(path, name)) == NULL)
+		return 0;
+	for (size_t i = 0; i < kept.n; i++) {
+		if (strcmp(kept.v[i], key) != 0)
+			continue;
+		r = 1;
+		if (unlink(path) < 0 && errno != ENOENT)
+			break;
+		log_info("smstools: %s: removed at last", name);
+		free(kept.v[i]);
+		kept.v[i] = kept.v[--kept.n];
+		break;
+	}
+	free(key);
+	return r;
+}
+
+/* Remembers file NAME (at PATH), which could not be removed. */
+static void
+kept_add(const char *path, const char *name)
+{
+	char *key = kept_key(path, name);
+
+	if (key != NULL)
+		strlist_add(&kept, key);
+	free(key);
+}
+
 /* Queues one file of incoming/, or quarantines it; removes it only
    once that is committed. 1 taken, 0 not a file, -1 when the store
    failed (the file stays for the next round). */
@@ -645,9 +729,13 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	char id[33];
 	size_t len;
 	int64_t mtime;
-	int over, r;
+	int over, parsed = 0, cut, r;
 	enum verdict v = BAD;
 
+	if (kept_retry(path, name)) {
+		free(path);
+		return 0;
+	}
 	buf = read_spool_file(path, &len, &mtime, &over);
 	if (buf == NULL) {
 		free(path);
@@ -655,19 +743,27 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	}
 	if (over)
 		reason = "larger than " STR(SMSTOOLS_FILE_MAX) " bytes (the start kept)";
-	else if (parse_file(buf, len, &f, &reason) == 0) {
-		v = judge(&f, &in, &c, &text, &why);
-		reason = why;
-	} else if (reason == no_header_end &&
-		   cirm_now() - mtime < SMSTOOLS_SETTLE) {
-		/* smsd creates the file, then writes it in place: empty or
-		   cut short, it may be one still being written. */
+	else
+		parsed = parse_file(buf, len, &f, &reason) == 0;
+	/* smsd creates the file, then writes it in place: empty, or cut
+	   short in its header lines or in its text, it may be one still
+	   being written. */
+	cut = parsed ? text_cut_short(&f) : !over && reason == no_header_end;
+	if (cut && cirm_now() - mtime < SMSTOOLS_SETTLE) {
 		log_debug("smstools: %s: not complete yet; left for later",
 			  name);
 		free(f.copy);
 		free(buf);
 		free(path);
 		return 0;
+	}
+	if (parsed) {
+		if (cut)
+			log_warnx("smstools: %s: less text than its Length "
+				  "header says, unchanged for %d s; taken as it is",
+				  name, SMSTOOLS_SETTLE);
+		v = judge(&f, &in, &c, &text, &why);
+		reason = why;
 	}
 	content_id(buf, len, id);
 	key = xasprintf("sms:%s:%s", ctx->name, id);
@@ -687,9 +783,12 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	if (r < 0) {
 		log_warnx("smstools: %s: not queued: %s", name, err);
 		free(err);
-	} else if (unlink(path) < 0 && errno != ENOENT)
-		log_warnx("smstools: %s: queued but not removed: %s", name,
+	} else if (unlink(path) < 0 && errno != ENOENT) {
+		log_warnx("smstools: %s: queued but not removed: %s; the "
+			  "removal is tried again at each look", name,
 			  strerror(errno));
+		kept_add(path, name);
+	}
 	if (!over)
 		free(f.copy);
 	free(from);
@@ -758,6 +857,10 @@ take_outcome(struct gateway_ctx *ctx, const char *dir, const char *name,
 	int64_t mtime;
 	int over, r;
 
+	if (kept_retry(path, name)) {
+		free(path);
+		return 0;
+	}
 	buf = read_spool_file(path, &len, &mtime, &over);
 	if (buf == NULL) {
 		free(path);
@@ -787,9 +890,12 @@ take_outcome(struct gateway_ctx *ctx, const char *dir, const char *name,
 				  failed ? "failed" : "sent", name);
 		else if (failed)
 			log_warnx("smstools: %s: smsd could not send it", name);
-		if (unlink(path) < 0 && errno != ENOENT)
-			log_warnx("smstools: %s: recorded but not removed: %s",
+		if (unlink(path) < 0 && errno != ENOENT) {
+			log_warnx("smstools: %s: recorded but not removed: %s; "
+				  "the removal is tried again at each look",
 				  name, strerror(errno));
+			kept_add(path, name);
+		}
 	}
 	free(reason);
 	free(buf);

@@ -25,6 +25,9 @@ static const char *const smtp_tls[] = { "starttls", "implicit", "none",
 					NULL };
 static const char *const smpp_long[] = { "udh", "payload", NULL };
 static const char *const smpp_tls[] = { "implicit", "none", NULL };
+static const char *const smpp_receipt_ids[] = { "as-sent", "hex-decimal",
+	"decimal-hex", "hex-hex", "decimal-decimal", NULL };
+static const char *const maildir_processed[] = { "move", "delete", NULL };
 static const char *const imap_processed[] = { "move", "flag", "delete",
 					      NULL };
 static const char *const sms_transports[] = { "smstools", "smpp", "none",
@@ -419,6 +422,13 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_MAILDIR_POLL_INTERVAL] = { "maildir_poll_interval", SETTING_INT,
 		"2", 1, 3600, NULL, NULL, "s", "How often the Maildir gateway "
 		"looks in maildir_dir/inbox/new." },
+	[CFG_MAILDIR_PROCESSED] = { "maildir_processed", SETTING_ENUM, "move",
+		0, 0, maildir_processed, NULL, NULL, "What happens to a file of "
+		"maildir_dir/inbox/new once it is safely stored: move to cur/, "
+		"or delete. cirm keeps the mail in its database; a copy left in "
+		"cur/ is outside its retention (case_retention does not remove "
+		"it). A file over mail_max_size, of which only the header is "
+		"stored, goes to cur/ either way." },
 	[CFG_IMAP_HOST] = { "imap_host", SETTING_STRING, "none", 0, 0, NULL,
 		NULL, NULL, "IMAP server to fetch citizen mail from; none turns "
 		"the IMAP gateway off." },
@@ -440,7 +450,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		NULL, NULL, NULL, "Mailbox to fetch from." },
 	[CFG_IMAP_PROCESSED] = { "imap_processed", SETTING_ENUM, "move", 0, 0,
 		imap_processed, NULL, NULL, "What happens to a fetched message on "
-		"the server once it is safely stored." },
+		"the server once it is safely stored. With move and flag the "
+		"server keeps it, outside cirm's retention (case_retention does "
+		"not remove it)." },
 	[CFG_IMAP_PROCESSED_FOLDER] = { "imap_processed_folder", SETTING_STRING,
 		"cirm", 0, 0, NULL, NULL, NULL, "Folder fetched messages are moved "
 		"to when imap_processed is move." },
@@ -541,6 +553,17 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"with a concatenation header (esm_class 0x40), one submit_sm "
 		"each; payload as one submit_sm with the whole text in the "
 		"message_payload TLV, when the SMSC splits it." },
+	[CFG_SMPP_RECEIPT_IDS] = { "smpp_receipt_ids", SETTING_ENUM, "as-sent",
+		0, 0, smpp_receipt_ids, NULL, NULL, "How the SMSC writes the "
+		"message id in its answer to submit_sm and in the delivery "
+		"receipt: as-sent when the receipt gives it as the answer did, "
+		"as SMPP says (compared as written); else the answer's base, "
+		"then the receipt's: hex-decimal for an SMSC that answers in "
+		"hex and writes receipts in decimal (Kannel's msg-id-type 1), "
+		"decimal-hex (2), hex-hex (3), decimal-decimal (0); the ids are "
+		"then read as numbers and kept in decimal. cirm does not guess, "
+		"since an id of digits alone reads either way; it logs which "
+		"value fits when receipts it cannot match suggest one." },
 	[CFG_SMPP_ENQUIRE_LINK] = { "smpp_enquire_link", SETTING_INT, "30", 5,
 		3600, NULL, NULL, "s", "Idle time after which an enquire_link "
 		"checks the session; an SMSC silent for twice as long is taken "

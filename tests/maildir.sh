@@ -234,4 +234,88 @@ check "many left alone: said that the others are not named" \
 	[ "$(grep -c 'the others are not named' "$T/many.log")" -eq 1 ]
 rm -f "$I"/maildir/inbox/new/zlink.*
 
+# A file written into new/ in place (cp, a script), against the Maildir
+# protocol: while its writer holds it open it is left alone, since read
+# then its end would be lost; once closed it is queued whole.
+exec 4>"$I/maildir/inbox/new/halv.eml"
+printf 'From: a@b.se\nSubject: halv\nMessage-ID: <halv@b.se>\n\nFörsta halvan, ' >&4
+run "$GATEWAY" -c "$C" --once maildir
+check_all "a file still open for writing in new/ is left alone" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ -e "$I/maildir/inbox/new/halv.eml" ] && \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:halv.eml:*'")" -eq 0 ]
+EOF
+printf 'andra halvan.\n' >&4
+exec 4>&-
+run "$GATEWAY" -c "$C" --once maildir
+check "... and queued whole once closed" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE dedupe_key GLOB 'maildir:halv.eml:*' AND instr(CAST(raw AS TEXT), 'andra halvan.') > 0")" -eq 1 ]
+
+# An empty file just made in new/ is taken for one whose writer has
+# not written yet (the lease cannot tell for a file of another user's,
+# such as one root copies in): left for now; an old empty one is taken.
+: >"$I/maildir/inbox/new/tom.eml"
+: >"$I/maildir/inbox/new/gammaltom.eml"
+touch -d '1 minute ago' "$I/maildir/inbox/new/gammaltom.eml"
+run "$GATEWAY" -c "$C" --once maildir
+check_all "an empty file just made is left for now, an old one taken" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ -e "$I/maildir/inbox/new/tom.eml" ] && \
+	[ ! -e "$I/maildir/inbox/new/gammaltom.eml" ] && \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:gammaltom.eml:*'")" -eq 1 ]
+EOF
+rm -f "$I/maildir/inbox/new/tom.eml"
+
+# Postfix's local(8) and virtual(8), like the Maildir protocol itself,
+# put a mail into new/ with link(2) from tmp/: inotify tells that as a
+# file created, not moved or written there. It is queued at once, not
+# at the next look every maildir_poll_interval seconds.
+{ cat "$C"; echo "maildir_poll_interval = 60"; } >"$I/slow.conf"
+"$GATEWAY" -c "$I/slow.conf" maildir 2>"$T/slow.log" &
+gwpid=$!
+i=0
+until grep -q 'watching' "$T/slow.log" || [ $i -gt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.5
+printf 'From: a@b.se\nSubject: t\nMessage-ID: <lank@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/tmp/lank.eml"
+ln "$I/maildir/inbox/tmp/lank.eml" "$I/maildir/inbox/new/lank.eml"
+rm "$I/maildir/inbox/tmp/lank.eml"
+i=0
+until [ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:lank.eml:*'")" -eq 1 ] ||
+      [ $i -gt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "a mail linked into new/, as Postfix delivers: queued within 5 s" [ $i -le 50 ]
+kill "$gwpid"
+wait "$gwpid"
+
+# The copy moved to cur/ is the citizen's mail kept outside cirm's
+# retention (case_retention never reaches it): maildir_processed =
+# delete removes the file once its row is committed instead.
+{ cat "$C"; echo "maildir_processed = delete"; } >"$I/delete.conf"
+printf 'From: a@b.se\nSubject: t\nMessage-ID: <gallras@b.se>\n\nHej\n' \
+	>"$I/maildir/inbox/new/gallras.eml"
+run "$GATEWAY" -c "$I/delete.conf" --once maildir
+check_all "maildir_processed = delete: queued, then removed, not kept in cur/" <<-'EOF'
+	[ "$rc" -eq 0 ] && \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:gallras.eml:*'")" -eq 1 ] && \
+	[ ! -e "$I/maildir/inbox/new/gallras.eml" ] && \
+	[ -z "$(ls "$I/maildir/inbox/cur" | grep '^gallras')" ]
+EOF
+# ... but for a file over mail_max_size, of which only the header went
+# in: it is the only copy of its body, and goes to cur/.
+echo "mail_max_size = 1024" >>"$I/delete.conf"
+{
+	printf 'From: a@b.se\nSubject: stor\nMessage-ID: <stor@b.se>\n\n'
+	head -c 3000 /dev/zero | tr '\0' 'x'
+} >"$I/maildir/inbox/new/storgallras.eml"
+run "$GATEWAY" -c "$I/delete.conf" --once maildir
+check_all "maildir_processed = delete: a file over mail_max_size is kept in cur/" <<-'EOF'
+	[ "$rc" -eq 0 ] && \
+	[ "$(sql "SELECT count(*) FROM inbox WHERE dedupe_key GLOB 'maildir:storgallras.eml:*'")" -eq 1 ] && \
+	[ "$(ls "$I/maildir/inbox/cur" | grep -c '^storgallras')" -eq 1 ]
+EOF
+
 done_testing

@@ -237,6 +237,46 @@ check "smpp_long = payload: one submit_sm, whole text in message_payload" \
 sed -i '/^smpp_long/d' "$C"
 stop_smsc
 
+# --- receipts that write the message id in another base ----------------
+# An SMSC that answers submit_sm with hex ids and writes its receipts in
+# decimal: until smpp_receipt_ids says so no receipt finds its row, and
+# the log says what to set; then both are recorded.
+sql "DELETE FROM outbox"
+put +46701234567 'Kvittot skrivs decimalt.'
+put +46700000666 'Kvittot skrivs decimalt, når inte fram.'
+start_smsc hexdec --hex-decimal
+start_gw
+n=200
+until [ "$(grep -c '"ev":"receipt_resp"' "$T/hexdec.rec" 2>/dev/null)" = 2 ] ||
+      [ "$n" -eq 0 ]; do
+	sleep 0.1
+	n=$((n - 1))
+done
+stop_gw
+stop_smsc
+check_all "ids in hex, receipts in decimal: unmatched as sent, and the log says what to set" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM outbox WHERE status = 'sent' AND delivered_at IS NULL AND remote_id GLOB '1A2B0[12]'")" = 2 ] && \
+	grep -q 'smpp_receipt_ids = hex-decimal' "$T/gateway.log"
+EOF
+sql "DELETE FROM outbox"
+put +46701234567 'Kvittot skrivs decimalt.'
+put +46700000666 'Kvittot skrivs decimalt, når inte fram.'
+echo "smpp_receipt_ids = hex-decimal" >>"$C"
+# The second receipt carries the id as the answer gave it in its
+# receipted_message_id, as SMPP has it: read in hex, since it is no
+# decimal number.
+start_smsc hexdec2 --hex-decimal --tlv-as-sent
+start_gw
+check "smpp_receipt_ids = hex-decimal: DELIVRD and UNDELIV recorded on their rows" \
+	wait_for 20 "SELECT (SELECT count(*) FROM outbox WHERE delivered_at IS NOT NULL
+	    AND recipient = '+46701234567' AND remote_id = '$((0x1A2B01))') = 1
+	  AND (SELECT count(*) FROM outbox WHERE status = 'failed'
+	    AND recipient = '+46700000666' AND remote_id = '$((0x1A2B02))'
+	    AND last_error LIKE '%UNDELIV%') = 1"
+stop_gw
+stop_smsc
+sed -i '/^smpp_receipt_ids/d' "$C"
+
 # --- inbound ---------------------------------------------------------
 sql "DELETE FROM outbox"
 start_smsc inbound

@@ -20,6 +20,10 @@
 //   --lose-at N       never answer the Nth submit (as if its answer were
 //                     lost), but go on answering the others and
 //                     enquire_link
+// With --hex-decimal the answers give ids in hex ("1A2B01"...) and the
+// receipts (text and TLV) the same numbers in decimal, the text's
+// zero-padded to 10 digits, as some SMSCs do (Kannel's msg-id-type 1);
+// with --tlv-as-sent too, the TLV gives the id as the answer did.
 // Inbound: a JSON file put in --ctl DIR is an array of deliver_sm to
 // send in order ({from, to, dc, udh (hex), text, tlvs}; or hex, the
 // short_message's octets as they are, instead of udh and text; vendor,
@@ -33,7 +37,7 @@ const smpp = require('smpp');
 const opt = {
 	systemId: 'cirm', password: 'hemligt', ready: null, record: null,
 	ctl: null, undeliv: '', throttleAt: 0, syserrAt: 0, dropAfter: 0,
-	loseAt: 0, bindStatus: 0,
+	loseAt: 0, bindStatus: 0, hexDecimal: false, tlvAsSent: false,
 	receipts: true,
 	tlsKey: null, tlsCert: null,
 };
@@ -52,6 +56,8 @@ for (let i = 2; i < process.argv.length; i++) {
 	case '--lose-at': opt.loseAt = Number(v); i++; break;
 	case '--bind-status': opt.bindStatus = Number(v); i++; break;
 	case '--no-receipts': opt.receipts = false; break;
+	case '--hex-decimal': opt.hexDecimal = true; break;
+	case '--tlv-as-sent': opt.tlvAsSent = true; break;
 	case '--tls-key': opt.tlsKey = v; i++; break;
 	case '--tls-cert': opt.tlsCert = v; i++; break;
 	default:
@@ -89,10 +95,12 @@ function textOf(v) {
 	return typeof v === 'object' && 'message' in v ? String(v.message) : String(v);
 }
 
-function receipt(session, pdu, id) {
+function receipt(session, pdu, id, n) {
 	const bad = pdu.destination_addr === opt.undeliv;
 	const stat = bad ? 'UNDELIV' : 'DELIVRD';
-	const text = 'id:' + id + ' sub:001 dlvrd:' + (bad ? '000' : '001') +
+	const rid = opt.hexDecimal ? String(parseInt(id, 16)) : id;
+	const text = 'id:' + (opt.hexDecimal ? rid.padStart(10, '0') : id) +
+		' sub:001 dlvrd:' + (bad ? '000' : '001') +
 		' submit date:2601011200 done date:2601011201 stat:' + stat +
 		' err:' + (bad ? '001' : '000') + ' text:';
 	const p = {
@@ -102,8 +110,8 @@ function receipt(session, pdu, id) {
 		destination_addr: pdu.source_addr,
 		esm_class: 4, data_coding: 0, short_message: Buffer.from(text),
 	};
-	if (Number(id.slice(1)) % 2 === 0) {
-		p.receipted_message_id = id;
+	if (n % 2 === 0) {
+		p.receipted_message_id = opt.tlvAsSent ? id : rid;
 		p.message_state = bad ? 5 : 2;
 	}
 	session.deliver_sm(p, (r) => record({ ev: 'receipt_resp', id: id,
@@ -138,7 +146,9 @@ function onSubmit(session, st, pdu) {
 		session.send(pdu.response({ command_status: smpp.ESME_RSYSERR }));
 		return;
 	}
-	const id = 'm' + (++ids);
+	const n = ++ids;
+	const id = opt.hexDecimal ? (0x1A2B00 + n).toString(16).toUpperCase() :
+		'm' + n;
 	const sm = pdu.short_message || {};
 	const payload = pdu.message_payload;
 	session.send(pdu.response({ message_id: id }));
@@ -153,7 +163,7 @@ function onSubmit(session, st, pdu) {
 			textOf(payload) : textOf(sm),
 	});
 	if (opt.receipts && (pdu.registered_delivery & 1))
-		setTimeout(() => receipt(session, pdu, id), 20);
+		setTimeout(() => receipt(session, pdu, id, n), 20);
 }
 
 // With --tls-key and --tls-cert (PEM files) the SMSC speaks SMPP over

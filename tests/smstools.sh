@@ -49,7 +49,7 @@ hdr() { # ALPHABET [EXTRA]
 { hdr UTF-8; printf 'Length: 35\n\nGatlyktan på Storgatan är trasig. Ö'; } >"$S/incoming/GSM1.a1"
 cp "$S/incoming/GSM1.a1" "$S/incoming/GSM1.a2"
 # ISO-8859-15, as smsd writes without incoming_utf8: å ä ö and €.
-{ hdr ISO; printf 'Length: 18\nUDH: no\n\nH\344r \344r \366 och \345 \244'; } >"$S/incoming/GSM1.b1"
+{ hdr ISO; printf 'Length: 16\nUDH: no\n\nH\344r \344r \366 och \345 \244'; } >"$S/incoming/GSM1.b1"
 # UCS2: UTF-16 big endian, "Hej 😀" (a surrogate pair).
 { hdr UCS2; printf 'Length: 6\n\n\000H\000e\000j\000 \330\075\336\000'; } >"$S/incoming/GSM1.c1"
 # Two parts smsd did not put together (internal_combine = no).
@@ -148,6 +148,26 @@ gw
 check_all "incoming: ... and taken once written" <<-'EOF'
 	[ ! -e "$S/incoming/GSM1.w2" ] && \
 	inbox_has "Skrivet klart."
+# smsd writes the header lines, the empty line, then the text: a file
+# read in between has less text than its Length header says. Just made,
+# it waits; written, it is taken whole; an old one is taken as it is.
+{ hdr UTF-8; printf 'Length: 27\n\nGatan vid skolan är'; } >"$S/incoming/GSM1.w4"
+{ hdr UCS2; printf 'Length: 3\n\n\000J\000a'; } >"$S/incoming/GSM1.w5"
+{ hdr ISO; printf 'Length: 40\n\nAvbrutet av ett str\366mavbrott'; } >"$S/incoming/GSM1.w6"
+touch -d '1 minute ago' "$S/incoming/GSM1.w6"
+gw
+check_all "incoming: a file with less text than its Length is left for later" <<-'EOF'
+	[ -e "$S/incoming/GSM1.w4" ] && [ -e "$S/incoming/GSM1.w5" ] && \
+	! inbox_has "Gatan vid skolan" && [ ! -e "$S/incoming/GSM1.w6" ] && \
+	inbox_has "Avbrutet av ett str"
+EOF
+{ hdr UTF-8; printf 'Length: 27\n\nGatan vid skolan är halkig.'; } >"$S/incoming/GSM1.w4"
+{ hdr UCS2; printf 'Length: 3\n\n\000J\000a\000!'; } >"$S/incoming/GSM1.w5"
+gw
+check_all "incoming: ... and taken whole once written" <<-'EOF'
+	[ ! -e "$S/incoming/GSM1.w4" ] && [ ! -e "$S/incoming/GSM1.w5" ] && \
+	inbox_has "Gatan vid skolan är halkig." && inbox_has "Ja!"
+EOF
 EOF
 # An emoji split between two UCS2 parts (its surrogate pair cut in two):
 # whole again once the parts are put together.
@@ -307,5 +327,44 @@ for f in "$S"/outgoing/cirm-*; do
 	[ "$(printf 'To: %s\nAlphabet: UTF-8\n\n%s' "${num%%|*}" "${num#*|}" | cmp -s - "$f"; echo $?)" = 0 ] || bad=$((bad + 1))
 done
 check "restart: every file its row's" [ "$bad" -eq 0 ]
+
+# --- spool directories cirm may read but not write --------------------
+# (smsd's, without cirm's user in its group): a file is taken once,
+# said once, and its removal tried again without taking it again. (It
+# went into the inbox anew at every look, with a warning each time.)
+R=$T/ro
+"$CIRMCTL" init "$R" >/dev/null || exit 99
+echo "sms_poll_interval = 1" >>"$R/cirm.conf"
+as=
+if [ "$(command id -u)" -eq 0 ]; then
+	as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	chmod 711 "$T"
+	chown -R nobody "$R"
+fi
+$as "$CIRM_GATEWAY" -c "$R/cirm.conf" --once smstools 2>/dev/null
+{ hdr UTF-8; printf 'Length: 15\n\nKvar i spoolen.'; } >"$R/sms/incoming/GSM1.ro1"
+touch -d '1 minute ago' "$R/sms/incoming/GSM1.ro1"
+[ -n "$as" ] && chown root "$R/sms/incoming"
+chmod 555 "$R/sms/incoming"
+# So too for a file of ours in sent/ that cannot be removed: its
+# outcome is recorded once, and that said once.
+$as sqlite3 "$R/cirm.db" "INSERT INTO outbox (channel, recipient, body, created_at, status, remote_id)
+	VALUES ('sms', '+46701234567', CAST('Tack.' AS BLOB), strftime('%s', 'now'), 'sent', 'cirm-77')"
+printf 'To: 46701234567\nAlphabet: UTF-8\n\nTack.' >"$R/sms/sent/cirm-77"
+[ -n "$as" ] && chown root "$R/sms/sent"
+chmod 555 "$R/sms/sent"
+$as "$CIRM_GATEWAY" -c "$R/cirm.conf" smstools 2>"$T/ro.log" &
+gwpid=$!
+sleep 3.5
+kill "$gwpid"
+wait "$gwpid"
+gwpid=
+check_all "incoming/ not writable: the file is taken once, and that said once" <<-'EOF'
+	[ "$(grep -c 'GSM1.ro1: queued but not removed' "$T/ro.log")" -eq 1 ] && \
+	[ "$(grep -c 'took 1 incoming file' "$T/ro.log")" -eq 1 ]
+EOF
+check "sent/ not writable: the outcome is recorded once, and that said once" \
+	[ "$(grep -c 'cirm-77: recorded but not removed' "$T/ro.log")" -eq 1 ]
+chmod 755 "$R/sms/incoming" "$R/sms/sent"
 
 done_testing
