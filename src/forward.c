@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "util.h"
 
@@ -32,6 +33,7 @@ forward_clear(struct forward *f)
 	free(f->name);
 	free(f->subject);
 	free(f->text);
+	free(f->sent);
 	free(f->message_id);
 	free(f->in_reply_to);
 	for (size_t i = 0; i < f->nreferences; i++)
@@ -171,6 +173,22 @@ value_address(const char *value, size_t len, char **name_r)
 	return addr;
 }
 
+/* VALUE (LEN bytes) without blanks at its end, or NULL when VALUE is
+   (or is only blanks); at most 200 bytes of it. */
+static char *
+field_value(const char *value, size_t len)
+{
+	if (value == NULL)
+		return NULL;
+	while (len > 0 && strchr(" \t\r", value[len - 1]) != NULL)
+		len--;
+	if (len > 200)
+		len = 200;
+	while (len > 0 && ((unsigned char)value[len] & 0xC0) == 0x80)
+		len--;	/* not through a character */
+	return len > 0 ? xstrndup(value, len) : NULL;
+}
+
 /* The header block starting at line L: 1 with F filled (the text below
    it too) when it has a From with an address and another field, else
    0. */
@@ -178,8 +196,8 @@ static int
 header_block(const char *l, struct forward *f)
 {
 	enum field last = F_NONE;
-	const char *from = NULL, *subject = NULL, *body;
-	size_t from_len = 0, subject_len = 0;
+	const char *from = NULL, *subject = NULL, *date = NULL, *body;
+	size_t from_len = 0, subject_len = 0, date_len = 0;
 	int fields = 0;
 
 	while (*l != '\0') {
@@ -201,6 +219,9 @@ header_block(const char *l, struct forward *f)
 			} else if (fl == F_SUBJECT && subject == NULL) {
 				subject = value;
 				subject_len = n - (size_t)(value - l);
+			} else if (fl == F_DATE && date == NULL) {
+				date = value;
+				date_len = n - (size_t)(value - l);
 			}
 		}
 		/* else a long To: or Cc: folded onto the next line */
@@ -214,11 +235,8 @@ header_block(const char *l, struct forward *f)
 		f->name = NULL;
 		return 0;
 	}
-	if (subject != NULL) {
-		while (subject_len > 0 && strchr(" \t\r", subject[subject_len - 1]))
-			subject_len--;
-		f->subject = xstrndup(subject, subject_len);
-	}
+	f->subject = field_value(subject, subject_len);
+	f->sent = field_value(date, date_len);
 	body = l + strspn(l, " \t\r\n");
 	f->text = xstrdup(body);
 	return 1;
@@ -286,6 +304,16 @@ attached_forward(const struct mime_message *m, const struct mime_limits *lim,
 			f->subject = in->subject != NULL ?
 				xstrdup(in->subject) : NULL;
 			f->text = xstrdup(in->text);
+			if (in->date != 0) {
+				char buf[32];
+				time_t t = (time_t)in->date;
+				struct tm tm;
+
+				localtime_r(&t, &tm);
+				strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M",
+					 &tm);
+				f->sent = xstrdup(buf);
+			}
 			f->message_id = in->message_id != NULL ?
 				xstrdup(in->message_id) : NULL;
 			f->in_reply_to = in->in_reply_to != NULL ?

@@ -14,6 +14,9 @@ struct forward {
 	char *addr, *name;	/* the original sender; addr lower case */
 	char *subject;		/* or NULL */
 	char *text;		/* its text, never NULL */
+	char *sent;		/* when it was sent, as its Date (local time)
+				   or the forward's Skickat/Sent line says;
+				   or NULL */
 	char *message_id, *in_reply_to;	/* or NULL */
 	char **references;
 	size_t nreferences;

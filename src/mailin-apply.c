@@ -250,8 +250,9 @@ to_workflow(struct mailin *mi, struct store *store,
 }
 
 /* The citizen's mail V came forwarded by a case officer: said on the
-   case, with who forwarded it, and what the case officer wrote above it
-   kept as their internal note. */
+   case, with who forwarded it and when the citizen sent it (as the
+   forward says: the day the municipality had it, for the record), and
+   what the case officer wrote above it kept as their internal note. */
 static int
 forwarded(struct store *store, const struct mailin_verdict *v, int64_t at,
 	  char **error_r)
@@ -267,7 +268,8 @@ forwarded(struct store *store, const struct mailin_verdict *v, int64_t at,
 	if (v->forwarded_by == 0)
 		return 0;
 	if (store_event_add(store, v->case_id, at, "mail.forwarded",
-			    v->forwarded_by, NULL, NULL, NULL, error_r) < 0)
+			    v->forwarded_by, NULL, NULL, v->forward_sent,
+			    error_r) < 0)
 		return -1;
 	return v->forward_note == NULL ? 0 :
 		store_message_add(store, v->case_id, &note, &id, error_r);

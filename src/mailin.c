@@ -106,6 +106,7 @@ mailin_verdict_clear(struct mailin_verdict *v)
 	free(v->reason);
 	free(v->blobs);
 	free(v->forward_note);
+	free(v->forward_sent);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -757,6 +758,7 @@ take_forward(struct mailin *mi, const struct sender *who,
 		return -1;
 	}
 	v->forwarded_by = who->id;
+	replace(&v->forward_sent, f.sent);
 	replace(&m->from.addr, f.addr);
 	replace(&m->from.name, f.name);
 	replace(&m->reply_to.addr, NULL);

@@ -68,10 +68,11 @@ struct mailin_verdict {
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */
 	char (*blobs)[BLOB_ID_LEN + 1];
-	/* the handler who forwarded the citizen's mail this is, or 0, and
-	   what the handler wrote above it (for colleagues), or NULL */
+	/* the handler who forwarded the citizen's mail this is, or 0; what
+	   the handler wrote above it (for colleagues), and when the
+	   citizen sent it, as the forward says (or NULL) */
 	int64_t forwarded_by;
-	char *forward_note;
+	char *forward_note, *forward_sent;
 };
 
 /* The engine's read-ahead for a mail row (engine_prepare_fn): parses

@@ -17,39 +17,44 @@ static const struct mime_limits limits = {
 
 static const struct {
 	const char *client, *text;
-	const char *addr, *name, *subject, *text_starts;
+	const char *addr, *name, *subject, *text_starts, *sent;
 } cases[] = {
 	{ "Outlook, Swedish",
 	  "Se nedan.\n\n________________________________\n"
 	  "Från: Anna Andersson <anna@example.se>\n"
 	  "Skickat: den 3 december 2026 10:15\nTill: Eva Ek "
 	  "<eva@kommun.example>\nÄmne: Trasig gatlykta\n\nHej!\n",
-	  "anna@example.se", "Anna Andersson", "Trasig gatlykta", "Hej!\n" },
+	  "anna@example.se", "Anna Andersson", "Trasig gatlykta", "Hej!\n",
+	  "den 3 december 2026 10:15" },
 	{ "Outlook desktop, English, mailto",
 	  "-----Original Message-----\nFrom: Anna Andersson "
 	  "[mailto:Anna@Example.se]\nSent: Thursday, December 3, 2026 10:15 "
 	  "AM\nTo: Eva Ek\nSubject: Broken lamp\n\nHello\n",
-	  "anna@example.se", "Anna Andersson", "Broken lamp", "Hello\n" },
+	  "anna@example.se", "Anna Andersson", "Broken lamp", "Hello\n",
+	  "Thursday, December 3, 2026 10:15 AM" },
 	{ "Outlook, bold field names, To folded",
 	  "*From:* Anna <anna@example.se>\n*Sent:* Thursday\n*To:* Eva Ek "
 	  "<eva@kommun.example>; Bo Berg\n<bo@kommun.example>\n"
 	  "*Subject:* Lamp\n\nHello\n",
-	  "anna@example.se", "Anna", "Lamp", "Hello\n" },
+	  "anna@example.se", "Anna", "Lamp", "Hello\n", "Thursday" },
 	{ "Gmail, Swedish",
 	  "---------- Vidarebefordrat meddelande ---------\n"
 	  "Från: Anna <anna@example.se>\nDate: tors 3 dec. 2026 kl 10:15\n"
 	  "Subject: Hål\nTo: <eva@kommun.example>\n\n\nEtt hål.\n",
-	  "anna@example.se", "Anna", "Hål", "Ett hål.\n" },
+	  "anna@example.se", "Anna", "Hål", "Ett hål.\n",
+	  "tors 3 dec. 2026 kl 10:15" },
 	{ "Thunderbird, tabs",
 	  "\n\n-------- Forwarded Message --------\nSubject: \tBuller\n"
 	  "Date: \tThu, 3 Dec 2026 10:15:00 +0100\nFrom: \tanna@example.se\n"
 	  "To: \teva@kommun.example\n\nDet bullrar.\n",
-	  "anna@example.se", NULL, "Buller", "Det bullrar.\n" },
+	  "anna@example.se", NULL, "Buller", "Det bullrar.\n",
+	  "Thu, 3 Dec 2026 10:15:00 +0100" },
 	{ "Apple Mail, Swedish",
 	  "\n\nVidarebefordrat brev:\n\nFrån: Anna Andersson "
 	  "<anna@example.se>\nÄmne: Buller\nDatum: 3 december 2026 10:15:00 "
 	  "CET\nTill: eva@kommun.example\n\nDet bullrar.\n",
-	  "anna@example.se", "Anna Andersson", "Buller", "Det bullrar.\n" },
+	  "anna@example.se", "Anna Andersson", "Buller", "Det bullrar.\n",
+	  "3 december 2026 10:15:00 CET" },
 };
 
 START_TEST(test_inline)
@@ -65,6 +70,7 @@ START_TEST(test_inline)
 	else
 		ck_assert_str_eq(f.name, cases[_i].name);
 	ck_assert_str_eq(f.subject, cases[_i].subject);
+	ck_assert_str_eq(f.sent, cases[_i].sent);
 	ck_assert_msg(strncmp(f.text, cases[_i].text_starts,
 			      strlen(cases[_i].text_starts)) == 0, "%s: %s",
 		      cases[_i].client, f.text);

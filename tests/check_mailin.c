@@ -2785,7 +2785,8 @@ START_TEST(test_handler_forward)
 			       "gatlykta'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event e JOIN contact h "
 			       "ON h.id = e.actor_id WHERE e.kind = "
-			       "'mail.forwarded' AND h.login = 'eva'"), 1);
+			       "'mail.forwarded' AND h.login = 'eva' AND "
+			       "e.detail = 'den 3 december 2026 10:15'"), 1);
 	body = text("SELECT body_stripped FROM message WHERE direction = "
 		    "'in' AND kind = 'mail'");
 	ck_assert_msg(strstr(body, "Gatlyktan på Storgatan 4") != NULL &&
