@@ -11,9 +11,9 @@
 
    Gmail's "---------- Forwarded message ---------" and "Vidarebefordrat
    meddelande", Thunderbird's "-------- Forwarded Message --------",
-   Apple Mail's "Begin forwarded message:" and "Vidarebefordrat brev:"
-   are read the same way; a field may be "*From:*" and its value start
-   after a tab. */
+   Apple Mail's "Begin forwarded message:" and "Vidarebefordrat brev:",
+   mutt's "----- Forwarded message from ... -----" are read the same
+   way; a field may be "*From:*" and its value start after a tab. */
 #include "config.h"
 
 #include "forward.h"
@@ -173,6 +173,22 @@ value_address(const char *value, size_t len, char **name_r)
 	return addr;
 }
 
+/* Ends TEXT before mutt's "----- End forwarded message -----". */
+static void
+cut_end_marker(char *text)
+{
+	for (char *l = text; *l != '\0';) {
+		size_t n = strcspn(l, "\n");
+		const char *w = l + strspn(l, " -");
+
+		if (strncasecmp(w, "end forwarded message", 21) == 0) {
+			*l = '\0';
+			return;
+		}
+		l += n + (l[n] == '\n');
+	}
+}
+
 /* VALUE (LEN bytes) without blanks at its end, or NULL when VALUE is
    (or is only blanks); at most 200 bytes of it. */
 static char *
@@ -239,6 +255,7 @@ header_block(const char *l, struct forward *f)
 	f->sent = field_value(date, date_len);
 	body = l + strspn(l, " \t\r\n");
 	f->text = xstrdup(body);
+	cut_end_marker(f->text);
 	return 1;
 }
 

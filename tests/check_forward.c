@@ -55,6 +55,14 @@ static const struct {
 	  "CET\nTill: eva@kommun.example\n\nDet bullrar.\n",
 	  "anna@example.se", "Anna Andersson", "Buller", "Det bullrar.\n",
 	  "3 december 2026 10:15:00 CET" },
+	{ "mutt",
+	  "Se nedan.\n\n----- Forwarded message from Anna Andersson "
+	  "<anna@example.se> -----\n\nDate: Thu, 3 Dec 2026 10:15:00 +0100\n"
+	  "From: Anna Andersson <anna@example.se>\nTo: eva@kommun.example\n"
+	  "Subject: Buller\n\nDet bullrar.\n\n----- End forwarded message "
+	  "-----\n",
+	  "anna@example.se", "Anna Andersson", "Buller", "Det bullrar.\n\n",
+	  "Thu, 3 Dec 2026 10:15:00 +0100" },
 };
 
 START_TEST(test_inline)
@@ -74,6 +82,7 @@ START_TEST(test_inline)
 	ck_assert_msg(strncmp(f.text, cases[_i].text_starts,
 			      strlen(cases[_i].text_starts)) == 0, "%s: %s",
 		      cases[_i].client, f.text);
+	ck_assert_msg(strstr(f.text, "End forwarded") == NULL, "%s", f.text);
 	forward_clear(&f);
 }
 END_TEST
