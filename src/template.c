@@ -121,7 +121,7 @@ fill(const char *path, int line, const char *text,
 	FILE *f = open_memstream(&out, &len);
 	const char *p = text;
 	bool on[SECTIONS_MAX + 1] = { true }, seen_else[SECTIONS_MAX + 1];
-	int depth = 0;
+	int depth = 0, if_line[SECTIONS_MAX + 1];
 
 	while (*p != '\0') {
 		const char *open = strstr(p, "{{"), *close, *name, *value;
@@ -184,6 +184,7 @@ fill(const char *path, int line, const char *text,
 			break;
 		case 1:
 			depth++;
+			if_line[depth] = line;
 			on[depth] = on[depth - 1] && *value != '\0';
 			seen_else[depth] = false;
 			break;
@@ -203,9 +204,10 @@ fill(const char *path, int line, const char *text,
 	}
 	fclose(f);
 	if (depth > 0) {
+		/* the line of the section left open, not the file's end */
 		free(out);
 		*error_r = xasprintf("%s:%d: {{#if}} without {{/if}}", path,
-				     line);
+				     if_line[depth]);
 		return NULL;
 	}
 	return out;

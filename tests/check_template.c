@@ -94,7 +94,10 @@ static const struct case_ cases[] = {
 	  "ERROR: sv/t:3: unknown variable 'case.nonsense'" },
 	{ "Subject: x\n\n{{#if case.nonsense}}x{{/if}}\n",
 	  "ERROR: sv/t:3: unknown variable 'case.nonsense'" },
-	{ "Subject: x\n\n{{#if case.due}}x\n", "ERROR: sv/t:4: {{#if}} without {{/if}}" },
+	/* the line of the section left open, not the file's last */
+	{ "Subject: x\n\n{{#if case.due}}x\n", "ERROR: sv/t:3: {{#if}} without {{/if}}" },
+	{ "Subject: x\n\nHej!\n{{#if case.due}}Senast {{case.due}}\n\nMed v\xc3\xa4nlig "
+	  "h\xc3\xa4lsning\nKommunen\n", "ERROR: sv/t:4: {{#if}} without {{/if}}" },
 	{ "Subject: x\n\nx{{/if}}\n", "ERROR: sv/t:3: {{/if}} outside {{#if}}" },
 	{ "Subject: x\n\n{{#if case.due}}a{{else}}b{{else}}c{{/if}}\n",
 	  "ERROR: sv/t:3: a second {{else}}" },
