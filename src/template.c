@@ -108,6 +108,35 @@ alone(const char *text, const char *open, const char *end)
 	return (open == text || open[-1] == '\n') && *end == '\n';
 }
 
+/* The line of a "}}" in P..END that closes no "{{" (one brace of the
+   pair lost in an edit: the citizen would get "{case.number}}" as it
+   is), or 0. LINE is the line P is on. */
+static int
+stray_close(const char *p, const char *end, int line)
+{
+	for (; p + 1 < end; p++) {
+		if (p[0] == '}' && p[1] == '}')
+			return line;
+		line += *p == '\n';
+	}
+	return 0;
+}
+
+/* Where the tag opened at OPEN ends: its "}}" on the same line, before
+   any other "{{"; else NULL (a "}}" further on closes something else,
+   and taking it would name half the template as a variable). */
+static const char *
+tag_end(const char *open)
+{
+	for (const char *q = open + 2; *q != '\0' && *q != '\n'; q++) {
+		if (q[0] == '}' && q[1] == '}')
+			return q;
+		if (q[0] == '{' && q[1] == '{')
+			return NULL;
+	}
+	return NULL;
+}
+
 /* Fills the {{places}} of TEXT (starting at line LINE of PATH), and its
    sections: {{#if name}} ... {{else}} ... {{/if}}, kept when the
    variable is not empty. Every name must be known, in a section left
@@ -127,7 +156,16 @@ fill(const char *path, int line, const char *text,
 		const char *open = strstr(p, "{{"), *close, *name, *value;
 		size_t nlen;
 		int kind = 0;	/* 0 variable, 1 #if, 2 else, 3 /if */
+		int stray = stray_close(p, open != NULL ? open : p + strlen(p),
+					line);
 
+		if (stray > 0) {
+			fclose(f);
+			free(out);
+			*error_r = xasprintf("%s:%d: '}}' without '{{'", path,
+					     stray);
+			return NULL;
+		}
 		if (open == NULL) {
 			if (on[depth])
 				fputs(p, f);
@@ -139,7 +177,7 @@ fill(const char *path, int line, const char *text,
 			line += *q == '\n';
 		if (on[depth])
 			fwrite(p, 1, (size_t)(open - p), f);
-		close = strstr(open, "}}");
+		close = tag_end(open);
 		name = open + 2 + strspn(open + 2, " ");
 		if (strncmp(name, "#if ", 4) == 0) {
 			kind = 1;

@@ -80,6 +80,16 @@ static const struct case_ cases[] = {
 	{ "Subject: x\n\nRad 1\n{{case.nonsense}}\n",
 	  "ERROR: sv/t:4: unknown variable 'case.nonsense'" },
 	{ "Subject: x\n\nHej {{handler.name\n", "ERROR: sv/t:3: '{{' without '}}'" },
+	/* a brace lost in an edit is named where it was lost, not sent
+	   as it is nor taken as a variable running on to the next "}}" */
+	{ "Subject: x\n\nHej {{handler.name}\n{{#if case.due}}\nSenast "
+	  "{{case.due}}\n{{/if}}\n", "ERROR: sv/t:3: '{{' without '}}'" },
+	{ "Subject: x\n\nHej {{handler.name {{case.number}}\n",
+	  "ERROR: sv/t:3: '{{' without '}}'" },
+	{ "Subject: x\n\nHej!\n\n\xc3\x84rende {case.number}}\n",
+	  "ERROR: sv/t:5: '}}' without '{{'" },
+	{ "Subject: \xc3\x84rende {case.number}}\n\nHej\n",
+	  "ERROR: sv/t:1: '}}' without '{{'" },
 	{ "no subject\n\nbody\n",
 	  "ERROR: sv/t:1: must start with a 'Subject:' line and a blank line" },
 	/* sections, on lines of their own, leave no blank lines */
