@@ -6,9 +6,12 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "settings.h"
 #include "store.h"
 #include "util.h"
+#include "workflow.h"
 
+#include <dirent.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -121,6 +124,86 @@ details_ok(const char *name, const char *email, const char *lang,
 	return ok;
 }
 
+static bool
+in_list(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int
+cmp_group(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The handler groups the workflows of DIR name, sorted, into NAMED. */
+static void
+workflow_groups(const char *dir, struct strlist *named)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		struct workflow *wf = NULL;
+		char *path, *err = NULL;
+
+		if (n <= 4 || e->d_name[0] == '.' ||
+		    strcmp(e->d_name + n - 4, ".xml") != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (workflow_load_file(path, &wf, &err) == 0) {
+			for (size_t i = 0; i < wf->groups.n; i++) {
+				if (!in_list(named, wf->groups.v[i]))
+					strlist_add(named, wf->groups.v[i]);
+			}
+		}
+		workflow_free(&wf);
+		free(err);
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	qsort(named->v, named->n, sizeof(*named->v), cmp_group);
+}
+
+/* Says which of GROUPS no workflow of workflow_dir names: a group is
+   made when first given, so "Synpunkter" for the shipped roles'
+   "synpunkter" makes a group no case ever reaches, and its member is
+   never told of a case. Silent when no workflow loads. */
+static void
+warn_unnamed_groups(const struct cfg *cfg, const struct strlist *groups)
+{
+	const char *dir = cfg_str(cfg, CFG_WORKFLOW_DIR);
+	struct strlist named = { 0 }, unnamed = { 0 }, text = { 0 };
+	char *list;
+
+	if (groups->n == 0)
+		return;
+	workflow_groups(dir, &named);
+	for (size_t i = 0; named.n > 0 && i < groups->n; i++) {
+		if (!in_list(&named, groups->v[i]))
+			strlist_add(&unnamed, groups->v[i]);
+	}
+	if (unnamed.n > 0) {
+		for (size_t i = 0; i < named.n; i++)
+			strlist_addf(&text, "%s%s", i > 0 ? ", " : "",
+				     named.v[i]);
+		list = strlist_join(&text);
+		for (size_t i = 0; i < unnamed.n; i++)
+			printf(_("warning: no workflow in %s names group %s, "
+				 "so no case reaches it (they name %s): is it "
+				 "misspelt?\n"), dir, unnamed.v[i], list);
+		free(list);
+	}
+	strlist_clear(&unnamed);
+	strlist_clear(&named);
+}
+
 static int
 add(const struct ctl *ctl, int argc, char **argv)
 {
@@ -208,6 +291,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	    store_commit(store, &err) < 0)
 		goto fail;
 	printf(_("handler %s added\n"), argv[optind]);
+	warn_unnamed_groups(cfg, &groups);
 	ret = 0;
 	goto out;
 fail:
@@ -392,6 +476,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 	    store_commit(store, &err) < 0)
 		goto fail;
 	printf(_("handler %s changed\n"), argv[optind]);
+	warn_unnamed_groups(cfg, &add_groups);
 	warn_empty_groups(store, &remove_groups);
 	if (remove_groups.n > 0 &&
 	    store_handler_cases(store, id, count_case, &open, &err) == 0 &&

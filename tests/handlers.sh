@@ -219,5 +219,20 @@ release_write_lock ROLLBACK
 check "and nothing was added" [ "$(sql "SELECT count(*) FROM contact WHERE login = 'kim'")" -eq 0 ]
 run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example
 check "once the lock is gone, it works" [ "$rc" -eq 0 ]
+check "... without a group, without a warning" [ "$out" = "handler kim added" ]
+
+# A group is made when first named: one the workflows spell otherwise
+# is a group no case reaches, and its member is told of none.
+run "$CIRMCTL" -c "$C" handler add cia --email cia@kommun.example \
+	--group Synpunkter --group ledning
+check "a group no workflow names: the handler is added" [ "$rc" -eq 0 ]
+check "... with a warning, and the groups the workflows name" contains "$out" \
+	"/workflows names group Synpunkter, so no case reaches it (they name driftledning, gata-park, gatubelysning, kundtjanst, ledning, synpunkter): is it misspelt?"
+check "... for that group alone" [ "$(printf '%s\n' "$out" | grep -c warning)" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler set cia --add-group gatbelysning
+check "handler set warns too" contains "$out" "names group gatbelysning, so no case reaches it"
+run "$CIRMCTL" -c "$C" handler set cia --add-group synpunkter --remove-group Synpunkter
+check "... and not of a group a workflow names" contains "$out" "handler cia changed"
+check "... (no such warning)" sh -c '! printf "%s" "$1" | grep -q "no workflow"' - "$out"
 
 done_testing
