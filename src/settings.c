@@ -172,16 +172,7 @@ check_form_senders(const char *v)
 static const char *
 check_retention(const char *v)
 {
-	struct retention *r = NULL;
-	char *err = NULL;
-
-	if (retention_parse(v, &r, &err) < 0) {
-		free(err);
-		return N_("must be none or WORKFLOW:PERIOD pairs, e.g. "
-			  "synpunkt:P2Y felanmalan:P1Y *:P10Y");
-	}
-	retention_free(&r);
-	return NULL;
+	return retention_problem(v);
 }
 
 static const char *

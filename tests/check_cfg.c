@@ -214,8 +214,10 @@ START_TEST(test_bad_string)
 			 "pairs");
 	assert_one_error("case_retention = synpunkt:2Y\n", 1,
 			 "'case_retention' must be none or WORKFLOW:PERIOD");
+	/* a workflow named twice: said so, not that pairs are wanted */
 	assert_one_error("case_retention = synpunkt:P2Y *:P5Y synpunkt:P1Y\n",
-			 1, "'case_retention' must be none or WORKFLOW:PERIOD");
+			 1, "'case_retention' must name each workflow once, "
+			 "not 'synpunkt:P2Y *:P5Y synpunkt:P1Y'");
 	assert_one_error("case_retention = :P2Y\n", 1,
 			 "'case_retention' must be none or WORKFLOW:PERIOD");
 	/* the digest: a time of day */
