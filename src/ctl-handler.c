@@ -6,6 +6,7 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "mailout.h"
 #include "settings.h"
 #include "store.h"
 #include "util.h"
@@ -78,12 +79,17 @@ valid_group(const char *s)
 }
 
 /* Checks the details given to add or set, each bad one told; true when
-   all are good. */
+   all are good, with *EMAIL_R (caller frees; NULL without EMAIL) the
+   address as mail carries it: in small letters, a domain with å, ä or
+   ö in its xn-- form (fia@håbo.se is fia@xn--hbo-ula.se), which is
+   where cirm sends and what the handler's replies come from. */
 static bool
 details_ok(const char *name, const char *email, const char *lang,
-	   const struct strlist *groups)
+	   const struct strlist *groups, char **email_r)
 {
 	bool ok = true;
+
+	*email_r = NULL;
 
 	/* Text from a terminal in Latin-1 would go into notifications as
 	   broken UTF-8, and a group so named matches no workflow role. */
@@ -104,6 +110,15 @@ details_ok(const char *name, const char *email, const char *lang,
 		ctl_error(_("bad address '%s': it must be like "
 			    "eva@kommun.example"), email);
 		ok = false;
+	} else if (email != NULL &&
+		   (*email_r = mailout_address_ascii(email)) == NULL) {
+		/* letters beyond ASCII before the @ need SMTPUTF8 */
+		ctl_error(_("bad address '%s': cirm cannot send mail to it "
+			    "(å, ä and ö may be in its domain, not before "
+			    "the @)"), email);
+		ok = false;
+	} else if (email != NULL) {
+		lower_ascii(*email_r);
 	}
 	if (lang != NULL && strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0) {
 		ctl_error(_("bad language '%s': it must be sv or en"), lang);
@@ -218,7 +233,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	struct strlist groups = { 0 };
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
-	char *err = NULL;
+	char *err = NULL, *email_ascii = NULL;
 	int64_t id, gid, now = cirm_now();
 	int c, r, bad = 0, ret = 1, active;
 
@@ -247,12 +262,14 @@ add(const struct ctl *ctl, int argc, char **argv)
 			    "'.', '_' or '-', at most 32 in all"), argv[optind]);
 		bad = 1;
 	}
-	if (!details_ok(name, email, lang, &groups))
+	if (!details_ok(name, email, lang, &groups, &email_ascii))
 		bad = 1;
 	if (bad) {
+		free(email_ascii);
 		strlist_clear(&groups);
 		return EX_DATAERR;
 	}
+	email = email_ascii;
 	if (ctl_load_config(ctl, &cfg) < 0) {
 		ret = EX_CONFIG;
 		goto out;
@@ -299,6 +316,7 @@ fail:
 	ctl_error("%s", err);
 	free(err);
 out:
+	free(email_ascii);
 	strlist_clear(&groups);
 	store_free(&store);
 	cfg_free(&cfg);
@@ -378,7 +396,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 	int open = 0;
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
-	char *err = NULL;
+	char *err = NULL, *email_ascii = NULL;
 	int64_t id, other, gid, now = cirm_now();
 	int c, r, bad = 0, ret = 1, active;
 
@@ -406,10 +424,12 @@ set(const struct ctl *ctl, int argc, char **argv)
 		ret = EX_USAGE;
 		goto out;
 	}
-	if (!details_ok(name, email, lang, &add_groups)) {
+	if (!details_ok(name, email, lang, &add_groups, &email_ascii)) {
 		ret = EX_DATAERR;
 		goto out;
 	}
+	if (email_ascii != NULL)
+		email = email_ascii;
 	if (ctl_load_config(ctl, &cfg) < 0) {
 		ret = EX_CONFIG;
 		goto out;
@@ -496,6 +516,7 @@ fail:
 	ctl_error("%s", err);
 	free(err);
 out:
+	free(email_ascii);
 	free(detail);
 	strlist_clear(&changed);
 	strlist_clear(&add_groups);

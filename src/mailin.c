@@ -8,6 +8,7 @@
 #include "html.h"
 #include "i18n.h"
 #include "log.h"
+#include "mailout.h"
 #include "reply.h"
 #include "token.h"
 #include "util.h"
@@ -29,6 +30,35 @@ where(const struct cfg *cfg, enum setting_id id)
 
 	return line > 0 ? xasprintf("%s:%d: ", cfg_path(cfg), line) :
 		xasprintf("%s: ", cfg_path(cfg));
+}
+
+/* mail_form_senders with each domain in its xn-- form, as senders are
+   compared (see lower()): "@e-tjänster.kommun.example" as well. */
+static char *
+form_senders_ascii(const char *v)
+{
+	struct strlist out = { 0 };
+	const char *p = v;
+
+	while (*p != '\0') {
+		size_t n;
+		char *one, *ascii;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		one = p[0] == '@' ? xasprintf("x%.*s", (int)n, p) :
+			xstrndup(p, n);
+		ascii = mailout_address_ascii(one);
+		strlist_addf(&out, "%s%s", out.n > 0 ? " " : "",
+			     ascii == NULL ? one + (p[0] == '@') :
+			     ascii + (p[0] == '@'));
+		free(ascii);
+		free(one);
+		p += n;
+	}
+	return out.n > 0 ? strlist_join(&out) : xstrdup(v);
 }
 
 struct mailin *
@@ -53,7 +83,8 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->where_default = where(cfg, CFG_WORKFLOW_DEFAULT);
 	mi->where_routes = where(cfg, CFG_WORKFLOW_ROUTES);
 	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
-	mi->form_senders = xstrdup(cfg_str(cfg, CFG_MAIL_FORM_SENDERS));
+	mi->form_senders = form_senders_ascii(cfg_str(cfg,
+						      CFG_MAIL_FORM_SENDERS));
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
 	mi->flood_max = cfg_int(cfg, CFG_FLOOD_MAX_CASES);
@@ -117,10 +148,17 @@ mailin_kind_name(enum mailin_kind kind)
 	return names[kind];
 }
 
+/* An address as cirm keeps it: in small letters, and a domain with å,
+   ä or ö in its xn-- form, as most mail carries it and as cirm sends to
+   it, so that fia@håbo.se in a header written in UTF-8 is the handler
+   or citizen fia@xn--hbo-ula.se. */
 static char *
 lower(const char *s)
 {
-	char *l = xstrdup(s);
+	char *l = mailout_address_ascii(s);
+
+	if (l == NULL)
+		l = xstrdup(s);
 
 	for (char *p = l; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
