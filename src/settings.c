@@ -266,6 +266,18 @@ check_workflow_routes(const char *v)
 			return N_("must be none or address=workflow pairs, "
 				  "e.g. felanmalan@kommun.example=felanmalan");
 		addr = xstrndup(p, (size_t)(eq - p));
+		/* Mail comes to our address as mail carries it: a domain
+		   with å, ä or ö in its xn-- form, as mail_address is
+		   written; as typed, the route would match no mail. */
+		if (check_mail_address(addr) == NULL &&
+		    check_own_address(addr) != NULL) {
+			free(addr);
+			strlist_clear(&seen);
+			return N_("must name addresses in ASCII letters, like "
+				  "felanmalan@kommun.example=felanmalan (a "
+				  "domain with Swedish letters in its xn-- "
+				  "form)");
+		}
 		/* An SMS route names our number or short code. */
 		ok = (check_mail_address(addr) == NULL ||
 		      (addr[strspn(addr, "+")] != '\0' &&
@@ -540,7 +552,8 @@ const struct setting_def settings[SETTING_COUNT] = {
 		0, NULL, check_workflow_routes, NULL, "Workflows by receiving "
 		"address: address=workflow pairs separated by spaces, e.g. "
 		"felanmalan@kommun.example=felanmalan; none for no routes. "
-		"For SMS the address is the number or short code the citizen "
+		"ASCII only, as mail_address: a domain with Swedish letters "
+		"in its xn-- form. For SMS the address is the number or short code the citizen "
 		"wrote to, e.g. 72456=felanmalan." },
 	[CFG_SMS_COUNTRY_CODE] = { "sms_country_code", SETTING_STRING, "+46", 0,
 		0, NULL, check_country_code, NULL, "Country code of phone "

@@ -201,6 +201,11 @@ START_TEST(test_bad_string)
 	assert_one_error("workflow_routes = +4672456=felanmalan, "
 			 "4672456=synpunkt\n", 1,
 			 "'workflow_routes' must name each address once");
+	/* a route to an address as typed with å: as mail carries it, the
+	   domain is in its xn-- form, and the route would match no mail */
+	assert_one_error("workflow_routes = felanmalan@h\xc3\xa5" "bo.se=felanmalan\n",
+			 1, "'workflow_routes' must name addresses in ASCII "
+			 "letters");
 	/* a form sender named without its domain, or a bare '@' */
 	assert_one_error("mail_form_senders = noreply\n", 1,
 			 "'mail_form_senders' must be none or addresses and "
