@@ -1320,10 +1320,14 @@ match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 	for (size_t i = 0; r->found == NULL && i < m->nto + m->ncc; i++) {
 		const struct mime_address *a = i < m->nto ? &m->to[i] :
 							    &m->cc[i - m->nto];
+		/* as the route is written: a domain with å, ä or ö in its
+		   xn-- form, however the mail wrote it */
+		char *to = a->addr != NULL ? lower(a->addr) : NULL;
 
-		if (a->addr != NULL && strlen(a->addr) == addr_len &&
-		    strncasecmp(a->addr, addr, addr_len) == 0)
+		if (to != NULL && strlen(to) == addr_len &&
+		    strncasecmp(to, addr, addr_len) == 0)
 			r->found = xstrndup(wf, wf_len);
+		free(to);
 	}
 }
 
