@@ -342,6 +342,14 @@ render_text(const char *path, const char *text,
 	}
 	subject = xstrndup(text, (size_t)(nl - text));
 	body = nl[1] == '\0' ? nl + 1 : nl + 2;
+	/* "Subject:" and nothing after it, as a line cut short in an
+	   edit: every mail from the template would go without one */
+	if (blank(subject + 8)) {
+		*error_r = xasprintf("%s:1: the subject is empty: write it "
+				     "after 'Subject:'", path);
+		free(subject);
+		return -1;
+	}
 	*subject_r = fill(path, 1, subject + 8 + strspn(subject + 8, " "), vars,
 			  nvars, error_r);
 	free(subject);

@@ -92,6 +92,10 @@ static const struct case_ cases[] = {
 	  "ERROR: sv/t:1: '}}' without '{{'" },
 	{ "no subject\n\nbody\n",
 	  "ERROR: sv/t:1: must start with a 'Subject:' line and a blank line" },
+	{ "Subject: \n\nbody\n",
+	  "ERROR: sv/t:1: the subject is empty: write it after 'Subject:'" },
+	/* a subject of variables may be empty for a case, not as written */
+	{ "Subject: {{case.due}}\n\nbody\n", "body\n" },
 	/* sections, on lines of their own, leave no blank lines */
 	{ "Subject: x\n\nA\n{{#if case.category}}\nKategori: {{case.category}}\n"
 	  "{{/if}}\nB\n", "A\nKategori: belysning\nB\n" },
