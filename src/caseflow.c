@@ -449,9 +449,11 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 			if (cf->v[j] == wf)
 				cf->current[j] = true;
 		}
+		/* the file may be fine and a template it names not: the
+		   problems are logged after this */
 		log_warnx("workflow %s: version %d, which ran before, keeps "
-			  "running (the file did not load)", old->id,
-			  old->version);
+			  "running (no file of it loaded and passed its "
+			  "checks: see the errors)", old->id, old->version);
 		n++;
 	}
 	return n;

@@ -200,6 +200,8 @@ kill -HUP "$pid"
 check "a broken template on reload is told with file:line" wait_for "$T/d.log" \
 	"templates/sv/acknowledgement:[0-9]*: unknown variable 'kommun.namn'; the text read before stays"
 check "... and the reload goes on" wait_for "$T/d.log" "configuration reloaded"
+check "... the workflows it breaks keep their version, not said to be the file's fault" \
+	grep -q "workflow synpunkt: version [0-9]*, which ran before, keeps running (no file of it loaded and passed its checks: see the errors)" "$T/d.log"
 mail fia@example.se arende@kommun.example f1@example.se Bänken "Bänken är trasig."
 check "a case after it" wait_for "$T/d.log" "1 done"
 check "... is acknowledged with the text read before" [ \
