@@ -590,7 +590,12 @@ password_load(struct smtp *s)
 		return 0;
 	if (secret_read(cfg_str(s->ctx->cfg, CFG_SMTP_PASSWORD_FILE),
 			&s->password, &s->password_size, &err) < 0) {
-		log_errorx("smtp_password_file: %s", err);
+		/* cirm.conf takes a password file that is not there yet
+		   (cirm-mailgate reads it too, and must not tempfail for
+		   it): what to do is said here */
+		log_errorx("smtp_password_file: %s (smtp_user is set: put its "
+			   "password in that file, mode 0600, or set smtp_user "
+			   "= none); the mail waits", err);
 		free(err);
 		return -1;
 	}

@@ -176,6 +176,7 @@ conf slow "smtp_port = $SLOWPORT"
 conf nologin "smtp_port = $PORT" "smtp_user = none"
 conf wrongpw "smtp_port = $PORT" "smtp_password_file = wrong.password"
 conf starttls465 "smtp_port = $TLSPORT"
+conf nopw "smtp_port = $PORT" "smtp_password_file = none.password"
 conf implicit587 "smtp_port = $PORT" "smtp_tls = implicit"
 printf 'wrong\n' >"$I/wrong.password"
 chmod 600 "$I/wrong.password"
@@ -343,8 +344,15 @@ gateway implicit587
 check "implicit TLS to a plain port: the log says what to set" contains "$err" \
 	"if smtp_port is a plain port (usually 587), set smtp_tls = starttls"
 check "... and the mail waits" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 1")" -eq 1 ]
+# smtp_user set, its password file not made yet: said, with what to do.
+sql "DELETE FROM outbox"
+queue 1 nopw
+gateway nopw
+check "no password file: the log says what to do" contains "$err" \
+	"smtp_password_file: $I/none.password: No such file or directory (smtp_user is set: put its password in that file, mode 0600, or set smtp_user = none); the mail waits"
+check "... and the mail waits" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued'")" -eq 1 ]
 sleep 1
-check "neither delivered anything" [ "$(delivered)" -eq 0 ]
+check "none of them delivered anything" [ "$(delivered)" -eq 0 ]
 
 # --- 4xx, then success; 5xx, failed with the reason --------------------
 sql "DELETE FROM outbox"
