@@ -50,7 +50,11 @@ enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
 
 enum {
 	SMTP_TEXT_MAX = 200,	 /* bytes of a server's answer kept */
-	RELAY_TIMEOUT_MS = 60000 /* implicit TLS: longest silence */
+	RELAY_TIMEOUT_MS = 60000, /* implicit TLS: longest silence */
+	/* A server greets at once; one silent this long after the
+	   connection is most likely waiting for a TLS handshake (a port
+	   for implicit TLS, with smtp_tls = starttls), as for IMAP. */
+	SMTP_GREETING_MS = 15000
 };
 
 struct smtp {
@@ -248,6 +252,12 @@ starttls_prelude(struct smtp *s, int t, char **greeting_r)
 	int offered = 0, r;
 	struct pollfd pfd = { .fd = t, .events = POLLIN };
 
+	if (poll(&pfd, 1, SMTP_GREETING_MS) <= 0) {
+		log_errorx("%s:%u: no SMTP greeting in %d s: if smtp_port is a "
+			   "port for implicit TLS (usually 465), set smtp_tls = "
+			   "implicit", s->host, s->port, SMTP_GREETING_MS / 1000);
+		return -1;
+	}
 	if (read_reply(t, greeting_r, NULL) != 220) {
 		log_errorx("%s:%u: no SMTP greeting", s->host, s->port);
 		return -1;
@@ -300,7 +310,12 @@ relay_main(void *arg)
 	r = tls_client_connect(s->tls_client, t, s->host, &ssl, err,
 			       sizeof(err));
 	if (r <= 0) {
-		log_errorx("%s:%u: %s", s->host, s->port, err);
+		/* a handshake with a server that greets in plain text (a
+		   submission port, with smtp_tls = implicit) fails so */
+		log_errorx("%s:%u: %s%s", s->host, s->port, err,
+			   r < 0 && s->tls == TLS_IMPLICIT ?
+			   "; if smtp_port is a plain port (usually 587), set "
+			   "smtp_tls = starttls" : "");
 		if (r == 0)
 			s->tls_refused = 1;
 		goto out;
@@ -575,7 +590,12 @@ password_load(struct smtp *s)
 		return 0;
 	if (secret_read(cfg_str(s->ctx->cfg, CFG_SMTP_PASSWORD_FILE),
 			&s->password, &s->password_size, &err) < 0) {
-		log_errorx("smtp_password_file: %s", err);
+		/* cirm.conf takes a password file that is not there yet
+		   (cirm-mailgate reads it too, and must not tempfail for
+		   it): what to do is said here */
+		log_errorx("smtp_password_file: %s (smtp_user is set: put its "
+			   "password in that file, mode 0600, or set smtp_user "
+			   "= none); the mail waits", err);
 		free(err);
 		return -1;
 	}

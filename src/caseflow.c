@@ -400,11 +400,40 @@ get_version(struct caseflow *cf, struct store *store, const char *id,
 	return wf;
 }
 
+/* The version of workflow ID that is current in CF, or 0. */
+static int
+current_version(const struct caseflow *cf, const char *id)
+{
+	for (size_t i = 0; i < cf->n; i++) {
+		if (cf->current[i] && strcmp(cf->v[i]->id, id) == 0)
+			return cf->v[i]->version;
+	}
+	return 0;
+}
+
 int
 caseflow_adopt(struct caseflow *cf, struct store *store,
 	       const struct caseflow *from, char **error_r)
 {
 	int n = 0;
+
+	/* what a reload changed, since nothing else shows which version
+	   new cases get */
+	for (size_t i = 0; i < cf->n; i++) {
+		const struct workflow *wf = cf->v[i];
+		int before = current_version(from, wf->id);
+
+		if (!cf->current[i] || before == wf->version)
+			continue;
+		if (before == 0)
+			log_info("workflow %s: version %d (%s) now starts new "
+				 "cases", wf->id, wf->version, wf->name);
+		else
+			log_info("workflow %s: version %d (%s) now starts new "
+				 "cases instead of version %d; running cases "
+				 "keep theirs", wf->id, wf->version, wf->name,
+				 before);
+	}
 
 	for (size_t i = 0; i < from->n; i++) {
 		const struct workflow *old = from->v[i];
@@ -420,9 +449,11 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 			if (cf->v[j] == wf)
 				cf->current[j] = true;
 		}
+		/* the file may be fine and a template it names not: the
+		   problems are logged after this */
 		log_warnx("workflow %s: version %d, which ran before, keeps "
-			  "running (the file did not load)", old->id,
-			  old->version);
+			  "running (no file of it loaded and passed its "
+			  "checks: see the errors)", old->id, old->version);
 		n++;
 	}
 	return n;

@@ -73,7 +73,8 @@ int caseflow_add(struct caseflow *cf, struct store *store,
 /* Makes current in CF each workflow that is current in FROM but has no
    current version in CF (a copy read back from STORE; FROM is left as
    it is): after a reload, a file that became bad leaves its last good
-   version running. Returns how many, or -1 with *error_r. */
+   version running. Logs each workflow whose current version CF
+   changes, or that CF adds. Returns how many, or -1 with *error_r. */
 int caseflow_adopt(struct caseflow *cf, struct store *store,
 		   const struct caseflow *from, char **error_r);
 /* The current version of workflow ID, or NULL. */

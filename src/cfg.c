@@ -195,8 +195,15 @@ parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 	}
 	def = setting_find(name);
 	if (def == NULL) {
-		strlist_addf(errors, _("%s:%d: unknown setting '%s'"), cfg->path,
-			     lineno, name);
+		const struct setting_def *near = setting_near(name);
+
+		if (near != NULL)
+			strlist_addf(errors, _("%s:%d: unknown setting '%s' "
+					       "(did you mean '%s'?)"),
+				     cfg->path, lineno, name, near->name);
+		else
+			strlist_addf(errors, _("%s:%d: unknown setting '%s'"),
+				     cfg->path, lineno, name);
 		return;
 	}
 	id = (enum setting_id)(def - settings);

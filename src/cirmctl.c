@@ -156,6 +156,13 @@ ctl_error(const char *fmt, ...)
 int
 ctl_load_config(const struct ctl *ctl, struct cfg **cfg_r)
 {
+	return ctl_load_config_why(ctl, cfg_r, NULL);
+}
+
+int
+ctl_load_config_why(const struct ctl *ctl, struct cfg **cfg_r,
+		    char **why_r)
+{
 	struct strlist errors = { 0 };
 
 	if (cfg_load(ctl->config != NULL ? ctl->config : daemon_default_config(),
@@ -163,6 +170,11 @@ ctl_load_config(const struct ctl *ctl, struct cfg **cfg_r)
 		return 0;
 	for (size_t i = 0; i < errors.n; i++)
 		fprintf(stderr, "cirmctl: %s\n", errors.v[i]);
+	if (why_r != NULL)
+		*why_r = errors.n > 1 ?
+			xasprintf("%s (and %zu more)", errors.v[0],
+				  errors.n - 1) :
+			xstrdup(errors.n > 0 ? errors.v[0] : "");
 	strlist_clear(&errors);
 	return -1;
 }

@@ -62,6 +62,35 @@ case_number_object(const char *object)
 }
 
 static int
+print_action(const char *action, int64_t n, void *ctx)
+{
+	printf("%s%s (%lld)", *(int *)ctx ? ", " : "  ", action,
+	       (long long)n);
+	*(int *)ctx = 1;
+	return 0;
+}
+
+/* --action matched nothing: which actions the log has, since the name
+   is most often mistyped (handler.added for handler.add). */
+static int
+no_entry_with_action(struct store *store, const char *action)
+{
+	char *err = NULL;
+	int any = 0;
+
+	printf(_("(no entries with action '%s')"), action);
+	fputc('\n', stdout);
+	printf("%s\n", _("The audit log has these actions:"));
+	if (store_audit_actions(store, print_action, &any, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return 1;
+	}
+	fputc('\n', stdout);
+	return 0;
+}
+
+static int
 list(struct store *store, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -127,6 +156,8 @@ list(struct store *store, int argc, char **argv)
 			return 1;
 		}
 	}
+	if (rows == 0 && action != NULL && object == NULL)
+		return no_entry_with_action(store, action);
 	if (rows == 0)
 		printf("%s\n", _("(no entries)"));
 	else if (total > rows)

@@ -9,6 +9,7 @@
 #include "ctl.h"
 #include "e164.h"
 #include "i18n.h"
+#include "mailout.h"
 #include "settings.h"
 #include "store.h"
 #include "util.h"
@@ -45,7 +46,7 @@ static int
 find_contact(const struct cfg *cfg, struct store *store, const char *who,
 	     int64_t *id_r, char **error_r)
 {
-	char number[E164_SIZE], *addr;
+	char number[E164_SIZE], *addr, *ascii;
 	const char *reason = NULL;
 	int rc;
 
@@ -58,10 +59,22 @@ find_contact(const struct cfg *cfg, struct store *store, const char *who,
 		while (n > 0 && strchr(" \t\r\n>", who[n - 1]) != NULL)
 			n--;
 		addr = xstrndup(who, n);
+		/* as cirm keeps an address: a domain with å, ä or ö in its
+		   xn-- form; else as typed, as a citizen's mail with such a
+		   domain in UTF-8 was kept before cirm kept one form */
+		ascii = mailout_address_ascii(addr);
 		for (char *p = addr; *p != '\0'; p++)
 			if (*p >= 'A' && *p <= 'Z')
 				*p = (char)(*p - 'A' + 'a');
-		rc = store_contact_find(store, "email", addr, id_r, error_r);
+		for (char *p = ascii; p != NULL && *p != '\0'; p++)
+			if (*p >= 'A' && *p <= 'Z')
+				*p = (char)(*p - 'A' + 'a');
+		rc = ascii == NULL ? 0 :
+			store_contact_find(store, "email", ascii, id_r, error_r);
+		if (rc == 0 && (ascii == NULL || strcmp(ascii, addr) != 0))
+			rc = store_contact_find(store, "email", addr, id_r,
+						error_r);
+		free(ascii);
 		free(addr);
 		return rc;
 	}

@@ -6,9 +6,13 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "mailout.h"
+#include "settings.h"
 #include "store.h"
 #include "util.h"
+#include "workflow.h"
 
+#include <dirent.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -75,12 +79,17 @@ valid_group(const char *s)
 }
 
 /* Checks the details given to add or set, each bad one told; true when
-   all are good. */
+   all are good, with *EMAIL_R (caller frees; NULL without EMAIL) the
+   address as mail carries it: in small letters, a domain with å, ä or
+   ö in its xn-- form (fia@håbo.se is fia@xn--hbo-ula.se), which is
+   where cirm sends and what the handler's replies come from. */
 static bool
 details_ok(const char *name, const char *email, const char *lang,
-	   const struct strlist *groups)
+	   const struct strlist *groups, char **email_r)
 {
 	bool ok = true;
+
+	*email_r = NULL;
 
 	/* Text from a terminal in Latin-1 would go into notifications as
 	   broken UTF-8, and a group so named matches no workflow role. */
@@ -101,6 +110,15 @@ details_ok(const char *name, const char *email, const char *lang,
 		ctl_error(_("bad address '%s': it must be like "
 			    "eva@kommun.example"), email);
 		ok = false;
+	} else if (email != NULL &&
+		   (*email_r = mailout_address_ascii(email)) == NULL) {
+		/* letters beyond ASCII before the @ need SMTPUTF8 */
+		ctl_error(_("bad address '%s': cirm cannot send mail to it "
+			    "(å, ä and ö may be in its domain, not before "
+			    "the @)"), email);
+		ok = false;
+	} else if (email != NULL) {
+		lower_ascii(*email_r);
 	}
 	if (lang != NULL && strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0) {
 		ctl_error(_("bad language '%s': it must be sv or en"), lang);
@@ -155,6 +173,86 @@ free_address(struct store *store, const char *email, int64_t self, bool take,
 					    error_r) < 0 ? -1 : 1;
 }
 
+static bool
+in_list(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
+static int
+cmp_group(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The handler groups the workflows of DIR name, sorted, into NAMED. */
+static void
+workflow_groups(const char *dir, struct strlist *named)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		struct workflow *wf = NULL;
+		char *path, *err = NULL;
+
+		if (n <= 4 || e->d_name[0] == '.' ||
+		    strcmp(e->d_name + n - 4, ".xml") != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (workflow_load_file(path, &wf, &err) == 0) {
+			for (size_t i = 0; i < wf->groups.n; i++) {
+				if (!in_list(named, wf->groups.v[i]))
+					strlist_add(named, wf->groups.v[i]);
+			}
+		}
+		workflow_free(&wf);
+		free(err);
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	qsort(named->v, named->n, sizeof(*named->v), cmp_group);
+}
+
+/* Says which of GROUPS no workflow of workflow_dir names: a group is
+   made when first given, so "Synpunkter" for the shipped roles'
+   "synpunkter" makes a group no case ever reaches, and its member is
+   never told of a case. Silent when no workflow loads. */
+static void
+warn_unnamed_groups(const struct cfg *cfg, const struct strlist *groups)
+{
+	const char *dir = cfg_str(cfg, CFG_WORKFLOW_DIR);
+	struct strlist named = { 0 }, unnamed = { 0 }, text = { 0 };
+	char *list;
+
+	if (groups->n == 0)
+		return;
+	workflow_groups(dir, &named);
+	for (size_t i = 0; named.n > 0 && i < groups->n; i++) {
+		if (!in_list(&named, groups->v[i]))
+			strlist_add(&unnamed, groups->v[i]);
+	}
+	if (unnamed.n > 0) {
+		for (size_t i = 0; i < named.n; i++)
+			strlist_addf(&text, "%s%s", i > 0 ? ", " : "",
+				     named.v[i]);
+		list = strlist_join(&text);
+		for (size_t i = 0; i < unnamed.n; i++)
+			printf(_("warning: no workflow in %s names group %s, "
+				 "so no case reaches it (they name %s): is it "
+				 "misspelt?\n"), dir, unnamed.v[i], list);
+		free(list);
+	}
+	strlist_clear(&unnamed);
+	strlist_clear(&named);
+}
+
 static int
 add(const struct ctl *ctl, int argc, char **argv)
 {
@@ -170,7 +268,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	struct strlist groups = { 0 };
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
-	char *err = NULL;
+	char *err = NULL, *email_ascii = NULL;
 	int64_t id, gid, now = cirm_now();
 	int c, r, bad = 0, ret = 1, active, taken = 0;
 	bool take = false;
@@ -202,12 +300,14 @@ add(const struct ctl *ctl, int argc, char **argv)
 			    "'.', '_' or '-', at most 32 in all"), argv[optind]);
 		bad = 1;
 	}
-	if (!details_ok(name, email, lang, &groups))
+	if (!details_ok(name, email, lang, &groups, &email_ascii))
 		bad = 1;
 	if (bad) {
+		free(email_ascii);
 		strlist_clear(&groups);
 		return EX_DATAERR;
 	}
+	email = email_ascii;
 	if (ctl_load_config(ctl, &cfg) < 0) {
 		ret = EX_CONFIG;
 		goto out;
@@ -245,6 +345,7 @@ add(const struct ctl *ctl, int argc, char **argv)
 	if (taken)
 		printf(_("the address %s was a citizen's: their cases stay, "
 			 "without it\n"), email);
+	warn_unnamed_groups(cfg, &groups);
 	ret = 0;
 	goto out;
 fail:
@@ -252,6 +353,7 @@ fail:
 	ctl_error("%s", err);
 	free(err);
 out:
+	free(email_ascii);
 	strlist_clear(&groups);
 	store_free(&store);
 	cfg_free(&cfg);
@@ -332,7 +434,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 	int open = 0;
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
-	char *err = NULL;
+	char *err = NULL, *email_ascii = NULL;
 	int64_t id, other, gid, now = cirm_now();
 	int c, r, bad = 0, ret = 1, active, taken = 0;
 	bool take = false;
@@ -364,10 +466,12 @@ set(const struct ctl *ctl, int argc, char **argv)
 		ret = EX_USAGE;
 		goto out;
 	}
-	if (!details_ok(name, email, lang, &add_groups)) {
+	if (!details_ok(name, email, lang, &add_groups, &email_ascii)) {
 		ret = EX_DATAERR;
 		goto out;
 	}
+	if (email_ascii != NULL)
+		email = email_ascii;
 	if (ctl_load_config(ctl, &cfg) < 0) {
 		ret = EX_CONFIG;
 		goto out;
@@ -433,6 +537,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 	if (taken)
 		printf(_("the address %s was a citizen's: their cases stay, "
 			 "without it\n"), email);
+	warn_unnamed_groups(cfg, &add_groups);
 	warn_empty_groups(store, &remove_groups);
 	if (remove_groups.n > 0 &&
 	    store_handler_cases(store, id, count_case, &open, &err) == 0 &&
@@ -452,6 +557,7 @@ fail:
 	ctl_error("%s", err);
 	free(err);
 out:
+	free(email_ascii);
 	free(detail);
 	strlist_clear(&changed);
 	strlist_clear(&add_groups);

@@ -160,7 +160,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	struct store *store = NULL;
 	struct store_counts c;
 	struct check ck = { CHECK_OK, { 0 } };
-	char *lock, *err = NULL;
+	char *lock, *err = NULL, *why = NULL;
 	long warn_min = 15, crit_min = 60;
 	int opt, check = 0, limits = 0, ret = 1;
 	int64_t now = cirm_now();
@@ -197,10 +197,16 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 			    "(%ld)"), warn_min, crit_min);
 		return EX_USAGE;
 	}
-	if (ctl_load_config(ctl, &cfg) < 0) {
+	if (ctl_load_config_why(ctl, &cfg, &why) < 0) {
 		ret = check ? CHECK_UNKNOWN : EX_CONFIG;
+		/* The monitoring system shows this line alone: what is
+		   wrong, such as a key file that its user may not read,
+		   while cirmctl config run as the instance's user finds no
+		   error at all. */
 		if (check)
-			printf("CIRM UNKNOWN - the configuration has errors\n");
+			printf("CIRM UNKNOWN - the configuration cannot be "
+			       "used: %s\n", why);
+		free(why);
 		goto out;
 	}
 	if (ctl_open_store(cfg, &store) < 0) {

@@ -15,6 +15,10 @@ struct ctl {
 /* Loads the configuration; errors to stderr. 0 or -1. */
 struct cfg;
 int ctl_load_config(const struct ctl *ctl, struct cfg **cfg_r);
+/* As ctl_load_config; on -1 also *WHY_R, the first problem on one line
+   (caller frees), for a report that has only one line. */
+int ctl_load_config_why(const struct ctl *ctl, struct cfg **cfg_r,
+			char **why_r);
 /* Opens the database of an existing instance; errors to stderr. */
 struct store;
 int ctl_open_store(const struct cfg *cfg, struct store **store_r);

@@ -9,6 +9,7 @@
 #include "html.h"
 #include "i18n.h"
 #include "log.h"
+#include "mailout.h"
 #include "reply.h"
 #include "token.h"
 #include "util.h"
@@ -30,6 +31,35 @@ where(const struct cfg *cfg, enum setting_id id)
 
 	return line > 0 ? xasprintf("%s:%d: ", cfg_path(cfg), line) :
 		xasprintf("%s: ", cfg_path(cfg));
+}
+
+/* mail_form_senders with each domain in its xn-- form, as senders are
+   compared (see lower()): "@e-tjänster.kommun.example" as well. */
+static char *
+form_senders_ascii(const char *v)
+{
+	struct strlist out = { 0 };
+	const char *p = v;
+
+	while (*p != '\0') {
+		size_t n;
+		char *one, *ascii;
+
+		p += strspn(p, " ,\t");
+		n = strcspn(p, " ,\t");
+		if (n == 0)
+			break;
+		one = p[0] == '@' ? xasprintf("x%.*s", (int)n, p) :
+			xstrndup(p, n);
+		ascii = mailout_address_ascii(one);
+		strlist_addf(&out, "%s%s", out.n > 0 ? " " : "",
+			     ascii == NULL ? one + (p[0] == '@') :
+			     ascii + (p[0] == '@'));
+		free(ascii);
+		free(one);
+		p += n;
+	}
+	return out.n > 0 ? strlist_join(&out) : xstrdup(v);
 }
 
 struct mailin *
@@ -54,7 +84,8 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->where_default = where(cfg, CFG_WORKFLOW_DEFAULT);
 	mi->where_routes = where(cfg, CFG_WORKFLOW_ROUTES);
 	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
-	mi->form_senders = xstrdup(cfg_str(cfg, CFG_MAIL_FORM_SENDERS));
+	mi->form_senders = form_senders_ascii(cfg_str(cfg,
+						      CFG_MAIL_FORM_SENDERS));
 	mi->case_access_all = strcmp(cfg_str(cfg, CFG_CASE_ACCESS), "all") == 0;
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
@@ -121,10 +152,17 @@ mailin_kind_name(enum mailin_kind kind)
 	return names[kind];
 }
 
+/* An address as cirm keeps it: in small letters, and a domain with å,
+   ä or ö in its xn-- form, as most mail carries it and as cirm sends to
+   it, so that fia@håbo.se in a header written in UTF-8 is the handler
+   or citizen fia@xn--hbo-ula.se. */
 static char *
 lower(const char *s)
 {
-	char *l = xstrdup(s);
+	char *l = mailout_address_ascii(s);
+
+	if (l == NULL)
+		l = xstrdup(s);
 
 	for (char *p = l; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
@@ -1383,10 +1421,14 @@ match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 	for (size_t i = 0; r->found == NULL && i < m->nto + m->ncc; i++) {
 		const struct mime_address *a = i < m->nto ? &m->to[i] :
 							    &m->cc[i - m->nto];
+		/* as the route is written: a domain with å, ä or ö in its
+		   xn-- form, however the mail wrote it */
+		char *to = a->addr != NULL ? lower(a->addr) : NULL;
 
-		if (a->addr != NULL && strlen(a->addr) == addr_len &&
-		    strncasecmp(a->addr, addr, addr_len) == 0)
+		if (to != NULL && strlen(to) == addr_len &&
+		    strncasecmp(to, addr, addr_len) == 0)
 			r->found = xstrndup(wf, wf_len);
+		free(to);
 	}
 }
 

@@ -5,6 +5,7 @@
 #include "retention-private.h"
 
 #include "calendar.h"
+#include "i18n.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -30,13 +31,19 @@ retention_free(struct retention **rp)
 	*rp = NULL;
 }
 
+static const char why_shape[] =
+	N_("must be none or WORKFLOW:PERIOD pairs, e.g. synpunkt:P2Y "
+	   "felanmalan:P1Y *:P10Y");
+
 static int
-parse_pair(struct retention *r, const char *item, char **error_r)
+parse_pair(struct retention *r, const char *item, char **error_r,
+	   const char **why_r)
 {
 	const char *colon = strrchr(item, ':');
 	struct rule rule = { 0 };
 	char *err = NULL;
 
+	*why_r = why_shape;
 	if (colon == NULL || colon == item || colon[1] == '\0') {
 		*error_r = xasprintf("'%s' is not WORKFLOW:PERIOD", item);
 		return -1;
@@ -47,6 +54,7 @@ parse_pair(struct retention *r, const char *item, char **error_r)
 		if (strcmp(r->rules[i].workflow, rule.workflow) == 0) {
 			*error_r = xasprintf("workflow %s is named twice",
 					     rule.workflow);
+			*why_r = N_("must name each workflow once");
 			goto fail;
 		}
 	if (calendar_duration_parse(rule.period, &rule.d, &err) < 0) {
@@ -57,6 +65,7 @@ parse_pair(struct retention *r, const char *item, char **error_r)
 	if (r->n == RETENTION_RULES_MAX) {
 		*error_r = xasprintf("more than %d workflows",
 				     RETENTION_RULES_MAX);
+		*why_r = N_("must name at most 100 workflows");
 		goto fail;
 	}
 	r->rules = xrealloc(r->rules, (r->n + 1) * sizeof(*r->rules));
@@ -68,8 +77,9 @@ fail:
 	return -1;
 }
 
-int
-retention_parse(const char *text, struct retention **r_r, char **error_r)
+static int
+parse(const char *text, struct retention **r_r, char **error_r,
+      const char **why_r)
 {
 	struct retention *r;
 	const char *p = text;
@@ -88,7 +98,7 @@ retention_parse(const char *text, struct retention **r_r, char **error_r)
 		if (n == 0)
 			break;
 		item = xstrndup(p, n);
-		rc = parse_pair(r, item, error_r);
+		rc = parse_pair(r, item, error_r, why_r);
 		free(item);
 		if (rc < 0) {
 			retention_free(&r);
@@ -98,11 +108,35 @@ retention_parse(const char *text, struct retention **r_r, char **error_r)
 	}
 	if (r->n == 0) {
 		*error_r = xstrdup("no WORKFLOW:PERIOD given (none for none)");
+		*why_r = why_shape;
 		retention_free(&r);
 		return -1;
 	}
 	*r_r = r;
 	return 0;
+}
+
+int
+retention_parse(const char *text, struct retention **r_r, char **error_r)
+{
+	const char *why;
+
+	return parse(text, r_r, error_r, &why);
+}
+
+const char *
+retention_problem(const char *text)
+{
+	struct retention *r = NULL;
+	const char *why = NULL;
+	char *err = NULL;
+
+	if (parse(text, &r, &err, &why) == 0) {
+		retention_free(&r);
+		return NULL;
+	}
+	free(err);
+	return why;
 }
 
 const struct rule *

@@ -22,6 +22,9 @@ struct store;
 int retention_parse(const char *text, struct retention **r_r,
 		    char **error_r);
 void retention_free(struct retention **r);
+/* Why TEXT is no case_retention, as a translatable reason for
+   cirm.conf's message (marked N_), or NULL when it is one. */
+const char *retention_problem(const char *text);
 
 /* A case removed (or, in a dry run, to be removed). */
 struct retention_case {

@@ -7,6 +7,7 @@
 #include "i18n.h"
 #include "retention.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -176,16 +177,7 @@ check_form_senders(const char *v)
 static const char *
 check_retention(const char *v)
 {
-	struct retention *r = NULL;
-	char *err = NULL;
-
-	if (retention_parse(v, &r, &err) < 0) {
-		free(err);
-		return N_("must be none or WORKFLOW:PERIOD pairs, e.g. "
-			  "synpunkt:P2Y felanmalan:P1Y *:P10Y");
-	}
-	retention_free(&r);
-	return NULL;
+	return retention_problem(v);
 }
 
 static const char *
@@ -279,6 +271,18 @@ check_workflow_routes(const char *v)
 			return N_("must be none or address=workflow pairs, "
 				  "e.g. felanmalan@kommun.example=felanmalan");
 		addr = xstrndup(p, (size_t)(eq - p));
+		/* Mail comes to our address as mail carries it: a domain
+		   with å, ä or ö in its xn-- form, as mail_address is
+		   written; as typed, the route would match no mail. */
+		if (check_mail_address(addr) == NULL &&
+		    check_own_address(addr) != NULL) {
+			free(addr);
+			strlist_clear(&seen);
+			return N_("must name addresses in ASCII letters, like "
+				  "felanmalan@kommun.example=felanmalan (a "
+				  "domain with Swedish letters in its xn-- "
+				  "form)");
+		}
 		/* An SMS route names our number or short code. */
 		ok = (check_mail_address(addr) == NULL ||
 		      (addr[strspn(addr, "+")] != '\0' &&
@@ -580,13 +584,71 @@ const struct setting_def settings[SETTING_COUNT] = {
 		0, NULL, check_workflow_routes, NULL, "Workflows by receiving "
 		"address: address=workflow pairs separated by spaces, e.g. "
 		"felanmalan@kommun.example=felanmalan; none for no routes. "
-		"For SMS the address is the number or short code the citizen "
+		"ASCII only, as mail_address: a domain with Swedish letters "
+		"in its xn-- form. For SMS the address is the number or short code the citizen "
 		"wrote to, e.g. 72456=felanmalan." },
 	[CFG_SMS_COUNTRY_CODE] = { "sms_country_code", SETTING_STRING, "+46", 0,
 		0, NULL, check_country_code, NULL, "Country code of phone "
 		"numbers written without one (070-123 45 67): citizens' "
 		"numbers are kept in E.164 form." },
 };
+
+/* Edits (a letter put in, left out, changed, or two swapped) from A to
+   B, in small letters; past MAX, MAX + 1. */
+static size_t
+distance(const char *a, const char *b, size_t max)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t d[3][65];
+
+	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > max)
+		return max + 1;
+	for (size_t j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t *row = d[i % 3], *up = d[(i - 1) % 3],
+			*up2 = d[(i + 1) % 3];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			int ca = tolower((unsigned char)a[i - 1]);
+			int cb = tolower((unsigned char)b[j - 1]);
+			size_t v = up[j - 1] + (ca != cb);
+
+			if (up[j] + 1 < v)
+				v = up[j] + 1;
+			if (row[j - 1] + 1 < v)
+				v = row[j - 1] + 1;
+			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
+			    tolower((unsigned char)a[i - 2]) == cb &&
+			    up2[j - 2] + 1 < v)
+				v = up2[j - 2] + 1;
+			row[j] = v;
+		}
+	}
+	return d[la % 3][lb] > max ? max + 1 : d[la % 3][lb];
+}
+
+const struct setting_def *
+setting_near(const char *name)
+{
+	const struct setting_def *best = NULL, *prefixed = NULL;
+	size_t n = strlen(name), best_d = n >= 6 ? 2 : 1, prefixes = 0;
+
+	for (size_t i = 0; i < SETTING_COUNT; i++) {
+		size_t d = distance(name, settings[i].name, best_d);
+
+		if (d <= best_d && (best == NULL || d < best_d)) {
+			best = &settings[i];
+			best_d = d;
+		}
+		if (n >= 6 && strncasecmp(settings[i].name, name, n) == 0) {
+			prefixed = &settings[i];
+			prefixes++;
+		}
+	}
+	return best != NULL ? best : prefixes == 1 ? prefixed : NULL;
+}
 
 const struct setting_def *
 setting_find(const char *name)

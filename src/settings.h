@@ -110,5 +110,9 @@ extern const struct setting_def settings[SETTING_COUNT];
 
 /* The setting called NAME, or NULL. */
 const struct setting_def *setting_find(const char *name);
+/* The setting NAME is most likely a slip for (a letter or two off, in
+   capitals, or without its end, as smtp_password for
+   smtp_password_file), or NULL. */
+const struct setting_def *setting_near(const char *name);
 
 #endif

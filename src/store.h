@@ -743,6 +743,13 @@ int store_audit_list(struct store *store, const char *action,
 		     int (*fn)(const struct store_audit_entry *e, void *ctx),
 		     void *ctx, int64_t *total_r, char **error_r);
 
+/* Calls FN for each action in the audit log, in order of the name,
+   with how many entries have it; ACTION is valid during the call only.
+   0, or -1. */
+int store_audit_actions(struct store *store,
+			int (*fn)(const char *action, int64_t n, void *ctx),
+			void *ctx, char **error_r);
+
 /* --- workflows, timers, case flow (store-flow.c) --- */
 
 /* Records workflow ID VERSION with its SOURCE (LEN bytes, SHA256 hex).

@@ -108,6 +108,35 @@ alone(const char *text, const char *open, const char *end)
 	return (open == text || open[-1] == '\n') && *end == '\n';
 }
 
+/* The line of a "}}" in P..END that closes no "{{" (one brace of the
+   pair lost in an edit: the citizen would get "{case.number}}" as it
+   is), or 0. LINE is the line P is on. */
+static int
+stray_close(const char *p, const char *end, int line)
+{
+	for (; p + 1 < end; p++) {
+		if (p[0] == '}' && p[1] == '}')
+			return line;
+		line += *p == '\n';
+	}
+	return 0;
+}
+
+/* Where the tag opened at OPEN ends: its "}}" on the same line, before
+   any other "{{"; else NULL (a "}}" further on closes something else,
+   and taking it would name half the template as a variable). */
+static const char *
+tag_end(const char *open)
+{
+	for (const char *q = open + 2; *q != '\0' && *q != '\n'; q++) {
+		if (q[0] == '}' && q[1] == '}')
+			return q;
+		if (q[0] == '{' && q[1] == '{')
+			return NULL;
+	}
+	return NULL;
+}
+
 /* Fills the {{places}} of TEXT (starting at line LINE of PATH), and its
    sections: {{#if name}} ... {{else}} ... {{/if}}, kept when the
    variable is not empty. Every name must be known, in a section left
@@ -121,13 +150,22 @@ fill(const char *path, int line, const char *text,
 	FILE *f = open_memstream(&out, &len);
 	const char *p = text;
 	bool on[SECTIONS_MAX + 1] = { true }, seen_else[SECTIONS_MAX + 1];
-	int depth = 0;
+	int depth = 0, if_line[SECTIONS_MAX + 1];
 
 	while (*p != '\0') {
 		const char *open = strstr(p, "{{"), *close, *name, *value;
 		size_t nlen;
 		int kind = 0;	/* 0 variable, 1 #if, 2 else, 3 /if */
+		int stray = stray_close(p, open != NULL ? open : p + strlen(p),
+					line);
 
+		if (stray > 0) {
+			fclose(f);
+			free(out);
+			*error_r = xasprintf("%s:%d: '}}' without '{{'", path,
+					     stray);
+			return NULL;
+		}
 		if (open == NULL) {
 			if (on[depth])
 				fputs(p, f);
@@ -139,7 +177,7 @@ fill(const char *path, int line, const char *text,
 			line += *q == '\n';
 		if (on[depth])
 			fwrite(p, 1, (size_t)(open - p), f);
-		close = strstr(open, "}}");
+		close = tag_end(open);
 		name = open + 2 + strspn(open + 2, " ");
 		if (strncmp(name, "#if ", 4) == 0) {
 			kind = 1;
@@ -184,6 +222,7 @@ fill(const char *path, int line, const char *text,
 			break;
 		case 1:
 			depth++;
+			if_line[depth] = line;
 			on[depth] = on[depth - 1] && *value != '\0';
 			seen_else[depth] = false;
 			break;
@@ -203,9 +242,10 @@ fill(const char *path, int line, const char *text,
 	}
 	fclose(f);
 	if (depth > 0) {
+		/* the line of the section left open, not the file's end */
 		free(out);
 		*error_r = xasprintf("%s:%d: {{#if}} without {{/if}}", path,
-				     line);
+				     if_line[depth]);
 		return NULL;
 	}
 	return out;
@@ -302,6 +342,14 @@ render_text(const char *path, const char *text,
 	}
 	subject = xstrndup(text, (size_t)(nl - text));
 	body = nl[1] == '\0' ? nl + 1 : nl + 2;
+	/* "Subject:" and nothing after it, as a line cut short in an
+	   edit: every mail from the template would go without one */
+	if (blank(subject + 8)) {
+		*error_r = xasprintf("%s:1: the subject is empty: write it "
+				     "after 'Subject:'", path);
+		free(subject);
+		return -1;
+	}
 	*subject_r = fill(path, 1, subject + 8 + strspn(subject + 8, " "), vars,
 			  nvars, error_r);
 	free(subject);

@@ -898,6 +898,30 @@ template_language(const char *name)
 	return 0;
 }
 
+/* cirm's own template "answer" (and its SMS variant), the frame around
+   every handler's answer to a citizen: no workflow names it, every one
+   sends it, and one that does not render would keep each answer in the
+   inbox until it is quarantined. Like a named one it is rendered in
+   each language directory (falling back to sv), told at the line of
+   <workflow>. */
+static void
+check_answer_template(struct checker *c, const char *dir,
+		      const struct strlist *langs)
+{
+	static char answer[] = "answer", answer_sms[] = "answer.sms";
+	const struct workflow_template own = { answer, c->wf->line };
+
+	for (size_t j = 0; j < langs->n; j++) {
+		char *path = xasprintf("%s/%s/%s", dir, langs->v[j],
+				       answer_sms);
+
+		try_template(c, dir, langs->v[j], &own, answer);
+		if (access(path, R_OK) == 0)
+			try_template(c, dir, langs->v[j], &own, answer_sms);
+		free(path);
+	}
+}
+
 static void
 check_templates(struct checker *c, const char *dir)
 {
@@ -962,6 +986,7 @@ check_templates(struct checker *c, const char *dir)
 			free(path);
 		}
 	}
+	check_answer_template(c, dir, &langs);
 	if (langs.n == 0)
 		cerror(c, 1, "template directory %s has no language "
 		       "directories", dir);

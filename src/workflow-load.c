@@ -93,7 +93,10 @@ is_cascade(const char *msg)
 	static const char *const echoes[] = {
 		"failed to validate content", "has extra content",
 		"Expecting an element", "Did not expect element",
-		"Expecting element", "in interleave", NULL
+		"Expecting element", "in interleave",
+		/* <closed date="2026-02-30"/>: "failed to validate
+		   attributes" says it too, with what is expected */
+		"doesn't allow value", NULL
 	};
 
 	for (size_t i = 0; echoes[i] != NULL; i++) {
@@ -888,6 +891,8 @@ load_roles(struct loader *ld, xmlNode *node)
 				       "at line %d)", r.id, wf->roles[i].line);
 		}
 		SCXML_PUSH(wf->roles, wf->nroles, r);
+		if (r.group != NULL)
+			strlist_add(&wf->groups, r.group);
 	}
 }
 
@@ -1079,6 +1084,8 @@ check_action(struct loader *ld, xmlNode *n)
 	char *after = workflow_attr(n, "after"), *err = NULL;
 	struct calendar_duration d;
 
+	if (to != NULL && strncmp(to, "group:", 6) == 0 && to[6] != '\0')
+		strlist_add(&ld->wf->groups, to + 6);
 	if (strcmp(name, "reply") == 0) {
 		use_template(ld, n);
 	} else if (strcmp(name, "notify") == 0) {
@@ -1493,6 +1500,7 @@ workflow_free(struct workflow **wfp)
 		free(wf->roles[i].group);
 	}
 	free(wf->roles);
+	strlist_clear(&wf->groups);
 	for (size_t i = 0; i < wf->ncommands; i++) {
 		free(wf->commands[i].word);
 		free(wf->commands[i].event);

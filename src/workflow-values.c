@@ -45,7 +45,7 @@ static const struct {
 	  "fri, sat and sun, in lower case, without spaces" },
 	{ "clock-time", "a time HH:MM, such as 08:00" },
 	{ "clock-time-end", "a time HH:MM, such as 16:30, or 24:00" },
-	{ "date", "a date YYYY-MM-DD" },
+	{ "date", "a date YYYY-MM-DD that exists, such as 2026-05-15" },
 	{ "group-name", "a name without white space" },
 	{ "priority", "low, normal, high or urgent" },
 	{ "state-category", "initial, active, waiting or inactive" },

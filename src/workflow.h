@@ -102,6 +102,9 @@ struct workflow {
 	size_t ncalendars;
 	struct workflow_role *roles;
 	size_t nroles;
+	/* Every handler group it names: its roles' and those of the
+	   group:NAME its actions notify or assign to. */
+	struct strlist groups;
 	struct workflow_command *commands;
 	size_t ncommands;
 	struct workflow_template *templates, *used_templates;

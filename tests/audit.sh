@@ -47,8 +47,13 @@ check "--object: only eva's entries" \
 run "$CIRMCTL" -c "$C" audit list --action handler.add
 check "--action: only that action" \
 	[ "$(printf '%s\n' "$out" | sed 1d | wc -l)" -eq 1 ]
-run "$CIRMCTL" -c "$C" audit list --action case.assign
+run "$CIRMCTL" -c "$C" audit list --action case.assign --object eva
 check "a filter nothing matches says so" contains "$out" "(no entries)"
+# A mistyped action: said, with the actions the log has.
+run "$CIRMCTL" -c "$C" audit list --action handler.added
+check "an action no entry has says so" contains "$out" "(no entries with action 'handler.added')"
+check "... and lists those the log has, with how many" contains "$out" \
+	"handler.add (1), handler.disable (1), handler.enable (1), instance.init (1)"
 run "$CIRMCTL" -c "$C" audit list --limit 2
 check "--limit: says how many more there are" contains "$out" "(2 more, older: see --limit)"
 run "$CIRMCTL" -c "$C" audit list --limit 0

@@ -126,7 +126,38 @@ END_TEST
 
 START_TEST(test_unknown_setting)
 {
-	assert_one_error("\ncase_prefx = KS\n", 2, "unknown setting 'case_prefx'");
+	/* a slip: a letter left out, two swapped, capitals, '-' for '_',
+	   a name without its end; the setting it most likely meant */
+	assert_one_error("\ncase_prefx = KS\n", 2, "unknown setting "
+			 "'case_prefx' (did you mean 'case_prefix'?)");
+	assert_one_error("smtp_hots = mail.kommun.example\n", 1, "unknown "
+			 "setting 'smtp_hots' (did you mean 'smtp_host'?)");
+	assert_one_error("Mail_Name = Kommunen\n", 1, "unknown setting "
+			 "'Mail_Name' (did you mean 'mail_name'?)");
+	assert_one_error("case-prefix = KS\n", 1, "unknown setting "
+			 "'case-prefix' (did you mean 'case_prefix'?)");
+	assert_one_error("smtp_password = hemligt\n", 1, "unknown setting "
+			 "'smtp_password' (did you mean 'smtp_password_file'?)");
+	/* nothing near: no guess */
+	for (int i = 0; i < 2; i++) {
+		static const char *const text[] = {
+			"smtp_server = mail.kommun.example\n", "log = syslog\n"
+		};
+		static const char *const end[] = {
+			"unknown setting 'smtp_server'", "unknown setting 'log'"
+		};
+		struct strlist errors = { 0 };
+		struct cfg *cfg = NULL;
+		size_t n;
+
+		ck_assert_int_eq(load(text[i], &cfg, &errors), -1);
+		ck_assert_uint_eq(errors.n, 1);
+		n = strlen(errors.v[0]);
+		ck_assert_msg(n > strlen(end[i]) &&
+			      strcmp(errors.v[0] + n - strlen(end[i]),
+				     end[i]) == 0, "%s", errors.v[0]);
+		strlist_clear(&errors);
+	}
 }
 END_TEST
 
@@ -201,6 +232,11 @@ START_TEST(test_bad_string)
 	assert_one_error("workflow_routes = +4672456=felanmalan, "
 			 "4672456=synpunkt\n", 1,
 			 "'workflow_routes' must name each address once");
+	/* a route to an address as typed with å: as mail carries it, the
+	   domain is in its xn-- form, and the route would match no mail */
+	assert_one_error("workflow_routes = felanmalan@h\xc3\xa5" "bo.se=felanmalan\n",
+			 1, "'workflow_routes' must name addresses in ASCII "
+			 "letters");
 	/* a form sender named without its domain, or a bare '@' */
 	assert_one_error("mail_form_senders = noreply\n", 1,
 			 "'mail_form_senders' must be none or addresses and "
@@ -214,8 +250,10 @@ START_TEST(test_bad_string)
 			 "pairs");
 	assert_one_error("case_retention = synpunkt:2Y\n", 1,
 			 "'case_retention' must be none or WORKFLOW:PERIOD");
+	/* a workflow named twice: said so, not that pairs are wanted */
 	assert_one_error("case_retention = synpunkt:P2Y *:P5Y synpunkt:P1Y\n",
-			 1, "'case_retention' must be none or WORKFLOW:PERIOD");
+			 1, "'case_retention' must name each workflow once, "
+			 "not 'synpunkt:P2Y *:P5Y synpunkt:P1Y'");
 	assert_one_error("case_retention = :P2Y\n", 1,
 			 "'case_retention' must be none or WORKFLOW:PERIOD");
 	/* the digest: a time of day */

@@ -525,17 +525,23 @@ START_TEST(test_workflows)
 	char *b = mail("bo@example.se", "Felanmälan <Felanmalan@kommun.example>",
 		       "Lampa", "w2@example.se", NULL,
 		       "Gatlampan vid skolan är trasig.");
+	/* the route's domain written in UTF-8, as a mail may have it */
+	char *c = mail("cia@example.se", "felanmalan@H\xc3\xa5" "bo.se",
+		       "Lampa", "w3@example.se", NULL,
+		       "Gatlampan vid torget är trasig.");
 	char *state;
 
 	teardown();
-	setup_with("workflow_routes = felanmalan@kommun.example=felanmalan\n");
+	setup_with("workflow_routes = felanmalan@kommun.example=felanmalan "
+		   "felanmalan@xn--hbo-ula.se=felanmalan\n");
 	deliver(a);
 	deliver(b);
+	deliver(c);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE workflow = "
 			       "'synpunkt' AND workflow_version = 1 AND state = "
 			       "'registrerad'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE workflow = "
-			       "'felanmalan' AND category = 'belysning'"), 1);
+			       "'felanmalan' AND category = 'belysning'"), 2);
 	/* armed by the state entered, in the database */
 	ck_assert_int_ge(count("SELECT count(*) FROM timer WHERE fired_at IS "
 			       "NULL"), 2);
@@ -548,6 +554,7 @@ START_TEST(test_workflows)
 	free(state);
 	free(a);
 	free(b);
+	free(c);
 }
 END_TEST
 

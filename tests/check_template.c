@@ -80,8 +80,22 @@ static const struct case_ cases[] = {
 	{ "Subject: x\n\nRad 1\n{{case.nonsense}}\n",
 	  "ERROR: sv/t:4: unknown variable 'case.nonsense'" },
 	{ "Subject: x\n\nHej {{handler.name\n", "ERROR: sv/t:3: '{{' without '}}'" },
+	/* a brace lost in an edit is named where it was lost, not sent
+	   as it is nor taken as a variable running on to the next "}}" */
+	{ "Subject: x\n\nHej {{handler.name}\n{{#if case.due}}\nSenast "
+	  "{{case.due}}\n{{/if}}\n", "ERROR: sv/t:3: '{{' without '}}'" },
+	{ "Subject: x\n\nHej {{handler.name {{case.number}}\n",
+	  "ERROR: sv/t:3: '{{' without '}}'" },
+	{ "Subject: x\n\nHej!\n\n\xc3\x84rende {case.number}}\n",
+	  "ERROR: sv/t:5: '}}' without '{{'" },
+	{ "Subject: \xc3\x84rende {case.number}}\n\nHej\n",
+	  "ERROR: sv/t:1: '}}' without '{{'" },
 	{ "no subject\n\nbody\n",
 	  "ERROR: sv/t:1: must start with a 'Subject:' line and a blank line" },
+	{ "Subject: \n\nbody\n",
+	  "ERROR: sv/t:1: the subject is empty: write it after 'Subject:'" },
+	/* a subject of variables may be empty for a case, not as written */
+	{ "Subject: {{case.due}}\n\nbody\n", "body\n" },
 	/* sections, on lines of their own, leave no blank lines */
 	{ "Subject: x\n\nA\n{{#if case.category}}\nKategori: {{case.category}}\n"
 	  "{{/if}}\nB\n", "A\nKategori: belysning\nB\n" },
@@ -94,7 +108,10 @@ static const struct case_ cases[] = {
 	  "ERROR: sv/t:3: unknown variable 'case.nonsense'" },
 	{ "Subject: x\n\n{{#if case.nonsense}}x{{/if}}\n",
 	  "ERROR: sv/t:3: unknown variable 'case.nonsense'" },
-	{ "Subject: x\n\n{{#if case.due}}x\n", "ERROR: sv/t:4: {{#if}} without {{/if}}" },
+	/* the line of the section left open, not the file's last */
+	{ "Subject: x\n\n{{#if case.due}}x\n", "ERROR: sv/t:3: {{#if}} without {{/if}}" },
+	{ "Subject: x\n\nHej!\n{{#if case.due}}Senast {{case.due}}\n\nMed v\xc3\xa4nlig "
+	  "h\xc3\xa4lsning\nKommunen\n", "ERROR: sv/t:4: {{#if}} without {{/if}}" },
 	{ "Subject: x\n\nx{{/if}}\n", "ERROR: sv/t:3: {{/if}} outside {{#if}}" },
 	{ "Subject: x\n\n{{#if case.due}}a{{else}}b{{else}}c{{/if}}\n",
 	  "ERROR: sv/t:3: a second {{else}}" },

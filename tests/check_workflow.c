@@ -428,6 +428,21 @@ START_TEST(test_parser_words)
 			 "and sun, in lower case, without spaces");
 	free(error);
 	free(doc);
+	/* a day that does not exist: said once, with what is expected,
+	   not also in libxml2's words */
+	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
+			"open=\"08:00\" close=\"16:00\"/>\n"
+			"<closed date=\"2026-02-30\"/></calendar>\n"
+			"<state id=\"a\">"
+			"<transition event=\"mail.citizen\" target=\"z\"/>"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("d.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "d.xml:4: Element closed failed to validate "
+			 "attributes: date=\"2026-02-30\": expected a date "
+			 "YYYY-MM-DD that exists, such as 2026-05-15");
+	free(error);
+	free(doc);
 	doc = xasprintf("%s<calendar id=\"c\"><hours days=\"mon\" "
 			"open=\"08:00\" close=\"16:00\"/></calendar>\n"
 			"<state id=\"väntar-svar\">"

@@ -62,6 +62,15 @@ In-Reply-To: <anna1@example.se>
 I hear the noise too.
 EOM
 printf 'From: 46707770001\n\nHej, det är is på trottoaren vid skolan och jag har ramlat.' >"$T/sms"
+cat >"$T/are.eml" <<'EOM'
+From: Siv <siv@xn--re-xia.se>
+To: arende@kommun.example
+Subject: Skidbacken
+Message-ID: <siv1@xn--re-xia.se>
+
+Liften står still.
+EOM
+queue email "$T/are.eml"
 queue email "$T/john.eml"
 queue email "$T/anna.eml"
 queue sms "$T/sms"
@@ -92,6 +101,10 @@ check "... and listed" contains "$out" "1 attachment copied into $T/files:"
 run "$CIRMCTL" -c "$C" citizen extract " <john@example.com> "
 check "an address as copied from a mail, with blanks and brackets" [ "$rc" -eq 0 ]
 check "... finds the same citizen" contains "$out" "$john_case"
+# A domain with å, ä or ö, as mail carried it (xn--) or as typed.
+run "$CIRMCTL" -c "$C" citizen extract siv@Åre.se
+check "an address typed with å finds the citizen whose mail had xn--" [ "$rc" -eq 0 ]
+check "... and her case" contains "$out" "Skidbacken"
 run "$CIRMCTL" -c "$C" audit list --action citizen.extract
 check "the extract is audited, naming no address" contains "$out" "contact "
 check "... not the address" sh -c '! printf "%s" "$1" | grep -q "john@"' - "$out"

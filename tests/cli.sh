@@ -298,7 +298,10 @@ done
 run "$CIRMCTL" -c "$C" handler list
 check "and no handler asa was added" sh -c "! printf '%s' \"\$1\" | grep -q '^asa '" sh "$out"
 run "$CIRMCTL" -c "$C" handler add asa --email åsa@kommun.example --name 'Åsa Öberg' --group gräs
-check "the same in UTF-8 is taken" [ "$rc" -eq 0 ]
+check "the same in UTF-8: å before the @ is bad data still" [ "$rc" -eq 65 ]
+check "... since cirm cannot send to it" contains "$err" "cirm cannot send mail to it"
+run "$CIRMCTL" -c "$C" handler add asa --email asa@kommun.example --name 'Åsa Öberg' --group gräs
+check "a name and a group in UTF-8 are taken" [ "$rc" -eq 0 ]
 
 # workflow migrate: what is wrong in its options is named, not only the
 # usage line ("a = b" is the way most write a pair).

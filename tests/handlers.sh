@@ -251,5 +251,48 @@ release_write_lock ROLLBACK
 check "and nothing was added" [ "$(sql "SELECT count(*) FROM contact WHERE login = 'kim'")" -eq 0 ]
 run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example
 check "once the lock is gone, it works" [ "$rc" -eq 0 ]
+check "... without a group, without a warning" [ "$out" = "handler kim added" ]
+
+# A group is made when first named: one the workflows spell otherwise
+# is a group no case reaches, and its member is told of none.
+run "$CIRMCTL" -c "$C" handler add cia --email cia@kommun.example \
+	--group Synpunkter --group ledning
+check "a group no workflow names: the handler is added" [ "$rc" -eq 0 ]
+check "... with a warning, and the groups the workflows name" contains "$out" \
+	"/workflows names group Synpunkter, so no case reaches it (they name driftledning, gata-park, gatubelysning, kundtjanst, ledning, synpunkter): is it misspelt?"
+check "... for that group alone" [ "$(printf '%s\n' "$out" | grep -c warning)" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler set cia --add-group gatbelysning
+check "handler set warns too" contains "$out" "names group gatbelysning, so no case reaches it"
+run "$CIRMCTL" -c "$C" handler set cia --add-group synpunkter --remove-group Synpunkter
+check "... and not of a group a workflow names" contains "$out" "handler cia changed"
+check "... (no such warning)" sh -c '! printf "%s" "$1" | grep -q "no workflow"' - "$out"
+
+# A domain with å, ä or ö has two forms: fia@håbo.se, as typed, and
+# fia@xn--hbo-ula.se, as mail carries it. cirm keeps the second, where
+# it sends and what the handler's replies come from.
+run "$CIRMCTL" -c "$C" handler add fia --email Fia@Håbo.se --group synpunkter
+check "a domain with å: the handler is added" [ "$rc" -eq 0 ]
+check "... with the address as mail carries it" \
+	[ "$(sql "SELECT address FROM contact_address a JOIN contact c ON c.id = a.contact_id WHERE c.login = 'fia'")" = fia@xn--hbo-ula.se ]
+run "$CIRMCTL" -c "$C" handler add fib --email fia@xn--hbo-ula.se
+check "the other form is hers already" [ "$rc" -eq 1 ]
+run "$CIRMCTL" -c "$C" handler add jan --email jån@kommun.example
+check "å before the @: refused" [ "$rc" -eq 65 ]
+check "... saying why" contains "$err" "cirm cannot send mail to it"
+mail anna@example.se arende@kommun.example a9@example.se Cykelstället "Det är trasigt."
+run "$CIRMD" -c "$C" --once
+rt=$(sql "SELECT headers FROM outbox WHERE recipient = 'fia@xn--hbo-ula.se'" |
+	sed -n 's/^Reply-To: *//p' | sed 's/.*<//; s/>.*//' | tr -d '\r')
+check "fia is told of the new case" contains "$rt" "arende+"
+quarantined=$(sql "SELECT count(*) FROM quarantine")
+mail fia@xn--hbo-ula.se "$rt" f1@xn--hbo-ula.se "Re: Cykelstället" "#ta"
+run "$CIRMD" -c "$C" --once
+check "her reply from the xn-- form is hers: she takes the case" \
+	[ "$(sql "SELECT h.login FROM cases c JOIN contact h ON h.id = c.assignee_id WHERE c.subject = 'Cykelstället'")" = fia ]
+mail "Fia <fia@HÅBO.se>" "$rt" f2@xn--hbo-ula.se "Re: Cykelstället" "#notering
+Ringt upp."
+run "$CIRMD" -c "$C" --once
+check "... and so is one whose From has the domain in UTF-8" \
+	[ "$(sql "SELECT count(*) FROM quarantine")" -eq "$quarantined" ]
 
 done_testing

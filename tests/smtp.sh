@@ -175,6 +175,9 @@ conf badca "smtp_port = $BADPORT"
 conf slow "smtp_port = $SLOWPORT"
 conf nologin "smtp_port = $PORT" "smtp_user = none"
 conf wrongpw "smtp_port = $PORT" "smtp_password_file = wrong.password"
+conf starttls465 "smtp_port = $TLSPORT"
+conf nopw "smtp_port = $PORT" "smtp_password_file = none.password"
+conf implicit587 "smtp_port = $PORT" "smtp_tls = implicit"
 printf 'wrong\n' >"$I/wrong.password"
 chmod 600 "$I/wrong.password"
 
@@ -326,6 +329,30 @@ check "unknown CA: the rows wait" [ "$(sql "SELECT count(*) FROM outbox WHERE st
 check "unknown CA: no login on that connection" [ "$(grep -c 'sasl_username=cirm' "$LOG")" -eq "$(grep -c 'sasl_username=cirm' "$LOG")" ]
 sleep 1
 check "unknown CA: nothing delivered" [ "$(delivered)" -eq 0 ]
+
+# smtp_tls that does not fit the port, the most common slip: the log
+# line names the setting to change, as for IMAP, and the mail waits.
+sql "DELETE FROM outbox"
+queue 1 starttls465
+gateway starttls465
+check "STARTTLS to a port for implicit TLS: within the greeting's 15 s, the log says what to set" contains "$err" \
+	"127.0.0.1:$TLSPORT: no SMTP greeting in 15 s: if smtp_port is a port for implicit TLS (usually 465), set smtp_tls = implicit"
+check "... and the mail waits" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 1")" -eq 1 ]
+sql "DELETE FROM outbox"
+queue 1 implicit587
+gateway implicit587
+check "implicit TLS to a plain port: the log says what to set" contains "$err" \
+	"if smtp_port is a plain port (usually 587), set smtp_tls = starttls"
+check "... and the mail waits" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 1")" -eq 1 ]
+# smtp_user set, its password file not made yet: said, with what to do.
+sql "DELETE FROM outbox"
+queue 1 nopw
+gateway nopw
+check "no password file: the log says what to do" contains "$err" \
+	"smtp_password_file: $I/none.password: No such file or directory (smtp_user is set: put its password in that file, mode 0600, or set smtp_user = none); the mail waits"
+check "... and the mail waits" [ "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued'")" -eq 1 ]
+sleep 1
+check "none of them delivered anything" [ "$(delivered)" -eq 0 ]
 
 # --- 4xx, then success; 5xx, failed with the reason --------------------
 sql "DELETE FROM outbox"

@@ -101,6 +101,13 @@ check "--warning above --critical: a usage error" [ "$rc" -eq 64 ]
 printf 'no_such_setting = 1\n' >>"$C"
 run "$CIRMCTL" -c "$C" status --check
 check "a broken configuration: UNKNOWN (3)" [ "$rc" -eq 3 ]
-check "... saying so" contains "$out" "CIRM UNKNOWN - the configuration has errors"
+# The monitoring system shows the line alone: it names the problem.
+check "... saying which" contains "$out" "CIRM UNKNOWN - the configuration cannot be used: $C:$(wc -l <"$C"): unknown setting 'no_such_setting'"
+printf 'log_level = verbose\n' >>"$C"
+run "$CIRMCTL" -c "$C" status --check
+check "... and how many more there are" contains "$out" "unknown setting 'no_such_setting' (and 1 more)"
+run "$CIRMCTL" -c "$T/no-such.conf" status --check
+check "a configuration file that cannot be read: UNKNOWN (3)" [ "$rc" -eq 3 ]
+check "... saying why, on its one line" [ "$out" = "CIRM UNKNOWN - the configuration cannot be used: $T/no-such.conf: cannot read: No such file or directory" ]
 
 done_testing

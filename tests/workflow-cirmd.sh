@@ -111,6 +111,9 @@ sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' "$T/synpunkt.good" 
 : >"$T/d.log"
 kill -HUP "$pid"
 check "version 2 loads" wait_for "$T/d.log" "configuration reloaded"
+check "... which the log says" \
+	grep -q "workflow synpunkt: version 2 ($W/synpunkt.xml) now starts new cases instead of version 1; running cases keep theirs" "$T/d.log"
+check "... of that workflow alone" sh -c '! grep -q "felanmalan.*now starts" "$1"' - "$T/d.log"
 mail dan@example.se arende@kommun.example d1@example.se Skolan "Skolgården är mörk."
 check "a case on version 2" wait_for "$T/d.log" "1 done"
 check "... new cases start version 2" [ \
@@ -197,6 +200,8 @@ kill -HUP "$pid"
 check "a broken template on reload is told with file:line" wait_for "$T/d.log" \
 	"templates/sv/acknowledgement:[0-9]*: unknown variable 'kommun.namn'; the text read before stays"
 check "... and the reload goes on" wait_for "$T/d.log" "configuration reloaded"
+check "... the workflows it breaks keep their version, not said to be the file's fault" \
+	grep -q "workflow synpunkt: version [0-9]*, which ran before, keeps running (no file of it loaded and passed its checks: see the errors)" "$T/d.log"
 mail fia@example.se arende@kommun.example f1@example.se Bänken "Bänken är trasig."
 check "a case after it" wait_for "$T/d.log" "1 done"
 check "... is acknowledged with the text read before" [ \

@@ -58,4 +58,22 @@ check "and says what to give instead" contains "$err" "give --templates DIR, or 
 run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/alone/mine.xml"
 check "with --templates it passes" [ "$rc" -eq 0 ]
 
+# cirm's own template answer, the frame around every handler's answer
+# to a citizen, is named by no workflow: it is checked all the same,
+# before any answer waits in the inbox for it.
+cp -R "$top_srcdir/templates" "$T/own"
+sed -i 's/{{message.text}}/{{message.txt}}/' "$T/own/sv/answer"
+run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
+check "a broken answer template fails the check" [ "$rc" -eq 1 ]
+check "... with its file and line" contains "$err" \
+	"synpunkt.xml:23: template 'answer': $T/own/sv/answer:3: unknown variable 'message.txt'"
+cp "$top_srcdir/templates/sv/answer" "$T/own/sv/answer"
+printf '{{message.text}} Mer: https://kommun.example\n' >"$T/own/en/answer.sms"
+run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
+check "... and its SMS variant" contains "$err" \
+	"template 'answer.sms' (en) has a link"
+rm "$T/own/en/answer.sms" "$T/own/en/answer"
+run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
+check "one language without it takes sv's, as cirm does" [ "$rc" -eq 0 ]
+
 done_testing
