@@ -56,6 +56,7 @@ dump(const struct mime_message *m)
 
 static const char *const goldens[] = {
 	"latin1-plain", "cp1252-8bit", "html-only", "alternative-attachments",
+	"alternative-empty-plain",
 	"no-closing-boundary", "truncated-base64", "bad-charset",
 	"8bit-headers-nul", "forwarded-rfc822", "no-content-type",
 	"flowed", "flowed-delsp", "rfc2231-names",
