@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* An inbound mail, as mailin reads it before it looks at the database
    (and as cirmctl mail inspect shows it): MIME, headers, charsets, HTML
-   to text, reply stripping, auto-reply and bounce recognition. */
+   to text, reply stripping, auto-reply and bounce recognition, the
+   receiving MTA's Authentication-Results, a case number in the
+   subject. */
 #include "config.h"
 
 #include "autoreply.h"
 #include "html.h"
+#include "mailin-private.h"
 #include "mime.h"
 #include "reply.h"
 
@@ -38,6 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	autoreply_classify(msg, &ar);
 	autoreply_clear(&ar);
 	(void)mime_received_time(msg, 0, INT64_MAX);
+	(void)mailin_auth_ok(msg, msg->from.addr != NULL ? msg->from.addr :
+			     "eva@kommun.se");
+	free(mailin_find_number("FEL", msg->subject));
 	for (size_t i = 0; i < msg->nparts; i++)
 		(void)mime_part_is_file(&msg->parts[i]);
 	mime_free(&msg);

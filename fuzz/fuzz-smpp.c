@@ -13,7 +13,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t pdu[SMPP_PDU_MAX];
-	struct inbound in = { 0 };
+	struct inbound in;
 	deliver_sm_t d;
 	const char *why = NULL;
 	char *text, field[SMPP_RECEIPT_FIELD_MAX];
@@ -26,32 +26,47 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	len = size;
 	pdu[0] = (uint8_t)(len >> 24), pdu[1] = (uint8_t)(len >> 16);
 	pdu[2] = (uint8_t)(len >> 8), pdu[3] = (uint8_t)len;
-	memset(&d, 0, sizeof(d));
-	/* As on_deliver: more TLVs overrun libsmpp34's message buffer. */
+	/* and a command_id that is deliver_sm's, as pdu_ready dispatches */
+	pdu[4] = 0, pdu[5] = 0, pdu[6] = 0, pdu[7] = DELIVER_SM;
+	/* As on_deliver and on_mo. */
 	if (deliver_sm_tlvs(pdu, len) > SMPP_TLVS_MAX)
 		return 0;
-	if (smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) == 0) {
-		inbound_tlvs(&d, &in);
-		if ((d.esm_class & ESM_UDHI) != 0 && in.len > 0 &&
-		    1 + (size_t)in.ud[0] <= in.len) {
-			struct gsm_concat c;
+	if (read_deliver(pdu, len, &d, &in, &why) == 0) {
+		struct gsm_concat c = { 0 };
+		size_t h = 0;
+		int concat = 0;
+
+		if ((d.esm_class & ESM_UDHI) != 0) {
 			struct gsm_msg hdr;
 			char *err = NULL;
 
-			if (gsm_ud_parse(GSM_UCS2, in.ud, in.len,
-					 1 + (size_t)in.ud[0], 1, &c, &hdr,
-					 &err) < 0)
+			if (in.len == 0 || 1 + (size_t)in.ud[0] > in.len ||
+			    (concat = gsm_ud_parse(GSM_UCS2, in.ud, in.len,
+						   1 + (size_t)in.ud[0], 1, &c,
+						   &hdr, &err)) < 0) {
 				free(err);
-			else
-				gsm_msg_clear(&hdr);
+				goto out;
+			}
+			gsm_msg_clear(&hdr);
+			h = 1 + (size_t)in.ud[0];
+		} else if (in.sar_ref >= 0 && in.sar_total >= 1 &&
+			   in.sar_seq >= 1) {
+			c.total = (unsigned)in.sar_total;
+			concat = 1;
 		}
-		text = decode_text(d.data_coding, in.ud, in.len, &tlen, &why);
+		text = decode_text(d.data_coding, in.ud + h, in.len - h,
+				   concat && c.total > 1, &tlen, &why);
 		if (text != NULL) {
 			(void)receipt_field(text, "id:", field, sizeof(field));
 			(void)receipt_field(text, "stat:", field, sizeof(field));
 			free(text);
 		}
+		address(field, sizeof(field), d.source_addr_ton,
+			d.source_addr, 1);
+		address(field, sizeof(field), d.dest_addr_ton,
+			d.destination_addr, 0);
 	}
+out:
 	destroy_tlv(d.tlv);
 	return 0;
 }

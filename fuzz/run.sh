@@ -1,21 +1,21 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Runs one harness built by fuzz/build.sh for a bounded time, its corpus
-# seeded from the test data; findings go to BUILDDIR/crashes/TARGET/.
+# seeded from the test data; findings go to BUILDDIR/fuzz/crashes/TARGET/.
 #   fuzz/run.sh BUILDDIR TARGET [SECONDS]
-# TARGET is mail, html, reply, gsm, smstools, smpp, template, workflow
-# or scxml.
+# TARGET is mail, html, reply, handler, gsm, smsin, smstools, smpp,
+# template, workflow or scxml.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 build=$1 t=$2 secs=${3:-600}
-corpus=$build/corpus/$t
-mkdir -p "$corpus" "$build/crashes/$t"
+corpus=$build/fuzz/corpus/$t
+mkdir -p "$corpus" "$build/fuzz/crashes/$t"
 if [ -z "$(ls -A "$corpus")" ]; then
 	case $t in
 	mail) find "$top/tests/data/mime" "$top/tests/data/bounces" \
 		"$top/tests/data/replies" -name '*.eml' ;;
 	html) find "$top/tests/data" -name '*.html' ;;
-	reply) find "$top/tests/data/replies" -type f ;;
+	reply|handler) find "$top/tests/data/replies" -type f ;;
 	workflow) find "$top/tests/data/workflow" "$top/workflows" \
 		-name '*.xml' ;;
 	scxml) find "$top/tests/data/scxml" -name '*.scxml' ;;
@@ -29,10 +29,10 @@ if [ -z "$(ls -A "$corpus")" ]; then
 fi
 case $t in
 mail) max=65536 ;;
-html|reply|template) max=32768 ;;
+html|reply|handler|template) max=32768 ;;
 workflow|scxml) max=16384 ;;
 *) max=4096 ;;
 esac
-exec "$build/fuzz-$t" -max_len=$max -timeout=5 -rss_limit_mb=2048 \
-	-max_total_time="$secs" -artifact_prefix="$build/crashes/$t/" \
+exec "$build/fuzz/fuzz-$t" -max_len=$max -timeout=5 -rss_limit_mb=2048 \
+	-max_total_time="$secs" -artifact_prefix="$build/fuzz/crashes/$t/" \
 	"$corpus"

@@ -71,7 +71,7 @@ enum {
 	SMPP_PDU_MAX = 4096,
 	/* The largest PDU read: a deliver_sm whose message_payload (a
 	   long text the SMSC put together, read past libsmpp34, see
-	   long_payload) is as long as its 16-bit length allows, with
+	   read_tlvs) is as long as its 16-bit length allows, with
 	   room for the other fields and parameters. Refused, a PDU ends
 	   the session, and the SMSC sends it again after the reconnect,
 	   for ever. */
@@ -84,11 +84,8 @@ enum {
 	SMPP_ID_MAX = 64,	   /* message_id */
 	SMPP_RECEIPT_FIELD_MAX = 64,
 	SMPP_RECENT_IDS = 32,	   /* message ids kept for id_hint */
-	/* Optional parameters of a deliver_sm given to libsmpp34: it
-	   writes a line for each field it reads into its 2048-byte
-	   smpp34_strerror and, once that is full, past its end (some 800
-	   bytes for the mandatory fields and one failure, under 60 for
-	   each parameter). Real deliver_sm carry a dozen at most. */
+	/* Optional parameters of a deliver_sm: real ones carry a dozen
+	   at most. */
 	SMPP_TLVS_MAX = 20,
 	SMPP_BATCH = 1000,	   /* outbox rows loaded at once */
 	SMPP_TIMEOUT_MS = 30000,   /* connect and bind */
@@ -1079,47 +1076,8 @@ struct inbound {
 	const char *receipted_id;
 	int message_state;
 	int sar_ref, sar_total, sar_seq;
+	char id[SMPP_ID_MAX + 1];
 };
-
-static void
-inbound_tlvs(const deliver_sm_t *d, struct inbound *in)
-{
-	tlv_t *t;
-
-	in->ud = d->short_message;
-	in->len = d->sm_length;
-	in->message_state = in->sar_ref = in->sar_total = in->sar_seq = -1;
-	smpp34_tlv_for_each(t, d->tlv) {
-		switch (t->tag) {
-		case TLVID_receipted_message_id:
-			t->value.octet[sizeof(t->value.octet) - 1] = '\0';
-			if (t->length > 0 && t->length < sizeof(t->value.octet))
-				t->value.octet[t->length] = '\0';
-			in->receipted_id = (const char *)t->value.octet;
-			break;
-		case TLVID_message_state:
-			in->message_state = t->value.val08;
-			break;
-		case TLVID_sar_msg_ref_num:
-			in->sar_ref = t->value.val16;
-			break;
-		case TLVID_sar_total_segments:
-			in->sar_total = t->value.val08;
-			break;
-		case TLVID_sar_segment_seqnum:
-			in->sar_seq = t->value.val08;
-			break;
-		case TLVID_message_payload:
-			if (in->len == 0 && t->length <= SMPP_PAYLOAD_MAX) {
-				in->ud = t->value.octet;
-				in->len = t->length;
-			}
-			break;
-		default:
-			break;
-		}
-	}
-}
 
 static uint32_t
 on_receipt(struct smpp *s, const struct inbound *in)
@@ -1379,34 +1337,6 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 	return ESME_ROK;
 }
 
-/* The octets libsmpp34 takes as the value of a deliver_sm TLV of TAG
-   and LENGTH: for the numbers it knows the size of their type, whatever
-   LENGTH says, else LENGTH. */
-static size_t
-tlv_value_octets(unsigned tag, size_t length)
-{
-	switch (tag) {
-	case TLVID_user_message_reference:
-	case TLVID_source_port:
-	case TLVID_destination_port:
-	case TLVID_sar_msg_ref_num:
-	case TLVID_its_session_info:
-		return 2;
-	case TLVID_sar_total_segments:
-	case TLVID_sar_segment_seqnum:
-	case TLVID_user_response_code:
-	case TLVID_privacy_indicator:
-	case TLVID_payload_type:
-	case TLVID_language_indicator:
-	case TLVID_message_state:
-	case TLVID_set_dpf:
-	case TLVID_source_network_type:
-		return 1;
-	default:
-		return length;
-	}
-}
-
 /* Where the optional parameters (TLVs) of the deliver_sm PDU of LEN
    octets begin, after its mandatory fields; -1 when those end early. */
 static long
@@ -1440,108 +1370,156 @@ deliver_sm_tlv_offset(const uint8_t *pdu, size_t len)
 	return off > len ? -1 : (long)off;
 }
 
-/* How many optional parameters (TLVs) libsmpp34 would read after the
-   mandatory fields of the deliver_sm PDU of LEN octets; -1 when the
-   mandatory fields end early (it stops there too). */
+/* How many optional parameters (TLVs) follow the mandatory fields of
+   the deliver_sm PDU of LEN octets, the last one too if cut short; -1
+   when the mandatory fields end early. */
 static long
 deliver_sm_tlvs(const uint8_t *pdu, size_t len)
 {
 	long start = deliver_sm_tlv_offset(pdu, len), n = 0;
-	size_t off;
 
 	if (start < 0)
 		return -1;
-	/* Each TLV it begins counts, the last one too if cut short. */
-	for (off = (size_t)start; off < len; n++) {
-		unsigned tag, length;
-
+	for (size_t off = (size_t)start; off < len; n++) {
 		if (off + 4 > len)
 			return n + 1;
-		tag = (unsigned)pdu[off] << 8 | pdu[off + 1];
-		length = (unsigned)pdu[off + 2] << 8 | pdu[off + 3];
-		off += 4 + tlv_value_octets(tag, length);
+		off += 4 + ((size_t)pdu[off + 2] << 8 | pdu[off + 3]);
 	}
 	return n;
 }
 
-/* A message_payload longer than libsmpp34 takes (MAX_TLV_SIZE octets;
-   an SMSC that puts a long inbound text together sends one): 1 with
-   its value's offset and length in the deliver_sm PDU of LEN octets,
-   0 when there is none. */
+/* The optional parameters cirm reads, from the octets of the deliver_sm
+   PDU of LEN octets after its mandatory fields (at START), into IN.
+   libsmpp34 is given none of them: it leaks the one it was reading when
+   that is cut short or longer than it takes, and writes past its
+   message buffer when there are many. A message_payload is the text
+   when there is no short_message, for a RECEIPT only when it fits a
+   receipt's. 0, or -1 with *why_r when one is cut short by the PDU's
+   end. */
 static int
-long_payload(const uint8_t *pdu, size_t len, size_t *off_r, size_t *len_r)
+read_tlvs(const uint8_t *pdu, size_t start, size_t len, int receipt,
+	  struct inbound *in, const char **why_r)
 {
-	long start = deliver_sm_tlv_offset(pdu, len);
+	for (size_t off = start; off < len;) {
+		const uint8_t *v = pdu + off + 4;
+		unsigned tag;
+		size_t n;
 
-	for (size_t off = start < 0 ? len : (size_t)start; off + 4 <= len;) {
-		unsigned tag = (unsigned)pdu[off] << 8 | pdu[off + 1];
-		size_t n = (size_t)pdu[off + 2] << 8 | pdu[off + 3];
-
-		if (tag == TLVID_message_payload && n > MAX_TLV_SIZE &&
-		    off + 4 + n <= len) {
-			*off_r = off + 4;
-			*len_r = n;
-			return 1;
+		if (len - off < 4 ||
+		    (n = (size_t)pdu[off + 2] << 8 | pdu[off + 3]) >
+			    len - off - 4) {
+			*why_r = "a deliver_sm with an optional parameter cut "
+				 "short";
+			return -1;
 		}
-		off += 4 + tlv_value_octets(tag, n);
+		tag = (unsigned)pdu[off] << 8 | pdu[off + 1];
+		off += 4 + n;
+		switch (tag) {
+		case TLVID_receipted_message_id:
+			n = strnlen((const char *)v, n);
+			if (n > SMPP_ID_MAX)
+				n = SMPP_ID_MAX;
+			memcpy(in->id, v, n);
+			in->id[n] = '\0';
+			in->receipted_id = in->id;
+			break;
+		case TLVID_message_state:
+			if (n == 1)
+				in->message_state = v[0];
+			break;
+		case TLVID_sar_msg_ref_num:
+			if (n == 2)
+				in->sar_ref = v[0] << 8 | v[1];
+			break;
+		case TLVID_sar_total_segments:
+			if (n == 1)
+				in->sar_total = v[0];
+			break;
+		case TLVID_sar_segment_seqnum:
+			if (n == 1)
+				in->sar_seq = v[0];
+			break;
+		case TLVID_message_payload:
+			if (in->len == 0 &&
+			    (!receipt || n <= SMPP_PAYLOAD_MAX)) {
+				in->ud = v;
+				in->len = n;
+			}
+			break;
+		default:
+			break;
+		}
 	}
 	return 0;
+}
+
+/* Reads the deliver_sm PDU of LEN octets: its mandatory fields into *D
+   through libsmpp34 (free D->tlv with destroy_tlv), its text and the
+   optional parameters cirm reads into *IN (pointing into D and PDU).
+   0, or -1 with *why_r. */
+static int
+read_deliver(const uint8_t *pdu, size_t len, deliver_sm_t *d,
+	     struct inbound *in, const char **why_r)
+{
+	long start = deliver_sm_tlv_offset(pdu, len);
+	uint8_t *head, type;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	*in = (struct inbound){ .message_state = -1, .sar_ref = -1,
+				.sar_total = -1, .sar_seq = -1 };
+	/* (smpp34_strerror would say why, but holds the fields, numbers
+	   included.) */
+	*why_r = "a deliver_sm that cannot be read";
+	if (start < 0)
+		return -1;
+	/* The PDU up to its optional parameters, its length told so. */
+	head = xmalloc((size_t)start);
+	memcpy(head, pdu, (size_t)start);
+	head[0] = (uint8_t)(start >> 24), head[1] = (uint8_t)(start >> 16);
+	head[2] = (uint8_t)(start >> 8), head[3] = (uint8_t)start;
+	r = smpp34_unpack(DELIVER_SM, d, head, (int)start);
+	free(head);
+	if (r != 0)
+		return -1;
+	in->ud = d->short_message;
+	in->len = d->sm_length;
+	type = d->esm_class & ESM_TYPE_MASK;
+	return read_tlvs(pdu, (size_t)start, len,
+			 type == ESM_RECEIPT || type == ESM_ACK ||
+				 type == ESM_INTERMEDIATE,
+			 in, why_r);
 }
 
 static int
 on_deliver(struct smpp *s, const uint8_t *pdu, size_t len)
 {
 	uint32_t seq = get32(pdu + 12), status;
-	struct inbound in = { 0 };
+	struct inbound in;
 	deliver_sm_t d;
-	uint8_t *rest = NULL;
-	const uint8_t *payload = NULL, *whole = pdu;
-	size_t poff = 0, plen = 0, wlen = len;
+	const char *why;
 
 	memset(&d, 0, sizeof(d));
-	if (long_payload(pdu, len, &poff, &plen)) {
-		/* libsmpp34 gets the PDU without it, and the text is read
-		   from here. */
-		payload = pdu + poff;
-		wlen = len - 4 - plen;
-		rest = xmalloc(wlen);
-		memcpy(rest, pdu, poff - 4);
-		memcpy(rest + poff - 4, pdu + poff + plen, len - poff - plen);
-		rest[0] = (uint8_t)(wlen >> 24);
-		rest[1] = (uint8_t)(wlen >> 16);
-		rest[2] = (uint8_t)(wlen >> 8);
-		rest[3] = (uint8_t)wlen;
-		whole = rest;
-	}
 	if (deliver_sm_tlvs(pdu, len) > SMPP_TLVS_MAX) {
-		char why[80];
+		char reason[80];
 
-		snprintf(why, sizeof(why), "a deliver_sm with more than %d "
-			 "optional parameters", SMPP_TLVS_MAX);
+		snprintf(reason, sizeof(reason), "a deliver_sm with more than "
+			 "%d optional parameters", SMPP_TLVS_MAX);
+		status = mo_quarantine(s, pdu, len, reason);
+	} else if (read_deliver(pdu, len, &d, &in, &why) < 0) {
 		status = mo_quarantine(s, pdu, len, why);
-	} else if (smpp34_unpack(DELIVER_SM, &d, whole, (int)wlen) != 0) {
-		/* smpp34_strerror holds the fields, numbers included. */
-		status = mo_quarantine(s, pdu, len, "a deliver_sm that "
-				       "cannot be read");
 	} else {
 		uint8_t type = d.esm_class & ESM_TYPE_MASK;
 
-		inbound_tlvs(&d, &in);
 		/* A notification about a message we sent, in the text
 		   format of a receipt; never a citizen's SMS. */
 		if (type == ESM_RECEIPT || type == ESM_ACK ||
-		    type == ESM_INTERMEDIATE) {
+		    type == ESM_INTERMEDIATE)
 			status = on_receipt(s, &in);
-		} else {
-			if (payload != NULL && in.len == 0) {
-				in.ud = payload;
-				in.len = plen;
-			}
+		else
 			status = on_mo(s, &d, &in, pdu, len);
-		}
 	}
 	destroy_tlv(d.tlv);
-	free(rest);
 	return send_header(s, DELIVER_SM_RESP, status, seq);
 }
 

@@ -137,7 +137,11 @@ utf8_seq(const unsigned char *s, size_t n)
    It starts with "<body>": text before any element (a mail body is often
    a fragment, "Thanks<br><div>...") would otherwise go into a <p> that
    libxml2 makes up, and come out as a paragraph. libxml2 drops the
-   <html>, <head> and <body> tags of a whole document that follow. */
+   <html>, <head> and <body> tags of a whole document that follow.
+   "<!-->" and "<!--->" become "<!---->": they are empty comments to a
+   browser (HTML's abrupt closing of an empty comment), but libxml2
+   opens a comment there that runs to the next "-->", or to the end,
+   and the text after them would be gone. */
 static char *
 clean_input(const char *html, size_t len, size_t *len_r)
 {
@@ -156,7 +160,13 @@ clean_input(const char *html, size_t len, size_t *len_r)
 			      s[i] != '\r';
 
 		n = control ? 0 : utf8_seq(s + i, len - i);
-		if (n == 0)
+		if (s[i] == '<' && len - i >= 5 &&
+		    memcmp(s + i, "<!--", 4) == 0 &&
+		    (s[i + 4] == '>' ||
+		     (len - i >= 6 && memcmp(s + i + 4, "->", 2) == 0))) {
+			buf_add(&b, "<!---->", 7);
+			i += s[i + 4] == '>' ? 5 : 6;
+		} else if (n == 0)
 			buf_add(&b, REPLACEMENT, 3), i++;
 		else
 			buf_add(&b, html + i, n), i += n;

@@ -40,8 +40,9 @@ envelope_clear(struct sms_envelope *e)
 	free(e->text);
 }
 
-/* NULL for valid UTF-8 without NUL or other C0 controls but tab and
-   line ends, else what is wrong with it. */
+/* NULL for valid UTF-8 (no overlong forms, surrogates or code points
+   past U+10FFFF) without NUL or other C0 controls but tab and line
+   ends, else what is wrong with it. */
 static const char *
 text_bad(const unsigned char *p, size_t len)
 {
@@ -56,13 +57,18 @@ text_bad(const unsigned char *p, size_t len)
 			i++;
 			continue;
 		}
-		n = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 :
-		    c >= 0xc2 && c <= 0xdf ? 2 : 0;
+		n = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
+		    c >= 0xf0 && c <= 0xf4 ? 4 : 0;
 		if (n == 0 || i + n > len)
 			return "SMS text is not valid UTF-8 text";
 		for (size_t k = 1; k < n; k++)
 			if ((p[i + k] & 0xc0) != 0x80)
 				return "SMS text is not valid UTF-8 text";
+		if ((c == 0xe0 && p[i + 1] < 0xa0) ||
+		    (c == 0xed && p[i + 1] >= 0xa0) ||
+		    (c == 0xf0 && p[i + 1] < 0x90) ||
+		    (c == 0xf4 && p[i + 1] >= 0x90))
+			return "SMS text is not valid UTF-8 text";
 		i += n;
 	}
 	return NULL;

@@ -482,6 +482,15 @@ decide_new(struct mailin *mi, struct store *store, int64_t now, int released,
 					mi->flood_max));
 	else
 		v->kind = MAILIN_NEW_CASE;
+	/* A mail that opens a case is nobody's answer to us: when it is
+	   all quote (a forward from Outlook, which heads the forwarded
+	   text as a reply, with nothing written above it), that quote is
+	   what it says. */
+	if (v->kind == MAILIN_NEW_CASE &&
+	    v->stripped[strspn(v->stripped, " \t\r\n")] == '\0') {
+		free(v->stripped);
+		v->stripped = xstrdup(v->msg->text != NULL ? v->msg->text : "");
+	}
 	return 0;
 }
 

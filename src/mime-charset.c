@@ -104,19 +104,44 @@ utf8_clean(const char *s, size_t len, int *replaced)
 }
 
 /* Mail clients label Windows-1252 text as ISO-8859-1 or US-ASCII; the
-   superset reads both correctly. */
+   superset reads both correctly. Other labels that mail programs write
+   (the WHATWG Encoding Standard lists them) but iconv does not know
+   go by the name it knows them by: without it, every letter beyond
+   ASCII would be lost. */
 static const char *
 iconv_name(const char *charset)
 {
 	static const char *const as_1252[] = {
 		"us-ascii", "ascii", "iso-8859-1", "iso8859-1", "latin1",
 		"iso_8859-1", "l1", "cp819", "ibm819", "windows-1252", "cp1252",
-		"x-unknown", "unknown-8bit", "x-user-defined",
+		"x-cp1252", "x-unknown", "unknown-8bit", "x-user-defined",
+	};
+	static const char *const aliases[][2] = {
+		{ "x-mac-roman", "MACINTOSH" },
+		{ "x-mac-cyrillic", "MAC-CYRILLIC" },
+		{ "csisolatin9", "ISO-8859-15" },
+		{ "l9", "ISO-8859-15" },
+		{ "iso-8859-6-i", "ISO-8859-6" },
+		{ "iso-8859-8-i", "ISO-8859-8" },
+		{ "dos-874", "CP874" },
+		{ "ks_c_5601-1987", "CP949" },
+		{ "csksc56011987", "CP949" },
+		{ "iso-ir-149", "CP949" },
+		{ "korean", "CP949" },
+		{ "windows-949", "CP949" },
+		{ "x-sjis", "SHIFT_JIS" },
+		{ "x-euc-jp", "EUC-JP" },
+		{ "x-gbk", "GBK" },
+		{ "x-x-big5", "BIG5-HKSCS" },
 	};
 
 	for (size_t i = 0; i < N_ELEMENTS(as_1252); i++) {
 		if (strcasecmp(charset, as_1252[i]) == 0)
 			return "WINDOWS-1252";
+	}
+	for (size_t i = 0; i < N_ELEMENTS(aliases); i++) {
+		if (strcasecmp(charset, aliases[i][0]) == 0)
+			return aliases[i][1];
 	}
 	return charset;
 }
@@ -182,7 +207,11 @@ mime_to_utf8(const char *charset, const void *data, size_t len, int *replaced)
 		replaced = &dummy;
 	if (charset == NULL || *charset == '\0')
 		charset = "us-ascii";
-	if (strcasecmp(charset, "utf-8") == 0 || strcasecmp(charset, "utf8") == 0)
+	/* (the last two, old Outlook's names for it) */
+	if (strcasecmp(charset, "utf-8") == 0 ||
+	    strcasecmp(charset, "utf8") == 0 ||
+	    strcasecmp(charset, "unicode-1-1-utf-8") == 0 ||
+	    strcasecmp(charset, "x-unicode20utf8") == 0)
 		return utf8_clean(data, len, replaced);
 	if (strcasecmp(iconv_name(charset), "WINDOWS-1252") == 0 &&
 	    mime_utf8_valid(data, len))

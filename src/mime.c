@@ -614,8 +614,22 @@ walk_single(struct walk *w, struct mailmime *mm, int depth,
 	return ret;
 }
 
+/* Whether the single part MM holds only white space. */
+static bool
+blank_part(const struct mailmime *mm)
+{
+	size_t len;
+	unsigned char *data = part_data(mm->mm_data.mm_single, &len);
+	bool blank = strspn((const char *)data, " \t\r\n") == len;
+
+	free(data);
+	return blank;
+}
+
 /* The child of a multipart/alternative that is the body: text/plain
-   first, else a multipart (related HTML with images), else text/html. */
+   first, else a multipart (related HTML with images), else text/html.
+   A text/plain of only white space beside another form is no text
+   (some web forms and apps send one with the HTML). */
 static struct mailmime *
 best_alternative(struct mailmime *mm)
 {
@@ -636,6 +650,9 @@ best_alternative(struct mailmime *mm)
 			html = c;
 		free(t);
 	}
+	if (plain != NULL && (multi != NULL || html != NULL) &&
+	    blank_part(plain))
+		plain = NULL;
 	return plain != NULL ? plain : multi != NULL ? multi : html;
 }
 

@@ -15,6 +15,8 @@ struct scxml_parse {
 	size_t len;
 	struct strlist *errors;
 	int doctype_line;	/* 0 when there is none */
+	xmlParserCtxt *ctxt;
+	bool bad_encoding;	/* not in the encoding it declares */
 };
 
 /* The line of the first "<!--" in P's document that no "-->" ends, or
@@ -68,9 +70,15 @@ parse_serror(void *user, xmlErrorPtr err)
 {
 	xmlParserCtxt *ctxt = user;
 	struct scxml_parse *p = ctxt->_private;
-	char *msg = xstrdup(err->message != NULL ? err->message : "error");
-	size_t n = strlen(msg);
+	char *msg;
+	size_t n;
 	int line;
+
+	/* what follows is the failed conversion's doing */
+	if (p->bad_encoding)
+		return;
+	msg = xstrdup(err->message != NULL ? err->message : "error");
+	n = strlen(msg);
 
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
@@ -104,6 +112,33 @@ parse_serror(void *user, xmlErrorPtr err)
 	free(msg);
 }
 
+/* libxml2 says that the bytes are not in the encoding the document
+   declares without its parser context: through the thread's function
+   for errors, else on stderr, and its parser then reports whatever it
+   was reading as cut short ("Comment not terminated"). */
+static void
+encoding_serror(void *user, xmlErrorPtr err)
+{
+	struct scxml_parse *p = user;
+	const xmlChar *enc = p->ctxt->encoding != NULL ? p->ctxt->encoding :
+			     p->ctxt->input != NULL ? p->ctxt->input->encoding :
+						     NULL;
+
+	if (p->bad_encoding || err->level < XML_ERR_ERROR)
+		return;
+	if (err->domain != XML_FROM_I18N && err->domain != XML_FROM_IO) {
+		parse_serror(p->ctxt, err);
+		return;
+	}
+	p->bad_encoding = true;
+	strlist_addf(p->errors, "%s:%d: not in the encoding that <?xml ...?> "
+		     "declares (%s): save the file in it, or as UTF-8 "
+		     "without the declaration", p->name,
+		     p->ctxt->input != NULL && p->ctxt->input->line > 0 ?
+			     p->ctxt->input->line : 1,
+		     enc != NULL ? (const char *)enc : "?");
+}
+
 /* Stops at the DOCTYPE before any entity is declared or expanded. */
 static void
 parse_doctype(void *user, const xmlChar *name, const xmlChar *ext_id,
@@ -131,15 +166,18 @@ parse_xml(const char *name, const char *data, size_t len,
 
 	if (ctxt == NULL)
 		abort();
+	p.ctxt = ctxt;
 	ctxt->_private = &p;
 	ctxt->sax->serror = parse_serror;
 	ctxt->sax->internalSubset = parse_doctype;
 	ctxt->sax->externalSubset = parse_doctype;
 	ctxt->vctxt.error = NULL;
 	ctxt->vctxt.warning = NULL;
+	xmlSetStructuredErrorFunc(&p, encoding_serror);
 	xml = xmlCtxtReadMemory(ctxt, data, (int)len, name, NULL,
 				XML_PARSE_NONET | XML_PARSE_BIG_LINES |
 				XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	xmlSetStructuredErrorFunc(NULL, NULL);
 	if (p.doctype_line == 0 && xml != NULL && xml->intSubset != NULL)
 		p.doctype_line = 1;
 	if (p.doctype_line != 0) {

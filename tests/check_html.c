@@ -136,6 +136,11 @@ static const struct {
 	{ "stray closing tags and a bad comment",
 	  "</div></p>Text<!-- ej st\xc3\xa4ngd</b>",
 	  "Text" },
+	/* A browser shows what follows these empty comments. */
+	{ "abruptly closed empty comments",
+	  "<p>F\xc3\xb6re<!--></p><p>Lampan \xc3\xa4r trasig<!---></p>"
+	  "<p>Efter<!----></p>",
+	  "F\xc3\xb6re\n\nLampan \xc3\xa4r trasig\n\nEfter" },
 	{ "plain text",
 	  "Bara text &amp; mer\n", "Bara text & mer" },
 	{ "white space only", " \n\t ", "" },

@@ -721,6 +721,34 @@ START_TEST(test_encrypted_mail_told)
 }
 END_TEST
 
+/* A citizen forwards a neighbour's mail from Outlook, writing nothing
+   above it: what was forwarded is the case's text, not nothing. */
+START_TEST(test_forward_without_text)
+{
+	char *m = mail("Anna Andersson <anna@example.se>", "arende@kommun.example",
+		       "VB: Lampa", "f1@example.se", NULL,
+		       "________________________________\n"
+		       "Från: Per Persson <per@example.se>\n"
+		       "Skickat: den 1 december 2026 09:12\n"
+		       "Till: Anna Andersson\nÄmne: Lampa\n\n"
+		       "Lampan vid Storgatan 5 är trasig sedan i måndags.");
+	char *body;
+
+	add_handler_eva();
+	deliver(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = "
+			       "'in' AND body_stripped LIKE '%Lampan vid "
+			       "Storgatan 5 är trasig%'"), 1);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example'");
+	ck_assert_msg(strstr(body, "Lampan vid Storgatan 5") != NULL, "%s",
+		      body);
+	free(body);
+	free(m);
+}
+END_TEST
+
 /* A mail that is only a photo: the handler's notification carries the
    citizen's files (else it shows an empty message and nothing else);
    the acknowledgement to the citizen does not send them back. */
@@ -2903,6 +2931,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_loops_and_bad_mail);
 	tcase_add_test(tc, test_attachments_in_spool);
 	tcase_add_test(tc, test_encrypted_mail_told);
+	tcase_add_test(tc, test_forward_without_text);
 	tcase_add_test(tc, test_notification_carries_files);
 	tcase_add_test(tc, test_text_file_charset_kept);
 	tcase_add_test(tc, test_workflows);

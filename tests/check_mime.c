@@ -56,6 +56,7 @@ dump(const struct mime_message *m)
 
 static const char *const goldens[] = {
 	"latin1-plain", "cp1252-8bit", "html-only", "alternative-attachments",
+	"alternative-empty-plain",
 	"no-closing-boundary", "truncated-base64", "bad-charset",
 	"8bit-headers-nul", "forwarded-rfc822", "no-content-type",
 	"flowed", "flowed-delsp", "rfc2231-names",
@@ -412,6 +413,21 @@ START_TEST(test_to_utf8)
 	s = mime_to_utf8(NULL, "plain", 5, NULL);
 	ck_assert_str_eq(s, "plain");
 	free(s);
+	/* labels that mail programs write and iconv does not know */
+	rep = 0;
+	s = mime_to_utf8("x-cp1252", "V\xe4g\x96", 4, &rep);
+	ck_assert_str_eq(s, "Väg–");
+	free(s);
+	s = mime_to_utf8("x-mac-roman", "V\x8ag", 3, &rep);
+	ck_assert_str_eq(s, "Väg");
+	free(s);
+	s = mime_to_utf8("ks_c_5601-1987", "\xb0\xa1", 2, &rep);
+	ck_assert_str_eq(s, "가");
+	free(s);
+	s = mime_to_utf8("unicode-1-1-utf-8", "V\xc3\xa4g", 4, &rep);
+	ck_assert_str_eq(s, "Väg");
+	free(s);
+	ck_assert_int_eq(rep, 0);
 }
 END_TEST
 

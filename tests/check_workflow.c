@@ -569,6 +569,18 @@ START_TEST(test_parser_words)
 			      "<!-- has no --> after it", 46) == 0, "%s", error);
 	free(error);
 	free(doc);
+	/* bytes that are not in the declared encoding: said so, once */
+	doc = xasprintf("<?xml version=\"1.0\" encoding=\"EUC-JP\"?>%s"
+			"<!-- V\xff\xfeg -->\n</workflow>\n",
+			strchr(head, '\n'));
+	ck_assert_int_eq(workflow_load("e.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strncmp(error, "e.xml:", 6) == 0 &&
+		      strstr(error, ": not in the encoding that <?xml ...?> "
+			     "declares (EUC-JP)") != NULL, "%s", error);
+	ck_assert_msg(strchr(error, '\n') == NULL, "two lines: %s", error);
+	free(error);
+	free(doc);
 	doc = xasprintf("%s<title>V\xe4g</title>\n</workflow>\n", head);
 	ck_assert_int_eq(workflow_load("u.xml", doc, strlen(doc), &wf, &error),
 			 -1);

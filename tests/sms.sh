@@ -124,6 +124,12 @@ sms "From: Banken" "Ditt konto är spärrat."
 sms "Nonsense without a colon" "text"
 printf 'From: 46701234567\n\nbad \377 byte' >"$T/env"
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
+# what no UTF-8 encoder writes: a lead byte past 0xf4, a surrogate
+# (U+D800), an overlong '/'
+for bad in 'F\370\210\200rbud' 'halv \355\240\200 emoji' 'snedstreck \340\200\257'; do
+	printf "From: 46701234567\n\n$bad" >"$T/env"
+	sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
+done
 printf 'From: 46701234567\n\nform\014feed' >"$T/env"
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
 cases_before=$(sql "SELECT count(*) FROM cases")
@@ -139,8 +145,8 @@ check "a sender that is not a number is quarantined" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE channel = 'sms' AND reason LIKE '%not a phone number%'")" -eq 1 ]
 check "... so is a broken envelope" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'not an SMS envelope%'")" -eq 1 ]
-check "... and text that is not UTF-8" \
-	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%not valid UTF-8%'")" -eq 1 ]
+check "... and text that is not UTF-8, or UTF-8 of what is no character" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%not valid UTF-8%'")" -eq 4 ]
 check "... and text with a control character, said so" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%control character%'")" -eq 1 ]
 check "the inbox is empty" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]

@@ -27,8 +27,9 @@
 // Inbound: a JSON file put in --ctl DIR is an array of deliver_sm to
 // send in order ({from, to, dc, udh (hex), text, tlvs}; or hex, the
 // short_message's octets as they are, instead of udh and text; vendor,
-// a number of empty vendor-specific TLVs 0x1400 to add); each answer
-// is recorded ({"ev":"mo_resp","tag":...,"status":...}).
+// a number of empty vendor-specific TLVs 0x1400 to add; vendor_octets,
+// one such TLV of that many octets); each answer is recorded
+// ({"ev":"mo_resp","tag":...,"status":...}).
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -227,6 +228,8 @@ function sendMo(list, tag) {
 	Object.assign(p, m.tlvs || {});
 	if (m.vendor)
 		p.cirm_test_vendor = Array(m.vendor).fill(Buffer.alloc(0));
+	if (m.vendor_octets)
+		p.cirm_test_vendor = [Buffer.alloc(m.vendor_octets, 0x61)];
 	current.deliver_sm(p, (r) => {
 		record({ ev: 'mo_resp', tag: tag, status: r.command_status });
 		sendMo(list, tag);
