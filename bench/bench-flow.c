@@ -378,7 +378,7 @@ gen_templates(const char *dir)
 
 	make_dir(dir);
 	for (size_t l = 0; l < N_ELEMENTS(langs); l++) {
-		char *sub = xasprintf("%s/%s", dir, langs[l]);
+		char *sub = xasprintf("%s/%s", dir, langs[l]), *path;
 
 		make_dir(sub);
 		for (size_t i = 0; i < N_ELEMENTS(common_templates) + DEPTS; i++) {
@@ -386,14 +386,19 @@ gen_templates(const char *dir)
 				xstrdup(common_templates[i]) :
 				xasprintf("h-ny-%02zu",
 					  i - N_ELEMENTS(common_templates));
-			char *path = xasprintf("%s/%s", sub, name);
-
+			path = xasprintf("%s/%s", sub, name);
 			write_file(path, "Subject: Ärende [{{case.number}}] "
 				   "{{case.subject}}\n\nHej!\n\n"
 				   "{{message.text}}\n\n{{municipality.name}}\n");
 			free(path);
 			free(name);
 		}
+		/* cirm's own frame around a handler's answer, which every
+		   instance has and workflow_check renders */
+		path = xasprintf("%s/answer", sub);
+		write_file(path, "Subject: Svar [{{case.number}}]\n\n"
+			   "{{message.text}}\n\n{{municipality.name}}\n");
+		free(path);
 		free(sub);
 	}
 }
