@@ -138,7 +138,9 @@ struct reply {
 	bool note;
 	bool files_alone;	/* files and no text, for the citizen */
 	/* the pictures of the handler's signature, kept from the citizen:
-	   ",SHA256,SHA256,", or NULL */
+	   for each part of the mail whether it is one (NULL: none is), and
+	   their contents, ",SHA256,SHA256,", or NULL */
+	bool *logo;
 	char *signature_pictures;
 	bool closed;		/* the case is */
 	char *lang;		/* the handler's */
@@ -246,45 +248,39 @@ closing_line(const char *line, size_t len)
 	return found;
 }
 
-/* Whether file part P of the handler's mail M is a picture in their
-   signature: Outlook writes "[cid:ID]" in the text where the HTML shows
-   an inline picture, and this one first stands below a sign-off's
-   closing line ("Med vänlig hälsning"), as a logo does. */
-static bool
-signature_picture(const struct mime_message *m, const struct mime_part *p)
-{
-	const char *closing = NULL, *at;
-	char *needle;
-
-	if (p->content_id == NULL || !mime_part_is_file(p))
-		return false;
-	for (const char *l = m->text; *l != '\0' && closing == NULL;) {
-		size_t n = strcspn(l, "\n");
-
-		if (closing_line(l + strspn(l, " \t"), n - strspn(l, " \t")))
-			closing = l;
-		l += n + (l[n] == '\n');
-	}
-	if (closing == NULL)
-		return false;
-	needle = xasprintf("[cid:%s]", p->content_id);
-	at = strstr(m->text, needle);
-	free(needle);
-	return at != NULL && at > closing;
-}
-
-/* R->signature_pictures of the handler's mail M. */
+/* The pictures of the signature in the handler's mail M, into R: Outlook
+   writes "[cid:ID]" in the text where the HTML shows an inline picture,
+   and a picture first marked below a sign-off's closing line ("Med
+   vänlig hälsning") is the signature's, as a logo is. */
 static void
 find_signature_pictures(struct reply *r, const struct mime_message *m)
 {
+	const char *closing = NULL;
 	struct strlist l = { 0 };
 
-	for (size_t i = 0; i < m->nparts; i++) {
-		char id[BLOB_ID_LEN + 1];
+	for (const char *t = m->text; *t != '\0' && closing == NULL;) {
+		size_t n = strcspn(t, "\n"), b = strspn(t, " \t");
 
-		if (!signature_picture(m, &m->parts[i]))
+		if (closing_line(t + b, n - b))
+			closing = t;
+		t += n + (t[n] == '\n');
+	}
+	for (size_t i = 0; closing != NULL && i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+		char id[BLOB_ID_LEN + 1], *needle;
+		const char *at;
+
+		if (p->content_id == NULL || !mime_part_is_file(p))
 			continue;
-		blob_id(m->parts[i].data, m->parts[i].len, id);
+		needle = xasprintf("[cid:%s]", p->content_id);
+		at = strstr(m->text, needle);
+		free(needle);
+		if (at == NULL || at < closing)
+			continue;
+		if (r->logo == NULL)
+			r->logo = xcalloc(m->nparts, sizeof(*r->logo));
+		r->logo[i] = true;
+		blob_id(p->data, p->len, id);
 		strlist_addf(&l, "%s%s,", l.n == 0 ? "," : "", id);
 	}
 	if (l.n > 0)
@@ -386,6 +382,7 @@ reply_clear(struct reply *r)
 	}
 	free(r->cmds);
 	free(r->text);
+	free(r->logo);
 	free(r->signature_pictures);
 	free(r->lang);
 	free(r->address);
@@ -664,22 +661,24 @@ logins_text(struct store *store, const struct workflow *wf,
 	return 0;
 }
 
-/* Whether part P of the handler's mail M is a file that a reply sends
-   the citizen: not Outlook's winmail.dat, nor a picture in the
-   handler's signature. */
+/* Whether part I of the handler's mail M (read into R) is a file that
+   a reply sends the citizen: not Outlook's winmail.dat, nor a picture
+   in the handler's signature. */
 static bool
-file_for_citizen(const struct mime_message *m, const struct mime_part *p)
+file_for_citizen(const struct reply *r, const struct mime_message *m,
+		 size_t i)
 {
-	return mime_part_is_file(p) && !mime_part_is_tnef(p) &&
-	       !signature_picture(m, p);
+	return mime_part_is_file(&m->parts[i]) &&
+	       !mime_part_is_tnef(&m->parts[i]) &&
+	       !(r->logo != NULL && r->logo[i]);
 }
 
 /* Whether M has files a reply would send the citizen. */
 static bool
-files_for_citizen(const struct mime_message *m)
+files_for_citizen(const struct reply *r, const struct mime_message *m)
 {
 	for (size_t i = 0; i < m->nparts; i++)
-		if (file_for_citizen(m, &m->parts[i]))
+		if (file_for_citizen(r, m, i))
 			return true;
 	return false;
 }
@@ -811,7 +810,7 @@ check_commands(struct mailin *mi, struct store *store,
 	   it goes along with them, as before. */
 	sig_only = !r->note && r->ncmds > 0 && r->text[0] != '\0' &&
 		signoff_only(r->text) &&
-		(needs_no_text || !files_for_citizen(v->msg));
+		(needs_no_text || !files_for_citizen(r, v->msg));
 	/* a text to the citizen that a command forbids, or misses */
 	if (sig_only && !needs_text) {
 		r->note = true;
@@ -988,7 +987,7 @@ send_transcript(struct mailin *mi, struct store *store,
 	}
 	strlist_addf(&l, "\n%s\n", tr(&T_RETRY, r->lang));
 	/* a reply to this mail or the notification has no files */
-	if (files_for_citizen(v->msg))
+	if (files_for_citizen(r, v->msg))
 		strlist_addf(&l, "%s\n", tr(&T_RETRY_FILES, r->lang));
 	body = strlist_join(&l);
 	ret = mail_handler_on_case(mi, store, v, r->address,
@@ -1079,7 +1078,7 @@ attachments_withheld(struct mailin *mi, struct store *store,
 	/* a signature's logo is no file for the citizen */
 	for (size_t i = 0; i < v->msg->nparts; i++)
 		n += mime_part_is_file(&v->msg->parts[i]) &&
-		     !signature_picture(v->msg, &v->msg->parts[i]);
+		     !(r->logo != NULL && r->logo[i]);
 	if (n == 0)
 		return 0;
 	if (r->text[0] == '\0')
@@ -1401,6 +1400,7 @@ handler_reply(struct mailin *mi, struct store *store,
 		r->closed = rc > 0 && f.closed_at != 0;
 		store_case_flow_clear(&f);
 	}
+	find_signature_pictures(r, v->msg);
 	bad = check_commands(mi, store, v, wf, r, error_r);
 	if (bad < 0)
 		return -1;
@@ -1409,10 +1409,9 @@ handler_reply(struct mailin *mi, struct store *store,
 	/* files without a text go to the citizen on their own, unless a
 	   command says the reply is for colleagues only (#tilldela); not
 	   Outlook's winmail.dat, nor the logo in the handler's signature */
-	find_signature_pictures(r, v->msg);
 	for (size_t i = 0; i < v->msg->nparts && !r->note &&
 			   r->text[0] == '\0' && !forbids_text(r); i++)
-		r->files_alone |= file_for_citizen(v->msg, &v->msg->parts[i]);
+		r->files_alone |= file_for_citizen(r, v->msg, i);
 	if (!r->note && (r->text[0] != '\0' || r->files_alone)) {
 		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 
