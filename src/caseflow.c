@@ -77,16 +77,6 @@ struct flow {
 	struct strlist armed_states, armed_names;
 };
 
-static bool
-listed(const struct strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->v[i], s) == 0)
-			return true;
-	}
-	return false;
-}
-
 /* Notes event KIND (ACTOR_ID, DETAIL) on the case, written when the run
    ends (flow_run; caseflow_reply after its one action): the run is
    all-or-nothing, and nothing in it reads the case's events. Always 0,
@@ -1300,7 +1290,7 @@ arm_timer(void *ctx, const struct workflow_timer *t)
 	if (calendar_add(t->calendar, fl->in->now, &t->after, &due, &err) < 0 ||
 	    store_timer_arm(fl->store, fl->c.id, t->id, t->state, t->event, due,
 			    fl->in->now, !fl->fresh ||
-			    listed(&fl->armed_names, t->id), &err) < 0) {
+			    strlist_has(&fl->armed_names, t->id), &err) < 0) {
 		fl->error = err;
 		return;
 	}
@@ -1320,7 +1310,7 @@ host_state(void *ctx, const char *id, bool entered)
 		return;
 	if (entered)
 		workflow_state_timers(fl->wf, id, arm_timer, fl);
-	else if ((!fl->fresh || listed(&fl->armed_states, id)) &&
+	else if ((!fl->fresh || strlist_has(&fl->armed_states, id)) &&
 		 store_timer_drop(fl->store, fl->c.id, id, &err) < 0)
 		fl->error = err;
 }

@@ -155,15 +155,6 @@ copy_file(const char *spool, const char *sha256, const char *path,
 	return ret;
 }
 
-static bool
-listed(const struct strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++)
-		if (strcmp(l->v[i], s) == 0)
-			return true;
-	return false;
-}
-
 static int
 copy_attachment(const struct store_attachment *a, void *ctx)
 {
@@ -174,7 +165,7 @@ copy_attachment(const struct store_attachment *a, void *ctx)
 
 	/* the same file twice in one case (a reply that quotes it) is
 	   copied once */
-	if (listed(&x->copied, file))
+	if (strlist_has(&x->copied, file))
 		;
 	else if (copy_file(x->spool, a->sha256, path, &x->err) < 0)
 		x->failed = true;

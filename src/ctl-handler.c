@@ -173,16 +173,6 @@ free_address(struct store *store, const char *email, int64_t self, bool take,
 					    error_r) < 0 ? -1 : 1;
 }
 
-static bool
-in_list(const struct strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->v[i], s) == 0)
-			return true;
-	}
-	return false;
-}
-
 static int
 cmp_group(const void *a, const void *b)
 {
@@ -207,7 +197,7 @@ workflow_groups(const char *dir, struct strlist *named)
 		path = xasprintf("%s/%s", dir, e->d_name);
 		if (workflow_load_file(path, &wf, &err) == 0) {
 			for (size_t i = 0; i < wf->groups.n; i++) {
-				if (!in_list(named, wf->groups.v[i]))
+				if (!strlist_has(named, wf->groups.v[i]))
 					strlist_add(named, wf->groups.v[i]);
 			}
 		}
@@ -235,7 +225,7 @@ warn_unnamed_groups(const struct cfg *cfg, const struct strlist *groups)
 		return;
 	workflow_groups(dir, &named);
 	for (size_t i = 0; named.n > 0 && i < groups->n; i++) {
-		if (!in_list(&named, groups->v[i]))
+		if (!strlist_has(&named, groups->v[i]))
 			strlist_add(&unnamed, groups->v[i]);
 	}
 	if (unnamed.n > 0) {

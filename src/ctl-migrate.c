@@ -103,16 +103,6 @@ mapped(const struct migration *m, const char *state)
 	return state;
 }
 
-static bool
-in_list(const struct strlist *l, const char *s)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		if (strcmp(l->v[i], s) == 0)
-			return true;
-	}
-	return false;
-}
-
 static void
 add_active(void *ctx, const char *id)
 {
@@ -139,7 +129,7 @@ move_timer(const struct store_timer *t, void *ctx)
 	const char *state = mapped(m, t->state);
 	const struct workflow_timer *wt = timer_of(m->to, state, t->name);
 
-	if (wt != NULL && in_list(&m->active, state)) {
+	if (wt != NULL && strlist_has(&m->active, state)) {
 		strlist_addf(&m->kept, "%s/%s", state, t->name);
 		return store_timer_move(m->store, t->id, state, wt->event,
 					&m->error);
@@ -158,8 +148,8 @@ keep_fired(const struct store_timer *t, void *ctx)
 	const char *state = mapped(m, t->state);
 	const struct workflow_timer *wt = timer_of(m->to, state, t->name);
 
-	if (wt == NULL || !in_list(&m->old_active, t->state) ||
-	    !in_list(&m->active, state))
+	if (wt == NULL || !strlist_has(&m->old_active, t->state) ||
+	    !strlist_has(&m->active, state))
 		return 0;
 	strlist_addf(&m->kept, "%s/%s", state, t->name);
 	/* under the state's new name, for a later migration */
@@ -205,8 +195,8 @@ arm_new(struct migration *m)
 		const struct workflow_timer *t = &m->to->timers[i];
 		char *key = xasprintf("%s/%s", t->state, t->id);
 		int64_t due;
-		bool skip = !in_list(&m->active, t->state) ||
-			in_list(&m->kept, key);
+		bool skip = !strlist_has(&m->active, t->state) ||
+			strlist_has(&m->kept, key);
 
 		free(key);
 		if (skip)

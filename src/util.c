@@ -131,6 +131,16 @@ strlist_clear(struct strlist *l)
 	l->n = l->cap = 0;
 }
 
+bool
+strlist_has(const struct strlist *l, const char *s)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i], s) == 0)
+			return true;
+	}
+	return false;
+}
+
 char *
 strlist_join(struct strlist *l)
 {

@@ -4,6 +4,7 @@
 
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -28,6 +29,8 @@ struct strlist {
 void strlist_add(struct strlist *l, const char *s);
 void strlist_addf(struct strlist *l, const char *fmt, ...) CIRM_PRINTF(2, 3);
 void strlist_clear(struct strlist *l);
+/* Whether S is one of L's strings. */
+bool strlist_has(const struct strlist *l, const char *s);
 /* The strings of L joined into one (caller frees); L is cleared. */
 char *strlist_join(struct strlist *l);
 
