@@ -221,18 +221,7 @@ store_audit_actions(struct store *store,
 		    int (*fn)(const char *action, int64_t n, void *ctx),
 		    void *ctx, char **error_r)
 {
-	static const char sql[] =
-		"SELECT action, count(*) FROM audit GROUP BY action "
-		"ORDER BY action";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fn((const char *)sqlite3_column_text(st, 0),
-		       sqlite3_column_int64(st, 1), ctx) != 0)
-			break;
-	}
-	return store_rows_end(store, st, rc, "read audit actions", error_r);
+	return store_name_counts(store, "SELECT action, count(*) FROM audit "
+				 "GROUP BY action ORDER BY action",
+				 "read audit actions", fn, ctx, error_r);
 }

@@ -190,19 +190,9 @@ store_case_states(struct store *store,
 		  int (*fn)(const char *state, int64_t n, void *ctx),
 		  void *ctx, char **error_r)
 {
-	static const char sql[] =
-		"SELECT state, count(*) FROM cases GROUP BY state ORDER BY state";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
-
-	if (st == NULL)
-		return -1;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (fn((const char *)sqlite3_column_text(st, 0),
-		       sqlite3_column_int64(st, 1), ctx) != 0)
-			break;
-	}
-	return store_rows_end(store, st, rc, "read case states", error_r);
+	return store_name_counts(store, "SELECT state, count(*) FROM cases "
+				 "GROUP BY state ORDER BY state",
+				 "read case states", fn, ctx, error_r);
 }
 
 int

@@ -106,6 +106,11 @@ int store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
    store_fail() with WHAT. */
 int store_rows_end(struct store *store, sqlite3_stmt *st, int rc,
 		   const char *what, char **error_r);
+/* Runs SQL, whose rows are a name and a count, calling FN for each
+   until it returns non-zero; WHAT for errors. 0, or -1. */
+int store_name_counts(struct store *store, const char *sql, const char *what,
+		      int (*fn)(const char *name, int64_t n, void *ctx),
+		      void *ctx, char **error_r);
 /* The same for a statement read for one row at most: 1 when RC is
    SQLITE_ROW, 0 when SQLITE_DONE, else -1 through store_fail(). */
 int store_row_end(struct store *store, sqlite3_stmt *st, int rc,

@@ -97,6 +97,24 @@ store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
 }
 
 int
+store_name_counts(struct store *store, const char *sql, const char *what,
+		  int (*fn)(const char *name, int64_t n, void *ctx),
+		  void *ctx, char **error_r)
+{
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn((const char *)sqlite3_column_text(st, 0),
+		       sqlite3_column_int64(st, 1), ctx) != 0)
+			break;
+	}
+	return store_rows_end(store, st, rc, what, error_r);
+}
+
+int
 store_rows_end(struct store *store, sqlite3_stmt *st, int rc,
 	       const char *what, char **error_r)
 {
