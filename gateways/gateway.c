@@ -35,18 +35,24 @@ void
 gateway_wake_signal(int sig)
 {
 	(void)sig;
-	woken = 1;
+	woken++;
 }
 
+/* A wake counts for every worker thread of the gateway (smtp): each
+   answers to the wakes it has not seen yet, one that came while it
+   worked included. */
 void
 gateway_sleep(int seconds)
 {
-	for (int i = 0; i < seconds * 100 && !stopping && !woken; i++) {
+	static _Thread_local sig_atomic_t seen;
+
+	for (int i = 0; i < seconds * 100 && !stopping && woken == seen;
+	     i++) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
 
 		nanosleep(&ts, NULL);
 	}
-	woken = 0;
+	seen = woken;
 }
 
 void
@@ -59,6 +65,17 @@ gateway_notify(void)
 	   parent, such as the shell of an administrator's --once run. */
 	if (env != NULL && strtol(env, NULL, 10) == (long)parent && parent > 1)
 		kill(parent, SIGUSR1);
+}
+
+int
+gateway_store_open(const struct cfg *cfg, struct store **store_r,
+		   char **error_r)
+{
+	struct store_settings set = {
+		.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT),
+	};
+
+	return store_open(cfg_str(cfg, CFG_DATABASE), &set, store_r, error_r);
 }
 
 int

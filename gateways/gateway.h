@@ -19,6 +19,9 @@ struct gateway_ctx {
 	const char *name;    /* the gateway's, e.g. "imap" */
 	const char *channel; /* "email" or "sms" */
 	int once;	     /* take what is waiting, then return */
+	/* A sending gateway's worker takes share SHARE of SHARES of the
+	   outbox (store_outbox_due); SHARES 0 or 1: all of it. */
+	int shares, share;
 };
 
 struct cirm_gateway {
@@ -30,6 +33,11 @@ struct cirm_gateway {
 	   is waiting). Returns 0, or -1 after logging why. */
 	int (*run)(struct gateway_ctx *ctx);
 };
+
+/* Opens the database of CFG as a gateway does. 0, or -1 with
+   *ERROR_R. */
+int gateway_store_open(const struct cfg *cfg, struct store **store_r,
+		       char **error_r);
 
 /* The SIGTERM and SIGINT handler that gateway_stopping() reports. */
 void gateway_stop_signal(int sig);

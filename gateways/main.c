@@ -48,7 +48,6 @@ static int
 run(const char *config, const struct cirm_gateway *gw, int once)
 {
 	struct strlist errors = { 0 };
-	struct store_settings sset = { 0 };
 	struct gateway_ctx ctx = { .name = gw->name, .channel = gw->channel,
 				   .once = once };
 	struct cfg *cfg = NULL;
@@ -86,8 +85,7 @@ run(const char *config, const struct cirm_gateway *gw, int once)
 		cfg_free(&cfg);
 		return lock_fd == -2 ? EX_TEMPFAIL : 1;
 	}
-	sset.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT);
-	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, &ctx.store, &err) < 0) {
+	if (gateway_store_open(cfg, &ctx.store, &err) < 0) {
 		fprintf(stderr, "cirm-gateway: %s\n", err);
 		free(err);
 		close(lock_fd);

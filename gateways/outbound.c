@@ -11,6 +11,7 @@
 #include "mailout.h"
 #include "util.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,11 @@ load_row(const struct store_outbox_row *r, void *arg)
 	return 0;
 }
 
+/* The workers of one gateway (smtp_connections) take turns at the
+   database here rather than meeting at SQLite's write lock, whose busy
+   handler would make the loser sleep. */
+static pthread_mutex_t writing = PTHREAD_MUTEX_INITIALIZER;
+
 /* Runs one state change in a transaction of its own. */
 static int
 step(struct gateway_ctx *ctx, struct outbound_msg *m, const char *what,
@@ -204,19 +210,19 @@ step(struct gateway_ctx *ctx, struct outbound_msg *m, const char *what,
 	char *err = NULL;
 	int r;
 
-	if (store_begin(ctx->store, &err) < 0) {
-		log_errorx("%s: outbox row %lld: cannot %s: %s", ctx->name,
-			   (long long)m->id, what, err);
-		free(err);
-		return -1;
-	}
-	r = fn(ctx, m, arg, &err);
-	if (r < 0 || store_commit(ctx->store, &err) < 0) {
+	pthread_mutex_lock(&writing);
+	if (store_begin(ctx->store, &err) < 0)
+		r = -1;
+	else if ((r = fn(ctx, m, arg, &err)) < 0 ||
+		 store_commit(ctx->store, &err) < 0) {
 		store_rollback(ctx->store);
+		r = -1;
+	}
+	pthread_mutex_unlock(&writing);
+	if (r < 0) {
 		log_errorx("%s: outbox row %lld: cannot %s: %s", ctx->name,
 			   (long long)m->id, what, err);
 		free(err);
-		return -1;
 	}
 	return r;
 }
@@ -232,8 +238,9 @@ do_fail(struct gateway_ctx *ctx, struct outbound_msg *m, const void *reason,
    write lock was busy (the engine's batch), and the sink went on with
    the next batch instead of waiting for it. outbound_load skips them
    meanwhile. Written again after a crash, as any written row before its
-   record: the same file again. One gateway a process, so one list. */
-static struct {
+   record: the same file again. One gateway a process, and one list to
+   each of its workers. */
+static _Thread_local struct {
 	int64_t *ids;
 	char **message_ids;	/* to claim with, or NULL: no claim */
 	size_t n, cap;
@@ -267,7 +274,8 @@ outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
 	/* not the rows written and not yet recorded (outbound_sent_all) */
 	n = store_outbox_due(ctx->store, ctx->channel, cirm_now(),
 			     unrecorded.n > 0 ? unrecorded.ids[unrecorded.n - 1] : 0,
-			     limit, leftovers, load_row, &l, &err);
+			     ctx->shares, ctx->share, limit, leftovers, load_row,
+			     &l, &err);
 	if (n < 0) {
 		log_errorx("%s: cannot read the outbox: %s", ctx->name, err);
 		free(err);
@@ -443,16 +451,20 @@ record_sent(struct gateway_ctx *ctx, int wait)
 	if (unrecorded.n == 0)
 		return 0;
 	if (!wait) {
-		r = store_begin_try(ctx->store, &err);
-		if (r == 0)
+		if (pthread_mutex_trylock(&writing) != 0)
 			return 0;
+		r = store_begin_try(ctx->store, &err);
 		if (r > 0) {
 			r = do_sent_all(ctx, NULL, NULL, &err);
 			if (r == 0)
 				r = store_commit(ctx->store, &err);
 			if (r < 0)
 				store_rollback(ctx->store);
+		} else if (r == 0) {
+			pthread_mutex_unlock(&writing);
+			return 0;
 		}
+		pthread_mutex_unlock(&writing);
 		if (r < 0) {
 			log_errorx("%s: cannot mark the batch sent: %s",
 				   ctx->name, err);

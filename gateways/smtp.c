@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The SMTP outbound gateway: sends the outbox's mail to one submission
-   server with libESMTP, a batch of messages per connection.
+   server with libESMTP, a batch of messages per connection, over
+   smtp_connections connections at once. Each connection is a worker
+   thread with its own database connection and libESMTP session, and
+   sends the rows of its share of the cases (store_outbox_due), so that
+   a case's mail keeps its order.
 
    Each message is claimed (committed 'sending') when libESMTP asks for
    its data, that is after the server accepted its envelope and before a
    byte of it is written, and marked 'sent' when the server accepted it:
-   at any moment at most one row is in flight. A 4xx answer or a broken
+   at any moment at most one row a connection is in flight. A 4xx answer or a broken
    connection puts the row back with a growing delay; a 5xx answer fails
    it for good with the server's reason, for the engine to raise.
 
@@ -38,6 +42,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +76,7 @@ struct smtp {
 	int sent, deferred, failed;
 	struct relay *relay;
 	struct outbound_msg *pending; /* sent, not yet recorded */
+	int stopped;		      /* left its session to stop */
 };
 
 /* --- implicit TLS: a relay thread ----------------------------------- */
@@ -544,7 +550,10 @@ on_data(void **state, int *len, void *arg)
 				outbound_sent(s->ctx, prev);
 			log_info("%s:%u: stopping; %d sent, the rest waits for "
 				 "the next run", s->host, s->port, s->sent);
-			exit(0);
+			/* this connection ends with the process, when the
+			   other workers are at a point as safe as this */
+			s->stopped = 1;
+			pthread_exit(NULL);
 		}
 		if (s->tls != TLS_NONE && !s->tls_ok)
 			fatalx("%s:%u: refusing to send over a connection whose "
@@ -779,8 +788,6 @@ smtp_init(struct smtp *s, struct gateway_ctx *ctx)
 		free(err);
 		return -1;
 	}
-	if (s->user != NULL)
-		auth_client_init();
 	if (s->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
 		   without TLS only a server on this machine is allowed. */
@@ -805,26 +812,99 @@ static void
 smtp_deinit(struct smtp *s)
 {
 	tls_client_free(&s->tls_client);
-	if (s->user != NULL)
-		auth_client_exit();
 }
 
+/* One connection (smtp_connections) and the share of the outbox it
+   sends: a thread with its own database connection and session. */
+struct worker {
+	struct gateway_ctx ctx;
+	struct smtp s;
+	pthread_t thread;
+	int started, ret;
+};
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	w->ret = outbound_run(&w->ctx, send_batch, &w->s);
+	return NULL;
+}
+
+/* Runs smtp_connections workers, each sending the mail of its share of
+   the cases over a connection of its own: while one waits for the
+   server's answer, another sends. The first uses CTX's database
+   connection. */
 static int
 run(struct gateway_ctx *ctx)
 {
-	struct smtp s;
-	int r;
+	int n = (int)cfg_int(ctx->cfg, CFG_SMTP_CONNECTIONS), ret = 0, k;
+	struct worker *w = xcalloc((size_t)n, sizeof(*w));
+	sigset_t signals, old;
+	char *err = NULL;
 
-	if (smtp_init(&s, ctx) < 0) {
-		smtp_deinit(&s);
-		return -1;
+	for (k = 0; k < n && ret == 0; k++) {
+		w[k].ctx = *ctx;
+		w[k].ctx.shares = n;
+		w[k].ctx.share = k;
+		if (k > 0 && gateway_store_open(ctx->cfg, &w[k].ctx.store,
+						&err) < 0) {
+			log_errorx("smtp: %s", err);
+			free(err);
+			w[k].ctx.store = NULL;
+			ret = -1;
+		} else if (smtp_init(&w[k].s, &w[k].ctx) < 0)
+			ret = -1;
 	}
-	log_info("smtp: sending through %s:%u (%s)", s.host, s.port,
-		 s.tls == TLS_NONE ? "no TLS" : s.tls == TLS_IMPLICIT ?
-		 "implicit TLS" : "STARTTLS");
-	r = outbound_run(ctx, send_batch, &s);
-	smtp_deinit(&s);
-	return r;
+	if (ret < 0)
+		goto done;
+	if (w[0].s.user != NULL)
+		auth_client_init();
+	log_info("smtp: sending through %s:%u (%s) over up to %d "
+		 "connection%s", w[0].s.host, w[0].s.port,
+		 w[0].s.tls == TLS_NONE ? "no TLS" : w[0].s.tls == TLS_IMPLICIT ?
+		 "implicit TLS" : "STARTTLS", n, n == 1 ? "" : "s");
+	for (k = 0; k < n; k++) {
+		int e = pthread_create(&w[k].thread, NULL, worker_main, &w[k]);
+
+		if (e != 0) {
+			log_errorx("smtp: cannot start a sending thread: %s",
+				   strerror(e));
+			ret = -1;
+			break;
+		}
+		w[k].started = 1;
+	}
+	/* SIGTERM interrupts a worker waiting for the server (the
+	   handlers are installed without SA_RESTART), not this thread */
+	sigemptyset(&signals);
+	sigaddset(&signals, SIGTERM);
+	sigaddset(&signals, SIGINT);
+	sigaddset(&signals, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &signals, &old);
+	for (k = 0; k < n; k++) {
+		if (!w[k].started)
+			continue;
+		pthread_join(w[k].thread, NULL);
+		if (w[k].ret < 0)
+			ret = -1;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (w[0].s.user != NULL)
+		auth_client_exit();
+done:
+	for (k = 0; k < n; k++) {
+		/* a worker that stopped in its session leaves it (and its
+		   TLS relay) to the end of the process */
+		if (w[k].s.stopped)
+			continue;
+		smtp_deinit(&w[k].s);
+		if (k > 0 && w[k].ctx.store != NULL)
+			store_free(&w[k].ctx.store);
+	}
+	free(w);
+	return ret;
 }
 
 static int

@@ -487,6 +487,12 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_SMTP_BATCH] = { "smtp_batch", SETTING_INT, "500", 1, 10000, NULL,
 		NULL, NULL, "Messages sent over one SMTP connection (or written "
 		"by the sink) before the outbox is read again." },
+	[CFG_SMTP_CONNECTIONS] = { "smtp_connections", SETTING_INT, "2", 1, 16,
+		NULL, NULL, NULL, "SMTP connections the smtp gateway keeps open "
+		"to the server at once. The mail of one case always goes over the "
+		"same connection, in the order it was written; each connection "
+		"has at most one message in flight, which is the one a crash "
+		"can send twice (with the same Message-ID)." },
 	[CFG_SMTP_POLL_INTERVAL] = { "smtp_poll_interval", SETTING_INT, "1", 1,
 		3600, NULL, NULL, "s", "How often the outbox is read for mail to "
 		"send when it was empty (and for SMS, by the smpp gateway)." },

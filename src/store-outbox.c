@@ -12,7 +12,7 @@
 
 int
 store_outbox_due(struct store *store, const char *channel, int64_t now,
-		 int64_t after, int limit, int leftovers,
+		 int64_t after, int shares, int share, int limit, int leftovers,
 		 int (*fn)(const struct store_outbox_row *r, void *ctx),
 		 void *ctx, char **error_r)
 {
@@ -22,10 +22,12 @@ store_outbox_due(struct store *store, const char *channel, int64_t now,
 	"FROM outbox "
 	static const char queued_sql[] = OUTBOX_ROW_COLUMNS
 		"WHERE status = 'queued' AND next_attempt_at <= ? AND channel = ? "
-		"AND id > ? ORDER BY id LIMIT ?";
+		"AND id > ? AND coalesce(case_id, id) % ? = ? "
+		"ORDER BY id LIMIT ?";
 	static const char sending_sql[] = OUTBOX_ROW_COLUMNS
 		"WHERE status = 'sending' AND ? >= 0 AND channel = ? "
-		"AND id > ? ORDER BY id LIMIT ?";
+		"AND id > ? AND coalesce(case_id, id) % ? = ? "
+		"ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, leftovers ? sending_sql : queued_sql,
 				      error_r);
 	int rc, n = 0;
@@ -35,7 +37,9 @@ store_outbox_due(struct store *store, const char *channel, int64_t now,
 	sqlite3_bind_int64(st, 1, now);
 	store_bind_text(st, 2, channel);
 	sqlite3_bind_int64(st, 3, after);
-	sqlite3_bind_int(st, 4, limit);
+	sqlite3_bind_int(st, 4, shares > 1 ? shares : 1);
+	sqlite3_bind_int(st, 5, shares > 1 ? share : 0);
+	sqlite3_bind_int(st, 6, limit);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const void *body = sqlite3_column_blob(st, 9);
 		struct store_outbox_row r = {

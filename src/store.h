@@ -393,10 +393,14 @@ struct store_outbox_row {
 
 /* Calls FN for up to LIMIT rows of CHANNEL after row AFTER to send now,
    oldest first: with LEFTOVERS the rows left 'sending', else the
-   'queued' ones due at NOW. Strings are valid during the call; FN
-   returning non-zero stops. Returns the number of rows FN saw, or -1. */
+   'queued' ones due at NOW. With SHARES > 1 only share SHARE of them
+   (0 to SHARES - 1): the rows of a case are always in the same share,
+   a row without a case in the share of its id. Strings are valid
+   during the call; FN returning non-zero stops. Returns the number of
+   rows FN saw, or -1. */
 int store_outbox_due(struct store *store, const char *channel, int64_t now,
-		     int64_t after, int limit, int leftovers,
+		     int64_t after, int shares, int share, int limit,
+		     int leftovers,
 		     int (*fn)(const struct store_outbox_row *r, void *ctx),
 		     void *ctx, char **error_r);
 /* Claims row ID for sending: status 'sending', and RFC_MESSAGE_ID (not

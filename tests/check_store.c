@@ -1211,7 +1211,7 @@ due_steps(struct store *store, const char *channel, int64_t *last, int *sorts)
 	char *err = NULL;
 	sqlite3_stmt *st = NULL;
 
-	ck_assert_msg(store_outbox_due(store, channel, 1000, 0, 50, 0, count_due,
+	ck_assert_msg(store_outbox_due(store, channel, 1000, 0, 1, 0, 50, 0, count_due,
 				       last, &err) >= 0, "%s", err);
 	while ((st = sqlite3_next_stmt(store->db, st)) != NULL) {
 		if (strstr(sqlite3_sql(st), "status = 'queued'") != NULL &&
@@ -1245,6 +1245,66 @@ START_TEST(test_outbox_due_reads_a_batch)
 	ck_assert_int_eq(last, 55); /* rows 10, 20, 30, 40 and 50 wait */
 	ck_assert_int_eq(sorts, 0);
 	ck_assert_int_lt(steps, 2000);
+	store_free(&store);
+}
+END_TEST
+
+struct shares_seen {
+	int64_t share_of_case[8]; /* case id -> share + 1 */
+	int rows;
+	int share;
+};
+
+static int
+note_share(const struct store_outbox_row *r, void *arg)
+{
+	struct shares_seen *s = arg;
+
+	s->rows++;
+	if (r->case_id != 0) {
+		ck_assert_int_lt(r->case_id, 8);
+		/* every row of a case comes in one share */
+		if (s->share_of_case[r->case_id] == 0)
+			s->share_of_case[r->case_id] = s->share + 1;
+		ck_assert_int_eq(s->share_of_case[r->case_id], s->share + 1);
+	}
+	return 0;
+}
+
+/* The smtp gateway's connections each take a share of the outbox: each
+   row comes in exactly one share, and a case's rows in the same. */
+START_TEST(test_outbox_due_shares)
+{
+	struct store *store = open_db(dbpath);
+	struct shares_seen seen = { { 0 }, 0, 0 };
+	int64_t last = 0;
+	char *err = NULL;
+
+	ck_assert_int_eq(store_exec(store,
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+		"WHERE i < 7) INSERT INTO cases (id, number, prefix, year, seq, "
+		"channel, state, received_at, created_at, updated_at) SELECT i, "
+		"'KS-2026-' || i, 'KS', 2026, i, 'email', 'ny', 1, 1, 1 FROM n; "
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+		"WHERE i < 60) INSERT INTO outbox (case_id, channel, recipient, "
+		"body, created_at) SELECT CASE WHEN i % 9 = 0 THEN NULL ELSE "
+		"1 + i % 7 END, 'email', 'a@example.org', 'hej', 1 FROM n",
+		&err), 0);
+	for (int k = 0; k < 3; k++) {
+		int before = seen.rows;
+
+		seen.share = k;
+		ck_assert_msg(store_outbox_due(store, "email", 1000, 0, 3, k,
+					       100, 0, note_share, &seen,
+					       &err) >= 0, "%s", err);
+		/* no share takes all or nothing */
+		ck_assert_int_gt(seen.rows - before, 0);
+		ck_assert_int_lt(seen.rows - before, 60);
+	}
+	ck_assert_int_eq(seen.rows, 60);
+	/* one share is all of it */
+	ck_assert_int_eq(store_outbox_due(store, "email", 1000, 0, 1, 0, 100,
+					  0, count_due, &last, &err), 60);
 	store_free(&store);
 }
 END_TEST
@@ -1285,6 +1345,7 @@ store_suite(void)
 	tcase_add_test(data, test_inbox);
 	tcase_add_test(data, test_inbox_raw_once);
 	tcase_add_test(data, test_outbox_due_reads_a_batch);
+	tcase_add_test(data, test_outbox_due_shares);
 	tcase_add_test(data, test_audit_chain);
 	suite_add_tcase(s, data);
 	return s;
