@@ -77,6 +77,7 @@ struct smtp {
 	struct relay *relay;
 	struct outbound_msg *pending; /* sent, not yet recorded */
 	int stopped;		      /* left its session to stop */
+	int gated;		      /* holds first_session */
 };
 
 /* --- implicit TLS: a relay thread ----------------------------------- */
@@ -515,6 +516,36 @@ struct data_state {
 	int done;
 };
 
+/* libESMTP fills a character table on its first use, when it reads a
+   server's EHLO answer, with no lock (tokens.c): two sessions starting
+   at once in two threads would fill it together while reading it. So
+   sessions start one at a time until one has got as far as a
+   message's data; from then on they run side by side. */
+static pthread_mutex_t first_session = PTHREAD_MUTEX_INITIALIZER;
+static int tokens_ready; /* under first_session */
+
+static void
+first_session_enter(struct smtp *s)
+{
+	pthread_mutex_lock(&first_session);
+	if (tokens_ready)
+		pthread_mutex_unlock(&first_session);
+	else
+		s->gated = 1;
+}
+
+/* READY: this session has read the server's EHLO answer. */
+static void
+first_session_leave(struct smtp *s, int ready)
+{
+	if (!s->gated)
+		return;
+	if (ready)
+		tokens_ready = 1;
+	s->gated = 0;
+	pthread_mutex_unlock(&first_session);
+}
+
 /* libESMTP asks for a message's data once the server took its envelope
    and DATA: the moment to claim the row, before any of it is sent. */
 static const char *
@@ -536,6 +567,7 @@ on_data(void **state, int *len, void *arg)
 		return NULL;
 	}
 	s = m->transport;
+	first_session_leave(s, 1);
 	if (!m->claimed) {
 		struct outbound_msg *prev = s->pending;
 
@@ -729,7 +761,9 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 		secret_free(&s->password, s->password_size);
 		return -1;
 	}
+	first_session_enter(s);
 	ok = smtp_start_session(ss);
+	first_session_leave(s, 0);
 	if (s->pending != NULL)
 		outbound_sent(s->ctx, s->pending);
 	s->pending = NULL;
