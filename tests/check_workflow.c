@@ -3,7 +3,11 @@
 
 #include "testutil.h"
 #include "util.h"
+#include "workflow-patterns.h"
+#include "workflow-private.h"
 #include "workflow.h"
+
+#include <libxml/parser.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -678,6 +682,333 @@ START_TEST(test_pattern_backreference)
 }
 END_TEST
 
+/* The quick validation (workflow-patterns.c) is in use for the shipped
+   schema: an edit of the schema that its table does not follow would
+   silently make loading slow again. */
+START_TEST(test_patterns_enabled)
+{
+	ck_assert(workflow_patterns_enabled());
+	ck_assert(workflow_patterns_usable(workflow_schema_rng,
+					   workflow_schema_rng_len));
+}
+END_TEST
+
+/* Schemas whose patterns the table cannot follow: the quick path is
+   left out for them, and a pattern on an element's text is followed. */
+START_TEST(test_patterns_unusable)
+{
+	static const struct {
+		const char *from, *to;
+		bool usable;
+	} edits[] = {
+		/* two patterns on one value */
+		{ "<param name=\"maxLength\">500</param>",
+		  "<param name=\"pattern\">.{0,500}</param>", false },
+		/* a pattern on foreign attributes */
+		{ "<attribute><anyName/></attribute>",
+		  "<attribute><anyName/><data type=\"string\">"
+		  "<param name=\"pattern\">x</param></data></attribute>",
+		  false },
+		/* <set>'s value with a pattern not tied to its field (a
+		   token value may be written with spaces around) */
+		{ "<value type=\"string\">category</value>",
+		  "<value>category</value>", false },
+		/* a pattern in a choice beside data without one, or
+		   beside another facet */
+		{ "<value type=\"string\">assignee</value>",
+		  "<data type=\"string\"><param name=\"maxLength\">3</param>"
+		  "</data>", false },
+		{ "<param name=\"pattern\">role:[A-Za-z][A-Za-z0-9_.\\-]*"
+		  "</param>", "<param name=\"pattern\">role:[A-Za-z]"
+		  "[A-Za-z0-9_.\\-]*</param><param name=\"maxLength\">9"
+		  "</param>", false },
+		/* a pattern inside an except */
+		{ "<value type=\"string\">sweden</value>",
+		  "<data type=\"string\"><param name=\"pattern\">s.*</param>"
+		  "</data>", false },
+		/* an element's text: alone, and as one choice of several */
+		{ "<ref name=\"free-text\"/>\n    </element>\n  </define>\n\n"
+		  "  <!-- Free text about", "<ref name=\"label\"/>\n    "
+		  "</element>\n  </define>\n\n  <!-- Free text about", true },
+		{ "<ref name=\"free-text\"/>\n    </element>\n  </define>\n\n"
+		  "  <!-- Free text about", "<choice><ref name=\"label\"/>"
+		  "<empty/></choice>\n    </element>\n  </define>\n\n  <!-- "
+		  "Free text about", false },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(edits); i++) {
+		const char *at = strstr(workflow_schema_rng, edits[i].from);
+		char *rng;
+
+		ck_assert_msg(at != NULL, "%s", edits[i].from);
+		rng = xasprintf("%.*s%s%s", (int)(at - workflow_schema_rng),
+				workflow_schema_rng, edits[i].to,
+				at + strlen(edits[i].from));
+		ck_assert_msg(workflow_patterns_usable(rng, strlen(rng)) ==
+			      edits[i].usable, "%zu: %s", i, edits[i].to);
+		free(rng);
+	}
+}
+END_TEST
+
+/* Whether the quick path alone takes the workflow TEXT. */
+static int
+quick(const char *text)
+{
+	xmlDoc *doc = xmlReadMemory(text, (int)strlen(text), "e.xml", NULL,
+				    XML_PARSE_NONET);
+	int ret;
+
+	ck_assert_ptr_nonnull(doc);
+	ret = workflow_patterns_valid(doc);
+	xmlFreeDoc(doc);
+	return ret;
+}
+
+/* Values at the edges of the schema's patterns: taken, and by the
+   quick path (not only by the full schema after it said no). */
+START_TEST(test_patterns_edges)
+{
+	char *path = data_path("pattern-edges.xml");
+	char *text = tu_slurp(path, NULL), *got;
+
+	got = problems("pattern-edges.xml", NULL);
+	ck_assert_msg(got == NULL, "%s", got);
+	ck_assert_int_eq(quick(text), 1);
+	free(text);
+	free(path);
+}
+END_TEST
+
+/* One value of pattern-edges.xml changed so that it breaks its pattern
+   and nothing else in the schema, for each attribute with a pattern;
+   the message is the one loading gave before the quick path existed
+   (libxml2's full validation, which still says it). */
+static const struct {
+	const char *from, *to, *want;
+} pattern_cases[] = {
+	{ "id=\"a_b-9\"",
+	  "id=\"A_b\"",
+	  "e.xml:10: Element workflow failed to validate attributes: "
+	  "id=\"A_b\": expected a lower-case letter, then up to 63 "
+	  "lower-case letters (a to z), digits, '_' or '-'" },
+	{ "version=\"10\"",
+	  "version=\"010\"",
+	  "e.xml:10: Element workflow failed to validate attributes: "
+	  "version=\"010\": expected a whole number from 1, without "
+	  "sign or leading zeros" },
+	{ "initial=\"Ny\"",
+	  "initial=\"1Ny\"",
+	  "e.xml:10: Invalid attribute initial for element workflow: "
+	  "initial=\"1Ny\": expected a letter, then letters, digits, "
+	  "'_', '.' or '-' (a to z only: no å, ä or ö)" },
+	{ "calendar=\"kontor.1\"",
+	  "calendar=\"kontor 1\"",
+	  "e.xml:10: Invalid attribute calendar for element workflow: "
+	  "calendar=\"kontor 1\": expected a letter, then letters, "
+	  "digits, '_', '.' or '-' (a to z only: no å, ä or ö)" },
+	{ "sms-window=\"P1DT2H\"",
+	  "sms-window=\"P1DT\"",
+	  "e.xml:10: Invalid attribute sms-window for element "
+	  "workflow: sms-window=\"P1DT\": a value cirm-workflow(5) does "
+	  "not allow here" },
+	{ "<calendar id=\"kontor.1\">",
+	  "<calendar id=\"_kontor\">",
+	  "e.xml:12: Element calendar failed to validate attributes: "
+	  "id=\"_kontor\": expected a letter, then letters, digits, "
+	  "'_', '.' or '-' (a to z only: no å, ä or ö), and not sweden "
+	  "or none" },
+	{ "days=\"mon-wed,fri\"",
+	  "days=\"mon-wed, fri\"",
+	  "e.xml:13: Element hours failed to validate attributes: "
+	  "days=\"mon-wed, fri\": expected days such as mon-fri or "
+	  "mon,wed-fri: mon, tue, wed, thu, fri, sat and sun, in lower "
+	  "case, without spaces" },
+	{ "open=\"00:00\"",
+	  "open=\"24:00\"",
+	  "e.xml:13: Element hours failed to validate attributes: "
+	  "open=\"24:00\": expected a time HH:MM, such as 08:00" },
+	{ "close=\"24:00\"",
+	  "close=\"24:30\"",
+	  "e.xml:13: Element hours failed to validate attributes: "
+	  "close=\"24:30\": expected a time HH:MM, such as 16:30, or "
+	  "24:00" },
+	{ "date=\"2026-12-31\"",
+	  "date=\"2026-12-31Z\"",
+	  "e.xml:15: Element closed failed to validate attributes: "
+	  "date=\"2026-12-31Z\": expected a date YYYY-MM-DD that "
+	  "exists, such as 2026-05-15" },
+	{ "<role id=\"Handl.ag-are_1\"",
+	  "<role id=\"Handl ag\"",
+	  "e.xml:18: Element role failed to validate attributes: "
+	  "id=\"Handl ag\": expected a letter, then letters, digits, "
+	  "'_', '.' or '-' (a to z only: no å, ä or ö)" },
+	{ "group=\"kund@tjänst/ö\"",
+	  "group=\"kund tjänst\"",
+	  "e.xml:18: Element role failed to validate attributes: "
+	  "group=\"kund tjänst\": expected a name without white space" },
+	{ "word=\"Åtgärda\"",
+	  "word=\"-Åtgärda\"",
+	  "e.xml:23: Invalid attribute word for element command: "
+	  "word=\"-Åtgärda\": expected up to 32 letters (a to z, å, ä, "
+	  "ö), digits and '-', not starting with '-'" },
+	{ "aliases=\"klar-ÅÄÖ 1x\tö\"",
+	  "aliases=\"klar-ÅÄÖ 1x é\"",
+	  "e.xml:23: Invalid attribute aliases for element command: "
+	  "aliases=\"klar-ÅÄÖ 1x é\": expected up to 32 letters (a to "
+	  "z, å, ä, ö), digits and '-', not starting with '-'" },
+	{ "event=\"cmd.fix_1\"\n",
+	  "event=\"cmd..fix\"\n",
+	  "e.xml:23: Invalid attribute event for element command: "
+	  "event=\"cmd..fix\": expected an event such as cmd.resolve: "
+	  "words of letters (a to z), digits, '_' or '-', joined by '.'" },
+	{ "role=\"Handl.ag-are_1\" text",
+	  "role=\"Handl.ag-are_1 2x\" text",
+	  "e.xml:23: Invalid attribute role for element command: "
+	  "role=\"Handl.ag-are_1 2x\": expected a letter, then letters, "
+	  "digits, '_', '.' or '-' (a to z only: no å, ä or ö)" },
+	{ "word=\"fix-äö\"",
+	  "word=\"fix!\"",
+	  "e.xml:24: Invalid attribute word for element translation: "
+	  "word=\"fix!\": expected up to 32 letters (a to z, å, ä, ö), "
+	  "digits and '-', not starting with '-'" },
+	{ "<template id=\"kvittens\"/>",
+	  "<template id=\".kvittens\"/>",
+	  "e.xml:30: Element template failed to validate attributes: "
+	  "id=\".kvittens\": expected a file name: a letter or digit, "
+	  "then letters, digits, '_', '.' or '-' (a to z "
+	  "only)\ne.xml:30: Expecting an element , got nothing" },
+	{ "<state id=\"oppen\">",
+	  "<state id=\"öppen\">",
+	  "e.xml:45: Invalid attribute id for element state: "
+	  "id=\"öppen\": expected a letter, then letters, digits, '_', "
+	  "'.' or '-' (a to z only: no å, ä or ö)" },
+	{ "<final id=\"klar\"/>",
+	  "<final id=\"klar!\"/>",
+	  "e.xml:71: Element final failed to validate attributes: "
+	  "id=\"klar!\": expected a letter, then letters, digits, '_', "
+	  "'.' or '-' (a to z only: no å, ä or ö)" },
+	{ "id=\"t-1.x\"",
+	  "id=\"t 1\"",
+	  "e.xml:55: Element timer failed to validate attributes (see "
+	  "cirm-workflow(5) for the values each attribute takes) (one "
+	  "of the <timer> elements, at lines 55, 56)\ne.xml:55: Invalid "
+	  "attribute id for element timer: id=\"t 1\": expected a "
+	  "letter, then letters, digits, '_', '.' or '-' (a to z only: "
+	  "no å, ä or ö)" },
+	{ "after=\"PT4H\"",
+	  "after=\"P4H\"",
+	  "e.xml:55: Element timer failed to validate attributes (see "
+	  "cirm-workflow(5) for the values each attribute takes) (one "
+	  "of the <timer> elements, at lines 55, 56)\ne.xml:55: Invalid "
+	  "attribute after for element timer: after=\"P4H\": a value "
+	  "cirm-workflow(5) does not allow here" },
+	{ "event=\"timer.p_1\"",
+	  "event=\"timer.*\"",
+	  "e.xml:55: Element timer failed to validate attributes (see "
+	  "cirm-workflow(5) for the values each attribute takes) (one "
+	  "of the <timer> elements, at lines 55, 56)\ne.xml:55: Invalid "
+	  "attribute event for element timer: event=\"timer.*\": "
+	  "expected an event such as cmd.resolve: words of letters (a "
+	  "to z), digits, '_' or '-', joined by '.'" },
+	{ "calendar=\"none\"",
+	  "calendar=\"none!\"",
+	  "e.xml:55: Invalid attribute calendar for element timer: "
+	  "calendar=\"none!\": expected a letter, then letters, digits, "
+	  "'_', '.' or '-' (a to z only: no å, ä or ö)" },
+	{ "event=\"timer.* intern.steg-1\"",
+	  "event=\"timer.* intern..steg\"",
+	  "e.xml:57: Extra data in list: intern..steg\ne.xml:57: "
+	  "Invalid attribute event for element transition: "
+	  "event=\"timer.* intern..steg\": expected events such as "
+	  "cmd.resolve or timer.*, separated by spaces" },
+	{ "target=\"oppen\"",
+	  "target=\"oppen klar,\"",
+	  "e.xml:43: Invalid attribute target for element transition: "
+	  "target=\"oppen klar,\": expected a letter, then letters, "
+	  "digits, '_', '.' or '-' (a to z only: no å, ä or ö)" },
+	{ "<if cond=\"assigned()\">",
+	  "<if cond=\"  \">",
+	  "e.xml:58: Element if failed to validate attributes: "
+	  "cond=\"  \": expected a condition, not blank\ne.xml:60: "
+	  "<elseif> is not allowed here (not part of the workflow "
+	  "format, or in the wrong place)\ne.xml:62: <else> is not "
+	  "allowed here (not part of the workflow format, or in the "
+	  "wrong place)" },
+	{ "<elseif cond=\"channel('sms')\"/>",
+	  "<elseif cond=\"\t\"/>",
+	  "e.xml:60: <elseif> is not allowed here (not part of the "
+	  "workflow format, or in the wrong place)\ne.xml:60: Element "
+	  "elseif failed to validate attributes: cond=\" \": expected a "
+	  "condition, not blank" },
+	{ "<reply template=\"kvittens\"/>",
+	  "<reply template=\"kvit tens\"/>",
+	  "e.xml:35: Element reply failed to validate attributes: "
+	  "template=\"kvit tens\": expected a file name: a letter or "
+	  "digit, then letters, digits, '_', '.' or '-' (a to z only)" },
+	{ "<notify to=\"handler:åsa\"",
+	  "<notify to=\"handler:\"",
+	  "e.xml:49: Element notify failed to validate attributes: "
+	  "to=\"handler:\": expected one of: assignee, role:ROLE, "
+	  "group:GROUP, handler:LOGIN" },
+	{ "<notify to=\"role:Handl.ag-are_1\"",
+	  "<notify to=\"role:1x\"",
+	  "e.xml:47: Element notify failed to validate attributes: "
+	  "to=\"role:1x\": expected one of: assignee, role:ROLE, "
+	  "group:GROUP, handler:LOGIN" },
+	{ "<assign to=\"group:kund@tjänst/ö\"/>",
+	  "<assign to=\"group:\"/>",
+	  "e.xml:52: Element assign failed to validate attributes: "
+	  "to=\"group:\": expected one of: sender, argument, none, "
+	  "role:ROLE, group:GROUP, handler:LOGIN" },
+	{ "<set field=\"category\" value=\"Gata_väg-ÅÄÖ٣\"/>",
+	  "<set field=\"category\" value=\"Gata väg\"/>",
+	  "e.xml:36: Element set failed to validate attributes: "
+	  "value=\"Gata väg\": expected one word of letters, digits, "
+	  "'_' or '-'" },
+	{ "<set field=\"group\" value=\"role:Handl.ag-are_1\"/>",
+	  "<set field=\"group\" value=\"role:\"/>",
+	  "e.xml:37: Element set failed to validate attributes: "
+	  "value=\"role:\": expected role:ROLE" },
+	{ "<set field=\"due\" after=\"P1W\"/>",
+	  "<set field=\"due\" after=\"P\"/>",
+	  "e.xml:38: Element set failed to validate attributes: "
+	  "after: duration \"P\": no components" },
+	{ "<raise event=\"intern.steg-1\"/>",
+	  "<raise event=\"intern steg\"/>",
+	  "e.xml:53: Element raise failed to validate attributes: "
+	  "event=\"intern steg\": expected an event such as "
+	  "cmd.resolve: words of letters (a to z), digits, '_' or '-', "
+	  "joined by '.'" },
+	{ "<log label=\" steg\nett \"/>",
+	  "<log label=\" \n \"/>",
+	  "e.xml:41: Element log failed to validate attributes: "
+	  "label=\"   \": expected a text that is not blank, at most "
+	  "500 characters" }
+};
+
+START_TEST(test_patterns_broken)
+{
+	const char *from = pattern_cases[_i].from, *to = pattern_cases[_i].to;
+	char *path = data_path("pattern-edges.xml");
+	char *text = tu_slurp(path, NULL), *at = strstr(text, from), *doc;
+	char *error = NULL;
+	struct workflow *wf = NULL;
+
+	ck_assert_msg(at != NULL, "%s", from);
+	doc = xasprintf("%.*s%s%s", (int)(at - text), text, to,
+			at + strlen(from));
+	ck_assert_int_eq(workflow_load("e.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, pattern_cases[_i].want);
+	ck_assert_int_eq(quick(doc), 0);
+	free(error);
+	free(doc);
+	free(text);
+	free(path);
+}
+END_TEST
+
 static Suite *
 workflow_suite(void)
 {
@@ -694,6 +1025,11 @@ workflow_suite(void)
 	tcase_add_test(tc, test_parser_words);
 	tcase_add_test(tc, test_pattern_backreference);
 	tcase_add_test(tc, test_pattern_long_text);
+	tcase_add_test(tc, test_patterns_enabled);
+	tcase_add_test(tc, test_patterns_unusable);
+	tcase_add_test(tc, test_patterns_edges);
+	tcase_add_loop_test(tc, test_patterns_broken, 0,
+			    (int)N_ELEMENTS(pattern_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
