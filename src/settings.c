@@ -492,7 +492,10 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"to the server at once. The mail of one case always goes over the "
 		"same connection, in the order it was written; each connection "
 		"has at most one message in flight, which is the one a crash "
-		"can send twice (with the same Message-ID)." },
+		"can send twice (with the same Message-ID). A server that allows "
+		"fewer connections from one client refuses the others for now "
+		"(421), which delays their mail by smtp_retry_delay: set it to "
+		"what the server allows." },
 	[CFG_SMTP_POLL_INTERVAL] = { "smtp_poll_interval", SETTING_INT, "1", 1,
 		3600, NULL, NULL, "s", "How often the outbox is read for mail to "
 		"send when it was empty (and for SMS, by the smpp gateway)." },
