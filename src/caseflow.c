@@ -485,7 +485,9 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		  fl->facts.priority : "normal" },
 		{ "case.due", due },
 		{ "municipality.name", fl->cf->set.municipality },
-		{ "message.text", fl->in->text != NULL ? fl->in->text : "" },
+		{ "message.text", fl->in->shown_text != NULL ?
+		  fl->in->shown_text : fl->in->text != NULL ? fl->in->text :
+		  "" },
 		{ "handler.name", fl->c.assignee_name != NULL ?
 		  fl->c.assignee_name : "" },
 		{ "commands.help", fl->commands_help != NULL ?

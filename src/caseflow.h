@@ -54,6 +54,11 @@ struct caseflow_input {
 	   notifications to handlers about it (a photo may be all a mail
 	   has), or 0. */
 	int64_t files_of;
+	/* TEXT as people are shown it (message.text), when it differs: a
+	   citizen's answers between quotes, with the questions they
+	   answer; or NULL. Conditions look at TEXT alone: the questions
+	   quoted are the municipality's own words. */
+	const char *shown_text;
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);

@@ -150,7 +150,9 @@ save_message(struct mailin *mi, struct store *store,
 		.kind = message_kind(v->kind), .contact_id = contact,
 		.rfc_message_id = v->msg->message_id,
 		.in_reply_to = v->msg->in_reply_to, .subject = v->msg->subject,
-		.body_full = v->msg->text, .body_stripped = v->stripped,
+		.body_full = v->msg->text,
+		.body_stripped = v->interleaved != NULL ? v->interleaved :
+				 v->stripped,
 		.raw_sha256 = raw_id, .dedupe_key = v->dedupe_key,
 		.at = arrival(row, v),
 	};
@@ -226,7 +228,7 @@ to_workflow(struct mailin *mi, struct store *store,
 	struct caseflow_input in = {
 		.channel = "email", .text = v->stripped, .sender_id = contact,
 		.now = cirm_now(), .thread_headers = headers,
-		.files_of = msg,
+		.files_of = msg, .shown_text = v->interleaved,
 	};
 	int ret;
 

@@ -138,6 +138,7 @@ mailin_verdict_clear(struct mailin_verdict *v)
 	free(v->blobs);
 	free(v->forward_note);
 	free(v->forward_sent);
+	free(v->interleaved);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -828,6 +829,7 @@ take_forward(struct mailin *mi, const struct sender *who,
 	else
 		free(v->stripped);
 	v->stripped = reply_strip(f.text);
+	replace(&v->interleaved, NULL);
 	free(f.text);
 	replace(&v->sender, xstrdup(m->from.addr));
 	replace(&v->dedupe_key, dedupe_key(m, v->sender));
@@ -946,7 +948,7 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 					v->msg->headers[0].value));
 		return;
 	}
-	v->stripped = reply_strip(v->msg->text);
+	v->stripped = reply_strip_full(v->msg->text, &v->interleaved);
 	if (v->msg->from.addr == NULL || strchr(v->msg->from.addr, '@') == NULL) {
 		quarantine_raw(v, xstrdup("no sender address in From"), raw,
 			       len);

@@ -73,6 +73,10 @@ struct mailin_verdict {
 	   citizen sent it, as the forward says (or NULL) */
 	int64_t forwarded_by;
 	char *forward_note, *forward_sent;
+	/* the new text with the quoted questions it answers, when it
+	   answers between quotes (reply_strip_full), or NULL: what
+	   handlers are shown and the case keeps */
+	char *interleaved;
 };
 
 /* The engine's read-ahead for a mail row (engine_prepare_fn): parses

@@ -9,6 +9,7 @@
 #include "util.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -649,13 +650,109 @@ join_kept(const struct text *t, const char *keep, size_t end, size_t cap)
 	return out;
 }
 
+/* Quoted lines shown above an answer written between quotes. */
+#define CONTEXT_LINES 4
+
+/* The text of quoted line S without its one '>' (and the space after
+   it), or NULL when it is quoted more deeply or holds nothing. */
+static const char *
+quote_level_one(const char *s)
+{
+	s = skip_white(s) + 1;
+	if (*s == ' ')
+		s++;
+	if (*skip_white(s) == '>' || is_blank(s))
+		return NULL;
+	return s;
+}
+
+/* Appends LINE (its first N bytes) to OUT, after PREFIX, with the blank
+   line BLANK asks for before it. */
+static void
+add_line(FILE *out, bool *first, bool *blank, const char *prefix,
+	 const char *line, size_t n)
+{
+	if (!*first)
+		fputc('\n', out);
+	if (*blank && !*first)
+		fputc('\n', out);
+	fputs(prefix, out);
+	fwrite(line, 1, n, out);
+	*first = false;
+	*blank = false;
+}
+
+/* The text for reply_strip_full's *INTERLEAVED_R, or NULL. */
+static char *
+interleaved(const struct text *t, const char *keep, size_t end)
+{
+	size_t answers = 0, len = 0, qstart = 0, qend = 0;
+	bool quoted = false, first = true, blank = false;
+	char *out = NULL;
+	FILE *f;
+
+	/* answers: runs of own text right below a run of quotes */
+	for (size_t i = 0; i < end; i++) {
+		if (is_quoted(t->line[i]))
+			quoted = true;
+		else if (keep[i] && !is_blank(t->line[i])) {
+			answers += quoted;
+			quoted = false;
+		}
+	}
+	if (answers < 2)
+		return NULL;
+	f = open_memstream(&out, &len);
+	quoted = false;
+	for (size_t i = 0; i < end; i++) {
+		size_t n = trimmed_len(t->line[i]);
+
+		if (is_quoted(t->line[i])) {
+			if (!quoted)
+				qstart = i;
+			qend = i + 1;
+			quoted = true;
+			continue;
+		}
+		if (!keep[i])
+			continue;
+		if (n == 0) {
+			blank = true;
+			continue;
+		}
+		if (quoted) {
+			/* the last lines quoted above this answer: what it
+			   answers */
+			size_t from = qend, shown = 0;
+
+			while (from > qstart && shown < CONTEXT_LINES) {
+				from--;
+				shown += quote_level_one(t->line[from]) != NULL;
+			}
+			for (size_t q = from; q < qend; q++) {
+				const char *l = quote_level_one(t->line[q]);
+
+				if (l != NULL)
+					add_line(f, &first, &blank, "> ", l,
+						 trimmed_len(l));
+			}
+			quoted = false;
+		}
+		add_line(f, &first, &blank, "", t->line[i], n);
+	}
+	fclose(f);
+	return out;
+}
+
 char *
-reply_strip(const char *text)
+reply_strip_full(const char *text, char **interleaved_r)
 {
 	struct text t;
 	char *buf, *keep, *out;
 	size_t end;
 
+	if (interleaved_r != NULL)
+		*interleaved_r = NULL;
 	if (text == NULL)
 		return xstrdup("");
 	buf = normalise(text);
@@ -664,8 +761,16 @@ reply_strip(const char *text)
 	end = mark_lines(&t, keep);
 	drop_bare_attribution(&t, keep, end);
 	out = join_kept(&t, keep, end, strlen(text));
+	if (interleaved_r != NULL)
+		*interleaved_r = interleaved(&t, keep, end);
 	free(keep);
 	free(t.line);
 	free(buf);
 	return out;
+}
+
+char *
+reply_strip(const char *text)
+{
+	return reply_strip_full(text, NULL);
 }

@@ -17,4 +17,12 @@
    empty string. */
 char *reply_strip(const char *text);
 
+/* reply_strip(TEXT), and in *INTERLEAVED_R (unless NULL) the same text
+   with context when TEXT answers what it quotes between the quotes
+   (two answers or more, each right below quoted lines): the last lines
+   quoted above each answer come along as "> " lines, so that a reader
+   sees what each answers; else NULL. Only quotes one level deep are
+   shown, at most four lines above an answer. */
+char *reply_strip_full(const char *text, char **interleaved_r);
+
 #endif

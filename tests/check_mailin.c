@@ -1101,6 +1101,48 @@ START_TEST(test_handler_sees_conversation)
 }
 END_TEST
 
+/* A citizen who answers the handler's questions between them: the
+   handler is shown each answer below the question it answers, and the
+   case keeps it so; the plain answers are what the workflow looks at. */
+START_TEST(test_citizen_answers_between_quotes)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Gatlykta",
+		       "i1@example.se", NULL, "Gatlyktan är trasig.");
+	char *answer, *body;
+
+	add_handler_eva();
+	deliver(m);
+	answer = mail("anna@example.se", "arende@kommun.example",
+		      "Re: Gatlykta", "i2@example.se",
+		      "In-Reply-To: <i1@example.se>\n",
+		      "Den 23 nov. 2026 kl. 10:12 skrev Kommunen "
+		      "<arende@kommun.example>:\n"
+		      "> Vilken adress gäller det?\n"
+		      "Storgatan 12.\n\n"
+		      "> Sedan när är den trasig?\n"
+		      "I lördags.\n"
+		      "> Med vänlig hälsning\n> Kommunen\n");
+	deliver(answer);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "> Vilken adress gäller det?\n"
+				   "Storgatan 12.\n\n"
+				   "> Sedan när är den trasig?\n"
+				   "I lördags.") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "Med vänlig hälsning\n> Kommunen") ==
+		      NULL && strstr(body, "skrev Kommunen") == NULL,
+		      "%s", body);
+	free(body);
+	body = text("SELECT body_stripped FROM message WHERE "
+		    "rfc_message_id = 'i2@example.se'");
+	ck_assert_str_eq(body, "> Vilken adress gäller det?\nStorgatan 12.\n\n"
+			 "> Sedan när är den trasig?\nI lördags.");
+	free(body);
+	free(answer);
+	free(m);
+}
+END_TEST
+
 /* Only a gateway's mark makes a mail "too big": a sender who puts an
    X-Cirm-Oversize field of their own first, with words in it, gets
    none of them into a notice to the handler whose address they used. */
@@ -2941,6 +2983,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_citizen_language);
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
+	tcase_add_test(tc, test_citizen_answers_between_quotes);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_auth_results_syntax);
 	tcase_add_test(tc, test_forged_oversize_mark);

@@ -219,6 +219,60 @@ START_TEST(test_case)
 }
 END_TEST
 
+/* A citizen answering the questions between them: what handlers are
+   shown (reply_strip_full's second result; NULL: the plain new text). */
+static const struct {
+	const char *name, *text, *want;
+} interleaved_cases[] = {
+	{ "two answers below their questions",
+	  "> Vilken adress?\nStorgatan 12.\n\n> N\xc3\xa4r?\n> Datum?\n"
+	  "I l\xc3\xb6rdags.\n",
+	  "> Vilken adress?\nStorgatan 12.\n\n> N\xc3\xa4r?\n> Datum?\n"
+	  "I l\xc3\xb6rdags." },
+	{ "a greeting above, the attribution and the last quotes left out",
+	  "Hej, svar nedan.\n\nDen 23 nov. 2026 kl. 10:12 skrev Kommunen "
+	  "<arende@kommun.example>:\n> Vilken adress?\n>\nStorgatan 12.\n"
+	  "> Sedan n\xc3\xa4r?\nEn vecka.\n> Med v\xc3\xa4nlig "
+	  "h\xc3\xa4lsning\n> Kommunen\n",
+	  "Hej, svar nedan.\n\n> Vilken adress?\nStorgatan 12.\n"
+	  "> Sedan n\xc3\xa4r?\nEn vecka." },
+	{ "only the last four lines above an answer, one level deep",
+	  "> a\n> b\n>> c\n> d\n> e\n> f\n> g\nSvar 1\n> h\nSvar 2\n",
+	  "> d\n> e\n> f\n> g\nSvar 1\n> h\nSvar 2" },
+	{ "the signature stays out",
+	  "> Fr\xc3\xa5ga 1\nJa\n> Fr\xc3\xa5ga 2\nNej\n-- \nAnna\n",
+	  "> Fr\xc3\xa5ga 1\nJa\n> Fr\xc3\xa5ga 2\nNej" },
+	{ "bottom posting: one answer below the whole message",
+	  "> Hej!\n> Vi har tagit emot ditt \xc3\xa4rende.\n\nTack!\n",
+	  NULL },
+	{ "top posting", "Tack!\n\nOn Mon wrote:\n> a\n> b\n", NULL },
+	{ "no quotes", "Hej\nD\xc3\xa5\n", NULL },
+	{ "own text, one answer", "Hej\n> Fr\xc3\xa5ga\nSvar\n", NULL },
+};
+
+START_TEST(test_interleaved)
+{
+	char *shown = (char *)"unset";
+	char *got = reply_strip_full(interleaved_cases[_i].text, &shown);
+	char *plain = reply_strip(interleaved_cases[_i].text);
+	const char *want = interleaved_cases[_i].want;
+
+	/* the plain new text is the same either way */
+	ck_assert_str_eq(got, plain);
+	if (want == NULL)
+		ck_assert_msg(shown == NULL, "%s: got\n[%s]\nwant NULL",
+			      interleaved_cases[_i].name, shown);
+	else
+		ck_assert_msg(shown != NULL && strcmp(shown, want) == 0,
+			      "%s: got\n[%s]\nwant\n[%s]",
+			      interleaved_cases[_i].name,
+			      shown != NULL ? shown : "(null)", want);
+	free(shown);
+	free(got);
+	free(plain);
+}
+END_TEST
+
 START_TEST(test_app_signature)
 {
 	char *text = xasprintf("Tack f\xc3\xb6r hj\xc3\xa4lpen!\n\n%s\n\n"
@@ -364,6 +418,8 @@ main(void)
 	TCase *limits = tcase_create("limits");
 
 	tcase_add_loop_test(tc, test_case, 0, (int)N_ELEMENTS(cases));
+	tcase_add_loop_test(tc, test_interleaved, 0,
+			    (int)N_ELEMENTS(interleaved_cases));
 	tcase_add_loop_test(tc, test_app_signature, 0,
 			    (int)N_ELEMENTS(app_signatures));
 	suite_add_tcase(s, tc);
