@@ -167,6 +167,19 @@ sms_dedupe_key(const struct sms_envelope *e, const char *number)
 
 enum keyword { KW_NONE, KW_STOP, KW_START };
 
+/* S past blanks (no-break and zero-width spaces too, which phones
+   put in), line ends and the characters in ALSO. */
+static const char *
+skip_around(const char *s, const char *also)
+{
+	for (const char *p = NULL; p != s;) {
+		p = s;
+		s = mailin_skip_blank(s);
+		s += strspn(s, also);
+	}
+	return s;
+}
+
 /* STOP, STOPP or AVSLUTA alone (any case, trailing punctuation
    ignored) opts out; START or STARTA opts in again. */
 static enum keyword
@@ -176,13 +189,13 @@ keyword(const char *text, char word[16])
 	static const char *const start[] = { "START", "STARTA", NULL };
 	size_t n = 0;
 
-	text += strspn(text, " \t\r\n");
+	text = skip_around(text, "\r\n");
 	while (n < 15 && isalpha((unsigned char)text[n])) {
 		word[n] = (char)toupper((unsigned char)text[n]);
 		n++;
 	}
 	word[n] = '\0';
-	if (text[n + strspn(text + n, " \t\r\n.!")] != '\0')
+	if (*skip_around(text + n, "\r\n.!") != '\0')
 		return KW_NONE;
 	for (size_t i = 0; stop[i] != NULL; i++)
 		if (strcmp(word, stop[i]) == 0)

@@ -290,6 +290,16 @@ engine
 check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]
 check "... confirmed by SMS" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND body LIKE '%igen%STOPP%'")" -eq 1 ]
+# A phone's keyboard may put a no-break space (or a zero-width one)
+# after the word: it is still the word alone.
+sms "From: 46701234568" "$(printf 'Stopp\302\240')"
+sms "From: 46701234569" "$(printf '\342\200\213STOP.\r\n')"
+engine
+check_all "STOPP with a no-break space after it, and STOP after a zero-width space, opt out" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM sms_optout WHERE number IN ('+46701234568', '+46701234569')")" -eq 2 ]
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address IN ('+46701234568', '+46701234569')")" -eq 0 ]
+EOF
+sql "DELETE FROM sms_optout WHERE number IN ('+46701234568', '+46701234569')"
 
 # A broken confirmation template: told at start with file:line, and a
 # STOP is honoured all the same (only its confirmation is lost).
