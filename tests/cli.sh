@@ -234,7 +234,9 @@ done
 
 # --- handlers, and their bad input ---
 run "$CIRMCTL" --help
-check "help names handler add's --language" contains "$out" "      [--language L]        add a case officer"
+check "help names handler add's --language and --take-address" contains "$out" "      [--language L] [--take-address]
+                            add a case officer"
+check "... and handler set's --take-address" contains "$out" "handler set LOGIN [--name NAME] [--email ADDRESS [--take-address]]"
 run "$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
 	--name 'Eva Ek' --group synpunkter
 check "handler add succeeds" [ "$rc" -eq 0 ]
