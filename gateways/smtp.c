@@ -76,7 +76,7 @@ struct smtp {
 	int sent, deferred, failed;
 	struct relay *relay;
 	struct outbound_msg *pending; /* sent, not yet recorded */
-	int stopped;		      /* left its session to stop */
+	int stopped;		      /* parked in its session (park) */
 	int gated;		      /* holds first_session */
 };
 
@@ -546,6 +546,34 @@ first_session_leave(struct smtp *s, int ready)
 	pthread_mutex_unlock(&first_session);
 }
 
+/* Workers that are done: returned from their run, or parked in their
+   session (park); run() waits for all of them. */
+static pthread_mutex_t settled_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t settled_cond = PTHREAD_COND_INITIALIZER;
+static int settled;
+
+static void
+settle_worker(struct smtp *s, int parked)
+{
+	pthread_mutex_lock(&settled_lock);
+	s->stopped = parked;
+	settled++;
+	pthread_cond_signal(&settled_cond);
+	pthread_mutex_unlock(&settled_lock);
+}
+
+/* Told to stop between two mails of a session: the worker stays here,
+   its session as it is, and the connection ends with the process, once
+   every other worker is at a point as safe as this (the server then
+   drops the message whose data it was about to get). */
+static _Noreturn void
+park(struct smtp *s)
+{
+	settle_worker(s, 1);
+	for (;;)
+		pause();
+}
+
 /* libESMTP asks for a message's data once the server took its envelope
    and DATA: the moment to claim the row, before any of it is sent. */
 static const char *
@@ -582,10 +610,7 @@ on_data(void **state, int *len, void *arg)
 				outbound_sent(s->ctx, prev);
 			log_info("%s:%u: stopping; %d sent, the rest waits for "
 				 "the next run", s->host, s->port, s->sent);
-			/* this connection ends with the process, when the
-			   other workers are at a point as safe as this */
-			s->stopped = 1;
-			pthread_exit(NULL);
+			park(s);
 		}
 		if (s->tls != TLS_NONE && !s->tls_ok)
 			fatalx("%s:%u: refusing to send over a connection whose "
@@ -863,6 +888,7 @@ worker_main(void *arg)
 	struct worker *w = arg;
 
 	w->ret = outbound_run(&w->ctx, send_batch, &w->s);
+	settle_worker(&w->s, 0);
 	return NULL;
 }
 
@@ -874,6 +900,7 @@ static int
 run(struct gateway_ctx *ctx)
 {
 	int n = (int)cfg_int(ctx->cfg, CFG_SMTP_CONNECTIONS), ret = 0, k;
+	int started = 0, parked = 0;
 	struct worker *w = xcalloc((size_t)n, sizeof(*w));
 	sigset_t signals, old;
 	char *err = NULL;
@@ -909,6 +936,7 @@ run(struct gateway_ctx *ctx)
 			break;
 		}
 		w[k].started = 1;
+		started++;
 	}
 	/* SIGTERM interrupts a worker waiting for the server (the
 	   handlers are installed without SA_RESTART), not this thread */
@@ -917,22 +945,30 @@ run(struct gateway_ctx *ctx)
 	sigaddset(&signals, SIGINT);
 	sigaddset(&signals, SIGUSR1);
 	pthread_sigmask(SIG_BLOCK, &signals, &old);
+	pthread_mutex_lock(&settled_lock);
+	while (settled < started)
+		pthread_cond_wait(&settled_cond, &settled_lock);
+	pthread_mutex_unlock(&settled_lock);
 	for (k = 0; k < n; k++) {
 		if (!w[k].started)
 			continue;
+		if (w[k].s.stopped) {
+			parked++;
+			continue;
+		}
 		pthread_join(w[k].thread, NULL);
 		if (w[k].ret < 0)
 			ret = -1;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* a parked worker keeps its session (and TLS relay) to the end of
+	   the process, and with it what it uses */
+	if (parked > 0)
+		return ret;
 	if (w[0].s.user != NULL)
 		auth_client_exit();
 done:
 	for (k = 0; k < n; k++) {
-		/* a worker that stopped in its session leaves it (and its
-		   TLS relay) to the end of the process */
-		if (w[k].s.stopped)
-			continue;
 		smtp_deinit(&w[k].s);
 		if (k > 0 && w[k].ctx.store != NULL)
 			store_free(&w[k].ctx.store);
