@@ -175,6 +175,11 @@ print_message(const struct mailin_verdict *v, int text_only)
 	}
 	printf("\n%s\n", _("New text:"));
 	print_text(v->stripped);
+	if (v->interleaved != NULL) {
+		printf("\n%s\n", _("As handlers see it, with the questions it "
+				    "answers:"));
+		print_text(v->interleaved);
+	}
 }
 
 int

@@ -158,6 +158,21 @@ check "inspect: the text, blanked" contains "$out" "Hej  ]0;x  [2J!
 Rad 2"
 run "$CIRMCTL" -c "$C" mail inspect --text "$T/esc.eml"
 check "inspect --text: no escape" no_esc "$out"
+# Answers between the quotes: inspect shows them as handlers see them.
+printf 'From: e@example.se\nTo: arende@kommun.example\nSubject: Re: s\n\n> Vilken adress?\nStorgatan 12.\n> Sedan n\303\244r?\nI l\303\266rdags.\n' >"$T/inline.eml"
+run "$CIRMCTL" -c "$C" mail inspect "$T/inline.eml"
+check "inspect: the answers alone, then with their questions" contains "$out" "New text:
+Storgatan 12.
+I lördags.
+
+As handlers see it, with the questions it answers:
+> Vilken adress?
+Storgatan 12.
+> Sedan när?
+I lördags."
+run "$CIRMCTL" -c "$C" mail inspect --text "$T/inline.eml"
+check "inspect --text: the answers alone" [ "$out" = "Storgatan 12.
+I lördags." ]
 # A web form's mail: inspect says whose it is.
 printf 'From: noreply@form.example\nReply-To: Anna@Example.org\nTo: arende@kommun.example\nSubject: s\n\nHej\n' >"$T/form.eml"
 cp "$C" "$I/form.conf"
