@@ -9,9 +9,10 @@
    Each message is claimed (committed 'sending') when libESMTP asks for
    its data, that is after the server accepted its envelope and before a
    byte of it is written, and marked 'sent' when the server accepted it:
-   at any moment at most one row a connection is in flight. A 4xx answer or a broken
-   connection puts the row back with a growing delay; a 5xx answer fails
-   it for good with the server's reason, for the engine to raise.
+   at any moment at most one row a connection is in flight. A 4xx
+   answer or a broken connection puts the row back with a growing
+   delay; a 5xx answer fails it for good with the server's reason, for
+   the engine to raise.
 
    TLS: libESMTP's own checks know neither our CA file nor address
    literals, and its STARTTLS handling proved unreliable with Postfix
