@@ -24,6 +24,8 @@
    SKIP_LOG_INTERVAL per action, with how many cases it was not repeated
    for, rather than a line for every case (a group that was never set
    up would otherwise write one for each new case). */
+/* The citizen's other open cases a notification lists. */
+#define CITIZEN_CASES_MAX 5
 #define SKIP_LOG_INTERVAL 60	/* seconds */
 #define SKIP_LOG_ACTIONS 16
 
@@ -64,6 +66,8 @@ struct flow {
 					   citizen's language, named in the
 					   handler's, when not the instance's */
 	char *history;			/* the case's recent messages */
+	char *citizen_cases;	/* while notifying a handler: the citizen's
+				   other open cases the handler may read */
 	char *citizen_lang;	/* the citizen's language, once looked up */
 	bool citizen_lang_known;
 	/* the run's events, written with its end in one statement */
@@ -495,6 +499,8 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.history", fl->history != NULL ? fl->history : "" },
 		{ "citizen.language", fl->citizen_reads != NULL ?
 		  fl->citizen_reads : "" },
+		{ "citizen.cases", fl->citizen_cases != NULL ?
+		  fl->citizen_cases : "" },
 	};
 
 	if (fl->cf->set.templates != NULL)
@@ -896,6 +902,56 @@ case_history(struct flow *fl)
 	return out;
 }
 
+static int
+case_line(const struct store_case_line *c, void *ctx)
+{
+	strlist_addf(ctx, "  %s  %s\n", c->number,
+		     c->subject != NULL ? c->subject : "");
+	return 0;
+}
+
+/* Whether TEMPLATE_ID in LANG shows VAR (yes when read from files). */
+static bool
+shows(const struct flow *fl, const char *lang, const char *template_id,
+      const char *var)
+{
+	return fl->cf->set.templates == NULL ||
+	       template_cache_uses(fl->cf->set.templates, lang, template_id,
+				   var);
+}
+
+/* The citizen's other open cases, newest first, a line each, of those
+   handler CONTACT_ID may read (case_access), or NULL when there are
+   none: a citizen who wrote again instead of answering has two cases,
+   and the handler sees it at once. */
+static char *
+citizen_cases(struct flow *fl, int64_t contact_id, char **error_r)
+{
+	struct strlist roles = { 0 }, lines = { 0 };
+	bool all = fl->cf->set.case_access_all;
+	char *out = NULL;
+
+	if (fl->c.citizen_id == 0)
+		return xstrdup("");
+	if ((all || caseflow_role_workflows(fl->cf, fl->store, contact_id,
+					    &roles, error_r) == 0) &&
+	    store_citizen_open_cases(fl->store, fl->c.citizen_id, fl->c.id,
+				     CITIZEN_CASES_MAX, all ? 0 : contact_id,
+				     &roles, case_line, &lines,
+				     error_r) == 0) {
+		size_t n;
+
+		out = strlist_join(&lines);
+		/* the template ends the last line */
+		n = strlen(out);
+		if (n > 0)
+			out[n - 1] = '\0';
+	}
+	strlist_clear(&lines);
+	strlist_clear(&roles);
+	return out;
+}
+
 /* Headers of a mail to handler CONTACT_ID about the case: from the
    municipality, with a Reply-To signed for that handler on the case
    (when there is a key). Caller frees. */
@@ -959,6 +1015,14 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 		return -1;
 	}
 	reads = citizen_language(fl);
+	if (shows(fl, lang != NULL ? lang : fl->cf->set.language,
+		  n->template_id, "citizen.cases") &&
+	    (fl->citizen_cases = citizen_cases(fl, contact_id,
+					       &n->error)) == NULL) {
+		free(help);
+		free(lang);
+		return -1;
+	}
 	fl->commands_help = help;
 	fl->lang = lang;
 	if (reads != NULL && strcmp(reads, fl->cf->set.language) != 0)
@@ -967,6 +1031,8 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	fl->commands_help = NULL;
 	fl->lang = NULL;
 	fl->citizen_reads = NULL;
+	free(fl->citizen_cases);
+	fl->citizen_cases = NULL;
 	free(help);
 	free(lang);
 	if (ret < 0)

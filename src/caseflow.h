@@ -27,6 +27,10 @@ struct caseflow_settings {
 	   signs its Reply-To (NULL key: no Reply-To). */
 	const char *address;
 	const unsigned char *key;
+	/* case_access = all: every handler may read every case (else a
+	   notification lists only the citizen's other cases the handler
+	   may read, as #visa would show them) */
+	bool case_access_all;
 };
 
 /* What caused an event: its channel and text (for conditions and

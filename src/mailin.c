@@ -1341,6 +1341,7 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 		.template_dir = mi->template_dir, .templates = mi->templates,
 		.municipality = mi->name, .language = mi->language,
 		.address = mi->address, .key = mi->key,
+		.case_access_all = mi->case_access_all,
 	};
 	struct need_ctx n = { .mi = mi, .errors = errors };
 

@@ -962,6 +962,32 @@ store_search_cases(struct store *store, const char *words, int limit,
 }
 
 int
+store_citizen_open_cases(struct store *store, int64_t citizen_id,
+			 int64_t except_id, int limit, int64_t handler_id,
+			 const struct strlist *role_workflows,
+			 int (*fn)(const struct store_case_line *c, void *ctx),
+			 void *ctx, char **error_r)
+{
+	static const char sql[] =
+		"SELECT c.number, c.state, c.subject FROM cases c WHERE "
+		"c.citizen_id = :citizen AND c.id <> :case AND "
+		"c.closed_at IS NULL AND " CASE_READABLE
+		" ORDER BY c.id DESC LIMIT :limit";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":citizen"),
+			   citizen_id);
+	sqlite3_bind_int64(st, sqlite3_bind_parameter_index(st, ":case"),
+			   except_id);
+	sqlite3_bind_int(st, sqlite3_bind_parameter_index(st, ":limit"),
+			 limit);
+	bind_readable(st, handler_id, role_workflows);
+	return case_lines(store, st, fn, ctx, error_r);
+}
+
+int
 store_message_visibility(struct store *store, int64_t id, char **visibility_r,
 			 char **error_r)
 {

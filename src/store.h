@@ -907,6 +907,15 @@ int store_search_cases(struct store *store, const char *words, int limit,
 		       const struct strlist *role_workflows,
 		       int (*fn)(const struct store_case_line *c, void *ctx),
 		       void *ctx, char **error_r);
+/* The open cases of CITIZEN_ID but EXCEPT_ID, newest first, at most
+   LIMIT, of those HANDLER_ID may read (as store_case_readable; 0: all).
+   0, or -1. */
+int store_citizen_open_cases(struct store *store, int64_t citizen_id,
+			     int64_t except_id, int limit, int64_t handler_id,
+			     const struct strlist *role_workflows,
+			     int (*fn)(const struct store_case_line *c,
+				       void *ctx),
+			     void *ctx, char **error_r);
 
 /* A handler by login: 1 with *id_r, 0, -1. */
 int store_handler_by_login(struct store *store, const char *login,

@@ -95,7 +95,7 @@ const char *const template_variables[] = {
 	"case.number", "case.subject", "case.received", "case.state",
 	"case.category", "case.priority", "case.due", "case.history",
 	"municipality.name", "message.text", "handler.name", "commands.help",
-	"citizen.language", NULL
+	"citizen.language", "citizen.cases", NULL
 };
 
 #define SECTIONS_MAX 8
@@ -567,6 +567,15 @@ template_cache_keep(struct template_cache *cache,
 		kept++;
 	}
 	return kept;
+}
+
+int
+template_cache_uses(const struct template_cache *cache, const char *lang,
+		    const char *name, const char *var)
+{
+	const struct template_entry *e = find(cache, lang, name);
+
+	return e == NULL || e->text == NULL || strstr(e->text, var) != NULL;
 }
 
 int

@@ -61,6 +61,11 @@ size_t template_cache_keep(struct template_cache *cache,
 /* Whether NAME is in the cache in LANG (or in "sv"). */
 int template_cache_exists(const struct template_cache *cache,
 			  const char *lang, const char *name);
+/* Whether template NAME in LANG (as template_cache_render finds it)
+   names VAR: 0 only when it surely does not, so that a value costly to
+   make is made only for the templates that show it. */
+int template_cache_uses(const struct template_cache *cache, const char *lang,
+			const char *name, const char *var);
 /* As template_render, from the cache. */
 int template_cache_render(struct template_cache *cache, const char *lang,
 			  const char *name, const struct template_var *vars,

@@ -2772,6 +2772,61 @@ commands_answer(const char *login, const char *id, const char *cmds)
 	return body;
 }
 
+/* A citizen who writes again instead of answering opens a second case:
+   its notification lists the citizen's other open cases, those the case
+   officer may read (case_access), so that the two are seen together. */
+START_TEST(test_notification_lists_citizens_cases)
+{
+	char *first = mail("anna@example.se", "arende@kommun.example",
+			   "Trasig gatlykta", "o1@example.se", NULL,
+			   "Lyktan vid Storgatan 12 lyser inte.");
+	char *again = mail("anna@example.se", "arende@kommun.example",
+			   "Gatlyktan igen", "o2@example.se", NULL,
+			   "Har ni fått mitt mejl om lyktan?");
+	char *other = mail("bo@example.se", "arende@kommun.example",
+			   "Annat", "o3@example.se", NULL, "Hej.");
+	char *body, *err = NULL;
+
+	add_handler_eva();
+	add_handler_in("kim", "bygglov");
+	deliver(first);
+	/* the first notification: nothing else open */
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "fler öppna ärenden") == NULL, "%s", body);
+	free(body);
+	/* a case of Anna's in a group Eva is not in, on no workflow of
+	   hers: not hers to read, so not named to her */
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO cases (number, prefix, year, seq, citizen_id, "
+		"channel, subject, workflow, state, group_id, received_at, "
+		"created_at, updated_at) SELECT 'KS-2026-00099', 'KS', 2026, 99, "
+		"a.contact_id, 'email', 'Bygglov i skymundan', 'bygglov', 'ny', "
+		"g.id, 1, 1, 1 FROM contact_address a, handler_group g WHERE "
+		"a.address = 'anna@example.se' AND g.name = 'bygglov'",
+		&err) == 0, "%s", err);
+	deliver(again);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Handläggare:  ingen ännu\n\n"
+				   "Invånaren har fler öppna ärenden:\n"
+				   "  KS-2026-00001  Trasig gatlykta\n\n"
+				   "Meddelandet:\n") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "KS-2026-00099") == NULL &&
+		      strstr(body, "skymundan") == NULL, "%s", body);
+	free(body);
+	/* another citizen's case lists none of Anna's */
+	deliver(other);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "fler öppna ärenden") == NULL, "%s", body);
+	free(body);
+	free(other);
+	free(again);
+	free(first);
+}
+END_TEST
+
 /* case_access = groups: a case officer reads by mail the cases of the
    workflows where one of their groups has a role (case officers and
    managers), of their groups, and those assigned to them; of another
@@ -2984,6 +3039,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_citizen_answers_between_quotes);
+	tcase_add_test(tc, test_notification_lists_citizens_cases);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_auth_results_syntax);
 	tcase_add_test(tc, test_forged_oversize_mark);
