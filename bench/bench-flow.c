@@ -836,8 +836,6 @@ open_bench(struct bench *b, const char *srcdir, const char *db)
 
 	if (store_open(db, &set, &b->store, &err) < 0)
 		die("%s", err);
-	if (getenv("MMAP") != NULL && store_exec(b->store, getenv("MMAP"), &err) < 0)
-		die("%s", err);
 	b->templates = cs.templates = template_cache_new(tdir);
 	b->cf = caseflow_new(&cs);
 	if (caseflow_load_dir(b->cf, b->store, wdir, &errors) < 1 ||
