@@ -62,6 +62,10 @@ M=$T/mail/tester
 mkdir -p "$M/cur" "$M/new" "$M/tmp"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$T/mail"
 
+# The password of a second account, "tecken": å and ö, a quote and a
+# backslash.
+odd_pw=$(printf 'H\303\266st"l\303\266v\\\\x')
+
 # dovecot_conf NAME CERT PLAIN-PORT TLS-PORT: one instance in $T/NAME.
 # 127.0.0.3 gets the certificate of the unknown CA; 127.0.0.4 allows
 # plaintext but claims LOGINDISABLED, so the gateway uses AUTHENTICATE,
@@ -69,6 +73,7 @@ mkdir -p "$M/cur" "$M/new" "$M/tmp"
 dovecot_conf() {
 	mkdir -p "$T/$1"
 	printf 'tester:{PLAIN}s3cret::::::\n' >"$T/$1/users"
+	printf 'tecken:{PLAIN}%s::::::\n' "$odd_pw" >>"$T/$1/users"
 	cat >"$T/$1/dovecot.conf" <<EOF
 base_dir = $T/$1/run
 state_dir = $T/$1/state
@@ -535,5 +540,23 @@ done
 check "--once: a message the server fails on is given up after three runs" \
 	contains "$err" "the server failed 3 times to deliver it"
 check "--once: the mail behind it comes in" [ "$(rows)" -eq $((before + 2)) ]
+
+# A password with Swedish letters, a quote and a backslash (the account
+# "tecken"): libetpan sends it as a literal, and it logs in. (A tab in a
+# password Dovecot itself refuses, with LOGIN and AUTHENTICATE alike.)
+printf '%s\n' "$odd_pw" >"$I/odd.password"
+chmod 600 "$I/odd.password"
+{
+	cat "$I/base.conf"
+	printf '%s\n' "imap_user = tecken" "imap_ca_file = $T/ca.pem" \
+		"imap_host = localhost" "imap_port = $tls_port" \
+		"imap_password_file = odd.password"
+} >"$I/odd.conf"
+gateway odd
+check_all "a password with å and ö, a quote and a backslash: it logs in" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ -z "$(printf '%s' "$err" | grep 'login:')" ]
+	grep -q "Login: user=<tecken>, method=PLAIN" "$T/main/dovecot.log"
+EOF
 
 done_testing
