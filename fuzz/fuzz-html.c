@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* An HTML mail body turned into text, and that text's reply stripping. */
+/* An HTML mail body turned into text, that text's reply stripping (with
+   the answers between quotes), and the pictures of its signature. */
 #include "config.h"
 
 #include "html.h"
@@ -14,14 +15,18 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int init;
-	char *t, *s;
+	struct strlist cids = { 0 };
+	char *t, *s, *inter;
 
 	if (!init) {
 		html_init();
 		init = 1;
 	}
 	t = html_to_text((const char *)data, size);
-	s = reply_strip(t);
+	s = reply_strip_full(t, &inter);
+	html_signature_pictures((const char *)data, size, &cids);
+	strlist_clear(&cids);
+	free(inter);
 	free(s);
 	free(t);
 	return 0;

@@ -669,6 +669,48 @@ html_to_text(const char *html, size_t len)
 	return text;
 }
 
+/* Adds to CIDS the cid: of each picture inside a signature from N on:
+   an element Thunderbird (moz-signature) or Gmail (gmail_signature)
+   marks as one, or inside one when IN_SIGNATURE. */
+static void
+signature_cids(const xmlNode *n, bool in_signature, struct strlist *cids)
+{
+	for (; n != NULL; n = n->next) {
+		bool sig = in_signature;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (!sig && (has_class(n, "moz-signature") ||
+			     has_class(n, "gmail_signature")))
+			sig = true;
+		if (sig && is_named(n, "img")) {
+			const char *src = attr(n, "src");
+
+			if (strncasecmp(src, "cid:", 4) == 0 && src[4] != '\0')
+				strlist_add(cids, src + 4);
+		}
+		signature_cids(n->children, sig, cids);
+	}
+}
+
+void
+html_signature_pictures(const char *html, size_t len, struct strlist *cids)
+{
+	htmlDocPtr doc;
+	size_t clean_len;
+	char *clean;
+
+	if (html == NULL || len == 0)
+		return;
+	clean = clean_input(html, len, &clean_len);
+	doc = parse(clean, clean_len);
+	free(clean);
+	if (doc == NULL)
+		return;
+	signature_cids(doc->children, false, cids);
+	xmlFreeDoc(doc);
+}
+
 void
 html_init(void)
 {

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "util.h"
+
 /* The largest HTML body converted; the bytes after it are ignored (cut
    at a character boundary), so a hostile body costs bounded time and
    memory: libxml2's tree of a body of tiny elements takes some 70 times
@@ -23,6 +25,13 @@
    with "\n" line ends, trimmed, never two blank lines in a row (caller
    frees); never NULL. */
 char *html_to_text(const char *html, size_t len);
+/* Adds to CIDS the Content-IDs (the part after "cid:") of the pictures
+   an HTML body shows inside its signature, as Thunderbird
+   (class="moz-signature") and Gmail (class="gmail_signature") mark it:
+   a handler's logo, which is no file for the citizen. Size-limited as
+   html_to_text. */
+void html_signature_pictures(const char *html, size_t len,
+			     struct strlist *cids);
 /* Initialises libxml2 once, before html_to_text runs in more than one
    thread (the engine's read-ahead). */
 void html_init(void);

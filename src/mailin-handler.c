@@ -8,6 +8,7 @@
 #include "mailin-private.h"
 
 #include "blob.h"
+#include "html.h"
 #include "log.h"
 #include "token.h"
 #include "util.h"
@@ -251,13 +252,23 @@ closing_line(const char *line, size_t len)
 /* The pictures of the signature in the handler's mail M, into R: Outlook
    writes "[cid:ID]" in the text where the HTML shows an inline picture,
    and a picture first marked below a sign-off's closing line ("Med
-   vänlig hälsning") is the signature's, as a logo is. */
+   vänlig hälsning") is the signature's, as a logo is; Thunderbird and
+   Gmail mark the signature in the HTML (html_signature_pictures). */
 static void
 find_signature_pictures(struct reply *r, const struct mime_message *m)
 {
 	const char *closing = NULL;
-	struct strlist l = { 0 };
+	struct strlist l = { 0 }, marked = { 0 };
 
+	for (size_t i = 0; i < m->nparts; i++) {
+		const struct mime_part *p = &m->parts[i];
+
+		if ((p->role == MIME_PART_BODY ||
+		     p->role == MIME_PART_ALTERNATIVE) &&
+		    strcmp(p->content_type, "text/html") == 0)
+			html_signature_pictures((const char *)p->data, p->len,
+						&marked);
+	}
 	for (const char *t = m->text; *t != '\0' && closing == NULL;) {
 		size_t n = strcspn(t, "\n"), b = strspn(t, " \t");
 
@@ -265,17 +276,21 @@ find_signature_pictures(struct reply *r, const struct mime_message *m)
 			closing = t;
 		t += n + (t[n] == '\n');
 	}
-	for (size_t i = 0; closing != NULL && i < m->nparts; i++) {
+	for (size_t i = 0; (closing != NULL || marked.n > 0) && i < m->nparts;
+	     i++) {
 		const struct mime_part *p = &m->parts[i];
 		char id[BLOB_ID_LEN + 1], *needle;
-		const char *at;
+		const char *at = NULL;
 
 		if (p->content_id == NULL || !mime_part_is_file(p))
 			continue;
-		needle = xasprintf("[cid:%s]", p->content_id);
-		at = strstr(m->text, needle);
-		free(needle);
-		if (at == NULL || at < closing)
+		if (closing != NULL) {
+			needle = xasprintf("[cid:%s]", p->content_id);
+			at = strstr(m->text, needle);
+			free(needle);
+		}
+		if ((at == NULL || at < closing) &&
+		    !strlist_has(&marked, p->content_id))
 			continue;
 		if (r->logo == NULL)
 			r->logo = xcalloc(m->nparts, sizeof(*r->logo));
@@ -286,6 +301,7 @@ find_signature_pictures(struct reply *r, const struct mime_message *m)
 	if (l.n > 0)
 		r->signature_pictures = strlist_join(&l);
 	strlist_clear(&l);
+	strlist_clear(&marked);
 }
 
 /* Whether TEXT is only a sign-off: a closing, then a few lines. A mail

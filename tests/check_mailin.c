@@ -2565,6 +2565,62 @@ START_TEST(test_handler_signature_logo)
 }
 END_TEST
 
+/* Thunderbird writes no placeholder in the text: the HTML marks the
+   signature (class="moz-signature"), and a picture in it is the logo,
+   which stays on the case; a picture in the answer above goes to the
+   citizen. */
+START_TEST(test_handler_signature_logo_thunderbird)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "t1@example.se", NULL, "Det bullrar.");
+	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/"
+			   "alternative; boundary=\"alt\"\n";
+	char *to, *reply;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "t2@kommun.example", mime,
+		"--alt\nContent-Type: text/plain; charset=utf-8; format=flowed\n\n"
+		"#ta\n\nHej Anna! Så här ser platsen ut:\n\n-- \nEva Ek\n"
+		"Kommunen\n\n"
+		"--alt\nContent-Type: multipart/related; boundary=\"rel\"\n\n"
+		"--rel\nContent-Type: text/html; charset=utf-8\n\n"
+		"<html><body><p>#ta</p><p>Hej Anna! Så här ser platsen ut:</p>"
+		"<p><img src=\"cid:part1.Xq3.Kp9@kommun.example\"></p>"
+		"<div class=\"moz-signature\">-- <br>Eva Ek<br>"
+		"<img src=\"cid:part2.Lg7.Mm1@kommun.example\"></div>"
+		"</body></html>\n"
+		"--rel\nContent-Type: image/jpeg; name=\"platsen.jpg\"\n"
+		"Content-Disposition: inline; filename=\"platsen.jpg\"\n"
+		"Content-ID: <part1.Xq3.Kp9@kommun.example>\n"
+		"Content-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRgABAQ==\n"
+		"--rel\nContent-Type: image/png; name=\"logo.png\"\n"
+		"Content-Disposition: inline; filename=\"logo.png\"\n"
+		"Content-ID: <part2.Lg7.Mm1@kommun.example>\n"
+		"Content-Transfer-Encoding: base64\n\niVBORw0KGgoAAAANSUhEUg==\n"
+		"--rel--\n\n--alt--\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE "
+			       "'%Så här ser platsen ut%'"), 1);
+	/* the photo goes to Anna, the logo does not */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment a "
+			       "ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'anna@example.se' AND "
+			       "a.filename = 'platsen.jpg'"), 1);
+	/* both kept on the case */
+	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
+			       "filename = 'logo.png'"), 1);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A category is one word: letters (å, ä, ö too), digits, '_', '-'. */
 START_TEST(test_handler_category_word)
 {
@@ -3066,6 +3122,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_files_alone);
 	tcase_add_test(tc, test_handler_winmail_dat);
 	tcase_add_test(tc, test_handler_signature_logo);
+	tcase_add_test(tc, test_handler_signature_logo_thunderbird);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_handler_case_access);
 	tcase_add_test(tc, test_handler_forward);
