@@ -146,6 +146,9 @@ struct reply {
 	bool closed;		/* the case is */
 	char *lang;		/* the handler's */
 	char *address;		/* the handler's, for the transcript */
+	/* TEXT with the citizen's own lines each answer is below, when the
+	   handler answered between quotes, or NULL */
+	char *shown;
 };
 
 /* The length of the blank character at S, or 0: a space, a tab, a
@@ -402,6 +405,7 @@ reply_clear(struct reply *r)
 	free(r->signature_pictures);
 	free(r->lang);
 	free(r->address);
+	free(r->shown);
 }
 
 /* Logins and priorities are in small letters: "#TILLDELA EVA" is eva. */
@@ -1270,7 +1274,7 @@ carry_out(struct mailin *mi, struct store *store,
 {
 	struct caseflow_input in = {
 		.channel = "email", .text = r->text, .sender_id = v->handler_id,
-		.now = cirm_now(),
+		.now = cirm_now(), .shown_text = r->shown,
 	};
 	char *thread = NULL;
 	bool any_workflow = false;
@@ -1395,6 +1399,88 @@ forbids_text(const struct reply *r)
 	return false;
 }
 
+/* LINE without the quote marks and blanks it starts with and the
+   blanks it ends with: its first byte in *START_R, its length. */
+static size_t
+bare_line(const char *line, size_t n, const char **start_r)
+{
+	const char *s = line, *e = line + n;
+
+	while (s < e && (*s == '>' || *s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		e--;
+	*start_r = s;
+	return (size_t)(e - s);
+}
+
+/* Whether the citizen's texts CITIZEN hold LINE (LEN bytes) as a line
+   of their own, quote marks aside. */
+static bool
+citizen_wrote(const char *citizen, const char *line, size_t len)
+{
+	for (const char *p = citizen; *p != '\0';) {
+		size_t n = strcspn(p, "\n"), m;
+		const char *s;
+
+		m = bare_line(p, n, &s);
+		if (m == len && memcmp(s, line, len) == 0)
+			return true;
+		p += n + (p[n] == '\n');
+	}
+	return false;
+}
+
+/* The handler answered between quotes (v->interleaved): the answer to
+   the citizen keeps, above each answer, the quoted lines that are the
+   citizen's own words, and only those. What the handler quoted comes
+   from the notification, whose history may hold an internal note: a
+   line goes to the citizen only when one of the citizen's own mails on
+   the case has it. Sets r->shown, or leaves it NULL when no quoted
+   line is the citizen's. 0, or -1. */
+static int
+answers_in_context(struct store *store, const struct mailin_verdict *v,
+		   struct reply *r, char **error_r)
+{
+	struct reply all = { 0 };
+	char *citizen = NULL;
+	FILE *f;
+	size_t len = 0;
+	bool kept = false;
+
+	if (store_case_citizen_texts(store, v->case_id, &citizen,
+				     error_r) < 0)
+		return -1;
+	parse(v->interleaved, &all);
+	f = open_memstream(&r->shown, &len);
+	for (const char *p = all.text; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		const char *s;
+		size_t m;
+
+		if (*p == '>') {
+			m = bare_line(p, n, &s);
+			if (m == 0 || !citizen_wrote(citizen, s, m)) {
+				p += n + (p[n] == '\n');
+				continue;
+			}
+			kept = true;
+		}
+		fwrite(p, 1, n, f);
+		if (p[n] == '\n')
+			fputc('\n', f);
+		p += n + (p[n] == '\n');
+	}
+	fclose(f);
+	if (!kept) {
+		free(r->shown);
+		r->shown = NULL;
+	}
+	reply_clear(&all);
+	free(citizen);
+	return 0;
+}
+
 static int
 handler_reply(struct mailin *mi, struct store *store,
 	      const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -1447,11 +1533,16 @@ handler_reply(struct mailin *mi, struct store *store,
 			return 0;
 		}
 	}
+	/* an answer by mail written between the citizen's quoted lines */
+	if (!r->note && !sms && r->text[0] != '\0' && v->interleaved != NULL &&
+	    answers_in_context(store, v, r, error_r) < 0)
+		return -1;
 	/* all or nothing, also when a command turns out impossible only
 	   after the ones above it */
 	if (store_savepoint(store, error_r) < 0)
 		return -1;
-	if (mailin_save_handler_message(mi, store, row, v, r->text, r->note,
+	if (mailin_save_handler_message(mi, store, row, v, r->shown != NULL ?
+					r->shown : r->text, r->note,
 					&msg, error_r) < 0 ||
 	    store_case_party_add(store, v->case_id, v->handler_id, "handler",
 				 error_r) < 0 ||

@@ -988,6 +988,31 @@ store_citizen_open_cases(struct store *store, int64_t citizen_id,
 }
 
 int
+store_case_citizen_texts(struct store *store, int64_t case_id, char **texts_r,
+			 char **error_r)
+{
+	/* by the message index on case_id; a case's mail from citizens is
+	   a few messages */
+	static const char sql[] =
+		"SELECT group_concat(body_full, char(10)) FROM (SELECT "
+		"m.body_full FROM message m JOIN contact c ON c.id = "
+		"m.contact_id WHERE m.case_id = ? AND m.direction = 'in' AND "
+		"m.visibility = 'public' AND c.kind <> 'handler' ORDER BY m.id "
+		"DESC LIMIT 20)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	rc = sqlite3_step(st);
+	*texts_r = xstrdup(rc == SQLITE_ROW && store_col_text(st, 0) != NULL ?
+			   store_col_text(st, 0) : "");
+	return store_row_end(store, st, rc, "read messages", error_r) < 0 ?
+		-1 : 0;
+}
+
+int
 store_message_visibility(struct store *store, int64_t id, char **visibility_r,
 			 char **error_r)
 {

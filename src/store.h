@@ -917,6 +917,12 @@ int store_citizen_open_cases(struct store *store, int64_t citizen_id,
 				       void *ctx),
 			     void *ctx, char **error_r);
 
+/* The texts (body_full) of the newest 20 public messages that came in on
+   case CASE_ID from anyone but handlers (the citizen's own mails), one
+   after the other in *TEXTS_R (caller frees; "" for none). 0, or -1. */
+int store_case_citizen_texts(struct store *store, int64_t case_id,
+			     char **texts_r, char **error_r);
+
 /* A handler by login: 1 with *id_r, 0, -1. */
 int store_handler_by_login(struct store *store, const char *login,
 			   int64_t *id_r, char **error_r);

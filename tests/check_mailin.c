@@ -2828,6 +2828,60 @@ commands_answer(const char *login, const char *id, const char *cmds)
 	return body;
 }
 
+/* A handler who answers between the lines quoted from the notification
+   (as mutt and Thunderbird users do): the citizen gets each answer
+   below the question it answers, when that line is the citizen's own;
+   quoted lines of the notification itself (its labels, its history
+   with an internal note) never go to the citizen. */
+START_TEST(test_handler_answers_between_quotes)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example",
+		       "Återvinning", "q1@example.se", NULL,
+		       "Hej!\nVilken tid öppnar återvinningscentralen på "
+		       "lördag?\nFår man lämna gamla möbler där?\nAnna\n");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV: Återvinning",
+		     "q2@kommun.example", NULL,
+		     "#ta\n\nHej Anna!\n\n"
+		     "> Meddelandet:\n>\n"
+		     "> Vilken tid öppnar återvinningscentralen på lördag?\n"
+		     "Klockan 9.\n\n"
+		     "> Får man lämna gamla möbler där?\n"
+		     "Ja, i containern för grovavfall.\n\n"
+		     "> Senaste meddelanden i ärendet:\n"
+		     ">   2026-12-03 10:00 Eva Ek: Ring chefen om avgiften.\n"
+		     "Vi hör av oss om avgiften.\n\n"
+		     "> Så här svarar du: svara på det här mejlet.\n");
+	deliver(reply);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, "Hej Anna!\n\n"
+			     "> Vilken tid öppnar återvinningscentralen på "
+			     "lördag?\nKlockan 9.\n\n"
+			     "> Får man lämna gamla möbler där?\n"
+			     "Ja, i containern för grovavfall.\n\n"
+			     "Vi hör av oss om avgiften.") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "Ring chefen") == NULL &&
+		      strstr(body, "Meddelandet") == NULL &&
+		      strstr(body, "Senaste meddelanden") == NULL &&
+		      strstr(body, "Så här svarar du") == NULL, "%s", body);
+	free(body);
+	/* the case keeps what went to Anna */
+	body = text("SELECT body_stripped FROM message WHERE "
+		    "rfc_message_id = 'q2@kommun.example'");
+	ck_assert_msg(strstr(body, "> Får man lämna gamla möbler där?\nJa,") !=
+		      NULL && strstr(body, "Ring chefen") == NULL, "%s", body);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A citizen who writes again instead of answering opens a second case:
    its notification lists the citizen's other open cases, those the case
    officer may read (case_access), so that the two are seen together. */
@@ -3096,6 +3150,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_citizen_answers_between_quotes);
 	tcase_add_test(tc, test_notification_lists_citizens_cases);
+	tcase_add_test(tc, test_handler_answers_between_quotes);
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_auth_results_syntax);
 	tcase_add_test(tc, test_forged_oversize_mark);
