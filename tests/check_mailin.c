@@ -607,6 +607,19 @@ add_handler_eva(void)
 		&err) == 0, "%s", err);
 }
 
+/* The body of the newest mail to RECIPIENT in the outbox (caller
+   frees). */
+static char *
+newest_body(const char *recipient)
+{
+	char *sql = xasprintf("SELECT body FROM outbox WHERE recipient = '%s' "
+			      "ORDER BY id DESC LIMIT 1", recipient);
+	char *body = text(sql);
+
+	free(sql);
+	return body;
+}
+
 /* The Reply-To of the newest notification to Eva. */
 static char *
 eva_reply_to(void)
@@ -843,8 +856,7 @@ START_TEST(test_handler_round_trip)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad' AND assignee_id = (SELECT id FROM "
 			       "contact WHERE login = 'eva')"), 1);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	body = newest_body("anna@example.se");
 	ck_assert_msg(strstr(body, "Hej Anna! Vi tittar på det i veckan.") !=
 		      NULL, "%s", body);
 	ck_assert_msg(strstr(body, "quoted") == NULL, "%s", body);
@@ -965,8 +977,7 @@ START_TEST(test_citizen_language)
 		     "l3@kommun.example", NULL,
 		     "#ta\n\nHello John, we will fix it this week.\n");
 	deliver(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'john@example.com' ORDER BY id DESC LIMIT 1");
+	body = newest_body("john@example.com");
 	ck_assert_msg(strstr(body, "Hello John, we will fix it this week.\n"
 				   "\nKind regards,") != NULL, "%s", body);
 	free(body);
@@ -994,8 +1005,7 @@ START_TEST(test_citizen_language)
 			       "'sv' AND name = 'John Smith'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.set' AND detail = 'language'"), 1);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'john@example.com' ORDER BY id DESC LIMIT 1");
+	body = newest_body("john@example.com");
 	ck_assert_msg(strstr(body, "Hej John, lampan är lagad.\n\nMed vänlig "
 				   "hälsning") != NULL, "%s", body);
 	free(body);
@@ -1056,8 +1066,7 @@ START_TEST(test_handler_sees_conversation)
 	/* notified of the new case and of each of Anna's mails */
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example'"), 3);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
 	ck_assert_msg(hist != NULL, "%s", body);
 	/* the newest five of the conversation, and no notification */
@@ -1077,8 +1086,7 @@ START_TEST(test_handler_sees_conversation)
 	show = mail("eva@kommun.example", "arende@kommun.example", "x",
 		    "v6@kommun.example", NULL, "#visa KS-2026-00001\n");
 	deliver(show);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	/* the case's details each with its label */
 	ck_assert_msg(strstr(body, "KS-2026-00001  Buller\n  Tillstånd: ") !=
 		      NULL && strstr(body, "\n  Arbetsflöde: synpunkt\n  "
@@ -1123,8 +1131,7 @@ START_TEST(test_citizen_answers_between_quotes)
 		      "I lördags.\n"
 		      "> Med vänlig hälsning\n> Kommunen\n");
 	deliver(answer);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "> Vilken adress gäller det?\n"
 				   "Storgatan 12.\n\n"
 				   "> Sedan när är den trasig?\n"
@@ -1304,8 +1311,7 @@ START_TEST(test_handler_refusals)
 			       "'registrerad' AND assignee_id IS NULL"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
 			       "'%Text till Anna%'"), 0);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#ta\n      ok") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "#frobnicate\n      utförs inte: okänt "
 			     "kommando") != NULL, "%s", body);
@@ -1325,8 +1331,7 @@ START_TEST(test_handler_refusals)
 	bad = mail("eva@kommun.example", to, "SV", "r6@kommun.example", NULL,
 		   "#fraga\n\nNär bullrar det?\n");
 	deliver(bad);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#fraga\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge") != NULL, "%s", body);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
@@ -1360,8 +1365,7 @@ START_TEST(test_handler_command_below_text)
 			       "'anna@example.se'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'registrerad'"), 1);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#Fråga\n      utförs inte: kommandon "
 			     "skrivs överst i svaret, före texten") != NULL,
 		      "%s", body);
@@ -1444,8 +1448,7 @@ START_TEST(test_handler_closed_case)
 	reply = mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
 		     "#klar\n#fråga\n\nVad hände?\n");
 	deliver(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#klar\n      utförs inte: ärendet är "
 			     "avslutat\n  #fråga\n      utförs inte: ärendet "
 			     "är avslutat\n") != NULL, "%s", body);
@@ -1458,8 +1461,7 @@ START_TEST(test_handler_closed_case)
 	reply = mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
 		     "#prioritet high\n#senast 2099-01-01\n#kategori buller\n");
 	deliver(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#prioritet high\n      utförs inte: "
 			     "ärendet är avslutat\n  #senast 2099-01-01\n"
 			     "      utförs inte: ärendet är avslutat\n")
@@ -1500,8 +1502,7 @@ START_TEST(test_handler_due)
 		     "#senast 2020-01-01\n#senast 1/12\n#prioritet high\n");
 	deliver(reply);
 	free(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#senast 2026-13-01\n      utförs inte: "
 			     "ange ett datum ÅÅÅÅ-MM-DD\n") != NULL &&
 		      strstr(body, "#senast +202-01-01\n      utförs inte: "
@@ -1577,8 +1578,7 @@ START_TEST(test_handler_assign_disabled)
 	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
 			       "IS NULL"), 1);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#tilldela bo\n      utförs inte: "
 			     "handläggaren är avstängd i cirm\n") != NULL,
 		      "%s", body);
@@ -1614,8 +1614,7 @@ START_TEST(test_handler_old_notification)
 	reply = mail("eva@kommun.example", to, "SV", "n3@kommun.example", NULL,
 		     "#ta\n");
 	deliver(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#ta\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge\n") != NULL, "%s", body);
 	now = strstr(body, "det är nu i läget lost, med eva som "
@@ -1628,8 +1627,7 @@ START_TEST(test_handler_old_notification)
 	reply = mail("eva@kommun.example", to, "SV", "n4@kommun.example", NULL,
 		     "#frobnicate\n");
 	deliver(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "Kommandon som gäller nu") == NULL &&
 		      strstr(body, "Bifoga") == NULL, "%s", body);
 	free(body);
@@ -1667,8 +1665,7 @@ START_TEST(test_handler_priority_swedish)
 		     "#prioritet mycket\n");
 	deliver(reply);
 	free(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#prioritet mycket\n      utförs inte: "
 			     "ange låg, normal, hög eller brådskande\n") !=
 		      NULL, "%s", body);
@@ -1694,8 +1691,7 @@ START_TEST(test_handler_empty_note)
 	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
 		     "#notering\n\n-- \nEva Ek\nHandläggare\n");
 	deliver(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#notering\n      utförs inte: behöver en "
 			     "text under kommandona\n") != NULL, "%s", body);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
@@ -2162,8 +2158,7 @@ START_TEST(test_handler_command_sequence)
 			       "'anna@example.se'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind IN "
 			       "('cmd.resolve', 'cmd.ask')"), 0);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#klar\n      ok\n  #fraga\n      utförs "
 			     "inte: går inte i det läge kommandona ovanför "
 			     "ger ärendet\n") != NULL, "%s", body);
@@ -2219,8 +2214,7 @@ START_TEST(test_handler_signature_under_command)
 	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 1);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	/* a text meant for the colleague is not to be sent on its own,
 	   where it would reach the citizen: #notering keeps it */
 	ck_assert_msg(strstr(body, "#tilldela eva\n      utförs inte: tar "
@@ -2264,8 +2258,7 @@ START_TEST(test_handler_signature_under_command)
 	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 2);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#fraga\n      utförs inte: behöver en "
 			     "text under kommandona") != NULL, "%s", body);
 	free(body);
@@ -2389,8 +2382,7 @@ START_TEST(test_handler_files_alone)
 	deliver(reply);
 	free(reply);
 	free(body);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "\nBifoga filerna igen") != NULL, "%s",
 		      body);
 	free(body);
@@ -2443,8 +2435,7 @@ START_TEST(test_handler_winmail_dat)
 	/* kept on the case */
 	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
 			       "filename = 'winmail.dat'"), 1);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "Ditt svar skickades till invånaren, men "
 			     "inte bilagan winmail.dat") != NULL, "%s", body);
 	free(body);
@@ -2468,8 +2459,7 @@ START_TEST(test_handler_winmail_dat)
 			       "'anna@example.se'"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'reply.attachments_withheld'"), 2);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "Ditt svar utfördes, men inte bilagan "
 			     "winmail.dat") != NULL, "%s", body);
 	free(body);
@@ -2635,8 +2625,7 @@ START_TEST(test_handler_category_word)
 		     "#kategori gata/väg\n");
 	deliver(reply);
 	free(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#kategori gata/väg\n      utförs inte: "
 			     "ange ett ord\n") != NULL, "%s", body);
 	free(body);
@@ -2674,16 +2663,14 @@ START_TEST(test_handler_commands)
 	list = mail("eva@kommun.example", "arende@kommun.example", "x",
 		    "c3@kommun.example", NULL, "#lista\n");
 	deliver(list);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL &&
 		      strstr(body, "Parkering på gräset") != NULL, "%s", body);
 	free(body);
 	search = mail("eva@kommun.example", "arende@kommun.example", "x",
 		      "c4@kommun.example", NULL, "#sok gräsmattan\n");
 	deliver(search);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL, "%s", body);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	free(body);
@@ -2692,8 +2679,7 @@ START_TEST(test_handler_commands)
 	search = mail("eva@kommun.example", "arende@kommun.example", "x",
 		      "c5@kommun.example", NULL, "#sok cykelbana\n");
 	deliver(search);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strcmp(body, "#sok cykelbana\n  inga ärenden\n") == 0,
 		      "%s", body);
 	free(body);
@@ -2702,8 +2688,7 @@ START_TEST(test_handler_commands)
 	search = mail("eva@kommun.example", "arende@kommun.example", "x",
 		      "c10@kommun.example", NULL, "#visa\n#sök\n");
 	deliver(search);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strcmp(body, "#visa\n  skriv ett ärendenummer, som i "
 			     "#visa KS-2026-00042\n\n#sök\n  skriv orden att "
 			     "söka efter, som i #sök gatlampa\n") == 0,
@@ -2714,8 +2699,7 @@ START_TEST(test_handler_commands)
 	search = mail("eva@kommun.example", "arende@kommun.example", "x",
 		      "c6@kommun.example", NULL, "#klar\n#hjälp\n");
 	deliver(search);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#klar\n  okänt kommando här; kommandon om "
 			     "ett ärende skriver du i ett svar på "
 			     "aviseringen\n\n  #lista") != NULL &&
@@ -2729,8 +2713,7 @@ START_TEST(test_handler_commands)
 		      "Hej!\n\n#lista\n\nMed vänlig hälsning\nEva\n");
 	deliver(search);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strncmp(body, "#lista\n  KS-2026-00001", 22) == 0,
 		      "%s", body);
 	free(body);
@@ -2739,8 +2722,7 @@ START_TEST(test_handler_commands)
 	search = mail("eva@kommun.example", "arende@kommun.example", "x",
 		      "c9@kommun.example", NULL, "#visa [ks-2026-00001]\n");
 	deliver(search);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "\nKS-2026-00001  Parkering på gräset\n") !=
 		      NULL, "%s", body);
 	free(body);
@@ -2750,8 +2732,7 @@ START_TEST(test_handler_commands)
 		      "c11@kommun.example", NULL, "#visa KS-2026-00001\n");
 	deliver(search);
 	free(search);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "Svara på det här mejlet med ett kommando "
 			     "överst för att arbeta med KS-2026-00001. "
 			     "Kommandon som gäller nu:\n\n") != NULL &&
@@ -2857,8 +2838,7 @@ START_TEST(test_handler_answers_between_quotes)
 		     "Vi hör av oss om avgiften.\n\n"
 		     "> Så här svarar du: svara på det här mejlet.\n");
 	deliver(reply);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	body = newest_body("anna@example.se");
 	ck_assert_msg(strstr(body, "Hej Anna!\n\n"
 			     "> Vilken tid öppnar återvinningscentralen på "
 			     "lördag?\nKlockan 9.\n\n"
@@ -2901,8 +2881,7 @@ START_TEST(test_notification_lists_citizens_cases)
 	add_handler_in("kim", "bygglov");
 	deliver(first);
 	/* the first notification: nothing else open */
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "fler öppna ärenden") == NULL, "%s", body);
 	free(body);
 	/* a case of Anna's in a group Eva is not in, on no workflow of
@@ -2916,8 +2895,7 @@ START_TEST(test_notification_lists_citizens_cases)
 		"a.address = 'anna@example.se' AND g.name = 'bygglov'",
 		&err) == 0, "%s", err);
 	deliver(again);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "Handläggare:  ingen ännu\n\n"
 				   "Invånaren har fler öppna ärenden:\n"
 				   "  KS-2026-00001  Trasig gatlykta\n\n"
@@ -2927,8 +2905,7 @@ START_TEST(test_notification_lists_citizens_cases)
 	free(body);
 	/* another citizen's case lists none of Anna's */
 	deliver(other);
-	body = text("SELECT body FROM outbox WHERE recipient = "
-		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "fler öppna ärenden") == NULL, "%s", body);
 	free(body);
 	free(other);
