@@ -631,19 +631,23 @@ tidy(const char *text)
 	return b.p;
 }
 
+/* The tree of a body, cleaned and cut first (clean_input), or NULL. */
 static htmlDocPtr
 parse(const char *html, size_t len)
 {
 	htmlParserCtxtPtr ctxt;
 	htmlDocPtr doc;
+	size_t clean_len;
+	char *clean = clean_input(html, len, &clean_len);
 
 	xmlInitParser();
 	ctxt = htmlNewParserCtxt();
 	if (ctxt == NULL)
 		abort();
-	doc = htmlCtxtReadMemory(ctxt, html, (int)len, NULL, "UTF-8",
+	doc = htmlCtxtReadMemory(ctxt, clean, (int)clean_len, NULL, "UTF-8",
 				 HTML_OPTIONS);
 	htmlFreeParserCtxt(ctxt);
+	free(clean);
 	return doc;
 }
 
@@ -652,14 +656,11 @@ html_to_text(const char *html, size_t len)
 {
 	struct conv c = { 0 };
 	htmlDocPtr doc;
-	size_t clean_len;
-	char *clean, *text;
+	char *text;
 
 	if (html == NULL || len == 0)
 		return xstrdup("");
-	clean = clean_input(html, len, &clean_len);
-	doc = parse(clean, clean_len);
-	free(clean);
+	doc = parse(html, len);
 	if (doc == NULL)
 		return xstrdup("");
 	walk(&c, (xmlNode *)doc);
@@ -697,14 +698,10 @@ void
 html_signature_pictures(const char *html, size_t len, struct strlist *cids)
 {
 	htmlDocPtr doc;
-	size_t clean_len;
-	char *clean;
 
 	if (html == NULL || len == 0)
 		return;
-	clean = clean_input(html, len, &clean_len);
-	doc = parse(clean, clean_len);
-	free(clean);
+	doc = parse(html, len);
 	if (doc == NULL)
 		return;
 	signature_cids(doc->children, false, cids);
