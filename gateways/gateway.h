@@ -167,6 +167,7 @@ int outbound_run(struct gateway_ctx *ctx,
 #define OUTBOUND_MAX_AGE (5 * 86400) /* s a mail is retried, at most */
 
 extern const struct cirm_gateway gateway_maildir;
+extern const struct cirm_gateway gateway_mailgate;
 extern const struct cirm_gateway gateway_imap;
 extern const struct cirm_gateway gateway_smtp;
 extern const struct cirm_gateway gateway_sink;

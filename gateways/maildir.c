@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* The Maildir gateway: takes mail an MTA (or anything else) delivered to
    maildir_dir/inbox/new, queues it, and moves it to cur/ (or removes it,
-   maildir_processed = delete) only once the inbox row is committed. */
+   maildir_processed = delete) only once the inbox row is committed.
+   The mailgate gateway does the same with mailgate_dir/new, where
+   cirm-mailgate leaves the mail an MTA pipes to it, and removes each
+   file once queued. */
 #include "config.h"
 
 #include "gateway.h"
@@ -41,6 +44,12 @@
 #define MAILDIR_TMP_EVERY 3600
 /* s an empty file in new/ may be one whose writer has yet to write */
 #define MAILDIR_SETTLE 10
+/* ms the mailgate gateway waits, once a mail has come, for the next
+   ones: an MTA delivers a burst of mail one cirm-mailgate at a time,
+   and each transaction of one mail (its fdatasync, the engine's batch
+   of one, the sink's round) slowed down the mailgates that came next
+   by about as much as each takes itself */
+#define MAILGATE_GATHER_MS 20
 
 static int
 enabled(const struct cfg *cfg)
@@ -98,6 +107,9 @@ struct pending {
    tried again. Queued again instead, the mail would go into the inbox
    anew every few seconds, and a --once run would never end. */
 static struct strlist stuck;
+
+/* The gateway's name, for the log and the inbox rows' dedupe keys. */
+static const char *who = "maildir";
 
 /* maildir_processed = delete: a file queued is removed, not moved; but
    one over mail_max_size (of which only the header went in) is moved
@@ -230,7 +242,7 @@ stuck_retry(const char *dir, const char *name)
 		if (r < 0 && errno != ENOENT)
 			return 1;
 		if (r == 0)
-			log_info("maildir: %s: %s at last", name, word);
+			log_info("%s: %s: %s at last", who, name, word);
 		free(stuck.v[i]);
 		stuck.v[i] = stuck.v[--stuck.n];
 		return 1;
@@ -272,13 +284,13 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd < 0 && errno == ELOOP)
-			gateway_left_alone("maildir", path,
+			gateway_left_alone(who, path,
 					   "a symbolic link, not a mail");
 		else if (fd < 0 && errno != ENOENT)
-			gateway_left_alone("maildir", path,
+			gateway_left_alone(who, path,
 					   strerror(errno));
 		else if (fd >= 0)
-			gateway_left_alone("maildir", path,
+			gateway_left_alone(who, path,
 					   "not a regular file");
 		if (fd >= 0)
 			close(fd);
@@ -294,7 +306,7 @@ read_file(struct gateway_ctx *ctx, const char *dir, const char *name,
 	   as a file is made in new/. */
 	if (being_written(fd) ||
 	    (st.st_size == 0 && cirm_now() - st.st_mtime < MAILDIR_SETTLE)) {
-		log_debug("maildir: %s: still being written; left for later",
+		log_debug("%s: %s: still being written; left for later", who,
 			  name);
 		close(fd);
 		free(path);
@@ -360,7 +372,8 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 	for (int i = 0; i < n; i++) {
 		/* The name alone would take a second mail delivered under
 		   the same name, while the first waits, for a copy. */
-		char *dkey = xasprintf("maildir:%s:%s", v[i].key, v[i].sha);
+		char *dkey = xasprintf("%s:%s:%s", who, v[i].key,
+					 v[i].sha);
 		int r = store_inbox_put_keyed(ctx->store, ctx->channel,
 					      ctx->name, v[i].received_at, dkey,
 					      v[i].buf, v[i].len, v[i].sha, NULL,
@@ -385,18 +398,18 @@ queue_files(struct gateway_ctx *ctx, const char *dir, struct pending *v,
 		if (mark_done(dir, v[i].name, v[i].key) == 0)
 			continue;
 		if (errno != ENOENT) {
-			log_warnx("maildir: %s: queued but not %s: %s; tried "
-				  "again at each look into new/", v[i].name,
-				  word, errno == ENOTDIR ? "cur/ is missing or "
+			log_warnx("%s: %s: queued but not %s: %s; tried "
+				  "again at each look into new/", who,
+				  v[i].name, word, errno == ENOTDIR ? "cur/ is missing or "
 				  "not a directory" : strerror(errno));
 			strlist_add(&stuck, v[i].name);
 		} else
-			log_warnx("maildir: %s: queued but not %s: gone from "
-				  "new/", v[i].name, word);
+			log_warnx("%s: %s: queued but not %s: gone from "
+				  "new/", who, v[i].name, word);
 	}
 	return n;
 fail:
-	log_warnx("maildir: %d message%s not queued: %s", n, n == 1 ? "" : "s",
+	log_warnx("%s: %d message%s not queued: %s", who, n, n == 1 ? "" : "s",
 		  err);
 	free(err);
 	return -1;
@@ -417,10 +430,10 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	size_t bytes = 0;
 
 	if (n < 0 && !unreadable)
-		log_warnx("maildir: cannot read %s: %s; no mail is taken until "
-			  "it is back", newdir, strerror(errno));
+		log_warnx("%s: cannot read %s: %s; no mail is taken until "
+			  "it is back", who, newdir, strerror(errno));
 	else if (n >= 0 && unreadable)
-		log_info("maildir: %s can be read again", newdir);
+		log_info("%s: %s can be read again", who, newdir);
 	unreadable = n < 0;
 	for (int i = 0; i < n; i++) {
 		if (names[i]->d_name[0] != '.' && !failed &&
@@ -452,7 +465,8 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	free(names);
 	free(newdir);
 	if (done > 0)
-		log_info("maildir: queued %d message%s", done, done == 1 ? "" : "s");
+		log_info("%s: queued %d message%s", who, done,
+			 done == 1 ? "" : "s");
 	return failed || n < 0 ? -1 : done;
 }
 
@@ -483,8 +497,9 @@ clean_tmp(const char *dir)
 		    !S_ISREG(st.st_mode) || now - st.st_mtime <= MAILDIR_TMP_AGE)
 			continue;
 		if (unlinkat(dirfd(d), e->d_name, 0) == 0)
-			log_warnx("maildir: tmp/%s: left by a delivery that did "
-				  "not finish, %lld h ago; removed", e->d_name,
+			log_warnx("%s: tmp/%s: left by a delivery that did "
+				  "not finish, %lld h ago; removed", who,
+				  e->d_name,
 				  (long long)(now - st.st_mtime) / 3600);
 	}
 	closedir(d);
@@ -510,15 +525,17 @@ wait_new(int ifd, int seconds)
 	}
 }
 
+/* Takes the mail of Maildir DIR into the inbox until told to stop (or,
+   once, until new/ is empty); DELETE: files queued are removed. Woken
+   by a file, it waits GATHER_MS more for others to follow. */
 static int
-run(struct gateway_ctx *ctx)
+watch(struct gateway_ctx *ctx, const char *dir, int delete, int gather_ms)
 {
-	char *dir = xasprintf("%s/inbox", cfg_str(ctx->cfg, CFG_MAILDIR_DIR));
 	char *newdir = xasprintf("%s/new", dir);
 	int ifd = -1, ret = 0;
 
-	delete_done = strcmp(cfg_str(ctx->cfg, CFG_MAILDIR_PROCESSED),
-			     "delete") == 0;
+	who = ctx->name;
+	delete_done = delete;
 	max_size = (off_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE);
 	/* A writer that opens a file while being_written holds its lease
 	   would send SIGIO, which ends a process by default. */
@@ -532,13 +549,13 @@ run(struct gateway_ctx *ctx)
 		if (ifd >= 0 && inotify_add_watch(ifd, newdir, IN_MOVED_TO |
 						  IN_CREATE |
 						  IN_CLOSE_WRITE) < 0) {
-			log_warnx("maildir: cannot watch %s: %s; polling",
+			log_warnx("%s: cannot watch %s: %s; polling", who,
 				  newdir, strerror(errno));
 			close(ifd);
 			ifd = -1;
 		}
 	}
-	log_info("maildir: watching %s", newdir);
+	log_info("%s: watching %s", who, newdir);
 	while (!gateway_stopping()) {
 		int n;
 
@@ -549,14 +566,48 @@ run(struct gateway_ctx *ctx)
 			ret = n < 0 ? -1 : 0;
 			break;
 		}
-		if (!ctx->once && n < MAILDIR_BATCH)
+		if (!ctx->once && n < MAILDIR_BATCH) {
 			wait_new(ifd, (int)cfg_int(ctx->cfg, CFG_MAILDIR_POLL_INTERVAL));
+			if (gather_ms > 0 && !gateway_stopping())
+				usleep(1000 * gather_ms);
+		}
 	}
 	if (ifd >= 0)
 		close(ifd);
 	free(newdir);
+	return ret;
+}
+
+static int
+run(struct gateway_ctx *ctx)
+{
+	char *dir = xasprintf("%s/inbox", cfg_str(ctx->cfg, CFG_MAILDIR_DIR));
+	int ret = watch(ctx, dir, strcmp(cfg_str(ctx->cfg,
+						 CFG_MAILDIR_PROCESSED),
+					 "delete") == 0, 0);
+
 	free(dir);
 	return ret;
+}
+
+/* cirm-mailgate's Maildir. An instance made before it existed gets it
+   here: the mailgate itself never makes it (a file system not mounted
+   yet must make the MTA wait, not fill the directory below). */
+static int
+run_mailgate(struct gateway_ctx *ctx)
+{
+	const char *dir = cfg_str(ctx->cfg, CFG_MAILGATE_DIR);
+	static const char *const subdirs[] = { "tmp", "new", "cur" };
+
+	for (size_t i = 0; i < N_ELEMENTS(subdirs); i++) {
+		char *p = xasprintf("%s/%s", dir, subdirs[i]);
+
+		if (mkdir_p(p, 0750) < 0)
+			log_warnx("mailgate: cannot make %s: %s", p,
+				  strerror(errno));
+		free(p);
+	}
+	return watch(ctx, dir, 1, MAILGATE_GATHER_MS);
 }
 
 const struct cirm_gateway gateway_maildir = {
@@ -564,4 +615,11 @@ const struct cirm_gateway gateway_maildir = {
 	.channel = "email",
 	.enabled = enabled,
 	.run = run,
+};
+
+const struct cirm_gateway gateway_mailgate = {
+	.name = "mailgate",
+	.channel = "email",
+	.enabled = enabled,
+	.run = run_mailgate,
 };

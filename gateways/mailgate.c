@@ -1,30 +1,36 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cirm-mailgate: one RFC 5322 message on stdin, as an MTA delivers it
-   (Postfix pipe(8), or an alias "|cirm-mailgate"). It stores the raw
-   message in the inbox and nothing else. The exit status tells the MTA
-   what to do (sysexits.h): 0 only after the message is durably
-   committed; EX_TEMPFAIL when the store is busy or unavailable, so the
-   MTA keeps the message and retries; EX_DATAERR, with a one-line reason
-   on stdout, for what must bounce. */
+   (Postfix pipe(8), or an alias "|cirm-mailgate"). It leaves the raw
+   message in the mailgate's Maildir, from which cirmd's mailgate
+   gateway takes it into the inbox, and does nothing else. The exit
+   status tells the MTA what to do (sysexits.h): 0 only after the
+   message is durably stored; EX_TEMPFAIL when it cannot be, so the MTA
+   keeps the message and retries; EX_DATAERR, with a one-line reason on
+   stdout, for what must bounce.
+
+   The database is not opened here. A process per mail that opened it
+   took 6 ms and waited for the engine's write lock, and under load the
+   MTA had to try again; the MTA's pipe user needs no access to the
+   cases either. */
 #include "config.h"
 
 #include "cfg.h"
 #include "i18n.h"
-#include "lockfile.h"
 #include "log.h"
 #include "mime-private.h"
-#include "store.h"
 #include "util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sysexits.h>
+#include <sys/random.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Reads stdin up to MAX bytes; *over_r when there is more. */
@@ -98,52 +104,85 @@ skip_envelope(const char *buf, size_t *len)
 	return buf;
 }
 
-/* Tells the cirmd running on the database (the holder of its lock)
-   that the inbox has a new row, so the citizen's acknowledgement need
-   not wait for its next poll. A cirmd of another user cannot be told
-   (EPERM): it finds the row at its poll, as before. */
-static void
-wake_cirmd(const struct cfg *cfg)
+/* Writes LEN bytes of RAW to file NAME of tmp/ in Maildir DIR with
+   ARRIVED as its time, moves it to new/, and then makes the file and
+   its entry in new/ durable. 0, or -1 with errno (and nothing left in
+   tmp/). Moved before it is synced, the file is synced where it stays:
+   a file system that writes a new file's directory with the file
+   (ext4 does, journal or not) then writes new/ once, not tmp/ and then
+   new/. The gateway may take the file meanwhile; it reads it whole
+   (it was written before the move), and a crash before the sync leaves
+   the mail in the database or, the MTA retrying, stored again. */
+static int
+spool(const char *dir, const char *name, const char *raw, size_t len,
+      const struct timespec *arrived)
 {
-	char *lock = xasprintf("%s.cirmd-lock", cfg_str(cfg, CFG_DATABASE));
-	pid_t pid = lockfile_holder(lock);
+	struct timespec times[2] = { *arrived, *arrived };
+	char *tmp = xasprintf("%s/tmp/%s", dir, name);
+	char *dst = xasprintf("%s/new/%s", dir, name);
+	char *newdir = xasprintf("%s/new", dir);
+	int fd, dfd = -1, r = -1, saved;
 
-	free(lock);
-	if (pid > 1)
-		kill(pid, SIGUSR1);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+	if (fd < 0)
+		goto out;
+	/* the file's time is when the mail reached us: the gateway
+	   records it as the inbox row's received_at */
+	if (write_all(fd, raw, len) < 0 || futimens(fd, times) < 0 ||
+	    rename(tmp, dst) < 0) {
+		saved = errno;
+		unlink(tmp);
+		errno = saved;
+		goto out;
+	}
+	/* Should a sync fail, the mail may be in new/ all the same: the
+	   MTA tries again, and the engine drops the second copy as a
+	   duplicate. */
+	if (fsync(fd) < 0 ||
+	    (dfd = open(newdir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+	    fsync(dfd) < 0)
+		goto out;
+	r = 0;
+out:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	if (dfd >= 0)
+		close(dfd);
+	free(newdir);
+	free(dst);
+	free(tmp);
+	errno = saved;
+	return r;
 }
 
 static int
-deliver(const struct cfg *cfg, const char *raw, size_t len, int64_t now)
+deliver(const struct cfg *cfg, const char *raw, size_t len,
+	const struct timespec *arrived)
 {
-	struct store_settings sset = {
-		.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT),
-	};
-	struct store *store = NULL;
-	char *err = NULL;
-	int64_t id;
-	int r = -1;
+	const char *dir = cfg_str(cfg, CFG_MAILGATE_DIR);
+	uint32_t rnd = 0;
+	char *name;
+	int r;
 
-	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, &store, &err) == 0 &&
-	    store_begin(store, &err) == 0) {
-		r = store_inbox_put(store, "email", "mailgate", now, NULL, raw, len,
-				    &id, &err);
-		if (r < 0 || store_commit(store, &err) < 0) {
-			store_rollback(store);
-			r = -1;
-		}
-	}
+	/* Maildir's unique name: the time first, so that names sort in
+	   the order the mail came */
+	if (getrandom(&rnd, sizeof(rnd), GRND_NONBLOCK) < 0)
+		rnd = (uint32_t)arrived->tv_nsec;
+	name = xasprintf("%lld.M%06ldP%ldR%08x.mailgate",
+			 (long long)arrived->tv_sec, arrived->tv_nsec / 1000,
+			 (long)getpid(), (unsigned int)rnd);
+	r = spool(dir, name, raw, len, arrived);
 	if (r < 0) {
-		log_warnx("not stored, the MTA will retry: %s", err);
-		printf("%s\n", "temporary failure: the case store is unavailable");
-		free(err);
-		store_free(&store);
-		return EX_TEMPFAIL;
-	}
-	log_info("queued inbox row %lld (%zu bytes)", (long long)id, len);
-	store_free(&store);
-	wake_cirmd(cfg);
-	return 0;
+		log_warnx("not stored, the MTA will retry: %s/new: %s%s", dir,
+			  strerror(errno), errno == ENOENT ? " (mailgate_dir "
+			  "is made by cirmctl init and by cirmd)" : "");
+		printf("%s\n", "temporary failure: cirm cannot store the mail "
+		       "now");
+	} else
+		log_info("queued %s (%zu bytes)", name, len);
+	free(name);
+	return r < 0 ? EX_TEMPFAIL : 0;
 }
 
 static void
@@ -196,14 +235,19 @@ main(int argc, char **argv)
 	const char *config = getenv("CIRM_CONF");
 	struct strlist errors = { 0 };
 	struct cfg *cfg = NULL;
-	int64_t now = cirm_now(); /* the moment it reached us */
+	struct timespec now; /* the moment it reached us */
 	size_t len;
 	int c, over, rerr, ret;
 	char *buf, *what;
 	const char *raw;
 
+	clock_gettime(CLOCK_REALTIME, &now);
 	umask(027);
-	i18n_init_messages();
+	/* Only a person reads translated text (the usage, a configuration
+	   error at a terminal); the MTA and the log get English, and the
+	   MTA starts a mailgate per mail: the locale is not loaded for it. */
+	if (isatty(STDERR_FILENO))
+		i18n_init_messages();
 	if (config == NULL || *config == '\0')
 		config = SYSCONFDIR "/cirm/cirm.conf";
 	opterr = 0; /* usage_error says it, where it should go */
@@ -213,6 +257,7 @@ main(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'h':
+			i18n_init_messages();
 			usage(stdout);
 			return 0;
 		case 'V':
@@ -271,7 +316,7 @@ main(int argc, char **argv)
 		printf("not a mail message: no header section\n");
 		ret = EX_DATAERR;
 	} else
-		ret = deliver(cfg, raw, len, now);
+		ret = deliver(cfg, raw, len, &now);
 	free(buf);
 	cfg_free(&cfg);
 	log_close();

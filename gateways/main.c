@@ -22,6 +22,7 @@
 
 static const struct cirm_gateway *const gateways[] = {
 	&gateway_maildir,
+	&gateway_mailgate,
 	&gateway_imap,
 	&gateway_smtp,
 	&gateway_sink,
@@ -33,7 +34,8 @@ static void
 usage(FILE *out)
 {
 	fprintf(out, _("Usage: cirm-gateway [OPTION]... NAME\n"
-		       "Run one cirm gateway. Gateways: maildir, imap (inbound);\n"
+		       "Run one cirm gateway. Gateways: maildir, mailgate, imap "
+		       "(inbound);\n"
 		       "smtp, sink (outbound); smstools, smpp (SMS, both ways).\n"
 		       "\n"
 		       "  -c, --config=FILE  read FILE\n"

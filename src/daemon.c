@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -433,6 +434,45 @@ open_store(struct daemon *d)
 	return 0;
 }
 
+/* cirm-gateway, beside this program or where it is installed. */
+static char *
+gateway_program(void)
+{
+	char self[4096];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = '\0';
+	return supervisor_program(self);
+}
+
+/* --once: what cirm-mailgate left in its Maildir goes into the inbox
+   first (cirm-gateway --once mailgate), so that it is handled too. As
+   a service, the mailgate gateway runs beside the engine instead.
+   0, or -1 when it could not be taken (it stays for the next run). */
+static int
+take_mailgate(const struct daemon *d)
+{
+	char *program = gateway_program();
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		execl(program, "cirm-gateway", "-c", cfg_path(d->cfg), "--once",
+		      "mailgate", (char *)NULL);
+		fprintf(stderr, "cirmd: %s: %s\n", program, strerror(errno));
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	free(program);
+	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	log_warnx("the mail cirm-mailgate stored was not taken into the inbox "
+		  "(cirm-gateway --once mailgate failed); it waits in %s/new",
+		  cfg_str(d->cfg, CFG_MAILGATE_DIR));
+	return -1;
+}
+
 int
 daemon_run(const struct daemon_options *o)
 {
@@ -469,16 +509,14 @@ daemon_run(const struct daemon_options *o)
 		log_info("started (pid %ld, %s)", (long)getpid(),
 			 o->once ? "once" : "service");
 		if (o->once) {
-			ret = drain(&d) < 0 ? 1 : 0;
+			ret = take_mailgate(&d) < 0 ? 1 : 0;
+			if (drain(&d) < 0)
+				ret = 1;
 		} else if (o->no_gateways) {
 			ret = run_loop(&d, &set);
 		} else {
-			char self[4096], *program;
-			ssize_t n = readlink("/proc/self/exe", self,
-					     sizeof(self) - 1);
+			char *program = gateway_program();
 
-			self[n > 0 ? n : 0] = '\0';
-			program = supervisor_program(self);
 			d.gateways = supervisor_new(program, cfg_path(d.cfg),
 						    d.store);
 			free(program);

@@ -48,6 +48,7 @@ open_dir(const char *dir, char **error_r)
 	return 0;
 }
 
+/* Makes Maildir ROOT/NAME, or ROOT itself when NAME is NULL. */
 static int
 make_maildir(const char *root, const char *name, char **error_r)
 {
@@ -55,7 +56,8 @@ make_maildir(const char *root, const char *name, char **error_r)
 	int ret = 0;
 
 	for (size_t i = 0; ret == 0 && i < N_ELEMENTS(subdirs); i++) {
-		char *p = xasprintf("%s/%s/%s", root, name, subdirs[i]);
+		char *p = xasprintf("%s%s%s/%s", root, name != NULL ? "/" : "",
+				    name != NULL ? name : "", subdirs[i]);
 
 		ret = make_dir(p, error_r);
 		free(p);
@@ -249,6 +251,7 @@ instance_init(const char *dir, char **error_r)
 	    make_dir(cfg_str(cfg, CFG_SPOOL_DIR), error_r) < 0 ||
 	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "inbox", error_r) < 0 ||
 	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "outbound", error_r) < 0 ||
+	    make_maildir(cfg_str(cfg, CFG_MAILGATE_DIR), NULL, error_r) < 0 ||
 	    copy_templates(cfg_str(cfg, CFG_TEMPLATE_DIR), error_r) < 0 ||
 	    copy_workflows(cfg_str(cfg, CFG_WORKFLOW_DIR), error_r) < 0 ||
 	    store_open(cfg_str(cfg, CFG_DATABASE), &sset, &store, error_r) < 0)

@@ -327,6 +327,12 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_MAILDIR_DIR] = { "maildir_dir", SETTING_PATH, "maildir", 0, 0, NULL,
 		NULL, NULL, "Root of the local Maildirs: inbox/ for citizen mail "
 		"delivered by the MTA, outbound/ for the embedded mail sink." },
+	[CFG_MAILGATE_DIR] = { "mailgate_dir", SETTING_PATH, "mailgate", 0, 0,
+		NULL, NULL, NULL, "The Maildir in which cirm-mailgate leaves "
+		"each mail the MTA delivers, durably, before it tells the MTA "
+		"the mail is taken; cirmd's mailgate gateway moves it into the "
+		"database. The MTA's pipe user must be able to write to its tmp/ "
+		"and new/." },
 	[CFG_KEY_FILE] = { "key_file", SETTING_SECRET_PATH, "cirm.key", 0, 0,
 		NULL, NULL, NULL, "The instance key (HMAC-SHA256, hex) that signs "
 		"reply addresses. Must be readable by its owner only (mode 0600)." },

@@ -53,8 +53,9 @@ supervisor_program(const char *self)
 
 static void record(struct supervisor *sv, const struct child *c);
 
-const char *const supervisor_gateways[] = { "maildir", "imap", "smtp",
-					    "sink", "smstools", "smpp", NULL };
+const char *const supervisor_gateways[] = { "maildir", "mailgate", "imap",
+					    "smtp", "sink", "smstools", "smpp",
+					    NULL };
 
 struct supervisor *
 supervisor_new(const char *program, const char *config, struct store *store)
@@ -219,6 +220,7 @@ supervisor_configure(struct supervisor *sv, const struct cfg *cfg, int restart)
 		sv->c[i].wanted = 0;
 	/* as the gateways' own enabled() decide */
 	want(sv, "maildir");
+	want(sv, "mailgate");
 	if (*imap != '\0' && strcmp(imap, "none") != 0)
 		want(sv, "imap");
 	want(sv, *smtp != '\0' && strcmp(smtp, "none") != 0 ? "smtp" : "sink");
