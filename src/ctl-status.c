@@ -10,6 +10,8 @@
 #include "supervise.h"
 #include "util.h"
 
+#include <dirent.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 
 
@@ -141,6 +144,37 @@ check_age(struct check *ck, const char *queue, int64_t oldest, int64_t now,
 			queue, min);
 }
 
+/* The mail cirm-mailgate stored that is not in the inbox yet (cirmd
+   stopped, or its mailgate gateway down): the files of DIR/new, and the
+   oldest one's time in *OLDEST_R (0: none). */
+static long long
+mailgate_waiting(const char *dir, int64_t *oldest_r)
+{
+	char *newdir = xasprintf("%s/new", dir);
+	DIR *d = opendir(newdir);
+	struct dirent *e;
+	long long n = 0;
+
+	*oldest_r = 0;
+	free(newdir);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    fstatat(dirfd(d), e->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		n++;
+		if (*oldest_r == 0 || st.st_mtime < *oldest_r)
+			*oldest_r = st.st_mtime;
+	}
+	closedir(d);
+	return n;
+}
+
 static const char *const check_names[] = { "OK", "WARNING", "CRITICAL",
 					     "UNKNOWN" };
 
@@ -163,7 +197,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	char *lock, *err = NULL, *why = NULL;
 	long warn_min = 15, crit_min = 60;
 	int opt, check = 0, limits = 0, ret = 1;
-	int64_t now = cirm_now();
+	int64_t now = cirm_now(), mailgate_oldest;
+	long long mailgate;
 	pid_t pid;
 
 	while ((opt = ctl_getopt(argc, argv, "kw:C:", opts)) != -1) {
@@ -248,9 +283,13 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		}
 		goto out;
 	}
+	mailgate = mailgate_waiting(cfg_str(cfg, CFG_MAILGATE_DIR),
+				    &mailgate_oldest);
 	if (check) {
 		char *text;
 
+		check_age(&ck, "mailgate", mailgate_oldest, now, warn_min,
+			  crit_min);
 		check_age(&ck, "inbox", c.inbox_oldest, now, warn_min,
 			  crit_min);
 		check_age(&ck, "outbox", c.outbox_oldest, now, warn_min,
@@ -269,7 +308,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		   performance data after the bar */
 		printf("CIRM %s - %s | inbox=%lld inbox_oldest_s=%lld "
 		       "outbox=%lld outbox_oldest_s=%lld quarantine=%lld "
-		       "cases=%lld\n", check_names[ck.state],
+		       "cases=%lld mailgate=%lld\n", check_names[ck.state],
 		       text,
 		       (long long)c.inbox,
 		       (long long)(c.inbox_oldest > 0 ? now - c.inbox_oldest :
@@ -277,12 +316,14 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		       (long long)c.outbox,
 		       (long long)(c.outbox_oldest > 0 ?
 				   now - c.outbox_oldest : 0),
-		       (long long)c.quarantine, (long long)c.cases);
+		       (long long)c.quarantine, (long long)c.cases, mailgate);
 		free(text);
 		ret = ck.state;
 		goto out;
 	}
 	printf("%s\n", _("Queues:"));
+	printf(_("  mailgate    %lld stored, not yet in the inbox\n"),
+	       mailgate);
 	printf(_("  inbox       %lld (%lld due now)\n"), (long long)c.inbox,
 	       (long long)c.inbox_due);
 	printf(_("  outbox      %lld to send\n"), (long long)c.outbox);

@@ -24,7 +24,7 @@ sql() {
 run "$CIRMCTL" -c "$C" status --check
 check "cirmd not running: CRITICAL (2)" [ "$rc" -eq 2 ]
 check "... one line saying so, with performance data" \
-	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0" ]
+	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0 mailgate=0" ]
 
 "$CIRMD" -c "$C" 2>"$T/cirmd.log" &
 pid=$!
@@ -89,6 +89,17 @@ check "... naming it" contains "$out" "gateway sink is down"
 kill -CONT $pid
 kill $pid
 wait $pid
+
+# Mail cirm-mailgate stored two hours ago, not taken in (cirmd stopped).
+printf 'From: a@exempel.se\n\nx\n' >"$I/mailgate/new/1.M1P1R1.mailgate"
+touch -d '2 hours ago' "$I/mailgate/new/1.M1P1R1.mailgate"
+run "$CIRMCTL" -c "$C" status --check
+check "mail waiting in the mailgate's Maildir for 2 h: CRITICAL (2)" [ "$rc" -eq 2 ]
+check "... saying so" contains "$out" "mailgate: the oldest has waited 120 min"
+check "... counted in the performance data" contains "$out" " mailgate=1"
+run "$CIRMCTL" -c "$C" status
+check "... and shown among the queues" contains "$out" "mailgate    1 stored, not yet in the inbox"
+rm "$I/mailgate/new/1.M1P1R1.mailgate"
 
 # Bad input.
 run "$CIRMCTL" -c "$C" status --warning 5
