@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Crash safety: 1,000 mails through the Maildir gateway and the engine,
 # cirmd killed with SIGKILL twice while it works, then the Maildir
-# gateway killed while it queues 2,000 more. Every mail must become exactly
+# gateway killed while it queues 2,000 more, then the mailgate gateway
+# killed while it takes in 1,000 that cirm-mailgate stored. Every mail must become exactly
 # one case with exactly one acknowledgement, numbered without gaps, and
 # a mail that cannot be read be in the quarantine once.
 . "${top_srcdir:-.}/tests/lib.sh"
@@ -12,6 +13,7 @@ unset CIRM_CONF
 command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
 
 GATEWAY=$top_builddir/cirm-gateway
+MAILGATE=$top_builddir/cirm-mailgate
 I=$T/inst
 C=$I/cirm.conf
 "$CIRMCTL" init "$I" >/dev/null || exit 99
@@ -328,6 +330,49 @@ check "cirmd --once drains the rest" [ "$rc" -eq 0 ]
 check_store 3000
 check "the mails queued twice were recognised as duplicates" \
 	[ "$(cat "$T/d3.log" "$T/stderr" | grep -c ': duplicate on ')" -ge 5 ]
+
+# --- 1,000 more through cirm-mailgate, its gateway killed -------------
+# The mailgate gateway removes each file once its row is committed: a
+# kill between the two leaves files that are in the database already.
+MG=$I/mailgate
+make_mails 3001 4000
+for f in "$M"/new/*; do
+	"$MAILGATE" -c "$C" <"$f" || echo "mailgate failed on $f" >&2
+	rm "$f"
+done
+check "1000 mails stored by cirm-mailgate" [ "$(count "$MG/new")" -eq 1000 ]
+mkdir "$T/mg.saved" && cp -p "$MG"/new/* "$T/mg.saved/"
+"$GATEWAY" -c "$C" mailgate >/dev/null 2>"$T/mg.log" &
+gpid=$!
+pids="$pids $gpid"
+i=0
+while [ "$(count "$MG/new")" -gt 990 ] && kill -0 "$gpid" 2>/dev/null &&
+	[ $i -lt 100000 ]; do
+	i=$((i + 1))
+done
+kill9 "$gpid"
+taken=$((1000 - $(count "$MG/new")))
+check "the mailgate gateway was killed in the middle ($taken of 1000 taken)" \
+	between "$taken" 1 999
+run "$CIRMD" -c "$C" --once
+check "cirmd --once takes in the rest and drains it" [ "$rc" -eq 0 ]
+check "the mailgate's Maildir is empty" [ "$(count "$MG/new")" -eq 0 ]
+# Five that were taken in (and removed) come back, as after a crash
+# just before their removal reached the disk; the engine made their
+# cases meanwhile.
+for f in $(ls "$T/mg.saved" | head -n 300); do
+	[ -e "$MG/new/$f" ] && continue
+	cp -p "$T/mg.saved/$f" "$MG/new/$f"
+	again=$((${again:-0} + 1))
+	[ "$again" -ge 5 ] && break
+done
+check "five taken ones put back" [ "${again:-0}" -eq 5 ]
+run "$CIRMD" -c "$C" --once
+check "cirmd --once again" [ "$rc" -eq 0 ]
+check "the mailgate's Maildir is empty again" [ "$(count "$MG/new")" -eq 0 ]
+check_store 4000
+check "the mails taken in twice were recognised as duplicates" \
+	[ "$(printf '%s\n' "$err" | grep -c ': duplicate on ')" -ge 5 ]
 
 # --- the same window for mail that goes to the quarantine -------------
 # One without a sender, one nested deeper than mail_max_depth: neither
