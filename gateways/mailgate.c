@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,6 +224,20 @@ usage_error(const char *what)
 	return EX_TEMPFAIL;
 }
 
+/* 1 when a mail is coming on standard input: --help or --version in
+   the MTA's command line (master.cf) would otherwise print the text
+   and exit 0, and the MTA count every citizen's mail delivered. Not a
+   terminal, and bytes within a moment (the MTA writes at once). */
+static int
+mail_on_stdin(void)
+{
+	struct pollfd p = { .fd = STDIN_FILENO, .events = POLLIN };
+	char c;
+
+	return !isatty(STDIN_FILENO) && poll(&p, 1, 200) > 0 &&
+	       (p.revents & POLLIN) && read(STDIN_FILENO, &c, 1) == 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -257,12 +272,18 @@ main(int argc, char **argv)
 			config = optarg;
 			break;
 		case 'h':
+		case 'V':
+			if (mail_on_stdin())
+				return usage_error(c == 'h' ?
+						   "--help with a mail to store" :
+						   "--version with a mail to store");
+			if (c == 'V') {
+				printf("cirm-mailgate (%s) %s\n", PACKAGE_NAME,
+				       PACKAGE_VERSION);
+				return 0;
+			}
 			i18n_init_messages();
 			usage(stdout);
-			return 0;
-		case 'V':
-			printf("cirm-mailgate (%s) %s\n", PACKAGE_NAME,
-			       PACKAGE_VERSION);
 			return 0;
 		default:
 			what = c == ':' ? xasprintf(_("option '%s' needs a "

@@ -239,11 +239,21 @@ if command -v script >/dev/null; then
 	EOF
 fi
 check "none of these stored anything" [ "$(stored)" -eq 5 ]
-run "$MAILGATE" --help
+run "$MAILGATE" --help </dev/null
 check "--help: exit 0" [ "$rc" -eq 0 ]
 check "--help shows the options" contains "$out" "--config=FILE"
-run "$MAILGATE" --version
+run "$MAILGATE" --version </dev/null
 check "--version: exit 0 and the version" contains "$out" "cirm-mailgate (cirm)"
+# --help or --version in master.cf: printing the text and exiting 0
+# would tell the MTA each mail was delivered, and lose it.
+for opt in --help -h --version -V; do
+	run "$MAILGATE" -c "$C" $opt <"$T/good.eml"
+	check_all "$opt with a mail on standard input, run by the MTA: exit 75, one line" <<-'EOF'
+		[ "$rc" -eq 75 ] && one_line "$out" && [ -z "$err" ] && \
+		! printf '%s' "$out" | grep -q -e Usage -e '(cirm)'
+	EOF
+done
+check "none of these stored the mail" [ "$(stored)" -eq 5 ]
 printf 'typo_key = 1\n' >"$T/typo.conf"
 if command -v script >/dev/null; then
 	# A person at a terminal sees what is wrong with the configuration.
