@@ -125,6 +125,21 @@ count() {
 	if [ -e "$1" ]; then echo $#; else echo 0; fi
 }
 
+# gateway_killed NAME DIR OP N: runs gateway NAME and kills it with
+# SIGKILL as soon as DIR holds OP N files (-ge, -le). A gateway queues
+# a file in well under a millisecond: the loop polls as fast as it can.
+gateway_killed() {
+	"$GATEWAY" -c "$C" "$1" >/dev/null 2>"$T/$1.log" &
+	gpid=$!
+	pids="$pids $gpid"
+	i=0
+	until [ "$(count "$2")" "$3" "$4" ] || ! kill -0 "$gpid" 2>/dev/null ||
+		[ $i -ge 100000 ]; do
+		i=$((i + 1))
+	done
+	kill9 "$gpid"
+}
+
 # --- mail generation --------------------------------------------------
 # Mail N: a distinct Message-ID, senders repeating a few times (under
 # flood_max_cases), bodies in US-ASCII, UTF-8 (8bit and quoted-
@@ -296,17 +311,7 @@ check "attachments recorded" [ \
 dpid=$!
 pids="$pids $dpid"
 make_mails 1001 3000
-"$GATEWAY" -c "$C" maildir >/dev/null 2>"$T/g.log" &
-gpid=$!
-pids="$pids $gpid"
-# The gateway queues a file in well under a millisecond: poll without
-# forking, and kill it as soon as some files are through.
-i=0
-while [ "$(count "$M/cur")" -lt 1010 ] && kill -0 "$gpid" 2>/dev/null &&
-	[ $i -lt 100000 ]; do
-	i=$((i + 1))
-done
-kill9 "$gpid"
+gateway_killed maildir "$M/cur" -ge 1010
 moved=$(($(count "$M/cur") - 1000))
 check "the gateway was killed in the middle ($moved of 2000 moved)" \
 	between "$moved" 10 1999
@@ -342,15 +347,7 @@ for f in "$M"/new/*; do
 done
 check "1000 mails stored by cirm-mailgate" [ "$(count "$MG/new")" -eq 1000 ]
 mkdir "$T/mg.saved" && cp -p "$MG"/new/* "$T/mg.saved/"
-"$GATEWAY" -c "$C" mailgate >/dev/null 2>"$T/mg.log" &
-gpid=$!
-pids="$pids $gpid"
-i=0
-while [ "$(count "$MG/new")" -gt 990 ] && kill -0 "$gpid" 2>/dev/null &&
-	[ $i -lt 100000 ]; do
-	i=$((i + 1))
-done
-kill9 "$gpid"
+gateway_killed mailgate "$MG/new" -le 990
 taken=$((1000 - $(count "$MG/new")))
 check "the mailgate gateway was killed in the middle ($taken of 1000 taken)" \
 	between "$taken" 1 999
