@@ -124,6 +124,8 @@ parse_envelope(const void *raw, size_t len, struct sms_envelope *e,
 		return -1;
 	}
 	e->text = xstrndup(p, (size_t)(end - p));
+	/* as mail's text is (a phone may send UCS-2 decomposed) */
+	mime_utf8_compose(e->text);
 	return 0;
 }
 

@@ -196,6 +196,70 @@ convert(const char *charset, const char *s, size_t len, size_t *len_r,
 	return out;
 }
 
+/* The Latin-1 letters U+00C0..U+00FF that are a base letter and one
+   combining mark (U+0300..U+030A, U+0327: UTF-8 CC 80..CC 8A, CC A7):
+   the base, the mark's second byte, and the letter's (C3 xx). From
+   Unicode's decompositions. */
+static const struct {
+	char base;
+	unsigned char mark, letter;
+} composed[] = {
+	{ 'A', 0x80, 0x80 }, { 'A', 0x81, 0x81 }, { 'A', 0x82, 0x82 },
+	{ 'A', 0x83, 0x83 }, { 'A', 0x88, 0x84 }, { 'A', 0x8a, 0x85 },
+	{ 'C', 0xa7, 0x87 }, { 'E', 0x80, 0x88 }, { 'E', 0x81, 0x89 },
+	{ 'E', 0x82, 0x8a }, { 'E', 0x88, 0x8b }, { 'I', 0x80, 0x8c },
+	{ 'I', 0x81, 0x8d }, { 'I', 0x82, 0x8e }, { 'I', 0x88, 0x8f },
+	{ 'N', 0x83, 0x91 }, { 'O', 0x80, 0x92 }, { 'O', 0x81, 0x93 },
+	{ 'O', 0x82, 0x94 }, { 'O', 0x83, 0x95 }, { 'O', 0x88, 0x96 },
+	{ 'U', 0x80, 0x99 }, { 'U', 0x81, 0x9a }, { 'U', 0x82, 0x9b },
+	{ 'U', 0x88, 0x9c }, { 'Y', 0x81, 0x9d }, { 'a', 0x80, 0xa0 },
+	{ 'a', 0x81, 0xa1 }, { 'a', 0x82, 0xa2 }, { 'a', 0x83, 0xa3 },
+	{ 'a', 0x88, 0xa4 }, { 'a', 0x8a, 0xa5 }, { 'c', 0xa7, 0xa7 },
+	{ 'e', 0x80, 0xa8 }, { 'e', 0x81, 0xa9 }, { 'e', 0x82, 0xaa },
+	{ 'e', 0x88, 0xab }, { 'i', 0x80, 0xac }, { 'i', 0x81, 0xad },
+	{ 'i', 0x82, 0xae }, { 'i', 0x88, 0xaf }, { 'n', 0x83, 0xb1 },
+	{ 'o', 0x80, 0xb2 }, { 'o', 0x81, 0xb3 }, { 'o', 0x82, 0xb4 },
+	{ 'o', 0x83, 0xb5 }, { 'o', 0x88, 0xb6 }, { 'u', 0x80, 0xb9 },
+	{ 'u', 0x81, 0xba }, { 'u', 0x82, 0xbb }, { 'u', 0x88, 0xbc },
+	{ 'y', 0x81, 0xbd }, { 'y', 0x88, 0xbf },
+};
+
+/* The second byte of the letter BASE with mark byte MARK, or 0. */
+static unsigned char
+compose_one(char base, unsigned char mark)
+{
+	for (size_t i = 0; i < N_ELEMENTS(composed); i++)
+		if (composed[i].base == base && composed[i].mark == mark)
+			return composed[i].letter;
+	return 0;
+}
+
+void
+mime_utf8_compose(char *s)
+{
+	/* Each pair of three bytes becomes two: written behind the
+	   reading, never ahead of it. */
+	char *r = strchr(s, '\xcc'), *w = r;
+
+	if (r == NULL)
+		return;
+	while (*r != '\0') {
+		unsigned char letter = 0;
+
+		if ((unsigned char)*r == 0xcc && w > s &&
+		    ((unsigned char)w[-1] & 0x80) == 0 && r[1] != '\0')
+			letter = compose_one(w[-1], (unsigned char)r[1]);
+		if (letter != 0) {
+			w[-1] = '\xc3';
+			*w++ = (char)letter;
+			r += 2;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+}
+
 char *
 mime_to_utf8(const char *charset, const void *data, size_t len, int *replaced)
 {
@@ -212,18 +276,19 @@ mime_to_utf8(const char *charset, const void *data, size_t len, int *replaced)
 	    strcasecmp(charset, "utf8") == 0 ||
 	    strcasecmp(charset, "unicode-1-1-utf-8") == 0 ||
 	    strcasecmp(charset, "x-unicode20utf8") == 0)
-		return utf8_clean(data, len, replaced);
-	if (strcasecmp(iconv_name(charset), "WINDOWS-1252") == 0 &&
-	    mime_utf8_valid(data, len))
-		return xstrndup(data, len); /* ASCII, or UTF-8 mislabelled */
-	out = convert(charset, data, len, &n, replaced);
-	if (out == NULL) {
+		clean = utf8_clean(data, len, replaced);
+	else if (strcasecmp(iconv_name(charset), "WINDOWS-1252") == 0 &&
+		 mime_utf8_valid(data, len))
+		clean = xstrndup(data, len); /* ASCII, or UTF-8 mislabelled */
+	else if ((out = convert(charset, data, len, &n, replaced)) == NULL) {
 		/* Unknown charset: keep what is ASCII or valid UTF-8. */
 		*replaced = 1;
-		return utf8_clean(data, len, replaced);
+		clean = utf8_clean(data, len, replaced);
+	} else {
+		/* iconv may pass NULs through; the text must not hold any. */
+		clean = utf8_clean(out, n, replaced);
+		free(out);
 	}
-	/* iconv may pass NULs through; the text must not hold any. */
-	clean = utf8_clean(out, n, replaced);
-	free(out);
+	mime_utf8_compose(clean);
 	return clean;
 }

@@ -156,7 +156,7 @@ mime_decode_words(const char *value, int *replaced)
 	const char *p = value, *plain = value, *after_word = NULL;
 	/* the bytes of adjacent encoded words in one charset, converted
 	   together: mail programs split a word inside a character */
-	char *pending = NULL, *pending_cs = NULL;
+	char *pending = NULL, *pending_cs = NULL, *out;
 	size_t plen = 0, pcap = 0;
 
 	while (*p != '\0') {
@@ -199,7 +199,10 @@ mime_decode_words(const char *value, int *replaced)
 	}
 	flush_words(&parts, &pending_cs, &pending, &plen, replaced);
 	append_raw(&parts, plain, (size_t)(p - plain), replaced);
-	return strlist_join(&parts);
+	/* a letter and its mark may be in two parts */
+	out = strlist_join(&parts);
+	mime_utf8_compose(out);
+	return out;
 }
 
 /* --- addresses, ids, dates --- */

@@ -108,8 +108,18 @@ int64_t mime_received_time(const struct mime_message *msg,
 /* Converts LEN bytes of text in CHARSET (NULL: us-ascii) to UTF-8 (caller
    frees). Unknown charsets and invalid bytes become U+FFFD, and *replaced
    is set to 1 when that happened (REPLACED may be NULL). ISO-8859-1 is
-   read as Windows-1252, as mail clients write it. */
+   read as Windows-1252, as mail clients write it. A Latin letter written
+   as its base letter and a combining mark becomes the one letter
+   (mime_utf8_compose). */
 char *mime_to_utf8(const char *charset, const void *data, size_t len,
 		   int *replaced);
+
+/* Makes each Latin-1 letter that UTF-8 text S writes decomposed, as a
+   base letter followed by its combining mark (Unicode NFD: "a" U+030A),
+   the one precomposed letter ("å", NFC), in place. Text copied from a
+   PDF or typed on some Macs comes so; stored as it came, "gångbana"
+   would not find it, nor keyword('välta') match it, nor "#stäng" be a
+   command. Other combinations are left as they are. */
+void mime_utf8_compose(char *s);
 
 #endif

@@ -2646,6 +2646,26 @@ START_TEST(test_handler_category_word)
 }
 END_TEST
 
+/* A citizen's text written decomposed (NFD, "o" U+0308) is stored with
+   the letters whole: the case's text, its subject and the full-text
+   search see "skolan" as anyone types it. */
+START_TEST(test_decomposed_letters)
+{
+	char *m = mail("lars@example.se", "arende@kommun.example",
+		       "Gatlampa vid sko\xcc\x88lan", "d1@example.se", NULL,
+		       "Lampan vid sko\xcc\x88lan a\xcc\x88r trasig.");
+
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "body_full LIKE '%skölan är trasig%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE "
+			       "subject = 'Gatlampa vid skölan'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message_fts WHERE "
+			       "message_fts MATCH 'skölan'"), 1);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -2682,6 +2702,17 @@ START_TEST(test_handler_commands)
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strcmp(body, "#sok cykelbana\n  inga ärenden\n") == 0,
 		      "%s", body);
+	free(body);
+	free(search);
+	/* written decomposed (NFD: "o" U+0308), as some Macs send it: the
+	   command word and the words searched for are the same letters */
+	search = mail("eva@kommun.example", "arende@kommun.example", "x",
+		      "c11@kommun.example", NULL,
+		      "#so\xcc\x88k gra\xcc\x88smattan\n");
+	deliver(search);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "#sök gräsmattan\n") != NULL &&
+		      strstr(body, "KS-2026-00001") != NULL, "%s", body);
 	free(body);
 	free(search);
 	/* #visa and #sök without what to look for ask for it */
@@ -3156,6 +3187,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_signature_logo);
 	tcase_add_test(tc, test_handler_signature_logo_thunderbird);
 	tcase_add_test(tc, test_handler_commands);
+	tcase_add_test(tc, test_decomposed_letters);
 	tcase_add_test(tc, test_handler_case_access);
 	tcase_add_test(tc, test_handler_forward);
 	tcase_add_test(tc, test_delivery_failure);

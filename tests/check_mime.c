@@ -431,6 +431,49 @@ START_TEST(test_to_utf8)
 }
 END_TEST
 
+/* Latin letters written decomposed (NFD) become one letter (NFC). */
+START_TEST(test_compose)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		/* g a U+030A ngbana, V a U+0308 g: as macOS or a PDF */
+		{ "ga\xcc\x8angbana Va\xcc\x88g", "gångbana Väg" },
+		{ "A\xcc\x8a A\xcc\x88 O\xcc\x88 e\xcc\x81 u\xcc\x88 "
+		  "c\xcc\xa7 n\xcc\x83 y\xcc\x88",
+		  "Å Ä Ö é ü ç ñ ÿ" },
+		/* no base before the mark, or not a Latin-1 pair: kept */
+		{ "\xcc\x8a", "\xcc\x8a" },
+		{ "q\xcc\x8a", "q\xcc\x8a" },
+		{ "\xc3\xa5\xcc\x88", "\xc3\xa5\xcc\x88" },
+		/* U+0308 then U+0301 on one letter: the first composes */
+		{ "a\xcc\x88\xcc\x81x", "ä\xcc\x81x" },
+		/* marks beyond those (U+0323 dot below) stay */
+		{ "a\xcc\xa3", "a\xcc\xa3" },
+		{ "", "" },
+		{ "plain text", "plain text" },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *s = xstrdup(cases[i].in);
+
+		mime_utf8_compose(s);
+		ck_assert_str_eq(s, cases[i].out);
+		free(s);
+	}
+	/* through the conversion of a part's text, whatever its charset */
+	{
+		char *s = mime_to_utf8("utf-8", "Sko\xcc\x88ldsvik", 11, NULL);
+
+		ck_assert_str_eq(s, "Sköldsvik");
+		free(s);
+		s = mime_to_utf8("windows-1252", "Ga\xcc\x88vle", 7, NULL);
+		ck_assert_str_eq(s, "Gävle");
+		free(s);
+	}
+}
+END_TEST
+
 /* The talon corpus through the whole path: MIME, then reply stripping. */
 START_TEST(test_talon_replies)
 {
@@ -488,6 +531,7 @@ mime_suite(void)
 
 	tcase_add_loop_test(tc, test_golden, 0, (int)N_ELEMENTS(goldens));
 	tcase_add_test(tc, test_to_utf8);
+	tcase_add_test(tc, test_compose);
 	tcase_add_test(tc, test_words_split_in_character);
 	tcase_add_test(tc, test_quoted_encoded_name);
 	tcase_add_test(tc, test_unclosed_angle);

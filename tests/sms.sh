@@ -301,6 +301,13 @@ check_all "STOPP with a no-break space after it, and STOP after a zero-width spa
 EOF
 sql "DELETE FROM sms_optout WHERE number IN ('+46701234568', '+46701234569')"
 
+# A phone that writes letters decomposed ("a" and U+0308): stored, and
+# made a subject, with the letters whole.
+sms "From: 46701234570" "$(printf 'Tra\314\210d o\314\210ver va\314\210gen')"
+engine
+check "a decomposed SMS is stored with whole letters" \
+	[ "$(sql "SELECT count(*) FROM cases WHERE subject = 'Träd över vägen'")" -eq 1 ]
+
 # A broken confirmation template: told at start with file:line, and a
 # STOP is honoured all the same (only its confirmation is lost).
 cp "$I/templates/sv/sms-optout.sms" "$T/optout.good"
