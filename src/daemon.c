@@ -457,19 +457,24 @@ take_mailgate(const struct daemon *d)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		/* (the engine's threads run: nothing but exec here) */
 		execl(program, "cirm-gateway", "-c", cfg_path(d->cfg), "--once",
 		      "mailgate", (char *)NULL);
-		fprintf(stderr, "cirmd: %s: %s\n", program, strerror(errno));
 		_exit(127);
 	}
 	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	free(program);
-	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+		free(program);
 		return 0;
+	}
 	log_warnx("the mail cirm-mailgate stored was not taken into the inbox "
-		  "(cirm-gateway --once mailgate failed); it waits in %s/new",
+		  "(%s --once mailgate %s); it waits in %s/new", program,
+		  pid < 0 ? "could not be started" :
+		  WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
+		  "could not be run" : "failed",
 		  cfg_str(d->cfg, CFG_MAILGATE_DIR));
+	free(program);
 	return -1;
 }
 

@@ -268,6 +268,16 @@ check "the sender's notice does not show the configuration" \
 	sh -c "! printf '%s' \"\$1\" | grep -q typo" sh "$out"
 
 # --- the engine makes cases of what the mailgate stored ----------------
+# A cirmd whose cirm-gateway fails (a broken install, say) cannot take
+# the mail in: it says so and fails, and the mail waits.
+mkdir "$T/bin" && cp "$CIRMD" "$T/bin/cirmd"
+printf '#!/bin/sh\nexit 1\n' >"$T/bin/cirm-gateway"
+chmod +x "$T/bin/cirm-gateway"
+run "$T/bin/cirmd" -c "$C" --once
+check "cirmd --once, its cirm-gateway failing: exit 1" [ "$rc" -eq 1 ]
+check "... saying the mail waits, and where" \
+	contains "$err" "mailgate failed); it waits in $MG/new"
+check "... the mail is still there" [ "$(stored)" -eq 5 ]
 # cirmd --once takes the mailgate's Maildir into the inbox first.
 run "$CIRMD" -c "$C" --once
 check "cirmd --once: exit 0" [ "$rc" -eq 0 ]
