@@ -232,8 +232,10 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	};
 	struct copy_ctx c = { 0 };
 	const char *dir;
-	char *db, *part, *key, *err = NULL, *detail;
+	char *db, *part, *key, *err = NULL, *detail, *lock;
 	int opt, no_spool = 0, r;
+	long long waiting;
+	int64_t oldest;
 	struct stat sb;
 
 	while ((opt = ctl_getopt(argc, argv, "n", opts)) != -1) {
@@ -312,6 +314,23 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	printf("%s", _("It holds citizens' mail and the key that signs reply "
 		       "addresses: keep it as safe as the instance. cirm.conf "
 		       "is not in it.\n"));
+	/* While cirmd runs its gateway takes such mail in at once; while
+	   it does not, the mail waits, and the database copy lacks it. */
+	lock = xasprintf("%s.cirmd-lock", cfg_str(cfg, CFG_DATABASE));
+	waiting = lockfile_holder(lock) != 0 ? 0 :
+		  ctl_mailgate_waiting(cfg_str(cfg, CFG_MAILGATE_DIR), &oldest);
+	free(lock);
+	if (waiting > 0) {
+		ctl_error(ngettext("%lld mail cirm-mailgate stored waits in %s/new "
+				   "and is not in the backup: start cirmd (or run "
+				   "cirmd --once) and back up again",
+				   "%lld mails cirm-mailgate stored wait in %s/new "
+				   "and are not in the backup: start cirmd (or run "
+				   "cirmd --once) and back up again",
+				   (unsigned long)waiting),
+			  waiting, cfg_str(cfg, CFG_MAILGATE_DIR));
+		r = 1;
+	}
 	if (c.missing > 0) {
 		ctl_error(ngettext("%ld attachment file the database names is "
 				   "missing from the spool, and so from the "

@@ -144,11 +144,8 @@ check_age(struct check *ck, const char *queue, int64_t oldest, int64_t now,
 			queue, min);
 }
 
-/* The mail cirm-mailgate stored that is not in the inbox yet (cirmd
-   stopped, or its mailgate gateway down): the files of DIR/new, and the
-   oldest one's time in *OLDEST_R (0: none). */
-static long long
-mailgate_waiting(const char *dir, int64_t *oldest_r)
+long long
+ctl_mailgate_waiting(const char *dir, int64_t *oldest_r)
 {
 	char *newdir = xasprintf("%s/new", dir);
 	DIR *d = opendir(newdir);
@@ -283,8 +280,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		}
 		goto out;
 	}
-	mailgate = mailgate_waiting(cfg_str(cfg, CFG_MAILGATE_DIR),
-				    &mailgate_oldest);
+	mailgate = ctl_mailgate_waiting(cfg_str(cfg, CFG_MAILGATE_DIR),
+					&mailgate_oldest);
 	if (check) {
 		char *text;
 

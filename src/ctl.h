@@ -3,6 +3,7 @@
 #define CIRM_CTL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 /* cirmctl's commands. Each gets the arguments after its name (argv[0] is
@@ -59,6 +60,11 @@ struct store_message;
 int ctl_print_message(const struct store_message *m, void *ctx);
 
 /* cirmctl case prune (ctl-retention.c), ARGV from "prune". */
+/* The mail cirm-mailgate stored that is not in the inbox yet (cirmd
+   stopped, or its mailgate gateway down): the files of DIR/new, and the
+   oldest one's time in *OLDEST_R (0: none). */
+long long ctl_mailgate_waiting(const char *dir, int64_t *oldest_r);
+
 int ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
 		   char **argv);
 

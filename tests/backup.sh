@@ -238,4 +238,17 @@ check "... numbered after every number given before the restore" \
 	[ "$(sql "$I/cirm.db" 'SELECT number FROM cases ORDER BY id DESC LIMIT 1')" = \
 	  "KS-$(date +%Y)-$(printf %05d $((60 + pending + 1)))" ]
 
+# With cirmd stopped, mail cirm-mailgate stores waits in its Maildir,
+# outside the database: the backup says so (and is made all the same).
+mail 62 | "$MAILGATE" -c "$C" || echo "mailgate failed on 62" >&2
+run "$CIRMCTL" -c "$C" backup --no-spool "$T/b5"
+check "mail waiting in the mailgate's Maildir: exit 1" [ "$rc" -eq 1 ]
+check "... saying it is not in the backup, and what to do" contains "$err" \
+	"1 mail cirm-mailgate stored waits in $I/mailgate/new and is not in the backup: start cirmd"
+check "... with the backup made" [ -s "$T/b5/cirm.db" ]
+run "$CIRMD" -c "$C" --once
+run "$CIRMCTL" -c "$C" backup --no-spool "$T/b6"
+check "taken in by cirmd --once: the next backup has it, exit 0" \
+	[ "$rc" -eq 0 -a "$(sql "$T/b6/cirm.db" "SELECT count(*) FROM message WHERE rfc_message_id = 'foto.62@exempel.se'")" -ge 1 ]
+
 done_testing
