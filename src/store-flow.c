@@ -679,15 +679,11 @@ store_contact_name(struct store *store, int64_t contact_id, char **name_r,
 		"SELECT coalesce(nullif(name, ''), login, '') FROM contact "
 		"WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, contact_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*name_r = xstrdup(store_col_text(st, 0));
-	return store_row_end(store, st, rc, "read contact", error_r);
+	return store_one_text(store, st, name_r, "read contact", error_r);
 }
 
 int
@@ -701,15 +697,11 @@ store_case_last_citizen_id(struct store *store, int64_t case_id, char **id_r,
 		"m.rfc_message_id IS NOT NULL AND p.role IN ('citizen', 'cc') "
 		"ORDER BY m.id DESC LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id_r = xstrdup(store_col_text(st, 0));
-	return store_row_end(store, st, rc, "read message", error_r);
+	return store_one_text(store, st, id_r, "read message", error_r);
 }
 
 int
@@ -720,16 +712,12 @@ store_contact_first(struct store *store, int64_t contact_id, const char *kind,
 		"SELECT address FROM contact_address WHERE contact_id = ? "
 		"AND kind = ? ORDER BY id LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, contact_id);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*address_r = xstrdup(store_col_text(st, 0));
-	return store_row_end(store, st, rc, "read address", error_r);
+	return store_one_text(store, st, address_r, "read address", error_r);
 }
 
 static int
@@ -1000,16 +988,16 @@ store_case_citizen_texts(struct store *store, int64_t case_id, char **texts_r,
 		"m.visibility = 'public' AND c.kind <> 'handler' ORDER BY m.id "
 		"DESC LIMIT 20)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
+	int r;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
-	rc = sqlite3_step(st);
-	*texts_r = xstrdup(rc == SQLITE_ROW && store_col_text(st, 0) != NULL ?
-			   store_col_text(st, 0) : "");
-	return store_row_end(store, st, rc, "read messages", error_r) < 0 ?
-		-1 : 0;
+	/* an aggregate: one row, NULL (so "") for no messages */
+	r = store_one_text(store, st, texts_r, "read messages", error_r);
+	if (r == 0)
+		*texts_r = xstrdup("");
+	return r < 0 ? -1 : 0;
 }
 
 int
@@ -1018,15 +1006,11 @@ store_message_visibility(struct store *store, int64_t id, char **visibility_r,
 {
 	static const char sql[] = "SELECT visibility FROM message WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*visibility_r = xstrdup(store_col_text(st, 0));
-	return store_row_end(store, st, rc, "read message", error_r);
+	return store_one_text(store, st, visibility_r, "read message", error_r);
 }
 
 int

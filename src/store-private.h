@@ -97,6 +97,11 @@ int store_fail(struct store *store, const char *what, char **error_r);
    row, -1. */
 int store_one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r,
 		  int64_t *b_r, const char *what, char **error_r);
+/* Runs ST (bound already) expecting at most one row with a text column:
+   1 with *TEXT_R (caller frees; "" for NULL), 0 when no row (*TEXT_R
+   untouched), -1. */
+int store_one_text(struct store *store, sqlite3_stmt *st, char **text_r,
+		   const char *what, char **error_r);
 /* Steps a statement that returns no rows (or whose rows are ignored). */
 int store_exec_stmt(struct store *store, sqlite3_stmt *st, const char *what,
 		    char **error_r);

@@ -474,16 +474,12 @@ store_gateway_state_get(struct store *store, const char *gateway,
 	static const char sql[] =
 		"SELECT value FROM gateway_state WHERE gateway = ? AND key = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
 
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, gateway);
 	store_bind_text(st, 2, key);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*value_r = xstrdup(store_col_text(st, 0));
-	return store_row_end(store, st, rc, "read gateway state", error_r);
+	return store_one_text(store, st, value_r, "read gateway state", error_r);
 }
 
 int

@@ -790,6 +790,20 @@ store_savepoint_rollback(struct store *store)
 }
 
 int
+store_one_text(struct store *store, sqlite3_stmt *st, char **text_r,
+	       const char *what, char **error_r)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		const char *t = store_col_text(st, 0);
+
+		*text_r = xstrdup(t != NULL ? t : "");
+	}
+	return store_row_end(store, st, rc, what, error_r);
+}
+
+int
 store_one_row(struct store *store, sqlite3_stmt *st, int64_t *a_r, int64_t *b_r,
 	      const char *what, char **error_r)
 {
