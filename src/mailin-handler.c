@@ -1454,21 +1454,17 @@ answers_in_context(struct store *store, const struct mailin_verdict *v,
 	parse(v->interleaved, &all);
 	f = open_memstream(&r->shown, &len);
 	for (const char *p = all.text; *p != '\0';) {
-		size_t n = strcspn(p, "\n");
-		const char *s;
-		size_t m;
+		size_t n = strcspn(p, "\n"), m = 0;
+		const char *s = p;
+		bool quoted = *p == '>';
 
-		if (*p == '>') {
+		if (quoted)
 			m = bare_line(p, n, &s);
-			if (m == 0 || !citizen_wrote(citizen, s, m)) {
-				p += n + (p[n] == '\n');
-				continue;
-			}
-			kept = true;
+		/* the handler's own lines, and the citizen's quoted ones */
+		if (!quoted || (m > 0 && citizen_wrote(citizen, s, m))) {
+			kept |= quoted;
+			fwrite(p, 1, n + (p[n] == '\n'), f);
 		}
-		fwrite(p, 1, n, f);
-		if (p[n] == '\n')
-			fputc('\n', f);
 		p += n + (p[n] == '\n');
 	}
 	fclose(f);
