@@ -156,6 +156,119 @@ sync_file(const char *path)
 	return r;
 }
 
+/* Copies the file NAME of the directory FROM (open as FROMFD) to TO,
+   keeping its time (for a mail of cirm-mailgate's, the moment it
+   reached us) and syncing it; TO must not exist and gets MODE. 0; 1 when NAME is gone
+   or is not a regular file (the mailgate gateway took it in meanwhile);
+   -1 with *ERROR_R. */
+static int
+copy_mail_file(const struct copy_ctx *c, int fromfd, const char *from,
+	       const char *name, const char *to, unsigned int mode,
+	       unsigned long long *bytes, char **error_r)
+{
+	char buf[65536];
+	struct stat st;
+	int in, out = -1;
+	ssize_t n = 0;
+
+	in = openat(fromfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (in < 0 && (errno == ENOENT || errno == ELOOP))
+		return 1;
+	if (in < 0 || fstat(in, &st) < 0) {
+		*error_r = xasprintf("%s/%s: %s", from, name, strerror(errno));
+		if (in >= 0)
+			close(in);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(in);
+		return 1;
+	}
+	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	while (out >= 0 && (n = read(in, buf, sizeof(buf))) > 0 &&
+	       write_all(out, buf, (size_t)n) == 0)
+		*bytes += (unsigned long long)n;
+	if (n < 0)
+		*error_r = xasprintf("%s/%s: %s", from, name, strerror(errno));
+	else if (out < 0 || n > 0 ||
+		 futimens(out, (const struct timespec[]){ st.st_atim,
+							  st.st_mtim }) < 0 ||
+		 give(c, to) < 0 || fsync(out) < 0)
+		*error_r = xasprintf("%s: %s", to, strerror(errno));
+	close(in);
+	if (out >= 0 && close(out) < 0 && *error_r == NULL)
+		*error_r = xasprintf("%s: %s", to, strerror(errno));
+	if (*error_r == NULL)
+		return 0;
+	if (out >= 0)
+		unlink(to);
+	return -1;
+}
+
+/* Copies each mail of the directory FROM into TO/new under its own
+   name: for a backup, TO is made (mode 0700); with INTO_MAILDIR, for a
+   restore, TO is a Maildir (made if missing) and each mail goes by way
+   of its tmp/, unless new/ has it already. The number copied, or -1
+   with *ERROR_R. */
+static long
+copy_mails(const struct copy_ctx *c, const char *from, const char *to,
+	   int into_maildir, unsigned long long *bytes, char **error_r)
+{
+	DIR *d = opendir(from);
+	struct dirent *e;
+	char *dest = xasprintf("%s/new", to);
+	long n = 0;
+
+	if (d == NULL) {
+		free(dest);
+		if (errno == ENOENT)
+			return 0;
+		*error_r = xasprintf("%s: %s", from, strerror(errno));
+		return -1;
+	}
+	for (int i = 0; i < 3 && *error_r == NULL; i++) {
+		/* for a restore, an instance older than cirm-mailgate's
+		   Maildir may lack it */
+		char *sub = i == 0 ? xstrdup(to) :
+			    xasprintf("%s/%s", to, i == 1 ? "new" : "tmp");
+
+		if ((i < 2 || into_maildir) && access(sub, F_OK) < 0 &&
+		    (mkdir(sub, into_maildir ? 0750 : 0700) < 0 ||
+		     give(c, sub) < 0))
+			*error_r = xasprintf("%s: %s", sub, strerror(errno));
+		free(sub);
+	}
+	while (*error_r == NULL && (e = readdir(d)) != NULL) {
+		char *tmp, *path;
+		int r;
+
+		if (e->d_name[0] == '.')
+			continue;
+		path = xasprintf("%s/%s", dest, e->d_name);
+		tmp = into_maildir ? xasprintf("%s/tmp/%s", to, e->d_name) :
+				     xstrdup(path);
+		if (into_maildir && access(path, F_OK) == 0)
+			r = 1;	/* new/ has it: the same mail */
+		else
+			r = copy_mail_file(c, dirfd(d), from, e->d_name, tmp,
+					   into_maildir ? 0640 : 0600, bytes,
+					   error_r);
+		if (r == 0 && into_maildir && rename(tmp, path) < 0) {
+			*error_r = xasprintf("%s: %s", path, strerror(errno));
+			unlink(tmp);
+			r = -1;
+		}
+		n += r == 0;
+		free(tmp);
+		free(path);
+	}
+	closedir(d);
+	if (*error_r == NULL && n > 0 && sync_file(dest) < 0)
+		*error_r = xasprintf("%s: %s", dest, strerror(errno));
+	free(dest);
+	return *error_r == NULL ? n : -1;
+}
+
 /* Copies the key file, refused (as everywhere) when others may read it. */
 static int
 copy_key(const char *from, const char *to, char **error_r)
@@ -232,10 +345,10 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	};
 	struct copy_ctx c = { 0 };
 	const char *dir;
-	char *db, *part, *key, *err = NULL, *detail, *lock;
+	char *db, *part, *key, *err = NULL, *detail, *mail_dir, *mail_from;
 	int opt, no_spool = 0, r;
-	long long waiting;
-	int64_t oldest;
+	long mails;
+	unsigned long long mail_bytes = 0;
 	struct stat sb;
 
 	while ((opt = ctl_getopt(argc, argv, "n", opts)) != -1) {
@@ -255,6 +368,20 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	db = xasprintf("%s/cirm.db", dir);
 	part = xasprintf("%s/cirm.db.part", dir);
 	key = xasprintf("%s/cirm.key", dir);
+	mail_dir = xasprintf("%s/mailgate", dir);
+	mail_from = xasprintf("%s/new", cfg_str(cfg, CFG_MAILGATE_DIR));
+	/* Mail cirm-mailgate stored that is not in the database yet (cirmd
+	   stopped, or a burst). Copied before the database, so that a mail
+	   the mailgate gateway takes in meanwhile is in the database copy:
+	   in both at worst, and then the engine keeps one of the two. */
+	if ((mails = copy_mails(&c, mail_from, mail_dir, 0, &mail_bytes,
+				&err)) < 0) {
+		ctl_error(_("mail cirm-mailgate stored is not in the backup: "
+			    "%s"), err);
+		free(err);
+		err = NULL;
+	}
+	free(mail_from);
 	/* The database comes last under its own name: a backup that has
 	   cirm.db is whole. */
 	if (store_backup(store, part, &err) < 0) {
@@ -284,11 +411,13 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		free(db);
 		free(part);
 		free(key);
+		free(mail_dir);
 		return 1;
 	}
 	/* Who took the citizens' mail out of the instance, and where to. */
-	detail = xasprintf("%ld attachment files%s", c.files,
-			   no_spool ? " (--no-spool)" : "");
+	detail = xasprintf("%ld attachment files%s, %ld waiting mails",
+			   c.files, no_spool ? " (--no-spool)" : "",
+			   mails > 0 ? mails : 0);
 	if (store_begin(store, &err) < 0 ||
 	    store_audit_add(store, cirm_now(), store_audit_actor(),
 			    "instance.backup", dir, detail, &err) < 0 ||
@@ -310,27 +439,21 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		printf(_("  spool/    %ld attachment files (%llu bytes), "
 			 "each checked against its SHA-256\n"),
 		       c.files, c.bytes);
+	if (mails >= 0)
+		printf(ngettext("  mailgate/ %ld mail cirm-mailgate stored that "
+				"was not in the database yet (%llu bytes); "
+				"restore puts it back\n",
+				"  mailgate/ %ld mails cirm-mailgate stored that "
+				"were not in the database yet (%llu bytes); "
+				"restore puts them back\n",
+				(unsigned long)mails),
+		       mails, mail_bytes);
 	printf("%s", _("  cirm.key  the instance key\n"));
 	printf("%s", _("It holds citizens' mail and the key that signs reply "
 		       "addresses: keep it as safe as the instance. cirm.conf "
 		       "is not in it.\n"));
-	/* While cirmd runs its gateway takes such mail in at once; while
-	   it does not, the mail waits, and the database copy lacks it. */
-	lock = xasprintf("%s.cirmd-lock", cfg_str(cfg, CFG_DATABASE));
-	waiting = lockfile_holder(lock) != 0 ? 0 :
-		  ctl_mailgate_waiting(cfg_str(cfg, CFG_MAILGATE_DIR), &oldest);
-	free(lock);
-	if (waiting > 0) {
-		ctl_error(ngettext("%lld mail cirm-mailgate stored waits in %s/new "
-				   "and is not in the backup: start cirmd (or run "
-				   "cirmd --once) and back up again",
-				   "%lld mails cirm-mailgate stored wait in %s/new "
-				   "and are not in the backup: start cirmd (or run "
-				   "cirmd --once) and back up again",
-				   (unsigned long)waiting),
-			  waiting, cfg_str(cfg, CFG_MAILGATE_DIR));
+	if (mails < 0)
 		r = 1;
-	}
 	if (c.missing > 0) {
 		ctl_error(ngettext("%ld attachment file the database names is "
 				   "missing from the spool, and so from the "
@@ -345,6 +468,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	free(db);
 	free(part);
 	free(key);
+	free(mail_dir);
 	return r;
 }
 
@@ -454,8 +578,11 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	struct cfg *cfg = NULL;
 	const char *dir, *database;
 	char *from = NULL, *from_key = NULL, *keep = NULL, *keep_key = NULL;
-	char *from_spool = NULL, *err = NULL, stamp[32];
+	char *from_spool = NULL, *err = NULL, stamp[40], when[32];
+	char *from_mail = NULL;
 	int opt, yes = 0, ret = 1, r;
+	long mails;
+	unsigned long long mail_bytes = 0;
 	time_t t = time(NULL);
 	struct stat sb;
 	struct tm tm;
@@ -515,9 +642,31 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	}
 	print_summary(_("The instance"), &now);
 	print_summary(_("The backup"), &then);
+	{
+		char *mg = xasprintf("%s/mailgate", dir);
+		int64_t oldest;
+		long long n = ctl_mailgate_waiting(mg, &oldest);
+
+		free(mg);
+		if (n > 0)
+			printf(ngettext("The backup also holds %lld mail "
+					"cirm-mailgate had stored and cirmd "
+					"had not taken in.\n",
+					"The backup also holds %lld mails "
+					"cirm-mailgate had stored and cirmd "
+					"had not taken in.\n",
+					(unsigned long)n), n);
+	}
 	localtime_r(&t, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
-	keep = xasprintf("%s.before-restore-%s", database, stamp);
+	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
+	/* a second restore within the same second keeps its own */
+	for (int i = 1; keep == NULL || (access(keep, F_OK) == 0 && i < 100);
+	     i++) {
+		snprintf(stamp, sizeof(stamp), i == 1 ? "%s" : "%s-%d", when,
+			 i);
+		free(keep);
+		keep = xasprintf("%s.before-restore-%s", database, stamp);
+	}
 	if (!yes) {
 		printf(_("Nothing is changed. With --yes the instance's "
 			 "database becomes the backup's, and the present one "
@@ -549,6 +698,27 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		printf(_("Attachment files put back in the spool: %ld (%llu "
 			 "bytes)\n"), c.files, c.bytes);
 	}
+	/* what the mailgate had stored and cirmd had not taken in: it waits
+	   for cirmd again */
+	free(err);
+	err = NULL;
+	from_mail = xasprintf("%s/mailgate/new", dir);
+	mails = copy_mails(&c, from_mail, cfg_str(cfg, CFG_MAILGATE_DIR), 1,
+			   &mail_bytes, &err);
+	if (mails < 0) {
+		ctl_error(_("mail cirm-mailgate had stored is not put back: "
+			    "%s"), err);
+		ret = 1;
+	} else if (mails > 0) {
+		printf(ngettext("%ld mail cirm-mailgate had stored is put back "
+				"in %s/new: cirmd takes it in when it starts\n",
+				"%ld mails cirm-mailgate had stored are put "
+				"back in %s/new: cirmd takes them in when it "
+				"starts\n", (unsigned long)mails),
+		       mails, cfg_str(cfg, CFG_MAILGATE_DIR));
+	}
+	free(err);
+	err = NULL;
 	keep_key = xasprintf("%s.before-restore-%s",
 			     cfg_str(cfg, CFG_KEY_FILE), stamp);
 	if ((r = restore_key(&c, from_key, cfg_str(cfg, CFG_KEY_FILE),
@@ -595,6 +765,7 @@ out:
 	free(from);
 	free(from_key);
 	free(from_spool);
+	free(from_mail);
 	free(keep);
 	free(keep_key);
 	store_free(&store);

@@ -5,9 +5,11 @@
 # file it names is there with the right content, the key is there, mode
 # 0600; a directory that is not empty, a missing attachment file and a
 # readable key are refused with a clear message; the audit log records
-# the backup. cirmctl restore puts it back: only with --yes, never while
-# cirmd runs, keeping the database and key it replaces, bringing back lost
-# attachment files, and never giving a case number twice.
+# the backup, which also holds the mail cirm-mailgate stored that is not in
+# the database yet. cirmctl restore puts it back: only with --yes, never
+# while cirmd runs, keeping the database and key it replaces, bringing
+# back lost attachment files and the mailgate's mail, and never giving a
+# case number twice nor making two cases of one mail.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -99,6 +101,18 @@ check "the copy is sound" \
 	[ "$(sql "$B/cirm.db" 'PRAGMA integrity_check')" = ok ]
 cases=$(sql "$B/cirm.db" 'SELECT count(*) FROM cases')
 pending=$(sql "$B/cirm.db" 'SELECT count(*) FROM inbox')
+# Mail the mailgate had stored and its gateway had not taken in when the
+# backup began; a mail the gateway took in meanwhile is in the database
+# copy as well, and counts once.
+waiting=0
+for f in "$B"/mailgate/new/*; do
+	[ -f "$f" ] || continue
+	id=$(sed -n 's/^Message-ID: <\(.*\)>$/\1/p' "$f")
+	[ "$(sql "$B/cirm.db" "SELECT (SELECT count(*) FROM message WHERE
+	    rfc_message_id = '$id') + (SELECT count(*) FROM inbox i LEFT JOIN
+	    raw_message r ON r.id = i.raw_id WHERE instr(CAST(coalesce(r.raw,
+	    i.raw) AS TEXT), '<$id>') > 0)")" -eq 0 ] && waiting=$((waiting + 1))
+done
 check "the copy has the cases of its moment ($cases)" \
 	[ "$cases" -ge 5 -a "$cases" -le 60 ]
 # Consistent: every case of the copy has its messages, and every
@@ -231,24 +245,80 @@ check "... and its chain holds" [ "$rc" -eq 0 ]
 # The numbers given since the backup stay given.
 mail 61 | "$MAILGATE" -c "$C"
 run "$CIRMD" -c "$C" --once
-# (with the mails that waited in the backup's inbox, handled again)
+# (with the mails that waited in the backup's inbox and in its mailgate/,
+# handled again)
 check "a new mail after the restore: a new case" \
-	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq $((cases + pending + 1)) ]
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq $((cases + pending + waiting + 1)) ]
 check "... numbered after every number given before the restore" \
-	[ "$(sql "$I/cirm.db" 'SELECT number FROM cases ORDER BY id DESC LIMIT 1')" = \
-	  "KS-$(date +%Y)-$(printf %05d $((60 + pending + 1)))" ]
+	[ "$(sql "$I/cirm.db" 'SELECT max(number) FROM cases')" = \
+	  "KS-$(date +%Y)-$(printf %05d $((60 + pending + waiting + 1)))" ]
+check "no mail is in two cases" [ "$(sql "$I/cirm.db" "SELECT count(*) FROM
+	(SELECT 1 FROM message WHERE direction = 'in' GROUP BY rfc_message_id
+	 HAVING count(DISTINCT case_id) > 1)")" -eq 0 ]
 
 # With cirmd stopped, mail cirm-mailgate stores waits in its Maildir,
-# outside the database: the backup says so (and is made all the same).
+# outside the database: the backup holds it, and the restore puts it back.
 mail 62 | "$MAILGATE" -c "$C" || echo "mailgate failed on 62" >&2
+stored=$(ls "$I/mailgate/new")
 run "$CIRMCTL" -c "$C" backup --no-spool "$T/b5"
-check "mail waiting in the mailgate's Maildir: exit 1" [ "$rc" -eq 1 ]
-check "... saying it is not in the backup, and what to do" contains "$err" \
-	"1 mail cirm-mailgate stored waits in $I/mailgate/new and is not in the backup: start cirmd"
-check "... with the backup made" [ -s "$T/b5/cirm.db" ]
+check "mail waiting in the mailgate's Maildir: exit 0" [ "$rc" -eq 0 ]
+check "... the backup says it holds it" contains "$out" \
+	"mailgate/ 1 mail cirm-mailgate stored that was not in the database yet"
+check_all "... as the same file, mode 0600, with its arrival time" <<-'EOF'
+	cmp -s "$I/mailgate/new/$stored" "$T/b5/mailgate/new/$stored" &&
+	[ "$(mode_of "$T/b5/mailgate/new/$stored")" = 600 ] &&
+	[ "$(stat -c %Y "$T/b5/mailgate/new/$stored")" = "$(stat -c %Y "$I/mailgate/new/$stored")" ]
+EOF
+check "... and leaves it where it was" [ -f "$I/mailgate/new/$stored" ]
+arrived=$(stat -c %Y "$I/mailgate/new/$stored")
 run "$CIRMD" -c "$C" --once
 run "$CIRMCTL" -c "$C" backup --no-spool "$T/b6"
-check "taken in by cirmd --once: the next backup has it, exit 0" \
-	[ "$rc" -eq 0 -a "$(sql "$T/b6/cirm.db" "SELECT count(*) FROM message WHERE rfc_message_id = 'foto.62@exempel.se'")" -ge 1 ]
+check_all "taken in by cirmd --once: the next backup has it in the database" <<-'EOF'
+	[ "$rc" -eq 0 ] &&
+	[ "$(sql "$T/b6/cirm.db" "SELECT count(*) FROM message WHERE rfc_message_id = 'foto.62@exempel.se'")" -eq 1 ] &&
+	[ -z "$(ls "$T/b6/mailgate/new")" ]
+EOF
+check "... and says no mail waits" contains "$out" "mailgate/ 0 mails"
+
+ncases=$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')
+rm -rf "$I/mailgate"	# an instance older than the mailgate's Maildir
+run "$CIRMCTL" -c "$C" restore "$T/b5"
+check "restore without --yes names the waiting mail" contains "$out" \
+	"The backup also holds 1 mail cirm-mailgate had stored and cirmd had not taken in."
+run "$CIRMCTL" -c "$C" restore --yes "$T/b5"
+check "restore --yes: exit 0" [ "$rc" -eq 0 ]
+check "... puts the mail back for cirmd" contains "$out" \
+	"1 mail cirm-mailgate had stored is put back in $I/mailgate/new: cirmd takes it in when it starts"
+check_all "... as the same file with its arrival time, the owner's" <<-'EOF'
+	cmp -s "$T/b5/mailgate/new/$stored" "$I/mailgate/new/$stored" &&
+	[ "$(stat -c %Y "$I/mailgate/new/$stored")" = "$arrived" ] &&
+	[ "$(stat -c %U "$I/mailgate/new/$stored")" = "$owner" ] &&
+	[ "$(stat -c %U "$I/mailgate/tmp")" = "$owner" ] &&
+	[ -z "$(ls "$I/mailgate/tmp")" ]
+EOF
+run "$CIRMD" -c "$C" --once
+check "cirmd takes it in: its case again, as before the restore" \
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq "$ncases" ]
+check "... received when it first arrived" \
+	[ "$(sql "$I/cirm.db" "SELECT c.received_at FROM cases c JOIN message m ON m.case_id = c.id WHERE m.rfc_message_id = 'foto.62@exempel.se'")" = "$arrived" ]
+# A mail both in the backup's database and in its mailgate/ (taken in
+# while the backup ran) is one case.
+cp -p "$T/b5/mailgate/new/$stored" "$I/mailgate/new/"
+run "$CIRMD" -c "$C" --once
+check "the same mail once more: no new case" \
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq "$ncases" ]
+mkdir -p "$T/b7/mailgate/new" && cp -p "$T/b5/cirm.db" "$T/b5/cirm.key" "$T/b7/" &&
+	ln -s "$I/cirm.conf" "$T/b7/mailgate/new/link" &&
+	mkdir "$T/b7/mailgate/new/dir"
+# (and a database kept from a restore in the same second)
+for s in 0 1 2 3 4 5 6 7 8 9 10; do
+	: >"$I/cirm.db.before-restore-$(date -d "+$s sec" +%Y%m%d-%H%M%S)"
+done
+run "$CIRMCTL" -c "$C" restore --yes "$T/b7"
+check_all "a link or a directory among the backup's mail: not copied" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ ! -e "$I/mailgate/new/link" ] && [ ! -e "$I/mailgate/new/dir" ]
+EOF
+check "a kept database of the same second: this one is kept beside it" \
+	contains "$out" "-2."
 
 done_testing
