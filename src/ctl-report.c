@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cirmctl report [--from DATE] [--to DATE] [--within DAYS]
-   [--by workflow|group|channel|month] [--csv]: how quickly the cases
+   [--by workflow|group|handler|channel|month] [--csv]: how quickly the cases
    received in a period got their first answer from a person, the
    figure municipalities report ("svar inom två arbetsdagar"), counted
    in business days by each case's workflow calendar. */
@@ -24,7 +24,7 @@
 /* Most business days --within accepts. */
 #define WITHIN_MAX 60
 
-enum by { BY_WORKFLOW, BY_GROUP, BY_CHANNEL, BY_MONTH };
+enum by { BY_WORKFLOW, BY_GROUP, BY_HANDLER, BY_CHANNEL, BY_MONTH };
 
 /* The figures of one row of the report. */
 struct row {
@@ -171,6 +171,9 @@ add_case(const struct store_report_case *c, void *ctx)
 	case BY_GROUP:
 		key = c->group;
 		break;
+	case BY_HANDLER:
+		key = c->handler;
+		break;
 	case BY_CHANNEL:
 		key = c->channel;
 		break;
@@ -297,6 +300,8 @@ by_title(enum by by)
 	switch (by) {
 	case BY_GROUP:
 		return _("group");
+	case BY_HANDLER:
+		return _("handler");
 	case BY_CHANNEL:
 		return _("channel");
 	case BY_MONTH:
@@ -421,8 +426,8 @@ report(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		{ "csv", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char *const bys[] = { "workflow", "group", "channel",
-					   "month" };
+	static const char *const bys[] = { "workflow", "group", "handler",
+					   "channel", "month" };
 	struct report rp = { .store = store, .now = time(NULL) };
 	char from[16], to[16];
 	const char *from_arg = NULL, *to_arg = NULL;
@@ -462,7 +467,8 @@ report(const struct cfg *cfg, struct store *store, int argc, char **argv)
 				}
 			if (!by_ok) {
 				ctl_error(_("--by takes workflow, group, "
-					    "channel or month, not '%s'"),
+					    "handler, channel or month, not "
+					    "'%s'"),
 					  optarg);
 				return EX_USAGE;
 			}
@@ -524,7 +530,7 @@ out:
 usage:
 	ctl_error("%s", _("usage: cirmctl report [--from YYYY-MM-DD [--to "
 			  "YYYY-MM-DD]] [--within DAYS] "
-			  "[--by workflow|group|channel|month] [--csv]"));
+			  "[--by workflow|group|handler|channel|month] [--csv]"));
 	return EX_USAGE;
 }
 

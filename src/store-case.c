@@ -342,8 +342,9 @@ store_report_cases(struct store *store, int64_t from, int64_t to,
 		"(SELECT min(e.at) FROM event e WHERE e.case_id = c.id AND "
 		"e.kind = 'reply.sent' AND (e.actor_id IS NOT NULL OR "
 		"e.detail = 'answer')), c.channel, c.workflow, "
-		"c.workflow_version, g.name FROM cases c "
+		"c.workflow_version, g.name, h.login FROM cases c "
 		"LEFT JOIN handler_group g ON g.id = c.group_id "
+		"LEFT JOIN contact h ON h.id = c.assignee_id "
 		"WHERE c.received_at >= ? AND c.received_at < ? "
 		"ORDER BY c.received_at, c.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -363,6 +364,7 @@ store_report_cases(struct store *store, int64_t from, int64_t to,
 			.workflow = store_col_text(st, 5),
 			.workflow_version = sqlite3_column_int(st, 6),
 			.group = store_col_text(st, 7),
+			.handler = store_col_text(st, 8),
 		};
 
 		if (fn(&c, ctx) != 0)

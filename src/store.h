@@ -237,6 +237,7 @@ struct store_report_case {
 	const char *workflow;	 /* NULL: none */
 	int workflow_version;
 	const char *group;	 /* NULL: none */
+	const char *handler;	 /* the assignee's login; NULL: none */
 };
 /* Calls FN on each case received at or after FROM and before TO, oldest
    first, with the time of the first answer a handler wrote to its

@@ -136,6 +136,19 @@ check "table explains its columns" contains "$out" "no answer: closed"
 
 run "$CIRMCTL" -c "$C" report --from 2026-11-01 --to 2026-11-30 --by channel --csv
 check "by channel" contains "$out" "email,7,3,1,0,2,1,50.0,48.0"
+# By handler: the one each case is assigned to now. Eva has all but F
+# (never taken) and B, given to Olle.
+"$CIRMCTL" -c "$C" handler add olle --email olle@kommun.example \
+	--group synpunkter >/dev/null
+sql "UPDATE cases SET assignee_id = (SELECT id FROM contact WHERE login = 'olle') WHERE id = $(case_id B)"
+run "$CIRMCTL" -c "$C" report --from 2026-11-01 --to 2026-11-30 --by handler --csv
+check_all "by handler: eva, olle, and F without one" <<-'EOF'
+	[ "$rc" -eq 0 ] &&
+	[ "$(printf '%s\n' "$out" | sed -n 1p | cut -d, -f1)" = handler ] &&
+	printf '%s\n' "$out" | grep -qx 'eva,5,3,0,0,1,1,75.0,47.0' &&
+	printf '%s\n' "$out" | grep -qx 'olle,1,0,1,0,0,0,0.0,49.0' &&
+	printf '%s\n' "$out" | grep -q '^-,1,0,0,0,1,0,0.0,'
+EOF
 
 # A case whose workflow definition is gone counts in the default calendar.
 sql "UPDATE cases SET workflow = NULL WHERE id = $(case_id A)"
@@ -158,7 +171,7 @@ check "--within 0" contains "$err" "--within takes a number of business days fro
 run "$CIRMCTL" -c "$C" report --within 2x
 check "--within 2x" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" report --by person
-check "--by person" contains "$err" "--by takes workflow, group, channel or month"
+check "--by person" contains "$err" "--by takes workflow, group, handler, channel or month"
 run "$CIRMCTL" -c "$C" report november
 check "a stray argument" [ "$rc" -eq 64 ]
 
