@@ -537,12 +537,29 @@ new_message_id(const struct flow *fl, const char *what)
 }
 
 /* Headers of mail to the citizen, as the outbox keeps them (UTF-8
-   "Name: value" lines the sending gateway encodes). */
+   "Name: value" lines the sending gateway encodes). Mail that answers
+   no message of the event (a command's or a timer's) continues the
+   thread of the citizen's last mail all the same. NULL on a database
+   error (*error_r set). */
 static char *
-citizen_headers(const struct flow *fl)
+citizen_headers(const struct flow *fl, char **error_r)
 {
 	const struct caseflow_settings *set = &fl->cf->set;
-	char *reply_to = NULL, *out;
+	char *reply_to = NULL, *out, *last = NULL, *thread = NULL;
+	const char *threads = fl->in->thread_headers;
+
+	if (threads == NULL) {
+		int rc = store_case_last_citizen_id(fl->store, fl->c.id, &last,
+						    error_r);
+
+		if (rc < 0)
+			return NULL;
+		if (rc > 0)
+			threads = thread = xasprintf("In-Reply-To: <%s>\n"
+						     "References: <%s>\n",
+						     last, last);
+		free(last);
+	}
 
 	if (set->key != NULL && set->address != NULL)
 		reply_to = token_address(set->key, set->address, fl->c.number,
@@ -559,9 +576,9 @@ citizen_headers(const struct flow *fl)
 			fl->in->thread_headers != NULL ? "auto-replied" :
 			"auto-generated",
 			fl->in->written_by_handler ? "" : "\n",
-			fl->in->thread_headers != NULL ? fl->in->thread_headers :
-			"");
+			threads != NULL ? threads : "");
 	free(reply_to);
+	free(thread);
 	return out;
 }
 
@@ -680,8 +697,8 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 					   a->template_id);
 		}
 	}
-	if (rc > 0 && !sms)
-		headers = citizen_headers(fl);
+	if (rc > 0 && !sms && (headers = citizen_headers(fl, error_r)) == NULL)
+		rc = -1;
 	if (rc > 0 && render_for_channel(fl, a->template_id, &subject, &body,
 					 error_r) == 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,

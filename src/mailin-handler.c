@@ -1243,22 +1243,6 @@ set_citizen_language(struct store *store, const struct mailin_verdict *v,
 	return rc;
 }
 
-/* The headers that continue the citizen's thread, or NULL (*error_r
-   set on a database error). */
-static char *
-citizen_thread(struct store *store, const struct mailin_verdict *v,
-	       char **error_r)
-{
-	char *last = NULL, *thread = NULL;
-	int rc = store_case_last_citizen_id(store, v->case_id, &last, error_r);
-
-	if (rc > 0)
-		thread = xasprintf("In-Reply-To: <%s>\nReferences: <%s>\n",
-				   last, last);
-	free(last);
-	return thread;
-}
-
 /* Sends the text to the citizen (unless #note) with the attachments of
    the handler's message MESSAGE_ID, then carries out the checked
    commands in order: what they send comes after the answer ("your case
@@ -1276,7 +1260,6 @@ carry_out(struct mailin *mi, struct store *store,
 		.channel = "email", .text = r->text, .sender_id = v->handler_id,
 		.now = cirm_now(), .shown_text = r->shown,
 	};
-	char *thread = NULL;
 	bool any_workflow = false;
 	bool answer = !r->note && (r->text[0] != '\0' || r->files_alone);
 	int ret = 0;
@@ -1295,9 +1278,6 @@ carry_out(struct mailin *mi, struct store *store,
 	if (ret == 0 && answer) {
 		struct caseflow_input a = in;
 
-		a.thread_headers = thread = citizen_thread(store, v, error_r);
-		if (thread == NULL && *error_r != NULL)
-			return -1;
 		/* the handler's files go along to the citizen (by mail) */
 		a.attachments_of = message_id;
 		a.attachments_withheld = r->signature_pictures;
@@ -1360,11 +1340,9 @@ carry_out(struct mailin *mi, struct store *store,
 			break;
 		}
 	}
-	in.thread_headers = thread;
 	if (ret == 0 && answer && !any_workflow)
 		ret = caseflow_event(mi->flow, store, v->case_id,
 				     "mail.handler", &in, error_r);
-	free(thread);
 	return ret;
 }
 

@@ -1344,6 +1344,17 @@ START_TEST(test_handler_refusals)
 	ck_assert_int_eq(count("SELECT (SELECT id FROM outbox WHERE body "
 			       "LIKE '%byggfirman%') < (SELECT id FROM outbox "
 			       "WHERE subject LIKE 'Ditt ärende är klart%')"), 1);
+	/* ... threaded like the answer, to the citizen's mail, though no
+	   mail of hers set it off; automatic, not a person's */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox r, outbox a "
+			       "WHERE r.subject LIKE 'Ditt ärende är klart%' "
+			       "AND a.body LIKE '%byggfirman%' AND "
+			       "instr(a.headers, 'In-Reply-To: <') > 0 AND "
+			       "substr(r.headers, instr(r.headers, "
+			       "'In-Reply-To:')) = substr(a.headers, "
+			       "instr(a.headers, 'In-Reply-To:')) AND "
+			       "r.headers LIKE '%Auto-Submitted: "
+			       "auto-generated%'"), 1);
 	free(bad);
 	bad = mail("eva@kommun.example", to, "SV", "r6@kommun.example", NULL,
 		   "#fraga\n\nNär bullrar det?\n");
