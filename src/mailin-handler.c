@@ -108,6 +108,19 @@ static const struct text
 		    "mejlet).",
 		    "Correct them and reply to the notification again (or to "
 		    "this mail)." },
+	T_EMPTY_SUBJECT = { "Ditt svar var tomt", "Your reply was empty" },
+	T_EMPTY = { "Ditt svar hade ingen text av dig och inga kommandon, "
+		    "bara citerad text. Inget har skickats till invånaren "
+		    "och ärendet är oförändrat.\n\nSkriv svaret på egna rader "
+		    "(inte på rader som börjar med >), överst eller mellan de "
+		    "citerade raderna, och svara igen på aviseringen (eller "
+		    "på det här mejlet).\n",
+		    "Your reply had no text of your own and no commands, "
+		    "only quoted text. Nothing was sent to the citizen and "
+		    "the case is unchanged.\n\nWrite your answer on lines of "
+		    "its own (not on lines starting with >), at the top or "
+		    "between the quoted lines, and reply to the notification "
+		    "again (or to this mail).\n" },
 	T_RETRY_FILES = { "Bifoga filerna igen: de finns kvar i ärendet men "
 			  "följer inte med ett nytt svar av sig själva.",
 			  "Attach the files again: they are kept on the case "
@@ -1365,6 +1378,30 @@ refuse(struct mailin *mi, struct store *store,
 	return send_transcript(mi, store, v, r, error_r);
 }
 
+/* R has no command, no text of its own and no file for the citizen:
+   perhaps the answer was written inside the quoted notification, where
+   it reads as quote. It is kept on the case, internal; nothing else is
+   done, and the handler is told, so that the citizen does not wait for
+   an answer that never went. */
+static int
+empty_reply(struct mailin *mi, struct store *store,
+	    const struct store_inbox_row *row, const struct mailin_verdict *v,
+	    const struct reply *r, char **error_r)
+{
+	int64_t msg;
+
+	if (mailin_save_handler_message(mi, store, row, v, r->text, true, &msg,
+					error_r) < 0 ||
+	    store_event_add(store, v->case_id, cirm_now(), "handler.refused",
+			    v->handler_id, NULL, NULL, "no text", error_r) < 0)
+		return -1;
+	log_info("case %s: handler reply without text or commands",
+		 v->case_number);
+	return mail_handler_on_case(mi, store, v, r->address,
+				    tr(&T_EMPTY_SUBJECT, r->lang),
+				    tr(&T_EMPTY, r->lang), error_r);
+}
+
 /* Whether one of R's commands takes no text (#tilldela): the reply is
    for colleagues. */
 static bool
@@ -1507,6 +1544,9 @@ handler_reply(struct mailin *mi, struct store *store,
 			return 0;
 		}
 	}
+	if (r->ncmds == 0 && r->text[0] == '\0' && !r->files_alone &&
+	    !(sms && files_for_citizen(r, v->msg)))
+		return empty_reply(mi, store, row, v, r, error_r);
 	/* an answer by mail written between the citizen's quoted lines */
 	if (!r->note && !sms && r->text[0] != '\0' && v->interleaved != NULL &&
 	    answers_in_context(store, v, r, error_r) < 0)

@@ -1411,6 +1411,44 @@ START_TEST(test_handler_command_below_text)
 }
 END_TEST
 
+/* A reply with nothing of the handler's own (an answer written inside
+   the quote reads as quote) changes nothing, and the handler is told. */
+START_TEST(test_handler_empty_reply)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "e1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "e2@kommun.example", NULL,
+		     "\n> Det bullrar.\n> Svar: vi kommer i morgon.\n");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);	/* the ack */
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'registrerad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused' AND detail = 'no text'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'e2@kommun.example' AND "
+			       "visibility = 'internal'"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "Ditt svar hade ingen text av dig och "
+			     "inga kommandon, bara citerad text.") != NULL,
+		      "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject = 'Ditt svar "
+			       "var tomt [' || (SELECT number FROM cases) || "
+			       "']'"), 1);
+	free(body);
+	free(reply);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A citizen who writes to a closed case (a reply to its last mail,
    its case number in the subject) opens a new case that mentions the
    old one: nobody looks at a closed case. */
@@ -3170,6 +3208,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_auth_results_syntax);
 	tcase_add_test(tc, test_forged_oversize_mark);
 	tcase_add_test(tc, test_handler_command_below_text);
+	tcase_add_test(tc, test_handler_empty_reply);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
 	tcase_add_test(tc, test_handler_due);
