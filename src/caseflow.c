@@ -46,6 +46,14 @@ struct caseflow {
 	struct skip_log skips[SKIP_LOG_ACTIONS];
 };
 
+/* A notification an action asked for: who gets it, rendered later. */
+struct pending_notice {
+	char *template_id;
+	int64_t contact_id;
+	char *address;
+	int line;			/* the action's, for the log */
+};
+
 /* One case's run: the case, its workflow and what happened. */
 struct flow {
 	struct caseflow *cf;
@@ -73,6 +81,10 @@ struct flow {
 	/* the run's events, written with its end in one statement */
 	struct store_event_new *events;
 	size_t nevents;
+	/* notifications to handlers, written once the run has ended, so
+	   that they show the case as it is then (see flush_notices) */
+	struct pending_notice *notices;
+	size_t nnotices;
 	/* A case's first run (caseflow_start): it has no timers but those
 	   the run arms, which armed_states and armed_names remember, so
 	   that leaving a state or arming a timer deletes only what can be
@@ -742,6 +754,7 @@ party_group(struct flow *fl, const char *to, int64_t *id_r, char **error_r)
 struct notify_ctx {
 	struct flow *fl;
 	const char *template_id;
+	int line;
 	char *error;
 	int sent;
 };
@@ -1055,7 +1068,6 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	if (ret < 0)
 		return -1;
 	headers = handler_headers(fl, contact_id);
-	n->sent++;
 	ret = send_out(fl, "email", address, "internal", "notify", headers,
 		       subject, body, fl->in->files_of, &n->error);
 	free(headers);
@@ -1064,10 +1076,73 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	return ret;
 }
 
+/* Notes a notification to CONTACT_ID at ADDRESS for flush_notices. */
+static int
+queue_notice(int64_t contact_id, const char *address, void *ctx)
+{
+	struct notify_ctx *n = ctx;
+	struct flow *fl = n->fl;
+
+	fl->notices = xrealloc(fl->notices, (fl->nnotices + 1) *
+			       sizeof(*fl->notices));
+	fl->notices[fl->nnotices++] = (struct pending_notice){
+		.template_id = xstrdup(n->template_id), .contact_id = contact_id,
+		.address = xstrdup(address), .line = n->line,
+	};
+	n->sent++;
+	return 0;
+}
+
+static void
+notices_clear(struct flow *fl)
+{
+	for (size_t i = 0; i < fl->nnotices; i++) {
+		free(fl->notices[i].template_id);
+		free(fl->notices[i].address);
+	}
+	free(fl->notices);
+	fl->notices = NULL;
+	fl->nnotices = 0;
+}
+
+/* Writes the notifications the run's actions asked for, now that it has
+   ended: a notification lists the commands of the state the case is in
+   now, its deadline and state as they are now, not as they were halfway
+   through a transition (the reopened case's notice offered #notering
+   alone). A template that does not render is recorded on the case
+   (action.failed) and logged; the others go. 0, or -1 when the database
+   fails (*error_r). */
+static int
+flush_notices(struct flow *fl, char **error_r)
+{
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < fl->nnotices; i++) {
+		const struct pending_notice *p = &fl->notices[i];
+		struct notify_ctx n = { .fl = fl, .template_id = p->template_id };
+
+		if (notify_one(p->contact_id, p->address, &n) == 0)
+			continue;
+		if (store_busy(fl->store)) {
+			*error_r = n.error;
+			ret = -1;
+		} else {
+			log_warnx("case %s: %s:%d: %s", fl->c.number,
+				  fl->wf != NULL ? fl->wf->name : "-", p->line,
+				  n.error);
+			flow_event(fl, "action.failed", 0, n.error);
+			free(n.error);
+		}
+	}
+	notices_clear(fl);
+	return ret;
+}
+
 static int
 do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
-	struct notify_ctx n = { .fl = fl, .template_id = a->template_id };
+	struct notify_ctx n = { .fl = fl, .template_id = a->template_id,
+				.line = a->line };
 	char *addr = NULL;
 	int64_t id = 0;
 	int rc = 1, ret = -1;
@@ -1077,7 +1152,7 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 		id = fl->c.assignee_active ? fl->c.assignee_id : 0;
 		if (id == 0 && fl->c.group_id != 0)
 			rc = store_group_emails(fl->store, fl->c.group_id,
-						notify_one, &n, &n.error);
+						queue_notice, &n, &n.error);
 	} else if (strncmp(a->to, "handler:", 8) == 0) {
 		rc = store_handler_by_login(fl->store, a->to + 8, &id, error_r);
 		if (rc == 0) {
@@ -1086,7 +1161,7 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 			rc = -1;
 		}
 	} else if ((rc = party_group(fl, a->to, &id, error_r)) > 0) {
-		rc = store_group_emails(fl->store, id, notify_one, &n,
+		rc = store_group_emails(fl->store, id, queue_notice, &n,
 					&n.error);
 		id = 0;
 	} else {
@@ -1095,7 +1170,7 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc >= 0 && id != 0 &&
 	    (rc = store_contact_first(fl->store, id, "email", &addr,
 				      error_r)) > 0)
-		rc = notify_one(id, addr, &n);
+		rc = queue_notice(id, addr, &n);
 	if (n.error != NULL) {
 		free(*error_r);
 		*error_r = n.error;
@@ -1453,12 +1528,19 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 		ret = -1;
 	}
 	if (ret == 0) {
+		char *was = fl->c.state;
+
+		states = workflow_run_states(run);
+		fl->c.state = states;	/* case.state in the notifications */
+		ret = flush_notices(fl, error_r);
+		fl->c.state = was;
+	}
+	if (ret == 0) {
 		struct store_case_fields fields = {
 			fl->c.priority, fl->c.category, fl->c.group_id,
 			fl->c.due_at,
 		};
 
-		states = workflow_run_states(run);
 		/* an event leaves an open case on its workflow version (the
 		   one it was read with): only the state can change */
 		ret = event == NULL ?
@@ -1482,6 +1564,7 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 		ret = flow_events_write(fl, error_r);
 	}
 	flow_events_clear(fl);
+	notices_clear(fl);
 	free(fl->error);
 	free(fl->history);
 	fl->history = NULL;
@@ -1711,11 +1794,13 @@ one_action(struct caseflow *cf, struct store *store, int64_t case_id,
 		*error_r = xasprintf("no case %lld", (long long)case_id);
 	if (rc > 0)
 		rc = (a->kind == WORKFLOW_REPLY ? do_reply(&fl, a, error_r) :
-		      do_notify(&fl, a, error_r)) < 0 ? -1 :
+		      do_notify(&fl, a, error_r)) < 0 ||
+			flush_notices(&fl, error_r) < 0 ? -1 :
 			flow_events_write(&fl, error_r);
 	else
 		rc = -1;
 	flow_events_clear(&fl);
+	notices_clear(&fl);
 	flow_clear(&fl);
 	return rc;
 }

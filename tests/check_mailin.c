@@ -1411,6 +1411,47 @@ START_TEST(test_handler_command_below_text)
 }
 END_TEST
 
+/* A notification sent on a transition shows the case as the transition
+   leaves it: the reopened case's commands and deadline, not those of
+   the resolved state it came from. */
+START_TEST(test_reopened_notice_shows_new_state)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "o1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body, *hdr, *last;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "o2@kommun.example", NULL,
+		     "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'lost' AND due_at IS NULL"), 1);
+	last = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
+		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", last);
+	reply = mail("anna@example.se", "arende@kommun.example",
+		     "SV: Ditt ärende är klart", "o3@example.se", hdr,
+		     "Det bullrar igen.");
+	deliver(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad' AND due_at IS NOT NULL"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "Ärendet är därför öppet igen") != NULL,
+		      "%s", body);
+	ck_assert_msg(strstr(body, "  #klar") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "ingen tidsgräns") == NULL, "%s", body);
+	free(body);
+	free(reply);
+	free(hdr);
+	free(last);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A reply with nothing of the handler's own (an answer written inside
    the quote reads as quote) changes nothing, and the handler is told. */
 START_TEST(test_handler_empty_reply)
@@ -3209,6 +3250,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forged_oversize_mark);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_empty_reply);
+	tcase_add_test(tc, test_reopened_notice_shows_new_state);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
 	tcase_add_test(tc, test_handler_due);
