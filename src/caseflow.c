@@ -74,6 +74,7 @@ struct flow {
 					   citizen's language, named in the
 					   handler's, when not the instance's */
 	char *history;			/* the case's recent messages */
+	bool history_en;		/* ... in English, else Swedish */
 	char *citizen_cases;	/* while notifying a handler: the citizen's
 				   other open cases the handler may read */
 	char *citizen_lang;	/* the citizen's language, once looked up */
@@ -867,6 +868,7 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 
 struct history_ctx {
 	struct strlist lines;
+	bool en;	/* in English, else Swedish */
 };
 
 /* The line a message gets in the history: its text on one line (line
@@ -906,8 +908,11 @@ history_line(const struct store_message *m, void *ctx)
 	text[n] = '\0';
 	when(m->at, when_s);
 	if (m->sender != NULL)
-		strlist_addf(&h->lines, "  %s %s: %s%s\n", when_s, m->sender,
-			     text, more ? "..." : "");
+		/* a refused reply never went: it must not read as if it had */
+		strlist_addf(&h->lines, "  %s %s%s: %s%s\n", when_s, m->sender,
+			     !m->refused ? "" : h->en ? " (refused, not sent)" :
+			     " (avvisat, inte skickat)", text,
+			     more ? "..." : "");
 	else
 		strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
 			     strcmp(m->direction, "in") == 0 ? "<-" : "->",
@@ -915,11 +920,11 @@ history_line(const struct store_message *m, void *ctx)
 	return 0;
 }
 
-/* The newest messages of the case, one line each. */
+/* The newest messages of the case, one line each; EN: in English. */
 static char *
-case_history(struct flow *fl)
+case_history(struct flow *fl, bool en)
 {
-	struct history_ctx h = { { 0 } };
+	struct history_ctx h = { { 0 }, en };
 	char *err = NULL, *out;
 
 	if (store_case_recent_messages(fl->store, fl->c.id, 5, history_line,
@@ -1030,13 +1035,16 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	bool en;
 	int ret;
 
-	if (fl->history == NULL)
-		fl->history = case_history(fl);
 	if (store_contact_kind(fl->store, contact_id, &kind, &lang,
 			       &n->error) < 0)
 		return -1;
 	free(kind);
 	en = strcmp(lang != NULL ? lang : fl->cf->set.language, "en") == 0;
+	if (fl->history == NULL || fl->history_en != en) {
+		free(fl->history);
+		fl->history = case_history(fl, en);
+		fl->history_en = en;
+	}
 	help = commands_help(fl, contact_id,
 			     lang != NULL ? lang : fl->cf->set.language,
 			     &n->error);

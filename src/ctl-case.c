@@ -188,7 +188,10 @@ ctl_print_message(const struct store_message *m, void *ctx)
 			       strcmp(m->direction, "out") == 0 ? _("out") :
 			       m->direction, 5);
 	ctl_print_cell(stdout, m->channel, 7);
-	ctl_print_cell(stdout, strcmp(m->visibility, "public") == 0 ?
+	/* TRANSLATORS: "refused" is a handler's reply cirm did not carry
+	   out or send, in the same column of 10 characters */
+	ctl_print_cell(stdout, m->refused ? _("refused") :
+			       strcmp(m->visibility, "public") == 0 ?
 			       _("public") :
 			       strcmp(m->visibility, "internal") == 0 ?
 			       _("internal") : m->visibility, 10);

@@ -170,13 +170,16 @@ int
 mailin_save_handler_message(struct mailin *mi, struct store *store,
 			    const struct store_inbox_row *row,
 			    const struct mailin_verdict *v, const char *text,
-			    bool internal, int64_t *message_id_r, char **error_r)
+			    enum handler_message how, int64_t *message_id_r,
+			    char **error_r)
 {
 	char raw_id[BLOB_ID_LEN + 1];
+	bool internal = how != HANDLER_PUBLIC;
 	struct store_message_new m = {
 		.direction = "in", .channel = "email",
 		.visibility = internal ? "internal" : "public",
 		.kind = internal ? "note" : "mail", .contact_id = v->handler_id,
+		.refused = how == HANDLER_REFUSED,
 		.rfc_message_id = v->msg->message_id,
 		.in_reply_to = v->msg->in_reply_to, .subject = v->msg->subject,
 		.body_full = v->msg->text, .body_stripped = text,

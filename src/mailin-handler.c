@@ -1368,10 +1368,11 @@ refuse(struct mailin *mi, struct store *store,
 {
 	int64_t msg;
 
-	if (mailin_save_handler_message(mi, store, row, v, r->text, true, &msg,
+	if (mailin_save_handler_message(mi, store, row, v, r->text,
+					HANDLER_REFUSED, &msg,
 					error_r) < 0 ||
 	    store_event_add(store, v->case_id, cirm_now(), "handler.refused",
-			    v->handler_id, NULL, NULL, NULL, error_r) < 0)
+			    v->handler_id, NULL, NULL, "commands", error_r) < 0)
 		return -1;
 	log_info("case %s: handler commands refused (%d of %zu)",
 		 v->case_number, bad, r->ncmds);
@@ -1390,7 +1391,8 @@ empty_reply(struct mailin *mi, struct store *store,
 {
 	int64_t msg;
 
-	if (mailin_save_handler_message(mi, store, row, v, r->text, true, &msg,
+	if (mailin_save_handler_message(mi, store, row, v, r->text,
+					HANDLER_REFUSED, &msg,
 					error_r) < 0 ||
 	    store_event_add(store, v->case_id, cirm_now(), "handler.refused",
 			    v->handler_id, NULL, NULL, "no text", error_r) < 0)
@@ -1534,7 +1536,8 @@ handler_reply(struct mailin *mi, struct store *store,
 		if (over != 0) {
 			if (over < 0 ||
 			    mailin_save_handler_message(mi, store, row, v,
-							r->text, true, &msg,
+							r->text,
+							HANDLER_REFUSED, &msg,
 							error_r) < 0 ||
 			    store_event_add(store, v->case_id, cirm_now(),
 					    "handler.refused", v->handler_id,
@@ -1556,7 +1559,8 @@ handler_reply(struct mailin *mi, struct store *store,
 	if (store_savepoint(store, error_r) < 0)
 		return -1;
 	if (mailin_save_handler_message(mi, store, row, v, r->shown != NULL ?
-					r->shown : r->text, r->note,
+					r->shown : r->text, r->note ?
+					HANDLER_NOTE : HANDLER_PUBLIC,
 					&msg, error_r) < 0 ||
 	    store_case_party_add(store, v->case_id, v->handler_id, "handler",
 				 error_r) < 0 ||
@@ -1616,6 +1620,8 @@ message_line(const struct store_message *m, void *ctx)
 		     strcmp(m->direction, "in") == 0 && m->sender != NULL &&
 		     strcmp(m->visibility, "internal") == 0 ? " " : "",
 		     strcmp(m->visibility, "internal") != 0 ? "" :
+		     m->refused ? (s->en ? "(refused, not sent)" :
+				   "(avvisat, inte skickat)") :
 		     s->en ? "(internal)" : "(intern)",
 		     m->body != NULL ? m->body : "");
 	return 0;

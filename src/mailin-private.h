@@ -84,12 +84,15 @@ int mailin_auth_ok(const struct mime_message *m, const char *sender);
 /* ID_R: the key (SHA-256) of ROW's raw message, as the gateway stored
    it, or hashed here for a row queued without it. */
 void mailin_raw_key(const struct store_inbox_row *row, char id_r[65]);
+/* How a handler's message is kept: sent on (public), a #note, or a
+   reply that was refused (internal, marked as not sent). */
+enum handler_message { HANDLER_PUBLIC, HANDLER_NOTE, HANDLER_REFUSED };
 /* Records a handler's message on v->case_id with TEXT (what follows the
-   commands) as its stripped text, INTERNAL for a #note. */
+   commands) as its stripped text, kept as HOW says. */
 int mailin_save_handler_message(struct mailin *mi, struct store *store,
 				const struct store_inbox_row *row,
 				const struct mailin_verdict *v,
-				const char *text, bool internal,
+				const char *text, enum handler_message how,
 				int64_t *message_id_r, char **error_r);
 /* S past spaces, tabs, no-break spaces, byte order marks and zero-width
    spaces and joiners, which mail clients put before a handler's

@@ -557,8 +557,8 @@ store_message_add(struct store *store, int64_t case_id,
 	static const char sql[] =
 		"INSERT INTO message (case_id, direction, channel, visibility, "
 		"contact_id, rfc_message_id, subject, body_full, body_stripped, "
-		"at, kind, in_reply_to, raw_sha256, dedupe_key) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		"at, kind, in_reply_to, raw_sha256, dedupe_key, refused) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -577,6 +577,7 @@ store_message_add(struct store *store, int64_t case_id,
 	store_bind_text(st, 12, m->in_reply_to);
 	store_bind_text(st, 13, m->raw_sha256);
 	store_bind_text(st, 14, m->dedupe_key);
+	sqlite3_bind_int(st, 15, m->refused);
 	if (store_exec_stmt(store, st, "add message", error_r) < 0)
 		return -1;
 	*id_r = sqlite3_last_insert_rowid(store->db);
@@ -599,6 +600,7 @@ each_message(struct store *store, sqlite3_stmt *st,
 			store_col_text(st, 2), store_col_text(st, 3),
 			store_col_text(st, 4), store_col_text(st, 5),
 			store_col_text(st, 6), store_col_text(st, 7),
+			sqlite3_column_int(st, 8) != 0,
 		};
 
 		if (fn(&m, ctx) != 0)
@@ -619,7 +621,8 @@ case_messages(struct store *store, int64_t case_id, bool conversation,
 	static const char sql[] =
 		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
 		"coalesce(c.name, c.login), m.subject, "
-		"coalesce(m.body_stripped, m.body_full) FROM message m "
+		"coalesce(m.body_stripped, m.body_full), m.refused "
+		"FROM message m "
 		"LEFT JOIN contact c ON c.id = m.contact_id "
 		"WHERE m.case_id = ?1 AND (?2 = 0 OR m.direction = 'in' OR "
 		"m.visibility = 'public') AND (?3 = 0 OR m.contact_id = ?3) "
@@ -690,7 +693,8 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 	static const char sql[] =
 		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
 		"coalesce(c.name, c.login), m.subject, "
-		"substr(coalesce(m.body_stripped, m.body_full), 1, 200) FROM "
+		"substr(coalesce(m.body_stripped, m.body_full), 1, 200), "
+		"m.refused FROM "
 		"(SELECT * FROM message WHERE case_id = ?1 AND "
 		"(direction = 'in' OR visibility = 'public') AND NOT "
 		"(direction = 'in' AND visibility = 'public' AND EXISTS "

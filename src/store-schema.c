@@ -473,6 +473,14 @@ static const char migration_20[] =
 static const char migration_21[] =
 	"ALTER TABLE attachment ADD COLUMN charset TEXT;\n";
 
+/* A handler's reply that was refused (a command not allowed, an answer
+   too long for SMS, no text of the handler's own) is kept on the case,
+   internal; marked, so that the history in later notifications and the
+   case's messages never read as if it had gone to the citizen. */
+static const char migration_22[] =
+	"ALTER TABLE message ADD COLUMN refused INTEGER NOT NULL DEFAULT 0\n"
+	"  CHECK (refused IN (0, 1));\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -495,5 +503,6 @@ const struct store_migration store_migrations[] = {
 	{ "quarantined mail known by its dedupe key", migration_19 },
 	{ "raw mails found by the messages that name them", migration_20 },
 	{ "text attachments keep their charset", migration_21 },
+	{ "a handler's refused reply marked as not sent", migration_22 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -290,6 +290,7 @@ struct store_message {
 	int64_t id, at;
 	const char *direction, *channel, *visibility, *sender, *subject;
 	const char *body; /* stripped text when there is one, else full */
+	bool refused;	  /* a handler's reply that was refused: not sent */
 };
 struct store_message_new {
 	const char *direction;	/* "in" or "out" */
@@ -304,6 +305,7 @@ struct store_message_new {
 	const char *body_full, *body_stripped;
 	const char *raw_sha256; /* the raw message (store_raw_put), or NULL */
 	const char *dedupe_key; /* what makes a second delivery a duplicate */
+	bool refused;		/* a handler's reply refused (internal) */
 	int64_t at;
 };
 int store_message_add(struct store *store, int64_t case_id,

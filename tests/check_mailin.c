@@ -1429,6 +1429,16 @@ START_TEST(test_reopened_notice_shows_new_state)
 	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'lost' AND due_at IS NULL"), 1);
+	/* refused (no question once resolved): kept, marked as not sent */
+	reply = mail("eva@kommun.example", to, "SV", "o2b@kommun.example", NULL,
+		     "#fraga\n\nNär började bullret?\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'o2b@kommun.example' AND "
+			       "refused = 1 AND visibility = 'internal'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused' AND detail = 'commands'"), 1);
 	last = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
 		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\n", last);
@@ -1443,6 +1453,9 @@ START_TEST(test_reopened_notice_shows_new_state)
 		      "%s", body);
 	ck_assert_msg(strstr(body, "  #klar") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "ingen tidsgräns") == NULL, "%s", body);
+	/* the history shows the refused reply for what it was */
+	ck_assert_msg(strstr(body, " (avvisat, inte skickat): När började "
+			     "bullret?") != NULL, "%s", body);
 	free(body);
 	free(reply);
 	free(hdr);
