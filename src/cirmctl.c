@@ -166,12 +166,20 @@ ctl_load_config_why(const struct ctl *ctl, struct cfg **cfg_r,
 		    char **why_r)
 {
 	struct strlist errors = { 0 };
+	const char *path = ctl->config != NULL ? ctl->config :
+			   daemon_default_config();
 
-	if (cfg_load(ctl->config != NULL ? ctl->config : daemon_default_config(),
-		     cfg_r, &errors) == 0)
+	if (cfg_load(path, cfg_r, &errors) == 0)
 		return 0;
 	for (size_t i = 0; i < errors.n; i++)
 		fprintf(stderr, "cirmctl: %s\n", errors.v[i]);
+	/* the usual first stumble: the instance is elsewhere */
+	if (ctl->config == NULL && getenv("CIRM_CONF") == NULL &&
+	    access(path, F_OK) < 0)
+		fputs(_("cirmctl: name the instance's configuration with -c "
+			"FILE before the command (or set CIRM_CONF=FILE), as "
+			"in: cirmctl -c /srv/cirm/cirm.conf status\n"),
+		      stderr);
 	if (why_r != NULL)
 		*why_r = errors.n > 1 ?
 			xasprintf("%s (and %zu more)", errors.v[0],

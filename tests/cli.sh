@@ -86,6 +86,18 @@ cp "$T/conf.before" "$C"
 run "$CIRMCTL" -c "$T/missing.conf" config
 check "missing config exits 78" [ "$rc" -eq 78 ]
 check "missing config named" contains "$err" "$T/missing.conf: cannot read"
+check "... with no word on -c: it was given" \
+	[ -z "$(printf '%s\n' "$err" | grep "name the instance's configuration")" ]
+
+# Without -c (nor CIRM_CONF) and no configuration where the build puts
+# it, the usual first stumble: the error says how to name one.
+run "$CIRMCTL" case list
+default=$(printf '%s\n' "$err" | sed -n 's/^cirmctl: \(.*\): cannot read: .*/\1/p')
+check "no -c and no default configuration: exit 78" [ "$rc" -eq 78 ]
+if [ -n "$default" ] && [ ! -e "$default" ]; then
+	check "... saying to name one with -c" contains "$err" \
+		"cirmctl: name the instance's configuration with -c FILE before the command (or set CIRM_CONF=FILE)"
+fi
 
 chmod 666 "$C"
 run "$CIRMCTL" -c "$C" config
