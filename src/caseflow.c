@@ -407,6 +407,20 @@ get_version(struct caseflow *cf, struct store *store, const char *id,
 	return wf;
 }
 
+const char *
+caseflow_state_label(struct caseflow *cf, struct store *store,
+		     const char *workflow, int version, const char *state)
+{
+	const struct workflow *wf;
+	char *err = NULL;
+
+	if (state == NULL || workflow == NULL)
+		return state;
+	wf = get_version(cf, store, workflow, version, &err);
+	free(err);
+	return wf != NULL ? workflow_state_label(wf, state) : state;
+}
+
 /* The version of workflow ID that is current in CF, or 0. */
 static int
 current_version(const struct caseflow *cf, const char *id)

@@ -66,6 +66,13 @@ struct caseflow_input {
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);
+/* What handlers are shown for STATE, a case's state in version VERSION
+   of WORKFLOW (NULL: none): its label in the workflow (cirm-workflow(5)),
+   or STATE when the workflow gives none or cannot be read. Valid while
+   CF and STATE are. */
+const char *caseflow_state_label(struct caseflow *cf, struct store *store,
+				 const char *workflow, int version,
+				 const char *state);
 void caseflow_free(struct caseflow **cf);
 
 /* Loads every *.xml in DIR and checks it; a good one becomes the current

@@ -934,14 +934,19 @@ refused_for_state(const struct command *c)
 
 struct case_now {
 	char *state, *assignee;
+	struct mailin *mi;
+	struct store *store;
 };
 
 static int
 case_now(const struct store_case *c, void *ctx)
 {
 	struct case_now *n = ctx;
+	const char *label = caseflow_state_label(n->mi->flow, n->store,
+						 c->workflow,
+						 c->workflow_version, c->state);
 
-	n->state = xstrdup(c->state != NULL ? c->state : "-");
+	n->state = xstrdup(label != NULL ? label : "-");
 	n->assignee = c->assignee != NULL ? xstrdup(c->assignee) : NULL;
 	return 0;
 }
@@ -953,7 +958,7 @@ add_case_now(struct mailin *mi, struct store *store,
 	     const struct mailin_verdict *v, bool en, struct strlist *l,
 	     char **error_r)
 {
-	struct case_now n = { 0 };
+	struct case_now n = { .mi = mi, .store = store };
 	char *help = NULL;
 	int rc = store_case_get(store, v->case_number, case_now, &n, error_r);
 
@@ -1589,7 +1594,20 @@ handler_reply(struct mailin *mi, struct store *store,
 struct listing {
 	struct strlist l;
 	bool en;	/* in English, else Swedish */
+	struct mailin *mi;
+	struct store *store;
 };
+
+/* The state of a case as handlers are shown it (its label). */
+static const char *
+shown_state(const struct listing *s, const char *workflow, int version,
+	    const char *state)
+{
+	const char *label = caseflow_state_label(s->mi->flow, s->store,
+						 workflow, version, state);
+
+	return label != NULL ? label : "";
+}
 
 static int
 list_line(const struct store_case_line *c, void *ctx)
@@ -1597,7 +1615,8 @@ list_line(const struct store_case_line *c, void *ctx)
 	struct listing *s = ctx;
 
 	strlist_addf(&s->l, "  %-15s %-14s %s\n", c->number,
-		     c->state != NULL ? c->state : "",
+		     shown_state(s, c->workflow, c->workflow_version,
+				 c->state),
 		     c->subject != NULL ? c->subject : "");
 	return 0;
 }
@@ -1635,7 +1654,8 @@ show_case(const struct store_case *c, void *ctx)
 	strlist_addf(&s->l, "%s  %s\n  %s %s\n  %s %s\n  %s %s, %s %s\n"
 		     "  %s %s\n", c->number,
 		     c->subject != NULL ? c->subject : "",
-		     s->en ? "State:" : "Tillstånd:", c->state,
+		     s->en ? "State:" : "Tillstånd:",
+		     shown_state(s, c->workflow, c->workflow_version, c->state),
 		     s->en ? "Workflow:" : "Arbetsflöde:",
 		     c->workflow != NULL ? c->workflow : "-",
 		     s->en ? "Priority:" : "Prioritet:",
@@ -1713,7 +1733,7 @@ handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
 {
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
-	struct listing s = { { 0 }, en };
+	struct listing s = { { 0 }, en, mi, store };
 	struct roles roles = { { 0 }, false };
 	/* the one case #visa showed, which a reply may then act on */
 	struct mailin_verdict shown = *v;

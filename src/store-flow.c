@@ -730,7 +730,8 @@ case_lines(struct store *store, sqlite3_stmt *st,
 	while (ret == 0 && (rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_case_line c = {
 			store_col_text(st, 0), store_col_text(st, 1),
-			store_col_text(st, 2),
+			store_col_text(st, 2), store_col_text(st, 3),
+			sqlite3_column_int(st, 4),
 		};
 
 		if (fn(&c, ctx) != 0)
@@ -747,7 +748,8 @@ store_handler_cases(struct store *store, int64_t handler_id,
 		    void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT number, state, subject FROM cases WHERE assignee_id = ? "
+		"SELECT number, state, subject, workflow, workflow_version "
+		"FROM cases WHERE assignee_id = ? "
 		"AND closed_at IS NULL ORDER BY id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
@@ -924,7 +926,8 @@ store_search_cases(struct store *store, const char *words, int limit,
 		   void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT c.number, c.state, c.subject FROM cases c WHERE c.id IN "
+		"SELECT c.number, c.state, c.subject, c.workflow, "
+		"c.workflow_version FROM cases c WHERE c.id IN "
 		"(SELECT m.case_id FROM message_fts f JOIN message m ON "
 		"m.id = f.rowid WHERE message_fts MATCH :words) AND "
 		CASE_READABLE " ORDER BY c.id DESC LIMIT :limit";
@@ -957,7 +960,8 @@ store_citizen_open_cases(struct store *store, int64_t citizen_id,
 			 void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT c.number, c.state, c.subject FROM cases c WHERE "
+		"SELECT c.number, c.state, c.subject, c.workflow, "
+		"c.workflow_version FROM cases c WHERE "
 		"c.citizen_id = :citizen AND c.id <> :case AND "
 		"c.closed_at IS NULL AND " CASE_READABLE
 		" ORDER BY c.id DESC LIMIT :limit";

@@ -871,6 +871,8 @@ int store_message_visibility(struct store *store, int64_t id,
 
 struct store_case_line {
 	const char *number, *state, *subject;
+	const char *workflow;	/* NULL: none */
+	int workflow_version;
 };
 /* Calls FN for each open case assigned to HANDLER_ID, oldest first
    (strings valid during the call). 0, or -1. */

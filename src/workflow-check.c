@@ -1042,6 +1042,20 @@ workflow_state(const struct workflow *wf, const char *id)
 	return NULL;
 }
 
+const char *
+workflow_state_label(const struct workflow *wf, const char *states)
+{
+	const char *last = strrchr(states, ' ');
+
+	last = last != NULL ? last + 1 : states;
+	for (size_t i = 0; wf != NULL && i < wf->nstates; i++) {
+		if (strcmp(wf->states[i].id, last) == 0)
+			return wf->states[i].label != NULL ?
+				wf->states[i].label : wf->states[i].id;
+	}
+	return states;
+}
+
 void
 workflow_state_timers(const struct workflow *wf, const char *id,
 		      void (*fn)(void *ctx, const struct workflow_timer *t),

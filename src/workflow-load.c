@@ -253,8 +253,9 @@ static const struct {
 	{ "closed", "date", "" }, { "role", "id group", "" },
 	{ "command", "word event", "aliases role text argument help" },
 	{ "translation", "", "word help" },
-	{ "template", "id", "" }, { "state", "id", "initial category" },
-	{ "parallel", "id", "category" }, { "final", "id", "" },
+	{ "template", "id", "" },
+	{ "state", "id", "initial category label" },
+	{ "parallel", "id", "category label" }, { "final", "id", "label" },
 	{ "timer", "id after event", "calendar" },
 	{ "transition", "", "event cond target type" },
 	{ "reply", "template", "" }, { "notify", "to template", "" },
@@ -1204,9 +1205,11 @@ rewrite(struct loader *ld, xmlNode *node, xmlNs *scxml_ns, const char *state)
 				st.id = xstrdup("");
 			st.final = strcmp(name, "final") == 0;
 			st.category = category_of(ld, n);
+			st.label = workflow_attr(n, "label");
 			st.line = (int)xmlGetLineNo(n);
 			SCXML_PUSH(ld->wf->states, ld->wf->nstates, st);
 			xmlUnsetNsProp(n, NULL, (const xmlChar *)"category");
+			xmlUnsetNsProp(n, NULL, (const xmlChar *)"label");
 			xmlSetNs(n, scxml_ns);
 			rewrite(ld, n, scxml_ns, st.id);
 			continue;
@@ -1535,8 +1538,10 @@ workflow_free(struct workflow **wfp)
 		free(wf->timers[i].after_text);
 	}
 	free(wf->timers);
-	for (size_t i = 0; i < wf->nstates; i++)
+	for (size_t i = 0; i < wf->nstates; i++) {
 		free(wf->states[i].id);
+		free(wf->states[i].label);
+	}
 	free(wf->states);
 	scxml_free(&wf->chart);
 	free(wf->calendar_id);

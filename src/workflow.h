@@ -70,6 +70,7 @@ struct workflow_timer {
 
 struct workflow_state {
 	char *id;
+	char *label;	/* what handlers are shown (label=), or NULL: the id */
 	enum workflow_category category;
 	bool final;
 	int line;
@@ -161,6 +162,12 @@ char *workflow_same_version(const struct workflow *wf,
 size_t workflow_check(const struct workflow *wf, const char *template_dir,
 		      struct strlist *errors);
 
+/* What handlers are shown for the configuration STATES (state ids
+   separated by blanks, as cases keep it): the label of its last state,
+   the innermost, or that state's id when it has none; STATES itself when
+   WF does not know it. Valid while WF and STATES are. */
+const char *workflow_state_label(const struct workflow *wf,
+				 const char *states);
 const struct workflow_state *workflow_state(const struct workflow *wf,
 					    const char *id);
 /* The timers of state ID (pointers into WF), through FN. */

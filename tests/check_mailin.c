@@ -1439,6 +1439,19 @@ START_TEST(test_reopened_notice_shows_new_state)
 			       "refused = 1 AND visibility = 'internal'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused' AND detail = 'commands'"), 1);
+	/* handlers are shown the state's label, "löst", not its id */
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "det är nu i läget löst") != NULL, "%s",
+		      body);
+	free(body);
+	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "o2c@kommun.example", NULL, "#lista\n#visa KS-2026-00001\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "  KS-2026-00001   löst ") != NULL &&
+		      strstr(body, "  Tillstånd: löst\n") != NULL, "%s", body);
+	free(body);
 	last = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
 		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\n", last);
@@ -1737,7 +1750,7 @@ START_TEST(test_handler_old_notification)
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#ta\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge\n") != NULL, "%s", body);
-	now = strstr(body, "det är nu i läget lost, med eva som "
+	now = strstr(body, "det är nu i läget löst, med eva som "
 		     "handläggare. Kommandon som gäller nu:\n\n  #stang ");
 	ck_assert_msg(now != NULL, "%s", body);
 	ck_assert_msg(strstr(now, "  #ta ") == NULL, "%s", body);
