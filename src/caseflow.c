@@ -873,9 +873,9 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 			     help != NULL ? "  \xe2\x80\x94 " : "",
 			     help != NULL ? help : "");
 	}
-	strlist_add(&l, en ? "  #note  \xe2\x80\x94 internal, not sent to "
+	strlist_add(&l, en ? "  #note  \xe2\x80\x94 Internal, not sent to "
 			 "the citizen\n" :
-			 "  #notering  \xe2\x80\x94 internt, går inte till "
+			 "  #notering  \xe2\x80\x94 Internt, går inte till "
 			 "invånaren\n");
 	return strlist_join(&l);
 }

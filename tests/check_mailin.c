@@ -678,7 +678,7 @@ START_TEST(test_handler_commands_english)
 			     "yourself\n") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "  #assign LOGIN  \xe2\x80\x94 Give the "
 			     "case to a colleague\n") != NULL, "%s", body);
-	ck_assert_msg(strstr(body, "  #note  \xe2\x80\x94 internal") != NULL,
+	ck_assert_msg(strstr(body, "  #note  \xe2\x80\x94 Internal") != NULL,
 		      "%s", body);
 	ck_assert_msg(strstr(body, "#ta ") == NULL &&
 		      strstr(body, "#notering") == NULL, "%s", body);
