@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* cirmctl quarantine list | show ID [--raw] | release ID | discard ID... |
+/* cirmctl quarantine list | show ID [--raw] | release ID... | discard ID... |
    prune [--dry-run] */
 #include "config.h"
 
@@ -146,50 +146,12 @@ show(struct store *store, int argc, char **argv)
 	return raw < 0 ? 1 : 0;
 }
 
+/* The ids ARGV[1..ARGC-1], each once, in *IDS_R (caller frees; index
+   0 unused). 0, or EX_USAGE (a message said for an id given twice). */
 static int
-release(struct store *store, int argc, char **argv)
-{
-	char *err = NULL, num[24];
-	int64_t id;
-	int r;
-
-	if (argc != 2 || parse_id(argv[1], &id) < 0)
-		return EX_USAGE;
-	if (store_begin(store, &err) < 0)
-		goto fail;
-	snprintf(num, sizeof(num), "%lld", (long long)id);
-	r = store_quarantine_release(store, id, cirm_now(), &err);
-	if (r > 0 && store_audit_add(store, cirm_now(), store_audit_actor(),
-				     "quarantine.release", num, NULL, &err) < 0)
-		r = -1;
-	if (r < 0 || store_commit(store, &err) < 0) {
-		store_rollback(store);
-		goto fail;
-	}
-	if (r == 0) {
-		ctl_error(_("no quarantined message %lld waiting for release"),
-			  (long long)id);
-		return 1;
-	}
-	printf(_("Message %lld is back in the inbox; cirmd handles it next "
-		 "(without the flood limit).\n"), (long long)id);
-	return 0;
-fail:
-	ctl_error("%s", err);
-	free(err);
-	return 1;
-}
-
-/* Discards the quarantined messages named, all or none: each is marked
-   discarded and its raw bytes erased, with a quarantine.discard entry in
-   the audit log, in one transaction. For what nobody will want back
-   (spam, a virus); release is for the rest. */
-static int
-discard(struct store *store, int argc, char **argv)
+parse_ids(int argc, char **argv, int64_t **ids_r)
 {
 	int64_t *ids;
-	char *err = NULL;
-	int r = 1;
 
 	if (argc < 2)
 		return EX_USAGE;
@@ -208,21 +170,49 @@ discard(struct store *store, int argc, char **argv)
 			}
 		}
 	}
+	*ids_r = ids;
+	return 0;
+}
+
+/* Releases or discards (DISCARD) the quarantined messages ARGV names,
+   all or none, in one transaction, each with its quarantine.release or
+   quarantine.discard entry in the audit log. Release puts a message
+   back in the inbox; discard marks it discarded and erases its raw
+   bytes: for what nobody will want back (spam, a virus). */
+static int
+release_or_discard(struct store *store, int argc, char **argv, bool discard)
+{
+	int64_t *ids = NULL;
+	char *err = NULL;
+	int r = 1;
+
+	if (parse_ids(argc, argv, &ids) != 0)
+		return EX_USAGE;
 	if (store_begin(store, &err) < 0)
 		goto fail;
 	for (int i = 1; i < argc && r > 0; i++) {
 		char num[24];
 
 		snprintf(num, sizeof(num), "%lld", (long long)ids[i]);
-		r = store_quarantine_discard(store, ids[i], cirm_now(), &err);
+		r = discard ?
+			store_quarantine_discard(store, ids[i], cirm_now(),
+						 &err) :
+			store_quarantine_release(store, ids[i], cirm_now(),
+						 &err);
 		if (r > 0 &&
 		    store_audit_add(store, cirm_now(), store_audit_actor(),
-				    "quarantine.discard", num, NULL, &err) < 0)
+				    discard ? "quarantine.discard" :
+				    "quarantine.release", num, NULL, &err) < 0)
 			r = -1;
-		if (r == 0)
+		if (r == 0 && discard)
 			ctl_error(_("no quarantined message %lld waiting "
 				    "(released or discarded already?): "
 				    "nothing discarded"), (long long)ids[i]);
+		else if (r == 0)
+			ctl_error(_("no quarantined message %lld waiting for "
+				    "release (released or discarded "
+				    "already?): nothing released"),
+				  (long long)ids[i]);
 	}
 	if (r <= 0) {
 		store_rollback(store);
@@ -235,10 +225,16 @@ discard(struct store *store, int argc, char **argv)
 		store_rollback(store);
 		goto fail;
 	}
-	for (int i = 1; i < argc; i++)
-		printf(_("Message %lld discarded: its raw bytes are erased; "
-			 "the audit log keeps that it was.\n"),
-		       (long long)ids[i]);
+	for (int i = 1; i < argc; i++) {
+		if (discard)
+			printf(_("Message %lld discarded: its raw bytes are "
+				 "erased; the audit log keeps that it "
+				 "was.\n"), (long long)ids[i]);
+		else
+			printf(_("Message %lld is back in the inbox; cirmd "
+				 "handles it next (without the flood "
+				 "limit).\n"), (long long)ids[i]);
+	}
 	free(ids);
 	return 0;
 fail:
@@ -291,7 +287,7 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 }
 
 #define USAGE N_("usage: cirmctl quarantine list [--limit N] | " \
-		 "show ID [--raw] | release ID | discard ID... | " \
+		 "show ID [--raw] | release ID... | discard ID... | " \
 		 "prune [--dry-run]")
 
 static int
@@ -305,9 +301,9 @@ quarantine_command(const struct cfg *cfg, struct store *store, int argc,
 	else if (strcmp(argv[1], "show") == 0)
 		ret = show(store, argc - 1, argv + 1);
 	else if (strcmp(argv[1], "release") == 0)
-		ret = release(store, argc - 1, argv + 1);
+		ret = release_or_discard(store, argc - 1, argv + 1, false);
 	else if (strcmp(argv[1], "discard") == 0)
-		ret = discard(store, argc - 1, argv + 1);
+		ret = release_or_discard(store, argc - 1, argv + 1, true);
 	else if (strcmp(argv[1], "prune") == 0)
 		ret = prune(cfg, store, argc - 1, argv + 1);
 	if (ret == EX_USAGE)

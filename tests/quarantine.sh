@@ -169,8 +169,28 @@ check "a period not in ISO 8601 is a configuration error" [ "$rc" -eq 78 ]
 check "saying how to write one" contains "$err" "must be none or an ISO 8601 period"
 sed -i '/^quarantine_retention/d' "$C"
 
+# release, like discard, takes several ids: all or none
+for n in 7 8; do
+	mail $n | "$MAILGATE" -c "$C" || echo "mailgate failed on $n" >&2
+done
+run "$CIRMD" -c "$C" --once
+q7=$(sql "SELECT id FROM quarantine WHERE instr(raw, 'klagomal.7@') > 0")
+q8=$(sql "SELECT id FROM quarantine WHERE instr(raw, 'klagomal.8@') > 0")
+run "$CIRMCTL" -c "$C" quarantine release "$q7" "$q2"
+check "releasing one that cannot be released (discarded): exit 1" [ "$rc" -eq 1 ]
+check "... naming it" contains "$err" "no quarantined message $q2 waiting for release"
+check "... and releasing none" [ "$(sql 'SELECT count(*) FROM inbox')" -eq 0 ]
+run "$CIRMCTL" -c "$C" quarantine release "$q7" "$q7"
+check "an id given twice: a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" quarantine release "$q7" "$q8"
+check_all "two released at once, each audited" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ "$(sql 'SELECT count(*) FROM inbox')" -eq 2 ] &&
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'quarantine.release' AND object IN ('$q7', '$q8')")" -eq 2 ]
+EOF
+check "... each said" [ "$(printf '%s\n' "$out" | grep -c 'is back in the inbox')" -eq 2 ]
+
 run "$CIRMCTL" -c "$C" quarantine bogus
 check "an unknown subcommand is a usage error" [ "$rc" -eq 64 ]
-check "whose usage names discard" contains "$err" "discard ID..."
+check "whose usage names discard" contains "$err" "release ID... | discard ID..."
 
 done_testing
