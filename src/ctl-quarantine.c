@@ -6,6 +6,7 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "mime.h"
 #include "retention.h"
 #include "settings.h"
 #include "store.h"
@@ -81,6 +82,55 @@ list(struct store *store, int argc, char **argv)
 	return 0;
 }
 
+/* Lines of a quarantined mail's text shown by quarantine show. */
+#define SHOW_TEXT_LINES 8
+
+/* Who a quarantined mail is from, its subject and the start of its
+   text, so that an administrator can tell what it is without --raw;
+   nothing more when it does not read as a mail. */
+static void
+show_mail(const struct store_quarantined *q, const void *raw)
+{
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	char *err = NULL, t[32];
+	const char *p;
+	int lines = 0;
+
+	mime_limits_default(&lim);
+	if (mime_parse(raw, q->raw_len, &lim, &m, &err) < 0) {
+		free(err);
+		return;
+	}
+	if (m->from.addr != NULL) {
+		char *from = m->from.name != NULL ?
+			xasprintf("%s <%s>", m->from.name, m->from.addr) :
+			xstrdup(m->from.addr);
+
+		ctl_field(_("From:"), from);
+		free(from);
+	}
+	if (m->date != 0)
+		ctl_field(_("Date:"), ctl_time(m->date, t));
+	if (m->subject != NULL)
+		ctl_field(_("Subject:"), m->subject);
+	printf("%s\n", _("Text:"));
+	for (p = m->text; *p != '\0' && lines < SHOW_TEXT_LINES; lines++) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+
+		fputs("  | ", stdout);
+		ctl_print_cell(stdout, line, 0);
+		fputc('\n', stdout);
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+	if (*p != '\0')
+		printf(_("  ... (the whole message: cirmctl quarantine show "
+			 "%lld --raw)\n"), (long long)q->id);
+	mime_free(&m);
+}
+
 static int
 show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 {
@@ -108,6 +158,8 @@ show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 	snprintf(num, sizeof(num), "%zu", q->raw_len);
 	ctl_field(_("Bytes:"), num);
 	ctl_field(_("Reason:"), q->reason);
+	if (q->discarded_at == 0 && strcmp(q->channel, "email") == 0)
+		show_mail(q, raw);
 	return 0;
 }
 

@@ -66,6 +66,11 @@ run "$CIRMCTL" -c "$C" quarantine show "$q2"
 check "show succeeds" [ "$rc" -eq 0 ]
 check "show names the id" contains "$out" "Id:           $q2"
 check "show gives the reason" contains "$out" "flood_max_cases is 1"
+check_all "... who it is from, its subject and the start of its text" <<-'EOF'
+	contains "$out" "From:         Sven Berg <sven.berg@exempel.se>" &&
+	contains "$out" "Subject:      Klagomål nummer 2" &&
+	contains "$out" "  | Det här är klagomål nummer 2."
+EOF
 run "$CIRMCTL" -c "$C" quarantine show "$q2" --raw
 check "show --raw gives the mail as received" contains "$out" "Message-ID: <klagomal.2@exempel.se>"
 run "$CIRMCTL" -c "$C" quarantine show 999
