@@ -194,10 +194,8 @@ mailin_save_handler_message(struct mailin *mi, struct store *store,
 	return save_attachments(mi, store, *message_id_r, v, error_r);
 }
 
-/* In-Reply-To and References continuing the citizen's thread, for what
-   the workflow answers to this mail (NULL without a Message-ID). */
-static char *
-thread_headers(const struct mailin_verdict *v)
+char *
+mailin_thread_headers(const struct mailin_verdict *v)
 {
 	const struct mime_message *m = v->msg;
 	char *out = NULL;
@@ -227,7 +225,7 @@ to_workflow(struct mailin *mi, struct store *store,
 	    const struct mailin_verdict *v, const char *event,
 	    int64_t contact, int64_t msg, char **error_r)
 {
-	char *headers = thread_headers(v);
+	char *headers = mailin_thread_headers(v);
 	struct caseflow_input in = {
 		.channel = "email", .text = v->stripped, .sender_id = contact,
 		.now = cirm_now(), .thread_headers = headers,

@@ -883,16 +883,15 @@ mail_handler(struct mailin *mi, struct store *store,
 	char *reply_to = v->case_id != 0 ?
 		token_address(mi->key, mi->address, v->case_number,
 			      v->handler_id) : NULL;
+	/* threaded under the handler's mail, and so under the notification
+	   it answered */
+	char *thread = mailin_thread_headers(v);
 	char *headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
-				  "auto-replied\n%s%s%s", mi->name, mi->address,
+				  "auto-replied\n%s", mi->name, mi->address,
 				  reply_to != NULL ? "Reply-To: " : "",
 				  reply_to != NULL ? reply_to : "",
 				  reply_to != NULL ? "\n" : "",
-				  v->msg->message_id != NULL ?
-				  "In-Reply-To: <" : "",
-				  v->msg->message_id != NULL ?
-				  v->msg->message_id : "",
-				  v->msg->message_id != NULL ? ">\n" : "");
+				  thread != NULL ? thread : "");
 	struct store_outbox_new o = {
 		.case_id = v->case_id, .channel = "email", .recipient = address,
 		.subject = subject, .headers = headers, .body = body,
@@ -901,6 +900,7 @@ mail_handler(struct mailin *mi, struct store *store,
 	int ret = store_outbox_add(store, &o, NULL, error_r);
 
 	free(headers);
+	free(thread);
 	free(reply_to);
 	return ret;
 }

@@ -84,6 +84,11 @@ int mailin_auth_ok(const struct mime_message *m, const char *sender);
 /* ID_R: the key (SHA-256) of ROW's raw message, as the gateway stored
    it, or hashed here for a row queued without it. */
 void mailin_raw_key(const struct store_inbox_row *row, char id_r[65]);
+/* In-Reply-To and References continuing the thread of v->msg, for what
+   answers it (the citizen's acknowledgement, a transcript to a
+   handler): "In-Reply-To: ...\nReferences: ...\n", or NULL without a
+   Message-ID. */
+char *mailin_thread_headers(const struct mailin_verdict *v);
 /* How a handler's message is kept: sent on (public), a #note, or a
    reply that was refused (internal, marked as not sent). */
 enum handler_message { HANDLER_PUBLIC, HANDLER_NOTE, HANDLER_REFUSED };

@@ -1484,12 +1484,15 @@ START_TEST(test_handler_empty_reply)
 {
 	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
 		       "e1@example.se", NULL, "Det bullrar.");
-	char *to, *reply, *body;
+	char *to, *reply, *body, *note, *hdr;
 
 	add_handler_eva();
 	deliver(m);
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "e2@kommun.example", NULL,
+	note = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\nReferences: <%s>\n", note, note);
+	reply = mail("eva@kommun.example", to, "SV", "e2@kommun.example", hdr,
 		     "\n> Det bullrar.\n> Svar: vi kommer i morgon.\n");
 	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
@@ -1509,7 +1512,17 @@ START_TEST(test_handler_empty_reply)
 			       "'eva@kommun.example' AND subject = 'Ditt svar "
 			       "var tomt [' || (SELECT number FROM cases) || "
 			       "']'"), 1);
+	/* threaded under her reply, and so under the notification */
+	free(hdr);
+	hdr = xasprintf("In-Reply-To: <e2@kommun.example>\nReferences: <%s> "
+			"<e2@kommun.example>\n", note);
 	free(body);
+	body = text("SELECT headers FROM outbox WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(body, hdr) != NULL, "%s", body);
+	free(body);
+	free(hdr);
+	free(note);
 	free(reply);
 	free(to);
 	free(m);
