@@ -294,6 +294,25 @@ next_char(const char *s, size_t len, mbstate_t *mb, int *w_r, int *blank_r)
 	return n;
 }
 
+const char *
+ctl_print_lines(const char *text, const char *prefix, int max)
+{
+	const char *p = text != NULL ? text : "";
+
+	for (int lines = 0; *p != '\0' && (max == 0 || lines < max);
+	     lines++) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+
+		fputs(prefix, stdout);
+		ctl_print_cell(stdout, line, 0);
+		fputc('\n', stdout);
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+	return p;
+}
+
 void
 ctl_print_cell(FILE *out, const char *s, int width)
 {

@@ -179,7 +179,6 @@ ctl_print_message(const struct store_message *m, void *ctx)
 {
 	struct store *store = ctx;
 	char t[32], *err = NULL;
-	const char *p;
 
 	printf("  %s  ", ctl_time(m->at, t));
 	/* TRANSLATORS: a message's direction and visibility in case show,
@@ -202,18 +201,7 @@ ctl_print_message(const struct store_message *m, void *ctx)
 		ctl_print_cell(stdout, m->subject, 0);
 		fputc('\n', stdout);
 	}
-	for (p = m->body; p != NULL && *p != '\0';) {
-		size_t n = strcspn(p, "\n");
-		char *line = xstrndup(p, n);
-
-		fputs("    | ", stdout);
-		ctl_print_cell(stdout, line, 0);
-		fputc('\n', stdout);
-		free(line);
-		p += n;
-		if (*p == '\n')
-			p++;
-	}
+	ctl_print_lines(m->body, "    | ", 0);
 	if (store_message_attachments(store, m->id, print_attachment, NULL,
 				      &err) < 0) {
 		ctl_error("%s", err);

@@ -94,8 +94,6 @@ show_mail(const struct store_quarantined *q, const void *raw)
 	struct mime_limits lim;
 	struct mime_message *m = NULL;
 	char *err = NULL, t[32];
-	const char *p;
-	int lines = 0;
 
 	mime_limits_default(&lim);
 	if (mime_parse(raw, q->raw_len, &lim, &m, &err) < 0) {
@@ -115,17 +113,7 @@ show_mail(const struct store_quarantined *q, const void *raw)
 	if (m->subject != NULL)
 		ctl_field(_("Subject:"), m->subject);
 	printf("%s\n", _("Text:"));
-	for (p = m->text; *p != '\0' && lines < SHOW_TEXT_LINES; lines++) {
-		size_t n = strcspn(p, "\n");
-		char *line = xstrndup(p, n);
-
-		fputs("  | ", stdout);
-		ctl_print_cell(stdout, line, 0);
-		fputc('\n', stdout);
-		free(line);
-		p += n + (p[n] == '\n');
-	}
-	if (*p != '\0')
+	if (*ctl_print_lines(m->text, "  | ", SHOW_TEXT_LINES) != '\0')
 		printf(_("  ... (the whole message: cirmctl quarantine show "
 			 "%lld --raw)\n"), (long long)q->id);
 	mime_free(&m);

@@ -1364,6 +1364,23 @@ carry_out(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* Keeps R on the case as a refused reply (internal, not sent), with a
+   handler.refused event saying WHY. 0, or -1. */
+static int
+keep_refused(struct mailin *mi, struct store *store,
+	     const struct store_inbox_row *row, const struct mailin_verdict *v,
+	     const char *text, const char *why, char **error_r)
+{
+	int64_t msg;
+
+	if (mailin_save_handler_message(mi, store, row, v, text,
+					HANDLER_REFUSED, &msg, error_r) < 0 ||
+	    store_event_add(store, v->case_id, cirm_now(), "handler.refused",
+			    v->handler_id, NULL, NULL, why, error_r) < 0)
+		return -1;
+	return 0;
+}
+
 /* BAD of R's commands cannot be carried out: the reply is kept on the
    case as an internal message, and the handler gets the transcript. */
 static int
@@ -1371,13 +1388,7 @@ refuse(struct mailin *mi, struct store *store,
        const struct store_inbox_row *row, const struct mailin_verdict *v,
        const struct reply *r, int bad, char **error_r)
 {
-	int64_t msg;
-
-	if (mailin_save_handler_message(mi, store, row, v, r->text,
-					HANDLER_REFUSED, &msg,
-					error_r) < 0 ||
-	    store_event_add(store, v->case_id, cirm_now(), "handler.refused",
-			    v->handler_id, NULL, NULL, "commands", error_r) < 0)
+	if (keep_refused(mi, store, row, v, r->text, "commands", error_r) < 0)
 		return -1;
 	log_info("case %s: handler commands refused (%d of %zu)",
 		 v->case_number, bad, r->ncmds);
@@ -1394,13 +1405,7 @@ empty_reply(struct mailin *mi, struct store *store,
 	    const struct store_inbox_row *row, const struct mailin_verdict *v,
 	    const struct reply *r, char **error_r)
 {
-	int64_t msg;
-
-	if (mailin_save_handler_message(mi, store, row, v, r->text,
-					HANDLER_REFUSED, &msg,
-					error_r) < 0 ||
-	    store_event_add(store, v->case_id, cirm_now(), "handler.refused",
-			    v->handler_id, NULL, NULL, "no text", error_r) < 0)
+	if (keep_refused(mi, store, row, v, r->text, "no text", error_r) < 0)
 		return -1;
 	log_info("case %s: handler reply without text or commands",
 		 v->case_number);
@@ -1540,14 +1545,8 @@ handler_reply(struct mailin *mi, struct store *store,
 			r->files_alone = false;
 		if (over != 0) {
 			if (over < 0 ||
-			    mailin_save_handler_message(mi, store, row, v,
-							r->text,
-							HANDLER_REFUSED, &msg,
-							error_r) < 0 ||
-			    store_event_add(store, v->case_id, cirm_now(),
-					    "handler.refused", v->handler_id,
-					    NULL, NULL, "sms too long",
-					    error_r) < 0)
+			    keep_refused(mi, store, row, v, r->text,
+					 "sms too long", error_r) < 0)
 				return -1;
 			return 0;
 		}
