@@ -310,11 +310,12 @@ check "the same mail once more: no new case" \
 mkdir -p "$T/b7/mailgate/new" && cp -p "$T/b5/cirm.db" "$T/b5/cirm.key" "$T/b7/" &&
 	ln -s "$I/cirm.conf" "$T/b7/mailgate/new/link" &&
 	mkdir "$T/b7/mailgate/new/dir"
-# (and a database kept from a restore in the same second)
+# (and a database kept from a restore in the same second; the names are
+# in the time zone cirm shows, set here for date(1) to use it too)
 for s in 0 1 2 3 4 5 6 7 8 9 10; do
-	: >"$I/cirm.db.before-restore-$(date -d "+$s sec" +%Y%m%d-%H%M%S)"
+	: >"$I/cirm.db.before-restore-$(TZ=Europe/Stockholm date -d "+$s sec" +%Y%m%d-%H%M%S)"
 done
-run "$CIRMCTL" -c "$C" restore --yes "$T/b7"
+run env TZ=Europe/Stockholm "$CIRMCTL" -c "$C" restore --yes "$T/b7"
 check_all "a link or a directory among the backup's mail: not copied" <<-'EOF'
 	[ "$rc" -eq 0 ] && [ ! -e "$I/mailgate/new/link" ] && [ ! -e "$I/mailgate/new/dir" ]
 EOF
