@@ -1098,6 +1098,17 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	return ret;
 }
 
+/* An action of the workflow's line LINE failed for a reason of the
+   workflow or the directory (ERR): the log and the case's history say
+   so. */
+static void
+action_failed(struct flow *fl, int line, const char *err)
+{
+	log_warnx("case %s: %s:%d: %s", fl->c.number,
+		  fl->wf != NULL ? fl->wf->name : "-", line, err);
+	flow_event(fl, "action.failed", 0, err);
+}
+
 /* Notes a notification to CONTACT_ID at ADDRESS for flush_notices. */
 static int
 queue_notice(int64_t contact_id, const char *address, void *ctx)
@@ -1149,10 +1160,7 @@ flush_notices(struct flow *fl, char **error_r)
 			*error_r = n.error;
 			ret = -1;
 		} else {
-			log_warnx("case %s: %s:%d: %s", fl->c.number,
-				  fl->wf != NULL ? fl->wf->name : "-", p->line,
-				  n.error);
-			flow_event(fl, "action.failed", 0, n.error);
+			action_failed(fl, p->line, n.error);
 			free(n.error);
 		}
 	}
@@ -1451,9 +1459,7 @@ host_action(void *ctx, const struct workflow_action *a, char **error_r)
 	if (ret < 0) {
 		/* a problem of the workflow or the directory of handlers:
 		   recorded on the case, error.execution raised */
-		log_warnx("case %s: %s:%d: %s", fl->c.number, fl->wf->name,
-			    a->line, err);
-		flow_event(fl, "action.failed", 0, err);
+		action_failed(fl, a->line, err);
 		*error_r = err;
 		return -1;
 	}

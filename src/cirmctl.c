@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "i18n.h"
+#include "mime.h"
 #include "store.h"
 #include "util.h"
 
@@ -292,6 +293,23 @@ next_char(const char *s, size_t len, mbstate_t *mb, int *w_r, int *blank_r)
 		*blank_r = 1;
 	}
 	return n;
+}
+
+void
+ctl_print_addr(const char *label, const struct mime_address *a)
+{
+	char *both;
+
+	if (a->addr == NULL && a->name == NULL)
+		return;
+	ctl_print_cell(stdout, label, 14);
+	if (a->name != NULL) {
+		both = xasprintf("%s <%s>", a->name, a->addr != NULL ? a->addr : "");
+		ctl_print_cell(stdout, both, 0);
+		free(both);
+	} else
+		ctl_print_cell(stdout, a->addr, 0);
+	fputc('\n', stdout);
 }
 
 const char *

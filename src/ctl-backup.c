@@ -217,6 +217,9 @@ copy_mails(const struct copy_ctx *c, const char *from, const char *to,
 	DIR *d = opendir(from);
 	struct dirent *e;
 	char *dest = xasprintf("%s/new", to);
+	/* TO and TO/new, and TO/tmp for a restore: made when missing (an
+	   instance older than cirm-mailgate's Maildir) */
+	const char *subs[] = { "", "/new", into_maildir ? "/tmp" : NULL };
 	long n = 0;
 
 	if (d == NULL) {
@@ -226,17 +229,15 @@ copy_mails(const struct copy_ctx *c, const char *from, const char *to,
 		*error_r = xasprintf("%s: %s", from, strerror(errno));
 		return -1;
 	}
-	for (int i = 0; i < 3 && *error_r == NULL; i++) {
-		/* for a restore, an instance older than cirm-mailgate's
-		   Maildir may lack it */
-		char *sub = i == 0 ? xstrdup(to) :
-			    xasprintf("%s/%s", to, i == 1 ? "new" : "tmp");
+	for (size_t i = 0; i < N_ELEMENTS(subs) && subs[i] != NULL &&
+			   *error_r == NULL; i++) {
+		char *path = xasprintf("%s%s", to, subs[i]);
 
-		if ((i < 2 || into_maildir) && access(sub, F_OK) < 0 &&
-		    (mkdir(sub, into_maildir ? 0750 : 0700) < 0 ||
-		     give(c, sub) < 0))
-			*error_r = xasprintf("%s: %s", sub, strerror(errno));
-		free(sub);
+		if (access(path, F_OK) < 0 &&
+		    (mkdir(path, into_maildir ? 0750 : 0700) < 0 ||
+		     give(c, path) < 0))
+			*error_r = xasprintf("%s: %s", path, strerror(errno));
+		free(path);
 	}
 	while (*error_r == NULL && (e = readdir(d)) != NULL) {
 		char *tmp, *path;

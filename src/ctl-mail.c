@@ -36,23 +36,6 @@ read_all(FILE *f, size_t max, size_t *len_r)
 	return buf;
 }
 
-static void
-print_addr(const char *label, const struct mime_address *a)
-{
-	char *both;
-
-	if (a->addr == NULL && a->name == NULL)
-		return;
-	ctl_print_cell(stdout, label, 14);
-	if (a->name != NULL) {
-		both = xasprintf("%s <%s>", a->name, a->addr != NULL ? a->addr : "");
-		ctl_print_cell(stdout, both, 0);
-		free(both);
-	} else
-		ctl_print_cell(stdout, a->addr, 0);
-	fputc('\n', stdout);
-}
-
 /* LABEL in its 14-column field, then VALUE on the rest of the line. */
 static void
 print_verdict(const struct mailin_verdict *v)
@@ -143,8 +126,8 @@ print_message(const struct mailin_verdict *v, int text_only)
 		ctl_field(_("Automatic:"), what);
 		free(what);
 	}
-	print_addr(_("From:"), &m->from);
-	print_addr(_("Reply-To:"), &m->reply_to);
+	ctl_print_addr(_("From:"), &m->from);
+	ctl_print_addr(_("Reply-To:"), &m->reply_to);
 	if (v->by_form) {
 		char *who = xasprintf(_("%s (the Reply-To: From is one of "
 					"mail_form_senders)"), v->sender);
@@ -153,9 +136,9 @@ print_message(const struct mailin_verdict *v, int text_only)
 		free(who);
 	}
 	for (size_t i = 0; i < m->nto; i++)
-		print_addr(_("To:"), &m->to[i]);
+		ctl_print_addr(_("To:"), &m->to[i]);
 	for (size_t i = 0; i < m->ncc; i++)
-		print_addr(_("Cc:"), &m->cc[i]);
+		ctl_print_addr(_("Cc:"), &m->cc[i]);
 	ctl_field(_("Subject:"), m->subject);
 	ctl_field(_("Date:"), ctl_time(m->date, t));
 	ctl_field("Message-ID:", m->message_id);

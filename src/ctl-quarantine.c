@@ -100,14 +100,7 @@ show_mail(const struct store_quarantined *q, const void *raw)
 		free(err);
 		return;
 	}
-	if (m->from.addr != NULL) {
-		char *from = m->from.name != NULL ?
-			xasprintf("%s <%s>", m->from.name, m->from.addr) :
-			xstrdup(m->from.addr);
-
-		ctl_field(_("From:"), from);
-		free(from);
-	}
+	ctl_print_addr(_("From:"), &m->from);
 	if (m->date != 0)
 		ctl_field(_("Date:"), ctl_time(m->date, t));
 	if (m->subject != NULL)

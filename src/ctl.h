@@ -42,6 +42,10 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
    bytes), at least one of them a space, cut with "…" when longer; WIDTH 0
    prints S whole. Control characters print as spaces. */
 void ctl_print_cell(FILE *out, const char *s, int width);
+struct mime_address;
+/* "LABEL     Name <address>" (or the address alone) on a line of
+   standard output, as ctl_field; nothing for an empty address. */
+void ctl_print_addr(const char *label, const struct mime_address *a);
 /* Prints the lines of TEXT (NULL: none) to standard output, each after
    PREFIX, at most MAX of them (0: all). What is left of TEXT, "" when
    all of it was printed. */

@@ -1046,14 +1046,11 @@ const char *
 workflow_state_label(const struct workflow *wf, const char *states)
 {
 	const char *last = strrchr(states, ' ');
+	const struct workflow_state *st =
+		wf != NULL ? workflow_state(wf, last != NULL ? last + 1 :
+					    states) : NULL;
 
-	last = last != NULL ? last + 1 : states;
-	for (size_t i = 0; wf != NULL && i < wf->nstates; i++) {
-		if (strcmp(wf->states[i].id, last) == 0)
-			return wf->states[i].label != NULL ?
-				wf->states[i].label : wf->states[i].id;
-	}
-	return states;
+	return st == NULL ? states : st->label != NULL ? st->label : st->id;
 }
 
 void
