@@ -408,6 +408,12 @@ get_version(struct caseflow *cf, struct store *store, const char *id,
 }
 
 const char *
+caseflow_refused_mark(bool en)
+{
+	return en ? "(refused, not sent)" : "(avvisat, inte skickat)";
+}
+
+const char *
 caseflow_state_label(struct caseflow *cf, struct store *store,
 		     const char *workflow, int version, const char *state)
 {
@@ -922,11 +928,10 @@ history_line(const struct store_message *m, void *ctx)
 	text[n] = '\0';
 	when(m->at, when_s);
 	if (m->sender != NULL)
-		/* a refused reply never went: it must not read as if it had */
-		strlist_addf(&h->lines, "  %s %s%s: %s%s\n", when_s, m->sender,
-			     !m->refused ? "" : h->en ? " (refused, not sent)" :
-			     " (avvisat, inte skickat)", text,
-			     more ? "..." : "");
+		strlist_addf(&h->lines, "  %s %s%s%s: %s%s\n", when_s,
+			     m->sender, m->refused ? " " : "",
+			     m->refused ? caseflow_refused_mark(h->en) : "",
+			     text, more ? "..." : "");
 	else
 		strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
 			     strcmp(m->direction, "in") == 0 ? "<-" : "->",

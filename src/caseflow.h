@@ -66,6 +66,9 @@ struct caseflow_input {
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);
+/* How a handler's refused reply is marked where handlers read a case's
+   messages (EN: in English, else Swedish): it never went. */
+const char *caseflow_refused_mark(bool en);
 /* What handlers are shown for STATE, a case's state in version VERSION
    of WORKFLOW (NULL: none): its label in the workflow (cirm-workflow(5)),
    or STATE when the workflow gives none or cannot be read. Valid while

@@ -1638,8 +1638,7 @@ message_line(const struct store_message *m, void *ctx)
 		     strcmp(m->direction, "in") == 0 && m->sender != NULL &&
 		     strcmp(m->visibility, "internal") == 0 ? " " : "",
 		     strcmp(m->visibility, "internal") != 0 ? "" :
-		     m->refused ? (s->en ? "(refused, not sent)" :
-				   "(avvisat, inte skickat)") :
+		     m->refused ? caseflow_refused_mark(s->en) :
 		     s->en ? "(internal)" : "(intern)",
 		     m->body != NULL ? m->body : "");
 	return 0;
