@@ -307,8 +307,11 @@ store_case_events(struct store *store, int64_t case_id,
 		  char **error_r)
 {
 	static const char sql[] =
-		"SELECT e.at, e.kind, coalesce(c.login, c.name), e.from_state, "
-		"e.to_state, e.detail FROM event e "
+		/* A citizen has no login and often no name (one who wrote
+		   by SMS never has): "citizen" then, not the "system" of
+		   no actor, and not the number, which case show masks. */
+		"SELECT e.at, e.kind, coalesce(c.login, nullif(c.name, ''), "
+		"c.kind), e.from_state, e.to_state, e.detail FROM event e "
 		"LEFT JOIN contact c ON c.id = e.actor_id "
 		"WHERE e.case_id = ? ORDER BY e.at, e.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);

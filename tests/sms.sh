@@ -54,6 +54,8 @@ check "no number or text in the log" sh -c "! grep -q '4670123\|Gatlampan' '$T/s
 run "$CIRMCTL" -c "$C" case show "$case1"
 check "cirmctl case show masks the number" contains "$out" "phone: +46 70 *** ** 67"
 check "... and never shows it whole" sh -c "! printf '%s' \"\$1\" | grep -q 701234567" - "$out"
+check "... the citizen, not the system, opened the case" \
+	sh -c "printf '%s' \"\$1\" | grep -q 'case.created  *citizen '" - "$out"
 run "$CIRMCTL" -c "$C" case show --numbers "$case1"
 check "... unless asked with --numbers" contains "$out" "phone: +46701234567"
 
