@@ -481,6 +481,42 @@ static const char migration_22[] =
 	"ALTER TABLE message ADD COLUMN refused INTEGER NOT NULL DEFAULT 0\n"
 	"  CHECK (refused IN (0, 1));\n";
 
+/* Inbox ids are never used again (AUTOINCREMENT): the inbox is a queue,
+   empty most of the time, and a plain rowid started again at 1 each
+   time it emptied, so that the log said "inbox row 1" of one mail after
+   another and an administrator could not tell them apart. The queue is
+   rebuilt (a table cannot be altered into AUTOINCREMENT), with its
+   indexes and the view over it; the first new id follows the highest
+   queued. */
+static const char migration_23[] =
+	"DROP VIEW inbox_message;\n"
+	"CREATE TABLE inbox_new (\n"
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,\n"
+	"  channel TEXT NOT NULL CHECK (channel IN ('email', 'sms')),\n"
+	"  source TEXT NOT NULL,\n"
+	"  received_at INTEGER NOT NULL,\n"
+	"  dedupe_key TEXT UNIQUE,\n"
+	"  raw BLOB NOT NULL,\n"
+	"  attempts INTEGER NOT NULL DEFAULT 0,\n"
+	"  last_error TEXT,\n"
+	"  next_attempt_at INTEGER NOT NULL DEFAULT 0,\n"
+	"  raw_id INTEGER REFERENCES raw_message(id),\n"
+	"  raw_owned INTEGER NOT NULL DEFAULT 0 CHECK (raw_owned IN (0, 1))\n"
+	");\n"
+	"INSERT INTO inbox_new (id, channel, source, received_at, dedupe_key,\n"
+	"  raw, attempts, last_error, next_attempt_at, raw_id, raw_owned)\n"
+	"  SELECT id, channel, source, received_at, dedupe_key, raw, attempts,\n"
+	"    last_error, next_attempt_at, raw_id, raw_owned FROM inbox;\n"
+	"DROP TABLE inbox;\n"
+	"ALTER TABLE inbox_new RENAME TO inbox;\n"
+	"CREATE INDEX inbox_due ON inbox(next_attempt_at, id);\n"
+	"CREATE INDEX inbox_raw_id ON inbox(raw_id) WHERE raw_id IS NOT NULL;\n"
+	"CREATE VIEW inbox_message AS\n"
+	"  SELECT i.id, i.channel, i.source, i.received_at, i.dedupe_key,\n"
+	"    coalesce(r.raw, i.raw) AS raw, i.attempts, i.last_error,\n"
+	"    i.next_attempt_at\n"
+	"  FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -504,5 +540,6 @@ const struct store_migration store_migrations[] = {
 	{ "raw mails found by the messages that name them", migration_20 },
 	{ "text attachments keep their charset", migration_21 },
 	{ "a handler's refused reply marked as not sent", migration_22 },
+	{ "inbox ids never used again", migration_23 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

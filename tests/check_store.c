@@ -318,6 +318,11 @@ START_TEST(test_stepwise_migration)
 		"body_stripped, at) VALUES (1, 'in', 'email', 'Gatlampa', "
 		"'lampan lyser inte', 1790000000)", NULL, NULL, NULL), SQLITE_OK);
 	msg = sqlite3_last_insert_rowid(old->db);
+	/* A mail still queued when the instance is upgraded. */
+	ck_assert_int_eq(sqlite3_exec(old->db,
+		"INSERT INTO inbox (id, channel, source, received_at, raw) "
+		"VALUES (7, 'email', 'maildir', 1790000000, 'queued')", NULL,
+		NULL, NULL), SQLITE_OK);
 	/* As store_message_add does, for versions that index at commit. */
 	if (from >= 4)
 		store_note_message(old);
@@ -339,6 +344,9 @@ START_TEST(test_stepwise_migration)
 		sqlite3_finalize(st);
 	}
 	ck_assert_int_eq(id, 1);
+	ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+				    "inbox_message WHERE id = 7 AND "
+				    "raw = 'queued'"), 1);
 	free(got);
 	free(want);
 	free(old_path);
@@ -833,6 +841,16 @@ START_TEST(test_inbox)
 	ck_assert_int_eq(store_inbox_put(store, "fax", "test", 1, NULL, "r", 1,
 					 &id, &err), -1);
 	free(err);
+	err = NULL;
+	/* Ids are not used again once the queue is empty: the log names
+	   rows by them. */
+	ck_assert_int_eq(store_inbox_due(store, 1000, 0, 4, ids, attempts, &n,
+					 &err), 0);
+	for (int i = 0; i < n; i++)
+		ck_assert_int_eq(store_inbox_done(store, ids[i], &err), 0);
+	ck_assert_int_eq(store_inbox_put(store, "sms", "test", 104, NULL, "r3",
+					 2, &id, &err), 1);
+	ck_assert_int_gt(id, ids[n - 1]);
 	store_free(&store);
 }
 END_TEST
