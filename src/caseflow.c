@@ -838,6 +838,18 @@ command_translation(const struct workflow_command *c, const char *lang)
 	return NULL;
 }
 
+/* The lines of L (cleared), joined and wrapped: a table, at the 78
+   characters RFC 5322 asks lines to keep to, where the prose around it
+   keeps to 72. */
+static char *
+wrapped(struct strlist *l)
+{
+	char *text = strlist_join(l), *out = text_wrap(text, 78);
+
+	free(text);
+	return out;
+}
+
 /* The commands handler HANDLER may use on the case now, one per line
    with its help: what notifications list, in the handler's language
    LANG (the workflow's words and help, or their translation into LANG
@@ -849,7 +861,8 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 	      char **error_r)
 {
 	bool en = strcmp(lang, "en") == 0;
-	struct strlist l = { 0 };
+	struct strlist words = { 0 }, helps = { 0 }, l = { 0 };
+	size_t column = 0;
 
 	/* a closed case (or one without its workflow) runs no command */
 	for (size_t i = 0; fl->wf != NULL && fl->c.closed_at == 0 &&
@@ -863,7 +876,8 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 			continue;
 		rc = caseflow_role_ok(fl->store, fl->wf, c, handler, error_r);
 		if (rc < 0) {
-			strlist_clear(&l);
+			strlist_clear(&words);
+			strlist_clear(&helps);
 			return NULL;
 		}
 		if (rc == 0)
@@ -871,19 +885,33 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 		tr = command_translation(c, lang);
 		word = tr != NULL && tr->word != NULL ? tr->word : c->word;
 		help = tr != NULL && tr->help != NULL ? tr->help : c->help;
-		strlist_addf(&l, "  #%s%s%s%s\n", word,
+		strlist_addf(&words, "#%s%s", word,
 			     c->argument == WORKFLOW_ARG_HANDLER ?
 			     (en ? " LOGIN" : " INLOGGNING") :
 			     c->argument == WORKFLOW_ARG_WORD ?
-			     (en ? " WORD" : " ORD") : "",
-			     help != NULL ? "  \xe2\x80\x94 " : "",
-			     help != NULL ? help : "");
+			     (en ? " WORD" : " ORD") : "");
+		strlist_add(&helps, help != NULL ? help : "");
 	}
-	strlist_add(&l, en ? "  #note  \xe2\x80\x94 Internal, not sent to "
-			 "the citizen\n" :
-			 "  #notering  \xe2\x80\x94 Internt, går inte till "
-			 "invånaren\n");
-	return strlist_join(&l);
+	strlist_add(&words, en ? "#note" : "#notering");
+	strlist_add(&helps, en ? "Internal, not sent to the citizen" :
+		    "Internt, går inte till invånaren");
+	/* the helps in one column, as far right as the longest command
+	   needs, counted in characters (Swedish letters are two bytes) */
+	for (size_t i = 0; i < words.n; i++) {
+		size_t w = utf8_length(words.v[i]);
+
+		if (w > column)
+			column = w;
+	}
+	for (size_t i = 0; i < words.n; i++)
+		strlist_addf(&l, "  %s%*s%s%s\n", words.v[i],
+			     helps.v[i][0] != '\0' ?
+			     (int)(column - utf8_length(words.v[i])) : 0, "",
+			     helps.v[i][0] != '\0' ? "  \xe2\x80\x94 " : "",
+			     helps.v[i]);
+	strlist_clear(&words);
+	strlist_clear(&helps);
+	return wrapped(&l);
 }
 
 struct history_ctx {
@@ -1799,18 +1827,6 @@ caseflow_commands_now(struct caseflow *cf, struct store *store,
 	workflow_run_free(&fl.run);
 	flow_clear(&fl);
 	return rc < 0 ? -1 : 0;
-}
-
-/* Characters (code points) of the UTF-8 TEXT. */
-static size_t
-utf8_length(const char *text)
-{
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)text; *p != '\0';
-	     p++)
-		n += (*p & 0xc0) != 0x80;
-	return n;
 }
 
 /* Action A (a reply or a notice) on case CASE_ID outside a workflow

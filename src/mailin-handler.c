@@ -892,13 +892,17 @@ mail_handler(struct mailin *mi, struct store *store,
 				  reply_to != NULL ? reply_to : "",
 				  reply_to != NULL ? "\n" : "",
 				  thread != NULL ? thread : "");
+	/* composed here, of lines as long as their parts: read in a mail
+	   client, at the width of the templates' mail */
+	char *text = text_wrap(body, 72);
 	struct store_outbox_new o = {
 		.case_id = v->case_id, .channel = "email", .recipient = address,
-		.subject = subject, .headers = headers, .body = body,
+		.subject = subject, .headers = headers, .body = text,
 		.at = cirm_now(),
 	};
 	int ret = store_outbox_add(store, &o, NULL, error_r);
 
+	free(text);
 	free(headers);
 	free(thread);
 	free(reply_to);

@@ -438,3 +438,115 @@ utf8_bad_line(const char *text)
 	}
 	return 0;
 }
+
+/* The characters in the LEN bytes at S (UTF-8 lead bytes). */
+static size_t
+utf8_width(const char *s, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+size_t
+utf8_length(const char *s)
+{
+	return utf8_width(s, strlen(s));
+}
+
+/* The column continuation lines of LINE (LEN bytes) begin at: under
+   the text after an em dash near the start (a command's help), else
+   under its indent, two further for a command (a line of "#..."), so
+   that its continuation does not read as a line of its own. */
+static size_t
+hanging_indent(const char *line, size_t len, size_t width)
+{
+	static const char dash[] = "\xe2\x80\x94 ";
+	size_t lead = strspn(line, " ");
+
+	if (lead > len)
+		lead = len;
+	for (size_t i = lead; i + sizeof(dash) - 1 <= len; i++) {
+		if (memcmp(line + i, dash, sizeof(dash) - 1) == 0) {
+			size_t col = utf8_width(line, i + sizeof(dash) - 1);
+
+			return col <= width / 2 ? col : lead;
+		}
+	}
+	return lead < len && line[lead] == '#' ? lead + 2 : lead;
+}
+
+/* Appends LINE (LEN bytes, no newline) to L, wrapped at WIDTH. */
+static void
+wrap_line(struct strlist *l, const char *line, size_t len, size_t width)
+{
+	size_t indent = hanging_indent(line, len, width);
+	size_t lead = strspn(line, " "), start = 0, first = 1;
+
+	if (lead > len)
+		lead = len;
+	while (utf8_width(line + start, len - start) +
+	       (first ? 0 : indent) > width) {
+		size_t col = first ? 0 : indent, cut = 0, end;
+
+		/* the last space that keeps the line within WIDTH, past
+		   the indent: a break there leaves a word on the line */
+		for (size_t i = start; i < len; i++) {
+			if (((unsigned char)line[i] & 0xc0) != 0x80)
+				col++;
+			if (col > width + 1)
+				break;
+			if (line[i] == ' ' && i > start + (first ? lead : 0) &&
+			    line[i - 1] != ' ')
+				cut = i;
+		}
+		if (cut == 0) {
+			/* a word longer than the line: to its end */
+			for (cut = start + (first ? lead : 0);
+			     cut < len && line[cut] != ' '; cut++)
+				;
+			if (cut == len)
+				break;
+		}
+		end = cut;
+		while (end > start && line[end - 1] == ' ')
+			end--;
+		strlist_addf(l, "%*s%.*s\n", first ? 0 : (int)indent, "",
+			     (int)(end - start), line + start);
+		while (cut < len && line[cut] == ' ')
+			cut++;
+		start = cut;
+		first = 0;
+		if (start == len)
+			return;
+	}
+	strlist_addf(l, "%*s%.*s\n", first ? 0 : (int)indent, "",
+		     (int)(len - start), line + start);
+}
+
+char *
+text_wrap(const char *text, size_t width)
+{
+	struct strlist l = { 0 };
+	const char *p = text;
+	char *out;
+	size_t n;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl != NULL ? (size_t)(nl - p) : strlen(p);
+
+		wrap_line(&l, p, len, width);
+		p += len;
+		if (*p == '\n')
+			p++;
+	}
+	out = strlist_join(&l);
+	/* the text's last line had no newline: neither has the result */
+	n = strlen(out);
+	if (n > 0 && (p == text || p[-1] != '\n'))
+		out[n - 1] = '\0';
+	return out;
+}

@@ -86,4 +86,15 @@ int fsync_parent(const char *path);
    well-formed UTF-8, or 0 when all of it is. */
 int utf8_bad_line(const char *text);
 
+/* The characters of the UTF-8 string S. */
+size_t utf8_length(const char *s);
+
+/* TEXT (UTF-8) with each line longer than WIDTH characters broken at
+   spaces, for mail people read: a continuation line is indented as its
+   line was (two further for a "#command" line), or under the help of a
+   "#word  \u2014 help" line. A word
+   longer than WIDTH (a link) stays whole; spacing inside a line is
+   kept. Newly allocated. */
+char *text_wrap(const char *text, size_t width);
+
 #endif

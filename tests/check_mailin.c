@@ -626,6 +626,35 @@ add_handler_eva(void)
 
 /* The body of the newest mail to RECIPIENT in the outbox (caller
    frees). */
+/* Whether TEXT has NEEDLE in it as a reader sees it: runs of spaces
+   and line breaks count as one space in both, so that a line wrapped
+   at 72, or a command list aligned in columns, does not matter. */
+static bool
+has_text(const char *text, const char *needle)
+{
+	char *a = xstrdup(text), *b = xstrdup(needle);
+	char *v[] = { a, b };
+	bool found;
+
+	for (size_t k = 0; k < 2; k++) {
+		char *o = v[k];
+
+		for (const char *i = v[k]; *i != '\0'; i++) {
+			if (*i == ' ' || *i == '\n') {
+				if (o == v[k] || o[-1] != ' ')
+					*o++ = ' ';
+			} else {
+				*o++ = *i;
+			}
+		}
+		*o = '\0';
+	}
+	found = strstr(a, b) != NULL;
+	free(a);
+	free(b);
+	return found;
+}
+
 static char *
 newest_body(const char *recipient)
 {
@@ -674,20 +703,23 @@ START_TEST(test_handler_commands_english)
 	deliver(m);
 	body = text("SELECT body FROM outbox WHERE recipient = "
 		    "'olle@kommun.example'");
-	ck_assert_msg(strstr(body, "  #take  \xe2\x80\x94 Take the case "
-			     "yourself\n") != NULL, "%s", body);
-	ck_assert_msg(strstr(body, "  #assign LOGIN  \xe2\x80\x94 Give the "
-			     "case to a colleague\n") != NULL, "%s", body);
-	ck_assert_msg(strstr(body, "  #note  \xe2\x80\x94 Internal") != NULL,
-		      "%s", body);
+	ck_assert_msg(has_text(body, "\n #take \xe2\x80\x94 Take the case "
+			       "yourself\n"), "%s", body);
+	ck_assert_msg(has_text(body, "\n #assign LOGIN \xe2\x80\x94 Give the "
+			       "case to a colleague\n"), "%s", body);
+	/* the helps in one column */
+	ck_assert_msg(strstr(body, "\n  #take           \xe2\x80\x94 Take") !=
+		      NULL, "%s", body);
+	ck_assert_msg(has_text(body, "\n #note \xe2\x80\x94 Internal"), "%s",
+		      body);
 	ck_assert_msg(strstr(body, "#ta ") == NULL &&
 		      strstr(body, "#notering") == NULL, "%s", body);
 	free(body);
 	/* Eva's stays Swedish */
 	body = text("SELECT body FROM outbox WHERE recipient = "
 		    "'eva@kommun.example'");
-	ck_assert_msg(strstr(body, "  #ta  \xe2\x80\x94 Ta ärendet själv\n") !=
-		      NULL, "%s", body);
+	ck_assert_msg(has_text(body, "\n #ta \xe2\x80\x94 Ta ärendet själv\n"),
+		      "%s", body);
 	free(body);
 	h = text("SELECT headers FROM outbox WHERE recipient = "
 		 "'olle@kommun.example'");
@@ -856,7 +888,7 @@ START_TEST(test_handler_round_trip)
 	deliver(m);
 	body = text("SELECT body FROM outbox WHERE recipient = "
 		    "'eva@kommun.example'");
-	ck_assert_msg(strstr(body, "#ta  \xe2\x80\x94 Ta ärendet själv") != NULL,
+	ck_assert_msg(has_text(body, "#ta \xe2\x80\x94 Ta ärendet själv"),
 		      "%s", body);
 	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL, "%s",
 		      body);
@@ -1441,8 +1473,7 @@ START_TEST(test_reopened_notice_shows_new_state)
 			       "'handler.refused' AND detail = 'commands'"), 1);
 	/* handlers are shown the state's label, "löst", not its id */
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(strstr(body, "det är nu i läget löst") != NULL, "%s",
-		      body);
+	ck_assert_msg(has_text(body, "det är nu i läget löst"), "%s", body);
 	free(body);
 	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "o2c@kommun.example", NULL, "#lista\n#visa KS-2026-00001\n");
@@ -1763,8 +1794,10 @@ START_TEST(test_handler_old_notification)
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#ta\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge\n") != NULL, "%s", body);
-	now = strstr(body, "det är nu i läget löst, med eva som "
-		     "handläggare. Kommandon som gäller nu:\n\n  #stang ");
+	ck_assert_msg(has_text(body, "det är nu i läget löst, med eva som "
+			       "handläggare. Kommandon som gäller nu: #stang "),
+		      "%s", body);
+	now = strstr(body, "gäller nu:\n\n  #stang ");
 	ck_assert_msg(now != NULL, "%s", body);
 	ck_assert_msg(strstr(now, "  #ta ") == NULL, "%s", body);
 	free(body);
@@ -1942,9 +1975,9 @@ START_TEST(test_handler_told_of_quarantine)
 	ck_assert_msg(strstr(body, "Karantän: nummer 1\n") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "Ämne: SV: [KS-2026-00001] Buller\n") !=
 		      NULL, "%s", body);
-	ck_assert_msg(strstr(body, "signerade svarsadress") != NULL, "%s", body);
-	ck_assert_msg(strstr(body, "cirmctl quarantine release 1") != NULL,
-		      "%s", body);
+	ck_assert_msg(has_text(body, "signerade svarsadress"), "%s", body);
+	ck_assert_msg(has_text(body, "cirmctl quarantine release 1"), "%s",
+		      body);
 	hdr = newest_to("eva@kommun.example", "headers");
 	/* not a handler's action: no signed address to answer on */
 	ck_assert_msg(strstr(hdr, "\nReply-To:") == NULL, "%s", hdr);
@@ -1962,8 +1995,7 @@ START_TEST(test_handler_told_of_quarantine)
 	deliver("X-Cirm-Oversize: 99999999\nFrom: Eva <EVA@kommun.example>\n"
 		"Subject: Bilder\nMessage-ID: <t3@kommun.example>\n\n");
 	body = newest_to("eva@kommun.example", "body");
-	ck_assert_msg(strstr(body, "Det är på 99999999 byte") != NULL, "%s",
-		      body);
+	ck_assert_msg(has_text(body, "Det är på 99999999 byte"), "%s", body);
 	ck_assert_msg(strstr(body, "Karantän: nummer 2\n") != NULL, "%s", body);
 	free(body);
 
@@ -2048,8 +2080,8 @@ START_TEST(test_handler_other_address_told)
 	ck_assert_str_eq(subj, "Ditt meddelande har inte behandlats "
 			 "[KS-2026-00001]");
 	body = newest_to("eva@kommun.example", "body");
-	ck_assert_msg(strstr(body, "Det kom från eva.ek@kommun.example; cirm "
-			     "har eva@kommun.example.") != NULL, "%s", body);
+	ck_assert_msg(has_text(body, "Det kom från eva.ek@kommun.example; cirm "
+			       "har eva@kommun.example."), "%s", body);
 	ck_assert_msg(strstr(body, "cirmctl handler set") != NULL, "%s", body);
 	free(subj);
 	free(body);
@@ -2164,9 +2196,9 @@ START_TEST(test_handler_role_refused)
 		     "#klar\nKlart.\n");
 	deliver(reply);
 	body = newest_to("kim@kommun.example", "body");
-	ck_assert_msg(strstr(body, "#klar\n      utförs inte: bara för "
-			     "rollerna handlaggare (gruppen synpunkter) eller "
-			     "chef (gruppen ledning)\n") != NULL, "%s", body);
+	ck_assert_msg(has_text(body, "#klar\n      utförs inte: bara för "
+			       "rollerna handlaggare (gruppen synpunkter) "
+			       "eller chef (gruppen ledning)\n"), "%s", body);
 	free(body);
 	free(reply);
 	free(kim);
@@ -2363,11 +2395,11 @@ START_TEST(test_handler_signature_under_command)
 	body = newest_body("eva@kommun.example");
 	/* a text meant for the colleague is not to be sent on its own,
 	   where it would reach the citizen: #notering keeps it */
-	ck_assert_msg(strstr(body, "#tilldela eva\n      utförs inte: tar "
-			     "ingen text till invånaren; är texten till "
-			     "kollegor, skriv #notering på en rad ovanför "
-			     "den, och är den till invånaren, skicka den i "
-			     "ett eget svar\n") != NULL, "%s", body);
+	ck_assert_msg(has_text(body, "#tilldela eva\n      utförs inte: tar "
+			       "ingen text till invånaren; är texten till "
+			       "kollegor, skriv #notering på en rad ovanför "
+			       "den, och är den till invånaren, skicka den i "
+			       "ett eget svar\n"), "%s", body);
 	free(body);
 	reply = mail("eva@kommun.example", to, "SV", "s3b@kommun.example",
 		     NULL, "#tilldela eva\n#notering\nLampan ar lagad.\n");
@@ -2856,9 +2888,9 @@ START_TEST(test_handler_commands)
 		      "c6@kommun.example", NULL, "#klar\n#hjälp\n");
 	deliver(search);
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(strstr(body, "#klar\n  okänt kommando här; kommandon om "
-			     "ett ärende skriver du i ett svar på "
-			     "aviseringen\n\n  #lista") != NULL &&
+	ck_assert_msg(has_text(body, "#klar\n  okänt kommando här; kommandon "
+			       "om ett ärende skriver du i ett svar på "
+			       "aviseringen\n\n  #lista") &&
 		      strstr(body, "#hjälp\n  #lista") != NULL, "%s", body);
 	free(body);
 	free(search);
@@ -2889,9 +2921,9 @@ START_TEST(test_handler_commands)
 	deliver(search);
 	free(search);
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(strstr(body, "Svara på det här mejlet med ett kommando "
-			     "överst för att arbeta med KS-2026-00001. "
-			     "Kommandon som gäller nu:\n\n") != NULL &&
+	ck_assert_msg(has_text(body, "Svara på det här mejlet med ett kommando "
+			       "överst för att arbeta med KS-2026-00001. "
+			       "Kommandon som gäller nu:\n\n") &&
 		      strstr(body, "  #klar") != NULL, "%s", body);
 	free(body);
 	free(to);

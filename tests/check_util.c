@@ -305,6 +305,44 @@ START_TEST(test_lockfile)
 }
 END_TEST
 
+/* Long lines of mail composed in code break at spaces, indented as
+   their line, or under the help of an aligned command list. */
+START_TEST(test_text_wrap)
+{
+	static const struct { size_t width; const char *in, *out; } t[] = {
+		{ 8, "kort rad\n", "kort rad\n" },
+		{ 8, "utan", "utan" },
+		{ 8, "", "" },
+		{ 8, "\n\n", "\n\n" },
+		{ 8, "ett två tre fyra", "ett två\ntre fyra" },
+		/* characters, not bytes: "åäö åäö" is 7 wide */
+		{ 8, "åäö åäö åäö\nx", "åäö åäö\nåäö\nx" },
+		{ 8, "    ett två tre\n", "    ett\n    två\n    tre\n" },
+		/* a word longer than the line stays whole */
+		{ 8, "a https://exempel.se/lang b",
+		  "a\nhttps://exempel.se/lang\nb" },
+		{ 8, "https://exempel.se/lang", "https://exempel.se/lang" },
+		/* spacing inside a line is kept, spaces at a break go */
+		{ 8, "a  b    c d e", "a  b\nc d e" },
+		/* a command's continuation, deeper than the command */
+		{ 12, "  #notering en två tre", "  #notering\n    en två\n    tre" },
+		/* under the help of an aligned command list */
+		{ 20, "  #ta  \xe2\x80\x94 ta det nu och sen",
+		  "  #ta  \xe2\x80\x94 ta det nu\n         och sen" },
+		/* unless the help starts too far right */
+		{ 12, "  #ta  \xe2\x80\x94 ta det nu",
+		  "  #ta  \xe2\x80\x94 ta\n  det nu" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *got = text_wrap(t[i].in, t[i].width);
+
+		ck_assert_msg(strcmp(got, t[i].out) == 0, "%zu: [%s]", i, got);
+		free(got);
+	}
+}
+END_TEST
+
 START_TEST(test_scrub)
 {
 	static const struct {
@@ -361,6 +399,7 @@ util_suite(void)
 	tcase_add_test(tc, test_lockfile);
 	tcase_add_test(tc, test_strlist);
 	tcase_add_test(tc, test_scrub);
+	tcase_add_test(tc, test_text_wrap);
 	suite_add_tcase(s, tc);
 	return s;
 }

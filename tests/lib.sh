@@ -88,6 +88,13 @@ contains() {
 	return 1
 }
 
+# contains_text TEXT NEEDLE: contains, where runs of spaces and line
+# breaks count as one space (a mail wrapped at 72 columns).
+contains_text() {
+	contains "$(printf '%s' "$1" | tr '\n' ' ' | tr -s ' ')" \
+		"$(printf '%s' "$2" | tr '\n' ' ' | tr -s ' ')"
+}
+
 # make_ca NAME: a test CA, $T/NAME.pem and $T/NAME.key. openssl's
 # complaints go to $T/openssl.log.
 make_ca() {

@@ -194,7 +194,7 @@ handler_mail "$rt" "$case1" h2u "$dashed"
 engine
 transcript=$(sql "SELECT body FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar är för långt för sms%' ORDER BY id DESC LIMIT 1")
 check "an answer too long because of a character outside the SMS alphabet: the handler is shown it" \
-	contains "$transcript" "rymmer bara 67 tecken: – (U+2013). Byt ut dem"
+	contains_text "$transcript" "rymmer bara 67 tecken: – (U+2013). Byt ut dem"
 
 # An answer with a file: the text goes as an SMS, the file cannot.
 printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: %s\nMessage-ID: <h4@kommun.example>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\nKartan bifogas.\n\n--b1\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="karta.pdf"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n' \

@@ -21,7 +21,10 @@ tu_run(Suite *suite)
 	int failed;
 
 	srunner_set_tap(sr, "-");
-	srunner_run_all(sr, CK_SILENT);
+	/* CK_VERBOSITY=normal adds each failure with its file:line (on
+	   stdout, among the TAP lines) */
+	srunner_run_all(sr, getenv("CK_VERBOSITY") != NULL ? CK_ENV :
+			CK_SILENT);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 	return failed == 0 ? 0 : 1;
