@@ -80,7 +80,7 @@ usage(FILE *out)
 		       "                            list quarantined messages\n"
 		       "  quarantine show ID [--raw]\n"
 		       "                            show one, or its raw bytes\n"
-		       "  quarantine release ID     put one back in the inbox\n"
+		       "  quarantine release ID...  put them back in the inbox\n"
 		       "  quarantine discard ID...  discard them for good (spam)\n"
 		       "  quarantine prune [--dry-run]\n"
 		       "                            discard those older than "
