@@ -3,6 +3,7 @@
 
 #include "daemon.h"
 
+#include "caseflow.h"
 #include "cfg.h"
 #include "digest.h"
 #include "engine.h"
@@ -261,6 +262,17 @@ reload(struct daemon *d)
 	}
 }
 
+/* digest_settings.state_label: the label of the running workflows. */
+static const char *
+state_label(void *ctx, const char *workflow, int version, const char *state)
+{
+	struct daemon *d = ctx;
+
+	return d->mailin != NULL ?
+		caseflow_state_label(mailin_caseflow(d->mailin), d->store,
+				     workflow, version, state) : NULL;
+}
+
 /* The case officers' digests, when handler_digest says they are due:
    0 with *SENT_R, or -1 (logged). */
 static int
@@ -270,6 +282,7 @@ send_digests(struct daemon *d, int *sent_r)
 		.language = cfg_str(d->cfg, CFG_LANGUAGE),
 		.name = cfg_str(d->cfg, CFG_MAIL_NAME),
 		.address = cfg_str(d->cfg, CFG_MAIL_ADDRESS),
+		.state_label = state_label, .label_ctx = d,
 	};
 	char *err = NULL;
 

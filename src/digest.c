@@ -33,6 +33,7 @@ struct part {
 };
 
 struct build {
+	const struct digest_settings *set;
 	bool en;
 	int64_t now;
 	struct part overdue, mine, unassigned;
@@ -67,17 +68,31 @@ add_case(const struct store_digest_case *c, void *ctx)
 	struct part *p = !c->assigned ? &b->unassigned :
 			 c->due_at != 0 && c->due_at < b->now ? &b->overdue :
 			 &b->mine;
+	const char *state = c->state;
 	char *subject, *due = NULL, day[LOCAL_DAY_SIZE];
+	size_t width;
 
 	if (p->n++ >= DIGEST_LINES_MAX)
 		return 0;
+	/* as the handler's other mail names it: "löst", not "lost" */
+	if (b->set->state_label != NULL && c->workflow != NULL) {
+		const char *label = b->set->state_label(b->set->label_ctx,
+							c->workflow,
+							c->workflow_version,
+							c->state);
+
+		if (label != NULL)
+			state = label;
+	}
+	width = utf8_length(state);
 	subject = cut(c->subject != NULL ? c->subject : "", DIGEST_SUBJECT_MAX);
 	if (c->due_at != 0) {
 		local_day(c->due_at, day);
 		due = xasprintf(T(b->en, "klart senast %s", "due %s"), day);
 	}
-	strlist_addf(&p->lines, "  %-15s %-14s %s%s%s%s\n", c->number,
-		     c->state, subject, due != NULL ? " (" : "",
+	strlist_addf(&p->lines, "  %-15s %s%*s %s%s%s%s\n", c->number,
+		     state, width < 14 ? (int)(14 - width) : 0, "", subject,
+		     due != NULL ? " (" : "",
 		     due != NULL ? due : "", due != NULL ? ")" : "");
 	free(due);
 	free(subject);
@@ -134,7 +149,7 @@ send_one(struct store *store, const struct digest_settings *set,
 {
 	const char *lang = h->language != NULL ? h->language : set->language;
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
-	struct build b = { .en = en, .now = now };
+	struct build b = { .set = set, .en = en, .now = now };
 	struct strlist body = { 0 };
 	char at[32], *subject, *text, *headers;
 	int ret;

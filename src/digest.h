@@ -20,6 +20,11 @@ struct digest_settings {
 	const char *language;	/* a handler's without one of their own */
 	const char *name;	/* the municipality, the mail's From */
 	const char *address;	/* its address, for commands too */
+	/* The label handlers know a state by (cirm-workflow(5)), or NULL
+	   for its id; LABEL_CTX is its first argument. */
+	const char *(*state_label)(void *label_ctx, const char *workflow,
+				   int version, const char *state);
+	void *label_ctx;
 };
 
 /* Parses handler_digest: "none" (*MINUTE_R = -1) or "HH:MM" before

@@ -768,9 +768,10 @@ store_digest_cases(struct store *store, int64_t handler_id,
 	   through cases_assignee too (assignee_id IS NULL), open ones only */
 	static const char sql[] =
 		"SELECT number, state, subject, coalesce(due_at, 0), 1, id, "
-		"due_at IS NULL FROM cases WHERE assignee_id = ?1 AND "
-		"closed_at IS NULL UNION ALL SELECT number, state, subject, "
-		"coalesce(due_at, 0), 0, id, due_at IS NULL FROM cases WHERE "
+		"due_at IS NULL, workflow, workflow_version FROM cases WHERE "
+		"assignee_id = ?1 AND closed_at IS NULL UNION ALL SELECT "
+		"number, state, subject, coalesce(due_at, 0), 0, id, "
+		"due_at IS NULL, workflow, workflow_version FROM cases WHERE "
 		"assignee_id IS NULL AND closed_at IS NULL AND group_id IN "
 		"(SELECT group_id FROM group_member WHERE contact_id = ?1) "
 		"ORDER BY 5 DESC, 7, 4, 6";
@@ -787,6 +788,8 @@ store_digest_cases(struct store *store, int64_t handler_id,
 			.subject = store_col_text(st, 2),
 			.due_at = sqlite3_column_int64(st, 3),
 			.assigned = sqlite3_column_int(st, 4) != 0,
+			.workflow = store_col_text(st, 7),
+			.workflow_version = sqlite3_column_int(st, 8),
 		};
 
 		if (fn(&c, ctx) != 0)

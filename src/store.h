@@ -882,6 +882,8 @@ int store_handler_cases(struct store *store, int64_t handler_id,
 /* A case in a handler's digest. */
 struct store_digest_case {
 	const char *number, *state, *subject;
+	const char *workflow;	/* NULL: none */
+	int workflow_version;
 	int64_t due_at;		/* 0: none */
 	bool assigned;		/* to the handler; else no one's, in one of
 				   the handler's groups */

@@ -247,6 +247,43 @@ START_TEST(test_content)
 }
 END_TEST
 
+/* The states as the workflow labels them for handlers. */
+static const char *
+fake_label(void *ctx, const char *workflow, int version, const char *state)
+{
+	ck_assert_str_eq(ctx, "ctx");
+	if (strcmp(workflow, "synpunkt") != 0 || version != 2)
+		return NULL;
+	return strcmp(state, "tilldelad") == 0 ? "hos dig" :
+	       strcmp(state, "registrerad") == 0 ? "ny, åäö" : NULL;
+}
+
+START_TEST(test_labels)
+{
+	struct digest_settings labelled = set;
+	int sent = -1;
+	char *body, *err = NULL;
+
+	labelled.state_label = fake_label;
+	labelled.label_ctx = (void *)"ctx";
+	sql("UPDATE cases SET workflow = 'synpunkt', workflow_version = 2 "
+	    "WHERE id IN (1, 4)");
+	ck_assert_msg(digest_run(store, &labelled, at("2026-12-07 08:00"),
+				 &sent, &err) == 0, "%s", err);
+	ck_assert_int_eq(sent, 2);
+	body = newest("eva@kommun.example", "body");
+	/* in the column, counted in characters */
+	ck_assert_msg(strstr(body, "  KS-2026-00001   hos dig        Trasig "
+			     "gatlampa") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "  KS-2026-00004   ny, åäö        "
+			     "Snöröjning\n") != NULL, "%s", body);
+	/* a case without a workflow, or a state without a label: the id */
+	ck_assert_msg(strstr(body, "  KS-2026-00003   tilldelad      "
+			     "Parkbänk\n") != NULL, "%s", body);
+	free(body);
+}
+END_TEST
+
 START_TEST(test_many)
 {
 	char *body;
@@ -292,6 +329,7 @@ main(void)
 	tcase_add_test(tc, test_when);
 	tcase_add_test(tc, test_content);
 	tcase_add_test(tc, test_many);
+	tcase_add_test(tc, test_labels);
 	tcase_add_test(tc, test_off);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
