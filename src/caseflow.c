@@ -1618,7 +1618,17 @@ flow_run(struct flow *fl, const char *event, char **error_r)
 
 		flow_event(fl, event != NULL ? event : "workflow.start",
 			   fl->in->sender_id, NULL);
+		/* first in the history, then what its actions did: "cmd.take
+		   registrerad -> tilldelad" above the reply it sent */
 		e = &fl->events[fl->nevents - 1];
+		{
+			struct store_event_new main = *e;
+
+			memmove(fl->events + 1, fl->events,
+				(fl->nevents - 1) * sizeof(*fl->events));
+			fl->events[0] = main;
+			e = &fl->events[0];
+		}
 		e->from_state = before;
 		e->to_state = states;
 		before = states = NULL;

@@ -217,11 +217,11 @@ START_TEST(test_lifecycle)
 			       "NULL"), 0);
 	event(id, "mail.citizen", at(2026, 12, 11, 9, 0));
 	assert_text("SELECT state FROM cases", "klar");
-	/* the history tells the way: each event's actions, then the event
-	   with the states before and after */
+	/* the history tells the way: each event with the states before and
+	   after, then what its actions did */
 	assert_text("SELECT group_concat(kind, ' ') FROM (SELECT kind FROM "
-		    "event ORDER BY id)", "reply.sent notify workflow.start "
-		    "set timer.remind cmd.fix notify mail.citizen cmd.resolve "
+		    "event ORDER BY id)", "workflow.start reply.sent notify "
+		    "timer.remind set cmd.fix mail.citizen notify cmd.resolve "
 		    "mail.citizen");
 	assert_text("SELECT detail FROM event ORDER BY id DESC LIMIT 1",
 		    "case closed");
