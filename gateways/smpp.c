@@ -1236,21 +1236,32 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
 /* "+46701234567" for an international number (one that an SMSC labels
    international but writes with its "00" or trunk prefix, which no
    country code begins with, as it came: the engine reads those); for
-   a SENDER, a national one (TON 2), which networks give without the
-   trunk prefix ("701234567"), with it, as the engine reads national
-   numbers ("0701234567"): else the engine would take its digits for an
-   international number; anything else (our own number or short code,
+   a SENDER (SENDER_CC: sms_country_code), a national one (TON 2), which
+   networks give without the trunk prefix ("701234567"), with it, as
+   the engine reads national numbers ("0701234567"): else the engine
+   would take its digits for an international number; one of unknown
+   type (TON 0) as sms_unknown_type_sender reads it; anything else
+   (our own number or short code,
    as workflow_routes names it) as it came. */
 static void
-address(char *out, size_t size, uint8_t ton, const uint8_t *addr, int sender)
+address(char *out, size_t size, uint8_t ton, const uint8_t *addr,
+	const char *sender_cc)
 {
 	const char *a = (const char *)addr, *prefix = "";
+	bool digits = a[0] >= '1' && a[0] <= '9' &&
+		      strspn(a, "0123456789") == strlen(a);
 
 	if (ton == TON_International && a[0] != '+' && a[0] != '0')
 		prefix = "+";
-	else if (sender && ton == TON_National && a[0] >= '1' &&
-		 a[0] <= '9' && strspn(a, "0123456789") == strlen(a))
+	else if (sender_cc != NULL && ton == TON_National && digits)
 		prefix = "0";
+	else if (sender_cc != NULL && ton == TON_Unknown && digits) {
+		char *v = sms_unknown_type_sender(a, sender_cc);
+
+		snprintf(out, size, "%s", v);
+		free(v);
+		return;
+	}
 	snprintf(out, size, "%s%s", prefix, a);
 }
 
@@ -1314,8 +1325,9 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 		free(reason);
 		return st;
 	}
-	address(from, sizeof(from), d->source_addr_ton, d->source_addr, 1);
-	address(to, sizeof(to), d->dest_addr_ton, d->destination_addr, 0);
+	address(from, sizeof(from), d->source_addr_ton, d->source_addr,
+		cfg_str(s->ctx->cfg, CFG_SMS_COUNTRY_CODE));
+	address(to, sizeof(to), d->dest_addr_ton, d->destination_addr, NULL);
 	if (from[0] == '\0') {
 		free(text);
 		return mo_quarantine(s, pdu, len, "no sender");

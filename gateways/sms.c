@@ -521,3 +521,13 @@ sms_receipt(struct gateway_ctx *ctx, const char *remote_id, const char *stat,
 		gateway_notify();
 	return r;
 }
+
+char *
+sms_unknown_type_sender(const char *number, const char *country_code)
+{
+	const char *cc = country_code + (country_code[0] == '+');
+
+	if (*cc != '\0' && strncmp(number, cc, strlen(cc)) == 0)
+		return xasprintf("+%s", number);
+	return xasprintf("0%s", number);
+}

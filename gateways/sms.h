@@ -79,6 +79,16 @@ int sms_receipt(struct gateway_ctx *ctx, const char *remote_id,
    read the next part's first character as extended ("€" for "e"). */
 char *sms_decode(const struct gsm_msg *msg, int part, size_t *len_r);
 
+/* The sender NUMBER (digits, no trunk prefix, nor '+') whose type the
+   network gave as unknown (smsd's From_TOA 81, SMPP TON 0), as the
+   engine reads it: international ("+46701234567") when it begins with
+   COUNTRY_CODE's digits (sms_country_code, "+46"), else national, with
+   the trunk prefix ("0701234567"). Read as international, as digits
+   alone are, "701234567" would be a number in Russia or Kazakhstan
+   (+7), and the acknowledgement and every answer would go there.
+   Caller frees. */
+char *sms_unknown_type_sender(const char *number, const char *country_code);
+
 /* The envelope of IN, with "Parts: GOT/TOTAL" when GOT < TOTAL
    (caller frees; its length in *LEN_R). Header values have their line
    breaks replaced by spaces. */

@@ -572,16 +572,19 @@ toa_ton(const char *toa)
    without its '+' (From_TOA "91 international"), and a national one
    (From_TOA "A1 national") as the network gives it, without the trunk
    prefix, which it gets back ("0701234567"), as the engine reads
-   national numbers; anything else (a national number that begins with
-   0, a name) is kept as it came. */
+   national numbers; one of unknown type (From_TOA "81 unknown") as
+   sms_unknown_type_sender reads it; anything else (a national number
+   that begins with 0, a name) is kept as it came. */
 static char *
-sender(const struct smsfile *f)
+sender(const struct smsfile *f, const char *country_code)
 {
 	const char *from = header(f, "From"), *toa = header(f, "From_TOA");
 	size_t n = strspn(from, "0123456789");
 
 	if (from[n] == '\0' && n >= 1 && from[0] != '0' && toa_ton(toa) == 2)
 		return xasprintf("0%s", from);
+	if (from[n] == '\0' && n >= 1 && from[0] != '0' && toa_ton(toa) == 0)
+		return sms_unknown_type_sender(from, country_code);
 	if (from[n] == '\0' && n >= 7 && n <= 15 && from[0] != '0' &&
 	    (toa == NULL || strstr(toa, "international") != NULL ||
 	     strncmp(toa, "91", 2) == 0))
@@ -768,7 +771,8 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	content_id(buf, len, id);
 	key = xasprintf("sms:%s:%s", ctx->name, id);
 	if (v == TAKE) {
-		in.from = from = sender(&f);
+		in.from = from = sender(&f, cfg_str(ctx->cfg,
+						     CFG_SMS_COUNTRY_CODE));
 		in.id = id;
 		in.received_at = mtime;
 		r = sms_deliver(ctx, &in, &err);

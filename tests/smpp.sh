@@ -374,6 +374,8 @@ check "a GSM 7-bit escape split between parts: the extended character" \
 start_gw
 cat >"$T/ctl/national.json.tmp" <<'EOT'
 [{"from":"701234577","to":"72456","dc":0,"text":"Nationellt","tlvs":{"source_addr_ton":2,"dest_addr_ton":2}},
+ {"from":"701234584","to":"72456","dc":0,"text":"Okand typ","tlvs":{"source_addr_ton":0,"dest_addr_ton":0}},
+ {"from":"46701234585","to":"72456","dc":0,"text":"Okand med landskod","tlvs":{"source_addr_ton":0,"dest_addr_ton":0}},
  {"from":"0046701234583","to":"46700000001","dc":0,"text":"Med 00","tlvs":{"source_addr_ton":1}},
  {"from":"46701234579","to":"46700000001","dc":8,"text":"","tlvs":{"message_payload":{"message":"LONG_TEXT"}}}]
 EOT
@@ -384,10 +386,14 @@ long_mo=${long_mo% }
 sed -i "s/LONG_TEXT/$long_mo/" "$T/ctl/national.json.tmp"
 mv "$T/ctl/national.json.tmp" "$T/ctl/national.json"
 check "inbound from a national number: answered ESME_ROK" \
-	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"national\",\"status\":0' '$T/inbound.rec') = 3 ] && exit 0; sleep 0.1; done; exit 1"
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"national\",\"status\":0' '$T/inbound.rec') = 5 ] && exit 0; sleep 0.1; done; exit 1"
 stop_gw
 check "... and its sender is national, with the trunk prefix" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || '%Nationellt'")" = 1
+check "a sender of unknown type (TON 0) without the country code is national" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234584' || char(10) || '%Okand typ'")" = 1
+check "... with it, international, not \"+7...\" abroad" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234585' || char(10) || '%Okand med landskod'")" = 1
 check "... while our short code stays as it came" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234577' || char(10) || 'To: 72456' || char(10) || '%'")" = 1
 check "a number labelled international but written with 00 is not made \"+00...\"" \

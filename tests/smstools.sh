@@ -187,6 +187,15 @@ printf 'From: 701234567\nFrom_TOA: A1 national, ISDN/telephone\nAlphabet: UTF-8\
 gw
 check "incoming: a national sender (From_TOA A1) gets its trunk prefix" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234567' || char(10) || '%Inrikes.'")" -eq 1 ]
+# A number of unknown type (From_TOA 81): with the country code it is
+# international, without it national, never "+7..." in another country.
+printf 'From: 701234568\nFrom_TOA: 81 unknown, ISDN/telephone\nAlphabet: UTF-8\n\nOkand typ.' >"$S/incoming/GSM1.u1"
+printf 'From: 46701234569\nFrom_TOA: 81 unknown, ISDN/telephone\nAlphabet: UTF-8\n\nOkand typ, landskod.' >"$S/incoming/GSM1.u2"
+gw
+check "incoming: a sender of unknown type without the country code is national" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234568' || char(10) || '%Okand typ.'")" -eq 1 ]
+check "... with it, international" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234569' || char(10) || '%Okand typ, landskod.'")" -eq 1 ]
 # Blanks after a value (a file written by hand or by another tool, with
 # CRLF line ends) are not part of it: the number is still a number.
 printf 'From: 46701234567 \r\nFrom_TOA: 91 international, ISDN/telephone\t\r\nAlphabet: UTF-8 \r\n\r\nBlanksteg.' >"$S/incoming/GSM1.b2"
