@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <openssl/evp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -392,13 +393,37 @@ latin9_to_utf8(const char *s, size_t len, size_t *len_r)
 	return out;
 }
 
+/* Whether the LEN bytes at S are well-formed UTF-8 with a character
+   beyond ASCII in it: text in ISO-8859-15 is that only by a freak (an
+   "Ã" before a sign such as "¥", a letter pair no language writes). */
+static bool
+looks_utf8(const char *s, size_t len)
+{
+	bool wide = false;
+	char *text;
+	int bad;
+
+	if (memchr(s, '\0', len) != NULL)
+		return false;
+	for (size_t i = 0; i < len && !wide; i++)
+		wide = (unsigned char)s[i] >= 0x80;
+	if (!wide)
+		return false;
+	text = xstrndup(s, len);
+	bad = utf8_bad_line(text);
+	free(text);
+	return bad == 0;
+}
+
 /* The text of F in UTF-8 (caller frees), or NULL with a reason (caller
    frees). smsd names the body's character set in Alphabet: (it checks
    the first three letters itself, and so do we): ISO is ISO-8859-15,
    UTF-8 (incoming_utf8 = yes) is UTF-8, UCS2 is UTF-16 big endian (the
    default decode_unicode_text = no), GSM (cs_convert = no) is one
-   septet a byte. PART: F is a part of a concatenated message (see
-   sms_decode). */
+   septet a byte. Under ISO, or with no Alphabet at all (a file another
+   tool wrote), smsd's incoming_utf8 = yes writes UTF-8 all the same:
+   text that looks it (looks_utf8) is read as UTF-8. PART: F is a part
+   of a concatenated message (see sms_decode). */
 static char *
 file_text(const struct smsfile *f, int part, size_t *len_r, char **why_r)
 {
@@ -407,8 +432,12 @@ file_text(const struct smsfile *f, int part, size_t *len_r, char **why_r)
 	char *text, *err = NULL;
 
 	if (a == NULL || strncmp(a, "ISO", 3) == 0 ||
-	    strncmp(a, "Lat", 3) == 0 || strncmp(a, "Ans", 3) == 0)
-		return latin9_to_utf8(f->body, f->body_len, len_r);
+	    strncmp(a, "Lat", 3) == 0 || strncmp(a, "Ans", 3) == 0) {
+		if (!looks_utf8(f->body, f->body_len))
+			return latin9_to_utf8(f->body, f->body_len, len_r);
+		*len_r = f->body_len;
+		return xstrndup(f->body, f->body_len);
+	}
 	if (strncmp(a, "UTF", 3) == 0) {
 		if (gsm_encode(f->body, f->body_len, GSM_AUTO, &msg, &err) < 0) {
 			*why_r = xasprintf("Alphabet UTF-8, but %s", err);

@@ -196,6 +196,15 @@ check "incoming: a sender of unknown type without the country code is national" 
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: 0701234568' || char(10) || '%Okand typ.'")" -eq 1 ]
 check "... with it, international" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234569' || char(10) || '%Okand typ, landskod.'")" -eq 1 ]
+# UTF-8 under "Alphabet: ISO" (smsd's incoming_utf8 = yes) or with no
+# Alphabet at all (a file another tool wrote) is read as UTF-8, not as
+# ISO-8859-15 ("Ã¥"); ISO-8859-15 itself still is (GSM1.b1 above).
+printf 'From: 46701234570\nAlphabet: ISO\n\nUnder ISO: åäö €' >"$S/incoming/GSM1.x1"
+printf 'From: 46701234571\n\nUtan alfabet: åäö €' >"$S/incoming/GSM1.x2"
+gw
+check "incoming: UTF-8 under Alphabet ISO is read as UTF-8" \
+	inbox_has "Under ISO: åäö €"
+check "... and with no Alphabet header" inbox_has "Utan alfabet: åäö €"
 # Blanks after a value (a file written by hand or by another tool, with
 # CRLF line ends) are not part of it: the number is still a number.
 printf 'From: 46701234567 \r\nFrom_TOA: 91 international, ISDN/telephone\t\r\nAlphabet: UTF-8 \r\n\r\nBlanksteg.' >"$S/incoming/GSM1.b2"
