@@ -135,6 +135,8 @@ struct smpp {
 	unsigned int port;
 	const char *system_id, *system_type, *source;
 	uint8_t source_ton, source_npi;
+	int dc0_gsm;		/* smpp_default_alphabet gsm */
+	int dc0_latin1;		/* latin1, or auto after an octet > 0x7f */
 	int window, rate, long_payload;
 	int submit_base, receipt_base; /* of message ids; 0: as written */
 	/* the last ids the SMSC gave part 1 of a row, as written, for
@@ -1176,10 +1178,13 @@ any_above(const uint8_t *p, size_t n, uint8_t max)
 
 /* The text of user data UD (after any header) in DCS as UTF-8 (caller
    frees), or NULL with *why_r when it is not text we read. PART: it is
-   a part of a concatenated message (see sms_decode). */
+   a part of a concatenated message (see sms_decode). *LATIN1: the
+   SMSC writes data_coding 0 in Latin-1 (smpp_default_alphabet latin1,
+   or an octet above 0x7f seen, which auto remembers); GSM: it writes
+   GSM 7-bit, whatever the octets say. */
 static char *
-decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
-	    size_t *len_r, const char **why_r)
+decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part, int gsm,
+	    int *latin1, size_t *len_r, const char **why_r)
 {
 	struct gsm_msg msg = { 0 };
 	char *text;
@@ -1200,8 +1205,17 @@ decode_text(uint8_t dcs, const uint8_t *ud, size_t n, int part,
 		dcs = 0x08;
 	/* data_coding 0 is the SMSC's default alphabet: GSM 7-bit, one
 	   septet an octet, for most; an octet above 0x7f is no septet,
-	   and says this SMSC's default is Latin-1 ("H\xe4lsningar"). */
-	if (dcs == 0x00 && any_above(ud, n, 0x7f))
+	   and says this SMSC's default is Latin-1 ("H\xe4lsningar"), for
+	   this message and the next */
+	if (dcs == 0x00 && any_above(ud, n, 0x7f)) {
+		if (gsm) {
+			*why_r = "an octet above 0x7f in GSM 7-bit text "
+				 "(smpp_default_alphabet gsm)";
+			return NULL;
+		}
+		*latin1 = 1;
+	}
+	if (dcs == 0x00 && *latin1)
 		dcs = 0x03;
 	switch (dcs) {
 	case 0x00:
@@ -1316,7 +1330,8 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 		concat = 1;
 	}
 	text = decode_text(d->data_coding, in->ud + h, in->len - h,
-			   concat && c.total > 1, &tlen, &why);
+			   concat && c.total > 1, s->dc0_gsm, &s->dc0_latin1,
+			   &tlen, &why);
 	if (text == NULL) {
 		char *reason = xasprintf("%s (data_coding 0x%02x)", why,
 					 d->data_coding);
@@ -1775,6 +1790,9 @@ smpp_init(struct smpp *s, struct gateway_ctx *ctx)
 	s->system_id = cfg_str(cfg, CFG_SMPP_SYSTEM_ID);
 	s->system_type = strcmp(type, "none") == 0 ? "" : type;
 	s->source = cfg_str(cfg, CFG_SMPP_SOURCE);
+	s->dc0_gsm = strcmp(cfg_str(cfg, CFG_SMPP_DEFAULT_ALPHABET), "gsm") == 0;
+	s->dc0_latin1 = strcmp(cfg_str(cfg, CFG_SMPP_DEFAULT_ALPHABET),
+			       "latin1") == 0;
 	/* Digits alone are a short code ("72456") or a national number,
 	   which citizens answer as they answer a number: TON national.
 	   Sent as a name, many phones cannot answer it. */

@@ -26,6 +26,8 @@ static const char *const smtp_tls[] = { "starttls", "implicit", "none",
 					NULL };
 static const char *const smpp_long[] = { "udh", "payload", NULL };
 static const char *const smpp_tls[] = { "implicit", "none", NULL };
+static const char *const smpp_alphabets[] = { "auto", "gsm", "latin1",
+					      NULL };
 static const char *const smpp_receipt_ids[] = { "as-sent", "hex-decimal",
 	"decimal-hex", "hex-hex", "decimal-decimal", NULL };
 static const char *const maildir_processed[] = { "move", "delete", NULL };
@@ -587,6 +589,17 @@ const struct setting_def settings[SETTING_COUNT] = {
 		3600, NULL, NULL, "s", "Idle time after which an enquire_link "
 		"checks the session; an SMSC silent for twice as long is taken "
 		"as gone and cirm connects again." },
+	[CFG_SMPP_DEFAULT_ALPHABET] = { "smpp_default_alphabet", SETTING_ENUM,
+		"auto", 0, 0, smpp_alphabets, NULL, NULL, "The SMSC's default "
+		"alphabet, in which it writes an inbound SMS of data_coding 0: "
+		"gsm (GSM 03.38, one septet an octet, as most SMSCs and SMPP "
+		"say), latin1 (ISO-8859-1, as Kannel and some aggregators do), "
+		"or auto: GSM until an octet above 0x7f, which is no septet, "
+		"shows that the SMSC writes Latin-1; from then on the gateway "
+		"reads Latin-1. Until then a text of plain ASCII from a Latin-1 "
+		"SMSC has @, $, _ and brackets read as other characters, so "
+		"set it when you know. With gsm, a text with an octet above "
+		"0x7f is quarantined." },
 	[CFG_WORKFLOW_DIR] = { "workflow_dir", SETTING_PATH, "workflows", 0, 0,
 		NULL, NULL, NULL, "Directory of workflow definitions (*.xml, see "
 		"cirm-workflow(5)). cirmd loads them at start and on SIGHUP; a "

@@ -331,14 +331,45 @@ check "... and read as the citizen's text" \
 # octet above 0x7f is no GSM septet ("Hälsningar", not "Hdlsningar").
 start_gw
 cat >"$T/ctl/latin.json.tmp" <<'EOT'
-[{"from":"46701234580","to":"46700000001","dc":0,"hex":"48e46c736e696e676172"}]
+[{"from":"46701234580","to":"46700000001","dc":0,"hex":"48e46c736e696e676172"},
+ {"from":"46701234582","to":"46700000001","dc":0,"hex":"ASCII_HEX"}]
 EOT
+sed -i "s/ASCII_HEX/4d656a6c6120616e6e614065782e7365205b785f795d203524/" "$T/ctl/latin.json.tmp"
 mv "$T/ctl/latin.json.tmp" "$T/ctl/latin.json"
 check "inbound data_coding 0 in Latin-1: answered ESME_ROK" \
-	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"latin\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"latin\",\"status\":0' '$T/inbound.rec') = 2 ] && exit 0; sleep 0.1; done; exit 1"
 stop_gw
 check "... and read as Latin-1" \
 	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234580%' || char(10) || char(10) || 'Hälsningar'")" = 1
+check "... and so is the next text of plain ASCII from that SMSC: @ stays @" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234582%' || char(10) || char(10) || 'Mejla anna@ex.se [x_y] 5$'")" = 1
+# smpp_default_alphabet latin1: plain ASCII is Latin-1 from the first
+# text on; gsm: an octet above 0x7f is no GSM text, and is quarantined.
+echo "smpp_default_alphabet = latin1" >>"$C"
+start_gw
+cat >"$T/ctl/latin1.json.tmp" <<'EOT'
+[{"from":"46701234586","to":"46700000001","dc":0,"hex":"ASCII_HEX"}]
+EOT
+sed -i "s/ASCII_HEX/4d656a6c6120616e6e614065782e7365205b785f795d203524/" "$T/ctl/latin1.json.tmp"
+mv "$T/ctl/latin1.json.tmp" "$T/ctl/latin1.json"
+check "smpp_default_alphabet = latin1: answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"latin1\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+check "... plain ASCII read as Latin-1 from the first text" \
+	test "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234586%' || char(10) || char(10) || 'Mejla anna@ex.se [x_y] 5$'")" = 1
+sed -i '/^smpp_default_alphabet/d' "$C"
+echo "smpp_default_alphabet = gsm" >>"$C"
+start_gw
+cat >"$T/ctl/gsm.json.tmp" <<'EOT'
+[{"from":"46701234587","to":"46700000001","dc":0,"hex":"48e46c736e696e676172"}]
+EOT
+mv "$T/ctl/gsm.json.tmp" "$T/ctl/gsm.json"
+check "smpp_default_alphabet = gsm: an octet above 0x7f, answered ESME_ROK" \
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"gsm\",\"status\":0' '$T/inbound.rec') = 1 ] && exit 0; sleep 0.1; done; exit 1"
+stop_gw
+sed -i '/^smpp_default_alphabet/d' "$C"
+check "... is quarantined, saying why" \
+	test "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%above 0x7f in GSM 7-bit%smpp_default_alphabet gsm%'")" = 1
 # An intermediate delivery notification (esm_class 0x20: "buffered,
 # still trying") about an SMS we sent comes from the citizen's number
 # in a receipt's words: a receipt, never a citizen's SMS.
@@ -429,7 +460,7 @@ check "inbound that cannot be read: answered ESME_ROK" \
 	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"bad\",\"status\":0' '$T/inbound.rec') = 3 ] && exit 0; sleep 0.1; done; exit 1"
 stop_gw
 check "... and quarantined with the reason" \
-	test "$(sql "SELECT group_concat(reason, '|') FROM (SELECT reason FROM quarantine WHERE source = 'smpp' ORDER BY id)")" = \
+	test "$(sql "SELECT group_concat(reason, '|') FROM (SELECT reason FROM quarantine WHERE source = 'smpp' AND reason NOT LIKE '%smpp_default_alphabet%' ORDER BY id)")" = \
 	"data_coding that is not text (data_coding 0x04)|UCS-2 text of an odd number of octets (data_coding 0x08)|a deliver_sm with more than 20 optional parameters"
 check "... the log names no number" sh -c "! grep -q 46701234573 '$T/gateway.log'"
 stop_smsc
