@@ -1041,7 +1041,7 @@ apply_receipt(struct smpp *s, const char *id, const char *stat,
 	      const char *err)
 {
 	char *e = NULL;
-	int r = sms_receipt(s->ctx, id, stat, err, &e);
+	int r = sms_receipt(s->ctx, id, stat, err, NULL, &e);
 
 	if (r < 0) {
 		log_warnx("smpp: cannot record a delivery receipt: %s", e);
@@ -1124,7 +1124,7 @@ on_receipt(struct smpp *s, const struct inbound *in)
 			  "state ignored");
 		return ESME_ROK;
 	}
-	r = sms_receipt(s->ctx, id, stat, have_err ? err : NULL, &e);
+	r = sms_receipt(s->ctx, id, stat, have_err ? err : NULL, NULL, &e);
 	if (r < 0) {
 		log_warnx("smpp: cannot record a delivery receipt: %s; the SMSC "
 			  "will send it again", e);

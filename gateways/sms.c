@@ -486,7 +486,7 @@ sms_sent(struct gateway_ctx *ctx, struct outbound_msg *m, const char *remote_id)
 
 int
 sms_receipt(struct gateway_ctx *ctx, const char *remote_id, const char *stat,
-	    const char *err, char **error_r)
+	    const char *err, const char *said, char **error_r)
 {
 	static const char *const delivered[] = { "DELIVRD", NULL };
 	static const char *const failed[] = {
@@ -502,7 +502,8 @@ sms_receipt(struct gateway_ctx *ctx, const char *remote_id, const char *stat,
 	for (size_t i = 0; failed[i] != NULL; i++)
 		if (strcmp(stat, failed[i]) == 0)
 			outcome = STORE_RECEIPT_FAILED;
-	receipt = err != NULL && *err != '\0' ?
+	receipt = said != NULL ? xstrdup(said) :
+		err != NULL && *err != '\0' ?
 		xasprintf("stat:%s err:%s", stat, err) :
 		xasprintf("stat:%s", stat);
 	if (store_begin(ctx->store, error_r) < 0) {

@@ -64,10 +64,13 @@ int sms_sent(struct gateway_ctx *ctx, struct outbound_msg *m,
 /* A delivery receipt for the message the peer calls REMOTE_ID: STAT is
    the final state as SMPP names it (DELIVRD, EXPIRED, DELETED,
    UNDELIV, ACCEPTD, UNKNOWN, REJECTD, ENROUTE) and ERR the network's
-   error code (may be NULL). A failure becomes a delivery failure the
-   engine raises on the case. 1 recorded, 0 no such message, -1. */
+   error code (may be NULL). SAID, when not NULL, is what the peer said
+   in its own words, recorded instead of "stat:STAT err:ERR" (smsd says
+   no SMPP state). A failure becomes a delivery failure the engine
+   raises on the case. 1 recorded, 0 no such message, -1. */
 int sms_receipt(struct gateway_ctx *ctx, const char *remote_id,
-		const char *stat, const char *err, char **error_r);
+		const char *stat, const char *err, const char *said,
+		char **error_r);
 
 /* The UTF-8 text of MSG (caller frees; its length in *LEN_R). For a
    PART of a concatenated message in UCS-2, a high surrogate at its end

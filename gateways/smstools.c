@@ -877,14 +877,14 @@ scan_incoming(struct gateway_ctx *ctx, const struct spool *s)
 /* Records the outcome of our file NAME in sent/ or failed/ and removes
    the file. smstools3 says only whether the modem handed the message
    to the network, not whether the phone got it: a sent file is
-   ACCEPTD (nothing final), a failed one UNDELIV with its
-   Fail_reason. 1 recorded, 0 gone, -1 when the store failed. */
+   ACCEPTD (nothing final), a failed one UNDELIV, recorded as smsd
+   put it ("smsd: " and its Fail_reason). 1 recorded, 0 gone, -1 when the store failed. */
 static int
 take_outcome(struct gateway_ctx *ctx, const char *dir, const char *name,
 	     int failed)
 {
 	char *path = xasprintf("%s/%s", dir, name), *buf, *err = NULL;
-	char *reason = NULL;
+	char *reason = NULL, *said;
 	struct smsfile f;
 	size_t len;
 	int64_t mtime;
@@ -913,7 +913,10 @@ take_outcome(struct gateway_ctx *ctx, const char *dir, const char *name,
 			reason = xstrdup("smsd gave no reason");
 		}
 	}
-	r = sms_receipt(ctx, name, failed ? "UNDELIV" : "ACCEPTD", reason, &err);
+	said = failed ? xasprintf("smsd: %s", reason) : NULL;
+	r = sms_receipt(ctx, name, failed ? "UNDELIV" : "ACCEPTD", reason,
+			said, &err);
+	free(said);
 	if (r < 0) {
 		log_warnx("smstools: %s: outcome not recorded: %s", name, err);
 		free(err);

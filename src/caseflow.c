@@ -931,39 +931,21 @@ static int
 history_line(const struct store_message *m, void *ctx)
 {
 	struct history_ctx *h = ctx;
-	char when_s[32], text[HISTORY_TEXT_MAX + 4];
-	const char *p = m->body != NULL ? m->body : "";
-	size_t n = 0;
-	bool more = false;
+	char when_s[32];
+	char *text = text_excerpt(m->body != NULL ? m->body : "",
+				  HISTORY_TEXT_MAX);
 
-	for (; *p != '\0'; p++) {
-		bool blank = *p == ' ' || *p == '\t' || *p == '\r' ||
-			     *p == '\n';
-
-		if (blank && (n == 0 || text[n - 1] == ' '))
-			continue;
-		if (n == HISTORY_TEXT_MAX) {
-			more = true;
-			break;
-		}
-		text[n++] = blank ? ' ' : *p;
-	}
-	if (more)	/* not through a character */
-		while (n > 0 && ((unsigned char)*p & 0xC0) == 0x80)
-			p--, n--;
-	while (!more && n > 0 && text[n - 1] == ' ')
-		n--;
-	text[n] = '\0';
 	when(m->at, when_s);
 	if (m->sender != NULL)
-		strlist_addf(&h->lines, "  %s %s%s%s: %s%s\n", when_s,
+		strlist_addf(&h->lines, "  %s %s%s%s: %s\n", when_s,
 			     m->sender, m->refused ? " " : "",
 			     m->refused ? caseflow_refused_mark(h->en) : "",
-			     text, more ? "..." : "");
+			     text);
 	else
-		strlist_addf(&h->lines, "  %s %s %s%s\n", when_s,
+		strlist_addf(&h->lines, "  %s %s %s\n", when_s,
 			     strcmp(m->direction, "in") == 0 ? "<-" : "->",
-			     text, more ? "..." : "");
+			     text);
+	free(text);
 	return 0;
 }
 

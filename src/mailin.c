@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 static char *
 where(const struct cfg *cfg, enum setting_id id)
@@ -1521,6 +1522,25 @@ notify_closed(struct failure_ctx *c, const struct store_outbox_failure *f,
 	return 0;
 }
 
+/* What the workflow hears of F: the message that did not arrive, on a
+   line as a case's history has it (when it was queued, "->", the start
+   of its text), then what the server or the network said. */
+static char *
+failed_message(const struct store_outbox_failure *f)
+{
+	time_t t = (time_t)f->created_at;
+	struct tm tm;
+	char at[32] = "";
+	char *text = text_excerpt(f->body != NULL ? f->body : "", 70), *out;
+
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(at, sizeof(at), "%Y-%m-%d %H:%M", &tm);
+	out = xasprintf("%s -> %s\n%s", at, text,
+			f->reason != NULL ? f->reason : "");
+	free(text);
+	return out;
+}
+
 static int
 handle_failure(const struct store_outbox_failure *f, void *ctx)
 {
@@ -1535,8 +1555,13 @@ handle_failure(const struct store_outbox_failure *f, void *ctx)
 	if (rc < 0)
 		return -1;
 	if (rc > 0 && strcmp(vis, "public") == 0) {
+		/* which of the citizen's messages it was, as the history
+		   lists it ("-> Hej! Lampan är lagad..."): a case has an
+		   acknowledgement and answers, and the handler must know
+		   whether the answer arrived */
+		char *what = failed_message(f);
 		struct caseflow_input in = {
-			.channel = f->channel, .text = f->reason,
+			.channel = f->channel, .text = what,
 			.now = cirm_now(),
 		};
 		char *event = xasprintf("delivery.failed.%s", f->channel);
@@ -1558,6 +1583,7 @@ handle_failure(const struct store_outbox_failure *f, void *ctx)
 		if (rc == 0 && wf == NULL)
 			rc = notify_closed(c, f, &in);
 		free(event);
+		free(what);
 	} else if (rc > 0) {
 		log_warnx("outbox row %lld: a notification to a handler "
 			  "failed for good", (long long)f->id);

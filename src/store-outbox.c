@@ -173,7 +173,8 @@ store_outbox_failures(struct store *store, int limit,
 {
 	static const char sql[] =
 		"SELECT id, coalesce(case_id, 0), coalesce(message_id, 0), "
-		"channel, recipient, rfc_message_id, last_error, attempts "
+		"channel, recipient, rfc_message_id, last_error, attempts, "
+		"created_at, body "
 		"FROM outbox WHERE status = 'failed' AND failure_handled = 0 "
 		"ORDER BY id LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -192,6 +193,8 @@ store_outbox_failures(struct store *store, int limit,
 			.rfc_message_id = store_col_text(st, 5),
 			.reason = store_col_text(st, 6),
 			.attempts = sqlite3_column_int(st, 7),
+			.created_at = sqlite3_column_int64(st, 8),
+			.body = store_col_text(st, 9),
 		};
 
 		if (fn(&f, ctx) != 0)

@@ -434,6 +434,8 @@ struct store_outbox_failure {
 	const char *channel, *recipient, *rfc_message_id; /* may be NULL */
 	const char *reason; /* last_error: the server's answer, or NULL */
 	int attempts;
+	int64_t created_at;	/* when it was queued */
+	const char *body;	/* the text that did not arrive */
 };
 /* Calls FN for up to LIMIT rows that failed for good and that the
    engine has not handled yet (store_outbox_failure_handled), oldest

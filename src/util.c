@@ -550,3 +550,34 @@ text_wrap(const char *text, size_t width)
 		out[n - 1] = '\0';
 	return out;
 }
+
+char *
+text_excerpt(const char *text, size_t max)
+{
+	char *out = xmalloc(max + 4);
+	const char *p = text;
+	size_t n = 0;
+	bool more = false;
+
+	for (; *p != '\0'; p++) {
+		bool blank = *p == ' ' || *p == '\t' || *p == '\r' ||
+			     *p == '\n';
+
+		if (blank && (n == 0 || out[n - 1] == ' '))
+			continue;
+		if (n == max) {
+			more = true;
+			break;
+		}
+		out[n++] = blank ? ' ' : *p;
+	}
+	if (more)	/* not through a character */
+		while (n > 0 && ((unsigned char)*p & 0xc0) == 0x80)
+			p--, n--;
+	while (!more && n > 0 && out[n - 1] == ' ')
+		n--;
+	if (more)
+		memcpy(out + n, "...", 3), n += 3;
+	out[n] = '\0';
+	return out;
+}

@@ -86,6 +86,11 @@ int fsync_parent(const char *path);
    well-formed UTF-8, or 0 when all of it is. */
 int utf8_bad_line(const char *text);
 
+/* TEXT (UTF-8) on one line, for a list: line breaks and runs of blanks
+   as one space, at most MAX bytes, not through a character, and "..."
+   when cut. Newly allocated. */
+char *text_excerpt(const char *text, size_t max);
+
 /* The characters of the UTF-8 string S. */
 size_t utf8_length(const char *s);
 

@@ -227,6 +227,12 @@ check "a failed SMS is a delivery failure on its case" \
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case1' AND e.kind = 'delivery.failed' AND e.detail = 'stat:UNDELIV err:001'")" -eq 1 ]
 check "... and the workflow tells the handlers" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%'")" -ge 1 ]
+# which message: a case has an acknowledgement and answers by SMS
+notice=$(sql "SELECT body FROM outbox WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%' ORDER BY id DESC LIMIT 1")
+check "... naming the message that did not arrive, as the history does" \
+	contains "$notice" "-> Tack! Vi byter"
+check "... then what the network said" \
+	sh -c "printf '%s' \"\$1\" | grep -A1 -e '-> Tack! Vi byter' | grep -q '^stat:UNDELIV err:001'" - "$notice"
 # The last answer, on a case closed with it, never arrived: the workflow
 # runs no more, but the handler is told all the same.
 sms "From: 46708880001" "Skräp på lekplatsen."

@@ -286,9 +286,9 @@ check "outcome: exit 0" [ "$rc" -eq 0 ]
 check "outcome: sent/ is only the network's word, not delivery" [ \
 	"$(sql "SELECT status || '|' || receipt || '|' || coalesce(delivered_at, '') FROM outbox WHERE id = $g")" = \
 	"sent|stat:ACCEPTD|" ]
-check "outcome: failed/ fails the row with smsd's reason" [ \
+check "outcome: failed/ fails the row with smsd's reason, in its words" [ \
 	"$(sql "SELECT status || '|' || last_error FROM outbox WHERE id = $u")" = \
-	"failed|stat:UNDELIV err:+CMS ERROR: 500" ]
+	"failed|smsd: +CMS ERROR: 500" ]
 check_all "outcome: our report files removed, others' left" <<-'EOF'
 	[ "$(count "$S/sent")" -eq 0 ] && \
 	[ "$(ls "$S/failed")" = theirs ]
