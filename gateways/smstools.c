@@ -549,6 +549,34 @@ content_id(const char *buf, size_t len, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
+/* The id of the SMS in F (FILE_ID the file's content_id) for the
+   engine, which drops a second delivery of the same id: its sender,
+   the time the network gives it (Sent, the SMSC's time stamp), its
+   concatenation header and its text. The network delivering the SMS
+   again, which smsd writes as a file of its own (another Received
+   time, maybe another modem), is then one message, while a citizen who
+   sends "Ja" twice sends two. Without a Sent header, the file's id. */
+static void
+sms_id(const struct smsfile *f, const char *file_id, char out[33])
+{
+	const char *sent = header(f, "Sent"), *udh = header(f, "UDH-DATA");
+	const char *from = header(f, "From");
+	char *what;
+	size_t n;
+
+	if (sent == NULL || *sent == '\0') {
+		memcpy(out, file_id, 33);
+		return;
+	}
+	what = xasprintf("%s\n%s\n%s\n", from != NULL ? from : "", sent,
+			 udh != NULL ? udh : "");
+	n = strlen(what);
+	what = xrealloc(what, n + f->body_len);
+	memcpy(what + n, f->body, f->body_len);
+	content_id(what, n + f->body_len, out);
+	free(what);
+}
+
 /* Reads PATH (a regular file, not a link): the bytes (caller frees),
    or NULL when it is gone or not a file (said once: gateway_left_alone).
    *OVER_R tells a file larger than SMSTOOLS_FILE_MAX, of which only
@@ -758,7 +786,7 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	struct smsfile f;
 	struct sms_in in = { 0 };
 	struct gsm_concat c;
-	char id[33];
+	char id[33], message_id[33];
 	size_t len;
 	int64_t mtime;
 	int over, parsed = 0, cut, r;
@@ -802,7 +830,8 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	if (v == TAKE) {
 		in.from = from = sender(&f, cfg_str(ctx->cfg,
 						     CFG_SMS_COUNTRY_CODE));
-		in.id = id;
+		sms_id(&f, id, message_id);
+		in.id = message_id;
 		in.received_at = mtime;
 		r = sms_deliver(ctx, &in, &err);
 	} else if (v == REPORT) {

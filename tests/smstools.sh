@@ -205,6 +205,20 @@ gw
 check "incoming: UTF-8 under Alphabet ISO is read as UTF-8" \
 	inbox_has "Under ISO: åäö €"
 check "... and with no Alphabet header" inbox_has "Utan alfabet: åäö €"
+# The network delivering an SMS again: smsd writes a second file, with
+# another Received time (and modem); it has the same id (sender, Sent,
+# text), and is queued once (the engine drops it too, should it come
+# once the first has gone on). The same text sent again by the citizen
+# (another Sent) is another SMS.
+printf 'From: 46701234572\nSent: 26-12-04 10:00:00\nReceived: 26-12-04 10:00:04\nModem: GSM1\nAlphabet: UTF-8\n\nJa' >"$S/incoming/GSM1.y1"
+printf 'From: 46701234572\nSent: 26-12-04 10:00:00\nReceived: 26-12-04 10:03:30\nModem: GSM2\nAlphabet: UTF-8\n\nJa' >"$S/incoming/GSM2.y2"
+printf 'From: 46701234572\nSent: 26-12-04 10:05:00\nReceived: 26-12-04 10:05:02\nModem: GSM1\nAlphabet: UTF-8\n\nJa' >"$S/incoming/GSM1.y3"
+gw
+check "incoming: the same SMS delivered again is queued once, the same text sent again twice" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234572%'")" -eq 2 ]
+check "... each with an id of its own" [ \
+	"$(sql "SELECT count(DISTINCT substr(CAST(raw AS TEXT), instr(CAST(raw AS TEXT), 'Id: '), 36)) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234572%'")" -eq 2 ]
+check "... and every file removed" [ -z "$(ls "$S/incoming" | grep '\.y[123]$')" ]
 # Blanks after a value (a file written by hand or by another tool, with
 # CRLF line ends) are not part of it: the number is still a number.
 printf 'From: 46701234567 \r\nFrom_TOA: 91 international, ISDN/telephone\t\r\nAlphabet: UTF-8 \r\n\r\nBlanksteg.' >"$S/incoming/GSM1.b2"
