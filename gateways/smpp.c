@@ -504,8 +504,10 @@ pdu_ready(struct smpp *s)
 		return 0;
 	len = get32(s->rx);
 	if (len < SMPP_HEADER || len > SMPP_PDU_IN_MAX) {
-		log_warnx("smpp: %s:%u: PDU of %u octets refused (at most %d)",
-			  s->host, s->port, len, SMPP_PDU_IN_MAX);
+		log_warnx("smpp: %s:%u: PDU of %u octets refused (%s %d)",
+			  s->host, s->port, len, len < SMPP_HEADER ?
+			  "its header alone is" : "at most",
+			  len < SMPP_HEADER ? SMPP_HEADER : SMPP_PDU_IN_MAX);
 		return -1;
 	}
 	return s->rxlen >= len ? (long)len : 0;
