@@ -1080,6 +1080,8 @@ struct inbound {
 	const char *receipted_id;
 	int message_state;
 	int sar_ref, sar_total, sar_seq;
+	int both;	/* short_message and message_payload, which SMPP 3.4
+			   forbids: which one is the text? */
 	char id[SMPP_ID_MAX + 1];
 };
 
@@ -1313,6 +1315,11 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 	size_t h = 0, tlen;
 	int concat = 0, r;
 
+	/* kept whole for a human, not read as the first text alone */
+	if (in->both)
+		return mo_quarantine(s, pdu, len, "both short_message and "
+				     "message_payload (SMPP 3.4 5.3.2.32): "
+				     "which is the text?");
 	if ((d->esm_class & ESM_UDHI) != 0) {
 		/* The header alone, through the codec's parser. */
 		if (in->len == 0 || 1 + (size_t)in->ud[0] > in->len ||
@@ -1473,6 +1480,8 @@ read_tlvs(const uint8_t *pdu, size_t start, size_t len, int receipt,
 			    (!receipt || n <= SMPP_PAYLOAD_MAX)) {
 				in->ud = v;
 				in->len = n;
+			} else if (n > 0) {
+				in->both = 1;
 			}
 			break;
 		default:

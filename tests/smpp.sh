@@ -452,16 +452,17 @@ start_gw
 cat >"$T/ctl/bad.json.tmp" <<'EOT'
 [{"from":"46701234573","to":"46700000001","dc":4,"hex":"0a0b0c"},
  {"from":"46701234574","to":"46700000001","dc":8,"hex":"004800"},
- {"from":"46701234575","to":"46700000001","dc":0,"text":"Hej","vendor":300}]
+ {"from":"46701234575","to":"46700000001","dc":0,"text":"Hej","vendor":300},
+ {"from":"46701234588","to":"46700000001","dc":0,"hex":"4142","tlvs":{"message_payload":{"message":"och payload"}}}]
 EOT
 mv "$T/ctl/bad.json.tmp" "$T/ctl/bad.json"
 # (libsmpp34 overruns its message buffer on a PDU of many TLVs.)
 check "inbound that cannot be read: answered ESME_ROK" \
-	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"bad\",\"status\":0' '$T/inbound.rec') = 3 ] && exit 0; sleep 0.1; done; exit 1"
+	sh -c "for i in \$(seq 100); do [ \$(grep -c '\"ev\":\"mo_resp\",\"tag\":\"bad\",\"status\":0' '$T/inbound.rec') = 4 ] && exit 0; sleep 0.1; done; exit 1"
 stop_gw
 check "... and quarantined with the reason" \
 	test "$(sql "SELECT group_concat(reason, '|') FROM (SELECT reason FROM quarantine WHERE source = 'smpp' AND reason NOT LIKE '%smpp_default_alphabet%' ORDER BY id)")" = \
-	"data_coding that is not text (data_coding 0x04)|UCS-2 text of an odd number of octets (data_coding 0x08)|a deliver_sm with more than 20 optional parameters"
+	"data_coding that is not text (data_coding 0x04)|UCS-2 text of an odd number of octets (data_coding 0x08)|a deliver_sm with more than 20 optional parameters|both short_message and message_payload (SMPP 3.4 5.3.2.32): which is the text?"
 check "... the log names no number" sh -c "! grep -q 46701234573 '$T/gateway.log'"
 stop_smsc
 
