@@ -79,14 +79,40 @@ make_key(const char *path, char **error_r)
 	return ret;
 }
 
-/* Where the shipped templates are: $CIRM_DATADIR (an uninstalled
-   source tree, for tests) or the installed data directory. */
+/* Where the shipped WHAT ("templates", "workflows") are: $CIRM_DATADIR
+   (an uninstalled source tree, for tests) or the installed data
+   directory. */
 static char *
-template_source(void)
+data_source(const char *what)
 {
 	const char *d = getenv("CIRM_DATADIR");
 
-	return xasprintf("%s/templates", d != NULL && *d != '\0' ? d : PKGDATADIR);
+	return xasprintf("%s/%s", d != NULL && *d != '\0' ? d : PKGDATADIR,
+			 what);
+}
+
+/* Whether the shipped WHAT can be read, before anything is made: an
+   init that fails for want of them leaves no half instance behind. */
+static int
+data_present(const char *what, char **error_r)
+{
+	char *src = data_source(what);
+	DIR *d = opendir(src);
+
+	if (d != NULL) {
+		closedir(d);
+		free(src);
+		return 0;
+	}
+	*error_r = strcmp(what, "templates") == 0 ?
+		xasprintf(_("%s: %s (templates not found; install cirm or set "
+			    "CIRM_DATADIR to the source tree)"), src,
+			  strerror(errno)) :
+		xasprintf(_("%s: %s (workflows not found; install cirm or set "
+			    "CIRM_DATADIR to the source tree)"), src,
+			  strerror(errno));
+	free(src);
+	return -1;
 }
 
 /* Copies one file, refusing to overwrite: an administrator's edited
@@ -125,17 +151,14 @@ copy_file(const char *from, const char *to, char **error_r)
 static int
 copy_templates(const char *dest, char **error_r)
 {
-	char *src = template_source();
+	char *src = data_source("templates");
 	DIR *langs = opendir(src);
 	struct dirent *l;
 	int ret = 0;
 
 	if (langs == NULL) {
-		*error_r = xasprintf(_("%s: %s (templates not found; install cirm "
-				       "or set CIRM_DATADIR to the source tree)"),
-				     src, strerror(errno));
 		free(src);
-		return -1;
+		return data_present("templates", error_r);
 	}
 	while (ret == 0 && (l = readdir(langs)) != NULL) {
 		char *sdir, *ddir;
@@ -175,19 +198,14 @@ copy_templates(const char *dest, char **error_r)
 static int
 copy_workflows(const char *dest, char **error_r)
 {
-	const char *d = getenv("CIRM_DATADIR");
-	char *src = xasprintf("%s/workflows", d != NULL && *d != '\0' ? d :
-			      PKGDATADIR);
+	char *src = data_source("workflows");
 	DIR *dir = opendir(src);
 	struct dirent *f;
 	int ret = 0;
 
 	if (dir == NULL) {
-		*error_r = xasprintf(_("%s: %s (workflows not found; install "
-				       "cirm or set CIRM_DATADIR to the source "
-				       "tree)"), src, strerror(errno));
 		free(src);
-		return -1;
+		return data_present("workflows", error_r);
 	}
 	ret = make_dir(dest, error_r);
 	while (ret == 0 && (f = readdir(dir)) != NULL) {
@@ -243,7 +261,9 @@ instance_init(const char *dir, char **error_r)
 		free(conf);
 		return -1;
 	}
-	if (make_dir(dir, error_r) < 0 || open_dir(dir, error_r) < 0)
+	if (data_present("templates", error_r) < 0 ||
+	    data_present("workflows", error_r) < 0 ||
+	    make_dir(dir, error_r) < 0 || open_dir(dir, error_r) < 0)
 		goto out;
 	cfg = cfg_defaults(conf);
 	sset.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT);

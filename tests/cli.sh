@@ -35,6 +35,12 @@ check "init without DIR is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" init ""
 check "init with an empty DIR (an unset variable) is a usage error" [ "$rc" -eq 64 ]
 check "said as usage" contains "$err" "usage: cirmctl init DIR"
+# Without the shipped templates (not installed, no CIRM_DATADIR): said,
+# and nothing made, not half an instance.
+(CIRM_DATADIR=$T/nowhere; export CIRM_DATADIR; run "$CIRMCTL" init "$T/half"; echo "$rc" >"$T/half.rc"; printf '%s' "$err" >"$T/half.err")
+check "init without the shipped templates fails" [ "$(cat "$T/half.rc")" -eq 1 ]
+check "... saying where it looked and what to do" contains "$(cat "$T/half.err")" "templates not found; install cirm or set CIRM_DATADIR"
+check "... and makes nothing" [ ! -e "$T/half" ]
 run "$CIRMCTL" init /proc/no/such/place
 check "init in an impossible place fails" [ "$rc" -eq 1 ]
 check "init failure names the path" contains "$err" "/proc/no"
