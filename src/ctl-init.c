@@ -7,7 +7,9 @@
 #include "i18n.h"
 #include "instance.h"
 #include "util.h"
+#include "workflow.h"
 
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,11 +17,58 @@
 #include <sysexits.h>
 #include <unistd.h>
 
-/* The cirmd to name: the one beside this cirmctl when there is one (a
-   build directory, where cirmctl and cirmd sit together), else the
-   installed one, found on the PATH (caller frees). */
+static int
+xml_file(const struct dirent *d)
+{
+	size_t n = strlen(d->d_name);
+
+	return d->d_name[0] != '.' && n > 4 &&
+	       strcmp(d->d_name + n - 4, ".xml") == 0;
+}
+
+/* The handler groups the workflows in DIR give roles to, each once,
+   those of workflow FIRST (the default's) first, then in file and
+   document order: a new instance has no case officer in them, and a
+   case notifies no one until it has. */
+static void
+workflow_groups(const char *dir, const char *first, struct strlist *groups)
+{
+	struct dirent **files;
+	int n = scandir(dir, &files, xml_file, alphasort);
+
+	for (int k = 0; k < 2 * n; k++) {
+		int i = k % n;
+		char *path = xasprintf("%s/%s", dir, files[i]->d_name);
+		struct workflow *wf = NULL;
+		char *err = NULL;
+
+		if (workflow_load_file(path, &wf, &err) == 0 &&
+		    (strcmp(wf->id, first) == 0) == (k < n)) {
+			for (size_t j = 0; j < wf->nroles; j++) {
+				bool seen = false;
+
+				for (size_t m = 0; m < groups->n && !seen; m++)
+					seen = strcmp(groups->v[m],
+						      wf->roles[j].group) == 0;
+				if (!seen)
+					strlist_add(groups, wf->roles[j].group);
+			}
+		}
+		workflow_free(&wf);
+		free(err);
+		free(path);
+	}
+	for (int i = 0; i < n; i++)
+		free(files[i]);
+	if (n >= 0)
+		free(files);
+}
+
+/* The program NAME to name: the one beside this cirmctl when there is
+   one (a build directory, where cirmctl and cirmd sit together), else
+   the installed one, found on the PATH (caller frees). */
 static char *
-cirmd_program(void)
+program(const char *name)
 {
 	char self[4096], *slash, *beside;
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
@@ -28,13 +77,13 @@ cirmd_program(void)
 		self[n] = '\0';
 		if ((slash = strrchr(self, '/')) != NULL) {
 			*slash = '\0';
-			beside = xasprintf("%s/cirmd", self);
+			beside = xasprintf("%s/%s", self, name);
 			if (access(beside, X_OK) == 0)
 				return beside;
 			free(beside);
 		}
 	}
-	return xstrdup("cirmd");
+	return xstrdup(name);
 }
 
 int
@@ -52,11 +101,42 @@ ctl_init(const struct ctl *ctl, int argc, char **argv)
 		return 1;
 	}
 	{
-		char *cirmd = cirmd_program();
+		char *cirmd = program("cirmd"), *conf;
+		struct strlist groups = { 0 };
+		struct cfg *cfg;
 
 		printf(_("Created a cirm instance in %s.\n"
 			 "Start the service with: %s -c %s/cirm.conf\n"),
 		       argv[1], cirmd, argv[1]);
+		conf = xasprintf("%s/cirm.conf", argv[1]);
+		cfg = cfg_defaults(conf);
+		workflow_groups(cfg_str(cfg, CFG_WORKFLOW_DIR),
+				cfg_str(cfg, CFG_WORKFLOW_DEFAULT), &groups);
+		if (groups.n > 0) {
+			struct strlist l = { 0 };
+			char *names, *text, *wrapped;
+
+			for (size_t i = 0; i < groups.n; i++)
+				strlist_addf(&l, "%s%s", i > 0 ? ", " : "",
+					     groups.v[i]);
+			names = strlist_join(&l);
+			text = xasprintf(_("The workflows notify the case "
+					   "officers of the groups %s: add "
+					   "them, for example:\n"), names);
+			wrapped = text_wrap(text, 78);
+			fputs(wrapped, stdout);
+			free(text);
+			text = program("cirmctl");
+			printf("  %s -c %s handler add eva --email "
+			       "eva@example.org --group %s\n", text, conf,
+			       groups.v[0]);
+			free(wrapped);
+			free(text);
+			free(names);
+		}
+		strlist_clear(&groups);
+		cfg_free(&cfg);
+		free(conf);
 		free(cirmd);
 	}
 	return 0;

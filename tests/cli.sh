@@ -14,6 +14,10 @@ run "$CIRMCTL" init "$I"
 check "init succeeds" [ "$rc" -eq 0 ]
 check "init says how to start, with the cirmd beside this cirmctl" \
 	contains "$out" "Start the service with: $(cd "$top_builddir" && pwd -P)/cirmd -c $I/cirm.conf"
+check "init names the groups the workflows notify, the default's first" \
+	contains_text "$out" "The workflows notify the case officers of the groups synpunkter, ledning, gatubelysning,"
+check "... and how to add a case officer to one" \
+	contains "$out" "/cirmctl -c $I/cirm.conf handler add eva --email eva@example.org --group synpunkter"
 check "instance directory is 0750" [ "$(mode_of "$I")" = 750 ]
 check "key is 0600" [ "$(mode_of "$I/cirm.key")" = 600 ]
 check "key holds 64 hex digits" grep -Eqx '[0-9a-f]{64}' "$I/cirm.key"
