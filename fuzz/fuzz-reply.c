@@ -1,17 +1,47 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* Reply stripping of a plain text body, made UTF-8 as mime_parse hands
    it over, with the answers between quotes; the plain new text must be
-   what reply_strip gives. */
+   what reply_strip gives. Then what mail to handlers does with such a
+   text: wrapped at 72 (only blanks may change, and it stays UTF-8) and
+   cut to a history line (at most 70 bytes and "...", UTF-8). */
 #include "config.h"
 
 #include "mime.h"
 #include "reply.h"
+#include "util.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* S without its spaces and line breaks (in place). */
+static char *
+unblanked(char *s)
+{
+	char *o = s;
+
+	for (const char *i = s; *i != '\0'; i++)
+		if (*i != ' ' && *i != '\n')
+			*o++ = *i;
+	*o = '\0';
+	return s;
+}
+
+static void
+check_layout(const char *text)
+{
+	char *w = text_wrap(text, 72), *e = text_excerpt(text, 70);
+	char *a = xstrdup(text);
+
+	if (strcmp(unblanked(a), unblanked(w)) != 0 || utf8_bad_line(w) != 0 ||
+	    strlen(e) > 73 || utf8_bad_line(e) != 0)
+		abort();
+	free(a);
+	free(e);
+	free(w);
+}
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -22,6 +52,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	full = reply_strip_full(text, &inter);
 	if (strcmp(s, full) != 0)
 		abort();
+	check_layout(s);
+	check_layout(text);
 	free(inter);
 	free(full);
 	free(s);

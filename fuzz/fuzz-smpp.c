@@ -34,7 +34,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (read_deliver(pdu, len, &d, &in, &why) == 0) {
 		struct gsm_concat c = { 0 };
 		size_t h = 0;
-		int concat = 0;
+		int concat = 0, latin1 = pdu[15] % 3 == 2;
 
 		if ((d.esm_class & ESM_UDHI) != 0) {
 			struct gsm_msg hdr;
@@ -54,17 +54,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c.total = (unsigned)in.sar_total;
 			concat = 1;
 		}
+		/* the three smpp_default_alphabet values, by the PDU's
+		   sequence number */
 		text = decode_text(d.data_coding, in.ud + h, in.len - h,
-				   concat && c.total > 1, &tlen, &why);
+				   concat && c.total > 1, pdu[15] % 3 == 1,
+				   &latin1, &tlen, &why);
 		if (text != NULL) {
 			(void)receipt_field(text, "id:", field, sizeof(field));
 			(void)receipt_field(text, "stat:", field, sizeof(field));
 			free(text);
 		}
 		address(field, sizeof(field), d.source_addr_ton,
-			d.source_addr, 1);
+			d.source_addr, "+46");
 		address(field, sizeof(field), d.dest_addr_ton,
-			d.destination_addr, 0);
+			d.destination_addr, NULL);
 	}
 out:
 	destroy_tlv(d.tlv);

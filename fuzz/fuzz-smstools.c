@@ -16,7 +16,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sms_in in;
 	struct gsm_concat c;
 	const char *why = NULL;
-	char *text = NULL, *reason = NULL, *from;
+	char *text = NULL, *reason = NULL, *from, id[33];
 
 	if (size > SMSTOOLS_FILE_MAX)
 		return 0;
@@ -24,8 +24,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&in, 0, sizeof(in));
 		switch (judge(&f, &in, &c, &text, &reason)) {
 		case TAKE:
-			from = sender(&f);
+			from = sender(&f, "+46");
 			free(from);
+			sms_id(&f, "00000000000000000000000000000000", id);
 			break;
 		case REPORT:
 			break;
