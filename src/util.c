@@ -484,11 +484,12 @@ wrap_line(struct strlist *l, const char *line, size_t len, size_t width)
 {
 	size_t indent = hanging_indent(line, len, width);
 	size_t lead = strspn(line, " "), start = 0, first = 1;
+	/* the characters from START on: counted once, not at each break */
+	size_t rest = utf8_width(line, len);
 
 	if (lead > len)
 		lead = len;
-	while (utf8_width(line + start, len - start) +
-	       (first ? 0 : indent) > width) {
+	while (rest + (first ? 0 : indent) > width) {
 		size_t col = first ? 0 : indent, cut = 0, end;
 
 		/* the last space that keeps the line within WIDTH, past
@@ -517,6 +518,7 @@ wrap_line(struct strlist *l, const char *line, size_t len, size_t width)
 			     (int)(end - start), line + start);
 		while (cut < len && line[cut] == ' ')
 			cut++;
+		rest -= utf8_width(line + start, cut - start);
 		start = cut;
 		first = 0;
 		if (start == len)
