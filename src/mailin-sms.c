@@ -312,6 +312,23 @@ confirm_optout(struct mailin *mi, struct store *store, const char *number,
 	return ret;
 }
 
+/* A change of NUMBER's opt-out (KIND sms.optout or sms.optin, the
+   keyword WORD) on its citizen's open cases, where case show and the
+   history see it: a handler should not learn of a STOP only when an
+   answer is withheld. 0, or -1. */
+static int
+opt_on_cases(struct store *store, const char *number, const char *kind,
+	     const char *word, char **error_r)
+{
+	int64_t contact;
+	int r = store_contact_find(store, "phone", number, &contact, error_r);
+
+	if (r > 0)
+		r = store_citizen_event_add(store, contact, cirm_now(), kind,
+					    word, error_r);
+	return r < 0 ? -1 : 0;
+}
+
 /* STOP: recorded, and confirmed the first time. START: forgotten. */
 static int
 opt(struct mailin *mi, struct store *store, enum keyword kw,
@@ -323,13 +340,17 @@ opt(struct mailin *mi, struct store *store, enum keyword kw,
 		r = store_sms_optout_add(store, number, word, cirm_now(),
 					 error_r);
 		if (r > 0)
-			r = confirm_optout(mi, store, number, "sms-optout.sms",
-					   error_r);
+			r = opt_on_cases(store, number, "sms.optout", word,
+					 error_r) < 0 ? -1 :
+				confirm_optout(mi, store, number,
+					       "sms-optout.sms", error_r);
 		return r < 0 ? -1 : 0;
 	}
 	r = store_sms_optout_remove(store, number, error_r);
 	if (r > 0)
-		r = confirm_optout(mi, store, number, "sms-optin.sms", error_r);
+		r = opt_on_cases(store, number, "sms.optin", word, error_r) < 0 ?
+			-1 : confirm_optout(mi, store, number, "sms-optin.sms",
+					    error_r);
 	return r < 0 ? -1 : 0;
 }
 

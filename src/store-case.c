@@ -302,6 +302,29 @@ store_events_add(struct store *store, int64_t case_id, int64_t at,
 }
 
 int
+store_citizen_event_add(struct store *store, int64_t citizen_id, int64_t at,
+			const char *kind, const char *detail, char **error_r)
+{
+	/* through cases_citizen_created */
+	static const char sql[] =
+		"INSERT INTO event (case_id, at, kind, actor_id, detail) "
+		"SELECT id, ?1, ?2, ?3, ?4 FROM cases WHERE citizen_id = ?3 "
+		"AND closed_at IS NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, at);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, citizen_id);
+	store_bind_text(st, 4, detail);
+	if (store_exec_stmt(store, st, "record an event on a citizen's cases",
+			    error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db);
+}
+
+int
 store_case_events(struct store *store, int64_t case_id,
 		  int (*fn)(const struct store_event *e, void *ctx), void *ctx,
 		  char **error_r)

@@ -213,6 +213,11 @@ struct store_event {
 int store_event_add(struct store *store, int64_t case_id, int64_t at,
 		    const char *kind, int64_t actor_id, const char *from_state,
 		    const char *to_state, const char *detail, char **error_r);
+/* Records event KIND (DETAIL) by citizen CITIZEN_ID on each of their
+   open cases. The number of cases, or -1. */
+int store_citizen_event_add(struct store *store, int64_t citizen_id,
+			    int64_t at, const char *kind, const char *detail,
+			    char **error_r);
 struct store_event_new {
 	const char *kind;
 	int64_t actor_id;

@@ -280,6 +280,10 @@ check "STOPP opts the number out" [ "$(sql "SELECT keyword FROM sms_optout WHERE
 check "... confirmed once by SMS" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND headers LIKE 'Opt-Out-Confirmation: yes%'")" -eq 1 ]
 check "... and it opens no case" [ "$(sql "SELECT count(*) FROM message WHERE body_stripped = 'stopp'")" -eq 0 ]
+check_all "... but is on each of the citizen's open cases, for the handlers" <<-'EOF'
+	open=$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234567' AND c.closed_at IS NULL")
+	[ "$open" -ge 1 ] && [ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234567' AND c.closed_at IS NULL AND e.kind = 'sms.optout' AND e.detail = 'STOPP' AND e.actor_id = a.contact_id")" -eq "$open" ]
+EOF
 sms "From: 46701234567" "AVSLUTA"
 engine
 check "a second opt-out is not confirmed again" \
@@ -296,6 +300,8 @@ check "... and the handler is told, not left to think it went" \
 sms "From: 46701234567" "Start!"
 engine
 check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]
+check "... which the open cases show too" \
+	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234567' AND c.closed_at IS NULL AND e.kind = 'sms.optin'")" -ge 1 ]
 check "... confirmed by SMS" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND body LIKE '%igen%STOPP%'")" -eq 1 ]
 # A phone's keyboard may put a no-break space (or a zero-width one)
