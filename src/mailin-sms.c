@@ -565,6 +565,15 @@ handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row
 					      row->received_at -
 					      SMS_DUPLICATE_WINDOW, &dup_case,
 					      &err);
+	/* Without an SMSC id, the same text within minutes may be the
+	   network's second delivery or the citizen asking again ("Hallå?"):
+	   one message, but the case's history shows it came again. */
+	if (r > 0 && e->id == NULL &&
+	    (r = store_contact_find(store, "phone", number, &contact,
+				    &err)) >= 0)
+		r = store_event_add(store, dup_case, row->received_at,
+				    "sms.again", contact, NULL, NULL, NULL,
+				    &err) < 0 ? -1 : 1;
 	if (r > 0) {
 		log_info("inbox row %lld: duplicate SMS", (long long)row->id);
 		free(key);

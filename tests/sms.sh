@@ -83,6 +83,10 @@ sms "From: 46701234567" "Den blinkar också."
 engine
 check "the same text again within minutes (no id) is dropped" \
 	[ "$(sql "SELECT count(*) FROM message WHERE direction = 'in' AND channel = 'sms'")" -eq 3 ]
+check "... but the case's history shows it came again, from the citizen" \
+	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id JOIN contact_address a ON a.contact_id = e.actor_id WHERE c.number = '$case1' AND e.kind = 'sms.again' AND a.address = '+46701234567'")" -eq 1 ]
+check "... while the same SMSC id again leaves no trace (the network's)" \
+	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'sms.again'")" -eq 1 ]
 
 # Another number naming the case opens a case of its own.
 sms "From: 46739876543" "Gäller $case1: jag bor där också."
