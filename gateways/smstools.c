@@ -712,6 +712,18 @@ judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
 			    why_r);
 	if (*text_r == NULL)
 		return BAD;
+	/* a file with CRLF line ends (written on or for Windows): the
+	   text's line breaks as a phone has them, not CR and LF */
+	{
+		char *o = *text_r;
+
+		for (size_t i = 0; i < len; i++)
+			if ((*text_r)[i] != '\r' || i + 1 >= len ||
+			    (*text_r)[i + 1] != '\n')
+				*o++ = (*text_r)[i];
+		len = (size_t)(o - *text_r);
+		*o = '\0';
+	}
 	in->text = *text_r;
 	in->len = len;
 	in->to = header(f, "Number");

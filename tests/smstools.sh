@@ -225,6 +225,10 @@ printf 'From: 46701234567 \r\nFrom_TOA: 91 international, ISDN/telephone\t\r\nAl
 gw
 check "incoming: blanks after a header value are not part of it" [ \
 	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234567' || char(10) || '%Blanksteg.'")" -eq 1 ]
+printf 'From: 46701234573\r\nAlphabet: UTF-8\r\n\r\nRad ett\r\nrad tv\303\245' >"$S/incoming/GSM1.c1"
+gw
+check "incoming: CRLF line ends in the text are line breaks, no CR left" [ \
+	"$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) LIKE 'From: +46701234573%' || char(10) || 'Rad ett' || char(10) || 'rad två' AND instr(CAST(raw AS TEXT), char(13)) = 0")" -eq 1 ]
 # What is not a file cirm can read is left alone, but said, not skipped
 # in silence at every look.
 mkdir "$S/incoming/GSM1.dir"
