@@ -127,7 +127,7 @@ case_list(struct store *store, int argc, char **argv)
 			return 1;
 		}
 	}
-		ctl_print_cell(stdout, _("NUMBER"), 21);
+	ctl_print_cell(stdout, _("NUMBER"), 21);
 	ctl_print_cell(stdout, _("STATE"), 14);
 	ctl_print_cell(stdout, _("CHANNEL"), 8);
 	ctl_print_cell(stdout, _("RECEIVED"), 18);
