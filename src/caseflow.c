@@ -838,13 +838,14 @@ command_translation(const struct workflow_command *c, const char *lang)
 	return NULL;
 }
 
-/* The lines of L (cleared), joined and wrapped: a table, at the 78
-   characters RFC 5322 asks lines to keep to, where the prose around it
-   keeps to 72. */
+/* The lines of L (cleared), joined and wrapped as mail composed in
+   code is: a row of the list within 78 characters, the 72 of prose
+   and six more (text_wrap), so that the list wrapped again in a
+   transcript (mail_handler) stays as it is. */
 static char *
 wrapped(struct strlist *l)
 {
-	char *text = strlist_join(l), *out = text_wrap(text, 78);
+	char *text = strlist_join(l), *out = text_wrap(text, 72);
 
 	free(text);
 	return out;

@@ -450,45 +450,65 @@ utf8_width(const char *s, size_t len)
 	return n;
 }
 
+/* How much wider than prose a row of a command list may be (see
+   wrap_line): 78 at 72. */
+#define TEXT_TABLE_EXTRA 6
+
 size_t
 utf8_length(const char *s)
 {
 	return utf8_width(s, strlen(s));
 }
 
-/* The column continuation lines of LINE (LEN bytes) begin at: under
-   the text after an em dash near the start (a command's help), else
-   under its indent, two further for a command (a line of "#..."), so
-   that its continuation does not read as a line of its own. */
+/* The column continuation lines of LINE (LEN bytes) begin at: for a
+   command (a line of "#..."), under its help when it is a row of a
+   command list ("#word  \u2014 help", the dash within half the width:
+   *ROW_R set), else two further than the command, so that its
+   continuation does not read as a line of its own; for other text,
+   under its indent. */
 static size_t
-hanging_indent(const char *line, size_t len, size_t width)
+hanging_indent(const char *line, size_t len, size_t width, bool *row_r)
 {
 	static const char dash[] = "\xe2\x80\x94 ";
 	size_t lead = strspn(line, " ");
 
+	*row_r = false;
 	if (lead > len)
 		lead = len;
+	if (lead == len || line[lead] != '#')
+		return lead;
 	for (size_t i = lead; i + sizeof(dash) - 1 <= len; i++) {
 		if (memcmp(line + i, dash, sizeof(dash) - 1) == 0) {
 			size_t col = utf8_width(line, i + sizeof(dash) - 1);
 
-			return col <= width / 2 ? col : lead;
+			if (col > width / 2)
+				break;
+			*row_r = true;
+			return col;
 		}
 	}
-	return lead < len && line[lead] == '#' ? lead + 2 : lead;
+	return lead + 2;
 }
 
-/* Appends LINE (LEN bytes, no newline) to L, wrapped at WIDTH. */
+/* Appends LINE (LEN bytes, no newline) to L, wrapped at WIDTH. A
+   quoted line ("> ...") stays whole: wrapped, its rest would read as
+   the writer's own words. A row of a command list may run six further
+   (78 at 72, RFC 5322's line), a table being read across. */
 static void
 wrap_line(struct strlist *l, const char *line, size_t len, size_t width)
 {
-	size_t indent = hanging_indent(line, len, width);
+	bool row;
+	size_t indent = hanging_indent(line, len, width, &row);
 	size_t lead = strspn(line, " "), start = 0, first = 1;
 	/* the characters from START on: counted once, not at each break */
 	size_t rest = utf8_width(line, len);
 
 	if (lead > len)
 		lead = len;
+	if (row)
+		width += TEXT_TABLE_EXTRA;
+	if (lead < len && line[lead] == '>')
+		rest = 0;	/* as it came */
 	while (rest + (first ? 0 : indent) > width) {
 		size_t col = first ? 0 : indent, cut = 0, end;
 
@@ -568,6 +588,9 @@ text_excerpt(const char *text, size_t max)
 		if (blank && (n == 0 || out[n - 1] == ' '))
 			continue;
 		if (n == max) {
+			/* only what is more than blanks is cut */
+			if (blank)
+				continue;
 			more = true;
 			break;
 		}
@@ -576,7 +599,7 @@ text_excerpt(const char *text, size_t max)
 	if (more)	/* not through a character */
 		while (n > 0 && ((unsigned char)*p & 0xc0) == 0x80)
 			p--, n--;
-	while (!more && n > 0 && out[n - 1] == ' ')
+	while (n > 0 && out[n - 1] == ' ')
 		n--;
 	if (more)
 		memcpy(out + n, "...", 3), n += 3;

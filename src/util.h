@@ -97,7 +97,8 @@ size_t utf8_length(const char *s);
 /* TEXT (UTF-8) with each line longer than WIDTH characters broken at
    spaces, for mail people read: a continuation line is indented as its
    line was (two further for a "#command" line), or under the help of a
-   "#word  \u2014 help" line. A word
+   "#word  \u2014 help" line, a row of a command list, which may run six
+   further (78 at 72). A quoted line ("> ...") stays whole. A word
    longer than WIDTH (a link) stays whole; spacing inside a line is
    kept. Newly allocated. */
 char *text_wrap(const char *text, size_t width);

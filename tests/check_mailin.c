@@ -1128,7 +1128,7 @@ START_TEST(test_handler_sees_conversation)
 		      strstr(hist, "<- \n") == NULL &&
 		      strstr(hist, "<-\n") == NULL &&
 		      strstr(hist, "<- Och nu en gång till. Det dånar från "
-			     "morgon till kväll, varje dag ...\n") != NULL,
+			     "morgon till kväll, varje dag...\n") != NULL,
 		      "%s", hist);
 	ck_assert_msg(strstr(hist, "rende KS-") == NULL, "%s", hist);
 	free(body);

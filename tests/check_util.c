@@ -326,16 +326,46 @@ START_TEST(test_text_wrap)
 		{ 8, "a  b    c d e", "a  b\nc d e" },
 		/* a command's continuation, deeper than the command */
 		{ 12, "  #notering en två tre", "  #notering\n    en två\n    tre" },
-		/* under the help of an aligned command list */
-		{ 20, "  #ta  \xe2\x80\x94 ta det nu och sen",
-		  "  #ta  \xe2\x80\x94 ta det nu\n         och sen" },
-		/* unless the help starts too far right */
+		/* a row of a command list: under its help, six further */
+		{ 18, "  #ta  \xe2\x80\x94 ta det nu och sen",
+		  "  #ta  \xe2\x80\x94 ta det nu och\n         sen" },
+		/* unless the help starts too far right: a command */
 		{ 12, "  #ta  \xe2\x80\x94 ta det nu",
-		  "  #ta  \xe2\x80\x94 ta\n  det nu" },
+		  "  #ta  \xe2\x80\x94 ta\n    det nu" },
+		/* a dash in other text is text */
+		{ 12, "Lampan \xe2\x80\x94 den vid torget",
+		  "Lampan \xe2\x80\x94 den\nvid torget" },
+		/* a quoted line stays whole */
+		{ 8, "> ett tv\xc3\xa5 tre fyra\nfem sex", "> ett tv\xc3\xa5 tre fyra\nfem sex" },
+		/* wrapped again, a wrapped list stays as it is */
+		{ 18, "  #ta  \xe2\x80\x94 ta det nu och\n         sen",
+		  "  #ta  \xe2\x80\x94 ta det nu och\n         sen" },
 	};
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		char *got = text_wrap(t[i].in, t[i].width);
+
+		ck_assert_msg(strcmp(got, t[i].out) == 0, "%zu: [%s]", i, got);
+		free(got);
+	}
+}
+END_TEST
+
+/* A history line: blanks as one space, cut at a character, "..." only
+   when something more than blanks was left out. */
+START_TEST(test_text_excerpt)
+{
+	static const struct { size_t max; const char *in, *out; } t[] = {
+		{ 4, "abcd\n", "abcd" },
+		{ 4, "abcd   ", "abcd" },
+		{ 4, "abcde", "abcd..." },
+		{ 5, "ab \xe2\x82\xac x", "ab..." },
+		{ 4, "a\n\n  b", "a b" },
+		{ 4, "", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *got = text_excerpt(t[i].in, t[i].max);
 
 		ck_assert_msg(strcmp(got, t[i].out) == 0, "%zu: [%s]", i, got);
 		free(got);
@@ -400,6 +430,7 @@ util_suite(void)
 	tcase_add_test(tc, test_strlist);
 	tcase_add_test(tc, test_scrub);
 	tcase_add_test(tc, test_text_wrap);
+	tcase_add_test(tc, test_text_excerpt);
 	suite_add_tcase(s, tc);
 	return s;
 }
