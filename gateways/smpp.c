@@ -1077,11 +1077,13 @@ receipt_hold(struct smpp *s, const char *id, const char *stat,
 struct inbound {
 	const uint8_t *ud;
 	size_t len;
+	const uint8_t *sm;	/* short_message, where UD starts out */
 	const char *receipted_id;
 	int message_state;
 	int sar_ref, sar_total, sar_seq;
-	int both;	/* short_message and message_payload, which SMPP 3.4
-			   forbids: which one is the text? */
+	int both;	/* short_message and message_payload (1), or two
+			   message_payloads (2), which SMPP 3.4 forbids:
+			   which one is the text? */
 	char id[SMPP_ID_MAX + 1];
 };
 
@@ -1317,9 +1319,11 @@ on_mo(struct smpp *s, const deliver_sm_t *d, const struct inbound *in,
 
 	/* kept whole for a human, not read as the first text alone */
 	if (in->both)
-		return mo_quarantine(s, pdu, len, "both short_message and "
-				     "message_payload (SMPP 3.4 5.3.2.32): "
-				     "which is the text?");
+		return mo_quarantine(s, pdu, len, in->both == 1 ?
+				     "both short_message and message_payload "
+				     "(SMPP 3.4 5.3.2.32): which is the text?" :
+				     "message_payload twice: which is the "
+				     "text?");
 	if ((d->esm_class & ESM_UDHI) != 0) {
 		/* The header alone, through the codec's parser. */
 		if (in->len == 0 || 1 + (size_t)in->ud[0] > in->len ||
@@ -1481,7 +1485,7 @@ read_tlvs(const uint8_t *pdu, size_t start, size_t len, int receipt,
 				in->ud = v;
 				in->len = n;
 			} else if (n > 0) {
-				in->both = 1;
+				in->both = in->ud == in->sm ? 1 : 2;
 			}
 			break;
 		default:
@@ -1520,7 +1524,7 @@ read_deliver(const uint8_t *pdu, size_t len, deliver_sm_t *d,
 	free(head);
 	if (r != 0)
 		return -1;
-	in->ud = d->short_message;
+	in->ud = in->sm = d->short_message;
 	in->len = d->sm_length;
 	type = d->esm_class & ESM_TYPE_MASK;
 	return read_tlvs(pdu, (size_t)start, len,
