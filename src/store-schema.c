@@ -486,8 +486,10 @@ static const char migration_22[] =
    time it emptied, so that the log said "inbox row 1" of one mail after
    another and an administrator could not tell them apart. The queue is
    rebuilt (a table cannot be altered into AUTOINCREMENT), with its
-   indexes and the view over it; the first new id follows the highest
-   queued. */
+   indexes and the view over it. The first new id is past any the log
+   can have named before: no more than every message that ever came in,
+   kept (the highest message id) or quarantined, and past the highest
+   still queued. */
 static const char migration_23[] =
 	"DROP VIEW inbox_message;\n"
 	"CREATE TABLE inbox_new (\n"
@@ -515,7 +517,12 @@ static const char migration_23[] =
 	"  SELECT i.id, i.channel, i.source, i.received_at, i.dedupe_key,\n"
 	"    coalesce(r.raw, i.raw) AS raw, i.attempts, i.last_error,\n"
 	"    i.next_attempt_at\n"
-	"  FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id;\n";
+	"  FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id;\n"
+	"DELETE FROM sqlite_sequence WHERE name = 'inbox';\n"
+	"INSERT INTO sqlite_sequence (name, seq) SELECT 'inbox', max(\n"
+	"  (SELECT coalesce(max(id), 0) FROM inbox),\n"
+	"  (SELECT coalesce(max(id), 0) FROM message) +\n"
+	"  (SELECT count(*) FROM quarantine));\n";
 
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },

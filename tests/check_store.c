@@ -314,9 +314,10 @@ START_TEST(test_stepwise_migration)
 	ck_assert_int_eq(store_begin(old, &err), 0);
 	id = create_case(old, 1790000000, number);
 	ck_assert_int_eq(sqlite3_exec(old->db,
-		"INSERT INTO message (case_id, direction, channel, subject, "
-		"body_stripped, at) VALUES (1, 'in', 'email', 'Gatlampa', "
-		"'lampan lyser inte', 1790000000)", NULL, NULL, NULL), SQLITE_OK);
+		"INSERT INTO message (id, case_id, direction, channel, "
+		"subject, body_stripped, at) VALUES (40, 1, 'in', 'email', "
+		"'Gatlampa', 'lampan lyser inte', 1790000000)", NULL, NULL,
+		NULL), SQLITE_OK);
 	msg = sqlite3_last_insert_rowid(old->db);
 	/* A mail still queued when the instance is upgraded. */
 	ck_assert_int_eq(sqlite3_exec(old->db,
@@ -347,6 +348,13 @@ START_TEST(test_stepwise_migration)
 	ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
 				    "inbox_message WHERE id = 7 AND "
 				    "raw = 'queued'"), 1);
+	/* the next id is past any the log may have named: past every
+	   message and quarantined mail there has been, and the queue */
+	ck_assert_int_eq(sqlite3_exec(old->db,
+		"DELETE FROM inbox; INSERT INTO inbox (channel, source, "
+		"received_at, raw) VALUES ('email', 'maildir', 1790000000, "
+		"'next')", NULL, NULL, NULL), SQLITE_OK);
+	ck_assert_int_gt(sqlite3_last_insert_rowid(old->db), 40);
 	free(got);
 	free(want);
 	free(old_path);
