@@ -489,17 +489,12 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 /* --- the host ------------------------------------------------------------- */
 
 static void
-when(int64_t t, char buf[32])
+when(int64_t t, char buf[LOCAL_MINUTE_SIZE])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0) {
+	if (t == 0)
 		strcpy(buf, "");
-		return;
-	}
-	localtime_r(&tt, &tm);
-	strftime(buf, 32, "%Y-%m-%d %H:%M", &tm);
+	else
+		local_minute(t, buf);
 }
 
 static int
@@ -932,7 +927,7 @@ static int
 history_line(const struct store_message *m, void *ctx)
 {
 	struct history_ctx *h = ctx;
-	char when_s[32];
+	char when_s[LOCAL_MINUTE_SIZE];
 	char *text = text_excerpt(m->body != NULL ? m->body : "",
 				  HISTORY_TEXT_MAX);
 

@@ -378,13 +378,9 @@ ctl_field(const char *label, const char *value)
 const char *
 ctl_time(long long t, char buf[32])
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (t == 0 || localtime_r(&tt, &tm) == NULL)
+	if (t == 0)
 		return "-";
-	strftime(buf, 32, "%Y-%m-%d %H:%M", &tm);
-	return buf;
+	return local_minute(t, buf);
 }
 
 /* What the command printed must have reached standard output: "quarantine

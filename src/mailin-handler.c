@@ -1628,12 +1628,9 @@ static int
 message_line(const struct store_message *m, void *ctx)
 {
 	struct listing *s = ctx;
-	char when[32];
-	time_t t = (time_t)m->at;
-	struct tm tm;
+	char when[LOCAL_MINUTE_SIZE];
 
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	local_minute(m->at, when);
 	/* who wrote what came in: the citizen, or a colleague */
 	strlist_addf(&s->l, "\n%s %s %s%s%s\n%s\n", when,
 		     strcmp(m->direction, "in") == 0 ? "<-" : "->",
@@ -1967,11 +1964,9 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 {
 	struct mailin_verdict own = *v;
 	struct strlist l = { 0 };
-	char *kind = NULL, *lang = NULL, *subject, *body, when[32];
+	char *kind = NULL, *lang = NULL, *subject, *body, when[LOCAL_MINUTE_SIZE];
 	char *to = NULL;
 	const char *subj = v->msg->subject != NULL ? v->msg->subject : "";
-	time_t t = (time_t)row->received_at;
-	struct tm tm;
 	bool en;
 	int ret;
 
@@ -2011,8 +2006,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		to = xstrdup(v->sender);
 	}
 	en = lang != NULL && strcmp(lang, "en") == 0;
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y-%m-%d %H:%M", &tm);
+	local_minute(row->received_at, when);
 	strlist_addf(&l, "%s\n\n", tr(&T_ASIDE_INTRO, lang));
 	strlist_addf(&l, en ? "Subject: %s\nReceived: %s\nQuarantine: "
 		     "number %lld\n" : "Ämne: %s\nMottaget: %s\nKarantän: "

@@ -23,7 +23,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 static char *
 where(const struct cfg *cfg, enum setting_id id)
@@ -1528,14 +1527,10 @@ notify_closed(struct failure_ctx *c, const struct store_outbox_failure *f,
 static char *
 failed_message(const struct store_outbox_failure *f)
 {
-	time_t t = (time_t)f->created_at;
-	struct tm tm;
-	char at[32] = "";
+	char at[LOCAL_MINUTE_SIZE];
 	char *text = text_excerpt(f->body != NULL ? f->body : "", 70), *out;
 
-	if (localtime_r(&t, &tm) != NULL)
-		strftime(at, sizeof(at), "%Y-%m-%d %H:%M", &tm);
-	out = xasprintf("%s -> %s\n%s", at, text,
+	out = xasprintf("%s -> %s\n%s", local_minute(f->created_at, at), text,
 			f->reason != NULL ? f->reason : "");
 	free(text);
 	return out;

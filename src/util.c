@@ -195,6 +195,18 @@ local_day(int64_t t, char buf[LOCAL_DAY_SIZE])
 	return buf;
 }
 
+char *
+local_minute(int64_t t, char buf[LOCAL_MINUTE_SIZE])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (localtime_r(&tt, &tm) == NULL ||
+	    strftime(buf, LOCAL_MINUTE_SIZE, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(buf, LOCAL_MINUTE_SIZE, "?");
+	return buf;
+}
+
 int
 mkdir_p(const char *dir, unsigned int mode)
 {

@@ -50,6 +50,10 @@ int64_t cirm_now(void);
    time localtime() can give; returns BUF. */
 #define LOCAL_DAY_SIZE 16
 char *local_day(int64_t t, char buf[LOCAL_DAY_SIZE]);
+/* The local time of T to the minute, "YYYY-MM-DD HH:MM", as cirm's
+   mail and cirmctl show times, in BUF, or "?" likewise; returns BUF. */
+#define LOCAL_MINUTE_SIZE 32
+char *local_minute(int64_t t, char buf[LOCAL_MINUTE_SIZE]);
 
 /* Starts FN(ARG) in a thread that takes no signals (the process waits
    for its own with sigtimedwait), named NAME (at most 15 bytes, as
