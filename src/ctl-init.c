@@ -33,35 +33,34 @@ xml_file(const struct dirent *d)
 static void
 workflow_groups(const char *dir, const char *first, struct strlist *groups)
 {
+	struct strlist others = { 0 };
 	struct dirent **files;
 	int n = scandir(dir, &files, xml_file, alphasort);
 
-	for (int k = 0; k < 2 * n; k++) {
-		int i = k % n;
+	for (int i = 0; i < n; i++) {
 		char *path = xasprintf("%s/%s", dir, files[i]->d_name);
 		struct workflow *wf = NULL;
 		char *err = NULL;
 
-		if (workflow_load_file(path, &wf, &err) == 0 &&
-		    (strcmp(wf->id, first) == 0) == (k < n)) {
-			for (size_t j = 0; j < wf->nroles; j++) {
-				bool seen = false;
+		if (workflow_load_file(path, &wf, &err) == 0) {
+			struct strlist *to = strcmp(wf->id, first) == 0 ?
+				groups : &others;
 
-				for (size_t m = 0; m < groups->n && !seen; m++)
-					seen = strcmp(groups->v[m],
-						      wf->roles[j].group) == 0;
-				if (!seen)
-					strlist_add(groups, wf->roles[j].group);
-			}
+			for (size_t j = 0; j < wf->nroles; j++)
+				if (!strlist_has(to, wf->roles[j].group))
+					strlist_add(to, wf->roles[j].group);
 		}
 		workflow_free(&wf);
 		free(err);
 		free(path);
-	}
-	for (int i = 0; i < n; i++)
 		free(files[i]);
+	}
 	if (n >= 0)
 		free(files);
+	for (size_t i = 0; i < others.n; i++)
+		if (!strlist_has(groups, others.v[i]))
+			strlist_add(groups, others.v[i]);
+	strlist_clear(&others);
 }
 
 /* The program NAME to name: the one beside this cirmctl when there is
