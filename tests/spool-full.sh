@@ -16,6 +16,10 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not install
 if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null; then
 	skip_all "a small file system for the spool needs root and unshare (util-linux)"
 fi
+if ! unshare --mount true 2>/dev/null; then
+	# a chroot whose / is no mount point, a container without the right
+	skip_all "no mount namespace here (unshare --mount fails)"
+fi
 
 I=$T/inst
 C=$I/cirm.conf

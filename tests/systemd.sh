@@ -34,9 +34,15 @@ run systemd-analyze verify --man=no "$T/cirmd.service"
 check "... which it would give for a key it does not know" \
 	contains "$err$out" "Frobnicate"
 
+why=
 if [ "$(id -u)" -ne 0 ] || ! command -v unshare >/dev/null ||
    ! command -v setpriv >/dev/null; then
 	why="the sandbox needs root, unshare and setpriv (util-linux)"
+elif ! unshare --mount true 2>/dev/null; then
+	# a chroot whose / is no mount point, a container without the right
+	why="no mount namespace here (unshare --mount fails)"
+fi
+if [ -n "$why" ]; then
 	if [ -n "${CI:-}" ]; then
 		not_ok "cannot run under CI: $why"
 	else
@@ -61,13 +67,18 @@ Gatlampan vid skolan lyser inte.
 EOF
 chown -R nobody:nogroup "$I"
 chmod 0755 "$T"
+# The service user runs copies: the build tree may be where it cannot go
+# (a clone in /root, which is 0700). cirmd starts the cirm-gateway
+# beside it.
+mkdir -m 0755 "$T/bin" || exit 99
+cp "$top_builddir/cirmd" "$top_builddir/cirm-gateway" "$T/bin/" || exit 99
 unshare --mount sh -c '
 	mount --bind "$1" "$1" && mount -o remount,bind,ro / || exit 99
 	if touch /probe-$$ 2>/dev/null; then rm -f /probe-$$; exit 98; fi
 	exec setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		--no-new-privs --inh-caps=-all --bounding-set=-all \
 		"$2" -c "$3" 2>"$1/cirmd.log"
-' sandbox "$I" "$top_builddir/cirmd" "$C" &
+' sandbox "$I" "$T/bin/cirmd" "$C" &
 pid=$!
 i=0
 while [ -z "$(find "$I/maildir/outbound" -type f 2>/dev/null)" ] && [ $i -lt 150 ]; do
