@@ -885,6 +885,31 @@ oversize_mark(const char *value)
 	return n > 0 && n <= 20 && value[n] == '\0';
 }
 
+/* Whether VALUE is the note the IMAP gateway writes in
+   X-Cirm-Unfetchable for a mail its server fails to deliver (give_up
+   in gateways/imap.c): "the IMAP server failed N times to deliver UID
+   N". A sender may put that field first in a mail of their own, as
+   X-Cirm-Oversize; its value is the quarantine's reason, which the log
+   shows, so only the gateway's words make the mark. */
+static bool
+unfetchable_mark(const char *value)
+{
+	static const char failed[] = "the IMAP server failed ",
+			  uid[] = " times to deliver UID ";
+	const char *p = value;
+	size_t n;
+
+	if (strncmp(p, failed, sizeof(failed) - 1) != 0)
+		return false;
+	p += sizeof(failed) - 1;
+	n = strspn(p, "0123456789");
+	if (n == 0 || n > 10 || strncmp(p + n, uid, sizeof(uid) - 1) != 0)
+		return false;
+	p += n + sizeof(uid) - 1;
+	n = strspn(p, "0123456789");
+	return n > 0 && n <= 10 && p[n] == '\0';
+}
+
 /* Whether ADDR is one of mail_form_senders: an address
    given, or one of a domain given as "@domain". */
 static bool
@@ -943,7 +968,8 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	/* Or stood in for a mail its server failed again and again to
 	   deliver, which stays there. */
 	if (v->msg->nheaders > 0 &&
-	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Unfetchable") == 0) {
+	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Unfetchable") == 0 &&
+	    unfetchable_mark(v->msg->headers[0].value)) {
 		quarantine(v, xasprintf("%.200s; the mail stays on the server",
 					v->msg->headers[0].value));
 		return;

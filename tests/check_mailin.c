@@ -1215,6 +1215,28 @@ START_TEST(test_forged_oversize_mark)
 }
 END_TEST
 
+/* Nor does a mail of its own make a note of the IMAP gateway's for a
+   mail the server cannot deliver: one whose first field is
+   X-Cirm-Unfetchable with words of the sender's is the ordinary mail it
+   is, and none of those words reach the quarantine's reason (which the
+   log and cirmctl quarantine list show). The gateway's own note still
+   goes to the quarantine. */
+START_TEST(test_forged_unfetchable_mark)
+{
+	deliver("X-Cirm-Unfetchable: Anna Andersson 19800101-1234 "
+		"anna@example.se\nFrom: Anna <anna@example.se>\n"
+		"Subject: Lampan\nMessage-ID: <u1@example.se>\n\nDen lyser inte.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%19800101%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	deliver("X-Cirm-Unfetchable: the IMAP server failed 3 times to "
+		"deliver UID 42\r\n\r\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'the IMAP server failed 3 times to deliver "
+			       "UID 42;%'"), 1);
+}
+END_TEST
+
 /* The topmost Authentication-Results is read as RFC 8601 writes it:
    comments and quoted strings are no separators, so OpenDKIM's
    "(2048-bit key; unprotected)" leaves its pass whole, and a sender's
@@ -3319,6 +3341,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_refusals);
 	tcase_add_test(tc, test_auth_results_syntax);
 	tcase_add_test(tc, test_forged_oversize_mark);
+	tcase_add_test(tc, test_forged_unfetchable_mark);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_empty_reply);
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
