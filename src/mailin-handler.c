@@ -1700,6 +1700,18 @@ readable(struct mailin *mi, struct store *store,
 				   error_r);
 }
 
+int
+mailin_handler_may_read(struct mailin *mi, struct store *store,
+			int64_t handler_id, int64_t case_id, char **error_r)
+{
+	struct mailin_verdict v = { .handler_id = handler_id };
+	struct roles roles = { { 0 }, false };
+	int r = readable(mi, store, &v, &roles, case_id, error_r);
+
+	strlist_clear(&roles.ids);
+	return r;
+}
+
 /* After the one case #visa showed (SHOWN): the commands the handler may
    use on it now, for a reply to this mail, which is then signed for the
    case. A closed case takes none: SHOWN->case_id is cleared, and the
@@ -1954,6 +1966,17 @@ static const struct text T_ASIDE[][2] = {
 		  "annars: säg till administratören.",
 		  "Answer a newer notification on the case if you have one; "
 		  "if not, tell the administrator." } },
+	[MAILIN_NOTICE_NOT_READABLE] = {
+		{ "Ärendet är inte ditt att arbeta med: det är varken "
+		  "tilldelat dig eller i någon av dina grupper. Har du bytt "
+		  "grupp gäller inte aviseringar från tiden före bytet.",
+		  "The case is not yours to work on: it is neither assigned "
+		  "to you nor in one of your groups. If you changed groups, "
+		  "notifications from before the change no longer apply." },
+		{ "Ska du arbeta med ärendet: be dess handläggare eller "
+		  "administratören att tilldela dig det.",
+		  "If you are to work on the case: ask its case officer or "
+		  "the administrator to assign it to you." } },
 };
 
 int
@@ -1971,7 +1994,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	int ret;
 
 	if (v->notice <= MAILIN_NOTICE_NONE ||
-	    v->notice > MAILIN_NOTICE_BAD_TOKEN) {
+	    v->notice > MAILIN_NOTICE_NOT_READABLE) {
 		*error_r = xstrdup("set-aside notice of an unknown kind");
 		return -1;
 	}

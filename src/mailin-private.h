@@ -116,6 +116,13 @@ int mailin_handler_set_aside(struct mailin *mi, struct store *store,
 			     const struct store_inbox_row *row,
 			     const struct mailin_verdict *v, int64_t *qid_r,
 			     char **error_r);
+/* Whether handler HANDLER_ID may read case CASE_ID by case_access
+   (assigned to them, in one of their groups, of a workflow that gives
+   one of their groups a role; any case with case_access = all): 1, 0,
+   or -1 with *error_r. */
+int mailin_handler_may_read(struct mailin *mi, struct store *store,
+			    int64_t handler_id, int64_t case_id,
+			    char **error_r);
 /* Applies a handler's reply or command mail (mailin-handler.c). */
 int mailin_handler_apply(struct mailin *mi, struct store *store,
 			 const struct store_inbox_row *row,

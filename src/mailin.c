@@ -745,6 +745,29 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	return 0;
 }
 
+/* A handler's reply V on a case: carried out only when the handler
+   may read the case (case_access). A signed address stays good for as
+   long as the key does, so that of an old notification would let a
+   handler who has left the case's group answer its citizen and take
+   it. 0, or -1. */
+static int
+may_reply(struct mailin *mi, struct store *store, const struct sender *who,
+	  struct mailin_verdict *v, char **error_r)
+{
+	int r = mailin_handler_may_read(mi, store, v->handler_id, v->case_id,
+					error_r);
+
+	if (r <= 0) {
+		if (r < 0)
+			return -1;
+		quarantine(v, xstrdup("handler reply on a case the handler may "
+				      "not read (case_access): neither assigned "
+				      "to them nor in one of their groups"));
+		tell(v, who, MAILIN_NOTICE_NOT_READABLE);
+	}
+	return 0;
+}
+
 /* Whether V, a mail tied to no case, reads as commands: its text starts
    with '#', or, from a handler, has a command without a case under a
    greeting ("Hej!\n\n#lista"), which would otherwise open a case. */
@@ -1119,7 +1142,8 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 	}
 	if (v->handler_id != 0 || (v->case_id == 0 && commands(&who, v)))
 		if ((r = decide_handler(&who, v)) != -2)
-			return r;
+			return r < 0 || v->kind != MAILIN_HANDLER_REPLY ? r :
+				may_reply(mi, store, &who, v, error_r);
 	note_encrypted(mi, v);
 	if (v->case_id != 0) {
 		if ((r = mailin_case_closed(store, v->case_id, error_r)) < 0)

@@ -64,6 +64,8 @@ struct mailin_verdict {
 					       handler's own address */
 		MAILIN_NOTICE_BAD_TOKEN,   /* to a reply address whose
 					      signature does not verify */
+		MAILIN_NOTICE_NOT_READABLE, /* a reply on a case the handler
+					       may no longer read */
 	} notice;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */

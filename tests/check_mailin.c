@@ -3181,6 +3181,75 @@ START_TEST(test_handler_case_access)
 }
 END_TEST
 
+/* A case officer who has left the case's group (handler set
+   --remove-group), and to whom it is not assigned, may no longer read
+   it (case_access): the signed address of an old notification no
+   longer lets them answer the citizen or take the case either. The
+   reply is set aside and the case officer told why; assigned the case,
+   or under case_access = all, the reply is carried out. */
+START_TEST(test_handler_left_group)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "l1@example.se", NULL, "Det bullrar.");
+	char *to, *mm, *body;
+	int64_t sent;
+
+	add_handler_eva();
+	add_handler_in("bo", "synpunkter");
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	ck_assert_int_eq(store_exec(store, "DELETE FROM group_member WHERE "
+				    "contact_id = (SELECT id FROM contact WHERE "
+				    "login = 'eva')", NULL), 0);
+	sent = count("SELECT count(*) FROM outbox WHERE recipient = "
+		     "'anna@example.se'");
+	mm = mail("eva@kommun.example", to, "SV: Buller", "l2@kommun.example",
+		  NULL, "Hej Anna, vi skickar någon i morgon.\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), sent);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%may not read%'"), 1);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(has_text(body, "varken tilldelat dig eller i någon av "
+			       "dina grupper"), "%s", body);
+	free(body);
+	/* nor an internal note (#notering, which needs no role) */
+	mm = mail("eva@kommun.example", to, "SV: Buller", "l3@kommun.example",
+		  NULL, "#notering\nRingt grannen.\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
+			       "= 'internal' AND body_stripped LIKE "
+			       "'%grannen%'"), 0);
+	/* assigned the case again, she answers */
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET assignee_id = "
+				    "(SELECT id FROM contact WHERE login = "
+				    "'eva')", NULL), 0);
+	mm = mail("eva@kommun.example", to, "SV: Buller", "l4@kommun.example",
+		  NULL, "Hej Anna, vi skickar någon i morgon.\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), sent + 1);
+	/* case_access = all: anyone may */
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET assignee_id = "
+				    "NULL", NULL), 0);
+	mi->case_access_all = true;
+	mm = mail("eva@kommun.example", to, "SV: Buller", "l5@kommun.example",
+		  NULL, "Hej igen Anna.\n");
+	deliver(mm);
+	free(mm);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), sent + 2);
+	free(to);
+}
+END_TEST
+
 /* A case officer forwards a citizen's mail that came to their own
    address to the case address, to register it: the case is the
    citizen's, as if the citizen had written in (the acknowledgement goes
@@ -3371,6 +3440,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_decomposed_letters);
 	tcase_add_test(tc, test_handler_case_access);
+	tcase_add_test(tc, test_handler_left_group);
 	tcase_add_test(tc, test_handler_forward);
 	tcase_add_test(tc, test_delivery_failure);
 	suite_add_tcase(s, tc);
