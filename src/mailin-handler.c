@@ -223,6 +223,43 @@ trim_end(char *s)
 	s[n] = '\0';
 }
 
+/* Marks that the text of an HTML mail puts around bold, underlined
+   and italic words: Gmail and Thunderbird write "*#notering*". */
+static const char emphasis[] = "*_/";
+
+/* The command on LINE (LEN bytes, past its blanks) as written without
+   the marks of emphasis around it, or NULL when LINE is no command: it
+   starts with '#', or with '#' in bold, underlined or italics
+   ("*#notering*", "*#tilldela* eva", "_#ta_"), which the handler wrote
+   as a command all the same and which must never reach the citizen as
+   text. The caller frees. */
+static char *
+command_line(const char *line, size_t len)
+{
+	char mark;
+	char *c;
+
+	if (len > 0 && line[0] == '#') {
+		c = xstrndup(line, len);
+		trim_end(c);
+		return c;
+	}
+	if (len < 2 || line[0] == '\0' || strchr(emphasis, line[0]) == NULL ||
+	    line[1] != '#')
+		return NULL;
+	mark = line[0];
+	c = xstrndup(line + 1, len - 1);
+	trim_end(c);
+	/* the closing mark: at the end of a word */
+	for (char *q = c; *q != '\0'; q++) {
+		if (*q == mark && (q[1] == '\0' || blank_len(q + 1) > 0)) {
+			memmove(q, q + 1, strlen(q));
+			break;
+		}
+	}
+	return c;
+}
+
 /* Closings that open a sign-off, folded (workflow_fold). */
 static const char *const closings[] = {
 	"med vänlig hälsning", "med vänliga hälsningar", "vänlig hälsning",
@@ -353,10 +390,8 @@ parse(const char *text, struct reply *r)
 			p = line + strcspn(line, "\n") + 1;
 			continue;
 		}
-		if (*line != '#')
+		if ((c.line = command_line(line, n)) == NULL)
 			break;
-		c.line = xstrndup(line, n);
-		trim_end(c.line);
 		w = c.line + 1;
 		wl = word_len(w);
 		c.word = xstrndup(w, wl);
@@ -390,10 +425,8 @@ parse_all(const char *text, struct reply *r)
 		size_t wl;
 
 		p = line + n + (line[n] == '\n');
-		if (*line != '#')
+		if ((c.line = command_line(line, n)) == NULL)
 			continue;
-		c.line = xstrndup(line, n);
-		trim_end(c.line);
 		wl = word_len(c.line + 1);
 		c.word = xstrndup(c.line + 1, wl);
 		c.arg = xstrdup(mailin_skip_blank(c.line + 1 + wl));
@@ -455,16 +488,18 @@ mailin_has_caseless_command(const char *text)
 		const char *line = mailin_skip_blank(p);
 		size_t n = strcspn(line, "\n");
 		bool found = false;
+		char *cmd = command_line(line, n);
 
 		p = line + n + (line[n] == '\n');
-		if (*line == '#') {
-			char *w = xstrndup(line + 1, word_len(line + 1));
+		if (cmd != NULL) {
+			char *w = xstrndup(cmd + 1, word_len(cmd + 1));
 
 			found = word_is(w, list_words) ||
 				word_is(w, show_words) ||
 				word_is(w, search_words) ||
 				word_is(w, help_words);
 			free(w);
+			free(cmd);
 		}
 		if (found)
 			return true;
@@ -582,15 +617,14 @@ misplaced_commands(const struct workflow *wf, struct reply *r)
 		char *word;
 
 		p = line + len + (line[len] == '\n');
-		if (*line != '#')
+		if ((c.line = command_line(line, len)) == NULL)
 			continue;
-		word = xstrndup(line + 1, word_len(line + 1));
+		word = xstrndup(c.line + 1, word_len(c.line + 1));
 		if (!command_word(wf, word)) {
 			free(word);
+			free(c.line);
 			continue;
 		}
-		c.line = xstrndup(line, len);
-		trim_end(c.line);
 		c.word = word;
 		c.arg = xstrdup("");
 		c.error = tr(&T_BELOW, r->lang);

@@ -385,6 +385,15 @@ unix_newlines(char *s)
 	*o = '\0';
 }
 
+/* Whether S starts a handler's command: '#', or '#' in bold, underlined
+   or italics as the text of an HTML mail has it ("*#notering*"). */
+static bool
+command_start(const char *s)
+{
+	return s[0] == '#' ||
+	       ((s[0] == '*' || s[0] == '_' || s[0] == '/') && s[1] == '#');
+}
+
 /* TEXT ("\n" line ends) of format=flowed (RFC 3676) as the lines the
    writer meant: soft line breaks (a line ending in a space, the
    signature separator "-- " aside) joined with the next line of the same
@@ -411,8 +420,9 @@ unflow(const char *text, int delsp)
 		soft = sn > 0 && s[sn - 1] == ' ' &&
 		       !(sn == 3 && strncmp(s, "-- ", 3) == 0);
 		/* a line of its own starting with '#' is a handler's command
-		   even when a client left a space after it */
-		if (depth < 0 && s[strspn(s, " ")] == '#')
+		   even when a client left a space after it, in bold too
+		   ("*#notering*") */
+		if (depth < 0 && command_start(s + strspn(s, " ")))
 			soft = 0;
 		/* no flowing across quote levels, nor into an empty line: a
 		   stray space before a blank line keeps the paragraph */

@@ -2469,6 +2469,60 @@ START_TEST(test_handler_signature_under_command)
 }
 END_TEST
 
+/* A command the handler wrote in bold, underlined or in italics, as
+   the text of an HTML mail from Gmail or Thunderbird has it
+   ("*#notering*", "_#ta_", "*#tilldela* eva"): still a command, and
+   an internal note stays internal, never text for the citizen. */
+START_TEST(test_handler_emphasised_command)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "b1@example.se", NULL, "Det bullrar.");
+	char *to, *reply;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "b2@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: multipart/alternative; "
+		     "boundary=\"b\"\n",
+		     "--b\nContent-Type: text/plain; charset=utf-8\n\n"
+		     "*#notering*\nGrannen har ringt polisen.\n\n"
+		     "--b\nContent-Type: text/html; charset=utf-8\n\n"
+		     "<div><b>#notering</b></div><div>Grannen har ringt "
+		     "polisen.</div>\n--b--\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE '%polisen%'"),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
+			       "= 'internal' AND body_stripped = 'Grannen har "
+			       "ringt polisen.'"), 1);
+	reply = mail("eva@kommun.example", to, "SV", "b3@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: text/plain; "
+		     "charset=utf-8\n",
+		     "_#prioritet_ high\n*#tilldela* eva\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad' AND priority = 'high'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE '%#%'"), 0);
+	/* format=flowed, a space left after the command: a line of its own */
+	reply = mail("eva@kommun.example", to, "SV", "b4@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: text/plain; "
+		     "charset=utf-8; format=flowed\n",
+		     "*#notering* \nPolisen har varit där.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
+			       "= 'internal' AND body_stripped = 'Polisen har "
+			       "varit där.'"), 1);
+	free(to);
+}
+END_TEST
+
 /* Mail clients put no-break spaces and byte order marks where a
    handler sees plain space: the commands are still commands. */
 START_TEST(test_handler_invisible_blanks)
@@ -3431,6 +3485,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_handler_invisible_blanks);
+	tcase_add_test(tc, test_handler_emphasised_command);
 	tcase_add_test(tc, test_handler_signature_under_command);
 	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_files_alone);
