@@ -47,6 +47,13 @@ static const struct text
 			  "that case officer is disabled in cirm" },
 	T_NEEDS_WORD = { "ange ett ord", "give a word" },
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
+	/* a question under #notering would never be asked */
+	T_NOTE_TEXT = { "behöver en text till invånaren, och #notering gör "
+			"texten intern; skicka texten till invånaren och "
+			"noteringen i var sitt svar",
+			"needs a text for the citizen, and #note makes the "
+			"text internal; send the text for the citizen and the "
+			"note in replies of their own" },
 	T_NEEDS_TEXT = { "behöver en text under kommandona",
 			 "needs a text below the commands" },
 	/* the text is often meant for the colleague (#tilldela): sent
@@ -892,13 +899,16 @@ check_commands(struct mailin *mi, struct store *store,
 			}
 		}
 	}
-	if (needs_text && (r->text[0] == '\0' || sig_only)) {
+	/* a note's text is for colleagues: none for the citizen */
+	if (needs_text && (r->text[0] == '\0' || sig_only || r->note)) {
 		for (size_t i = 0; i < r->ncmds; i++) {
 			struct command *c = &r->cmds[i];
 
 			if (c->error == NULL && c->wc != NULL &&
 			    c->wc->text == WORKFLOW_TEXT_REQUIRED) {
-				c->error = tr(&T_NEEDS_TEXT, r->lang);
+				c->error = tr(r->note && r->text[0] != '\0' ?
+					      &T_NOTE_TEXT : &T_NEEDS_TEXT,
+					      r->lang);
 				bad++;
 			}
 		}

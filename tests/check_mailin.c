@@ -1904,6 +1904,37 @@ START_TEST(test_handler_empty_note)
 }
 END_TEST
 
+/* #fraga needs a text for the citizen, the question: under #notering
+   the text is internal, so the citizen would be waited for (and
+   reminded) without having been asked. Refused, and the handler told
+   why; nothing changes on the case. */
+START_TEST(test_handler_question_as_note)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "q1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
+		     "#fraga\n#notering\nNär bullrar det?\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM timer WHERE event = "
+			       "'timer.remind'"), 0);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "#fraga utförs inte: behöver en text "
+			       "till invånaren, och #notering gör texten "
+			       "intern"), "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* A handler's mail that finds the case by its subject or In-Reply-To,
    not by the signed reply address, is not the citizen's: it must not
    end the wait for the citizen's answer. It goes to the quarantine. */
@@ -3477,6 +3508,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_role_refused);
 	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
+	tcase_add_test(tc, test_handler_question_as_note);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_other_address_told);
 	tcase_add_test(tc, test_handler_bad_token_told);
