@@ -705,6 +705,8 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	const char *channel = fl->c.channel;
 	bool sms = strcmp(channel, "sms") == 0;
 	char *to = NULL, *subject = NULL, *body = NULL, *headers = NULL;
+	const struct caseflow_input *in = fl->in;
+	struct caseflow_input shown;
 	int rc = fl->c.citizen_id == 0 ? 0 :
 		store_contact_first(fl->store, fl->c.citizen_id,
 				    sms ? "phone" : "email", &to, error_r);
@@ -727,6 +729,13 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	}
 	if (rc > 0 && !sms && (headers = citizen_headers(fl, error_r)) == NULL)
 		rc = -1;
+	/* a note is for colleagues: the citizen's message.text is empty */
+	if (in->internal) {
+		shown = *in;
+		shown.text = NULL;
+		shown.shown_text = NULL;
+		fl->in = &shown;
+	}
 	if (rc > 0 && render_for_channel(fl, a->template_id, &subject, &body,
 					 error_r) == 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,
@@ -737,6 +746,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 		ret = flow_event(fl, "reply.sent",
 				 fl->in->written_by_handler ?
 				 fl->in->sender_id : 0, a->template_id);
+	fl->in = in;
 	free(headers);
 	free(to);
 	free(subject);

@@ -63,6 +63,10 @@ struct caseflow_input {
 	   answer; or NULL. Conditions look at TEXT alone: the questions
 	   quoted are the municipality's own words. */
 	const char *shown_text;
+	/* TEXT is a note for colleagues (#notering): the handlers a
+	   workflow notifies read it as message.text, the citizen's mail
+	   (a reply action) shows none of it. */
+	bool internal;
 };
 
 struct caseflow *caseflow_new(const struct caseflow_settings *set);

@@ -1324,7 +1324,7 @@ carry_out(struct mailin *mi, struct store *store,
 {
 	struct caseflow_input in = {
 		.channel = "email", .text = r->text, .sender_id = v->handler_id,
-		.now = cirm_now(), .shown_text = r->shown,
+		.now = cirm_now(), .shown_text = r->shown, .internal = r->note,
 	};
 	bool any_workflow = false;
 	bool answer = !r->note && (r->text[0] != '\0' || r->files_alone);

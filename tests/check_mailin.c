@@ -37,10 +37,10 @@ counting_sync(void *ctx, char **error_r)
 	return mailin_prepared_sync(ctx, error_r);
 }
 
+/* A new instance in DIR, with EXTRA added to its cirm.conf. */
 static void
-setup_with(const char *extra)
+make_instance(const char *extra)
 {
-	struct store_settings set = { 0 };
 	struct strlist errors = { 0 };
 	char *err = NULL, *conf;
 	FILE *f;
@@ -60,6 +60,17 @@ setup_with(const char *extra)
 	ck_assert_msg(cfg_load(conf, &cfg, &errors) == 0, "%s",
 		      errors.n ? errors.v[0] : "");
 	free(conf);
+}
+
+/* The mail handling and the engine on the instance make_instance made,
+   which read its workflows and templates now. */
+static void
+start_mailin(void)
+{
+	struct store_settings set = { 0 };
+	struct strlist errors = { 0 };
+	char *err = NULL;
+
 	ck_assert(store_open(cfg_str(cfg, CFG_DATABASE), &set, &store, &err) == 0);
 	mi = mailin_new(cfg, &err);
 	ck_assert_ptr_nonnull(mi);
@@ -75,6 +86,13 @@ setup_with(const char *extra)
 			   mailin_prepared_free, mi);
 	engine_set_prepare_sync(engine, counting_sync, mi);
 	engine_set_before_commit(engine, mailin_sync, mi);
+}
+
+static void
+setup_with(const char *extra)
+{
+	make_instance(extra);
+	start_mailin();
 }
 
 static void
@@ -3266,6 +3284,57 @@ START_TEST(test_handler_case_access)
 }
 END_TEST
 
+/* A template the citizen gets may show the handler's text (a comment
+   in the mail that the case is resolved, as an administrator may add):
+   a text under #notering is for colleagues, and the citizen's mail
+   shows none of it, while the manager told of an escalation still
+   reads the comment. */
+START_TEST(test_handler_note_not_in_citizen_template)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "t1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *tdir, *body;
+
+	teardown();
+	make_instance("");
+	tdir = xasprintf("%s/templates/sv", dir);
+	free(tu_write(tdir, "resolved", "Subject: Klart [{{case.number}}]\n\n"
+		      "Hej!\n\nKommentar: {{message.text}}\n", 0640));
+	free(tdir);
+	start_mailin();
+	add_handler_eva();
+	add_handler_in("lena", "ledning");
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "t2@kommun.example", NULL,
+		     "#klar\n#notering\nGrannen är polis, vi släppte det.\n");
+	deliver(reply);
+	free(reply);
+	free(to);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND subject LIKE 'Klart%'"),
+			 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND body LIKE '%polis%'"), 0);
+	/* the manager reads the note that came with an escalation */
+	m = mail("anna@example.se", "arende@kommun.example", "Buller igen",
+		 "t3@example.se", NULL, "Det bullrar igen.");
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "t4@kommun.example", NULL,
+		     "#eskalera\n#notering\nGrannen är polis, ta det "
+		     "försiktigt.\n");
+	deliver(reply);
+	free(reply);
+	free(to);
+	body = newest_body("lena@kommun.example");
+	ck_assert_msg(strstr(body, "Grannen är polis") != NULL, "%s", body);
+	free(body);
+}
+END_TEST
+
 /* A case officer who has left the case's group (handler set
    --remove-group), and to whom it is not assigned, may no longer read
    it (case_access): the signed address of an old notification no
@@ -3509,6 +3578,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_question_as_note);
+	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_other_address_told);
 	tcase_add_test(tc, test_handler_bad_token_told);
