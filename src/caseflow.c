@@ -707,6 +707,9 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	char *to = NULL, *subject = NULL, *body = NULL, *headers = NULL;
 	const struct caseflow_input *in = fl->in;
 	struct caseflow_input shown;
+	/* a notification of the same event made it: it holds internal
+	   notes, and workflow check refuses it in a citizen's template */
+	char *history = fl->history;
 	int rc = fl->c.citizen_id == 0 ? 0 :
 		store_contact_first(fl->store, fl->c.citizen_id,
 				    sms ? "phone" : "email", &to, error_r);
@@ -736,6 +739,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 		shown.shown_text = NULL;
 		fl->in = &shown;
 	}
+	fl->history = NULL;
 	if (rc > 0 && render_for_channel(fl, a->template_id, &subject, &body,
 					 error_r) == 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,
@@ -747,6 +751,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 				 fl->in->written_by_handler ?
 				 fl->in->sender_id : 0, a->template_id);
 	fl->in = in;
+	fl->history = history;
 	free(headers);
 	free(to);
 	free(subject);

@@ -851,12 +851,33 @@ declared(const struct workflow *wf, const char *id)
 	return false;
 }
 
+/* The line of the first <reply> that sends template ID to the citizen,
+   or 0. */
+static int
+reply_line(const struct workflow *wf, const char *id)
+{
+	for (size_t i = 0; i < wf->nused_templates; i++) {
+		if (wf->used_templates[i].to_citizen &&
+		    strcmp(wf->used_templates[i].id, id) == 0)
+			return wf->used_templates[i].line;
+	}
+	return 0;
+}
+
+/* What only case officers may read: the history holds internal notes
+   (and the notifications' command list is theirs). */
+static const char *const officers_only[] = { "case.history",
+					     "commands.help" };
+#define OFFICERS_ONLY "\001officers only\001"
+
 /* Renders template T of language LANG with every variable cirm gives:
    an unknown variable or a broken section is found here, not in a
-   citizen's mail. */
+   citizen's mail. A template a <reply> at line TO_CITIZEN (or 0) sends
+   to the citizen must not show what only case officers may read. */
 static void
 try_template(struct checker *c, const char *dir, const char *lang,
-	     const struct workflow_template *t, const char *name)
+	     const struct workflow_template *t, const char *name,
+	     int to_citizen)
 {
 	struct template_var vars[32];
 	size_t n = 0;
@@ -865,11 +886,23 @@ try_template(struct checker *c, const char *dir, const char *lang,
 	for (; template_variables[n] != NULL && n < N_ELEMENTS(vars); n++) {
 		vars[n].name = template_variables[n];
 		vars[n].value = "x";
+		for (size_t k = 0; to_citizen && k < N_ELEMENTS(officers_only);
+		     k++) {
+			if (strcmp(vars[n].name, officers_only[k]) == 0)
+				vars[n].value = OFFICERS_ONLY;
+		}
 	}
 	if (template_render(dir, lang, name, vars, n, &subject, &body,
 			    &err) < 0) {
 		cerror(c, t->line, "template '%s': %s", name, err);
 		free(err);
+	} else if (to_citizen &&
+		   (strstr(body, OFFICERS_ONLY) != NULL ||
+		    (subject != NULL && strstr(subject, OFFICERS_ONLY) != NULL))) {
+		cerror(c, to_citizen, "template '%s' (%s) goes to the citizen "
+		       "but shows {{case.history}} or {{commands.help}}, "
+		       "which are for case officers (the history holds "
+		       "internal notes)", name, lang);
 	} else if (name != t->id && !c->wf->sms_links &&
 		   (strcasestr(body, "http://") != NULL ||
 		    strcasestr(body, "https://") != NULL ||
@@ -909,15 +942,16 @@ check_answer_template(struct checker *c, const char *dir,
 		      const struct strlist *langs)
 {
 	static char answer[] = "answer", answer_sms[] = "answer.sms";
-	const struct workflow_template own = { answer, c->wf->line };
+	const struct workflow_template own = { answer, c->wf->line, true };
 
 	for (size_t j = 0; j < langs->n; j++) {
 		char *path = xasprintf("%s/%s/%s", dir, langs->v[j],
 				       answer_sms);
 
-		try_template(c, dir, langs->v[j], &own, answer);
+		try_template(c, dir, langs->v[j], &own, answer, own.line);
 		if (access(path, R_OK) == 0)
-			try_template(c, dir, langs->v[j], &own, answer_sms);
+			try_template(c, dir, langs->v[j], &own, answer_sms,
+				     own.line);
 		free(path);
 	}
 }
@@ -959,6 +993,8 @@ check_templates(struct checker *c, const char *dir)
 	}
 	closedir(d);
 	for (size_t i = 0; i < wf->ntemplates; i++) {
+		int to_citizen = reply_line(wf, wf->templates[i].id);
+
 		for (size_t j = 0; j < langs.n; j++) {
 			char *path = xasprintf("%s/%s/%s", dir, langs.v[j],
 					       wf->templates[i].id);
@@ -970,7 +1006,7 @@ check_templates(struct checker *c, const char *dir)
 			else
 				try_template(c, dir, langs.v[j],
 					     &wf->templates[i],
-					     wf->templates[i].id);
+					     wf->templates[i].id, to_citizen);
 			free(path);
 			/* The SMS variant, where there is one. */
 			path = xasprintf("%s/%s/%s.sms", dir, langs.v[j],
@@ -980,7 +1016,8 @@ check_templates(struct checker *c, const char *dir)
 						       wf->templates[i].id);
 
 				try_template(c, dir, langs.v[j],
-					     &wf->templates[i], name);
+					     &wf->templates[i], name,
+					     to_citizen);
 				free(name);
 			}
 			free(path);

@@ -1000,6 +1000,7 @@ load_templates(struct loader *ld, xmlNode *node)
 			continue;
 		t.id = workflow_attr(n, "id");
 		t.line = (int)xmlGetLineNo(n);
+		t.to_citizen = false;
 		for (size_t i = 0; i < wf->ntemplates; i++) {
 			if (strcmp(wf->templates[i].id, t.id) == 0)
 				lerror(ld, n, "template '%s' declared twice",
@@ -1044,7 +1045,7 @@ load_timer(struct loader *ld, xmlNode *n, const char *state)
 }
 
 static void
-use_template(struct loader *ld, xmlNode *n)
+use_template(struct loader *ld, xmlNode *n, bool to_citizen)
 {
 	struct workflow *wf = ld->wf;
 	struct workflow_template t;
@@ -1055,6 +1056,7 @@ use_template(struct loader *ld, xmlNode *n)
 		return;
 	}
 	t.line = (int)xmlGetLineNo(n);
+	t.to_citizen = to_citizen;
 	SCXML_PUSH(wf->used_templates, wf->nused_templates, t);
 }
 
@@ -1095,9 +1097,9 @@ check_action(struct loader *ld, xmlNode *n)
 	if (to != NULL && strncmp(to, "group:", 6) == 0 && to[6] != '\0')
 		strlist_add(&ld->wf->groups, to + 6);
 	if (strcmp(name, "reply") == 0) {
-		use_template(ld, n);
+		use_template(ld, n, true);
 	} else if (strcmp(name, "notify") == 0) {
-		use_template(ld, n);
+		use_template(ld, n, false);
 		if (!valid_party(to, notify_words))
 			lerror(ld, n, "notify: to must be assignee, role:ID, "
 			       "group:NAME or handler:LOGIN");

@@ -80,6 +80,7 @@ struct workflow_state {
 struct workflow_template {
 	char *id;
 	int line;
+	bool to_citizen;	/* named by a <reply> */
 };
 
 struct workflow {

@@ -76,4 +76,23 @@ rm "$T/own/en/answer.sms" "$T/own/en/answer"
 run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
 check "one language without it takes sv's, as cirm does" [ "$rc" -eq 0 ]
 
+# The history holds internal notes: a template sent to the citizen may
+# not show it (a notification's may), nor the case officers' commands.
+rm -rf "$T/own"
+cp -R "$top_srcdir/templates" "$T/own"
+printf '\nVad som hänt:\n{{case.history}}\n' >>"$T/own/sv/resolved"
+run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
+check "the history in a citizen's template fails the check" [ "$rc" -eq 1 ]
+check "... at the <reply> that sends it" contains "$err" \
+	"synpunkt.xml:248: template 'resolved' (sv) goes to the citizen but shows {{case.history}} or {{commands.help}}, which are for case officers"
+cp "$top_srcdir/templates/sv/resolved" "$T/own/sv/resolved"
+printf '{{#if commands.help}}{{commands.help}}{{/if}}\n' >>"$T/own/en/answer"
+run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
+check "... and cirm's own answer template showing the commands" contains "$err" \
+	"synpunkt.xml:23: template 'answer' (en) goes to the citizen but shows"
+cp "$top_srcdir/templates/en/answer" "$T/own/en/answer"
+printf '\n{{case.history}}\n' >>"$T/own/sv/handler-new-case"
+run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
+check "a notification may show the history" [ "$rc" -eq 0 ]
+
 done_testing
