@@ -497,18 +497,28 @@ when(int64_t t, char buf[LOCAL_MINUTE_SIZE])
 		local_minute(t, buf);
 }
 
+/* The most of a case's subject a mail repeats (bytes, UTF-8): anyone
+   can write to the municipality from any address, and an
+   acknowledgement that quoted a subject of kilobytes, links and all,
+   would carry an outsider's text to a forged address in the
+   municipality's name. The case keeps the whole subject. */
+#define SUBJECT_SHOWN 150
+
 static int
 render(struct flow *fl, const char *template_id, char **subject_r,
        char **body_r, char **error_r)
 {
 	char received[32], due[32];
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
+	char *subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
+				     SUBJECT_SHOWN);
+	int ret;
 
 	when(fl->c.received_at, received);
 	when(fl->c.due_at, due);
 	const struct template_var vars[] = {
 		{ "case.number", fl->c.number },
-		{ "case.subject", fl->c.subject != NULL ? fl->c.subject : "" },
+		{ "case.subject", subject },
 		{ "case.received", received },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
@@ -532,13 +542,15 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	};
 
 	if (fl->cf->set.templates != NULL)
-		return template_cache_render(fl->cf->set.templates,
-					     lang, template_id,
-					     vars, N_ELEMENTS(vars), subject_r,
-					     body_r, error_r);
-	return template_render(fl->cf->set.template_dir, lang,
-			       template_id, vars, N_ELEMENTS(vars), subject_r,
-			       body_r, error_r);
+		ret = template_cache_render(fl->cf->set.templates, lang,
+					    template_id, vars, N_ELEMENTS(vars),
+					    subject_r, body_r, error_r);
+	else
+		ret = template_render(fl->cf->set.template_dir, lang,
+				      template_id, vars, N_ELEMENTS(vars),
+				      subject_r, body_r, error_r);
+	free(subject);
+	return ret;
 }
 
 /* "KS-2026-00042.WHAT.1a2b3c4d5e6f7a8b@kommun.example" */

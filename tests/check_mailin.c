@@ -1008,6 +1008,41 @@ START_TEST(test_form_senders)
 }
 END_TEST
 
+/* Anyone can write from any address: a subject of kilobytes (links
+   and all) is not repeated whole to that address in the municipality's
+   name, nor in the notification; the case keeps it whole. */
+START_TEST(test_long_subject_shown_short)
+{
+	char subject[2000] = "Gatlampa";
+	char *m, *body, *s;
+
+	for (size_t n = strlen(subject); n + 30 < sizeof(subject);
+	     n = strlen(subject))
+		strcat(subject, " https://reklam.example/erbjudande");
+	m = mail("anna@example.se", "arende@kommun.example", subject,
+		 "long.1@example.se", NULL, "Lampan är trasig.");
+	add_handler_eva();
+	deliver(m);
+	s = text("SELECT subject FROM cases");
+	ck_assert_str_eq(s, subject);
+	free(s);
+	body = text("SELECT body FROM outbox WHERE recipient = "
+		    "'anna@example.se'");
+	s = strstr(body, "Ämne: ");
+	ck_assert_msg(s != NULL, "%s", body);
+	/* at most 150 bytes of it, and "..." */
+	ck_assert_msg(strchr(s, '\n') - s <=
+		      (ptrdiff_t)strlen("Ämne: ") + 150 + 3, "%s", body);
+	ck_assert_msg(strncmp(strchr(s, '\n') - 3, "...", 3) == 0, "%s", body);
+	free(body);
+	body = text("SELECT subject FROM outbox WHERE recipient = "
+		    "'eva@kommun.example'");
+	ck_assert_msg(strlen(body) < 220, "%s", body);
+	free(body);
+	free(m);
+}
+END_TEST
+
 /* A citizen who writes in English gets the acknowledgement and the
    frame around Eva's answer in English; Eva's notification stays in
    her language; a Swedish citizen's stays Swedish. */
@@ -3556,6 +3591,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_round_trip);
 	tcase_add_test(tc, test_handler_commands_english);
 	tcase_add_test(tc, test_citizen_language);
+	tcase_add_test(tc, test_long_subject_shown_short);
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_citizen_answers_between_quotes);
