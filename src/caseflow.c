@@ -497,13 +497,6 @@ when(int64_t t, char buf[LOCAL_MINUTE_SIZE])
 		local_minute(t, buf);
 }
 
-/* The most of a case's subject a mail repeats (bytes, UTF-8): anyone
-   can write to the municipality from any address, and an
-   acknowledgement that quoted a subject of kilobytes, links and all,
-   would carry an outsider's text to a forged address in the
-   municipality's name. The case keeps the whole subject. */
-#define SUBJECT_SHOWN 150
-
 static int
 render(struct flow *fl, const char *template_id, char **subject_r,
        char **body_r, char **error_r)
@@ -511,7 +504,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	char received[32], due[32];
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
 	char *subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
-				     SUBJECT_SHOWN);
+				     CASEFLOW_SUBJECT_SHOWN);
 	int ret;
 
 	when(fl->c.received_at, received);

@@ -69,6 +69,13 @@ struct caseflow_input {
 	bool internal;
 };
 
+/* The most of a subject a mail repeats (bytes, UTF-8; text_excerpt):
+   anyone can write to the municipality from any address, and an
+   acknowledgement or a notice that quoted a subject of kilobytes,
+   links and all, would carry an outsider's text to a forged address in
+   the municipality's name. The case keeps the whole subject. */
+#define CASEFLOW_SUBJECT_SHOWN 150
+
 struct caseflow *caseflow_new(const struct caseflow_settings *set);
 /* How a handler's refused reply is marked where handlers read a case's
    messages (EN: in English, else Swedish): it never went. */

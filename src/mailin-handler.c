@@ -2033,7 +2033,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	struct strlist l = { 0 };
 	char *kind = NULL, *lang = NULL, *subject, *body, when[LOCAL_MINUTE_SIZE];
 	char *to = NULL;
-	const char *subj = v->msg->subject != NULL ? v->msg->subject : "";
+	char *subj;
 	bool en;
 	int ret;
 
@@ -2074,10 +2074,13 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	}
 	en = lang != NULL && strcmp(lang, "en") == 0;
 	local_minute(row->received_at, when);
+	subj = text_excerpt(v->msg->subject != NULL ? v->msg->subject : "",
+			    CASEFLOW_SUBJECT_SHOWN);
 	strlist_addf(&l, "%s\n\n", tr(&T_ASIDE_INTRO, lang));
 	strlist_addf(&l, en ? "Subject: %s\nReceived: %s\nQuarantine: "
 		     "number %lld\n" : "Ämne: %s\nMottaget: %s\nKarantän: "
 		     "nummer %lld\n", subj, when, (long long)*qid_r);
+	free(subj);
 	strlist_addf(&l, "\n%s: %s", tr(&T_ASIDE_WHY, lang),
 		     tr(&T_ASIDE[v->notice][0], lang));
 	if (v->notice == MAILIN_NOTICE_OVERSIZE)
