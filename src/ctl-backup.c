@@ -635,6 +635,19 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		ctl_error(_("%s holds no backup: %s"), dir, err);
 		goto out;
 	}
+	/* a key cirmd cannot load would stop it from starting on the
+	   restored instance: checked before anything is changed */
+	{
+		unsigned char key[SECRET_KEY_LEN];
+
+		r = secret_key_load(from_key, key, &err);
+		explicit_bzero(key, sizeof(key));
+		if (r < 0) {
+			ctl_error(_("nothing restored: the backup's key is not "
+				    "usable: %s"), err);
+			goto out;
+		}
+	}
 	if (ctl_open_store(cfg, &store) < 0)
 		goto out;
 	if (store_summary(store, &now, &err) < 0) {

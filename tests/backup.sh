@@ -204,6 +204,27 @@ check "a directory with no backup: exit 1" [ "$rc" -eq 1 ]
 check "... saying so" contains "$err" "holds no backup"
 check "... keeping nothing aside" [ -z "$(ls "$I" | grep before-restore)" ]
 
+# A backup whose key was damaged or lost (copied by hand, a disk error):
+# cirmd could not start on it, so nothing is restored.
+key_before=$(cat "$I/cirm.key")
+mkdir "$T/b8" && cp -p "$B/cirm.db" "$T/b8/" && printf 'abc\n' >"$T/b8/cirm.key" &&
+	chmod 0600 "$T/b8/cirm.key"
+run "$CIRMCTL" -c "$C" restore --yes "$T/b8"
+check "a backup with a damaged key: exit 1" [ "$rc" -eq 1 ]
+check "... saying what is wrong with it" contains "$err" \
+	"$T/b8/cirm.key: key file must hold 64 hexadecimal digits"
+check_all "... restoring nothing, the instance's key kept" <<-'EOF'
+	[ -z "$(ls "$I" | grep before-restore)" ] &&
+	[ "$(cat "$I/cirm.key")" = "$key_before" ] &&
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq 60 ]
+EOF
+rm "$T/b8/cirm.key"
+run "$CIRMCTL" -c "$C" restore --yes "$T/b8"
+check_all "a backup without its key: exit 1, nothing restored" <<-'EOF'
+	[ "$rc" -eq 1 ] && [ -z "$(ls "$I" | grep before-restore)" ]
+EOF
+check "... saying it lacks one" contains "$err" "$T/b8/cirm.key: No such file"
+
 # A new key since the backup, and the attachment file lost above.
 old_key=$(cat "$I/cirm.key")
 printf '%064d\n' 7 >"$I/cirm.key"
