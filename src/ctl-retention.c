@@ -41,6 +41,34 @@ named(const char *id, void *ctx, char **error_r)
 	return store_attachment_named(ctx, id, error_r);
 }
 
+/* A workflow case_retention names that the instance has never had (a
+   mistyped id): none of the cases meant is removed, and nothing else
+   would show it. */
+static void
+warn_unknown(const struct cfg *cfg, struct store *store,
+	     const struct retention *r)
+{
+	struct strlist unknown = { 0 };
+	char *known = NULL, *err = NULL, *where;
+
+	if (retention_unknown_workflows(r, store, &unknown, &known,
+					&err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return;
+	}
+	where = cfg_blame(cfg, CFG_CASE_RETENTION);
+	for (size_t i = 0; i < unknown.n; i++)
+		/* TRANSLATORS: the first %s is "cirm.conf:LINE: case_retention
+		   = VALUE", the last the workflow ids there are */
+		ctl_error(_("%s: no workflow %s has run on this instance (its "
+			    "workflows: %s), so none of its cases is ever "
+			    "removed"), where, unknown.v[i], known);
+	free(where);
+	free(known);
+	strlist_clear(&unknown);
+}
+
 int
 ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
 	       char **argv)
@@ -74,6 +102,7 @@ ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
 				 "removed."));
 		return 0;
 	}
+	warn_unknown(cfg, store, r);
 	printf("%s\n", dry_run ? _("Closed cases past their retention "
 				   "period, to be removed:") :
 				 _("Closed cases past their retention period, "

@@ -12,6 +12,7 @@
 #include "lockfile.h"
 #include "log.h"
 #include "mailin.h"
+#include "retention.h"
 #include "supervise.h"
 #include "secret.h"
 #include "settings.h"
@@ -101,6 +102,46 @@ start_logging(const struct cfg *cfg)
 		 cfg_str(cfg, CFG_LOG_LEVEL), cfg_str(cfg, CFG_SYSLOG_FACILITY));
 }
 
+/* case_retention naming a workflow the instance has never had (a
+   mistyped id) removes none of the cases meant: said at each load, as
+   the workflows' own problems are. */
+static void
+check_retention(struct daemon *d)
+{
+	struct retention *r = NULL;
+	struct strlist unknown = { 0 };
+	char *err = NULL, *known = NULL, *where;
+
+	if (retention_parse(cfg_str(d->cfg, CFG_CASE_RETENTION), &r,
+			    &err) < 0 || r == NULL ||
+	    retention_unknown_workflows(r, d->store, &unknown, &known,
+					&err) < 0) {
+		if (err != NULL)
+			log_warnx("case retention: %s", err);
+		free(err);
+		retention_free(&r);
+		return;
+	}
+	where = cfg_blame(d->cfg, CFG_CASE_RETENTION);
+	for (size_t i = 0; i < unknown.n; i++) {
+		char *msg = xasprintf("%s: no workflow %s has run on this "
+				      "instance (its workflows: %s), so none "
+				      "of its cases is ever removed",
+				      where, unknown.v[i], known);
+
+		/* at startup the administrator is at the terminal */
+		if (d->mailin == NULL &&
+		    strcmp(cfg_str(d->cfg, CFG_LOG_TARGET), "stderr") != 0)
+			fprintf(stderr, "cirmd: %s\n", msg);
+		log_warnx("%s", msg);
+		free(msg);
+	}
+	free(where);
+	free(known);
+	strlist_clear(&unknown);
+	retention_free(&r);
+}
+
 /* The engine and its mail handling, from the current configuration. */
 static int
 make_engine(struct daemon *d)
@@ -146,6 +187,7 @@ make_engine(struct daemon *d)
 		mailin_free(&mi);
 		return -1;
 	}
+	check_retention(d);
 	engine_free(&d->engine);
 	mailin_free(&d->mailin);
 	d->mailin = mi;

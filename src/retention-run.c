@@ -247,3 +247,24 @@ retention_run(struct store *store, const struct retention *r, int64_t now,
 	free(cl.v);
 	return ret;
 }
+
+int
+retention_unknown_workflows(const struct retention *r, struct store *store,
+			    struct strlist *unknown, char **known_r,
+			    char **error_r)
+{
+	struct strlist ids = { 0 }, known = { 0 };
+
+	*known_r = NULL;
+	if (store_workflow_ids(store, &ids, error_r) < 0)
+		return -1;
+	for (size_t i = 0; i < ids.n; i++)
+		strlist_addf(&known, "%s%s", i > 0 ? ", " : "", ids.v[i]);
+	for (size_t i = 0; ids.n > 0 && i < r->n; i++)
+		if (strcmp(r->rules[i].workflow, "*") != 0 &&
+		    !strlist_has(&ids, r->rules[i].workflow))
+			strlist_add(unknown, r->rules[i].workflow);
+	strlist_clear(&ids);
+	*known_r = strlist_join(&known);
+	return 0;
+}

@@ -13,6 +13,7 @@
    case_retention; without one, nothing is ever removed. */
 struct retention;
 struct store;
+struct strlist;
 
 /* Parses TEXT, as case_retention is written: "none", or WORKFLOW:PERIOD
    pairs separated by blanks or commas, PERIOD an ISO 8601 duration in
@@ -51,6 +52,15 @@ int retention_run(struct store *store, const struct retention *r,
 		  const atomic_int *stop,
 		  void (*fn)(const struct retention_case *c, void *ctx),
 		  void *ctx, struct retention_stats *stats, char **error_r);
+
+/* Adds to UNKNOWN each workflow R names ("*" aside) that STORE has
+   never recorded (store_workflow_ids), such as a mistyped id: no case
+   of it is ever removed. *KNOWN_R gets the ids STORE has recorded,
+   joined by ", " (caller frees). A store that has recorded none (cirmd
+   never ran there) finds none unknown. 0, or -1 with *error_r. */
+int retention_unknown_workflows(const struct retention *r,
+				struct store *store, struct strlist *unknown,
+				char **known_r, char **error_r);
 
 /* Whether TEXT is a quarantine_retention: "none" or an ISO 8601 period
    in calendar time (P90D). 0, or -1 with *error_r. */

@@ -349,7 +349,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"with its messages, files and history, and its citizen when no "
 		"other case names them, by cirmd's housekeeping (every "
 		"spool_prune_interval hours) or cirmctl case prune; each "
-		"removal is in the audit log. none: nothing is ever removed." },
+		"removal is in the audit log; both warn of a workflow that "
+		"never ran on the instance (a mistyped id). none: nothing is "
+		"ever removed." },
 	[CFG_QUARANTINE_RETENTION] = { "quarantine_retention", SETTING_STRING,
 		"none", 0, 0, NULL, check_period, NULL, "How long quarantined "
 		"mail is kept (ISO 8601, e.g. P90D): older mail still waiting "

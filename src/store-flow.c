@@ -78,6 +78,21 @@ store_workflow_def_get(struct store *store, const char *id, int version,
 	return store_row_end(store, st, rc, "read workflow", error_r);
 }
 
+int
+store_workflow_ids(struct store *store, struct strlist *ids, char **error_r)
+{
+	static const char sql[] =
+		"SELECT DISTINCT workflow FROM workflow_def ORDER BY workflow";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strlist_add(ids, store_col_text(st, 0));
+	return store_rows_end(store, st, rc, "read workflows", error_r);
+}
+
 static char *
 dup_col(sqlite3_stmt *st, int col)
 {

@@ -778,6 +778,12 @@ int store_workflow_def_put(struct store *store, const char *id, int version,
 int store_workflow_def_get(struct store *store, const char *id, int version,
 			   char **source_r, size_t *len_r, char **error_r);
 
+/* Adds to IDS the id of each workflow the database has recorded (each
+   that cirmd has loaded, retired ones too), once each, in order. 0, or
+   -1. */
+int store_workflow_ids(struct store *store, struct strlist *ids,
+		       char **error_r);
+
 /* What the workflow engine reads and writes of a case. Strings are owned
    (store_case_flow_clear frees them). */
 struct store_case_flow {

@@ -201,6 +201,21 @@ check "a period not in ISO 8601" [ "$rc" -eq 78 ]
 retention 'synpunkt:P2Y synpunkt:P1Y'
 run "$CIRMCTL" -c "$C" case prune
 check "a workflow named twice" [ "$rc" -eq 78 ]
+# A mistyped workflow id is a valid setting, but the cases meant would
+# be kept for ever: both programs say so, with the line and the ids.
+retention 'synpunkt:P2Y synpunk:P1Y'
+line=$(wc -l <"$C")
+run "$CIRMCTL" -c "$C" case prune --dry-run
+check "a workflow the instance never had: exit 0" [ "$rc" -eq 0 ]
+check "... saying so, with file:line and the workflows there are" \
+	contains "$err" "cirm.conf:$line: case_retention = synpunkt:P2Y synpunk:P1Y: no workflow synpunk has run on this instance (its workflows: felanmalan, synpunkt), so none of its cases is ever removed"
+check "... and only of that one" [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+housekeeping "$C" "$T/e.log"
+check "cirmd says so when it loads the configuration" \
+	grep -q "cirm.conf:$line: case_retention = .*: no workflow synpunk has run on this instance" "$T/e.log"
+retention '*:P1Y synpunkt:P2Y'
+run "$CIRMCTL" -c "$C" case prune --dry-run
+check "the workflows it has, and '*': no warning" [ -z "$err" ]
 retention none
 run "$CIRMCTL" -c "$C" case prune --now
 check "an unknown option" [ "$rc" -eq 64 ]
