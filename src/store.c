@@ -425,9 +425,21 @@ store_backup(struct store *store, const char *path, char **error_r)
 	sqlite3_bind_text(st, 1, path, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	if (rc == SQLITE_DONE)
+		return 0;
+	/* The copy's disk is full, or PATH is not writable: the message
+	   names PATH, since the database's own disk may well have room. */
+	switch (sqlite3_errcode(store->db)) {
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+		*error_r = xasprintf(_("%s: the copy cannot be written: %s"),
+				     path, sqlite3_errmsg(store->db));
+		return -1;
+	default:
 		return store_fail(store, "back up", error_r);
-	return 0;
+	}
 }
 
 /* The summary of the database DB has open. 0, or -1 with *error_r. */

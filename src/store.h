@@ -38,7 +38,8 @@ void store_free(struct store **store);
 const char *store_path(const struct store *store);
 /* Writes a consistent copy of the whole database to PATH, which must not
    exist (VACUUM INTO: one read transaction, so writers go on meanwhile).
-   0, or -1 with *error_r. */
+   0, or -1 with *error_r, which names PATH when the copy could not be
+   written there (a full disk). */
 int store_backup(struct store *store, const char *path, char **error_r);
 /* What a database file holds, for an administrator choosing between
    two: its schema version, its cases, the newest one's number (caller

@@ -7,7 +7,7 @@
 # counting no attempt either. Once there is room again, every mail becomes
 # its case and every acknowledgement goes out at once. The spool and the
 # Maildirs are small tmpfs in a mount namespace of the test's own (root,
-# unshare).
+# unshare). A backup onto a full disk says where it could not write.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -110,5 +110,19 @@ check "... and the sink's log says they wait" \
 check "room again: all ten go out at once" [ "$(cat "$I/acks")" -eq 10 ]
 check "... recorded as sent" \
 	[ "$(sqlite3 "$I/cirm.db" "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 10 ]
+
+# A backup onto a disk too small for it: the message names where the
+# copy goes, not the instance's database, whose disk has room.
+mkdir "$T/full"
+unshare --mount sh -c '
+	mount -t tmpfs -o size=64k cirm-backup "$1" || exit 99
+	"$2" -c "$3" backup "$1/b" >/dev/null 2>"$4"
+	echo $? >"$5"
+' backup-full "$T/full" "$CIRMCTL" "$C" "$T/backup.err" "$T/backup.rc"
+check "a backup onto a full disk: exit 1" [ "$(cat "$T/backup.rc")" = 1 ]
+check "... naming the copy's path and why" contains "$(cat "$T/backup.err")" \
+	"$T/full/b/cirm.db.part: the copy cannot be written: database or disk is full"
+check "... and not the instance's database" \
+	[ -z "$(grep -F "$I/cirm.db" "$T/backup.err")" ]
 
 done_testing
