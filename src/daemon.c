@@ -486,6 +486,15 @@ open_store(struct daemon *d)
 		free(err);
 		return 1;
 	}
+	/* read-only for this user: every workflow it records, every
+	   mail it takes would fail, each said as its own problem */
+	if (store_check_write(d->store, &err) < 0) {
+		fprintf(stderr, _("cirmd: %s: cirmd must write the database, "
+				  "but cannot: %s\n"),
+			cfg_str(d->cfg, CFG_DATABASE), err);
+		free(err);
+		return 1;
+	}
 	return 0;
 }
 

@@ -6,15 +6,97 @@
 #include "i18n.h"
 #include "util.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+
+/* Which file of the database at PATH this process may not write, said
+   as "FILE is read-only for user NAME (why)", or NULL: the database,
+   its -wal and -shm, and the directory when one of those is still to
+   be made. SQLite alone says "attempt to write a readonly database". */
+static char *
+unwritable(const char *path)
+{
+	const char *suffix[] = { "", "-wal", "-shm" };
+	char *file = NULL, *why = NULL;
+	int missing = 0;
+
+	for (size_t i = 0; why == NULL && i < N_ELEMENTS(suffix); i++) {
+		file = xasprintf("%s%s", path, suffix[i]);
+		if (faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) == 0)
+			;
+		else if (errno == ENOENT)
+			missing = 1;
+		else
+			why = strerror(errno);
+		if (why == NULL) {
+			free(file);
+			file = NULL;
+		}
+	}
+	if (why == NULL && missing) {
+		const char *slash = strrchr(path, '/');
+
+		file = slash == NULL ? xstrdup(".") :
+		       xstrndup(path, slash == path ? 1 :
+					      (size_t)(slash - path));
+		if (faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) < 0)
+			why = strerror(errno);
+	}
+	if (why == NULL) {
+		free(file);
+		return NULL;
+	}
+	{
+		struct passwd *pw = getpwuid(geteuid());
+		char uid[24], *out;
+
+		snprintf(uid, sizeof(uid), "%ld", (long)geteuid());
+		out = xasprintf(_("%s is read-only for user %s (%s)"), file,
+				pw != NULL ? pw->pw_name : uid, why);
+		free(file);
+		return out;
+	}
+}
+
+int
+store_check_write(struct store *store, char **error_r)
+{
+	char *why;
+	int code;
+
+	/* SQLite opens a file it may not write read-only, and then
+	   fails each write */
+	if (sqlite3_db_readonly(store->db, "main") == 1)
+		code = SQLITE_READONLY;
+	else if (sqlite3_exec(store->db, "BEGIN IMMEDIATE; ROLLBACK", NULL,
+			      NULL, NULL) == SQLITE_OK)
+		return 0;
+	else
+		code = sqlite3_errcode(store->db);
+	/* another writer holds the lock: the engine waits for it */
+	if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+		return 0;
+	if (code == SQLITE_READONLY) {
+		why = unwritable(store->path);
+		*error_r = why != NULL ? why :
+			   xasprintf(_("%s is read-only"), store->path);
+		return -1;
+	}
+	return store_fail(store, "write", error_r);
+}
 
 int
 store_fail(struct store *store, const char *what, char **error_r)
 {
 	int code = sqlite3_extended_errcode(store->db);
+	char *why;
 
 	store->busy = (code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED;
 	/* Another process held the write lock for all of busy_timeout:
@@ -25,7 +107,12 @@ store_fail(struct store *store, const char *what, char **error_r)
 				       "held it for longer than busy_timeout: "
 				       "try again"),
 				     store->path, what);
-	else if (error_r != NULL)
+	else if (error_r != NULL && (code & 0xff) == SQLITE_READONLY &&
+		 (why = unwritable(store->path)) != NULL) {
+		*error_r = xasprintf("%s: %s: %s: %s", store->path, what,
+				     sqlite3_errmsg(store->db), why);
+		free(why);
+	} else if (error_r != NULL)
 		*error_r = xasprintf("%s: %s: %s", store->path, what,
 				     sqlite3_errmsg(store->db));
 	return -1;

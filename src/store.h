@@ -34,6 +34,11 @@ struct store_settings {
 int store_open(const char *path, const struct store_settings *set,
 	       struct store **store_r, char **error_r);
 void store_free(struct store **store);
+/* Whether this process can write STORE's database (a service must):
+   0, also when another process holds the write lock; -1 with *error_r
+   naming the file that is read-only for this user (the database, its
+   -wal or -shm, or their directory), or SQLite's reason. */
+int store_check_write(struct store *store, char **error_r);
 /* The database file STORE has open. */
 const char *store_path(const struct store *store);
 /* Writes a consistent copy of the whole database to PATH, which must not

@@ -150,7 +150,41 @@ mv "$I/cirm.db" "$T/db"
 run "$CIRMD" -c "$C" --once
 check "missing database exits 1" [ "$rc" -eq 1 ]
 check "missing database is not created" [ ! -e "$I/cirm.db" ]
+mv "$T/db" "$I/cirm.db"
 run "$CIRMD" --bogus
 check "bad option exits 64" [ "$rc" -eq 64 ]
+
+# A database the service's user can read but not write (a chmod, or its
+# -wal and -shm left read-only by one): cirmd says which file, instead
+# of "workflow synpunkt is not usable" for every workflow it records.
+# As root, run as nobody, for whom modes count.
+as_owner() { "$@"; }
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+   id nobody >/dev/null 2>&1; then
+	chown -R nobody "$I"
+	chmod 755 "$T"
+	as_owner() {
+		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
+	}
+fi
+run as_owner "$CIRMD" -c "$C" --once
+check "the service's own user: --once exits 0" [ "$rc" -eq 0 ]
+chmod 0440 "$I/cirm.db"
+run as_owner "$CIRMD" -c "$C" --once
+check "a database it cannot write: exit 1" [ "$rc" -eq 1 ]
+check "... naming the file and why" contains "$err" \
+	"$I/cirm.db: cirmd must write the database, but cannot: $I/cirm.db is read-only for user"
+check "... and blaming no workflow" [ -z "$(printf '%s\n' "$err" | grep -i workflow)" ]
+# SQLite made the -wal and -shm with the database's mode: after the
+# chmod back, they are what stays read-only.
+chmod 0640 "$I/cirm.db"
+run as_owner "$CIRMD" -c "$C" --once
+check_all "the database writable again, its -wal and -shm not: named" <<-'EOF'
+	[ "$rc" -eq 1 ] &&
+	printf '%s\n' "$err" | grep -Eq "$I/cirm.db-(wal|shm) is read-only for user"
+EOF
+chmod 0640 "$I/cirm.db-wal" "$I/cirm.db-shm"
+run as_owner "$CIRMD" -c "$C" --once
+check "all writable: exit 0" [ "$rc" -eq 0 ]
 
 done_testing
