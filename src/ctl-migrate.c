@@ -218,6 +218,8 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 	const char *p = c->state;
 	char *err = NULL, *joined = NULL;
 	size_t len = 1, before = m->problems.n;
+	const char *through;
+	long line = 0;
 	int ret = 0;
 	bool unknown = false;
 
@@ -247,6 +249,17 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 			  &err) < 0) {
 		strlist_addf(&m->problems, "%s: %s", c->number, err);
 		free(err);
+	} else if (m->problems.n == before && !unknown &&
+		   (through = scxml_passed_through(m->session, &line)) !=
+			   NULL) {
+		/* the engine takes such a transition after an event, but a
+		   case put there gets none: each command is refused */
+		strlist_addf(&m->problems, _("%s: a case only passes through "
+			     "'%s' (line %ld: a transition without event or "
+			     "condition leaves it at once), so it would wait "
+			     "there with every command refused: map to a "
+			     "state where cases wait"), c->number, through,
+			     line);
 	} else if (m->problems.n == before && !unknown &&
 		   scxml_in_final(m->session)) {
 		/* it would be open in a state that takes no more events:

@@ -577,6 +577,27 @@ scxml_in_final(const struct scxml_session *s)
 	return s->done;
 }
 
+const char *
+scxml_passed_through(const struct scxml_session *s, long *line_r)
+{
+	for (size_t i = 1; i < s->doc->nstates; i++) {
+		const struct scxml_state *st = s->doc->states[i];
+
+		if (!s->active[i])
+			continue;
+		for (size_t j = 0; j < st->ntransitions; j++) {
+			const struct scxml_transition *t = st->transitions[j];
+
+			if (t->event == NULL && t->cond == NULL) {
+				*line_r = t->node != NULL ?
+						  xmlGetLineNo(t->node) : 0;
+				return st->id;
+			}
+		}
+	}
+	return NULL;
+}
+
 bool
 scxml_session_in(struct scxml_session *s, const char *id)
 {

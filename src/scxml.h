@@ -155,6 +155,12 @@ void scxml_atomic_configuration(const struct scxml_session *session,
 bool scxml_handles(const struct scxml_session *session, const char *name);
 /* True once a top-level <final> has been entered (the session is done). */
 bool scxml_in_final(const struct scxml_session *session);
+/* An active state of SESSION that a transition without event or
+   condition leaves at once, so that a session restored there (a case
+   moved there) only waits for an event it may never get; with the
+   transition's line in *LINE_R. NULL when there is none. */
+const char *scxml_passed_through(const struct scxml_session *session,
+				 long *line_r);
 
 /* Parses a delay "500ms", "5s", "2m", "1h" (a whole number and a unit)
    into milliseconds. 0, or -1 when malformed or too large. */

@@ -282,6 +282,12 @@ run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrer
 check "a mapping into a top-level final state is refused" [ "$rc" -eq 1 ]
 check "... since the case would stay open in it" contains "$err" \
 	"KS-2026-00003: 'avslutad' is a top-level <final> of version 3, and a migration closes no case"
+# "ny" is left at once, by a transition without event or condition:
+# a case put there would wait for ever, every command refused.
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=ny
+check "a mapping into a state a case only passes through is refused" [ "$rc" -eq 1 ]
+check "... saying why" contains "$err" \
+	"KS-2026-00003: a case only passes through 'ny' (line "
 check "... and no case moved" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 3")" -eq 0 ]
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=inkommen
