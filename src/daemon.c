@@ -102,6 +102,38 @@ start_logging(const struct cfg *cfg)
 		 cfg_str(cfg, CFG_LOG_LEVEL), cfg_str(cfg, CFG_SYSLOG_FACILITY));
 }
 
+/* A warning about the configuration, at each load: logged, and at
+   startup also on the terminal the administrator started cirmd from. */
+static void
+warn_config(const struct daemon *d, const char *msg)
+{
+	if (d->mailin == NULL &&
+	    strcmp(cfg_str(d->cfg, CFG_LOG_TARGET), "stderr") != 0)
+		fprintf(stderr, "cirmd: %s\n", msg);
+	log_warnx("%s", msg);
+}
+
+/* Retention runs in the housekeeping: with it off, a retention that is
+   set is never applied, which nothing else would show. */
+static void
+check_housekeeping(struct daemon *d)
+{
+	char *where, *msg;
+
+	if (d->o->once || cfg_int(d->cfg, CFG_SPOOL_PRUNE_INTERVAL) != 0 ||
+	    (strcmp(cfg_str(d->cfg, CFG_CASE_RETENTION), "none") == 0 &&
+	     strcmp(cfg_str(d->cfg, CFG_QUARANTINE_RETENTION), "none") == 0))
+		return;
+	where = cfg_blame(d->cfg, CFG_SPOOL_PRUNE_INTERVAL);
+	msg = xasprintf("%s: cirmd's housekeeping is off, and with it "
+			"case_retention and quarantine_retention: nothing is "
+			"removed unless cirmctl case prune and quarantine "
+			"prune run (from cron, say)", where);
+	warn_config(d, msg);
+	free(msg);
+	free(where);
+}
+
 /* case_retention naming a workflow the instance has never had (a
    mistyped id) removes none of the cases meant: said at each load, as
    the workflows' own problems are. */
@@ -129,11 +161,7 @@ check_retention(struct daemon *d)
 				      "of its cases is ever removed",
 				      where, unknown.v[i], known);
 
-		/* at startup the administrator is at the terminal */
-		if (d->mailin == NULL &&
-		    strcmp(cfg_str(d->cfg, CFG_LOG_TARGET), "stderr") != 0)
-			fprintf(stderr, "cirmd: %s\n", msg);
-		log_warnx("%s", msg);
+		warn_config(d, msg);
 		free(msg);
 	}
 	free(where);
@@ -188,6 +216,7 @@ make_engine(struct daemon *d)
 		return -1;
 	}
 	check_retention(d);
+	check_housekeeping(d);
 	engine_free(&d->engine);
 	mailin_free(&d->mailin);
 	d->mailin = mi;

@@ -322,7 +322,10 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_SPOOL_PRUNE_INTERVAL] = { "spool_prune_interval", SETTING_INT, "24",
 		0, 8760, NULL, NULL, "hours", "How often cirmd removes the "
 		"files in spool_dir that no message names (as cirmctl spool "
-		"prune does), starting when it starts; 0: never." },
+		"prune does), starting when it starts, after applying "
+		"case_retention and quarantine_retention; 0: never, and then "
+		"cirmd applies no retention either (it warns when one is "
+		"set)." },
 	[CFG_SPOOL_PRUNE_MIN_AGE] = { "spool_prune_min_age", SETTING_INT, "24",
 		1, 8760, NULL, NULL, "hours", "Files in spool_dir younger than "
 		"this are kept by cirmd's prune, named or not." },
