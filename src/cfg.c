@@ -317,8 +317,15 @@ cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 
 	f = fopen(path, "re");
 	if (f == NULL) {
-		strlist_addf(errors, _("%s: cannot read: %s"), path,
-			     strerror(errno));
+		int e = errno;
+		char *why = secret_owner_error(path, e);
+
+		if (why != NULL)
+			strlist_add(errors, why);
+		else
+			strlist_addf(errors, _("%s: cannot read: %s"), path,
+				     strerror(e));
+		free(why);
 		return -1;
 	}
 	cfg = cfg_new(path);

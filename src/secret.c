@@ -19,24 +19,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Why PATH did not open (errno): for another user's file, whose it is,
-   since running as the wrong user is the usual cause. */
-static char *
-open_error(const char *path)
+char *
+secret_owner_error(const char *path, int e)
 {
-	int e = errno;
 	struct passwd *pw;
 	struct stat st;
 	char uid[24];
 
 	if (e != EACCES || stat(path, &st) < 0 || st.st_uid == geteuid())
-		return xasprintf("%s: %s", path, strerror(e));
+		return NULL;
 	pw = getpwuid(st.st_uid);
 	snprintf(uid, sizeof(uid), "%ld", (long)st.st_uid);
 	return xasprintf(_("%s: permission denied: the file belongs to user "
 			   "%s; run this as that user (for example with "
 			   "sudo -u %s)"), path, pw != NULL ? pw->pw_name : uid,
 			 pw != NULL ? pw->pw_name : uid);
+}
+
+/* Why PATH did not open (errno). */
+static char *
+open_error(const char *path)
+{
+	int e = errno;
+	char *why = secret_owner_error(path, e);
+
+	return why != NULL ? why : xasprintf("%s: %s", path, strerror(e));
 }
 
 static int

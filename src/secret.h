@@ -23,6 +23,12 @@ int secret_read(const char *path, char **data_r, size_t *len_r,
 /* Wipes and frees a secret. */
 void secret_free(char **data, size_t len);
 
+/* Why PATH, which did not open with errno E, may not be read: for a
+   file of another user that this one may not open (EACCES), whose it
+   is and how to run as them, since running as the wrong user is the
+   usual cause. NULL otherwise; caller frees. Also for cirm.conf. */
+char *secret_owner_error(const char *path, int e);
+
 /* Loads the instance key: 64 hexadecimal digits, optionally followed by a
    newline. 0, or -1 with *error_r. */
 int secret_key_load(const char *path, unsigned char key_r[SECRET_KEY_LEN],
