@@ -635,6 +635,12 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		ctl_error(_("%s holds no backup: %s"), dir, err);
 		goto out;
 	}
+	/* damage the newest case does not show (bit rot on the backup's
+	   medium) would replace a sound database with a damaged one */
+	if (store_file_check(from, &err) < 0) {
+		ctl_error(_("nothing restored: %s"), err);
+		goto out;
+	}
 	/* a key cirmd cannot load would stop it from starting on the
 	   restored instance: checked before anything is changed */
 	{

@@ -672,6 +672,39 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 }
 
 int
+store_file_check(const char *path, char **error_r)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	const char *text;
+	int rc;
+
+	/* read-write only for a WAL's shared memory: nothing is written */
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		*error_r = xasprintf("%s: %s", path, db != NULL ?
+				     sqlite3_errmsg(db) : "out of memory");
+		sqlite3_close(db);
+		return -1;
+	}
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(st);
+	text = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) :
+				  sqlite3_errmsg(db);
+	rc = rc == SQLITE_ROW && text != NULL && strcmp(text, "ok") == 0 ?
+		     0 : -1;
+	if (rc < 0)
+		*error_r = xasprintf(_("%s is damaged (PRAGMA quick_check: "
+				       "%s)"), path,
+				     text != NULL ? text : "no answer");
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return rc;
+}
+
+int
 store_restore(struct store *store, const char *from, const char *keep,
 	      char **error_r)
 {

@@ -62,6 +62,10 @@ int store_summary(struct store *store, struct store_summary *sum_r,
    is (an older schema is not brought up to date). */
 int store_summary_file(const char *path, struct store_summary *sum_r,
 		       char **error_r);
+/* Checks the database file PATH, opened on its own and left as it is,
+   page by page (PRAGMA quick_check): a backup damaged on its medium.
+   0, or -1 with *error_r saying what is damaged. */
+int store_file_check(const char *path, char **error_r);
 /* Replaces the whole database of STORE with the database file FROM (a
    backup), after copying the present one to KEEP (which must not exist).
    STORE takes an exclusive lock first and holds it to the end, so no

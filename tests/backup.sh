@@ -224,6 +224,22 @@ check_all "a backup without its key: exit 1, nothing restored" <<-'EOF'
 	[ "$rc" -eq 1 ] && [ -z "$(ls "$I" | grep before-restore)" ]
 EOF
 check "... saying it lacks one" contains "$err" "$T/b8/cirm.key: No such file"
+# A backup damaged on its medium (bit rot in a page of the messages,
+# which the count of cases and the newest one's number do not read):
+# refused, already when only asked what a restore would do.
+page=$(sql "$B/cirm.db" "SELECT max(pageno) FROM dbstat WHERE name = 'message'")
+mkdir "$T/b9" && cp -p "$B/cirm.db" "$B/cirm.key" "$T/b9/" &&
+	dd if=/dev/urandom of="$T/b9/cirm.db" bs=4096 count=1 conv=notrunc \
+	   seek=$((page - 1)) 2>/dev/null
+run "$CIRMCTL" -c "$C" restore "$T/b9"
+check "a damaged backup: exit 1 without --yes" [ "$rc" -eq 1 ]
+check "... saying it is damaged" contains "$err" "$T/b9/cirm.db is damaged"
+run "$CIRMCTL" -c "$C" restore --yes "$T/b9"
+check_all "... and with --yes: exit 1, nothing restored" <<-'EOF'
+	[ "$rc" -eq 1 ] && [ -z "$(ls "$I" | grep before-restore)" ] &&
+	[ "$(sql "$I/cirm.db" 'PRAGMA quick_check')" = ok ] &&
+	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq 60 ]
+EOF
 
 # A new key since the backup, and the attachment file lost above.
 old_key=$(cat "$I/cirm.key")
