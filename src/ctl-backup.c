@@ -451,8 +451,12 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		       mails, mail_bytes);
 	printf("%s", _("  cirm.key  the instance key\n"));
 	printf("%s", _("It holds citizens' mail and the key that signs reply "
-		       "addresses: keep it as safe as the instance. cirm.conf "
-		       "is not in it.\n"));
+		       "addresses: keep it as safe as the instance.\n"));
+	/* what the administrator edits: a restore on another machine
+	   starts new cases on the workflows found there */
+	printf(_("cirm.conf, the workflows (%s) and the templates (%s) are "
+		 "not in it: keep copies of them beside it.\n"),
+	       cfg_str(cfg, CFG_WORKFLOW_DIR), cfg_str(cfg, CFG_TEMPLATE_DIR));
 	if (mails < 0)
 		r = 1;
 	if (c.missing > 0) {
