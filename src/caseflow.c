@@ -334,6 +334,28 @@ cmp_version(const void *a, const void *b)
 	return strcmp(x->wf->name, y->wf->name);
 }
 
+/* A newer version of WF than its file in DIR has run before: the
+   instance's workflows were replaced by older ones (restored on a new
+   machine with the shipped files, say), and new cases would get the
+   older version with nothing to show it. */
+static void
+note_newer(struct store *store, const struct workflow *wf, const char *dir)
+{
+	char *err = NULL;
+	int newest;
+
+	if (store_workflow_newest(store, wf->id, &newest, &err) < 0) {
+		log_warnx("workflow %s: %s", wf->id, err);
+		free(err);
+	} else if (newest > wf->version) {
+		log_warnx("workflow %s: version %d (%s) starts new cases, but "
+			  "the database has version %d, newer, which has no "
+			  "file in %s: put it back there unless the older "
+			  "version is meant", wf->id, wf->version, wf->name,
+			  newest, dir);
+	}
+}
+
 int
 caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 		  struct strlist *errors)
@@ -370,8 +392,11 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 	}
 	free(loaded);
 	strlist_clear(&files);
-	for (size_t i = 0; i < cf->n; i++)
+	for (size_t i = 0; i < cf->n; i++) {
 		good += cf->current[i];
+		if (cf->current[i])
+			note_newer(store, cf->v[i], dir);
+	}
 	return good;
 }
 

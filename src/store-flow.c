@@ -79,6 +79,25 @@ store_workflow_def_get(struct store *store, const char *id, int version,
 }
 
 int
+store_workflow_newest(struct store *store, const char *id, int *version_r,
+		      char **error_r)
+{
+	static const char sql[] =
+		"SELECT max(version) FROM workflow_def WHERE workflow = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*version_r = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	if (store_rows_end(store, st, rc, "read workflows", error_r) < 0)
+		return -1;
+	return *version_r > 0;
+}
+
+int
 store_workflow_ids(struct store *store, struct strlist *ids, char **error_r)
 {
 	static const char sql[] =

@@ -788,6 +788,10 @@ int store_workflow_def_put(struct store *store, const char *id, int version,
 int store_workflow_def_get(struct store *store, const char *id, int version,
 			   char **source_r, size_t *len_r, char **error_r);
 
+/* The newest version of workflow ID the database has recorded: 1 with
+   *VERSION_R, 0 when none, -1. */
+int store_workflow_newest(struct store *store, const char *id,
+			  int *version_r, char **error_r);
 /* Adds to IDS the id of each workflow the database has recorded (each
    that cirmd has loaded, retired ones too), once each, in order. 0, or
    -1. */

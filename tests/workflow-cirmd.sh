@@ -302,4 +302,13 @@ check "the new version is recorded" [ \
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 9
 check "an unknown version is refused" contains "$err" "workflow synpunkt version 9 is neither in the database"
 
+# The file of an older version in place of the newest (a restore on a
+# new machine with the shipped workflows): new cases would start on it
+# unseen; cirmd says so.
+cp "$T/synpunkt.good" "$W/synpunkt.xml"
+run "$CIRMD" -c "$C" --once
+check "an older version's file: cirmd still runs" [ "$rc" -eq 0 ]
+check "... and says new cases start on the older version" contains "$err" \
+	"workflow synpunkt: version 1 ($W/synpunkt.xml) starts new cases, but the database has version 3, newer"
+
 done_testing
