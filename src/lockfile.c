@@ -3,14 +3,40 @@
 
 #include "lockfile.h"
 
+#include "i18n.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* Why the lock file PATH did not open (errno E): one of another user
+   (left by a cirmd or cirmctl run as root, say) is named as such, since
+   it may simply go. */
+static char *
+open_error(const char *path, int e)
+{
+	struct passwd *pw;
+	struct stat st;
+	char owner[24], me[24];
+
+	if (e != EACCES || stat(path, &st) < 0 || st.st_uid == geteuid())
+		return xasprintf("%s: %s", path, strerror(e));
+	snprintf(owner, sizeof(owner), "%ld", (long)st.st_uid);
+	snprintf(me, sizeof(me), "%ld", (long)geteuid());
+	if ((pw = getpwuid(st.st_uid)) != NULL)
+		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
+	if ((pw = getpwuid(geteuid())) != NULL)
+		snprintf(me, sizeof(me), "%s", pw->pw_name);
+	return xasprintf(_("%s: %s: the file belongs to user %s, and this is "
+			   "user %s: remove it while no cirm program runs, or "
+			   "give it to %s"), path, strerror(e), owner, me, me);
+}
 
 int
 lockfile_acquire(const char *path, pid_t *holder_r, char **error_r)
@@ -22,7 +48,7 @@ lockfile_acquire(const char *path, pid_t *holder_r, char **error_r)
 	*holder_r = 0;
 	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0640);
 	if (fd < 0) {
-		*error_r = xasprintf("%s: %s", path, strerror(errno));
+		*error_r = open_error(path, errno);
 		return -1;
 	}
 	if (fcntl(fd, F_SETLK, &fl) < 0) {

@@ -186,5 +186,16 @@ EOF
 chmod 0640 "$I/cirm.db-wal" "$I/cirm.db-shm"
 run as_owner "$CIRMD" -c "$C" --once
 check "all writable: exit 0" [ "$rc" -eq 0 ]
+# A cirmd --once run by root (from root's crontab, say) leaves lock
+# files the service's user cannot open: whose they are, and that they
+# may go.
+if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %U "$I/cirm.db")" = nobody ]; then
+	rm -f "$I"/cirm.db.*-lock
+	"$CIRMD" -c "$C" --once 2>/dev/null
+	run as_owner "$CIRMD" -c "$C" --once
+	check "a lock file root made: exit 1" [ "$rc" -eq 1 ]
+	check "... saying whose it is and what to do" contains "$err" \
+		"$I/cirm.db.cirmd-lock: Permission denied: the file belongs to user root, and this is user nobody: remove it while no cirm program runs, or give it to nobody"
+fi
 
 done_testing
