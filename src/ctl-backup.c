@@ -347,6 +347,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	struct copy_ctx c = { 0 };
 	const char *dir;
 	char *db, *part, *key, *err = NULL, *detail, *mail_dir, *mail_from;
+	char *where;
 	int opt, no_spool = 0, r;
 	long mails;
 	unsigned long long mail_bytes = 0;
@@ -415,13 +416,16 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		free(mail_dir);
 		return 1;
 	}
-	/* Who took the citizens' mail out of the instance, and where to. */
+	/* Who took the citizens' mail out of the instance, and where to:
+	   the whole path, wherever cirmctl was run from. */
+	if ((where = realpath(dir, NULL)) == NULL)
+		where = xstrdup(dir);
 	detail = xasprintf("%ld attachment files%s, %ld waiting mails",
 			   c.files, no_spool ? " (--no-spool)" : "",
 			   mails > 0 ? mails : 0);
 	if (store_begin(store, &err) < 0 ||
 	    store_audit_add(store, cirm_now(), store_audit_actor(),
-			    "instance.backup", dir, detail, &err) < 0 ||
+			    "instance.backup", where, detail, &err) < 0 ||
 	    store_commit(store, &err) < 0) {
 		store_rollback(store);
 		ctl_error(_("the backup is made, but the audit log does not "
@@ -430,6 +434,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		r = 1;
 	}
 	free(detail);
+	free(where);
 	printf(_("Backup written to %s:\n"), dir);
 	printf(_("  cirm.db   the database (%lld bytes), checked\n"),
 	       stat(db, &sb) == 0 ? (long long)sb.st_size : 0LL);
@@ -757,10 +762,13 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	err = NULL;
 	{
 		char *detail = xasprintf("the database before is %s", keep);
+		char *where = realpath(dir, NULL);
 
+		if (where == NULL)
+			where = xstrdup(dir);
 		if (store_begin(store, &err) < 0 ||
 		    store_audit_add(store, cirm_now(), store_audit_actor(),
-				    "instance.restore", dir, detail,
+				    "instance.restore", where, detail,
 				    &err) < 0 ||
 		    store_commit(store, &err) < 0) {
 			store_rollback(store);
@@ -769,6 +777,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 			ret = 1;
 		}
 		free(detail);
+		free(where);
 	}
 	if (c.missing > 0) {
 		ctl_error(ngettext("%ld attachment file the restored database "

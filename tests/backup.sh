@@ -141,6 +141,13 @@ check "the copy opens: case 1 with its attachment" contains "$out" "grop1.jpg"
 run "$CIRMCTL" -c "$C" audit list --object "$B"
 check "the audit log names the backup and where it went" contains "$out" \
 	"instance.backup"
+# Given as a relative path, the backup is audited where it is, which
+# the log must say a year later, wherever cirmctl was run from.
+run sh -c 'cd "$1" && "$2" -c "$3" backup rel' - "$T" \
+	"$(cd "$top_builddir" && pwd)/cirmctl" "$C"
+run "$CIRMCTL" -c "$C" audit list --object "$T/rel"
+check "a relative path: audited as the whole path" contains "$out" \
+	"instance.backup"
 
 # Bad input.
 run "$CIRMCTL" -c "$C" backup "$B"
