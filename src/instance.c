@@ -246,6 +246,39 @@ write_conf(const char *path, char **error_r)
 	return ret;
 }
 
+/* A database with cases at PATH is an instance's, not one an
+   interrupted init left (which init completes): taken over, it would
+   get a new key, and the signed addresses in the handlers' mail would
+   no longer verify. 0, or -1 with *error_r. */
+static int
+existing_cases(const char *path, char **error_r)
+{
+	struct store_summary sum = { 0 };
+	char *err = NULL;
+
+	/* none, or one whose schema an interrupted init left unfinished
+	   (store_open finishes it, or says what is wrong with the file) */
+	if (access(path, F_OK) < 0 ||
+	    store_summary_file(path, &sum, &err) < 0) {
+		free(err);
+		return 0;
+	}
+	free(sum.newest);
+	if (sum.cases == 0)
+		return 0;
+	*error_r = xasprintf(ngettext("%s holds %lld case: init makes a new "
+				      "instance; to put a backup in place, "
+				      "init another directory and use cirmctl "
+				      "restore there",
+				      "%s holds %lld cases: init makes a new "
+				      "instance; to put a backup in place, "
+				      "init another directory and use cirmctl "
+				      "restore there",
+				      (unsigned long)sum.cases),
+			     path, (long long)sum.cases);
+	return -1;
+}
+
 int
 instance_init(const char *dir, char **error_r)
 {
@@ -267,6 +300,8 @@ instance_init(const char *dir, char **error_r)
 		goto out;
 	cfg = cfg_defaults(conf);
 	sset.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT);
+	if (existing_cases(cfg_str(cfg, CFG_DATABASE), error_r) < 0)
+		goto out;
 	if (make_key(cfg_str(cfg, CFG_KEY_FILE), error_r) < 0 ||
 	    make_dir(cfg_str(cfg, CFG_SPOOL_DIR), error_r) < 0 ||
 	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "inbox", error_r) < 0 ||

@@ -133,6 +133,16 @@ run "$CIRMCTL" -c "$C" case list
 check "list shows all" [ "$(printf '%s\n' "$out" | grep -c "^KS-$year-")" -eq 3 ]
 check "list shows the subject" contains "$out" "Trasig gatlampa på Storgatan"
 check "list is newest first" [ "$(printf '%s\n' "$out" | sed -n 2p | cut -c1-13)" = "$n3" ]
+
+# init where a database with cases is, but no cirm.conf (one copied by
+# hand, or an instance whose cirm.conf lives elsewhere): refused before
+# anything is made, not a new key for the old cases' signed addresses.
+mkdir "$T/copied" && cp "$I/cirm.db" "$T/copied/"
+run "$CIRMCTL" init "$T/copied"
+check "init over a database with cases: exit 1" [ "$rc" -eq 1 ]
+check "... saying what is there and what to use" contains "$err" \
+	"$T/copied/cirm.db holds 3 cases: init makes a new instance; to put a backup in place, init another directory and use cirmctl restore there"
+check "... making nothing" [ "$(ls "$T/copied")" = cirm.db ]
 run "$CIRMCTL" -c "$C" case list --state resolved
 check "state filter" [ "$(printf '%s\n' "$out" | grep -c "^KS-")" -eq 1 ]
 check "state filter keeps the right case" contains "$out" "$n2"
