@@ -422,6 +422,20 @@ cfg_path(const struct cfg *cfg)
 	return cfg->path;
 }
 
+int
+cfg_load_key(const struct cfg *cfg, unsigned char *key_r, char **error_r)
+{
+	char *err = NULL, *where;
+
+	if (secret_key_load(cfg_str(cfg, CFG_KEY_FILE), key_r, &err) == 0)
+		return 0;
+	where = cfg_blame(cfg, CFG_KEY_FILE);
+	*error_r = xasprintf("%s: %s", where, err);
+	free(where);
+	free(err);
+	return -1;
+}
+
 void
 cfg_dump(const struct cfg *cfg, FILE *out)
 {

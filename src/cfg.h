@@ -40,6 +40,12 @@ int cfg_is_default(const struct cfg *cfg, enum setting_id id);
 char *cfg_blame(const struct cfg *cfg, enum setting_id id);
 /* The file it was read from (absolute). */
 const char *cfg_path(const struct cfg *cfg);
+/* Loads the instance key key_file names (secret_key_load) into KEY_R,
+   which holds SECRET_KEY_LEN bytes; a failure is said after
+   cfg_blame's "FILE:LINE: key_file = PATH", since the setting is what
+   to look at. 0, or -1 with *error_r. */
+int cfg_load_key(const struct cfg *cfg, unsigned char *key_r,
+		 char **error_r);
 
 /* Prints "name = value" for every setting, defaults marked. */
 void cfg_dump(const struct cfg *cfg, FILE *out);

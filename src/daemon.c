@@ -82,7 +82,7 @@ load_config(const char *path, int startup, struct cfg **cfg_r)
 		strlist_clear(&errors);
 		return -1;
 	}
-	if (secret_key_load(cfg_str(*cfg_r, CFG_KEY_FILE), key, &err) < 0) {
+	if (cfg_load_key(*cfg_r, key, &err) < 0) {
 		if (startup)
 			fprintf(stderr, "cirmd: %s\n", err);
 		else

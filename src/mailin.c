@@ -69,7 +69,7 @@ mailin_new(const struct cfg *cfg, char **error_r)
 
 	/* mails may be parsed in the engine's read-ahead thread */
 	html_init();
-	if (secret_key_load(cfg_str(cfg, CFG_KEY_FILE), mi->key, error_r) < 0) {
+	if (cfg_load_key(cfg, mi->key, error_r) < 0) {
 		free(mi);
 		return NULL;
 	}

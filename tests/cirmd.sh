@@ -145,7 +145,16 @@ cp "$I/cirm.key" "$T/key"
 echo short >"$I/cirm.key"
 run "$CIRMD" -c "$C" --once
 check "malformed key refused" [ "$rc" -eq 78 ]
+check "... naming the setting's line, the default's too" contains "$err" \
+	"$C: key_file = $I/cirm.key (the default): $I/cirm.key: key file must hold 64 hexadecimal digits"
 cp "$T/key" "$I/cirm.key"
+# A key_file mistyped in cirm.conf: its line, not only the path.
+printf 'key_file = %s\n' "$T/no-such-key" >>"$C"
+run "$CIRMD" -c "$C" --once
+check "a key_file that is not there: refused (78)" [ "$rc" -eq 78 ]
+check "... naming the line that says so" contains "$err" \
+	"$C:$(wc -l <"$C"): key_file = $T/no-such-key: $T/no-such-key: No such file or directory"
+cp "$T/good.conf" "$C"
 mv "$I/cirm.db" "$T/db"
 run "$CIRMD" -c "$C" --once
 check "missing database exits 1" [ "$rc" -eq 1 ]
