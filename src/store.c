@@ -103,9 +103,9 @@ store_fail(struct store *store, const char *what, char **error_r)
 	   SQLite's "database is locked" alone reads like damage. */
 	if (error_r != NULL && (code & 0xff) == SQLITE_BUSY)
 		*error_r = xasprintf(_("%s: %s: the database is locked: another "
-				       "process (cirmd, a gateway, cirmctl) "
-				       "held it for longer than busy_timeout: "
-				       "try again"),
+				       "process (cirmd, a gateway, cirmctl, an "
+				       "sqlite3 shell left open) held it for "
+				       "longer than busy_timeout: try again"),
 				     store->path, what);
 	else if (error_r != NULL && (code & 0xff) == SQLITE_READONLY &&
 		 (why = unwritable(store->path)) != NULL) {
