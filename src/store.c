@@ -286,7 +286,12 @@ store_migrate(struct store *store, int version, char **error_r)
 		if (cur > store_schema_latest()) {
 			store_rollback(store);
 			*error_r = xasprintf(_("%s: database schema version %d is "
-					       "newer than this cirm knows (%d)"),
+					       "newer than this cirm knows (%d): "
+					       "a newer cirm has brought it up to "
+					       "date; run that one, or go back to "
+					       "the backup taken before (see "
+					       "RUNNING AS A SERVICE in "
+					       "cirmd(8))"),
 					     store->path, cur, store_schema_latest());
 			return -1;
 		}

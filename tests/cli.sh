@@ -389,6 +389,18 @@ check "missing database: what to check" contains "$err" "$I/cirm.db: there is no
 check "missing database is not created" [ ! -e "$I/cirm.db" ]
 mv "$T/moved.db" "$I/cirm.db"
 
+# A database a newer cirm has brought up to date (an upgrade gone back
+# on): what happened, and what to do.
+if command -v sqlite3 >/dev/null; then
+	v=$(sqlite3 "$I/cirm.db" 'PRAGMA user_version')
+	sqlite3 "$I/cirm.db" "PRAGMA user_version = $((v + 1))"
+	run "$CIRMCTL" -c "$C" case list
+	check "a newer schema: exit 1" [ "$rc" -eq 1 ]
+	check "... saying what to do" contains "$err" \
+		"$I/cirm.db: database schema version $((v + 1)) is newer than this cirm knows ($v): a newer cirm has brought it up to date; run that one, or go back to the backup taken before (see RUNNING AS A SERVICE in cirmd(8))"
+	sqlite3 "$I/cirm.db" "PRAGMA user_version = $v"
+fi
+
 # cirmctl run by the wrong user (the administrator's own, not the
 # service's): whose the files are, and how to run it, not SQLite's
 # "unable to open database file".
