@@ -700,10 +700,16 @@ store_file_check(const char *path, char **error_r)
 				  sqlite3_errmsg(db);
 	rc = rc == SQLITE_ROW && text != NULL && strcmp(text, "ok") == 0 ?
 		     0 : -1;
-	if (rc < 0)
+	if (rc < 0) {
+		/* SQLite's answer spans lines ("*** in database main ***"
+		   first): one line, as every message */
 		*error_r = xasprintf(_("%s is damaged (PRAGMA quick_check: "
 				       "%s)"), path,
 				     text != NULL ? text : "no answer");
+		for (char *p = *error_r; *p != '\0'; p++)
+			if (*p == '\n')
+				*p = ' ';
+	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);
 	return rc;

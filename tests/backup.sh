@@ -243,6 +243,7 @@ mkdir "$T/b9" && cp -p "$B/cirm.db" "$B/cirm.key" "$T/b9/" &&
 run "$CIRMCTL" -c "$C" restore "$T/b9"
 check "a damaged backup: exit 1 without --yes" [ "$rc" -eq 1 ]
 check "... saying it is damaged" contains "$err" "$T/b9/cirm.db is damaged"
+check "... in one line" [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
 run "$CIRMCTL" -c "$C" restore --yes "$T/b9"
 check_all "... and with --yes: exit 1, nothing restored" <<-'EOF'
 	[ "$rc" -eq 1 ] && [ -z "$(ls "$I" | grep before-restore)" ] &&
