@@ -544,8 +544,9 @@ print_summary(const char *what, const struct store_summary *s)
 }
 
 /* Puts the key of the backup in place of the instance's when they
-   differ, keeping the instance's beside it as KEEP. 0, 1 when they are
-   the same, -1. */
+   differ, keeping the instance's beside it as KEEP; when the instance
+   has none, the backup's is put in place all the same. 0, 1 when they
+   are the same, 2 when the instance had none, -1. */
 static int
 restore_key(const struct copy_ctx *c, const char *from, const char *key,
 	    const char *keep, char **error_r)
@@ -556,6 +557,15 @@ restore_key(const struct copy_ctx *c, const char *from, const char *key,
 
 	if (secret_read(from, &theirs, &theirs_len, error_r) < 0)
 		return -1;
+	if (access(key, F_OK) < 0 && errno == ENOENT) {
+		if (write_file_atomic(key, theirs, theirs_len, 0600, 1) < 0 ||
+		    give(c, key) < 0)
+			*error_r = xasprintf("%s: %s", key, strerror(errno));
+		else
+			r = 2;
+		secret_free(&theirs, theirs_len);
+		return r;
+	}
 	if (secret_read(key, &mine, &mine_len, error_r) < 0) {
 		secret_free(&theirs, theirs_len);
 		return -1;
@@ -757,6 +767,9 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	} else if (r == 0) {
 		printf(_("The backup's key replaces the instance's, which is "
 			 "kept as %s.\n"), keep_key);
+	} else if (r == 2) {
+		printf(_("The instance had no key: the backup's is put in "
+			 "place as %s.\n"), cfg_str(cfg, CFG_KEY_FILE));
 	}
 	free(err);
 	err = NULL;

@@ -369,4 +369,16 @@ EOF
 check "a kept database of the same second: this one is kept beside it" \
 	[ -n "$(printf '%s\n' "$out" | grep -E 'before-restore-[0-9]{8}-[0-9]{6}-[0-9]+\.$')" ]
 
+# An instance whose key is gone (removed by hand, a disk replaced): the
+# backup's is put in place, rather than the restore ending without one,
+# which would keep cirmd from starting.
+rm "$I/cirm.key"
+run "$CIRMCTL" -c "$C" restore --yes "$T/b6"
+check "an instance without a key: restore exits 0" [ "$rc" -eq 0 ]
+check_all "... with the backup's key in place, 0600, the owner's" <<-'EOF'
+	cmp -s "$T/b6/cirm.key" "$I/cirm.key" &&
+	[ "$(mode_of "$I/cirm.key")" = 600 ] &&
+	[ "$(stat -c %U "$I/cirm.key")" = "$owner" ]
+EOF
+
 done_testing
