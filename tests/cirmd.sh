@@ -172,9 +172,7 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
    id nobody >/dev/null 2>&1; then
 	chown -R nobody "$I"
 	chmod 755 "$T"
-	as_owner() {
-		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
-	}
+	as_owner() { as_nobody "$@"; }
 fi
 run as_owner "$CIRMD" -c "$C" --once
 check "the service's own user: --once exits 0" [ "$rc" -eq 0 ]

@@ -407,9 +407,6 @@ fi
 if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
    id nobody >/dev/null 2>&1; then
 	chmod 755 "$T" "$I"
-	as_nobody() {
-		setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups "$@"
-	}
 	run as_nobody "$CIRMCTL" -c "$C" case list
 	check "another user's configuration: configuration error" [ "$rc" -eq 78 ]
 	check "another user's configuration: whose, and how to run" contains "$err" "$C: permission denied: the file belongs to user root; run this as that user (for example with sudo -u root)"

@@ -142,6 +142,37 @@ mode_of() {
 T=$(mktemp -d "${TMPDIR:-/tmp}/cirm-test.XXXXXX") || exit 99
 trap 'rm -rf "$T"' EXIT
 
+# for_nobody PROGRAM: prints what the user nobody runs for PROGRAM
+# ($T must be open to nobody: chmod 711). cirm's programs are copies in
+# $T/bin, all of them side by side as installed (cirmd starts the
+# cirm-gateway beside it): the build tree may be where nobody cannot
+# go, such as a clone in /root, which is 0700.
+for_nobody() {
+	case $1 in
+	"$top_builddir"/*)
+		if [ ! -d "$T/bin" ]; then
+			mkdir -m 0755 "$T/bin" &&
+			cp "$top_builddir/cirmd" "$top_builddir/cirmctl" \
+			   "$top_builddir/cirm-gateway" \
+			   "$top_builddir/cirm-mailgate" "$T/bin/" || return 99
+		fi
+		echo "$T/bin/${1##*/}"
+		;;
+	*)
+		echo "$1"
+		;;
+	esac
+}
+
+# as_nobody PROGRAM [ARG...]: PROGRAM run as the user nobody, as a
+# service's own user would run it (root only; see for_nobody).
+as_nobody() {
+	p=$(for_nobody "$1") || return 99
+	shift
+	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
+		"$p" "$@"
+}
+
 # hold_write_lock DB: another writer holds DB's write lock, as cirmd
 # would: an sqlite3 shell reading from a FIFO (its pid in $holder, its
 # output in $T/holder.out) opens a write transaction and keeps it until

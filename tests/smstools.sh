@@ -374,6 +374,7 @@ echo "sms_poll_interval = 1" >>"$R/cirm.conf"
 as=
 if [ "$(command id -u)" -eq 0 ]; then
 	as="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+	CIRM_GATEWAY=$(for_nobody "$CIRM_GATEWAY") || exit 99
 	chmod 711 "$T"
 	chown -R nobody "$R"
 fi
