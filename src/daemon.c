@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <sysexits.h>
 #include <time.h>
@@ -111,6 +112,35 @@ warn_config(const struct daemon *d, const char *msg)
 	    strcmp(cfg_str(d->cfg, CFG_LOG_TARGET), "stderr") != 0)
 		fprintf(stderr, "cirmd: %s\n", msg);
 	log_warnx("%s", msg);
+}
+
+/* Citizens' mail and personal data: a database, spool or Maildir that
+   every user of the machine may open is said at each load. cirmctl
+   init makes them closed (0750 and 0640 under umask 027); a copy by
+   hand, a restore from an archive, a chmod for a test opens them. */
+static void
+check_private(struct daemon *d)
+{
+	static const enum setting_id keys[] = {
+		CFG_DATABASE, CFG_SPOOL_DIR, CFG_MAILDIR_DIR, CFG_MAILGATE_DIR,
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(keys); i++) {
+		const char *path = cfg_str(d->cfg, keys[i]);
+		struct stat st;
+		char *where, *msg;
+
+		if (stat(path, &st) < 0 || (st.st_mode & S_IRWXO) == 0)
+			continue;
+		where = cfg_blame(d->cfg, keys[i]);
+		msg = xasprintf("%s: open to every user of this machine (mode "
+				"%04o), and it holds citizens' personal data: "
+				"chmod o-rwx %s", where,
+				(unsigned)(st.st_mode & 07777), path);
+		warn_config(d, msg);
+		free(msg);
+		free(where);
+	}
 }
 
 /* Retention runs in the housekeeping: with it off, a retention that is
@@ -217,6 +247,7 @@ make_engine(struct daemon *d)
 	}
 	check_retention(d);
 	check_housekeeping(d);
+	check_private(d);
 	engine_free(&d->engine);
 	mailin_free(&d->mailin);
 	d->mailin = mi;

@@ -203,6 +203,22 @@ if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %U "$I/cirm.db")" = nobody ]; then
 	check "a lock file root made: exit 1" [ "$rc" -eq 1 ]
 	check "... saying whose it is and what to do" contains "$err" \
 		"$I/cirm.db.cirmd-lock: Permission denied: the file belongs to user root, and this is user nobody: remove it while no cirm program runs, or give it to nobody"
+	rm -f "$I"/cirm.db.*-lock
 fi
+
+# Citizens' personal data open to every user of the machine (a chmod, a
+# copy by hand): said, with the setting and what to do; the instance
+# init made is not.
+run as_owner "$CIRMD" -c "$C" --once
+check "the instance as init made it: no word of its modes" \
+	[ -z "$(printf '%s\n' "$err" | grep 'open to every user')" ]
+chmod o+r "$I/cirm.db"
+chmod o+rx "$I/spool"
+run as_owner "$CIRMD" -c "$C" --once
+check "a database every user may read: said" contains "$err" \
+	"$C: database = $I/cirm.db (the default): open to every user of this machine (mode 0644), and it holds citizens' personal data: chmod o-rwx $I/cirm.db"
+check "... and a spool too" contains "$err" "spool_dir = $I/spool (the default): open to every user of this machine (mode 0755)"
+check "... a warning: the mail is still taken" [ "$rc" -eq 0 ]
+chmod o-rwx "$I/cirm.db" "$I/spool"
 
 done_testing
