@@ -585,6 +585,32 @@ restore_key(const struct copy_ctx *c, const char *from, const char *key,
 	return r;
 }
 
+/* A new, empty database at the instance's path (the restore then copies
+   the backup's over it), its owner C's when root runs this. */
+static int
+new_database(const struct cfg *cfg, const struct copy_ctx *c,
+	     struct store **store_r)
+{
+	struct store_settings sset = {
+		.create = 1,
+		.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT),
+	};
+	const char *database = cfg_str(cfg, CFG_DATABASE);
+	char *err = NULL;
+
+	if (store_open(database, &sset, store_r, &err) < 0) {
+		ctl_error(_("nothing restored: %s"), err);
+		free(err);
+		return -1;
+	}
+	/* SQLite gives its -wal and -shm the database's owner */
+	if (give(c, database) < 0) {
+		ctl_error("%s: %s", database, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int
 ctl_restore(const struct ctl *ctl, int argc, char **argv)
 {
@@ -600,7 +626,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	char *from = NULL, *from_key = NULL, *keep = NULL, *keep_key = NULL;
 	char *from_spool = NULL, *err = NULL, stamp[40], when[32];
 	char *from_mail = NULL;
-	int opt, yes = 0, ret = 1, r;
+	int opt, yes = 0, ret = 1, r, fresh;
 	long mails;
 	unsigned long long mail_bytes = 0;
 	time_t t = time(NULL);
@@ -622,6 +648,9 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	if (ctl_load_config(ctl, &cfg) < 0)
 		return EX_CONFIG;
 	database = cfg_str(cfg, CFG_DATABASE);
+	/* a new machine: cirm.conf in place, and the backup to bring the
+	   instance back (cirmctl init would refuse over cirm.conf) */
+	fresh = access(database, F_OK) < 0 && errno == ENOENT;
 	from = xasprintf("%s/cirm.db", dir);
 	from_key = xasprintf("%s/cirm.key", dir);
 	from_spool = xasprintf("%s/spool", dir);
@@ -640,7 +669,20 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (geteuid() == 0 && stat(database, &sb) == 0 && sb.st_uid != 0) {
+	/* root restoring the service user's instance: what is made is that
+	   user's, the database's owner (or its directory's, for a new
+	   one) */
+	if (fresh) {
+		char *d = xstrdup(database), *slash = strrchr(d, '/');
+
+		if (slash != NULL)
+			slash[slash == d ? 1 : 0] = '\0';
+		r = stat(slash != NULL ? d : ".", &sb);
+		free(d);
+	} else {
+		r = stat(database, &sb);
+	}
+	if (geteuid() == 0 && r == 0 && sb.st_uid != 0) {
 		char *lock = xasprintf("%s.cirmd-lock", database);
 
 		c.give = 1;
@@ -673,13 +715,17 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (ctl_open_store(cfg, &store) < 0)
-		goto out;
-	if (store_summary(store, &now, &err) < 0) {
-		ctl_error("%s", err);
-		goto out;
+	if (fresh) {
+		printf(_("The instance has no database yet: %s\n"), database);
+	} else {
+		if (ctl_open_store(cfg, &store) < 0)
+			goto out;
+		if (store_summary(store, &now, &err) < 0) {
+			ctl_error("%s", err);
+			goto out;
+		}
+		print_summary(_("The instance"), &now);
 	}
-	print_summary(_("The instance"), &now);
 	print_summary(_("The backup"), &then);
 	{
 		char *mg = xasprintf("%s/mailgate", dir);
@@ -707,30 +753,47 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		keep = xasprintf("%s.before-restore-%s", database, stamp);
 	}
 	if (!yes) {
-		printf(_("Nothing is changed. With --yes the instance's "
-			 "database becomes the backup's, and the present one "
-			 "is kept as %s.\n"), keep);
+		if (fresh)
+			printf(_("Nothing is changed. With --yes the backup's "
+				 "database is put in place as %s.\n"),
+			       database);
+		else
+			printf(_("Nothing is changed. With --yes the "
+				 "instance's database becomes the backup's, "
+				 "and the present one is kept as %s.\n"),
+			       keep);
 		ret = 0;
 		goto out;
 	}
+	if (fresh && new_database(cfg, &c, &store) < 0)
+		goto out;
 	if (store_restore(store, from, keep, &err) < 0) {
 		ctl_error(_("nothing restored: %s"), err);
 		unlink(keep);
 		goto out;
 	}
+	/* an empty database made a moment ago is nothing to keep */
+	if (fresh)
+		unlink(keep);
 	chmod(keep, 0600);
 	(void)give(&c, keep);
 	store_free(&store);
 	/* brings an older backup's schema up to date */
 	if (ctl_open_store(cfg, &store) < 0)
 		goto out;
-	printf(_("The database is restored; the one before is in %s.\n"),
-	       keep);
+	if (fresh)
+		printf(_("The database is restored as %s.\n"), database);
+	else
+		printf(_("The database is restored; the one before is in "
+			 "%s.\n"), keep);
 	ret = 0;
 	c.from = from_spool;
 	c.to = cfg_str(cfg, CFG_SPOOL_DIR);
+	/* the spool itself is made with the first file on a new machine */
 	if (store_attachment_files(store, copy_missing_file, &c, &err) != 0 ||
-	    (c.files > 0 && blob_sync(c.to, &err) < 0)) {
+	    (c.files > 0 && blob_sync(c.to, &err) < 0) ||
+	    (c.files > 0 && give(&c, c.to) < 0 &&
+	     (err = xasprintf("%s: %s", c.to, strerror(errno))) != NULL)) {
 		ctl_error("%s", c.err != NULL ? c.err : err);
 		ret = 1;
 	} else {
@@ -774,7 +837,9 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	free(err);
 	err = NULL;
 	{
-		char *detail = xasprintf("the database before is %s", keep);
+		char *detail = fresh ?
+			xstrdup("the instance had no database") :
+			xasprintf("the database before is %s", keep);
 		char *where = realpath(dir, NULL);
 
 		if (where == NULL)

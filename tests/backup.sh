@@ -381,4 +381,37 @@ check_all "... with the backup's key in place, 0600, the owner's" <<-'EOF'
 	[ "$(stat -c %U "$I/cirm.key")" = "$owner" ]
 EOF
 
+# A new machine: the administrator has put cirm.conf in place, with the
+# workflows and templates (which a backup does not hold), and restores
+# the backup there (cirmctl init would refuse over cirm.conf); no
+# database, key or spool yet.
+"$CIRMCTL" -c "$C" backup "$T/b10" >/dev/null || exit 99
+N=$T/newhost
+mkdir -m 0750 "$N" || exit 99
+cp -R "$C" "$I/workflows" "$I/templates" "$N/"
+[ "$owner" = nobody ] && chown -R nobody:nogroup "$N"
+run "$CIRMCTL" -c "$N/cirm.conf" restore "$T/b10"
+check "a new machine: restore without --yes says there is no database yet" \
+	contains "$out" "The instance has no database yet: $N/cirm.db"
+check_all "... and that --yes puts the backup's in place, making nothing" <<-'EOF'
+	[ "$rc" -eq 0 ] &&
+	contains "$out" "With --yes the backup's database is put in place as $N/cirm.db." &&
+	[ ! -e "$N/cirm.db" ]
+EOF
+run "$CIRMCTL" -c "$N/cirm.conf" restore --yes "$T/b10"
+check "... with --yes: exit 0" [ "$rc" -eq 0 ]
+check "... said so" contains "$out" "The database is restored as $N/cirm.db."
+check "... the backup's cases" [ "$(sql "$N/cirm.db" 'SELECT count(*) FROM cases')" = \
+	"$(sql "$T/b10/cirm.db" 'SELECT count(*) FROM cases')" ]
+check "... no empty database kept aside" [ -z "$(ls "$N" | grep before-restore)" ]
+check_all "... the key in place, and everything the instance owner's ($owner)" <<-'EOF'
+	cmp -s "$T/b10/cirm.key" "$N/cirm.key" &&
+	[ -z "$(find "$N" ! -user "$owner")" ]
+EOF
+run "$CIRMCTL" -c "$N/cirm.conf" audit list
+check "... the audit log says the instance had no database" \
+	contains "$out" "the instance had no database"
+run "$CIRMD" -c "$N/cirm.conf" --once
+check "... and cirmd runs on it" [ "$rc" -eq 0 ]
+
 done_testing
