@@ -31,6 +31,16 @@ retention_free(struct retention **rp)
 	*rp = NULL;
 }
 
+/* P0D, PT0S: everything would go at the next housekeeping, which no
+   records management plan means; "none" keeps, a period removes. */
+static bool
+nothing(const struct calendar_duration *d)
+{
+	return d->years == 0 && d->months == 0 && d->weeks == 0 &&
+	       d->days == 0 && d->hours == 0 && d->minutes == 0 &&
+	       d->seconds == 0;
+}
+
 static const char why_shape[] =
 	N_("must be none or WORKFLOW:PERIOD pairs, e.g. synpunkt:P2Y "
 	   "felanmalan:P1Y *:P10Y");
@@ -60,6 +70,12 @@ parse_pair(struct retention *r, const char *item, char **error_r,
 	if (calendar_duration_parse(rule.period, &rule.d, &err) < 0) {
 		*error_r = xasprintf("%s: %s", item, err);
 		free(err);
+		goto fail;
+	}
+	if (nothing(&rule.d)) {
+		*error_r = xasprintf("%s: a period of nothing", item);
+		*why_r = N_("must give each workflow a period longer than "
+			    "nothing (none keeps all)");
 		goto fail;
 	}
 	if (r->n == RETENTION_RULES_MAX) {
@@ -201,6 +217,12 @@ retention_period_check(const char *text, char **error_r)
 
 	if (strcmp(text, "none") == 0)
 		return 0;
-	return calendar_duration_parse(text, &d, error_r);
+	if (calendar_duration_parse(text, &d, error_r) < 0)
+		return -1;
+	if (nothing(&d)) {
+		*error_r = xasprintf("%s: a period of nothing", text);
+		return -1;
+	}
+	return 0;
 }
 

@@ -189,7 +189,8 @@ check_period(const char *v)
 
 	if (retention_period_check(v, &err) < 0) {
 		free(err);
-		return N_("must be none or an ISO 8601 period, e.g. P90D");
+		return N_("must be none or an ISO 8601 period longer than "
+			  "nothing, e.g. P90D");
 	}
 	return NULL;
 }

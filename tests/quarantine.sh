@@ -173,6 +173,11 @@ run "$CIRMCTL" -c "$C" quarantine prune
 check "a period not in ISO 8601 is a configuration error" [ "$rc" -eq 78 ]
 check "saying how to write one" contains "$err" "must be none or an ISO 8601 period"
 sed -i '/^quarantine_retention/d' "$C"
+printf 'quarantine_retention = PT0S\n' >>"$C"
+run "$CIRMCTL" -c "$C" quarantine prune --dry-run
+check "a period of nothing is a configuration error" [ "$rc" -eq 78 ]
+check "... saying so" contains "$err" "an ISO 8601 period longer than nothing"
+sed -i '/^quarantine_retention/d' "$C"
 
 # release, like discard, takes several ids: all or none
 for n in 7 8; do

@@ -201,6 +201,12 @@ check "a period not in ISO 8601" [ "$rc" -eq 78 ]
 retention 'synpunkt:P2Y synpunkt:P1Y'
 run "$CIRMCTL" -c "$C" case prune
 check "a workflow named twice" [ "$rc" -eq 78 ]
+# P0D would remove every closed case at the next housekeeping
+retention 'synpunkt:P2Y *:P0D'
+run "$CIRMCTL" -c "$C" case prune --dry-run
+check "a period of nothing is a configuration error" [ "$rc" -eq 78 ]
+check "... saying what it must be" contains "$err" \
+	"must give each workflow a period longer than nothing (none keeps all)"
 # A mistyped workflow id is a valid setting, but the cases meant would
 # be kept for ever: both programs say so, with the line and the ids.
 retention 'synpunkt:P2Y synpunk:P1Y'
