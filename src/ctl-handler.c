@@ -436,10 +436,12 @@ set(const struct ctl *ctl, int argc, char **argv)
 			email = lower_ascii(optarg);
 		else if (c == 'l')
 			lang = optarg;
-		else if (c == 'g')
+		else if (c == 'g' && !strlist_has(&add_groups, optarg))
 			strlist_add(&add_groups, optarg);
-		else if (c == 'r')
+		else if (c == 'r' && !strlist_has(&remove_groups, optarg))
 			strlist_add(&remove_groups, optarg);
+		else if (c == 'g' || c == 'r')
+			continue;	/* named twice */
 		else if (c == 't')
 			take = true;
 		else
@@ -515,8 +517,15 @@ set(const struct ctl *ctl, int argc, char **argv)
 	for (size_t i = 0; i < add_groups.n; i++) {
 		if (store_group_ensure(store, add_groups.v[i], now, &gid,
 				       &err) < 0 ||
-		    store_group_member_add(store, gid, id, &err) < 0)
+		    (r = store_group_member_add(store, gid, id, &err)) < 0)
 			goto fail;
+		/* as for a group left that the handler was not in: nothing
+		   changes, and the audit log does not say it did */
+		if (r == 0) {
+			err = xasprintf(_("%s is in group %s already"),
+					argv[optind], add_groups.v[i]);
+			goto fail;
+		}
 	}
 	detail = strlist_join(&changed);
 	if (store_audit_add(store, now, store_audit_actor(), "handler.set",

@@ -1168,7 +1168,9 @@ store_group_member_add(struct store *store, int64_t group_id,
 		return -1;
 	sqlite3_bind_int64(st, 1, group_id);
 	sqlite3_bind_int64(st, 2, contact_id);
-	return store_exec_stmt(store, st, "add group member", error_r);
+	if (store_exec_stmt(store, st, "add group member", error_r) < 0)
+		return -1;
+	return sqlite3_changes(store->db) > 0;
 }
 
 int

@@ -978,7 +978,8 @@ int store_contact_set_email(struct store *store, int64_t id, const char *email,
 /* Takes the address (KIND, ADDRESS) from whoever has it. 0, or -1. */
 int store_contact_address_remove(struct store *store, const char *kind,
 				 const char *address, char **error_r);
-/* Makes CONTACT_ID a member of GROUP_ID (again: no change). */
+/* Makes CONTACT_ID a member of GROUP_ID: 1, 0 when it was one already,
+   or -1. */
 int store_group_member_add(struct store *store, int64_t group_id,
 			   int64_t contact_id, char **error_r);
 struct store_handler {

@@ -267,6 +267,18 @@ check "handler set warns too" contains "$out" "names group gatbelysning, so no c
 run "$CIRMCTL" -c "$C" handler set cia --add-group synpunkter --remove-group Synpunkter
 check "... and not of a group a workflow names" contains "$out" "handler cia changed"
 check "... (no such warning)" sh -c '! printf "%s" "$1" | grep -q "no workflow"' - "$out"
+# Joining a group one is in already changes nothing, as leaving one one
+# is not in: refused, and the audit log does not say it changed.
+before=$(sql "SELECT count(*) FROM audit WHERE action = 'handler.set'")
+run "$CIRMCTL" -c "$C" handler set cia --add-group ledning --name "Cia Ek"
+check "a group the handler is in already: refused" [ "$rc" -eq 1 ]
+check "... saying so" contains "$err" "cia is in group ledning already"
+check_all "... nothing changed, nothing audited" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'handler.set'")" -eq "$before" ] &&
+	[ "$(sql "SELECT coalesce(name, '') FROM contact WHERE login = 'cia'")" != "Cia Ek" ]
+EOF
+run "$CIRMCTL" -c "$C" handler set cia --add-group kundtjanst --add-group kundtjanst
+check "a group named twice: joined once" [ "$rc" -eq 0 ]
 
 # A domain with å, ä or ö has two forms: fia@håbo.se, as typed, and
 # fia@xn--hbo-ula.se, as mail carries it. cirm keeps the second, where
