@@ -233,10 +233,13 @@ warn_unnamed_groups(const struct cfg *cfg, const struct strlist *groups)
 			strlist_addf(&text, "%s%s", i > 0 ? ", " : "",
 				     named.v[i]);
 		list = strlist_join(&text);
-		for (size_t i = 0; i < unnamed.n; i++)
-			printf(_("warning: no workflow in %s names group %s, "
-				 "so no case reaches it (they name %s): is it "
-				 "misspelt?\n"), dir, unnamed.v[i], list);
+		for (size_t i = 0; i < unnamed.n; i++) {
+			fputs("cirmctl: ", stderr);
+			fprintf(stderr, _("warning: no workflow in %s names "
+					  "group %s, so no case reaches it "
+					  "(they name %s): is it misspelt?\n"),
+				dir, unnamed.v[i], list);
+		}
 		free(list);
 	}
 	strlist_clear(&unnamed);
@@ -393,10 +396,13 @@ warn_empty_groups(struct store *store, const struct strlist *groups)
 
 		if (r > 0)
 			r = store_group_next_member(store, gid, &member, &err);
-		if (r == 0)
-			printf(_("warning: group %s has no active member now: "
-				 "the workflow roles that name it reach "
-				 "nobody\n"), groups->v[i]);
+		if (r == 0) {
+			fputs("cirmctl: ", stderr);
+			fprintf(stderr, _("warning: group %s has no active "
+					  "member now: the workflow roles that "
+					  "name it reach nobody\n"),
+				groups->v[i]);
+		}
 		free(err);
 	}
 }

@@ -197,7 +197,7 @@ check "in any capitals" \
 	[ "$(sql "SELECT address FROM contact_address a JOIN contact c ON c.id = a.contact_id WHERE c.login = 'bo'")" = bo.berg@kommun.example ]
 run "$CIRMCTL" -c "$C" handler set bo --remove-group ledning
 check "leaving a group" [ "$rc" -eq 0 ]
-check "that is left with nobody is warned of" contains "$out" "group ledning has no active member now"
+check "that is left with nobody is warned of" contains "$err" "cirmctl: warning: group ledning has no active member now"
 check "and so are the handler's open cases" contains "$out" "bo still has 1 open case"
 
 # Staff try cirm from their own address before they are handlers, and so
@@ -259,14 +259,16 @@ check "... without a group, without a warning" [ "$out" = "handler kim added" ]
 run "$CIRMCTL" -c "$C" handler add cia --email cia@kommun.example \
 	--group Synpunkter --group ledning
 check "a group no workflow names: the handler is added" [ "$rc" -eq 0 ]
-check "... with a warning, and the groups the workflows name" contains "$out" \
+check "... with a warning, and the groups the workflows name" contains "$err" \
 	"/workflows names group Synpunkter, so no case reaches it (they name driftledning, gata-park, gatubelysning, kundtjanst, ledning, synpunkter): is it misspelt?"
-check "... for that group alone" [ "$(printf '%s\n' "$out" | grep -c warning)" -eq 1 ]
+check "... for that group alone" [ "$(printf '%s\n' "$err" | grep -c warning)" -eq 1 ]
+check "... on standard error, the added handler alone on standard output" \
+	[ "$out" = "handler cia added" ]
 run "$CIRMCTL" -c "$C" handler set cia --add-group gatbelysning
-check "handler set warns too" contains "$out" "names group gatbelysning, so no case reaches it"
+check "handler set warns too" contains "$err" "names group gatbelysning, so no case reaches it"
 run "$CIRMCTL" -c "$C" handler set cia --add-group synpunkter --remove-group Synpunkter
 check "... and not of a group a workflow names" contains "$out" "handler cia changed"
-check "... (no such warning)" sh -c '! printf "%s" "$1" | grep -q "no workflow"' - "$out"
+check "... (no such warning)" sh -c '! printf "%s" "$1" | grep -q "no workflow"' - "$err"
 # Joining a group one is in already changes nothing, as leaving one one
 # is not in: refused, and the audit log does not say it changed.
 before=$(sql "SELECT count(*) FROM audit WHERE action = 'handler.set'")
