@@ -344,6 +344,31 @@ ctl_case_print(struct store *store, const char *number, bool numbers,
 }
 
 static int
+removed_at(const struct store_audit_entry *e, void *ctx)
+{
+	*(int64_t *)ctx = e->at;
+	return 1;
+}
+
+/* "no case NUMBER", and when retention removed it, when: the number
+   in an old mail or a register is otherwise a mystery. */
+static void
+no_case(struct store *store, const char *number)
+{
+	int64_t at = 0, n = 0;
+	char *err = NULL, t[32];
+
+	if (store_audit_list(store, "case.removed", number, 1, removed_at,
+			     &at, &n, &err) == 0 && n > 0)
+		ctl_error(_("no case %s: retention removed it on %s (cirmctl "
+			    "audit list --object %s)"), number,
+			  ctl_time(at, t), number);
+	else
+		ctl_error(_("no case %s"), number);
+	free(err);
+}
+
+static int
 case_show(struct store *store, int argc, char **argv)
 {
 	bool numbers = false;
@@ -368,7 +393,7 @@ case_show(struct store *store, int argc, char **argv)
 		return 1;
 	}
 	if (found == 0) {
-		ctl_error(_("no case %s"), argv[1]);
+		no_case(store, argv[1]);
 		return 1;
 	}
 	return 0;

@@ -170,6 +170,13 @@ check_all "each removal is audited with its period and closing day" <<-'EOF'
 	EOF
 run "$CIRMCTL" -c "$C" audit verify
 check "the audit log verifies" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" case show "$old_number"
+check "case show of a removed case: exit 1" [ "$rc" -eq 1 ]
+check "... saying that retention removed it, when, and where to read more" \
+	contains "$err" "no case $old_number: retention removed it on $(date +%Y-%m-%d)"
+check "... (the audit entry)" contains "$err" "(cirmctl audit list --object $old_number)"
+run "$CIRMCTL" -c "$C" case show KS-1999-00001
+check "a number never given: no case, as before" [ "$err" = "cirmctl: no case KS-1999-00001" ]
 
 run "$CIRMCTL" -c "$C" case prune
 check "a second run removes nothing more" contains "$out" "0 cases removed"
