@@ -789,12 +789,14 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	ret = 0;
 	c.from = from_spool;
 	c.to = cfg_str(cfg, CFG_SPOOL_DIR);
-	/* the spool itself is made with the first file on a new machine */
 	if (store_attachment_files(store, copy_missing_file, &c, &err) != 0 ||
-	    (c.files > 0 && blob_sync(c.to, &err) < 0) ||
-	    (c.files > 0 && give(&c, c.to) < 0 &&
-	     (err = xasprintf("%s: %s", c.to, strerror(errno))) != NULL)) {
+	    (c.files > 0 && blob_sync(c.to, &err) < 0)) {
 		ctl_error("%s", c.err != NULL ? c.err : err);
+		ret = 1;
+	} else if (c.files > 0 && give(&c, c.to) < 0) {
+		/* the spool itself, made with the first file on a new
+		   machine */
+		ctl_error("%s: %s", c.to, strerror(errno));
 		ret = 1;
 	} else {
 		printf(_("Attachment files put back in the spool: %ld (%llu "

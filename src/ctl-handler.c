@@ -442,13 +442,13 @@ set(const struct ctl *ctl, int argc, char **argv)
 			email = lower_ascii(optarg);
 		else if (c == 'l')
 			lang = optarg;
-		else if (c == 'g' && !strlist_has(&add_groups, optarg))
-			strlist_add(&add_groups, optarg);
-		else if (c == 'r' && !strlist_has(&remove_groups, optarg))
-			strlist_add(&remove_groups, optarg);
-		else if (c == 'g' || c == 'r')
-			continue;	/* named twice */
-		else if (c == 't')
+		else if (c == 'g' || c == 'r') {
+			struct strlist *l = c == 'g' ? &add_groups :
+				&remove_groups;
+
+			if (!strlist_has(l, optarg))	/* once if named twice */
+				strlist_add(l, optarg);
+		} else if (c == 't')
 			take = true;
 		else
 			bad = 1;

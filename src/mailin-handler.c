@@ -2038,7 +2038,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	int ret;
 
 	if (v->notice <= MAILIN_NOTICE_NONE ||
-	    v->notice > MAILIN_NOTICE_NOT_READABLE) {
+	    (size_t)v->notice >= N_ELEMENTS(T_ASIDE)) {
 		*error_r = xstrdup("set-aside notice of an unknown kind");
 		return -1;
 	}

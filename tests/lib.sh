@@ -167,10 +167,10 @@ for_nobody() {
 # as_nobody PROGRAM [ARG...]: PROGRAM run as the user nobody, as a
 # service's own user would run it (root only; see for_nobody).
 as_nobody() {
-	p=$(for_nobody "$1") || return 99
+	_as_nobody_p=$(for_nobody "$1") || return 99
 	shift
 	setpriv --reuid=nobody --regid="$(id -g nobody)" --clear-groups \
-		"$p" "$@"
+		"$_as_nobody_p" "$@"
 }
 
 # hold_write_lock DB: another writer holds DB's write lock, as cirmd

@@ -15,12 +15,10 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not install
 command -v python3 >/dev/null || skip_all "python3 not installed (apt-get install python3)"
 
 # Postfix's unprivileged processes must reach the queue and the instance,
-# and the pipe user the program: a copy, since the build tree may be
-# where that user cannot go (a clone in /root, which is 0700).
+# and the pipe user the program (for_nobody: a copy, as the build tree
+# may be where that user cannot go).
 chmod 711 "$T"
-mkdir -m 0755 "$T/bin" || exit 99
-MAILGATE=$T/bin/cirm-mailgate
-cp "$top_builddir/cirm-mailgate" "$MAILGATE" || exit 99
+MAILGATE=$(for_nobody "$top_builddir/cirm-mailgate") || exit 99
 "$CIRMCTL" init "$I" >/dev/null || exit 99
 {
 	echo "template_dir = $(cd "$top_srcdir" && pwd)/templates"

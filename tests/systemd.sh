@@ -67,18 +67,15 @@ Gatlampan vid skolan lyser inte.
 EOF
 chown -R nobody:nogroup "$I"
 chmod 0755 "$T"
-# The service user runs copies: the build tree may be where it cannot go
-# (a clone in /root, which is 0700). cirmd starts the cirm-gateway
-# beside it.
-mkdir -m 0755 "$T/bin" || exit 99
-cp "$top_builddir/cirmd" "$top_builddir/cirm-gateway" "$T/bin/" || exit 99
+# The service user runs a copy (for_nobody), with cirm-gateway beside it.
+cirmd=$(for_nobody "$top_builddir/cirmd") || exit 99
 unshare --mount sh -c '
 	mount --bind "$1" "$1" && mount -o remount,bind,ro / || exit 99
 	if touch /probe-$$ 2>/dev/null; then rm -f /probe-$$; exit 98; fi
 	exec setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		--no-new-privs --inh-caps=-all --bounding-set=-all \
 		"$2" -c "$3" 2>"$1/cirmd.log"
-' sandbox "$I" "$T/bin/cirmd" "$C" &
+' sandbox "$I" "$cirmd" "$C" &
 pid=$!
 i=0
 while [ -z "$(find "$I/maildir/outbound" -type f 2>/dev/null)" ] && [ $i -lt 150 ]; do
