@@ -17,6 +17,7 @@
 
 #include "gateway.h"
 #include "log.h"
+#include "mailin.h"
 #include "secret.h"
 #include "tls.h"
 #include "util.h"
@@ -931,9 +932,9 @@ mark_leftovers(struct imap *im)
 static int
 give_up(struct imap *im, uint32_t uid)
 {
-	char *raw = xasprintf("X-Cirm-Unfetchable: the IMAP server failed %d "
-			      "times to deliver UID %" PRIu32 "\r\n\r\n",
-			      im->bad_tries, uid);
+	char *raw = xasprintf("X-Cirm-Unfetchable: " MAILIN_UNFETCHABLE_FAILED
+			      "%d" MAILIN_UNFETCHABLE_UID "%" PRIu32
+			      "\r\n\r\n", im->bad_tries, uid);
 	int r = deliver(im, uid, raw, strlen(raw), 0);
 
 	free(raw);

@@ -230,10 +230,6 @@ trim_end(char *s)
 	s[n] = '\0';
 }
 
-/* Marks that the text of an HTML mail puts around bold, underlined
-   and italic words: Gmail and Thunderbird write "*#notering*". */
-static const char emphasis[] = "*_/";
-
 /* The command on LINE (LEN bytes, past its blanks) as written without
    the marks of emphasis around it, or NULL when LINE is no command: it
    starts with '#', or with '#' in bold, underlined or italics
@@ -251,8 +247,8 @@ command_line(const char *line, size_t len)
 		trim_end(c);
 		return c;
 	}
-	if (len < 2 || line[0] == '\0' || strchr(emphasis, line[0]) == NULL ||
-	    line[1] != '#')
+	/* the marks: Gmail and Thunderbird write "*#notering*" */
+	if (len < 2 || !mime_command_start(line))
 		return NULL;
 	mark = line[0];
 	c = xstrndup(line + 1, len - 1);

@@ -917,8 +917,8 @@ oversize_mark(const char *value)
 static bool
 unfetchable_mark(const char *value)
 {
-	static const char failed[] = "the IMAP server failed ",
-			  uid[] = " times to deliver UID ";
+	static const char failed[] = MAILIN_UNFETCHABLE_FAILED,
+			  uid[] = MAILIN_UNFETCHABLE_UID;
 	const char *p = value;
 	size_t n;
 

@@ -11,6 +11,13 @@
 #include "mime.h"
 #include "store.h"
 
+/* The note the IMAP gateway queues for a mail its server fails to
+   deliver: "X-Cirm-Unfetchable: " MAILIN_UNFETCHABLE_FAILED N
+   MAILIN_UNFETCHABLE_UID UID. The engine takes only these words for
+   the mark (see unfetchable_mark in mailin.c). */
+#define MAILIN_UNFETCHABLE_FAILED "the IMAP server failed "
+#define MAILIN_UNFETCHABLE_UID " times to deliver UID "
+
 /* Inbound mail, from an inbox row to its one place: a new case, a
    follow-up on a case, a recognised bounce or automatic reply recorded
    on its case, a duplicate dropped, or the quarantine with a reason. */

@@ -385,10 +385,8 @@ unix_newlines(char *s)
 	*o = '\0';
 }
 
-/* Whether S starts a handler's command: '#', or '#' in bold, underlined
-   or italics as the text of an HTML mail has it ("*#notering*"). */
-static bool
-command_start(const char *s)
+bool
+mime_command_start(const char *s)
 {
 	return s[0] == '#' ||
 	       ((s[0] == '*' || s[0] == '_' || s[0] == '/') && s[1] == '#');
@@ -422,7 +420,7 @@ unflow(const char *text, int delsp)
 		/* a line of its own starting with '#' is a handler's command
 		   even when a client left a space after it, in bold too
 		   ("*#notering*") */
-		if (depth < 0 && command_start(s + strspn(s, " ")))
+		if (depth < 0 && mime_command_start(s + strspn(s, " ")))
 			soft = 0;
 		/* no flowing across quote levels, nor into an empty line: a
 		   stray space before a blank line keeps the paragraph */

@@ -2,6 +2,7 @@
 #ifndef CIRM_MIME_H
 #define CIRM_MIME_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -90,6 +91,10 @@ void mime_free(struct mime_message **msg);
 /* Whether part P is kept as a file of its own: an attachment or an
    enclosed message. */
 int mime_part_is_file(const struct mime_part *p);
+/* Whether S starts a handler's command: '#', or '#' behind a mark of
+   emphasis ('*', '_', '/') as the text of an HTML mail has bold,
+   underlined or italic words ("*#notering*"). */
+bool mime_command_start(const char *s);
 /* Whether P is a file in Outlook's TNEF ("winmail.dat", its RTF format's
    attachments and formatting), which hardly any other mail client can
    open. store_attachments_copy knows it the same way. */
