@@ -59,11 +59,8 @@ warn_unknown(const struct cfg *cfg, struct store *store,
 	}
 	where = cfg_blame(cfg, CFG_CASE_RETENTION);
 	for (size_t i = 0; i < unknown.n; i++)
-		/* TRANSLATORS: the first %s is "cirm.conf:LINE: case_retention
-		   = VALUE", the last the workflow ids there are */
-		ctl_error(_("%s: no workflow %s has run on this instance (its "
-			    "workflows: %s), so none of its cases is ever "
-			    "removed"), where, unknown.v[i], known);
+		ctl_error(_(RETENTION_UNKNOWN_WORKFLOW), where, unknown.v[i],
+			  known);
 	free(where);
 	free(known);
 	strlist_clear(&unknown);

@@ -186,10 +186,8 @@ check_retention(struct daemon *d)
 	}
 	where = cfg_blame(d->cfg, CFG_CASE_RETENTION);
 	for (size_t i = 0; i < unknown.n; i++) {
-		char *msg = xasprintf("%s: no workflow %s has run on this "
-				      "instance (its workflows: %s), so none "
-				      "of its cases is ever removed",
-				      where, unknown.v[i], known);
+		char *msg = xasprintf(RETENTION_UNKNOWN_WORKFLOW, where,
+				      unknown.v[i], known);
 
 		warn_config(d, msg);
 		free(msg);

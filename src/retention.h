@@ -61,6 +61,13 @@ int retention_run(struct store *store, const struct retention *r,
 int retention_unknown_workflows(const struct retention *r,
 				struct store *store, struct strlist *unknown,
 				char **known_r, char **error_r);
+/* What cirmd logs (as it is) and cirmctl says (translated) of each:
+   "cirm.conf:LINE: case_retention = VALUE", the workflow, the workflow
+   ids there are. */
+#define RETENTION_UNKNOWN_WORKFLOW \
+	/* TRANSLATORS: cirm.conf:LINE: SETTING, workflow, workflow ids */ \
+	N_("%s: no workflow %s has run on this instance (its workflows: " \
+	   "%s), so none of its cases is ever removed")
 
 /* Whether TEXT is a quarantine_retention: "none" or an ISO 8601 period
    in calendar time (P90D). 0, or -1 with *error_r. */
