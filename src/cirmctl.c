@@ -13,7 +13,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,15 +224,12 @@ ctl_open_store(const struct cfg *cfg, struct store **store_r)
 		  access(slash != NULL ? dir : ".", W_OK) < 0);
 	free(dir);
 	if (denied) {
-		struct passwd *pw = getpwuid(st.st_uid);
-		char uid[24];
+		char owner[USER_NAME_SIZE];
 
-		snprintf(uid, sizeof(uid), "%ld", (long)st.st_uid);
+		user_name(st.st_uid, owner);
 		ctl_error(_("%s: permission denied: the database belongs to "
 			    "user %s; run cirmctl as that user (for example "
-			    "with sudo -u %s)"), path,
-			  pw != NULL ? pw->pw_name : uid,
-			  pw != NULL ? pw->pw_name : uid);
+			    "with sudo -u %s)"), path, owner, owner);
 	} else {
 		ctl_error("%s", err);
 	}

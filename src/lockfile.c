@@ -8,7 +8,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,18 +20,13 @@
 static char *
 open_error(const char *path, int e)
 {
-	struct passwd *pw;
 	struct stat st;
-	char owner[24], me[24];
+	char owner[USER_NAME_SIZE], me[USER_NAME_SIZE];
 
 	if (e != EACCES || stat(path, &st) < 0 || st.st_uid == geteuid())
 		return xasprintf("%s: %s", path, strerror(e));
-	snprintf(owner, sizeof(owner), "%ld", (long)st.st_uid);
-	snprintf(me, sizeof(me), "%ld", (long)geteuid());
-	if ((pw = getpwuid(st.st_uid)) != NULL)
-		snprintf(owner, sizeof(owner), "%s", pw->pw_name);
-	if ((pw = getpwuid(geteuid())) != NULL)
-		snprintf(me, sizeof(me), "%s", pw->pw_name);
+	user_name(st.st_uid, owner);
+	user_name(geteuid(), me);
 	return xasprintf(_("%s: %s: the file belongs to user %s, and this is "
 			   "user %s: remove it while no cirm program runs, or "
 			   "give it to %s"), path, strerror(e), owner, me, me);

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +21,15 @@
 char *
 secret_owner_error(const char *path, int e)
 {
-	struct passwd *pw;
 	struct stat st;
-	char uid[24];
+	char owner[USER_NAME_SIZE];
 
 	if (e != EACCES || stat(path, &st) < 0 || st.st_uid == geteuid())
 		return NULL;
-	pw = getpwuid(st.st_uid);
-	snprintf(uid, sizeof(uid), "%ld", (long)st.st_uid);
+	user_name(st.st_uid, owner);
 	return xasprintf(_("%s: permission denied: the file belongs to user "
 			   "%s; run this as that user (for example with "
-			   "sudo -u %s)"), path, pw != NULL ? pw->pw_name : uid,
-			 pw != NULL ? pw->pw_name : uid);
+			   "sudo -u %s)"), path, owner, owner);
 }
 
 /* Why PATH did not open (errno). */

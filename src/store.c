@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +53,10 @@ unwritable(const char *path)
 		return NULL;
 	}
 	{
-		struct passwd *pw = getpwuid(geteuid());
-		char uid[24], *out;
+		char me[USER_NAME_SIZE], *out;
 
-		snprintf(uid, sizeof(uid), "%ld", (long)geteuid());
 		out = xasprintf(_("%s is read-only for user %s (%s)"), file,
-				pw != NULL ? pw->pw_name : uid, why);
+				user_name(geteuid(), me), why);
 		free(file);
 		return out;
 	}

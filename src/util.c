@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -617,4 +618,16 @@ text_excerpt(const char *text, size_t max)
 		memcpy(out + n, "...", 3), n += 3;
 	out[n] = '\0';
 	return out;
+}
+
+const char *
+user_name(unsigned long uid, char buf[USER_NAME_SIZE])
+{
+	struct passwd *pw = getpwuid((uid_t)uid);
+
+	if (pw != NULL)
+		snprintf(buf, USER_NAME_SIZE, "%s", pw->pw_name);
+	else
+		snprintf(buf, USER_NAME_SIZE, "%lu", uid);
+	return buf;
 }

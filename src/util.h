@@ -52,6 +52,10 @@ int64_t cirm_now(void);
 char *local_day(int64_t t, char buf[LOCAL_DAY_SIZE]);
 /* The local time of T to the minute, "YYYY-MM-DD HH:MM", as cirm's
    mail and cirmctl show times, in BUF, or "?" likewise; returns BUF. */
+/* The name of user UID, or its number when it has none, in BUF. */
+#define USER_NAME_SIZE 64
+const char *user_name(unsigned long uid, char buf[USER_NAME_SIZE]);
+
 #define LOCAL_MINUTE_SIZE 32
 char *local_minute(int64_t t, char buf[LOCAL_MINUTE_SIZE]);
 
