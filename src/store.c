@@ -574,6 +574,24 @@ store_summary(struct store *store, struct store_summary *sum_r,
 	return summarise(store->db, sum_r, error_r);
 }
 
+/* Opens PATH, a database file not the instance's own (a backup), to
+   read it: read-write only for a WAL's shared memory; nothing is
+   written, and an older schema is not brought up to date. 0, or -1. */
+static int
+open_file(const char *path, sqlite3 **db_r, char **error_r)
+{
+	if (sqlite3_open_v2(path, db_r, SQLITE_OPEN_READWRITE, NULL) !=
+	    SQLITE_OK) {
+		*error_r = xasprintf("%s: %s", path, *db_r != NULL ?
+				     sqlite3_errmsg(*db_r) : "out of memory");
+		sqlite3_close(*db_r);
+		*db_r = NULL;
+		return -1;
+	}
+	sqlite3_busy_timeout(*db_r, 5000);
+	return 0;
+}
+
 int
 store_summary_file(const char *path, struct store_summary *sum_r,
 		   char **error_r)
@@ -582,16 +600,8 @@ store_summary_file(const char *path, struct store_summary *sum_r,
 	char *err = NULL;
 	int r;
 
-	/* read-write only for a WAL's shared memory: nothing is written,
-	   and an older schema is not brought up to date */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		*error_r = xasprintf("%s: %s", path, db != NULL ?
-				     sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+	if (open_file(path, &db, error_r) < 0)
 		return -1;
-	}
-	sqlite3_busy_timeout(db, 5000);
 	r = summarise(db, sum_r, &err);
 	if (r < 0) {
 		*error_r = xasprintf(_("%s: not a cirm database (%s)"), path,
@@ -681,15 +691,8 @@ store_file_check(const char *path, char **error_r)
 	const char *text;
 	int rc;
 
-	/* read-write only for a WAL's shared memory: nothing is written */
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		*error_r = xasprintf("%s: %s", path, db != NULL ?
-				     sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+	if (open_file(path, &db, error_r) < 0)
 		return -1;
-	}
-	sqlite3_busy_timeout(db, 5000);
 	rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &st, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(st);
@@ -728,13 +731,8 @@ store_restore(struct store *store, const char *from, const char *keep,
 	}
 	if (store_backup(store, keep, error_r) < 0)
 		goto fail;
-	/* read-write only for a WAL's shared memory: nothing is written */
-	if (sqlite3_open_v2(from, &src, SQLITE_OPEN_READWRITE, NULL) !=
-	    SQLITE_OK) {
-		*error_r = xasprintf("%s: %s", from, src != NULL ?
-				     sqlite3_errmsg(src) : "out of memory");
+	if (open_file(from, &src, error_r) < 0)
 		goto fail;
-	}
 	if (summarise(src, &sum, &err) < 0 || sum.schema < 1) {
 		*error_r = xasprintf(_("%s: not a cirm database (%s)"), from,
 				     err != NULL ? err : "no schema");
