@@ -43,14 +43,14 @@ check_all() {
 	if eval "$_check_cond"; then ok "$_check_desc"; else not_ok "$_check_desc"; fi
 }
 
-# housekeeping CONF LOG: runs cirmd on CONF without gateways until its
-# housekeeping has run once (it logs "spool prune:" last; 10 s at most),
-# then stops it; its log goes to LOG.
+# housekeeping CONF LOG [PATTERN]: runs cirmd on CONF without gateways
+# until its log (LOG) has PATTERN, by default until its housekeeping has
+# run once (it logs "spool prune:" last); 10 s at most; then stops it.
 housekeeping() {
 	"$CIRMD" -c "$1" --no-gateways >/dev/null 2>"$2" &
 	_hk_pid=$!
 	_hk_w=0
-	while ! grep -q 'spool prune:' "$2" && [ $_hk_w -lt 100 ]; do
+	while ! grep -q "${3:-spool prune:}" "$2" && [ $_hk_w -lt 100 ]; do
 		sleep 0.1
 		_hk_w=$((_hk_w + 1))
 	done

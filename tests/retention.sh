@@ -232,15 +232,7 @@ check "the workflows it has, and '*': no warning" [ -z "$err" ]
 # The housekeeping off (spool_prune_interval = 0): the retention with
 # it, which cirmd says rather than keep every case unseen.
 printf 'spool_prune_interval = 0\n' >>"$C"
-"$CIRMD" -c "$C" --no-gateways >/dev/null 2>"$T/f.log" &
-pid=$!
-i=0
-while ! grep -q 'started' "$T/f.log" && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-kill -TERM $pid
-wait $pid
+housekeeping "$C" "$T/f.log" started
 check "housekeeping off with a retention set: cirmd says it is not applied" \
 	grep -q "cirm.conf:$(wc -l <"$C"): spool_prune_interval = 0: cirmd's housekeeping is off, and with it case_retention and quarantine_retention" "$T/f.log"
 sed -i '/^spool_prune_interval = 0$/d' "$C"
