@@ -198,7 +198,7 @@ ctl_open_store(const struct cfg *cfg, struct store **store_r)
 	char *err = NULL;
 
 	const char *path = cfg_str(cfg, CFG_DATABASE);
-	char *dir, *slash;
+	char *dir;
 	struct stat st;
 	int denied;
 
@@ -216,12 +216,9 @@ ctl_open_store(const struct cfg *cfg, struct store **store_r)
 		free(err);
 		return -1;
 	}
-	dir = xstrdup(path);
-	if ((slash = strrchr(dir, '/')) != NULL)
-		*slash = '\0';
+	dir = path_dir(path);
 	denied = st.st_uid != geteuid() &&
-		 (access(path, R_OK | W_OK) < 0 ||
-		  access(slash != NULL ? dir : ".", W_OK) < 0);
+		 (access(path, R_OK | W_OK) < 0 || access(dir, W_OK) < 0);
 	free(dir);
 	if (denied) {
 		char owner[USER_NAME_SIZE];

@@ -673,11 +673,9 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	   user's, the database's owner (or its directory's, for a new
 	   one) */
 	if (fresh) {
-		char *d = xstrdup(database), *slash = strrchr(d, '/');
+		char *d = path_dir(database);
 
-		if (slash != NULL)
-			slash[slash == d ? 1 : 0] = '\0';
-		r = stat(slash != NULL ? d : ".", &sb);
+		r = stat(d, &sb);
 		free(d);
 	} else {
 		r = stat(database, &sb);

@@ -40,11 +40,7 @@ unwritable(const char *path)
 		}
 	}
 	if (why == NULL && missing) {
-		const char *slash = strrchr(path, '/');
-
-		file = slash == NULL ? xstrdup(".") :
-		       xstrndup(path, slash == path ? 1 :
-					      (size_t)(slash - path));
+		file = path_dir(path);
 		if (faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) < 0)
 			why = strerror(errno);
 	}

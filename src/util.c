@@ -244,13 +244,20 @@ mkdir_p(const char *dir, unsigned int mode)
 	return ret;
 }
 
+char *
+path_dir(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash == NULL ? xstrdup(".") :
+	       slash == path ? xstrdup("/") :
+			       xstrndup(path, (size_t)(slash - path));
+}
+
 int
 fsync_parent(const char *path)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash == NULL ? xstrdup(".") :
-		    slash == path ? xstrdup("/") :
-				    xstrndup(path, (size_t)(slash - path));
+	char *dir = path_dir(path);
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), ret = 0;
 
 	free(dir);

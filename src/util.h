@@ -89,6 +89,9 @@ int write_file_atomic(const char *path, const void *data, size_t len,
 /* Makes a rename or a new name in PATH's directory durable. 0, or -1
    with errno set. */
 int fsync_parent(const char *path);
+/* The directory PATH is in: "." for a bare name, "/" for one in the
+   root. Newly allocated. */
+char *path_dir(const char *path);
 
 /* The line (from 1) of the first byte of TEXT that is not part of
    well-formed UTF-8, or 0 when all of it is. */
