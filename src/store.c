@@ -26,18 +26,18 @@ unwritable(const char *path)
 	char *file = NULL, *why = NULL;
 	int missing = 0;
 
-	for (size_t i = 0; why == NULL && i < N_ELEMENTS(suffix); i++) {
+	for (size_t i = 0; i < N_ELEMENTS(suffix); i++) {
+		int r;
+
 		file = xasprintf("%s%s", path, suffix[i]);
-		if (faccessat(AT_FDCWD, file, W_OK, AT_EACCESS) == 0)
-			;
-		else if (errno == ENOENT)
-			missing = 1;
-		else
+		r = faccessat(AT_FDCWD, file, W_OK, AT_EACCESS);
+		if (r < 0 && errno != ENOENT) {
 			why = strerror(errno);
-		if (why == NULL) {
-			free(file);
-			file = NULL;
+			break;
 		}
+		missing |= r < 0;	/* to be made */
+		free(file);
+		file = NULL;
 	}
 	if (why == NULL && missing) {
 		file = path_dir(path);
