@@ -11,7 +11,6 @@
 #include "token.h"
 #include "workflow-run.h"
 
-#include <openssl/rand.h>
 
 #include <dirent.h>
 #include <stdio.h>
@@ -580,10 +579,12 @@ new_message_id(const struct flow *fl, const char *what)
 	unsigned char r[8];
 	char hex[17];
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		abort();
-	for (size_t i = 0; i < sizeof(r); i++)
-		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	random_bytes(r, sizeof(r));
+	for (size_t i = 0; i < sizeof(r); i++) {
+		hex[2 * i] = "0123456789abcdef"[r[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[r[i] & 15];
+	}
+	hex[2 * sizeof(r)] = '\0';
 	/* The time first, fixed width: the Message-ID indexes of message
 	   and outbox then grow at their end, where the pages of the last
 	   messages are, instead of one page per message somewhere among

@@ -6,7 +6,6 @@
 #include "util.h"
 
 #include <idn2.h>
-#include <openssl/rand.h>
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -168,8 +167,7 @@ mailout_new_message_id(const char *address)
 	unsigned char r[12];
 	char h[2 * sizeof(r) + 1];
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		abort();
+	random_bytes(r, sizeof(r));
 	for (size_t i = 0; i < sizeof(r); i++) {
 		h[2 * i] = (char)(hex[r[i] >> 4] | 0x20);
 		h[2 * i + 1] = (char)(hex[r[i] & 15] | 0x20);
@@ -832,8 +830,7 @@ new_boundary(char out[40])
 {
 	unsigned char r[12];
 
-	if (RAND_bytes(r, sizeof(r)) != 1)
-		abort();
+	random_bytes(r, sizeof(r));
 	memcpy(out, "=_cirm_", 7);
 	for (size_t i = 0; i < sizeof(r); i++) {
 		out[7 + 2 * i] = hex[r[i] >> 4];
