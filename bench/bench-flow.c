@@ -909,11 +909,14 @@ cmd_events(const char *srcdir, const char *db, long nevents, long ntimers)
 	}
 	ev_now = sql_int(&b, "SELECT max(at) FROM event") + 3600;
 	fire_now = ev_now + nevents + 60 * 86400;
+	if (getenv("BENCH_SQL_PROFILE") != NULL)
+		store_profile_start(b.store);
 	t = now_ms();
 	c = cpu_s();
 	apply_events(&b, nevents, ev_now);
 	events_s = (now_ms() - t) / 1e3;
 	events_cpu = cpu_s() - c;
+	store_profile_stop(b.store, stderr, nevents, "event");
 	t = now_ms();
 	c = cpu_s();
 	fired = fire_timers(&b, ntimers, fire_now);

@@ -5,6 +5,7 @@
 #include "store.h"
 
 #include <sqlite3.h>
+#include <stdio.h>
 #include <time.h>
 
 #define STORE_GROUPS_SEEN 8
@@ -41,7 +42,16 @@ struct store {
 	} *cache; /* grows: one entry for each statement text used */
 	size_t ncache, cache_cap;
 	struct store_checkpointer *checkpointer; /* or NULL */
+	struct store_profile *profile; /* store-profile.c, or NULL */
 };
+
+/* store-profile.c: sums the time of each statement from now on, until
+   store_profile_stop writes the table to OUT (NULL: nowhere), per PER
+   UNITs of work when PER > 0 ("event", say). store_open starts it when
+   CIRM_SQL_PROFILE is set, and store_free stops it to stderr. */
+void store_profile_start(struct store *store);
+void store_profile_stop(struct store *store, FILE *out, long per,
+			const char *unit);
 
 /* store-vfs.c: the VFS that gathers WAL appends into one write. Register
    once, before the first connection; store_vfs_name() is its name for

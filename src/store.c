@@ -468,6 +468,8 @@ store_open(const char *path, const struct store_settings *set,
 		store_free(&store);
 		return -1;
 	}
+	if (getenv("CIRM_SQL_PROFILE") != NULL)
+		store_profile_start(store);
 	*store_r = store;
 	return 0;
 }
@@ -480,6 +482,7 @@ store_free(struct store **storep)
 	if (store == NULL)
 		return;
 	store_checkpointer_stop(store);
+	store_profile_stop(store, stderr, 0, NULL);
 	store_groups_forget(store);
 	for (size_t i = 0; i < store->ncache; i++)
 		sqlite3_finalize(store->cache[i].stmt);

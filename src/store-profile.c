@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* Where a connection's time goes, statement by statement: with
+   CIRM_SQL_PROFILE set in the environment, a connection sums the time
+   SQLite reports for each statement (SQLITE_TRACE_PROFILE: its steps,
+   with the triggers it fires) by statement text, and writes the table
+   to stderr when it is closed. Statement texts hold no data (values are
+   bound), so the table is safe to show. For developers and benchmarks
+   (bench/README, "Profiling"). */
+#include "config.h"
+#include "store-private.h"
+#include "util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define PROFILE_STATEMENTS 256
+
+struct store_profile {
+	struct profile_row {
+		char *sql;
+		int64_t ns;
+		long runs;
+	} rows[PROFILE_STATEMENTS];
+	size_t n;
+};
+
+static int
+on_profile(unsigned type, void *ctx, void *p, void *x)
+{
+	struct store_profile *pr = ctx;
+	const char *sql = sqlite3_sql(p);
+	size_t i;
+
+	(void)type;
+	if (sql == NULL)
+		return 0;
+	for (i = 0; i < pr->n; i++)
+		if (strcmp(pr->rows[i].sql, sql) == 0)
+			break;
+	if (i == pr->n) {
+		if (pr->n == PROFILE_STATEMENTS)
+			return 0;
+		pr->rows[pr->n++].sql = xstrdup(sql);
+	}
+	pr->rows[i].ns += *(sqlite3_int64 *)x;
+	pr->rows[i].runs++;
+	return 0;
+}
+
+void
+store_profile_start(struct store *store)
+{
+	store_profile_stop(store, NULL, 0, NULL);
+	store->profile = xcalloc(1, sizeof(*store->profile));
+	sqlite3_trace_v2(store->db, SQLITE_TRACE_PROFILE, on_profile,
+			 store->profile);
+}
+
+static int
+cmp_time(const void *a, const void *b)
+{
+	int64_t x = ((const struct profile_row *)a)->ns;
+	int64_t y = ((const struct profile_row *)b)->ns;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void
+store_profile_stop(struct store *store, FILE *out, long per,
+		   const char *unit)
+{
+	struct store_profile *pr = store->profile;
+	int64_t total = 0;
+
+	if (pr == NULL)
+		return;
+	sqlite3_trace_v2(store->db, 0, NULL, NULL);
+	store->profile = NULL;
+	qsort(pr->rows, pr->n, sizeof(*pr->rows), cmp_time);
+	for (size_t i = 0; i < pr->n; i++)
+		total += pr->rows[i].ns;
+	if (out != NULL && per > 0)
+		fprintf(out, "sql: %.1f ms in %zu statements, %.1f us a %s; "
+			"each: ms, runs, us a run, us a %s, statement\n",
+			(double)total / 1e6, pr->n,
+			(double)total / 1e3 / (double)per, unit, unit);
+	else if (out != NULL)
+		fprintf(out, "sql: %.1f ms in %zu statements; each: ms, runs, "
+			"us a run, statement\n", (double)total / 1e6, pr->n);
+	for (size_t i = 0; out != NULL && i < pr->n; i++) {
+		struct profile_row *r = &pr->rows[i];
+
+		fprintf(out, "sql: %8.1f %8ld %7.1f", (double)r->ns / 1e6,
+			r->runs, (double)r->ns / 1e3 / (double)r->runs);
+		if (per > 0)
+			fprintf(out, " %7.1f", (double)r->ns / 1e3 / (double)per);
+		fprintf(out, "  %.110s\n", r->sql);
+	}
+	for (size_t i = 0; i < pr->n; i++)
+		free(pr->rows[i].sql);
+	free(pr);
+}
