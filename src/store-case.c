@@ -7,6 +7,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 /* Takes the next number of PREFIX and YEAR. Inside the caller's
@@ -596,7 +597,12 @@ store_message_add(struct store *store, int64_t case_id,
 	store_bind_id(st, 5, m->contact_id);
 	store_bind_text(st, 6, m->rfc_message_id);
 	store_bind_text(st, 7, m->subject);
-	store_bind_text(st, 8, m->body_full);
+	/* a mail with nothing to strip (a third of them) keeps its text
+	   once: body_full NULL means "as body_stripped" */
+	store_bind_text(st, 8, m->body_full != NULL &&
+			       m->body_stripped != NULL &&
+			       strcmp(m->body_full, m->body_stripped) == 0 ?
+			       NULL : m->body_full);
 	store_bind_text(st, 9, m->body_stripped);
 	sqlite3_bind_int64(st, 10, m->at);
 	store_bind_text(st, 11, m->kind != NULL ? m->kind : "mail");

@@ -1023,8 +1023,9 @@ store_case_citizen_texts(struct store *store, int64_t case_id, char **texts_r,
 	/* by the message index on case_id; a case's mail from citizens is
 	   a few messages */
 	static const char sql[] =
-		"SELECT group_concat(body_full, char(10)) FROM (SELECT "
-		"m.body_full FROM message m JOIN contact c ON c.id = "
+		"SELECT group_concat(body, char(10)) FROM (SELECT "
+		"coalesce(m.body_full, m.body_stripped) AS body FROM message m "
+		"JOIN contact c ON c.id = "
 		"m.contact_id WHERE m.case_id = ? AND m.direction = 'in' AND "
 		"m.visibility = 'public' AND c.kind <> 'handler' ORDER BY m.id "
 		"DESC LIMIT 20)";

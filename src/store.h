@@ -316,7 +316,9 @@ struct store_message_new {
 	const char *rfc_message_id, *in_reply_to, *subject;
 	/* The text as it came, and the new text alone (quotes and
 	   signature stripped); BODY_FULL is NULL when the two are the same
-	   (our own messages, SMS), so that a text is not stored twice. */
+	   (our own messages, SMS), so that a text is not stored twice:
+	   store_message_add stores it so when they are equal, and readers
+	   take coalesce(body_full, body_stripped). */
 	const char *body_full, *body_stripped;
 	const char *raw_sha256; /* the raw message (store_raw_put), or NULL */
 	const char *dedupe_key; /* what makes a second delivery a duplicate */
@@ -951,7 +953,7 @@ int store_citizen_open_cases(struct store *store, int64_t citizen_id,
 				       void *ctx),
 			     void *ctx, char **error_r);
 
-/* The texts (body_full) of the newest 20 public messages that came in on
+/* The texts (as they came) of the newest 20 public messages that came in on
    case CASE_ID from anyone but handlers (the citizen's own mails), one
    after the other in *TEXTS_R (caller frees; "" for none). 0, or -1. */
 int store_case_citizen_texts(struct store *store, int64_t case_id,

@@ -683,6 +683,46 @@ START_TEST(test_fulltext_index)
 }
 END_TEST
 
+/* A text with nothing stripped is stored once (body_full NULL), and
+   reads back whole; the citizen's texts of a case (for a handler's
+   interleaved answer) are those texts, SMS ones (stored the same way)
+   among them. */
+START_TEST(test_text_stored_once)
+{
+	struct store *store = open_db(dbpath);
+	char number[STORE_CASE_NUMBER_MAX], *err = NULL, *texts = NULL;
+	struct store_message_new m = {
+		.direction = "in", .channel = "email", .subject = "Gatlampa",
+		.body_full = "Lampan lyser inte.",
+		.body_stripped = "Lampan lyser inte.", .at = 1,
+	};
+	int64_t case_id, id, anna;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_contact_add(store, STORE_CITIZEN, "Anna", NULL,
+					   "sv", &anna, &err), 0);
+	m.contact_id = anna;
+	case_id = create_case(store, 1790000000, number);
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	m.body_full = "Den blinkar nu.\n\n> Lampan lyser inte.";
+	m.body_stripped = "Den blinkar nu.";
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	m.channel = "sms";
+	m.body_full = NULL;
+	m.body_stripped = "Nu är den släckt.";
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM message WHERE "
+				    "body_full IS NULL"), 2);
+	ck_assert_int_eq(store_case_citizen_texts(store, case_id, &texts,
+						  &err), 0);
+	ck_assert_str_eq(texts, "Nu är den släckt.\nDen blinkar nu.\n\n"
+			 "> Lampan lyser inte.\nLampan lyser inte.");
+	free(texts);
+	store_free(&store);
+}
+END_TEST
+
 static int
 collect_line(const struct store_case_line *c, void *ctx)
 {
@@ -1367,6 +1407,7 @@ store_suite(void)
 	tcase_add_test(data, test_group_lookup);
 	tcase_add_test(data, test_contacts);
 	tcase_add_test(data, test_fulltext_index);
+	tcase_add_test(data, test_text_stored_once);
 	tcase_add_test(data, test_fulltext_search);
 	tcase_add_test(data, test_inbox);
 	tcase_add_test(data, test_inbox_raw_once);
