@@ -16,8 +16,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 static void
 oom(void)
 {
@@ -639,28 +637,4 @@ user_name(unsigned long uid, char buf[USER_NAME_SIZE])
 	else
 		snprintf(buf, USER_NAME_SIZE, "%lu", uid);
 	return buf;
-}
-
-#define RANDOM_BUFFER 512
-
-void
-random_bytes(void *out, size_t n)
-{
-	static __thread unsigned char buf[RANDOM_BUFFER];
-	static __thread size_t left;
-	static __thread pid_t owner;
-	pid_t pid = getpid();
-
-	if (n > 64)
-		abort();
-	if (left < n || owner != pid) {
-		if (RAND_bytes(buf, sizeof(buf)) != 1)
-			abort();
-		left = sizeof(buf);
-		owner = pid;
-	}
-	memcpy(out, buf + sizeof(buf) - left, n);
-	/* used bytes are not left lying about */
-	memset(buf + sizeof(buf) - left, 0, n);
-	left -= n;
 }
