@@ -23,7 +23,12 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/cirm-e2e.XXXXXX")
 pid=
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -n "${BENCH_KEEP:-}" ] && echo "kept: $tmp" || rm -rf "$tmp"
+	# BENCH_E2E_LEAVE: run.sh removes it with its other instances
+	if [ -n "${BENCH_KEEP:-}" ]; then
+		echo "kept: $tmp"
+	elif [ -z "${BENCH_E2E_LEAVE:-}" ]; then
+		rm -rf "$tmp"
+	fi
 }
 trap cleanup EXIT INT TERM
 
