@@ -751,13 +751,23 @@ count_containers(const char *s, size_t len)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i + 8 <= len; i++) {
-		if ((s[i] == 'm' || s[i] == 'M') &&
-		    (s[i + 1] == 'u' || s[i + 1] == 'U' || s[i + 1] == 'e' ||
-		     s[i + 1] == 'E') &&
-		    (type_at(s, len, i, "multipart") ||
-		     type_at(s, len, i, "message")))
-			n++;
+	/* each 'm', then each 'M': memchr finds them many times faster
+	   than a look at every byte (this took a twentieth of reading a
+	   mail) */
+	for (const char *c = "mM"; *c != '\0'; c++) {
+		for (const char *p = s; len >= 8 && p <= s + len - 8; p++) {
+			size_t i;
+
+			p = memchr(p, *c, (size_t)(s + len - 7 - p));
+			if (p == NULL)
+				break;
+			i = (size_t)(p - s);
+			if ((s[i + 1] == 'u' || s[i + 1] == 'U' ||
+			     s[i + 1] == 'e' || s[i + 1] == 'E') &&
+			    (type_at(s, len, i, "multipart") ||
+			     type_at(s, len, i, "message")))
+				n++;
+		}
 	}
 	return n;
 }
@@ -800,8 +810,25 @@ header_length(const char *s, size_t len)
 	return len;
 }
 
+/* How many times C is in S (LEN bytes); memchr goes through a mail
+   many times faster than a loop over its bytes. */
+static size_t
+count_byte(const char *s, size_t len, char c)
+{
+	const char *p = s, *end = s + len;
+	size_t n = 0;
+
+	while (p < end && (p = memchr(p, c, (size_t)(end - p))) != NULL) {
+		n++;
+		p++;
+	}
+	return n;
+}
+
 /* What would overflow libetpan's stack in RAW (LEN bytes): 0, or -1
-   with *ERROR_R. */
+   with *ERROR_R. Comments are measured only when the message has more
+   '(' than they may nest deep (a scan of every byte took a twentieth of
+   reading a mail). */
 static int
 check_nesting(const char *raw, size_t len, char **error_r)
 {
@@ -810,7 +837,8 @@ check_nesting(const char *raw, size_t len, char **error_r)
 				     MIME_MAX_CONTAINERS);
 		return -1;
 	}
-	if (deepest_comment(raw, len) > MIME_MAX_COMMENT_DEPTH) {
+	if (count_byte(raw, len, '(') > MIME_MAX_COMMENT_DEPTH &&
+	    deepest_comment(raw, len) > MIME_MAX_COMMENT_DEPTH) {
 		*error_r = xasprintf("parentheses nested more than %d deep in "
 				     "one header field", MIME_MAX_COMMENT_DEPTH);
 		return -1;
