@@ -608,7 +608,11 @@ store_message_add(struct store *store, int64_t case_id,
 	store_bind_text(st, 11, m->kind != NULL ? m->kind : "mail");
 	store_bind_text(st, 12, m->in_reply_to);
 	store_bind_text(st, 13, m->raw_sha256);
-	store_bind_text(st, 14, m->dedupe_key);
+	/* a key that only repeats the Message-ID would be a second
+	   index entry, at a random place, for each mail that comes in */
+	store_bind_text(st, 14, store_dedupe_is_mid(m->dedupe_key,
+						    m->rfc_message_id) ?
+			       NULL : m->dedupe_key);
 	sqlite3_bind_int(st, 15, m->refused);
 	if (store_exec_stmt(store, st, "add message", error_r) < 0)
 		return -1;

@@ -10,18 +10,32 @@
 #include <stdio.h>
 #include <string.h>
 
+bool
+store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id)
+{
+	return dedupe_key != NULL && rfc_message_id != NULL &&
+	       strncmp(dedupe_key, "mid:", 4) == 0 &&
+	       strcmp(dedupe_key + 4, rfc_message_id) == 0;
+}
+
 int
 store_message_by_dedupe(struct store *store, const char *dedupe_key,
 			int64_t *case_id_r, char **error_r)
 {
+	/* "mid:ID" is stored as the Message-ID alone (store_message_add),
+	   or as itself by a cirm before that */
 	static const char sql[] =
-		"SELECT case_id FROM message WHERE dedupe_key = ? "
+		"SELECT case_id FROM message WHERE rfc_message_id = ?2 "
+		"AND dedupe_key IS NULL AND direction = 'in' "
+		"UNION ALL SELECT case_id FROM message WHERE dedupe_key = ?1 "
 		"AND direction = 'in' LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, dedupe_key);
+	if (dedupe_key != NULL && strncmp(dedupe_key, "mid:", 4) == 0)
+		store_bind_text(st, 2, dedupe_key + 4);
 	return store_one_row(store, st, case_id_r, NULL, "find duplicate", error_r);
 }
 

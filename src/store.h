@@ -321,7 +321,10 @@ struct store_message_new {
 	   take coalesce(body_full, body_stripped). */
 	const char *body_full, *body_stripped;
 	const char *raw_sha256; /* the raw message (store_raw_put), or NULL */
-	const char *dedupe_key; /* what makes a second delivery a duplicate */
+	/* what makes a second delivery a duplicate; "mid:" and the
+	   message's own RFC_MESSAGE_ID (most mail) is not stored, the
+	   Message-ID's index finds it (store_message_by_dedupe) */
+	const char *dedupe_key;
 	bool refused;		/* a handler's reply refused (internal) */
 	int64_t at;
 };
@@ -330,8 +333,10 @@ int store_message_add(struct store *store, int64_t case_id,
 		      char **error_r);
 /* --- inbound mail (store-mail.c) --- */
 
-/* An inbound message with DEDUPE_KEY: 1 with its case in *case_id_r, 0
-   when none, -1. */
+/* Whether DEDUPE_KEY is "mid:" and RFC_MESSAGE_ID. */
+bool store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id);
+/* An inbound message with DEDUPE_KEY (as store_message_add was given
+   it): 1 with its case in *case_id_r, 0 when none, -1. */
 int store_message_by_dedupe(struct store *store, const char *dedupe_key,
 			    int64_t *case_id_r, char **error_r);
 /* The case of a message we received or sent with RFC 5322 Message-ID ID

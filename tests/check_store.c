@@ -723,6 +723,64 @@ START_TEST(test_text_stored_once)
 }
 END_TEST
 
+/* A dedupe key that is "mid:" and the message's own Message-ID is not
+   stored (the Message-ID's index finds it); any other is, and one a
+   cirm before kept finds its mail still. Only mail that came in is a
+   duplicate's original. */
+START_TEST(test_dedupe_by_message_id)
+{
+	struct store *store = open_db(dbpath);
+	char number[STORE_CASE_NUMBER_MAX], *err = NULL;
+	struct store_message_new m = {
+		.direction = "in", .channel = "email", .subject = "Gatlampa",
+		.body_stripped = "Lampan lyser inte.", .at = 1,
+		.rfc_message_id = "a1@example.se", .dedupe_key = "mid:a1@example.se",
+	};
+	int64_t case_id, id, found = 0;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	case_id = create_case(store, 1790000000, number);
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	m.rfc_message_id = NULL;
+	m.dedupe_key = "sha:0123";
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	/* a forwarded mail's key is its citizen's, not the forward's */
+	m.rfc_message_id = "fwd@kommun.example";
+	m.dedupe_key = "mid:a2@example.se";
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	m.direction = "out";
+	m.rfc_message_id = "ack@kommun.example";
+	m.dedupe_key = NULL;
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	ck_assert_int_eq(store_exec(store, "INSERT INTO message (case_id, "
+				    "direction, channel, rfc_message_id, "
+				    "dedupe_key, at) VALUES (1, 'in', 'email', "
+				    "'old@example.se', 'mid:old@example.se', 1)",
+				    &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM message "
+				    "WHERE dedupe_key IS NOT NULL"), 3);
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a1@example.se",
+						 &found, &err), 1);
+	ck_assert_int_eq(found, case_id);
+	ck_assert_int_eq(store_message_by_dedupe(store, "sha:0123", &found,
+						 &err), 1);
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a2@example.se",
+						 &found, &err), 1);
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:old@example.se",
+						 &found, &err), 1);
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:fwd@kommun.example",
+						 &found, &err), 0);
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:ack@kommun.example",
+						 &found, &err), 0);
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:b@example.se",
+						 &found, &err), 0);
+	ck_assert_int_eq(store_message_by_dedupe(store, "sha:4567", &found,
+						 &err), 0);
+	store_free(&store);
+}
+END_TEST
+
 static int
 collect_line(const struct store_case_line *c, void *ctx)
 {
@@ -1408,6 +1466,7 @@ store_suite(void)
 	tcase_add_test(data, test_contacts);
 	tcase_add_test(data, test_fulltext_index);
 	tcase_add_test(data, test_text_stored_once);
+	tcase_add_test(data, test_dedupe_by_message_id);
 	tcase_add_test(data, test_fulltext_search);
 	tcase_add_test(data, test_inbox);
 	tcase_add_test(data, test_inbox_raw_once);
