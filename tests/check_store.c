@@ -349,12 +349,15 @@ START_TEST(test_stepwise_migration)
 				    "inbox_message WHERE id = 7 AND "
 				    "raw = 'queued'"), 1);
 	/* the next id is past any the log may have named: past every
-	   message and quarantined mail there has been, and the queue */
+	   message and quarantined mail there has been, and the queue
+	   (migration 23 sets it; a database made at 23 or later has
+	   counted its inbox ids from the start) */
 	ck_assert_int_eq(sqlite3_exec(old->db,
 		"DELETE FROM inbox; INSERT INTO inbox (channel, source, "
 		"received_at, raw) VALUES ('email', 'maildir', 1790000000, "
 		"'next')", NULL, NULL, NULL), SQLITE_OK);
-	ck_assert_int_gt(sqlite3_last_insert_rowid(old->db), 40);
+	ck_assert_int_gt(sqlite3_last_insert_rowid(old->db),
+			 from < 23 ? 40 : 7);
 	free(got);
 	free(want);
 	free(old_path);
