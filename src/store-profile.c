@@ -17,11 +17,13 @@
 
 struct store_profile {
 	struct profile_row {
+		const char *key; /* sqlite3_sql's pointer, the same each run */
 		char *sql;
 		int64_t ns;
 		long runs;
 	} rows[PROFILE_STATEMENTS];
 	size_t n;
+	long dropped; /* runs of statements past PROFILE_STATEMENTS */
 };
 
 static int
@@ -34,12 +36,22 @@ on_profile(unsigned type, void *ctx, void *p, void *x)
 	(void)type;
 	if (sql == NULL)
 		return 0;
+	/* by the pointer first (one strcmp, to be sure the address was
+	   not given to another statement since), then by the text */
 	for (i = 0; i < pr->n; i++)
-		if (strcmp(pr->rows[i].sql, sql) == 0)
+		if (pr->rows[i].key == sql && strcmp(pr->rows[i].sql, sql) == 0)
 			break;
+	for (size_t k = 0; i == pr->n && k < pr->n; k++)
+		if (strcmp(pr->rows[k].sql, sql) == 0) {
+			pr->rows[k].key = sql;
+			i = k;
+		}
 	if (i == pr->n) {
-		if (pr->n == PROFILE_STATEMENTS)
+		if (pr->n == PROFILE_STATEMENTS) {
+			pr->dropped++;
 			return 0;
+		}
+		pr->rows[pr->n].key = sql;
 		pr->rows[pr->n++].sql = xstrdup(sql);
 	}
 	pr->rows[i].ns += *(sqlite3_int64 *)x;
@@ -96,6 +108,10 @@ store_profile_stop(struct store *store, FILE *out, long per,
 			fprintf(out, " %7.1f", (double)r->ns / 1e3 / (double)per);
 		fprintf(out, "  %.110s\n", r->sql);
 	}
+	if (out != NULL && pr->dropped > 0)
+		fprintf(out, "sql: %ld runs of further statements not counted "
+			"(more than %d statements)\n", pr->dropped,
+			PROFILE_STATEMENTS);
 	for (size_t i = 0; i < pr->n; i++)
 		free(pr->rows[i].sql);
 	free(pr);

@@ -59,15 +59,17 @@ const char *user_name(unsigned long uid, char buf[USER_NAME_SIZE]);
 #define LOCAL_MINUTE_SIZE 32
 char *local_minute(int64_t t, char buf[LOCAL_MINUTE_SIZE]);
 
-/* Starts FN(ARG) in a thread that takes no signals (the process waits
-   for its own with sigtimedwait), named NAME (at most 15 bytes, as
-   top -H and perf show it). 0, or an errno value. */
 /* N bytes from OpenSSL's random generator, taken from a buffer of
    the calling thread refilled 512 bytes at a time (a call of RAND_bytes
    for each Message-ID cost the engine 2% of its time); refilled after a
    fork too, so that no two processes share bytes. Aborts when the
-   generator fails. N at most 64. */
+   generator fails. N at most 64. In src/random.c: only the programs
+   that call it link libcrypto for it. */
 void random_bytes(void *out, size_t n);
+
+/* Starts FN(ARG) in a thread that takes no signals (the process waits
+   for its own with sigtimedwait), named NAME (at most 15 bytes, as
+   top -H and perf show it). 0, or an errno value. */
 int thread_start(pthread_t *thread, const char *name, void *(*fn)(void *),
 		 void *arg);
 
