@@ -204,6 +204,23 @@ START_TEST(test_pathological_comments)
 	len += n;
 	len += (size_t)sprintf(raw + len, "\n\nHej\n--b--\n");
 	assert_refused(raw, len, &lim, "parentheses nested more than 100 deep");
+	/* at the limit: 100 deep is taken, 101 refused (a mail with no
+	   more '(' than that is not measured at all) */
+	for (int deep = 100; deep <= 101; deep++) {
+		len = (size_t)sprintf(raw, "From: a@b.se\nSubject: x\nX-Note: ");
+		memset(raw + len, '(', (size_t)deep);
+		len += (size_t)deep;
+		raw[len++] = 'x';
+		memset(raw + len, ')', (size_t)deep);
+		len += (size_t)deep;
+		len += (size_t)sprintf(raw + len, "\n\nHej\n");
+		if (deep == 100) {
+			ck_assert_int_eq(mime_parse(raw, len, &lim, &m, &err), 0);
+			mime_free(&m);
+		} else
+			assert_refused(raw, len, &lim,
+				       "parentheses nested more than 100 deep");
+	}
 	/* as deep as real mail goes, and deeper on separate lines, is fine */
 	len = (size_t)sprintf(raw, "From: a@b.se (Anna (Andersson) (((x))))\n"
 			      "Subject: x\n\n");

@@ -31,6 +31,41 @@ teardown(void)
 	free(dir);
 }
 
+/* random_bytes hands out each byte of its buffer once, across refills,
+   and a forked child never gets the bytes its parent gets next (the
+   buffer is the parent's copy until it is refilled). */
+START_TEST(test_random_bytes)
+{
+	unsigned char a[64], b[64], mine[16], childs[16];
+	int fd[2], status;
+	pid_t pid;
+
+	random_bytes(a, sizeof(a));
+	for (int i = 0; i < 40; i++) {	/* 2,560 bytes: five refills */
+		random_bytes(b, sizeof(b));
+		ck_assert(memcmp(a, b, sizeof(a)) != 0);
+		memcpy(a, b, sizeof(a));
+	}
+	random_bytes(mine, 1);	/* the buffer holds bytes now */
+	ck_assert_int_eq(pipe(fd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		random_bytes(childs, sizeof(childs));
+		_exit(write(fd[1], childs, sizeof(childs)) ==
+		      (ssize_t)sizeof(childs) ? 0 : 1);
+	}
+	random_bytes(mine, sizeof(mine));
+	ck_assert_int_eq(read(fd[0], childs, sizeof(childs)),
+			 (ssize_t)sizeof(childs));
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert(memcmp(mine, childs, sizeof(mine)) != 0);
+	close(fd[0]);
+	close(fd[1]);
+}
+END_TEST
+
 START_TEST(test_str_to_long)
 {
 	long v;
@@ -420,6 +455,7 @@ util_suite(void)
 	TCase *tc = tcase_create("util");
 
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_random_bytes);
 	tcase_add_test(tc, test_str_to_long);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_blob);
