@@ -890,6 +890,7 @@ cmd_events(const char *srcdir, const char *db, long nevents, long ntimers)
 	int64_t ev_now, fire_now;
 	double t, c, events_s, timers_s, events_cpu, timers_cpu;
 	long fired, open;
+	bool profile = getenv("BENCH_SQL_PROFILE") != NULL;
 
 	open_bench(&b, srcdir, db);
 	b.t0 = case_t0();
@@ -909,14 +910,14 @@ cmd_events(const char *srcdir, const char *db, long nevents, long ntimers)
 	}
 	ev_now = sql_int(&b, "SELECT max(at) FROM event") + 3600;
 	fire_now = ev_now + nevents + 60 * 86400;
-	if (getenv("BENCH_SQL_PROFILE") != NULL)
+	if (profile)
 		store_profile_start(b.store);
 	t = now_ms();
 	c = cpu_s();
 	apply_events(&b, nevents, ev_now);
 	events_s = (now_ms() - t) / 1e3;
 	events_cpu = cpu_s() - c;
-	if (getenv("BENCH_SQL_PROFILE") != NULL)
+	if (profile)
 		store_profile_stop(b.store, stderr, nevents, "event");
 	t = now_ms();
 	c = cpu_s();
