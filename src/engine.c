@@ -769,6 +769,8 @@ handle_batch(struct engine *engine, int n, int next_n, int64_t now,
 		reader_ready(engine);
 	if (store_begin(store, error_r) < 0)
 		return -1;
+	/* a line a mail, written once the batch is committed */
+	log_hold();
 	for (int i = 0; i < n; i++) {
 		if (process_row(engine, i, now, &here, error_r) < 0)
 			goto fail;
@@ -780,12 +782,14 @@ handle_batch(struct engine *engine, int n, int next_n, int64_t now,
 	     engine->before_commit(engine->before_commit_ctx, error_r) < 0) ||
 	    store_commit(store, error_r) < 0)
 		goto fail;
+	log_release(1);
 	stats->done += here.done;
 	stats->retried += here.retried;
 	stats->quarantined += here.quarantined;
 	return 0;
 fail:
 	store_rollback(store);
+	log_release(0);
 	return -1;
 }
 

@@ -16,6 +16,15 @@ static struct {
 	enum log_level level;
 } log_state = { "cirm", 0, LOG_LEVEL_INFO };
 
+/* lines held by log_hold, each ending in a newline; for syslog, which
+   takes a line a call, each starts with its level's digit */
+#define HOLD_MAX 65536
+static __thread struct {
+	int on;
+	size_t len;
+	char buf[HOLD_MAX];
+} held;
+
 static const struct {
 	const char *name;
 	int value;
@@ -66,11 +75,48 @@ log_close(void)
 	log_state.use_syslog = 0;
 }
 
+static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
+
+/* Writes the held lines, one write for stderr. A held line for syslog
+   starts with its level's digit. */
+static void
+flush_held(void)
+{
+	char *p = held.buf, *end = held.buf + held.len;
+
+	if (held.len == 0)
+		return;
+	if (!log_state.use_syslog)
+		(void)fwrite(held.buf, 1, held.len, stderr);
+	while (log_state.use_syslog && p < end) {
+		char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		syslog(prio[p[0] - '0'], "%.*s", (int)(nl - p - 1), p + 1);
+		p = nl + 1;
+	}
+	held.len = 0;
+}
+
+void
+log_hold(void)
+{
+	held.on = 1;
+}
+
+void
+log_release(int keep)
+{
+	if (keep)
+		flush_held();
+	held.len = 0;
+	held.on = 0;
+}
+
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
-	static const int prio[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG };
 	char line[2048];
+	int n;
 
 	if (level > log_state.level)
 		return;
@@ -81,11 +127,35 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	}
+	if (held.on && level >= LOG_LEVEL_INFO) {
+		for (int again = 0; again < 2; again++) {
+			size_t room = sizeof(held.buf) - held.len;
+
+			if (log_state.use_syslog)
+				n = snprintf(held.buf + held.len, room, "%d%s\n",
+					     (int)level, line);
+			else
+				n = snprintf(held.buf + held.len, room,
+					     "%s[%ld]: %s: %s\n",
+					     log_state.ident,
+					     (long)current_pid(),
+					     level_names[level], line);
+			if (n >= 0 && (size_t)n < room) {
+				held.len += (size_t)n;
+				return;
+			}
+			/* full: what is held goes out, and the line is
+			   held on its own */
+			flush_held();
+		}
+	}
+	/* a warning tells what came before it */
+	flush_held();
 	if (log_state.use_syslog) {
 		syslog(prio[level], "%s", line);
 		return;
 	}
-	fprintf(stderr, "%s[%ld]: %s: %s\n", log_state.ident, (long)getpid(),
+	fprintf(stderr, "%s[%ld]: %s: %s\n", log_state.ident, (long)current_pid(),
 		level_names[level], line);
 }
 

@@ -20,6 +20,17 @@ void log_init(const char *ident, const char *target, const char *level,
 void log_set_level(const char *level);
 void log_close(void);
 
+/* Holds the calling thread's info and debug lines from now on, to write
+   them all at once with log_release: the engine logs a line a mail, and
+   a batch of them then costs one write, not hundreds. A warning or an
+   error is never held: it writes what is held before it, and then
+   itself. Other threads are not affected. */
+void log_hold(void);
+/* Writes the lines held (KEEP) or drops them, and stops holding. The
+   engine drops the lines of a batch that rolled back, whose work did
+   not happen: the log tells only of what was committed. */
+void log_release(int keep);
+
 void log_debug(const char *fmt, ...) CIRM_PRINTF(1, 2);
 void log_info(const char *fmt, ...) CIRM_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) CIRM_PRINTF(1, 2);

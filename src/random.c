@@ -7,7 +7,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/rand.h>
 
@@ -19,7 +18,7 @@ random_bytes(void *out, size_t n)
 	static __thread unsigned char buf[RANDOM_BUFFER];
 	static __thread size_t left;
 	static __thread pid_t owner;
-	pid_t pid = getpid();
+	pid_t pid = current_pid();
 
 	if (n > 64)
 		abort();

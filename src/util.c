@@ -313,7 +313,7 @@ write_file_atomic(const char *path, const void *data, size_t len,
 {
 	/* named by thread, not only by process: the engine's two threads
 	   may write the same spool file at once */
-	char *tmp = xasprintf("%s.tmp.%ld.%ld", path, (long)getpid(),
+	char *tmp = xasprintf("%s.tmp.%ld.%ld", path, (long)current_pid(),
 			      (long)gettid());
 	int fd, saved;
 
@@ -401,6 +401,32 @@ scrub_personal(const char *text)
 	if (fclose(f) != 0)
 		abort();
 	return out;
+}
+
+static pid_t cached_pid;
+static pthread_once_t cached_pid_once = PTHREAD_ONCE_INIT;
+
+static void
+cached_pid_child(void)
+{
+	cached_pid = getpid();
+}
+
+static void
+cached_pid_init(void)
+{
+	cached_pid = getpid();
+	/* only the thread that forked lives on in the child, and it runs
+	   this before fork() returns there */
+	if (pthread_atfork(NULL, NULL, cached_pid_child) != 0)
+		abort();
+}
+
+pid_t
+current_pid(void)
+{
+	(void)pthread_once(&cached_pid_once, cached_pid_init);
+	return cached_pid;
 }
 
 int

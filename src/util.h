@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #define CIRM_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
@@ -66,6 +67,11 @@ char *local_minute(int64_t t, char buf[LOCAL_MINUTE_SIZE]);
    generator fails. N at most 64. In src/random.c: only the programs
    that call it link libcrypto for it. */
 void random_bytes(void *out, size_t n);
+
+/* getpid(), remembered: a system call costs a microsecond or more on a
+   virtual machine, and the engine asked twice a mail (its log line, a
+   Message-ID). Brought up to date in the child of a fork(). */
+pid_t current_pid(void);
 
 /* Starts FN(ARG) in a thread that takes no signals (the process waits
    for its own with sigtimedwait), named NAME (at most 15 bytes, as

@@ -3,6 +3,7 @@
 
 #include "blob.h"
 #include "lockfile.h"
+#include "log.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -63,6 +64,96 @@ START_TEST(test_random_bytes)
 	ck_assert(memcmp(mine, childs, sizeof(mine)) != 0);
 	close(fd[0]);
 	close(fd[1]);
+}
+END_TEST
+
+/* current_pid is getpid, in a forked child too */
+START_TEST(test_current_pid)
+{
+	int status;
+	pid_t pid;
+
+	ck_assert_int_eq(current_pid(), getpid());
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(current_pid() == getpid() && current_pid() != 0 ? 0 : 1);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_eq(current_pid(), getpid());
+}
+END_TEST
+
+/* Reads what stderr (a file) got since OFFSET. */
+static char *
+stderr_since(const char *path, size_t offset)
+{
+	size_t len;
+	char *all = tu_slurp(path, &len);
+	char *out;
+
+	ck_assert_ptr_nonnull(all);
+	ck_assert_uint_ge(len, offset);
+	out = xstrdup(all + offset);
+	free(all);
+	return out;
+}
+
+/* Held info lines come out at log_release(1) in order, or never after
+   log_release(0); a warning is not held and brings out what was held
+   before it; more than the buffer holds is written, not lost. */
+START_TEST(test_log_hold)
+{
+	char *path = xasprintf("%s/stderr", dir), *got, *p, line[1100];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	size_t len;
+	char *all;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	close(fd);
+	log_init("t", "stderr", "info", NULL);
+
+	log_hold();
+	log_info("one");
+	log_info("two");
+	got = stderr_since(path, 0);
+	ck_assert_str_eq(got, "");	/* held */
+	free(got);
+	log_warnx("three");
+	log_info("four");
+	log_debug("not at level info");
+	log_release(0);
+	log_info("five");
+	got = stderr_since(path, 0);
+	p = xasprintf("t[%ld]: info: one\nt[%ld]: info: two\n"
+		      "t[%ld]: warning: three\nt[%ld]: info: five\n",
+		      (long)getpid(), (long)getpid(), (long)getpid(),
+		      (long)getpid());
+	ck_assert_str_eq(got, p);	/* four dropped, five not held */
+	free(p);
+
+	all = tu_slurp(path, &len);
+	free(all);
+	log_hold();
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	for (int i = 0; i < 100; i++)	/* 110 KB, more than is held */
+		log_info("%03d %s", i, line);
+	log_release(1);
+	got = stderr_since(path, len);
+	p = got;
+	for (int i = 0; i < 100; i++) {
+		char *want = xasprintf("t[%ld]: info: %03d %s\n",
+				       (long)getpid(), i, line);
+
+		ck_assert_int_eq(strncmp(p, want, strlen(want)), 0);
+		p += strlen(want);
+		free(want);
+	}
+	ck_assert_str_eq(p, "");
+	free(got);
+	free(path);
 }
 END_TEST
 
@@ -456,6 +547,8 @@ util_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_random_bytes);
+	tcase_add_test(tc, test_current_pid);
+	tcase_add_test(tc, test_log_hold);
 	tcase_add_test(tc, test_str_to_long);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_blob);
