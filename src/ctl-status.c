@@ -127,21 +127,48 @@ problem(struct check *ck, int state, const char *fmt, ...)
 		ck->state = state;
 }
 
-/* A queue whose oldest row waits longer than the limits. */
+/* A queue whose oldest row waits longer than the limits; with the
+   error that put off the last of its rows that failed (ERROR, "" when
+   none did), for that is why the queue does not move. A server's
+   answer may name a citizen: scrubbed, as in the log. */
 static void
 check_age(struct check *ck, const char *queue, int64_t oldest, int64_t now,
-	  long warn_min, long crit_min)
+	  long warn_min, long crit_min, const char *error)
 {
 	long min = oldest > 0 && now > oldest ? (long)((now - oldest) / 60) : 0;
+	char *why = *error != '\0' ? scrub_personal(error) : NULL;
 
-	if (oldest == 0)
+	if (oldest != 0 && min >= warn_min)
+		problem(ck, min >= crit_min ? CHECK_CRITICAL : CHECK_WARNING,
+			"%s: the oldest has waited %ld min%s%s%s", queue, min,
+			why != NULL ? " (the latest error: " : "",
+			why != NULL ? why : "", why != NULL ? ")" : "");
+	free(why);
+}
+
+/* Under a queue's line: how many rows wait after an error, and the
+   latest error, scrubbed as above. */
+static void
+print_failing(int64_t n, const char *error, int outbox)
+{
+	char *why;
+
+	if (n == 0)
 		return;
-	if (min >= crit_min)
-		problem(ck, CHECK_CRITICAL, "%s: the oldest has waited %ld min",
-			queue, min);
-	else if (min >= warn_min)
-		problem(ck, CHECK_WARNING, "%s: the oldest has waited %ld min",
-			queue, min);
+	why = scrub_personal(*error != '\0' ? error : "?");
+	if (outbox)
+		printf(ngettext("              %lld waits after a failed "
+				"attempt; the latest error: %s\n",
+				"              %lld wait after a failed "
+				"attempt; the latest error: %s\n",
+				(unsigned long)n), (long long)n, why);
+	else
+		printf(ngettext("              %lld put off after an error; "
+				"the latest: %s\n",
+				"              %lld put off after an error; "
+				"the latest: %s\n", (unsigned long)n),
+		       (long long)n, why);
+	free(why);
 }
 
 long long
@@ -286,11 +313,11 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		char *text;
 
 		check_age(&ck, "mailgate", mailgate_oldest, now, warn_min,
-			  crit_min);
+			  crit_min, "");
 		check_age(&ck, "inbox", c.inbox_oldest, now, warn_min,
-			  crit_min);
+			  crit_min, c.inbox_error);
 		check_age(&ck, "outbox", c.outbox_oldest, now, warn_min,
-			  crit_min);
+			  crit_min, c.outbox_error);
 		for (size_t i = 0; i < ck.problems.n; i++) {
 			char *p = ck.problems.v[i];
 
@@ -305,7 +332,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		   performance data after the bar */
 		printf("CIRM %s - %s | inbox=%lld inbox_oldest_s=%lld "
 		       "outbox=%lld outbox_oldest_s=%lld quarantine=%lld "
-		       "cases=%lld mailgate=%lld\n", check_names[ck.state],
+		       "cases=%lld mailgate=%lld inbox_failing=%lld "
+		       "outbox_failing=%lld\n", check_names[ck.state],
 		       text,
 		       (long long)c.inbox,
 		       (long long)(c.inbox_oldest > 0 ? now - c.inbox_oldest :
@@ -313,7 +341,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		       (long long)c.outbox,
 		       (long long)(c.outbox_oldest > 0 ?
 				   now - c.outbox_oldest : 0),
-		       (long long)c.quarantine, (long long)c.cases, mailgate);
+		       (long long)c.quarantine, (long long)c.cases, mailgate,
+		       (long long)c.inbox_failing, (long long)c.outbox_failing);
 		free(text);
 		ret = ck.state;
 		goto out;
@@ -323,7 +352,9 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	       mailgate);
 	printf(_("  inbox       %lld (%lld due now)\n"), (long long)c.inbox,
 	       (long long)c.inbox_due);
+	print_failing(c.inbox_failing, c.inbox_error, 0);
 	printf(_("  outbox      %lld to send\n"), (long long)c.outbox);
+	print_failing(c.outbox_failing, c.outbox_error, 1);
 	printf(_("  quarantine  %lld\n"), (long long)c.quarantine);
 	printf(_("  cases       %lld\n"), (long long)c.cases);
 	ret = pid != 0 ? 0 : 3;

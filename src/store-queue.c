@@ -6,6 +6,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
 static int put(struct store *store, const char *channel, const char *source,
 	       int64_t received_at, const char *dedupe_key, const void *raw,
@@ -409,6 +410,28 @@ store_quarantine_waiting(struct store *store, int64_t *n_r, char **error_r)
 	return count(store, quarantine_waiting, 0, n_r, error_r);
 }
 
+/* The text of the one row SQL finds, into BUF ("" when none). */
+static int
+latest_error(struct store *store, const char *sql, char *buf, size_t size,
+	     char **error_r)
+{
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	buf[0] = '\0';
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
+		char *one = text_excerpt((const char *)
+					 sqlite3_column_text(st, 0), size - 1);
+
+		snprintf(buf, size, "%s", one);
+		free(one);
+	}
+	return store_row_end(store, st, rc, "count", error_r);
+}
+
 int
 store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	     char **error_r)
@@ -424,6 +447,18 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	static const char outbox_oldest[] =
 		"SELECT coalesce(min(created_at), 0) FROM outbox "
 		"WHERE status IN ('queued', 'sending')";
+	static const char inbox_failing[] =
+		"SELECT count(*) FROM inbox WHERE last_error IS NOT NULL";
+	static const char inbox_error[] =
+		"SELECT last_error FROM inbox WHERE last_error IS NOT NULL "
+		"ORDER BY next_attempt_at DESC, id DESC LIMIT 1";
+	static const char outbox_failing[] =
+		"SELECT count(*) FROM outbox WHERE status IN ('queued', "
+		"'sending') AND last_error IS NOT NULL";
+	static const char outbox_error[] =
+		"SELECT last_error FROM outbox WHERE status IN ('queued', "
+		"'sending') AND last_error IS NOT NULL "
+		"ORDER BY next_attempt_at DESC, id DESC LIMIT 1";
 
 	if (count(store, inbox, now, &c_r->inbox, error_r) < 0 ||
 	    count(store, inbox_oldest, now, &c_r->inbox_oldest, error_r) < 0 ||
@@ -432,7 +467,15 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	    count(store, due, now, &c_r->inbox_due, error_r) < 0 ||
 	    store_quarantine_waiting(store, &c_r->quarantine, error_r) < 0 ||
 	    count(store, outbox, now, &c_r->outbox, error_r) < 0 ||
-	    count(store, cases, now, &c_r->cases, error_r) < 0)
+	    count(store, cases, now, &c_r->cases, error_r) < 0 ||
+	    count(store, inbox_failing, now, &c_r->inbox_failing,
+		  error_r) < 0 ||
+	    count(store, outbox_failing, now, &c_r->outbox_failing,
+		  error_r) < 0 ||
+	    latest_error(store, inbox_error, c_r->inbox_error,
+			 sizeof(c_r->inbox_error), error_r) < 0 ||
+	    latest_error(store, outbox_error, c_r->outbox_error,
+			 sizeof(c_r->outbox_error), error_r) < 0)
 		return -1;
 	return 0;
 }

@@ -689,6 +689,11 @@ struct store_counts {
 	int64_t inbox, inbox_due, quarantine, outbox, cases;
 	/* when the oldest row still waiting came: 0 when none waits */
 	int64_t inbox_oldest, outbox_oldest;
+	/* rows waiting after an error (an inbox row put off, an outgoing
+	   message after a failed attempt), and the error of the one put
+	   off last, cut to fit ("" when none) */
+	int64_t inbox_failing, outbox_failing;
+	char inbox_error[200], outbox_error[200];
 };
 int store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		 char **error_r);

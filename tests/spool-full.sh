@@ -58,7 +58,7 @@ done
 # cirmd --once five times, a retry delay apart (more than
 # inbox_max_attempts rounds); then room again, and cirmd --once.
 unshare --mount sh -c '
-	I=$1 C=$2 CIRMD=$3 GW=$4
+	I=$1 C=$2 CIRMD=$3 GW=$4 CTL=$5
 	O=$I/maildir/outbound
 	mount -t tmpfs -o size=100k,mode=0750 cirm-spool "$I/spool" || exit 99
 	mount -t tmpfs -o size=4k,mode=0750 cirm-out "$O" || exit 99
@@ -72,13 +72,15 @@ unshare --mount sh -c '
 	sqlite3 "$I/cirm.db" "SELECT last_error FROM inbox LIMIT 1" >"$I/error-full"
 	sqlite3 "$I/cirm.db" "SELECT count(*), max(attempts) FROM outbox
 	    WHERE sent_at IS NULL" >"$I/outbox-full"
+	"$CTL" -c "$C" status >"$I/status-full" 2>&1
 	mount -o remount,size=10m "$I/spool" || exit 99
 	mount -o remount,size=10m "$O" || exit 99
 	"$CIRMD" -c "$C" --once --no-gateways 2>>"$I/room.log"
 	"$GW" -c "$C" --once sink 2>>"$I/sink.log"
 	find "$I/spool" -type f | wc -l >"$I/files"
 	find "$O" -path "*/new/*" -type f | wc -l >"$I/acks"
-' spool-full "$I" "$C" "$top_builddir/cirmd" "$top_builddir/cirm-gateway"
+' spool-full "$I" "$C" "$top_builddir/cirmd" "$top_builddir/cirm-gateway" \
+	"$CIRMCTL"
 rc=$?
 check "the namespace and its small spool were made" [ "$rc" -ne 99 ]
 
@@ -90,6 +92,9 @@ check "... counting no attempt" [ "$(cut -d'|' -f2 "$I/inbox-full")" = 0 ]
 check "... with the reason" grep -q 'No space left on device' "$I/error-full"
 check "... and the log says they wait" grep -q 'waits: .*No space left on device' \
 	"$I/full.log"
+check "... as cirmctl status does" grep -q \
+	"put off after an error; the latest: .*No space left on device" \
+	"$I/status-full"
 check "room again: every mail is a case" \
 	[ "$(sqlite3 "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq 10 ]
 check "... each with its attachment" \
@@ -107,6 +112,9 @@ check "... counting no attempt" [ "$(cut -d'|' -f2 "$I/outbox-full")" = 0 ]
 check "... and the sink's log says they wait" \
 	grep -q 'waits 1 s (no attempt counted): cannot write to the Maildir: No space left on device' \
 	"$I/sink.log"
+check "... as cirmctl status does" grep -q \
+	"after a failed attempt; the latest error: cannot write to the Maildir: No space left on device" \
+	"$I/status-full"
 check "room again: all ten go out at once" [ "$(cat "$I/acks")" -eq 10 ]
 check "... recorded as sent" \
 	[ "$(sqlite3 "$I/cirm.db" "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 10 ]

@@ -24,7 +24,7 @@ sql() {
 run "$CIRMCTL" -c "$C" status --check
 check "cirmd not running: CRITICAL (2)" [ "$rc" -eq 2 ]
 check "... one line saying so, with performance data" \
-	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0 mailgate=0" ]
+	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0 mailgate=0 inbox_failing=0 outbox_failing=0" ]
 
 "$CIRMD" -c "$C" 2>"$T/cirmd.log" &
 pid=$!
@@ -73,6 +73,34 @@ run "$CIRMCTL" -c "$C" status --check
 check "an inbox row waiting over an hour: CRITICAL (2)" [ "$rc" -eq 2 ]
 check "... saying so" contains "$out" "inbox: the oldest has waited 66 min"
 sql "DELETE FROM inbox"
+
+# Rows that wait after an error: status says why the queue does not
+# move (the error of the row put off last), without the address a
+# server's answer may name.
+sql "INSERT INTO inbox (channel, source, received_at, raw, next_attempt_at, last_error)
+     VALUES ('email', 'test', $((now - 1500)), CAST('x' AS BLOB), $((now + 60)),
+             'spool: No space left on device')"
+sql "INSERT INTO outbox (channel, recipient, body, created_at, next_attempt_at, attempts, last_error)
+     VALUES ('email', 'anna@example.se', 'x', $((now - 60)), $((now + 900)), 2,
+             '451 4.7.1 <anna@example.se>: greylisted, try again later'),
+            ('email', 'bo@example.se', 'x', $((now - 60)), $((now + 600)), 1,
+             '421 4.3.2 closing')"
+run "$CIRMCTL" -c "$C" status
+check "an inbox row put off after an error: status tells" contains "$out" \
+	"1 put off after an error; the latest: spool: No space left on device"
+check "... and outgoing mail after failed attempts, with the latest error" \
+	contains "$out" "2 wait after a failed attempt; the latest error: 451 4.7.1"
+check "... without the address in the server's answer" \
+	sh -c '! printf "%s" "$1" | grep -q anna@' - "$out"
+run "$CIRMCTL" -c "$C" status --check
+check "--check: the inbox's age, with the error that holds it up" contains "$out" \
+	"inbox: the oldest has waited 25 min (the latest error: spool: No space left on device)"
+check "... the rows counted in the performance data" contains "$out" \
+	"inbox_failing=1 outbox_failing=2"
+sql "DELETE FROM inbox"
+sql "DELETE FROM outbox WHERE last_error IS NOT NULL"
+run "$CIRMCTL" -c "$C" status
+check "... and none said once they are gone" sh -c '! printf "%s" "$1" | grep -q "after"' - "$out"
 
 # A gateway that died while cirmd cannot restart it.
 kill -STOP $pid
