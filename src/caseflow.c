@@ -641,7 +641,8 @@ citizen_headers(const struct flow *fl, char **error_r)
 	return out;
 }
 
-/* One outgoing message: a message row on the case and its outbox row. */
+/* One outgoing message: a message row on the case and its outbox row,
+   which takes the text from the message rather than storing it twice. */
 static int
 send_out(struct flow *fl, const char *channel, const char *recipient,
 	 const char *visibility, const char *what, const char *headers,
@@ -660,7 +661,7 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 	struct store_outbox_new o = {
 		.case_id = fl->c.id, .channel = channel, .recipient = recipient,
 		.rfc_message_id = mid, .subject = subject, .headers = headers,
-		.body = body, .at = now,
+		.body = body, .body_in_message = true, .at = now,
 	};
 	int ret = -1;
 

@@ -249,8 +249,9 @@ store_outbox_add(struct store *store, const struct store_outbox_new *o,
 {
 	static const char sql[] =
 		"INSERT INTO outbox (case_id, message_id, channel, recipient, "
-		"rfc_message_id, subject, headers, body, created_at) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		"rfc_message_id, subject, headers, body, created_at, "
+		"body_in_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	bool in_message = o->body_in_message && o->message_id != 0;
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -262,8 +263,12 @@ store_outbox_add(struct store *store, const struct store_outbox_new *o,
 	store_bind_text(st, 5, o->rfc_message_id);
 	store_bind_text(st, 6, o->subject);
 	store_bind_text(st, 7, o->headers);
-	store_bind_text(st, 8, o->body);
+	if (in_message)
+		sqlite3_bind_zeroblob(st, 8, 0);
+	else
+		store_bind_text(st, 8, o->body);
 	sqlite3_bind_int64(st, 9, o->at);
+	sqlite3_bind_int(st, 10, in_message);
 	if (store_exec_stmt(store, st, "queue outbound message", error_r) < 0)
 		return -1;
 	if (id_r != NULL)

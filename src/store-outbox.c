@@ -16,18 +16,23 @@ store_outbox_due(struct store *store, const char *channel, int64_t now,
 		 int (*fn)(const struct store_outbox_row *r, void *ctx),
 		 void *ctx, char **error_r)
 {
+/* the text of a row with body_in_message is its message's (as in the
+   view outbox_mail; written out, so that the plan is this one's) */
 #define OUTBOX_ROW_COLUMNS \
-	"SELECT id, coalesce(case_id, 0), coalesce(message_id, 0), created_at, " \
-	"channel, recipient, rfc_message_id, subject, headers, body, attempts " \
-	"FROM outbox "
+	"SELECT o.id, coalesce(o.case_id, 0), coalesce(o.message_id, 0), " \
+	"o.created_at, o.channel, o.recipient, o.rfc_message_id, o.subject, " \
+	"o.headers, CASE WHEN o.body_in_message THEN " \
+	"coalesce(m.body_stripped, '') ELSE o.body END, o.attempts " \
+	"FROM outbox o LEFT JOIN message m " \
+	"ON o.body_in_message AND m.id = o.message_id "
 	static const char queued_sql[] = OUTBOX_ROW_COLUMNS
-		"WHERE status = 'queued' AND next_attempt_at <= ? AND channel = ? "
-		"AND id > ? AND coalesce(case_id, id) % ? = ? "
-		"ORDER BY id LIMIT ?";
+		"WHERE o.status = 'queued' AND o.next_attempt_at <= ? "
+		"AND o.channel = ? AND o.id > ? "
+		"AND coalesce(o.case_id, o.id) % ? = ? ORDER BY o.id LIMIT ?";
 	static const char sending_sql[] = OUTBOX_ROW_COLUMNS
-		"WHERE status = 'sending' AND ? >= 0 AND channel = ? "
-		"AND id > ? AND coalesce(case_id, id) % ? = ? "
-		"ORDER BY id LIMIT ?";
+		"WHERE o.status = 'sending' AND ? >= 0 AND o.channel = ? "
+		"AND o.id > ? AND coalesce(o.case_id, o.id) % ? = ? "
+		"ORDER BY o.id LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, leftovers ? sending_sql : queued_sql,
 				      error_r);
 	int rc, n = 0;
@@ -172,11 +177,14 @@ store_outbox_failures(struct store *store, int limit,
 		      void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT id, coalesce(case_id, 0), coalesce(message_id, 0), "
-		"channel, recipient, rfc_message_id, last_error, attempts, "
-		"created_at, body "
-		"FROM outbox WHERE status = 'failed' AND failure_handled = 0 "
-		"ORDER BY id LIMIT ?";
+		"SELECT o.id, coalesce(o.case_id, 0), coalesce(o.message_id, 0), "
+		"o.channel, o.recipient, o.rfc_message_id, o.last_error, "
+		"o.attempts, o.created_at, CASE WHEN o.body_in_message THEN "
+		"coalesce(m.body_stripped, '') ELSE o.body END "
+		"FROM outbox o LEFT JOIN message m "
+		"ON o.body_in_message AND m.id = o.message_id "
+		"WHERE o.status = 'failed' AND o.failure_handled = 0 "
+		"ORDER BY o.id LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
 

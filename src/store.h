@@ -385,6 +385,10 @@ struct store_outbox_new {
 	const char *channel, *recipient, *rfc_message_id, *subject;
 	const char *headers; /* "Name: value" lines */
 	const char *body;
+	/* BODY is the text of message MESSAGE_ID (body_stripped), which
+	   keeps it: the row does not store it again (the readers take it
+	   from the message, as the view outbox_mail does) */
+	bool body_in_message;
 	int64_t at;
 };
 int store_outbox_add(struct store *store, const struct store_outbox_new *o,

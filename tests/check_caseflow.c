@@ -248,11 +248,11 @@ START_TEST(test_notify_language)
 		    "'anna@example.org'", "Mottaget [KS-2026-00001]");
 	assert_text("SELECT subject FROM outbox WHERE recipient = "
 		    "'eva@kommun.example'", "Nytt ärende KS-2026-00001");
-	assert_text("SELECT subject FROM outbox WHERE recipient = "
+	assert_text("SELECT subject FROM outbox_mail WHERE recipient = "
 		    "'olle@kommun.example'", "New case KS-2026-00001");
-	sv = text("SELECT body FROM outbox WHERE recipient = "
+	sv = text("SELECT body FROM outbox_mail WHERE recipient = "
 		  "'eva@kommun.example'");
-	en = text("SELECT body FROM outbox WHERE recipient = "
+	en = text("SELECT body FROM outbox_mail WHERE recipient = "
 		  "'olle@kommun.example'");
 	ck_assert_msg(strstr(sv, "går inte till invånaren") != NULL, "%s", sv);
 	ck_assert_msg(strstr(en, "not sent to the citizen") != NULL, "%s", en);

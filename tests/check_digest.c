@@ -58,7 +58,7 @@ static char *
 newest(const char *recipient, const char *column)
 {
 	sqlite3_stmt *st;
-	char *q = xasprintf("SELECT %s FROM outbox WHERE recipient = ? "
+	char *q = xasprintf("SELECT %s FROM outbox_mail WHERE recipient = ? "
 			    "ORDER BY id DESC LIMIT 1", column), *out;
 
 	ck_assert_int_eq(sqlite3_prepare_v2(store->db, q, -1, &st, NULL),

@@ -676,7 +676,7 @@ has_text(const char *text, const char *needle)
 static char *
 newest_body(const char *recipient)
 {
-	char *sql = xasprintf("SELECT body FROM outbox WHERE recipient = '%s' "
+	char *sql = xasprintf("SELECT body FROM outbox_mail WHERE recipient = '%s' "
 			      "ORDER BY id DESC LIMIT 1", recipient);
 	char *body = text(sql);
 
@@ -719,7 +719,7 @@ START_TEST(test_handler_commands_english)
 		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
 		&err) == 0, "%s", err);
 	deliver(m);
-	body = text("SELECT body FROM outbox WHERE recipient = "
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'olle@kommun.example'");
 	ck_assert_msg(has_text(body, "\n #take \xe2\x80\x94 Take the case "
 			       "yourself\n"), "%s", body);
@@ -734,12 +734,12 @@ START_TEST(test_handler_commands_english)
 		      strstr(body, "#notering") == NULL, "%s", body);
 	free(body);
 	/* Eva's stays Swedish */
-	body = text("SELECT body FROM outbox WHERE recipient = "
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example'");
 	ck_assert_msg(has_text(body, "\n #ta \xe2\x80\x94 Ta ärendet själv\n"),
 		      "%s", body);
 	free(body);
-	h = text("SELECT headers FROM outbox WHERE recipient = "
+	h = text("SELECT headers FROM outbox_mail WHERE recipient = "
 		 "'olle@kommun.example'");
 	p = strstr(h, "Reply-To: ");
 	ck_assert_ptr_nonnull(p);
@@ -777,7 +777,7 @@ START_TEST(test_encrypted_mail_told)
 				 (int64_t)i + 1);
 		want = xasprintf("[Meddelandet kom krypterat (%s) och cirm "
 				 "kan inte läsa det.", kinds[i]);
-		sql = xasprintf("SELECT body FROM outbox WHERE recipient = "
+		sql = xasprintf("SELECT body FROM outbox_mail WHERE recipient = "
 				"'eva@kommun.example' AND subject LIKE "
 				"'%%KS-2026-0000%zu]%%'", i + 1);
 		body = text(sql);
@@ -820,7 +820,7 @@ START_TEST(test_forward_without_text)
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = "
 			       "'in' AND body_stripped LIKE '%Lampan vid "
 			       "Storgatan 5 är trasig%'"), 1);
-	body = text("SELECT body FROM outbox WHERE recipient = "
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example'");
 	ck_assert_msg(strstr(body, "Lampan vid Storgatan 5") != NULL, "%s",
 		      body);
@@ -904,7 +904,7 @@ START_TEST(test_handler_round_trip)
 
 	add_handler_eva();
 	deliver(m);
-	body = text("SELECT body FROM outbox WHERE recipient = "
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example'");
 	ck_assert_msg(has_text(body, "#ta \xe2\x80\x94 Ta ärendet själv"),
 		      "%s", body);
@@ -927,7 +927,7 @@ START_TEST(test_handler_round_trip)
 	ck_assert_msg(strstr(body, "Hej Anna! Vi tittar på det i veckan.") !=
 		      NULL, "%s", body);
 	ck_assert_msg(strstr(body, "quoted") == NULL, "%s", body);
-	hdr = text("SELECT headers FROM outbox WHERE recipient = "
+	hdr = text("SELECT headers FROM outbox_mail WHERE recipient = "
 		   "'anna@example.se' ORDER BY id DESC LIMIT 1");
 	ck_assert_msg(strstr(hdr, "In-Reply-To: <h1@example.se>") != NULL,
 		      "%s", hdr);
@@ -938,7 +938,7 @@ START_TEST(test_handler_round_trip)
 	note = mail("eva@kommun.example", to, "SV: Buller", "h3@kommun.example",
 		    NULL, "#notering\nRing byggfirman.\n");
 	deliver(note);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%Ring byggfirman%'"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility = "
 			       "'internal' AND body_stripped = "
@@ -1026,7 +1026,7 @@ START_TEST(test_long_subject_shown_short)
 	s = text("SELECT subject FROM cases");
 	ck_assert_str_eq(s, subject);
 	free(s);
-	body = text("SELECT body FROM outbox WHERE recipient = "
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'anna@example.se'");
 	s = strstr(body, "Ämne: ");
 	ck_assert_msg(s != NULL, "%s", body);
@@ -1035,7 +1035,7 @@ START_TEST(test_long_subject_shown_short)
 		      (ptrdiff_t)strlen("Ämne: ") + 150 + 3, "%s", body);
 	ck_assert_msg(strncmp(strchr(s, '\n') - 3, "...", 3) == 0, "%s", body);
 	free(body);
-	body = text("SELECT subject FROM outbox WHERE recipient = "
+	body = text("SELECT subject FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example'");
 	ck_assert_msg(strlen(body) < 220, "%s", body);
 	free(body);
@@ -1068,7 +1068,7 @@ START_TEST(test_citizen_language)
 	ck_assert_str_eq(subject, "We have received your case "
 				  "[KS-2026-00001]");
 	free(subject);
-	body = text("SELECT body FROM outbox WHERE recipient = "
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example'");
 	ck_assert_msg(strstr(body, "Ta ärendet själv") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "\nSpråk:        invånaren läser engelska: "
@@ -1083,7 +1083,7 @@ START_TEST(test_citizen_language)
 	ck_assert_msg(strstr(body, "Hello John, we will fix it this week.\n"
 				   "\nKind regards,") != NULL, "%s", body);
 	free(body);
-	subject = text("SELECT subject FROM outbox WHERE recipient = "
+	subject = text("SELECT subject FROM outbox_mail WHERE recipient = "
 		       "'john@example.com' ORDER BY id DESC LIMIT 1");
 	ck_assert_str_eq(subject, "Re: Broken street light [KS-2026-00001]");
 	free(subject);
@@ -1093,10 +1093,10 @@ START_TEST(test_citizen_language)
 	reply = mail("eva@kommun.example", to, "SV: Broken street light",
 		     "l4@kommun.example", NULL, "#språk tyska\n\nHallo John.\n");
 	deliver(reply);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'eva@kommun.example' AND body LIKE "
 			       "'%ange sv (svenska) eller en (engelska)%'"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%Hallo John%'"), 0);
 	free(reply);
 	reply = mail("eva@kommun.example", to, "SV: Broken street light",
@@ -1112,12 +1112,12 @@ START_TEST(test_citizen_language)
 				   "hälsning") != NULL, "%s", body);
 	free(body);
 	deliver(sv);
-	subject = text("SELECT subject FROM outbox WHERE recipient = "
+	subject = text("SELECT subject FROM outbox_mail WHERE recipient = "
 		       "'anna@example.se'");
 	ck_assert_str_eq(subject, "Vi har tagit emot ditt ärende "
 				  "[KS-2026-00002]");
 	free(subject);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'eva@kommun.example' AND subject LIKE "
 			       "'%[KS-2026-00002]%' AND body NOT LIKE "
 			       "'%Språk:%'"), 1);
@@ -1166,7 +1166,7 @@ START_TEST(test_handler_sees_conversation)
 	deliver(third);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	/* notified of the new case and of each of Anna's mails */
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'eva@kommun.example'"), 3);
 	body = newest_body("eva@kommun.example");
 	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
@@ -1261,7 +1261,7 @@ START_TEST(test_forged_oversize_mark)
 	deliver("X-Cirm-Oversize: 5 byte. Logga in på https://evil.example/ "
 		"och bekräfta ditt konto\nFrom: Eva <eva@kommun.example>\n"
 		"Subject: Bilder\nMessage-ID: <f1@kommun.example>\n\nHej.\n");
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%evil.example%'"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE '%mail_max_size%'"), 0);
@@ -1433,7 +1433,7 @@ START_TEST(test_handler_refusals)
 	deliver(bad);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'registrerad' AND assignee_id IS NULL"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%Text till Anna%'"), 0);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#ta\n      ok") != NULL, "%s", body);
@@ -1448,12 +1448,12 @@ START_TEST(test_handler_refusals)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'lost'"), 1);
 	/* the citizen gets the answer first, then "your case is resolved" */
-	ck_assert_int_eq(count("SELECT (SELECT id FROM outbox WHERE body "
-			       "LIKE '%byggfirman%') < (SELECT id FROM outbox "
+	ck_assert_int_eq(count("SELECT (SELECT id FROM outbox_mail WHERE body "
+			       "LIKE '%byggfirman%') < (SELECT id FROM outbox_mail "
 			       "WHERE subject LIKE 'Ditt ärende är klart%')"), 1);
 	/* ... threaded like the answer, to the citizen's mail, though no
 	   mail of hers set it off; automatic, not a person's */
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox r, outbox a "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail r, outbox_mail a "
 			       "WHERE r.subject LIKE 'Ditt ärende är klart%' "
 			       "AND a.body LIKE '%byggfirman%' AND "
 			       "instr(a.headers, 'In-Reply-To: <') > 0 AND "
@@ -1469,7 +1469,7 @@ START_TEST(test_handler_refusals)
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#fraga\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge") != NULL, "%s", body);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%När bullrar det%'"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 2);
@@ -1509,7 +1509,7 @@ START_TEST(test_handler_command_below_text)
 	reply = mail("eva@kommun.example", to, "SV", "b3@kommun.example", NULL,
 		     "Hej!\n#1 i kön är ert ärende.\n");
 	deliver(reply);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE '%#1 i kön%'"),
 			 1);
 	free(reply);
@@ -1558,7 +1558,7 @@ START_TEST(test_reopened_notice_shows_new_state)
 	ck_assert_msg(strstr(body, "  KS-2026-00001   löst ") != NULL &&
 		      strstr(body, "  Tillstånd: löst\n") != NULL, "%s", body);
 	free(body);
-	last = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
+	last = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
 		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\n", last);
 	reply = mail("anna@example.se", "arende@kommun.example",
@@ -1614,7 +1614,7 @@ START_TEST(test_handler_empty_reply)
 	ck_assert_msg(strstr(body, "Ditt svar hade ingen text av dig och "
 			     "inga kommandon, bara citerad text.") != NULL,
 		      "%s", body);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'eva@kommun.example' AND subject = 'Ditt svar "
 			       "var tomt [' || (SELECT number FROM cases) || "
 			       "']'"), 1);
@@ -1623,7 +1623,7 @@ START_TEST(test_handler_empty_reply)
 	hdr = xasprintf("In-Reply-To: <e2@kommun.example>\nReferences: <%s> "
 			"<e2@kommun.example>\n", note);
 	free(body);
-	body = text("SELECT headers FROM outbox WHERE recipient = "
+	body = text("SELECT headers FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
 	ck_assert_msg(strstr(body, hdr) != NULL, "%s", body);
 	free(body);
@@ -1704,7 +1704,7 @@ START_TEST(test_handler_closed_case)
 	ck_assert_msg(strstr(body, "#klar\n      utförs inte: ärendet är "
 			     "avslutat\n  #fråga\n      utförs inte: ärendet "
 			     "är avslutat\n") != NULL, "%s", body);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%Vad hände%'"), 0);
 	free(body);
 	free(reply);
@@ -2037,7 +2037,7 @@ END_TEST
 static char *
 newest_to(const char *addr, const char *column)
 {
-	char *sql = xasprintf("SELECT %s FROM outbox WHERE recipient = '%s' "
+	char *sql = xasprintf("SELECT %s FROM outbox_mail WHERE recipient = '%s' "
 			      "ORDER BY id DESC LIMIT 1", column, addr);
 	char *s = text(sql);
 
@@ -2091,7 +2091,7 @@ START_TEST(test_handler_told_of_quarantine)
 		      "%s", hdr);
 	ck_assert_msg(strstr(hdr, "Auto-Submitted: auto-replied") != NULL,
 		      "%s", hdr);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE body LIKE "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%lagar det%'"), 0);
 	free(subj);
 	free(body);
@@ -2252,7 +2252,7 @@ START_TEST(test_handler_bad_token_told)
 	ck_assert_msg(strstr(body, "signatur inte stämmer") != NULL &&
 		      strstr(body, "Karantän: nummer 1\n") != NULL, "%s", body);
 	free(body);
-	before = count("SELECT count(*) FROM outbox");
+	before = count("SELECT count(*) FROM outbox_mail");
 	mm = mail("mallory@example.se", to, "SV: Buller", "b3@example.se",
 		  NULL, "#ta\n");
 	deliver(mm);
@@ -2563,7 +2563,7 @@ START_TEST(test_handler_signature_under_command)
 	ck_assert_msg(strstr(body, "#fraga\n      utförs inte: behöver en "
 			     "text under kommandona") != NULL, "%s", body);
 	free(body);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se'"), 1);
 	free(to);
 	free(m);
@@ -2595,7 +2595,7 @@ START_TEST(test_handler_emphasised_command)
 		     "polisen.</div>\n--b--\n");
 	deliver(reply);
 	free(reply);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE '%polisen%'"),
 			 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
@@ -2661,9 +2661,9 @@ START_TEST(test_handler_invisible_blanks)
 	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'vantar-svar' AND priority = 'urgent'"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE '%#%'"), 0);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'eva@kommun.example' AND subject LIKE "
 			       "'Dina kommandon utf%'"), 0);
 	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
@@ -2706,7 +2706,7 @@ START_TEST(test_handler_files_alone)
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
 			       "'buller'"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se'"), 1);
 	body = xasprintf("--b\nContent-Type: text/plain\n\n#ta\n#klar\n\n"
 			 "--b\nContent-Type: application/pdf\n"
@@ -2775,7 +2775,7 @@ START_TEST(test_handler_winmail_dat)
 	deliver(reply);
 	free(reply);
 	free(body);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE "
 			       "'%Beslutet bifogas%'"), 1);
 	ck_assert_int_eq(sent_to_anna(NULL), 1);
@@ -2871,7 +2871,7 @@ START_TEST(test_handler_signature_logo)
 	deliver(reply);
 	free(reply);
 	free(body);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE "
 			       "'%Så här ser platsen ut%Eva Ek%'"), 1);
 	ck_assert_int_eq(sent_to_anna(NULL), 1);
@@ -2935,7 +2935,7 @@ START_TEST(test_handler_signature_logo_thunderbird)
 		"--rel--\n\n--alt--\n");
 	deliver(reply);
 	free(reply);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE "
 			       "'%Så här ser platsen ut%'"), 1);
 	/* the photo goes to Anna, the logo does not */
@@ -3123,7 +3123,7 @@ START_TEST(test_handler_commands)
 		      "#visa KS-2026-00001\n#visa KS-2026-00001\n");
 	deliver(search);
 	free(search);
-	body = text("SELECT headers FROM outbox WHERE recipient = "
+	body = text("SELECT headers FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
 	ck_assert_msg(strstr(body, "\nReply-To:") == NULL, "%s", body);
 	free(body);
@@ -3167,7 +3167,7 @@ commands_answer(const char *login, const char *id, const char *cmds)
 {
 	char *from = xasprintf("%s@kommun.example", login);
 	char *m = mail(from, "arende@kommun.example", "x", id, NULL, cmds);
-	char *sql = xasprintf("SELECT body FROM outbox WHERE recipient = '%s' "
+	char *sql = xasprintf("SELECT body FROM outbox_mail WHERE recipient = '%s' "
 			      "ORDER BY id DESC LIMIT 1", from);
 	char *body;
 
@@ -3372,7 +3372,7 @@ START_TEST(test_handler_note_not_in_citizen_template)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se' AND subject LIKE 'Klart%'"),
 			 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE '%polis%'"), 0);
 	/* the manager reads the note that came with an escalation */
 	m = mail("anna@example.se", "arende@kommun.example", "Buller igen",
@@ -3508,7 +3508,7 @@ START_TEST(test_handler_forward)
 	ck_assert_msg(strncmp(body, "Kan någon registrera den här?", 30) ==
 		      0, "%s", body);
 	free(body);
-	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna.andersson@example.se' AND subject LIKE "
 			       "'Vi har tagit emot%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "

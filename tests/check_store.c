@@ -324,6 +324,11 @@ START_TEST(test_stepwise_migration)
 		"INSERT INTO inbox (id, channel, source, received_at, raw) "
 		"VALUES (7, 'email', 'maildir', 1790000000, 'queued')", NULL,
 		NULL, NULL), SQLITE_OK);
+	/* An answer still to send: its text stays the row's own. */
+	ck_assert_int_eq(sqlite3_exec(old->db,
+		"INSERT INTO outbox (channel, recipient, body, created_at) "
+		"VALUES ('email', 'anna@example.se', 'Tack för ditt mejl.', "
+		"1790000000)", NULL, NULL, NULL), SQLITE_OK);
 	/* As store_message_add does, for versions that index at commit. */
 	if (from >= 4)
 		store_note_message(old);
@@ -348,6 +353,9 @@ START_TEST(test_stepwise_migration)
 	ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
 				    "inbox_message WHERE id = 7 AND "
 				    "raw = 'queued'"), 1);
+	ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+				    "outbox_mail WHERE body = 'Tack för ditt "
+				    "mejl.' AND status = 'queued'"), 1);
 	/* the next id is past any the log may have named: past every
 	   message and quarantined mail there has been, and the queue
 	   (migration 23 sets it; a database made at 23 or later has
@@ -722,6 +730,87 @@ START_TEST(test_text_stored_once)
 	ck_assert_str_eq(texts, "Nu är den släckt.\nDen blinkar nu.\n\n"
 			 "> Lampan lyser inte.\nLampan lyser inte.");
 	free(texts);
+	store_free(&store);
+}
+END_TEST
+
+static int
+note_due_body(const struct store_outbox_row *r, void *arg)
+{
+	struct strlist *bodies = arg;
+
+	strlist_add(bodies, r->body);
+	ck_assert_uint_eq(r->body_len, strlen(r->body));
+	return 0;
+}
+
+static int
+note_failed_body(const struct store_outbox_failure *f, void *arg)
+{
+	char **body = arg;
+
+	*body = xstrdup(f->body != NULL ? f->body : "(null)");
+	return 0;
+}
+
+/* An outgoing text that its message keeps is not stored again in the
+   outbox row: the row's body is empty, and the gateways (and the view
+   outbox_mail) read the message's. A row without a message keeps its
+   own, and so does one whose caller did not say the text is the
+   message's. */
+START_TEST(test_outbox_text_once)
+{
+	struct store *store = open_db(dbpath);
+	char number[STORE_CASE_NUMBER_MAX], *err = NULL, *failed = NULL;
+	struct store_message_new m = {
+		.direction = "out", .channel = "email", .subject = "Tack",
+		.body_stripped = "Vi har tagit emot ditt ärende.", .at = 1,
+	};
+	struct store_outbox_new o = {
+		.channel = "email", .recipient = "anna@example.se",
+		.subject = "Tack", .body = "Vi har tagit emot ditt ärende.",
+		.body_in_message = true, .at = 1,
+	};
+	struct strlist bodies = { 0 };
+	int64_t case_id, msg, row;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	case_id = create_case(store, 1790000000, number);
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &msg, &err), 0);
+	o.case_id = case_id;
+	o.message_id = msg;
+	ck_assert_int_eq(store_outbox_add(store, &o, &row, &err), 0);
+	o.message_id = 0;	/* no message: the row keeps the text */
+	o.body = "Utan meddelande.";
+	ck_assert_int_eq(store_outbox_add(store, &o, NULL, &err), 0);
+	o.message_id = msg;	/* not the message's text */
+	o.body_in_message = false;
+	o.body = "Egen text.";
+	ck_assert_int_eq(store_outbox_add(store, &o, NULL, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT length(body) FROM "
+				    "outbox WHERE body_in_message"), 0);
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM "
+				    "outbox WHERE body_in_message"), 1);
+	ck_assert_int_eq(store_outbox_due(store, "email", 10, 0, 1, 0, 10, 0,
+					  note_due_body, &bodies, &err), 3);
+	ck_assert_str_eq(bodies.v[0], "Vi har tagit emot ditt ärende.");
+	ck_assert_str_eq(bodies.v[1], "Utan meddelande.");
+	ck_assert_str_eq(bodies.v[2], "Egen text.");
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM "
+				    "outbox_mail WHERE body = 'Vi har tagit emot "
+				    "ditt ärende.'"), 1);
+	/* a failure the engine takes up reads the text too */
+	ck_assert_int_eq(store_exec(store, "UPDATE outbox SET status = 'failed' "
+				    "WHERE body_in_message", &err), 0);
+	ck_assert_int_eq(store_outbox_failures(store, 10, note_failed_body,
+					       &failed, &err), 0);
+	ck_assert_ptr_nonnull(failed);
+	ck_assert_str_eq(failed, "Vi har tagit emot ditt ärende.");
+	free(failed);
+	strlist_clear(&bodies);
+	(void)row;
 	store_free(&store);
 }
 END_TEST
@@ -1469,6 +1558,7 @@ store_suite(void)
 	tcase_add_test(data, test_contacts);
 	tcase_add_test(data, test_fulltext_index);
 	tcase_add_test(data, test_text_stored_once);
+	tcase_add_test(data, test_outbox_text_once);
 	tcase_add_test(data, test_dedupe_by_message_id);
 	tcase_add_test(data, test_fulltext_search);
 	tcase_add_test(data, test_inbox);

@@ -83,9 +83,9 @@ run "$CIRMD" -c "$C" --once
 check "the citizen's mail joins the case" \
 	[ "$(sql "SELECT count(*) FROM message WHERE case_id = 1 AND direction = 'in'")" -ge 2 ]
 check "its notification goes to the group, not to eva" \
-	[ "$(sql "SELECT group_concat(recipient) FROM outbox WHERE id > $before AND subject NOT LIKE 'Ditt meddelande har inte%'")" = bo@kommun.example ]
+	[ "$(sql "SELECT group_concat(recipient) FROM outbox_mail WHERE id > $before AND subject NOT LIKE 'Ditt meddelande har inte%'")" = bo@kommun.example ]
 check "eva is told her reply was not carried out, and why" \
-	contains "$(sql "SELECT body FROM outbox WHERE id > $before AND recipient = 'eva@kommun.example'")" "avstängd i cirm"
+	contains "$(sql "SELECT body FROM outbox_mail WHERE id > $before AND recipient = 'eva@kommun.example'")" "avstängd i cirm"
 check "eva's reply goes to the quarantine" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%disabled handler%'")" -eq 1 ]
 check "nothing of it reaches the citizen" \

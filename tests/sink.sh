@@ -67,7 +67,7 @@ for rcpt, (mid, subject, body) in rows.items():
             print("%s: not the row's mail" % n)
 EOF
 rows() {
-	sql "SELECT recipient || char(31) || rfc_message_id || char(31) || subject || char(31) || body || char(30) FROM outbox WHERE status = 'sent'"
+	sql "SELECT recipient || char(31) || rfc_message_id || char(31) || subject || char(31) || body || char(30) FROM outbox_mail WHERE status = 'sent'"
 }
 
 queue 20 sink

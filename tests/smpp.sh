@@ -140,9 +140,9 @@ check "rows sent carry the SMSC's id of their first part" \
 	test "$(sql "SELECT count(*) FROM outbox WHERE remote_id LIKE 'm%'")" = 4
 id_long=$(grep '"concat":"[0-9]*/2/1"' "$R" | sed 's/.*"id":"\(m[0-9]*\)".*/\1/')
 check "the 2-part row keeps part 1's id" \
-	test "$(sql "SELECT remote_id FROM outbox WHERE body = CAST('$long' AS BLOB)")" = "$id_long"
+	test "$(sql "SELECT remote_id FROM outbox_mail WHERE body = CAST('$long' AS BLOB)")" = "$id_long"
 check "a recipient that is not E.164 fails without a submit" \
-	test "$(sql "SELECT count(*) FROM outbox WHERE recipient = '0701234567' AND status = 'failed'")" = 1
+	test "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '0701234567' AND status = 'failed'")" = 1
 check "every receipt was answered ESME_ROK" \
 	test "$(grep '"ev":"receipt_resp"' "$R" | grep -vc '"status":0')" = 0
 check "SIGTERM unbinds" grep -q '"ev":"unbind"' "$R"
@@ -536,7 +536,7 @@ check "TLS: a certificate from another CA is refused" \
 check "... before any bind (the password stays here)" \
 	test "$(grep -c '"ev":"bind"' "$T/forged.rec")" = 0
 check "... and the SMS waits in the outbox" \
-	test "$(sql "SELECT status FROM outbox WHERE body = CAST('Aldrig i klartext.' AS BLOB)")" = queued
+	test "$(sql "SELECT status FROM outbox_mail WHERE body = CAST('Aldrig i klartext.' AS BLOB)")" = queued
 stop_smsc
 
 done_testing

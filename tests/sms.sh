@@ -44,7 +44,7 @@ check "... its subject is the start of the text" \
 	[ "$(sql "SELECT subject FROM cases WHERE number = '$case1'")" = "Gatlampan på Storgatan 3 är trasig." ]
 check "... the citizen is a contact with the number in E.164" \
 	[ "$(sql "SELECT count(*) FROM contact_address WHERE kind = 'phone' AND address = '+46701234567'")" -eq 1 ]
-ack=$(sql "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = '+46701234567'")
+ack=$(sql "SELECT body FROM outbox_mail WHERE channel = 'sms' AND recipient = '+46701234567'")
 check "the acknowledgement goes back by SMS" contains "$ack" "$case1"
 check "... from the SMS variant of the template" contains "$ack" "Svara på detta sms"
 check "... with no subject" [ -z "$(sql "SELECT subject FROM outbox WHERE channel = 'sms'")" ]
@@ -171,7 +171,7 @@ rt=$(note_reply_to "$case1")
 check "the notification has a signed reply address" contains "$rt" "+"
 handler_mail "$rt" "$case1" h1 "Tack! Vi byter lampan på torsdag."
 engine
-answer=$(sql "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'")
+answer=$(sql "SELECT body FROM outbox_mail WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'")
 check "the handler's answer goes to the citizen as an SMS" contains "$answer" "ärende $case1"
 # The same text again, but after the handler's answer: a new answer to
 # it, not the SMSC delivering the first one again.
@@ -184,8 +184,8 @@ long=$(printf 'Lång text. %.0s' $(seq 1 60))
 handler_mail "$rt" "$case1" h2 "$long"
 engine
 check "an answer over the segment limit is not sent" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'sms' AND body LIKE 'Lång text.%'")" -eq 0 ]
-transcript=$(sql "SELECT body FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar är för långt för sms%'")
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND body LIKE 'Lång text.%'")" -eq 0 ]
+transcript=$(sql "SELECT body FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar är för långt för sms%'")
 check "... the handler is told its length, cost and the limit" \
 	contains "$transcript" "sms-delar"
 check "... (the limit)" contains "$transcript" "högst 3 delar"
@@ -196,7 +196,7 @@ check "... and it is kept on the case as an internal note" \
 dashed=$(printf 'Vi byter lampan på torsdag – det är bestämt. %.0s' 1 2 3 4 5)
 handler_mail "$rt" "$case1" h2u "$dashed"
 engine
-transcript=$(sql "SELECT body FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar är för långt för sms%' ORDER BY id DESC LIMIT 1")
+transcript=$(sql "SELECT body FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar är för långt för sms%' ORDER BY id DESC LIMIT 1")
 check "an answer too long because of a character outside the SMS alphabet: the handler is shown it" \
 	contains_text "$transcript" "rymmer bara 67 tecken: – (U+2013). Byt ut dem"
 
@@ -206,9 +206,9 @@ printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: %s\nMessage-ID: 
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), readfile('$T/mail'))"
 engine
 check "an answer with a file: its text goes as an SMS" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'sms' AND body LIKE 'Kartan bifogas.%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND body LIKE 'Kartan bifogas.%'")" -eq 1 ]
 check "... and the handler is told the file could not go" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Bilagorna skickades inte med sms%' AND body LIKE '%utan bilagorna (1)%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Bilagorna skickades inte med sms%' AND body LIKE '%utan bilagorna (1)%'")" -eq 1 ]
 check "... which the case notes" \
 	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.attachments_withheld'")" -eq 1 ]
 
@@ -219,20 +219,20 @@ before=$(sql "SELECT count(*) FROM outbox WHERE channel = 'sms'")
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), readfile('$T/mail'))"
 engine
 check "a file without a text sends no SMS" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'sms'")" -eq "$before" ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms'")" -eq "$before" ]
 check "... and the handler is told the file did not go" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Bilagorna skickades inte med sms%' AND body LIKE 'Bilagorna i ditt svar (1) skickades inte%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Bilagorna skickades inte med sms%' AND body LIKE 'Bilagorna i ditt svar (1) skickades inte%'")" -eq 1 ]
 
 # A delivery receipt said the answer never arrived (the SMS drivers mark
 # the row failed): the workflow hears delivery.failed.sms.
-sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:001' WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'"
+sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:001' WHERE id IN (SELECT id FROM outbox_mail WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%')"
 engine
 check "a failed SMS is a delivery failure on its case" \
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case1' AND e.kind = 'delivery.failed' AND e.detail = 'stat:UNDELIV err:001'")" -eq 1 ]
 check "... and the workflow tells the handlers" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%'")" -ge 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%'")" -ge 1 ]
 # which message: a case has an acknowledgement and answers by SMS
-notice=$(sql "SELECT body FROM outbox WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%' ORDER BY id DESC LIMIT 1")
+notice=$(sql "SELECT body FROM outbox_mail WHERE channel = 'email' AND body LIKE '%stat:UNDELIV%' ORDER BY id DESC LIMIT 1")
 check "... naming the message that did not arrive, as the history does" \
 	contains "$notice" "-> Tack! Vi byter"
 check "... then what the network said" \
@@ -247,10 +247,10 @@ Det gäller inte kommunen, ring Trafikverket."
 engine
 check "a case closed with an answer by SMS" \
 	[ "$(sql "SELECT closed_at IS NOT NULL FROM cases WHERE number = '$case_c'")" -eq 1 ]
-sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:002' WHERE channel = 'sms' AND body LIKE 'Det gäller inte kommunen%'"
+sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:002' WHERE id IN (SELECT id FROM outbox_mail WHERE channel = 'sms' AND body LIKE 'Det gäller inte kommunen%')"
 engine
 check "... whose answer failed: the handler is told, though the case is closed" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_c]%' AND body LIKE '%stat:UNDELIV err:002%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_c]%' AND body LIKE '%stat:UNDELIV err:002%'")" -eq 1 ]
 # The citizen writes again, naming the closed case: a new case that
 # mentions it, not a message on a case nobody looks at.
 sms "From: 46708880001" "$case_c: skräpet ligger kvar."
@@ -300,14 +300,14 @@ check "no SMS goes to a number that opted out" \
 check "... the case records the withheld reply" \
 	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.withheld'")" -ge 1 ]
 check "... and the handler is told, not left to think it went" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar skickades inte: invånaren har avböjt sms%' AND body LIKE '%STOPP%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar skickades inte: invånaren har avböjt sms%' AND body LIKE '%STOPP%'")" -eq 1 ]
 sms "From: 46701234567" "Start!"
 engine
 check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]
 check "... which the open cases show too" \
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234567' AND c.closed_at IS NULL AND e.kind = 'sms.optin'")" -ge 1 ]
 check "... confirmed by SMS" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567' AND body LIKE '%igen%STOPP%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46701234567' AND body LIKE '%igen%STOPP%'")" -eq 1 ]
 # A phone's keyboard may put a no-break space (or a zero-width one)
 # after the word: it is still the word alone.
 sms "From: 46701234568" "$(printf 'Stopp\302\240')"
@@ -352,7 +352,7 @@ check "another sender's SMS with an id the SMSC used before is not dropped" \
 # --- a citizen who writes in English ------------------------------------------
 sms "From: +46707770001" "Hello, the street light on Storgatan 5 has been broken since Monday."
 engine
-ack=$(sql "SELECT body FROM outbox WHERE channel = 'sms' AND recipient = '+46707770001'")
+ack=$(sql "SELECT body FROM outbox_mail WHERE channel = 'sms' AND recipient = '+46707770001'")
 check "an SMS in English gets the English acknowledgement" contains "$ack" "Reply to this SMS"
 check "... as the citizen's language, kept for the next" \
 	[ "$(sql "SELECT c.language FROM contact c JOIN contact_address a ON a.contact_id = c.id WHERE a.address = '+46707770001'")" = en ]
@@ -361,11 +361,11 @@ check "cirmctl case show tells the citizen's language" contains "$out" "Language
 sms "From: +46707770001" "STOP"
 engine
 check "STOP from a citizen who writes English is confirmed in English" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46707770001' AND body LIKE '%You will get no more SMS%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46707770001' AND body LIKE '%You will get no more SMS%'")" -eq 1 ]
 sms "From: +46707770001" "START"
 engine
 check "... and so is START" \
-	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46707770001' AND body LIKE '%You will get SMS from us again%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46707770001' AND body LIKE '%You will get SMS from us again%'")" -eq 1 ]
 cp "$I/templates/en/sms-optin.sms" "$T/optin-en.good"
 printf '{{municipality.name}}: SMS again about {{case.number}}.\n' \
 	>"$I/templates/en/sms-optin.sms"

@@ -359,7 +359,7 @@ EOF
 bad=0
 for f in "$S"/outgoing/cirm-*; do
 	k=${f##*/cirm-}
-	num=$(sql "SELECT substr(recipient, 2) || '|' || body FROM outbox WHERE id = $k")
+	num=$(sql "SELECT substr(recipient, 2) || '|' || body FROM outbox_mail WHERE id = $k")
 	[ "$(printf 'To: %s\nAlphabet: UTF-8\n\n%s' "${num%%|*}" "${num#*|}" | cmp -s - "$f"; echo $?)" = 0 ] || bad=$((bad + 1))
 done
 check "restart: every file its row's" [ "$bad" -eq 0 ]

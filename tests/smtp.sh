@@ -305,7 +305,7 @@ if len(seen) != len(rows):
     print("%d of %d recipients got mail" % (len(seen), len(rows)))
 EOF
 rows() {
-	sql "SELECT recipient || char(31) || rfc_message_id || char(31) || subject || char(31) || body || char(30) FROM outbox"
+	sql "SELECT recipient || char(31) || rfc_message_id || char(31) || subject || char(31) || body || char(30) FROM outbox_mail"
 }
 problems=$(rows | python3 "$T/inspect.py" "$OUT" 1 2>&1)
 check "200 mails: each arrived once, well formed, decoding to the row's text" [ -z "$problems" ]

@@ -190,7 +190,7 @@ check "... the gateways too" sh -c '! grep -q "gateways restarted" "$1"' - "$T/d
 mail eva@example.se arende@kommun.example e1@example.se Gungan "Gungan är trasig."
 check "a case after the refused reload" wait_for "$T/d.log" "1 done"
 check "... is acknowledged with the template as it was" [ \
-	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%REDIGERAD%'")" -eq 1 ]
+	"$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%REDIGERAD%'")" -eq 1 ]
 cp "$T/conf.good" "$C"
 # A template broken before an accepted reload: told with file:line, and
 # the text read before stays; citizens never get a gap or nothing.
@@ -205,7 +205,7 @@ check "... the workflows it breaks keep their version, not said to be the file's
 mail fia@example.se arende@kommun.example f1@example.se Bänken "Bänken är trasig."
 check "a case after it" wait_for "$T/d.log" "1 done"
 check "... is acknowledged with the text read before" [ \
-	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'fia@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%kommun.namn%'")" -eq 1 ]
+	"$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'fia@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%kommun.namn%'")" -eq 1 ]
 cp "$T/ack.good" "$A"
 kill -TERM "$pid"
 wait "$pid"
