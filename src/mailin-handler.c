@@ -1685,6 +1685,26 @@ message_line(const struct store_message *m, void *ctx)
 	return 0;
 }
 
+/* A case's priority as the handler reads it: the case keeps the English
+   word the workflows' priority() conditions name, a Swedish reader is
+   shown the word #prioritet takes in Swedish. */
+static const char *
+shown_priority(const struct listing *s, const char *priority)
+{
+	static const char *const sv[][2] = {
+		{ "low", "låg" }, { "normal", "normal" },
+		{ "high", "hög" }, { "urgent", "brådskande" },
+	};
+
+	if (priority == NULL)
+		return "-";
+	for (size_t i = 0; !s->en && i < N_ELEMENTS(sv); i++) {
+		if (strcmp(priority, sv[i][0]) == 0)
+			return sv[i][1];
+	}
+	return priority;
+}
+
 static int
 show_case(const struct store_case *c, void *ctx)
 {
@@ -1698,7 +1718,7 @@ show_case(const struct store_case *c, void *ctx)
 		     s->en ? "Workflow:" : "Arbetsflöde:",
 		     c->workflow != NULL ? c->workflow : "-",
 		     s->en ? "Priority:" : "Prioritet:",
-		     c->priority != NULL ? c->priority : "-",
+		     shown_priority(s, c->priority),
 		     s->en ? "category:" : "kategori:",
 		     c->category != NULL ? c->category : "-",
 		     s->en ? "Case officer:" : "Handläggare:",

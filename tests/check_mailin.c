@@ -1211,6 +1211,36 @@ START_TEST(test_handler_sees_conversation)
 }
 END_TEST
 
+/* #visa in Swedish names the priority in Swedish, as #prioritet takes
+   it: "hög", not the English word the case keeps. */
+START_TEST(test_show_priority_swedish)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "p1@example.se", NULL, "Det bullrar från bygget.");
+	char *to, *cmd, *show, *body;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	cmd = mail("eva@kommun.example", to, "SV: Buller",
+		   "p2@kommun.example", NULL, "#prioritet hög\n");
+	deliver(cmd);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high'"), 1);
+	show = mail("eva@kommun.example", "arende@kommun.example", "x",
+		    "p3@kommun.example", NULL, "#visa KS-2026-00001\n");
+	deliver(show);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "\n  Prioritet: hög, kategori: ") != NULL,
+		      "%s", body);
+	free(body);
+	free(show);
+	free(cmd);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* A citizen who answers the handler's questions between them: the
    handler is shown each answer below the question it answers, and the
    case keeps it so; the plain answers are what the workflow looks at. */
@@ -3616,6 +3646,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_long_subject_shown_short);
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
+	tcase_add_test(tc, test_show_priority_swedish);
 	tcase_add_test(tc, test_citizen_answers_between_quotes);
 	tcase_add_test(tc, test_notification_lists_citizens_cases);
 	tcase_add_test(tc, test_handler_answers_between_quotes);
