@@ -725,7 +725,9 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 	   the first line of each text is wanted, so no whole bodies are
 	   read. A handler's public reply is left out: its text is the
 	   answer that went to the citizen, listed as that, and a reply of
-	   commands alone has none. */
+	   commands alone has none; nor has a refused one (commands that
+	   were not carried out, or only quoted lines), which would show as
+	   the handler's name and nothing, in the place of a message. */
 	static const char sql[] =
 		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
 		"coalesce(c.name, c.login), m.subject, "
@@ -735,7 +737,8 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 		"(direction = 'in' OR visibility = 'public') AND NOT "
 		"(direction = 'in' AND visibility = 'public' AND EXISTS "
 		"(SELECT 1 FROM contact WHERE id = message.contact_id AND "
-		"kind = 'handler')) "
+		"kind = 'handler')) AND NOT (refused AND "
+		"coalesce(body_stripped, '') = '') "
 		"ORDER BY id DESC LIMIT ?2) m "
 		"LEFT JOIN contact c ON c.id = m.contact_id AND "
 		"c.kind = 'handler' ORDER BY m.at, m.id";

@@ -1211,6 +1211,50 @@ START_TEST(test_handler_sees_conversation)
 }
 END_TEST
 
+/* A refused reply with no text of its own (a mistyped command alone)
+   has nothing to show in the next notification's history: it took one
+   of the five lines, as "Eva Ek (avvisat, inte skickat): " and nothing,
+   in the place of a message. A refused reply with text still shows. */
+START_TEST(test_history_without_empty_refused)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "e1@example.se", NULL, "Det bullrar från bygget.");
+	char *to, *typo, *worded, *again, *body, *hist;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	typo = mail("eva@kommun.example", to, "SV: Buller",
+		    "e2@kommun.example", NULL, "#tilldala olle\n");
+	deliver(typo);
+	worded = mail("eva@kommun.example", to, "SV: Buller",
+		      "e3@kommun.example", NULL,
+		      "#tilldala olle\nHej Anna, vi tittar på det.\n");
+	deliver(worded);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE refused"),
+			 2);
+	again = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "e4@example.se", "In-Reply-To: <e1@example.se>\n",
+		     "Nu bullrar det igen.\n");
+	deliver(again);
+	body = newest_body("eva@kommun.example");
+	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
+	ck_assert_msg(hist != NULL, "%s", body);
+	ck_assert_msg(strstr(hist, "(avvisat, inte skickat): \n") == NULL &&
+		      strstr(hist, "(avvisat, inte skickat): Hej Anna, vi "
+			     "tittar på det.\n") != NULL &&
+		      strstr(hist, "<- Det bullrar från bygget.\n") != NULL &&
+		      strstr(hist, "<- Nu bullrar det igen.\n") != NULL,
+		      "%s", hist);
+	free(body);
+	free(again);
+	free(worded);
+	free(typo);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* #visa in Swedish names the priority in Swedish, as #prioritet takes
    it: "hög", not the English word the case keeps. */
 START_TEST(test_show_priority_swedish)
@@ -3647,6 +3691,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_show_priority_swedish);
+	tcase_add_test(tc, test_history_without_empty_refused);
 	tcase_add_test(tc, test_citizen_answers_between_quotes);
 	tcase_add_test(tc, test_notification_lists_citizens_cases);
 	tcase_add_test(tc, test_handler_answers_between_quotes);
