@@ -345,31 +345,76 @@ mailin_case_closed(struct store *store, int64_t id, char **error_r)
 	return r;
 }
 
-/* 3. The case number in the subject, for a party to that case only. */
+/* Whether case NUMBER is one the sender of V is a party to: 2 when it
+   is open, 1 when closed, 0 when not the sender's (or no such case),
+   -1. */
+static int
+senders_case(struct store *store, const struct mailin_verdict *v,
+	     const char *number, char **error_r)
+{
+	int64_t id;
+	int r = store_case_id(store, number, &id, error_r);
+
+	if (r > 0)
+		r = store_case_has_party(store, id, v->sender, error_r);
+	if (r > 0) {
+		r = mailin_case_closed(store, id, error_r);
+		if (r >= 0)
+			r = r > 0 ? 1 : 2;
+	}
+	return r;
+}
+
+/* 3. The case number in the subject, for a party to that case only.
+   A subject may hold more than one: a reply to a closed case opens a new
+   case whose subject keeps the old number, and our answers add the new
+   one ("Svar: Re: Gunga [KS-2026-00004] [KS-2026-00005]"). The first
+   open case of the sender's wins; else the first of the sender's cases
+   (closed: the mail opens a new case that mentions it); else the first
+   number is mentioned. */
 static int
 thread_by_subject(struct mailin *mi, struct store *store,
 		  struct mailin_verdict *v, char **error_r)
 {
-	char *number = mailin_find_number(mi->prefix, v->msg->subject);
-	int64_t id;
-	int r;
+	const char *p = v->msg->subject;
+	char *number, *theirs = NULL, *first = NULL;
+	int r = 0;
 
-	if (number == NULL)
-		return 0;
-	r = store_case_id(store, number, &id, error_r);
-	if (r > 0)
-		r = store_case_has_party(store, id, v->sender, error_r);
-	if (r > 0) {
-		r = set_case(store, v, number, N_("case number in the subject"),
+	while ((number = mailin_find_number(mi->prefix, p)) != NULL) {
+		const char *at = strcasestr(p, number);
+
+		p = at != NULL ? at + strlen(number) : "";
+		r = senders_case(store, v, number, error_r);
+		if (r < 0 || r == 2) {
+			if (r == 2) {
+				free(theirs);
+				theirs = number;
+			} else {
+				free(number);
+			}
+			break;
+		}
+		if (r == 1 && theirs == NULL)
+			theirs = number;
+		else if (r == 0 && first == NULL)
+			first = number;
+		else
+			free(number);
+	}
+	if (r < 0) {
+		free(theirs);
+		free(first);
+		return -1;
+	}
+	if (theirs != NULL) {
+		free(first);
+		r = set_case(store, v, theirs, N_("case number in the subject"),
 			     error_r);
-		free(number);
+		free(theirs);
 		return r;
 	}
-	if (r == 0)
-		v->mentioned = number;
-	else
-		free(number);
-	return r;
+	v->mentioned = first;
+	return 0;
 }
 
 static int

@@ -1755,6 +1755,57 @@ START_TEST(test_citizen_writes_to_closed_case)
 }
 END_TEST
 
+/* The case that a reply to a closed case opened keeps the old number in
+   its subject, and our answers add the new one: a citizen who then
+   writes a new mail with that subject ("SV: Svar: Lampan [KS-1]
+   [KS-2]") joins the open case, not a third one that mentions the
+   closed first. */
+START_TEST(test_subject_two_numbers_open_wins)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Lampan",
+		       "n1@example.se", NULL, "Lampan är trasig.");
+	char *to, *reply, *subj;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
+		     "#stäng\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("anna@example.se", "arende@kommun.example",
+		     "SV: Vi har tagit emot ditt ärende [KS-2026-00001]",
+		     "n3@example.se", NULL, "Den är trasig igen.");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
+			       "NULL"), 1);
+	subj = text("SELECT 'SV: Svar: ' || subject || ' [' || number || ']' "
+		    "FROM cases WHERE id = 2");
+	ck_assert_str_eq(subj, "SV: Svar: SV: Vi har tagit emot ditt ärende "
+			 "[KS-2026-00001] [KS-2026-00002]");
+	reply = mail("anna@example.se", "arende@kommun.example", subj,
+		     "n4@example.se", NULL, "Och lampan bredvid också.");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE case_id = 2 "
+			       "AND body_stripped LIKE 'Och lampan%'"), 1);
+	/* the numbers the other way round, and in small letters */
+	reply = mail("anna@example.se", "arende@kommun.example",
+		     "ks-2026-00002 och ks-2026-00001", "n5@example.se", NULL,
+		     "En till.");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE case_id = 2 "
+			       "AND body_stripped = 'En till.'"), 1);
+	free(subj);
+	free(to);
+	free(m);
+}
+END_TEST
+
 /* On a closed case the transcript says so, whatever the command. */
 START_TEST(test_handler_closed_case)
 {
@@ -3704,6 +3755,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
+	tcase_add_test(tc, test_subject_two_numbers_open_wins);
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
 	tcase_add_test(tc, test_handler_assign_disabled);
