@@ -598,25 +598,39 @@ new_message_id(const struct flow *fl, const char *what)
 /* Headers of mail to the citizen, as the outbox keeps them (UTF-8
    "Name: value" lines the sending gateway encodes). Mail that answers
    no message of the event (a command's or a timer's) continues the
-   thread of the citizen's last mail all the same. NULL on a database
-   error (*error_r set). */
+   thread of the citizen's last mail all the same, with the citizen's
+   first mail in References too: the citizen's own mails are in their
+   sent folder, not beside ours, and the first one is what our
+   acknowledgement answered, so that clients show the answer in the
+   acknowledgement's thread. NULL on a database error (*error_r set). */
 static char *
 citizen_headers(const struct flow *fl, char **error_r)
 {
 	const struct caseflow_settings *set = &fl->cf->set;
-	char *reply_to = NULL, *out, *last = NULL, *thread = NULL;
+	char *reply_to = NULL, *out, *last = NULL, *first = NULL;
+	char *thread = NULL;
 	const char *threads = fl->in->thread_headers;
 
 	if (threads == NULL) {
 		int rc = store_case_last_citizen_id(fl->store, fl->c.id, &last,
 						    error_r);
 
-		if (rc < 0)
+		if (rc > 0 && store_case_first_citizen_id(fl->store, fl->c.id,
+							  &first, error_r) < 0)
+			rc = -1;
+		if (rc < 0) {
+			free(last);
 			return NULL;
-		if (rc > 0)
+		}
+		if (rc > 0 && first != NULL && strcmp(first, last) != 0)
+			threads = thread = xasprintf("In-Reply-To: <%s>\n"
+						     "References: <%s> <%s>\n",
+						     last, first, last);
+		else if (rc > 0)
 			threads = thread = xasprintf("In-Reply-To: <%s>\n"
 						     "References: <%s>\n",
 						     last, last);
+		free(first);
 		free(last);
 	}
 

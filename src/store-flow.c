@@ -739,6 +739,24 @@ store_case_last_citizen_id(struct store *store, int64_t case_id, char **id_r,
 }
 
 int
+store_case_first_citizen_id(struct store *store, int64_t case_id,
+			    char **id_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT m.rfc_message_id FROM message m JOIN case_party p ON "
+		"p.case_id = m.case_id AND p.contact_id = m.contact_id "
+		"WHERE m.case_id = ? AND m.direction = 'in' AND "
+		"m.rfc_message_id IS NOT NULL AND p.role IN ('citizen', 'cc') "
+		"ORDER BY m.id LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	return store_one_text(store, st, id_r, "read message", error_r);
+}
+
+int
 store_contact_first(struct store *store, int64_t contact_id, const char *kind,
 		    char **address_r, char **error_r)
 {

@@ -1255,6 +1255,40 @@ START_TEST(test_history_without_empty_refused)
 }
 END_TEST
 
+/* A handler's answer after the citizen wrote twice continues the thread
+   of her last mail, and names her first mail in References too: that is
+   what the acknowledgement answered, and her own mails are in her sent
+   folder, so a client threads the answer with the acknowledgement only
+   through it. */
+START_TEST(test_answer_references_first_mail)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "r1@example.se", NULL, "Det bullrar från bygget.");
+	char *to, *again, *reply, *hdr;
+
+	add_handler_eva();
+	deliver(m);
+	again = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "r2@example.se", "In-Reply-To: <r1@example.se>\n",
+		     "Det är Åkessons Bygg.\n");
+	deliver(again);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV: Buller",
+		     "r3@kommun.example", NULL, "#ta\nHej Anna!\n");
+	deliver(reply);
+	hdr = text("SELECT headers FROM outbox WHERE recipient = "
+		   "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(hdr, "In-Reply-To: <r2@example.se>\n") != NULL &&
+		      strstr(hdr, "References: <r1@example.se> "
+			     "<r2@example.se>\n") != NULL, "%s", hdr);
+	free(hdr);
+	free(reply);
+	free(to);
+	free(again);
+	free(m);
+}
+END_TEST
+
 /* #visa in Swedish names the priority in Swedish, as #prioritet takes
    it: "hög", not the English word the case keeps. */
 START_TEST(test_show_priority_swedish)
@@ -3742,6 +3776,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_show_priority_swedish);
+	tcase_add_test(tc, test_answer_references_first_mail);
 	tcase_add_test(tc, test_history_without_empty_refused);
 	tcase_add_test(tc, test_citizen_answers_between_quotes);
 	tcase_add_test(tc, test_notification_lists_citizens_cases);
