@@ -1075,23 +1075,30 @@ citizen_cases(struct flow *fl, int64_t contact_id, char **error_r)
 
 /* Headers of a mail to handler CONTACT_ID about the case: from the
    municipality, with a Reply-To signed for that handler on the case
-   (when there is a key). Caller frees. */
+   (when there is a key). All of a case's notifications name one
+   Message-ID of the case in References, one that no mail has, so that
+   mail clients show them in one thread (as the notifications of issue
+   trackers do), whatever their subjects. Caller frees. */
 static char *
 handler_headers(const struct flow *fl, int64_t contact_id)
 {
 	const struct caseflow_settings *set = &fl->cf->set;
+	const char *at = set->address != NULL ? strrchr(set->address, '@') :
+		NULL;
 	char *reply_to = NULL, *headers;
 
 	if (set->key != NULL && set->address != NULL)
 		reply_to = token_address(set->key, set->address, fl->c.number,
 					 contact_id);
 	headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
-			    "auto-generated\n", set->municipality,
+			    "auto-generated\nReferences: <%s.case%s>\n",
+			    set->municipality,
 			    set->address != NULL ? set->address :
 			    "cirm@cirm.invalid",
 			    reply_to != NULL ? "Reply-To: " : "",
 			    reply_to != NULL ? reply_to : "",
-			    reply_to != NULL ? "\n" : "");
+			    reply_to != NULL ? "\n" : "", fl->c.number,
+			    at != NULL ? at : "@cirm.invalid");
 	free(reply_to);
 	return headers;
 }

@@ -1289,6 +1289,39 @@ START_TEST(test_answer_references_first_mail)
 }
 END_TEST
 
+/* The notifications of one case name one Message-ID of the case in
+   References, so that a mail client shows them in one thread: "Nytt
+   ärende" and "Nytt meddelande i ärendet" have different subjects and
+   answered nothing, and stood apart. Another case has its own. */
+START_TEST(test_notifications_one_thread)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "t1@example.se", NULL, "Det bullrar från bygget.");
+	char *again = mail("anna@example.se", "arende@kommun.example",
+			   "Re: Buller", "t2@example.se",
+			   "In-Reply-To: <t1@example.se>\n",
+			   "Det är Åkessons Bygg.\n");
+	char *other = mail("bo@example.se", "arende@kommun.example", "Lampa",
+			   "t3@example.se", NULL, "Lampan är trasig.");
+
+	add_handler_eva();
+	deliver(m);
+	deliver(again);
+	deliver(other);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND instr(headers, "
+			       "'References: <KS-2026-00001.case@kommun."
+			       "example>' || char(10)) > 0"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND instr(headers, "
+			       "'References: <KS-2026-00002.case@kommun."
+			       "example>' || char(10)) > 0"), 1);
+	free(other);
+	free(again);
+	free(m);
+}
+END_TEST
+
 /* #visa in Swedish names the priority in Swedish, as #prioritet takes
    it: "hög", not the English word the case keeps. */
 START_TEST(test_show_priority_swedish)
@@ -3776,6 +3809,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_show_priority_swedish);
+	tcase_add_test(tc, test_notifications_one_thread);
 	tcase_add_test(tc, test_answer_references_first_mail);
 	tcase_add_test(tc, test_history_without_empty_refused);
 	tcase_add_test(tc, test_citizen_answers_between_quotes);
