@@ -3,6 +3,7 @@
 
 #include "log.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,13 +18,20 @@ static struct {
 } log_state = { "cirm", 0, LOG_LEVEL_INFO };
 
 /* lines held by log_hold, each ending in a newline; for syslog, which
-   takes a line a call, each starts with its level's digit */
+   takes a line a call, each starts with its level's digit. The buffer
+   is allocated by the first hold: most threads never hold. */
 #define HOLD_MAX 65536
 static __thread struct {
 	int on;
 	size_t len;
-	char buf[HOLD_MAX];
+	char *buf;
 } held;
+
+/* What one write to a pipe puts in whole: the gateways write their
+   lines to the same stderr, which may be a pipe (a supervisor's log),
+   and a longer write could take a line of theirs in the middle of one
+   of ours. */
+#define WHOLE_WRITE PIPE_BUF
 
 static const struct {
 	const char *name;
@@ -86,8 +94,18 @@ flush_held(void)
 
 	if (held.len == 0)
 		return;
-	if (!log_state.use_syslog)
-		(void)fwrite(held.buf, 1, held.len, stderr);
+	/* as many whole lines a write as fit in WHOLE_WRITE bytes (a
+	   longer line alone) */
+	while (!log_state.use_syslog && p < end) {
+		char *cut = p, *nl;
+
+		while (cut < end &&
+		       (nl = memchr(cut, '\n', (size_t)(end - cut))) != NULL &&
+		       (cut == p || nl + 1 - p <= WHOLE_WRITE))
+			cut = nl + 1;
+		(void)fwrite(p, 1, (size_t)(cut - p), stderr);
+		p = cut;
+	}
 	while (log_state.use_syslog && p < end) {
 		char *nl = memchr(p, '\n', (size_t)(end - p));
 
@@ -100,6 +118,8 @@ flush_held(void)
 void
 log_hold(void)
 {
+	if (held.buf == NULL)
+		held.buf = xmalloc(HOLD_MAX);
 	held.on = 1;
 }
 
@@ -129,7 +149,7 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 	}
 	if (held.on && level >= LOG_LEVEL_INFO) {
 		for (int again = 0; again < 2; again++) {
-			size_t room = sizeof(held.buf) - held.len;
+			size_t room = HOLD_MAX - held.len;
 
 			if (log_state.use_syslog)
 				n = snprintf(held.buf + held.len, room, "%d%s\n",

@@ -28,7 +28,9 @@ void log_close(void);
 void log_hold(void);
 /* Writes the lines held (KEEP) or drops them, and stops holding. The
    engine drops the lines of a batch that rolled back, whose work did
-   not happen: the log tells only of what was committed. */
+   not happen (all but those a warning in the batch brought out before
+   it). Held lines are written in pieces of whole lines, each small
+   enough for one write to a pipe to keep whole. */
 void log_release(int keep);
 
 void log_debug(const char *fmt, ...) CIRM_PRINTF(1, 2);

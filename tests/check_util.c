@@ -9,9 +9,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -106,10 +108,12 @@ START_TEST(test_log_hold)
 {
 	char *path = xasprintf("%s/stderr", dir), *got, *p, line[1100];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int saved = dup(2);
 	size_t len;
 	char *all;
 
 	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved, 0);
 	ck_assert_int_ge(dup2(fd, 2), 0);
 	close(fd);
 	log_init("t", "stderr", "info", NULL);
@@ -154,6 +158,50 @@ START_TEST(test_log_hold)
 	ck_assert_str_eq(p, "");
 	free(got);
 	free(path);
+	/* as the other tests (CK_FORK=no) had it */
+	ck_assert_int_ge(dup2(saved, 2), 0);
+	close(saved);
+	log_init("cirm", "stderr", "info", NULL);
+}
+END_TEST
+
+/* Held lines go out in writes of whole lines of at most PIPE_BUF bytes
+   (a longer line alone), which a pipe keeps whole beside the lines
+   other processes write to it. stderr is a SOCK_SEQPACKET socket here,
+   whose reads return one write each. */
+START_TEST(test_log_hold_pipe_writes)
+{
+	int sv[2], saved = dup(2), lines = 0, writes = 0;
+	char line[700], buf[65536];
+	ssize_t n;
+
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	ck_assert_int_ge(dup2(sv[1], 2), 0);
+	close(sv[1]);
+	log_init("t", "stderr", "info", NULL);
+	memset(line, 'y', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	log_hold();
+	for (int i = 0; i < 40; i++)	/* 28 KB */
+		log_info("%02d %s", i, line);
+	log_release(1);
+	ck_assert_int_ge(dup2(saved, 2), 0);	/* closes our end */
+	close(saved);
+	log_init("cirm", "stderr", "info", NULL);
+	while ((n = read(sv[0], buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = '\0';
+		writes++;
+		ck_assert_int_le(n, PIPE_BUF);
+		ck_assert_int_eq(buf[n - 1], '\n');
+		ck_assert(strncmp(buf, "t[", 2) == 0);
+		for (char *q = buf; (q = strchr(q, '\n')) != NULL; q++)
+			lines++;
+	}
+	close(sv[0]);
+	ck_assert_int_eq(lines, 40);
+	ck_assert_int_ge(writes, 40 * 720 / PIPE_BUF);
+	ck_assert_int_le(writes, 40 / (PIPE_BUF / 730) + 1);
 }
 END_TEST
 
@@ -549,6 +597,7 @@ util_suite(void)
 	tcase_add_test(tc, test_random_bytes);
 	tcase_add_test(tc, test_current_pid);
 	tcase_add_test(tc, test_log_hold);
+	tcase_add_test(tc, test_log_hold_pipe_writes);
 	tcase_add_test(tc, test_str_to_long);
 	tcase_add_test(tc, test_mkdir_p);
 	tcase_add_test(tc, test_blob);
