@@ -128,47 +128,43 @@ problem(struct check *ck, int state, const char *fmt, ...)
 }
 
 /* A queue whose oldest row waits longer than the limits; with the
-   error that put off the last of its rows that failed (ERROR, "" when
-   none did), for that is why the queue does not move. A server's
-   answer may name a citizen: scrubbed, as in the log. */
+   error of the newest of its rows that failed (ERROR, scrubbed by
+   store_counts; "" when none did), for that is why the queue does not
+   move. */
 static void
 check_age(struct check *ck, const char *queue, int64_t oldest, int64_t now,
 	  long warn_min, long crit_min, const char *error)
 {
 	long min = oldest > 0 && now > oldest ? (long)((now - oldest) / 60) : 0;
-	char *why = *error != '\0' ? scrub_personal(error) : NULL;
 
 	if (oldest != 0 && min >= warn_min)
 		problem(ck, min >= crit_min ? CHECK_CRITICAL : CHECK_WARNING,
 			"%s: the oldest has waited %ld min%s%s%s", queue, min,
-			why != NULL ? " (the latest error: " : "",
-			why != NULL ? why : "", why != NULL ? ")" : "");
-	free(why);
+			*error != '\0' ? " (the newest error: " : "", error,
+			*error != '\0' ? ")" : "");
 }
 
 /* Under a queue's line: how many rows wait after an error, and the
-   latest error, scrubbed as above. */
+   error of the newest of them. */
 static void
 print_failing(int64_t n, const char *error, int outbox)
 {
-	char *why;
+	const char *why = *error != '\0' ? error : "?";
 
 	if (n == 0)
 		return;
-	why = scrub_personal(*error != '\0' ? error : "?");
 	if (outbox)
 		printf(ngettext("              %lld waits after a failed "
-				"attempt; the latest error: %s\n",
+				"attempt: %s\n",
 				"              %lld wait after a failed "
-				"attempt; the latest error: %s\n",
+				"attempt; the newest: %s\n",
 				(unsigned long)n), (long long)n, why);
 	else
-		printf(ngettext("              %lld put off after an error; "
-				"the latest: %s\n",
+		printf(ngettext("              %lld put off after an error: "
+				"%s\n",
 				"              %lld put off after an error; "
-				"the latest: %s\n", (unsigned long)n),
+				"the newest: %s\n", (unsigned long)n),
 		       (long long)n, why);
-	free(why);
 }
 
 long long

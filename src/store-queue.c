@@ -410,9 +410,11 @@ store_quarantine_waiting(struct store *store, int64_t *n_r, char **error_r)
 	return count(store, quarantine_waiting, 0, n_r, error_r);
 }
 
-/* The text of the one row SQL finds, into BUF ("" when none). */
+/* The text of the one row SQL finds, into BUF ("" when none): scrubbed
+   of addresses and numbers (a server's answer may name a citizen) before
+   it is cut, so that a cut never leaves part of a number. */
 static int
-latest_error(struct store *store, const char *sql, char *buf, size_t size,
+newest_error(struct store *store, const char *sql, char *buf, size_t size,
 	     char **error_r)
 {
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -423,11 +425,14 @@ latest_error(struct store *store, const char *sql, char *buf, size_t size,
 	buf[0] = '\0';
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
-		char *one = text_excerpt((const char *)
-					 sqlite3_column_text(st, 0), size - 1);
+		char *clean = scrub_personal((const char *)
+					     sqlite3_column_text(st, 0));
+		/* room for the "..." text_excerpt adds */
+		char *one = text_excerpt(clean, size - 4);
 
 		snprintf(buf, size, "%s", one);
 		free(one);
+		free(clean);
 	}
 	return store_row_end(store, st, rc, "count", error_r);
 }
@@ -451,14 +456,14 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		"SELECT count(*) FROM inbox WHERE last_error IS NOT NULL";
 	static const char inbox_error[] =
 		"SELECT last_error FROM inbox WHERE last_error IS NOT NULL "
-		"ORDER BY next_attempt_at DESC, id DESC LIMIT 1";
+		"ORDER BY id DESC LIMIT 1";
 	static const char outbox_failing[] =
 		"SELECT count(*) FROM outbox WHERE status IN ('queued', "
 		"'sending') AND last_error IS NOT NULL";
 	static const char outbox_error[] =
 		"SELECT last_error FROM outbox WHERE status IN ('queued', "
 		"'sending') AND last_error IS NOT NULL "
-		"ORDER BY next_attempt_at DESC, id DESC LIMIT 1";
+		"ORDER BY id DESC LIMIT 1";
 
 	if (count(store, inbox, now, &c_r->inbox, error_r) < 0 ||
 	    count(store, inbox_oldest, now, &c_r->inbox_oldest, error_r) < 0 ||
@@ -472,9 +477,9 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		  error_r) < 0 ||
 	    count(store, outbox_failing, now, &c_r->outbox_failing,
 		  error_r) < 0 ||
-	    latest_error(store, inbox_error, c_r->inbox_error,
+	    newest_error(store, inbox_error, c_r->inbox_error,
 			 sizeof(c_r->inbox_error), error_r) < 0 ||
-	    latest_error(store, outbox_error, c_r->outbox_error,
+	    newest_error(store, outbox_error, c_r->outbox_error,
 			 sizeof(c_r->outbox_error), error_r) < 0)
 		return -1;
 	return 0;

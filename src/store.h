@@ -694,8 +694,11 @@ struct store_counts {
 	/* when the oldest row still waiting came: 0 when none waits */
 	int64_t inbox_oldest, outbox_oldest;
 	/* rows waiting after an error (an inbox row put off, an outgoing
-	   message after a failed attempt), and the error of the one put
-	   off last, cut to fit ("" when none) */
+	   message after a failed attempt), and the error of the newest of
+	   them (the one that came last: what fails now, when an older row
+	   may still hold an error of hours ago), scrubbed (scrub_personal)
+	   and cut to fit ("" when none). Retries back off, so the time of
+	   the next attempt does not tell which failed last. */
 	int64_t inbox_failing, outbox_failing;
 	char inbox_error[200], outbox_error[200];
 };

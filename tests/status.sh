@@ -75,26 +75,27 @@ check "... saying so" contains "$out" "inbox: the oldest has waited 66 min"
 sql "DELETE FROM inbox"
 
 # Rows that wait after an error: status says why the queue does not
-# move (the error of the row put off last), without the address a
-# server's answer may name.
+# move, with the error of the newest (what fails now: the older row,
+# tried more often, waits longer for its next attempt), and without the
+# address or number a server's answer may name.
 sql "INSERT INTO inbox (channel, source, received_at, raw, next_attempt_at, last_error)
      VALUES ('email', 'test', $((now - 1500)), CAST('x' AS BLOB), $((now + 60)),
              'spool: No space left on device')"
 sql "INSERT INTO outbox (channel, recipient, body, created_at, next_attempt_at, attempts, last_error)
-     VALUES ('email', 'anna@example.se', 'x', $((now - 60)), $((now + 900)), 2,
-             '451 4.7.1 <anna@example.se>: greylisted, try again later'),
-            ('email', 'bo@example.se', 'x', $((now - 60)), $((now + 600)), 1,
-             '421 4.3.2 closing')"
+     VALUES ('email', 'bo@example.se', 'x', $((now - 20000)), $((now + 18000)), 6,
+             '451 4.7.1 greylisted, hours ago'),
+            ('email', 'anna@example.se', 'x', $((now - 60)), $((now + 240)), 1,
+             '421 4.3.0 <anna@example.se>: try later, or call +46 70 123 45 67')"
 run "$CIRMCTL" -c "$C" status
 check "an inbox row put off after an error: status tells" contains "$out" \
-	"1 put off after an error; the latest: spool: No space left on device"
-check "... and outgoing mail after failed attempts, with the latest error" \
-	contains "$out" "2 wait after a failed attempt; the latest error: 451 4.7.1"
-check "... without the address in the server's answer" \
-	sh -c '! printf "%s" "$1" | grep -q anna@' - "$out"
+	"1 put off after an error: spool: No space left on device"
+check "... and outgoing mail after failed attempts, with the newest's error" \
+	contains "$out" "2 wait after a failed attempt; the newest: 421 4.3.0"
+check "... without the address or the number in the server's answer" \
+	sh -c '! printf "%s" "$1" | grep -q -e anna@ -e "70 123"' - "$out"
 run "$CIRMCTL" -c "$C" status --check
 check "--check: the inbox's age, with the error that holds it up" contains "$out" \
-	"inbox: the oldest has waited 25 min (the latest error: spool: No space left on device)"
+	"inbox: the oldest has waited 25 min (the newest error: spool: No space left on device)"
 check "... the rows counted in the performance data" contains "$out" \
 	"inbox_failing=1 outbox_failing=2"
 sql "DELETE FROM inbox"
