@@ -77,6 +77,8 @@ struct conv {
 	int lists;	/* open <ul>/<ol> elements */
 	int bullet;	/* list level of an "- " owed at the next line */
 	size_t mso_at;	/* output length where an Outlook paragraph began */
+	int nbsp_line;	/* a no-break space, and nothing else yet, since
+			   the last line ended */
 };
 
 static void
@@ -363,6 +365,7 @@ put_byte(struct conv *c, char ch)
 	else if (c->space)
 		buf_addc(&c->out, ' ');
 	c->space = 0;
+	c->nbsp_line = 0;
 	buf_addc(&c->out, ch);
 }
 
@@ -402,6 +405,8 @@ put_text(struct conv *c, const char *s)
 				put_byte(c, nbsp ? ' ' : *s);
 		} else if (nbsp || strchr(" \t\r\n\f", *s) != NULL) {
 			c->space = 1;
+			if (nbsp && !c->in_line)
+				c->nbsp_line = 1;
 		} else {
 			put_byte(c, *s);
 		}
@@ -569,6 +574,14 @@ leave(struct conv *c, xmlNode *n)
 		c->lists--;
 	if (f & F_ITEM)
 		c->bullet = 0;
+	/* A block of no-break spaces alone is a line a browser shows (as
+	   <div>&nbsp;</div> is the blank line of Outlook on the web, Apple
+	   Mail and others): a blank line, not nothing. */
+	if ((f & (F_BLOCK | F_PARA)) && !(f & F_MSO) && c->nbsp_line &&
+	    !c->in_line)
+		line_break(c);
+	if (f & (F_BLOCK | F_PARA | F_MSO))
+		c->nbsp_line = 0;
 	if (f & F_PARA)
 		need_break(c, 2);
 	else if ((f & F_MSO) && c->out.len == c->mso_at)

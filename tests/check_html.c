@@ -29,6 +29,16 @@ static const struct {
 	  "<p class=MsoNormal><span>Eva Ek<o:p></o:p></span></p></div>",
 	  "#ta\nHej Anna!\nVi tittar p\xc3\xa5 det.\n\nMed v\xc3\xa4nlig "
 	  "h\xc3\xa4lsning\nEva Ek" },
+	{ "a block of a no-break space alone is a blank line",
+	  /* Outlook on the web, Apple Mail: <div>&nbsp;</div> */
+	  "<div>Hej Anna!</div><div>Vi tittar p\xc3\xa5 det.</div>"
+	  "<div>&nbsp;</div><div>Med v\xc3\xa4nlig h\xc3\xa4lsning</div>"
+	  "<div><span>&nbsp;</span></div><div>Eva Ek</div>",
+	  "Hej Anna!\nVi tittar p\xc3\xa5 det.\n\nMed v\xc3\xa4nlig "
+	  "h\xc3\xa4lsning\n\nEva Ek" },
+	{ "no-break spaces beside text are spaces",
+	  "<div>&nbsp;Hej&nbsp;d\xc3\xa4r&nbsp;</div><div>du</div>",
+	  "Hej d\xc3\xa4r\ndu" },
 	{ "br runs give one blank line",
 	  "a<br><br><br><br>b", "a\n\nb" },
 	{ "white space collapses",
