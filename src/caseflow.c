@@ -675,7 +675,7 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 	struct store_outbox_new o = {
 		.case_id = fl->c.id, .channel = channel, .recipient = recipient,
 		.rfc_message_id = mid, .subject = subject, .headers = headers,
-		.body = body, .body_in_message = true, .at = now,
+		.body_in_message = true, .at = now,
 	};
 	int ret = -1;
 

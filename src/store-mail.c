@@ -251,10 +251,16 @@ store_outbox_add(struct store *store, const struct store_outbox_new *o,
 		"INSERT INTO outbox (case_id, message_id, channel, recipient, "
 		"rfc_message_id, subject, headers, body, created_at, "
 		"body_in_message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-	bool in_message = o->body_in_message && o->message_id != 0;
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	bool in_message = o->body_in_message;
+	sqlite3_stmt *st;
 
-	if (st == NULL)
+	if (in_message && (o->message_id == 0 || o->body != NULL)) {
+		*error_r = xstrdup("queue outbound message: a text in the "
+				   "message needs the message and no body of "
+				   "its own");
+		return -1;
+	}
+	if ((st = store_stmt(store, sql, error_r)) == NULL)
 		return -1;
 	store_bind_id(st, 1, o->case_id);
 	store_bind_id(st, 2, o->message_id);

@@ -385,9 +385,10 @@ struct store_outbox_new {
 	const char *channel, *recipient, *rfc_message_id, *subject;
 	const char *headers; /* "Name: value" lines */
 	const char *body;
-	/* BODY is the text of message MESSAGE_ID (body_stripped), which
-	   keeps it: the row does not store it again (the readers take it
-	   from the message, as the view outbox_mail does) */
+	/* The text is that of message MESSAGE_ID (its body_stripped),
+	   which keeps it: the row does not store it again (the readers
+	   take it from the message, as the view outbox_mail does), and
+	   BODY must be NULL, so that no other text can seem to be sent */
 	bool body_in_message;
 	int64_t at;
 };

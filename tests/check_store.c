@@ -757,7 +757,8 @@ note_failed_body(const struct store_outbox_failure *f, void *arg)
    outbox row: the row's body is empty, and the gateways (and the view
    outbox_mail) read the message's. A row without a message keeps its
    own, and so does one whose caller did not say the text is the
-   message's. */
+   message's. Saying so without a message, or with a body besides, is
+   refused: no other text can seem to be sent. */
 START_TEST(test_outbox_text_once)
 {
 	struct store *store = open_db(dbpath);
@@ -768,8 +769,7 @@ START_TEST(test_outbox_text_once)
 	};
 	struct store_outbox_new o = {
 		.channel = "email", .recipient = "anna@example.se",
-		.subject = "Tack", .body = "Vi har tagit emot ditt ärende.",
-		.body_in_message = true, .at = 1,
+		.subject = "Tack", .body_in_message = true, .at = 1,
 	};
 	struct strlist bodies = { 0 };
 	int64_t case_id, msg, row;
@@ -780,11 +780,19 @@ START_TEST(test_outbox_text_once)
 	o.case_id = case_id;
 	o.message_id = msg;
 	ck_assert_int_eq(store_outbox_add(store, &o, &row, &err), 0);
-	o.message_id = 0;	/* no message: the row keeps the text */
+	o.body = "Annan text.";	/* a text besides the message's */
+	ck_assert_int_eq(store_outbox_add(store, &o, NULL, &err), -1);
+	free(err);
+	err = NULL;
+	o.body = NULL;		/* no message to take it from */
+	o.message_id = 0;
+	ck_assert_int_eq(store_outbox_add(store, &o, NULL, &err), -1);
+	free(err);
+	err = NULL;
+	o.body_in_message = false;	/* no message: the row keeps it */
 	o.body = "Utan meddelande.";
 	ck_assert_int_eq(store_outbox_add(store, &o, NULL, &err), 0);
 	o.message_id = msg;	/* not the message's text */
-	o.body_in_message = false;
 	o.body = "Egen text.";
 	ck_assert_int_eq(store_outbox_add(store, &o, NULL, &err), 0);
 	ck_assert_int_eq(store_commit(store, &err), 0);
