@@ -136,6 +136,7 @@ START_TEST(test_log_hold)
 		      (long)getpid());
 	ck_assert_str_eq(got, p);	/* four dropped, five not held */
 	free(p);
+	free(got);
 
 	all = tu_slurp(path, &len);
 	free(all);
