@@ -612,17 +612,12 @@ citizen_headers(const struct flow *fl, char **error_r)
 	const char *threads = fl->in->thread_headers;
 
 	if (threads == NULL) {
-		int rc = store_case_last_citizen_id(fl->store, fl->c.id, &last,
-						    error_r);
+		int rc = store_case_citizen_thread(fl->store, fl->c.id, &first,
+						   &last, error_r);
 
-		if (rc > 0 && store_case_first_citizen_id(fl->store, fl->c.id,
-							  &first, error_r) < 0)
-			rc = -1;
-		if (rc < 0) {
-			free(last);
+		if (rc < 0)
 			return NULL;
-		}
-		if (rc > 0 && first != NULL && strcmp(first, last) != 0)
+		if (rc > 0 && strcmp(first, last) != 0)
 			threads = thread = xasprintf("In-Reply-To: <%s>\n"
 						     "References: <%s> <%s>\n",
 						     last, first, last);

@@ -721,39 +721,37 @@ store_contact_name(struct store *store, int64_t contact_id, char **name_r,
 }
 
 int
-store_case_last_citizen_id(struct store *store, int64_t case_id, char **id_r,
-			   char **error_r)
+store_case_citizen_thread(struct store *store, int64_t case_id,
+			  char **first_r, char **last_r, char **error_r)
 {
 	static const char sql[] =
-		"SELECT m.rfc_message_id FROM message m JOIN case_party p ON "
-		"p.case_id = m.case_id AND p.contact_id = m.contact_id "
-		"WHERE m.case_id = ? AND m.direction = 'in' AND "
-		"m.rfc_message_id IS NOT NULL AND p.role IN ('citizen', 'cc') "
-		"ORDER BY m.id DESC LIMIT 1";
+		"WITH c AS (SELECT m.id, m.rfc_message_id AS mid FROM message m "
+		"JOIN case_party p ON p.case_id = m.case_id AND "
+		"p.contact_id = m.contact_id WHERE m.case_id = ? AND "
+		"m.direction = 'in' AND m.rfc_message_id IS NOT NULL AND "
+		"p.role IN ('citizen', 'cc')) "
+		"SELECT (SELECT mid FROM c ORDER BY id LIMIT 1), "
+		"(SELECT mid FROM c ORDER BY id DESC LIMIT 1) "
+		"WHERE EXISTS (SELECT 1 FROM c)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
 
+	*first_r = *last_r = NULL;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
-	return store_one_text(store, st, id_r, "read message", error_r);
-}
-
-int
-store_case_first_citizen_id(struct store *store, int64_t case_id,
-			    char **id_r, char **error_r)
-{
-	static const char sql[] =
-		"SELECT m.rfc_message_id FROM message m JOIN case_party p ON "
-		"p.case_id = m.case_id AND p.contact_id = m.contact_id "
-		"WHERE m.case_id = ? AND m.direction = 'in' AND "
-		"m.rfc_message_id IS NOT NULL AND p.role IN ('citizen', 'cc') "
-		"ORDER BY m.id LIMIT 1";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-
-	if (st == NULL)
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*first_r = xstrdup(store_col_text(st, 0));
+		*last_r = xstrdup(store_col_text(st, 1));
+	}
+	if (store_row_end(store, st, rc, "read message", error_r) < 0) {
+		free(*first_r);
+		free(*last_r);
+		*first_r = *last_r = NULL;
 		return -1;
-	sqlite3_bind_int64(st, 1, case_id);
-	return store_one_text(store, st, id_r, "read message", error_r);
+	}
+	return rc == SQLITE_ROW;
 }
 
 int

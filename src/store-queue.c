@@ -418,23 +418,23 @@ newest_error(struct store *store, const char *sql, char *buf, size_t size,
 	     char **error_r)
 {
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
+	char *text = NULL, *clean, *one;
+	int r;
 
-	if (st == NULL)
-		return -1;
 	buf[0] = '\0';
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL) {
-		char *clean = scrub_personal((const char *)
-					     sqlite3_column_text(st, 0));
+	if (st == NULL ||
+	    (r = store_one_text(store, st, &text, "count", error_r)) < 0)
+		return -1;
+	if (r > 0 && text != NULL) {
+		clean = scrub_personal(text);
 		/* room for the "..." text_excerpt adds */
-		char *one = text_excerpt(clean, size - 4);
-
+		one = text_excerpt(clean, size - 4);
 		snprintf(buf, size, "%s", one);
 		free(one);
 		free(clean);
 	}
-	return store_row_end(store, st, rc, "count", error_r);
+	free(text);
+	return 0;
 }
 
 int

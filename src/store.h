@@ -1042,15 +1042,11 @@ int store_contact_kind(struct store *store, int64_t contact_id,
    (caller frees), 0 when unknown, -1. */
 int store_contact_name(struct store *store, int64_t contact_id,
 		       char **name_r, char **error_r);
-/* The Message-ID of the newest message the citizen sent on a case: 1
-   with *id_r (caller frees), 0 when none, -1. */
-int store_case_last_citizen_id(struct store *store, int64_t case_id,
-			       char **id_r, char **error_r);
-/* The Message-ID of the first message the citizen sent on a case (the
-   root of the citizen's thread): 1 with *id_r (caller frees), 0 when
-   none, -1. */
-int store_case_first_citizen_id(struct store *store, int64_t case_id,
-				char **id_r, char **error_r);
+/* The Message-IDs of the first message the citizen sent on a case (the
+   root of the citizen's thread) and of the newest (the same when there
+   is one), read at once: 1 with both (caller frees), 0 when none, -1. */
+int store_case_citizen_thread(struct store *store, int64_t case_id,
+			      char **first_r, char **last_r, char **error_r);
 /* The first address of KIND ("email", "phone") of a contact: 1 with
    *address_r (caller frees), 0, -1. */
 int store_contact_first(struct store *store, int64_t contact_id,
