@@ -25,6 +25,7 @@
 #include "config.h"
 
 #include "caseflow.h"
+#include "engine.h"
 #include "secret.h"
 #include "store-private.h"
 #include "template.h"
@@ -45,8 +46,9 @@
 #define SEED 0x63697266666c6f77ULL /* "cirmflow" */
 /* Cases started per transaction while setting up. */
 #define SETUP_TXN 10000
-/* Events per transaction, as the engine batches inbox rows. */
-#define EVENT_TXN 1000
+/* Events per transaction unless told: engine_batch's default, as cirmd
+   batches inbox rows. */
+#define EVENT_TXN 500
 /* Timers fired per transaction (caseflow_fire_timers' LIMIT). */
 #define TIMER_TXN 1000
 /* The generated workflow: departments of DEPT_CHILDREN states each,
@@ -510,6 +512,7 @@ struct bench {
 	int64_t t0;		/* the first case arrives */
 	long counts[N_ELEMENTS(mix)];	/* events applied */
 	int64_t before[N_ELEMENTS(mix)];	/* their rows before */
+	long batch;			/* events a transaction */
 };
 
 static void
@@ -646,7 +649,7 @@ pick_event(void)
 	return 0;
 }
 
-/* Applies NEVENTS events to random cases from NOW on, EVENT_TXN to a
+/* Applies NEVENTS events to random cases from NOW on, B->batch to a
    transaction and each in its savepoint, as the engine does with its
    inbox rows. */
 static void
@@ -666,7 +669,7 @@ apply_events(struct bench *b, long nevents, int64_t now)
 		};
 		char *err = NULL;
 
-		if (i % EVENT_TXN == 0)
+		if (i % b->batch == 0)
 			begin(b);
 		if (store_savepoint(b->store, &err) < 0 ||
 		    caseflow_event(b->cf, b->store, id, mix[k].event, &in,
@@ -675,7 +678,7 @@ apply_events(struct bench *b, long nevents, int64_t now)
 			die("event %ld (%s on case %lld): %s", i, mix[k].event,
 			    (long long)id, err);
 		b->counts[k]++;
-		if (i % EVENT_TXN == EVENT_TXN - 1 || i == nevents - 1)
+		if (i % b->batch == b->batch - 1 || i == nevents - 1)
 			commit(b);
 	}
 }
@@ -823,8 +826,9 @@ open_bench(struct bench *b, const char *srcdir, const char *db)
 {
 	static const unsigned char key[SECRET_KEY_LEN] = "bench-flow key";
 	/* as cirmd's engine opens it */
-	struct store_settings set = { .create = 1, .cache_kib = 16 * 1024,
-				      .background_checkpoint = 1 };
+	struct store_settings set = {
+		.create = 1, .cache_kib = engine_cache_kib((int)b->batch),
+		.background_checkpoint = 1 };
 	char *err = NULL, *tdir = xasprintf("%s/templates", srcdir);
 	char *wdir = xasprintf("%s/workflows", srcdir);
 	struct strlist errors = { 0 };
@@ -857,7 +861,7 @@ close_bench(struct bench *b)
 static int
 cmd_setup(const char *srcdir, const char *db, long ncases)
 {
-	struct bench b = { .ncases = ncases };
+	struct bench b = { .ncases = ncases, .batch = EVENT_TXN };
 	double t;
 
 	if (ncases < 1)
@@ -884,14 +888,17 @@ cmd_setup(const char *srcdir, const char *db, long ncases)
 }
 
 static int
-cmd_events(const char *srcdir, const char *db, long nevents, long ntimers)
+cmd_events(const char *srcdir, const char *db, long nevents, long ntimers,
+	   long batch)
 {
-	struct bench b = { 0 };
+	struct bench b = { .batch = batch };
 	int64_t ev_now, fire_now;
 	double t, c, events_s, timers_s, events_cpu, timers_cpu;
 	long fired, open;
 	bool profile = getenv("BENCH_SQL_PROFILE") != NULL;
 
+	if (batch < 1 || batch > 10000)
+		die("bad batch %ld: 1 to 10000 events a transaction", batch);
 	open_bench(&b, srcdir, db);
 	b.t0 = case_t0();
 	b.ncases = (long)sql_int(&b, "SELECT count(*) FROM cases");
@@ -941,7 +948,8 @@ usage(void)
 {
 	fputs("usage: bench-flow load DIR RUNS\n"
 	      "       bench-flow setup SRCDIR DB CASES\n"
-	      "       bench-flow events SRCDIR DB EVENTS TIMERS\n", stderr);
+	      "       bench-flow events SRCDIR DB EVENTS TIMERS [BATCH]\n",
+	      stderr);
 	exit(64);
 }
 
@@ -954,9 +962,10 @@ main(int argc, char **argv)
 		return cmd_load(argv[2], parse_count(argv[3]));
 	if (argc == 5 && strcmp(argv[1], "setup") == 0)
 		return cmd_setup(argv[2], argv[3], parse_count(argv[4]));
-	if (argc == 6 && strcmp(argv[1], "events") == 0)
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "events") == 0)
 		return cmd_events(argv[2], argv[3], parse_count(argv[4]),
-				  parse_count(argv[5]));
+				  parse_count(argv[5]),
+				  argc == 7 ? parse_count(argv[6]) : EVENT_TXN);
 	usage();
 	return 64;
 }

@@ -19,8 +19,8 @@
 # 3. Workflows (bench-flow): a generated workflow of 500 states loaded
 #    and checked (median of BENCH_LOAD_RUNS); then BENCH_FLOW_EVENTS
 #    events applied to random cases of a database holding
-#    BENCH_FLOW_CASES open cases on workflows/synpunkt.xml, 1,000 to a
-#    transaction, and up to BENCH_FLOW_TIMERS timers fired; afterwards
+#    BENCH_FLOW_CASES open cases on workflows/synpunkt.xml, 500 to a
+#    transaction (engine_batch's default), and up to BENCH_FLOW_TIMERS timers fired; afterwards
 #    every case's state must be a legal configuration and the history
 #    must count every event.
 #

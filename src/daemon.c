@@ -33,12 +33,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* The engine's page cache. A batch of mails dirties several MiB of
-   pages: with SQLite's default of 2 MiB the pager spilled them to the
-   WAL mid-transaction and read them back, a pread and pwrite per page.
-   A fixed size, so peak memory does not grow with the database. */
-#define DAEMON_CACHE_KIB (16 * 1024)
-
 struct daemon {
 	const struct daemon_options *o;
 	struct cfg *cfg;
@@ -343,6 +337,17 @@ reload(struct daemon *d)
 				   "stays");
 			return;
 		}
+		if (cfg_int(cfg, CFG_ENGINE_BATCH) !=
+		    cfg_int(old, CFG_ENGINE_BATCH)) {
+			char *err = NULL;
+
+			if (store_set_cache(d->store, engine_cache_kib(
+				(int)cfg_int(cfg, CFG_ENGINE_BATCH)), &err) < 0) {
+				log_warnx("engine_batch: the page cache stays "
+					  "as it was: %s", err);
+				free(err);
+			}
+		}
 		cfg_free(&old);
 	}
 	start_logging(d->cfg);
@@ -520,7 +525,8 @@ open_store(struct daemon *d)
 	struct store_settings sset = {
 		.busy_timeout_ms = (int)cfg_int(d->cfg, CFG_BUSY_TIMEOUT),
 		.create = 0,
-		.cache_kib = DAEMON_CACHE_KIB,
+		.cache_kib = engine_cache_kib((int)cfg_int(d->cfg,
+							   CFG_ENGINE_BATCH)),
 		.background_checkpoint = 1,
 	};
 	char *lock = xasprintf("%s.cirmd-lock", cfg_str(d->cfg, CFG_DATABASE));

@@ -77,6 +77,12 @@ struct engine {
 	int *attempts;
 };
 
+int
+engine_cache_kib(int batch)
+{
+	return batch > 512 ? batch * 32 : 16 * 1024;
+}
+
 struct engine *
 engine_new(struct store *store, const struct engine_settings *set)
 {

@@ -350,14 +350,8 @@ open_pragmas(struct store *store, int busy_ms, int cache_kib, char **error_r)
 
 	store->busy_ms = busy_ms;
 	sqlite3_busy_handler(store->db, busy_wait, store);
-	if (cache_kib > 0) {
-		char *sql = xasprintf("PRAGMA cache_size = -%d", cache_kib);
-		int r = store_exec(store, sql, error_r);
-
-		free(sql);
-		if (r < 0)
-			return -1;
-	}
+	if (cache_kib > 0 && store_set_cache(store, cache_kib, error_r) < 0)
+		return -1;
 	/* trusted_schema stays on: the FTS5 index is written by triggers,
 	   which SQLite refuses to do for an untrusted schema. Temporary
 	   pages (savepoints, sorts) stay in memory: they hold citizens' mail
@@ -379,6 +373,16 @@ open_pragmas(struct store *store, int busy_ms, int cache_kib, char **error_r)
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_set_cache(struct store *store, int kib, char **error_r)
+{
+	char *sql = xasprintf("PRAGMA cache_size = -%d", kib);
+	int r = store_exec(store, sql, error_r);
+
+	free(sql);
+	return r;
 }
 
 /* At NORMAL a commit is published without the WAL synced first: the

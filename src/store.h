@@ -93,6 +93,9 @@ int store_attachment_files(struct store *store,
    undone, such as the sending gateways. 0, or -1. */
 int store_set_synchronous(struct store *store, int full, char **error_r);
 
+/* Sets this connection's page cache to KIB KiB. 0, or -1. */
+int store_set_cache(struct store *store, int kib, char **error_r);
+
 /* The schema version of the open database. */
 int store_schema_version(struct store *store);
 /* The newest schema version this cirm knows. */

@@ -537,6 +537,18 @@ START_TEST(test_failed_batches_count_no_attempt)
 }
 END_TEST
 
+/* The page cache holds a batch's dirty pages: 16 MiB up to 512 rows,
+   then 32 KiB a row, up to engine_batch's largest value. */
+START_TEST(test_cache_follows_batch)
+{
+	ck_assert_int_eq(engine_cache_kib(1), 16 * 1024);
+	ck_assert_int_eq(engine_cache_kib(500), 16 * 1024);
+	ck_assert_int_eq(engine_cache_kib(512), 16 * 1024);
+	ck_assert_int_eq(engine_cache_kib(1000), 32000);
+	ck_assert_int_eq(engine_cache_kib(10000), 320000);
+}
+END_TEST
+
 static Suite *
 engine_suite(void)
 {
@@ -554,6 +566,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_lock_free_while_reading);
 	tcase_add_test(tc, test_next_batch_claimed_early);
 	tcase_add_test(tc, test_failed_batches_count_no_attempt);
+	tcase_add_test(tc, test_cache_follows_batch);
 	suite_add_tcase(s, tc);
 	return s;
 }
