@@ -655,6 +655,33 @@ time_from_local(const struct local *t, int64_t *when_r, char **error_r)
 }
 
 
+int64_t
+calendar_deadline_shown(const struct calendar *cal, int64_t deadline)
+{
+	struct local t;
+	char *err = NULL;
+	int64_t shown;
+	int ret;
+
+	if (cal == NULL || cal->kind == CALENDAR_NONE ||
+	    local_from_time(deadline, &t, &err) < 0 ||
+	    business_day(cal, t.day) != 1 ||
+	    t.sec != cal->hours[weekday(t.day)].open) {
+		free(err);
+		return deadline;
+	}
+	while ((ret = business_day(cal, --t.day)) == 0)
+		;
+	if (ret < 0)
+		return deadline;
+	t.sec = cal->hours[weekday(t.day)].close;
+	if (time_from_local(&t, &shown, &err) < 0) {
+		free(err);
+		return deadline;
+	}
+	return shown;
+}
+
 int
 calendar_add(const struct calendar *cal, int64_t start,
 	     const struct calendar_duration *d, int64_t *deadline_r,

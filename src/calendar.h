@@ -122,4 +122,13 @@ int calendar_add(const struct calendar *cal, int64_t start,
 		 const struct calendar_duration *d, int64_t *deadline_r,
 		 char **error_r);
 
+/* DEADLINE as people are shown it. calendar_add() counts P10D from a
+   Monday 08:00 to the Monday 08:00 two weeks on, which is the same
+   business moment as that Friday's closing; a deadline at the opening
+   of a business day is shown as the closing of the business day before
+   it ("by Friday", not "by Monday 08:00"). Any other deadline, and any
+   of a calendar of kind NONE, is returned as it is. Timers still fire
+   at DEADLINE itself, at the opening. */
+int64_t calendar_deadline_shown(const struct calendar *cal, int64_t deadline);
+
 #endif

@@ -437,6 +437,20 @@ caseflow_refused_mark(bool en)
 	return en ? "(refused, not sent)" : "(avvisat, inte skickat)";
 }
 
+int64_t
+caseflow_due_shown(struct caseflow *cf, struct store *store,
+		   const char *workflow, int version, int64_t due)
+{
+	const struct workflow *wf;
+	char *err = NULL;
+
+	if (due == 0 || workflow == NULL)
+		return due;
+	wf = get_version(cf, store, workflow, version, &err);
+	free(err);
+	return wf != NULL ? calendar_deadline_shown(wf->calendar, due) : due;
+}
+
 const char *
 caseflow_state_label(struct caseflow *cf, struct store *store,
 		     const char *workflow, int version, const char *state)
@@ -532,7 +546,9 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	int ret;
 
 	when(fl->c.received_at, received);
-	when(fl->c.due_at, due);
+	/* "by Friday", not "by Monday 08:00" */
+	when(fl->c.due_at == 0 || fl->wf == NULL ? fl->c.due_at :
+	     calendar_deadline_shown(fl->wf->calendar, fl->c.due_at), due);
 	const struct template_var vars[] = {
 		{ "case.number", fl->c.number },
 		{ "case.subject", subject },

@@ -87,6 +87,11 @@ const char *caseflow_refused_mark(bool en);
 const char *caseflow_state_label(struct caseflow *cf, struct store *store,
 				 const char *workflow, int version,
 				 const char *state);
+/* A case's deadline DUE (0: none), in version VERSION of WORKFLOW, as
+   handlers are shown it: calendar_deadline_shown() by the workflow's
+   calendar, or DUE when the workflow cannot be read. */
+int64_t caseflow_due_shown(struct caseflow *cf, struct store *store,
+			   const char *workflow, int version, int64_t due);
 void caseflow_free(struct caseflow **cf);
 
 /* Loads every *.xml in DIR and checks it; a good one becomes the current

@@ -378,6 +378,17 @@ state_label(void *ctx, const char *workflow, int version, const char *state)
 				     workflow, version, state) : NULL;
 }
 
+/* digest_settings.due_shown: by the running workflows' calendars. */
+static int64_t
+due_shown(void *ctx, const char *workflow, int version, int64_t due)
+{
+	struct daemon *d = ctx;
+
+	return d->mailin != NULL ?
+		caseflow_due_shown(mailin_caseflow(d->mailin), d->store,
+				   workflow, version, due) : due;
+}
+
 /* The case officers' digests, when handler_digest says they are due:
    0 with *SENT_R, or -1 (logged). */
 static int
@@ -387,7 +398,8 @@ send_digests(struct daemon *d, int *sent_r)
 		.language = cfg_str(d->cfg, CFG_LANGUAGE),
 		.name = cfg_str(d->cfg, CFG_MAIL_NAME),
 		.address = cfg_str(d->cfg, CFG_MAIL_ADDRESS),
-		.state_label = state_label, .label_ctx = d,
+		.state_label = state_label, .due_shown = due_shown,
+		.label_ctx = d,
 	};
 	char *err = NULL;
 

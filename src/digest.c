@@ -87,7 +87,11 @@ add_case(const struct store_digest_case *c, void *ctx)
 	width = utf8_length(state);
 	subject = cut(c->subject != NULL ? c->subject : "", DIGEST_SUBJECT_MAX);
 	if (c->due_at != 0) {
-		local_day(c->due_at, day);
+		local_day(b->set->due_shown == NULL || c->workflow == NULL ?
+			  c->due_at : b->set->due_shown(b->set->label_ctx,
+							c->workflow,
+							c->workflow_version,
+							c->due_at), day);
 		due = xasprintf(T(b->en, "klart senast %s", "due %s"), day);
 	}
 	strlist_addf(&p->lines, "  %-15s %s%*s %s%s%s%s\n", c->number,

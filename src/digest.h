@@ -24,6 +24,10 @@ struct digest_settings {
 	   for its id; LABEL_CTX is its first argument. */
 	const char *(*state_label)(void *label_ctx, const char *workflow,
 				   int version, const char *state);
+	/* A deadline as handlers are shown it (caseflow_due_shown()), or
+	   NULL for DUE itself; LABEL_CTX is its first argument. */
+	int64_t (*due_shown)(void *label_ctx, const char *workflow,
+			     int version, int64_t due);
 	void *label_ctx;
 };
 

@@ -594,6 +594,42 @@ START_TEST(test_business_day)
 }
 END_TEST
 
+/* A deadline at a business day's opening is shown at the closing of the
+   business day before; every other deadline as it is. */
+static const struct {
+	enum cal_setup cal;
+	const char *deadline, *shown;
+} shown[] = {
+	/* P10D from a Saturday: the Monday 08:00, by the Friday */
+	{ SWEDEN, "2026-12-14 08:00", "2026-12-11 16:30:00 CET" },
+	{ SHORT_FRIDAY, "2026-12-14 08:00", "2026-12-11 15:00:00 CET" },
+	/* Tuesday after Easter: by the Thursday before långfredagen */
+	{ SWEDEN, "2026-04-07 08:00", "2026-04-02 16:30:00 CEST" },
+	/* after a klämdag and the weekend: by the Wednesday */
+	{ KLAMDAG, "2026-05-18 08:00", "2026-05-13 16:30:00 CEST" },
+	/* the last Sunday of March: a day of 23 hours */
+	{ SWEDEN, "2026-03-30 08:00", "2026-03-27 16:30:00 CET" },
+	{ EVERY_DAY, "2026-12-14 08:00", "2026-12-13 16:30:00 CET" },
+	/* not an opening: as it is */
+	{ SWEDEN, "2026-12-14 08:01", "2026-12-14 08:01:00 CET" },
+	{ SWEDEN, "2026-12-14 16:00", "2026-12-14 16:00:00 CET" },
+	{ SWEDEN, "2026-12-12 08:00", "2026-12-12 08:00:00 CET" },
+	{ SWEDEN, "2026-12-25 08:00", "2026-12-25 08:00:00 CET" },
+	{ NONE, "2026-12-14 08:00", "2026-12-14 08:00:00 CET" },
+};
+
+START_TEST(test_deadline_shown)
+{
+	struct calendar *cal = make_calendar(shown[_i].cal);
+	int64_t got = calendar_deadline_shown(cal, local(shown[_i].deadline));
+
+	ck_assert_msg(strcmp(show(got), shown[_i].shown) == 0,
+		      "%s: got %s, want %s", shown[_i].deadline, show(got),
+		      shown[_i].shown);
+	calendar_free(&cal);
+}
+END_TEST
+
 /* The hour a local time shows for 2026-12-03 09:00 UTC. */
 static int
 hour_of_winter_morning(void)
@@ -660,6 +696,7 @@ calendar_suite(void)
 	tcase_add_test(tc, test_add_errors);
 	tcase_add_test(tc, test_setup_errors);
 	tcase_add_test(tc, test_business_day);
+	tcase_add_loop_test(tc, test_deadline_shown, 0, N_ELEMENTS(shown));
 	tcase_add_test(tc, test_zone);
 	suite_add_tcase(s, tc);
 	return s;

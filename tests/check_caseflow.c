@@ -261,6 +261,47 @@ START_TEST(test_notify_language)
 }
 END_TEST
 
+static void load_workflow(const char *name, const char *xml);
+
+/* Ten business days from a Saturday end at the opening of a Monday,
+   which handlers read as the Friday before: the deadline is stored as
+   counted (the timers' moment), and shown as people say it. */
+START_TEST(test_due_shown)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"frist\" "
+		"version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n"
+		"  <roles><role id=\"handlaggare\" group=\"kundtjanst\"/>"
+		"</roles>\n"
+		"  <commands><command word=\"klar\" event=\"cmd.resolve\"/>"
+		"</commands>\n"
+		"  <templates><template id=\"frist\"/></templates>\n"
+		"  <state id=\"ny\">\n"
+		"    <onentry>\n"
+		"      <set field=\"due\" after=\"P10D\"/>\n"
+		"      <notify to=\"role:handlaggare\" template=\"frist\"/>\n"
+		"    </onentry>\n"
+		"    <transition event=\"cmd.resolve\" target=\"klar\"/>\n"
+		"  </state>\n"
+		"  <final id=\"klar\"/>\n"
+		"</workflow>\n";
+	int64_t sat = at(2026, 11, 28, 10, 0), id = new_case(sat);
+	struct caseflow_input in = { .channel = "email", .now = sat };
+	char *err = NULL;
+
+	load_workflow("frist.xml", wf);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_start(cf, store, id, "frist", &in, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(count("SELECT due_at FROM cases"),
+			 at(2026, 12, 14, 8, 0));
+	assert_text("SELECT group_concat(body, '|') FROM outbox_mail",
+		    "Klart senast: 2026-12-11 16:30\n|"
+		    "Klart senast: 2026-12-11 16:30\n");
+}
+END_TEST
+
 /* Loads workflow XML as file NAME, from a directory of its own. */
 static void
 load_workflow(const char *name, const char *xml)
@@ -551,6 +592,7 @@ caseflow_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lifecycle);
 	tcase_add_test(tc, test_notify_language);
+	tcase_add_test(tc, test_due_shown);
 	tcase_add_test(tc, test_set_fields);
 	tcase_add_test(tc, test_start_fresh);
 	tcase_add_test(tc, test_skip_log_evicts);

@@ -258,6 +258,16 @@ fake_label(void *ctx, const char *workflow, int version, const char *state)
 	       strcmp(state, "registrerad") == 0 ? "ny, åäö" : NULL;
 }
 
+/* A deadline as the workflow's calendar shows it: here three days
+   earlier, for synpunkt version 2 only. */
+static int64_t
+fake_due(void *ctx, const char *workflow, int version, int64_t due)
+{
+	ck_assert_str_eq(ctx, "ctx");
+	return strcmp(workflow, "synpunkt") == 0 && version == 2 ?
+	       due - 3 * 86400 : due;
+}
+
 START_TEST(test_labels)
 {
 	struct digest_settings labelled = set;
@@ -265,6 +275,7 @@ START_TEST(test_labels)
 	char *body, *err = NULL;
 
 	labelled.state_label = fake_label;
+	labelled.due_shown = fake_due;
 	labelled.label_ctx = (void *)"ctx";
 	sql("UPDATE cases SET workflow = 'synpunkt', workflow_version = 2 "
 	    "WHERE id IN (1, 4)");
@@ -274,7 +285,11 @@ START_TEST(test_labels)
 	body = newest("eva@kommun.example", "body");
 	/* in the column, counted in characters */
 	ck_assert_msg(strstr(body, "  KS-2026-00001   hos dig        Trasig "
-			     "gatlampa") != NULL, "%s", body);
+			     "gatlampa (klart senast 2026-11-28)") != NULL,
+		      "%s", body);
+	/* another workflow's deadline as it is */
+	ck_assert_msg(strstr(body, "(klart senast 2026-12-20)") != NULL, "%s",
+		      body);
 	ck_assert_msg(strstr(body, "  KS-2026-00004   ny, åäö        "
 			     "Snöröjning\n") != NULL, "%s", body);
 	/* a case without a workflow, or a state without a label: the id */
