@@ -756,6 +756,36 @@ render_for_channel(struct flow *fl, const char *template_id,
 	return ret;
 }
 
+/* Whether the mail rendered as SUBJECT and BODY from TEMPLATE_ID shows
+   the text of the run (message.text) itself, not only a section kept
+   because there is one: rendered again with the text changed, it comes
+   out different. 1, 0, -1. */
+static int
+answer_shown(struct flow *fl, const char *template_id, const char *subject,
+	     const char *body, char **error_r)
+{
+	const struct caseflow_input *in = fl->in;
+	struct caseflow_input probe = *in;
+	const char *text = in->shown_text != NULL ? in->shown_text : in->text;
+	char *marked, *s = NULL, *b = NULL;
+	int ret;
+
+	if (text == NULL || text[0] == '\0')
+		return 0;
+	/* in front, which no excerpt cuts off */
+	probe.shown_text = marked = xasprintf("#\n%s", text);
+	fl->in = &probe;
+	ret = render_for_channel(fl, template_id, &s, &b, error_r);
+	fl->in = in;
+	if (ret == 0)
+		ret = strcmp(b, body) != 0 ||
+		      (s != NULL && subject != NULL && strcmp(s, subject) != 0);
+	free(marked);
+	free(s);
+	free(b);
+	return ret;
+}
+
 static int
 do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
@@ -787,18 +817,33 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 					   a->template_id);
 		}
 	}
-	if (rc > 0 && !sms && (headers = citizen_headers(fl, error_r)) == NULL)
-		rc = -1;
 	/* a note is for colleagues: the citizen's message.text is empty */
+	shown = *in;
 	if (in->internal) {
-		shown = *in;
 		shown.text = NULL;
 		shown.shown_text = NULL;
-		fl->in = &shown;
 	}
+	fl->in = &shown;
 	fl->history = NULL;
 	if (rc > 0 && render_for_channel(fl, a->template_id, &subject, &body,
-					 error_r) == 0 &&
+					 error_r) < 0)
+		rc = -1;
+	/* the handler's answer in this mail, or in none of the run's */
+	if (rc > 0 && in->answer_sent != NULL) {
+		int carries = sms || *in->answer_sent ? 0 :
+			answer_shown(fl, a->template_id, subject, body, error_r);
+
+		if (carries < 0)
+			rc = -1;
+		shown.written_by_handler = carries > 0;
+		if (carries <= 0)
+			shown.attachments_of = 0;
+		if (carries > 0)
+			*in->answer_sent = true;
+	}
+	if (rc > 0 && !sms && (headers = citizen_headers(fl, error_r)) == NULL)
+		rc = -1;
+	if (rc > 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,
 		     subject, body, sms ? 0 : fl->in->attachments_of,
 		     error_r) == 0)

@@ -67,6 +67,14 @@ struct caseflow_input {
 	   workflow notifies read it as message.text, the citizen's mail
 	   (a reply action) shows none of it. */
 	bool internal;
+	/* When set, TEXT is a handler's answer that goes in the first mail
+	   of the run to the citizen whose template shows message.text
+	   ("your case is resolved" with the answer above it), instead of
+	   in a mail of its own: that mail alone carries ATTACHMENTS_OF and
+	   is the handler's (WRITTEN_BY_HANDLER), and *ANSWER_SENT becomes
+	   true; the run's other mails are neither. By mail only: an answer
+	   by SMS goes as it was checked to fit. */
+	bool *answer_sent;
 };
 
 /* The most of a subject a mail repeats (bytes, UTF-8; text_excerpt):

@@ -1305,11 +1305,91 @@ set_citizen_language(struct store *store, const struct mailin_verdict *v,
 	return rc;
 }
 
+/* Carries out R's commands in order with IN (any #språk is done
+   already), telling in *ANY_WORKFLOW_R whether one was the workflow's.
+   1 when a command cannot be carried out (its error set), 0, -1. */
+static int
+run_commands(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, struct reply *r,
+	     struct caseflow_input *in, bool *any_workflow_r, char **error_r)
+{
+	bool any_workflow = false;
+	int ret = 0;
+
+	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
+		struct command *c = &r->cmds[i];
+		int64_t t;
+
+		switch (c->kind) {
+		case CMD_WORKFLOW:
+			/* checked in the state before the reply: "#klar"
+			   above "#fraga" leaves no question to ask */
+			if (any_workflow &&
+			    (ret = caseflow_handles(mi->flow, store,
+						    v->case_id, c->wc->event,
+						    error_r)) <= 0) {
+				if (ret == 0) {
+					c->error = tr(&T_AFTER, r->lang);
+					ret = 1;
+				}
+				break;
+			}
+			ret = 0;
+			in->argument = c->arg[0] != '\0' ? c->arg : NULL;
+			ret = caseflow_event(mi->flow, store, v->case_id,
+					     c->wc->event, in, error_r);
+			in->argument = NULL;
+			any_workflow = true;
+			break;
+		case CMD_NOTE:
+			break;
+		case CMD_PRIORITY:
+		case CMD_CATEGORY:
+			ret = store_case_set_text(store, v->case_id,
+						  c->kind == CMD_PRIORITY ?
+						  "priority" : "category",
+						  c->arg, error_r);
+			if (ret == 0)
+				ret = store_event_add(store, v->case_id, in->now,
+						      "handler.set",
+						      v->handler_id, NULL, NULL,
+						      c->kind == CMD_PRIORITY ?
+						      "priority" : "category",
+						      error_r);
+			break;
+		case CMD_LANGUAGE:	/* done above */
+			break;
+		case CMD_DUE:
+			valid_date(c->arg, &t);
+			ret = store_case_set_int(store, v->case_id, "due_at", t,
+						 error_r);
+			if (ret == 0)
+				ret = store_event_add(store, v->case_id, in->now,
+						      "handler.set",
+						      v->handler_id, NULL, NULL,
+						      "due", error_r);
+			break;
+		}
+	}
+	*any_workflow_r = any_workflow;
+	return ret;
+}
+
+/* Whether one of R's commands is the workflow's. */
+static bool
+has_workflow_command(const struct reply *r)
+{
+	for (size_t i = 0; i < r->ncmds; i++)
+		if (r->cmds[i].kind == CMD_WORKFLOW)
+			return true;
+	return false;
+}
+
 /* Sends the text to the citizen (unless #note) with the attachments of
    the handler's message MESSAGE_ID, then carries out the checked
-   commands in order: what they send comes after the answer ("your case
-   is resolved" under #klar follows the text it was resolved with). A
-   #språk goes first, as the answer is written in the language it sets.
+   commands in order: what they send comes after the answer, unless it
+   carries the answer itself (below). A #språk goes first, as the
+   answer is written in the language it sets.
    1 when a command cannot be carried out (a workflow command in the
    state the ones above it left; its error set; the caller undoes what
    was done), 0, -1. */
@@ -1337,6 +1417,28 @@ carry_out(struct mailin *mi, struct store *store,
 			return 1;
 		}
 	}
+	/* An answer goes in the mail a command sends the citizen, when
+	   that shows it ("your case is resolved", under #klar): one mail,
+	   not two. Tried in a savepoint; otherwise the answer goes first,
+	   on its own, and the commands after it. */
+	if (ret == 0 && answer && has_workflow_command(r)) {
+		struct caseflow_input m = in;
+		bool sent = false;
+
+		m.attachments_of = message_id;
+		m.attachments_withheld = r->signature_pictures;
+		m.answer_sent = &sent;
+		if (store_savepoint(store, error_r) < 0)
+			return -1;
+		ret = run_commands(mi, store, v, r, &m, &any_workflow,
+				   error_r);
+		if (ret == 0 && sent)
+			return store_savepoint_release(store, error_r);
+		store_savepoint_rollback(store);
+		if (ret != 0)
+			return ret;
+		any_workflow = false;
+	}
 	if (ret == 0 && answer) {
 		struct caseflow_input a = in;
 
@@ -1347,61 +1449,9 @@ carry_out(struct mailin *mi, struct store *store,
 		ret = caseflow_reply(mi->flow, store, v->case_id, "answer", &a,
 				     error_r);
 	}
-	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
-		struct command *c = &r->cmds[i];
-		int64_t t;
-
-		switch (c->kind) {
-		case CMD_WORKFLOW:
-			/* checked in the state before the reply: "#klar"
-			   above "#fraga" leaves no question to ask */
-			if (any_workflow &&
-			    (ret = caseflow_handles(mi->flow, store,
-						    v->case_id, c->wc->event,
-						    error_r)) <= 0) {
-				if (ret == 0) {
-					c->error = tr(&T_AFTER, r->lang);
-					ret = 1;
-				}
-				break;
-			}
-			ret = 0;
-			in.argument = c->arg[0] != '\0' ? c->arg : NULL;
-			ret = caseflow_event(mi->flow, store, v->case_id,
-					     c->wc->event, &in, error_r);
-			in.argument = NULL;
-			any_workflow = true;
-			break;
-		case CMD_NOTE:
-			break;
-		case CMD_PRIORITY:
-		case CMD_CATEGORY:
-			ret = store_case_set_text(store, v->case_id,
-						  c->kind == CMD_PRIORITY ?
-						  "priority" : "category",
-						  c->arg, error_r);
-			if (ret == 0)
-				ret = store_event_add(store, v->case_id, in.now,
-						      "handler.set",
-						      v->handler_id, NULL, NULL,
-						      c->kind == CMD_PRIORITY ?
-						      "priority" : "category",
-						      error_r);
-			break;
-		case CMD_LANGUAGE:	/* done above */
-			break;
-		case CMD_DUE:
-			valid_date(c->arg, &t);
-			ret = store_case_set_int(store, v->case_id, "due_at", t,
-						 error_r);
-			if (ret == 0)
-				ret = store_event_add(store, v->case_id, in.now,
-						      "handler.set",
-						      v->handler_id, NULL, NULL,
-						      "due", error_r);
-			break;
-		}
-	}
+	if (ret == 0)
+		ret = run_commands(mi, store, v, r, &in, &any_workflow,
+				   error_r);
 	if (ret == 0 && answer && !any_workflow)
 		ret = caseflow_event(mi->flow, store, v->case_id,
 				     "mail.handler", &in, error_r);
