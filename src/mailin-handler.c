@@ -1078,6 +1078,20 @@ send_transcript(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* The template the reply's text goes to the citizen in: that of its
+   first workflow command that names one (#fraga's question), else
+   cirm's own "answer". */
+static const char *
+answer_template(const struct reply *r)
+{
+	for (size_t i = 0; i < r->ncmds; i++) {
+		if (r->cmds[i].kind == CMD_WORKFLOW &&
+		    r->cmds[i].wc->template != NULL)
+			return r->cmds[i].wc->template;
+	}
+	return "answer";
+}
+
 /* An answer to a citizen who wrote by SMS must fit the workflow's
    sms-segments: when it does not, nothing is done and the handler is
    told its length, its cost and the limit. 1 when too long (the
@@ -1093,8 +1107,8 @@ sms_too_long(struct mailin *mi, struct store *store,
 	};
 	struct caseflow_sms_cost cost;
 	char *body, *outside = NULL;
-	int rc = caseflow_sms_cost(mi->flow, store, v->case_id, "answer", &in,
-				   &cost, error_r);
+	int rc = caseflow_sms_cost(mi->flow, store, v->case_id,
+				   answer_template(r), &in, &cost, error_r);
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
 
 	*sms_r = rc > 0;
@@ -1446,8 +1460,8 @@ carry_out(struct mailin *mi, struct store *store,
 		a.attachments_of = message_id;
 		a.attachments_withheld = r->signature_pictures;
 		a.written_by_handler = true;
-		ret = caseflow_reply(mi->flow, store, v->case_id, "answer", &a,
-				     error_r);
+		ret = caseflow_reply(mi->flow, store, v->case_id,
+				     answer_template(r), &a, error_r);
 	}
 	if (ret == 0)
 		ret = run_commands(mi, store, v, r, &in, &any_workflow,

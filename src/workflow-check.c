@@ -851,8 +851,8 @@ declared(const struct workflow *wf, const char *id)
 	return false;
 }
 
-/* The line of the first <reply> that sends template ID to the citizen,
-   or 0. */
+/* The line of the first <reply> (or <command>, for the reply's text)
+   that sends template ID to the citizen, or 0. */
 static int
 reply_line(const struct workflow *wf, const char *id)
 {

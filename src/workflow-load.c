@@ -251,7 +251,8 @@ static const struct {
 	  "sms-segments" },
 	{ "calendar", "id", "" }, { "hours", "days open close", "" },
 	{ "closed", "date", "" }, { "role", "id group", "" },
-	{ "command", "word event", "aliases role text argument help" },
+	{ "command", "word event", "aliases role text argument help "
+	  "template" },
 	{ "translation", "", "word help" },
 	{ "template", "id", "" },
 	{ "state", "id", "initial category label" },
@@ -953,6 +954,8 @@ load_translation(struct loader *ld, struct workflow_command *c, xmlNode *n)
 	SCXML_PUSH(c->tr, c->ntr, t);
 }
 
+static void use_template(struct loader *ld, xmlNode *n, bool to_citizen);
+
 static void
 load_commands(struct loader *ld, xmlNode *node)
 {
@@ -981,6 +984,13 @@ load_commands(struct loader *ld, xmlNode *node)
 		c.argument = (enum workflow_argument)enum_attr(
 			ld, n, "argument", args, WORKFLOW_ARG_NONE);
 		c.line = (int)xmlGetLineNo(n);
+		c.template = workflow_attr(n, "template");
+		/* the text goes to the citizen in it, as a <reply> would */
+		if (c.template != NULL && c.text == WORKFLOW_TEXT_NONE)
+			lerror(ld, n, "command '%s': a template for its text, "
+			       "but text=\"none\"", c.word);
+		else if (c.template != NULL)
+			use_template(ld, n, true);
 		for (xmlNode *t = n->children; t != NULL; t = t->next)
 			if (workflow_node_is(t, "translation"))
 				load_translation(ld, &c, t);
@@ -1517,6 +1527,7 @@ workflow_free(struct workflow **wfp)
 		free(wf->commands[i].word);
 		free(wf->commands[i].event);
 		free(wf->commands[i].help);
+		free(wf->commands[i].template);
 		strlist_clear(&wf->commands[i].aliases);
 		strlist_clear(&wf->commands[i].roles);
 		for (size_t j = 0; j < wf->commands[i].ntr; j++) {

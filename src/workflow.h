@@ -54,6 +54,9 @@ struct workflow_command {
 	enum workflow_text text;
 	enum workflow_argument argument;
 	char *help;		/* one line, or NULL */
+	/* The template the reply's text goes to the citizen in, or NULL:
+	   cirm's own "answer". */
+	char *template;
 	int line;
 	struct workflow_translation *tr;
 	size_t ntr;

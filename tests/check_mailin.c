@@ -2240,6 +2240,57 @@ newest_to(const char *addr, const char *column)
 	return s;
 }
 
+/* #fraga asks the citizen a question: she gets a mail that says so and
+   asks her to answer by replying (the workflow's template for the
+   command), not an answer framed as one ("Svar: ...") that expects
+   nothing of her; and only that mail. The question comes first, so
+   that the case's history shows it. */
+START_TEST(test_handler_question_mail)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "qm1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *subject, *body;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "qm2@kommun.example", NULL,
+		     "#fraga\n\nNär på dygnet bullrar det?\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 1);
+	subject = newest_to("anna@example.se", "subject");
+	ck_assert_msg(strcmp(subject, "Fråga om ditt ärende: Buller "
+			     "[KS-2026-00001]") == 0, "%s", subject);
+	body = newest_to("anna@example.se", "body");
+	ck_assert_msg(has_text(body, "en fråga från oss om ditt ärende "
+			       "KS-2026-00001") &&
+		      has_text(body, "När på dygnet bullrar det?") &&
+		      has_text(body, "Svara på frågan genom att svara på det "
+			       "här mejlet"), "%s", body);
+	/* the acknowledgement and the question: no answer besides */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'anna@example.se'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'anna@example.se' AND subject "
+			       "LIKE 'Svar:%'"), 0);
+	free(body);
+	m = mail("anna@example.se", "arende@kommun.example", subject,
+		 "qm3@example.se", NULL, "På nätterna.");
+	deliver(m);
+	free(m);
+	/* colleagues read the question itself in the case's history */
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, " -> När på dygnet bullrar det?") != NULL,
+		      "%s", body);
+	free(subject);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* A handler's mail set aside in the quarantine is not silent: the
    handler is told why, with the quarantine's number and what to do (a
    colleague too); nobody else is, and a mailbox that answers every
@@ -3877,6 +3928,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_priority_swedish);
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_question_as_note);
+	tcase_add_test(tc, test_handler_question_mail);
 	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_other_address_told);

@@ -147,6 +147,8 @@ static const struct bad_case bad_cases[] = {
 	  "('genast' at line 12) and transitions without cond lead round in "
 	  "a circle ('ny' -> 'granskas' -> 'ny'): a case entering it would "
 	  "go round for ever, acting at every turn" },
+	{ "bad-command-template.xml", "bad-command-template.xml:10: command "
+	  "'notis': a template for its text, but text=\"none\"" },
 	{ "bad-translation.xml",
 	  "bad-translation.xml:8: command 'klar': a second translation into "
 	  "'en' (first at line 7)\n"
@@ -182,11 +184,15 @@ START_TEST(test_bad_templates)
 	char *got = problems("bad-template.xml", NULL);
 
 	ck_assert_ptr_nonnull(got);
-	ck_assert_msg(strstr(got, "bad-template.xml:13: template 'saknas' is "
+	ck_assert_msg(strstr(got, "bad-template.xml:14: template 'saknas' is "
 			     "missing for language 'en'") != NULL, "%s", got);
-	ck_assert_msg(strstr(got, "bad-template.xml:13: template 'saknas' is "
+	ck_assert_msg(strstr(got, "bad-template.xml:14: template 'saknas' is "
 			     "missing for language 'sv'") != NULL, "%s", got);
-	ck_assert_msg(strstr(got, "bad-template.xml:17: template 'odeklarerad' "
+	ck_assert_msg(strstr(got, "bad-template.xml:18: template 'odeklarerad' "
+			     "is not declared in <templates>") != NULL, "%s",
+		      got);
+	/* a command's template for the reply's text is one too */
+	ck_assert_msg(strstr(got, "bad-template.xml:9: template 'ofragad' "
 			     "is not declared in <templates>") != NULL, "%s",
 		      got);
 	free(got);

@@ -269,6 +269,9 @@ handler_mail "$(note_reply_to "$case_q")" "$case_q" hq1 "#ta
 #fraga
 Vilken park gäller det?"
 engine
+check "a question goes to the citizen as one, asking for an answer by SMS" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880002' AND body = 'Vilken park gäller det?
+/Kommunen har en fråga om ärende $case_q. Svara på detta sms.'")" -eq 1 ]
 sql "UPDATE cases SET updated_at = updated_at - 10 * 86400 WHERE number = '$case_q'"
 sms "From: 46708880002" "Stadsparken."
 engine
