@@ -977,7 +977,7 @@ refused_for_state(const struct command *c)
 }
 
 struct case_now {
-	char *state, *assignee;
+	char *state;
 	struct mailin *mi;
 	struct store *store;
 };
@@ -991,49 +991,55 @@ case_now(const struct store_case *c, void *ctx)
 						 c->workflow_version, c->state);
 
 	n->state = xstrdup(label != NULL ? label : "-");
-	n->assignee = c->assignee != NULL ? xstrdup(c->assignee) : NULL;
 	return 0;
 }
 
 /* Where the case stands now, and the commands that apply, for a
-   transcript: the notification answered may be an old one. */
+   transcript: the notification answered may be an old one. The case
+   officer goes by her name, as handlers know her (her login when she
+   has none). */
 static int
 add_case_now(struct mailin *mi, struct store *store,
 	     const struct mailin_verdict *v, bool en, struct strlist *l,
 	     char **error_r)
 {
 	struct case_now n = { .mi = mi, .store = store };
+	struct store_case_flow f = { 0 };
 	char *help = NULL;
+	const char *assignee;
 	int rc = store_case_get(store, v->case_number, case_now, &n, error_r);
 
 	if (rc > 0)
+		rc = store_case_flow_get(store, v->case_id, &f, error_r);
+	if (rc > 0)
 		rc = caseflow_commands_now(mi->flow, store, v->case_id,
 					   v->handler_id, en, &help, error_r);
+	assignee = f.assignee_name;
 	if (rc >= 0 && n.state != NULL && help != NULL) {
 		if (en)
 			strlist_addf(l, "\nThe case may have changed since the "
 				     "notification you answered: it is now in "
 				     "the state %s, %s%s%s. Commands that "
 				     "apply now:\n\n%s", n.state,
-				     n.assignee != NULL ? "with " :
+				     assignee != NULL ? "with " :
 				     "with no case officer",
-				     n.assignee != NULL ? n.assignee : "",
-				     n.assignee != NULL ? " as case officer" :
+				     assignee != NULL ? assignee : "",
+				     assignee != NULL ? " as case officer" :
 				     "", help);
 		else
 			strlist_addf(l, "\nÄrendet kan ha ändrats sedan "
 				     "aviseringen du svarade på: det är nu i "
 				     "läget %s, %s%s%s. Kommandon som gäller "
 				     "nu:\n\n%s", n.state,
-				     n.assignee != NULL ? "med " :
+				     assignee != NULL ? "med " :
 				     "utan handläggare",
-				     n.assignee != NULL ? n.assignee : "",
-				     n.assignee != NULL ? " som handläggare" :
+				     assignee != NULL ? assignee : "",
+				     assignee != NULL ? " som handläggare" :
 				     "", help);
 	}
 	free(help);
 	free(n.state);
-	free(n.assignee);
+	store_case_flow_clear(&f);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -1662,6 +1662,44 @@ START_TEST(test_handler_command_below_text)
 }
 END_TEST
 
+/* A refusal tells where the case stands now, naming its case officer
+   as handlers know her: by her name, by her login when she has none. */
+START_TEST(test_refused_names_assignee)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "rn1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "rn2@kommun.example", NULL,
+		     "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "rn3@kommun.example", NULL,
+		     "#fraga\n\nNär började bullret?\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "det är nu i läget löst, med Eva Ek som "
+			       "handläggare."), "%s", body);
+	free(body);
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET name = '' "
+				    "WHERE login = 'eva'", NULL), 0);
+	reply = mail("eva@kommun.example", to, "SV", "rn4@kommun.example", NULL,
+		     "#fraga\n\nNär började bullret?\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "det är nu i läget löst, med eva som "
+			       "handläggare."), "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* A notification sent on a transition shows the case as the transition
    leaves it: the reopened case's commands and deadline, not those of
    the resolved state it came from. */
@@ -2064,7 +2102,7 @@ START_TEST(test_handler_old_notification)
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#ta\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge\n") != NULL, "%s", body);
-	ck_assert_msg(has_text(body, "det är nu i läget löst, med eva som "
+	ck_assert_msg(has_text(body, "det är nu i läget löst, med Eva Ek som "
 			       "handläggare. Kommandon som gäller nu: #stang "),
 		      "%s", body);
 	now = strstr(body, "gäller nu:\n\n  #stang ");
@@ -3929,6 +3967,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_empty_note);
 	tcase_add_test(tc, test_handler_question_as_note);
 	tcase_add_test(tc, test_handler_question_mail);
+	tcase_add_test(tc, test_refused_names_assignee);
 	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_other_address_told);
