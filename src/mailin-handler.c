@@ -1973,9 +1973,9 @@ handler_commands(struct mailin *mi, struct store *store,
 					  "  #lista           dina öppna ärenden\n"
 					  "  #visa NUMMER     ett ärende med dess "
 					  "meddelanden\n"
-					  "  #sok ORD         ärenden vars "
+					  "  #sök ORD         ärenden vars "
 					  "meddelanden har alla orden\n"
-					  "  #hjalp           den här hjälpen\n");
+					  "  #hjälp           den här hjälpen\n");
 		}
 		/* an empty answer would look like a fault */
 		if (ret == 0 && none && s.l.n == before)

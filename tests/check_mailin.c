@@ -3399,6 +3399,12 @@ START_TEST(test_handler_commands)
 			       "om ett ärende skriver du i ett svar på "
 			       "aviseringen\n\n  #lista") &&
 		      strstr(body, "#hjälp\n  #lista") != NULL, "%s", body);
+	/* each command once, spelt as Swedish spells it: #sök, not #sok,
+	   which is taken all the same */
+	ck_assert_msg(has_text(body, "\n  #sök ORD ärenden vars meddelanden "
+			       "har alla orden\n  #hjälp den här hjälpen\n") &&
+		      strstr(body, "#sok") == NULL &&
+		      strstr(body, "#hjalp") == NULL, "%s", body);
 	free(body);
 	free(search);
 	/* under a greeting and above a signature: still commands, and no
