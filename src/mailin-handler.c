@@ -33,6 +33,7 @@ tr(const struct text *t, const char *lang)
 
 static const struct text
 	T_UNKNOWN = { "okänt kommando", "unknown command" },
+	T_MEANT = { "Menade du", "Did you mean" },
 	T_NOT_NOW = { "går inte i ärendets nuvarande läge",
 		      "not possible in the case's current state" },
 	T_AFTER = { "går inte i det läge kommandona ovanför ger ärendet",
@@ -753,6 +754,119 @@ files_for_citizen(const struct reply *r, const struct mime_message *m)
 	return false;
 }
 
+/* WORD folded for "did you mean": case and Swedish letters (å and ä as
+   a, ö as o, é as e), and a colon or full stop typed after it. Caller
+   frees. */
+static char *
+near_fold(const char *word)
+{
+	char *f = workflow_fold(word), *o = f;
+	size_t n;
+
+	for (const char *i = f; *i != '\0'; i++) {
+		if (i[0] == '\xc3' && (i[1] == '\xa5' || i[1] == '\xa4' ||
+					i[1] == '\xb6' || i[1] == '\xa9')) {
+			*o++ = i[1] == '\xb6' ? 'o' : i[1] == '\xa9' ? 'e' : 'a';
+			i++;
+		} else {
+			*o++ = *i;
+		}
+	}
+	*o = '\0';
+	n = strlen(f);
+	while (n > 0 && (f[n - 1] == ':' || f[n - 1] == '.'))
+		f[--n] = '\0';
+	return f;
+}
+
+/* How close WORD (near_fold'ed) comes to one of WORDS (as written, the
+   first the one shown): the distance, and in *BEST_R the word, the
+   first of the closest. Past MAX, MAX + 1. */
+static size_t
+near_words(const char *word, const char *const *words, size_t nwords,
+	   size_t max, const char **best_r)
+{
+	size_t best = max + 1;
+
+	for (size_t i = 0; i < nwords; i++) {
+		char *f = near_fold(words[i]);
+		size_t d = edit_distance(word, f, max);
+
+		free(f);
+		if (d < best) {
+			best = d;
+			*best_r = words[i];
+		}
+	}
+	return best;
+}
+
+/* The command an unknown WORD was probably meant as, as the handler
+   LANG would write it: one of WF's (which may be NULL) or cirm's own,
+   a letter off (two in a word of six or more) once case and Swedish
+   letters are folded, or the same with a colon after it ("#Ta:").
+   NULL when none is that close, or when two commands are equally
+   close: a guess between them would mislead. */
+static const char *
+near_command(const struct workflow *wf, const char *word, const char *lang)
+{
+	static const char *const own[][3] = {
+		{ "notering", "note", "intern" },
+		{ "prioritet", "priority", NULL },
+		{ "kategori", "category", NULL },
+		{ "senast", "due", "deadline" },
+		{ "språk", "language", NULL },
+	};
+	bool en = lang != NULL && strcmp(lang, "en") == 0;
+	char *w = near_fold(word);
+	size_t n = strlen(w), max = n >= 6 ? 2 : 1, best = max + 1;
+	const char *found = NULL;
+	bool tie = false;
+
+	for (size_t i = 0; wf != NULL && i < wf->ncommands; i++) {
+		const struct workflow_command *c = &wf->commands[i];
+		const char *words[1 + 16], *shown = c->word, *m = NULL;
+		size_t k = 0, d;
+
+		for (size_t j = 0; j < c->ntr; j++)
+			if (strcmp(c->tr[j].lang, en ? "en" : "sv") == 0 &&
+			    c->tr[j].word != NULL)
+				shown = c->tr[j].word;
+		words[k++] = shown;
+		if (shown != c->word)
+			words[k++] = c->word;
+		for (size_t j = 0; j < c->aliases.n && k < N_ELEMENTS(words);
+		     j++)
+			words[k++] = c->aliases.v[j];
+		d = near_words(w, words, k, max, &m);
+		tie = d == best ? true : d < best ? false : tie;
+		if (d < best) {
+			best = d;
+			found = m;
+		}
+	}
+	for (size_t i = 0; i < N_ELEMENTS(own); i++) {
+		const char *words[3], *m = NULL;
+		size_t k = 0, d;
+
+		/* a workflow that declares the word has it as its own */
+		if (wf != NULL && workflow_command(wf, own[i][0]) != NULL)
+			continue;
+		words[k++] = own[i][en ? 1 : 0];
+		words[k++] = own[i][en ? 0 : 1];
+		if (own[i][2] != NULL)
+			words[k++] = own[i][2];
+		d = near_words(w, words, k, max, &m);
+		tie = d == best ? true : d < best ? false : tie;
+		if (d < best) {
+			best = d;
+			found = m;
+		}
+	}
+	free(w);
+	return best <= max && !tie ? found : NULL;
+}
+
 /* Decides, for every line, whether it can be carried out now. Returns
    how many cannot, or -1 on a database error. */
 static int
@@ -861,7 +975,13 @@ check_commands(struct mailin *mi, struct store *store,
 		} else if (word_is(c->word, workflow_words)) {
 			c->error = tr(&T_NOT_HERE, r->lang);
 		} else {
+			const char *near = near_command(wf, c->word, r->lang);
+
 			c->error = tr(&T_UNKNOWN, r->lang);
+			if (near != NULL)
+				c->error_detail = xasprintf(". %s #%s?",
+							    tr(&T_MEANT,
+							       r->lang), near);
 		}
 		/* a closed case runs no workflow command, whatever the word,
 		   and has no priority or deadline left to change; its

@@ -628,42 +628,6 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"numbers are kept in E.164 form." },
 };
 
-/* Edits (a letter put in, left out, changed, or two swapped) from A to
-   B, in small letters; past MAX, MAX + 1. */
-static size_t
-distance(const char *a, const char *b, size_t max)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t d[3][65];
-
-	if (la > 64 || lb > 64 || (la > lb ? la - lb : lb - la) > max)
-		return max + 1;
-	for (size_t j = 0; j <= lb; j++)
-		d[0][j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t *row = d[i % 3], *up = d[(i - 1) % 3],
-			*up2 = d[(i + 1) % 3];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			int ca = tolower((unsigned char)a[i - 1]);
-			int cb = tolower((unsigned char)b[j - 1]);
-			size_t v = up[j - 1] + (ca != cb);
-
-			if (up[j] + 1 < v)
-				v = up[j] + 1;
-			if (row[j - 1] + 1 < v)
-				v = row[j - 1] + 1;
-			if (i > 1 && j > 1 && ca == tolower((unsigned char)b[j - 2]) &&
-			    tolower((unsigned char)a[i - 2]) == cb &&
-			    up2[j - 2] + 1 < v)
-				v = up2[j - 2] + 1;
-			row[j] = v;
-		}
-	}
-	return d[la % 3][lb] > max ? max + 1 : d[la % 3][lb];
-}
-
 const struct setting_def *
 setting_near(const char *name)
 {
@@ -671,7 +635,7 @@ setting_near(const char *name)
 	size_t n = strlen(name), best_d = n >= 6 ? 2 : 1, prefixes = 0;
 
 	for (size_t i = 0; i < SETTING_COUNT; i++) {
-		size_t d = distance(name, settings[i].name, best_d);
+		size_t d = edit_distance(name, settings[i].name, best_d);
 
 		if (d <= best_d && (best == NULL || d < best_d)) {
 			best = &settings[i];

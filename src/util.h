@@ -128,4 +128,10 @@ size_t utf8_length(const char *s);
    kept. Newly allocated. */
 char *text_wrap(const char *text, size_t width);
 
+/* The edits (a byte put in, left out or changed, or two side by side
+   swapped) from A to B, ASCII letters compared in small letters, for
+   "did you mean": past MAX, MAX + 1. Strings over 64 bytes are past
+   any MAX. */
+size_t edit_distance(const char *a, const char *b, size_t max);
+
 #endif

@@ -1662,6 +1662,52 @@ START_TEST(test_handler_command_below_text)
 }
 END_TEST
 
+/* An unknown command close to a known one (a letter off, a capital, a
+   colon after it) is refused with a suggestion: all or nothing still,
+   nothing is carried out. One far from every command gets none. */
+START_TEST(test_unknown_command_suggested)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "uc1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "uc2@kommun.example", NULL,
+		     "#Ta:\n#klr\n#fraaga\n#xyzzy\n\nVi tittar på det.\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "  #Ta:\n      utförs inte: okänt kommando. "
+			     "Menade du #ta?\n") != NULL &&
+		      strstr(body, "  #klr\n      utförs inte: okänt kommando. "
+			     "Menade du #klar?\n") != NULL &&
+		      strstr(body, "  #fraaga\n      utförs inte: okänt "
+			     "kommando. Menade du #fraga?\n") != NULL &&
+		      strstr(body, "  #xyzzy\n      utförs inte: okänt "
+			     "kommando\n") != NULL, "%s", body);
+	free(body);
+	/* in the handler's language: her word for the command */
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
+				    "WHERE login = 'eva'", NULL), 0);
+	reply = mail("eva@kommun.example", to, "SV", "uc3@kommun.example", NULL,
+		     "#tke\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "  #tke\n      not carried out: unknown command. "
+			     "Did you mean #take?\n") != NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NULL AND state = 'registrerad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'anna@example.se'"), 1);
+	free(to);
+}
+END_TEST
+
 /* A refusal tells where the case stands now, naming its case officer
    as handlers know her: by her name, by her login when she has none. */
 START_TEST(test_refused_names_assignee)
@@ -3974,6 +4020,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_question_as_note);
 	tcase_add_test(tc, test_handler_question_mail);
 	tcase_add_test(tc, test_refused_names_assignee);
+	tcase_add_test(tc, test_unknown_command_suggested);
 	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_other_address_told);
