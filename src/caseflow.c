@@ -1359,6 +1359,7 @@ tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 {
 	char *addr = NULL, *kind = NULL, *lang = NULL, *name = NULL;
 	char *subject = NULL, *body = NULL, *headers = NULL;
+	char *wrapped_body = NULL;
 	const char *subj = fl->c.subject != NULL ? fl->c.subject : "";
 	bool en;
 	int rc;
@@ -1401,9 +1402,11 @@ tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 				 "på det här mejlet med #ta.\n",
 				 fl->c.number, subj);
 	}
+	/* wrapped as the templates' notifications are written */
+	wrapped_body = text_wrap(body, 72);
 	headers = handler_headers(fl, former);
 	rc = send_out(fl, "email", addr, "internal", "notify", headers, subject,
-		      body, 0, error_r);
+		      wrapped_body, 0, error_r);
 out:
 	free(addr);
 	free(kind);
@@ -1411,6 +1414,7 @@ out:
 	free(name);
 	free(subject);
 	free(body);
+	free(wrapped_body);
 	free(headers);
 	return rc < 0 ? -1 : 0;
 }

@@ -2661,6 +2661,69 @@ START_TEST(test_handler_role_refused)
 }
 END_TEST
 
+/* The longest line of TEXT, in characters. */
+static size_t
+longest_line(const char *text)
+{
+	size_t longest = 0;
+
+	for (const char *p = text; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+
+		if (utf8_length(line) > longest)
+			longest = utf8_length(line);
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+	return longest;
+}
+
+/* The mail telling a case officer that the case has a new one (after
+   a colleague's #tilldela) is wrapped as the other mail to handlers
+   is, at 72 characters, not one long line. */
+START_TEST(test_new_case_officer_mail_wrapped)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "aw1@example.se", NULL, "Det bullrar.");
+	char *to, *kim_to, *reply, *body, *err = NULL;
+	int64_t kim;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Kim Ek', 'kim', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'kim@kommun.example', 0 FROM "
+		"contact WHERE login = 'kim';"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'synpunkter' AND c.login = 'kim';",
+		&err) == 0, "%s", err);
+	kim = count("SELECT id FROM contact WHERE login = 'kim'");
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "aw2@kommun.example", NULL,
+		     "#ta\n");
+	deliver(reply);
+	free(reply);
+	kim_to = token_address(mi->key, "arende@kommun.example",
+			       "KS-2026-00001", kim);
+	reply = mail("kim@kommun.example", kim_to, "SV", "aw3@kommun.example",
+		     NULL, "#tilldela kim\n");
+	deliver(reply);
+	free(reply);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(has_text(body, "handläggs nu av Kim Ek, inte längre av "
+			       "dig"), "%s", body);
+	ck_assert_msg(longest_line(body) <= 72, "%zu:\n%s",
+		      longest_line(body), body);
+	free(body);
+	free(kim_to);
+	free(to);
+}
+END_TEST
+
 /* A handler whose case another takes over, or gives to someone else,
    is told so, in the handler's language, and can take it back by
    answering; who gives a case away is not told. */
@@ -2704,8 +2767,8 @@ START_TEST(test_former_assignee_told)
 			 "[KS-2026-00001] Buller");
 	free(body);
 	body = newest_to("eva@kommun.example", "body");
-	ck_assert_msg(strstr(body, "handläggs nu av Olle Ek, inte längre av "
-			     "dig") != NULL, "%s", body);
+	ck_assert_msg(has_text(body, "handläggs nu av Olle Ek, inte längre av "
+			       "dig"), "%s", body);
 	free(body);
 	hdr = newest_to("eva@kommun.example", "headers");
 	back = reply_to_of(hdr);
@@ -2736,8 +2799,8 @@ START_TEST(test_former_assignee_told)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h ON "
 			       "h.id = c.assignee_id WHERE h.login = 'eva'"), 1);
 	body = newest_to("olle@kommun.example", "body");
-	ck_assert_msg(strstr(body, "is now handled by Eva Ek, no longer by "
-			     "you") != NULL, "%s", body);
+	ck_assert_msg(has_text(body, "is now handled by Eva Ek, no longer by "
+			       "you"), "%s", body);
 	free(body);
 
 	/* Eva gives it to Olle herself: she is not told, he is notified by
@@ -4021,6 +4084,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_question_mail);
 	tcase_add_test(tc, test_refused_names_assignee);
 	tcase_add_test(tc, test_unknown_command_suggested);
+	tcase_add_test(tc, test_new_case_officer_mail_wrapped);
 	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_other_address_told);
