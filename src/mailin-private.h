@@ -68,6 +68,19 @@ void mailin_check_sms_templates(struct mailin *mi, struct strlist *errors);
 char *mailin_digest_key(const char *prefix, const char *what);
 /* A case number PREFIX-YYYY-NNNNN in TEXT, upper case, or NULL. */
 char *mailin_find_number(const char *prefix, const char *text);
+/* Of the case numbers in TEXT (a subject, an SMS), in order, the one a
+   citizen's message goes by. A text may hold more than one: a case
+   opened by a message on a closed case keeps the old number beside the
+   new. SENDERS says of each whether it is the sender's: 2 open, 1
+   closed, 0 not the sender's or no such case, -1. Returns -1, or what
+   SENDERS said of *THEIRS_R: the first open case of the sender's, else
+   the first closed one (1), else NULL (0); *FIRST_R is the first number
+   that is not the sender's, or NULL. Caller frees both. */
+int mailin_pick_number(const char *prefix, const char *text,
+		       int (*senders)(const char *number, void *ctx,
+				      char **error_r),
+		       void *ctx, char **theirs_r, char **first_r,
+		       char **error_r);
 /* Whether case ID is closed: 1, 0 (open or no such case), -1. A
    citizen's message that finds a closed case opens a new case that
    mentions it: a closed case is seen by nobody. */

@@ -404,34 +404,62 @@ case_waiting(struct store *store, const struct workflow *wf, int64_t id,
 	return r < 0 ? -1 : waiting;
 }
 
-/* Which case the SMS joins: the case number in its text (when the
-   sender is a party to that case and it is open; else the new case
-   mentions it), else the sender's open case with
-   the latest activity, while it is within its workflow's sms-window
-   or waits for the citizen (its timers, not the window, end that). */
+struct contact_ctx {
+	struct store *store;
+	int64_t contact;
+	int64_t open_id;	/* the last open case of the contact's seen */
+};
+
+/* Whether case NUMBER is the contact's of CTX (mailin_pick_number's
+   SENDERS). */
+static int
+contacts_case(const char *number, void *ctx, char **error_r)
+{
+	struct contact_ctx *c = ctx;
+	int64_t id;
+	int r = store_case_id(c->store, number, &id, error_r);
+
+	if (r > 0)
+		r = store_case_has_contact(c->store, id, c->contact, error_r);
+	if (r > 0 && (r = mailin_case_closed(c->store, id, error_r)) >= 0)
+		r = r > 0 ? 1 : 2;
+	if (r == 2)
+		c->open_id = id;
+	return r;
+}
+
+/* Which case the SMS joins: a case number in its text, when the sender
+   is a party to that case and it is open (of several, the first such:
+   a case opened by an SMS on a closed one names both); else the
+   sender's open case with the latest activity, while it is within its
+   workflow's sms-window or waits for the citizen (its timers, not the
+   window, end that). A number that joins nothing is mentioned by a new
+   case: the first of the sender's closed cases, else the first. */
 static int
 thread(struct mailin *mi, struct store *store, const char *text,
        int64_t contact, int64_t now, struct sms_thread *t, char **error_r)
 {
-	char *number = mailin_find_number(mi->prefix, text);
+	struct contact_ctx c = { store, contact, 0 };
 	const struct workflow *wf = NULL;
+	char *theirs, *first;
 	int64_t id, updated;
-	int r = 0;
+	int r = mailin_pick_number(mi->prefix, text, contacts_case, &c,
+				   &theirs, &first, error_r);
 
-	if (number != NULL) {
-		r = store_case_id(store, number, &id, error_r);
-		if (r > 0)
-			r = store_case_has_contact(store, id, contact, error_r);
-		/* a closed case: a new case that mentions it */
-		if (r > 0 && (r = mailin_case_closed(store, id, error_r)) >= 0)
-			r = !r;
-		if (r > 0)
-			t->case_id = id;
-		else if (r == 0)
-			t->mentioned = xstrdup(number);
-		free(number);
-		if (r != 0)
-			goto found;
+	if (r < 0)
+		return -1;
+	if (r == 2) {
+		t->case_id = c.open_id;
+		free(theirs);
+		free(first);
+		goto found;
+	}
+	/* a closed case: a new case that mentions it */
+	if (theirs != NULL) {
+		t->mentioned = theirs;
+		free(first);
+	} else {
+		t->mentioned = first;
 	}
 	r = store_case_latest_open(store, contact, &id, &updated, error_r);
 	if (r > 0 && mi->flow != NULL &&

@@ -345,20 +345,68 @@ mailin_case_closed(struct store *store, int64_t id, char **error_r)
 	return r;
 }
 
-/* Whether case NUMBER is one the sender of V is a party to: 2 when it
-   is open, 1 when closed, 0 when not the sender's (or no such case),
-   -1. */
-static int
-senders_case(struct store *store, const struct mailin_verdict *v,
-	     const char *number, char **error_r)
+int
+mailin_pick_number(const char *prefix, const char *text,
+		   int (*senders)(const char *number, void *ctx,
+				  char **error_r),
+		   void *ctx, char **theirs_r, char **first_r, char **error_r)
 {
+	const char *p = text;
+	char *number, *theirs = NULL, *first = NULL;
+	int r = 0, best = 0;
+
+	while ((number = mailin_find_number(prefix, p)) != NULL) {
+		const char *at = strcasestr(p, number);
+
+		p = at != NULL ? at + strlen(number) : "";
+		r = senders(number, ctx, error_r);
+		if (r < 0 || r == 2) {
+			if (r == 2) {
+				free(theirs);
+				theirs = number;
+				best = 2;
+			} else {
+				free(number);
+			}
+			break;
+		}
+		if (r == 1 && theirs == NULL) {
+			theirs = number;
+			best = 1;
+		} else if (r == 0 && first == NULL) {
+			first = number;
+		} else {
+			free(number);
+		}
+	}
+	if (r < 0) {
+		free(theirs);
+		free(first);
+		return -1;
+	}
+	*theirs_r = theirs;
+	*first_r = first;
+	return best;
+}
+
+struct senders_ctx {
+	struct store *store;
+	const struct mailin_verdict *v;
+};
+
+/* Whether case NUMBER is one the sender of CTX's verdict is a party to
+   (mailin_pick_number's SENDERS). */
+static int
+senders_case(const char *number, void *ctx, char **error_r)
+{
+	const struct senders_ctx *c = ctx;
 	int64_t id;
-	int r = store_case_id(store, number, &id, error_r);
+	int r = store_case_id(c->store, number, &id, error_r);
 
 	if (r > 0)
-		r = store_case_has_party(store, id, v->sender, error_r);
+		r = store_case_has_party(c->store, id, c->v->sender, error_r);
 	if (r > 0) {
-		r = mailin_case_closed(store, id, error_r);
+		r = mailin_case_closed(c->store, id, error_r);
 		if (r >= 0)
 			r = r > 0 ? 1 : 2;
 	}
@@ -376,36 +424,13 @@ static int
 thread_by_subject(struct mailin *mi, struct store *store,
 		  struct mailin_verdict *v, char **error_r)
 {
-	const char *p = v->msg->subject;
-	char *number, *theirs = NULL, *first = NULL;
-	int r = 0;
+	struct senders_ctx c = { store, v };
+	char *theirs, *first;
+	int r = mailin_pick_number(mi->prefix, v->msg->subject, senders_case,
+				   &c, &theirs, &first, error_r);
 
-	while ((number = mailin_find_number(mi->prefix, p)) != NULL) {
-		const char *at = strcasestr(p, number);
-
-		p = at != NULL ? at + strlen(number) : "";
-		r = senders_case(store, v, number, error_r);
-		if (r < 0 || r == 2) {
-			if (r == 2) {
-				free(theirs);
-				theirs = number;
-			} else {
-				free(number);
-			}
-			break;
-		}
-		if (r == 1 && theirs == NULL)
-			theirs = number;
-		else if (r == 0 && first == NULL)
-			first = number;
-		else
-			free(number);
-	}
-	if (r < 0) {
-		free(theirs);
-		free(first);
+	if (r < 0)
 		return -1;
-	}
 	if (theirs != NULL) {
 		free(first);
 		r = set_case(store, v, theirs, N_("case number in the subject"),

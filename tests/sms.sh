@@ -259,6 +259,17 @@ check "an SMS naming a closed case opens a new case" \
 	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880001' AND c.closed_at IS NULL")" -eq 1 ]
 check "... which mentions the closed one" \
 	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'case.created' AND detail = '$case_c'")" -eq 1 ]
+# An SMS that names both, the closed case first (as the new case's
+# texts name them), joins the open one, even after sms-window: not a
+# third case that mentions the closed one.
+case_d=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880001' AND c.closed_at IS NULL")
+sql "UPDATE cases SET updated_at = updated_at - 10 * 86400 WHERE number = '$case_d'"
+sms "From: 46708880001" "Gäller $case_c och $case_d: skräpet ligger kvar."
+engine
+check "an SMS naming a closed and an open case of the sender's joins the open one" \
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case_d' AND m.body_stripped LIKE 'Gäller%'")" -eq 1 ]
+check "... and opens no third case" \
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880001'")" -eq 2 ]
 # A question to the citizen: the answer joins the case however long the
 # citizen took, while the case waits for it (the reminder says "Svara på
 # detta sms"), not only within sms-window.
