@@ -546,9 +546,12 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	int ret;
 
 	when(fl->c.received_at, received);
-	/* "by Friday", not "by Monday 08:00" */
-	when(fl->c.due_at == 0 || fl->wf == NULL ? fl->c.due_at :
-	     calendar_deadline_shown(fl->wf->calendar, fl->c.due_at), due);
+	/* "by Friday", not "by Monday 08:00"; a notice outside a run
+	   (a delivery failure) by the case's workflow too */
+	when(fl->wf != NULL ? (fl->c.due_at == 0 ? 0 :
+	     calendar_deadline_shown(fl->wf->calendar, fl->c.due_at)) :
+	     caseflow_due_shown(fl->cf, fl->store, fl->c.workflow,
+				fl->c.workflow_version, fl->c.due_at), due);
 	const struct template_var vars[] = {
 		{ "case.number", fl->c.number },
 		{ "case.subject", subject },
@@ -797,6 +800,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	/* a notification of the same event made it: it holds internal
 	   notes, and workflow check refuses it in a citizen's template */
 	char *history = fl->history;
+	int carries = 0;
 	int rc = fl->c.citizen_id == 0 ? 0 :
 		store_contact_first(fl->store, fl->c.citizen_id,
 				    sms ? "phone" : "email", &to, error_r);
@@ -830,16 +834,13 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 		rc = -1;
 	/* the handler's answer in this mail, or in none of the run's */
 	if (rc > 0 && in->answer_sent != NULL) {
-		int carries = sms || *in->answer_sent ? 0 :
+		carries = sms || *in->answer_sent ? 0 :
 			answer_shown(fl, a->template_id, subject, body, error_r);
-
 		if (carries < 0)
 			rc = -1;
 		shown.written_by_handler = carries > 0;
 		if (carries <= 0)
 			shown.attachments_of = 0;
-		if (carries > 0)
-			*in->answer_sent = true;
 	}
 	if (rc > 0 && !sms && (headers = citizen_headers(fl, error_r)) == NULL)
 		rc = -1;
@@ -852,6 +853,10 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 		ret = flow_event(fl, "reply.sent",
 				 fl->in->written_by_handler ?
 				 fl->in->sender_id : 0, a->template_id);
+	/* said only once it is on its way: a mail that failed (an action
+	   that fails does not stop the run) leaves the answer to go alone */
+	if (ret == 0 && carries > 0)
+		*in->answer_sent = true;
 	fl->in = in;
 	fl->history = history;
 	free(headers);

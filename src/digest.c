@@ -65,8 +65,14 @@ static int
 add_case(const struct store_digest_case *c, void *ctx)
 {
 	struct build *b = ctx;
+	/* the deadline as it is shown, "by Friday", which is past on the
+	   Saturday even though the business time runs out on Monday */
+	int64_t due_at = c->due_at == 0 || b->set->due_shown == NULL ||
+			 c->workflow == NULL ? c->due_at :
+			 b->set->due_shown(b->set->label_ctx, c->workflow,
+					   c->workflow_version, c->due_at);
 	struct part *p = !c->assigned ? &b->unassigned :
-			 c->due_at != 0 && c->due_at < b->now ? &b->overdue :
+			 due_at != 0 && due_at < b->now ? &b->overdue :
 			 &b->mine;
 	const char *state = c->state;
 	char *subject, *due = NULL, day[LOCAL_DAY_SIZE];
@@ -86,12 +92,8 @@ add_case(const struct store_digest_case *c, void *ctx)
 	}
 	width = utf8_length(state);
 	subject = cut(c->subject != NULL ? c->subject : "", DIGEST_SUBJECT_MAX);
-	if (c->due_at != 0) {
-		local_day(b->set->due_shown == NULL || c->workflow == NULL ?
-			  c->due_at : b->set->due_shown(b->set->label_ctx,
-							c->workflow,
-							c->workflow_version,
-							c->due_at), day);
+	if (due_at != 0) {
+		local_day(due_at, day);
 		due = xasprintf(T(b->en, "klart senast %s", "due %s"), day);
 	}
 	strlist_addf(&p->lines, "  %-15s %s%*s %s%s%s%s\n", c->number,

@@ -1529,14 +1529,15 @@ has_workflow_command(const struct reply *r)
    the handler's message MESSAGE_ID, then carries out the checked
    commands in order: what they send comes after the answer, unless it
    carries the answer itself (below). A #språk goes first, as the
-   answer is written in the language it sets.
+   answer is written in the language it sets. SMS: the case is an SMS
+   one.
    1 when a command cannot be carried out (a workflow command in the
    state the ones above it left; its error set; the caller undoes what
    was done), 0, -1. */
 static int
 carry_out(struct mailin *mi, struct store *store,
 	  const struct mailin_verdict *v, struct reply *r,
-	  int64_t message_id, char **error_r)
+	  int64_t message_id, bool sms, char **error_r)
 {
 	struct caseflow_input in = {
 		.channel = "email", .text = r->text, .sender_id = v->handler_id,
@@ -1557,11 +1558,15 @@ carry_out(struct mailin *mi, struct store *store,
 			return 1;
 		}
 	}
-	/* An answer goes in the mail a command sends the citizen, when
-	   that shows it ("your case is resolved", under #klar): one mail,
-	   not two. Tried in a savepoint; otherwise the answer goes first,
-	   on its own, and the commands after it. */
-	if (ret == 0 && answer && has_workflow_command(r)) {
+	/* An answer by mail goes in the mail a command sends the citizen,
+	   when that shows it ("your case is resolved", under #klar): one
+	   mail, not two. Tried in a savepoint; otherwise the answer goes
+	   first, on its own, and the commands after it. Not tried for an
+	   answer in a command's own template (#fraga's question), nor by
+	   SMS, which never carries it. */
+	if (ret == 0 && answer && !sms && r->text[0] != '\0' &&
+	    strcmp(answer_template(r), "answer") == 0 &&
+	    has_workflow_command(r)) {
 		struct caseflow_input m = in;
 		bool sent = false;
 
@@ -1802,7 +1807,7 @@ handler_reply(struct mailin *mi, struct store *store,
 					&msg, error_r) < 0 ||
 	    store_case_party_add(store, v->case_id, v->handler_id, "handler",
 				 error_r) < 0 ||
-	    (bad = carry_out(mi, store, v, r, msg, error_r)) < 0) {
+	    (bad = carry_out(mi, store, v, r, msg, sms, error_r)) < 0) {
 		store_savepoint_rollback(store);
 		return -1;
 	}

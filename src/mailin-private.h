@@ -68,6 +68,8 @@ void mailin_check_sms_templates(struct mailin *mi, struct strlist *errors);
 char *mailin_digest_key(const char *prefix, const char *what);
 /* A case number PREFIX-YYYY-NNNNN in TEXT, upper case, or NULL. */
 char *mailin_find_number(const char *prefix, const char *text);
+/* The most case numbers of one text that mailin_pick_number looks up. */
+#define MAILIN_NUMBERS_MAX 16
 /* Of the case numbers in TEXT (a subject, an SMS), in order, the one a
    citizen's message goes by. A text may hold more than one: a case
    opened by a message on a closed case keeps the old number beside the

@@ -353,9 +353,11 @@ mailin_pick_number(const char *prefix, const char *text,
 {
 	const char *p = text;
 	char *number, *theirs = NULL, *first = NULL;
-	int r = 0, best = 0;
+	int r = 0, best = 0, looked = 0;
 
-	while ((number = mailin_find_number(prefix, p)) != NULL) {
+	/* a lookup each: anyone may write a subject of a thousand */
+	while (looked++ < MAILIN_NUMBERS_MAX &&
+	       (number = mailin_find_number(prefix, p)) != NULL) {
 		const char *at = strcasestr(p, number);
 
 		p = at != NULL ? at + strlen(number) : "";

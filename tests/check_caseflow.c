@@ -299,6 +299,14 @@ START_TEST(test_due_shown)
 	assert_text("SELECT group_concat(body, '|') FROM outbox_mail",
 		    "Klart senast: 2026-12-11 16:30\n|"
 		    "Klart senast: 2026-12-11 16:30\n");
+	/* a notice outside a workflow run (as of a delivery failure) */
+	sql("DELETE FROM outbox; UPDATE cases SET assignee_id = 2");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_notify(cf, store, id, "frist", &in, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	assert_text("SELECT group_concat(body, '|') FROM outbox_mail",
+		    "Klart senast: 2026-12-11 16:30\n");
 }
 END_TEST
 

@@ -296,6 +296,19 @@ START_TEST(test_labels)
 	ck_assert_msg(strstr(body, "  KS-2026-00003   tilldelad      "
 			     "Parkbänk\n") != NULL, "%s", body);
 	free(body);
+	/* overdue by the deadline shown: 2026-12-09 is shown as 12-06,
+	   past on the 8th */
+	sql("UPDATE cases SET workflow = 'synpunkt', workflow_version = 2, "
+	    "due_at = %lld WHERE id = 3", (long long)at("2026-12-09 16:00"));
+	ck_assert_msg(digest_run(store, &labelled, at("2026-12-08 08:00"),
+				 &sent, &err) == 0, "%s", err);
+	body = newest("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "Försenade (klart senast har passerat):\n"
+			     "  KS-2026-00001   hos dig        Trasig gatlampa "
+			     "(klart senast 2026-11-28)\n"
+			     "  KS-2026-00003   hos dig        Parkbänk "
+			     "(klart senast 2026-12-06)\n") != NULL, "%s", body);
+	free(body);
 }
 END_TEST
 

@@ -3076,6 +3076,48 @@ END_TEST
 /* A handler's files with no text (the decision attached, "#klar"
    above) go to the citizen; with a command for colleagues only
    (#kategori) they stay on the case. */
+/* mailin_pick_number's SENDERS: counts its calls in *CTX; only
+   KS-2026-00020 is the sender's, and open. */
+static int
+count_senders(const char *number, void *ctx, char **error_r)
+{
+	(void)error_r;
+	(*(int *)ctx)++;
+	return strcmp(number, "KS-2026-00020") == 0 ? 2 : 0;
+}
+
+/* A text naming many case numbers costs at most MAILIN_NUMBERS_MAX
+   lookups: the numbers after those are not looked at. */
+START_TEST(test_pick_number_bounded)
+{
+	char *text = xstrdup(""), *theirs = NULL, *first = NULL, *err = NULL;
+	int calls = 0;
+
+	for (int i = 1; i <= 40; i++) {
+		char *t = xasprintf("%sKS-2026-%05d ", text, i);
+
+		free(text);
+		text = t;
+	}
+	ck_assert_int_eq(mailin_pick_number("KS", text, count_senders, &calls,
+					    &theirs, &first, &err), 0);
+	ck_assert_int_eq(calls, MAILIN_NUMBERS_MAX);
+	ck_assert_ptr_null(theirs);
+	ck_assert_str_eq(first, "KS-2026-00001");
+	free(first);
+	/* within the bound, the open one is found */
+	calls = 0;
+	ck_assert_int_eq(mailin_pick_number("KS", "KS-2026-00003 KS-2026-00020",
+					    count_senders, &calls, &theirs,
+					    &first, &err), 2);
+	ck_assert_str_eq(theirs, "KS-2026-00020");
+	ck_assert_int_eq(calls, 2);
+	free(theirs);
+	free(first);
+	free(text);
+}
+END_TEST
+
 /* #klar with a text and a file: one mail to the citizen, "your case is
    resolved" with the text above it and the file in it. */
 START_TEST(test_handler_resolve_one_mail)
@@ -3112,6 +3154,58 @@ START_TEST(test_handler_resolve_one_mail)
 	ck_assert_int_eq(sent_to_anna(NULL), 1);
 	free(reply);
 	free(body);
+	free(to);
+	free(m);
+}
+END_TEST
+
+/* The answer goes on its own, first, when no mail of the commands
+   carries it: #ta sends the citizen nothing, and a "resolved" mail that
+   cannot be stored (a failing action does not stop the run) must not
+   take the answer with it. Each command runs once in what is kept. */
+START_TEST(test_handler_answer_alone)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "h1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *err = NULL;
+
+	add_handler_eva();
+	deliver(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "h2@kommun.example", NULL,
+		     "#ta\n\nJag tittar på det i dag.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'anna@example.se' AND subject LIKE "
+			       "'Svar:%' AND body LIKE 'Jag tittar på det i "
+			       "dag.%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'cmd.take'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event e JOIN contact c ON "
+			       "c.id = e.actor_id WHERE e.kind = 'reply.sent' "
+			       "AND c.login = 'eva'"), 1);
+	/* the mail that would carry the answer fails to be stored */
+	ck_assert_int_eq(store_exec(store, "CREATE TEMP TRIGGER no_resolved "
+				    "BEFORE INSERT ON message WHEN "
+				    "new.subject LIKE 'Ditt ärende är klart%' "
+				    "BEGIN SELECT RAISE(ABORT, 'disk full'); "
+				    "END", &err), 0);
+	reply = mail("eva@kommun.example", to, "SV", "h3@kommun.example", NULL,
+		     "#klar\n\nLampan är lagad.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(store_exec(store, "DROP TRIGGER no_resolved", &err),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'lost'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'anna@example.se' AND subject LIKE "
+			       "'Svar:%' AND body LIKE 'Lampan är lagad.%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'cmd.resolve'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'action.failed'"), 1);
 	free(to);
 	free(m);
 }
@@ -4099,6 +4193,8 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_category_word);
 	tcase_add_test(tc, test_handler_files_alone);
 	tcase_add_test(tc, test_handler_resolve_one_mail);
+	tcase_add_test(tc, test_pick_number_bounded);
+	tcase_add_test(tc, test_handler_answer_alone);
 	tcase_add_test(tc, test_handler_winmail_dat);
 	tcase_add_test(tc, test_handler_signature_logo);
 	tcase_add_test(tc, test_handler_signature_logo_thunderbird);
