@@ -3073,9 +3073,6 @@ START_TEST(test_handler_invisible_blanks)
 }
 END_TEST
 
-/* A handler's files with no text (the decision attached, "#klar"
-   above) go to the citizen; with a command for colleagues only
-   (#kategori) they stay on the case. */
 /* mailin_pick_number's SENDERS: counts its calls in *CTX; only
    KS-2026-00020 is the sender's, and open. */
 static int
@@ -3211,6 +3208,9 @@ START_TEST(test_handler_answer_alone)
 }
 END_TEST
 
+/* A handler's files with no text (the decision attached, "#klar"
+   above) go to the citizen; with a command for colleagues only
+   (#kategori) they stay on the case. */
 START_TEST(test_handler_files_alone)
 {
 	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
