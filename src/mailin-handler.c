@@ -1904,9 +1904,16 @@ static int
 show_case(const struct store_case *c, void *ctx)
 {
 	struct listing *s = ctx;
+	/* as the notifications show it: "by Friday", not Monday 08:00 */
+	int64_t due = s->mi->flow == NULL ? c->due_at :
+		caseflow_due_shown(s->mi->flow, s->store, c->workflow,
+				   c->workflow_version, c->due_at);
+	char when[LOCAL_MINUTE_SIZE];
 
+	if (due != 0)
+		local_minute(due, when);
 	strlist_addf(&s->l, "%s  %s\n  %s %s\n  %s %s\n  %s %s, %s %s\n"
-		     "  %s %s\n", c->number,
+		     "  %s %s\n  %s %s\n", c->number,
 		     c->subject != NULL ? c->subject : "",
 		     s->en ? "State:" : "Tillstånd:",
 		     shown_state(s, c->workflow, c->workflow_version, c->state),
@@ -1918,7 +1925,10 @@ show_case(const struct store_case *c, void *ctx)
 		     c->category != NULL ? c->category : "-",
 		     s->en ? "Case officer:" : "Handläggare:",
 		     c->assignee != NULL ? c->assignee : (s->en ? "none yet" :
-							  "ingen ännu"));
+							  "ingen ännu"),
+		     s->en ? "Due:" : "Klart senast:",
+		     due != 0 ? when : s->en ? "no deadline" :
+		     "ingen tidsgräns");
 	return 0;
 }
 

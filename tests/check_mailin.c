@@ -1193,8 +1193,8 @@ START_TEST(test_handler_sees_conversation)
 	ck_assert_msg(strstr(body, "KS-2026-00001  Buller\n  Tillstånd: ") !=
 		      NULL && strstr(body, "\n  Arbetsflöde: synpunkt\n  "
 				     "Prioritet: normal, kategori: ") != NULL &&
-		      strstr(body, "\n  Handläggare: eva\n") != NULL,
-		      "%s", body);
+		      strstr(body, "\n  Handläggare: eva\n  Klart senast: 20") !=
+		      NULL, "%s", body);
 	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL &&
 		      strstr(body, "<- Eva Ek (intern)\nRing byggfirman.") !=
 		      NULL &&
@@ -1753,7 +1753,7 @@ START_TEST(test_reopened_notice_shows_new_state)
 {
 	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
 		       "o1@example.se", NULL, "Det bullrar.");
-	char *to, *reply, *body, *hdr, *last;
+	char *to, *reply, *body, *hdr, *last, *err = NULL, *tz;
 
 	add_handler_eva();
 	deliver(m);
@@ -1784,8 +1784,32 @@ START_TEST(test_reopened_notice_shows_new_state)
 	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "  KS-2026-00001   löst ") != NULL &&
-		      strstr(body, "  Tillstånd: löst\n") != NULL, "%s", body);
+		      strstr(body, "  Tillstånd: löst\n") != NULL &&
+		      strstr(body, "  Klart senast: ingen tidsgräns\n") != NULL,
+		      "%s", body);
 	free(body);
+	/* a deadline at a Monday's opening (14 December, 08:00 Swedish
+	   time), as the notifications show it */
+	tz = getenv("TZ") != NULL ? xstrdup(getenv("TZ")) : NULL;
+	setenv("TZ", "Europe/Stockholm", 1);
+	tzset();
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET due_at = "
+				    "1797231600", &err), 0);
+	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "o2d@kommun.example", NULL, "#visa KS-2026-00001\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	/* synpunkt closes at 15:00 on Fridays */
+	ck_assert_msg(strstr(body, "  Klart senast: 2026-12-11 15:00\n") !=
+		      NULL, "%s", body);
+	free(body);
+	if (tz != NULL)
+		setenv("TZ", tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(tz);
 	last = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
 		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\n", last);
