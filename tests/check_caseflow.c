@@ -146,6 +146,18 @@ new_case(int64_t now)
 	return id;
 }
 
+/* Starts case ID on workflow WF with IN, in a transaction of its own. */
+static void
+start(int64_t id, const char *wf, const struct caseflow_input *in)
+{
+	char *err = NULL;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_start(cf, store, id, wf, in, &err) == 0, "%s",
+		      err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+}
+
 static void
 event(int64_t id, const char *ev, int64_t now)
 {
@@ -179,12 +191,8 @@ START_TEST(test_lifecycle)
 {
 	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
 	struct caseflow_input in = { .channel = "email", .now = fri };
-	char *err = NULL;
 
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_msg(caseflow_start(cf, store, id, "minimal", &in, &err) == 0,
-		      "%s", err);
-	ck_assert_int_eq(store_commit(store, &err), 0);
+	start(id, "minimal", &in);
 	assert_text("SELECT state || ' ' || workflow || ' ' || "
 		    "workflow_version FROM cases", "registrerad minimal 1");
 	/* the reply to the citizen, and one mail to each group member */
@@ -237,13 +245,10 @@ START_TEST(test_notify_language)
 {
 	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
 	struct caseflow_input in = { .channel = "email", .now = fri };
-	char *err = NULL, *sv, *en;
+	char *sv, *en;
 
 	sql("UPDATE contact SET language = 'en' WHERE id = 3");
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_msg(caseflow_start(cf, store, id, "minimal", &in, &err) == 0,
-		      "%s", err);
-	ck_assert_int_eq(store_commit(store, &err), 0);
+	start(id, "minimal", &in);
 	assert_text("SELECT subject FROM outbox WHERE recipient = "
 		    "'anna@example.org'", "Mottaget [KS-2026-00001]");
 	assert_text("SELECT subject FROM outbox WHERE recipient = "
@@ -290,10 +295,7 @@ START_TEST(test_due_shown)
 	char *err = NULL;
 
 	load_workflow("frist.xml", wf);
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_msg(caseflow_start(cf, store, id, "frist", &in, &err) == 0,
-		      "%s", err);
-	ck_assert_int_eq(store_commit(store, &err), 0);
+	start(id, "frist", &in);
 	ck_assert_int_eq(count("SELECT due_at FROM cases"),
 			 at(2026, 12, 14, 8, 0));
 	assert_text("SELECT group_concat(body, '|') FROM outbox_mail",
@@ -394,13 +396,10 @@ START_TEST(test_set_fields)
 		"</workflow>\n";
 	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
 	struct caseflow_input in = { .channel = "email", .now = fri };
-	char *err = NULL, *log, *p;
+	char *log, *p;
 
 	load_workflow("falt.xml", wf);
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_msg(caseflow_start(cf, store, id, "falt", &in, &err) == 0,
-		      "%s", err);
-	ck_assert_int_eq(store_commit(store, &err), 0);
+	start(id, "falt", &in);
 	assert_text("SELECT category || ' ' || priority || ' ' || group_id "
 		    "FROM cases", "gata normal 1");
 	/* P2D from Friday 10:00 in business days is Tuesday 10:00 */
@@ -458,10 +457,7 @@ START_TEST(test_start_fresh)
 	char *err = NULL;
 
 	load_workflow("kedja.xml", wf);
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_msg(caseflow_start(cf, store, id, "kedja", &in, &err) == 0,
-		      "%s", err);
-	ck_assert_int_eq(store_commit(store, &err), 0);
+	start(id, "kedja", &in);
 	assert_text("SELECT state FROM cases", "b");
 	assert_text("SELECT group_concat(name) FROM timer WHERE fired_at IS "
 		    "NULL", "tb");
@@ -533,9 +529,7 @@ START_TEST(test_rollback)
 	char *err = NULL;
 	int64_t outbox, events;
 
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_int_eq(caseflow_start(cf, store, id, "minimal", &in, &err), 0);
-	ck_assert_int_eq(store_commit(store, &err), 0);
+	start(id, "minimal", &in);
 	outbox = count("SELECT count(*) FROM outbox");
 	events = count("SELECT count(*) FROM event");
 	ck_assert_int_eq(store_begin(store, &err), 0);
@@ -566,9 +560,7 @@ START_TEST(test_versions)
 	size_t len;
 	struct workflow *wf = NULL;
 
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_int_eq(caseflow_start(cf, store, id, "minimal", &in, &err), 0);
-	ck_assert_int_eq(store_commit(store, &err), 0);
+	start(id, "minimal", &in);
 	src = tu_slurp(path, &len);
 	/* same version, other bytes */
 	changed = xasprintf("%s<!-- edited -->\n", src);

@@ -3139,28 +3139,39 @@ START_TEST(test_pick_number_bounded)
 }
 END_TEST
 
+/* Delivers eva's reply TEXT to signed address TO, Message-ID <ID>, with
+   a PDF attached as FILENAME. */
+static void
+eva_reply_with_pdf(const char *to, const char *id, const char *text,
+		   const char *filename)
+{
+	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+			   "boundary=\"b\"\n";
+	char *body = xasprintf("--b\nContent-Type: text/plain\n\n%s\n"
+			       "--b\nContent-Type: application/pdf\n"
+			       "Content-Disposition: attachment; filename=%s\n"
+			       "Content-Transfer-Encoding: base64\n\n"
+			       "JVBERi0xLjQK\n--b--", text, filename);
+	char *reply = mail("eva@kommun.example", to, "SV", id, mime, body);
+
+	deliver(reply);
+	free(reply);
+	free(body);
+}
+
 /* #klar with a text and a file: one mail to the citizen, "your case is
    resolved" with the text above it and the file in it. */
 START_TEST(test_handler_resolve_one_mail)
 {
 	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
 		       "g1@example.se", NULL, "Det bullrar.");
-	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
-			   "boundary=\"b\"\n";
-	char *to, *reply, *body;
+	char *to;
 
 	add_handler_eva();
 	deliver(m);
 	to = eva_reply_to();
-	body = xasprintf("--b\nContent-Type: text/plain\n\n#klar\n\n"
-			 "Beslutet bifogas.\n\n"
-			 "--b\nContent-Type: application/pdf\n"
-			 "Content-Disposition: attachment; filename=beslut.pdf\n"
-			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
-			 "--b--");
-	reply = mail("eva@kommun.example", to, "SV", "g2@kommun.example", mime,
-		     body);
-	deliver(reply);
+	eva_reply_with_pdf(to, "g2@kommun.example",
+			   "#klar\n\nBeslutet bifogas.\n", "beslut.pdf");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'lost'"), 1);
 	/* the acknowledgement, then the one answer */
@@ -3173,8 +3184,6 @@ START_TEST(test_handler_resolve_one_mail)
 			       "o.body LIKE 'Beslutet bifogas.%' AND "
 			       "a.filename = 'beslut.pdf'"), 1);
 	ck_assert_int_eq(sent_to_anna(NULL), 1);
-	free(reply);
-	free(body);
 	free(to);
 	free(m);
 }
@@ -3239,54 +3248,27 @@ START_TEST(test_handler_files_alone)
 {
 	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
 		       "f1@example.se", NULL, "Det bullrar.");
-	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
-			   "boundary=\"b\"\n";
-	char *to, *reply, *body;
+	char *to, *body;
 
 	add_handler_eva();
 	deliver(m);
 	to = eva_reply_to();
-	body = xasprintf("--b\nContent-Type: text/plain\n\n#kategori buller\n"
-			 "\n--b\nContent-Type: application/pdf\n"
-			 "Content-Disposition: attachment; filename=a.pdf\n"
-			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
-			 "--b--");
-	reply = mail("eva@kommun.example", to, "SV", "f2@kommun.example", mime,
-		     body);
-	deliver(reply);
-	free(reply);
-	free(body);
+	eva_reply_with_pdf(to, "f2@kommun.example", "#kategori buller\n",
+			   "a.pdf");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
 			       "'buller'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se'"), 1);
-	body = xasprintf("--b\nContent-Type: text/plain\n\n#ta\n#klar\n\n"
-			 "--b\nContent-Type: application/pdf\n"
-			 "Content-Disposition: attachment; filename=beslut.pdf\n"
-			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
-			 "--b--");
-	reply = mail("eva@kommun.example", to, "SV", "f3@kommun.example", mime,
-		     body);
-	deliver(reply);
-	free(reply);
-	free(body);
+	eva_reply_with_pdf(to, "f3@kommun.example", "#ta\n#klar\n",
+			   "beslut.pdf");
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'cmd.resolve'"), 1);
 	ck_assert_int_eq(sent_to_anna("beslut.pdf"), 1);
 	ck_assert_int_eq(sent_to_anna("a.pdf"), 0);
 	/* refused: the transcript says to attach the files again, since
 	   a reply to it or to the notification has none */
-	body = xasprintf("--b\nContent-Type: text/plain\n\n#frobnicate\n\n"
-			 "Beslutet bifogas.\n\n"
-			 "--b\nContent-Type: application/pdf\n"
-			 "Content-Disposition: attachment; filename=nytt.pdf\n"
-			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
-			 "--b--");
-	reply = mail("eva@kommun.example", to, "SV", "f4@kommun.example", mime,
-		     body);
-	deliver(reply);
-	free(reply);
-	free(body);
+	eva_reply_with_pdf(to, "f4@kommun.example",
+			   "#frobnicate\n\nBeslutet bifogas.\n", "nytt.pdf");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "\nBifoga filerna igen") != NULL, "%s",
 		      body);
