@@ -179,7 +179,7 @@ if [ "$only" != mail ]; then
 	echo "Workflows: load + check a generated workflow (median of $load_runs runs)"
 	echo "states transitions timers  runs median ms  target  met   min ms   max ms  check"
 	echo "$load_row"
-	echo "Workflows: events on open cases (synpunkt.xml, 1000 events a transaction; setup ${setup_s}s)"
+	echo "Workflows: events on open cases (synpunkt.xml, 500 events a transaction, engine_batch's default; setup ${setup_s}s)"
 	echo "  cases  events  seconds  cpu s events/s  target  met  timers  seconds  cpu s timers/s    open  closed  check"
 	echo "$events_row"
 	echo
