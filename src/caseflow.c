@@ -437,6 +437,14 @@ caseflow_refused_mark(bool en)
 	return en ? "(refused, not sent)" : "(avvisat, inte skickat)";
 }
 
+/* DUE as handlers are shown it, by WF's calendar (none: as stored). */
+static int64_t
+due_shown(const struct workflow *wf, int64_t due)
+{
+	return due != 0 && wf != NULL ?
+		calendar_deadline_shown(wf->calendar, due) : due;
+}
+
 int64_t
 caseflow_due_shown(struct caseflow *cf, struct store *store,
 		   const char *workflow, int version, int64_t due)
@@ -448,7 +456,7 @@ caseflow_due_shown(struct caseflow *cf, struct store *store,
 		return due;
 	wf = get_version(cf, store, workflow, version, &err);
 	free(err);
-	return wf != NULL ? calendar_deadline_shown(wf->calendar, due) : due;
+	return due_shown(wf, due);
 }
 
 const char *
@@ -548,8 +556,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	when(fl->c.received_at, received);
 	/* "by Friday", not "by Monday 08:00"; a notice outside a run
 	   (a delivery failure) by the case's workflow too */
-	when(fl->wf != NULL ? (fl->c.due_at == 0 ? 0 :
-	     calendar_deadline_shown(fl->wf->calendar, fl->c.due_at)) :
+	when(fl->wf != NULL ? due_shown(fl->wf, fl->c.due_at) :
 	     caseflow_due_shown(fl->cf, fl->store, fl->c.workflow,
 				fl->c.workflow_version, fl->c.due_at), due);
 	const struct template_var vars[] = {
