@@ -699,6 +699,21 @@ eva_reply_to(void)
 	return addr;
 }
 
+/* Anna writes about noise (Message-ID MSGID, saying TEXT) and Eva, who
+   handles synpunkter, is notified: the signed Reply-To of that
+   notification (caller frees). */
+static char *
+eva_notified(const char *msgid, const char *text)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       msgid, NULL, text);
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	return eva_reply_to();
+}
+
 /* A case officer who reads English gets the workflow's commands in
    English, as its <translation>s have them, and cirm's own #note; the
    English word then works like the Swedish one. */
@@ -1135,13 +1150,9 @@ END_TEST
    commands alone has no line. */
 START_TEST(test_handler_sees_conversation)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "v1@example.se", NULL, "Det bullrar från bygget.");
 	char *to, *reply, *note, *again, *third, *show, *body, *hist;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("v1@example.se", "Det bullrar från bygget.");
 	reply = mail("eva@kommun.example", to, "SV: Buller",
 		     "v2@kommun.example", NULL,
 		     "#ta\n\nHej Anna! Vi tittar på det i veckan.\n");
@@ -1207,7 +1218,6 @@ START_TEST(test_handler_sees_conversation)
 	free(note);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -1217,13 +1227,9 @@ END_TEST
    in the place of a message. A refused reply with text still shows. */
 START_TEST(test_history_without_empty_refused)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "e1@example.se", NULL, "Det bullrar från bygget.");
 	char *to, *typo, *worded, *again, *body, *hist;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("e1@example.se", "Det bullrar från bygget.");
 	typo = mail("eva@kommun.example", to, "SV: Buller",
 		    "e2@kommun.example", NULL, "#tilldala olle\n");
 	deliver(typo);
@@ -1251,7 +1257,6 @@ START_TEST(test_history_without_empty_refused)
 	free(worded);
 	free(typo);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -1326,13 +1331,9 @@ END_TEST
    it: "hög", not the English word the case keeps. */
 START_TEST(test_show_priority_swedish)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "p1@example.se", NULL, "Det bullrar från bygget.");
 	char *to, *cmd, *show, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("p1@example.se", "Det bullrar från bygget.");
 	cmd = mail("eva@kommun.example", to, "SV: Buller",
 		   "p2@kommun.example", NULL, "#prioritet hög\n");
 	deliver(cmd);
@@ -1348,7 +1349,6 @@ START_TEST(test_show_priority_swedish)
 	free(show);
 	free(cmd);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -1546,13 +1546,9 @@ END_TEST
    the reason; a refused command changes nothing and is explained. */
 START_TEST(test_handler_refusals)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "r1@example.se", NULL, "Det bullrar.");
 	char *to, *forged, *dmarc, *bad, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("r1@example.se", "Det bullrar.");
 	forged = mail("mallory@example.se", to, "SV", "r2@example.se", NULL,
 		      "#klar\nLöst!\n");
 	deliver(forged);
@@ -1622,7 +1618,6 @@ START_TEST(test_handler_refusals)
 	free(dmarc);
 	free(forged);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -1630,13 +1625,9 @@ END_TEST
    text; a '#' line that is no command word stays text. */
 START_TEST(test_handler_command_below_text)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "b1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("b1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "b2@kommun.example", NULL,
 		     "Hej!\n#Fråga\nNär bullrar det?\n");
 	deliver(reply);
@@ -1658,7 +1649,6 @@ START_TEST(test_handler_command_below_text)
 			 1);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -1751,13 +1741,9 @@ END_TEST
    the resolved state it came from. */
 START_TEST(test_reopened_notice_shows_new_state)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "o1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body, *hdr, *last, *err = NULL, *tz;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("o1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "o2@kommun.example", NULL,
 		     "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
 	deliver(reply);
@@ -1832,7 +1818,6 @@ START_TEST(test_reopened_notice_shows_new_state)
 	free(hdr);
 	free(last);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -1840,13 +1825,9 @@ END_TEST
    the quote reads as quote) changes nothing, and the handler is told. */
 START_TEST(test_handler_empty_reply)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "e1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body, *note, *hdr;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("e1@example.se", "Det bullrar.");
 	note = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\nReferences: <%s>\n", note, note);
@@ -1883,7 +1864,6 @@ START_TEST(test_handler_empty_reply)
 	free(note);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -1987,13 +1967,9 @@ END_TEST
 /* On a closed case the transcript says so, whatever the command. */
 START_TEST(test_handler_closed_case)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "s1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("s1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example", NULL,
 		     "#STÄNG\n");
 	deliver(reply);
@@ -2035,7 +2011,6 @@ START_TEST(test_handler_closed_case)
 			       "LIKE '%Fel kategori%' AND visibility = 'internal'"), 1);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2043,15 +2018,11 @@ END_TEST
    changes nothing, the other lines included. */
 START_TEST(test_handler_due)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "u1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body, *good;
 	time_t now = time(NULL);
 	struct tm tm;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("u1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "u2@kommun.example", NULL,
 		     "#senast 2026-13-01\n#senast +202-01-01\n"
 		     "#senast 2020-01-01\n#senast 1/12\n#prioritet high\n");
@@ -2082,7 +2053,6 @@ START_TEST(test_handler_due)
 	free(good);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2090,13 +2060,9 @@ END_TEST
    are all taken in small letters. */
 START_TEST(test_handler_upper_case)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "k1@example.se", NULL, "Det bullrar.");
 	char *to, *reply;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("k1@example.se", "Det bullrar.");
 	reply = mail("EVA@KOMMUN.EXAMPLE", to, "SV", "k2@kommun.example", NULL,
 		     "#TILLDELA EVA\n#PRIORITET HIGH\n");
 	deliver(reply);
@@ -2108,7 +2074,6 @@ START_TEST(test_handler_upper_case)
 			       "'handler.refused'"), 0);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2155,13 +2120,9 @@ END_TEST
    old notification lists others. */
 START_TEST(test_handler_old_notification)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "n1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body, *now;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("n1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
 		     "#klar\nBullret är åtgärdat.\n");
 	deliver(reply);
@@ -2190,7 +2151,6 @@ START_TEST(test_handler_old_notification)
 	free(body);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2199,13 +2159,9 @@ END_TEST
    the Swedish ones. */
 START_TEST(test_handler_priority_swedish)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "p1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("p1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "p2@kommun.example", NULL,
 		     "#prioritet hög\n");
 	deliver(reply);
@@ -2230,7 +2186,6 @@ START_TEST(test_handler_priority_swedish)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'urgent'"), 1);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2238,13 +2193,9 @@ END_TEST
    it is refused, so that the handler knows. */
 START_TEST(test_handler_empty_note)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "n1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("n1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
 		     "#notering\n\n-- \nEva Ek\nHandläggare\n");
 	deliver(reply);
@@ -2256,7 +2207,6 @@ START_TEST(test_handler_empty_note)
 	free(body);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2296,13 +2246,9 @@ END_TEST
    end the wait for the citizen's answer. It goes to the quarantine. */
 START_TEST(test_handler_without_token)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "w1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *subj, *again;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("w1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "w2@kommun.example", NULL,
 		     "#fraga\nNär bullrar det?\n");
 	deliver(reply);
@@ -2332,7 +2278,6 @@ START_TEST(test_handler_without_token)
 	free(subj);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2536,14 +2481,10 @@ END_TEST
    cirm has, in the handler's language; a disabled handler is not. */
 START_TEST(test_handler_other_address_told)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "o1@example.se", NULL, "Det bullrar.");
 	char *to, *mm, *body, *subj;
 	char *err = NULL;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("o1@example.se", "Det bullrar.");
 	mm = mail("\"Eva Ek\" <Eva.Ek@kommun.example>", to, "SV: Buller",
 		  "o2@kommun.example", NULL, "#ta\n");
 	deliver(mm);
@@ -2574,7 +2515,6 @@ START_TEST(test_handler_other_address_told)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject "
 			       "LIKE 'Ditt meddelande har inte%'"), 1);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2584,14 +2524,10 @@ END_TEST
    to such an address is told nothing, nor is the handler. */
 START_TEST(test_handler_bad_token_told)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "b1@example.se", NULL, "Det bullrar.");
 	char *to, *mm, *body;
 	int64_t before;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("b1@example.se", "Det bullrar.");
 	/* the last hex digit of the signature, changed */
 	to[strcspn(to, "@") - 1] = to[strcspn(to, "@") - 1] == '0' ? '1' : '0';
 	mm = mail("eva@kommun.example", to, "SV: Buller", "b2@kommun.example",
@@ -2619,7 +2555,6 @@ START_TEST(test_handler_bad_token_told)
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2855,13 +2790,9 @@ END_TEST
    leaves no question to ask, and nothing of the reply happens. */
 START_TEST(test_handler_command_sequence)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "q1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("q1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
 		     "#ta\n");
 	deliver(reply);
@@ -2889,7 +2820,6 @@ START_TEST(test_handler_command_sequence)
 			       "'vantar-svar'"), 1);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2899,13 +2829,9 @@ END_TEST
    that only starts like a closing is still refused. */
 START_TEST(test_handler_signature_under_command)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "s1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("s1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: text/plain; "
 		     "charset=utf-8\n",
@@ -2983,7 +2909,6 @@ START_TEST(test_handler_signature_under_command)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se'"), 1);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3049,13 +2974,9 @@ END_TEST
    handler sees plain space: the commands are still commands. */
 START_TEST(test_handler_invisible_blanks)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "i1@example.se", NULL, "Det bullrar.");
 	char *to, *reply;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("i1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "i2@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: text/plain; "
 		     "charset=utf-8\n",
@@ -3093,7 +3014,6 @@ START_TEST(test_handler_invisible_blanks)
 			       "'Dina kommandon'"), 1);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3163,13 +3083,9 @@ eva_reply_with_pdf(const char *to, const char *id, const char *text,
    resolved" with the text above it and the file in it. */
 START_TEST(test_handler_resolve_one_mail)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "g1@example.se", NULL, "Det bullrar.");
 	char *to;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("g1@example.se", "Det bullrar.");
 	eva_reply_with_pdf(to, "g2@kommun.example",
 			   "#klar\n\nBeslutet bifogas.\n", "beslut.pdf");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
@@ -3185,7 +3101,6 @@ START_TEST(test_handler_resolve_one_mail)
 			       "a.filename = 'beslut.pdf'"), 1);
 	ck_assert_int_eq(sent_to_anna(NULL), 1);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3195,13 +3110,9 @@ END_TEST
    take the answer with it. Each command runs once in what is kept. */
 START_TEST(test_handler_answer_alone)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "h1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *err = NULL;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("h1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "h2@kommun.example", NULL,
 		     "#ta\n\nJag tittar på det i dag.\n");
 	deliver(reply);
@@ -3237,7 +3148,6 @@ START_TEST(test_handler_answer_alone)
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'action.failed'"), 1);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3246,13 +3156,9 @@ END_TEST
    (#kategori) they stay on the case. */
 START_TEST(test_handler_files_alone)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "f1@example.se", NULL, "Det bullrar.");
 	char *to, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("f1@example.se", "Det bullrar.");
 	eva_reply_with_pdf(to, "f2@kommun.example", "#kategori buller\n",
 			   "a.pdf");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
@@ -3274,7 +3180,6 @@ START_TEST(test_handler_files_alone)
 		      body);
 	free(body);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3283,15 +3188,11 @@ END_TEST
    send the files again. A reply with nothing else sends nothing. */
 START_TEST(test_handler_winmail_dat)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "w1@example.se", NULL, "Det bullrar.");
 	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
 			   "boundary=\"b\"\n";
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("w1@example.se", "Det bullrar.");
 	body = xasprintf("--b\nContent-Type: text/plain; charset=utf-8\n\n"
 			 "#ta\nHej Anna! Beslutet bifogas.\n"
 			 "\n--b\nContent-Type: application/ms-tnef; "
@@ -3346,7 +3247,6 @@ START_TEST(test_handler_winmail_dat)
 			     "winmail.dat") != NULL, "%s", body);
 	free(body);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3386,15 +3286,11 @@ outlook_reply(const char *text)
    a command and the signature sends the citizen nothing. */
 START_TEST(test_handler_signature_logo)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "l1@example.se", NULL, "Det bullrar.");
 	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/related; "
 			   "boundary=\"rel\"; type=\"multipart/alternative\"\n";
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("l1@example.se", "Det bullrar.");
 	body = outlook_reply("#ta\n\nHej Anna! Så här ser platsen ut:\n\n"
 			     "[cid:image002.jpg@01DA4B2C.8F5E3A10]\n\n"
 			     "Med vänlig hälsning\nEva Ek\n"
@@ -3428,7 +3324,6 @@ START_TEST(test_handler_signature_logo)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 2);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3438,15 +3333,11 @@ END_TEST
    citizen. */
 START_TEST(test_handler_signature_logo_thunderbird)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "t1@example.se", NULL, "Det bullrar.");
 	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/"
 			   "alternative; boundary=\"alt\"\n";
 	char *to, *reply;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("t1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "t2@kommun.example", mime,
 		"--alt\nContent-Type: text/plain; charset=utf-8; format=flowed\n\n"
 		"#ta\n\nHej Anna! Så här ser platsen ut:\n\n-- \nEva Ek\n"
@@ -3479,20 +3370,15 @@ START_TEST(test_handler_signature_logo_thunderbird)
 	ck_assert_int_eq(count("SELECT count(*) FROM attachment WHERE "
 			       "filename = 'logo.png'"), 1);
 	free(to);
-	free(m);
 }
 END_TEST
 
 /* A category is one word: letters (å, ä, ö too), digits, '_', '-'. */
 START_TEST(test_handler_category_word)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "g1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	to = eva_reply_to();
+	to = eva_notified("g1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
 		     "#kategori gata/väg\n");
 	deliver(reply);
@@ -3514,7 +3400,6 @@ START_TEST(test_handler_category_word)
 			       "'gångväg'"), 1);
 	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
