@@ -13,6 +13,7 @@
 
 
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +44,11 @@ struct caseflow {
 	bool *current;
 	size_t n;
 	struct skip_log skips[SKIP_LOG_ACTIONS];
+	/* A trial (caseflow_trial_begin): the warnings of its runs wait in
+	   TRIAL_LOG, and SKIPS as it was before it in TRIAL_SKIPS. */
+	bool trial;
+	struct strlist trial_log;
+	struct skip_log trial_skips[SKIP_LOG_ACTIONS];
 };
 
 /* A notification an action asked for: who gets it, rendered later. */
@@ -162,8 +168,45 @@ caseflow_free(struct caseflow **cfp)
 		workflow_free(&cf->v[i]);
 	free(cf->v);
 	free(cf->current);
+	strlist_clear(&cf->trial_log);
 	free(cf);
 	*cfp = NULL;
+}
+
+void
+caseflow_trial_begin(struct caseflow *cf)
+{
+	strlist_clear(&cf->trial_log);
+	memcpy(cf->trial_skips, cf->skips, sizeof(cf->skips));
+	cf->trial = true;
+}
+
+void
+caseflow_trial_end(struct caseflow *cf, bool kept)
+{
+	for (size_t i = 0; kept && i < cf->trial_log.n; i++)
+		log_warnx("%s", cf->trial_log.v[i]);
+	if (!kept)
+		memcpy(cf->skips, cf->trial_skips, sizeof(cf->skips));
+	strlist_clear(&cf->trial_log);
+	cf->trial = false;
+}
+
+/* A warning of a run: logged, or held during a trial. */
+static void CIRM_PRINTF(2, 3)
+flow_warn(struct caseflow *cf, const char *fmt, ...)
+{
+	va_list ap;
+	char *line;
+
+	va_start(ap, fmt);
+	line = xvasprintf(fmt, ap);
+	va_end(ap);
+	if (cf->trial)
+		strlist_add(&cf->trial_log, line);
+	else
+		log_warnx("%s", line);
+	free(line);
 }
 
 static void
@@ -1251,7 +1294,7 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 static void
 action_failed(struct flow *fl, int line, const char *err)
 {
-	log_warnx("case %s: %s:%d: %s", fl->c.number,
+	flow_warn(fl->cf, "case %s: %s:%d: %s", fl->c.number,
 		  fl->wf != NULL ? fl->wf->name : "-", line, err);
 	flow_event(fl, "action.failed", 0, err);
 }
@@ -1356,8 +1399,8 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc >= 0)
 		ret = flow_event(fl, "notify", 0, a->to);
 	if (ret == 0 && n.sent == 0)
-		log_warnx("case %s: notify %s reached nobody", fl->c.number,
-			  a->to);
+		flow_warn(fl->cf, "case %s: notify %s reached nobody",
+			  fl->c.number, a->to);
 	free(addr);
 	return ret;
 }
@@ -1548,7 +1591,7 @@ log_skipped(struct flow *fl, int line, const char *err)
 	} else {
 		s = oldest;
 		if (s->wf != NULL && s->quiet > 0)
-			log_warnx("%s:%d: skipped for %lu more cases",
+			flow_warn(cf, "%s:%d: skipped for %lu more cases",
 				  s->wf->name, s->line, s->quiet);
 		s->wf = fl->wf;
 		s->line = line;
@@ -1556,12 +1599,12 @@ log_skipped(struct flow *fl, int line, const char *err)
 		s->quiet = 0;
 	}
 	if (s->quiet > 0)
-		log_warnx("case %s: %s:%d: %s (also skipped for %lu other "
+		flow_warn(cf, "case %s: %s:%d: %s (also skipped for %lu other "
 			  "cases since the last such line)", fl->c.number,
 			  fl->wf->name, line, err, s->quiet);
 	else
-		log_warnx("case %s: %s:%d: %s", fl->c.number, fl->wf->name,
-			  line, err);
+		flow_warn(cf, "case %s: %s:%d: %s", fl->c.number,
+			  fl->wf->name, line, err);
 	s->at = now;
 	s->quiet = 0;
 }

@@ -101,6 +101,13 @@ const char *caseflow_state_label(struct caseflow *cf, struct store *store,
 int64_t caseflow_due_shown(struct caseflow *cf, struct store *store,
 			   const char *workflow, int version, int64_t due);
 void caseflow_free(struct caseflow **cf);
+/* A trial: runs whose work may be rolled back (a savepoint) and run
+   again. Until caseflow_trial_end the warnings of CF's runs are held,
+   and then logged (KEPT) or dropped with what they counted (a skipped
+   action's "skipped for N more cases"), so that a trial rolled back
+   and run again says each thing once. */
+void caseflow_trial_begin(struct caseflow *cf);
+void caseflow_trial_end(struct caseflow *cf, bool kept);
 
 /* Loads every *.xml in DIR and checks it; a good one becomes the current
    version of its workflow (recorded in STORE, in its own transaction).

@@ -1575,8 +1575,11 @@ carry_out(struct mailin *mi, struct store *store,
 		m.answer_sent = &sent;
 		if (store_savepoint(store, error_r) < 0)
 			return -1;
+		caseflow_trial_begin(mi->flow);
 		ret = run_commands(mi, store, v, r, &m, &any_workflow,
 				   error_r);
+		/* a trial that failed runs no more: what it said stands */
+		caseflow_trial_end(mi->flow, ret != 0 || sent);
 		if (ret == 0 && sent)
 			return store_savepoint_release(store, error_r);
 		store_savepoint_rollback(store);

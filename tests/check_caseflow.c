@@ -326,41 +326,6 @@ load_workflow(const char *name, const char *xml)
 	free(wfdir);
 }
 
-/* What cirm logs (to stderr) between log_capture and log_captured. */
-static int saved_stderr = -1;
-
-static void
-log_capture(void)
-{
-	char *path = xasprintf("%s/log", dir);
-	int fd;
-
-	fflush(stderr);
-	saved_stderr = dup(2);
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ck_assert_int_ge(fd, 0);
-	dup2(fd, 2);
-	close(fd);
-	free(path);
-}
-
-static char *
-log_captured(void)
-{
-	char *path = xasprintf("%s/log", dir), *log;
-	size_t len;
-
-	fflush(stderr);
-	dup2(saved_stderr, 2);
-	close(saved_stderr);
-	saved_stderr = -1;
-	log = tu_slurp(path, &len);
-	free(path);
-	return log;
-}
-
-/* A rolled back transaction (a crash before commit) leaves the case
-   wholly in the old state: no timer, no outbox row, no history. */
 /* What the actions set (category, due date, group, priority) is on the
    case when the run ends, and a later run keeps what it did not set,
    whatever changed it in between (a handler's #category). A group
@@ -414,11 +379,11 @@ START_TEST(test_set_fields)
 			 at(2026, 12, 8, 10, 0));
 	/* no such group: the old one stays, the rest of the block runs;
 	   each time on the case, in the log once */
-	log_capture();
+	tu_stderr_capture(dir);
 	event(id, "cmd.move", fri + 120);
 	event(id, "cmd.move", fri + 180);
 	event(id, "cmd.move", fri + 240);
-	log = log_captured();
+	log = tu_stderr_captured();
 	assert_text("SELECT category || ' ' || priority || ' ' || group_id "
 		    "FROM cases", "park urgent 1");
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
@@ -502,7 +467,7 @@ START_TEST(test_skip_log_evicts)
 	free(wf);
 	a = new_case(now);
 	b = new_case(now);
-	log_capture();
+	tu_stderr_capture(dir);
 	/* the first case logs the skip, the second is counted */
 	ck_assert_int_eq(store_begin(store, &err), 0);
 	ck_assert_int_eq(caseflow_start(cf, store, a, "sex", &in, &err), 0);
@@ -510,7 +475,7 @@ START_TEST(test_skip_log_evicts)
 	ck_assert_int_eq(store_commit(store, &err), 0);
 	/* sixteen other skipped actions push it out */
 	event(a, "cmd.many", now + 60);
-	log = log_captured();
+	log = tu_stderr_captured();
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'action.skipped'"), 18);
 	ck_assert_msg(strstr(log, "role:ra: no handler group saknasA") != NULL &&
@@ -522,6 +487,51 @@ START_TEST(test_skip_log_evicts)
 }
 END_TEST
 
+/* A trial rolled back says nothing and counts nothing: the run after it
+   logs the skipped action as if the trial had not been (and is not
+   taken for a repeat within the minute). */
+START_TEST(test_trial_log)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"prov\" "
+		"version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n"
+		"  <roles><role id=\"borta\" group=\"saknas\"/></roles>\n"
+		"  <commands>\n"
+		"    <command word=\"flytta\" event=\"cmd.move\"/>\n"
+		"    <command word=\"stang\" event=\"cmd.close\"/>\n"
+		"  </commands>\n"
+		"  <state id=\"ny\">\n"
+		"    <transition event=\"cmd.move\">\n"
+		"      <set field=\"group\" value=\"role:borta\"/>\n"
+		"    </transition>\n"
+		"    <transition event=\"cmd.close\" target=\"stangd\"/>\n"
+		"  </state>\n"
+		"  <final id=\"stangd\"/>\n"
+		"</workflow>\n";
+	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
+	struct caseflow_input in = { .channel = "email", .now = now };
+	char *log;
+
+	load_workflow("prov.xml", wf);
+	start(id, "prov", &in);
+	tu_stderr_capture(dir);
+	caseflow_trial_begin(cf);
+	event(id, "cmd.move", now + 60);
+	caseflow_trial_end(cf, false);
+	log = tu_stderr_captured();
+	ck_assert_msg(log[0] == '\0', "%s", log);
+	free(log);
+	tu_stderr_capture(dir);
+	event(id, "cmd.move", now + 120);
+	log = tu_stderr_captured();
+	ck_assert_msg(strstr(log, "no handler group saknas") != NULL &&
+		      strstr(log, "also skipped") == NULL, "%s", log);
+	free(log);
+}
+END_TEST
+
+/* A rolled back transaction (a crash before commit) leaves the case
+   wholly in the old state: no timer, no outbox row, no history. */
 START_TEST(test_rollback)
 {
 	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now);
@@ -597,6 +607,7 @@ caseflow_suite(void)
 	tcase_add_test(tc, test_start_fresh);
 	tcase_add_test(tc, test_skip_log_evicts);
 	tcase_add_test(tc, test_rollback);
+	tcase_add_test(tc, test_trial_log);
 	tcase_add_test(tc, test_versions);
 	suite_add_tcase(s, tc);
 	return s;

@@ -3107,10 +3107,13 @@ END_TEST
 /* The answer goes on its own, first, when no mail of the commands
    carries it: #ta sends the citizen nothing, and a "resolved" mail that
    cannot be stored (a failing action does not stop the run) must not
-   take the answer with it. Each command runs once in what is kept. */
+   take the answer with it. Each command runs once in what is kept, and
+   the log says once that the action failed (the trial that was rolled
+   back says nothing). */
 START_TEST(test_handler_answer_alone)
 {
-	char *to, *reply, *err = NULL;
+	char *to, *reply, *log, *p, *err = NULL;
+	int lines = 0;
 
 	to = eva_notified("h1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "h2@kommun.example", NULL,
@@ -3134,10 +3137,16 @@ START_TEST(test_handler_answer_alone)
 				    "END", &err), 0);
 	reply = mail("eva@kommun.example", to, "SV", "h3@kommun.example", NULL,
 		     "#klar\n\nLampan är lagad.\n");
+	tu_stderr_capture(dir);
 	deliver(reply);
+	log = tu_stderr_captured();
 	free(reply);
 	ck_assert_int_eq(store_exec(store, "DROP TRIGGER no_resolved", &err),
 			 0);
+	for (p = log; (p = strstr(p, "disk full")) != NULL; p++)
+		lines++;
+	ck_assert_msg(lines == 1, "%s", log);
+	free(log);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'lost'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "

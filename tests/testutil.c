@@ -99,6 +99,41 @@ tu_slurp(const char *path, size_t *len_r)
 	return buf;
 }
 
+static int saved_stderr = -1;
+static char *stderr_path;
+
+void
+tu_stderr_capture(const char *dir)
+{
+	int fd;
+
+	ck_assert_int_eq(saved_stderr, -1);
+	stderr_path = xasprintf("%s/stderr", dir);
+	fflush(stderr);
+	saved_stderr = dup(2);
+	ck_assert_int_ge(saved_stderr, 0);
+	fd = open(stderr_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	close(fd);
+}
+
+char *
+tu_stderr_captured(void)
+{
+	char *text;
+
+	ck_assert_int_ge(saved_stderr, 0);
+	fflush(stderr);
+	dup2(saved_stderr, 2);
+	close(saved_stderr);
+	saved_stderr = -1;
+	text = tu_slurp(stderr_path, NULL);
+	free(stderr_path);
+	stderr_path = NULL;
+	return text;
+}
+
 long long
 tu_sql_int(sqlite3 *db, const char *query)
 {

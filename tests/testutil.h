@@ -22,6 +22,12 @@ const char *tu_srcdir(void);
    NULL); fails the test when it cannot be read. */
 char *tu_slurp(const char *path, size_t *len_r);
 
+/* What the program writes to stderr (where cirm logs) between
+   tu_stderr_capture and tu_stderr_captured, kept in DIR/stderr: the
+   text (caller frees). One capture at a time. */
+void tu_stderr_capture(const char *dir);
+char *tu_stderr_captured(void);
+
 /* The first column of the one row QUERY gives on DB; fails the test
    when there is none. */
 struct sqlite3;
