@@ -810,12 +810,11 @@ near_words(const char *word, const char *const *words, size_t nwords,
 static const char *
 near_command(const struct workflow *wf, const char *word, const char *lang)
 {
-	static const char *const own[][3] = {
-		{ "notering", "note", "intern" },
-		{ "prioritet", "priority", NULL },
-		{ "kategori", "category", NULL },
-		{ "senast", "due", "deadline" },
-		{ "språk", "language", NULL },
+	/* the English word first, the Swedish second (workflow.h) */
+	static const char *const *const own[] = {
+		workflow_note_words, workflow_priority_words,
+		workflow_category_words, workflow_due_words,
+		workflow_language_words,
 	};
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	char *w = near_fold(word);
@@ -846,16 +845,16 @@ near_command(const struct workflow *wf, const char *word, const char *lang)
 		}
 	}
 	for (size_t i = 0; i < N_ELEMENTS(own); i++) {
-		const char *words[3], *m = NULL;
+		const char *const *t = own[i], *words[8], *m = NULL;
 		size_t k = 0, d;
 
 		/* a workflow that declares the word has it as its own */
-		if (wf != NULL && workflow_command(wf, own[i][0]) != NULL)
+		if (wf != NULL && workflow_command(wf, t[1]) != NULL)
 			continue;
-		words[k++] = own[i][en ? 1 : 0];
-		words[k++] = own[i][en ? 0 : 1];
-		if (own[i][2] != NULL)
-			words[k++] = own[i][2];
+		words[k++] = t[en ? 0 : 1];
+		words[k++] = t[en ? 1 : 0];
+		for (size_t j = 2; t[j] != NULL && k < N_ELEMENTS(words); j++)
+			words[k++] = t[j];
 		d = near_words(w, words, k, max, &m);
 		tie = d == best ? true : d < best ? false : tie;
 		if (d < best) {

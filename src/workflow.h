@@ -192,8 +192,10 @@ const char *workflow_category_name(enum workflow_category c);
 char *workflow_fold(const char *word);
 
 /* The command words cirm handles itself on any case (folded,
-   NULL-terminated). A workflow may declare the priority, category and
-   due words to take them over, but not the note words. */
+   NULL-terminated): the English word first, the Swedish second, then
+   other spellings, an order a handler's "did you mean" relies on. A
+   workflow may declare the priority, category and due words to take
+   them over, but not the note words. */
 extern const char *const workflow_note_words[];
 extern const char *const workflow_priority_words[];
 extern const char *const workflow_category_words[];

@@ -4020,6 +4020,61 @@ START_TEST(test_delivery_failure)
 }
 END_TEST
 
+/* The words cirm handles itself on any case (#notering, #prioritet,
+   #senast, #språk, and their English and other spellings) are
+   suggested as the workflow's are, in the handler's language. */
+START_TEST(test_own_command_suggested)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "oc1@example.se", NULL, "Det bullrar.");
+	char *to, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "oc2@kommun.example", NULL,
+		     "#notring\n#prioritt hög\n#senst 2030-01-01\n#sprk en\n"
+		     "#deadlin 2030-01-01\n#intrn\n\nHej.\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "  #notring\n      utförs inte: okänt "
+			     "kommando. Menade du #notering?\n") != NULL &&
+		      strstr(body, "  #prioritt hög\n      utförs inte: okänt "
+			     "kommando. Menade du #prioritet?\n") != NULL &&
+		      strstr(body, "  #senst 2030-01-01\n      utförs inte: "
+			     "okänt kommando. Menade du #senast?\n") != NULL &&
+		      strstr(body, "  #sprk en\n      utförs inte: okänt "
+			     "kommando. Menade du #språk?\n") != NULL &&
+		      strstr(body, "  #deadlin 2030-01-01\n      utförs inte: "
+			     "okänt kommando. Menade du #deadline?\n") != NULL &&
+		      strstr(body, "  #intrn\n      utförs inte: okänt "
+			     "kommando. Menade du #intern?\n") != NULL,
+		      "%s", body);
+	free(body);
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
+				    "WHERE login = 'eva'", NULL), 0);
+	reply = mail("eva@kommun.example", to, "SV", "oc3@kommun.example", NULL,
+		     "#nte\n#prioritt high\n#langage en\n\nHi.\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "  #nte\n      not carried out: unknown "
+			     "command. Did you mean #note?\n") != NULL &&
+		      strstr(body, "  #prioritt high\n      not carried out: "
+			     "unknown command. Did you mean #priority?\n") !=
+		      NULL &&
+		      strstr(body, "  #langage en\n      not carried out: "
+			     "unknown command. Did you mean #language?\n") !=
+		      NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'anna@example.se'"), 1);
+	free(to);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -4104,6 +4159,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_left_group);
 	tcase_add_test(tc, test_handler_forward);
 	tcase_add_test(tc, test_delivery_failure);
+	tcase_add_test(tc, test_own_command_suggested);
 	suite_add_tcase(s, tc);
 	return s;
 }
