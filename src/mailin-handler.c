@@ -479,11 +479,12 @@ word_is(const char *word, const char *const *names)
 	return found;
 }
 
-/* The commands without a case (handler_commands), folded. */
+/* The commands without a case (handler_commands), folded: the English
+   word first, the Swedish second, as workflow.h's tables. */
 static const char *const list_words[] = { "list", "lista", NULL },
 	*const show_words[] = { "show", "visa", NULL },
-	*const search_words[] = { "search", "sok", "sök", NULL },
-	*const help_words[] = { "help", "hjalp", "hjälp", NULL };
+	*const search_words[] = { "search", "sök", "sok", NULL },
+	*const help_words[] = { "help", "hjälp", "hjalp", NULL };
 
 bool
 mailin_has_caseless_command(const char *text)
@@ -801,31 +802,88 @@ near_words(const char *word, const char *const *words, size_t nwords,
 	return best;
 }
 
+/* A search for the command an unknown word was meant as: the word
+   near_fold'ed, how far off a command may be, the closest so far. */
+struct near {
+	char *word;
+	size_t max, best;
+	const char *found;
+	bool tie;
+};
+
+/* Starts N for WORD: a letter off (two in a word of six or more). */
+static void
+near_init(struct near *n, const char *word)
+{
+	n->word = near_fold(word);
+	n->max = strlen(n->word) >= 6 ? 2 : 1;
+	n->best = n->max + 1;
+	n->found = NULL;
+	n->tie = false;
+}
+
+/* Weighs one command's WORDS (the first the one shown). */
+static void
+near_add(struct near *n, const char *const *words, size_t nwords)
+{
+	const char *m = NULL;
+	size_t d = near_words(n->word, words, nwords, n->max, &m);
+
+	n->tie = d == n->best ? true : d < n->best ? false : n->tie;
+	if (d < n->best) {
+		n->best = d;
+		n->found = m;
+	}
+}
+
+/* Weighs one of cirm's own commands, its words T (NULL-terminated, the
+   English word first and the Swedish second, as workflow.h has them),
+   showing the handler's language's (English when EN). */
+static void
+near_add_own(struct near *n, const char *const *t, bool en)
+{
+	const char *words[8];
+	size_t k = 0;
+
+	words[k++] = t[en ? 0 : 1];
+	words[k++] = t[en ? 1 : 0];
+	for (size_t j = 2; t[j] != NULL && k < N_ELEMENTS(words); j++)
+		words[k++] = t[j];
+	near_add(n, words, k);
+}
+
+/* The command N found, or NULL when none is that close or two are
+   equally close: a guess between them would mislead. Ends N. */
+static const char *
+near_end(struct near *n)
+{
+	free(n->word);
+	n->word = NULL;
+	return n->best <= n->max && !n->tie ? n->found : NULL;
+}
+
 /* The command an unknown WORD was probably meant as, as the handler
    LANG would write it: one of WF's (which may be NULL) or cirm's own,
    a letter off (two in a word of six or more) once case and Swedish
    letters are folded, or the same with a colon after it ("#Ta:").
    NULL when none is that close, or when two commands are equally
-   close: a guess between them would mislead. */
+   close. */
 static const char *
 near_command(const struct workflow *wf, const char *word, const char *lang)
 {
-	/* the English word first, the Swedish second (workflow.h) */
 	static const char *const *const own[] = {
 		workflow_note_words, workflow_priority_words,
 		workflow_category_words, workflow_due_words,
 		workflow_language_words,
 	};
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
-	char *w = near_fold(word);
-	size_t n = strlen(w), max = n >= 6 ? 2 : 1, best = max + 1;
-	const char *found = NULL;
-	bool tie = false;
+	struct near n;
 
+	near_init(&n, word);
 	for (size_t i = 0; wf != NULL && i < wf->ncommands; i++) {
 		const struct workflow_command *c = &wf->commands[i];
-		const char *words[1 + 16], *shown = c->word, *m = NULL;
-		size_t k = 0, d;
+		const char *words[1 + 16], *shown = c->word;
+		size_t k = 0;
 
 		for (size_t j = 0; j < c->ntr; j++)
 			if (strcmp(c->tr[j].lang, en ? "en" : "sv") == 0 &&
@@ -837,33 +895,31 @@ near_command(const struct workflow *wf, const char *word, const char *lang)
 		for (size_t j = 0; j < c->aliases.n && k < N_ELEMENTS(words);
 		     j++)
 			words[k++] = c->aliases.v[j];
-		d = near_words(w, words, k, max, &m);
-		tie = d == best ? true : d < best ? false : tie;
-		if (d < best) {
-			best = d;
-			found = m;
-		}
+		near_add(&n, words, k);
 	}
-	for (size_t i = 0; i < N_ELEMENTS(own); i++) {
-		const char *const *t = own[i], *words[8], *m = NULL;
-		size_t k = 0, d;
-
+	for (size_t i = 0; i < N_ELEMENTS(own); i++)
 		/* a workflow that declares the word has it as its own */
-		if (wf != NULL && workflow_command(wf, t[1]) != NULL)
-			continue;
-		words[k++] = t[en ? 0 : 1];
-		words[k++] = t[en ? 1 : 0];
-		for (size_t j = 2; t[j] != NULL && k < N_ELEMENTS(words); j++)
-			words[k++] = t[j];
-		d = near_words(w, words, k, max, &m);
-		tie = d == best ? true : d < best ? false : tie;
-		if (d < best) {
-			best = d;
-			found = m;
-		}
-	}
-	free(w);
-	return best <= max && !tie ? found : NULL;
+		if (wf == NULL || workflow_command(wf, own[i][1]) == NULL)
+			near_add_own(&n, own[i], en);
+	return near_end(&n);
+}
+
+/* The command without a case (#lista, #visa, #sök, #hjälp) an unknown
+   WORD in a mail to the command address was probably meant as, as
+   near_command() finds one, or NULL. */
+static const char *
+near_caseless(const char *word, const char *lang)
+{
+	const char *const *const own[] = {
+		list_words, show_words, search_words, help_words,
+	};
+	bool en = lang != NULL && strcmp(lang, "en") == 0;
+	struct near n;
+
+	near_init(&n, word);
+	for (size_t i = 0; i < N_ELEMENTS(own); i++)
+		near_add_own(&n, own[i], en);
+	return near_end(&n);
 }
 
 /* Decides, for every line, whether it can be carried out now. Returns
@@ -2092,7 +2148,16 @@ handler_commands(struct mailin *mi, struct store *store,
 					&roles.ids, list_line, &s, error_r);
 			none = true;
 		} else {
-			if (!word_is(c->word, help_words))
+			bool help = word_is(c->word, help_words);
+			/* a case's command is explained, not guessed at */
+			const char *near = help || command_word(NULL, c->word) ?
+				NULL : near_caseless(c->word, r->lang);
+
+			if (near != NULL)
+				strlist_addf(&s.l, "  %s. %s #%s?\n\n",
+					     tr(&T_UNKNOWN, r->lang),
+					     tr(&T_MEANT, r->lang), near);
+			else if (!help)
 				strlist_addf(&s.l, "  %s\n\n", en ?
 					     "unknown command here; commands "
 					     "on a case go in a reply to its "

@@ -4075,6 +4075,52 @@ START_TEST(test_own_command_suggested)
 }
 END_TEST
 
+/* An unknown word in a mail to the command address close to a command
+   without a case gets the hint a reply on a case gets, in the
+   handler's language; one far from them, or a case's command, is
+   explained as before, and the help follows either way. */
+START_TEST(test_caseless_command_suggested)
+{
+	char *m, *body;
+
+	add_handler_eva();
+	m = mail("eva@kommun.example", "arende@kommun.example", "x",
+		 "cs1@kommun.example", NULL,
+		 "#lsita\n#hjlp\n#sk gatlampa\n#Visa:\n#xyzzy\n#klar\n");
+	deliver(m);
+	free(m);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "#lsita\n  okänt kommando. Menade du "
+			     "#lista?\n\n  #lista") != NULL &&
+		      strstr(body, "#hjlp\n  okänt kommando. Menade du "
+			     "#hjälp?\n\n  #lista") != NULL &&
+		      strstr(body, "#sk gatlampa\n  okänt kommando. Menade du "
+			     "#sök?\n\n  #lista") != NULL &&
+		      strstr(body, "#Visa:\n  okänt kommando. Menade du "
+			     "#visa?\n\n  #lista") != NULL &&
+		      has_text(body, "#xyzzy\n  okänt kommando här; "
+			       "kommandon om ett ärende skriver du i ett svar "
+			       "på aviseringen\n\n  #lista") &&
+		      has_text(body, "#klar\n  okänt kommando här; "
+			       "kommandon om ett ärende skriver du i ett svar "
+			       "på aviseringen\n\n  #lista"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 0);
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
+				    "WHERE login = 'eva'", NULL), 0);
+	m = mail("eva@kommun.example", "arende@kommun.example", "x",
+		 "cs2@kommun.example", NULL, "#lsit\n#serch x\n");
+	deliver(m);
+	free(m);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "#lsit\n  unknown command. Did you mean "
+			     "#list?\n\n  #list") != NULL &&
+		      strstr(body, "#serch x\n  unknown command. Did you mean "
+			     "#search?\n\n  #list") != NULL, "%s", body);
+	free(body);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -4160,6 +4206,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_forward);
 	tcase_add_test(tc, test_delivery_failure);
 	tcase_add_test(tc, test_own_command_suggested);
+	tcase_add_test(tc, test_caseless_command_suggested);
 	suite_add_tcase(s, tc);
 	return s;
 }
