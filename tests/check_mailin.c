@@ -1675,7 +1675,7 @@ START_TEST(test_unknown_command_suggested)
 		      strstr(body, "  #klr\n      utförs inte: okänt kommando. "
 			     "Menade du #klar?\n") != NULL &&
 		      strstr(body, "  #fraaga\n      utförs inte: okänt "
-			     "kommando. Menade du #fraga?\n") != NULL &&
+			     "kommando. Menade du #fråga?\n") != NULL &&
 		      strstr(body, "  #xyzzy\n      utförs inte: okänt "
 			     "kommando\n") != NULL, "%s", body);
 	free(body);
@@ -2134,9 +2134,9 @@ START_TEST(test_handler_old_notification)
 	ck_assert_msg(strstr(body, "#ta\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge\n") != NULL, "%s", body);
 	ck_assert_msg(has_text(body, "det är nu i läget löst, med Eva Ek som "
-			       "handläggare. Kommandon som gäller nu: #stang "),
+			       "handläggare. Kommandon som gäller nu: #stäng "),
 		      "%s", body);
-	now = strstr(body, "gäller nu:\n\n  #stang ");
+	now = strstr(body, "gäller nu:\n\n  #stäng ");
 	ck_assert_msg(now != NULL, "%s", body);
 	ck_assert_msg(strstr(now, "  #ta ") == NULL, "%s", body);
 	free(body);
@@ -4121,6 +4121,57 @@ START_TEST(test_caseless_command_suggested)
 }
 END_TEST
 
+/* The shipped workflows' notifications show #fråga and #stäng, spelt
+   as Swedish spells them, and the spellings without Swedish letters
+   (#fraga, #stang) work all the same. */
+START_TEST(test_swedish_command_words)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "sw1@example.se", NULL, "Det bullrar.");
+	char *to1, *to2, *reply, *body;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "\n #fråga \xe2\x80\x94 Fråga invånaren") &&
+		      has_text(body, "\n #stäng \xe2\x80\x94 Stäng utan "
+			       "åtgärd") &&
+		      strstr(body, "#fraga") == NULL &&
+		      strstr(body, "#stang") == NULL, "%s", body);
+	free(body);
+	to1 = eva_reply_to();
+	m = mail("bo@example.se", "arende@kommun.example", "Gatlampa",
+		 "sw2@example.se", NULL, "Lampan är trasig.");
+	deliver(m);
+	free(m);
+	to2 = eva_reply_to();
+	ck_assert_str_ne(to1, to2);
+	reply = mail("eva@kommun.example", to1, "SV", "sw3@kommun.example",
+		     NULL, "#fraga\n\nNär bullrar det?\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("eva@kommun.example", to2, "SV", "sw4@kommun.example",
+		     NULL, "#Fråga\n\nVar står lampan?\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'vantar-svar'"), 2);
+	reply = mail("eva@kommun.example", to1, "SV", "sw5@kommun.example",
+		     NULL, "#stang\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("eva@kommun.example", to2, "SV", "sw6@kommun.example",
+		     NULL, "#STÄNG\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'avslutad'"), 2);
+	free(to1);
+	free(to2);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -4207,6 +4258,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_delivery_failure);
 	tcase_add_test(tc, test_own_command_suggested);
 	tcase_add_test(tc, test_caseless_command_suggested);
+	tcase_add_test(tc, test_swedish_command_words);
 	suite_add_tcase(s, tc);
 	return s;
 }
