@@ -1089,30 +1089,45 @@ struct history_ctx {
 
 /* The line a message gets in the history: its text on one line (line
    breaks and runs of blanks as one space, so that "Hej!" on a line of
-   its own is followed by what the mail is about), at most 70 bytes, not
-   through a character; "<-" from the citizen, "->" to the citizen, and
-   a handler's note under the handler's name, so that it never reads as
-   the citizen's words. */
-#define HISTORY_TEXT_MAX 70
+   its own is followed by what the mail is about), "<-" from the
+   citizen, "->" to the citizen, and a handler's note under the
+   handler's name, so that it never reads as the citizen's words. Mail
+   is read at 72 columns: the text is cut, in characters, to what the
+   line leaves it, and a name so long that it would leave less than
+   HISTORY_TEXT_MIN is cut too. */
+#define HISTORY_WIDTH 72
+#define HISTORY_TEXT_MIN 16
 
 static int
 history_line(const struct store_message *m, void *ctx)
 {
 	struct history_ctx *h = ctx;
 	char when_s[LOCAL_MINUTE_SIZE];
-	char *text = text_excerpt(m->body != NULL ? m->body : "",
-				  HISTORY_TEXT_MAX);
+	const char *mark = m->refused ? caseflow_refused_mark(h->en) : "";
+	char *lead, *text;
+	size_t used;
 
 	when(m->at, when_s);
-	if (m->sender != NULL)
-		strlist_addf(&h->lines, "  %s %s%s%s: %s\n", when_s,
-			     m->sender, m->refused ? " " : "",
-			     m->refused ? caseflow_refused_mark(h->en) : "",
-			     text);
-	else
-		strlist_addf(&h->lines, "  %s %s %s\n", when_s,
-			     strcmp(m->direction, "in") == 0 ? "<-" : "->",
-			     text);
+	if (m->sender != NULL) {
+		/* "  WHEN NAME MARK: ": the characters all but NAME take */
+		size_t rest = utf8_length(when_s) + utf8_length(mark) +
+			(m->refused ? 6 : 5);
+		char *name = text_excerpt_chars(
+			m->sender, rest + HISTORY_TEXT_MIN < HISTORY_WIDTH ?
+			HISTORY_WIDTH - HISTORY_TEXT_MIN - rest : 1);
+
+		lead = xasprintf("  %s %s%s%s: ", when_s, name,
+				 m->refused ? " " : "", mark);
+		free(name);
+	} else {
+		lead = xasprintf("  %s %s ", when_s,
+				 strcmp(m->direction, "in") == 0 ? "<-" : "->");
+	}
+	used = utf8_length(lead);
+	text = text_excerpt_chars(m->body != NULL ? m->body : "",
+				  used < HISTORY_WIDTH ? HISTORY_WIDTH - used : 0);
+	strlist_addf(&h->lines, "%s%s\n", lead, text);
+	free(lead);
 	free(text);
 	return 0;
 }

@@ -654,6 +654,78 @@ text_excerpt(const char *text, size_t max)
 	return out;
 }
 
+/* Whether the UTF-8 character at P is a combining mark (U+0300 to
+   U+036F, as the accents of decomposed letters are): a cut before it
+   would part it from its letter. */
+static bool
+combining_mark(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	return (u[0] == 0xcc && u[1] >= 0x80 && u[1] <= 0xbf) ||
+	       (u[0] == 0xcd && u[1] >= 0x80 && u[1] <= 0xaf);
+}
+
+char *
+text_excerpt_chars(const char *text, size_t max)
+{
+	/* bytes enough for MAX characters, the ellipsis and a NUL; stray
+	   continuation bytes count as no character, so they are bounded
+	   by bytes */
+	size_t cap = 4 * max, n = 0, chars = 0, cut, keep, blank_at = 0;
+	char *out = xmalloc(cap + 4);
+	bool more = false;
+
+	for (const char *p = text; *p != '\0'; p++) {
+		bool blank = *p == ' ' || *p == '\t' || *p == '\r' ||
+			     *p == '\n', lead = ((unsigned char)*p & 0xc0) != 0x80;
+
+		if (blank && (n == 0 || out[n - 1] == ' '))
+			continue;
+		if ((lead && chars == max) || n == cap) {
+			/* only what is more than blanks is cut */
+			if (blank)
+				continue;
+			more = true;
+			break;
+		}
+		chars += lead;
+		out[n++] = blank ? ' ' : *p;
+	}
+	if (!more || max == 0) {
+		while (n > 0 && out[n - 1] == ' ')
+			n--;
+		out[more ? 0 : n] = '\0';
+		return out;
+	}
+	/* MAX - 1 characters and the ellipsis: the first MAX - 1 (fewer,
+	   the last dropped, when stray bytes filled the buffer first) ... */
+	cut = 0;
+	for (size_t c = 0; cut < n; cut++)
+		if (((unsigned char)out[cut] & 0xc0) != 0x80 && c++ == max - 1)
+			break;
+	if (cut == n && n == cap)	/* its last may be a part */
+		while (cut > 0 && ((unsigned char)out[--cut] & 0xc0) == 0x80)
+			;
+	/* ... not parting a letter from its accent ... */
+	while (cut > 0 && cut + 1 < n && combining_mark(out + cut))
+		while (cut > 0 && ((unsigned char)out[--cut] & 0xc0) == 0x80)
+			;
+	/* ... and at the end of a word when one ends in the last third,
+	   which reads better than half a word */
+	for (size_t i = 0; i < cut; i++)
+		if (out[i] == ' ')
+			blank_at = i;
+	keep = utf8_width(out, blank_at);
+	if (blank_at > 0 && 3 * keep >= 2 * (max - 1))
+		cut = blank_at;
+	while (cut > 0 && out[cut - 1] == ' ')
+		cut--;
+	memcpy(out + cut, "\xe2\x80\xa6", 3);
+	out[cut + 3] = '\0';
+	return out;
+}
+
 const char *
 user_name(unsigned long uid, char buf[USER_NAME_SIZE])
 {

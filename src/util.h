@@ -116,6 +116,13 @@ int utf8_bad_line(const char *text);
    when cut. Newly allocated. */
 char *text_excerpt(const char *text, size_t max);
 
+/* TEXT (UTF-8) on one line as text_excerpt() has it, in at most MAX
+   characters, for a line read at a width: when cut, at the end of a
+   word if one ends near MAX, never through a character nor between a
+   letter and its accent, with "\u2026" after it, one of the MAX.
+   Newly allocated. */
+char *text_excerpt_chars(const char *text, size_t max);
+
 /* The characters of the UTF-8 string S. */
 size_t utf8_length(const char *s);
 

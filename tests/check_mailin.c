@@ -1192,7 +1192,7 @@ START_TEST(test_handler_sees_conversation)
 		      strstr(hist, "<- \n") == NULL &&
 		      strstr(hist, "<-\n") == NULL &&
 		      strstr(hist, "<- Och nu en gång till. Det dånar från "
-			     "morgon till kväll, varje dag...\n") != NULL,
+			     "morgon till\xe2\x80\xa6\n") != NULL,
 		      "%s", hist);
 	ck_assert_msg(strstr(hist, "rende KS-") == NULL, "%s", hist);
 	free(body);
@@ -1248,7 +1248,7 @@ START_TEST(test_history_without_empty_refused)
 	ck_assert_msg(hist != NULL, "%s", body);
 	ck_assert_msg(strstr(hist, "(avvisat, inte skickat): \n") == NULL &&
 		      strstr(hist, "(avvisat, inte skickat): Hej Anna, vi "
-			     "tittar på det.\n") != NULL &&
+			     "tittar\xe2\x80\xa6\n") != NULL &&
 		      strstr(hist, "<- Det bullrar från bygget.\n") != NULL &&
 		      strstr(hist, "<- Nu bullrar det igen.\n") != NULL,
 		      "%s", hist);
@@ -4172,6 +4172,70 @@ START_TEST(test_swedish_command_words)
 }
 END_TEST
 
+/* The history in a notification is read at 72 columns: each line fits,
+   counted in characters (å, ä and ö are two bytes each), with "…" where
+   the text was cut, never through a character; a long name is cut to
+   leave the text room. */
+START_TEST(test_history_lines_fit)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		       "hl1@example.se", NULL,
+		       "Hej!\n\nDet dånar från bygget på Östra Ågatan från "
+		       "tidig morgon till sen kväll, även på söndagar, och "
+		       "ingen gör något åt det.\n");
+	char *to, *reply, *body, *hist;
+	size_t cut = 0, lines = 0;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET name = "
+				    "'Eva-Lotta Åkesson Östergren-Wahlström' "
+				    "WHERE login = 'eva'", NULL), 0);
+	reply = mail("eva@kommun.example", to, "SV", "hl2@kommun.example", NULL,
+		     "#tilldala olle\nHej Anna! Vi tittar på ärendet och "
+		     "återkommer så snart vi vet något mer om störningarna.\n");
+	deliver(reply);
+	free(reply);
+	reply = mail("eva@kommun.example", to, "SV", "hl3@kommun.example", NULL,
+		     "#notering\nRing byggfirman Åkesson & Söner och fråga om "
+		     "de kan dämpa bullret från pålningen.\n");
+	deliver(reply);
+	free(reply);
+	m = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		 "hl4@example.se", "In-Reply-To: <hl1@example.se>\n",
+		 "Nu är det värre än någonsin: pålningen började klockan sex i "
+		 "morse och håller på än.\n");
+	deliver(m);
+	free(m);
+	body = newest_body("eva@kommun.example");
+	ck_assert_int_eq(utf8_bad_line(body), 0);
+	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
+	ck_assert_msg(hist != NULL, "%s", body);
+	for (char *p = strchr(hist, '\n') + 1; *p != '\0' && *p != '\n';) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+
+		ck_assert_msg(utf8_length(line) <= 72, "%zu: %s", utf8_length(line),
+			      line);
+		cut += strstr(line, "\xe2\x80\xa6") != NULL;
+		lines++;
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+	ck_assert_msg(lines == 5 && cut >= 4, "%s", hist);
+	ck_assert_msg(strstr(hist, "<- Hej! Det dånar från bygget på") !=
+		      NULL && strstr(hist, " Eva-Lotta\xe2\x80\xa6 (avvisat, "
+				     "inte skickat): Hej Anna!") != NULL &&
+		      strstr(hist, " Eva-Lotta Åkesson Östergren-Wahlst"
+			     "\xe2\x80\xa6: Ring byggfirman\xe2\x80\xa6\n") !=
+		      NULL, "%s", hist);
+	free(body);
+	free(to);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -4259,6 +4323,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_own_command_suggested);
 	tcase_add_test(tc, test_caseless_command_suggested);
 	tcase_add_test(tc, test_swedish_command_words);
+	tcase_add_test(tc, test_history_lines_fit);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -548,6 +548,62 @@ START_TEST(test_text_excerpt)
 }
 END_TEST
 
+/* A history line at 72 columns: cut in characters, never through one
+   nor between a letter and its accent, at a word's end near the limit,
+   with an ellipsis that counts as one of them. */
+START_TEST(test_text_excerpt_chars)
+{
+	static const struct { size_t max; const char *in, *out; } t[] = {
+		{ 4, "abcd", "abcd" },
+		{ 4, "abcd   \n", "abcd" },
+		{ 4, "abcde", "abc\xe2\x80\xa6" },
+		{ 5, "abcd efgh", "abcd\xe2\x80\xa6" },
+		{ 5, "abcd      efgh", "abcd\xe2\x80\xa6" },
+		{ 3, "åäö", "åäö" },
+		{ 3, "åäöå", "åä\xe2\x80\xa6" },
+		{ 1, "ab", "\xe2\x80\xa6" },
+		{ 0, "ab", "" },
+		{ 0, "", "" },
+		{ 4, "a\n\n  b", "a b" },
+		{ 20, "Hej Anna, vi tittar på det.",
+		  "Hej Anna, vi tittar\xe2\x80\xa6" },
+		{ 12, "Hej Anna, vi tittar på det.",
+		  "Hej Anna,\xe2\x80\xa6" },
+		/* "d" and its diaeresis (decomposed) stay together */
+		{ 5, "abcd\xcc\x88" "ef", "abc\xe2\x80\xa6" },
+	};
+	const char *sv = "Och nu en gång till.\n\nDet dånar från morgon till "
+		"kväll, varje dag åtta timmar, även på söndagar. Hälsningar "
+		"Åsa Öberg";
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *got = text_excerpt_chars(t[i].in, t[i].max);
+
+		ck_assert_msg(strcmp(got, t[i].out) == 0, "%zu: [%s]", i, got);
+		free(got);
+	}
+	for (size_t max = 0; max <= 120; max++) {
+		char *got = text_excerpt_chars(sv, max);
+		size_t n = strlen(got);
+
+		ck_assert_msg(utf8_length(got) <= max, "%zu: [%s]", max, got);
+		ck_assert_msg(utf8_bad_line(got) == 0, "%zu: [%s]", max, got);
+		/* whole when it fits, else as much as fits but for a word's
+		   end: two thirds at the least */
+		if (max >= 116)
+			ck_assert_msg(utf8_length(got) == 116 &&
+				      strchr(got, '\n') == NULL,
+				      "%zu: [%s]", max, got);
+		else if (max >= 2)
+			ck_assert_msg(n > 3 && strcmp(got + n - 3,
+						      "\xe2\x80\xa6") == 0 &&
+				      3 * (utf8_length(got) - 1) >=
+				      2 * (max - 1), "%zu: [%s]", max, got);
+		free(got);
+	}
+}
+END_TEST
+
 START_TEST(test_scrub)
 {
 	static const struct {
@@ -610,6 +666,7 @@ util_suite(void)
 	tcase_add_test(tc, test_scrub);
 	tcase_add_test(tc, test_text_wrap);
 	tcase_add_test(tc, test_text_excerpt);
+	tcase_add_test(tc, test_text_excerpt_chars);
 	suite_add_tcase(s, tc);
 	return s;
 }
