@@ -877,7 +877,7 @@ free_steps(struct step *steps, size_t n)
 }
 
 /* The next step of the list at *P, up to a comma that is not written
-   "\\," (a comma in a command's text: "#fraga Var, exakt?"), trimmed
+   "\\," (a comma in a command's text: "#fråga Var, exakt?"), trimmed
    and with "\\," made ","; *P moves past it. */
 static char *
 next_step(const char **p)

@@ -1260,7 +1260,7 @@ send_transcript(struct mailin *mi, struct store *store,
 }
 
 /* The template the reply's text goes to the citizen in: that of its
-   first workflow command that names one (#fraga's question), else
+   first workflow command that names one (#fråga's question), else
    cirm's own "answer". */
 static const char *
 answer_template(const struct reply *r)
@@ -1518,7 +1518,7 @@ run_commands(struct mailin *mi, struct store *store,
 		switch (c->kind) {
 		case CMD_WORKFLOW:
 			/* checked in the state before the reply: "#klar"
-			   above "#fraga" leaves no question to ask */
+			   above "#fråga" leaves no question to ask */
 			if (any_workflow &&
 			    (ret = caseflow_handles(mi->flow, store,
 						    v->case_id, c->wc->event,
@@ -1617,7 +1617,7 @@ carry_out(struct mailin *mi, struct store *store,
 	   when that shows it ("your case is resolved", under #klar): one
 	   mail, not two. Tried in a savepoint; otherwise the answer goes
 	   first, on its own, and the commands after it. Not tried for an
-	   answer in a command's own template (#fraga's question), nor by
+	   answer in a command's own template (#fråga's question), nor by
 	   SMS, which never carries it. */
 	if (ret == 0 && answer && !sms && r->text[0] != '\0' &&
 	    strcmp(answer_template(r), "answer") == 0 &&

@@ -1169,7 +1169,7 @@ START_TEST(test_handler_sees_conversation)
 	note = mail("eva@kommun.example", to, "SV: Buller",
 		    "v4b@kommun.example", NULL, "#kategori buller\n");
 	deliver(note);
-	/* a first line cut at 70 bytes would split the å */
+	/* a long line with å and ä, cut to fit 72 characters */
 	third = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "v5@example.se", "In-Reply-To: <v1@example.se>\n",
 		     "Och nu en gång till. Det dånar från morgon till kväll, "
