@@ -712,8 +712,9 @@ text_excerpt_chars(const char *text, size_t max)
 		while (cut > 0 && ((unsigned char)out[--cut] & 0xc0) == 0x80)
 			;
 	/* ... and at the end of a word when one ends in the last third,
-	   which reads better than half a word */
-	for (size_t i = 0; i < cut; i++)
+	   which reads better than half a word (one that ends at the cut,
+	   a blank after it, is whole already) */
+	for (size_t i = 0; i < cut && !(cut < n && out[cut] == ' '); i++)
 		if (out[i] == ' ')
 			blank_at = i;
 	keep = utf8_width(out, blank_at);

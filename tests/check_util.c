@@ -559,6 +559,9 @@ START_TEST(test_text_excerpt_chars)
 		{ 4, "abcde", "abc\xe2\x80\xa6" },
 		{ 5, "abcd efgh", "abcd\xe2\x80\xa6" },
 		{ 5, "abcd      efgh", "abcd\xe2\x80\xa6" },
+		/* a blank where the cut falls: "hi" ends there, and stays */
+		{ 11, "abcdefg hi jklmn", "abcdefg hi\xe2\x80\xa6" },
+		{ 10, "abcdefg hi jklmn", "abcdefg\xe2\x80\xa6" },
 		{ 3, "åäö", "åäö" },
 		{ 3, "åäöå", "åä\xe2\x80\xa6" },
 		{ 1, "ab", "\xe2\x80\xa6" },
