@@ -1500,9 +1500,13 @@ set_citizen_language(struct store *store, const struct mailin_verdict *v,
 	return rc;
 }
 
-/* Carries out R's commands in order with IN (any #språk is done
-   already), telling in *ANY_WORKFLOW_R whether one was the workflow's.
-   1 when a command cannot be carried out (its error set), 0, -1. */
+/* Carries out R's commands with IN (any #språk is done already),
+   telling in *ANY_WORKFLOW_R whether one was the workflow's: first
+   cirm's own that set a field (#prioritet, #kategori, #senast), then
+   the workflow's in order, so that what these send (#tilldela's mail
+   to the new case officer, #eskalera's to the manager) shows the case
+   as the reply leaves it, whichever line came first. 1 when a command
+   cannot be carried out (its error set), 0, -1. */
 static int
 run_commands(struct mailin *mi, struct store *store,
 	     const struct mailin_verdict *v, struct reply *r,
@@ -1511,10 +1515,12 @@ run_commands(struct mailin *mi, struct store *store,
 	bool any_workflow = false;
 	int ret = 0;
 
-	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
-		struct command *c = &r->cmds[i];
+	for (size_t k = 0; ret == 0 && k < 2 * r->ncmds; k++) {
+		struct command *c = &r->cmds[k % r->ncmds];
 		int64_t t;
 
+		if ((c->kind == CMD_WORKFLOW) != (k >= r->ncmds))
+			continue;
 		switch (c->kind) {
 		case CMD_WORKFLOW:
 			/* checked in the state before the reply: "#klar"

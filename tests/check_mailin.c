@@ -4236,6 +4236,34 @@ START_TEST(test_history_lines_fit)
 }
 END_TEST
 
+/* cirm's own field commands take effect before the workflow's, in
+   whatever order the lines come: the manager's mail about an
+   escalation shows the deadline set below #eskalera, and #eskalera
+   sees the priority set below it (urgent stays urgent). */
+START_TEST(test_fields_before_workflow_commands)
+{
+	char *to, *reply, *body;
+
+	to = eva_notified("fb1@example.se", "Det bullrar.");
+	add_handler_in("lena", "ledning");	/* synpunkt's chef */
+	reply = mail("eva@kommun.example", to, "SV: Buller",
+		     "fb2@kommun.example", NULL,
+		     "#eskalera\n#senast 2030-01-31\n"
+		     "#prioritet brådskande\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("lena@kommun.example");
+	ck_assert_msg(strstr(body, "Klart senast: 2030-01-31") != NULL, "%s",
+		      body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'urgent'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'cmd.escalate'"), 1);
+	free(to);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -4324,6 +4352,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_caseless_command_suggested);
 	tcase_add_test(tc, test_swedish_command_words);
 	tcase_add_test(tc, test_history_lines_fit);
+	tcase_add_test(tc, test_fields_before_workflow_commands);
 	suite_add_tcase(s, tc);
 	return s;
 }
