@@ -6,6 +6,7 @@
 #include "gsm.h"
 
 #include "log.h"
+#include "reply.h"
 #include "secret.h"
 #include "template.h"
 #include "token.h"
@@ -592,6 +593,8 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 {
 	char received[32], due[32];
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
+	const char *text = fl->in->shown_text != NULL ? fl->in->shown_text :
+		fl->in->text != NULL ? fl->in->text : "";
 	char *subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
 				     CASEFLOW_SUBJECT_SHOWN);
 	int ret;
@@ -613,9 +616,9 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		  fl->facts.priority : "normal" },
 		{ "case.due", due },
 		{ "municipality.name", fl->cf->set.municipality },
-		{ "message.text", fl->in->shown_text != NULL ?
-		  fl->in->shown_text : fl->in->text != NULL ? fl->in->text :
-		  "" },
+		{ "message.text", text },
+		{ "message.signed", text[0] != '\0' &&
+		  reply_signed_off(text) ? "1" : "" },
 		{ "handler.name", fl->c.assignee_name != NULL ?
 		  fl->c.assignee_name : "" },
 		{ "commands.help", fl->commands_help != NULL ?

@@ -774,3 +774,92 @@ reply_strip(const char *text)
 {
 	return reply_strip_full(text, NULL);
 }
+
+/* Closings, lower case: the longer of two that start alike first. */
+static const char *const closings[] = {
+	"med vänliga hälsningar", "med vänlig hälsning", "vänliga hälsningar",
+	"vänlig hälsning", "bästa hälsningar", "hälsningar", "hälsning",
+	"mvh", "m.v.h", "kind regards", "best regards", "warm regards",
+	"regards", "best wishes", "yours sincerely", "sincerely",
+};
+
+/* The longest a line below a closing, or after the closing on its own
+   line, may be (bytes): a name or a title, not more text. */
+#define CLOSING_TAIL_MAX 60
+
+/* LINE (LEN bytes) lower-cased: ASCII and Å, Ä, Ö (caller frees). */
+static char *
+closing_fold(const char *line, size_t len)
+{
+	char *out = xstrndup(line, len);
+
+	for (size_t i = 0; out[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)out[i];
+
+		if (c >= 'A' && c <= 'Z')
+			out[i] = (char)(c - 'A' + 'a');
+		else if (c == 0xc3 && (out[i + 1] == '\x85' ||
+				       out[i + 1] == '\x84' ||
+				       out[i + 1] == '\x96'))
+			out[++i] += 0x20;	/* Å Ä Ö -> å ä ö */
+	}
+	return out;
+}
+
+/* Whether LINE (LEN bytes, no line break) begins with a closing, as a
+   word, and has at most a name after it. */
+static bool
+closing_line(const char *line, size_t len)
+{
+	char *f;
+	const char *p;
+	bool found = false;
+
+	while (len > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	f = closing_fold(line, len);
+	for (size_t i = 0; i < N_ELEMENTS(closings) && !found; i++) {
+		size_t n = strlen(closings[i]);
+
+		if (strncmp(f, closings[i], n) != 0)
+			continue;
+		p = f + n;
+		/* "hälsningarna", "regardless": not a closing */
+		found = (*p == '\0' || strchr(" ,.!/-\t", *p) != NULL ||
+			 (unsigned char)*p == 0xe2) &&	/* "–", "—" */
+			strlen(p) <= CLOSING_TAIL_MAX;
+	}
+	free(f);
+	return found;
+}
+
+bool
+reply_signed_off(const char *text)
+{
+	const char *end = text + strlen(text);
+	size_t below = 0;	/* non-blank lines below the one at hand */
+
+	while (below < 3 && end > text) {
+		const char *start = end;
+		size_t len;
+
+		while (start > text && start[-1] != '\n')
+			start--;
+		len = (size_t)(end - start);
+		while (len > 0 && (start[len - 1] == ' ' ||
+				   start[len - 1] == '\t' ||
+				   start[len - 1] == '\r'))
+			len--;
+		end = start > text ? start - 1 : text;
+		if (len == 0)
+			continue;
+		if (closing_line(start, len))
+			return true;
+		if (len > CLOSING_TAIL_MAX)
+			return false;
+		below++;
+	}
+	return false;
+}

@@ -2,6 +2,8 @@
 #ifndef CIRM_REPLY_H
 #define CIRM_REPLY_H
 
+#include <stdbool.h>
+
 /* Reply stripping: the new text a person wrote, separated from what they
    quoted and from their signature. Swedish and English patterns:
    attributions ("On ... wrote:", "Den ... skrev:", across two lines too),
@@ -24,5 +26,13 @@ char *reply_strip(const char *text);
    sees what each answers; else NULL. Only quotes one level deep are
    shown, at most four lines above an answer. */
 char *reply_strip_full(const char *text, char **interleaved_r);
+
+/* Whether TEXT, what a case officer wrote to a citizen, closes with a
+   greeting of its own: one of its last three lines begins with a
+   closing ("Hälsningar", "Med vänlig hälsning", "Mvh", "Kind regards",
+   ...), as a word, with at most a name after it on that line and short
+   lines (a name, a title) below. The frame around the answer then does
+   not close it a second time. */
+bool reply_signed_off(const char *text);
 
 #endif

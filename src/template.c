@@ -94,7 +94,8 @@ lookup(const struct template_var *vars, size_t nvars, const char *name,
 const char *const template_variables[] = {
 	"case.number", "case.subject", "case.received", "case.state",
 	"case.category", "case.priority", "case.due", "case.history",
-	"municipality.name", "message.text", "handler.name", "commands.help",
+	"municipality.name", "message.text", "message.signed", "handler.name",
+	"commands.help",
 	"citizen.language", "citizen.cases", NULL
 };
 

@@ -4264,6 +4264,36 @@ START_TEST(test_fields_before_workflow_commands)
 }
 END_TEST
 
+/* An answer the case officer signed ("Hälsningar Eva") is not closed a
+   second time by the frame around it: the municipality's name follows,
+   without "Med vänlig hälsning". An unsigned answer keeps it. */
+START_TEST(test_answer_signed_once)
+{
+	char *to, *reply, *body;
+
+	to = eva_notified("so1@example.se", "Det bullrar.");
+	reply = mail("eva@kommun.example", to, "SV: Buller",
+		     "so2@kommun.example", NULL,
+		     "Vi pratar med byggfirman.\n\nHälsningar\nEva\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(strstr(body, "Hälsningar\nEva\n\n") != NULL &&
+		      strstr(body, "Med vänlig hälsning") == NULL &&
+		      strstr(body, "Ärende KS-2026-00001") != NULL, "%s", body);
+	free(body);
+	reply = mail("eva@kommun.example", to, "SV: Buller",
+		     "so3@kommun.example", NULL, "De slutar klockan 22.\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(strstr(body, "De slutar klockan 22.\n\nMed vänlig "
+			     "hälsning\n") != NULL, "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -4353,6 +4383,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_swedish_command_words);
 	tcase_add_test(tc, test_history_lines_fit);
 	tcase_add_test(tc, test_fields_before_workflow_commands);
+	tcase_add_test(tc, test_answer_signed_once);
 	suite_add_tcase(s, tc);
 	return s;
 }

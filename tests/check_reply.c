@@ -7,6 +7,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -409,6 +410,39 @@ START_TEST(test_random)
 }
 END_TEST
 
+/* Whether a case officer's answer closes with a greeting of its own. */
+static const struct {
+	const char *text;
+	bool signed_off;
+} sign_offs[] = {
+	{ "Vi lagar lampan i veckan.\n\nHälsningar Eva", true },
+	{ "Vi lagar lampan i veckan.\n\nMed vänlig hälsning\nEva Ek\n"
+	  "Handläggare, Exempels kommun\n\n", true },
+	{ "Vi lagar lampan.\nMVH /Eva", true },
+	{ "Vi lagar lampan.\n\nVÄNLIGA HÄLSNINGAR,\nEva", true },
+	{ "We will fix it.\n\nKind regards,\nEva Ek", true },
+	{ "Vi lagar lampan i veckan.", false },
+	{ "", false },
+	{ "Hälsningarna från grannarna har vi fått.", false },
+	{ "Regardless of the weather we will fix it.", false },
+	/* a closing far above the end is not the end's */
+	{ "Hälsningar\nEva\n\nPS. Vi har också sett över lamporna på "
+	  "Björkvägen, och de fungerar.\nEn rad till.\nOch en till.", false },
+	/* more than a name after it is more text */
+	{ "Vi lagar den.\nHälsningar till alla på Storgatan som har väntat "
+	  "så länge på att lampan ska bli lagad.", false },
+	{ "Vi lagar den.\nHälsning\n", true },
+	{ "\n\n\n", false },
+};
+
+START_TEST(test_signed_off)
+{
+	ck_assert_msg(reply_signed_off(sign_offs[_i].text) ==
+		      sign_offs[_i].signed_off, "%d: \"%s\"", _i,
+		      sign_offs[_i].text);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -422,6 +456,8 @@ main(void)
 			    (int)N_ELEMENTS(interleaved_cases));
 	tcase_add_loop_test(tc, test_app_signature, 0,
 			    (int)N_ELEMENTS(app_signatures));
+	tcase_add_loop_test(tc, test_signed_off, 0,
+			    (int)N_ELEMENTS(sign_offs));
 	suite_add_tcase(s, tc);
 	tcase_add_test(golden, test_talon);
 	tcase_add_test(golden, test_swedish);
