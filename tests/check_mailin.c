@@ -1657,14 +1657,9 @@ END_TEST
    nothing is carried out. One far from every command gets none. */
 START_TEST(test_unknown_command_suggested)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "uc1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	free(m);
-	to = eva_reply_to();
+	to = eva_notified("uc1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "uc2@kommun.example", NULL,
 		     "#Ta:\n#klr\n#fraaga\n#xyzzy\n\nVi tittar på det.\n");
 	deliver(reply);
@@ -1702,14 +1697,9 @@ END_TEST
    as handlers know her: by her name, by her login when she has none. */
 START_TEST(test_refused_names_assignee)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "rn1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	free(m);
-	to = eva_reply_to();
+	to = eva_notified("rn1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "rn2@kommun.example", NULL,
 		     "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
 	deliver(reply);
@@ -2216,14 +2206,9 @@ END_TEST
    why; nothing changes on the case. */
 START_TEST(test_handler_question_as_note)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "q1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	free(m);
-	to = eva_reply_to();
+	to = eva_notified("q1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
 		     "#fraga\n#notering\nNär bullrar det?\n");
 	deliver(reply);
@@ -2918,15 +2903,10 @@ END_TEST
    an internal note stays internal, never text for the citizen. */
 START_TEST(test_handler_emphasised_command)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "b1@example.se", NULL, "Det bullrar.");
 	char *to, *reply;
 	int n;
 
-	add_handler_eva();
-	deliver(m);
-	free(m);
-	to = eva_reply_to();
+	to = eva_notified("b1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "b2@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: multipart/alternative; "
 		     "boundary=\"b\"\n",
@@ -4025,14 +4005,9 @@ END_TEST
    suggested as the workflow's are, in the handler's language. */
 START_TEST(test_own_command_suggested)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "oc1@example.se", NULL, "Det bullrar.");
 	char *to, *reply, *body;
 
-	add_handler_eva();
-	deliver(m);
-	free(m);
-	to = eva_reply_to();
+	to = eva_notified("oc1@example.se", "Det bullrar.");
 	reply = mail("eva@kommun.example", to, "SV", "oc2@kommun.example", NULL,
 		     "#notring\n#prioritt hög\n#senst 2030-01-01\n#sprk en\n"
 		     "#deadlin 2030-01-01\n#intrn\n\nHej.\n");
