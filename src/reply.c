@@ -7,6 +7,7 @@
 
 #include "reply.h"
 #include "util.h"
+#include "workflow.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -786,32 +787,16 @@ static const char *const closings[] = {
 /* The longest a line below a closing, or after the closing on its own
    line, may be (bytes): a name or a title, not more text. */
 #define CLOSING_TAIL_MAX 60
-
-/* LINE (LEN bytes) lower-cased: ASCII and Å, Ä, Ö (caller frees). */
-static char *
-closing_fold(const char *line, size_t len)
-{
-	char *out = xstrndup(line, len);
-
-	for (size_t i = 0; out[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)out[i];
-
-		if (c >= 'A' && c <= 'Z')
-			out[i] = (char)(c - 'A' + 'a');
-		else if (c == 0xc3 && (out[i + 1] == '\x85' ||
-				       out[i + 1] == '\x84' ||
-				       out[i + 1] == '\x96'))
-			out[++i] += 0x20;	/* Å Ä Ö -> å ä ö */
-	}
-	return out;
-}
+/* The longest line that can be one: the longest closing and a name. */
+#define CLOSING_LINE_MAX (sizeof("med vänliga hälsningar") - 1 + \
+			  CLOSING_TAIL_MAX)
 
 /* Whether LINE (LEN bytes, no line break) begins with a closing, as a
    word, and has at most a name after it. */
 static bool
 closing_line(const char *line, size_t len)
 {
-	char *f;
+	char *cut, *f;
 	const char *p;
 	bool found = false;
 
@@ -819,7 +804,12 @@ closing_line(const char *line, size_t len)
 		line++;
 		len--;
 	}
-	f = closing_fold(line, len);
+	/* a line of prose, most of them: no closing and name is as long */
+	if (len > CLOSING_LINE_MAX)
+		return false;
+	cut = xstrndup(line, len);
+	f = workflow_fold(cut);	/* case, Å Ä Ö as well */
+	free(cut);
 	for (size_t i = 0; i < N_ELEMENTS(closings) && !found; i++) {
 		size_t n = strlen(closings[i]);
 
