@@ -94,6 +94,9 @@ usage(FILE *out)
 		       "  spool prune [--dry-run] [--min-age HOURS]\n"
 		       "                            remove attachment files no "
 		       "message names\n"
+		       "  maildir prune [--dry-run] remove the copies of processed "
+		       "mail past\n"
+		       "                            maildir_retention\n"
 		       "  backup [--no-spool] DIR   copy the database, the "
 		       "attachments and the key\n"
 		       "                            into DIR, while cirmd runs\n"
@@ -411,6 +414,7 @@ static const struct {
 	{ "handler", ctl_handler },
 	{ "sms", ctl_sms },
 	{ "spool", ctl_spool },
+	{ "maildir", ctl_maildir },
 	{ "audit", ctl_audit },
 	{ "backup", ctl_backup },
 	{ "restore", ctl_restore },

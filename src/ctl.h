@@ -87,6 +87,8 @@ int ctl_handler(const struct ctl *ctl, int argc, char **argv);
 int ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv);
 int ctl_sms(const struct ctl *ctl, int argc, char **argv);
 int ctl_spool(const struct ctl *ctl, int argc, char **argv);
+/* cirmctl maildir prune (ctl-maildir.c). */
+int ctl_maildir(const struct ctl *ctl, int argc, char **argv);
 int ctl_audit(const struct ctl *ctl, int argc, char **argv);
 int ctl_backup(const struct ctl *ctl, int argc, char **argv);
 int ctl_restore(const struct ctl *ctl, int argc, char **argv);

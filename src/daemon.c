@@ -146,13 +146,15 @@ check_housekeeping(struct daemon *d)
 
 	if (d->o->once || cfg_int(d->cfg, CFG_SPOOL_PRUNE_INTERVAL) != 0 ||
 	    (strcmp(cfg_str(d->cfg, CFG_CASE_RETENTION), "none") == 0 &&
-	     strcmp(cfg_str(d->cfg, CFG_QUARANTINE_RETENTION), "none") == 0))
+	     strcmp(cfg_str(d->cfg, CFG_QUARANTINE_RETENTION), "none") == 0 &&
+	     strcmp(cfg_str(d->cfg, CFG_MAILDIR_RETENTION), "none") == 0))
 		return;
 	where = cfg_blame(d->cfg, CFG_SPOOL_PRUNE_INTERVAL);
 	msg = xasprintf("%s: cirmd's housekeeping is off, and with it "
-			"case_retention and quarantine_retention: nothing is "
-			"removed unless cirmctl case prune and quarantine "
-			"prune run (from cron, say)", where);
+			"case_retention, quarantine_retention and "
+			"maildir_retention: nothing is removed unless cirmctl "
+			"case prune, quarantine prune and maildir prune run "
+			"(from cron, say)", where);
 	warn_config(d, msg);
 	free(msg);
 	free(where);
@@ -489,6 +491,8 @@ static void
 housekeeping(struct daemon *d, int64_t now)
 {
 	int64_t interval = cfg_int(d->cfg, CFG_SPOOL_PRUNE_INTERVAL) * 3600;
+	struct housekeep_settings set;
+	char *cur;
 
 	if (d->prune != NULL && housekeep_done(d->prune))
 		housekeep_stop(&d->prune);
@@ -496,11 +500,19 @@ housekeeping(struct daemon *d, int64_t now)
 	    (d->pruned_at != 0 && now < d->pruned_at + interval))
 		return;
 	d->pruned_at = now;
-	d->prune = housekeep_start(d->database, cfg_str(d->cfg, CFG_SPOOL_DIR),
-				   cfg_int(d->cfg, CFG_SPOOL_PRUNE_MIN_AGE) *
-					   3600,
-				   cfg_str(d->cfg, CFG_CASE_RETENTION),
-				   cfg_str(d->cfg, CFG_QUARANTINE_RETENTION));
+	cur = xasprintf("%s/inbox/cur", cfg_str(d->cfg, CFG_MAILDIR_DIR));
+	set = (struct housekeep_settings){
+		.database = d->database,
+		.spool_dir = cfg_str(d->cfg, CFG_SPOOL_DIR),
+		.min_age = cfg_int(d->cfg, CFG_SPOOL_PRUNE_MIN_AGE) * 3600,
+		.retention = cfg_str(d->cfg, CFG_CASE_RETENTION),
+		.quarantine = cfg_str(d->cfg, CFG_QUARANTINE_RETENTION),
+		.maildir_cur = cur,
+		.maildir_retention = cfg_str(d->cfg, CFG_MAILDIR_RETENTION),
+		.max_size = cfg_int(d->cfg, CFG_MAIL_MAX_SIZE),
+	};
+	d->prune = housekeep_start(&set);
+	free(cur);
 }
 
 static int

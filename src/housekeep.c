@@ -5,6 +5,7 @@
 
 #include "blob.h"
 #include "log.h"
+#include "maildir-prune.h"
 #include "retention.h"
 #include "store.h"
 #include "util.h"
@@ -20,6 +21,9 @@ struct housekeep {
 	char *spool_dir;
 	char *retention;	/* case_retention */
 	char *quarantine;	/* quarantine_retention */
+	char *maildir_cur;
+	char *maildir_retention;
+	long long max_size;
 	long min_age;
 	atomic_int stop;
 	atomic_int done;
@@ -44,6 +48,33 @@ named(const char *id, void *arg, char **error_r)
 	return store_attachment_named(ctx->store, id, error_r);
 }
 
+/* The Maildir gateway's copies in inbox/cur. */
+static void
+prune_maildir(struct housekeep *h, struct store *store)
+{
+	struct maildir_prune p = {
+		.cur_dir = h->maildir_cur, .period = h->maildir_retention,
+		.oversize_period = h->quarantine, .max_size = h->max_size,
+		.now = cirm_now(), .stop = &h->stop,
+	};
+	struct maildir_prune_stats st;
+	char *err = NULL;
+
+	if (maildir_prune(&p, store, "cirmd", &st, &err) < 0) {
+		if (!atomic_load(&h->stop))
+			log_warnx("maildir retention: %s (copies removed "
+				  "before: %ld)", err, st.removed +
+				  st.oversize_removed);
+		free(err);
+	} else if (st.removed + st.oversize_removed > 0) {
+		log_info("maildir retention: copies of processed mail "
+			 "removed: %ld (%llu bytes), over mail_max_size: %ld; "
+			 "kept: %ld", st.removed + st.oversize_removed,
+			 st.removed_bytes, st.oversize_removed,
+			 st.kept + st.oversize_kept);
+	}
+}
+
 /* Retention (gallring) before the spool prune, which then removes the
    removed cases' files; then the quarantine's. */
 static void
@@ -64,6 +95,7 @@ prune_cases(struct housekeep *h, struct store *store)
 			 "released copies", discarded, erased);
 	}
 
+	prune_maildir(h, store);
 	if (retention_parse(h->retention, &r, &err) < 0 || r == NULL) {
 		if (err != NULL)
 			log_warnx("case retention: %s", err);
@@ -126,21 +158,25 @@ housekeep_free(struct housekeep *h)
 	free(h->spool_dir);
 	free(h->retention);
 	free(h->quarantine);
+	free(h->maildir_cur);
+	free(h->maildir_retention);
 	free(h);
 }
 
 struct housekeep *
-housekeep_start(const char *database, const char *spool_dir, long min_age,
-		const char *retention, const char *quarantine)
+housekeep_start(const struct housekeep_settings *set)
 {
 	struct housekeep *h = xcalloc(1, sizeof(*h));
 	int rc;
 
-	h->database = xstrdup(database);
-	h->spool_dir = xstrdup(spool_dir);
-	h->retention = xstrdup(retention);
-	h->quarantine = xstrdup(quarantine);
-	h->min_age = min_age;
+	h->database = xstrdup(set->database);
+	h->spool_dir = xstrdup(set->spool_dir);
+	h->retention = xstrdup(set->retention);
+	h->quarantine = xstrdup(set->quarantine);
+	h->maildir_cur = xstrdup(set->maildir_cur);
+	h->maildir_retention = xstrdup(set->maildir_retention);
+	h->max_size = set->max_size;
+	h->min_age = set->min_age;
 	atomic_init(&h->stop, 0);
 	atomic_init(&h->done, 0);
 	rc = thread_start(&h->thread, "cirm-housekeep", run, h);

@@ -25,17 +25,14 @@ retention_quarantine(struct store *store, const char *period, int64_t now,
 		     const char *actor, bool dry_run, long *discarded_r,
 		     long *erased_r, char **error_r)
 {
-	struct rule rule = { .workflow = "*", .period = (char *)period };
 	int64_t before;
 	char *detail;
 	int ret;
 
 	*discarded_r = *erased_r = 0;
-	if (strcmp(period, "none") == 0)
-		return 0;
-	if (calendar_duration_parse(period, &rule.d, error_r) < 0)
+	if (retention_period_cutoff(period, now, &before, error_r) < 0)
 		return -1;
-	if ((before = retention_rule_cutoff(&rule, now)) == 0)
+	if (before == 0)
 		return 0;
 	if (dry_run)
 		return store_quarantine_prune(store, before, now, true,

@@ -226,3 +226,18 @@ retention_period_check(const char *text, char **error_r)
 	return 0;
 }
 
+int
+retention_period_cutoff(const char *period, int64_t now, int64_t *before_r,
+			char **error_r)
+{
+	struct rule rule = { .workflow = "*", .period = (char *)period };
+
+	*before_r = 0;
+	if (strcmp(period, "none") == 0)
+		return 0;
+	if (calendar_duration_parse(period, &rule.d, error_r) < 0)
+		return -1;
+	*before_r = retention_rule_cutoff(&rule, now);
+	return 0;
+}
+

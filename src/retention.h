@@ -72,6 +72,11 @@ int retention_unknown_workflows(const struct retention *r,
 /* Whether TEXT is a quarantine_retention: "none" or an ISO 8601 period
    in calendar time (P90D). 0, or -1 with *error_r. */
 int retention_period_check(const char *text, char **error_r);
+/* *BEFORE_R: NOW less PERIOD (a quarantine_retention-like period) in
+   local calendar time, or 0 when PERIOD is "none" or reaches back
+   before the epoch (nothing is old enough). 0, or -1 with *error_r. */
+int retention_period_cutoff(const char *period, int64_t now,
+			    int64_t *before_r, char **error_r);
 /* Retention of the quarantine, PERIOD being quarantine_retention: what
    was quarantined longer ago than PERIOD and still waits is discarded
    (its raw bytes erased, the record kept), and the raw bytes of what was

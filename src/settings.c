@@ -444,10 +444,21 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_MAILDIR_PROCESSED] = { "maildir_processed", SETTING_ENUM, "move",
 		0, 0, maildir_processed, NULL, NULL, "What happens to a file of "
 		"maildir_dir/inbox/new once it is safely stored: move to cur/, "
-		"or delete. cirm keeps the mail in its database; a copy left in "
-		"cur/ is outside its retention (case_retention does not remove "
-		"it). A file over mail_max_size, of which only the header is "
-		"stored, goes to cur/ either way." },
+		"or delete. cirm keeps the mail in its database; the copies in "
+		"cur/ are kept as maildir_retention says. A file over "
+		"mail_max_size, of which only the header is stored, goes to "
+		"cur/ either way." },
+	[CFG_MAILDIR_RETENTION] = { "maildir_retention", SETTING_STRING,
+		"P30D", 0, 0, NULL, check_period, NULL, "How long the copies "
+		"of processed mail in maildir_dir/inbox/cur are kept, counted "
+		"from each file's modification time, its arrival (ISO 8601, "
+		"e.g. P30D): older ones are removed by cirmd's housekeeping "
+		"or cirmctl maildir prune, audited (counts, never names). "
+		"Each mail is in the database, under case_retention; a copy "
+		"kept longer is outside that. A file over mail_max_size is "
+		"the only whole copy of its mail (quarantined with its header "
+		"alone), so quarantine_retention governs it instead. none: "
+		"kept until an administrator removes them." },
 	[CFG_IMAP_HOST] = { "imap_host", SETTING_STRING, "none", 0, 0, NULL,
 		NULL, NULL, "IMAP server to fetch citizen mail from; none turns "
 		"the IMAP gateway off." },

@@ -318,4 +318,69 @@ check_all "maildir_processed = delete: a file over mail_max_size is kept in cur/
 	[ "$(ls "$I/maildir/inbox/cur" | grep -c '^storgallras')" -eq 1 ]
 EOF
 
+# maildir_retention (P30D unless set): the copies in cur/ go once they
+# are older, counted from their arrival (the file's time); a copy over
+# mail_max_size, the only whole copy of its mail, as
+# quarantine_retention says (none here: kept).
+cur=$I/maildir/inbox/cur
+small=$(find "$cur" -maxdepth 1 -type f -size -1024c ! -name 'storgallras*' | sort)
+old=$(basename "$(printf '%s\n' "$small" | sed -n 1p)")
+young=$(basename "$(printf '%s\n' "$small" | sed -n 2p)")
+big=$(ls "$cur" | grep '^storgallras')
+kept=$(($(ls "$cur" | wc -l) - 1))
+touch -d '31 days ago' "$cur/$old" "$cur/$big"
+touch -d '29 days ago' "$cur/$young"
+touch "$cur/.skrap"
+mkdir "$cur/katalog"
+touch -d '40 days ago' "$cur/.skrap" "$cur/katalog"
+run "$CIRMCTL" -c "$I/delete.conf" maildir prune --dry-run
+check_all "maildir prune --dry-run names the one copy past 30 days, and removes nothing" <<-'EOF'
+	[ "$rc" -eq 0 ] && \
+	[ "$(printf '%s\n' "$out" | grep -c '^would remove')" -eq 1 ] && \
+	contains "$out" "would remove $old (" && \
+	contains "$out" "copies kept: $kept; would remove: 1 (" && \
+	contains "$out" "left alone: 2 entries that are not cirm's" && \
+	[ -e "$cur/$old" ]
+EOF
+run "$CIRMCTL" -c "$I/delete.conf" maildir prune
+check_all "maildir prune removes it; the young copy, the one over mail_max_size and what is not a copy stay" <<-'EOF'
+	[ "$rc" -eq 0 ] && \
+	contains "$out" "removed: 1 (" && contains "$out" "over mail_max_size: 0" && \
+	[ ! -e "$cur/$old" ] && [ -e "$cur/$young" ] && [ -e "$cur/$big" ] && \
+	[ -e "$cur/.skrap" ] && [ -d "$cur/katalog" ]
+EOF
+check_all "the audit log has the counts, never the file's name" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'maildir.prune' AND detail LIKE '%removed 1 (%'")" -eq 1 ] && \
+	[ "$(sql "SELECT count(*) FROM audit WHERE instr(detail, '$old') > 0")" -eq 0 ]
+EOF
+echo "quarantine_retention = P30D" >>"$I/delete.conf"
+run "$CIRMCTL" -c "$I/delete.conf" maildir prune
+check_all "with quarantine_retention = P30D the copy over mail_max_size goes too" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "over mail_max_size: 1" && \
+	[ ! -e "$cur/$big" ] && [ -e "$cur/$young" ]
+EOF
+{ grep -v '^quarantine_retention' "$I/delete.conf"; echo "maildir_retention = none"; } >"$I/keep.conf"
+touch -d '400 days ago' "$cur/$young"
+run "$CIRMCTL" -c "$I/keep.conf" maildir prune
+check_all "maildir_retention = none (and no quarantine_retention): nothing is removed" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "are none" && [ -e "$cur/$young" ]
+EOF
+{ cat "$C"; echo "maildir_retention = 30 dagar"; } >"$I/bad.conf"
+run "$CIRMCTL" -c "$I/bad.conf" maildir prune
+check_all "a maildir_retention not in ISO 8601 is a configuration error at its line" <<-'EOF'
+	[ "$rc" -eq 78 ] && \
+	contains "$err" "bad.conf:$(wc -l <"$I/bad.conf"): 'maildir_retention' must be none or an ISO 8601 period"
+EOF
+run "$CIRMCTL" -c "$C" maildir prune --now
+check_all "maildir prune: an unknown option is a usage error" <<-'EOF'
+	[ "$rc" -eq 64 ] && contains "$err" "usage: cirmctl maildir prune"
+EOF
+# cirmd's housekeeping applies it at its start.
+housekeeping "$C" "$T/hk.log"
+check_all "cirmd's housekeeping removes the copy past maildir_retention and logs the count" <<-'EOF'
+	[ ! -e "$cur/$young" ] && \
+	grep -q "maildir retention: copies of processed mail removed: 1 (" "$T/hk.log" && \
+	! grep -q "$young" "$T/hk.log"
+EOF
+
 done_testing

@@ -234,7 +234,7 @@ check "the workflows it has, and '*': no warning" [ -z "$err" ]
 printf 'spool_prune_interval = 0\n' >>"$C"
 housekeeping "$C" "$T/f.log" started
 check "housekeeping off with a retention set: cirmd says it is not applied" \
-	grep -q "cirm.conf:$(wc -l <"$C"): spool_prune_interval = 0: cirmd's housekeeping is off, and with it case_retention and quarantine_retention" "$T/f.log"
+	grep -q "cirm.conf:$(wc -l <"$C"): spool_prune_interval = 0: cirmd's housekeeping is off, and with it case_retention, quarantine_retention and maildir_retention" "$T/f.log"
 sed -i '/^spool_prune_interval = 0$/d' "$C"
 retention none
 run "$CIRMCTL" -c "$C" case prune --now
