@@ -1915,10 +1915,13 @@ static int
 list_line(const struct store_case_line *c, void *ctx)
 {
 	struct listing *s = ctx;
+	const char *state = shown_state(s, c->workflow, c->workflow_version,
+					c->state);
+	size_t width = utf8_length(state);
 
-	strlist_addf(&s->l, "  %-15s %-14s %s\n", c->number,
-		     shown_state(s, c->workflow, c->workflow_version,
-				 c->state),
+	/* padded by characters: "löst" is four wide, not five */
+	strlist_addf(&s->l, "  %-15s %s%*s %s\n", c->number, state,
+		     width < 14 ? (int)(14 - width) : 0, "",
 		     c->subject != NULL ? c->subject : "");
 	return 0;
 }

@@ -3413,6 +3413,55 @@ START_TEST(test_decomposed_letters)
 }
 END_TEST
 
+/* #lista pads its state column by characters: a state with å, ä or ö
+   ("löst") lines its subject up with the others. */
+START_TEST(test_list_columns_swedish)
+{
+	char *to = eva_notified("kol1@example.se", "Det bullrar.");
+	char *m, *body, *line[2], *save = NULL;
+	long col[2];
+
+	m = mail("eva@kommun.example", to, "SV", "kol2@kommun.example", NULL,
+		 "#klar\nBygget har nu tysta maskiner.\n");
+	deliver(m);
+	free(m);
+	free(to);
+	m = mail("bo@example.se", "arende@kommun.example", "Trasig gunga",
+		 "kol3@example.se", NULL, "Gungan är trasig.");
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	/* Eva's too, in a state without å, ä or ö */
+	ck_assert(store_exec(store, "UPDATE cases SET assignee_id = (SELECT "
+			     "id FROM contact WHERE login = 'eva') WHERE "
+			     "number = 'KS-2026-00002'", NULL) == 0);
+	m = mail("eva@kommun.example", "arende@kommun.example", "x",
+		 "kol4@kommun.example", NULL, "#lista\n");
+	deliver(m);
+	free(m);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, " löst ") != NULL, "%s", body);
+	strtok_r(body, "\n", &save);
+	for (int i = 0; i < 2; i++) {
+		const char *subject;
+
+		line[i] = strtok_r(NULL, "\n", &save);
+		ck_assert_msg(line[i] != NULL, "%s", body);
+		subject = strstr(line[i], i == 0 ? "Trasig" : "Buller");
+		if (subject == NULL)
+			subject = strstr(line[i], i == 0 ? "Buller" : "Trasig");
+		ck_assert_msg(subject != NULL, "%s", line[i]);
+		col[i] = 0;
+		/* characters, not bytes, before the subject */
+		for (const char *p = line[i]; p < subject; p++)
+			col[i] += ((unsigned char)*p & 0xc0) != 0x80;
+	}
+	ck_assert_msg(col[0] == col[1], "subject at %ld and %ld:\n%s\n%s",
+		      col[0], col[1], line[0], line[1]);
+	free(body);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -4348,6 +4397,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_signature_logo);
 	tcase_add_test(tc, test_handler_signature_logo_thunderbird);
 	tcase_add_test(tc, test_handler_commands);
+	tcase_add_test(tc, test_list_columns_swedish);
 	tcase_add_test(tc, test_decomposed_letters);
 	tcase_add_test(tc, test_handler_case_access);
 	tcase_add_test(tc, test_handler_left_group);
