@@ -364,6 +364,23 @@ ctl_print_cell(FILE *out, const char *s, int width)
 }
 
 void
+ctl_print_right(FILE *out, const char *s, int width)
+{
+	int total = 0, w, blank;
+	mbstate_t mb;
+	size_t len = strlen(s), n;
+
+	memset(&mb, 0, sizeof(mb));
+	for (size_t i = 0; i < len; i += n) {
+		n = next_char(s + i, len - i, &mb, &w, &blank);
+		total += w;
+	}
+	for (; total < width; total++)
+		fputc(' ', out);
+	fputs(s, out);
+}
+
+void
 ctl_field(const char *label, const char *value)
 {
 	ctl_print_cell(stdout, label, 14);

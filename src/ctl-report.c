@@ -318,11 +318,20 @@ print_table(struct report *rp, const char *from, const char *to, int within)
 	printf(_("Cases received %s to %s: the first answer from a case "
 		 "officer, due within %d business days\n\n"), from, to, within);
 	ctl_print_cell(stdout, by_title(rp->by), 16);
-	/* TRANSLATORS: column titles of cirmctl report, 9 columns wide at
-	   most each */
-	printf("%9s %9s %9s %9s %9s %9s %9s %9s\n", _("received"),
-	       _("in time"), _("late"), _("waiting"), _("overdue"),
-	       _("no answer"), _("share"), _("median h"));
+	{
+		/* TRANSLATORS: column titles of cirmctl report, 9 columns
+		   wide at most each */
+		const char *titles[] = { _("received"), _("in time"),
+			_("late"), _("waiting"), _("overdue"), _("no answer"),
+			_("share"), _("median h") };
+
+		for (size_t i = 0; i < N_ELEMENTS(titles); i++) {
+			if (i > 0)
+				putchar(' ');
+			ctl_print_right(stdout, titles[i], 9);
+		}
+		putchar('\n');
+	}
 	print_row(&rp->all);
 	for (size_t i = 0; i < rp->nrows; i++)
 		print_row(&rp->rows[i]);

@@ -42,6 +42,9 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
    bytes), at least one of them a space, cut with "…" when longer; WIDTH 0
    prints S whole. Control characters print as spaces. */
 void ctl_print_cell(FILE *out, const char *s, int width);
+/* S right-aligned in WIDTH columns, counted as a terminal shows them
+   ("väntar" is six wide); S wider than that is printed whole. */
+void ctl_print_right(FILE *out, const char *s, int width);
 struct mime_address;
 /* "LABEL     Name <address>" (or the address alone) on a line of
    standard output, as ctl_field; nothing for an empty address. */

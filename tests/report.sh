@@ -182,6 +182,7 @@ if [ -n "$sv" ] && [ -f "$CIRM_LOCALEDIR/sv/LC_MESSAGES/cirm.mo" ]; then
 	run env LC_ALL="$sv" "$CIRMCTL" -c "$C" report --from 2026-11-01 --to 2026-11-30
 	check "Swedish table" contains "$out" "Ärenden inkomna 2026-11-01 till 2026-11-30"
 	check "Swedish decimal comma" [ -n "$(printf '%s\n' "$out" | grep -E '^alla +7 +3 +1 +0 +2 +1 +50,0 % +48,0$')" ]
+	check "Swedish table: the titles end where their columns do" [ "$(printf '%s\n' "$out" | sed -n 3p | LC_ALL="$sv" wc -m)" -eq "$(printf '%s\n' "$out" | grep '^alla ' | LC_ALL="$sv" wc -m)" ]
 	run env LC_ALL="$sv" "$CIRMCTL" -c "$C" report --from 2026-11-01 --to 2026-11-30 --csv
 	check "Swedish CSV keeps decimal points" contains "$out" "all,7,3,1,0,2,1,50.0,48.0"
 else
