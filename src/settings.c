@@ -415,7 +415,11 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"made from it (local+tag@domain). ASCII only: a domain with "
 		"Swedish letters in its xn-- form." },
 	[CFG_MAIL_NAME] = { "mail_name", SETTING_STRING, "Kommunen", 0, 0, NULL,
-		NULL, NULL, "Display name on mail from cirm." },
+		NULL, NULL, "The municipality's name, as citizens and case "
+		"officers read it: the display name on mail from cirm, and "
+		"{{municipality.name}} in the templates (the acknowledgement's "
+		"thanks, the answers' signature, the prefix of each SMS). Set "
+		"it to the municipality's own name, e.g. Exempels kommun." },
 	[CFG_MAIL_MAX_SIZE] = { "mail_max_size", SETTING_INT, "26214400", 1024,
 		1073741824, NULL, NULL, "bytes", "Largest inbound mail; larger "
 		"ones are bounced by cirm-mailgate and quarantined otherwise." },
