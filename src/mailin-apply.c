@@ -278,6 +278,71 @@ forwarded(struct store *store, const struct mailin_verdict *v, int64_t at,
 		store_message_add(store, v->case_id, &note, &id, error_r);
 }
 
+struct old_case {
+	const char *prefix;
+	const char *core;	/* what the new mail's subject is about */
+	char *subject;		/* the old case's */
+	bool ours;		/* CORE is a subject we sent the citizen */
+};
+
+static int
+take_old_subject(const struct store_case *c, void *ctx)
+{
+	struct old_case *o = ctx;
+
+	o->subject = c->subject != NULL ? xstrdup(c->subject) : NULL;
+	return 0;
+}
+
+static int
+sent_subject(const struct store_message *m, void *ctx)
+{
+	struct old_case *o = ctx;
+	char *core;
+
+	if (strcmp(m->direction, "out") != 0 || m->subject == NULL)
+		return 0;
+	core = mailin_subject_core(o->prefix, m->subject);
+	o->ours = strcmp(core, o->core) == 0;
+	free(core);
+	return o->ours;
+}
+
+/* The subject of the new case a citizen opens by writing to their
+   closed case (V->continues): what they wrote, less the reply prefixes
+   and case tags ("Sv: Buller [KS-2026-00006]" is about "Buller"); but
+   the old case's subject when that is nothing, or the subject of a mail
+   we sent them ("Vi har tagit emot ditt ärende", "Ditt ärende är
+   klart"), so that the new case, its acknowledgement and answers do not
+   carry our own words and two case numbers. Caller frees. */
+static char *
+continued_subject(struct mailin *mi, struct store *store,
+		  const struct mailin_verdict *v, char **error_r)
+{
+	char *core = mailin_subject_core(mi->prefix, v->msg->subject);
+	struct old_case o = { mi->prefix, core, NULL, false };
+	int64_t old;
+	int r = store_case_id(store, v->mentioned, &old, error_r);
+
+	if (r > 0 && *core != '\0')
+		r = store_case_messages(store, old, true, sent_subject, &o,
+					error_r);
+	if (r >= 0 && (*core == '\0' || o.ours))
+		r = store_case_get(store, v->mentioned, take_old_subject, &o,
+				   error_r);
+	if (r < 0) {
+		free(core);
+		free(o.subject);
+		return NULL;
+	}
+	if (o.subject != NULL && *o.subject != '\0') {
+		free(core);
+		return o.subject;
+	}
+	free(o.subject);
+	return core;
+}
+
 static int
 new_case(struct mailin *mi, struct store *store,
 	 const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -288,10 +353,20 @@ new_case(struct mailin *mi, struct store *store,
 		.citizen_id = contact, .channel = "email",
 		.subject = v->msg->subject, .state = "new",
 	};
+	char *subject = NULL;
 	int64_t msg;
+	int r;
 
-	if (store_case_create(store, &c, &v->case_id, v->case_number,
-			      error_r) < 0 ||
+	if (v->continues && v->mentioned != NULL) {
+		if ((subject = continued_subject(mi, store, v,
+						 error_r)) == NULL)
+			return -1;
+		c.subject = subject;
+	}
+	r = store_case_create(store, &c, &v->case_id, v->case_number,
+			      error_r);
+	free(subject);
+	if (r < 0 ||
 	    store_event_add(store, v->case_id, c.received_at, "case.created",
 			    contact, NULL, "new", v->mentioned != NULL ?
 			    v->mentioned : NULL, error_r) < 0 ||

@@ -68,6 +68,10 @@ void mailin_check_sms_templates(struct mailin *mi, struct strlist *errors);
 char *mailin_digest_key(const char *prefix, const char *what);
 /* A case number PREFIX-YYYY-NNNNN in TEXT, upper case, or NULL. */
 char *mailin_find_number(const char *prefix, const char *text);
+/* SUBJECT without its leading reply and forward prefixes ("Sv: Re:")
+   and the case tags of PREFIX ("[KS-2026-00042]") wherever they are,
+   blanks run together: what a subject is about. Never NULL. */
+char *mailin_subject_core(const char *prefix, const char *subject);
 /* The most case numbers of one text that mailin_pick_number looks up. */
 #define MAILIN_NUMBERS_MAX 16
 /* Of the case numbers in TEXT (a subject, an SMS), in order, the one a

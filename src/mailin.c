@@ -333,6 +333,74 @@ mailin_find_number(const char *prefix, const char *text)
 	return NULL;
 }
 
+/* Whether P starts a reply or forward prefix ("Re:", "SV:", "Svar:",
+   "AW:", "Fwd:", "VB:", ...); its length with the colon, or 0. */
+static size_t
+reply_prefix(const char *p)
+{
+	static const char *const prefixes[] = { "re", "sv", "svar", "aw",
+		"antw", "vs", "fwd", "fw", "vb", "wg", "tr" };
+
+	for (size_t i = 0; i < N_ELEMENTS(prefixes); i++) {
+		size_t n = strlen(prefixes[i]);
+
+		if (strncasecmp(p, prefixes[i], n) == 0 && p[n] == ':')
+			return n + 1;
+	}
+	return 0;
+}
+
+/* Whether P starts a case tag "[PREFIX-YYYY-NNNNN]"; its length, or 0.
+   Looks no further than the tag: a subject may be long. */
+static size_t
+case_tag(const char *prefix, const char *p)
+{
+	size_t plen = strlen(prefix), d;
+	const char *y;
+
+	if (p[0] != '[' || strncasecmp(p + 1, prefix, plen) != 0 ||
+	    p[1 + plen] != '-')
+		return 0;
+	y = p + plen + 2;
+	if (strspn(y, "0123456789") != 4 || y[4] != '-')
+		return 0;
+	d = strspn(y + 5, "0123456789");
+	return d >= 5 && y[5 + d] == ']' ? (size_t)(y + 5 + d + 1 - p) : 0;
+}
+
+char *
+mailin_subject_core(const char *prefix, const char *subject)
+{
+	const char *p = subject != NULL ? subject : "";
+	char *out = xmalloc(strlen(p) + 1), *o = out;
+	size_t n;
+
+	for (;;) {
+		p += strspn(p, " \t");
+		if ((n = reply_prefix(p)) == 0)
+			break;
+		p += n;
+	}
+	while (*p != '\0') {
+		if ((n = case_tag(prefix, p)) > 0) {
+			p += n;
+			continue;
+		}
+		/* runs of blanks as one space */
+		if (*p == ' ' || *p == '\t') {
+			p += strspn(p, " \t");
+			if (o > out && o[-1] != ' ' && *p != '\0')
+				*o++ = ' ';
+			continue;
+		}
+		*o++ = *p++;
+	}
+	while (o > out && o[-1] == ' ')
+		o--;
+	*o = '\0';
+	return out;
+}
+
 int
 mailin_case_closed(struct store *store, int64_t id, char **error_r)
 {
@@ -1227,6 +1295,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		/* "the lamp is broken again" to a closed case: a new case
 		   that mentions the old one, so that somebody sees it */
 		v->mentioned = xstrdup(v->case_number);
+		v->continues = true;
 		v->case_id = 0;
 		v->case_number[0] = '\0';
 		v->thread_by = NULL;

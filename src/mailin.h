@@ -49,7 +49,10 @@ struct mailin_verdict {
 	const char *thread_by;	  /* how it was tied to the case (English,
 				     marked for translation) */
 	char *mentioned;	  /* a case number in the subject of a mail
-				     from someone not party to that case */
+				     from someone not party to that case,
+				     or the sender's closed case */
+	bool continues;		  /* MENTIONED is the sender's closed case,
+				     which the mail was a reply to */
 	int64_t outbox_id;	  /* bounces: the message that failed */
 	int64_t handler_id;	  /* the handler a signed address names, or
 				     the handler writing commands */

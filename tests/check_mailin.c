@@ -167,6 +167,18 @@ text(const char *sql)
 	return s;
 }
 
+/* Checks that case ID's subject is EXPECTED. */
+static void
+subject_is(int id, const char *expected)
+{
+	char *sql = xasprintf("SELECT subject FROM cases WHERE id = %d", id);
+	char *subject = text(sql);
+
+	ck_assert_str_eq(subject, expected);
+	free(subject);
+	free(sql);
+}
+
 static char *
 mail(const char *from, const char *to, const char *subject, const char *id,
      const char *extra, const char *body)
@@ -1896,6 +1908,13 @@ START_TEST(test_citizen_writes_to_closed_case)
 			       "'anna@example.se' AND subject LIKE '%' || "
 			       "(SELECT number FROM cases ORDER BY id DESC "
 			       "LIMIT 1) || '%'"), 1);
+	/* the new case is about what the old one was, not about our
+	   acknowledgement's subject she replied to; and that
+	   acknowledgement carries one case number */
+	subject_is(2, "Lampan");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se' AND subject = 'Vi har tagit "
+			       "emot ditt ärende [KS-2026-00002]'"), 1);
 	free(hdr);
 	free(ack);
 	free(to);
@@ -1903,10 +1922,96 @@ START_TEST(test_citizen_writes_to_closed_case)
 }
 END_TEST
 
-/* The case that a reply to a closed case opened keeps the old number in
-   its subject, and our answers add the new one: a citizen who then
-   writes a new mail with that subject ("SV: Svar: Lampan [KS-1]
-   [KS-2]") joins the open case, not a third one that mentions the
+/* A citizen's own words in the subject of a reply to a closed case
+   stay the new case's subject, less the prefixes and the old tag; an
+   answer's subject ("Svar: Lampan") is ours, so the old subject. */
+START_TEST(test_closed_case_reply_subject)
+{
+	char *m = mail("anna@example.se", "arende@kommun.example", "Lampan",
+		       "s1@example.se", NULL, "Lampan är trasig.");
+	char *to, *reply;
+
+	add_handler_eva();
+	deliver(m);
+	free(m);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example", NULL,
+		     "#stäng\n");
+	deliver(reply);
+	free(reply);
+	free(to);
+	m = mail("anna@example.se", "arende@kommun.example",
+		 "Re: SV:  Lampan  vid  skolan igen [KS-2026-00001]",
+		 "s3@example.se", NULL, "Den är trasig igen.");
+	deliver(m);
+	free(m);
+	subject_is(2, "Lampan vid skolan igen");
+	/* case 2 closed too; then a reply to an answer on it */
+	ck_assert(store_exec(store, "UPDATE cases SET closed_at = 1, state = "
+			     "'avslutad' WHERE id = 2", NULL) == 0);
+	ck_assert(store_exec(store, "INSERT INTO message (case_id, direction, "
+			     "channel, subject, body_stripped, at) VALUES (2, "
+			     "'out', 'email', 'Svar: Lampan vid skolan igen "
+			     "[KS-2026-00002]', 'Vi lagar den.', 5)", NULL) == 0);
+	m = mail("anna@example.se", "arende@kommun.example",
+		 "Sv: Svar: Lampan vid skolan igen [KS-2026-00002]",
+		 "s4@example.se", NULL, "Fortfarande trasig.");
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	subject_is(3, "Lampan vid skolan igen");
+	/* a subject of nothing but prefixes and the tag */
+	ck_assert(store_exec(store, "UPDATE cases SET closed_at = 1, state = "
+			     "'avslutad' WHERE id = 3", NULL) == 0);
+	m = mail("anna@example.se", "arende@kommun.example",
+		 "SV: [KS-2026-00003]", "s5@example.se", NULL, "Igen.");
+	deliver(m);
+	free(m);
+	subject_is(4, "Lampan vid skolan igen");
+}
+END_TEST
+
+START_TEST(test_subject_core)
+{
+	static const struct {
+		const char *in, *out;
+	} rows[] = {
+		{ "Lampan", "Lampan" },
+		{ "SV: Re: AW: Lampan", "Lampan" },
+		{ "sv:Lampan", "Lampan" },
+		{ "Svar: Lampan [KS-2026-00001]", "Lampan" },
+		{ "Fwd: VB: [KS-2026-00001] Lampan [ks-2026-00002] igen",
+		  "Lampan igen" },
+		{ "Re: Lampan [KS-2026-0001]", "Lampan [KS-2026-0001]" },
+		{ "Re: Lampan [XY-2026-00001]", "Lampan [XY-2026-00001]" },
+		{ "Re: Lampan [KS-2026-00001", "Lampan [KS-2026-00001" },
+		{ "Svaret: Lampan", "Svaret: Lampan" },
+		{ "Lampan: Re: igen", "Lampan: Re: igen" },
+		{ "  \t ", "" },
+		{ "[KS-2026-00001]", "" },
+		{ "[[[[[", "[[[[[" },
+	};
+	for (size_t i = 0; i < N_ELEMENTS(rows); i++) {
+		char *core = mailin_subject_core("KS", rows[i].in);
+
+		ck_assert_msg(strcmp(core, rows[i].out) == 0,
+			      "'%s' -> '%s', not '%s'", rows[i].in, core,
+			      rows[i].out);
+		free(core);
+	}
+	{
+		char *core = mailin_subject_core("KS", NULL);
+
+		ck_assert_str_eq(core, "");
+		free(core);
+	}
+}
+END_TEST
+
+/* A subject with two case numbers, the sender's closed one first
+   ("SV: Svar: Lampan [KS-1] [KS-2]", as our answers wrote it when a
+   case opened by a reply to a closed one kept the reply's subject):
+   the mail joins the open case, not a third one that mentions the
    closed first. */
 START_TEST(test_subject_two_numbers_open_wins)
 {
@@ -1928,10 +2033,8 @@ START_TEST(test_subject_two_numbers_open_wins)
 	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
 			       "NULL"), 1);
-	subj = text("SELECT 'SV: Svar: ' || subject || ' [' || number || ']' "
-		    "FROM cases WHERE id = 2");
-	ck_assert_str_eq(subj, "SV: Svar: SV: Vi har tagit emot ditt ärende "
-			 "[KS-2026-00001] [KS-2026-00002]");
+	subj = xstrdup("SV: Svar: SV: Vi har tagit emot ditt ärende "
+		       "[KS-2026-00001] [KS-2026-00002]");
 	reply = mail("anna@example.se", "arende@kommun.example", subj,
 		     "n4@example.se", NULL, "Och lampan bredvid också.");
 	deliver(reply);
@@ -4364,6 +4467,8 @@ mailin_suite(void)
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
+	tcase_add_test(tc, test_closed_case_reply_subject);
+	tcase_add_test(tc, test_subject_core);
 	tcase_add_test(tc, test_subject_two_numbers_open_wins);
 	tcase_add_test(tc, test_handler_due);
 	tcase_add_test(tc, test_handler_upper_case);
