@@ -83,6 +83,10 @@ struct flow {
 	bool history_en;		/* ... in English, else Swedish */
 	char *citizen_cases;	/* while notifying a handler: the citizen's
 				   other open cases the handler may read */
+	/* while notifying a handler: the case number the case's
+	   case.created names, a closed case of the citizen's that this one
+	   continues, or else a case its first mail mentioned */
+	char *continues, *mentions;
 	char *citizen_lang;	/* the citizen's language, once looked up */
 	bool citizen_lang_known;
 	/* the run's events, written with its end in one statement */
@@ -628,6 +632,9 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		  fl->citizen_reads : "" },
 		{ "citizen.cases", fl->citizen_cases != NULL ?
 		  fl->citizen_cases : "" },
+		{ "case.continues", fl->continues != NULL ?
+		  fl->continues : "" },
+		{ "case.mentions", fl->mentions != NULL ? fl->mentions : "" },
 	};
 
 	if (fl->cf->set.templates != NULL)
@@ -1170,6 +1177,49 @@ shows(const struct flow *fl, const char *lang, const char *template_id,
 				   var);
 }
 
+static int
+created_detail(const struct store_event *e, void *ctx)
+{
+	char **detail = ctx;
+
+	if (strcmp(e->kind, "case.created") != 0)
+		return 0;
+	*detail = e->detail != NULL ? xstrdup(e->detail) : NULL;
+	return 1;
+}
+
+/* The case number the case's case.created event names (mailin: the
+   citizen's closed case the mail was a reply to, or a number in the
+   subject of someone not party to it) into FL->continues when the
+   citizen is a party to that case, else into FL->mentions. 0, or -1. */
+static int
+case_refers(struct flow *fl, char **error_r)
+{
+	char *detail = NULL;
+	int64_t id;
+	int found, party = 0;
+
+	if (store_case_events(fl->store, fl->c.id, created_detail, &detail,
+			      error_r) < 0)
+		return -1;
+	if (detail == NULL)
+		return 0;
+	/* a number no case has is mentioned all the same: the citizen
+	   wrote it */
+	if ((found = store_case_id(fl->store, detail, &id, error_r)) < 0 ||
+	    (found > 0 && fl->c.citizen_id != 0 &&
+	     (party = store_case_has_contact(fl->store, id, fl->c.citizen_id,
+					     error_r)) < 0)) {
+		free(detail);
+		return -1;
+	}
+	if (party > 0)
+		fl->continues = detail;
+	else
+		fl->mentions = detail;
+	return 0;
+}
+
 /* The citizen's other open cases, newest first, a line each, of those
    handler CONTACT_ID may read (case_access), or NULL when there are
    none: a citizen who wrote again instead of answering has two cases,
@@ -1283,6 +1333,17 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 		free(lang);
 		return -1;
 	}
+	if ((shows(fl, lang != NULL ? lang : fl->cf->set.language,
+		   n->template_id, "case.continues") ||
+	     shows(fl, lang != NULL ? lang : fl->cf->set.language,
+		   n->template_id, "case.mentions")) &&
+	    case_refers(fl, &n->error) < 0) {
+		free(fl->citizen_cases);
+		fl->citizen_cases = NULL;
+		free(help);
+		free(lang);
+		return -1;
+	}
 	fl->commands_help = help;
 	fl->lang = lang;
 	if (reads != NULL && strcmp(reads, fl->cf->set.language) != 0)
@@ -1293,6 +1354,9 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	fl->citizen_reads = NULL;
 	free(fl->citizen_cases);
 	fl->citizen_cases = NULL;
+	free(fl->continues);
+	free(fl->mentions);
+	fl->continues = fl->mentions = NULL;
 	free(help);
 	free(lang);
 	if (ret < 0)

@@ -96,7 +96,8 @@ const char *const template_variables[] = {
 	"case.category", "case.priority", "case.due", "case.history",
 	"municipality.name", "message.text", "message.signed", "handler.name",
 	"commands.help",
-	"citizen.language", "citizen.cases", NULL
+	"citizen.language", "citizen.cases", "case.continues",
+	"case.mentions", NULL
 };
 
 #define SECTIONS_MAX 8

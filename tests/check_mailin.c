@@ -297,12 +297,16 @@ START_TEST(test_forged_tag_opens_new_case)
 }
 END_TEST
 
+static void add_handler_eva(void);
+static char *newest_body(const char *recipient);
+
 START_TEST(test_subject_reference)
 {
 	char *first = mail("anna@example.se", "arende@kommun.example", "Gatlampa",
 			   "s1@example.se", NULL, "Första.");
-	char *number, *subj, *party, *stranger;
+	char *number, *subj, *party, *stranger, *body;
 
+	add_handler_eva();
 	deliver(first);
 	number = text("SELECT number FROM cases");
 	subj = xasprintf("SV: Vi har tagit emot ditt ärende [%s]", number);
@@ -318,6 +322,12 @@ START_TEST(test_subject_reference)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'case.created' AND detail IS NOT NULL"), 1);
+	/* and the case officer is told which case it names */
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "Nämner:       KS-2026-00001 i ämnet; "
+			     "invånaren är inte part i det\n") != NULL &&
+		      strstr(body, "Fortsätter:") == NULL, "%s", body);
+	free(body);
 	free(stranger);
 	free(party);
 	free(subj);
@@ -1915,6 +1925,16 @@ START_TEST(test_citizen_writes_to_closed_case)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se' AND subject = 'Vi har tagit "
 			       "emot ditt ärende [KS-2026-00002]'"), 1);
+	/* Eva is told that it continues the closed case */
+	{
+		char *body = newest_body("eva@kommun.example");
+
+		ck_assert_msg(strstr(body, "Fortsätter:   KS-2026-00001, "
+				     "avslutat, som invånaren svarade på\n") !=
+			      NULL && strstr(body, "Nämner:") == NULL, "%s",
+			      body);
+		free(body);
+	}
 	free(hdr);
 	free(ack);
 	free(to);
