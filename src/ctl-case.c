@@ -213,17 +213,30 @@ ctl_print_message(const struct store_message *m, void *ctx)
 static int
 print_event(const struct store_event *e, void *ctx)
 {
-	char t[32];
+	char t[32], *line = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&line, &len);
 
-	printf("  %s  ", ctl_time(e->at, t));
-	ctl_print_cell(stdout, e->kind, 22);
-	ctl_print_cell(stdout, e->actor != NULL ? e->actor : "system", 12);
+	if (out == NULL)
+		return -1;
+	fprintf(out, "  %s  ", ctl_time(e->at, t));
+	ctl_print_cell(out, e->kind, 22);
+	ctl_print_cell(out, e->actor != NULL ? e->actor : "system", 12);
 	if (e->from_state != NULL || e->to_state != NULL)
-		printf("%s -> %s  ", e->from_state != NULL ? e->from_state : "-",
-		       e->to_state != NULL ? e->to_state : "-");
+		fprintf(out, "%s -> %s  ",
+			e->from_state != NULL ? e->from_state : "-",
+			e->to_state != NULL ? e->to_state : "-");
 	if (e->detail != NULL)
-		ctl_print_cell(stdout, e->detail, 0);
-	fputc('\n', stdout);
+		ctl_print_cell(out, e->detail, 0);
+	if (fclose(out) != 0) {
+		free(line);
+		return -1;
+	}
+	/* the columns' padding, not at the end of the line */
+	while (len > 0 && line[len - 1] == ' ')
+		len--;
+	printf("%.*s\n", (int)len, line);
+	free(line);
 	return 0;
 }
 

@@ -1931,18 +1931,18 @@ message_line(const struct store_message *m, void *ctx)
 {
 	struct listing *s = ctx;
 	char when[LOCAL_MINUTE_SIZE];
+	bool in = strcmp(m->direction, "in") == 0;
+	/* who wrote what came in: the citizen, or a colleague */
+	const char *who = in && m->sender != NULL ? m->sender : "";
+	const char *mark = strcmp(m->visibility, "internal") != 0 ? "" :
+		m->refused ? caseflow_refused_mark(s->en) :
+		s->en ? "(internal)" : "(intern)";
 
 	local_minute(m->at, when);
-	/* who wrote what came in: the citizen, or a colleague */
-	strlist_addf(&s->l, "\n%s %s %s%s%s\n%s\n", when,
-		     strcmp(m->direction, "in") == 0 ? "<-" : "->",
-		     strcmp(m->direction, "in") == 0 && m->sender != NULL ?
-		     m->sender : "",
-		     strcmp(m->direction, "in") == 0 && m->sender != NULL &&
-		     strcmp(m->visibility, "internal") == 0 ? " " : "",
-		     strcmp(m->visibility, "internal") != 0 ? "" :
-		     m->refused ? caseflow_refused_mark(s->en) :
-		     s->en ? "(internal)" : "(intern)",
+	/* no blank at the end of the line when there is neither */
+	strlist_addf(&s->l, "\n%s %s%s%s%s%s\n%s\n", when, in ? "<-" : "->",
+		     *who != '\0' || *mark != '\0' ? " " : "", who,
+		     *who != '\0' && *mark != '\0' ? " " : "", mark,
 		     m->body != NULL ? m->body : "");
 	return 0;
 }

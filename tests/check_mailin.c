@@ -1233,6 +1233,9 @@ START_TEST(test_handler_sees_conversation)
 		      NULL &&
 		      strstr(body, "Och nu en gång till.") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "Senaste meddelanden") == NULL, "%s", body);
+	/* our own mail has no sender named: "->" ends its line */
+	ck_assert_msg(strstr(body, " ->\n") != NULL &&
+		      strstr(body, " \n") == NULL, "%s", body);
 	free(body);
 	free(show);
 	free(third);

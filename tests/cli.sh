@@ -169,6 +169,8 @@ check "show: address" contains "$out" "email: anna@example.se"
 check "show: message" contains "$out" "| Lampan utanför nr 12 lyser inte."
 check "show: history" contains "$out" "case.created"
 check "show: no timer, said so" contains "$out" "(none armed)"
+check "show: no line ends in a blank (the columns' padding)" \
+	sh -c '! printf "%s\n" "$1" | grep -q " \$"' sh "$out"
 # What a sender wrote reaches the administrator's terminal without its
 # escapes: an address, an attachment's name and type, a mail's text.
 esc=$(printf '\033')
