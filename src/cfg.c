@@ -165,6 +165,7 @@ parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 	char *end = line + strlen(line), *eq, *name, *value, *msg;
 	const struct setting_def *def;
 	enum setting_id id;
+	bool twice;
 
 	trim(&line, &end);
 	if (*line == '\0' || *line == '#')
@@ -207,13 +208,14 @@ parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 		return;
 	}
 	id = (enum setting_id)(def - settings);
-	if (cfg->seen[id] != 0) {
+	/* the second value is checked too: both mistakes at once */
+	twice = cfg->seen[id] != 0;
+	if (twice)
 		strlist_addf(errors, _("%s:%d: '%s' is set twice (first at line "
 				       "%d)"), cfg->path, lineno, name,
 			     cfg->seen[id]);
-		return;
-	}
-	cfg->seen[id] = lineno;
+	else
+		cfg->seen[id] = lineno;
 	msg = check_value(def, value);
 	if (msg != NULL) {
 		/* The value as read: "sv # Swedish" explains itself. */
@@ -228,7 +230,8 @@ parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 		free(msg);
 		return;
 	}
-	cfg_set(cfg, id, value, lineno);
+	if (!twice)
+		cfg_set(cfg, id, value, lineno);
 }
 
 /* Secret files that exist must be private; a missing one is reported by

@@ -199,6 +199,18 @@ START_TEST(test_bad_then_set_again)
 	ck_assert_ptr_nonnull(strstr(errors.v[1], ":2: 'language' is set twice "
 					       "(first at line 1)"));
 	strlist_clear(&errors);
+	/* ... and the other way round: a bad second value is said too,
+	   not only after the first is taken out */
+	ck_assert_int_eq(load("engine_poll_interval = 2\n"
+			      "engine_poll_interval = abc\n", &cfg, &errors),
+			 -1);
+	ck_assert_uint_eq(errors.n, 2);
+	ck_assert_ptr_nonnull(strstr(errors.v[0], ":2: 'engine_poll_interval' "
+					       "is set twice (first at line 1)"));
+	ck_assert_ptr_nonnull(strstr(errors.v[1], ":2: 'engine_poll_interval' "
+					       "must be"));
+	ck_assert_ptr_nonnull(strstr(errors.v[1], "not 'abc'"));
+	strlist_clear(&errors);
 }
 END_TEST
 
