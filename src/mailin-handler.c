@@ -86,12 +86,13 @@ static const struct text
 		   "The attachment winmail.dat was not sent" },
 	T_SMS_FILES = { "Bilagorna skickades inte med sms",
 			"The attachments did not go by SMS" },
-	T_SMS_OPTOUT = { "Ditt svar skickades inte: invånaren har avböjt sms",
+	T_SMS_OPTOUT = { "Ditt svar skickades inte: invånaren har tackat nej "
+			 "till sms",
 			 "Your answer was not sent: the citizen opted out "
 			 "of SMS" },
 	T_SMS_OPTOUT_BODY = {
-		"Ditt svar skickades inte till invånaren: numret har avböjt "
-		"sms (invånaren skickade STOPP). Svaret finns kvar i "
+		"Ditt svar skickades inte till invånaren: numret har tackat "
+		"nej till sms (invånaren skickade STOPP). Svaret finns kvar i "
 		"ärendet. Behöver invånaren det, nå hen på annat sätt, till "
 		"exempel med brev, och anteckna det med #notering. Skickar "
 		"invånaren START får hen sms igen.\n",

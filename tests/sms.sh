@@ -326,7 +326,7 @@ check "no SMS goes to a number that opted out" \
 check "... the case records the withheld reply" \
 	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.withheld'")" -ge 1 ]
 check "... and the handler is told, not left to think it went" \
-	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar skickades inte: invånaren har avböjt sms%' AND body LIKE '%STOPP%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar skickades inte: invånaren har tackat nej till sms%' AND body LIKE '%STOPP%'")" -eq 1 ]
 sms "From: 46701234567" "Start!"
 engine
 check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]
