@@ -8,6 +8,8 @@
 #include "util.h"
 
 #include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,6 +106,65 @@ gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len,
 	if (ret > 0)
 		gateway_notify();
 	return ret;
+}
+
+/* Writes VALUE as the gateway's problem. 0, or -1 after logging. */
+static int
+problem_record(struct gateway_ctx *ctx, const char *value)
+{
+	char *err = NULL;
+
+	if (store_begin(ctx->store, &err) < 0 ||
+	    store_gateway_state_set(ctx->store, ctx->name, "problem", value,
+				    &err) < 0 ||
+	    store_commit(ctx->store, &err) < 0) {
+		store_rollback(ctx->store);
+		log_warnx("%s: recording for cirmctl status: %s", ctx->name,
+			  err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+void
+gateway_problem(struct gateway_ctx *ctx, const char *fmt, ...)
+{
+	char why[GATEWAY_PROBLEM_MAX];
+	int64_t since;
+	va_list ap;
+	char *value;
+
+	if (ctx->once)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	/* one line: status prints it as it is */
+	for (char *p = why; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	if (strcmp(why, ctx->problem) == 0)
+		return;
+	/* since the gateway first could not work, whatever the reason
+	   is now */
+	since = ctx->problem[0] != '\0' ? ctx->problem_since : cirm_now();
+	value = xasprintf("%ld %lld %s", (long)getpid(), (long long)since,
+			  why);
+	if (problem_record(ctx, value) == 0) {
+		memcpy(ctx->problem, why, sizeof(why));
+		ctx->problem_since = since;
+	}
+	free(value);
+}
+
+void
+gateway_problem_clear(struct gateway_ctx *ctx)
+{
+	if (ctx->once || ctx->problem[0] == '\0')
+		return;
+	if (problem_record(ctx, "") == 0)
+		ctx->problem[0] = '\0';
 }
 
 void

@@ -7,11 +7,15 @@
 
 #include "cfg.h"
 #include "store.h"
+#include "util.h"
 
 /* A gateway moves messages between the world and cirm's queues. An
    inbound gateway only writes raw messages to the inbox: it knows
    nothing of cases or workflows. Each transport is one file exporting
    one struct cirm_gateway; gateways/main.c lists them. */
+
+/* Bytes of a reason given to gateway_problem, at most. */
+#define GATEWAY_PROBLEM_MAX 256
 
 struct gateway_ctx {
 	const struct cfg *cfg;
@@ -22,6 +26,10 @@ struct gateway_ctx {
 	/* A sending gateway's worker takes share SHARE of SHARES of the
 	   outbox (store_outbox_due); SHARES 0 or 1: all of it. */
 	int shares, share;
+	/* What gateway_problem recorded last ("" when none), and since
+	   when. */
+	char problem[GATEWAY_PROBLEM_MAX];
+	int64_t problem_since;
 };
 
 struct cirm_gateway {
@@ -52,6 +60,17 @@ void gateway_wake_signal(int sig);
    failures it handles) has new rows, so that it need not wait for its
    next poll. */
 void gateway_notify(void);
+
+/* Records for cirmctl status that the gateway runs but cannot do its
+   work, and why (printf-style FMT: a directory, a server, a step; never
+   a citizen's data). Kept in the gateway's gateway_state "problem" as
+   "PID SINCE WHY", which status believes only while the gateway of that
+   pid runs. Written when it changes; best effort (a busy database only
+   delays it: the next call tries again). Not with ctx->once. */
+void gateway_problem(struct gateway_ctx *ctx, const char *fmt, ...)
+	CIRM_PRINTF(2, 3);
+/* The gateway works again: its problem is cleared (""). */
+void gateway_problem_clear(struct gateway_ctx *ctx);
 
 /* Says once per PATH (as long as the gateway runs) that an entry of a
    directory the gateway reads is left alone, and WHY, so that it is not

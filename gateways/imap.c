@@ -68,6 +68,8 @@ struct imap {
 	   the one the server fails on. These outlive the session. */
 	int fetch_failed, bad_tries;
 	uint32_t failed_uid, bad_uid;
+	/* why the session broke, for cirmctl status ("": not said) */
+	char why[GATEWAY_PROBLEM_MAX];
 };
 
 /* One message as a FETCH response describes it. */
@@ -112,7 +114,7 @@ imap_broken(int r)
    when it answered (printable ASCII, cut short) and HINT (may be NULL),
    and returns -1. */
 static int
-fail_hint(const struct imap *im, const char *step, int r, const char *hint)
+fail_hint(struct imap *im, const char *step, int r, const char *hint)
 {
 	const char *resp = im->s != NULL ? im->s->imap_response : NULL;
 	char text[IMAP_TEXT_MAX + 1];
@@ -129,6 +131,9 @@ fail_hint(const struct imap *im, const char *step, int r, const char *hint)
 			text[n] = resp[n] >= 0x20 && resp[n] < 0x7f ? resp[n] : '?';
 	}
 	text[n] = '\0';
+	/* (the server's words may name the user: not for status) */
+	snprintf(im->why, sizeof(im->why), "%s: %s", step,
+		 imap_strerror(r));
 	log_errorx("%s:%u: %s: %s%s%s%s%s%s", im->host, im->port, step,
 		   imap_strerror(r), n > 0 ? " (server: " : "", text,
 		   n > 0 ? ")" : "", hint != NULL ? "; " : "",
@@ -137,7 +142,7 @@ fail_hint(const struct imap *im, const char *step, int r, const char *hint)
 }
 
 static int
-fail(const struct imap *im, const char *step, int r)
+fail(struct imap *im, const char *step, int r)
 {
 	return fail_hint(im, step, r, NULL);
 }
@@ -253,7 +258,7 @@ peer_certs(mailstream *stream, X509 **leaf_r, STACK_OF(X509) **chain_r)
 /* Verifies the server's chain and that it names imap_host. 0 when it
    holds, else -1 after logging why. */
 static int
-verify_peer(const struct imap *im)
+verify_peer(struct imap *im)
 {
 	STACK_OF(X509) *chain = NULL;
 	X509 *leaf = NULL;
@@ -266,6 +271,9 @@ verify_peer(const struct imap *im)
 	else if ((r = tls_client_verify(im->tls_client, leaf, chain, im->host,
 					err, sizeof(err))) < 0)
 		log_errorx("%s:%u: %s", im->host, im->port, err);
+	if (r < 0)
+		snprintf(im->why, sizeof(im->why), "the server's certificate "
+			 "was refused");
 	X509_free(leaf);
 	sk_X509_pop_free(chain, X509_free);
 	return r;
@@ -378,6 +386,8 @@ imap_login(struct imap *im)
 		if (secret_read(cfg_str(im->cfg, CFG_IMAP_PASSWORD_FILE), &pw,
 				&size, &err) < 0) {
 			log_errorx("imap_password_file: %s", err);
+			snprintf(im->why, sizeof(im->why),
+				 "imap_password_file cannot be read");
 			free(err);
 			return -1;
 		}
@@ -1088,6 +1098,8 @@ serve(struct imap *im)
 		if (im->ctx->once || gateway_stopping())
 			return 0;
 		im->progress = 1;
+		/* it takes mail again */
+		gateway_problem_clear(im->ctx);
 		r = idle ? idle_wait(im, interval) : poll_wait(im, interval);
 		if (r < 0)
 			return -1;
@@ -1111,6 +1123,7 @@ session(struct imap *im)
 	mailimap_set_timeout(im->s, IMAP_TIMEOUT);
 	im->preauth = im->folder_ready = im->progress = 0;
 	im->fetch_failed = 0;
+	im->why[0] = '\0';
 	r = imap_connect(im);
 	if (r == 0)
 		r = imap_login(im);
@@ -1222,6 +1235,14 @@ run(struct gateway_ctx *ctx)
 		}
 		if (r == 0 || ctx->once || gateway_stopping())
 			break;
+		/* A session that broke before it took mail or got to wait
+		   for it: the gateway runs and takes nothing, a server that
+		   cannot be reached or a login refused, perhaps for hours */
+		if (!im.progress)
+			gateway_problem(ctx, "%s:%u: %s", im.host, im.port,
+					im.why[0] != '\0' ? im.why :
+					"the session broke before mail could "
+					"be taken (see the log)");
 		/* A session that got somewhere starts the back-off over; one
 		   that fails each time at the same step (a message the server
 		   cannot deliver, a database that refuses the rows) must not

@@ -434,11 +434,21 @@ scan(struct gateway_ctx *ctx, const char *dir)
 	int nv = 0;
 	size_t bytes = 0;
 
-	if (n < 0 && !unreadable)
-		log_warnx("%s: cannot read %s: %s; no mail is taken until "
-			  "it is back", who, newdir, strerror(errno));
-	else if (n >= 0 && unreadable)
+	if (n < 0) {
+		int e = errno;
+
+		if (!unreadable)
+			log_warnx("%s: cannot read %s: %s; no mail is taken "
+				  "until it is back", who, newdir, strerror(e));
+		/* the gateway runs, and takes nothing: for cirmctl
+		   status (at each look, until it is recorded) */
+		gateway_problem(ctx, "cannot read %s: %s; no mail is taken",
+				newdir, strerror(e));
+	} else if (unreadable) {
 		log_info("%s: %s can be read again", who, newdir);
+	}
+	if (n >= 0)
+		gateway_problem_clear(ctx);
 	unreadable = n < 0;
 	for (int i = 0; i < n; i++) {
 		if (names[i]->d_name[0] != '.' && !failed &&

@@ -1746,6 +1746,7 @@ session(struct smpp *s)
 	if (bind_session(s) < 0)
 		goto out;
 	s->bound = 1;
+	gateway_problem_clear(s->ctx);
 	s->last_rx_ms = now_ms();
 	log_info("smpp: bound to %s:%u as a transceiver", s->host, s->port);
 	while (!gateway_stopping() && !s->peer_unbound) {
@@ -1891,6 +1892,9 @@ run(struct gateway_ctx *ctx)
 		}
 		if (s.bound)
 			backoff = 1;
+		else	/* it runs, and no SMS comes or goes */
+			gateway_problem(ctx, "%s:%u: cannot connect or bind "
+					"(see the log)", s.host, s.port);
 		log_info("smpp: connecting again in %d s", backoff);
 		gateway_sleep(backoff);
 		backoff = backoff * 2 > SMPP_RECONNECT_MAX ? SMPP_RECONNECT_MAX :

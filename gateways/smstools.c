@@ -893,8 +893,15 @@ scan_incoming(struct gateway_ctx *ctx, const struct spool *s)
 	struct dirent **names = NULL;
 	int n = scandir(s->in, &names, visible, alphasort), done = 0, failed = 0;
 
-	if (n < 0)
-		log_warnx("smstools: cannot read %s: %s", s->in, strerror(errno));
+	if (n < 0) {
+		int e = errno;
+
+		log_warnx("smstools: cannot read %s: %s", s->in, strerror(e));
+		gateway_problem(ctx, "cannot read %s: %s; no SMS is taken",
+				s->in, strerror(e));
+	} else {
+		gateway_problem_clear(ctx);
+	}
 	for (int i = 0; i < n; i++) {
 		if (!failed && done < SMSTOOLS_BATCH && !gateway_stopping()) {
 			int r = take_file(ctx, s->in, names[i]->d_name);

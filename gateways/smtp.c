@@ -780,8 +780,10 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	s->auth_sent = s->authed = s->connects = 0;
 	s->sent = s->deferred = s->failed = 0;
 	s->pending = NULL;
-	if (password_load(s) < 0)
+	if (password_load(s) < 0) {
+		gateway_problem(ctx, "smtp_password_file cannot be read");
 		return -1;
+	}
 	ss = session_new(s, b);
 	if (ss == NULL) {
 		secret_free(&s->password, s->password_size);
@@ -822,7 +824,15 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 		 s->host, s->port, s->sent, s->deferred, s->failed, s->connects,
 		 s->connects == 1 ? "" : "s",
 		 s->tls_ok ? " (TLS, certificate verified)" : "");
-	(void)ctx;
+	/* Nothing went out and the server could not be used (not reached,
+	   its certificate refused, the login refused): the gateway runs
+	   and sends nothing until it can, which cirmctl status tells. A
+	   recipient refused is that message's outcome, not the server's. */
+	if (s->sent == 0 && (!ok || s->tls_refused ||
+			     (s->user != NULL && !s->authed)))
+		gateway_problem(ctx, "%s:%u: %s", s->host, s->port, why);
+	else
+		gateway_problem_clear(ctx);
 	return s->sent > 0 || (ok && !s->tls_refused) ? 0 : -1;
 }
 

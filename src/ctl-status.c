@@ -30,6 +30,9 @@ struct gw_info {
 	long pid;
 	long long since;
 	int restarts;
+	/* running, but it cannot work: why (NULL when it can), since */
+	char *problem;
+	long long problem_since;
 };
 
 /* Whether process PID lives: a zombie does not (its parent, cirmd, has
@@ -54,12 +57,35 @@ alive(pid_t pid)
 	return !zombie;
 }
 
+/* What the running gateway G of NAME recorded that keeps it from
+   working (gateway_problem): believed of its own pid only, for one that
+   died or an earlier run may have left one. */
+static void
+gateway_problem(struct store *store, const char *name, struct gw_info *g)
+{
+	char *value = NULL, *err = NULL;
+	long pid;
+	long long since;
+	int at = 0;
+
+	if (store_gateway_state_get(store, name, "problem", &value,
+				    &err) < 0)
+		free(err);
+	else if (value != NULL &&
+		 sscanf(value, "%ld %lld %n", &pid, &since, &at) == 2 &&
+		 at > 0 && pid == g->pid && value[at] != '\0') {
+		g->problem = xstrdup(value + at);
+		g->problem_since = since;
+	}
+	free(value);
+}
+
 /* What cirmd recorded of gateway NAME (CIRMD: its pid, or 0). */
 static struct gw_info
 gateway_info(struct store *store, const char *name, pid_t cirmd)
 {
 	char *key = xasprintf("process.%s", name), *value = NULL, *err = NULL;
-	struct gw_info g = { GW_UNUSED, 0, 0, 0 };
+	struct gw_info g = { GW_UNUSED, 0, 0, 0, NULL, 0 };
 
 	if (store_gateway_state_get(store, "cirmd", key, &value, &err) < 0) {
 		free(err);
@@ -68,9 +94,10 @@ gateway_info(struct store *store, const char *name, pid_t cirmd)
 			   &g.restarts) != 3)
 			g.pid = 0, sscanf(value, "- %lld %d", &g.since,
 					  &g.restarts);
-		if (cirmd != 0 && g.pid > 0 && alive((pid_t)g.pid))
+		if (cirmd != 0 && g.pid > 0 && alive((pid_t)g.pid)) {
 			g.state = GW_RUNNING;
-		else
+			gateway_problem(store, name, &g);
+		} else
 			g.state = cirmd != 0 ? GW_DOWN : GW_STOPPED;
 	}
 	free(value);
@@ -87,6 +114,9 @@ print_gateway(const char *name, const struct gw_info *g)
 	case GW_RUNNING:
 		printf(_("  %-8s running, pid %ld, since %s, %d restarts\n"),
 		       name, g->pid, ctl_time(g->since, when), g->restarts);
+		if (g->problem != NULL)
+			printf(_("           but not working since %s: %s\n"),
+			       ctl_time(g->problem_since, when), g->problem);
 		break;
 	case GW_DOWN:
 		printf(_("  %-8s down (restarting), %d restarts\n"), name,
@@ -293,6 +323,10 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		else if (g.state == GW_DOWN)
 			problem(&ck, CHECK_CRITICAL, "gateway %s is down "
 				"(%d restarts)", name, g.restarts);
+		else if (g.problem != NULL)
+			problem(&ck, CHECK_WARNING, "gateway %s runs but does "
+				"not work: %s", name, g.problem);
+		free(g.problem);
 	}
 	if (store_counts(store, now, &c, &err) < 0) {
 		ctl_error("%s", err);

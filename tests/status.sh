@@ -4,8 +4,9 @@
 # conventions): OK while cirmd and its gateways run and the queues move;
 # CRITICAL when cirmd is not running or a gateway is down; WARNING, then
 # CRITICAL, when the oldest row of the inbox or outbox has waited longer
-# than --warning / --critical minutes; UNKNOWN when the instance cannot
-# be read. One line, with performance data.
+# than --warning / --critical minutes, and WARNING when a gateway runs
+# but cannot work; UNKNOWN when the instance cannot be read. One line,
+# with performance data.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -15,10 +16,27 @@ command -v sqlite3 >/dev/null || skip_all "sqlite3 command-line tool not install
 I=$T/inst
 C=$I/cirm.conf
 "$CIRMCTL" init "$I" >/dev/null || exit 99
-printf 'engine_poll_interval = 1\n' >>"$C"
+printf 'engine_poll_interval = 1\nmaildir_poll_interval = 1\n' >>"$C"
 
 sql() {
 	sqlite3 -cmd '.timeout 5000' "$I/cirm.db" "$1"
+}
+
+# until_status [!] PATTERN: waits, 5 s at most, until cirmctl status
+# shows PATTERN (with !, no longer shows it).
+until_status() {
+	_us_not=
+	[ "$1" = ! ] && { _us_not=1; shift; }
+	_us_i=0
+	while [ $_us_i -lt 50 ]; do
+		if "$CIRMCTL" -c "$C" status 2>/dev/null | grep -q -e "$1"; then
+			[ -z "$_us_not" ] && return 0
+		else
+			[ -n "$_us_not" ] && return 0
+		fi
+		_us_i=$((_us_i + 1)); sleep 0.1
+	done
+	return 1
 }
 
 run "$CIRMCTL" -c "$C" status --check
@@ -102,6 +120,25 @@ sql "DELETE FROM inbox"
 sql "DELETE FROM outbox WHERE last_error IS NOT NULL"
 run "$CIRMCTL" -c "$C" status
 check "... and none said once they are gone" sh -c '! printf "%s" "$1" | grep -q "after"' - "$out"
+
+# A gateway that runs but cannot work: the Maildir gateway without its
+# inbox/new (a file system not mounted, a directory removed) takes no
+# mail, and status tells, with the reason.
+mv "$I/maildir/inbox/new" "$I/maildir/inbox/new.away"
+until_status "not working"
+run "$CIRMCTL" -c "$C" status
+check "a Maildir gateway that cannot read inbox/new: status says so" contains "$out" \
+	"but not working since"
+check "... with the reason" contains "$out" \
+	": cannot read $I/maildir/inbox/new: No such file or directory; no mail is taken"
+run "$CIRMCTL" -c "$C" status --check
+check "... --check: WARNING (1)" [ "$rc" -eq 1 ]
+check "... naming the gateway and why" contains "$out" \
+	"CIRM WARNING - gateway maildir runs but does not work: cannot read $I/maildir/inbox/new: No such file or directory"
+mv "$I/maildir/inbox/new.away" "$I/maildir/inbox/new"
+until_status ! "not working"
+run "$CIRMCTL" -c "$C" status --check
+check "... OK (0) again once the directory is back" [ "$rc" -eq 0 ]
 
 # A gateway that died while cirmd cannot restart it.
 kill -STOP $pid
