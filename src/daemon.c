@@ -47,6 +47,8 @@ struct daemon {
 	int lock_fd;
 	/* of what the gateways read when they start (gateway_inputs) */
 	unsigned char gw_digest[EVP_MAX_MD_SIZE];
+	/* the errors of the configuration's last load */
+	int load_errors;
 };
 
 const char *
@@ -57,10 +59,32 @@ daemon_default_config(void)
 	return env != NULL && *env != '\0' ? env : SYSCONFDIR "/cirm/cirm.conf";
 }
 
+/* Says a configuration error MSG: at startup on the terminal (STDERR),
+   else or also (LOG) in the log, one line each of the file:line:
+   messages MSG may hold (a workflow's come joined by newlines, which the
+   log would run together on one line), and counts them in D. */
+static void
+config_error(struct daemon *d, const char *msg, int to_stderr, int to_log)
+{
+	while (*msg != '\0') {
+		size_t len = strcspn(msg, "\n");
+
+		if (len > 0) {
+			if (to_stderr)
+				fprintf(stderr, "cirmd: %.*s\n", (int)len, msg);
+			if (to_log)
+				log_errorx("%.*s", (int)len, msg);
+			d->load_errors++;
+		}
+		msg += len + (msg[len] != '\0');
+	}
+}
+
 /* Loads and checks the configuration and the instance key. Problems go to
    stderr at startup and to the log on reload. */
 static int
-load_config(const char *path, int startup, struct cfg **cfg_r)
+load_config(struct daemon *d, const char *path, int startup,
+	    struct cfg **cfg_r)
 {
 	unsigned char key[SECRET_KEY_LEN];
 	struct strlist errors = { 0 };
@@ -68,20 +92,13 @@ load_config(const char *path, int startup, struct cfg **cfg_r)
 	int ret = 0;
 
 	if (cfg_load(path, cfg_r, &errors) < 0) {
-		for (size_t i = 0; i < errors.n; i++) {
-			if (startup)
-				fprintf(stderr, "cirmd: %s\n", errors.v[i]);
-			else
-				log_errorx("%s", errors.v[i]);
-		}
+		for (size_t i = 0; i < errors.n; i++)
+			config_error(d, errors.v[i], startup, !startup);
 		strlist_clear(&errors);
 		return -1;
 	}
 	if (cfg_load_key(*cfg_r, key, &err) < 0) {
-		if (startup)
-			fprintf(stderr, "cirmd: %s\n", err);
-		else
-			log_errorx("%s", err);
+		config_error(d, err, startup, !startup);
 		free(err);
 		cfg_free(cfg_r);
 		ret = -1;
@@ -210,7 +227,7 @@ make_engine(struct daemon *d)
 	int bad;
 
 	if (mi == NULL) {
-		log_errorx("%s", err);
+		config_error(d, err, 0, 1);
 		free(err);
 		return -1;
 	}
@@ -227,13 +244,11 @@ make_engine(struct daemon *d)
 		bad = -1;
 	} else
 		bad = mailin_load_workflows(mi, d->store, d->mailin, &errors);
-	for (size_t i = 0; i < errors.n; i++) {
+	for (size_t i = 0; i < errors.n; i++)
 		/* at startup the administrator is at the terminal */
-		if (d->mailin == NULL &&
-		    strcmp(cfg_str(d->cfg, CFG_LOG_TARGET), "stderr") != 0)
-			fprintf(stderr, "cirmd: %s\n", errors.v[i]);
-		log_errorx("%s", errors.v[i]);
-	}
+		config_error(d, errors.v[i], d->mailin == NULL &&
+			     strcmp(cfg_str(d->cfg, CFG_LOG_TARGET),
+				    "stderr") != 0, 1);
 	strlist_clear(&errors);
 	if (bad < 0) {
 		mailin_free(&mi);
@@ -316,8 +331,9 @@ reload(struct daemon *d)
 	const char *path = cfg_path(d->cfg);
 	struct cfg *cfg;
 
+	d->load_errors = 0;
 	log_info("reloading %s", path);
-	if (load_config(path, 0, &cfg) < 0) {
+	if (load_config(d, path, 0, &cfg) < 0) {
 		log_errorx("configuration not reloaded; the old one stays");
 		return;
 	}
@@ -337,7 +353,7 @@ reload(struct daemon *d)
 			cfg_free(&cfg);
 			log_errorx("configuration not reloaded; the old one "
 				   "stays");
-			return;
+				return;
 		}
 		if (cfg_int(cfg, CFG_ENGINE_BATCH) !=
 		    cfg_int(old, CFG_ENGINE_BATCH)) {
@@ -353,7 +369,15 @@ reload(struct daemon *d)
 		cfg_free(&old);
 	}
 	start_logging(d->cfg);
-	log_info("configuration reloaded");
+	/* what the errors concern (a workflow, a template) stays as it
+	   was: the edit did not take effect */
+	if (d->load_errors > 0)
+		log_warnx("configuration reloaded with %d error%s; what %s "
+			  "stays as it was", d->load_errors,
+			  d->load_errors == 1 ? "" : "s",
+			  d->load_errors == 1 ? "it concerns" : "they concern");
+	else
+		log_info("configuration reloaded");
 	if (d->gateways != NULL) {
 		unsigned char now[EVP_MAX_MD_SIZE];
 		static const unsigned char zero[EVP_MAX_MD_SIZE];
@@ -637,8 +661,8 @@ daemon_run(const struct daemon_options *o)
 	sigset_t set;
 	int ret;
 
-	if (load_config(o->config != NULL ? o->config : daemon_default_config(),
-			1, &d.cfg) < 0)
+	if (load_config(&d, o->config != NULL ? o->config :
+			daemon_default_config(), 1, &d.cfg) < 0)
 		return EX_CONFIG;
 	/* The service takes signals synchronously with sigtimedwait, never
 	   in a handler running at an odd moment. --once keeps the default

@@ -39,6 +39,15 @@ until_status() {
 	return 1
 }
 
+# until_log N PATTERN: waits, 5 s at most, until cirmd's log has N lines
+# with PATTERN.
+until_log() {
+	_ul_i=0
+	while [ "$(grep -c -e "$2" "$T/cirmd.log")" -lt "$1" ] && [ $_ul_i -lt 50 ]; do
+		_ul_i=$((_ul_i + 1)); sleep 0.1
+	done
+}
+
 run "$CIRMCTL" -c "$C" status --check
 check "cirmd not running: CRITICAL (2)" [ "$rc" -eq 2 ]
 check "... one line saying so, with performance data" \
@@ -139,6 +148,26 @@ mv "$I/maildir/inbox/new.away" "$I/maildir/inbox/new"
 until_status ! "not working"
 run "$CIRMCTL" -c "$C" status --check
 check "... OK (0) again once the directory is back" [ "$rc" -eq 0 ]
+
+# A reload with a broken workflow: cirmd keeps the version that ran,
+# and logs each error on a line of its own.
+W=$I/workflows/felanmalan.xml
+cp "$W" "$T/felanmalan.good"
+sed 's/target="oppen">/target="nosuch">/; s/id="felanmalan" version="1"/id="felanmalan" version="2"/' \
+	"$T/felanmalan.good" >"$W"
+kill -HUP $pid
+until_log 1 "configuration reloaded"
+check "a reload with a broken workflow: each error on its own log line" \
+	[ "$(grep -c "felanmalan.xml:[0-9]*: target 'nosuch': no such state$" "$T/cirmd.log")" -ge 2 ]
+check "... none run together with the next" \
+	sh -c '! grep -q "no such state ." "$1"' - "$T/cirmd.log"
+check "... and the log says the reload had errors" \
+	grep -q "configuration reloaded with [0-9]* errors; what they concern stays as it was" "$T/cirmd.log"
+cp "$T/felanmalan.good" "$W"
+kill -HUP $pid
+until_log 2 "configuration reloaded"
+check "... a good reload after it: no error" \
+	grep -q "info: configuration reloaded$" "$T/cirmd.log"
 
 # A gateway that died while cirmd cannot restart it.
 kill -STOP $pid
