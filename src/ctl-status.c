@@ -130,6 +130,58 @@ print_gateway(const char *name, const struct gw_info *g)
 	}
 }
 
+/* How the running cirmd's last load of the configuration went, when it
+   had errors (record_load in daemon.c): 1 with *WHEN_R, *HOW_R
+   ("start", "reloaded", "refused"), *N_R and *FIRST_R (caller frees),
+   else 0. */
+static int
+load_info(struct store *store, long long *when_r, char how_r[16], int *n_r,
+	  char **first_r)
+{
+	char *value = NULL, *err = NULL;
+	int at = 0, ret = 0;
+
+	if (store_gateway_state_get(store, "cirmd", "load", &value,
+				    &err) < 0)
+		free(err);
+	else if (value != NULL &&
+		 sscanf(value, "%lld %15s %d %n", when_r, how_r, n_r,
+			&at) == 3 && at > 0 && *n_r > 0) {
+		*first_r = xstrdup(value + at);
+		ret = 1;
+	}
+	free(value);
+	return ret;
+}
+
+/* Under cirmd's line: the errors of its last load of the
+   configuration. */
+static void
+print_load(long long when, const char *how, int n, const char *first)
+{
+	char t[32];
+
+	ctl_time(when, t);
+	if (strcmp(how, "refused") == 0)
+		printf(ngettext("  the reload at %s was refused, the "
+				"configuration before stays: %d error: %s\n",
+				"  the reload at %s was refused, the "
+				"configuration before stays: %d errors; the "
+				"first: %s\n", (unsigned long)n), t, n, first);
+	else if (strcmp(how, "reloaded") == 0)
+		printf(ngettext("  the reload at %s had %d error, and what it "
+				"concerns stays as it was: %s\n",
+				"  the reload at %s had %d errors, and what "
+				"they concern stays as it was; the first: %s\n",
+				(unsigned long)n), t, n, first);
+	else
+		printf(ngettext("  the start at %s found %d error in the "
+				"configuration: %s\n",
+				"  the start at %s found %d errors in the "
+				"configuration; the first: %s\n",
+				(unsigned long)n), t, n, first);
+}
+
 /* Nagios plugin states, for --check. */
 enum { CHECK_OK, CHECK_WARNING, CHECK_CRITICAL, CHECK_UNKNOWN };
 
@@ -248,7 +300,9 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	long warn_min = 15, crit_min = 60;
 	int opt, check = 0, limits = 0, ret = 1;
 	int64_t now = cirm_now(), mailgate_oldest;
-	long long mailgate;
+	long long mailgate, load_when = 0;
+	char load_how[16], *load_first = NULL;
+	int load_n = 0;
 	pid_t pid;
 
 	while ((opt = ctl_getopt(argc, argv, "kw:C:", opts)) != -1) {
@@ -310,10 +364,29 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 			printf(_("cirmd: running, pid %ld\n"), (long)pid);
 		else
 			printf("%s\n", _("cirmd: not running"));
-		printf("%s\n", _("Gateways:"));
 	} else if (pid == 0) {
 		problem(&ck, CHECK_CRITICAL, "cirmd is not running");
 	}
+	/* an edit that did not take effect: until a load without errors
+	   (a reload, or cirmd's next start) */
+	if (pid != 0 && load_info(store, &load_when, load_how, &load_n,
+				  &load_first)) {
+		char t[32];
+
+		if (!check)
+			print_load(load_when, load_how, load_n, load_first);
+		else
+			problem(&ck, CHECK_WARNING, "the %s at %s %s %d "
+				"configuration error%s (the first: %s)",
+				strcmp(load_how, "start") == 0 ? "start" :
+				"reload", ctl_time(load_when, t),
+				strcmp(load_how, "refused") == 0 ?
+				"was refused for" : "left", load_n,
+				load_n == 1 ? "" : "s", load_first);
+		free(load_first);
+	}
+	if (!check)
+		printf("%s\n", _("Gateways:"));
 	for (size_t i = 0; supervisor_gateways[i] != NULL; i++) {
 		const char *name = supervisor_gateways[i];
 		struct gw_info g = gateway_info(store, name, pid);

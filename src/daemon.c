@@ -47,8 +47,10 @@ struct daemon {
 	int lock_fd;
 	/* of what the gateways read when they start (gateway_inputs) */
 	unsigned char gw_digest[EVP_MAX_MD_SIZE];
-	/* the errors of the configuration's last load */
+	/* the errors of the configuration's last load: how many, the
+	   first (for cirmctl status: record_load) */
 	int load_errors;
+	char *load_first;
 };
 
 const char *
@@ -74,7 +76,8 @@ config_error(struct daemon *d, const char *msg, int to_stderr, int to_log)
 				fprintf(stderr, "cirmd: %.*s\n", (int)len, msg);
 			if (to_log)
 				log_errorx("%.*s", (int)len, msg);
-			d->load_errors++;
+			if (d->load_errors++ == 0)
+				d->load_first = xstrndup(msg, len);
 		}
 		msg += len + (msg[len] != '\0');
 	}
@@ -105,6 +108,32 @@ load_config(struct daemon *d, const char *path, int startup,
 	}
 	memset(key, 0, sizeof(key));
 	return ret;
+}
+
+/* Records for cirmctl status how the configuration's last load went, as
+   "WHEN HOW ERRORS FIRST" (HOW: start, reloaded or refused), or "" when
+   it had no error; the count starts again. Best effort. */
+static void
+record_load(struct daemon *d, const char *how)
+{
+	char *value = d->load_errors == 0 ? xstrdup("") :
+		xasprintf("%lld %s %d %.300s", (long long)cirm_now(), how,
+			  d->load_errors, d->load_first);
+	char *err = NULL;
+
+	if (store_begin(d->store, &err) < 0 ||
+	    store_gateway_state_set(d->store, "cirmd", "load", value,
+				    &err) < 0 ||
+	    store_commit(d->store, &err) < 0) {
+		store_rollback(d->store);
+		log_warnx("recording the configuration's load for cirmctl "
+			  "status: %s", err);
+		free(err);
+	}
+	free(value);
+	d->load_errors = 0;
+	free(d->load_first);
+	d->load_first = NULL;
 }
 
 static void
@@ -331,10 +360,10 @@ reload(struct daemon *d)
 	const char *path = cfg_path(d->cfg);
 	struct cfg *cfg;
 
-	d->load_errors = 0;
 	log_info("reloading %s", path);
 	if (load_config(d, path, 0, &cfg) < 0) {
 		log_errorx("configuration not reloaded; the old one stays");
+		record_load(d, "refused");
 		return;
 	}
 	if (strcmp(cfg_str(cfg, CFG_DATABASE), d->database) != 0)
@@ -353,7 +382,8 @@ reload(struct daemon *d)
 			cfg_free(&cfg);
 			log_errorx("configuration not reloaded; the old one "
 				   "stays");
-				return;
+			record_load(d, "refused");
+			return;
 		}
 		if (cfg_int(cfg, CFG_ENGINE_BATCH) !=
 		    cfg_int(old, CFG_ENGINE_BATCH)) {
@@ -378,6 +408,7 @@ reload(struct daemon *d)
 			  d->load_errors == 1 ? "it concerns" : "they concern");
 	else
 		log_info("configuration reloaded");
+	record_load(d, "reloaded");
 	if (d->gateways != NULL) {
 		unsigned char now[EVP_MAX_MD_SIZE];
 		static const unsigned char zero[EVP_MAX_MD_SIZE];
@@ -662,8 +693,10 @@ daemon_run(const struct daemon_options *o)
 	int ret;
 
 	if (load_config(&d, o->config != NULL ? o->config :
-			daemon_default_config(), 1, &d.cfg) < 0)
+			daemon_default_config(), 1, &d.cfg) < 0) {
+		free(d.load_first);
 		return EX_CONFIG;
+	}
 	/* The service takes signals synchronously with sigtimedwait, never
 	   in a handler running at an odd moment. --once keeps the default
 	   actions, so that Ctrl-C stops it (the open transaction is simply
@@ -685,6 +718,8 @@ daemon_run(const struct daemon_options *o)
 		/* the key or the workflows: a configuration problem */
 		if (make_engine(&d) < 0)
 			ret = EX_CONFIG;
+		else	/* what an earlier cirmd recorded is gone */
+			record_load(&d, "start");
 	}
 	if (ret == 0) {
 		log_info("started (pid %ld, %s)", (long)getpid(),
@@ -716,6 +751,7 @@ daemon_run(const struct daemon_options *o)
 		close(d.lock_fd);
 	cfg_free(&d.cfg);
 	free(d.database);
+	free(d.load_first);
 	log_close();
 	return ret;
 }

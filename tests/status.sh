@@ -149,8 +149,9 @@ until_status ! "not working"
 run "$CIRMCTL" -c "$C" status --check
 check "... OK (0) again once the directory is back" [ "$rc" -eq 0 ]
 
-# A reload with a broken workflow: cirmd keeps the version that ran,
-# and logs each error on a line of its own.
+# A reload with a broken workflow: cirmd keeps the version that ran, and
+# status tells that the edit did not take effect, until a reload
+# without errors.
 W=$I/workflows/felanmalan.xml
 cp "$W" "$T/felanmalan.good"
 sed 's/target="oppen">/target="nosuch">/; s/id="felanmalan" version="1"/id="felanmalan" version="2"/' \
@@ -163,11 +164,32 @@ check "... none run together with the next" \
 	sh -c '! grep -q "no such state ." "$1"' - "$T/cirmd.log"
 check "... and the log says the reload had errors" \
 	grep -q "configuration reloaded with [0-9]* errors; what they concern stays as it was" "$T/cirmd.log"
+run "$CIRMCTL" -c "$C" status --check
+check "... --check: WARNING (1)" [ "$rc" -eq 1 ]
+check "... saying the reload left errors, with the first" sh -c \
+	'printf "%s" "$1" | grep -q "^CIRM WARNING - the reload at [-0-9]* [0-9:]* left [0-9]* configuration errors (the first: $2:[0-9]*: target .nosuch.: no such state)"' \
+	- "$out" "$W"
+run "$CIRMCTL" -c "$C" status
+check "... and status too" contains "$out" "errors, and what they concern stays as it was; the first: $W:"
 cp "$T/felanmalan.good" "$W"
 kill -HUP $pid
 until_log 2 "configuration reloaded"
-check "... a good reload after it: no error" \
-	grep -q "info: configuration reloaded$" "$T/cirmd.log"
+run "$CIRMCTL" -c "$C" status --check
+check "... OK (0) after a good reload" [ "$rc" -eq 0 ]
+# One refused as a whole (the default workflow is not usable).
+cp "$C" "$T/conf.good"
+printf 'workflow_default = nosuch\n' >>"$C"
+kill -HUP $pid
+until_log 1 "old one stays"
+run "$CIRMCTL" -c "$C" status --check
+check "a reload refused: WARNING (1), saying so" sh -c '[ "$1" -eq 1 ] &&
+	printf "%s" "$2" | grep -q "the reload at .* was refused for 1 configuration error (the first: .*workflow_default: workflow nosuch is not usable"' \
+	- "$rc" "$out"
+cp "$T/conf.good" "$C"
+kill -HUP $pid
+until_log 3 "configuration reloaded"
+run "$CIRMCTL" -c "$C" status --check
+check "... OK (0) after a good reload" [ "$rc" -eq 0 ]
 
 # A gateway that died while cirmd cannot restart it.
 kill -STOP $pid
