@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "instance.h"
 #include "lockfile.h"
 #include "secret.h"
 #include "settings.h"
@@ -785,6 +786,34 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		printf(_("The database is restored; the one before is in "
 			 "%s.\n"), keep);
 	ret = 0;
+	/* a new machine has no spool or Maildirs yet: made as cirmctl
+	   init makes them, or the service would run taking no mail */
+	{
+		struct strlist made = { 0 };
+
+		if (instance_make_dirs(cfg, &made, &err) < 0) {
+			ctl_error("%s", err);
+			free(err);
+			err = NULL;
+			ret = 1;
+		}
+		for (size_t i = 0; i < made.n; i++) {
+			if (give(&c, made.v[i]) < 0) {
+				ctl_error("%s: %s", made.v[i],
+					  strerror(errno));
+				ret = 1;
+			}
+		}
+		if (made.n > 0)
+			printf(ngettext("%zu directory the instance lacked "
+					"(spool, Maildirs) is made, as cirmctl "
+					"init makes it\n",
+					"%zu directories the instance lacked "
+					"(spool, Maildirs) are made, as cirmctl "
+					"init makes them\n",
+					(unsigned long)made.n), made.n);
+		strlist_clear(&made);
+	}
 	c.from = from_spool;
 	c.to = cfg_str(cfg, CFG_SPOOL_DIR);
 	if (store_attachment_files(store, copy_missing_file, &c, &err) != 0 ||

@@ -48,21 +48,54 @@ open_dir(const char *dir, char **error_r)
 	return 0;
 }
 
-/* Makes Maildir ROOT/NAME, or ROOT itself when NAME is NULL. */
+/* Makes PATH when it is missing, and adds it to MADE (may be NULL). */
 static int
-make_maildir(const char *root, const char *name, char **error_r)
+make_missing(const char *path, struct strlist *made, char **error_r)
 {
-	static const char *const subdirs[] = { "tmp", "new", "cur" };
+	struct stat st;
+
+	if (lstat(path, &st) == 0)
+		return 0;
+	if (make_dir(path, error_r) < 0)
+		return -1;
+	if (made != NULL)
+		strlist_add(made, path);
+	return 0;
+}
+
+/* Makes Maildir ROOT/NAME, or ROOT itself when NAME is NULL, where it
+   is missing. */
+static int
+make_maildir(const char *root, const char *name, struct strlist *made,
+	     char **error_r)
+{
+	static const char *const subdirs[] = { "", "/tmp", "/new", "/cur" };
 	int ret = 0;
 
 	for (size_t i = 0; ret == 0 && i < N_ELEMENTS(subdirs); i++) {
-		char *p = xasprintf("%s%s%s/%s", root, name != NULL ? "/" : "",
+		char *p = xasprintf("%s%s%s%s", root, name != NULL ? "/" : "",
 				    name != NULL ? name : "", subdirs[i]);
 
-		ret = make_dir(p, error_r);
+		ret = make_missing(p, made, error_r);
 		free(p);
 	}
 	return ret;
+}
+
+int
+instance_make_dirs(const struct cfg *cfg, struct strlist *made,
+		   char **error_r)
+{
+	const char *maildir = cfg_str(cfg, CFG_MAILDIR_DIR);
+
+	if (make_missing(cfg_str(cfg, CFG_SPOOL_DIR), made, error_r) < 0 ||
+	    make_missing(maildir, made, error_r) < 0 ||
+	    make_maildir(maildir, "inbox", made, error_r) < 0 ||
+	    make_maildir(maildir, "outbound", made, error_r) < 0 ||
+	    make_maildir(cfg_str(cfg, CFG_MAILGATE_DIR), NULL, made,
+			 error_r) < 0)
+		return -1;
+	return 0;
 }
 
 static int
@@ -303,10 +336,7 @@ instance_init(const char *dir, char **error_r)
 	if (existing_cases(cfg_str(cfg, CFG_DATABASE), error_r) < 0)
 		goto out;
 	if (make_key(cfg_str(cfg, CFG_KEY_FILE), error_r) < 0 ||
-	    make_dir(cfg_str(cfg, CFG_SPOOL_DIR), error_r) < 0 ||
-	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "inbox", error_r) < 0 ||
-	    make_maildir(cfg_str(cfg, CFG_MAILDIR_DIR), "outbound", error_r) < 0 ||
-	    make_maildir(cfg_str(cfg, CFG_MAILGATE_DIR), NULL, error_r) < 0 ||
+	    instance_make_dirs(cfg, NULL, error_r) < 0 ||
 	    copy_templates(cfg_str(cfg, CFG_TEMPLATE_DIR), error_r) < 0 ||
 	    copy_workflows(cfg_str(cfg, CFG_WORKFLOW_DIR), error_r) < 0 ||
 	    store_open(cfg_str(cfg, CFG_DATABASE), &sset, &store, error_r) < 0)

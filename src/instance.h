@@ -11,4 +11,15 @@
    (caller frees). */
 int instance_init(const char *dir, char **error_r);
 
+struct cfg;
+struct strlist;
+
+/* Makes those of CFG's directories that are missing, as instance_init
+   makes them (mode 0750 under cirmctl's umask): the spool, the Maildir
+   gateway's inbox and outbound Maildirs and cirm-mailgate's Maildir,
+   each with tmp/, new/ and cur/. Each one made is added to MADE (may be
+   NULL), parents first. 0, or -1 with *error_r (caller frees). */
+int instance_make_dirs(const struct cfg *cfg, struct strlist *made,
+		       char **error_r);
+
 #endif

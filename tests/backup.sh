@@ -408,6 +408,17 @@ check_all "... the key in place, and everything the instance owner's ($owner)" <
 	cmp -s "$T/b10/cirm.key" "$N/cirm.key" &&
 	[ -z "$(find "$N" ! -user "$owner")" ]
 EOF
+check "... the spool and the Maildirs made, as cirmctl init makes them" \
+	contains "$out" "directories the instance lacked (spool, Maildirs) are made"
+check_all "... all of them, mode 0750" <<-'EOF'
+	ok=1
+	for d in spool maildir/inbox/tmp maildir/inbox/new maildir/inbox/cur \
+		 maildir/outbound/tmp maildir/outbound/new maildir/outbound/cur \
+		 mailgate/tmp mailgate/new mailgate/cur; do
+		[ -d "$N/$d" ] && [ "$(mode_of "$N/$d")" = 750 ] || ok=0
+	done
+	[ $ok -eq 1 ]
+EOF
 run "$CIRMCTL" -c "$N/cirm.conf" audit list
 check "... the audit log says the instance had no database" \
 	contains "$out" "the instance had no database"
