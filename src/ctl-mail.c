@@ -143,6 +143,9 @@ print_message(const struct mailin_verdict *v, int text_only)
 	ctl_field(_("Date:"), ctl_time(m->date, t));
 	ctl_field("Message-ID:", m->message_id);
 	ctl_field("In-Reply-To:", m->in_reply_to);
+	/* "-" when there are none, as for In-Reply-To */
+	if (m->nreferences == 0)
+		ctl_field("References:", NULL);
 	for (size_t i = 0; i < m->nreferences; i++)
 		ctl_field("References:", m->references[i]);
 	for (size_t i = 0; i < m->nparts; i++) {

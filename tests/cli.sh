@@ -190,6 +190,9 @@ run "$CIRMCTL" -c "$C" mail inspect "$T/esc.eml"
 check "inspect: no escape from the text" no_esc "$out"
 check "inspect: the text, blanked" contains "$out" "Hej  ]0;x  [2J!
 Rad 2"
+check "inspect: In-Reply-To and References shown when there are none" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^In-Reply-To: *-\$" &&
+	       printf "%s\n" "$1" | grep -q "^References: *-\$"' sh "$out"
 run "$CIRMCTL" -c "$C" mail inspect --text "$T/esc.eml"
 check "inspect --text: no escape" no_esc "$out"
 # Answers between the quotes: inspect shows them as handlers see them.
