@@ -154,8 +154,12 @@ print_address(const struct store_address *a, void *ctx)
 	const bool *numbers = ctx;
 	char masked[E164_MASK_SIZE];
 
+	/* TRANSLATORS: the kinds of a citizen's address in case show */
+	const char *kind = strcmp(a->kind, "phone") == 0 ? _("phone") :
+		strcmp(a->kind, "email") == 0 ? _("email") : a->kind;
+
 	/* a citizen's address may carry terminal escapes ("\"\e[2J\"@x") */
-	printf("%*s%s: ", 14, "", a->kind);
+	printf("%*s%s: ", 14, "", kind);
 	ctl_print_cell(stdout, strcmp(a->kind, "phone") == 0 && !*numbers ?
 		       e164_mask(a->address, masked) : a->address, 0);
 	fputc('\n', stdout);
@@ -221,7 +225,11 @@ print_event(const struct store_event *e, void *ctx)
 		return -1;
 	fprintf(out, "  %s  ", ctl_time(e->at, t));
 	ctl_print_cell(out, e->kind, 22);
-	ctl_print_cell(out, e->actor != NULL ? e->actor : "system", 12);
+	/* TRANSLATORS: who did what in a case's history, when no person
+	   did, or a citizen without a name did */
+	ctl_print_cell(out, e->actor == NULL ? _("system") :
+		       strcmp(e->actor, "citizen") == 0 ? _("citizen") :
+		       e->actor, 12);
 	if (e->from_state != NULL || e->to_state != NULL)
 		fprintf(out, "%s -> %s  ",
 			e->from_state != NULL ? e->from_state : "-",

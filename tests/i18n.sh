@@ -62,6 +62,8 @@ check "case show names the citizen Invånare" contains "$out" "Invånare:     An
 check "and the due date 'Klart senast', as the notifications do" contains "$out" "Klart senast: "
 check "and each message in, email, extern, in Swedish columns" contains "$out" \
 	"  in   email  extern    "
+check "and the citizen's address by its Swedish kind" contains "$out" \
+	"e-post: anna@example.se"
 run en "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
 check "... in, email, public in English" contains "$out" "  in   email  public    "
 
