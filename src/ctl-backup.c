@@ -655,7 +655,9 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	from = xasprintf("%s/cirm.db", dir);
 	from_key = xasprintf("%s/cirm.key", dir);
 	from_spool = xasprintf("%s/spool", dir);
-	if (instance_stopped(database) < 0)
+	/* Without --yes nothing is changed: what would be is shown while
+	   the service runs, and said to need it stopped. */
+	if (yes && instance_stopped(database) < 0)
 		goto out;
 	/* "restore /srv/cirm", the instance's own directory, for the
 	   backup's: SQLite would only say the file is locked */
@@ -681,7 +683,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	} else {
 		r = stat(database, &sb);
 	}
-	if (geteuid() == 0 && r == 0 && sb.st_uid != 0) {
+	if (yes && geteuid() == 0 && r == 0 && sb.st_uid != 0) {
 		char *lock = xasprintf("%s.cirmd-lock", database);
 
 		c.give = 1;
@@ -752,6 +754,14 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		keep = xasprintf("%s.before-restore-%s", database, stamp);
 	}
 	if (!yes) {
+		char *lock = xasprintf("%s.cirmd-lock", database);
+		pid_t holder = lockfile_holder(lock);
+
+		free(lock);
+		if (holder != 0)
+			printf(_("cirmd (pid %ld) is running on %s: stop it "
+				 "before restore --yes.\n"), (long)holder,
+			       database);
 		if (fresh)
 			printf(_("Nothing is changed. With --yes the backup's "
 				 "database is put in place as %s.\n"),

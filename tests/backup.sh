@@ -200,6 +200,12 @@ done
 run "$CIRMCTL" -c "$C" restore --yes "$B"
 check "restore while cirmd runs: refused" [ "$rc" -eq 1 ]
 check "... saying to stop it" contains "$err" "is running on $I/cirm.db: stop it first"
+run "$CIRMCTL" -c "$C" restore "$B"
+check_all "without --yes it shows what would change while cirmd runs, and says to stop it" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "The backup: $cases cases" && \
+	contains "$out" "is running on $I/cirm.db: stop it before restore --yes." && \
+	contains "$out" "Nothing is changed."
+EOF
 kill $pid
 wait $pid
 
