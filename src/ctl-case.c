@@ -254,6 +254,7 @@ struct show_ctx {
 	int failed;
 	bool numbers;	/* phone numbers in full */
 	bool conversation; /* not the notifications to handlers */
+	struct caseflow *cf; /* the cases' workflows, from the database */
 };
 
 /* An armed workflow timer: when it fires, with which event. */
@@ -304,7 +305,12 @@ show_case(const struct store_case *c, void *ctx)
 	ctl_field(_("Category:"), c->category);
 	ctl_field(_("Assignee:"), c->assignee);
 	ctl_field(_("Received:"), ctl_time(c->received_at, t));
-	ctl_field(_("Due:"), ctl_time(c->due_at, t));
+	/* as the case officers' mail shows it: "by Friday", not Monday
+	   08:00 (the stored deadline, where its timers fire) */
+	ctl_field(_("Due:"), ctl_time(caseflow_due_shown(sc->cf, sc->store,
+							 c->workflow,
+							 c->workflow_version,
+							 c->due_at), t));
 	ctl_field(_("Closed:"), ctl_time(c->closed_at, t));
 	if (c->workflow != NULL)
 		snprintf(wf, sizeof(wf), "%s v%d", c->workflow, c->workflow_version);
@@ -355,9 +361,12 @@ int
 ctl_case_print(struct store *store, const char *number, bool numbers,
 	       bool conversation, char **error_r)
 {
-	struct show_ctx sc = { store, NULL, 0, numbers, conversation };
+	static const struct caseflow_settings none = { 0 };
+	struct show_ctx sc = { store, NULL, 0, numbers, conversation,
+			       caseflow_new(&none) };
 	int found = store_case_get(store, number, show_case, &sc, &sc.err);
 
+	caseflow_free(&sc.cf);
 	if (found >= 0 && !sc.failed)
 		return found;
 	*error_r = sc.err;

@@ -61,6 +61,12 @@ check "a case's times are Swedish time without TZ" contains "$out" \
 run env TZ=UTC "$CIRMCTL" -c "$C" case show KS-2026-00001
 check "... and TZ still chooses another zone" contains "$out" \
 	"2026-12-03 09:00"
+# A deadline at a business day's opening (Monday 08:00) is the closing
+# of the day before it: case show says Friday, as Eva's mail does.
+sql "UPDATE cases SET due_at = $(date -u -d '2026-12-21 07:00' +%s) WHERE id = 1"
+run "$CIRMCTL" -c "$C" case show KS-2026-00001
+check "case show's due date is the one the case officers read (Friday)" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^Due: *2026-12-18 "' sh "$out"
 
 # Two business days later, in another process: the timer fires once.
 sql "UPDATE timer SET fire_at = strftime('%s','now') - 60 WHERE case_id = 1 AND name = 'eskalering'"
