@@ -890,18 +890,26 @@ visible(const struct dirent *d)
 static int
 scan_incoming(struct gateway_ctx *ctx, const struct spool *s)
 {
+	/* said once, not at every look (cirmctl status keeps saying it) */
+	static bool unreadable;
 	struct dirent **names = NULL;
 	int n = scandir(s->in, &names, visible, alphasort), done = 0, failed = 0;
 
 	if (n < 0) {
 		int e = errno;
 
-		log_warnx("smstools: cannot read %s: %s", s->in, strerror(e));
+		if (!unreadable)
+			log_warnx("smstools: cannot read %s: %s; no SMS is "
+				  "taken until it is back", s->in,
+				  strerror(e));
 		gateway_problem(ctx, "cannot read %s: %s; no SMS is taken",
 				s->in, strerror(e));
 	} else {
+		if (unreadable)
+			log_info("smstools: %s can be read again", s->in);
 		gateway_problem_clear(ctx);
 	}
+	unreadable = n < 0;
 	for (int i = 0; i < n; i++) {
 		if (!failed && done < SMSTOOLS_BATCH && !gateway_stopping()) {
 			int r = take_file(ctx, s->in, names[i]->d_name);

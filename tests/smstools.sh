@@ -404,4 +404,21 @@ check "sent/ not writable: the outcome is recorded once, and that said once" \
 	[ "$(grep -c 'cirm-77: recorded but not removed' "$T/ro.log")" -eq 1 ]
 chmod 755 "$R/sms/incoming" "$R/sms/sent"
 
+# incoming/ gone while the gateway runs (smsd's spool unmounted): said
+# once, not at every look, and said again when it is back.
+$as "$CIRM_GATEWAY" -c "$R/cirm.conf" smstools 2>"$T/gone.log" &
+gwpid=$!
+sleep 1
+mv "$R/sms/incoming" "$R/sms/incoming.away"
+sleep 3.5
+mv "$R/sms/incoming.away" "$R/sms/incoming"
+sleep 1.5
+kill "$gwpid"
+wait "$gwpid"
+gwpid=
+check_all "incoming/ missing: said once in three looks, and its return said" <<-'EOF'
+	[ "$(grep -c 'cannot read .*incoming' "$T/gone.log")" -eq 1 ] && \
+	grep -q 'incoming can be read again' "$T/gone.log"
+EOF
+
 done_testing
