@@ -137,7 +137,8 @@ show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 	ctl_field(_("Channel:"), q->channel);
 	ctl_field(_("Source:"), q->source);
 	snprintf(num, sizeof(num), "%zu", q->raw_len);
-	ctl_field(_("Bytes:"), num);
+	/* discarded: nothing left to count */
+	ctl_field(_("Bytes:"), q->discarded_at != 0 ? _("erased") : num);
 	ctl_field(_("Reason:"), q->reason);
 	if (q->discarded_at == 0 && strcmp(q->channel, "email") == 0)
 		show_mail(q, raw);

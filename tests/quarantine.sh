@@ -106,6 +106,8 @@ check "a discarded message leaves the list" \
 run "$CIRMCTL" -c "$C" quarantine show "$q2"
 check "show still finds it" [ "$rc" -eq 0 ]
 check "saying when it was discarded" contains "$out" "Discarded:"
+check "and that its bytes are erased, not that it had none" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^Bytes: *erased\$"' sh "$out"
 run "$CIRMCTL" -c "$C" quarantine show "$q2" --raw
 check "show --raw of it fails" [ "$rc" -eq 1 ]
 check "saying why" contains "$err" "was discarded"
