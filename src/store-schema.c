@@ -555,6 +555,33 @@ static const char migration_25[] =
 	"  FROM outbox o LEFT JOIN message m\n"
 	"    ON o.body_in_message AND m.id = o.message_id;\n";
 
+/* A message id must not be given twice while the index counts it as
+   indexed (fts_position): SQLite gives the next message max(id) + 1, so
+   when retention removed the newest messages, the next ones got their
+   ids again, were taken as indexed and left out (#sok missed them),
+   and removing them later deleted from the index what it did not hold:
+   SQLITE_CORRUPT, at which retention stopped for good. Deleting a
+   message now brings the position down to the newest message left
+   when it stood above it; the index is rebuilt, for a database where
+   that happened already. */
+static const char migration_26[] =
+	"DROP TRIGGER message_fts_delete;\n"
+	"CREATE TRIGGER message_fts_delete AFTER DELETE ON message\n"
+	"  WHEN old.id <= (SELECT last_message FROM fts_position) BEGIN\n"
+	"  INSERT INTO message_fts(message_fts, rowid, subject, body_stripped)\n"
+	"    SELECT 'delete', old.id, old.subject, old.body_stripped\n"
+	"    WHERE old.direction = 'in';\n"
+	"  UPDATE fts_position SET last_message =\n"
+	"    min(last_message, (SELECT coalesce(max(id), 0) FROM message));\n"
+	"END;\n"
+	"UPDATE fts_position SET last_message =\n"
+	"  min(last_message, (SELECT coalesce(max(id), 0) FROM message));\n"
+	"INSERT INTO message_fts(message_fts) VALUES ('delete-all');\n"
+	"INSERT INTO message_fts(rowid, subject, body_stripped)\n"
+	"  SELECT id, subject, body_stripped FROM message\n"
+	"  WHERE direction = 'in'\n"
+	"  AND id <= (SELECT last_message FROM fts_position) ORDER BY id;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -581,5 +608,7 @@ const struct store_migration store_migrations[] = {
 	{ "inbox ids never used again", migration_23 },
 	{ "texts and dedupe keys not stored twice", migration_24 },
 	{ "outgoing texts not stored twice", migration_25 },
+	{ "message ids the full-text index counts never given again",
+	  migration_26 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

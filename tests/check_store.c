@@ -981,6 +981,62 @@ START_TEST(test_fulltext_search)
 }
 END_TEST
 
+/* A message id the index counts as indexed is never given again: when
+   the newest messages go (retention), the next one would get the same
+   id, be taken as indexed already and left out, and deleting it later
+   would delete from the index what it does not hold (SQLITE_CORRUPT,
+   which then stopped retention at that case for good). */
+START_TEST(test_fulltext_id_reused)
+{
+	struct store *store = open_db(dbpath);
+	char one[STORE_CASE_NUMBER_MAX];
+	char *err = NULL;
+	struct store_message_new m = {
+		.direction = "in", .channel = "email", .subject = "Gatlampa",
+		.body_stripped = "Gatlampan är trasig.", .at = 1,
+	};
+	int64_t a, id1, id2, id3;
+
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	a = create_case(store, 1790000000, one);
+	ck_assert_int_eq(store_message_add(store, a, &m, &id1, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	m.body_stripped = "Det bullrar.";
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_message_add(store, a, &m, &id2, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	/* the newest goes */
+	{
+		char *sql = xasprintf("BEGIN; DELETE FROM message WHERE id = "
+				      "%lld; COMMIT", (long long)id2);
+
+		ck_assert_msg(store_exec(store, sql, &err) == 0, "%s", err);
+		free(sql);
+	}
+	ck_search(store, "bullrar", "");
+	m.body_stripped = "Snöröjning saknas.";
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_message_add(store, a, &m, &id3, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_search(store, "snöröjning", one);
+	{
+		char *sql = xasprintf("BEGIN; DELETE FROM message WHERE id = "
+				      "%lld; COMMIT", (long long)id3);
+
+		ck_assert_msg(store_exec(store, sql, &err) == 0, "%s", err);
+		free(sql);
+	}
+	ck_search(store, "snöröjning", "");
+	ck_search(store, "gatlampan", one);
+	/* every message the index holds is one there is, and the other
+	   way round (all of them came in) */
+	ck_assert_msg(store_exec(store, "INSERT INTO message_fts(message_fts) "
+				 "VALUES ('integrity-check')", &err) == 0,
+		      "%s", err);
+	store_free(&store);
+}
+END_TEST
+
 START_TEST(test_contacts)
 {
 	struct store *store = open_db(dbpath);
@@ -1569,6 +1625,7 @@ store_suite(void)
 	tcase_add_test(data, test_outbox_text_once);
 	tcase_add_test(data, test_dedupe_by_message_id);
 	tcase_add_test(data, test_fulltext_search);
+	tcase_add_test(data, test_fulltext_id_reused);
 	tcase_add_test(data, test_inbox);
 	tcase_add_test(data, test_inbox_raw_once);
 	tcase_add_test(data, test_outbox_due_reads_a_batch);
