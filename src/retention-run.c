@@ -19,6 +19,8 @@
 /* Outbox ids looked at per transaction when the removed cases' rows
    are swept. */
 #define RETENTION_SWEEP 20000
+/* Pages of the full-text index merged per transaction after a removal. */
+#define RETENTION_MERGE 500
 
 int
 retention_quarantine(struct store *store, const char *period, int64_t now,
@@ -180,6 +182,28 @@ sweep_outbox(struct store *store, const atomic_int *stop, char **error_r)
 	return 0;
 }
 
+/* The removed messages' words out of the full-text index: merged in
+   steps of RETENTION_MERGE pages, a transaction each, so that the
+   engine waits no longer than a step for the write lock. Freed pages
+   are overwritten (secure_delete). 0, or -1. */
+static int
+purge_index(struct store *store, const atomic_int *stop, char **error_r)
+{
+	bool done = false;
+
+	while (!done && (stop == NULL || !atomic_load(stop))) {
+		if (store_begin(store, error_r) < 0)
+			return -1;
+		if (store_index_merge(store, RETENTION_MERGE, &done,
+				      error_r) < 0 ||
+		    store_commit(store, error_r) < 0) {
+			store_rollback(store);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 retention_run(struct store *store, const struct retention *r, int64_t now,
 	      const char *actor, bool dry_run, const atomic_int *stop,
@@ -237,6 +261,8 @@ retention_run(struct store *store, const struct retention *r, int64_t now,
 	}
 	if (ret == 0 && stats->removed > 0)
 		ret = sweep_outbox(store, stop, error_r);
+	if (ret == 0 && stats->removed > 0)
+		ret = purge_index(store, stop, error_r);
 	for (size_t i = 0; i < cl.n; i++) {
 		free(cl.v[i].number);
 		free(cl.v[i].workflow);

@@ -355,10 +355,13 @@ open_pragmas(struct store *store, int busy_ms, int cache_kib, char **error_r)
 	/* trusted_schema stays on: the FTS5 index is written by triggers,
 	   which SQLite refuses to do for an untrusted schema. Temporary
 	   pages (savepoints, sorts) stay in memory: they hold citizens' mail
-	   and must not spill to files outside the instance. */
+	   and must not spill to files outside the instance. What is
+	   deleted (retention) is overwritten, not left in free pages,
+	   whatever SQLite's build chose (Debian's does this already). */
 	if (store_exec(store, "PRAGMA foreign_keys = ON; "
 				  "PRAGMA synchronous = FULL; "
-				  "PRAGMA temp_store = MEMORY",
+				  "PRAGMA temp_store = MEMORY; "
+				  "PRAGMA secure_delete = ON",
 		       error_r) < 0)
 		return -1;
 	if (sqlite3_prepare_v2(store->db, "PRAGMA journal_mode = WAL", -1, &st,
@@ -829,6 +832,28 @@ void
 store_note_message(struct store *store)
 {
 	store->unindexed = 1;
+}
+
+int
+store_index_merge(struct store *store, int pages, bool *done_r,
+		  char **error_r)
+{
+	/* negative: every segment on one level, and as few as two
+	   merged, so that steps end with a single segment */
+	static const char sql[] =
+		"INSERT INTO message_fts(message_fts, rank) VALUES ('merge', ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int before = sqlite3_total_changes(store->db);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int(st, 1, -pages);
+	if (store_exec_stmt(store, st, "merge the full-text index",
+			    error_r) < 0)
+		return -1;
+	/* FTS5: fewer than two changes means no work was done */
+	*done_r = sqlite3_total_changes(store->db) - before < 2;
+	return 0;
 }
 
 /* Adds the messages of this transaction to the full-text index, in one

@@ -300,6 +300,13 @@ int store_pending_cases(struct store *store, char **error_r);
    next part starts, 0 after the last; *REMOVED_R counts. 0, or -1. */
 int store_outbox_sweep(struct store *store, int64_t from, int64_t count,
 		       int64_t *next_r, long *removed_r, char **error_r);
+/* One step of merging the full-text index (in the caller's
+   transaction): FTS5 deletes by writing delete markers, and the words
+   of removed messages stay in its older segments until they are merged
+   with them; merged into one, they are gone. Writes about PAGES pages;
+   *DONE_R is true when there was nothing left to merge. 0, or -1. */
+int store_index_merge(struct store *store, int pages, bool *done_r,
+		      char **error_r);
 /* Foreign keys enforced (as every connection opens) or not, outside a
    transaction. 0, or -1. */
 int store_foreign_keys(struct store *store, bool on, char **error_r);

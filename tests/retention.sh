@@ -138,8 +138,17 @@ check "dry run names the cases" contains "$out" "$old_number"
 check "dry run counts four" contains "$out" "4 cases would be removed."
 check "dry run removes nothing" [ "$(sql 'SELECT count(*) FROM cases')" -eq 7 ]
 
+# The word "shared" is in the index's pages before (as "hared" after a
+# term sharing its first letter, or whole): what is checked after can
+# be seen.
+inblock() {
+	sql "SELECT count(*) FROM message_fts_data WHERE instr(block, CAST('$1' AS BLOB)) > 0"
+}
+check "the index's pages hold the words of Shared" [ "$(inblock hared)" -gt 0 ]
 run "$CIRMCTL" -c "$C" case prune
 check "prune: exit 0" [ "$rc" -eq 0 ]
+check "... and no longer in its pages, merged away, not just marked deleted" \
+	[ "$(inblock hared)" -eq 0 ]
 check "prune says what it removed" contains "$out" "3 cases removed, and 2 citizens no case names any more."
 check "and what it left" contains "$out" "1 case was left for now: it still has mail to send."
 check "Old is gone with all it held" [ "$(counts "$old")" = "0 0 0 0 0 0" ]
