@@ -191,7 +191,9 @@ purge_index(struct store *store, const atomic_int *stop, char **error_r)
 {
 	bool done = false;
 
-	while (!done && (stop == NULL || !atomic_load(stop))) {
+	/* bounded: 10,000 steps are an index of some 20 GB */
+	for (int steps = 0; !done && steps < 10000 &&
+	     (stop == NULL || !atomic_load(stop)); steps++) {
 		if (store_begin(store, error_r) < 0)
 			return -1;
 		if (store_index_merge(store, RETENTION_MERGE, &done,
