@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cirmctl citizen extract [--files DIR] ADDRESS|NUMBER...: everything
    cirm holds about a citizen, for a register extract (GDPR article 15):
-   who they are to cirm, and each case they wrote in. */
+   who they are to cirm, each case they wrote in, and what of theirs
+   waits in the quarantine. */
 #include "config.h"
 
 #include "blob.h"
@@ -10,6 +11,7 @@
 #include "e164.h"
 #include "i18n.h"
 #include "mailout.h"
+#include "mime.h"
 #include "settings.h"
 #include "store.h"
 #include "util.h"
@@ -221,6 +223,183 @@ print_case(int64_t case_id, const char *number, bool citizen, void *ctx)
 	return x->failed;
 }
 
+/* Whom a quarantined message is looked at for: WHO as an address (in
+   lower case, and in its xn-- form) or as a phone number in E.164. */
+struct qmatch {
+	char *addr, *ascii;
+	char number[E164_SIZE];
+	const char *country;
+	bool hit;
+};
+
+static void
+qmatch_clear(struct qmatch *m)
+{
+	free(m->addr);
+	free(m->ascii);
+}
+
+static char *
+lower_dup(const char *s)
+{
+	char *out = s != NULL ? xstrdup(s) : NULL;
+
+	for (char *p = out; p != NULL && *p != '\0'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return out;
+}
+
+/* WHO into M. 0, or -1 with *error_r (neither address nor number). */
+static int
+qmatch_init(const struct cfg *cfg, const char *who, struct qmatch *m,
+	    char **error_r)
+{
+	const char *reason = NULL;
+
+	memset(m, 0, sizeof(*m));
+	m->country = cfg_str(cfg, CFG_SMS_COUNTRY_CODE);
+	if (strchr(who, '@') != NULL) {
+		size_t n;
+		char *addr;
+
+		who += strspn(who, " \t\r\n<");
+		n = strlen(who);
+		while (n > 0 && strchr(" \t\r\n>", who[n - 1]) != NULL)
+			n--;
+		addr = xstrndup(who, n);
+		m->addr = lower_dup(addr);
+		{
+			char *ascii = mailout_address_ascii(addr);
+
+			m->ascii = lower_dup(ascii);
+			free(ascii);
+		}
+		free(addr);
+		return 0;
+	}
+	if (e164_normalise(who, m->country, m->number, &reason) < 0) {
+		*error_r = xasprintf(_("'%s' is neither an e-mail address nor a "
+				       "phone number (%s)"), who, _(reason));
+		return -1;
+	}
+	return 0;
+}
+
+static bool
+same_address(const struct qmatch *m, const char *addr)
+{
+	char *a = lower_dup(addr);
+	bool same = a != NULL &&
+		(strcmp(a, m->addr) == 0 ||
+		 (m->ascii != NULL && strcmp(a, m->ascii) == 0));
+
+	free(a);
+	return same;
+}
+
+/* Whether quarantined message Q came from M's person: the From,
+   Sender or Reply-To of a mail, the sender of an SMS (given without
+   its '+', as networks do, or in national form). */
+static int
+quarantined_from(const struct store_quarantined *q, const void *raw,
+		 void *ctx)
+{
+	struct qmatch *m = ctx;
+
+	m->hit = false;
+	if (q->discarded_at != 0 || q->raw_len == 0)
+		return 0;
+	if (strcmp(q->channel, "email") == 0 && m->addr != NULL) {
+		struct mime_limits lim;
+		struct mime_message *msg = NULL;
+		char *err = NULL;
+
+		mime_limits_default(&lim);
+		if (mime_parse(raw, q->raw_len, &lim, &msg, &err) < 0) {
+			free(err);
+			return 0;
+		}
+		m->hit = same_address(m, msg->from.addr) ||
+			 same_address(m, msg->sender.addr) ||
+			 same_address(m, msg->reply_to.addr);
+		mime_free(&msg);
+	} else if (strcmp(q->channel, "sms") == 0 && m->number[0] != '\0') {
+		char *head = xstrndup(raw, q->raw_len), *line, *save = NULL;
+
+		for (line = strtok_r(head, "\n", &save); line != NULL;
+		     line = strtok_r(NULL, "\n", &save)) {
+			char number[E164_SIZE], *from, *plus = NULL;
+			const char *why = NULL;
+
+			if (strncmp(line, "From:", 5) != 0)
+				continue;
+			from = line + 5 + strspn(line + 5, " ");
+			if (from[0] >= '1' && from[0] <= '9' &&
+			    strspn(from, "0123456789") == strlen(from))
+				plus = xasprintf("+%s", from);
+			m->hit = e164_normalise(plus != NULL ? plus : from,
+						m->country, number, &why) == 0 &&
+				 strcmp(number, m->number) == 0;
+			free(plus);
+			break;
+		}
+		free(head);
+	}
+	return 0;
+}
+
+struct waiting {
+	int64_t *v;
+	size_t n;
+};
+
+static int
+add_waiting(const struct store_quarantined *q, void *ctx)
+{
+	struct waiting *w = ctx;
+
+	w->v = xrealloc(w->v, (w->n + 1) * sizeof(*w->v));
+	w->v[w->n++] = q->id;
+	return 0;
+}
+
+/* The ids of the quarantined messages still waiting that came from
+   WHO, oldest first, into *IDS (appended, each once). 0, or -1. */
+static int
+quarantined_of(const struct cfg *cfg, struct store *store, const char *who,
+	       struct waiting *ids, char **error_r)
+{
+	struct waiting all = { 0 };
+	struct qmatch m;
+	int ret = 0;
+
+	if (qmatch_init(cfg, who, &m, error_r) < 0)
+		return -1;
+	if (store_quarantine_list(store, 0, add_waiting, &all, error_r) < 0)
+		ret = -1;
+	/* the list is newest first */
+	for (size_t i = all.n; ret == 0 && i-- > 0;) {
+		bool seen = false;
+
+		if (store_quarantine_get(store, all.v[i], quarantined_from, &m,
+					 error_r) < 0) {
+			ret = -1;
+			break;
+		}
+		for (size_t k = 0; k < ids->n; k++)
+			seen |= ids->v[k] == all.v[i];
+		if (m.hit && !seen) {
+			ids->v = xrealloc(ids->v, (ids->n + 1) *
+					  sizeof(*ids->v));
+			ids->v[ids->n++] = all.v[i];
+		}
+	}
+	free(all.v);
+	qmatch_clear(&m);
+	return ret;
+}
+
 static int
 print_contact(struct extract *x, int64_t id)
 {
@@ -255,23 +434,35 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	int64_t *ids = xcalloc((size_t)n, sizeof(*ids));
 	int nids = 0, ret = 1;
 	struct strlist objects = { 0 };
+	struct waiting held = { 0 };
 	char t[32], *object = NULL;
 
 	for (int i = 0; i < n; i++) {
 		int64_t id;
+		size_t before = held.n;
 		int rc = find_contact(cfg, store, who[i], &id, &x.err);
 		bool seen = false;
 
-		if (rc == 0)
+		/* mail set aside before any case: theirs too */
+		if (rc >= 0 && quarantined_of(cfg, store, who[i], &held,
+					      &x.err) < 0)
+			goto out;
+		for (size_t k = before; k < held.n; k++)
+			strlist_addf(&objects, "%squarantine %lld",
+				     objects.n > 0 ? ", " : "",
+				     (long long)held.v[k]);
+		if (rc == 0 && held.n == before)
 			x.err = xasprintf(_("cirm holds nothing about '%s'"),
 					  who[i]);
-		if (rc <= 0)
+		if (rc < 0 || (rc == 0 && held.n == before))
 			goto out;
+		if (rc == 0)
+			continue;
 		for (int k = 0; k < nids; k++)
 			seen |= ids[k] == id;
 		if (!seen) {
 			strlist_addf(&objects, "%scontact %lld",
-				     nids > 0 ? ", " : "", (long long)id);
+				     objects.n > 0 ? ", " : "", (long long)id);
 			ids[nids++] = id;
 		}
 	}
@@ -295,6 +486,16 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	for (int i = 0; i < nids; i++)
 		if (print_contact(&x, ids[i]) < 0)
 			goto out;
+	if (held.n > 0) {
+		printf("\n%s\n", _("Mail and SMS set aside in the quarantine "
+				     "(in no case):"));
+		for (size_t k = 0; k < held.n; k++) {
+			printf("\n");
+			if (ctl_quarantine_print(store, held.v[k],
+						 &x.err) < 0)
+				goto out;
+		}
+	}
 	if (files != NULL) {
 		printf("\n");
 		printf(ngettext("%zu attachment copied into %s:\n",
@@ -313,6 +514,7 @@ out:
 	free(x.err);
 	free(object);
 	free(ids);
+	free(held.v);
 	strlist_clear(&objects);
 	strlist_clear(&x.copied);
 	return ret;

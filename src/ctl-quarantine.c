@@ -112,6 +112,18 @@ show_mail(const struct store_quarantined *q, const void *raw)
 	mime_free(&m);
 }
 
+/* An SMS's text: what follows the envelope's blank line. */
+static void
+show_sms(const struct store_quarantined *q, const void *raw)
+{
+	char *all = xstrndup(raw, q->raw_len);
+	char *text = strstr(all, "\n\n");
+
+	printf("%s\n", _("Text:"));
+	ctl_print_lines(text != NULL ? text + 2 : "", "  | ", SHOW_TEXT_LINES);
+	free(all);
+}
+
 static int
 show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 {
@@ -142,7 +154,17 @@ show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 	ctl_field(_("Reason:"), q->reason);
 	if (q->discarded_at == 0 && strcmp(q->channel, "email") == 0)
 		show_mail(q, raw);
+	else if (q->discarded_at == 0 && strcmp(q->channel, "sms") == 0)
+		show_sms(q, raw);
 	return 0;
+}
+
+int
+ctl_quarantine_print(struct store *store, int64_t id, char **error_r)
+{
+	int raw = 0;
+
+	return store_quarantine_get(store, id, show_one, &raw, error_r);
 }
 
 static int

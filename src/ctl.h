@@ -90,6 +90,9 @@ int ctl_handler(const struct ctl *ctl, int argc, char **argv);
 int ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv);
 int ctl_sms(const struct ctl *ctl, int argc, char **argv);
 int ctl_spool(const struct ctl *ctl, int argc, char **argv);
+/* Prints quarantined message ID as cirmctl quarantine show does
+   (ctl-quarantine.c). 1, 0 when there is none, -1 with *error_r. */
+int ctl_quarantine_print(struct store *store, int64_t id, char **error_r);
 /* cirmctl maildir prune (ctl-maildir.c). */
 int ctl_maildir(const struct ctl *ctl, int argc, char **argv);
 int ctl_audit(const struct ctl *ctl, int argc, char **argv);

@@ -131,6 +131,32 @@ check "... the case by mail" contains "$out" "$john_case"
 check "... and the one by SMS" contains "$out" "is på trottoaren"
 check "... each contact once" [ "$(printf '%s\n' "$out" | grep -c '^Name:')" -eq 2 ]
 
+# Mail set aside before it made any case (a flood, an unreadable mail)
+# is theirs too: the extract shows it, and does not say cirm holds
+# nothing. An SMS by its sender's number, as networks give it.
+sql "INSERT INTO quarantine (channel, source, received_at, quarantined_at, reason, raw) VALUES ('email', 'test', 1796288400, 1796288400, 'more than 20 new cases from this sender in an hour', CAST('From: Fredrik Ek <Fredrik@Evil.example>' || char(10) || 'Subject: Igen' || char(10) || char(10) || 'Ring mig på 070-123 45 67.' || char(10) AS BLOB))"
+fq=$(sql "SELECT max(id) FROM quarantine")
+sql "INSERT INTO quarantine (channel, source, received_at, quarantined_at, reason, raw) VALUES ('sms', 'test', 1796288400, 1796288400, 'the text is not UTF-8', CAST('From: 46709998877' || char(10) || char(10) || 'Hallå där' AS BLOB))"
+sq=$(sql "SELECT max(id) FROM quarantine")
+# and one someone else sent, which must not show
+sql "INSERT INTO quarantine (channel, source, received_at, quarantined_at, reason, raw) VALUES ('email', 'test', 1796288400, 1796288400, 'flood', CAST('From: other@example.se' || char(10) || char(10) || 'Annat.' || char(10) AS BLOB))"
+run "$CIRMCTL" -c "$C" citizen extract fredrik@evil.example
+check_all "an address known only from the quarantine: its mail is in the extract" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "set aside in the quarantine" && \
+	contains "$out" "Ring mig på 070-123 45 67." && \
+	contains "$out" "more than 20 new cases from this sender" && \
+	! contains "$out" "Annat." 2>/dev/null && ! contains "$out" "Hallå" 2>/dev/null
+EOF
+check "... and the audit log names the quarantined message read" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'citizen.extract' AND object = 'quarantine $fq'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" citizen extract "070-999 88 77"
+check_all "an SMS in the quarantine, by its sender's number" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "Hallå där" && ! contains "$out" "Ring mig" 2>/dev/null
+EOF
+sql "UPDATE quarantine SET discarded_at = 1796288500, raw = zeroblob(0) WHERE id = $sq"
+run "$CIRMCTL" -c "$C" citizen extract "070-999 88 77"
+check "a discarded one holds nothing any more" contains "$err" "cirm holds nothing about"
+
 # Bad input.
 run "$CIRMCTL" -c "$C" citizen extract nobody@example.com
 check "an address cirm does not know is an error" [ "$rc" -eq 1 ]
