@@ -690,7 +690,12 @@ judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
 	int r;
 
 	if (err != NULL) {
-		*why_r = xasprintf("smsd could not decode it: %.200s", err);
+		/* smsd's words may quote the number or the text: the reason
+		   is logged */
+		char *clean = scrub_personal(err);
+
+		*why_r = xasprintf("smsd could not decode it: %.200s", clean);
+		free(clean);
 		return BAD;
 	}
 	if (from == NULL || *from == '\0') {
