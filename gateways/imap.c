@@ -131,13 +131,19 @@ fail_hint(struct imap *im, const char *step, int r, const char *hint)
 			text[n] = resp[n] >= 0x20 && resp[n] < 0x7f ? resp[n] : '?';
 	}
 	text[n] = '\0';
-	/* (the server's words may name the user: not for status) */
+	/* (the server's words may name the user: not for status, and
+	   addresses and numbers in them masked for the log) */
 	snprintf(im->why, sizeof(im->why), "%s: %s", step,
 		 imap_strerror(r));
-	log_errorx("%s:%u: %s: %s%s%s%s%s%s", im->host, im->port, step,
-		   imap_strerror(r), n > 0 ? " (server: " : "", text,
-		   n > 0 ? ")" : "", hint != NULL ? "; " : "",
-		   hint != NULL ? hint : "");
+	{
+		char *clean = scrub_personal(text);
+
+		log_errorx("%s:%u: %s: %s%s%s%s%s%s", im->host, im->port,
+			   step, imap_strerror(r), n > 0 ? " (server: " : "",
+			   clean, n > 0 ? ")" : "", hint != NULL ? "; " : "",
+			   hint != NULL ? hint : "");
+		free(clean);
+	}
 	return -1;
 }
 
