@@ -154,8 +154,8 @@ warn_config(const struct daemon *d, const char *msg)
 	log_warnx("%s", msg);
 }
 
-/* Citizens' mail and personal data: a database, spool or Maildir that
-   every user of the machine may open is said at each load. cirmctl
+/* Citizens' mail and personal data: a database, spool, Maildir or SMS
+   spool that every user of the machine may open is said at each load. cirmctl
    init makes them closed (0750 and 0640 under umask 027); a copy by
    hand, a restore from an archive, a chmod for a test opens them. */
 static void
@@ -163,6 +163,7 @@ check_private(struct daemon *d)
 {
 	static const enum setting_id keys[] = {
 		CFG_DATABASE, CFG_SPOOL_DIR, CFG_MAILDIR_DIR, CFG_MAILGATE_DIR,
+		CFG_SMS_SPOOL_DIR,
 	};
 
 	for (size_t i = 0; i < N_ELEMENTS(keys); i++) {

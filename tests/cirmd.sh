@@ -214,11 +214,16 @@ check "the instance as init made it: no word of its modes" \
 	[ -z "$(printf '%s\n' "$err" | grep 'open to every user')" ]
 chmod o+r "$I/cirm.db"
 chmod o+rx "$I/spool"
+# smsd's spool, where citizens' SMS wait (made by the gateway, or by
+# smsd's package)
+mkdir -p "$I/sms"
+chmod 755 "$I/sms"
 run as_owner "$CIRMD" -c "$C" --once
 check "a database every user may read: said" contains "$err" \
 	"$C: database = $I/cirm.db (the default): open to every user of this machine (mode 0644), and it holds citizens' personal data: chmod o-rwx $I/cirm.db"
 check "... and a spool too" contains "$err" "spool_dir = $I/spool (the default): open to every user of this machine (mode 0755)"
+check "... and the SMS spool" contains "$err" "sms_spool_dir = $I/sms (the default): open to every user of this machine (mode 0755)"
 check "... a warning: the mail is still taken" [ "$rc" -eq 0 ]
-chmod o-rwx "$I/cirm.db" "$I/spool"
+chmod o-rwx "$I/cirm.db" "$I/spool" "$I/sms"
 
 done_testing
