@@ -416,7 +416,24 @@ case_show(struct store *store, int argc, char **argv)
 		return EX_USAGE;
 	}
 	argv[1] = case_number_arg(argv[1]);
-	found = ctl_case_print(store, argv[1], numbers, false, &err);
+	/* reading a case is logged (a read log), before it is shown */
+	{
+		int64_t id;
+
+		found = store_case_id(store, argv[1], &id, &err);
+		if (found > 0 &&
+		    (store_begin(store, &err) < 0 ||
+		     store_audit_add(store, cirm_now(), store_audit_actor(),
+				     "case.read", argv[1], numbers ?
+				     "case show --numbers" : "case show",
+				     &err) < 0 ||
+		     store_commit(store, &err) < 0)) {
+			store_rollback(store);
+			found = -1;
+		}
+	}
+	if (found > 0)
+		found = ctl_case_print(store, argv[1], numbers, false, &err);
 	if (found < 0) {
 		ctl_error("%s", err);
 		free(err);

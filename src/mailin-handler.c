@@ -2072,6 +2072,48 @@ act_on_shown(struct mailin *mi, struct store *store,
 	return 0;
 }
 
+/* A case officer's reading by mail into the audit log (a read log):
+   who ("mail:LOGIN"), ACTION on OBJECT, DETAIL; never the words they
+   searched for. In the batch's transaction. 0, or -1. */
+static int
+log_read(struct store *store, const struct mailin_verdict *v,
+	 const char *action, const char *object, const char *detail,
+	 char **error_r)
+{
+	char *login = NULL, *actor;
+	int r = store_contact_login(store, v->handler_id, &login, error_r);
+
+	if (r < 0)
+		return -1;
+	actor = xasprintf("mail:%s", r > 0 ? login : "?");
+	r = store_audit_add(store, cirm_now(), actor, action, object, detail,
+			    error_r);
+	free(actor);
+	free(login);
+	return r;
+}
+
+/* The case numbers of the listing's lines from BEFORE on ("  KS-...
+   state subject"), for the read log. */
+static char *
+listed_numbers(const struct listing *s, size_t before)
+{
+	struct strlist nums = { 0 };
+	char *out;
+
+	for (size_t i = before; i < s->l.n; i++) {
+		const char *p = s->l.v[i] + strspn(s->l.v[i], " ");
+		size_t n = strcspn(p, " \n");
+
+		if (n > 0 && n < STORE_CASE_NUMBER_MAX)
+			strlist_addf(&nums, "%s%.*s", nums.n > 0 ? ", " : "",
+				     (int)n, p);
+	}
+	out = strlist_join(&nums);
+	strlist_clear(&nums);
+	return out;
+}
+
 static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
@@ -2135,6 +2177,10 @@ handler_commands(struct mailin *mi, struct store *store,
 					     "inte ditt att läsa: varken "
 					     "tilldelat dig eller i någon av "
 					     "dina grupper");
+			/* read: logged before it goes out */
+			if (rc > 0 && log_read(store, v, "case.read", number,
+					       "by mail", error_r) < 0)
+				rc = -1;
 			if (rc > 0 && (rc = store_case_get(store, number,
 							   show_case, &s,
 							   error_r)) > 0 &&
@@ -2156,6 +2202,16 @@ handler_commands(struct mailin *mi, struct store *store,
 					store, c->arg, 50,
 					mi->case_access_all ? 0 : v->handler_id,
 					&roles.ids, list_line, &s, error_r);
+			if (ret == 0 && s.l.n > before) {
+				char *nums = listed_numbers(&s, before),
+				     *detail = xasprintf("by mail: %s",
+							 nums);
+
+				ret = log_read(store, v, "case.search", NULL,
+					       detail, error_r);
+				free(detail);
+				free(nums);
+			}
 			none = true;
 		} else {
 			bool help = word_is(c->word, help_words);

@@ -721,6 +721,20 @@ store_contact_name(struct store *store, int64_t contact_id, char **name_r,
 }
 
 int
+store_contact_login(struct store *store, int64_t contact_id, char **login_r,
+		    char **error_r)
+{
+	static const char sql[] =
+		"SELECT login FROM contact WHERE id = ? AND login IS NOT NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	return store_one_text(store, st, login_r, "read contact", error_r);
+}
+
+int
 store_case_citizen_thread(struct store *store, int64_t case_id,
 			  char **first_r, char **last_r, char **error_r)
 {

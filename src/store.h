@@ -1048,6 +1048,10 @@ int store_group_has_member(struct store *store, const char *name,
    *kind_r and *language_r (caller frees), 0 when unknown, -1. */
 int store_contact_kind(struct store *store, int64_t contact_id,
 		       char **kind_r, char **language_r, char **error_r);
+/* The login of a contact (a handler's): 1 with *login_r (caller
+   frees), 0 when unknown or without one, -1. */
+int store_contact_login(struct store *store, int64_t contact_id,
+			char **login_r, char **error_r);
 /* The name of a contact, or its login when it has none: 1 with *name_r
    (caller frees), 0 when unknown, -1. */
 int store_contact_name(struct store *store, int64_t contact_id,

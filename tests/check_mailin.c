@@ -1236,6 +1236,10 @@ START_TEST(test_handler_sees_conversation)
 	/* our own mail has no sender named: "->" ends its line */
 	ck_assert_msg(strstr(body, " ->\n") != NULL &&
 		      strstr(body, " \n") == NULL, "%s", body);
+	/* her reading is in the read log: who, which case, how */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+			       "'case.read' AND actor = 'mail:eva' AND object "
+			       "= 'KS-2026-00001' AND detail = 'by mail'"), 1);
 	free(body);
 	free(show);
 	free(third);
@@ -3614,6 +3618,13 @@ START_TEST(test_handler_commands)
 	deliver(search);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL, "%s", body);
+	/* the search in the read log with the cases it showed, never the
+	   words searched for */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+			       "'case.search' AND actor = 'mail:eva' AND "
+			       "detail = 'by mail: KS-2026-00001'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE detail LIKE "
+			       "'%gräsmatt%'"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	free(body);
 	free(search);

@@ -171,6 +171,9 @@ check "show: history" contains "$out" "case.created"
 check "show: no timer, said so" contains "$out" "(none armed)"
 check "show: no line ends in a blank (the columns' padding)" \
 	sh -c '! printf "%s\n" "$1" | grep -q " \$"' sh "$out"
+run "$CIRMCTL" -c "$C" audit list --action case.read
+check "show is in the read log, with which case and how" \
+	sh -c 'printf "%s\n" "$1" | grep "case\.read" | grep "$2" | grep -q "case show\$"' sh "$out" "$n1"
 # What a sender wrote reaches the administrator's terminal without its
 # escapes: an address, an attachment's name and type, a mail's text.
 esc=$(printf '\033')
