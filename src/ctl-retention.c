@@ -66,28 +66,16 @@ warn_unknown(const struct cfg *cfg, struct store *store,
 	strlist_clear(&unknown);
 }
 
-int
-ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
-	       char **argv)
+/* case_retention. 0, 1, or EX_CONFIG. */
+static int
+prune_cases(const struct cfg *cfg, struct store *store, bool dry_run)
 {
-	static const struct option opts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct retention *r = NULL;
 	struct retention_stats stats;
 	struct blob_prune_stats files;
-	bool dry_run = false;
 	char *err = NULL;
-	int c, ret = 1;
+	int ret = 1;
 
-	while ((c = ctl_getopt(argc, argv, "n", opts)) != -1) {
-		if (c != 'n')
-			goto usage;
-		dry_run = true;
-	}
-	if (optind < argc)
-		goto usage;
 	/* the setting was checked when the configuration was read */
 	if (retention_parse(cfg_str(cfg, CFG_CASE_RETENTION), &r, &err) < 0) {
 		ctl_error("case_retention: %s", err);
@@ -150,6 +138,27 @@ out:
 	free(err);
 	retention_free(&r);
 	return ret;
+}
+
+int
+ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
+	       char **argv)
+{
+	static const struct option opts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool dry_run = false;
+	int c;
+
+	while ((c = ctl_getopt(argc, argv, "n", opts)) != -1) {
+		if (c != 'n')
+			goto usage;
+		dry_run = true;
+	}
+	if (optind < argc)
+		goto usage;
+	return prune_cases(cfg, store, dry_run);
 usage:
 	ctl_error("%s", _("usage: cirmctl case prune [--dry-run]"));
 	return EX_USAGE;
