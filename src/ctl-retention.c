@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cirmctl case prune [--dry-run]: retention (gallring), the closed cases
    whose retention period (case_retention) has passed removed with all
-   cirm holds of them, as cirmd's housekeeping does each day. */
+   cirm holds of them, and the copies of what was sent without a case
+   past outbox_retention, as cirmd's housekeeping does each day. */
 #include "config.h"
 
 #include "blob.h"
@@ -64,6 +65,45 @@ warn_unknown(const struct cfg *cfg, struct store *store,
 	free(where);
 	free(known);
 	strlist_clear(&unknown);
+}
+
+/* outbox_retention: what was sent without a case. 0, or 1. */
+static int
+prune_outbox(const struct cfg *cfg, struct store *store, bool dry_run)
+{
+	const char *period = cfg_str(cfg, CFG_OUTBOX_RETENTION);
+	long n;
+	char *err = NULL;
+
+	if (strcmp(period, "none") == 0) {
+		printf("%s\n", _("outbox_retention is none: what was sent "
+				 "without a case is kept."));
+		return 0;
+	}
+	if (retention_outbox(store, period, time(NULL), store_audit_actor(),
+			     dry_run, NULL, &n, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		if (!dry_run && n > 0)
+			printf(ngettext("%ld copy of mail sent without a case "
+					"was removed before the error.\n",
+					"%ld copies of mail sent without a "
+					"case were removed before the error.\n",
+					(unsigned long)n), n);
+		return 1;
+	}
+	/* TRANSLATORS: %s is outbox_retention, such as P30D */
+	printf(dry_run ? ngettext("Sent without a case, longer ago than %s: "
+				  "%ld copy would be removed.\n",
+				  "Sent without a case, longer ago than %s: "
+				  "%ld copies would be removed.\n",
+				  (unsigned long)n) :
+			 ngettext("Sent without a case, longer ago than %s: "
+				  "%ld copy removed.\n",
+				  "Sent without a case, longer ago than %s: "
+				  "%ld copies removed.\n", (unsigned long)n),
+	       period, n);
+	return 0;
 }
 
 /* case_retention. 0, 1, or EX_CONFIG. */
@@ -149,7 +189,7 @@ ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
 		{ NULL, 0, NULL, 0 },
 	};
 	bool dry_run = false;
-	int c;
+	int c, ret;
 
 	while ((c = ctl_getopt(argc, argv, "n", opts)) != -1) {
 		if (c != 'n')
@@ -158,7 +198,12 @@ ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
 	}
 	if (optind < argc)
 		goto usage;
-	return prune_cases(cfg, store, dry_run);
+	if ((ret = prune_cases(cfg, store, dry_run)) == EX_CONFIG)
+		return ret;
+	/* the cases' own sent mail went with them; then the rest */
+	if (prune_outbox(cfg, store, dry_run) != 0)
+		ret = 1;
+	return ret;
 usage:
 	ctl_error("%s", _("usage: cirmctl case prune [--dry-run]"));
 	return EX_USAGE;

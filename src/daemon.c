@@ -194,14 +194,15 @@ check_housekeeping(struct daemon *d)
 	if (d->o->once || cfg_int(d->cfg, CFG_SPOOL_PRUNE_INTERVAL) != 0 ||
 	    (strcmp(cfg_str(d->cfg, CFG_CASE_RETENTION), "none") == 0 &&
 	     strcmp(cfg_str(d->cfg, CFG_QUARANTINE_RETENTION), "none") == 0 &&
-	     strcmp(cfg_str(d->cfg, CFG_MAILDIR_RETENTION), "none") == 0))
+	     strcmp(cfg_str(d->cfg, CFG_MAILDIR_RETENTION), "none") == 0 &&
+	     strcmp(cfg_str(d->cfg, CFG_OUTBOX_RETENTION), "none") == 0))
 		return;
 	where = cfg_blame(d->cfg, CFG_SPOOL_PRUNE_INTERVAL);
 	msg = xasprintf("%s: cirmd's housekeeping is off, and with it "
-			"case_retention, quarantine_retention and "
-			"maildir_retention: nothing is removed unless cirmctl "
-			"case prune, quarantine prune and maildir prune run "
-			"(from cron, say)", where);
+			"case_retention, quarantine_retention, "
+			"maildir_retention and outbox_retention: nothing is "
+			"removed unless cirmctl case prune, quarantine prune "
+			"and maildir prune run (from cron, say)", where);
 	warn_config(d, msg);
 	free(msg);
 	free(where);
@@ -563,6 +564,7 @@ housekeeping(struct daemon *d, int64_t now)
 		.min_age = cfg_int(d->cfg, CFG_SPOOL_PRUNE_MIN_AGE) * 3600,
 		.retention = cfg_str(d->cfg, CFG_CASE_RETENTION),
 		.quarantine = cfg_str(d->cfg, CFG_QUARANTINE_RETENTION),
+		.outbox = cfg_str(d->cfg, CFG_OUTBOX_RETENTION),
 		.maildir_cur = cur,
 		.maildir_retention = cfg_str(d->cfg, CFG_MAILDIR_RETENTION),
 		.max_size = cfg_int(d->cfg, CFG_MAIL_MAX_SIZE),

@@ -21,6 +21,7 @@ struct housekeep {
 	char *spool_dir;
 	char *retention;	/* case_retention */
 	char *quarantine;	/* quarantine_retention */
+	char *outbox;		/* outbox_retention */
 	char *maildir_cur;
 	char *maildir_retention;
 	long long max_size;
@@ -75,6 +76,25 @@ prune_maildir(struct housekeep *h, struct store *store)
 	}
 }
 
+/* What was sent without a case: digests, answers to commands. */
+static void
+prune_outbox(struct housekeep *h, struct store *store)
+{
+	long removed;
+	char *err = NULL;
+
+	if (retention_outbox(store, h->outbox, cirm_now(), "cirmd", false,
+			     &h->stop, &removed, &err) < 0) {
+		if (!atomic_load(&h->stop))
+			log_warnx("outbox retention: %s (removed before: "
+				  "%ld)", err, removed);
+		free(err);
+	} else if (removed > 0) {
+		log_info("outbox retention: removed %ld copies of mail sent "
+			 "without a case", removed);
+	}
+}
+
 /* Retention (gallring) before the spool prune, which then removes the
    removed cases' files; then the quarantine's. */
 static void
@@ -95,6 +115,7 @@ prune_cases(struct housekeep *h, struct store *store)
 			 "released copies", discarded, erased);
 	}
 
+	prune_outbox(h, store);
 	prune_maildir(h, store);
 	if (retention_parse(h->retention, &r, &err) < 0 || r == NULL) {
 		if (err != NULL)
@@ -158,6 +179,7 @@ housekeep_free(struct housekeep *h)
 	free(h->spool_dir);
 	free(h->retention);
 	free(h->quarantine);
+	free(h->outbox);
 	free(h->maildir_cur);
 	free(h->maildir_retention);
 	free(h);
@@ -173,6 +195,7 @@ housekeep_start(const struct housekeep_settings *set)
 	h->spool_dir = xstrdup(set->spool_dir);
 	h->retention = xstrdup(set->retention);
 	h->quarantine = xstrdup(set->quarantine);
+	h->outbox = xstrdup(set->outbox);
 	h->maildir_cur = xstrdup(set->maildir_cur);
 	h->maildir_retention = xstrdup(set->maildir_retention);
 	h->max_size = set->max_size;

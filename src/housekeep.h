@@ -4,9 +4,9 @@
 
 /* cirmd's housekeeping: now and then, in a thread with a database
    connection of its own, the retention of cirmctl case prune
-   (retention_run), quarantine prune and maildir prune, and the spool
-   prune of cirmctl spool prune
-   (blob_prune), so that the engine and its gateways never wait for
+   (retention_run, retention_outbox), quarantine prune and maildir
+   prune, and the spool prune of cirmctl spool prune (blob_prune), so
+   that the engine and its gateways never wait for
    them. */
 struct housekeep;
 
@@ -17,13 +17,15 @@ struct housekeep_settings {
 	long min_age;		/* spool_prune_min_age, in seconds */
 	const char *retention;	/* case_retention */
 	const char *quarantine;	/* quarantine_retention */
+	const char *outbox;	/* outbox_retention */
 	const char *maildir_cur; /* maildir_dir/inbox/cur */
 	const char *maildir_retention;
 	long long max_size;	/* mail_max_size */
 };
 
-/* Starts the quarantine's retention (quarantine_retention), the
-   Maildir copies' (maildir_retention, maildir_prune) and the cases'
+/* Starts the quarantine's retention (quarantine_retention), that of
+   what was sent without a case (outbox_retention, retention_outbox),
+   the Maildir copies' (maildir_retention, maildir_prune) and the cases'
    (case_retention) on the database, then a prune of the spool of files
    older than min_age; it logs what it did. NULL when no thread could
    be started (logged). */

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
-/* Retention's work on the database: cases and the quarantine. Apart
-   from the parsing (retention.c), which the settings check uses, so
-   that every program reading cirm.conf does not link the store. */
+/* Retention's work on the database: cases, the quarantine and the
+   outbox. Apart from the parsing (retention.c), which the settings
+   check uses, so that every program reading cirm.conf does not link
+   the store. */
 #include "config.h"
 
 #include "retention.h"
@@ -19,6 +20,10 @@
 /* Outbox ids looked at per transaction when the removed cases' rows
    are swept. */
 #define RETENTION_SWEEP 20000
+/* Outbox ids looked at per transaction by outbox_retention: at most as
+   many rows removed, each with its text (secure_delete overwrites it),
+   which the engine's write lock waits for. */
+#define RETENTION_OUTBOX 5000
 /* Pages of the full-text index merged per transaction after a removal. */
 #define RETENTION_MERGE 500
 
@@ -57,6 +62,68 @@ retention_quarantine(struct store *store, const char *period, int64_t now,
 		store_rollback(store);
 		*discarded_r = *erased_r = 0;
 	}
+	return ret;
+}
+
+/* The outbox.prune entry of REMOVED rows, in a transaction of its own. */
+static int
+audit_outbox(struct store *store, const char *period, int64_t now,
+	     const char *actor, long removed, char **error_r)
+{
+	char *detail = xasprintf("retention %s: %ld sent without a case "
+				 "removed", period, removed);
+	int ret = store_begin(store, error_r);
+
+	if (ret == 0 &&
+	    (store_audit_add(store, now, actor, "outbox.prune", NULL, detail,
+			     error_r) < 0 ||
+	     store_commit(store, error_r) < 0)) {
+		store_rollback(store);
+		ret = -1;
+	}
+	free(detail);
+	return ret;
+}
+
+int
+retention_outbox(struct store *store, const char *period, int64_t now,
+		 const char *actor, bool dry_run, const atomic_int *stop,
+		 long *removed_r, char **error_r)
+{
+	int64_t before, from = 1;
+	char *err = NULL;
+	int ret = 0;
+
+	*removed_r = 0;
+	if (retention_period_cutoff(period, now, &before, error_r) < 0)
+		return -1;
+	while (before != 0 && from != 0 && ret == 0 &&
+	       (stop == NULL || !atomic_load(stop))) {
+		long n = 0;	/* counted once committed */
+
+		if (dry_run) {
+			ret = store_outbox_prune(store, before, from,
+						 RETENTION_OUTBOX, true, &from,
+						 removed_r, error_r);
+			continue;
+		}
+		if (store_begin(store, error_r) < 0)
+			ret = -1;
+		else if (store_outbox_prune(store, before, from,
+					    RETENTION_OUTBOX, false, &from, &n,
+					    error_r) < 0 ||
+			 store_commit(store, error_r) < 0) {
+			store_rollback(store);
+			ret = -1;
+		} else
+			*removed_r += n;
+	}
+	/* what was removed is audited, an error or not */
+	if (!dry_run && *removed_r > 0 &&
+	    audit_outbox(store, period, now, actor, *removed_r,
+			 ret < 0 ? &err : error_r) < 0)
+		ret = -1;
+	free(err);
 	return ret;
 }
 

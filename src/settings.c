@@ -324,9 +324,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		0, 8760, NULL, NULL, "hours", "How often cirmd removes the "
 		"files in spool_dir that no message names (as cirmctl spool "
 		"prune does), starting when it starts, after applying "
-		"case_retention and quarantine_retention; 0: never, and then "
-		"cirmd applies no retention either (it warns when one is "
-		"set)." },
+		"case_retention, quarantine_retention, maildir_retention and "
+		"outbox_retention; 0: never, and then cirmd applies no "
+		"retention either (it warns when one is set)." },
 	[CFG_SPOOL_PRUNE_MIN_AGE] = { "spool_prune_min_age", SETTING_INT, "24",
 		1, 8760, NULL, NULL, "hours", "Files in spool_dir younger than "
 		"this are kept by cirmd's prune, named or not." },
@@ -363,6 +363,16 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"copies of released mail erased, by cirmd's housekeeping or "
 		"cirmctl quarantine prune, audited. none: kept until an "
 		"administrator discards it." },
+	[CFG_OUTBOX_RETENTION] = { "outbox_retention", SETTING_STRING,
+		"P30D", 0, 0, NULL, check_period, NULL, "How long the copies "
+		"of what cirm sent that belong to no case are kept (ISO 8601, "
+		"e.g. P30D): case officers' digests and the answers to their "
+		"commands, notices of mail set aside, SMS opt-out "
+		"confirmations. Once sent (or failed for good) longer ago, "
+		"they are removed by cirmd's housekeeping or cirmctl case "
+		"prune, audited (counts, never addresses). What was sent in a "
+		"case stays with the case, under case_retention. none: kept "
+		"until an administrator removes them." },
 	[CFG_HANDLER_DIGEST] = { "handler_digest", SETTING_STRING, "none", 0,
 		0, NULL, check_digest, NULL, "When case officers get their "
 		"morning digest, HH:MM local time (e.g. 07:30): each business "

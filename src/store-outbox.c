@@ -227,3 +227,46 @@ store_outbox_failure_handled(struct store *store, int64_t id, char **error_r)
 		return -1;
 	return sqlite3_changes(store->db) > 0;
 }
+
+int
+store_outbox_prune(struct store *store, int64_t before, int64_t from,
+		   int64_t count, bool dry_run, int64_t *next_r, long *n_r,
+		   char **error_r)
+{
+	/* a row with a message belongs to the message's case (message
+	   rows always have one); an unhandled failure is still to be told
+	   of; queued and sending rows are still to be sent */
+#define DUE_ROWS \
+	"FROM outbox WHERE id >= ?1 AND id < ?1 + ?2 " \
+	"AND case_id IS NULL AND message_id IS NULL " \
+	"AND (status = 'sent' OR (status = 'failed' AND failure_handled = 1)) " \
+	"AND coalesce(sent_at, created_at) < ?3"
+	static const char delete_sql[] = "DELETE " DUE_ROWS;
+	static const char count_sql[] = "SELECT count(*) " DUE_ROWS;
+	static const char last_sql[] = "SELECT coalesce(max(id), 0) FROM outbox";
+#undef DUE_ROWS
+	sqlite3_stmt *st;
+	int64_t n = 0, last = 0;
+
+	if ((st = store_stmt(store, dry_run ? count_sql : delete_sql,
+			     error_r)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, from);
+	sqlite3_bind_int64(st, 2, count);
+	sqlite3_bind_int64(st, 3, before);
+	if (dry_run) {
+		if (store_one_row(store, st, &n, NULL, "read outbox",
+				  error_r) < 0)
+			return -1;
+	} else {
+		if (store_exec_stmt(store, st, "prune outbox", error_r) < 0)
+			return -1;
+		n = sqlite3_changes(store->db);
+	}
+	*n_r += (long)n;
+	if ((st = store_stmt(store, last_sql, error_r)) == NULL ||
+	    store_one_row(store, st, &last, NULL, "read outbox", error_r) < 0)
+		return -1;
+	*next_r = from + count <= last ? from + count : 0;
+	return 0;
+}

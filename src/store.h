@@ -487,6 +487,17 @@ int store_outbox_failures(struct store *store, int limit,
    ID is not an unhandled failure, -1. */
 int store_outbox_failure_handled(struct store *store, int64_t id,
 				 char **error_r);
+/* Retention of what cirm sent that belongs to no case (digests, answers
+   to handlers' commands, SMS opt-out confirmations, quarantine notices):
+   of the outbox rows with ids from FROM to FROM + COUNT - 1, those with
+   neither case nor message whose sending has ended before BEFORE (by
+   sent_at, else created_at) -- sent, or failed and taken up by the
+   engine -- are removed (in the caller's transaction), or with DRY_RUN
+   counted; *N_R counts them. *NEXT_R is where the next part starts, 0
+   after the last. 0, or -1 with *error_r. */
+int store_outbox_prune(struct store *store, int64_t before, int64_t from,
+		       int64_t count, bool dry_run, int64_t *next_r,
+		       long *n_r, char **error_r);
 
 /* --- SMS (store-sms.c) --- */
 

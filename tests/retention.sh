@@ -205,6 +205,79 @@ check "cirmd's removals are audited as cirmd's" \
 check "no contact but the case officer is left" \
 	[ "$(sql "SELECT group_concat(kind) FROM contact")" = handler ]
 
+# What cirm sent that belongs to no case (here the answers to eva's
+# #lista, to her address): outbox_retention (P30D unless set) removes
+# it once sent, or failed for good and taken up, longer ago; not what
+# waits to be sent, a failure still to be told of, or a case's mail.
+lista() {
+	printf 'From: eva@kommun.example\nTo: arende@kommun.example\nSubject: lista\nMessage-ID: <l.%s@kommun.example>\n\n#lista\n' \
+		"$(date +%s%N)" | "$MAILGATE" -c "$C"
+}
+for i in 1 2 3 4 5 6; do lista; done
+mail gun@example.se Kept
+"$CIRMD" -c "$C" --once 2>>"$T/cirmd.log"
+set -- $(sql "SELECT id FROM outbox WHERE case_id IS NULL ORDER BY id")
+check "six answers to #lista, belonging to no case" [ $# -eq 6 ]
+old_sent=$1 young=$2 queued=$3 sending=$4 failed_told=$5 failed_new=$6
+ago40=$(date -d '40 days ago' +%s)
+ago10=$(date -d '10 days ago' +%s)
+sql "UPDATE outbox SET created_at = $ago40"
+sql "UPDATE outbox SET status = 'sent', sent_at = $ago40 WHERE id = $old_sent OR case_id IS NOT NULL"
+sql "UPDATE outbox SET status = 'sent', sent_at = $ago10 WHERE id = $young"
+sql "UPDATE outbox SET status = 'sending' WHERE id = $sending"
+sql "UPDATE outbox SET status = 'failed', failure_handled = 1 WHERE id = $failed_told"
+sql "UPDATE outbox SET status = 'failed' WHERE id = $failed_new"
+caseless() {
+	sql "SELECT group_concat(id, ' ') FROM (SELECT id FROM outbox WHERE case_id IS NULL ORDER BY id)"
+}
+case_rows=$(sql "SELECT count(*) FROM outbox WHERE case_id IS NOT NULL")
+check "Kept's mail, sent 40 days ago too" [ "$case_rows" -ge 2 ]
+run "$CIRMCTL" -c "$C" case prune --dry-run
+check "dry run: exit 0" [ "$rc" -eq 0 ]
+check "dry run counts what was sent without a case" \
+	contains "$out" "Sent without a case, longer ago than P30D: 2 copies would be removed."
+check "dry run removes none of it" [ "$(caseless)" = "$*" ]
+run "$CIRMCTL" -c "$C" case prune
+check "prune: exit 0" [ "$rc" -eq 0 ]
+check "prune says how many it removed" \
+	contains "$out" "Sent without a case, longer ago than P30D: 2 copies removed."
+check "the old sent one and the old failure told of go; the younger, the queued, the sending and the failure not yet told of stay" \
+	[ "$(caseless)" = "$young $queued $sending $failed_new" ]
+check "the case's own mail stays" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE case_id IS NOT NULL")" -eq "$case_rows" ]
+run "$CIRMCTL" -c "$C" audit list --action outbox.prune
+check_all "one audit entry, with the period and the count, naming nobody" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'outbox.prune'")" -eq 1 ] &&
+	[ "$(sql "SELECT coalesce(object, '') || '|' || detail FROM audit WHERE action = 'outbox.prune'")" = "|retention P30D: 2 sent without a case removed" ]
+	EOF
+run "$CIRMCTL" -c "$C" audit verify
+check "the audit log verifies" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" case prune
+check "a second run removes none, and writes no audit entry" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'outbox.prune'")" -eq 1 ]
+# cirmd's housekeeping does it too
+sql "UPDATE outbox SET sent_at = $ago40 WHERE id = $young"
+sql "UPDATE outbox SET failure_handled = 1 WHERE id = $failed_new"
+housekeeping "$C" "$T/g.log"
+check "cirmd's housekeeping removes them" [ "$(caseless)" = "$queued $sending" ]
+check "and logs how many" grep -q "outbox retention: removed 2 copies of mail sent without a case" "$T/g.log"
+check "audited as cirmd's" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'outbox.prune' AND actor = 'cirmd'")" -eq 1 ]
+# none keeps them
+sql "UPDATE outbox SET status = 'sent', sent_at = $ago40 WHERE case_id IS NULL"
+printf 'outbox_retention = none\n' >>"$C"
+run "$CIRMCTL" -c "$C" case prune
+check "outbox_retention = none: it says so" \
+	contains "$out" "outbox_retention is none: what was sent without a case is kept."
+check "... and keeps them" [ "$(caseless)" = "$queued $sending" ]
+sed -i '/^outbox_retention/d' "$C"
+printf 'outbox_retention = 30 dagar\n' >>"$C"
+run "$CIRMCTL" -c "$C" case prune --dry-run
+check "an outbox_retention not in ISO 8601 is a configuration error" [ "$rc" -eq 78 ]
+check "... at its line" contains "$err" \
+	"cirm.conf:$(wc -l <"$C"): 'outbox_retention' must be none or an ISO 8601 period"
+sed -i '/^outbox_retention/d' "$C"
+
 # bad settings
 retention synpunkt
 run "$CIRMCTL" -c "$C" case prune
@@ -243,7 +316,7 @@ check "the workflows it has, and '*': no warning" [ -z "$err" ]
 printf 'spool_prune_interval = 0\n' >>"$C"
 housekeeping "$C" "$T/f.log" started
 check "housekeeping off with a retention set: cirmd says it is not applied" \
-	grep -q "cirm.conf:$(wc -l <"$C"): spool_prune_interval = 0: cirmd's housekeeping is off, and with it case_retention, quarantine_retention and maildir_retention" "$T/f.log"
+	grep -q "cirm.conf:$(wc -l <"$C"): spool_prune_interval = 0: cirmd's housekeeping is off, and with it case_retention, quarantine_retention, maildir_retention and outbox_retention" "$T/f.log"
 sed -i '/^spool_prune_interval = 0$/d' "$C"
 retention none
 run "$CIRMCTL" -c "$C" case prune --now
