@@ -95,8 +95,9 @@ prune_outbox(struct housekeep *h, struct store *store)
 	}
 }
 
-/* Retention (gallring) before the spool prune, which then removes the
-   removed cases' files; then the quarantine's. */
+/* Retention (gallring), in this order: the quarantine's, the outbox's
+   rows without a case, the Maildir's copies, then the cases'; all before
+   the spool prune, which then removes the removed cases' files. */
 static void
 prune_cases(struct housekeep *h, struct store *store)
 {
