@@ -41,54 +41,6 @@ struct extract {
 	bool failed;
 };
 
-/* WHO as the contact it names: an e-mail address (any case), or a
-   phone number as people write it. 1 with *id_r, 0 when cirm has no
-   such contact, -1 with *error_r. */
-static int
-find_contact(const struct cfg *cfg, struct store *store, const char *who,
-	     int64_t *id_r, char **error_r)
-{
-	char number[E164_SIZE], *addr, *ascii;
-	const char *reason = NULL;
-	int rc;
-
-	if (strchr(who, '@') != NULL) {
-		/* as copied from a mail: blanks around it, "<...>" */
-		size_t n;
-
-		who += strspn(who, " \t\r\n<");
-		n = strlen(who);
-		while (n > 0 && strchr(" \t\r\n>", who[n - 1]) != NULL)
-			n--;
-		addr = xstrndup(who, n);
-		/* as cirm keeps an address: a domain with å, ä or ö in its
-		   xn-- form; else as typed, as a citizen's mail with such a
-		   domain in UTF-8 was kept before cirm kept one form */
-		ascii = mailout_address_ascii(addr);
-		for (char *p = addr; *p != '\0'; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		for (char *p = ascii; p != NULL && *p != '\0'; p++)
-			if (*p >= 'A' && *p <= 'Z')
-				*p = (char)(*p - 'A' + 'a');
-		rc = ascii == NULL ? 0 :
-			store_contact_find(store, "email", ascii, id_r, error_r);
-		if (rc == 0 && (ascii == NULL || strcmp(ascii, addr) != 0))
-			rc = store_contact_find(store, "email", addr, id_r,
-						error_r);
-		free(ascii);
-		free(addr);
-		return rc;
-	}
-	if (e164_normalise(who, cfg_str(cfg, CFG_SMS_COUNTRY_CODE), number,
-			   &reason) < 0) {
-		*error_r = xasprintf(_("'%s' is neither an e-mail address nor a "
-				       "phone number (%s)"), who, _(reason));
-		return -1;
-	}
-	return store_contact_find(store, "phone", number, id_r, error_r);
-}
-
 static int
 print_address(const struct store_address *a, void *ctx)
 {
@@ -250,7 +202,9 @@ lower_dup(const char *s)
 	return out;
 }
 
-/* WHO into M. 0, or -1 with *error_r (neither address nor number). */
+/* WHO into M: an e-mail address (any case, as copied from a mail with
+   blanks or "<...>" around it), or a phone number as people write it.
+   0, or -1 with *error_r (neither address nor number). */
 static int
 qmatch_init(const struct cfg *cfg, const char *who, struct qmatch *m,
 	    char **error_r)
@@ -268,6 +222,9 @@ qmatch_init(const struct cfg *cfg, const char *who, struct qmatch *m,
 		while (n > 0 && strchr(" \t\r\n>", who[n - 1]) != NULL)
 			n--;
 		addr = xstrndup(who, n);
+		/* as cirm keeps an address: a domain with å, ä or ö in its
+		   xn-- form; else as typed, as a citizen's mail with such a
+		   domain in UTF-8 was kept before cirm kept one form */
 		m->addr = lower_dup(addr);
 		{
 			char *ascii = mailout_address_ascii(addr);
@@ -367,37 +324,53 @@ add_waiting(const struct store_quarantined *q, void *ctx)
 /* The ids of the quarantined messages still waiting that came from
    WHO, oldest first, into *IDS (appended, each once). 0, or -1. */
 static int
-quarantined_of(const struct cfg *cfg, struct store *store, const char *who,
-	       struct waiting *ids, char **error_r)
+quarantined_of(struct store *store, struct qmatch *m, struct waiting *ids,
+	       char **error_r)
 {
 	struct waiting all = { 0 };
-	struct qmatch m;
 	int ret = 0;
 
-	if (qmatch_init(cfg, who, &m, error_r) < 0)
-		return -1;
 	if (store_quarantine_list(store, 0, add_waiting, &all, error_r) < 0)
 		ret = -1;
 	/* the list is newest first */
 	for (size_t i = all.n; ret == 0 && i-- > 0;) {
 		bool seen = false;
 
-		if (store_quarantine_get(store, all.v[i], quarantined_from, &m,
+		if (store_quarantine_get(store, all.v[i], quarantined_from, m,
 					 error_r) < 0) {
 			ret = -1;
 			break;
 		}
 		for (size_t k = 0; k < ids->n; k++)
 			seen |= ids->v[k] == all.v[i];
-		if (m.hit && !seen) {
+		if (m->hit && !seen) {
 			ids->v = xrealloc(ids->v, (ids->n + 1) *
 					  sizeof(*ids->v));
 			ids->v[ids->n++] = all.v[i];
 		}
 	}
 	free(all.v);
-	qmatch_clear(&m);
 	return ret;
+}
+
+/* M's person as the contact cirm has: 1 with *id_r, 0 when cirm has no
+   such contact, -1 with *error_r. */
+static int
+find_contact(struct store *store, const struct qmatch *m, int64_t *id_r,
+	     char **error_r)
+{
+	int rc = 0;
+
+	if (m->addr == NULL)
+		return store_contact_find(store, "phone", m->number, id_r,
+					  error_r);
+	if (m->ascii != NULL)
+		rc = store_contact_find(store, "email", m->ascii, id_r,
+					error_r);
+	if (rc == 0 && (m->ascii == NULL || strcmp(m->ascii, m->addr) != 0))
+		rc = store_contact_find(store, "email", m->addr, id_r,
+					error_r);
+	return rc;
 }
 
 static int
@@ -440,12 +413,18 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	for (int i = 0; i < n; i++) {
 		int64_t id;
 		size_t before = held.n;
-		int rc = find_contact(cfg, store, who[i], &id, &x.err);
+		struct qmatch m;
 		bool seen = false;
+		int rc;
 
+		if (qmatch_init(cfg, who[i], &m, &x.err) < 0)
+			goto out;
+		rc = find_contact(store, &m, &id, &x.err);
 		/* mail set aside before any case: theirs too */
-		if (rc >= 0 && quarantined_of(cfg, store, who[i], &held,
-					      &x.err) < 0)
+		if (rc >= 0 && quarantined_of(store, &m, &held, &x.err) < 0)
+			rc = -1;
+		qmatch_clear(&m);
+		if (rc < 0)
 			goto out;
 		for (size_t k = before; k < held.n; k++)
 			strlist_addf(&objects, "%squarantine %lld",
