@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* cirmctl citizen extract [--files DIR] ADDRESS|NUMBER...: everything
    cirm holds about a citizen, for a register extract (GDPR article 15):
-   who they are to cirm, each case they wrote in, and what of theirs
-   waits in the quarantine. */
+   who they are to cirm, each case they wrote in, what was sent to them
+   in no case (an SMS opt-out's confirmation), a STOP of theirs, and
+   what of theirs waits in the quarantine. */
 #include "config.h"
 
 #include "blob.h"
@@ -37,6 +38,11 @@ struct extract {
 	int64_t contact;
 	const char *number;	/* the case being printed */
 	struct strlist copied;	/* the copies' names */
+	/* their addresses and numbers (as the outbox has them), and the
+	   outbox rows without a case sent to one of them */
+	struct strlist recipients;
+	int64_t *sent;
+	size_t nsent;
 	char *err;
 	bool failed;
 };
@@ -50,13 +56,104 @@ print_address(const struct store_address *a, void *ctx)
 	printf("%*s%s: ", 14, "", a->kind);
 	ctl_print_cell(stdout, a->address, 0);
 	fputc('\n', stdout);
-	if (strcmp(a->kind, "phone") == 0 &&
-	    (out = store_sms_optout_has(x->store, a->address, &x->err)) > 0)
-		printf("%*s%s\n", 14, "", _("(has asked for no SMS: STOP)"));
+	if (strcmp(a->kind, "phone") == 0) {
+		int64_t at;
+		char *word = NULL, t[32];
+
+		out = store_sms_optout_get(x->store, a->address, &at, &word,
+					   &x->err);
+		if (out > 0) {
+			printf("%*s", 14, "");
+			/* TRANSLATORS: %s: the word the citizen sent (STOPP),
+			   then when, as 2026-12-05 10:00 */
+			printf(_("(has asked for no SMS: %s, %s)"), word,
+			       ctl_time(at, t));
+			fputc('\n', stdout);
+		}
+		free(word);
+	}
 	if (out < 0)
 		x->failed = true;
 	return out < 0;
 }
+
+/* An outbox row without a case to one of X's recipients: its id once
+   in X->sent. */
+static int
+note_sent(const struct store_outbox_caseless *r, void *ctx)
+{
+	struct extract *x = ctx;
+
+	for (size_t i = 0; i < x->nsent; i++)
+		if (x->sent[i] == r->id)
+			return 0;
+	x->sent = xrealloc(x->sent, (x->nsent + 1) * sizeof(*x->sent));
+	x->sent[x->nsent++] = r->id;
+	return 0;
+}
+
+/* RECIPIENT (an address, a number) into X->recipients, once, with the
+   outbox rows without a case sent to it. 0, or -1 with X->err. */
+static int
+add_recipient(struct extract *x, const char *recipient)
+{
+	if (recipient == NULL || recipient[0] == '\0' ||
+	    strlist_has(&x->recipients, recipient))
+		return 0;
+	strlist_add(&x->recipients, recipient);
+	return store_outbox_caseless_to(x->store, recipient, note_sent, x,
+					&x->err) < 0 ? -1 : 0;
+}
+
+static int
+add_contact_address(const struct store_address *a, void *ctx)
+{
+	struct extract *x = ctx;
+
+	if (add_recipient(x, a->address) < 0)
+		x->failed = true;
+	return x->failed;
+}
+
+/* Prints R, an outbox row without a case, unless it was printed
+   already (its id in X->sent is then 0). */
+static int
+print_sent(const struct store_outbox_caseless *r, void *ctx)
+{
+	struct extract *x = ctx;
+	char t[32];
+	size_t i;
+
+	for (i = 0; i < x->nsent && x->sent[i] != r->id; i++)
+		;
+	if (i == x->nsent)
+		return 0;
+	x->sent[i] = 0;
+	printf("\n  %s  ", ctl_time(r->created_at, t));
+	ctl_print_cell(stdout, r->channel, 7);
+	/* TRANSLATORS: an outbox row's status in the register extract:
+	   one of queued, sending, sent, failed */
+	ctl_print_cell(stdout, strcmp(r->status, "sent") == 0 ? _("sent") :
+		       strcmp(r->status, "failed") == 0 ? _("failed") :
+		       _("not sent yet"), 14);
+	ctl_print_cell(stdout, r->recipient, 0);
+	fputc('\n', stdout);
+	if (r->subject != NULL && r->subject[0] != '\0') {
+		fputs("    ", stdout);
+		ctl_print_cell(stdout, r->subject, 0);
+		fputc('\n', stdout);
+	}
+	ctl_print_lines(r->body, "    | ", 0);
+	return 0;
+}
+
+/* A number that asked for no SMS and is no contact's: what cirm keeps
+   of it. */
+struct optout {
+	char number[E164_SIZE];
+	char *word;
+	int64_t at;
+};
 
 /* NAME as a file name: no directories, no control characters, no
    leading dot, at most FILE_NAME_MAX bytes and not through a
@@ -408,14 +505,17 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	int nids = 0, ret = 1;
 	struct strlist objects = { 0 };
 	struct waiting held = { 0 };
+	struct optout *outs = NULL;
+	size_t nouts = 0;
 	char t[32], *object = NULL;
 
 	for (int i = 0; i < n; i++) {
 		int64_t id;
-		size_t before = held.n;
+		size_t before = held.n, sent_before = x.nsent;
 		struct qmatch m;
+		struct optout o = { .word = NULL };
 		bool seen = false;
-		int rc;
+		int rc, out = 0;
 
 		if (qmatch_init(cfg, who[i], &m, &x.err) < 0)
 			goto out;
@@ -423,6 +523,37 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 		/* mail set aside before any case: theirs too */
 		if (rc >= 0 && quarantined_of(store, &m, &held, &x.err) < 0)
 			rc = -1;
+		/* what was sent to them outside any case (an opt-out's
+		   confirmation), to this address or number and, for a
+		   contact, to each of theirs */
+		if (rc >= 0 && (add_recipient(&x, m.addr) < 0 ||
+				add_recipient(&x, m.ascii) < 0 ||
+				add_recipient(&x, m.number) < 0))
+			rc = -1;
+		if (rc > 0 && (store_contact_addresses(store, id,
+						       add_contact_address, &x,
+						       &x.err) < 0 || x.failed))
+			rc = -1;
+		/* a number that said STOP is kept even when it is no
+		   contact's; a contact's shows with its addresses */
+		if (rc == 0 && m.number[0] != '\0' &&
+		    (out = store_sms_optout_get(store, m.number, &o.at,
+						&o.word, &x.err)) < 0)
+			rc = -1;
+		if (out > 0) {
+			for (size_t k = 0; k < nouts; k++)
+				if (strcmp(outs[k].number, m.number) == 0)
+					out = 0;
+		}
+		if (out > 0) {
+			memcpy(o.number, m.number, sizeof(o.number));
+			outs = xrealloc(outs, (nouts + 1) * sizeof(*outs));
+			outs[nouts++] = o;
+			strlist_addf(&objects, "%ssms_optout",
+				     objects.n > 0 ? ", " : "");
+		} else {
+			free(o.word);
+		}
 		qmatch_clear(&m);
 		if (rc < 0)
 			goto out;
@@ -430,11 +561,16 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 			strlist_addf(&objects, "%squarantine %lld",
 				     objects.n > 0 ? ", " : "",
 				     (long long)held.v[k]);
-		if (rc == 0 && held.n == before)
+		for (size_t k = sent_before; k < x.nsent; k++)
+			strlist_addf(&objects, "%soutbox %lld",
+				     objects.n > 0 ? ", " : "",
+				     (long long)x.sent[k]);
+		if (rc == 0 && held.n == before && x.nsent == sent_before &&
+		    out == 0) {
 			x.err = xasprintf(_("cirm holds nothing about '%s'"),
 					  who[i]);
-		if (rc < 0 || (rc == 0 && held.n == before))
 			goto out;
+		}
 		if (rc == 0)
 			continue;
 		for (int k = 0; k < nids; k++)
@@ -465,6 +601,18 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	for (int i = 0; i < nids; i++)
 		if (print_contact(&x, ids[i]) < 0)
 			goto out;
+	if (nouts > 0)
+		printf("\n%s\n", _("Numbers that asked for no SMS (STOP):"));
+	for (size_t k = 0; k < nouts; k++)
+		printf("  %s  %s  %s\n", outs[k].number, outs[k].word,
+		       ctl_time(outs[k].at, t));
+	if (x.nsent > 0)
+		printf("\n%s\n", _("Sent to them in no case (such as the "
+				     "confirmation of an SMS opt-out):"));
+	for (size_t k = 0; k < x.recipients.n && x.nsent > 0; k++)
+		if (store_outbox_caseless_to(store, x.recipients.v[k],
+					     print_sent, &x, &x.err) < 0)
+			goto out;
 	if (held.n > 0) {
 		printf("\n%s\n", _("Mail and SMS set aside in the quarantine "
 				     "(in no case):"));
@@ -494,8 +642,13 @@ out:
 	free(object);
 	free(ids);
 	free(held.v);
+	for (size_t k = 0; k < nouts; k++)
+		free(outs[k].word);
+	free(outs);
+	free(x.sent);
 	strlist_clear(&objects);
 	strlist_clear(&x.copied);
+	strlist_clear(&x.recipients);
 	return ret;
 }
 

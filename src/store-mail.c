@@ -298,6 +298,46 @@ store_outbox_by_rfc_id(struct store *store, const char *id, int64_t *id_r,
 }
 
 int
+store_outbox_caseless_to(struct store *store, const char *recipient,
+			 int (*fn)(const struct store_outbox_caseless *r,
+				   void *ctx),
+			 void *ctx, char **error_r)
+{
+	/* lower() folds ASCII only, as addresses are compared elsewhere */
+	static const char sql[] =
+		"SELECT id, created_at, coalesce(sent_at, 0), channel, "
+		"recipient, status, subject, CAST(body AS TEXT) FROM outbox "
+		"WHERE case_id IS NULL AND lower(recipient) = lower(?) "
+		"ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc, n = 0;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, recipient);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_outbox_caseless r = {
+			.id = sqlite3_column_int64(st, 0),
+			.created_at = sqlite3_column_int64(st, 1),
+			.sent_at = sqlite3_column_int64(st, 2),
+			.channel = store_col_text(st, 3),
+			.recipient = store_col_text(st, 4),
+			.status = store_col_text(st, 5),
+			.subject = store_col_text(st, 6),
+			.body = store_col_text(st, 7),
+		};
+
+		if (r.body == NULL)
+			r.body = "";
+		n++;
+		if (fn(&r, ctx) != 0)
+			break;
+	}
+	return store_rows_end(store, st, rc, "read the outbox", error_r) < 0 ?
+		-1 : n;
+}
+
+int
 store_outbox_failed(struct store *store, int64_t id, const char *reason,
 		    char **error_r)
 {

@@ -328,3 +328,23 @@ store_case_has_contact(struct store *store, int64_t case_id,
 	sqlite3_bind_int64(st, 2, contact_id);
 	return store_one_row(store, st, NULL, NULL, "check party", error_r);
 }
+
+int
+store_sms_optout_get(struct store *store, const char *number, int64_t *at_r,
+		     char **keyword_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT at, keyword FROM sms_optout WHERE number = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, number);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*at_r = sqlite3_column_int64(st, 0);
+		*keyword_r = xstrdup(store_col_text(st, 1));
+	}
+	return store_row_end(store, st, rc, "read SMS opt-outs", error_r);
+}

@@ -404,6 +404,23 @@ struct store_outbox_new {
 };
 int store_outbox_add(struct store *store, const struct store_outbox_new *o,
 		     int64_t *id_r, char **error_r);
+/* A row of the outbox that belongs to no case (an SMS opt-out's
+   confirmation, a handler's digest or answer to #lista). */
+struct store_outbox_caseless {
+	int64_t id, created_at, sent_at; /* sent_at 0: not sent */
+	const char *channel, *recipient, *status;
+	const char *subject; /* may be NULL */
+	const char *body;
+};
+/* Calls FN for each outbox row without a case whose recipient is
+   RECIPIENT (for an address: in any case of ASCII letters), oldest
+   first; strings valid during the call, FN returning non-zero stops.
+   Returns the number of rows FN saw, or -1. (Reads the whole outbox:
+   for a register extract, not for the engine.) */
+int store_outbox_caseless_to(struct store *store, const char *recipient,
+			     int (*fn)(const struct store_outbox_caseless *r,
+				       void *ctx),
+			     void *ctx, char **error_r);
 /* The outbox row that sent Message-ID ID: 1 with *id_r and *case_id_r
    (0 when it had no case), 0, -1. */
 int store_outbox_by_rfc_id(struct store *store, const char *id, int64_t *id_r,
@@ -586,6 +603,10 @@ int store_sms_optout_remove(struct store *store, const char *number,
 /* 1 when NUMBER has opted out, 0, -1. */
 int store_sms_optout_has(struct store *store, const char *number,
 			 char **error_r);
+/* NUMBER's opt-out: 1 with when (*at_r) and the word it sent
+   (*keyword_r, the caller frees it), 0 when it has none, -1. */
+int store_sms_optout_get(struct store *store, const char *number, int64_t *at_r,
+			 char **keyword_r, char **error_r);
 
 struct store_attachment {
 	const char *sha256, *filename, *content_type;

@@ -120,9 +120,30 @@ queue sms "$T/stop"
 run "$CIRMCTL" -c "$C" citizen extract "070-777 00 01"
 check "extract by a national phone number" [ "$rc" -eq 0 ]
 check "... the number in full" contains "$out" "phone: +46707770001"
-check "... that they said STOP" contains "$out" "(has asked for no SMS: STOP)"
+check "... that they said STOP, with the word and when" contains "$out" "(has asked for no SMS: STOPP, 20"
+check "... and the confirmation they were sent, which is in no case" contains "$out" "Sent to them in no case"
+check "... its text" contains "$out" "$(sql "SELECT CAST(body AS TEXT) FROM outbox WHERE case_id IS NULL AND recipient = '+46707770001'" | head -1)"
+check "... once" [ "$(printf '%s\n' "$out" | grep -c ' sms .*+46707770001$')" -eq 1 ]
 check "... what they wrote" contains "$out" "is på trottoaren"
 check "... in the language they wrote in" contains "$out" "Language:     sv"
+
+# A number that only ever said STOP is no contact, but cirm keeps that
+# it did and the confirmation it sent: not "nothing".
+printf 'From: 46701112233\n\nSTOP' >"$T/stop2"
+queue sms "$T/stop2"
+"$CIRMD" -c "$C" --once 2>/dev/null || exit 99
+run "$CIRMCTL" -c "$C" citizen extract "070-111 22 33"
+check_all "a number known only from its STOP: the opt-out and its confirmation" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "Numbers that asked for no SMS" && \
+	contains "$out" "+46701112233  STOP  20" && \
+	contains "$out" "Sent to them in no case" && ! contains "$out" "Name:" 2>/dev/null
+EOF
+check "... audited by what was read, not by the number" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'citizen.extract' AND object LIKE 'sms_optout, outbox %' AND object NOT LIKE '%4670%'")" -eq 1 ]
+sql "DELETE FROM outbox WHERE recipient = '+46701112233'"
+sql "DELETE FROM sms_optout WHERE number = '+46701112233'"
+run "$CIRMCTL" -c "$C" citizen extract "070-111 22 33"
+check "once both are gone, nothing" contains "$err" "cirm holds nothing about"
 
 # Two ways to the same person, one extract; the same contact once.
 run "$CIRMCTL" -c "$C" citizen extract john@example.com +46707770001 john@example.com
