@@ -292,7 +292,20 @@ show_case(const struct store_case *c, void *ctx)
 	int64_t citizen;
 
 	ctl_field(_("Case:"), c->number);
-	ctl_field(_("State:"), c->state);
+	{
+		/* as case officers are shown it, with the ids that case
+		   list --state and workflow migrate take */
+		const char *label = caseflow_state_label(sc->cf, sc->store,
+							 c->workflow,
+							 c->workflow_version,
+							 c->state);
+		char *both = label != NULL && c->state != NULL &&
+			strcmp(label, c->state) != 0 ?
+			xasprintf("%s (%s)", label, c->state) : NULL;
+
+		ctl_field(_("State:"), both != NULL ? both : c->state);
+		free(both);
+	}
 	ctl_field(_("Subject:"), c->subject);
 	ctl_field(_("Channel:"), c->channel);
 	ctl_field(_("Citizen:"), c->citizen);

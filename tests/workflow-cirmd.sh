@@ -67,6 +67,16 @@ sql "UPDATE cases SET due_at = $(date -u -d '2026-12-21 07:00' +%s) WHERE id = 1
 run "$CIRMCTL" -c "$C" case show KS-2026-00001
 check "case show's due date is the one the case officers read (Friday)" \
 	sh -c 'printf "%s\n" "$1" | grep -q "^Due: *2026-12-18 "' sh "$out"
+# The state as the case officers' mail names it (the workflow's label),
+# with the id that case list --state and workflow migrate take.
+sql "UPDATE cases SET state = 'vantar-svar' WHERE id = 1"
+run "$CIRMCTL" -c "$C" case show KS-2026-00001
+check "case show: a state by its label, with its id" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^State: *väntar på svar (vantar-svar)\$"' sh "$out"
+sql "UPDATE cases SET state = 'registrerad' WHERE id = 1"
+run "$CIRMCTL" -c "$C" case show KS-2026-00001
+check "... a state whose label is its id, once" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^State: *registrerad\$"' sh "$out"
 
 # Two business days later, in another process: the timer fires once.
 sql "UPDATE timer SET fire_at = strftime('%s','now') - 60 WHERE case_id = 1 AND name = 'eskalering'"
