@@ -92,8 +92,8 @@ int retention_quarantine(struct store *store, const char *period, int64_t now,
    sending ended longer ago than PERIOD (store_outbox_prune) are removed
    in transactions of a part of the outbox each, so that the engine
    waits no longer than a part takes, until STOP (may be NULL) is set;
-   then one outbox.prune audit entry as ACTOR (the period and the
-   count, nobody's address), when any was removed, error or not. With
+   each transaction that removes rows also writes an outbox.prune audit
+   entry as ACTOR (the period and its count, nobody's address). With
    DRY_RUN only counted; with PERIOD "none" nothing. 0 with *REMOVED_R,
    or -1 with *error_r and what was removed before in *REMOVED_R. */
 int retention_outbox(struct store *store, const char *period, int64_t now,

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "blob.h"
+#include "retention.h"
 #include "store-private.h"
 #include "testutil.h"
 #include "util.h"
@@ -1037,6 +1038,38 @@ START_TEST(test_fulltext_id_reused)
 }
 END_TEST
 
+/* Outbox retention audits what each of its transactions removed in
+   that transaction: a crash between a removal and an entry written
+   once at the end lost the entry. 6,000 rows are two parts. */
+START_TEST(test_outbox_retention_audited)
+{
+	struct store *store = open_db(dbpath);
+	char *err = NULL;
+	long removed = -1;
+	sqlite3_stmt *st;
+
+	ck_assert_msg(store_exec(store,
+		"BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+		"FROM n WHERE i < 6000) INSERT INTO outbox (channel, "
+		"recipient, body, status, created_at, sent_at) SELECT 'sms', "
+		"'+46701234567', 'Du får inga fler sms.', 'sent', 1000, 1000 "
+		"FROM n; COMMIT", &err) == 0, "%s", err);
+	ck_assert_msg(retention_outbox(store, "P30D", 1790000000, "test", false,
+				       NULL, &removed, &err) == 0, "%s", err);
+	ck_assert_int_eq(removed, 6000);
+	ck_assert_int_eq(sqlite3_prepare_v2(store->db,
+		"SELECT group_concat(detail, '|') FROM (SELECT detail FROM "
+		"audit WHERE action = 'outbox.prune' ORDER BY id)", -1, &st,
+		NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0),
+			 "retention P30D: 5000 sent without a case removed|"
+			 "retention P30D: 1000 sent without a case removed");
+	sqlite3_finalize(st);
+	store_free(&store);
+}
+END_TEST
+
 START_TEST(test_contacts)
 {
 	struct store *store = open_db(dbpath);
@@ -1631,6 +1664,7 @@ store_suite(void)
 	tcase_add_test(data, test_outbox_due_reads_a_batch);
 	tcase_add_test(data, test_outbox_due_shares);
 	tcase_add_test(data, test_audit_chain);
+	tcase_add_test(data, test_outbox_retention_audited);
 	suite_add_tcase(s, data);
 	return s;
 }
