@@ -216,6 +216,27 @@ mailin_thread_headers(const struct mailin_verdict *v)
 	return out;
 }
 
+/* The workflow of closed case NUMBER, into *ID_R (the caller frees
+   it), when it still starts cases here; else *ID_R stays NULL. 0, or
+   -1 with *error_r. */
+static int
+continued_workflow(struct mailin *mi, struct store *store, const char *number,
+		   char **id_r, char **error_r)
+{
+	struct store_case_flow f;
+	int64_t id;
+	int r = store_case_id(store, number, &id, error_r);
+
+	if (r > 0)
+		r = store_case_flow_get(store, id, &f, error_r);
+	if (r <= 0)
+		return r;
+	if (f.workflow != NULL && caseflow_current(mi->flow, f.workflow) != NULL)
+		*id_r = xstrdup(f.workflow);
+	store_case_flow_clear(&f);
+	return 0;
+}
+
 /* Hands the mail to the case's workflow: START a new case on the
    workflow its address routes to, or send EVENT to a running one. MSG
    is the citizen's message, whose files go with the notifications, or
@@ -239,8 +260,19 @@ to_workflow(struct mailin *mi, struct store *store,
 		return -1;
 	}
 	if (event == NULL) {
-		char *id = mailin_workflow_for(mi, v->msg);
+		char *id = NULL;
 
+		/* a reply to a closed case goes on in that case's workflow,
+		   not the one of the address it was sent to (the case's
+		   signed Reply-To, which no route names) */
+		if (v->continues && v->mentioned != NULL &&
+		    continued_workflow(mi, store, v->mentioned, &id,
+				       error_r) < 0) {
+			free(headers);
+			return -1;
+		}
+		if (id == NULL)
+			id = mailin_workflow_for(mi, v->msg);
 		ret = caseflow_start(mi->flow, store, v->case_id, id, &in,
 				     error_r);
 		free(id);

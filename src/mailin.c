@@ -1627,10 +1627,21 @@ match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 		/* as the route is written: a domain with å, ä or ö in its
 		   xn-- form, however the mail wrote it */
 		char *to = a->addr != NULL ? lower(a->addr) : NULL;
+		char *plus = to != NULL ? strchr(to, '+') : NULL;
+		char *at = to != NULL ? strrchr(to, '@') : NULL;
 
 		if (to != NULL && strlen(to) == addr_len &&
 		    strncasecmp(to, addr, addr_len) == 0)
 			r->found = xstrndup(wf, wf_len);
+		/* else by its base address: felanmalan+x@ is felanmalan@
+		   (as a signed Reply-To is arende+...@) */
+		if (r->found == NULL && plus != NULL && at != NULL &&
+		    plus < at) {
+			memmove(plus, at, strlen(at) + 1);
+			if (strlen(to) == addr_len &&
+			    strncasecmp(to, addr, addr_len) == 0)
+				r->found = xstrndup(wf, wf_len);
+		}
 		free(to);
 	}
 }

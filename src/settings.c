@@ -645,8 +645,11 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"address: address=workflow pairs separated by spaces, e.g. "
 		"felanmalan@kommun.example=felanmalan; none for no routes. "
 		"ASCII only, as mail_address: a domain with Swedish letters "
-		"in its xn-- form. For SMS the address is the number or short code the citizen "
-		"wrote to, e.g. 72456=felanmalan." },
+		"in its xn-- form. An address with a +tag (felanmalan+gata@) "
+		"routes as its base address. For SMS the address is the number or short code the citizen "
+		"wrote to, e.g. 72456=felanmalan. A reply to a closed case "
+		"starts its new case in the closed case's workflow, "
+		"whatever the address." },
 	[CFG_SMS_COUNTRY_CODE] = { "sms_country_code", SETTING_STRING, "+46", 0,
 		0, NULL, check_country_code, NULL, "Country code of phone "
 		"numbers written without one (070-123 45 67): citizens' "

@@ -327,4 +327,46 @@ check "an older version's file: cirmd still runs" [ "$rc" -eq 0 ]
 check "... and says new cases start on the older version" contains "$err" \
 	"workflow synpunkt: version 1 ($W/synpunkt.xml) starts new cases, but the database has version 3, newer"
 
+# A reply to a closed case starts its new case in the old case's
+# workflow: it goes to the case's signed Reply-To (arende+...@), which
+# no route names, and so got the default workflow (a fault report's
+# reply became a comment, its case officers never told). And an address
+# routes with a +tag too.
+I3=$T/inst3
+"$CIRMCTL" init "$I3" >/dev/null || exit 99
+printf 'workflow_routes = felanmalan@kommun.example=felanmalan\n' >>"$I3/cirm.conf"
+sql3() {
+	sqlite3 -cmd '.timeout 5000' "$I3/cirm.db" "$1"
+}
+sql3 "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), CAST('From: bo@example.se
+To: felanmalan@kommun.example
+Subject: Lampa
+Message-ID: <r1@example.se>
+
+Gatlampan vid skolan lyser inte.' AS BLOB))"
+run "$CIRMD" -c "$I3/cirm.conf" --once
+sql3 "UPDATE cases SET state = 'avslutad', closed_at = strftime('%s','now') WHERE id = 1"
+rt=$(sql3 "SELECT headers FROM outbox WHERE recipient = 'bo@example.se'" | sed -n 's/^Reply-To: *//p' | head -1)
+ack=$(sql3 "SELECT rfc_message_id FROM outbox WHERE recipient = 'bo@example.se'" | head -1)
+sql3 "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), CAST('From: bo@example.se
+To: $rt
+Subject: Re: Lampa
+Message-ID: <r2@example.se>
+In-Reply-To: <$ack>
+
+Nu är den trasig igen.' AS BLOB))"
+sql3 "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), CAST('From: cia@example.se
+To: Felanmalan+Gata@kommun.example
+Subject: Hål i vägen
+Message-ID: <r3@example.se>
+
+Stort hål på Storgatan.' AS BLOB))"
+run "$CIRMD" -c "$I3/cirm.conf" --once
+check "a reply to a closed case: a new case in the old case's workflow" [ \
+	"$(sql3 "SELECT workflow FROM cases WHERE id = (SELECT case_id FROM message WHERE rfc_message_id = 'r2@example.se')")" = felanmalan ]
+check "... which is a new case" [ \
+	"$(sql3 "SELECT case_id FROM message WHERE rfc_message_id = 'r2@example.se'")" -ne 1 ]
+check "an address with a +tag routes as its base address" [ \
+	"$(sql3 "SELECT workflow FROM cases WHERE id = (SELECT case_id FROM message WHERE rfc_message_id = 'r3@example.se')")" = felanmalan ]
+
 done_testing
