@@ -785,9 +785,15 @@ citizen_language(struct flow *fl)
 	return fl->citizen_lang;
 }
 
+static bool shows(const struct flow *fl, const char *lang,
+		  const char *template_id, const char *var);
+static int case_refers(struct flow *fl, char **error_r);
+
 /* Renders TEMPLATE_ID for the case's channel, in the citizen's
    language: for SMS its .sms variant when the template has one (else
-   the mail template's text), with no subject. */
+   the mail template's text), with no subject. The citizen is told of
+   their own closed case their mail continued (case.continues), never of
+   another case it mentions. */
 static int
 render_for_channel(struct flow *fl, const char *template_id,
 		   char **subject_r, char **body_r, char **error_r)
@@ -795,6 +801,7 @@ render_for_channel(struct flow *fl, const char *template_id,
 	const char *lang = citizen_language(fl);
 	const char *reads = lang != NULL ? lang : fl->cf->set.language;
 	char *name;
+	bool refers;
 	int ret;
 
 	fl->lang = reads;
@@ -809,7 +816,22 @@ render_for_channel(struct flow *fl, const char *template_id,
 			name = xstrdup(template_id);
 		}
 	}
+	refers = fl->continues == NULL && fl->mentions == NULL &&
+		 shows(fl, reads, name, "case.continues");
+	if (refers && case_refers(fl, error_r) < 0) {
+		fl->lang = NULL;
+		free(name);
+		return -1;
+	}
+	if (refers) {
+		free(fl->mentions);
+		fl->mentions = NULL;
+	}
 	ret = render(fl, name, subject_r, body_r, error_r);
+	if (refers) {
+		free(fl->continues);
+		fl->continues = NULL;
+	}
 	fl->lang = NULL;
 	free(name);
 	if (ret == 0 && strcmp(fl->c.channel, "sms") == 0) {

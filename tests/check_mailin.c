@@ -1102,7 +1102,7 @@ START_TEST(test_citizen_language)
 			       "c.language = 'en'"), 1);
 	subject = text("SELECT subject FROM outbox WHERE recipient = "
 		       "'john@example.com'");
-	ck_assert_str_eq(subject, "We have received your case "
+	ck_assert_str_eq(subject, "We have received your message "
 				  "[KS-2026-00001]");
 	free(subject);
 	body = text("SELECT body FROM outbox_mail WHERE recipient = "
@@ -1968,6 +1968,14 @@ START_TEST(test_closed_case_reply_subject)
 	deliver(m);
 	free(m);
 	subject_is(2, "Lampan vid skolan igen");
+	/* the acknowledgement says why there is a new number */
+	{
+		char *body = newest_body("anna@example.se");
+
+		ck_assert_msg(strstr(body, "Ditt tidigare ärende KS-2026-00001 "
+				     "är avslutat") != NULL, "%s", body);
+		free(body);
+	}
 	/* case 2 closed too; then a reply to an answer on it */
 	ck_assert(store_exec(store, "UPDATE cases SET closed_at = 1, state = "
 			     "'avslutad' WHERE id = 2", NULL) == 0);
@@ -4434,9 +4442,9 @@ START_TEST(test_answer_signed_once)
 	deliver(reply);
 	free(reply);
 	body = newest_body("anna@example.se");
-	ck_assert_msg(strstr(body, "Hälsningar\nEva\n\n") != NULL &&
-		      strstr(body, "Med vänlig hälsning") == NULL &&
-		      strstr(body, "Ärende KS-2026-00001") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "Hälsningar\nEva\n\nÄrende KS-2026-00001") !=
+		      NULL && strstr(body, "Med vänlig hälsning") == NULL,
+		      "%s", body);
 	free(body);
 	reply = mail("eva@kommun.example", to, "SV: Buller",
 		     "so3@kommun.example", NULL, "De slutar klockan 22.\n");
@@ -4445,6 +4453,19 @@ START_TEST(test_answer_signed_once)
 	body = newest_body("anna@example.se");
 	ck_assert_msg(strstr(body, "De slutar klockan 22.\n\nMed vänlig "
 			     "hälsning\n") != NULL, "%s", body);
+	free(body);
+	/* nor the frame of a resolved case, with a whole signature */
+	reply = mail("eva@kommun.example", to, "SV: Buller",
+		     "so4@kommun.example", NULL,
+		     "#klar\nByggfirman har lovat att sluta klockan 22.\n\n"
+		     "Vänliga hälsningar\nEva Ek\nHandläggare, "
+		     "Samhällsbyggnad\nExempels kommun\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(strstr(body, "Exempels kommun\n\nVi har nu behandlat") !=
+		      NULL && strstr(body, "Med vänlig hälsning") == NULL,
+		      "%s", body);
 	free(body);
 	free(to);
 }

@@ -421,6 +421,12 @@ static const struct {
 	{ "Vi lagar lampan.\nMVH /Eva", true },
 	{ "Vi lagar lampan.\n\nVÄNLIGA HÄLSNINGAR,\nEva", true },
 	{ "We will fix it.\n\nKind regards,\nEva Ek", true },
+	/* a whole signature: name, title, office, telephone */
+	{ "Vi lagar lampan.\n\nVänliga hälsningar\nEva Ek\nHandläggare, "
+	  "Samhällsbyggnad\nSundby kommun\n", true },
+	{ "Vi lagar lampan.\n\nMed vänlig hälsning\nLars Lind\n"
+	  "Gatubelysning, Sundby kommun\nTel 0123-45 67 89\n"
+	  "lars.lind@sundby.se\n", true },
 	{ "Vi lagar lampan i veckan.", false },
 	{ "", false },
 	{ "Hälsningarna från grannarna har vi fått.", false },

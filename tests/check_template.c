@@ -229,6 +229,7 @@ START_TEST(test_shipped_no_subject)
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "commands.help", "  #ta\n" },
 		{ "case.history", "" }, { "citizen.language", "" },
+		{ "case.continues", "" },
 	};
 	const struct template_var empty[] = {
 		{ "case.number", "KS-2026-00001" }, { "case.subject", "" },
@@ -239,6 +240,7 @@ START_TEST(test_shipped_no_subject)
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "commands.help", "  #ta\n" },
 		{ "case.history", "" }, { "citizen.language", "" },
+		{ "case.continues", "" },
 	};
 	char *tdir = xasprintf("%s/templates", tu_srcdir());
 
@@ -256,6 +258,7 @@ START_TEST(test_shipped_no_subject)
 					      N_ELEMENTS(v), &s, &b,
 					      &err) == 0, "%s", err);
 		ck_assert_str_eq(s, answers[l]);
+		ck_assert_msg(strstr(b, "\n\n\n") == NULL, "%s", b);
 		free(s);
 		free(b);
 		/* escalated by a timer: no comment, and no heading for one */
