@@ -351,10 +351,15 @@ forward_find(const struct mime_message *m, const struct mime_limits *lim,
 	     struct forward *f)
 {
 	memset(f, 0, sizeof(*f));
-	if (attached_forward(m, lim, f) > 0)
+	/* The header block the case officer's client wrote names the mail
+	   forwarded; an attached mail is that mail only when there is no
+	   such block ("forward as attachment"). Else a mail attached to
+	   the forwarded one (anybody's .eml, claiming to be a citizen's)
+	   would be taken for it. */
+	if (m->text != NULL && inline_forward(m->text, f) > 0)
 		return 1;
 	forward_clear(f);
-	if (m->text != NULL && inline_forward(m->text, f) > 0)
+	if (attached_forward(m, lim, f) > 0)
 		return 1;
 	forward_clear(f);
 	return 0;

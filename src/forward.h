@@ -25,13 +25,15 @@ struct forward {
 /* Whether SUBJECT is a forward's: "VB:", "Fwd:", "FW:", "WG:", "Vb:"... */
 bool forward_subject(const char *subject);
 
-/* The mail M forwards: the first message/rfc822 part (a forward as an
-   attachment), else the header block that mail clients write above a
-   forwarded text ("-----Ursprungligt meddelande-----", Outlook's line
+/* The mail M forwards: the header block that mail clients write above
+   a forwarded text ("-----Ursprungligt meddelande-----", Outlook's line
    of underscores, "---------- Forwarded message ---------", "Begin
    forwarded message:", "Vidarebefordrat brev:"...) with a From/Från
-   line holding an address. 1 with *F filled (forward_clear frees it),
-   0 when M forwards no mail cirm can tell the sender of. */
+   line holding an address; else, when there is no such block, the
+   first message/rfc822 part (a forward as an attachment: with a block,
+   such a part is only a file the forwarded mail carried). 1 with *F
+   filled (forward_clear frees it), 0 when M forwards no mail cirm can
+   tell the sender of. */
 int forward_find(const struct mime_message *m, const struct mime_limits *lim,
 		 struct forward *f);
 void forward_clear(struct forward *f);

@@ -1267,6 +1267,15 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 						      "cirm's own address"));
 				return 0;
 			}
+			/* never a case officer acting: the forwarded text
+			   is nobody's command, and whose it says it is was
+			   checked by no one */
+			if (who.handler) {
+				quarantine(v, xstrdup("a forwarded mail whose "
+						      "sender is a case "
+						      "officer"));
+				return 0;
+			}
 		}
 	}
 	if (v->handler_id == 0 && v->case_id != 0 &&

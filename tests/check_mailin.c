@@ -4161,6 +4161,52 @@ START_TEST(test_handler_forward)
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'mail.forwarded'"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
+
+	/* forwarded inline, the forwarded mail carrying an .eml of its
+	   own that claims to be Bertil's: the mail is the one the block
+	   names, Mallory's, not the file it carried */
+	m = mail("eva@kommun.example", "arende@kommun.example", "VB: Brevet",
+		 "f5@kommun.example",
+		 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		 "boundary=\"b\"\n",
+		 "--b\nContent-Type: text/plain; charset=utf-8\n\n"
+		 "Registrerar detta.\n\n-----Ursprungligt meddelande-----\n"
+		 "Från: Mallory <mallory@evil.example>\nSkickat: den 3 "
+		 "december 2026 10:15\nTill: Eva Ek <eva@kommun.example>\n"
+		 "Ämne: Brevet\n\nSe grannens brev.\n"
+		 "--b\nContent-Type: message/rfc822\n\n"
+		 "From: Bertil <bertil@example.se>\nTo: arende@kommun.example\n"
+		 "Subject: Re: Buller [KS-2026-00002]\nMessage-ID: "
+		 "<b9@example.se>\n\nJag tar tillbaka klagomålet.\n--b--\n");
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM message m JOIN "
+			       "contact_address a ON a.contact_id = "
+			       "m.contact_id WHERE a.address = "
+			       "'bertil@example.se' AND m.body_stripped LIKE "
+			       "'%tillbaka%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN "
+			       "contact_address a ON a.contact_id = "
+			       "c.citizen_id WHERE a.address = "
+			       "'mallory@evil.example'"), 1);
+	/* a forwarded mail that says it is a case officer's is nobody's
+	   command and nobody's case */
+	m = mail("eva@kommun.example", "arende@kommun.example", "VB: Lista",
+		 "f6@kommun.example",
+		 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		 "boundary=\"b\"\n",
+		 "--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
+		 "--b\nContent-Type: message/rfc822\n\n"
+		 "From: Eva <eva@kommun.example>\nTo: arende@kommun.example\n"
+		 "Subject: x\nMessage-ID: <e9@kommun.example>\n\n"
+		 "#visa KS-2026-00001\n--b--\n");
+	deliver(m);
+	free(m);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason = "
+			       "'a forwarded mail whose sender is a case "
+			       "officer'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+			       "'case.read'"), 0);
 }
 END_TEST
 
