@@ -1144,9 +1144,21 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 		return;
 	}
 	v->sender = lower(v->msg->from.addr);
-	/* A web form writes for the citizen, who is its Reply-To. */
+	/* A web form writes for the citizen, who is its Reply-To: only
+	   when the mail is the form's, as its receiving server found (the
+	   one rule by which cirm takes another address for the sender's,
+	   so checked as a handler's mail is) */
 	if (form_sender(mi, v->sender) && v->msg->reply_to.addr != NULL &&
 	    strchr(v->msg->reply_to.addr, '@') != NULL) {
+		if (!mailin_auth_ok(v->msg, v->sender)) {
+			quarantine(v, xstrdup("form mail (mail_form_senders) "
+					      "whose sender failed "
+					      "authentication "
+					      "(Authentication-Results): its "
+					      "Reply-To is not taken for the "
+					      "citizen"));
+			return;
+		}
 		free(v->sender);
 		v->sender = lower(v->msg->reply_to.addr);
 		v->by_form = true;

@@ -451,7 +451,10 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"write on a citizen's behalf, such as the municipality's web "
 		"forms: addresses or @domains, separated by spaces. Their mail's "
 		"Reply-To is the citizen, who gets the acknowledgement and the "
-		"answers; none for no such senders." },
+		"answers; none for no such senders. A mail from one of them "
+		"whose receiving server reports that it failed authentication "
+		"(Authentication-Results, as for handlers) goes to the "
+		"quarantine." },
 	[CFG_MAILDIR_POLL_INTERVAL] = { "maildir_poll_interval", SETTING_INT,
 		"2", 1, 3600, NULL, NULL, "s", "How often the Maildir gateway "
 		"looks in maildir_dir/inbox/new." },

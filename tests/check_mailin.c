@@ -1039,6 +1039,29 @@ START_TEST(test_form_senders)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'kontor@example.se'"), 0);
 	free(o);
+	/* "from the form" that its receiving server found forged: not
+	   the Reply-To's mail, set aside */
+	o = mail("noreply@form.example", "arende@kommun.example",
+		 "Synpunkt", "f5@form.example",
+		 "Authentication-Results: mx.kommun.example; spf=fail "
+		 "smtp.mailfrom=form.example; dmarc=fail (p=none) "
+		 "header.from=form.example\nReply-To: anna@example.org\n",
+		 "Jag tar tillbaka allt.");
+	deliver(o);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'form mail%failed authentication%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	free(o);
+	/* and one it found genuine is the form's as before */
+	o = mail("noreply@form.example", "arende@kommun.example",
+		 "Synpunkt", "f6@form.example",
+		 "Authentication-Results: mx.kommun.example; dkim=pass "
+		 "header.d=form.example; dmarc=pass header.from=form.example\n"
+		 "Reply-To: per@example.org\n", "Bra park.");
+	deliver(o);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'per@example.org'"), 1);
+	free(o);
 	free(h);
 	free(b);
 	free(a);
