@@ -6,8 +6,10 @@
    after a crash replaces its own copy in new/ instead of adding one;
    that lets the sink write a whole batch and then record it in one
    transaction, where the SMTP gateway takes one message at a time.
-   Files are not fsynced: the sink is for trying cirm out and for tests,
-   and a power cut at worst loses a copy the database says was written. */
+   A copy an earlier run wrote and a mail client has moved to cur/
+   since is not written again. Files are not fsynced: the sink is for
+   trying cirm out and for tests, and a power cut at worst loses a copy
+   the database says was written. */
 #include "config.h"
 
 #include "gateway.h"
@@ -15,12 +17,14 @@
 #include "log.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static int
@@ -55,10 +59,34 @@ unix_lines(const char *data, size_t len, size_t *len_r)
 	return out;
 }
 
-/* The sink's state: where it writes. */
+/* The sink's state: where it writes, and since when. */
 struct sink {
 	char *root;
+	int64_t started;
 };
+
+/* Whether DIR/cur holds NAME already (as NAME or NAME:2,FLAGS): a mail
+   client has read, and moved, a copy that an earlier run wrote before
+   it could record it. Asked only of rows made before this run began,
+   which no run but an earlier one can have written. */
+static bool
+read_already(const char *dir, const char *name)
+{
+	char *cur = xasprintf("%s/cur", dir);
+	DIR *d = opendir(cur);
+	size_t n = strlen(name);
+	struct dirent *e;
+	bool found = false;
+
+	free(cur);
+	if (d == NULL)
+		return false;
+	while (!found && (e = readdir(d)) != NULL)
+		found = strncmp(e->d_name, name, n) == 0 &&
+			(e->d_name[n] == '\0' || e->d_name[n] == ':');
+	closedir(d);
+	return found;
+}
 
 /* Makes DIR, a recipient's Maildir (and the root above it when it is
    missing). Called when writing into it failed for want of it, so that
@@ -95,14 +123,22 @@ static int
 deliver(struct sink *sk, const struct outbound_msg *m, char **error_r)
 {
 	char *dir = xasprintf("%s/%s", sk->root, m->recipient), *tmp, *dst;
+	char *name = xasprintf("%lld.R%lld.cirm", (long long)m->created_at,
+			       (long long)m->id);
 	char *data;
 	size_t len;
 	int fd, r = -1;
 
-	tmp = xasprintf("%s/tmp/%lld.R%lld.cirm", dir, (long long)m->created_at,
-			(long long)m->id);
-	dst = xasprintf("%s/new/%lld.R%lld.cirm", dir, (long long)m->created_at,
-			(long long)m->id);
+	/* written by a run that died before it recorded the batch, and
+	   read since: a second copy would show twice */
+	if (m->created_at <= sk->started && read_already(dir, name)) {
+		free(name);
+		free(dir);
+		return 0;
+	}
+	tmp = xasprintf("%s/tmp/%s", dir, name);
+	dst = xasprintf("%s/new/%s", dir, name);
+	free(name);
 	data = unix_lines(m->data, m->len, &len);
 	fd = open_tmp(tmp);
 	if (fd < 0 && errno == ENOENT) {
@@ -216,6 +252,7 @@ run(struct gateway_ctx *ctx)
 	struct sink sk = {
 		.root = xasprintf("%s/outbound",
 				  cfg_str(ctx->cfg, CFG_MAILDIR_DIR)),
+		.started = cirm_now(),
 	};
 	char *err = NULL;
 	int r;
