@@ -1896,6 +1896,7 @@ handler_reply(struct mailin *mi, struct store *store,
 
 struct listing {
 	struct strlist l;
+	struct strlist numbers;	/* the cases listed, "KS-..., KS-..." */
 	bool en;	/* in English, else Swedish */
 	struct mailin *mi;
 	struct store *store;
@@ -1924,6 +1925,8 @@ list_line(const struct store_case_line *c, void *ctx)
 	strlist_addf(&s->l, "  %-15s %s%*s %s\n", c->number, state,
 		     width < 14 ? (int)(14 - width) : 0, "",
 		     c->subject != NULL ? c->subject : "");
+	strlist_addf(&s->numbers, "%s%s", s->numbers.n > 0 ? ", " : "",
+		     c->number);
 	return 0;
 }
 
@@ -2093,33 +2096,12 @@ log_read(struct store *store, const struct mailin_verdict *v,
 	return r;
 }
 
-/* The case numbers of the listing's lines from BEFORE on ("  KS-...
-   state subject"), for the read log. */
-static char *
-listed_numbers(const struct listing *s, size_t before)
-{
-	struct strlist nums = { 0 };
-	char *out;
-
-	for (size_t i = before; i < s->l.n; i++) {
-		const char *p = s->l.v[i] + strspn(s->l.v[i], " ");
-		size_t n = strcspn(p, " \n");
-
-		if (n > 0 && n < STORE_CASE_NUMBER_MAX)
-			strlist_addf(&nums, "%s%.*s", nums.n > 0 ? ", " : "",
-				     (int)n, p);
-	}
-	out = strlist_join(&nums);
-	strlist_clear(&nums);
-	return out;
-}
-
 static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
 {
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
-	struct listing s = { { 0 }, en, mi, store };
+	struct listing s = { { 0 }, { 0 }, en, mi, store };
 	struct roles roles = { { 0 }, false };
 	/* the one case #visa showed, which a reply may then act on */
 	struct mailin_verdict shown = *v;
@@ -2197,13 +2179,14 @@ handler_commands(struct mailin *mi, struct store *store,
 			free(number);
 		} else if (word_is(c->word, search_words)) {
 			ret = role_workflows(mi, store, v, &roles, error_r);
+			strlist_clear(&s.numbers);
 			if (ret == 0)
 				ret = store_search_cases(
 					store, c->arg, 50,
 					mi->case_access_all ? 0 : v->handler_id,
 					&roles.ids, list_line, &s, error_r);
-			if (ret == 0 && s.l.n > before) {
-				char *nums = listed_numbers(&s, before),
+			if (ret == 0 && s.numbers.n > 0) {
+				char *nums = strlist_join(&s.numbers),
 				     *detail = xasprintf("by mail: %s",
 							 nums);
 
@@ -2257,9 +2240,11 @@ handler_commands(struct mailin *mi, struct store *store,
 		ret = act_on_shown(mi, store, &shown, en, &s.l, error_r);
 	if (ret < 0) {
 		strlist_clear(&s.l);
+		strlist_clear(&s.numbers);
 		return -1;
 	}
 	body = strlist_join(&s.l);
+	strlist_clear(&s.numbers);
 	subject = xstrdup(en ? "Your commands" : "Dina kommandon");
 	/* signed for the case #visa showed, if one may act on it */
 	ret = mail_handler(mi, store, shown.case_id != 0 ? &shown : v,
