@@ -801,7 +801,6 @@ render_for_channel(struct flow *fl, const char *template_id,
 	const char *lang = citizen_language(fl);
 	const char *reads = lang != NULL ? lang : fl->cf->set.language;
 	char *name;
-	bool refers;
 	int ret;
 
 	fl->lang = reads;
@@ -816,22 +815,14 @@ render_for_channel(struct flow *fl, const char *template_id,
 			name = xstrdup(template_id);
 		}
 	}
-	refers = fl->continues == NULL && fl->mentions == NULL &&
-		 shows(fl, reads, name, "case.continues");
-	if (refers && case_refers(fl, error_r) < 0) {
-		fl->lang = NULL;
-		free(name);
-		return -1;
-	}
-	if (refers) {
-		free(fl->mentions);
-		fl->mentions = NULL;
-	}
-	ret = render(fl, name, subject_r, body_r, error_r);
-	if (refers) {
-		free(fl->continues);
-		fl->continues = NULL;
-	}
+	ret = shows(fl, reads, name, "case.continues") ?
+		case_refers(fl, error_r) : 0;
+	free(fl->mentions);	/* another's case: not the citizen's to read */
+	fl->mentions = NULL;
+	if (ret == 0)
+		ret = render(fl, name, subject_r, body_r, error_r);
+	free(fl->continues);
+	fl->continues = NULL;
 	fl->lang = NULL;
 	free(name);
 	if (ret == 0 && strcmp(fl->c.channel, "sms") == 0) {

@@ -1611,6 +1611,13 @@ route_number(const char *number, size_t len, const char *country,
 	return e164_normalise(in + 1, country, out, &why);
 }
 
+/* Whether a route's ADDR (ADDR_LEN bytes) is the address TO. */
+static bool
+route_names(const char *to, const char *addr, size_t addr_len)
+{
+	return strlen(to) == addr_len && strncasecmp(to, addr, addr_len) == 0;
+}
+
 static void
 match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 	    size_t wf_len)
@@ -1651,16 +1658,13 @@ match_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 		char *plus = to != NULL ? strchr(to, '+') : NULL;
 		char *at = to != NULL ? strrchr(to, '@') : NULL;
 
-		if (to != NULL && strlen(to) == addr_len &&
-		    strncasecmp(to, addr, addr_len) == 0)
+		if (to != NULL && route_names(to, addr, addr_len)) {
 			r->found = xstrndup(wf, wf_len);
-		/* else by its base address: felanmalan+x@ is felanmalan@
-		   (as a signed Reply-To is arende+...@) */
-		if (r->found == NULL && plus != NULL && at != NULL &&
-		    plus < at) {
+		} else if (plus != NULL && at != NULL && plus < at) {
+			/* by its base address: felanmalan+x@ is felanmalan@
+			   (as a signed Reply-To is arende+...@) */
 			memmove(plus, at, strlen(at) + 1);
-			if (strlen(to) == addr_len &&
-			    strncasecmp(to, addr, addr_len) == 0)
+			if (route_names(to, addr, addr_len))
 				r->found = xstrndup(wf, wf_len);
 		}
 		free(to);
