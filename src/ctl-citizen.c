@@ -31,6 +31,12 @@
 /* Bytes of an attachment's name kept in its copy's file name. */
 #define FILE_NAME_MAX 100
 
+/* An outbox row without a case, as the extract prints it. */
+struct sent {
+	int64_t id, created_at;
+	char *channel, *recipient, *status, *subject, *body;
+};
+
 struct extract {
 	struct store *store;
 	const char *spool;	/* the instance's attachment files */
@@ -39,9 +45,9 @@ struct extract {
 	const char *number;	/* the case being printed */
 	struct strlist copied;	/* the copies' names */
 	/* their addresses and numbers (as the outbox has them), and the
-	   outbox rows without a case sent to one of them */
+	   outbox rows without a case sent to one of them, each once */
 	struct strlist recipients;
-	int64_t *sent;
+	struct sent *sent;
 	size_t nsent;
 	char *err;
 	bool failed;
@@ -77,18 +83,26 @@ print_address(const struct store_address *a, void *ctx)
 	return out < 0;
 }
 
-/* An outbox row without a case to one of X's recipients: its id once
-   in X->sent. */
+/* An outbox row without a case to one of X's recipients, into
+   X->sent once. */
 static int
 note_sent(const struct store_outbox_caseless *r, void *ctx)
 {
 	struct extract *x = ctx;
+	struct sent *c;
 
 	for (size_t i = 0; i < x->nsent; i++)
-		if (x->sent[i] == r->id)
+		if (x->sent[i].id == r->id)
 			return 0;
 	x->sent = xrealloc(x->sent, (x->nsent + 1) * sizeof(*x->sent));
-	x->sent[x->nsent++] = r->id;
+	c = &x->sent[x->nsent++];
+	c->id = r->id;
+	c->created_at = r->created_at;
+	c->channel = xstrdup(r->channel);
+	c->recipient = xstrdup(r->recipient);
+	c->status = xstrdup(r->status);
+	c->subject = r->subject != NULL ? xstrdup(r->subject) : NULL;
+	c->body = xstrdup(r->body);
 	return 0;
 }
 
@@ -115,20 +129,12 @@ add_contact_address(const struct store_address *a, void *ctx)
 	return x->failed;
 }
 
-/* Prints R, an outbox row without a case, unless it was printed
-   already (its id in X->sent is then 0). */
-static int
-print_sent(const struct store_outbox_caseless *r, void *ctx)
+/* Prints R, an outbox row without a case. */
+static void
+print_sent(const struct sent *r)
 {
-	struct extract *x = ctx;
 	char t[32];
-	size_t i;
 
-	for (i = 0; i < x->nsent && x->sent[i] != r->id; i++)
-		;
-	if (i == x->nsent)
-		return 0;
-	x->sent[i] = 0;
 	printf("\n  %s  ", ctl_time(r->created_at, t));
 	ctl_print_cell(stdout, r->channel, 7);
 	/* TRANSLATORS: an outbox row's status in the register extract:
@@ -144,7 +150,6 @@ print_sent(const struct store_outbox_caseless *r, void *ctx)
 		fputc('\n', stdout);
 	}
 	ctl_print_lines(r->body, "    | ", 0);
-	return 0;
 }
 
 /* A number that asked for no SMS and is no contact's: what cirm keeps
@@ -564,7 +569,7 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 		for (size_t k = sent_before; k < x.nsent; k++)
 			strlist_addf(&objects, "%soutbox %lld",
 				     objects.n > 0 ? ", " : "",
-				     (long long)x.sent[k]);
+				     (long long)x.sent[k].id);
 		if (rc == 0 && held.n == before && x.nsent == sent_before &&
 		    out == 0) {
 			x.err = xasprintf(_("cirm holds nothing about '%s'"),
@@ -609,10 +614,8 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	if (x.nsent > 0)
 		printf("\n%s\n", _("Sent to them in no case (such as the "
 				     "confirmation of an SMS opt-out):"));
-	for (size_t k = 0; k < x.recipients.n && x.nsent > 0; k++)
-		if (store_outbox_caseless_to(store, x.recipients.v[k],
-					     print_sent, &x, &x.err) < 0)
-			goto out;
+	for (size_t k = 0; k < x.nsent; k++)
+		print_sent(&x.sent[k]);
 	if (held.n > 0) {
 		printf("\n%s\n", _("Mail and SMS set aside in the quarantine "
 				     "(in no case):"));
@@ -645,6 +648,13 @@ out:
 	for (size_t k = 0; k < nouts; k++)
 		free(outs[k].word);
 	free(outs);
+	for (size_t k = 0; k < x.nsent; k++) {
+		free(x.sent[k].channel);
+		free(x.sent[k].recipient);
+		free(x.sent[k].status);
+		free(x.sent[k].subject);
+		free(x.sent[k].body);
+	}
 	free(x.sent);
 	strlist_clear(&objects);
 	strlist_clear(&x.copied);
