@@ -24,7 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 static int
@@ -59,33 +58,53 @@ unix_lines(const char *data, size_t len, size_t *len_r)
 	return out;
 }
 
-/* The sink's state: where it writes, and since when. */
+/* The sink's state: where it writes, and since when; the names in the
+   cur/ of Maildir CUR_OF (without their ":2,FLAGS"), sorted, read once
+   a batch. */
 struct sink {
 	char *root;
 	int64_t started;
+	char *cur_of;
+	struct strlist cur;
 };
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* Whether DIR/cur holds NAME already (as NAME or NAME:2,FLAGS): a mail
    client has read, and moved, a copy that an earlier run wrote before
    it could record it. Asked only of rows made before this run began,
-   which no run but an earlier one can have written. */
+   which no run but an earlier one can have written; a recipient's
+   rows come together, so cur/ is read once for them. */
 static bool
-read_already(const char *dir, const char *name)
+read_already(struct sink *sk, const char *dir, const char *name)
 {
-	char *cur = xasprintf("%s/cur", dir);
-	DIR *d = opendir(cur);
-	size_t n = strlen(name);
-	struct dirent *e;
-	bool found = false;
+	if (sk->cur_of == NULL || strcmp(sk->cur_of, dir) != 0) {
+		char *cur = xasprintf("%s/cur", dir);
+		DIR *d = opendir(cur);
+		struct dirent *e;
 
-	free(cur);
-	if (d == NULL)
-		return false;
-	while (!found && (e = readdir(d)) != NULL)
-		found = strncmp(e->d_name, name, n) == 0 &&
-			(e->d_name[n] == '\0' || e->d_name[n] == ':');
-	closedir(d);
-	return found;
+		free(cur);
+		free(sk->cur_of);
+		sk->cur_of = xstrdup(dir);
+		strlist_clear(&sk->cur);
+		while (d != NULL && (e = readdir(d)) != NULL)
+			if (e->d_name[0] != '.')
+				strlist_add(&sk->cur, e->d_name);
+		if (d != NULL)
+			closedir(d);
+		for (size_t i = 0; i < sk->cur.n; i++)
+			sk->cur.v[i][strcspn(sk->cur.v[i], ":")] = '\0';
+		if (sk->cur.n > 1)
+			qsort(sk->cur.v, sk->cur.n, sizeof(*sk->cur.v),
+			      cmp_name);
+	}
+	return sk->cur.n > 0 &&
+	       bsearch(&name, sk->cur.v, sk->cur.n, sizeof(*sk->cur.v),
+		       cmp_name) != NULL;
 }
 
 /* Makes DIR, a recipient's Maildir (and the root above it when it is
@@ -131,7 +150,7 @@ deliver(struct sink *sk, const struct outbound_msg *m, char **error_r)
 
 	/* written by a run that died before it recorded the batch, and
 	   read since: a second copy would show twice */
-	if (m->created_at <= sk->started && read_already(dir, name)) {
+	if (m->created_at <= sk->started && read_already(sk, dir, name)) {
 		free(name);
 		free(dir);
 		return 0;
@@ -200,6 +219,8 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	struct sink *sk = arg;
 	int written = 0, ret = 0;
 
+	free(sk->cur_of);	/* read again: a reader may have moved some */
+	sk->cur_of = NULL;
 	for (size_t i = 0; i < b->n; i++) {
 		struct outbound_msg *m = &b->v[i];
 
@@ -266,6 +287,8 @@ run(struct gateway_ctx *ctx)
 	log_info("sink: writing mail into %s/<recipient>", sk.root);
 	r = outbound_run(ctx, send_batch, &sk);
 	free(sk.root);
+	free(sk.cur_of);
+	strlist_clear(&sk.cur);
 	return r;
 }
 
