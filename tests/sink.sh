@@ -161,24 +161,31 @@ problems=$(rows | python3 "$T/inspect.py" "$OUT" 1 2>&1)
 check "restart: every file the row's mail" [ -z "$problems" ]
 [ -z "$problems" ] || printf '%s\n' "$problems" | head -5 | sed 's/^/# /'
 
+# locked_sink PREFIX CHECK: 30 rows to send, each with a Message-ID;
+# another holds the write lock (CHECK says so); the sink is started
+# (gwpid) with batches of 10 and has written what it could.
+locked_sink() {
+	sql "DELETE FROM outbox"
+	rm -rf "$OUT"
+	queue 30 "$1"
+	sql "UPDATE outbox SET rfc_message_id = '$1.' || id || '@kommun.example'
+	  WHERE rfc_message_id IS NULL"
+	sed 's/^smtp_batch = .*/smtp_batch = 10/' "$I/cirm.conf" >"$I/busy.conf"
+	check "$2" hold_write_lock "$DB"
+	"$CIRM_GATEWAY" -c "$I/busy.conf" --once sink 2>"$T/$1.log" &
+	gwpid=$!
+	i=0
+	while [ "$(files)" -lt 30 ] && [ $i -lt 50 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # --- the write lock busy ------------------------------------------------
 # While another holds the write lock (the engine, in a batch), the sink
 # does not wait for it to record a batch: it writes the next ones, and
 # records them all once the lock is free.
-sql "DELETE FROM outbox"
-rm -rf "$OUT"
-queue 30 busy
-sql "UPDATE outbox SET rfc_message_id = 'busy.' || id || '@kommun.example'
-  WHERE rfc_message_id IS NULL"
-sed 's/^smtp_batch = .*/smtp_batch = 10/' "$I/cirm.conf" >"$I/busy.conf"
-check "write lock busy: another holds it" hold_write_lock "$DB"
-"$CIRM_GATEWAY" -c "$I/busy.conf" --once sink 2>"$T/busy.log" &
-gwpid=$!
-i=0
-while [ "$(files)" -lt 30 ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+locked_sink busy "write lock busy: another holds it"
 check "write lock busy: the sink goes on writing all three batches" \
 	[ "$(files)" -eq 30 ]
 check "... recording none of them meanwhile" \
@@ -195,19 +202,7 @@ check "... each written once" [ "$(files)" -eq 30 ]
 # A batch written and not recorded is written again by the next run; a
 # copy a mail client has moved to cur/ since (read) is not written
 # again, or the reader would see the mail twice.
-sql "DELETE FROM outbox"
-rm -rf "$OUT"
-queue 30 read
-sql "UPDATE outbox SET rfc_message_id = 'read.' || id || '@kommun.example'
-  WHERE rfc_message_id IS NULL"
-check "killed unrecorded: another holds the write lock" hold_write_lock "$DB"
-"$CIRM_GATEWAY" -c "$I/busy.conf" --once sink 2>"$T/read.log" &
-gwpid=$!
-i=0
-while [ "$(files)" -lt 30 ] && [ $i -lt 50 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+locked_sink read "killed unrecorded: another holds the write lock"
 kill -9 "$gwpid"
 wait "$gwpid" 2>/dev/null
 gwpid=
