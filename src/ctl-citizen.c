@@ -512,6 +512,7 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	struct waiting held = { 0 };
 	struct optout *outs = NULL;
 	size_t nouts = 0;
+	struct strlist named = { 0 };	/* each address or number once */
 	char t[32], *object = NULL;
 
 	for (int i = 0; i < n; i++) {
@@ -524,6 +525,13 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 
 		if (qmatch_init(cfg, who[i], &m, &x.err) < 0)
 			goto out;
+		/* the same person written twice (070-..., +4670...) is
+		   looked up once: the second time all is seen already */
+		if (strlist_has(&named, m.addr != NULL ? m.addr : m.number)) {
+			qmatch_clear(&m);
+			continue;
+		}
+		strlist_add(&named, m.addr != NULL ? m.addr : m.number);
 		rc = find_contact(store, &m, &id, &x.err);
 		/* mail set aside before any case: theirs too */
 		if (rc >= 0 && quarantined_of(store, &m, &held, &x.err) < 0)
@@ -545,11 +553,6 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 		    (out = store_sms_optout_get(store, m.number, &o.at,
 						&o.word, &x.err)) < 0)
 			rc = -1;
-		if (out > 0) {
-			for (size_t k = 0; k < nouts; k++)
-				if (strcmp(outs[k].number, m.number) == 0)
-					out = 0;
-		}
 		if (out > 0) {
 			memcpy(o.number, m.number, sizeof(o.number));
 			outs = xrealloc(outs, (nouts + 1) * sizeof(*outs));
@@ -659,6 +662,7 @@ out:
 	strlist_clear(&objects);
 	strlist_clear(&x.copied);
 	strlist_clear(&x.recipients);
+	strlist_clear(&named);
 	return ret;
 }
 

@@ -140,6 +140,10 @@ check_all "a number known only from its STOP: the opt-out and its confirmation" 
 EOF
 check "... audited by what was read, not by the number" \
 	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'citizen.extract' AND object LIKE 'sms_optout, outbox %' AND object NOT LIKE '%4670%'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" citizen extract "070-111 22 33" +46701112233
+check_all "... named twice, in two forms: one extract, not \"nothing\"" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ "$(printf '%s\n' "$out" | grep -c '^  +46701112233  STOP')" -eq 1 ]
+EOF
 sql "DELETE FROM outbox WHERE recipient = '+46701112233'"
 sql "DELETE FROM sms_optout WHERE number = '+46701112233'"
 run "$CIRMCTL" -c "$C" citizen extract "070-111 22 33"
