@@ -101,24 +101,68 @@ record(struct supervisor *sv, const struct child *c)
 	free(value);
 }
 
+/* The environment for a gateway: ours with CIRMD_PID, our pid, which
+   the gateway wakes with SIGUSR1 (gateway_notify()). Free with
+   free_environ(). */
+static char **
+gateway_environ(void)
+{
+	size_t n = 0, k = 0;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	env = xcalloc(n + 2, sizeof(*env));
+	for (size_t i = 0; i < n; i++)
+		if (strncmp(environ[i], "CIRMD_PID=", 10) != 0)
+			env[k++] = environ[i];
+	env[k] = xasprintf("CIRMD_PID=%ld", (long)getpid());
+	return env;
+}
+
+static void
+free_environ(char **env)
+{
+	size_t k = 0;
+
+	while (env[k + 1] != NULL)
+		k++;
+	free(env[k]);	/* the one made, after those of environ */
+	free(env);
+}
+
 static void
 start(struct supervisor *sv, struct child *c, int64_t now)
 {
-	pid_t pid = fork();
+	/* All the child needs is made before fork(). cirmd's threads
+	   (the engine's read-ahead, housekeeping, checkpoints) may hold
+	   a lock of the allocator's when we fork; the child, a copy of
+	   this thread alone, would wait for it for ever, a gateway that
+	   runs and does nothing. Between fork() and exec only calls
+	   that are async-signal-safe, as POSIX asks of a threaded
+	   program. */
+	char *argv[] = { "cirm-gateway", "-c", sv->config, c->name, NULL };
+	char **env = gateway_environ();
+	char *failed = xasprintf("cirmd: gateway %s: cannot run %s: ",
+				 c->name, sv->program);
+	pid_t parent = getpid(), pid = fork();
 
 	if (pid < 0) {
 		log_warnx("gateway %s: fork: %s", c->name, strerror(errno));
 		c->restart_at = now + c->backoff;
+		free_environ(env);
+		free(failed);
 		return;
 	}
 	if (pid == 0) {
+		struct sigaction ign = { .sa_handler = SIG_IGN };
 		sigset_t all;
-		char ppid[24];
+		const char *why;
 
 		/* a gateway never outlives its cirmd, even one killed with
 		   SIGKILL: a restarted cirmd starts its own */
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
-		if (getppid() == 1)
+		if (getppid() != parent)
 			_exit(0);
 		/* cirmd blocks the signals it waits for; its children must
 		   get them */
@@ -128,14 +172,19 @@ start(struct supervisor *sv, struct child *c, int64_t now)
 		   handler must not end it: ignored until then (an ignored
 		   signal stays ignored across exec). The gateway wakes us
 		   in turn, when it knows we are its parent. */
-		signal(SIGUSR1, SIG_IGN);
-		snprintf(ppid, sizeof(ppid), "%ld", (long)getppid());
-		setenv("CIRMD_PID", ppid, 1);
-		execl(sv->program, "cirm-gateway", "-c", sv->config, c->name,
-		      (char *)NULL);
-		fprintf(stderr, "cirmd: %s: %s\n", sv->program, strerror(errno));
+		sigaction(SIGUSR1, &ign, NULL);
+		execve(sv->program, argv, env);
+		/* strerror() may translate, and so allocate: the text
+		   as it is, in English like the log */
+		why = strerrordesc_np(errno);
+		(void)!write(STDERR_FILENO, failed, strlen(failed));
+		(void)!write(STDERR_FILENO, why != NULL ? why : "?",
+			     why != NULL ? strlen(why) : 1);
+		(void)!write(STDERR_FILENO, "\n", 1);
 		_exit(127);
 	}
+	free_environ(env);
+	free(failed);
 	c->pid = pid;
 	c->started_at = now;
 	c->restart_at = 0;

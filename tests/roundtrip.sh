@@ -70,7 +70,7 @@ EOS
 
 "$CIRMD" -c "$C" >"$T/d.out" 2>"$T/d.log" &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null' EXIT
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$T"' EXIT
 
 cat >"$IN/new/citizen.eml" <<'EOM'
 From: Anna Andersson <anna@example.se>
