@@ -112,6 +112,23 @@ check "calendar=none: a wall-clock week" contains "$out" \
 	"timer autostangning armed: P7D (wall clock), due 2027-01-06 15:00"
 check "felanmalan closes" contains "$out" "final: avslutad (closed)"
 
+# ... in English too; a word inside another ("policy") is not one.
+category() {
+	"$CIRMCTL" workflow simulate "$W/felanmalan.xml" \
+		--start 2026-12-01T10:00 --text "$1" |
+		sed -n 's/^ *set category //p'
+}
+check "felanmalan: an English street light is belysning" \
+	[ "$(category "Hello, the street light on Storgatan 5 is out")" = belysning ]
+check "... a pothole vag" \
+	[ "$(category "There is a deep pothole in the cycle lane")" = vag ]
+check "... an icy pavement vag" [ "$(category "Icy sidewalk, no gritting")" = vag ]
+check "... and a question on policy ovrigt" \
+	[ "$(category "A question on your privacy policy")" = ovrigt ]
+run "$CIRMCTL" workflow simulate "$W/felanmalan.xml" --start 2026-12-01T10:00 \
+	--text "Urgent: a dangerous hole by the school"
+check "... and \"urgent\" is urgent" contains "$out" "set priority urgent"
+
 # Errors.
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "#ta, #flyga"
 check "unknown command word: exit 1, before the run" \
