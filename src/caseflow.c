@@ -683,19 +683,26 @@ new_message_id(const struct flow *fl, const char *what)
    acknowledgement answered, so that clients show the answer in the
    acknowledgement's thread. NULL on a database error (*error_r set). */
 static char *
-citizen_headers(const struct flow *fl, char **error_r)
+citizen_headers(const struct flow *fl, const char *to, char **error_r)
 {
 	const struct caseflow_settings *set = &fl->cf->set;
 	char *reply_to = NULL, *out, *last = NULL, *first = NULL;
-	char *thread = NULL;
+	char *thread = NULL, *name = NULL, *to_line;
 	const char *threads = fl->in->thread_headers;
+
+	/* To: with the citizen's name, as they gave it (mailout_compose) */
+	if (store_contact_name(fl->store, fl->c.citizen_id, &name,
+			       error_r) < 0)
+		return NULL;
 
 	if (threads == NULL) {
 		int rc = store_case_citizen_thread(fl->store, fl->c.id, &first,
 						   &last, error_r);
 
-		if (rc < 0)
+		if (rc < 0) {
+			free(name);
 			return NULL;
+		}
 		if (rc > 0 && strcmp(first, last) != 0)
 			threads = thread = xasprintf("In-Reply-To: <%s>\n"
 						     "References: <%s> <%s>\n",
@@ -713,9 +720,12 @@ citizen_headers(const struct flow *fl, char **error_r)
 					 0);
 	/* A handler's answer is a person's: help desks and filters set
 	   aside mail marked automatic, and it must reach the citizen. */
-	out = xasprintf("From: %s <%s>\n%s%s%s%s%s%s%s",
+	to_line = name != NULL && *name != '\0' ?
+		  xasprintf("To: %s <%s>\n", name, to) : xstrdup("");
+	out = xasprintf("From: %s <%s>\n%s%s%s%s%s%s%s%s",
 			set->municipality, set->address != NULL ? set->address :
-			"cirm@cirm.invalid", reply_to != NULL ? "Reply-To: " : "",
+			"cirm@cirm.invalid", to_line,
+			reply_to != NULL ? "Reply-To: " : "",
 			reply_to != NULL ? reply_to : "",
 			reply_to != NULL ? "\n" : "",
 			fl->in->written_by_handler ? "" : "Auto-Submitted: ",
@@ -726,6 +736,8 @@ citizen_headers(const struct flow *fl, char **error_r)
 			threads != NULL ? threads : "");
 	free(reply_to);
 	free(thread);
+	free(name);
+	free(to_line);
 	return out;
 }
 
@@ -915,7 +927,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 		if (carries <= 0)
 			shown.attachments_of = 0;
 	}
-	if (rc > 0 && !sms && (headers = citizen_headers(fl, error_r)) == NULL)
+	if (rc > 0 && !sms && (headers = citizen_headers(fl, to, error_r)) == NULL)
 		rc = -1;
 	if (rc > 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,

@@ -693,28 +693,77 @@ add_row_headers(struct buf *b, const char *headers, int *from_r,
 	return 0;
 }
 
-char *
-mailout_from_address(const char *headers)
+/* The mailbox of the row's first FIELD line: 0 with *NAME_R (NULL when
+   none) and *ADDR_R, or -1 when there is none usable. */
+static int
+row_mailbox(const char *headers, const char *field, char **name_r,
+	    char **addr_r)
 {
+	size_t flen = strlen(field);
 	const char *p = headers;
 
+	*name_r = *addr_r = NULL;
 	while (p != NULL && *p != '\0') {
 		size_t len = strcspn(p, "\n");
 
-		if (len > 5 && strncasecmp(p, "From:", 5) == 0) {
-			char *line = xstrndup(p + 5, len - 5), *v = sanitize(line);
-			char *name, *addr;
+		if (len > flen && strncasecmp(p, field, flen) == 0 &&
+		    p[flen] == ':') {
+			char *line = xstrndup(p + flen + 1, len - flen - 1);
+			char *v = sanitize(line);
+			int r = split_mailbox(v, name_r, addr_r);
 
 			free(line);
-			if (split_mailbox(v, &name, &addr) < 0)
-				addr = NULL;
-			free(name);
 			free(v);
-			return addr;
+			if (r < 0) {
+				free(*name_r);
+				free(*addr_r);
+				*name_r = *addr_r = NULL;
+			}
+			return r;
 		}
 		p += len + (p[len] == '\n');
 	}
-	return NULL;
+	return -1;
+}
+
+char *
+mailout_from_address(const char *headers)
+{
+	char *name, *addr;
+
+	if (row_mailbox(headers, "From", &name, &addr) < 0)
+		return NULL;
+	free(name);
+	return addr;
+}
+
+/* To: the recipient, with the name the row's To line gives it when
+   that line names the same address ("Anna Svensson <anna@...>"): a
+   mail program shows the name, and a bare address reads as a form
+   letter. The row can never send the mail elsewhere. */
+static void
+add_to(struct buf *b, const struct mailout *m)
+{
+	char *name = NULL, *addr = NULL;
+	struct folder f;
+
+	if (row_mailbox(m->headers, "To", &name, &addr) < 0 ||
+	    strcasecmp(addr, m->recipient) != 0) {
+		free(name);
+		name = NULL;
+	}
+	free(addr);
+	field_start(&f, b, "To");
+	if (name != NULL && *name != '\0') {
+		add_mailbox(&f, name, m->recipient);
+	} else {
+		char *a = xasprintf("<%s>", m->recipient);
+
+		fold_add(&f, a, strlen(a));
+		free(a);
+	}
+	buf_add(b, "\r\n", 2);
+	free(name);
 }
 
 /* --- body ----------------------------------------------------------- */
@@ -1080,9 +1129,7 @@ mailout_compose(const struct mailout *m, char **msg_r, size_t *len_r,
 		*error_r = xstrdup("the message has no From field");
 		return -1;
 	}
-	h = xasprintf("To: <%s>\r\n", m->recipient);
-	buf_adds(&b, h);
-	free(h);
+	add_to(&b, m);
 	h = mailout_header("Subject", m->subject != NULL ? m->subject : "");
 	buf_adds(&b, h);
 	free(h);

@@ -550,6 +550,49 @@ START_TEST(test_addresses)
 }
 END_TEST
 
+/* To: names the recipient as the row's To line does, when that line
+   is for the recipient; a To line can never send the mail elsewhere. */
+START_TEST(test_to_name)
+{
+	static const struct {
+		const char *to_line, *name;
+	} cases[] = {
+		{ "To: Göran Sjöberg <goran.sjoberg@exempel.se>\n",
+		  "Göran Sjöberg" },
+		{ "To: \"Sjöberg, Göran\" <Goran.Sjoberg@exempel.se>\n",
+		  "Sjöberg, Göran" },
+		{ "To: Mallory <mallory@example.org>\n", NULL },
+		{ "To: goran.sjoberg@exempel.se\n", NULL },
+		{ "To: Evil\r\nBcc: x@example.org <goran.sjoberg@exempel.se>\n",
+		  NULL },
+		{ "", NULL },
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *hdrs = xasprintf("%s%s", headers, cases[i].to_line);
+		char *msg;
+		size_t len;
+		struct mime_message *m;
+
+		msg = compose("Svar", hdrs, "x\n", &len);
+		check_lines(msg);
+		ck_assert_msg(strstr(msg, "Bcc") == NULL, "%s", msg);
+		m = parse(msg, len);
+		ck_assert_uint_eq(m->nto, 1);
+		ck_assert_str_eq(m->to[0].addr, "goran.sjoberg@exempel.se");
+		if (cases[i].name != NULL)
+			ck_assert_msg(m->to[0].name != NULL &&
+				      strcmp(m->to[0].name, cases[i].name) == 0,
+				      "%zu: %s", i, msg);
+		else
+			ck_assert_msg(m->to[0].name == NULL, "%zu: %s", i, msg);
+		mime_free(&m);
+		free(msg);
+		free(hdrs);
+	}
+}
+END_TEST
+
 /* A citizen at an IDN domain gets mail at its ASCII form; a local
    part that is not ASCII has none. */
 START_TEST(test_idn)
@@ -708,6 +751,7 @@ main(void)
 	tcase_add_test(tc, test_idn);
 	tcase_add_test(tc, test_qp);
 	tcase_add_test(tc, test_message_id_and_from);
+	tcase_add_test(tc, test_to_name);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }

@@ -87,6 +87,8 @@ EOM
 ack=$(wait_mail "$OUT/anna@example.se" "KS-2026-00001")
 check "the citizen gets an acknowledgement with the case number" [ -n "$ack" ]
 check "... threaded to her mail" [ "$(header "$ack" In-Reply-To)" = "<anna.1@example.se>" ]
+check "... addressed to her by name" \
+	[ "$(header "$ack" To)" = "Anna Andersson <anna@example.se>" ]
 note=$(wait_mail "$OUT/eva@kommun.example" "Storgatan")
 check "the handler is notified, with the citizen's text" [ -n "$note" ]
 reply_to=$(header "$note" Reply-To)
