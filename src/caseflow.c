@@ -582,6 +582,8 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 
 /* --- the host ------------------------------------------------------------- */
 
+#define WHEN_LONG_SIZE 64
+
 static void
 when(int64_t t, char buf[LOCAL_MINUTE_SIZE])
 {
@@ -591,11 +593,43 @@ when(int64_t t, char buf[LOCAL_MINUTE_SIZE])
 		local_minute(t, buf);
 }
 
+/* T written out for running text in LANG, as a letter writes it: "den
+   5 december 2026 kl. 06.23", "5 December 2026 at 06:23"; in another
+   language as when() writes it. */
+static void
+when_long(int64_t t, const char *lang, char buf[WHEN_LONG_SIZE])
+{
+	static const char *const sv[] = {
+		"januari", "februari", "mars", "april", "maj", "juni", "juli",
+		"augusti", "september", "oktober", "november", "december",
+	};
+	static const char *const en[] = {
+		"January", "February", "March", "April", "May", "June", "July",
+		"August", "September", "October", "November", "December",
+	};
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (t == 0 || localtime_r(&tt, &tm) == NULL || tm.tm_mon < 0 ||
+	    tm.tm_mon > 11)
+		when(t, buf);
+	else if (strcmp(lang, "sv") == 0)
+		snprintf(buf, WHEN_LONG_SIZE, "den %d %s %d kl. %02d.%02d",
+			 tm.tm_mday, sv[tm.tm_mon], tm.tm_year + 1900,
+			 tm.tm_hour, tm.tm_min);
+	else if (strcmp(lang, "en") == 0)
+		snprintf(buf, WHEN_LONG_SIZE, "%d %s %d at %02d:%02d",
+			 tm.tm_mday, en[tm.tm_mon], tm.tm_year + 1900,
+			 tm.tm_hour, tm.tm_min);
+	else
+		when(t, buf);
+}
+
 static int
 render(struct flow *fl, const char *template_id, char **subject_r,
        char **body_r, char **error_r)
 {
-	char received[32], due[32];
+	char received[32], due[32], received_long[WHEN_LONG_SIZE];
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
 	const char *text = fl->in->shown_text != NULL ? fl->in->shown_text :
 		fl->in->text != NULL ? fl->in->text : "";
@@ -604,6 +638,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	int ret;
 
 	when(fl->c.received_at, received);
+	when_long(fl->c.received_at, lang, received_long);
 	/* "by Friday", not "by Monday 08:00"; a notice outside a run
 	   (a delivery failure) by the case's workflow too */
 	when(fl->wf != NULL ? due_shown(fl->wf, fl->c.due_at) :
@@ -613,6 +648,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.number", fl->c.number },
 		{ "case.subject", subject },
 		{ "case.received", received },
+		{ "case.received_long", received_long },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
 		  fl->facts.category : "" },

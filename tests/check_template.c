@@ -223,6 +223,7 @@ START_TEST(test_shipped_no_subject)
 	const struct template_var v[] = {
 		{ "case.number", "KS-2026-00001" }, { "case.subject", "" },
 		{ "case.received", "2026-12-01 09:00" },
+		{ "case.received_long", "den 1 december 2026 kl. 09.00" },
 		{ "municipality.name", "Kommunen" }, { "message.text", "Hej" },
 		{ "message.signed", "" },
 		{ "case.state", "ny" }, { "case.category", "" },
@@ -234,6 +235,7 @@ START_TEST(test_shipped_no_subject)
 	const struct template_var empty[] = {
 		{ "case.number", "KS-2026-00001" }, { "case.subject", "" },
 		{ "case.received", "2026-12-01 09:00" },
+		{ "case.received_long", "den 1 december 2026 kl. 09.00" },
 		{ "municipality.name", "Kommunen" }, { "message.text", "" },
 		{ "message.signed", "" },
 		{ "case.state", "ny" }, { "case.category", "" },

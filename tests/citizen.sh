@@ -88,6 +88,9 @@ check "... the language they read" contains "$out" "Language:     en"
 check "... their case" contains "$out" "== $john_case"
 check "... what they wrote" contains "$out" "has been broken for a week."
 check "... what was sent to them" contains "$out" "We have received your message [$john_case]"
+check "... the time it came, written out in English" \
+	sh -c 'printf "%s" "$1" | grep -Eq "We received it on$" &&
+	       printf "%s" "$1" | grep -Eq "^ *\| [0-9]{1,2} [A-Z][a-z]+ 20[0-9]{2} at [0-2][0-9]:[0-5][0-9] and gave it"' - "$out"
 check "... not the notifications to handlers" sh -c '! printf "%s" "$1" | grep -q "Nytt ärende"' - "$out"
 check "a case they joined shows what they wrote there" contains "$out" "I hear the noise too."
 check "... marked as such" contains "$out" "== $anna_case (a party to it: only what they wrote)"

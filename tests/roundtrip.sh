@@ -89,6 +89,13 @@ check "the citizen gets an acknowledgement with the case number" [ -n "$ack" ]
 check "... threaded to her mail" [ "$(header "$ack" In-Reply-To)" = "<anna.1@example.se>" ]
 check "... addressed to her by name" \
 	[ "$(header "$ack" To)" = "Anna Andersson <anna@example.se>" ]
+python3 -c 'import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+sys.stdout.write(m.get_payload(decode=True).decode("utf-8"))' "$ack" \
+	>"$T/ack.txt" 2>&1
+check "... saying when it came as a letter does" grep -Eq \
+	"^den [0-9]{1,2} (januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|november|december) 20[0-9]{2} kl\. [0-2][0-9]\.[0-5][0-9] och gav det" \
+	"$T/ack.txt"
 note=$(wait_mail "$OUT/eva@kommun.example" "Storgatan")
 check "the handler is notified, with the citizen's text" [ -n "$note" ]
 reply_to=$(header "$note" Reply-To)
