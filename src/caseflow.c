@@ -880,6 +880,34 @@ render_for_channel(struct flow *fl, const char *template_id,
 	return ret;
 }
 
+/* The SMS segments BODY costs (*UCS2_R: in the dearer alphabet), or
+   more than any limit for text no SMS can carry (a NUL, bad UTF-8). */
+static int
+sms_segments(const char *body, bool *ucs2_r)
+{
+	struct gsm_msg m;
+	char *err = NULL;
+	int n;
+
+	*ucs2_r = false;
+	if (gsm_encode(body, strlen(body), GSM_AUTO, &m, &err) < 0) {
+		free(err);
+		return GSM_PARTS_MAX + 1;
+	}
+	n = gsm_count_parts(&m, GSM_REF8);
+	*ucs2_r = m.enc == GSM_UCS2;
+	gsm_msg_clear(&m);
+	return n < 0 ? GSM_PARTS_MAX + 1 : n;
+}
+
+/* The segments a case's SMS may cost: its workflow's sms-segments. */
+static int
+sms_limit(const struct flow *fl)
+{
+	return fl->wf != NULL ? fl->wf->sms_segments :
+		WORKFLOW_SMS_SEGMENTS_DEFAULT;
+}
+
 /* Whether the mail rendered as SUBJECT and BODY from TEMPLATE_ID shows
    the text of the run (message.text) itself, not only a section kept
    because there is one: rendered again with the text changed, it comes
@@ -953,9 +981,31 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc > 0 && render_for_channel(fl, a->template_id, &subject, &body,
 					 error_r) < 0)
 		rc = -1;
-	/* the handler's answer in this mail, or in none of the run's */
+	/* By SMS the handler's answer rides in the message only while the
+	   two fit in the workflow's sms-segments together; else the message
+	   goes without it, and the answer alone (answer.sms). */
+	if (rc > 0 && sms && (shown.text != NULL || shown.shown_text != NULL)) {
+		bool ucs2;
+		int over = sms_segments(body, &ucs2) > sms_limit(fl) ?
+			answer_shown(fl, a->template_id, subject, body,
+				     error_r) : 0;
+
+		if (over < 0)
+			rc = -1;
+		if (over > 0) {
+			shown.text = NULL;
+			shown.shown_text = NULL;
+			free(subject);
+			free(body);
+			subject = body = NULL;
+			if (render_for_channel(fl, a->template_id, &subject,
+					       &body, error_r) < 0)
+				rc = -1;
+		}
+	}
+	/* the handler's answer in this message, or in none of the run's */
 	if (rc > 0 && in->answer_sent != NULL) {
-		carries = sms || *in->answer_sent ? 0 :
+		carries = *in->answer_sent ? 0 :
 			answer_shown(fl, a->template_id, subject, body, error_r);
 		if (carries < 0)
 			rc = -1;
@@ -2255,27 +2305,15 @@ caseflow_sms_cost(struct caseflow *cf, struct store *store, int64_t case_id,
 					 error_r) < 0)
 		rc = -1;
 	if (rc > 0) {
-		struct gsm_msg m;
-		char *err = NULL;
+		bool ucs2;
 
-		cost_r->limit = fl.wf != NULL ? fl.wf->sms_segments :
-			WORKFLOW_SMS_SEGMENTS_DEFAULT;
+		cost_r->limit = sms_limit(&fl);
 		cost_r->characters = (int)utf8_length(body);
-		if (gsm_encode(body, strlen(body), GSM_AUTO, &m, &err) < 0) {
-			/* Text no SMS can carry (a NUL, bad UTF-8) costs
-			   more than any limit. */
-			free(err);
-			cost_r->segments = GSM_PARTS_MAX + 1;
-		} else {
-			cost_r->segments = gsm_count_parts(&m, GSM_REF8);
-			if (cost_r->segments < 0)
-				cost_r->segments = GSM_PARTS_MAX + 1;
-			cost_r->ucs2 = m.enc == GSM_UCS2;
-			gsm_msg_clear(&m);
-			if (cost_r->ucs2)
-				sms_outside(body, cost_r->outside,
-					    sizeof(cost_r->outside));
-		}
+		cost_r->segments = sms_segments(body, &ucs2);
+		cost_r->ucs2 = ucs2;
+		if (cost_r->ucs2)
+			sms_outside(body, cost_r->outside,
+				    sizeof(cost_r->outside));
 	}
 	free(subject);
 	free(body);

@@ -1620,13 +1620,14 @@ carry_out(struct mailin *mi, struct store *store,
 			return 1;
 		}
 	}
-	/* An answer by mail goes in the mail a command sends the citizen,
-	   when that shows it ("your case is resolved", under #klar): one
-	   mail, not two. Tried in a savepoint; otherwise the answer goes
-	   first, on its own, and the commands after it. Not tried for an
-	   answer in a command's own template (#fråga's question), nor by
-	   SMS, which never carries it. */
-	if (ret == 0 && answer && !sms && r->text[0] != '\0' &&
+	/* An answer goes in the message a command sends the citizen, when
+	   that shows it ("your case is resolved", under #klar): one mail
+	   or SMS, not two. By SMS only while the two fit in the workflow's
+	   sms-segments (do_reply). Tried in a savepoint; otherwise the
+	   answer goes first, on its own, and the commands after it. Not
+	   tried for an answer in a command's own template (#fråga's
+	   question). */
+	if (ret == 0 && answer && r->text[0] != '\0' &&
 	    strcmp(answer_template(r), "answer") == 0 &&
 	    has_workflow_command(r)) {
 		struct caseflow_input m = in;

@@ -290,18 +290,33 @@ check "an answer to a question after sms-window joins the waiting case" \
 	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case_q' AND m.body_stripped = 'Stadsparken.'")" -eq 1 ]
 check "... which goes on, not a new case" \
 	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880002'")" -eq 1 ]
-# #klar with a text by SMS: the answer as it was checked to fit, then
-# "your case is resolved" (by mail the two are one mail).
+# #klar with a text by SMS: one SMS, the answer in "your case is
+# resolved", as by mail.
 sms "From: 46708880003" "Klotter på skolans vägg."
 engine
 case_k=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880003'")
+acks=$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880003'")
 handler_mail "$(note_reply_to "$case_k")" "$case_k" hk1 "#klar
 Vi har tvättat bort klottret."
 engine
-check "#klar with a text by SMS: the answer first, on its own" \
-	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880003' AND body LIKE 'Vi har tvättat bort klottret.%' AND id < (SELECT id FROM outbox_mail WHERE recipient = '+46708880003' AND body LIKE '%$case_k är klart%')")" -eq 1 ]
+check "#klar with a text by SMS: one SMS, the answer in the resolved one" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880003'")" -eq $((acks + 1)) ]
+check "... the answer first, then that the case is resolved" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880003' AND body LIKE 'Vi har tvättat bort klottret.
+Kommunen: Ditt ärende $case_k är klart.%'")" -eq 1 ]
+# ... but two, each whole, when the answer fits in sms-segments (3) and
+# the two together do not.
+sms "From: 46708880004" "Klotter på bron."
+engine
+case_l=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880004'")
+long=$(printf 'Vi har tvättat bort klottret på bron. %.0s' 1 2 3 4 5 6 7 8 9 10)
+handler_mail "$(note_reply_to "$case_l")" "$case_l" hl1 "#klar
+$long"
+engine
+check "... an answer too long to go with it: first on its own" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880004' AND body LIKE 'Vi har tvättat bort klottret på bron.%' AND id < (SELECT id FROM outbox_mail WHERE recipient = '+46708880004' AND body LIKE '%$case_l är klart%')")" -eq 1 ]
 check "... then the resolved SMS, without it" \
-	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880003' AND body LIKE '%klottret%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880004' AND body LIKE '%klottret%'")" -eq 1 ]
 
 # --- STOP and START ---------------------------------------------------------------
 sms "From: 46701234567" "stopp"
