@@ -926,8 +926,8 @@ commands(const struct sender *who, const struct mailin_verdict *v)
 static int
 duplicate(struct store *store, struct mailin_verdict *v, char **error_r)
 {
-	int r = store_message_by_dedupe(store, v->dedupe_key, &v->case_id,
-					error_r);
+	int r = store_message_by_dedupe(store, v->dedupe_key, v->sender,
+					&v->case_id, error_r);
 
 	if (r <= 0)
 		return r;
@@ -1430,6 +1430,13 @@ set_aside(struct mailin *mi, struct store *store,
 	bool told = false;
 	int r = 0;
 
+	/* Here too a Message-ID is the same mail only from the same
+	   sender: another's with that ID must not be dropped as a copy
+	   of what waits here (store_message_by_dedupe). */
+	if (v->dedupe_key != NULL && v->sender != NULL &&
+	    strncmp(v->dedupe_key, "mid:", 4) == 0)
+		replace(&v->dedupe_key, xasprintf("%s from:%s", v->dedupe_key,
+						  v->sender));
 	if (v->dedupe_key != NULL)
 		r = store_quarantine_by_dedupe(store, v->dedupe_key, &qid,
 					       reason_r);

@@ -20,15 +20,19 @@ store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id)
 
 int
 store_message_by_dedupe(struct store *store, const char *dedupe_key,
-			int64_t *case_id_r, char **error_r)
+			const char *sender, int64_t *case_id_r, char **error_r)
 {
 	/* "mid:ID" is stored as the Message-ID alone (store_message_add),
 	   or as itself by a cirm before that */
+#define FROM_SENDER "(?2 IS NULL OR ?3 IS NULL OR m.contact_id IS NULL " \
+		"OR EXISTS (SELECT 1 FROM contact_address a WHERE " \
+		"a.contact_id = m.contact_id AND a.address = ?3 COLLATE NOCASE))"
 	static const char sql[] =
-		"SELECT case_id FROM message WHERE rfc_message_id = ?2 "
-		"AND dedupe_key IS NULL AND direction = 'in' "
-		"UNION ALL SELECT case_id FROM message WHERE dedupe_key = ?1 "
-		"AND direction = 'in' LIMIT 1";
+		"SELECT case_id FROM message m WHERE rfc_message_id = ?2 "
+		"AND dedupe_key IS NULL AND direction = 'in' AND " FROM_SENDER
+		" UNION ALL SELECT case_id FROM message m WHERE dedupe_key = ?1 "
+		"AND direction = 'in' AND " FROM_SENDER " LIMIT 1";
+#undef FROM_SENDER
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -36,6 +40,7 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 	store_bind_text(st, 1, dedupe_key);
 	if (dedupe_key != NULL && strncmp(dedupe_key, "mid:", 4) == 0)
 		store_bind_text(st, 2, dedupe_key + 4);
+	store_bind_text(st, 3, sender);
 	return store_one_row(store, st, case_id_r, NULL, "find duplicate", error_r);
 }
 

@@ -346,9 +346,13 @@ int store_message_add(struct store *store, int64_t case_id,
 /* Whether DEDUPE_KEY is "mid:" and RFC_MESSAGE_ID. */
 bool store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id);
 /* An inbound message with DEDUPE_KEY (as store_message_add was given
-   it): 1 with its case in *case_id_r, 0 when none, -1. */
+   it): 1 with its case in *case_id_r, 0 when none, -1. A "mid:" key is
+   the same mail only from the same SENDER (an address of the message's
+   contact; any, when SENDER or the contact is NULL): another's mail
+   with a Message-ID already stored, guessed or copied, is not. */
 int store_message_by_dedupe(struct store *store, const char *dedupe_key,
-			    int64_t *case_id_r, char **error_r);
+			    const char *sender, int64_t *case_id_r,
+			    char **error_r);
 /* The case of a message we received or sent with RFC 5322 Message-ID ID
    (without brackets), in or out: 1 with *case_id_r, 0, -1. */
 int store_case_by_rfc_id(struct store *store, const char *id,

@@ -240,6 +240,49 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+/* A Message-ID is the same mail only from the same sender: another's
+   mail with an ID already here (guessed, or copied from a forward) is
+   no duplicate, neither of a case's mail nor of one in the quarantine;
+   it is handled, never dropped. */
+START_TEST(test_duplicate_other_sender)
+{
+	char *mallory = mail("mallory@example.org", "arende@kommun.example",
+			     "Först", "same@example.se", NULL, "Jag var först.");
+	char *anna = mail("anna@example.se", "arende@kommun.example",
+			  "Buller", "same@example.se", NULL, "Det bullrar.");
+	char *qm = mail("nobody@example.org", "arende@kommun.example",
+			"Out of office", "q@example.se",
+			"Auto-Submitted: auto-replied\n", "Away.");
+	char *qa = mail("anna@example.se", "arende@kommun.example",
+			"Frånvaro", "q@example.se",
+			"Auto-Submitted: auto-replied\n", "Borta.");
+
+	deliver(mallory);
+	deliver(anna);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "body_stripped = 'Det bullrar.'"), 1);
+	deliver(anna);	/* hers again: a duplicate now */
+	deliver(mallory);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in'"), 2);
+	/* set aside first, then another's mail with its ID */
+	deliver(qm);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	deliver(qa);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	deliver(qm);
+	deliver(qa);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	free(mallory);
+	free(anna);
+	free(qm);
+	free(qa);
+}
+END_TEST
+
 START_TEST(test_threading)
 {
 	char *first = mail("anna@example.se", "arende@kommun.example", "Gatlampa",
@@ -4550,6 +4593,7 @@ mailin_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_new_case_and_ack);
 	tcase_add_test(tc, test_duplicates);
+	tcase_add_test(tc, test_duplicate_other_sender);
 	tcase_add_test(tc, test_threading);
 	tcase_add_test(tc, test_forged_tag_opens_new_case);
 	tcase_add_test(tc, test_subject_reference);

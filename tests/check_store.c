@@ -837,7 +837,7 @@ START_TEST(test_dedupe_by_message_id)
 		.body_stripped = "Lampan lyser inte.", .at = 1,
 		.rfc_message_id = "a1@example.se", .dedupe_key = "mid:a1@example.se",
 	};
-	int64_t case_id, id, found = 0;
+	int64_t case_id, id, found = 0, anna;
 
 	ck_assert_int_eq(store_begin(store, &err), 0);
 	case_id = create_case(store, 1790000000, number);
@@ -861,23 +861,58 @@ START_TEST(test_dedupe_by_message_id)
 	ck_assert_int_eq(store_commit(store, &err), 0);
 	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM message "
 				    "WHERE dedupe_key IS NOT NULL"), 3);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a1@example.se",
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a1@example.se", NULL,
 						 &found, &err), 1);
 	ck_assert_int_eq(found, case_id);
-	ck_assert_int_eq(store_message_by_dedupe(store, "sha:0123", &found,
+	ck_assert_int_eq(store_message_by_dedupe(store, "sha:0123", NULL, &found,
 						 &err), 1);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a2@example.se",
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a2@example.se", NULL,
 						 &found, &err), 1);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:old@example.se",
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:old@example.se", NULL,
 						 &found, &err), 1);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:fwd@kommun.example",
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:fwd@kommun.example", NULL,
 						 &found, &err), 0);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:ack@kommun.example",
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:ack@kommun.example", NULL,
 						 &found, &err), 0);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:b@example.se",
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:b@example.se", NULL,
 						 &found, &err), 0);
-	ck_assert_int_eq(store_message_by_dedupe(store, "sha:4567", &found,
+	ck_assert_int_eq(store_message_by_dedupe(store, "sha:4567", NULL, &found,
 						 &err), 0);
+	/* the same Message-ID from another sender is another mail */
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_contact_add(store, STORE_CITIZEN,
+					   "Anna", NULL, "sv", &anna, &err), 0);
+	ck_assert_int_eq(store_contact_address_add(store, anna, "email",
+						   "anna@example.se", &err), 0);
+	m.direction = "in";
+	m.contact_id = anna;
+	m.rfc_message_id = "c1@example.se";
+	m.dedupe_key = "mid:c1@example.se";
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	m.rfc_message_id = "fwd2@kommun.example";
+	m.dedupe_key = "mid:c2@example.se";
+	ck_assert_int_eq(store_message_add(store, case_id, &m, &id, &err), 0);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	for (int i = 1; i <= 2; i++) {
+		char *key = xasprintf("mid:c%d@example.se", i);
+
+		ck_assert_int_eq(store_message_by_dedupe(store, key,
+							 "anna@example.se",
+							 &found, &err), 1);
+		ck_assert_int_eq(store_message_by_dedupe(store, key,
+							 "Anna@Example.SE",
+							 &found, &err), 1);
+		ck_assert_int_eq(store_message_by_dedupe(store, key, NULL,
+							 &found, &err), 1);
+		ck_assert_int_eq(store_message_by_dedupe(store, key,
+							 "mallory@example.org",
+							 &found, &err), 0);
+		free(key);
+	}
+	/* a digest holds its sender already */
+	ck_assert_int_eq(store_message_by_dedupe(store, "sha:0123",
+						 "mallory@example.org", &found,
+						 &err), 1);
 	store_free(&store);
 }
 END_TEST
