@@ -649,6 +649,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.subject", subject },
 		{ "case.received", received },
 		{ "case.received_long", received_long },
+		{ "case.closed", fl->c.closed_at != 0 ? "1" : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
 		  fl->facts.category : "" },
@@ -1028,6 +1029,8 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	   that fails does not stop the run) leaves the answer to go alone */
 	if (ret == 0 && carries > 0)
 		*in->answer_sent = true;
+	if (ret == 0 && in->citizen_sent != NULL)
+		(*in->citizen_sent)++;
 	fl->in = in;
 	fl->history = history;
 	free(headers);

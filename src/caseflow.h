@@ -72,9 +72,11 @@ struct caseflow_input {
 	   ("your case is resolved" with the answer above it), instead of
 	   in a mail of its own: that mail alone carries ATTACHMENTS_OF and
 	   is the handler's (WRITTEN_BY_HANDLER), and *ANSWER_SENT becomes
-	   true; the run's other mails are neither. By mail only: an answer
-	   by SMS goes as it was checked to fit. */
+	   true; the run's other mails are neither. By SMS only while the
+	   two fit in the workflow's sms-segments. */
 	bool *answer_sent;
+	/* When set, counts the messages the run sends the citizen. */
+	int *citizen_sent;
 };
 
 /* The most of a subject a mail repeats (bytes, UTF-8; text_excerpt):

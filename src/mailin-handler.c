@@ -1596,6 +1596,24 @@ has_workflow_command(const struct reply *r)
    1 when a command cannot be carried out (a workflow command in the
    state the ones above it left; its error set; the caller undoes what
    was done), 0, -1. */
+/* R's text goes to the citizen in a message of its own (answer, or
+   the template of R's command that names one), with the handler's
+   files by mail. 0, or -1. */
+static int
+answer_alone(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, const struct reply *r,
+	     const struct caseflow_input *in, int64_t message_id,
+	     char **error_r)
+{
+	struct caseflow_input a = *in;
+
+	a.attachments_of = message_id;
+	a.attachments_withheld = r->signature_pictures;
+	a.written_by_handler = true;
+	return caseflow_reply(mi->flow, store, v->case_id, answer_template(r),
+			      &a, error_r);
+}
+
 static int
 carry_out(struct mailin *mi, struct store *store,
 	  const struct mailin_verdict *v, struct reply *r,
@@ -1623,24 +1641,34 @@ carry_out(struct mailin *mi, struct store *store,
 	/* An answer goes in the message a command sends the citizen, when
 	   that shows it ("your case is resolved", under #klar): one mail
 	   or SMS, not two. By SMS only while the two fit in the workflow's
-	   sms-segments (do_reply). Tried in a savepoint; otherwise the
-	   answer goes first, on its own, and the commands after it. Not
-	   tried for an answer in a command's own template (#fråga's
-	   question). */
+	   sms-segments (do_reply). When the commands send the citizen
+	   nothing (#ta, #stäng), the answer goes after them, so that it
+	   tells of the case as they leave it: closed by #stäng, it does
+	   not ask for a reply that would open a new case. Tried in a
+	   savepoint; otherwise the answer goes first, on its own, and the
+	   commands after it. Not tried for an answer in a command's own
+	   template (#fråga's question). */
 	if (ret == 0 && answer && r->text[0] != '\0' &&
 	    strcmp(answer_template(r), "answer") == 0 &&
 	    has_workflow_command(r)) {
 		struct caseflow_input m = in;
 		bool sent = false;
+		int to_citizen = 0;
 
 		m.attachments_of = message_id;
 		m.attachments_withheld = r->signature_pictures;
 		m.answer_sent = &sent;
+		m.citizen_sent = &to_citizen;
 		if (store_savepoint(store, error_r) < 0)
 			return -1;
 		caseflow_trial_begin(mi->flow);
 		ret = run_commands(mi, store, v, r, &m, &any_workflow,
 				   error_r);
+		if (ret == 0 && !sent && to_citizen == 0) {
+			ret = answer_alone(mi, store, v, r, &in, message_id,
+					   error_r);
+			sent = ret == 0;
+		}
 		/* a trial that failed runs no more: what it said stands */
 		caseflow_trial_end(mi->flow, ret != 0 || sent);
 		if (ret == 0 && sent)
@@ -1650,16 +1678,8 @@ carry_out(struct mailin *mi, struct store *store,
 			return ret;
 		any_workflow = false;
 	}
-	if (ret == 0 && answer) {
-		struct caseflow_input a = in;
-
-		/* the handler's files go along to the citizen (by mail) */
-		a.attachments_of = message_id;
-		a.attachments_withheld = r->signature_pictures;
-		a.written_by_handler = true;
-		ret = caseflow_reply(mi->flow, store, v->case_id,
-				     answer_template(r), &a, error_r);
-	}
+	if (ret == 0 && answer)
+		ret = answer_alone(mi, store, v, r, &in, message_id, error_r);
 	if (ret == 0)
 		ret = run_commands(mi, store, v, r, &in, &any_workflow,
 				   error_r);

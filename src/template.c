@@ -97,7 +97,7 @@ const char *const template_variables[] = {
 	"municipality.name", "message.text", "message.signed", "handler.name",
 	"commands.help",
 	"citizen.language", "citizen.cases", "case.continues",
-	"case.mentions", "case.received_long", NULL
+	"case.mentions", "case.received_long", "case.closed", NULL
 };
 
 #define SECTIONS_MAX 8

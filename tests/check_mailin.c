@@ -1747,6 +1747,48 @@ START_TEST(test_handler_command_below_text)
 }
 END_TEST
 
+/* An answer with a command that sends the citizen nothing goes after
+   it, and tells of the case as the command left it: closed by #stäng,
+   it asks for no reply (one would open a new case); an open case's
+   answer does. */
+START_TEST(test_answer_after_close)
+{
+	char *to, *reply, *body;
+
+	to = eva_notified("ac1@example.se", "Det bullrar.");
+	reply = mail("eva@kommun.example", to, "SV", "ac2@kommun.example", NULL,
+		     "#stäng\n\nVi har redan ett ärende om bullret.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at "
+			       "IS NOT NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'anna@example.se'"), 2);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(strstr(body, "Vi har redan ett ärende om bullret.") != NULL &&
+		      strstr(body, "är nu avslutat. Svarar du på det här "
+			     "mejlet blir\ndet ett nytt ärende.") != NULL &&
+		      strstr(body, "lägga till") == NULL, "%s", body);
+	free(body);
+	free(to);
+	reply = mail("bo@example.se", "arende@kommun.example", "Lukt",
+		     "ac3@example.se", NULL, "Det luktar.");
+	deliver(reply);
+	free(reply);
+	to = eva_reply_to();
+	reply = mail("eva@kommun.example", to, "SV", "ac4@kommun.example", NULL,
+		     "#ta\n\nVi tittar på det.\n");
+	deliver(reply);
+	free(reply);
+	body = newest_body("bo@example.se");
+	ck_assert_msg(strstr(body, "Vi tittar på det.") != NULL &&
+		      strstr(body, "om du vill lägga till\nnågot.") != NULL &&
+		      strstr(body, "avslutat") == NULL, "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* An unknown command close to a known one (a letter off, a capital, a
    colon after it) is refused with a suggestion: all or nothing still,
    nothing is carried out. One far from every command gets none. */
@@ -4643,6 +4685,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_question_as_note);
 	tcase_add_test(tc, test_handler_question_mail);
 	tcase_add_test(tc, test_refused_names_assignee);
+	tcase_add_test(tc, test_answer_after_close);
 	tcase_add_test(tc, test_unknown_command_suggested);
 	tcase_add_test(tc, test_new_case_officer_mail_wrapped);
 	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
