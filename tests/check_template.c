@@ -220,6 +220,16 @@ START_TEST(test_shipped_no_subject)
 	static const char *const labels[] = { "Ämne:", "Subject:" };
 	static const char *const answers[] = { "Svar: [KS-2026-00001]",
 					       "Re: [KS-2026-00001]" };
+	/* the first three show the citizen's text */
+	static const char *const handler_templates[] = {
+		"handler-new-case", "handler-citizen-answered",
+		"handler-reopened", "handler-assigned", "handler-escalated",
+		"handler-delivery-failed",
+	};
+	static const char *const no_subject[] = { "Ämne:         (inget ämne)\n",
+						  "Subject:      (no subject)\n" };
+	static const char *const no_text[] = { "\n(ingen text)\n",
+					       "\n(no text)\n" };
 	const struct template_var v[] = {
 		{ "case.number", "KS-2026-00001" }, { "case.subject", "" },
 		{ "case.received", "2026-12-01 09:00" },
@@ -244,7 +254,8 @@ START_TEST(test_shipped_no_subject)
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "commands.help", "  #ta\n" },
 		{ "case.history", "" }, { "citizen.language", "" },
-		{ "case.continues", "" },
+		{ "case.continues", "" }, { "case.mentions", "" },
+		{ "citizen.cases", "" },
 	};
 	char *tdir = xasprintf("%s/templates", tu_srcdir());
 
@@ -282,6 +293,20 @@ START_TEST(test_shipped_no_subject)
 			      strstr(b, "\n\nHej\n\n") != NULL, "%s", b);
 		free(s);
 		free(b);
+		/* an empty mail: the handler reads that it is, not a gap */
+		for (size_t t = 0; t < N_ELEMENTS(handler_templates); t++) {
+			ck_assert_msg(template_render(tdir, langs[l],
+						      handler_templates[t],
+						      empty, N_ELEMENTS(empty),
+						      &s, &b, &err) == 0,
+				      "%s", err);
+			ck_assert_msg(strstr(b, no_subject[l]) != NULL,
+				      "%s: %s", handler_templates[t], b);
+			ck_assert_msg(t >= 3 || strstr(b, no_text[l]) != NULL,
+				      "%s: %s", handler_templates[t], b);
+			free(s);
+			free(b);
+		}
 	}
 	free(tdir);
 }
