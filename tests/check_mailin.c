@@ -1863,6 +1863,51 @@ START_TEST(test_refused_names_assignee)
 }
 END_TEST
 
+/* A citizen's thank-you for the answer, and nothing more, is kept on
+   the resolved case and reopens nothing: no work for the case officer.
+   What else they write reopens it. */
+START_TEST(test_thanks_keeps_resolved)
+{
+	char *to, *reply, *hdr, *last;
+	int64_t to_eva;
+
+	to = eva_notified("th1@example.se", "Det bullrar.");
+	reply = mail("eva@kommun.example", to, "SV", "th2@kommun.example", NULL,
+		     "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
+	deliver(reply);
+	free(reply);
+	to_eva = count("SELECT count(*) FROM outbox WHERE recipient = "
+		       "'eva@kommun.example'");
+	last = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
+		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", last);
+	reply = mail("anna@example.se", "arende@kommun.example",
+		     "SV: Ditt ärende är klart", "th3@example.se", hdr,
+		     "Tack så mycket!\n\nMvh Anna\n\n> Vi har pratat med "
+		     "byggfirman.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'lost'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'th3@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), to_eva);
+	reply = mail("anna@example.se", "arende@kommun.example",
+		     "SV: Ditt ärende är klart", "th4@example.se", hdr,
+		     "Tack, men det bullrar igen i natt.\n");
+	deliver(reply);
+	free(reply);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), to_eva + 1);
+	free(hdr);
+	free(last);
+	free(to);
+}
+END_TEST
+
 /* A notification sent on a transition shows the case as the transition
    leaves it: the reopened case's commands and deadline, not those of
    the resolved state it came from. */
@@ -4670,6 +4715,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_empty_reply);
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
+	tcase_add_test(tc, test_thanks_keeps_resolved);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
 	tcase_add_test(tc, test_closed_case_reply_subject);

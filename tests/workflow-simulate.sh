@@ -112,6 +112,31 @@ check "calendar=none: a wall-clock week" contains "$out" \
 	"timer autostangning armed: P7D (wall clock), due 2027-01-06 15:00"
 check "felanmalan closes" contains "$out" "final: avslutad (closed)"
 
+# A thank-you and nothing more after the answer leaves the case
+# resolved; anything else reopens it.
+after_answer() { # WORKFLOW TEXT
+	"$CIRMCTL" workflow simulate "$W/$1.xml" --start 2026-12-01T10:00 \
+		--text "$2" --events "#ta, #klar, mail.citizen" |
+		sed -n 's/^final: //p'
+}
+check "synpunkt: \"Tack så mycket!\" leaves the case resolved" \
+	[ "$(after_answer synpunkt "Tack så mycket!")" = lost ]
+check "... as does \"Great, thanks a lot! /John\"" \
+	[ "$(after_answer synpunkt "Great, thanks a lot! /John")" = lost ]
+check "... and thanks signed off with a name" \
+	[ "$(after_answer synpunkt "$(printf 'Tack!\n\nMvh Anna Andersson')")" = lost ]
+check "... but thanks with more reopens it" \
+	[ "$(after_answer synpunkt "Tack, men det är fortfarande trasigt")" = tilldelad ]
+check "felanmalan: \"Tack!\" leaves the fault fixed" \
+	[ "$(after_answer felanmalan "Tack!")" = atgardat ]
+check "... \"Thank you 😊\" too" [ "$(after_answer felanmalan "Thank you 😊")" = atgardat ]
+check "... \"Tack, fortfarande trasig\" reopens it" \
+	[ "$(after_answer felanmalan "Tack, fortfarande trasig")" = tilldelad ]
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T10:00 \
+	--text "Tack!" --events "#ta, #klar, mail.citizen"
+check "... the thanks noted in the case's history" contains "$out" \
+	"log Tack från invånaren"
+
 # ... in English too; a word inside another ("policy") is not one.
 category() {
 	"$CIRMCTL" workflow simulate "$W/felanmalan.xml" \
