@@ -625,6 +625,61 @@ when_long(int64_t t, const char *lang, char buf[WHEN_LONG_SIZE])
 		when(t, buf);
 }
 
+static bool shows(const struct flow *fl, const char *lang,
+		  const char *template_id, const char *var);
+
+struct armed {
+	const struct workflow *wf;
+	int64_t *fire_at;	/* by the workflow's timer index; 0: not armed */
+};
+
+static int
+armed_one(const struct store_timer *t, void *ctx)
+{
+	struct armed *a = ctx;
+
+	for (size_t i = 0; i < a->wf->ntimers; i++)
+		if (strcmp(a->wf->timers[i].id, t->name) == 0)
+			a->fire_at[i] = t->fire_at;
+	return 0;
+}
+
+/* VARS (N of them) and then a "timer.ID" for each of the workflow's
+   timers: when it fires, written out in LANG (when_long), or empty
+   when it is not armed. *ALL_R's names after the first N and *BUF_R
+   (which holds the values) are the caller's to free. 0, or -1. */
+static int
+timer_vars(struct flow *fl, const char *lang, const struct template_var *vars,
+	   size_t n, struct template_var **all_r, char **buf_r,
+	   char **error_r)
+{
+	const struct workflow *wf = fl->wf;
+	struct armed a = { wf, xcalloc(wf->ntimers, sizeof(int64_t)) };
+	struct template_var *all;
+	char *buf;
+
+	if (store_case_timers(fl->store, fl->c.id, armed_one, &a,
+			      error_r) < 0) {
+		free(a.fire_at);
+		return -1;
+	}
+	all = xcalloc(n + wf->ntimers, sizeof(*all));
+	buf = xcalloc(wf->ntimers, WHEN_LONG_SIZE);
+	memcpy(all, vars, n * sizeof(*vars));
+	for (size_t i = 0; i < wf->ntimers; i++) {
+		char *v = buf + i * WHEN_LONG_SIZE;
+
+		if (a.fire_at[i] != 0)
+			when_long(a.fire_at[i], lang, v);
+		all[n + i].name = xasprintf("timer.%s", wf->timers[i].id);
+		all[n + i].value = v;
+	}
+	free(a.fire_at);
+	*all_r = all;
+	*buf_r = buf;
+	return 0;
+}
+
 static int
 render(struct flow *fl, const char *template_id, char **subject_r,
        char **body_r, char **error_r)
@@ -674,14 +729,37 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.mentions", fl->mentions != NULL ? fl->mentions : "" },
 	};
 
+	const struct template_var *all = vars;
+	size_t nall = N_ELEMENTS(vars);
+	struct template_var *with_timers = NULL;
+	char *when_buf = NULL;
+
+	/* timer.ID: when the case's timer ID fires, if armed, for "if we
+	   have no answer by ..."; looked up only for a template that
+	   shows one */
+	if (fl->wf != NULL && fl->wf->ntimers > 0 &&
+	    shows(fl, lang, template_id, "timer.")) {
+		if (timer_vars(fl, lang, vars, N_ELEMENTS(vars), &with_timers,
+			       &when_buf, error_r) < 0) {
+			free(subject);
+			return -1;
+		}
+		all = with_timers;
+		nall = N_ELEMENTS(vars) + fl->wf->ntimers;
+	}
 	if (fl->cf->set.templates != NULL)
 		ret = template_cache_render(fl->cf->set.templates, lang,
-					    template_id, vars, N_ELEMENTS(vars),
+					    template_id, all, nall,
 					    subject_r, body_r, error_r);
 	else
 		ret = template_render(fl->cf->set.template_dir, lang,
-				      template_id, vars, N_ELEMENTS(vars),
+				      template_id, all, nall,
 				      subject_r, body_r, error_r);
+	if (with_timers != NULL)
+		for (size_t i = N_ELEMENTS(vars); i < nall; i++)
+			free((char *)with_timers[i].name);
+	free(with_timers);
+	free(when_buf);
 	free(subject);
 	return ret;
 }
@@ -834,8 +912,6 @@ citizen_language(struct flow *fl)
 	return fl->citizen_lang;
 }
 
-static bool shows(const struct flow *fl, const char *lang,
-		  const char *template_id, const char *var);
 static int case_refers(struct flow *fl, char **error_r);
 
 /* Renders TEMPLATE_ID for the case's channel, in the citizen's

@@ -79,6 +79,9 @@ load(const char *path, char **error_r)
 	return buf;
 }
 
+/* The value of variable NAME (LEN bytes): that of the variable so
+   named, else of one named "PREFIX.*" (for a check: "timer.*" stands
+   for every timer), or NULL. */
 static const char *
 lookup(const struct template_var *vars, size_t nvars, const char *name,
        size_t len)
@@ -86,6 +89,13 @@ lookup(const struct template_var *vars, size_t nvars, const char *name,
 	for (size_t i = 0; i < nvars; i++) {
 		if (strlen(vars[i].name) == len &&
 		    strncmp(vars[i].name, name, len) == 0)
+			return vars[i].value;
+	}
+	for (size_t i = 0; i < nvars; i++) {
+		size_t n = strlen(vars[i].name);
+
+		if (n >= 2 && strcmp(vars[i].name + n - 2, ".*") == 0 &&
+		    len > n - 1 && strncmp(vars[i].name, name, n - 1) == 0)
 			return vars[i].value;
 	}
 	return NULL;
@@ -529,10 +539,13 @@ entry_renders(const struct template_entry *e, char **error_r)
 		*error_r = xstrdup(e->error);
 		return -1;
 	}
-	for (; template_variables[n] != NULL && n < N_ELEMENTS(vars); n++) {
+	for (; template_variables[n] != NULL && n + 1 < N_ELEMENTS(vars); n++) {
 		vars[n].name = template_variables[n];
 		vars[n].value = "x";
 	}
+	/* a workflow's timers: which exist, workflow check says */
+	vars[n].name = "timer.*";
+	vars[n++].value = "x";
 	if (render(e->path, e->text, vars, n, &subject, &body, error_r) < 0)
 		return -1;
 	free(subject);

@@ -879,11 +879,15 @@ try_template(struct checker *c, const char *dir, const char *lang,
 	     const struct workflow_template *t, const char *name,
 	     int to_citizen)
 {
-	struct template_var vars[32];
-	size_t n = 0;
+	size_t nfixed = 0, n = 0;
+	struct template_var *vars;
+	struct strlist timers = { 0 };
 	char *subject = NULL, *body = NULL, *err = NULL;
 
-	for (; template_variables[n] != NULL && n < N_ELEMENTS(vars); n++) {
+	while (template_variables[nfixed] != NULL)
+		nfixed++;
+	vars = xcalloc(nfixed + c->wf->ntimers, sizeof(*vars));
+	for (; n < nfixed; n++) {
 		vars[n].name = template_variables[n];
 		vars[n].value = "x";
 		for (size_t k = 0; to_citizen && k < N_ELEMENTS(officers_only);
@@ -891,6 +895,12 @@ try_template(struct checker *c, const char *dir, const char *lang,
 			if (strcmp(vars[n].name, officers_only[k]) == 0)
 				vars[n].value = OFFICERS_ONLY;
 		}
+	}
+	/* timer.ID, when its timer will fire: this workflow's timers */
+	for (size_t i = 0; i < c->wf->ntimers; i++) {
+		strlist_addf(&timers, "timer.%s", c->wf->timers[i].id);
+		vars[n].name = timers.v[timers.n - 1];
+		vars[n++].value = "x";
 	}
 	if (template_render(dir, lang, name, vars, n, &subject, &body,
 			    &err) < 0) {
@@ -914,6 +924,8 @@ try_template(struct checker *c, const char *dir, const char *lang,
 	}
 	free(subject);
 	free(body);
+	free(vars);
+	strlist_clear(&timers);
 }
 
 /* Whether NAME is a language cirm writes in (the setting language, a

@@ -1863,6 +1863,50 @@ START_TEST(test_refused_names_assignee)
 }
 END_TEST
 
+/* The question reminder names the time the case closes without an
+   answer: its workflow's give-up timer, as a letter writes a date. */
+START_TEST(test_reminder_names_deadline)
+{
+	static const char *const months[] = {
+		"januari", "februari", "mars", "april", "maj", "juni", "juli",
+		"augusti", "september", "oktober", "november", "december",
+	};
+	char *to, *reply, *body, *want, *err = NULL;
+	int64_t remind, giveup;
+	time_t t;
+	struct tm tm;
+	int n = 0;
+
+	to = eva_notified("rd1@example.se", "Det bullrar.");
+	reply = mail("eva@kommun.example", to, "SV", "rd2@kommun.example", NULL,
+		     "#ta\n#fråga\n\nVilken tid på dygnet bullrar det?\n");
+	deliver(reply);
+	free(reply);
+	remind = count("SELECT fire_at FROM timer WHERE name = 'paminnelse' "
+		       "AND fired_at IS NULL");
+	giveup = count("SELECT fire_at FROM timer WHERE name = 'ge-upp' "
+		       "AND fired_at IS NULL");
+	ck_assert_int_gt(remind, 0);
+	ck_assert_int_gt(giveup, remind);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_fire_timers(mi->flow, store, remind + 1, 100,
+					   &n, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(n, 1);
+	t = (time_t)giveup;
+	ck_assert_ptr_nonnull(localtime_r(&t, &tm));
+	want = xasprintf("Får vi inget svar före den %d %s %d kl. %02d.%02d "
+			 "avslutar vi ärendet.", tm.tm_mday, months[tm.tm_mon],
+			 tm.tm_year + 1900, tm.tm_hour, tm.tm_min);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, want), "%s\nnot in\n%s", want, body);
+	ck_assert_msg(strstr(body, "om en tid") == NULL, "%s", body);
+	free(body);
+	free(want);
+	free(to);
+}
+END_TEST
+
 /* A citizen's thank-you for the answer, and nothing more, is kept on
    the resolved case and reopens nothing: no work for the case officer.
    What else they write reopens it. */
@@ -4716,6 +4760,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_empty_reply);
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
 	tcase_add_test(tc, test_thanks_keeps_resolved);
+	tcase_add_test(tc, test_reminder_names_deadline);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
 	tcase_add_test(tc, test_closed_case_reply_subject);

@@ -94,5 +94,13 @@ cp "$top_srcdir/templates/en/answer" "$T/own/en/answer"
 printf '\n{{case.history}}\n' >>"$T/own/sv/handler-new-case"
 run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
 check "a notification may show the history" [ "$rc" -eq 0 ]
+# {{timer.ID}} names one of the workflow's timers; another is an error
+# before any reminder goes out with a gap.
+sed -i 's/timer\.ge-upp/timer.ge-uppp/g' "$T/own/sv/question-reminder"
+run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
+check "a template naming a timer the workflow lacks fails the check" \
+	[ "$rc" -eq 1 ]
+check "... with the template's line" contains "$err" \
+	"/own/sv/question-reminder:7: unknown variable 'timer.ge-uppp'"
 
 done_testing
