@@ -680,6 +680,46 @@ timer_vars(struct flow *fl, const char *lang, const struct template_var *vars,
 	return 0;
 }
 
+/* Into *OUT_R, who wrote the event's message when that is a party to
+   the case other than its citizen (someone copied in, who replied):
+   "Bo Berg <bo@example.se>"; else "". The handler must not read
+   another's words as the citizen's. 0, or -1. */
+static int
+other_sender(const struct flow *fl, char **out_r, char **error_r)
+{
+	int64_t id = fl->in->sender_id;
+	char *kind = NULL, *language = NULL, *name = NULL, *addr = NULL;
+	int rc;
+
+	*out_r = xstrdup("");
+	if (id == 0 || fl->c.citizen_id == 0 || id == fl->c.citizen_id)
+		return 0;
+	rc = store_contact_kind(fl->store, id, &kind, &language, error_r);
+	if (rc > 0 && strcmp(kind, "citizen") == 0 &&
+	    (rc = store_contact_name(fl->store, id, &name, error_r)) >= 0 &&
+	    (rc = store_contact_first(fl->store, id,
+				      strcmp(fl->in->channel != NULL ?
+					     fl->in->channel : "email",
+					     "sms") == 0 ? "phone" : "email",
+				      &addr, error_r)) >= 0) {
+		free(*out_r);
+		*out_r = name != NULL && *name != '\0' && addr != NULL ?
+			xasprintf("%s <%s>", name, addr) :
+			xstrdup(addr != NULL ? addr :
+				name != NULL ? name : "");
+	}
+	free(kind);
+	free(language);
+	free(name);
+	free(addr);
+	if (rc < 0) {
+		free(*out_r);
+		*out_r = NULL;
+		return -1;
+	}
+	return 0;
+}
+
 static int
 render(struct flow *fl, const char *template_id, char **subject_r,
        char **body_r, char **error_r)
@@ -688,9 +728,14 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
 	const char *text = fl->in->shown_text != NULL ? fl->in->shown_text :
 		fl->in->text != NULL ? fl->in->text : "";
-	char *subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
-				     CASEFLOW_SUBJECT_SHOWN);
+	char *subject, *sender = NULL;
 	int ret;
+
+	if (shows(fl, lang, template_id, "message.sender") &&
+	    other_sender(fl, &sender, error_r) < 0)
+		return -1;
+	subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
+			       CASEFLOW_SUBJECT_SHOWN);
 
 	when(fl->c.received_at, received);
 	when_long(fl->c.received_at, lang, received_long);
@@ -705,6 +750,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.received", received },
 		{ "case.received_long", received_long },
 		{ "case.closed", fl->c.closed_at != 0 ? "1" : "" },
+		{ "message.sender", sender != NULL ? sender : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
 		  fl->facts.category : "" },
@@ -742,6 +788,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		if (timer_vars(fl, lang, vars, N_ELEMENTS(vars), &with_timers,
 			       &when_buf, error_r) < 0) {
 			free(subject);
+			free(sender);
 			return -1;
 		}
 		all = with_timers;
@@ -761,6 +808,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(with_timers);
 	free(when_buf);
 	free(subject);
+	free(sender);
 	return ret;
 }
 

@@ -107,7 +107,7 @@ const char *const template_variables[] = {
 	"municipality.name", "message.text", "message.signed", "handler.name",
 	"commands.help",
 	"citizen.language", "citizen.cases", "case.continues",
-	"case.mentions", "case.received_long", "case.closed", NULL
+	"case.mentions", "case.received_long", "case.closed", "message.sender", NULL
 };
 
 #define SECTIONS_MAX 8

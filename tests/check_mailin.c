@@ -1863,6 +1863,48 @@ START_TEST(test_refused_names_assignee)
 }
 END_TEST
 
+/* Someone else who writes into a citizen's case (a reply to the
+   acknowledgement the citizen forwarded them) is named in the case
+   officer's notification: their words are not the citizen's. */
+START_TEST(test_other_party_named)
+{
+	char *to, *reply, *hdr, *ack, *body;
+
+	to = eva_notified("op1@example.se", "Det bullrar.");
+	reply = mail("eva@kommun.example", to, "SV", "op2@kommun.example", NULL,
+		     "#ta\n");
+	deliver(reply);
+	free(reply);
+	ack = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
+		   "'anna@example.se' ORDER BY id LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", ack);
+	reply = mail("Bo Berg <bo@example.se>", "arende@kommun.example",
+		     "SV: Vi har tagit emot ditt ärende", "op3@example.se", hdr,
+		     "Jag hör också bullret.");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Bo Berg <bo@example.se>, som är part i "
+			       "ärendet men inte den invånare som skrev först, "
+			       "skriver:") &&
+		      strstr(body, "Invånaren skriver") == NULL &&
+		      strstr(body, "Jag hör också bullret.") != NULL, "%s", body);
+	free(body);
+	reply = mail("anna@example.se", "arende@kommun.example",
+		     "SV: Vi har tagit emot ditt ärende", "op4@example.se", hdr,
+		     "Det bullrar fortfarande.");
+	deliver(reply);
+	free(reply);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "Invånaren skriver:") != NULL &&
+		      strstr(body, "bo@example.se") == NULL, "%s", body);
+	free(body);
+	free(hdr);
+	free(ack);
+	free(to);
+}
+END_TEST
+
 /* The question reminder names the time the case closes without an
    answer: its workflow's give-up timer, as a letter writes a date. */
 START_TEST(test_reminder_names_deadline)
@@ -4761,6 +4803,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
 	tcase_add_test(tc, test_thanks_keeps_resolved);
 	tcase_add_test(tc, test_reminder_names_deadline);
+	tcase_add_test(tc, test_other_party_named);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
 	tcase_add_test(tc, test_closed_case_reply_subject);
