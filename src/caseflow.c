@@ -883,6 +883,12 @@ citizen_headers(const struct flow *fl, const char *to, char **error_r)
 					 0);
 	/* A handler's answer is a person's: help desks and filters set
 	   aside mail marked automatic, and it must reach the citizen. */
+	/* a line of its own: a name is the citizen's words, and one
+	   decoded from "=?utf-8?q?Anna=0AReply-To:...?=" must not add a
+	   header field */
+	for (char *p = name; p != NULL && *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 	to_line = name != NULL && *name != '\0' ?
 		  xasprintf("To: %s <%s>\n", name, to) : xstrdup("");
 	out = xasprintf("From: %s <%s>\n%s%s%s%s%s%s%s%s",

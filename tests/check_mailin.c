@@ -216,6 +216,27 @@ START_TEST(test_new_case_and_ack)
 }
 END_TEST
 
+/* The citizen's name, in the To line of mail to them, is one line
+   whatever its encoded words decode to: no header field of its own. */
+START_TEST(test_name_no_header)
+{
+	const char *m = "From: =?utf-8?q?Anna=0D=0AReply-To:_evil=40x.example?= "
+		"<anna@example.se>\nTo: arende@kommun.example\nSubject: Hej\n"
+		"Message-ID: <nh1@example.se>\n\nHej.\n";
+	char *hdr;
+
+	deliver(m);
+	hdr = text("SELECT headers FROM outbox WHERE recipient = "
+		   "'anna@example.se'");
+	ck_assert_msg(strstr(hdr, "\nTo: Anna  Reply-To: evil@x.example "
+			     "<anna@example.se>\n") != NULL &&
+		      strstr(hdr, "\nReply-To: arende+") != NULL &&
+		      strstr(strstr(hdr, "\nReply-To:") + 1, "\nReply-To:") ==
+		      NULL, "%s", hdr);
+	free(hdr);
+}
+END_TEST
+
 START_TEST(test_duplicates)
 {
 	char *m1 = mail("a@example.se", "arende@kommun.example", "Buller",
@@ -4766,6 +4787,7 @@ mailin_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_new_case_and_ack);
 	tcase_add_test(tc, test_duplicates);
+	tcase_add_test(tc, test_name_no_header);
 	tcase_add_test(tc, test_duplicate_other_sender);
 	tcase_add_test(tc, test_threading);
 	tcase_add_test(tc, test_forged_tag_opens_new_case);
