@@ -728,12 +728,20 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
 	const char *text = fl->in->shown_text != NULL ? fl->in->shown_text :
 		fl->in->text != NULL ? fl->in->text : "";
-	char *subject, *sender = NULL;
+	char *subject, *sender = NULL, *last_answer = NULL;
 	int ret;
 
 	if (shows(fl, lang, template_id, "message.sender") &&
 	    other_sender(fl, &sender, error_r) < 0)
 		return -1;
+	/* what we last wrote the citizen, for a reminder that repeats the
+	   question: read only for a template that shows it */
+	if (shows(fl, lang, template_id, "case.last_answer") &&
+	    store_case_last_answer(fl->store, fl->c.id, &last_answer,
+				   error_r) < 0) {
+		free(sender);
+		return -1;
+	}
 	subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
 			       CASEFLOW_SUBJECT_SHOWN);
 
@@ -751,6 +759,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.received_long", received_long },
 		{ "case.closed", fl->c.closed_at != 0 ? "1" : "" },
 		{ "message.sender", sender != NULL ? sender : "" },
+		{ "case.last_answer", last_answer != NULL ? last_answer : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
 		  fl->facts.category : "" },
@@ -789,6 +798,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 			       &when_buf, error_r) < 0) {
 			free(subject);
 			free(sender);
+			free(last_answer);
 			return -1;
 		}
 		all = with_timers;
@@ -809,6 +819,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(when_buf);
 	free(subject);
 	free(sender);
+	free(last_answer);
 	return ret;
 }
 

@@ -769,6 +769,35 @@ store_case_citizen_thread(struct store *store, int64_t case_id,
 }
 
 int
+store_case_last_answer(struct store *store, int64_t case_id, char **text_r,
+		       char **error_r)
+{
+	static const char sql[] =
+		"SELECT m.body_stripped FROM message m "
+		"JOIN contact c ON c.id = m.contact_id "
+		"WHERE m.case_id = ? AND m.direction = 'in' AND "
+		"m.visibility = 'public' AND m.kind = 'mail' AND "
+		"m.refused = 0 AND c.kind = 'handler' AND "
+		"m.body_stripped <> '' ORDER BY m.id DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	*text_r = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*text_r = xstrdup(store_col_text(st, 0));
+	if (store_row_end(store, st, rc, "read message", error_r) < 0) {
+		free(*text_r);
+		*text_r = NULL;
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+int
 store_contact_first(struct store *store, int64_t contact_id, const char *kind,
 		    char **address_r, char **error_r)
 {

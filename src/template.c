@@ -107,7 +107,8 @@ const char *const template_variables[] = {
 	"municipality.name", "message.text", "message.signed", "handler.name",
 	"commands.help",
 	"citizen.language", "citizen.cases", "case.continues",
-	"case.mentions", "case.received_long", "case.closed", "message.sender", NULL
+	"case.mentions", "case.received_long", "case.closed", "message.sender",
+	"case.last_answer", NULL
 };
 
 #define SECTIONS_MAX 8

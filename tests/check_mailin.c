@@ -1945,6 +1945,11 @@ START_TEST(test_reminder_names_deadline)
 		     "#ta\n#fråga\n\nVilken tid på dygnet bullrar det?\n");
 	deliver(reply);
 	free(reply);
+	/* a note after it is for colleagues, not repeated to the citizen */
+	reply = mail("eva@kommun.example", to, "SV", "rd3@kommun.example", NULL,
+		     "#notering\n\nGrannen har också ringt om bullret.\n");
+	deliver(reply);
+	free(reply);
 	remind = count("SELECT fire_at FROM timer WHERE name = 'paminnelse' "
 		       "AND fired_at IS NULL");
 	giveup = count("SELECT fire_at FROM timer WHERE name = 'ge-upp' "
@@ -1964,6 +1969,11 @@ START_TEST(test_reminder_names_deadline)
 	body = newest_body("anna@example.se");
 	ck_assert_msg(has_text(body, want), "%s\nnot in\n%s", want, body);
 	ck_assert_msg(strstr(body, "om en tid") == NULL, "%s", body);
+	/* and repeats the question, which may be far down in a mailbox */
+	ck_assert_msg(has_text(body, "Det här skrev vi till dig senast:\n\n"
+			       "Vilken tid på dygnet bullrar det?\n"),
+		      "%s", body);
+	ck_assert_msg(strstr(body, "Grannen") == NULL, "%s", body);
 	free(body);
 	free(want);
 	free(to);
