@@ -787,8 +787,10 @@ static const char *const closings[] = {
 /* The longest a line below a closing, or after the closing on its own
    line, may be (bytes): a name or a title, not more text. */
 #define CLOSING_TAIL_MAX 60
-/* The last lines a closing may be among: itself and four short ones. */
-#define SIGNATURE_LINES_MAX 5
+/* The last lines a closing may be among: itself and eight short ones,
+   as many as a municipal signature has (name, title, department,
+   municipality, visiting and postal address, telephone, web). */
+#define SIGNATURE_LINES_MAX 9
 /* The longest line that can be one: the longest closing and a name. */
 #define CLOSING_LINE_MAX (sizeof("med vänliga hälsningar") - 1 + \
 			  CLOSING_TAIL_MAX)
@@ -833,9 +835,9 @@ reply_signed_off(const char *text)
 	const char *end = text + strlen(text);
 	size_t below = 0;	/* non-blank lines below the one at hand */
 
-	/* a closing, then a name, a title, the office and a telephone
-	   number at most: "Vänliga hälsningar / Eva Ek / Handläggare,
-	   Samhällsbyggnad / Sundby kommun" is one */
+	/* a closing, then a name, a title, the office, addresses and a
+	   telephone number at most: "Vänliga hälsningar / Eva Ek /
+	   Handläggare, Samhällsbyggnad / Sundby kommun" is one */
 	while (below < SIGNATURE_LINES_MAX && end > text) {
 		const char *start = end;
 		size_t len;

@@ -427,6 +427,11 @@ static const struct {
 	{ "Vi lagar lampan.\n\nMed vänlig hälsning\nLars Lind\n"
 	  "Gatubelysning, Sundby kommun\nTel 0123-45 67 89\n"
 	  "lars.lind@sundby.se\n", true },
+	/* a municipal one: eight lines below the closing */
+	{ "Vi lagar lampan.\n\nMed vänlig hälsning\n\nEva Ek\nHandläggare\n"
+	  "Gatuenheten, Samhällsbyggnadsförvaltningen\nExempels kommun\n"
+	  "Besöksadress: Storgatan 1\n123 45 Exempelstad\n"
+	  "Tel 0123-45 67 89\nwww.exempel.se\n", true },
 	{ "Vi lagar lampan i veckan.", false },
 	{ "", false },
 	{ "Hälsningarna från grannarna har vi fått.", false },
