@@ -1975,6 +1975,22 @@ START_TEST(test_reminder_names_deadline)
 		      "%s", body);
 	ck_assert_msg(strstr(body, "Grannen") == NULL, "%s", body);
 	free(body);
+	/* no answer by then: the case closes, and the case officer who
+	   asked is told, with the question */
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_fire_timers(mi->flow, store, giveup + 1, 100,
+					   &n, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at "
+			       "IS NOT NULL"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Invånaren har inte svarat på er fråga i "
+			       "ärende") &&
+		      has_text(body, "Det här skrev ni senast till invånaren:"
+			       "\n\nVilken tid på dygnet bullrar det?\n"),
+		      "%s", body);
+	free(body);
 	free(want);
 	free(to);
 }

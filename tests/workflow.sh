@@ -84,7 +84,7 @@ printf '\nVad som hänt:\n{{case.history}}\n' >>"$T/own/sv/resolved"
 run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
 check "the history in a citizen's template fails the check" [ "$rc" -eq 1 ]
 check "... at the <reply> that sends it" contains "$err" \
-	"synpunkt.xml:250: template 'resolved' (sv) goes to the citizen but shows {{case.history}} or {{commands.help}}, which are for case officers"
+	"synpunkt.xml:252: template 'resolved' (sv) goes to the citizen but shows {{case.history}} or {{commands.help}}, which are for case officers"
 cp "$top_srcdir/templates/sv/resolved" "$T/own/sv/resolved"
 printf '{{#if commands.help}}{{commands.help}}{{/if}}\n' >>"$T/own/en/answer"
 run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
