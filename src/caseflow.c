@@ -855,28 +855,24 @@ new_message_id(const struct flow *fl, const char *what)
    first mail in References too: the citizen's own mails are in their
    sent folder, not beside ours, and the first one is what our
    acknowledgement answered, so that clients show the answer in the
-   acknowledgement's thread. NULL on a database error (*error_r set). */
+   acknowledgement's thread. NAME is the citizen's, as they gave it,
+   for To (mailout_compose); it may be cleaned of control characters in
+   place. NULL on a database error (*error_r set). */
 static char *
-citizen_headers(const struct flow *fl, const char *to, char **error_r)
+citizen_headers(const struct flow *fl, const char *to, char *name,
+		char **error_r)
 {
 	const struct caseflow_settings *set = &fl->cf->set;
 	char *reply_to = NULL, *out, *last = NULL, *first = NULL;
-	char *thread = NULL, *name = NULL, *to_line;
+	char *thread = NULL, *to_line;
 	const char *threads = fl->in->thread_headers;
-
-	/* To: with the citizen's name, as they gave it (mailout_compose) */
-	if (store_contact_name(fl->store, fl->c.citizen_id, &name,
-			       error_r) < 0)
-		return NULL;
 
 	if (threads == NULL) {
 		int rc = store_case_citizen_thread(fl->store, fl->c.id, &first,
 						   &last, error_r);
 
-		if (rc < 0) {
-			free(name);
+		if (rc < 0)
 			return NULL;
-		}
 		if (rc > 0 && strcmp(first, last) != 0)
 			threads = thread = xasprintf("In-Reply-To: <%s>\n"
 						     "References: <%s> <%s>\n",
@@ -916,7 +912,6 @@ citizen_headers(const struct flow *fl, const char *to, char **error_r)
 			threads != NULL ? threads : "");
 	free(reply_to);
 	free(thread);
-	free(name);
 	free(to_line);
 	return out;
 }
@@ -1085,16 +1080,19 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
 	const char *channel = fl->c.channel;
 	bool sms = strcmp(channel, "sms") == 0;
-	char *to = NULL, *subject = NULL, *body = NULL, *headers = NULL;
+	char *to = NULL, *name = NULL, *subject = NULL, *body = NULL;
+	char *headers = NULL;
 	const struct caseflow_input *in = fl->in;
 	struct caseflow_input shown;
 	/* a notification of the same event made it: it holds internal
 	   notes, and workflow check refuses it in a citizen's template */
 	char *history = fl->history;
 	int carries = 0;
+	/* the name with the address: mail is addressed to them by name */
 	int rc = fl->c.citizen_id == 0 ? 0 :
-		store_contact_first(fl->store, fl->c.citizen_id,
-				    sms ? "phone" : "email", &to, error_r);
+		store_contact_first_named(fl->store, fl->c.citizen_id,
+					  sms ? "phone" : "email", &to, &name,
+					  error_r);
 	int ret = -1;
 
 	if (rc == 0)
@@ -1107,6 +1105,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 
 		if (out != 0) {
 			free(to);
+			free(name);
 			return out < 0 ? -1 :
 				flow_event(fl, "reply.withheld", 0,
 					   a->template_id);
@@ -1155,7 +1154,8 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 		if (carries <= 0)
 			shown.attachments_of = 0;
 	}
-	if (rc > 0 && !sms && (headers = citizen_headers(fl, to, error_r)) == NULL)
+	if (rc > 0 && !sms &&
+	    (headers = citizen_headers(fl, to, name, error_r)) == NULL)
 		rc = -1;
 	if (rc > 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,
@@ -1176,6 +1176,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	fl->history = history;
 	free(headers);
 	free(to);
+	free(name);
 	free(subject);
 	free(body);
 	return ret;

@@ -813,6 +813,30 @@ store_contact_first(struct store *store, int64_t contact_id, const char *kind,
 	return store_one_text(store, st, address_r, "read address", error_r);
 }
 
+int
+store_contact_first_named(struct store *store, int64_t contact_id,
+			  const char *kind, char **address_r, char **name_r,
+			  char **error_r)
+{
+	static const char sql[] =
+		"SELECT a.address, coalesce(nullif(c.name, ''), c.login, '') "
+		"FROM contact_address a JOIN contact c ON c.id = a.contact_id "
+		"WHERE a.contact_id = ? AND a.kind = ? ORDER BY a.id LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*address_r = xstrdup(store_col_text(st, 0));
+		*name_r = xstrdup(store_col_text(st, 1));
+	}
+	return store_row_end(store, st, rc, "read address", error_r);
+}
+
 static int
 case_lines(struct store *store, sqlite3_stmt *st,
 	   int (*fn)(const struct store_case_line *c, void *ctx), void *ctx,

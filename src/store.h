@@ -1107,5 +1107,11 @@ int store_case_last_answer(struct store *store, int64_t case_id,
    *address_r (caller frees), 0, -1. */
 int store_contact_first(struct store *store, int64_t contact_id,
 			const char *kind, char **address_r, char **error_r);
+/* The same address with the contact's name (as store_contact_name),
+   read at once for mail that greets the contact by name: 1 with both
+   (caller frees), 0 when there is no such address, -1. */
+int store_contact_first_named(struct store *store, int64_t contact_id,
+			      const char *kind, char **address_r,
+			      char **name_r, char **error_r);
 
 #endif

@@ -1109,7 +1109,7 @@ START_TEST(test_contacts)
 {
 	struct store *store = open_db(dbpath);
 	int64_t anna, eva, found;
-	char *err = NULL;
+	char *err = NULL, *addr = NULL, *name = NULL;
 
 	ck_assert_int_eq(store_begin(store, &err), 0);
 	ck_assert_int_eq(store_contact_add(store, STORE_CITIZEN, "Anna", NULL,
@@ -1133,6 +1133,18 @@ START_TEST(test_contacts)
 	ck_assert_int_eq(found, anna);
 	ck_assert_int_eq(store_contact_find(store, "email", "nobody@x", &found,
 					    &err), 0);
+	/* the address and the name in one read */
+	ck_assert_int_eq(store_contact_first_named(store, anna, "email", &addr,
+						   &name, &err), 1);
+	ck_assert_str_eq(addr, "anna@example.se");
+	ck_assert_str_eq(name, "Anna");
+	free(addr);
+	free(name);
+	addr = name = NULL;
+	ck_assert_int_eq(store_contact_first_named(store, eva, "email", &addr,
+						   &name, &err), 0);
+	ck_assert_ptr_null(addr);
+	ck_assert_ptr_null(name);
 	ck_assert_int_eq(store_commit(store, &err), 0);
 	store_free(&store);
 }
