@@ -688,35 +688,24 @@ static int
 other_sender(const struct flow *fl, char **out_r, char **error_r)
 {
 	int64_t id = fl->in->sender_id;
-	char *kind = NULL, *language = NULL, *name = NULL, *addr = NULL;
-	int rc;
+	const char *channel = fl->in->channel != NULL ? fl->in->channel :
+		"email";
+	char *name = NULL, *addr = NULL;
+	int rc = 0;
 
-	*out_r = xstrdup("");
-	if (id == 0 || fl->c.citizen_id == 0 || id == fl->c.citizen_id)
-		return 0;
-	rc = store_contact_kind(fl->store, id, &kind, &language, error_r);
-	if (rc > 0 && strcmp(kind, "citizen") == 0 &&
-	    (rc = store_contact_name(fl->store, id, &name, error_r)) >= 0 &&
-	    (rc = store_contact_first(fl->store, id,
-				      strcmp(fl->in->channel != NULL ?
-					     fl->in->channel : "email",
-					     "sms") == 0 ? "phone" : "email",
-				      &addr, error_r)) >= 0) {
-		free(*out_r);
-		*out_r = name != NULL && *name != '\0' && addr != NULL ?
-			xasprintf("%s <%s>", name, addr) :
-			xstrdup(addr != NULL ? addr :
-				name != NULL ? name : "");
-	}
-	free(kind);
-	free(language);
+	*out_r = NULL;
+	if (id != 0 && fl->c.citizen_id != 0 && id != fl->c.citizen_id)
+		rc = store_citizen_first_named(fl->store, id,
+					       strcmp(channel, "sms") == 0 ?
+					       "phone" : "email", &addr, &name,
+					       error_r);
+	if (rc < 0)
+		return -1;
+	*out_r = name != NULL && *name != '\0' && addr != NULL ?
+		xasprintf("%s <%s>", name, addr) :
+		xstrdup(addr != NULL ? addr : name != NULL ? name : "");
 	free(name);
 	free(addr);
-	if (rc < 0) {
-		free(*out_r);
-		*out_r = NULL;
-		return -1;
-	}
 	return 0;
 }
 

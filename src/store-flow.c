@@ -837,6 +837,33 @@ store_contact_first_named(struct store *store, int64_t contact_id,
 	return store_row_end(store, st, rc, "read address", error_r);
 }
 
+int
+store_citizen_first_named(struct store *store, int64_t contact_id,
+			  const char *kind, char **address_r, char **name_r,
+			  char **error_r)
+{
+	static const char sql[] =
+		"SELECT a.address, coalesce(nullif(c.name, ''), c.login, '') "
+		"FROM contact c LEFT JOIN contact_address a "
+		"ON a.contact_id = c.id AND a.kind = ? "
+		"WHERE c.id = ? AND c.kind = 'citizen' ORDER BY a.id LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, contact_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *address = store_col_text(st, 0);
+
+		*address_r = address != NULL ? xstrdup(address) : NULL;
+		*name_r = xstrdup(store_col_text(st, 1));
+	}
+	return store_row_end(store, st, rc, "read contact", error_r);
+}
+
 static int
 case_lines(struct store *store, sqlite3_stmt *st,
 	   int (*fn)(const struct store_case_line *c, void *ctx), void *ctx,

@@ -1113,5 +1113,11 @@ int store_contact_first(struct store *store, int64_t contact_id,
 int store_contact_first_named(struct store *store, int64_t contact_id,
 			      const char *kind, char **address_r,
 			      char **name_r, char **error_r);
+/* The same for a contact that is a citizen, who may have no address of
+   KIND: 1 with *address_r (NULL then) and *name_r (caller frees), 0
+   when CONTACT_ID is no citizen, -1. */
+int store_citizen_first_named(struct store *store, int64_t contact_id,
+			      const char *kind, char **address_r,
+			      char **name_r, char **error_r);
 
 #endif

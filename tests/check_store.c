@@ -1145,6 +1145,26 @@ START_TEST(test_contacts)
 						   &name, &err), 0);
 	ck_assert_ptr_null(addr);
 	ck_assert_ptr_null(name);
+	/* a citizen's name even without an address; a handler is none */
+	ck_assert_int_eq(store_contact_add(store, STORE_CITIZEN, "Bo", NULL,
+					   "sv", &found, &err), 0);
+	ck_assert_int_eq(store_citizen_first_named(store, found, "email",
+						   &addr, &name, &err), 1);
+	ck_assert_ptr_null(addr);
+	ck_assert_str_eq(name, "Bo");
+	free(name);
+	name = NULL;
+	ck_assert_int_eq(store_citizen_first_named(store, anna, "phone",
+						   &addr, &name, &err), 1);
+	ck_assert_str_eq(addr, "+46701234567");
+	ck_assert_str_eq(name, "Anna");
+	free(addr);
+	free(name);
+	addr = name = NULL;
+	ck_assert_int_eq(store_citizen_first_named(store, eva, "email", &addr,
+						   &name, &err), 0);
+	ck_assert_ptr_null(addr);
+	ck_assert_ptr_null(name);
 	ck_assert_int_eq(store_commit(store, &err), 0);
 	store_free(&store);
 }
