@@ -26,6 +26,7 @@ struct checker {
 	size_t count;
 	struct strlist raisable;	/* event names that can occur */
 	struct strlist roles_used;	/* "LINE role" */
+	struct strlist timer_vars;	/* "timer.ID", for try_template */
 };
 
 static void CIRM_PRINTF(3, 4)
@@ -881,12 +882,11 @@ try_template(struct checker *c, const char *dir, const char *lang,
 {
 	size_t nfixed = 0, n = 0;
 	struct template_var *vars;
-	struct strlist timers = { 0 };
 	char *subject = NULL, *body = NULL, *err = NULL;
 
 	while (template_variables[nfixed] != NULL)
 		nfixed++;
-	vars = xcalloc(nfixed + c->wf->ntimers, sizeof(*vars));
+	vars = xcalloc(nfixed + c->timer_vars.n, sizeof(*vars));
 	for (; n < nfixed; n++) {
 		vars[n].name = template_variables[n];
 		vars[n].value = "x";
@@ -896,10 +896,8 @@ try_template(struct checker *c, const char *dir, const char *lang,
 				vars[n].value = OFFICERS_ONLY;
 		}
 	}
-	/* timer.ID, when its timer will fire: this workflow's timers */
-	for (size_t i = 0; i < c->wf->ntimers; i++) {
-		strlist_addf(&timers, "timer.%s", c->wf->timers[i].id);
-		vars[n].name = timers.v[timers.n - 1];
+	for (size_t i = 0; i < c->timer_vars.n; i++) {
+		vars[n].name = c->timer_vars.v[i];
 		vars[n++].value = "x";
 	}
 	if (template_render(dir, lang, name, vars, n, &subject, &body,
@@ -925,7 +923,6 @@ try_template(struct checker *c, const char *dir, const char *lang,
 	free(subject);
 	free(body);
 	free(vars);
-	strlist_clear(&timers);
 }
 
 /* Whether NAME is a language cirm writes in (the setting language, a
@@ -1004,6 +1001,10 @@ check_templates(struct checker *c, const char *dir)
 		free(path);
 	}
 	closedir(d);
+	/* timer.ID, when its timer will fire: this workflow's timers, named
+	   once for all templates and languages */
+	for (size_t i = 0; i < wf->ntimers; i++)
+		strlist_addf(&c->timer_vars, "timer.%s", wf->timers[i].id);
 	for (size_t i = 0; i < wf->ntemplates; i++) {
 		int to_citizen = reply_line(wf, wf->templates[i].id);
 
@@ -1036,6 +1037,7 @@ check_templates(struct checker *c, const char *dir)
 		}
 	}
 	check_answer_template(c, dir, &langs);
+	strlist_clear(&c->timer_vars);
 	if (langs.n == 0)
 		cerror(c, 1, "template directory %s has no language "
 		       "directories", dir);
