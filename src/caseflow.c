@@ -6,6 +6,7 @@
 #include "gsm.h"
 
 #include "log.h"
+#include "mailout.h"
 #include "reply.h"
 #include "secret.h"
 #include "template.h"
@@ -845,10 +846,9 @@ new_message_id(const struct flow *fl, const char *what)
    sent folder, not beside ours, and the first one is what our
    acknowledgement answered, so that clients show the answer in the
    acknowledgement's thread. NAME is the citizen's, as they gave it,
-   for To (mailout_compose); it may be cleaned of control characters in
-   place. NULL on a database error (*error_r set). */
+   for To (mailout_compose). NULL on a database error (*error_r set). */
 static char *
-citizen_headers(const struct flow *fl, const char *to, char *name,
+citizen_headers(const struct flow *fl, const char *to, const char *name,
 		char **error_r)
 {
 	const struct caseflow_settings *set = &fl->cf->set;
@@ -882,11 +882,8 @@ citizen_headers(const struct flow *fl, const char *to, char *name,
 	/* a line of its own: a name is the citizen's words, and one
 	   decoded from "=?utf-8?q?Anna=0AReply-To:...?=" must not add a
 	   header field */
-	for (char *p = name; p != NULL && *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
 	to_line = name != NULL && *name != '\0' ?
-		  xasprintf("To: %s <%s>\n", name, to) : xstrdup("");
+		  mailout_row_mailbox("To", name, to) : xstrdup("");
 	out = xasprintf("From: %s <%s>\n%s%s%s%s%s%s%s%s",
 			set->municipality, set->address != NULL ? set->address :
 			"cirm@cirm.invalid", to_line,

@@ -737,6 +737,17 @@ mailout_from_address(const char *headers)
 	return addr;
 }
 
+char *
+mailout_row_mailbox(const char *field, const char *name, const char *addr)
+{
+	char *n = sanitize(name), *a = sanitize(addr);
+	char *line = xasprintf("%s: %s <%s>\n", field, n, a);
+
+	free(n);
+	free(a);
+	return line;
+}
+
 /* To: the recipient, with the name the row's To line gives it when
    that line names the same address ("Anna Svensson <anna@...>"): a
    mail program shows the name, and a bare address reads as a form

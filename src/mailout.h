@@ -65,6 +65,15 @@ char *mailout_address_ascii(const char *addr);
    bare), or NULL (caller frees). */
 char *mailout_from_address(const char *headers);
 
+/* One line "FIELD: NAME <ADDR>\n" for struct mailout's headers, NAME
+   and ADDR with every control character a space, as mailout_compose
+   makes them in a value; but here before the line is written, so that
+   a name someone chose (a citizen's, decoded from an encoded word with
+   a line break in it) cannot end the line and add a field of its own
+   to the row. Caller frees. */
+char *mailout_row_mailbox(const char *field, const char *name,
+			  const char *addr);
+
 /* A new Message-ID (without brackets) at the domain of ADDRESS (or
    cirm.invalid); caller frees. */
 char *mailout_new_message_id(const char *address);

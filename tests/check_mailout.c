@@ -593,6 +593,34 @@ START_TEST(test_to_name)
 }
 END_TEST
 
+/* A row's mailbox line stays one line whatever the name holds, and
+   mailout_compose takes its name for To. */
+START_TEST(test_row_mailbox)
+{
+	char *line = mailout_row_mailbox("To", "Evil\r\nBcc: x@example.org",
+					 "goran.sjoberg@exempel.se");
+	char *hdrs = xasprintf("%s%s", headers, line);
+	char *msg;
+	size_t len;
+	struct mime_message *m;
+
+	ck_assert_str_eq(line, "To: Evil  Bcc: x@example.org "
+			 "<goran.sjoberg@exempel.se>\n");
+	msg = compose("Svar", hdrs, "x\n", &len);
+	check_lines(msg);
+	ck_assert_msg(strstr(msg, "\nBcc") == NULL, "%s", msg);
+	m = parse(msg, len);
+	ck_assert_ptr_null(mime_header(m, "Bcc"));
+	ck_assert_uint_eq(m->nto, 1);
+	ck_assert_str_eq(m->to[0].addr, "goran.sjoberg@exempel.se");
+	ck_assert_str_eq(m->to[0].name, "Evil Bcc: x@example.org");
+	mime_free(&m);
+	free(msg);
+	free(hdrs);
+	free(line);
+}
+END_TEST
+
 /* A citizen at an IDN domain gets mail at its ASCII form; a local
    part that is not ASCII has none. */
 START_TEST(test_idn)
@@ -752,6 +780,7 @@ main(void)
 	tcase_add_test(tc, test_qp);
 	tcase_add_test(tc, test_message_id_and_from);
 	tcase_add_test(tc, test_to_name);
+	tcase_add_test(tc, test_row_mailbox);
 	suite_add_tcase(s, tc);
 	return tu_run(s);
 }
