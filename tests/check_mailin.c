@@ -189,13 +189,24 @@ mail(const char *from, const char *to, const char *subject, const char *id,
 			 id ? id : "", id ? ">\n" : "", extra ? extra : "", body);
 }
 
-START_TEST(test_new_case_and_ack)
+/* Delivers the mail mail() makes of the same arguments. */
+static void
+deliver_mail(const char *from, const char *to, const char *subject,
+	     const char *id, const char *extra, const char *body)
 {
-	char *m = mail("Anna Andersson <Anna@Example.se>", "arende@kommun.example",
-		       "Trasig gatlampa", "a1@example.se", NULL, "Lampan lyser inte.");
-	char *hdr, *rcpt;
+	char *m = mail(from, to, subject, id, extra, body);
 
 	deliver(m);
+	free(m);
+}
+
+START_TEST(test_new_case_and_ack)
+{
+	char *hdr, *rcpt;
+
+	deliver_mail("Anna Andersson <Anna@Example.se>",
+		     "arende@kommun.example", "Trasig gatlampa",
+		     "a1@example.se", NULL, "Lampan lyser inte.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = 'in' "
 			       "AND body_stripped = 'Lampan lyser inte.'"), 1);
@@ -212,7 +223,6 @@ START_TEST(test_new_case_and_ack)
 			       "address = 'anna@example.se'"), 1);
 	free(rcpt);
 	free(hdr);
-	free(m);
 }
 END_TEST
 
@@ -306,20 +316,18 @@ END_TEST
 
 START_TEST(test_threading)
 {
-	char *first = mail("anna@example.se", "arende@kommun.example", "Gatlampa",
-			   "t1@example.se", NULL, "Första.");
-	char *ack_id, *number, *reply, *extra, *tag_reply, *addr;
+	char *ack_id, *number, *extra, *addr;
 	unsigned char key[SECRET_KEY_LEN];
 	char *err = NULL;
 
-	deliver(first);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "t1@example.se", NULL, "Första.");
 	ack_id = text("SELECT rfc_message_id FROM outbox");
 	number = text("SELECT number FROM cases");
 	/* In-Reply-To our acknowledgement. */
 	extra = xasprintf("In-Reply-To: <%s>\n", ack_id);
-	reply = mail("anna@example.se", "arende@kommun.example", "SV: Gatlampa",
+	deliver_mail("anna@example.se", "arende@kommun.example", "SV: Gatlampa",
 		     "t2@example.se", extra, "Det är stolpe 14.");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = 'in'"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1); /* no new ack */
@@ -327,37 +335,30 @@ START_TEST(test_threading)
 	/* The signed reply address alone. */
 	ck_assert_int_eq(secret_key_load(cfg_str(cfg, CFG_KEY_FILE), key, &err), 0);
 	addr = token_address(key, "arende@kommun.example", number, 0);
-	tag_reply = mail("anna@example.se", addr, "ny rad", "t3@example.se", NULL,
-			 "Och stolpe 15.");
-	deliver(tag_reply);
+	deliver_mail("anna@example.se", addr, "ny rad", "t3@example.se", NULL,
+		     "Och stolpe 15.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = 'in'"), 3);
-	free(tag_reply);
 	free(addr);
-	free(reply);
 	free(extra);
 	free(number);
 	free(ack_id);
-	free(first);
 }
 END_TEST
 
 START_TEST(test_forged_tag_opens_new_case)
 {
-	char *first = mail("anna@example.se", "arende@kommun.example", "Gatlampa",
-			   "f1@example.se", NULL, "Första.");
-	char *number, *to, *forged;
+	char *number, *to;
 
-	deliver(first);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "f1@example.se", NULL, "Första.");
 	number = text("SELECT lower(number) FROM cases");
 	to = xasprintf("arende+%s.0123456789abcdef@kommun.example", number);
-	forged = mail("mallory@example.se", to, "hej", "f2@example.se", NULL, "x");
-	deliver(forged);
+	deliver_mail("mallory@example.se", to, "hej", "f2@example.se", NULL,
+		     "x");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
-	free(forged);
 	free(to);
 	free(number);
-	free(first);
 }
 END_TEST
 
@@ -366,23 +367,20 @@ static char *newest_body(const char *recipient);
 
 START_TEST(test_subject_reference)
 {
-	char *first = mail("anna@example.se", "arende@kommun.example", "Gatlampa",
-			   "s1@example.se", NULL, "Första.");
-	char *number, *subj, *party, *stranger, *body;
+	char *number, *subj, *body;
 
 	add_handler_eva();
-	deliver(first);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "s1@example.se", NULL, "Första.");
 	number = text("SELECT number FROM cases");
 	subj = xasprintf("SV: Vi har tagit emot ditt ärende [%s]", number);
-	party = mail("ANNA@example.se", "arende@kommun.example", subj,
+	deliver_mail("ANNA@example.se", "arende@kommun.example", subj,
 		     "s2@example.se", NULL, "Jag igen.");
-	deliver(party);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	/* Someone else quoting the number starts a case of their own, which
 	   mentions the reference. */
-	stranger = mail("bertil@example.se", "arende@kommun.example", subj,
-			"s3@example.se", NULL, "Angående grannens ärende.");
-	deliver(stranger);
+	deliver_mail("bertil@example.se", "arende@kommun.example", subj,
+		     "s3@example.se", NULL, "Angående grannens ärende.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'case.created' AND detail IS NOT NULL"), 1);
@@ -392,21 +390,17 @@ START_TEST(test_subject_reference)
 			     "invånaren är inte part i det\n") != NULL &&
 		      strstr(body, "Fortsätter:") == NULL, "%s", body);
 	free(body);
-	free(stranger);
-	free(party);
 	free(subj);
 	free(number);
-	free(first);
 }
 END_TEST
 
 START_TEST(test_bounce_links_to_sent_message)
 {
-	char *first = mail("gone@example.se", "arende@kommun.example", "Hej",
-			   "b1@example.se", NULL, "Text.");
 	char *ack_id, *bounce;
 
-	deliver(first);
+	deliver_mail("gone@example.se", "arende@kommun.example", "Hej",
+		     "b1@example.se", NULL, "Text.");
 	ack_id = text("SELECT rfc_message_id FROM outbox");
 	bounce = xasprintf(
 		"From: Mail Delivery System <MAILER-DAEMON@mx.example.se>\n"
@@ -434,44 +428,37 @@ START_TEST(test_bounce_links_to_sent_message)
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE kind = 'bounce'"), 1);
 	free(bounce);
 	free(ack_id);
-	free(first);
 }
 END_TEST
 
 START_TEST(test_auto_replies)
 {
-	char *first = mail("anna@example.se", "arende@kommun.example", "Hej",
-			   "r1@example.se", NULL, "Text.");
-	char *ack_id, *extra, *ooo, *lone;
+	char *ack_id, *extra;
 
-	deliver(first);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Hej",
+		     "r1@example.se", NULL, "Text.");
 	ack_id = text("SELECT rfc_message_id FROM outbox");
 	extra = xasprintf("In-Reply-To: <%s>\nAuto-Submitted: auto-replied\n", ack_id);
-	ooo = mail("anna@example.se", "arende@kommun.example",
-		   "Automatiskt svar: Vi har tagit emot", "r2@example.se", extra,
-		   "Jag är på semester.");
-	deliver(ooo);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Automatiskt svar: Vi har tagit emot", "r2@example.se",
+		     extra, "Jag är på semester.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE kind = 'auto-reply'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = 'mail.citizen'"), 0);
 	/* Tied to nothing: quarantined, never a case. */
-	lone = mail("nobody@example.se", "arende@kommun.example", "Out of office",
-		    "r3@example.se", "Auto-Submitted: auto-replied\n", "Away.");
-	deliver(lone);
+	deliver_mail("nobody@example.se", "arende@kommun.example",
+		     "Out of office", "r3@example.se",
+		     "Auto-Submitted: auto-replied\n", "Away.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
-	free(lone);
-	free(ooo);
 	free(extra);
 	free(ack_id);
-	free(first);
 }
 END_TEST
 
 START_TEST(test_flood_and_release)
 {
-	char *m;
 	int64_t qid;
 
 	teardown();
@@ -480,10 +467,8 @@ START_TEST(test_flood_and_release)
 		char id[32];
 
 		snprintf(id, sizeof(id), "fl%d@example.se", i);
-		m = mail("flood@example.se", "arende@kommun.example", "Spam", id,
-			 NULL, "x");
-		deliver(m);
-		free(m);
+		deliver_mail("flood@example.se", "arende@kommun.example",
+			     "Spam", id, NULL, "x");
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason LIKE "
@@ -641,23 +626,20 @@ END_TEST
    default), and later mail moves them on. */
 START_TEST(test_workflows)
 {
-	char *a = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "w1@example.se", NULL, "Det låter på natten.");
-	char *b = mail("bo@example.se", "Felanmälan <Felanmalan@kommun.example>",
-		       "Lampa", "w2@example.se", NULL,
-		       "Gatlampan vid skolan är trasig.");
-	/* the route's domain written in UTF-8, as a mail may have it */
-	char *c = mail("cia@example.se", "felanmalan@H\xc3\xa5" "bo.se",
-		       "Lampa", "w3@example.se", NULL,
-		       "Gatlampan vid torget är trasig.");
 	char *state;
 
 	teardown();
 	setup_with("workflow_routes = felanmalan@kommun.example=felanmalan "
 		   "felanmalan@xn--hbo-ula.se=felanmalan\n");
-	deliver(a);
-	deliver(b);
-	deliver(c);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "w1@example.se", NULL, "Det låter på natten.");
+	deliver_mail("bo@example.se", "Felanmälan <Felanmalan@kommun.example>",
+		     "Lampa", "w2@example.se", NULL,
+		     "Gatlampan vid skolan är trasig.");
+	/* the route's domain written in UTF-8, as a mail may have it */
+	deliver_mail("cia@example.se", "felanmalan@H\xc3\xa5" "bo.se",
+		     "Lampa", "w3@example.se", NULL,
+		     "Gatlampan vid torget är trasig.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE workflow = "
 			       "'synpunkt' AND workflow_version = 1 AND state = "
 			       "'registrerad'"), 1);
@@ -673,9 +655,6 @@ START_TEST(test_workflows)
 		     "case_id = 1 AND kind LIKE 'workflow%'");
 	ck_assert_str_eq(state, "workflow.start");
 	free(state);
-	free(a);
-	free(b);
-	free(c);
 }
 END_TEST
 
@@ -791,12 +770,9 @@ eva_reply_to(void)
 static char *
 eva_notified(const char *msgid, const char *text)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       msgid, NULL, text);
-
 	add_handler_eva();
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     msgid, NULL, text);
 	return eva_reply_to();
 }
 
@@ -805,9 +781,7 @@ eva_notified(const char *msgid, const char *text)
    English word then works like the Swedish one. */
 START_TEST(test_handler_commands_english)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "en1@example.se", NULL, "Det bullrar från bygget.");
-	char *body, *h, *p, *to, *reply, *err = NULL;
+	char *body, *h, *p, *to, *err = NULL;
 
 	add_handler_eva();
 	ck_assert_msg(store_exec(store,
@@ -819,7 +793,8 @@ START_TEST(test_handler_commands_english)
 		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
 		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
 		&err) == 0, "%s", err);
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "en1@example.se", NULL, "Det bullrar från bygget.");
 	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'olle@kommun.example'");
 	ck_assert_msg(has_text(body, "\n #take \xe2\x80\x94 Take the case "
@@ -845,16 +820,13 @@ START_TEST(test_handler_commands_english)
 	p = strstr(h, "Reply-To: ");
 	ck_assert_ptr_nonnull(p);
 	to = xstrndup(p + 10, strcspn(p + 10, "\n"));
-	reply = mail("Olle Ek <olle@kommun.example>", to, "Re: Buller",
+	deliver_mail("Olle Ek <olle@kommun.example>", to, "Re: Buller",
 		     "en2@kommun.example", NULL, "#Take\n\nHello Anna.\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad' AND assignee_id = (SELECT id FROM "
 			       "contact WHERE login = 'olle')"), 1);
-	free(reply);
 	free(to);
 	free(h);
-	free(m);
 }
 END_TEST
 
@@ -906,17 +878,17 @@ END_TEST
    above it: what was forwarded is the case's text, not nothing. */
 START_TEST(test_forward_without_text)
 {
-	char *m = mail("Anna Andersson <anna@example.se>", "arende@kommun.example",
-		       "VB: Lampa", "f1@example.se", NULL,
-		       "________________________________\n"
-		       "Från: Per Persson <per@example.se>\n"
-		       "Skickat: den 1 december 2026 09:12\n"
-		       "Till: Anna Andersson\nÄmne: Lampa\n\n"
-		       "Lampan vid Storgatan 5 är trasig sedan i måndags.");
 	char *body;
 
 	add_handler_eva();
-	deliver(m);
+	deliver_mail("Anna Andersson <anna@example.se>",
+		     "arende@kommun.example", "VB: Lampa",
+		     "f1@example.se", NULL,
+		     "________________________________\n"
+		     "Från: Per Persson <per@example.se>\n"
+		     "Skickat: den 1 december 2026 09:12\n"
+		     "Till: Anna Andersson\nÄmne: Lampa\n\n"
+		     "Lampan vid Storgatan 5 är trasig sedan i måndags.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = "
 			       "'in' AND body_stripped LIKE '%Lampan vid "
@@ -926,7 +898,6 @@ START_TEST(test_forward_without_text)
 	ck_assert_msg(strstr(body, "Lampan vid Storgatan 5") != NULL, "%s",
 		      body);
 	free(body);
-	free(m);
 }
 END_TEST
 
@@ -999,12 +970,11 @@ END_TEST
    threaded; #notering stays internal. */
 START_TEST(test_handler_round_trip)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "h1@example.se", NULL, "Det bullrar från bygget.");
-	char *to, *reply, *body, *hdr, *note;
+	char *to, *body, *hdr;
 
 	add_handler_eva();
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "h1@example.se", NULL, "Det bullrar från bygget.");
 	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example'");
 	ck_assert_msg(has_text(body, "#ta \xe2\x80\x94 Ta ärendet själv"),
@@ -1016,11 +986,10 @@ START_TEST(test_handler_round_trip)
 	free(body);
 	to = eva_reply_to();
 	ck_assert_msg(strstr(to, "arende+ks-2026-00001.h") == to, "%s", to);
-	reply = mail("Eva Ek <eva@kommun.example>", to, "SV: Buller",
+	deliver_mail("Eva Ek <eva@kommun.example>", to, "SV: Buller",
 		     "h2@kommun.example", "In-Reply-To: <x@kommun.example>\n",
 		     "#ta\n\nHej Anna! Vi tittar på det i veckan.\n\n"
 		     "> quoted notification\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad' AND assignee_id = (SELECT id FROM "
 			       "contact WHERE login = 'eva')"), 1);
@@ -1036,20 +1005,17 @@ START_TEST(test_handler_round_trip)
 	/* Eva wrote it: not marked automatic, which help desks set aside */
 	ck_assert_msg(strstr(hdr, "Auto-Submitted") == NULL, "%s", hdr);
 	/* an internal note goes nowhere */
-	note = mail("eva@kommun.example", to, "SV: Buller", "h3@kommun.example",
-		    NULL, "#notering\nRing byggfirman.\n");
-	deliver(note);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "h3@kommun.example", NULL,
+		     "#notering\nRing byggfirman.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%Ring byggfirman%'"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility = "
 			       "'internal' AND body_stripped = "
 			       "'Ring byggfirman.'"), 1);
-	free(note);
 	free(hdr);
 	free(body);
-	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -1059,26 +1025,19 @@ END_TEST
    changes nothing. */
 START_TEST(test_form_senders)
 {
-	char *a = mail("Kontaktformulär <noreply@form.example>",
-		       "arende@kommun.example", "Synpunkt från webben",
-		       "f1@form.example", "Reply-To: Anna Berg <Anna@Example.org>\n",
-		       "Gungan i parken är trasig.");
-	char *b = mail("e-tjanst@blankett.example", "arende@kommun.example",
-		       "Felanmälan", "f2@blankett.example",
-		       "Reply-To: olle@example.org\n", "Hål i vägen.");
-	char *h = mail("noreply@form.example", "arende@kommun.example",
-		       "Test", "f3@form.example",
-		       "Reply-To: eva@kommun.example\n", "Prov.");
-	char *o = mail("lisa@example.se", "arende@kommun.example", "Fråga",
-		       "f4@example.se", "Reply-To: kontor@example.se\n",
-		       "Hej.");
 	char *name;
 
 	teardown();
 	setup_with("mail_form_senders = noreply@form.example, @Blankett.example\n");
 	add_handler_eva();
-	deliver(a);
-	deliver(b);
+	deliver_mail("Kontaktformulär <noreply@form.example>",
+		     "arende@kommun.example", "Synpunkt från webben",
+		     "f1@form.example",
+		     "Reply-To: Anna Berg <Anna@Example.org>\n",
+		     "Gungan i parken är trasig.");
+	deliver_mail("e-tjanst@blankett.example", "arende@kommun.example",
+		     "Felanmälan", "f2@blankett.example",
+		     "Reply-To: olle@example.org\n", "Hål i vägen.");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.org' AND subject LIKE "
 			       "'Vi har tagit emot%'"), 1);
@@ -1093,42 +1052,39 @@ START_TEST(test_form_senders)
 	ck_assert_str_eq(name, "Anna Berg");
 	free(name);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
-	deliver(h);
+	deliver_mail("noreply@form.example", "arende@kommun.example",
+		     "Test", "f3@form.example",
+		     "Reply-To: eva@kommun.example\n", "Prov.");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE 'form mail%handler%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
-	deliver(o);
+	deliver_mail("lisa@example.se", "arende@kommun.example", "Fråga",
+		     "f4@example.se", "Reply-To: kontor@example.se\n",
+		     "Hej.");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'lisa@example.se'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'kontor@example.se'"), 0);
-	free(o);
 	/* "from the form" that its receiving server found forged: not
 	   the Reply-To's mail, set aside */
-	o = mail("noreply@form.example", "arende@kommun.example",
-		 "Synpunkt", "f5@form.example",
-		 "Authentication-Results: mx.kommun.example; spf=fail "
-		 "smtp.mailfrom=form.example; dmarc=fail (p=none) "
-		 "header.from=form.example\nReply-To: anna@example.org\n",
-		 "Jag tar tillbaka allt.");
-	deliver(o);
+	deliver_mail("noreply@form.example", "arende@kommun.example",
+		     "Synpunkt", "f5@form.example",
+		     "Authentication-Results: mx.kommun.example; spf=fail "
+		     "smtp.mailfrom=form.example; dmarc=fail (p=none) "
+		     "header.from=form.example\nReply-To: anna@example.org\n",
+		     "Jag tar tillbaka allt.");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE 'form mail%failed authentication%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
-	free(o);
 	/* and one it found genuine is the form's as before */
-	o = mail("noreply@form.example", "arende@kommun.example",
-		 "Synpunkt", "f6@form.example",
-		 "Authentication-Results: mx.kommun.example; dkim=pass "
-		 "header.d=form.example; dmarc=pass header.from=form.example\n"
-		 "Reply-To: per@example.org\n", "Bra park.");
-	deliver(o);
+	deliver_mail("noreply@form.example", "arende@kommun.example",
+		     "Synpunkt", "f6@form.example",
+		     "Authentication-Results: mx.kommun.example; dkim=pass "
+		     "header.d=form.example; dmarc=pass "
+		     "header.from=form.example\n"
+		     "Reply-To: per@example.org\n", "Bra park.");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'per@example.org'"), 1);
-	free(o);
-	free(h);
-	free(b);
-	free(a);
 }
 END_TEST
 
@@ -1138,15 +1094,14 @@ END_TEST
 START_TEST(test_long_subject_shown_short)
 {
 	char subject[2000] = "Gatlampa";
-	char *m, *body, *s;
+	char *body, *s;
 
 	for (size_t n = strlen(subject); n + 30 < sizeof(subject);
 	     n = strlen(subject))
 		strcat(subject, " https://reklam.example/erbjudande");
-	m = mail("anna@example.se", "arende@kommun.example", subject,
-		 "long.1@example.se", NULL, "Lampan är trasig.");
 	add_handler_eva();
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", subject,
+		     "long.1@example.se", NULL, "Lampan är trasig.");
 	s = text("SELECT subject FROM cases");
 	ck_assert_str_eq(s, subject);
 	free(s);
@@ -1163,7 +1118,6 @@ START_TEST(test_long_subject_shown_short)
 		    "'eva@kommun.example'");
 	ck_assert_msg(strlen(body) < 220, "%s", body);
 	free(body);
-	free(m);
 }
 END_TEST
 
@@ -1172,17 +1126,13 @@ END_TEST
    her language; a Swedish citizen's stays Swedish. */
 START_TEST(test_citizen_language)
 {
-	char *m = mail("John Smith <john@example.com>", "arende@kommun.example",
-		       "Broken street light", "l1@example.com", NULL,
-		       "Hello, the street light outside Björkvägen 12 has "
-		       "been broken for a week.");
-	char *sv = mail("anna@example.se", "arende@kommun.example",
-			"Gatlampa", "l2@example.se", NULL,
-			"Hej, lampan på Björkvägen är trasig igen.");
-	char *to, *reply, *body, *subject;
+	char *to, *body, *subject;
 
 	add_handler_eva();
-	deliver(m);
+	deliver_mail("John Smith <john@example.com>", "arende@kommun.example",
+		     "Broken street light", "l1@example.com", NULL,
+		     "Hello, the street light outside Björkvägen 12 has "
+		     "been broken for a week.");
 	ck_assert_int_eq(count("SELECT count(*) FROM contact c JOIN "
 			       "contact_address a ON a.contact_id = c.id "
 			       "WHERE a.address = 'john@example.com' AND "
@@ -1199,10 +1149,9 @@ START_TEST(test_citizen_language)
 				   "svara på engelska\n") != NULL, "%s", body);
 	free(body);
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV: Broken street light",
+	deliver_mail("eva@kommun.example", to, "SV: Broken street light",
 		     "l3@kommun.example", NULL,
 		     "#ta\n\nHello John, we will fix it this week.\n");
-	deliver(reply);
 	body = newest_body("john@example.com");
 	ck_assert_msg(strstr(body, "Hello John, we will fix it this week.\n"
 				   "\nKind regards,") != NULL, "%s", body);
@@ -1211,22 +1160,18 @@ START_TEST(test_citizen_language)
 		       "'john@example.com' ORDER BY id DESC LIMIT 1");
 	ck_assert_str_eq(subject, "Re: Broken street light [KS-2026-00001]");
 	free(subject);
-	free(reply);
 	/* Eva corrects the guess; a language cirm does not write in is
 	   refused, and nothing changes */
-	reply = mail("eva@kommun.example", to, "SV: Broken street light",
+	deliver_mail("eva@kommun.example", to, "SV: Broken street light",
 		     "l4@kommun.example", NULL, "#språk tyska\n\nHallo John.\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'eva@kommun.example' AND body LIKE "
 			       "'%ange sv (svenska) eller en (engelska)%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%Hallo John%'"), 0);
-	free(reply);
-	reply = mail("eva@kommun.example", to, "SV: Broken street light",
+	deliver_mail("eva@kommun.example", to, "SV: Broken street light",
 		     "l5@kommun.example", NULL,
 		     "#Sprak svenska\n\nHej John, lampan är lagad.\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE language = "
 			       "'sv' AND name = 'John Smith'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
@@ -1235,7 +1180,9 @@ START_TEST(test_citizen_language)
 	ck_assert_msg(strstr(body, "Hej John, lampan är lagad.\n\nMed vänlig "
 				   "hälsning") != NULL, "%s", body);
 	free(body);
-	deliver(sv);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Gatlampa", "l2@example.se", NULL,
+		     "Hej, lampan på Björkvägen är trasig igen.");
 	subject = text("SELECT subject FROM outbox_mail WHERE recipient = "
 		       "'anna@example.se'");
 	ck_assert_str_eq(subject, "Vi har tagit emot ditt ärende "
@@ -1245,10 +1192,7 @@ START_TEST(test_citizen_language)
 			       "'eva@kommun.example' AND subject LIKE "
 			       "'%[KS-2026-00002]%' AND body NOT LIKE "
 			       "'%Språk:%'"), 1);
-	free(reply);
 	free(to);
-	free(sv);
-	free(m);
 }
 END_TEST
 
@@ -1259,31 +1203,26 @@ END_TEST
    commands alone has no line. */
 START_TEST(test_handler_sees_conversation)
 {
-	char *to, *reply, *note, *again, *third, *show, *body, *hist;
+	char *to, *body, *hist;
 
 	to = eva_notified("v1@example.se", "Det bullrar från bygget.");
-	reply = mail("eva@kommun.example", to, "SV: Buller",
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
 		     "v2@kommun.example", NULL,
 		     "#ta\n\nHej Anna! Vi tittar på det i veckan.\n");
-	deliver(reply);
 	/* a greeting on a line of its own is not all the history shows */
-	again = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "v3@example.se", "In-Reply-To: <v1@example.se>\n",
 		     "Hej!\n\nNu bullrar det igen.\n");
-	deliver(again);
-	note = mail("eva@kommun.example", to, "SV: Buller",
-		    "v4@kommun.example", NULL, "#notering\nRing byggfirman.\n");
-	deliver(note);
-	free(note);
-	note = mail("eva@kommun.example", to, "SV: Buller",
-		    "v4b@kommun.example", NULL, "#kategori buller\n");
-	deliver(note);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "v4@kommun.example", NULL,
+		     "#notering\nRing byggfirman.\n");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "v4b@kommun.example", NULL, "#kategori buller\n");
 	/* a long line with å and ä, cut to fit 72 characters */
-	third = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "v5@example.se", "In-Reply-To: <v1@example.se>\n",
 		     "Och nu en gång till. Det dånar från morgon till kväll, "
 		     "varje dag åtta timmar.");
-	deliver(third);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	/* notified of the new case and of each of Anna's mails */
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
@@ -1305,9 +1244,8 @@ START_TEST(test_handler_sees_conversation)
 		      "%s", hist);
 	ck_assert_msg(strstr(hist, "rende KS-") == NULL, "%s", hist);
 	free(body);
-	show = mail("eva@kommun.example", "arende@kommun.example", "x",
-		    "v6@kommun.example", NULL, "#visa KS-2026-00001\n");
-	deliver(show);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "v6@kommun.example", NULL, "#visa KS-2026-00001\n");
 	body = newest_body("eva@kommun.example");
 	/* the case's details each with its label */
 	ck_assert_msg(strstr(body, "KS-2026-00001  Buller\n  Tillstånd: ") !=
@@ -1328,11 +1266,6 @@ START_TEST(test_handler_sees_conversation)
 			       "'case.read' AND actor = 'mail:eva' AND object "
 			       "= 'KS-2026-00001' AND detail = 'by mail'"), 1);
 	free(body);
-	free(show);
-	free(third);
-	free(again);
-	free(note);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -1343,22 +1276,19 @@ END_TEST
    in the place of a message. A refused reply with text still shows. */
 START_TEST(test_history_without_empty_refused)
 {
-	char *to, *typo, *worded, *again, *body, *hist;
+	char *to, *body, *hist;
 
 	to = eva_notified("e1@example.se", "Det bullrar från bygget.");
-	typo = mail("eva@kommun.example", to, "SV: Buller",
-		    "e2@kommun.example", NULL, "#tilldala olle\n");
-	deliver(typo);
-	worded = mail("eva@kommun.example", to, "SV: Buller",
-		      "e3@kommun.example", NULL,
-		      "#tilldala olle\nHej Anna, vi tittar på det.\n");
-	deliver(worded);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "e2@kommun.example", NULL, "#tilldala olle\n");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "e3@kommun.example", NULL,
+		     "#tilldala olle\nHej Anna, vi tittar på det.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE refused"),
 			 2);
-	again = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "e4@example.se", "In-Reply-To: <e1@example.se>\n",
 		     "Nu bullrar det igen.\n");
-	deliver(again);
 	body = newest_body("eva@kommun.example");
 	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
 	ck_assert_msg(hist != NULL, "%s", body);
@@ -1369,9 +1299,6 @@ START_TEST(test_history_without_empty_refused)
 		      strstr(hist, "<- Nu bullrar det igen.\n") != NULL,
 		      "%s", hist);
 	free(body);
-	free(again);
-	free(worded);
-	free(typo);
 	free(to);
 }
 END_TEST
@@ -1383,30 +1310,24 @@ END_TEST
    through it. */
 START_TEST(test_answer_references_first_mail)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "r1@example.se", NULL, "Det bullrar från bygget.");
-	char *to, *again, *reply, *hdr;
+	char *to, *hdr;
 
 	add_handler_eva();
-	deliver(m);
-	again = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "r1@example.se", NULL, "Det bullrar från bygget.");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "r2@example.se", "In-Reply-To: <r1@example.se>\n",
 		     "Det är Åkessons Bygg.\n");
-	deliver(again);
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV: Buller",
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
 		     "r3@kommun.example", NULL, "#ta\nHej Anna!\n");
-	deliver(reply);
 	hdr = text("SELECT headers FROM outbox WHERE recipient = "
 		   "'anna@example.se' ORDER BY id DESC LIMIT 1");
 	ck_assert_msg(strstr(hdr, "In-Reply-To: <r2@example.se>\n") != NULL &&
 		      strstr(hdr, "References: <r1@example.se> "
 			     "<r2@example.se>\n") != NULL, "%s", hdr);
 	free(hdr);
-	free(reply);
 	free(to);
-	free(again);
-	free(m);
 }
 END_TEST
 
@@ -1416,19 +1337,15 @@ END_TEST
    answered nothing, and stood apart. Another case has its own. */
 START_TEST(test_notifications_one_thread)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "t1@example.se", NULL, "Det bullrar från bygget.");
-	char *again = mail("anna@example.se", "arende@kommun.example",
-			   "Re: Buller", "t2@example.se",
-			   "In-Reply-To: <t1@example.se>\n",
-			   "Det är Åkessons Bygg.\n");
-	char *other = mail("bo@example.se", "arende@kommun.example", "Lampa",
-			   "t3@example.se", NULL, "Lampan är trasig.");
-
 	add_handler_eva();
-	deliver(m);
-	deliver(again);
-	deliver(other);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "t1@example.se", NULL, "Det bullrar från bygget.");
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Re: Buller", "t2@example.se",
+		     "In-Reply-To: <t1@example.se>\n",
+		     "Det är Åkessons Bygg.\n");
+	deliver_mail("bo@example.se", "arende@kommun.example", "Lampa",
+		     "t3@example.se", NULL, "Lampan är trasig.");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example' AND instr(headers, "
 			       "'References: <KS-2026-00001.case@kommun."
@@ -1437,9 +1354,6 @@ START_TEST(test_notifications_one_thread)
 			       "'eva@kommun.example' AND instr(headers, "
 			       "'References: <KS-2026-00002.case@kommun."
 			       "example>' || char(10)) > 0"), 1);
-	free(other);
-	free(again);
-	free(m);
 }
 END_TEST
 
@@ -1447,23 +1361,19 @@ END_TEST
    it: "hög", not the English word the case keeps. */
 START_TEST(test_show_priority_swedish)
 {
-	char *to, *cmd, *show, *body;
+	char *to, *body;
 
 	to = eva_notified("p1@example.se", "Det bullrar från bygget.");
-	cmd = mail("eva@kommun.example", to, "SV: Buller",
-		   "p2@kommun.example", NULL, "#prioritet hög\n");
-	deliver(cmd);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "p2@kommun.example", NULL, "#prioritet hög\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'high'"), 1);
-	show = mail("eva@kommun.example", "arende@kommun.example", "x",
-		    "p3@kommun.example", NULL, "#visa KS-2026-00001\n");
-	deliver(show);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "p3@kommun.example", NULL, "#visa KS-2026-00001\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "\n  Prioritet: hög, kategori: ") != NULL,
 		      "%s", body);
 	free(body);
-	free(show);
-	free(cmd);
 	free(to);
 }
 END_TEST
@@ -1473,23 +1383,21 @@ END_TEST
    case keeps it so; the plain answers are what the workflow looks at. */
 START_TEST(test_citizen_answers_between_quotes)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Gatlykta",
-		       "i1@example.se", NULL, "Gatlyktan är trasig.");
-	char *answer, *body;
+	char *body;
 
 	add_handler_eva();
-	deliver(m);
-	answer = mail("anna@example.se", "arende@kommun.example",
-		      "Re: Gatlykta", "i2@example.se",
-		      "In-Reply-To: <i1@example.se>\n",
-		      "Den 23 nov. 2026 kl. 10:12 skrev Kommunen "
-		      "<arende@kommun.example>:\n"
-		      "> Vilken adress gäller det?\n"
-		      "Storgatan 12.\n\n"
-		      "> Sedan när är den trasig?\n"
-		      "I lördags.\n"
-		      "> Med vänlig hälsning\n> Kommunen\n");
-	deliver(answer);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlykta",
+		     "i1@example.se", NULL, "Gatlyktan är trasig.");
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Re: Gatlykta", "i2@example.se",
+		     "In-Reply-To: <i1@example.se>\n",
+		     "Den 23 nov. 2026 kl. 10:12 skrev Kommunen "
+		     "<arende@kommun.example>:\n"
+		     "> Vilken adress gäller det?\n"
+		     "Storgatan 12.\n\n"
+		     "> Sedan när är den trasig?\n"
+		     "I lördags.\n"
+		     "> Med vänlig hälsning\n> Kommunen\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "> Vilken adress gäller det?\n"
 				   "Storgatan 12.\n\n"
@@ -1504,8 +1412,6 @@ START_TEST(test_citizen_answers_between_quotes)
 	ck_assert_str_eq(body, "> Vilken adress gäller det?\nStorgatan 12.\n\n"
 			 "> Sedan när är den trasig?\nI lördags.");
 	free(body);
-	free(answer);
-	free(m);
 }
 END_TEST
 
@@ -1662,28 +1568,25 @@ END_TEST
    the reason; a refused command changes nothing and is explained. */
 START_TEST(test_handler_refusals)
 {
-	char *to, *forged, *dmarc, *bad, *body;
+	char *to, *body;
 
 	to = eva_notified("r1@example.se", "Det bullrar.");
-	forged = mail("mallory@example.se", to, "SV", "r2@example.se", NULL,
-		      "#klar\nLöst!\n");
-	deliver(forged);
+	deliver_mail("mallory@example.se", to, "SV", "r2@example.se", NULL,
+		     "#klar\nLöst!\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason = "
 			       "'reply to a handler''s signed address from "
 			       "another sender'"), 1);
-	dmarc = mail("eva@kommun.example", to, "SV", "r3@kommun.example",
+	deliver_mail("eva@kommun.example", to, "SV", "r3@kommun.example",
 		     "Authentication-Results: mx.kommun.example; dmarc=fail "
 		     "header.from=kommun.example\n", "#ta\n");
-	deliver(dmarc);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE 'handler mail whose sender did not pass%'"),
 			 1);
-	bad = mail("eva@kommun.example", to, "SV", "r4@kommun.example",
-		   "Authentication-Results: mx.kommun.example; dkim=pass "
-		   "header.d=kommun.example; dmarc=pass "
-		   "header.from=kommun.example\n",
-		   "#ta\n#frobnicate\n\nText till Anna.\n");
-	deliver(bad);
+	deliver_mail("eva@kommun.example", to, "SV", "r4@kommun.example",
+		     "Authentication-Results: mx.kommun.example; dkim=pass "
+		     "header.d=kommun.example; dmarc=pass "
+		     "header.from=kommun.example\n",
+		     "#ta\n#frobnicate\n\nText till Anna.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'registrerad' AND assignee_id IS NULL"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
@@ -1693,11 +1596,9 @@ START_TEST(test_handler_refusals)
 	ck_assert_msg(strstr(body, "#frobnicate\n      utförs inte: okänt "
 			     "kommando") != NULL, "%s", body);
 	free(body);
-	free(bad);
 	/* resolved: a question to the citizen is no longer possible */
-	bad = mail("eva@kommun.example", to, "SV", "r5@kommun.example", NULL,
-		   "#klar\n\nVi har pratat med byggfirman.\n");
-	deliver(bad);
+	deliver_mail("eva@kommun.example", to, "SV", "r5@kommun.example", NULL,
+		     "#klar\n\nVi har pratat med byggfirman.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'lost'"), 1);
 	/* the citizen gets one mail: "your case is resolved" with the
@@ -1718,10 +1619,8 @@ START_TEST(test_handler_refusals)
 			       "c.id = e.actor_id WHERE e.kind = 'reply.sent' "
 			       "AND e.detail = 'resolved' AND c.login = "
 			       "'eva'"), 1);
-	free(bad);
-	bad = mail("eva@kommun.example", to, "SV", "r6@kommun.example", NULL,
-		   "#fraga\n\nNär bullrar det?\n");
-	deliver(bad);
+	deliver_mail("eva@kommun.example", to, "SV", "r6@kommun.example", NULL,
+		     "#fraga\n\nNär bullrar det?\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#fraga\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge") != NULL, "%s", body);
@@ -1730,9 +1629,6 @@ START_TEST(test_handler_refusals)
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 2);
 	free(body);
-	free(bad);
-	free(dmarc);
-	free(forged);
 	free(to);
 }
 END_TEST
@@ -1741,12 +1637,11 @@ END_TEST
    text; a '#' line that is no command word stays text. */
 START_TEST(test_handler_command_below_text)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("b1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "b2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "b2@kommun.example", NULL,
 		     "Hej!\n#Fråga\nNär bullrar det?\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
@@ -1756,14 +1651,11 @@ START_TEST(test_handler_command_below_text)
 			     "skrivs överst i svaret, före texten") != NULL,
 		      "%s", body);
 	free(body);
-	free(reply);
-	reply = mail("eva@kommun.example", to, "SV", "b3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "b3@kommun.example", NULL,
 		     "Hej!\n#1 i kön är ert ärende.\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE '%#1 i kön%'"),
 			 1);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -1774,13 +1666,11 @@ END_TEST
    answer does. */
 START_TEST(test_answer_after_close)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("ac1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "ac2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "ac2@kommun.example", NULL,
 		     "#stäng\n\nVi har redan ett ärende om bullret.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at "
 			       "IS NOT NULL"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
@@ -1792,15 +1682,11 @@ START_TEST(test_answer_after_close)
 		      strstr(body, "lägga till") == NULL, "%s", body);
 	free(body);
 	free(to);
-	reply = mail("bo@example.se", "arende@kommun.example", "Lukt",
+	deliver_mail("bo@example.se", "arende@kommun.example", "Lukt",
 		     "ac3@example.se", NULL, "Det luktar.");
-	deliver(reply);
-	free(reply);
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "ac4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "ac4@kommun.example", NULL,
 		     "#ta\n\nVi tittar på det.\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("bo@example.se");
 	ck_assert_msg(strstr(body, "Vi tittar på det.") != NULL &&
 		      strstr(body, "om du vill lägga till\nnågot.") != NULL &&
@@ -1815,13 +1701,11 @@ END_TEST
    nothing is carried out. One far from every command gets none. */
 START_TEST(test_unknown_command_suggested)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("uc1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "uc2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "uc2@kommun.example", NULL,
 		     "#Ta:\n#klr\n#fraaga\n#xyzzy\n\nVi tittar på det.\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "  #Ta:\n      utförs inte: okänt kommando. "
 			     "Menade du #ta?\n") != NULL &&
@@ -1835,10 +1719,8 @@ START_TEST(test_unknown_command_suggested)
 	/* in the handler's language: her word for the command */
 	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
 				    "WHERE login = 'eva'", NULL), 0);
-	reply = mail("eva@kommun.example", to, "SV", "uc3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "uc3@kommun.example", NULL,
 		     "#tke\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "  #tke\n      not carried out: unknown command. "
 			     "Did you mean #take?\n") != NULL, "%s", body);
@@ -1855,27 +1737,21 @@ END_TEST
    as handlers know her: by her name, by her login when she has none. */
 START_TEST(test_refused_names_assignee)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("rn1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "rn2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "rn2@kommun.example", NULL,
 		     "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
-	deliver(reply);
-	free(reply);
-	reply = mail("eva@kommun.example", to, "SV", "rn3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "rn3@kommun.example", NULL,
 		     "#fraga\n\nNär började bullret?\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "det är nu i läget löst, med Eva Ek som "
 			       "handläggare."), "%s", body);
 	free(body);
 	ck_assert_int_eq(store_exec(store, "UPDATE contact SET name = '' "
 				    "WHERE login = 'eva'", NULL), 0);
-	reply = mail("eva@kommun.example", to, "SV", "rn4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "rn4@kommun.example", NULL,
 		     "#fraga\n\nNär började bullret?\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "det är nu i läget löst, med eva som "
 			       "handläggare."), "%s", body);
@@ -1889,21 +1765,17 @@ END_TEST
    officer's notification: their words are not the citizen's. */
 START_TEST(test_other_party_named)
 {
-	char *to, *reply, *hdr, *ack, *body;
+	char *to, *hdr, *ack, *body;
 
 	to = eva_notified("op1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "op2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "op2@kommun.example", NULL,
 		     "#ta\n");
-	deliver(reply);
-	free(reply);
 	ack = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
 		   "'anna@example.se' ORDER BY id LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\n", ack);
-	reply = mail("Bo Berg <bo@example.se>", "arende@kommun.example",
+	deliver_mail("Bo Berg <bo@example.se>", "arende@kommun.example",
 		     "SV: Vi har tagit emot ditt ärende", "op3@example.se", hdr,
 		     "Jag hör också bullret.");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "Bo Berg <bo@example.se>, som är part i "
 			       "ärendet men inte den invånare som skrev först, "
@@ -1911,11 +1783,9 @@ START_TEST(test_other_party_named)
 		      strstr(body, "Invånaren skriver") == NULL &&
 		      strstr(body, "Jag hör också bullret.") != NULL, "%s", body);
 	free(body);
-	reply = mail("anna@example.se", "arende@kommun.example",
+	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "SV: Vi har tagit emot ditt ärende", "op4@example.se", hdr,
 		     "Det bullrar fortfarande.");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "Invånaren skriver:") != NULL &&
 		      strstr(body, "bo@example.se") == NULL, "%s", body);
@@ -1934,22 +1804,18 @@ START_TEST(test_reminder_names_deadline)
 		"januari", "februari", "mars", "april", "maj", "juni", "juli",
 		"augusti", "september", "oktober", "november", "december",
 	};
-	char *to, *reply, *body, *want, *err = NULL;
+	char *to, *body, *want, *err = NULL;
 	int64_t remind, giveup;
 	time_t t;
 	struct tm tm;
 	int n = 0;
 
 	to = eva_notified("rd1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "rd2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "rd2@kommun.example", NULL,
 		     "#ta\n#fråga\n\nVilken tid på dygnet bullrar det?\n");
-	deliver(reply);
-	free(reply);
 	/* a note after it is for colleagues, not repeated to the citizen */
-	reply = mail("eva@kommun.example", to, "SV", "rd3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "rd3@kommun.example", NULL,
 		     "#notering\n\nGrannen har också ringt om bullret.\n");
-	deliver(reply);
-	free(reply);
 	remind = count("SELECT fire_at FROM timer WHERE name = 'paminnelse' "
 		       "AND fired_at IS NULL");
 	giveup = count("SELECT fire_at FROM timer WHERE name = 'ge-upp' "
@@ -2001,36 +1867,30 @@ END_TEST
    What else they write reopens it. */
 START_TEST(test_thanks_keeps_resolved)
 {
-	char *to, *reply, *hdr, *last;
+	char *to, *hdr, *last;
 	int64_t to_eva;
 
 	to = eva_notified("th1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "th2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "th2@kommun.example", NULL,
 		     "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
-	deliver(reply);
-	free(reply);
 	to_eva = count("SELECT count(*) FROM outbox WHERE recipient = "
 		       "'eva@kommun.example'");
 	last = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
 		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\n", last);
-	reply = mail("anna@example.se", "arende@kommun.example",
+	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "SV: Ditt ärende är klart", "th3@example.se", hdr,
 		     "Tack så mycket!\n\nMvh Anna\n\n> Vi har pratat med "
 		     "byggfirman.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'lost'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
 			       "rfc_message_id = 'th3@example.se'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example'"), to_eva);
-	reply = mail("anna@example.se", "arende@kommun.example",
+	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "SV: Ditt ärende är klart", "th4@example.se", hdr,
 		     "Tack, men det bullrar igen i natt.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
@@ -2046,20 +1906,16 @@ END_TEST
    the resolved state it came from. */
 START_TEST(test_reopened_notice_shows_new_state)
 {
-	char *to, *reply, *body, *hdr, *last, *err = NULL, *tz;
+	char *to, *body, *hdr, *last, *err = NULL, *tz;
 
 	to = eva_notified("o1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "o2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "o2@kommun.example", NULL,
 		     "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'lost' AND due_at IS NULL"), 1);
 	/* refused (no question once resolved): kept, marked as not sent */
-	reply = mail("eva@kommun.example", to, "SV", "o2b@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "o2b@kommun.example", NULL,
 		     "#fraga\n\nNär började bullret?\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
 			       "rfc_message_id = 'o2b@kommun.example' AND "
 			       "refused = 1 AND visibility = 'internal'"), 1);
@@ -2069,10 +1925,9 @@ START_TEST(test_reopened_notice_shows_new_state)
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "det är nu i läget löst"), "%s", body);
 	free(body);
-	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
-		     "o2c@kommun.example", NULL, "#lista\n#visa KS-2026-00001\n");
-	deliver(reply);
-	free(reply);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "o2c@kommun.example", NULL,
+		     "#lista\n#visa KS-2026-00001\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "  KS-2026-00001   löst ") != NULL &&
 		      strstr(body, "  Tillstånd: löst\n") != NULL &&
@@ -2086,10 +1941,8 @@ START_TEST(test_reopened_notice_shows_new_state)
 	tzset();
 	ck_assert_int_eq(store_exec(store, "UPDATE cases SET due_at = "
 				    "1797231600", &err), 0);
-	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "o2d@kommun.example", NULL, "#visa KS-2026-00001\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	/* synpunkt closes at 15:00 on Fridays */
 	ck_assert_msg(strstr(body, "  Klart senast: 2026-12-11 15:00\n") !=
@@ -2104,10 +1957,9 @@ START_TEST(test_reopened_notice_shows_new_state)
 	last = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
 		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\n", last);
-	reply = mail("anna@example.se", "arende@kommun.example",
+	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "SV: Ditt ärende är klart", "o3@example.se", hdr,
 		     "Det bullrar igen.");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad' AND due_at IS NOT NULL"), 1);
 	body = newest_body("eva@kommun.example");
@@ -2119,7 +1971,6 @@ START_TEST(test_reopened_notice_shows_new_state)
 	ck_assert_msg(strstr(body, " (avvisat, inte skickat): När började "
 			     "bullret?") != NULL, "%s", body);
 	free(body);
-	free(reply);
 	free(hdr);
 	free(last);
 	free(to);
@@ -2130,15 +1981,14 @@ END_TEST
    the quote reads as quote) changes nothing, and the handler is told. */
 START_TEST(test_handler_empty_reply)
 {
-	char *to, *reply, *body, *note, *hdr;
+	char *to, *body, *note, *hdr;
 
 	to = eva_notified("e1@example.se", "Det bullrar.");
 	note = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\nReferences: <%s>\n", note, note);
-	reply = mail("eva@kommun.example", to, "SV", "e2@kommun.example", hdr,
+	deliver_mail("eva@kommun.example", to, "SV", "e2@kommun.example", hdr,
 		     "\n> Det bullrar.\n> Svar: vi kommer i morgon.\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);	/* the ack */
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
@@ -2167,7 +2017,6 @@ START_TEST(test_handler_empty_reply)
 	free(body);
 	free(hdr);
 	free(note);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -2177,27 +2026,22 @@ END_TEST
    old one: nobody looks at a closed case. */
 START_TEST(test_citizen_writes_to_closed_case)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Lampan",
-		       "c1@example.se", NULL, "Lampan är trasig.");
-	char *to, *reply, *ack, *hdr;
+	char *to, *ack, *hdr;
 
 	add_handler_eva();
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Lampan",
+		     "c1@example.se", NULL, "Lampan är trasig.");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "c2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "c2@kommun.example", NULL,
 		     "#STÄNG\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
 			       "NOT NULL"), 1);
 	ack = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
 		   "'anna@example.se' ORDER BY id LIMIT 1");
 	hdr = xasprintf("In-Reply-To: <%s>\n", ack);
-	reply = mail("anna@example.se", "arende@kommun.example",
+	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "SV: Vi har tagit emot ditt ärende",
 		     "c3@example.se", hdr, "Den är trasig igen.");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM event e JOIN cases c ON "
 			       "c.id = e.case_id WHERE e.kind = 'case.created' "
@@ -2231,7 +2075,6 @@ START_TEST(test_citizen_writes_to_closed_case)
 	free(hdr);
 	free(ack);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2241,18 +2084,13 @@ END_TEST
 START_TEST(test_closed_case_reply_subject)
 {
 	char *to = eva_notified("s1@example.se", "Lampan är trasig.");
-	char *m, *reply;
 
-	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s2@kommun.example", NULL,
 		     "#stäng\n");
-	deliver(reply);
-	free(reply);
 	free(to);
-	m = mail("anna@example.se", "arende@kommun.example",
-		 "Re: SV:  Lampan  vid  skolan igen [KS-2026-00001]",
-		 "s3@example.se", NULL, "Den är trasig igen.");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Re: SV:  Lampan  vid  skolan igen [KS-2026-00001]",
+		     "s3@example.se", NULL, "Den är trasig igen.");
 	subject_is(2, "Lampan vid skolan igen");
 	/* the acknowledgement says why there is a new number */
 	{
@@ -2269,20 +2107,16 @@ START_TEST(test_closed_case_reply_subject)
 			     "channel, subject, body_stripped, at) VALUES (2, "
 			     "'out', 'email', 'Svar: Lampan vid skolan igen "
 			     "[KS-2026-00002]', 'Vi lagar den.', 5)", NULL) == 0);
-	m = mail("anna@example.se", "arende@kommun.example",
-		 "Sv: Svar: Lampan vid skolan igen [KS-2026-00002]",
-		 "s4@example.se", NULL, "Fortfarande trasig.");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Sv: Svar: Lampan vid skolan igen [KS-2026-00002]",
+		     "s4@example.se", NULL, "Fortfarande trasig.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
 	subject_is(3, "Lampan vid skolan igen");
 	/* a subject of nothing but prefixes and the tag */
 	ck_assert(store_exec(store, "UPDATE cases SET closed_at = 1, state = "
 			     "'avslutad' WHERE id = 3", NULL) == 0);
-	m = mail("anna@example.se", "arende@kommun.example",
-		 "SV: [KS-2026-00003]", "s5@example.se", NULL, "Igen.");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "SV: [KS-2026-00003]", "s5@example.se", NULL, "Igen.");
 	subject_is(4, "Lampan vid skolan igen");
 }
 END_TEST
@@ -2331,63 +2165,50 @@ END_TEST
    closed first. */
 START_TEST(test_subject_two_numbers_open_wins)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Lampan",
-		       "n1@example.se", NULL, "Lampan är trasig.");
-	char *to, *reply, *subj;
+	char *to, *subj;
 
 	add_handler_eva();
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Lampan",
+		     "n1@example.se", NULL, "Lampan är trasig.");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
 		     "#stäng\n");
-	deliver(reply);
-	free(reply);
-	reply = mail("anna@example.se", "arende@kommun.example",
+	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "SV: Vi har tagit emot ditt ärende [KS-2026-00001]",
 		     "n3@example.se", NULL, "Den är trasig igen.");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
 			       "NULL"), 1);
 	subj = xstrdup("SV: Svar: SV: Vi har tagit emot ditt ärende "
 		       "[KS-2026-00001] [KS-2026-00002]");
-	reply = mail("anna@example.se", "arende@kommun.example", subj,
+	deliver_mail("anna@example.se", "arende@kommun.example", subj,
 		     "n4@example.se", NULL, "Och lampan bredvid också.");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE case_id = 2 "
 			       "AND body_stripped LIKE 'Och lampan%'"), 1);
 	/* the numbers the other way round, and in small letters */
-	reply = mail("anna@example.se", "arende@kommun.example",
+	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "ks-2026-00002 och ks-2026-00001", "n5@example.se", NULL,
 		     "En till.");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE case_id = 2 "
 			       "AND body_stripped = 'En till.'"), 1);
 	free(subj);
 	free(to);
-	free(m);
 }
 END_TEST
 
 /* On a closed case the transcript says so, whatever the command. */
 START_TEST(test_handler_closed_case)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("s1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s2@kommun.example", NULL,
 		     "#STÄNG\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
 			       "NOT NULL"), 1);
-	reply = mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
 		     "#klar\n#fråga\n\nVad hände?\n");
-	deliver(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#klar\n      utförs inte: ärendet är "
 			     "avslutat\n  #fråga\n      utförs inte: ärendet "
@@ -2395,12 +2216,10 @@ START_TEST(test_handler_closed_case)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%Vad hände%'"), 0);
 	free(body);
-	free(reply);
 	/* a priority or a deadline means nothing on a closed case; its
 	   category (for the statistics) and a note may still be set */
-	reply = mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
 		     "#prioritet high\n#senast 2099-01-01\n#kategori buller\n");
-	deliver(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#prioritet high\n      utförs inte: "
 			     "ärendet är avslutat\n  #senast 2099-01-01\n"
@@ -2410,15 +2229,12 @@ START_TEST(test_handler_closed_case)
 			       "'high' OR due_at > 4000000000 OR category = "
 			       "'buller'"), 0);
 	free(body);
-	free(reply);
-	reply = mail("eva@kommun.example", to, "SV", "s5@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s5@kommun.example", NULL,
 		     "#kategori buller\n#notering\n\nFel kategori.\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
 			       "'buller'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE body_stripped "
 			       "LIKE '%Fel kategori%' AND visibility = 'internal'"), 1);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -2427,16 +2243,14 @@ END_TEST
    changes nothing, the other lines included. */
 START_TEST(test_handler_due)
 {
-	char *to, *reply, *body, *good;
+	char *to, *body, *good;
 	time_t now = time(NULL);
 	struct tm tm;
 
 	to = eva_notified("u1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "u2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "u2@kommun.example", NULL,
 		     "#senast 2026-13-01\n#senast +202-01-01\n"
 		     "#senast 2020-01-01\n#senast 1/12\n#prioritet high\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#senast 2026-13-01\n      utförs inte: "
 			     "ange ett datum ÅÅÅÅ-MM-DD\n") != NULL &&
@@ -2454,13 +2268,11 @@ START_TEST(test_handler_due)
 			 1);
 	localtime_r(&now, &tm);
 	good = xasprintf("#senast %04d-06-15\n", tm.tm_year + 1900 + 1);
-	reply = mail("eva@kommun.example", to, "SV", "u3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "u3@kommun.example", NULL,
 		     good);
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.set' AND detail = 'due'"), 1);
 	free(good);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -2469,19 +2281,17 @@ END_TEST
    are all taken in small letters. */
 START_TEST(test_handler_upper_case)
 {
-	char *to, *reply;
+	char *to;
 
 	to = eva_notified("k1@example.se", "Det bullrar.");
-	reply = mail("EVA@KOMMUN.EXAMPLE", to, "SV", "k2@kommun.example", NULL,
+	deliver_mail("EVA@KOMMUN.EXAMPLE", to, "SV", "k2@kommun.example", NULL,
 		     "#TILLDELA EVA\n#PRIORITET HIGH\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad' AND priority = 'high' AND "
 			       "assignee_id = (SELECT id FROM contact WHERE "
 			       "login = 'eva')"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 0);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -2490,9 +2300,7 @@ END_TEST
    there is no such login: the handler knows the colleague exists. */
 START_TEST(test_handler_assign_disabled)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "d1@example.se", NULL, "Det bullrar.");
-	char *to, *reply, *body;
+	char *to, *body;
 	char *err = NULL;
 
 	add_handler_eva();
@@ -2500,11 +2308,11 @@ START_TEST(test_handler_assign_disabled)
 		"INSERT INTO contact (kind, name, login, language, active, "
 		"created_at) VALUES ('handler', 'Bo Berg', 'bo', 'sv', 0, 0);",
 		&err) == 0, "%s", err);
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "d1@example.se", NULL, "Det bullrar.");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "d2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "d2@kommun.example", NULL,
 		     "#tilldela bo\n#tilldela bosse\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
 			       "IS NULL"), 1);
 	body = newest_body("eva@kommun.example");
@@ -2518,9 +2326,7 @@ START_TEST(test_handler_assign_disabled)
 			     "      arbetsflödets handläggare: eva (Eva Ek)\n") !=
 		      NULL, "%s", body);
 	free(body);
-	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2529,16 +2335,13 @@ END_TEST
    old notification lists others. */
 START_TEST(test_handler_old_notification)
 {
-	char *to, *reply, *body, *now;
+	char *to, *body, *now;
 
 	to = eva_notified("n1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
 		     "#klar\nBullret är åtgärdat.\n");
-	deliver(reply);
-	free(reply);
-	reply = mail("eva@kommun.example", to, "SV", "n3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "n3@kommun.example", NULL,
 		     "#ta\n");
-	deliver(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#ta\n      utförs inte: går inte i "
 			     "ärendets nuvarande läge\n") != NULL, "%s", body);
@@ -2550,15 +2353,12 @@ START_TEST(test_handler_old_notification)
 	ck_assert_msg(strstr(now, "  #ta ") == NULL, "%s", body);
 	free(body);
 	/* a command refused for what is below it is no news of the case */
-	free(reply);
-	reply = mail("eva@kommun.example", to, "SV", "n4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "n4@kommun.example", NULL,
 		     "#frobnicate\n");
-	deliver(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "Kommandon som gäller nu") == NULL &&
 		      strstr(body, "Bifoga") == NULL, "%s", body);
 	free(body);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -2568,25 +2368,19 @@ END_TEST
    the Swedish ones. */
 START_TEST(test_handler_priority_swedish)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("p1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "p2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "p2@kommun.example", NULL,
 		     "#prioritet hög\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'high'"), 1);
-	reply = mail("eva@kommun.example", to, "SV", "p3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "p3@kommun.example", NULL,
 		     "#PRIORITET BRÅDSKANDE\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'urgent'"), 1);
-	reply = mail("eva@kommun.example", to, "SV", "p4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "p4@kommun.example", NULL,
 		     "#prioritet mycket\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#prioritet mycket\n      utförs inte: "
 			     "ange låg, normal, hög eller brådskande\n") !=
@@ -2602,19 +2396,17 @@ END_TEST
    it is refused, so that the handler knows. */
 START_TEST(test_handler_empty_note)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("n1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "n2@kommun.example", NULL,
 		     "#notering\n\n-- \nEva Ek\nHandläggare\n");
-	deliver(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#notering\n      utförs inte: behöver en "
 			     "text under kommandona\n") != NULL, "%s", body);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 1);
 	free(body);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -2625,13 +2417,11 @@ END_TEST
    why; nothing changes on the case. */
 START_TEST(test_handler_question_as_note)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("q1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
 		     "#fraga\n#notering\nNär bullrar det?\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'vantar-svar'"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM timer WHERE event = "
@@ -2650,20 +2440,17 @@ END_TEST
    end the wait for the citizen's answer. It goes to the quarantine. */
 START_TEST(test_handler_without_token)
 {
-	char *to, *reply, *subj, *again;
+	char *to, *subj;
 
 	to = eva_notified("w1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "w2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "w2@kommun.example", NULL,
 		     "#fraga\nNär bullrar det?\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'vantar-svar'"), 1);
 	subj = xasprintf("SV: [KS-2026-00001] Buller");
-	free(reply);
-	reply = mail("eva@kommun.example", "arende@kommun.example", subj,
+	deliver_mail("eva@kommun.example", "arende@kommun.example", subj,
 		     "w3@kommun.example", "In-Reply-To: <w1@example.se>\n",
 		     "#notering\nRingde henne.\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'vantar-svar'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
@@ -2672,15 +2459,12 @@ START_TEST(test_handler_without_token)
 			       "LIKE 'handler mail on a case that did not%'"),
 			 1);
 	/* the citizen's own answer still does */
-	again = mail("anna@example.se", "arende@kommun.example", subj,
+	deliver_mail("anna@example.se", "arende@kommun.example", subj,
 		     "w4@example.se", "In-Reply-To: <w1@example.se>\n",
 		     "På nätterna.");
-	deliver(again);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad'"), 1);
-	free(again);
 	free(subj);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -2704,18 +2488,14 @@ newest_to(const char *addr, const char *column)
    that the case's history shows it. */
 START_TEST(test_handler_question_mail)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "qm1@example.se", NULL, "Det bullrar.");
-	char *to, *reply, *subject, *body;
+	char *to, *subject, *body;
 
 	add_handler_eva();
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "qm1@example.se", NULL, "Det bullrar.");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "qm2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "qm2@kommun.example", NULL,
 		     "#fraga\n\nNär på dygnet bullrar det?\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'vantar-svar'"), 1);
 	subject = newest_to("anna@example.se", "subject");
@@ -2734,10 +2514,8 @@ START_TEST(test_handler_question_mail)
 			       "recipient = 'anna@example.se' AND subject "
 			       "LIKE 'Svar:%'"), 0);
 	free(body);
-	m = mail("anna@example.se", "arende@kommun.example", subject,
-		 "qm3@example.se", NULL, "På nätterna.");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", subject,
+		     "qm3@example.se", NULL, "På nätterna.");
 	/* colleagues read the question itself in the case's history */
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, " -> När på dygnet bullrar det?") != NULL,
@@ -2754,9 +2532,7 @@ END_TEST
    notice gets at most five an hour. */
 START_TEST(test_handler_told_of_quarantine)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "t1@example.se", NULL, "Det bullrar.");
-	char *to, *mm, *body, *hdr, *subj;
+	char *to, *body, *hdr, *subj;
 	char *err = NULL;
 	int64_t before;
 
@@ -2767,15 +2543,15 @@ START_TEST(test_handler_told_of_quarantine)
 		"INSERT INTO contact_address (contact_id, kind, address, "
 		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
 		"contact WHERE login = 'olle';", &err) == 0, "%s", err);
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "t1@example.se", NULL, "Det bullrar.");
 	to = eva_reply_to();
 
 	/* on the case by In-Reply-To, not the signed address */
-	mm = mail("eva@kommun.example", "arende@kommun.example",
-		  "SV: [KS-2026-00001] Buller", "t2@kommun.example",
-		  "In-Reply-To: <t1@example.se>\n", "Vi lagar det i morgon.");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "SV: [KS-2026-00001] Buller", "t2@kommun.example",
+		     "In-Reply-To: <t1@example.se>\n",
+		     "Vi lagar det i morgon.");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
 	subj = newest_to("eva@kommun.example", "subject");
 	ck_assert_str_eq(subj, "Ditt meddelande har inte behandlats "
@@ -2826,10 +2602,8 @@ START_TEST(test_handler_told_of_quarantine)
 	ck_assert_msg(strstr(body, "Karantän: nummer 2\n") != NULL, "%s", body);
 	free(body);
 	/* a colleague answering Eva's notification, in English */
-	mm = mail("olle@kommun.example", to, "Re: Buller", "t4@kommun.example",
-		  NULL, "#take\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("olle@kommun.example", to, "Re: Buller",
+		     "t4@kommun.example", NULL, "#take\n");
 	subj = newest_to("olle@kommun.example", "subject");
 	ck_assert_str_eq(subj, "Your message was not processed "
 			 "[KS-2026-00001]");
@@ -2841,10 +2615,8 @@ START_TEST(test_handler_told_of_quarantine)
 	/* an outsider is told nothing, whatever the reason; the handler
 	   whose reply address the outsider used is, at her own address */
 	before = count("SELECT count(*) FROM outbox");
-	mm = mail("mallory@example.se", to, "SV", "t5@example.se", NULL,
-		  "#klar\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("mallory@example.se", to, "SV", "t5@example.se", NULL,
+		     "#klar\n");
 	deliver("X-Cirm-Oversize: 99999999\nFrom: big@example.se\n"
 		"Subject: x\n\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 5);
@@ -2862,11 +2634,9 @@ START_TEST(test_handler_told_of_quarantine)
 		char id[32];
 
 		snprintf(id, sizeof(id), "t%d@kommun.example", 10 + i);
-		mm = mail("eva@kommun.example", "arende@kommun.example",
-			  "SV: [KS-2026-00001] Buller", id,
-			  "In-Reply-To: <t1@example.se>\n", "Igen.");
-		deliver(mm);
-		free(mm);
+		deliver_mail("eva@kommun.example", "arende@kommun.example",
+			     "SV: [KS-2026-00001] Buller", id,
+			     "In-Reply-To: <t1@example.se>\n", "Igen.");
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 11);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
@@ -2875,7 +2645,6 @@ START_TEST(test_handler_told_of_quarantine)
 	/* nothing lost: every one of them is in the quarantine */
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -2885,14 +2654,12 @@ END_TEST
    cirm has, in the handler's language; a disabled handler is not. */
 START_TEST(test_handler_other_address_told)
 {
-	char *to, *mm, *body, *subj;
+	char *to, *body, *subj;
 	char *err = NULL;
 
 	to = eva_notified("o1@example.se", "Det bullrar.");
-	mm = mail("\"Eva Ek\" <Eva.Ek@kommun.example>", to, "SV: Buller",
-		  "o2@kommun.example", NULL, "#ta\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("\"Eva Ek\" <Eva.Ek@kommun.example>", to, "SV: Buller",
+		     "o2@kommun.example", NULL, "#ta\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
 			       "IS NULL"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
@@ -2911,10 +2678,8 @@ START_TEST(test_handler_other_address_told)
 	/* disabled: nothing more goes to her */
 	ck_assert_msg(store_exec(store, "UPDATE contact SET active = 0 "
 				 "WHERE login = 'eva'", &err) == 0, "%s", err);
-	mm = mail("eva.ek@kommun.example", to, "SV: Buller",
-		  "o3@kommun.example", NULL, "#ta\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva.ek@kommun.example", to, "SV: Buller",
+		     "o3@kommun.example", NULL, "#ta\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject "
 			       "LIKE 'Ditt meddelande har inte%'"), 1);
@@ -2928,16 +2693,14 @@ END_TEST
    to such an address is told nothing, nor is the handler. */
 START_TEST(test_handler_bad_token_told)
 {
-	char *to, *mm, *body;
+	char *to, *body;
 	int64_t before;
 
 	to = eva_notified("b1@example.se", "Det bullrar.");
 	/* the last hex digit of the signature, changed */
 	to[strcspn(to, "@") - 1] = to[strcspn(to, "@") - 1] == '0' ? '1' : '0';
-	mm = mail("eva@kommun.example", to, "SV: Buller", "b2@kommun.example",
-		  NULL, "#ta\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "b2@kommun.example", NULL, "#ta\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
 			       "IS NULL"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
@@ -2947,15 +2710,12 @@ START_TEST(test_handler_bad_token_told)
 		      strstr(body, "Karantän: nummer 1\n") != NULL, "%s", body);
 	free(body);
 	before = count("SELECT count(*) FROM outbox_mail");
-	mm = mail("mallory@example.se", to, "SV: Buller", "b3@example.se",
-		  NULL, "#ta\n");
-	deliver(mm);
-	free(mm);
-	mm = mail("eva@kommun.example", to, "SV: Buller", "b4@kommun.example",
-		  "Authentication-Results: mx.kommun.example; dmarc=fail "
-		  "header.from=kommun.example\n", "#ta\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("mallory@example.se", to, "SV: Buller", "b3@example.se",
+		     NULL, "#ta\n");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "b4@kommun.example",
+		     "Authentication-Results: mx.kommun.example; dmarc=fail "
+		     "header.from=kommun.example\n", "#ta\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
 	free(to);
@@ -2979,9 +2739,7 @@ reply_to_of(const char *headers)
    handler it goes to may use. */
 START_TEST(test_handler_role_refused)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "g1@example.se", NULL, "Det bullrar.");
-	char *to, *reply, *hdr, *kim, *body;
+	char *to, *hdr, *kim, *body;
 	char *err = NULL;
 
 	add_handler_eva();
@@ -2991,12 +2749,11 @@ START_TEST(test_handler_role_refused)
 		"INSERT INTO contact_address (contact_id, kind, address, "
 		"created_at) SELECT id, 'email', 'kim@kommun.example', 0 FROM "
 		"contact WHERE login = 'kim';", &err) == 0, "%s", err);
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "g1@example.se", NULL, "Det bullrar.");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
 		     "#tilldela kim\n");
-	deliver(reply);
-	free(reply);
 	hdr = newest_to("kim@kommun.example", "headers");
 	kim = reply_to_of(hdr);
 	body = newest_to("kim@kommun.example", "body");
@@ -3008,19 +2765,16 @@ START_TEST(test_handler_role_refused)
 	body = newest_to("eva@kommun.example", "body");
 	ck_assert_msg(strstr(body, "  #klar ") != NULL, "%s", body);
 	free(body);
-	reply = mail("kim@kommun.example", kim, "SV", "g3@kommun.example", NULL,
+	deliver_mail("kim@kommun.example", kim, "SV", "g3@kommun.example", NULL,
 		     "#klar\nKlart.\n");
-	deliver(reply);
 	body = newest_to("kim@kommun.example", "body");
 	ck_assert_msg(has_text(body, "#klar\n      utförs inte: bara för "
 			       "rollerna handlaggare (gruppen synpunkter) "
 			       "eller chef (gruppen ledning)\n"), "%s", body);
 	free(body);
-	free(reply);
 	free(kim);
 	free(hdr);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3047,9 +2801,7 @@ longest_line(const char *text)
    is, at 72 characters, not one long line. */
 START_TEST(test_new_case_officer_mail_wrapped)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "aw1@example.se", NULL, "Det bullrar.");
-	char *to, *kim_to, *reply, *body, *err = NULL;
+	char *to, *kim_to, *body, *err = NULL;
 	int64_t kim;
 
 	add_handler_eva();
@@ -3063,19 +2815,15 @@ START_TEST(test_new_case_officer_mail_wrapped)
 		"contact c WHERE g.name = 'synpunkter' AND c.login = 'kim';",
 		&err) == 0, "%s", err);
 	kim = count("SELECT id FROM contact WHERE login = 'kim'");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "aw1@example.se", NULL, "Det bullrar.");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "aw2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "aw2@kommun.example", NULL,
 		     "#ta\n");
-	deliver(reply);
-	free(reply);
 	kim_to = token_address(mi->key, "arende@kommun.example",
 			       "KS-2026-00001", kim);
-	reply = mail("kim@kommun.example", kim_to, "SV", "aw3@kommun.example",
+	deliver_mail("kim@kommun.example", kim_to, "SV", "aw3@kommun.example",
 		     NULL, "#tilldela kim\n");
-	deliver(reply);
-	free(reply);
 	body = newest_to("eva@kommun.example", "body");
 	ck_assert_msg(has_text(body, "handläggs nu av Kim Ek, inte längre av "
 			       "dig"), "%s", body);
@@ -3092,9 +2840,7 @@ END_TEST
    answering; who gives a case away is not told. */
 START_TEST(test_former_assignee_told)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "f1@example.se", NULL, "Det bullrar.");
-	char *to, *olle_to, *mm, *hdr, *body, *back, *err = NULL;
+	char *to, *olle_to, *hdr, *body, *back, *err = NULL;
 	int64_t olle;
 
 	add_handler_eva();
@@ -3108,22 +2854,19 @@ START_TEST(test_former_assignee_told)
 		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
 		&err) == 0, "%s", err);
 	olle = count("SELECT id FROM contact WHERE login = 'olle'");
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "f1@example.se", NULL, "Det bullrar.");
 	to = eva_reply_to();
-	mm = mail("eva@kommun.example", to, "SV", "f2@kommun.example", NULL,
-		  "#ta\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", to, "SV", "f2@kommun.example", NULL,
+		     "#ta\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h ON "
 			       "h.id = c.assignee_id WHERE h.login = 'eva'"), 1);
 
 	/* Olle takes it: Eva is told, with a way to take it back */
 	olle_to = token_address(mi->key, "arende@kommun.example",
 				"KS-2026-00001", olle);
-	mm = mail("olle@kommun.example", olle_to, "Re", "f3@kommun.example",
-		  NULL, "#take\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("olle@kommun.example", olle_to, "Re", "f3@kommun.example",
+		     NULL, "#take\n");
 	ck_assert_int_eq(count("SELECT assignee_id FROM cases"), olle);
 	body = newest_to("eva@kommun.example", "subject");
 	ck_assert_str_eq(body, "Ärendet har fått en ny handläggare "
@@ -3145,20 +2888,16 @@ START_TEST(test_former_assignee_told)
 			 0);
 
 	/* taking one's own case again tells nobody */
-	mm = mail("olle@kommun.example", olle_to, "Re", "f4@kommun.example",
-		  NULL, "#take\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("olle@kommun.example", olle_to, "Re", "f4@kommun.example",
+		     NULL, "#take\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject LIKE "
 			       "'%new case officer%' OR subject LIKE "
 			       "'%ny handläggare%'"), 1);
 
 	/* Eva answers the notice with #ta: hers again; Olle is told, in
 	   English */
-	mm = mail("eva@kommun.example", back, "SV", "f5@kommun.example", NULL,
-		  "#ta\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", back, "SV", "f5@kommun.example",
+		     NULL, "#ta\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h ON "
 			       "h.id = c.assignee_id WHERE h.login = 'eva'"), 1);
 	body = newest_to("olle@kommun.example", "body");
@@ -3168,10 +2907,8 @@ START_TEST(test_former_assignee_told)
 
 	/* Eva gives it to Olle herself: she is not told, he is notified by
 	   the workflow */
-	mm = mail("eva@kommun.example", back, "SV", "f6@kommun.example", NULL,
-		  "#tilldela olle\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", back, "SV", "f6@kommun.example",
+		     NULL, "#tilldela olle\n");
 	ck_assert_int_eq(count("SELECT assignee_id FROM cases"), olle);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example' AND subject LIKE "
@@ -3186,7 +2923,6 @@ START_TEST(test_former_assignee_told)
 	free(back);
 	free(olle_to);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -3194,17 +2930,13 @@ END_TEST
    leaves no question to ask, and nothing of the reply happens. */
 START_TEST(test_handler_command_sequence)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("q1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "q2@kommun.example", NULL,
 		     "#ta\n");
-	deliver(reply);
-	free(reply);
-	reply = mail("eva@kommun.example", to, "SV", "q3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "q3@kommun.example", NULL,
 		     "#klar\n#fraga\n\nNär bullrar det?\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
@@ -3217,12 +2949,10 @@ START_TEST(test_handler_command_sequence)
 			     "ger ärendet\n") != NULL, "%s", body);
 	free(body);
 	/* a question after taking the case is fine */
-	reply = mail("eva@kommun.example", to, "SV", "q4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "q4@kommun.example", NULL,
 		     "#ta\n#fraga\n\nNär bullrar det?\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'vantar-svar'"), 1);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -3233,18 +2963,16 @@ END_TEST
    that only starts like a closing is still refused. */
 START_TEST(test_handler_signature_under_command)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("s1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "s2@kommun.example",
+	deliver_mail("eva@kommun.example", to, "SV", "s2@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: text/plain; "
 		     "charset=utf-8\n",
 		     "#tilldela eva\n\nMed v\xc3\xa4nlig h\xc3\xa4lsning\n"
 		     "Eva Ek\nHandl\xc3\xa4ggare, Exempels kommun\n"
 		     "Tel. 0123-45 67 89\n\nN\xc3\xa4r du skickar e-post "
 		     "till oss behandlar vi dina personuppgifter.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
@@ -3256,10 +2984,8 @@ START_TEST(test_handler_signature_under_command)
 			       "'handler.refused'"), 0);
 	/* "Mvh Eva" on one line is a closing too; a sentence after the
 	   closing word is not, and is refused as before */
-	reply = mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
 		     "#tilldela eva\n\nHalsningar. Lampan ar lagad.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 1);
 	body = newest_body("eva@kommun.example");
@@ -3271,39 +2997,31 @@ START_TEST(test_handler_signature_under_command)
 			       "den, och är den till invånaren, skicka den i "
 			       "ett eget svar\n"), "%s", body);
 	free(body);
-	reply = mail("eva@kommun.example", to, "SV", "s3b@kommun.example",
+	deliver_mail("eva@kommun.example", to, "SV", "s3b@kommun.example",
 		     NULL, "#tilldela eva\n#notering\nLampan ar lagad.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
 			       "= 'internal' AND body_stripped = "
 			       "'Lampan ar lagad.'"), 1);
-	reply = mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s4@kommun.example", NULL,
 		     "#tilldela eva\n\nMvh Eva\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
 	/* under any command: "#ta" with the signature Outlook adds to
 	   every reply sends Anna no mail of a signature alone */
-	reply = mail("eva@kommun.example", to, "SV", "s5@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s5@kommun.example", NULL,
 		     "#ta\n#prioritet h\xc3\xb6g\n\nMed v\xc3\xa4nlig "
 		     "h\xc3\xa4lsning\nEva Ek\nTel. 0123-45 67 89\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'high'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
 	/* a question of a signature alone is no question */
-	reply = mail("eva@kommun.example", to, "SV", "s6@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "s6@kommun.example", NULL,
 		     "#fraga\n\nMvh Eva\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 2);
 	body = newest_body("eva@kommun.example");
@@ -3322,11 +3040,11 @@ END_TEST
    an internal note stays internal, never text for the citizen. */
 START_TEST(test_handler_emphasised_command)
 {
-	char *to, *reply;
+	char *to;
 	int n;
 
 	to = eva_notified("b1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "b2@kommun.example",
+	deliver_mail("eva@kommun.example", to, "SV", "b2@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: multipart/alternative; "
 		     "boundary=\"b\"\n",
 		     "--b\nContent-Type: text/plain; charset=utf-8\n\n"
@@ -3334,34 +3052,28 @@ START_TEST(test_handler_emphasised_command)
 		     "--b\nContent-Type: text/html; charset=utf-8\n\n"
 		     "<div><b>#notering</b></div><div>Grannen har ringt "
 		     "polisen.</div>\n--b--\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE '%polisen%'"),
 			 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
 			       "= 'internal' AND body_stripped = 'Grannen har "
 			       "ringt polisen.'"), 1);
-	reply = mail("eva@kommun.example", to, "SV", "b3@kommun.example",
+	n = count("SELECT count(*) FROM outbox WHERE recipient = "
+		  "'anna@example.se'");
+	deliver_mail("eva@kommun.example", to, "SV", "b3@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: text/plain; "
 		     "charset=utf-8\n",
 		     "_#prioritet_ high\n*#tilldela* eva\n");
-	n = count("SELECT count(*) FROM outbox WHERE recipient = "
-		  "'anna@example.se'");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad' AND priority = 'high'"), 1);
 	/* commands only: nothing for Anna */
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), n);
 	/* format=flowed, a space left after the command: a line of its own */
-	reply = mail("eva@kommun.example", to, "SV", "b4@kommun.example",
+	deliver_mail("eva@kommun.example", to, "SV", "b4@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: text/plain; "
 		     "charset=utf-8; format=flowed\n",
 		     "*#notering* \nPolisen har varit där.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
 			       "= 'internal' AND body_stripped = 'Polisen har "
 			       "varit där.'"), 1);
@@ -3373,29 +3085,26 @@ END_TEST
    handler sees plain space: the commands are still commands. */
 START_TEST(test_handler_invisible_blanks)
 {
-	char *to, *reply;
+	char *to;
 
 	to = eva_notified("i1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "i2@kommun.example",
+	deliver_mail("eva@kommun.example", to, "SV", "i2@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: text/plain; "
 		     "charset=utf-8\n",
 		     "\xef\xbb\xbf#prioritet high\n"
 		     "\xc2\xa0#tilldela\xc2\xa0" "eva\xc2\xa0\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'tilldelad' AND priority = 'high'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
 	/* zero-width spaces, joiners and word joiners, from pasted text:
 	   the commands are neither refused nor sent to the citizen */
-	reply = mail("eva@kommun.example", to, "SV", "i4@kommun.example",
+	deliver_mail("eva@kommun.example", to, "SV", "i4@kommun.example",
 		     "MIME-Version: 1.0\nContent-Type: text/plain; "
 		     "charset=utf-8\n",
 		     "\xe2\x80\x8b#prioritet\xe2\x80\x8c urgent\xe2\x81\xa0\n"
-		     "\xe2\x80\x8d#fraga\xe2\x80\x8b\n\nN\xc3\xa4r bullrar det?\n");
-	deliver(reply);
-	free(reply);
+		     "\xe2\x80\x8d#fraga\xe2\x80\x8b\n\n"
+		     "N\xc3\xa4r bullrar det?\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'vantar-svar' AND priority = 'urgent'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
@@ -3403,15 +3112,13 @@ START_TEST(test_handler_invisible_blanks)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'eva@kommun.example' AND subject LIKE "
 			       "'Dina kommandon utf%'"), 0);
-	reply = mail("eva@kommun.example", "arende@kommun.example", "x",
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "i3@kommun.example", "MIME-Version: 1.0\nContent-Type: "
 		     "text/plain; charset=utf-8\n", "\xef\xbb\xbf#lista\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example' AND subject = "
 			       "'Dina kommandon'"), 1);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -3471,10 +3178,8 @@ eva_reply_with_pdf(const char *to, const char *id, const char *text,
 			       "Content-Disposition: attachment; filename=%s\n"
 			       "Content-Transfer-Encoding: base64\n\n"
 			       "JVBERi0xLjQK\n--b--", text, filename);
-	char *reply = mail("eva@kommun.example", to, "SV", id, mime, body);
 
-	deliver(reply);
-	free(reply);
+	deliver_mail("eva@kommun.example", to, "SV", id, mime, body);
 	free(body);
 }
 
@@ -3511,14 +3216,12 @@ END_TEST
    back says nothing). */
 START_TEST(test_handler_answer_alone)
 {
-	char *to, *reply, *log, *p, *err = NULL;
+	char *to, *log, *p, *err = NULL;
 	int lines = 0;
 
 	to = eva_notified("h1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "h2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "h2@kommun.example", NULL,
 		     "#ta\n\nJag tittar på det i dag.\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
 			       "recipient = 'anna@example.se' AND subject LIKE "
 			       "'Svar:%' AND body LIKE 'Jag tittar på det i "
@@ -3534,12 +3237,10 @@ START_TEST(test_handler_answer_alone)
 				    "new.subject LIKE 'Ditt ärende är klart%' "
 				    "BEGIN SELECT RAISE(ABORT, 'disk full'); "
 				    "END", &err), 0);
-	reply = mail("eva@kommun.example", to, "SV", "h3@kommun.example", NULL,
-		     "#klar\n\nLampan är lagad.\n");
 	tu_stderr_capture(dir);
-	deliver(reply);
+	deliver_mail("eva@kommun.example", to, "SV", "h3@kommun.example", NULL,
+		     "#klar\n\nLampan är lagad.\n");
 	log = tu_stderr_captured();
-	free(reply);
 	ck_assert_int_eq(store_exec(store, "DROP TRIGGER no_resolved", &err),
 			 0);
 	for (p = log; (p = strstr(p, "disk full")) != NULL; p++)
@@ -3598,7 +3299,7 @@ START_TEST(test_handler_winmail_dat)
 {
 	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
 			   "boundary=\"b\"\n";
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("w1@example.se", "Det bullrar.");
 	body = xasprintf("--b\nContent-Type: text/plain; charset=utf-8\n\n"
@@ -3613,10 +3314,8 @@ START_TEST(test_handler_winmail_dat)
 			 "Content-Disposition: attachment; filename=karta.pdf\n"
 			 "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
 			 "--b--");
-	reply = mail("eva@kommun.example", to, "SV", "w2@kommun.example", mime,
+	deliver_mail("eva@kommun.example", to, "SV", "w2@kommun.example", mime,
 		     body);
-	deliver(reply);
-	free(reply);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE "
@@ -3639,10 +3338,8 @@ START_TEST(test_handler_winmail_dat)
 			 "Content-Transfer-Encoding: base64\n\n"
 			 "eJ8+IgEAAQaQCAAE\n"
 			 "--b--");
-	reply = mail("eva@kommun.example", to, "SV", "w3@kommun.example", mime,
+	deliver_mail("eva@kommun.example", to, "SV", "w3@kommun.example", mime,
 		     body);
-	deliver(reply);
-	free(reply);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'high'"), 1);
@@ -3696,7 +3393,7 @@ START_TEST(test_handler_signature_logo)
 {
 	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/related; "
 			   "boundary=\"rel\"; type=\"multipart/alternative\"\n";
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("l1@example.se", "Det bullrar.");
 	body = outlook_reply("#ta\n\nHej Anna! Så här ser platsen ut:\n\n"
@@ -3704,10 +3401,8 @@ START_TEST(test_handler_signature_logo)
 			     "Med vänlig hälsning\nEva Ek\n"
 			     "[cid:image001.png@01DA4B2C.8F5E3A10]\n"
 			     "Kommunen\n");
-	reply = mail("eva@kommun.example", to, "SV", "l2@kommun.example", mime,
+	deliver_mail("eva@kommun.example", to, "SV", "l2@kommun.example", mime,
 		     body);
-	deliver(reply);
-	free(reply);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE "
@@ -3721,10 +3416,8 @@ START_TEST(test_handler_signature_logo)
 	body = outlook_reply("#prioritet high\n\nMed vänlig hälsning\n"
 			     "Eva Ek\n[cid:image001.png@01DA4B2C.8F5E3A10]\n"
 			     "Kommunen\n");
-	reply = mail("eva@kommun.example", to, "SV", "l3@kommun.example", mime,
+	deliver_mail("eva@kommun.example", to, "SV", "l3@kommun.example", mime,
 		     body);
-	deliver(reply);
-	free(reply);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'high'"), 1);
@@ -3743,11 +3436,12 @@ START_TEST(test_handler_signature_logo_thunderbird)
 {
 	const char *mime = "MIME-Version: 1.0\nContent-Type: multipart/"
 			   "alternative; boundary=\"alt\"\n";
-	char *to, *reply;
+	char *to;
 
 	to = eva_notified("t1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "t2@kommun.example", mime,
-		"--alt\nContent-Type: text/plain; charset=utf-8; format=flowed\n\n"
+	deliver_mail("eva@kommun.example", to, "SV", "t2@kommun.example", mime,
+		"--alt\nContent-Type: text/plain; charset=utf-8; "
+		"format=flowed\n\n"
 		"#ta\n\nHej Anna! Så här ser platsen ut:\n\n-- \nEva Ek\n"
 		"Kommunen\n\n"
 		"--alt\nContent-Type: multipart/related; boundary=\"rel\"\n\n"
@@ -3764,10 +3458,9 @@ START_TEST(test_handler_signature_logo_thunderbird)
 		"--rel\nContent-Type: image/png; name=\"logo.png\"\n"
 		"Content-Disposition: inline; filename=\"logo.png\"\n"
 		"Content-ID: <part2.Lg7.Mm1@kommun.example>\n"
-		"Content-Transfer-Encoding: base64\n\niVBORw0KGgoAAAANSUhEUg==\n"
+		"Content-Transfer-Encoding: base64\n\n"
+		"iVBORw0KGgoAAAANSUhEUg==\n"
 		"--rel--\n\n--alt--\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE "
 			       "'%Så här ser platsen ut%'"), 1);
@@ -3784,29 +3477,23 @@ END_TEST
 /* A category is one word: letters (å, ä, ö too), digits, '_', '-'. */
 START_TEST(test_handler_category_word)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("g1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "g2@kommun.example", NULL,
 		     "#kategori gata/väg\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#kategori gata/väg\n      utförs inte: "
 			     "ange ett ord\n") != NULL, "%s", body);
 	free(body);
-	reply = mail("eva@kommun.example", to, "SV", "g3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "g3@kommun.example", NULL,
 		     "#kategori a\tb\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 2);
-	reply = mail("eva@kommun.example", to, "SV", "g4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "g4@kommun.example", NULL,
 		     "#kategori gångväg\n");
-	deliver(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE category = "
 			       "'gångväg'"), 1);
-	free(reply);
 	free(to);
 }
 END_TEST
@@ -3816,12 +3503,9 @@ END_TEST
    search see "skolan" as anyone types it. */
 START_TEST(test_decomposed_letters)
 {
-	char *m = mail("lars@example.se", "arende@kommun.example",
-		       "Gatlampa vid sko\xcc\x88lan", "d1@example.se", NULL,
-		       "Lampan vid sko\xcc\x88lan a\xcc\x88r trasig.");
-
-	deliver(m);
-	free(m);
+	deliver_mail("lars@example.se", "arende@kommun.example",
+		     "Gatlampa vid sko\xcc\x88lan", "d1@example.se", NULL,
+		     "Lampan vid sko\xcc\x88lan a\xcc\x88r trasig.");
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
 			       "coalesce(body_full, body_stripped) LIKE "
 			       "'%skölan är trasig%'"), 1);
@@ -3837,27 +3521,21 @@ END_TEST
 START_TEST(test_list_columns_swedish)
 {
 	char *to = eva_notified("kol1@example.se", "Det bullrar.");
-	char *m, *body, *line[2], *save = NULL;
+	char *body, *line[2], *save = NULL;
 	long col[2];
 
-	m = mail("eva@kommun.example", to, "SV", "kol2@kommun.example", NULL,
-		 "#klar\nBygget har nu tysta maskiner.\n");
-	deliver(m);
-	free(m);
+	deliver_mail("eva@kommun.example", to, "SV", "kol2@kommun.example",
+		     NULL, "#klar\nBygget har nu tysta maskiner.\n");
 	free(to);
-	m = mail("bo@example.se", "arende@kommun.example", "Trasig gunga",
-		 "kol3@example.se", NULL, "Gungan är trasig.");
-	deliver(m);
-	free(m);
+	deliver_mail("bo@example.se", "arende@kommun.example", "Trasig gunga",
+		     "kol3@example.se", NULL, "Gungan är trasig.");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
 	/* Eva's too, in a state without å, ä or ö */
 	ck_assert(store_exec(store, "UPDATE cases SET assignee_id = (SELECT "
 			     "id FROM contact WHERE login = 'eva') WHERE "
 			     "number = 'KS-2026-00002'", NULL) == 0);
-	m = mail("eva@kommun.example", "arende@kommun.example", "x",
-		 "kol4@kommun.example", NULL, "#lista\n");
-	deliver(m);
-	free(m);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "kol4@kommun.example", NULL, "#lista\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, " löst ") != NULL, "%s", body);
 	strtok_r(body, "\n", &save);
@@ -3884,27 +3562,23 @@ END_TEST
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example",
-		       "Parkering på gräset", "c1@example.se", NULL,
-		       "Bilar parkerar på gräsmattan.");
-	char *take, *list, *search, *body, *to;
+	char *body, *to;
 
 	add_handler_eva();
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Parkering på gräset", "c1@example.se", NULL,
+		     "Bilar parkerar på gräsmattan.");
 	to = eva_reply_to();
-	take = mail("eva@kommun.example", to, "SV", "c2@kommun.example", NULL,
-		    "#ta\n");
-	deliver(take);
-	list = mail("eva@kommun.example", "arende@kommun.example", "x",
-		    "c3@kommun.example", NULL, "#lista\n");
-	deliver(list);
+	deliver_mail("eva@kommun.example", to, "SV", "c2@kommun.example", NULL,
+		     "#ta\n");
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c3@kommun.example", NULL, "#lista\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL &&
 		      strstr(body, "Parkering på gräset") != NULL, "%s", body);
 	free(body);
-	search = mail("eva@kommun.example", "arende@kommun.example", "x",
-		      "c4@kommun.example", NULL, "#sok gräsmattan\n");
-	deliver(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c4@kommun.example", NULL, "#sok gräsmattan\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL, "%s", body);
 	/* the search in the read log with the cases it showed, never the
@@ -3916,42 +3590,34 @@ START_TEST(test_handler_commands)
 			       "'%gräsmatt%'"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	free(body);
-	free(search);
 	/* no hits is said, not left blank */
-	search = mail("eva@kommun.example", "arende@kommun.example", "x",
-		      "c5@kommun.example", NULL, "#sok cykelbana\n");
-	deliver(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c5@kommun.example", NULL, "#sok cykelbana\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strcmp(body, "#sok cykelbana\n  inga ärenden\n") == 0,
 		      "%s", body);
 	free(body);
-	free(search);
 	/* written decomposed (NFD: "o" U+0308), as some Macs send it: the
 	   command word and the words searched for are the same letters */
-	search = mail("eva@kommun.example", "arende@kommun.example", "x",
-		      "c11@kommun.example", NULL,
-		      "#so\xcc\x88k gra\xcc\x88smattan\n");
-	deliver(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c11@kommun.example", NULL,
+		     "#so\xcc\x88k gra\xcc\x88smattan\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#sök gräsmattan\n") != NULL &&
 		      strstr(body, "KS-2026-00001") != NULL, "%s", body);
 	free(body);
-	free(search);
 	/* #visa and #sök without what to look for ask for it */
-	search = mail("eva@kommun.example", "arende@kommun.example", "x",
-		      "c10@kommun.example", NULL, "#visa\n#sök\n");
-	deliver(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c10@kommun.example", NULL, "#visa\n#sök\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strcmp(body, "#visa\n  skriv ett ärendenummer, som i "
 			     "#visa KS-2026-00042\n\n#sök\n  skriv orden att "
 			     "söka efter, som i #sök gatlampa\n") == 0,
 		      "%s", body);
 	free(body);
-	free(search);
 	/* a case's command without the case is explained, not only helped */
-	search = mail("eva@kommun.example", "arende@kommun.example", "x",
-		      "c6@kommun.example", NULL, "#klar\n#hjälp\n");
-	deliver(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c6@kommun.example", NULL, "#klar\n#hjälp\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "#klar\n  okänt kommando här; kommandon "
 			       "om ett ärende skriver du i ett svar på "
@@ -3964,33 +3630,26 @@ START_TEST(test_handler_commands)
 		      strstr(body, "#sok") == NULL &&
 		      strstr(body, "#hjalp") == NULL, "%s", body);
 	free(body);
-	free(search);
 	/* under a greeting and above a signature: still commands, and no
 	   case opened for the handler */
-	search = mail("eva@kommun.example", "arende@kommun.example", "Lista",
-		      "c7@kommun.example", NULL,
-		      "Hej!\n\n#lista\n\nMed vänlig hälsning\nEva\n");
-	deliver(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Lista",
+		     "c7@kommun.example", NULL,
+		     "Hej!\n\n#lista\n\nMed vänlig hälsning\nEva\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strncmp(body, "#lista\n  KS-2026-00001", 22) == 0,
 		      "%s", body);
 	free(body);
-	free(search);
 	/* a number copied from a subject, brackets and all */
-	search = mail("eva@kommun.example", "arende@kommun.example", "x",
-		      "c9@kommun.example", NULL, "#visa [ks-2026-00001]\n");
-	deliver(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c9@kommun.example", NULL, "#visa [ks-2026-00001]\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "\nKS-2026-00001  Parkering på gräset\n") !=
 		      NULL, "%s", body);
 	free(body);
-	free(search);
 	/* #visa of one case: a reply to the answer acts on it */
-	search = mail("eva@kommun.example", "arende@kommun.example", "x",
-		      "c11@kommun.example", NULL, "#visa KS-2026-00001\n");
-	deliver(search);
-	free(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c11@kommun.example", NULL, "#visa KS-2026-00001\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "Svara på det här mejlet med ett kommando "
 			       "överst för att arbeta med KS-2026-00001. "
@@ -4000,32 +3659,23 @@ START_TEST(test_handler_commands)
 	free(to);
 	to = eva_reply_to();
 	ck_assert_msg(strstr(to, "arende+ks-2026-00001.h") == to, "%s", to);
-	search = mail("eva@kommun.example", to, "SV: Dina kommandon",
-		      "c12@kommun.example", NULL, "#prioritet high\n");
-	deliver(search);
-	free(search);
+	deliver_mail("eva@kommun.example", to, "SV: Dina kommandon",
+		     "c12@kommun.example", NULL, "#prioritet high\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'high'"), 1);
 	/* two cases shown: no reply could say which, so none is signed */
-	search = mail("eva@kommun.example", "arende@kommun.example", "x",
-		      "c13@kommun.example", NULL,
-		      "#visa KS-2026-00001\n#visa KS-2026-00001\n");
-	deliver(search);
-	free(search);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c13@kommun.example", NULL,
+		     "#visa KS-2026-00001\n#visa KS-2026-00001\n");
 	body = text("SELECT headers FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
 	ck_assert_msg(strstr(body, "\nReply-To:") == NULL, "%s", body);
 	free(body);
 	/* from a citizen, the same is an ordinary mail */
-	search = mail("bertil@example.se", "arende@kommun.example", "Lista",
-		      "c8@example.se", NULL, "Hej!\n\n#lista\n");
-	deliver(search);
+	deliver_mail("bertil@example.se", "arende@kommun.example", "Lista",
+		     "c8@example.se", NULL, "Hej!\n\n#lista\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
-	free(search);
-	free(list);
-	free(take);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -4055,15 +3705,13 @@ static char *
 commands_answer(const char *login, const char *id, const char *cmds)
 {
 	char *from = xasprintf("%s@kommun.example", login);
-	char *m = mail(from, "arende@kommun.example", "x", id, NULL, cmds);
 	char *sql = xasprintf("SELECT body FROM outbox_mail WHERE recipient = '%s' "
 			      "ORDER BY id DESC LIMIT 1", from);
 	char *body;
 
-	deliver(m);
+	deliver_mail(from, "arende@kommun.example", "x", id, NULL, cmds);
 	body = text(sql);
 	free(sql);
-	free(m);
 	free(from);
 	return body;
 }
@@ -4075,16 +3723,15 @@ commands_answer(const char *login, const char *id, const char *cmds)
    with an internal note) never go to the citizen. */
 START_TEST(test_handler_answers_between_quotes)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example",
-		       "Återvinning", "q1@example.se", NULL,
-		       "Hej!\nVilken tid öppnar återvinningscentralen på "
-		       "lördag?\nFår man lämna gamla möbler där?\nAnna\n");
-	char *to, *reply, *body;
+	char *to, *body;
 
 	add_handler_eva();
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Återvinning", "q1@example.se", NULL,
+		     "Hej!\nVilken tid öppnar återvinningscentralen på "
+		     "lördag?\nFår man lämna gamla möbler där?\nAnna\n");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV: Återvinning",
+	deliver_mail("eva@kommun.example", to, "SV: Återvinning",
 		     "q2@kommun.example", NULL,
 		     "#ta\n\nHej Anna!\n\n"
 		     "> Meddelandet:\n>\n"
@@ -4096,7 +3743,6 @@ START_TEST(test_handler_answers_between_quotes)
 		     ">   2026-12-03 10:00 Eva Ek: Ring chefen om avgiften.\n"
 		     "Vi hör av oss om avgiften.\n\n"
 		     "> Så här svarar du: svara på det här mejlet.\n");
-	deliver(reply);
 	body = newest_body("anna@example.se");
 	ck_assert_msg(strstr(body, "Hej Anna!\n\n"
 			     "> Vilken tid öppnar återvinningscentralen på "
@@ -4115,9 +3761,7 @@ START_TEST(test_handler_answers_between_quotes)
 	ck_assert_msg(strstr(body, "> Får man lämna gamla möbler där?\nJa,") !=
 		      NULL && strstr(body, "Ring chefen") == NULL, "%s", body);
 	free(body);
-	free(reply);
 	free(to);
-	free(m);
 }
 END_TEST
 
@@ -4126,19 +3770,13 @@ END_TEST
    officer may read (case_access), so that the two are seen together. */
 START_TEST(test_notification_lists_citizens_cases)
 {
-	char *first = mail("anna@example.se", "arende@kommun.example",
-			   "Trasig gatlykta", "o1@example.se", NULL,
-			   "Lyktan vid Storgatan 12 lyser inte.");
-	char *again = mail("anna@example.se", "arende@kommun.example",
-			   "Gatlyktan igen", "o2@example.se", NULL,
-			   "Har ni fått mitt mejl om lyktan?");
-	char *other = mail("bo@example.se", "arende@kommun.example",
-			   "Annat", "o3@example.se", NULL, "Hej.");
 	char *body, *err = NULL;
 
 	add_handler_eva();
 	add_handler_in("kim", "bygglov");
-	deliver(first);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Trasig gatlykta", "o1@example.se", NULL,
+		     "Lyktan vid Storgatan 12 lyser inte.");
 	/* the first notification: nothing else open */
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "fler öppna ärenden") == NULL, "%s", body);
@@ -4153,7 +3791,9 @@ START_TEST(test_notification_lists_citizens_cases)
 		"g.id, 1, 1, 1 FROM contact_address a, handler_group g WHERE "
 		"a.address = 'anna@example.se' AND g.name = 'bygglov'",
 		&err) == 0, "%s", err);
-	deliver(again);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Gatlyktan igen", "o2@example.se", NULL,
+		     "Har ni fått mitt mejl om lyktan?");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "Handläggare:  ingen ännu\n\n"
 				   "Invånaren har fler öppna ärenden:\n"
@@ -4163,13 +3803,11 @@ START_TEST(test_notification_lists_citizens_cases)
 		      strstr(body, "skymundan") == NULL, "%s", body);
 	free(body);
 	/* another citizen's case lists none of Anna's */
-	deliver(other);
+	deliver_mail("bo@example.se", "arende@kommun.example",
+		     "Annat", "o3@example.se", NULL, "Hej.");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "fler öppna ärenden") == NULL, "%s", body);
 	free(body);
-	free(other);
-	free(again);
-	free(first);
 }
 END_TEST
 
@@ -4179,15 +3817,14 @@ END_TEST
    case #visa says it is not theirs to read and #sök is silent. */
 START_TEST(test_handler_case_access)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example",
-		       "Parkering på gräset", "a1@example.se", NULL,
-		       "Bilar parkerar på gräsmattan.");
 	char *body;
 
 	add_handler_eva();
 	add_handler_in("kim", "bygglov");	/* no role in synpunkt */
 	add_handler_in("lena", "ledning");	/* synpunkt's chef */
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Parkering på gräset", "a1@example.se", NULL,
+		     "Bilar parkerar på gräsmattan.");
 	body = commands_answer("kim", "a2@kommun.example",
 			       "#visa KS-2026-00001\n#sok gräsmattan\n");
 	ck_assert_msg(strcmp(body, "#visa KS-2026-00001\n  inte ditt att "
@@ -4226,7 +3863,6 @@ START_TEST(test_handler_case_access)
 			       "#visa KS-2026-00001\n");
 	ck_assert_msg(strstr(body, "Bilar parkerar") != NULL, "%s", body);
 	free(body);
-	free(m);
 }
 END_TEST
 
@@ -4237,9 +3873,7 @@ END_TEST
    reads the comment. */
 START_TEST(test_handler_note_not_in_citizen_template)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "t1@example.se", NULL, "Det bullrar.");
-	char *to, *reply, *tdir, *body;
+	char *to, *tdir, *body;
 
 	teardown();
 	make_instance("");
@@ -4250,13 +3884,11 @@ START_TEST(test_handler_note_not_in_citizen_template)
 	start_mailin();
 	add_handler_eva();
 	add_handler_in("lena", "ledning");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "t1@example.se", NULL, "Det bullrar.");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "t2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "t2@kommun.example", NULL,
 		     "#klar\n#notering\nGrannen är polis, vi släppte det.\n");
-	deliver(reply);
-	free(reply);
 	free(to);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se' AND subject LIKE 'Klart%'"),
@@ -4264,16 +3896,12 @@ START_TEST(test_handler_note_not_in_citizen_template)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE recipient = "
 			       "'anna@example.se' AND body LIKE '%polis%'"), 0);
 	/* the manager reads the note that came with an escalation */
-	m = mail("anna@example.se", "arende@kommun.example", "Buller igen",
-		 "t3@example.se", NULL, "Det bullrar igen.");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller igen",
+		     "t3@example.se", NULL, "Det bullrar igen.");
 	to = eva_reply_to();
-	reply = mail("eva@kommun.example", to, "SV", "t4@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "t4@kommun.example", NULL,
 		     "#eskalera\n#notering\nGrannen är polis, ta det "
 		     "försiktigt.\n");
-	deliver(reply);
-	free(reply);
 	free(to);
 	body = newest_body("lena@kommun.example");
 	ck_assert_msg(strstr(body, "Grannen är polis") != NULL, "%s", body);
@@ -4289,25 +3917,22 @@ END_TEST
    or under case_access = all, the reply is carried out. */
 START_TEST(test_handler_left_group)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "l1@example.se", NULL, "Det bullrar.");
-	char *to, *mm, *body;
+	char *to, *body;
 	int64_t sent;
 
 	add_handler_eva();
 	add_handler_in("bo", "synpunkter");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "l1@example.se", NULL, "Det bullrar.");
 	to = eva_reply_to();
 	ck_assert_int_eq(store_exec(store, "DELETE FROM group_member WHERE "
 				    "contact_id = (SELECT id FROM contact WHERE "
 				    "login = 'eva')", NULL), 0);
 	sent = count("SELECT count(*) FROM outbox WHERE recipient = "
 		     "'anna@example.se'");
-	mm = mail("eva@kommun.example", to, "SV: Buller", "l2@kommun.example",
-		  NULL, "Hej Anna, vi skickar någon i morgon.\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "l2@kommun.example", NULL,
+		     "Hej Anna, vi skickar någon i morgon.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), sent);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
@@ -4319,10 +3944,8 @@ START_TEST(test_handler_left_group)
 			       "dina grupper"), "%s", body);
 	free(body);
 	/* nor an internal note (#notering, which needs no role) */
-	mm = mail("eva@kommun.example", to, "SV: Buller", "l3@kommun.example",
-		  NULL, "#notering\nRingt grannen.\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "l3@kommun.example", NULL, "#notering\nRingt grannen.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility "
 			       "= 'internal' AND body_stripped LIKE "
 			       "'%grannen%'"), 0);
@@ -4330,20 +3953,17 @@ START_TEST(test_handler_left_group)
 	ck_assert_int_eq(store_exec(store, "UPDATE cases SET assignee_id = "
 				    "(SELECT id FROM contact WHERE login = "
 				    "'eva')", NULL), 0);
-	mm = mail("eva@kommun.example", to, "SV: Buller", "l4@kommun.example",
-		  NULL, "Hej Anna, vi skickar någon i morgon.\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "l4@kommun.example", NULL,
+		     "Hej Anna, vi skickar någon i morgon.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), sent + 1);
 	/* case_access = all: anyone may */
 	ck_assert_int_eq(store_exec(store, "UPDATE cases SET assignee_id = "
 				    "NULL", NULL), 0);
 	mi->case_access_all = true;
-	mm = mail("eva@kommun.example", to, "SV: Buller", "l5@kommun.example",
-		  NULL, "Hej igen Anna.\n");
-	deliver(mm);
-	free(mm);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "l5@kommun.example", NULL, "Hej igen Anna.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), sent + 2);
 	free(to);
@@ -4359,22 +3979,20 @@ END_TEST
    the case address too. */
 START_TEST(test_handler_forward)
 {
-	char *m, *body;
+	char *body;
 
 	add_handler_eva();
-	m = mail("Eva Ek <eva@kommun.example>", "arende@kommun.example",
-		 "VB: Trasig gatlykta", "f1@kommun.example", NULL,
-		 "Kan någon registrera den här?\n\n"
-		 "Med vänlig hälsning\nEva Ek\n\n"
-		 "________________________________\n"
-		 "Från: \"Andersson, Anna\" <Anna.Andersson@example.se>\n"
-		 "Skickat: den 3 december 2026 10:15\n"
-		 "Till: Eva Ek <eva@kommun.example>\n"
-		 "Ämne: Trasig gatlykta\n\n"
-		 "Hej!\n\nGatlyktan på Storgatan 4 är trasig sedan i "
-		 "måndags.\n\nAnna\n");
-	deliver(m);
-	free(m);
+	deliver_mail("Eva Ek <eva@kommun.example>", "arende@kommun.example",
+		     "VB: Trasig gatlykta", "f1@kommun.example", NULL,
+		     "Kan någon registrera den här?\n\n"
+		     "Med vänlig hälsning\nEva Ek\n\n"
+		     "________________________________\n"
+		     "Från: \"Andersson, Anna\" <Anna.Andersson@example.se>\n"
+		     "Skickat: den 3 december 2026 10:15\n"
+		     "Till: Eva Ek <eva@kommun.example>\n"
+		     "Ämne: Trasig gatlykta\n\n"
+		     "Hej!\n\nGatlyktan på Storgatan 4 är trasig sedan i "
+		     "måndags.\n\nAnna\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact p "
 			       "ON p.id = c.citizen_id JOIN contact_address a "
 			       "ON a.contact_id = p.id WHERE a.address = "
@@ -4406,44 +4024,40 @@ START_TEST(test_handler_forward)
 
 	/* attached whole: the same mail as the one Bertil also sent to
 	   the case address is found again */
-	m = mail("bertil@example.se", "arende@kommun.example", "Buller",
-		 "b1@example.se", NULL, "Det bullrar på nätterna.");
-	deliver(m);
-	free(m);
-	m = mail("eva@kommun.example", "arende@kommun.example", "Fwd: Buller",
-		 "f2@kommun.example",
-		 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
-		 "boundary=\"b\"\n",
-		 "--b\nContent-Type: text/plain; charset=utf-8\n\nSe nedan.\n"
-		 "--b\nContent-Type: message/rfc822\n\n"
-		 "From: Bertil <bertil@example.se>\nTo: eva@kommun.example\n"
-		 "Subject: Buller\nMessage-ID: <b1@example.se>\n\n"
-		 "Det bullrar på nätterna.\n--b--\n");
-	deliver(m);
-	free(m);
+	deliver_mail("bertil@example.se", "arende@kommun.example", "Buller",
+		     "b1@example.se", NULL, "Det bullrar på nätterna.");
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "Fwd: Buller", "f2@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		     "boundary=\"b\"\n",
+		     "--b\nContent-Type: text/plain; charset=utf-8\n\n"
+		     "Se nedan.\n"
+		     "--b\nContent-Type: message/rfc822\n\n"
+		     "From: Bertil <bertil@example.se>\n"
+		     "To: eva@kommun.example\n"
+		     "Subject: Buller\nMessage-ID: <b1@example.se>\n\n"
+		     "Det bullrar på nätterna.\n--b--\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
 	/* and a new one of Cecilia's */
-	m = mail("eva@kommun.example", "arende@kommun.example", "Fwd: Hål",
-		 "f3@kommun.example",
-		 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
-		 "boundary=\"b\"\n",
-		 "--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
-		 "--b\nContent-Type: message/rfc822\n\n"
-		 "From: Cecilia <cecilia@example.se>\nTo: eva@kommun.example\n"
-		 "Subject: Hål i vägen\nMessage-ID: <c1@example.se>\n\n"
-		 "Ett stort hål vid skolan.\n--b--\n");
-	deliver(m);
-	free(m);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Fwd: Hål",
+		     "f3@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		     "boundary=\"b\"\n",
+		     "--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
+		     "--b\nContent-Type: message/rfc822\n\n"
+		     "From: Cecilia <cecilia@example.se>\n"
+		     "To: eva@kommun.example\n"
+		     "Subject: Hål i vägen\nMessage-ID: <c1@example.se>\n\n"
+		     "Ett stort hål vid skolan.\n--b--\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN "
 			       "contact_address a ON a.contact_id = "
 			       "c.citizen_id WHERE a.address = "
 			       "'cecilia@example.se' AND c.subject = "
 			       "'Hål i vägen'"), 1);
 	/* no sender to be found: the handler's own mail, as before */
-	m = mail("eva@kommun.example", "arende@kommun.example", "VB: Lampa",
-		 "f4@kommun.example", NULL, "Lampan är trasig, säger någon.\n");
-	deliver(m);
-	free(m);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "VB: Lampa",
+		     "f4@kommun.example", NULL,
+		     "Lampan är trasig, säger någon.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'mail.forwarded'"), 2);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
@@ -4451,21 +4065,21 @@ START_TEST(test_handler_forward)
 	/* forwarded inline, the forwarded mail carrying an .eml of its
 	   own that claims to be Bertil's: the mail is the one the block
 	   names, Mallory's, not the file it carried */
-	m = mail("eva@kommun.example", "arende@kommun.example", "VB: Brevet",
-		 "f5@kommun.example",
-		 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
-		 "boundary=\"b\"\n",
-		 "--b\nContent-Type: text/plain; charset=utf-8\n\n"
-		 "Registrerar detta.\n\n-----Ursprungligt meddelande-----\n"
-		 "Från: Mallory <mallory@evil.example>\nSkickat: den 3 "
-		 "december 2026 10:15\nTill: Eva Ek <eva@kommun.example>\n"
-		 "Ämne: Brevet\n\nSe grannens brev.\n"
-		 "--b\nContent-Type: message/rfc822\n\n"
-		 "From: Bertil <bertil@example.se>\nTo: arende@kommun.example\n"
-		 "Subject: Re: Buller [KS-2026-00002]\nMessage-ID: "
-		 "<b9@example.se>\n\nJag tar tillbaka klagomålet.\n--b--\n");
-	deliver(m);
-	free(m);
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "VB: Brevet", "f5@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		     "boundary=\"b\"\n",
+		     "--b\nContent-Type: text/plain; charset=utf-8\n\n"
+		     "Registrerar detta.\n\n-----Ursprungligt meddelande-----\n"
+		     "Från: Mallory <mallory@evil.example>\nSkickat: den 3 "
+		     "december 2026 10:15\nTill: Eva Ek <eva@kommun.example>\n"
+		     "Ämne: Brevet\n\nSe grannens brev.\n"
+		     "--b\nContent-Type: message/rfc822\n\n"
+		     "From: Bertil <bertil@example.se>\n"
+		     "To: arende@kommun.example\n"
+		     "Subject: Re: Buller [KS-2026-00002]\nMessage-ID: "
+		     "<b9@example.se>\n\nJag tar tillbaka klagomålet.\n"
+		     "--b--\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM message m JOIN "
 			       "contact_address a ON a.contact_id = "
 			       "m.contact_id WHERE a.address = "
@@ -4477,17 +4091,16 @@ START_TEST(test_handler_forward)
 			       "'mallory@evil.example'"), 1);
 	/* a forwarded mail that says it is a case officer's is nobody's
 	   command and nobody's case */
-	m = mail("eva@kommun.example", "arende@kommun.example", "VB: Lista",
-		 "f6@kommun.example",
-		 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
-		 "boundary=\"b\"\n",
-		 "--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
-		 "--b\nContent-Type: message/rfc822\n\n"
-		 "From: Eva <eva@kommun.example>\nTo: arende@kommun.example\n"
-		 "Subject: x\nMessage-ID: <e9@kommun.example>\n\n"
-		 "#visa KS-2026-00001\n--b--\n");
-	deliver(m);
-	free(m);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "VB: Lista",
+		     "f6@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		     "boundary=\"b\"\n",
+		     "--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
+		     "--b\nContent-Type: message/rfc822\n\n"
+		     "From: Eva <eva@kommun.example>\n"
+		     "To: arende@kommun.example\n"
+		     "Subject: x\nMessage-ID: <e9@kommun.example>\n\n"
+		     "#visa KS-2026-00001\n--b--\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason = "
 			       "'a forwarded mail whose sender is a case "
 			       "officer'"), 1);
@@ -4500,12 +4113,11 @@ END_TEST
    delivery.failed event, once. */
 START_TEST(test_delivery_failure)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "d1@example.se", NULL, "Det bullrar.");
 	char *err = NULL;
 	int n = 0;
 
-	deliver(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "d1@example.se", NULL, "Det bullrar.");
 	ck_assert_int_eq(store_begin(store, &err), 0);
 	ck_assert_int_eq(store_outbox_failed(store, 1, "550 5.1.1 no such user",
 					     &err), 0);
@@ -4517,7 +4129,6 @@ START_TEST(test_delivery_failure)
 			       "'delivery.failed.email' AND case_id = 1"), 1);
 	ck_assert_int_eq(mailin_handle_failures(mi, store, 10, &n, &err), 0);
 	ck_assert_int_eq(n, 0);
-	free(m);
 }
 END_TEST
 
@@ -4526,14 +4137,12 @@ END_TEST
    suggested as the workflow's are, in the handler's language. */
 START_TEST(test_own_command_suggested)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("oc1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV", "oc2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "oc2@kommun.example", NULL,
 		     "#notring\n#prioritt hög\n#senst 2030-01-01\n#sprk en\n"
 		     "#deadlin 2030-01-01\n#intrn\n\nHej.\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "  #notring\n      utförs inte: okänt "
 			     "kommando. Menade du #notering?\n") != NULL &&
@@ -4551,10 +4160,8 @@ START_TEST(test_own_command_suggested)
 	free(body);
 	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
 				    "WHERE login = 'eva'", NULL), 0);
-	reply = mail("eva@kommun.example", to, "SV", "oc3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "oc3@kommun.example", NULL,
 		     "#nte\n#prioritt high\n#langage en\n\nHi.\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "  #nte\n      not carried out: unknown "
 			     "command. Did you mean #note?\n") != NULL &&
@@ -4577,14 +4184,12 @@ END_TEST
    explained as before, and the help follows either way. */
 START_TEST(test_caseless_command_suggested)
 {
-	char *m, *body;
+	char *body;
 
 	add_handler_eva();
-	m = mail("eva@kommun.example", "arende@kommun.example", "x",
-		 "cs1@kommun.example", NULL,
-		 "#lsita\n#hjlp\n#sk gatlampa\n#Visa:\n#xyzzy\n#klar\n");
-	deliver(m);
-	free(m);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "cs1@kommun.example", NULL,
+		     "#lsita\n#hjlp\n#sk gatlampa\n#Visa:\n#xyzzy\n#klar\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#lsita\n  okänt kommando. Menade du "
 			     "#lista?\n\n  #lista") != NULL &&
@@ -4604,10 +4209,8 @@ START_TEST(test_caseless_command_suggested)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 0);
 	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
 				    "WHERE login = 'eva'", NULL), 0);
-	m = mail("eva@kommun.example", "arende@kommun.example", "x",
-		 "cs2@kommun.example", NULL, "#lsit\n#serch x\n");
-	deliver(m);
-	free(m);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "cs2@kommun.example", NULL, "#lsit\n#serch x\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#lsit\n  unknown command. Did you mean "
 			     "#list?\n\n  #list") != NULL &&
@@ -4622,13 +4225,11 @@ END_TEST
    (#fraga, #stang) work all the same. */
 START_TEST(test_swedish_command_words)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "sw1@example.se", NULL, "Det bullrar.");
-	char *to1, *to2, *reply, *body;
+	char *to1, *to2, *body;
 
 	add_handler_eva();
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "sw1@example.se", NULL, "Det bullrar.");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "\n #fråga \xe2\x80\x94 Fråga invånaren") &&
 		      has_text(body, "\n #stäng \xe2\x80\x94 Stäng utan "
@@ -4637,30 +4238,20 @@ START_TEST(test_swedish_command_words)
 		      strstr(body, "#stang") == NULL, "%s", body);
 	free(body);
 	to1 = eva_reply_to();
-	m = mail("bo@example.se", "arende@kommun.example", "Gatlampa",
-		 "sw2@example.se", NULL, "Lampan är trasig.");
-	deliver(m);
-	free(m);
+	deliver_mail("bo@example.se", "arende@kommun.example", "Gatlampa",
+		     "sw2@example.se", NULL, "Lampan är trasig.");
 	to2 = eva_reply_to();
 	ck_assert_str_ne(to1, to2);
-	reply = mail("eva@kommun.example", to1, "SV", "sw3@kommun.example",
+	deliver_mail("eva@kommun.example", to1, "SV", "sw3@kommun.example",
 		     NULL, "#fraga\n\nNär bullrar det?\n");
-	deliver(reply);
-	free(reply);
-	reply = mail("eva@kommun.example", to2, "SV", "sw4@kommun.example",
+	deliver_mail("eva@kommun.example", to2, "SV", "sw4@kommun.example",
 		     NULL, "#Fråga\n\nVar står lampan?\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'vantar-svar'"), 2);
-	reply = mail("eva@kommun.example", to1, "SV", "sw5@kommun.example",
+	deliver_mail("eva@kommun.example", to1, "SV", "sw5@kommun.example",
 		     NULL, "#stang\n");
-	deliver(reply);
-	free(reply);
-	reply = mail("eva@kommun.example", to2, "SV", "sw6@kommun.example",
+	deliver_mail("eva@kommun.example", to2, "SV", "sw6@kommun.example",
 		     NULL, "#STÄNG\n");
-	deliver(reply);
-	free(reply);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
 			       "'avslutad'"), 2);
 	free(to1);
@@ -4674,37 +4265,29 @@ END_TEST
    leave the text room. */
 START_TEST(test_history_lines_fit)
 {
-	char *m = mail("anna@example.se", "arende@kommun.example", "Buller",
-		       "hl1@example.se", NULL,
-		       "Hej!\n\nDet dånar från bygget på Östra Ågatan från "
-		       "tidig morgon till sen kväll, även på söndagar, och "
-		       "ingen gör något åt det.\n");
-	char *to, *reply, *body, *hist;
+	char *to, *body, *hist;
 	size_t cut = 0, lines = 0;
 
 	add_handler_eva();
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "hl1@example.se", NULL,
+		     "Hej!\n\nDet dånar från bygget på Östra Ågatan från "
+		     "tidig morgon till sen kväll, även på söndagar, och "
+		     "ingen gör något åt det.\n");
 	to = eva_reply_to();
 	ck_assert_int_eq(store_exec(store, "UPDATE contact SET name = "
 				    "'Eva-Lotta Åkesson Östergren-Wahlström' "
 				    "WHERE login = 'eva'", NULL), 0);
-	reply = mail("eva@kommun.example", to, "SV", "hl2@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "hl2@kommun.example", NULL,
 		     "#tilldala olle\nHej Anna! Vi tittar på ärendet och "
 		     "återkommer så snart vi vet något mer om störningarna.\n");
-	deliver(reply);
-	free(reply);
-	reply = mail("eva@kommun.example", to, "SV", "hl3@kommun.example", NULL,
+	deliver_mail("eva@kommun.example", to, "SV", "hl3@kommun.example", NULL,
 		     "#notering\nRing byggfirman Åkesson & Söner och fråga om "
 		     "de kan dämpa bullret från pålningen.\n");
-	deliver(reply);
-	free(reply);
-	m = mail("anna@example.se", "arende@kommun.example", "Re: Buller",
-		 "hl4@example.se", "In-Reply-To: <hl1@example.se>\n",
-		 "Nu är det värre än någonsin: pålningen började klockan sex i "
-		 "morse och håller på än.\n");
-	deliver(m);
-	free(m);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "hl4@example.se", "In-Reply-To: <hl1@example.se>\n",
+		     "Nu är det värre än någonsin: pålningen började "
+		     "klockan sex i morse och håller på än.\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_int_eq(utf8_bad_line(body), 0);
 	hist = strstr(body, "Senaste meddelanden i ärendet:\n");
@@ -4738,16 +4321,14 @@ END_TEST
    sees the priority set below it (urgent stays urgent). */
 START_TEST(test_fields_before_workflow_commands)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("fb1@example.se", "Det bullrar.");
 	add_handler_in("lena", "ledning");	/* synpunkt's chef */
-	reply = mail("eva@kommun.example", to, "SV: Buller",
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
 		     "fb2@kommun.example", NULL,
 		     "#eskalera\n#senast 2030-01-31\n"
 		     "#prioritet brådskande\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("lena@kommun.example");
 	ck_assert_msg(strstr(body, "Klart senast: 2030-01-31") != NULL, "%s",
 		      body);
@@ -4765,35 +4346,29 @@ END_TEST
    without "Med vänlig hälsning". An unsigned answer keeps it. */
 START_TEST(test_answer_signed_once)
 {
-	char *to, *reply, *body;
+	char *to, *body;
 
 	to = eva_notified("so1@example.se", "Det bullrar.");
-	reply = mail("eva@kommun.example", to, "SV: Buller",
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
 		     "so2@kommun.example", NULL,
 		     "Vi pratar med byggfirman.\n\nHälsningar\nEva\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("anna@example.se");
 	ck_assert_msg(strstr(body, "Hälsningar\nEva\n\nÄrende KS-2026-00001") !=
 		      NULL && strstr(body, "Med vänlig hälsning") == NULL,
 		      "%s", body);
 	free(body);
-	reply = mail("eva@kommun.example", to, "SV: Buller",
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
 		     "so3@kommun.example", NULL, "De slutar klockan 22.\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("anna@example.se");
 	ck_assert_msg(strstr(body, "De slutar klockan 22.\n\nMed vänlig "
 			     "hälsning\n") != NULL, "%s", body);
 	free(body);
 	/* nor the frame of a resolved case, with a whole signature */
-	reply = mail("eva@kommun.example", to, "SV: Buller",
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
 		     "so4@kommun.example", NULL,
 		     "#klar\nByggfirman har lovat att sluta klockan 22.\n\n"
 		     "Vänliga hälsningar\nEva Ek\nHandläggare, "
 		     "Samhällsbyggnad\nExempels kommun\n");
-	deliver(reply);
-	free(reply);
 	body = newest_body("anna@example.se");
 	ck_assert_msg(strstr(body, "Exempels kommun\n\nVi har nu behandlat") !=
 		      NULL && strstr(body, "Med vänlig hälsning") == NULL,
