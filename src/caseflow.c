@@ -710,6 +710,32 @@ other_sender(const struct flow *fl, char **out_r, char **error_r)
 	return 0;
 }
 
+/* Into *OUT_R, who the case's citizen is on its channel, for case
+   officers: "Anna Andersson <anna@example.se>" by mail, "Anna
+   Andersson, +46701234567" by SMS, the address alone when they gave no
+   name; "" for a case without a citizen. 0, or -1. */
+static int
+citizen_from(const struct flow *fl, char **out_r, char **error_r)
+{
+	bool sms = strcmp(fl->c.channel, "sms") == 0;
+	char *name = NULL, *addr = NULL;
+	int rc = fl->c.citizen_id == 0 ? 0 :
+		store_contact_first_named(fl->store, fl->c.citizen_id,
+					  sms ? "phone" : "email", &addr,
+					  &name, error_r);
+
+	*out_r = NULL;
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && name != NULL && *name != '\0')
+		*out_r = xasprintf(sms ? "%s, %s" : "%s <%s>", name, addr);
+	else
+		*out_r = xstrdup(rc > 0 ? addr : "");
+	free(name);
+	free(addr);
+	return 0;
+}
+
 static int
 render(struct flow *fl, const char *template_id, char **subject_r,
        char **body_r, char **error_r)
@@ -718,18 +744,26 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
 	const char *text = fl->in->shown_text != NULL ? fl->in->shown_text :
 		fl->in->text != NULL ? fl->in->text : "";
-	char *subject, *sender = NULL, *last_answer = NULL;
+	char *subject, *sender = NULL, *last_answer = NULL, *from = NULL;
 	int ret;
 
 	if (shows(fl, lang, template_id, "message.sender") &&
 	    other_sender(fl, &sender, error_r) < 0)
 		return -1;
+	/* who the citizen is on the case's channel, for case officers:
+	   read only for a template that shows it */
+	if (shows(fl, lang, template_id, "citizen.from") &&
+	    citizen_from(fl, &from, error_r) < 0) {
+		free(sender);
+		return -1;
+	}
 	/* what we last wrote the citizen, for a reminder that repeats the
 	   question: read only for a template that shows it */
 	if (shows(fl, lang, template_id, "case.last_answer") &&
 	    store_case_last_answer(fl->store, fl->c.id, &last_answer,
 				   error_r) < 0) {
 		free(sender);
+		free(from);
 		return -1;
 	}
 	subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
@@ -750,6 +784,8 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.closed", fl->c.closed_at != 0 ? "1" : "" },
 		{ "message.sender", sender != NULL ? sender : "" },
 		{ "case.last_answer", last_answer != NULL ? last_answer : "" },
+		{ "citizen.from", from != NULL ? from : "" },
+		{ "case.sms", strcmp(fl->c.channel, "sms") == 0 ? "1" : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
 		  fl->facts.category : "" },
@@ -789,6 +825,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 			free(subject);
 			free(sender);
 			free(last_answer);
+			free(from);
 			return -1;
 		}
 		all = with_timers;
@@ -810,6 +847,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(subject);
 	free(sender);
 	free(last_answer);
+	free(from);
 	return ret;
 }
 

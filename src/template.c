@@ -108,7 +108,7 @@ const char *const template_variables[] = {
 	"commands.help",
 	"citizen.language", "citizen.cases", "case.continues",
 	"case.mentions", "case.received_long", "case.closed", "message.sender",
-	"case.last_answer", NULL
+	"case.last_answer", "citizen.from", "case.sms", NULL
 };
 
 #define SECTIONS_MAX 8

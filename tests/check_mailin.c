@@ -983,6 +983,9 @@ START_TEST(test_handler_round_trip)
 		      body);
 	ck_assert_msg(strstr(body, "Senaste meddelanden i ärendet:\n  ") !=
 		      NULL, "%s", body);
+	/* who wrote, by mail: no SMS advice */
+	ck_assert_msg(has_text(body, "\nInvånare: anna@example.se\n") &&
+		      strstr(body, "Kanal:") == NULL, "%s", body);
 	free(body);
 	to = eva_reply_to();
 	ck_assert_msg(strstr(to, "arende+ks-2026-00001.h") == to, "%s", to);
@@ -1781,7 +1784,10 @@ START_TEST(test_other_party_named)
 			       "ärendet men inte den invånare som skrev först, "
 			       "skriver:") &&
 		      strstr(body, "Invånaren skriver") == NULL &&
-		      strstr(body, "Jag hör också bullret.") != NULL, "%s", body);
+		      strstr(body, "Jag hör också bullret.") != NULL &&
+		      /* the case's citizen is still Anna */
+		      has_text(body, "\nInvånare: anna@example.se\n"),
+		      "%s", body);
 	free(body);
 	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "SV: Vi har tagit emot ditt ärende", "op4@example.se", hdr,
