@@ -1088,25 +1088,27 @@ check_commands(struct mailin *mi, struct store *store,
 	return bad;
 }
 
-/* A mail to the handler (a transcript, an answer to #list...), threaded
-   to the handler's own mail, with a Reply-To signed for the handler on
-   the case when there is one. */
+/* A mail to the case officer OFFICER on V's case (when there is one),
+   with a Reply-To signed for OFFICER on it. A REPLY to the handler's
+   mail (a transcript, an answer to #list...) is threaded to it. */
 static int
-mail_handler(struct mailin *mi, struct store *store,
-	     const struct mailin_verdict *v, const char *address,
-	     const char *subject, const char *body, char **error_r)
+mail_officer(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, int64_t officer, bool reply,
+	     const char *address, const char *subject, const char *body,
+	     char **error_r)
 {
 	char *reply_to = v->case_id != 0 ?
 		token_address(mi->key, mi->address, v->case_number,
-			      v->handler_id) : NULL;
+			      officer) : NULL;
 	/* threaded under the handler's mail, and so under the notification
 	   it answered */
-	char *thread = mailin_thread_headers(v);
+	char *thread = reply ? mailin_thread_headers(v) : NULL;
 	char *headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
-				  "auto-replied\n%s", mi->name, mi->address,
+				  "%s\n%s", mi->name, mi->address,
 				  reply_to != NULL ? "Reply-To: " : "",
 				  reply_to != NULL ? reply_to : "",
 				  reply_to != NULL ? "\n" : "",
+				  reply ? "auto-replied" : "auto-generated",
 				  thread != NULL ? thread : "");
 	/* composed here, of lines as long as their parts: read in a mail
 	   client, at the width of the templates' mail */
@@ -1123,6 +1125,18 @@ mail_handler(struct mailin *mi, struct store *store,
 	free(thread);
 	free(reply_to);
 	return ret;
+}
+
+/* A mail to the handler (a transcript, an answer to #list...), threaded
+   to the handler's own mail, with a Reply-To signed for the handler on
+   the case when there is one. */
+static int
+mail_handler(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, const char *address,
+	     const char *subject, const char *body, char **error_r)
+{
+	return mail_officer(mi, store, v, v->handler_id, true, address,
+			    subject, body, error_r);
 }
 
 /* mail_handler for a notice on the case: the subject is TITLE with the
@@ -1689,6 +1703,62 @@ carry_out(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* A case officer's answer to the citizen of a case a colleague has:
+   the colleague, its assignee, is told what went, in their language,
+   with a Reply-To signed for them. Two officers must not answer one
+   citizen unawares of each other (the citizen would read "today" from
+   one and "tomorrow" from the other). 0, or -1. */
+static int
+tell_assignee(struct mailin *mi, struct store *store,
+	      const struct mailin_verdict *v, const struct reply *r,
+	      char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	char *addr = NULL, *kind = NULL, *lang = NULL, *who = NULL;
+	char *subject = NULL, *body = NULL;
+	const char *text = r->shown != NULL ? r->shown : r->text;
+	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
+
+	if (rc > 0 && (f.assignee_id == 0 || !f.assignee_active ||
+		       f.assignee_id == v->handler_id))
+		rc = 0;
+	if (rc > 0)
+		rc = store_contact_first(store, f.assignee_id, "email", &addr,
+					 error_r);
+	if (rc > 0)
+		rc = store_contact_kind(store, f.assignee_id, &kind, &lang,
+					error_r);
+	if (rc > 0)
+		rc = store_contact_name(store, v->handler_id, &who, error_r);
+	if (rc > 0) {
+		bool en = lang != NULL && strcmp(lang, "en") == 0;
+		const char *subj = f.subject != NULL ? f.subject : "";
+
+		subject = xasprintf(en ? "%s answered the citizen [%s] %s" :
+				    "%s har svarat invånaren [%s] %s", who,
+				    v->case_number, subj);
+		body = xasprintf(en ? "%s has answered the citizen on your "
+				 "case %s (%s). This went to the citizen:\n\n"
+				 "%s\n\nThe case is still yours. To answer the "
+				 "citizen yourself, reply to this mail." :
+				 "%s har svarat invånaren i ditt ärende %s (%s). "
+				 "Det här gick till invånaren:\n\n%s\n\n"
+				 "Ärendet är fortfarande ditt. Vill du svara "
+				 "invånaren själv: svara på det här mejlet.",
+				 who, v->case_number, subj, text);
+		rc = mail_officer(mi, store, v, f.assignee_id, false, addr,
+				  subject, body, error_r);
+	}
+	store_case_flow_clear(&f);
+	free(addr);
+	free(kind);
+	free(lang);
+	free(who);
+	free(subject);
+	free(body);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Keeps R on the case as a refused reply (internal, not sent), with a
    handler.refused event saying WHY. 0, or -1. */
 static int
@@ -1902,6 +1972,9 @@ handler_reply(struct mailin *mi, struct store *store,
 		return refuse(mi, store, row, v, r, bad, error_r);
 	}
 	if (store_savepoint_release(store, error_r) < 0)
+		return -1;
+	if (!r->note && r->text[0] != '\0' &&
+	    tell_assignee(mi, store, v, r, error_r) < 0)
 		return -1;
 	if (sms && (bad = sms_optout_told(mi, store, v, r, error_r)) != 0)
 		return bad < 0 ? -1 : 0;

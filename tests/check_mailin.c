@@ -2932,6 +2932,81 @@ START_TEST(test_former_assignee_told)
 }
 END_TEST
 
+/* A colleague's answer to the citizen of Eva's case: it goes, and Eva,
+   whose case it stays, is told what went, with a Reply-To for her. Her
+   own answers tell nobody. */
+START_TEST(test_colleague_answer_told)
+{
+	char *to, *olle_to, *body, *hdr, *back, *err = NULL;
+	int64_t olle, to_eva;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Olle Ek', 'olle', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
+		"contact WHERE login = 'olle';"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
+		&err) == 0, "%s", err);
+	olle = count("SELECT id FROM contact WHERE login = 'olle'");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Snöröjning",
+		     "ca1@example.se", NULL, "Ingen har plogat.");
+	to = eva_reply_to();
+	deliver_mail("eva@kommun.example", to, "SV", "ca2@kommun.example", NULL,
+		     "#ta\n\nVi plogar i dag.\n");
+	to_eva = count("SELECT count(*) FROM outbox WHERE recipient = "
+		       "'eva@kommun.example'");
+
+	olle_to = token_address(mi->key, "arende@kommun.example",
+				"KS-2026-00001", olle);
+	deliver_mail("olle@kommun.example", olle_to, "SV", "ca3@kommun.example",
+		     NULL, "Plogbilen kommer i morgon bitti.\n");
+	body = newest_body("anna@example.se");
+	ck_assert_msg(strstr(body, "Plogbilen kommer i morgon bitti.") != NULL,
+		      "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), to_eva + 1);
+	body = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(body, "Olle Ek har svarat invånaren [KS-2026-00001] "
+			 "Snöröjning");
+	free(body);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(has_text(body, "Olle Ek har svarat invånaren i ditt "
+			       "ärende KS-2026-00001 (Snöröjning). Det här gick "
+			       "till invånaren:\n\nPlogbilen kommer i morgon "
+			       "bitti.\n") &&
+		      has_text(body, "Ärendet är fortfarande ditt."), "%s", body);
+	free(body);
+	/* her Reply-To is hers: her answer from it is hers */
+	hdr = newest_to("eva@kommun.example", "headers");
+	back = reply_to_of(hdr);
+	free(hdr);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h ON "
+			       "h.id = c.assignee_id WHERE h.login = 'eva'"), 1);
+	deliver_mail("eva@kommun.example", back, "SV", "ca4@kommun.example",
+		     NULL, "Förlåt, plogbilen kommer i morgon.\n");
+	body = newest_body("anna@example.se");
+	ck_assert_msg(strstr(body, "Förlåt") != NULL, "%s", body);
+	free(body);
+	/* nobody told of her own answer; Olle is no assignee */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "IN ('eva@kommun.example', "
+			       "'olle@kommun.example') AND subject LIKE "
+			       "'%har svarat invånaren%'"), 1);
+	/* a note of Olle's is no answer: nobody is told */
+	deliver_mail("olle@kommun.example", olle_to, "SV", "ca5@kommun.example",
+		     NULL, "#notering\n\nAnna ringde också.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject LIKE "
+			       "'%har svarat invånaren%'"), 1);
+	free(back);
+	free(olle_to);
+	free(to);
+}
+END_TEST
+
 /* Commands are checked in the order they run: #klar above #fraga
    leaves no question to ask, and nothing of the reply happens. */
 START_TEST(test_handler_command_sequence)
@@ -4459,6 +4534,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_told_of_quarantine);
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
+	tcase_add_test(tc, test_colleague_answer_told);
 	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_emphasised_command);
 	tcase_add_test(tc, test_handler_signature_under_command);
