@@ -9,6 +9,7 @@
 #include "util.h"
 #include "workflow.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -827,6 +828,88 @@ closing_line(const char *line, size_t len)
 	}
 	free(f);
 	return found;
+}
+
+/* Whether the word at W (N bytes) can be part of a signature's line:
+   it begins with a capital, holds a digit, '@' or '.', or no letter at
+   all ("Anna", "14", "070-123", "anna@example.se", "/"). */
+static bool
+signature_word(const char *w, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)w;
+	bool letter = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (isdigit(p[i]) || p[i] == '@' || p[i] == '.')
+			return true;
+		letter |= isalpha(p[i]) || p[i] >= 0x80;
+	}
+	if (!letter)
+		return true;
+	while (n > 0 && !isalpha(*p) && *p < 0x80) {
+		p++;
+		n--;
+	}
+	/* A-Z, or a Latin-1 capital (À to Þ but ×) in UTF-8 */
+	return isupper(*p) ||
+	       (n >= 2 && p[0] == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e &&
+		p[1] != 0x97);
+}
+
+/* Whether LINE (LEN bytes, no line break) can be a line below a
+   closing in a citizen's signature: a name, an address, a telephone
+   number, a mail or web address, each word of it a signature_word. A
+   word in lower case makes it more text ("PS det bullrar igen"). */
+static bool
+signature_line(const char *line, size_t len)
+{
+	size_t i = 0;
+
+	if (len > CLOSING_TAIL_MAX)
+		return false;
+	while (i < len) {
+		size_t n;
+
+		i += strspn(line + i, " \t,;:");
+		if (i >= len)
+			break;
+		n = strcspn(line + i, " \t,;:");
+		if (n > len - i)
+			n = len - i;
+		if (!signature_word(line + i, n))
+			return false;
+		i += n;
+	}
+	return true;
+}
+
+const char *
+reply_signoff(const char *text)
+{
+	const char *end = text + strlen(text);
+	size_t below = 0;
+
+	while (below < SIGNATURE_LINES_MAX && end > text) {
+		const char *start = end;
+		size_t len;
+
+		while (start > text && start[-1] != '\n')
+			start--;
+		len = (size_t)(end - start);
+		while (len > 0 && (start[len - 1] == ' ' ||
+				   start[len - 1] == '\t' ||
+				   start[len - 1] == '\r'))
+			len--;
+		end = start > text ? start - 1 : text;
+		if (len == 0)
+			continue;
+		if (closing_line(start, len))
+			return start;
+		if (!signature_line(start, len))
+			return NULL;
+		below++;
+	}
+	return NULL;
 }
 
 bool

@@ -34,5 +34,11 @@ char *reply_strip_full(const char *text, char **interleaved_r);
    lines (a name, a title) below. The frame around the answer then does
    not close it a second time. */
 bool reply_signed_off(const char *text);
+/* Where the sign-off at the end of a citizen's TEXT begins: its closing
+   line ("Med vänlig hälsning", "Mvh Anna"), when below it there are at
+   most eight lines of a signature (a name, an address, a telephone
+   number: no word in lower case but a mail or web address). NULL when
+   TEXT has none. */
+const char *reply_signoff(const char *text);
 
 #endif

@@ -3,6 +3,9 @@
 
 #include "workflow-run.h"
 
+#include "reply.h"
+#include "util.h"
+
 #include <locale.h>
 #include <regex.h>
 #include <stdlib.h>
@@ -13,7 +16,31 @@ struct workflow_run {
 	const struct workflow_facts *facts;
 	struct workflow_host host;
 	struct scxml_session *session;
+	/* facts->text without its sign-off, for keyword() and pattern();
+	   made once for the text at TEXT_OF */
+	const char *text_of;
+	char *text;
 };
+
+/* The text keyword() and pattern() look at: the message without the
+   sign-off at its end (reply_signoff), so that a signature's street or
+   a thank-you's name, address and telephone number decide nothing. */
+static const char *
+condition_text(struct workflow_run *run)
+{
+	const char *t = run->facts->text, *cut;
+
+	if (t == NULL)
+		return NULL;
+	if (run->text_of != t) {
+		free(run->text);
+		cut = reply_signoff(t);
+		run->text = cut != NULL ? xstrndup(t, (size_t)(cut - t)) :
+			NULL;
+		run->text_of = t;
+	}
+	return run->text != NULL ? run->text : t;
+}
 
 /* Whether the non-ASCII code point C joins letters into a word. The
    punctuation, spaces and symbols that phones and mail programs write
@@ -224,7 +251,7 @@ static void
 predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 	  char **error_r)
 {
-	const struct workflow_run *run = ctx;
+	struct workflow_run *run = ctx;
 	const struct workflow_facts *f = run->facts;
 
 	*value_r = false;
@@ -238,9 +265,9 @@ predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 	} else if (strcmp(name, "assigned") == 0) {
 		*value_r = f->assigned;
 	} else if (strcmp(name, "keyword") == 0) {
-		*value_r = has_keyword(f->text, arg);
+		*value_r = has_keyword(condition_text(run), arg);
 	} else if (strcmp(name, "pattern") == 0) {
-		int m = workflow_pattern(arg, f->text, error_r);
+		int m = workflow_pattern(arg, condition_text(run), error_r);
 
 		*value_r = m > 0;
 	}
@@ -332,6 +359,7 @@ workflow_run_free(struct workflow_run **runp)
 	if (*runp == NULL)
 		return;
 	scxml_session_free(&(*runp)->session);
+	free((*runp)->text);
 	free(*runp);
 	*runp = NULL;
 }

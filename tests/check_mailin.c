@@ -1894,6 +1894,15 @@ START_TEST(test_thanks_keeps_resolved)
 			       "rfc_message_id = 'th3@example.se'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example'"), to_eva);
+	/* with the signature citizens write: name, address, telephone */
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "SV: Ditt ärende är klart", "th3b@example.se", hdr,
+		     "Tusen tack för hjälpen!\n\nMed vänlig hälsning\n"
+		     "Anna Andersson\nStorgatan 14\n070-123 45 67\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'lost'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), to_eva);
 	deliver_mail("anna@example.se", "arende@kommun.example",
 		     "SV: Ditt ärende är klart", "th4@example.se", hdr,
 		     "Tack, men det bullrar igen i natt.\n");

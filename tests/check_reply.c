@@ -454,6 +454,43 @@ START_TEST(test_signed_off)
 }
 END_TEST
 
+/* Where a citizen's sign-off begins, for the workflow's conditions: the
+   text before it is KEPT. */
+static const struct {
+	const char *text, *kept;
+} signoffs[] = {
+	{ "Tusen tack för hjälpen!\n\nMed vänlig hälsning\nAnna Andersson\n"
+	  "Storgatan 14\n123 45 Exempelstad\n070-123 45 67\n"
+	  "anna.andersson@example.se\n", "Tusen tack för hjälpen!\n\n" },
+	{ "Tack!\nMvh Anna", "Tack!\n" },
+	{ "Thanks a lot!\n\nKind regards,\nJohn Smith\n+44 20 7946 0000",
+	  "Thanks a lot!\n\n" },
+	{ "Hälsningar Östen Åberg", "" },
+	/* more text below the closing is no signature: nothing is cut */
+	{ "Tack!\nMvh Anna\nPS det bullrar igen i natt", NULL },
+	{ "Tack!\nMvh Anna\nPS. Lampan är trasig igen.", NULL },
+	{ "Tack!\nMvh Anna\n\nOch tack till Olle, han var snäll.", NULL },
+	{ "Lampan lyser inte.", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_signoff)
+{
+	const char *t = signoffs[_i].text, *cut = reply_signoff(t);
+
+	if (signoffs[_i].kept == NULL) {
+		ck_assert_msg(cut == NULL, "%d: cut at \"%s\"", _i,
+			      cut != NULL ? cut : "");
+	} else {
+		ck_assert_msg(cut != NULL, "%d: not cut", _i);
+		ck_assert_int_eq((int)(cut - t),
+				 (int)strlen(signoffs[_i].kept));
+		ck_assert(strncmp(t, signoffs[_i].kept, (size_t)(cut - t)) ==
+			  0);
+	}
+}
+END_TEST
+
 int
 main(void)
 {
@@ -469,6 +506,7 @@ main(void)
 			    (int)N_ELEMENTS(app_signatures));
 	tcase_add_loop_test(tc, test_signed_off, 0,
 			    (int)N_ELEMENTS(sign_offs));
+	tcase_add_loop_test(tc, test_signoff, 0, (int)N_ELEMENTS(signoffs));
 	suite_add_tcase(s, tc);
 	tcase_add_test(golden, test_talon);
 	tcase_add_test(golden, test_swedish);
