@@ -736,6 +736,78 @@ citizen_from(const struct flow *fl, char **out_r, char **error_r)
 	return 0;
 }
 
+/* The values render() reads from the store, each only for a template
+   that shows it. */
+struct lookups {
+	char *sender;		/* message.sender */
+	char *from;		/* citizen.from */
+	char *last_answer;	/* case.last_answer */
+	char *citizen_text;	/* case.citizen_text */
+	char *officer;		/* sender.name */
+};
+
+static void
+lookups_clear(struct lookups *lk)
+{
+	free(lk->sender);
+	free(lk->from);
+	free(lk->last_answer);
+	free(lk->citizen_text);
+	free(lk->officer);
+}
+
+/* Into *OUT_R the name of the case officer whose reply or command the
+   event is (their login when they have none), or "" when a citizen, a
+   timer or cirm itself caused it. 0, or -1. */
+static int
+officer_name(const struct flow *fl, char **out_r, char **error_r)
+{
+	char *kind = NULL, *language = NULL;
+	int rc = fl->in->sender_id == 0 ? 0 :
+		store_contact_kind(fl->store, fl->in->sender_id, &kind,
+				   &language, error_r);
+
+	*out_r = NULL;
+	if (rc > 0 && strcmp(kind, "handler") == 0)
+		rc = store_contact_name(fl->store, fl->in->sender_id, out_r,
+					error_r);
+	free(kind);
+	free(language);
+	if (rc < 0)
+		return -1;
+	if (*out_r == NULL)
+		*out_r = xstrdup("");
+	return 0;
+}
+
+/* Reads into LK what template TEMPLATE_ID (in LANG) shows of the
+   store's. 0, or -1 (LK then holds what was read, for lookups_clear). */
+static int
+look_up(struct flow *fl, const char *lang, const char *template_id,
+	struct lookups *lk, char **error_r)
+{
+	int64_t id = fl->c.id;
+
+	if (shows(fl, lang, template_id, "message.sender") &&
+	    other_sender(fl, &lk->sender, error_r) < 0)
+		return -1;
+	if (shows(fl, lang, template_id, "citizen.from") &&
+	    citizen_from(fl, &lk->from, error_r) < 0)
+		return -1;
+	if (shows(fl, lang, template_id, "case.last_answer") &&
+	    store_case_last_text(fl->store, id, "handler", &lk->last_answer,
+				 error_r) < 0)
+		return -1;
+	if (shows(fl, lang, template_id, "case.citizen_text") &&
+	    store_case_last_text(fl->store, id, "citizen", &lk->citizen_text,
+				 error_r) < 0)
+		return -1;
+	if (shows(fl, lang, template_id, "sender.name") &&
+	    officer_name(fl, &lk->officer, error_r) < 0)
+		return -1;
+	return 0;
+}
+
 static int
 render(struct flow *fl, const char *template_id, char **subject_r,
        char **body_r, char **error_r)
@@ -744,26 +816,12 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
 	const char *text = fl->in->shown_text != NULL ? fl->in->shown_text :
 		fl->in->text != NULL ? fl->in->text : "";
-	char *subject, *sender = NULL, *last_answer = NULL, *from = NULL;
+	struct lookups lk = { 0 };
+	char *subject;
 	int ret;
 
-	if (shows(fl, lang, template_id, "message.sender") &&
-	    other_sender(fl, &sender, error_r) < 0)
-		return -1;
-	/* who the citizen is on the case's channel, for case officers:
-	   read only for a template that shows it */
-	if (shows(fl, lang, template_id, "citizen.from") &&
-	    citizen_from(fl, &from, error_r) < 0) {
-		free(sender);
-		return -1;
-	}
-	/* what we last wrote the citizen, for a reminder that repeats the
-	   question: read only for a template that shows it */
-	if (shows(fl, lang, template_id, "case.last_answer") &&
-	    store_case_last_answer(fl->store, fl->c.id, &last_answer,
-				   error_r) < 0) {
-		free(sender);
-		free(from);
+	if (look_up(fl, lang, template_id, &lk, error_r) < 0) {
+		lookups_clear(&lk);
 		return -1;
 	}
 	subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
@@ -782,9 +840,13 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.received", received },
 		{ "case.received_long", received_long },
 		{ "case.closed", fl->c.closed_at != 0 ? "1" : "" },
-		{ "message.sender", sender != NULL ? sender : "" },
-		{ "case.last_answer", last_answer != NULL ? last_answer : "" },
-		{ "citizen.from", from != NULL ? from : "" },
+		{ "message.sender", lk.sender != NULL ? lk.sender : "" },
+		{ "case.last_answer", lk.last_answer != NULL ?
+		  lk.last_answer : "" },
+		{ "case.citizen_text", lk.citizen_text != NULL ?
+		  lk.citizen_text : "" },
+		{ "sender.name", lk.officer != NULL ? lk.officer : "" },
+		{ "citizen.from", lk.from != NULL ? lk.from : "" },
 		{ "case.sms", strcmp(fl->c.channel, "sms") == 0 ? "1" : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
@@ -823,9 +885,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		if (timer_vars(fl, lang, vars, N_ELEMENTS(vars), &with_timers,
 			       &when_buf, error_r) < 0) {
 			free(subject);
-			free(sender);
-			free(last_answer);
-			free(from);
+			lookups_clear(&lk);
 			return -1;
 		}
 		all = with_timers;
@@ -845,9 +905,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(with_timers);
 	free(when_buf);
 	free(subject);
-	free(sender);
-	free(last_answer);
-	free(from);
+	lookups_clear(&lk);
 	return ret;
 }
 

@@ -769,15 +769,15 @@ store_case_citizen_thread(struct store *store, int64_t case_id,
 }
 
 int
-store_case_last_answer(struct store *store, int64_t case_id, char **text_r,
-		       char **error_r)
+store_case_last_text(struct store *store, int64_t case_id, const char *by,
+		     char **text_r, char **error_r)
 {
 	static const char sql[] =
 		"SELECT m.body_stripped FROM message m "
 		"JOIN contact c ON c.id = m.contact_id "
 		"WHERE m.case_id = ? AND m.direction = 'in' AND "
 		"m.visibility = 'public' AND m.kind = 'mail' AND "
-		"m.refused = 0 AND c.kind = 'handler' AND "
+		"m.refused = 0 AND c.kind = ? AND "
 		"m.body_stripped <> '' ORDER BY m.id DESC LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
@@ -786,6 +786,7 @@ store_case_last_answer(struct store *store, int64_t case_id, char **text_r,
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*text_r = xstrdup(store_col_text(st, 0));

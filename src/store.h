@@ -1097,12 +1097,14 @@ int store_contact_name(struct store *store, int64_t contact_id,
    is one), read at once: 1 with both (caller frees), 0 when none, -1. */
 int store_case_citizen_thread(struct store *store, int64_t case_id,
 			      char **first_r, char **last_r, char **error_r);
-/* The text of the last answer a case officer wrote the citizen on a
-   case, as the citizen got it (the reply's text below its commands; not
-   a note, not a refused reply): 1 with *text_r (caller frees), 0 when
-   no officer has written the citizen, -1. */
-int store_case_last_answer(struct store *store, int64_t case_id,
-			   char **text_r, char **error_r);
+/* The text of the last message on a case BY ("handler": the last
+   answer a case officer wrote the citizen, as the citizen got it, the
+   reply's text below its commands; "citizen": the last mail or SMS a
+   citizen party wrote, its new text), not a note, an automatic reply or
+   a refused reply: 1 with *text_r (caller frees), 0 when there is none,
+   -1. */
+int store_case_last_text(struct store *store, int64_t case_id,
+			 const char *by, char **text_r, char **error_r);
 /* The first address of KIND ("email", "phone") of a contact: 1 with
    *address_r (caller frees), 0, -1. */
 int store_contact_first(struct store *store, int64_t contact_id,

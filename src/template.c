@@ -108,7 +108,8 @@ const char *const template_variables[] = {
 	"commands.help",
 	"citizen.language", "citizen.cases", "case.continues",
 	"case.mentions", "case.received_long", "case.closed", "message.sender",
-	"case.last_answer", "citizen.from", "case.sms", NULL
+	"case.last_answer", "citizen.from", "case.sms", "case.citizen_text",
+	"sender.name", NULL
 };
 
 #define SECTIONS_MAX 8

@@ -2931,9 +2931,12 @@ START_TEST(test_former_assignee_told)
 	/* ...in his language, naming him as the case officer, not the
 	   one before nor "none yet" */
 	body = newest_to("olle@kommun.example", "body");
-	ck_assert_msg(strstr(body, "has been assigned to you") != NULL &&
-		      strstr(body, "Case officer: Olle Ek\n") != NULL, "%s",
-		      body);
+	ck_assert_msg(strstr(body, "Eva Ek has given you case "
+			     "KS-2026-00001.\n") != NULL &&
+		      strstr(body, "Case officer: Olle Ek\n") != NULL &&
+		      /* what he is to work on */
+		      has_text(body, "The citizen's latest message:\n\n"
+			       "Det bullrar.\n"), "%s", body);
 	free(body);
 	free(back);
 	free(olle_to);
@@ -3013,6 +3016,63 @@ START_TEST(test_colleague_answer_told)
 	free(back);
 	free(olle_to);
 	free(to);
+}
+END_TEST
+
+/* A case given to a colleague with a note: the mail says who gave it,
+   what they wrote, and what the citizen wrote. An escalation says who
+   asked for help, or that nobody took the case in time. */
+START_TEST(test_assigned_mail_says_who_and_what)
+{
+	char *to, *body, *err = NULL;
+	int n = 0;
+
+	to = eva_notified("as1@example.se", "Papperskorgen i parken är full.");
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Olle Ek', 'olle', 'sv', 0), "
+		"('handler', 'Lena Lind', 'lena', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', login || '@kommun.example', 0 "
+		"FROM contact WHERE login IN ('olle', 'lena');"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';"
+		"INSERT OR IGNORE INTO handler_group (name, created_at) VALUES "
+		"('ledning', 0);"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'ledning' AND c.login = 'lena';",
+		&err) == 0, "%s", err);
+	deliver_mail("eva@kommun.example", to, "SV", "as2@kommun.example", NULL,
+		     "#tilldela olle\n#notering\n\nOlle, kan du ta den här? "
+		     "Du har kontakt med parkenheten.\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Eva Ek har gett dig ärende "
+			       "KS-2026-00001.\n") &&
+		      has_text(body, "Eva Ek skriver:\n\nOlle, kan du ta den "
+			       "här? Du har kontakt med parkenheten.\n") &&
+		      has_text(body, "Invånarens senaste meddelande:\n\n"
+			       "Papperskorgen i parken är full.\n"),
+		      "%s", body);
+	free(body);
+	free(to);
+
+	/* nobody took the next one in time */
+	deliver_mail("anna@example.se", "arende@kommun.example", "Skylt",
+		     "as3@example.se", NULL, "Skylten har blåst ner.");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_fire_timers(mi->flow, store,
+					   cirm_now() + 30 * 86400, 100, &n,
+					   &err) == 0, "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	body = text("SELECT body FROM outbox_mail WHERE subject LIKE "
+		    "'Eskalerat ärende [KS-2026-00002]%' ORDER BY id DESC "
+		    "LIMIT 1");
+	ck_assert_msg(has_text(body, "Ärende KS-2026-00002 har eskalerats "
+			       "till dig: ingen har tagit det i tid.") &&
+		      has_text(body, "Invånarens senaste meddelande:\n\n"
+			       "Skylten har blåst ner.\n") &&
+		      strstr(body, "skriver:") == NULL, "%s", body);
+	free(body);
 }
 END_TEST
 
@@ -4544,6 +4604,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_colleague_answer_told);
+	tcase_add_test(tc, test_assigned_mail_says_who_and_what);
 	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_emphasised_command);
 	tcase_add_test(tc, test_handler_signature_under_command);
