@@ -143,6 +143,7 @@ enum builtin {
 	CMD_CATEGORY,
 	CMD_DUE,
 	CMD_LANGUAGE,
+	CMD_HELP,
 };
 
 struct command {
@@ -605,6 +606,7 @@ command_word(const struct workflow *wf, const char *word)
 	       word_is(word, workflow_category_words) ||
 	       word_is(word, workflow_due_words) ||
 	       word_is(word, workflow_language_words) ||
+	       word_is(word, help_words) ||
 	       word_is(word, workflow_words);
 }
 
@@ -875,7 +877,7 @@ near_command(const struct workflow *wf, const char *word, const char *lang)
 	static const char *const *const own[] = {
 		workflow_note_words, workflow_priority_words,
 		workflow_category_words, workflow_due_words,
-		workflow_language_words,
+		workflow_language_words, help_words,
 	};
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct near n;
@@ -1028,6 +1030,12 @@ check_commands(struct mailin *mi, struct store *store,
 			c->kind = CMD_LANGUAGE;
 			if (!map_arg(c, l, N_ELEMENTS(l)))
 				c->error = tr(&T_LANGUAGE, r->lang);
+		} else if (word_is(c->word, help_words)) {
+			/* answered by mail after the reply is carried out */
+			c->kind = CMD_HELP;
+			needs_no_text = true;
+			if (c->arg[0] != '\0')
+				c->error = tr(&T_NO_ARG, r->lang);
 		} else if (word_is(c->word, workflow_words)) {
 			c->error = tr(&T_NOT_HERE, r->lang);
 		} else {
@@ -1064,8 +1072,10 @@ check_commands(struct mailin *mi, struct store *store,
 		for (size_t i = 0; i < r->ncmds; i++) {
 			struct command *c = &r->cmds[i];
 
-			if (c->error == NULL && c->wc != NULL &&
-			    c->wc->text == WORKFLOW_TEXT_NONE) {
+			if (c->error == NULL && (c->kind == CMD_HELP ||
+						 (c->wc != NULL &&
+						  c->wc->text ==
+						  WORKFLOW_TEXT_NONE))) {
 				c->error = tr(&T_NO_TEXT, r->lang);
 				bad++;
 			}
@@ -1574,6 +1584,7 @@ run_commands(struct mailin *mi, struct store *store,
 						      error_r);
 			break;
 		case CMD_LANGUAGE:	/* done above */
+		case CMD_HELP:		/* answered after */
 			break;
 		case CMD_DUE:
 			valid_date(c->arg, &t);
@@ -1759,6 +1770,71 @@ tell_assignee(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 0;
 }
 
+/* #hjälp in a reply on a case: the handler gets, by mail, the commands
+   that apply to it now, those that apply in any state and those for
+   mail without a case. 0, or -1. */
+static int
+mail_help(struct mailin *mi, struct store *store,
+	  const struct mailin_verdict *v, const struct reply *r,
+	  char **error_r)
+{
+	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
+	char *now = NULL, *body;
+	int ret;
+
+	if (caseflow_commands_now(mi->flow, store, v->case_id, v->handler_id,
+				  en, &now, error_r) < 0)
+		return -1;
+	if (en)
+		body = xasprintf(
+			"Write commands at the top of a reply to a "
+			"notification of the case, or to this mail, one per "
+			"line. All the commands of a reply are carried out, "
+			"or none of them.\n\n%s%s\n"
+			"In any state:\n\n"
+			"  #priority LEVEL       — Low, normal, high or "
+			"urgent\n"
+			"  #due YYYY-MM-DD       — A new due date\n"
+			"  #language sv|en       — The language the citizen "
+			"reads\n\n"
+			"In a mail to the case address, without a case:\n\n"
+			"  #list                 — Your open cases\n"
+			"  #show NUMBER          — One case with its "
+			"messages\n"
+			"  #search WORDS         — Cases whose messages have "
+			"all the words\n"
+			"  #help                 — The commands\n",
+			now != NULL ? "In the case's current state these "
+			"apply:\n\n" : "The case is closed: it takes only "
+			"#note and #category.\n", now != NULL ? now : "");
+	else
+		body = xasprintf(
+			"Kommandon skriver du överst i ett svar på en "
+			"avisering om ärendet, eller på det här mejlet, ett "
+			"per rad. Alla kommandon i ett svar utförs, eller "
+			"inget av dem.\n\n%s%s\n"
+			"I alla lägen:\n\n"
+			"  #prioritet NIVÅ       — Låg, normal, hög eller "
+			"brådskande\n"
+			"  #senast ÅÅÅÅ-MM-DD    — Nytt sista datum\n"
+			"  #språk sv|en          — Språket invånaren läser\n\n"
+			"I ett mejl till ärendeadressen, utan ärende:\n\n"
+			"  #lista                — Dina öppna ärenden\n"
+			"  #visa NUMMER          — Ett ärende med dess "
+			"meddelanden\n"
+			"  #sök ORD              — Ärenden vars meddelanden har "
+			"alla orden\n"
+			"  #hjälp                — Kommandona\n",
+			now != NULL ? "I ärendets nuvarande läge gäller:"
+			"\n\n" : "Ärendet är stängt: det tar bara #notering "
+			"och #kategori.\n", now != NULL ? now : "");
+	ret = mail_handler_on_case(mi, store, v, r->address,
+				   en ? "Help" : "Hjälp", body, error_r);
+	free(body);
+	free(now);
+	return ret;
+}
+
 /* Keeps R on the case as a refused reply (internal, not sent), with a
    handler.refused event saying WHY. 0, or -1. */
 static int
@@ -1815,8 +1891,9 @@ static bool
 forbids_text(const struct reply *r)
 {
 	for (size_t i = 0; i < r->ncmds; i++)
-		if (r->cmds[i].wc != NULL &&
-		    r->cmds[i].wc->text == WORKFLOW_TEXT_NONE)
+		if (r->cmds[i].kind == CMD_HELP ||
+		    (r->cmds[i].wc != NULL &&
+		     r->cmds[i].wc->text == WORKFLOW_TEXT_NONE))
 			return true;
 	return false;
 }
@@ -1976,6 +2053,12 @@ handler_reply(struct mailin *mi, struct store *store,
 	if (!r->note && r->text[0] != '\0' &&
 	    tell_assignee(mi, store, v, r, error_r) < 0)
 		return -1;
+	for (size_t i = 0; i < r->ncmds; i++)
+		if (r->cmds[i].kind == CMD_HELP) {
+			if (mail_help(mi, store, v, r, error_r) < 0)
+				return -1;
+			break;
+		}
 	if (sms && (bad = sms_optout_told(mi, store, v, r, error_r)) != 0)
 		return bad < 0 ? -1 : 0;
 	if (sms)
@@ -2190,6 +2273,28 @@ log_read(struct store *store, const struct mailin_verdict *v,
 	return r;
 }
 
+/* A case number as a case officer may shorten it, without the zeros
+   ("KS-2026-42", perhaps in brackets): in full ("KS-2026-00042"), or
+   NULL when ARG is no such thing. */
+static char *
+full_number(const char *prefix, const char *arg)
+{
+	size_t plen = strlen(prefix), n;
+	const char *y, *d;
+
+	arg += strspn(arg, " \t[");
+	if (strncasecmp(arg, prefix, plen) != 0 || arg[plen] != '-')
+		return NULL;
+	y = arg + plen + 1;
+	if (strspn(y, "0123456789") != 4 || y[4] != '-')
+		return NULL;
+	d = y + 5;
+	n = strspn(d, "0123456789");
+	if (n == 0 || n > 5 || d[n + strspn(d + n, " \t]")] != '\0')
+		return NULL;
+	return xasprintf("%s-%.4s-%05ld", prefix, y, strtol(d, NULL, 10));
+}
+
 static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
@@ -2235,6 +2340,8 @@ handler_commands(struct mailin *mi, struct store *store,
 			char *number = mailin_find_number(mi->prefix, c->arg);
 			int rc;
 
+			if (number == NULL)
+				number = full_number(mi->prefix, c->arg);
 			if (number == NULL)
 				number = xstrdup(c->arg);
 			for (char *p = number; *p != '\0'; p++)

@@ -3076,6 +3076,52 @@ START_TEST(test_assigned_mail_says_who_and_what)
 }
 END_TEST
 
+/* #hjälp in a reply on a case answers with the commands, those of the
+   case's state first, and changes nothing; with a text it is refused,
+   so that a question meant for cirm does not reach the citizen. */
+START_TEST(test_help_on_case)
+{
+	char *to, *body;
+	int64_t to_anna;
+
+	to = eva_notified("hp1@example.se", "Det bullrar.");
+	to_anna = count("SELECT count(*) FROM outbox WHERE recipient = "
+			"'anna@example.se'");
+	deliver_mail("eva@kommun.example", to, "SV", "hp2@kommun.example", NULL,
+		     "#hjälp\n\nMed vänlig hälsning\nEva Ek\n");
+	body = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(body, "Hjälp [KS-2026-00001]");
+	free(body);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "I ärendets nuvarande läge gäller:\n\n"
+			       "  #ta") &&
+		      has_text(body, "#prioritet NIVÅ — Låg, normal, hög eller "
+			       "brådskande") &&
+		      has_text(body, "#visa NUMMER"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'registrerad' AND assignee_id IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), to_anna);
+	/* misspelt, it is guessed at */
+	deliver_mail("eva@kommun.example", to, "SV", "hp3@kommun.example", NULL,
+		     "#hjälpp\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Menade du #hjälp?"), "%s", body);
+	free(body);
+	/* with a text: refused, nothing sent */
+	deliver_mail("eva@kommun.example", to, "SV", "hp4@kommun.example", NULL,
+		     "#hjälp\n\nHur ställer jag en fråga till invånaren?\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "#hjälp\n utförs inte: tar ingen text "
+			       "till invånaren"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), to_anna);
+	free(to);
+}
+END_TEST
+
 /* Commands are checked in the order they run: #klar above #fraga
    leaves no question to ask, and nothing of the reply happens. */
 START_TEST(test_handler_command_sequence)
@@ -3793,6 +3839,13 @@ START_TEST(test_handler_commands)
 	/* a number copied from a subject, brackets and all */
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "c9@kommun.example", NULL, "#visa [ks-2026-00001]\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "\nKS-2026-00001  Parkering på gräset\n") !=
+		      NULL, "%s", body);
+	free(body);
+	/* or without the zeros, as it is said on the telephone */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "c9b@kommun.example", NULL, "#visa ks-2026-1\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "\nKS-2026-00001  Parkering på gräset\n") !=
 		      NULL, "%s", body);
@@ -4604,6 +4657,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_colleague_answer_told);
+	tcase_add_test(tc, test_help_on_case);
 	tcase_add_test(tc, test_assigned_mail_says_who_and_what);
 	tcase_add_test(tc, test_handler_invisible_blanks);
 	tcase_add_test(tc, test_handler_emphasised_command);
