@@ -1451,7 +1451,11 @@ history_line(const struct store_message *m, void *ctx)
 {
 	struct history_ctx *h = ctx;
 	char when_s[LOCAL_MINUTE_SIZE];
-	const char *mark = m->refused ? caseflow_refused_mark(h->en) : "";
+	/* a colleague's note is marked as one: it never went to the
+	   citizen */
+	const char *mark = m->refused ? caseflow_refused_mark(h->en) :
+		m->sender != NULL && strcmp(m->visibility, "internal") == 0 ?
+		(h->en ? "(internal)" : "(intern)") : "";
 	char *lead, *text;
 	size_t used;
 
@@ -1459,13 +1463,13 @@ history_line(const struct store_message *m, void *ctx)
 	if (m->sender != NULL) {
 		/* "  WHEN NAME MARK: ": the characters all but NAME take */
 		size_t rest = utf8_length(when_s) + utf8_length(mark) +
-			(m->refused ? 6 : 5);
+			(*mark != '\0' ? 6 : 5);
 		char *name = text_excerpt_chars(
 			m->sender, rest + HISTORY_TEXT_MIN < HISTORY_WIDTH ?
 			HISTORY_WIDTH - HISTORY_TEXT_MIN - rest : 1);
 
 		lead = xasprintf("  %s %s%s%s: ", when_s, name,
-				 m->refused ? " " : "", mark);
+				 *mark != '\0' ? " " : "", mark);
 		free(name);
 	} else {
 		lead = xasprintf("  %s %s ", when_s,

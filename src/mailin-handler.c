@@ -2119,6 +2119,11 @@ message_line(const struct store_message *m, void *ctx)
 		m->refused ? caseflow_refused_mark(s->en) :
 		s->en ? "(internal)" : "(intern)";
 
+	/* a case officer's reply of commands alone has no text: what it
+	   did is in the case's state, not a message */
+	if (in && *who != '\0' && *mark == '\0' &&
+	    (m->body == NULL || m->body[strspn(m->body, " \t\r\n")] == '\0'))
+		return 0;
 	local_minute(m->at, when);
 	/* no blank at the end of the line when there is neither */
 	strlist_addf(&s->l, "\n%s %s%s%s%s%s\n%s\n", when, in ? "<-" : "->",
@@ -2163,7 +2168,7 @@ show_case(const struct store_case *c, void *ctx)
 	strlist_addf(&s->l, "%s  %s\n  %s %s\n  %s %s\n  %s %s, %s %s\n"
 		     "  %s %s\n  %s %s\n", c->number,
 		     c->subject != NULL ? c->subject : "",
-		     s->en ? "State:" : "Tillstånd:",
+		     s->en ? "State:" : "Status:",
 		     shown_state(s, c->workflow, c->workflow_version, c->state),
 		     s->en ? "Workflow:" : "Arbetsflöde:",
 		     c->workflow != NULL ? c->workflow : "-",
