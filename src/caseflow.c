@@ -3,6 +3,7 @@
 
 #include "caseflow.h"
 
+#include "e164.h"
 #include "gsm.h"
 
 #include "log.h"
@@ -712,8 +713,10 @@ other_sender(const struct flow *fl, char **out_r, char **error_r)
 
 /* Into *OUT_R, who the case's citizen is on its channel, for case
    officers: "Anna Andersson <anna@example.se>" by mail, "Anna
-   Andersson, +46701234567" by SMS, the address alone when they gave no
-   name; "" for a case without a citizen. 0, or -1. */
+   Andersson, +46 70 *** ** 67" by SMS (masked, as cirm shows numbers
+   everywhere: a mail is forwarded and read over a shoulder, and the
+   answer goes through cirm all the same), the address alone when they
+   gave no name; "" for a case without a citizen. 0, or -1. */
 static int
 citizen_from(const struct flow *fl, char **out_r, char **error_r)
 {
@@ -727,6 +730,13 @@ citizen_from(const struct flow *fl, char **out_r, char **error_r)
 	*out_r = NULL;
 	if (rc < 0)
 		return -1;
+	if (rc > 0 && sms) {
+		char masked[E164_MASK_SIZE];
+
+		e164_mask(addr, masked);
+		free(addr);
+		addr = xstrdup(masked);
+	}
 	if (rc > 0 && name != NULL && *name != '\0')
 		*out_r = xasprintf(sms ? "%s, %s" : "%s <%s>", name, addr);
 	else

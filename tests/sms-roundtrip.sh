@@ -84,8 +84,8 @@ note=$(notification)
 check "the handler is notified by mail" [ -n "$note" ]
 check "... with the citizen's text" grep -q "Storgatan 5" "$note"
 check "... saying the answer goes by SMS" grep -q "^Kanal: *sms: svaret g" "$note"
-check "... and the citizen's number" \
-	grep -Eq '^Inv(å|=C3=A5)nare: +\+?46701234567$' "$note"
+check "... and the citizen's number, masked" \
+	grep -Eq '^Inv(å|=C3=A5)nare: +\+46 70 \*\*\* \*\* 67$' "$note"
 eva_replies "$note" "Tack, vi lagar den i morgon."
 has_answer() { grep -l "vi lagar den" "$S/outgoing/"cirm-* >/dev/null; }
 wait_for has_answer
