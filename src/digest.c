@@ -15,8 +15,10 @@
 
 /* Cases listed per part of a digest; the rest are counted. */
 #define DIGEST_LINES_MAX 100
-/* The subject's part of a line, in characters. */
+/* The subject's part of a line, in characters; in a narrow list, what
+   72 characters leave after the number and the state. */
 #define DIGEST_SUBJECT_MAX 50
+#define DIGEST_SUBJECT_NARROW 38
 
 /* Where the day of the last digest is kept (gateway_state: the
    engine's own key). */
@@ -35,6 +37,7 @@ struct part {
 struct build {
 	const struct digest_settings *set;
 	bool en;
+	bool narrow;	/* lines of at most 72 characters */
 	int64_t now;
 	struct part overdue, mine, unassigned;
 };
@@ -91,15 +94,39 @@ add_case(const struct store_digest_case *c, void *ctx)
 			state = label;
 	}
 	width = utf8_length(state);
-	subject = cut(c->subject != NULL ? c->subject : "", DIGEST_SUBJECT_MAX);
+	subject = cut(c->subject != NULL ? c->subject : "",
+		      b->narrow ? DIGEST_SUBJECT_NARROW : DIGEST_SUBJECT_MAX);
 	if (due_at != 0) {
 		local_day(due_at, day);
 		due = xasprintf(T(b->en, "klart senast %s", "due %s"), day);
 	}
-	strlist_addf(&p->lines, "  %-15s %s%*s %s%s%s%s\n", c->number,
-		     state, width < 14 ? (int)(14 - width) : 0, "", subject,
-		     due != NULL ? " (" : "",
-		     due != NULL ? due : "", due != NULL ? ")" : "");
+	/* a raised priority stands out: the day's order starts there */
+	if (c->priority != NULL && (strcmp(c->priority, "high") == 0 ||
+				    strcmp(c->priority, "urgent") == 0)) {
+		bool high = strcmp(c->priority, "high") == 0;
+		char *with = xasprintf("%s%s%s", due != NULL ? due : "",
+				       due != NULL ? ", " : "",
+				       high ? T(b->en, "hög prioritet",
+						"high priority") :
+				       T(b->en, "brådskande", "urgent"));
+
+		free(due);
+		due = with;
+	}
+	if (b->narrow)
+		/* the deadline and priority on a line of their own, under
+		   the state */
+		strlist_addf(&p->lines, "  %-15s %s%*s %s\n%s%s%s",
+			     c->number, state,
+			     width < 14 ? (int)(14 - width) : 0, "", subject,
+			     due != NULL ? "                  " : "",
+			     due != NULL ? due : "", due != NULL ? "\n" : "");
+	else
+		strlist_addf(&p->lines, "  %-15s %s%*s %s%s%s%s\n",
+			     c->number, state,
+			     width < 14 ? (int)(14 - width) : 0, "", subject,
+			     due != NULL ? " (" : "",
+			     due != NULL ? due : "", due != NULL ? ")" : "");
 	free(due);
 	free(subject);
 	return 0;
@@ -120,6 +147,33 @@ add_part(struct strlist *body, bool en, const char *title, struct part *p)
 	}
 	strlist_addf(body, "\n");
 	strlist_clear(&p->lines);
+}
+
+int
+digest_list(struct store *store, const struct digest_settings *set,
+	    int64_t handler_id, bool en, bool narrow, int64_t now,
+	    struct strlist *out, int counts_r[3], char **error_r)
+{
+	struct build b = { .set = set, .en = en, .narrow = narrow,
+			   .now = now };
+
+	if (store_digest_cases(store, handler_id, add_case, &b,
+			       error_r) < 0) {
+		strlist_clear(&b.overdue.lines);
+		strlist_clear(&b.mine.lines);
+		strlist_clear(&b.unassigned.lines);
+		return -1;
+	}
+	counts_r[0] = b.overdue.n;
+	counts_r[1] = b.mine.n;
+	counts_r[2] = b.unassigned.n;
+	add_part(out, en, T(en, "Försenade (klart senast har passerat):",
+			    "Overdue (past their due date):"), &b.overdue);
+	add_part(out, en, T(en, "Tilldelade dig:", "Assigned to you:"),
+		 &b.mine);
+	add_part(out, en, T(en, "Otilldelade i dina grupper:",
+			    "Unassigned in your groups:"), &b.unassigned);
+	return 0;
 }
 
 struct handler {
@@ -155,34 +209,26 @@ send_one(struct store *store, const struct digest_settings *set,
 {
 	const char *lang = h->language != NULL ? h->language : set->language;
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
-	struct build b = { .set = set, .en = en, .now = now };
-	struct strlist body = { 0 };
+	struct strlist body = { 0 }, list = { 0 };
 	char at[32], *subject, *text, *headers;
-	int ret;
+	int counts[3], ret;
 
-	if (store_digest_cases(store, h->id, add_case, &b, error_r) < 0) {
-		strlist_clear(&b.overdue.lines);
-		strlist_clear(&b.mine.lines);
-		strlist_clear(&b.unassigned.lines);
+	if (digest_list(store, set, h->id, en, false, now, &list, counts,
+			error_r) < 0)
 		return -1;
-	}
-	if (b.overdue.n + b.mine.n + b.unassigned.n == 0)
+	if (counts[0] + counts[1] + counts[2] == 0)
 		return 0;
 	snprintf(at, sizeof(at), "%02d:%02d", set->at / 60, set->at % 60);
 	subject = xasprintf(T(en, "Dina ärenden %s: hos dig %d (försenade "
 			      "%d), otilldelade %d", "Your cases %s: yours %d "
 			      "(overdue %d), unassigned %d"), day,
-			    b.overdue.n + b.mine.n, b.overdue.n,
-			    b.unassigned.n);
+			    counts[0] + counts[1], counts[0], counts[2]);
 	strlist_addf(&body, T(en, "Hej %s!\n\nDet här är dina öppna ärenden "
 			      "i dag, %s.\n\n", "Hello %s,\n\nThese are your "
 			      "open cases today, %s.\n\n"), h->name, day);
-	add_part(&body, en, T(en, "Försenade (klart senast har passerat):",
-			      "Overdue (past their due date):"), &b.overdue);
-	add_part(&body, en, T(en, "Tilldelade dig:", "Assigned to you:"),
-		 &b.mine);
-	add_part(&body, en, T(en, "Otilldelade i dina grupper:",
-			      "Unassigned in your groups:"), &b.unassigned);
+	for (size_t i = 0; i < list.n; i++)
+		strlist_addf(&body, "%s", list.v[i]);
+	strlist_clear(&list);
 	strlist_addf(&body, T(en, "Arbeta med ett ärende genom att svara på "
 			      "dess avisering. Skicka\n#visa ÄRENDENUMMER "
 			      "till %s för ett ärende med dess\nmeddelanden, "

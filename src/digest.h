@@ -4,6 +4,7 @@
 
 #include "calendar.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
    cases gets one mail listing them: overdue first, then the rest
    assigned to them, then those no one has in their groups. */
 struct store;
+struct strlist;
 
 struct digest_settings {
 	int at;			/* minutes after local midnight; -1: off */
@@ -44,6 +46,17 @@ digest_parse_time(const char *text, int *minute_r)
 	return calendar_clock_parse(text, minute_r) < 0 ||
 	       *minute_r >= 24 * 60 ? -1 : 0;
 }
+
+/* A case officer's open cases as the digest lists them, in English when
+   EN, else in Swedish: those of HANDLER_ID past their due date, the
+   rest of theirs, and the unassigned ones of their groups, each part
+   under its title (and a part with none left out), added to OUT. A
+   NARROW list has lines of at most 72 characters, for mail that is
+   wrapped: the deadline and a raised priority go on a line of their
+   own. COUNTS_R: how many in each part. 0, or -1 with *error_r. */
+int digest_list(struct store *store, const struct digest_settings *set,
+		int64_t handler_id, bool en, bool narrow, int64_t now,
+		struct strlist *out, int counts_r[3], char **error_r);
 
 /* When the digest of NOW's day is due and not yet sent (the day is
    remembered in the database), queues it for every active case

@@ -8,6 +8,7 @@
 #include "mailin-private.h"
 
 #include "blob.h"
+#include "digest.h"
 #include "html.h"
 #include "log.h"
 #include "token.h"
@@ -2107,6 +2108,29 @@ list_line(const struct store_case_line *c, void *ctx)
 	return 0;
 }
 
+/* digest_settings.state_label for #lista: the label handlers know. */
+static const char *
+list_state_label(void *ctx, const char *workflow, int version,
+		 const char *state)
+{
+	const struct listing *s = ctx;
+
+	return s->mi->flow == NULL ? NULL :
+		caseflow_state_label(s->mi->flow, s->store, workflow, version,
+				     state);
+}
+
+/* digest_settings.due_shown for #lista: "by Friday". */
+static int64_t
+list_due_shown(void *ctx, const char *workflow, int version, int64_t due)
+{
+	const struct listing *s = ctx;
+
+	return s->mi->flow == NULL ? due :
+		caseflow_due_shown(s->mi->flow, s->store, workflow, version,
+				   due);
+}
+
 static int
 message_line(const struct store_message *m, void *ctx)
 {
@@ -2321,8 +2345,16 @@ handler_commands(struct mailin *mi, struct store *store,
 		strlist_addf(&s.l, "%s%s\n", i > 0 ? "\n" : "", c->line);
 		before = s.l.n;
 		if (word_is(c->word, list_words)) {
-			ret = store_handler_cases(store, v->handler_id,
-						  list_line, &s, error_r);
+			/* as the morning digest lists them: overdue first,
+			   then the rest, then the groups' unassigned */
+			struct digest_settings ds = {
+				.state_label = list_state_label,
+				.due_shown = list_due_shown, .label_ctx = &s,
+			};
+			int counts[3];
+
+			ret = digest_list(store, &ds, v->handler_id, en, true,
+					  cirm_now(), &s.l, counts, error_r);
 			none = true;
 		} else if ((word_is(c->word, show_words) ||
 			    word_is(c->word, search_words)) &&

@@ -913,10 +913,12 @@ store_digest_cases(struct store *store, int64_t handler_id,
 	   through cases_assignee too (assignee_id IS NULL), open ones only */
 	static const char sql[] =
 		"SELECT number, state, subject, coalesce(due_at, 0), 1, id, "
-		"due_at IS NULL, workflow, workflow_version FROM cases WHERE "
+		"due_at IS NULL, workflow, workflow_version, priority FROM "
+		"cases WHERE "
 		"assignee_id = ?1 AND closed_at IS NULL UNION ALL SELECT "
 		"number, state, subject, coalesce(due_at, 0), 0, id, "
-		"due_at IS NULL, workflow, workflow_version FROM cases WHERE "
+		"due_at IS NULL, workflow, workflow_version, priority FROM "
+		"cases WHERE "
 		"assignee_id IS NULL AND closed_at IS NULL AND group_id IN "
 		"(SELECT group_id FROM group_member WHERE contact_id = ?1) "
 		"ORDER BY 5 DESC, 7, 4, 6";
@@ -935,6 +937,7 @@ store_digest_cases(struct store *store, int64_t handler_id,
 			.assigned = sqlite3_column_int(st, 4) != 0,
 			.workflow = store_col_text(st, 7),
 			.workflow_version = sqlite3_column_int(st, 8),
+			.priority = store_col_text(st, 9),
 		};
 
 		if (fn(&c, ctx) != 0)

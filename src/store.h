@@ -980,6 +980,7 @@ struct store_digest_case {
 	int64_t due_at;		/* 0: none */
 	bool assigned;		/* to the handler; else no one's, in one of
 				   the handler's groups */
+	const char *priority;	/* "low", "normal", "high", "urgent" */
 };
 /* Calls FN for each open case assigned to HANDLER_ID, then for each
    open case assigned to no one in one of the handler's groups; in each

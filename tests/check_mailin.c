@@ -3740,7 +3740,10 @@ START_TEST(test_list_columns_swedish)
 	for (int i = 0; i < 2; i++) {
 		const char *subject;
 
-		line[i] = strtok_r(NULL, "\n", &save);
+		/* the cases' lines, not the titles or deadlines */
+		do
+			line[i] = strtok_r(NULL, "\n", &save);
+		while (line[i] != NULL && strncmp(line[i], "  KS-", 5) != 0);
 		ck_assert_msg(line[i] != NULL, "%s", body);
 		subject = strstr(line[i], i == 0 ? "Trasig" : "Buller");
 		if (subject == NULL)
@@ -3757,6 +3760,30 @@ START_TEST(test_list_columns_swedish)
 }
 END_TEST
 
+/* #lista lists the unassigned cases of the case officer's groups too,
+   after her own. */
+START_TEST(test_list_unassigned)
+{
+	char *to = eva_notified("lu1@example.se", "Det bullrar.");
+	char *body, *mine, *theirs;
+
+	deliver_mail("eva@kommun.example", to, "SV", "lu2@kommun.example",
+		     NULL, "#ta\n");
+	free(to);
+	deliver_mail("bo@example.se", "arende@kommun.example", "Skylt",
+		     "lu3@example.se", NULL, "Skylten har blåst ner.");
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "lu4@kommun.example", NULL, "#lista\n");
+	body = newest_body("eva@kommun.example");
+	mine = strstr(body, "Tilldelade dig:\n  KS-2026-00001 ");
+	theirs = strstr(body, "Otilldelade i dina grupper:\n"
+			"  KS-2026-00002   registrerad    Skylt\n");
+	ck_assert_msg(mine != NULL && theirs != NULL && mine < theirs, "%s",
+		      body);
+	free(body);
+}
+END_TEST
+
 /* Commands without a case, answered by mail. */
 START_TEST(test_handler_commands)
 {
@@ -3768,12 +3795,22 @@ START_TEST(test_handler_commands)
 		     "Bilar parkerar på gräsmattan.");
 	to = eva_reply_to();
 	deliver_mail("eva@kommun.example", to, "SV", "c2@kommun.example", NULL,
-		     "#ta\n");
+		     "#ta\n#prioritet hög\n");
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "c3@kommun.example", NULL, "#lista\n");
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(strstr(body, "KS-2026-00001") != NULL &&
-		      strstr(body, "Parkering på gräset") != NULL, "%s", body);
+	/* as the morning digest lists them, in lines that fit 72 */
+	ck_assert_msg(has_text(body, "#lista\nTilldelade dig:\n"
+			       "  KS-2026-00001 tilldelad Parkering på gräset\n"
+			       "  klart senast ") &&
+		      has_text(body, ", hög prioritet\n"), "%s", body);
+	for (const char *p = body; *p != '\0'; p += strcspn(p, "\n") +
+	     (p[strcspn(p, "\n")] == '\n')) {
+		char *line = xstrndup(p, strcspn(p, "\n"));
+
+		ck_assert_msg(utf8_length(line) <= 72, "%s", line);
+		free(line);
+	}
 	free(body);
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "c4@kommun.example", NULL, "#sok gräsmattan\n");
@@ -3835,8 +3872,8 @@ START_TEST(test_handler_commands)
 		     "Hej!\n\n#lista\n\nMed vänlig hälsning\nEva\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(strncmp(body, "#lista\n  KS-2026-00001", 22) == 0,
-		      "%s", body);
+	ck_assert_msg(strncmp(body, "#lista\nTilldelade dig:\n  KS-2026-00001",
+			      38) == 0, "%s", body);
 	free(body);
 	/* a number copied from a subject, brackets and all */
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
@@ -4673,6 +4710,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_signature_logo_thunderbird);
 	tcase_add_test(tc, test_handler_commands);
 	tcase_add_test(tc, test_list_columns_swedish);
+	tcase_add_test(tc, test_list_unassigned);
 	tcase_add_test(tc, test_decomposed_letters);
 	tcase_add_test(tc, test_handler_case_access);
 	tcase_add_test(tc, test_handler_left_group);
