@@ -89,6 +89,7 @@ struct flow {
 	   case.created names, a closed case of the citizen's that this one
 	   continues, or else a case its first mail mentioned */
 	char *continues, *mentions;
+	int64_t continues_id;	/* the case CONTINUES names, or 0 */
 	char *citizen_lang;	/* the citizen's language, once looked up */
 	bool citizen_lang_known;
 	/* the run's events, written with its end in one statement */
@@ -754,6 +755,8 @@ struct lookups {
 	char *last_answer;	/* case.last_answer */
 	char *citizen_text;	/* case.citizen_text */
 	char *officer;		/* sender.name */
+	char *cont_answer;	/* continues.last_answer */
+	char *cont_handler;	/* continues.handler */
 };
 
 static void
@@ -764,6 +767,8 @@ lookups_clear(struct lookups *lk)
 	free(lk->last_answer);
 	free(lk->citizen_text);
 	free(lk->officer);
+	free(lk->cont_answer);
+	free(lk->cont_handler);
 }
 
 /* Into *OUT_R the name of the case officer whose reply or command the
@@ -815,6 +820,24 @@ look_up(struct flow *fl, const char *lang, const char *template_id,
 	if (shows(fl, lang, template_id, "sender.name") &&
 	    officer_name(fl, &lk->officer, error_r) < 0)
 		return -1;
+	/* the closed case the citizen's mail continued: what we last wrote
+	   there (a question they answer late) and who had it */
+	if (fl->continues_id != 0 &&
+	    shows(fl, lang, template_id, "continues.last_answer") &&
+	    store_case_last_text(fl->store, fl->continues_id, "handler",
+				 &lk->cont_answer, error_r) < 0)
+		return -1;
+	if (fl->continues_id != 0 &&
+	    shows(fl, lang, template_id, "continues.handler")) {
+		struct store_case_flow f = { 0 };
+
+		if (store_case_flow_get(fl->store, fl->continues_id, &f,
+					error_r) < 0)
+			return -1;
+		lk->cont_handler = f.assignee_name != NULL ?
+			xstrdup(f.assignee_name) : NULL;
+		store_case_flow_clear(&f);
+	}
 	return 0;
 }
 
@@ -856,6 +879,10 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.citizen_text", lk.citizen_text != NULL ?
 		  lk.citizen_text : "" },
 		{ "sender.name", lk.officer != NULL ? lk.officer : "" },
+		{ "continues.last_answer", lk.cont_answer != NULL ?
+		  lk.cont_answer : "" },
+		{ "continues.handler", lk.cont_handler != NULL ?
+		  lk.cont_handler : "" },
 		{ "citizen.from", lk.from != NULL ? lk.from : "" },
 		{ "case.sms", strcmp(fl->c.channel, "sms") == 0 ? "1" : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
@@ -1100,6 +1127,7 @@ render_for_channel(struct flow *fl, const char *template_id,
 		ret = render(fl, name, subject_r, body_r, error_r);
 	free(fl->continues);
 	fl->continues = NULL;
+	fl->continues_id = 0;
 	fl->lang = NULL;
 	free(name);
 	if (ret == 0 && strcmp(fl->c.channel, "sms") == 0) {
@@ -1565,10 +1593,12 @@ case_refers(struct flow *fl, char **error_r)
 		free(detail);
 		return -1;
 	}
-	if (party > 0)
+	if (party > 0) {
 		fl->continues = detail;
-	else
+		fl->continues_id = id;
+	} else {
 		fl->mentions = detail;
+	}
 	return 0;
 }
 
@@ -1709,6 +1739,7 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	free(fl->continues);
 	free(fl->mentions);
 	fl->continues = fl->mentions = NULL;
+	fl->continues_id = 0;
 	free(help);
 	free(lang);
 	if (ret < 0)

@@ -1812,7 +1812,7 @@ START_TEST(test_reminder_names_deadline)
 		"januari", "februari", "mars", "april", "maj", "juni", "juli",
 		"augusti", "september", "oktober", "november", "december",
 	};
-	char *to, *body, *want, *err = NULL;
+	char *to, *body, *want, *last, *hdr, *err = NULL;
 	int64_t remind, giveup;
 	time_t t;
 	struct tm tm;
@@ -1865,6 +1865,25 @@ START_TEST(test_reminder_names_deadline)
 			       "\n\nVilken tid på dygnet bullrar det?\n"),
 		      "%s", body);
 	free(body);
+	/* the answer comes late: a new case, whose notification says who
+	   had the closed one and what the citizen answers */
+	last = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
+		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", last);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "SV: Ditt ärende är avslutat", "rd4@example.se", hdr,
+		     "Det bullrar mest på natten, från klockan två.");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	body = text("SELECT body FROM outbox_mail WHERE subject LIKE "
+		    "'Nytt ärende [KS-2026-00002]%'");
+	ck_assert_msg(has_text(body, "Fortsätter: KS-2026-00001, avslutat") &&
+		      has_text(body, "Handlades av: Eva Ek\n") &&
+		      has_text(body, "Det senaste vi skrev till invånaren i "
+			       "KS-2026-00001:\n\nVilken tid på dygnet "
+			       "bullrar det?\n"), "%s", body);
+	free(body);
+	free(hdr);
+	free(last);
 	free(want);
 	free(to);
 }
