@@ -1939,6 +1939,58 @@ out:
 	return rc < 0 ? -1 : 0;
 }
 
+/* Tells the case officer who took the case (#ta, or #tilldela of
+   themselves) that FORMER, an active colleague, had it: a notification
+   answered may have said "ingen ännu", and two would then work on one
+   case. How to give it back is said too. 0, or -1. */
+static int
+tell_taker(struct flow *fl, int64_t taker, int64_t former, char **error_r)
+{
+	char *addr = NULL, *kind = NULL, *lang = NULL, *name = NULL;
+	char *login = NULL, *subject = NULL, *body = NULL, *wrapped = NULL;
+	char *headers = NULL;
+	const char *subj = fl->c.subject != NULL ? fl->c.subject : "";
+	bool en;
+	int rc;
+
+	rc = store_contact_first(fl->store, taker, "email", &addr, error_r);
+	if (rc > 0)
+		rc = store_contact_kind(fl->store, taker, &kind, &lang,
+					error_r);
+	if (rc > 0)
+		rc = store_contact_name(fl->store, former, &name, error_r);
+	if (rc > 0)
+		rc = store_contact_login(fl->store, former, &login, error_r);
+	if (rc <= 0)
+		goto out;
+	en = lang != NULL && strcmp(lang, "en") == 0;
+	subject = xasprintf(en ? "You took over the case [%s] %s" :
+			    "Du har tagit över ärendet [%s] %s", fl->c.number,
+			    subj);
+	body = xasprintf(en ? "%s had the case %s (%s). It is yours now, and "
+			 "%s has been told.\n\nIf that was a mistake, reply "
+			 "to this mail with #assign %s to give it back.\n" :
+			 "%s hade ärendet %s (%s). Nu är det ditt, och %s har "
+			 "fått veta det.\n\nVar det ett misstag: svara på det "
+			 "här mejlet med #tilldela %s så går det tillbaka.\n",
+			 name, fl->c.number, subj, name, login);
+	wrapped = text_wrap(body, 72);
+	headers = handler_headers(fl, taker);
+	rc = send_out(fl, "email", addr, "internal", "notify", headers, subject,
+		      wrapped, 0, error_r);
+out:
+	free(addr);
+	free(kind);
+	free(lang);
+	free(name);
+	free(login);
+	free(subject);
+	free(body);
+	free(wrapped);
+	free(headers);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
@@ -1975,6 +2027,11 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (fl->c.assignee_id != 0 && fl->c.assignee_id != id &&
 	    fl->c.assignee_active && fl->c.assignee_id != fl->in->sender_id &&
 	    tell_former_assignee(fl, fl->c.assignee_id, id, error_r) < 0)
+		return -1;
+	/* ...and one who took it from them knows whose it was */
+	if (fl->c.assignee_id != 0 && fl->c.assignee_id != id &&
+	    fl->c.assignee_active && id != 0 && id == fl->in->sender_id &&
+	    tell_taker(fl, id, fl->c.assignee_id, error_r) < 0)
 		return -1;
 	fl->c.assignee_id = id;
 	fl->c.assignee_active = id != 0; /* found among active handlers */

@@ -1111,9 +1111,15 @@ mail_officer(struct mailin *mi, struct store *store,
 	char *reply_to = v->case_id != 0 ?
 		token_address(mi->key, mi->address, v->case_number,
 			      officer) : NULL;
+	const char *at = mi->address != NULL ? strrchr(mi->address, '@') :
+		NULL;
 	/* threaded under the handler's mail, and so under the notification
-	   it answered */
-	char *thread = reply ? mailin_thread_headers(v) : NULL;
+	   it answered; else with the case's notifications, which all name
+	   one Message-ID no mail has */
+	char *thread = reply ? mailin_thread_headers(v) :
+		v->case_id != 0 ? xasprintf("References: <%s.case%s>\n",
+					    v->case_number, at != NULL ? at :
+					    "@cirm.invalid") : NULL;
 	char *headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
 				  "%s\n%s", mi->name, mi->address,
 				  reply_to != NULL ? "Reply-To: " : "",

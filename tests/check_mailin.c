@@ -2912,6 +2912,18 @@ START_TEST(test_former_assignee_told)
 	ck_assert_msg(has_text(body, "handläggs nu av Olle Ek, inte längre av "
 			       "dig"), "%s", body);
 	free(body);
+	/* and Olle knows whose it was, in his language */
+	body = newest_to("olle@kommun.example", "subject");
+	ck_assert_str_eq(body, "You took over the case [KS-2026-00001] "
+			 "Buller");
+	free(body);
+	body = newest_to("olle@kommun.example", "body");
+	ck_assert_msg(has_text(body, "Eva Ek had the case KS-2026-00001 "
+			       "(Buller). It is yours now, and Eva Ek has been "
+			       "told.") &&
+		      has_text(body, "#assign eva to give it back"), "%s",
+		      body);
+	free(body);
 	hdr = newest_to("eva@kommun.example", "headers");
 	back = reply_to_of(hdr);
 	free(hdr);
@@ -3013,8 +3025,11 @@ START_TEST(test_colleague_answer_told)
 			       "bitti.\n") &&
 		      has_text(body, "Ärendet är fortfarande ditt."), "%s", body);
 	free(body);
-	/* her Reply-To is hers: her answer from it is hers */
+	/* her Reply-To is hers: her answer from it is hers; in the thread
+	   of the case's notifications */
 	hdr = newest_to("eva@kommun.example", "headers");
+	ck_assert_msg(strstr(hdr, "References: <KS-2026-00001.case@kommun."
+			     "example>\n") != NULL, "%s", hdr);
 	back = reply_to_of(hdr);
 	free(hdr);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h ON "
