@@ -1040,8 +1040,13 @@ check_commands(struct mailin *mi, struct store *store,
 		} else if (word_is(c->word, workflow_words)) {
 			c->error = tr(&T_NOT_HERE, r->lang);
 		} else {
-			const char *near = near_command(wf, c->word, r->lang);
+			/* "# notering": the word after the blank */
+			char *w = c->word[0] == '\0' ?
+				xstrndup(c->arg, word_len(c->arg)) : NULL;
+			const char *near = near_command(wf, w != NULL ? w :
+							c->word, r->lang);
 
+			free(w);
 			c->error = tr(&T_UNKNOWN, r->lang);
 			if (near != NULL)
 				c->error_detail = xasprintf(". %s #%s?",

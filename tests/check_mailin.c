@@ -1721,6 +1721,14 @@ START_TEST(test_unknown_command_suggested)
 		      strstr(body, "  #xyzzy\n      utförs inte: okänt "
 			     "kommando\n") != NULL, "%s", body);
 	free(body);
+	/* a blank after the '#' */
+	deliver_mail("eva@kommun.example", to, "SV", "uc2b@kommun.example",
+		     NULL, "# notering\n\nRing byggfirman.\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "  # notering\n      utförs inte: okänt "
+			     "kommando. Menade du #notering?\n") != NULL,
+		      "%s", body);
+	free(body);
 	/* in the handler's language: her word for the command */
 	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
 				    "WHERE login = 'eva'", NULL), 0);
