@@ -796,14 +796,15 @@ static const char *const closings[] = {
 #define CLOSING_LINE_MAX (sizeof("med vänliga hälsningar") - 1 + \
 			  CLOSING_TAIL_MAX)
 
-/* Whether LINE (LEN bytes, no line break) begins with a closing, as a
-   word, and has at most a name after it. */
-static bool
-closing_line(const char *line, size_t len)
+/* How many words the closing LINE (LEN bytes, no line break) begins
+   with has ("med vänlig hälsning": 3), when it has at most a name after
+   it; 0 when it begins with none. */
+static size_t
+closing_match(const char *line, size_t len)
 {
 	char *cut, *f;
 	const char *p;
-	bool found = false;
+	size_t words = 0;
 
 	while (len > 0 && (*line == ' ' || *line == '\t')) {
 		line++;
@@ -811,41 +812,65 @@ closing_line(const char *line, size_t len)
 	}
 	/* a line of prose, most of them: no closing and name is as long */
 	if (len > CLOSING_LINE_MAX)
-		return false;
+		return 0;
 	cut = xstrndup(line, len);
 	f = workflow_fold(cut);	/* case, Å Ä Ö as well */
 	free(cut);
-	for (size_t i = 0; i < N_ELEMENTS(closings) && !found; i++) {
+	for (size_t i = 0; i < N_ELEMENTS(closings) && words == 0; i++) {
 		size_t n = strlen(closings[i]);
 
 		if (strncmp(f, closings[i], n) != 0)
 			continue;
 		p = f + n;
 		/* "hälsningarna", "regardless": not a closing */
-		found = (*p == '\0' || strchr(" ,.!/-\t", *p) != NULL ||
-			 (unsigned char)*p == 0xe2) &&	/* "–", "—" */
-			strlen(p) <= CLOSING_TAIL_MAX;
+		if ((*p == '\0' || strchr(" ,.!/-\t", *p) != NULL ||
+		     (unsigned char)*p == 0xe2) &&	/* "–", "—" */
+		    strlen(p) <= CLOSING_TAIL_MAX) {
+			words = 1;
+			for (const char *q = closings[i]; *q != '\0'; q++)
+				words += *q == ' ';
+		}
 	}
 	free(f);
-	return found;
+	return words;
+}
+
+/* Whether LINE (LEN bytes, no line break) begins with a closing, as a
+   word, and has at most a name after it. */
+static bool
+closing_line(const char *line, size_t len)
+{
+	return closing_match(line, len) > 0;
 }
 
 /* Whether the word at W (N bytes) can be part of a signature's line:
-   it begins with a capital, holds a digit, '@' or '.', or no letter at
-   all ("Anna", "14", "070-123", "anna@example.se", "/"). */
+   it begins with a capital, holds a digit, an '@' or a '.' between
+   letters, or no letter at all ("Anna", "14", "070-123",
+   "anna@example.se", "www.example.se", "/", "–"). A sentence's last
+   word ("lagat.") is none, nor a shouted one ("FARLIGT"). */
 static bool
 signature_word(const char *w, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)w;
-	bool letter = false;
+	size_t letters = 0, capitals = 0;
 
 	for (size_t i = 0; i < n; i++) {
-		if (isdigit(p[i]) || p[i] == '@' || p[i] == '.')
+		if (isdigit(p[i]) || p[i] == '@' ||
+		    (p[i] == '.' && i > 0 && i + 1 < n && isalnum(p[i + 1])))
 			return true;
-		letter |= isalpha(p[i]) || p[i] >= 0x80;
+		/* ASCII letters, and Latin-1's in UTF-8 (0xc3 and one
+		   more byte), not dashes or quotes */
+		if (isalpha(p[i]) || (p[i] == 0xc3 && i + 1 < n)) {
+			letters++;
+			capitals += isupper(p[i]) ||
+				(p[i] == 0xc3 && p[i + 1] >= 0x80 &&
+				 p[i + 1] <= 0x9e && p[i + 1] != 0x97);
+		}
 	}
-	if (!letter)
+	if (letters == 0)
 		return true;
+	if (letters >= 3 && capitals == letters)
+		return false;
 	while (n > 0 && !isalpha(*p) && *p < 0x80) {
 		p++;
 		n--;
@@ -887,7 +912,7 @@ const char *
 reply_signoff(const char *text)
 {
 	const char *end = text + strlen(text);
-	size_t below = 0;
+	size_t below = 0, words;
 
 	while (below < SIGNATURE_LINES_MAX && end > text) {
 		const char *start = end;
@@ -903,8 +928,24 @@ reply_signoff(const char *text)
 		end = start > text ? start - 1 : text;
 		if (len == 0)
 			continue;
-		if (closing_line(start, len))
-			return start;
+		if ((words = closing_match(start, len)) > 0) {
+			/* the closing's line holds a name at most ("Mvh
+			   Anna", not "Hälsningar Anna – lampan lyser inte"),
+			   and the text is more than its sign-off */
+			const char *tail = start + strspn(start, " \t");
+
+			for (size_t w = 0; w < words; w++) {
+				tail += strcspn(tail, " \t\r\n");
+				tail += strspn(tail, " \t");
+			}
+			if (tail > start + len)
+				tail = start + len;
+			if (!signature_line(tail, len - (size_t)(tail - start)))
+				return NULL;
+			return text[strspn(text, " \t\r\n")] != '\0' &&
+			       start > text + strspn(text, " \t\r\n") ?
+			       start : NULL;
+		}
 		if (!signature_line(start, len))
 			return NULL;
 		below++;

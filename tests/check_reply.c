@@ -465,11 +465,23 @@ static const struct {
 	{ "Tack!\nMvh Anna", "Tack!\n" },
 	{ "Thanks a lot!\n\nKind regards,\nJohn Smith\n+44 20 7946 0000",
 	  "Thanks a lot!\n\n" },
-	{ "Hälsningar Östen Åberg", "" },
 	/* more text below the closing is no signature: nothing is cut */
 	{ "Tack!\nMvh Anna\nPS det bullrar igen i natt", NULL },
 	{ "Tack!\nMvh Anna\nPS. Lampan är trasig igen.", NULL },
 	{ "Tack!\nMvh Anna\n\nOch tack till Olle, han var snäll.", NULL },
+	/* more text on the closing's line, or below it in other guises */
+	{ "Tack!\nHälsningar Anna – lampan lyser fortfarande inte", NULL },
+	{ "Tack för svaret.\nMvh Anna\nInte lagat.", NULL },
+	{ "Thanks.\nRegards, John\nStill broken.", NULL },
+	{ "Gatlampan vid skolan är trasig.\nMvh Anna\nFARLIGT FÖR BARN!",
+	  NULL },
+	/* never the whole text */
+	{ "Hälsningar från Storgatan 5: gatlampan är trasig", NULL },
+	{ "Mvh Anna\nStorgatan 5", NULL },
+	/* what a sign-off may hold */
+	{ "Tack!\nMvh   \nAnna Ek AB\nwww.ek.se\n", "Tack!\n" },
+	{ "Tack!\nMed vänlig hälsning, Anna Åberg – Storgatan 5",
+	  "Tack!\n" },
 	{ "Lampan lyser inte.", NULL },
 	{ "", NULL },
 };
