@@ -1768,7 +1768,9 @@ tell_assignee(struct mailin *mi, struct store *store,
 				 "Det här gick till invånaren:\n\n%s\n\n"
 				 "Ärendet är fortfarande ditt. Vill du svara "
 				 "invånaren själv: svara på det här mejlet.",
-				 who, v->case_number, subj, text);
+				 who, v->case_number, subj, text[0] != '\0' ?
+				 text : en ? "(attached files, no text)" :
+				 "(bifogade filer, ingen text)");
 		rc = mail_officer(mi, store, v, f.assignee_id, false, addr,
 				  subject, body, error_r);
 	}
@@ -2062,17 +2064,18 @@ handler_reply(struct mailin *mi, struct store *store,
 	}
 	if (store_savepoint_release(store, error_r) < 0)
 		return -1;
-	if (!r->note && r->text[0] != '\0' &&
-	    tell_assignee(mi, store, v, r, error_r) < 0)
-		return -1;
 	for (size_t i = 0; i < r->ncmds; i++)
 		if (r->cmds[i].kind == CMD_HELP) {
 			if (mail_help(mi, store, v, r, error_r) < 0)
 				return -1;
 			break;
 		}
+	/* a number that asked for no SMS got none: nothing to tell */
 	if (sms && (bad = sms_optout_told(mi, store, v, r, error_r)) != 0)
 		return bad < 0 ? -1 : 0;
+	if (!r->note && (r->text[0] != '\0' || r->files_alone) &&
+	    tell_assignee(mi, store, v, r, error_r) < 0)
+		return -1;
 	if (sms)
 		return attachments_withheld(mi, store, v, r, error_r);
 	if (r->note || forbids_text(r))

@@ -3120,6 +3120,53 @@ START_TEST(test_assigned_mail_says_who_and_what)
 }
 END_TEST
 
+/* A colleague's answer that never went (the SMS citizen asked for no
+   more SMS) is not told to the assignee as gone. */
+START_TEST(test_colleague_answer_withheld)
+{
+	char *to, *olle_to, *body, *err = NULL;
+	int64_t olle;
+
+	add_handler_eva();
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Olle Ek', 'olle', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
+		"contact WHERE login = 'olle';"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
+		&err) == 0, "%s", err);
+	olle = count("SELECT id FROM contact WHERE login = 'olle'");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Snöröjning",
+		     "po1@example.se", NULL, "Ingen har plogat.");
+	to = eva_reply_to();
+	deliver_mail("eva@kommun.example", to, "SV", "po2@kommun.example", NULL,
+		     "#ta\n\nVi plogar i dag.\n");
+	ck_assert_msg(store_exec(store,
+		"UPDATE cases SET channel = 'sms';"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT citizen_id, 'phone', '+46701234567', 0 FROM "
+		"cases;"
+		"INSERT INTO sms_optout (number, at, keyword) VALUES "
+		"('+46701234567', 0, 'STOPP');", &err) == 0, "%s", err);
+	olle_to = token_address(mi->key, "arende@kommun.example",
+				"KS-2026-00001", olle);
+	deliver_mail("olle@kommun.example", olle_to, "SV", "po3@kommun.example",
+		     NULL, "Plogbilen kommer i morgon.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'reply.withheld'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE subject LIKE "
+			       "'%har svarat invånaren%'"), 0);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(!has_text(body, "Det här gick till invånaren"), "%s",
+		      body);
+	free(body);
+	free(olle_to);
+	free(to);
+}
+END_TEST
+
 /* #hjälp in a reply on a case answers with the commands, those of the
    case's state first, and changes nothing; with a text it is refused,
    so that a question meant for cirm does not reach the citizen. */
@@ -4737,6 +4784,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_colleague_answer_told);
+	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_help_on_case);
 	tcase_add_test(tc, test_assigned_mail_says_who_and_what);
 	tcase_add_test(tc, test_handler_invisible_blanks);
