@@ -2157,9 +2157,9 @@ message_line(const struct store_message *m, void *ctx)
 		m->refused ? caseflow_refused_mark(s->en) :
 		s->en ? "(internal)" : "(intern)";
 
-	/* a case officer's reply of commands alone has no text: what it
-	   did is in the case's state, not a message */
-	if (in && *who != '\0' && *mark == '\0' &&
+	/* a case officer's reply of commands alone has no text nor files:
+	   what it did is in the case's state, not a message */
+	if (in && m->officer && !m->files && *mark == '\0' &&
 	    (m->body == NULL || m->body[strspn(m->body, " \t\r\n")] == '\0'))
 		return 0;
 	local_minute(m->at, when);

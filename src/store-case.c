@@ -637,6 +637,10 @@ each_message(struct store *store, sqlite3_stmt *st,
 			store_col_text(st, 4), store_col_text(st, 5),
 			store_col_text(st, 6), store_col_text(st, 7),
 			sqlite3_column_int(st, 8) != 0,
+			.officer = sqlite3_column_count(st) > 10 &&
+				sqlite3_column_int(st, 9) != 0,
+			.files = sqlite3_column_count(st) > 10 &&
+				sqlite3_column_int(st, 10) != 0,
 		};
 
 		if (fn(&m, ctx) != 0)
@@ -657,7 +661,9 @@ case_messages(struct store *store, int64_t case_id, bool conversation,
 	static const char sql[] =
 		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
 		"coalesce(c.name, c.login), m.subject, "
-		"coalesce(m.body_stripped, m.body_full), m.refused "
+		"coalesce(m.body_stripped, m.body_full), m.refused, "
+		"coalesce(c.kind = 'handler', 0), EXISTS (SELECT 1 FROM "
+		"attachment a WHERE a.message_id = m.id) "
 		"FROM message m "
 		"LEFT JOIN contact c ON c.id = m.contact_id "
 		"WHERE m.case_id = ?1 AND (?2 = 0 OR m.direction = 'in' OR "

@@ -316,6 +316,8 @@ struct store_message {
 	const char *direction, *channel, *visibility, *sender, *subject;
 	const char *body; /* stripped text when there is one, else full */
 	bool refused;	  /* a handler's reply that was refused: not sent */
+	bool officer;	  /* written by a case officer (store_case_messages) */
+	bool files;	  /* has attachments (store_case_messages) */
 };
 struct store_message_new {
 	const char *direction;	/* "in" or "out" */

@@ -3167,6 +3167,44 @@ START_TEST(test_colleague_answer_withheld)
 }
 END_TEST
 
+/* #visa shows a citizen's message of a photo and no text: only a case
+   officer's reply of commands alone is left out. */
+START_TEST(test_show_photo_without_text)
+{
+	char *to, *body;
+	const char *p;
+	const char *photo = "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		"boundary=\"b\"\n";
+
+	to = eva_notified("pv1@example.se", "Det bullrar.");
+	ck_assert(store_exec(store, "UPDATE contact SET name = 'Anna "
+			     "Andersson' WHERE kind = 'citizen'", NULL) == 0);
+	deliver_mail("Anna Andersson <anna@example.se>", "arende@kommun.example",
+		     "Re: Det bullrar [KS-2026-00001]", "pv2@example.se", photo,
+		     "--b\nContent-Type: image/jpeg\nContent-Disposition: "
+		     "attachment; filename=\"foto.jpg\"\n"
+		     "Content-Transfer-Encoding: base64\n\n/9j/4AAQSkZJRgABAQAA"
+		     "AQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0a"
+		     "HBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEB"
+		     "AREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAA"
+		     "AAAAAAD/2gAIAQEAAD8AKp//2Q==\n--b--\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM message m WHERE "
+			       "direction = 'in' AND EXISTS (SELECT 1 FROM "
+			       "attachment a WHERE a.message_id = m.id)"), 1);
+	deliver_mail("eva@kommun.example", to, "SV", "pv3@kommun.example", NULL,
+		     "#ta\n");
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "pv4@kommun.example", NULL, "#visa KS-2026-00001\n");
+	body = newest_body("eva@kommun.example");
+	/* her first mail and the photo */
+	p = strstr(body, "<- Anna Andersson\n");
+	ck_assert_msg(p != NULL && strstr(p + 1, "<- Anna Andersson\n") !=
+		      NULL && strstr(body, "<- Eva Ek\n") == NULL, "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* #hjälp in a reply on a case answers with the commands, those of the
    case's state first, and changes nothing; with a text it is refused,
    so that a question meant for cirm does not reach the citizen. */
@@ -4785,6 +4823,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_colleague_answer_told);
 	tcase_add_test(tc, test_colleague_answer_withheld);
+	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);
 	tcase_add_test(tc, test_assigned_mail_says_who_and_what);
 	tcase_add_test(tc, test_handler_invisible_blanks);
