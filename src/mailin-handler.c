@@ -1793,55 +1793,60 @@ mail_help(struct mailin *mi, struct store *store,
 	  char **error_r)
 {
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
+	struct store_case_flow f = { 0 };
+	struct strlist l = { 0 };
 	char *now = NULL, *body;
-	int ret;
+	int ret = store_case_flow_get(store, v->case_id, &f, error_r);
 
-	if (caseflow_commands_now(mi->flow, store, v->case_id, v->handler_id,
-				  en, &now, error_r) < 0)
+	if (ret > 0 && f.closed_at == 0)
+		ret = caseflow_commands_now(mi->flow, store, v->case_id,
+					    v->handler_id, en, &now, error_r);
+	store_case_flow_clear(&f);
+	if (ret < 0)
 		return -1;
-	if (en)
-		body = xasprintf(
-			"Write commands at the top of a reply to a "
-			"notification of the case, or to this mail, one per "
-			"line. All the commands of a reply are carried out, "
-			"or none of them.\n\n%s%s\n"
-			"In any state:\n\n"
-			"  #priority LEVEL       — Low, normal, high or "
-			"urgent\n"
-			"  #due YYYY-MM-DD       — A new due date\n"
-			"  #language sv|en       — The language the citizen "
-			"reads\n\n"
-			"In a mail to the case address, without a case:\n\n"
-			"  #list                 — Your open cases\n"
-			"  #show NUMBER          — One case with its "
-			"messages\n"
-			"  #search WORDS         — Cases whose messages have "
-			"all the words\n"
-			"  #help                 — The commands\n",
-			now != NULL ? "In the case's current state these "
-			"apply:\n\n" : "The case is closed: it takes only "
-			"#note and #category.\n", now != NULL ? now : "");
+	strlist_add(&l, en ? "Write commands at the top of a reply to a "
+		    "notification of the case, or to this mail, one per line. "
+		    "All the commands of a reply are carried out, or none of "
+		    "them.\n\n" :
+		    "Kommandon skriver du överst i ett svar på en avisering om "
+		    "ärendet, eller på det här mejlet, ett per rad. Alla "
+		    "kommandon i ett svar utförs, eller inget av dem.\n\n");
+	/* a closed case takes a note and a category, nothing more */
+	if (now == NULL)
+		strlist_add(&l, en ? "The case is closed: it takes only #note "
+			    "and #category.\n\n" :
+			    "Ärendet är stängt: det tar bara #notering och "
+			    "#kategori.\n\n");
 	else
-		body = xasprintf(
-			"Kommandon skriver du överst i ett svar på en "
-			"avisering om ärendet, eller på det här mejlet, ett "
-			"per rad. Alla kommandon i ett svar utförs, eller "
-			"inget av dem.\n\n%s%s\n"
-			"I alla lägen:\n\n"
-			"  #prioritet NIVÅ       — Låg, normal, hög eller "
-			"brådskande\n"
-			"  #senast ÅÅÅÅ-MM-DD    — Nytt sista datum\n"
-			"  #språk sv|en          — Språket invånaren läser\n\n"
-			"I ett mejl till ärendeadressen, utan ärende:\n\n"
-			"  #lista                — Dina öppna ärenden\n"
-			"  #visa NUMMER          — Ett ärende med dess "
-			"meddelanden\n"
-			"  #sök ORD              — Ärenden vars meddelanden har "
-			"alla orden\n"
-			"  #hjälp                — Kommandona\n",
-			now != NULL ? "I ärendets nuvarande läge gäller:"
-			"\n\n" : "Ärendet är stängt: det tar bara #notering "
-			"och #kategori.\n", now != NULL ? now : "");
+		strlist_addf(&l, en ? "In the case's current state these "
+			     "apply:\n\n%s\nIn any open state:\n\n"
+			     "  #priority LEVEL       — Low, normal, high or "
+			     "urgent\n"
+			     "  #due YYYY-MM-DD       — A new due date\n"
+			     "  #language sv|en       — The language the "
+			     "citizen reads\n\n" :
+			     "I ärendets nuvarande läge gäller:\n\n%s\n"
+			     "I alla öppna lägen:\n\n"
+			     "  #prioritet NIVÅ       — Låg, normal, hög eller "
+			     "brådskande\n"
+			     "  #senast ÅÅÅÅ-MM-DD    — Nytt sista datum\n"
+			     "  #språk sv|en          — Språket invånaren "
+			     "läser\n\n", now);
+	strlist_add(&l, en ? "In a mail to the case address, without a "
+		    "case:\n\n"
+		    "  #list                 — Your open cases\n"
+		    "  #show NUMBER          — One case with its messages\n"
+		    "  #search WORDS         — Cases whose messages have all "
+		    "the words\n"
+		    "  #help                 — The commands\n" :
+		    "I ett mejl till ärendeadressen, utan ärende:\n\n"
+		    "  #lista                — Dina öppna ärenden\n"
+		    "  #visa NUMMER          — Ett ärende med dess "
+		    "meddelanden\n"
+		    "  #sök ORD              — Ärenden vars meddelanden har "
+		    "alla orden\n"
+		    "  #hjälp                — Kommandona\n");
+	body = strlist_join(&l);
 	ret = mail_handler_on_case(mi, store, v, r->address,
 				   en ? "Help" : "Hjälp", body, error_r);
 	free(body);

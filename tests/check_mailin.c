@@ -3247,6 +3247,19 @@ START_TEST(test_help_on_case)
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), to_anna);
+	/* a closed case: only what it takes */
+	deliver_mail("eva@kommun.example", to, "SV", "hp5@kommun.example", NULL,
+		     "#stäng\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
+			       "NOT NULL"), 1);
+	deliver_mail("eva@kommun.example", to, "SV", "hp6@kommun.example", NULL,
+		     "#hjälp\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Ärendet är stängt: det tar bara "
+			       "#notering och #kategori.") &&
+		      strstr(body, "#prioritet") == NULL &&
+		      strstr(body, "nuvarande läge") == NULL, "%s", body);
+	free(body);
 	free(to);
 }
 END_TEST
