@@ -161,6 +161,8 @@ struct reply {
 	size_t ncmds;
 	char *text;		/* what follows the commands, trimmed */
 	bool note;
+	bool signature;		/* the text is the mail client's signature
+				   alone, kept as a note: no message */
 	bool files_alone;	/* files and no text, for the citizen */
 	/* the pictures of the handler's signature, kept from the citizen:
 	   for each part of the mail whether it is one (NULL: none is), and
@@ -1074,6 +1076,7 @@ check_commands(struct mailin *mi, struct store *store,
 	/* a text to the citizen that a command forbids, or misses */
 	if (sig_only && !needs_text) {
 		r->note = true;
+		r->signature = true;
 	} else if (!r->note && r->text[0] != '\0' && needs_no_text) {
 		for (size_t i = 0; i < r->ncmds; i++) {
 			struct command *c = &r->cmds[i];
@@ -1656,9 +1659,13 @@ carry_out(struct mailin *mi, struct store *store,
 	  const struct mailin_verdict *v, struct reply *r,
 	  int64_t message_id, bool sms, char **error_r)
 {
+	/* a signature alone is kept on the case, but is no colleague's
+	   words for a notification ("Eva Ek skriver: Med vänlig hälsning") */
 	struct caseflow_input in = {
-		.channel = "email", .text = r->text, .sender_id = v->handler_id,
-		.now = cirm_now(), .shown_text = r->shown, .internal = r->note,
+		.channel = "email", .text = r->signature ? NULL : r->text,
+		.sender_id = v->handler_id, .now = cirm_now(),
+		.shown_text = r->signature ? NULL : r->shown,
+		.internal = r->note,
 	};
 	bool any_workflow = false;
 	bool answer = !r->note && (r->text[0] != '\0' || r->files_alone);

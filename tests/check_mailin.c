@@ -3117,6 +3117,23 @@ START_TEST(test_assigned_mail_says_who_and_what)
 			       "Skylten har blåst ner.\n") &&
 		      strstr(body, "skriver:") == NULL, "%s", body);
 	free(body);
+	/* given with no more than her mail program's signature: that is
+	   not her words to Olle */
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00002",
+			   count("SELECT id FROM contact WHERE login = "
+				 "'eva'"));
+	deliver_mail("eva@kommun.example", to, "SV", "as4@kommun.example", NULL,
+		     "#tilldela olle\n\nMed vänlig hälsning\nEva Ek\n"
+		     "Handläggare\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h "
+			       "ON h.id = c.assignee_id WHERE h.login = "
+			       "'olle'"), 2);
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Eva Ek har gett dig ärende "
+			       "KS-2026-00002.") &&
+		      strstr(body, "skriver:") == NULL, "%s", body);
+	free(body);
+	free(to);
 }
 END_TEST
 
