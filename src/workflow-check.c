@@ -865,11 +865,39 @@ reply_line(const struct workflow *wf, const char *id)
 	return 0;
 }
 
-/* What only case officers may read: the history holds internal notes
-   (and the notifications' command list is theirs). */
-static const char *const officers_only[] = { "case.history",
-					     "commands.help" };
-#define OFFICERS_ONLY "\001officers only\001"
+/* What only case officers may read, and why: the history holds internal
+   notes, the notifications' command list is theirs, and the rest are
+   another person's words or address, or a colleague's name. Rendered
+   for a citizen's template as a marker that names its place here. */
+static const struct {
+	const char *name, *why;
+} officers_only[] = {
+	{ "case.history", "the history holds internal notes" },
+	{ "commands.help", "the commands are the case officers'" },
+	{ "case.citizen_text", "it may be another party's words" },
+	{ "message.sender", "it is another party's name and address" },
+	{ "continues.last_answer", "it is from another case" },
+	{ "continues.handler", "it is a case officer's name" },
+};
+static const char *const officers_marks[] = {
+	"\001officers only 0\001", "\001officers only 1\001",
+	"\001officers only 2\001", "\001officers only 3\001",
+	"\001officers only 4\001", "\001officers only 5\001",
+};
+_Static_assert(N_ELEMENTS(officers_marks) == N_ELEMENTS(officers_only),
+	       "a mark for each of officers_only");
+
+/* Which of officers_only RENDERED (a subject or body, or NULL) shows,
+   or -1. */
+static int
+officers_shown(const char *rendered)
+{
+	for (size_t k = 0; rendered != NULL && k < N_ELEMENTS(officers_marks);
+	     k++)
+		if (strstr(rendered, officers_marks[k]) != NULL)
+			return (int)k;
+	return -1;
+}
 
 /* Renders template T of language LANG with every variable cirm gives:
    an unknown variable or a broken section is found here, not in a
@@ -883,6 +911,7 @@ try_template(struct checker *c, const char *dir, const char *lang,
 	size_t nfixed = 0, n = 0;
 	struct template_var *vars;
 	char *subject = NULL, *body = NULL, *err = NULL;
+	int shown = -1;
 
 	while (template_variables[nfixed] != NULL)
 		nfixed++;
@@ -892,8 +921,8 @@ try_template(struct checker *c, const char *dir, const char *lang,
 		vars[n].value = "x";
 		for (size_t k = 0; to_citizen && k < N_ELEMENTS(officers_only);
 		     k++) {
-			if (strcmp(vars[n].name, officers_only[k]) == 0)
-				vars[n].value = OFFICERS_ONLY;
+			if (strcmp(vars[n].name, officers_only[k].name) == 0)
+				vars[n].value = officers_marks[k];
 		}
 	}
 	for (size_t i = 0; i < c->timer_vars.n; i++) {
@@ -905,12 +934,12 @@ try_template(struct checker *c, const char *dir, const char *lang,
 		cerror(c, t->line, "template '%s': %s", name, err);
 		free(err);
 	} else if (to_citizen &&
-		   (strstr(body, OFFICERS_ONLY) != NULL ||
-		    (subject != NULL && strstr(subject, OFFICERS_ONLY) != NULL))) {
+		   ((shown = officers_shown(body)) >= 0 ||
+		    (shown = officers_shown(subject)) >= 0)) {
 		cerror(c, to_citizen, "template '%s' (%s) goes to the citizen "
-		       "but shows {{case.history}} or {{commands.help}}, "
-		       "which are for case officers (the history holds "
-		       "internal notes)", name, lang);
+		       "but shows {{%s}}, which is for case officers only (%s)",
+		       name, lang, officers_only[shown].name,
+		       officers_only[shown].why);
 	} else if (name != t->id && !c->wf->sms_links &&
 		   (strcasestr(body, "http://") != NULL ||
 		    strcasestr(body, "https://") != NULL ||
