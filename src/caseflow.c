@@ -1718,7 +1718,9 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	if ((shows(fl, lang != NULL ? lang : fl->cf->set.language,
 		   n->template_id, "case.continues") ||
 	     shows(fl, lang != NULL ? lang : fl->cf->set.language,
-		   n->template_id, "case.mentions")) &&
+		   n->template_id, "case.mentions") ||
+	     shows(fl, lang != NULL ? lang : fl->cf->set.language,
+		   n->template_id, "continues.")) &&
 	    case_refers(fl, &n->error) < 0) {
 		free(fl->citizen_cases);
 		fl->citizen_cases = NULL;
