@@ -1867,9 +1867,9 @@ START_TEST(test_reminder_names_deadline)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at "
 			       "IS NOT NULL"), 1);
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(has_text(body, "Invånaren har inte svarat på er fråga i "
+	ck_assert_msg(has_text(body, "Invånaren har inte svarat på frågan i "
 			       "ärende") &&
-		      has_text(body, "Det här skrev ni senast till invånaren:"
+		      has_text(body, "Det senaste vi skrev till invånaren:"
 			       "\n\nVilken tid på dygnet bullrar det?\n"),
 		      "%s", body);
 	free(body);
