@@ -15,10 +15,9 @@
 
 /* Cases listed per part of a digest; the rest are counted. */
 #define DIGEST_LINES_MAX 100
-/* The subject's part of a line, in characters; in a narrow list, what
-   72 characters leave after the number and the state. */
+/* The subject's part of a line, in characters (in a narrow list, what
+   72 characters leave after the number and the state). */
 #define DIGEST_SUBJECT_MAX 50
-#define DIGEST_SUBJECT_NARROW 38
 
 /* Where the day of the last digest is kept (gateway_state: the
    engine's own key). */
@@ -94,8 +93,19 @@ add_case(const struct store_digest_case *c, void *ctx)
 			state = label;
 	}
 	width = utf8_length(state);
-	subject = cut(c->subject != NULL ? c->subject : "",
-		      b->narrow ? DIGEST_SUBJECT_NARROW : DIGEST_SUBJECT_MAX);
+	if (b->narrow) {
+		/* what 72 characters leave after a longer number or
+		   state than the columns hold */
+		size_t used = 2 + (strlen(c->number) > 15 ?
+				   strlen(c->number) : 15) + 1 +
+			(width > 14 ? width : 14) + 1;
+
+		subject = cut(c->subject != NULL ? c->subject : "",
+			      used + 10 < 72 ? (int)(72 - used) : 10);
+	} else {
+		subject = cut(c->subject != NULL ? c->subject : "",
+			      DIGEST_SUBJECT_MAX);
+	}
 	if (due_at != 0) {
 		local_day(due_at, day);
 		due = xasprintf(T(b->en, "klart senast %s", "due %s"), day);

@@ -3938,6 +3938,24 @@ START_TEST(test_list_unassigned)
 	ck_assert_msg(mine != NULL && theirs != NULL && mine < theirs, "%s",
 		      body);
 	free(body);
+	/* a long subject and a long state label: the lines still fit 72 */
+	ck_assert(store_exec(store, "UPDATE cases SET subject = 'Ödslig "
+			     "gångväg vid ån där lamporna är släckta sedan "
+			     "i höstas och ingen har åtgärdat något', state = "
+			     "'väntar-på-entreprenör'", NULL) == 0);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "lu5@kommun.example", NULL, "#lista\n");
+	body = newest_body("eva@kommun.example");
+	for (const char *p = body; *p != '\0'; p += strcspn(p, "\n") +
+	     (p[strcspn(p, "\n")] == '\n')) {
+		char *line = xstrndup(p, strcspn(p, "\n"));
+
+		ck_assert_msg(utf8_length(line) <= 72, "%s", line);
+		free(line);
+	}
+	ck_assert_msg(strstr(body, "väntar-på-entreprenör Ödslig") != NULL,
+		      "%s", body);
+	free(body);
 }
 END_TEST
 
