@@ -908,6 +908,26 @@ signature_line(const char *line, size_t len)
 	return true;
 }
 
+/* The line of TEXT that ends at *END (its start in *START_R, its
+   length without trailing blanks returned), moving *END to the end of
+   the line above it: for reading a text from its end, line by line. */
+static size_t
+line_before(const char *text, const char **end, const char **start_r)
+{
+	const char *start = *end;
+	size_t len;
+
+	while (start > text && start[-1] != '\n')
+		start--;
+	len = (size_t)(*end - start);
+	while (len > 0 && (start[len - 1] == ' ' || start[len - 1] == '\t' ||
+			   start[len - 1] == '\r'))
+		len--;
+	*end = start > text ? start - 1 : text;
+	*start_r = start;
+	return len;
+}
+
 const char *
 reply_signoff(const char *text)
 {
@@ -915,17 +935,9 @@ reply_signoff(const char *text)
 	size_t below = 0, words;
 
 	while (below < SIGNATURE_LINES_MAX && end > text) {
-		const char *start = end;
-		size_t len;
+		const char *start;
+		size_t len = line_before(text, &end, &start);
 
-		while (start > text && start[-1] != '\n')
-			start--;
-		len = (size_t)(end - start);
-		while (len > 0 && (start[len - 1] == ' ' ||
-				   start[len - 1] == '\t' ||
-				   start[len - 1] == '\r'))
-			len--;
-		end = start > text ? start - 1 : text;
 		if (len == 0)
 			continue;
 		if ((words = closing_match(start, len)) > 0) {
@@ -942,8 +954,7 @@ reply_signoff(const char *text)
 				tail = start + len;
 			if (!signature_line(tail, len - (size_t)(tail - start)))
 				return NULL;
-			return text[strspn(text, " \t\r\n")] != '\0' &&
-			       start > text + strspn(text, " \t\r\n") ?
+			return start > text + strspn(text, " \t\r\n") ?
 			       start : NULL;
 		}
 		if (!signature_line(start, len))
@@ -963,17 +974,9 @@ reply_signed_off(const char *text)
 	   telephone number at most: "Vänliga hälsningar / Eva Ek /
 	   Handläggare, Samhällsbyggnad / Sundby kommun" is one */
 	while (below < SIGNATURE_LINES_MAX && end > text) {
-		const char *start = end;
-		size_t len;
+		const char *start;
+		size_t len = line_before(text, &end, &start);
 
-		while (start > text && start[-1] != '\n')
-			start--;
-		len = (size_t)(end - start);
-		while (len > 0 && (start[len - 1] == ' ' ||
-				   start[len - 1] == '\t' ||
-				   start[len - 1] == '\r'))
-			len--;
-		end = start > text ? start - 1 : text;
 		if (len == 0)
 			continue;
 		if (closing_line(start, len))
