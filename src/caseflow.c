@@ -63,6 +63,25 @@ struct pending_notice {
 };
 
 /* One case's run: the case, its workflow and what happened. */
+/* The values render() reads from the store, each only for a template
+   that shows it, and once in a flow: a notification to a group renders
+   one template for each member. LOOKED: which were read (LOOKED_*). */
+struct lookups {
+	char *sender;		/* message.sender */
+	char *from;		/* citizen.from */
+	char *last_answer;	/* case.last_answer */
+	char *citizen_text;	/* case.citizen_text */
+	char *officer;		/* sender.name */
+	char *cont_answer;	/* continues.last_answer */
+	char *cont_handler;	/* continues.handler */
+	unsigned looked;
+};
+enum {
+	LOOKED_SENDER = 1, LOOKED_FROM = 2, LOOKED_LAST_ANSWER = 4,
+	LOOKED_CITIZEN_TEXT = 8, LOOKED_OFFICER = 16, LOOKED_CONT_ANSWER = 32,
+	LOOKED_CONT_HANDLER = 64,
+};
+
 struct flow {
 	struct caseflow *cf;
 	struct store *store;
@@ -90,6 +109,7 @@ struct flow {
 	   continues, or else a case its first mail mentioned */
 	char *continues, *mentions;
 	int64_t continues_id;	/* the case CONTINUES names, or 0 */
+	struct lookups lk;
 	char *citizen_lang;	/* the citizen's language, once looked up */
 	bool citizen_lang_known;
 	/* the run's events, written with its end in one statement */
@@ -747,17 +767,6 @@ citizen_from(const struct flow *fl, char **out_r, char **error_r)
 	return 0;
 }
 
-/* The values render() reads from the store, each only for a template
-   that shows it. */
-struct lookups {
-	char *sender;		/* message.sender */
-	char *from;		/* citizen.from */
-	char *last_answer;	/* case.last_answer */
-	char *citizen_text;	/* case.citizen_text */
-	char *officer;		/* sender.name */
-	char *cont_answer;	/* continues.last_answer */
-	char *cont_handler;	/* continues.handler */
-};
 
 static void
 lookups_clear(struct lookups *lk)
@@ -797,38 +806,55 @@ officer_name(const struct flow *fl, char **out_r, char **error_r)
 
 /* Reads into LK what template TEMPLATE_ID (in LANG) shows of the
    store's. 0, or -1 (LK then holds what was read, for lookups_clear). */
+/* Whether template TEMPLATE_ID (in LANG) shows VAR and its value, BIT
+   of LOOKED_*, is not read yet in the flow; it counts as read then. */
+static bool
+wants(struct flow *fl, const char *lang, const char *template_id,
+      unsigned bit, const char *var)
+{
+	if ((fl->lk.looked & bit) || !shows(fl, lang, template_id, var))
+		return false;
+	fl->lk.looked |= bit;
+	return true;
+}
+
 static int
 look_up(struct flow *fl, const char *lang, const char *template_id,
-	struct lookups *lk, char **error_r)
+	char **error_r)
 {
+	struct lookups *lk = &fl->lk;
 	int64_t id = fl->c.id;
 
-	if (shows(fl, lang, template_id, "message.sender") &&
+	if (wants(fl, lang, template_id, LOOKED_SENDER, "message.sender") &&
 	    other_sender(fl, &lk->sender, error_r) < 0)
 		return -1;
-	if (shows(fl, lang, template_id, "citizen.from") &&
+	if (wants(fl, lang, template_id, LOOKED_FROM, "citizen.from") &&
 	    citizen_from(fl, &lk->from, error_r) < 0)
 		return -1;
-	if (shows(fl, lang, template_id, "case.last_answer") &&
+	if (wants(fl, lang, template_id, LOOKED_LAST_ANSWER,
+		  "case.last_answer") &&
 	    store_case_last_text(fl->store, id, "handler", &lk->last_answer,
 				 error_r) < 0)
 		return -1;
-	if (shows(fl, lang, template_id, "case.citizen_text") &&
+	if (wants(fl, lang, template_id, LOOKED_CITIZEN_TEXT,
+		  "case.citizen_text") &&
 	    store_case_last_text(fl->store, id, "citizen", &lk->citizen_text,
 				 error_r) < 0)
 		return -1;
-	if (shows(fl, lang, template_id, "sender.name") &&
+	if (wants(fl, lang, template_id, LOOKED_OFFICER, "sender.name") &&
 	    officer_name(fl, &lk->officer, error_r) < 0)
 		return -1;
 	/* the closed case the citizen's mail continued: what we last wrote
 	   there (a question they answer late) and who had it */
 	if (fl->continues_id != 0 &&
-	    shows(fl, lang, template_id, "continues.last_answer") &&
+	    wants(fl, lang, template_id, LOOKED_CONT_ANSWER,
+		  "continues.last_answer") &&
 	    store_case_last_text(fl->store, fl->continues_id, "handler",
 				 &lk->cont_answer, error_r) < 0)
 		return -1;
 	if (fl->continues_id != 0 &&
-	    shows(fl, lang, template_id, "continues.handler")) {
+	    wants(fl, lang, template_id, LOOKED_CONT_HANDLER,
+		  "continues.handler")) {
 		struct store_case_flow f = { 0 };
 
 		if (store_case_flow_get(fl->store, fl->continues_id, &f,
@@ -849,14 +875,12 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	const char *lang = fl->lang != NULL ? fl->lang : fl->cf->set.language;
 	const char *text = fl->in->shown_text != NULL ? fl->in->shown_text :
 		fl->in->text != NULL ? fl->in->text : "";
-	struct lookups lk = { 0 };
+	const struct lookups *lk = &fl->lk;
 	char *subject;
 	int ret;
 
-	if (look_up(fl, lang, template_id, &lk, error_r) < 0) {
-		lookups_clear(&lk);
+	if (look_up(fl, lang, template_id, error_r) < 0)
 		return -1;
-	}
 	subject = text_excerpt(fl->c.subject != NULL ? fl->c.subject : "",
 			       CASEFLOW_SUBJECT_SHOWN);
 
@@ -873,17 +897,17 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.received", received },
 		{ "case.received_long", received_long },
 		{ "case.closed", fl->c.closed_at != 0 ? "1" : "" },
-		{ "message.sender", lk.sender != NULL ? lk.sender : "" },
-		{ "case.last_answer", lk.last_answer != NULL ?
-		  lk.last_answer : "" },
-		{ "case.citizen_text", lk.citizen_text != NULL ?
-		  lk.citizen_text : "" },
-		{ "sender.name", lk.officer != NULL ? lk.officer : "" },
-		{ "continues.last_answer", lk.cont_answer != NULL ?
-		  lk.cont_answer : "" },
-		{ "continues.handler", lk.cont_handler != NULL ?
-		  lk.cont_handler : "" },
-		{ "citizen.from", lk.from != NULL ? lk.from : "" },
+		{ "message.sender", lk->sender != NULL ? lk->sender : "" },
+		{ "case.last_answer", lk->last_answer != NULL ?
+		  lk->last_answer : "" },
+		{ "case.citizen_text", lk->citizen_text != NULL ?
+		  lk->citizen_text : "" },
+		{ "sender.name", lk->officer != NULL ? lk->officer : "" },
+		{ "continues.last_answer", lk->cont_answer != NULL ?
+		  lk->cont_answer : "" },
+		{ "continues.handler", lk->cont_handler != NULL ?
+		  lk->cont_handler : "" },
+		{ "citizen.from", lk->from != NULL ? lk->from : "" },
 		{ "case.sms", strcmp(fl->c.channel, "sms") == 0 ? "1" : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
@@ -922,7 +946,6 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		if (timer_vars(fl, lang, vars, N_ELEMENTS(vars), &with_timers,
 			       &when_buf, error_r) < 0) {
 			free(subject);
-			lookups_clear(&lk);
 			return -1;
 		}
 		all = with_timers;
@@ -942,7 +965,6 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(with_timers);
 	free(when_buf);
 	free(subject);
-	lookups_clear(&lk);
 	return ret;
 }
 
@@ -2228,6 +2250,7 @@ flow_clear(struct flow *fl)
 {
 	free(fl->history);
 	free(fl->citizen_lang);
+	lookups_clear(&fl->lk);
 	store_case_flow_clear(&fl->c);
 }
 
