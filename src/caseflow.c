@@ -1894,6 +1894,40 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	return ret;
 }
 
+/* Officer ID's mail address into *ADDR_R (caller frees) and whether
+   they read English into *EN_R, for a notice: 1, 0 when they have no
+   address, -1. */
+static int
+officer_address(struct flow *fl, int64_t id, char **addr_r, bool *en_r,
+		char **error_r)
+{
+	char *kind = NULL, *lang = NULL;
+	int rc = store_contact_first(fl->store, id, "email", addr_r, error_r);
+
+	if (rc > 0)
+		rc = store_contact_kind(fl->store, id, &kind, &lang, error_r);
+	*en_r = lang != NULL && strcmp(lang, "en") == 0;
+	free(kind);
+	free(lang);
+	return rc;
+}
+
+/* A notice on the case to officer ID at ADDR, its BODY wrapped as the
+   templates' notifications are written, with a Reply-To signed for
+   them. 0, or -1. */
+static int
+send_notice(struct flow *fl, int64_t id, const char *addr,
+	    const char *subject, const char *body, char **error_r)
+{
+	char *wrapped = text_wrap(body, 72), *headers = handler_headers(fl, id);
+	int rc = send_out(fl, "email", addr, "internal", "notify", headers,
+			  subject, wrapped, 0, error_r);
+
+	free(wrapped);
+	free(headers);
+	return rc;
+}
+
 /* Tells FORMER, who had the case until someone else gave it to NOW_ID
    (0: nobody, back to the queue), in FORMER's language; the Reply-To is
    signed for FORMER, so that #ta in a reply takes it back. */
@@ -1901,22 +1935,15 @@ static int
 tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 		     char **error_r)
 {
-	char *addr = NULL, *kind = NULL, *lang = NULL, *name = NULL;
-	char *subject = NULL, *body = NULL, *headers = NULL;
-	char *wrapped_body = NULL;
+	char *addr = NULL, *name = NULL, *subject = NULL, *body = NULL;
 	const char *subj = fl->c.subject != NULL ? fl->c.subject : "";
 	bool en;
-	int rc;
+	int rc = officer_address(fl, former, &addr, &en, error_r);
 
-	rc = store_contact_first(fl->store, former, "email", &addr, error_r);
-	if (rc > 0)
-		rc = store_contact_kind(fl->store, former, &kind, &lang,
-					error_r);
 	if (rc > 0 && now_id != 0)
 		rc = store_contact_name(fl->store, now_id, &name, error_r);
 	if (rc <= 0)
 		goto out;
-	en = lang != NULL && strcmp(lang, "en") == 0;
 	if (now_id != 0) {
 		subject = xasprintf(en ? "The case has a new case officer "
 				    "[%s] %s" : "Ärendet har fått en ny "
@@ -1946,20 +1973,12 @@ tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 				 "på det här mejlet med #ta.\n",
 				 fl->c.number, subj);
 	}
-	/* wrapped as the templates' notifications are written */
-	wrapped_body = text_wrap(body, 72);
-	headers = handler_headers(fl, former);
-	rc = send_out(fl, "email", addr, "internal", "notify", headers, subject,
-		      wrapped_body, 0, error_r);
+	rc = send_notice(fl, former, addr, subject, body, error_r);
 out:
 	free(addr);
-	free(kind);
-	free(lang);
 	free(name);
 	free(subject);
 	free(body);
-	free(wrapped_body);
-	free(headers);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -1970,24 +1989,18 @@ out:
 static int
 tell_taker(struct flow *fl, int64_t taker, int64_t former, char **error_r)
 {
-	char *addr = NULL, *kind = NULL, *lang = NULL, *name = NULL;
-	char *login = NULL, *subject = NULL, *body = NULL, *wrapped = NULL;
-	char *headers = NULL;
+	char *addr = NULL, *name = NULL, *login = NULL, *subject = NULL;
+	char *body = NULL;
 	const char *subj = fl->c.subject != NULL ? fl->c.subject : "";
 	bool en;
-	int rc;
+	int rc = officer_address(fl, taker, &addr, &en, error_r);
 
-	rc = store_contact_first(fl->store, taker, "email", &addr, error_r);
-	if (rc > 0)
-		rc = store_contact_kind(fl->store, taker, &kind, &lang,
-					error_r);
 	if (rc > 0)
 		rc = store_contact_name(fl->store, former, &name, error_r);
 	if (rc > 0)
 		rc = store_contact_login(fl->store, former, &login, error_r);
 	if (rc <= 0)
 		goto out;
-	en = lang != NULL && strcmp(lang, "en") == 0;
 	subject = xasprintf(en ? "You took over the case [%s] %s" :
 			    "Du har tagit över ärendet [%s] %s", fl->c.number,
 			    subj);
@@ -1998,20 +2011,13 @@ tell_taker(struct flow *fl, int64_t taker, int64_t former, char **error_r)
 			 "fått veta det.\n\nVar det ett misstag: svara på det "
 			 "här mejlet med #tilldela %s så går det tillbaka.\n",
 			 name, fl->c.number, subj, name, login);
-	wrapped = text_wrap(body, 72);
-	headers = handler_headers(fl, taker);
-	rc = send_out(fl, "email", addr, "internal", "notify", headers, subject,
-		      wrapped, 0, error_r);
+	rc = send_notice(fl, taker, addr, subject, body, error_r);
 out:
 	free(addr);
-	free(kind);
-	free(lang);
 	free(name);
 	free(login);
 	free(subject);
 	free(body);
-	free(wrapped);
-	free(headers);
 	return rc < 0 ? -1 : 0;
 }
 
