@@ -707,6 +707,25 @@ add_handler_eva(void)
 		&err) == 0, "%s", err);
 }
 
+/* Olle Ek, a second case officer in synpunkter, reading LANG. */
+static void
+add_olle(const char *lang)
+{
+	char *sql = xasprintf(
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', 'Olle Ek', 'olle', '%s', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
+		"contact WHERE login = 'olle';"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
+		lang);
+	char *err = NULL;
+
+	ck_assert_msg(store_exec(store, sql, &err) == 0, "%s", err);
+	free(sql);
+}
+
 /* The body of the newest mail to RECIPIENT in the outbox (caller
    frees). */
 /* Whether TEXT has NEEDLE in it as a reader sees it: runs of spaces
@@ -781,18 +800,10 @@ eva_notified(const char *msgid, const char *text)
    English word then works like the Swedish one. */
 START_TEST(test_handler_commands_english)
 {
-	char *body, *h, *p, *to, *err = NULL;
+	char *body, *h, *p, *to;
 
 	add_handler_eva();
-	ck_assert_msg(store_exec(store,
-		"INSERT INTO contact (kind, name, login, language, created_at) "
-		"VALUES ('handler', 'Olle Ek', 'olle', 'en', 0);"
-		"INSERT INTO contact_address (contact_id, kind, address, "
-		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
-		"contact WHERE login = 'olle';"
-		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
-		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
-		&err) == 0, "%s", err);
+	add_olle("en");
 	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
 		     "en1@example.se", NULL, "Det bullrar från bygget.");
 	body = text("SELECT body FROM outbox_mail WHERE recipient = "
@@ -2884,19 +2895,11 @@ END_TEST
    answering; who gives a case away is not told. */
 START_TEST(test_former_assignee_told)
 {
-	char *to, *olle_to, *hdr, *body, *back, *err = NULL;
+	char *to, *olle_to, *hdr, *body, *back;
 	int64_t olle;
 
 	add_handler_eva();
-	ck_assert_msg(store_exec(store,
-		"INSERT INTO contact (kind, name, login, language, created_at) "
-		"VALUES ('handler', 'Olle Ek', 'olle', 'en', 0);"
-		"INSERT INTO contact_address (contact_id, kind, address, "
-		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
-		"contact WHERE login = 'olle';"
-		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
-		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
-		&err) == 0, "%s", err);
+	add_olle("en");
 	olle = count("SELECT id FROM contact WHERE login = 'olle'");
 	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
 		     "f1@example.se", NULL, "Det bullrar.");
@@ -2990,19 +2993,11 @@ END_TEST
    own answers tell nobody. */
 START_TEST(test_colleague_answer_told)
 {
-	char *to, *olle_to, *body, *hdr, *back, *err = NULL;
+	char *to, *olle_to, *body, *hdr, *back;
 	int64_t olle, to_eva;
 
 	add_handler_eva();
-	ck_assert_msg(store_exec(store,
-		"INSERT INTO contact (kind, name, login, language, created_at) "
-		"VALUES ('handler', 'Olle Ek', 'olle', 'sv', 0);"
-		"INSERT INTO contact_address (contact_id, kind, address, "
-		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
-		"contact WHERE login = 'olle';"
-		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
-		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
-		&err) == 0, "%s", err);
+	add_olle("sv");
 	olle = count("SELECT id FROM contact WHERE login = 'olle'");
 	deliver_mail("anna@example.se", "arende@kommun.example", "Snöröjning",
 		     "ca1@example.se", NULL, "Ingen har plogat.");
@@ -3145,15 +3140,7 @@ START_TEST(test_colleague_answer_withheld)
 	int64_t olle;
 
 	add_handler_eva();
-	ck_assert_msg(store_exec(store,
-		"INSERT INTO contact (kind, name, login, language, created_at) "
-		"VALUES ('handler', 'Olle Ek', 'olle', 'sv', 0);"
-		"INSERT INTO contact_address (contact_id, kind, address, "
-		"created_at) SELECT id, 'email', 'olle@kommun.example', 0 FROM "
-		"contact WHERE login = 'olle';"
-		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
-		"contact c WHERE g.name = 'synpunkter' AND c.login = 'olle';",
-		&err) == 0, "%s", err);
+	add_olle("sv");
 	olle = count("SELECT id FROM contact WHERE login = 'olle'");
 	deliver_mail("anna@example.se", "arende@kommun.example", "Snöröjning",
 		     "po1@example.se", NULL, "Ingen har plogat.");
