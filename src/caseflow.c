@@ -74,12 +74,13 @@ struct lookups {
 	char *officer;		/* sender.name */
 	char *cont_answer;	/* continues.last_answer */
 	char *cont_handler;	/* continues.handler */
+	char *merged;		/* case.merged_into */
 	unsigned looked;
 };
 enum {
 	LOOKED_SENDER = 1, LOOKED_FROM = 2, LOOKED_LAST_ANSWER = 4,
 	LOOKED_CITIZEN_TEXT = 8, LOOKED_OFFICER = 16, LOOKED_CONT_ANSWER = 32,
-	LOOKED_CONT_HANDLER = 64,
+	LOOKED_CONT_HANDLER = 64, LOOKED_MERGED = 128,
 };
 
 struct flow {
@@ -778,6 +779,7 @@ lookups_clear(struct lookups *lk)
 	free(lk->officer);
 	free(lk->cont_answer);
 	free(lk->cont_handler);
+	free(lk->merged);
 }
 
 /* Into *OUT_R the name of the case officer whose reply or command the
@@ -864,6 +866,16 @@ look_up(struct flow *fl, const char *lang, const char *template_id,
 			xstrdup(f.assignee_name) : NULL;
 		store_case_flow_clear(&f);
 	}
+	/* the case this one was merged into (#slå-ihop) */
+	if (fl->c.merged_into != 0 &&
+	    wants(fl, lang, template_id, LOOKED_MERGED, "case.merged_into")) {
+		char number[STORE_CASE_NUMBER_MAX];
+
+		if (store_case_get_number(fl->store, fl->c.merged_into, number,
+					  error_r) < 0)
+			return -1;
+		lk->merged = xstrdup(number);
+	}
 	return 0;
 }
 
@@ -908,6 +920,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "continues.handler", lk->cont_handler != NULL ?
 		  lk->cont_handler : "" },
 		{ "citizen.from", lk->from != NULL ? lk->from : "" },
+		{ "case.merged_into", lk->merged != NULL ? lk->merged : "" },
 		{ "case.sms", strcmp(fl->c.channel, "sms") == 0 ? "1" : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
@@ -1465,7 +1478,9 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 			     c->argument == WORKFLOW_ARG_HANDLER ?
 			     (en ? " LOGIN" : " INLOGGNING") :
 			     c->argument == WORKFLOW_ARG_WORD ?
-			     (en ? " WORD" : " ORD") : "");
+			     (en ? " WORD" : " ORD") :
+			     c->argument == WORKFLOW_ARG_CASE ?
+			     (en ? " CASE" : " ÄRENDE") : "");
 		strlist_add(&helps, help != NULL ? help : "");
 	}
 	strlist_add(&words, en ? "#note" : "#notering");
@@ -1894,24 +1909,6 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	return ret;
 }
 
-/* Officer ID's mail address into *ADDR_R (caller frees) and whether
-   they read English into *EN_R, for a notice: 1, 0 when they have no
-   address, -1. */
-static int
-officer_address(struct flow *fl, int64_t id, char **addr_r, bool *en_r,
-		char **error_r)
-{
-	char *kind = NULL, *lang = NULL;
-	int rc = store_contact_first(fl->store, id, "email", addr_r, error_r);
-
-	if (rc > 0)
-		rc = store_contact_kind(fl->store, id, &kind, &lang, error_r);
-	*en_r = lang != NULL && strcmp(lang, "en") == 0;
-	free(kind);
-	free(lang);
-	return rc;
-}
-
 /* A notice on the case to officer ID at ADDR, its BODY wrapped as the
    templates' notifications are written, with a Reply-To signed for
    them. 0, or -1. */
@@ -1938,7 +1935,7 @@ tell_former_assignee(struct flow *fl, int64_t former, int64_t now_id,
 	char *addr = NULL, *name = NULL, *subject = NULL, *body = NULL;
 	const char *subj = fl->c.subject != NULL ? fl->c.subject : "";
 	bool en;
-	int rc = officer_address(fl, former, &addr, &en, error_r);
+	int rc = store_officer_mail(fl->store, former, &addr, &en, error_r);
 
 	if (rc > 0 && now_id != 0)
 		rc = store_contact_name(fl->store, now_id, &name, error_r);
@@ -1993,7 +1990,7 @@ tell_taker(struct flow *fl, int64_t taker, int64_t former, char **error_r)
 	char *body = NULL;
 	const char *subj = fl->c.subject != NULL ? fl->c.subject : "";
 	bool en;
-	int rc = officer_address(fl, taker, &addr, &en, error_r);
+	int rc = store_officer_mail(fl->store, taker, &addr, &en, error_r);
 
 	if (rc > 0)
 		rc = store_contact_name(fl->store, former, &name, error_r);

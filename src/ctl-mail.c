@@ -51,6 +51,9 @@ print_verdict(const struct mailin_verdict *v)
 	case MAILIN_FOLLOW_UP:
 		printf(_("follow-up on %s (by %s)"), v->case_number,
 		       _(v->thread_by));
+		if (v->merged_from[0] != '\0')
+			printf(_(", which %s was merged into"),
+			       v->merged_from);
 		break;
 	case MAILIN_DUPLICATE:
 		printf(_("duplicate of a message on %s"), v->case_number);

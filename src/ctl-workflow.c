@@ -800,6 +800,9 @@ parse_command(const struct workflow *wf, struct step *st)
 			ctl_error(c->argument == WORKFLOW_ARG_HANDLER ?
 				  _("#%s needs a handler's login, as in "
 				    "\"#%s eva\"") :
+				  c->argument == WORKFLOW_ARG_CASE ?
+				  _("#%s needs a case number, as in "
+				    "\"#%s KS-2026-00042\"") :
 				  _("#%s needs a word, as in \"#%s word\""),
 				  word, word);
 			free(word);

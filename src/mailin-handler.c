@@ -77,6 +77,24 @@ static const struct text
 	T_NOT_HERE = { "finns inte i det här arbetsflödet",
 		       "not a command of this workflow" },
 	T_CLOSED = { "ärendet är avslutat", "the case is closed" },
+	/* a command whose argument="case": #slå-ihop KS-2026-00042 */
+	T_NEEDS_CASE = { "ange numret på det ärende som ska behållas",
+			 "give the number of the case to keep" },
+	T_NO_CASE = { "inget ärende har det numret",
+		      "no case has that number" },
+	T_SAME_CASE = { "det är det här ärendet; ange det ärende som det ska "
+			"slås ihop med",
+			"that is this case; give the case to merge it into" },
+	T_CASE_UNREADABLE = { "det ärendet är inte ditt att läsa: varken "
+			      "tilldelat dig eller i någon av dina grupper",
+			      "that case is not yours to read: neither "
+			      "assigned to you nor in one of your groups" },
+	T_OTHER_CITIZEN = { "det ärendet har en annan invånare; bara samma "
+			    "invånares ärenden slås ihop",
+			    "that case has another citizen; only the same "
+			    "citizen's cases are merged" },
+	T_KEPT_CLOSED = { "det ärendet är avslutat", "that case is closed" },
+	T_MERGED = { "; det slogs ihop med", "; it was merged into" },
 	T_BELOW = { "kommandon skrivs överst i svaret, före texten",
 		    "commands go at the top of the reply, before the text" },
 	T_OK = { "ok", "ok" },
@@ -152,6 +170,7 @@ struct command {
 	char *word, *arg;
 	enum builtin kind;
 	const struct workflow_command *wc;
+	int64_t merge_into;	/* argument="case": the case to keep */
 	const char *error;	/* NULL when it can be carried out */
 	char *error_detail;	/* after ERROR, or NULL */
 };
@@ -170,6 +189,8 @@ struct reply {
 	bool *logo;
 	char *signature_pictures;
 	bool closed;		/* the case is */
+	/* the case it was merged into (closing it), or "" */
+	char merged[STORE_CASE_NUMBER_MAX];
 	char *lang;		/* the handler's */
 	char *address;		/* the handler's, for the transcript */
 	/* TEXT with the citizen's own lines each answer is below, when the
@@ -928,6 +949,91 @@ near_caseless(const char *word, const char *lang)
 	return near_end(&n);
 }
 
+/* A case number as a case officer may shorten it, without the zeros
+   ("KS-2026-42", perhaps in brackets): in full ("KS-2026-00042"), or
+   NULL when ARG is no such thing. */
+static char *
+full_number(const char *prefix, const char *arg)
+{
+	size_t plen = strlen(prefix), n;
+	const char *y, *d;
+
+	arg += strspn(arg, " \t[");
+	if (strncasecmp(arg, prefix, plen) != 0 || arg[plen] != '-')
+		return NULL;
+	y = arg + plen + 1;
+	if (strspn(y, "0123456789") != 4 || y[4] != '-')
+		return NULL;
+	d = y + 5;
+	n = strspn(d, "0123456789");
+	if (n == 0 || n > 5 || d[n + strspn(d + n, " \t]")] != '\0')
+		return NULL;
+	return xasprintf("%s-%.4s-%05ld", prefix, y, strtol(d, NULL, 10));
+}
+
+/* The case number ARG names, as copied from a subject, in its brackets
+   ("[KS-2026-00042]"), or shortened ("KS-2026-42"): in full, or NULL. */
+static char *
+number_arg(const char *prefix, const char *arg)
+{
+	char *number = mailin_find_number(prefix, arg);
+
+	return number != NULL ? number : full_number(prefix, arg);
+}
+
+/* The case a command with argument="case" (#slå-ihop NUMBER) merges V's
+   case into: another open case of the same citizen, which the handler
+   may read. Sets C's merge_into and writes its argument in full, or
+   sets its error. 0, or -1. */
+static int
+merge_target(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, const struct reply *r,
+	     struct command *c, char **error_r)
+{
+	struct store_case_flow here = { 0 }, kept = { 0 };
+	char *number = number_arg(mi->prefix, c->arg);
+	char merged[STORE_CASE_NUMBER_MAX];
+	int64_t id = 0;
+	int rc = number != NULL ? store_case_id(store, number, &id, error_r) :
+		0;
+
+	if (number == NULL)
+		c->error = tr(&T_NEEDS_CASE, r->lang);
+	else if (rc == 0)
+		c->error = tr(&T_NO_CASE, r->lang);
+	else if (rc > 0 && id == v->case_id)
+		c->error = tr(&T_SAME_CASE, r->lang);
+	else if (rc > 0 && (rc = mailin_handler_may_read(mi, store,
+							 v->handler_id, id,
+							 error_r)) == 0)
+		c->error = tr(&T_CASE_UNREADABLE, r->lang);
+	else if (rc > 0 &&
+		 (rc = store_case_flow_get(store, id, &kept, error_r)) > 0 &&
+		 (rc = store_case_flow_get(store, v->case_id, &here,
+					   error_r)) > 0) {
+		if (kept.citizen_id == 0 || kept.citizen_id != here.citizen_id) {
+			c->error = tr(&T_OTHER_CITIZEN, r->lang);
+		} else if (kept.closed_at != 0) {
+			c->error = tr(&T_KEPT_CLOSED, r->lang);
+			if (kept.merged_into != 0 &&
+			    (rc = store_case_get_number(store, kept.merged_into,
+							merged, error_r)) > 0)
+				c->error_detail = xasprintf(
+					"%s %s", tr(&T_MERGED, r->lang),
+					merged);
+		} else {
+			c->merge_into = id;
+			free(c->arg);
+			c->arg = number;
+			number = NULL;
+		}
+	}
+	store_case_flow_clear(&here);
+	store_case_flow_clear(&kept);
+	free(number);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Decides, for every line, whether it can be carried out now. Returns
    how many cannot, or -1 on a database error. */
 static int
@@ -983,6 +1089,10 @@ check_commands(struct mailin *mi, struct store *store,
 			} else if (w->argument == WORKFLOW_ARG_WORD) {
 				if (!one_word(c->arg))
 					c->error = tr(&T_NEEDS_WORD, r->lang);
+			} else if (w->argument == WORKFLOW_ARG_CASE) {
+				if (merge_target(mi, store, v, r, c,
+						 error_r) < 0)
+					return -1;
 			} else if (c->arg[0] != '\0') {
 				c->error = tr(&T_NO_ARG, r->lang);
 			}
@@ -1060,8 +1170,14 @@ check_commands(struct mailin *mi, struct store *store,
 		   category (for the statistics) and notes may still be set */
 		if (r->closed && (c->kind == CMD_WORKFLOW ||
 				  c->kind == CMD_PRIORITY ||
-				  c->kind == CMD_DUE))
+				  c->kind == CMD_DUE)) {
 			c->error = tr(&T_CLOSED, r->lang);
+			/* where its work goes on */
+			free(c->error_detail);
+			c->error_detail = r->merged[0] == '\0' ? NULL :
+				xasprintf("%s %s", tr(&T_MERGED, r->lang),
+					  r->merged);
+		}
 		bad += c->error != NULL;
 	}
 	bad += misplaced_commands(wf, r);
@@ -1576,6 +1692,19 @@ run_commands(struct mailin *mi, struct store *store,
 				break;
 			}
 			ret = 0;
+			/* #slå-ihop: linked before the workflow closes the
+			   case, so that what it sends the citizen names the
+			   case kept (case.merged_into) */
+			if (c->merge_into != 0 &&
+			    (store_case_merge(store, v->case_id, c->merge_into,
+					      error_r) < 0 ||
+			     store_event_add(store, c->merge_into, in->now,
+					     "case.merged", v->handler_id,
+					     NULL, NULL, v->case_number,
+					     error_r) < 0)) {
+				ret = -1;
+				break;
+			}
 			in->argument = c->arg[0] != '\0' ? c->arg : NULL;
 			ret = caseflow_event(mi->flow, store, v->case_id,
 					     c->wc->event, in, error_r);
@@ -1744,24 +1873,20 @@ tell_assignee(struct mailin *mi, struct store *store,
 	      char **error_r)
 {
 	struct store_case_flow f = { 0 };
-	char *addr = NULL, *kind = NULL, *lang = NULL, *who = NULL;
+	char *addr = NULL, *who = NULL;
 	char *subject = NULL, *body = NULL;
 	const char *text = r->shown != NULL ? r->shown : r->text;
+	bool en = false;
 	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
 
 	if (rc > 0 && (f.assignee_id == 0 || !f.assignee_active ||
 		       f.assignee_id == v->handler_id))
 		rc = 0;
 	if (rc > 0)
-		rc = store_contact_first(store, f.assignee_id, "email", &addr,
-					 error_r);
-	if (rc > 0)
-		rc = store_contact_kind(store, f.assignee_id, &kind, &lang,
-					error_r);
+		rc = store_officer_mail(store, f.assignee_id, &addr, &en, error_r);
 	if (rc > 0)
 		rc = store_contact_name(store, v->handler_id, &who, error_r);
 	if (rc > 0) {
-		bool en = lang != NULL && strcmp(lang, "en") == 0;
 		const char *subj = f.subject != NULL ? f.subject : "";
 
 		subject = xasprintf(en ? "%s answered the citizen [%s] %s" :
@@ -1783,11 +1908,111 @@ tell_assignee(struct mailin *mi, struct store *store,
 	}
 	store_case_flow_clear(&f);
 	free(addr);
-	free(kind);
-	free(lang);
 	free(who);
 	free(subject);
 	free(body);
+	return rc < 0 ? -1 : 0;
+}
+
+/* After #slå-ihop (C) merged V's case into the case kept: its case
+   officer is told what joined their case, with the citizen's words in
+   it, and the merged case's officer that it was closed, and where it
+   went; not whoever merged it. The Reply-To is signed for the case
+   kept, where the work goes on. 0, or -1. */
+static int
+tell_merged(struct mailin *mi, struct store *store,
+	    const struct mailin_verdict *v, const struct command *c,
+	    char **error_r)
+{
+	struct store_case_flow kept = { 0 }, gone = { 0 };
+	struct mailin_verdict to = *v;
+	char *who = NULL, *said = NULL;
+	int rc = store_case_flow_get(store, c->merge_into, &kept, error_r);
+
+	if (rc > 0)
+		rc = store_case_flow_get(store, v->case_id, &gone, error_r);
+	if (rc > 0)
+		rc = store_contact_name(store, v->handler_id, &who, error_r);
+	if (rc > 0 &&
+	    store_case_last_text(store, v->case_id, "citizen", &said,
+				 error_r) < 0)
+		rc = -1;
+	to.case_id = c->merge_into;
+	snprintf(to.case_number, sizeof(to.case_number), "%s", c->arg);
+	for (int i = 0; rc > 0 && i < 2; i++) {
+		/* first the kept case's officer, then the merged one's */
+		int64_t officer = i == 0 ? kept.assignee_id : gone.assignee_id;
+		bool active = i == 0 ? kept.assignee_active :
+			gone.assignee_active;
+		const char *subj = i == 0 ? kept.subject : gone.subject;
+		char *addr = NULL, *subject, *body;
+		bool en = false;
+
+		if (officer == 0 || !active || officer == v->handler_id ||
+		    (i == 1 && officer == kept.assignee_id))
+			continue;
+		if ((rc = store_officer_mail(store, officer, &addr, &en,
+				     error_r)) <= 0) {
+			if (rc < 0)
+				break;
+			rc = 1;		/* no address: nobody to tell */
+			continue;
+		}
+		if (i == 0) {
+			subject = xasprintf(en ? "%s was merged into your case "
+					    "[%s] %s" : "%s har slagits ihop "
+					    "med ditt ärende [%s] %s",
+					    v->case_number, c->arg,
+					    subj != NULL ? subj : "");
+			body = xasprintf(en ? "%s merged case %s into your case "
+					 "%s: they are the same citizen's. %s "
+					 "is closed, and what the citizen "
+					 "writes on it comes to %s.\n\nThe "
+					 "citizen wrote in %s:\n\n%s\n\nTo "
+					 "answer the citizen, reply to this "
+					 "mail." :
+					 "%s har slagit ihop ärende %s med ditt "
+					 "ärende %s: de är samma invånares. %s "
+					 "är avslutat, och det invånaren skriver "
+					 "om det kommer till %s.\n\nInvånaren "
+					 "skrev i %s:\n\n%s\n\nVill du svara "
+					 "invånaren: svara på det här mejlet.",
+					 who, v->case_number, c->arg,
+					 v->case_number, c->arg,
+					 v->case_number, said != NULL ? said :
+					 en ? "(no text)" : "(ingen text)");
+		} else {
+			subject = xasprintf(en ? "Your case was merged into %s "
+					    "[%s] %s" : "Ditt ärende har "
+					    "slagits ihop med %s [%s] %s",
+					    c->arg, v->case_number,
+					    subj != NULL ? subj : "");
+			body = xasprintf(en ? "%s merged your case %s into %s, "
+					 "the same citizen's case. %s is "
+					 "closed, and the work goes on in %s: "
+					 "what the citizen writes on either "
+					 "comes there. To act on %s, reply to "
+					 "this mail." :
+					 "%s har slagit ihop ditt ärende %s med "
+					 "%s, som är samma invånares. %s är "
+					 "avslutat, och arbetet fortsätter i %s: "
+					 "det invånaren skriver om något av dem "
+					 "kommer dit. Vill du arbeta med %s: "
+					 "svara på det här mejlet.",
+					 who, v->case_number, c->arg,
+					 v->case_number, c->arg, c->arg);
+		}
+		rc = mail_officer(mi, store, &to, officer, false, addr,
+				  subject, body, error_r);
+		rc = rc < 0 ? -1 : 1;
+		free(addr);
+		free(subject);
+		free(body);
+	}
+	store_case_flow_clear(&kept);
+	store_case_flow_clear(&gone);
+	free(who);
+	free(said);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -2014,13 +2239,22 @@ handler_reply(struct mailin *mi, struct store *store,
 	if (caseflow_workflow_of(mi->flow, store, v->case_id, &wf,
 				 error_r) < 0)
 		return -1;
-	if (wf == NULL) {
+	{
 		struct store_case_flow f = { 0 };
 		int rc = store_case_flow_get(store, v->case_id, &f, error_r);
 
-		if (rc < 0)
+		/* a case merged into another is closed, whatever its
+		   workflow would say of a command: its work goes on in the
+		   kept case */
+		if (rc > 0 && f.merged_into != 0)
+			rc = store_case_get_number(store, f.merged_into,
+						   r->merged, error_r);
+		if (rc < 0) {
+			store_case_flow_clear(&f);
 			return -1;
-		r->closed = rc > 0 && f.closed_at != 0;
+		}
+		r->closed = (wf == NULL || r->merged[0] != '\0') && rc > 0 &&
+			f.closed_at != 0;
 		store_case_flow_clear(&f);
 	}
 	find_signature_pictures(r, v->msg);
@@ -2076,6 +2310,10 @@ handler_reply(struct mailin *mi, struct store *store,
 	}
 	if (store_savepoint_release(store, error_r) < 0)
 		return -1;
+	for (size_t i = 0; i < r->ncmds; i++)
+		if (r->cmds[i].merge_into != 0 &&
+		    tell_merged(mi, store, v, &r->cmds[i], error_r) < 0)
+			return -1;
 	for (size_t i = 0; i < r->ncmds; i++)
 		if (r->cmds[i].kind == CMD_HELP) {
 			if (mail_help(mi, store, v, r, error_r) < 0)
@@ -2328,28 +2566,6 @@ log_read(struct store *store, const struct mailin_verdict *v,
 	return r;
 }
 
-/* A case number as a case officer may shorten it, without the zeros
-   ("KS-2026-42", perhaps in brackets): in full ("KS-2026-00042"), or
-   NULL when ARG is no such thing. */
-static char *
-full_number(const char *prefix, const char *arg)
-{
-	size_t plen = strlen(prefix), n;
-	const char *y, *d;
-
-	arg += strspn(arg, " \t[");
-	if (strncasecmp(arg, prefix, plen) != 0 || arg[plen] != '-')
-		return NULL;
-	y = arg + plen + 1;
-	if (strspn(y, "0123456789") != 4 || y[4] != '-')
-		return NULL;
-	d = y + 5;
-	n = strspn(d, "0123456789");
-	if (n == 0 || n > 5 || d[n + strspn(d + n, " \t]")] != '\0')
-		return NULL;
-	return xasprintf("%s-%.4s-%05ld", prefix, y, strtol(d, NULL, 10));
-}
-
 static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
@@ -2400,11 +2616,9 @@ handler_commands(struct mailin *mi, struct store *store,
 			int64_t id;
 			/* the number as copied from a subject, in its
 			   brackets ("[KS-2026-00042]"), or as written */
-			char *number = mailin_find_number(mi->prefix, c->arg);
+			char *number = number_arg(mi->prefix, c->arg);
 			int rc;
 
-			if (number == NULL)
-				number = full_number(mi->prefix, c->arg);
 			if (number == NULL)
 				number = xstrdup(c->arg);
 			for (char *p = number; *p != '\0'; p++)

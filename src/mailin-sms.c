@@ -421,6 +421,9 @@ contacts_case(const char *number, void *ctx, char **error_r)
 
 	if (r > 0)
 		r = store_case_has_contact(c->store, id, c->contact, error_r);
+	/* a case merged into another stands for the kept one */
+	if (r > 0 && mailin_case_kept(c->store, &id, error_r) < 0)
+		r = -1;
 	if (r > 0 && (r = mailin_case_closed(c->store, id, error_r)) >= 0)
 		r = r > 0 ? 1 : 2;
 	if (r == 2)
@@ -429,7 +432,8 @@ contacts_case(const char *number, void *ctx, char **error_r)
 }
 
 /* Which case the SMS joins: a case number in its text, when the sender
-   is a party to that case and it is open (of several, the first such:
+   is a party to that case and it is open (or was merged into an open
+   one) (of several, the first such:
    a case opened by an SMS on a closed one names both); else the
    sender's open case with the latest activity, while it is within its
    workflow's sms-window or waits for the citizen (its timers, not the

@@ -414,6 +414,20 @@ mailin_case_closed(struct store *store, int64_t id, char **error_r)
 }
 
 int
+mailin_case_kept(struct store *store, int64_t *id, char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	int r = store_case_flow_get(store, *id, &f, error_r);
+
+	if (r > 0 && f.merged_into != 0)
+		*id = f.merged_into;
+	else if (r > 0)
+		r = 0;
+	store_case_flow_clear(&f);
+	return r;
+}
+
+int
 mailin_pick_number(const char *prefix, const char *text,
 		   int (*senders)(const char *number, void *ctx,
 				  char **error_r),
@@ -525,6 +539,15 @@ thread(struct mailin *mi, struct store *store, struct mailin_verdict *v,
 	if (r > 0 && v->case_number[0] == '\0')
 		r = store_case_get_number(store, v->case_id, v->case_number,
 					  error_r);
+	/* mail on a case merged into another joins the kept case; not a
+	   handler's reply to a signed address, which acts on the case it
+	   names (closed: its commands are refused, saying where it went) */
+	if (r > 0 && v->handler_id == 0 &&
+	    (r = mailin_case_kept(store, &v->case_id, error_r)) > 0) {
+		memcpy(v->merged_from, v->case_number, sizeof(v->merged_from));
+		r = store_case_get_number(store, v->case_id, v->case_number,
+					  error_r);
+	}
 	return r < 0 ? -1 : 0;
 }
 
@@ -998,6 +1021,7 @@ take_forward(struct mailin *mi, const struct sender *who,
 	replace(&v->dedupe_key, dedupe_key(m, v->sender));
 	v->case_id = 0;
 	v->case_number[0] = '\0';
+	v->merged_from[0] = '\0';
 	v->thread_by = NULL;
 	replace(&v->mentioned, NULL);
 	return 1;

@@ -48,6 +48,9 @@ struct mailin_verdict {
 	char case_number[STORE_CASE_NUMBER_MAX];
 	const char *thread_by;	  /* how it was tied to the case (English,
 				     marked for translation) */
+	char merged_from[STORE_CASE_NUMBER_MAX]; /* the case it was tied
+				     to first, which was merged into
+				     CASE_NUMBER, or "" */
 	char *mentioned;	  /* a case number in the subject of a mail
 				     from someone not party to that case,
 				     or the sender's closed case */

@@ -120,9 +120,10 @@ store_case_create(struct store *store, const struct store_case_new *c,
 #define CASE_COLUMNS                                                         \
 	"c.id, c.number, c.state, c.channel, c.subject, c.priority, "        \
 	"c.category, c.workflow, c.workflow_version, a.login, p.name, "      \
-	"c.received_at, c.updated_at, c.due_at, c.closed_at "                \
+	"c.received_at, c.updated_at, c.due_at, c.closed_at, m.number "      \
 	"FROM cases c LEFT JOIN contact a ON a.id = c.assignee_id "          \
-	"LEFT JOIN contact p ON p.id = c.citizen_id "
+	"LEFT JOIN contact p ON p.id = c.citizen_id "                        \
+	"LEFT JOIN cases m ON m.id = c.merged_into "
 
 static void
 case_from_row(sqlite3_stmt *st, struct store_case *c)
@@ -142,6 +143,7 @@ case_from_row(sqlite3_stmt *st, struct store_case *c)
 	c->updated_at = sqlite3_column_int64(st, 12);
 	c->due_at = sqlite3_column_int64(st, 13);
 	c->closed_at = sqlite3_column_int64(st, 14);
+	c->merged_into = store_col_text(st, 15);
 }
 
 static int

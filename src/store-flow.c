@@ -129,7 +129,7 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		"c.channel, c.subject, c.category, c.priority, c.citizen_id, "
 		"c.assignee_id, c.group_id, c.due_at, c.closed_at, "
 		"c.received_at, coalesce(nullif(h.name, ''), h.login), "
-		"coalesce(h.active, 0) "
+		"coalesce(h.active, 0), c.merged_into "
 		"FROM cases c LEFT JOIN contact h ON h.id = c.assignee_id "
 		"WHERE c.id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -158,6 +158,7 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		f->received_at = sqlite3_column_int64(st, 13);
 		f->assignee_name = dup_col(st, 14);
 		f->assignee_active = sqlite3_column_int(st, 15) != 0;
+		f->merged_into = sqlite3_column_int64(st, 16);
 	}
 	return store_row_end(store, st, rc, "read case", error_r);
 }
@@ -307,6 +308,22 @@ store_case_set_int(struct store *store, int64_t case_id, const char *field,
 	store_bind_id(st, 1, value);
 	sqlite3_bind_int64(st, 2, case_id);
 	return store_exec_stmt(store, st, "update case", error_r);
+}
+
+int
+store_case_merge(struct store *store, int64_t case_id, int64_t into,
+		 char **error_r)
+{
+	static const char sql[] =
+		"UPDATE cases SET merged_into = ?2 "
+		"WHERE id = ?1 OR merged_into = ?1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, into);
+	return store_exec_stmt(store, st, "merge case", error_r);
 }
 
 int
@@ -812,6 +829,30 @@ store_contact_first(struct store *store, int64_t contact_id, const char *kind,
 	sqlite3_bind_int64(st, 1, contact_id);
 	sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	return store_one_text(store, st, address_r, "read address", error_r);
+}
+
+int
+store_officer_mail(struct store *store, int64_t contact_id, char **address_r,
+		   bool *en_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT a.address, c.language = 'en' "
+		"FROM contact_address a JOIN contact c ON c.id = a.contact_id "
+		"WHERE a.contact_id = ? AND a.kind = 'email' "
+		"ORDER BY a.id LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	*en_r = false;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*address_r = xstrdup(store_col_text(st, 0));
+		*en_r = sqlite3_column_int(st, 1) != 0;
+	}
+	return store_row_end(store, st, rc, "read address", error_r);
 }
 
 int

@@ -582,6 +582,16 @@ static const char migration_26[] =
 	"  WHERE direction = 'in'\n"
 	"  AND id <= (SELECT last_message FROM fts_position) ORDER BY id;\n";
 
+/* A case merged into another (#slå-ihop): the duplicate is closed and
+   points at the case that was kept, and mail on the duplicate joins
+   that one. Merging a case others were merged into points them at the
+   kept case too, so one step always reaches an unmerged case. */
+static const char migration_27[] =
+	"ALTER TABLE cases ADD COLUMN merged_into INTEGER\n"
+	"  REFERENCES cases(id) ON DELETE SET NULL;\n"
+	"CREATE INDEX cases_merged_into ON cases(merged_into)\n"
+	"  WHERE merged_into IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -610,5 +620,6 @@ const struct store_migration store_migrations[] = {
 	{ "outgoing texts not stored twice", migration_25 },
 	{ "message ids the full-text index counts never given again",
 	  migration_26 },
+	{ "cases merged into another", migration_27 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -165,6 +165,7 @@ struct store_case {
 	int64_t id;
 	const char *number, *state, *channel, *subject, *priority;
 	const char *category, *workflow, *assignee, *citizen;
+	const char *merged_into;	/* the case it was merged into */
 	int workflow_version;
 	int64_t received_at, updated_at, due_at, closed_at; /* 0: none */
 };
@@ -870,6 +871,7 @@ int store_workflow_ids(struct store *store, struct strlist *ids,
    (store_case_flow_clear frees them). */
 struct store_case_flow {
 	int64_t id, citizen_id, assignee_id, group_id, due_at, closed_at;
+	int64_t merged_into;	/* the case it was merged into, or 0 */
 	char *number, *workflow, *state, *channel, *subject, *category;
 	char *priority, *assignee_name;
 	int workflow_version;
@@ -907,6 +909,11 @@ int store_case_state_set(struct store *store, int64_t case_id,
    "assignee_id", "group_id", "due_at" (integers, 0 clears). */
 int store_case_set_text(struct store *store, int64_t case_id,
 			const char *field, const char *value, char **error_r);
+/* Merges case CASE_ID into case INTO: CASE_ID and the cases merged
+   into it point at INTO from now on. The caller closes CASE_ID. 0, or
+   -1. */
+int store_case_merge(struct store *store, int64_t case_id, int64_t into,
+		     char **error_r);
 int store_case_set_int(struct store *store, int64_t case_id,
 		       const char *field, int64_t value, char **error_r);
 
@@ -1112,6 +1119,11 @@ int store_case_last_text(struct store *store, int64_t case_id,
    *address_r (caller frees), 0, -1. */
 int store_contact_first(struct store *store, int64_t contact_id,
 			const char *kind, char **address_r, char **error_r);
+/* A case officer's first mail address (caller frees) and whether they
+   read English, read at once for a notice: 1, 0 when they have no
+   address, -1. */
+int store_officer_mail(struct store *store, int64_t contact_id,
+		       char **address_r, bool *en_r, char **error_r);
 /* The same address with the contact's name (as store_contact_name),
    read at once for mail that greets the contact by name: 1 with both
    (caller frees), 0 when there is no such address, -1. */

@@ -109,7 +109,8 @@ const char *const template_variables[] = {
 	"citizen.language", "citizen.cases", "case.continues",
 	"case.mentions", "case.received_long", "case.closed", "message.sender",
 	"case.last_answer", "citizen.from", "case.sms", "case.citizen_text",
-	"sender.name", "continues.last_answer", "continues.handler", NULL
+	"sender.name", "continues.last_answer", "continues.handler",
+	"case.merged_into", NULL
 };
 
 #define SECTIONS_MAX 8

@@ -800,6 +800,39 @@ word_line(const struct workflow_command *cmd, const char *word)
 	return cmd->line;
 }
 
+/* A command that merges the case into another (argument="case") must
+   close it: each transition that takes its event goes to a top-level
+   final state, so that a merged case is never left open beside the
+   case it joined. */
+static void
+check_merge(struct checker *c, const struct workflow_command *cmd)
+{
+	const struct scxml *ch = c->chart;
+
+	for (size_t i = 1; i < ch->nstates; i++) {
+		const struct scxml_state *st = ch->states[i];
+
+		for (size_t j = 0; j < st->ntransitions; j++) {
+			const struct scxml_transition *t = st->transitions[j];
+			bool closes = t->ntargets > 0;
+
+			if (t->event == NULL ||
+			    !scxml_event_match(t->event, cmd->event))
+				continue;
+			for (size_t k = 0; k < t->ntargets; k++)
+				closes &= t->targets[k]->kind ==
+					SCXML_KIND_FINAL &&
+					t->targets[k]->parent == ch->states[0];
+			if (!closes)
+				cerror(c, xmlGetLineNo(t->node), "command '%s' "
+				       "merges the case into another "
+				       "(argument=\"case\"), so a transition "
+				       "on '%s' must go to a top-level "
+				       "<final> state", cmd->word, cmd->event);
+		}
+	}
+}
+
 static void
 check_commands(struct checker *c)
 {
@@ -837,6 +870,8 @@ check_commands(struct checker *c)
 		if (!handled_anywhere(c->chart, cmd->event))
 			cerror(c, cmd->line, "command '%s': no transition "
 			       "handles its event '%s'", cmd->word, cmd->event);
+		else if (cmd->argument == WORKFLOW_ARG_CASE)
+			check_merge(c, cmd);
 	}
 	strlist_clear(&seen);
 	free(lines);

@@ -961,7 +961,8 @@ load_commands(struct loader *ld, xmlNode *node)
 {
 	static const char *const texts[] = { "none", "optional", "required",
 					     NULL };
-	static const char *const args[] = { "none", "handler", "word", NULL };
+	static const char *const args[] = { "none", "handler", "word", "case",
+					    NULL };
 	struct workflow *wf = ld->wf;
 
 	for (xmlNode *n = node->children; n != NULL; n = n->next) {

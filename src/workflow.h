@@ -30,8 +30,11 @@ enum workflow_category {
 
 enum workflow_text { WORKFLOW_TEXT_NONE, WORKFLOW_TEXT_OPTIONAL,
 		     WORKFLOW_TEXT_REQUIRED };
+/* HANDLER: a case officer's login; WORD: one word; CASE: the number of
+   another case of the same citizen, which this one is merged into (the
+   command's transitions must lead to a final state). */
 enum workflow_argument { WORKFLOW_ARG_NONE, WORKFLOW_ARG_HANDLER,
-			 WORKFLOW_ARG_WORD };
+			 WORKFLOW_ARG_WORD, WORKFLOW_ARG_CASE };
 
 struct workflow_role {
 	char *id, *group;

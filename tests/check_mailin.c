@@ -3058,6 +3058,179 @@ START_TEST(test_colleague_answer_told)
 }
 END_TEST
 
+/* The citizen wrote about one thing twice: #slå-ihop KS-... closes the
+   duplicate into the case kept, the citizen is told on their channel,
+   the kept case's officer is told what joined it, and later mail on the
+   duplicate joins the kept case. Only another open case of the same
+   citizen, that the officer may read; anything else is refused and
+   changes nothing. */
+START_TEST(test_merge)
+{
+	char *to, *olle_to, *body, *hdr, *id, *reply, *back;
+	int64_t olle;
+
+	add_handler_eva();
+	add_olle("sv");
+	olle = count("SELECT id FROM contact WHERE login = 'olle'");
+	deliver_mail("Anna Andersson <anna@example.se>",
+		     "arende@kommun.example", "Buller", "mg1@example.se", NULL,
+		     "Det bullrar från bygget på natten.");
+	to = eva_reply_to();
+	deliver_mail("eva@kommun.example", to, "SV", "mg2@kommun.example", NULL,
+		     "#ta\n");
+	deliver_mail("Anna Andersson <anna@example.se>",
+		     "arende@kommun.example", "Bygget", "mg3@example.se", NULL,
+		     "Bygget låter fortfarande hela natten.");
+	deliver_mail("bo@example.se", "arende@kommun.example", "Bygge",
+		     "mg4@example.se", NULL, "Bullrigt bygge.");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	olle_to = token_address(mi->key, "arende@kommun.example",
+				"KS-2026-00002", olle);
+	deliver_mail("olle@kommun.example", olle_to, "SV", "mg5@kommun.example",
+		     NULL, "#ta\n");
+
+	/* refused, each with its reason, and nothing changes */
+	deliver_mail("olle@kommun.example", olle_to, "SV", "mg6@kommun.example",
+		     NULL, "#slå-ihop\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "#slå-ihop\n utförs inte: ange numret på "
+			       "det ärende som ska behållas"), "%s", body);
+	free(body);
+	deliver_mail("olle@kommun.example", olle_to, "SV", "mg7@kommun.example",
+		     NULL, "#slå-ihop KS-2026-3\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "utförs inte: det ärendet har en annan "
+			       "invånare; bara samma invånares ärenden slås "
+			       "ihop"), "%s", body);
+	free(body);
+	deliver_mail("olle@kommun.example", olle_to, "SV", "mg8@kommun.example",
+		     NULL, "#sla-ihop [KS-2026-00002]\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "utförs inte: det är det här ärendet"),
+		      "%s", body);
+	free(body);
+	deliver_mail("olle@kommun.example", olle_to, "SV", "mg9@kommun.example",
+		     NULL, "#slå-ihop KS-2026-99\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "utförs inte: inget ärende har det numret"),
+		      "%s", body);
+	free(body);
+	/* a text would reach the citizen: the command takes none */
+	deliver_mail("olle@kommun.example", olle_to, "SV", "mg10@kommun.example",
+		     NULL, "#slå-ihop KS-2026-1\n\nSamma som förra.\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "utförs inte: tar ingen text till "
+			       "invånaren"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
+			       "NULL AND merged_into IS NULL"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 2);
+
+	/* merged, written short as case officers do */
+	deliver_mail("olle@kommun.example", olle_to, "SV", "mg11@kommun.example",
+		     NULL, "#slå-ihop KS-2026-1\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE id = 2 AND "
+			       "merged_into = 1 AND closed_at IS NOT NULL AND "
+			       "state = 'avslutad'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE id = 1 AND "
+			       "closed_at IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE case_id = 1 "
+			       "AND kind = 'case.merged' AND detail = "
+			       "'KS-2026-00002'"), 1);
+	/* the citizen is told where it went */
+	body = newest_to("anna@example.se", "subject");
+	ck_assert_str_eq(body, "Ditt ärende har slagits ihop med KS-2026-00001 "
+			 "[KS-2026-00002]");
+	free(body);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, "Svar får du i fortsättningen i ärende "
+			       "KS-2026-00001."), "%s", body);
+	free(body);
+	/* Eva, whose case was kept, is told what joined it, with a Reply-To
+	   for the case kept; Olle, who merged it, is not */
+	body = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(body, "KS-2026-00002 har slagits ihop med ditt ärende "
+			 "[KS-2026-00001] Buller");
+	free(body);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(has_text(body, "Olle Ek har slagit ihop ärende "
+			       "KS-2026-00002 med ditt ärende KS-2026-00001") &&
+		      has_text(body, "Invånaren skrev i KS-2026-00002:\n\n"
+			       "Bygget låter fortfarande hela natten.\n"),
+		      "%s", body);
+	free(body);
+	hdr = newest_to("eva@kommun.example", "headers");
+	back = reply_to_of(hdr);
+	ck_assert_msg(strcasestr(back, "+ks-2026-00001.") != NULL, "%s", back);
+	free(hdr);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'olle@kommun.example' AND subject LIKE "
+			       "'%slagits ihop%'"), 0);
+
+	/* Anna answers the notice: her mail joins the case kept */
+	id = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
+		  "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	reply = xasprintf("In-Reply-To: <%s>\nReferences: <%s>\n", id, id);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Re: Ditt ärende har slagits ihop", "mg12@example.se",
+		     reply, "Tack. Det var i natt igen.");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	ck_assert_int_eq(count("SELECT case_id FROM message WHERE "
+			       "rfc_message_id = 'mg12@example.se'"), 1);
+	/* ...and so does a mail naming the merged case in its subject */
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Ang. [KS-2026-00002]", "mg13@example.se", NULL,
+		     "Nu igen.");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	ck_assert_int_eq(count("SELECT case_id FROM message WHERE "
+			       "rfc_message_id = 'mg13@example.se'"), 1);
+
+	/* Olle's old notification of the merged case runs nothing, and
+	   says where the work goes on */
+	deliver_mail("olle@kommun.example", olle_to, "SV", "mg14@kommun.example",
+		     NULL, "#klar\n\nNu är det åtgärdat.\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "utförs inte: ärendet är avslutat; det "
+			       "slogs ihop med KS-2026-00001"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE id = 1 AND "
+			       "state = 'tilldelad'"), 1);
+
+	/* nor is a case merged into a merged one */
+	deliver_mail("Anna Andersson <anna@example.se>",
+		     "arende@kommun.example", "Bygget igen", "mg15@example.se",
+		     NULL, "Fortfarande buller.");
+	free(to);
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00004",
+			   count("SELECT id FROM contact WHERE login = 'eva'"));
+	deliver_mail("eva@kommun.example", to, "SV", "mg16@kommun.example",
+		     NULL, "#slå-ihop KS-2026-2\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "utförs inte: det ärendet är avslutat; det "
+			       "slogs ihop med KS-2026-00001"), "%s", body);
+	free(body);
+
+	/* the case kept merged in its turn: the first merged one follows
+	   it, so its mail reaches the case open now */
+	deliver_mail("eva@kommun.example", back, "SV", "mg17@kommun.example",
+		     NULL, "#slå-ihop KS-2026-4\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE merged_into = "
+			       "4"), 2);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Ang. [KS-2026-00002]", "mg18@example.se", NULL,
+		     "Och i morse.");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
+	ck_assert_int_eq(count("SELECT case_id FROM message WHERE "
+			       "rfc_message_id = 'mg18@example.se'"), 4);
+	free(back);
+	free(reply);
+	free(id);
+	free(olle_to);
+	free(to);
+}
+END_TEST
+
 /* A case given to a colleague with a note: the mail says who gave it,
    what they wrote, and what the citizen wrote. An escalation says who
    asked for help, or that nobody took the case in time. */
@@ -4857,6 +5030,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_colleague_answer_told);
+	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);

@@ -84,7 +84,7 @@ printf '\nVad som hänt:\n{{case.history}}\n' >>"$T/own/sv/resolved"
 run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
 check "the history in a citizen's template fails the check" [ "$rc" -eq 1 ]
 check "... at the <reply> that sends it" contains "$err" \
-	"synpunkt.xml:252: template 'resolved' (sv) goes to the citizen but shows {{case.history}}, which is for case officers only (the history holds internal notes)"
+	"synpunkt.xml:269: template 'resolved' (sv) goes to the citizen but shows {{case.history}}, which is for case officers only (the history holds internal notes)"
 cp "$top_srcdir/templates/sv/resolved" "$T/own/sv/resolved"
 printf '\n{{case.citizen_text}}\n' >>"$T/own/sv/question-reminder"
 run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
