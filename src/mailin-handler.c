@@ -2470,6 +2470,10 @@ show_case(const struct store_case *c, void *ctx)
 		     s->en ? "Due:" : "Klart senast:",
 		     due != 0 ? when : s->en ? "no deadline" :
 		     "ingen tidsgräns");
+	/* closed into another case: where its work goes on */
+	if (c->merged_into != NULL)
+		strlist_addf(&s->l, "  %s %s\n", s->en ? "Merged into:" :
+			     "Sammanslaget med:", c->merged_into);
 	return 0;
 }
 

@@ -3196,6 +3196,13 @@ START_TEST(test_merge)
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE id = 1 AND "
 			       "state = 'tilldelad'"), 1);
+	/* #visa says so too */
+	deliver_mail("olle@kommun.example", "arende@kommun.example", "Visa",
+		     "mg14b@kommun.example", NULL, "#visa KS-2026-2\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Sammanslaget med: KS-2026-00001"), "%s",
+		      body);
+	free(body);
 
 	/* nor is a case merged into a merged one */
 	deliver_mail("Anna Andersson <anna@example.se>",

@@ -430,6 +430,33 @@ printf '{{case.nummer}}\n' >"$T/tpl/sv/acknowledgement.sms"
 run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
 check "an unknown variable in an SMS template is an error" contains "$err" "acknowledgement.sms"
 
+# --- a merged case ---------------------------------------------------------
+# One citizen, two cases about one hole (the first had gone quiet past
+# the window). The case officer merges the second into the first: the
+# citizen is told by SMS, and an SMS naming the merged case joins the
+# case kept.
+sms "From: 46709990001" "Hålet i vägen på Åsgatan är stort."
+engine
+first=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46709990001'")
+sql "UPDATE cases SET updated_at = updated_at - 8 * 86400 WHERE number = '$first'"
+sms "From: 46709990001" "Hålet på Åsgatan är nu ännu större."
+engine
+second=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46709990001' AND c.number <> '$first'")
+check "the same citizen has two cases" [ -n "$second" ]
+handler_mail "$(note_reply_to "$second")" "$second" hm1 "#slå-ihop $first"
+engine
+check "#slå-ihop closes the second case into the first" \
+	[ "$(sql "SELECT m.number FROM cases c JOIN cases m ON m.id = c.merged_into WHERE c.number = '$second' AND c.closed_at IS NOT NULL")" = "$first" ]
+merged=$(sql "SELECT body FROM outbox_mail WHERE channel = 'sms' AND recipient = '+46709990001' ORDER BY id DESC LIMIT 1")
+check "... the citizen is told by SMS, from the SMS template" \
+	contains "$merged" "har slagits ihop med det. Svar får du i $first."
+sms "From: 46709990001" "Angående $second: nu har en bil fastnat."
+engine
+check "... and an SMS naming the merged case joins the one kept" \
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$first' AND m.direction = 'in' AND m.body_stripped LIKE '%en bil fastnat%'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" case show "$second"
+check "cirmctl case show says where it went" contains "$out" "Merged into:  $first"
+
 # --- cirmctl sms encode ------------------------------------------------
 # A file's last line break is no part of the text, as cirm sends an SMS
 # template: 160 characters and a line break are one segment.
