@@ -101,6 +101,7 @@ struct flow {
 	const char *citizen_reads;	/* while notifying a handler: the
 					   citizen's language, named in the
 					   handler's, when not the instance's */
+	int64_t reader_id;		/* while notifying a handler: who */
 	char *history;			/* the case's recent messages */
 	bool history_en;		/* ... in English, else Swedish */
 	char *citizen_cases;	/* while notifying a handler: the citizen's
@@ -914,7 +915,11 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		  lk->last_answer : "" },
 		{ "case.citizen_text", lk->citizen_text != NULL ?
 		  lk->citizen_text : "" },
-		{ "sender.name", lk->officer != NULL ? lk->officer : "" },
+		/* not to the officer who did it: "Eva Ek har gett dig" to
+		   Eva after her own #tilldela eva */
+		{ "sender.name", lk->officer != NULL &&
+		  (fl->reader_id == 0 || fl->reader_id != fl->in->sender_id) ?
+		  lk->officer : "" },
 		{ "continues.last_answer", lk->cont_answer != NULL ?
 		  lk->cont_answer : "" },
 		{ "continues.handler", lk->cont_handler != NULL ?
@@ -1767,11 +1772,13 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	}
 	fl->commands_help = help;
 	fl->lang = lang;
+	fl->reader_id = contact_id;
 	if (reads != NULL && strcmp(reads, fl->cf->set.language) != 0)
 		fl->citizen_reads = language_name(reads, en);
 	ret = render(fl, n->template_id, &subject, &body, &n->error);
 	fl->commands_help = NULL;
 	fl->lang = NULL;
+	fl->reader_id = 0;
 	fl->citizen_reads = NULL;
 	free(fl->citizen_cases);
 	fl->citizen_cases = NULL;

@@ -3504,6 +3504,12 @@ START_TEST(test_handler_signature_under_command)
 			       "body_stripped LIKE 'Med v%Eva Ek%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.refused'"), 0);
+	/* her own #tilldela eva: nobody "gave" her the case */
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Ärende KS-2026-00001 har tilldelats "
+			       "dig.") && strstr(body, "gett dig") == NULL &&
+		      strstr(body, "Eva Ek skriver:") == NULL, "%s", body);
+	free(body);
 	/* "Mvh Eva" on one line is a closing too; a sentence after the
 	   closing word is not, and is refused as before */
 	deliver_mail("eva@kommun.example", to, "SV", "s3@kommun.example", NULL,
