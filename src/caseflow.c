@@ -821,6 +821,24 @@ wants(struct flow *fl, const char *lang, const char *template_id,
 	return true;
 }
 
+/* What a case officer wrote the citizen, TEXT (NULL: nothing), without
+   its sign-off: a template quoting it closes with the municipality's
+   greeting, not under Eva's own "Med vänlig hälsning / Eva Ek". Text
+   that is its sign-off alone is kept. */
+static void
+cut_signoff(char *text)
+{
+	const char *at = text != NULL ? reply_signed_off_at(text) : NULL;
+	size_t n;
+
+	if (at == NULL || at == text + strspn(text, " \t\r\n"))
+		return;
+	n = (size_t)(at - text);
+	while (n > 0 && strchr(" \t\r\n", text[n - 1]) != NULL)
+		n--;
+	text[n] = '\0';
+}
+
 static int
 look_up(struct flow *fl, const char *lang, const char *template_id,
 	char **error_r)
@@ -835,10 +853,12 @@ look_up(struct flow *fl, const char *lang, const char *template_id,
 	    citizen_from(fl, &lk->from, error_r) < 0)
 		return -1;
 	if (wants(fl, lang, template_id, LOOKED_LAST_ANSWER,
-		  "case.last_answer") &&
-	    store_case_last_text(fl->store, id, "handler", &lk->last_answer,
-				 error_r) < 0)
-		return -1;
+		  "case.last_answer")) {
+		if (store_case_last_text(fl->store, id, "handler",
+					 &lk->last_answer, error_r) < 0)
+			return -1;
+		cut_signoff(lk->last_answer);
+	}
 	if (wants(fl, lang, template_id, LOOKED_CITIZEN_TEXT,
 		  "case.citizen_text") &&
 	    store_case_last_text(fl->store, id, "citizen", &lk->citizen_text,
@@ -851,10 +871,13 @@ look_up(struct flow *fl, const char *lang, const char *template_id,
 	   there (a question they answer late) and who had it */
 	if (fl->continues_id != 0 &&
 	    wants(fl, lang, template_id, LOOKED_CONT_ANSWER,
-		  "continues.last_answer") &&
-	    store_case_last_text(fl->store, fl->continues_id, "handler",
-				 &lk->cont_answer, error_r) < 0)
-		return -1;
+		  "continues.last_answer")) {
+		if (store_case_last_text(fl->store, fl->continues_id,
+					 "handler", &lk->cont_answer,
+					 error_r) < 0)
+			return -1;
+		cut_signoff(lk->cont_answer);
+	}
 	if (fl->continues_id != 0 &&
 	    wants(fl, lang, template_id, LOOKED_CONT_HANDLER,
 		  "continues.handler")) {

@@ -967,6 +967,12 @@ reply_signoff(const char *text)
 bool
 reply_signed_off(const char *text)
 {
+	return reply_signed_off_at(text) != NULL;
+}
+
+const char *
+reply_signed_off_at(const char *text)
+{
 	const char *end = text + strlen(text);
 	size_t below = 0;	/* non-blank lines below the one at hand */
 
@@ -980,10 +986,10 @@ reply_signed_off(const char *text)
 		if (len == 0)
 			continue;
 		if (closing_line(start, len))
-			return true;
+			return start;
 		if (len > CLOSING_TAIL_MAX)
-			return false;
+			return NULL;
 		below++;
 	}
-	return false;
+	return NULL;
 }

@@ -34,6 +34,8 @@ char *reply_strip_full(const char *text, char **interleaved_r);
    lines (a name, a title) below. The frame around the answer then does
    not close it a second time. */
 bool reply_signed_off(const char *text);
+/* Where that closing line begins in TEXT, or NULL when it has none. */
+const char *reply_signed_off_at(const char *text);
 /* Where the sign-off at the end of a citizen's TEXT begins: its closing
    line ("Med vänlig hälsning", "Mvh Anna"), when below it there are at
    most eight lines of a signature (a name, an address, a telephone

@@ -1839,7 +1839,9 @@ START_TEST(test_reminder_names_deadline)
 
 	to = eva_notified("rd1@example.se", "Det bullrar.");
 	deliver_mail("eva@kommun.example", to, "SV", "rd2@kommun.example", NULL,
-		     "#ta\n#fråga\n\nVilken tid på dygnet bullrar det?\n");
+		     "#ta\n#fråga\n\nVilken tid på dygnet bullrar det?\n\n"
+		     "Med vänlig hälsning\nEva Ek\nHandläggare\nSundby "
+		     "kommun\n");
 	/* a note after it is for colleagues, not repeated to the citizen */
 	deliver_mail("eva@kommun.example", to, "SV", "rd3@kommun.example", NULL,
 		     "#notering\n\nGrannen har också ringt om bullret.\n");
@@ -1867,6 +1869,11 @@ START_TEST(test_reminder_names_deadline)
 			       "Vilken tid på dygnet bullrar det?\n"),
 		      "%s", body);
 	ck_assert_msg(strstr(body, "Grannen") == NULL, "%s", body);
+	/* without Eva's sign-off above the reminder's own closing */
+	ck_assert_msg(strstr(body, "Eva Ek") == NULL &&
+		      strstr(body, "Handläggare") == NULL &&
+		      has_text(body, "bullrar det?\n\nMed vänlig hälsning\n"
+			       "Kommunen"), "%s", body);
 	free(body);
 	/* no answer by then: the case closes, and the case officer who
 	   asked is told, with the question */
