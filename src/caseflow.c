@@ -927,6 +927,18 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	when(fl->wf != NULL ? due_shown(fl->wf, fl->c.due_at) :
 	     caseflow_due_shown(fl->cf, fl->store, fl->c.workflow,
 				fl->c.workflow_version, fl->c.due_at), due);
+	/* the officer's closing and signature, and the text above them */
+	const char *signoff = text[0] != '\0' ? reply_signed_off_at(text) :
+		NULL;
+	char *unsigned_text = NULL;
+
+	if (signoff != NULL) {
+		size_t n = (size_t)(signoff - text);
+
+		while (n > 0 && strchr(" \t\r\n", text[n - 1]) != NULL)
+			n--;
+		unsigned_text = xstrndup(text, n);
+	}
 	const struct template_var vars[] = {
 		{ "case.number", fl->c.number },
 		{ "case.subject", subject },
@@ -958,8 +970,12 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "case.due", due },
 		{ "municipality.name", fl->cf->set.municipality },
 		{ "message.text", text },
-		{ "message.signed", text[0] != '\0' &&
-		  reply_signed_off(text) ? "1" : "" },
+		{ "message.signed", signoff != NULL ? "1" : "" },
+		/* the text in two, for a template that puts its own words
+		   between the officer's answer and their signature */
+		{ "message.unsigned", unsigned_text != NULL ? unsigned_text :
+		  text },
+		{ "message.signoff", signoff != NULL ? signoff : "" },
 		{ "handler.name", fl->c.assignee_name != NULL ?
 		  fl->c.assignee_name : "" },
 		{ "commands.help", fl->commands_help != NULL ?
@@ -987,6 +1003,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		if (timer_vars(fl, lang, vars, N_ELEMENTS(vars), &with_timers,
 			       &when_buf, error_r) < 0) {
 			free(subject);
+			free(unsigned_text);
 			return -1;
 		}
 		all = with_timers;
@@ -1006,6 +1023,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(with_timers);
 	free(when_buf);
 	free(subject);
+	free(unsigned_text);
 	return ret;
 }
 
