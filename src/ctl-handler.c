@@ -579,7 +579,8 @@ print_handler(const struct store_handler *h, void *ctx)
 	ctl_print_cell(stdout, h->login != NULL ? h->login : "-", 12);
 	ctl_print_cell(stdout, h->email != NULL ? h->email : "-", 28);
 	ctl_print_cell(stdout, h->name != NULL ? h->name : "-", 20);
-	ctl_print_cell(stdout, h->active ? _("active") : _("disabled"), 10);
+	ctl_print_cell(stdout, !h->active ? _("disabled") :
+		       h->away_until != 0 ? _("away") : _("active"), 10);
 	ctl_print_cell(stdout, h->groups != NULL ? h->groups : "-", 0);
 	fputc('\n', stdout);
 	return 0;
@@ -687,6 +688,78 @@ out:
 	return ret;
 }
 
+/* cirmctl handler away LOGIN LAST-DAY | back LOGIN: as #borta and
+   #tillbaka by mail, for a case officer who cannot write (ill, say).
+   Audited. */
+static int
+set_away(const struct ctl *ctl, int argc, char **argv, bool away)
+{
+	struct cfg *cfg = NULL;
+	struct store *store = NULL;
+	char *err = NULL, last[LOCAL_DAY_SIZE];
+	int64_t id = 0, back = 0, was = 0, now = cirm_now();
+	int active = 0, r, ret = 1;
+
+	if (argc != (away ? 3 : 2)) {
+		ctl_error("%s", away ? _("usage: cirmctl handler away LOGIN "
+					 "LAST-DAY (YYYY-MM-DD)") :
+			  _("usage: cirmctl handler back LOGIN"));
+		return EX_USAGE;
+	}
+	if (away && !local_day_at(argv[2], 1, 0, &back)) {
+		ctl_error(_("%s is no date YYYY-MM-DD"), argv[2]);
+		return EX_USAGE;
+	}
+	if (away && back <= now) {
+		ctl_error(_("%s is past"), argv[2]);
+		return EX_DATAERR;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if (store_begin(store, &err) < 0)
+		goto fail;
+	if ((r = store_handler_find(store, argv[1], &id, &active, &err)) <= 0) {
+		if (r == 0)
+			err = xasprintf(_("there is no handler %s"), argv[1]);
+		goto fail;
+	}
+	if ((r = store_handler_away(store, id, &was, &err)) < 0)
+		goto fail;
+	if (!away && r == 0) {
+		store_rollback(store);
+		printf(_("handler %s is not away\n"), argv[1]);
+		ret = 0;
+		goto out;
+	}
+	if (store_handler_set_away(store, id, back, &err) < 0 ||
+	    store_audit_add(store, now, store_audit_actor(),
+			    away ? "handler.away" : "handler.back", argv[1],
+			    away ? argv[2] : NULL, &err) < 0 ||
+	    store_commit(store, &err) < 0)
+		goto fail;
+	if (away)
+		printf(_("handler %s is away until %s inclusive: no "
+			 "notifications or new cases until then; the "
+			 "notifications of the handler's cases go to their "
+			 "groups\n"), argv[1], local_day(back - 1, last));
+	else
+		printf(_("handler %s is back\n"), argv[1]);
+	ret = 0;
+	goto out;
+fail:
+	store_rollback(store);
+	ctl_error("%s", err);
+	free(err);
+out:
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
+
 static int
 list(const struct ctl *ctl)
 {
@@ -732,10 +805,16 @@ ctl_handler(const struct ctl *ctl, int argc, char **argv)
 		return set_active(ctl, argc - 1, argv + 1, 0);
 	if (argc >= 2 && strcmp(argv[1], "enable") == 0)
 		return set_active(ctl, argc - 1, argv + 1, 1);
+	if (argc >= 2 && strcmp(argv[1], "away") == 0)
+		return set_away(ctl, argc - 1, argv + 1, true);
+	if (argc >= 2 && strcmp(argv[1], "back") == 0)
+		return set_away(ctl, argc - 1, argv + 1, false);
 	ctl_error("%s", _("usage: cirmctl handler add LOGIN --email ADDRESS "
 			  "[--name NAME] [--group GROUP]... [--language sv|en]\n"
 			  "                cirmctl handler set LOGIN ...\n"
 			  "                cirmctl handler list\n"
-			  "                cirmctl handler disable|enable LOGIN"));
+			  "                cirmctl handler disable|enable LOGIN\n"
+			  "                cirmctl handler away LOGIN LAST-DAY\n"
+			  "                cirmctl handler back LOGIN"));
 	return EX_USAGE;
 }

@@ -197,7 +197,9 @@ add_handler(const struct store_handler *h, void *ctx)
 	struct handler **v = ctx;
 	size_t n = 0;
 
-	if (!h->active || h->email == NULL)
+	/* nor one away (#borta): their cases' notifications go to the
+	   groups meanwhile, and the morning digest would wait in vain */
+	if (!h->active || h->away_until != 0 || h->email == NULL)
 		return 0;
 	while (*v != NULL && (*v)[n].email != NULL)
 		n++;

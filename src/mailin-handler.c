@@ -47,6 +47,8 @@ static const struct text
 			 "no case officer with that login" },
 	T_HANDLER_OFF = { "handläggaren är avstängd i cirm",
 			  "that case officer is disabled in cirm" },
+	T_HANDLER_AWAY = { "handläggaren är borta till och med",
+			   "that case officer is away until, inclusive," },
 	T_NEEDS_WORD = { "ange ett ord", "give a word" },
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
 	/* a question under #notering would never be asked */
@@ -510,7 +512,46 @@ word_is(const char *word, const char *const *names)
 static const char *const list_words[] = { "list", "lista", NULL },
 	*const show_words[] = { "show", "visa", NULL },
 	*const search_words[] = { "search", "sök", "sok", NULL },
+	*const away_words[] = { "away", "borta", NULL },
+	*const back_words[] = { "back", "tillbaka", NULL },
 	*const help_words[] = { "help", "hjälp", "hjalp", NULL };
+
+/* The commands without a case as their help lists them, in one table
+   for #hjälp without a case, #hjälp on a case and near_caseless(). */
+static const struct caseless {
+	const char *const *words;
+	struct text usage, help;
+} caseless[] = {
+	{ list_words, { "#lista", "#list" },
+	  { "Dina öppna ärenden", "Your open cases" } },
+	{ show_words, { "#visa NUMMER", "#show NUMBER" },
+	  { "Ett ärende med dess meddelanden",
+	    "One case with its messages" } },
+	{ search_words, { "#sök ORD", "#search WORDS" },
+	  { "Ärenden vars meddelanden har alla orden",
+	    "Cases whose messages have all the words" } },
+	{ away_words, { "#borta ÅÅÅÅ-MM-DD", "#away YYYY-MM-DD" },
+	  { "Borta till och med den dagen: dina ärendens aviseringar går "
+	    "till dina grupper", "Away until that day inclusive: your "
+	    "cases' notifications go to your groups" } },
+	{ back_words, { "#tillbaka", "#back" },
+	  { "Tillbaka före den dagen", "Back before that day" } },
+	{ help_words, { "#hjälp", "#help" },
+	  { "Kommandona", "The commands" } },
+};
+
+/* The lines of the commands without a case, for a help. */
+static void
+caseless_help(struct strlist *l, const char *lang)
+{
+	for (size_t i = 0; i < N_ELEMENTS(caseless); i++) {
+		const char *u = tr(&caseless[i].usage, lang);
+		size_t w = utf8_length(u);
+
+		strlist_addf(l, "  %s%*s — %s\n", u, w < 20 ? (int)(20 - w) : 0,
+			     "", tr(&caseless[i].help, lang));
+	}
+}
 
 bool
 mailin_has_caseless_command(const char *text)
@@ -525,10 +566,9 @@ mailin_has_caseless_command(const char *text)
 		if (cmd != NULL) {
 			char *w = xstrndup(cmd + 1, word_len(cmd + 1));
 
-			found = word_is(w, list_words) ||
-				word_is(w, show_words) ||
-				word_is(w, search_words) ||
-				word_is(w, help_words);
+			for (size_t i = 0; !found && i < N_ELEMENTS(caseless);
+			     i++)
+				found = word_is(w, caseless[i].words);
 			free(w);
 			free(cmd);
 		}
@@ -574,24 +614,7 @@ roles_text(const struct workflow *wf, const struct workflow_command *c,
 static bool
 valid_date(const char *s, int64_t *t_r)
 {
-	struct tm tm = { 0 };
-	char end;
-	int y, m, d;
-
-	/* digits only: sscanf would take "+202-01-01" as the year 202 */
-	if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
-	    strspn(s + 5, "0123456789") != 2 || s[7] != '-' ||
-	    strspn(s + 8, "0123456789") != 2 ||
-	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 ||
-	    m < 1 || m > 12 || d < 1 || d > 31)
-		return false;
-	tm.tm_year = y - 1900;
-	tm.tm_mon = m - 1;
-	tm.tm_mday = d;
-	tm.tm_hour = 16;
-	tm.tm_isdst = -1;
-	*t_r = (int64_t)mktime(&tm);
-	return tm.tm_mday == d;
+	return local_day_at(s, 0, 16, t_r);
 }
 
 /* Whether S is one word as a category is (cirm-workflow.rng): up to
@@ -937,15 +960,12 @@ near_command(const struct workflow *wf, const char *word, const char *lang)
 static const char *
 near_caseless(const char *word, const char *lang)
 {
-	const char *const *const own[] = {
-		list_words, show_words, search_words, help_words,
-	};
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct near n;
 
 	near_init(&n, word);
-	for (size_t i = 0; i < N_ELEMENTS(own); i++)
-		near_add_own(&n, own[i], en);
+	for (size_t i = 0; i < N_ELEMENTS(caseless); i++)
+		near_add_own(&n, caseless[i].words, en);
 	return near_end(&n);
 }
 
@@ -1085,6 +1105,17 @@ check_commands(struct mailin *mi, struct store *store,
 						return -1;
 				} else if (!active) {
 					c->error = tr(&T_HANDLER_OFF, r->lang);
+				} else if ((rc = store_handler_away(
+						    store, id, &t,
+						    error_r)) != 0) {
+					char last[LOCAL_DAY_SIZE];
+
+					if (rc < 0)
+						return -1;
+					c->error = tr(&T_HANDLER_AWAY,
+						      r->lang);
+					c->error_detail = xasprintf(
+						" %s", local_day(t - 1, last));
 				}
 			} else if (w->argument == WORKFLOW_ARG_WORD) {
 				if (!one_word(c->arg))
@@ -2065,19 +2096,9 @@ mail_help(struct mailin *mi, struct store *store,
 			     "  #språk sv|en          — Språket invånaren "
 			     "läser\n\n", now);
 	strlist_add(&l, en ? "In a mail to the case address, without a "
-		    "case:\n\n"
-		    "  #list                 — Your open cases\n"
-		    "  #show NUMBER          — One case with its messages\n"
-		    "  #search WORDS         — Cases whose messages have all "
-		    "the words\n"
-		    "  #help                 — The commands\n" :
-		    "I ett mejl till ärendeadressen, utan ärende:\n\n"
-		    "  #lista                — Dina öppna ärenden\n"
-		    "  #visa NUMMER          — Ett ärende med dess "
-		    "meddelanden\n"
-		    "  #sök ORD              — Ärenden vars meddelanden har "
-		    "alla orden\n"
-		    "  #hjälp                — Kommandona\n");
+		    "case:\n\n" :
+		    "I ett mejl till ärendeadressen, utan ärende:\n\n");
+	caseless_help(&l, r->lang);
 	body = strlist_join(&l);
 	ret = mail_handler_on_case(mi, store, v, r->address,
 				   en ? "Help" : "Hjälp", body, error_r);
@@ -2570,6 +2591,82 @@ log_read(struct store *store, const struct mailin_verdict *v,
 	return r;
 }
 
+/* #borta ÅÅÅÅ-MM-DD (AWAY) or #tillbaka: the handler of V is away until
+   that day inclusive, or back. Meanwhile nobody gives them a case, and
+   the notifications of their cases go to the cases' groups, as for a
+   disabled handler, though their own mail still works. Says what was
+   done, or why not, into L; audited. 0, or -1. */
+static int
+set_away(struct store *store, const struct mailin_verdict *v,
+	 const struct command *c, bool away, bool en, struct strlist *l,
+	 char **error_r)
+{
+	const char *day = c->arg + strspn(c->arg, " \t");
+	char last[LOCAL_DAY_SIZE], *login = NULL, *actor;
+	int64_t back = 0, was = 0, now = cirm_now();
+	int r;
+
+	if (away && !local_day_at(day, 1, 0, &back)) {
+		strlist_addf(l, "  %s\n", en ? "give the last day you are "
+			     "away, as in #away 2026-12-20" : "skriv sista "
+			     "dagen du är borta, som i #borta 2026-12-20");
+		return 0;
+	}
+	if (away && back <= now) {
+		strlist_addf(l, "  %s\n", en ? "that day is past" :
+			     "den dagen har redan varit");
+		return 0;
+	}
+	/* a year at most: longer is leaving, for cirmctl handler disable */
+	if (away && back > now + 366 * 86400) {
+		strlist_addf(l, "  %s\n", en ? "a year ahead at most; for "
+			     "longer, ask the administrator" : "högst ett år "
+			     "framåt; för längre, fråga administratören");
+		return 0;
+	}
+	if ((r = store_handler_away(store, v->handler_id, &was, error_r)) < 0)
+		return -1;
+	if (!away && r == 0) {
+		strlist_addf(l, "  %s\n", en ? "you were not away: nothing "
+			     "changed" : "du var inte borta: inget ändrades");
+		return 0;
+	}
+	if (store_handler_set_away(store, v->handler_id, back, error_r) < 0 ||
+	    store_contact_login(store, v->handler_id, &login, error_r) < 0)
+		return -1;
+	actor = xasprintf("mail:%s", login != NULL ? login : "?");
+	r = store_audit_add(store, now, actor, away ? "handler.away" :
+			    "handler.back", login, away ? day : NULL, error_r);
+	free(actor);
+	free(login);
+	if (r < 0)
+		return -1;
+	if (!away) {
+		strlist_addf(l, "  %s\n", en ? "Welcome back: you get the "
+			     "notifications of your cases again, and may be "
+			     "given cases." : "Välkommen tillbaka: du får "
+			     "aviseringarna om dina ärenden igen och kan få "
+			     "ärenden.");
+		return 0;
+	}
+	local_day(back - 1, last);
+	strlist_addf(l, en ? "  You are away until %s inclusive. Until then "
+		     "nobody can give you a case, and the notifications of "
+		     "your cases go to your groups; your replies and commands "
+		     "work as ever. You are back on the day after by "
+		     "yourself, or earlier with #back.\n\n"
+		     "  Your open cases, to give to colleagues with #assign "
+		     "before you go:\n" :
+		     "  Du är borta till och med %s. Så länge kan ingen ge "
+		     "dig ärenden, och aviseringarna om dina ärenden går till "
+		     "dina grupper; dina svar och kommandon fungerar som "
+		     "vanligt. Du är tillbaka dagen efter av dig själv, eller "
+		     "tidigare med #tillbaka.\n\n"
+		     "  Dina öppna ärenden, att ge till kollegor med "
+		     "#tilldela innan du går:\n", last);
+	return 0;
+}
+
 static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
@@ -2659,6 +2756,24 @@ handler_commands(struct mailin *mi, struct store *store,
 			}
 			ret = rc < 0 ? -1 : 0;
 			free(number);
+		} else if (word_is(c->word, away_words) ||
+			   word_is(c->word, back_words)) {
+			ret = set_away(store, v, c, word_is(c->word,
+							    away_words),
+				       en, &s.l, error_r);
+			if (ret == 0 && word_is(c->word, away_words)) {
+				/* what to hand over before going */
+				struct digest_settings ds = {
+					.state_label = list_state_label,
+					.due_shown = list_due_shown,
+					.label_ctx = &s,
+				};
+				int counts[3];
+
+				ret = digest_list(store, &ds, v->handler_id,
+						  en, true, cirm_now(), &s.l,
+						  counts, error_r);
+			}
 		} else if (word_is(c->word, search_words)) {
 			ret = role_workflows(mi, store, v, &roles, error_r);
 			strlist_clear(&s.numbers);
@@ -2696,19 +2811,7 @@ handler_commands(struct mailin *mi, struct store *store,
 					     "okänt kommando här; kommandon om "
 					     "ett ärende skriver du i ett svar "
 					     "på aviseringen");
-			strlist_addf(&s.l, "%s",
-				     en ? "  #list            your open cases\n"
-					  "  #show NUMBER     one case with its "
-					  "messages\n"
-					  "  #search WORDS    cases whose messages "
-					  "have all the words\n"
-					  "  #help            this help\n" :
-					  "  #lista           dina öppna ärenden\n"
-					  "  #visa NUMMER     ett ärende med dess "
-					  "meddelanden\n"
-					  "  #sök ORD         ärenden vars "
-					  "meddelanden har alla orden\n"
-					  "  #hjälp           den här hjälpen\n");
+			caseless_help(&s.l, r->lang);
 		}
 		/* an empty answer would look like a fault */
 		if (ret == 0 && none && s.l.n == before)

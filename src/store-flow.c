@@ -129,7 +129,8 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		"c.channel, c.subject, c.category, c.priority, c.citizen_id, "
 		"c.assignee_id, c.group_id, c.due_at, c.closed_at, "
 		"c.received_at, coalesce(nullif(h.name, ''), h.login), "
-		"coalesce(h.active, 0), c.merged_into "
+		"coalesce(h.active AND " STORE_PRESENT("h") ", 0), "
+		"c.merged_into "
 		"FROM cases c LEFT JOIN contact h ON h.id = c.assignee_id "
 		"WHERE c.id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -589,6 +590,35 @@ store_handler_find(struct store *store, const char *login, int64_t *id_r,
 }
 
 int
+store_handler_away(struct store *store, int64_t id, int64_t *until_r,
+		   char **error_r)
+{
+	static const char sql[] =
+		"SELECT away_until FROM contact WHERE id = ? AND NOT "
+		STORE_PRESENT("contact");
+
+	*until_r = 0;
+	return lookup_id(store, sql, NULL, id, until_r, "read absence",
+			 error_r);
+}
+
+int
+store_handler_set_away(struct store *store, int64_t id, int64_t until,
+		       char **error_r)
+{
+	static const char sql[] =
+		"UPDATE contact SET away_until = ? WHERE id = ? "
+		"AND kind = 'handler'";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_id(st, 1, until);
+	sqlite3_bind_int64(st, 2, id);
+	return store_exec_stmt(store, st, "update contact", error_r);
+}
+
+int
 store_contact_set_active(struct store *store, int64_t id, int active,
 			 char **error_r)
 {
@@ -635,6 +665,7 @@ store_group_next_member(struct store *store, int64_t group_id, int64_t *id_r,
 	static const char sql[] =
 		"SELECT c.id FROM group_member m JOIN contact c ON c.id = "
 		"m.contact_id WHERE m.group_id = ? AND c.active = 1 "
+		"AND " STORE_PRESENT("c") " "
 		"ORDER BY (SELECT count(*) FROM cases k WHERE k.assignee_id = "
 		"c.id AND k.closed_at IS NULL), c.id LIMIT 1";
 
@@ -655,7 +686,7 @@ store_group_emails(struct store *store, int64_t group_id,
 		"a.contact_id = c.id AND a.kind = 'email' ORDER BY a.id "
 		"LIMIT 1) FROM group_member m CROSS JOIN contact c "
 		"WHERE m.group_id = ? AND c.id = m.contact_id AND c.active = 1 "
-		"ORDER BY c.id";
+		"AND " STORE_PRESENT("c") " ORDER BY c.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	struct strlist l = { 0 };
 	int64_t *ids = NULL;
@@ -1339,7 +1370,8 @@ store_handler_list(struct store *store,
 		"(SELECT address FROM contact_address a WHERE a.contact_id = "
 		"c.id AND a.kind = 'email' ORDER BY a.id LIMIT 1), "
 		"(SELECT group_concat(g.name, ' ') FROM group_member m JOIN "
-		"handler_group g ON g.id = m.group_id WHERE m.contact_id = c.id) "
+		"handler_group g ON g.id = m.group_id WHERE m.contact_id = c.id), "
+		"CASE WHEN " STORE_PRESENT("c") " THEN 0 ELSE c.away_until END "
 		"FROM contact c WHERE c.kind = 'handler' ORDER BY c.login";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc, ret = 0;
@@ -1355,6 +1387,7 @@ store_handler_list(struct store *store,
 			.active = sqlite3_column_int(st, 4),
 			.email = store_col_text(st, 5),
 			.groups = store_col_text(st, 6),
+			.away_until = sqlite3_column_int64(st, 7),
 		};
 
 		if (fn(&h, ctx) != 0)

@@ -139,5 +139,10 @@ const char *store_col_text(sqlite3_stmt *st, int col);
 int store_bind_text(sqlite3_stmt *st, int idx, const char *s);
 /* Binds ID, or NULL when ID is 0. */
 int store_bind_id(sqlite3_stmt *st, int idx, int64_t id);
+/* SQL: whether the contact of table or alias T is not away (#borta):
+   never set, or its day of return has come. */
+#define STORE_PRESENT(t)                                                \
+	"(" t ".away_until IS NULL OR " t ".away_until <= "            \
+	"CAST(strftime('%s', 'now') AS INTEGER))"
 
 #endif

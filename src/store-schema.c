@@ -592,6 +592,12 @@ static const char migration_27[] =
 	"CREATE INDEX cases_merged_into ON cases(merged_into)\n"
 	"  WHERE merged_into IS NOT NULL;\n";
 
+/* A case officer away (#borta, cirmctl handler set --away-until): the
+   moment they are back, or NULL. Until then they are not notified, nor
+   given cases; their cases' notifications go to the groups. */
+static const char migration_28[] =
+	"ALTER TABLE contact ADD COLUMN away_until INTEGER;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -621,5 +627,6 @@ const struct store_migration store_migrations[] = {
 	{ "message ids the full-text index counts never given again",
 	  migration_26 },
 	{ "cases merged into another", migration_27 },
+	{ "case officers away", migration_28 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

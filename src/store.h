@@ -1062,6 +1062,7 @@ struct store_handler {
 	int64_t id;
 	const char *login, *name, *language, *email, *groups; /* may be NULL */
 	int active;
+	int64_t away_until;	/* away (#borta) until then, or 0 */
 };
 /* Calls FN for each handler, by login (strings valid during the call). */
 int store_handler_list(struct store *store,
@@ -1071,6 +1072,14 @@ int store_handler_list(struct store *store,
 int store_handler_find(struct store *store, const char *login, int64_t *id_r,
 		       int *active_r, char **error_r);
 /* Sets contact ID active (1) or disabled (0). 0, or -1. */
+/* Whether case officer ID is away (#borta): 1 with the moment they are
+   back in *UNTIL_R, 0 when present, -1. */
+int store_handler_away(struct store *store, int64_t id, int64_t *until_r,
+		       char **error_r);
+/* Sets case officer ID away until UNTIL (the moment they are back), or
+   present again with 0. 0, or -1. */
+int store_handler_set_away(struct store *store, int64_t id, int64_t until,
+			   char **error_r);
 int store_contact_set_active(struct store *store, int64_t id, int active,
 			     char **error_r);
 /* A handler group by name: 1 with *id_r, 0, -1. */

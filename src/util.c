@@ -185,6 +185,34 @@ cirm_now(void)
 	return (int64_t)time(NULL);
 }
 
+bool
+local_day_at(const char *s, int days, int hour, int64_t *t_r)
+{
+	struct tm tm = { 0 };
+	char end;
+	int y, m, d;
+
+	/* digits only: sscanf would take "+202-01-01" as the year 202 */
+	if (strlen(s) != 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+	    strspn(s + 5, "0123456789") != 2 || s[7] != '-' ||
+	    strspn(s + 8, "0123456789") != 2 ||
+	    sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &end) != 3 ||
+	    m < 1 || m > 12 || d < 1 || d > 31)
+		return false;
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	tm.tm_isdst = -1;
+	/* mktime() moves 2026-02-30 on to March: no such date */
+	if (mktime(&tm) == (time_t)-1 || tm.tm_mday != d)
+		return false;
+	tm.tm_mday += days;
+	tm.tm_hour = hour;
+	tm.tm_isdst = -1;
+	*t_r = (int64_t)mktime(&tm);
+	return true;
+}
+
 char *
 local_day(int64_t t, char buf[LOCAL_DAY_SIZE])
 {

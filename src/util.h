@@ -51,6 +51,9 @@ int64_t cirm_now(void);
    time localtime() can give; returns BUF. */
 #define LOCAL_DAY_SIZE 16
 char *local_day(int64_t t, char buf[LOCAL_DAY_SIZE]);
+/* Whether S is a date "YYYY-MM-DD" that the calendar has (digits only,
+   no 2026-02-30); its local time at HOUR:00 DAYS days later into *T_R. */
+bool local_day_at(const char *s, int days, int hour, int64_t *t_r);
 /* The local time of T to the minute, "YYYY-MM-DD HH:MM", as cirm's
    mail and cirmctl show times, in BUF, or "?" likewise; returns BUF. */
 /* The name of user UID, or its number when it has none, in BUF. */

@@ -194,6 +194,21 @@ START_TEST(test_when)
 }
 END_TEST
 
+/* A case officer away (#borta) gets no digest until back. */
+START_TEST(test_away)
+{
+	sql("UPDATE contact SET away_until = strftime('%%s', 'now') + 86400 "
+	    "WHERE login = 'olle'");
+	ck_assert_int_eq(run("2026-12-07 07:30"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "= 'eva@kommun.example'"), 1);
+	/* back (the day has come): the next morning's is his again */
+	sql("UPDATE contact SET away_until = strftime('%%s', 'now') - 60 "
+	    "WHERE login = 'olle'");
+	ck_assert_int_eq(run("2026-12-08 07:30"), 2);
+}
+END_TEST
+
 START_TEST(test_content)
 {
 	char *subject, *body, *headers;
@@ -355,6 +370,7 @@ main(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_parse_time);
 	tcase_add_test(tc, test_when);
+	tcase_add_test(tc, test_away);
 	tcase_add_test(tc, test_content);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_labels);

@@ -3245,6 +3245,108 @@ START_TEST(test_merge)
 }
 END_TEST
 
+/* A case officer away (#borta): their cases' notifications go to the
+   group, nobody can give them a case, and #tillbaka ends it. */
+START_TEST(test_away)
+{
+	char *to, *body, *cmd, day[LOCAL_DAY_SIZE];
+	int64_t eva_mails;
+
+	to = eva_notified("aw1@example.se", "Det bullrar.");
+	add_olle("sv");
+	deliver_mail("eva@kommun.example", to, "SV", "aw2@kommun.example", NULL,
+		     "#ta\n");
+	/* what is no day, or a day past, changes nothing */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+		     "aw3@kommun.example", NULL, "#borta på fredag\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "skriv sista dagen du är borta, som i "
+			       "#borta 2026-12-20"), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+		     "aw4@kommun.example", NULL, "#borta 2020-01-01\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "den dagen har redan varit"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+
+	/* away until the day after tomorrow, inclusive */
+	local_day(cirm_now() + 2 * 86400, day);
+	cmd = xasprintf("#borta %s\n", day);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+		     "aw5@kommun.example", NULL, cmd);
+	free(cmd);
+	body = newest_body("eva@kommun.example");
+	cmd = xasprintf("Du är borta till och med %s.", day);
+	ck_assert_msg(has_text(body, cmd) &&
+		      /* her cases, to hand over */
+		      strstr(body, "KS-2026-00001") != NULL, "%s", body);
+	free(cmd);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+			       "'handler.away' AND actor = 'mail:eva'"), 1);
+
+	/* Anna writes again: Olle, of the group, is told, not Eva */
+	eva_mails = count("SELECT count(*) FROM outbox WHERE recipient = "
+			  "'eva@kommun.example'");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "aw6@example.se", "In-Reply-To: <aw1@example.se>\n",
+		     "Nu igen.");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), eva_mails);
+	body = newest_to("olle@kommun.example", "body");
+	ck_assert_msg(has_text(body, "Nu igen."), "%s", body);
+	free(body);
+	/* and nobody can give her a case meanwhile */
+	deliver_mail("bo@example.se", "arende@kommun.example", "Skylt",
+		     "aw7@example.se", NULL, "Skylten är borta.");
+	free(to);
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00002",
+			   count("SELECT id FROM contact WHERE login = "
+				 "'olle'"));
+	deliver_mail("olle@kommun.example", to, "SV", "aw8@kommun.example",
+		     NULL, "#tilldela eva\n");
+	body = newest_body("olle@kommun.example");
+	cmd = xasprintf("utförs inte: handläggaren är borta till och med %s",
+			day);
+	ck_assert_msg(has_text(body, cmd), "%s", body);
+	free(cmd);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE id = 2 AND "
+			       "assignee_id IS NULL"), 1);
+
+	/* back early: her cases' notifications are hers again */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Åter",
+		     "aw9@kommun.example", NULL, "#tillbaka\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Välkommen tillbaka"), "%s", body);
+	free(body);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "aw10@example.se", "In-Reply-To: <aw1@example.se>\n",
+		     "Och nu igen.");
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(has_text(body, "Och nu igen."), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Åter",
+		     "aw11@kommun.example", NULL, "#tillbaka\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "du var inte borta"), "%s", body);
+	free(body);
+
+	/* a return day that has come ends it by itself */
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET away_until = "
+				    "strftime('%s', 'now') - 60 WHERE login "
+				    "= 'eva'", NULL), 0);
+	deliver_mail("olle@kommun.example", to, "SV", "aw12@kommun.example",
+		     NULL, "#tilldela eva\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h "
+			       "ON h.id = c.assignee_id WHERE c.id = 2 AND "
+			       "h.login = 'eva'"), 1);
+	free(to);
+}
+END_TEST
+
 /* A case given to a colleague with a note: the mail says who gave it,
    what they wrote, and what the citizen wrote. An escalation says who
    asked for help, or that nobody took the case in time. */
@@ -4215,8 +4317,10 @@ START_TEST(test_handler_commands)
 		      strstr(body, "#hjälp\n  #lista") != NULL, "%s", body);
 	/* each command once, spelt as Swedish spells it: #sök, not #sok,
 	   which is taken all the same */
-	ck_assert_msg(has_text(body, "\n  #sök ORD ärenden vars meddelanden "
-			       "har alla orden\n  #hjälp den här hjälpen\n") &&
+	ck_assert_msg(has_text(body, "\n  #sök ORD — Ärenden vars meddelanden "
+			       "har alla orden\n") &&
+		      has_text(body, "\n  #tillbaka — Tillbaka före den "
+			       "dagen\n  #hjälp — Kommandona\n") &&
 		      strstr(body, "#sok") == NULL &&
 		      strstr(body, "#hjalp") == NULL, "%s", body);
 	free(body);
@@ -5056,6 +5160,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_colleague_answer_told);
 	tcase_add_test(tc, test_merge);
+	tcase_add_test(tc, test_away);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);

@@ -310,4 +310,32 @@ run "$CIRMD" -c "$C" --once
 check "... and so is one whose From has the domain in UTF-8" \
 	[ "$(sql "SELECT count(*) FROM quarantine")" -eq "$quarantined" ]
 
+# --- away: cirmctl handler away and back, as #borta and #tillbaka ------
+"$CIRMCTL" -c "$C" handler enable eva >/dev/null 2>&1
+run "$CIRMCTL" -c "$C" handler away eva
+check "away without a day is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" handler away eva 2026-02-30
+check "... and so is a day the calendar has not" [ "$rc" -eq 64 ]
+check "... said so" contains "$err" "2026-02-30 is no date YYYY-MM-DD"
+run "$CIRMCTL" -c "$C" handler away eva 2020-01-01
+check "a day past is refused" [ "$rc" -eq 65 ]
+day=$(date -d '+3 days' +%F)
+run "$CIRMCTL" -c "$C" handler away eva "$day"
+check "away until a day" [ "$rc" -eq 0 ]
+check "... says what it means" contains "$out" "handler eva is away until $day inclusive"
+run "$CIRMCTL" -c "$C" handler list
+check "handler list shows eva away" sh -c "printf '%s\n' \"\$1\" | grep -q '^eva .* away '" - "$out"
+check "... audited" [ "$(sql "SELECT count(*) FROM audit WHERE action = 'handler.away' AND object = 'eva' AND detail = '$day'")" -eq 1 ]
+before=$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example'")
+mail anna@example.se arende@kommun.example away1@example.se "Re: Buller" "Det bullrar igen."
+run "$CIRMD" -c "$C" --once
+check "a new case is not told to eva, who is away" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example'")" -eq "$before" ]
+check "... but to the others of the group" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient LIKE '%@kommun.example' AND recipient <> 'eva@kommun.example' AND body LIKE '%Det bullrar igen.%'")" -ge 1 ]
+run "$CIRMCTL" -c "$C" handler back eva
+check "back" contains "$out" "handler eva is back"
+run "$CIRMCTL" -c "$C" handler back eva
+check "... once" contains "$out" "handler eva is not away"
+
 done_testing
