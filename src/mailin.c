@@ -417,12 +417,16 @@ int
 mailin_case_kept(struct store *store, int64_t *id, char **error_r)
 {
 	struct store_case_flow f = { 0 };
+	char number[STORE_CASE_NUMBER_MAX];
 	int r = store_case_flow_get(store, *id, &f, error_r);
 
-	if (r > 0 && f.merged_into != 0)
+	/* the case kept, as long as it is there */
+	if (r > 0)
+		r = f.merged_into == 0 ? 0 :
+			store_case_get_number(store, f.merged_into, number,
+					      error_r);
+	if (r > 0)
 		*id = f.merged_into;
-	else if (r > 0)
-		r = 0;
 	store_case_flow_clear(&f);
 	return r;
 }

@@ -480,6 +480,11 @@ store_case_remove(struct store *store, int64_t id, int64_t before,
 		"DELETE FROM event WHERE case_id = ?",
 		"DELETE FROM timer WHERE case_id = ?",
 		"DELETE FROM case_party WHERE case_id = ?",
+		/* retention runs without foreign keys: the ON DELETE SET
+		   NULL of a case merged into this one is done here, or its
+		   link would name the next case given this id, another
+		   citizen's (ids of deleted cases are given again) */
+		"UPDATE cases SET merged_into = NULL WHERE merged_into = ?",
 		"DELETE FROM cases WHERE id = ?",
 	};
 	static const char raws_sql[] =
