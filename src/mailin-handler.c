@@ -91,12 +91,16 @@ static const struct text
 			      "tilldelat dig eller i någon av dina grupper",
 			      "that case is not yours to read: neither "
 			      "assigned to you nor in one of your groups" },
-	T_OTHER_CITIZEN = { "det ärendet har en annan invånare; bara samma "
+	T_OTHER_CITIZEN = { "det ärendet gäller en annan invånare; bara samma "
 			    "invånares ärenden slås ihop",
 			    "that case has another citizen; only the same "
 			    "citizen's cases are merged" },
 	T_KEPT_CLOSED = { "det ärendet är avslutat", "that case is closed" },
-	T_MERGED = { "; det slogs ihop med", "; it was merged into" },
+	T_MERGE_OPEN = { "arbetsflödet lämnade ärendet öppet, så det slogs "
+			 "inte ihop; säg till administratören",
+			 "the workflow left the case open, so it was not "
+			 "merged; tell the administrator" },
+	T_MERGED = { "; det har slagits ihop med", "; it was merged into" },
 	T_BELOW = { "kommandon skrivs överst i svaret, före texten",
 		    "commands go at the top of the reply, before the text" },
 	T_OK = { "ok", "ok" },
@@ -191,8 +195,9 @@ struct reply {
 	bool *logo;
 	char *signature_pictures;
 	bool closed;		/* the case is */
-	/* the case it was merged into (closing it), or "" */
+	/* the case it was merged into (closing it), or "", and its id */
 	char merged[STORE_CASE_NUMBER_MAX];
+	int64_t merged_id;
 	char *lang;		/* the handler's */
 	char *address;		/* the handler's, for the transcript */
 	/* TEXT with the citizen's own lines each answer is below, when the
@@ -1031,7 +1036,9 @@ merge_target(struct mailin *mi, struct store *store,
 		 (rc = store_case_flow_get(store, id, &kept, error_r)) > 0 &&
 		 (rc = store_case_flow_get(store, v->case_id, &here,
 					   error_r)) > 0) {
-		if (kept.citizen_id == 0 || kept.citizen_id != here.citizen_id) {
+		if (kept.citizen_id == 0 || here.citizen_id == 0) {
+			c->error = tr(&T_NO_CITIZEN, r->lang);
+		} else if (kept.citizen_id != here.citizen_id) {
 			c->error = tr(&T_OTHER_CITIZEN, r->lang);
 		} else if (kept.closed_at != 0) {
 			c->error = tr(&T_KEPT_CLOSED, r->lang);
@@ -1741,6 +1748,15 @@ run_commands(struct mailin *mi, struct store *store,
 					     c->wc->event, in, error_r);
 			in->argument = NULL;
 			any_workflow = true;
+			/* a merged case is closed: a workflow that left it
+			   open (workflow check says so) merges nothing */
+			if (ret == 0 && c->merge_into != 0 &&
+			    (ret = mailin_case_closed(store, v->case_id,
+						      error_r)) >= 0) {
+				if (ret == 0)
+					c->error = tr(&T_MERGE_OPEN, r->lang);
+				ret = ret == 0;
+			}
 			break;
 		case CMD_NOTE:
 			break;
@@ -1996,18 +2012,19 @@ tell_merged(struct mailin *mi, struct store *store,
 					    v->case_number, c->arg,
 					    subj != NULL ? subj : "");
 			body = xasprintf(en ? "%s merged case %s into your case "
-					 "%s: they are the same citizen's. %s "
+					 "%s: both are the same citizen's. %s "
 					 "is closed, and what the citizen "
 					 "writes on it comes to %s.\n\nThe "
-					 "citizen wrote in %s:\n\n%s\n\nTo "
+					 "latest message in %s:\n\n%s\n\nTo "
 					 "answer the citizen, reply to this "
 					 "mail." :
 					 "%s har slagit ihop ärende %s med ditt "
-					 "ärende %s: de är samma invånares. %s "
-					 "är avslutat, och det invånaren skriver "
-					 "om det kommer till %s.\n\nInvånaren "
-					 "skrev i %s:\n\n%s\n\nVill du svara "
-					 "invånaren: svara på det här mejlet.",
+					 "ärende %s: båda gäller samma invånare. "
+					 "%s är avslutat, och det invånaren "
+					 "skriver i det ärendet kommer till "
+					 "%s.\n\nSenaste meddelandet i %s:\n\n"
+					 "%s\n\nVill du svara invånaren: svara "
+					 "på det här mejlet.",
 					 who, v->case_number, c->arg,
 					 v->case_number, c->arg,
 					 v->case_number, said != NULL ? said :
@@ -2025,9 +2042,9 @@ tell_merged(struct mailin *mi, struct store *store,
 					 "comes there. To act on %s, reply to "
 					 "this mail." :
 					 "%s har slagit ihop ditt ärende %s med "
-					 "%s, som är samma invånares. %s är "
+					 "%s, som gäller samma invånare. %s är "
 					 "avslutat, och arbetet fortsätter i %s: "
-					 "det invånaren skriver om något av dem "
+					 "det invånaren skriver i något av dem "
 					 "kommer dit. Vill du arbeta med %s: "
 					 "svara på det här mejlet.",
 					 who, v->case_number, c->arg,
@@ -2248,6 +2265,49 @@ answers_in_context(struct store *store, const struct mailin_verdict *v,
 	return 0;
 }
 
+/* An answer to the citizen on a case merged into another (R->merged)
+   is not sent: it is kept as a refused reply, and the handler is told
+   where the case went, in a mail whose Reply-To is signed for the case
+   kept, so that answering it sends the answer there. 0, or -1. */
+static int
+merged_answer(struct mailin *mi, struct store *store,
+	      const struct store_inbox_row *row,
+	      const struct mailin_verdict *v, const struct reply *r,
+	      char **error_r)
+{
+	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
+	struct mailin_verdict to = *v;
+	char *subject, *body;
+	int rc;
+
+	if (keep_refused(mi, store, row, v, r->text, "case merged",
+			 error_r) < 0)
+		return -1;
+	to.case_id = r->merged_id;
+	snprintf(to.case_number, sizeof(to.case_number), "%s", r->merged);
+	subject = xasprintf(en ? "Your answer was not sent [%s]" :
+			    "Ditt svar skickades inte [%s]", v->case_number);
+	body = xasprintf(en ? "Your answer did not go to the citizen: case "
+			 "%s has been merged into %s, and the work goes on "
+			 "there. Your answer is kept on %s.\n\nTo send it, "
+			 "reply to this mail with it: it goes to the citizen "
+			 "on %s." :
+			 "Ditt svar gick inte till invånaren: ärende %s har "
+			 "slagits ihop med %s, och arbetet fortsätter där. "
+			 "Svaret finns kvar i %s.\n\nVill du skicka det: "
+			 "svara på det här mejlet med svaret, så går det till "
+			 "invånaren i %s.", v->case_number, r->merged,
+			 v->case_number, r->merged);
+	rc = mail_officer(mi, store, mailin_handler_may_read(
+				  mi, store, v->handler_id, r->merged_id,
+				  error_r) > 0 ? &to : v,
+			  v->handler_id, true, r->address, subject, body,
+			  error_r);
+	free(subject);
+	free(body);
+	return rc < 0 ? -1 : 0;
+}
+
 static int
 handler_reply(struct mailin *mi, struct store *store,
 	      const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -2267,10 +2327,13 @@ handler_reply(struct mailin *mi, struct store *store,
 		/* a case merged into another is closed, whatever its
 		   workflow would say of a command: its work goes on in the
 		   kept case */
-		if (rc > 0 && f.merged_into != 0)
-			rc = store_case_get_number(store, f.merged_into,
-						   r->merged, error_r);
-		if (rc < 0) {
+		int kept = rc > 0 && f.merged_into != 0 ?
+			store_case_get_number(store, f.merged_into, r->merged,
+					      error_r) : 0;
+
+		if (kept > 0)
+			r->merged_id = f.merged_into;
+		if (rc < 0 || kept < 0) {
 			store_case_flow_clear(&f);
 			return -1;
 		}
@@ -2290,6 +2353,12 @@ handler_reply(struct mailin *mi, struct store *store,
 	for (size_t i = 0; i < v->msg->nparts && !r->note &&
 			   r->text[0] == '\0' && !forbids_text(r); i++)
 		r->files_alone |= file_for_citizen(r, v->msg, i);
+	/* the work goes on in the case kept: an answer from the merged
+	   case's old notification would reach the citizen beside that
+	   case's officer, unawares of each other */
+	if (r->merged[0] != '\0' && !r->note &&
+	    (r->text[0] != '\0' || r->files_alone))
+		return merged_answer(mi, store, row, v, r, error_r);
 	if (!r->note && (r->text[0] != '\0' || r->files_alone)) {
 		int over = sms_too_long(mi, store, v, r, &sms, error_r);
 

@@ -829,6 +829,13 @@ check_merge(struct checker *c, const struct workflow_command *cmd)
 				       "(argument=\"case\"), so a transition "
 				       "on '%s' must go to a top-level "
 				       "<final> state", cmd->word, cmd->event);
+			/* a false one would leave it open, linked */
+			else if (t->cond != NULL)
+				cerror(c, xmlGetLineNo(t->node), "command '%s' "
+				       "merges the case into another "
+				       "(argument=\"case\"): a transition on "
+				       "'%s' takes no cond", cmd->word,
+				       cmd->event);
 		}
 	}
 }

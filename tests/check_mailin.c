@@ -3106,9 +3106,9 @@ START_TEST(test_merge)
 	deliver_mail("olle@kommun.example", olle_to, "SV", "mg7@kommun.example",
 		     NULL, "#slå-ihop KS-2026-3\n");
 	body = newest_body("olle@kommun.example");
-	ck_assert_msg(has_text(body, "utförs inte: det ärendet har en annan "
-			       "invånare; bara samma invånares ärenden slås "
-			       "ihop"), "%s", body);
+	ck_assert_msg(has_text(body, "utförs inte: det ärendet gäller en "
+			       "annan invånare; bara samma invånares ärenden "
+			       "slås ihop"), "%s", body);
 	free(body);
 	deliver_mail("olle@kommun.example", olle_to, "SV", "mg8@kommun.example",
 		     NULL, "#sla-ihop [KS-2026-00002]\n");
@@ -3163,7 +3163,7 @@ START_TEST(test_merge)
 	body = newest_to("eva@kommun.example", "body");
 	ck_assert_msg(has_text(body, "Olle Ek har slagit ihop ärende "
 			       "KS-2026-00002 med ditt ärende KS-2026-00001") &&
-		      has_text(body, "Invånaren skrev i KS-2026-00002:\n\n"
+		      has_text(body, "Senaste meddelandet i KS-2026-00002:\n\n"
 			       "Bygget låter fortfarande hela natten.\n"),
 		      "%s", body);
 	free(body);
@@ -3199,10 +3199,54 @@ START_TEST(test_merge)
 		     NULL, "#klar\n\nNu är det åtgärdat.\n");
 	body = newest_body("olle@kommun.example");
 	ck_assert_msg(has_text(body, "utförs inte: ärendet är avslutat; det "
-			       "slogs ihop med KS-2026-00001"), "%s", body);
+			       "har slagits ihop med KS-2026-00001"), "%s", body);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE id = 1 AND "
 			       "state = 'tilldelad'"), 1);
+	/* nor does a plain answer go to the citizen from there: Olle is
+	   told where the case went, with a Reply-To for the case kept */
+	{
+		int64_t to_anna = count("SELECT count(*) FROM outbox WHERE "
+					"recipient = 'anna@example.se'");
+		char *ohdr, *oback;
+
+		deliver_mail("olle@kommun.example", olle_to, "SV",
+			     "mg14a@kommun.example", NULL,
+			     "Vi har pratat med byggfirman.\n");
+		ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE "
+				       "recipient = 'anna@example.se'"),
+				 to_anna);
+		body = newest_to("olle@kommun.example", "subject");
+		ck_assert_str_eq(body, "Ditt svar skickades inte "
+				 "[KS-2026-00002]");
+		free(body);
+		body = newest_body("olle@kommun.example");
+		ck_assert_msg(has_text(body, "ärende KS-2026-00002 har slagits "
+				       "ihop med KS-2026-00001"), "%s", body);
+		free(body);
+		ck_assert_int_eq(count("SELECT count(*) FROM event WHERE "
+				       "case_id = 2 AND kind = "
+				       "'handler.refused' AND detail = "
+				       "'case merged'"), 1);
+		/* answered, it goes to Anna on the case kept */
+		ohdr = newest_to("olle@kommun.example", "headers");
+		oback = reply_to_of(ohdr);
+		ck_assert_msg(strcasestr(oback, "+ks-2026-00001.") != NULL,
+			      "%s", oback);
+		deliver_mail("olle@kommun.example", oback, "SV",
+			     "mg14c@kommun.example", NULL,
+			     "Vi har pratat med byggfirman.\n");
+		ck_assert_int_eq(count("SELECT case_id FROM outbox WHERE "
+				       "recipient = 'anna@example.se' ORDER "
+				       "BY id DESC LIMIT 1"), 1);
+		body = newest_body("anna@example.se");
+		ck_assert_msg(has_text(body, "Vi har pratat med byggfirman."),
+			      "%s", body);
+		free(body);
+		free(oback);
+		free(ohdr);
+	}
+
 	/* #visa says so too */
 	deliver_mail("olle@kommun.example", "arende@kommun.example", "Visa",
 		     "mg14b@kommun.example", NULL, "#visa KS-2026-2\n");
@@ -3222,7 +3266,7 @@ START_TEST(test_merge)
 		     NULL, "#slå-ihop KS-2026-2\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "utförs inte: det ärendet är avslutat; det "
-			       "slogs ihop med KS-2026-00001"), "%s", body);
+			       "har slagits ihop med KS-2026-00001"), "%s", body);
 	free(body);
 
 	/* the case kept merged in its turn: the first merged one follows

@@ -149,15 +149,17 @@ static const struct bad_case bad_cases[] = {
 	  "go round for ever, acting at every turn" },
 	/* a merged case is closed, never left open beside the one kept */
 	{ "bad-merge.xml",
-	  "bad-merge.xml:15: command 'slå-ihop' merges the case into another "
+	  "bad-merge.xml:16: command 'slå-ihop' merges the case into another "
 	  "(argument=\"case\"), so a transition on 'cmd.merge' must go to a "
 	  "top-level <final> state\n"
-	  "bad-merge.xml:19: command 'slå-ihop' merges the case into another "
+	  "bad-merge.xml:20: command 'slå-ihop' merges the case into another "
 	  "(argument=\"case\"), so a transition on 'cmd.merge' must go to a "
 	  "top-level <final> state\n"
-	  "bad-merge.xml:28: command 'slå-ihop' merges the case into another "
+	  "bad-merge.xml:29: command 'slå-ihop' merges the case into another "
 	  "(argument=\"case\"), so a transition on 'cmd.merge' must go to a "
-	  "top-level <final> state" },
+	  "top-level <final> state\n"
+	  "bad-merge.xml:30: command 'slå-ihop' merges the case into another "
+	  "(argument=\"case\"): a transition on 'cmd.merge' takes no cond" },
 	{ "bad-command-template.xml", "bad-command-template.xml:10: command "
 	  "'notis': a template for its text, but text=\"none\"" },
 	{ "bad-translation.xml",
