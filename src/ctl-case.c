@@ -327,6 +327,8 @@ show_case(const struct store_case *c, void *ctx)
 	ctl_field(_("Closed:"), ctl_time(c->closed_at, t));
 	if (c->merged_into != NULL)
 		ctl_field(_("Merged into:"), c->merged_into);
+	if (c->merged_here != NULL)
+		ctl_field(_("Merged here:"), c->merged_here);
 	if (c->workflow != NULL)
 		snprintf(wf, sizeof(wf), "%s v%d", c->workflow, c->workflow_version);
 	ctl_field(_("Workflow:"), c->workflow != NULL ? wf : NULL);

@@ -2564,6 +2564,10 @@ show_case(const struct store_case *c, void *ctx)
 	if (c->merged_into != NULL)
 		strlist_addf(&s->l, "  %s %s\n", s->en ? "Merged into:" :
 			     "Sammanslaget med:", c->merged_into);
+	/* and the cases that joined it, to read with #visa */
+	if (c->merged_here != NULL)
+		strlist_addf(&s->l, "  %s %s\n", s->en ? "Merged here:" :
+			     "Sammanslagna hit:", c->merged_here);
 	return 0;
 }
 

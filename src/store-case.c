@@ -120,7 +120,9 @@ store_case_create(struct store *store, const struct store_case_new *c,
 #define CASE_COLUMNS                                                         \
 	"c.id, c.number, c.state, c.channel, c.subject, c.priority, "        \
 	"c.category, c.workflow, c.workflow_version, a.login, p.name, "      \
-	"c.received_at, c.updated_at, c.due_at, c.closed_at, m.number "      \
+	"c.received_at, c.updated_at, c.due_at, c.closed_at, m.number, "     \
+	"(SELECT group_concat(k.number, ', ') FROM cases k "                 \
+	"WHERE k.merged_into = c.id) "                                       \
 	"FROM cases c LEFT JOIN contact a ON a.id = c.assignee_id "          \
 	"LEFT JOIN contact p ON p.id = c.citizen_id "                        \
 	"LEFT JOIN cases m ON m.id = c.merged_into "
@@ -144,6 +146,7 @@ case_from_row(sqlite3_stmt *st, struct store_case *c)
 	c->due_at = sqlite3_column_int64(st, 13);
 	c->closed_at = sqlite3_column_int64(st, 14);
 	c->merged_into = store_col_text(st, 15);
+	c->merged_here = store_col_text(st, 16);
 }
 
 static int

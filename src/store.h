@@ -166,6 +166,7 @@ struct store_case {
 	const char *number, *state, *channel, *subject, *priority;
 	const char *category, *workflow, *assignee, *citizen;
 	const char *merged_into;	/* the case it was merged into */
+	const char *merged_here;	/* "KS-..., KS-...": merged into it */
 	int workflow_version;
 	int64_t received_at, updated_at, due_at, closed_at; /* 0: none */
 };

@@ -3254,6 +3254,12 @@ START_TEST(test_merge)
 	ck_assert_msg(has_text(body, "Sammanslaget med: KS-2026-00001"), "%s",
 		      body);
 	free(body);
+	deliver_mail("olle@kommun.example", "arende@kommun.example", "Visa",
+		     "mg14d@kommun.example", NULL, "#visa KS-2026-1\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Sammanslagna hit: KS-2026-00002"), "%s",
+		      body);
+	free(body);
 
 	/* nor is a case merged into a merged one */
 	deliver_mail("Anna Andersson <anna@example.se>",

@@ -456,6 +456,8 @@ check "... and an SMS naming the merged case joins the one kept" \
 	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$first' AND m.direction = 'in' AND m.body_stripped LIKE '%en bil fastnat%'")" -eq 1 ]
 run "$CIRMCTL" -c "$C" case show "$second"
 check "cirmctl case show says where it went" contains "$out" "Merged into:  $first"
+run "$CIRMCTL" -c "$C" case show "$first"
+check "... and on the case kept, what joined it" contains "$out" "Merged here:  $second"
 
 # --- cirmctl sms encode ------------------------------------------------
 # A file's last line break is no part of the text, as cirm sends an SMS
