@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 /* An action skipped because a handler or group is missing from the
@@ -833,6 +834,17 @@ cut_signoff(char *text)
 
 	if (at == NULL || at == text + strspn(text, " \t\r\n"))
 		return;
+	/* below the closing, a question or a PS is no signature: "Mvh Eva
+	   / PS. Vilken tid bullrar det?" keeps its question */
+	for (const char *p = at; *p != '\0'; p += strcspn(p, "\n"),
+	     p += *p == '\n') {
+		const char *line = p + strspn(p, " \t");
+
+		if (memchr(p, '?', strcspn(p, "\n")) != NULL ||
+		    strncasecmp(line, "ps", 2) == 0 ||
+		    strncasecmp(line, "p.s", 3) == 0)
+			return;
+	}
 	n = (size_t)(at - text);
 	while (n > 0 && strchr(" \t\r\n", text[n - 1]) != NULL)
 		n--;

@@ -714,6 +714,12 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 		ctl_error(_("%s is past"), argv[2]);
 		return EX_DATAERR;
 	}
+	/* as by mail: longer is leaving, for handler disable */
+	if (away && back > now + 366 * 86400) {
+		ctl_error(_("%s is more than a year ahead: for a handler who "
+			    "leaves, use cirmctl handler disable"), argv[2]);
+		return EX_DATAERR;
+	}
 	if (ctl_load_config(ctl, &cfg) < 0) {
 		ret = EX_CONFIG;
 		goto out;
@@ -725,6 +731,10 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 	if ((r = store_handler_find(store, argv[1], &id, &active, &err)) <= 0) {
 		if (r == 0)
 			err = xasprintf(_("there is no handler %s"), argv[1]);
+		goto fail;
+	}
+	if (away && !active) {
+		err = xasprintf(_("handler %s is disabled"), argv[1]);
 		goto fail;
 	}
 	if ((r = store_handler_away(store, id, &was, &err)) < 0)

@@ -48,7 +48,7 @@ static const struct text
 	T_HANDLER_OFF = { "handläggaren är avstängd i cirm",
 			  "that case officer is disabled in cirm" },
 	T_HANDLER_AWAY = { "handläggaren är borta till och med",
-			   "that case officer is away until, inclusive," },
+			   "that case officer is away up to and including" },
 	T_NEEDS_WORD = { "ange ett ord", "give a word" },
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
 	/* a question under #notering would never be asked */
@@ -537,10 +537,11 @@ static const struct caseless {
 	    "Cases whose messages have all the words" } },
 	{ away_words, { "#borta ÅÅÅÅ-MM-DD", "#away YYYY-MM-DD" },
 	  { "Borta till och med den dagen: dina ärendens aviseringar går "
-	    "till dina grupper", "Away until that day inclusive: your "
-	    "cases' notifications go to your groups" } },
+	    "till ärendenas grupper", "Away up to and including that day: "
+	    "your cases' notifications go to the cases' groups" } },
 	{ back_words, { "#tillbaka", "#back" },
-	  { "Tillbaka före den dagen", "Back before that day" } },
+	  { "Tillbaka tidigare än dagen i #borta",
+	    "Back earlier than the day of #away" } },
 	{ help_words, { "#hjälp", "#help" },
 	  { "Kommandona", "The commands" } },
 };
@@ -2668,7 +2669,8 @@ log_read(struct store *store, const struct mailin_verdict *v,
    that day inclusive, or back. Meanwhile nobody gives them a case, and
    the notifications of their cases go to the cases' groups, as for a
    disabled handler, though their own mail still works. Says what was
-   done, or why not, into L; audited. 0, or -1. */
+   done, or why not, into L; audited. 1 when they are away now, 0, or
+   -1. */
 static int
 set_away(struct store *store, const struct mailin_verdict *v,
 	 const struct command *c, bool away, bool en, struct strlist *l,
@@ -2679,6 +2681,10 @@ set_away(struct store *store, const struct mailin_verdict *v,
 	int64_t back = 0, was = 0, now = cirm_now();
 	int r;
 
+	if (!away && *day != '\0') {
+		strlist_addf(l, "  %s\n", tr(&T_NO_ARG, en ? "en" : "sv"));
+		return 0;
+	}
 	if (away && !local_day_at(day, 1, 0, &back)) {
 		strlist_addf(l, "  %s\n", en ? "give the last day you are "
 			     "away, as in #away 2026-12-20" : "skriv sista "
@@ -2723,21 +2729,21 @@ set_away(struct store *store, const struct mailin_verdict *v,
 		return 0;
 	}
 	local_day(back - 1, last);
-	strlist_addf(l, en ? "  You are away until %s inclusive. Until then "
-		     "nobody can give you a case, and the notifications of "
-		     "your cases go to your groups; your replies and commands "
-		     "work as ever. You are back on the day after by "
-		     "yourself, or earlier with #back.\n\n"
+	strlist_addf(l, en ? "  You are away up to and including %s. Until "
+		     "then nobody can give you a case, and the notifications "
+		     "of your cases go to the cases' groups; your replies and "
+		     "commands work as ever. On the day after you count as "
+		     "back by yourself, or earlier with #back.\n\n"
 		     "  Your open cases, to give to colleagues with #assign "
 		     "before you go:\n" :
 		     "  Du är borta till och med %s. Så länge kan ingen ge "
 		     "dig ärenden, och aviseringarna om dina ärenden går till "
-		     "dina grupper; dina svar och kommandon fungerar som "
-		     "vanligt. Du är tillbaka dagen efter av dig själv, eller "
-		     "tidigare med #tillbaka.\n\n"
+		     "ärendenas grupper; dina svar och kommandon fungerar som "
+		     "vanligt. Dagen efter räknas du som tillbaka automatiskt, "
+		     "eller tidigare med #tillbaka.\n\n"
 		     "  Dina öppna ärenden, att ge till kollegor med "
 		     "#tilldela innan du går:\n", last);
-	return 0;
+	return 1;
 }
 
 static int
@@ -2834,18 +2840,16 @@ handler_commands(struct mailin *mi, struct store *store,
 			ret = set_away(store, v, c, word_is(c->word,
 							    away_words),
 				       en, &s.l, error_r);
-			if (ret == 0 && word_is(c->word, away_words)) {
-				/* what to hand over before going */
-				struct digest_settings ds = {
-					.state_label = list_state_label,
-					.due_shown = list_due_shown,
-					.label_ctx = &s,
-				};
-				int counts[3];
+			/* gone: what to hand over before going */
+			if (ret > 0) {
+				size_t listed = s.l.n;
 
-				ret = digest_list(store, &ds, v->handler_id,
-						  en, true, cirm_now(), &s.l,
-						  counts, error_r);
+				ret = store_handler_cases(store, v->handler_id,
+							  list_line, &s,
+							  error_r);
+				if (ret == 0 && s.l.n == listed)
+					strlist_addf(&s.l, "  %s\n", en ?
+						     "(none)" : "(inga)");
 			}
 		} else if (word_is(c->word, search_words)) {
 			ret = role_workflows(mi, store, v, &roles, error_r);

@@ -563,7 +563,7 @@ store_handler_by_login(struct store *store, const char *login, int64_t *id_r,
 {
 	static const char sql[] =
 		"SELECT id FROM contact WHERE kind = 'handler' AND login = ? "
-		"AND active = 1";
+		"AND active = 1 AND " STORE_PRESENT("contact");
 
 	return lookup_id(store, sql, login, 0, id_r, "find handler", error_r);
 }
@@ -681,16 +681,20 @@ store_group_emails(struct store *store, int64_t group_id,
 	/* Driven by the group's members (the primary key), each member's
 	   first address through its index: without statistics SQLite
 	   would otherwise scan every address of every citizen. */
+	/* Those away (#borta) only when nobody of the group is present:
+	   a case must reach someone, who reads it when back. */
 	static const char sql[] =
 		"SELECT c.id, (SELECT a.address FROM contact_address a WHERE "
 		"a.contact_id = c.id AND a.kind = 'email' ORDER BY a.id "
-		"LIMIT 1) FROM group_member m CROSS JOIN contact c "
+		"LIMIT 1), " STORE_PRESENT("c") " FROM group_member m "
+		"CROSS JOIN contact c "
 		"WHERE m.group_id = ? AND c.id = m.contact_id AND c.active = 1 "
-		"AND " STORE_PRESENT("c") " ORDER BY c.id";
+		"ORDER BY c.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	struct strlist l = { 0 };
 	int64_t *ids = NULL;
 	size_t n = 0;
+	bool present = false;
 	int rc, ret = 0;
 
 	if (st == NULL)
@@ -698,9 +702,18 @@ store_group_emails(struct store *store, int64_t group_id,
 	sqlite3_bind_int64(st, 1, group_id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t id = sqlite3_column_int64(st, 0);
+		bool here = sqlite3_column_int(st, 2) != 0;
 
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
 			continue;	/* a member without an address */
+		if (present && !here)
+			continue;
+		if (here && !present) {
+			/* the first present: the away ones before go */
+			present = true;
+			strlist_clear(&l);
+			n = 0;
+		}
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
 		ids[n++] = id;
 		strlist_add(&l, store_col_text(st, 1));

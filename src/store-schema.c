@@ -592,7 +592,7 @@ static const char migration_27[] =
 	"CREATE INDEX cases_merged_into ON cases(merged_into)\n"
 	"  WHERE merged_into IS NOT NULL;\n";
 
-/* A case officer away (#borta, cirmctl handler set --away-until): the
+/* A case officer away (#borta, cirmctl handler away): the
    moment they are back, or NULL. Until then they are not notified, nor
    given cases; their cases' notifications go to the groups. */
 static const char migration_28[] =

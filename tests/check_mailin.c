@@ -3346,7 +3346,9 @@ START_TEST(test_away)
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
 		     "aw4@kommun.example", NULL, "#borta 2020-01-01\n");
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(has_text(body, "den dagen har redan varit"), "%s", body);
+	/* and lists no cases to hand over */
+	ck_assert_msg(has_text(body, "den dagen har redan varit") &&
+		      strstr(body, "KS-2026-00001") == NULL, "%s", body);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
 			       "IS NOT NULL"), 0);
@@ -3423,6 +3425,46 @@ START_TEST(test_away)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN contact h "
 			       "ON h.id = c.assignee_id WHERE c.id = 2 AND "
 			       "h.login = 'eva'"), 1);
+
+	/* the whole group away: a new case reaches them all the same, to
+	   be read when back, rather than nobody */
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET away_until = "
+				    "strftime('%s', 'now') + 86400 WHERE kind "
+				    "= 'handler'", NULL), 0);
+	eva_mails = count("SELECT count(*) FROM outbox WHERE recipient IN "
+			  "('eva@kommun.example', 'olle@kommun.example')");
+	deliver_mail("cia@example.se", "arende@kommun.example", "Gungan",
+		     "aw13@example.se", NULL, "Gungan är trasig.");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient IN "
+			       "('eva@kommun.example', "
+			       "'olle@kommun.example')"), eva_mails + 2);
+	free(to);
+}
+END_TEST
+
+/* The reminder keeps a question written below the officer's closing,
+   as a PS: only a signature is left out. */
+START_TEST(test_reminder_keeps_ps)
+{
+	char *to, *body, *err = NULL;
+	int64_t remind;
+	int n = 0;
+
+	to = eva_notified("ps1@example.se", "Det bullrar.");
+	deliver_mail("eva@kommun.example", to, "SV", "ps2@kommun.example", NULL,
+		     "#ta\n#fråga\n\nVi behöver veta mer.\n\nMvh Eva\n\n"
+		     "PS. Vilken tid på dygnet bullrar det?\n");
+	remind = count("SELECT fire_at FROM timer WHERE name = 'paminnelse' "
+		       "AND fired_at IS NULL");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_fire_timers(mi->flow, store, remind + 1, 100,
+					   &n, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(n, 1);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, "Vilken tid på dygnet bullrar det?"),
+		      "%s", body);
+	free(body);
 	free(to);
 }
 END_TEST
@@ -4399,8 +4441,8 @@ START_TEST(test_handler_commands)
 	   which is taken all the same */
 	ck_assert_msg(has_text(body, "\n  #sök ORD — Ärenden vars meddelanden "
 			       "har alla orden\n") &&
-		      has_text(body, "\n  #tillbaka — Tillbaka före den "
-			       "dagen\n  #hjälp — Kommandona\n") &&
+		      has_text(body, "\n  #tillbaka — Tillbaka tidigare än "
+			       "dagen i #borta\n  #hjälp — Kommandona\n") &&
 		      strstr(body, "#sok") == NULL &&
 		      strstr(body, "#hjalp") == NULL, "%s", body);
 	free(body);
@@ -5211,6 +5253,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
 	tcase_add_test(tc, test_thanks_keeps_resolved);
 	tcase_add_test(tc, test_reminder_names_deadline);
+	tcase_add_test(tc, test_reminder_keeps_ps);
 	tcase_add_test(tc, test_other_party_named);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);

@@ -319,6 +319,8 @@ check "... and so is a day the calendar has not" [ "$rc" -eq 64 ]
 check "... said so" contains "$err" "2026-02-30 is no date YYYY-MM-DD"
 run "$CIRMCTL" -c "$C" handler away eva 2020-01-01
 check "a day past is refused" [ "$rc" -eq 65 ]
+run "$CIRMCTL" -c "$C" handler away eva "$(date -d '+400 days' +%F)"
+check "... and one more than a year ahead" [ "$rc" -eq 65 ]
 day=$(date -d '+3 days' +%F)
 run "$CIRMCTL" -c "$C" handler away eva "$day"
 check "away until a day" [ "$rc" -eq 0 ]
