@@ -38,7 +38,7 @@ struct build {
 	bool en;
 	bool narrow;	/* lines of at most 72 characters */
 	int64_t now;
-	struct part overdue, mine, unassigned;
+	struct part overdue, mine, unassigned, away;
 };
 
 /* At most MAX characters of UTF-8 S (whole characters), "…" when cut;
@@ -73,7 +73,8 @@ add_case(const struct store_digest_case *c, void *ctx)
 			 c->workflow == NULL ? c->due_at :
 			 b->set->due_shown(b->set->label_ctx, c->workflow,
 					   c->workflow_version, c->due_at);
-	struct part *p = !c->assigned ? &b->unassigned :
+	struct part *p = c->away_of != NULL ? &b->away :
+			 !c->assigned ? &b->unassigned :
 			 due_at != 0 && due_at < b->now ? &b->overdue :
 			 &b->mine;
 	const char *state = c->state;
@@ -109,6 +110,15 @@ add_case(const struct store_digest_case *c, void *ctx)
 	if (due_at != 0) {
 		local_day(due_at, day);
 		due = xasprintf(T(b->en, "klart senast %s", "due %s"), day);
+	}
+	/* whose it is, who is away */
+	if (c->away_of != NULL) {
+		char *with = xasprintf("%s%s%s", c->away_of,
+				       due != NULL ? ", " : "",
+				       due != NULL ? due : "");
+
+		free(due);
+		due = with;
 	}
 	/* a raised priority stands out: the day's order starts there */
 	if (c->priority != NULL && (strcmp(c->priority, "high") == 0 ||
@@ -162,7 +172,7 @@ add_part(struct strlist *body, bool en, const char *title, struct part *p)
 int
 digest_list(struct store *store, const struct digest_settings *set,
 	    int64_t handler_id, bool en, bool narrow, int64_t now,
-	    struct strlist *out, int counts_r[3], char **error_r)
+	    struct strlist *out, int counts_r[4], char **error_r)
 {
 	struct build b = { .set = set, .en = en, .narrow = narrow,
 			   .now = now };
@@ -172,17 +182,22 @@ digest_list(struct store *store, const struct digest_settings *set,
 		strlist_clear(&b.overdue.lines);
 		strlist_clear(&b.mine.lines);
 		strlist_clear(&b.unassigned.lines);
+		strlist_clear(&b.away.lines);
 		return -1;
 	}
 	counts_r[0] = b.overdue.n;
 	counts_r[1] = b.mine.n;
 	counts_r[2] = b.unassigned.n;
+	counts_r[3] = b.away.n;
 	add_part(out, en, T(en, "Försenade (klart senast har passerat):",
 			    "Overdue (past their due date):"), &b.overdue);
 	add_part(out, en, T(en, "Tilldelade dig:", "Assigned to you:"),
 		 &b.mine);
 	add_part(out, en, T(en, "Otilldelade i dina grupper:",
 			    "Unassigned in your groups:"), &b.unassigned);
+	add_part(out, en, T(en, "I dina grupper, hos kollegor som är borta:",
+			    "In your groups, with colleagues who are away:"),
+		 &b.away);
 	return 0;
 }
 
@@ -223,12 +238,12 @@ send_one(struct store *store, const struct digest_settings *set,
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct strlist body = { 0 }, list = { 0 };
 	char at[32], *subject, *text, *headers;
-	int counts[3], ret;
+	int counts[4], ret;
 
 	if (digest_list(store, set, h->id, en, false, now, &list, counts,
 			error_r) < 0)
 		return -1;
-	if (counts[0] + counts[1] + counts[2] == 0)
+	if (counts[0] + counts[1] + counts[2] + counts[3] == 0)
 		return 0;
 	snprintf(at, sizeof(at), "%02d:%02d", set->at / 60, set->at % 60);
 	subject = xasprintf(T(en, "Dina ärenden %s: hos dig %d (försenade "

@@ -49,14 +49,15 @@ digest_parse_time(const char *text, int *minute_r)
 
 /* A case officer's open cases as the digest lists them, in English when
    EN, else in Swedish: those of HANDLER_ID past their due date, the
-   rest of theirs, and the unassigned ones of their groups, each part
-   under its title (and a part with none left out), added to OUT. A
+   rest of theirs, the unassigned ones of their groups, and those of
+   their groups whose case officer is away (#borta) or disabled, each
+   part under its title (and a part with none left out), added to OUT. A
    NARROW list has lines of at most 72 characters, for mail that is
    wrapped: the deadline and a raised priority go on a line of their
    own. COUNTS_R: how many in each part. 0, or -1 with *error_r. */
 int digest_list(struct store *store, const struct digest_settings *set,
 		int64_t handler_id, bool en, bool narrow, int64_t now,
-		struct strlist *out, int counts_r[3], char **error_r);
+		struct strlist *out, int counts_r[4], char **error_r);
 
 /* When the digest of NOW's day is due and not yet sent (the day is
    remembered in the database), queues it for every active case

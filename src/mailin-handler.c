@@ -2773,7 +2773,7 @@ handler_commands(struct mailin *mi, struct store *store,
 				.state_label = list_state_label,
 				.due_shown = list_due_shown, .label_ctx = &s,
 			};
-			int counts[3];
+			int counts[4];
 
 			ret = digest_list(store, &ds, v->handler_id, en, true,
 					  cirm_now(), &s.l, counts, error_r);

@@ -996,15 +996,27 @@ store_digest_cases(struct store *store, int64_t handler_id,
 {
 	/* the handler's through cases_assignee; the groups' unassigned
 	   through cases_assignee too (assignee_id IS NULL), open ones only */
+	/* and, in the handler's groups, the cases of colleagues away
+	   (#borta) or disabled, through the few handlers, who would
+	   otherwise be in nobody's digest until back */
 	static const char sql[] =
 		"SELECT number, state, subject, coalesce(due_at, 0), 1, id, "
-		"due_at IS NULL, workflow, workflow_version, priority FROM "
-		"cases WHERE "
+		"due_at IS NULL, workflow, workflow_version, priority, NULL "
+		"FROM cases WHERE "
 		"assignee_id = ?1 AND closed_at IS NULL UNION ALL SELECT "
 		"number, state, subject, coalesce(due_at, 0), 0, id, "
-		"due_at IS NULL, workflow, workflow_version, priority FROM "
-		"cases WHERE "
+		"due_at IS NULL, workflow, workflow_version, priority, NULL "
+		"FROM cases WHERE "
 		"assignee_id IS NULL AND closed_at IS NULL AND group_id IN "
+		"(SELECT group_id FROM group_member WHERE contact_id = ?1) "
+		"UNION ALL SELECT k.number, k.state, k.subject, "
+		"coalesce(k.due_at, 0), 0, k.id, k.due_at IS NULL, k.workflow, "
+		"k.workflow_version, k.priority, "
+		"coalesce(nullif(h.name, ''), h.login) "
+		"FROM contact h CROSS JOIN cases k "
+		"WHERE h.kind = 'handler' AND h.id <> ?1 AND "
+		"(h.active = 0 OR NOT " STORE_PRESENT("h") ") AND "
+		"k.assignee_id = h.id AND k.closed_at IS NULL AND k.group_id IN "
 		"(SELECT group_id FROM group_member WHERE contact_id = ?1) "
 		"ORDER BY 5 DESC, 7, 4, 6";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -1023,6 +1035,7 @@ store_digest_cases(struct store *store, int64_t handler_id,
 			.workflow = store_col_text(st, 7),
 			.workflow_version = sqlite3_column_int(st, 8),
 			.priority = store_col_text(st, 9),
+			.away_of = store_col_text(st, 10),
 		};
 
 		if (fn(&c, ctx) != 0)

@@ -991,6 +991,8 @@ struct store_digest_case {
 	bool assigned;		/* to the handler; else no one's, in one of
 				   the handler's groups */
 	const char *priority;	/* "low", "normal", "high", "urgent" */
+	const char *away_of;	/* not assigned: the colleague's who has
+				   it but is away or disabled, or NULL */
 };
 /* Calls FN for each open case assigned to HANDLER_ID, then for each
    open case assigned to no one in one of the handler's groups; in each

@@ -85,7 +85,8 @@ run(const char *when)
 /* Handlers eva (synpunkter) and bo (gata, no cases), olle (English,
    synpunkter), sara (disabled, with a case); cases: eva's overdue one,
    her one due later, her one without a due date, one unassigned in
-   synpunkter, one closed of hers, one of the gata group's. */
+   synpunkter, one closed of hers, sara's in the park group (no one
+   else's). */
 static void
 setup(void)
 {
@@ -99,7 +100,7 @@ setup(void)
 	ck_assert_msg(store_open(path, &s, &store, &err) == 0, "%s", err);
 	free(path);
 	sql("INSERT INTO handler_group (id, name, created_at) VALUES "
-	    "(1, 'synpunkter', 0), (2, 'gata', 0)");
+	    "(1, 'synpunkter', 0), (2, 'gata', 0), (3, 'park', 0)");
 	sql("INSERT INTO contact (id, kind, name, login, language, active, "
 	    "created_at) VALUES (1, 'handler', 'Eva Ek', 'eva', 'sv', 1, 0), "
 	    "(2, 'handler', NULL, 'bo', 'sv', 1, 0), "
@@ -127,7 +128,7 @@ setup(void)
 	    "(5, 'KS-2026-00005', 'KS', 2026, 5, 5, 'email', 'Stängt', "
 	    "'avslutad', 1, 1, NULL, 0, 0, 0, 1), "
 	    "(6, 'KS-2026-00006', 'KS', 2026, 6, 5, 'email', 'Grop', "
-	    "'tilldelad', 2, 4, NULL, 0, 0, 0, NULL)",
+	    "'tilldelad', 3, 4, NULL, 0, 0, 0, NULL)",
 	    (long long)at("2026-12-01 16:00"),
 	    (long long)at("2026-12-20 16:00"));
 }
@@ -206,6 +207,32 @@ START_TEST(test_away)
 	sql("UPDATE contact SET away_until = strftime('%%s', 'now') - 60 "
 	    "WHERE login = 'olle'");
 	ck_assert_int_eq(run("2026-12-08 07:30"), 2);
+}
+END_TEST
+
+/* The cases of a colleague away or disabled are in the digest of the
+   others of their groups, under whose they are: sara, disabled, has
+   KS-2026-00006 in gata, which bo is in; eva away, her cases go to
+   olle of synpunkter. */
+START_TEST(test_colleague_away)
+{
+	char *body;
+
+	sql("UPDATE contact SET away_until = strftime('%%s', 'now') + 86400 "
+	    "WHERE login = 'eva'");
+	sql("UPDATE cases SET group_id = 2 WHERE id = 6");
+	ck_assert_int_eq(run("2026-12-07 07:30"), 2);
+	body = newest("bo@kommun.example", "body");
+	ck_assert_msg(strstr(body, "I dina grupper, hos kollegor som är "
+			     "borta:\n  KS-2026-00006") != NULL &&
+		      strstr(body, "Grop (Sara)") != NULL, "%s", body);
+	free(body);
+	body = newest("olle@kommun.example", "body");
+	ck_assert_msg(strstr(body, "In your groups, with colleagues who are "
+			     "away:\n  KS-2026-00001") != NULL &&
+		      strstr(body, "(Eva Ek, due 2026-12-01)") != NULL,
+		      "%s", body);
+	free(body);
 }
 END_TEST
 
@@ -371,6 +398,7 @@ main(void)
 	tcase_add_test(tc, test_parse_time);
 	tcase_add_test(tc, test_when);
 	tcase_add_test(tc, test_away);
+	tcase_add_test(tc, test_colleague_away);
 	tcase_add_test(tc, test_content);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_labels);
