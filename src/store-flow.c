@@ -129,8 +129,7 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		"c.channel, c.subject, c.category, c.priority, c.citizen_id, "
 		"c.assignee_id, c.group_id, c.due_at, c.closed_at, "
 		"c.received_at, coalesce(nullif(h.name, ''), h.login), "
-		"coalesce(h.active AND " STORE_PRESENT("h") ", 0), "
-		"c.merged_into "
+		"coalesce(h.active, 0), c.merged_into, h.away_until "
 		"FROM cases c LEFT JOIN contact h ON h.id = c.assignee_id "
 		"WHERE c.id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -158,7 +157,12 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		f->closed_at = sqlite3_column_int64(st, 12);
 		f->received_at = sqlite3_column_int64(st, 13);
 		f->assignee_name = dup_col(st, 14);
-		f->assignee_active = sqlite3_column_int(st, 15) != 0;
+		/* away (#borta) counts as not active until back; compared
+		   here rather than in SQL, for the engine reads a case per
+		   event */
+		f->assignee_active = sqlite3_column_int(st, 15) != 0 &&
+			(sqlite3_column_type(st, 17) == SQLITE_NULL ||
+			 sqlite3_column_int64(st, 17) <= cirm_now());
 		f->merged_into = sqlite3_column_int64(st, 16);
 	}
 	return store_row_end(store, st, rc, "read case", error_r);
