@@ -1995,6 +1995,7 @@ tell_merged(struct mailin *mi, struct store *store,
 		const char *subj = i == 0 ? kept.subject : gone.subject;
 		char *addr = NULL, *subject, *body;
 		bool en = false;
+		int readable = 1;
 
 		if (officer == 0 || !active || officer == v->handler_id ||
 		    (i == 1 && officer == kept.assignee_id))
@@ -2036,21 +2037,38 @@ tell_merged(struct mailin *mi, struct store *store,
 					    "slagits ihop med %s [%s] %s",
 					    c->arg, v->case_number,
 					    subj != NULL ? subj : "");
+			/* a Reply-To for the case kept only to an officer
+			   who may read it: else the reply would be set
+			   aside */
+			readable = mailin_handler_may_read(mi, store, officer,
+							   c->merge_into,
+							   error_r);
+			if (readable < 0) {
+				free(addr);
+				free(subject);
+				rc = -1;
+				break;
+			}
 			body = xasprintf(en ? "%s merged your case %s into %s, "
 					 "the same citizen's case. %s is "
 					 "closed, and the work goes on in %s: "
 					 "what the citizen writes on either "
-					 "comes there. To act on %s, reply to "
-					 "this mail." :
+					 "comes there.%s%s%s" :
 					 "%s har slagit ihop ditt ärende %s med "
 					 "%s, som gäller samma invånare. %s är "
 					 "avslutat, och arbetet fortsätter i %s: "
 					 "det invånaren skriver i något av dem "
-					 "kommer dit. Vill du arbeta med %s: "
-					 "svara på det här mejlet.",
+					 "kommer dit.%s%s%s",
 					 who, v->case_number, c->arg,
-					 v->case_number, c->arg, c->arg);
+					 v->case_number, c->arg,
+					 readable == 0 ? "" : en ? " To act on " :
+					 " Vill du arbeta med ",
+					 readable == 0 ? "" : c->arg,
+					 readable == 0 ? "" : en ? ", reply to "
+					 "this mail." : ": svara på det här "
+					 "mejlet.");
 		}
+		to.case_id = readable != 0 ? c->merge_into : 0;
 		rc = mail_officer(mi, store, &to, officer, false, addr,
 				  subject, body, error_r);
 		rc = rc < 0 ? -1 : 1;

@@ -726,6 +726,27 @@ add_olle(const char *lang)
 	free(sql);
 }
 
+/* Adds handler LOGIN (LOGIN@kommun.example) in group GROUP. */
+static void
+add_handler_in(const char *login, const char *group)
+{
+	char *sql = xasprintf(
+		"INSERT INTO contact (kind, name, login, language, created_at) "
+		"VALUES ('handler', '%s', '%s', 'sv', 0);"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT id, 'email', '%s@kommun.example', 0 FROM "
+		"contact WHERE login = '%s';"
+		"INSERT OR IGNORE INTO handler_group (name, created_at) VALUES "
+		"('%s', 0);"
+		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
+		"contact c WHERE g.name = '%s' AND c.login = '%s';",
+		login, login, login, login, group, group, login);
+	char *err = NULL;
+
+	ck_assert_msg(store_exec(store, sql, &err) == 0, "%s", err);
+	free(sql);
+}
+
 /* The body of the newest mail to RECIPIENT in the outbox (caller
    frees). */
 /* Whether TEXT has NEEDLE in it as a reader sees it: runs of spaces
@@ -3469,6 +3490,60 @@ START_TEST(test_reminder_keeps_ps)
 }
 END_TEST
 
+/* A merge by a third officer: the kept case's officer and the merged
+   case's are each told, the latter that the work goes on in the case
+   kept, with a Reply-To for it. */
+START_TEST(test_merge_tells_officers)
+{
+	char *to, *body, *hdr, *back;
+	int64_t olle, lena;
+
+	add_handler_eva();
+	add_olle("sv");
+	add_handler_in("lena", "synpunkter");
+	olle = count("SELECT id FROM contact WHERE login = 'olle'");
+	lena = count("SELECT id FROM contact WHERE login = 'lena'");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "mt1@example.se", NULL, "Det bullrar.");
+	to = eva_reply_to();
+	deliver_mail("eva@kommun.example", to, "SV", "mt2@kommun.example", NULL,
+		     "#ta\n");
+	free(to);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Bygget",
+		     "mt3@example.se", NULL, "Bygget bullrar.");
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00002",
+			   olle);
+	deliver_mail("olle@kommun.example", to, "SV", "mt4@kommun.example",
+		     NULL, "#ta\n");
+	free(to);
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00002",
+			   lena);
+	deliver_mail("lena@kommun.example", to, "SV", "mt5@kommun.example",
+		     NULL, "#slå-ihop KS-2026-1\n");
+	ck_assert_int_eq(count("SELECT merged_into FROM cases WHERE id = 2"),
+			 1);
+	body = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(body, "KS-2026-00002 har slagits ihop med ditt ärende "
+			 "[KS-2026-00001] Buller");
+	free(body);
+	body = newest_to("olle@kommun.example", "subject");
+	ck_assert_str_eq(body, "Ditt ärende har slagits ihop med "
+			 "KS-2026-00001 [KS-2026-00002] Bygget");
+	free(body);
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "arbetet fortsätter i KS-2026-00001") &&
+		      has_text(body, "Vill du arbeta med KS-2026-00001: svara "
+			       "på det här mejlet."), "%s", body);
+	free(body);
+	hdr = newest_to("olle@kommun.example", "headers");
+	back = reply_to_of(hdr);
+	ck_assert_msg(strcasestr(back, "+ks-2026-00001.") != NULL, "%s", back);
+	free(back);
+	free(hdr);
+	free(to);
+}
+END_TEST
+
 /* A case given to a colleague with a note: the mail says who gave it,
    what they wrote, and what the citizen wrote. An escalation says who
    asked for help, or that nobody took the case in time. */
@@ -4502,27 +4577,6 @@ START_TEST(test_handler_commands)
 }
 END_TEST
 
-/* Adds handler LOGIN (LOGIN@kommun.example) in group GROUP. */
-static void
-add_handler_in(const char *login, const char *group)
-{
-	char *sql = xasprintf(
-		"INSERT INTO contact (kind, name, login, language, created_at) "
-		"VALUES ('handler', '%s', '%s', 'sv', 0);"
-		"INSERT INTO contact_address (contact_id, kind, address, "
-		"created_at) SELECT id, 'email', '%s@kommun.example', 0 FROM "
-		"contact WHERE login = '%s';"
-		"INSERT OR IGNORE INTO handler_group (name, created_at) VALUES "
-		"('%s', 0);"
-		"INSERT INTO group_member SELECT g.id, c.id FROM handler_group g, "
-		"contact c WHERE g.name = '%s' AND c.login = '%s';",
-		login, login, login, login, group, group, login);
-	char *err = NULL;
-
-	ck_assert_msg(store_exec(store, sql, &err) == 0, "%s", err);
-	free(sql);
-}
-
 /* The answer to LOGIN's mail of commands CMDS to the case address. */
 static char *
 commands_answer(const char *login, const char *id, const char *cmds)
@@ -5283,6 +5337,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_colleague_answer_told);
 	tcase_add_test(tc, test_merge);
+	tcase_add_test(tc, test_merge_tells_officers);
 	tcase_add_test(tc, test_away);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
