@@ -939,6 +939,11 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	when(fl->wf != NULL ? due_shown(fl->wf, fl->c.due_at) :
 	     caseflow_due_shown(fl->cf, fl->store, fl->c.workflow,
 				fl->c.workflow_version, fl->c.due_at), due);
+	/* the assignee's last day away (#borta), or "" */
+	char away[LOCAL_DAY_SIZE] = "";
+
+	if (fl->c.assignee_away != 0)
+		local_day(fl->c.assignee_away - 1, away);
 	/* the officer's closing and signature, and the text above them */
 	const char *signoff = text[0] != '\0' ? reply_signed_off_at(text) :
 		NULL;
@@ -990,6 +995,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "message.signoff", signoff != NULL ? signoff : "" },
 		{ "handler.name", fl->c.assignee_name != NULL ?
 		  fl->c.assignee_name : "" },
+		{ "handler.away", away },
 		{ "commands.help", fl->commands_help != NULL ?
 		  fl->commands_help : "" },
 		{ "case.history", fl->history != NULL ? fl->history : "" },
@@ -2122,6 +2128,7 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 		return -1;
 	fl->c.assignee_id = id;
 	fl->c.assignee_active = id != 0; /* found among active handlers */
+	fl->c.assignee_away = 0;	 /* ...who are present */
 	fl->facts.assigned = id != 0;
 	/* what the notifications of this run say: the new assignee */
 	free(fl->c.assignee_name);

@@ -160,9 +160,10 @@ store_case_flow_get(struct store *store, int64_t case_id,
 		/* away (#borta) counts as not active until back; compared
 		   here rather than in SQL, for the engine reads a case per
 		   event */
+		f->assignee_away = sqlite3_column_int64(st, 17) > cirm_now() ?
+			sqlite3_column_int64(st, 17) : 0;
 		f->assignee_active = sqlite3_column_int(st, 15) != 0 &&
-			(sqlite3_column_type(st, 17) == SQLITE_NULL ||
-			 sqlite3_column_int64(st, 17) <= cirm_now());
+			f->assignee_away == 0;
 		f->merged_into = sqlite3_column_int64(st, 16);
 	}
 	return store_row_end(store, st, rc, "read case", error_r);

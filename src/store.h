@@ -873,6 +873,7 @@ int store_workflow_ids(struct store *store, struct strlist *ids,
 struct store_case_flow {
 	int64_t id, citizen_id, assignee_id, group_id, due_at, closed_at;
 	int64_t merged_into;	/* the case it was merged into, or 0 */
+	int64_t assignee_away;	/* when the assignee, away, is back, or 0 */
 	char *number, *workflow, *state, *channel, *subject, *category;
 	char *priority, *assignee_name;
 	int workflow_version;

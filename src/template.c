@@ -110,7 +110,8 @@ const char *const template_variables[] = {
 	"case.mentions", "case.received_long", "case.closed", "message.sender",
 	"case.last_answer", "citizen.from", "case.sms", "case.citizen_text",
 	"sender.name", "continues.last_answer", "continues.handler",
-	"case.merged_into", "message.unsigned", "message.signoff", NULL
+	"case.merged_into", "message.unsigned", "message.signoff",
+	"handler.away", NULL
 };
 
 #define SECTIONS_MAX 8

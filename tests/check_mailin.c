@@ -3399,7 +3399,10 @@ START_TEST(test_away)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example'"), eva_mails);
 	body = newest_to("olle@kommun.example", "body");
-	ck_assert_msg(has_text(body, "Nu igen."), "%s", body);
+	cmd = xasprintf("Handläggare: Eva Ek (borta till och med %s)", day);
+	ck_assert_msg(has_text(body, "Nu igen.") && has_text(body, cmd), "%s",
+		      body);
+	free(cmd);
 	free(body);
 	/* and nobody can give her a case meanwhile */
 	deliver_mail("bo@example.se", "arende@kommun.example", "Skylt",
