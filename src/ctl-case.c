@@ -536,7 +536,19 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		goto rollback;
 	}
 	if ((r = store_handler_by_login(store, argv[2], &handler, &err)) <= 0) {
-		if (r == 0)
+		int64_t id = 0, back = 0;
+		int active = 0;
+		char last[LOCAL_DAY_SIZE];
+
+		/* away (#borta): say until when, not "no such handler" */
+		if (r == 0 &&
+		    store_handler_find(store, argv[2], &id, &active,
+				       &err) > 0 && active &&
+		    store_handler_away(store, id, &back, &err) > 0)
+			err = xasprintf(_("handler %s is away up to and "
+					  "including %s"), argv[2],
+					local_day(back - 1, last));
+		else if (r == 0 && err == NULL)
 			err = xasprintf(_("there is no active handler %s "
 					  "(cirmctl handler list)"), argv[2]);
 		goto rollback;

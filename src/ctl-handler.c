@@ -707,7 +707,7 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 		return EX_USAGE;
 	}
 	if (away && !local_day_at(argv[2], 1, 0, &back)) {
-		ctl_error(_("%s is no date YYYY-MM-DD"), argv[2]);
+		ctl_error(_("%s is not a date YYYY-MM-DD"), argv[2]);
 		return EX_USAGE;
 	}
 	if (away && back <= now) {

@@ -1419,7 +1419,9 @@ send_transcript(struct mailin *mi, struct store *store,
 		char **error_r)
 {
 	struct strlist l = { 0 };
-	char *body;
+	const struct mailin_verdict *on = v;
+	struct mailin_verdict kept;
+	char *body, *subject;
 	int ret;
 	bool state = false;
 
@@ -1443,13 +1445,38 @@ send_transcript(struct mailin *mi, struct store *store,
 		strlist_clear(&l);
 		return -1;
 	}
-	strlist_addf(&l, "\n%s\n", tr(&T_RETRY, r->lang));
+	/* a case merged into another: a retry goes to the case kept,
+	   which this mail is signed for, when the handler may read it */
+	if (r->merged_id != 0 &&
+	    (ret = mailin_handler_may_read(mi, store, v->handler_id,
+					   r->merged_id, error_r)) != 0) {
+		if (ret < 0) {
+			strlist_clear(&l);
+			return -1;
+		}
+		kept = *v;
+		kept.case_id = r->merged_id;
+		snprintf(kept.case_number, sizeof(kept.case_number), "%s",
+			 r->merged);
+		on = &kept;
+		strlist_addf(&l, r->lang != NULL && strcmp(r->lang, "en") == 0 ?
+			     "\nThe case is merged into %s: the commands of "
+			     "a reply to this mail act on %s.\n" :
+			     "\nÄrendet har slagits ihop med %s: kommandona i "
+			     "ett svar på det här mejlet gäller %s.\n",
+			     r->merged, r->merged);
+	} else {
+		strlist_addf(&l, "\n%s\n", tr(&T_RETRY, r->lang));
+	}
 	/* a reply to this mail or the notification has no files */
 	if (files_for_citizen(r, v->msg))
 		strlist_addf(&l, "%s\n", tr(&T_RETRY_FILES, r->lang));
 	body = strlist_join(&l);
-	ret = mail_handler_on_case(mi, store, v, r->address,
-				  tr(&T_SUBJECT, r->lang), body, error_r);
+	/* named by the case the commands were written on */
+	subject = xasprintf("%s [%s]", tr(&T_SUBJECT, r->lang),
+			    v->case_number);
+	ret = mail_handler(mi, store, on, r->address, subject, body, error_r);
+	free(subject);
 	free(body);
 	return ret;
 }
@@ -1962,6 +1989,23 @@ tell_assignee(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 0;
 }
 
+/* A group's members, as store_group_emails gives them. */
+struct members {
+	int64_t *ids;
+	size_t n;
+};
+
+static int
+collect_member(int64_t contact_id, const char *address, void *ctx)
+{
+	struct members *m = ctx;
+
+	(void)address;
+	m->ids = xrealloc(m->ids, (m->n + 1) * sizeof(*m->ids));
+	m->ids[m->n++] = contact_id;
+	return 0;
+}
+
 /* After #slå-ihop (C) merged V's case into the case kept: its case
    officer is told what joined their case, with the citizen's words in
    it, and the merged case's officer that it was closed, and where it
@@ -1974,6 +2018,7 @@ tell_merged(struct mailin *mi, struct store *store,
 {
 	struct store_case_flow kept = { 0 }, gone = { 0 };
 	struct mailin_verdict to = *v;
+	struct members group = { NULL, 0 };
 	char *who = NULL, *said = NULL;
 	int rc = store_case_flow_get(store, c->merge_into, &kept, error_r);
 
@@ -1987,18 +2032,27 @@ tell_merged(struct mailin *mi, struct store *store,
 		rc = -1;
 	to.case_id = c->merge_into;
 	snprintf(to.case_number, sizeof(to.case_number), "%s", c->arg);
-	for (int i = 0; rc > 0 && i < 2; i++) {
-		/* first the kept case's officer, then the merged one's */
-		int64_t officer = i == 0 ? kept.assignee_id : gone.assignee_id;
+	/* the case kept with nobody on it: its group is told instead */
+	if (rc > 0 && (kept.assignee_id == 0 || !kept.assignee_active) &&
+	    kept.group_id != 0 &&
+	    store_group_emails(store, kept.group_id, collect_member, &group,
+			       error_r) < 0)
+		rc = -1;
+	for (size_t i = 0; rc > 0 && i < 2 + group.n; i++) {
+		/* first the kept case's officer (or its group), then the
+		   merged one's */
+		int64_t officer = i == 0 ? kept.assignee_id :
+			i == 1 ? gone.assignee_id : group.ids[i - 2];
 		bool active = i == 0 ? kept.assignee_active :
-			gone.assignee_active;
-		const char *subj = i == 0 ? kept.subject : gone.subject;
+			i == 1 ? gone.assignee_active : true;
+		const char *subj = i != 1 ? kept.subject : gone.subject;
 		char *addr = NULL, *subject, *body;
-		bool en = false;
+		bool en = false, mine = i == 0;
 		int readable = 1;
 
 		if (officer == 0 || !active || officer == v->handler_id ||
-		    (i == 1 && officer == kept.assignee_id))
+		    (i == 1 && officer == kept.assignee_id) ||
+		    (i >= 2 && officer == gone.assignee_id))
 			continue;
 		if ((rc = store_officer_mail(store, officer, &addr, &en,
 				     error_r)) <= 0) {
@@ -2007,27 +2061,34 @@ tell_merged(struct mailin *mi, struct store *store,
 			rc = 1;		/* no address: nobody to tell */
 			continue;
 		}
-		if (i == 0) {
-			subject = xasprintf(en ? "%s was merged into your case "
+		if (i != 1) {
+			subject = xasprintf(en ? "%s was merged into %s case "
 					    "[%s] %s" : "%s har slagits ihop "
-					    "med ditt ärende [%s] %s",
-					    v->case_number, c->arg,
+					    "med %särende [%s] %s",
+					    v->case_number,
+					    en ? (mine ? "your" : "the") :
+					    (mine ? "ditt " : ""), c->arg,
 					    subj != NULL ? subj : "");
-			body = xasprintf(en ? "%s merged case %s into your case "
-					 "%s: both are the same citizen's. %s "
+			body = xasprintf(en ? "%s merged case %s into %s case "
+					 "%s%s: the same citizen wrote both. %s "
 					 "is closed, and what the citizen "
 					 "writes on it comes to %s.\n\nThe "
 					 "latest message in %s:\n\n%s\n\nTo "
 					 "answer the citizen, reply to this "
 					 "mail." :
-					 "%s har slagit ihop ärende %s med ditt "
-					 "ärende %s: båda gäller samma invånare. "
-					 "%s är avslutat, och det invånaren "
-					 "skriver i det ärendet kommer till "
-					 "%s.\n\nSenaste meddelandet i %s:\n\n"
-					 "%s\n\nVill du svara invånaren: svara "
-					 "på det här mejlet.",
-					 who, v->case_number, c->arg,
+					 "%s har slagit ihop ärende %s med %s"
+					 "ärende %s%s: samma invånare skrev "
+					 "båda. %s är avslutat, och det "
+					 "invånaren skriver i det ärendet kommer "
+					 "till %s.\n\nSenaste meddelandet i "
+					 "%s:\n\n%s\n\nVill du svara "
+					 "invånaren: svara på det här mejlet.",
+					 who, v->case_number,
+					 en ? (mine ? "your" : "the") :
+					 (mine ? "ditt " : ""), c->arg,
+					 mine ? "" : en ? ", which nobody has "
+					 "taken yet" : ", som ingen har tagit "
+					 "ännu",
 					 v->case_number, c->arg,
 					 v->case_number, said != NULL ? said :
 					 en ? "(no text)" : "(ingen text)");
@@ -2078,6 +2139,7 @@ tell_merged(struct mailin *mi, struct store *store,
 	}
 	store_case_flow_clear(&kept);
 	store_case_flow_clear(&gone);
+	free(group.ids);
 	free(who);
 	free(said);
 	return rc < 0 ? -1 : 0;

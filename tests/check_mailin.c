@@ -3220,8 +3220,20 @@ START_TEST(test_merge)
 		     NULL, "#klar\n\nNu är det åtgärdat.\n");
 	body = newest_body("olle@kommun.example");
 	ck_assert_msg(has_text(body, "utförs inte: ärendet är avslutat; det "
-			       "har slagits ihop med KS-2026-00001"), "%s", body);
+			       "har slagits ihop med KS-2026-00001") &&
+		      /* a retry goes to the case kept */
+		      has_text(body, "kommandona i ett svar på det här mejlet "
+			       "gäller KS-2026-00001."), "%s", body);
 	free(body);
+	hdr = newest_to("olle@kommun.example", "headers");
+	{
+		char *rt = reply_to_of(hdr);
+
+		ck_assert_msg(strcasestr(rt, "+ks-2026-00001.") != NULL, "%s",
+			      rt);
+		free(rt);
+	}
+	free(hdr);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE id = 1 AND "
 			       "state = 'tilldelad'"), 1);
 	/* nor does a plain answer go to the citizen from there: Olle is
@@ -3543,6 +3555,32 @@ START_TEST(test_merge_tells_officers)
 	ck_assert_msg(strcasestr(back, "+ks-2026-00001.") != NULL, "%s", back);
 	free(back);
 	free(hdr);
+	free(to);
+
+	/* a case kept that nobody has taken: its group is told, not the
+	   one who merged */
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "mt6@example.se", NULL, "Lampan är släckt.");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Lampan",
+		     "mt7@example.se", NULL, "Lampan lyser inte.");
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00004",
+			   lena);
+	deliver_mail("lena@kommun.example", to, "SV", "mt8@kommun.example",
+		     NULL, "#slå-ihop KS-2026-3\n");
+	ck_assert_int_eq(count("SELECT merged_into FROM cases WHERE id = 4"),
+			 3);
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(has_text(body, "har slagit ihop ärende KS-2026-00004 med "
+			       "ärende KS-2026-00003, som ingen har tagit "
+			       "ännu") && has_text(body, "Lampan lyser inte."),
+		      "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'olle@kommun.example' AND subject LIKE "
+			       "'KS-2026-00004 har slagits ihop%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'lena@kommun.example' AND subject LIKE "
+			       "'%slagits ihop%'"), 0);
 	free(to);
 }
 END_TEST

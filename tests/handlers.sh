@@ -316,7 +316,7 @@ run "$CIRMCTL" -c "$C" handler away eva
 check "away without a day is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" handler away eva 2026-02-30
 check "... and so is a day the calendar has not" [ "$rc" -eq 64 ]
-check "... said so" contains "$err" "2026-02-30 is no date YYYY-MM-DD"
+check "... said so" contains "$err" "2026-02-30 is not a date YYYY-MM-DD"
 run "$CIRMCTL" -c "$C" handler away eva 2020-01-01
 check "a day past is refused" [ "$rc" -eq 65 ]
 run "$CIRMCTL" -c "$C" handler away eva "$(date -d '+400 days' +%F)"
@@ -335,6 +335,9 @@ check "a new case is not told to eva, who is away" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example'")" -eq "$before" ]
 check "... but to the others of the group" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient LIKE '%@kommun.example' AND recipient <> 'eva@kommun.example' AND body LIKE '%Det bullrar igen.%'")" -ge 1 ]
+n_open=$(sql "SELECT number FROM cases WHERE closed_at IS NULL ORDER BY id DESC LIMIT 1")
+run "$CIRMCTL" -c "$C" case assign "$n_open" eva
+check "cirmctl case assign to eva, away, says until when" contains "$err" "handler eva is away up to and including $day"
 run "$CIRMCTL" -c "$C" handler back eva
 check "back" contains "$out" "handler eva is back"
 run "$CIRMCTL" -c "$C" handler back eva
