@@ -1954,7 +1954,10 @@ tell_assignee(struct mailin *mi, struct store *store,
 	bool en = false;
 	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
 
-	if (rc > 0 && (f.assignee_id == 0 || !f.assignee_active ||
+	/* an officer away (#borta) is told too, to read when back: the
+	   case is theirs, and a colleague answered its citizen meanwhile */
+	if (rc > 0 && (f.assignee_id == 0 ||
+		       (!f.assignee_active && f.assignee_away == 0) ||
 		       f.assignee_id == v->handler_id))
 		rc = 0;
 	if (rc > 0)
@@ -2766,9 +2769,15 @@ set_away(struct store *store, const struct mailin_verdict *v,
 		return 0;
 	}
 	if (away && !local_day_at(day, 1, 0, &back)) {
-		strlist_addf(l, "  %s\n", en ? "give the last day you are "
-			     "away, as in #away 2026-12-20" : "skriv sista "
-			     "dagen du är borta, som i #borta 2026-12-20");
+		/* "2026-02-30": the shape of a date, but no such day */
+		bool shaped = strlen(day) == 10 && day[4] == '-' &&
+			day[7] == '-' && strspn(day, "0123456789-") == 10;
+
+		strlist_addf(l, "  %s\n", shaped ? (en ? "there is no such "
+			     "day" : "det datumet finns inte") :
+			     en ? "give the last day you are away, as in "
+			     "#away 2026-12-20" : "skriv sista dagen du är "
+			     "borta, som i #borta 2026-12-20");
 		return 0;
 	}
 	if (away && back <= now) {

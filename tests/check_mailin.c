@@ -3377,6 +3377,11 @@ START_TEST(test_away)
 			       "#borta 2026-12-20"), "%s", body);
 	free(body);
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+		     "aw3b@kommun.example", NULL, "#borta 2027-02-30\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "det datumet finns inte"), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
 		     "aw4@kommun.example", NULL, "#borta 2020-01-01\n");
 	body = newest_body("eva@kommun.example");
 	/* and lists no cases to hand over */
@@ -3415,6 +3420,21 @@ START_TEST(test_away)
 	ck_assert_msg(has_text(body, "Nu igen.") && has_text(body, cmd), "%s",
 		      body);
 	free(cmd);
+	free(body);
+	/* Olle answers Anna meanwhile: Eva is told, to read when back */
+	eva_mails = count("SELECT count(*) FROM outbox WHERE recipient = "
+			  "'eva@kommun.example'");
+	cmd = token_address(mi->key, "arende@kommun.example", "KS-2026-00001",
+			    count("SELECT id FROM contact WHERE login = "
+				  "'olle'"));
+	deliver_mail("olle@kommun.example", cmd, "SV", "aw6b@kommun.example",
+		     NULL, "Vi tittar på det i morgon.\n");
+	free(cmd);
+	body = newest_to("eva@kommun.example", "subject");
+	ck_assert_msg(count("SELECT count(*) FROM outbox WHERE recipient = "
+			    "'eva@kommun.example'") == eva_mails + 1 &&
+		      strstr(body, "Olle Ek har svarat invånaren") != NULL,
+		      "%s", body);
 	free(body);
 	/* and nobody can give her a case meanwhile */
 	deliver_mail("bo@example.se", "arende@kommun.example", "Skylt",
