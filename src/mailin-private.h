@@ -91,9 +91,6 @@ int mailin_pick_number(const char *prefix, const char *text,
    citizen's message that finds a closed case opens a new case that
    mentions it: a closed case is seen by nobody. */
 int mailin_case_closed(struct store *store, int64_t id, char **error_r);
-/* When case *ID was merged into another (#slå-ihop), sets *ID to the
-   case it was merged into and returns 1; 0 when it was not, -1. */
-int mailin_case_kept(struct store *store, int64_t *id, char **error_r);
 
 /* The language of a new citizen: the one SUBJECT and TEXT (either may
    be NULL) are clearly written in (lang_guess), else the instance's. */

@@ -422,7 +422,7 @@ contacts_case(const char *number, void *ctx, char **error_r)
 	if (r > 0)
 		r = store_case_has_contact(c->store, id, c->contact, error_r);
 	/* a case merged into another stands for the kept one */
-	if (r > 0 && mailin_case_kept(c->store, &id, error_r) < 0)
+	if (r > 0 && store_case_kept(c->store, id, &id, NULL, error_r) < 0)
 		r = -1;
 	if (r > 0 && (r = mailin_case_closed(c->store, id, error_r)) >= 0)
 		r = r > 0 ? 1 : 2;

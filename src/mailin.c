@@ -414,24 +414,6 @@ mailin_case_closed(struct store *store, int64_t id, char **error_r)
 }
 
 int
-mailin_case_kept(struct store *store, int64_t *id, char **error_r)
-{
-	struct store_case_flow f = { 0 };
-	char number[STORE_CASE_NUMBER_MAX];
-	int r = store_case_flow_get(store, *id, &f, error_r);
-
-	/* the case kept, as long as it is there */
-	if (r > 0)
-		r = f.merged_into == 0 ? 0 :
-			store_case_get_number(store, f.merged_into, number,
-					      error_r);
-	if (r > 0)
-		*id = f.merged_into;
-	store_case_flow_clear(&f);
-	return r;
-}
-
-int
 mailin_pick_number(const char *prefix, const char *text,
 		   int (*senders)(const char *number, void *ctx,
 				  char **error_r),
@@ -534,6 +516,7 @@ static int
 thread(struct mailin *mi, struct store *store, struct mailin_verdict *v,
        char **error_r)
 {
+	char kept[STORE_CASE_NUMBER_MAX];
 	int r = thread_by_token(mi, store, v, error_r);
 
 	if (r == 0)
@@ -547,10 +530,10 @@ thread(struct mailin *mi, struct store *store, struct mailin_verdict *v,
 	   handler's reply to a signed address, which acts on the case it
 	   names (closed: its commands are refused, saying where it went) */
 	if (r > 0 && v->handler_id == 0 &&
-	    (r = mailin_case_kept(store, &v->case_id, error_r)) > 0) {
+	    (r = store_case_kept(store, v->case_id, &v->case_id, kept,
+				 error_r)) > 0) {
 		memcpy(v->merged_from, v->case_number, sizeof(v->merged_from));
-		r = store_case_get_number(store, v->case_id, v->case_number,
-					  error_r);
+		memcpy(v->case_number, kept, sizeof(v->case_number));
 	}
 	return r < 0 ? -1 : 0;
 }

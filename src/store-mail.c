@@ -91,6 +91,29 @@ store_case_get_number(struct store *store, int64_t case_id,
 }
 
 int
+store_case_kept(struct store *store, int64_t case_id, int64_t *kept_r,
+		char number_r[STORE_CASE_NUMBER_MAX], char **error_r)
+{
+	static const char sql[] =
+		"SELECT k.id, k.number FROM cases c JOIN cases k "
+		"ON k.id = c.merged_into WHERE c.id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*kept_r = sqlite3_column_int64(st, 0);
+		if (number_r != NULL)
+			snprintf(number_r, STORE_CASE_NUMBER_MAX, "%s",
+				 store_col_text(st, 1));
+	}
+	return store_row_end(store, st, rc, "read case kept", error_r);
+}
+
+int
 store_case_touch(struct store *store, int64_t case_id, int64_t now,
 		 char **error_r)
 {

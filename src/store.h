@@ -365,6 +365,11 @@ int store_case_by_rfc_id(struct store *store, const char *id,
 int store_case_id(struct store *store, const char *number, int64_t *case_id_r,
 		  char **error_r);
 /* The number of case CASE_ID into NUMBER_R. 1, 0 when no such case, -1. */
+/* The case that case CASE_ID was merged into (#slå-ihop), as long as
+   it is there: 1 with its id in *KEPT_R and its number in NUMBER_R
+   (unless NULL), 0 when there is none, -1. One read, for threading. */
+int store_case_kept(struct store *store, int64_t case_id, int64_t *kept_r,
+		    char number_r[STORE_CASE_NUMBER_MAX], char **error_r);
 int store_case_get_number(struct store *store, int64_t case_id,
 			  char number_r[STORE_CASE_NUMBER_MAX], char **error_r);
 /* Marks the case as changed now. */
