@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 /* An action skipped because a handler or group is missing from the
@@ -829,26 +828,11 @@ wants(struct flow *fl, const char *lang, const char *template_id,
 static void
 cut_signoff(char *text)
 {
-	const char *at = text != NULL ? reply_signed_off_at(text) : NULL;
-	size_t n;
+	const char *at = NULL;
+	size_t n = text != NULL ? reply_split_signoff(text, &at) : 0;
 
-	if (at == NULL || at == text + strspn(text, " \t\r\n"))
-		return;
-	/* below the closing, a question or a PS is no signature: "Mvh Eva
-	   / PS. Vilken tid bullrar det?" keeps its question */
-	for (const char *p = at; *p != '\0'; p += strcspn(p, "\n"),
-	     p += *p == '\n') {
-		const char *line = p + strspn(p, " \t");
-
-		if (memchr(p, '?', strcspn(p, "\n")) != NULL ||
-		    strncasecmp(line, "ps", 2) == 0 ||
-		    strncasecmp(line, "p.s", 3) == 0)
-			return;
-	}
-	n = (size_t)(at - text);
-	while (n > 0 && strchr(" \t\r\n", text[n - 1]) != NULL)
-		n--;
-	text[n] = '\0';
+	if (at != NULL && n > 0 && reply_signoff_plain(at))
+		text[n] = '\0';
 }
 
 static int
@@ -945,17 +929,9 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	if (fl->c.assignee_away != 0)
 		local_day(fl->c.assignee_away - 1, away);
 	/* the officer's closing and signature, and the text above them */
-	const char *signoff = text[0] != '\0' ? reply_signed_off_at(text) :
-		NULL;
-	char *unsigned_text = NULL;
-
-	if (signoff != NULL) {
-		size_t n = (size_t)(signoff - text);
-
-		while (n > 0 && strchr(" \t\r\n", text[n - 1]) != NULL)
-			n--;
-		unsigned_text = xstrndup(text, n);
-	}
+	const char *signoff = NULL;
+	size_t above = reply_split_signoff(text, &signoff);
+	char *unsigned_text = signoff != NULL ? xstrndup(text, above) : NULL;
 	const struct template_var vars[] = {
 		{ "case.number", fl->c.number },
 		{ "case.subject", subject },

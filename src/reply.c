@@ -970,6 +970,33 @@ reply_signed_off(const char *text)
 	return reply_signed_off_at(text) != NULL;
 }
 
+size_t
+reply_split_signoff(const char *text, const char **signoff_r)
+{
+	const char *at = reply_signed_off_at(text);
+	size_t n = at != NULL ? (size_t)(at - text) : strlen(text);
+
+	while (at != NULL && n > 0 && strchr(" \t\r\n", text[n - 1]) != NULL)
+		n--;
+	*signoff_r = at;
+	return n;
+}
+
+bool
+reply_signoff_plain(const char *signoff)
+{
+	for (const char *p = signoff; *p != '\0'; p += strcspn(p, "\n"),
+	     p += *p == '\n') {
+		const char *line = p + strspn(p, " \t");
+
+		if (memchr(p, '?', strcspn(p, "\n")) != NULL ||
+		    strncasecmp(line, "ps", 2) == 0 ||
+		    strncasecmp(line, "p.s", 3) == 0)
+			return false;
+	}
+	return true;
+}
+
 const char *
 reply_signed_off_at(const char *text)
 {

@@ -3,6 +3,7 @@
 #define CIRM_REPLY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Reply stripping: the new text a person wrote, separated from what they
    quoted and from their signature. Swedish and English patterns:
@@ -36,6 +37,14 @@ char *reply_strip_full(const char *text, char **interleaved_r);
 bool reply_signed_off(const char *text);
 /* Where that closing line begins in TEXT, or NULL when it has none. */
 const char *reply_signed_off_at(const char *text);
+/* TEXT cut where that closing begins: the length of what is above it,
+   without the blank lines between, with the closing into *SIGNOFF_R;
+   the whole length and NULL when TEXT has none. */
+size_t reply_split_signoff(const char *text, const char **signoff_r);
+/* Whether what follows the closing SIGNOFF is a signature alone, to
+   leave out where the text is quoted: no question in it and no PS
+   ("Mvh Eva / PS. Vilken tid bullrar det?" keeps its question). */
+bool reply_signoff_plain(const char *signoff);
 /* Where the sign-off at the end of a citizen's TEXT begins: its closing
    line ("Med vänlig hälsning", "Mvh Anna"), when below it there are at
    most eight lines of a signature (a name, an address, a telephone
