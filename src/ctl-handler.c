@@ -706,16 +706,16 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 			  _("usage: cirmctl handler back LOGIN"));
 		return EX_USAGE;
 	}
-	if (away && !local_day_at(argv[2], 1, 0, &back)) {
+	switch (away ? away_day(argv[2], now, &back) : AWAY_OK) {
+	case AWAY_OK:
+		break;
+	case AWAY_NO_DATE:
 		ctl_error(_("%s is not a date YYYY-MM-DD"), argv[2]);
 		return EX_USAGE;
-	}
-	if (away && back <= now) {
+	case AWAY_PAST:
 		ctl_error(_("%s is past"), argv[2]);
 		return EX_DATAERR;
-	}
-	/* as by mail: longer is leaving, for handler disable */
-	if (away && back > now + 366 * 86400) {
+	case AWAY_TOO_FAR:
 		ctl_error(_("%s is more than a year ahead: for a handler who "
 			    "leaves, use cirmctl handler disable"), argv[2]);
 		return EX_DATAERR;

@@ -2768,25 +2768,24 @@ set_away(struct store *store, const struct mailin_verdict *v,
 		strlist_addf(l, "  %s\n", tr(&T_NO_ARG, en ? "en" : "sv"));
 		return 0;
 	}
-	if (away && !local_day_at(day, 1, 0, &back)) {
+	switch (away ? away_day(day, now, &back) : AWAY_OK) {
+	case AWAY_OK:
+		break;
+	case AWAY_NO_DATE:
 		/* "2026-02-30": the shape of a date, but no such day */
-		bool shaped = strlen(day) == 10 && day[4] == '-' &&
-			day[7] == '-' && strspn(day, "0123456789-") == 10;
-
-		strlist_addf(l, "  %s\n", shaped ? (en ? "there is no such "
-			     "day" : "det datumet finns inte") :
+		strlist_addf(l, "  %s\n", strlen(day) == 10 && day[4] == '-' &&
+			     day[7] == '-' && strspn(day, "0123456789-") == 10 ?
+			     (en ? "there is no such day" :
+			      "det datumet finns inte") :
 			     en ? "give the last day you are away, as in "
 			     "#away 2026-12-20" : "skriv sista dagen du är "
 			     "borta, som i #borta 2026-12-20");
 		return 0;
-	}
-	if (away && back <= now) {
+	case AWAY_PAST:
 		strlist_addf(l, "  %s\n", en ? "that day is past" :
 			     "den dagen har redan varit");
 		return 0;
-	}
-	/* a year at most: longer is leaving, for cirmctl handler disable */
-	if (away && back > now + 366 * 86400) {
+	case AWAY_TOO_FAR:
 		strlist_addf(l, "  %s\n", en ? "a year ahead at most; for "
 			     "longer, ask the administrator" : "högst ett år "
 			     "framåt; för längre, fråga administratören");

@@ -213,6 +213,16 @@ local_day_at(const char *s, int days, int hour, int64_t *t_r)
 	return true;
 }
 
+enum away_day
+away_day(const char *s, int64_t now, int64_t *back_r)
+{
+	if (!local_day_at(s, 1, 0, back_r))
+		return AWAY_NO_DATE;
+	if (*back_r <= now)
+		return AWAY_PAST;
+	return *back_r > now + 366 * 86400 ? AWAY_TOO_FAR : AWAY_OK;
+}
+
 char *
 local_day(int64_t t, char buf[LOCAL_DAY_SIZE])
 {
