@@ -21,10 +21,27 @@ struct store_profile {
 		char *sql;
 		int64_t ns;
 		long runs;
+		long misses; /* pages read from outside the page cache */
 	} rows[PROFILE_STATEMENTS];
 	size_t n;
+	sqlite3 *db;
+	int misses; /* the connection's count at the last statement's end */
 	long dropped; /* runs of statements past PROFILE_STATEMENTS */
 };
+
+/* Page cache misses since the last call: what the statement ending now
+   read from the WAL or the database file (with the statements still
+   open meanwhile, which are few). */
+static int
+page_misses(struct store_profile *pr)
+{
+	int cur = 0, hi = 0, d;
+
+	sqlite3_db_status(pr->db, SQLITE_DBSTATUS_CACHE_MISS, &cur, &hi, 0);
+	d = cur - pr->misses;
+	pr->misses = cur;
+	return d;
+}
 
 static int
 on_profile(unsigned type, void *ctx, void *p, void *x)
@@ -56,6 +73,7 @@ on_profile(unsigned type, void *ctx, void *p, void *x)
 	}
 	pr->rows[i].ns += *(sqlite3_int64 *)x;
 	pr->rows[i].runs++;
+	pr->rows[i].misses += page_misses(pr);
 	return 0;
 }
 
@@ -64,6 +82,8 @@ store_profile_start(struct store *store)
 {
 	store_profile_stop(store, NULL, 0, NULL);
 	store->profile = xcalloc(1, sizeof(*store->profile));
+	store->profile->db = store->db;
+	page_misses(store->profile);
 	sqlite3_trace_v2(store->db, SQLITE_TRACE_PROFILE, on_profile,
 			 store->profile);
 }
@@ -93,12 +113,13 @@ store_profile_stop(struct store *store, FILE *out, long per,
 		total += pr->rows[i].ns;
 	if (out != NULL && per > 0)
 		fprintf(out, "sql: %.1f ms in %zu statements, %.1f us a %s; "
-			"each: ms, runs, us a run, us a %s, statement\n",
+			"each: ms, runs, us a run, us a %s, pages read a run, "
+			"statement\n",
 			(double)total / 1e6, pr->n,
 			(double)total / 1e3 / (double)per, unit, unit);
 	else if (out != NULL)
 		fprintf(out, "sql: %.1f ms in %zu statements; each: ms, runs, "
-			"us a run, statement\n", (double)total / 1e6, pr->n);
+			"us a run, pages read a run, statement\n", (double)total / 1e6, pr->n);
 	for (size_t i = 0; out != NULL && i < pr->n; i++) {
 		struct profile_row *r = &pr->rows[i];
 
@@ -106,7 +127,8 @@ store_profile_stop(struct store *store, FILE *out, long per,
 			r->runs, (double)r->ns / 1e3 / (double)r->runs);
 		if (per > 0)
 			fprintf(out, " %7.1f", (double)r->ns / 1e3 / (double)per);
-		fprintf(out, "  %.110s\n", r->sql);
+		fprintf(out, " %6.1f  %.110s\n",
+			(double)r->misses / (double)r->runs, r->sql);
 	}
 	if (out != NULL && pr->dropped > 0)
 		fprintf(out, "sql: %ld runs of further statements not counted "
