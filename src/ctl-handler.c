@@ -575,12 +575,19 @@ out:
 static int
 print_handler(const struct store_handler *h, void *ctx)
 {
+	char day[LOCAL_DAY_SIZE], *state = NULL;
+
 	(void)ctx;
 	ctl_print_cell(stdout, h->login != NULL ? h->login : "-", 12);
 	ctl_print_cell(stdout, h->email != NULL ? h->email : "-", 28);
 	ctl_print_cell(stdout, h->name != NULL ? h->name : "-", 20);
+	/* "away to 2026-07-31": the last day, as #borta gave it */
+	if (h->active && h->away_until != 0)
+		state = xasprintf(_("away to %s"),
+				  local_day(h->away_until - 1, day));
 	ctl_print_cell(stdout, !h->active ? _("disabled") :
-		       h->away_until != 0 ? _("away") : _("active"), 10);
+		       state != NULL ? state : _("active"), 22);
+	free(state);
 	ctl_print_cell(stdout, h->groups != NULL ? h->groups : "-", 0);
 	fputc('\n', stdout);
 	return 0;
@@ -696,7 +703,7 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 {
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
-	char *err = NULL, last[LOCAL_DAY_SIZE];
+	char *err = NULL, last[LOCAL_DAY_SIZE], day[LOCAL_DAY_SIZE] = "";
 	int64_t id = 0, back = 0, was = 0, now = cirm_now();
 	int active = 0, r, ret = 1;
 
@@ -706,12 +713,15 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 			  _("usage: cirmctl handler back LOGIN"));
 		return EX_USAGE;
 	}
-	switch (away ? away_day(argv[2], now, &back) : AWAY_OK) {
+	switch (away ? away_day(argv[2], now, &back, day) : AWAY_OK) {
 	case AWAY_OK:
 		break;
 	case AWAY_NO_DATE:
-		ctl_error(_("%s is not a date YYYY-MM-DD"), argv[2]);
+		ctl_error(_("%s is not a date YYYY-MM-DD (or D/M)"), argv[2]);
 		return EX_USAGE;
+	case AWAY_NO_SUCH_DAY:
+		ctl_error(_("there is no day %s"), argv[2]);
+		return EX_DATAERR;
 	case AWAY_PAST:
 		ctl_error(_("%s is past"), argv[2]);
 		return EX_DATAERR;
@@ -748,7 +758,7 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 	if (store_handler_set_away(store, id, back, &err) < 0 ||
 	    store_audit_add(store, now, store_audit_actor(),
 			    away ? "handler.away" : "handler.back", argv[1],
-			    away ? argv[2] : NULL, &err) < 0 ||
+			    away ? day : NULL, &err) < 0 ||
 	    store_commit(store, &err) < 0)
 		goto fail;
 	if (away)
@@ -787,7 +797,7 @@ list(const struct ctl *ctl)
 	ctl_print_cell(stdout, _("LOGIN"), 12);
 	ctl_print_cell(stdout, _("ADDRESS"), 28);
 	ctl_print_cell(stdout, _("NAME"), 20);
-	ctl_print_cell(stdout, _("STATUS"), 10);
+	ctl_print_cell(stdout, _("STATUS"), 22);
 	ctl_print_cell(stdout, _("GROUPS"), 0);
 	fputc('\n', stdout);
 	if (store_handler_list(store, print_handler, NULL, &err) < 0) {

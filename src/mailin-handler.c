@@ -70,7 +70,8 @@ static const struct text
 		      "is for the citizen, send it in a reply of its own" },
 	T_PRIORITY = { "ange låg, normal, hög eller brådskande",
 		       "give low, normal, high or urgent" },
-	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD", "give a date YYYY-MM-DD" },
+	T_DUE = { "ange ett datum ÅÅÅÅ-MM-DD (eller D/M)",
+		  "give a date YYYY-MM-DD (or D/M)" },
 	T_LANGUAGE = { "ange sv (svenska) eller en (engelska)",
 		       "give sv (Swedish) or en (English)" },
 	T_NO_CITIZEN = { "ärendet har ingen invånare",
@@ -617,10 +618,14 @@ roles_text(const struct workflow *wf, const struct workflow_command *c,
 	return strlist_join(&l);
 }
 
+/* Whether S is a day (any form day_parse takes); its 16:00 into *T_R. */
 static bool
 valid_date(const char *s, int64_t *t_r)
 {
-	return local_day_at(s, 0, 16, t_r);
+	char day[LOCAL_DAY_SIZE];
+
+	return day_parse(s, cirm_now(), day) > 0 &&
+	       local_day_at(day, 0, 16, t_r);
 }
 
 /* Whether S is one word as a category is (cirm-workflow.rng): up to
@@ -1166,11 +1171,19 @@ check_commands(struct mailin *mi, struct store *store,
 			if (!one_word(c->arg))
 				c->error = tr(&T_NEEDS_WORD, r->lang);
 		} else if (word_is(c->word, workflow_due_words)) {
+			char day[LOCAL_DAY_SIZE];
+
 			c->kind = CMD_DUE;
-			if (!valid_date(c->arg, &t))
+			if (!valid_date(c->arg, &t)) {
 				c->error = tr(&T_DUE, r->lang);
-			else if (date_past(c->arg))
-				c->error = tr(&T_DUE_PAST, r->lang);
+			} else {
+				/* "20/12" as history and #visa show it */
+				day_parse(c->arg, cirm_now(), day);
+				free(c->arg);
+				c->arg = xstrdup(day);
+				if (date_past(c->arg))
+					c->error = tr(&T_DUE_PAST, r->lang);
+			}
 		} else if (word_is(c->word, workflow_language_words)) {
 			/* #språk: the languages cirm writes in */
 			static const char *const l[][2] = {
@@ -2760,7 +2773,8 @@ set_away(struct store *store, const struct mailin_verdict *v,
 	 char **error_r)
 {
 	const char *day = c->arg + strspn(c->arg, " \t");
-	char last[LOCAL_DAY_SIZE], *login = NULL, *actor;
+	char last[LOCAL_DAY_SIZE], iso[LOCAL_DAY_SIZE] = "";
+	char *login = NULL, *actor;
 	int64_t back = 0, was = 0, now = cirm_now();
 	int r;
 
@@ -2768,18 +2782,19 @@ set_away(struct store *store, const struct mailin_verdict *v,
 		strlist_addf(l, "  %s\n", tr(&T_NO_ARG, en ? "en" : "sv"));
 		return 0;
 	}
-	switch (away ? away_day(day, now, &back) : AWAY_OK) {
+	switch (away ? away_day(day, now, &back, iso) : AWAY_OK) {
 	case AWAY_OK:
 		break;
 	case AWAY_NO_DATE:
+		strlist_addf(l, "  %s\n", en ? "give the last day you are "
+			     "away, as in #away 2026-12-20 or #away 20/12" :
+			     "skriv sista dagen du är borta, som i #borta "
+			     "2026-12-20 eller #borta 20/12");
+		return 0;
+	case AWAY_NO_SUCH_DAY:
 		/* "2026-02-30": the shape of a date, but no such day */
-		strlist_addf(l, "  %s\n", strlen(day) == 10 && day[4] == '-' &&
-			     day[7] == '-' && strspn(day, "0123456789-") == 10 ?
-			     (en ? "there is no such day" :
-			      "det datumet finns inte") :
-			     en ? "give the last day you are away, as in "
-			     "#away 2026-12-20" : "skriv sista dagen du är "
-			     "borta, som i #borta 2026-12-20");
+		strlist_addf(l, "  %s\n", en ? "there is no such day" :
+			     "det datumet finns inte");
 		return 0;
 	case AWAY_PAST:
 		strlist_addf(l, "  %s\n", en ? "that day is past" :
@@ -2803,7 +2818,7 @@ set_away(struct store *store, const struct mailin_verdict *v,
 		return -1;
 	actor = xasprintf("mail:%s", login != NULL ? login : "?");
 	r = store_audit_add(store, now, actor, away ? "handler.away" :
-			    "handler.back", login, away ? day : NULL, error_r);
+			    "handler.back", login, away ? iso : NULL, error_r);
 	free(actor);
 	free(login);
 	if (r < 0)

@@ -213,11 +213,66 @@ local_day_at(const char *s, int days, int hour, int64_t *t_r)
 	return true;
 }
 
-enum away_day
-away_day(const char *s, int64_t now, int64_t *back_r)
+/* Reads 1 to MAX digits at *S into *N and moves *S past them. */
+static bool
+digits(const char **s, size_t max, int *n)
 {
-	if (!local_day_at(s, 1, 0, back_r))
-		return AWAY_NO_DATE;
+	size_t k = strspn(*s, "0123456789");
+
+	if (k < 1 || k > max)
+		return false;
+	*n = atoi(*s);
+	*s += k;
+	return true;
+}
+
+int
+day_parse(const char *s, int64_t now, char out[LOCAL_DAY_SIZE])
+{
+	const char *p = s;
+	int y, m, d;
+	int64_t t;
+
+	if (strchr(s, '/') != NULL) {
+		time_t tt = (time_t)now;
+		struct tm tm;
+
+		if (!digits(&p, 2, &d) || *p++ != '/' || !digits(&p, 2, &m) ||
+		    *p != '\0' || localtime_r(&tt, &tm) == NULL)
+			return 0;
+		y = tm.tm_year + 1900;
+		/* a day more than a month past is next year's: "31/7" in
+		   December is next summer, "1/12" on 5 December a slip
+		   that is told it is past; 29/2 is the next leap year's */
+		snprintf(out, LOCAL_DAY_SIZE, "%04u-%02u-%02u",
+			 (unsigned)y % 10000u, (unsigned)m % 100u,
+			 (unsigned)d % 100u);
+		if (!local_day_at(out, 0, 12, &t) || t < now - 30 * 86400)
+			y++;
+		if (m == 2 && d == 29)
+			while (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))
+				y++;
+	} else if (!digits(&p, 4, &y) || p - s != 4 || *p++ != '-' ||
+		   !digits(&p, 2, &m) || *p++ != '-' || !digits(&p, 2, &d) ||
+		   *p != '\0')
+		return 0;
+	if (m < 1 || m > 12 || d < 1 || d > 31)
+		return -1;
+	snprintf(out, LOCAL_DAY_SIZE, "%04u-%02u-%02u", (unsigned)y % 10000u,
+		 (unsigned)m % 100u, (unsigned)d % 100u);
+	return local_day_at(out, 0, 12, &t) ? 1 : -1;
+}
+
+enum away_day
+away_day(const char *s, int64_t now, int64_t *back_r,
+	 char day[LOCAL_DAY_SIZE])
+{
+	int r = day_parse(s, now, day);
+
+	if (r <= 0)
+		return r == 0 ? AWAY_NO_DATE : AWAY_NO_SUCH_DAY;
+	if (!local_day_at(day, 1, 0, back_r))
+		return AWAY_NO_SUCH_DAY;
 	if (*back_r <= now)
 		return AWAY_PAST;
 	return *back_r > now + 366 * 86400 ? AWAY_TOO_FAR : AWAY_OK;

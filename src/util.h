@@ -54,12 +54,22 @@ char *local_day(int64_t t, char buf[LOCAL_DAY_SIZE]);
 /* Whether S is a date "YYYY-MM-DD" that the calendar has (digits only,
    no 2026-02-30); its local time at HOUR:00 DAYS days later into *T_R. */
 bool local_day_at(const char *s, int days, int hour, int64_t *t_r);
-/* The last day of an absence (#borta, cirmctl handler away), S, as of
-   NOW: into *BACK_R the moment the absent is back, the midnight after.
-   AWAY_OK, or why not: no such date, a day past, more than a year
-   ahead (longer is leaving: cirmctl handler disable). */
-enum away_day { AWAY_OK, AWAY_NO_DATE, AWAY_PAST, AWAY_TOO_FAR };
-enum away_day away_day(const char *s, int64_t now, int64_t *back_r);
+/* A day as people write it, S, as "YYYY-MM-DD" in OUT: the ISO form,
+   also without its zeros ("2026-7-1"), or the Swedish short form "D/M"
+   ("31/7", "1/12"): that day this year, unless it was more than 30
+   days before NOW, then next year's (or the next leap year's 29/2). 1; 0 when S has no date's shape; -1 when it has the
+   shape of a day the calendar lacks (2026-02-30, 30/2). */
+int day_parse(const char *s, int64_t now, char out[LOCAL_DAY_SIZE]);
+/* The last day of an absence (#borta, cirmctl handler away), S (any
+   form day_parse takes), as of NOW: into *BACK_R the moment the absent
+   is back, the midnight after, and into DAY the day as "YYYY-MM-DD".
+   AWAY_OK, or why not: not a date, no such day, a day past, more than
+   a year ahead (longer is leaving: cirmctl handler disable). */
+enum away_day {
+	AWAY_OK, AWAY_NO_DATE, AWAY_NO_SUCH_DAY, AWAY_PAST, AWAY_TOO_FAR
+};
+enum away_day away_day(const char *s, int64_t now, int64_t *back_r,
+		       char day[LOCAL_DAY_SIZE]);
 /* The local time of T to the minute, "YYYY-MM-DD HH:MM", as cirm's
    mail and cirmctl show times, in BUF, or "?" likewise; returns BUF. */
 /* The name of user UID, or its number when it has none, in BUF. */

@@ -2322,27 +2322,28 @@ START_TEST(test_handler_closed_case)
 }
 END_TEST
 
-/* #senast takes a date YYYY-MM-DD from today on; anything else
-   changes nothing, the other lines included. */
+/* #senast takes a date YYYY-MM-DD (or D/M) from today on; anything
+   else changes nothing, the other lines included. */
 START_TEST(test_handler_due)
 {
 	char *to, *body, *good;
-	time_t now = time(NULL);
+	time_t now = time(NULL), ahead = now + 10 * 86400;
 	struct tm tm;
+	int64_t due;
 
 	to = eva_notified("u1@example.se", "Det bullrar.");
 	deliver_mail("eva@kommun.example", to, "SV", "u2@kommun.example", NULL,
 		     "#senast 2026-13-01\n#senast +202-01-01\n"
-		     "#senast 2020-01-01\n#senast 1/12\n#prioritet high\n");
+		     "#senast 2020-01-01\n#senast 31/4\n#prioritet high\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#senast 2026-13-01\n      utförs inte: "
-			     "ange ett datum ÅÅÅÅ-MM-DD\n") != NULL &&
+			     "ange ett datum ÅÅÅÅ-MM-DD (eller D/M)\n") != NULL &&
 		      strstr(body, "#senast +202-01-01\n      utförs inte: "
-			     "ange ett datum ÅÅÅÅ-MM-DD\n") != NULL &&
+			     "ange ett datum ÅÅÅÅ-MM-DD (eller D/M)\n") != NULL &&
 		      strstr(body, "#senast 2020-01-01\n      utförs inte: "
 			     "datumet har redan varit\n") != NULL &&
-		      strstr(body, "#senast 1/12\n      utförs inte: ange ett "
-			     "datum ÅÅÅÅ-MM-DD\n") != NULL &&
+		      strstr(body, "#senast 31/4\n      utförs inte: ange ett "
+			     "datum ÅÅÅÅ-MM-DD (eller D/M)\n") != NULL &&
 		      strstr(body, "#prioritet high\n      ok\n") != NULL,
 		      "%s", body);
 	free(body);
@@ -2355,6 +2356,19 @@ START_TEST(test_handler_due)
 		     good);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'handler.set' AND detail = 'due'"), 1);
+	free(good);
+	/* "D/M" as Swedes write it: ten days ahead, 16:00 */
+	localtime_r(&ahead, &tm);
+	good = xasprintf("#senast %d/%d\n", tm.tm_mday, tm.tm_mon + 1);
+	deliver_mail("eva@kommun.example", to, "SV", "u4@kommun.example", NULL,
+		     good);
+	free(good);
+	good = xasprintf("%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+			 tm.tm_mday);
+	ck_assert(local_day_at(good, 0, 16, &due));
+	ck_assert_int_eq(count("SELECT due_at FROM cases"), due);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.set' AND detail = 'due'"), 2);
 	free(good);
 	free(to);
 }
@@ -3391,9 +3405,9 @@ START_TEST(test_away)
 	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
 			       "IS NOT NULL"), 0);
 
-	/* away until the day after tomorrow, inclusive */
+	/* away until the day after tomorrow, inclusive, written "D/M" */
 	local_day(cirm_now() + 2 * 86400, day);
-	cmd = xasprintf("#borta %s\n", day);
+	cmd = xasprintf("#borta %d/%d\n", atoi(day + 8), atoi(day + 5));
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
 		     "aw5@kommun.example", NULL, cmd);
 	free(cmd);
@@ -3404,8 +3418,12 @@ START_TEST(test_away)
 		      strstr(body, "KS-2026-00001") != NULL, "%s", body);
 	free(cmd);
 	free(body);
-	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
-			       "'handler.away' AND actor = 'mail:eva'"), 1);
+	/* the day as the calendar has it */
+	cmd = xasprintf("SELECT count(*) FROM audit WHERE action = "
+			"'handler.away' AND actor = 'mail:eva' AND "
+			"detail = '%s'", day);
+	ck_assert_int_eq(count(cmd), 1);
+	free(cmd);
 
 	/* Anna writes again: Olle, of the group, is told, not Eva */
 	eva_mails = count("SELECT count(*) FROM outbox WHERE recipient = "

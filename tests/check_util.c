@@ -647,6 +647,59 @@ START_TEST(test_strlist)
 }
 END_TEST
 
+/* Days as case officers write them (#borta, #senast), read the same in
+   any time zone's noon. */
+START_TEST(test_day_parse)
+{
+	static const struct {
+		const char *now, *in, *out;
+		int r;
+	} t[] = {
+		{ "2026-12-05", "2027-07-31", "2027-07-31", 1 },
+		{ "2026-12-05", "2026-12-9", "2026-12-09", 1 },
+		{ "2026-12-05", "2027-1-1", "2027-01-01", 1 },
+		/* D/M: ahead this year, or next year's */
+		{ "2026-12-05", "31/7", "2027-07-31", 1 },
+		{ "2026-12-05", "24/12", "2026-12-24", 1 },
+		{ "2026-12-05", "6/1", "2027-01-06", 1 },
+		/* a month back at most: that day, past (a slip) */
+		{ "2026-12-05", "1/12", "2026-12-01", 1 },
+		{ "2026-12-05", "5/11", "2026-11-05", 1 },
+		{ "2026-12-05", "4/11", "2027-11-04", 1 },
+		{ "2026-03-01", "29/2", "2028-02-29", 1 },
+		{ "2028-01-10", "29/2", "2028-02-29", 1 },
+		/* shapes of days the calendar lacks */
+		{ "2026-12-05", "2026-02-30", NULL, -1 },
+		{ "2026-12-05", "2026-13-01", NULL, -1 },
+		{ "2026-12-05", "31/4", NULL, -1 },
+		{ "2026-12-05", "0/7", NULL, -1 },
+		/* no date */
+		{ "2026-12-05", "", NULL, 0 },
+		{ "2026-12-05", "+202-01-01", NULL, 0 },
+		{ "2026-12-05", "26-12-31", NULL, 0 },
+		{ "2026-12-05", "2026-12-31x", NULL, 0 },
+		{ "2026-12-05", "2026-012-31", NULL, 0 },
+		{ "2026-12-05", "31/7/2027", NULL, 0 },
+		{ "2026-12-05", "31.7", NULL, 0 },
+		{ "2026-12-05", "/7", NULL, 0 },
+		{ "2026-12-05", "imorgon", NULL, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char out[LOCAL_DAY_SIZE] = "";
+		int64_t now;
+		int r;
+
+		ck_assert(local_day_at(t[i].now, 0, 12, &now));
+		r = day_parse(t[i].in, now, out);
+		ck_assert_msg(r == t[i].r, "%s on %s: %d", t[i].in, t[i].now,
+			      r);
+		if (r > 0)
+			ck_assert_str_eq(out, t[i].out);
+	}
+}
+END_TEST
+
 static Suite *
 util_suite(void)
 {
@@ -670,6 +723,7 @@ util_suite(void)
 	tcase_add_test(tc, test_text_wrap);
 	tcase_add_test(tc, test_text_excerpt);
 	tcase_add_test(tc, test_text_excerpt_chars);
+	tcase_add_test(tc, test_day_parse);
 	suite_add_tcase(s, tc);
 	return s;
 }

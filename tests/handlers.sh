@@ -185,7 +185,7 @@ check "handler set succeeds" [ "$rc" -eq 0 ]
 check "and says so" contains "$out" "handler bo changed"
 run "$CIRMCTL" -c "$C" handler list
 check "the new address, name and group show" \
-	contains "$out" "bo.berg@kommun.example      Bo Berg             active    ledning"
+	contains "$out" "bo.berg@kommun.example      Bo Berg             active                ledning"
 check "the old address is gone" \
 	[ "$(sql "SELECT count(*) FROM contact_address WHERE address = 'bo@kommun.example'")" -eq 0 ]
 check "the language is set" [ "$(sql "SELECT language FROM contact WHERE login = 'bo'")" = en ]
@@ -314,19 +314,22 @@ check "... and so is one whose From has the domain in UTF-8" \
 "$CIRMCTL" -c "$C" handler enable eva >/dev/null 2>&1
 run "$CIRMCTL" -c "$C" handler away eva
 check "away without a day is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" handler away eva fredag
+check "... and so is a word that is no date" [ "$rc" -eq 64 ]
+check "... said so" contains "$err" "fredag is not a date YYYY-MM-DD (or D/M)"
 run "$CIRMCTL" -c "$C" handler away eva 2026-02-30
-check "... and so is a day the calendar has not" [ "$rc" -eq 64 ]
-check "... said so" contains "$err" "2026-02-30 is not a date YYYY-MM-DD"
+check "a day the calendar has not is refused" [ "$rc" -eq 65 ]
+check "... said so" contains "$err" "there is no day 2026-02-30"
 run "$CIRMCTL" -c "$C" handler away eva 2020-01-01
 check "a day past is refused" [ "$rc" -eq 65 ]
 run "$CIRMCTL" -c "$C" handler away eva "$(date -d '+400 days' +%F)"
 check "... and one more than a year ahead" [ "$rc" -eq 65 ]
 day=$(date -d '+3 days' +%F)
-run "$CIRMCTL" -c "$C" handler away eva "$day"
-check "away until a day" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" handler away eva "$(date -d '+3 days' +%-d/%-m)"
+check "away until a day, written D/M" [ "$rc" -eq 0 ]
 check "... says what it means" contains "$out" "handler eva is away until $day inclusive"
 run "$CIRMCTL" -c "$C" handler list
-check "handler list shows eva away" sh -c "printf '%s\n' \"\$1\" | grep -q '^eva .* away '" - "$out"
+check "handler list shows eva away, to when" sh -c "printf '%s\n' \"\$1\" | grep -q '^eva .* away to $day '" - "$out"
 check "... audited" [ "$(sql "SELECT count(*) FROM audit WHERE action = 'handler.away' AND object = 'eva' AND detail = '$day'")" -eq 1 ]
 before=$(sql "SELECT count(*) FROM outbox WHERE recipient = 'eva@kommun.example'")
 mail anna@example.se arende@kommun.example away1@example.se "Re: Buller" "Det bullrar igen."
