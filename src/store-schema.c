@@ -598,6 +598,14 @@ static const char migration_27[] =
 static const char migration_28[] =
 	"ALTER TABLE contact ADD COLUMN away_until INTEGER;\n";
 
+/* What was sent without a case (an SMS opt-out's confirmation, a
+   handler's digest or answer to #lista) to one address, for a citizen's
+   register extract: a search among these rows, a small part of the
+   outbox, rather than a scan of all of it. */
+static const char migration_29[] =
+	"CREATE INDEX outbox_caseless ON outbox(lower(recipient))\n"
+	"  WHERE case_id IS NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -628,5 +636,7 @@ const struct store_migration store_migrations[] = {
 	  migration_26 },
 	{ "cases merged into another", migration_27 },
 	{ "case officers away", migration_28 },
+	{ "what was sent without a case found by its recipient",
+	  migration_29 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1629,6 +1630,55 @@ START_TEST(test_outbox_due_reads_a_batch)
 }
 END_TEST
 
+static int
+count_caseless(const struct store_outbox_caseless *r, void *ctx)
+{
+	int *n = ctx;
+
+	ck_assert_str_eq(r->channel, "email");
+	ck_assert(strcasecmp(r->recipient, "Anna@Example.org") == 0);
+	++*n;
+	return 0;
+}
+
+/* A citizen's register extract finds what was sent to them without a
+   case by its index, among many rows of cases, in any capitals. */
+START_TEST(test_outbox_caseless_indexed)
+{
+	struct store *store = open_db(dbpath);
+	sqlite3_stmt *st = NULL;
+	char *err = NULL;
+	int n = 0, scans = -1, steps = -1;
+
+	ck_assert_int_eq(store_exec(store,
+		"INSERT INTO cases (id, number, prefix, year, seq, channel, "
+		"state, received_at, created_at, updated_at) VALUES (1, "
+		"'KS-2026-00001', 'KS', 2026, 1, 'email', 'new', 1, 1, 1); "
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+		"WHERE i < 3000) INSERT INTO outbox (case_id, channel, "
+		"recipient, body, created_at) SELECT CASE WHEN i % 1000 = 0 "
+		"THEN NULL ELSE 1 END, 'email', CASE WHEN i % 2000 = 0 THEN "
+		"'ANNA@example.org' WHEN i % 1000 = 0 THEN 'bo@example.org' "
+		"ELSE 'anna@example.org' END, 'text', i FROM n", &err), 0);
+	ck_assert_msg(store_outbox_caseless_to(store, "Anna@Example.org",
+					       count_caseless, &n, &err) == 1,
+		      "%s", err);
+	ck_assert_int_eq(n, 1);
+	while ((st = sqlite3_next_stmt(store->db, st)) != NULL) {
+		if (strstr(sqlite3_sql(st), "case_id IS NULL AND "
+			   "lower(recipient)") != NULL) {
+			scans = sqlite3_stmt_status(
+				st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+			steps = sqlite3_stmt_status(
+				st, SQLITE_STMTSTATUS_VM_STEP, 0);
+		}
+	}
+	ck_assert_int_eq(scans, 0);
+	ck_assert_int_lt(steps, 200);
+	store_free(&store);
+}
+END_TEST
+
 struct shares_seen {
 	int64_t share_of_case[8]; /* case id -> share + 1 */
 	int rows;
@@ -1729,6 +1779,7 @@ store_suite(void)
 	tcase_add_test(data, test_inbox);
 	tcase_add_test(data, test_inbox_raw_once);
 	tcase_add_test(data, test_outbox_due_reads_a_batch);
+	tcase_add_test(data, test_outbox_caseless_indexed);
 	tcase_add_test(data, test_outbox_due_shares);
 	tcase_add_test(data, test_audit_chain);
 	tcase_add_test(data, test_outbox_retention_audited);
