@@ -2529,6 +2529,7 @@ struct listing {
 	bool en;	/* in English, else Swedish */
 	struct mailin *mi;
 	struct store *store;
+	struct strlist merged;	/* the cases merged into the one shown */
 };
 
 /* The state of a case as handlers are shown it (its label). */
@@ -2661,10 +2662,19 @@ show_case(const struct store_case *c, void *ctx)
 	if (c->merged_into != NULL)
 		strlist_addf(&s->l, "  %s %s\n", s->en ? "Merged into:" :
 			     "Sammanslaget med:", c->merged_into);
-	/* and the cases that joined it, to read with #visa */
-	if (c->merged_here != NULL)
+	/* and the cases that joined it, whose messages follow its own */
+	strlist_clear(&s->merged);
+	if (c->merged_here != NULL) {
 		strlist_addf(&s->l, "  %s %s\n", s->en ? "Merged here:" :
 			     "Sammanslagna hit:", c->merged_here);
+		for (const char *p = c->merged_here; *p != '\0';) {
+			size_t n = strcspn(p, ", ");
+
+			if (n > 0)
+				strlist_addf(&s->merged, "%.*s", (int)n, p);
+			p += n + strspn(p + n, ", ");
+		}
+	}
 	return 0;
 }
 
@@ -2761,6 +2771,45 @@ log_read(struct store *store, const struct mailin_verdict *v,
 	return r;
 }
 
+/* After the case #visa showed, the messages of the cases merged into it
+   (S->merged), each under its number: the citizen's whole story in one
+   mail. A merged case the handler may not read is named, not shown.
+   Each shown is a read of that case, logged. 0, or -1. */
+static int
+show_merged(struct mailin *mi, struct store *store,
+	    const struct mailin_verdict *v, struct roles *roles,
+	    struct listing *s, char **error_r)
+{
+	struct strlist merged = s->merged;
+	int rc = 0;
+
+	s->merged = (struct strlist){ 0 };
+	for (size_t i = 0; rc >= 0 && i < merged.n; i++) {
+		int64_t id;
+
+		if ((rc = store_case_id(store, merged.v[i], &id,
+					error_r)) <= 0)
+			continue;
+		if ((rc = readable(mi, store, v, roles, id, error_r)) == 0) {
+			strlist_addf(&s->l, s->en ? "\n%s, merged here: not "
+				     "yours to read\n" : "\n%s, sammanslaget "
+				     "hit: inte ditt att läsa\n",
+				     merged.v[i]);
+			continue;
+		}
+		if (rc < 0 || (rc = log_read(store, v, "case.read",
+					     merged.v[i], "by mail, merged",
+					     error_r)) < 0)
+			break;
+		strlist_addf(&s->l, s->en ? "\n--- %s, merged here ---\n" :
+			     "\n--- %s, sammanslaget hit ---\n", merged.v[i]);
+		rc = store_case_messages(store, id, true, message_line, s,
+					 error_r);
+	}
+	strlist_clear(&merged);
+	return rc < 0 ? -1 : 0;
+}
+
 /* #borta ÅÅÅÅ-MM-DD (AWAY) or #tillbaka: the handler of V is away until
    that day inclusive, or back. Meanwhile nobody gives them a case, and
    the notifications of their cases go to the cases' groups, as for a
@@ -2854,7 +2903,7 @@ handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
 {
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
-	struct listing s = { { 0 }, { 0 }, en, mi, store };
+	struct listing s = { { 0 }, { 0 }, en, mi, store, { 0 } };
 	struct roles roles = { { 0 }, false };
 	/* the one case #visa showed, which a reply may then act on */
 	struct mailin_verdict shown = *v;
@@ -2930,6 +2979,8 @@ handler_commands(struct mailin *mi, struct store *store,
 			    (rc = store_case_messages(store, id, true,
 						      message_line, &s,
 						      error_r)) >= 0 &&
+			    (rc = show_merged(mi, store, v, &roles, &s,
+					      error_r)) >= 0 &&
 			    nshown++ == 0) {
 				shown.case_id = id;
 				snprintf(shown.case_number,
@@ -3006,10 +3057,12 @@ handler_commands(struct mailin *mi, struct store *store,
 	if (ret < 0) {
 		strlist_clear(&s.l);
 		strlist_clear(&s.numbers);
+		strlist_clear(&s.merged);
 		return -1;
 	}
 	body = strlist_join(&s.l);
 	strlist_clear(&s.numbers);
+	strlist_clear(&s.merged);
 	subject = xstrdup(en ? "Your commands" : "Dina kommandon");
 	/* signed for the case #visa showed, if one may act on it */
 	ret = mail_handler(mi, store, shown.case_id != 0 ? &shown : v,

@@ -3304,9 +3304,16 @@ START_TEST(test_merge)
 	deliver_mail("olle@kommun.example", "arende@kommun.example", "Visa",
 		     "mg14d@kommun.example", NULL, "#visa KS-2026-1\n");
 	body = newest_body("olle@kommun.example");
-	ck_assert_msg(has_text(body, "Sammanslagna hit: KS-2026-00002"), "%s",
-		      body);
+	/* with the merged case's messages after its own, the read logged */
+	ck_assert_msg(has_text(body, "Sammanslagna hit: KS-2026-00002") &&
+		      strstr(body, "--- KS-2026-00002, sammanslaget hit ---") !=
+		      NULL && strstr(strstr(body, "--- KS-2026-00002,"),
+				     "Bygget låter fortfarande hela natten.") !=
+		      NULL, "%s", body);
 	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+			       "'case.read' AND object = 'KS-2026-00002' AND "
+			       "detail = 'by mail, merged'"), 1);
 
 	/* nor is a case merged into a merged one */
 	deliver_mail("Anna Andersson <anna@example.se>",
@@ -4767,6 +4774,36 @@ START_TEST(test_notification_lists_citizens_cases)
 }
 END_TEST
 
+/* #visa of a kept case shows a merged case the officer may not read
+   by its number only (case_access = groups). */
+START_TEST(test_merge_show_access)
+{
+	char *body;
+
+	add_handler_eva();
+	add_handler_in("kim", "bygglov");	/* no role in synpunkt */
+	deliver_mail("anna@example.se", "arende@kommun.example", "Bygget",
+		     "ms1@example.se", NULL, "Det bullrar från bygget.");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Bygget igen",
+		     "ms2@example.se", NULL, "Bygget bullrar på natten.");
+	/* the first given to kim, the second merged into it */
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET assignee_id = "
+				    "(SELECT id FROM contact WHERE login = "
+				    "'kim') WHERE id = 1; UPDATE cases SET "
+				    "merged_into = 1, closed_at = 1 WHERE id "
+				    "= 2", NULL), 0);
+	body = commands_answer("kim", "ms3@kommun.example",
+			       "#visa KS-2026-00001\n");
+	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL &&
+		      strstr(body, "\nKS-2026-00002, sammanslaget hit: inte "
+			     "ditt att läsa\n") != NULL &&
+		      strstr(body, "på natten") == NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+			       "'case.read' AND object = 'KS-2026-00002'"), 0);
+}
+END_TEST
+
 /* case_access = groups: a case officer reads by mail the cases of the
    workflows where one of their groups has a role (case officers and
    managers), of their groups, and those assigned to them; of another
@@ -5438,6 +5475,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_list_unassigned);
 	tcase_add_test(tc, test_decomposed_letters);
 	tcase_add_test(tc, test_handler_case_access);
+	tcase_add_test(tc, test_merge_show_access);
 	tcase_add_test(tc, test_handler_left_group);
 	tcase_add_test(tc, test_handler_forward);
 	tcase_add_test(tc, test_delivery_failure);
