@@ -2814,8 +2814,8 @@ show_merged(struct mailin *mi, struct store *store,
    that day inclusive, or back. Meanwhile nobody gives them a case, and
    the notifications of their cases go to the cases' groups, as for a
    disabled handler, though their own mail still works. Says what was
-   done, or why not, into L; audited. 1 when they are away now, 0, or
-   -1. */
+   done, or why not, into L; audited. 1 when they are away now, 2 when
+   they are back now, 0 when nothing changed, or -1. */
 static int
 set_away(struct store *store, const struct mailin_verdict *v,
 	 const struct command *c, bool away, bool en, struct strlist *l,
@@ -2873,12 +2873,14 @@ set_away(struct store *store, const struct mailin_verdict *v,
 	if (r < 0)
 		return -1;
 	if (!away) {
-		strlist_addf(l, "  %s\n", en ? "Welcome back: you get the "
-			     "notifications of your cases again, and may be "
-			     "given cases." : "Välkommen tillbaka: du får "
+		strlist_addf(l, "  %s\n\n  %s\n", en ? "Welcome back: you get "
+			     "the notifications of your cases again, and may "
+			     "be given cases." : "Välkommen tillbaka: du får "
 			     "aviseringarna om dina ärenden igen och kan få "
-			     "ärenden.");
-		return 0;
+			     "ärenden.", en ? "Your cases now, as #list shows "
+			     "them:" : "Dina ärenden nu, som #lista visar "
+			     "dem:");
+		return 2;
 	}
 	local_day(back - 1, last);
 	strlist_addf(l, en ? "  You are away up to and including %s. Until "
@@ -2994,6 +2996,21 @@ handler_commands(struct mailin *mi, struct store *store,
 			ret = set_away(store, v, c, word_is(c->word,
 							    away_words),
 				       en, &s.l, error_r);
+			/* back: where their cases stand, as #lista shows */
+			if (ret == 2) {
+				struct digest_settings ds = {
+					.state_label = list_state_label,
+					.due_shown = list_due_shown,
+					.label_ctx = &s,
+				};
+				int counts[4];
+
+				before = s.l.n;
+				ret = digest_list(store, &ds, v->handler_id,
+						  en, true, cirm_now(), &s.l,
+						  counts, error_r);
+				none = true;
+			}
 			/* gone: what to hand over before going */
 			if (ret > 0) {
 				size_t listed = s.l.n;

@@ -3483,7 +3483,11 @@ START_TEST(test_away)
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Åter",
 		     "aw9@kommun.example", NULL, "#tillbaka\n");
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(has_text(body, "Välkommen tillbaka"), "%s", body);
+	/* with where her cases stand, as #lista shows them */
+	ck_assert_msg(has_text(body, "Välkommen tillbaka") &&
+		      has_text(body, "Dina ärenden nu, som #lista visar dem:") &&
+		      strstr(strstr(body, "Dina ärenden nu"),
+			     "KS-2026-00001") != NULL, "%s", body);
 	free(body);
 	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "aw10@example.se", "In-Reply-To: <aw1@example.se>\n",
