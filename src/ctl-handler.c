@@ -709,7 +709,7 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 
 	if (argc != (away ? 3 : 2)) {
 		ctl_error("%s", away ? _("usage: cirmctl handler away LOGIN "
-					 "LAST-DAY (YYYY-MM-DD)") :
+					 "LAST-DAY (YYYY-MM-DD or D/M)") :
 			  _("usage: cirmctl handler back LOGIN"));
 		return EX_USAGE;
 	}

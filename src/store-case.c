@@ -121,8 +121,8 @@ store_case_create(struct store *store, const struct store_case_new *c,
 	"c.id, c.number, c.state, c.channel, c.subject, c.priority, "        \
 	"c.category, c.workflow, c.workflow_version, a.login, p.name, "      \
 	"c.received_at, c.updated_at, c.due_at, c.closed_at, m.number, "     \
-	"(SELECT group_concat(k.number, ', ') FROM cases k "                 \
-	"WHERE k.merged_into = c.id) "                                       \
+	"(SELECT group_concat(number, ', ') FROM (SELECT k.number FROM "    \
+	"cases k WHERE k.merged_into = c.id ORDER BY k.id)) "                \
 	"FROM cases c LEFT JOIN contact a ON a.id = c.assignee_id "          \
 	"LEFT JOIN contact p ON p.id = c.citizen_id "                        \
 	"LEFT JOIN cases m ON m.id = c.merged_into "

@@ -226,40 +226,58 @@ digits(const char **s, size_t max, int *n)
 	return true;
 }
 
+/* "YYYY-MM-DD" of Y, M, D into OUT. */
+static void
+day_format(char out[LOCAL_DAY_SIZE], int y, int m, int d)
+{
+	snprintf(out, LOCAL_DAY_SIZE, "%04u-%02u-%02u", (unsigned)y % 10000u,
+		 (unsigned)m % 100u, (unsigned)d % 100u);
+}
+
 int
 day_parse(const char *s, int64_t now, char out[LOCAL_DAY_SIZE])
 {
-	const char *p = s;
+	const char *p = s + strspn(s, " \t");
+	const char *start = p;
 	int y, m, d;
 	int64_t t;
 
-	if (strchr(s, '/') != NULL) {
+	if (strchr(p, '/') != NULL) {
+		char today[LOCAL_DAY_SIZE];
+		int64_t cut;
 		time_t tt = (time_t)now;
 		struct tm tm;
 
 		if (!digits(&p, 2, &d) || *p++ != '/' || !digits(&p, 2, &m) ||
-		    *p != '\0' || localtime_r(&tt, &tm) == NULL)
+		    p[strspn(p, " \t")] != '\0' ||
+		    localtime_r(&tt, &tm) == NULL)
 			return 0;
-		y = tm.tm_year + 1900;
-		/* a day more than a month past is next year's: "31/7" in
-		   December is next summer, "1/12" on 5 December a slip
-		   that is told it is past; 29/2 is the next leap year's */
-		snprintf(out, LOCAL_DAY_SIZE, "%04u-%02u-%02u",
-			 (unsigned)y % 10000u, (unsigned)m % 100u,
-			 (unsigned)d % 100u);
-		if (!local_day_at(out, 0, 12, &t) || t < now - 30 * 86400)
-			y++;
-		if (m == 2 && d == 29)
-			while (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0))
-				y++;
-	} else if (!digits(&p, 4, &y) || p - s != 4 || *p++ != '-' ||
-		   !digits(&p, 2, &m) || *p++ != '-' || !digits(&p, 2, &d) ||
-		   *p != '\0')
+		if (m < 1 || m > 12 || d < 1 || d > 31)
+			return -1;
+		/* the first of last year's, this year's and next year's
+		   that is at most 30 days (by the calendar) past: "31/7"
+		   in December is next summer, "30/12" on 3 January last
+		   week, and "1/12" on 5 December a slip that is told it
+		   is past */
+		local_day(now, today);
+		if (!local_day_at(today, -30, 12, &cut))
+			return -1;
+		for (y = tm.tm_year + 1900 - 1; y <= tm.tm_year + 1900 + 1;
+		     y++) {
+			day_format(out, y, m, d);
+			if (local_day_at(out, 0, 12, &t) && t >= cut)
+				return 1;
+		}
+		/* 29/2 without a leap year near, 31/4 */
+		return -1;
+	}
+	if (!digits(&p, 4, &y) || p - start != 4 || *p++ != '-' ||
+	    !digits(&p, 2, &m) || *p++ != '-' || !digits(&p, 2, &d) ||
+	    p[strspn(p, " \t")] != '\0')
 		return 0;
 	if (m < 1 || m > 12 || d < 1 || d > 31)
 		return -1;
-	snprintf(out, LOCAL_DAY_SIZE, "%04u-%02u-%02u", (unsigned)y % 10000u,
-		 (unsigned)m % 100u, (unsigned)d % 100u);
+	day_format(out, y, m, d);
 	return local_day_at(out, 0, 12, &t) ? 1 : -1;
 }
 

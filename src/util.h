@@ -56,8 +56,10 @@ char *local_day(int64_t t, char buf[LOCAL_DAY_SIZE]);
 bool local_day_at(const char *s, int days, int hour, int64_t *t_r);
 /* A day as people write it, S, as "YYYY-MM-DD" in OUT: the ISO form,
    also without its zeros ("2026-7-1"), or the Swedish short form "D/M"
-   ("31/7", "1/12"): that day this year, unless it was more than 30
-   days before NOW, then next year's (or the next leap year's 29/2). 1; 0 when S has no date's shape; -1 when it has the
+   ("31/7", "1/12"): of that day last year, this year and next year,
+   the first that is at most 30 days before NOW's day (a slip, told it
+   is past, rather than a day a year on). Blanks around S are no matter.
+   1; 0 when S has no date's shape; -1 when it has the
    shape of a day the calendar lacks (2026-02-30, 30/2). */
 int day_parse(const char *s, int64_t now, char out[LOCAL_DAY_SIZE]);
 /* The last day of an absence (#borta, cirmctl handler away), S (any
