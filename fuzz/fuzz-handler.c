@@ -20,7 +20,7 @@ commands(struct reply *r)
 		(void)word_is(c->word, workflow_note_words);
 		(void)word_is(c->word, workflow_priority_words);
 		(void)one_word(c->arg);
-		if (valid_date(c->arg, &t))
+		if (valid_date(c->arg, &t, NULL))
 			(void)date_past(c->arg);
 		ascii_lower(c->arg);
 	}

@@ -1526,6 +1526,27 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 	strlist_add(&words, en ? "#note" : "#notering");
 	strlist_add(&helps, en ? "Internal, not sent to the citizen" :
 		    "Internt, går inte till invånaren");
+	/* the standard answers in the citizen's language, while open */
+	if (fl->c.closed_at == 0 && fl->cf->set.template_dir != NULL) {
+		const char *cl = citizen_language(fl);
+		struct strlist names = { 0 };
+
+		template_answers(fl->cf->set.template_dir, cl != NULL ? cl :
+				 fl->cf->set.language != NULL ?
+				 fl->cf->set.language : "sv", &names);
+		if (names.n > 0) {
+			char *list = strlist_join_sep(&names, ", ");
+
+			strlist_add(&words, en ? "#canned NAME" :
+				    "#mall NAMN");
+			strlist_addf(&helps, en ? "A standard answer into "
+				     "the text to the citizen: %s" :
+				     "Ett standardsvar i texten till "
+				     "invånaren: %s", list);
+			free(list);
+		}
+		strlist_clear(&names);
+	}
 	/* the helps in one column, as far right as the longest command
 	   needs, counted in characters (Swedish letters are two bytes) */
 	for (size_t i = 0; i < words.n; i++) {

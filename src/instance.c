@@ -179,8 +179,41 @@ copy_file(const char *from, const char *to, char **error_r)
 	return ret;
 }
 
+/* The files of directory SDIR into DDIR (made), and those of its
+   subdirectories DEPTH levels down (a language's answers/). */
+static int
+copy_dir(const char *sdir, const char *ddir, int depth, char **error_r)
+{
+	DIR *files = opendir(sdir);
+	struct dirent *f;
+	int ret;
+
+	if (files == NULL)
+		return 0;
+	ret = make_dir(ddir, error_r);
+	while (ret == 0 && (f = readdir(files)) != NULL) {
+		char *a, *b;
+		struct stat st;
+
+		if (f->d_name[0] == '.')
+			continue;
+		a = xasprintf("%s/%s", sdir, f->d_name);
+		b = xasprintf("%s/%s", ddir, f->d_name);
+		if (stat(a, &st) == 0 && S_ISDIR(st.st_mode))
+			ret = depth > 0 ? copy_dir(a, b, depth - 1, error_r) :
+				0;
+		else
+			ret = copy_file(a, b, error_r);
+		free(a);
+		free(b);
+	}
+	closedir(files);
+	return ret;
+}
+
 /* The shipped templates into the instance, where the municipality may
-   edit them: one directory per language. */
+   edit them: one directory per language, with its standard answers
+   (answers/). */
 static int
 copy_templates(const char *dest, char **error_r)
 {
@@ -195,29 +228,12 @@ copy_templates(const char *dest, char **error_r)
 	}
 	while (ret == 0 && (l = readdir(langs)) != NULL) {
 		char *sdir, *ddir;
-		DIR *files;
-		struct dirent *f;
 
 		if (l->d_name[0] == '.')
 			continue;
 		sdir = xasprintf("%s/%s", src, l->d_name);
 		ddir = xasprintf("%s/%s", dest, l->d_name);
-		files = opendir(sdir);
-		if (files != NULL && (ret = make_dir(ddir, error_r)) == 0) {
-			while (ret == 0 && (f = readdir(files)) != NULL) {
-				char *a, *b;
-
-				if (f->d_name[0] == '.')
-					continue;
-				a = xasprintf("%s/%s", sdir, f->d_name);
-				b = xasprintf("%s/%s", ddir, f->d_name);
-				ret = copy_file(a, b, error_r);
-				free(a);
-				free(b);
-			}
-		}
-		if (files != NULL)
-			closedir(files);
+		ret = copy_dir(sdir, ddir, 1, error_r);
 		free(sdir);
 		free(ddir);
 	}

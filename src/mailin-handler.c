@@ -11,15 +11,19 @@
 #include "digest.h"
 #include "html.h"
 #include "log.h"
+#include "reply.h"
 #include "token.h"
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 /* What handlers read, in their language: Swedish first. */
 struct text {
@@ -77,6 +81,18 @@ static const struct text
 	T_NO_CITIZEN = { "ärendet har ingen invånare",
 			 "the case has no citizen" },
 	T_DUE_PAST = { "datumet har redan varit", "the date is past" },
+	T_CANNED_NAME = { "skriv standardsvarets namn, som i #mall "
+			  "oppettider", "give the standard answer's name, as "
+			  "in #canned oppettider" },
+	T_NO_CANNED = { "inget sådant standardsvar", "no such standard "
+			"answer" },
+	T_CANNED_NOTE = { "ett standardsvar går till invånaren, och "
+			  "#notering gör svaret internt", "a standard answer "
+			  "goes to the citizen, and #note makes the reply "
+			  "internal" },
+	T_CANNED_BAD = { "standardsvaret kan inte läsas; be administratören "
+			 "se över filen", "the standard answer cannot be "
+			 "read; ask the administrator to look at its file" },
 	T_NOT_HERE = { "finns inte i det här arbetsflödet",
 		       "not a command of this workflow" },
 	T_CLOSED = { "ärendet är avslutat", "the case is closed" },
@@ -169,6 +185,7 @@ enum builtin {
 	CMD_CATEGORY,
 	CMD_DUE,
 	CMD_LANGUAGE,
+	CMD_CANNED,
 	CMD_HELP,
 };
 
@@ -618,12 +635,15 @@ roles_text(const struct workflow *wf, const struct workflow_command *c,
 	return strlist_join(&l);
 }
 
-/* Whether S is a day (any form day_parse takes); its 16:00 into *T_R. */
+/* Whether S is a day (any form day_parse takes): its 16:00 into *T_R,
+   and, unless DAY is NULL, the day as YYYY-MM-DD into DAY. */
 static bool
-valid_date(const char *s, int64_t *t_r)
+valid_date(const char *s, int64_t *t_r, char *day)
 {
-	char day[LOCAL_DAY_SIZE];
+	char buf[LOCAL_DAY_SIZE];
 
+	if (day == NULL)
+		day = buf;
 	return day_parse(s, cirm_now(), day) > 0 &&
 	       local_day_at(day, 0, 16, t_r);
 }
@@ -664,6 +684,7 @@ command_word(const struct workflow *wf, const char *word)
 	       word_is(word, workflow_category_words) ||
 	       word_is(word, workflow_due_words) ||
 	       word_is(word, workflow_language_words) ||
+	       word_is(word, workflow_canned_words) ||
 	       word_is(word, help_words) ||
 	       word_is(word, workflow_words);
 }
@@ -935,7 +956,7 @@ near_command(const struct workflow *wf, const char *word, const char *lang)
 	static const char *const *const own[] = {
 		workflow_note_words, workflow_priority_words,
 		workflow_category_words, workflow_due_words,
-		workflow_language_words, help_words,
+		workflow_language_words, workflow_canned_words, help_words,
 	};
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct near n;
@@ -1067,6 +1088,238 @@ merge_target(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 0;
 }
 
+/* --- standard answers (#mall NAME) ----------------------------------- */
+
+/* The largest standard answer: a letter, not a brochure. */
+#define CANNED_MAX 16384
+
+/* NAME (folded) with å and ä as a, ö as o: "öppettider" and
+   "oppettider" name the same standard answer. Caller frees. */
+static char *
+canned_key(const char *name)
+{
+	char *k = xstrdup(name), *o = k;
+
+	for (const char *p = name; *p != '\0'; p++) {
+		if (p[0] == '\xc3' && (p[1] == '\xa5' || p[1] == '\xa4')) {
+			*o++ = 'a';
+			p++;
+		} else if (p[0] == '\xc3' && p[1] == '\xb6') {
+			*o++ = 'o';
+			p++;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	return k;
+}
+
+/* The file name of the standard answer the handler wrote as NAME
+   (folded) among NAMES: NAME itself, or the one that is the same but
+   for å, ä and ö. NULL when none is. */
+static const char *
+canned_file(const struct strlist *names, const char *name)
+{
+	char *key = canned_key(name);
+	const char *found = NULL;
+
+	for (size_t i = 0; i < names->n && found == NULL; i++)
+		if (strcmp(names->v[i], name) == 0)
+			found = names->v[i];
+	for (size_t i = 0; i < names->n && found == NULL; i++) {
+		char *k = canned_key(names->v[i]);
+
+		if (strcmp(k, key) == 0)
+			found = names->v[i];
+		free(k);
+	}
+	free(key);
+	return found;
+}
+
+/* Standard answer NAME in LANG, read now (an edited file counts at
+   once), trimmed: 1 with *TEXT_R (caller frees), 0 when there is none,
+   -1 when its file cannot be used (too large, not UTF-8, unreadable),
+   which is logged for the administrator. */
+static int
+canned_text(const struct mailin *mi, const char *lang, const char *name,
+	    char **text_r)
+{
+	char *path = xasprintf("%s/%s/answers/%s", mi->template_dir, lang,
+			       name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	size_t len = 0;
+	char *text = NULL;
+	int line;
+
+	*text_r = NULL;
+	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+		free(path);
+		return 0;
+	}
+	if (fd >= 0) {
+		text = read_upto(fd, CANNED_MAX + 1, &len);
+		close(fd);
+	}
+	if (text == NULL || len > CANNED_MAX || strlen(text) != len ||
+	    (line = utf8_bad_line(text)) != 0) {
+		log_warnx("%s: %s", path, text == NULL ? "cannot be read" :
+			  len > CANNED_MAX ? "over 16 KiB, too large for a "
+			  "standard answer" : strlen(text) != len ?
+			  "has a NUL byte" : "not UTF-8");
+		free(text);
+		free(path);
+		return -1;
+	}
+	free(path);
+	trim_end(text);
+	/* from its first line with a letter on */
+	memmove(text, text + strspn(text, " \t\r\n"),
+		strlen(text + strspn(text, " \t\r\n")) + 1);
+	if (text[0] == '\0') {
+		free(text);
+		return 0;
+	}
+	*text_r = text;
+	return 1;
+}
+
+/* The language the case's citizen reads (what a standard answer must be
+   in): theirs, or cirm's default. Caller frees; NULL on an error. */
+static char *
+citizen_language(struct mailin *mi, struct store *store, int64_t case_id,
+		 char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	char *kind = NULL, *lang = NULL;
+	int rc = store_case_flow_get(store, case_id, &f, error_r);
+
+	if (rc > 0 && f.citizen_id != 0)
+		rc = store_contact_kind(store, f.citizen_id, &kind, &lang,
+					error_r);
+	store_case_flow_clear(&f);
+	free(kind);
+	if (rc < 0) {
+		free(lang);
+		return NULL;
+	}
+	if (lang == NULL || (strcmp(lang, "sv") != 0 && strcmp(lang, "en") != 0)) {
+		free(lang);
+		lang = xstrdup(mi->language != NULL ? mi->language : "sv");
+	}
+	return lang;
+}
+
+/* TEXT with ADD put in above its closing ("Med vänlig hälsning, Eva"),
+   or after it when it has none; a blank line between. */
+static char *
+insert_above_signoff(const char *text, const char *add)
+{
+	const char *signoff = NULL;
+	size_t n = text[0] != '\0' ? reply_split_signoff(text, &signoff) : 0;
+
+	return xasprintf("%.*s%s%s%s%s", (int)n, text, n > 0 ? "\n\n" : "",
+			 add, signoff != NULL ? "\n\n" : "",
+			 signoff != NULL ? signoff : "");
+}
+
+/* The #mall lines of R (unless the workflow has the word itself): each
+   standard answer, in the citizen's language, goes into the text to the
+   citizen above the handler's closing, in the order written. A name
+   that is missing or bad refuses the line, naming those there are.
+   Before the other lines are judged: a standard answer is the text a
+   #fråga needs. 0, or -1 on a database error. */
+static int
+put_canned(struct mailin *mi, struct store *store,
+	   const struct mailin_verdict *v, const struct workflow *wf,
+	   struct reply *r, char **error_r)
+{
+	struct strlist texts = { 0 };
+	char *lang = NULL;
+	bool note = false, bad = false;
+
+	for (size_t i = 0; i < r->ncmds; i++)
+		note |= word_is(r->cmds[i].word, workflow_note_words);
+	for (size_t i = 0; i < r->ncmds; i++) {
+		struct command *c = &r->cmds[i];
+		struct strlist names = { 0 };
+		const char *file;
+		char *name, *text = NULL;
+		int rc;
+
+		if (!word_is(c->word, workflow_canned_words) ||
+		    (wf != NULL && workflow_command(wf, c->word) != NULL))
+			continue;
+		c->kind = CMD_CANNED;
+		if (note) {
+			c->error = tr(&T_CANNED_NOTE, r->lang);
+			bad = true;
+			continue;
+		}
+		name = workflow_fold(c->arg + strspn(c->arg, " \t"));
+		trim_end(name);
+		if (lang == NULL &&
+		    (lang = citizen_language(mi, store, v->case_id,
+					     error_r)) == NULL) {
+			free(name);
+			strlist_clear(&texts);
+			return -1;
+		}
+		template_answers(mi->template_dir, lang, &names);
+		file = template_answer_name(name) ? canned_file(&names, name) :
+			NULL;
+		rc = file != NULL ? canned_text(mi, lang, file, &text) : 0;
+		if (rc > 0) {
+			strlist_add(&texts, text);
+		} else {
+			bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
+
+			bad = true;
+			c->error = tr(name[0] == '\0' ? &T_CANNED_NAME :
+				      rc < 0 ? &T_CANNED_BAD : &T_NO_CANNED,
+				      r->lang);
+			if (name[0] != '\0' && rc == 0 && names.n > 0) {
+				char *list = strlist_join_sep(&names, ", ");
+
+				c->error_detail = xasprintf(
+					en ? " in %s; there are: %s" :
+					" på %s; det finns: %s",
+					strcmp(lang, "en") == 0 ?
+					(en ? "English" : "engelska") :
+					(en ? "Swedish" : "svenska"), list);
+				free(list);
+			} else if (name[0] != '\0' && rc == 0) {
+				c->error_detail = xstrdup(
+					strcmp(lang, "en") == 0 ?
+					(en ? " in English; there are none" :
+					 " på engelska; det finns inga") :
+					(en ? " in Swedish; there are none" :
+					 " på svenska; det finns inga"));
+			}
+		}
+		strlist_clear(&names);
+		free(text);
+		free(name);
+	}
+	free(lang);
+	if (!bad && texts.n > 0) {
+		char *all = strlist_join_sep(&texts, "\n\n");
+		char *t = insert_above_signoff(r->text, all);
+
+		free(r->text);
+		r->text = t;
+		if (r->shown != NULL) {
+			t = insert_above_signoff(r->shown, all);
+			free(r->shown);
+			r->shown = t;
+		}
+		free(all);
+	}
+	strlist_clear(&texts);
+	return 0;
+}
+
 /* Decides, for every line, whether it can be carried out now. Returns
    how many cannot, or -1 on a database error. */
 static int
@@ -1077,13 +1330,17 @@ check_commands(struct mailin *mi, struct store *store,
 	int bad = 0;
 	bool needs_no_text = false, needs_text = false, sig_only;
 
+	if (put_canned(mi, store, v, wf, r, error_r) < 0)
+		return -1;
 	for (size_t i = 0; i < r->ncmds; i++) {
 		struct command *c = &r->cmds[i];
 		int64_t id, t;
 		int rc;
 
 		c->wc = wf != NULL ? workflow_command(wf, c->word) : NULL;
-		if (c->wc != NULL) {
+		if (c->kind == CMD_CANNED) {
+			/* judged by put_canned() */
+		} else if (c->wc != NULL) {
 			const struct workflow_command *w = c->wc;
 
 			c->kind = CMD_WORKFLOW;
@@ -1174,11 +1431,10 @@ check_commands(struct mailin *mi, struct store *store,
 			char day[LOCAL_DAY_SIZE];
 
 			c->kind = CMD_DUE;
-			if (!valid_date(c->arg, &t)) {
+			if (!valid_date(c->arg, &t, day)) {
 				c->error = tr(&T_DUE, r->lang);
 			} else {
 				/* "20/12" as history and #visa show it */
-				day_parse(c->arg, cirm_now(), day);
 				free(c->arg);
 				c->arg = xstrdup(day);
 				if (date_past(c->arg))
@@ -1816,10 +2072,11 @@ run_commands(struct mailin *mi, struct store *store,
 						      error_r);
 			break;
 		case CMD_LANGUAGE:	/* done above */
+		case CMD_CANNED:	/* in the text already */
 		case CMD_HELP:		/* answered after */
 			break;
 		case CMD_DUE:
-			valid_date(c->arg, &t);
+			valid_date(c->arg, &t, NULL);
 			ret = store_case_set_int(store, v->case_id, "due_at", t,
 						 error_r);
 			if (ret == 0)
@@ -2201,14 +2458,18 @@ mail_help(struct mailin *mi, struct store *store,
 			     "urgent\n"
 			     "  #due YYYY-MM-DD       — A new due date\n"
 			     "  #language sv|en       — The language the "
-			     "citizen reads\n\n" :
+			     "citizen reads\n"
+			     "  #canned NAME          — A standard answer "
+			     "(templates/LANG/answers) into the text\n\n" :
 			     "I ärendets nuvarande läge gäller:\n\n%s\n"
 			     "I alla öppna lägen:\n\n"
 			     "  #prioritet NIVÅ       — Låg, normal, hög eller "
 			     "brådskande\n"
 			     "  #senast ÅÅÅÅ-MM-DD    — Nytt sista datum\n"
 			     "  #språk sv|en          — Språket invånaren "
-			     "läser\n\n", now);
+			     "läser\n"
+			     "  #mall NAMN            — Ett standardsvar "
+			     "(templates/SPRÅK/answers) i texten\n\n", now);
 	strlist_add(&l, en ? "In a mail to the case address, without a "
 		    "case:\n\n" :
 		    "I ett mejl till ärendeadressen, utan ärende:\n\n");

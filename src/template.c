@@ -396,6 +396,47 @@ template_render(const char *dir, const char *lang, const char *name,
 	return ret;
 }
 
+bool
+template_answer_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n < 1 || n > 64 || name[0] == '-')
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
+	     p++)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9') &&
+		    *p != '-' && *p != '_' && *p < 0x80)
+			return false;
+	return utf8_bad_line(name) == 0;
+}
+
+static int
+cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+template_answers(const char *dir, const char *lang, struct strlist *names)
+{
+	char *path = xasprintf("%s/%s/answers", dir, lang);
+	DIR *d = opendir(path);
+	struct dirent *e;
+	size_t first = names->n;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		if (template_answer_name(e->d_name))
+			strlist_add(names, e->d_name);
+	}
+	if (d != NULL)
+		closedir(d);
+	free(path);
+	if (names->n - first > 1)
+		qsort(names->v + first, names->n - first, sizeof(*names->v),
+		      cmp_name);
+}
+
 char *
 template_dir_problem(const char *dir)
 {
@@ -468,8 +509,16 @@ template_cache_new(const char *dir)
 		struct dirent *e;
 
 		while (d != NULL && (e = readdir(d)) != NULL) {
-			if (e->d_name[0] != '.')
-				cache_add(cache, langs[i], e->d_name);
+			struct stat st;
+
+			/* not answers/, the standard answers (#mall) */
+			if (e->d_name[0] == '.' ||
+			    (e->d_type == DT_DIR ||
+			     (e->d_type == DT_UNKNOWN &&
+			      fstatat(dirfd(d), e->d_name, &st, 0) == 0 &&
+			      S_ISDIR(st.st_mode))))
+				continue;
+			cache_add(cache, langs[i], e->d_name);
 		}
 		if (d != NULL)
 			closedir(d);

@@ -2,6 +2,7 @@
 #ifndef CIRM_TEMPLATE_H
 #define CIRM_TEMPLATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Texts to citizens and handlers: DIR/LANG/NAME holds a "Subject: ..."
@@ -33,6 +34,16 @@ int template_render(const char *dir, const char *lang, const char *name,
 /* Whether template NAME exists in LANG (or in "sv"). */
 int template_exists(const char *dir, const char *lang, const char *name);
 
+/* Standard answers (#mall NAME): DIR/LANG/answers/NAME, plain text that
+   a case officer's reply takes as written. Whether NAME can name one:
+   1 to 64 bytes of small letters (Swedish ones too), digits, '-' and
+   '_' (not first), so that it names a file there and nothing beside. */
+bool template_answer_name(const char *name);
+struct strlist;
+/* The names of the standard answers in LANG, sorted, added to NAMES. */
+void template_answers(const char *dir, const char *lang,
+		      struct strlist *names);
+
 /* NULL when DIR can hold cirm's templates: a directory that can be
    read, with a subdirectory for a language cirm writes in; else why
    not, in English (caller frees). */
@@ -44,7 +55,6 @@ char *template_dir_problem(const char *dir);
    template takes effect at the next reload, and a refused reload keeps
    the texts that were in use. */
 struct template_cache;
-struct strlist;
 
 /* Reads every file of the language directories of DIR now (one that
    cannot be read is kept as its error, told when it is rendered). */

@@ -163,6 +163,29 @@ strlist_join(struct strlist *l)
 	return out;
 }
 
+char *
+strlist_join_sep(const struct strlist *l, const char *sep)
+{
+	size_t len = 0, seplen = strlen(sep);
+	char *out, *o;
+
+	for (size_t i = 0; i < l->n; i++)
+		len += strlen(l->v[i]) + (i > 0 ? seplen : 0);
+	out = o = xmalloc(len + 1);
+	for (size_t i = 0; i < l->n; i++) {
+		size_t n = strlen(l->v[i]);
+
+		if (i > 0) {
+			memcpy(o, sep, seplen);
+			o += seplen;
+		}
+		memcpy(o, l->v[i], n);
+		o += n;
+	}
+	*o = '\0';
+	return out;
+}
+
 int
 str_to_long(const char *s, long min, long max, long *value_r)
 {

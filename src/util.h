@@ -34,6 +34,8 @@ void strlist_clear(struct strlist *l);
 bool strlist_has(const struct strlist *l, const char *s);
 /* The strings of L joined into one (caller frees); L is cleared. */
 char *strlist_join(struct strlist *l);
+/* The strings of L with SEP between them; newly allocated. */
+char *strlist_join_sep(const struct strlist *l, const char *sep);
 
 /* Parses a whole decimal integer within [min, max]. Returns 0, or -1 when
    the text is not a number or is out of range. */

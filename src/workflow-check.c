@@ -72,6 +72,8 @@ const char *const workflow_due_words[] = { "due", "senast", "deadline",
 					   NULL };
 const char *const workflow_language_words[] = { "language", "språk", "sprak",
 						NULL };
+const char *const workflow_canned_words[] = { "canned", "mall", "svarsmall",
+					      "standardsvar", NULL };
 
 static bool
 note_word(const char *folded)

@@ -4778,6 +4778,86 @@ START_TEST(test_notification_lists_citizens_cases)
 }
 END_TEST
 
+/* #mall NAME: a standard answer from templates/LANG/answers goes to the
+   citizen, in the citizen's language, above the officer's closing; a
+   name there is none of, or a file that cannot be used, refuses the
+   reply, naming those there are. */
+START_TEST(test_canned)
+{
+	char *to, *body, *path, *p;
+	int64_t sent;
+	FILE *f;
+
+	to = eva_notified("cn1@example.se", "Vilka tider har ni öppet?");
+	/* the notification names those there are */
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id LIMIT 1");
+	ck_assert_msg(has_text(body, "#mall NAMN — Ett standardsvar i texten "
+			       "till invånaren: oppettider, tack, "
+			       "vidarebefordrat"), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", to, "SV", "cn2@kommun.example", NULL,
+		     "#mall öppettider\nHej Anna!\n\nMed vänlig hälsning\n"
+		     "Eva Ek\n");
+	body = newest_body("anna@example.se");
+	p = strstr(body, "Hej Anna!");
+	ck_assert_msg(p != NULL && (p = strstr(p, "Kommunens kontaktcenter har "
+					       "öppet vardagar")) != NULL &&
+		      strstr(p, "Med vänlig hälsning\nEva Ek") != NULL, "%s",
+		      body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 0);
+
+	/* refused, each saying why; nothing goes to Anna */
+	sent = count("SELECT count(*) FROM outbox WHERE recipient = "
+		     "'anna@example.se'");
+	path = xasprintf("%s/templates/sv/answers/trasig", dir);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs("Inte UTF-8: \xe5\n", f);
+	fclose(f);
+	free(path);
+	deliver_mail("eva@kommun.example", to, "SV", "cn3@kommun.example", NULL,
+		     "#mall finnsinte\n#mall ../../cirm.conf\n#mall\n"
+		     "#mall trasig\nHej!\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "#mall finnsinte utförs inte: inget "
+			       "sådant standardsvar på svenska; det finns: "
+			       "oppettider, tack, trasig, vidarebefordrat") &&
+		      has_text(body, "#mall ../../cirm.conf utförs inte: inget "
+			       "sådant standardsvar") &&
+		      has_text(body, "#mall utförs inte: skriv standardsvarets "
+			       "namn, som i #mall oppettider") &&
+		      has_text(body, "#mall trasig utförs inte: standardsvaret "
+			       "kan inte läsas"), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", to, "SV", "cn4@kommun.example", NULL,
+		     "#notering\n#mall tack\nAnna verkar nöjd.\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "#mall tack utförs inte: ett standardsvar "
+			       "går till invånaren, och #notering gör svaret "
+			       "internt"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), sent);
+
+	/* the text a #fråga needs; to a citizen who reads English, in
+	   English */
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
+				    "WHERE kind = 'citizen'", NULL), 0);
+	deliver_mail("eva@kommun.example", to, "SV", "cn5@kommun.example", NULL,
+		     "#fråga\n#mall tack\n");
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, "Thank you for taking the time to write "
+			       "to us."), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused'"), 2);
+	free(to);
+}
+END_TEST
+
 /* #visa of a kept case shows a merged case the officer may not read
    by its number only (case_access = groups). */
 START_TEST(test_merge_show_access)
@@ -5480,6 +5560,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_decomposed_letters);
 	tcase_add_test(tc, test_handler_case_access);
 	tcase_add_test(tc, test_merge_show_access);
+	tcase_add_test(tc, test_canned);
 	tcase_add_test(tc, test_handler_left_group);
 	tcase_add_test(tc, test_handler_forward);
 	tcase_add_test(tc, test_delivery_failure);
