@@ -1526,8 +1526,10 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 	strlist_add(&words, en ? "#note" : "#notering");
 	strlist_add(&helps, en ? "Internal, not sent to the citizen" :
 		    "Internt, går inte till invånaren");
-	/* the standard answers in the citizen's language, while open */
-	if (fl->c.closed_at == 0 && fl->cf->set.template_dir != NULL) {
+	/* the standard answers in the citizen's language, while open
+	   (unless the workflow has taken the word for its own command) */
+	if (fl->c.closed_at == 0 && fl->cf->set.template_dir != NULL &&
+	    (fl->wf == NULL || workflow_command(fl->wf, "mall") == NULL)) {
 		const char *cl = citizen_language(fl);
 		struct strlist names = { 0 };
 

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -221,7 +222,18 @@ struct reply {
 	/* TEXT with the citizen's own lines each answer is below, when the
 	   handler answered between quotes, or NULL */
 	char *shown;
+	/* the standard answers (#mall) put into TEXT, and TEXT as the
+	   handler wrote it; both NULL when none was */
+	char *canned, *typed;
 };
+
+/* What the handler wrote, without the standard answers put in: what a
+   refused reply keeps. */
+static const char *
+typed_text(const struct reply *r)
+{
+	return r->typed != NULL ? r->typed : r->text;
+}
 
 /* The length of the blank character at S, or 0: a space, a tab, a
    no-break space, a byte order mark, or a zero-width space, joiner or
@@ -507,6 +519,8 @@ reply_clear(struct reply *r)
 	free(r->lang);
 	free(r->address);
 	free(r->shown);
+	free(r->canned);
+	free(r->typed);
 }
 
 /* Logins and priorities are in small letters: "#TILLDELA EVA" is eva. */
@@ -697,7 +711,9 @@ misplaced_commands(const struct workflow *wf, struct reply *r)
 {
 	int n = 0;
 
-	for (const char *p = r->text; *p != '\0';) {
+	/* not the standard answers (#mall) put in: a line of theirs that
+	   looks like a command was no slip of the handler's */
+	for (const char *p = typed_text(r); *p != '\0';) {
 		const char *line = mailin_skip_blank(p);
 		size_t len = strcspn(line, "\n");
 		struct command c = { 0 };
@@ -1090,6 +1106,27 @@ merge_target(struct mailin *mi, struct store *store,
 
 /* --- standard answers (#mall NAME) ----------------------------------- */
 
+/* #språk: the languages cirm writes in, as a handler may name them */
+static const char *const language_words[][2] = {
+	{ "sv", "sv" }, { "svenska", "sv" }, { "swedish", "sv" },
+	{ "en", "en" }, { "engelska", "en" }, { "english", "en" },
+};
+
+/* The language #språk ARG names, or NULL. */
+static const char *
+language_arg(const char *arg)
+{
+	char *f = workflow_fold(arg + strspn(arg, " \t"));
+	const char *l = NULL;
+
+	trim_end(f);
+	for (size_t k = 0; k < N_ELEMENTS(language_words) && l == NULL; k++)
+		if (strcmp(language_words[k][0], f) == 0)
+			l = language_words[k][1];
+	free(f);
+	return l;
+}
+
 /* The largest standard answer: a letter, not a brochure. */
 #define CANNED_MAX 16384
 
@@ -1128,11 +1165,12 @@ canned_file(const struct strlist *names, const char *name)
 		if (strcmp(names->v[i], name) == 0)
 			found = names->v[i];
 	for (size_t i = 0; i < names->n && found == NULL; i++) {
-		char *k = canned_key(names->v[i]);
+		char *f = workflow_fold(names->v[i]), *k = canned_key(f);
 
 		if (strcmp(k, key) == 0)
 			found = names->v[i];
 		free(k);
+		free(f);
 	}
 	free(key);
 	return found;
@@ -1151,23 +1189,26 @@ canned_text(const struct mailin *mi, const char *lang, const char *name,
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	size_t len = 0;
 	char *text = NULL;
-	int line;
+	struct stat st;
+	int line = 0;
 
 	*text_r = NULL;
 	if (fd < 0 && (errno == ENOENT || errno == ENOTDIR)) {
 		free(path);
 		return 0;
 	}
-	if (fd >= 0) {
+	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
 		text = read_upto(fd, CANNED_MAX + 1, &len);
+	if (fd >= 0)
 		close(fd);
-	}
 	if (text == NULL || len > CANNED_MAX || strlen(text) != len ||
-	    (line = utf8_bad_line(text)) != 0) {
-		log_warnx("%s: %s", path, text == NULL ? "cannot be read" :
-			  len > CANNED_MAX ? "over 16 KiB, too large for a "
-			  "standard answer" : strlen(text) != len ?
-			  "has a NUL byte" : "not UTF-8");
+	    (line = utf8_bad_line(text)) != 0 ||
+	    text[strspn(text, " \t\r\n")] == '\0') {
+		log_warnx("%s: %s", path, text == NULL ? "cannot be read, or "
+			  "not a file" : len > CANNED_MAX ? "over 16 KiB, too "
+			  "large for a standard answer" : strlen(text) != len ?
+			  "has a NUL byte" : line != 0 ? "not UTF-8" :
+			  "empty");
 		free(text);
 		free(path);
 		return -1;
@@ -1177,10 +1218,6 @@ canned_text(const struct mailin *mi, const char *lang, const char *name,
 	/* from its first line with a letter on */
 	memmove(text, text + strspn(text, " \t\r\n"),
 		strlen(text + strspn(text, " \t\r\n")) + 1);
-	if (text[0] == '\0') {
-		free(text);
-		return 0;
-	}
 	*text_r = text;
 	return 1;
 }
@@ -1239,8 +1276,19 @@ put_canned(struct mailin *mi, struct store *store,
 	char *lang = NULL;
 	bool note = false, bad = false;
 
-	for (size_t i = 0; i < r->ncmds; i++)
-		note |= word_is(r->cmds[i].word, workflow_note_words);
+	for (size_t i = 0; i < r->ncmds; i++) {
+		const struct command *c = &r->cmds[i];
+		const char *l;
+
+		note |= word_is(c->word, workflow_note_words);
+		/* "#språk en" in the same reply: the answer in English */
+		if (word_is(c->word, workflow_language_words) &&
+		    (wf == NULL || workflow_command(wf, c->word) == NULL) &&
+		    (l = language_arg(c->arg)) != NULL) {
+			free(lang);
+			lang = xstrdup(l);
+		}
+	}
 	for (size_t i = 0; i < r->ncmds; i++) {
 		struct command *c = &r->cmds[i];
 		struct strlist names = { 0 };
@@ -1304,17 +1352,11 @@ put_canned(struct mailin *mi, struct store *store,
 	}
 	free(lang);
 	if (!bad && texts.n > 0) {
-		char *all = strlist_join_sep(&texts, "\n\n");
-		char *t = insert_above_signoff(r->text, all);
-
-		free(r->text);
-		r->text = t;
-		if (r->shown != NULL) {
-			t = insert_above_signoff(r->shown, all);
-			free(r->shown);
-			r->shown = t;
-		}
-		free(all);
+		/* r->shown, made later from the text between quotes, gets
+		   them in answers_in_context() */
+		r->canned = strlist_join_sep(&texts, "\n\n");
+		r->typed = r->text;
+		r->text = insert_above_signoff(r->typed, r->canned);
 	}
 	strlist_clear(&texts);
 	return 0;
@@ -1441,15 +1483,9 @@ check_commands(struct mailin *mi, struct store *store,
 					c->error = tr(&T_DUE_PAST, r->lang);
 			}
 		} else if (word_is(c->word, workflow_language_words)) {
-			/* #språk: the languages cirm writes in */
-			static const char *const l[][2] = {
-				{ "sv", "sv" }, { "svenska", "sv" },
-				{ "swedish", "sv" }, { "en", "en" },
-				{ "engelska", "en" }, { "english", "en" },
-			};
-
 			c->kind = CMD_LANGUAGE;
-			if (!map_arg(c, l, N_ELEMENTS(l)))
+			if (!map_arg(c, language_words,
+				     N_ELEMENTS(language_words)))
 				c->error = tr(&T_LANGUAGE, r->lang);
 		} else if (word_is(c->word, help_words)) {
 			/* answered by mail after the reply is carried out */
@@ -2506,7 +2542,8 @@ refuse(struct mailin *mi, struct store *store,
        const struct store_inbox_row *row, const struct mailin_verdict *v,
        const struct reply *r, int bad, char **error_r)
 {
-	if (keep_refused(mi, store, row, v, r->text, "commands", error_r) < 0)
+	if (keep_refused(mi, store, row, v, typed_text(r), "commands",
+			 error_r) < 0)
 		return -1;
 	log_info("case %s: handler commands refused (%d of %zu)",
 		 v->case_number, bad, r->ncmds);
@@ -2617,6 +2654,12 @@ answers_in_context(struct store *store, const struct mailin_verdict *v,
 	if (!kept) {
 		free(r->shown);
 		r->shown = NULL;
+	} else if (r->canned != NULL) {
+		/* the standard answers, as in the text without quotes */
+		char *t = insert_above_signoff(r->shown, r->canned);
+
+		free(r->shown);
+		r->shown = t;
 	}
 	reply_clear(&all);
 	free(citizen);
@@ -2638,7 +2681,7 @@ merged_answer(struct mailin *mi, struct store *store,
 	char *subject, *body;
 	int rc;
 
-	if (keep_refused(mi, store, row, v, r->text, "case merged",
+	if (keep_refused(mi, store, row, v, typed_text(r), "case merged",
 			 error_r) < 0)
 		return -1;
 	to.case_id = r->merged_id;
@@ -2725,7 +2768,7 @@ handler_reply(struct mailin *mi, struct store *store,
 			r->files_alone = false;
 		if (over != 0) {
 			if (over < 0 ||
-			    keep_refused(mi, store, row, v, r->text,
+			    keep_refused(mi, store, row, v, typed_text(r),
 					 "sms too long", error_r) < 0)
 				return -1;
 			return 0;

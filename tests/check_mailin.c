@@ -4788,7 +4788,8 @@ START_TEST(test_canned)
 	int64_t sent;
 	FILE *f;
 
-	to = eva_notified("cn1@example.se", "Vilka tider har ni öppet?");
+	to = eva_notified("cn1@example.se", "Vilka tider har ni öppet?\n"
+			  "Kan man ringa på lördagar?");
 	/* the notification names those there are */
 	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id LIMIT 1");
@@ -4819,14 +4820,14 @@ START_TEST(test_canned)
 	fclose(f);
 	free(path);
 	deliver_mail("eva@kommun.example", to, "SV", "cn3@kommun.example", NULL,
-		     "#mall finnsinte\n#mall ../../cirm.conf\n#mall\n"
+		     "#mall finnsinte\n#mall ../../../cirm.conf\n#mall\n"
 		     "#mall trasig\nHej!\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "#mall finnsinte utförs inte: inget "
 			       "sådant standardsvar på svenska; det finns: "
 			       "oppettider, tack, trasig, vidarebefordrat") &&
-		      has_text(body, "#mall ../../cirm.conf utförs inte: inget "
-			       "sådant standardsvar") &&
+		      has_text(body, "#mall ../../../cirm.conf utförs inte: "
+			       "inget sådant standardsvar") &&
 		      has_text(body, "#mall utförs inte: skriv standardsvarets "
 			       "namn, som i #mall oppettider") &&
 		      has_text(body, "#mall trasig utförs inte: standardsvaret "
@@ -4841,6 +4842,36 @@ START_TEST(test_canned)
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), sent);
+	/* a refused reply is kept as the officer wrote it */
+	deliver_mail("eva@kommun.example", to, "SV", "cn4b@kommun.example",
+		     NULL, "#mall tack\n#prioritet jättehög\nHej!\n");
+	body = text("SELECT body_stripped FROM message WHERE rfc_message_id = "
+		    "'cn4b@kommun.example'");
+	ck_assert_msg(strstr(body, "Hej!") != NULL &&
+		      strstr(body, "Tack för att") == NULL, "%s", body);
+	free(body);
+
+	/* in the answer between quotes too */
+	deliver_mail("eva@kommun.example", to, "SV", "cn4c@kommun.example",
+		     NULL, "#mall tack\n\nHej Anna!\n\n"
+		     "> Vilka tider har ni öppet?\n"
+		     "Se nedan.\n\n"
+		     "> Kan man ringa på lördagar?\n"
+		     "Nej.\n\nMvh Eva\n");
+	body = newest_body("anna@example.se");
+	p = strstr(body, "> Kan man ringa på lördagar?\nNej.");
+	ck_assert_msg(p != NULL && (p = strstr(p, "Tack för att du tog dig "
+					       "tid")) != NULL &&
+		      strstr(p, "Mvh Eva") != NULL, "%s", body);
+	free(body);
+
+	/* "#språk en" in the same reply: in English at once */
+	deliver_mail("eva@kommun.example", to, "SV", "cn4d@kommun.example",
+		     NULL, "#språk en\n#mall vidarebefordrat\n");
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, "We have passed your case on"), "%s",
+		      body);
+	free(body);
 
 	/* the text a #fråga needs; to a citizen who reads English, in
 	   English */
@@ -4853,7 +4884,7 @@ START_TEST(test_canned)
 			       "to us."), "%s", body);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
-			       "'handler.refused'"), 2);
+			       "'handler.refused'"), 3);
 	free(to);
 }
 END_TEST

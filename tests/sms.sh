@@ -318,6 +318,15 @@ check "... an answer too long to go with it: first on its own" \
 check "... then the resolved SMS, without it" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880004' AND body LIKE '%klottret%'")" -eq 1 ]
 
+# A standard answer (#mall) by SMS: the shipped one fits, in GSM 7-bit.
+sms "From: 46708880005" "När har ni öppet?"
+engine
+case_m=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880005'")
+handler_mail "$(note_reply_to "$case_m")" "$case_m" hs1 "#mall öppettider"
+engine
+check "#mall by SMS: the standard answer goes as an SMS" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880005' AND body LIKE 'Kommunens kontaktcenter har öppet vardagar klockan 8-16.%'")" -eq 1 ]
+
 # --- STOP and START ---------------------------------------------------------------
 sms "From: 46701234567" "stopp"
 engine
