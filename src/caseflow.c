@@ -1532,12 +1532,22 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 	    (fl->wf == NULL || workflow_command(fl->wf, "mall") == NULL)) {
 		const char *cl = citizen_language(fl);
 		struct strlist names = { 0 };
+		const struct strlist *cached;
 
-		template_answers(fl->cf->set.template_dir, cl != NULL ? cl :
-				 fl->cf->set.language != NULL ?
-				 fl->cf->set.language : "sv", &names);
-		if (names.n > 0) {
-			char *list = strlist_join_sep(&names, ", ");
+		if (cl == NULL)
+			cl = fl->cf->set.language != NULL ?
+				fl->cf->set.language : "sv";
+		/* read with the templates: not a directory listing for
+		   every notification */
+		cached = fl->cf->set.templates != NULL ?
+			template_cache_answers(fl->cf->set.templates, cl) :
+			NULL;
+		if (cached == NULL)
+			template_answers(fl->cf->set.template_dir, cl, &names);
+		if (cached == NULL)
+			cached = &names;
+		if (cached->n > 0) {
+			char *list = strlist_join_sep(cached, ", ");
 
 			strlist_add(&words, en ? "#canned NAME" :
 				    "#mall NAMN");

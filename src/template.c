@@ -469,6 +469,9 @@ struct template_cache {
 	char *dir;
 	struct template_entry *v;
 	size_t n;
+	/* the standard answers' names, per language of
+	   settings[CFG_LANGUAGE].choices */
+	struct strlist answers[4];
 };
 
 static void
@@ -523,8 +526,22 @@ template_cache_new(const char *dir)
 		if (d != NULL)
 			closedir(d);
 		free(path);
+		if (i < N_ELEMENTS(cache->answers))
+			template_answers(dir, langs[i], &cache->answers[i]);
 	}
 	return cache;
+}
+
+const struct strlist *
+template_cache_answers(const struct template_cache *cache, const char *lang)
+{
+	const char *const *langs = settings[CFG_LANGUAGE].choices;
+
+	for (size_t i = 0; langs[i] != NULL && i < N_ELEMENTS(cache->answers);
+	     i++)
+		if (strcmp(langs[i], lang) == 0)
+			return &cache->answers[i];
+	return NULL;
 }
 
 static void
@@ -546,6 +563,8 @@ template_cache_free(struct template_cache **cachep)
 		return;
 	for (size_t i = 0; i < cache->n; i++)
 		entry_clear(&cache->v[i]);
+	for (size_t i = 0; i < N_ELEMENTS(cache->answers); i++)
+		strlist_clear(&cache->answers[i]);
 	free(cache->v);
 	free(cache->dir);
 	free(cache);

@@ -68,6 +68,11 @@ void template_cache_free(struct template_cache **cache);
 size_t template_cache_keep(struct template_cache *cache,
 			   const struct template_cache *previous,
 			   struct strlist *errors);
+/* The names of the standard answers in LANG (template_answers) as they
+   were when the cache was made, or NULL for a language cirm does not
+   write in. */
+const struct strlist *template_cache_answers(
+	const struct template_cache *cache, const char *lang);
 /* Whether NAME is in the cache in LANG (or in "sv"). */
 int template_cache_exists(const struct template_cache *cache,
 			  const char *lang, const char *name);
