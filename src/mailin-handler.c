@@ -87,6 +87,10 @@ static const struct text
 			  "in #canned oppettider" },
 	T_NO_CANNED = { "inget sådant standardsvar", "no such standard "
 			"answer" },
+	T_CANNED_ONE = { "ett standardsvar per rad, som #mall oppettider och "
+			 "#mall tack på var sin rad", "one standard answer a "
+			 "line, as #canned oppettider and #canned tack on "
+			 "lines of their own" },
 	T_CANNED_NOTE = { "ett standardsvar går till invånaren, och "
 			  "#notering gör svaret internt", "a standard answer "
 			  "goes to the citizen, and #note makes the reply "
@@ -1307,6 +1311,16 @@ put_canned(struct mailin *mi, struct store *store,
 		}
 		name = workflow_fold(c->arg + strspn(c->arg, " \t"));
 		trim_end(name);
+		/* "#mall öppettider." as a sentence ends */
+		for (size_t n = strlen(name);
+		     n > 0 && strchr(".,;:!?", name[n - 1]) != NULL; n--)
+			name[n - 1] = '\0';
+		if (strpbrk(name, " \t") != NULL) {
+			c->error = tr(&T_CANNED_ONE, r->lang);
+			bad = true;
+			free(name);
+			continue;
+		}
 		if (lang == NULL &&
 		    (lang = citizen_language(mi, store, v->case_id,
 					     error_r)) == NULL) {
@@ -1776,6 +1790,13 @@ send_transcript(struct mailin *mi, struct store *store,
 	/* a reply to this mail or the notification has no files */
 	if (files_for_citizen(r, v->msg))
 		strlist_addf(&l, "%s\n", tr(&T_RETRY_FILES, r->lang));
+	/* what was written, to copy into the new reply: nothing of it
+	   went anywhere */
+	if (typed_text(r)[0] != '\0')
+		strlist_addf(&l, "\n%s\n\n%s\n", r->lang != NULL &&
+			     strcmp(r->lang, "en") == 0 ? "Your text, not "
+			     "sent:" : "Din text, som inte skickades:",
+			     typed_text(r));
 	body = strlist_join(&l);
 	/* named by the case the commands were written on */
 	subject = xasprintf("%s [%s]", tr(&T_SUBJECT, r->lang),
@@ -3192,15 +3213,17 @@ set_away(struct store *store, const struct mailin_verdict *v,
 		     "of your cases go to the cases' groups; your replies and "
 		     "commands work as ever. On the day after you count as "
 		     "back by yourself, or earlier with #back.\n\n"
-		     "  Your open cases, to give to colleagues with #assign "
-		     "before you go:\n" :
+		     "  Your open cases, to give to colleagues before you "
+		     "go: reply to a case's notification (or to #show "
+		     "NUMBER) with #assign LOGIN.\n" :
 		     "  Du är borta till och med %s. Så länge kan ingen ge "
 		     "dig ärenden, och aviseringarna om dina ärenden går till "
 		     "ärendenas grupper; dina svar och kommandon fungerar som "
 		     "vanligt. Dagen efter räknas du som tillbaka automatiskt, "
 		     "eller tidigare med #tillbaka.\n\n"
-		     "  Dina öppna ärenden, att ge till kollegor med "
-		     "#tilldela innan du går:\n", last);
+		     "  Dina öppna ärenden, att ge till kollegor innan du "
+		     "går: svara på ärendets avisering (eller på #visa "
+		     "NUMMER) med #tilldela INLOGGNING.\n", last);
 	return 1;
 }
 

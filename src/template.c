@@ -3,6 +3,7 @@
 
 #include "template.h"
 
+#include "log.h"
 #include "settings.h"
 #include "util.h"
 
@@ -405,8 +406,9 @@ template_answer_name(const char *name)
 		return false;
 	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
 	     p++)
-		if (!(*p >= 'a' && *p <= 'z') && !(*p >= '0' && *p <= '9') &&
-		    *p != '-' && *p != '_' && *p < 0x80)
+		if (!(*p >= 'a' && *p <= 'z') && !(*p >= 'A' && *p <= 'Z') &&
+		    !(*p >= '0' && *p <= '9') && *p != '-' && *p != '_' &&
+		    *p < 0x80)
 			return false;
 	return utf8_bad_line(name) == 0;
 }
@@ -417,8 +419,12 @@ cmp_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-void
-template_answers(const char *dir, const char *lang, struct strlist *names)
+/* template_answers(), and with WARN a line in the log for each file
+   that cannot be a standard answer by its name ("tack.txt"), for the
+   administrator who put it there. */
+static void
+answers_read(const char *dir, const char *lang, struct strlist *names,
+	     bool warn)
 {
 	char *path = xasprintf("%s/%s/answers", dir, lang);
 	DIR *d = opendir(path);
@@ -428,6 +434,10 @@ template_answers(const char *dir, const char *lang, struct strlist *names)
 	while (d != NULL && (e = readdir(d)) != NULL) {
 		if (template_answer_name(e->d_name))
 			strlist_add(names, e->d_name);
+		else if (warn && e->d_name[0] != '.')
+			log_warnx("%s/%s: not a standard answer's name "
+				  "(letters, digits, - and _ only): #mall "
+				  "cannot name it", path, e->d_name);
 	}
 	if (d != NULL)
 		closedir(d);
@@ -435,6 +445,12 @@ template_answers(const char *dir, const char *lang, struct strlist *names)
 	if (names->n - first > 1)
 		qsort(names->v + first, names->n - first, sizeof(*names->v),
 		      cmp_name);
+}
+
+void
+template_answers(const char *dir, const char *lang, struct strlist *names)
+{
+	answers_read(dir, lang, names, false);
 }
 
 char *
@@ -527,7 +543,7 @@ template_cache_new(const char *dir)
 			closedir(d);
 		free(path);
 		if (i < N_ELEMENTS(cache->answers))
-			template_answers(dir, langs[i], &cache->answers[i]);
+			answers_read(dir, langs[i], &cache->answers[i], true);
 	}
 	return cache;
 }

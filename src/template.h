@@ -36,8 +36,9 @@ int template_exists(const char *dir, const char *lang, const char *name);
 
 /* Standard answers (#mall NAME): DIR/LANG/answers/NAME, plain text that
    a case officer's reply takes as written. Whether NAME can name one:
-   1 to 64 bytes of small letters (Swedish ones too), digits, '-' and
-   '_' (not first), so that it names a file there and nothing beside. */
+   1 to 64 bytes of letters (Swedish ones too), digits, '-' and '_'
+   (not first), so that it names a file there and nothing beside; a
+   handler writes it in any case. */
 bool template_answer_name(const char *name);
 struct strlist;
 /* The names of the standard answers in LANG, sorted, added to NAMES. */
