@@ -3140,11 +3140,12 @@ show_merged(struct mailin *mi, struct store *store,
    the notifications of their cases go to the cases' groups, as for a
    disabled handler, though their own mail still works. Says what was
    done, or why not, into L; audited. 1 when they are away now, 2 when
-   they are back now, 0 when nothing changed, or -1. */
+   they are back now (with when they went into *SINCE_R, 0 when not
+   known), 0 when nothing changed, or -1. */
 static int
 set_away(struct store *store, const struct mailin_verdict *v,
 	 const struct command *c, bool away, bool en, struct strlist *l,
-	 char **error_r)
+	 int64_t *since_r, char **error_r)
 {
 	const char *day = c->arg + strspn(c->arg, " \t");
 	char last[LOCAL_DAY_SIZE], iso[LOCAL_DAY_SIZE] = "";
@@ -3191,20 +3192,25 @@ set_away(struct store *store, const struct mailin_verdict *v,
 	    store_contact_login(store, v->handler_id, &login, error_r) < 0)
 		return -1;
 	actor = xasprintf("mail:%s", login != NULL ? login : "?");
-	r = store_audit_add(store, now, actor, away ? "handler.away" :
-			    "handler.back", login, away ? iso : NULL, error_r);
+	/* back: since when they were away (0: not known) */
+	*since_r = 0;
+	r = away || login == NULL ? 0 :
+		store_audit_last(store, "handler.away", login, since_r,
+				 error_r);
+	if (r >= 0)
+		r = store_audit_add(store, now, actor, away ? "handler.away" :
+				    "handler.back", login, away ? iso : NULL,
+				    error_r);
 	free(actor);
 	free(login);
 	if (r < 0)
 		return -1;
 	if (!away) {
-		strlist_addf(l, "  %s\n\n  %s\n", en ? "Welcome back: you get "
+		strlist_addf(l, "  %s\n\n", en ? "Welcome back: you get "
 			     "the notifications of your cases again, and may "
 			     "be given cases." : "Välkommen tillbaka: du får "
 			     "aviseringarna om dina ärenden igen och kan få "
-			     "ärenden.", en ? "Your cases now, as #list shows "
-			     "them:" : "Dina ärenden nu, som #lista visar "
-			     "dem:");
+			     "ärenden.");
 		return 2;
 	}
 	local_day(back - 1, last);
@@ -3320,10 +3326,35 @@ handler_commands(struct mailin *mi, struct store *store,
 			free(number);
 		} else if (word_is(c->word, away_words) ||
 			   word_is(c->word, back_words)) {
+			int64_t since = 0;
+
 			ret = set_away(store, v, c, word_is(c->word,
 							    away_words),
-				       en, &s.l, error_r);
-			/* back: where their cases stand, as #lista shows */
+				       en, &s.l, &since, error_r);
+			/* back: the citizens who wrote meanwhile and wait
+			   for an answer, then where all their cases stand,
+			   as #lista shows */
+			if (ret == 2 && since != 0) {
+				size_t listed;
+
+				strlist_addf(&s.l, "%s\n", en ? "Citizens who "
+					     "wrote while you were away and "
+					     "have had no answer yet:" :
+					     "Invånare som skrev medan du var "
+					     "borta och inte har fått svar "
+					     "ännu:");
+				listed = s.l.n;
+				ret = store_handler_unanswered(
+					store, v->handler_id, since,
+					list_line, &s, error_r);
+				if (ret == 0 && s.l.n == listed)
+					strlist_addf(&s.l, "  %s\n", en ?
+						     "(none)" : "(inga)");
+				if (ret == 0) {
+					strlist_addf(&s.l, "\n");
+					ret = 2;
+				}
+			}
 			if (ret == 2) {
 				struct digest_settings ds = {
 					.state_label = list_state_label,
@@ -3332,6 +3363,10 @@ handler_commands(struct mailin *mi, struct store *store,
 				};
 				int counts[4];
 
+				strlist_addf(&s.l, "%s\n", en ? "Your cases "
+					     "now, as #list shows them:" :
+					     "Dina ärenden nu, som #lista "
+					     "visar dem:");
 				before = s.l.n;
 				ret = digest_list(store, &ds, v->handler_id,
 						  en, true, cirm_now(), &s.l,

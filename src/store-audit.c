@@ -225,3 +225,28 @@ store_audit_actions(struct store *store,
 				 "GROUP BY action ORDER BY action",
 				 "read audit actions", fn, ctx, error_r);
 }
+
+int
+store_audit_last(struct store *store, const char *action, const char *object,
+		 int64_t *at_r, char **error_r)
+{
+	/* from the newest back: the row sought is recent */
+	static const char sql[] =
+		"SELECT at FROM audit WHERE action = ? AND object = ? "
+		"ORDER BY id DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, object, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*at_r = sqlite3_column_int64(st, 0);
+		sqlite3_reset(st);
+		return 1;
+	}
+	return store_rows_end(store, st, rc, "read the audit log",
+			      error_r) < 0 ? -1 : 0;
+}

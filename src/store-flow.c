@@ -995,6 +995,33 @@ store_handler_cases(struct store *store, int64_t handler_id,
 }
 
 int
+store_handler_unanswered(struct store *store, int64_t handler_id,
+			 int64_t since,
+			 int (*fn)(const struct store_case_line *c, void *ctx),
+			 void *ctx, char **error_r)
+{
+	/* by message ids, not times: an answer in the same second as the
+	   citizen's mail still comes after it */
+	static const char sql[] =
+		"SELECT number, state, subject, workflow, workflow_version "
+		"FROM (SELECT c.id, c.number, c.state, c.subject, c.workflow, "
+		"c.workflow_version, (SELECT max(m.id) FROM message m WHERE "
+		"m.case_id = c.id AND m.direction = 'in' AND m.contact_id = "
+		"c.citizen_id AND m.at >= ?2) AS came, (SELECT max(m.id) FROM "
+		"message m WHERE m.case_id = c.id AND m.direction = 'out' AND "
+		"m.visibility = 'public') AS went FROM cases c WHERE "
+		"c.assignee_id = ?1 AND c.closed_at IS NULL) "
+		"WHERE came > coalesce(went, 0) ORDER BY id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, handler_id);
+	sqlite3_bind_int64(st, 2, since);
+	return case_lines(store, st, fn, ctx, error_r);
+}
+
+int
 store_digest_cases(struct store *store, int64_t handler_id,
 		   int (*fn)(const struct store_digest_case *c, void *ctx),
 		   void *ctx, char **error_r)

@@ -988,6 +988,19 @@ struct store_case_line {
 int store_handler_cases(struct store *store, int64_t handler_id,
 			int (*fn)(const struct store_case_line *c, void *ctx),
 			void *ctx, char **error_r);
+/* Calls FN for each open case assigned to HANDLER_ID whose citizen
+   wrote at SINCE or later and has had no answer since (no public message
+   out after the citizen's last): what waits for an officer back from
+   leave. Oldest first. 0, or -1. */
+int store_handler_unanswered(struct store *store, int64_t handler_id,
+			     int64_t since,
+			     int (*fn)(const struct store_case_line *c,
+				       void *ctx),
+			     void *ctx, char **error_r);
+/* When the audit log last had ACTION on OBJECT (newest first, from the
+   end): 1 with *at_r, 0 when never, -1. */
+int store_audit_last(struct store *store, const char *action,
+		     const char *object, int64_t *at_r, char **error_r);
 /* A case in a handler's digest. */
 struct store_digest_case {
 	const char *number, *state, *subject;

@@ -3486,12 +3486,20 @@ START_TEST(test_away)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE id = 2 AND "
 			       "assignee_id IS NULL"), 1);
 
-	/* back early: her cases' notifications are hers again */
+	/* back early: her cases' notifications are hers again; Anna wrote
+	   after Olle's answer, and waits */
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "aw8b@example.se", "In-Reply-To: <aw1@example.se>\n",
+		     "Hallå, hör ni mig?");
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Åter",
 		     "aw9@kommun.example", NULL, "#tillbaka\n");
 	body = newest_body("eva@kommun.example");
-	/* with where her cases stand, as #lista shows them */
+	/* with the citizens who wait, then where her cases stand, as
+	   #lista shows them */
 	ck_assert_msg(has_text(body, "Välkommen tillbaka") &&
+		      strstr(body, "Invånare som skrev medan du var borta och "
+			     "inte har fått svar ännu:\n  KS-2026-00001") !=
+		      NULL &&
 		      has_text(body, "Dina ärenden nu, som #lista visar dem:") &&
 		      strstr(strstr(body, "Dina ärenden nu"),
 			     "KS-2026-00001") != NULL, "%s", body);
