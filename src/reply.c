@@ -997,6 +997,43 @@ reply_signoff_plain(const char *signoff)
 	return true;
 }
 
+/* Words that close a letter only on a line of their own, with a name
+   below: "Vänligen / Eva Ek", "Tack! / Eva", "Thanks, / Eva"; "Vänligen
+   kontakta oss" and "Tack för ditt mejl" are text. */
+static const char *const closings_alone[] = {
+	"vänligen", "tack", "thanks", "many thanks", "thank you",
+};
+
+/* Whether LINE (LEN bytes) is one of closings_alone, with at most
+   ",", "." or "!" after it, or "/Eva", the short Swedish signature of a
+   slash and a name. */
+static bool
+closing_alone(const char *line, size_t len)
+{
+	char *cut, *f;
+	size_t n;
+	bool found = false;
+
+	while (len > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		len--;
+	}
+	if (len > 1 && line[0] == '/' && len <= CLOSING_TAIL_MAX)
+		return line[1] != '/' && signature_line(line + 1, len - 1);
+	if (len > sizeof("many thanks!!"))
+		return false;
+	cut = xstrndup(line, len);
+	f = workflow_fold(cut);
+	free(cut);
+	n = strlen(f);
+	while (n > 0 && strchr(",.! \t", f[n - 1]) != NULL)
+		f[--n] = '\0';
+	for (size_t i = 0; i < N_ELEMENTS(closings_alone) && !found; i++)
+		found = strcmp(f, closings_alone[i]) == 0;
+	free(f);
+	return found;
+}
+
 const char *
 reply_signed_off_at(const char *text)
 {
@@ -1013,6 +1050,10 @@ reply_signed_off_at(const char *text)
 		if (len == 0)
 			continue;
 		if (closing_line(start, len))
+			return start;
+		/* "Vänligen / Eva": with a name below; "/Eva" is one */
+		if (closing_alone(start, len) &&
+		    (below > 0 || start[strspn(start, " \t")] == '/'))
 			return start;
 		if (len > CLOSING_TAIL_MAX)
 			return NULL;

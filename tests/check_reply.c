@@ -444,6 +444,18 @@ static const struct {
 	  "så länge på att lampan ska bli lagad.", false },
 	{ "Vi lagar den.\nHälsning\n", true },
 	{ "\n\n\n", false },
+	/* a word that closes only alone on its line, with a name below */
+	{ "Vi lagar den.\n\nVänligen\nEva Ek\n", true },
+	{ "Vi lagar den.\n\nTack!\nEva\n", true },
+	{ "We will fix it.\n\nThanks,\nEva\n", true },
+	{ "Vi lagar den.\nVänligen kontakta oss om den slocknar igen.", false },
+	{ "Vi lagar den.\nTack för att du hörde av dig.\nEva", false },
+	{ "Vi lagar den.\nTack!", false },
+	/* the short Swedish signature: a slash and a name */
+	{ "Vi lagar den.\n\n/Eva\n", true },
+	{ "Vi lagar den.\n/ Eva Ek", true },
+	{ "Vi lagar den och/eller byter den.", false },
+	{ "Vi lagar den.\n/ vi hörs", false },
 };
 
 START_TEST(test_signed_off)
