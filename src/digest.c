@@ -138,13 +138,13 @@ add_case(const struct store_digest_case *c, void *ctx)
 		   the state */
 		strlist_addf(&p->lines, "  %-15s %s%*s %s\n%s%s%s",
 			     c->number, state,
-			     width < 14 ? (int)(14 - width) : 0, "", subject,
+			     width < 14 ? (int)(14 - width) : 1, "", subject,
 			     due != NULL ? "                  " : "",
 			     due != NULL ? due : "", due != NULL ? "\n" : "");
 	else
 		strlist_addf(&p->lines, "  %-15s %s%*s %s%s%s%s\n",
 			     c->number, state,
-			     width < 14 ? (int)(14 - width) : 0, "", subject,
+			     width < 14 ? (int)(14 - width) : 1, "", subject,
 			     due != NULL ? " (" : "",
 			     due != NULL ? due : "", due != NULL ? ")" : "");
 	free(due);

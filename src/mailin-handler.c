@@ -2878,7 +2878,7 @@ list_line(const struct store_case_line *c, void *ctx)
 
 	/* padded by characters: "löst" is four wide, not five */
 	strlist_addf(&s->l, "  %-15s %s%*s %s\n", c->number, state,
-		     width < 14 ? (int)(14 - width) : 0, "",
+		     width < 14 ? (int)(14 - width) : 1, "",
 		     c->subject != NULL ? c->subject : "");
 	strlist_addf(&s->numbers, "%s%s", s->numbers.n > 0 ? ", " : "",
 		     c->number);

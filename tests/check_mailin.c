@@ -4537,7 +4537,7 @@ START_TEST(test_list_unassigned)
 		ck_assert_msg(utf8_length(line) <= 72, "%s", line);
 		free(line);
 	}
-	ck_assert_msg(strstr(body, "väntar-på-entreprenör Ödslig") != NULL,
+	ck_assert_msg(strstr(body, "väntar-på-entreprenör  Ödslig") != NULL,
 		      "%s", body);
 	free(body);
 }
