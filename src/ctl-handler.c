@@ -713,7 +713,7 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 			  _("usage: cirmctl handler back LOGIN"));
 		return EX_USAGE;
 	}
-	switch (away ? away_day(argv[2], now, &back, day) : AWAY_OK) {
+	switch (away ? away_day(argv[2], now, 2, &back, day) : AWAY_OK) {
 	case AWAY_OK:
 		break;
 	case AWAY_NO_DATE:
@@ -726,8 +726,9 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 		ctl_error(_("%s is past"), argv[2]);
 		return EX_DATAERR;
 	case AWAY_TOO_FAR:
-		ctl_error(_("%s is more than a year ahead: for a handler who "
-			    "leaves, use cirmctl handler disable"), argv[2]);
+		ctl_error(_("%s is more than two years ahead: for a handler "
+			    "who leaves, use cirmctl handler disable"),
+			  argv[2]);
 		return EX_DATAERR;
 	}
 	if (ctl_load_config(ctl, &cfg) < 0) {

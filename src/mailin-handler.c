@@ -3151,39 +3151,44 @@ set_away(struct store *store, const struct mailin_verdict *v,
 	char last[LOCAL_DAY_SIZE], iso[LOCAL_DAY_SIZE] = "";
 	char *login = NULL, *actor;
 	int64_t back = 0, was = 0, now = cirm_now();
-	int r;
+	int r, away_now;
 
 	if (!away && *day != '\0') {
 		strlist_addf(l, "  %s\n", tr(&T_NO_ARG, en ? "en" : "sv"));
 		return 0;
 	}
-	switch (away ? away_day(day, now, &back, iso) : AWAY_OK) {
-	case AWAY_OK:
-		break;
-	case AWAY_NO_DATE:
-		strlist_addf(l, "  %s\n", en ? "give the last day you are "
-			     "away, as in #away 2026-12-20 or #away 20/12" :
-			     "skriv sista dagen du är borta, som i #borta "
-			     "2026-12-20 eller #borta 20/12");
-		return 0;
-	case AWAY_NO_SUCH_DAY:
-		/* "2026-02-30": the shape of a date, but no such day */
-		strlist_addf(l, "  %s\n", en ? "there is no such day" :
-			     "det datumet finns inte");
-		return 0;
-	case AWAY_PAST:
-		strlist_addf(l, "  %s\n", en ? "that day is past" :
-			     "den dagen har redan varit");
-		return 0;
-	case AWAY_TOO_FAR:
-		strlist_addf(l, "  %s\n", en ? "a year ahead at most; for "
-			     "longer, ask the administrator" : "högst ett år "
-			     "framåt; för längre, fråga administratören");
+	if ((away_now = store_handler_away(store, v->handler_id, &was,
+					   error_r)) < 0)
+		return -1;
+	r = away ? (int)away_day(day, now, 1, &back, iso) : AWAY_OK;
+	if (r != AWAY_OK) {
+		const char *why =
+			r == AWAY_NO_DATE ? (en ? "give the last day you are "
+				"away, as in #away 2026-12-20 or #away 20/12" :
+				"skriv sista dagen du är borta, som i #borta "
+				"2026-12-20 eller #borta 20/12") :
+			/* "2026-02-30": the shape of a date, but no such
+			   day */
+			r == AWAY_NO_SUCH_DAY ? (en ? "there is no such day" :
+				"det datumet finns inte") :
+			r == AWAY_PAST ? (en ? "that day is past" :
+				"den dagen har redan varit") :
+			(en ? "a year ahead at most; for longer (up to two "
+			 "years), ask the administrator (cirmctl handler "
+			 "away)" : "högst ett år framåt; för längre (upp till "
+			 "två år), be administratören (cirmctl handler "
+			 "away)");
+
+		strlist_addf(l, "  %s\n", why);
+		/* refused while away: the absence as it stands */
+		if (away_now > 0)
+			strlist_addf(l, en ? "  You are still away up to and "
+				     "including %s.\n" : "  Du är fortfarande "
+				     "borta till och med %s.\n",
+				     local_day(was - 1, last));
 		return 0;
 	}
-	if ((r = store_handler_away(store, v->handler_id, &was, error_r)) < 0)
-		return -1;
-	if (!away && r == 0) {
+	if (!away && away_now == 0) {
 		strlist_addf(l, "  %s\n", en ? "you were not away: nothing "
 			     "changed" : "du var inte borta: inget ändrades");
 		return 0;
@@ -3212,6 +3217,14 @@ set_away(struct store *store, const struct mailin_verdict *v,
 			     "aviseringarna om dina ärenden igen och kan få "
 			     "ärenden.");
 		return 2;
+	}
+	/* a new day for an absence already begun */
+	if (away_now > 0 && was != back) {
+		char before[LOCAL_DAY_SIZE];
+
+		strlist_addf(l, en ? "  (Before, you were away up to and "
+			     "including %s.)\n" : "  (Förut var du borta till "
+			     "och med %s.)\n", local_day(was - 1, before));
 	}
 	local_day(back - 1, last);
 	strlist_addf(l, en ? "  You are away up to and including %s. Until "

@@ -305,7 +305,7 @@ day_parse(const char *s, int64_t now, char out[LOCAL_DAY_SIZE])
 }
 
 enum away_day
-away_day(const char *s, int64_t now, int64_t *back_r,
+away_day(const char *s, int64_t now, int years, int64_t *back_r,
 	 char day[LOCAL_DAY_SIZE])
 {
 	int r = day_parse(s, now, day);
@@ -316,7 +316,8 @@ away_day(const char *s, int64_t now, int64_t *back_r,
 		return AWAY_NO_SUCH_DAY;
 	if (*back_r <= now)
 		return AWAY_PAST;
-	return *back_r > now + 366 * 86400 ? AWAY_TOO_FAR : AWAY_OK;
+	return *back_r > now + years * 366 * (int64_t)86400 ? AWAY_TOO_FAR :
+		AWAY_OK;
 }
 
 char *

@@ -68,11 +68,13 @@ int day_parse(const char *s, int64_t now, char out[LOCAL_DAY_SIZE]);
    form day_parse takes), as of NOW: into *BACK_R the moment the absent
    is back, the midnight after, and into DAY the day as "YYYY-MM-DD".
    AWAY_OK, or why not: not a date, no such day, a day past, more than
-   a year ahead (longer is leaving: cirmctl handler disable). */
+   YEARS ahead (#borta takes one, against a slip of the year; the
+   administrator two, for a parental leave; longer is leaving: cirmctl
+   handler disable). */
 enum away_day {
 	AWAY_OK, AWAY_NO_DATE, AWAY_NO_SUCH_DAY, AWAY_PAST, AWAY_TOO_FAR
 };
-enum away_day away_day(const char *s, int64_t now, int64_t *back_r,
+enum away_day away_day(const char *s, int64_t now, int years, int64_t *back_r,
 		       char day[LOCAL_DAY_SIZE]);
 /* The local time of T to the minute, "YYYY-MM-DD HH:MM", as cirm's
    mail and cirmctl show times, in BUF, or "?" likewise; returns BUF. */

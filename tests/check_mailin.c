@@ -3438,6 +3438,16 @@ START_TEST(test_away)
 			"detail = '%s'", day);
 	ck_assert_int_eq(count(cmd), 1);
 	free(cmd);
+	/* refused while away: the absence as it stands */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+		     "aw5b@kommun.example", NULL, "#borta 2099-01-01\n");
+	body = newest_body("eva@kommun.example");
+	cmd = xasprintf("Du är fortfarande borta till och med %s.", day);
+	ck_assert_msg(has_text(body, "högst ett år framåt; för längre (upp "
+			       "till två år), be administratören") &&
+		      has_text(body, cmd), "%s", body);
+	free(cmd);
+	free(body);
 
 	/* Anna writes again: Olle, of the group, is told, not Eva */
 	eva_mails = count("SELECT count(*) FROM outbox WHERE recipient = "

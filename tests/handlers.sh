@@ -322,8 +322,12 @@ check "a day the calendar has not is refused" [ "$rc" -eq 65 ]
 check "... said so" contains "$err" "there is no day 2026-02-30"
 run "$CIRMCTL" -c "$C" handler away eva 2020-01-01
 check "a day past is refused" [ "$rc" -eq 65 ]
-run "$CIRMCTL" -c "$C" handler away eva "$(date -d '+400 days' +%F)"
-check "... and one more than a year ahead" [ "$rc" -eq 65 ]
+run "$CIRMCTL" -c "$C" handler away eva "$(date -d '+800 days' +%F)"
+check "... and one more than two years ahead" [ "$rc" -eq 65 ]
+check "... said so" contains "$err" "is more than two years ahead"
+# a parental leave: more than the year #borta takes
+run "$CIRMCTL" -c "$C" handler away eva "$(date -d '+500 days' +%F)"
+check "a leave of more than a year, by the administrator" [ "$rc" -eq 0 ]
 day=$(date -d '+3 days' +%F)
 run "$CIRMCTL" -c "$C" handler away eva "$(date -d '+3 days' +%-d/%-m)"
 check "away until a day, written D/M" [ "$rc" -eq 0 ]
