@@ -1975,8 +1975,13 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 		*error_r = n.error;
 		rc = -1;
 	}
+	/* the history says where it went: not to an assignee away */
 	if (rc >= 0)
-		ret = flow_event(fl, "notify", 0, a->to);
+		ret = flow_event(fl, "notify", 0, strcmp(a->to, "assignee") ==
+				 0 && fl->c.assignee_id != 0 &&
+				 !fl->c.assignee_active ?
+				 "assignee's group (the assignee is away or "
+				 "has left)" : a->to);
 	if (ret == 0 && n.sent == 0)
 		flow_warn(fl->cf, "case %s: notify %s reached nobody",
 			  fl->c.number, a->to);

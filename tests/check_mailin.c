@@ -3463,6 +3463,10 @@ START_TEST(test_away)
 		      body);
 	free(cmd);
 	free(body);
+	/* and the history says where the notification went */
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'notify' AND detail = 'assignee''s group (the "
+			       "assignee is away or has left)'"), 1);
 	/* Olle answers Anna meanwhile: Eva is told, to read when back */
 	eva_mails = count("SELECT count(*) FROM outbox WHERE recipient = "
 			  "'eva@kommun.example'");
