@@ -3455,7 +3455,11 @@ handler_commands(struct mailin *mi, struct store *store,
 	body = strlist_join(&s.l);
 	strlist_clear(&s.numbers);
 	strlist_clear(&s.merged);
-	subject = xstrdup(en ? "Your commands" : "Dina kommandon");
+	/* named by the case #visa showed, when one was: the handler's
+	   mailbox then shows which case the answer is about */
+	subject = nshown == 1 ? xasprintf("%s [%s]", en ? "Your commands" :
+					  "Dina kommandon", shown.case_number) :
+		xstrdup(en ? "Your commands" : "Dina kommandon");
 	/* signed for the case #visa showed, if one may act on it */
 	ret = mail_handler(mi, store, shown.case_id != 0 ? &shown : v,
 			   r->address, subject, body, error_r);

@@ -4969,6 +4969,11 @@ START_TEST(test_merge_show_access)
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
 			       "'case.read' AND object = 'KS-2026-00002'"), 0);
+	/* the answer is named by the case shown */
+	body = text("SELECT subject FROM outbox WHERE recipient = "
+		    "'kim@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_str_eq(body, "Dina kommandon [KS-2026-00001]");
+	free(body);
 }
 END_TEST
 
