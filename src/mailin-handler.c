@@ -3200,8 +3200,7 @@ set_away(struct store *store, const struct mailin_verdict *v,
 	/* back: since when they were away (0: not known) */
 	*since_r = 0;
 	r = away || login == NULL ? 0 :
-		store_audit_last(store, "handler.away", login, since_r,
-				 error_r);
+		store_audit_away_since(store, login, since_r, error_r);
 	if (r >= 0)
 		r = store_audit_add(store, now, actor, away ? "handler.away" :
 				    "handler.back", login, away ? iso : NULL,

@@ -227,26 +227,37 @@ store_audit_actions(struct store *store,
 }
 
 int
-store_audit_last(struct store *store, const char *action, const char *object,
-		 int64_t *at_r, char **error_r)
+store_audit_away_since(struct store *store, const char *login, int64_t *at_r,
+		       char **error_r)
 {
-	/* from the newest back: the row sought is recent */
+	/* from the newest back: the rows sought are recent */
 	static const char sql[] =
-		"SELECT at FROM audit WHERE action = ? AND object = ? "
-		"ORDER BY id DESC LIMIT 1";
+		"SELECT at, action = 'handler.away', detail FROM audit WHERE "
+		"object = ? AND action IN ('handler.away', 'handler.back') "
+		"ORDER BY id DESC LIMIT 100";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-	int rc;
+	int rc, found = 0;
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_text(st, 1, action, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, object, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	sqlite3_bind_text(st, 1, login, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t at = sqlite3_column_int64(st, 0), back;
+		const char *day = store_col_text(st, 2);
+
+		if (sqlite3_column_int(st, 1) == 0)
+			break;	/* a handler.back: the absence began after */
+		/* an older absence that had ended when the newer began */
+		if (found && (day == NULL || !local_day_at(day, 1, 0, &back) ||
+			      back <= *at_r))
+			break;
+		*at_r = at;
+		found = 1;
+	}
 	if (rc == SQLITE_ROW) {
-		*at_r = sqlite3_column_int64(st, 0);
 		sqlite3_reset(st);
-		return 1;
+		return found;
 	}
 	return store_rows_end(store, st, rc, "read the audit log",
-			      error_r) < 0 ? -1 : 0;
+			      error_r) < 0 ? -1 : found;
 }

@@ -997,10 +997,12 @@ int store_handler_unanswered(struct store *store, int64_t handler_id,
 			     int (*fn)(const struct store_case_line *c,
 				       void *ctx),
 			     void *ctx, char **error_r);
-/* When the audit log last had ACTION on OBJECT (newest first, from the
-   end): 1 with *at_r, 0 when never, -1. */
-int store_audit_last(struct store *store, const char *action,
-		     const char *object, int64_t *at_r, char **error_r);
+/* Since when handler LOGIN has been away, by the audit log: the
+   handler.away that began the absence, the earliest of those that each
+   came while the one before still ran (a leave made longer while away
+   is one absence). 1 with *at_r, 0 when never away, -1. */
+int store_audit_away_since(struct store *store, const char *login,
+			   int64_t *at_r, char **error_r);
 /* A case in a handler's digest. */
 struct store_digest_case {
 	const char *number, *state, *subject;

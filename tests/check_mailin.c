@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static char *dir;
 static struct cfg *cfg;
@@ -3390,7 +3391,7 @@ END_TEST
    group, nobody can give them a case, and #tillbaka ends it. */
 START_TEST(test_away)
 {
-	char *to, *body, *cmd, day[LOCAL_DAY_SIZE];
+	char *to, *body, *cmd, day[LOCAL_DAY_SIZE], later[LOCAL_DAY_SIZE];
 	int64_t eva_mails;
 
 	to = eva_notified("aw1@example.se", "Det bullrar.");
@@ -3505,6 +3506,19 @@ START_TEST(test_away)
 	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
 		     "aw8b@example.se", "In-Reply-To: <aw1@example.se>\n",
 		     "Hallå, hör ni mig?");
+	/* a leave made longer while away (a second later than Anna
+	   wrote) is one absence */
+	sleep(1);
+	local_day(cirm_now() + 3 * 86400, later);
+	cmd = xasprintf("#borta %s\n", later);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+		     "aw8c@kommun.example", NULL, cmd);
+	free(cmd);
+	body = newest_body("eva@kommun.example");
+	cmd = xasprintf("(Förut var du borta till och med %s.)", day);
+	ck_assert_msg(has_text(body, cmd), "%s", body);
+	free(cmd);
+	free(body);
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Åter",
 		     "aw9@kommun.example", NULL, "#tillbaka\n");
 	body = newest_body("eva@kommun.example");
