@@ -203,7 +203,8 @@ digest_list(struct store *store, const struct digest_settings *set,
 
 struct handler {
 	int64_t id;
-	char *name, *language, *email;
+	char *name, *language, *email, *login;
+	int64_t back_at;	/* came back then, not yet told; or 0 */
 };
 
 static int
@@ -224,8 +225,73 @@ add_handler(const struct store_handler *h, void *ctx)
 			       h->login);
 	(*v)[n].language = h->language != NULL ? xstrdup(h->language) : NULL;
 	(*v)[n].email = xstrdup(h->email);
+	(*v)[n].login = h->login != NULL ? xstrdup(h->login) : NULL;
+	/* present (not away, above), with a return day stored: back by
+	   the day passing */
+	(*v)[n].back_at = h->away_stored;
 	memset(&(*v)[n + 1], 0, sizeof(**v));
 	return 0;
+}
+
+struct waiting {
+	const struct digest_settings *set;
+	struct strlist *lines;
+};
+
+/* A line of the cases whose citizens wrote while the handler was away. */
+static int
+waiting_line(const struct store_case_line *c, void *ctx)
+{
+	struct waiting *w = ctx;
+	const char *label = w->set->state_label == NULL ? NULL :
+		w->set->state_label(w->set->label_ctx, c->workflow,
+				    c->workflow_version, c->state);
+	const char *state = label != NULL ? label : c->state;
+	size_t width = utf8_length(state);
+	char *subject = cut(c->subject != NULL ? c->subject : "",
+			    DIGEST_SUBJECT_MAX);
+
+	strlist_addf(w->lines, "  %-15s %s%*s %s\n", c->number, state,
+		     width < 14 ? (int)(14 - width) : 1, "", subject);
+	free(subject);
+	return 0;
+}
+
+/* Back by the day passing (H->back_at): the cases whose
+   citizens wrote while H was away, have had no answer since and are
+   H's, into LINES (with their title), as #tillbaka would have listed
+   them; the return is then told, and forgotten. 0, or -1. */
+static int
+back_part(struct store *store, const struct digest_settings *set,
+	  const struct handler *h, bool en, int64_t now, struct strlist *lines,
+	  char **error_r)
+{
+	struct strlist found = { 0 };
+	struct waiting w = { set, &found };
+	int64_t since = 0;
+	int rc;
+
+	if (h->back_at == 0)
+		return 0;
+	rc = h->login != NULL ?
+		store_audit_away_since(store, h->login, &since, error_r) : 0;
+	if (rc > 0)
+		rc = store_handler_unanswered(store, h->id, since,
+					      waiting_line, &w, error_r);
+	if (rc >= 0 && found.n > 0) {
+		strlist_addf(lines, "%s\n", T(en, "Invånare som skrev medan du "
+					      "var borta och inte har fått "
+					      "svar ännu:", "Citizens who "
+					      "wrote while you were away and "
+					      "have had no answer yet:"));
+		for (size_t i = 0; i < found.n; i++)
+			strlist_add(lines, found.v[i]);
+		strlist_add(lines, "\n");
+	}
+	strlist_clear(&found);
+	if (rc < 0)
+		return -1;
+	return store_handler_back_told(store, h->id, h->back_at, error_r);
 }
 
 /* Queues handler H's digest when there is anything in it: 1, 0, -1. */
@@ -240,11 +306,16 @@ send_one(struct store *store, const struct digest_settings *set,
 	char at[32], *subject, *text, *headers;
 	int counts[4], ret;
 
-	if (digest_list(store, set, h->id, en, false, now, &list, counts,
-			error_r) < 0)
+	if (back_part(store, set, h, en, now, &list, error_r) < 0 ||
+	    digest_list(store, set, h->id, en, false, now, &list, counts,
+			error_r) < 0) {
+		strlist_clear(&list);
 		return -1;
-	if (counts[0] + counts[1] + counts[2] + counts[3] == 0)
+	}
+	if (counts[0] + counts[1] + counts[2] + counts[3] == 0) {
+		strlist_clear(&list);
 		return 0;
+	}
 	snprintf(at, sizeof(at), "%02d:%02d", set->at / 60, set->at % 60);
 	subject = xasprintf(T(en, "Dina ärenden %s: hos dig %d (försenade "
 			      "%d), otilldelade %d", "Your cases %s: yours %d "
@@ -340,6 +411,7 @@ digest_run(struct store *store, const struct digest_settings *set,
 		free(v[i].name);
 		free(v[i].language);
 		free(v[i].email);
+		free(v[i].login);
 	}
 	free(v);
 	return ret;

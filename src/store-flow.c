@@ -1429,7 +1429,8 @@ store_handler_list(struct store *store,
 		"c.id AND a.kind = 'email' ORDER BY a.id LIMIT 1), "
 		"(SELECT group_concat(g.name, ' ') FROM group_member m JOIN "
 		"handler_group g ON g.id = m.group_id WHERE m.contact_id = c.id), "
-		"CASE WHEN " STORE_PRESENT("c") " THEN 0 ELSE c.away_until END "
+		"CASE WHEN " STORE_PRESENT("c") " THEN 0 ELSE c.away_until END, "
+		"coalesce(c.away_until, 0) "
 		"FROM contact c WHERE c.kind = 'handler' ORDER BY c.login";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc, ret = 0;
@@ -1446,6 +1447,7 @@ store_handler_list(struct store *store,
 			.email = store_col_text(st, 5),
 			.groups = store_col_text(st, 6),
 			.away_until = sqlite3_column_int64(st, 7),
+			.away_stored = sqlite3_column_int64(st, 8),
 		};
 
 		if (fn(&h, ctx) != 0)
@@ -1454,4 +1456,20 @@ store_handler_list(struct store *store,
 	if (store_rows_end(store, st, rc, "read handlers", error_r) < 0)
 		return -1;
 	return ret;
+}
+
+int
+store_handler_back_told(struct store *store, int64_t id, int64_t at,
+			char **error_r)
+{
+	static const char sql[] =
+		"UPDATE contact SET away_until = NULL WHERE id = ? AND "
+		"away_until <= ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, at);
+	return store_exec_stmt(store, st, "forget a return day", error_r);
 }

@@ -1087,11 +1087,19 @@ struct store_handler {
 	const char *login, *name, *language, *email, *groups; /* may be NULL */
 	int active;
 	int64_t away_until;	/* away (#borta) until then, or 0 */
+	/* contact.away_until as stored (0: none): when in the past, the
+	   handler came back by the day passing and has not been told what
+	   came meanwhile (the digest tells them, and clears it) */
+	int64_t away_stored;
 };
 /* Calls FN for each handler, by login (strings valid during the call). */
 int store_handler_list(struct store *store,
 		       int (*fn)(const struct store_handler *h, void *ctx),
 		       void *ctx, char **error_r);
+/* Forgets a return day of handler ID that has come (AT or before): the
+   handler has been told of it. 0, or -1. */
+int store_handler_back_told(struct store *store, int64_t id, int64_t at,
+			    char **error_r);
 /* Handler LOGIN, disabled or not: 1 with *id_r and *active_r, 0, -1. */
 int store_handler_find(struct store *store, const char *login, int64_t *id_r,
 		       int *active_r, char **error_r);

@@ -236,6 +236,51 @@ START_TEST(test_colleague_away)
 }
 END_TEST
 
+/* Back by the day passing, with no #tillbaka to answer: the first
+   digest names the cases whose citizens wrote meanwhile and still wait
+   (KS-2026-00002; not KS-2026-00003, answered, nor KS-2026-00001,
+   written to before the leave), once. */
+START_TEST(test_back_told)
+{
+	char *body, *err = NULL, last[LOCAL_DAY_SIZE];
+	const char *part;
+	/* presence goes by the real clock */
+	int64_t now = cirm_now(), day = 86400;
+
+	ck_assert_msg(store_audit_add(store, now - 5 * day, "mail:eva",
+				      "handler.away", "eva",
+				      local_day(now - day, last), &err) == 0,
+		      "%s", err);
+	sql("UPDATE contact SET away_until = %lld WHERE login = 'eva'",
+	    (long long)(now - 60));
+	sql("INSERT INTO message (case_id, direction, channel, contact_id, "
+	    "at, body_stripped) VALUES "
+	    "(1, 'in', 'email', 5, %lld, 'Före.'), "
+	    "(2, 'in', 'email', 5, %lld, 'Hallå?'), "
+	    "(3, 'in', 'email', 5, %lld, 'Fråga.'), "
+	    "(3, 'out', 'email', NULL, %lld, 'Svar från Olle.')",
+	    (long long)(now - 6 * day), (long long)(now - 3 * day),
+	    (long long)(now - 3 * day), (long long)(now - 2 * day));
+	ck_assert_int_eq(run("2026-12-07 07:30"), 2);
+	body = newest("eva@kommun.example", "body");
+	part = strstr(body, "Invånare som skrev medan du var borta och inte "
+		      "har fått svar ännu:\n  KS-2026-00002 ");
+	ck_assert_msg(part != NULL && strstr(body, "Försenade") > part &&
+		      strstr(part, "KS-2026-00003") > strstr(body, "Försenade"),
+		      "%s", body);
+	ck_assert_msg(strstr(part, "KS-2026-00001") >
+		      strstr(body, "Försenade"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE "
+			       "away_until IS NOT NULL"), 0);
+	/* told once */
+	ck_assert_int_eq(run("2026-12-08 07:30"), 2);
+	body = newest("eva@kommun.example", "body");
+	ck_assert_msg(strstr(body, "medan du var borta") == NULL, "%s", body);
+	free(body);
+}
+END_TEST
+
 START_TEST(test_content)
 {
 	char *subject, *body, *headers;
@@ -399,6 +444,7 @@ main(void)
 	tcase_add_test(tc, test_when);
 	tcase_add_test(tc, test_away);
 	tcase_add_test(tc, test_colleague_away);
+	tcase_add_test(tc, test_back_told);
 	tcase_add_test(tc, test_content);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_labels);
