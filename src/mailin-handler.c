@@ -2515,18 +2515,14 @@ mail_help(struct mailin *mi, struct store *store,
 			     "urgent\n"
 			     "  #due YYYY-MM-DD       — A new due date\n"
 			     "  #language sv|en       — The language the "
-			     "citizen reads\n"
-			     "  #canned NAME          — A standard answer "
-			     "(templates/LANG/answers) into the text\n\n" :
+			     "citizen reads\n\n" :
 			     "I ärendets nuvarande läge gäller:\n\n%s\n"
 			     "I alla öppna lägen:\n\n"
 			     "  #prioritet NIVÅ       — Låg, normal, hög eller "
 			     "brådskande\n"
 			     "  #senast ÅÅÅÅ-MM-DD    — Nytt sista datum\n"
 			     "  #språk sv|en          — Språket invånaren "
-			     "läser\n"
-			     "  #mall NAMN            — Ett standardsvar "
-			     "(templates/SPRÅK/answers) i texten\n\n", now);
+			     "läser\n\n", now);
 	strlist_add(&l, en ? "In a mail to the case address, without a "
 		    "case:\n\n" :
 		    "I ett mejl till ärendeadressen, utan ärende:\n\n");

@@ -4833,7 +4833,15 @@ START_TEST(test_canned)
 
 	to = eva_notified("cn1@example.se", "Vilka tider har ni öppet?\n"
 			  "Kan man ringa på lördagar?");
-	/* the notification names those there are */
+	/* the notification names those there are, and #hjälp once */
+	deliver_mail("eva@kommun.example", to, "SV", "cn1b@kommun.example",
+		     NULL, "#hjälp\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "#mall NAMN") != NULL &&
+		      strstr(strstr(body, "#mall NAMN") + 1, "#mall NAMN") ==
+		      NULL && has_text(body, "oppettider, tack, "
+				       "vidarebefordrat"), "%s", body);
+	free(body);
 	body = text("SELECT body FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id LIMIT 1");
 	ck_assert_msg(has_text(body, "#mall NAMN — Ett standardsvar i texten "
