@@ -763,10 +763,12 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 	    store_commit(store, &err) < 0)
 		goto fail;
 	if (away)
-		printf(_("handler %s is away until %s inclusive: no "
-			 "notifications or new cases until then; the "
+		printf(_("handler %s is away until %s inclusive: nobody can "
+			 "give the handler cases until then, and the "
 			 "notifications of the handler's cases go to their "
-			 "groups\n"), argv[1], local_day(back - 1, last));
+			 "groups (to the handler too where no one else of a "
+			 "group is present)\n"), argv[1],
+		       local_day(back - 1, last));
 	else
 		printf(_("handler %s is back\n"), argv[1]);
 	ret = 0;
