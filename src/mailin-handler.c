@@ -2851,6 +2851,11 @@ struct listing {
 	struct mailin *mi;
 	struct store *store;
 	struct strlist merged;	/* the cases merged into the one shown */
+	/* a case officer's public answer, held until the next message
+	   says whether it went to the citizen (show_messages) */
+	char *held_who, *held_body;
+	int64_t held_at;
+	bool held;
 };
 
 /* The state of a case as handlers are shown it (its label). */
@@ -2904,11 +2909,42 @@ list_due_shown(void *ctx, const char *workflow, int version, int64_t due)
 				   due);
 }
 
+/* One message of #visa: "WHEN <-" (in) or "->" (out), who wrote it
+   where that is not the citizen or cirm, a mark, then its text. */
+static void
+put_message(struct listing *s, int64_t at, bool in, const char *who,
+	    const char *mark, const char *body)
+{
+	char when[LOCAL_MINUTE_SIZE];
+
+	local_minute(at, when);
+	/* no blank at the end of the line when there is neither */
+	strlist_addf(&s->l, "\n%s %s%s%s%s%s\n%s\n", when, in ? "<-" : "->",
+		     *who != '\0' || *mark != '\0' ? " " : "", who,
+		     *who != '\0' && *mark != '\0' ? " " : "", mark,
+		     body != NULL ? body : "");
+}
+
+/* The held officer's answer, shown as it came in when PUT (no answer
+   to the citizen followed it), then let go. */
+static void
+put_held(struct listing *s, bool put)
+{
+	if (!s->held)
+		return;
+	if (put)
+		put_message(s, s->held_at, true, s->held_who, "",
+			    s->held_body);
+	s->held = false;
+	free(s->held_who);
+	free(s->held_body);
+	s->held_who = s->held_body = NULL;
+}
+
 static int
 message_line(const struct store_message *m, void *ctx)
 {
 	struct listing *s = ctx;
-	char when[LOCAL_MINUTE_SIZE];
 	bool in = strcmp(m->direction, "in") == 0;
 	/* who wrote what came in: the citizen, or a colleague */
 	const char *who = in && m->sender != NULL ? m->sender : "";
@@ -2921,13 +2957,40 @@ message_line(const struct store_message *m, void *ctx)
 	if (in && m->officer && !m->files && *mark == '\0' &&
 	    (m->body == NULL || m->body[strspn(m->body, " \t\r\n")] == '\0'))
 		return 0;
-	local_minute(m->at, when);
-	/* no blank at the end of the line when there is neither */
-	strlist_addf(&s->l, "\n%s %s%s%s%s%s\n%s\n", when, in ? "<-" : "->",
-		     *who != '\0' || *mark != '\0' ? " " : "", who,
-		     *who != '\0' && *mark != '\0' ? " " : "", mark,
-		     m->body != NULL ? m->body : "");
+	/* the answer that went out after an officer's public reply is
+	   that reply as the citizen read it: shown once, as that, under
+	   the officer's name */
+	if (!in && s->held) {
+		char *from = xasprintf(s->en ? "from %s" : "från %s",
+				       s->held_who);
+
+		put_message(s, m->at, false, from, mark, m->body);
+		free(from);
+		put_held(s, false);
+		return 0;
+	}
+	put_held(s, true);
+	if (in && m->officer && *mark == '\0') {
+		s->held = true;
+		s->held_at = m->at;
+		s->held_who = xstrdup(who);
+		s->held_body = m->body != NULL ? xstrdup(m->body) : NULL;
+		return 0;
+	}
+	put_message(s, m->at, in, who, mark, m->body);
 	return 0;
+}
+
+/* The conversation of case ID, as #visa shows it. 0, or -1. */
+static int
+show_messages(struct store *store, int64_t id, struct listing *s,
+	      char **error_r)
+{
+	int rc = store_case_messages(store, id, true, message_line, s,
+				     error_r);
+
+	put_held(s, true);
+	return rc;
 }
 
 /* A case's priority as the handler reads it: the case keeps the English
@@ -3124,8 +3187,7 @@ show_merged(struct mailin *mi, struct store *store,
 			break;
 		strlist_addf(&s->l, s->en ? "\n--- %s, merged here ---\n" :
 			     "\n--- %s, sammanslaget hit ---\n", merged.v[i]);
-		rc = store_case_messages(store, id, true, message_line, s,
-					 error_r);
+		rc = show_messages(store, id, s, error_r);
 	}
 	strlist_clear(&merged);
 	return rc < 0 ? -1 : 0;
@@ -3246,7 +3308,7 @@ handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
 {
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
-	struct listing s = { { 0 }, { 0 }, en, mi, store, { 0 } };
+	struct listing s = { .en = en, .mi = mi, .store = store };
 	struct roles roles = { { 0 }, false };
 	/* the one case #visa showed, which a reply may then act on */
 	struct mailin_verdict shown = *v;
@@ -3319,9 +3381,8 @@ handler_commands(struct mailin *mi, struct store *store,
 			if (rc > 0 && (rc = store_case_get(store, number,
 							   show_case, &s,
 							   error_r)) > 0 &&
-			    (rc = store_case_messages(store, id, true,
-						      message_line, &s,
-						      error_r)) >= 0 &&
+			    (rc = show_messages(store, id, &s,
+						error_r)) >= 0 &&
 			    (rc = show_merged(mi, store, v, &roles, &s,
 					      error_r)) >= 0 &&
 			    nshown++ == 0) {

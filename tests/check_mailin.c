@@ -1235,8 +1235,8 @@ START_TEST(test_citizen_language)
 END_TEST
 
 /* Eva's next notification, and #visa, show the case's conversation:
-   what Anna and Eva wrote, Eva's note, not the notifications. In the
-   history Eva's answer shows once, as what went to Anna; her note is
+   what Anna and Eva wrote, Eva's note, not the notifications. Eva's
+   answer shows once, as what went to Anna; her note is
    hers by name, not "<-" as if Anna had written it; a reply of
    commands alone has no line. */
 START_TEST(test_handler_sees_conversation)
@@ -1297,6 +1297,11 @@ START_TEST(test_handler_sees_conversation)
 		      strstr(body, "Och nu en gång till.") != NULL, "%s", body);
 	/* her #kategori alone is no message: no empty "<- Eva Ek" */
 	ck_assert_msg(strstr(body, "<- Eva Ek\n\n") == NULL, "%s", body);
+	/* her answer once: as it went to Anna, under her name */
+	ck_assert_msg(strstr(body, " -> från Eva Ek\nHej Anna! Vi tittar på "
+			     "det i veckan.\n\nMed vänlig hälsning") != NULL &&
+		      strstr(strstr(body, "Hej Anna! Vi tittar") + 1,
+			     "Hej Anna! Vi tittar") == NULL, "%s", body);
 	ck_assert_msg(strstr(body, "Senaste meddelanden") == NULL, "%s", body);
 	/* our own mail has no sender named: "->" ends its line */
 	ck_assert_msg(strstr(body, " ->\n") != NULL &&
