@@ -1526,6 +1526,17 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 	strlist_add(&words, en ? "#note" : "#notering");
 	strlist_add(&helps, en ? "Internal, not sent to the citizen" :
 		    "Internt, går inte till invånaren");
+	/* to someone outside, while open */
+	if (fl->c.closed_at == 0 &&
+	    (fl->wf == NULL ||
+	     workflow_command(fl->wf, "vidarebefordra") == NULL)) {
+		strlist_add(&words, en ? "#forward ADDRESS" :
+			    "#vidarebefordra ADRESS");
+		strlist_add(&helps, en ? "To someone outside: the text below "
+			    "and the citizen's messages; their answer comes "
+			    "to you" : "Till någon utanför: texten under och "
+			    "invånarens meddelanden; svaret kommer till dig");
+	}
 	/* the standard answers in the citizen's language, while open
 	   (unless the workflow has taken the word for its own command) */
 	if (fl->c.closed_at == 0 && fl->cf->set.template_dir != NULL &&

@@ -79,6 +79,10 @@ print_verdict(const struct mailin_verdict *v)
 	case MAILIN_HANDLER_COMMAND:
 		fputs(_("handler's commands (no case)"), stdout);
 		break;
+	case MAILIN_OUTSIDE_REPLY:
+		printf(_("answer from outside on %s, to what a case officer "
+			 "forwarded"), v->case_number);
+		break;
 	}
 	fputc('\n', stdout);
 	if (v->mentioned != NULL)

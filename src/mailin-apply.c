@@ -146,7 +146,10 @@ save_message(struct mailin *mi, struct store *store,
 {
 	char raw_id[BLOB_ID_LEN + 1];
 	struct store_message_new m = {
-		.direction = "in", .channel = "email", .visibility = "public",
+		.direction = "in", .channel = "email",
+		/* an answer from outside is for the case officers */
+		.visibility = v->kind == MAILIN_OUTSIDE_REPLY ? "internal" :
+			"public",
 		.kind = message_kind(v->kind), .contact_id = contact,
 		.rfc_message_id = v->msg->message_id,
 		.in_reply_to = v->msg->in_reply_to, .subject = v->msg->subject,
@@ -439,6 +442,17 @@ mailin_apply(struct mailin *mi, struct store *store,
 	case MAILIN_HANDLER_REPLY:
 	case MAILIN_HANDLER_COMMAND:
 		return mailin_handler_apply(mi, store, row, v, error_r);
+	case MAILIN_OUTSIDE_REPLY:
+		/* no party to the case: the subject's case number from
+		   this sender opens no door to it */
+		if (sender_contact(mi, store, v, &contact, error_r) < 0 ||
+		    save_message(mi, store, row, v, contact, &msg,
+				 error_r) < 0 ||
+		    store_event_add(store, v->case_id, now, "forward.answered",
+				    contact, NULL, NULL, NULL, error_r) < 0 ||
+		    store_case_touch(store, v->case_id, now, error_r) < 0)
+			return -1;
+		return mailin_outside_answer(mi, store, v, msg, error_r);
 	case MAILIN_BOUNCE:
 		if (v->case_id != 0 &&
 		    save_message(mi, store, row, v, 0, &msg, error_r) < 0)

@@ -11,6 +11,7 @@
 #include "digest.h"
 #include "html.h"
 #include "log.h"
+#include "mailout.h"
 #include "reply.h"
 #include "token.h"
 #include "util.h"
@@ -55,6 +56,24 @@ static const struct text
 	T_HANDLER_AWAY = { "handläggaren är borta till och med",
 			   "that case officer is away up to and including" },
 	T_NEEDS_WORD = { "ange ett ord", "give a word" },
+	T_FORWARD_ADDRESS = { "ange en e-postadress, som i #vidarebefordra "
+			      "namn@exempel.se", "give a mail address, as in "
+			      "#forward name@example.com" },
+	T_FORWARD_OWN = { "är ärendeadressen; vidarebefordra till någon "
+			  "utanför, och ge ett ärende till en kollega med "
+			  "#tilldela", "is the case address; forward to "
+			  "someone outside, and give a case to a colleague "
+			  "with #assign" },
+	T_FORWARD_TEXT = { "behöver en text under kommandona till mottagaren: "
+			   "vad de ska göra eller svara på", "needs a text "
+			   "below the commands for the recipient: what they "
+			   "are to do or answer" },
+	/* #klar's text would go to the one forwarded to */
+	T_FORWARD_CITIZEN = { "behöver en text till invånaren, och texten "
+			      "under #vidarebefordra går till mottagaren; "
+			      "skicka dem i var sitt svar", "needs a text for "
+			      "the citizen, and the text under #forward goes "
+			      "to the recipient; send them in two replies" },
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
 	/* a question under #notering would never be asked */
 	T_NOTE_TEXT = { "behöver en text till invånaren, och #notering gör "
@@ -192,6 +211,7 @@ enum builtin {
 	CMD_LANGUAGE,
 	CMD_CANNED,
 	CMD_HELP,
+	CMD_FORWARD,
 };
 
 struct command {
@@ -209,6 +229,8 @@ struct reply {
 	size_t ncmds;
 	char *text;		/* what follows the commands, trimmed */
 	bool note;
+	bool forward;		/* the text goes to someone outside
+				   (#vidarebefordra): internal, as a note */
 	bool signature;		/* the text is the mail client's signature
 				   alone, kept as a note: no message */
 	bool files_alone;	/* files and no text, for the citizen */
@@ -703,6 +725,7 @@ command_word(const struct workflow *wf, const char *word)
 	       word_is(word, workflow_due_words) ||
 	       word_is(word, workflow_language_words) ||
 	       word_is(word, workflow_canned_words) ||
+	       word_is(word, workflow_forward_words) ||
 	       word_is(word, help_words) ||
 	       word_is(word, workflow_words);
 }
@@ -976,7 +999,8 @@ near_command(const struct workflow *wf, const char *word, const char *lang)
 	static const char *const *const own[] = {
 		workflow_note_words, workflow_priority_words,
 		workflow_category_words, workflow_due_words,
-		workflow_language_words, workflow_canned_words, help_words,
+		workflow_language_words, workflow_canned_words,
+		workflow_forward_words, help_words,
 	};
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct near n;
@@ -1284,7 +1308,10 @@ put_canned(struct mailin *mi, struct store *store,
 		const struct command *c = &r->cmds[i];
 		const char *l;
 
-		note |= word_is(c->word, workflow_note_words);
+		note |= word_is(c->word, workflow_note_words) ||
+			(word_is(c->word, workflow_forward_words) &&
+			 (wf == NULL || workflow_command(wf, c->word) ==
+			  NULL));
 		/* "#språk en" in the same reply: the answer in English */
 		if (word_is(c->word, workflow_language_words) &&
 		    (wf == NULL || workflow_command(wf, c->word) == NULL) &&
@@ -1376,6 +1403,42 @@ put_canned(struct mailin *mi, struct store *store,
 	return 0;
 }
 
+/* #vidarebefordra's argument in C: a mail address ("<a@b.se>" as
+   written in a mail client too), kept in C->arg with its domain in small
+   letters and ASCII. 1, 0 when it is none, -1 when it is the case
+   address (or a tagged form of it). */
+static int
+forward_address(const struct mailin *mi, struct command *c)
+{
+	char *a = c->arg + strspn(c->arg, " \t"), *end, *ascii, *at;
+	bool angle = *a == '<';
+	size_t n;
+
+	a += angle;
+	n = strcspn(a, " \t<>");
+	end = a + n;
+	if (angle && *end++ != '>')
+		return 0;
+	/* one address, nothing after it */
+	if (n == 0 || end[strspn(end, " \t")] != '\0')
+		return 0;
+	a = xstrndup(a, n);
+	ascii = mailout_address_ascii(a);
+	free(a);
+	if (ascii == NULL || !mailout_address_ok(ascii) ||
+	    (at = strrchr(ascii, '@')) == NULL || at == ascii ||
+	    strchr(at, '.') == NULL || at[strlen(at) - 1] == '.') {
+		free(ascii);
+		return 0;
+	}
+	for (char *p = at; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	free(c->arg);
+	c->arg = ascii;
+	return mi->address != NULL && mailin_from_ourselves(mi, ascii) ? -1 :
+		1;
+}
+
 /* Decides, for every line, whether it can be carried out now. Returns
    how many cannot, or -1 on a database error. */
 static int
@@ -1463,6 +1526,13 @@ check_commands(struct mailin *mi, struct store *store,
 			else if (r->text[0] == '\0')
 				/* an empty note records nothing */
 				c->error = tr(&T_NEEDS_TEXT, r->lang);
+		} else if (word_is(c->word, workflow_forward_words)) {
+			c->kind = CMD_FORWARD;
+			/* the text is the recipient's: kept as a note */
+			r->note = r->forward = true;
+			if ((rc = forward_address(mi, c)) <= 0)
+				c->error = tr(rc < 0 ? &T_FORWARD_OWN :
+					      &T_FORWARD_ADDRESS, r->lang);
 		} else if (word_is(c->word, workflow_priority_words)) {
 			/* the Swedish words too, for #prioritet hög; the
 			   case keeps the English value the workflows'
@@ -1528,7 +1598,8 @@ check_commands(struct mailin *mi, struct store *store,
 		   category (for the statistics) and notes may still be set */
 		if (r->closed && (c->kind == CMD_WORKFLOW ||
 				  c->kind == CMD_PRIORITY ||
-				  c->kind == CMD_DUE)) {
+				  c->kind == CMD_DUE ||
+				  c->kind == CMD_FORWARD)) {
 			c->error = tr(&T_CLOSED, r->lang);
 			/* where its work goes on */
 			free(c->error_detail);
@@ -1571,11 +1642,23 @@ check_commands(struct mailin *mi, struct store *store,
 
 			if (c->error == NULL && c->wc != NULL &&
 			    c->wc->text == WORKFLOW_TEXT_REQUIRED) {
-				c->error = tr(r->note && r->text[0] != '\0' ?
+				c->error = tr(r->forward && r->text[0] != '\0' ?
+					      &T_FORWARD_CITIZEN :
+					      r->note && r->text[0] != '\0' ?
 					      &T_NOTE_TEXT : &T_NEEDS_TEXT,
 					      r->lang);
 				bad++;
 			}
+		}
+	}
+	/* nothing to send the recipient but the citizen's words */
+	for (size_t i = 0; r->forward && r->text[0] == '\0' && i < r->ncmds;
+	     i++) {
+		struct command *c = &r->cmds[i];
+
+		if (c->kind == CMD_FORWARD && c->error == NULL) {
+			c->error = tr(&T_FORWARD_TEXT, r->lang);
+			bad++;
 		}
 	}
 	return bad;
@@ -2131,6 +2214,7 @@ run_commands(struct mailin *mi, struct store *store,
 		case CMD_LANGUAGE:	/* done above */
 		case CMD_CANNED:	/* in the text already */
 		case CMD_HELP:		/* answered after */
+		case CMD_FORWARD:	/* sent after */
 			break;
 		case CMD_DUE:
 			valid_date(c->arg, &t, NULL);
@@ -2183,6 +2267,170 @@ answer_alone(struct mailin *mi, struct store *store,
 	a.written_by_handler = true;
 	return caseflow_reply(mi->flow, store, v->case_id, answer_template(r),
 			      &a, error_r);
+}
+
+static int log_read(struct store *store, const struct mailin_verdict *v,
+		    const char *action, const char *object,
+		    const char *detail, char **error_r);
+
+/* The citizen's messages of a case, for a forward: the newest
+   FORWARD_CITIZEN_MAX, oldest first, each with when it came. */
+#define FORWARD_CITIZEN_MAX 5
+
+struct citizen_said {
+	struct strlist l;
+	bool en;
+};
+
+static int
+citizen_said(const struct store_message *m, void *ctx)
+{
+	struct citizen_said *cs = ctx;
+	char when[LOCAL_MINUTE_SIZE];
+
+	if (strcmp(m->direction, "in") != 0 ||
+	    strcmp(m->visibility, "public") != 0)
+		return 0;
+	if (cs->l.n == FORWARD_CITIZEN_MAX) {
+		free(cs->l.v[0]);
+		memmove(cs->l.v, cs->l.v + 1, (cs->l.n - 1) * sizeof(*cs->l.v));
+		cs->l.n--;
+	}
+	local_minute(m->at, when);
+	strlist_addf(&cs->l, cs->en ? "The citizen wrote %s:\n\n%s\n" :
+		     "Invånaren skrev %s:\n\n%s\n", when,
+		     m->body != NULL && m->body[0] != '\0' ? m->body :
+		     cs->en ? "(files, no text)" : "(filer, ingen text)");
+	return 0;
+}
+
+/* A Message-ID for what cirm sends on case NUMBER at NOW, of ours. */
+static char *
+forward_message_id(const struct mailin *mi, const char *number, int64_t now)
+{
+	const char *at = mi->address != NULL ? strrchr(mi->address, '@') :
+		NULL;
+	unsigned char r[8];
+	char hex[17];
+
+	random_bytes(r, sizeof(r));
+	for (size_t i = 0; i < sizeof(r); i++) {
+		hex[2 * i] = "0123456789abcdef"[r[i] >> 4];
+		hex[2 * i + 1] = "0123456789abcdef"[r[i] & 15];
+	}
+	hex[16] = '\0';
+	return xasprintf("%010lld.%s.forward.%s%s", (long long)now, number,
+			 hex, at != NULL ? at : "@cirm.invalid");
+}
+
+/* #vidarebefordra ADDRESS: R's text, the case's number and subject and
+   the citizen's messages (their words, not their name nor address) go
+   to ADDRESS from the case address, with the handler's files, and a
+   Reply-To signed for this forward: the answer comes back to the case,
+   for the case officer (MAILIN_OUTSIDE_REPLY). Kept on the case as an
+   internal message, with an event and a line in the audit log, as
+   what left the municipality. 0, or -1. */
+static int
+send_forward(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, const struct reply *r,
+	     const char *address, int64_t message_id, char **error_r)
+{
+	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
+	struct citizen_said cs = { { 0 }, en };
+	struct store_case_flow f = { 0 };
+	int64_t now = cirm_now(), msg = 0, fid = 0;
+	char *said = NULL, *text = NULL, *body = NULL, *subject = NULL;
+	char *mid = NULL, *reply_to = NULL, *headers = NULL;
+	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
+
+	if (rc > 0 && f.citizen_id != 0)
+		rc = store_case_messages_from(store, v->case_id, f.citizen_id,
+					      citizen_said, &cs, error_r) < 0 ?
+			-1 : 1;
+	if (rc <= 0)
+		goto out;
+	said = strlist_join_sep(&cs.l, "\n");
+	text = xasprintf(en ? "%s\n\n-----\nForwarded by the case officer "
+			 "of %s, case %s: %s\n\n%s%sReply to this mail: "
+			 "your answer goes to the case officer, not to the "
+			 "citizen.\n" :
+			 "%s\n\n-----\nVidarebefordrat av handläggaren på "
+			 "%s, ärende %s: %s\n\n%s%sSvara på det här mejlet: "
+			 "svaret går till handläggaren, inte till "
+			 "invånaren.\n", r->text, mi->name, v->case_number,
+			 f.subject != NULL ? f.subject : "", said,
+			 said[0] != '\0' ? "\n" : "");
+	body = text_wrap(text, 72);
+	subject = xasprintf(en ? "Forwarded case: %s [%s]" :
+			    "Vidarebefordrat ärende: %s [%s]",
+			    f.subject != NULL ? f.subject : "", v->case_number);
+	mid = forward_message_id(mi, v->case_number, now);
+	{
+		struct store_message_new m = {
+			.direction = "out", .channel = "email",
+			.visibility = "internal", .rfc_message_id = mid,
+			.subject = subject, .body_stripped = body, .at = now,
+		};
+
+		if (store_message_add(store, v->case_id, &m, &msg,
+				      error_r) < 0 ||
+		    store_attachments_copy(store, message_id, msg,
+					   r->signature_pictures,
+					   error_r) < 0 ||
+		    store_forward_add(store, v->case_id, msg, v->handler_id,
+				      address, now, &fid, error_r) < 0) {
+			rc = -1;
+			goto out;
+		}
+	}
+	reply_to = token_address_forward(mi->key, mi->address,
+					 v->case_number, fid);
+	/* a person's mail: not marked automatic, so that it is read */
+	headers = xasprintf("From: %s <%s>\nReply-To: %s\n", mi->name,
+			    mi->address, reply_to);
+	{
+		struct store_outbox_new o = {
+			.case_id = v->case_id, .message_id = msg,
+			.channel = "email", .recipient = address,
+			.rfc_message_id = mid, .subject = subject,
+			.headers = headers, .body_in_message = true, .at = now,
+		};
+
+		rc = store_outbox_add(store, &o, NULL, error_r) < 0 ||
+			store_event_add(store, v->case_id, now,
+					"case.forwarded", v->handler_id, NULL,
+					NULL, address, error_r) < 0 ||
+			log_read(store, v, "case.forward", v->case_number,
+				 address, error_r) < 0 ? -1 : 1;
+	}
+	if (rc > 0)
+		log_info("case %s: forwarded outside by a case officer",
+			 v->case_number);
+out:
+	strlist_clear(&cs.l);
+	store_case_flow_clear(&f);
+	free(said);
+	free(text);
+	free(body);
+	free(subject);
+	free(mid);
+	free(reply_to);
+	free(headers);
+	return rc < 0 ? -1 : 0;
+}
+
+/* R's #vidarebefordra lines, each sent. 0, or -1. */
+static int
+send_forwards(struct mailin *mi, struct store *store,
+	      const struct mailin_verdict *v, const struct reply *r,
+	      int64_t message_id, char **error_r)
+{
+	for (size_t i = 0; i < r->ncmds; i++)
+		if (r->cmds[i].kind == CMD_FORWARD &&
+		    send_forward(mi, store, v, r, r->cmds[i].arg, message_id,
+				 error_r) < 0)
+			return -1;
+	return 0;
 }
 
 static int
@@ -2261,6 +2509,8 @@ carry_out(struct mailin *mi, struct store *store,
 	if (ret == 0 && answer && !any_workflow)
 		ret = caseflow_event(mi->flow, store, v->case_id,
 				     "mail.handler", &in, error_r);
+	if (ret == 0 && r->forward)
+		ret = send_forwards(mi, store, v, r, message_id, error_r);
 	return ret;
 }
 
@@ -3750,4 +4000,116 @@ mailin_handler_apply(struct mailin *mi, struct store *store,
 	}
 	reply_clear(&r);
 	return ret;
+}
+
+/* Who is told of an answer from outside: the case officer who forwarded
+   the case while they still work here, else the case's assignee; 1
+   with *ID_R, *ADDRESS_R and *EN_R, 0 when neither can be, -1. */
+static int
+outside_reader(struct store *store, const struct store_forward *fw,
+	       int64_t *id_r, char **address_r, bool *en_r, char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	int64_t ids[2] = { fw->handler_id, 0 };
+	int rc = store_case_flow_get(store, fw->case_id, &f, error_r);
+
+	if (rc < 0)
+		return -1;
+	if (rc > 0 && f.assignee_active)
+		ids[1] = f.assignee_id;
+	store_case_flow_clear(&f);
+	for (size_t i = 0; i < N_ELEMENTS(ids); i++) {
+		int64_t id = 0;
+		bool handler = false, active = false;
+
+		if (ids[i] == 0)
+			continue;
+		if ((rc = store_officer_mail(store, ids[i], address_r, en_r,
+					     error_r)) < 0)
+			return -1;
+		if (rc == 0)
+			continue;
+		if (store_contact_find_full(store, "email", *address_r, &id,
+					    &handler, &active, error_r) < 0)
+			return -1;
+		if (handler && active && id == ids[i]) {
+			*id_r = ids[i];
+			return 1;
+		}
+		free(*address_r);
+		*address_r = NULL;
+	}
+	return 0;
+}
+
+int
+mailin_outside_answer(struct mailin *mi, struct store *store,
+		      const struct mailin_verdict *v, int64_t message_id,
+		      char **error_r)
+{
+	struct store_forward fw = { 0 };
+	char *addr = NULL, *subject = NULL, *body = NULL, *help = NULL;
+	char when[LOCAL_MINUTE_SIZE];
+	const char *text = v->stripped != NULL ? v->stripped : "";
+	int64_t officer = 0;
+	bool en = false;
+	int rc = store_forward_get(store, v->forward_id, &fw, error_r);
+
+	(void)message_id;
+	if (rc > 0)
+		rc = outside_reader(store, &fw, &officer, &addr, &en, error_r);
+	if (rc == 0)
+		/* kept on the case, where the next notification's history
+		   and #visa show it */
+		log_warnx("case %s: an answer from outside is kept on the "
+			 "case; no case officer to tell", v->case_number);
+	if (rc > 0)
+		rc = caseflow_commands_now(mi->flow, store, v->case_id,
+					   officer, en, &help, error_r);
+	if (rc >= 0 && addr != NULL) {
+		struct mailin_verdict to = *v;
+
+		/* signed for the officer on the case the answer joined */
+		to.handler_id = officer;
+		local_minute(fw.at, when);
+		subject = xasprintf(en ? "Answer from %s [%s]" :
+				    "Svar från %s [%s]", v->sender,
+				    v->case_number);
+		/* "to" only when someone else answers for them (a
+		   colleague of theirs the mail went on to) */
+		char *whom = strcasecmp(v->sender, fw.address) == 0 ?
+			xstrdup("") : xasprintf(en ? " to %s" : " till %s",
+						fw.address);
+
+		body = xasprintf(en ? "%s has answered what was forwarded%s "
+				 "on %s (case %s):\n\n%s\n\n"
+				 "The answer is kept on the case and has not "
+				 "gone to the citizen.%s%s" :
+				 "%s har svarat på det som vidarebefordrades%s "
+				 "den %s (ärende %s):\n\n%s\n\n"
+				 "Svaret finns i ärendet och har inte gått "
+				 "till invånaren.%s%s", v->sender, whom,
+				 when, v->case_number, text[0] != '\0' ? text :
+				 en ? "(no text)" : "(ingen text)",
+				 help != NULL ? (en ? " To answer the citizen "
+						 "or act on the case, reply to "
+						 "this mail with a command at "
+						 "the top. Commands that apply "
+						 "now:\n\n" : " Svara på det "
+						 "här mejlet för att svara "
+						 "invånaren eller arbeta med "
+						 "ärendet, med ett kommando "
+						 "överst. Kommandon som gäller "
+						 "nu:\n\n") : "\n",
+				 help != NULL ? help : "");
+		free(whom);
+		rc = mail_officer(mi, store, &to, officer, false, addr,
+				  subject, body, error_r);
+	}
+	store_forward_clear(&fw);
+	free(addr);
+	free(subject);
+	free(body);
+	free(help);
+	return rc < 0 ? -1 : 0;
 }

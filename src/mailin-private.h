@@ -143,6 +143,16 @@ int mailin_handler_may_read(struct mailin *mi, struct store *store,
 			    int64_t handler_id, int64_t case_id,
 			    char **error_r);
 /* Applies a handler's reply or command mail (mailin-handler.c). */
+/* Whether ADDRESS is the case address or a tagged form of it. */
+int mailin_from_ourselves(const struct mailin *mi, const char *address);
+
+/* An answer from outside (MAILIN_OUTSIDE_REPLY), kept on the case as
+   MESSAGE_ID: the case officer who forwarded the case is told, or its
+   assignee. 0, or -1. */
+int mailin_outside_answer(struct mailin *mi, struct store *store,
+			  const struct mailin_verdict *v, int64_t message_id,
+			  char **error_r);
+
 int mailin_handler_apply(struct mailin *mi, struct store *store,
 			 const struct store_inbox_row *row,
 			 struct mailin_verdict *v, char **error_r);

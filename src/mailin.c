@@ -148,6 +148,7 @@ mailin_kind_name(enum mailin_kind kind)
 	static const char *const names[] = {
 		"new case", "follow-up", "duplicate", "bounce", "auto-reply",
 		"quarantine", "handler reply", "handler commands",
+		"answer from outside",
 	};
 
 	return names[kind];
@@ -253,21 +254,25 @@ thread_by_token(struct mailin *mi, struct store *store,
 					     "Envelope-To" };
 	const struct mime_message *m = v->msg;
 	char number[TOKEN_MAX];
-	int64_t handler;
+	int64_t handler, forward;
 
 	for (size_t i = 0; i < m->nto + m->ncc; i++) {
 		const char *a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
 
-		if (a != NULL && token_check(mi->key, mi->address, a, number, &handler)) {
+		if (a != NULL && token_check(mi->key, mi->address, a, number,
+					     &handler, &forward)) {
 			v->handler_id = handler;
+			v->forward_id = forward;
 			return set_case(store, v, number, N_("signed address"), error_r);
 		}
 	}
 	for (size_t i = 0; i < N_ELEMENTS(extra); i++) {
 		const char *a = mime_header(m, extra[i]);
 
-		if (a != NULL && token_check(mi->key, mi->address, a, number, &handler)) {
+		if (a != NULL && token_check(mi->key, mi->address, a, number,
+					     &handler, &forward)) {
 			v->handler_id = handler;
+			v->forward_id = forward;
 			return set_case(store, v, number, N_("signed address"), error_r);
 		}
 	}
@@ -291,6 +296,12 @@ thread_by_ids(struct store *store, struct mailin_verdict *v, char **error_r)
 
 	if (m->in_reply_to != NULL) {
 		r = store_case_by_rfc_id(store, m->in_reply_to, &v->case_id, error_r);
+		/* an answer to what a case officer sent someone outside,
+		   to the case's plain address: theirs, not the citizen's */
+		if (r > 0)
+			r = store_forward_by_rfc_id(store, m->in_reply_to,
+						    &v->forward_id,
+						    error_r) < 0 ? -1 : 1;
 		if (r != 0) {
 			v->thread_by = N_("In-Reply-To");
 			return r;
@@ -299,6 +310,10 @@ thread_by_ids(struct store *store, struct mailin_verdict *v, char **error_r)
 	for (size_t i = m->nreferences; i-- > 0;) {
 		r = store_case_by_rfc_id(store, m->references[i], &v->case_id,
 					 error_r);
+		if (r > 0)
+			r = store_forward_by_rfc_id(store, m->references[i],
+						    &v->forward_id,
+						    error_r) < 0 ? -1 : 1;
 		if (r != 0) {
 			v->thread_by = N_("References");
 			return r;
@@ -1034,8 +1049,8 @@ handler_without_token(struct store *store, const struct sender *who,
 }
 
 /* Our own case address, or a tagged form of it, as the sender: a loop. */
-static int
-from_ourselves(const struct mailin *mi, const char *sender)
+int
+mailin_from_ourselves(const struct mailin *mi, const char *sender)
 {
 	const char *at = strrchr(mi->address, '@');
 	size_t local = at != NULL ? (size_t)(at - mi->address) : 0;
@@ -1249,7 +1264,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 			tell(v, &who, MAILIN_NOTICE_BAD_TOKEN);
 		return 0;
 	}
-	if (from_ourselves(mi, v->sender)) {
+	if (mailin_from_ourselves(mi, v->sender)) {
 		quarantine(v, xstrdup("mail from cirm's own address (a loop)"));
 		return 0;
 	}
@@ -1271,6 +1286,13 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		tell(v, &who, MAILIN_NOTICE_DISABLED);
 		return 0;
 	}
+	/* someone outside answering what a case officer sent them: kept
+	   on the case for the officer, never the citizen's words nor
+	   anyone's command */
+	if (v->forward_id != 0 && v->case_id != 0 && v->handler_id == 0) {
+		v->kind = MAILIN_OUTSIDE_REPLY;
+		return 0;
+	}
 	/* a case officer forwarding a citizen's mail to register it */
 	if (who.handler && v->handler_id == 0 && !v->by_form &&
 	    forward_subject(v->msg->subject) && !commands(&who, v)) {
@@ -1285,7 +1307,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 						    &who.id, &who.handler,
 						    &who.active, error_r) < 0)
 				return -1;
-			if (from_ourselves(mi, v->sender)) {
+			if (mailin_from_ourselves(mi, v->sender)) {
 				quarantine(v, xstrdup("a forwarded mail from "
 						      "cirm's own address"));
 				return 0;

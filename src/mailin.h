@@ -32,6 +32,8 @@ enum mailin_kind {
 	MAILIN_QUARANTINE,
 	MAILIN_HANDLER_REPLY,	/* a handler answering on a case */
 	MAILIN_HANDLER_COMMAND,	/* a handler's #list, #show... without case */
+	MAILIN_OUTSIDE_REPLY,	/* an answer from someone outside the case
+				   was forwarded to (#vidarebefordra) */
 };
 
 struct mailin_verdict {
@@ -59,6 +61,8 @@ struct mailin_verdict {
 	int64_t outbox_id;	  /* bounces: the message that failed */
 	int64_t handler_id;	  /* the handler a signed address names, or
 				     the handler writing commands */
+	int64_t forward_id;	  /* the forward (store_forward_get) an
+				     outside answer is to, or 0 */
 	int forged_token;	  /* to a handler's address that does not
 				     verify */
 	char *reason;		  /* quarantine: why */

@@ -8,6 +8,7 @@
 #include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bool
@@ -58,6 +59,77 @@ store_case_by_rfc_id(struct store *store, const char *id, int64_t *case_id_r,
 		return -1;
 	store_bind_text(st, 1, id);
 	return store_one_row(store, st, case_id_r, NULL, "find by Message-ID", error_r);
+}
+
+int
+store_forward_add(struct store *store, int64_t case_id, int64_t message_id,
+		  int64_t handler_id, const char *address, int64_t at,
+		  int64_t *id_r, char **error_r)
+{
+	static const char sql[] =
+		"INSERT INTO case_forward (case_id, message_id, handler_id, "
+		"address, at) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, message_id);
+	store_bind_id(st, 3, handler_id);
+	store_bind_text(st, 4, address);
+	sqlite3_bind_int64(st, 5, at);
+	if (store_exec_stmt(store, st, "add forward", error_r) < 0)
+		return -1;
+	*id_r = sqlite3_last_insert_rowid(store->db);
+	return 0;
+}
+
+int
+store_forward_get(struct store *store, int64_t id, struct store_forward *f,
+		  char **error_r)
+{
+	static const char sql[] =
+		"SELECT f.case_id, coalesce(f.handler_id, 0), f.address, "
+		"f.at, c.number FROM case_forward f JOIN cases c ON "
+		"c.id = f.case_id WHERE f.id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		f->id = id;
+		f->case_id = sqlite3_column_int64(st, 0);
+		f->handler_id = sqlite3_column_int64(st, 1);
+		f->address = xstrdup(store_col_text(st, 2));
+		f->at = sqlite3_column_int64(st, 3);
+		snprintf(f->case_number, sizeof(f->case_number), "%s",
+			 store_col_text(st, 4));
+	}
+	return store_row_end(store, st, rc, "read forward", error_r);
+}
+
+void
+store_forward_clear(struct store_forward *f)
+{
+	free(f->address);
+	f->address = NULL;
+}
+
+int
+store_forward_by_rfc_id(struct store *store, const char *rfc_id,
+			int64_t *id_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT f.id FROM message m JOIN case_forward f ON "
+		"f.message_id = m.id WHERE m.rfc_message_id = ? LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, rfc_id);
+	return store_one_row(store, st, id_r, NULL, "find forward", error_r);
 }
 
 int

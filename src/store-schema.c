@@ -606,6 +606,22 @@ static const char migration_29[] =
 	"CREATE INDEX outbox_caseless ON outbox(lower(recipient))\n"
 	"  WHERE case_id IS NULL;\n";
 
+/* A case sent to someone outside (#vidarebefordra): the message that
+   went, to whom, by which case officer. Their answer comes back to an
+   address signed for the row, or names the message's Message-ID. */
+static const char migration_30[] =
+	"CREATE TABLE case_forward (\n"
+	"  id INTEGER PRIMARY KEY,\n"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,\n"
+	"  message_id INTEGER NOT NULL REFERENCES message(id)\n"
+	"    ON DELETE CASCADE,\n"
+	"  handler_id INTEGER REFERENCES contact(id),\n"
+	"  address TEXT NOT NULL,\n"
+	"  at INTEGER NOT NULL\n"
+	");\n"
+	"CREATE INDEX case_forward_case ON case_forward(case_id);\n"
+	"CREATE INDEX case_forward_message ON case_forward(message_id);\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -638,5 +654,6 @@ const struct store_migration store_migrations[] = {
 	{ "case officers away", migration_28 },
 	{ "what was sent without a case found by its recipient",
 	  migration_29 },
+	{ "cases sent to someone outside", migration_30 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

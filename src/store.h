@@ -347,6 +347,26 @@ int store_message_add(struct store *store, int64_t case_id,
 		      char **error_r);
 /* --- inbound mail (store-mail.c) --- */
 
+/* A case sent to someone outside (#vidarebefordra). */
+struct store_forward {
+	int64_t id, case_id, handler_id; /* handler_id 0: unknown */
+	char *address;			 /* to whom */
+	int64_t at;
+	char case_number[STORE_CASE_NUMBER_MAX];
+};
+/* Records that MESSAGE_ID (out) sent case CASE_ID to ADDRESS for
+   HANDLER_ID; its id in *ID_R. 0, or -1. */
+int store_forward_add(struct store *store, int64_t case_id, int64_t message_id,
+		      int64_t handler_id, const char *address, int64_t at,
+		      int64_t *id_r, char **error_r);
+/* Forward ID into *F (store_forward_clear it): 1, 0 when none, -1. */
+int store_forward_get(struct store *store, int64_t id, struct store_forward *f,
+		      char **error_r);
+void store_forward_clear(struct store_forward *f);
+/* The forward whose message has Message-ID RFC_ID: 1, 0, -1. */
+int store_forward_by_rfc_id(struct store *store, const char *rfc_id,
+			    int64_t *id_r, char **error_r);
+
 /* Whether DEDUPE_KEY is "mid:" and RFC_MESSAGE_ID. */
 bool store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id);
 /* An inbound message with DEDUPE_KEY (as store_message_add was given

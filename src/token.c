@@ -6,6 +6,8 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -16,6 +18,9 @@
 
 #define SIG_HEX 16 /* 64 bits of HMAC: forging one takes 2^63 tries */
 
+/* The signature of NUMBER for HANDLER_ID (0: the citizen side), or for
+   forward -HANDLER_ID when that is negative: "cirm-reply:-5:" is no
+   handler's. */
 static void
 signature(const unsigned char key[SECRET_KEY_LEN], const char *number,
 	  int64_t handler_id, char out[SIG_HEX + 1])
@@ -51,15 +56,19 @@ token_make(const unsigned char key[SECRET_KEY_LEN], const char *case_number,
 	if (handler_id > 0)
 		n = snprintf(tag_r, TOKEN_MAX, "%s.h%lld.%s", case_number,
 			     (long long)handler_id, sig);
+	else if (handler_id < 0)
+		n = snprintf(tag_r, TOKEN_MAX, "%s.f%lld.%s", case_number,
+			     -(long long)handler_id, sig);
 	else
 		n = snprintf(tag_r, TOKEN_MAX, "%s.%s", case_number, sig);
 	for (int i = 0; i < n && i < TOKEN_MAX; i++)
 		tag_r[i] = (char)tolower((unsigned char)tag_r[i]);
 }
 
-char *
-token_address(const unsigned char key[SECRET_KEY_LEN], const char *address,
-	      const char *case_number, int64_t handler_id)
+/* The address for HANDLER_ID, or for forward -HANDLER_ID. */
+static char *
+address_for(const unsigned char key[SECRET_KEY_LEN], const char *address,
+	    const char *case_number, int64_t handler_id)
 {
 	const char *at = strrchr(address, '@');
 	char tag[TOKEN_MAX];
@@ -68,6 +77,22 @@ token_address(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	if (at == NULL)
 		return xasprintf("%s+%s", address, tag);
 	return xasprintf("%.*s+%s%s", (int)(at - address), address, tag, at);
+}
+
+char *
+token_address(const unsigned char key[SECRET_KEY_LEN], const char *address,
+	      const char *case_number, int64_t handler_id)
+{
+	return address_for(key, address, case_number,
+			   handler_id > 0 ? handler_id : 0);
+}
+
+char *
+token_address_forward(const unsigned char key[SECRET_KEY_LEN],
+		      const char *address, const char *case_number,
+		      int64_t forward_id)
+{
+	return address_for(key, address, case_number, -forward_id);
 }
 
 /* Splits "local+tag@domain" of RECIPIENT against ADDRESS; the tag, or
@@ -91,11 +116,12 @@ tag_of(const char *address, const char *recipient)
 int
 token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	    const char *recipient, char number_r[TOKEN_MAX],
-	    int64_t *handler_id_r)
+	    int64_t *handler_id_r, int64_t *forward_id_r)
 {
 	char *tag = tag_of(address, recipient), *sig, *h, want[SIG_HEX + 1];
 	long long handler = 0;
 	int ok = 0;
+	bool forward = false;
 
 	if (tag == NULL)
 		return 0;
@@ -104,22 +130,29 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 		goto out;
 	*sig++ = '\0';
 	h = strrchr(tag, '.');
-	if (h != NULL && (h[1] == 'h' || h[1] == 'H')) {
+	if (h != NULL && (h[1] == 'h' || h[1] == 'H' ||
+			  ((h[1] == 'f' || h[1] == 'F') &&
+			   forward_id_r != NULL))) {
 		char *end;
 
+		forward = h[1] == 'f' || h[1] == 'F';
+		errno = 0;
 		handler = strtoll(h + 2, &end, 10);
-		if (*end != '\0' || handler <= 0)
+		if (*end != '\0' || handler <= 0 || errno != 0 ||
+		    !isdigit((unsigned char)h[2]))
 			goto out;
 		*h = '\0';
 	}
 	for (char *p = tag; *p != '\0'; p++)
 		*p = (char)toupper((unsigned char)*p);
-	signature(key, tag, handler, want);
+	signature(key, tag, forward ? -handler : handler, want);
 	for (char *p = sig; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
 	if (CRYPTO_memcmp(want, sig, SIG_HEX) == 0 && strlen(tag) < TOKEN_MAX) {
 		snprintf(number_r, TOKEN_MAX, "%s", tag);
-		*handler_id_r = handler;
+		*handler_id_r = forward ? 0 : handler;
+		if (forward_id_r != NULL)
+			*forward_id_r = forward ? handler : 0;
 		ok = 1;
 	}
 out:

@@ -11,7 +11,9 @@
    them under the instance key, so that nobody can make one up. Tags are
    lower case, because mail systems may fold the case of local parts:
        ks-2026-00042.3f9a0c2e71b4d5a6         (the case's citizen side)
-       ks-2026-00042.h17.0b1c2d3e4f5a6b7c     (handler 17 on that case) */
+       ks-2026-00042.h17.0b1c2d3e4f5a6b7c     (handler 17 on that case)
+       ks-2026-00042.f3.9e8d7c6b5a4f3e2d      (the case as forwarded to
+                                               someone outside, forward 3) */
 
 #define TOKEN_MAX 96
 
@@ -26,13 +28,21 @@ char *token_address(const unsigned char key[SECRET_KEY_LEN],
 		    const char *address, const char *case_number,
 		    int64_t handler_id);
 
+/* The address someone outside the case was sent it from, to answer
+   forward FORWARD_ID (store_forward_add) on CASE_NUMBER. */
+char *token_address_forward(const unsigned char key[SECRET_KEY_LEN],
+			    const char *address, const char *case_number,
+			    int64_t forward_id);
+
 /* Checks whether RECIPIENT is a signed address made from ADDRESS. Returns
    1 with the case number (upper case, as stored) in NUMBER_R and the
-   handler in *handler_id_r (0 for the citizen side) when the signature
-   verifies (compared in constant time), 0 when RECIPIENT is no tagged
-   address of ours or its signature is wrong. */
+   handler in *handler_id_r (0 for the citizen side) and the forward in
+   *FORWARD_ID_R (0 for none; when FORWARD_ID_R is NULL a forward's
+   address is not taken) when the signature verifies (compared in
+   constant time), 0 when RECIPIENT is no tagged address of ours or its
+   signature is wrong. */
 int token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 		const char *recipient, char number_r[TOKEN_MAX],
-		int64_t *handler_id_r);
+		int64_t *handler_id_r, int64_t *forward_id_r);
 
 #endif

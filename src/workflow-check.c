@@ -74,6 +74,8 @@ const char *const workflow_language_words[] = { "language", "språk", "sprak",
 						NULL };
 const char *const workflow_canned_words[] = { "canned", "mall", "svarsmall",
 					      "standardsvar", NULL };
+const char *const workflow_forward_words[] = { "forward", "vidarebefordra",
+					       NULL };
 
 static bool
 note_word(const char *folded)

@@ -207,5 +207,8 @@ extern const char *const workflow_language_words[];
 /* #mall NAME: a standard answer (templates/LANG/answers/NAME) goes into
    the text to the citizen */
 extern const char *const workflow_canned_words[];
+/* #vidarebefordra ADDRESS: the text below, with the citizen's messages,
+   to someone outside; their answer comes back to the case officer */
+extern const char *const workflow_forward_words[];
 
 #endif

@@ -835,7 +835,7 @@ START_TEST(test_handler_commands_english)
 	ck_assert_msg(has_text(body, "\n #assign LOGIN \xe2\x80\x94 Give the "
 			       "case to a colleague\n"), "%s", body);
 	/* the helps in one column */
-	ck_assert_msg(strstr(body, "\n  #take           \xe2\x80\x94 Take") !=
+	ck_assert_msg(strstr(body, "\n  #take             \xe2\x80\x94 Take") !=
 		      NULL, "%s", body);
 	ck_assert_msg(has_text(body, "\n #note \xe2\x80\x94 Internal"), "%s",
 		      body);
@@ -5575,6 +5575,112 @@ START_TEST(test_answer_signed_once)
 }
 END_TEST
 
+/* #vidarebefordra sends the case to someone outside: Eva's text, the
+   case and Anna's words, but not Anna's name nor address, from the
+   case address, with a Reply-To signed for the forward; nothing goes
+   to Anna. The answer comes back to the case, internal, and Eva is
+   told with a Reply-To signed for her; Anna is not written to and no
+   case is opened. An answer that names the forward only by
+   In-Reply-To comes back the same way. Bad addresses, cirm's own, and
+   a forward without a text are refused. */
+START_TEST(test_forward_outside)
+{
+	char *to, *body, *hdr, *back, *subj, *mid, *extra;
+
+	to = eva_notified("fw1@example.se", "Gatlampan vid Storgatan 3 är "
+			  "trasig.");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fw2@kommun.example", NULL,
+		     "#vidarebefordra <drift@Entreprenor.Example>\n\n"
+		     "Hej! Kan ni byta lampan i veckan?\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "= 'anna@example.se'"), 1);
+	body = newest_to("drift@entreprenor.example", "body");
+	ck_assert_msg(has_text(body, "Hej! Kan ni byta lampan i veckan?") &&
+		      has_text(body, "KS-2026-00001") &&
+		      has_text(body, "Gatlampan vid Storgatan 3 är trasig.") &&
+		      has_text(body, "svaret går till handläggaren") &&
+		      strstr(body, "anna@example.se") == NULL, "%s", body);
+	free(body);
+	hdr = newest_to("drift@entreprenor.example", "headers");
+	back = reply_to_of(hdr);
+	ck_assert_msg(strncmp(back, "arende+ks-2026-00001.f", 22) == 0 &&
+		      strstr(hdr, "Auto-Submitted") == NULL, "%s", hdr);
+	free(hdr);
+	subj = newest_to("drift@entreprenor.example", "subject");
+	ck_assert_str_eq(subj, "Vidarebefordrat ärende: Buller "
+			 "[KS-2026-00001]");
+	free(subj);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'case.forwarded'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+			       "'case.forward' AND actor = 'mail:eva'"), 1);
+
+	/* the contractor answers */
+	deliver_mail("Drift <drift@entreprenor.example>", back,
+		     "SV: Vidarebefordrat ärende", "fw3@entreprenor.example",
+		     NULL, "Vi byter den på torsdag.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'fw3@entreprenor.example' AND "
+			       "visibility = 'internal'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "= 'anna@example.se'"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "drift@entreprenor.example har svarat") &&
+		      has_text(body, "Vi byter den på torsdag.") &&
+		      has_text(body, "inte gått till invånaren"), "%s", body);
+	free(body);
+	hdr = newest_to("eva@kommun.example", "headers");
+	free(back);
+	back = reply_to_of(hdr);
+	ck_assert_msg(strstr(back, ".h") != NULL, "%s", back);
+	free(hdr);
+	free(back);
+	/* by In-Reply-To alone, to the plain case address */
+	mid = text("SELECT m.rfc_message_id FROM case_forward f JOIN message "
+		   "m ON m.id = f.message_id");
+	extra = xasprintf("In-Reply-To: <%s>\n", mid);
+	deliver_mail("drift@entreprenor.example", "arende@kommun.example",
+		     "SV: Vidarebefordrat ärende", "fw4@entreprenor.example",
+		     extra, "Klart nu, lampan lyser.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'fw4@entreprenor.example' AND "
+			       "visibility = 'internal'"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Klart nu, lampan lyser."), "%s", body);
+	free(body);
+	free(extra);
+	free(mid);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "= 'anna@example.se'"), 1);
+
+	/* refused: no address, cirm's own, two words, no text */
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fw5@kommun.example", NULL,
+		     "#vidarebefordra drift@entreprenor\nText.\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "ange en e-postadress"), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fw6@kommun.example", NULL,
+		     "#vidarebefordra arende@kommun.example\nText.\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "är ärendeadressen"), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fw7@kommun.example", NULL,
+		     "#vidarebefordra drift@entreprenor.example\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "behöver en text under kommandona till "
+			       "mottagaren"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM case_forward"), 1);
+	free(to);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -5607,6 +5713,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_long_subject_shown_short);
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
+	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_show_priority_swedish);
 	tcase_add_test(tc, test_notifications_one_thread);
 	tcase_add_test(tc, test_answer_references_first_mail);
