@@ -199,6 +199,39 @@ check "#notering is kept on the case as internal" [ "$i" -lt 200 ]
 sleep 2
 check "... and never reaches the citizen" [ -z "$(grep -l "nattarbetet" "$OUT/anna@example.se"/new/* 2>/dev/null)" ]
 
+# Eva asks the contractor, outside the municipality; the contractor's
+# mail client answers, and the answer comes back to Eva, not to Anna.
+{
+	printf 'To: %s\nSubject: Re: Buller\n\n' "$reply_to"
+	printf '#vidarebefordra drift@entreprenor.example\n\nHej! Arbetar ni nattetid på Storgatan?\n'
+} >"$T/draft4"
+mutt_send "Eva Ek <eva@kommun.example>" "$T/draft4"
+fwd=$(wait_mail "$OUT/drift@entreprenor.example" "KS-2026-00001")
+check "#vidarebefordra sends the case outside" [ -n "$fwd" ]
+fwd_to=$(header "$fwd" Reply-To)
+check "... with a Reply-To signed for the forward" \
+	contains "$fwd_to" "arende+ks-2026-00001.f"
+check "... from the case address, never Eva's, nor Anna's" \
+	[ -z "$(grep -il -e 'eva@' -e 'anna@' "$fwd")" ]
+check "... a person's mail, not marked automatic" \
+	[ -z "$(header "$fwd" Auto-Submitted)" ]
+{
+	printf 'To: %s\nSubject: Re: %s\n' "$fwd_to" "$(header "$fwd" Subject)"
+	printf 'In-Reply-To: %s\n\n' "$(header "$fwd" Message-ID)"
+	printf 'Nej, vi slutar kl 22. Vi ser över det.\n\n'
+	sed -n '/^$/,$p' "$fwd" | sed 's/^/> /'
+} >"$T/draft5"
+mutt_send "Drift <drift@entreprenor.example>" "$T/draft5"
+back=$(wait_mail "$OUT/eva@kommun.example" "slutar kl 22")
+check "the answer from outside reaches Eva" [ -n "$back" ]
+check "... with a Reply-To signed for her" \
+	contains "$(header "$back" Reply-To)" "arende+ks-2026-00001.h"
+check "... kept on the case as internal" [ \
+	"$(sql "SELECT visibility FROM message WHERE body_stripped LIKE 'Nej, vi slutar%'")" = internal ]
+sleep 2
+check "... and never reaches the citizen" \
+	[ -z "$(grep -l -e "slutar kl 22" -e "nattetid" "$OUT/anna@example.se"/new/* 2>/dev/null)" ]
+
 # Someone else using Eva's reply address changes nothing.
 {
 	printf 'To: %s\nSubject: Re: Buller\n\n#klar\nLöst.\n' "$reply_to"
