@@ -1612,19 +1612,25 @@ history_line(const struct store_message *m, void *ctx)
 	char when_s[LOCAL_MINUTE_SIZE];
 	/* a colleague's note is marked as one: it never went to the
 	   citizen */
+	bool internal = strcmp(m->visibility, "internal") == 0;
 	const char *mark = m->refused ? caseflow_refused_mark(h->en) :
-		m->sender != NULL && strcmp(m->visibility, "internal") == 0 ?
+		m->sender != NULL && internal ?
 		(h->en ? "(internal)" : "(intern)") : "";
+	/* internal, in, and no officer's: an answer from outside (to a
+	   #vidarebefordra), never to be read as the citizen's words */
+	const char *sender = m->sender != NULL ? m->sender :
+		internal && strcmp(m->direction, "in") == 0 ?
+		(h->en ? "From outside" : "Utifrån") : NULL;
 	char *lead, *text;
 	size_t used;
 
 	when(m->at, when_s);
-	if (m->sender != NULL) {
+	if (sender != NULL) {
 		/* "  WHEN NAME MARK: ": the characters all but NAME take */
 		size_t rest = utf8_length(when_s) + utf8_length(mark) +
 			(*mark != '\0' ? 6 : 5);
 		char *name = text_excerpt_chars(
-			m->sender, rest + HISTORY_TEXT_MIN < HISTORY_WIDTH ?
+			sender, rest + HISTORY_TEXT_MIN < HISTORY_WIDTH ?
 			HISTORY_WIDTH - HISTORY_TEXT_MIN - rest : 1);
 
 		lead = xasprintf("  %s %s%s%s: ", when_s, name,

@@ -3198,8 +3198,11 @@ message_line(const struct store_message *m, void *ctx)
 	bool in = strcmp(m->direction, "in") == 0;
 	/* who wrote what came in: the citizen, or a colleague */
 	const char *who = in && m->sender != NULL ? m->sender : "";
+	/* internal and no officer's: an answer from outside (to a
+	   #vidarebefordra), which the citizen never saw */
 	const char *mark = strcmp(m->visibility, "internal") != 0 ? "" :
 		m->refused ? caseflow_refused_mark(s->en) :
+		in && !m->officer ? (s->en ? "(from outside)" : "(utifrån)") :
 		s->en ? "(internal)" : "(intern)";
 
 	/* a case officer's reply of commands alone has no text nor files:

@@ -5655,6 +5655,22 @@ START_TEST(test_forward_outside)
 	free(mid);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
 			       "= 'anna@example.se'"), 1);
+	/* the history and #visa name it as from outside, never as Anna's */
+	deliver_mail("anna@example.se", "arende@kommun.example", "Re: Buller",
+		     "fw8@example.se", "In-Reply-To: <fw1@example.se>\n",
+		     "Lampan blinkar nu.\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, " Utifrån: Vi byter den på torsdag.\n") &&
+		      strstr(body, "<- Vi byter") == NULL, "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "fw9@kommun.example", NULL, "#visa KS-2026-00001\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "<- Drift (utifrån)\nVi byter den på "
+			       "torsdag.") &&
+		      has_text(body, "<- Eva Ek (intern)\nHej! Kan ni byta"),
+		      "%s", body);
+	free(body);
 
 	/* refused: no address, cirm's own, two words, no text */
 	deliver_mail("eva@kommun.example", to, "SV: Buller",
