@@ -1667,11 +1667,30 @@ check_commands(struct mailin *mi, struct store *store,
 /* A mail to the case officer OFFICER on V's case (when there is one),
    with a Reply-To signed for OFFICER on it. A REPLY to the handler's
    mail (a transcript, an answer to #list...) is threaded to it. */
+static int mail_officer_files(struct mailin *mi, struct store *store,
+			      const struct mailin_verdict *v, int64_t officer,
+			      bool reply, const char *address,
+			      const char *subject, const char *body,
+			      int64_t files_of, char **error_r);
+
 static int
 mail_officer(struct mailin *mi, struct store *store,
 	     const struct mailin_verdict *v, int64_t officer, bool reply,
 	     const char *address, const char *subject, const char *body,
 	     char **error_r)
+{
+	return mail_officer_files(mi, store, v, officer, reply, address,
+				  subject, body, 0, error_r);
+}
+
+/* mail_officer with the files of message FILES_OF (0: none) attached:
+   then the mail is a message on the case, as a notification is, whose
+   files the outbox sends along. */
+static int
+mail_officer_files(struct mailin *mi, struct store *store,
+		   const struct mailin_verdict *v, int64_t officer, bool reply,
+		   const char *address, const char *subject, const char *body,
+		   int64_t files_of, char **error_r)
 {
 	char *reply_to = v->case_id != 0 ?
 		token_address(mi->key, mi->address, v->case_number,
@@ -1700,8 +1719,24 @@ mail_officer(struct mailin *mi, struct store *store,
 		.subject = subject, .headers = headers, .body = text,
 		.at = cirm_now(),
 	};
-	int ret = store_outbox_add(store, &o, NULL, error_r);
+	int ret = 0;
 
+	if (files_of != 0 && v->case_id != 0) {
+		struct store_message_new m = {
+			.direction = "out", .channel = "email",
+			.visibility = "internal", .subject = subject,
+			.body_stripped = text, .at = o.at,
+		};
+
+		ret = store_message_add(store, v->case_id, &m, &o.message_id,
+					error_r) < 0 ||
+			store_attachments_copy(store, files_of, o.message_id,
+					       NULL, error_r) < 0 ? -1 : 0;
+		o.body = NULL;
+		o.body_in_message = true;
+	}
+	if (ret == 0)
+		ret = store_outbox_add(store, &o, NULL, error_r);
 	free(text);
 	free(headers);
 	free(thread);
@@ -4058,7 +4093,6 @@ mailin_outside_answer(struct mailin *mi, struct store *store,
 	bool en = false;
 	int rc = store_forward_get(store, v->forward_id, &fw, error_r);
 
-	(void)message_id;
 	if (rc > 0)
 		rc = outside_reader(store, &fw, &officer, &addr, &en, error_r);
 	if (rc == 0)
@@ -4106,8 +4140,10 @@ mailin_outside_answer(struct mailin *mi, struct store *store,
 						 "nu:\n\n") : "\n",
 				 help != NULL ? help : "");
 		free(whom);
-		rc = mail_officer(mi, store, &to, officer, false, addr,
-				  subject, body, error_r);
+		/* the files they sent, as a notification carries the
+		   citizen's */
+		rc = mail_officer_files(mi, store, &to, officer, false, addr,
+					subject, body, message_id, error_r);
 	}
 	store_forward_clear(&fw);
 	free(addr);

@@ -5619,7 +5619,19 @@ START_TEST(test_forward_outside)
 	/* the contractor answers */
 	deliver_mail("Drift <drift@entreprenor.example>", back,
 		     "SV: Vidarebefordrat ärende", "fw3@entreprenor.example",
-		     NULL, "Vi byter den på torsdag.\n");
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		     "boundary=\"b\"\n", "--b\nContent-Type: text/plain; "
+		     "charset=utf-8\n\nVi byter den på torsdag.\n--b\n"
+		     "Content-Type: application/pdf\nContent-Disposition: "
+		     "attachment; filename=arbetsorder.pdf\n"
+		     "Content-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n"
+		     "--b--");
+	/* their file goes to Eva with the answer, never to Anna */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox o JOIN attachment "
+			       "a ON a.message_id = o.message_id WHERE "
+			       "o.recipient = 'eva@kommun.example' AND "
+			       "a.filename = 'arbetsorder.pdf'"), 1);
+	ck_assert_int_eq(sent_to_anna("arbetsorder.pdf"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
 			       "rfc_message_id = 'fw3@entreprenor.example' AND "
