@@ -1614,6 +1614,8 @@ history_line(const struct store_message *m, void *ctx)
 	   citizen */
 	bool internal = strcmp(m->visibility, "internal") == 0;
 	const char *mark = m->refused ? caseflow_refused_mark(h->en) :
+		m->forwarded_to != NULL ?
+		(h->en ? "(forwarded)" : "(vidarebefordrat)") :
 		m->sender != NULL && internal ?
 		(h->en ? "(internal)" : "(intern)") : "";
 	/* internal, in, and no officer's: an answer from outside (to a

@@ -2413,7 +2413,8 @@ send_forward(struct mailin *mi, struct store *store,
 					   r->signature_pictures,
 					   error_r) < 0 ||
 		    store_forward_add(store, v->case_id, msg, v->handler_id,
-				      address, now, &fid, error_r) < 0) {
+				      message_id, address, now, &fid,
+				      error_r) < 0) {
 			rc = -1;
 			goto out;
 		}
@@ -3239,6 +3240,7 @@ message_line(const struct store_message *m, void *ctx)
 		m->refused ? caseflow_refused_mark(s->en) :
 		in && !m->officer ? (s->en ? "(from outside)" : "(utifrån)") :
 		s->en ? "(internal)" : "(intern)";
+	char *forwarded = NULL;
 
 	/* a case officer's reply of commands alone has no text nor files:
 	   what it did is in the case's state, not a message */
@@ -3258,6 +3260,11 @@ message_line(const struct store_message *m, void *ctx)
 		return 0;
 	}
 	put_held(s, true);
+	/* an officer's text that went outside, and to whom */
+	if (m->forwarded_to != NULL && !m->refused)
+		mark = forwarded = xasprintf(s->en ? "(forwarded to %s)" :
+					     "(vidarebefordrat till %s)",
+					     m->forwarded_to);
 	if (in && m->officer && *mark == '\0') {
 		s->held = true;
 		s->held_at = m->at;
@@ -3266,6 +3273,7 @@ message_line(const struct store_message *m, void *ctx)
 		return 0;
 	}
 	put_message(s, m->at, in, who, mark, m->body);
+	free(forwarded);
 	return 0;
 }
 

@@ -651,6 +651,8 @@ each_message(struct store *store, sqlite3_stmt *st,
 				sqlite3_column_int(st, 9) != 0,
 			.files = sqlite3_column_count(st) > 10 &&
 				sqlite3_column_int(st, 10) != 0,
+			.forwarded_to = sqlite3_column_count(st) > 11 ?
+				store_col_text(st, 11) : NULL,
 		};
 
 		if (fn(&m, ctx) != 0)
@@ -673,7 +675,9 @@ case_messages(struct store *store, int64_t case_id, bool conversation,
 		"coalesce(c.name, c.login), m.subject, "
 		"coalesce(m.body_stripped, m.body_full), m.refused, "
 		"coalesce(c.kind = 'handler', 0), EXISTS (SELECT 1 FROM "
-		"attachment a WHERE a.message_id = m.id) "
+		"attachment a WHERE a.message_id = m.id), "
+		"(SELECT group_concat(f.address, ', ') FROM case_forward f "
+		"WHERE f.note_id = m.id) "
 		"FROM message m "
 		"LEFT JOIN contact c ON c.id = m.contact_id "
 		"WHERE m.case_id = ?1 AND (?2 = 0 OR m.direction = 'in' OR "
@@ -748,7 +752,8 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
 		"coalesce(c.name, c.login), m.subject, "
 		"substr(coalesce(m.body_stripped, m.body_full), 1, 200), "
-		"m.refused FROM "
+		"m.refused, 0, 0, (SELECT group_concat(f.address, ', ') FROM "
+		"case_forward f WHERE f.note_id = m.id) FROM "
 		"(SELECT * FROM message WHERE case_id = ?1 AND "
 		"(direction = 'in' OR visibility = 'public') AND NOT "
 		"(direction = 'in' AND visibility = 'public' AND EXISTS "

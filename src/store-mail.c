@@ -63,12 +63,12 @@ store_case_by_rfc_id(struct store *store, const char *id, int64_t *case_id_r,
 
 int
 store_forward_add(struct store *store, int64_t case_id, int64_t message_id,
-		  int64_t handler_id, const char *address, int64_t at,
-		  int64_t *id_r, char **error_r)
+		  int64_t handler_id, int64_t note_id, const char *address,
+		  int64_t at, int64_t *id_r, char **error_r)
 {
 	static const char sql[] =
 		"INSERT INTO case_forward (case_id, message_id, handler_id, "
-		"address, at) VALUES (?, ?, ?, ?, ?)";
+		"address, at, note_id) VALUES (?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -78,6 +78,7 @@ store_forward_add(struct store *store, int64_t case_id, int64_t message_id,
 	store_bind_id(st, 3, handler_id);
 	store_bind_text(st, 4, address);
 	sqlite3_bind_int64(st, 5, at);
+	store_bind_id(st, 6, note_id);
 	if (store_exec_stmt(store, st, "add forward", error_r) < 0)
 		return -1;
 	*id_r = sqlite3_last_insert_rowid(store->db);

@@ -607,8 +607,10 @@ static const char migration_29[] =
 	"  WHERE case_id IS NULL;\n";
 
 /* A case sent to someone outside (#vidarebefordra): the message that
-   went, to whom, by which case officer. Their answer comes back to an
-   address signed for the row, or names the message's Message-ID. */
+   went, to whom, by which case officer, and the officer's reply it came
+   of (which the case's messages then show as forwarded). Their answer
+   comes back to an address signed for the row, or names the message's
+   Message-ID. */
 static const char migration_30[] =
 	"CREATE TABLE case_forward (\n"
 	"  id INTEGER PRIMARY KEY,\n"
@@ -616,11 +618,13 @@ static const char migration_30[] =
 	"  message_id INTEGER NOT NULL REFERENCES message(id)\n"
 	"    ON DELETE CASCADE,\n"
 	"  handler_id INTEGER REFERENCES contact(id),\n"
+	"  note_id INTEGER REFERENCES message(id) ON DELETE SET NULL,\n"
 	"  address TEXT NOT NULL,\n"
 	"  at INTEGER NOT NULL\n"
 	");\n"
 	"CREATE INDEX case_forward_case ON case_forward(case_id);\n"
-	"CREATE INDEX case_forward_message ON case_forward(message_id);\n";
+	"CREATE INDEX case_forward_message ON case_forward(message_id);\n"
+	"CREATE INDEX case_forward_note ON case_forward(note_id);\n";
 
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },

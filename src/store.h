@@ -320,6 +320,10 @@ struct store_message {
 	bool refused;	  /* a handler's reply that was refused: not sent */
 	bool officer;	  /* written by a case officer (store_case_messages) */
 	bool files;	  /* has attachments (store_case_messages) */
+	/* a case officer's reply that sent the case outside
+	   (#vidarebefordra): to whom, "a@b, c@d" (store_case_messages,
+	   store_case_recent_messages), else NULL */
+	const char *forwarded_to;
 };
 struct store_message_new {
 	const char *direction;	/* "in" or "out" */
@@ -355,10 +359,11 @@ struct store_forward {
 	char case_number[STORE_CASE_NUMBER_MAX];
 };
 /* Records that MESSAGE_ID (out) sent case CASE_ID to ADDRESS for
-   HANDLER_ID; its id in *ID_R. 0, or -1. */
+   HANDLER_ID, from the handler's reply NOTE_ID (0: none); its id in
+   *ID_R. 0, or -1. */
 int store_forward_add(struct store *store, int64_t case_id, int64_t message_id,
-		      int64_t handler_id, const char *address, int64_t at,
-		      int64_t *id_r, char **error_r);
+		      int64_t handler_id, int64_t note_id, const char *address,
+		      int64_t at, int64_t *id_r, char **error_r);
 /* Forward ID into *F (store_forward_clear it): 1, 0 when none, -1. */
 int store_forward_get(struct store *store, int64_t id, struct store_forward *f,
 		      char **error_r);

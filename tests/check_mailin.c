@@ -5673,14 +5673,17 @@ START_TEST(test_forward_outside)
 		     "Lampan blinkar nu.\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, " Utifrån: Vi byter den på torsdag.\n") &&
-		      strstr(body, "<- Vi byter") == NULL, "%s", body);
+		      strstr(body, "<- Vi byter") == NULL &&
+		      has_text(body, " Eva Ek (vidarebefordrat): Hej! Kan ni "),
+		      "%s", body);
 	free(body);
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "fw9@kommun.example", NULL, "#visa KS-2026-00001\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "<- Drift (utifrån)\nVi byter den på "
 			       "torsdag.") &&
-		      has_text(body, "<- Eva Ek (intern)\nHej! Kan ni byta"),
+		      has_text(body, "<- Eva Ek (vidarebefordrat till "
+			       "drift@entreprenor.example)\nHej! Kan ni byta"),
 		      "%s", body);
 	free(body);
 
