@@ -144,7 +144,8 @@ static const struct text
 	T_MERGED = { "; det har slagits ihop med", "; it was merged into" },
 	T_BELOW = { "kommandon skrivs överst i svaret, före texten",
 		    "commands go at the top of the reply, before the text" },
-	T_OK = { "ok", "ok" },
+	/* nothing was: the reply is carried out whole or not at all */
+	T_OK = { "går att utföra", "can be carried out" },
 	T_REFUSED = { "utförs inte", "not carried out" },
 	T_SMS_SUBJECT = { "Ditt svar är för långt för sms",
 			  "Your answer is too long for SMS" },

@@ -1639,7 +1639,7 @@ START_TEST(test_handler_refusals)
 			       "'%Text till Anna%' AND recipient <> "
 			       "'eva@kommun.example'"), 0);
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(strstr(body, "#ta\n      ok") != NULL, "%s", body);
+	ck_assert_msg(strstr(body, "#ta\n      går att utföra") != NULL, "%s", body);
 	ck_assert_msg(strstr(body, "#frobnicate\n      utförs inte: okänt "
 			     "kommando") != NULL, "%s", body);
 	free(body);
@@ -2357,7 +2357,7 @@ START_TEST(test_handler_due)
 			     "datumet har redan varit\n") != NULL &&
 		      strstr(body, "#senast 31/4\n      utförs inte: ange ett "
 			     "datum ÅÅÅÅ-MM-DD (eller D/M)\n") != NULL &&
-		      strstr(body, "#prioritet high\n      ok\n") != NULL,
+		      strstr(body, "#prioritet high\n      går att utföra\n") != NULL,
 		      "%s", body);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
@@ -3910,7 +3910,7 @@ START_TEST(test_handler_command_sequence)
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind IN "
 			       "('cmd.resolve', 'cmd.ask')"), 0);
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(strstr(body, "#klar\n      ok\n  #fraga\n      utförs "
+	ck_assert_msg(strstr(body, "#klar\n      går att utföra\n  #fraga\n      utförs "
 			     "inte: går inte i det läge kommandona ovanför "
 			     "ger ärendet\n") != NULL, "%s", body);
 	free(body);
