@@ -1021,29 +1021,11 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	return ret;
 }
 
-/* "KS-2026-00042.WHAT.1a2b3c4d5e6f7a8b@kommun.example" */
 static char *
 new_message_id(const struct flow *fl, const char *what)
 {
-	const char *addr = fl->cf->set.address;
-	const char *at = addr != NULL ? strrchr(addr, '@') : NULL;
-	unsigned char r[8];
-	char hex[17];
-
-	random_bytes(r, sizeof(r));
-	for (size_t i = 0; i < sizeof(r); i++) {
-		hex[2 * i] = "0123456789abcdef"[r[i] >> 4];
-		hex[2 * i + 1] = "0123456789abcdef"[r[i] & 15];
-	}
-	hex[2 * sizeof(r)] = '\0';
-	/* The time first, fixed width: the Message-ID indexes of message
-	   and outbox then grow at their end, where the pages of the last
-	   messages are, instead of one page per message somewhere among
-	   all the cases' (the case number first made each insert land by
-	   its case). The random part keeps it unique and unguessable. */
-	return xasprintf("%010lld.%s.%s.%s%s", (long long)fl->in->now,
-			 fl->c.number, what, hex,
-			 at != NULL ? at : "@cirm.invalid");
+	return mailout_message_id(fl->in->now, fl->c.number, what,
+				  fl->cf->set.address);
 }
 
 /* Headers of mail to the citizen, as the outbox keeps them (UTF-8

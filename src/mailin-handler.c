@@ -2340,25 +2340,6 @@ citizen_said(const struct store_message *m, void *ctx)
 	return 0;
 }
 
-/* A Message-ID for what cirm sends on case NUMBER at NOW, of ours. */
-static char *
-forward_message_id(const struct mailin *mi, const char *number, int64_t now)
-{
-	const char *at = mi->address != NULL ? strrchr(mi->address, '@') :
-		NULL;
-	unsigned char r[8];
-	char hex[17];
-
-	random_bytes(r, sizeof(r));
-	for (size_t i = 0; i < sizeof(r); i++) {
-		hex[2 * i] = "0123456789abcdef"[r[i] >> 4];
-		hex[2 * i + 1] = "0123456789abcdef"[r[i] & 15];
-	}
-	hex[16] = '\0';
-	return xasprintf("%010lld.%s.forward.%s%s", (long long)now, number,
-			 hex, at != NULL ? at : "@cirm.invalid");
-}
-
 /* #vidarebefordra ADDRESS: R's text, the case's number and subject and
    the citizen's messages (their words, not their name nor address) go
    to ADDRESS from the case address, with the handler's files, and a
@@ -2400,7 +2381,7 @@ send_forward(struct mailin *mi, struct store *store,
 	subject = xasprintf(en ? "Forwarded case: %s [%s]" :
 			    "Vidarebefordrat ärende: %s [%s]",
 			    f.subject != NULL ? f.subject : "", v->case_number);
-	mid = forward_message_id(mi, v->case_number, now);
+	mid = mailout_message_id(now, v->case_number, "forward", mi->address);
 	{
 		struct store_message_new m = {
 			.direction = "out", .channel = "email",

@@ -1175,3 +1175,26 @@ mailout_compose(const struct mailout *m, char **msg_r, size_t *len_r,
 	*len_r = b.len;
 	return 0;
 }
+
+char *
+mailout_message_id(int64_t now, const char *number, const char *what,
+		   const char *address)
+{
+	const char *at = address != NULL ? strrchr(address, '@') : NULL;
+	unsigned char r[8];
+	char tail[2 * sizeof(r) + 1];
+
+	random_bytes(r, sizeof(r));
+	for (size_t i = 0; i < sizeof(r); i++) {
+		tail[2 * i] = "0123456789abcdef"[r[i] >> 4];
+		tail[2 * i + 1] = "0123456789abcdef"[r[i] & 15];
+	}
+	tail[2 * sizeof(r)] = '\0';
+	/* The time first, fixed width: the Message-ID indexes of message
+	   and outbox then grow at their end, where the pages of the last
+	   messages are, instead of one page per message somewhere among
+	   all the cases' (the case number first made each insert land by
+	   its case). The random part keeps it unique and unguessable. */
+	return xasprintf("%010lld.%s.%s.%s%s", (long long)now, number, what,
+			 tail, at != NULL ? at : "@cirm.invalid");
+}

@@ -93,4 +93,12 @@ char *mailout_qp(const char *text, size_t len, size_t *len_r);
 /* An RFC 5322 date for T in local time, into BUF. */
 void mailout_date(int64_t t, char buf[64]);
 
+/* A Message-ID (without its angle brackets) for what cirm sends on case
+   NUMBER at NOW, WHAT it is ("answer", "notify", "forward"), in the
+   domain of the case ADDRESS:
+   "1796499661.KS-2026-00042.WHAT.1a2b3c4d5e6f7a8b@kommun.example".
+   Caller frees. */
+char *mailout_message_id(int64_t now, const char *number, const char *what,
+			 const char *address);
+
 #endif
