@@ -148,8 +148,8 @@ save_message(struct mailin *mi, struct store *store,
 	struct store_message_new m = {
 		.direction = "in", .channel = "email",
 		/* an answer from outside is for the case officers */
-		.visibility = v->kind == MAILIN_OUTSIDE_REPLY ? "internal" :
-			"public",
+		.visibility = v->kind == MAILIN_OUTSIDE_REPLY ||
+			v->internal ? "internal" : "public",
 		.kind = message_kind(v->kind), .contact_id = contact,
 		.rfc_message_id = v->msg->message_id,
 		.in_reply_to = v->msg->in_reply_to, .subject = v->msg->subject,
@@ -411,6 +411,36 @@ new_case(struct mailin *mi, struct store *store,
 	return to_workflow(mi, store, v, NULL, contact, msg, error_r);
 }
 
+/* A bounce V of what went to a case officer, or to someone outside
+   (forward FORWARD, or 0): not the citizen's mail, whose workflow hears
+   nothing of it. Kept on the case, internal; when the delivery failed
+   for good, the outbox row says so and the case has an event, and the
+   officer who forwarded is told (a mistyped address). 0, or -1. */
+static int
+other_bounce(struct mailin *mi, struct store *store,
+	     const struct store_inbox_row *row, struct mailin_verdict *v,
+	     int64_t forward, char **error_r)
+{
+	const char *reason = v->ar.status != NULL ? v->ar.status : "bounced";
+	int64_t msg;
+
+	v->internal = true;
+	if (v->case_id != 0 &&
+	    save_message(mi, store, row, v, 0, &msg, error_r) < 0)
+		return -1;
+	if (!v->ar.permanent)
+		return 0;
+	if (store_outbox_failed(store, v->outbox_id, reason, error_r) < 0 ||
+	    store_outbox_failure_handled(store, v->outbox_id, error_r) < 0)
+		return -1;
+	if (forward != 0)
+		return mailin_forward_failed(mi, store, forward, reason,
+					     error_r);
+	return v->case_id == 0 ? 0 :
+		store_event_add(store, v->case_id, cirm_now(), "notify.failed",
+				0, NULL, NULL, reason, error_r);
+}
+
 int
 mailin_apply(struct mailin *mi, struct store *store,
 	     const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -443,9 +473,11 @@ mailin_apply(struct mailin *mi, struct store *store,
 	case MAILIN_HANDLER_COMMAND:
 		return mailin_handler_apply(mi, store, row, v, error_r);
 	case MAILIN_OUTSIDE_REPLY:
-		/* no party to the case: the subject's case number from
-		   this sender opens no door to it */
+		/* a party "outside": the subject's case number from this
+		   sender opens no door to the case */
 		if (sender_contact(mi, store, v, &contact, error_r) < 0 ||
+		    store_case_party_add(store, v->case_id, contact,
+					 "outside", error_r) < 0 ||
 		    save_message(mi, store, row, v, contact, &msg,
 				 error_r) < 0 ||
 		    store_event_add(store, v->case_id, now, "forward.answered",
@@ -454,6 +486,17 @@ mailin_apply(struct mailin *mi, struct store *store,
 			return -1;
 		return mailin_outside_answer(mi, store, v, msg, error_r);
 	case MAILIN_BOUNCE:
+		if (v->outbox_id != 0) {
+			int64_t forward = 0;
+			bool public = true;
+
+			if (store_outbox_forward(store, v->outbox_id, &forward,
+						 &public, error_r) < 0)
+				return -1;
+			if (!public)
+				return other_bounce(mi, store, row, v, forward,
+						    error_r);
+		}
 		if (v->case_id != 0 &&
 		    save_message(mi, store, row, v, 0, &msg, error_r) < 0)
 			return -1;

@@ -4030,45 +4030,176 @@ mailin_handler_apply(struct mailin *mi, struct store *store,
 	return ret;
 }
 
-/* Who is told of an answer from outside: the case officer who forwarded
-   the case while they still work here, else the case's assignee; 1
-   with *ID_R, *ADDRESS_R and *EN_R, 0 when neither can be, -1. */
+/* Whether case officer ID works here (an enabled handler with a mail
+   address): 1 with *PRESENT_R (not away), 0, -1. */
 static int
-outside_reader(struct store *store, const struct store_forward *fw,
-	       int64_t *id_r, char **address_r, bool *en_r, char **error_r)
+officer_here(struct store *store, int64_t id, bool *present_r,
+	     char **error_r)
+{
+	char *addr = NULL;
+	bool en = false, handler = false, active = false;
+	int64_t found = 0, until = 0;
+	int rc = store_officer_mail(store, id, &addr, &en, error_r);
+
+	if (rc > 0 &&
+	    store_contact_find_full(store, "email", addr, &found, &handler,
+				    &active, error_r) < 0)
+		rc = -1;
+	free(addr);
+	if (rc > 0)
+		rc = handler && active && found == id;
+	if (rc > 0) {
+		int away = store_handler_away(store, id, &until, error_r);
+
+		if (away < 0)
+			return -1;
+		*present_r = away == 0;
+	}
+	return rc;
+}
+
+/* Who is told what became of forward FW (an answer, a failure): the
+   officer who forwarded the case when present, else its case officer
+   when present, else the present members of its group, else the first
+   of the two that still works here, away or not (they read it when
+   back). Into *TO. 0, or -1. */
+static int
+forward_readers(struct store *store, const struct store_forward *fw,
+		struct members *to, char **error_r)
 {
 	struct store_case_flow f = { 0 };
-	int64_t ids[2] = { fw->handler_id, 0 };
+	struct members group = { NULL, 0 };
+	int64_t two[2] = { fw->handler_id, 0 }, group_id = 0, away = 0;
 	int rc = store_case_flow_get(store, fw->case_id, &f, error_r);
 
+	if (rc > 0) {
+		two[1] = f.assignee_id;
+		group_id = f.group_id;
+	}
+	store_case_flow_clear(&f);
+	for (size_t i = 0; rc >= 0 && i < N_ELEMENTS(two); i++) {
+		bool present = false;
+
+		if (two[i] == 0 ||
+		    (rc = officer_here(store, two[i], &present, error_r)) <= 0)
+			continue;
+		if (present) {
+			collect_member(two[i], NULL, to);
+			return 0;
+		}
+		if (away == 0)
+			away = two[i];
+	}
+	if (rc >= 0 && group_id != 0)
+		rc = store_group_emails(store, group_id, collect_member, &group,
+					error_r);
+	for (size_t i = 0; rc >= 0 && i < group.n; i++) {
+		int64_t until = 0;
+
+		if ((rc = store_handler_away(store, group.ids[i], &until,
+					     error_r)) == 0)
+			collect_member(group.ids[i], NULL, to);
+	}
+	free(group.ids);
 	if (rc < 0)
 		return -1;
-	if (rc > 0 && f.assignee_active)
-		ids[1] = f.assignee_id;
-	store_case_flow_clear(&f);
-	for (size_t i = 0; i < N_ELEMENTS(ids); i++) {
-		int64_t id = 0;
-		bool handler = false, active = false;
-
-		if (ids[i] == 0)
-			continue;
-		if ((rc = store_officer_mail(store, ids[i], address_r, en_r,
-					     error_r)) < 0)
-			return -1;
-		if (rc == 0)
-			continue;
-		if (store_contact_find_full(store, "email", *address_r, &id,
-					    &handler, &active, error_r) < 0)
-			return -1;
-		if (handler && active && id == ids[i]) {
-			*id_r = ids[i];
-			return 1;
-		}
-		free(*address_r);
-		*address_r = NULL;
-	}
+	if (to->n == 0 && away != 0)
+		collect_member(away, NULL, to);
 	return 0;
 }
+
+/* Mails each of forward FW's readers on V's case: SUBJECT and, below
+   what HEAD gives them, the commands that apply to the case now, with a
+   Reply-To signed for them; the files of FILES_OF (0: none) attached.
+   HEAD(en, ctx) gives the text in English or Swedish (caller frees).
+   0 when nobody could be told (said in the log), 1, -1. */
+static int
+tell_forward_readers(struct mailin *mi, struct store *store,
+		     const struct mailin_verdict *v,
+		     const struct store_forward *fw, const struct text *subject,
+		     char *(*head)(bool en, const void *ctx), const void *ctx,
+		     int64_t files_of, char **error_r)
+{
+	struct members to = { NULL, 0 };
+	int rc = forward_readers(store, fw, &to, error_r);
+
+	for (size_t i = 0; rc >= 0 && i < to.n; i++) {
+		struct mailin_verdict on = *v;
+		char *addr = NULL, *help = NULL, *text, *body, *subj;
+		bool en = false;
+
+		if ((rc = store_officer_mail(store, to.ids[i], &addr, &en,
+					     error_r)) <= 0)
+			continue;
+		/* signed for each officer on the case */
+		on.handler_id = to.ids[i];
+		rc = caseflow_commands_now(mi->flow, store, v->case_id,
+					   to.ids[i], en, &help, error_r);
+		text = head(en, ctx);
+		body = xasprintf("%s%s%s", text, help == NULL ? "\n" : en ?
+				 " To answer the citizen or act on the case, "
+				 "reply to this mail with a command at the "
+				 "top. Commands that apply now:\n\n" :
+				 " Svara på det här mejlet för att svara "
+				 "invånaren eller arbeta med ärendet, med ett "
+				 "kommando överst. Kommandon som gäller "
+				 "nu:\n\n", help != NULL ? help : "");
+		subj = xasprintf("%s [%s]", tr(subject, en ? "en" : "sv"),
+				 v->case_number);
+		if (rc >= 0)
+			rc = mail_officer_files(mi, store, &on, to.ids[i],
+						false, addr, subj, body,
+						files_of, error_r);
+		free(subj);
+		free(body);
+		free(text);
+		free(help);
+		free(addr);
+	}
+	free(to.ids);
+	if (rc < 0)
+		return -1;
+	if (to.n == 0)
+		/* kept on the case, where the next notification's history
+		   and #visa show it */
+		log_warnx("case %s: no case officer to tell of a forward",
+			  v->case_number);
+	return to.n > 0;
+}
+
+struct outside_answer {
+	const struct mailin_verdict *v;
+	const struct store_forward *fw;
+};
+
+static char *
+outside_answer_head(bool en, const void *ctx)
+{
+	const struct outside_answer *a = ctx;
+	const char *text = a->v->stripped != NULL ? a->v->stripped : "";
+	char when[LOCAL_MINUTE_SIZE];
+	/* "to" only when someone else answers for them (a colleague of
+	   theirs the mail went on to) */
+	char *whom = strcasecmp(a->v->sender, a->fw->address) == 0 ?
+		xstrdup("") : xasprintf(en ? " to %s" : " till %s",
+					a->fw->address);
+	char *out;
+
+	local_minute(a->fw->at, when);
+	out = xasprintf(en ? "%s has answered what was forwarded%s on %s "
+			"(case %s):\n\n%s\n\nThe answer is kept on the "
+			"case and has not gone to the citizen." :
+			"%s har svarat på det som vidarebefordrades%s den %s "
+			"(ärende %s):\n\n%s\n\nSvaret finns i ärendet och "
+			"har inte gått till invånaren.", a->v->sender, whom,
+			when, a->v->case_number, text[0] != '\0' ? text :
+			en ? "(no text)" : "(ingen text)");
+	free(whom);
+	return out;
+}
+
+static const struct text T_OUTSIDE_SUBJECT = { "Svar utifrån",
+					       "Answer from outside" };
 
 int
 mailin_outside_answer(struct mailin *mi, struct store *store,
@@ -4076,69 +4207,66 @@ mailin_outside_answer(struct mailin *mi, struct store *store,
 		      char **error_r)
 {
 	struct store_forward fw = { 0 };
-	char *addr = NULL, *subject = NULL, *body = NULL, *help = NULL;
-	char when[LOCAL_MINUTE_SIZE];
-	const char *text = v->stripped != NULL ? v->stripped : "";
-	int64_t officer = 0;
-	bool en = false;
+	struct outside_answer a = { v, &fw };
 	int rc = store_forward_get(store, v->forward_id, &fw, error_r);
 
+	/* the files they sent, as a notification carries the citizen's */
 	if (rc > 0)
-		rc = outside_reader(store, &fw, &officer, &addr, &en, error_r);
-	if (rc == 0)
-		/* kept on the case, where the next notification's history
-		   and #visa show it */
-		log_warnx("case %s: an answer from outside is kept on the "
-			 "case; no case officer to tell", v->case_number);
-	if (rc > 0)
-		rc = caseflow_commands_now(mi->flow, store, v->case_id,
-					   officer, en, &help, error_r);
-	if (rc >= 0 && addr != NULL) {
-		struct mailin_verdict to = *v;
-
-		/* signed for the officer on the case the answer joined */
-		to.handler_id = officer;
-		local_minute(fw.at, when);
-		subject = xasprintf(en ? "Answer from %s [%s]" :
-				    "Svar från %s [%s]", v->sender,
-				    v->case_number);
-		/* "to" only when someone else answers for them (a
-		   colleague of theirs the mail went on to) */
-		char *whom = strcasecmp(v->sender, fw.address) == 0 ?
-			xstrdup("") : xasprintf(en ? " to %s" : " till %s",
-						fw.address);
-
-		body = xasprintf(en ? "%s has answered what was forwarded%s "
-				 "on %s (case %s):\n\n%s\n\n"
-				 "The answer is kept on the case and has not "
-				 "gone to the citizen.%s%s" :
-				 "%s har svarat på det som vidarebefordrades%s "
-				 "den %s (ärende %s):\n\n%s\n\n"
-				 "Svaret finns i ärendet och har inte gått "
-				 "till invånaren.%s%s", v->sender, whom,
-				 when, v->case_number, text[0] != '\0' ? text :
-				 en ? "(no text)" : "(ingen text)",
-				 help != NULL ? (en ? " To answer the citizen "
-						 "or act on the case, reply to "
-						 "this mail with a command at "
-						 "the top. Commands that apply "
-						 "now:\n\n" : " Svara på det "
-						 "här mejlet för att svara "
-						 "invånaren eller arbeta med "
-						 "ärendet, med ett kommando "
-						 "överst. Kommandon som gäller "
-						 "nu:\n\n") : "\n",
-				 help != NULL ? help : "");
-		free(whom);
-		/* the files they sent, as a notification carries the
-		   citizen's */
-		rc = mail_officer_files(mi, store, &to, officer, false, addr,
-					subject, body, message_id, error_r);
-	}
+		rc = tell_forward_readers(mi, store, v, &fw,
+					  &T_OUTSIDE_SUBJECT,
+					  outside_answer_head, &a, message_id,
+					  error_r);
 	store_forward_clear(&fw);
-	free(addr);
-	free(subject);
-	free(body);
-	free(help);
+	return rc < 0 ? -1 : 0;
+}
+
+struct forward_failure {
+	const struct store_forward *fw;
+	const char *reason;
+};
+
+static char *
+forward_failed_head(bool en, const void *ctx)
+{
+	const struct forward_failure *f = ctx;
+	char when[LOCAL_MINUTE_SIZE];
+
+	local_minute(f->fw->at, when);
+	return xasprintf(en ? "What was forwarded to %s on %s (case %s) could "
+			 "not be delivered:\n\n%s\n\nCheck the address "
+			 "and forward again with #forward ADDRESS." :
+			 "Det som vidarebefordrades till %s den %s (ärende "
+			 "%s) kunde inte levereras:\n\n%s\n\nKontrollera "
+			 "adressen och vidarebefordra igen med "
+			 "#vidarebefordra ADRESS.", f->fw->address, when,
+			 f->fw->case_number, f->reason != NULL &&
+			 f->reason[0] != '\0' ? f->reason : en ?
+			 "(no reason given)" : "(inget skäl angivet)");
+}
+
+static const struct text T_FORWARD_FAILED_SUBJECT = {
+	"Vidarebefordran kom inte fram", "The forward did not arrive" };
+
+int
+mailin_forward_failed(struct mailin *mi, struct store *store,
+		      int64_t forward_id, const char *reason, char **error_r)
+{
+	struct store_forward fw = { 0 };
+	struct forward_failure f = { &fw, reason };
+	struct mailin_verdict v = { .kind = MAILIN_BOUNCE };
+	int rc = store_forward_get(store, forward_id, &fw, error_r);
+
+	if (rc > 0) {
+		v.case_id = fw.case_id;
+		memcpy(v.case_number, fw.case_number, sizeof(v.case_number));
+		rc = store_event_add(store, fw.case_id, cirm_now(),
+				     "forward.failed", 0, NULL, NULL, reason,
+				     error_r);
+	}
+	if (rc >= 0 && v.case_id != 0)
+		rc = tell_forward_readers(mi, store, &v, &fw,
+					  &T_FORWARD_FAILED_SUBJECT,
+					  forward_failed_head, &f, 0, error_r);
+	store_forward_clear(&fw);
 	return rc < 0 ? -1 : 0;
 }

@@ -153,6 +153,13 @@ int mailin_outside_answer(struct mailin *mi, struct store *store,
 			  const struct mailin_verdict *v, int64_t message_id,
 			  char **error_r);
 
+/* Forward FORWARD_ID did not arrive (REASON, what the server said):
+   an event on its case, and the officer who forwarded it (else its case
+   officer) is told. 0, or -1. */
+int mailin_forward_failed(struct mailin *mi, struct store *store,
+			  int64_t forward_id, const char *reason,
+			  char **error_r);
+
 int mailin_handler_apply(struct mailin *mi, struct store *store,
 			 const struct store_inbox_row *row,
 			 struct mailin_verdict *v, char **error_r);

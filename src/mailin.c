@@ -216,6 +216,8 @@ set_case(struct store *store, struct mailin_verdict *v, const char *number,
 	if (r > 0) {
 		memcpy(v->case_number, number, strlen(number) + 1);
 		v->thread_by = by;
+	} else {
+		v->forward_id = 0;	/* of a case there is no more */
 	}
 	return r;
 }
@@ -1288,10 +1290,21 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 	}
 	/* someone outside answering what a case officer sent them: kept
 	   on the case for the officer, never the citizen's words nor
-	   anyone's command */
+	   anyone's command. A case officer's mail there (a reply to all)
+	   is theirs, under their rules below: it must not be kept in
+	   their name unchecked, nor its commands dropped unsaid. The
+	   citizen's own, or a party's, is their mail on the case. */
 	if (v->forward_id != 0 && v->case_id != 0 && v->handler_id == 0) {
-		v->kind = MAILIN_OUTSIDE_REPLY;
-		return 0;
+		r = who.handler || v->by_form ? 1 :
+			store_case_has_party(store, v->case_id, v->sender,
+					     error_r);
+		if (r < 0)
+			return -1;
+		if (r == 0) {
+			v->kind = MAILIN_OUTSIDE_REPLY;
+			return 0;
+		}
+		v->forward_id = 0;
 	}
 	/* a case officer forwarding a citizen's mail to register it */
 	if (who.handler && v->handler_id == 0 && !v->by_form &&
@@ -1808,6 +1821,8 @@ handle_failure(const struct store_outbox_failure *f, void *ctx)
 {
 	struct failure_ctx *c = ctx;
 	char *vis = NULL;
+	int64_t forward = 0;
+	bool public = false;
 	int rc = 0;
 
 	c->n++;
@@ -1816,7 +1831,16 @@ handle_failure(const struct store_outbox_failure *f, void *ctx)
 					      &c->error);
 	if (rc < 0)
 		return -1;
-	if (rc > 0 && strcmp(vis, "public") == 0) {
+	if (rc > 0 && strcmp(vis, "internal") == 0 &&
+	    store_outbox_forward(c->store, f->id, &forward, &public,
+				 &c->error) < 0)
+		rc = -1;
+	if (rc > 0 && forward != 0) {
+		/* a mistyped address under #vidarebefordra: the officer
+		   who forwarded is told */
+		rc = mailin_forward_failed(c->mi, c->store, forward,
+					   f->reason, &c->error);
+	} else if (rc > 0 && strcmp(vis, "public") == 0) {
 		/* which of the citizen's messages it was, as the history
 		   lists it ("-> Hej! Lampan är lagad..."): a case has an
 		   acknowledgement and answers, and the handler must know

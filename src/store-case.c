@@ -479,6 +479,7 @@ store_case_remove(struct store *store, int64_t id, int64_t before,
 		"(SELECT id FROM message WHERE case_id = ?)",
 		"DELETE FROM attachment WHERE message_id IN "
 		"(SELECT id FROM message WHERE case_id = ?)",
+		"DELETE FROM case_forward WHERE case_id = ?",
 		"DELETE FROM message WHERE case_id = ?",
 		"DELETE FROM event WHERE case_id = ?",
 		"DELETE FROM timer WHERE case_id = ?",

@@ -124,13 +124,37 @@ store_forward_by_rfc_id(struct store *store, const char *rfc_id,
 {
 	static const char sql[] =
 		"SELECT f.id FROM message m JOIN case_forward f ON "
-		"f.message_id = m.id WHERE m.rfc_message_id = ? LIMIT 1";
+		"f.message_id = m.id AND f.case_id = m.case_id WHERE "
+		"m.rfc_message_id = ? LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, rfc_id);
 	return store_one_row(store, st, id_r, NULL, "find forward", error_r);
+}
+
+int
+store_outbox_forward(struct store *store, int64_t outbox_id,
+		     int64_t *forward_id_r, bool *public_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT coalesce(f.id, 0), coalesce(m.visibility = 'public', 0) "
+		"FROM outbox o LEFT JOIN message m ON m.id = o.message_id "
+		"LEFT JOIN case_forward f ON f.message_id = o.message_id AND "
+		"f.case_id = o.case_id WHERE o.id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int64_t pub = 0;
+	int rc;
+
+	*forward_id_r = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, outbox_id);
+	rc = store_one_row(store, st, forward_id_r, &pub, "read outbox",
+			   error_r);
+	*public_r = pub != 0;
+	return rc;
 }
 
 int
@@ -207,7 +231,8 @@ store_case_has_party(struct store *store, int64_t case_id, const char *address,
 	static const char sql[] =
 		"SELECT 1 FROM case_party p JOIN contact_address a "
 		"ON a.contact_id = p.contact_id WHERE p.case_id = ? "
-		"AND a.kind = 'email' AND a.address = ? LIMIT 1";
+		"AND a.kind = 'email' AND a.address = ? AND "
+		"p.role <> 'outside' LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

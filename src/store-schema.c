@@ -624,7 +624,23 @@ static const char migration_30[] =
 	");\n"
 	"CREATE INDEX case_forward_case ON case_forward(case_id);\n"
 	"CREATE INDEX case_forward_message ON case_forward(message_id);\n"
-	"CREATE INDEX case_forward_note ON case_forward(note_id);\n";
+	"CREATE INDEX case_forward_note ON case_forward(note_id);\n"
+	/* who answered from outside is a party of the case ("outside"):
+	   the case's register extract for them shows what they wrote,
+	   and retention forgets them with their last case; never one to
+	   whom the case number in a subject opens the case */
+	"CREATE TABLE case_party_new (\n"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,\n"
+	"  contact_id INTEGER NOT NULL REFERENCES contact(id),\n"
+	"  role TEXT NOT NULL\n"
+	"    CHECK (role IN ('citizen', 'cc', 'handler', 'outside')),\n"
+	"  PRIMARY KEY (case_id, contact_id)\n"
+	") WITHOUT ROWID;\n"
+	"INSERT INTO case_party_new (case_id, contact_id, role)\n"
+	"  SELECT case_id, contact_id, role FROM case_party;\n"
+	"DROP TABLE case_party;\n"
+	"ALTER TABLE case_party_new RENAME TO case_party;\n"
+	"CREATE INDEX case_party_contact ON case_party(contact_id);\n";
 
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },

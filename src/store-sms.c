@@ -319,7 +319,8 @@ store_case_has_contact(struct store *store, int64_t case_id,
 		       int64_t contact_id, char **error_r)
 {
 	static const char sql[] =
-		"SELECT 1 FROM case_party WHERE case_id = ? AND contact_id = ?";
+		"SELECT 1 FROM case_party WHERE case_id = ? AND contact_id = ? "
+		"AND role <> 'outside'";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

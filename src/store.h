@@ -368,6 +368,11 @@ int store_forward_add(struct store *store, int64_t case_id, int64_t message_id,
 int store_forward_get(struct store *store, int64_t id, struct store_forward *f,
 		      char **error_r);
 void store_forward_clear(struct store_forward *f);
+/* Outbox row OUTBOX_ID: the forward it sends in *FORWARD_ID_R (0:
+   none), and in *PUBLIC_R whether it goes to the citizen (its message
+   is public). 1, 0 when there is no such row, -1. */
+int store_outbox_forward(struct store *store, int64_t outbox_id,
+			 int64_t *forward_id_r, bool *public_r, char **error_r);
 /* The forward whose message has Message-ID RFC_ID: 1, 0, -1. */
 int store_forward_by_rfc_id(struct store *store, const char *rfc_id,
 			    int64_t *id_r, char **error_r);

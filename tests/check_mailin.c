@@ -5712,6 +5712,118 @@ START_TEST(test_forward_outside)
 }
 END_TEST
 
+/* What comes to a forward's address that is not the outside party's
+   answer: a case officer's mail there (a reply to all, or someone
+   writing in their name) follows the officers' rules and is never kept
+   as an outside answer; the citizen's own is her mail on the case. A
+   bounce of the forward (a mistyped address) tells Eva, with the
+   reason, and is not the citizen's failed mail; an answer while Eva is
+   away goes to her present colleague; retention takes the forward with
+   its case. */
+START_TEST(test_forward_edges)
+{
+	char *to, *hdr, *back, *mid, *bounce, *body, *err = NULL;
+	long gone = 0;
+
+	to = eva_notified("fe1@example.se", "Gatlampan är trasig.");
+	add_olle("sv");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fe2@kommun.example", NULL,
+		     "#vidarebefordra drift@entreprenor.example\n\n"
+		     "Kan ni byta den?\n");
+	hdr = newest_to("drift@entreprenor.example", "headers");
+	back = reply_to_of(hdr);
+	free(hdr);
+	/* Olle writes there: his mail, by his rules */
+	deliver_mail("Olle Ek <olle@kommun.example>", back, "SV: x",
+		     "fe3@kommun.example", NULL, "#klar\nLöst.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'handler mail on a case that did not "
+			       "come to%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'fe3@kommun.example'"), 0);
+	/* Anna writes there: her mail on her case */
+	deliver_mail("anna@example.se", back, "SV: x", "fe4@example.se", NULL,
+		     "Den lyser inte alls.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'fe4@example.se' AND "
+			       "visibility = 'public'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM case_party WHERE role = "
+			       "'outside'"), 0);
+
+	/* the forward bounces */
+	mid = text("SELECT m.rfc_message_id FROM case_forward f JOIN message "
+		   "m ON m.id = f.message_id");
+	bounce = xasprintf(
+		"From: Mail Delivery System <MAILER-DAEMON@mx.example.se>\n"
+		"To: arende@kommun.example\n"
+		"Subject: Undelivered Mail Returned to Sender\n"
+		"Message-ID: <fe5@mx.example.se>\n"
+		"Auto-Submitted: auto-replied\nMIME-Version: 1.0\n"
+		"Content-Type: multipart/report; report-type=delivery-status; "
+		"boundary=\"R\"\n\n--R\nContent-Type: text/plain\n\n"
+		"Your message could not be delivered.\n"
+		"--R\nContent-Type: message/delivery-status\n\n"
+		"Reporting-MTA: dns; mx.example.se\n\n"
+		"Final-Recipient: rfc822; drift@entreprenor.example\n"
+		"Action: failed\nStatus: 5.1.1\n"
+		"Diagnostic-Code: smtp; 550 5.1.1 user unknown\n"
+		"--R\nContent-Type: text/rfc822-headers\n\n"
+		"From: Kommunen <arende@kommun.example>\n"
+		"To: drift@entreprenor.example\nMessage-ID: <%s>\n"
+		"Subject: Vidarebefordrat\n--R--\n", mid);
+	deliver(bounce);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Det som vidarebefordrades till "
+			       "drift@entreprenor.example den ") &&
+		      has_text(body, "kunde inte levereras: 5.1.1"), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'forward.failed'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'delivery.failed'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE kind = "
+			       "'bounce' AND visibility = 'internal'"), 1);
+
+	/* Eva away: the answer goes to Olle, who is present */
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET away_until = "
+				    "unixepoch() + 86400 WHERE login = 'eva'",
+				    &err), 0);
+	deliver_mail("drift@entreprenor.example", back, "SV: x",
+		     "fe7@entreprenor.example", NULL, "Bytt i dag.\n");
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Bytt i dag."), "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'eva@kommun.example' AND body LIKE "
+			       "'%Bytt i dag%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM case_party WHERE role = "
+			       "'outside'"), 1);
+
+	/* retention takes the forward and the one outside with the case */
+	ck_assert_int_eq(store_exec(store, "UPDATE cases SET closed_at = 1; "
+				    "UPDATE outbox SET status = 'sent'; PRAGMA "
+				    "foreign_keys = OFF", &err), 0);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(store_pending_cases(store, &err) == 0 &&
+		      store_case_remove(store, 1, cirm_now(), &gone,
+					&err) == 1, "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(store_exec(store, "PRAGMA foreign_keys = ON", &err),
+			 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM case_forward"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact_address WHERE "
+			       "address = 'drift@entreprenor.example'"), 0);
+	/* the outbox rows go later, in store_outbox_sweep */
+	ck_assert_int_eq(count("SELECT count(*) FROM pragma_foreign_key_check "
+			       "WHERE \"table\" <> 'outbox'"), 0);
+	free(bounce);
+	free(mid);
+	free(back);
+	free(to);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -5745,6 +5857,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_forward_outside);
+	tcase_add_test(tc, test_forward_edges);
 	tcase_add_test(tc, test_show_priority_swedish);
 	tcase_add_test(tc, test_notifications_one_thread);
 	tcase_add_test(tc, test_answer_references_first_mail);
