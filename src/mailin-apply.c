@@ -149,7 +149,8 @@ save_message(struct mailin *mi, struct store *store,
 		.direction = "in", .channel = "email",
 		/* an answer from outside is for the case officers */
 		.visibility = v->kind == MAILIN_OUTSIDE_REPLY ||
-			v->internal ? "internal" : "public",
+			v->forward_id != 0 || v->internal ? "internal" :
+			"public",
 		.kind = message_kind(v->kind), .contact_id = contact,
 		.rfc_message_id = v->msg->message_id,
 		.in_reply_to = v->msg->in_reply_to, .subject = v->msg->subject,
@@ -422,23 +423,33 @@ other_bounce(struct mailin *mi, struct store *store,
 	     int64_t forward, char **error_r)
 {
 	const char *reason = v->ar.status != NULL ? v->ar.status : "bounced";
+	/* what the officer who forwarded reads: the server's own words
+	   ("552 Mailbox full") beside the status */
+	char *said = v->ar.diagnostic == NULL ? xstrdup(reason) :
+		xasprintf("%s (%s)", reason, v->ar.diagnostic);
 	int64_t msg;
+	int rc;
 
 	v->internal = true;
 	if (v->case_id != 0 &&
 	    save_message(mi, store, row, v, 0, &msg, error_r) < 0)
-		return -1;
-	if (!v->ar.permanent)
-		return 0;
-	if (store_outbox_failed(store, v->outbox_id, reason, error_r) < 0 ||
-	    store_outbox_failure_handled(store, v->outbox_id, error_r) < 0)
-		return -1;
-	if (forward != 0)
-		return mailin_forward_failed(mi, store, forward, reason,
-					     error_r);
-	return v->case_id == 0 ? 0 :
-		store_event_add(store, v->case_id, cirm_now(), "notify.failed",
-				0, NULL, NULL, reason, error_r);
+		rc = -1;
+	else if (!v->ar.permanent)
+		rc = 0;
+	else if (store_outbox_failed(store, v->outbox_id, reason,
+				     error_r) < 0 ||
+		 store_outbox_failure_handled(store, v->outbox_id,
+					      error_r) < 0)
+		rc = -1;
+	else if (forward != 0)
+		rc = mailin_forward_failed(mi, store, forward, said, error_r);
+	else
+		rc = v->case_id == 0 ? 0 :
+			store_event_add(store, v->case_id, cirm_now(),
+					"notify.failed", 0, NULL, NULL, reason,
+					error_r);
+	free(said);
+	return rc;
 }
 
 int
@@ -468,7 +479,12 @@ mailin_apply(struct mailin *mi, struct store *store,
 		return to_workflow(mi, store, v, "mail.citizen", contact, msg,
 				   error_r);
 	case MAILIN_AUTO_REPLY:
-		return save_message(mi, store, row, v, 0, &msg, error_r);
+		/* an out-of-office from where a case was forwarded: the
+		   officer waiting for an answer is told */
+		if (save_message(mi, store, row, v, 0, &msg, error_r) < 0)
+			return -1;
+		return v->forward_id == 0 ? 0 :
+			mailin_outside_answer(mi, store, v, msg, error_r);
 	case MAILIN_HANDLER_REPLY:
 	case MAILIN_HANDLER_COMMAND:
 		return mailin_handler_apply(mi, store, row, v, error_r);

@@ -64,6 +64,14 @@ static const struct text
 			  "#tilldela", "is the case address; forward to "
 			  "someone outside, and give a case to a colleague "
 			  "with #assign" },
+	T_FORWARD_ONE = { "en adress per rad, utan namn: #vidarebefordra "
+			  "namn@exempel.se", "one address a line, without a "
+			  "name: #forward name@example.com" },
+	T_FORWARD_HANDLER = { "är en handläggares adress; ge ärendet till en "
+			      "kollega med #tilldela, eller skriv till dem "
+			      "direkt", "is a case officer's address; give the "
+			      "case to a colleague with #assign, or write to "
+			      "them directly" },
 	T_FORWARD_TEXT = { "behöver en text under kommandona till mottagaren: "
 			   "vad de ska göra eller svara på", "needs a text "
 			   "below the commands for the recipient: what they "
@@ -74,6 +82,11 @@ static const struct text
 			      "skicka dem i var sitt svar", "needs a text for "
 			      "the citizen, and the text under #forward goes "
 			      "to the recipient; send them in two replies" },
+	T_FORWARD_WRITES = { "skriver till invånaren, och texten under "
+			     "#vidarebefordra går bara till mottagaren; "
+			     "skicka dem i var sitt svar", "writes to the "
+			     "citizen, and the text under #forward goes to the "
+			     "recipient only; send them in two replies" },
 	T_NO_ARG = { "tar inget argument", "takes no argument" },
 	/* a question under #notering would never be asked */
 	T_NOTE_TEXT = { "behöver en text till invånaren, och #notering gör "
@@ -1412,9 +1425,17 @@ static int
 forward_address(const struct mailin *mi, struct command *c)
 {
 	char *a = c->arg + strspn(c->arg, " \t"), *end, *ascii, *at;
-	bool angle = *a == '<';
+	bool angle;
 	size_t n;
 
+	/* "Sanering AB <info@sanering.example>", as a mail client writes
+	   it: the address in the brackets */
+	if (strchr(a, '<') != NULL && strchr(a, '>') != NULL &&
+	    strchr(a, ',') == NULL)
+		a = strchr(a, '<');
+	if (strncasecmp(a, "mailto:", 7) == 0)
+		a += 7;
+	angle = *a == '<';
 	a += angle;
 	n = strcspn(a, " \t<>");
 	end = a + n;
@@ -1531,9 +1552,26 @@ check_commands(struct mailin *mi, struct store *store,
 			c->kind = CMD_FORWARD;
 			/* the text is the recipient's: kept as a note */
 			r->note = r->forward = true;
-			if ((rc = forward_address(mi, c)) <= 0)
+			if ((rc = forward_address(mi, c)) <= 0) {
 				c->error = tr(rc < 0 ? &T_FORWARD_OWN :
+					      strpbrk(c->arg, ",;") != NULL ?
+					      &T_FORWARD_ONE :
 					      &T_FORWARD_ADDRESS, r->lang);
+			} else {
+				/* a colleague: a case officer's mail to a
+				   forward's address is not taken as an
+				   answer (decide()) */
+				bool handler = false, active = false;
+
+				if (store_contact_find_full(store, "email",
+							    c->arg, &id,
+							    &handler, &active,
+							    error_r) < 0)
+					return -1;
+				if (handler)
+					c->error = tr(&T_FORWARD_HANDLER,
+						      r->lang);
+			}
 		} else if (word_is(c->word, workflow_priority_words)) {
 			/* the Swedish words too, for #prioritet hög; the
 			   case keeps the English value the workflows'
@@ -2332,11 +2370,30 @@ citizen_said(const struct store_message *m, void *ctx)
 		memmove(cs->l.v, cs->l.v + 1, (cs->l.n - 1) * sizeof(*cs->l.v));
 		cs->l.n--;
 	}
+	/* their words without the closing and signature below them,
+	   where a citizen's name, address and telephone usually are */
+	const char *body = m->body != NULL ? m->body : "";
+	const char *signoff = reply_signoff(body);
+	int len = signoff != NULL ? (int)(signoff - body) : (int)strlen(body);
+
+	while (len > 0 && strchr(" \t\r\n", body[len - 1]) != NULL)
+		len--;
 	local_minute(m->at, when);
-	strlist_addf(&cs->l, cs->en ? "The citizen wrote %s:\n\n%s\n" :
-		     "Invånaren skrev %s:\n\n%s\n", when,
-		     m->body != NULL && m->body[0] != '\0' ? m->body :
-		     cs->en ? "(files, no text)" : "(filer, ingen text)");
+	if (len > 0)
+		strlist_addf(&cs->l, cs->en ? "The citizen wrote %s:\n\n%.*s\n" :
+			     "Invånaren skrev %s:\n\n%.*s\n", when, len, body);
+	else
+		strlist_addf(&cs->l, cs->en ? "The citizen wrote %s: %s\n" :
+			     "Invånaren skrev %s: %s\n", when, body[0] != '\0' ?
+			     (cs->en ? "(a greeting only)" :
+			      "(bara en hälsning)") :
+			     (cs->en ? "(files, no text)" :
+			      "(filer, ingen text)"));
+	if (m->files)
+		strlist_addf(&cs->l, "%s\n", cs->en ? "(The citizen attached "
+			     "files; they are not sent along.)" :
+			     "(Invånaren bifogade filer; de skickas inte "
+			     "med.)");
 	return 0;
 }
 
@@ -2466,7 +2523,7 @@ carry_out(struct mailin *mi, struct store *store,
 	};
 	bool any_workflow = false;
 	bool answer = !r->note && (r->text[0] != '\0' || r->files_alone);
-	int ret = 0;
+	int ret = 0, forward_citizen = 0;
 
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
 		struct command *c = &r->cmds[i];
@@ -2521,9 +2578,28 @@ carry_out(struct mailin *mi, struct store *store,
 	}
 	if (ret == 0 && answer)
 		ret = answer_alone(mi, store, v, r, &in, message_id, error_r);
+	/* the text under #vidarebefordra is the recipient's: a command
+	   that writes to the citizen (#klar's "your case is resolved")
+	   would tell her without it, the officer believing she read it */
+	if (r->forward)
+		in.citizen_sent = &forward_citizen;
 	if (ret == 0)
 		ret = run_commands(mi, store, v, r, &in, &any_workflow,
 				   error_r);
+	/* which one wrote is not known: those that take a text for the
+	   citizen, else all of the workflow's */
+	for (int pass = 0; ret == 0 && forward_citizen > 0 && pass < 2;
+	     pass++) {
+		for (size_t i = 0; i < r->ncmds; i++) {
+			struct command *c = &r->cmds[i];
+
+			if (c->kind == CMD_WORKFLOW &&
+			    (pass == 1 || c->wc->text != WORKFLOW_TEXT_NONE)) {
+				c->error = tr(&T_FORWARD_WRITES, r->lang);
+				ret = 1;
+			}
+		}
+	}
 	if (ret == 0 && answer && !any_workflow)
 		ret = caseflow_event(mi->flow, store, v->case_id,
 				     "mail.handler", &in, error_r);
@@ -4108,15 +4184,52 @@ forward_readers(struct store *store, const struct store_forward *fw,
 	return 0;
 }
 
-/* Mails each of forward FW's readers on V's case: SUBJECT and, below
-   what HEAD gives them, the commands that apply to the case now, with a
-   Reply-To signed for them; the files of FILES_OF (0: none) attached.
-   HEAD(en, ctx) gives the text in English or Swedish (caller frees).
-   0 when nobody could be told (said in the log), 1, -1. */
+/* The first MAX lines of TEXT, and "[...]" below them when there were
+   more. Newly allocated. */
+static char *
+first_lines(const char *text, size_t max)
+{
+	const char *p = text;
+
+	for (size_t n = 0; n < max && p != NULL; n++) {
+		p = strchr(p, '\n');
+		if (p != NULL)
+			p++;
+	}
+	if (p == NULL || p[strspn(p, " \t\r\n")] == '\0')
+		return xstrdup(text);
+	return xasprintf("%.*s[...]", (int)(p - text), text);
+}
+
+/* What was forwarded, for the notices on it: by whom, to whom, when,
+   and the officer's text (its first lines), so that a colleague who
+   reads the answer knows what was asked. */
+static char *
+forward_asked(const struct store_forward *fw, bool en)
+{
+	char when[LOCAL_MINUTE_SIZE];
+	char *text = first_lines(fw->text, 12), *out;
+
+	local_minute(fw->at, when);
+	out = xasprintf(en ? "%s%sforwarded the case to %s on %s:\n\n%s\n" :
+			"%s%svidarebefordrade ärendet till %s den %s:\n\n%s\n",
+			fw->by[0] != '\0' ? fw->by : "",
+			fw->by[0] != '\0' ? " " : en ? "A case officer " :
+			"En handläggare ", fw->address, when, text);
+	free(text);
+	return out;
+}
+
+/* Mails each of forward FW's readers on V's case: TITLE (with the case
+   tag and subject) and what HEAD gives them, then what was forwarded,
+   then the commands that apply to the case now, with a Reply-To signed
+   for them; the files of FILES_OF (0: none) attached. HEAD(en, ctx)
+   gives the text in English or Swedish (caller frees). 1, 0 when nobody
+   could be told (said in the log), -1. */
 static int
 tell_forward_readers(struct mailin *mi, struct store *store,
 		     const struct mailin_verdict *v,
-		     const struct store_forward *fw, const struct text *subject,
+		     const struct store_forward *fw, const struct text *title,
 		     char *(*head)(bool en, const void *ctx), const void *ctx,
 		     int64_t files_of, char **error_r)
 {
@@ -4125,7 +4238,7 @@ tell_forward_readers(struct mailin *mi, struct store *store,
 
 	for (size_t i = 0; rc >= 0 && i < to.n; i++) {
 		struct mailin_verdict on = *v;
-		char *addr = NULL, *help = NULL, *text, *body, *subj;
+		char *addr = NULL, *help = NULL, *text, *asked, *body, *subj;
 		bool en = false;
 
 		if ((rc = store_officer_mail(store, to.ids[i], &addr, &en,
@@ -4136,22 +4249,28 @@ tell_forward_readers(struct mailin *mi, struct store *store,
 		rc = caseflow_commands_now(mi->flow, store, v->case_id,
 					   to.ids[i], en, &help, error_r);
 		text = head(en, ctx);
-		body = xasprintf("%s%s%s", text, help == NULL ? "\n" : en ?
-				 " To answer the citizen or act on the case, "
-				 "reply to this mail with a command at the "
-				 "top. Commands that apply now:\n\n" :
-				 " Svara på det här mejlet för att svara "
-				 "invånaren eller arbeta med ärendet, med ett "
-				 "kommando överst. Kommandon som gäller "
-				 "nu:\n\n", help != NULL ? help : "");
-		subj = xasprintf("%s [%s]", tr(subject, en ? "en" : "sv"),
-				 v->case_number);
+		asked = forward_asked(fw, en);
+		body = xasprintf("%s\n%s\n%s%s", text, asked, help == NULL ?
+				 (en ? "The case is closed: a reply to this "
+				  "mail takes only #note and #category.\n" :
+				  "Ärendet är avslutat: ett svar på det här "
+				  "mejlet tar bara #notering och #kategori.\n") :
+				 en ? "The text of a reply to this mail goes to "
+				 "the citizen; with #note at the top it stays "
+				 "on the case. Commands that apply now:\n\n" :
+				 "Texten i ett svar på det här mejlet går till "
+				 "invånaren; med #notering överst stannar den i "
+				 "ärendet. Kommandon som gäller nu:\n\n",
+				 help != NULL ? help : "");
+		subj = xasprintf("%s [%s] %s", tr(title, en ? "en" : "sv"),
+				 v->case_number, fw->subject);
 		if (rc >= 0)
 			rc = mail_officer_files(mi, store, &on, to.ids[i],
 						false, addr, subj, body,
 						files_of, error_r);
 		free(subj);
 		free(body);
+		free(asked);
 		free(text);
 		free(help);
 		free(addr);
@@ -4176,30 +4295,45 @@ static char *
 outside_answer_head(bool en, const void *ctx)
 {
 	const struct outside_answer *a = ctx;
+	const struct mime_message *m = a->v->msg;
 	const char *text = a->v->stripped != NULL ? a->v->stripped : "";
-	char when[LOCAL_MINUTE_SIZE];
-	/* "to" only when someone else answers for them (a colleague of
-	   theirs the mail went on to) */
-	char *whom = strcasecmp(a->v->sender, a->fw->address) == 0 ?
-		xstrdup("") : xasprintf(en ? " to %s" : " till %s",
-					a->fw->address);
+	/* "Kalle Drift <kalle@drift.example>", as their mail names them */
+	char *who = m != NULL && m->from.name != NULL &&
+		m->from.name[0] != '\0' ?
+		xasprintf("%s <%s>", m->from.name, a->v->sender) :
+		xstrdup(a->v->sender);
+	size_t files = 0;
 	char *out;
 
-	local_minute(a->fw->at, when);
-	out = xasprintf(en ? "%s has answered what was forwarded%s on %s "
-			"(case %s):\n\n%s\n\nThe answer is kept on the "
-			"case and has not gone to the citizen." :
-			"%s har svarat på det som vidarebefordrades%s den %s "
-			"(ärende %s):\n\n%s\n\nSvaret finns i ärendet och "
-			"har inte gått till invånaren.", a->v->sender, whom,
-			when, a->v->case_number, text[0] != '\0' ? text :
-			en ? "(no text)" : "(ingen text)");
-	free(whom);
+	for (size_t i = 0; m != NULL && i < m->nparts; i++)
+		files += m->parts[i].role == MIME_PART_ATTACHMENT;
+	if (a->v->kind == MAILIN_AUTO_REPLY)
+		out = xasprintf(en ? "An automatic reply (away, or the like) "
+				"came from %s: nobody there may have read what "
+				"was forwarded yet. It has not gone to the "
+				"citizen.\n\n%s\n" :
+				"Ett automatiskt svar (frånvaro eller liknande) "
+				"kom från %s: där har kanske ingen läst det som "
+				"vidarebefordrades än. Det har inte gått till "
+				"invånaren.\n\n%s\n", who, text);
+	else
+		out = xasprintf(en ? "%s has answered. The answer is kept on "
+				"the case and has NOT gone to the citizen.\n\n"
+				"%s\n%s" :
+				"%s har svarat. Svaret finns i ärendet och har "
+				"INTE gått till invånaren.\n\n%s\n%s", who,
+				text[0] != '\0' ? text : en ? "(no text)" :
+				"(ingen text)", files == 0 ? "" : en ?
+				"\n(With the files they sent, attached.)\n" :
+				"\n(Med filerna de skickade, bifogade.)\n");
+	free(who);
 	return out;
 }
 
 static const struct text T_OUTSIDE_SUBJECT = { "Svar utifrån",
-					       "Answer from outside" };
+					       "Answer from outside" },
+	T_OUTSIDE_AUTO_SUBJECT = { "Automatiskt svar utifrån",
+				   "Automatic reply from outside" };
 
 int
 mailin_outside_answer(struct mailin *mi, struct store *store,
@@ -4213,6 +4347,8 @@ mailin_outside_answer(struct mailin *mi, struct store *store,
 	/* the files they sent, as a notification carries the citizen's */
 	if (rc > 0)
 		rc = tell_forward_readers(mi, store, v, &fw,
+					  v->kind == MAILIN_AUTO_REPLY ?
+					  &T_OUTSIDE_AUTO_SUBJECT :
 					  &T_OUTSIDE_SUBJECT,
 					  outside_answer_head, &a, message_id,
 					  error_r);
@@ -4229,17 +4365,18 @@ static char *
 forward_failed_head(bool en, const void *ctx)
 {
 	const struct forward_failure *f = ctx;
-	char when[LOCAL_MINUTE_SIZE];
 
-	local_minute(f->fw->at, when);
-	return xasprintf(en ? "What was forwarded to %s on %s (case %s) could "
-			 "not be delivered:\n\n%s\n\nCheck the address "
-			 "and forward again with #forward ADDRESS." :
-			 "Det som vidarebefordrades till %s den %s (ärende "
-			 "%s) kunde inte levereras:\n\n%s\n\nKontrollera "
-			 "adressen och vidarebefordra igen med "
-			 "#vidarebefordra ADRESS.", f->fw->address, when,
-			 f->fw->case_number, f->reason != NULL &&
+	return xasprintf(en ? "What was forwarded to %s could not be "
+			 "delivered. The mail server said:\n\n%s\n\n"
+			 "A wrong address, a full mailbox or one that no "
+			 "longer exists: check it, and forward again with "
+			 "#forward ADDRESS.\n" :
+			 "Det som vidarebefordrades till %s kunde inte "
+			 "levereras. E-postservern svarade:\n\n%s\n\n"
+			 "En felskriven adress, en full brevlåda eller en som "
+			 "inte finns längre: kontrollera den, och "
+			 "vidarebefordra igen med #vidarebefordra ADRESS.\n",
+			 f->fw->address, f->reason != NULL &&
 			 f->reason[0] != '\0' ? f->reason : en ?
 			 "(no reason given)" : "(inget skäl angivet)");
 }

@@ -525,6 +525,28 @@ thread_by_subject(struct mailin *mi, struct store *store,
 		free(theirs);
 		return r;
 	}
+	/* someone a case was forwarded to, writing anew about it: their
+	   answer, for the case officer (decide() weighs who sent it) */
+	if (first != NULL && v->sender != NULL) {
+		int64_t id, forward = 0;
+
+		r = store_case_id(store, first, &id, error_r);
+		if (r > 0)
+			r = store_forward_of_sender(store, id, v->sender,
+						    &forward, error_r);
+		if (r > 0)
+			r = set_case(store, v, first,
+				     N_("case number in the subject"), error_r);
+		if (r > 0) {
+			v->forward_id = forward;
+			free(first);
+			return r;
+		}
+		if (r < 0) {
+			free(first);
+			return -1;
+		}
+	}
 	v->mentioned = first;
 	return 0;
 }

@@ -91,7 +91,10 @@ store_forward_get(struct store *store, int64_t id, struct store_forward *f,
 {
 	static const char sql[] =
 		"SELECT f.case_id, coalesce(f.handler_id, 0), f.address, "
-		"f.at, c.number FROM case_forward f JOIN cases c ON "
+		"f.at, c.number, c.subject, (SELECT coalesce(m.body_stripped, "
+		"m.body_full) FROM message m WHERE m.id = f.note_id), "
+		"(SELECT coalesce(h.name, h.login) FROM contact h WHERE "
+		"h.id = f.handler_id) FROM case_forward f JOIN cases c ON "
 		"c.id = f.case_id WHERE f.id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
@@ -107,6 +110,12 @@ store_forward_get(struct store *store, int64_t id, struct store_forward *f,
 		f->at = sqlite3_column_int64(st, 3);
 		snprintf(f->case_number, sizeof(f->case_number), "%s",
 			 store_col_text(st, 4));
+		f->subject = xstrdup(store_col_text(st, 5) != NULL ?
+				     store_col_text(st, 5) : "");
+		f->text = xstrdup(store_col_text(st, 6) != NULL ?
+				  store_col_text(st, 6) : "");
+		f->by = xstrdup(store_col_text(st, 7) != NULL ?
+				store_col_text(st, 7) : "");
 	}
 	return store_row_end(store, st, rc, "read forward", error_r);
 }
@@ -115,7 +124,10 @@ void
 store_forward_clear(struct store_forward *f)
 {
 	free(f->address);
-	f->address = NULL;
+	free(f->subject);
+	free(f->text);
+	free(f->by);
+	f->address = f->subject = f->text = f->by = NULL;
 }
 
 int
@@ -132,6 +144,28 @@ store_forward_by_rfc_id(struct store *store, const char *rfc_id,
 		return -1;
 	store_bind_text(st, 1, rfc_id);
 	return store_one_row(store, st, id_r, NULL, "find forward", error_r);
+}
+
+int
+store_forward_of_sender(struct store *store, int64_t case_id,
+			const char *address, int64_t *id_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT coalesce(max(f.id), 0) FROM case_forward f WHERE "
+		"f.case_id = ?1 AND (f.address = ?2 OR EXISTS (SELECT 1 FROM "
+		"case_party p JOIN contact_address a ON a.contact_id = "
+		"p.contact_id WHERE p.case_id = ?1 AND p.role = 'outside' AND "
+		"a.kind = 'email' AND a.address = ?2))";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	*id_r = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	store_bind_text(st, 2, address);
+	rc = store_one_row(store, st, id_r, NULL, "find forward", error_r);
+	return rc < 0 ? -1 : *id_r != 0;
 }
 
 int

@@ -357,6 +357,9 @@ struct store_forward {
 	char *address;			 /* to whom */
 	int64_t at;
 	char case_number[STORE_CASE_NUMBER_MAX];
+	char *subject;	/* the case's, or "" */
+	char *text;	/* what the officer wrote them, or "" */
+	char *by;	/* the officer's name, or "" */
 };
 /* Records that MESSAGE_ID (out) sent case CASE_ID to ADDRESS for
    HANDLER_ID, from the handler's reply NOTE_ID (0: none); its id in
@@ -373,6 +376,11 @@ void store_forward_clear(struct store_forward *f);
    is public). 1, 0 when there is no such row, -1. */
 int store_outbox_forward(struct store *store, int64_t outbox_id,
 			 int64_t *forward_id_r, bool *public_r, char **error_r);
+/* The newest forward of case CASE_ID that ADDRESS was sent, or
+   answered as a party "outside": 1 with *ID_R, 0, -1. */
+int store_forward_of_sender(struct store *store, int64_t case_id,
+			    const char *address, int64_t *id_r,
+			    char **error_r);
 /* The forward whose message has Message-ID RFC_ID: 1, 0, -1. */
 int store_forward_by_rfc_id(struct store *store, const char *rfc_id,
 			    int64_t *id_r, char **error_r);

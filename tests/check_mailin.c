@@ -5639,9 +5639,15 @@ START_TEST(test_forward_outside)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
 			       "= 'anna@example.se'"), 1);
 	body = newest_body("eva@kommun.example");
-	ck_assert_msg(has_text(body, "drift@entreprenor.example har svarat") &&
+	ck_assert_msg(has_text(body, "Drift <drift@entreprenor.example> har "
+			       "svarat. Svaret finns i ärendet och har INTE "
+			       "gått till invånaren.") &&
 		      has_text(body, "Vi byter den på torsdag.") &&
-		      has_text(body, "inte gått till invånaren"), "%s", body);
+		      has_text(body, "(Med filerna de skickade, bifogade.)") &&
+		      has_text(body, "Eva Ek vidarebefordrade ärendet till "
+			       "drift@entreprenor.example den ") &&
+		      has_text(body, "Hej! Kan ni byta lampan i veckan?"),
+		      "%s", body);
 	free(body);
 	hdr = newest_to("eva@kommun.example", "headers");
 	free(back);
@@ -5775,8 +5781,13 @@ START_TEST(test_forward_edges)
 	deliver(bounce);
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "Det som vidarebefordrades till "
-			       "drift@entreprenor.example den ") &&
-		      has_text(body, "kunde inte levereras: 5.1.1"), "%s", body);
+			       "drift@entreprenor.example kunde inte "
+			       "levereras. E-postservern svarade: 5.1.1 (smtp; "
+			       "550 5.1.1 user unknown)") ||
+		      has_text(body, "Det som vidarebefordrades till "
+			       "drift@entreprenor.example kunde inte "
+			       "levereras. E-postservern svarade: 5.1.1 (550 "
+			       "5.1.1 user unknown)"), "%s", body);
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'forward.failed'"), 1);
@@ -5824,6 +5835,111 @@ START_TEST(test_forward_edges)
 }
 END_TEST
 
+/* More of what officers and outsiders do: #klar beside a forward is
+   refused (its "resolved" would reach the citizen without the text,
+   which went outside), so is a colleague's address, a list of
+   addresses; "Name <address>" is taken. The citizen's closing and
+   signature (name, street, telephone) do not go outside. The
+   contractor writing anew with the case number in the subject, and
+   their out-of-office, come back to Eva, not as a new case. */
+START_TEST(test_forward_more)
+{
+	char *to, *body, *hdr, *back, *extra, *mid;
+
+	to = eva_notified("fm1@example.se", "Gatlampan är trasig.\n\n"
+			  "Med vänlig hälsning\nAnna Andersson\n"
+			  "Storgatan 12\n070-123 45 67");
+	add_olle("sv");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fm2@kommun.example", NULL,
+		     "#klar\n#vidarebefordra drift@entreprenor.example\n\n"
+		     "Lampan är lagad nu.\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "#klar går att utföra") == false &&
+		      has_text(body, "skriver till invånaren, och texten under "
+			       "#vidarebefordra går bara till mottagaren"),
+		      "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM case_forward"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at "
+			       "IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "= 'anna@example.se'"), 1);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fm3@kommun.example", NULL,
+		     "#vidarebefordra olle@kommun.example\n\nKan du?\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "är en handläggares adress"), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fm4@kommun.example", NULL,
+		     "#vidarebefordra a@drift.example, b@drift.example\n\n"
+		     "Kan ni?\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "en adress per rad, utan namn"), "%s",
+		      body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM case_forward"), 0);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fm5@kommun.example", NULL,
+		     "#ta\n#vidarebefordra Drift AB <drift@entreprenor.example>"
+		     "\n\nKan ni byta den?\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM case_forward WHERE "
+			       "address = 'drift@entreprenor.example'"), 1);
+	body = newest_to("drift@entreprenor.example", "body");
+	ck_assert_msg(has_text(body, "Gatlampan är trasig.") &&
+		      strstr(body, "Storgatan") == NULL &&
+		      strstr(body, "070-123") == NULL &&
+		      strstr(body, "Andersson") == NULL, "%s", body);
+	free(body);
+	hdr = newest_to("drift@entreprenor.example", "headers");
+	back = reply_to_of(hdr);
+	free(hdr);
+
+	/* the contractor writes anew, naming the case */
+	deliver_mail("drift@entreprenor.example", "arende@kommun.example",
+		     "Angående KS-2026-00001", "fm6@entreprenor.example", NULL,
+		     "Vi kommer på måndag.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'fm6@entreprenor.example' AND "
+			       "visibility = 'internal'"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Vi kommer på måndag."), "%s", body);
+	free(body);
+	/* and then answers the forward again: now a party "outside",
+	   writing anew still comes back */
+	deliver_mail("drift@entreprenor.example", back, "SV: x",
+		     "fm7@entreprenor.example", NULL, "Klart.\n");
+	deliver_mail("drift@entreprenor.example", "arende@kommun.example",
+		     "Re: KS-2026-00001", "fm8@entreprenor.example", NULL,
+		     "En sak till.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+
+	/* their out-of-office */
+	mid = text("SELECT m.rfc_message_id FROM case_forward f JOIN message "
+		   "m ON m.id = f.message_id");
+	extra = xasprintf("In-Reply-To: <%s>\nAuto-Submitted: auto-replied\n",
+			  mid);
+	deliver_mail("drift@entreprenor.example", "arende@kommun.example",
+		     "Frånvaro: Vidarebefordrat ärende", "fm9@entreprenor.example",
+		     extra, "Jag är ledig till den 10 januari.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'fm9@entreprenor.example' AND "
+			       "visibility = 'internal'"), 1);
+	hdr = newest_to("eva@kommun.example", "subject");
+	ck_assert_msg(strncmp(hdr, "Automatiskt svar utifrån [KS-2026-00001]",
+			      40) == 0, "%s", hdr);
+	free(hdr);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "= 'anna@example.se'"), 1);
+	free(extra);
+	free(mid);
+	free(back);
+	free(to);
+}
+END_TEST
+
 static Suite *
 mailin_suite(void)
 {
@@ -5858,6 +5974,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_edges);
+	tcase_add_test(tc, test_forward_more);
 	tcase_add_test(tc, test_show_priority_swedish);
 	tcase_add_test(tc, test_notifications_one_thread);
 	tcase_add_test(tc, test_answer_references_first_mail);
