@@ -2500,11 +2500,19 @@ send_forwards(struct mailin *mi, struct store *store,
 	      const struct mailin_verdict *v, const struct reply *r,
 	      int64_t message_id, char **error_r)
 {
-	for (size_t i = 0; i < r->ncmds; i++)
-		if (r->cmds[i].kind == CMD_FORWARD &&
-		    send_forward(mi, store, v, r, r->cmds[i].arg, message_id,
-				 error_r) < 0)
+	for (size_t i = 0; i < r->ncmds; i++) {
+		bool again = false;
+
+		if (r->cmds[i].kind != CMD_FORWARD)
+			continue;
+		/* one mail to an address written twice (in other capitals) */
+		for (size_t k = 0; k < i && !again; k++)
+			again = r->cmds[k].kind == CMD_FORWARD &&
+				strcasecmp(r->cmds[k].arg, r->cmds[i].arg) == 0;
+		if (!again && send_forward(mi, store, v, r, r->cmds[i].arg,
+					   message_id, error_r) < 0)
 			return -1;
+	}
 	return 0;
 }
 
