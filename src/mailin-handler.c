@@ -3399,6 +3399,8 @@ show_case(const struct store_case *c, void *ctx)
 		     s->en ? "category:" : "kategori:",
 		     c->category != NULL ? c->category : "-",
 		     s->en ? "Case officer:" : "Handläggare:",
+		     /* by name, as the notifications have it */
+		     c->assignee_name != NULL ? c->assignee_name :
 		     c->assignee != NULL ? c->assignee : (s->en ? "none yet" :
 							  "ingen ännu"),
 		     s->en ? "Due:" : "Klart senast:",

@@ -122,7 +122,7 @@ store_case_create(struct store *store, const struct store_case_new *c,
 	"c.category, c.workflow, c.workflow_version, a.login, p.name, "      \
 	"c.received_at, c.updated_at, c.due_at, c.closed_at, m.number, "     \
 	"(SELECT group_concat(number, ', ') FROM (SELECT k.number FROM "    \
-	"cases k WHERE k.merged_into = c.id ORDER BY k.id)) "                \
+	"cases k WHERE k.merged_into = c.id ORDER BY k.id)), a.name "        \
 	"FROM cases c LEFT JOIN contact a ON a.id = c.assignee_id "          \
 	"LEFT JOIN contact p ON p.id = c.citizen_id "                        \
 	"LEFT JOIN cases m ON m.id = c.merged_into "
@@ -147,6 +147,7 @@ case_from_row(sqlite3_stmt *st, struct store_case *c)
 	c->closed_at = sqlite3_column_int64(st, 14);
 	c->merged_into = store_col_text(st, 15);
 	c->merged_here = store_col_text(st, 16);
+	c->assignee_name = store_col_text(st, 17);
 }
 
 static int

@@ -167,6 +167,7 @@ struct store_case {
 	const char *category, *workflow, *assignee, *citizen;
 	const char *merged_into;	/* the case it was merged into */
 	const char *merged_here;	/* "KS-..., KS-...": merged into it */
+	const char *assignee_name;	/* the assignee's name, or NULL */
 	int workflow_version;
 	int64_t received_at, updated_at, due_at, closed_at; /* 0: none */
 };

@@ -1289,7 +1289,7 @@ START_TEST(test_handler_sees_conversation)
 	ck_assert_msg(strstr(body, "KS-2026-00001  Buller\n  Status: ") !=
 		      NULL && strstr(body, "\n  Arbetsflöde: synpunkt\n  "
 				     "Prioritet: normal, kategori: ") != NULL &&
-		      strstr(body, "\n  Handläggare: eva\n  Klart senast: 20") !=
+		      strstr(body, "\n  Handläggare: Eva Ek\n  Klart senast: 20") !=
 		      NULL, "%s", body);
 	ck_assert_msg(strstr(body, "Det bullrar från bygget.") != NULL &&
 		      strstr(body, "<- Eva Ek (intern)\nRing byggfirman.") !=
