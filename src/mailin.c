@@ -297,13 +297,10 @@ thread_by_ids(struct store *store, struct mailin_verdict *v, char **error_r)
 	int r;
 
 	if (m->in_reply_to != NULL) {
-		r = store_case_by_rfc_id(store, m->in_reply_to, &v->case_id, error_r);
 		/* an answer to what a case officer sent someone outside,
-		   to the case's plain address: theirs, not the citizen's */
-		if (r > 0)
-			r = store_forward_by_rfc_id(store, m->in_reply_to,
-						    &v->forward_id,
-						    error_r) < 0 ? -1 : 1;
+		   to the case's plain address, names the forward */
+		r = store_case_by_rfc_id(store, m->in_reply_to, &v->case_id,
+					 &v->forward_id, error_r);
 		if (r != 0) {
 			v->thread_by = N_("In-Reply-To");
 			return r;
@@ -311,11 +308,7 @@ thread_by_ids(struct store *store, struct mailin_verdict *v, char **error_r)
 	}
 	for (size_t i = m->nreferences; i-- > 0;) {
 		r = store_case_by_rfc_id(store, m->references[i], &v->case_id,
-					 error_r);
-		if (r > 0)
-			r = store_forward_by_rfc_id(store, m->references[i],
-						    &v->forward_id,
-						    error_r) < 0 ? -1 : 1;
+					 &v->forward_id, error_r);
 		if (r != 0) {
 			v->thread_by = N_("References");
 			return r;

@@ -47,18 +47,23 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 
 int
 store_case_by_rfc_id(struct store *store, const char *id, int64_t *case_id_r,
-		     char **error_r)
+		     int64_t *forward_id_r, char **error_r)
 {
+	/* the forward a message was (#vidarebefordra) in the same look-up:
+	   its message is found by this index anyway */
 	static const char sql[] =
-		"SELECT case_id FROM message WHERE rfc_message_id = ?1 "
-		"UNION ALL SELECT case_id FROM outbox WHERE rfc_message_id = ?1 "
-		"AND case_id IS NOT NULL LIMIT 1";
+		"SELECT m.case_id, coalesce(f.id, 0) FROM message m LEFT JOIN "
+		"case_forward f ON f.message_id = m.id AND f.case_id = "
+		"m.case_id WHERE m.rfc_message_id = ?1 "
+		"UNION ALL SELECT case_id, 0 FROM outbox WHERE "
+		"rfc_message_id = ?1 AND case_id IS NOT NULL LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, id);
-	return store_one_row(store, st, case_id_r, NULL, "find by Message-ID", error_r);
+	return store_one_row(store, st, case_id_r, forward_id_r,
+			     "find by Message-ID", error_r);
 }
 
 int
@@ -128,22 +133,6 @@ store_forward_clear(struct store_forward *f)
 	free(f->text);
 	free(f->by);
 	f->address = f->subject = f->text = f->by = NULL;
-}
-
-int
-store_forward_by_rfc_id(struct store *store, const char *rfc_id,
-			int64_t *id_r, char **error_r)
-{
-	static const char sql[] =
-		"SELECT f.id FROM message m JOIN case_forward f ON "
-		"f.message_id = m.id AND f.case_id = m.case_id WHERE "
-		"m.rfc_message_id = ? LIMIT 1";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, rfc_id);
-	return store_one_row(store, st, id_r, NULL, "find forward", error_r);
 }
 
 int

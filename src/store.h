@@ -382,9 +382,6 @@ int store_outbox_forward(struct store *store, int64_t outbox_id,
 int store_forward_of_sender(struct store *store, int64_t case_id,
 			    const char *address, int64_t *id_r,
 			    char **error_r);
-/* The forward whose message has Message-ID RFC_ID: 1, 0, -1. */
-int store_forward_by_rfc_id(struct store *store, const char *rfc_id,
-			    int64_t *id_r, char **error_r);
 
 /* Whether DEDUPE_KEY is "mid:" and RFC_MESSAGE_ID. */
 bool store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id);
@@ -397,9 +394,12 @@ int store_message_by_dedupe(struct store *store, const char *dedupe_key,
 			    const char *sender, int64_t *case_id_r,
 			    char **error_r);
 /* The case of a message we received or sent with RFC 5322 Message-ID ID
-   (without brackets), in or out: 1 with *case_id_r, 0, -1. */
+   (without brackets), in or out: 1 with *case_id_r and, when it was a
+   forward (#vidarebefordra), that forward in *forward_id_r (else 0), 0,
+   -1. */
 int store_case_by_rfc_id(struct store *store, const char *id,
-			 int64_t *case_id_r, char **error_r);
+			 int64_t *case_id_r, int64_t *forward_id_r,
+			 char **error_r);
 /* The id of case NUMBER: 1 with *case_id_r, 0, -1. */
 int store_case_id(struct store *store, const char *number, int64_t *case_id_r,
 		  char **error_r);
