@@ -506,26 +506,13 @@ save_message(struct store *store, const struct store_inbox_row *row,
 	return 0;
 }
 
-/* The subject of a case opened by SMS: the start of its text, on one
-   line. */
+/* The subject of a case opened by SMS: the start of its text on one
+   line, cut at a word's end with "…" when more follows, so that a
+   handler sees in a list that it goes on and no word cut in two. */
 static char *
 sms_subject(const char *text)
 {
-	size_t i = 0, chars = 0;
-	char *s;
-
-	text += strspn(text, " \t\r\n");
-	while (text[i] != '\0' && chars < SMS_SUBJECT_CHARS) {
-		i++;
-		while ((text[i] & 0xc0) == 0x80)
-			i++;
-		chars++;
-	}
-	s = xstrndup(text, i);
-	for (char *p = s; *p != '\0'; p++)
-		if (*p == '\n' || *p == '\r' || *p == '\t')
-			*p = ' ';
-	return s;
+	return text_excerpt_chars(text, SMS_SUBJECT_CHARS);
 }
 
 static int

@@ -498,4 +498,13 @@ check_all "cirmctl sms number: --country without its +" <<-'EOF'
 	[ "$rc" -eq 0 ] && [ "$out" = +47701234567 ]
 EOF
 
+# --- the subject of a long SMS ----------------------------------------------
+sms "From: 46709998877
+To: 46700000000" "Hej!
+Vattenledningen vid lekplatsen på Björkvägen har läckt i tre veckor nu och det bildas is på gångvägen."
+engine
+check "a long SMS opens its case" [ "$rc" -eq 0 ]
+check "... whose subject ends at a word, on one line, with an ellipsis" \
+	[ "$(sql "SELECT subject FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46709998877'")" = "Hej! Vattenledningen vid lekplatsen på Björkvägen har läckt…" ]
+
 done_testing
