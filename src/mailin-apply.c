@@ -489,8 +489,9 @@ mailin_apply(struct mailin *mi, struct store *store,
 	case MAILIN_HANDLER_COMMAND:
 		return mailin_handler_apply(mi, store, row, v, error_r);
 	case MAILIN_OUTSIDE_REPLY:
-		/* a party "outside": the subject's case number from this
-		   sender opens no door to the case */
+		/* a party "outside": their later mail naming the case in
+		   its subject comes back as an answer like this one, never
+		   as the citizen's words nor as a command */
 		if (sender_contact(mi, store, v, &contact, error_r) < 0 ||
 		    store_case_party_add(store, v->case_id, contact,
 					 "outside", error_r) < 0 ||
