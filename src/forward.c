@@ -205,6 +205,15 @@ field_value(const char *value, size_t len)
 	return len > 0 ? xstrndup(value, len) : NULL;
 }
 
+/* A mail's text is the sender's to write: the blocks tried and the lines
+   each may have bound the work on a text made of header-like lines
+   ("From: x" a million times), which would otherwise be read once for
+   each of its lines while the engine holds the database. A client's
+   block has a handful of fields and a folded To or Cc; a thread's
+   quoted history a block for each mail in it. */
+#define FORWARD_BLOCKS_TRIED 64
+#define FORWARD_BLOCK_LINES 200
+
 /* The header block starting at line L: 1 with F filled (the text below
    it too) when it has a From with an address and another field, else
    0. */
@@ -214,7 +223,7 @@ header_block(const char *l, struct forward *f)
 	enum field last = F_NONE;
 	const char *from = NULL, *subject = NULL, *date = NULL, *body;
 	size_t from_len = 0, subject_len = 0, date_len = 0;
-	int fields = 0;
+	int fields = 0, lines = 0;
 
 	while (*l != '\0') {
 		size_t n = strcspn(l, "\n");
@@ -223,6 +232,8 @@ header_block(const char *l, struct forward *f)
 
 		if (l[strspn(l, " \t\r")] == '\n' || l[strspn(l, " \t\r")] == '\0')
 			break;
+		if (++lines > FORWARD_BLOCK_LINES)
+			return 0;
 		fl = field_of(l, n, &value);
 		if (fl == F_NONE && last == F_NONE)
 			return 0;	/* prose, not a header block */
@@ -264,7 +275,9 @@ header_block(const char *l, struct forward *f)
 static int
 inline_forward(const char *text, struct forward *f)
 {
-	for (const char *l = text; *l != '\0';) {
+	int tried = 0;
+
+	for (const char *l = text; *l != '\0' && tried < FORWARD_BLOCKS_TRIED;) {
 		size_t n = strcspn(l, "\n");
 		const char *next = l + n + (l[n] == '\n'), *value;
 
@@ -274,11 +287,13 @@ inline_forward(const char *text, struct forward *f)
 			/* Apple Mail leaves a blank line under its marker */
 			while (*b != '\0' && b[strspn(b, " \t\r")] == '\n')
 				b += strspn(b, " \t\r") + 1;
+			tried++;
 			if (header_block(b, f) > 0)
 				return 1;
-		} else if (field_of(l, n, &value) == F_FROM &&
-			   header_block(l, f) > 0) {
-			return 1;
+		} else if (field_of(l, n, &value) == F_FROM) {
+			tried++;
+			if (header_block(l, f) > 0)
+				return 1;
 		}
 		l = next;
 	}
