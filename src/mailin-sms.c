@@ -112,6 +112,12 @@ parse_envelope(const void *raw, size_t len, struct sms_envelope *e,
 		}
 		p = nl + 1;
 	}
+	/* an empty Id (an SMSC's id of blanks) names no message: the
+	   same text again is then a duplicate only within minutes */
+	if (e->id != NULL && *e->id == '\0') {
+		free(e->id);
+		e->id = NULL;
+	}
 	if (p >= end || *p != '\n' || e->from == NULL) {
 		*reason_r = xstrdup("not an SMS envelope: no From line or no "
 				    "blank line before the text");

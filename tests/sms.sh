@@ -507,4 +507,16 @@ check "a long SMS opens its case" [ "$rc" -eq 0 ]
 check "... whose subject ends at a word, on one line, with an ellipsis" \
 	[ "$(sql "SELECT subject FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46709998877'")" = "Hej! Vattenledningen vid lekplatsen på Björkvägen har läckt…" ]
 
+# --- an empty Id names no message --------------------------------------------
+sms "From: 46708887766
+To: 46700000000
+Id:  " "Ja" 700
+engine
+sms "From: 46708887766
+To: 46700000000
+Id: " "Ja"
+engine
+check "the same text under an empty Id, minutes later, is not a duplicate" \
+	[ "$(sql "SELECT count(*) FROM message m JOIN contact_address a ON a.contact_id = m.contact_id WHERE a.address = '+46708887766'")" -eq 2 ]
+
 done_testing
