@@ -89,7 +89,9 @@ secret_read(const char *path, char **data_r, size_t *len_r, char **error_r)
 {
 	char *buf;
 	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* not blocked by a FIFO in its place before check_fd refuses it
+	   (a regular file's reads ignore O_NONBLOCK) */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 
 	if (fd < 0) {
 		*error_r = open_error(path);

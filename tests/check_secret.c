@@ -70,12 +70,20 @@ END_TEST
 START_TEST(test_missing_and_not_regular)
 {
 	char *path = xasprintf("%s/none", dir);
-	char *err = NULL;
+	char *err = NULL, *data = NULL;
+	size_t len;
 
 	ck_assert_int_eq(secret_check(path, &err), 0);
 	chmod(dir, 0700);
 	ck_assert_int_eq(secret_check(dir, &err), -1);
 	ck_assert(strstr(err, "not a regular file") != NULL);
+	free(err);
+	/* a FIFO where the file should be is refused, not waited on */
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	err = NULL;
+	ck_assert_int_eq(secret_read(path, &data, &len, &err), -1);
+	ck_assert_ptr_null(data);
+	ck_assert_msg(strstr(err, "not a regular file") != NULL, "%s", err);
 	free(err);
 	free(path);
 }
