@@ -2644,6 +2644,12 @@ one_action(struct caseflow *cf, struct store *store, int64_t case_id,
 
 	if (rc == 0)
 		*error_r = xasprintf("no case %lld", (long long)case_id);
+	/* its workflow, for the timer.ID a template may show (a command's
+	   template: when the state the command led to gives up waiting) */
+	if (rc > 0 && fl.c.workflow != NULL &&
+	    (fl.wf = get_version(cf, store, fl.c.workflow,
+				 fl.c.workflow_version, error_r)) == NULL)
+		rc = -1;
 	if (rc > 0)
 		rc = (a->kind == WORKFLOW_REPLY ? do_reply(&fl, a, error_r) :
 		      do_notify(&fl, a, error_r)) < 0 ||

@@ -312,6 +312,41 @@ START_TEST(test_due_shown)
 }
 END_TEST
 
+/* A reply outside a workflow run (a command's template, rendered after
+   its event) shows when a timer of the state it led to fires. */
+START_TEST(test_reply_timer)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"fraga\" "
+		"version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n"
+		"  <commands><command word=\"klar\" event=\"cmd.resolve\"/>"
+		"</commands>\n"
+		"  <templates><template id=\"svarstid\"/></templates>\n"
+		"  <state id=\"ny\" category=\"waiting\">\n"
+		"    <timer id=\"svarstid\" after=\"P5D\" "
+		"event=\"timer.giveup\"/>\n"
+		"    <transition event=\"timer.giveup cmd.resolve\" "
+		"target=\"klar\"/>\n"
+		"  </state>\n"
+		"  <final id=\"klar\"/>\n"
+		"</workflow>\n";
+	int64_t fri = at(2026, 12, 4, 10, 0), id = new_case(fri);
+	struct caseflow_input in = { .channel = "email", .now = fri,
+				     .text = "Har du ett foto?" };
+	char *err = NULL;
+
+	load_workflow("fraga.xml", wf);
+	start(id, "fraga", &in);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_reply(cf, store, id, "svarstid", &in, &err) ==
+		      0, "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	/* five business days from a Friday morning */
+	assert_text("SELECT body FROM outbox_mail",
+		    "Svara senast den 11 december 2026 kl. 10.00.\n");
+}
+END_TEST
+
 /* Loads workflow XML as file NAME, from a directory of its own. */
 static void
 load_workflow(const char *name, const char *xml)
@@ -603,6 +638,7 @@ caseflow_suite(void)
 	tcase_add_test(tc, test_lifecycle);
 	tcase_add_test(tc, test_notify_language);
 	tcase_add_test(tc, test_due_shown);
+	tcase_add_test(tc, test_reply_timer);
 	tcase_add_test(tc, test_set_fields);
 	tcase_add_test(tc, test_start_fresh);
 	tcase_add_test(tc, test_skip_log_evicts);
