@@ -557,12 +557,65 @@ current_version(const struct caseflow *cf, const char *id)
 	return 0;
 }
 
+/* Makes the copy of WF's id and VERSION (read back from STORE when CF
+   has none) the current one in CF. 0, or -1 with *error_r. */
+static int
+make_current(struct caseflow *cf, struct store *store, const char *id,
+	     int version, char **error_r)
+{
+	const struct workflow *wf = get_version(cf, store, id, version,
+						error_r);
+
+	if (wf == NULL)
+		return -1;
+	for (size_t j = 0; j < cf->n; j++) {
+		if (strcmp(cf->v[j]->id, id) == 0)
+			cf->current[j] = cf->v[j] == wf;
+	}
+	return 0;
+}
+
 int
 caseflow_adopt(struct caseflow *cf, struct store *store,
-	       const struct caseflow *from, char **error_r)
+	       const struct caseflow *from, bool refused,
+	       struct strlist *errors, char **error_r)
 {
 	int n = 0;
 
+	for (size_t i = 0; i < from->n; i++) {
+		const struct workflow *old = from->v[i], *now;
+
+		if (!from->current[i])
+			continue;
+		now = caseflow_current(cf, old->id);
+		if (now == NULL) {
+			/* the file may be fine and a template it names not:
+			   the problems are reported with this */
+			if (make_current(cf, store, old->id, old->version,
+					 error_r) < 0)
+				return -1;
+			strlist_addf(errors, "workflow %s: version %d, which "
+				     "ran before, keeps running (no file of it "
+				     "loaded and passed its checks: see the "
+				     "errors); cirmd started now would not have "
+				     "it", old->id, old->version);
+			n++;
+		} else if (refused && now->version < old->version) {
+			/* a file refused (a copy of the newest version
+			   beside it, or the newest made bad) must not hand
+			   new cases back to an older version */
+			strlist_addf(errors, "workflow %s: version %d (%s) "
+				     "would start new cases instead of version "
+				     "%d while files of the directory are "
+				     "refused; version %d keeps running",
+				     old->id, now->version, now->name,
+				     old->version, old->version);
+			if (make_current(cf, store, old->id, old->version,
+					 error_r) < 0)
+				return -1;
+			n++;
+		}
+	}
 	/* what a reload changed, since nothing else shows which version
 	   new cases get */
 	for (size_t i = 0; i < cf->n; i++) {
@@ -579,28 +632,6 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 				 "cases instead of version %d; running cases "
 				 "keep theirs", wf->id, wf->version, wf->name,
 				 before);
-	}
-
-	for (size_t i = 0; i < from->n; i++) {
-		const struct workflow *old = from->v[i];
-		const struct workflow *wf;
-
-		if (!from->current[i] || caseflow_current(cf, old->id) != NULL)
-			continue;
-		/* a copy of its own, read back from the database */
-		wf = get_version(cf, store, old->id, old->version, error_r);
-		if (wf == NULL)
-			return -1;
-		for (size_t j = 0; j < cf->n; j++) {
-			if (cf->v[j] == wf)
-				cf->current[j] = true;
-		}
-		/* the file may be fine and a template it names not: the
-		   problems are logged after this */
-		log_warnx("workflow %s: version %d, which ran before, keeps "
-			  "running (no file of it loaded and passed its "
-			  "checks: see the errors)", old->id, old->version);
-		n++;
 	}
 	return n;
 }

@@ -122,13 +122,18 @@ int caseflow_load_dir(struct caseflow *cf, struct store *store,
 int caseflow_add(struct caseflow *cf, struct store *store,
 		 struct workflow *wf, const char *source, size_t len,
 		 char **error_r);
-/* Makes current in CF each workflow that is current in FROM but has no
-   current version in CF (a copy read back from STORE; FROM is left as
-   it is): after a reload, a file that became bad leaves its last good
-   version running. Logs each workflow whose current version CF
-   changes, or that CF adds. Returns how many, or -1 with *error_r. */
+/* After a reload, what ran before keeps running where the new files
+   would lose it: each workflow current in FROM that has no current
+   version in CF (its file removed or become bad), and, when REFUSED
+   (files of the directory were refused), each whose current version in
+   CF is older than FROM's (a copy of the newest beside it, or the
+   newest made bad). Each is made current again from a copy read back
+   from STORE (FROM is left as it is) and told in ERRORS, so the reload
+   shows it. Logs each workflow whose current version CF changes, or
+   that CF adds. Returns how many were kept, or -1 with *error_r. */
 int caseflow_adopt(struct caseflow *cf, struct store *store,
-		   const struct caseflow *from, char **error_r);
+		   const struct caseflow *from, bool refused,
+		   struct strlist *errors, char **error_r);
 /* The current version of workflow ID, or NULL. */
 const struct workflow *caseflow_current(const struct caseflow *cf,
 					const char *id);

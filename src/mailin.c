@@ -1624,6 +1624,7 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 		.case_access_all = mi->case_access_all,
 	};
 	struct need_ctx n = { .mi = mi, .errors = errors };
+	size_t before;
 
 	if (previous != NULL && previous->templates != NULL)
 		(void)template_cache_keep(mi->templates, previous->templates,
@@ -1631,11 +1632,13 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 	mailin_check_sms_templates(mi, errors);
 	caseflow_free(&mi->flow);
 	mi->flow = caseflow_new(&set);
+	before = errors->n;
 	caseflow_load_dir(mi->flow, store, mi->workflow_dir, errors);
 	if (previous != NULL && previous->flow != NULL) {
 		char *err = NULL;
 
-		if (caseflow_adopt(mi->flow, store, previous->flow, &err) < 0) {
+		if (caseflow_adopt(mi->flow, store, previous->flow,
+				   errors->n > before, errors, &err) < 0) {
 			strlist_add(errors, err);
 			free(err);
 		}

@@ -172,7 +172,20 @@ check "cirmd names both on reload" wait_for "$T/d.log" \
 	"synpunkt.xml:[0-9]*: workflow synpunkt version 2 is also in .*synpunkt-ny.xml:[0-9]*:"
 check "... and keeps the version that ran before" wait_for "$T/d.log" \
 	"workflow synpunkt: version 2, which ran before, keeps running"
-rm "$W/synpunkt-ny.xml"
+check "... which the reload counts among its errors" wait_for "$T/d.log" \
+	"configuration reloaded with 3 errors"
+# ... also with an older version's file beside them, which must not
+# take over the new cases.
+cp "$T/synpunkt.good" "$W/synpunkt-v1.xml"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "a copy of the newest version does not hand new cases to an older one" \
+	wait_for "$T/d.log" "workflow synpunkt: version 1 ($W/synpunkt-v1.xml) would start new cases instead of version 2 while files of the directory are refused; version 2 keeps running"
+mail gun@example.se arende@kommun.example g1@example.se Lekplatsen "Rutschkanan är trasig."
+check "... a new case then" wait_for "$T/d.log" "1 done"
+check "... gets version 2" [ \
+	"$(sql "SELECT c.workflow_version FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = 'gun@example.se'")" -eq 2 ]
+rm "$W/synpunkt-ny.xml" "$W/synpunkt-v1.xml"
 run "$CIRMCTL" workflow check "$W/synpunkt.xml" "$I/./workflows/synpunkt.xml"
 check "... but the same file given twice is no copy" [ "$rc" -eq 0 ]
 # With -c, a copy being edited outside workflow_dir is compared with
