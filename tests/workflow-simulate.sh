@@ -125,11 +125,20 @@ check "... as does \"Great, thanks a lot! /John\"" \
 	[ "$(after_answer synpunkt "Great, thanks a lot! /John")" = lost ]
 check "... and thanks signed off with a name" \
 	[ "$(after_answer synpunkt "$(printf 'Tack!\n\nMvh Anna Andersson')")" = lost ]
+for t in "Tack så mycket för hjälpen!" "Stort tack för snabbt svar!" \
+	"Hej! Tack för ett snabbt svar" "Tack, bra svar!" \
+	"Hi, thank you so much for the quick reply! Best, John"; do
+	check "... as does \"$t\"" [ "$(after_answer synpunkt "$t")" = lost ]
+done
+check "... but thanks and a but reopens it" \
+	[ "$(after_answer synpunkt "Hej tack för hjälpen men det läcker igen")" = tilldelad ]
 check "... but thanks with more reopens it" \
 	[ "$(after_answer synpunkt "Tack, men det är fortfarande trasigt")" = tilldelad ]
 check "felanmalan: \"Tack!\" leaves the fault fixed" \
 	[ "$(after_answer felanmalan "Tack!")" = atgardat ]
 check "... \"Thank you 😊\" too" [ "$(after_answer felanmalan "Thank you 😊")" = atgardat ]
+check "... \"Tack så mycket för hjälpen!\" too" \
+	[ "$(after_answer felanmalan "Tack så mycket för hjälpen!")" = atgardat ]
 check "... \"Tack, fortfarande trasig\" reopens it" \
 	[ "$(after_answer felanmalan "Tack, fortfarande trasig")" = tilldelad ]
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T10:00 \
