@@ -881,14 +881,37 @@ signature_word(const char *w, size_t n)
 		p[1] != 0x97);
 }
 
+/* Words of a street address in lower case, which a line of a signature
+   may hold beside its number ("Södra vägen 5", "Stora torget 3 lgh
+   1102", "c/o Berg"). */
+static const char *const street_words[] = {
+	"vägen", "väg", "gatan", "gata", "gränd", "gränden", "torget",
+	"torg", "backe", "backen", "stigen", "stig", "allé", "allén", "plan",
+	"planen", "leden", "led", "platsen", "plats", "parken", "stranden",
+	"strand", "gården", "lgh", "vån", "tr", "c/o", "road", "street",
+	"lane",
+};
+
+static bool
+street_word(const char *w, size_t n)
+{
+	for (size_t i = 0; i < N_ELEMENTS(street_words); i++)
+		if (strlen(street_words[i]) == n &&
+		    memcmp(street_words[i], w, n) == 0)
+			return true;
+	return false;
+}
+
 /* Whether LINE (LEN bytes, no line break) can be a line below a
    closing in a citizen's signature: a name, an address, a telephone
-   number, a mail or web address, each word of it a signature_word. A
-   word in lower case makes it more text ("PS det bullrar igen"). */
+   number, a mail or web address, each word of it a signature_word, or
+   on a line with a number a street_word. A word in lower case makes it
+   more text ("PS det bullrar igen"). */
 static bool
 signature_line(const char *line, size_t len)
 {
 	size_t i = 0;
+	bool number = false, street = false;
 
 	if (len > CLOSING_TAIL_MAX)
 		return false;
@@ -901,11 +924,46 @@ signature_line(const char *line, size_t len)
 		n = strcspn(line + i, " \t,;:");
 		if (n > len - i)
 			n = len - i;
-		if (!signature_word(line + i, n))
+		for (size_t k = 0; k < n; k++)
+			number |= isdigit((unsigned char)line[i + k]) != 0;
+		if (street_word(line + i, n))
+			street = true;
+		else if (!signature_word(line + i, n))
 			return false;
 		i += n;
 	}
-	return true;
+	return number || !street;
+}
+
+/* Whether LINE (LEN bytes) is a name and nothing else: one to four
+   words of letters (a hyphen or an initial's point among them), each
+   beginning with a capital ("Anna Andersson", "Per-Olof E. Berg"). */
+static bool
+name_line(const char *line, size_t len)
+{
+	size_t i = 0, words = 0;
+
+	while (i < len) {
+		const unsigned char *w;
+		size_t n;
+
+		i += strspn(line + i, " \t");
+		if (i >= len)
+			break;
+		n = strcspn(line + i, " \t");
+		if (n > len - i)
+			n = len - i;
+		w = (const unsigned char *)line + i;
+		if (++words > 4 || !signature_word(line + i, n) ||
+		    !(isupper(w[0]) || w[0] >= 0x80))
+			return false;
+		for (size_t k = 0; k < n; k++)
+			if (!(isalpha(w[k]) || w[k] >= 0x80 || w[k] == '-' ||
+			      (w[k] == '.' && k == n - 1 && n <= 2)))
+				return false;
+		i += n;
+	}
+	return words > 0;
 }
 
 /* The line of TEXT that ends at *END (its start in *START_R, its
@@ -928,8 +986,52 @@ line_before(const char *text, const char **end, const char **start_r)
 	return len;
 }
 
+/* The start of TEXT's last paragraph when it is a signature without a
+   closing above it: a name_line, then signature lines ("Anna
+   Andersson", "Storgatan 14", "070-123 45 67"), below a blank line
+   under the text. NULL when it is not. */
+static const char *
+name_paragraph(const char *text)
+{
+	const char *end = text + strlen(text), *first = NULL;
+	size_t lines = 0, first_len = 0;
+
+	while (end > text) {
+		const char *start;
+		size_t len = line_before(text, &end, &start);
+
+		if (len == 0) {
+			if (lines == 0)
+				continue;	/* blank lines at the end */
+			break;
+		}
+		if (++lines > SIGNATURE_LINES_MAX - 1 ||
+		    !signature_line(start, len))
+			return NULL;
+		first = start;
+		first_len = len;
+		if (start == text)
+			return NULL;	/* no blank line above: no paragraph */
+	}
+	if (first == NULL || first <= text + strspn(text, " \t\r\n") ||
+	    !name_line(first, first_len))
+		return NULL;
+	return first;
+}
+
+static const char *closing_signoff(const char *text);
+
 const char *
 reply_signoff(const char *text)
+{
+	const char *at = closing_signoff(text);
+
+	return at != NULL ? at : name_paragraph(text);
+}
+
+/* A sign-off that opens with a closing line, or NULL. */
+static const char *
+closing_signoff(const char *text)
 {
 	const char *end = text + strlen(text);
 	size_t below = 0, words;

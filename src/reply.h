@@ -48,8 +48,10 @@ bool reply_signoff_plain(const char *signoff);
 /* Where the sign-off at the end of a citizen's TEXT begins: its closing
    line ("Med vänlig hälsning", "Mvh Anna"), when below it there are at
    most eight lines of a signature (a name, an address, a telephone
-   number: no word in lower case but a mail or web address). NULL when
-   TEXT has none. */
+   number: no word in lower case but a mail or web address, or a
+   street's "vägen" beside its number); or, with no closing, a last
+   paragraph that begins with a name alone ("Anna Andersson") and has
+   such lines below it. NULL when TEXT has none. */
 const char *reply_signoff(const char *text);
 
 #endif

@@ -496,6 +496,22 @@ static const struct {
 	  "Tack!\n" },
 	{ "Lampan lyser inte.", NULL },
 	{ "", NULL },
+	/* a street in lower case beside its number */
+	{ "Kan ni titta?\n\nMvh\nKarin Berg\nSödra vägen 5\n070-123 45 67\n",
+	  "Kan ni titta?\n\n" },
+	{ "Tack!\nMvh Anna\nStora torget 3 lgh 1102\n123 45 Exempelstad",
+	  "Tack!\n" },
+	{ "Tack!\nMvh Anna\nPS vägen är hal", NULL },
+	/* no closing: a last paragraph that is a name, and its address */
+	{ "Får de arbeta så sent?\n\nAnna Andersson\n",
+	  "Får de arbeta så sent?\n\n" },
+	{ "Lampan är trasig.\n\nKarin Berg\nVästra vägen 5\n070-123 45 67",
+	  "Lampan är trasig.\n\n" },
+	{ "Lampan är trasig.\n\nTack!", NULL },
+	{ "Lampan är trasig.\n\nStorgatan 5", NULL },
+	{ "Lampan är trasig.\nAnna Andersson", NULL },
+	{ "Anna Andersson\n", NULL },
+	{ "Lampan är trasig.\n\nNu Måste Ni Göra Något Åt Det", NULL },
 };
 
 START_TEST(test_signoff)
