@@ -9,6 +9,7 @@
 
 #include "blob.h"
 #include "digest.h"
+#include "forward.h"
 #include "html.h"
 #include "log.h"
 #include "mailout.h"
@@ -3667,6 +3668,37 @@ set_away(struct store *store, const struct mailin_verdict *v,
 	return 1;
 }
 
+/* A case officer's mail that holds no command and belongs to no case. */
+static const struct text T_NO_COMMANDS = {
+	"Ditt meddelande hade inga kommandon och hörde inte till något "
+	"ärende, så ingenting har gjorts med det och inget ärende har "
+	"öppnats.\n\n"
+	"För att svara en invånare: svara på aviseringen om ärendet. För "
+	"att registrera en invånares mejl som ett ärende: vidarebefordra "
+	"det hit (VB:), utan kommandon. Kommandon utan ärende skriver du "
+	"överst, ett per rad:",
+	"Your message had no commands and belonged to no case, so nothing "
+	"was done with it and no case was opened.\n\n"
+	"To answer a citizen: reply to the case's notification. To "
+	"register a citizen's mail as a case: forward it here (Fwd:), "
+	"without commands. Commands without a case go at the top, one a "
+	"line:" },
+	/* ... a forward whose sender cirm could not find */
+	T_FORWARD_WHOSE = {
+	"Det vidarebefordrade mejlet har inte registrerats som ett ärende: "
+	"cirm kunde inte se vems det är (ingen Från-rad med en adress "
+	"ovanför den vidarebefordrade texten), och inget ärende har "
+	"öppnats.\n\n"
+	"Vidarebefordra det igen som bilaga, eller med rubrikraderna "
+	"(Från, Skickat, Ämne) kvar som e-postprogrammet skriver dem. "
+	"Kommandon utan ärende skriver du överst, ett per rad:",
+	"The forwarded mail was not registered as a case: cirm could not "
+	"tell whose it is (no From line with an address above the "
+	"forwarded text), and no case was opened.\n\n"
+	"Forward it again as an attachment, or with the header lines "
+	"(From, Sent, Subject) left as the mail program writes them. "
+	"Commands without a case go at the top, one a line:" };
+
 static int
 handler_commands(struct mailin *mi, struct store *store,
 		 struct mailin_verdict *v, struct reply *r, char **error_r)
@@ -3680,6 +3712,15 @@ handler_commands(struct mailin *mi, struct store *store,
 	char *body, *subject;
 	int ret = 0;
 
+	/* a case officer's mail to the case address with no command and
+	   no case: what cirm can do with it instead of a case with the
+	   officer as its citizen */
+	if (r->ncmds == 0) {
+		strlist_addf(&s.l, "%s\n\n", tr(forward_subject(
+			v->msg->subject) ? &T_FORWARD_WHOSE : &T_NO_COMMANDS,
+			r->lang));
+		caseless_help(&s.l, r->lang);
+	}
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
 		const struct command *c = &r->cmds[i];
 		size_t before;

@@ -1362,7 +1362,12 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		tell(v, &who, MAILIN_NOTICE_NO_TOKEN);
 		return 0;
 	}
-	if (v->handler_id != 0 || (v->case_id == 0 && commands(&who, v)))
+	/* a case officer's mail on no case is for cirm, with commands or
+	   without (then told what to do), never a case with the officer
+	   as its citizen */
+	if (v->handler_id != 0 ||
+	    (v->case_id == 0 && (commands(&who, v) ||
+				 (who.handler && !v->by_form))))
 		if ((r = decide_handler(&who, v)) != -2)
 			return r < 0 || v->kind != MAILIN_HANDLER_REPLY ? r :
 				may_reply(mi, store, &who, v, error_r);

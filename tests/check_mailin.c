@@ -5247,13 +5247,28 @@ START_TEST(test_handler_forward)
 			       "c.citizen_id WHERE a.address = "
 			       "'cecilia@example.se' AND c.subject = "
 			       "'Hål i vägen'"), 1);
-	/* no sender to be found: the handler's own mail, as before */
+	/* no sender to be found: no case with the officer as its
+	   citizen; she is told why and how to forward it */
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "VB: Lampa",
 		     "f4@kommun.example", NULL,
 		     "Lampan är trasig, säger någon.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'mail.forwarded'"), 2);
-	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'eva@kommun.example' AND body LIKE "
+			       "'Det vidarebefordrade mejlet har inte "
+			       "registrerats som ett ärende: cirm%#visa%'"),
+			 1);
+	/* a plain mail of hers on no case: the same, said plainly */
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "Fråga", "f4b@kommun.example", NULL,
+		     "Hej, hur funkar det här?\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'eva@kommun.example' AND body LIKE "
+			       "'Ditt meddelande hade inga kommandon och "
+			       "hörde inte%#lista%'"), 1);
 
 	/* forwarded inline, the forwarded mail carrying an .eml of its
 	   own that claims to be Bertil's: the mail is the one the block
