@@ -3939,6 +3939,19 @@ static const struct text T_ASIDE_SUBJECT = {
 	"till invånaren.",
 	"Your message to cirm was set aside in the quarantine. Nothing has "
 	"changed on any case and nothing was sent to the citizen." },
+	/* a mail in the handler's name from another address: not theirs */
+	T_ASIDE_OTHER_SUBJECT = {
+	"Ett svar från en annan adress har inte behandlats",
+	"A reply from another address was not processed" },
+	T_ASIDE_OTHER_INTRO = {
+	"Ett meddelande till svarsadressen i en avisering till dig kom från "
+	"en annan adress än din och har lagts åt sidan i karantänen. "
+	"Ingenting har ändrats i något ärende och ingenting har skickats "
+	"till invånaren.",
+	"A message to the reply address of a notification sent to you came "
+	"from another address than yours and was set aside in the "
+	"quarantine. Nothing has changed on any case and nothing was sent "
+	"to the citizen." },
 	T_ASIDE_WHY = { "Varför", "Why" },
 	T_ASIDE_WHAT = { "Vad du kan göra", "What you can do" };
 
@@ -4048,6 +4061,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	char *kind = NULL, *lang = NULL, *subject, *body, when[LOCAL_MINUTE_SIZE];
 	char *to = NULL;
 	char *subj;
+	const char *what;
 	bool en;
 	int ret;
 
@@ -4090,7 +4104,9 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	local_minute(row->received_at, when);
 	subj = text_excerpt(v->msg->subject != NULL ? v->msg->subject : "",
 			    CASEFLOW_SUBJECT_SHOWN);
-	strlist_addf(&l, "%s\n\n", tr(&T_ASIDE_INTRO, lang));
+	strlist_addf(&l, "%s\n\n", tr(v->notice == MAILIN_NOTICE_OTHER_SENDER ?
+					&T_ASIDE_OTHER_INTRO : &T_ASIDE_INTRO,
+					lang));
 	strlist_addf(&l, en ? "Subject: %s\nReceived: %s\nQuarantine: "
 		     "number %lld\n" : "Ämne: %s\nMottaget: %s\nKarantän: "
 		     "nummer %lld\n", subj, when, (long long)*qid_r);
@@ -4113,10 +4129,10 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		     "release %lld) när orsaken är åtgärdad.\n",
 		     (long long)*qid_r);
 	body = strlist_join(&l);
+	what = tr(v->notice == MAILIN_NOTICE_OTHER_SENDER ?
+		  &T_ASIDE_OTHER_SUBJECT : &T_ASIDE_SUBJECT, lang);
 	subject = v->case_number[0] != '\0' ?
-		xasprintf("%s [%s]", tr(&T_ASIDE_SUBJECT, lang),
-			  v->case_number) :
-		xstrdup(tr(&T_ASIDE_SUBJECT, lang));
+		xasprintf("%s [%s]", what, v->case_number) : xstrdup(what);
 	/* no signed Reply-To: the mail was not a handler's action */
 	own.case_id = 0;
 	ret = mail_handler(mi, store, &own, to, subject, body, error_r);
