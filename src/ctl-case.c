@@ -19,17 +19,25 @@
 #include <string.h>
 #include <sysexits.h>
 
+/* The characters of a subject case list shows. */
+#define CTL_SUBJECT_LISTED 80
+
 static int
 print_row(const struct store_case *c, void *ctx)
 {
-	char t[32];
+	char t[32], *subject;
 
 	ctl_print_cell(stdout, c->number, 21);
 	ctl_print_cell(stdout, c->state, 14);
 	ctl_print_cell(stdout, c->channel, 8);
 	ctl_print_cell(stdout, ctl_time(c->received_at, t), 18);
 	ctl_print_cell(stdout, c->assignee, 12);
-	ctl_print_cell(stdout, c->subject, 0);
+	/* a line a case: a subject of pages (a sender's) would bury the
+	   other cases; case show has it whole */
+	subject = c->subject != NULL ?
+		text_excerpt_chars(c->subject, CTL_SUBJECT_LISTED) : NULL;
+	ctl_print_cell(stdout, subject, 0);
+	free(subject);
 	fputc('\n', stdout);
 	(*(int *)ctx)++;
 	return 0;

@@ -431,4 +431,18 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
 	chmod 750 "$I"
 fi
 
+# A subject of pages (a sender's) is cut in the list, which has a line a
+# case; case show has it whole.
+long=$(printf 'Långt ämne om gatubelysning %.0s' $(seq 200))
+n4=$("$MKCASE" "$I/cirm.db" new "$long")
+run "$CIRMCTL" -c "$C" case list
+check_all "case list cuts a long subject, at a word, with an ellipsis" <<-'EOF'
+	line=$(printf '%s\n' "$out" | grep "^$n4") &&
+	[ "$(printf '%s' "$line" | wc -m)" -lt 180 ] &&
+	contains "$line" "Långt ämne om gatubelysning Långt ämne om" &&
+	contains "$line" "…"
+EOF
+run "$CIRMCTL" -c "$C" case show "$n4"
+check "... case show has it whole" contains "$out" "$long"
+
 done_testing
