@@ -275,21 +275,36 @@ scxml_parse_delay(const char *text, uint64_t *ms_r)
 		{ "ms", 1 }, { "s", 1000 }, { "m", 60000 }, { "h", 3600000 },
 		{ "d", 86400000 },
 	};
-	uint64_t n = 0;
+	/* a CSS2 time as SCXML has it, with a fraction ("1.5s", ".5s"):
+	   N + FRAC / DEN units, in whole milliseconds */
+	uint64_t n = 0, frac = 0, den = 1;
 	const char *p = text;
+	bool digits = false;
 
 	while (isspace((unsigned char)*p))
 		p++;
-	if (!isdigit((unsigned char)*p))
-		return -1;
 	for (; isdigit((unsigned char)*p); p++) {
 		if (n > UINT64_C(1000000000))
 			return -1;
 		n = n * 10 + (uint64_t)(*p - '0');
+		digits = true;
 	}
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -1;
+		for (p++; isdigit((unsigned char)*p); p++) {
+			if (den < UINT64_C(1000000000)) {
+				frac = frac * 10 + (uint64_t)(*p - '0');
+				den *= 10;
+			}
+		}
+		digits = true;
+	}
+	if (!digits)
+		return -1;
 	for (size_t i = 0; i < N_ELEMENTS(units); i++) {
 		if (strcmp(p, units[i].unit) == 0) {
-			*ms_r = n * units[i].ms;
+			*ms_r = n * units[i].ms + frac * units[i].ms / den;
 			return 0;
 		}
 	}

@@ -311,6 +311,16 @@ START_TEST(test_delay)
 	ck_assert_uint_eq(ms, 120000);
 	ck_assert_int_eq(scxml_parse_delay("1h", &ms), 0);
 	ck_assert_uint_eq(ms, 3600000);
+	/* CSS2 times, as SCXML's delay is, have fractions */
+	ck_assert_int_eq(scxml_parse_delay("1.5s", &ms), 0);
+	ck_assert_uint_eq(ms, 1500);
+	ck_assert_int_eq(scxml_parse_delay(".25s", &ms), 0);
+	ck_assert_uint_eq(ms, 250);
+	ck_assert_int_eq(scxml_parse_delay("2.5ms", &ms), 0);
+	ck_assert_uint_eq(ms, 2);
+	ck_assert_int_eq(scxml_parse_delay("1.s", &ms), -1);
+	ck_assert_int_eq(scxml_parse_delay(".s", &ms), -1);
+	ck_assert_int_eq(scxml_parse_delay("1.2.3s", &ms), -1);
 	ck_assert_int_eq(scxml_parse_delay("5", &ms), -1);
 	ck_assert_int_eq(scxml_parse_delay("s", &ms), -1);
 	ck_assert_int_eq(scxml_parse_delay("-5s", &ms), -1);
