@@ -113,28 +113,36 @@ is_dir(const char *path)
 
 /* The templates a workflow FILE is checked against when neither
    --templates nor -c names them: a templates/ beside the file's
-   directory (an instance, or the source tree), else the shipped ones. */
+   directory (an instance, or the source tree), or in it (a workflow
+   kept with its own templates), else the shipped ones. */
 static char *
 template_dir_for(const char *file)
 {
 	const char *slash = strrchr(file, '/'), *d;
-	char *dir;
+	char *up, *in, *dir;
 
-	dir = slash != NULL ? xasprintf("%.*s/../templates",
-					(int)(slash - file), file) :
+	up = slash != NULL ? xasprintf("%.*s/../templates",
+				       (int)(slash - file), file) :
 		xstrdup("../templates");
-	if (is_dir(dir))
+	in = slash != NULL ? xasprintf("%.*s/templates", (int)(slash - file),
+				       file) :
+		xstrdup("templates");
+	if (is_dir(up) || is_dir(in)) {
+		dir = is_dir(up) ? up : in;
+		free(dir == up ? in : up);
 		return dir;
-	free(dir);
+	}
 	d = getenv("CIRM_DATADIR");
 	dir = xasprintf("%s/templates", d != NULL && *d != '\0' ? d :
 			PKGDATADIR);
 	/* The last resort, and cirm may not be installed: the check will
 	   say the directory cannot be read; here is what to do about it. */
 	if (!is_dir(dir))
-		ctl_error(_("no templates beside %s and none installed in %s: "
-			    "give --templates DIR, or -c FILE to use an "
-			    "instance's"), file, dir);
+		ctl_error(_("no templates directory %s or %s for %s, and none "
+			    "installed in %s: give --templates DIR, or -c FILE "
+			    "to use an instance's"), up, in, file, dir);
+	free(up);
+	free(in);
 	return dir;
 }
 

@@ -55,8 +55,15 @@ cp "$top_srcdir/workflows/synpunkt.xml" "$T/alone/mine.xml"
 run env CIRM_DATADIR="$T/nowhere" "$CIRMCTL" workflow check "$T/alone/mine.xml"
 check "no templates anywhere: the check fails" [ "$rc" -eq 1 ]
 check "and says what to give instead" contains "$err" "give --templates DIR, or -c FILE"
+check "... naming where it looked" contains "$err" \
+	"no templates directory $T/alone/../templates or $T/alone/templates for $T/alone/mine.xml"
 run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/alone/mine.xml"
 check "with --templates it passes" [ "$rc" -eq 0 ]
+# ... and with its templates kept beside it, in its directory
+cp -R "$top_srcdir/templates" "$T/alone/templates"
+run env CIRM_DATADIR="$T/nowhere" "$CIRMCTL" workflow check "$T/alone/mine.xml"
+check "templates in the workflow's own directory are found" [ "$rc" -eq 0 ]
+rm -r "$T/alone/templates"
 
 # cirm's own template answer, the frame around every handler's answer
 # to a citizen, is named by no workflow: it is checked all the same,
