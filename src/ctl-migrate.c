@@ -510,7 +510,9 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 			   m.to_version, m.moved);
 	if (dry) {
 		store_rollback(m.store);
-		printf(_("dry run: %d cases would move; nothing changed\n"),
+		printf(ngettext("dry run: %d case would move; nothing "
+				"changed\n", "dry run: %d cases would move; "
+				"nothing changed\n", (unsigned long)m.moved),
 		       m.moved);
 		ret = 0;
 	} else if (store_audit_add(m.store, m.now, store_audit_actor(),
@@ -519,7 +521,9 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		free(detail);
 		goto fail;
 	} else {
-		printf(_("%d cases moved from %s version %d to version %d\n"),
+		printf(ngettext("%d case moved from %s version %d to version "
+				"%d\n", "%d cases moved from %s version %d to "
+				"version %d\n", (unsigned long)m.moved),
 		       m.moved, m.id, m.from_version, m.to_version);
 		ret = 0;
 	}

@@ -277,6 +277,7 @@ check "... and changes nothing" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow = 'synpunkt' AND workflow_version = 1")" -eq 2 ]
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 1 --to 2
 check "migrate moves the running cases" [ "$rc" -eq 0 ]
+check "... and says how many" contains "$out" "2 cases moved from synpunkt version 1 to version 2"
 check "... every one of them" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow = 'synpunkt' AND workflow_version = 1")" -eq 0 ]
 check "... said in their history" [ \
