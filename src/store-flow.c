@@ -438,7 +438,7 @@ store_case_timers(struct store *store, int64_t case_id,
 {
 	static const char sql[] =
 		"SELECT id, case_id, name, state, event, fire_at FROM timer "
-		"WHERE case_id = ? AND fired_at IS NULL ORDER BY id";
+		"WHERE case_id = ? AND fired_at IS NULL ORDER BY fire_at, id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

@@ -445,4 +445,15 @@ EOF
 run "$CIRMCTL" -c "$C" case show "$n4"
 check "... case show has it whole" contains "$out" "$long"
 
+# A case's armed timers in the order they fire, whichever was armed first
+# (a reminder of the state entered last, before an escalation armed on
+# entering its parent).
+if command -v sqlite3 >/dev/null; then
+	id4=$(sqlite3 "$I/cirm.db" "SELECT id FROM cases WHERE number = '$n4'")
+	sqlite3 "$I/cirm.db" "INSERT INTO timer (case_id, name, state, event, fire_at, created_at) VALUES ($id4, 'eskalering', 'oppen', 'timer.escalate', 1800000000, 0), ($id4, 'paminnelse', 'vantar', 'timer.remind', 1790000000, 0)"
+	run "$CIRMCTL" -c "$C" case show "$n4"
+	check "case show lists the timers in the order they fire" [ \
+		"$(printf '%s\n' "$out" | sed -n '/^Timers:/,$p' | grep -o 'timer\.[a-z]*' | tr '\n' ' ')" = "timer.remind timer.escalate " ]
+fi
+
 done_testing
