@@ -406,6 +406,20 @@ index_ids(struct scxml_loader *ld)
 	}
 }
 
+/* Of the states named ID (several when index_ids found it duplicated,
+   which it reports), the one inside ST, or NULL: a state's initial
+   means that one, so the other is no false "not inside". */
+static struct scxml_state *
+inside_named(const struct scxml *doc, const char *id,
+	     const struct scxml_state *st)
+{
+	for (size_t i = 0; i < doc->nby_id; i++)
+		if (strcmp(doc->by_id[i]->id, id) == 0 &&
+		    scxml_is_descendant(doc->by_id[i], st))
+			return doc->by_id[i];
+	return NULL;
+}
+
 /* Resolves the space-separated ids in TEXT into *V; WHAT names the
    attribute in messages. */
 static void
@@ -483,7 +497,13 @@ resolve_initial(struct scxml_loader *ld, struct scxml_state *st)
 	resolve_ids(ld, st->line, "initial", st->initial_text, &st->initial,
 		    &st->ninitial);
 	for (size_t i = 0; i < st->ninitial; i++) {
-		if (!scxml_is_descendant(st->initial[i], st))
+		struct scxml_state *in = scxml_is_descendant(st->initial[i],
+							     st) ? NULL :
+			inside_named(ld->doc, st->initial[i]->id, st);
+
+		if (in != NULL)
+			st->initial[i] = in;
+		else if (!scxml_is_descendant(st->initial[i], st))
 			strlist_addf(&ld->errors, "%s:%d: initial state '%s' "
 				     "is not inside '%s'", ld->doc->name,
 				     st->line, st->initial[i]->id,

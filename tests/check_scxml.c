@@ -517,6 +517,10 @@ START_TEST(test_invalid)
 	assert_has(error, "invalid", 6, "unknown element <bogus> in <state>");
 	assert_has(error, "invalid", 9, "<state> without id");
 	assert_has(error, "invalid", 12, "duplicate id 'a' (first at line 4)");
+	/* the initial names the duplicated id inside its state: that is
+	   the one it means, nothing more to say */
+	assert_has(error, "invalid", 23, "duplicate id 'd1' (first at line 21)");
+	ck_assert_msg(strstr(error, "'d1' is not inside") == NULL, "%s", error);
 	assert_has(error, "invalid", 13,
 		   "initial state 'a' is not inside 'b'");
 	assert_has(error, "invalid", 17, "bad delay 'soon'");
@@ -525,7 +529,7 @@ START_TEST(test_invalid)
 	assert_has(error, "invalid", 20, "<history> is not supported");
 	for (const char *p = error; (p = strchr(p, '\n')) != NULL; p++)
 		lines++;
-	ck_assert_uint_eq(lines, 10);
+	ck_assert_uint_eq(lines, 11);
 	ck_assert_msg(strstr(error, ":4: ") < strstr(error, ":5: ") &&
 		      strstr(error, ":17: ") < strstr(error, ":20: "),
 		      "not in line order: %s", error);
