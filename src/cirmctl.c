@@ -386,10 +386,25 @@ ctl_print_right(FILE *out, const char *s, int width)
 	fputs(s, out);
 }
 
+/* A label and its value, the value in the column after the label's
+   when the label fits in it; a longer label (a translation's,
+   "Sammanslagna hit:") is printed whole, never cut. */
 void
 ctl_field(const char *label, const char *value)
 {
-	ctl_print_cell(stdout, label, 14);
+	int total = 0, w, blank;
+	mbstate_t mb;
+	size_t len = strlen(label), n;
+
+	memset(&mb, 0, sizeof(mb));
+	for (size_t i = 0; i < len; i += n) {
+		n = next_char(label + i, len - i, &mb, &w, &blank);
+		total += w;
+	}
+	if (total < 14)
+		ctl_print_cell(stdout, label, 14);
+	else
+		printf("%s ", label);
 	ctl_print_cell(stdout, value, 0);
 	fputc('\n', stdout);
 }

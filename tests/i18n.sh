@@ -66,5 +66,10 @@ check "and the citizen's address by its Swedish kind" contains "$out" \
 	"e-post: anna@example.se"
 run en "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
 check "... in, email, public in English" contains "$out" "  in   email  public    "
+# A label longer than the column (Swedish "Sammanslagna hit:") is whole.
+n2=$("$MKCASE" "$I2/cirm.db" new "Buller igen" "Bo Berg" bo@example.se "Igen.")
+sqlite3 "$I2/cirm.db" "UPDATE cases SET merged_into = (SELECT id FROM cases WHERE number = '$n'), closed_at = 1 WHERE number = '$n2'"
+run sv "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
+check "a long Swedish label is not cut" contains "$out" "Sammanslagna hit: $n2"
 
 done_testing
