@@ -316,10 +316,12 @@ load_file(struct caseflow *cf, const char *path, struct loaded *l,
 		free(err);
 		return;
 	}
-	if (workflow_load(path, source, len, &wf, &err) < 0 ||
-	    workflow_check(wf, cf->set.template_dir, &problems) > 0) {
-		if (err == NULL)
-			err = scxml_join_errors(&problems, path);
+	/* every problem of the file at once, as workflow check has them:
+	   a target to nowhere does not hide a missing template */
+	if (workflow_load_checking(path, source, len, &wf, &problems) < 0 ||
+	    workflow_check(wf, cf->set.template_dir, &problems) > 0 ||
+	    problems.n > 0) {
+		err = scxml_join_errors(&problems, path);
 		strlist_add(errors, err);
 		free(err);
 		workflow_free(&wf);

@@ -206,13 +206,16 @@ load_checked(const char *templates, const char *file, struct workflow **wf_r)
 	struct strlist errors = { 0 };
 	char *err = NULL, *dir;
 
-	if (workflow_load_file(file, &wf, &err) < 0) {
+	/* every problem at once: a target to nowhere does not hide an
+	   unknown role or a missing template */
+	if (workflow_load_file_checking(file, &wf, &errors) < 0) {
+		err = scxml_join_errors(&errors, file);
 		fprintf(stderr, "%s\n", err);
 		free(err);
 		return -1;
 	}
 	dir = templates != NULL ? xstrdup(templates) : template_dir_for(file);
-	if (workflow_check(wf, dir, &errors) > 0) {
+	if (workflow_check(wf, dir, &errors) > 0 || errors.n > 0) {
 		err = scxml_join_errors(&errors, file);
 		fprintf(stderr, "%s\n", err);
 		free(err);

@@ -49,6 +49,11 @@ open_comment_line(const struct scxml_parse *p)
 struct scxml_loader {
 	struct scxml *doc;
 	struct strlist errors;
+	/* the errors found before the references were resolved: the
+	   chart's structure (elements, ids); those after it (a target to
+	   nowhere, a bad condition) leave a chart that can be checked */
+	size_t structural;
+	bool resolving;		/* got as far as the references */
 };
 
 static void CIRM_PRINTF(3, 4)
@@ -575,6 +580,8 @@ load_root(struct scxml_loader *ld, xmlNode *root)
 	if (st->nchildren == 0)
 		load_error(ld, root, "<scxml> has no states");
 	index_ids(ld);
+	ld->structural = ld->errors.n;
+	ld->resolving = true;
 	resolve_all(ld);
 }
 
@@ -632,10 +639,12 @@ scxml_parse_xml(const char *name, const char *data, size_t len, size_t max,
 }
 
 int
-scxml_load_xml(const char *name, xmlDoc *xml, const struct scxml_options *opts,
-	       struct scxml **doc_r, char **error_r)
+scxml_load_xml_checking(const char *name, xmlDoc *xml,
+			const struct scxml_options *opts, struct scxml **doc_r,
+			struct strlist *errors)
 {
 	struct scxml_loader ld = { .doc = xcalloc(1, sizeof(*ld.doc)) };
+	bool structural;
 
 	*doc_r = NULL;
 	ld.doc->name = xstrdup(name);
@@ -643,13 +652,30 @@ scxml_load_xml(const char *name, xmlDoc *xml, const struct scxml_options *opts,
 	if (opts != NULL)
 		ld.doc->opts = *opts;
 	load_root(&ld, xmlDocGetRootElement(xml));
-	if (ld.errors.n > 0) {
-		*error_r = scxml_join_errors(&ld.errors, name);
+	structural = !ld.resolving || ld.structural > 0;
+	for (size_t i = 0; i < ld.errors.n; i++)
+		strlist_add(errors, ld.errors.v[i]);
+	strlist_clear(&ld.errors);
+	if (structural) {
 		scxml_free(&ld.doc);
 		return -1;
 	}
 	*doc_r = ld.doc;
 	return 0;
+}
+
+int
+scxml_load_xml(const char *name, xmlDoc *xml, const struct scxml_options *opts,
+	       struct scxml **doc_r, char **error_r)
+{
+	struct strlist errors = { 0 };
+
+	if (scxml_load_xml_checking(name, xml, opts, doc_r, &errors) == 0 &&
+	    errors.n == 0)
+		return 0;
+	scxml_free(doc_r);
+	*error_r = scxml_join_errors(&errors, name);
+	return -1;
 }
 
 int

@@ -71,6 +71,15 @@ struct _xmlDoc *scxml_parse_xml(const char *name, const char *data,
 int scxml_load_xml(const char *name, struct _xmlDoc *xml,
 		   const struct scxml_options *opts, struct scxml **doc_r,
 		   char **error_r);
+/* For a check that reports every problem at once: like scxml_load_xml(),
+   every problem appended to ERRORS, and 0 with *DOC_R also when the
+   only problems are in references (a target or initial to nowhere, a
+   bad condition or action), which leave a chart whose structure holds
+   (such a chart is for checking, never for running); -1 when its
+   structure does not (elements, ids). */
+int scxml_load_xml_checking(const char *name, struct _xmlDoc *xml,
+			    const struct scxml_options *opts,
+			    struct scxml **doc_r, struct strlist *errors);
 
 /* Joins ERRORS, each "NAME:LINE: message", one per line in line order
    (stable; no final newline) and clears them. Caller frees. */

@@ -589,7 +589,10 @@ check_events(struct checker *c)
 					       "built-in event)", events.v[k]);
 			}
 			strlist_clear(&events);
+			/* (a target to nowhere, already reported, is no
+			   missing target) */
 			if (t->event == NULL && always(t->cond) &&
+			    !(t->ntargets == 0 && t->target_text != NULL) &&
 			    (t->ntargets == 0 ||
 			     (t->ntargets == 1 && t->targets[0] == st)))
 				cerror(c, xmlGetLineNo(t->node), "eventless "
@@ -1140,11 +1143,16 @@ workflow_check(const struct workflow *wf, const char *template_dir,
 			strlist_addf(&c.raisable, "done.state.%s", st->id);
 	}
 	walk_actions(&c, xmlDocGetRootElement(wf->chart->xml));
-	graph_build(&g, wf->chart);
-	check_reachable(&c, &g, reach);
-	check_dead_ends(&c, &g, reach);
-	check_eventless_cycles(&c, &g);
-	graph_free(&g);
+	/* a chart whose targets did not all resolve has no graph to walk:
+	   its states would read as unreachable or dead ends for want of a
+	   transition the loader already reported */
+	if (!wf->unresolved) {
+		graph_build(&g, wf->chart);
+		check_reachable(&c, &g, reach);
+		check_dead_ends(&c, &g, reach);
+		check_eventless_cycles(&c, &g);
+		graph_free(&g);
+	}
 	check_events(&c);
 	check_timers(&c);
 	check_roles(&c);

@@ -1395,9 +1395,12 @@ check_pred(void *ctx, const char *name, const char *arg, char **error_r)
 		(void)workflow_pattern(arg, NULL, error_r);
 }
 
-int
-workflow_load(const char *name, const char *data, size_t len,
-	      struct workflow **wf_r, char **error_r)
+/* workflow_load(), or for CHECKING workflow_load_checking(): every
+   problem appended to ERRORS. 0 with *WF_R (CHECKING: perhaps with
+   problems in the chart's references, wf->unresolved), or -1. */
+static int
+load(const char *name, const char *data, size_t len, bool checking,
+     struct workflow **wf_r, struct strlist *errors)
 {
 	static const struct scxml_options opts = {
 		.predicates = workflow_predicates, .check_pred = check_pred,
@@ -1410,8 +1413,16 @@ workflow_load(const char *name, const char *data, size_t len,
 	*wf_r = NULL;
 	ld.wf->name = xstrdup(name);
 	blob_id(data, len, ld.wf->sha256);
-	xml = scxml_parse_xml(name, data, len, WORKFLOW_MAX_SIZE, error_r);
+	xml = scxml_parse_xml(name, data, len, WORKFLOW_MAX_SIZE, &err);
 	if (xml == NULL) {
+		/* already one "NAME:LINE: message" a line */
+		for (char *p = err, *nl; p != NULL && *p != '\0'; p = nl) {
+			nl = strchr(p, '\n');
+			if (nl != NULL)
+				*nl++ = '\0';
+			strlist_add(errors, p);
+		}
+		free(err);
 		workflow_free(&ld.wf);
 		return -1;
 	}
@@ -1423,21 +1434,48 @@ workflow_load(const char *name, const char *data, size_t len,
 		validate(&ld, xml);
 	if (ld.errors.n == 0)
 		load_root(&ld, root);
-	if (ld.errors.n == 0 &&
-	    scxml_load_xml(name, xml, &opts, &ld.wf->chart, &err) < 0) {
-		strlist_add(&ld.errors, err);
-		free(err);
-		xml = NULL;
-	} else if (ld.errors.n > 0) {
+	if (ld.errors.n == 0) {
+		size_t before = ld.errors.n;
+
+		/* takes XML over, freed with the chart or at once */
+		if (scxml_load_xml_checking(name, xml, &opts, &ld.wf->chart,
+					    &ld.errors) < 0 ||
+		    (!checking && ld.errors.n > before))
+			scxml_free(&ld.wf->chart);
+		ld.wf->unresolved = ld.wf->chart != NULL &&
+			ld.errors.n > before;
+	} else {
 		xmlFreeDoc(xml);
 	}
-	if (ld.errors.n > 0) {
-		*error_r = scxml_join_errors(&ld.errors, name);
+	for (size_t i = 0; i < ld.errors.n; i++)
+		strlist_add(errors, ld.errors.v[i]);
+	if (ld.wf->chart == NULL) {
+		strlist_clear(&ld.errors);
 		workflow_free(&ld.wf);
 		return -1;
 	}
+	strlist_clear(&ld.errors);
 	*wf_r = ld.wf;
 	return 0;
+}
+
+int
+workflow_load_checking(const char *name, const char *data, size_t len,
+		       struct workflow **wf_r, struct strlist *errors)
+{
+	return load(name, data, len, true, wf_r, errors);
+}
+
+int
+workflow_load(const char *name, const char *data, size_t len,
+	      struct workflow **wf_r, char **error_r)
+{
+	struct strlist errors = { 0 };
+
+	if (load(name, data, len, false, wf_r, &errors) == 0)
+		return 0;
+	*error_r = scxml_join_errors(&errors, name);
+	return -1;
 }
 
 FILE *
@@ -1466,15 +1504,16 @@ workflow_open_file(const char *path, char **error_r)
 	return f;
 }
 
-int
-workflow_load_file(const char *path, struct workflow **wf_r, char **error_r)
+/* The bytes of the workflow file PATH into *BUF_R and *LEN_R (caller
+   frees; more than WORKFLOW_MAX_SIZE when it is larger), or NULL with
+   *ERROR_R. */
+static int
+read_file(const char *path, char **buf_r, size_t *len_r, char **error_r)
 {
 	FILE *f;
 	size_t len = 0, n;
 	char *buf;
-	int ret;
 
-	*wf_r = NULL;
 	if ((f = workflow_open_file(path, error_r)) == NULL)
 		return -1;
 	buf = xmalloc(WORKFLOW_MAX_SIZE + 2);
@@ -1483,11 +1522,46 @@ workflow_load_file(const char *path, struct workflow **wf_r, char **error_r)
 		len += n;
 	if (ferror(f)) {
 		*error_r = xasprintf("%s: %s", path, strerror(errno));
-		ret = -1;
-	} else {
-		ret = workflow_load(path, buf, len, wf_r, error_r);
+		fclose(f);
+		free(buf);
+		return -1;
 	}
 	fclose(f);
+	*buf_r = buf;
+	*len_r = len;
+	return 0;
+}
+
+int
+workflow_load_file(const char *path, struct workflow **wf_r, char **error_r)
+{
+	char *buf;
+	size_t len;
+	int ret;
+
+	*wf_r = NULL;
+	if (read_file(path, &buf, &len, error_r) < 0)
+		return -1;
+	ret = workflow_load(path, buf, len, wf_r, error_r);
+	free(buf);
+	return ret;
+}
+
+int
+workflow_load_file_checking(const char *path, struct workflow **wf_r,
+			    struct strlist *errors)
+{
+	char *buf, *err = NULL;
+	size_t len;
+	int ret;
+
+	*wf_r = NULL;
+	if (read_file(path, &buf, &len, &err) < 0) {
+		strlist_add(errors, err);
+		free(err);
+		return -1;
+	}
+	ret = workflow_load_checking(path, buf, len, wf_r, errors);
 	free(buf);
 	return ret;
 }

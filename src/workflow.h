@@ -122,6 +122,9 @@ struct workflow {
 	struct workflow_state *states;	/* document order */
 	size_t nstates;
 	struct scxml *chart;
+	/* loaded for a check with references that did not resolve (a
+	   target to nowhere): never run, and not walked as a graph */
+	bool unresolved;
 };
 
 #define WORKFLOW_SMS_WINDOW_DEFAULT (7 * 86400)
@@ -152,6 +155,17 @@ FILE *workflow_open_file(const char *path, char **error_r);
 /* Reads and loads the file PATH (same results). */
 int workflow_load_file(const char *path, struct workflow **wf_r,
 		       char **error_r);
+/* For workflow check, which reports every problem at once: like
+   workflow_load() and workflow_load_file(), each problem appended to ERRORS, and 0 with
+   *WF_R also when the only problems are in the chart's references (a
+   target or initial to nowhere, a bad condition or action): then
+   wf->unresolved is set, and workflow_check() adds the rest. Such a
+   workflow is for the check alone, never for cases. -1 when there is
+   no workflow to check. */
+int workflow_load_checking(const char *name, const char *data, size_t len,
+			   struct workflow **wf_r, struct strlist *errors);
+int workflow_load_file_checking(const char *path, struct workflow **wf_r,
+				struct strlist *errors);
 void workflow_free(struct workflow **wf);
 
 /* One file holds one version of one workflow: when WF and OTHER, loaded

@@ -65,6 +65,23 @@ run env CIRM_DATADIR="$T/nowhere" "$CIRMCTL" workflow check "$T/alone/mine.xml"
 check "templates in the workflow's own directory are found" [ "$rc" -eq 0 ]
 rm -r "$T/alone/templates"
 
+# Every problem at once: a target to nowhere does not hide the others.
+sed -e '0,/<transition target="oppen"\/>/s//<transition target="oppenx"\/>/' \
+	-e '0,/role="handlaggare chef"/s//role="handlaggare boss"/' \
+	-e 's|<template id="question"/>|<template id="question"/><template id="finns-inte"/>|' \
+	"$top_srcdir/workflows/synpunkt.xml" >"$T/four.xml"
+bad=$(grep -n 'target="oppenx"' "$T/four.xml" | cut -d: -f1)
+run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/four.xml"
+check_all "workflow check: a bad target and three more problems, all at once" <<-'EOF'
+	[ "$rc" -eq 1 ] &&
+	contains "$err" "four.xml:$bad: target 'oppenx': no such state" &&
+	contains "$err" "command 'ta': unknown role 'boss'" &&
+	contains "$err" "template 'finns-inte' is missing for language 'sv'" &&
+	[ "$(printf '%s\n' "$err" | grep -c "four.xml:$bad:")" -eq 1 ]
+EOF
+run "$CIRMCTL" workflow simulate "$T/four.xml" --events "mail.citizen"
+check "... and such a workflow never runs" [ "$rc" -ne 0 ]
+
 # cirm's own template answer, the frame around every handler's answer
 # to a citizen, is named by no workflow: it is checked all the same,
 # before any answer waits in the inbox for it.
