@@ -185,6 +185,41 @@ cond_pred_name(struct cond *c)
 	return NULL;
 }
 
+/* No term where one must be: says what was there (the end, or a call
+   of a function that does not exist) and which terms there are, the
+   document's own functions among them. */
+static void
+cond_fail_term(struct cond *c)
+{
+	const char *const *names = c->doc->opts.predicates;
+	const char *p;
+	size_t n;
+	struct strlist l = { 0 };
+	char *known, *what;
+
+	cond_skip(c);
+	p = c->p;
+	n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		   "0123456789_-");
+	strlist_add(&l, "In('id')");
+	for (size_t i = 0; names != NULL && names[i] != NULL; i++)
+		strlist_addf(&l, "%s()", names[i]);
+	strlist_add(&l, "true, false, not, or a condition in parentheses");
+	known = strlist_join_sep(&l, ", ");
+	strlist_clear(&l);
+	if (*p == '\0')
+		what = xasprintf("the condition ends where a term must follow "
+				 "(%s)", known);
+	else if (n > 0 && p[n + strspn(p + n, " \t")] == '(')
+		what = xasprintf("unknown function '%.*s' (a term is %s)",
+				 (int)(n > 40 ? 40 : n), p, known);
+	else
+		what = xasprintf("expected %s", known);
+	cond_fail(c, what);
+	free(what);
+	free(known);
+}
+
 static bool
 cond_unary(struct cond *c)
 {
@@ -219,7 +254,7 @@ cond_unary(struct cond *c)
 			cond_fail(c, "expected )");
 		return v;
 	}
-	cond_fail(c, "expected In('id'), true, false, ! or (");
+	cond_fail_term(c);
 	return false;
 }
 

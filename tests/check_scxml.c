@@ -767,8 +767,18 @@ START_TEST(test_predicates)
 		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
 		"<state id=\"a\"><transition cond=\"colour('red')\"/>"
 		"</state></scxml>", &error));
-	ck_assert_msg(strstr(error, "p.scxml:2: condition: expected") != NULL,
-		      "%s", error);
+	ck_assert_str_eq(error, "p.scxml:2: condition: unknown function "
+			 "'colour' (a term is In('id'), channel(), assigned(), "
+			 "true, false, not, or a condition in parentheses) at "
+			 "'colour('red')'");
+	free(error);
+	/* a condition that stops after "and" */
+	ck_assert_ptr_null(load_with_preds(
+		"<scxml xmlns=\"" SCXML_NAMESPACE "\">\n"
+		"<state id=\"a\"><transition cond=\"assigned() and \"/>"
+		"</state></scxml>", &error));
+	ck_assert_msg(strstr(error, "p.scxml:2: condition: the condition ends "
+			     "where a term must follow") != NULL, "%s", error);
 	free(error);
 	/* what a word processor makes of a condition: typographic quotes
 	   and a no-break space, named since they look right */
