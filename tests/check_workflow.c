@@ -126,6 +126,11 @@ static const struct bad_case bad_cases[] = {
 	  "state: cases could never be closed" },
 	{ "bad-role.xml", "bad-role.xml:21: unknown role 'chef' (not in "
 	  "<roles>)" },
+	/* the order of <workflow>'s children, in plain words */
+	{ "bad-order.xml", "bad-order.xml:13: <roles> must come before "
+	  "<templates> (line 9): <workflow>'s children go in this order: "
+	  "title, description, calendar, roles, commands, templates, and "
+	  "then the states" },
 	{ "bad-schema.xml", "bad-schema.xml:28: Invalid attribute category "
 	  "for element state: category=\"sleeping\": expected initial, "
 	  "active, waiting or inactive" },
