@@ -375,8 +375,22 @@ schema_error(void *user, xmlErrorPtr err)
 		   and what it should be */
 		struct strlist why = { 0 };
 		char *attr = xstrndup(msg + 18, strcspn(msg + 18, " "));
+		char *v = workflow_attr(node, attr), *e = NULL;
+		struct calendar_duration d;
 
-		workflow_value_problems(node, attr, NULL, &why);
+		/* the root's SMS settings, in the words their timers'
+		   durations get */
+		if (v != NULL && strcmp(attr, "sms-window") == 0 &&
+		    calendar_duration_parse(v, &d, &e) < 0)
+			strlist_addf(&why, "sms-window: %s", e);
+		else if (v != NULL && strcmp(attr, "sms-segments") == 0)
+			strlist_addf(&why, "sms-segments=\"%.40s\": a whole "
+				     "number from 1 to %d", v,
+				     WORKFLOW_SMS_SEGMENTS_MAX);
+		else
+			workflow_value_problems(node, attr, NULL, &why);
+		free(e);
+		free(v);
 		if (why.n > 0 &&
 		    said_just_before(ld, (int)xmlGetLineNo(node), why.v[0])) {
 			strlist_clear(&why);

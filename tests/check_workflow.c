@@ -126,6 +126,13 @@ static const struct bad_case bad_cases[] = {
 	  "state: cases could never be closed" },
 	{ "bad-role.xml", "bad-role.xml:21: unknown role 'chef' (not in "
 	  "<roles>)" },
+	/* the root's SMS settings, with what is wrong with them */
+	{ "bad-sms-window.xml", "bad-sms-window.xml:4: Invalid attribute "
+	  "sms-window for element workflow: sms-window: duration \"P2X\": "
+	  "unexpected 'X'" },
+	{ "bad-sms-segments.xml", "bad-sms-segments.xml:4: Invalid attribute "
+	  "sms-segments for element workflow: sms-segments=\"11\": a whole "
+	  "number from 1 to 10" },
 	/* the order of <workflow>'s children, in plain words */
 	{ "bad-order.xml", "bad-order.xml:13: <roles> must come before "
 	  "<templates> (line 9): <workflow>'s children go in this order: "
