@@ -841,8 +841,8 @@ static const struct {
 	{ "sms-window=\"P1DT2H\"",
 	  "sms-window=\"P1DT\"",
 	  "e.xml:10: Invalid attribute sms-window for element "
-	  "workflow: sms-window=\"P1DT\": a value cirm-workflow(5) does "
-	  "not allow here" },
+	  "workflow: sms-window: duration \"P1DT\": no time component "
+	  "after 'T'" },
 	{ "<calendar id=\"kontor.1\">",
 	  "<calendar id=\"_kontor\">",
 	  "e.xml:12: Element calendar failed to validate attributes: "
