@@ -3737,6 +3737,17 @@ handler_commands(struct mailin *mi, struct store *store,
 			};
 			int counts[4];
 
+			/* it takes none: said, not dropped unseen (a case
+			   number meant for #visa, say) */
+			if (c->arg[strspn(c->arg, " \t")] != '\0')
+				strlist_addf(&s.l, "  %s\n", en ?
+					     "(#list takes no argument; what "
+					     "follows it was left out: to see "
+					     "one case, #show NUMBER)" :
+					     "(#lista tar inget argument; det "
+					     "som står efter togs inte med: ett "
+					     "ärende visar du med #visa NUMMER)");
+			before = s.l.n;
 			ret = digest_list(store, &ds, v->handler_id, en, true,
 					  cirm_now(), &s.l, counts, error_r);
 			none = true;

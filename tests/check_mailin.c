@@ -2028,6 +2028,16 @@ START_TEST(test_reopened_notice_shows_new_state)
 		      strstr(body, "  Klart senast: ingen tidsgräns\n") != NULL,
 		      "%s", body);
 	free(body);
+	/* #lista takes no argument: said, not dropped unseen */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "o2e@kommun.example", NULL, "#lista KS-2026-00001\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "(#lista tar inget argument; det som "
+			       "står efter togs inte med: ett ärende visar "
+			       "du med #visa NUMMER)") &&
+		      strstr(body, "  KS-2026-00001   löst ") != NULL,
+		      "%s", body);
+	free(body);
 	/* a deadline at a Monday's opening (14 December, 08:00 Swedish
 	   time), as the notifications show it */
 	tz = getenv("TZ") != NULL ? xstrdup(getenv("TZ")) : NULL;
