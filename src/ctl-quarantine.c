@@ -230,6 +230,15 @@ parse_ids(int argc, char **argv, int64_t **ids_r)
 	return 0;
 }
 
+static int
+exists(const struct store_quarantined *q, const void *raw, void *ctx)
+{
+	(void)q;
+	(void)raw;
+	(void)ctx;
+	return 0;
+}
+
 /* Releases or discards (DISCARD) the quarantined messages ARGV names,
    all or none, in one transaction, each with its quarantine.release or
    quarantine.discard entry in the audit log. Release puts a message
@@ -260,6 +269,24 @@ release_or_discard(struct store *store, int argc, char **argv, bool discard)
 				    discard ? "quarantine.discard" :
 				    "quarantine.release", num, NULL, &err) < 0)
 			r = -1;
+		if (r == 0 && (r = store_quarantine_get(store, ids[i],
+							 exists, NULL,
+							 &err)) != 0) {
+			/* there, but released or discarded before */
+			if (r > 0)
+				r = 0;
+		} else if (r == 0) {
+			ctl_error(discard ? _("no message %lld in the "
+					      "quarantine (cirmctl quarantine "
+					      "list shows them): nothing "
+					      "discarded") :
+				  _("no message %lld in the quarantine "
+				    "(cirmctl quarantine list shows them): "
+				    "nothing released"), (long long)ids[i]);
+			continue;
+		}
+		if (r < 0)
+			break;
 		if (r == 0 && discard)
 			ctl_error(_("no quarantined message %lld waiting "
 				    "(released or discarded already?): "

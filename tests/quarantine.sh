@@ -88,7 +88,8 @@ check "an id given twice is a usage error" [ "$rc" -eq 64 ]
 check "which says so" contains "$err" "given twice"
 run "$CIRMCTL" -c "$C" quarantine discard "$q2" 999
 check "discard with one unknown id fails" [ "$rc" -eq 1 ]
-check "naming it" contains "$err" "no quarantined message 999 waiting"
+check "naming it, and that there is none such" contains "$err" \
+	"no message 999 in the quarantine (cirmctl quarantine list shows them): nothing discarded"
 check "and discards nothing" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE discarded_at IS NOT NULL")" -eq 0 ]
 check "not even the good one's bytes" \
@@ -122,6 +123,11 @@ run "$CIRMCTL" -c "$C" quarantine release "$q3"
 check "release succeeds" [ "$rc" -eq 0 ]
 run "$CIRMCTL" -c "$C" quarantine release "$q3"
 check "a second release fails" [ "$rc" -eq 1 ]
+check "... saying it left already" contains "$err" \
+	"no quarantined message $q3 waiting for release (released or discarded already?)"
+run "$CIRMCTL" -c "$C" quarantine release 999
+check "release of an id that never was says so" contains "$err" \
+	"no message 999 in the quarantine (cirmctl quarantine list shows them): nothing released"
 run "$CIRMCTL" -c "$C" quarantine discard "$q3"
 check "a released message cannot be discarded" [ "$rc" -eq 1 ]
 run "$CIRMCTL" -c "$C" quarantine list
