@@ -5275,6 +5275,17 @@ START_TEST(test_handler_forward)
 			       "'Det vidarebefordrade mejlet har inte "
 			       "registrerats som ett ärende: cirm%#visa%'"),
 			 1);
+	/* a forward whose sender failed authentication: quarantined
+	   before its text is searched for whose mail it is */
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "VB: Lampa", "f4c@kommun.example",
+		     "Authentication-Results: mx.kommun.example; dmarc=fail "
+		     "header.from=kommun.example\n",
+		     "Från: Anna <anna@example.se>\nÄmne: Lampa\n\nHej\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'mail a handler forwarded, whose sender "
+			       "did not pass authentication%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
 	/* a plain mail of hers on no case: the same, said plainly */
 	deliver_mail("eva@kommun.example", "arende@kommun.example",
 		     "Fråga", "f4b@kommun.example", NULL,
