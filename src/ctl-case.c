@@ -222,9 +222,35 @@ ctl_print_message(const struct store_message *m, void *ctx)
 	return 0;
 }
 
+/* The case whose history is printed: its workflow names the states. */
+struct history_ctx {
+	struct caseflow *cf;
+	struct store *store;
+	const char *workflow;
+	int version;
+};
+
+/* STATE as people are shown it, with its id when the label differs
+   ("löst (lost)"), as case show's State line has it. */
+static void
+print_history_state(FILE *out, const struct history_ctx *h, const char *state)
+{
+	const char *label = state != NULL && h != NULL && h->cf != NULL ?
+		caseflow_state_label(h->cf, h->store, h->workflow, h->version,
+				     state) : NULL;
+
+	if (state == NULL)
+		fputs("-", out);
+	else if (label != NULL && strcmp(label, state) != 0)
+		fprintf(out, "%s (%s)", label, state);
+	else
+		fputs(state, out);
+}
+
 static int
 print_event(const struct store_event *e, void *ctx)
 {
+	const struct history_ctx *h = ctx;
 	char t[32], *line = NULL;
 	size_t len = 0;
 	FILE *out = open_memstream(&line, &len);
@@ -238,10 +264,12 @@ print_event(const struct store_event *e, void *ctx)
 	ctl_print_cell(out, e->actor == NULL ? _("system") :
 		       strcmp(e->actor, "citizen") == 0 ? _("citizen") :
 		       e->actor, 12);
-	if (e->from_state != NULL || e->to_state != NULL)
-		fprintf(out, "%s -> %s  ",
-			e->from_state != NULL ? e->from_state : "-",
-			e->to_state != NULL ? e->to_state : "-");
+	if (e->from_state != NULL || e->to_state != NULL) {
+		print_history_state(out, h, e->from_state);
+		fputs(" -> ", out);
+		print_history_state(out, h, e->to_state);
+		fputs("  ", out);
+	}
 	if (e->detail != NULL)
 		ctl_print_cell(out, e->detail, 0);
 	if (fclose(out) != 0) {
@@ -345,9 +373,16 @@ show_case(const struct store_case *c, void *ctx)
 				ctl_print_message, sc->store, &sc->err) < 0)
 		sc->failed = 1;
 	printf("\n%s\n", _("History:"));
-	if (!sc->failed &&
-	    store_case_events(sc->store, c->id, print_event, NULL, &sc->err) < 0)
-		sc->failed = 1;
+	if (!sc->failed) {
+		struct history_ctx h = {
+			.cf = sc->cf, .store = sc->store,
+			.workflow = c->workflow, .version = c->workflow_version,
+		};
+
+		if (store_case_events(sc->store, c->id, print_event, &h,
+				      &sc->err) < 0)
+			sc->failed = 1;
+	}
 	if (!sc->failed && c->closed_at == 0) {
 		int timers = 0;
 

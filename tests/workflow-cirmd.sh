@@ -77,6 +77,11 @@ sql "UPDATE cases SET state = 'registrerad' WHERE id = 1"
 run "$CIRMCTL" -c "$C" case show KS-2026-00001
 check "... a state whose label is its id, once" \
 	sh -c 'printf "%s\n" "$1" | grep -q "^State: *registrerad\$"' sh "$out"
+sql "INSERT INTO event (case_id, at, kind, from_state, to_state) VALUES (1, strftime('%s','now'), 'cmd.ask', 'registrerad', 'vantar-svar')"
+run "$CIRMCTL" -c "$C" case show KS-2026-00001
+check "... and so does its history, each state once when the two agree" \
+	contains "$out" "registrerad -> väntar på svar (vantar-svar)"
+sql "DELETE FROM event WHERE kind = 'cmd.ask' AND case_id = 1"
 
 # Two business days later, in another process: the timer fires once.
 sql "UPDATE timer SET fire_at = strftime('%s','now') - 60 WHERE case_id = 1 AND name = 'eskalering'"
