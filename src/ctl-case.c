@@ -343,7 +343,9 @@ show_case(const struct store_case *c, void *ctx)
 		free(both);
 	}
 	ctl_field(_("Subject:"), c->subject);
-	ctl_field(_("Channel:"), c->channel);
+	/* the channel in the words the addresses have ("e-post") */
+	ctl_field(_("Channel:"), strcmp(c->channel, "email") == 0 ?
+		  _("email") : c->channel);
 	ctl_field(_("Citizen:"), c->citizen);
 	if (store_case_citizen(sc->store, c->id, &citizen, &sc->err) > 0 &&
 	    (store_contact_addresses(sc->store, citizen, print_address,

@@ -64,6 +64,11 @@ check "and each message in, email, extern, in Swedish columns" contains "$out" \
 	"  in   email  extern    "
 check "and the citizen's address by its Swedish kind" contains "$out" \
 	"e-post: anna@example.se"
+check "and the channel in the same word" contains "$out" "Kanal:        e-post"
+run sv "$CIRMCTL" -c "$I2/cirm.conf" citizen extract anna@example.se
+check "the register extract names the citizen's addresses so too" sh -c \
+	'printf "%s\n" "$1" | grep -q "^ *e-post: anna@example.se\$" &&
+	 ! printf "%s\n" "$1" | grep -q "^ *email: "' - "$out"
 run en "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
 check "... in, email, public in English" contains "$out" "  in   email  public    "
 # A label longer than the column (Swedish "Sammanslagna hit:") is whole.
