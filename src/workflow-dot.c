@@ -531,16 +531,24 @@ put_node(struct dot *d, const struct scxml_state *st, int depth)
 	};
 	const struct workflow_state *ws = workflow_state(d->wf, st->id);
 	enum workflow_category c = ws != NULL ? ws->category : WORKFLOW_ACTIVE;
+	const char *label;
 
 	if (st->kind == SCXML_KIND_FINAL)
 		c = WORKFLOW_INACTIVE;
 	indent(d->out, depth);
 	put_quoted(d->out, "", st->id);
 	fputs(" [label=<", d->out);
-	put_html(d->out, st->id);
-	fprintf(d->out, "<br/><font point-size=\"9\">%s</font>>, shape=%s, "
-		"style=\"%s\"];\n", workflow_category_name(c), looks[c].shape,
-		looks[c].style);
+	/* the name case officers read ("löst"), and the id beside the
+	   category when it differs ("lost"), as case show has them */
+	label = workflow_state_label(d->wf, st->id);
+	put_html(d->out, label != NULL ? label : st->id);
+	fputs("<br/><font point-size=\"9\">", d->out);
+	if (label != NULL && strcmp(label, st->id) != 0) {
+		put_html(d->out, st->id);
+		fputs(", ", d->out);
+	}
+	fprintf(d->out, "%s</font>>, shape=%s, style=\"%s\"];\n",
+		workflow_category_name(c), looks[c].shape, looks[c].style);
 }
 
 /* The small point of compound ST (or the root) and its edges to the

@@ -43,6 +43,8 @@ check "the cluster is labelled with the state id" \
 	contains "$out" 'label="oppen";'
 check "an atomic state is a node with its category" \
 	line_has '"tilldelad" [label=<tilldelad' '>active<'
+check "... by its label, with its id when they differ" \
+	line_has '"lost" [label=<löst<br/>' '>lost, waiting<'
 check "the initial state is marked" contains "$out" '"_init" -> "ny";'
 check "a timer is a dashed edge with its duration and calendar" \
 	line_has '"vantar-svar" -> "vantar-svar" [label="⏱ paminnelse P5D (kontorstid)' \
