@@ -902,6 +902,24 @@ street_word(const char *w, size_t n)
 	return false;
 }
 
+/* The next word of LINE (LEN bytes) from *I on, words parted by the
+   bytes in SEPS: its start, its length in *N_R, *I past it; NULL when
+   there is none. */
+static const char *
+next_word(const char *line, size_t len, const char *seps, size_t *i,
+	  size_t *n_r)
+{
+	while (*i < len && strchr(seps, line[*i]) != NULL)
+		(*i)++;
+	if (*i >= len)
+		return NULL;
+	*n_r = 0;
+	while (*i + *n_r < len && strchr(seps, line[*i + *n_r]) == NULL)
+		(*n_r)++;
+	*i += *n_r;
+	return line + *i - *n_r;
+}
+
 /* Whether LINE (LEN bytes, no line break) can be a line below a
    closing in a citizen's signature: a name, an address, a telephone
    number, a mail or web address, each word of it a signature_word, or
@@ -910,27 +928,19 @@ street_word(const char *w, size_t n)
 static bool
 signature_line(const char *line, size_t len)
 {
-	size_t i = 0;
+	size_t i = 0, n;
 	bool number = false, street = false;
+	const char *w;
 
 	if (len > CLOSING_TAIL_MAX)
 		return false;
-	while (i < len) {
-		size_t n;
-
-		i += strspn(line + i, " \t,;:");
-		if (i >= len)
-			break;
-		n = strcspn(line + i, " \t,;:");
-		if (n > len - i)
-			n = len - i;
+	while ((w = next_word(line, len, " \t,;:", &i, &n)) != NULL) {
 		for (size_t k = 0; k < n; k++)
-			number |= isdigit((unsigned char)line[i + k]) != 0;
-		if (street_word(line + i, n))
+			number |= isdigit((unsigned char)w[k]) != 0;
+		if (street_word(w, n))
 			street = true;
-		else if (!signature_word(line + i, n))
+		else if (!signature_word(w, n))
 			return false;
-		i += n;
 	}
 	return number || !street;
 }
@@ -941,27 +951,19 @@ signature_line(const char *line, size_t len)
 static bool
 name_line(const char *line, size_t len)
 {
-	size_t i = 0, words = 0;
+	size_t i = 0, n, words = 0;
+	const char *word;
 
-	while (i < len) {
-		const unsigned char *w;
-		size_t n;
+	while ((word = next_word(line, len, " \t", &i, &n)) != NULL) {
+		const unsigned char *w = (const unsigned char *)word;
 
-		i += strspn(line + i, " \t");
-		if (i >= len)
-			break;
-		n = strcspn(line + i, " \t");
-		if (n > len - i)
-			n = len - i;
-		w = (const unsigned char *)line + i;
-		if (++words > 4 || !signature_word(line + i, n) ||
+		if (++words > 4 || !signature_word(word, n) ||
 		    !(isupper(w[0]) || w[0] >= 0x80))
 			return false;
 		for (size_t k = 0; k < n; k++)
 			if (!(isalpha(w[k]) || w[k] >= 0x80 || w[k] == '-' ||
 			      (w[k] == '.' && k == n - 1 && n <= 2)))
 				return false;
-		i += n;
 	}
 	return words > 0;
 }
