@@ -333,21 +333,33 @@ ctl_print_lines(const char *text, const char *prefix, int max)
 	return p;
 }
 
+/* The columns S takes on a terminal. */
+static int
+cell_width(const char *s)
+{
+	int total = 0, w, blank;
+	mbstate_t mb;
+	size_t len = strlen(s), n;
+
+	memset(&mb, 0, sizeof(mb));
+	for (size_t i = 0; i < len; i += n) {
+		n = next_char(s + i, len - i, &mb, &w, &blank);
+		total += w;
+	}
+	return total;
+}
+
 void
 ctl_print_cell(FILE *out, const char *s, int width)
 {
-	int total = 0, used = 0, limit, w, blank;
+	int total, used = 0, limit, w, blank;
 	mbstate_t mb;
 	size_t len, n;
 
 	if (s == NULL)
 		s = "-";
 	len = strlen(s);
-	memset(&mb, 0, sizeof(mb));
-	for (size_t i = 0; i < len; i += n) {
-		n = next_char(s + i, len - i, &mb, &w, &blank);
-		total += w;
-	}
+	total = cell_width(s);
 	/* The last column of a cell is the gap to the next one. */
 	limit = width <= 0 || total <= width - 1 ? total : width - 2;
 	memset(&mb, 0, sizeof(mb));
@@ -372,15 +384,8 @@ ctl_print_cell(FILE *out, const char *s, int width)
 void
 ctl_print_right(FILE *out, const char *s, int width)
 {
-	int total = 0, w, blank;
-	mbstate_t mb;
-	size_t len = strlen(s), n;
+	int total = cell_width(s);
 
-	memset(&mb, 0, sizeof(mb));
-	for (size_t i = 0; i < len; i += n) {
-		n = next_char(s + i, len - i, &mb, &w, &blank);
-		total += w;
-	}
 	for (; total < width; total++)
 		fputc(' ', out);
 	fputs(s, out);
@@ -392,16 +397,7 @@ ctl_print_right(FILE *out, const char *s, int width)
 void
 ctl_field(const char *label, const char *value)
 {
-	int total = 0, w, blank;
-	mbstate_t mb;
-	size_t len = strlen(label), n;
-
-	memset(&mb, 0, sizeof(mb));
-	for (size_t i = 0; i < len; i += n) {
-		n = next_char(label + i, len - i, &mb, &w, &blank);
-		total += w;
-	}
-	if (total < 14)
+	if (cell_width(label) < 14)
 		ctl_print_cell(stdout, label, 14);
 	else
 		printf("%s ", label);
