@@ -1473,13 +1473,8 @@ load(const char *name, const char *data, size_t len, bool checking,
 	blob_id(data, len, ld.wf->sha256);
 	xml = scxml_parse_xml(name, data, len, WORKFLOW_MAX_SIZE, &err);
 	if (xml == NULL) {
-		/* already one "NAME:LINE: message" a line */
-		for (char *p = err, *nl; p != NULL && *p != '\0'; p = nl) {
-			nl = strchr(p, '\n');
-			if (nl != NULL)
-				*nl++ = '\0';
-			strlist_add(errors, p);
-		}
+		/* the parse's problems, in line order already, alone */
+		strlist_add(errors, err);
 		free(err);
 		workflow_free(&ld.wf);
 		return -1;
@@ -1493,15 +1488,12 @@ load(const char *name, const char *data, size_t len, bool checking,
 	if (ld.errors.n == 0)
 		load_root(&ld, root);
 	if (ld.errors.n == 0) {
-		size_t before = ld.errors.n;
-
 		/* takes XML over, freed with the chart or at once */
 		if (scxml_load_xml_checking(name, xml, &opts, &ld.wf->chart,
 					    &ld.errors) < 0 ||
-		    (!checking && ld.errors.n > before))
+		    (!checking && ld.errors.n > 0))
 			scxml_free(&ld.wf->chart);
-		ld.wf->unresolved = ld.wf->chart != NULL &&
-			ld.errors.n > before;
+		ld.wf->unresolved = ld.wf->chart != NULL && ld.errors.n > 0;
 	} else {
 		xmlFreeDoc(xml);
 	}
