@@ -23,6 +23,13 @@ i18n_init(void)
 	bind_domain();
 }
 
+/* A statically linked program (cirm-mailgate, see configure.ac) gets a
+   locale category from the C library only when it links something that
+   reads that category: otherwise setlocale(LC_MESSAGES, "") fails there
+   and every message stays in English. rpmatch() reads LC_MESSAGES;
+   taking its address links it in, and it is never called. */
+int (*volatile i18n_messages_category)(const char *) = rpmatch;
+
 void
 i18n_init_messages(void)
 {

@@ -22,6 +22,13 @@ run en "$CIRMCTL" --help
 check "help is in English in the C locale" contains "$out" "Usage: cirmctl [OPTION]"
 check "the two differ" [ "$out" != "$sv_help" ]
 
+# cirm-mailgate is linked statically by default (configure.ac), where
+# the C library loads a locale category only if the program links
+# something that reads it.
+run sv "$top_builddir/cirm-mailgate" --help </dev/null
+check "cirm-mailgate's help is in Swedish" \
+	contains "$out" "Användning: cirm-mailgate [FLAGGA]"
+
 run sv "$CIRMCTL" frobnicate
 check "unknown command in Swedish" contains "$err" "okänt kommando 'frobnicate'"
 run sv "$CIRMCTL" -c "$T/none.conf" config

@@ -337,6 +337,16 @@ check "cirmd stops on SIGTERM" [ $? -eq 0 ]
 if command -v readelf >/dev/null; then
 	check "cirm-mailgate does not load libcrypto or libsqlite3" \
 		sh -c "! readelf -d '$MAILGATE' | grep -q -e 'libcrypto' -e 'libsqlite'"
+	# Linked statically (configure's default where the C library
+	# allows), it starts without the dynamic loader: a third less time
+	# a mail.
+	case ${STATIC_MAILGATE:-} in
+	yes)	check "cirm-mailgate is linked statically, as configured" \
+			sh -c "! readelf -d '$MAILGATE' | grep -q NEEDED" ;;
+	no)	check "cirm-mailgate is linked dynamically, as configured" \
+			sh -c "readelf -d '$MAILGATE' | grep -q NEEDED" ;;
+	*)	not_ok "STATIC_MAILGATE is not set: run me through make check" ;;
+	esac
 else
 	not_ok "readelf (binutils) is not installed"
 fi
