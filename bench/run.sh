@@ -53,7 +53,7 @@ srcdir=${top_srcdir:-$(dirname "$0")/..}
 srcdir=$(cd "$srcdir" && pwd)
 bm=./bench/bench-mail
 bf=./bench/bench-flow
-for p in ./cirmctl ./cirmd ./cirm-mailgate $bm $bf; do
+for p in ./cirmctl ./cirmd ./cirm-mailgate $bm $bf ./bench/bench-noop; do
 	if [ ! -x "$p" ]; then
 		echo "run.sh: $p not found: run me from the build directory" \
 		     "(make bench)" >&2
@@ -340,19 +340,30 @@ if [ "$e2e_status" != 0 ] || [ "$inbox" != 0 ] || [ "$cases" != "$new" ] ||
 	failed=1
 fi
 
-# The floor: a program that does nothing (true(1), linked against libc
-# only), run the same way once per mail. No mailgate can go faster than
-# the machine starts processes.
+# The floor: a program that does nothing, run the same way once per
+# mail: bench-noop, linked as the mailgate is (statically by default),
+# and true(1), linked dynamically against libc. No mailgate can go
+# faster than the machine starts processes.
 true_bin=/bin/true
 set -- $($bm each "$mails" "$true_bin")
 fields 4 "$@"
 floor_rate=$(calc "$1 / ($2 > 0 ? $2 : 0.001)")
+set -- $($bm each "$mails" ./bench/bench-noop)
+fields 4 "$@"
+noop_rate=$(calc "$1 / ($2 > 0 ? $2 : 0.001)")
+if readelf -d ./cirm-mailgate 2>/dev/null | grep -q NEEDED; then
+	linked=dynamically
+else
+	linked=statically
+fi
 
 echo "cirm-mailgate: one process per message, sequential"
 echo "mails: $mg_mix"
 echo "  mails  seconds    msg/s  target  met  RSS MiB  stored  while                         check"
 printf '%s' "$mg_rows"
-LC_ALL=C printf 'Floor: %s started the same way, once per mail: %.0f processes/s\n' \
+LC_ALL=C printf 'Floor: bench-noop, linked %s as cirm-mailgate is, started the same way, once per mail: %.0f processes/s\n' \
+	"$linked" "$noop_rate"
+LC_ALL=C printf 'Floor: %s (linked dynamically) the same way: %.0f processes/s\n' \
 	"$true_bin" "$floor_rate"
 echo "Then cirmd --once on what was queued: $e2e"
 
