@@ -679,6 +679,40 @@ START_TEST(test_pattern_long_text)
 }
 END_TEST
 
+/* Patterns are compiled once and kept: the same pattern keeps its
+   answers whatever ran before it, checked without a text (as a
+   workflow loads) or searched in one, a bad one stays an error each
+   time, and past the cache's size patterns still work. */
+START_TEST(test_pattern_cached)
+{
+	char *error = NULL, regex[32], text[32];
+
+	for (int round = 0; round < 3; round++) {
+		ck_assert_int_eq(workflow_pattern("gata.*hål", NULL, &error), 0);
+		ck_assert_int_eq(workflow_pattern("gata.*hål", "gatan har ett hål",
+						  &error), 1);
+		ck_assert_int_eq(workflow_pattern("gata.*hål", "ett hål i gatan",
+						  &error), 0);
+		ck_assert_int_eq(workflow_pattern("^hej", "hej", &error), 1);
+		ck_assert_int_eq(workflow_pattern("^hej", "nej hej", &error), 0);
+		ck_assert_int_eq(workflow_pattern("a[", "a[", &error), -1);
+		ck_assert_msg(strstr(error, "bad pattern") == error, "%s", error);
+		free(error);
+		error = NULL;
+		ck_assert_int_eq(workflow_pattern("a[", NULL, &error), -1);
+		free(error);
+		error = NULL;
+	}
+	for (int i = 0; i < 1200; i++) {
+		snprintf(regex, sizeof(regex), "^ärende %d$", i);
+		snprintf(text, sizeof(text), "ÄRENDE %d", i);
+		ck_assert_int_eq(workflow_pattern(regex, text, &error), 1);
+		snprintf(text, sizeof(text), "ärende %d", i + 1);
+		ck_assert_int_eq(workflow_pattern(regex, text, &error), 0);
+	}
+}
+END_TEST
+
 START_TEST(test_pattern_backreference)
 {
 	static const char *const refused[] = {
@@ -1054,6 +1088,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_refused);
 	tcase_add_test(tc, test_parser_words);
+	tcase_add_test(tc, test_pattern_cached);
 	tcase_add_test(tc, test_pattern_backreference);
 	tcase_add_test(tc, test_pattern_long_text);
 	tcase_add_test(tc, test_patterns_enabled);
