@@ -40,6 +40,8 @@ struct skip_log {
 	unsigned long quiet;	/* cases skipped since, not logged */
 };
 
+#define HELP_MEMO 16
+
 struct caseflow {
 	struct caseflow_settings set;
 	/* every version loaded so far; current[] marks the newest file */
@@ -52,6 +54,17 @@ struct caseflow {
 	bool trial;
 	struct strlist trial_log;
 	struct skip_log trial_skips[SKIP_LOG_ACTIONS];
+	/* commands_help's texts of the transaction at HELP_GEN (see
+	   commands_help) */
+	struct help_memo {
+		const struct workflow *wf;
+		char *states, *lang, *citizen_lang;
+		int64_t handler;
+		bool closed;
+		char *text;
+	} help[HELP_MEMO];
+	size_t nhelp;
+	uint64_t help_gen;
 };
 
 /* A notification an action asked for: who gets it, rendered later. */
@@ -187,6 +200,20 @@ caseflow_new(const struct caseflow_settings *set)
 	return cf;
 }
 
+static void
+help_forget(struct caseflow *cf)
+{
+	for (size_t i = 0; i < cf->nhelp; i++) {
+		struct help_memo *m = &cf->help[i];
+
+		free(m->states);
+		free(m->lang);
+		free(m->citizen_lang);
+		free(m->text);
+	}
+	cf->nhelp = 0;
+}
+
 void
 caseflow_free(struct caseflow **cfp)
 {
@@ -199,6 +226,7 @@ caseflow_free(struct caseflow **cfp)
 	free(cf->v);
 	free(cf->current);
 	strlist_clear(&cf->trial_log);
+	help_forget(cf);
 	free(cf);
 	*cfp = NULL;
 }
@@ -1501,8 +1529,8 @@ wrapped(struct strlist *l)
    of is left out: it would be refused. NULL on a database error
    (*error_r set). */
 static char *
-commands_help(struct flow *fl, int64_t handler, const char *lang,
-	      char **error_r)
+commands_help_text(struct flow *fl, int64_t handler, const char *lang,
+		   char **error_r)
 {
 	bool en = strcmp(lang, "en") == 0;
 	struct strlist words = { 0 }, helps = { 0 }, l = { 0 };
@@ -1602,6 +1630,62 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 	strlist_clear(&words);
 	strlist_clear(&helps);
 	return wrapped(&l);
+}
+
+static bool
+same_text(const char *a, const char *b)
+{
+	return a == NULL ? b == NULL : b != NULL && strcmp(a, b) == 0;
+}
+
+/* commands_help_text, remembered for the rest of the transaction: a
+   batch notifies the same few handlers of cases in the same few states
+   again and again, and making the text (a query for each command's
+   roles, and the formatting) took a tenth of an event's time on the
+   events benchmark. What it depends on: the workflow, the case's
+   states, whether it is closed, the handler and the two languages, and
+   the handler's groups, which stay the same while
+   store_groups_generation does. Outside a transaction nothing is
+   remembered. A copy the caller frees, or NULL (*error_r). */
+static char *
+commands_help(struct flow *fl, int64_t handler, const char *lang,
+	      char **error_r)
+{
+	struct caseflow *cf = fl->cf;
+	uint64_t gen = store_groups_generation(fl->store);
+	const char *states = fl->run != NULL ? fl->c.state : NULL;
+	const char *cl = citizen_language(fl);
+	bool closed = fl->c.closed_at != 0;
+	struct help_memo *m;
+	char *text;
+
+	if (gen == 0)
+		return commands_help_text(fl, handler, lang, error_r);
+	if (gen != cf->help_gen) {
+		help_forget(cf);
+		cf->help_gen = gen;
+	}
+	for (size_t i = 0; i < cf->nhelp; i++) {
+		m = &cf->help[i];
+		if (m->wf == fl->wf && m->handler == handler &&
+		    m->closed == closed && same_text(m->states, states) &&
+		    same_text(m->lang, lang) && same_text(m->citizen_lang, cl))
+			return xstrdup(m->text);
+	}
+	text = commands_help_text(fl, handler, lang, error_r);
+	/* the text made may have run a query that forgot the groups */
+	if (text == NULL || cf->nhelp == HELP_MEMO ||
+	    store_groups_generation(fl->store) != gen)
+		return text;
+	m = &cf->help[cf->nhelp++];
+	*m = (struct help_memo){
+		.wf = fl->wf, .handler = handler, .closed = closed,
+		.states = states != NULL ? xstrdup(states) : NULL,
+		.lang = lang != NULL ? xstrdup(lang) : NULL,
+		.citizen_lang = cl != NULL ? xstrdup(cl) : NULL,
+		.text = xstrdup(text),
+	};
+	return text;
 }
 
 struct history_ctx {

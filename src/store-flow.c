@@ -1331,6 +1331,7 @@ store_group_member_remove(struct store *store, const char *name,
 
 	if (st == NULL)
 		return -1;
+	store_groups_forget(store);
 	sqlite3_bind_int64(st, 1, contact_id);
 	store_bind_text(st, 2, name);
 	if (store_exec_stmt(store, st, "remove group member", error_r) < 0)
@@ -1411,6 +1412,7 @@ store_group_member_add(struct store *store, int64_t group_id,
 
 	if (st == NULL)
 		return -1;
+	store_groups_forget(store);
 	sqlite3_bind_int64(st, 1, group_id);
 	sqlite3_bind_int64(st, 2, contact_id);
 	if (store_exec_stmt(store, st, "add group member", error_r) < 0)

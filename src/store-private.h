@@ -35,6 +35,9 @@ struct store {
 		int64_t id;
 	} groups[STORE_GROUPS_SEEN];
 	int ngroups;
+	/* Counts store_groups_forget: what was read of groups and their
+	   members under one value still holds (store_groups_generation). */
+	uint64_t groups_gen;
 	int savepoints;
 	struct store_cached {
 		const char *sql; /* the key: a static string's address */

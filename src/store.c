@@ -414,6 +414,15 @@ store_groups_forget(struct store *store)
 	for (int i = 0; i < store->ngroups; i++)
 		free(store->groups[i].name);
 	store->ngroups = 0;
+	store->groups_gen++;
+}
+
+uint64_t
+store_groups_generation(struct store *store)
+{
+	if (sqlite3_get_autocommit(store->db))
+		return 0;
+	return store->groups_gen;
 }
 
 void

@@ -1170,6 +1170,12 @@ int store_group_emails(struct store *store, int64_t group_id,
 /* Whether contact CONTACT_ID is a member of the group called NAME. */
 int store_group_has_member(struct store *store, const char *name,
 			   int64_t contact_id, char **error_r);
+/* Nonzero inside a transaction: while it stays the same, the groups and
+   their members read in it still hold (the transaction begins, ends or
+   rolls back to a savepoint, or changes a group or its members, with
+   another). 0 outside a transaction, where another process may change
+   them between any two statements. */
+uint64_t store_groups_generation(struct store *store);
 /* The kind of a contact ("citizen", "handler") and its language: 1 with
    *kind_r and *language_r (caller frees), 0 when unknown, -1. */
 int store_contact_kind(struct store *store, int64_t contact_id,

@@ -312,6 +312,57 @@ START_TEST(test_due_shown)
 }
 END_TEST
 
+/* The commands a notification lists are remembered for the rest of a
+   transaction, by handler and state: a handler's groups changing in it
+   changes them at once, and the next transaction reads them afresh. */
+START_TEST(test_help_remembered)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"beslut\" "
+		"version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n"
+		"  <roles><role id=\"handlaggare\" group=\"kundtjanst\"/>\n"
+		"    <role id=\"chef\" group=\"ledning\"/></roles>\n"
+		"  <commands><command word=\"klar\" event=\"cmd.resolve\"/>\n"
+		"    <command word=\"beslut\" event=\"cmd.decide\" "
+		"role=\"chef\"/></commands>\n"
+		"  <templates><template id=\"nytt\"/></templates>\n"
+		"  <state id=\"ny\">\n"
+		"    <onentry><notify to=\"role:handlaggare\" "
+		"template=\"nytt\"/></onentry>\n"
+		"    <transition event=\"cmd.resolve\" target=\"klar\"/>\n"
+		"    <transition event=\"cmd.decide\" target=\"klar\"/>\n"
+		"  </state>\n"
+		"  <final id=\"klar\"/>\n"
+		"</workflow>\n";
+	int64_t fri = at(2026, 12, 4, 10, 0), ids[4];
+	struct caseflow_input in = { .channel = "email", .now = fri };
+	static const char query[] = "SELECT group_concat(instr(body, "
+		"'#beslut') > 0, '') FROM (SELECT body FROM outbox_mail "
+		"WHERE recipient = 'eva@kommun.example' ORDER BY id)";
+	char *err = NULL;
+
+	load_workflow("beslut.xml", wf);
+	sql("INSERT INTO handler_group (id, name, created_at) VALUES "
+	    "(2, 'ledning', 0); INSERT INTO group_member VALUES (2, 2)");
+	for (int i = 0; i < 4; i++)
+		ids[i] = new_case(fri);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_msg(caseflow_start(cf, store, ids[0], "beslut", &in, &err) ==
+		      0, "%s", err);
+	ck_assert_msg(caseflow_start(cf, store, ids[1], "beslut", &in, &err) ==
+		      0, "%s", err);
+	ck_assert_msg(store_group_member_remove(store, "ledning", 2, &err) == 1,
+		      "%s", err);
+	ck_assert_msg(caseflow_start(cf, store, ids[2], "beslut", &in, &err) ==
+		      0, "%s", err);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	/* changed between transactions, by another program */
+	sql("INSERT INTO group_member VALUES (2, 2)");
+	start(ids[3], "beslut", &in);
+	assert_text(query, "1101");
+}
+END_TEST
+
 /* A reply outside a workflow run (a command's template, rendered after
    its event) shows when a timer of the state it led to fires. */
 START_TEST(test_reply_timer)
@@ -638,6 +689,7 @@ caseflow_suite(void)
 	tcase_add_test(tc, test_lifecycle);
 	tcase_add_test(tc, test_notify_language);
 	tcase_add_test(tc, test_due_shown);
+	tcase_add_test(tc, test_help_remembered);
 	tcase_add_test(tc, test_reply_timer);
 	tcase_add_test(tc, test_set_fields);
 	tcase_add_test(tc, test_start_fresh);
