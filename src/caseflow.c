@@ -2438,9 +2438,13 @@ host_state(void *ctx, const char *id, bool entered)
 
 	if (fl->error != NULL)
 		return;
+	/* Only entering a state with timers of its own arms any (here, or
+	   cirmctl workflow migrate for the version the case moves to), so
+	   leaving a state without has none to drop: no query. */
 	if (entered)
 		workflow_state_timers(fl->wf, id, arm_timer, fl);
-	else if ((!fl->fresh || strlist_has(&fl->armed_states, id)) &&
+	else if (workflow_state_has_timers(fl->wf, id) &&
+		 (!fl->fresh || strlist_has(&fl->armed_states, id)) &&
 		 store_timer_drop(fl->store, fl->c.id, id, &err) < 0)
 		fl->error = err;
 }

@@ -1199,6 +1199,16 @@ workflow_state_timers(const struct workflow *wf, const char *id,
 }
 
 bool
+workflow_state_has_timers(const struct workflow *wf, const char *id)
+{
+	for (size_t i = 0; i < wf->ntimers; i++) {
+		if (strcmp(wf->timers[i].state, id) == 0)
+			return true;
+	}
+	return false;
+}
+
+bool
 workflow_command_is(const struct workflow_command *c, const char *word)
 {
 	char *f = workflow_fold(word);

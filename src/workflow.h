@@ -196,6 +196,8 @@ void workflow_state_timers(const struct workflow *wf, const char *id,
 			   void (*fn)(void *ctx,
 				      const struct workflow_timer *t),
 			   void *ctx);
+/* Whether state ID has timers of its own in WF. */
+bool workflow_state_has_timers(const struct workflow *wf, const char *id);
 /* Whether WORD (case-folded) is C's word, an alias or a translation's. */
 bool workflow_command_is(const struct workflow_command *c, const char *word);
 /* The command whose word or alias is WORD (case-folded, Swedish letters
