@@ -303,6 +303,8 @@ main(int argc, char **argv)
 		free(what);
 		return ret;
 	}
+	/* linked statically (configure.ac): no NSS modules loaded, ever */
+	user_name_files_only(true);
 	if (cfg_load(config, &cfg, &errors) < 0) {
 		/* The mail must not bounce for a local mistake: retry later.
 		   The details go to the log, and to a person at the terminal,

@@ -862,15 +862,32 @@ text_excerpt_chars(const char *text, size_t max)
 	return out;
 }
 
+static bool names_from_files;
+
+void
+user_name_files_only(bool only)
+{
+	names_from_files = only;
+}
+
 const char *
 user_name(unsigned long uid, char buf[USER_NAME_SIZE])
 {
-	struct passwd *pw = getpwuid((uid_t)uid);
+	struct passwd *pw = NULL;
+	FILE *f = NULL;
 
+	if (!names_from_files) {
+		pw = getpwuid((uid_t)uid);
+	} else if ((f = fopen("/etc/passwd", "re")) != NULL) {
+		while ((pw = fgetpwent(f)) != NULL && pw->pw_uid != (uid_t)uid)
+			;
+	}
 	if (pw != NULL)
 		snprintf(buf, USER_NAME_SIZE, "%s", pw->pw_name);
 	else
 		snprintf(buf, USER_NAME_SIZE, "%lu", uid);
+	if (f != NULL)
+		fclose(f);
 	return buf;
 }
 

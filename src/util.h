@@ -81,6 +81,12 @@ enum away_day away_day(const char *s, int64_t now, int years, int64_t *back_r,
 /* The name of user UID, or its number when it has none, in BUF. */
 #define USER_NAME_SIZE 64
 const char *user_name(unsigned long uid, char buf[USER_NAME_SIZE]);
+/* Where user_name looks: by default the C library's user database
+   (NSS: /etc/passwd, LDAP, systemd, ...); with ONLY, /etc/passwd alone.
+   A statically linked program (cirm-mailgate) must not use NSS: the C
+   library would load NSS's shared modules, and a second libc with them,
+   into it, and Debian's libnss_systemd crashes there. */
+void user_name_files_only(bool only);
 
 #define LOCAL_MINUTE_SIZE 32
 char *local_minute(int64_t t, char buf[LOCAL_MINUTE_SIZE]);

@@ -277,6 +277,28 @@ if command -v script >/dev/null; then
 fi
 run "$MAILGATE" -c "$T/typo.conf" <"$T/good.eml"
 check "a broken configuration: exit 75" [ "$rc" -eq 75 ]
+# The MTA's user cannot read the configuration: the mailgate names its
+# owner from /etc/passwd alone. Asking NSS instead, as the statically
+# linked mailgate did, loaded libnss_systemd into it for a user not in
+# /etc/passwd (LDAP, a removed account), and it crashed there (signal
+# 11, where the MTA must see 75 and keep the mail).
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
+   id nobody >/dev/null 2>&1; then
+	uid=4242
+	while getent passwd "$uid" >/dev/null; do uid=$((uid + 1)); done
+	chmod 755 "$T"
+	mkdir -m 0755 "$T/unread"
+	printf 'database = %s/unread/cirm.db\n' "$T" >"$T/unread/cirm.conf"
+	chown "$uid:$uid" "$T/unread/cirm.conf"
+	chmod 600 "$T/unread/cirm.conf"
+	run as_nobody "$MAILGATE" -c "$T/unread/cirm.conf" <"$T/good.eml"
+	check "a configuration of user $uid (unknown) the MTA's user cannot read: exit 75 ($rc)" \
+		[ "$rc" -eq 75 ]
+	check "... with the one-line reason" \
+		contains "$out" "temporary failure: cirm is not configured correctly"
+else
+	not_ok "running the mailgate as another user needs root, setpriv and the user nobody"
+fi
 check "the sender's notice does not show the configuration" \
 	sh -c "! printf '%s' \"\$1\" | grep -q typo" sh "$out"
 
