@@ -351,7 +351,9 @@ floor_rate=$(calc "$1 / ($2 > 0 ? $2 : 0.001)")
 set -- $($bm each "$mails" ./bench/bench-noop)
 fields 4 "$@"
 noop_rate=$(calc "$1 / ($2 > 0 ? $2 : 0.001)")
-if readelf -d ./cirm-mailgate 2>/dev/null | grep -q NEEDED; then
+if ! command -v readelf >/dev/null; then
+	linked="(readelf, in binutils, tells how)"
+elif readelf -d ./cirm-mailgate | grep -q NEEDED; then
 	linked=dynamically
 else
 	linked=statically
