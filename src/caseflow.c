@@ -57,6 +57,7 @@ struct caseflow {
 	/* commands_help's texts of the transaction at HELP_GEN (see
 	   commands_help) */
 	struct help_memo {
+		const struct store *store;	/* whose groups */
 		const struct workflow *wf;
 		char *states, *lang, *citizen_lang;
 		int64_t handler;
@@ -1667,7 +1668,8 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 	}
 	for (size_t i = 0; i < cf->nhelp; i++) {
 		m = &cf->help[i];
-		if (m->wf == fl->wf && m->handler == handler &&
+		if (m->store == fl->store && m->wf == fl->wf &&
+		    m->handler == handler &&
 		    m->closed == closed && same_text(m->states, states) &&
 		    same_text(m->lang, lang) && same_text(m->citizen_lang, cl))
 			return xstrdup(m->text);
@@ -1679,7 +1681,8 @@ commands_help(struct flow *fl, int64_t handler, const char *lang,
 		return text;
 	m = &cf->help[cf->nhelp++];
 	*m = (struct help_memo){
-		.wf = fl->wf, .handler = handler, .closed = closed,
+		.store = fl->store, .wf = fl->wf, .handler = handler,
+		.closed = closed,
 		.states = states != NULL ? xstrdup(states) : NULL,
 		.lang = lang != NULL ? xstrdup(lang) : NULL,
 		.citizen_lang = cl != NULL ? xstrdup(cl) : NULL,
