@@ -230,15 +230,6 @@ parse_ids(int argc, char **argv, int64_t **ids_r)
 	return 0;
 }
 
-static int
-exists(const struct store_quarantined *q, const void *raw, void *ctx)
-{
-	(void)q;
-	(void)raw;
-	(void)ctx;
-	return 0;
-}
-
 /* Releases or discards (DISCARD) the quarantined messages ARGV names,
    all or none, in one transaction, each with its quarantine.release or
    quarantine.discard entry in the audit log. Release puts a message
@@ -257,6 +248,7 @@ release_or_discard(struct store *store, int argc, char **argv, bool discard)
 		goto fail;
 	for (int i = 1; i < argc && r > 0; i++) {
 		char num[24];
+		int known;
 
 		snprintf(num, sizeof(num), "%lld", (long long)ids[i]);
 		r = discard ?
@@ -269,13 +261,13 @@ release_or_discard(struct store *store, int argc, char **argv, bool discard)
 				    discard ? "quarantine.discard" :
 				    "quarantine.release", num, NULL, &err) < 0)
 			r = -1;
-		if (r == 0 && (r = store_quarantine_get(store, ids[i],
-							 exists, NULL,
-							 &err)) != 0) {
-			/* there, but released or discarded before */
-			if (r > 0)
-				r = 0;
-		} else if (r == 0) {
+		if (r != 0)
+			continue;
+		/* none waiting: never there, or released or discarded */
+		known = store_quarantine_exists(store, ids[i], &err);
+		if (known < 0)
+			r = -1;
+		else if (known == 0)
 			ctl_error(discard ? _("no message %lld in the "
 					      "quarantine (cirmctl quarantine "
 					      "list shows them): nothing "
@@ -283,15 +275,11 @@ release_or_discard(struct store *store, int argc, char **argv, bool discard)
 				  _("no message %lld in the quarantine "
 				    "(cirmctl quarantine list shows them): "
 				    "nothing released"), (long long)ids[i]);
-			continue;
-		}
-		if (r < 0)
-			break;
-		if (r == 0 && discard)
+		else if (discard)
 			ctl_error(_("no quarantined message %lld waiting "
 				    "(released or discarded already?): "
 				    "nothing discarded"), (long long)ids[i]);
-		else if (r == 0)
+		else
 			ctl_error(_("no quarantined message %lld waiting for "
 				    "release (released or discarded "
 				    "already?): nothing released"),

@@ -548,6 +548,19 @@ store_gateway_state_set(struct store *store, const char *gateway,
 }
 
 int
+store_quarantine_exists(struct store *store, int64_t id, char **error_r)
+{
+	static const char sql[] = "SELECT 1 FROM quarantine WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	return store_row_end(store, st, sqlite3_step(st), "read quarantine",
+			     error_r);
+}
+
+int
 store_quarantine_get(struct store *store, int64_t id,
 		     int (*fn)(const struct store_quarantined *q, const void *raw,
 			       void *ctx),

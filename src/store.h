@@ -806,6 +806,8 @@ struct store_quarantined {
 	const char *channel, *source, *reason;
 	size_t raw_len;
 };
+/* Whether the quarantine has message ID, waiting or not: 1, 0, -1. */
+int store_quarantine_exists(struct store *store, int64_t id, char **error_r);
 /* Calls FN with quarantined message ID and its raw bytes. 1, 0, -1. */
 int store_quarantine_get(struct store *store, int64_t id,
 			 int (*fn)(const struct store_quarantined *q,
