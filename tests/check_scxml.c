@@ -301,31 +301,29 @@ END_TEST
 
 START_TEST(test_delay)
 {
+	/* CSS2 times, as SCXML's delay is: fractions too */
+	static const struct {
+		const char *text;
+		uint64_t ms;
+	} good[] = {
+		{ "500ms", 500 }, { "5s", 5000 }, { "2m", 120000 },
+		{ "1h", 3600000 }, { "1.5s", 1500 }, { ".25s", 250 },
+		{ "2.5ms", 2 },
+	};
+	static const char *const bad[] = {
+		"1.s", ".s", "1.2.3s", "5", "s", "-5s", "5 s",
+		"99999999999999999999s",
+	};
 	uint64_t ms;
 
-	ck_assert_int_eq(scxml_parse_delay("500ms", &ms), 0);
-	ck_assert_uint_eq(ms, 500);
-	ck_assert_int_eq(scxml_parse_delay("5s", &ms), 0);
-	ck_assert_uint_eq(ms, 5000);
-	ck_assert_int_eq(scxml_parse_delay("2m", &ms), 0);
-	ck_assert_uint_eq(ms, 120000);
-	ck_assert_int_eq(scxml_parse_delay("1h", &ms), 0);
-	ck_assert_uint_eq(ms, 3600000);
-	/* CSS2 times, as SCXML's delay is, have fractions */
-	ck_assert_int_eq(scxml_parse_delay("1.5s", &ms), 0);
-	ck_assert_uint_eq(ms, 1500);
-	ck_assert_int_eq(scxml_parse_delay(".25s", &ms), 0);
-	ck_assert_uint_eq(ms, 250);
-	ck_assert_int_eq(scxml_parse_delay("2.5ms", &ms), 0);
-	ck_assert_uint_eq(ms, 2);
-	ck_assert_int_eq(scxml_parse_delay("1.s", &ms), -1);
-	ck_assert_int_eq(scxml_parse_delay(".s", &ms), -1);
-	ck_assert_int_eq(scxml_parse_delay("1.2.3s", &ms), -1);
-	ck_assert_int_eq(scxml_parse_delay("5", &ms), -1);
-	ck_assert_int_eq(scxml_parse_delay("s", &ms), -1);
-	ck_assert_int_eq(scxml_parse_delay("-5s", &ms), -1);
-	ck_assert_int_eq(scxml_parse_delay("5 s", &ms), -1);
-	ck_assert_int_eq(scxml_parse_delay("99999999999999999999s", &ms), -1);
+	for (size_t i = 0; i < N_ELEMENTS(good); i++) {
+		ck_assert_msg(scxml_parse_delay(good[i].text, &ms) == 0, "%s",
+			      good[i].text);
+		ck_assert_uint_eq(ms, good[i].ms);
+	}
+	for (size_t i = 0; i < N_ELEMENTS(bad); i++)
+		ck_assert_msg(scxml_parse_delay(bad[i], &ms) == -1, "%s",
+			      bad[i]);
 }
 END_TEST
 
