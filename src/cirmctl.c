@@ -391,6 +391,14 @@ ctl_print_right(FILE *out, const char *s, int width)
 	fputs(s, out);
 }
 
+const char *
+ctl_address_kind(const char *kind)
+{
+	/* TRANSLATORS: the kinds of a citizen's address in case show */
+	return strcmp(kind, "phone") == 0 ? _("phone") :
+		strcmp(kind, "email") == 0 ? _("email") : kind;
+}
+
 /* A label and its value, the value in the column after the label's
    when the label fits in it; a longer label (a translation's,
    "Sammanslagna hit:") is printed whole, never cut. */

@@ -162,12 +162,8 @@ print_address(const struct store_address *a, void *ctx)
 	const bool *numbers = ctx;
 	char masked[E164_MASK_SIZE];
 
-	/* TRANSLATORS: the kinds of a citizen's address in case show */
-	const char *kind = strcmp(a->kind, "phone") == 0 ? _("phone") :
-		strcmp(a->kind, "email") == 0 ? _("email") : a->kind;
-
 	/* a citizen's address may carry terminal escapes ("\"\e[2J\"@x") */
-	printf("%*s%s: ", 14, "", kind);
+	printf("%*s%s: ", 14, "", ctl_address_kind(a->kind));
 	ctl_print_cell(stdout, strcmp(a->kind, "phone") == 0 && !*numbers ?
 		       e164_mask(a->address, masked) : a->address, 0);
 	fputc('\n', stdout);
@@ -344,8 +340,7 @@ show_case(const struct store_case *c, void *ctx)
 	}
 	ctl_field(_("Subject:"), c->subject);
 	/* the channel in the words the addresses have ("e-post") */
-	ctl_field(_("Channel:"), strcmp(c->channel, "email") == 0 ?
-		  _("email") : c->channel);
+	ctl_field(_("Channel:"), ctl_address_kind(c->channel));
 	ctl_field(_("Citizen:"), c->citizen);
 	if (store_case_citizen(sc->store, c->id, &citizen, &sc->err) > 0 &&
 	    (store_contact_addresses(sc->store, citizen, print_address,

@@ -60,9 +60,7 @@ print_address(const struct store_address *a, void *ctx)
 	int out = 0;
 
 	/* in the words case show has for them ("e-post", "telefon") */
-	printf("%*s%s: ", 14, "", strcmp(a->kind, "phone") == 0 ?
-	       _("phone") : strcmp(a->kind, "email") == 0 ? _("email") :
-	       a->kind);
+	printf("%*s%s: ", 14, "", ctl_address_kind(a->kind));
 	ctl_print_cell(stdout, a->address, 0);
 	fputc('\n', stdout);
 	if (strcmp(a->kind, "phone") == 0) {

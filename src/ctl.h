@@ -57,6 +57,9 @@ const char *ctl_print_lines(const char *text, const char *prefix, int max);
    column 15 (NULL prints as "-"), as case show and the like print
    their fields. */
 void ctl_field(const char *label, const char *value);
+/* An address kind or a channel ("email", "phone") in the words people
+   read ("e-post", "telefon"); any other as it is. */
+const char *ctl_address_kind(const char *kind);
 /* Local time as "YYYY-MM-DD HH:MM", or "-" for 0. */
 const char *ctl_time(long long t, char buf[32]);
 
