@@ -127,10 +127,13 @@ template_dir_for(const char *file)
 	in = slash != NULL ? xasprintf("%.*s/templates", (int)(slash - file),
 				       file) :
 		xstrdup("templates");
-	if (is_dir(up) || is_dir(in)) {
-		dir = is_dir(up) ? up : in;
-		free(dir == up ? in : up);
-		return dir;
+	if (is_dir(up)) {
+		free(in);
+		return up;
+	}
+	if (is_dir(in)) {
+		free(up);
+		return in;
 	}
 	d = getenv("CIRM_DATADIR");
 	dir = xasprintf("%s/templates", d != NULL && *d != '\0' ? d :

@@ -502,13 +502,14 @@ resolve_initial(struct scxml_loader *ld, struct scxml_state *st)
 	resolve_ids(ld, st->line, "initial", st->initial_text, &st->initial,
 		    &st->ninitial);
 	for (size_t i = 0; i < st->ninitial; i++) {
-		struct scxml_state *in = scxml_is_descendant(st->initial[i],
-							     st) ? NULL :
-			inside_named(ld->doc, st->initial[i]->id, st);
+		struct scxml_state *in;
 
+		if (scxml_is_descendant(st->initial[i], st))
+			continue;
+		in = inside_named(ld->doc, st->initial[i]->id, st);
 		if (in != NULL)
 			st->initial[i] = in;
-		else if (!scxml_is_descendant(st->initial[i], st))
+		else
 			strlist_addf(&ld->errors, "%s:%d: initial state '%s' "
 				     "is not inside '%s'", ld->doc->name,
 				     st->line, st->initial[i]->id,
