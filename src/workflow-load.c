@@ -23,6 +23,9 @@ const char *const workflow_predicates[] = {
 	NULL
 };
 
+/* how a message of an element lacking a part goes on */
+#define LACKS " needs "
+
 static const char *const priorities[] = { "low", "normal", "high",
 					  "urgent", NULL };
 
@@ -350,7 +353,8 @@ schema_error(void *user, xmlErrorPtr err)
 	char *msg = xstrdup(err->message != NULL ? err->message : "invalid");
 	char *note = NULL;
 	size_t n = strlen(msg);
-	bool compare = false;
+	bool compare = false, lacks = false;
+	char want[64], g;
 	int line;
 
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
@@ -359,6 +363,20 @@ schema_error(void *user, xmlErrorPtr err)
 		char *m = xasprintf("<%s> is not allowed here (not part of "
 				    "the workflow format, or in the wrong "
 				    "place)", msg + 35);
+
+		free(msg);
+		msg = m;
+	} else if (ld->line != 0 && node != NULL &&
+		   sscanf(msg, "Expecting an element %63[^,], got nothin%c",
+			  want, &g) == 2) {
+		/* an element validated alone that lacks a part it must
+		   have (a <calendar> without <hours>); libxml2 says it too
+		   when an attribute fails, so it is an echo unless the
+		   element has nothing else wrong (see diagnose) */
+		char *m = xasprintf("<%s>" LACKS "<%s> inside it (see "
+				    "cirm-workflow(5))", node->name, want);
+
+		lacks = true;
 
 		free(msg);
 		msg = m;
@@ -451,7 +469,7 @@ schema_error(void *user, xmlErrorPtr err)
 		line = line_of_element(ld, msg, &note);
 	if (line <= 0)
 		line = 1;
-	strlist_addf(is_cascade(msg) ? &ld->cascade : &ld->errors,
+	strlist_addf(lacks || is_cascade(msg) ? &ld->cascade : &ld->errors,
 		     "%s:%d: %s%s", ld->wf->name, line, msg,
 		     note != NULL ? note : "");
 	if (compare)
@@ -526,28 +544,48 @@ get_element_schema(const char *name)
 
 /* libxml2 reports a problem inside <commands>, <roles> or <title> only
    as the root's children failing to match ("Expecting element
-   calendar, got title"), at a line that is not the problem's. So each
-   element of the workflow is validated alone, innermost first, and the
-   problems of those that fail while their children pass are reported.
-   Returns whether N or an element inside it fails. */
+   calendar, got title"), at a line that is not the problem's, and stops
+   at the first problem in any case. So each element of the workflow is
+   validated alone, innermost first: an element whose children pass
+   says its problems, echoes included when it has nothing better to
+   say; one whose children fail is validated without them, and says
+   only what is wrong with itself, since their absence may be all its
+   echoes are about. Returns whether N or an element inside it fails. */
 static bool
 diagnose(struct loader *ld, xmlNode *n)
 {
-	bool failed = false;
+	bool failed = false, *child_failed = NULL;
+	size_t nchildren = 0, before = ld->errors.n;
+	xmlNode *copy, *cc, *next;
 	xmlRelaxNG *rng;
 	xmlRelaxNGValidCtxt *vc;
 	xmlDoc *doc;
-	size_t before = ld->errors.n;
 	int ret;
 
 	for (xmlNode *c = n->children; c != NULL; c = c->next)
-		if (workflow_node_is(c, NULL))
-			failed |= diagnose(ld, c);
-	if (failed || (rng = get_element_schema((const char *)n->name)) ==
-	    NULL)
+		nchildren++;
+	child_failed = xcalloc(nchildren + 1, sizeof(*child_failed));
+	nchildren = 0;
+	for (xmlNode *c = n->children; c != NULL; c = c->next, nchildren++)
+		if (workflow_node_is(c, NULL) && diagnose(ld, c))
+			child_failed[nchildren] = failed = true;
+	if ((rng = get_element_schema((const char *)n->name)) == NULL) {
+		free(child_failed);
 		return failed;
+	}
 	doc = xmlNewDoc((const xmlChar *)"1.0");
-	xmlDocSetRootElement(doc, xmlDocCopyNode(n, doc, 1));
+	copy = xmlDocCopyNode(n, doc, 1);
+	xmlDocSetRootElement(doc, copy);
+	/* the copy's children are the original's, in the same order */
+	cc = copy->children;
+	for (size_t i = 0; cc != NULL; i++, cc = next) {
+		next = cc->next;
+		if (child_failed[i]) {
+			xmlUnlinkNode(cc);
+			xmlFreeNode(cc);
+		}
+	}
+	free(child_failed);
 	vc = xmlRelaxNGNewValidCtxt(rng);
 	if (vc == NULL)
 		abort();
@@ -557,11 +595,17 @@ diagnose(struct loader *ld, xmlNode *n)
 	ld->line = 0;
 	xmlRelaxNGFreeValidCtxt(vc);
 	xmlFreeDoc(doc);
-	if (ret != 0 && ld->errors.n == before)
+	if (ret != 0 && ld->errors.n == before) {
+		/* a part missing says it all, when that is what it is */
 		for (size_t i = 0; i < ld->cascade.n; i++)
+			if (strstr(ld->cascade.v[i], ">" LACKS "<") != NULL)
+				strlist_add(&ld->errors, ld->cascade.v[i]);
+		for (size_t i = 0; i < ld->cascade.n &&
+			     ld->errors.n == before; i++)
 			strlist_add(&ld->errors, ld->cascade.v[i]);
+	}
 	strlist_clear(&ld->cascade);
-	return ret != 0;
+	return failed || ret != 0;
 }
 
 /* Text where the workflow format has none (only <title> and
@@ -709,14 +753,106 @@ child_order(struct loader *ld, xmlNode *root)
 	return n;
 }
 
+/* The line an error of LD says it is at. */
+static long
+error_line(const struct loader *ld, const char *error)
+{
+	size_t n = strlen(ld->wf->name);
+
+	return strncmp(error, ld->wf->name, n) == 0 && error[n] == ':' ?
+		strtol(error + n + 1, NULL, 10) : 0;
+}
+
+/* Whether ERROR is the bare "Element X failed to validate attributes
+   (see ...)" that libxml2 says before it says which attribute. */
+static bool
+is_bare_attributes(const char *error)
+{
+	return strstr(error, "failed to validate attributes (see ") != NULL;
+}
+
+struct line_error {
+	long line;
+	size_t at;
+	char *error;
+};
+
+static int
+line_error_cmp(const void *a, const void *b)
+{
+	const struct line_error *x = a, *y = b;
+
+	if (x->line != y->line)
+		return x->line < y->line ? -1 : 1;
+	return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* LD's errors from BEFORE on in the order of their lines, as an editor
+   walks them, without the bare message where the same line says which
+   attribute. */
+static void
+order_by_line(struct loader *ld, size_t before)
+{
+	size_t n = ld->errors.n - before, out = before;
+	struct line_error *v = xcalloc(n + 1, sizeof(*v));
+
+	for (size_t i = 0; i < n; i++)
+		v[i] = (struct line_error){
+			error_line(ld, ld->errors.v[before + i]), i,
+			ld->errors.v[before + i] };
+	qsort(v, n, sizeof(*v), line_error_cmp);
+	for (size_t i = 0, j; i < n; i = j) {
+		bool says = false;
+
+		for (j = i; j < n && v[j].line == v[i].line; j++)
+			says |= !is_bare_attributes(v[j].error);
+		for (size_t k = i; k < j; k++) {
+			if (says && is_bare_attributes(v[k].error))
+				free(v[k].error);
+			else
+				ld->errors.v[out++] = v[k].error;
+		}
+	}
+	ld->errors.n = out;
+	free(v);
+}
+
+/* libxml2's validator stops at the first problem it meets in the
+   whole document. So when the workflow fails, its elements are
+   validated alone as well, the root last (see diagnose), and every
+   problem is said at once, in the order of their lines. What the whole
+   document's validation said stays when that finds nothing; the root's
+   own echoes stay for when none of this says anything. */
+static void
+diagnose_all(struct loader *ld, xmlNode *root, size_t before)
+{
+	struct strlist echoes = ld->cascade, whole = { 0 };
+
+	for (size_t i = before; i < ld->errors.n; i++)
+		strlist_add(&whole, ld->errors.v[i]);
+	while (ld->errors.n > before)
+		free(ld->errors.v[--ld->errors.n]);
+	memset(&ld->cascade, 0, sizeof(ld->cascade));
+	(void)diagnose(ld, root);
+	strlist_clear(&ld->cascade);
+	ld->cascade = echoes;
+	if (ld->errors.n == before)
+		for (size_t i = 0; i < whole.n; i++)
+			strlist_add(&ld->errors, whole.v[i]);
+	strlist_clear(&whole);
+	order_by_line(ld, before);
+}
+
 static void
 validate(struct loader *ld, xmlDoc *xml)
 {
 	xmlRelaxNGValidCtxt *vc;
 	size_t before = ld->errors.n;
+	bool stray;
 	int ret;
 
 	stray_text(ld, xmlDocGetRootElement(xml));
+	stray = ld->errors.n > before;
 	if (child_order(ld, xmlDocGetRootElement(xml)) > 0)
 		return;
 	/* a valid workflow is done without the full schema, whose
@@ -731,24 +867,10 @@ validate(struct loader *ld, xmlDoc *xml)
 	ld->xml = xml;
 	ret = xmlRelaxNGValidateDoc(vc, xml);
 	xmlRelaxNGFreeValidCtxt(vc);
-	if (ret != 0 && ld->errors.n == before) {
-		struct strlist echoes = ld->cascade;
-
-		/* the root's children before the states, each alone (the
-		   states' problems come precise already, and a state alone
-		   would be copied with all inside it, level by level); the
-		   root's own echoes stay for when none of them fails */
-		memset(&ld->cascade, 0, sizeof(ld->cascade));
-		for (xmlNode *c = xmlDocGetRootElement(xml)->children;
-		     c != NULL; c = c->next)
-			if (workflow_node_is(c, NULL) &&
-			    !workflow_node_is(c, "state") &&
-			    !workflow_node_is(c, "parallel") &&
-			    !workflow_node_is(c, "final"))
-				(void)diagnose(ld, c);
-		strlist_clear(&ld->cascade);
-		ld->cascade = echoes;
-	}
+	/* (stray text makes every element around it fail alone: it is
+	   said already) */
+	if (ret != 0 && !stray)
+		diagnose_all(ld, xmlDocGetRootElement(xml), before);
 	ld->xml = NULL;
 	if (ld->errors.n == before)
 		for (size_t i = 0; i < ld->cascade.n; i++)
