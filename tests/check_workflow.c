@@ -405,6 +405,39 @@ END_TEST
 
 /* libxml2's own words, where an administrator could not act on them,
    are said so that one can; and each message is one line. */
+/* Every schema problem at once costs validating each element alone,
+   with all inside it: a file nested as no workflow is gets libxml2's
+   first problem only, instead of taking its size times its depth. */
+START_TEST(test_schema_deep)
+{
+	struct workflow *wf = NULL;
+	struct strlist parts = { 0 };
+	char *error = NULL, *doc;
+	const int depth = 40;
+
+	strlist_add(&parts, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		    "<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"t\" "
+		    "version=\"1\" xml:lang=\"sv\" colour=\"red\">\n");
+	for (int i = 0; i < depth; i++)
+		strlist_addf(&parts, "<state id=\"s%d\"><transition "
+			     "event=\"mail.citizen\" target=\"z\"/>\n", i);
+	for (int i = 0; i < depth; i++)
+		strlist_add(&parts, "</state>");
+	/* said when validated alone, which comes after the states above */
+	strlist_add(&parts, "\n<state id=\"late\" category=\"bad\"/>\n"
+		    "<final id=\"z\"/>\n</workflow>\n");
+	doc = strlist_join_sep(&parts, "");
+	strlist_clear(&parts);
+	ck_assert_int_eq(workflow_load("d.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "d.xml:44: Invalid attribute category for "
+			 "element state: category=\"bad\": expected initial, "
+			 "active, waiting or inactive");
+	free(error);
+	free(doc);
+}
+END_TEST
+
 START_TEST(test_parser_words)
 {
 	static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
@@ -1088,6 +1121,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_fold);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_refused);
+	tcase_add_test(tc, test_schema_deep);
 	tcase_add_test(tc, test_parser_words);
 	tcase_add_test(tc, test_pattern_cached);
 	tcase_add_test(tc, test_pattern_backreference);
