@@ -549,6 +549,8 @@ handle_row(const struct store_inbox_row *row, void *ctx)
 			struct store_inbox_row with = *row;
 
 			with.prepared = job->prepared;
+			with.last_attempt =
+				row->attempts >= engine->set.max_attempts;
 			job->result = engine->handlers[i].fn(
 				engine->handlers[i].ctx, engine->store, &with,
 				&job->reason);

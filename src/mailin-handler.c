@@ -4048,6 +4048,19 @@ static const struct text T_ASIDE[][2] = {
 		  "annars: säg till administratören.",
 		  "Answer a newer notification on the case if you have one; "
 		  "if not, tell the administrator." } },
+	[MAILIN_NOTICE_FAILED] = {
+		{ "cirm kunde inte behandla meddelandet, inte heller när det "
+		  "försökte igen. Felet ligger hos cirm eller dess "
+		  "inställningar, inte i ditt meddelande.",
+		  "cirm could not process the message, nor when it tried "
+		  "again. The fault lies with cirm or its settings, not with "
+		  "your message." },
+		{ "Ditt svar har inte nått invånaren. Säg till "
+		  "administratören och ge karantänens nummer; skicka annars "
+		  "svaret igen senare.",
+		  "Your answer has not reached the citizen. Tell the "
+		  "administrator, with the quarantine's number; or else send "
+		  "the answer again later." } },
 	[MAILIN_NOTICE_NOT_READABLE] = {
 		{ "Ärendet är inte ditt att arbeta med: det är varken "
 		  "tilldelat dig eller i någon av dina grupper. Har du bytt "
@@ -4131,6 +4144,14 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	if (v->notice == MAILIN_NOTICE_OTHER_SENDER)
 		strlist_addf(&l, en ? " It came from %s; cirm has %s." :
 			     " Det kom från %s; cirm har %s.", v->sender, to);
+	/* the error, which holds no personal data (engine.h), without
+	   the count of attempts the quarantine's reason begins with */
+	if (v->notice == MAILIN_NOTICE_FAILED) {
+		const char *e = strstr(v->reason, " attempts: ");
+
+		strlist_addf(&l, en ? " The error: %s." : " Felet: %s.",
+			     e != NULL ? e + 11 : v->reason);
+	}
 	strlist_addf(&l, "\n\n%s: %s\n\n", tr(&T_ASIDE_WHAT, lang),
 		     tr(&T_ASIDE[v->notice][1], lang));
 	strlist_addf(&l, en ? "The administrator can release the message "

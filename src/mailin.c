@@ -1531,6 +1531,46 @@ set_aside(struct mailin *mi, struct store *store,
 	return ENGINE_SET_ASIDE;
 }
 
+/* The last attempt at a mail of ROW (read as V) failed with ERROR, and
+   what it did is undone: if an active handler sent it, it goes to the
+   quarantine now, and the handler is told (a reply that never reached
+   the citizen must not go unnoticed). ENGINE_SET_ASIDE, or ENGINE_DONE
+   for a copy of a mail quarantined already; ENGINE_TEMP when it is
+   left to the engine to quarantine. */
+static enum engine_result
+handler_gave_up(struct mailin *mi, struct store *store,
+		const struct store_inbox_row *row, struct mailin_verdict *v,
+		const char *error)
+{
+	int64_t id = 0;
+	bool handler = false, active = false;
+	char *err = NULL;
+	enum engine_result res;
+
+	if (v->msg == NULL || v->sender == NULL ||
+	    store_contact_find_full(store, "email", v->sender, &id, &handler,
+				    &active, &err) <= 0 ||
+	    !handler || !active || store_savepoint(store, &err) < 0) {
+		free(err);
+		return ENGINE_TEMP;
+	}
+	v->kind = MAILIN_QUARANTINE;
+	v->notify_id = id;
+	v->notice = MAILIN_NOTICE_FAILED;
+	replace(&v->reason, xasprintf("gave up after %d attempts: %s",
+				      row->attempts, error != NULL ? error :
+				      "failed"));
+	res = set_aside(mi, store, row, v, &err);
+	if (res == ENGINE_TEMP || store_savepoint_release(store, &err) < 0) {
+		store_savepoint_rollback(store);
+		log_warnx("inbox row %lld: the handler cannot be told: %s",
+			  (long long)row->id, err != NULL ? err : "failed");
+		res = ENGINE_TEMP;
+	}
+	free(err);
+	return res;
+}
+
 enum engine_result
 mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	      char **reason_r)
@@ -1547,13 +1587,28 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 		parse(mi, row->raw, row->raw_len, v);
 	}
 	mi->spool_full = 0;
-	if (decide(mi, store, cirm_now(), strcmp(row->source, "release") == 0,
-		   v, &err) < 0 ||
-	    mailin_apply(mi, store, row, v, &err) < 0) {
-		*reason_r = err;
+	/* on the last attempt, what a failure leaves half done can be
+	   undone, and a handler told */
+	if (row->last_attempt && store_savepoint(store, reason_r) < 0) {
+		res = ENGINE_TEMP;
+	} else if (decide(mi, store, cirm_now(),
+			  strcmp(row->source, "release") == 0, v, &err) < 0 ||
+		   mailin_apply(mi, store, row, v, &err) < 0) {
 		/* a full spool is the machine's trouble, not the mail's:
 		   it must not end in the quarantine */
 		res = mi->spool_full ? ENGINE_WAIT : ENGINE_TEMP;
+		if (row->last_attempt)
+			store_savepoint_rollback(store);
+		if (res == ENGINE_TEMP && row->last_attempt)
+			res = handler_gave_up(mi, store, row, v, err);
+		if (res == ENGINE_TEMP || res == ENGINE_WAIT)
+			*reason_r = err;
+		else
+			free(err);
+	} else if (row->last_attempt &&
+		   store_savepoint_release(store, reason_r) < 0) {
+		store_savepoint_rollback(store);
+		res = ENGINE_TEMP;
 	} else if (v->kind == MAILIN_QUARANTINE) {
 		res = set_aside(mi, store, row, v, reason_r);
 	} else

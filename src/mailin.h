@@ -85,6 +85,8 @@ struct mailin_verdict {
 					      signature does not verify */
 		MAILIN_NOTICE_NOT_READABLE, /* a reply on a case the handler
 					       may no longer read */
+		MAILIN_NOTICE_FAILED,	   /* handling it failed at every
+					      attempt (reason: why) */
 	} notice;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */

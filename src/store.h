@@ -728,6 +728,8 @@ struct store_inbox_row {
 	const char *raw_sha256; /* the raw's key in raw_message, where it
 				   was stored as it arrived; NULL for a row
 				   queued before (store_raw_put copies it) */
+	bool last_attempt;	/* the engine's last: should handling it fail
+				   now, it goes to the quarantine */
 };
 
 /* Queues a raw message as it arrived, at RECEIVED_AT. DEDUPE_KEY (may be

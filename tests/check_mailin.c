@@ -2646,6 +2646,82 @@ START_TEST(test_handler_question_mail)
 }
 END_TEST
 
+/* Runs the engine again once every retry is due. */
+static void
+retry_all(void)
+{
+	struct engine_stats stats = { 0 };
+	char *err = NULL;
+
+	ck_assert_msg(engine_drain(engine, cirm_now() + 10 * 86400, &stats,
+				   &err) == 0, "%s", err);
+}
+
+/* A handler's reply whose handling fails at every attempt (here the
+   history cannot take the command's event: a fault of cirm's, not of
+   the mail) is not left in the quarantine unnoticed: what it did is
+   undone and the handler is told, once, with the error; a citizen's
+   mail that fails so goes there as before, with nobody told. */
+START_TEST(test_handler_told_of_failure)
+{
+	char *to, *body, *subj, *state, *err = NULL;
+	int64_t before;
+
+	to = eva_notified("f1@example.se", "Det bullrar.");
+	state = text("SELECT state FROM cases");
+	ck_assert_msg(store_exec(store,
+		"CREATE TRIGGER broken BEFORE INSERT ON event WHEN "
+		"new.kind LIKE 'cmd.%' BEGIN SELECT RAISE(ABORT, "
+		"'the history is broken'); END", &err) == 0, "%s", err);
+	before = count("SELECT count(*) FROM outbox");
+	deliver_mail("eva@kommun.example", to, "SV: [KS-2026-00001] Buller",
+		     "f2@kommun.example", NULL, "#klar\nVi har åtgärdat det.");
+	/* the first attempt failed: it waits, and nobody is told yet */
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
+	retry_all();
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'gave up after 2 attempts: %history is "
+			       "broken%'"), 1);
+	/* one notice, to Eva; nothing to Anna, and the case as it was */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox") - before, 1);
+	subj = newest_to("eva@kommun.example", "subject");
+	ck_assert_str_eq(subj, "Ditt meddelande har inte behandlats "
+			 "[KS-2026-00001]");
+	body = newest_to("eva@kommun.example", "body");
+	ck_assert_msg(has_text(body, "Ingenting har ändrats i något ärende") &&
+		      has_text(body, "inte heller när det försökte igen") &&
+		      has_text(body, "the history is broken") &&
+		      !has_text(body, "gave up after") &&
+		      has_text(body, "Ditt svar har inte nått invånaren") &&
+		      has_text(body, "cirmctl quarantine release 1"),
+		      "%s", body);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE body_full "
+			       "LIKE '%åtgärdat%'"), 0);
+	free(body);
+	body = text("SELECT state FROM cases");
+	ck_assert_str_eq(body, state);
+	free(body);
+	free(subj);
+
+	/* Anna's mail that fails so is quarantined, and nobody is told */
+	ck_assert_msg(store_exec(store,
+		"CREATE TRIGGER broken2 BEFORE INSERT ON message WHEN "
+		"new.body_full LIKE '%trasig%' BEGIN SELECT RAISE(ABORT, "
+		"'the messages are broken'); END", &err) == 0, "%s", err);
+	before = count("SELECT count(*) FROM outbox");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Trasig",
+		     "f3@example.se", NULL, "En trasig lampa.");
+	retry_all();
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
+	free(to);
+	free(state);
+}
+END_TEST
+
 /* A handler's mail set aside in the quarantine is not silent: the
    handler is told why, with the quarantine's number and what to do (a
    colleague too); nobody else is, and a mailbox that answers every
@@ -6061,6 +6137,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_bad_token_told);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
+	tcase_add_test(tc, test_handler_told_of_failure);
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
 	tcase_add_test(tc, test_colleague_answer_told);
