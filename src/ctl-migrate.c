@@ -131,10 +131,10 @@ move_timer(const struct store_timer *t, void *ctx)
 
 	if (wt != NULL && strlist_has(&m->active, state)) {
 		strlist_addf(&m->kept, "%s/%s", state, t->name);
-		return store_timer_move(m->store, t->id, state, wt->event,
-					&m->error);
+		return store_timer_move(m->store, t->case_id, t->name, state,
+				wt->event, &m->error);
 	}
-	return store_timer_delete(m->store, t->id, &m->error);
+	return store_timer_delete(m->store, t->case_id, t->name, &m->error);
 }
 
 /* A timer that fired while its state has been active since (the state
@@ -153,7 +153,8 @@ keep_fired(const struct store_timer *t, void *ctx)
 		return 0;
 	strlist_addf(&m->kept, "%s/%s", state, t->name);
 	/* under the state's new name, for a later migration */
-	return store_timer_move(m->store, t->id, state, wt->event, &m->error);
+	return store_timer_move(m->store, t->case_id, t->name, state,
+				wt->event, &m->error);
 }
 
 /* The case's states in the old version, its atomic STATES and all

@@ -337,23 +337,17 @@ store_timer_arm(struct store *store, int64_t case_id, const char *name,
 		const char *state, const char *event, int64_t fire_at,
 		int64_t now, bool replace, char **error_r)
 {
-	static const char drop[] =
-		"DELETE FROM timer WHERE case_id = ? AND name = ? "
-		"AND fired_at IS NULL";
-	static const char add[] =
+	/* in the place of the timer of that name that fired last, or
+	   (REPLACE) of the one armed */
+	static const char sql[] =
 		"INSERT INTO timer (case_id, name, state, event, fire_at, "
-		"created_at) VALUES (?, ?, ?, ?, ?, ?)";
-	sqlite3_stmt *st;
+		"created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+		"ON CONFLICT (case_id, name) DO UPDATE SET state = ?3, "
+		"event = ?4, fire_at = ?5, created_at = ?6, fired_at = NULL "
+		"WHERE ?7 OR fired_at IS NOT NULL";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
-	if (replace) {
-		if ((st = store_stmt(store, drop, error_r)) == NULL)
-			return -1;
-		sqlite3_bind_int64(st, 1, case_id);
-		sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-		if (store_exec_stmt(store, st, "re-arm timer", error_r) < 0)
-			return -1;
-	}
-	if ((st = store_stmt(store, add, error_r)) == NULL)
+	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
@@ -361,7 +355,15 @@ store_timer_arm(struct store *store, int64_t case_id, const char *name,
 	sqlite3_bind_text(st, 4, event, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, fire_at);
 	sqlite3_bind_int64(st, 6, now);
-	return store_exec_stmt(store, st, "arm timer", error_r);
+	sqlite3_bind_int(st, 7, replace);
+	if (store_exec_stmt(store, st, "arm timer", error_r) < 0)
+		return -1;
+	if (sqlite3_changes(store->db) == 0) {
+		*error_r = xasprintf("timer %s of case %lld is armed already",
+				     name, (long long)case_id);
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -393,12 +395,11 @@ timers_each(struct store *store, sqlite3_stmt *st,
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		v = xrealloc(v, (n + 1) * sizeof(*v));
-		v[n].id = sqlite3_column_int64(st, 0);
-		v[n].case_id = sqlite3_column_int64(st, 1);
-		v[n].name = xstrdup(store_col_text(st, 2));
-		v[n].state = xstrdup(store_col_text(st, 3));
-		v[n].event = xstrdup(store_col_text(st, 4));
-		v[n].fire_at = sqlite3_column_int64(st, 5);
+		v[n].case_id = sqlite3_column_int64(st, 0);
+		v[n].name = xstrdup(store_col_text(st, 1));
+		v[n].state = xstrdup(store_col_text(st, 2));
+		v[n].event = xstrdup(store_col_text(st, 3));
+		v[n].fire_at = sqlite3_column_int64(st, 4);
 		n++;
 	}
 	ret = store_rows_end(store, st, rc, "read timers", error_r);
@@ -419,9 +420,9 @@ store_timers_due(struct store *store, int64_t now, int limit,
 		 char **error_r)
 {
 	static const char sql[] =
-		"SELECT id, case_id, name, state, event, fire_at FROM timer "
+		"SELECT case_id, name, state, event, fire_at FROM timer "
 		"WHERE fired_at IS NULL AND fire_at <= ? "
-		"ORDER BY fire_at, id LIMIT ?";
+		"ORDER BY fire_at, case_id, name LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -437,8 +438,8 @@ store_case_timers(struct store *store, int64_t case_id,
 		  char **error_r)
 {
 	static const char sql[] =
-		"SELECT id, case_id, name, state, event, fire_at FROM timer "
-		"WHERE case_id = ? AND fired_at IS NULL ORDER BY fire_at, id";
+		"SELECT case_id, name, state, event, fire_at FROM timer "
+		"WHERE case_id = ? AND fired_at IS NULL ORDER BY fire_at, name";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -453,10 +454,9 @@ store_case_timers_fired(struct store *store, int64_t case_id,
 			void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT id, case_id, name, state, event, fire_at FROM timer t "
-		"WHERE case_id = ? AND fired_at IS NOT NULL AND id = "
-		"(SELECT max(id) FROM timer u WHERE u.case_id = t.case_id "
-		"AND u.name = t.name) ORDER BY id";
+		"SELECT case_id, name, state, event, fire_at FROM timer "
+		"WHERE case_id = ? AND fired_at IS NOT NULL "
+		"ORDER BY fired_at, name";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -466,30 +466,35 @@ store_case_timers_fired(struct store *store, int64_t case_id,
 }
 
 int
-store_timer_delete(struct store *store, int64_t id, char **error_r)
+store_timer_delete(struct store *store, int64_t case_id, const char *name,
+		   char **error_r)
 {
-	static const char sql[] = "DELETE FROM timer WHERE id = ?";
+	static const char sql[] =
+		"DELETE FROM timer WHERE case_id = ? AND name = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
 	return store_exec_stmt(store, st, "delete timer", error_r);
 }
 
 int
-store_timer_move(struct store *store, int64_t id, const char *state,
-		 const char *event, char **error_r)
+store_timer_move(struct store *store, int64_t case_id, const char *name,
+		 const char *state, const char *event, char **error_r)
 {
 	static const char sql[] =
-		"UPDATE timer SET state = ?, event = ? WHERE id = ?";
+		"UPDATE timer SET state = ?, event = ? WHERE case_id = ? AND "
+		"name = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, id);
+	sqlite3_bind_int64(st, 3, case_id);
+	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
 	return store_exec_stmt(store, st, "move timer", error_r);
 }
 
@@ -531,16 +536,19 @@ store_cases_on_version(struct store *store, const char *id, int version,
 }
 
 int
-store_timer_fired(struct store *store, int64_t id, int64_t now, char **error_r)
+store_timer_fired(struct store *store, int64_t case_id, const char *name,
+		  int64_t now, char **error_r)
 {
 	static const char sql[] =
-		"UPDATE timer SET fired_at = ? WHERE id = ? AND fired_at IS NULL";
+		"UPDATE timer SET fired_at = ? WHERE case_id = ? AND name = ? "
+		"AND fired_at IS NULL";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, id);
+	sqlite3_bind_int64(st, 2, case_id);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 	if (store_exec_stmt(store, st, "fire timer", error_r) < 0)
 		return -1;
 	return sqlite3_changes(store->db) > 0;

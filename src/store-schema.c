@@ -642,6 +642,32 @@ static const char migration_30[] =
 	"ALTER TABLE case_party_new RENAME TO case_party;\n"
 	"CREATE INDEX case_party_contact ON case_party(contact_id);\n";
 
+/* A case's timers kept with the case: one row per case and timer name
+   (the one armed, or the last that fired), in a table ordered by case,
+   so that arming and dropping a case's timers writes one page of it,
+   not a row somewhere at the table's end and three indexes by case.
+   Of the rows before, each name's newest is what store_case_timers
+   and store_case_timers_fired read, and all that is kept. */
+static const char migration_31[] =
+	"CREATE TABLE timer_new (\n"
+	"  case_id INTEGER NOT NULL REFERENCES cases(id) ON DELETE CASCADE,\n"
+	"  name TEXT NOT NULL,\n"
+	"  state TEXT NOT NULL,\n"
+	"  event TEXT NOT NULL,\n"
+	"  fire_at INTEGER NOT NULL,\n"
+	"  created_at INTEGER NOT NULL,\n"
+	"  fired_at INTEGER,\n"
+	"  PRIMARY KEY (case_id, name)\n"
+	") WITHOUT ROWID;\n"
+	"INSERT INTO timer_new (case_id, name, state, event, fire_at,\n"
+	"    created_at, fired_at)\n"
+	"  SELECT case_id, name, state, event, fire_at, created_at, fired_at\n"
+	"  FROM timer t WHERE id = (SELECT max(id) FROM timer u\n"
+	"    WHERE u.case_id = t.case_id AND u.name = t.name);\n"
+	"DROP TABLE timer;\n"
+	"ALTER TABLE timer_new RENAME TO timer;\n"
+	"CREATE INDEX timer_due ON timer(fire_at) WHERE fired_at IS NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -675,5 +701,6 @@ const struct store_migration store_migrations[] = {
 	{ "what was sent without a case found by its recipient",
 	  migration_29 },
 	{ "cases sent to someone outside", migration_30 },
+	{ "a case's timers kept with the case", migration_31 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

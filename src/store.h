@@ -967,17 +967,19 @@ int store_case_merge(struct store *store, int64_t case_id, int64_t into,
 int store_case_set_int(struct store *store, int64_t case_id,
 		       const char *field, int64_t value, char **error_r);
 
-/* Arms timer NAME of STATE on a case: EVENT at FIRE_AT. REPLACE: an
-   armed one of the same name may exist and goes (without, the caller
-   knows there is none). */
+/* Arms timer NAME of STATE on a case: EVENT at FIRE_AT, in the place of
+   the last of that name that fired. REPLACE: an armed one of the same
+   name may exist and goes (without, the caller knows there is none,
+   and one is an error). A case keeps one timer of each name. */
 int store_timer_arm(struct store *store, int64_t case_id, const char *name,
 		    const char *state, const char *event, int64_t fire_at,
 		    int64_t now, bool replace, char **error_r);
 /* Drops the armed timers of STATE on a case. */
 int store_timer_drop(struct store *store, int64_t case_id, const char *state,
 		     char **error_r);
+/* A case's timer, known by its case and name. */
 struct store_timer {
-	int64_t id, case_id, fire_at;
+	int64_t case_id, fire_at;
 	const char *name, *state, *event;
 };
 /* Calls FN for up to LIMIT armed timers due at NOW, earliest first
@@ -985,25 +987,27 @@ struct store_timer {
 int store_timers_due(struct store *store, int64_t now, int limit,
 		     int (*fn)(const struct store_timer *t, void *ctx),
 		     void *ctx, char **error_r);
-/* Marks timer ID fired at NOW: 1, or 0 when it was no longer armed. */
-int store_timer_fired(struct store *store, int64_t id, int64_t now,
-		      char **error_r);
+/* Marks timer NAME of a case fired at NOW: 1, or 0 when it was no
+   longer armed. */
+int store_timer_fired(struct store *store, int64_t case_id, const char *name,
+		      int64_t now, char **error_r);
 
 /* Calls FN for each armed timer of a case (strings valid during the
    call; FN may change the table). 0, or -1. */
 int store_case_timers(struct store *store, int64_t case_id,
 		      int (*fn)(const struct store_timer *t, void *ctx),
 		      void *ctx, char **error_r);
-/* Calls FN for each timer name of a case whose newest timer has fired
-   (it was not armed again since), as store_case_timers() does. */
+/* Calls FN for each timer of a case that has fired (it was not armed
+   again since), as store_case_timers() does. */
 int store_case_timers_fired(struct store *store, int64_t case_id,
 			    int (*fn)(const struct store_timer *t, void *ctx),
 			    void *ctx, char **error_r);
-/* Removes timer ID. */
-int store_timer_delete(struct store *store, int64_t id, char **error_r);
-/* Moves an armed timer to STATE with EVENT (its deadline stays). */
-int store_timer_move(struct store *store, int64_t id, const char *state,
-		     const char *event, char **error_r);
+/* Removes timer NAME of a case. */
+int store_timer_delete(struct store *store, int64_t case_id, const char *name,
+		       char **error_r);
+/* Moves timer NAME of a case to STATE with EVENT (its deadline stays). */
+int store_timer_move(struct store *store, int64_t case_id, const char *name,
+		     const char *state, const char *event, char **error_r);
 
 struct store_flow_case {
 	int64_t id;

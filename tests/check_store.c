@@ -331,6 +331,21 @@ START_TEST(test_stepwise_migration)
 		"INSERT INTO outbox (channel, recipient, body, created_at) "
 		"VALUES ('email', 'anna@example.se', 'Tack för ditt mejl.', "
 		"1790000000)", NULL, NULL, NULL), SQLITE_OK);
+	/* Timers: one armed again after it fired, one that fired twice
+	   (each name's newest is what stays from migration 31 on). */
+	if (from < 31)
+		ck_assert_int_eq(sqlite3_exec(old->db,
+			"INSERT INTO timer (id, case_id, name, state, event, "
+			"fire_at, created_at, fired_at) VALUES "
+			"(1, 1, 'paminn', 'vantar', 'timer.remind', "
+			"1790000100, 1790000000, 1790000100), "
+			"(2, 1, 'paminn', 'vantar', 'timer.remind', "
+			"1790900000, 1790000200, NULL), "
+			"(3, 1, 'ge-upp', 'vantar', 'timer.giveup', "
+			"1790000300, 1790000000, 1790000300), "
+			"(4, 1, 'ge-upp', 'vantar', 'timer.giveup', "
+			"1790000500, 1790000400, 1790000500)", NULL, NULL,
+			NULL), SQLITE_OK);
 	/* As store_message_add does, for versions that index at commit. */
 	if (from >= 4)
 		store_note_message(old);
@@ -358,6 +373,16 @@ START_TEST(test_stepwise_migration)
 	ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
 				    "outbox_mail WHERE body = 'Tack för ditt "
 				    "mejl.' AND status = 'queued'"), 1);
+	if (from < 31) {
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+					    "timer"), 2);
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT fire_at FROM "
+					    "timer WHERE name = 'paminn' AND "
+					    "fired_at IS NULL"), 1790900000);
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT fired_at FROM "
+					    "timer WHERE name = 'ge-upp'"),
+				 1790000500);
+	}
 	/* the next id is past any the log may have named: past every
 	   message and quarantined mail there has been, and the queue
 	   (migration 23 sets it; a database made at 23 or later has
