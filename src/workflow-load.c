@@ -42,6 +42,7 @@ struct loader {
 	long line;		/* the element validated alone, or 0 */
 	size_t compare_at;	/* 1 + index in errors of the last "failed
 				   to compare", or 0 */
+	size_t validating;	/* errors before the validation at hand */
 	size_t budget;		/* elements diagnose may still validate */
 	bool exhausted;		/* it ran out */
 };
@@ -232,6 +233,17 @@ named_element(const struct loader *ld, const char *msg, xmlNode *node)
 	return count == 1 ? found : NULL;
 }
 
+/* Whether N has an element NAME among its children. */
+static bool
+has_child(const xmlNode *n, const char *name)
+{
+	for (const xmlNode *c = n->children; c != NULL; c = c->next)
+		if (c->type == XML_ELEMENT_NODE &&
+		    strcmp((const char *)c->name, name) == 0)
+			return true;
+	return false;
+}
+
 /* Whether the problem WHY was said of the element at LINE by the last
    message: libxml2 reports one bad value twice, as "Element state failed
    to validate attributes" and as "Invalid attribute id for element
@@ -242,7 +254,9 @@ said_just_before(const struct loader *ld, int line, const char *why)
 	char *at;
 	bool said;
 
-	if (ld->errors.n == 0 || line <= 0)
+	/* a sibling on the same line, validated alone before, said its
+	   own */
+	if (ld->errors.n <= ld->validating || line <= 0)
 		return false;
 	at = xasprintf("%s:%d: ", ld->wf->name, line);
 	said = strncmp(ld->errors.v[ld->errors.n - 1], at, strlen(at)) == 0 &&
@@ -374,8 +388,9 @@ schema_error(void *user, xmlErrorPtr err)
 		free(msg);
 		msg = m;
 	} else if (ld->line != 0 && node != NULL &&
+		   node == xmlDocGetRootElement(node->doc) &&
 		   sscanf(msg, "Expecting an element %63[^,], got nothin%c",
-			  want, &g) == 2) {
+			  want, &g) == 2 && !has_child(node, want)) {
 		/* an element validated alone that lacks a part it must
 		   have (a <calendar> without <hours>); libxml2 says it too
 		   when an attribute fails, so it is an echo unless the
@@ -447,7 +462,9 @@ schema_error(void *user, xmlErrorPtr err)
 		   before (maybe with a "Type date doesn't allow value"),
 		   at the parent element's line: this message says it, at
 		   the right line */
-		if (ld->compare_at != 0 && ld->compare_at + 2 > ld->errors.n) {
+		if (ld->compare_at > ld->validating &&
+		    ld->compare_at <= ld->errors.n &&
+		    ld->compare_at + 2 > ld->errors.n) {
 			size_t i = ld->compare_at - 1;
 
 			free(ld->errors.v[i]);
@@ -519,23 +536,33 @@ get_element_schema(const char *name)
 	} cache[32];
 	static size_t ncache;
 	const char *text = workflow_schema_rng;
-	const char *start = strstr(text, "<start>"), *end;
+	const char *start = strstr(text, "<start>"), *end, *def;
 	char *want = xasprintf("<define name=\"%s\">", name), *doc;
+	char *element = xasprintf("<element name=\"%s\"", name);
 	xmlRelaxNGParserCtxt *pc;
 	xmlRelaxNG *rng;
 
 	for (size_t i = 0; i < ncache; i++)
 		if (strcmp(cache[i].name, name) == 0) {
 			free(want);
+			free(element);
 			return cache[i].rng;
 		}
 	end = start != NULL ? strstr(start, "</start>") : NULL;
+	def = strstr(text, want);
+	/* the definition of the element NAME, not of a value or pattern
+	   of that name (<priority>, <label>) */
+	if (def != NULL)
+		def += strlen(want) + strspn(def + strlen(want), " \t\r\n");
 	if (end == NULL || strlen(name) >= sizeof(cache[0].name) ||
-	    ncache == N_ELEMENTS(cache) || strstr(text, want) == NULL) {
+	    ncache == N_ELEMENTS(cache) || def == NULL ||
+	    strncmp(def, element, strlen(element)) != 0) {
 		free(want);
+		free(element);
 		return NULL;
 	}
 	free(want);
+	free(element);
 	doc = xasprintf("%.*s<start><ref name=\"%s\"/></start>%s",
 			(int)(start - text), text, name, end + 8);
 	pc = xmlRelaxNGNewMemParserCtxt(doc, (int)strlen(doc));
@@ -585,13 +612,30 @@ diagnose(struct loader *ld, xmlNode *n)
 		nchildren++;
 	child_failed = xcalloc(nchildren + 1, sizeof(*child_failed));
 	nchildren = 0;
-	for (xmlNode *c = n->children; c != NULL; c = c->next, nchildren++)
+	for (xmlNode *c = n->children; c != NULL; c = c->next, nchildren++) {
 		if (workflow_node_is(c, NULL) && diagnose(ld, c))
 			child_failed[nchildren] = failed = true;
-	if (ld->exhausted ||
-	    (rng = get_element_schema((const char *)n->name)) == NULL) {
+		/* an element in no namespace is no editor's either
+		   (cirm-workflow(5): foreign elements have one) */
+		if (c->type == XML_ELEMENT_NODE && c->ns == NULL) {
+			lerror(ld, c, "<%s> is not allowed here (not part of "
+			       "the workflow format, or in the wrong place)",
+			       c->name);
+			child_failed[nchildren] = failed = true;
+		}
+	}
+	if (ld->exhausted) {
 		free(child_failed);
 		return failed;
+	}
+	if ((rng = get_element_schema((const char *)n->name)) == NULL) {
+		/* of the workflow's namespace, and no element of its
+		   format (libxml2 says so only as an echo, or not at all
+		   when something around it fails too) */
+		lerror(ld, n, "<%s> is not allowed here (not part of the "
+		       "workflow format, or in the wrong place)", n->name);
+		free(child_failed);
+		return true;
 	}
 	/* the element with its attributes, and the children that pass
 	   (copying the others too would cost their size at every level
@@ -618,6 +662,8 @@ diagnose(struct loader *ld, xmlNode *n)
 		abort();
 	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
 	ld->line = xmlGetLineNo(n);
+	ld->validating = ld->errors.n;
+	ld->compare_at = 0;
 	ret = xmlRelaxNGValidateDoc(vc, doc);
 	ld->line = 0;
 	xmlRelaxNGFreeValidCtxt(vc);
@@ -629,7 +675,9 @@ diagnose(struct loader *ld, xmlNode *n)
 				strlist_add(&ld->errors, ld->cascade.v[i]);
 		for (size_t i = 0; i < ld->cascade.n &&
 			     ld->errors.n == before; i++)
-			strlist_add(&ld->errors, ld->cascade.v[i]);
+			if (strstr(ld->cascade.v[i], "Expecting an element , "
+				   "got nothing") == NULL)
+				strlist_add(&ld->errors, ld->cascade.v[i]);
 	}
 	strlist_clear(&ld->cascade);
 	return failed || ret != 0;
@@ -750,7 +798,10 @@ child_order(struct loader *ld, xmlNode *root)
 		"templates", "state", "parallel", "final",
 	};
 	static const int rank[] = { 0, 1, 2, 3, 4, 5, 6, 6, 6 };
-	const xmlNode *last = NULL;
+	/* of these there is one at most (calendars and states are many) */
+	static const bool single[] = { true, true, false, true, true, true,
+				       false, false, false };
+	const xmlNode *last = NULL, *first[N_ELEMENTS(order)] = { 0 };
 	int highest = -1;
 	size_t n = 0;
 
@@ -760,11 +811,22 @@ child_order(struct loader *ld, xmlNode *root)
 
 		if (!workflow_node_is(c, NULL))
 			continue;
+		size_t k = 0;
+
 		for (size_t i = 0; i < N_ELEMENTS(order); i++)
 			if (workflow_node_is(c, order[i]))
-				r = rank[i];
+				r = rank[k = i];
 		if (r < 0)
 			continue;	/* the schema names it */
+		if (single[k] && first[k] != NULL) {
+			lerror(ld, c, "a second <%s> (the first is at line "
+			       "%ld): a workflow has one at most", c->name,
+			       xmlGetLineNo(first[k]));
+			n++;
+			continue;
+		}
+		if (first[k] == NULL)
+			first[k] = c;
 		if (r < highest) {
 			lerror(ld, c, "<%s> must come before <%s> (line %ld): "
 			       "<workflow>'s children go in this order: "
@@ -901,6 +963,8 @@ validate(struct loader *ld, xmlDoc *xml)
 		abort();
 	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
 	ld->xml = xml;
+	ld->validating = ld->errors.n;
+	ld->compare_at = 0;
 	ret = xmlRelaxNGValidateDoc(vc, xml);
 	xmlRelaxNGFreeValidCtxt(vc);
 	/* (stray text makes every element around it fail alone: it is

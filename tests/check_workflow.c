@@ -405,6 +405,55 @@ END_TEST
 
 /* libxml2's own words, where an administrator could not act on them,
    are said so that one can; and each message is one line. */
+/* Each element validated alone says what is wrong with it and nothing
+   that is not: an element the format does not have (in the workflow's
+   namespace, named as a value of the schema is, or in none) is named
+   at its line, without echoes that a part is missing where it is not;
+   a part given twice is named; two elements on one line each say
+   their own. */
+static const struct {
+	const char *body, *want;
+} echo_cases[] = {
+	{ "<calendar id=\"c\"><hours days=\"mon\" open=\"08:00\" "
+	  "close=\"16:00\"/></calendar>\n<frob/>\n",
+	  "e.xml:3: <frob> is not allowed here (not part of the workflow "
+	  "format, or in the wrong place)" },
+	{ "<calendar id=\"c\"><hours days=\"mon\" open=\"08:00\" "
+	  "close=\"16:00\"/></calendar>\n<frob xmlns=\"\"/>\n",
+	  "e.xml:3: <frob> is not allowed here (not part of the workflow "
+	  "format, or in the wrong place)" },
+	{ "<state id=\"b\">\n<priority/>\n<transition event=\"cmd.a\" "
+	  "target=\"z\"/></state>\n",
+	  "e.xml:3: <priority> is not allowed here (not part of the "
+	  "workflow format, or in the wrong place)" },
+	{ "<title>Ett</title>\n<title>Två</title>\n",
+	  "e.xml:3: a second <title> (the first is at line 2): a workflow "
+	  "has one at most" },
+	{ "<roles><role id=\"r\"/><role id=\"q\"/></roles>\n",
+	  "e.xml:2: Element role failed to validate attributes: group "
+	  "missing\n"
+	  "e.xml:2: Element role failed to validate attributes: group "
+	  "missing" },
+};
+
+START_TEST(test_schema_echoes)
+{
+	struct workflow *wf = NULL;
+	char *error = NULL, *doc;
+
+	doc = xasprintf("<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"t\" "
+			"version=\"1\" xml:lang=\"sv\">\n%s"
+			"<state id=\"a\"><transition event=\"cmd.a\" "
+			"target=\"z\"/></state>\n<final id=\"z\"/>\n"
+			"</workflow>\n", echo_cases[_i].body);
+	ck_assert_int_eq(workflow_load("e.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, echo_cases[_i].want);
+	free(error);
+	free(doc);
+}
+END_TEST
+
 /* Every schema problem at once costs validating each element alone,
    with all inside it: a file nested as no workflow is gets libxml2's
    first problem only, instead of taking its size times its depth. */
@@ -1121,6 +1170,8 @@ workflow_suite(void)
 	tcase_add_test(tc, test_fold);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_refused);
+	tcase_add_loop_test(tc, test_schema_echoes, 0,
+			    (int)N_ELEMENTS(echo_cases));
 	tcase_add_test(tc, test_schema_deep);
 	tcase_add_test(tc, test_parser_words);
 	tcase_add_test(tc, test_pattern_cached);
