@@ -4057,10 +4057,12 @@ static const struct text T_ASIDE[][2] = {
 		  "your message." },
 		{ "Ditt svar har inte nått invånaren. Säg till "
 		  "administratören och ge karantänens nummer; skicka annars "
-		  "svaret igen senare.",
+		  "svaret igen senare. Skickade du inte meddelandet har "
+		  "någon skrivit i ditt namn: säg det också.",
 		  "Your answer has not reached the citizen. Tell the "
 		  "administrator, with the quarantine's number; or else send "
-		  "the answer again later." } },
+		  "the answer again later. If you did not send the message, "
+		  "someone wrote in your name: say that too." } },
 	[MAILIN_NOTICE_NOT_READABLE] = {
 		{ "Ärendet är inte ditt att arbeta med: det är varken "
 		  "tilldelat dig eller i någon av dina grupper. Har du bytt "
