@@ -2635,8 +2635,7 @@ fire_one(const struct store_timer *t, void *ctx)
 	struct fire_ctx *f = ctx;
 	struct caseflow_input in = { .now = f->now };
 	char *err = NULL;
-	int rc = store_timer_fired(f->store, t->case_id, t->name, f->now,
-				   &f->error);
+	int rc = store_timer_fired(f->store, t, f->now, &f->error);
 
 	if (rc <= 0)
 		return rc;

@@ -400,6 +400,7 @@ timers_each(struct store *store, sqlite3_stmt *st,
 		v[n].state = xstrdup(store_col_text(st, 2));
 		v[n].event = xstrdup(store_col_text(st, 3));
 		v[n].fire_at = sqlite3_column_int64(st, 4);
+		v[n].created_at = sqlite3_column_int64(st, 5);
 		n++;
 	}
 	ret = store_rows_end(store, st, rc, "read timers", error_r);
@@ -420,7 +421,8 @@ store_timers_due(struct store *store, int64_t now, int limit,
 		 char **error_r)
 {
 	static const char sql[] =
-		"SELECT case_id, name, state, event, fire_at FROM timer "
+		"SELECT case_id, name, state, event, fire_at, created_at "
+		"FROM timer "
 		"WHERE fired_at IS NULL AND fire_at <= ? "
 		"ORDER BY fire_at, case_id, name LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -438,7 +440,8 @@ store_case_timers(struct store *store, int64_t case_id,
 		  char **error_r)
 {
 	static const char sql[] =
-		"SELECT case_id, name, state, event, fire_at FROM timer "
+		"SELECT case_id, name, state, event, fire_at, created_at "
+		"FROM timer "
 		"WHERE case_id = ? AND fired_at IS NULL ORDER BY fire_at, name";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
@@ -454,7 +457,8 @@ store_case_timers_fired(struct store *store, int64_t case_id,
 			void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT case_id, name, state, event, fire_at FROM timer "
+		"SELECT case_id, name, state, event, fire_at, created_at "
+		"FROM timer "
 		"WHERE case_id = ? AND fired_at IS NOT NULL "
 		"ORDER BY fired_at, name";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -536,19 +540,21 @@ store_cases_on_version(struct store *store, const char *id, int version,
 }
 
 int
-store_timer_fired(struct store *store, int64_t case_id, const char *name,
+store_timer_fired(struct store *store, const struct store_timer *t,
 		  int64_t now, char **error_r)
 {
 	static const char sql[] =
 		"UPDATE timer SET fired_at = ? WHERE case_id = ? AND name = ? "
-		"AND fired_at IS NULL";
+		"AND fire_at = ? AND created_at = ? AND fired_at IS NULL";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
-	sqlite3_bind_int64(st, 2, case_id);
-	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t->case_id);
+	sqlite3_bind_text(st, 3, t->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, t->fire_at);
+	sqlite3_bind_int64(st, 5, t->created_at);
 	if (store_exec_stmt(store, st, "fire timer", error_r) < 0)
 		return -1;
 	return sqlite3_changes(store->db) > 0;

@@ -977,9 +977,9 @@ int store_timer_arm(struct store *store, int64_t case_id, const char *name,
 /* Drops the armed timers of STATE on a case. */
 int store_timer_drop(struct store *store, int64_t case_id, const char *state,
 		     char **error_r);
-/* A case's timer, known by its case and name. */
+/* A case's timer, known by its case and name; armed at CREATED_AT. */
 struct store_timer {
-	int64_t case_id, fire_at;
+	int64_t case_id, fire_at, created_at;
 	const char *name, *state, *event;
 };
 /* Calls FN for up to LIMIT armed timers due at NOW, earliest first
@@ -987,9 +987,10 @@ struct store_timer {
 int store_timers_due(struct store *store, int64_t now, int limit,
 		     int (*fn)(const struct store_timer *t, void *ctx),
 		     void *ctx, char **error_r);
-/* Marks timer NAME of a case fired at NOW: 1, or 0 when it was no
-   longer armed. */
-int store_timer_fired(struct store *store, int64_t case_id, const char *name,
+/* Marks timer T (as store_timers_due read it) fired at NOW: 1, or 0
+   when it is no longer armed as it was then (dropped, or armed anew by
+   a timer that fired before it). */
+int store_timer_fired(struct store *store, const struct store_timer *t,
 		      int64_t now, char **error_r);
 
 /* Calls FN for each armed timer of a case (strings valid during the

@@ -412,6 +412,43 @@ load_workflow(const char *name, const char *xml)
 	free(wfdir);
 }
 
+/* Two timers of a case due in one scan (after cirmd was down, say):
+   the first leads back into the state, which arms both anew a day on;
+   the second, read as due before that, must not fire its new arming at
+   once. */
+START_TEST(test_timer_rearmed_in_scan)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"omstart\" "
+		"version=\"1\" initial=\"vantar\" xml:lang=\"sv\">\n"
+		"  <state id=\"vantar\">\n"
+		"    <timer id=\"a-paminn\" after=\"P1D\" "
+		"event=\"timer.remind\"/>\n"
+		"    <timer id=\"b-geupp\" after=\"P1D\" "
+		"event=\"timer.giveup\"/>\n"
+		"    <transition event=\"timer.remind\" target=\"vantar\"/>\n"
+		"    <transition event=\"timer.giveup\" target=\"slut\"/>\n"
+		"  </state>\n"
+		"  <final id=\"slut\"/>\n"
+		"</workflow>\n";
+	int64_t now = at(2026, 12, 7, 9, 0), id = new_case(now), due;
+	struct caseflow_input in = { .channel = "email", .now = now };
+
+	load_workflow("omstart.xml", wf);
+	start(id, "omstart", &in);
+	due = count("SELECT max(fire_at) FROM timer");
+	ck_assert_int_eq(count("SELECT count(DISTINCT fire_at) FROM timer"), 1);
+	ck_assert_int_eq(fire(due), 1);
+	assert_text("SELECT state FROM cases", "vantar");
+	/* both armed anew, a day after the scan */
+	ck_assert_int_eq(count("SELECT count(*) FROM timer WHERE fired_at IS "
+			       "NULL"), 2);
+	ck_assert_int_eq(count("SELECT min(fire_at) FROM timer"), due + 86400);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'timer.giveup'"), 0);
+}
+END_TEST
+
 /* What the actions set (category, due date, group, priority) is on the
    case when the run ends, and a later run keeps what it did not set,
    whatever changed it in between (a handler's #category). A group
@@ -687,6 +724,7 @@ caseflow_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_lifecycle);
+	tcase_add_test(tc, test_timer_rearmed_in_scan);
 	tcase_add_test(tc, test_notify_language);
 	tcase_add_test(tc, test_due_shown);
 	tcase_add_test(tc, test_help_remembered);
