@@ -4146,14 +4146,13 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	if (v->notice == MAILIN_NOTICE_OTHER_SENDER)
 		strlist_addf(&l, en ? " It came from %s; cirm has %s." :
 			     " Det kom från %s; cirm har %s.", v->sender, to);
-	/* the error, which holds no personal data (engine.h), without
-	   the count of attempts the quarantine's reason begins with */
-	if (v->notice == MAILIN_NOTICE_FAILED) {
-		const char *e = strstr(v->reason, " attempts: ");
-
-		strlist_addf(&l, en ? " The error: %s." : " Felet: %s.",
-			     e != NULL ? e + 11 : v->reason);
-	}
+	/* the error itself is the administrator's (it may name the
+	   server's files) */
+	if (v->notice == MAILIN_NOTICE_FAILED)
+		strlist_addf(&l, en ? " The administrator sees the error with "
+			     "cirmctl quarantine show %lld." : " Administratören "
+			     "ser felet med cirmctl quarantine show %lld.",
+			     (long long)*qid_r);
 	strlist_addf(&l, "\n\n%s: %s\n\n", tr(&T_ASIDE_WHAT, lang),
 		     tr(&T_ASIDE[v->notice][1], lang));
 	strlist_addf(&l, en ? "The administrator can release the message "

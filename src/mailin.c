@@ -1531,12 +1531,14 @@ set_aside(struct mailin *mi, struct store *store,
 	return ENGINE_SET_ASIDE;
 }
 
-/* The last attempt at a mail of ROW (read as V) failed with ERROR, and
-   what it did is undone: if an active handler sent it, it goes to the
-   quarantine now, and the handler is told (a reply that never reached
-   the citizen must not go unnoticed). ENGINE_SET_ASIDE, or ENGINE_DONE
-   for a copy of a mail quarantined already; ENGINE_TEMP when it is
-   left to the engine to quarantine. */
+/* The last attempt at a mail of ROW (read as V) failed with ERROR in
+   mailin_apply, and what it did is undone: if it was an active
+   handler's answer or commands (decide() found it so: the sender
+   authenticated, no form, the handler's own), it goes to the quarantine
+   now, and the handler is told (a reply that never reached the citizen
+   must not go unnoticed). ENGINE_SET_ASIDE, or ENGINE_DONE for a copy
+   of a mail quarantined already; ENGINE_TEMP when it is left to the
+   engine to quarantine. */
 static enum engine_result
 handler_gave_up(struct mailin *mi, struct store *store,
 		const struct store_inbox_row *row, struct mailin_verdict *v,
@@ -1547,10 +1549,13 @@ handler_gave_up(struct mailin *mi, struct store *store,
 	char *err = NULL;
 	enum engine_result res;
 
-	if (v->msg == NULL || v->sender == NULL ||
+	if ((v->kind != MAILIN_HANDLER_REPLY &&
+	     v->kind != MAILIN_HANDLER_COMMAND) || v->handler_id == 0 ||
+	    v->msg == NULL || v->sender == NULL ||
 	    store_contact_find_full(store, "email", v->sender, &id, &handler,
 				    &active, &err) <= 0 ||
-	    !handler || !active || store_savepoint(store, &err) < 0) {
+	    id != v->handler_id || !handler || !active ||
+	    store_savepoint(store, &err) < 0) {
 		free(err);
 		return ENGINE_TEMP;
 	}
@@ -1579,6 +1584,7 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	struct mailin_verdict own, *v = row->prepared;
 	enum engine_result res = ENGINE_DONE;
 	char *err = NULL;
+	int decided = -1;
 
 	/* Read ahead in the engine's parsing thread, which also frees it
 	   (mailin_prepared_free); or read here. */
@@ -1591,15 +1597,16 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	   undone, and a handler told */
 	if (row->last_attempt && store_savepoint(store, reason_r) < 0) {
 		res = ENGINE_TEMP;
-	} else if (decide(mi, store, cirm_now(),
-			  strcmp(row->source, "release") == 0, v, &err) < 0 ||
+	} else if ((decided = decide(mi, store, cirm_now(),
+				     strcmp(row->source, "release") == 0, v,
+				     &err)) < 0 ||
 		   mailin_apply(mi, store, row, v, &err) < 0) {
 		/* a full spool is the machine's trouble, not the mail's:
 		   it must not end in the quarantine */
 		res = mi->spool_full ? ENGINE_WAIT : ENGINE_TEMP;
 		if (row->last_attempt)
 			store_savepoint_rollback(store);
-		if (res == ENGINE_TEMP && row->last_attempt)
+		if (res == ENGINE_TEMP && row->last_attempt && decided >= 0)
 			res = handler_gave_up(mi, store, row, v, err);
 		if (res == ENGINE_TEMP || res == ENGINE_WAIT)
 			*reason_r = err;
