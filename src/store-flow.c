@@ -382,6 +382,10 @@ store_timer_drop(struct store *store, int64_t case_id, const char *state,
 	return store_exec_stmt(store, st, "drop timers", error_r);
 }
 
+/* The columns timers_each reads, in its order. */
+#define TIMER_SELECT \
+	"SELECT case_id, name, state, event, fire_at, created_at FROM timer "
+
 /* Reads the timers ST yields (bound by the caller) and calls FN on each
    after the statement is done, so that FN may change the table. */
 static int
@@ -421,8 +425,7 @@ store_timers_due(struct store *store, int64_t now, int limit,
 		 char **error_r)
 {
 	static const char sql[] =
-		"SELECT case_id, name, state, event, fire_at, created_at "
-		"FROM timer "
+		TIMER_SELECT
 		"WHERE fired_at IS NULL AND fire_at <= ? "
 		"ORDER BY fire_at, case_id, name LIMIT ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
@@ -440,8 +443,7 @@ store_case_timers(struct store *store, int64_t case_id,
 		  char **error_r)
 {
 	static const char sql[] =
-		"SELECT case_id, name, state, event, fire_at, created_at "
-		"FROM timer "
+		TIMER_SELECT
 		"WHERE case_id = ? AND fired_at IS NULL ORDER BY fire_at, name";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
@@ -457,8 +459,7 @@ store_case_timers_fired(struct store *store, int64_t case_id,
 			void *ctx, char **error_r)
 {
 	static const char sql[] =
-		"SELECT case_id, name, state, event, fire_at, created_at "
-		"FROM timer "
+		TIMER_SELECT
 		"WHERE case_id = ? AND fired_at IS NOT NULL "
 		"ORDER BY fired_at, name";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);

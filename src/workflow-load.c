@@ -25,6 +25,9 @@ const char *const workflow_predicates[] = {
 
 /* how a message of an element lacking a part goes on */
 #define LACKS " needs "
+/* said of an element where the format has none of that name */
+#define NOT_ALLOWED "<%s> is not allowed here (not part of the workflow " \
+	"format, or in the wrong place)"
 
 /* How many times its own size in elements diagnose may validate of a
    workflow that fails: the shipped ones and a generated one of 500
@@ -381,9 +384,7 @@ schema_error(void *user, xmlErrorPtr err)
 	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
 		msg[--n] = '\0';
 	if (strncmp(msg, "Expecting no namespace for element ", 35) == 0) {
-		char *m = xasprintf("<%s> is not allowed here (not part of "
-				    "the workflow format, or in the wrong "
-				    "place)", msg + 35);
+		char *m = xasprintf(NOT_ALLOWED, msg + 35);
 
 		free(msg);
 		msg = m;
@@ -576,6 +577,23 @@ get_element_schema(const char *name)
 	return rng;
 }
 
+/* Validates DOC against RNG, its problems into LD: 0 when it passes. */
+static int
+schema_validate(struct loader *ld, xmlRelaxNG *rng, xmlDoc *doc)
+{
+	xmlRelaxNGValidCtxt *vc = xmlRelaxNGNewValidCtxt(rng);
+	int ret;
+
+	if (vc == NULL)
+		abort();
+	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
+	ld->validating = ld->errors.n;
+	ld->compare_at = 0;
+	ret = xmlRelaxNGValidateDoc(vc, doc);
+	xmlRelaxNGFreeValidCtxt(vc);
+	return ret;
+}
+
 /* How many elements N is, with those inside it. */
 static size_t
 count_elements(const xmlNode *n)
@@ -604,7 +622,6 @@ diagnose(struct loader *ld, xmlNode *n)
 	size_t nchildren = 0, before = ld->errors.n, size;
 	xmlNode *copy;
 	xmlRelaxNG *rng;
-	xmlRelaxNGValidCtxt *vc;
 	xmlDoc *doc;
 	int ret;
 
@@ -618,9 +635,7 @@ diagnose(struct loader *ld, xmlNode *n)
 		/* an element in no namespace is no editor's either
 		   (cirm-workflow(5): foreign elements have one) */
 		if (c->type == XML_ELEMENT_NODE && c->ns == NULL) {
-			lerror(ld, c, "<%s> is not allowed here (not part of "
-			       "the workflow format, or in the wrong place)",
-			       c->name);
+			lerror(ld, c, NOT_ALLOWED, c->name);
 			child_failed[nchildren] = failed = true;
 		}
 	}
@@ -632,8 +647,7 @@ diagnose(struct loader *ld, xmlNode *n)
 		/* of the workflow's namespace, and no element of its
 		   format (libxml2 says so only as an echo, or not at all
 		   when something around it fails too) */
-		lerror(ld, n, "<%s> is not allowed here (not part of the "
-		       "workflow format, or in the wrong place)", n->name);
+		lerror(ld, n, NOT_ALLOWED, n->name);
 		free(child_failed);
 		return true;
 	}
@@ -657,16 +671,9 @@ diagnose(struct loader *ld, xmlNode *n)
 		return failed;
 	}
 	ld->budget -= size;
-	vc = xmlRelaxNGNewValidCtxt(rng);
-	if (vc == NULL)
-		abort();
-	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
 	ld->line = xmlGetLineNo(n);
-	ld->validating = ld->errors.n;
-	ld->compare_at = 0;
-	ret = xmlRelaxNGValidateDoc(vc, doc);
+	ret = schema_validate(ld, rng, doc);
 	ld->line = 0;
-	xmlRelaxNGFreeValidCtxt(vc);
 	xmlFreeDoc(doc);
 	if (ret != 0 && ld->errors.n == before) {
 		/* a part missing says it all, when that is what it is */
@@ -944,7 +951,6 @@ diagnose_all(struct loader *ld, xmlNode *root, size_t before)
 static void
 validate(struct loader *ld, xmlDoc *xml)
 {
-	xmlRelaxNGValidCtxt *vc;
 	size_t before = ld->errors.n;
 	bool stray;
 	int ret;
@@ -958,15 +964,8 @@ validate(struct loader *ld, xmlDoc *xml)
 	   else is said by the full schema below */
 	if (workflow_patterns_valid(xml) == 1)
 		return;
-	vc = xmlRelaxNGNewValidCtxt(get_schema());
-	if (vc == NULL)
-		abort();
-	xmlRelaxNGSetValidStructuredErrors(vc, schema_error, ld);
 	ld->xml = xml;
-	ld->validating = ld->errors.n;
-	ld->compare_at = 0;
-	ret = xmlRelaxNGValidateDoc(vc, xml);
-	xmlRelaxNGFreeValidCtxt(vc);
+	ret = schema_validate(ld, get_schema(), xml);
 	/* (stray text makes every element around it fail alone: it is
 	   said already) */
 	if (ret != 0 && !stray)
