@@ -606,6 +606,90 @@ count_elements(const xmlNode *n)
 	return count;
 }
 
+/* The shipped schema as a document, to read which elements may hold
+   which (may_hold). */
+static xmlDoc *
+schema_doc(void)
+{
+	static xmlDoc *doc;
+
+	if (doc == NULL &&
+	    (doc = xmlReadMemory(workflow_schema_rng,
+				 (int)workflow_schema_rng_len, NULL, NULL,
+				 XML_PARSE_NONET | XML_PARSE_NOBLANKS)) == NULL)
+		abort();
+	return doc;
+}
+
+/* The <define name="NAME"> of the schema, or NULL. */
+static xmlNode *
+schema_define(const char *name)
+{
+	for (xmlNode *d = xmlDocGetRootElement(schema_doc())->children;
+	     d != NULL; d = d->next) {
+		if (d->type == XML_ELEMENT_NODE &&
+		    xmlStrcmp(d->name, (const xmlChar *)"define") == 0) {
+			xmlChar *n = xmlGetProp(d, (const xmlChar *)"name");
+			bool same = n != NULL &&
+				xmlStrcmp(n, (const xmlChar *)name) == 0;
+
+			xmlFree(n);
+			if (same)
+				return d;
+		}
+	}
+	return NULL;
+}
+
+/* Whether the pattern P (and those after it) names the element CHILD
+   as a child of the element it is in: through references, but not into
+   the elements it names. DEPTH bounds the references followed. */
+static bool
+pattern_names(const xmlNode *p, const char *child, int depth)
+{
+	for (; p != NULL; p = p->next) {
+		xmlChar *name;
+		bool found = false;
+
+		if (p->type != XML_ELEMENT_NODE ||
+		    xmlStrcmp(p->name, (const xmlChar *)"attribute") == 0)
+			continue;
+		name = xmlGetProp(p, (const xmlChar *)"name");
+		if (xmlStrcmp(p->name, (const xmlChar *)"element") == 0) {
+			found = name != NULL &&
+				xmlStrcmp(name, (const xmlChar *)child) == 0;
+		} else if (xmlStrcmp(p->name, (const xmlChar *)"ref") == 0) {
+			const xmlNode *d = name != NULL && depth > 0 ?
+				schema_define((const char *)name) : NULL;
+
+			found = d != NULL &&
+				pattern_names(d->children, child, depth - 1);
+		} else {
+			found = pattern_names(p->children, child, depth);
+		}
+		xmlFree(name);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the format lets the element PARENT hold an element CHILD
+   anywhere (true when PARENT is no element of the schema's: nothing is
+   known then). */
+static bool
+may_hold(const char *parent, const char *child)
+{
+	const xmlNode *d = schema_define(parent), *e;
+
+	for (e = d != NULL ? d->children : NULL; e != NULL; e = e->next)
+		if (e->type == XML_ELEMENT_NODE)
+			break;
+	if (e == NULL || xmlStrcmp(e->name, (const xmlChar *)"element") != 0)
+		return true;
+	return pattern_names(e->children, child, 16);
+}
+
 /* libxml2 reports a problem inside <commands>, <roles> or <title> only
    as the root's children failing to match ("Expecting element
    calendar, got title"), at a line that is not the problem's, and stops
@@ -630,8 +714,17 @@ diagnose(struct loader *ld, xmlNode *n)
 	child_failed = xcalloc(nchildren + 1, sizeof(*child_failed));
 	nchildren = 0;
 	for (xmlNode *c = n->children; c != NULL; c = c->next, nchildren++) {
-		if (workflow_node_is(c, NULL) && diagnose(ld, c))
+		if (workflow_node_is(c, NULL) && diagnose(ld, c)) {
 			child_failed[nchildren] = failed = true;
+			/* left out below, where it would have been
+			   said that it has no place here at all
+			   (actions written inside an <else>, as if it
+			   were a block) */
+			if (get_element_schema((const char *)c->name) != NULL &&
+			    !may_hold((const char *)n->name,
+				      (const char *)c->name))
+				lerror(ld, c, NOT_ALLOWED, c->name);
+		}
 		/* an element in no namespace is no editor's either
 		   (cirm-workflow(5): foreign elements have one) */
 		if (c->type == XML_ELEMENT_NODE && c->ns == NULL) {
@@ -664,10 +757,10 @@ diagnose(struct loader *ld, xmlNode *n)
 		if (!child_failed[nchildren] &&
 		    xmlAddChild(copy, xmlDocCopyNode(c, doc, 1)) == NULL)
 			abort();
-	free(child_failed);
 	if ((size = count_elements(copy)) > ld->budget) {
 		ld->exhausted = true;
 		xmlFreeDoc(doc);
+		free(child_failed);
 		return failed;
 	}
 	ld->budget -= size;
@@ -687,6 +780,7 @@ diagnose(struct loader *ld, xmlNode *n)
 				strlist_add(&ld->errors, ld->cascade.v[i]);
 	}
 	strlist_clear(&ld->cascade);
+	free(child_failed);
 	return failed || ret != 0;
 }
 

@@ -434,6 +434,26 @@ static const struct {
 	  "missing\n"
 	  "e.xml:2: Element role failed to validate attributes: group "
 	  "missing" },
+	/* actions written inside <else>, as if it were a block, one of
+	   them wrong too: both said at once */
+	{ "<state id=\"b\"><onentry><if cond=\"assigned()\"><else>\n"
+	  "<assign group=\"x\"/></else></if></onentry>\n"
+	  "<transition event=\"cmd.a\" target=\"z\"/></state>\n",
+	  "e.xml:3: Element assign failed to validate attributes: unknown "
+	  "attribute group; to missing\n"
+	  "e.xml:3: <assign> is not allowed here (not part of the workflow "
+	  "format, or in the wrong place)" },
+	/* a wrong <timer> where no timer may be; a wrong <set> where it
+	   may is not said to be misplaced */
+	{ "<state id=\"b\"><onentry>\n<timer id=\"t\" after=\"P1X\" "
+	  "event=\"timer.t\"/>\n<set feld=\"priority\"/></onentry>\n"
+	  "<transition event=\"cmd.a\" target=\"z\"/></state>\n",
+	  "e.xml:3: Element timer failed to validate attributes: after: "
+	  "duration \"P1X\": unexpected 'X'\n"
+	  "e.xml:3: <timer> is not allowed here (not part of the workflow "
+	  "format, or in the wrong place)\n"
+	  "e.xml:4: Element set failed to validate attributes: unknown "
+	  "attribute feld; field missing" },
 };
 
 START_TEST(test_schema_echoes)
