@@ -43,6 +43,7 @@ struct loader {
 	struct strlist errors;
 	struct strlist cascade;	/* schema messages that only echo others */
 	long line;		/* the element validated alone, or 0 */
+	const xmlNode *alone;	/* that element, as the file has it */
 	size_t compare_at;	/* 1 + index in errors of the last "failed
 				   to compare", or 0 */
 	size_t validating;	/* errors before the validation at hand */
@@ -391,7 +392,8 @@ schema_error(void *user, xmlErrorPtr err)
 	} else if (ld->line != 0 && node != NULL &&
 		   node == xmlDocGetRootElement(node->doc) &&
 		   sscanf(msg, "Expecting an element %63[^,], got nothin%c",
-			  want, &g) == 2 && !has_child(node, want)) {
+			  want, &g) == 2 &&
+		   !has_child(ld->alone != NULL ? ld->alone : node, want)) {
 		/* an element validated alone that lacks a part it must
 		   have (a <calendar> without <hours>); libxml2 says it too
 		   when an attribute fails, so it is an echo unless the
@@ -703,7 +705,7 @@ static bool
 diagnose(struct loader *ld, xmlNode *n)
 {
 	bool failed = false, *child_failed = NULL;
-	size_t nchildren = 0, before = ld->errors.n, size;
+	size_t nchildren = 0, before = ld->errors.n, own, size;
 	xmlNode *copy;
 	xmlRelaxNG *rng;
 	xmlDoc *doc;
@@ -765,14 +767,22 @@ diagnose(struct loader *ld, xmlNode *n)
 	}
 	ld->budget -= size;
 	ld->line = xmlGetLineNo(n);
+	ld->alone = n;
+	own = ld->errors.n;
 	ret = schema_validate(ld, rng, doc);
 	ld->line = 0;
+	ld->alone = NULL;
 	xmlFreeDoc(doc);
+	/* a part the element lacks in the file, not only in the copy
+	   without the children that failed, when that is all that is
+	   wrong with the element itself (libxml2 says it also when an
+	   attribute fails); said besides the children's problems (a
+	   <calendar> with a wrong <closed> and no <hours>) */
+	for (size_t i = 0; ret != 0 && ld->errors.n == own &&
+		     i < ld->cascade.n; i++)
+		if (strstr(ld->cascade.v[i], ">" LACKS "<") != NULL)
+			strlist_add(&ld->errors, ld->cascade.v[i]);
 	if (ret != 0 && ld->errors.n == before) {
-		/* a part missing says it all, when that is what it is */
-		for (size_t i = 0; i < ld->cascade.n; i++)
-			if (strstr(ld->cascade.v[i], ">" LACKS "<") != NULL)
-				strlist_add(&ld->errors, ld->cascade.v[i]);
 		for (size_t i = 0; i < ld->cascade.n &&
 			     ld->errors.n == before; i++)
 			if (strstr(ld->cascade.v[i], "Expecting an element , "

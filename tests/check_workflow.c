@@ -434,6 +434,16 @@ static const struct {
 	  "missing\n"
 	  "e.xml:2: Element role failed to validate attributes: group "
 	  "missing" },
+	/* a part missing besides a wrong part: both said; a state whose
+	   attribute fails is not said to need what libxml2 then expects */
+	{ "<calendar id=\"c\">\n<closed date=\"2026-02-30\"/></calendar>\n"
+	  "<state id=\"b\" category=\"x\"/>\n",
+	  "e.xml:2: <calendar> needs <hours> inside it (see cirm-workflow(5))\n"
+	  "e.xml:3: Element closed failed to validate attributes: "
+	  "date=\"2026-02-30\": expected a date YYYY-MM-DD that exists, such "
+	  "as 2026-05-15\n"
+	  "e.xml:4: Invalid attribute category for element state: "
+	  "category=\"x\": expected initial, active, waiting or inactive" },
 	/* actions written inside <else>, as if it were a block, one of
 	   them wrong too: both said at once */
 	{ "<state id=\"b\"><onentry><if cond=\"assigned()\"><else>\n"
