@@ -23,6 +23,8 @@ const char *const workflow_predicates[] = {
 	NULL
 };
 
+/* a value libxml2 refused without saying which */
+#define UNSAID_VALUE "a value cirm-workflow(5) does not allow here"
 /* how a message of an element lacking a part goes on */
 #define LACKS " needs "
 /* said of an element where the format has none of that name */
@@ -475,8 +477,7 @@ schema_error(void *user, xmlErrorPtr err)
 				(ld->errors.n - i - 1) * sizeof(char *));
 			ld->errors.n--;
 			if (why == NULL)
-				why = xstrdup("a value cirm-workflow(5) does "
-					      "not allow here");
+				why = xstrdup(UNSAID_VALUE);
 		}
 		ld->compare_at = 0;
 		m = why != NULL ? xasprintf("%s: %s", msg, why) :
@@ -963,12 +964,41 @@ error_line(const struct loader *ld, const char *error)
 		strtol(error + n + 1, NULL, 10) : 0;
 }
 
-/* Whether ERROR is the bare "Element X failed to validate attributes
-   (see ...)" that libxml2 says before it says which attribute. */
-static bool
-is_bare_attributes(const char *error)
+/* The element X when ERROR is the bare "Element X failed to validate
+   attributes (see ...)" that libxml2 says before it says which
+   attribute, or one that says only that some value is refused (libxml2
+   may say which after it: "Invalid attribute lang for element
+   translation"); else NULL. */
+static char *
+bare_attributes(const char *error)
 {
-	return strstr(error, "failed to validate attributes (see ") != NULL;
+	const char *e = strstr(error, ": Element ");
+	const char *end = e != NULL ? strchr(e + 10, ' ') : NULL;
+
+	if (end == NULL ||
+	    (strncmp(end, " failed to validate attributes (see ", 36) != 0 &&
+	     strcmp(end, " failed to validate attributes: " UNSAID_VALUE) != 0))
+		return NULL;
+	return xstrndup(e + 10, (size_t)(end - e - 10));
+}
+
+/* Whether ERROR says what is wrong with an attribute of the element
+   NAME, and is not bare itself. */
+static bool
+says_attribute_of(const char *error, const char *name)
+{
+	char *bare = bare_attributes(error), *element, *of;
+	bool says;
+
+	free(bare);
+	if (bare != NULL)
+		return false;
+	element = xasprintf(": Element %s ", name);
+	of = xasprintf(" for element %s:", name);
+	says = strstr(error, element) != NULL || strstr(error, of) != NULL;
+	free(element);
+	free(of);
+	return says;
 }
 
 struct line_error {
@@ -988,8 +1018,8 @@ line_error_cmp(const void *a, const void *b)
 }
 
 /* LD's errors from BEFORE on in the order of their lines, as an editor
-   walks them, without the bare message where the same line says which
-   attribute. */
+   walks them, without a bare message where the same line says which
+   attribute of that element. */
 static void
 order_by_line(struct loader *ld, size_t before)
 {
@@ -1002,12 +1032,16 @@ order_by_line(struct loader *ld, size_t before)
 			ld->errors.v[before + i] };
 	qsort(v, n, sizeof(*v), line_error_cmp);
 	for (size_t i = 0, j; i < n; i = j) {
-		bool says = false;
-
 		for (j = i; j < n && v[j].line == v[i].line; j++)
-			says |= !is_bare_attributes(v[j].error);
+			;
 		for (size_t k = i; k < j; k++) {
-			if (says && is_bare_attributes(v[k].error))
+			char *bare = bare_attributes(v[k].error);
+			bool said = false;
+
+			for (size_t m = i; bare != NULL && m < j && !said; m++)
+				said = says_attribute_of(v[m].error, bare);
+			free(bare);
+			if (said)
 				free(v[k].error);
 			else
 				ld->errors.v[out++] = v[k].error;

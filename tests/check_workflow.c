@@ -434,6 +434,14 @@ static const struct {
 	  "missing\n"
 	  "e.xml:2: Element role failed to validate attributes: group "
 	  "missing" },
+	/* one refused value said once, where libxml2 says it twice */
+	{ "<commands><command word=\"ta\" event=\"cmd.a\" help=\"Ta\">\n"
+	  "<translation xml:lang=\"de\" word=\"nehmen\"\nhelp=\"Nehmen\"/>"
+	  "</command>\n<command word=\"ge\" event=\"cmd.a\" help=\"Ge\">"
+	  "<translation xml:lang=\"en\" word=\"give\" help=\"Give\"/>"
+	  "</command></commands>\n",
+	  "e.xml:4: Invalid attribute lang for element translation: "
+	  "xml:lang=\"de\": expected one of: sv, en" },
 	/* a part missing besides a wrong part: both said; a state whose
 	   attribute fails is not said to need what libxml2 then expects */
 	{ "<calendar id=\"c\">\n<closed date=\"2026-02-30\"/></calendar>\n"
