@@ -1037,7 +1037,11 @@ take_forward(struct mailin *mi, const struct sender *who,
 		free(v->stripped);
 	v->stripped = reply_strip(f.text);
 	replace(&v->interleaved, NULL);
-	free(f.text);
+	/* the message is the citizen's: its full text is what they wrote,
+	   not the handler's note and the forward's header block above it
+	   (a handler's reply may quote what the citizen wrote back to
+	   them; the note stays in the raw mail and as forward_note) */
+	replace(&m->text, f.text);
 	replace(&v->sender, xstrdup(m->from.addr));
 	replace(&v->dedupe_key, dedupe_key(m, v->sender));
 	v->case_id = 0;

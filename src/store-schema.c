@@ -668,6 +668,23 @@ static const char migration_31[] =
 	"ALTER TABLE timer_new RENAME TO timer;\n"
 	"CREATE INDEX timer_due ON timer(fire_at) WHERE fired_at IS NULL;\n";
 
+/* A citizen's mail that a case officer forwarded kept the officer's
+   whole mail as its full text: the officer's internal note above the
+   forward, and the forward's header block. A handler's answer may quote
+   back what the citizen wrote, judged by that text (citizen_wrote in
+   mailin-handler.c), so the note could reach the citizen. Since this
+   version such a message keeps the citizen's part alone; a message
+   that came so before is left its stripped text, which is the
+   citizen's (the raw mail keeps the rest). */
+static const char migration_32[] =
+	"UPDATE message SET body_full = NULL\n"
+	"  WHERE body_full IS NOT NULL AND direction = 'in'\n"
+	"    AND kind = 'mail'\n"
+	"    AND case_id IN (SELECT case_id FROM event\n"
+	"      WHERE kind = 'mail.forwarded')\n"
+	"    AND contact_id IN (SELECT id FROM contact\n"
+	"      WHERE kind = 'citizen');\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -702,5 +719,6 @@ const struct store_migration store_migrations[] = {
 	  migration_29 },
 	{ "cases sent to someone outside", migration_30 },
 	{ "a case's timers kept with the case", migration_31 },
+	{ "forwarded mails without the officer's note", migration_32 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -5305,6 +5305,14 @@ START_TEST(test_handler_forward)
 	ck_assert_msg(strstr(body, "Gatlyktan på Storgatan 4") != NULL &&
 		      strstr(body, "registrera") == NULL, "%s", body);
 	free(body);
+	/* its full text too, which a handler's answer may quote back to
+	   the citizen: not Eva's note, nor the forward's header block */
+	body = text("SELECT coalesce(body_full, body_stripped) FROM message "
+		    "WHERE direction = 'in' AND kind = 'mail'");
+	ck_assert_msg(strstr(body, "Gatlyktan på Storgatan 4") != NULL &&
+		      strstr(body, "registrera") == NULL &&
+		      strstr(body, "Skickat:") == NULL, "%s", body);
+	free(body);
 	/* Eva's words above it: her internal note on the case */
 	body = text("SELECT body_stripped FROM message m JOIN contact h ON "
 		    "h.id = m.contact_id WHERE m.kind = 'note' AND "

@@ -346,6 +346,23 @@ START_TEST(test_stepwise_migration)
 			"(4, 1, 'ge-upp', 'vantar', 'timer.giveup', "
 			"1790000500, 1790000400, 1790000500)", NULL, NULL,
 			NULL), SQLITE_OK);
+	/* A citizen's mail a case officer forwarded, stored with the
+	   officer's whole mail, note included, as its full text (before
+	   migration 32); a handler's own mail on the case keeps its. */
+	if (from >= 3 && from < 32)
+		ck_assert_int_eq(sqlite3_exec(old->db,
+			"INSERT INTO contact (id, kind, name, login, "
+			"created_at) VALUES (8, 'citizen', 'Anna', NULL, 1), "
+			"(9, 'handler', 'Eva', 'eva', 1);"
+			"INSERT INTO message (id, case_id, direction, channel, "
+			"contact_id, subject, body_full, body_stripped, at) "
+			"VALUES (41, 1, 'in', 'email', 8, 'VB: Lampa', "
+			"'Hemlig anteckning\n---\nLampan', 'Lampan', "
+			"1790000000), (42, 1, 'in', 'email', 9, 'SV: Lampa', "
+			"'Svar\n> citat', 'Svar', 1790000000);"
+			"INSERT INTO event (case_id, at, kind, actor_id) VALUES "
+			"(1, 1790000000, 'mail.forwarded', 9)", NULL, NULL,
+			NULL), SQLITE_OK);
 	/* As store_message_add does, for versions that index at commit. */
 	if (from >= 4)
 		store_note_message(old);
@@ -382,6 +399,15 @@ START_TEST(test_stepwise_migration)
 		ck_assert_int_eq(tu_sql_int(old->db, "SELECT fired_at FROM "
 					    "timer WHERE name = 'ge-upp'"),
 				 1790000500);
+	}
+	if (from >= 3 && from < 32) {
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+					    "message WHERE id = 41 AND "
+					    "body_full IS NULL AND "
+					    "body_stripped = 'Lampan'"), 1);
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+					    "message WHERE id = 42 AND "
+					    "body_full IS NOT NULL"), 1);
 	}
 	/* the next id is past any the log may have named: past every
 	   message and quarantined mail there has been, and the queue
