@@ -1044,6 +1044,13 @@ take_forward(struct mailin *mi, const struct sender *who,
 	replace(&m->text, f.text);
 	replace(&v->sender, xstrdup(m->from.addr));
 	replace(&v->dedupe_key, dedupe_key(m, v->sender));
+	/* Forwarded inline, the Message-ID is the officer's forward's,
+	   which the citizen never had: answers to the citizen must not
+	   name it in In-Reply-To (nor show the municipality's mail
+	   host); a second delivery of the forward is still found by its
+	   key above. */
+	if (f.message_id == NULL)
+		replace(&m->message_id, NULL);
 	v->case_id = 0;
 	v->case_number[0] = '\0';
 	v->merged_from[0] = '\0';

@@ -824,7 +824,7 @@ store_case_citizen_thread(struct store *store, int64_t case_id,
 		"JOIN case_party p ON p.case_id = m.case_id AND "
 		"p.contact_id = m.contact_id WHERE m.case_id = ? AND "
 		"m.direction = 'in' AND m.rfc_message_id IS NOT NULL AND "
-		"p.role IN ('citizen', 'cc')) "
+		"p.role = 'citizen') "
 		"SELECT (SELECT mid FROM c ORDER BY id LIMIT 1), "
 		"(SELECT mid FROM c ORDER BY id DESC LIMIT 1) "
 		"WHERE EXISTS (SELECT 1 FROM c)";

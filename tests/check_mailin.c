@@ -1040,6 +1040,26 @@ START_TEST(test_handler_round_trip)
 	ck_assert_msg(strstr(hdr, "eva") == NULL, "handler privacy: %s", hdr);
 	/* Eva wrote it: not marked automatic, which help desks set aside */
 	ck_assert_msg(strstr(hdr, "Auto-Submitted") == NULL, "%s", hdr);
+	free(hdr);
+	/* someone else writes on the case (answering the acknowledgement
+	   Anna forwarded them): Anna's answers still go on her own thread,
+	   not naming a mail she never had */
+	free(body);
+	body = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
+		    "'anna@example.se' ORDER BY id LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", body);
+	deliver_mail("bob@example.se", "arende@kommun.example", "SV: Buller",
+		     "bob1@example.org", hdr, "Jag hör det också.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'bob1@example.org'"), 1);
+	free(hdr);
+	deliver_mail("Eva Ek <eva@kommun.example>", to, "SV: Buller",
+		     "h2b@kommun.example", NULL, "Vi mäter bullret.\n");
+	hdr = text("SELECT headers FROM outbox_mail WHERE recipient = "
+		   "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(strstr(hdr, "In-Reply-To: <h1@example.se>") != NULL &&
+		      strstr(hdr, "bob1") == NULL, "%s", hdr);
 	/* an internal note goes nowhere */
 	deliver_mail("eva@kommun.example", to, "SV: Buller",
 		     "h3@kommun.example", NULL,
@@ -5326,6 +5346,10 @@ START_TEST(test_handler_forward)
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example' AND subject LIKE "
 			       "'Vi har tagit emot%'"), 0);
+	/* nor does it name Eva's forward, which Anna never had */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna.andersson@example.se' AND headers LIKE "
+			       "'%f1@kommun.example%'"), 0);
 
 	/* attached whole: the same mail as the one Bertil also sent to
 	   the case address is found again */
