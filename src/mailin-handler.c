@@ -4063,6 +4063,41 @@ static const struct text T_ASIDE[][2] = {
 		  "administrator, with the quarantine's number; or else send "
 		  "the answer again later. If you did not send the message, "
 		  "someone wrote in your name: say that too." } },
+	[MAILIN_NOTICE_FORWARD_OURS] = {
+		{ "Du vidarebefordrade till ärendeadressen ett meddelande "
+		  "som cirm själv har skickat (en avisering eller ett svar). "
+		  "Det registreras inte som ett nytt ärende, och ingenting "
+		  "har ändrats i något ärende.",
+		  "You forwarded to the case address a message that cirm "
+		  "itself sent (a notification or an answer). It is not "
+		  "registered as a new case, and nothing has changed on any "
+		  "case." },
+		{ "Ska en kollega ta ärendet: svara på aviseringen med till "
+		  "exempel #tilldela och kollegans användarnamn överst. Vill "
+		  "du lämna en anteckning till kollegerna: svara med "
+		  "#notering överst.",
+		  "To have a colleague take the case: reply to the "
+		  "notification with, for example, #assign and the "
+		  "colleague's login at the top. To leave a note for your "
+		  "colleagues: reply with #note at the top." } },
+	[MAILIN_NOTICE_FORWARD_OFFICER] = {
+		{ "Det vidarebefordrade meddelandets avsändare är en "
+		  "handläggare. Ett vidarebefordrat meddelande registreras "
+		  "som avsändarens eget, och cirm kan inte se att en "
+		  "handläggare skrev det: det öppnar inget ärende och utför "
+		  "inga kommandon.",
+		  "The forwarded message's sender is a case officer. A "
+		  "forwarded message is registered as its sender's own, and "
+		  "cirm cannot tell that a case officer wrote it: it opens "
+		  "no case and runs no commands." },
+		{ "Gäller det en invånares ärende: vidarebefordra "
+		  "invånarens eget meddelande. Är det kollegans fråga eller "
+		  "kommando: be kollegan skicka det själv, som svar på en "
+		  "avisering.",
+		  "If it is a citizen's matter: forward the citizen's own "
+		  "message. If it is your colleague's question or command: "
+		  "ask the colleague to send it themselves, as a reply to a "
+		  "notification." } },
 	[MAILIN_NOTICE_NOT_READABLE] = {
 		{ "Ärendet är inte ditt att arbeta med: det är varken "
 		  "tilldelat dig eller i någon av dina grupper. Har du bytt "
@@ -4105,9 +4140,12 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		free(lang);
 		return -1;
 	}
-	/* the sender, or for mail from another address the handler's
-	   own, when the handler is still active */
-	if (v->notice == MAILIN_NOTICE_OTHER_SENDER) {
+	/* the sender, or for mail from another address (or a forward,
+	   whose sender is now the forwarded mail's) the handler's own,
+	   when the handler is still active */
+	if (v->notice == MAILIN_NOTICE_OTHER_SENDER ||
+	    v->notice == MAILIN_NOTICE_FORWARD_OURS ||
+	    v->notice == MAILIN_NOTICE_FORWARD_OFFICER) {
 		int64_t id = 0;
 		bool handler = false, active = false;
 		int rc = store_contact_first(store, v->notify_id, "email", &to,

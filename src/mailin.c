@@ -1340,6 +1340,10 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		if ((r = take_forward(mi, &who, v)) < 0)
 			return 0;
 		if (r > 0) {
+			/* who forwarded it, to be told when it is set
+			   aside: nothing else they did happened */
+			struct sender forwarder = who;
+
 			if ((r = duplicate(store, v, error_r)) != 0)
 				return r < 0 ? -1 : 0;
 			who = (struct sender){ 0 };
@@ -1351,6 +1355,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 			if (mailin_from_ourselves(mi, v->sender)) {
 				quarantine(v, xstrdup("a forwarded mail from "
 						      "cirm's own address"));
+				tell(v, &forwarder, MAILIN_NOTICE_FORWARD_OURS);
 				return 0;
 			}
 			/* never a case officer acting: the forwarded text
@@ -1360,6 +1365,8 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 				quarantine(v, xstrdup("a forwarded mail whose "
 						      "sender is a case "
 						      "officer"));
+				tell(v, &forwarder,
+				     MAILIN_NOTICE_FORWARD_OFFICER);
 				return 0;
 			}
 		}

@@ -87,6 +87,12 @@ struct mailin_verdict {
 					       may no longer read */
 		MAILIN_NOTICE_FAILED,	   /* handling it failed at every
 					      attempt (reason: why) */
+		MAILIN_NOTICE_FORWARD_OURS, /* the handler forwarded a mail
+					       of cirm's own (told at the
+					       handler's own address, as
+					       all below) */
+		MAILIN_NOTICE_FORWARD_OFFICER, /* forwarded a mail whose
+						  sender is a handler */
 	} notice;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */

@@ -5459,6 +5459,28 @@ START_TEST(test_handler_forward)
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason = "
 			       "'a forwarded mail whose sender is a case "
 			       "officer'"), 1);
+	/* and Eva, who forwarded it, is told, at her own address */
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "avsändare är en handläggare"), "%s",
+		      body);
+	free(body);
+	/* a notification of cirm's own, forwarded to the case address
+	   (to hand the case on): set aside, and she is told what works */
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "VB: Nytt ärende", "f7@kommun.example", NULL,
+		     "Kan någon titta på detta?\n\n"
+		     "-----Ursprungligt meddelande-----\n"
+		     "Från: Kommunen <arende@kommun.example>\n"
+		     "Skickat: den 3 december 2026 10:15\n"
+		     "Till: Eva Ek <eva@kommun.example>\n"
+		     "Ämne: Nytt ärende\n\nEtt nytt ärende.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason = "
+			       "'a forwarded mail from cirm''s own address'"),
+			 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "som cirm själv har skickat") &&
+		      has_text(body, "#notering"), "%s", body);
+	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
 			       "'case.read'"), 0);
 }
