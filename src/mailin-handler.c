@@ -198,6 +198,24 @@ static const struct text
 		    "mejlet).",
 		    "Correct them and reply to the notification again (or to "
 		    "this mail)." },
+	T_INTERNAL_SUBJECT = { "Ditt svar skickades inte",
+			       "Your answer was not sent" },
+	T_INTERNAL = { "Ditt svar skickades inte till invånaren: det "
+		       "innehåller en rad ur ärendets historik som invånaren "
+		       "inte ska se (märkt intern, utifrån eller avvisat), "
+		       "troligen i den citerade aviseringen. Ärendet är "
+		       "oförändrat och inga kommandon har utförts.\n\nTa bort "
+		       "den citerade aviseringen, eller åtminstone de "
+		       "raderna, och svara igen på aviseringen (eller på det "
+		       "här mejlet).\n",
+		       "Your answer was not sent to the citizen: it holds a "
+		       "line of the case's history that the citizen must not "
+		       "see (marked internal, from outside or refused), in "
+		       "the quoted notification most likely. The case is "
+		       "unchanged and no commands were carried out.\n\n"
+		       "Remove the quoted notification, or those lines at "
+		       "least, and reply to the notification again (or to "
+		       "this mail).\n" },
 	T_EMPTY_SUBJECT = { "Ditt svar var tomt", "Your reply was empty" },
 	T_EMPTY = { "Ditt svar hade ingen text av dig och inga kommandon, "
 		    "bara citerad text. Inget har skickats till invånaren "
@@ -3036,6 +3054,63 @@ answers_in_context(struct store *store, const struct mailin_verdict *v,
 	return 0;
 }
 
+/* Whether TEXT holds a line of a case's history that the citizen must
+   not read, as cirm writes it to case officers: "  WHEN NAME (intern):
+   ..." in a notification, "WHEN <- NAME (intern)" in #visa, and the
+   same for answers from outside and refused replies, in either
+   language; quoted with >, | or indented as a mail client may. The
+   reply stripping leaves a quoted notification out of the answer; this
+   holds when a mail client quotes in a way it does not know. */
+static bool
+quotes_internal(const char *text)
+{
+	static const char *const marks[] = {
+		" (intern)", " (internal)", " (utifrån)", " (from outside)",
+		" Utifrån: ", " From outside: ", " (avvisat, inte skickat)",
+		" (refused, not sent)", NULL
+	};
+
+	for (const char *p = text; *p != '\0';) {
+		size_t n = strcspn(p, "\n"), k = strspn(p, " \t>|");
+		const char *s = p + (k < n ? k : n);
+		int y, mo, d, h, mi, used = 0;
+
+		if (sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi,
+			   &used) == 5 && used == 16 && s + used <= p + n) {
+			char *line = xstrndup(s + used, (size_t)(p + n - s -
+								 used));
+			bool found = false;
+
+			for (size_t i = 0; marks[i] != NULL && !found; i++)
+				found = strstr(line, marks[i]) != NULL;
+			free(line);
+			if (found)
+				return true;
+		}
+		p += n + (p[n] == '\n');
+	}
+	return false;
+}
+
+/* R, an answer to the citizen, quotes an internal line of the case's
+   history (quotes_internal): kept on the case as a refused reply, none
+   of it carried out, and the handler told. */
+static int
+internal_quoted(struct mailin *mi, struct store *store,
+		const struct store_inbox_row *row,
+		const struct mailin_verdict *v, const struct reply *r,
+		char **error_r)
+{
+	if (keep_refused(mi, store, row, v, typed_text(r), "internal quoted",
+			 error_r) < 0)
+		return -1;
+	log_info("case %s: handler answer quotes an internal line; not sent",
+		 v->case_number);
+	return mail_handler_on_case(mi, store, v, r->address,
+				    tr(&T_INTERNAL_SUBJECT, r->lang),
+				    tr(&T_INTERNAL, r->lang), error_r);
+}
+
 /* An answer to the citizen on a case merged into another (R->merged)
    is not sent: it is kept as a refused reply, and the handler is told
    where the case went, in a mail whose Reply-To is signed for the case
@@ -3151,6 +3226,9 @@ handler_reply(struct mailin *mi, struct store *store,
 	if (!r->note && !sms && r->text[0] != '\0' && v->interleaved != NULL &&
 	    answers_in_context(store, v, r, error_r) < 0)
 		return -1;
+	if (!r->note && !forbids_text(r) &&
+	    quotes_internal(r->shown != NULL ? r->shown : r->text))
+		return internal_quoted(mi, store, row, v, r, error_r);
 	/* all or nothing, also when a command turns out impossible only
 	   after the ones above it */
 	if (store_savepoint(store, error_r) < 0)

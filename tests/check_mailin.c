@@ -1069,6 +1069,24 @@ START_TEST(test_handler_round_trip)
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE visibility = "
 			       "'internal' AND body_stripped = "
 			       "'Ring byggfirman.'"), 1);
+	/* nor when a mail client quotes the notification, with its
+	   history, in a way the reply stripping does not know: the answer
+	   is not sent, and Eva is told why */
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "h4@kommun.example", NULL,
+		     "Vi återkommer.\n\nKommunen skrev 2026-12-06 07:52:\n"
+		     "| Senaste meddelanden i ärendet:\n"
+		     "|   2026-12-06 07:50 Eva Ek (intern): Ring byggfirman.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
+			       "'%Ring byggfirman%' OR body LIKE "
+			       "'%Vi återkommer%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.refused' AND detail = "
+			       "'internal quoted'"), 1);
+	free(body);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Ditt svar skickades inte till "
+			       "invånaren"), "%s", body);
 	free(hdr);
 	free(body);
 	free(to);
