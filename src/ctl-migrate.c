@@ -219,7 +219,7 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 	const char *p = c->state;
 	char *err = NULL, *joined = NULL;
 	size_t len = 1, before = m->problems.n;
-	const char *through;
+	const char *through, *final, *parent = NULL;
 	long line = 0;
 	int ret = 0;
 	bool unknown = false;
@@ -250,6 +250,16 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 			  &err) < 0) {
 		strlist_addf(&m->problems, "%s: %s", c->number, err);
 		free(err);
+	} else if (m->problems.n == before && !unknown &&
+		   (final = scxml_nested_final(m->session, &parent)) != NULL) {
+		/* what follows a final state waits for its done.state
+		   event, which only entering the state raises */
+		strlist_addf(&m->problems, _("%s: '%s' is a <final> of "
+			     "version %d; entering it would raise "
+			     "done.state.%s, which a migration does not, so "
+			     "the case would wait there for ever: map to "
+			     "another state"), c->number, final,
+			     m->to_version, parent);
 	} else if (m->problems.n == before && !unknown &&
 		   (through = scxml_passed_through(m->session, &line)) !=
 			   NULL) {

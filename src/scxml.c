@@ -598,6 +598,21 @@ scxml_passed_through(const struct scxml_session *s, long *line_r)
 	return NULL;
 }
 
+const char *
+scxml_nested_final(const struct scxml_session *s, const char **parent_r)
+{
+	for (size_t i = 1; i < s->doc->nstates; i++) {
+		const struct scxml_state *st = s->doc->states[i];
+
+		if (s->active[i] && st->kind == SCXML_KIND_FINAL &&
+		    st->parent != s->doc->states[0]) {
+			*parent_r = st->parent->id;
+			return st->id;
+		}
+	}
+	return NULL;
+}
+
 bool
 scxml_session_in(struct scxml_session *s, const char *id)
 {
@@ -632,31 +647,69 @@ scxml_atomic_configuration(const struct scxml_session *s, scxml_state_fn *fn,
 	}
 }
 
-/* Whether the active set is a legal configuration below ST: a compound
-   state has exactly one active child, a parallel one all of them. */
-static bool
-legal_below(const struct scxml_session *s, const struct scxml_state *st)
+/* The first of the NIDS states IDS that is ST or below it. */
+static const char *
+given_below(const struct scxml *doc, const struct scxml_state *st,
+	    const char *const *ids, size_t nids)
 {
-	size_t n = 0;
+	for (size_t i = 0; i < nids; i++) {
+		const struct scxml_state *g = scxml_find(doc, ids[i]);
+
+		if (g != NULL && g->index >= st->index && g->index <= st->last)
+			return ids[i];
+	}
+	return "?";
+}
+
+/* Why the active set is not a legal configuration below ST (caller
+   frees), or NULL when it is one: a compound state has exactly one
+   active child, a parallel one all of them. The message names the
+   states given, IDS, since those are what the caller chose; ST's own
+   children first, the outermost problem being the one to fix. */
+static char *
+illegal_below(const struct scxml_session *s, const struct scxml_state *st,
+	      const char *const *ids, size_t nids)
+{
+	const struct scxml_state *one = NULL;
+	char *error = NULL;
 
 	for (size_t i = 0; i < st->nchildren; i++) {
 		const struct scxml_state *c = st->children[i];
 
-		if (!s->active[c->index])
+		if (!s->active[c->index] && st->kind == SCXML_KIND_PARALLEL)
+			return xasprintf("'%s' is a <parallel>, and a case in "
+					 "it is in all of its regions at once, "
+					 "but none of the states given is in "
+					 "'%s'", st->id, c->id);
+		if (!s->active[c->index] || st->kind == SCXML_KIND_PARALLEL)
 			continue;
-		n++;
-		if (!legal_below(s, c))
-			return false;
+		if (one != NULL) {
+			const char *a = given_below(s->doc, one, ids, nids),
+				*b = given_below(s->doc, c, ids, nids);
+
+			return st->kind == SCXML_KIND_ROOT ?
+				xasprintf("'%s' and '%s' are in two different "
+					  "top-level states, and a case is in "
+					  "only one at a time", a, b) :
+				xasprintf("'%s' and '%s' are in two different "
+					  "states of '%s', and a case there is "
+					  "in only one at a time", a, b, st->id);
+		}
+		one = c;
 	}
-	if (st->kind == SCXML_KIND_PARALLEL)
-		return n == st->nchildren;
-	return st->nchildren == 0 || n == 1;
+	for (size_t i = 0; i < st->nchildren && error == NULL; i++) {
+		if (s->active[st->children[i]->index])
+			error = illegal_below(s, st->children[i], ids, nids);
+	}
+	return error;
 }
 
 int
 scxml_restore(struct scxml_session *s, const char *const *ids, size_t nids,
 	      char **error_r)
 {
+	char *error;
+
 	if (s->started) {
 		*error_r = xstrdup("session already started");
 		return -1;
@@ -679,9 +732,11 @@ scxml_restore(struct scxml_session *s, const char *const *ids, size_t nids,
 		for (; st != NULL; st = st->parent)
 			s->active[st->index] = true;
 	}
-	if (nids == 0 || !legal_below(s, s->doc->states[0])) {
-		*error_r = xstrdup("the saved states are not a legal "
-				   "configuration of the document");
+	error = nids == 0 ?
+		xstrdup("no state is given, and a case is always in one") :
+		illegal_below(s, s->doc->states[0], ids, nids);
+	if (error != NULL) {
+		*error_r = error;
 		memset(s->active, 0, s->doc->nstates * sizeof(bool));
 		return -1;
 	}

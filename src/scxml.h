@@ -129,7 +129,8 @@ void scxml_session_set_observer(struct scxml_session *session,
    configuration whose atomic states are IDS (their ancestors are
    added), as saved from an earlier session: no actions run. Returns 0,
    or -1 with *ERROR_R when an id is unknown or not atomic, or the set
-   is not a legal configuration. */
+   is not a legal configuration (the message says which states, and
+   why). */
 int scxml_restore(struct scxml_session *session, const char *const *ids,
 		  size_t nids, char **error_r);
 
@@ -170,6 +171,13 @@ bool scxml_in_final(const struct scxml_session *session);
    transition's line in *LINE_R. NULL when there is none. */
 const char *scxml_passed_through(const struct scxml_session *session,
 				 long *line_r);
+
+/* An active <final> of SESSION inside a state (not a top-level one):
+   entering it raises done.state.PARENT, so a session restored there
+   (a case moved there) never gets that event; with PARENT's id in
+   *PARENT_R. NULL when there is none. */
+const char *scxml_nested_final(const struct scxml_session *session,
+			       const char **parent_r);
 
 /* Parses a delay "500ms", "5s", "2m", "1h" (a whole number and a unit)
    into milliseconds. 0, or -1 when malformed or too large. */

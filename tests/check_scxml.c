@@ -892,36 +892,53 @@ START_TEST(test_restore)
 	struct strlist config = { 0 };
 	const char *saved[] = { "a2", "b1" };
 	const char *bad1[] = { "a2" }, *bad2[] = { "r1" },
-		*bad3[] = { "a1", "a2", "b1" }, *bad4[] = { "nosuch" };
+		*bad3[] = { "a1", "a2", "b1" }, *bad4[] = { "nosuch" },
+		*bad5[] = { "both", "b1" };
 	char *error = NULL, *got;
+
+	const char *parent = NULL;
 
 	ck_assert_int_eq(scxml_restore(s, saved, 2, &error), 0);
 	scxml_atomic_configuration(s, collect_state, &config);
 	got = strlist_join(&config);
 	ck_assert_str_eq(got, "a2 b1");
 	free(got);
+	/* restored into a final below r1, which raised no done.state.r1 */
+	ck_assert_str_eq(scxml_nested_final(s, &parent), "a2");
+	ck_assert_str_eq(parent, "r1");
 	ck_assert_int_eq(scxml_send(s, "go", &error), 0);
 	ck_assert_int_eq(scxml_send(s, "b", &error), 0);
 	scxml_configuration(s, collect_state, &config);
 	got = strlist_join(&config);
 	ck_assert_str_eq(got, "both");
 	free(got);
+	ck_assert_ptr_null(scxml_nested_final(s, &parent));
 	scxml_session_free(&s);
 
 	s = scxml_session_new(doc);
 	ck_assert_int_eq(scxml_restore(s, bad1, 1, &error), -1);
-	ck_assert_str_eq(error, "the saved states are not a legal "
-			 "configuration of the document");
+	ck_assert_str_eq(error, "'P' is a <parallel>, and a case in it is "
+			 "in all of its regions at once, but none of the "
+			 "states given is in 'r2'");
 	free(error);
 	ck_assert_int_eq(scxml_restore(s, bad2, 1, &error), -1);
 	ck_assert_str_eq(error, "'r1' holds other states, and a case is "
 			 "always in one of those: name one of them");
 	free(error);
 	ck_assert_int_eq(scxml_restore(s, bad3, 3, &error), -1);
+	ck_assert_str_eq(error, "'a1' and 'a2' are in two different states "
+			 "of 'r1', and a case there is in only one at a time");
 	free(error);
 	ck_assert_int_eq(scxml_restore(s, bad4, 1, &error), -1);
 	free(error);
+	ck_assert_int_eq(scxml_restore(s, bad5, 2, &error), -1);
+	ck_assert_str_eq(error, "'b1' and 'both' are in two different "
+			 "top-level states, and a case is in only one at a "
+			 "time");
+	free(error);
 	ck_assert_int_eq(scxml_restore(s, saved, 0, &error), -1);
+	ck_assert_str_eq(error, "no state is given, and a case is always "
+			 "in one");
 	free(error);
 	scxml_session_free(&s);
 	scxml_free(&doc);

@@ -317,6 +317,16 @@ run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrer
 check "a mapping into a top-level final state is refused" [ "$rc" -eq 1 ]
 check "... since the case would stay open in it" contains "$err" \
 	"KS-2026-00003: 'avslutad' is a top-level <final> of version 3, and a migration closes no case"
+# A <final> inside a state: entering it raises done.state.oppen, which
+# leads on; a case moved there gets no such event and stays open.
+cp "$W/synpunkt.xml" "$T/synpunkt.v3"
+sed 's|<state id="tilldelad" label="tilldelad" category="active"/>|<state id="tilldelad" label="tilldelad" category="active"><transition event="cmd.resolve" target="klar"/></state><final id="klar" label="klar"/><transition event="done.state.oppen" target="lost"/>|' \
+	"$T/synpunkt.v3" >"$W/synpunkt.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=klar
+check "a mapping into a <final> inside a state is refused" [ "$rc" -eq 1 ]
+check "... since the case would wait there for ever" contains "$err" \
+	"KS-2026-00003: 'klar' is a <final> of version 3; entering it would raise done.state.oppen, which a migration does not"
+cp "$T/synpunkt.v3" "$W/synpunkt.xml"
 # "ny" is left at once, by a transition without event or condition:
 # a case put there would wait for ever, every command refused.
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=ny
