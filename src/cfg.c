@@ -308,11 +308,37 @@ check_imap_folder(struct cfg *cfg, struct strlist *errors)
 			       "folder"), cfg->path, line, box);
 }
 
+/* Reads the next line of F, without its newline, into LINE (the first
+   CFG_LINE_MAX bytes of it, NUL-terminated). Returns the line's length
+   (CFG_LINE_MAX + 1 for any longer line, which is read to its end all
+   the same), or -1 at the end of the file; *NUL_R tells whether the
+   line holds a NUL byte, which fgets() would take for its end. */
+static long
+read_line(FILE *f, char line[CFG_LINE_MAX + 1], bool *nul_r)
+{
+	long len = 0;
+	int c;
+
+	*nul_r = false;
+	while ((c = getc(f)) != EOF && c != '\n') {
+		if (c == '\0')
+			*nul_r = true;
+		if (len < CFG_LINE_MAX)
+			line[len] = (char)c;
+		if (len <= CFG_LINE_MAX)
+			len++;
+	}
+	line[len < CFG_LINE_MAX ? len : CFG_LINE_MAX] = '\0';
+	return c == EOF && len == 0 ? -1 : len;
+}
+
 int
 cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 {
 	size_t before = errors->n;
-	char line[CFG_LINE_MAX + 2];
+	char line[CFG_LINE_MAX + 1];
+	long len;
+	bool nul;
 	struct cfg *cfg;
 	int lineno = 0;
 	struct stat st;
@@ -339,16 +365,18 @@ cfg_load(const char *path, struct cfg **cfg_r, struct strlist *errors)
 				       "configuration (mode %04o); run 'chmod "
 				       "640 %s'"), cfg->path,
 			     (unsigned int)(st.st_mode & 07777), cfg->path);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t len = strlen(line);
-
+	while ((len = read_line(f, line, &nul)) >= 0) {
 		lineno++;
-		if (len > 0 && line[len - 1] != '\n' && !feof(f)) {
+		/* a file saved as UTF-16: its every other byte is 0 */
+		if (nul) {
+			strlist_addf(errors, _("%s:%d: holds a NUL byte: save "
+					       "the file as UTF-8 (not "
+					       "UTF-16)"), cfg->path, lineno);
+			continue;
+		}
+		if (len > CFG_LINE_MAX) {
 			strlist_addf(errors, _("%s:%d: line longer than %d bytes"),
 				     cfg->path, lineno, CFG_LINE_MAX);
-			int c;
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
 			continue;
 		}
 		/* a UTF-8 byte order mark, which some editors put first */

@@ -346,15 +346,80 @@ START_TEST(test_duplicate)
 }
 END_TEST
 
+/* Loads the LEN bytes at DATA (which may hold NUL bytes) as cirm.conf
+   and asserts its errors: LINES[i] is the line of the i-th, each
+   containing WHAT[i]. */
+static void
+assert_errors(const char *data, size_t len, size_t n, const int *lines,
+	      const char *const *what)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	char *path = xasprintf("%s/cirm.conf", dir);
+	FILE *f = fopen(path, "w");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(cfg_load(path, &cfg, &errors), -1);
+	ck_assert_uint_eq(errors.n, n);
+	for (size_t i = 0; i < n; i++) {
+		char *where = xasprintf("%s:%d: ", path, lines[i]);
+
+		ck_assert_msg(strncmp(errors.v[i], where, strlen(where)) == 0,
+			      "error '%s' does not start with '%s'",
+			      errors.v[i], where);
+		ck_assert_msg(strstr(errors.v[i], what[i]) != NULL,
+			      "error '%s' does not mention '%s'", errors.v[i],
+			      what[i]);
+		free(where);
+	}
+	strlist_clear(&errors);
+	free(path);
+}
+
+/* A line too long is said, and read to its end: the lines after it
+   keep their numbers. */
 START_TEST(test_long_line)
 {
+	static const char bad[] = "\nlanguage = fi\n";
+	static const int lines[] = { 1, 2 };
+	static const char *const what[] = {
+		"line longer than 4096 bytes", "language",
+	};
 	char *text = xmalloc(CFG_LINE_MAX + 100);
 
 	memset(text, 'x', CFG_LINE_MAX + 50);
 	memcpy(text, "database = ", 11);
 	strcpy(text + CFG_LINE_MAX + 50, "\n");
 	assert_one_error(text, 1, "longer than");
+	/* one byte too many, and a bad line after it */
+	memcpy(text + CFG_LINE_MAX + 1, bad, sizeof(bad));
+	assert_errors(text, strlen(text), 2, lines, what);
+	/* just short enough */
+	memcpy(text + CFG_LINE_MAX, bad, sizeof(bad));
+	assert_errors(text, strlen(text), 1, lines + 1, what + 1);
 	free(text);
+}
+END_TEST
+
+/* A NUL byte (a file saved as UTF-16) is said as such, not as a line
+   too long, and the lines after it keep their numbers. */
+START_TEST(test_nul_byte)
+{
+	static const char text[] = "case_prefix = MBN\n"
+				   "mail_name = H\0bo\n"
+				   "language = fi\n";
+	static const char utf16[] = "\xff\xfel\0a\0n\0g\0=\0s\0v\0\n\0";
+	static const int lines[] = { 2, 3, 1, 2 };
+	static const char *const what[] = {
+		"holds a NUL byte: save the file as UTF-8 (not UTF-16)",
+		"language", "holds a NUL byte", "holds a NUL byte",
+	};
+
+	assert_errors(text, sizeof(text) - 1, 2, lines, what);
+	/* the last line, the "\0" after "\n", holds one too */
+	assert_errors(utf16, sizeof(utf16) - 1, 2, lines + 2, what + 2);
 }
 END_TEST
 
@@ -505,6 +570,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_missing_equals);
 	tcase_add_test(tc, test_duplicate);
 	tcase_add_test(tc, test_long_line);
+	tcase_add_test(tc, test_nul_byte);
 	tcase_add_test(tc, test_all_errors_at_once);
 	tcase_add_test(tc, test_missing_file);
 	tcase_add_test(tc, test_secret_readable);
