@@ -238,16 +238,13 @@ calendar_duration_parse(const char *text, struct calendar_duration *d_r,
 					  "after 'T'" : "no components");
 		return -1;
 	}
-	/* Ten years at most (as days, a year taken as 366 and a month as
-	   31): longer is a slip, and its deadline could fall outside the
-	   years the holiday calendar knows. */
 	if ((uint64_t)d.years * 366 + (uint64_t)d.months * 31 +
 		    (uint64_t)d.weeks * 7 + d.days +
 		    ((uint64_t)d.hours * 3600 + (uint64_t)d.minutes * 60 +
 		     d.seconds) / 86400 >
-	    3660) {
+	    CALENDAR_DURATION_MAX_DAYS) {
 		*error_r = duration_error(text, "longer than ten years");
-		return -1;
+		return -2;
 	}
 	*d_r = d;
 	return 0;

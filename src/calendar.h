@@ -49,10 +49,16 @@ enum calendar_kind {
 	CALENDAR_SWEDEN
 };
 
+/* The longest duration, in days (a year taken as 366, a month as 31):
+   ten years, P10Y. Longer is a slip, and its deadline could fall outside
+   the years the holiday calendar knows. */
+#define CALENDAR_DURATION_MAX_DAYS 3660
+
 /* Parses an ISO 8601 duration such as P2D, PT4H, P1W, P1DT2H, PT30M, P0D.
    Designators are upper case and in order (Y M W D, then T and H M S);
    at least one component, and one after a T. Returns 0, or -1 with
-   *error_r (caller frees). */
+   *error_r (caller frees); -2, also with *error_r, for a well-formed
+   duration longer than CALENDAR_DURATION_MAX_DAYS. */
 int calendar_duration_parse(const char *text, struct calendar_duration *d_r,
 			    char **error_r);
 

@@ -52,6 +52,7 @@ parse_pair(struct retention *r, const char *item, char **error_r,
 	const char *colon = strrchr(item, ':');
 	struct rule rule = { 0 };
 	char *err = NULL;
+	int rc;
 
 	*why_r = why_shape;
 	if (colon == NULL || colon == item || colon[1] == '\0') {
@@ -67,9 +68,14 @@ parse_pair(struct retention *r, const char *item, char **error_r,
 			*why_r = N_("must name each workflow once");
 			goto fail;
 		}
-	if (calendar_duration_parse(rule.period, &rule.d, &err) < 0) {
+	rc = calendar_duration_parse(rule.period, &rule.d, &err);
+	if (rc < 0) {
 		*error_r = xasprintf("%s: %s", item, err);
 		free(err);
+		if (rc == -2)
+			*why_r = N_("must give each workflow a period of at "
+				    "most ten years, P10Y (none alone keeps "
+				    "every case for ever)");
 		goto fail;
 	}
 	if (nothing(&rule.d)) {
@@ -214,11 +220,13 @@ int
 retention_period_check(const char *text, char **error_r)
 {
 	struct calendar_duration d;
+	int rc;
 
 	if (strcmp(text, "none") == 0)
 		return 0;
-	if (calendar_duration_parse(text, &d, error_r) < 0)
-		return -1;
+	rc = calendar_duration_parse(text, &d, error_r);
+	if (rc < 0)
+		return rc;
 	if (nothing(&d)) {
 		*error_r = xasprintf("%s: a period of nothing", text);
 		return -1;

@@ -70,7 +70,8 @@ int retention_unknown_workflows(const struct retention *r,
 	   "%s), so none of its cases is ever removed")
 
 /* Whether TEXT is a quarantine_retention: "none" or an ISO 8601 period
-   in calendar time (P90D). 0, or -1 with *error_r. */
+   in calendar time (P90D) of at most ten years. 0, or -1 with *error_r;
+   -2, also with *error_r, for a period longer than ten years. */
 int retention_period_check(const char *text, char **error_r);
 /* *BEFORE_R: NOW less PERIOD (a quarantine_retention-like period) in
    local calendar time, or 0 when PERIOD is "none" or reaches back

@@ -186,12 +186,15 @@ static const char *
 check_period(const char *v)
 {
 	char *err = NULL;
+	int rc = retention_period_check(v, &err);
 
-	if (retention_period_check(v, &err) < 0) {
-		free(err);
+	free(err);
+	if (rc == -2)
+		return N_("must be a period of at most ten years, P10Y (none "
+			  "keeps for ever)");
+	if (rc < 0)
 		return N_("must be none or an ISO 8601 period longer than "
 			  "nothing, e.g. P90D");
-	}
 	return NULL;
 }
 
@@ -349,7 +352,8 @@ const struct setting_def settings[SETTING_COUNT] = {
 		0, NULL, check_retention, NULL, "Retention (gallring) as the "
 		"records management plan decides: WORKFLOW:PERIOD pairs, such as "
 		"synpunkt:P2Y felanmalan:P1Y *:P10Y (\"*\": every other "
-		"workflow). A case closed longer ago than its period is removed "
+		"workflow; each period ISO 8601, at most ten years, P10Y). A "
+		"case closed longer ago than its period is removed "
 		"with its messages, files and history, and its citizen when no "
 		"other case names them, by cirmd's housekeeping (every "
 		"spool_prune_interval hours) or cirmctl case prune; each "
@@ -358,7 +362,8 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"ever removed." },
 	[CFG_QUARANTINE_RETENTION] = { "quarantine_retention", SETTING_STRING,
 		"none", 0, 0, NULL, check_period, NULL, "How long quarantined "
-		"mail is kept (ISO 8601, e.g. P90D): older mail still waiting "
+		"mail is kept (ISO 8601, e.g. P90D; at most ten years, P10Y): "
+		"older mail still waiting "
 		"is discarded (its bytes erased, the record kept), and the "
 		"copies of released mail erased, by cirmd's housekeeping or "
 		"cirmctl quarantine prune, audited. none: kept until an "
@@ -366,7 +371,7 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_OUTBOX_RETENTION] = { "outbox_retention", SETTING_STRING,
 		"P30D", 0, 0, NULL, check_period, NULL, "How long the copies "
 		"of what cirm sent that belong to no case are kept (ISO 8601, "
-		"e.g. P30D): case officers' digests and the answers to their "
+		"e.g. P30D; at most ten years, P10Y): case officers' digests and the answers to their "
 		"commands, notices of mail set aside, SMS opt-out "
 		"confirmations. Once sent (or failed for good) longer ago, "
 		"they are removed by cirmd's housekeeping or cirmctl case "
@@ -469,7 +474,7 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"P30D", 0, 0, NULL, check_period, NULL, "How long the copies "
 		"of processed mail in maildir_dir/inbox/cur are kept, counted "
 		"from each file's modification time, its arrival (ISO 8601, "
-		"e.g. P30D): older ones are removed by cirmd's housekeeping "
+		"e.g. P30D; at most ten years, P10Y): older ones are removed by cirmd's housekeeping "
 		"or cirmctl maildir prune, audited (counts, never names). "
 		"Each mail is in the database, under case_retention; a copy "
 		"kept longer is outside that. A file over mail_max_size is "

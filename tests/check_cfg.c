@@ -268,6 +268,20 @@ START_TEST(test_bad_string)
 			 "not 'synpunkt:P2Y *:P5Y synpunkt:P1Y'");
 	assert_one_error("case_retention = :P2Y\n", 1,
 			 "'case_retention' must be none or WORKFLOW:PERIOD");
+	/* too long a period: the limit is said, not the shape */
+	assert_one_error("case_retention = synpunkt:P2Y *:P11Y\n", 1,
+			 "'case_retention' must give each workflow a period "
+			 "of at most ten years, P10Y (none alone keeps every "
+			 "case for ever), not 'synpunkt:P2Y *:P11Y'");
+	assert_one_error("quarantine_retention = P11Y\n", 1,
+			 "'quarantine_retention' must be a period of at most "
+			 "ten years, P10Y (none keeps for ever), not 'P11Y'");
+	assert_one_error("outbox_retention = P3661D\n", 1,
+			 "'outbox_retention' must be a period of at most ten "
+			 "years");
+	assert_one_error("quarantine_retention = P90\n", 1,
+			 "'quarantine_retention' must be none or an ISO 8601 "
+			 "period");
 	/* the digest: a time of day */
 	assert_one_error("handler_digest = 7:30\n", 1,
 			 "'handler_digest' must be none or a time of day "
