@@ -275,6 +275,23 @@ check "help lists case show" contains "$out" "case show [--numbers] NUMBER"
 # the options cirmctl(1) gives these commands
 check "help gives status its limits" contains "$out" "status [--check [--warning MIN] [--critical MIN]]"
 check "help gives workflow simulate all its options" contains "$out" "[--channel email|sms] [--text TEXT] [--templates DIR]"
+# cirmctl(1)'s SYNOPSIS has every command --help lists ("handler away
+# LOGIN LAST-DAY | handler back LOGIN" is two)
+printf '%s\n' "$out" | awk '/^  [a-z]/ {
+	n = split(substr($0, 3), seg, / \| /)
+	for (i = 1; i <= n; i++)
+		if (match(seg[i], /^[a-z]+( [a-z]+)?/))
+			print substr(seg[i], 1, RLENGTH)
+}' >"$T/commands"
+sed -n '/^\.SH SYNOPSIS/,/^\.SH DESCRIPTION/p' "$top_srcdir/doc/cirmctl.1" \
+	>"$T/synopsis"
+missing=
+while read -r cmd; do
+	grep -Eq "^\.B[IR]* \"?(cirmctl )?$cmd\"?( |\$)" "$T/synopsis" ||
+		missing="$missing, $cmd"
+done <"$T/commands"
+check "cirmctl(1)'s SYNOPSIS has every command of --help${missing:+ (not:${missing#,})}" \
+	[ -s "$T/commands" -a -z "$missing" ]
 run "$CIRMCTL" --version
 check "version" contains "$out" "cirmctl (cirm)"
 # Every program says what it is and how it is used.
