@@ -214,6 +214,19 @@ run "$CIRMCTL" workflow simulate
 check "simulate without a file is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --channel fax
 check "an unknown channel is a usage error" [ "$rc" -eq 64 ]
+# --events may be left out: the case only starts, and comes to rest.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00
+check "without --events a new case comes to rest" contains "$out" \
+	"final: registrerad"
+# ... as --help, cirmctl(1) and cirm-workflow(5) all say
+run "$CIRMCTL" --help
+check "--help gives --events as optional" contains "$out" \
+	"workflow simulate FILE [--events LIST]"
+for page in cirmctl.1 cirm-workflow.5; do
+	check "$page gives simulate's --events as optional" contains \
+		"$(grep 'workflow simulate\\fP' "$top_srcdir/doc/$page")" \
+		'\fIfile\fP [\fB\-\-events\fP \fIlist\fP]'
+done
 
 # A question with a comma in it: "\," in --events, as the error says.
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
