@@ -650,8 +650,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"address the citizen wrote to." },
 	[CFG_WORKFLOW_ROUTES] = { "workflow_routes", SETTING_STRING, "none", 0,
 		0, NULL, check_workflow_routes, NULL, "Workflows by receiving "
-		"address: address=workflow pairs separated by spaces, e.g. "
-		"felanmalan@kommun.example=felanmalan; none for no routes. "
+		"address: address=workflow pairs separated by spaces or "
+		"commas, e.g. felanmalan@kommun.example=felanmalan, "
+		"synpunkt@kommun.example=synpunkt; none for no routes. "
 		"ASCII only, as mail_address: a domain with Swedish letters "
 		"in its xn-- form. An address with a +tag (felanmalan+gata@) "
 		"routes as its base address. For SMS the address is the number or short code the citizen "

@@ -292,6 +292,24 @@ START_TEST(test_bad_string)
 }
 END_TEST
 
+/* Routes are separated by spaces or commas, as cirm.conf(5) says
+   (its text is the settings table's). */
+START_TEST(test_routes_commas)
+{
+	struct strlist errors = { 0 };
+	struct cfg *cfg = NULL;
+	const struct setting_def *def = setting_find("workflow_routes");
+
+	ck_assert_int_eq(load("workflow_routes = a@k.example=felanmalan,"
+			      "b@k.example=synpunkt, 72456=felanmalan\n",
+			      &cfg, &errors), 0);
+	cfg_free(&cfg);
+	ck_assert_ptr_nonnull(def);
+	ck_assert_msg(strstr(def->help, "separated by spaces or commas") !=
+			      NULL, "workflow_routes: '%s'", def->help);
+}
+END_TEST
+
 /* TLS off only towards this machine: said at once, with the line. */
 START_TEST(test_plaintext_only_loopback)
 {
@@ -579,6 +597,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_bad_enum);
 	tcase_add_test(tc, test_bad_then_set_again);
 	tcase_add_test(tc, test_bad_string);
+	tcase_add_test(tc, test_routes_commas);
 	tcase_add_test(tc, test_plaintext_only_loopback);
 	tcase_add_test(tc, test_imap_move_into_itself);
 	tcase_add_test(tc, test_missing_equals);
