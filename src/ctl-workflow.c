@@ -446,10 +446,26 @@ check(const struct ctl *ctl, int argc, char **argv)
 		const struct workflow *wf = wfs[i];
 
 		if (wf != NULL && !quiet) {
-			printf(_("%s: workflow %s version %d is valid (%zu "
-				 "states, %zu timers, %zu commands)\n"),
-			       argv[optind + (int)i], wf->id, wf->version,
-			       wf->nstates, wf->ntimers, wf->ncommands);
+			/* each count with its own plural form */
+			char *states = xasprintf(ngettext("%zu state",
+					"%zu states", (unsigned long)wf->nstates),
+					wf->nstates);
+			char *timers = xasprintf(ngettext("%zu timer",
+					"%zu timers", (unsigned long)wf->ntimers),
+					wf->ntimers);
+			char *commands = xasprintf(ngettext("%zu command",
+					"%zu commands",
+					(unsigned long)wf->ncommands),
+					wf->ncommands);
+
+			/* TRANSLATORS: file, workflow id, version, then "3
+			   states", "1 timer", "2 commands" */
+			printf(_("%s: workflow %s version %d is valid (%s, %s, "
+				 "%s)\n"), argv[optind + (int)i], wf->id,
+			       wf->version, states, timers, commands);
+			free(states);
+			free(timers);
+			free(commands);
 		}
 		workflow_free(&wfs[i]);
 	}

@@ -84,4 +84,13 @@ sqlite3 "$I2/cirm.db" "UPDATE cases SET merged_into = (SELECT id FROM cases WHER
 run sv "$CIRMCTL" -c "$I2/cirm.conf" case show "$n"
 check "a long Swedish label is not cut" contains "$out" "Sammanslagna hit: $n2"
 
+# workflow check's counts, each in its Swedish plural form
+W=$top_srcdir/tests/data/workflow
+run sv "$CIRMCTL" workflow check --templates "$W/templates" "$W/sim-loop.xml" \
+	"$W/sim-start-loop.xml"
+check "workflow check: 1 timer, 2 kommandon" contains "$out" \
+	"är giltigt (5 tillstånd, 1 timer, 2 kommandon)"
+check "... 0 timrar, 1 kommando" contains "$out" \
+	"är giltigt (2 tillstånd, 0 timrar, 1 kommando)"
+
 done_testing

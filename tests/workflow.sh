@@ -59,6 +59,14 @@ check "... naming where it looked" contains "$err" \
 	"no templates directory $T/alone/../templates or $T/alone/templates for $T/alone/mine.xml"
 run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/alone/mine.xml"
 check "with --templates it passes" [ "$rc" -eq 0 ]
+# the counts of the "valid" line, one and more, in their plural forms
+W=$top_srcdir/tests/data/workflow
+run "$CIRMCTL" workflow check --templates "$W/templates" "$W/sim-loop.xml" \
+	"$W/sim-start-loop.xml"
+check "one timer is a timer, not timers" contains "$out" \
+	"sim-loop.xml: workflow sim-loop version 1 is valid (5 states, 1 timer, 2 commands)"
+check "... and one command a command" contains "$out" \
+	"sim-start-loop.xml: workflow sim-start-loop version 1 is valid (2 states, 0 timers, 1 command)"
 # ... and with its templates kept beside it, in its directory
 cp -R "$top_srcdir/templates" "$T/alone/templates"
 run env CIRM_DATADIR="$T/nowhere" "$CIRMCTL" workflow check "$T/alone/mine.xml"
