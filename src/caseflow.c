@@ -48,6 +48,10 @@ struct caseflow {
 	struct workflow **v;
 	bool *current;
 	size_t n;
+	/* the ids of the files caseflow_load_dir refused, and whether it
+	   refused one whose id could not be read (caseflow_adopt) */
+	struct strlist refused;
+	bool refused_unknown;
 	struct skip_log skips[SKIP_LOG_ACTIONS];
 	/* A trial (caseflow_trial_begin): the warnings of its runs wait in
 	   TRIAL_LOG, and SKIPS as it was before it in TRIAL_SKIPS. */
@@ -226,6 +230,7 @@ caseflow_free(struct caseflow **cfp)
 		workflow_free(&cf->v[i]);
 	free(cf->v);
 	free(cf->current);
+	strlist_clear(&cf->refused);
 	strlist_clear(&cf->trial_log);
 	help_forget(cf);
 	free(cf);
@@ -318,6 +323,16 @@ caseflow_add(struct caseflow *cf, struct store *store, struct workflow *wf,
 	return 0;
 }
 
+/* Notes a file refused, of WF's id (NULL: its id is not known). */
+static void
+note_refused(struct caseflow *cf, const struct workflow *wf)
+{
+	if (wf == NULL)
+		cf->refused_unknown = true;
+	else if (!strlist_has(&cf->refused, wf->id))
+		strlist_add(&cf->refused, wf->id);
+}
+
 /* A file of the workflow directory, loaded and checked. */
 struct loaded {
 	struct workflow *wf;	/* NULL: bad, or refused */
@@ -343,6 +358,7 @@ load_file(struct caseflow *cf, const char *path, struct loaded *l,
 	if (source == NULL) {
 		strlist_add(errors, err);
 		free(err);
+		note_refused(cf, NULL);
 		return;
 	}
 	/* every problem of the file at once, as workflow check has them:
@@ -353,6 +369,7 @@ load_file(struct caseflow *cf, const char *path, struct loaded *l,
 		err = scxml_join_errors(&problems, path);
 		strlist_add(errors, err);
 		free(err);
+		note_refused(cf, wf);
 		workflow_free(&wf);
 		free(source);
 		return;
@@ -366,7 +383,7 @@ static int
 add_file(struct caseflow *cf, struct store *store, struct loaded *l,
 	 struct strlist *errors)
 {
-	char *err = NULL;
+	char *err = NULL, *id = xstrdup(l->wf->id);
 
 	if (store_begin(store, &err) < 0) {
 		/* caseflow_add owns it only once called */
@@ -376,8 +393,12 @@ add_file(struct caseflow *cf, struct store *store, struct loaded *l,
 		   store_commit(store, &err) < 0) {
 		store_rollback(store);
 	} else {
+		free(id);
 		return 0;
 	}
+	if (!strlist_has(&cf->refused, id))
+		strlist_add(&cf->refused, id);
+	free(id);
 	strlist_add(errors, err);
 	free(err);
 	return -1;
@@ -387,7 +408,8 @@ add_file(struct caseflow *cf, struct store *store, struct loaded *l,
    told, so neither is used (the version that ran before, if any, keeps
    running), and each is named in the other's message. */
 static void
-refuse_same_versions(struct loaded *v, size_t n, struct strlist *errors)
+refuse_same_versions(struct caseflow *cf, struct loaded *v, size_t n,
+		     struct strlist *errors)
 {
 	bool *twin = xcalloc(n, sizeof(bool));
 
@@ -407,6 +429,7 @@ refuse_same_versions(struct loaded *v, size_t n, struct strlist *errors)
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (twin[i]) {
+			note_refused(cf, v[i].wf);
 			workflow_free(&v[i].wf);
 			free(v[i].source);
 			v[i].source = NULL;
@@ -472,6 +495,7 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 	if (d == NULL) {
 		strlist_addf(errors, "%s: workflow directory cannot be read",
 			     dir);
+		cf->refused_unknown = true;
 		return 0;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -486,7 +510,7 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 	loaded = xcalloc(files.n + 1, sizeof(*loaded));
 	for (size_t i = 0; i < files.n; i++)
 		load_file(cf, files.v[i], &loaded[i], errors);
-	refuse_same_versions(loaded, files.n, errors);
+	refuse_same_versions(cf, loaded, files.n, errors);
 	qsort(loaded, files.n, sizeof(*loaded), cmp_version);
 	for (size_t i = 0; i < files.n; i++) {
 		if (loaded[i].wf != NULL)
@@ -606,6 +630,41 @@ make_current(struct caseflow *cf, struct store *store, const char *id,
 	return 0;
 }
 
+struct open_count {
+	const char *id;
+	int64_t cases;
+};
+
+static int
+open_count(const char *id, int version, int64_t cases, void *ctx)
+{
+	struct open_count *c = ctx;
+
+	(void)version;
+	if (strcmp(id, c->id) == 0)
+		c->cases += cases;
+	return 0;
+}
+
+/* Workflow ID, current in FROM, whose file is gone with none of its id
+   refused in its place: retired, as cirmd started now would have it.
+   Its open cases keep running on their versions (read back from the
+   database), but new cases no longer start on it. 0, or -1. */
+static int
+retire(struct store *store, const struct workflow *old, char **error_r)
+{
+	struct open_count c = { old->id, 0 };
+
+	if (store_workflow_versions_open(store, open_count, &c, error_r) < 0)
+		return -1;
+	log_info("workflow %s: no file of it is left: version %d starts no "
+		 "new cases, and its %lld open case%s keep%s %s version",
+		 old->id, old->version, (long long)c.cases,
+		 c.cases == 1 ? "" : "s", c.cases == 1 ? "s" : "",
+		 c.cases == 1 ? "its" : "their");
+	return 0;
+}
+
 int
 caseflow_adopt(struct caseflow *cf, struct store *store,
 	       const struct caseflow *from, bool refused,
@@ -619,7 +678,11 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 		if (!from->current[i])
 			continue;
 		now = caseflow_current(cf, old->id);
-		if (now == NULL) {
+		if (now == NULL && !cf->refused_unknown &&
+		    !strlist_has(&cf->refused, old->id)) {
+			if (retire(store, old, error_r) < 0)
+				return -1;
+		} else if (now == NULL) {
 			/* the file may be fine and a template it names not:
 			   the problems are reported with this */
 			if (make_current(cf, store, old->id, old->version,

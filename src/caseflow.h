@@ -124,12 +124,16 @@ int caseflow_add(struct caseflow *cf, struct store *store,
 		 char **error_r);
 /* After a reload, what ran before keeps running where the new files
    would lose it: each workflow current in FROM that has no current
-   version in CF (its file removed or become bad), and, when REFUSED
+   version in CF while a file of its id was refused (become bad; or
+   whose id could not be read), and, when REFUSED
    (files of the directory were refused), each whose current version in
    CF is older than FROM's (a copy of the newest beside it, or the
    newest made bad). Each is made current again from a copy read back
    from STORE (FROM is left as it is) and told in ERRORS, so the reload
-   shows it. Logs each workflow whose current version CF changes, or
+   shows it. A workflow whose file is simply gone (none of its id
+   refused) is retired, as a restart would have it: it starts no new
+   cases, its open cases keep their versions, and the log says so at
+   info level. Logs each workflow whose current version CF changes, or
    that CF adds. Returns how many were kept, or -1 with *error_r. */
 int caseflow_adopt(struct caseflow *cf, struct store *store,
 		   const struct caseflow *from, bool refused,

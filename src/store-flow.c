@@ -112,6 +112,44 @@ store_workflow_ids(struct store *store, struct strlist *ids, char **error_r)
 	return store_rows_end(store, st, rc, "read workflows", error_r);
 }
 
+int
+store_workflow_versions_open(struct store *store,
+			     int (*fn)(const char *id, int version,
+				       int64_t cases, void *ctx),
+			     void *ctx, char **error_r)
+{
+	/* cases_open_workflow covers it */
+	static const char sql[] =
+		"SELECT workflow, workflow_version, count(*) FROM cases WHERE "
+		"closed_at IS NULL AND workflow IS NOT NULL GROUP BY workflow, "
+		"workflow_version ORDER BY workflow, workflow_version";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	struct strlist ids = { 0 };
+	int *versions = NULL;
+	int64_t *counts = NULL;
+	int rc, ret;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		versions = xrealloc(versions,
+				    (ids.n + 1) * sizeof(*versions));
+		counts = xrealloc(counts, (ids.n + 1) * sizeof(*counts));
+		versions[ids.n] = sqlite3_column_int(st, 1);
+		counts[ids.n] = sqlite3_column_int64(st, 2);
+		strlist_add(&ids, store_col_text(st, 0));
+	}
+	ret = store_rows_end(store, st, rc, "read cases", error_r);
+	for (size_t i = 0; ret == 0 && i < ids.n; i++) {
+		if (fn(ids.v[i], versions[i], counts[i], ctx) != 0)
+			ret = -1;
+	}
+	strlist_clear(&ids);
+	free(versions);
+	free(counts);
+	return ret;
+}
+
 static char *
 dup_col(sqlite3_stmt *st, int col)
 {

@@ -915,6 +915,13 @@ int store_workflow_newest(struct store *store, const char *id,
    -1. */
 int store_workflow_ids(struct store *store, struct strlist *ids,
 		       char **error_r);
+/* Calls FN for each workflow version that open cases run, with how
+   many they are, by workflow and version (ID valid during the call; FN
+   may read the store). 0, or -1. */
+int store_workflow_versions_open(struct store *store,
+				 int (*fn)(const char *id, int version,
+					   int64_t cases, void *ctx),
+				 void *ctx, char **error_r);
 
 /* What the workflow engine reads and writes of a case. Strings are owned
    (store_case_flow_clear frees them). */

@@ -241,6 +241,34 @@ check "a case after it" wait_for "$T/d.log" "1 done"
 check "... is acknowledged with the text read before" [ \
 	"$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'fia@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%kommun.namn%'")" -eq 1 ]
 cp "$T/ack.good" "$A"
+# A workflow retired: its file and its route removed. New cases no
+# longer start on it, its open cases keep their version, and the reload
+# has no error, as cirmd started now would have none.
+cp "$W/felanmalan.xml" "$T/felanmalan.good"
+cp "$C" "$T/conf.routes"
+rm "$W/felanmalan.xml"
+sed -i '/^workflow_routes = /d' "$C"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "a workflow retired: the reload says so" wait_for "$T/d.log" \
+	"workflow felanmalan: no file of it is left: version 1 starts no new cases, and its 1 open case keeps its version"
+check "... and has no error" wait_for "$T/d.log" "configuration reloaded$"
+check "... not one saying it keeps running" \
+	sh -c '! grep -q "felanmalan.*keeps running" "$1"' - "$T/d.log"
+run "$CIRMCTL" -c "$C" status
+check "... nor does status show one" sh -c \
+	'! printf "%s\n" "$1" | grep -q "error"' - "$out"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "the next reload has no error either" wait_for "$T/d.log" \
+	"configuration reloaded$"
+check "... nor says it again" sh -c '! grep -q "felanmalan" "$1"' - "$T/d.log"
+mail hans@example.se felanmalan@kommun.example h1@example.se Lampa "Lampan är trasig."
+check "a case after it" wait_for "$T/d.log" "1 done"
+check "... starts on the default workflow" [ \
+	"$(sql "SELECT c.workflow FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = 'hans@example.se'")" = synpunkt ]
+cp "$T/felanmalan.good" "$W/felanmalan.xml"
+cp "$T/conf.routes" "$C"
 kill -TERM "$pid"
 wait "$pid"
 check "SIGTERM stops the service" [ $? -eq 0 ]
