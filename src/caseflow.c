@@ -10,6 +10,7 @@
 #include "mailout.h"
 #include "reply.h"
 #include "secret.h"
+#include "settings.h"
 #include "template.h"
 #include "token.h"
 #include "workflow-run.h"
@@ -728,6 +729,157 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 				 before);
 	}
 	return n;
+}
+
+/* A workflow version that cases run (caseflow_check_running). */
+struct running {
+	char *id;
+	int version;
+	int64_t cases;		/* open ones */
+	bool current;		/* new cases start on it */
+};
+
+struct running_list {
+	struct running *v;
+	size_t n;
+};
+
+static struct running *
+running_add(struct running_list *l, const char *id, int version)
+{
+	struct running *r;
+
+	for (size_t i = 0; i < l->n; i++) {
+		if (strcmp(l->v[i].id, id) == 0 && l->v[i].version == version)
+			return &l->v[i];
+	}
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	r = &l->v[l->n++];
+	r->id = xstrdup(id);
+	r->version = version;
+	r->cases = 0;
+	r->current = false;
+	return r;
+}
+
+static int
+running_open(const char *id, int version, int64_t cases, void *ctx)
+{
+	running_add(ctx, id, version)->cases = cases;
+	return 0;
+}
+
+/* "workflow ID version N (3 open cases)", for R's messages (caller
+   frees). */
+static char *
+running_name(const struct running *r)
+{
+	return xasprintf("workflow %s version %d (%lld open case%s%s)", r->id,
+			 r->version, (long long)r->cases,
+			 r->cases == 1 ? "" : "s",
+			 r->current ? "; it starts new cases" : "");
+}
+
+/* Template ID, which WF (that R runs) declares: in every language cirm
+   writes in, as its cases would render it (falling back to "sv"); one
+   gone since PREVIOUS read it keeps PREVIOUS's text. What fails, or is
+   kept, goes to ERRORS. */
+static void
+check_running_template(struct caseflow *cf, const struct running *r,
+		       const char *id,
+		       const struct template_cache *previous,
+		       struct strlist *errors)
+{
+	const char *const *langs = settings[CFG_LANGUAGE].choices;
+	struct template_cache *cache = cf->set.templates;
+	struct strlist kept = { 0 }, missing = { 0 }, broken = { 0 };
+	char *name = running_name(r), *err = NULL;
+
+	for (size_t i = 0; langs[i] != NULL; i++) {
+		if (cache == NULL) {
+			if (!template_exists(cf->set.template_dir, langs[i],
+					     id))
+				strlist_add(&missing, langs[i]);
+			continue;
+		}
+		if (template_cache_keep_gone(cache, previous, langs[i], id))
+			strlist_add(&kept, langs[i]);
+		if (!template_cache_exists(cache, langs[i], id))
+			strlist_add(&missing, langs[i]);
+		else if (template_cache_renders(cache, langs[i], id,
+						&err) < 0) {
+			if (!strlist_has(&broken, err))
+				strlist_add(&broken, err);
+			free(err);
+			err = NULL;
+		}
+	}
+	if (kept.n > 0) {
+		char *l = strlist_join_sep(&kept, ", ");
+
+		strlist_addf(errors, "%s: template '%s' is missing in %s; the "
+			     "text read before stays in use until cirmd "
+			     "restarts: put the file back (%s/%s/%s)", name, id,
+			     l, cf->set.template_dir, kept.v[0], id);
+		free(l);
+	}
+	if (missing.n > 0) {
+		char *l = strlist_join_sep(&missing, ", ");
+
+		strlist_addf(errors, "%s: template '%s' is missing in %s: its "
+			     "cases fail where they send it; put the file back "
+			     "(%s/%s/%s) or move them to another version "
+			     "(cirmctl workflow migrate)", name, id, l,
+			     cf->set.template_dir, missing.v[0], id);
+		free(l);
+	}
+	for (size_t i = 0; i < broken.n; i++)
+		strlist_addf(errors, "%s: template '%s': %s: its cases fail "
+			     "where they send it", name, id, broken.v[i]);
+	strlist_clear(&kept);
+	strlist_clear(&missing);
+	strlist_clear(&broken);
+	free(name);
+}
+
+int
+caseflow_check_running(struct caseflow *cf, struct store *store,
+		       const struct template_cache *previous,
+		       struct strlist *errors, char **error_r)
+{
+	struct running_list l = { 0 };
+	int ret = 0;
+
+	if (store_workflow_versions_open(store, running_open, &l,
+					 error_r) < 0)
+		ret = -1;
+	for (size_t i = 0; ret == 0 && i < cf->n; i++) {
+		if (cf->current[i])
+			running_add(&l, cf->v[i]->id,
+				    cf->v[i]->version)->current = true;
+	}
+	for (size_t i = 0; ret == 0 && i < l.n; i++) {
+		const struct running *r = &l.v[i];
+		char *err = NULL;
+		const struct workflow *wf = get_version(cf, store, r->id,
+							r->version, &err);
+
+		if (wf == NULL) {
+			char *name = running_name(r);
+
+			strlist_addf(errors, "%s: %s", name, err);
+			free(name);
+			free(err);
+			continue;
+		}
+		for (size_t j = 0; j < wf->ntemplates; j++)
+			check_running_template(cf, r, wf->templates[j].id,
+					       previous, errors);
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i].id);
+	free(l.v);
+	return ret;
 }
 
 /* --- the host ------------------------------------------------------------- */

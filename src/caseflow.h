@@ -138,6 +138,18 @@ int caseflow_add(struct caseflow *cf, struct store *store,
 int caseflow_adopt(struct caseflow *cf, struct store *store,
 		   const struct caseflow *from, bool refused,
 		   struct strlist *errors, char **error_r);
+/* At start and after each reload: the templates of every workflow
+   version that open cases run (kept in the database, whether a file of
+   it is left or not) and of every current one, in each language cirm
+   writes in, as the cases would render them. A template that a reload
+   found gone keeps PREVIOUS's text (the cache before the reload, or
+   NULL), so that running cases do not lose their citizens' mail; that,
+   and each template missing or broken with no text to keep, goes to
+   ERRORS as "workflow ID version N (M open cases): template ...".
+   0, or -1 with *error_r. */
+int caseflow_check_running(struct caseflow *cf, struct store *store,
+			   const struct template_cache *previous,
+			   struct strlist *errors, char **error_r);
 /* The current version of workflow ID, or NULL. */
 const struct workflow *caseflow_current(const struct caseflow *cf,
 					const char *id);

@@ -1730,6 +1730,16 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 			free(err);
 		}
 	}
+	{
+		char *err = NULL;
+
+		if (caseflow_check_running(mi->flow, store, previous != NULL ?
+					   previous->templates : NULL, errors,
+					   &err) < 0) {
+			strlist_add(errors, err);
+			free(err);
+		}
+	}
 	if (caseflow_current(mi->flow, mi->workflow_default) == NULL) {
 		strlist_addf(errors, "%sworkflow_default: workflow %s is not "
 			     "usable (no good %s/%s.xml or other file with that "

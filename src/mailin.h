@@ -128,7 +128,9 @@ struct caseflow *mailin_caseflow(struct mailin *mi);
    file goes to ERRORS as file:line: lines and, when PREVIOUS (the mail
    handling being replaced on reload, or NULL) ran a good version of its
    workflow, that version stays; so does PREVIOUS's text of a template
-   file that no longer renders. Fails (-1) when the default workflow or
+   file that no longer renders, or that is gone while a workflow version
+   open cases run sends it (caseflow_check_running, which says so in
+   ERRORS, also at start). Fails (-1) when the default workflow or
    one named in workflow_routes is not usable. */
 int mailin_load_workflows(struct mailin *mi, struct store *store,
 			  struct mailin *previous, struct strlist *errors);

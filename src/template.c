@@ -673,6 +673,46 @@ template_cache_keep(struct template_cache *cache,
 }
 
 int
+template_cache_keep_gone(struct template_cache *cache,
+			 const struct template_cache *previous,
+			 const char *lang, const char *name)
+{
+	const struct template_entry *p;
+	struct template_entry *e;
+	char *err = NULL;
+
+	if (previous == NULL || entry(cache, lang, name) != NULL)
+		return 0;
+	p = entry(previous, lang, name);
+	if (p == NULL || entry_renders(p, &err) < 0) {
+		free(err);
+		return 0;
+	}
+	cache->v = xrealloc(cache->v, (cache->n + 1) * sizeof(*cache->v));
+	e = &cache->v[cache->n++];
+	e->lang = xstrdup(lang);
+	e->name = xstrdup(name);
+	e->path = xstrdup(p->path);
+	e->text = xstrdup(p->text);
+	e->error = NULL;
+	return 1;
+}
+
+int
+template_cache_renders(const struct template_cache *cache, const char *lang,
+		       const char *name, char **error_r)
+{
+	const struct template_entry *e = find(cache, lang, name);
+
+	if (e == NULL) {
+		*error_r = xasprintf("%s/%s/%s: no such template", cache->dir,
+				     lang, name);
+		return -1;
+	}
+	return entry_renders(e, error_r);
+}
+
+int
 template_cache_uses(const struct template_cache *cache, const char *lang,
 		    const char *name, const char *var)
 {

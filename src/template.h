@@ -69,6 +69,21 @@ void template_cache_free(struct template_cache **cache);
 size_t template_cache_keep(struct template_cache *cache,
 			   const struct template_cache *previous,
 			   struct strlist *errors);
+/* After a reload: template NAME of LANG itself (no fallback to "sv"),
+   which the files no longer have (removed) but a workflow version that
+   cases still run sends, takes PREVIOUS's text when PREVIOUS had a good
+   one, so that those cases keep getting it until cirmd restarts.
+   1 when it was kept so, else 0. */
+int template_cache_keep_gone(struct template_cache *cache,
+			     const struct template_cache *previous,
+			     const char *lang, const char *name);
+/* Whether template NAME in LANG, as template_cache_render finds it,
+   renders with every variable cirm gives (timer.* as any timer): 0, or
+   -1 with *ERROR_R (caller frees) for one that does not or cannot be
+   read. A template that is not there is template_cache_exists's. */
+int template_cache_renders(const struct template_cache *cache,
+			   const char *lang, const char *name,
+			   char **error_r);
 /* The names of the standard answers in LANG (template_answers) as they
    were when the cache was made, or NULL for a language cirm does not
    write in. */

@@ -426,4 +426,102 @@ check "... which is a new case" [ \
 check "an address with a +tag routes as its base address" [ \
 	"$(sql3 "SELECT workflow FROM cases WHERE id = (SELECT case_id FROM message WHERE rfc_message_id = 'r3@example.se')")" = felanmalan ]
 
+# A template that a version still running needs, retired with the
+# version that used it: version 2 of a workflow stops sending it, the
+# file goes. Its cases on version 1 must not lose the citizen's mail
+# unseen: the reload keeps the text read before and says so, and a
+# start says that those cases will fail.
+I4=$T/inst4
+"$CIRMCTL" init "$I4" >/dev/null || exit 99
+printf 'engine_poll_interval = 1\nworkflow_routes = tt@kommun.example=tt\n' >>"$I4/cirm.conf"
+sql4() {
+	sqlite3 -cmd '.timeout 5000' "$I4/cirm.db" "$1"
+}
+cat >"$T/tt.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<workflow xmlns="urn:x-cirm:workflow:1" id="tt" version="1"
+          initial="vantar" calendar="none" xml:lang="sv">
+  <title>Påminnelse</title>
+  <templates>
+    <template id="acknowledgement"/>
+    <template id="custom-rem"/>
+  </templates>
+  <state id="vantar" category="waiting">
+    <onentry>
+      <reply template="acknowledgement"/>
+    </onentry>
+    <timer id="pam" after="P1D" event="timer.remind"/>
+    <transition event="timer.remind" target="klar">
+      <reply template="custom-rem"/>
+    </transition>
+  </state>
+  <final id="klar"/>
+</workflow>
+EOF
+cp "$T/tt.xml" "$I4/workflows/tt.xml"
+for l in sv en; do
+	printf 'Subject: Påminnelse\n\nDitt ärende väntar på svar.\n' \
+		>"$I4/templates/$l/custom-rem"
+done
+"$CIRMD" -c "$I4/cirm.conf" >/dev/null 2>"$T/d4.log" &
+pid=$!
+check "a workflow with its own template: the service starts" \
+	wait_for "$T/d4.log" "started"
+for who in ida jan; do
+	sql4 "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), CAST('From: $who@example.se
+To: tt@kommun.example
+Subject: Fråga
+Message-ID: <$who@example.se>
+
+Hur går det?' AS BLOB))"
+done
+i=0
+until [ "$(sql4 "SELECT count(*) FROM cases WHERE workflow = 'tt' AND workflow_version = 1")" -eq 2 ] ||
+      [ $i -gt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+check "... two cases on its version 1" [ \
+	"$(sql4 "SELECT count(*) FROM cases WHERE workflow = 'tt' AND workflow_version = 1")" -eq 2 ]
+sed -e 's/id="tt" version="1"/id="tt" version="2"/' \
+	-e '/<template id="custom-rem"\/>/d' \
+	-e 's/<reply template="custom-rem"\/>/<reply template="acknowledgement"\/>/' \
+	"$T/tt.xml" >"$I4/workflows/tt.xml"
+rm "$I4"/templates/*/custom-rem
+kill -HUP "$pid"
+check "version 2 without the template loads" wait_for "$T/d4.log" \
+	"configuration reloaded"
+check "... and the reload says version 1's cases need it, and keeps it" \
+	grep -q "workflow tt version 1 (2 open cases): template 'custom-rem' is missing in sv, en; the text read before stays in use until cirmd restarts: put the file back ($I4/templates/sv/custom-rem)" "$T/d4.log"
+check "... as an error of the reload" grep -q \
+	"configuration reloaded with 1 error" "$T/d4.log"
+run "$CIRMCTL" -c "$I4/cirm.conf" status
+check "... which status shows" contains "$out" \
+	"had 1 error, and what it concerns stays as it was: workflow tt version 1 (2 open cases): template 'custom-rem' is missing"
+sql4 "UPDATE timer SET fire_at = strftime('%s','now') - 60 WHERE case_id = (SELECT min(id) FROM cases)"
+i=0
+until [ "$(sql4 "SELECT count(*) FROM event WHERE kind = 'timer.remind'")" -eq 1 ] ||
+      [ $i -gt 100 ]; do
+	i=$((i + 1))
+	sleep 0.1
+done
+check "a version 1 case's timer then sends the citizen the text kept" [ \
+	"$(sql4 "SELECT count(*) FROM outbox_mail WHERE recipient = 'ida@example.se' AND body LIKE 'Ditt ärende väntar på svar.%'")" -eq 1 ]
+check "... and nothing fails" [ \
+	"$(sql4 "SELECT count(*) FROM event WHERE kind = 'action.failed'")" -eq 0 ]
+kill -TERM "$pid"
+wait "$pid"
+run "$CIRMD" -c "$I4/cirm.conf" --once
+check "at start the missing template is an error too" contains "$err" \
+	"workflow tt version 1 (1 open case): template 'custom-rem' is missing in sv, en: its cases fail where they send it; put the file back ($I4/templates/sv/custom-rem) or move them to another version (cirmctl workflow migrate)"
+check "... which does not stop cirmd" [ "$rc" -eq 0 ]
+"$CIRMD" -c "$I4/cirm.conf" >/dev/null 2>"$T/d4.log" &
+pid=$!
+wait_for "$T/d4.log" "started"
+run "$CIRMCTL" -c "$I4/cirm.conf" status
+check "... and status shows it" contains "$out" \
+	"found 1 error in the configuration: workflow tt version 1 (1 open case): template 'custom-rem' is missing"
+kill -TERM "$pid"
+wait "$pid"
+
 done_testing
