@@ -651,9 +651,28 @@ release_exclusive(struct store *store)
 		free(err);
 }
 
-/* The case numbers given since the backup was taken stay given: the
-   citizens who had them have been told them. Each sequence goes on from
-   the larger of the restored database's and the replaced one's (KEEP). */
+/* Runs SQL, one statement, on STORE: 0, or -1 with WHAT failing. */
+static int
+keep_step(struct store *store, const char *sql, const char *what,
+	  char **error_r)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return store_fail(store, what, error_r);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(store, what, error_r);
+}
+
+/* What the citizens were told since the backup was taken stays true
+   (KEEP, the replaced database, at the present schema as the restored
+   one is by now):
+   - the case numbers given stay given: each sequence goes on from the
+     larger of the restored database's and the replaced one's;
+   - whoever opted out of SMS (STOP) in either is opted out: a citizen
+     who did so after the backup would otherwise get SMS again. */
 static int
 keep_numbers(struct store *store, const char *keep, char **error_r)
 {
@@ -662,6 +681,10 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 		"SELECT prefix, year, last FROM before.case_sequence WHERE 1 "
 		"ON CONFLICT (prefix, year) DO UPDATE "
 		"SET last = max(last, excluded.last)";
+	static const char optout_sql[] =
+		"INSERT INTO sms_optout (number, at, keyword) "
+		"SELECT number, at, keyword FROM before.sms_optout WHERE 1 "
+		"ON CONFLICT (number) DO NOTHING";
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
@@ -673,16 +696,16 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE)
 		return store_fail(store, "attach", error_r);
-	/* the replaced database may be older than the restored one's schema
-	   but always has case_sequence (migration 1) */
-	if (sqlite3_prepare_v2(store->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		ret = store_fail(store, "keep the case numbers", error_r);
-	} else {
-		rc = sqlite3_step(st);
-		sqlite3_finalize(st);
-		if (rc != SQLITE_DONE)
-			ret = store_fail(store, "keep the case numbers",
-					 error_r);
+	if (keep_step(store, "BEGIN", "keep the case numbers", error_r) < 0)
+		ret = -1;
+	else if (keep_step(store, sql, "keep the case numbers",
+			   error_r) < 0 ||
+		 keep_step(store, optout_sql, "keep the SMS opt-outs",
+			   error_r) < 0 ||
+		 keep_step(store, "COMMIT", "keep the case numbers",
+			   error_r) < 0) {
+		ret = -1;
+		(void)sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 	}
 	{
 		char *err = NULL;
@@ -775,7 +798,12 @@ store_restore(struct store *store, const char *from, const char *keep,
 	}
 	sqlite3_close(src);
 	src = NULL;
-	if (keep_numbers(store, keep, error_r) < 0)
+	/* an older backup's schema brought up to date first, under the
+	   lock still: what keep_numbers merges into exists then (the
+	   replaced database is at the present schema, store_open made it
+	   so) */
+	if (store_migrate(store, store_schema_latest(), error_r) < 0 ||
+	    keep_numbers(store, keep, error_r) < 0)
 		goto fail;
 	release_exclusive(store);
 	return 0;

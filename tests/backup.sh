@@ -9,7 +9,8 @@
 # the database yet. cirmctl restore puts it back: only with --yes, never
 # while cirmd runs, keeping the database and key it replaces, bringing
 # back lost attachment files and the mailgate's mail, and never giving a
-# case number twice nor making two cases of one mail.
+# case number twice, making two cases of one mail nor forgetting an SMS
+# opt-out.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -267,8 +268,18 @@ if [ "$(id -u)" -eq 0 ]; then
 	owner=nobody
 fi
 rm -f "$I/cirm.db.cirmd-lock"	# as if cirmd had never run
+# A citizen who sent STOP after the backup, and one who had sent it
+# before (as it was then).
+sql "$I/cirm.db" "INSERT INTO sms_optout (number, at, keyword)
+	VALUES ('+46701111111', 2, 'STOPP'), ('+46702222222', 2, 'STOP')"
+sql "$B/cirm.db" "INSERT INTO sms_optout (number, at, keyword)
+	VALUES ('+46702222222', 1, 'STOP'), ('+46703333333', 1, 'STOP')"
 run "$CIRMCTL" -c "$C" restore --yes "$B"
 check "restore --yes: exit 0" [ "$rc" -eq 0 ]
+check "SMS opt-outs of the backup and of the replaced database are kept" \
+	[ "$(sql "$I/cirm.db" 'SELECT group_concat(number, " ") FROM
+	    (SELECT number FROM sms_optout ORDER BY number)')" = \
+	  "+46701111111 +46702222222 +46703333333" ]
 check "the instance has the backup's cases" \
 	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq "$cases" ]
 kept=$(ls "$I"/cirm.db.before-restore-* 2>/dev/null)
