@@ -109,6 +109,8 @@ struct outbound_msg {
 	char *data;	  /* the composed message, CRLF line ends */
 	size_t len;
 	int attempts;	  /* failed attempts before this one */
+	int leftover;	  /* left 'sending' by a run that ended before it
+			     recorded the row: it may have gone out */
 	int claimed, done;
 	int sent;	  /* written, for outbound_sent_all */
 	void *transport;		/* the transport's own */

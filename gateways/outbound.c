@@ -20,6 +20,7 @@ struct loaded {
 	const char *spool_dir;	/* attachments */
 	size_t max_attachment;
 	struct outbound_batch *b;
+	int leftovers;	/* the rows are ones left 'sending' */
 	struct strlist bad; /* "id reason" of rows that cannot be mail */
 	int64_t *bad_ids;
 	size_t nbad;
@@ -64,6 +65,7 @@ load_sms_row(struct loaded *l, const struct store_outbox_row *r)
 	memcpy(m->data, r->body, r->body_len + 1);
 	m->len = r->body_len;
 	m->attempts = r->attempts;
+	m->leftover = l->leftovers;
 	return 0;
 }
 
@@ -191,6 +193,7 @@ load_row(const struct store_outbox_row *r, void *arg)
 	m->message_id = mid != NULL ? mid : xstrdup(mo.message_id);
 	m->message_id_new = mid != NULL;
 	m->attempts = r->attempts;
+	m->leftover = l->leftovers;
 	l->b->n++;
 	return 0;
 }
@@ -263,7 +266,7 @@ outbound_load(struct gateway_ctx *ctx, int leftovers, int limit,
 	      struct outbound_batch *batch)
 {
 	struct loaded l = {
-		.store = ctx->store, .b = batch,
+		.store = ctx->store, .b = batch, .leftovers = leftovers,
 		.spool_dir = cfg_str(ctx->cfg, CFG_SPOOL_DIR),
 		.max_attachment = (size_t)cfg_int(ctx->cfg, CFG_MAIL_MAX_SIZE),
 	};

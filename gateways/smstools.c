@@ -6,7 +6,8 @@
                               and remove it once the inbox row is
                               committed
      sms_spool_dir/outgoing/  we write one file per outbox row, named
-                              cirm-<row id>; smsd takes it from there
+                              cirm-<row id>-<created_at>; smsd takes
+                              it from there
      sms_spool_dir/checked/   smsd's own queue (only looked at)
      sms_spool_dir/sent/      smsd moves a sent file here: the network
      sms_spool_dir/failed/    took it, or (with Fail_reason:) did not
@@ -181,6 +182,34 @@ taken_by_smsd(const struct spool *s, const char *name)
 	return 0;
 }
 
+/* The name of M's file: its row id and the time the row was made.
+   smsd keeps the files it has taken (checked/, and sent/ and failed/
+   until we read them), and a row id can be given again: a restore puts
+   back an outbox without the rows made since the backup, and the
+   newest rows go with their case. Under the id alone, a new row whose
+   name was such a file's was never written (taken_by_smsd) and got the
+   other message's outcome. The same row always has the same name,
+   which crash recovery needs. A row a cirm before this one left in
+   flight (M->leftover) had its file named cirm-<row id>: that name,
+   when such a file is there, so that it is neither written twice nor
+   its outcome lost. */
+static char *
+file_name(const struct spool *s, const struct outbound_msg *m)
+{
+	if (m->leftover) {
+		char *old = xasprintf(SMSTOOLS_PREFIX "%lld", (long long)m->id);
+		char *p = xasprintf("%s/%s", s->out, old);
+		int there = access(p, F_OK) == 0 || taken_by_smsd(s, old);
+
+		free(p);
+		if (there)
+			return old;
+		free(old);
+	}
+	return xasprintf(SMSTOOLS_PREFIX "%lld-%lld", (long long)m->id,
+			 (long long)m->created_at);
+}
+
 /* Writes DATA as outgoing/NAME: a hidden temporary name first (smsd
    skips names that begin with a dot), fsynced, then renamed, and the
    directory fsynced, so that smsd never sees half a file and a file
@@ -238,7 +267,7 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 				return -1;
 			continue;
 		}
-		name = xasprintf(SMSTOOLS_PREFIX "%lld", (long long)m->id);
+		name = file_name(s, m);
 		if (!taken_by_smsd(s, name) &&
 		    write_outgoing(s, name, file, len, &why) < 0) {
 			outbound_retry(ctx, m, why);

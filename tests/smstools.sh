@@ -30,6 +30,9 @@ gw() {
 count() { # DIR
 	find "$1" -mindepth 1 -maxdepth 1 | wc -l | tr -d ' '
 }
+file() { # ID: the name of its outbox row's file
+	printf 'cirm-%s-%s' "$1" "$(sql "SELECT created_at FROM outbox WHERE id = $1")"
+}
 inbox_has() { # TEXT
 	[ "$(sql "SELECT count(*) FROM inbox_message WHERE channel = 'sms' AND
 	  source = 'smstools' AND instr(CAST(raw AS TEXT), '$1') > 0")" -eq 1 ]
@@ -270,23 +273,24 @@ sql "INSERT INTO outbox (channel, recipient, body, created_at) VALUES
 id() { sql "SELECT id FROM outbox WHERE recipient = '$1'"; }
 g=$(id +46701234567) u=$(id +46701234568) o=$(id +46709999999) n=$(id 0701234567)
 e=$(id '')
+G=$(file $g) U=$(file $u)
 gw
 check "outgoing: exit 0" [ "$rc" -eq 0 ]
 printf 'To: 46701234567\nAlphabet: UTF-8\n\nÄrende KS-2026-00042 är mottaget. {€}' >"$T/g.ref"
 printf 'To: 46701234568\nAlphabet: UCS2\n\n\000T\000a\000c\000k\000 \330\075\336\000' >"$T/u.ref"
-check "outgoing: GSM-7 text as smstools3's UTF-8 file" cmp -s "$T/g.ref" "$S/outgoing/cirm-$g"
-check "outgoing: other text as UCS2, UTF-16 big endian" cmp -s "$T/u.ref" "$S/outgoing/cirm-$u"
+check "outgoing: GSM-7 text as smstools3's UTF-8 file" cmp -s "$T/g.ref" "$S/outgoing/$G"
+check "outgoing: other text as UCS2, UTF-16 big endian" cmp -s "$T/u.ref" "$S/outgoing/$U"
 check "outgoing: both sent, the file name as remote id" [ \
 	"$(sql "SELECT group_concat(status || ' ' || remote_id, ',') FROM outbox WHERE id IN ($g, $u) ORDER BY id")" = \
-	"sent cirm-$g,sent cirm-$u" ]
+	"sent $G,sent $U" ]
 check_all "outgoing: an opted-out number gets no file, the row fails" <<-'EOF'
-	[ ! -e "$S/outgoing/cirm-$o" ] && \
+	[ ! -e "$S/outgoing/$(file $o)" ] && \
 	[ "$(sql "SELECT status || '|' || last_error FROM outbox WHERE id = $o")" = \
 	"failed|the recipient has opted out of SMS" ]
 EOF
 check_all "outgoing: a number that is not E.164 fails" <<-'EOF'
 	[ \
-	"$(sql "SELECT status FROM outbox WHERE id = $n")" = failed ] && [ ! -e "$S/outgoing/cirm-$n" ]
+	"$(sql "SELECT status FROM outbox WHERE id = $n")" = failed ] && [ ! -e "$S/outgoing/$(file $n)" ]
 EOF
 check "outgoing: an empty recipient fails, read no further than its end" [ \
 	"$(sql "SELECT status FROM outbox WHERE id = $e")" = failed ]
@@ -294,10 +298,10 @@ check "outgoing: two files, nothing else" [ "$(count "$S/outgoing")" -eq 2 ]
 check "outgoing: the log names no number" [ -z "$(printf '%s' "$err" | grep 4670)" ]
 
 # --- what smsd made of them ------------------------------------------
-mv "$S/outgoing/cirm-$g" "$S/sent/"
+mv "$S/outgoing/$G" "$S/sent/"
 { printf 'To: 46701234568\nAlphabet: UCS2\nModem: GSM1\nFailed: 26-01-12 10:01:00\nFail_reason: +CMS ERROR: 500\n\n'
-  printf '\000T\000a\000c\000k'; } >"$S/failed/cirm-$u"
-rm "$S/outgoing/cirm-$u"
+  printf '\000T\000a\000c\000k'; } >"$S/failed/$U"
+rm "$S/outgoing/$U"
 printf 'To: 46701234567\n\nsomeone else' >"$S/failed/theirs"
 gw
 check "outcome: exit 0" [ "$rc" -eq 0 ]
@@ -313,32 +317,78 @@ check_all "outcome: our report files removed, others' left" <<-'EOF'
 EOF
 
 # --- after a crash: a row left 'sending' -----------------------------
+# (and rows a cirm before left so, whose files were named cirm-<row id>)
 sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
 	('sms', '+46701230001', 'smsd has it', 'sending', strftime('%s', 'now')),
-	('sms', '+46701230002', 'never written', 'sending', strftime('%s', 'now'))"
-a=$(id +46701230001) b=$(id +46701230002)
-printf 'To: 46701230001\nAlphabet: UTF-8\n\nsmsd has it' >"$S/checked/cirm-$a"
+	('sms', '+46701230002', 'never written', 'sending', strftime('%s', 'now')),
+	('sms', '+46701230004', 'smsd has it, old name', 'sending', strftime('%s', 'now')),
+	('sms', '+46701230005', 'in outgoing/, old name', 'sending', strftime('%s', 'now'))"
+a=$(id +46701230001) b=$(id +46701230002) a2=$(id +46701230004) a3=$(id +46701230005)
+printf 'To: 46701230001\nAlphabet: UTF-8\n\nsmsd has it' >"$S/checked/$(file $a)"
+printf 'To: 46701230004\nAlphabet: UTF-8\n\nsmsd has it, old name' >"$S/checked/cirm-$a2"
+printf 'To: 46701230005\nAlphabet: UTF-8\n\nin outgoing/, old name' >"$S/outgoing/cirm-$a3"
 gw
 check_all "leftover: smsd already has it, not written again" <<-'EOF'
-	[ ! -e "$S/outgoing/cirm-$a" ] && \
+	[ ! -e "$S/outgoing/$(file $a)" ] && \
 	[ "$(sql "SELECT status FROM outbox WHERE id = $a")" = sent ]
 EOF
 check_all "leftover: never written, now written" <<-'EOF'
-	[ -e "$S/outgoing/cirm-$b" ] && \
+	[ -e "$S/outgoing/$(file $b)" ] && \
 	[ "$(sql "SELECT status FROM outbox WHERE id = $b")" = sent ]
+EOF
+check_all "leftover of a cirm before: smsd has it under the old name, not written again" <<-'EOF'
+	[ ! -e "$S/outgoing/$(file $a2)" ] && [ ! -e "$S/outgoing/cirm-$a2" ] && \
+	[ "$(sql "SELECT status || '|' || remote_id FROM outbox WHERE id = $a2")" = "sent|cirm-$a2" ]
+EOF
+check_all "leftover of a cirm before: waiting in outgoing/, under that name only" <<-'EOF'
+	[ ! -e "$S/outgoing/$(file $a3)" ] && [ -e "$S/outgoing/cirm-$a3" ] && \
+	[ "$(sql "SELECT status || '|' || remote_id FROM outbox WHERE id = $a3")" = "sent|cirm-$a3" ]
 EOF
 # The crash came after the write, and smsd sent the file meanwhile: its
 # report in sent/ is the row's, not a stranger's to throw away.
 sql "INSERT INTO outbox (channel, recipient, body, status, created_at) VALUES
-	('sms', '+46701230003', 'smsd sent it', 'sending', strftime('%s', 'now'))"
-c=$(id +46701230003)
-printf 'To: 46701230003\nAlphabet: UTF-8\nModem: GSM1\nSent: 26-01-12 10:02:00\n\nsmsd sent it' >"$S/sent/cirm-$c"
+	('sms', '+46701230003', 'smsd sent it', 'sending', strftime('%s', 'now')),
+	('sms', '+46701230006', 'smsd sent it, old name', 'sending', strftime('%s', 'now'))"
+c=$(id +46701230003) c2=$(id +46701230006)
+printf 'To: 46701230003\nAlphabet: UTF-8\nModem: GSM1\nSent: 26-01-12 10:02:00\n\nsmsd sent it' >"$S/sent/$(file $c)"
+printf 'To: 46701230006\nAlphabet: UTF-8\nModem: GSM1\nSent: 26-01-12 10:02:00\n\nsmsd sent it, old name' >"$S/sent/cirm-$c2"
 gw
 check_all "leftover: smsd sent it already, not written again" <<-'EOF'
-	[ ! -e "$S/outgoing/cirm-$c" ] && \
+	[ ! -e "$S/outgoing/$(file $c)" ] && \
 	[ "$(sql "SELECT status || '|' || remote_id || '|' || receipt FROM outbox WHERE id = $c")" = \
-	"sent|cirm-$c|stat:ACCEPTD" ] && [ ! -e "$S/sent/cirm-$c" ]
+	"sent|$(file $c)|stat:ACCEPTD" ] && [ ! -e "$S/sent/$(file $c)" ]
 EOF
+check_all "leftover of a cirm before: sent under the old name, not written again" <<-'EOF'
+	[ ! -e "$S/outgoing/$(file $c2)" ] && \
+	[ "$(sql "SELECT status || '|' || remote_id || '|' || receipt FROM outbox WHERE id = $c2")" = \
+	"sent|cirm-$c2|stat:ACCEPTD" ] && [ ! -e "$S/sent/cirm-$c2" ]
+EOF
+
+# --- a row id given again --------------------------------------------
+# A restore puts back an outbox without the newest rows (or they went
+# with their case): the next row has the id of one whose file smsd
+# keeps in checked/. It is written all the same, and the other's
+# failure is not its own.
+sql "DELETE FROM outbox"
+rm -f "$S"/outgoing/* "$S"/checked/*
+sql "INSERT INTO outbox (channel, recipient, body, created_at) VALUES
+	('sms', '+46701230007', 'Ärende mottaget', strftime('%s', 'now') - 100)"
+r=$(id +46701230007)
+gw
+old=$(file $r)
+mv "$S/outgoing/$old" "$S/checked/"
+sql "DELETE FROM outbox"
+sql "INSERT INTO outbox (id, channel, recipient, body, created_at) VALUES
+	($r, 'sms', '+46701230008', 'Ärende mottaget', strftime('%s', 'now'))"
+gw
+check_all "a row id given again: the new row's file is written" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ -e "$S/outgoing/$(file $r)" ] && [ -e "$S/checked/$old" ] && \
+	[ "$(sql "SELECT status || '|' || remote_id FROM outbox WHERE id = $r")" = "sent|$(file $r)" ]
+EOF
+mv "$S/checked/$old" "$S/failed/"
+gw
+check "... and the other's failure is not its own" \
+	[ "$(sql "SELECT status FROM outbox WHERE id = $r")" = sent ]
 
 # --- kill -9 while writing -------------------------------------------
 sql "DELETE FROM outbox"
@@ -359,6 +409,7 @@ EOF
 bad=0
 for f in "$S"/outgoing/cirm-*; do
 	k=${f##*/cirm-}
+	k=${k%%-*}
 	num=$(sql "SELECT substr(recipient, 2) || '|' || body FROM outbox_mail WHERE id = $k")
 	[ "$(printf 'To: %s\nAlphabet: UTF-8\n\n%s' "${num%%|*}" "${num#*|}" | cmp -s - "$f"; echo $?)" = 0 ] || bad=$((bad + 1))
 done
