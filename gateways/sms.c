@@ -182,6 +182,8 @@ queue_whole(struct gateway_ctx *ctx, const struct sms_in *in, unsigned got,
 	free(text);
 	if (in->id != NULL && *in->id != '\0')
 		key = xasprintf("sms:%s:%s", ctx->name, in->id);
+	else if (in->key != NULL && *in->key != '\0')
+		key = xasprintf("sms:%s:%s", ctx->name, in->key);
 	blob_id(env, len, sha);
 	r = store_inbox_put_keyed(ctx->store, ctx->channel, ctx->name,
 				  in->received_at, key, env, len, sha, &id,

@@ -26,6 +26,10 @@ struct sms_in {
 	const char *to;		  /* may be NULL */
 	const char *id;		  /* may be NULL: a stable id at the source,
 				     used to drop a second delivery */
+	const char *key;	  /* may be NULL: without ID, what keeps
+				     the same delivery read twice (a
+				     spool file after a crash) from
+				     being queued twice while it waits */
 	const char *text;	  /* UTF-8 (need not be NUL-terminated) */
 	size_t len;
 	int64_t received_at;	  /* when it reached us */

@@ -578,25 +578,27 @@ content_id(const char *buf, size_t len, char out[33])
 		snprintf(out + 2 * i, 3, "%02x", md[i]);
 }
 
-/* The id of the SMS in F (FILE_ID the file's content_id) for the
-   engine, which drops a second delivery of the same id: its sender,
-   the time the network gives it (Sent, the SMSC's time stamp), its
-   concatenation header and its text. The network delivering the SMS
-   again, which smsd writes as a file of its own (another Received
-   time, maybe another modem), is then one message, while a citizen who
-   sends "Ja" twice sends two. Without a Sent header, the file's id. */
-static void
-sms_id(const struct smsfile *f, const char *file_id, char out[33])
+/* The id of the SMS in F for the engine, which drops a second
+   delivery of the same id for ever: its sender, the time the network
+   gives it (Sent, the SMSC's time stamp), its concatenation header and
+   its text. The network delivering the SMS again, which smsd writes as
+   a file of its own (another Received time, maybe another modem), is
+   then one message, while a citizen who sends "Ja" twice sends two.
+   Without a Sent header there is none (0): the engine then takes the
+   same text from the same number within minutes as one, unless a
+   handler answered in between. The file's own id was no id of the SMS:
+   a second "Ja" in a file of the same bytes (no Received either, as
+   another tool writes them) was dropped, however long after. */
+static int
+sms_id(const struct smsfile *f, char out[33])
 {
 	const char *sent = header(f, "Sent"), *udh = header(f, "UDH-DATA");
 	const char *from = header(f, "From");
 	char *what;
 	size_t n;
 
-	if (sent == NULL || *sent == '\0') {
-		memcpy(out, file_id, 33);
-		return;
-	}
+	if (sent == NULL || *sent == '\0')
+		return 0;
 	what = xasprintf("%s\n%s\n%s\n", from != NULL ? from : "", sent,
 			 udh != NULL ? udh : "");
 	n = strlen(what);
@@ -604,6 +606,7 @@ sms_id(const struct smsfile *f, const char *file_id, char out[33])
 	memcpy(what + n, f->body, f->body_len);
 	content_id(what, n + f->body_len, out);
 	free(what);
+	return 1;
 }
 
 /* Reads PATH (a regular file, not a link): the bytes (caller frees),
@@ -876,8 +879,11 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 	if (v == TAKE) {
 		in.from = from = sender(&f, cfg_str(ctx->cfg,
 						     CFG_SMS_COUNTRY_CODE));
-		sms_id(&f, id, message_id);
-		in.id = message_id;
+		if (sms_id(&f, message_id))
+			in.id = message_id;
+		/* the same file read again (removed after a crash too
+		   late) is queued once */
+		in.key = id;
 		in.received_at = mtime;
 		r = sms_deliver(ctx, &in, &err);
 	} else if (v == REPORT) {
