@@ -335,7 +335,10 @@ opt_on_cases(struct store *store, const char *number, const char *kind,
 	return r < 0 ? -1 : 0;
 }
 
-/* STOP: recorded, and confirmed the first time. START: forgotten. */
+/* STOP: recorded, and confirmed the first time. START: forgotten.
+   1 done; 0 for a START from a number that had not opted out, which
+   is then no keyword but what the citizen wrote (an answer, "start"
+   of something), to go to the case as any text; -1. */
 static int
 opt(struct mailin *mi, struct store *store, enum keyword kw,
     const char *word, const char *number, char **error_r)
@@ -350,14 +353,14 @@ opt(struct mailin *mi, struct store *store, enum keyword kw,
 					 error_r) < 0 ? -1 :
 				confirm_optout(mi, store, number,
 					       "sms-optout.sms", error_r);
-		return r < 0 ? -1 : 0;
+		return r < 0 ? -1 : 1;
 	}
 	r = store_sms_optout_remove(store, number, error_r);
 	if (r > 0)
 		r = opt_on_cases(store, number, "sms.optin", word, error_r) < 0 ?
 			-1 : confirm_optout(mi, store, number, "sms-optin.sms",
-					    error_r);
-	return r < 0 ? -1 : 0;
+					    error_r) < 0 ? -1 : 1;
+	return r;
 }
 
 /* The contact owning NUMBER, created when new, in the language of
@@ -606,14 +609,17 @@ handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row
 	}
 	if (r == 0 && kw != KW_NONE) {
 		r = opt(mi, store, kw, word, number, &err);
-		if (r == 0)
+		if (r > 0) {
 			log_info("inbox row %lld: SMS %s", (long long)row->id,
 				 kw == KW_STOP ? "opt-out" : "opt-in");
-		free(key);
-		if (r == 0)
+			free(key);
 			return ENGINE_DONE;
-		*reason_r = err;
-		return ENGINE_TEMP;
+		}
+		if (r < 0) {
+			free(key);
+			*reason_r = err;
+			return ENGINE_TEMP;
+		}
 	}
 	if (r == 0)
 		r = number_contact(mi, store, number, e->text, &contact, &err);

@@ -368,6 +368,14 @@ check_all "STOPP with a no-break space after it, and STOP after a zero-width spa
 	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address IN ('+46701234568', '+46701234569')")" -eq 0 ]
 EOF
 sql "DELETE FROM sms_optout WHERE number IN ('+46701234568', '+46701234569')"
+# START from a number that never opted out opts nothing in: it is what
+# the citizen wrote, and reaches a case as any text (it was swallowed).
+sms "From: 46701234571" "Start"
+engine
+check_all "START from a number never opted out goes to a case, unconfirmed" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234571' AND m.direction = 'in' AND m.body_stripped = 'Start'")" -eq 1 ] &&
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234571' AND headers LIKE 'Opt-Out-Confirmation%'")" -eq 0 ]
+EOF
 
 # A phone that writes letters decomposed ("a" and U+0308): stored, and
 # made a subject, with the letters whole.
