@@ -112,15 +112,63 @@ show_mail(const struct store_quarantined *q, const void *raw)
 	mime_free(&m);
 }
 
-/* An SMS's text: what follows the envelope's blank line. */
+/* Characters of a line of a quarantined SMS's text shown by quarantine
+   show before the rest goes on the next line: an SMS is often one line,
+   and one joined from 255 parts is 40 KB of it. */
+#define SHOW_TEXT_COLUMNS 80
+
+/* TEXT with a line break after every SHOW_TEXT_COLUMNS characters of
+   a line (caller frees). */
+static char *
+wrap_text(const char *text)
+{
+	size_t len = strlen(text), o = 0;
+	char *out = xmalloc(len + len / SHOW_TEXT_COLUMNS + 1);
+	int col = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		/* a character begins at any byte but a UTF-8 continuation */
+		if (c != '\n' && (c & 0xc0) != 0x80 &&
+		    col++ == SHOW_TEXT_COLUMNS) {
+			out[o++] = '\n';
+			col = 1;
+		}
+		if (c == '\n')
+			col = 0;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* An SMS's sender (the From line before the blank line) and the start
+   of its text, what follows that line. */
 static void
 show_sms(const struct store_quarantined *q, const void *raw)
 {
-	char *all = xstrndup(raw, q->raw_len);
-	char *text = strstr(all, "\n\n");
+	char *all = xstrndup(raw, q->raw_len), *text = strstr(all, "\n\n");
+	char *wrapped;
 
+	if (text != NULL)
+		*text = '\0';
+	for (char *line = all, *next; line != NULL; line = next) {
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		line[strcspn(line, "\r")] = '\0';
+		if (strncmp(line, "From:", 5) == 0) {
+			ctl_field(_("From:"), line + 5 + strspn(line + 5, " \t"));
+			break;
+		}
+	}
 	printf("%s\n", _("Text:"));
-	ctl_print_lines(text != NULL ? text + 2 : "", "  | ", SHOW_TEXT_LINES);
+	wrapped = wrap_text(text != NULL ? text + 2 : "");
+	if (*ctl_print_lines(wrapped, "  | ", SHOW_TEXT_LINES) != '\0')
+		printf(_("  ... (the whole message: cirmctl quarantine show "
+			 "%lld --raw)\n"), (long long)q->id);
+	free(wrapped);
 	free(all);
 }
 

@@ -156,6 +156,19 @@ check "... and text that is not UTF-8, or UTF-8 of what is no character" \
 check "... and text with a control character, said so" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%control character%'")" -eq 1 ]
 check "the inbox is empty" [ "$(sql "SELECT count(*) FROM inbox")" -eq 0 ]
+# quarantine show: who sent it, and no more of a text of one long line
+# than of a mail's (it printed no sender, and the whole line)
+{ printf 'From: 46707770123\n\n'; printf 'lång rad %.0s' $(seq 300); printf '\014'; } >"$T/env"
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('sms', 'test', strftime('%s','now'), readfile('$T/env'))"
+engine
+q=$(sql "SELECT max(id) FROM quarantine WHERE channel = 'sms'")
+run "$CIRMCTL" -c "$C" quarantine show "$q"
+check_all "quarantine show of an SMS: its sender, 8 lines of its text, the hint" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "From:" && contains "$out" "46707770123" &&
+	[ "$(printf '%s\n' "$out" | grep -c '^  | ')" -eq 8 ] &&
+	[ -z "$(printf '%s\n' "$out" | grep '^  | ' | awk 'length($0) > 4 + 80 * 2')" ] &&
+	contains "$out" "(the whole message: cirmctl quarantine show $q --raw)"
+EOF
 
 # --- the handler answers by mail; the citizen gets an SMS --------------------
 note_reply_to() {
