@@ -2985,21 +2985,70 @@ bare_line(const char *line, size_t n, const char **start_r)
 	return (size_t)(e - s);
 }
 
-/* Whether the citizen's texts CITIZEN hold LINE (LEN bytes) as a line
-   of their own, quote marks aside. */
-static bool
-citizen_wrote(const char *citizen, const char *line, size_t len)
+/* Appends the N bytes at P to F with each run of blanks and line
+   breaks as one space; *SPACE says whether the last byte written was
+   one (none is written first). */
+static void
+put_collapsed(FILE *f, const char *p, size_t n, bool *space)
 {
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' ||
+		    p[i] == '\n') {
+			*space = true;
+			continue;
+		}
+		if (*space && ftell(f) > 0)
+			fputc(' ', f);
+		*space = false;
+		fputc(p[i], f);
+	}
+}
+
+/* The citizen's texts CITIZEN as one line: quote marks at the start of
+   each line left out, blanks and line breaks as one space (caller
+   frees). */
+static char *
+citizen_words(const char *citizen)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	bool space = false;
+
 	for (const char *p = citizen; *p != '\0';) {
 		size_t n = strcspn(p, "\n"), m;
 		const char *s;
 
 		m = bare_line(p, n, &s);
-		if (m == len && memcmp(s, line, len) == 0)
-			return true;
+		space = true;
+		put_collapsed(f, s, m, &space);
 		p += n + (p[n] == '\n');
 	}
-	return false;
+	fclose(f);
+	return out;
+}
+
+/* Whether LINE (LEN bytes, quote marks left out) is words the citizen
+   wrote: whole words of WORDS (citizen_words) in a row, blanks aside.
+   A part, not only a whole line: a mail client wraps a long quoted
+   line, and cirm's #visa does. Nothing but the citizen's own words can
+   pass. */
+static bool
+citizen_wrote(const char *words, const char *line, size_t len)
+{
+	char *want = NULL;
+	size_t wlen = 0;
+	FILE *f = open_memstream(&want, &wlen);
+	bool space = false, found = false;
+
+	put_collapsed(f, line, len, &space);
+	fclose(f);
+	for (const char *at = wlen > 0 ? strstr(words, want) : NULL;
+	     at != NULL && !found; at = strstr(at + 1, want))
+		found = (at == words || at[-1] == ' ') &&
+			(at[wlen] == '\0' || at[wlen] == ' ');
+	free(want);
+	return found;
 }
 
 /* The handler answered between quotes (v->interleaved): the answer to
@@ -3014,14 +3063,16 @@ answers_in_context(struct store *store, const struct mailin_verdict *v,
 		   struct reply *r, char **error_r)
 {
 	struct reply all = { 0 };
-	char *citizen = NULL;
+	char *citizen = NULL, *texts = NULL;
 	FILE *f;
 	size_t len = 0;
 	bool kept = false;
 
-	if (store_case_citizen_texts(store, v->case_id, &citizen,
+	if (store_case_citizen_texts(store, v->case_id, &texts,
 				     error_r) < 0)
 		return -1;
+	citizen = citizen_words(texts);
+	free(texts);
 	parse(v->interleaved, &all);
 	f = open_memstream(&r->shown, &len);
 	for (const char *p = all.text; *p != '\0';) {

@@ -4918,6 +4918,19 @@ START_TEST(test_handler_answers_between_quotes)
 	ck_assert_msg(strstr(body, "> Får man lämna gamla möbler där?\nJa,") !=
 		      NULL && strstr(body, "Ring chefen") == NULL, "%s", body);
 	free(body);
+	/* a quoted line the mail client wrapped is still Anna's words;
+	   part of a word of hers is not */
+	deliver_mail("eva@kommun.example", to, "SV: Återvinning",
+		     "q3@kommun.example", NULL,
+		     "Hej igen!\n\n"
+		     "> Vilken tid öppnar återvinningscentralen på\n"
+		     "> lördag?\nKlockan 10, förlåt.\n\n"
+		     "> gamla möb\nSe ovan.\n");
+	body = newest_body("anna@example.se");
+	ck_assert_msg(strstr(body, "> Vilken tid öppnar återvinningscentralen "
+			     "på\n> lördag?\nKlockan 10, förlåt.") != NULL &&
+		      strstr(body, "möb") == NULL, "%s", body);
+	free(body);
 	free(to);
 }
 END_TEST
