@@ -1785,6 +1785,21 @@ commands_help_text(struct flow *fl, int64_t handler, const char *lang,
 	strlist_add(&words, en ? "#note" : "#notering");
 	strlist_add(&helps, en ? "Internal, not sent to the citizen" :
 		    "Internt, går inte till invånaren");
+	/* what a closed case still takes besides a note, and a plain
+	   answer, which still goes to the citizen */
+	if (fl->c.closed_at != 0) {
+		strlist_add(&words, en ? "#category WORD" : "#kategori ORD");
+		strlist_add(&helps, en ? "The case's category, for the "
+			    "statistics" : "Ärendets kategori, för "
+			    "statistiken");
+		strlist_add(&words, en ? "#language sv|en" : "#språk sv|en");
+		strlist_add(&helps, en ? "The language the citizen reads" :
+			    "Språket invånaren läser");
+		strlist_add(&words, en ? "(no command)" : "(inget kommando)");
+		strlist_add(&helps, en ? "Your text goes to the citizen; the "
+			    "case stays closed" : "Din text går till "
+			    "invånaren; ärendet förblir avslutat");
+	}
 	/* to someone outside, while open */
 	if (fl->c.closed_at == 0 &&
 	    (fl->wf == NULL ||

@@ -2873,12 +2873,17 @@ mail_help(struct mailin *mi, struct store *store,
 		    "Kommandon skriver du överst i ett svar på en avisering om "
 		    "ärendet, eller på det här mejlet, ett per rad. Alla "
 		    "kommandon i ett svar utförs, eller inget av dem.\n\n");
-	/* a closed case takes a note and a category, nothing more */
+	/* a closed case takes a note, a category and the citizen's
+	   language, nothing more; an answer still goes out */
 	if (now == NULL)
-		strlist_add(&l, en ? "The case is closed: it takes only #note "
-			    "and #category.\n\n" :
-			    "Ärendet är stängt: det tar bara #notering och "
-			    "#kategori.\n\n");
+		strlist_add(&l, en ? "The case is closed: it takes only #note, "
+			    "#category and #language. A text of yours still "
+			    "goes to the citizen, and the case stays "
+			    "closed.\n\n" :
+			    "Ärendet är stängt: det tar bara #notering, "
+			    "#kategori och #språk. En text av dig går ändå "
+			    "till invånaren, och ärendet förblir "
+			    "avslutat.\n\n");
 	else
 		strlist_addf(&l, en ? "In the case's current state these "
 			     "apply:\n\n%s\nIn any open state:\n\n"

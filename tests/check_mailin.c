@@ -2355,6 +2355,11 @@ START_TEST(test_handler_closed_case)
 	ck_assert_msg(strstr(body, "#klar\n      utförs inte: ärendet är "
 			     "avslutat\n  #fråga\n      utförs inte: ärendet "
 			     "är avslutat\n") != NULL, "%s", body);
+	/* and what a closed case still takes */
+	ck_assert_msg(has_text(body, "#kategori ORD") &&
+		      has_text(body, "#språk sv|en") &&
+		      has_text(body, "Din text går till invånaren; ärendet "
+			       "förblir avslutat"), "%s", body);
 	/* to nobody but the officer, in the transcript */
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "
 			       "'%Vad hände%' AND recipient <> "
@@ -4026,7 +4031,8 @@ START_TEST(test_help_on_case)
 		     "#hjälp\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "Ärendet är stängt: det tar bara "
-			       "#notering och #kategori.") &&
+			       "#notering, #kategori och #språk. En text av "
+			       "dig går ändå till invånaren") &&
 		      strstr(body, "#prioritet") == NULL &&
 		      strstr(body, "nuvarande läge") == NULL, "%s", body);
 	free(body);
