@@ -17,6 +17,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct gsm_concat c;
 	const char *why = NULL;
 	char *text = NULL, *reason = NULL, *from, id[33];
+	size_t len;
 
 	if (size > SMSTOOLS_FILE_MAX)
 		return 0;
@@ -31,6 +32,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case REPORT:
 			break;
 		case BAD:
+			free(reason);
+			break;
+		case HELD:
+			in.from = from = sender(&f, "+46");
+			free(held_envelope(&f, &in, &len));
+			free(from);
 			free(reason);
 			break;
 		}

@@ -19,7 +19,9 @@
      Parts: 2/3              only when parts never came: 2 of 3 did
                              (the text has "[…]" where they are missing)
 
-   The engine normalises the numbers; the gateways keep what they got. */
+   Other lines (the smstools gateway's "Smsd-NAME: value" on an SMS it
+   quarantines) are passed over. The engine normalises the numbers;
+   the gateways keep what they got. */
 
 struct sms_in {
 	const char *from;	  /* required */

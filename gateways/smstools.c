@@ -706,18 +706,32 @@ text_cut_short(const struct smsfile *f)
 	return have < want;
 }
 
-/* What one incoming file is. */
-enum verdict { TAKE, REPORT, BAD };
+/* What one incoming file is: HELD is an SMS smsd said it could not
+   decode (an Error line) whose sender and text could be read all the
+   same, which goes to the quarantine as the envelope it would have
+   been (held_envelope). */
+enum verdict { TAKE, REPORT, BAD, HELD };
+
+/* REASON (taken) as *WHY_R, unless that has one already. */
+static void
+set_why(char **why_r, char *reason)
+{
+	if (*why_r == NULL)
+		*why_r = reason;
+	else
+		free(reason);
+}
 
 /* Decides about F: TAKE with IN filled (its text in *TEXT_R, caller
    frees), REPORT for a status report, BAD with a reason (caller
-   frees). */
+   frees), HELD with IN filled and a reason. */
 static enum verdict
 judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
       char **text_r, char **why_r)
 {
 	const char *err = header(f, "Error"), *udh = header(f, "UDH-DATA");
 	const char *from = header(f, "From");
+	char *why = NULL;
 	size_t len;
 	int r;
 
@@ -728,27 +742,31 @@ judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
 
 		*why_r = xasprintf("smsd could not decode it: %.200s", clean);
 		free(clean);
-		return BAD;
 	}
 	if (from == NULL || *from == '\0') {
-		*why_r = xstrdup("no From header");
+		set_why(why_r, xstrdup("no From header"));
 		return BAD;
 	}
 	/* smsd puts status reports in incoming/ unless smsd.conf names a
 	   report directory; cirm does not ask for them. */
-	if (f->body_len >= 17 && memcmp(f->body, "SMS STATUS REPORT", 17) == 0)
+	if (err == NULL && f->body_len >= 17 &&
+	    memcmp(f->body, "SMS STATUS REPORT", 17) == 0)
 		return REPORT;
 	if (udh != NULL && (r = udh_concat(udh, c)) != 0) {
 		if (r < 0) {
-			*why_r = xstrdup("a malformed UDH-DATA header");
+			set_why(why_r, xstrdup("a malformed UDH-DATA header"));
 			return BAD;
 		}
 		in->concat = c;
 	}
-	*text_r = file_text(f, in->concat != NULL && c->total > 1, &len,
-			    why_r);
-	if (*text_r == NULL)
+	/* a held part is released alone: its text whole, not in the
+	   form sms_deliver joins with its neighbours */
+	*text_r = file_text(f, err == NULL && in->concat != NULL &&
+			    c->total > 1, &len, &why);
+	if (*text_r == NULL) {
+		set_why(why_r, why);
 		return BAD;
+	}
 	/* a file with CRLF line ends (written on or for Windows): the
 	   text's line breaks as a phone has them, not CR and LF */
 	{
@@ -764,7 +782,39 @@ judge(const struct smsfile *f, struct sms_in *in, struct gsm_concat *c,
 	in->text = *text_r;
 	in->len = len;
 	in->to = header(f, "Number");
-	return TAKE;
+	return err != NULL ? HELD : TAKE;
+}
+
+/* The quarantine's copy of F, a HELD file read as IN (caller frees):
+   the envelope the engine reads, so that a release handles it as this
+   gateway handles a file (the sender as sender() makes it, the text
+   decoded from its Alphabet), never as smsd's own format, which the
+   engine cannot read; a part alone says so (Parts: 1/N). After the
+   envelope's lines, each of the file's header lines as "Smsd-NAME:
+   value" (which the engine passes over), for a human to see what smsd
+   wrote. */
+static char *
+held_envelope(const struct smsfile *f, const struct sms_in *in,
+	      size_t *len_r)
+{
+	unsigned total = in->concat != NULL && in->concat->total > 1 ?
+		in->concat->total : 1;
+	size_t elen, hlen;
+	char *env = sms_envelope(in, 1, total, &elen), *out = NULL;
+	const char *blank = strstr(env, "\n\n");
+	FILE *o = open_memstream(&out, len_r);
+
+	if (o == NULL || blank == NULL)
+		fatalx("smstools: cannot make an envelope");
+	hlen = (size_t)(blank - env) + 1;
+	fwrite(env, 1, hlen, o);
+	for (size_t i = 0; i < f->nh; i++)
+		fprintf(o, "Smsd-%s: %s\n", f->h[i].name, f->h[i].value);
+	fwrite(env + hlen, 1, elen - hlen, o);
+	if (fclose(o) != 0)
+		fatalx("out of memory");
+	free(env);
+	return out;
 }
 
 /* Files of incoming/ taken (queued, quarantined), or of sent/ and
@@ -890,6 +940,18 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 		log_info("smstools: %s: a status report, not asked for; removed",
 			 name);
 		r = 1;
+	} else if (v == HELD) {
+		char *env;
+		size_t elen;
+
+		in.from = from = sender(&f, cfg_str(ctx->cfg,
+						     CFG_SMS_COUNTRY_CODE));
+		if (sms_id(&f, message_id))
+			in.id = message_id;
+		env = held_envelope(&f, &in, &elen);
+		log_warnx("smstools: %s: quarantined: %s", name, reason);
+		r = sms_quarantine(ctx, env, elen, mtime, key, reason, &err);
+		free(env);
 	} else {
 		log_warnx("smstools: %s: quarantined: %s", name, reason);
 		r = sms_quarantine(ctx, buf, len, mtime, key, reason, &err);

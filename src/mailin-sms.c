@@ -74,8 +74,29 @@ text_bad(const unsigned char *p, size_t len)
 	return NULL;
 }
 
+/* Whether the header line NAME (LEN bytes) is one only smsd's spool
+   files have (smstools3's doc/fileformat.html), never an envelope. */
+static bool
+smsd_header(const char *name, size_t len)
+{
+	static const char *const smsd[] = {
+		"From_TOA", "From_SMSC", "Alphabet", "UDH", "UDH-DATA",
+		"Error", "Sent", "Received", "Modem", "IMSI", "Length",
+		"Report", "Flash", "Incomplete", "PDU", NULL,
+	};
+
+	for (size_t i = 0; smsd[i] != NULL; i++)
+		if (strlen(smsd[i]) == len && strncmp(name, smsd[i], len) == 0)
+			return true;
+	return false;
+}
+
 /* Parses RAW; -1 with a reason (no personal data) when it is not an
-   envelope. */
+   envelope. A file of smsd's in the quarantine (one the smstools
+   gateway could not read: the text of one it could is quarantined as
+   an envelope) is not read as one: its sender's From_TOA, its
+   Alphabet and its Error line would go unread, and a national number
+   become a foreign one. */
 static int
 parse_envelope(const void *raw, size_t len, struct sms_envelope *e,
 	       char **reason_r)
@@ -94,6 +115,12 @@ parse_envelope(const void *raw, size_t len, struct sms_envelope *e,
 		if (colon == NULL) {
 			*reason_r = xstrdup("not an SMS envelope: a header line "
 					    "without a colon");
+			return -1;
+		}
+		if (smsd_header(p, (size_t)(colon - p))) {
+			*reason_r = xstrdup("not an SMS envelope but a file of "
+					    "smsd's, which the smstools gateway "
+					    "could not read");
 			return -1;
 		}
 		if (colon - p == 4 && strncmp(p, "From", 4) == 0)

@@ -496,4 +496,44 @@ check_all "smsd's Error line: quarantined, the number in its reason masked" <<-'
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE '%46701234567%'")" -eq 0 ]
 EOF
 
+# Released from the quarantine, an SMS smsd could not decode is what
+# this gateway makes of the file: a national sender (From_TOA A1) with
+# its trunk prefix, so +46 and not +7, and the text in ISO-8859-15 or
+# UCS-2 read as such; a file the gateway could not read at all goes
+# back to the quarantine, saying so, never read as an envelope.
+Q=$T/rel
+"$CIRMCTL" init "$Q" >/dev/null || exit 99
+mkdir -p "$Q/sms/incoming"
+qsql() {
+	sqlite3 -cmd '.timeout 5000' "$Q/cirm.db" "$1"
+}
+rhdr() { # ALPHABET FROM_TOA SENT
+	printf 'From: 701234567\nFrom_TOA: %s\nSent: %s\nError: Cannot decode PDU\nAlphabet: %s\n\n' "$2" "$3" "$1"
+}
+{ rhdr ISO 'A1 national, ISDN/telephone' '26-01-12 11:00:00'; printf 'Gatlyktan p\345 Storgatan \344r trasig \244'; } >"$Q/sms/incoming/GSM1.r1"
+{ rhdr UCS2 'A1 national, ISDN/telephone' '26-01-12 11:01:00'; printf '\000H\000e\000j\000 \330\075\336\000'; } >"$Q/sms/incoming/GSM1.r2"
+{ rhdr UTF-8 'A1 national, ISDN/telephone' '26-01-12 11:03:00'; printf 'Lampan lyser inte.'; } >"$Q/sms/incoming/GSM1.r4"
+{ rhdr UCS2 '91 international' '26-01-12 11:02:00'; printf '\000H\000'; } >"$Q/sms/incoming/GSM1.r3"
+run "$CIRM_GATEWAY" -c "$Q/cirm.conf" --once smstools
+check "release: four files quarantined" [ \
+	"$(qsql "SELECT count(*) FROM quarantine WHERE reason LIKE 'smsd could not decode it:%'")" -eq 4 ]
+check "release: smsd's header lines kept in the quarantine" [ \
+	"$(qsql "SELECT count(*) FROM quarantine WHERE instr(CAST(raw AS TEXT), 'Smsd-From_TOA: A1 national') > 0")" -eq 3 ]
+run "$CIRMCTL" -c "$Q/cirm.conf" quarantine release $(qsql "SELECT id FROM quarantine ORDER BY id")
+check "release: released" [ "$rc" -eq 0 ]
+run "$CIRMD" -c "$Q/cirm.conf" --once
+check "release: a case for the national number, in E.164" [ \
+	"$(qsql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234567'")" -eq 1 ]
+check "release: the acknowledgement goes to the sender" [ \
+	"$(qsql "SELECT count(*) FROM outbox WHERE recipient = '+46701234567'")" -ge 1 ]
+check "release: no one else written to" [ \
+	"$(qsql "SELECT count(*) FROM outbox WHERE recipient <> '+46701234567'")" -eq 0 -a \
+	"$(qsql "SELECT count(*) FROM contact_address WHERE address LIKE '+7%'")" -eq 0 ]
+check_all "release: the ISO-8859-15 and the UCS-2 text, decoded" <<-'EOF'
+	[ "$(qsql "SELECT count(*) FROM message WHERE body_stripped = 'Gatlyktan på Storgatan är trasig €'")" -eq 1 ] && \
+	[ "$(qsql "SELECT count(*) FROM message WHERE body_stripped = 'Hej 😀'")" -eq 1 ]
+EOF
+check "release: a file the gateway could not read is quarantined again, saying so" [ \
+	"$(qsql "SELECT count(*) FROM quarantine WHERE released_at IS NULL AND reason LIKE '%file of smsd''s, which the smstools gateway could not read'")" -eq 1 ]
+
 done_testing
