@@ -247,6 +247,28 @@ handler_tag_like(const char *address, const char *recipient)
 	return false;
 }
 
+/* The case a signed address names (set_case's R) and, when it names a
+   forward too, that forward only if it is of this case: a restore puts
+   back case_forward without the rows made since the backup, and their
+   ids are given again, so that the forward an answer names may now be
+   another case's (store_forward_get looks up the id alone). Such an
+   answer is then mail on its case that names no forward. */
+static int
+token_case(struct store *store, struct mailin_verdict *v, int r,
+	   char **error_r)
+{
+	struct store_forward fw = { 0 };
+	int f;
+
+	if (r <= 0 || v->forward_id == 0)
+		return r;
+	f = store_forward_get(store, v->forward_id, &fw, error_r);
+	if (f == 0 || (f > 0 && fw.case_id != v->case_id))
+		v->forward_id = 0;
+	store_forward_clear(&fw);
+	return f < 0 ? -1 : r;
+}
+
 /* 1. A signed reply address among the recipients. */
 static int
 thread_by_token(struct mailin *mi, struct store *store,
@@ -265,7 +287,10 @@ thread_by_token(struct mailin *mi, struct store *store,
 					     &handler, &forward)) {
 			v->handler_id = handler;
 			v->forward_id = forward;
-			return set_case(store, v, number, N_("signed address"), error_r);
+			return token_case(store, v,
+					  set_case(store, v, number,
+						   N_("signed address"),
+						   error_r), error_r);
 		}
 	}
 	for (size_t i = 0; i < N_ELEMENTS(extra); i++) {
@@ -275,7 +300,10 @@ thread_by_token(struct mailin *mi, struct store *store,
 					     &handler, &forward)) {
 			v->handler_id = handler;
 			v->forward_id = forward;
-			return set_case(store, v, number, N_("signed address"), error_r);
+			return token_case(store, v,
+					  set_case(store, v, number,
+						   N_("signed address"),
+						   error_r), error_r);
 		}
 	}
 	/* A handler's tag that does not verify was made up or altered:

@@ -5939,6 +5939,59 @@ START_TEST(test_forward_outside)
 }
 END_TEST
 
+/* A restore puts back case_forward without the rows made since the
+   backup, and their ids are given again: an answer to such a forward's
+   signed address, which names its case, is not taken for the forward
+   of another case that has its id now; that forward's officer is not
+   told of it, nor the answer shown as from there. */
+START_TEST(test_forward_id_given_again)
+{
+	char *to, *hdr, *back, *body;
+
+	to = eva_notified("fr1@example.se", "Gatlampan är trasig.");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fr2@kommun.example", NULL,
+		     "#vidarebefordra drift@entreprenor.example\n\n"
+		     "Kan ni byta den?\n");
+	free(to);
+	hdr = newest_to("drift@entreprenor.example", "headers");
+	back = reply_to_of(hdr);
+	free(hdr);
+	/* the restore: the forward is gone, and the next has its id */
+	ck_assert_int_eq(store_exec(store, "DELETE FROM case_forward", NULL),
+			 0);
+	deliver_mail("bo@example.se", "arende@kommun.example", "Trasig bänk",
+		     "fr3@example.se", NULL, "Bänken i parken är trasig.\n");
+	to = eva_reply_to();
+	deliver_mail("eva@kommun.example", to, "SV: Trasig bänk",
+		     "fr4@kommun.example", NULL,
+		     "#vidarebefordra park@annan.example\n\n"
+		     "Kan ni laga bänken?\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM case_forward f JOIN "
+			       "cases c ON c.id = f.case_id WHERE f.id = 1 AND "
+			       "c.number = 'KS-2026-00002'"), 1);
+	ck_assert_msg(strstr(back, ".f1.") != NULL, "%s", back);
+	deliver_mail("drift@entreprenor.example", back,
+		     "SV: Vidarebefordrat ärende", "fr5@entreprenor.example",
+		     NULL, "Vi byter den på torsdag.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "instr(body, 'Vi byter den på torsdag.') > 0 "
+			       "AND instr(body, 'park@annan.example') > 0"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM message m JOIN cases c "
+			       "ON c.id = m.case_id WHERE m.rfc_message_id = "
+			       "'fr5@entreprenor.example' AND c.number <> "
+			       "'KS-2026-00001'"), 0);
+	/* kept, on the case its address names, as mail naming no forward */
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "rfc_message_id = 'fr5@entreprenor.example'"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "park@annan.example") == NULL, "%s", body);
+	free(body);
+	free(back);
+	free(to);
+}
+END_TEST
+
 /* What comes to a forward's address that is not the outside party's
    answer: a case officer's mail there (a reply to all, or someone
    writing in their name) follows the officers' rules and is never kept
@@ -6198,6 +6251,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_edges);
+	tcase_add_test(tc, test_forward_id_given_again);
 	tcase_add_test(tc, test_forward_more);
 	tcase_add_test(tc, test_show_priority_swedish);
 	tcase_add_test(tc, test_notifications_one_thread);
