@@ -427,7 +427,7 @@ newest_error(struct store *store, const char *sql, char *buf, size_t size,
 		return -1;
 	if (r > 0 && text != NULL) {
 		clean = scrub_personal(text);
-		/* room for the "..." text_excerpt adds */
+		/* room for the "…" text_excerpt adds */
 		one = text_excerpt(clean, size - 4);
 		snprintf(buf, size, "%s", one);
 		free(one);

@@ -755,40 +755,6 @@ text_wrap(const char *text, size_t width)
 	return out;
 }
 
-char *
-text_excerpt(const char *text, size_t max)
-{
-	char *out = xmalloc(max + 4);
-	const char *p = text;
-	size_t n = 0;
-	bool more = false;
-
-	for (; *p != '\0'; p++) {
-		bool blank = *p == ' ' || *p == '\t' || *p == '\r' ||
-			     *p == '\n';
-
-		if (blank && (n == 0 || out[n - 1] == ' '))
-			continue;
-		if (n == max) {
-			/* only what is more than blanks is cut */
-			if (blank)
-				continue;
-			more = true;
-			break;
-		}
-		out[n++] = blank ? ' ' : *p;
-	}
-	if (more)	/* not through a character */
-		while (n > 0 && ((unsigned char)*p & 0xc0) == 0x80)
-			p--, n--;
-	while (n > 0 && out[n - 1] == ' ')
-		n--;
-	if (more)
-		memcpy(out + n, "...", 3), n += 3;
-	out[n] = '\0';
-	return out;
-}
-
 /* Whether the UTF-8 character at P is a combining mark (U+0300 to
    U+036F, as the accents of decomposed letters are): a cut before it
    would part it from its letter. */
@@ -801,17 +767,21 @@ combining_mark(const char *p)
 	       (u[0] == 0xcd && u[1] >= 0x80 && u[1] <= 0xaf);
 }
 
-char *
-text_excerpt_chars(const char *text, size_t max)
+/* TEXT on one line into OUT (CAP bytes, and room for a blank, an
+   ellipsis and a NUL after them): line breaks and runs of blanks as one space, at most
+   MAX characters. *MORE_R tells whether more than blanks was left out;
+   then OUT ends with no part of the character the cut went through, nor
+   with a letter parted from the accent that followed it. Returns OUT's
+   length; OUT is not terminated yet. */
+static size_t
+excerpt_line(const char *text, char *out, size_t cap, size_t max,
+	     bool *more_r)
 {
-	/* bytes enough for MAX characters, the ellipsis and a NUL; stray
-	   continuation bytes count as no character, so they are bounded
-	   by bytes */
-	size_t cap = 4 * max, n = 0, chars = 0, cut, keep, blank_at = 0;
-	char *out = xmalloc(cap + 4);
-	bool more = false;
+	const char *p = text;
+	size_t n = 0, chars = 0;
 
-	for (const char *p = text; *p != '\0'; p++) {
+	*more_r = false;
+	for (; *p != '\0'; p++) {
 		bool blank = *p == ' ' || *p == '\t' || *p == '\r' ||
 			     *p == '\n', lead = ((unsigned char)*p & 0xc0) != 0x80;
 
@@ -821,44 +791,96 @@ text_excerpt_chars(const char *text, size_t max)
 			/* only what is more than blanks is cut */
 			if (blank)
 				continue;
-			more = true;
+			*more_r = true;
 			break;
 		}
 		chars += lead;
 		out[n++] = blank ? ' ' : *p;
 	}
+	if (!*more_r)
+		return n;
+	if (p > text && (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r' ||
+			 p[-1] == '\n')) {
+		/* blanks after the last word: it is whole (one past CAP) */
+		if (n > 0 && out[n - 1] != ' ')
+			out[n++] = ' ';
+		return n;
+	}
+	while (n > 0 && ((unsigned char)*p & 0xc0) == 0x80)
+		p--, n--;
+	if (n > 0 && combining_mark(p))
+		while (n > 0 && ((unsigned char)out[--n] & 0xc0) == 0x80)
+			;
+	return n;
+}
+
+/* The end of an excerpt of which more was left out: OUT (N bytes from
+   excerpt_line) cut at CUT or before it, not between a letter and its
+   accent, and at the end of a word when one ends in the last third of
+   the ROOM characters (bytes when BYTES) it may keep, which reads
+   better than half a word; "\u2026" after it, and a NUL. */
+static void
+excerpt_end(char *out, size_t n, size_t cut, size_t room, bool bytes)
+{
+	size_t keep, blank_at = 0;
+
+	while (cut > 0 && cut + 1 < n && combining_mark(out + cut))
+		while (cut > 0 && ((unsigned char)out[--cut] & 0xc0) == 0x80)
+			;
+	/* (a word that ends at the cut, a blank after it, is whole) */
+	if ((cut < n && out[cut] == ' ') || (cut > 0 && out[cut - 1] == ' '))
+		blank_at = cut;
+	for (size_t i = 0; i < cut && blank_at < cut; i++)
+		if (out[i] == ' ')
+			blank_at = i;
+	keep = bytes ? blank_at : utf8_width(out, blank_at);
+	if (blank_at > 0 && 3 * keep >= 2 * room)
+		cut = blank_at;
+	while (cut > 0 && out[cut - 1] == ' ')
+		cut--;
+	memcpy(out + cut, "\xe2\x80\xa6", 3);
+	out[cut + 3] = '\0';
+}
+
+char *
+text_excerpt(const char *text, size_t max)
+{
+	char *out = xmalloc(max + 4);
+	bool more;
+	size_t n = excerpt_line(text, out, max, SIZE_MAX, &more);
+
+	if (more) {
+		excerpt_end(out, n, n, max, true);
+		return out;
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+	return out;
+}
+
+char *
+text_excerpt_chars(const char *text, size_t max)
+{
+	/* bytes enough for MAX characters; stray continuation bytes count
+	   as no character, so they are bounded by bytes */
+	size_t cap = 4 * max, n, cut = 0;
+	char *out = xmalloc(cap + 4);
+	bool more;
+
+	n = excerpt_line(text, out, cap, max, &more);
 	if (!more || max == 0) {
 		while (n > 0 && out[n - 1] == ' ')
 			n--;
 		out[more ? 0 : n] = '\0';
 		return out;
 	}
-	/* MAX - 1 characters and the ellipsis: the first MAX - 1 (fewer,
-	   the last dropped, when stray bytes filled the buffer first) ... */
-	cut = 0;
+	/* MAX - 1 characters (fewer when stray bytes filled the buffer
+	   first) and the ellipsis */
 	for (size_t c = 0; cut < n; cut++)
 		if (((unsigned char)out[cut] & 0xc0) != 0x80 && c++ == max - 1)
 			break;
-	if (cut == n && n == cap)	/* its last may be a part */
-		while (cut > 0 && ((unsigned char)out[--cut] & 0xc0) == 0x80)
-			;
-	/* ... not parting a letter from its accent ... */
-	while (cut > 0 && cut + 1 < n && combining_mark(out + cut))
-		while (cut > 0 && ((unsigned char)out[--cut] & 0xc0) == 0x80)
-			;
-	/* ... and at the end of a word when one ends in the last third,
-	   which reads better than half a word (one that ends at the cut,
-	   a blank after it, is whole already) */
-	for (size_t i = 0; i < cut && !(cut < n && out[cut] == ' '); i++)
-		if (out[i] == ' ')
-			blank_at = i;
-	keep = utf8_width(out, blank_at);
-	if (blank_at > 0 && 3 * keep >= 2 * (max - 1))
-		cut = blank_at;
-	while (cut > 0 && out[cut - 1] == ' ')
-		cut--;
-	memcpy(out + cut, "\xe2\x80\xa6", 3);
-	out[cut + 3] = '\0';
+	excerpt_end(out, n, cut, max - 1, false);
 	return out;
 }
 

@@ -142,9 +142,11 @@ char *path_dir(const char *path);
    well-formed UTF-8, or 0 when all of it is. */
 int utf8_bad_line(const char *text);
 
-/* TEXT (UTF-8) on one line, for a list: line breaks and runs of blanks
-   as one space, at most MAX bytes, not through a character, and "..."
-   when cut. Newly allocated. */
+/* TEXT (UTF-8) on one line, for a list or a subject: line breaks and
+   runs of blanks as one space, at most MAX bytes; when cut, at the end
+   of a word if one ends near MAX, never through a character nor between
+   a letter and its accent, with "\u2026" (3 bytes more) after it.
+   Newly allocated. */
 char *text_excerpt(const char *text, size_t max);
 
 /* TEXT (UTF-8) on one line as text_excerpt() has it, in at most MAX

@@ -1183,14 +1183,17 @@ START_TEST(test_long_subject_shown_short)
 		    "'anna@example.se'");
 	s = strstr(body, "Ämne: ");
 	ck_assert_msg(s != NULL, "%s", body);
-	/* at most 150 bytes of it, and "..." */
+	/* at most 150 bytes of it, at a word's end, and "…" */
 	ck_assert_msg(strchr(s, '\n') - s <=
 		      (ptrdiff_t)strlen("Ämne: ") + 150 + 3, "%s", body);
-	ck_assert_msg(strncmp(strchr(s, '\n') - 3, "...", 3) == 0, "%s", body);
+	ck_assert_msg(strncmp(strchr(s, '\n') - 3 - strlen("/erbjudande"),
+			      "/erbjudande\xe2\x80\xa6", 14) == 0, "%s", body);
 	free(body);
 	body = text("SELECT subject FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example'");
 	ck_assert_msg(strlen(body) < 220, "%s", body);
+	ck_assert_msg(strstr(body, "/erbjudande\xe2\x80\xa6") != NULL, "%s",
+		      body);
 	free(body);
 }
 END_TEST

@@ -350,6 +350,8 @@ START_TEST(test_subjects)
 		"double  spaces  åäö  kept",
 		"a_b=c?d =?x?= ö",
 		"日本語のテキストはBエンコーディングで短くなる日本語のテキスト",
+		/* a subject cut short (text_excerpt) */
+		"Svar: Gatlampa https://reklam.example/erbjudande\xe2\x80\xa6",
 		"averyveryveryveryveryveryveryveryveryveryveryveryveryveryverylongasciiword",
 	};
 

@@ -526,23 +526,60 @@ START_TEST(test_text_wrap)
 }
 END_TEST
 
-/* A history line: blanks as one space, cut at a character, "..." only
-   when something more than blanks was left out. */
+/* A history line or a subject: blanks as one space, cut in bytes at a
+   character, at a word's end near the limit, "\u2026" only when
+   something more than blanks was left out. */
 START_TEST(test_text_excerpt)
 {
 	static const struct { size_t max; const char *in, *out; } t[] = {
 		{ 4, "abcd\n", "abcd" },
 		{ 4, "abcd   ", "abcd" },
-		{ 4, "abcde", "abcd..." },
-		{ 5, "ab \xe2\x82\xac x", "ab..." },
+		{ 4, "abcde", "abcd\xe2\x80\xa6" },
+		{ 5, "ab \xe2\x82\xac x", "ab\xe2\x80\xa6" },
 		{ 4, "a\n\n  b", "a b" },
 		{ 4, "", "" },
+		/* at a word's end in the last third, not in the middle */
+		{ 12, "Gatlampan vid torget", "Gatlampan\xe2\x80\xa6" },
+		{ 13, "Gatlampan vid torget", "Gatlampan vid\xe2\x80\xa6" },
+		{ 12, "Lampa vid torget", "Lampa vid\xe2\x80\xa6" },
+		/* a word that ends too early is not where it is cut */
+		{ 12, "Ja tackarbetetsomgick", "Ja tackarbet\xe2\x80\xa6" },
+		/* "d" and its diaeresis (decomposed) stay together */
+		{ 5, "abcd\xcc\x88" "ef", "abc\xe2\x80\xa6" },
+		{ 4, "abcd\xcc\x88" "ef", "abc\xe2\x80\xa6" },
+		{ 0, "ab", "\xe2\x80\xa6" },
 	};
+	const char *sv = "Gatlampan på Storgatan 12 har varit släckt i tre "
+		"veckor och det är mörkt när barnen går till skolan på "
+		"morgonen, https://reklam.example/erbjudande";
 
 	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		char *got = text_excerpt(t[i].in, t[i].max);
 
 		ck_assert_msg(strcmp(got, t[i].out) == 0, "%zu: [%s]", i, got);
+		free(got);
+	}
+	/* within MAX bytes and the ellipsis, whole characters, and at a
+	   word's end whenever one ends in the last third */
+	for (size_t max = 1; max <= strlen(sv); max++) {
+		char *got = text_excerpt(sv, max);
+		size_t n = strlen(got);
+
+		ck_assert_msg(n <= max + 3, "%zu: [%s]", max, got);
+		ck_assert_msg(utf8_bad_line(got) == 0, "%zu: [%s]", max, got);
+		if (max < strlen(sv)) {
+			bool near = false;
+
+			for (size_t i = (2 * max + 2) / 3; i <= max; i++)
+				near |= sv[i] == ' ';
+			ck_assert_msg(strcmp(got + n - 3, "\xe2\x80\xa6") == 0,
+				      "%zu: [%s]", max, got);
+			ck_assert_msg(strncmp(got, sv, n - 3) == 0,
+				      "%zu: [%s]", max, got);
+			if (near)
+				ck_assert_msg(sv[n - 3] == ' ',
+					      "%zu: [%s]", max, got);
+		}
 		free(got);
 	}
 }
