@@ -808,8 +808,11 @@ check_running_template(struct caseflow *cf, const struct running *r,
 			strlist_add(&missing, langs[i]);
 		else if (template_cache_renders(cache, langs[i], id,
 						&err) < 0) {
-			if (!strlist_has(&broken, err))
-				strlist_add(&broken, err);
+			/* a line for each problem of the file */
+			for (char *save, *line = strtok_r(err, "\n", &save);
+			     line != NULL; line = strtok_r(NULL, "\n", &save))
+				if (!strlist_has(&broken, line))
+					strlist_add(&broken, line);
 			free(err);
 			err = NULL;
 		}

@@ -279,11 +279,15 @@ mailin_check_sms_templates(struct mailin *mi, struct strlist *errors)
 				free(body);
 				continue;
 			}
-			msg = xasprintf("%s (it has only "
-					"{{municipality.name}})", err);
-			if (!has_error(errors, msg))
-				strlist_add(errors, msg);
-			free(msg);
+			/* a line for each problem of the file */
+			for (char *save, *line = strtok_r(err, "\n", &save);
+			     line != NULL; line = strtok_r(NULL, "\n", &save)) {
+				msg = xasprintf("%s (it has only "
+						"{{municipality.name}})", line);
+				if (!has_error(errors, msg))
+					strlist_add(errors, msg);
+				free(msg);
+			}
 			free(err);
 		}
 	}

@@ -157,19 +157,24 @@ tag_end(const char *open)
 /* Fills the {{places}} of TEXT (starting at line LINE of PATH), and its
    sections: {{#if name}} ... {{else}} ... {{/if}}, kept when the
    variable is not empty. Every name must be known, in a section left
-   out too. */
+   out too. Each problem goes into PROBLEMS as "PATH:LINE: message":
+   every unknown variable, which is read past as an empty one, and the
+   first broken brace or section, after which what the text means is
+   unsure: it sets *BROKEN_R and ends the reading. NULL when there was
+   any problem. */
 static char *
 fill(const char *path, int line, const char *text,
-     const struct template_var *vars, size_t nvars, char **error_r)
+     const struct template_var *vars, size_t nvars,
+     struct strlist *problems, bool *broken_r)
 {
 	char *out = NULL;
-	size_t len = 0;
+	size_t len = 0, nproblems = problems->n;
 	FILE *f = open_memstream(&out, &len);
 	const char *p = text;
 	bool on[SECTIONS_MAX + 1] = { true }, seen_else[SECTIONS_MAX + 1];
 	int depth = 0, if_line[SECTIONS_MAX + 1];
 
-	while (*p != '\0') {
+	while (*p != '\0' && !*broken_r) {
 		const char *open = strstr(p, "{{"), *close, *name, *value;
 		size_t nlen;
 		int kind = 0;	/* 0 variable, 1 #if, 2 else, 3 /if */
@@ -177,11 +182,10 @@ fill(const char *path, int line, const char *text,
 					line);
 
 		if (stray > 0) {
-			fclose(f);
-			free(out);
-			*error_r = xasprintf("%s:%d: '}}' without '{{'", path,
-					     stray);
-			return NULL;
+			strlist_addf(problems, "%s:%d: '}}' without '{{'", path,
+				     stray);
+			*broken_r = true;
+			break;
 		}
 		if (open == NULL) {
 			if (on[depth])
@@ -211,17 +215,16 @@ fill(const char *path, int line, const char *text,
 			nlen--;
 		value = close != NULL && kind < 2 ?
 			lookup(vars, nvars, name, nlen) : NULL;
-		if (close == NULL || (kind < 2 && value == NULL) ||
-		    (kind == 1 && depth == SECTIONS_MAX) ||
+		if (close != NULL && kind < 2 && value == NULL) {
+			strlist_addf(problems, "%s:%d: unknown variable '%.*s'",
+				     path, line, (int)nlen, name);
+			value = "";
+		}
+		if (close == NULL || (kind == 1 && depth == SECTIONS_MAX) ||
 		    (kind >= 2 && depth == 0) ||
 		    (kind == 2 && seen_else[depth])) {
-			fclose(f);
-			free(out);
-			*error_r = close == NULL ?
+			char *msg = close == NULL ?
 				xasprintf("%s:%d: '{{' without '}}'", path, line) :
-				kind < 2 && value == NULL ?
-				xasprintf("%s:%d: unknown variable '%.*s'", path,
-					  line, (int)nlen, name) :
 				kind == 1 ?
 				xasprintf("%s:%d: sections nested too deep", path,
 					  line) :
@@ -230,7 +233,11 @@ fill(const char *path, int line, const char *text,
 					  line) :
 				xasprintf("%s:%d: {{%s}} outside {{#if}}", path,
 					  line, kind == 2 ? "else" : "/if");
-			return NULL;
+
+			strlist_add(problems, msg);
+			free(msg);
+			*broken_r = true;
+			break;
 		}
 		switch (kind) {
 		case 0:
@@ -258,11 +265,14 @@ fill(const char *path, int line, const char *text,
 		}
 	}
 	fclose(f);
-	if (depth > 0) {
+	if (depth > 0 && !*broken_r) {
 		/* the line of the section left open, not the file's end */
+		strlist_addf(problems, "%s:%d: {{#if}} without {{/if}}", path,
+			     if_line[depth]);
+		*broken_r = true;
+	}
+	if (problems->n > nproblems) {
 		free(out);
-		*error_r = xasprintf("%s:%d: {{#if}} without {{/if}}", path,
-				     if_line[depth]);
 		return NULL;
 	}
 	return out;
@@ -333,15 +343,19 @@ render_text(const char *path, const char *text,
 {
 	const char *nl = strchr(text, '\n'), *body;
 	size_t plen = strlen(path);
+	struct strlist problems = { 0 };
+	bool broken = false;
 	char *subject;
 
 	/* An SMS has no subject: its whole file is the text. */
 	if (plen > 4 && strcmp(path + plen - 4, ".sms") == 0) {
 		*subject_r = xstrdup("");
-		*body_r = fill(path, 1, text, vars, nvars, error_r);
+		*body_r = fill(path, 1, text, vars, nvars, &problems, &broken);
 		if (*body_r == NULL) {
 			free(*subject_r);
 			*subject_r = NULL;
+			*error_r = strlist_join_sep(&problems, "\n");
+			strlist_clear(&problems);
 			return -1;
 		}
 		/* The file's last line break is not part of the message. */
@@ -368,14 +382,18 @@ render_text(const char *path, const char *text,
 		return -1;
 	}
 	*subject_r = fill(path, 1, subject + 8 + strspn(subject + 8, " "), vars,
-			  nvars, error_r);
+			  nvars, &problems, &broken);
 	free(subject);
-	if (*subject_r == NULL)
-		return -1;
-	*body_r = fill(path, 3, body, vars, nvars, error_r);
-	if (*body_r == NULL) {
+	/* the body's problems too, unless the subject's leave it unsure
+	   what the file means */
+	*body_r = broken ? NULL :
+		fill(path, 3, body, vars, nvars, &problems, &broken);
+	if (*subject_r == NULL || *body_r == NULL) {
 		free(*subject_r);
-		*subject_r = NULL;	/* the caller may free both */
+		free(*body_r);
+		*subject_r = *body_r = NULL;	/* the caller may free both */
+		*error_r = strlist_join_sep(&problems, "\n");
+		strlist_clear(&problems);
 		return -1;
 	}
 	return 0;
@@ -652,7 +670,7 @@ template_cache_keep(struct template_cache *cache,
 		struct template_entry *e = &cache->v[i];
 		const struct template_entry *p = entry(previous, e->lang,
 						       e->name);
-		char *err = NULL, *old_err = NULL;
+		char *err = NULL, *old_err = NULL, *last;
 
 		if (p == NULL || entry_renders(e, &err) == 0 ||
 		    entry_renders(p, &old_err) < 0) {
@@ -660,8 +678,18 @@ template_cache_keep(struct template_cache *cache,
 			free(old_err);
 			continue;
 		}
-		strlist_addf(errors, "%s; the text read before stays in use "
-			     "until the file is fixed", err);
+		/* each problem a line; the last says what is done */
+		last = strrchr(err, '\n') != NULL ? strrchr(err, '\n') + 1 :
+			err;
+		for (char *save, *line = strtok_r(err, "\n", &save);
+		     line != NULL; line = strtok_r(NULL, "\n", &save)) {
+			if (line != last)
+				strlist_add(errors, line);
+			else
+				strlist_addf(errors, "%s; the text read before "
+					     "stays in use until the file is "
+					     "fixed", line);
+		}
 		free(err);
 		free(e->text);
 		free(e->error);

@@ -26,7 +26,9 @@ extern const char *const template_variables[];
 
 /* Renders template NAME in language LANG (falling back to "sv" when the
    language has no such template). Returns 0 with *subject_r and *body_r
-   (caller frees), or -1 with *error_r. */
+   (caller frees), or -1 with *error_r: a line "file:line: message" for
+   each problem of the file (every unknown variable; a broken brace or
+   section ends the reading, so it is the last). */
 int template_render(const char *dir, const char *lang, const char *name,
 		    const struct template_var *vars, size_t nvars,
 		    char **subject_r, char **body_r, char **error_r);
@@ -64,8 +66,8 @@ void template_cache_free(struct template_cache **cache);
 /* After a reload: each template of CACHE that does not render (a file
    broken since PREVIOUS read it: an unknown variable, not UTF-8) takes
    PREVIOUS's good text instead, as a bad workflow file leaves its last
-   good version running. Adds "file:line: message" to ERRORS for each;
-   returns how many. */
+   good version running. Adds "file:line: message" to ERRORS for each
+   problem of each; returns how many templates. */
 size_t template_cache_keep(struct template_cache *cache,
 			   const struct template_cache *previous,
 			   struct strlist *errors);

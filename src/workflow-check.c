@@ -980,7 +980,10 @@ try_template(struct checker *c, const char *dir, const char *lang,
 	}
 	if (template_render(dir, lang, name, vars, n, &subject, &body,
 			    &err) < 0) {
-		cerror(c, t->line, "template '%s': %s", name, err);
+		/* each of the file's problems (a line each) at once */
+		for (char *save, *line = strtok_r(err, "\n", &save);
+		     line != NULL; line = strtok_r(NULL, "\n", &save))
+			cerror(c, t->line, "template '%s': %s", name, line);
 		free(err);
 	} else if (to_citizen &&
 		   ((shown = officers_shown(body)) >= 0 ||

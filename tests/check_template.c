@@ -50,7 +50,7 @@ static const struct template_var vars[] = {
 };
 
 /* Renders NAME in LANG: the body, or "ERROR: message" with the
-   directory cut off. */
+   directory cut off (from each line of one of several). */
 static char *
 render(const char *lang, const char *name, char **subject_r)
 {
@@ -58,7 +58,12 @@ render(const char *lang, const char *name, char **subject_r)
 
 	if (template_render(dir, lang, name, vars, N_ELEMENTS(vars), &subject,
 			    &body, &err) < 0) {
-		out = xasprintf("ERROR: %s", err + strlen(dir) + 1);
+		char *q;
+
+		out = xasprintf("ERROR: %s", err);
+		while ((q = strstr(out, dir)) != NULL)
+			memmove(q, q + strlen(dir) + 1,
+				strlen(q + strlen(dir) + 1) + 1);
 		free(err);
 		return out;
 	}
@@ -108,6 +113,23 @@ static const struct case_ cases[] = {
 	  "ERROR: sv/t:3: unknown variable 'case.nonsense'" },
 	{ "Subject: x\n\n{{#if case.nonsense}}x{{/if}}\n",
 	  "ERROR: sv/t:3: unknown variable 'case.nonsense'" },
+	/* every unknown variable at once, each with its line; a broken
+	   section or brace after them too, and nothing after that, as
+	   what follows it is unsure */
+	{ "Subject: x\n\nHej\n{{foo}}\n{{bar}}\n{{#if case.due}}\nx\n",
+	  "ERROR: sv/t:4: unknown variable 'foo'\n"
+	  "sv/t:5: unknown variable 'bar'\n"
+	  "sv/t:6: {{#if}} without {{/if}}" },
+	{ "Subject: {{foo}}\n\n{{#if bar}}{{case.number}}{{/if}} {{baz}}\n",
+	  "ERROR: sv/t:1: unknown variable 'foo'\n"
+	  "sv/t:3: unknown variable 'bar'\n"
+	  "sv/t:3: unknown variable 'baz'" },
+	{ "Subject: x\n\n{{foo}}\nx{{/if}}\n{{bar}}\n{{baz\n",
+	  "ERROR: sv/t:3: unknown variable 'foo'\n"
+	  "sv/t:4: {{/if}} outside {{#if}}" },
+	{ "Subject: {{foo}} {x}}\n\n{{bar}}\n",
+	  "ERROR: sv/t:1: unknown variable 'foo'\n"
+	  "sv/t:1: '}}' without '{{'" },
 	/* the line of the section left open, not the file's last */
 	{ "Subject: x\n\n{{#if case.due}}x\n", "ERROR: sv/t:3: {{#if}} without {{/if}}" },
 	{ "Subject: x\n\nHej!\n{{#if case.due}}Senast {{case.due}}\n\nMed v\xc3\xa4nlig "

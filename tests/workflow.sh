@@ -99,6 +99,15 @@ run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpun
 check "a broken answer template fails the check" [ "$rc" -eq 1 ]
 check "... with its file and line" contains "$err" \
 	"synpunkt.xml:23: template 'answer': $T/own/sv/answer:3: unknown variable 'message.txt'"
+# every problem of a template at once, each with its line
+printf 'Subject: Svar\n\n{{foo}}\n{{bar}}\n{{#if case.closed}}\nx\n' \
+	>"$T/own/sv/answer"
+run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
+check_all "... each of its problems, with its line" <<-'EOF'
+	contains "$err" "template 'answer': $T/own/sv/answer:3: unknown variable 'foo'" && \
+	contains "$err" "template 'answer': $T/own/sv/answer:4: unknown variable 'bar'" && \
+	contains "$err" "template 'answer': $T/own/sv/answer:5: {{#if}} without {{/if}}"
+EOF
 cp "$top_srcdir/templates/sv/answer" "$T/own/sv/answer"
 printf '{{message.text}} Mer: https://kommun.example\n' >"$T/own/en/answer.sms"
 run "$CIRMCTL" workflow check --templates "$T/own" "$top_srcdir/workflows/synpunkt.xml"
