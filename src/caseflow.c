@@ -17,6 +17,7 @@
 
 
 #include <dirent.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -494,8 +495,14 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 	int good = 0;
 
 	if (d == NULL) {
-		strlist_addf(errors, "%s: workflow directory cannot be read",
-			     dir);
+		/* cirmctl's wording for template_dir */
+		if (cf->set.where_workflow_dir != NULL)
+			strlist_addf(errors, "%s: cannot be read: %s",
+				     cf->set.where_workflow_dir,
+				     strerror(errno));
+		else
+			strlist_addf(errors, "%s: workflow directory cannot be "
+				     "read: %s", dir, strerror(errno));
 		cf->refused_unknown = true;
 		return 0;
 	}

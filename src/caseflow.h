@@ -31,6 +31,9 @@ struct caseflow_settings {
 	   notification lists only the citizen's other cases the handler
 	   may read, as #visa would show them) */
 	bool case_access_all;
+	/* What names the workflow directory in a message (cirm.conf's
+	   "FILE:LINE: workflow_dir = DIR"), or NULL: the directory. */
+	const char *where_workflow_dir;
 };
 
 /* What caused an event: its channel and text (for conditions and

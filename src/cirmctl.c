@@ -7,6 +7,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "i18n.h"
+#include "instance.h"
 #include "mime.h"
 #include "store.h"
 #include "util.h"
@@ -204,41 +205,13 @@ ctl_open_store(const struct cfg *cfg, struct store **store_r)
 	struct store_settings sset = {
 		.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT),
 	};
-	char *err = NULL;
+	char *err = NULL, *msg;
 
-	const char *path = cfg_str(cfg, CFG_DATABASE);
-	char *dir;
-	struct stat st;
-	int denied;
-
-	if (store_open(path, &sset, store_r, &err) == 0)
+	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, store_r, &err) == 0)
 		return 0;
-	/* SQLite says "unable to open database file" or "attempt to write
-	   a readonly database": the usual causes, said plainly. */
-	if (stat(path, &st) < 0) {
-		if (errno == ENOENT)
-			ctl_error(_("%s: there is no database: is 'database' "
-				    "in %s right? ('cirmctl init DIR' makes a "
-				    "new instance)"), path, cfg_path(cfg));
-		else
-			ctl_error("%s: %s", path, strerror(errno));
-		free(err);
-		return -1;
-	}
-	dir = path_dir(path);
-	denied = st.st_uid != geteuid() &&
-		 (access(path, R_OK | W_OK) < 0 || access(dir, W_OK) < 0);
-	free(dir);
-	if (denied) {
-		char owner[USER_NAME_SIZE];
-
-		user_name(st.st_uid, owner);
-		ctl_error(_("%s: permission denied: the database belongs to "
-			    "user %s; run cirmctl as that user (for example "
-			    "with sudo -u %s)"), path, owner, owner);
-	} else {
-		ctl_error("%s", err);
-	}
+	msg = instance_database_problem(cfg, "cirmctl", err);
+	ctl_error("%s", msg);
+	free(msg);
 	free(err);
 	return -1;
 }

@@ -9,6 +9,7 @@
 #include "engine.h"
 #include "housekeep.h"
 #include "i18n.h"
+#include "instance.h"
 #include "lockfile.h"
 #include "log.h"
 #include "mailin.h"
@@ -628,7 +629,12 @@ open_store(struct daemon *d)
 	}
 	if (d->lock_fd < 0 ||
 	    store_open(cfg_str(d->cfg, CFG_DATABASE), &sset, &d->store, &err) < 0) {
-		fprintf(stderr, "cirmd: %s\n", err);
+		/* as cirmctl says it: the setting, not the lock file beside
+		   a database that is not there */
+		char *msg = instance_database_problem(d->cfg, "cirmd", err);
+
+		fprintf(stderr, "cirmd: %s\n", msg);
+		free(msg);
 		free(err);
 		return 1;
 	}

@@ -372,3 +372,38 @@ out:
 	free(conf);
 	return ret;
 }
+
+char *
+instance_database_problem(const struct cfg *cfg, const char *program,
+			  const char *error)
+{
+	const char *path = cfg_str(cfg, CFG_DATABASE);
+	char owner[USER_NAME_SIZE], *dir, *where, *msg;
+	struct stat st;
+	int denied;
+
+	/* SQLite says "unable to open database file" or "attempt to write
+	   a readonly database", a lock beside it "No such file or
+	   directory": the usual causes, said plainly */
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT)
+			return xasprintf(_("%s: there is no database: is "
+					   "'database' in %s right? ('cirmctl "
+					   "init DIR' makes a new instance)"),
+					 path, cfg_path(cfg));
+		where = cfg_blame(cfg, CFG_DATABASE);
+		msg = xasprintf("%s: %s", where, strerror(errno));
+		free(where);
+		return msg;
+	}
+	dir = path_dir(path);
+	denied = st.st_uid != geteuid() &&
+		 (access(path, R_OK | W_OK) < 0 || access(dir, W_OK) < 0);
+	free(dir);
+	if (!denied)
+		return xstrdup(error);
+	user_name(st.st_uid, owner);
+	return xasprintf(_("%s: permission denied: the database belongs to "
+			   "user %s; run %s as that user (for example with "
+			   "sudo -u %s)"), path, owner, program, owner);
+}

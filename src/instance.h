@@ -22,4 +22,13 @@ struct strlist;
 int instance_make_dirs(const struct cfg *cfg, struct strlist *made,
 		       char **error_r);
 
+/* Why the database CFG names could not be opened or locked by PROGRAM
+   ("cirmctl", "cirmd"), told as the administrator can act on it: that
+   there is none there (the 'database' setting is wrong, or no instance
+   was made), that the path cannot be reached (with the setting's line),
+   that the database belongs to another user; else ERROR, what opening
+   it said. Caller frees. */
+char *instance_database_problem(const struct cfg *cfg, const char *program,
+				const char *error);
+
 #endif

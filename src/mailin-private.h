@@ -25,7 +25,7 @@ struct mailin {
 	char *workflow_dir, *workflow_default, *workflow_routes;
 	/* where cirm.conf sets workflow_default and workflow_routes, for
 	   messages: "FILE:LINE: ", or "FILE: " when not set there */
-	char *where_default, *where_routes;
+	char *where_default, *where_routes, *where_workflow_dir;
 	char *sms_country_code;
 	char *form_senders;	/* mail_form_senders */
 	bool case_access_all;	/* case_access = all */

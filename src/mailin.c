@@ -83,6 +83,7 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->workflow_routes = xstrdup(cfg_str(cfg, CFG_WORKFLOW_ROUTES));
 	mi->where_default = where(cfg, CFG_WORKFLOW_DEFAULT);
 	mi->where_routes = where(cfg, CFG_WORKFLOW_ROUTES);
+	mi->where_workflow_dir = cfg_blame(cfg, CFG_WORKFLOW_DIR);
 	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
 	mi->form_senders = form_senders_ascii(cfg_str(cfg,
 						      CFG_MAIL_FORM_SENDERS));
@@ -117,6 +118,7 @@ mailin_free(struct mailin **mip)
 	free(mi->workflow_routes);
 	free(mi->where_default);
 	free(mi->where_routes);
+	free(mi->where_workflow_dir);
 	free(mi->sms_country_code);
 	free(mi->form_senders);
 	free(mi->language);
@@ -1737,6 +1739,7 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 		.municipality = mi->name, .language = mi->language,
 		.address = mi->address, .key = mi->key,
 		.case_access_all = mi->case_access_all,
+		.where_workflow_dir = mi->where_workflow_dir,
 	};
 	struct need_ctx n = { .mi = mi, .errors = errors };
 	size_t before;

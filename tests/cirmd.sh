@@ -163,7 +163,25 @@ mv "$I/cirm.db" "$T/db"
 run "$CIRMD" -c "$C" --once
 check "missing database exits 1" [ "$rc" -eq 1 ]
 check "missing database is not created" [ ! -e "$I/cirm.db" ]
+check "... saying so as cirmctl does, with the setting" contains "$err" \
+	"cirmd: $I/cirm.db: there is no database: is 'database' in $C right? ('cirmctl init DIR' makes a new instance)"
 mv "$T/db" "$I/cirm.db"
+# A database setting naming a directory that is not there: the setting,
+# not the lock file cirmd would have made beside it.
+printf 'database = nodir/cirm.db\n' >>"$C"
+run "$CIRMD" -c "$C" --once
+check "a database in no directory exits 1" [ "$rc" -eq 1 ]
+check "... naming the setting, not the lock file" contains "$err" \
+	"cirmd: $I/nodir/cirm.db: there is no database: is 'database' in $C right?"
+check "... and no lock file" [ -z "$(printf '%s\n' "$err" | grep cirmd-lock)" ]
+cp "$T/good.conf" "$C"
+# A workflow_dir that is not there: its line, and why.
+printf 'workflow_dir = wf\n' >>"$C"
+run "$CIRMD" -c "$C" --once
+check "a missing workflow_dir: refused" [ "$rc" -ne 0 ]
+check "... naming the setting's line and the cause" contains "$err" \
+	"$C:$(wc -l <"$C"): workflow_dir = $I/wf: cannot be read: No such file or directory"
+cp "$T/good.conf" "$C"
 run "$CIRMD" --bogus
 check "bad option exits 64" [ "$rc" -eq 64 ]
 
