@@ -254,7 +254,8 @@ handler_tag_like(const char *address, const char *recipient)
    back case_forward without the rows made since the backup, and their
    ids are given again, so that the forward an answer names may now be
    another case's (store_forward_get looks up the id alone). Such an
-   answer is then mail on its case that names no forward. */
+   answer is then mail on its case that names no forward, from outside
+   all the same (forward_gone): kept internal, never the citizen's. */
 static int
 token_case(struct store *store, struct mailin_verdict *v, int r,
 	   char **error_r)
@@ -265,8 +266,10 @@ token_case(struct store *store, struct mailin_verdict *v, int r,
 	if (r <= 0 || v->forward_id == 0)
 		return r;
 	f = store_forward_get(store, v->forward_id, &fw, error_r);
-	if (f == 0 || (f > 0 && fw.case_id != v->case_id))
+	if (f == 0 || (f > 0 && fw.case_id != v->case_id)) {
 		v->forward_id = 0;
+		v->forward_gone = true;
+	}
 	store_forward_clear(&fw);
 	return f < 0 ? -1 : r;
 }
@@ -1352,7 +1355,8 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 	   is theirs, under their rules below: it must not be kept in
 	   their name unchecked, nor its commands dropped unsaid. The
 	   citizen's own, or a party's, is their mail on the case. */
-	if (v->forward_id != 0 && v->case_id != 0 && v->handler_id == 0) {
+	if ((v->forward_id != 0 || v->forward_gone) && v->case_id != 0 &&
+	    v->handler_id == 0) {
 		r = who.handler || v->by_form ? 1 :
 			store_case_has_party(store, v->case_id, v->sender,
 					     error_r);
@@ -1363,6 +1367,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 			return 0;
 		}
 		v->forward_id = 0;
+		v->forward_gone = false;
 	}
 	/* a case officer forwarding a citizen's mail to register it */
 	if (who.handler && v->handler_id == 0 && !v->by_form &&

@@ -63,6 +63,9 @@ struct mailin_verdict {
 				     the handler writing commands */
 	int64_t forward_id;	  /* the forward (store_forward_get) an
 				     outside answer is to, or 0 */
+	bool forward_gone;	  /* to a forward's signed address whose
+				     forward is not (any more) on its case:
+				     an outside answer all the same */
 	bool internal;		  /* a bounce of what went to an officer
 				     or outside: kept internal */
 	int forged_token;	  /* to a handler's address that does not
