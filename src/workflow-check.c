@@ -527,7 +527,29 @@ check_eventless_cycles(struct checker *c, const struct graph *g)
 
 /* --- events -------------------------------------------------------------- */
 
-/* Collects what actions raise and the roles they name. */
+/* A due date set by <set field="due"> (N) is counted in the workflow's
+   calendar, as a timer is in its own (check_timers): one open little
+   stretches a long duration past the years whose holidays cirm knows,
+   and every case would then fail there. */
+static void
+check_due(struct checker *c, const xmlNode *n)
+{
+	char *after = workflow_attr(n, "after"), *err = NULL;
+	struct calendar_duration d;
+	int64_t due;
+
+	if (after != NULL && after[0] != '\0' && c->wf->calendar != NULL &&
+	    calendar_duration_parse(after, &d, &err) == 0 &&
+	    calendar_add(c->wf->calendar, cirm_now(), &d, &due, &err) < 0)
+		cerror(c, xmlGetLineNo(n), "set field=\"due\": after=\"%s\" "
+		       "cannot be counted in the workflow's calendar from "
+		       "today: %s", after, err);
+	free(err);
+	free(after);
+}
+
+/* Collects what actions raise and the roles they name, and checks the
+   due dates they set. */
 static void
 walk_actions(struct checker *c, const xmlNode *node)
 {
@@ -546,6 +568,8 @@ walk_actions(struct checker *c, const xmlNode *node)
 			 (field = workflow_attr(n, "field")) != NULL &&
 			 strcmp(field, "group") == 0)
 			v = workflow_attr(n, "value");
+		else if (field != NULL && strcmp(field, "due") == 0)
+			check_due(c, n);
 		if (v != NULL && strncmp(v, "role:", 5) == 0 &&
 		    !scxml_node_is(n, "raise"))
 			strlist_addf(&c->roles_used, "%ld %s", xmlGetLineNo(n),

@@ -168,6 +168,9 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-timer-far.xml", "bad-timer-far.xml:15: timer 'langt': "
 	  "after=\"PT87840H\" cannot be counted in its calendar from today: "
 	  "deadline year 2200 is outside 1900-2199" },
+	{ "bad-due-far.xml", "bad-due-far.xml:17: set field=\"due\": "
+	  "after=\"PT87840H\" cannot be counted in the workflow's calendar "
+	  "from today: deadline year 2200 is outside 1900-2199" },
 	{ "bad-unreachable.xml", "bad-unreachable.xml:33: state 'glomd' can "
 	  "never be entered" },
 	{ "bad-zero-timer.xml", "bad-zero-timer.xml:12: timer 'genast': "
