@@ -151,6 +151,16 @@ is_quoted(const char *s)
 	return *skip_white(s) == '>';
 }
 
+/* Whether S is a line of a quote that a few mail clients mark with '|'
+   or only indent (a tab, or two blanks or more), rather than with '>'.
+   Read so only right below an attribution. */
+static int
+quoted_otherwise(const char *s)
+{
+	return *skip_white(s) == '|' || s[0] == '\t' ||
+	       (s[0] == ' ' && s[1] == ' ' && !is_blank(s));
+}
+
 static unsigned char
 ascii_lower(char c)
 {
@@ -584,6 +594,10 @@ mark_lines(const struct text *t, char *keep)
 			i += k - 1;
 			continue;
 		}
+		/* quoted with '|', or indented, as a few mail clients do:
+		   the message replied to follows */
+		if (j < t->n && quoted_otherwise(t->line[j]))
+			return i;
 		/* The message replied to follows unquoted, as from Outlook. */
 		if (kind == ATTR_STRONG)
 			return i;

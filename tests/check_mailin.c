@@ -1070,11 +1070,12 @@ START_TEST(test_handler_round_trip)
 			       "'internal' AND body_stripped = "
 			       "'Ring byggfirman.'"), 1);
 	/* nor when a mail client quotes the notification, with its
-	   history, in a way the reply stripping does not know: the answer
-	   is not sent, and Eva is told why */
+	   history, in a way the reply stripping does not know (here with
+	   no attribution above it): the answer is not sent, and Eva is
+	   told why */
 	deliver_mail("eva@kommun.example", to, "SV: Buller",
 		     "h4@kommun.example", NULL,
-		     "Vi återkommer.\n\nKommunen skrev 2026-12-06 07:52:\n"
+		     "Vi återkommer.\n\n"
 		     "| Senaste meddelanden i ärendet:\n"
 		     "|   2026-12-06 07:50 Eva Ek (intern): Ring byggfirman.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE body LIKE "

@@ -25,6 +25,20 @@ static const struct {
 	{ "invalid utf-8 passes through", "Hej \xff\xfe!\n> x\n",
 	  "Hej \xff\xfe!" },
 
+	/* the message replied to quoted with '|', or only indented, below
+	   an attribution, as a few mail clients quote */
+	{ "bar quote below an attribution",
+	  "Vi tittar på det.\n\nKommunen skrev 2026-12-06 07:52:\n"
+	  "| Ett nytt ärende.\n| Eva Ek (intern): Ring.\n",
+	  "Vi tittar på det." },
+	{ "indented quote below a weak attribution",
+	  "Vi tittar på det.\n\nOn Sun, Kommunen wrote:\n"
+	  "    Ett nytt ärende.\n    Eva Ek (intern): Ring.\n",
+	  "Vi tittar på det." },
+	{ "an indented line without an attribution is text",
+	  "Adressen:\n    Storgatan 4\n    Ort\nTack!\n",
+	  "Adressen:\n    Storgatan 4\n    Ort\nTack!" },
+
 	/* attributions, English */
 	{ "en gmail",
 	  "Hello\n\nOn Mon, Nov 23, 2026 at 10:12 AM Anna Andersson "
