@@ -475,8 +475,11 @@ imap_select(struct imap *im)
 {
 	int r = mailimap_select(im->s, im->box);
 
+	/* A refusal is most often a name the server does not know (its
+	   names may be case-sensitive, or below "INBOX."). */
 	if (r != MAILIMAP_NO_ERROR)
-		return fail(im, "SELECT", r);
+		return fail_hint(im, "SELECT", r, imap_broken(r) ? NULL :
+				 "check imap_mailbox");
 	if (im->s->imap_selection_info == NULL ||
 	    im->s->imap_selection_info->sel_uidvalidity == 0) {
 		log_errorx("%s:%u: %s has no UIDVALIDITY", im->host, im->port,
@@ -764,13 +767,24 @@ deliver_message(struct imap *im, const struct item *meta)
    position keeps the message from coming again); a broken connection
    ends the session. */
 static int
-mark_result(struct imap *im, const char *step, int r)
+mark_result_hint(struct imap *im, const char *step, int r, const char *hint)
 {
 	if (r == MAILIMAP_NO_ERROR)
 		return 0;
-	fail(im, step, r);
+	fail_hint(im, step, r, imap_broken(r) ? NULL : hint);
 	return imap_broken(r) ? -1 : 0;
 }
+
+static int
+mark_result(struct imap *im, const char *step, int r)
+{
+	return mark_result_hint(im, step, r, NULL);
+}
+
+/* A refused move or copy is most often a folder the server cannot make
+   (a name with its hierarchy separator, or not below "INBOX."): the
+   mail stays in the mailbox, and the log says what to change. */
+#define FOLDER_HINT "the mail stays in the mailbox; check imap_processed_folder"
 
 /* Adds \Deleted, or \Seen and the keyword $cirm. */
 static int
@@ -822,12 +836,14 @@ move(struct imap *im, struct mailimap_set *set)
 		im->folder_ready = 1;
 	}
 	if (mailimap_has_extension(im->s, "MOVE"))
-		return mark_result(im, "UID MOVE", mailimap_uid_move(im->s, set, folder));
+		return mark_result_hint(im, "UID MOVE",
+					mailimap_uid_move(im->s, set, folder),
+					FOLDER_HINT);
 	log_debug("%s:%u: no MOVE: COPY, then \\Deleted and %s", im->host,
 		  im->port, mailimap_has_uidplus(im->s) ? "UID EXPUNGE" : "EXPUNGE");
 	r = mailimap_uid_copy(im->s, set, folder);
 	if (r != MAILIMAP_NO_ERROR) /* never delete what was not copied */
-		return mark_result(im, "UID COPY", r);
+		return mark_result_hint(im, "UID COPY", r, FOLDER_HINT);
 	return expunge(im, set);
 }
 

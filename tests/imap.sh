@@ -7,8 +7,9 @@
 # new UIDVALIDITY starts over, certificates from an unknown CA or for
 # another host are refused before any login, STARTTLS works, imap_tls =
 # none with AUTHENTICATE PLAIN works, a wrong password is reported,
-# mailbox names beyond ASCII work, a mailbox restored from a backup
-# (UIDNEXT below the position) is read again.
+# a mailbox or processed-mail folder the server refuses is named by its
+# setting, mailbox names beyond ASCII work, a mailbox restored from a
+# backup (UIDNEXT below the position) is read again.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -408,6 +409,16 @@ check "wrong password: the password is not logged" \
 	[ -z "$(printf '%s' "$err" | grep -e secret -e s3cret)" ]
 check "wrong password: nothing fetched" [ "$(rows)" -eq 7 ]
 
+# A mailbox the server does not have: the log says which setting.
+conf nobox "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_mailbox = Medborgare"
+gateway nobox
+check "no such mailbox: exit 1" [ "$rc" -eq 1 ]
+check "no such mailbox: the server's refusal is logged" \
+	contains "$err" "SELECT: refused by the server (server: Mailbox doesn't exist: Medborgare"
+check "no such mailbox: ... and what to check" \
+	contains "$err" "; check imap_mailbox"
+
 # Queued but not marked (a crash, a lost connection, here a folder the
 # server refuses): the next session marks them, they do not stay in the
 # INBOX for ever.
@@ -417,6 +428,10 @@ put_mail
 gateway badfolder
 check "a refused folder: the waiting messages are queued" [ "$(rows)" -eq 9 ]
 check "a refused folder: they stay in the INBOX" [ "$(count_mail "$M")" -eq 5 ]
+check "a refused folder: the server's refusal is logged" \
+	contains "$err" "UID MOVE: refused by the server"
+check "a refused folder: ... and what to check" \
+	contains "$err" "the mail stays in the mailbox; check imap_processed_folder"
 gateway move
 check_all "the next session moves them" <<-'EOF'
 	[ "$(count_mail "$M")" -eq 3 ] &&
