@@ -97,7 +97,22 @@ show_mail(const struct store_quarantined *q, const void *raw)
 
 	mime_limits_default(&lim);
 	if (mime_parse(raw, q->raw_len, &lim, &m, &err) < 0) {
+		/* refused whole (the reason it is here, often): who sent
+		   it and what it is about, from its header */
 		free(err);
+		err = NULL;
+		if (mime_parse_header(raw, q->raw_len, &m, &err) < 0) {
+			free(err);
+			return;
+		}
+		ctl_print_addr(_("From:"), &m->from);
+		if (m->date != 0)
+			ctl_field(_("Date:"), ctl_time(m->date, t));
+		if (m->subject != NULL)
+			ctl_field(_("Subject:"), m->subject);
+		printf(_("  ... (the whole message: cirmctl quarantine show "
+			 "%lld --raw)\n"), (long long)q->id);
+		mime_free(&m);
 		return;
 	}
 	ctl_print_addr(_("From:"), &m->from);

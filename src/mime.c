@@ -935,6 +935,19 @@ mime_parse(const void *raw, size_t len, const struct mime_limits *limits,
 }
 
 int
+mime_parse_header(const void *raw, size_t len, struct mime_message **msg_r,
+		  char **error_r)
+{
+	struct mime_limits lim;
+	size_t hlen = header_length(raw, len);
+
+	mime_limits_default(&lim);
+	lim.max_size = hlen;
+	lim.max_header_bytes = hlen;
+	return mime_parse(raw, hlen, &lim, msg_r, error_r);
+}
+
+int
 mime_part_is_file(const struct mime_part *p)
 {
 	return p->role == MIME_PART_ATTACHMENT || p->role == MIME_PART_MESSAGE;

@@ -88,6 +88,13 @@ struct mime_message {
 int mime_parse(const void *raw, size_t len, const struct mime_limits *limits,
 	       struct mime_message **msg_r, char **error_r);
 void mime_free(struct mime_message **msg);
+
+/* As mime_parse, but of RAW's header section only, under no limit of
+   size, parts or nesting of MIME parts: who sent a mail, and what it
+   is about, even of one that mime_parse refuses (the quarantine keeps
+   such mail). */
+int mime_parse_header(const void *raw, size_t len,
+		      struct mime_message **msg_r, char **error_r);
 /* Whether part P is kept as a file of its own: an attachment or an
    enclosed message. */
 int mime_part_is_file(const struct mime_part *p);

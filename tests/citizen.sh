@@ -185,6 +185,33 @@ sql "UPDATE quarantine SET discarded_at = 1796288500, raw = zeroblob(0) WHERE id
 run "$CIRMCTL" -c "$C" citizen extract "070-999 88 77"
 check "a discarded one holds nothing any more" contains "$err" "cirm holds nothing about"
 
+# Mail quarantined because cirm refuses to read it whole (here more
+# MIME parts than mail_max_parts) is theirs as well: its sender is read
+# from its header, so the extract names it, and quarantine show says
+# whom it is from.
+{
+	printf 'From: Greta Berg <greta@example.se>\nSubject: Bilder\n'
+	printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n'
+	i=0
+	while [ $i -lt 205 ]; do
+		printf -- '--b\nContent-Type: text/plain\n\nDel %d\n' $i
+		i=$((i + 1))
+	done
+	printf -- '--b--\n'
+} >"$T/parts.eml"
+sql "INSERT INTO quarantine (channel, source, received_at, quarantined_at, reason, raw) VALUES ('email', 'test', 1796288400, 1796288400, 'more than 200 MIME parts (mail_max_parts)', readfile('$T/parts.eml'))"
+gq=$(sql "SELECT max(id) FROM quarantine")
+run "$CIRMCTL" -c "$C" citizen extract greta@example.se
+check_all "a mail refused whole in the quarantine is in its sender's extract" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "set aside in the quarantine" && \
+	contains "$out" "more than 200 MIME parts" && contains "$out" "Bilder"
+EOF
+run "$CIRMCTL" -c "$C" quarantine show "$gq"
+check "... and quarantine show says whom it is from" \
+	contains "$out" "greta@example.se"
+check "... and where its text is" \
+	contains "$out" "cirmctl quarantine show $gq --raw"
+
 # Bad input.
 run "$CIRMCTL" -c "$C" citizen extract nobody@example.com
 check "an address cirm does not know is an error" [ "$rc" -eq 1 ]
