@@ -720,10 +720,14 @@ store_contact_cases(struct store *store, int64_t contact_id,
 			      bool citizen, void *ctx),
 		    void *ctx, char **error_r)
 {
+	/* a case they are no party to but wrote in counts too: a case
+	   officer's reply whose commands were refused is kept on the
+	   case, from them, without making them a party */
 	static const char sql[] =
 		"SELECT id, number, citizen_id = ?1 FROM cases WHERE "
 		"citizen_id = ?1 OR id IN (SELECT case_id FROM case_party "
-		"WHERE contact_id = ?1) ORDER BY received_at, id";
+		"WHERE contact_id = ?1) OR id IN (SELECT case_id FROM "
+		"message WHERE contact_id = ?1) ORDER BY received_at, id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
 

@@ -696,8 +696,9 @@ int store_case_messages_from(struct store *store, int64_t case_id,
 				       void *ctx),
 			     void *ctx, char **error_r);
 /* Calls FN for each case contact CONTACT_ID is the citizen of
-   (CITIZEN true) or another party to, oldest first, until FN returns
-   non-zero; NUMBER is valid during the call only. 0, or -1. */
+   (CITIZEN true), another party to, or wrote a message in, oldest
+   first, until FN returns non-zero; NUMBER is valid during the call
+   only. 0, or -1. */
 int store_contact_cases(struct store *store, int64_t contact_id,
 			int (*fn)(int64_t case_id, const char *number,
 				  bool citizen, void *ctx),

@@ -212,6 +212,25 @@ check "... and quarantine show says whom it is from" \
 check "... and where its text is" \
 	contains "$out" "cirmctl quarantine show $gq --raw"
 
+# A case officer's reply whose commands were refused stays on the case,
+# from them, without making them a party: it is theirs all the same.
+"$CIRMCTL" -c "$C" handler add olle --email olle@kommun.example \
+	--group gata-park >/dev/null || exit 99
+"$CIRMCTL" -c "$C" case assign "$john_case" olle >/dev/null || exit 99
+"$CIRMD" -c "$C" --once 2>/dev/null || exit 99
+olle_rt=$(sql "SELECT headers FROM outbox WHERE recipient = 'olle@kommun.example'" | sed -n 's/^Reply-To: //p' | head -n 1)
+[ -n "$olle_rt" ] || exit 99
+printf 'From: olle@kommun.example\nTo: %s\nSubject: Re: lampan\nMessage-ID: <olle1@kommun.example>\n\n#klar\nOlle skriver att lampan är lagad.\n' \
+	"$olle_rt" >"$T/olle.eml"
+queue email "$T/olle.eml"
+"$CIRMD" -c "$C" --once 2>/dev/null || exit 99
+[ "$(sql "SELECT count(*) FROM event WHERE kind = 'handler.refused'")" -ge 1 ] || exit 99
+run "$CIRMCTL" -c "$C" citizen extract olle@kommun.example
+check_all "a case officer's refused reply is in their extract" <<-'EOF'
+	[ "$rc" -eq 0 ] && contains "$out" "== $john_case" && \
+	contains "$out" "Olle skriver att lampan är lagad."
+EOF
+
 # Bad input.
 run "$CIRMCTL" -c "$C" citizen extract nobody@example.com
 check "an address cirm does not know is an error" [ "$rc" -eq 1 ]
