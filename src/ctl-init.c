@@ -85,6 +85,35 @@ program(const char *name)
 	return xstrdup(name);
 }
 
+/* S as a shell word, to be copied into a shell as it is printed: as it
+   is when it holds nothing a shell reads apart, else in single quotes
+   (caller frees). */
+static char *
+sh_quote(const char *s)
+{
+	static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./+-:@,=%";
+	size_t n = 3;
+	char *out, *o;
+
+	if (*s != '\0' && strspn(s, plain) == strlen(s))
+		return xstrdup(s);
+	for (const char *p = s; *p != '\0'; p++)
+		n += *p == '\'' ? 4 : 1;
+	o = out = xmalloc(n);
+	*o++ = '\'';
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '\'') {
+			memcpy(o, "'\\''", 4);
+			o += 4;
+		} else
+			*o++ = *p;
+	}
+	*o++ = '\'';
+	*o = '\0';
+	return out;
+}
+
 int
 ctl_init(const struct ctl *ctl, int argc, char **argv)
 {
@@ -100,13 +129,19 @@ ctl_init(const struct ctl *ctl, int argc, char **argv)
 		return 1;
 	}
 	{
-		char *cirmd = program("cirmd"), *conf;
+		char *cirmd = program("cirmd"), *conf, *q_cirmd, *q_dir;
 		struct strlist groups = { 0 };
 		struct cfg *cfg;
 
+		/* the command is to be copied: a directory with a blank
+		   or a quote in its name is quoted for the shell */
+		q_cirmd = sh_quote(cirmd);
+		q_dir = sh_quote(argv[1]);
 		printf(_("Created a cirm instance in %s.\n"
 			 "Start the service with: %s -c %s/cirm.conf\n"),
-		       argv[1], cirmd, argv[1]);
+		       argv[1], q_cirmd, q_dir);
+		free(q_cirmd);
+		free(q_dir);
 		conf = xasprintf("%s/cirm.conf", argv[1]);
 		cfg = cfg_defaults(conf);
 		workflow_groups(cfg_str(cfg, CFG_WORKFLOW_DIR),
@@ -126,9 +161,13 @@ ctl_init(const struct ctl *ctl, int argc, char **argv)
 			fputs(wrapped, stdout);
 			free(text);
 			text = program("cirmctl");
+			q_cirmd = sh_quote(text);
+			q_dir = sh_quote(conf);
 			printf("  %s -c %s handler add eva --email "
-			       "eva@example.org --group %s\n", text, conf,
+			       "eva@example.org --group %s\n", q_cirmd, q_dir,
 			       groups.v[0]);
+			free(q_cirmd);
+			free(q_dir);
 			free(wrapped);
 			free(text);
 			free(names);

@@ -18,6 +18,20 @@ check "init names the groups the workflows notify, the default's first" \
 	contains_text "$out" "The workflows notify the case officers of the groups synpunkter, ledning, gatubelysning,"
 check "... and how to add a case officer to one" \
 	contains "$out" "/cirmctl -c $I/cirm.conf handler add eva --email eva@example.org --group synpunkter"
+# The commands init prints are to be copied into a shell: a directory
+# with a blank or a quote in its name is quoted.
+Q="$T/kommun dir/it's"
+mkdir -p "$T/kommun dir"
+run "$CIRMCTL" init "$Q"
+cmd=$(printf '%s\n' "$out" | sed -n 's/^  \(.*handler add eva .*\)$/\1/p')
+check "init in a directory with a blank and a quote: its handler add command runs as printed" \
+	sh -c "$cmd >/dev/null 2>&1"
+check "... and adds the handler to that instance" \
+	sh -c '"$1" -c "$2/cirm.conf" handler list | grep -q "^eva "' - "$CIRMCTL" "$Q"
+cmd=$(printf '%s\n' "$out" | sed -n 's/^Start the service with: //p')
+check "... and its cirmd command names that instance's cirm.conf" \
+	sh -c 'q=$2; eval "set -- $1"; [ "$3" = "$q/cirm.conf" ]' - "$cmd" "$Q"
+
 check "instance directory is 0750" [ "$(mode_of "$I")" = 750 ]
 check "key is 0600" [ "$(mode_of "$I/cirm.key")" = 600 ]
 check "key holds 64 hex digits" grep -Eqx '[0-9a-f]{64}' "$I/cirm.key"
