@@ -166,6 +166,20 @@ ctl_error(const char *fmt, ...)
 }
 
 int
+ctl_audit_add(struct store *store, const char *action, const char *object,
+	      const char *detail, char **error_r)
+{
+	if (store_begin(store, error_r) < 0 ||
+	    store_audit_add(store, cirm_now(), store_audit_actor(), action,
+			    object, detail, error_r) < 0 ||
+	    store_commit(store, error_r) < 0) {
+		store_rollback(store);
+		return -1;
+	}
+	return 0;
+}
+
+int
 ctl_load_config(const struct ctl *ctl, struct cfg **cfg_r)
 {
 	return ctl_load_config_why(ctl, cfg_r, NULL);

@@ -424,11 +424,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	detail = xasprintf("%ld attachment files%s, %ld waiting mails",
 			   c.files, no_spool ? " (--no-spool)" : "",
 			   mails > 0 ? mails : 0);
-	if (store_begin(store, &err) < 0 ||
-	    store_audit_add(store, cirm_now(), store_audit_actor(),
-			    "instance.backup", where, detail, &err) < 0 ||
-	    store_commit(store, &err) < 0) {
-		store_rollback(store);
+	if (ctl_audit_add(store, "instance.backup", where, detail, &err) < 0) {
 		ctl_error(_("the backup is made, but the audit log does not "
 			    "record it: %s"), err);
 		free(err);
@@ -883,12 +879,8 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 
 		if (where == NULL)
 			where = xstrdup(dir);
-		if (store_begin(store, &err) < 0 ||
-		    store_audit_add(store, cirm_now(), store_audit_actor(),
-				    "instance.restore", where, detail,
-				    &err) < 0 ||
-		    store_commit(store, &err) < 0) {
-			store_rollback(store);
+		if (ctl_audit_add(store, "instance.restore", where, detail,
+				  &err) < 0) {
 			ctl_error(_("the audit log does not record the "
 				    "restore: %s"), err);
 			ret = 1;

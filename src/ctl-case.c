@@ -479,15 +479,10 @@ case_show(struct store *store, int argc, char **argv)
 
 		found = store_case_id(store, argv[1], &id, &err);
 		if (found > 0 &&
-		    (store_begin(store, &err) < 0 ||
-		     store_audit_add(store, cirm_now(), store_audit_actor(),
-				     "case.read", argv[1], numbers ?
-				     "case show --numbers" : "case show",
-				     &err) < 0 ||
-		     store_commit(store, &err) < 0)) {
-			store_rollback(store);
+		    ctl_audit_add(store, "case.read", argv[1], numbers ?
+				  "case show --numbers" : "case show",
+				  &err) < 0)
 			found = -1;
-		}
 	}
 	if (found > 0)
 		found = ctl_case_print(store, argv[1], numbers, false, &err);

@@ -85,6 +85,19 @@ list(struct store *store, int argc, char **argv)
 /* Lines of a quarantined mail's text shown by quarantine show. */
 #define SHOW_TEXT_LINES 8
 
+/* Who quarantined mail M is from, when and about what. */
+static void
+show_header(const struct mime_message *m)
+{
+	char t[32];
+
+	ctl_print_addr(_("From:"), &m->from);
+	if (m->date != 0)
+		ctl_field(_("Date:"), ctl_time(m->date, t));
+	if (m->subject != NULL)
+		ctl_field(_("Subject:"), m->subject);
+}
+
 /* Who a quarantined mail is from, its subject and the start of its
    text, so that an administrator can tell what it is without --raw;
    nothing more when it does not read as a mail. */
@@ -93,7 +106,7 @@ show_mail(const struct store_quarantined *q, const void *raw)
 {
 	struct mime_limits lim;
 	struct mime_message *m = NULL;
-	char *err = NULL, t[32];
+	char *err = NULL;
 
 	mime_limits_default(&lim);
 	if (mime_parse(raw, q->raw_len, &lim, &m, &err) < 0) {
@@ -105,21 +118,13 @@ show_mail(const struct store_quarantined *q, const void *raw)
 			free(err);
 			return;
 		}
-		ctl_print_addr(_("From:"), &m->from);
-		if (m->date != 0)
-			ctl_field(_("Date:"), ctl_time(m->date, t));
-		if (m->subject != NULL)
-			ctl_field(_("Subject:"), m->subject);
+		show_header(m);
 		printf(_("  ... (the whole message: cirmctl quarantine show "
 			 "%lld --raw)\n"), (long long)q->id);
 		mime_free(&m);
 		return;
 	}
-	ctl_print_addr(_("From:"), &m->from);
-	if (m->date != 0)
-		ctl_field(_("Date:"), ctl_time(m->date, t));
-	if (m->subject != NULL)
-		ctl_field(_("Subject:"), m->subject);
+	show_header(m);
 	printf("%s\n", _("Text:"));
 	if (*ctl_print_lines(m->text, "  | ", SHOW_TEXT_LINES) != '\0')
 		printf(_("  ... (the whole message: cirmctl quarantine show "
@@ -247,12 +252,22 @@ static int
 show(struct store *store, int argc, char **argv)
 {
 	int raw = argc == 3 && strcmp(argv[2], "--raw") == 0, found;
-	char *err = NULL;
+	char *err = NULL, num[32];
 	int64_t id;
 
 	if ((argc != 2 && !raw) || parse_id(argv[1], &id) < 0)
 		return EX_USAGE;
-	found = store_quarantine_get(store, id, show_one, &raw, &err);
+	/* a quarantined message is a citizen's mail or SMS as much as a
+	   case is: reading it is logged (the read log), before it is shown */
+	snprintf(num, sizeof(num), "%lld", (long long)id);
+	found = store_quarantine_exists(store, id, &err);
+	if (found > 0 &&
+	    ctl_audit_add(store, "quarantine.read", num, raw ?
+			  "quarantine show --raw" : "quarantine show",
+			  &err) < 0)
+		found = -1;
+	if (found > 0)
+		found = store_quarantine_get(store, id, show_one, &raw, &err);
 	if (found < 0) {
 		ctl_error("%s", err);
 		free(err);

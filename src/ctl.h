@@ -36,6 +36,11 @@ int ctl_with_store(const struct ctl *ctl,
 struct option;
 int ctl_getopt(int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
+struct store;
+/* An entry in the audit log, now, by whoever runs cirmctl, in a
+   transaction of its own (rolled back on failure). 0, or -1. */
+int ctl_audit_add(struct store *store, const char *action, const char *object,
+		  const char *detail, char **error_r);
 /* Prints "cirmctl: " and the message to stderr. */
 void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Prints S padded with spaces to WIDTH columns (counting characters, not

@@ -73,9 +73,16 @@ check_all "... who it is from, its subject and the start of its text" <<-'EOF'
 EOF
 run "$CIRMCTL" -c "$C" quarantine show "$q2" --raw
 check "show --raw gives the mail as received" contains "$out" "Message-ID: <klagomal.2@exempel.se>"
+check "reading it is in the read log, each time, --raw said" [ \
+	"$(sql "SELECT group_concat(detail, '|') FROM (SELECT detail FROM audit WHERE action = 'quarantine.read' AND object = '$q2' ORDER BY id)")" = \
+	"quarantine show|quarantine show --raw" ]
+run "$CIRMCTL" -c "$C" audit list --action quarantine.read
+check "audit list shows the read" contains "$out" "quarantine show --raw"
 run "$CIRMCTL" -c "$C" quarantine show 999
 check "an unknown id exits 1" [ "$rc" -eq 1 ]
 check "and is named" contains "$err" "no quarantined message 999"
+check "and nothing is logged as read" \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'quarantine.read' AND object = '999'")" -eq 0 ]
 run "$CIRMCTL" -c "$C" quarantine show x2
 check "a bad id is a usage error" [ "$rc" -eq 64 ]
 check "which names it" contains "$err" "not a quarantine id: 'x2'"
