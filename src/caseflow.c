@@ -1700,6 +1700,22 @@ caseflow_role_ok(struct store *store, const struct workflow *wf,
 }
 
 int
+caseflow_has_role(struct store *store, const struct workflow *wf,
+		  int64_t handler, char **error_r)
+{
+	if (wf->nroles == 0)
+		return 1;
+	for (size_t j = 0; j < wf->nroles; j++) {
+		int r = store_group_has_member(store, wf->roles[j].group,
+					       handler, error_r);
+
+		if (r != 0)
+			return r;
+	}
+	return 0;
+}
+
+int
 caseflow_role_workflows(const struct caseflow *cf, struct store *store,
 			int64_t handler, struct strlist *ids, char **error_r)
 {

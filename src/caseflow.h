@@ -187,6 +187,12 @@ int caseflow_commands_now(struct caseflow *cf, struct store *store,
 int caseflow_role_ok(struct store *store, const struct workflow *wf,
 		     const struct workflow_command *c, int64_t handler,
 		     char **error_r);
+/* Whether handler HANDLER has a role in WF: a member of one of its
+   roles' groups (or WF has no roles). A case officer without one may
+   be given a case, but every command of theirs on it is refused. 1, 0,
+   or -1. */
+int caseflow_has_role(struct store *store, const struct workflow *wf,
+		      int64_t handler, char **error_r);
 /* Adds to IDS the current workflows that give one of HANDLER's groups a
    role (whose cases the handler may read, as a manager). 0, or -1. */
 int caseflow_role_workflows(const struct caseflow *cf, struct store *store,

@@ -530,6 +530,22 @@ assign_command(const struct workflow *wf)
 	return cmd != NULL ? cmd : workflow_command(wf, "tilldela");
 }
 
+/* The groups WF's roles are, "a, b" (caller frees). */
+static char *
+role_groups(const struct workflow *wf)
+{
+	struct strlist l = { 0 };
+	char *out;
+
+	for (size_t i = 0; i < wf->nroles; i++)
+		if (wf->roles[i].group != NULL &&
+		    !strlist_has(&l, wf->roles[i].group))
+			strlist_add(&l, wf->roles[i].group);
+	out = strlist_join_sep(&l, ", ");
+	strlist_clear(&l);
+	return out;
+}
+
 /* cirmctl case assign NUMBER LOGIN: what a handler's #assign LOGIN in a
    reply does, for an administrator (the cases of a handler who left,
    say): the case's workflow takes its assign command's event, with
@@ -549,7 +565,7 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	struct caseflow *cf;
 	char *err = NULL;
 	int64_t handler;
-	int r, ret = 1;
+	int r, role = 1, ret = 1;
 
 	if (argc != 3) {
 		ctl_error("%s", _("usage: cirmctl case assign NUMBER LOGIN"));
@@ -600,6 +616,8 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 					  "workflow"), c.number);
 		goto rollback;
 	}
+	if ((role = caseflow_has_role(store, wf, handler, &err)) < 0)
+		goto rollback;
 	if ((cmd = assign_command(wf)) == NULL) {
 		err = xasprintf(_("workflow %s has no assign command"), wf->id);
 		goto rollback;
@@ -628,6 +646,18 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		goto rollback;
 	printf(_("%s: assigned to %s, who is notified as the workflow says "
 		 "(cirmd sends it)\n"), c.number, argv[2]);
+	/* allowed (the commands no role is named for are anyone's), but
+	   rarely meant: #klar and the like will be refused them */
+	if (role == 0) {
+		char *groups = role_groups(wf);
+
+		ctl_error(_("warning: %s has no role in workflow %s, so of "
+			    "its commands %s may use only those open to "
+			    "every case officer; its roles are the groups "
+			    "%s (cirmctl handler set %s --add-group GROUP)"),
+			  argv[2], wf->id, argv[2], groups, argv[2]);
+		free(groups);
+	}
 	ret = 0;
 	goto out;
 rollback:

@@ -253,6 +253,16 @@ check "and nothing was added" [ "$(sql "SELECT count(*) FROM contact WHERE login
 run "$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example
 check "once the lock is gone, it works" [ "$rc" -eq 0 ]
 check "... without a group, without a warning" [ "$out" = "handler kim added" ]
+# kim is in no group: given a case, kim may use only the commands open
+# to every case officer; the administrator is warned
+run "$CIRMCTL" -c "$C" case assign "$n1" kim
+check "case assign to a handler with no role in the workflow: done" [ "$rc" -eq 0 ]
+check "... with a warning: why, which groups the roles are, how to add kim" contains "$err" \
+	"warning: kim has no role in workflow synpunkt, so of its commands kim may use only those open to every case officer; its roles are the groups synpunkter, ledning (cirmctl handler set kim --add-group GROUP)"
+check "... the case is kim's" \
+	[ "$(sql "SELECT h.login FROM cases c JOIN contact h ON h.id = c.assignee_id WHERE c.number = '$n1'")" = kim ]
+run "$CIRMCTL" -c "$C" case assign "$n1" lisa
+check "to lisa, who has a role: no warning" [ "$rc" -eq 0 -a -z "$err" ]
 
 # A group is made when first named: one the workflows spell otherwise
 # is a group no case reaches, and its member is told of none.
