@@ -2943,23 +2943,22 @@ refuse(struct mailin *mi, struct store *store,
 	return send_transcript(mi, store, v, r, error_r);
 }
 
-/* R has no command, no text of its own and no file for the citizen:
-   perhaps the answer was written inside the quoted notification, where
-   it reads as quote. It is kept on the case, internal; nothing else is
-   done, and the handler is told, so that the citizen does not wait for
-   an answer that never went. */
+/* R, kept on the case as a refused reply with TEXT (WHY says why, for
+   the record), none of it carried out: the handler is told in a mail
+   of SUBJECT and BODY, and cirmd's log says LOG_WHAT. */
 static int
-empty_reply(struct mailin *mi, struct store *store,
-	    const struct store_inbox_row *row, const struct mailin_verdict *v,
-	    const struct reply *r, char **error_r)
+refuse_reply(struct mailin *mi, struct store *store,
+	     const struct store_inbox_row *row, const struct mailin_verdict *v,
+	     const struct reply *r, const char *text, const char *why,
+	     const char *log_what, const struct text *subject,
+	     const struct text *body, char **error_r)
 {
-	if (keep_refused(mi, store, row, v, r->text, "no text", error_r) < 0)
+	if (keep_refused(mi, store, row, v, text, why, error_r) < 0)
 		return -1;
-	log_info("case %s: handler reply without text or commands",
-		 v->case_number);
+	log_info("case %s: %s", v->case_number, log_what);
 	return mail_handler_on_case(mi, store, v, r->address,
-				    tr(&T_EMPTY_SUBJECT, r->lang),
-				    tr(&T_EMPTY, r->lang), error_r);
+				    tr(subject, r->lang), tr(body, r->lang),
+				    error_r);
 }
 
 /* Whether one of R's commands takes no text (#tilldela): the reply is
@@ -3133,38 +3132,17 @@ quotes_internal(const char *text)
 
 		if (sscanf(s, "%4d-%2d-%2d %2d:%2d%n", &y, &mo, &d, &h, &mi,
 			   &used) == 5 && used == 16 && s + used <= p + n) {
-			char *line = xstrndup(s + used, (size_t)(p + n - s -
-								 used));
-			bool found = false;
+			const char *rest = s + used;
+			size_t len = (size_t)(p + n - rest);
 
-			for (size_t i = 0; marks[i] != NULL && !found; i++)
-				found = strstr(line, marks[i]) != NULL;
-			free(line);
-			if (found)
-				return true;
+			for (size_t i = 0; marks[i] != NULL; i++)
+				if (memmem(rest, len, marks[i],
+					   strlen(marks[i])) != NULL)
+					return true;
 		}
 		p += n + (p[n] == '\n');
 	}
 	return false;
-}
-
-/* R, an answer to the citizen, quotes an internal line of the case's
-   history (quotes_internal): kept on the case as a refused reply, none
-   of it carried out, and the handler told. */
-static int
-internal_quoted(struct mailin *mi, struct store *store,
-		const struct store_inbox_row *row,
-		const struct mailin_verdict *v, const struct reply *r,
-		char **error_r)
-{
-	if (keep_refused(mi, store, row, v, typed_text(r), "internal quoted",
-			 error_r) < 0)
-		return -1;
-	log_info("case %s: handler answer quotes an internal line; not sent",
-		 v->case_number);
-	return mail_handler_on_case(mi, store, v, r->address,
-				    tr(&T_INTERNAL_SUBJECT, r->lang),
-				    tr(&T_INTERNAL, r->lang), error_r);
 }
 
 /* An answer to the citizen on a case merged into another (R->merged)
@@ -3275,16 +3253,26 @@ handler_reply(struct mailin *mi, struct store *store,
 			return 0;
 		}
 	}
+	/* no command, no text of its own and no file for the citizen:
+	   perhaps the answer was written inside the quoted notification,
+	   where it reads as quote; the handler is told, so that the
+	   citizen does not wait for an answer that never went */
 	if (r->ncmds == 0 && r->text[0] == '\0' && !r->files_alone &&
 	    !(sms && files_for_citizen(r, v->msg)))
-		return empty_reply(mi, store, row, v, r, error_r);
+		return refuse_reply(mi, store, row, v, r, r->text, "no text",
+				    "handler reply without text or commands",
+				    &T_EMPTY_SUBJECT, &T_EMPTY, error_r);
 	/* an answer by mail written between the citizen's quoted lines */
 	if (!r->note && !sms && r->text[0] != '\0' && v->interleaved != NULL &&
 	    answers_in_context(store, v, r, error_r) < 0)
 		return -1;
+	/* an answer quoting an internal line of the case's history */
 	if (!r->note && !forbids_text(r) &&
 	    quotes_internal(r->shown != NULL ? r->shown : r->text))
-		return internal_quoted(mi, store, row, v, r, error_r);
+		return refuse_reply(mi, store, row, v, r, typed_text(r),
+				    "internal quoted", "handler answer quotes "
+				    "an internal line; not sent",
+				    &T_INTERNAL_SUBJECT, &T_INTERNAL, error_r);
 	/* all or nothing, also when a command turns out impossible only
 	   after the ones above it */
 	if (store_savepoint(store, error_r) < 0)
