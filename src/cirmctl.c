@@ -261,12 +261,20 @@ next_char(const char *s, size_t len, mbstate_t *mb, int *w_r, int *blank_r)
 	size_t n;
 
 	if (MB_CUR_MAX == 1) {
-		/* A locale without multibyte text: pass bytes through. */
-		unsigned char c = (unsigned char)*s;
+		/* A locale without multibyte text (LANG=C over ssh, from
+		   a terminal that shows UTF-8): cirm's text is UTF-8, so a
+		   sequence of it is one character, never cut in two; any
+		   other byte passes through. */
+		const unsigned char *u = (const unsigned char *)s;
+		size_t k = u[0] >= 0xc2 && u[0] <= 0xdf ? 2 :
+			u[0] >= 0xe0 && u[0] <= 0xef ? 3 :
+			u[0] >= 0xf0 && u[0] <= 0xf4 ? 4 : 1;
 
+		for (n = 1; n < k && n < len && (u[n] & 0xc0) == 0x80; n++)
+			;
 		*w_r = 1;
-		*blank_r = c < 0x20 || c == 0x7f;
-		return 1;
+		*blank_r = u[0] < 0x20 || u[0] == 0x7f;
+		return n == k ? k : 1;
 	}
 	n = mbrtowc(&wc, s, len, mb);
 	*blank_r = 0;
