@@ -22,13 +22,32 @@
 /* The characters of a subject case list shows. */
 #define CTL_SUBJECT_LISTED 80
 
+/* What case list works with: the store, and the workflows (read from
+   it as needed) that name the states. */
+struct list_ctx {
+	struct store *store;
+	struct caseflow *cf;
+	int rows;
+};
+
+/* STATE of WORKFLOW and VERSION as people are shown it: its label
+   ("löst" for lost), as case show has it. */
+static const char *
+state_label(struct list_ctx *l, const char *workflow, int version,
+	    const char *state)
+{
+	return caseflow_state_label(l->cf, l->store, workflow, version, state);
+}
+
 static int
 print_row(const struct store_case *c, void *ctx)
 {
+	struct list_ctx *l = ctx;
 	char t[32], *subject;
 
 	ctl_print_cell(stdout, c->number, 21);
-	ctl_print_cell(stdout, c->state, 14);
+	ctl_print_cell(stdout, state_label(l, c->workflow, c->workflow_version,
+					   c->state), 16);
 	ctl_print_cell(stdout, c->channel, 8);
 	ctl_print_cell(stdout, ctl_time(c->received_at, t), 18);
 	ctl_print_cell(stdout, c->assignee, 12);
@@ -39,16 +58,58 @@ print_row(const struct store_case *c, void *ctx)
 	ctl_print_cell(stdout, subject, 0);
 	free(subject);
 	fputc('\n', stdout);
-	(*(int *)ctx)++;
+	l->rows++;
+	return 0;
+}
+
+/* The states cases are in, for --state: ... */
+struct states_ctx {
+	struct list_ctx *l;
+	const char *want;	/* as given to --state */
+	char *fold;		/* ...folded */
+	bool id;		/* a state's id is WANT */
+	struct strlist ids;	/* the states whose label is WANT */
+	int printed;
+};
+
+static int
+match_state(const char *state, const char *workflow, int version, int64_t n,
+	    void *ctx)
+{
+	struct states_ctx *sc = ctx;
+	const char *label;
+	char *fold;
+
+	(void)n;
+	if (state == NULL)
+		return 0;
+	if (strcmp(state, sc->want) == 0) {
+		sc->id = true;
+		return 1;
+	}
+	label = state_label(sc->l, workflow, version, state);
+	fold = workflow_fold(label);
+	if (strcmp(fold, sc->fold) == 0 && !strlist_has(&sc->ids, state))
+		strlist_add(&sc->ids, state);
+	free(fold);
 	return 0;
 }
 
 static int
-print_state(const char *state, int64_t n, void *ctx)
+print_state(const char *state, const char *workflow, int version, int64_t n,
+	    void *ctx)
 {
-	printf("%s%s (%lld)", *(int *)ctx ? ", " : "  ",
-	       state != NULL ? state : "-", (long long)n);
-	*(int *)ctx = 1;
+	struct states_ctx *sc = ctx;
+	const char *label = state != NULL ?
+		state_label(sc->l, workflow, version, state) : NULL;
+
+	printf("%s", sc->printed++ ? ", " : "  ");
+	if (state == NULL)
+		printf("- (%lld)", (long long)n);
+	else if (strcmp(label, state) != 0)
+		printf("%s (%s, %lld)", label, state, (long long)n);
+	else
+		printf("%s (%lld)", state, (long long)n);
 	return 0;
 }
 
@@ -56,21 +117,53 @@ print_state(const char *state, int64_t n, void *ctx)
    since the name is most often mistyped or in the wrong language
    (the shipped workflows name their states in Swedish). */
 static int
-no_case_in_state(struct store *store, const char *state)
+no_case_in_state(struct list_ctx *l, const char *state)
 {
+	struct states_ctx sc = { .l = l };
 	char *err = NULL;
-	int any = 0;
 
 	printf(_("(no cases in state '%s')"), state);
 	fputc('\n', stdout);
 	printf("%s\n", _("Cases are in these states:"));
-	if (store_case_states(store, print_state, &any, &err) < 0) {
+	if (store_case_states(l->store, print_state, &sc, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
 		return 1;
 	}
-	printf("%s\n", any ? "" : _("  none: there are no cases"));
+	printf("%s\n", sc.printed ? "" : _("  none: there are no cases"));
 	return 0;
+}
+
+/* WANT, given to --state, as the state id to list in *ID_R (caller
+   frees): a state's id, else the label of one (case and Swedish
+   letters folded, "Löst" for lost), else WANT as it is. 0, or 1 when
+   WANT is the label of states of different ids (said so), or -1. */
+static int
+state_wanted(struct list_ctx *l, const char *want, char **id_r)
+{
+	struct states_ctx sc = { .l = l, .want = want,
+				 .fold = workflow_fold(want) };
+	char *err = NULL;
+	int ret = 0;
+
+	*id_r = NULL;
+	if (store_case_states(l->store, match_state, &sc, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		ret = -1;
+	} else if (!sc.id && sc.ids.n > 1) {
+		char *ids = strlist_join_sep(&sc.ids, ", ");
+
+		ctl_error(_("'%s' is the name of the states %s: give one "
+			    "of them to --state"), want, ids);
+		free(ids);
+		ret = 1;
+	} else {
+		*id_r = xstrdup(!sc.id && sc.ids.n == 1 ? sc.ids.v[0] : want);
+	}
+	strlist_clear(&sc.ids);
+	free(sc.fold);
+	return ret;
 }
 
 static int
@@ -83,9 +176,12 @@ case_list(struct store *store, int argc, char **argv)
 		{ "open", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static const struct caseflow_settings none = { 0 };
 	struct store_case_filter f = { NULL, 50, NULL, false };
-	char *err = NULL;
-	int c, rows = 0;
+	struct list_ctx l = { store, NULL, 0 };
+	char *err = NULL, *state = NULL;
+	const char *asked;
+	int c, ret = 0;
 	long n;
 
 	while ((c = ctl_getopt(argc, argv, "s:n:a:o", opts)) != -1) {
@@ -135,23 +231,37 @@ case_list(struct store *store, int argc, char **argv)
 			return 1;
 		}
 	}
+	l.cf = caseflow_new(&none);
+	asked = f.state;
+	if (f.state != NULL) {
+		int r = state_wanted(&l, f.state, &state);
+
+		if (r != 0) {
+			caseflow_free(&l.cf);
+			return 1;
+		}
+		f.state = state;
+	}
 	ctl_print_cell(stdout, _("NUMBER"), 21);
-	ctl_print_cell(stdout, _("STATE"), 14);
+	ctl_print_cell(stdout, _("STATE"), 16);
 	ctl_print_cell(stdout, _("CHANNEL"), 8);
 	ctl_print_cell(stdout, _("RECEIVED"), 18);
 	ctl_print_cell(stdout, _("ASSIGNEE"), 12);
 	ctl_print_cell(stdout, _("SUBJECT"), 0);
 	fputc('\n', stdout);
-	if (store_case_list(store, &f, print_row, &rows, &err) < 0) {
+	if (store_case_list(store, &f, print_row, &l, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
-		return 1;
-	}
-	if (rows == 0 && (f.state == NULL || f.assignee != NULL || f.open_only))
+		ret = 1;
+	} else if (l.rows == 0 && (f.state == NULL || f.assignee != NULL ||
+				   f.open_only)) {
 		printf("%s\n", _("(no cases)"));
-	else if (rows == 0)
-		return no_case_in_state(store, f.state);
-	return 0;
+	} else if (l.rows == 0) {
+		ret = no_case_in_state(&l, asked);
+	}
+	free(state);
+	caseflow_free(&l.cf);
+	return ret;
 }
 
 /* Phone numbers are personal data that shoulder-surfers and screen

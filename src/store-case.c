@@ -194,12 +194,27 @@ store_case_list(struct store *store, const struct store_case_filter *f,
 
 int
 store_case_states(struct store *store,
-		  int (*fn)(const char *state, int64_t n, void *ctx),
+		  int (*fn)(const char *state, const char *workflow,
+			    int version, int64_t n, void *ctx),
 		  void *ctx, char **error_r)
 {
-	return store_name_counts(store, "SELECT state, count(*) FROM cases "
-				 "GROUP BY state ORDER BY state",
-				 "read case states", fn, ctx, error_r);
+	static const char sql[] =
+		/* the workflow and version of the newest case in the state
+		   (SQLite takes bare columns from the max() row) */
+		"SELECT state, workflow, workflow_version, count(*), max(id) "
+		"FROM cases GROUP BY state ORDER BY state";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (fn(store_col_text(st, 0), store_col_text(st, 1),
+		       sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3),
+		       ctx) != 0)
+			break;
+	}
+	return store_rows_end(store, st, rc, "read case states", error_r);
 }
 
 int

@@ -185,10 +185,12 @@ int store_case_list(struct store *store, const struct store_case_filter *f,
 		    int (*fn)(const struct store_case *c, void *ctx),
 		    void *ctx, char **error_r);
 /* Calls FN for each state some case is in, in order of the name, with
-   how many cases are in it; STATE is valid during the call only. 0, or
-   -1. */
+   how many cases are in it, and the workflow (NULL: none) and version
+   of one of them, which name the state; the strings are valid during
+   the call only. FN returning non-zero stops. 0, or -1. */
 int store_case_states(struct store *store,
-		      int (*fn)(const char *state, int64_t n, void *ctx),
+		      int (*fn)(const char *state, const char *workflow,
+				int version, int64_t n, void *ctx),
 		      void *ctx, char **error_r);
 /* Calls FN once with the case NUMBER. 1 when found, 0 when not, -1. */
 int store_case_get(struct store *store, const char *number,

@@ -68,11 +68,22 @@ run "$CIRMCTL" -c "$C" case show KS-2026-00001
 check "case show's due date is the one the case officers read (Friday)" \
 	sh -c 'printf "%s\n" "$1" | grep -q "^Due: *2026-12-18 "' sh "$out"
 # The state as the case officers' mail names it (the workflow's label),
-# with the id that case list --state and workflow migrate take.
+# with the id that workflow migrate takes; case list --state takes both.
 sql "UPDATE cases SET state = 'vantar-svar' WHERE id = 1"
 run "$CIRMCTL" -c "$C" case show KS-2026-00001
 check "case show: a state by its label, with its id" \
 	sh -c 'printf "%s\n" "$1" | grep -q "^State: *väntar på svar (vantar-svar)\$"' sh "$out"
+run "$CIRMCTL" -c "$C" case list
+check "case list: the state by its label too" \
+	sh -c 'printf "%s\n" "$1" | grep -q "^KS-2026-00001  *väntar på svar  *email "' sh "$out"
+for s in vantar-svar "väntar på svar" "Väntar på SVAR"; do
+	run "$CIRMCTL" -c "$C" case list --state "$s"
+	check "case list --state '$s' finds it" \
+		[ "$(printf '%s\n' "$out" | grep -c '^KS-2026-00001 ')" -eq 1 ]
+done
+run "$CIRMCTL" -c "$C" case list --state "väntar"
+check "a state no case is in: its label and id listed with the count" \
+	contains "$out" "väntar på svar (vantar-svar, 1)"
 sql "UPDATE cases SET state = 'registrerad' WHERE id = 1"
 run "$CIRMCTL" -c "$C" case show KS-2026-00001
 check "... a state whose label is its id, once" \
