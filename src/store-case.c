@@ -528,6 +528,22 @@ store_case_remove(struct store *store, int64_t id, int64_t before,
 		"DELETE FROM contact WHERE id IN "
 		"(SELECT contact_id FROM temp.removed_refs)";
 	static const char clear_sql[] = "DELETE FROM temp.removed_refs";
+	/* The notifications of the citizen's other cases list the case
+	   among the citizen's open ones ("  KS-2026-00042  Buller ..."):
+	   its subject goes from them too, its number stays. Their text
+	   is their message's (outbox.body_in_message); the outbox rows
+	   written before that (schema 25) keep theirs. */
+	static const char redact_sql[] =
+		"UPDATE message SET body_stripped = replace(body_stripped, "
+		"'  ' || c.number || '  ' || c.subject || char(10), "
+		"'  ' || c.number || '  ' || '\u2026' || char(10)) "
+		"FROM (SELECT number, subject, citizen_id FROM cases "
+		"WHERE id = ?1 AND citizen_id IS NOT NULL AND "
+		"coalesce(subject, '') <> '') AS c "
+		"WHERE message.case_id IN (SELECT id FROM cases o WHERE "
+		"o.citizen_id = c.citizen_id AND o.id <> ?1) "
+		"AND message.direction = 'out' AND "
+		"instr(message.body_stripped, '  ' || c.number || '  ') > 0";
 	sqlite3_stmt *st;
 	int64_t due = 0, pending = 0;
 	int rc;
@@ -543,7 +559,8 @@ store_case_remove(struct store *store, int64_t id, int64_t before,
 		return 2;
 	if (store_exec(store, keep_sql, error_r) < 0 ||
 	    store_exec(store, clear_sql, error_r) < 0 ||
-	    exec_id(store, refs_sql, id, "read case references", error_r) < 0)
+	    exec_id(store, refs_sql, id, "read case references", error_r) < 0 ||
+	    exec_id(store, redact_sql, id, "take case subject out", error_r) < 0)
 		return -1;
 	for (size_t i = 0; i < N_ELEMENTS(case_sql); i++)
 		if (exec_id(store, case_sql[i], id, "remove case", error_r) < 0)

@@ -124,6 +124,16 @@ old_number=$(sql "SELECT number FROM cases WHERE id = $old")
 check "Old holds messages, history, outbox, parties and the photo" \
 	[ "$(counts "$old")" = "1 4 $(sql "SELECT count(*) FROM event WHERE case_id = $old") 2 2 2" ]
 raws=$(sql 'SELECT count(*) FROM raw_message')
+# bo's new case's notification lists his other open case, BoOld, with
+# its subject
+boopen=$(case_id BoOpen)
+boold_number=$(sql "SELECT number FROM cases WHERE id = $boold")
+lists_boold() {
+	sql "SELECT count(*) FROM outbox_mail WHERE case_id = $boopen AND instr(body, '$1') > 0"
+}
+check "BoOpen's notification lists BoOld by number and subject" \
+	[ "$(lists_boold "  $boold_number  BoOld
+")" -eq 1 ]
 
 # Without case_retention nothing is removed.
 run "$CIRMCTL" -c "$C" case prune
@@ -153,6 +163,13 @@ check "prune says what it removed" contains "$out" "3 cases removed, and 2 citiz
 check "and what it left" contains "$out" "1 case was left for now: it still has mail to send."
 check "Old is gone with all it held" [ "$(counts "$old")" = "0 0 0 0 0 0" ]
 check "BoOld too" [ "$(counts "$boold")" = "0 0 0 0 0 0" ]
+check "... and its subject is out of BoOpen's notification" \
+	[ "$(lists_boold "BoOld")" -eq 0 ]
+check "... its number kept, where the subject was" \
+	[ "$(lists_boold "  $boold_number  …
+")" -eq 1 ]
+check "... the rest of that notification as it was" \
+	[ "$(lists_boold "Invånaren har fler öppna ärenden:")" -eq 1 ]
 check "Shared too" [ "$(counts "$shared")" = "0 0 0 0 0 0" ]
 check "Recent stays (closed a year ago)" [ "$(sql "SELECT count(*) FROM cases WHERE subject = 'Recent'")" -eq 1 ]
 check "Pending stays (mail to send)" [ "$(sql "SELECT count(*) FROM cases WHERE subject = 'Pending'")" -eq 1 ]
