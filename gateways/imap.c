@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 enum {
@@ -44,6 +45,16 @@ enum {
 	IMAP_BAD_TRIES = 3,	/* sessions that fail at the same message
 				   before it is given up (see give_up) */
 };
+
+/* The keyword that marks mail cirm took, with imap_processed = flag and
+   on mail kept on the server (see search_new). */
+#define IMAP_KEYWORD "$cirm"
+
+/* What to do when the server cannot keep IMAP_KEYWORD: flag mode relies
+   on it to tell processed mail from new. */
+#define KEYWORD_HINT "check imap_processed: flag needs a server that " \
+		     "stores the keyword " IMAP_KEYWORD "; move (to " \
+		     "imap_processed_folder) does not"
 
 enum tls_mode { TLS_IMPLICIT, TLS_STARTTLS, TLS_NONE };
 enum done_mode { DONE_MOVE, DONE_FLAG, DONE_DELETE };
@@ -470,6 +481,33 @@ position_load(struct imap *im, uint32_t uidnext)
 	return r < 0 ? -1 : 0;
 }
 
+/* 1 when the selected mailbox keeps IMAP_KEYWORD for good: its
+   PERMANENTFLAGS name it, or \* (new keywords may be made). A server
+   that cannot keep it drops it from STORE, Dovecot without a word, and
+   processed mail would look new after a new UIDVALIDITY, and be marked
+   again in every session (mark_leftovers). libetpan leaves the list
+   NULL both for "PERMANENTFLAGS ()" and for none at all; RFC 3501
+   6.3.1 requires the response, so NULL counts as "()". */
+static int
+keyword_permanent(const struct mailimap_selection_info *sel)
+{
+	if (sel->sel_perm_flags == NULL)
+		return 0;
+	for (clistiter *c = clist_begin(sel->sel_perm_flags); c != NULL;
+	     c = clist_next(c)) {
+		const struct mailimap_flag_perm *p = clist_content(c);
+
+		if (p->fl_type == MAILIMAP_FLAG_PERM_ALL)
+			return 1;
+		if (p->fl_type == MAILIMAP_FLAG_PERM_FLAG && p->fl_flag != NULL &&
+		    p->fl_flag->fl_type == MAILIMAP_FLAG_KEYWORD &&
+		    p->fl_flag->fl_data.fl_keyword != NULL &&
+		    strcasecmp(p->fl_flag->fl_data.fl_keyword, IMAP_KEYWORD) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 static int
 imap_select(struct imap *im)
 {
@@ -484,6 +522,16 @@ imap_select(struct imap *im)
 	    im->s->imap_selection_info->sel_uidvalidity == 0) {
 		log_errorx("%s:%u: %s has no UIDVALIDITY", im->host, im->port,
 			   im->mailbox);
+		return -1;
+	}
+	if (im->done == DONE_FLAG && !keyword_permanent(im->s->imap_selection_info)) {
+		log_errorx("%s:%u: %s: the server does not store the keyword "
+			   IMAP_KEYWORD " there (PERMANENTFLAGS names neither "
+			   "it nor \\*; an ACL without the right 'w'?): no mail "
+			   "is taken from it; " KEYWORD_HINT, im->host, im->port,
+			   im->mailbox);
+		snprintf(im->why, sizeof(im->why), "imap_processed = flag: the "
+			 "server does not store the keyword " IMAP_KEYWORD);
 		return -1;
 	}
 	im->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;
@@ -563,7 +611,7 @@ search_new(struct imap *im, uint32_t **uids_r, size_t *n_r)
 	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
 		mailimap_set_new_interval(im->last + 1, 0)));
 	mailimap_search_key_multiple_add(key,
-		mailimap_search_key_new_unkeyword(xstrdup("$cirm")));
+		mailimap_search_key_new_unkeyword(xstrdup(IMAP_KEYWORD)));
 	r = mailimap_uid_search(im->s, NULL, key, &res);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
@@ -786,7 +834,7 @@ mark_result(struct imap *im, const char *step, int r)
    mail stays in the mailbox, and the log says what to change. */
 #define FOLDER_HINT "the mail stays in the mailbox; check imap_processed_folder"
 
-/* Adds \Deleted, or \Seen and the keyword $cirm. */
+/* Adds \Deleted, or \Seen and the keyword IMAP_KEYWORD. */
 static int
 add_flags(struct imap *im, struct mailimap_set *set, int deleted)
 {
@@ -798,7 +846,7 @@ add_flags(struct imap *im, struct mailimap_set *set, int deleted)
 		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
 	else {
 		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
-		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup("$cirm")));
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup(IMAP_KEYWORD)));
 	}
 	att = mailimap_store_att_flags_new_add_flags_silent(fl);
 	r = mailimap_uid_store(im->s, set, att);
@@ -883,7 +931,7 @@ search_unmarked(struct imap *im, int big, clist **res_r)
 	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
 		mailimap_set_new_interval(1, im->last)));
 	mailimap_search_key_multiple_add(key,
-		mailimap_search_key_new_unkeyword(xstrdup("$cirm")));
+		mailimap_search_key_new_unkeyword(xstrdup(IMAP_KEYWORD)));
 	if (big >= 0) {
 		struct mailimap_search_key *l =
 			mailimap_search_key_new_larger(im->max_size);

@@ -8,8 +8,10 @@
 # another host are refused before any login, STARTTLS works, imap_tls =
 # none with AUTHENTICATE PLAIN works, a wrong password is reported,
 # a mailbox or processed-mail folder the server refuses is named by its
-# setting, mailbox names beyond ASCII work, a mailbox restored from a
-# backup (UIDNEXT below the position) is read again.
+# setting, imap_processed = flag on a mailbox that cannot keep the
+# keyword $cirm takes nothing and names its setting, mailbox names
+# beyond ASCII work, a mailbox restored from a backup (UIDNEXT below the
+# position) is read again.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -71,6 +73,8 @@ odd_pw=$(printf 'H\303\266st"l\303\266v\\\\x')
 # 127.0.0.3 gets the certificate of the unknown CA; 127.0.0.4 allows
 # plaintext but claims LOGINDISABLED, so the gateway uses AUTHENTICATE,
 # and offers neither MOVE nor UIDPLUS, so it moves by COPY and EXPUNGE.
+# The acl plugin reads a dovecot-acl file in a maildir folder, where the
+# test puts one; without it the owner has all rights.
 dovecot_conf() {
 	mkdir -p "$T/$1"
 	printf 'tester:{PLAIN}s3cret::::::\n' >"$T/$1/users"
@@ -120,6 +124,10 @@ service imap-login {
     port = $4
     ssl = yes
   }
+}
+mail_plugins = acl
+plugin {
+  acl = vfile
 }
 service anvil {
   chroot =
@@ -249,6 +257,19 @@ last_session() {
 	l=$T/main/dovecot.log
 	wait_until "[ \$(grep -c 'Login: user=<tester>' '$l') -eq \$(grep -c 'imap(tester).*Disconnected' '$l') ]" 20
 	grep 'imap(tester).*Disconnected' "$l" | tail -n 1
+}
+
+# service_until NAME PATTERN DESCRIPTION: runs the service on NAME.conf
+# until its log ($T/gw.log) has PATTERN, 5 s at most (the test
+# DESCRIPTION), then stops it; $stopped is its exit status.
+service_until() {
+	"$CIRM_GATEWAY" -c "$I/$1.conf" imap 2>"$T/gw.log" &
+	gpid=$!
+	check "$3" wait_until "grep -q '$2' '$T/gw.log'" 50
+	kill -TERM "$gpid"
+	wait "$gpid"
+	stopped=$?
+	gpid=
 }
 
 conf flag "imap_host = localhost" "imap_port = $tls_port" \
@@ -419,6 +440,47 @@ check "no such mailbox: the server's refusal is logged" \
 check "no such mailbox: ... and what to check" \
 	contains "$err" "; check imap_mailbox"
 
+# imap_processed = flag on a mailbox where the server cannot keep the
+# keyword $cirm (here an ACL without the right 'w': PERMANENTFLAGS
+# (\Seen), and Dovecot drops the keyword from STORE without a word): no
+# mail is taken, and the log names the setting. (The mail was taken,
+# never marked, and "marked" again in every session after, for ever.)
+K=$M/.Nokw
+mkdir -p "$K/cur" "$K/new" "$K/tmp"
+printf 'owner lrsip\n' >"$K/dovecot-acl"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$K"
+put_mail
+mv "$M/new/$n_mail.cirmtest.localhost" "$K/new/"
+before=$(rows)
+conf nokeyword "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_processed = flag" "imap_mailbox = Nokw"
+keyword_err="Nokw: the server does not store the keyword \$cirm there"
+keyword_hint="no mail is taken from it; check imap_processed: flag needs a server that stores the keyword \$cirm"
+for n in 1 2; do
+	gateway nokeyword
+	check_all "no keyword \$cirm: run $n exits 1, saying why and what to check" <<-'EOF'
+		[ "$rc" -eq 1 ] &&
+		contains "$err" "$keyword_err" &&
+		contains "$err" "$keyword_hint"
+	EOF
+	check_all "no keyword \$cirm: run $n takes nothing" <<-'EOF'
+		[ "$(rows)" -eq "$before" ] &&
+		contains "$(last_session)" "body_count=0" &&
+		[ -z "$(printf '%s' "$err" | grep -e queued -e marking)" ]
+	EOF
+done
+check_all "no keyword \$cirm: the mail stays in the mailbox, not even \\Seen" <<-'EOF'
+	[ "$(count_mail "$K")" -eq 1 ] &&
+	[ -z "$(ls "$K/cur" | grep ':2,.*S')" ]
+EOF
+service_until nokeyword 'reconnecting in 2 s' \
+	"no keyword \$cirm: the service retries later, with back-off"
+check_all "no keyword \$cirm: the service took nothing either" <<-'EOF'
+	[ "$(rows)" -eq "$before" ] &&
+	[ "$(grep -c "$keyword_hint" "$T/gw.log")" -ge 2 ] &&
+	[ -z "$(grep -e queued -e marking "$T/gw.log")" ]
+EOF
+
 # Queued but not marked (a crash, a lost connection, here a folder the
 # server refuses): the next session marks them, they do not stay in the
 # INBOX for ever.
@@ -448,14 +510,9 @@ check "no server: host, port and what went wrong" \
 	contains "$err" "localhost:$((tls_port + 2)): connect: cannot connect"
 
 # The service retries with back-off, and stops at once while it waits.
-"$CIRM_GATEWAY" -c "$I/closed.conf" imap 2>"$T/gw.log" &
-gpid=$!
-check "no server: the service retries after 1 s, then 2 s" \
-	wait_until "grep -q 'reconnecting in 2 s' '$T/gw.log'" 50
-kill -TERM "$gpid"
-wait "$gpid"
-check "SIGTERM during the back-off: status 0" [ $? -eq 0 ]
-gpid=
+service_until closed 'reconnecting in 2 s' \
+	"no server: the service retries after 1 s, then 2 s"
+check "SIGTERM during the back-off: status 0" [ "$stopped" -eq 0 ]
 
 # A message the server fails on (here a file it may not open) ends each
 # session before anything is queued: the service backs off instead of
