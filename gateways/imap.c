@@ -834,7 +834,10 @@ mark_result(struct imap *im, const char *step, int r)
    mail stays in the mailbox, and the log says what to change. */
 #define FOLDER_HINT "the mail stays in the mailbox; check imap_processed_folder"
 
-/* Adds \Deleted, or \Seen and the keyword IMAP_KEYWORD. */
+/* Adds \Deleted, or \Seen and the keyword IMAP_KEYWORD. The keyword
+   is what tells mail taken from new (see search_new, mark_leftovers): a
+   refusal to store it ends the session, to be tried again later, rather
+   than taking more mail that stays unmarked. */
 static int
 add_flags(struct imap *im, struct mailimap_set *set, int deleted)
 {
@@ -851,6 +854,9 @@ add_flags(struct imap *im, struct mailimap_set *set, int deleted)
 	att = mailimap_store_att_flags_new_add_flags_silent(fl);
 	r = mailimap_uid_store(im->s, set, att);
 	mailimap_store_att_flags_free(att);
+	if (!deleted && r != MAILIMAP_NO_ERROR && !imap_broken(r))
+		return fail_hint(im, "UID STORE", r, "the mail stays unmarked "
+				 "and no more is taken for now; " KEYWORD_HINT);
 	return mark_result(im, "UID STORE", r);
 }
 

@@ -9,9 +9,10 @@
 # none with AUTHENTICATE PLAIN works, a wrong password is reported,
 # a mailbox or processed-mail folder the server refuses is named by its
 # setting, imap_processed = flag on a mailbox that cannot keep the
-# keyword $cirm takes nothing and names its setting, mailbox names
-# beyond ASCII work, a mailbox restored from a backup (UIDNEXT below the
-# position) is read again.
+# keyword $cirm (PERMANENTFLAGS say so, or STORE is refused) takes
+# nothing (more) and names its setting, mailbox names beyond ASCII work,
+# a mailbox restored from a backup (UIDNEXT below the position) is read
+# again.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -66,7 +67,8 @@ mkdir -p "$M/cur" "$M/new" "$M/tmp"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$T/mail"
 
 # The password of a second account, "tecken": å and ö, a quote and a
-# backslash.
+# backslash. A third, "shortkw", has a server that refuses the keyword
+# $cirm at STORE although PERMANENTFLAGS allow it.
 odd_pw=$(printf 'H\303\266st"l\303\266v\\\\x')
 
 # dovecot_conf NAME CERT PLAIN-PORT TLS-PORT: one instance in $T/NAME.
@@ -79,6 +81,9 @@ dovecot_conf() {
 	mkdir -p "$T/$1"
 	printf 'tester:{PLAIN}s3cret::::::\n' >"$T/$1/users"
 	printf 'tecken:{PLAIN}%s::::::\n' "$odd_pw" >>"$T/$1/users"
+	# keywords of 3 characters at most: STORE of $cirm gets a NO
+	printf 'shortkw:{PLAIN}s3cret::::::userdb_mail_max_keyword_length=3\n' \
+		>>"$T/$1/users"
 	cat >"$T/$1/dovecot.conf" <<EOF
 base_dir = $T/$1/run
 state_dir = $T/$1/state
@@ -629,6 +634,44 @@ check_all "a password with å and ö, a quote and a backslash: it logs in" <<-'E
 	[ "$rc" -eq 0 ]
 	[ -z "$(printf '%s' "$err" | grep 'login:')" ]
 	grep -q "Login: user=<tecken>, method=PLAIN" "$T/main/dovecot.log"
+EOF
+
+# A NO to the STORE of \Seen and $cirm (account "shortkw": PERMANENTFLAGS
+# allow any keyword, STORE refuses it): what was queued stays queued,
+# but the session ends with the setting named, and no more mail is taken
+# until the mail can be marked. (The refusal was logged and passed over:
+# mail kept coming in unmarked, and every session marked it in vain.)
+S=$T/mail/shortkw
+mkdir -p "$S/cur" "$S/new" "$S/tmp"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$S"
+for n in 1 2; do
+	put_mail
+	mv "$M/new/$n_mail.cirmtest.localhost" "$S/new/"
+done
+{
+	cat "$I/base.conf"
+	printf '%s\n' "imap_user = shortkw" "imap_ca_file = $T/ca.pem" \
+		"imap_host = localhost" "imap_port = $tls_port" \
+		"imap_processed = flag"
+} >"$I/shortkw.conf"
+before=$(rows)
+gateway shortkw
+store_hint="the mail stays unmarked and no more is taken for now; check imap_processed"
+check_all "STORE refused: the mail is queued, once" <<-'EOF'
+	[ "$(rows)" -eq $((before + 2)) ]
+EOF
+check_all "STORE refused: exit 1, with the server's words and the setting" <<-'EOF'
+	[ "$rc" -eq 1 ] &&
+	contains "$err" "UID STORE: refused by the server (server: Keyword length too long" &&
+	contains "$err" "$store_hint"
+EOF
+put_mail
+mv "$M/new/$n_mail.cirmtest.localhost" "$S/new/"
+gateway shortkw
+check_all "STORE refused: the next run takes no more, and says why" <<-'EOF'
+	[ "$rc" -eq 1 ] &&
+	[ "$(rows)" -eq $((before + 2)) ] &&
+	contains "$err" "$store_hint"
 EOF
 
 done_testing
