@@ -33,14 +33,18 @@ check() {
 	if "$@"; then ok "$desc"; else not_ok "$desc"; fi
 }
 
-# check_all DESCRIPTION <<-'EOF' ... EOF: one test, passing when the
-# shell condition on standard input holds as a whole. For a condition of
+# check_all DESCRIPTION <<-'EOF' ... EOF: one test, passing when every
+# command of the shell condition on standard input holds. For a condition of
 # several commands: in "check D A && B" the shell runs B after check, so
 # that only A is the test.
 check_all() {
 	_check_desc=$1
 	_check_cond=$(cat)
-	if eval "$_check_cond"; then ok "$_check_desc"; else not_ok "$_check_desc"; fi
+	# each line must hold, not only the last: set -e in a subshell run
+	# as a command of its own (in an if, or before ||, it is ignored)
+	(set -e; eval "$_check_cond")
+	_check_rc=$?
+	if [ "$_check_rc" -eq 0 ]; then ok "$_check_desc"; else not_ok "$_check_desc"; fi
 }
 
 # housekeeping CONF LOG [PATTERN]: runs cirmd on CONF without gateways

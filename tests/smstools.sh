@@ -151,6 +151,7 @@ gw
 check_all "incoming: ... and taken once written" <<-'EOF'
 	[ ! -e "$S/incoming/GSM1.w2" ] && \
 	inbox_has "Skrivet klart."
+EOF
 # smsd writes the header lines, the empty line, then the text: a file
 # read in between has less text than its Length header says. Just made,
 # it waits; written, it is taken whole; an old one is taken as it is.
@@ -170,7 +171,6 @@ gw
 check_all "incoming: ... and taken whole once written" <<-'EOF'
 	[ ! -e "$S/incoming/GSM1.w4" ] && [ ! -e "$S/incoming/GSM1.w5" ] && \
 	inbox_has "Gatan vid skolan är halkig." && inbox_has "Ja!"
-EOF
 EOF
 # An emoji split between two UCS2 parts (its surrogate pair cut in two):
 # whole again once the parts are put together.
