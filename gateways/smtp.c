@@ -12,7 +12,8 @@
    at any moment at most one row a connection is in flight. A 4xx
    answer or a broken connection puts the row back with a growing
    delay; a 5xx answer fails it for good with the server's reason, for
-   the engine to raise.
+   the engine to raise, unless it refuses our sender address (a setting
+   to fix, not the mail's fault: the row waits, refuses_sender).
 
    TLS: libESMTP's own checks know neither our CA file nor address
    literals, and its STARTTLS handling proved unreliable with Postfix
@@ -75,6 +76,10 @@ struct smtp {
 	/* this session */
 	int tls_ok, tls_refused, auth_sent, authed, connects;
 	int sent, deferred, failed;
+	/* Messages put back because the server refuses mail_address, and
+	   the first such answer (send_batch logs it once). */
+	int sender_refused;
+	char *sender_why;
 	struct relay *relay;
 	struct outbound_msg *pending; /* sent, not yet recorded */
 	int stopped;		      /* parked in its session (park) */
@@ -409,11 +414,40 @@ status_text(const smtp_status_t *st)
 	return t;
 }
 
-/* Records what the server said of message M. */
+/* Whether the permanent refusal ST is of cirm's sender address
+   (mail_address, or smtp_user not allowed to send as it) rather than of
+   the message or its recipient: any 5xx answer to MAIL (AT_MAIL), and
+   elsewhere the enhanced codes for a bad sender address or domain
+   (x.1.7, x.1.8), Exchange Online's SendAsDenied after the data
+   (5.7.60), and Postfix's "Sender address rejected", which its sender
+   restrictions give at RCPT by default (smtpd_delay_reject). 530 asks
+   for a login and says nothing of the sender. */
+static int
+refuses_sender(const smtp_status_t *st, int at_mail)
+{
+	if (st->code < 500 || st->code > 599 || st->code == 530)
+		return 0;
+	if (at_mail)
+		return 1;
+	if (st->enh_class > 0 && st->enh_subject == 1 &&
+	    (st->enh_detail == 7 || st->enh_detail == 8))
+		return 1;
+	if (st->enh_class == 5 && st->enh_subject == 7 && st->enh_detail == 60)
+		return 1;
+	return st->text != NULL &&
+	       strstr(st->text, "Sender address rejected") != NULL;
+}
+
+/* Records what the server said of message M; AT_MAIL: ST answers its
+   MAIL command. */
 static void
 settle(struct smtp *s, struct outbound_msg *m, const smtp_status_t *st,
-       const char *otherwise)
+       int at_mail, const char *otherwise)
 {
+	/* Without the login the server may refuse what it would take
+	   from us: that is not the mail's fault. */
+	int permanent = st != NULL && st->code >= 500 && st->code < 600 &&
+			(s->user == NULL || s->authed);
 	char *why;
 
 	if (st != NULL && st->code >= 200 && st->code < 300) {
@@ -429,10 +463,18 @@ settle(struct smtp *s, struct outbound_msg *m, const smtp_status_t *st,
 	}
 	why = st != NULL && st->code >= 400 ? status_text(st) :
 		xstrdup(otherwise);
-	/* Without the login the server may refuse what it would take
-	   from us: that is not the mail's fault. */
-	if (st != NULL && st->code >= 500 && st->code < 600 &&
-	    (s->user == NULL || s->authed)) {
+	if (permanent && refuses_sender(st, at_mail)) {
+		/* Every mail would fail so, for a setting only the
+		   operator can change: none fails, none counts an attempt
+		   (the back-off would hold the mail up to a day after the
+		   fix), and each waits smtp_retry_delay until it is fixed. */
+		outbound_wait(s->ctx, m, why,
+			      cfg_int(s->ctx->cfg, CFG_SMTP_RETRY_DELAY));
+		if (s->sender_why == NULL)
+			s->sender_why = scrub_personal(why);
+		s->sender_refused++;
+		s->deferred++;
+	} else if (permanent) {
 		outbound_fail(s->ctx, m, why);
 		s->failed++;
 	} else {
@@ -472,7 +514,7 @@ on_event(smtp_session_t session, int event, void *arg, ...)
 				st = m->transport_status;
 		}
 		if (m != NULL && m->claimed && !m->done)
-			settle(s, m, st, "no answer to the message");
+			settle(s, m, st, 0, "no answer to the message");
 		break;
 	}
 	default:
@@ -741,10 +783,13 @@ settle_one(smtp_message_t msg, void *arg)
 		/* Refused before its data: by the answer to MAIL or RCPT. */
 		const smtp_status_t *mail = smtp_reverse_path_status(msg);
 
-		st = mail != NULL && mail->code >= 400 ? mail :
-			m->transport_status;
+		if (mail != NULL && mail->code >= 400) {
+			settle(s, m, mail, 1, why);
+			return;
+		}
+		st = m->transport_status;
 	}
-	settle(s, m, st != NULL && st->code >= 400 ? st : NULL, why);
+	settle(s, m, st != NULL && st->code >= 400 ? st : NULL, 0, why);
 }
 
 static void
@@ -766,6 +811,25 @@ collect_rcpt(smtp_message_t msg, void *arg)
 		smtp_enumerate_recipients(msg, note_rcpt, m);
 }
 
+/* Says once a batch that the server refuses our sender, the setting
+   to check, and how many messages wait for it; WHY becomes the reason
+   for cirmctl status. */
+static void
+sender_report(struct smtp *s, const struct outbound_batch *b, char *why,
+	      size_t why_size)
+{
+	log_errorx("%s:%u: the server refuses mail from %s (%s): check "
+		   "mail_address%s; %d message%s wait%s until it is fixed",
+		   s->host, s->port, b->from, s->sender_why,
+		   s->user != NULL ? " and that smtp_user may send as it" : "",
+		   s->sender_refused, s->sender_refused == 1 ? "" : "s",
+		   s->sender_refused == 1 ? "s" : "");
+	snprintf(why, why_size, "the server refuses the sender "
+		 "(mail_address%s)", s->user != NULL ? ", smtp_user" : "");
+	free(s->sender_why);
+	s->sender_why = NULL;
+}
+
 /* Sends one batch over one connection. */
 static int
 send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
@@ -779,6 +843,7 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	s->tls_ok = s->tls_refused = 0;
 	s->auth_sent = s->authed = s->connects = 0;
 	s->sent = s->deferred = s->failed = 0;
+	s->sender_refused = 0;
 	s->pending = NULL;
 	if (password_load(s) < 0) {
 		gateway_problem(ctx, "smtp_password_file cannot be read");
@@ -817,6 +882,8 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	args[1] = why;
 	smtp_enumerate_messages(ss, settle_one, args);
 	smtp_destroy_session(ss);
+	if (s->sender_refused > 0)
+		sender_report(s, b, why, sizeof(why));
 	if (s->auth != NULL)
 		auth_destroy_context(s->auth);
 	s->auth = NULL;
@@ -825,15 +892,16 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 		 s->connects == 1 ? "" : "s",
 		 s->tls_ok ? " (TLS, certificate verified)" : "");
 	/* Nothing went out and the server could not be used (not reached,
-	   its certificate refused, the login refused): the gateway runs
-	   and sends nothing until it can, which cirmctl status tells. A
-	   recipient refused is that message's outcome, not the server's. */
-	if (s->sent == 0 && (!ok || s->tls_refused ||
+	   its certificate, the login or our sender refused): the gateway
+	   runs and sends nothing until it can, which cirmctl status tells.
+	   A recipient refused is that message's outcome, not the server's. */
+	if (s->sent == 0 && (!ok || s->tls_refused || s->sender_refused > 0 ||
 			     (s->user != NULL && !s->authed)))
 		gateway_problem(ctx, "%s:%u: %s", s->host, s->port, why);
 	else
 		gateway_problem_clear(ctx);
-	return s->sent > 0 || (ok && !s->tls_refused) ? 0 : -1;
+	return s->sent > 0 ||
+	       (ok && !s->tls_refused && s->sender_refused == 0) ? 0 : -1;
 }
 
 /* --- the gateway ---------------------------------------------------- */

@@ -6,10 +6,11 @@
 # socket, also started here. What Postfix receives goes to files the
 # test reads: each mail arrives once and well formed, many mails share
 # one connection, a 4xx is retried and then delivered, a 5xx fails the
-# row with the server's reason, a certificate from an unknown CA is
-# refused before any mail, and after kill -9 every mail arrives exactly
-# once but for at most one a connection (smtp_connections, 2 by
-# default), which keeps its Message-ID.
+# row with the server's reason, but not one refusing cirm's sender (the
+# mail waits and the log names mail_address), a certificate from an
+# unknown CA is refused before any mail, and after kill -9 every mail
+# arrives exactly once but for at most one a connection
+# (smtp_connections, 2 by default), which keeps its Message-ID.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "${top_srcdir:-.}/tests/postfix-lib.sh"
 export LC_ALL=C LANGUAGE=
@@ -37,7 +38,8 @@ chmod 711 "$T"
 chmod 644 "$T"/*.pem "$T"/*.key
 
 PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) &&
-	SLOWPORT=$(free_port) || exit 99
+	SLOWPORT=$(free_port) && SENDERPORT=$(free_port) &&
+	EARLYPORT=$(free_port) && SENDASPORT=$(free_port) || exit 99
 
 # --- Dovecot: only its auth service, for Postfix's SASL ---------------
 DV=$T/dovecot
@@ -80,6 +82,8 @@ dpid=$!
 mkdir "$PF" "$T/queue" "$T/data" "$OUT" || exit 99
 chown "$PIPE_USER:$PIPE_GROUP" "$OUT" && chown postfix "$T/data" || exit 99
 : >"$PF/access"
+: >"$PF/senders"
+: >"$PF/sendas"
 postfix_main_cf >"$PF/main.cf"
 # Long queue ids are never reused: the pipe below names each delivered
 # file by its queue id, and a reused short id overwrote an earlier file
@@ -113,6 +117,18 @@ cat >"$PF/master.cf" <<EOF
   -o smtpd_tls_key_file=$T/untrusted.key
 127.0.0.1:$SLOWPORT inet n - n - - smtpd
   -o { smtpd_recipient_restrictions = sleep 1, check_recipient_access texthash:$PF/access }
+127.0.0.1:$SENDERPORT inet n - n - - smtpd
+  -o max_use=1
+  -o smtpd_sender_login_maps=texthash:$PF/senders
+  -o smtpd_sender_restrictions=reject_sender_login_mismatch
+127.0.0.1:$EARLYPORT inet n - n - - smtpd
+  -o max_use=1
+  -o smtpd_delay_reject=no
+  -o smtpd_sender_login_maps=texthash:$PF/senders
+  -o smtpd_sender_restrictions=reject_sender_login_mismatch
+127.0.0.1:$SENDASPORT inet n - n - - smtpd
+  -o max_use=1
+  -o { smtpd_end_of_data_restrictions = check_sender_access texthash:$PF/sendas }
 EOF
 postfix_services >>"$PF/master.cf"
 cat >>"$PF/master.cf" <<EOF
@@ -179,14 +195,18 @@ conf wrongpw "smtp_port = $PORT" "smtp_password_file = wrong.password"
 conf starttls465 "smtp_port = $TLSPORT"
 conf nopw "smtp_port = $PORT" "smtp_password_file = none.password"
 conf implicit587 "smtp_port = $PORT" "smtp_tls = implicit"
+conf sender "smtp_port = $SENDERPORT" "smtp_connections = 1"
+conf early "smtp_port = $EARLYPORT" "smtp_connections = 1"
+conf sendas "smtp_port = $SENDASPORT" "smtp_connections = 1"
 printf 'wrong\n' >"$I/wrong.password"
 chmod 600 "$I/wrong.password"
 
-# Waits until smtpd offers AUTH after STARTTLS: Postfix asks Dovecot for
-# the mechanisms when a client says EHLO, and offers none until it can.
-auth_ready() {
+# Waits until smtpd (on PORT, by default the main one) offers AUTH
+# after STARTTLS: Postfix asks Dovecot for the mechanisms when a client
+# says EHLO, and offers none until it can.
+auth_ready() { # [PORT]
 	wait_until "python3 -c 'import smtplib, ssl, sys
-s = smtplib.SMTP(\"127.0.0.1\", $PORT, timeout=5)
+s = smtplib.SMTP(\"127.0.0.1\", ${1:-$PORT}, timeout=5)
 s.starttls(context=ssl._create_unverified_context())
 s.ehlo()
 sys.exit(0 if s.has_extn(\"auth\") else 1)' 2>/dev/null" 100
@@ -386,6 +406,61 @@ check "4xx then 2xx: sent at the second attempt" [ \
 	"$(sql "SELECT status FROM outbox WHERE recipient = 'resp1@exempel.se'")" = sent ]
 check "5xx: not tried again" [ "$(sql "SELECT status FROM outbox WHERE recipient = 'resp2@exempel.se'")" = failed ]
 check "4xx then 2xx: delivered once" wait_until '[ "$(grep -l "To: <resp1@exempel.se>" "$OUT"/* | wc -l)" -eq 1 ]' 100
+
+# --- the server refuses cirm's sender: the mail waits --------------------
+# The account smtp_user may not send as mail_address (Postfix's
+# reject_sender_login_mismatch, at RCPT by default and at MAIL without
+# smtpd_delay_reject; Exchange Online's 5.7.60 SendAsDenied after the
+# data). Each mail would fail the same way: none fails, none counts an
+# attempt, and the log names the settings, once a batch.
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+printf 'arende@kommun.example kansliet\n' >"$PF/senders"
+printf 'arende@kommun.example 550 5.7.60 SMTP; Client does not have permissions to send as this sender\n' >"$PF/sendas"
+postfix -c "$PF" reload >/dev/null 2>&1
+sleep 1
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), CAST('From: Anna Andersson <anna@exempel.se>
+To: arende@kommun.example
+Subject: Trasig gatlykta
+Message-ID: <lykta.1@exempel.se>
+
+Gatlyktan på Storgatan 12 lyser inte.' AS BLOB))"
+run "$CIRMD" -c "$C" --once
+check "a citizen's mail: a case, its acknowledgement queued" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE recipient = 'anna@exempel.se' AND case_id IS NOT NULL")" -eq 1 ]
+queue 2 sender
+sender_refused() { # CONF PORT WHAT ANSWER
+	auth_ready "$2"
+	gateway "$1"
+	shift
+	check "$2: the gateway reports it" [ "$rc" -ne 0 ]
+	check "$2: each mail waits, no attempt counted, with the server's answer" [ \
+		"$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 0 AND last_error LIKE '$3'")" -eq 3 ]
+	check "$2: the log names mail_address and smtp_user, once" [ \
+		"$(printf '%s\n' "$err" | grep -c "the server refuses mail from arende@kommun.example (.*): check mail_address and that smtp_user may send as it; 3 messages wait until it is fixed")" -eq 1 ]
+	printf '%s\n' "$err" | grep -q "refuses mail from" ||
+		printf '%s\n' "$err" | tail -5 | sed 's/^/# /'
+	sleep 1.1 # smtp_retry_delay
+}
+sender_refused sender "$SENDERPORT" "sender refused at RCPT" '553 5.7.1 %Sender address rejected: not owned by user cirm'
+sender_refused early "$EARLYPORT" "sender refused at MAIL" '553 5.7.1 %Sender address rejected: not owned by user cirm'
+sender_refused sendas "$SENDASPORT" "SendAsDenied after the data" '550 5.7.60 %'
+check "... and the log names no recipient" [ -z "$(printf '%s' "$err" | grep -i 'exempel.se')" ]
+run "$CIRMD" -c "$C" --once
+check "sender refused: no delivery failure on the case" [ \
+	"$(sql "SELECT count(*) FROM event WHERE kind = 'delivery.failed'")" -eq 0 ]
+sleep 1
+check "sender refused: nothing delivered" [ "$(delivered)" -eq 0 ]
+printf 'arende@kommun.example cirm\n' >"$PF/senders"
+: >"$PF/sendas"
+postfix -c "$PF" reload >/dev/null 2>&1
+sleep 1
+auth_ready "$SENDERPORT"
+gateway sender
+check "sender allowed: the mail goes out" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 3 ]
+check "sender allowed: the acknowledgement is delivered" \
+	wait_until '[ "$(grep -l "To: .*<anna@exempel.se>" "$OUT"/* 2>/dev/null | wc -l)" -eq 1 ]' 100
 
 # --- kill -9 while sending ------------------------------------------
 sql "DELETE FROM outbox"
