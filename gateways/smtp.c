@@ -13,7 +13,8 @@
    answer or a broken connection puts the row back with a growing
    delay; a 5xx answer fails it for good with the server's reason, for
    the engine to raise, unless it refuses our sender address (a setting
-   to fix, not the mail's fault: the row waits, refuses_sender).
+   to fix, not the mail's fault: the row waits, refuses_sender). Rows a
+   broken connection kept us from trying count no attempt.
 
    TLS: libESMTP's own checks know neither our CA file nor address
    literals, and its STARTTLS handling proved unreliable with Postfix
@@ -76,6 +77,7 @@ struct smtp {
 	/* this session */
 	int tls_ok, tls_refused, auth_sent, authed, connects;
 	int sent, deferred, failed;
+	int reached;		/* a message got an answer to its MAIL */
 	/* Messages put back because the server refuses mail_address, and
 	   the first such answer (send_batch logs it once). */
 	int sender_refused;
@@ -783,6 +785,14 @@ settle_one(smtp_message_t msg, void *arg)
 		/* Refused before its data: by the answer to MAIL or RCPT. */
 		const smtp_status_t *mail = smtp_reverse_path_status(msg);
 
+		/* The connection ended before its MAIL was answered, after
+		   others were: never tried, it is left to outbound_run,
+		   which puts it back with no attempt counted. A session
+		   that got to no message at all (the server not reached,
+		   its certificate or greeting refused) counts one on each,
+		   so that the mail backs off and in the end fails. */
+		if (s->reached && (mail == NULL || mail->code == 0))
+			return;
 		if (mail != NULL && mail->code >= 400) {
 			settle(s, m, mail, 1, why);
 			return;
@@ -801,12 +811,17 @@ note_rcpt(smtp_recipient_t r, const char *mailbox, void *arg)
 	m->transport_status = smtp_recipient_status(r);
 }
 
+/* Notes each message's answer to RCPT, and whether the session got
+   to any message (an answer to MAIL). */
 static void
 collect_rcpt(smtp_message_t msg, void *arg)
 {
+	struct smtp *s = arg;
 	struct outbound_msg *m = smtp_message_get_application_data(msg);
+	const smtp_status_t *mail = smtp_reverse_path_status(msg);
 
-	(void)arg;
+	if (mail != NULL && mail->code > 0)
+		s->reached = 1;
 	if (m != NULL)
 		smtp_enumerate_recipients(msg, note_rcpt, m);
 }
@@ -843,7 +858,7 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	s->tls_ok = s->tls_refused = 0;
 	s->auth_sent = s->authed = s->connects = 0;
 	s->sent = s->deferred = s->failed = 0;
-	s->sender_refused = 0;
+	s->reached = s->sender_refused = 0;
 	s->pending = NULL;
 	if (password_load(s) < 0) {
 		gateway_problem(ctx, "smtp_password_file cannot be read");
@@ -877,7 +892,7 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	else if (s->user != NULL && !s->authed && ok && !s->tls_refused)
 		log_errorx("%s:%u: login refused; check smtp_user and "
 			   "smtp_password_file", s->host, s->port);
-	smtp_enumerate_messages(ss, collect_rcpt, NULL);
+	smtp_enumerate_messages(ss, collect_rcpt, s);
 	args[0] = s;
 	args[1] = why;
 	smtp_enumerate_messages(ss, settle_one, args);

@@ -7,10 +7,12 @@
 # test reads: each mail arrives once and well formed, many mails share
 # one connection, a 4xx is retried and then delivered, a 5xx fails the
 # row with the server's reason, but not one refusing cirm's sender (the
-# mail waits and the log names mail_address), a certificate from an
-# unknown CA is refused before any mail, and after kill -9 every mail
-# arrives exactly once but for at most one a connection
-# (smtp_connections, 2 by default), which keeps its Message-ID.
+# mail waits and the log names mail_address), a connection dropped
+# mid-batch counts no attempt on the mail behind the one in hand, a
+# certificate from an unknown CA is refused before any mail, and after
+# kill -9 every mail arrives exactly once but for at most one a
+# connection (smtp_connections, 2 by default), which keeps its
+# Message-ID.
 . "${top_srcdir:-.}/tests/lib.sh"
 . "${top_srcdir:-.}/tests/postfix-lib.sh"
 export LC_ALL=C LANGUAGE=
@@ -39,7 +41,8 @@ chmod 644 "$T"/*.pem "$T"/*.key
 
 PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) &&
 	SLOWPORT=$(free_port) && SENDERPORT=$(free_port) &&
-	EARLYPORT=$(free_port) && SENDASPORT=$(free_port) || exit 99
+	EARLYPORT=$(free_port) && SENDASPORT=$(free_port) &&
+	DROPPORT=$(free_port) || exit 99
 
 # --- Dovecot: only its auth service, for Postfix's SASL ---------------
 DV=$T/dovecot
@@ -129,6 +132,9 @@ cat >"$PF/master.cf" <<EOF
 127.0.0.1:$SENDASPORT inet n - n - - smtpd
   -o max_use=1
   -o { smtpd_end_of_data_restrictions = check_sender_access texthash:$PF/sendas }
+127.0.0.1:$DROPPORT inet n - n - - smtpd
+  -o max_use=1
+  -o smtpd_hard_error_limit=1
 EOF
 postfix_services >>"$PF/master.cf"
 cat >>"$PF/master.cf" <<EOF
@@ -198,6 +204,7 @@ conf implicit587 "smtp_port = $PORT" "smtp_tls = implicit"
 conf sender "smtp_port = $SENDERPORT" "smtp_connections = 1"
 conf early "smtp_port = $EARLYPORT" "smtp_connections = 1"
 conf sendas "smtp_port = $SENDASPORT" "smtp_connections = 1"
+conf drop "smtp_port = $DROPPORT" "smtp_connections = 1"
 printf 'wrong\n' >"$I/wrong.password"
 chmod 600 "$I/wrong.password"
 
@@ -461,6 +468,35 @@ check "sender allowed: the mail goes out" [ \
 	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 3 ]
 check "sender allowed: the acknowledgement is delivered" \
 	wait_until '[ "$(grep -l "To: .*<anna@exempel.se>" "$OUT"/* 2>/dev/null | wc -l)" -eq 1 ]' 100
+
+# --- the server drops the connection mid-batch --------------------------
+# After one error too many (smtpd_hard_error_limit) Postfix answers 421
+# and closes: the mail it refused fails, the ones behind it were never
+# tried and wait with no attempt counted.
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+queue 5 drop
+printf 'drop2@exempel.se 550 5.1.1 no such citizen\n' >"$PF/access"
+postfix -c "$PF" reload >/dev/null 2>&1
+sleep 1
+auth_ready "$DROPPORT"
+gateway drop
+check "dropped mid-batch: the first is sent" [ \
+	"$(sql "SELECT status FROM outbox WHERE recipient = 'drop1@exempel.se'")" = sent ]
+check "dropped mid-batch: the recipient refused (5.1.1) failed, only it" [ \
+	"$(sql "SELECT group_concat(recipient) FROM outbox WHERE status = 'failed'")" = drop2@exempel.se ]
+# due again at once, they may have gone out over a new connection of
+# the same run
+untried=$(sql "SELECT count(*) FROM outbox WHERE recipient NOT IN ('drop1@exempel.se', 'drop2@exempel.se') AND status IN ('queued', 'sent') AND attempts = 0")
+check "dropped mid-batch: the ones never tried count no attempt" [ "$untried" -eq 3 ]
+[ "$untried" -eq 3 ] || sql "SELECT recipient, status, attempts, last_error FROM outbox" | sed 's/^/# /'
+: >"$PF/access"
+postfix -c "$PF" reload >/dev/null 2>&1
+sleep 1
+auth_ready "$DROPPORT"
+gateway drop
+check "dropped mid-batch: the rest go out" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 4 ]
 
 # --- kill -9 while sending ------------------------------------------
 sql "DELETE FROM outbox"
