@@ -423,14 +423,17 @@ status_text(const smtp_status_t *st)
    (x.1.7, x.1.8), Exchange Online's SendAsDenied after the data
    (5.7.60), and Postfix's "Sender address rejected", which its sender
    restrictions give at RCPT by default (smtpd_delay_reject). 530 asks
-   for a login and says nothing of the sender. */
+   for a login and says nothing of the sender; 552 (x.3.4) at MAIL says
+   the message is too big for the server (its SIZE), which is the
+   message's own fault. */
 static int
 refuses_sender(const smtp_status_t *st, int at_mail)
 {
 	if (st->code < 500 || st->code > 599 || st->code == 530)
 		return 0;
 	if (at_mail)
-		return 1;
+		return st->code != 552 &&
+		       !(st->enh_subject == 3 && st->enh_detail == 4);
 	if (st->enh_class > 0 && st->enh_subject == 1 &&
 	    (st->enh_detail == 7 || st->enh_detail == 8))
 		return 1;
