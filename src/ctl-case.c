@@ -62,7 +62,8 @@ print_row(const struct store_case *c, void *ctx)
 	return 0;
 }
 
-/* The states cases are in, for --state: ... */
+/* What match_state (for --state) and print_state work with, over the
+   states cases are in. */
 struct states_ctx {
 	struct list_ctx *l;
 	const char *want;	/* as given to --state */
