@@ -285,10 +285,24 @@ unbracket(char *addr)
 	return out;
 }
 
-/* A display name as libetpan gives it, decoded. libetpan keeps the
-   quotes of a quoted string that holds encoded words, as Outlook and
-   others write a name ("=?utf-8?Q?=C3=85sa?="): they are no part of
-   it. */
+/* S (taken over) as one line: every control character a blank. An
+   encoded "=0A" in a subject or a name would otherwise let the sender
+   write lines of their own into a handler's notification or #list,
+   and an ESC reach a terminal. */
+static char *
+one_line(char *s)
+{
+	for (char *p = s; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	}
+	return s;
+}
+
+/* A display name as libetpan gives it, decoded, on one line. libetpan
+   keeps the quotes of a quoted string that holds encoded words, as
+   Outlook and others write a name ("=?utf-8?Q?=C3=85sa?="): they are
+   no part of it. */
 static char *
 display_name(const char *dn)
 {
@@ -297,11 +311,11 @@ display_name(const char *dn)
 
 	if (n < 2 || dn[0] != '"' || dn[n - 1] != '"' ||
 	    strstr(dn, "=?") == NULL)
-		return mime_decode_words(dn, NULL);
+		return one_line(mime_decode_words(dn, NULL));
 	inner = xstrndup(dn + 1, n - 2);
 	out = mime_decode_words(inner, NULL);
 	free(inner);
-	return out;
+	return one_line(out);
 }
 
 static void
@@ -473,13 +487,8 @@ mime_read_envelope(struct mime_message *m)
 	if ((v = mime_header(m, "Cc")) != NULL)
 		mime_parse_addresses(v, &m->cc, &m->ncc);
 	if ((v = mime_header(m, "Subject")) != NULL) {
-		m->subject = mime_decode_words(v, &m->charset_replaced);
-		/* One line: an encoded "=0A" would let the sender write lines
-		   of their own into a handler's notification or #list. */
-		for (char *p = m->subject; *p != '\0'; p++) {
-			if ((unsigned char)*p < 0x20 || *p == 0x7f)
-				*p = ' ';
-		}
+		m->subject = one_line(mime_decode_words(v,
+							&m->charset_replaced));
 	}
 	if ((v = mime_header(m, "Message-ID")) != NULL) {
 		parse_ids(v, &ids, &n);

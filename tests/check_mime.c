@@ -301,6 +301,31 @@ START_TEST(test_subject_one_line)
 }
 END_TEST
 
+/* So is a display name, quoted or not, in From and in To: a name that
+   decodes to "Anna\r\nReply-To: ..." would add lines of the sender's
+   to a handler's notification ("Invånare: Anna", then theirs). */
+START_TEST(test_name_one_line)
+{
+	static const char raw[] =
+		"From: =?utf-8?q?Anna=0D=0AKlart_senast:_x=1B[31m?= "
+		"<anna@example.se>\n"
+		"To: \"=?utf-8?b?Qm8KRXZh?=\" <bo@example.se>\n"
+		"Subject: x\n\nbody\n";
+	struct mime_limits lim;
+	struct mime_message *m = NULL;
+	char *err = NULL;
+
+	mime_limits_default(&lim);
+	ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0, "%s",
+		      err);
+	ck_assert_str_eq(m->from.name, "Anna  Klart senast: x [31m");
+	ck_assert_str_eq(m->from.addr, "anna@example.se");
+	ck_assert_uint_eq(m->nto, 1);
+	ck_assert_str_eq(m->to[0].name, "Bo Eva");
+	mime_free(&m);
+}
+END_TEST
+
 /* A quoted local part keeps its blanks: "anna andersson"@ and
    "annaandersson"@ are two mailboxes. */
 START_TEST(test_quoted_local_part)
@@ -560,6 +585,7 @@ mime_suite(void)
 	tcase_add_test(lim, test_date_out_of_range);
 	tcase_add_test(lim, test_hostile_header);
 	tcase_add_test(lim, test_subject_one_line);
+	tcase_add_test(lim, test_name_one_line);
 	suite_add_tcase(s, lim);
 	tcase_add_test(talon, test_talon_replies);
 	suite_add_tcase(s, talon);
