@@ -264,7 +264,10 @@ next_char(const char *s, size_t len, mbstate_t *mb, int *w_r, int *blank_r)
 		/* A locale without multibyte text (LANG=C over ssh, from
 		   a terminal that shows UTF-8): cirm's text is UTF-8, so a
 		   sequence of it is one character, never cut in two; any
-		   other byte passes through. */
+		   other byte passes through. The terminal is UTF-8 whatever
+		   the locale says, and acts on a C1 control written in
+		   UTF-8 ("\xc2\x9b", CSI) as on ESC [: blanked, as a lone
+		   byte of that range is (CSI to an 8-bit terminal). */
 		const unsigned char *u = (const unsigned char *)s;
 		size_t k = u[0] >= 0xc2 && u[0] <= 0xdf ? 2 :
 			u[0] >= 0xe0 && u[0] <= 0xef ? 3 :
@@ -272,9 +275,13 @@ next_char(const char *s, size_t len, mbstate_t *mb, int *w_r, int *blank_r)
 
 		for (n = 1; n < k && n < len && (u[n] & 0xc0) == 0x80; n++)
 			;
+		if (n != k)
+			k = 1;
 		*w_r = 1;
-		*blank_r = u[0] < 0x20 || u[0] == 0x7f;
-		return n == k ? k : 1;
+		*blank_r = u[0] < 0x20 || u[0] == 0x7f ||
+			(k == 1 && u[0] >= 0x80 && u[0] <= 0x9f) ||
+			(k == 2 && u[0] == 0xc2 && u[1] <= 0x9f);
+		return k;
 	}
 	n = mbrtowc(&wc, s, len, mb);
 	*blank_r = 0;

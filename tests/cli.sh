@@ -212,6 +212,14 @@ check "inspect: In-Reply-To and References shown when there are none" \
 	       printf "%s\n" "$1" | grep -q "^References: *-\$"' sh "$out"
 run "$CIRMCTL" -c "$C" mail inspect --text "$T/esc.eml"
 check "inspect --text: no escape" no_esc "$out"
+# The C1 controls in UTF-8 too, though this locale reads bytes: a UTF-8
+# terminal takes U+009B for ESC [ and U+009D for ESC ].
+printf 'From: e@example.se\nTo: arende@kommun.example\nSubject: =?utf-8?q?S=C2=9B2J?=\n\nHej \302\2352;x\302\234!\n' >"$T/c1.eml"
+run "$CIRMCTL" -c "$C" mail inspect "$T/c1.eml"
+c1=$(printf '\302\233')
+check "inspect: no C1 control from the subject or text" \
+	sh -c 'case $1 in *"$2"*|*"$3"*) exit 1 ;; esac' sh "$out" "$c1" "$(printf '\302\235')"
+check "inspect: the C1 controls, blanked" contains "$out" "Hej  2;x !"
 # Answers between the quotes: inspect shows them as handlers see them.
 printf 'From: e@example.se\nTo: arende@kommun.example\nSubject: Re: s\n\n> Vilken adress?\nStorgatan 12.\n> Sedan n\303\244r?\nI l\303\266rdags.\n' >"$T/inline.eml"
 run "$CIRMCTL" -c "$C" mail inspect "$T/inline.eml"
