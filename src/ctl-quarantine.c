@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sysexits.h>
 
 static int
@@ -192,6 +193,28 @@ show_sms(const struct store_quarantined *q, const void *raw)
 	free(all);
 }
 
+/* RAW (LEN bytes) for a terminal: as cat -v shows them, the control
+   characters a sender put in it, C0 ("^[") and C1 in UTF-8 ("M-^["),
+   so that none of them acts on the terminal (sets its title, writes
+   its clipboard, clears it); tab and line end stay as they are. */
+static void
+write_visible(const unsigned char *raw, size_t len, FILE *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = raw[i];
+
+		if (c == 0xc2 && i + 1 < len && raw[i + 1] >= 0x80 &&
+		    raw[i + 1] <= 0x9f) {
+			fprintf(out, "M-^%c", raw[++i] ^ 0xc0);
+		} else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f) {
+			fputc('^', out);
+			fputc(c ^ 0x40, out);
+		} else {
+			fputc(c, out);
+		}
+	}
+}
+
 static int
 show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 {
@@ -204,7 +227,12 @@ show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 			*(int *)ctx = -1;
 			return 0;
 		}
-		fwrite(raw, 1, q->raw_len, stdout);
+		/* exactly as stored into a file or a pipe; on a terminal
+		   what was sent cannot act on it */
+		if (isatty(STDOUT_FILENO))
+			write_visible(raw, q->raw_len, stdout);
+		else
+			fwrite(raw, 1, q->raw_len, stdout);
 		return 0;
 	}
 	snprintf(num, sizeof(num), "%lld", (long long)q->id);

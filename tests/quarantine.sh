@@ -214,6 +214,30 @@ check_all "two released at once, each audited" <<-'EOF'
 EOF
 check "... each said" [ "$(printf '%s\n' "$out" | grep -c 'is back in the inbox')" -eq 2 ]
 
+# --raw on a terminal: what the sender wrote cannot act on it (ESC and,
+# in UTF-8, the C1 CSI and OSC: a title, the clipboard, a cleared
+# screen), shown as cat -v shows it; into a pipe, exactly as stored.
+{ mail 9 | sed 's/^Det h.*/Hej \x1b]52;c;ZWNobyBwd24=\x07\xc2\x9b2J\x1b[2J slut./'; } |
+	"$MAILGATE" -c "$C" || echo "mailgate failed on 9" >&2
+run "$CIRMD" -c "$C" --once
+q9=$(sql "SELECT id FROM quarantine WHERE instr(raw, 'klagomal.9@') > 0")
+run "$CIRMCTL" -c "$C" quarantine show "$q9" --raw
+check "show --raw into a pipe: the bytes as stored" \
+	contains "$out" "$(printf 'Hej \033]52;c;ZWNobyBwd24=\007\302\2332J\033[2J slut.')"
+if command -v script >/dev/null &&
+   script -qec true /dev/null >/dev/null 2>&1; then
+	out=$(script -qec "'$CIRMCTL' -c '$C' quarantine show $q9 --raw" \
+		/dev/null </dev/null | tr -d '\r')
+	check "show --raw on a terminal: no escape reaches it" \
+		sh -c 'case $1 in *"$2"*|*"$3"*) exit 1 ;; esac' sh "$out" \
+		"$(printf '\033')" "$(printf '\302\233')"
+	check "... but shows where they were" \
+		contains "$out" 'Hej ^[]52;c;ZWNobyBwd24=^GM-^[2J^[[2J slut.'
+else
+	ok "show --raw on a terminal # SKIP script(1) from util-linux not installed"
+	ok "... where they were # SKIP script(1) from util-linux not installed"
+fi
+
 run "$CIRMCTL" -c "$C" quarantine bogus
 check "an unknown subcommand is a usage error" [ "$rc" -eq 64 ]
 check "whose usage names discard" contains "$err" "release ID... | discard ID..."
