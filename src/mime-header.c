@@ -388,8 +388,12 @@ first_address(const char *value, struct mime_address *a)
 		for (size_t i = 1; i < n; i++)
 			mime_address_clear(&list[i]);
 	} else if (strchr(value, '@') != NULL) {
-		/* Too broken for the parser: keep the text as the address. */
-		a->addr = unbracket(mime_decode_words(value, NULL));
+		/* Too broken for the parser: keep the text as the address,
+		   undecoded. An encoded word is never part of an address
+		   (RFC 2047 5), and one decoded here would make an address
+		   no mail system saw: ":; @ =?utf-8?q?=3Ceva=40...=3E?="
+		   would be from eva, whose domain DMARC never checked. */
+		a->addr = unbracket(xstrdup(value));
 	}
 	free(list);
 }

@@ -326,6 +326,36 @@ START_TEST(test_name_one_line)
 }
 END_TEST
 
+/* An address is never read out of an encoded word: a From that
+   libetpan cannot parse (an empty group first) is kept as it is, not
+   decoded into a handler's address that the receiving server's DMARC
+   check never saw. */
+START_TEST(test_no_address_from_encoded_word)
+{
+	static const char *const froms[] = {
+		":; @ =?utf-8?q?=3Ceva=40kommun.example=3E?=",
+		":; @ =?utf-8?b?PGV2YUBrb21tdW4uZXhhbXBsZT4=?=",
+	};
+
+	for (size_t i = 0; i < N_ELEMENTS(froms); i++) {
+		char *raw = xasprintf("From: %s\nSubject: x\n\nbody\n",
+				      froms[i]);
+		struct mime_limits lim;
+		struct mime_message *m = NULL;
+		char *err = NULL;
+
+		mime_limits_default(&lim);
+		ck_assert_msg(mime_parse(raw, strlen(raw), &lim, &m, &err) == 0,
+			      "%s", err);
+		ck_assert_msg(m->from.addr == NULL ||
+			      strstr(m->from.addr, "eva@kommun.example") == NULL,
+			      "From %s read as %s", froms[i], m->from.addr);
+		mime_free(&m);
+		free(raw);
+	}
+}
+END_TEST
+
 /* A quoted local part keeps its blanks: "anna andersson"@ and
    "annaandersson"@ are two mailboxes. */
 START_TEST(test_quoted_local_part)
@@ -586,6 +616,7 @@ mime_suite(void)
 	tcase_add_test(lim, test_hostile_header);
 	tcase_add_test(lim, test_subject_one_line);
 	tcase_add_test(lim, test_name_one_line);
+	tcase_add_test(lim, test_no_address_from_encoded_word);
 	suite_add_tcase(s, lim);
 	tcase_add_test(talon, test_talon_replies);
 	suite_add_tcase(s, talon);
