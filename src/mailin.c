@@ -1410,6 +1410,16 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 	    (r = handler_without_token(store, &who, v, error_r)) != 0) {
 		if (r < 0)
 			return -1;
+		/* one that failed authentication is not the handler's
+		   mistake but someone writing in their name: told so, as
+		   decide_handler tells it, never asked to do it again */
+		if (!mailin_auth_ok(v->msg, v->sender)) {
+			quarantine(v, xstrdup("handler mail whose sender did not "
+					      "pass authentication "
+					      "(Authentication-Results)"));
+			tell(v, &who, MAILIN_NOTICE_AUTH);
+			return 0;
+		}
 		quarantine(v, xstrdup("handler mail on a case that did not come "
 				      "to the handler's signed reply address "
 				      "(it would count as the citizen's); the "

@@ -2607,7 +2607,7 @@ END_TEST
    end the wait for the citizen's answer. It goes to the quarantine. */
 START_TEST(test_handler_without_token)
 {
-	char *to, *subj;
+	char *to, *subj, *body;
 
 	to = eva_notified("w1@example.se", "Det bullrar.");
 	deliver_mail("eva@kommun.example", to, "SV", "w2@kommun.example", NULL,
@@ -2625,6 +2625,23 @@ START_TEST(test_handler_without_token)
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE 'handler mail on a case that did not%'"),
 			 1);
+	/* one in her name that failed authentication is not hers: she is
+	   told someone wrote in her name, not asked to reply again */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", subj,
+		     "w5@evil.example", "In-Reply-To: <w1@example.se>\n"
+		     "Authentication-Results: mx.kommun.example; dmarc=fail "
+		     "header.from=kommun.example\n",
+		     "Logga in på http://evil.example/.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'handler mail whose sender did not pass "
+			       "authentication%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'handler mail on a case that did not%'"),
+			 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "någon skrivit i ditt namn") &&
+		      !has_text(body, "Svara på aviseringen"), "%s", body);
+	free(body);
 	/* the citizen's own answer still does */
 	deliver_mail("anna@example.se", "arende@kommun.example", subj,
 		     "w4@example.se", "In-Reply-To: <w1@example.se>\n",
