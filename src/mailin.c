@@ -1300,7 +1300,11 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 					    &who.handler, &who.active,
 					    error_r) < 0)
 			return -1;
-		if (who.handler && who.active)
+		/* not when the header says the sender failed
+		   authentication: anyone can write a handler's From on a
+		   big mail, and the notice would take it for theirs */
+		if (who.handler && who.active &&
+		    mailin_auth_ok(v->msg, v->sender))
 			tell(v, &who, MAILIN_NOTICE_OVERSIZE);
 		return 0;
 	}

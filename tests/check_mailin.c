@@ -2874,6 +2874,14 @@ START_TEST(test_handler_told_of_quarantine)
 	ck_assert_msg(has_text(body, "Det är på 99999999 byte"), "%s", body);
 	ck_assert_msg(strstr(body, "Karantän: nummer 2\n") != NULL, "%s", body);
 	free(body);
+	/* one in her name that failed authentication is no mail of hers
+	   to be told about */
+	before = count("SELECT count(*) FROM outbox");
+	deliver("X-Cirm-Oversize: 99999999\nAuthentication-Results: "
+		"mx.kommun.example; dmarc=fail header.from=kommun.example\n"
+		"From: eva@kommun.example\nSubject: Logga in: "
+		"https://evil.example/\nMessage-ID: <t3b@evil.example>\n\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before);
 	/* a colleague answering Eva's notification, in English */
 	deliver_mail("olle@kommun.example", to, "Re: Buller",
 		     "t4@kommun.example", NULL, "#take\n");
@@ -2892,7 +2900,7 @@ START_TEST(test_handler_told_of_quarantine)
 		     "#klar\n");
 	deliver("X-Cirm-Oversize: 99999999\nFrom: big@example.se\n"
 		"Subject: x\n\n");
-	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 5);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 6);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), before + 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
 			       "IN ('mallory@example.se', 'big@example.se')"),
@@ -2911,7 +2919,7 @@ START_TEST(test_handler_told_of_quarantine)
 			     "SV: [KS-2026-00001] Buller", id,
 			     "In-Reply-To: <t1@example.se>\n", "Igen.");
 	}
-	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 11);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 12);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example' AND (subject LIKE "
 			       "'Ditt meddelande har inte%' OR subject LIKE "
