@@ -12,9 +12,10 @@
    at any moment at most one row a connection is in flight. A 4xx
    answer or a broken connection puts the row back with a growing
    delay; a 5xx answer fails it for good with the server's reason, for
-   the engine to raise, unless it refuses our sender address (a setting
-   to fix, not the mail's fault: the row waits, refuses_sender). Rows a
-   broken connection kept us from trying count no attempt.
+   the engine to raise, unless it refuses our sender address, will not
+   relay for us, or wants a login we do not give (settings to fix, not
+   the mail's fault: the row waits, refusal_of). Rows a broken
+   connection kept us from trying count no attempt.
 
    TLS: libESMTP's own checks know neither our CA file nor address
    literals, and its STARTTLS handling proved unreliable with Postfix
@@ -56,6 +57,15 @@
 
 enum tls_mode { TLS_STARTTLS, TLS_IMPLICIT, TLS_NONE };
 
+/* Permanent refusals that are not of the message but of a setting of
+   ours (refusal_of): every mail would get the same, so none fails. */
+enum refusal {
+	REFUSED_LOGIN,	/* 530 with no smtp_user */
+	REFUSED_RELAY,	/* the server will not relay for us */
+	REFUSED_SENDER, /* mail_address, or smtp_user may not send as it */
+	REFUSALS
+};
+
 enum {
 	SMTP_TEXT_MAX = 200,	 /* bytes of a server's answer kept */
 	RELAY_TIMEOUT_MS = 60000, /* implicit TLS: longest silence */
@@ -78,10 +88,10 @@ struct smtp {
 	int tls_ok, tls_refused, auth_sent, authed, connects;
 	int sent, deferred, failed;
 	int reached;		/* a message got an answer to its MAIL */
-	/* Messages put back because the server refuses mail_address, and
-	   the first such answer (send_batch logs it once). */
-	int sender_refused;
-	char *sender_why;
+	/* Messages put back for each kind of refusal of a setting, and
+	   the first such answer (refusals_report logs it once a batch). */
+	int refused[REFUSALS], refused_any;
+	char *refused_why[REFUSALS];
 	struct relay *relay;
 	struct outbound_msg *pending; /* sent, not yet recorded */
 	int stopped;		      /* parked in its session (park) */
@@ -443,6 +453,47 @@ refuses_sender(const smtp_status_t *st, int at_mail)
 	       strstr(st->text, "Sender address rejected") != NULL;
 }
 
+/* Whether the permanent refusal ST says the server will not relay for
+   us (it relays only for a login, or for its own networks): Exchange's
+   5.7.54, or an answer that says "relay" (Postfix's "Relay access
+   denied", sendmail's "Relaying denied", Exim's "relay not permitted")
+   with a 5.7.x enhanced code (a policy) or none. Not a recipient's own
+   refusal (5.1.1 "User unknown in relay recipient table"), nor an
+   address that holds the word: those are left out (scrub_personal). */
+static int
+refuses_relay(const smtp_status_t *st)
+{
+	char *text;
+	int relay;
+
+	if (st->code < 500 || st->code > 599)
+		return 0;
+	if (st->enh_class == 5 && st->enh_subject == 7 && st->enh_detail == 54)
+		return 1;
+	if ((st->enh_class > 0 && st->enh_subject != 7) || st->text == NULL)
+		return 0;
+	text = scrub_personal(st->text);
+	relay = strcasestr(text, "relay") != NULL;
+	free(text);
+	return relay;
+}
+
+/* Which setting of ours the permanent refusal ST is of, or -1 when it
+   is the message's own: a 530 (log in first) when we have no login,
+   the server not relaying for us, our sender refused (AT_MAIL: ST
+   answers the MAIL command). */
+static int
+refusal_of(const struct smtp *s, const smtp_status_t *st, int at_mail)
+{
+	if (st->code == 530 && s->user == NULL)
+		return REFUSED_LOGIN;
+	if (refuses_relay(st))
+		return REFUSED_RELAY;
+	if (refuses_sender(st, at_mail))
+		return REFUSED_SENDER;
+	return -1;
+}
+
 /* Records what the server said of message M; AT_MAIL: ST answers its
    MAIL command. */
 static void
@@ -453,6 +504,7 @@ settle(struct smtp *s, struct outbound_msg *m, const smtp_status_t *st,
 	   from us: that is not the mail's fault. */
 	int permanent = st != NULL && st->code >= 500 && st->code < 600 &&
 			(s->user == NULL || s->authed);
+	int setting = permanent ? refusal_of(s, st, at_mail) : -1;
 	char *why;
 
 	if (st != NULL && st->code >= 200 && st->code < 300) {
@@ -468,16 +520,17 @@ settle(struct smtp *s, struct outbound_msg *m, const smtp_status_t *st,
 	}
 	why = st != NULL && st->code >= 400 ? status_text(st) :
 		xstrdup(otherwise);
-	if (permanent && refuses_sender(st, at_mail)) {
+	if (setting >= 0) {
 		/* Every mail would fail so, for a setting only the
 		   operator can change: none fails, none counts an attempt
 		   (the back-off would hold the mail up to a day after the
 		   fix), and each waits smtp_retry_delay until it is fixed. */
 		outbound_wait(s->ctx, m, why,
 			      cfg_int(s->ctx->cfg, CFG_SMTP_RETRY_DELAY));
-		if (s->sender_why == NULL)
-			s->sender_why = scrub_personal(why);
-		s->sender_refused++;
+		if (s->refused_why[setting] == NULL)
+			s->refused_why[setting] = scrub_personal(why);
+		s->refused[setting]++;
+		s->refused_any++;
 		s->deferred++;
 	} else if (permanent) {
 		outbound_fail(s->ctx, m, why);
@@ -829,23 +882,62 @@ collect_rcpt(smtp_message_t msg, void *arg)
 		smtp_enumerate_recipients(msg, note_rcpt, m);
 }
 
-/* Says once a batch that the server refuses our sender, the setting
-   to check, and how many messages wait for it; WHY becomes the reason
-   for cirmctl status. */
+/* What the log and cirmctl status say of each kind of refusal: what
+   the server refused (WHAT, for the sender followed by the address) and
+   the settings to check. Of the two FIX and STATUS, the second is for a
+   configured smtp_user, or for a login wanted with smtp_tls = none. */
+static const struct {
+	const char *what, *fix[2], *status[2];
+} refusal_text[REFUSALS] = {
+	[REFUSED_LOGIN] = {
+		"the server wants a login",
+		{ "set smtp_user and smtp_password_file",
+		  "set smtp_user and smtp_password_file (and smtp_tls = "
+		  "starttls, if it wants TLS first)" },
+		{ "the server wants a login (smtp_user, smtp_password_file)",
+		  "the server wants a login (smtp_user, smtp_password_file, "
+		  "smtp_tls)" } },
+	[REFUSED_RELAY] = {
+		"the server will not relay for cirm",
+		{ "set smtp_user and smtp_password_file to a login it relays "
+		  "for, or have it relay for this host (its mynetworks)",
+		  "check that smtp_user may relay through it, or have it relay "
+		  "for this host (its mynetworks)" },
+		{ "the server will not relay (smtp_user, smtp_password_file, "
+		  "or its mynetworks)",
+		  "the server will not relay for smtp_user (or its mynetworks)" } },
+	[REFUSED_SENDER] = {
+		"the server refuses mail from ",
+		{ "check mail_address",
+		  "check mail_address and that smtp_user may send as it" },
+		{ "the server refuses the sender (mail_address)",
+		  "the server refuses the sender (mail_address, smtp_user)" } },
+};
+
+/* Says once a batch, for each setting the server refused, what it
+   refused, what to check and how many messages wait for it; WHY becomes
+   the reason for cirmctl status: the login's when it is wanted, which
+   may be all that is wrong. */
 static void
-sender_report(struct smtp *s, const struct outbound_batch *b, char *why,
-	      size_t why_size)
+refusals_report(struct smtp *s, const struct outbound_batch *b, char *why,
+		size_t why_size)
 {
-	log_errorx("%s:%u: the server refuses mail from %s (%s): check "
-		   "mail_address%s; %d message%s wait%s until it is fixed",
-		   s->host, s->port, b->from, s->sender_why,
-		   s->user != NULL ? " and that smtp_user may send as it" : "",
-		   s->sender_refused, s->sender_refused == 1 ? "" : "s",
-		   s->sender_refused == 1 ? "s" : "");
-	snprintf(why, why_size, "the server refuses the sender "
-		 "(mail_address%s)", s->user != NULL ? ", smtp_user" : "");
-	free(s->sender_why);
-	s->sender_why = NULL;
+	for (int k = REFUSALS - 1; k >= 0; k--) {
+		int n = s->refused[k];
+		int alt = k == REFUSED_LOGIN ? s->tls == TLS_NONE :
+			  s->user != NULL;
+
+		if (n == 0)
+			continue;
+		log_errorx("%s:%u: %s%s (%s): %s; %d message%s wait%s until it "
+			   "is fixed", s->host, s->port, refusal_text[k].what,
+			   k == REFUSED_SENDER ? b->from : "",
+			   s->refused_why[k], refusal_text[k].fix[alt], n,
+			   n == 1 ? "" : "s", n == 1 ? "s" : "");
+		snprintf(why, why_size, "%s", refusal_text[k].status[alt]);
+		free(s->refused_why[k]);
+		s->refused_why[k] = NULL;
+	}
 }
 
 /* Sends one batch over one connection. */
@@ -861,7 +953,8 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	s->tls_ok = s->tls_refused = 0;
 	s->auth_sent = s->authed = s->connects = 0;
 	s->sent = s->deferred = s->failed = 0;
-	s->reached = s->sender_refused = 0;
+	s->reached = s->refused_any = 0;
+	memset(s->refused, 0, sizeof(s->refused));
 	s->pending = NULL;
 	if (password_load(s) < 0) {
 		gateway_problem(ctx, "smtp_password_file cannot be read");
@@ -900,8 +993,8 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	args[1] = why;
 	smtp_enumerate_messages(ss, settle_one, args);
 	smtp_destroy_session(ss);
-	if (s->sender_refused > 0)
-		sender_report(s, b, why, sizeof(why));
+	if (s->refused_any > 0)
+		refusals_report(s, b, why, sizeof(why));
 	if (s->auth != NULL)
 		auth_destroy_context(s->auth);
 	s->auth = NULL;
@@ -910,16 +1003,17 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 		 s->connects == 1 ? "" : "s",
 		 s->tls_ok ? " (TLS, certificate verified)" : "");
 	/* Nothing went out and the server could not be used (not reached,
-	   its certificate, the login or our sender refused): the gateway
-	   runs and sends nothing until it can, which cirmctl status tells.
-	   A recipient refused is that message's outcome, not the server's. */
-	if (s->sent == 0 && (!ok || s->tls_refused || s->sender_refused > 0 ||
+	   its certificate, the login, our sender or relaying refused, a
+	   login wanted): the gateway runs and sends nothing until it can,
+	   which cirmctl status tells. A recipient refused is that
+	   message's outcome, not the server's. */
+	if (s->sent == 0 && (!ok || s->tls_refused || s->refused_any > 0 ||
 			     (s->user != NULL && !s->authed)))
 		gateway_problem(ctx, "%s:%u: %s", s->host, s->port, why);
 	else
 		gateway_problem_clear(ctx);
 	return s->sent > 0 ||
-	       (ok && !s->tls_refused && s->sender_refused == 0) ? 0 : -1;
+	       (ok && !s->tls_refused && s->refused_any == 0) ? 0 : -1;
 }
 
 /* --- the gateway ---------------------------------------------------- */

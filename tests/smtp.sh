@@ -7,7 +7,9 @@
 # test reads: each mail arrives once and well formed, many mails share
 # one connection, a 4xx is retried and then delivered, a 5xx fails the
 # row with the server's reason, but not one refusing cirm's sender (the
-# mail waits and the log names mail_address), a connection dropped
+# mail waits and the log names mail_address), nor one that will not
+# relay for cirm or wants a login it has not set (the mail waits, the
+# log names smtp_user and cirmctl status tells), a connection dropped
 # mid-batch counts no attempt on the mail behind the one in hand, a
 # certificate from an unknown CA is refused before any mail, and after
 # kill -9 every mail arrives exactly once but for at most one a
@@ -42,7 +44,8 @@ chmod 644 "$T"/*.pem "$T"/*.key
 PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) &&
 	SLOWPORT=$(free_port) && SENDERPORT=$(free_port) &&
 	EARLYPORT=$(free_port) && SENDASPORT=$(free_port) &&
-	DROPPORT=$(free_port) || exit 99
+	DROPPORT=$(free_port) && RELAYPORT=$(free_port) &&
+	TLSFIRSTPORT=$(free_port) || exit 99
 
 # --- Dovecot: only its auth service, for Postfix's SASL ---------------
 DV=$T/dovecot
@@ -106,7 +109,9 @@ smtpd_sasl_path = $T/auth
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
 smtpd_recipient_restrictions = check_recipient_access texthash:$PF/access
 EOF
-echo "exempel.se out:" >"$PF/transport"
+# exempel.org is no relay domain: Postfix relays to it only for a
+# client it relays for (the port for the relay refusal below).
+printf '%s\n' "exempel.se out:" "exempel.org out:" >"$PF/transport"
 # On the main port one connection per smtpd process (max_use=1): each
 # connection reads the access map as the test last wrote it; a reload
 # alone races with an idle smtpd still holding the old one.
@@ -135,6 +140,13 @@ cat >"$PF/master.cf" <<EOF
 127.0.0.1:$DROPPORT inet n - n - - smtpd
   -o max_use=1
   -o smtpd_hard_error_limit=1
+127.0.0.1:$RELAYPORT inet n - n - - smtpd
+  -o max_use=1
+  -o mynetworks=192.0.2.0/24
+  -o smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,reject_unauth_destination
+127.0.0.1:$TLSFIRSTPORT inet n - n - - smtpd
+  -o max_use=1
+  -o smtpd_tls_security_level=encrypt
 EOF
 postfix_services >>"$PF/master.cf"
 cat >>"$PF/master.cf" <<EOF
@@ -210,6 +222,10 @@ conf sender "smtp_port = $SENDERPORT" "smtp_connections = 1"
 conf early "smtp_port = $EARLYPORT" "smtp_connections = 1"
 conf sendas "smtp_port = $SENDASPORT" "smtp_connections = 1"
 conf drop "smtp_port = $DROPPORT" "smtp_connections = 1"
+conf relay "smtp_port = $RELAYPORT" "smtp_user = none" "smtp_connections = 1"
+conf relaylogin "smtp_port = $RELAYPORT" "smtp_connections = 1"
+conf tlsfirst "smtp_port = $TLSFIRSTPORT" "smtp_user = none" \
+	"smtp_tls = none" "smtp_connections = 1"
 printf 'wrong\n' >"$I/wrong.password"
 chmod 600 "$I/wrong.password"
 
@@ -515,6 +531,62 @@ maps_changed "$DROPPORT"
 gateway drop
 check "dropped mid-batch: the rest go out" [ \
 	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 4 ]
+
+# --- the server will not relay for cirm, or wants a login: the mail waits
+# The municipality's relay relays only for a login or its own networks
+# (Postfix's reject_unauth_destination: "554 5.7.1 Relay access
+# denied"), or takes no mail before STARTTLS ("530 5.7.0 Must issue a
+# STARTTLS command first"), and cirm has no smtp_user. Each mail would
+# fail the same way: none fails, none counts an attempt, the log names
+# smtp_user once a batch, and cirmctl status tells.
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+# With the login, relay1 (its address holds the word) and relay2 (a
+# recipient unknown, 5.1.1, in the words of Postfix's
+# relay_recipient_maps) fail as themselves. Three mails, as above: each
+# refused one is three errors with CHUNKING, and past ten
+# (smtpd_soft_error_limit) Postfix slows down and the session may end
+# before the last (the rest then wait untried, as when it drops).
+printf '%s\n' 'relay1@exempel.org REJECT' \
+	'relay2@exempel.org 550 5.1.1 User unknown in relay recipient table' >"$PF/access"
+maps_changed "$RELAYPORT"
+failed_before=$(sql "SELECT count(*) FROM event WHERE kind = 'delivery.failed'")
+citizen_writes 'Bo Berg' bo@exempel.org 2
+queue 2 relay exempel.org
+refused relay "$RELAYPORT" "relay refused" '554 5.7.1 %Relay access denied' \
+	"the server will not relay for cirm (554 5.7.1 .*: Relay access denied): set smtp_user and smtp_password_file to a login it relays for, or have it relay for this host (its mynetworks); 3 messages wait until it is fixed"
+refused tlsfirst "$TLSFIRSTPORT" "530 without a login" '530 5.7.0 Must issue a STARTTLS command first' \
+	"the server wants a login (530 5.7.0 Must issue a STARTTLS command first): set smtp_user and smtp_password_file (and smtp_tls = starttls, if it wants TLS first); 3 messages wait until it is fixed"
+check "... and the log names no recipient" [ -z "$(printf '%s' "$err" | grep -i 'exempel.org')" ]
+# cirmd runs the gateway: status says why no mail goes out
+"$CIRMD" -c "$I/relay.conf" 2>"$T/cirmd.log" &
+gwpid=$!
+wait_until '"$CIRMCTL" -c "$C" status 2>/dev/null | grep -q "not working"' 150
+run "$CIRMCTL" -c "$C" status
+check "relay refused: cirmctl status tells, naming the settings" contains "$out" \
+	"but not working since"
+check "... with the reason" contains "$out" \
+	": 127.0.0.1:$RELAYPORT: the server will not relay (smtp_user, smtp_password_file, or its mynetworks)"
+kill -TERM "$gwpid"
+wait "$gwpid"
+gwpid=
+check "relay refused: no delivery failure on the case after cirmd ran" [ \
+	"$(sql "SELECT count(*) FROM event WHERE kind = 'delivery.failed'")" -eq "$failed_before" ]
+check "... each mail still waits, no attempt counted" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 0")" -eq 3 ]
+sleep 1
+check "relay refused: nothing delivered" [ "$(delivered)" -eq 0 ]
+sleep 1.1 # smtp_retry_delay
+auth_ready "$RELAYPORT"
+gateway relaylogin
+check "with the login: the mail goes out" [ \
+	"$(sql "SELECT group_concat(recipient) FROM (SELECT recipient FROM outbox WHERE status = 'sent' ORDER BY recipient)")" = "bo@exempel.org" ]
+check "... a recipient's own refusal fails that message only" [ \
+	"$(sql "SELECT group_concat(recipient) FROM (SELECT recipient FROM outbox WHERE status = 'failed' ORDER BY recipient)")" = "relay1@exempel.org,relay2@exempel.org" ]
+check "... the acknowledgement is delivered" \
+	wait_until '[ "$(grep -l "To: .*<bo@exempel.org>" "$OUT"/* 2>/dev/null | wc -l)" -eq 1 ]' 100
+: >"$PF/access"
+maps_changed
 
 # --- kill -9 while sending ------------------------------------------
 sql "DELETE FROM outbox"
