@@ -597,11 +597,8 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	}
 	/* reading personal data is audited, before it is shown */
 	object = strlist_join(&objects);
-	if (store_begin(store, &x.err) < 0 ||
-	    store_audit_add(store, time(NULL), store_audit_actor(),
-			    "citizen.extract", object,
-			    files != NULL ? "with files" : NULL, &x.err) < 0 ||
-	    store_commit(store, &x.err) < 0)
+	if (ctl_audit_add(store, "citizen.extract", object,
+			  files != NULL ? "with files" : NULL, &x.err) < 0)
 		goto out;
 	printf(_("Register extract from %s, made %s.\n"),
 	       cfg_str(cfg, CFG_MAIL_NAME), ctl_time(time(NULL), t));

@@ -86,6 +86,15 @@ list(struct store *store, int argc, char **argv)
 /* Lines of a quarantined mail's text shown by quarantine show. */
 #define SHOW_TEXT_LINES 8
 
+/* That quarantined message Q has more than is shown, and how to see
+   it all. */
+static void
+print_more(const struct store_quarantined *q)
+{
+	printf(_("  ... (the whole message: cirmctl quarantine show "
+		 "%lld --raw)\n"), (long long)q->id);
+}
+
 /* Who quarantined mail M is from, when and about what. */
 static void
 show_header(const struct mime_message *m)
@@ -120,16 +129,14 @@ show_mail(const struct store_quarantined *q, const void *raw)
 			return;
 		}
 		show_header(m);
-		printf(_("  ... (the whole message: cirmctl quarantine show "
-			 "%lld --raw)\n"), (long long)q->id);
+		print_more(q);
 		mime_free(&m);
 		return;
 	}
 	show_header(m);
 	printf("%s\n", _("Text:"));
 	if (*ctl_print_lines(m->text, "  | ", SHOW_TEXT_LINES) != '\0')
-		printf(_("  ... (the whole message: cirmctl quarantine show "
-			 "%lld --raw)\n"), (long long)q->id);
+		print_more(q);
 	mime_free(&m);
 }
 
@@ -187,8 +194,7 @@ show_sms(const struct store_quarantined *q, const void *raw)
 	printf("%s\n", _("Text:"));
 	wrapped = wrap_text(text != NULL ? text + 2 : "");
 	if (*ctl_print_lines(wrapped, "  | ", SHOW_TEXT_LINES) != '\0')
-		printf(_("  ... (the whole message: cirmctl quarantine show "
-			 "%lld --raw)\n"), (long long)q->id);
+		print_more(q);
 	free(wrapped);
 	free(all);
 }

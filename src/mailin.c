@@ -679,6 +679,20 @@ tell(struct mailin_verdict *v, const struct sender *who,
 	v->notice = notice;
 }
 
+/* V, WHAT ("handler mail") in a handler's name whose sender did not
+   pass authentication (mailin_auth_ok): quarantined, and the handler
+   whose address it bears (WHO, when a handler) told, since someone may
+   have written in their name. */
+static void
+quarantine_forged(struct mailin_verdict *v, const struct sender *who,
+		  const char *what)
+{
+	quarantine(v, xasprintf("%s whose sender did not pass authentication "
+				"(Authentication-Results)", what));
+	if (who->handler)
+		tell(v, who, MAILIN_NOTICE_AUTH);
+}
+
 /* Mail from a person that is tied to no case: a new case, unless the
    sender has opened too many this hour. */
 static int
@@ -946,12 +960,7 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 		return -2;
 	}
 	if (!mailin_auth_ok(v->msg, v->sender)) {
-		quarantine(v, xstrdup("handler mail whose sender did not pass "
-				      "authentication (Authentication-Results)"));
-		/* the handler's own address: if it was not the handler,
-		   the handler should know someone wrote in their name */
-		if (who->handler)
-			tell(v, who, MAILIN_NOTICE_AUTH);
+		quarantine_forged(v, who, "handler mail");
 		return 0;
 	}
 	v->handler_id = who->id;
@@ -1037,10 +1046,7 @@ take_forward(struct mailin *mi, const struct sender *who,
 	   text (and, forward or not, it would be quarantined: a mail of
 	   an officer's on no case is read as commands, which need it) */
 	if (!mailin_auth_ok(m, v->sender)) {
-		quarantine(v, xstrdup("mail a handler forwarded, whose sender "
-				      "did not pass authentication "
-				      "(Authentication-Results)"));
-		tell(v, who, MAILIN_NOTICE_AUTH);
+		quarantine_forged(v, who, "mail a handler forwarded,");
 		return -1;
 	}
 	if (forward_find(m, &mi->limits, &f) == 0)
@@ -1418,10 +1424,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		   mistake but someone writing in their name: told so, as
 		   decide_handler tells it, never asked to do it again */
 		if (!mailin_auth_ok(v->msg, v->sender)) {
-			quarantine(v, xstrdup("handler mail whose sender did not "
-					      "pass authentication "
-					      "(Authentication-Results)"));
-			tell(v, &who, MAILIN_NOTICE_AUTH);
+			quarantine_forged(v, &who, "handler mail");
 			return 0;
 		}
 		quarantine(v, xstrdup("handler mail on a case that did not come "
