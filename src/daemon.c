@@ -449,6 +449,15 @@ due_shown(void *ctx, const char *workflow, int version, int64_t due)
 				   workflow, version, due) : due;
 }
 
+/* digest_settings.own_address: signed with the instance key. */
+static char *
+own_address(void *ctx, int64_t handler_id)
+{
+	struct daemon *d = ctx;
+
+	return mailin_own_address(d->mailin, handler_id);
+}
+
 /* The case officers' digests, when handler_digest says they are due:
    0 with *SENT_R, or -1 (logged). */
 static int
@@ -459,7 +468,7 @@ send_digests(struct daemon *d, int *sent_r)
 		.name = cfg_str(d->cfg, CFG_MAIL_NAME),
 		.address = cfg_str(d->cfg, CFG_MAIL_ADDRESS),
 		.state_label = state_label, .due_shown = due_shown,
-		.label_ctx = d,
+		.own_address = own_address, .label_ctx = d,
 	};
 	char *err = NULL;
 

@@ -303,7 +303,7 @@ send_one(struct store *store, const struct digest_settings *set,
 	const char *lang = h->language != NULL ? h->language : set->language;
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct strlist body = { 0 }, list = { 0 };
-	char at[32], *subject, *text, *headers;
+	char at[32], *subject, *text, *headers, *own;
 	int counts[4], ret;
 
 	if (back_part(store, set, h, en, now, &list, error_r) < 0 ||
@@ -327,21 +327,28 @@ send_one(struct store *store, const struct digest_settings *set,
 	for (size_t i = 0; i < list.n; i++)
 		strlist_addf(&body, "%s", list.v[i]);
 	strlist_clear(&list);
+	own = set->own_address != NULL ?
+		set->own_address(set->label_ctx, h->id) : NULL;
 	strlist_addf(&body, T(en, "Arbeta med ett ärende genom att svara på "
-			      "dess avisering. Skicka\n#visa ÄRENDENUMMER "
-			      "till %s för ett ärende med dess\nmeddelanden, "
-			      "eller #lista för dina öppna ärenden.\n\nEtt "
-			      "automatiskt meddelande från %s, varje arbetsdag "
-			      "kl. %s\nnär du har öppna ärenden.\n",
+			      "dess avisering. Svara\npå det här brevet med "
+			      "#visa ÄRENDENUMMER för ett ärende med dess\n"
+			      "meddelanden, #lista för dina öppna ärenden, "
+			      "eller #borta ÅÅÅÅ-MM-DD\nföre en ledighet.\n\n"
+			      "Ett automatiskt meddelande från %s, varje "
+			      "arbetsdag kl. %s\nnär du har öppna ärenden.\n",
 			      "Work on a case by replying to its notification. "
-			      "Send\n#show CASE-NUMBER to %s for a case with "
-			      "its messages,\nor #list for your open cases."
-			      "\n\nAn automatic message from %s, each "
-			      "business day at %s\nwhen you have open cases.\n"),
-		     set->address, set->name, at);
+			      "Reply\nto this mail with #show CASE-NUMBER for a "
+			      "case with its messages,\n#list for your open "
+			      "cases, or #away YYYY-MM-DD before a leave.\n\n"
+			      "An automatic message from %s, each business day "
+			      "at %s\nwhen you have open cases.\n"),
+		     set->name, at);
 	text = strlist_join(&body);
-	headers = xasprintf("From: %s <%s>\nAuto-Submitted: auto-generated\n",
-			    set->name, set->address);
+	headers = xasprintf("From: %s <%s>\n%s%s%sAuto-Submitted: "
+			    "auto-generated\n", set->name, set->address,
+			    own != NULL ? "Reply-To: " : "",
+			    own != NULL ? own : "", own != NULL ? "\n" : "");
+	free(own);
 	{
 		struct store_outbox_new o = {
 			.channel = "email", .recipient = h->email,

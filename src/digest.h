@@ -31,6 +31,10 @@ struct digest_settings {
 	int64_t (*due_shown)(void *label_ctx, const char *workflow,
 			     int version, int64_t due);
 	void *label_ctx;
+	/* Officer HANDLER_ID's own address (mailin_own_address), the
+	   digest's Reply-To, where #borta is taken; NULL for none. The
+	   caller frees it. */
+	char *(*own_address)(void *label_ctx, int64_t handler_id);
 };
 
 /* Parses handler_digest: "none" (*MINUTE_R = -1) or "HH:MM" before

@@ -637,6 +637,13 @@ static const struct caseless {
 	  { "Kommandona", "The commands" } },
 };
 
+/* Where #borta and #tillbaka are taken (handler_commands). */
+static const struct text T_OWN_ADDRESS = {
+	"#borta och #tillbaka tar cirm bara emot på din egen adress: svara "
+	"på ett brev från cirm utan ärende, som sammanställningen.",
+	"cirm takes #away and #back only at your own address: reply to a "
+	"mail from cirm on no case, such as the digest." };
+
 /* The lines of the commands without a case, for a help. */
 static void
 caseless_help(struct strlist *l, const char *lang)
@@ -648,6 +655,7 @@ caseless_help(struct strlist *l, const char *lang)
 		strlist_addf(l, "  %s%*s — %s\n", u, w < 20 ? (int)(20 - w) : 0,
 			     "", tr(&caseless[i].help, lang));
 	}
+	strlist_addf(l, "%s\n", tr(&T_OWN_ADDRESS, lang));
 }
 
 bool
@@ -1723,7 +1731,8 @@ check_commands(struct mailin *mi, struct store *store,
 }
 
 /* A mail to the case officer OFFICER on V's case (when there is one),
-   with a Reply-To signed for OFFICER on it. A REPLY to the handler's
+   with a Reply-To signed for OFFICER on it (on no case, OFFICER's own
+   address: mailin_own_address). A REPLY to the handler's
    mail (a transcript, an answer to #list...) is threaded to it. */
 static int mail_officer_files(struct mailin *mi, struct store *store,
 			      const struct mailin_verdict *v, int64_t officer,
@@ -1750,9 +1759,12 @@ mail_officer_files(struct mailin *mi, struct store *store,
 		   const char *address, const char *subject, const char *body,
 		   int64_t files_of, char **error_r)
 {
+	/* on no case, the officer's own address, where commands such as
+	   #borta are taken */
 	char *reply_to = v->case_id != 0 ?
 		token_address(mi->key, mi->address, v->case_number,
-			      officer) : NULL;
+			      officer) : officer > 0 ?
+		mailin_own_address(mi, officer) : NULL;
 	const char *at = mi->address != NULL ? strrchr(mi->address, '@') :
 		NULL;
 	/* threaded under the handler's mail, and so under the notification
@@ -3931,6 +3943,26 @@ handler_commands(struct mailin *mi, struct store *store,
 			}
 			ret = rc < 0 ? -1 : 0;
 			free(number);
+		} else if ((word_is(c->word, away_words) ||
+			    word_is(c->word, back_words)) && !v->personal) {
+			/* what changes how cases reach the officer is
+			   taken where only mail from cirm leads: a From
+			   alone is anyone's to write */
+			char *own = mailin_own_address(mi, v->handler_id);
+
+			strlist_addf(&s.l, en ? "  not done: cirm takes #away "
+				     "and #back only at your own address, %s, "
+				     "so that nobody else can write them in "
+				     "your name. Save it, or reply to a mail "
+				     "from cirm on no case (the digest, an "
+				     "answer to #list): the reply goes there.\n" :
+				     "  utförs inte: #borta och #tillbaka tar "
+				     "cirm bara emot på din egen adress, %s, så "
+				     "att ingen annan kan skriva dem i ditt namn. "
+				     "Spara den, eller svara på ett brev från "
+				     "cirm utan ärende (sammanställningen, ett "
+				     "svar på #lista): svaret går dit.\n", own);
+			free(own);
 		} else if (word_is(c->word, away_words) ||
 			   word_is(c->word, back_words)) {
 			int64_t since = 0;
@@ -4326,8 +4358,10 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		  &T_ASIDE_OTHER_SUBJECT : &T_ASIDE_SUBJECT, lang);
 	subject = v->case_number[0] != '\0' ?
 		xasprintf("%s [%s]", what, v->case_number) : xstrdup(what);
-	/* no signed Reply-To: the mail was not a handler's action */
+	/* no signed Reply-To: the mail was not a handler's action (and
+	   the handler a token named may be another than the one told) */
 	own.case_id = 0;
+	own.handler_id = 0;
 	ret = mail_handler(mi, store, &own, to, subject, body, error_r);
 	free(subject);
 	free(body);

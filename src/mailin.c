@@ -225,7 +225,8 @@ set_case(struct store *store, struct mailin_verdict *v, const char *number,
 }
 
 /* Whether RECIPIENT has the shape of a handler's signed address made
-   from ADDRESS (local+CASE.hID.MAC@domain), signed or not. */
+   from ADDRESS (local+CASE.hID.MAC@domain, or local+hID.MAC@domain of
+   the handler's own), signed or not. */
 static bool
 handler_tag_like(const char *address, const char *recipient)
 {
@@ -237,10 +238,12 @@ handler_tag_like(const char *address, const char *recipient)
 	    strncasecmp(recipient, address, llen) != 0 ||
 	    recipient[llen] != '+')
 		return false;
-	for (h = recipient + llen + 1; h < rat; h++) {
+	/* from the '+' on, so that a handler's own address ("+h17.")
+	   counts as one on a case (".h17.") */
+	for (h = recipient + llen; h < rat; h++) {
 		size_t d;
 
-		if (h[0] != '.' || (h[1] != 'h' && h[1] != 'H'))
+		if ((h[0] != '.' && h[0] != '+') || (h[1] != 'h' && h[1] != 'H'))
 			continue;
 		d = strspn(h + 2, "0123456789");
 		if (d > 0 && h[2 + d] == '.')
@@ -274,6 +277,22 @@ token_case(struct store *store, struct mailin_verdict *v, int r,
 	return f < 0 ? -1 : r;
 }
 
+char *
+mailin_own_address(const struct mailin *mi, int64_t handler_id)
+{
+	return token_address_handler(mi->key, mi->address, handler_id);
+}
+
+/* A handler's own address, which names no case: for commands on none,
+   never threaded by anything else (an answer to the digest's
+   Message-ID, a case number in the subject). */
+static int
+own_address(struct mailin_verdict *v)
+{
+	v->personal = true;
+	return 0;
+}
+
 /* 1. A signed reply address among the recipients. */
 static int
 thread_by_token(struct mailin *mi, struct store *store,
@@ -292,6 +311,8 @@ thread_by_token(struct mailin *mi, struct store *store,
 					     &handler, &forward)) {
 			v->handler_id = handler;
 			v->forward_id = forward;
+			if (number[0] == '\0')
+				return own_address(v);
 			return token_case(store, v,
 					  set_case(store, v, number,
 						   N_("signed address"),
@@ -305,6 +326,8 @@ thread_by_token(struct mailin *mi, struct store *store,
 					     &handler, &forward)) {
 			v->handler_id = handler;
 			v->forward_id = forward;
+			if (number[0] == '\0')
+				return own_address(v);
 			return token_case(store, v,
 					  set_case(store, v, number,
 						   N_("signed address"),
@@ -584,6 +607,14 @@ thread(struct mailin *mi, struct store *store, struct mailin_verdict *v,
 	char kept[STORE_CASE_NUMBER_MAX];
 	int r = thread_by_token(mi, store, v, error_r);
 
+	/* a citizen's mail an officer forwarded there is the citizen's,
+	   on whatever case it answers */
+	if (v->personal && v->forwarded_by != 0) {
+		v->personal = false;
+		v->handler_id = 0;
+	}
+	if (v->personal)
+		return r < 0 ? -1 : 0;
 	if (r == 0)
 		r = thread_by_ids(store, v, error_r);
 	if (r == 0)
@@ -1380,7 +1411,8 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		v->forward_gone = false;
 	}
 	/* a case officer forwarding a citizen's mail to register it */
-	if (who.handler && v->handler_id == 0 && !v->by_form &&
+	if (who.handler && !v->by_form &&
+	    (v->handler_id == 0 || (v->personal && v->handler_id == who.id)) &&
 	    forward_subject(v->msg->subject) && !commands(&who, v)) {
 		if ((r = take_forward(mi, &who, v)) < 0)
 			return 0;

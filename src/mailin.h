@@ -61,6 +61,8 @@ struct mailin_verdict {
 	int64_t outbox_id;	  /* bounces: the message that failed */
 	int64_t handler_id;	  /* the handler a signed address names, or
 				     the handler writing commands */
+	bool personal;		  /* to HANDLER_ID's own signed address
+				     (token_address_handler), on no case */
 	int64_t forward_id;	  /* the forward (store_forward_get) an
 				     outside answer is to, or 0 */
 	bool forward_gone;	  /* to a forward's signed address whose
@@ -124,6 +126,11 @@ int mailin_prepared_sync(void *ctx, char **error_r);
 /* Reads the settings (and the instance key) the mail handling needs.
    Returns NULL with *error_r on a bad key. */
 struct mailin *mailin_new(const struct cfg *cfg, char **error_r);
+
+/* Handler HANDLER_ID's own signed address, on no case, where the
+   commands that change the handler (#borta, #tillbaka) are taken
+   (caller frees). */
+char *mailin_own_address(const struct mailin *mi, int64_t handler_id);
 void mailin_free(struct mailin **mi);
 /* The workflows mailin_load_workflows loaded (NULL before). */
 struct caseflow *mailin_caseflow(struct mailin *mi);

@@ -53,7 +53,10 @@ token_make(const unsigned char key[SECRET_KEY_LEN], const char *case_number,
 	int n;
 
 	signature(key, case_number, handler_id, sig);
-	if (handler_id > 0)
+	if (handler_id > 0 && *case_number == '\0')
+		n = snprintf(tag_r, TOKEN_MAX, "h%lld.%s",
+			     (long long)handler_id, sig);
+	else if (handler_id > 0)
 		n = snprintf(tag_r, TOKEN_MAX, "%s.h%lld.%s", case_number,
 			     (long long)handler_id, sig);
 	else if (handler_id < 0)
@@ -88,6 +91,13 @@ token_address(const unsigned char key[SECRET_KEY_LEN], const char *address,
 }
 
 char *
+token_address_handler(const unsigned char key[SECRET_KEY_LEN],
+		      const char *address, int64_t handler_id)
+{
+	return address_for(key, address, "", handler_id);
+}
+
+char *
 token_address_forward(const unsigned char key[SECRET_KEY_LEN],
 		      const char *address, const char *case_number,
 		      int64_t forward_id)
@@ -118,38 +128,50 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	    const char *recipient, char number_r[TOKEN_MAX],
 	    int64_t *handler_id_r, int64_t *forward_id_r)
 {
-	char *tag = tag_of(address, recipient), *sig, *h, want[SIG_HEX + 1];
+	char *tag = tag_of(address, recipient), *sig, *h, *id;
+	char want[SIG_HEX + 1];
+	const char *number;
 	long long handler = 0;
 	int ok = 0;
 	bool forward = false;
 
 	if (tag == NULL)
 		return 0;
+	number = tag;
 	sig = strrchr(tag, '.');
 	if (sig == NULL || strlen(sig + 1) != SIG_HEX)
 		goto out;
 	*sig++ = '\0';
 	h = strrchr(tag, '.');
-	if (h != NULL && (h[1] == 'h' || h[1] == 'H' ||
-			  ((h[1] == 'f' || h[1] == 'F') &&
-			   forward_id_r != NULL))) {
+	/* what names the handler or forward: after the number, or the
+	   whole tag of a handler's own address, which names no case */
+	id = h != NULL ? h + 1 : (tag[0] == 'h' || tag[0] == 'H') &&
+		tag[1] != '\0' && tag[1 + strspn(tag + 1, "0123456789")] == '\0' ?
+		tag : NULL;
+	if (id != NULL && (id[0] == 'h' || id[0] == 'H' ||
+			   ((id[0] == 'f' || id[0] == 'F') && h != NULL &&
+			    forward_id_r != NULL))) {
 		char *end;
 
-		forward = h[1] == 'f' || h[1] == 'F';
+		forward = id[0] == 'f' || id[0] == 'F';
 		errno = 0;
-		handler = strtoll(h + 2, &end, 10);
+		handler = strtoll(id + 1, &end, 10);
 		if (*end != '\0' || handler <= 0 || errno != 0 ||
-		    !isdigit((unsigned char)h[2]))
+		    !isdigit((unsigned char)id[1]))
 			goto out;
-		*h = '\0';
+		if (h != NULL)
+			*h = '\0';
+		else
+			number = "";
 	}
 	for (char *p = tag; *p != '\0'; p++)
 		*p = (char)toupper((unsigned char)*p);
-	signature(key, tag, forward ? -handler : handler, want);
+	signature(key, number, forward ? -handler : handler, want);
 	for (char *p = sig; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
-	if (CRYPTO_memcmp(want, sig, SIG_HEX) == 0 && strlen(tag) < TOKEN_MAX) {
-		snprintf(number_r, TOKEN_MAX, "%s", tag);
+	if (CRYPTO_memcmp(want, sig, SIG_HEX) == 0 &&
+	    strlen(number) < TOKEN_MAX) {
+		snprintf(number_r, TOKEN_MAX, "%s", number);
 		*handler_id_r = forward ? 0 : handler;
 		if (forward_id_r != NULL)
 			*forward_id_r = forward ? handler : 0;

@@ -13,7 +13,9 @@
        ks-2026-00042.3f9a0c2e71b4d5a6         (the case's citizen side)
        ks-2026-00042.h17.0b1c2d3e4f5a6b7c     (handler 17 on that case)
        ks-2026-00042.f3.9e8d7c6b5a4f3e2d      (the case as forwarded to
-                                               someone outside, forward 3) */
+                                               someone outside, forward 3)
+       h17.5c4d3e2f1a0b9c8d                   (handler 17's own address,
+                                               for commands on no case) */
 
 #define TOKEN_MAX 96
 
@@ -28,6 +30,11 @@ char *token_address(const unsigned char key[SECRET_KEY_LEN],
 		    const char *address, const char *case_number,
 		    int64_t handler_id);
 
+/* Handler HANDLER_ID's own address, on no case: local+h17.SIG@domain,
+   where the commands that change the handler (#borta) are taken. */
+char *token_address_handler(const unsigned char key[SECRET_KEY_LEN],
+			    const char *address, int64_t handler_id);
+
 /* The address someone outside the case was sent it from, to answer
    forward FORWARD_ID (store_forward_add) on CASE_NUMBER. */
 char *token_address_forward(const unsigned char key[SECRET_KEY_LEN],
@@ -35,7 +42,8 @@ char *token_address_forward(const unsigned char key[SECRET_KEY_LEN],
 			    int64_t forward_id);
 
 /* Checks whether RECIPIENT is a signed address made from ADDRESS. Returns
-   1 with the case number (upper case, as stored) in NUMBER_R and the
+   1 with the case number (upper case, as stored; "" for a handler's own
+   address, token_address_handler) in NUMBER_R and the
    handler in *handler_id_r (0 for the citizen side) and the forward in
    *FORWARD_ID_R (0 for none; when FORWARD_ID_R is NULL a forward's
    address is not taken) when the signature verifies (compared in

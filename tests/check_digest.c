@@ -17,9 +17,18 @@
 
 static char *dir;
 static struct store *store;
+/* digest_settings.own_address, as the instance key would sign it */
+static char *
+own_address(void *ctx, int64_t handler_id)
+{
+	(void)ctx;
+	return xasprintf("arende+h%lld.0123456789abcdef@kommun.example",
+			 (long long)handler_id);
+}
+
 static const struct digest_settings set = {
 	.at = 7 * 60 + 30, .language = "sv", .name = "Exempels kommun",
-	.address = "arende@kommun.example",
+	.address = "arende@kommun.example", .own_address = own_address,
 };
 
 /* Local "YYYY-MM-DD HH:MM" in Europe/Stockholm. */
@@ -283,7 +292,7 @@ END_TEST
 
 START_TEST(test_content)
 {
-	char *subject, *body, *headers;
+	char *subject, *body, *headers, *own;
 	const char *overdue, *mine, *unassigned, *later;
 
 	ck_assert_int_eq(run("2026-12-07 07:45"), 2);
@@ -309,14 +318,22 @@ START_TEST(test_content)
 				     "2026-12-20)"));
 	ck_assert_ptr_null(strstr(body, "KS-2026-00005"));	/* closed */
 	ck_assert_ptr_null(strstr(body, "KS-2026-00006"));	/* not hers */
-	ck_assert_ptr_nonnull(strstr(body, "#visa ÄRENDENUMMER till "
-				     "arende@kommun.example"));
+	ck_assert_ptr_nonnull(strstr(body, "Svara\npå det här brevet med "
+				     "#visa ÄRENDENUMMER för ett ärende"));
+	ck_assert_ptr_nonnull(strstr(body, "eller #borta ÅÅÅÅ-MM-DD\nföre en "
+				     "ledighet."));
 	ck_assert_ptr_nonnull(strstr(body, "varje arbetsdag kl. 07:30"));
 	headers = newest("eva@kommun.example", "headers");
 	ck_assert_ptr_nonnull(strstr(headers, "From: Exempels kommun "
 				     "<arende@kommun.example>\n"));
 	ck_assert_ptr_nonnull(strstr(headers, "Auto-Submitted: "
 				     "auto-generated"));
+	/* a reply is taken at her own address: #borta */
+	own = xasprintf("\nReply-To: arende+h%lld.0123456789abcdef@"
+			"kommun.example\n", count("SELECT id FROM contact "
+						  "WHERE login = 'eva'"));
+	ck_assert_msg(strstr(headers, own) != NULL, "%s", headers);
+	free(own);
 	free(subject);
 	free(body);
 	free(headers);

@@ -3572,26 +3572,56 @@ END_TEST
    group, nobody can give them a case, and #tillbaka ends it. */
 START_TEST(test_away)
 {
-	char *to, *body, *cmd, day[LOCAL_DAY_SIZE], later[LOCAL_DAY_SIZE];
+	char *to, *body, *cmd, *own, day[LOCAL_DAY_SIZE], later[LOCAL_DAY_SIZE];
 	int64_t eva_mails;
 
 	to = eva_notified("aw1@example.se", "Det bullrar.");
 	add_olle("sv");
 	deliver_mail("eva@kommun.example", to, "SV", "aw2@kommun.example", NULL,
 		     "#ta\n");
-	/* what is no day, or a day past, changes nothing */
+	/* taken only at her own address, which the answer gives */
+	own = token_address_handler(mi->key, "arende@kommun.example",
+				    count("SELECT id FROM contact WHERE login "
+					  "= 'eva'"));
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+		     "aw2b@kommun.example", NULL, "#lista\n#borta 2027-01-05\n");
+	body = newest_body("eva@kommun.example");
+	cmd = xasprintf("utförs inte: #borta och #tillbaka tar cirm bara emot "
+			"på din egen adress, %s,", own);
+	ck_assert_msg(has_text(body, cmd) &&
+		      /* the rest is done */
+		      strstr(body, "KS-2026-00001") != NULL, "%s", body);
+	free(cmd);
+	free(body);
+	body = newest_to("eva@kommun.example", "headers");
+	cmd = xasprintf("Reply-To: %s\n", own);
+	ck_assert_msg(strstr(body, cmd) != NULL, "%s", body);
+	free(cmd);
+	free(body);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Åter",
+		     "aw2c@kommun.example", NULL, "#tillbaka\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "utförs inte: #borta och #tillbaka"),
+		      "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action LIKE "
+			       "'handler.%'"), 0);
+
+	/* what is no day, or a day past, changes nothing */
+	deliver_mail("eva@kommun.example", own, "Borta",
 		     "aw3@kommun.example", NULL, "#borta på fredag\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "skriv sista dagen du är borta, som i "
 			       "#borta 2026-12-20"), "%s", body);
 	free(body);
-	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+	deliver_mail("eva@kommun.example", own, "Borta",
 		     "aw3b@kommun.example", NULL, "#borta 2027-02-30\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "det datumet finns inte"), "%s", body);
 	free(body);
-	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+	deliver_mail("eva@kommun.example", own, "Borta",
 		     "aw4@kommun.example", NULL, "#borta 2020-01-01\n");
 	body = newest_body("eva@kommun.example");
 	/* and lists no cases to hand over */
@@ -3604,7 +3634,7 @@ START_TEST(test_away)
 	/* away until the day after tomorrow, inclusive, written "D/M" */
 	local_day(cirm_now() + 2 * 86400, day);
 	cmd = xasprintf("#borta %d/%d\n", atoi(day + 8), atoi(day + 5));
-	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+	deliver_mail("eva@kommun.example", own, "Borta",
 		     "aw5@kommun.example", NULL, cmd);
 	free(cmd);
 	body = newest_body("eva@kommun.example");
@@ -3621,7 +3651,7 @@ START_TEST(test_away)
 	ck_assert_int_eq(count(cmd), 1);
 	free(cmd);
 	/* refused while away: the absence as it stands */
-	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+	deliver_mail("eva@kommun.example", own, "Borta",
 		     "aw5b@kommun.example", NULL, "#borta 2099-01-01\n");
 	body = newest_body("eva@kommun.example");
 	cmd = xasprintf("Du är fortfarande borta till och med %s.", day);
@@ -3692,7 +3722,7 @@ START_TEST(test_away)
 	sleep(1);
 	local_day(cirm_now() + 3 * 86400, later);
 	cmd = xasprintf("#borta %s\n", later);
-	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
+	deliver_mail("eva@kommun.example", own, "Borta",
 		     "aw8c@kommun.example", NULL, cmd);
 	free(cmd);
 	body = newest_body("eva@kommun.example");
@@ -3700,7 +3730,7 @@ START_TEST(test_away)
 	ck_assert_msg(has_text(body, cmd), "%s", body);
 	free(cmd);
 	free(body);
-	deliver_mail("eva@kommun.example", "arende@kommun.example", "Åter",
+	deliver_mail("eva@kommun.example", own, "Åter",
 		     "aw9@kommun.example", NULL, "#tillbaka\n");
 	body = newest_body("eva@kommun.example");
 	/* with the citizens who wait, then where her cases stand, as
@@ -3719,11 +3749,26 @@ START_TEST(test_away)
 	body = newest_to("eva@kommun.example", "body");
 	ck_assert_msg(has_text(body, "Och nu igen."), "%s", body);
 	free(body);
-	deliver_mail("eva@kommun.example", "arende@kommun.example", "Åter",
+	deliver_mail("eva@kommun.example", own, "Åter",
 		     "aw11@kommun.example", NULL, "#tillbaka\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "du var inte borta"), "%s", body);
 	free(body);
+	/* her address is hers: Olle's mail to it, or one whose signature
+	   was altered, is set aside and changes nothing */
+	deliver_mail("olle@kommun.example", own, "Borta",
+		     "aw11b@kommun.example", NULL, "#borta 2027-01-05\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'reply to a handler''s signed address "
+			       "from another sender%'"), 1);
+	own[strcspn(own, "@") - 1] = own[strcspn(own, "@") - 1] == '0' ?
+		'1' : '0';
+	deliver_mail("eva@kommun.example", own, "Borta",
+		     "aw11c@kommun.example", NULL, "#borta 2027-01-05\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%signature does not verify%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
 
 	/* a return day that has come ends it by itself */
 	ck_assert_int_eq(store_exec(store, "UPDATE contact SET away_until = "
@@ -3748,6 +3793,7 @@ START_TEST(test_away)
 			       "('eva@kommun.example', "
 			       "'olle@kommun.example')"), eva_mails + 2);
 	free(to);
+	free(own);
 }
 END_TEST
 
@@ -4876,13 +4922,15 @@ START_TEST(test_handler_commands)
 		     "c12@kommun.example", NULL, "#prioritet high\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
 			       "'high'"), 1);
-	/* two cases shown: no reply could say which, so none is signed */
+	/* two cases shown: no reply could say which, so none is signed
+	   for a case; a reply goes to her own address, on no case */
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "c13@kommun.example", NULL,
 		     "#visa KS-2026-00001\n#visa KS-2026-00001\n");
 	body = text("SELECT headers FROM outbox_mail WHERE recipient = "
 		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
-	ck_assert_msg(strstr(body, "\nReply-To:") == NULL, "%s", body);
+	ck_assert_msg(strstr(body, "\nReply-To: arende+h") != NULL &&
+		      strstr(body, "ks-") == NULL, "%s", body);
 	free(body);
 	/* from a citizen, the same is an ordinary mail */
 	deliver_mail("bertil@example.se", "arende@kommun.example", "Lista",
@@ -5362,7 +5410,7 @@ END_TEST
    the case address too. */
 START_TEST(test_handler_forward)
 {
-	char *body;
+	char *body, *own;
 
 	add_handler_eva();
 	deliver_mail("Eva Ek <eva@kommun.example>", "arende@kommun.example",
@@ -5449,14 +5497,30 @@ START_TEST(test_handler_forward)
 			       "c.citizen_id WHERE a.address = "
 			       "'cecilia@example.se' AND c.subject = "
 			       "'Hål i vägen'"), 1);
+	/* forwarded to her own cirm address (saved from the digest):
+	   the same, the citizen's case */
+	own = token_address_handler(mi->key, "arende@kommun.example",
+				    count("SELECT id FROM contact WHERE login "
+					  "= 'eva'"));
+	deliver_mail("eva@kommun.example", own, "Fwd: Skylt",
+		     "f3b@kommun.example", NULL,
+		     "---------- Forwarded message ---------\n"
+		     "From: Dan <dan@example.se>\nSubject: Skylten\n\n"
+		     "Skylten har blåst ner.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN "
+			       "contact_address a ON a.contact_id = "
+			       "c.citizen_id WHERE a.address = "
+			       "'dan@example.se' AND c.subject = 'Skylten'"),
+			 1);
+	free(own);
 	/* no sender to be found: no case with the officer as its
 	   citizen; she is told why and how to forward it */
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "VB: Lampa",
 		     "f4@kommun.example", NULL,
 		     "Lampan är trasig, säger någon.\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
-			       "'mail.forwarded'"), 2);
-	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+			       "'mail.forwarded'"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
 			       "recipient = 'eva@kommun.example' AND body LIKE "
 			       "'Det vidarebefordrade mejlet har inte "
@@ -5472,12 +5536,12 @@ START_TEST(test_handler_forward)
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE 'mail a handler forwarded, whose sender "
 			       "did not pass authentication%'"), 1);
-	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
 	/* a plain mail of hers on no case: the same, said plainly */
 	deliver_mail("eva@kommun.example", "arende@kommun.example",
 		     "Fråga", "f4b@kommun.example", NULL,
 		     "Hej, hur funkar det här?\n");
-	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
 			       "recipient = 'eva@kommun.example' AND body LIKE "
 			       "'Ditt meddelande hade inga kommandon och "

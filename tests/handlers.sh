@@ -226,6 +226,32 @@ mail lisa@kommun.example arende@kommun.example k2@kommun.example x "#lista"
 run "$CIRMD" -c "$C" --once
 check "lisa's mail is now a handler's commands" \
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = 'lisa@kommun.example' AND subject = 'Dina kommandon'")" -eq 1 ]
+# #borta and #tillbaka are taken only at her own signed address, which
+# the answer's Reply-To gives: a From alone is anyone's to write
+own=$(sql "SELECT headers FROM outbox WHERE recipient = 'lisa@kommun.example' AND subject = 'Dina kommandon'" |
+	sed -n 's/^Reply-To: *//p' | tr -d '\r')
+check "the answer's Reply-To is her own address" sh -c 'printf "%s\n" "$1" | grep -q "^arende+h[0-9]*\.[0-9a-f]\{16\}@kommun.example$"' - "$own"
+leave=$(date -d '+5 days' +%F)
+mail lisa@kommun.example arende@kommun.example k3@kommun.example x "#borta $leave"
+run "$CIRMD" -c "$C" --once
+check "#borta to the case address is not done" \
+	[ "$(sql "SELECT count(*) FROM contact WHERE login = 'lisa' AND away_until IS NULL")" -eq 1 ]
+check "... and she is told where to write it" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'lisa@kommun.example' AND body LIKE '%utförs inte: #borta och #tillbaka tar%' AND body LIKE '%adress, $own, så att%'")" -eq 1 ]
+mail lisa@kommun.example "$own" k4@kommun.example "Re: Dina kommandon" "#borta $leave"
+run "$CIRMD" -c "$C" --once
+check "#borta to her own address is done" \
+	[ "$(sql "SELECT count(*) FROM contact WHERE login = 'lisa' AND away_until IS NOT NULL")" -eq 1 ]
+mail bo@kommun.example "$own" k5@kommun.example "Re: Dina kommandon" "#tillbaka"
+run "$CIRMD" -c "$C" --once
+check "a colleague's mail to her own address is set aside" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'reply to a handler''s signed address from another sender%'")" -eq 1 ]
+check "... and she is still away" \
+	[ "$(sql "SELECT count(*) FROM contact WHERE login = 'lisa' AND away_until IS NOT NULL")" -eq 1 ]
+mail lisa@kommun.example "$own" k6@kommun.example "Re: Dina kommandon" "#tillbaka"
+run "$CIRMD" -c "$C" --once
+check "#tillbaka to her own address is done" \
+	[ "$(sql "SELECT count(*) FROM contact WHERE login = 'lisa' AND away_until IS NULL")" -eq 1 ]
 run "$CIRMCTL" -c "$C" handler set bo --email lisa@kommun.example --take-address
 check "--take-address never takes a handler's address" [ "$rc" -eq 1 ]
 check "... saying so" contains "$err" "is another handler's already"
