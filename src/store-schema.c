@@ -685,6 +685,42 @@ static const char migration_32[] =
 	"    AND contact_id IN (SELECT id FROM contact\n"
 	"      WHERE kind = 'citizen');\n";
 
+/* A citizen's name as their mail's From gave it was kept with the line
+   breaks and control characters an encoded word may hold, and wrote
+   lines of the sender's into every notification to the case officers;
+   since 6763b87 a name is read as one line, every control character a
+   blank, and so are the names kept from before (eight characters a
+   statement: SQLite's parser takes no deeper nesting). */
+static const char migration_33[] =
+	"UPDATE contact SET name = replace(replace(replace(replace(\n"
+	"  replace(replace(replace(replace(name"
+	", char(1), ' '), char(2), ' '), char(3), ' ')"
+	", char(4), ' '), char(5), ' '), char(6), ' ')"
+	", char(7), ' '), char(8), ' ')\n"
+	"  WHERE name GLOB '*[' || char(1) || '-' || char(31) ||\n"
+	"    char(127) || ']*';\n"
+	"UPDATE contact SET name = replace(replace(replace(replace(\n"
+	"  replace(replace(replace(replace(name"
+	", char(9), ' '), char(10), ' '), char(11), ' ')"
+	", char(12), ' '), char(13), ' '), char(14), ' ')"
+	", char(15), ' '), char(16), ' ')\n"
+	"  WHERE name GLOB '*[' || char(1) || '-' || char(31) ||\n"
+	"    char(127) || ']*';\n"
+	"UPDATE contact SET name = replace(replace(replace(replace(\n"
+	"  replace(replace(replace(replace(name"
+	", char(17), ' '), char(18), ' '), char(19), ' ')"
+	", char(20), ' '), char(21), ' '), char(22), ' ')"
+	", char(23), ' '), char(24), ' ')\n"
+	"  WHERE name GLOB '*[' || char(1) || '-' || char(31) ||\n"
+	"    char(127) || ']*';\n"
+	"UPDATE contact SET name = replace(replace(replace(replace(\n"
+	"  replace(replace(replace(replace(name"
+	", char(25), ' '), char(26), ' '), char(27), ' ')"
+	", char(28), ' '), char(29), ' '), char(30), ' ')"
+	", char(31), ' '), char(127), ' ')\n"
+	"  WHERE name GLOB '*[' || char(1) || '-' || char(31) ||\n"
+	"    char(127) || ']*';\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -720,5 +756,6 @@ const struct store_migration store_migrations[] = {
 	{ "cases sent to someone outside", migration_30 },
 	{ "a case's timers kept with the case", migration_31 },
 	{ "forwarded mails without the officer's note", migration_32 },
+	{ "citizens' names on one line", migration_33 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -363,6 +363,15 @@ START_TEST(test_stepwise_migration)
 			"INSERT INTO event (case_id, at, kind, actor_id) VALUES "
 			"(1, 1790000000, 'mail.forwarded', 9)", NULL, NULL,
 			NULL), SQLITE_OK);
+	/* A citizen's name kept with an encoded line break and ESC (before
+	   migration 33), beside one that has none. */
+	if (from < 33)
+		ck_assert_int_eq(sqlite3_exec(old->db,
+			"INSERT INTO contact (id, kind, name, login, "
+			"created_at) VALUES (10, 'citizen', 'Anna' || "
+			"char(13, 10) || 'Klart senast: x' || char(27) || "
+			"'[31m' || char(9), NULL, 1), (11, 'citizen', "
+			"'Åsa Öberg', NULL, 1)", NULL, NULL, NULL), SQLITE_OK);
 	/* As store_message_add does, for versions that index at commit. */
 	if (from >= 4)
 		store_note_message(old);
@@ -408,6 +417,14 @@ START_TEST(test_stepwise_migration)
 		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
 					    "message WHERE id = 42 AND "
 					    "body_full IS NOT NULL"), 1);
+	}
+	if (from < 33) {
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+					    "contact WHERE id = 10 AND name = "
+					    "'Anna  Klart senast: x [31m '"), 1);
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+					    "contact WHERE id = 11 AND name = "
+					    "'Åsa Öberg'"), 1);
 	}
 	/* the next id is past any the log may have named: past every
 	   message and quarantined mail there has been, and the queue
