@@ -2,7 +2,8 @@
 /* cirmctl citizen extract [--files DIR] ADDRESS|NUMBER...: everything
    cirm holds about a citizen, for a register extract (GDPR article 15):
    who they are to cirm, each case they wrote in, what was sent to them
-   in no case (an SMS opt-out's confirmation), a STOP of theirs, and
+   outside the cases' messages (an SMS opt-out's confirmation, a case
+   officer's notices), a STOP of theirs, and
    what of theirs waits in the quarantine. */
 #include "config.h"
 
@@ -31,10 +32,12 @@
 /* Bytes of an attachment's name kept in its copy's file name. */
 #define FILE_NAME_MAX 100
 
-/* An outbox row without a case, as the extract prints it. */
+/* An outbox row that is no message of a case, as the extract prints
+   it. */
 struct sent {
 	int64_t id, created_at;
 	char *channel, *recipient, *status, *subject, *body;
+	char *case_number;	/* or NULL */
 };
 
 struct extract {
@@ -45,7 +48,8 @@ struct extract {
 	const char *number;	/* the case being printed */
 	struct strlist copied;	/* the copies' names */
 	/* their addresses and numbers (as the outbox has them), and the
-	   outbox rows without a case sent to one of them, each once */
+	   outbox rows that are no message of a case sent to one of them,
+	   each once */
 	struct strlist recipients;
 	struct sent *sent;
 	size_t nsent;
@@ -84,10 +88,10 @@ print_address(const struct store_address *a, void *ctx)
 	return out < 0;
 }
 
-/* An outbox row without a case to one of X's recipients, into
-   X->sent once. */
+/* An outbox row that is no message of a case to one of X's recipients,
+   into X->sent once. */
 static int
-note_sent(const struct store_outbox_caseless *r, void *ctx)
+note_sent(const struct store_outbox_unfiled *r, void *ctx)
 {
 	struct extract *x = ctx;
 	struct sent *c;
@@ -104,11 +108,14 @@ note_sent(const struct store_outbox_caseless *r, void *ctx)
 	c->status = xstrdup(r->status);
 	c->subject = r->subject != NULL ? xstrdup(r->subject) : NULL;
 	c->body = xstrdup(r->body);
+	c->case_number = r->case_number != NULL ? xstrdup(r->case_number) :
+		NULL;
 	return 0;
 }
 
 /* RECIPIENT (an address, a number) into X->recipients, once, with the
-   outbox rows without a case sent to it. 0, or -1 with X->err. */
+   outbox rows that are no message of a case sent to it. 0, or -1 with
+   X->err. */
 static int
 add_recipient(struct extract *x, const char *recipient)
 {
@@ -116,8 +123,8 @@ add_recipient(struct extract *x, const char *recipient)
 	    strlist_has(&x->recipients, recipient))
 		return 0;
 	strlist_add(&x->recipients, recipient);
-	return store_outbox_caseless_to(x->store, recipient, note_sent, x,
-					&x->err) < 0 ? -1 : 0;
+	return store_outbox_unfiled_to(x->store, recipient, note_sent, x,
+				       &x->err) < 0 ? -1 : 0;
 }
 
 static int
@@ -130,7 +137,7 @@ add_contact_address(const struct store_address *a, void *ctx)
 	return x->failed;
 }
 
-/* Prints R, an outbox row without a case. */
+/* Prints R, an outbox row that is no message of a case. */
 static void
 print_sent(const struct sent *r)
 {
@@ -144,6 +151,8 @@ print_sent(const struct sent *r)
 		       strcmp(r->status, "failed") == 0 ? _("failed") :
 		       _("not sent yet"), 14);
 	ctl_print_cell(stdout, r->recipient, 0);
+	if (r->case_number != NULL)
+		printf("  %s", r->case_number);
 	fputc('\n', stdout);
 	if (r->subject != NULL && r->subject[0] != '\0') {
 		fputs("    ", stdout);
@@ -538,9 +547,10 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 		/* mail set aside before any case: theirs too */
 		if (rc >= 0 && quarantined_of(store, &m, &held, &x.err) < 0)
 			rc = -1;
-		/* what was sent to them outside any case (an opt-out's
-		   confirmation), to this address or number and, for a
-		   contact, to each of theirs */
+		/* what was sent to them that is no message of a case (an
+		   opt-out's confirmation, a case officer's notices), to
+		   this address or number and, for a contact, to each of
+		   theirs */
 		if (rc >= 0 && (add_recipient(&x, m.addr) < 0 ||
 				add_recipient(&x, m.ascii) < 0 ||
 				add_recipient(&x, m.number) < 0))
@@ -614,8 +624,9 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 		printf("  %s  %s  %s\n", outs[k].number, outs[k].word,
 		       ctl_time(outs[k].at, t));
 	if (x.nsent > 0)
-		printf("\n%s\n", _("Sent to them in no case (such as the "
-				     "confirmation of an SMS opt-out):"));
+		printf("\n%s\n", _("Sent to them outside the cases' messages "
+				     "(such as the confirmation of an SMS "
+				     "opt-out, or a case officer's notices):"));
 	for (size_t k = 0; k < x.nsent; k++)
 		print_sent(&x.sent[k]);
 	if (held.n > 0) {
@@ -656,6 +667,7 @@ out:
 		free(x.sent[k].status);
 		free(x.sent[k].subject);
 		free(x.sent[k].body);
+		free(x.sent[k].case_number);
 	}
 	free(x.sent);
 	strlist_clear(&objects);

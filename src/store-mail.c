@@ -447,17 +447,18 @@ store_outbox_by_rfc_id(struct store *store, const char *id, int64_t *id_r,
 }
 
 int
-store_outbox_caseless_to(struct store *store, const char *recipient,
-			 int (*fn)(const struct store_outbox_caseless *r,
-				   void *ctx),
-			 void *ctx, char **error_r)
+store_outbox_unfiled_to(struct store *store, const char *recipient,
+			int (*fn)(const struct store_outbox_unfiled *r,
+				  void *ctx),
+			void *ctx, char **error_r)
 {
 	/* lower() folds ASCII only, as addresses are compared elsewhere */
 	static const char sql[] =
-		"SELECT id, created_at, coalesce(sent_at, 0), channel, "
-		"recipient, status, subject, CAST(body AS TEXT) FROM outbox "
-		"WHERE case_id IS NULL AND lower(recipient) = lower(?) "
-		"ORDER BY id";
+		"SELECT o.id, o.created_at, coalesce(o.sent_at, 0), o.channel, "
+		"o.recipient, o.status, o.subject, CAST(o.body AS TEXT), "
+		"c.number FROM outbox o LEFT JOIN cases c ON c.id = o.case_id "
+		"WHERE o.message_id IS NULL AND lower(o.recipient) = lower(?) "
+		"ORDER BY o.id";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc, n = 0;
 
@@ -465,7 +466,7 @@ store_outbox_caseless_to(struct store *store, const char *recipient,
 		return -1;
 	store_bind_text(st, 1, recipient);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_outbox_caseless r = {
+		struct store_outbox_unfiled r = {
 			.id = sqlite3_column_int64(st, 0),
 			.created_at = sqlite3_column_int64(st, 1),
 			.sent_at = sqlite3_column_int64(st, 2),
@@ -474,6 +475,7 @@ store_outbox_caseless_to(struct store *store, const char *recipient,
 			.status = store_col_text(st, 5),
 			.subject = store_col_text(st, 6),
 			.body = store_col_text(st, 7),
+			.case_number = store_col_text(st, 8),
 		};
 
 		if (r.body == NULL)

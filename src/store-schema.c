@@ -721,6 +721,15 @@ static const char migration_33[] =
 	"  WHERE name GLOB '*[' || char(1) || '-' || char(31) ||\n"
 	"    char(127) || ']*';\n";
 
+/* What was sent to a person that is no message of a case: besides what
+   went in no case (migration 29), a case officer's notices about one
+   (a refused reply, its transcript), which hold what the officer wrote
+   and belong in their register extract too. */
+static const char migration_34[] =
+	"DROP INDEX outbox_caseless;\n"
+	"CREATE INDEX outbox_unfiled ON outbox(lower(recipient))\n"
+	"  WHERE message_id IS NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -757,5 +766,7 @@ const struct store_migration store_migrations[] = {
 	{ "a case's timers kept with the case", migration_31 },
 	{ "forwarded mails without the officer's note", migration_32 },
 	{ "citizens' names on one line", migration_33 },
+	{ "what was sent outside the cases' messages found by its "
+	  "recipient", migration_34 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

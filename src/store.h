@@ -460,21 +460,24 @@ int store_outbox_add(struct store *store, const struct store_outbox_new *o,
 		     int64_t *id_r, char **error_r);
 /* A row of the outbox that belongs to no case (an SMS opt-out's
    confirmation, a handler's digest or answer to #lista). */
-struct store_outbox_caseless {
+struct store_outbox_unfiled {
 	int64_t id, created_at, sent_at; /* sent_at 0: not sent */
 	const char *channel, *recipient, *status;
 	const char *subject; /* may be NULL */
 	const char *body;
+	const char *case_number; /* NULL: sent in no case */
 };
-/* Calls FN for each outbox row without a case whose recipient is
-   RECIPIENT (for an address: in any case of ASCII letters), oldest
-   first; strings valid during the call, FN returning non-zero stops.
-   Returns the number of rows FN saw, or -1. (Reads the whole outbox:
-   for a register extract, not for the engine.) */
-int store_outbox_caseless_to(struct store *store, const char *recipient,
-			     int (*fn)(const struct store_outbox_caseless *r,
-				       void *ctx),
-			     void *ctx, char **error_r);
+/* Calls FN for each outbox row that is no message of a case (sent in
+   no case, as an SMS opt-out's confirmation or a case officer's digest;
+   or about one, as a case officer's notice that a reply was refused)
+   whose recipient is RECIPIENT (for an address: in any case of ASCII
+   letters), oldest first; strings valid during the call, FN returning
+   non-zero stops. Returns the number of rows FN saw, or -1. (By an
+   index of those rows alone: for a register extract.) */
+int store_outbox_unfiled_to(struct store *store, const char *recipient,
+			    int (*fn)(const struct store_outbox_unfiled *r,
+				      void *ctx),
+			    void *ctx, char **error_r);
 /* The outbox row that sent Message-ID ID: 1 with *id_r and *case_id_r
    (0 when it had no case), 0, -1. */
 int store_outbox_by_rfc_id(struct store *store, const char *id, int64_t *id_r,

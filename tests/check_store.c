@@ -1699,18 +1699,20 @@ START_TEST(test_outbox_due_reads_a_batch)
 END_TEST
 
 static int
-count_caseless(const struct store_outbox_caseless *r, void *ctx)
+count_caseless(const struct store_outbox_unfiled *r, void *ctx)
 {
 	int *n = ctx;
 
 	ck_assert_str_eq(r->channel, "email");
+	ck_assert_ptr_null(r->case_number);
 	ck_assert(strcasecmp(r->recipient, "Anna@Example.org") == 0);
 	++*n;
 	return 0;
 }
 
-/* A citizen's register extract finds what was sent to them without a
-   case by its index, among many rows of cases, in any capitals. */
+/* A citizen's register extract finds what was sent to them that is no
+   message of a case by its index, among many rows that are, in any
+   capitals. */
 START_TEST(test_outbox_caseless_indexed)
 {
 	struct store *store = open_db(dbpath);
@@ -1723,18 +1725,23 @@ START_TEST(test_outbox_caseless_indexed)
 		"state, received_at, created_at, updated_at) VALUES (1, "
 		"'KS-2026-00001', 'KS', 2026, 1, 'email', 'new', 1, 1, 1); "
 		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
-		"WHERE i < 3000) INSERT INTO outbox (case_id, channel, "
-		"recipient, body, created_at) SELECT CASE WHEN i % 1000 = 0 "
-		"THEN NULL ELSE 1 END, 'email', CASE WHEN i % 2000 = 0 THEN "
+		"WHERE i < 3000) INSERT INTO message (id, case_id, direction, "
+		"channel, body_stripped, at) SELECT i, 1, 'out', 'email', "
+		"'text', i FROM n WHERE i % 1000 != 0; "
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+		"WHERE i < 3000) INSERT INTO outbox (case_id, message_id, "
+		"channel, recipient, body, created_at) SELECT CASE WHEN i % "
+		"1000 = 0 THEN NULL ELSE 1 END, CASE WHEN i % 1000 = 0 THEN "
+		"NULL ELSE i END, 'email', CASE WHEN i % 2000 = 0 THEN "
 		"'ANNA@example.org' WHEN i % 1000 = 0 THEN 'bo@example.org' "
 		"ELSE 'anna@example.org' END, 'text', i FROM n", &err), 0);
-	ck_assert_msg(store_outbox_caseless_to(store, "Anna@Example.org",
-					       count_caseless, &n, &err) == 1,
+	ck_assert_msg(store_outbox_unfiled_to(store, "Anna@Example.org",
+					      count_caseless, &n, &err) == 1,
 		      "%s", err);
 	ck_assert_int_eq(n, 1);
 	while ((st = sqlite3_next_stmt(store->db, st)) != NULL) {
-		if (strstr(sqlite3_sql(st), "case_id IS NULL AND "
-			   "lower(recipient)") != NULL) {
+		if (strstr(sqlite3_sql(st), "message_id IS NULL AND "
+			   "lower(o.recipient)") != NULL) {
 			scans = sqlite3_stmt_status(
 				st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
 			steps = sqlite3_stmt_status(

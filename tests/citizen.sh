@@ -124,7 +124,7 @@ run "$CIRMCTL" -c "$C" citizen extract "070-777 00 01"
 check "extract by a national phone number" [ "$rc" -eq 0 ]
 check "... the number in full" contains "$out" "phone: +46707770001"
 check "... that they said STOP, with the word and when" contains "$out" "(has asked for no SMS: STOPP, 20"
-check "... and the confirmation they were sent, which is in no case" contains "$out" "Sent to them in no case"
+check "... and the confirmation they were sent, which is in no case" contains "$out" "Sent to them outside the cases' messages"
 check "... its text" contains "$out" "$(sql "SELECT CAST(body AS TEXT) FROM outbox WHERE case_id IS NULL AND recipient = '+46707770001'" | head -1)"
 check "... once" [ "$(printf '%s\n' "$out" | grep -c ' sms .*+46707770001$')" -eq 1 ]
 check "... what they wrote" contains "$out" "is på trottoaren"
@@ -139,7 +139,7 @@ run "$CIRMCTL" -c "$C" citizen extract "070-111 22 33"
 check_all "a number known only from its STOP: the opt-out and its confirmation" <<-'EOF'
 	[ "$rc" -eq 0 ] && contains "$out" "Numbers that asked for no SMS" && \
 	contains "$out" "+46701112233  STOP  20" && \
-	contains "$out" "Sent to them in no case" && ! contains "$out" "Name:" 2>/dev/null
+	contains "$out" "Sent to them outside the cases' messages" && ! contains "$out" "Name:" 2>/dev/null
 EOF
 check "... audited by what was read, not by the number" \
 	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'citizen.extract' AND object LIKE 'sms_optout, outbox %' AND object NOT LIKE '%4670%'")" -eq 1 ]
@@ -229,6 +229,15 @@ run "$CIRMCTL" -c "$C" citizen extract olle@kommun.example
 check_all "a case officer's refused reply is in their extract" <<-'EOF'
 	[ "$rc" -eq 0 ] && contains "$out" "== $john_case" && \
 	contains "$out" "Olle skriver att lampan är lagad."
+EOF
+# and so is the notice he was sent of it, which holds his text again: no
+# message of the case, but his
+notice=$(sql "SELECT subject FROM outbox WHERE recipient = 'olle@kommun.example' AND case_id IS NOT NULL AND message_id IS NULL" | head -n 1)
+[ -n "$notice" ] || exit 99
+check_all "... and the notice of the refusal sent to him, with the case's number" <<-'EOF'
+	contains "$out" "Sent to them outside the cases' messages" && \
+	contains "$out" "$notice" && \
+	printf '%s\n' "$out" | grep -q "  olle@kommun.example  $john_case\$"
 EOF
 
 # Bad input.
