@@ -838,8 +838,10 @@ settle_one(smtp_message_t msg, void *arg)
 	if (m == NULL || m->done)
 		return;
 	if (!m->claimed) {
-		/* Refused before its data: by the answer to MAIL or RCPT. */
+		/* Refused before its data: by the answer to MAIL, RCPT or
+		   DATA. */
 		const smtp_status_t *mail = smtp_reverse_path_status(msg);
+		const smtp_status_t *data = smtp_message_transfer_status(msg);
 
 		/* The connection ended before its MAIL was answered, after
 		   others were: never tried, it is left to outbound_run,
@@ -854,6 +856,16 @@ settle_one(smtp_message_t msg, void *arg)
 			return;
 		}
 		st = m->transport_status;
+		/* Its recipient accepted, the server refused DATA (without
+		   CHUNKING; libESMTP keeps that answer as the transfer's):
+		   the message's own refusal, or a setting's, as after the
+		   data. Behind a recipient refused, the answer to the
+		   pipelined DATA ("554 5.5.1 Error: no valid recipients")
+		   only repeats that refusal, and must neither hide its
+		   cause nor fail a message refused for now. */
+		if ((st == NULL || st->code < 400) && data != NULL &&
+		    data->code >= 400)
+			st = data;
 	}
 	settle(s, m, st != NULL && st->code >= 400 ? st : NULL, 0, why);
 }

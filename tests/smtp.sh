@@ -6,10 +6,12 @@
 # socket, also started here. What Postfix receives goes to files the
 # test reads: each mail arrives once and well formed, many mails share
 # one connection, a 4xx is retried and then delivered, a 5xx fails the
-# row with the server's reason, but not one refusing cirm's sender (the
-# mail waits and the log names mail_address), nor one that will not
-# relay for cirm or wants a login it has not set (the mail waits, the
-# log names smtp_user and cirmctl status tells), a connection dropped
+# row with the server's reason (also as the answer to DATA, from a port
+# without CHUNKING, where behind a refused recipient the reason stays
+# the recipient's), but not one refusing cirm's sender (the mail waits
+# and the log names mail_address), nor one that will not relay for cirm
+# or wants a login it has not set (the mail waits, the log names
+# smtp_user and cirmctl status tells), a connection dropped
 # mid-batch counts no attempt on the mail behind the one in hand, a
 # certificate from an unknown CA is refused before any mail, and after
 # kill -9 every mail arrives exactly once but for at most one a
@@ -45,7 +47,7 @@ PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) &&
 	SLOWPORT=$(free_port) && SENDERPORT=$(free_port) &&
 	EARLYPORT=$(free_port) && SENDASPORT=$(free_port) &&
 	DROPPORT=$(free_port) && RELAYPORT=$(free_port) &&
-	TLSFIRSTPORT=$(free_port) || exit 99
+	TLSFIRSTPORT=$(free_port) && DATAPORT=$(free_port) || exit 99
 
 # --- Dovecot: only its auth service, for Postfix's SASL ---------------
 DV=$T/dovecot
@@ -90,6 +92,8 @@ chown "$PIPE_USER:$PIPE_GROUP" "$OUT" && chown postfix "$T/data" || exit 99
 : >"$PF/access"
 : >"$PF/senders"
 : >"$PF/sendas"
+: >"$PF/data"
+: >"$PF/datasender"
 postfix_main_cf >"$PF/main.cf"
 # Long queue ids are never reused: the pipe below names each delivered
 # file by its queue id, and a reused short id overwrote an earlier file
@@ -147,6 +151,10 @@ cat >"$PF/master.cf" <<EOF
 127.0.0.1:$TLSFIRSTPORT inet n - n - - smtpd
   -o max_use=1
   -o smtpd_tls_security_level=encrypt
+127.0.0.1:$DATAPORT inet n - n - - smtpd
+  -o max_use=1
+  -o smtpd_discard_ehlo_keywords=chunking
+  -o { smtpd_data_restrictions = check_sender_access texthash:$PF/datasender, check_recipient_access texthash:$PF/data }
 EOF
 postfix_services >>"$PF/master.cf"
 cat >>"$PF/master.cf" <<EOF
@@ -226,6 +234,7 @@ conf relay "smtp_port = $RELAYPORT" "smtp_user = none" "smtp_connections = 1"
 conf relaylogin "smtp_port = $RELAYPORT" "smtp_connections = 1"
 conf tlsfirst "smtp_port = $TLSFIRSTPORT" "smtp_user = none" \
 	"smtp_tls = none" "smtp_connections = 1"
+conf data "smtp_port = $DATAPORT" "smtp_connections = 1"
 printf 'wrong\n' >"$I/wrong.password"
 chmod 600 "$I/wrong.password"
 
@@ -587,6 +596,73 @@ check "... the acknowledgement is delivered" \
 	wait_until '[ "$(grep -l "To: .*<bo@exempel.org>" "$OUT"/* 2>/dev/null | wc -l)" -eq 1 ]' 100
 : >"$PF/access"
 maps_changed
+
+# --- the server refuses DATA: as the answer says ------------------------
+# Without CHUNKING (a port that does not offer it) the data goes after
+# DATA, which Postfix answers from its smtpd_data_restrictions. A 5xx
+# there, after the recipient was accepted, fails the message with the
+# answer; a 4xx puts it back, one attempt counted; a refusal of cirm's
+# sender there makes the mail wait, as at MAIL or RCPT. Behind a
+# recipient refused at RCPT, Postfix answers the pipelined DATA with
+# "554 5.5.1 Error: no valid recipients": the recipient's answer stays
+# the reason, and a temporary one keeps the message queued.
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+printf '%s\n' 'cecilia@exempel.se 554 5.7.1 not accepted by policy' \
+	'data1@exempel.se 451 4.3.0 try again later' >"$PF/data"
+printf '%s\n' 'data2@exempel.se 550 5.1.1 no such citizen' \
+	'data3@exempel.se 450 4.2.0 mailbox busy' >"$PF/access"
+maps_changed "$DATAPORT"
+failed_before=$(sql "SELECT count(*) FROM event WHERE kind = 'delivery.failed'")
+citizen_writes 'Cecilia Carlsson' cecilia@exempel.se 3
+queue 4 data
+gateway data
+row=$(sql "SELECT status, last_error FROM outbox WHERE recipient = 'cecilia@exempel.se'")
+check "5xx to DATA: the message failed for good with the server's answer" \
+	eval 'case $row in "failed|554 5.7.1 "*"not accepted by policy") true ;; *) false ;; esac'
+[ "${row#failed|554}" != "$row" ] || echo "# cecilia: $row"
+check "... refused at DATA, not after the data" \
+	grep -q "reject: DATA from .*: 554 5.7.1 .*not accepted by policy" "$LOG"
+row=$(sql "SELECT status, attempts, last_error FROM outbox WHERE recipient = 'data1@exempel.se'")
+check "4xx to DATA: the message waits, one attempt counted, with the server's answer" \
+	eval 'case $row in "queued|1|451 4.3.0 "*"try again later") true ;; *) false ;; esac'
+[ "${row#queued|1|451}" != "$row" ] || echo "# data1: $row"
+row=$(sql "SELECT status, last_error FROM outbox WHERE recipient = 'data2@exempel.se'")
+check "recipient refused, then no valid recipients at DATA: failed with the recipient's answer" \
+	eval 'case $row in "failed|550 5.1.1 "*"no such citizen") true ;; *) false ;; esac'
+[ "${row#failed|550}" != "$row" ] || echo "# data2: $row"
+row=$(sql "SELECT status, attempts, last_error FROM outbox WHERE recipient = 'data3@exempel.se'")
+check "recipient refused for now, then no valid recipients at DATA: it waits with the recipient's answer" \
+	eval 'case $row in "queued|1|450 4.2.0 "*"mailbox busy") true ;; *) false ;; esac'
+[ "${row#queued|1|450}" != "$row" ] || echo "# data3: $row"
+# Postfix counts the DATA commands when the session ends: one of five
+# taken (no CHUNKING, so no BDAT).
+check "... each of the five got a DATA, one taken" grep -q "disconnect from .* data=1/5 " "$LOG"
+check "the one DATA took is sent" [ \
+	"$(sql "SELECT status FROM outbox WHERE recipient = 'data4@exempel.se'")" = sent ]
+check "... and no server problem is reported" [ "$rc" -eq 0 ]
+run "$CIRMD" -c "$C" --once
+check "5xx to DATA: the case gets delivery.failed" [ \
+	"$(sql "SELECT count(*) FROM event WHERE kind = 'delivery.failed'")" -eq $((failed_before + 1)) ]
+# The sender refused at DATA (Postfix's check_sender_access there):
+# every mail waits, none fails.
+sql "DELETE FROM outbox"
+: >"$PF/data"
+: >"$PF/access"
+printf 'arende@kommun.example REJECT not owned by user cirm\n' >"$PF/datasender"
+maps_changed "$DATAPORT"
+queue 3 datasender
+refused data "$DATAPORT" "sender refused at DATA" '554 5.7.1 %Sender address rejected: not owned by user cirm' \
+	"the server refuses mail from arende@kommun.example (.*): check mail_address and that smtp_user may send as it; 3 messages wait until it is fixed"
+: >"$PF/datasender"
+maps_changed "$DATAPORT"
+gateway data
+check "sender allowed at DATA: the mail goes out" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 3 ]
+# Postfix delivers in its own time: the next test empties $OUT first.
+check "... delivered, as the one DATA took before" \
+	wait_until '[ "$(grep -l "To: <data\(4\|sender[123]\)@exempel.se>" "$OUT"/* 2>/dev/null | wc -l)" -eq 4 ]' 100
+check "... and nothing else" [ "$(delivered)" -eq 4 ]
 
 # --- kill -9 while sending ------------------------------------------
 sql "DELETE FROM outbox"
