@@ -51,10 +51,11 @@ enum {
 #define IMAP_KEYWORD "$cirm"
 
 /* What to do when the server cannot keep IMAP_KEYWORD: flag mode relies
-   on it to tell processed mail from new. */
-#define KEYWORD_HINT "check imap_processed: flag needs a server that " \
-		     "stores the keyword " IMAP_KEYWORD "; move (to " \
-		     "imap_processed_folder) does not"
+   on it to tell processed mail from new, and delete mode to tell the
+   oversize mail it keeps on the server (see fetch_batch) from new. */
+#define KEYWORD_HINT "check imap_processed: flag and delete need a " \
+		     "server that stores the keyword " IMAP_KEYWORD \
+		     "; move (to imap_processed_folder) does not"
 
 enum tls_mode { TLS_IMPLICIT, TLS_STARTTLS, TLS_NONE };
 enum done_mode { DONE_MOVE, DONE_FLAG, DONE_DELETE };
@@ -524,14 +525,22 @@ imap_select(struct imap *im)
 			   im->mailbox);
 		return -1;
 	}
-	if (im->done == DONE_FLAG && !keyword_permanent(im->s->imap_selection_info)) {
+	/* Delete mode needs the keyword as much as flag mode: the oversize
+	   mail and the messages given up stay in the mailbox marked with it
+	   alone. Unmarked they were marked again in every session, deleted
+	   there when not over mail_max_size (mark_leftovers), and fetched
+	   again after a new UIDVALIDITY. */
+	if (im->done != DONE_MOVE &&
+	    !keyword_permanent(im->s->imap_selection_info)) {
+		const char *mode = im->done == DONE_FLAG ? "flag" : "delete";
+
 		log_errorx("%s:%u: %s: the server does not store the keyword "
 			   IMAP_KEYWORD " there (PERMANENTFLAGS names neither "
 			   "it nor \\*; an ACL without the right 'w'?): no mail "
-			   "is taken from it; " KEYWORD_HINT, im->host, im->port,
-			   im->mailbox);
-		snprintf(im->why, sizeof(im->why), "imap_processed = flag: the "
-			 "server does not store the keyword " IMAP_KEYWORD);
+			   "is taken from it with imap_processed = %s; "
+			   KEYWORD_HINT, im->host, im->port, im->mailbox, mode);
+		snprintf(im->why, sizeof(im->why), "imap_processed = %s: the "
+			 "server does not store the keyword " IMAP_KEYWORD, mode);
 		return -1;
 	}
 	im->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;

@@ -506,10 +506,11 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"imap_processed_folder, flagged \\Seen and with the keyword "
 		"$cirm, or deleted. With move and flag the server keeps it, "
 		"outside cirm's retention (case_retention does not remove it). "
-		"flag needs a server that stores keywords in imap_mailbox (its "
-		"PERMANENTFLAGS name $cirm or \\*; with ACLs, the right to "
-		"change flags): where it does not, the gateway takes no mail "
-		"from the mailbox and logs why; use move there." },
+		"flag and delete need a server that stores keywords in "
+		"imap_mailbox (its PERMANENTFLAGS name $cirm or \\*; with "
+		"ACLs, the right to change flags; delete keeps oversize mail "
+		"there marked $cirm): where it does not, the gateway takes no "
+		"mail from the mailbox and logs why; use move there." },
 	[CFG_IMAP_PROCESSED_FOLDER] = { "imap_processed_folder", SETTING_STRING,
 		"cirm", 0, 0, NULL, NULL, NULL, "Folder fetched messages are moved "
 		"to when imap_processed is move." },

@@ -10,9 +10,9 @@
 # a mailbox or processed-mail folder the server refuses is named by its
 # setting, imap_processed = flag on a mailbox that cannot keep the
 # keyword $cirm (PERMANENTFLAGS say so, or STORE is refused) takes
-# nothing (more) and names its setting, mailbox names beyond ASCII work,
-# a mailbox restored from a backup (UIDNEXT below the position) is read
-# again.
+# nothing (more) and names its setting, so does imap_processed = delete,
+# mailbox names beyond ASCII work, a mailbox restored from a backup
+# (UIDNEXT below the position) is read again.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -460,7 +460,7 @@ before=$(rows)
 conf nokeyword "imap_host = localhost" "imap_port = $tls_port" \
 	"imap_processed = flag" "imap_mailbox = Nokw"
 keyword_err="Nokw: the server does not store the keyword \$cirm there"
-keyword_hint="no mail is taken from it; check imap_processed: flag needs a server that stores the keyword \$cirm"
+keyword_hint="no mail is taken from it with imap_processed = flag; check imap_processed: flag and delete need a server that stores the keyword \$cirm"
 for n in 1 2; do
 	gateway nokeyword
 	check_all "no keyword \$cirm: run $n exits 1, saying why and what to check" <<-'EOF'
@@ -672,6 +672,55 @@ check_all "STORE refused: the next run takes no more, and says why" <<-'EOF'
 	[ "$rc" -eq 1 ] &&
 	[ "$(rows)" -eq $((before + 2)) ] &&
 	contains "$err" "$store_hint"
+EOF
+
+# imap_processed = delete relies on $cirm too: the oversize mail it keeps
+# on the server is told from new mail by the keyword alone. On a mailbox
+# that cannot keep it (an ACL with every right but 'w': PERMANENTFLAGS
+# (\Seen \Deleted), and Dovecot drops the keyword from STORE without a
+# word) no mail is taken, and the log and cirmctl status say why. (The
+# mail was taken, the oversize message "marked" again in every session,
+# its header queued a second time after a new UIDVALIDITY, and a message
+# given up, which stays on the server, deleted by the next session.)
+D=$M/.Nokwdel
+mkdir -p "$D/cur" "$D/new" "$D/tmp"
+printf 'owner lrstipek\n' >"$D/dovecot-acl"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$D"
+for pad in 0 4000; do
+	put_mail $pad
+	mv "$M/new/$n_mail.cirmtest.localhost" "$D/new/"
+done
+before=$(rows)
+conf nokwdelete "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_processed = delete" "imap_mailbox = Nokwdel" \
+	"mail_max_size = 1024"
+gateway nokwdelete
+check_all "delete, no keyword \$cirm: exit 1, saying why and what to check" <<-'EOF'
+	[ "$rc" -eq 1 ]
+	contains "$err" "Nokwdel: the server does not store the keyword \$cirm there"
+	contains "$err" "no mail is taken from it with imap_processed = delete; check imap_processed: flag and delete need a server that stores the keyword \$cirm"
+EOF
+check_all "delete, no keyword \$cirm: nothing taken, nothing deleted" <<-'EOF'
+	[ "$(rows)" -eq "$before" ]
+	[ "$(count_mail "$D")" -eq 2 ]
+EOF
+service_until nokwdelete 'reconnecting in 2 s' \
+	"delete, no keyword \$cirm: the service retries later, with back-off"
+check "delete, no keyword \$cirm: the reason is kept for cirmctl status" \
+	[ "$(sql "SELECT count(*) FROM gateway_state WHERE gateway = 'imap' AND key = 'problem' AND value LIKE '%: imap_processed = delete: the server does not store the keyword \$cirm'")" -eq 1 ]
+check "delete, no keyword \$cirm: the service took nothing either" \
+	[ "$(rows)" -eq "$before" ]
+
+# Move needs no keyword: the same mailbox is read, its mail moved.
+folder_before=$(count_mail "$M/.cirm")
+conf nokwmove "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_mailbox = Nokwdel" "mail_max_size = 1024"
+gateway nokwmove
+check_all "move, no keyword \$cirm: the mail is taken and moved" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ "$(rows)" -eq $((before + 2)) ]
+	[ "$(count_mail "$D")" -eq 0 ]
+	[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 2)) ]
 EOF
 
 done_testing
