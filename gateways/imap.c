@@ -73,6 +73,7 @@ struct imap {
 	uint32_t max_size, max_header;
 	uint32_t uidvalidity, last; /* the position */
 	int preauth, folder_ready;
+	int keyword_ok; /* the mailbox keeps IMAP_KEYWORD (keyword_permanent) */
 	int progress; /* the session queued mail, or got to wait for it */
 	/* A FETCH that broke the session: of failed_uid (0: of a batch).
 	   The sessions that broke one after another at bad_uid, bad_tries;
@@ -543,6 +544,16 @@ imap_select(struct imap *im)
 			 "server does not store the keyword " IMAP_KEYWORD, mode);
 		return -1;
 	}
+	im->keyword_ok = keyword_permanent(im->s->imap_selection_info);
+	if (im->done == DONE_MOVE && !im->keyword_ok &&
+	    !mailimap_has_extension(im->s, "MOVE"))
+		log_warnx("%s:%u: %s: the server offers no MOVE and does not "
+			  "store the keyword " IMAP_KEYWORD " there: mail is "
+			  "moved by COPY and EXPUNGE without a mark in between, "
+			  "so a session that ends between the two leaves a "
+			  "message that the next copies again (a second copy "
+			  "in imap_processed_folder; cirm takes it once)",
+			  im->host, im->port, im->mailbox);
 	im->uidvalidity = im->s->imap_selection_info->sel_uidvalidity;
 	return position_load(im, im->s->imap_selection_info->sel_uidnext);
 }
@@ -843,6 +854,30 @@ mark_result(struct imap *im, const char *step, int r)
    mail stays in the mailbox, and the log says what to change. */
 #define FOLDER_HINT "the mail stays in the mailbox; check imap_processed_folder"
 
+enum { MARK_DELETED = 1, MARK_SEEN = 2, MARK_KEYWORD = 4 };
+
+/* Adds (ADD 1) or removes the flags of MARKS (MARK_SEEN: \Seen and
+   IMAP_KEYWORD) on SET, silently. libetpan's result. */
+static int
+store_flags(struct imap *im, struct mailimap_set *set, int marks, int add)
+{
+	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
+	struct mailimap_store_att_flags *att;
+	int r;
+
+	if (marks & MARK_DELETED)
+		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
+	if (marks & MARK_SEEN)
+		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
+	if (marks & (MARK_SEEN | MARK_KEYWORD))
+		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup(IMAP_KEYWORD)));
+	att = add ? mailimap_store_att_flags_new_add_flags_silent(fl) :
+		    mailimap_store_att_flags_new_remove_flags_silent(fl);
+	r = mailimap_uid_store(im->s, set, att);
+	mailimap_store_att_flags_free(att);
+	return r;
+}
+
 /* Adds \Deleted, or \Seen and the keyword IMAP_KEYWORD. The keyword
    is what tells mail taken from new (see search_new, mark_leftovers): a
    refusal to store it ends the session, to be tried again later, rather
@@ -850,19 +885,9 @@ mark_result(struct imap *im, const char *step, int r)
 static int
 add_flags(struct imap *im, struct mailimap_set *set, int deleted)
 {
-	struct mailimap_flag_list *fl = mailimap_flag_list_new_empty();
-	struct mailimap_store_att_flags *att;
-	int r;
+	int r = store_flags(im, set, deleted ? MARK_DELETED : MARK_SEEN,
+			    1);
 
-	if (deleted)
-		mailimap_flag_list_add(fl, mailimap_flag_new_deleted());
-	else {
-		mailimap_flag_list_add(fl, mailimap_flag_new_seen());
-		mailimap_flag_list_add(fl, mailimap_flag_new_flag_keyword(xstrdup(IMAP_KEYWORD)));
-	}
-	att = mailimap_store_att_flags_new_add_flags_silent(fl);
-	r = mailimap_uid_store(im->s, set, att);
-	mailimap_store_att_flags_free(att);
 	if (!deleted && r != MAILIMAP_NO_ERROR && !imap_broken(r))
 		return fail_hint(im, "UID STORE", r, "the mail stays unmarked "
 				 "and no more is taken for now; " KEYWORD_HINT);
@@ -885,6 +910,48 @@ expunge(struct imap *im, struct mailimap_set *set)
 	return mark_result(im, "EXPUNGE", r);
 }
 
+/* Without MOVE a message is moved in steps, and a session can end
+   between any two (a crash, a lost connection, a step the server
+   refuses). Each step leaves a mark, for the next session to see how
+   far it got (finish_moves) and never to copy a message twice, which
+   made a second copy in the folder:
+     IMAP_KEYWORD	the COPY was sent: the message may be in the folder
+     \Deleted too	it is in the folder: only the EXPUNGE is left
+   The copy carries the keyword too, which does no harm there. Where
+   the mailbox cannot keep the keyword (imap_select warns) the first
+   mark is missing, and the old risk of a second copy remains. */
+static int
+copy_move(struct imap *im, struct mailimap_set *set)
+{
+	int r;
+
+	log_debug("%s:%u: no MOVE: COPY, then \\Deleted and %s%s", im->host,
+		  im->port, mailimap_has_uidplus(im->s) ? "UID EXPUNGE" :
+		  "EXPUNGE", im->keyword_ok ? ", marked " IMAP_KEYWORD
+		  " before the COPY" : "");
+	if (im->keyword_ok) {
+		r = store_flags(im, set, MARK_KEYWORD, 1);
+		if (imap_broken(r))
+			return fail(im, "UID STORE", r);
+		/* A refusal must not keep mail from its folder: moved without
+		   the mark, as before there was one. */
+		if (r != MAILIMAP_NO_ERROR)
+			fail_hint(im, "UID STORE", r, "moving the mail without "
+				  "the mark that keeps it from being copied "
+				  "twice");
+	}
+	r = mailimap_uid_copy(im->s, set, im->folder);
+	if (r != MAILIMAP_NO_ERROR) {
+		/* Never delete what was not copied; and take the mark back,
+		   so that the next session copies it (once the folder is
+		   put right) rather than taking it for copied. */
+		if (im->keyword_ok && !imap_broken(r))
+			(void)store_flags(im, set, MARK_KEYWORD, 0);
+		return mark_result_hint(im, "UID COPY", r, FOLDER_HINT);
+	}
+	return expunge(im, set);
+}
+
 static int
 move(struct imap *im, struct mailimap_set *set)
 {
@@ -902,12 +969,7 @@ move(struct imap *im, struct mailimap_set *set)
 		return mark_result_hint(im, "UID MOVE",
 					mailimap_uid_move(im->s, set, folder),
 					FOLDER_HINT);
-	log_debug("%s:%u: no MOVE: COPY, then \\Deleted and %s", im->host,
-		  im->port, mailimap_has_uidplus(im->s) ? "UID EXPUNGE" : "EXPUNGE");
-	r = mailimap_uid_copy(im->s, set, folder);
-	if (r != MAILIMAP_NO_ERROR) /* never delete what was not copied */
-		return mark_result_hint(im, "UID COPY", r, FOLDER_HINT);
-	return expunge(im, set);
+	return copy_move(im, set);
 }
 
 /* Marks the queued messages DONE as imap_processed says, and KEPT (the
@@ -935,25 +997,15 @@ mark_processed(struct imap *im, struct mailimap_set *done,
 	return 0;
 }
 
-/* The UIDs up to the position that carry no $cirm: BIG 1 those over
-   mail_max_size, 0 the others, -1 all. 0, or -1. */
+/* The UIDs up to the position that match KEY (a multiple key, which
+   it frees) as well. 0, or -1. */
 static int
-search_unmarked(struct imap *im, int big, clist **res_r)
+search_taken(struct imap *im, struct mailimap_search_key *key, clist **res_r)
 {
-	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
 	int r;
 
 	mailimap_search_key_multiple_add(key, mailimap_search_key_new_uid(
 		mailimap_set_new_interval(1, im->last)));
-	mailimap_search_key_multiple_add(key,
-		mailimap_search_key_new_unkeyword(xstrdup(IMAP_KEYWORD)));
-	if (big >= 0) {
-		struct mailimap_search_key *l =
-			mailimap_search_key_new_larger(im->max_size);
-
-		mailimap_search_key_multiple_add(key, big ? l :
-						 mailimap_search_key_new_not(l));
-	}
 	r = mailimap_uid_search(im->s, NULL, key, res_r);
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR) {
@@ -963,10 +1015,52 @@ search_unmarked(struct imap *im, int big, clist **res_r)
 	return 0;
 }
 
-/* Marks the UIDs of RES (which it frees), IMAP_BATCH at a time, as
-   queued ones (KEPT 0) or oversize ones kept (1). */
+/* The UIDs up to the position that carry no $cirm: BIG 1 those over
+   mail_max_size, 0 the others, -1 all. 0, or -1. */
 static int
-mark_list(struct imap *im, clist *res, int kept)
+search_unmarked(struct imap *im, int big, clist **res_r)
+{
+	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_unkeyword(xstrdup(IMAP_KEYWORD)));
+	if (big >= 0) {
+		struct mailimap_search_key *l =
+			mailimap_search_key_new_larger(im->max_size);
+
+		mailimap_search_key_multiple_add(key, big ? l :
+						 mailimap_search_key_new_not(l));
+	}
+	return search_taken(im, key, res_r);
+}
+
+/* The UIDs up to the position that carry $cirm and (DELETED 1) or not
+   (0) \Deleted: see copy_move. 0, or -1. */
+static int
+search_copied(struct imap *im, int deleted, clist **res_r)
+{
+	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
+	/* libetpan has no constructor of its own for these two */
+	struct mailimap_search_key *flag = mailimap_search_key_new(
+		deleted ? MAILIMAP_SEARCH_KEY_DELETED :
+			  MAILIMAP_SEARCH_KEY_UNDELETED, NULL, NULL, NULL,
+		NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+		NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL,
+		NULL);
+
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_keyword(xstrdup(IMAP_KEYWORD)));
+	mailimap_search_key_multiple_add(key, flag);
+	return search_taken(im, key, res_r);
+}
+
+enum mark_how { MARK_DONE, MARK_KEPT, MARK_EXPUNGE };
+
+/* Marks the UIDs of RES (which it frees), IMAP_BATCH at a time, as
+   queued ones (MARK_DONE) or oversize ones kept (MARK_KEPT), or
+   expunges them (MARK_EXPUNGE). */
+static int
+mark_list(struct imap *im, clist *res, enum mark_how how)
 {
 	clistiter *c = clist_begin(res);
 	int r = 0;
@@ -978,8 +1072,9 @@ mark_list(struct imap *im, clist *res, int kept)
 		for (int i = 0; c != NULL && i < IMAP_BATCH; i++, c = clist_next(c)) {
 			mailimap_set_add_single(set, *(uint32_t *)clist_content(c));
 		}
-		r = kept ? mark_processed(im, none, set) :
-			   mark_processed(im, set, none);
+		r = how == MARK_EXPUNGE ? expunge(im, set) :
+		    how == MARK_KEPT ? mark_processed(im, none, set) :
+				       mark_processed(im, set, none);
 		mailimap_set_free(set);
 		mailimap_set_free(none);
 	}
@@ -1011,12 +1106,52 @@ mark_leftovers(struct imap *im)
 		log_info("%s: %zu message%s queued before but not yet marked "
 			 "processed: marking %s now", im->mailbox, n,
 			 n == 1 ? "" : "s", n == 1 ? "it" : "them");
-	if (mark_list(im, res, 0) < 0) {
+	if (mark_list(im, res, MARK_DONE) < 0) {
 		if (big != NULL)
 			mailimap_search_result_free(big);
 		return -1;
 	}
-	return big != NULL ? mark_list(im, big, 1) : 0;
+	return big != NULL ? mark_list(im, big, MARK_KEPT) : 0;
+}
+
+/* Moves without MOVE that a session left half done (see copy_move).
+   Those marked \Deleted are in the folder: only expunged. Those marked
+   $cirm alone may be there or not, and stay in the mailbox, said in
+   the log: copying them again could make two, expunging them could
+   lose the one copy. 0, or -1. */
+static int
+finish_moves(struct imap *im)
+{
+	clist *res = NULL;
+	size_t n;
+
+	if (im->last == 0 || !im->keyword_ok ||
+	    mailimap_has_extension(im->s, "MOVE"))
+		return 0;
+	if (search_copied(im, 1, &res) < 0)
+		return -1;
+	if ((n = clist_count(res)) > 0)
+		log_info("%s: %zu message%s copied to %s before but not yet "
+			 "expunged: expunging %s now", im->mailbox, n,
+			 n == 1 ? "" : "s", cfg_str(im->cfg,
+						    CFG_IMAP_PROCESSED_FOLDER),
+			 n == 1 ? "it" : "them");
+	if (mark_list(im, res, MARK_EXPUNGE) < 0 ||
+	    search_copied(im, 0, &res) < 0)
+		return -1;
+	if ((n = clist_count(res)) > 0)
+		log_warnx("%s: %zu message%s marked " IMAP_KEYWORD " stay%s in "
+			  "the mailbox: cirm took %s, but a session ended while "
+			  "%s copied to %s (or imap_processed was flag); not "
+			  "copied again, which could make two: see whether the "
+			  "folder has %s, and move or delete %s by hand",
+			  im->mailbox, n, n == 1 ? "" : "s", n == 1 ? "s" : "",
+			  n == 1 ? "it" : "them",
+			  n == 1 ? "it was being" : "they were being",
+			  cfg_str(im->cfg, CFG_IMAP_PROCESSED_FOLDER),
+			  n == 1 ? "it" : "them", n == 1 ? "it" : "them");
+	mailimap_search_result_free(res);
+	return 0;
 }
 
 /* Message UID broke IMAP_BAD_TRIES sessions in a row at its FETCH (the
@@ -1214,6 +1349,8 @@ session(struct imap *im)
 		r = imap_login(im);
 	if (r == 0)
 		r = imap_select(im);
+	if (r == 0 && im->done == DONE_MOVE)
+		r = finish_moves(im);
 	if (r == 0)
 		r = mark_leftovers(im);
 	if (r == 0)

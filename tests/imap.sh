@@ -12,7 +12,8 @@
 # keyword $cirm (PERMANENTFLAGS say so, or STORE is refused) takes
 # nothing (more) and names its setting, so does imap_processed = delete,
 # mailbox names beyond ASCII work, a mailbox restored from a backup
-# (UIDNEXT below the position) is read again.
+# (UIDNEXT below the position) is read again, a move without MOVE that a
+# session left half done is never copied twice.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -721,6 +722,84 @@ check_all "move, no keyword \$cirm: the mail is taken and moved" <<-'EOF'
 	[ "$(rows)" -eq $((before + 2)) ]
 	[ "$(count_mail "$D")" -eq 0 ]
 	[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 2)) ]
+EOF
+
+# Without MOVE (127.0.0.4) mail is moved by COPY, then \Deleted and
+# EXPUNGE, and a session can end between any two steps. The mailbox's
+# ACL stands in for the session that ended: without the right 't' the
+# \Deleted after the COPY does not hold (as when the session ended right
+# after the COPY), without 'e' the EXPUNGE does not. The next session
+# must not copy the message again. (It did: one more copy in the folder
+# for each session.)
+C=$M/.Halvvags
+mkdir -p "$C/cur" "$C/new" "$C/tmp"
+printf 'owner lrswipk\n' >"$C/dovecot-acl"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$C"
+put_mail
+mv "$M/new/$n_mail.cirmtest.localhost" "$C/new/"
+folder_before=$(count_mail "$M/.cirm")
+before=$(rows)
+conf halfmove "imap_host = 127.0.0.4" "imap_port = $plain_port" \
+	"imap_tls = none" "imap_mailbox = Halvvags"
+gateway halfmove
+check_all "without MOVE, no \\Deleted after the COPY: queued and copied once" <<-'EOF'
+	[ "$(rows)" -eq $((before + 1)) ]
+	[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 1)) ]
+	[ "$(count_mail "$C")" -eq 1 ]
+EOF
+for n in 2 3; do
+	gateway halfmove
+	check_all "without MOVE, no \\Deleted after the COPY: session $n copies nothing again" <<-'EOF'
+		[ "$rc" -eq 0 ]
+		[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 1)) ]
+		[ "$(rows)" -eq $((before + 1)) ]
+		[ "$(count_mail "$C")" -eq 1 ]
+	EOF
+done
+check "without MOVE, no \\Deleted after the COPY: the log says it stays, and why" \
+	contains "$err" "1 message marked \$cirm stays in the mailbox: cirm took it, but a session ended while it was being copied to cirm"
+
+printf 'owner lrswtipk\n' >"$C/dovecot-acl"
+put_mail
+mv "$M/new/$n_mail.cirmtest.localhost" "$C/new/"
+for n in 1 2; do
+	gateway halfmove
+	check_all "without MOVE, no EXPUNGE after the COPY: session $n copies it once" <<-'EOF'
+		[ "$(rows)" -eq $((before + 2)) ]
+		[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 2)) ]
+		[ "$(count_mail "$C")" -eq 2 ]
+	EOF
+done
+printf 'owner lrswtipke\n' >"$C/dovecot-acl"
+gateway halfmove
+check_all "without MOVE: once EXPUNGE works, the copied message goes, not copied again" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ "$(count_mail "$C")" -eq 1 ]
+	[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 2)) ]
+	[ "$(rows)" -eq $((before + 2)) ]
+EOF
+check "without MOVE: ... and says so" \
+	contains "$err" "1 message copied to cirm before but not yet expunged: expunging it now"
+
+# A COPY the server refuses (here a folder it cannot make) takes the mark
+# back: once the folder is put right, the next session moves the message
+# instead of leaving it marked as if it might have been copied.
+put_mail
+mv "$M/new/$n_mail.cirmtest.localhost" "$C/new/"
+conf halfbad "imap_host = 127.0.0.4" "imap_port = $plain_port" \
+	"imap_tls = none" "imap_mailbox = Halvvags" \
+	"imap_processed_folder = ~cirm"
+gateway halfbad
+check_all "without MOVE, a refused COPY: queued, left in the mailbox" <<-'EOF'
+	[ "$(rows)" -eq $((before + 3)) ]
+	[ "$(count_mail "$C")" -eq 2 ]
+	contains "$err" "UID COPY: refused by the server"
+EOF
+gateway halfmove
+check_all "without MOVE, a refused COPY: the next session moves it" <<-'EOF'
+	[ "$(count_mail "$C")" -eq 1 ]
+	[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 3)) ]
+	[ "$(rows)" -eq $((before + 3)) ]
 EOF
 
 done_testing
