@@ -715,6 +715,81 @@ fetch_one(struct imap *im, uint32_t uid, struct mailimap_fetch_att *att,
 	return 0;
 }
 
+/* With imap_processed = delete the oversize mail and the messages given
+   up stay in the mailbox, marked $cirm (see fetch_batch). Until they
+   are marked, only this list in the database ("kept": "UIDVALIDITY:UID,
+   UID...") tells them from the queued mail a session left unmarked,
+   which the next one deletes (mark_leftovers): size alone told a message
+   given up, or one whose RFC822.SIZE understated it, for such mail, and
+   it was deleted when a session ended before the STORE (a crash, or a
+   server that refuses the keyword at STORE). A UID goes in before its
+   row is queued, and the list is emptied once the mail is marked. */
+static int
+kept_load(struct imap *im, clist **res_r)
+{
+	char *value = NULL, *err = NULL, *p;
+	unsigned long v;
+	int r = store_gateway_state_get(im->ctx->store, im->ctx->name, "kept",
+					&value, &err);
+
+	*res_r = clist_new();
+	if (*res_r == NULL)
+		fatalx("out of memory");
+	if (r < 0) {
+		log_errorx("database: %s", err);
+		free(err);
+		return -1;
+	}
+	if (r > 0 && sscanf(value, "%lu:", &v) == 1 && v == im->uidvalidity) {
+		for (p = strchr(value, ':'); p != NULL; p = strchr(p + 1, ',')) {
+			unsigned long u = strtoul(p + 1, NULL, 10);
+			uint32_t *uid;
+
+			if (u == 0 || u > UINT32_MAX)
+				continue;
+			uid = xmalloc(sizeof(*uid));
+			*uid = (uint32_t)u;
+			if (clist_append(*res_r, uid) < 0)
+				fatalx("out of memory");
+		}
+	}
+	free(value);
+	return 0;
+}
+
+/* Adds UID to the list (ADD 1), or empties it (0). 0, or -1. */
+static int
+kept_note(struct imap *im, uint32_t uid, int add)
+{
+	char *value = NULL, *err = NULL, *nv;
+	unsigned long v;
+	int r = 0;
+
+	if (im->done != DONE_DELETE)
+		return 0;
+	if (add)
+		r = store_gateway_state_get(im->ctx->store, im->ctx->name,
+					    "kept", &value, &err);
+	if (r > 0 && sscanf(value, "%lu:", &v) == 1 && v == im->uidvalidity &&
+	    strchr(value, ':')[1] != '\0')
+		nv = xasprintf("%s,%" PRIu32, value, uid);
+	else if (add)
+		nv = xasprintf("%" PRIu32 ":%" PRIu32, im->uidvalidity, uid);
+	else
+		nv = xstrdup("");
+	if (r >= 0)
+		r = store_gateway_state_set(im->ctx->store, im->ctx->name,
+					    "kept", nv, &err);
+	free(nv);
+	free(value);
+	if (r < 0) {
+		log_errorx("database: %s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
 /* Queues RAW as message UID and moves the position to it in the same
    transaction. 0, or -1 after logging. */
 static int
@@ -795,7 +870,8 @@ deliver_oversize(struct imap *im, uint32_t uid, size_t size, int64_t date)
 			memcpy(raw + n, "\r\n", 2);
 			n += 2;
 		}
-		r = deliver(im, uid, raw, n, date) < 0 ? -1 : 1;
+		r = kept_note(im, uid, 1) < 0 ||
+		    deliver(im, uid, raw, n, date) < 0 ? -1 : 1;
 		free(raw);
 	}
 	if (res != NULL)
@@ -1082,6 +1158,39 @@ mark_list(struct imap *im, clist *res, enum mark_how how)
 	return r;
 }
 
+/* Moves the UIDs of KEPT (see kept_load; which it frees) that are up to
+   the position from RES, the messages to be deleted, to BIG, those to
+   be kept. Above the position they were not queued: not marked. */
+static void
+kept_merge(struct imap *im, clist *res, clist *big, clist *kept)
+{
+	for (clistiter *k = clist_begin(kept); k != NULL; k = clist_next(k)) {
+		uint32_t uid = *(uint32_t *)clist_content(k);
+		clistiter *c = clist_begin(res);
+		int there = 0;
+
+		if (uid > im->last)
+			continue;
+		while (c != NULL) {
+			if (*(uint32_t *)clist_content(c) == uid) {
+				free(clist_content(c));
+				c = clist_delete(res, c);
+			} else
+				c = clist_next(c);
+		}
+		for (c = clist_begin(big); c != NULL && !there; c = clist_next(c))
+			there = *(uint32_t *)clist_content(c) == uid;
+		if (!there) {
+			uint32_t *u = xmalloc(sizeof(*u));
+
+			*u = uid;
+			if (clist_append(big, u) < 0)
+				fatalx("out of memory");
+		}
+	}
+	mailimap_search_result_free(kept);
+}
+
 /* Messages up to the position are queued; those of them still in the
    mailbox unmarked were left so when a session ended between queueing
    and marking (a crash, a lost connection, a stop in the middle of a
@@ -1090,16 +1199,26 @@ mark_list(struct imap *im, clist *res, enum mark_how how)
 static int
 mark_leftovers(struct imap *im)
 {
-	clist *res = NULL, *big = NULL;
+	clist *res = NULL, *big = NULL, *kept = NULL;
 	size_t n;
+	int r, noted = 0;
 
 	if (im->last == 0)
 		return 0;
 	if (search_unmarked(im, im->done == DONE_DELETE ? 0 : -1, &res) < 0)
 		return -1;
-	if (im->done == DONE_DELETE && search_unmarked(im, 1, &big) < 0) {
+	if (im->done == DONE_DELETE &&
+	    (search_unmarked(im, 1, &big) < 0 || kept_load(im, &kept) < 0)) {
 		mailimap_search_result_free(res);
+		if (big != NULL)
+			mailimap_search_result_free(big);
+		if (kept != NULL)
+			mailimap_search_result_free(kept);
 		return -1;
+	}
+	if (kept != NULL) {
+		noted = !clist_isempty(kept);
+		kept_merge(im, res, big, kept);
 	}
 	n = clist_count(res) + (big != NULL ? clist_count(big) : 0);
 	if (n > 0)
@@ -1111,7 +1230,10 @@ mark_leftovers(struct imap *im)
 			mailimap_search_result_free(big);
 		return -1;
 	}
-	return big != NULL ? mark_list(im, big, MARK_KEPT) : 0;
+	if (big == NULL)
+		return 0;
+	r = mark_list(im, big, MARK_KEPT);
+	return r < 0 || !noted ? r : kept_note(im, 0, 0);
 }
 
 /* Moves without MOVE that a session left half done (see copy_move).
@@ -1165,7 +1287,8 @@ give_up(struct imap *im, uint32_t uid)
 	char *raw = xasprintf("X-Cirm-Unfetchable: " MAILIN_UNFETCHABLE_FAILED
 			      "%d" MAILIN_UNFETCHABLE_UID "%" PRIu32
 			      "\r\n\r\n", im->bad_tries, uid);
-	int r = deliver(im, uid, raw, strlen(raw), 0);
+	int r = kept_note(im, uid, 1) < 0 ? -1 :
+		deliver(im, uid, raw, strlen(raw), 0);
 
 	free(raw);
 	if (r < 0)
@@ -1214,6 +1337,8 @@ fetch_batch(struct imap *im, const uint32_t *uids, size_t n, size_t *queued)
 	}
 	/* What was queued is marked even when a later message failed. */
 	if (mark_processed(im, done, kept) < 0)
+		r = -1;
+	else if (!clist_isempty(kept->set_list) && kept_note(im, 0, 0) < 0)
 		r = -1;
 	mailimap_set_free(done);
 	mailimap_set_free(kept);

@@ -13,7 +13,8 @@
 # nothing (more) and names its setting, so does imap_processed = delete,
 # mailbox names beyond ASCII work, a mailbox restored from a backup
 # (UIDNEXT below the position) is read again, a move without MOVE that a
-# session left half done is never copied twice.
+# session left half done is never copied twice, a message delete keeps
+# on the server is not deleted when the STORE of its mark was refused.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -800,6 +801,77 @@ check_all "without MOVE, a refused COPY: the next session moves it" <<-'EOF'
 	[ "$(count_mail "$C")" -eq 1 ]
 	[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 3)) ]
 	[ "$(rows)" -eq $((before + 3)) ]
+EOF
+
+# imap_processed = delete keeps a message given up on the server, marked
+# $cirm; until it is marked, the database says it is to be kept. Where
+# the server refuses that STORE (account shortkw), the next session must
+# not take it for queued mail left unmarked and delete it: the gateway
+# takes nothing more and says why. (Size alone told the two apart: the
+# message was deleted, and cirm held only the note that stands for it.)
+G=$S/.Kept
+mkdir -p "$G/cur" "$G/new" "$G/tmp"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$G"
+put_mail
+bad=$n_mail
+mv "$M/new/$bad.cirmtest.localhost" "$G/new/"
+chmod 000 "$G/new/$bad.cirmtest.localhost"
+{
+	cat "$I/base.conf"
+	printf '%s\n' "imap_user = shortkw" "imap_ca_file = $T/ca.pem" \
+		"imap_host = localhost" "imap_port = $tls_port" \
+		"imap_processed = delete" "imap_mailbox = Kept"
+} >"$I/keptdel.conf"
+before=$(rows)
+runs=0
+while [ $runs -lt 6 ] && [ "$(rows)" -eq "$before" ]; do
+	runs=$((runs + 1))
+	gateway keptdel
+done
+check_all "delete, STORE refused: a message given up is queued as a note" <<-'EOF'
+	[ "$(rows)" -eq $((before + 1)) ]
+	contains "$err" "the server failed 3 times to deliver it"
+	contains "$err" "$store_hint"
+EOF
+chmod 644 "$G"/*/"$bad".cirmtest*
+for n in 1 2; do
+	gateway keptdel
+	check_all "delete, STORE refused: session $n after it keeps the message on the server" <<-'EOF'
+		[ "$rc" -eq 1 ]
+		[ "$(count_mail "$G")" -eq 1 ]
+		[ "$(rows)" -eq $((before + 1)) ]
+		contains "$err" "$store_hint"
+	EOF
+done
+
+# And where the server stores the keyword: delete deletes the mail it
+# took, keeps the oversize message marked, and the note that it is to
+# be kept goes once it is marked.
+E=$M/.Delok
+mkdir -p "$E/cur" "$E/new" "$E/tmp"
+[ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$E"
+for pad in 0 4000; do
+	put_mail $pad
+	mv "$M/new/$n_mail.cirmtest.localhost" "$E/new/"
+done
+before=$(rows)
+conf delok "imap_host = localhost" "imap_port = $tls_port" \
+	"imap_processed = delete" "imap_mailbox = Delok" \
+	"mail_max_size = 1024"
+gateway delok
+check_all "delete: both queued, the oversize one alone kept, marked" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ "$(rows)" -eq $((before + 2)) ]
+	[ "$(count_mail "$E")" -eq 1 ]
+	ls "$E/cur" | grep -q ':2,Sa$'
+	[ -z "$(sql "SELECT value FROM gateway_state WHERE gateway = 'imap' AND key = 'kept'")" ]
+EOF
+gateway delok
+check_all "delete: the next session leaves it, marking nothing again" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ "$(count_mail "$E")" -eq 1 ]
+	[ "$(rows)" -eq $((before + 2)) ]
+	[ -z "$(printf '%s' "$err" | grep marking)" ]
 EOF
 
 done_testing
