@@ -874,4 +874,23 @@ check_all "delete: the next session leaves it, marking nothing again" <<-'EOF'
 	[ -z "$(printf '%s' "$err" | grep marking)" ]
 EOF
 
+# Without MOVE, on a mailbox that cannot keep $cirm, there is no mark
+# before the COPY: the mail is moved all the same, and the log says
+# that a session ending between COPY and \Deleted would leave a second
+# copy.
+put_mail
+mv "$M/new/$n_mail.cirmtest.localhost" "$D/new/"
+folder_before=$(count_mail "$M/.cirm")
+before=$(rows)
+conf nokwcopy "imap_host = 127.0.0.4" "imap_port = $plain_port" \
+	"imap_tls = none" "imap_mailbox = Nokwdel"
+gateway nokwcopy
+check_all "without MOVE or keyword: moved, with a warning" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ "$(rows)" -eq $((before + 1)) ]
+	[ "$(count_mail "$D")" -eq 0 ]
+	[ "$(count_mail "$M/.cirm")" -eq $((folder_before + 1)) ]
+	contains "$err" "Nokwdel: the server offers no MOVE and does not store the keyword \$cirm there"
+EOF
+
 done_testing
