@@ -723,7 +723,10 @@ fetch_one(struct imap *im, uint32_t uid, struct mailimap_fetch_att *att,
    given up, or one whose RFC822.SIZE understated it, for such mail, and
    it was deleted when a session ended before the STORE (a crash, or a
    server that refuses the keyword at STORE). A UID goes in before its
-   row is queued, and the list is emptied once the mail is marked. */
+   row is queued, and the list is emptied once the mail is marked.
+
+   kept_load: the UIDs noted under the current UIDVALIDITY into *res_r
+   (free with mailimap_search_result_free, also after -1). 0, or -1. */
 static int
 kept_load(struct imap *im, clist **res_r)
 {
