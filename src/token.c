@@ -164,6 +164,11 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 		else
 			number = "";
 	}
+	/* naming no case is a handler's own address, and only that: the
+	   citizen side or a forward of no case is nobody's, and would be
+	   taken as the own address of whichever handler sent it */
+	if (*number == '\0' && (handler <= 0 || forward))
+		goto out;
 	for (char *p = tag; *p != '\0'; p++)
 		*p = (char)toupper((unsigned char)*p);
 	signature(key, number, forward ? -handler : handler, want);

@@ -3978,6 +3978,31 @@ START_TEST(test_assigned_mail_says_who_and_what)
 }
 END_TEST
 
+/* Only a handler's own address is one: a tag naming no case in another
+   form (the citizen side's, a forward's) is no officer's, though its
+   signature verify; cirm signs none such today, and one must not take
+   #borta for whoever sends it. */
+START_TEST(test_own_address_names_handler)
+{
+	char *to[2];
+
+	free(eva_notified("on1@example.se", "Det bullrar."));
+	to[0] = token_address(mi->key, "arende@kommun.example", "", 0);
+	to[1] = token_address_forward(mi->key, "arende@kommun.example", "", 3);
+	for (size_t i = 0; i < 2; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "on%zu@kommun.example", i + 2);
+		deliver_mail("eva@kommun.example", to[i], "Borta", id, NULL,
+			     "#borta 2027-01-05\n");
+		ck_assert_msg(count("SELECT count(*) FROM contact WHERE "
+				    "away_until IS NOT NULL") == 0, "%s",
+			      to[i]);
+		free(to[i]);
+	}
+}
+END_TEST
+
 /* A colleague's answer that never went (the SMS citizen asked for no
    more SMS) is not told to the assignee as gone. */
 START_TEST(test_colleague_answer_withheld)
@@ -6397,6 +6422,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_merge);
 	tcase_add_test(tc, test_merge_tells_officers);
 	tcase_add_test(tc, test_away);
+	tcase_add_test(tc, test_own_address_names_handler);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);
