@@ -271,9 +271,9 @@ header_block(const char *l, struct forward *f)
 }
 
 /* An inline forward in TEXT: at a marker line (the block below it) or
-   at a From line that opens a block. */
+   at a From line that opens a block, whose start goes into *AT_R. */
 static int
-inline_forward(const char *text, struct forward *f)
+inline_forward(const char *text, struct forward *f, const char **at_r)
 {
 	int tried = 0;
 
@@ -288,12 +288,16 @@ inline_forward(const char *text, struct forward *f)
 			while (*b != '\0' && b[strspn(b, " \t\r")] == '\n')
 				b += strspn(b, " \t\r") + 1;
 			tried++;
-			if (header_block(b, f) > 0)
+			if (header_block(b, f) > 0) {
+				*at_r = l;
 				return 1;
+			}
 		} else if (field_of(l, n, &value) == F_FROM) {
 			tried++;
-			if (header_block(l, f) > 0)
+			if (header_block(l, f) > 0) {
+				*at_r = l;
 				return 1;
+			}
 		}
 		l = next;
 	}
@@ -365,17 +369,32 @@ int
 forward_find(const struct mime_message *m, const struct mime_limits *lim,
 	     struct forward *f)
 {
+	const char *at;
+
 	memset(f, 0, sizeof(*f));
 	/* The header block the case officer's client wrote names the mail
 	   forwarded; an attached mail is that mail only when there is no
 	   such block ("forward as attachment"). Else a mail attached to
 	   the forwarded one (anybody's .eml, claiming to be a citizen's)
 	   would be taken for it. */
-	if (m->text != NULL && inline_forward(m->text, f) > 0)
+	if (m->text != NULL && inline_forward(m->text, f, &at) > 0)
 		return 1;
 	forward_clear(f);
 	if (attached_forward(m, lim, f) > 0)
 		return 1;
 	forward_clear(f);
 	return 0;
+}
+
+size_t
+forward_inline_at(const char *text)
+{
+	struct forward f;
+	const char *at = NULL;
+	int r;
+
+	memset(&f, 0, sizeof(f));
+	r = inline_forward(text, &f, &at);
+	forward_clear(&f);
+	return r > 0 ? (size_t)(at - text) : strlen(text);
 }

@@ -38,4 +38,9 @@ int forward_find(const struct mime_message *m, const struct mime_limits *lim,
 		 struct forward *f);
 void forward_clear(struct forward *f);
 
+/* Where in TEXT the header block of a mail forwarded inline starts (its
+   marker line, or its From line), as forward_find finds it: the length
+   of the words above it, the forwarder's own; strlen(TEXT) for none. */
+size_t forward_inline_at(const char *text);
+
 #endif

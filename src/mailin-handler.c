@@ -4390,7 +4390,14 @@ mailin_handler_apply(struct mailin *mi, struct store *store,
 	free(kind);
 	r.address = xstrdup(v->sender);
 	if (v->kind == MAILIN_HANDLER_COMMAND) {
-		parse_all(v->stripped, &r);
+		/* the commands are the handler's own words, above any mail
+		   forwarded under them, whose lines are its writer's */
+		char *own = v->stripped != NULL ?
+			xstrndup(v->stripped,
+				 forward_inline_at(v->stripped)) : NULL;
+
+		parse_all(own, &r);
+		free(own);
 		ret = handler_commands(mi, store, v, &r, error_r);
 	} else {
 		parse(v->stripped, &r);

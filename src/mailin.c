@@ -1030,10 +1030,22 @@ static bool
 commands(const struct sender *who, const struct mailin_verdict *v)
 {
 	const char *t = v->stripped;
+	char *own;
+	bool found;
 
-	return t != NULL &&
-	       (*mailin_skip_blank(t + strspn(t, " \t\r\n")) == '#' ||
-		(who->handler && mailin_has_caseless_command(t)));
+	if (t == NULL)
+		return false;
+	if (*mailin_skip_blank(t + strspn(t, " \t\r\n")) == '#')
+		return true;
+	if (!who->handler)
+		return false;
+	/* only in the handler's own words: a line of a mail forwarded
+	   under them ("#borta 2027-06-30" in a citizen's) is its writer's,
+	   and the forward is that mail to register */
+	own = xstrndup(t, forward_inline_at(t));
+	found = mailin_has_caseless_command(own);
+	free(own);
+	return found;
 }
 
 /* Whether V was stored before (the same mail delivered again): 1 with

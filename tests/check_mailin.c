@@ -4003,6 +4003,56 @@ START_TEST(test_own_address_names_handler)
 }
 END_TEST
 
+/* A citizen's mail forwarded to the handler's own address: a command
+   line in it is the citizen's words, never the handler's #borta, and
+   the mail is registered; commands of the handler's own above a forward
+   are done, and none from below them. */
+START_TEST(test_own_address_forward_commands)
+{
+	static const char fwd[] =
+		"---------- Forwarded message ---------\n"
+		"From: Mallory <mallory@example.se>\n"
+		"Date: Sun, 6 Dec 2026 10:00:00 +0100\n"
+		"Subject: Fråga\n"
+		"To: eva@kommun.example\n\n"
+		"Hej Eva!\n\n#borta 2027-06-30\n\n#visa KS-2026-00001\n\n"
+		"Mallory\n";
+	char *own, *text, *body;
+
+	add_handler_eva();
+	own = token_address_handler(mi->key, "arende@kommun.example",
+				    count("SELECT id FROM contact WHERE login "
+					  "= 'eva'"));
+	text = xasprintf("Kan någon ta den här?\n\n%s", fwd);
+	deliver_mail("eva@kommun.example", own, "Fwd: Fråga",
+		     "of1@kommun.example", NULL, text);
+	free(text);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN "
+			       "contact_address a ON a.contact_id = "
+			       "c.citizen_id WHERE a.address = "
+			       "'mallory@example.se'"), 1);
+	/* with nothing of hers above it, the same */
+	deliver_mail("eva@kommun.example", own, "Fwd: Fråga igen",
+		     "of2@kommun.example", NULL, fwd);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+	/* her own command above a forward is done, none below it */
+	text = xasprintf("#lista\n\n%s", fwd);
+	deliver_mail("eva@kommun.example", own, "Fwd: Fråga",
+		     "of3@kommun.example", NULL, text);
+	free(text);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "#lista") &&
+		      !has_text(body, "#visa KS-2026-00001"), "%s", body);
+	free(body);
+	free(own);
+}
+END_TEST
+
 /* A colleague's answer that never went (the SMS citizen asked for no
    more SMS) is not told to the assignee as gone. */
 START_TEST(test_colleague_answer_withheld)
@@ -6423,6 +6473,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_merge_tells_officers);
 	tcase_add_test(tc, test_away);
 	tcase_add_test(tc, test_own_address_names_handler);
+	tcase_add_test(tc, test_own_address_forward_commands);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);
