@@ -639,10 +639,11 @@ static const struct caseless {
 
 /* Where #borta and #tillbaka are taken (handler_commands). */
 static const struct text T_OWN_ADDRESS = {
-	"#borta och #tillbaka tar cirm bara emot på din egen adress: svara "
-	"på ett brev från cirm utan ärende, som sammanställningen.",
-	"cirm takes #away and #back only at your own address: reply to a "
-	"mail from cirm on no case, such as the digest." };
+	"Kommandona #borta och #tillbaka tar cirm bara emot på din egen "
+	"adress: svara på ett brev från cirm utan ärende, som "
+	"sammanställningen.",
+	"The commands #away and #back are taken only at your own address: "
+	"reply to a mail from cirm on no case, such as the digest." };
 
 /* The lines of the commands without a case, for a help. */
 static void
@@ -655,7 +656,8 @@ caseless_help(struct strlist *l, const char *lang)
 		strlist_addf(l, "  %s%*s — %s\n", u, w < 20 ? (int)(20 - w) : 0,
 			     "", tr(&caseless[i].help, lang));
 	}
-	strlist_addf(l, "%s\n", tr(&T_OWN_ADDRESS, lang));
+	/* not a line of the list: it would wrap as one */
+	strlist_addf(l, "\n%s\n", tr(&T_OWN_ADDRESS, lang));
 }
 
 bool
@@ -3955,13 +3957,17 @@ handler_commands(struct mailin *mi, struct store *store,
 				     "so that nobody else can write them in "
 				     "your name. Save it, or reply to a mail "
 				     "from cirm on no case (the digest, an "
-				     "answer to #list): the reply goes there.\n" :
+				     "answer to #list): the reply goes there. "
+				     "If you did not write it, someone wrote "
+				     "in your name; nothing changed.\n" :
 				     "  utförs inte: #borta och #tillbaka tar "
 				     "cirm bara emot på din egen adress, %s, så "
 				     "att ingen annan kan skriva dem i ditt namn. "
 				     "Spara den, eller svara på ett brev från "
 				     "cirm utan ärende (sammanställningen, ett "
-				     "svar på #lista): svaret går dit.\n", own);
+				     "svar på #lista): svaret går dit. Skrev "
+				     "du inte det här har någon skrivit i ditt "
+				     "namn; ingenting har ändrats.\n", own);
 			free(own);
 		} else if (word_is(c->word, away_words) ||
 			   word_is(c->word, back_words)) {
@@ -4117,8 +4123,45 @@ static const struct text T_ASIDE_SUBJECT = {
 	"from another address than yours and was set aside in the "
 	"quarantine. Nothing has changed on any case and nothing was sent "
 	"to the citizen." },
+	/* ... or to the handler's own cirm address (mailin_own_address) */
+	T_ASIDE_OWN_OTHER_SUBJECT = {
+	"Ett meddelande från en annan adress har inte behandlats",
+	"A message from another address was not processed" },
+	T_ASIDE_OWN_OTHER_INTRO = {
+	"Ett meddelande till din egen cirm-adress kom från en annan adress "
+	"än din och har lagts åt sidan i karantänen. Ingenting har ändrats "
+	"och ingenting har skickats.",
+	"A message to your own cirm address came from another address than "
+	"yours and was set aside in the quarantine. Nothing has changed and "
+	"nothing was sent." },
 	T_ASIDE_WHY = { "Varför", "Why" },
 	T_ASIDE_WHAT = { "Vad du kan göra", "What you can do" };
+
+/* T_ASIDE's two for mail to a handler's own cirm address, where they
+   differ: to a colleague's, and to one's own from another sender. */
+static const struct text T_ASIDE_OWN_OTHERS[2] = {
+	{ "Du skrev till en annan handläggares egen cirm-adress; den tar "
+	  "bara emot kommandon från den handläggaren.",
+	  "You wrote to another case officer's own cirm address; it takes "
+	  "commands from that case officer only." },
+	{ "Skriv till din egen adress: svara på ett brev från cirm till dig "
+	  "utan ärende, som sammanställningen.",
+	  "Write to your own address: reply to a mail from cirm to you on "
+	  "no case, such as the digest." } },
+	T_ASIDE_OWN_OTHER_SENDER[2] = {
+	{ "Ett meddelande till din egen cirm-adress kom från en annan adress "
+	  "än den cirm har för dig, så cirm kan inte se att det var du som "
+	  "skrev.",
+	  "A message to your own cirm address came from another address "
+	  "than the one cirm has for you, so cirm cannot tell it was you "
+	  "who wrote." },
+	{ "Var det du: skriv från adressen som cirm har för dig, eller be "
+	  "administratören byta den (cirmctl handler set). Var det inte du "
+	  "har någon annan fått din egen adress: säg till administratören.",
+	  "If it was you: write from the address cirm has for you, or ask "
+	  "the administrator to change it (cirmctl handler set). If it was "
+	  "not, someone else has your own address: tell the "
+	  "administrator." } };
 
 static const struct text T_ASIDE[][2] = {
 	[MAILIN_NOTICE_OVERSIZE] = {
@@ -4272,6 +4315,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 			 char **error_r)
 {
 	struct mailin_verdict own = *v;
+	const struct text *aside;
 	struct strlist l = { 0 };
 	char *kind = NULL, *lang = NULL, *subject, *body, when[LOCAL_MINUTE_SIZE];
 	char *to = NULL;
@@ -4285,6 +4329,11 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		*error_r = xstrdup("set-aside notice of an unknown kind");
 		return -1;
 	}
+	/* to a handler's own cirm address, no notification's */
+	aside = !v->personal ? T_ASIDE[v->notice] :
+		v->notice == MAILIN_NOTICE_OTHERS_TOKEN ? T_ASIDE_OWN_OTHERS :
+		v->notice == MAILIN_NOTICE_OTHER_SENDER ?
+		T_ASIDE_OWN_OTHER_SENDER : T_ASIDE[v->notice];
 	if (store_inbox_quarantine_keyed(store, row->id, v->reason,
 					 v->dedupe_key, cirm_now(), qid_r,
 					 error_r) < 0 ||
@@ -4322,15 +4371,16 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	local_minute(row->received_at, when);
 	subj = text_excerpt(v->msg->subject != NULL ? v->msg->subject : "",
 			    CASEFLOW_SUBJECT_SHOWN);
-	strlist_addf(&l, "%s\n\n", tr(v->notice == MAILIN_NOTICE_OTHER_SENDER ?
-					&T_ASIDE_OTHER_INTRO : &T_ASIDE_INTRO,
-					lang));
+	strlist_addf(&l, "%s\n\n", tr(v->notice != MAILIN_NOTICE_OTHER_SENDER ?
+					&T_ASIDE_INTRO : v->personal ?
+					&T_ASIDE_OWN_OTHER_INTRO :
+					&T_ASIDE_OTHER_INTRO, lang));
 	strlist_addf(&l, en ? "Subject: %s\nReceived: %s\nQuarantine: "
 		     "number %lld\n" : "Ämne: %s\nMottaget: %s\nKarantän: "
 		     "nummer %lld\n", subj, when, (long long)*qid_r);
 	free(subj);
 	strlist_addf(&l, "\n%s: %s", tr(&T_ASIDE_WHY, lang),
-		     tr(&T_ASIDE[v->notice][0], lang));
+		     tr(&aside[0], lang));
 	if (v->notice == MAILIN_NOTICE_OVERSIZE)
 		strlist_addf(&l, en ? " It is %s bytes; the limit is %zu." :
 			     " Det är på %s byte; gränsen är %zu.",
@@ -4346,7 +4396,7 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 			     "ser felet med cirmctl quarantine show %lld.",
 			     (long long)*qid_r);
 	strlist_addf(&l, "\n\n%s: %s\n\n", tr(&T_ASIDE_WHAT, lang),
-		     tr(&T_ASIDE[v->notice][1], lang));
+		     tr(&aside[1], lang));
 	strlist_addf(&l, en ? "The administrator can release the message "
 		     "from the quarantine (cirmctl quarantine release %lld) "
 		     "once the cause is dealt with.\n" : "Administratören kan "
@@ -4354,8 +4404,9 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		     "release %lld) när orsaken är åtgärdad.\n",
 		     (long long)*qid_r);
 	body = strlist_join(&l);
-	what = tr(v->notice == MAILIN_NOTICE_OTHER_SENDER ?
-		  &T_ASIDE_OTHER_SUBJECT : &T_ASIDE_SUBJECT, lang);
+	what = tr(v->notice != MAILIN_NOTICE_OTHER_SENDER ? &T_ASIDE_SUBJECT :
+		  v->personal ? &T_ASIDE_OWN_OTHER_SUBJECT :
+		  &T_ASIDE_OTHER_SUBJECT, lang);
 	subject = v->case_number[0] != '\0' ?
 		xasprintf("%s [%s]", what, v->case_number) : xstrdup(what);
 	/* no signed Reply-To: the mail was not a handler's action (and

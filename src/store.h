@@ -458,8 +458,9 @@ struct store_outbox_new {
 };
 int store_outbox_add(struct store *store, const struct store_outbox_new *o,
 		     int64_t *id_r, char **error_r);
-/* A row of the outbox that belongs to no case (an SMS opt-out's
-   confirmation, a handler's digest or answer to #lista). */
+/* A row of the outbox that is no message of a case (an SMS opt-out's
+   confirmation, a handler's digest or answer to #lista, a handler's
+   notice of a refused reply). */
 struct store_outbox_unfiled {
 	int64_t id, created_at, sent_at; /* sent_at 0: not sent */
 	const char *channel, *recipient, *status;

@@ -3589,6 +3589,8 @@ START_TEST(test_away)
 	cmd = xasprintf("utförs inte: #borta och #tillbaka tar cirm bara emot "
 			"på din egen adress, %s,", own);
 	ck_assert_msg(has_text(body, cmd) &&
+		      has_text(body, "Skrev du inte det här har någon skrivit "
+			       "i ditt namn; ingenting har ändrats.") &&
 		      /* the rest is done */
 		      strstr(body, "KS-2026-00001") != NULL, "%s", body);
 	free(cmd);
@@ -3761,6 +3763,19 @@ START_TEST(test_away)
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE 'reply to a handler''s signed address "
 			       "from another sender%'"), 1);
+	/* told so in words of an own address, not of a notification */
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Du skrev till en annan handläggares "
+			       "egen cirm-adress"), "%s", body);
+	free(body);
+	deliver_mail("mallory@example.se", own, "Borta",
+		     "aw11d@example.se", NULL, "#borta 2027-01-05\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Ett meddelande till din egen "
+			       "cirm-adress kom från en annan adress än din") &&
+		      has_text(body, "Det kom från mallory@example.se"),
+		      "%s", body);
+	free(body);
 	own[strcspn(own, "@") - 1] = own[strcspn(own, "@") - 1] == '0' ?
 		'1' : '0';
 	deliver_mail("eva@kommun.example", own, "Borta",
