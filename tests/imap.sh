@@ -196,6 +196,14 @@ put_mail() {
 	mv "$f" "$M/new/$n_mail.cirmtest.localhost"
 }
 
+# put_mail_in DIR [SIZE [MTIME]]: put_mail, into the maildir folder DIR.
+put_mail_in() {
+	_dir=$1
+	shift
+	put_mail "$@"
+	mv "$M/new/$n_mail.cirmtest.localhost" "$_dir/new/"
+}
+
 # Messages in a maildir folder (new and cur).
 count_mail() {
 	find "$1/new" "$1/cur" -type f 2>/dev/null | wc -l | tr -d ' '
@@ -456,8 +464,7 @@ K=$M/.Nokw
 mkdir -p "$K/cur" "$K/new" "$K/tmp"
 printf 'owner lrsip\n' >"$K/dovecot-acl"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$K"
-put_mail
-mv "$M/new/$n_mail.cirmtest.localhost" "$K/new/"
+put_mail_in "$K"
 before=$(rows)
 conf nokeyword "imap_host = localhost" "imap_port = $tls_port" \
 	"imap_processed = flag" "imap_mailbox = Nokw"
@@ -555,8 +562,7 @@ check "the engine quarantines the note with the reason" \
 B="$M/.Inkorg f&APY-r medborgare"
 mkdir -p "$B/cur" "$B/new" "$B/tmp"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$B"
-put_mail
-mv "$M/new/$n_mail.cirmtest.localhost" "$B/new/"
+put_mail_in "$B"
 before=$(rows)
 conf utf8 "imap_host = localhost" "imap_port = $tls_port" \
 	"imap_mailbox = Inkorg för medborgare" \
@@ -647,8 +653,7 @@ S=$T/mail/shortkw
 mkdir -p "$S/cur" "$S/new" "$S/tmp"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$S"
 for n in 1 2; do
-	put_mail
-	mv "$M/new/$n_mail.cirmtest.localhost" "$S/new/"
+	put_mail_in "$S"
 done
 {
 	cat "$I/base.conf"
@@ -667,8 +672,7 @@ check_all "STORE refused: exit 1, with the server's words and the setting" <<-'E
 	contains "$err" "UID STORE: refused by the server (server: Keyword length too long" &&
 	contains "$err" "$store_hint"
 EOF
-put_mail
-mv "$M/new/$n_mail.cirmtest.localhost" "$S/new/"
+put_mail_in "$S"
 gateway shortkw
 check_all "STORE refused: the next run takes no more, and says why" <<-'EOF'
 	[ "$rc" -eq 1 ] &&
@@ -689,8 +693,7 @@ mkdir -p "$D/cur" "$D/new" "$D/tmp"
 printf 'owner lrstipek\n' >"$D/dovecot-acl"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$D"
 for pad in 0 4000; do
-	put_mail $pad
-	mv "$M/new/$n_mail.cirmtest.localhost" "$D/new/"
+	put_mail_in "$D" $pad
 done
 before=$(rows)
 conf nokwdelete "imap_host = localhost" "imap_port = $tls_port" \
@@ -736,8 +739,7 @@ C=$M/.Halvvags
 mkdir -p "$C/cur" "$C/new" "$C/tmp"
 printf 'owner lrswipk\n' >"$C/dovecot-acl"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$C"
-put_mail
-mv "$M/new/$n_mail.cirmtest.localhost" "$C/new/"
+put_mail_in "$C"
 folder_before=$(count_mail "$M/.cirm")
 before=$(rows)
 conf halfmove "imap_host = 127.0.0.4" "imap_port = $plain_port" \
@@ -761,8 +763,7 @@ check "without MOVE, no \\Deleted after the COPY: the log says it stays, and why
 	contains "$err" "1 message marked \$cirm stays in the mailbox: cirm took it, but a session ended while it was being copied to cirm"
 
 printf 'owner lrswtipk\n' >"$C/dovecot-acl"
-put_mail
-mv "$M/new/$n_mail.cirmtest.localhost" "$C/new/"
+put_mail_in "$C"
 for n in 1 2; do
 	gateway halfmove
 	check_all "without MOVE, no EXPUNGE after the COPY: session $n copies it once" <<-'EOF'
@@ -785,8 +786,7 @@ check "without MOVE: ... and says so" \
 # A COPY the server refuses (here a folder it cannot make) takes the mark
 # back: once the folder is put right, the next session moves the message
 # instead of leaving it marked as if it might have been copied.
-put_mail
-mv "$M/new/$n_mail.cirmtest.localhost" "$C/new/"
+put_mail_in "$C"
 conf halfbad "imap_host = 127.0.0.4" "imap_port = $plain_port" \
 	"imap_tls = none" "imap_mailbox = Halvvags" \
 	"imap_processed_folder = ~cirm"
@@ -851,8 +851,7 @@ E=$M/.Delok
 mkdir -p "$E/cur" "$E/new" "$E/tmp"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$E"
 for pad in 0 4000; do
-	put_mail $pad
-	mv "$M/new/$n_mail.cirmtest.localhost" "$E/new/"
+	put_mail_in "$E" $pad
 done
 before=$(rows)
 conf delok "imap_host = localhost" "imap_port = $tls_port" \
@@ -878,8 +877,7 @@ EOF
 # before the COPY: the mail is moved all the same, and the log says
 # that a session ending between COPY and \Deleted would leave a second
 # copy.
-put_mail
-mv "$M/new/$n_mail.cirmtest.localhost" "$D/new/"
+put_mail_in "$D"
 folder_before=$(count_mail "$M/.cirm")
 before=$(rows)
 conf nokwcopy "imap_host = 127.0.0.4" "imap_port = $plain_port" \
