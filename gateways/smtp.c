@@ -453,18 +453,34 @@ refuses_sender(const smtp_status_t *st, int at_mail)
 	       strstr(st->text, "Sender address rejected") != NULL;
 }
 
+/* What servers say when they will not relay for a client (Postfix's
+   "Relay access denied", also Exchange Online's 5.7.64; sendmail's and
+   Courier's "Relaying denied"; Exim's "relay not permitted"; Exchange's
+   and IIS's "Unable to relay"; qmail's "sorry, that domain isn't in my
+   list of allowed rcpthosts"), matched without regard to case. Only
+   these: the word "relay" alone is also in a recipient's own refusal
+   (Postfix's "User unknown in relay recipient table"), in the name of
+   a host, or of a block list ("blocked using relays.example"). */
+static const char *const relay_refusals[] = {
+	"relay access denied",	"relaying denied",
+	"relay denied",		"relay not permitted",
+	"not permitted to relay", "unable to relay",
+	"we do not relay",	"list of allowed rcpthosts",
+};
+
 /* Whether the permanent refusal ST says the server will not relay for
    us (it relays only for a login, or for its own networks): Exchange's
-   5.7.54, or an answer that says "relay" (Postfix's "Relay access
-   denied", sendmail's "Relaying denied", Exim's "relay not permitted")
-   with a 5.7.x enhanced code (a policy) or none. Not a recipient's own
-   refusal (5.1.1 "User unknown in relay recipient table"), nor an
-   address that holds the word: those are left out (scrub_personal). */
+   5.7.54, or one of relay_refusals with a 5.7.x enhanced code (a
+   policy) or none. Never a recipient unknown, whatever the words around
+   it: without an enhanced code (libESMTP reads none from a server that
+   does not offer ENHANCEDSTATUSCODES) only the text tells, and a
+   recipient's mail waiting for a setting would wait for ever. An
+   address that holds the words does not count (scrub_personal). */
 static int
 refuses_relay(const smtp_status_t *st)
 {
 	char *text;
-	int relay;
+	int relay = 0;
 
 	if (st->code < 500 || st->code > 599)
 		return 0;
@@ -473,7 +489,15 @@ refuses_relay(const smtp_status_t *st)
 	if ((st->enh_class > 0 && st->enh_subject != 7) || st->text == NULL)
 		return 0;
 	text = scrub_personal(st->text);
-	relay = strcasestr(text, "relay") != NULL;
+	if (strcasestr(text, "unknown") == NULL &&
+	    strcasestr(text, "recipient table") == NULL) {
+		for (size_t i = 0; i < N_ELEMENTS(relay_refusals); i++) {
+			if (strcasestr(text, relay_refusals[i]) != NULL) {
+				relay = 1;
+				break;
+			}
+		}
+	}
 	free(text);
 	return relay;
 }

@@ -47,7 +47,8 @@ PORT=$(free_port) && TLSPORT=$(free_port) && BADPORT=$(free_port) &&
 	SLOWPORT=$(free_port) && SENDERPORT=$(free_port) &&
 	EARLYPORT=$(free_port) && SENDASPORT=$(free_port) &&
 	DROPPORT=$(free_port) && RELAYPORT=$(free_port) &&
-	TLSFIRSTPORT=$(free_port) && DATAPORT=$(free_port) || exit 99
+	TLSFIRSTPORT=$(free_port) && DATAPORT=$(free_port) &&
+	PLAINPORT=$(free_port) || exit 99
 
 # --- Dovecot: only its auth service, for Postfix's SASL ---------------
 DV=$T/dovecot
@@ -94,6 +95,7 @@ chown "$PIPE_USER:$PIPE_GROUP" "$OUT" && chown postfix "$T/data" || exit 99
 : >"$PF/sendas"
 : >"$PF/data"
 : >"$PF/datasender"
+: >"$PF/relayrcpt"
 postfix_main_cf >"$PF/main.cf"
 # Long queue ids are never reused: the pipe below names each delivered
 # file by its queue id, and a reused short id overwrote an earlier file
@@ -155,6 +157,12 @@ cat >"$PF/master.cf" <<EOF
   -o max_use=1
   -o smtpd_discard_ehlo_keywords=chunking
   -o { smtpd_data_restrictions = check_sender_access texthash:$PF/datasender, check_recipient_access texthash:$PF/data }
+127.0.0.1:$PLAINPORT inet n - n - - smtpd
+  -o max_use=1
+  -o smtpd_discard_ehlo_keywords=enhancedstatuscodes
+  -o mynetworks=192.0.2.0/24
+  -o smtpd_relay_restrictions=permit_mynetworks,permit_sasl_authenticated,reject_unauth_destination
+  -o relay_recipient_maps=texthash:$PF/relayrcpt
 EOF
 postfix_services >>"$PF/master.cf"
 cat >>"$PF/master.cf" <<EOF
@@ -235,6 +243,8 @@ conf relaylogin "smtp_port = $RELAYPORT" "smtp_connections = 1"
 conf tlsfirst "smtp_port = $TLSFIRSTPORT" "smtp_user = none" \
 	"smtp_tls = none" "smtp_connections = 1"
 conf data "smtp_port = $DATAPORT" "smtp_connections = 1"
+conf plainrelay "smtp_port = $PLAINPORT" "smtp_user = none" "smtp_connections = 1"
+conf plainlogin "smtp_port = $PLAINPORT" "smtp_connections = 1"
 printf 'wrong\n' >"$I/wrong.password"
 chmod 600 "$I/wrong.password"
 
@@ -596,6 +606,46 @@ check "... the acknowledgement is delivered" \
 	wait_until '[ "$(grep -l "To: .*<bo@exempel.org>" "$OUT"/* 2>/dev/null | wc -l)" -eq 1 ]' 100
 : >"$PF/access"
 maps_changed
+
+# --- the same without enhanced status codes: only the text tells -------
+# A port that does not offer ENHANCEDSTATUSCODES: libESMTP then reads no
+# x.y.z code (Postfix still writes it, in the text). A recipient unknown
+# in relay_recipient_maps ("User unknown in relay recipient table", a
+# domain Postfix relays to) is that message's own refusal and fails it,
+# not a relay refused, which would leave it waiting for ever; a true
+# "Relay access denied" still waits and names the settings.
+sql "DELETE FROM outbox"
+rm -f "$OUT"/*
+printf 'dan@exempel.se OK\n' >"$PF/relayrcpt"
+maps_changed "$PLAINPORT"
+ehlo=$(python3 -c 'import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=5)
+s.ehlo()
+print("yes" if s.has_extn("enhancedstatuscodes") else "no")
+s.quit()' "$PLAINPORT" 2>&1)
+check "no enhanced codes: the port does not offer ENHANCEDSTATUSCODES" [ "$ehlo" = no ]
+queue 3 plainrelay exempel.org
+refused plainrelay "$PLAINPORT" "relay refused, no enhanced codes" '554 5.7.1 %Relay access denied' \
+	"the server will not relay for cirm (554 5.7.1 .*: Relay access denied): set smtp_user and smtp_password_file to a login it relays for, or have it relay for this host (its mynetworks); 3 messages wait until it is fixed"
+failed_before=$(sql "SELECT count(*) FROM event WHERE kind = 'delivery.failed'")
+citizen_writes 'Dan Dahl' dan@exempel.se 4
+queue 2 unlisted
+auth_ready "$PLAINPORT"
+gateway plainlogin
+row=$(sql "SELECT group_concat(recipient || ' ' || (last_error LIKE '550 5.1.1 %User unknown in relay recipient table')) FROM (SELECT recipient, last_error FROM outbox WHERE status = 'failed' ORDER BY recipient)")
+check "no enhanced codes: a recipient unknown in relay_recipient_maps fails, only it, with the answer" [ \
+	"$row" = "unlisted1@exempel.se 1,unlisted2@exempel.se 1" ]
+[ "$row" = "unlisted1@exempel.se 1,unlisted2@exempel.se 1" ] ||
+	sql "SELECT recipient, status, attempts, last_error FROM outbox" | sed 's/^/# /'
+check "... the rest go out with the login" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'sent'")" -eq 4 ]
+check "... and no server problem is reported" [ "$rc" -eq 0 ]
+run "$CIRMD" -c "$C" --once
+check "... no delivery failure on the citizen's case" [ \
+	"$(sql "SELECT count(*) FROM event WHERE kind = 'delivery.failed'")" -eq "$failed_before" ]
+check "... the acknowledgement is delivered" \
+	wait_until '[ "$(grep -l "To: .*<dan@exempel.se>" "$OUT"/* 2>/dev/null | wc -l)" -eq 1 ]' 100
+: >"$PF/relayrcpt"
 
 # --- the server refuses DATA: as the answer says ------------------------
 # Without CHUNKING (a port that does not offer it) the data goes after
