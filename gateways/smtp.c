@@ -72,7 +72,14 @@ enum {
 	/* A server greets at once; one silent this long after the
 	   connection is most likely waiting for a TLS handshake (a port
 	   for implicit TLS, with smtp_tls = starttls), as for IMAP. */
-	SMTP_GREETING_MS = 15000
+	SMTP_GREETING_MS = 15000,
+	/* libESMTP's wait for the greeting and for each answer to the
+	   envelope (MAIL, RCPT, RSET). In milliseconds, whatever its
+	   documentation says: 60 was taken for 60 ms and raised to its
+	   floor of a second, and a server that answers a second late
+	   (Postfix past smtpd_soft_error_limit, a slow policy check) had
+	   libESMTP drop the connection. */
+	SMTP_REPLY_MS = 60000
 };
 
 struct smtp {
@@ -820,9 +827,9 @@ session_new(struct smtp *s, struct outbound_batch *b)
 	smtp_set_eventcb(ss, on_event, s);
 	smtp_set_monitorcb(ss, on_protocol, s, 0);
 	smtp_set_timeout(ss, Timeout_GREETING | Timeout_OVERRIDE_RFC2822_MINIMUM,
-			 60);
+			 SMTP_REPLY_MS);
 	smtp_set_timeout(ss, Timeout_ENVELOPE | Timeout_OVERRIDE_RFC2822_MINIMUM,
-			 60);
+			 SMTP_REPLY_MS);
 	/* TLS is the relay's business, STARTTLS included. */
 	smtp_starttls_enable(ss, Starttls_DISABLED);
 	if (s->user != NULL) {

@@ -563,9 +563,9 @@ rm -f "$OUT"/*
 # With the login, relay1 (its address holds the word) and relay2 (a
 # recipient unknown, 5.1.1, in the words of Postfix's
 # relay_recipient_maps) fail as themselves. Three mails, as above: each
-# refused one is three errors with CHUNKING, and past ten
-# (smtpd_soft_error_limit) Postfix slows down and the session may end
-# before the last (the rest then wait untried, as when it drops).
+# refused one is four errors with CHUNKING (RCPT and three BDATs), and
+# Postfix answers errors past ten (smtpd_soft_error_limit) a second late
+# and hangs up at twenty (smtpd_hard_error_limit): see below.
 printf '%s\n' 'relay1@exempel.org REJECT' \
 	'relay2@exempel.org 550 5.1.1 User unknown in relay recipient table' >"$PF/access"
 maps_changed "$RELAYPORT"
@@ -606,6 +606,37 @@ check "... the acknowledgement is delivered" \
 	wait_until '[ "$(grep -l "To: .*<bo@exempel.org>" "$OUT"/* 2>/dev/null | wc -l)" -eq 1 ]' 100
 : >"$PF/access"
 maps_changed
+
+# --- a relay that refuses every mail hangs up: the rest wait untried ----
+# Four errors a mail (above): past ten Postfix answers each a second
+# late, and at twenty it answers 421 and hangs up, some 15 s in. cirm
+# waits for those answers (libESMTP once gave up after a second, its
+# timeouts taken for milliseconds, and dropped the connection itself
+# after two or three mails). The mail refused waits for the setting,
+# the mail behind it was not tried: none fails, none counts an attempt.
+sql "DELETE FROM outbox"
+queue 8 hangup exempel.org
+hangups=$(grep -c "too many errors after" "$LOG")
+auth_ready "$RELAYPORT"
+start=$(date +%s)
+gateway relay
+took=$(($(date +%s) - start))
+# (postlogd writes the log in its own time)
+check "relay refused, 8 mails: Postfix hangs up at its error limit, not cirm before it" \
+	wait_until '[ "$(grep -c "too many errors after" "$LOG")" -gt "$hangups" ]' 50
+[ "$(grep -c "too many errors after" "$LOG")" -gt "$hangups" ] ||
+	grep "smtpd.*\(lost connection\|disconnect from\)" "$LOG" | tail -2 | sed 's/^/# /'
+refused=$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 0 AND last_error LIKE '554 5.7.1 %Relay access denied'")
+untried=$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND attempts = 0 AND coalesce(last_error, '') = ''")
+check_all "... those refused wait for the setting, the rest untried, none failed, no attempt counted ($refused + $untried)" <<-'EOF'
+	[ "$refused" -gt 0 ] && [ "$untried" -gt 0 ]
+	[ $((refused + untried)) -eq 8 ]
+EOF
+[ $((refused + untried)) -eq 8 ] ||
+	sql "SELECT recipient, status, attempts, last_error FROM outbox" | sed 's/^/# /'
+check "... the log names the settings, once" [ \
+	"$(printf '%s\n' "$err" | grep -c "the server will not relay for cirm (554 5.7.1 .*: Relay access denied): set smtp_user and smtp_password_file .*; $refused messages wait until it is fixed")" -eq 1 ]
+check "... within the server's error sleep ($took s)" [ "$took" -lt 40 ]
 
 # --- the same without enhanced status codes: only the text tells -------
 # A port that does not offer ENHANCEDSTATUSCODES: libESMTP then reads no
