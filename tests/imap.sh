@@ -278,6 +278,11 @@ last_session() {
 # until its log ($T/gw.log) has PATTERN, 5 s at most (the test
 # DESCRIPTION), then stops it; $stopped is its exit status.
 service_until() {
+	# emptied first: the pattern must be this gateway's. Matched in
+	# the last one's log, the SIGTERM went to the child shell before
+	# its exec, whose trap (imap.sh traps TERM) took it and lost it,
+	# and the gateway ran on for ever.
+	: >"$T/gw.log"
 	"$CIRM_GATEWAY" -c "$I/$1.conf" imap 2>"$T/gw.log" &
 	gpid=$!
 	check "$3" wait_until "grep -q '$2' '$T/gw.log'" 50
