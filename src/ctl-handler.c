@@ -9,11 +9,13 @@
 #include "mailout.h"
 #include "settings.h"
 #include "store.h"
+#include "token.h"
 #include "util.h"
 #include "workflow.h"
 
 #include <dirent.h>
 #include <getopt.h>
+#include <openssl/crypto.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,9 +409,66 @@ warn_empty_groups(struct store *store, const struct strlist *groups)
 	}
 }
 
+/* Prints case officer ID's own cirm address (token_address_handler)
+   as it is in STORE: 0, or -1 with *ERROR_R. */
+static int
+print_own_address(const struct cfg *cfg, struct store *store, int64_t id,
+		  char **error_r)
+{
+	unsigned char key[SECRET_KEY_LEN];
+	int64_t generation;
+	char *own;
+
+	if (store_handler_address_generation(store, id, &generation,
+					     error_r) < 0 ||
+	    cfg_load_key(cfg, key, error_r) < 0)
+		return -1;
+	own = token_address_handler(key, cfg_str(cfg, CFG_MAIL_ADDRESS), id,
+				    generation);
+	OPENSSL_cleanse(key, sizeof(key));
+	printf("%s\n", own);
+	free(own);
+	return 0;
+}
+
+/* cirmctl handler address LOGIN: the case officer's own cirm address,
+   where #borta and #tillbaka are taken (cirm-workflow(5)). */
+static int
+address(const struct ctl *ctl, int argc, char **argv)
+{
+	struct cfg *cfg = NULL;
+	struct store *store = NULL;
+	char *err = NULL;
+	int64_t id;
+	int active, r, ret = 1;
+
+	if (argc != 2) {
+		ctl_error("%s", _("usage: cirmctl handler address LOGIN"));
+		return EX_USAGE;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0) {
+		ret = EX_CONFIG;
+		goto out;
+	}
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if ((r = store_handler_find(store, argv[1], &id, &active, &err)) == 0)
+		err = xasprintf(_("there is no handler %s"), argv[1]);
+	if (r > 0 && print_own_address(cfg, store, id, &err) == 0)
+		ret = 0;
+	else
+		ctl_error("%s", err);
+	free(err);
+out:
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
+
 /* cirmctl handler set LOGIN [--name NAME] [--email ADDRESS]
-   [--language sv|en] [--add-group G]... [--remove-group G]...: a
-   handler's details change (a new name or address, another unit). All
+   [--language sv|en] [--add-group G]... [--remove-group G]...
+   [--new-address]: a handler's details change (a new name or address,
+   another unit, an own cirm address that someone else may have). All
    or nothing, audited. */
 static int
 set(const struct ctl *ctl, int argc, char **argv)
@@ -421,6 +480,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 		{ "add-group", required_argument, NULL, 'g' },
 		{ "remove-group", required_argument, NULL, 'r' },
 		{ "take-address", no_argument, NULL, 't' },
+		{ "new-address", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *name = NULL, *email = NULL, *lang = NULL;
@@ -431,11 +491,11 @@ set(const struct ctl *ctl, int argc, char **argv)
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
 	char *err = NULL, *email_ascii = NULL;
-	int64_t id, other, gid, now = cirm_now();
+	int64_t id, other, gid, generation, now = cirm_now();
 	int c, r, bad = 0, ret = 1, active, taken = 0;
-	bool take = false;
+	bool take = false, new_address = false;
 
-	while ((c = ctl_getopt(argc, argv, "n:e:l:g:r:t", opts)) != -1) {
+	while ((c = ctl_getopt(argc, argv, "n:e:l:g:r:tA", opts)) != -1) {
 		if (c == 'n')
 			name = optarg;
 		else if (c == 'e')
@@ -450,17 +510,19 @@ set(const struct ctl *ctl, int argc, char **argv)
 				strlist_add(l, optarg);
 		} else if (c == 't')
 			take = true;
+		else if (c == 'A')
+			new_address = true;
 		else
 			bad = 1;
 	}
 	if (bad || optind + 1 != argc ||
 	    (name == NULL && email == NULL && lang == NULL &&
-	     add_groups.n == 0 && remove_groups.n == 0) ||
+	     add_groups.n == 0 && remove_groups.n == 0 && !new_address) ||
 	    (take && email == NULL)) {
 		ctl_error("%s", _("usage: cirmctl handler set LOGIN [--name "
 				  "NAME] [--email ADDRESS [--take-address]] "
 				  "[--language sv|en] [--add-group GROUP]... "
-				  "[--remove-group GROUP]..."));
+				  "[--remove-group GROUP]... [--new-address]"));
 		ret = EX_USAGE;
 		goto out;
 	}
@@ -533,12 +595,31 @@ set(const struct ctl *ctl, int argc, char **argv)
 			goto fail;
 		}
 	}
+	/* the old own address is refused from now on (mailin.c) */
+	if (new_address) {
+		if (store_handler_new_address(store, id, &generation,
+					      &err) < 0)
+			goto fail;
+		strlist_addf(&changed, "%sown-address", changed.n > 0 ?
+			     "," : "");
+	}
 	detail = strlist_join(&changed);
 	if (store_audit_add(store, now, store_audit_actor(), "handler.set",
 			    argv[optind], detail, &err) < 0 ||
 	    store_commit(store, &err) < 0)
 		goto fail;
 	printf(_("handler %s changed\n"), argv[optind]);
+	if (new_address) {
+		printf(_("the own cirm address of %s is now this one; mail "
+			 "to the old one goes to the quarantine:\n"),
+		       argv[optind]);
+		if (print_own_address(cfg, store, id, &err) < 0) {
+			ctl_error("%s", err);
+			free(err);
+			ret = 1;
+			goto out;
+		}
+	}
 	if (taken)
 		printf(_("the address %s was a citizen's: their cases stay, "
 			 "without it\n"), email);
@@ -824,6 +905,8 @@ ctl_handler(const struct ctl *ctl, int argc, char **argv)
 		return list(ctl);
 	if (argc >= 2 && strcmp(argv[1], "set") == 0)
 		return set(ctl, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "address") == 0)
+		return address(ctl, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "disable") == 0)
 		return set_active(ctl, argc - 1, argv + 1, 0);
 	if (argc >= 2 && strcmp(argv[1], "enable") == 0)
@@ -836,6 +919,7 @@ ctl_handler(const struct ctl *ctl, int argc, char **argv)
 			  "[--name NAME] [--group GROUP]... [--language sv|en]\n"
 			  "                cirmctl handler set LOGIN ...\n"
 			  "                cirmctl handler list\n"
+			  "                cirmctl handler address LOGIN\n"
 			  "                cirmctl handler disable|enable LOGIN\n"
 			  "                cirmctl handler away LOGIN LAST-DAY\n"
 			  "                cirmctl handler back LOGIN"));

@@ -451,11 +451,12 @@ due_shown(void *ctx, const char *workflow, int version, int64_t due)
 
 /* digest_settings.own_address: signed with the instance key. */
 static char *
-own_address(void *ctx, int64_t handler_id)
+own_address(void *ctx, struct store *store, int64_t handler_id,
+	    char **error_r)
 {
 	struct daemon *d = ctx;
 
-	return mailin_own_address(d->mailin, handler_id);
+	return mailin_own_address(d->mailin, store, handler_id, error_r);
 }
 
 /* The case officers' digests, when handler_digest says they are due:

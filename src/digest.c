@@ -327,8 +327,14 @@ send_one(struct store *store, const struct digest_settings *set,
 	for (size_t i = 0; i < list.n; i++)
 		strlist_addf(&body, "%s", list.v[i]);
 	strlist_clear(&list);
-	own = set->own_address != NULL ?
-		set->own_address(set->label_ctx, h->id) : NULL;
+	own = NULL;
+	if (set->own_address != NULL &&
+	    (own = set->own_address(set->label_ctx, store, h->id,
+				    error_r)) == NULL) {
+		free(subject);
+		strlist_clear(&body);
+		return -1;
+	}
 	strlist_addf(&body, T(en, "Arbeta med ett ärende genom att svara på "
 			      "dess avisering. Svara\npå det här brevet med "
 			      "#visa ÄRENDENUMMER för ett ärende med dess\n"

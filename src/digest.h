@@ -32,9 +32,11 @@ struct digest_settings {
 			     int version, int64_t due);
 	void *label_ctx;
 	/* Officer HANDLER_ID's own address (mailin_own_address), the
-	   digest's Reply-To, where #borta is taken; NULL for none. The
+	   digest's Reply-To, where #borta is taken; NULL with *ERROR_R
+	   when it cannot be read (the callback itself NULL for none). The
 	   caller frees it. */
-	char *(*own_address)(void *label_ctx, int64_t handler_id);
+	char *(*own_address)(void *label_ctx, struct store *store,
+			     int64_t handler_id, char **error_r);
 };
 
 /* Parses handler_digest: "none" (*MINUTE_R = -1) or "HH:MM" before

@@ -1766,9 +1766,12 @@ mail_officer_files(struct mailin *mi, struct store *store,
 	char *reply_to = v->case_id != 0 ?
 		token_address(mi->key, mi->address, v->case_number,
 			      officer) : officer > 0 ?
-		mailin_own_address(mi, officer) : NULL;
+		mailin_own_address(mi, store, officer, error_r) : NULL;
 	const char *at = mi->address != NULL ? strrchr(mi->address, '@') :
 		NULL;
+
+	if (reply_to == NULL && v->case_id == 0 && officer > 0)
+		return -1;
 	/* threaded under the handler's mail, and so under the notification
 	   it answered; else with the case's notifications, which all name
 	   one Message-ID no mail has */
@@ -3950,8 +3953,13 @@ handler_commands(struct mailin *mi, struct store *store,
 			/* what changes how cases reach the officer is
 			   taken where only mail from cirm leads: a From
 			   alone is anyone's to write */
-			char *own = mailin_own_address(mi, v->handler_id);
+			char *own = mailin_own_address(mi, store,
+						       v->handler_id, error_r);
 
+			if (own == NULL) {
+				ret = -1;
+				break;
+			}
 			strlist_addf(&s.l, en ? "  not done: cirm takes #away "
 				     "and #back only at your own address, %s, "
 				     "so that nobody else can write them in "
@@ -4163,6 +4171,21 @@ static const struct text T_ASIDE_OWN_OTHERS[2] = {
 	  "not, someone else has your own address: tell the "
 	  "administrator." } };
 
+/* T_ASIDE's BAD_TOKEN for an own cirm address */
+static const struct text T_ASIDE_OWN_BAD[2] = {
+	{ "Meddelandet kom till en adress av samma slag som din egen "
+	  "cirm-adress men vars signatur inte stämmer: den gjordes innan "
+	  "cirms nyckel byttes, eller så har den ändrats på vägen.",
+	  "The message came to an address of the kind of your own cirm "
+	  "address whose signature does not hold: it was made before "
+	  "cirm's key was changed, or it was altered on the way." },
+	{ "Skriv till din egen adress som den är nu: svara på ett nyare mejl "
+	  "från cirm till dig utan ärende, som sammanställningen, eller be "
+	  "administratören om den (cirmctl handler address).",
+	  "Write to your own address as it is now: reply to a newer mail "
+	  "from cirm to you on no case, such as the digest, or ask the "
+	  "administrator for it (cirmctl handler address)." } };
+
 static const struct text T_ASIDE[][2] = {
 	[MAILIN_NOTICE_OVERSIZE] = {
 		{ "Meddelandet är större än cirm tar emot (mail_max_size).",
@@ -4295,6 +4318,19 @@ static const struct text T_ASIDE[][2] = {
 		  "message. If it is your colleague's question or command: "
 		  "ask the colleague to send it themselves, as a reply to a "
 		  "notification." } },
+	[MAILIN_NOTICE_OLD_ADDRESS] = {
+		{ "Meddelandet kom till din egen cirm-adress som den var "
+		  "innan administratören bytte ut den. Den gamla adressen tas "
+		  "inte emot längre, eftersom någon annan kan ha fått den.",
+		  "The message came to your own cirm address as it was "
+		  "before the administrator replaced it. The old address is "
+		  "no longer taken, since someone else may have it." },
+		{ "Skicka det igen till din nya egna adress: svara på det "
+		  "här mejlet, eller på ett nyare mejl från cirm till dig "
+		  "utan ärende, som sammanställningen.",
+		  "Send it again to your new own address: reply to this "
+		  "mail, or to a newer mail from cirm to you on no case, "
+		  "such as the digest." } },
 	[MAILIN_NOTICE_NOT_READABLE] = {
 		{ "Ärendet är inte ditt att arbeta med: det är varken "
 		  "tilldelat dig eller i någon av dina grupper. Har du bytt "
@@ -4330,7 +4366,8 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 		return -1;
 	}
 	/* to a handler's own cirm address, no notification's */
-	aside = !v->personal ? T_ASIDE[v->notice] :
+	aside = v->notice == MAILIN_NOTICE_BAD_TOKEN && v->forged_token == 2 ?
+		T_ASIDE_OWN_BAD : !v->personal ? T_ASIDE[v->notice] :
 		v->notice == MAILIN_NOTICE_OTHERS_TOKEN ? T_ASIDE_OWN_OTHERS :
 		v->notice == MAILIN_NOTICE_OTHER_SENDER ?
 		T_ASIDE_OWN_OTHER_SENDER : T_ASIDE[v->notice];
@@ -4388,6 +4425,22 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	if (v->notice == MAILIN_NOTICE_OTHER_SENDER)
 		strlist_addf(&l, en ? " It came from %s; cirm has %s." :
 			     " Det kom från %s; cirm har %s.", v->sender, to);
+	/* the address to write to now: this notice's Reply-To too */
+	if (v->notice == MAILIN_NOTICE_OLD_ADDRESS) {
+		char *now = mailin_own_address(mi, store, v->notify_id,
+					       error_r);
+
+		if (now == NULL) {
+			strlist_clear(&l);
+			free(to);
+			free(kind);
+			free(lang);
+			return -1;
+		}
+		strlist_addf(&l, en ? " Your own address is now %s." :
+			     " Din egen adress är nu %s.", now);
+		free(now);
+	}
 	/* the error itself is the administrator's (it may name the
 	   server's files) */
 	if (v->notice == MAILIN_NOTICE_FAILED)
@@ -4410,9 +4463,12 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 	subject = v->case_number[0] != '\0' ?
 		xasprintf("%s [%s]", what, v->case_number) : xstrdup(what);
 	/* no signed Reply-To: the mail was not a handler's action (and
-	   the handler a token named may be another than the one told) */
+	   the handler a token named may be another than the one told);
+	   but the officer's own address as it is now when the officer
+	   wrote to an old one */
 	own.case_id = 0;
-	own.handler_id = 0;
+	own.handler_id = v->notice == MAILIN_NOTICE_OLD_ADDRESS ?
+		v->notify_id : 0;
 	ret = mail_handler(mi, store, &own, to, subject, body, error_r);
 	free(subject);
 	free(body);

@@ -225,9 +225,10 @@ set_case(struct store *store, struct mailin_verdict *v, const char *number,
 }
 
 /* Whether RECIPIENT has the shape of a handler's signed address made
-   from ADDRESS (local+CASE.hID.MAC@domain, or local+hID.MAC@domain of
-   the handler's own), signed or not. */
-static bool
+   from ADDRESS, signed or not: 1 for local+CASE.hID.MAC@domain, 2 for
+   the handler's own, local+hID.MAC@domain or
+   local+hID-GENERATION.MAC@domain; else 0. */
+static int
 handler_tag_like(const char *address, const char *recipient)
 {
 	const char *at = strrchr(address, '@'), *rat = strrchr(recipient, '@');
@@ -237,7 +238,7 @@ handler_tag_like(const char *address, const char *recipient)
 	if (at == NULL || rat == NULL || strcasecmp(at, rat) != 0 ||
 	    strncasecmp(recipient, address, llen) != 0 ||
 	    recipient[llen] != '+')
-		return false;
+		return 0;
 	/* from the '+' on, so that a handler's own address ("+h17.")
 	   counts as one on a case (".h17.") */
 	for (h = recipient + llen; h < rat; h++) {
@@ -246,10 +247,13 @@ handler_tag_like(const char *address, const char *recipient)
 		if ((h[0] != '.' && h[0] != '+') || (h[1] != 'h' && h[1] != 'H'))
 			continue;
 		d = strspn(h + 2, "0123456789");
+		if (d > 0 && h[0] == '+' && h[2 + d] == '-' &&
+		    strspn(h + 3 + d, "0123456789") > 0)
+			d += 1 + strspn(h + 3 + d, "0123456789");
 		if (d > 0 && h[2 + d] == '.')
-			return true;
+			return h[0] == '+' ? 2 : 1;
 	}
-	return false;
+	return 0;
 }
 
 /* The case a signed address names (set_case's R) and, when it names a
@@ -278,18 +282,26 @@ token_case(struct store *store, struct mailin_verdict *v, int r,
 }
 
 char *
-mailin_own_address(const struct mailin *mi, int64_t handler_id)
+mailin_own_address(const struct mailin *mi, struct store *store,
+		   int64_t handler_id, char **error_r)
 {
-	return token_address_handler(mi->key, mi->address, handler_id);
+	int64_t generation;
+
+	if (store_handler_address_generation(store, handler_id, &generation,
+					     error_r) < 0)
+		return NULL;
+	return token_address_handler(mi->key, mi->address, handler_id,
+				     generation);
 }
 
-/* A handler's own address, which names no case: for commands on none,
-   never threaded by anything else (an answer to the digest's
-   Message-ID, a case number in the subject). */
+/* A handler's own address, of GENERATION, which names no case: for
+   commands on none, never threaded by anything else (an answer to the
+   digest's Message-ID, a case number in the subject). */
 static int
-own_address(struct mailin_verdict *v)
+own_address(struct mailin_verdict *v, int64_t generation)
 {
 	v->personal = true;
+	v->own_generation = generation;
 	return 0;
 }
 
@@ -302,17 +314,17 @@ thread_by_token(struct mailin *mi, struct store *store,
 					     "Envelope-To" };
 	const struct mime_message *m = v->msg;
 	char number[TOKEN_MAX];
-	int64_t handler, forward;
+	int64_t handler, forward, generation;
 
 	for (size_t i = 0; i < m->nto + m->ncc; i++) {
 		const char *a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
 
 		if (a != NULL && token_check(mi->key, mi->address, a, number,
-					     &handler, &forward)) {
+					     &handler, &forward, &generation)) {
 			v->handler_id = handler;
 			v->forward_id = forward;
 			if (number[0] == '\0')
-				return own_address(v);
+				return own_address(v, generation);
 			return token_case(store, v,
 					  set_case(store, v, number,
 						   N_("signed address"),
@@ -323,11 +335,11 @@ thread_by_token(struct mailin *mi, struct store *store,
 		const char *a = mime_header(m, extra[i]);
 
 		if (a != NULL && token_check(mi->key, mi->address, a, number,
-					     &handler, &forward)) {
+					     &handler, &forward, &generation)) {
 			v->handler_id = handler;
 			v->forward_id = forward;
 			if (number[0] == '\0')
-				return own_address(v);
+				return own_address(v, generation);
 			return token_case(store, v,
 					  set_case(store, v, number,
 						   N_("signed address"),
@@ -339,8 +351,8 @@ thread_by_token(struct mailin *mi, struct store *store,
 	for (size_t i = 0; i < m->nto + m->ncc; i++) {
 		const char *a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
 
-		if (a != NULL && handler_tag_like(mi->address, a))
-			v->forged_token = 1;
+		if (a != NULL && v->forged_token == 0)
+			v->forged_token = handler_tag_like(mi->address, a);
 	}
 	return 0;
 }
@@ -1379,6 +1391,33 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		    mailin_auth_ok(v->msg, v->sender))
 			tell(v, &who, MAILIN_NOTICE_BAD_TOKEN);
 		return 0;
+	}
+	/* a case officer's own address as it was before an administrator
+	   replaced it (cirmctl handler set --new-address): someone may hold
+	   it, so nothing sent there is taken, and the officer is told the
+	   address that is theirs now */
+	if (v->personal) {
+		int64_t generation;
+
+		r = store_handler_address_generation(store, v->handler_id,
+						     &generation, error_r);
+		if (r < 0)
+			return -1;
+		if (r > 0 && generation != v->own_generation) {
+			quarantine(v, xstrdup("mail to a handler's own address "
+					      "that was replaced (cirmctl "
+					      "handler set --new-address)"));
+			if (!v->by_form &&
+			    store_contact_find_full(store, "email", v->sender,
+						    &who.id, &who.handler,
+						    &who.active, error_r) < 0)
+				return -1;
+			if (who.handler && who.active &&
+			    who.id == v->handler_id &&
+			    mailin_auth_ok(v->msg, v->sender))
+				tell(v, &who, MAILIN_NOTICE_OLD_ADDRESS);
+			return 0;
+		}
 	}
 	if (mailin_from_ourselves(mi, v->sender)) {
 		quarantine(v, xstrdup("mail from cirm's own address (a loop)"));

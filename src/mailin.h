@@ -63,6 +63,7 @@ struct mailin_verdict {
 				     the handler writing commands */
 	bool personal;		  /* to HANDLER_ID's own signed address
 				     (token_address_handler), on no case */
+	int64_t own_generation;	  /* personal: the address's generation */
 	int64_t forward_id;	  /* the forward (store_forward_get) an
 				     outside answer is to, or 0 */
 	bool forward_gone;	  /* to a forward's signed address whose
@@ -71,7 +72,7 @@ struct mailin_verdict {
 	bool internal;		  /* a bounce of what went to an officer
 				     or outside: kept internal */
 	int forged_token;	  /* to a handler's address that does not
-				     verify */
+				     verify: 1 on a case, 2 an own one */
 	char *reason;		  /* quarantine: why */
 	/* quarantine of a handler's mail that the handler is told of: who
 	   (a contact id, or 0) and why */
@@ -98,6 +99,9 @@ struct mailin_verdict {
 					       all below) */
 		MAILIN_NOTICE_FORWARD_OFFICER, /* forwarded a mail whose
 						  sender is a handler */
+		MAILIN_NOTICE_OLD_ADDRESS, /* to the handler's own address
+					      as it was before it was
+					      replaced */
 	} notice;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */
@@ -128,9 +132,11 @@ int mailin_prepared_sync(void *ctx, char **error_r);
 struct mailin *mailin_new(const struct cfg *cfg, char **error_r);
 
 /* Handler HANDLER_ID's own signed address, on no case, where the
-   commands that change the handler (#borta, #tillbaka) are taken
-   (caller frees). */
-char *mailin_own_address(const struct mailin *mi, int64_t handler_id);
+   commands that change the handler (#borta, #tillbaka) are taken, as
+   it is now (cirmctl handler set --new-address replaces it): caller
+   frees; NULL with *ERROR_R when the database fails. */
+char *mailin_own_address(const struct mailin *mi, struct store *store,
+			 int64_t handler_id, char **error_r);
 void mailin_free(struct mailin **mi);
 /* The workflows mailin_load_workflows loaded (NULL before). */
 struct caseflow *mailin_caseflow(struct mailin *mi);

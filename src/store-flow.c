@@ -661,6 +661,33 @@ store_handler_away(struct store *store, int64_t id, int64_t *until_r,
 }
 
 int
+store_handler_address_generation(struct store *store, int64_t id,
+				 int64_t *generation_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT address_generation FROM contact WHERE id = ? AND "
+		"kind = 'handler'";
+
+	*generation_r = 0;
+	return lookup_id(store, sql, NULL, id, generation_r,
+			 "read own address", error_r);
+}
+
+int
+store_handler_new_address(struct store *store, int64_t id,
+			  int64_t *generation_r, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE contact SET address_generation = address_generation "
+		"+ 1 WHERE id = ? AND kind = 'handler' "
+		"RETURNING address_generation";
+
+	*generation_r = 0;
+	return lookup_id(store, sql, NULL, id, generation_r,
+			 "replace own address", error_r);
+}
+
+int
 store_handler_set_away(struct store *store, int64_t id, int64_t until,
 		       char **error_r)
 {

@@ -730,6 +730,13 @@ static const char migration_34[] =
 	"CREATE INDEX outbox_unfiled ON outbox(lower(recipient))\n"
 	"  WHERE message_id IS NULL;\n";
 
+/* A case officer's own cirm address (token_address_handler) can be
+   replaced, as a leaked password is: the number of replacements, signed
+   into the address, so that the old ones are refused. */
+static const char migration_35[] =
+	"ALTER TABLE contact ADD COLUMN address_generation INTEGER NOT NULL\n"
+	"  DEFAULT 0 CHECK (address_generation >= 0);\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -768,5 +775,6 @@ const struct store_migration store_migrations[] = {
 	{ "citizens' names on one line", migration_33 },
 	{ "what was sent outside the cases' messages found by its "
 	  "recipient", migration_34 },
+	{ "case officers' own addresses replaced", migration_35 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -1170,6 +1170,14 @@ int store_handler_find(struct store *store, const char *login, int64_t *id_r,
    back in *UNTIL_R, 0 when present, -1. */
 int store_handler_away(struct store *store, int64_t id, int64_t *until_r,
 		       char **error_r);
+/* Case officer ID's own address's generation (token_address_handler):
+   1 with *GENERATION_R, 0 when ID is no handler, -1. */
+int store_handler_address_generation(struct store *store, int64_t id,
+				     int64_t *generation_r, char **error_r);
+/* Replaces case officer ID's own address: the next generation, 1 with it
+   in *GENERATION_R, 0 when ID is no handler, -1. */
+int store_handler_new_address(struct store *store, int64_t id,
+			      int64_t *generation_r, char **error_r);
 /* Sets case officer ID away until UNTIL (the moment they are back), or
    present again with 0. 0, or -1. */
 int store_handler_set_away(struct store *store, int64_t id, int64_t until,

@@ -68,18 +68,26 @@ token_make(const unsigned char key[SECRET_KEY_LEN], const char *case_number,
 		tag_r[i] = (char)tolower((unsigned char)tag_r[i]);
 }
 
+/* local+TAG@domain of ADDRESS. */
+static char *
+address_with(const char *address, const char *tag)
+{
+	const char *at = strrchr(address, '@');
+
+	if (at == NULL)
+		return xasprintf("%s+%s", address, tag);
+	return xasprintf("%.*s+%s%s", (int)(at - address), address, tag, at);
+}
+
 /* The address for HANDLER_ID, or for forward -HANDLER_ID. */
 static char *
 address_for(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	    const char *case_number, int64_t handler_id)
 {
-	const char *at = strrchr(address, '@');
 	char tag[TOKEN_MAX];
 
 	token_make(key, case_number, handler_id, tag);
-	if (at == NULL)
-		return xasprintf("%s+%s", address, tag);
-	return xasprintf("%.*s+%s%s", (int)(at - address), address, tag, at);
+	return address_with(address, tag);
 }
 
 char *
@@ -90,11 +98,32 @@ token_address(const unsigned char key[SECRET_KEY_LEN], const char *address,
 			   handler_id > 0 ? handler_id : 0);
 }
 
+/* What a handler's own address of GENERATION signs in place of a case
+   number: nothing for the first, "#1" after one replacement; no case
+   number has a '#'. */
+static void
+generation_text(int64_t generation, char out[24])
+{
+	if (generation > 0)
+		snprintf(out, 24, "#%lld", (long long)generation);
+	else
+		out[0] = '\0';
+}
+
 char *
 token_address_handler(const unsigned char key[SECRET_KEY_LEN],
-		      const char *address, int64_t handler_id)
+		      const char *address, int64_t handler_id,
+		      int64_t generation)
 {
-	return address_for(key, address, "", handler_id);
+	char tag[TOKEN_MAX], sig[SIG_HEX + 1], gen[24];
+
+	if (generation <= 0)
+		return address_for(key, address, "", handler_id);
+	generation_text(generation, gen);
+	signature(key, gen, handler_id, sig);
+	snprintf(tag, sizeof(tag), "h%lld-%lld.%s", (long long)handler_id,
+		 (long long)generation, sig);
+	return address_with(address, tag);
 }
 
 char *
@@ -126,12 +155,13 @@ tag_of(const char *address, const char *recipient)
 int
 token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	    const char *recipient, char number_r[TOKEN_MAX],
-	    int64_t *handler_id_r, int64_t *forward_id_r)
+	    int64_t *handler_id_r, int64_t *forward_id_r,
+	    int64_t *generation_r)
 {
 	char *tag = tag_of(address, recipient), *sig, *h, *id;
-	char want[SIG_HEX + 1];
+	char want[SIG_HEX + 1], gen[24] = "";
 	const char *number;
-	long long handler = 0;
+	long long handler = 0, generation = 0;
 	int ok = 0;
 	bool forward = false;
 
@@ -146,7 +176,8 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	/* what names the handler or forward: after the number, or the
 	   whole tag of a handler's own address, which names no case */
 	id = h != NULL ? h + 1 : (tag[0] == 'h' || tag[0] == 'H') &&
-		tag[1] != '\0' && tag[1 + strspn(tag + 1, "0123456789")] == '\0' ?
+		tag[1] != '\0' && (tag[1 + strspn(tag + 1, "0123456789")] == '\0' ||
+				   tag[1 + strspn(tag + 1, "0123456789")] == '-') ?
 		tag : NULL;
 	if (id != NULL && (id[0] == 'h' || id[0] == 'H' ||
 			   ((id[0] == 'f' || id[0] == 'F') && h != NULL &&
@@ -156,6 +187,15 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 		forward = id[0] == 'f' || id[0] == 'F';
 		errno = 0;
 		handler = strtoll(id + 1, &end, 10);
+		/* an own address that replaced another: "h17-1", whose
+		   generation is signed with it */
+		if (*end == '-' && h == NULL && !forward &&
+		    generation_r != NULL && isdigit((unsigned char)end[1]) &&
+		    errno == 0) {
+			generation = strtoll(end + 1, &end, 10);
+			if (generation <= 0)
+				goto out;
+		}
 		if (*end != '\0' || handler <= 0 || errno != 0 ||
 		    !isdigit((unsigned char)id[1]))
 			goto out;
@@ -171,7 +211,9 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 		goto out;
 	for (char *p = tag; *p != '\0'; p++)
 		*p = (char)toupper((unsigned char)*p);
-	signature(key, number, forward ? -handler : handler, want);
+	generation_text(generation, gen);
+	signature(key, *number != '\0' ? number : gen,
+		  forward ? -handler : handler, want);
 	for (char *p = sig; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
 	if (CRYPTO_memcmp(want, sig, SIG_HEX) == 0 &&
@@ -180,6 +222,8 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 		*handler_id_r = forward ? 0 : handler;
 		if (forward_id_r != NULL)
 			*forward_id_r = forward ? handler : 0;
+		if (generation_r != NULL)
+			*generation_r = generation;
 		ok = 1;
 	}
 out:

@@ -15,7 +15,9 @@
        ks-2026-00042.f3.9e8d7c6b5a4f3e2d      (the case as forwarded to
                                                someone outside, forward 3)
        h17.5c4d3e2f1a0b9c8d                   (handler 17's own address,
-                                               for commands on no case) */
+                                               for commands on no case)
+       h17-1.7a6b5c4d3e2f1a0b                 (the same after one
+                                               replacement: generation 1) */
 
 #define TOKEN_MAX 96
 
@@ -31,9 +33,13 @@ char *token_address(const unsigned char key[SECRET_KEY_LEN],
 		    int64_t handler_id);
 
 /* Handler HANDLER_ID's own address, on no case: local+h17.SIG@domain,
-   where the commands that change the handler (#borta) are taken. */
+   where the commands that change the handler (#borta) are taken. Its
+   GENERATION counts its replacements (0: none), so that an old one can
+   be told from a made-up one and refused: local+h17-1.SIG after the
+   first. */
 char *token_address_handler(const unsigned char key[SECRET_KEY_LEN],
-			    const char *address, int64_t handler_id);
+			    const char *address, int64_t handler_id,
+			    int64_t generation);
 
 /* The address someone outside the case was sent it from, to answer
    forward FORWARD_ID (store_forward_add) on CASE_NUMBER. */
@@ -46,11 +52,14 @@ char *token_address_forward(const unsigned char key[SECRET_KEY_LEN],
    address, token_address_handler) in NUMBER_R and the
    handler in *handler_id_r (0 for the citizen side) and the forward in
    *FORWARD_ID_R (0 for none; when FORWARD_ID_R is NULL a forward's
-   address is not taken) when the signature verifies (compared in
-   constant time), 0 when RECIPIENT is no tagged address of ours or its
-   signature is wrong. */
+   address is not taken) and a handler's own address's generation in
+   *GENERATION_R (0 for the first and for any other address; when
+   GENERATION_R is NULL a later one is not taken) when the signature
+   verifies (compared in constant time), 0 when RECIPIENT is no tagged
+   address of ours or its signature is wrong. */
 int token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 		const char *recipient, char number_r[TOKEN_MAX],
-		int64_t *handler_id_r, int64_t *forward_id_r);
+		int64_t *handler_id_r, int64_t *forward_id_r,
+		int64_t *generation_r);
 
 #endif

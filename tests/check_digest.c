@@ -19,9 +19,11 @@ static char *dir;
 static struct store *store;
 /* digest_settings.own_address, as the instance key would sign it */
 static char *
-own_address(void *ctx, int64_t handler_id)
+own_address(void *ctx, struct store *st, int64_t handler_id, char **error_r)
 {
 	(void)ctx;
+	(void)st;
+	(void)error_r;
 	return xasprintf("arende+h%lld.0123456789abcdef@kommun.example",
 			 (long long)handler_id);
 }

@@ -3582,7 +3582,7 @@ START_TEST(test_away)
 	/* taken only at her own address, which the answer gives */
 	own = token_address_handler(mi->key, "arende@kommun.example",
 				    count("SELECT id FROM contact WHERE login "
-					  "= 'eva'"));
+					  "= 'eva'"), 0);
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Borta",
 		     "aw2b@kommun.example", NULL, "#lista\n#borta 2027-01-05\n");
 	body = newest_body("eva@kommun.example");
@@ -4037,7 +4037,7 @@ START_TEST(test_own_address_forward_commands)
 	add_handler_eva();
 	own = token_address_handler(mi->key, "arende@kommun.example",
 				    count("SELECT id FROM contact WHERE login "
-					  "= 'eva'"));
+					  "= 'eva'"), 0);
 	text = xasprintf("Kan någon ta den här?\n\n%s", fwd);
 	deliver_mail("eva@kommun.example", own, "Fwd: Fråga",
 		     "of1@kommun.example", NULL, text);
@@ -4065,6 +4065,119 @@ START_TEST(test_own_address_forward_commands)
 		      !has_text(body, "#visa KS-2026-00001"), "%s", body);
 	free(body);
 	free(own);
+}
+END_TEST
+
+/* An own address replaced (cirmctl handler set --new-address): the old
+   one takes nothing, and the officer who writes to it is told the new
+   one, which works; nobody else is told anything, and a generation
+   nobody was given is a forgery. */
+START_TEST(test_own_address_replaced)
+{
+	char *old, *now, *body, *err = NULL, *bad;
+	int64_t eva, olle, gen;
+
+	add_handler_eva();
+	add_olle("sv");
+	eva = count("SELECT id FROM contact WHERE login = 'eva'");
+	olle = count("SELECT id FROM contact WHERE login = 'olle'");
+	old = mailin_own_address(mi, store, eva, &err);
+	ck_assert_msg(old != NULL, "%s", err);
+	ck_assert_int_eq(store_handler_new_address(store, eva, &gen, &err), 1);
+	ck_assert_int_eq(gen, 1);
+	now = mailin_own_address(mi, store, eva, &err);
+	ck_assert_msg(now != NULL && strcmp(now, old) != 0, "%s", now);
+	/* "arende+h17-1.SIG@": the generation is in sight */
+	body = xasprintf("+h%lld-1.", (long long)eva);
+	ck_assert_msg(strstr(now, body) != NULL, "%s", now);
+	free(body);
+	/* a colleague's is not replaced with hers */
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE "
+			       "address_generation > 0"), 1);
+
+	/* the old one: set aside, nothing done, Eva told the new one, in a
+	   mail whose Reply-To it is */
+	deliver_mail("eva@kommun.example", old, "Borta", "ar1@kommun.example",
+		     NULL, "#borta 2027-01-05\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'mail to a handler''s own address that "
+			       "was replaced%'"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Meddelandet kom till din egen "
+			       "cirm-adress som den var innan "
+			       "administratören bytte ut den.") &&
+		      strstr(body, now) != NULL, "%s", body);
+	free(body);
+	body = newest_to("eva@kommun.example", "headers");
+	err = xasprintf("Reply-To: %s\n", now);
+	ck_assert_msg(strstr(body, err) != NULL, "%s", body);
+	free(err);
+	err = NULL;
+	free(body);
+	/* the new one works */
+	deliver_mail("eva@kommun.example", now, "Borta", "ar2@kommun.example",
+		     NULL, "#borta 2027-01-05\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 1);
+	deliver_mail("eva@kommun.example", now, "Åter", "ar3@kommun.example",
+		     NULL, "#tillbaka\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+	/* what cirm answers her on no case names it */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Lista",
+		     "ar4@kommun.example", NULL, "#lista\n");
+	body = newest_to("eva@kommun.example", "headers");
+	err = xasprintf("Reply-To: %s\n", now);
+	ck_assert_msg(strstr(body, err) != NULL, "%s", body);
+	free(err);
+	err = NULL;
+	free(body);
+
+	/* Olle, or a stranger, at her old address: set aside, and nobody
+	   is told (whoever holds it learns nothing new) */
+	gen = count("SELECT count(*) FROM outbox");
+	deliver_mail("olle@kommun.example", old, "Borta", "ar5@kommun.example",
+		     NULL, "#borta 2027-01-05\n");
+	deliver_mail("mallory@example.se", old, "Borta", "ar6@example.se",
+		     NULL, "#borta 2027-01-05\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'mail to a handler''s own address that "
+			       "was replaced%'"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox"), gen);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+
+	/* a generation with another's signature, or one nobody was given,
+	   is made up */
+	bad = xstrdup(now);
+	memcpy(strstr(bad, "-1.") , "-2.", 3);
+	deliver_mail("eva@kommun.example", bad, "Borta", "ar7@kommun.example",
+		     NULL, "#borta 2027-01-05\n");
+	free(bad);
+	err = token_address_handler(mi->key, "arende@kommun.example", olle,
+				    1);
+	bad = xasprintf("arende+h%lld-1.%.16s@kommun.example", (long long)eva,
+			strchr(err, '.') + 1);
+	free(err);
+	err = NULL;
+	deliver_mail("eva@kommun.example", bad, "Borta", "ar8@kommun.example",
+		     NULL, "#borta 2027-01-05\n");
+	free(bad);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%signature does not verify%'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
+			       "IS NOT NULL"), 0);
+	/* told in words of an own address, not of a notification */
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Meddelandet kom till en adress av samma "
+			       "slag som din egen cirm-adress men vars "
+			       "signatur inte stämmer") &&
+		      !has_text(body, "aviseringen"), "%s", body);
+	free(body);
+	free(now);
+	free(old);
 }
 END_TEST
 
@@ -5591,7 +5704,7 @@ START_TEST(test_handler_forward)
 	   the same, the citizen's case */
 	own = token_address_handler(mi->key, "arende@kommun.example",
 				    count("SELECT id FROM contact WHERE login "
-					  "= 'eva'"));
+					  "= 'eva'"), 0);
 	deliver_mail("eva@kommun.example", own, "Fwd: Skylt",
 		     "f3b@kommun.example", NULL,
 		     "---------- Forwarded message ---------\n"
@@ -6489,6 +6602,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_away);
 	tcase_add_test(tc, test_own_address_names_handler);
 	tcase_add_test(tc, test_own_address_forward_commands);
+	tcase_add_test(tc, test_own_address_replaced);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);

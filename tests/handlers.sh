@@ -285,6 +285,40 @@ elif [ -n "${CI:-}" ]; then
 else
 	ok "the digest's Reply-To # SKIP faketime not installed"
 fi
+# Her own address shown, and replaced as a leaked password is: the old
+# one takes nothing, and she is told the new one when she writes to it
+run "$CIRMCTL" -c "$C" handler address lisa
+check "handler address succeeds" [ "$rc" -eq 0 ]
+check "... showing her own address" [ "x$out" = "x$own" ]
+run "$CIRMCTL" -c "$C" handler address nobody
+check "handler address of nobody fails" [ "$rc" -eq 1 ]
+check "... saying so" contains "$err" "there is no handler nobody"
+run "$CIRMCTL" -c "$C" handler address
+check "handler address without a login is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" handler set lisa --new-address
+check "handler set --new-address succeeds" [ "$rc" -eq 0 ]
+new_own=$(printf '%s\n' "$out" | tail -1)
+check "... and gives the new address" sh -c 'printf "%s\n" "$1" | grep -q "^arende+h[0-9]*-1\.[0-9a-f]\{16\}@kommun.example$"' - "$new_own"
+run "$CIRMCTL" -c "$C" handler address lisa
+check "... which handler address shows" [ "x$out" = "x$new_own" ]
+check "... audited" \
+	[ "$(sql "SELECT detail FROM audit WHERE action = 'handler.set' AND object = 'lisa' ORDER BY id DESC LIMIT 1")" = own-address ]
+run "$CIRMCTL" -c "$C" handler set nobody --new-address
+check "handler set --new-address of nobody fails" [ "$rc" -eq 1 ]
+check "... saying so" contains "$err" "there is no handler nobody"
+mail lisa@kommun.example "$own" k9@kommun.example "Re: Dina kommandon" "#borta $leave"
+run "$CIRMD" -c "$C" --once
+check "#borta to her old address is not done" [ "$(lisa_away)" -eq 0 ]
+check "... it is set aside" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'mail to a handler''s own address that was replaced%'")" -eq 1 ]
+check "... and she is told the new one" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'lisa@kommun.example' AND body LIKE '%$new_own%' AND headers LIKE '%Reply-To: $new_own%'")" -eq 1 ]
+mail lisa@kommun.example "$new_own" k10@kommun.example "Re: Dina kommandon" "#borta $leave"
+run "$CIRMD" -c "$C" --once
+check "#borta to her new address is done" [ "$(lisa_away)" -eq 1 ]
+mail lisa@kommun.example "$new_own" k11@kommun.example "Re: Dina kommandon" "#tillbaka"
+run "$CIRMD" -c "$C" --once
+check "... and #tillbaka" [ "$(lisa_away)" -eq 0 ]
 run "$CIRMCTL" -c "$C" handler set bo --email lisa@kommun.example --take-address
 check "--take-address never takes a handler's address" [ "$rc" -eq 1 ]
 check "... saying so" contains "$err" "is another handler's already"
