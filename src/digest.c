@@ -336,7 +336,7 @@ send_one(struct store *store, const struct digest_settings *set,
 		return -1;
 	}
 	strlist_addf(&body, T(en, "Arbeta med ett ärende genom att svara på "
-			      "dess avisering. Svara\npå det här brevet med "
+			      "dess avisering. Svara\npå det här mejlet med "
 			      "#visa ÄRENDENUMMER för ett ärende med dess\n"
 			      "meddelanden, #lista för dina öppna ärenden, "
 			      "eller #borta ÅÅÅÅ-MM-DD\nföre en ledighet.\n\n"
@@ -344,8 +344,8 @@ send_one(struct store *store, const struct digest_settings *set,
 			      "arbetsdag kl. %s\nnär du har öppna ärenden.\n",
 			      "Work on a case by replying to its notification. "
 			      "Reply\nto this mail with #show CASE-NUMBER for a "
-			      "case with its messages,\n#list for your open "
-			      "cases, or #away YYYY-MM-DD before a leave.\n\n"
+			      "case with its\nmessages, #list for your open "
+			      "cases, or #away YYYY-MM-DD\nbefore a leave.\n\n"
 			      "An automatic message from %s, each business day "
 			      "at %s\nwhen you have open cases.\n"),
 		     set->name, at);

@@ -640,7 +640,7 @@ static const struct caseless {
 /* Where #borta and #tillbaka are taken (handler_commands). */
 static const struct text T_OWN_ADDRESS = {
 	"Kommandona #borta och #tillbaka tar cirm bara emot på din egen "
-	"adress: svara på ett brev från cirm utan ärende, som "
+	"adress: svara på ett mejl från cirm utan ärende, som "
 	"sammanställningen.",
 	"The commands #away and #back are taken only at your own address: "
 	"reply to a mail from cirm on no case, such as the digest." };
@@ -3971,7 +3971,7 @@ handler_commands(struct mailin *mi, struct store *store,
 				     "  utförs inte: #borta och #tillbaka tar "
 				     "cirm bara emot på din egen adress, %s, så "
 				     "att ingen annan kan skriva dem i ditt namn. "
-				     "Spara den, eller svara på ett brev från "
+				     "Spara den, eller svara på ett mejl från "
 				     "cirm utan ärende (sammanställningen, ett "
 				     "svar på #lista): svaret går dit. Skrev "
 				     "du inte det här har någon skrivit i ditt "
@@ -4152,7 +4152,7 @@ static const struct text T_ASIDE_OWN_OTHERS[2] = {
 	  "bara emot kommandon från den handläggaren.",
 	  "You wrote to another case officer's own cirm address; it takes "
 	  "commands from that case officer only." },
-	{ "Skriv till din egen adress: svara på ett brev från cirm till dig "
+	{ "Skriv till din egen adress: svara på ett mejl från cirm till dig "
 	  "utan ärende, som sammanställningen.",
 	  "Write to your own address: reply to a mail from cirm to you on "
 	  "no case, such as the digest." } },

@@ -320,7 +320,7 @@ START_TEST(test_content)
 				     "2026-12-20)"));
 	ck_assert_ptr_null(strstr(body, "KS-2026-00005"));	/* closed */
 	ck_assert_ptr_null(strstr(body, "KS-2026-00006"));	/* not hers */
-	ck_assert_ptr_nonnull(strstr(body, "Svara\npå det här brevet med "
+	ck_assert_ptr_nonnull(strstr(body, "Svara\npå det här mejlet med "
 				     "#visa ÄRENDENUMMER för ett ärende"));
 	ck_assert_ptr_nonnull(strstr(body, "eller #borta ÅÅÅÅ-MM-DD\nföre en "
 				     "ledighet."));
@@ -348,6 +348,11 @@ START_TEST(test_content)
 	ck_assert_ptr_nonnull(strstr(body, "Unassigned in your groups:\n"
 				     "  KS-2026-00004"));
 	ck_assert_ptr_null(strstr(body, "Assigned to you:"));
+	/* the commands to reply with, none at the start of a line, where
+	   a reply that copies the digest unquoted would carry them out */
+	ck_assert_ptr_nonnull(strstr(body, "#list for your open cases"));
+	ck_assert_msg(body[0] != '#' && strstr(body, "\n#") == NULL, "%s",
+		      body);
 	free(subject);
 	free(body);
 }
