@@ -1124,7 +1124,17 @@ take_forward(struct mailin *mi, const struct sender *who,
 	free(m->references);
 	m->references = f.references;
 	m->nreferences = f.nreferences;
-	/* the handler's own words above the forward, for colleagues */
+	/* the handler's own words above the forward, for colleagues: not
+	   the forward below them, which reply_strip keeps after its marker
+	   line ("---------- Forwarded message"), the citizen's text and
+	   address a second time, in the officer's name */
+	{
+		size_t n = forward_inline_at(v->stripped);
+
+		while (n > 0 && isspace((unsigned char)v->stripped[n - 1]))
+			n--;
+		v->stripped[n] = '\0';
+	}
 	if (v->stripped[strspn(v->stripped, " \t\r\n")] != '\0')
 		replace(&v->forward_note, v->stripped);
 	else

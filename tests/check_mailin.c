@@ -4181,6 +4181,39 @@ START_TEST(test_own_address_replaced)
 }
 END_TEST
 
+/* The note a case officer's forward leaves on the case is what they
+   wrote above it: not the forwarded mail below a marker line, which
+   reply_strip keeps, the citizen's words and address a second time in
+   the officer's name; with nothing of theirs above it, no note. */
+START_TEST(test_forward_note_own_words)
+{
+	static const char fwd[] =
+		"---------- Forwarded message ---------\n"
+		"From: Mallory <mallory@example.se>\n"
+		"Date: Sun, 6 Dec 2026 10:00:00 +0100\n"
+		"Subject: Fråga\nTo: eva@kommun.example\n\n"
+		"Hej Eva!\n\nMin adress är Storgatan 4.\n";
+	char *mail_text, *body;
+
+	add_handler_eva();
+	mail_text = xasprintf("Kan någon ta den här?\n\n%s", fwd);
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "Fwd: Fråga", "fn1@kommun.example", NULL, mail_text);
+	free(mail_text);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.forwarded'"), 1);
+	body = text("SELECT body_stripped FROM message WHERE kind = 'note'");
+	ck_assert_str_eq(body, "Kan någon ta den här?");
+	free(body);
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "Fwd: Fråga igen", "fn2@kommun.example", NULL, fwd);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.forwarded'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE kind = "
+			       "'note'"), 1);
+}
+END_TEST
+
 /* A colleague's answer that never went (the SMS citizen asked for no
    more SMS) is not told to the assignee as gone. */
 START_TEST(test_colleague_answer_withheld)
@@ -6603,6 +6636,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_own_address_names_handler);
 	tcase_add_test(tc, test_own_address_forward_commands);
 	tcase_add_test(tc, test_own_address_replaced);
+	tcase_add_test(tc, test_forward_note_own_words);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);
