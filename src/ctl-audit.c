@@ -166,15 +166,20 @@ list(struct store *store, int argc, char **argv)
 	return 0;
 }
 
-/* "ID:HASH" into *ID_R and HASH_R. */
+/* "ID:HASH" into *ID_R and HASH_R.  The whole line verify printed
+   ("Newest: ID:HASH", its label translated or not) is taken too: it
+   tells the administrator to keep "that line". */
 static int
 parse_expect(const char *s, int64_t *id_r, char hash_r[65])
 {
-	const char *colon = strchr(s, ':');
+	const char *colon, *blank = strrchr(s, ' ');
 	char *num;
 	long v;
 	int ok;
 
+	if (blank != NULL)
+		s = blank + 1;
+	colon = strchr(s, ':');
 	if (colon == NULL || strlen(colon + 1) != 64 ||
 	    strspn(colon + 1, "0123456789abcdef") != 64)
 		return -1;

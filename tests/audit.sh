@@ -72,6 +72,8 @@ check "verify: prints the newest entry's id and hash" \
 run "$CIRMCTL" -c "$C" handler add bo --email bo@kommun.example
 run "$CIRMCTL" -c "$C" audit verify --expect "$head"
 check "--expect: the kept line still fits, exit 0" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" audit verify --expect "Newest: $head"
+check "--expect: the whole line as printed, label too, fits" [ "$rc" -eq 0 ]
 run "$CIRMCTL" -c "$C" audit verify --expect "4:abc"
 check "--expect with a bad line is a usage error" [ "$rc" -eq 64 ]
 check "saying what it takes" contains "$err" "--expect takes ID:HASH"
