@@ -892,13 +892,18 @@ user_name_files_only(bool only)
 	names_from_files = only;
 }
 
+/* Weak: a program linked statically (cirm-mailgate, which reads the
+   files only) then has no getpwuid, whose NSS modules a static program
+   cannot load, and the linker does not warn of it at every build. */
+extern struct passwd *getpwuid(uid_t uid) __attribute__((weak));
+
 const char *
 user_name(unsigned long uid, char buf[USER_NAME_SIZE])
 {
 	struct passwd *pw = NULL;
 	FILE *f = NULL;
 
-	if (!names_from_files) {
+	if (!names_from_files && getpwuid != NULL) {
 		pw = getpwuid((uid_t)uid);
 	} else if ((f = fopen("/etc/passwd", "re")) != NULL) {
 		while ((pw = fgetpwent(f)) != NULL && pw->pw_uid != (uid_t)uid)
