@@ -159,6 +159,25 @@ trim(char **s, char **end)
 	**end = '\0';
 }
 
+/* Whether VALUE ends in the marker cirmctl config puts after a default
+   ("  # default", in any language it speaks), copied along with it. */
+static bool
+copied_comment(const char *value)
+{
+	const char *hash = strrchr(value, '#');
+	const char *words[] = { "default", _("default") };
+
+	if (hash == NULL || hash == value || (hash[-1] != ' ' &&
+					      hash[-1] != '\t'))
+		return false;
+	hash++;
+	hash += strspn(hash, " \t");
+	for (size_t i = 0; i < N_ELEMENTS(words); i++)
+		if (strcmp(hash, words[i]) == 0)
+			return true;
+	return false;
+}
+
 static void
 parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 {
@@ -208,6 +227,17 @@ parse_line(struct cfg *cfg, char *line, int lineno, struct strlist *errors)
 		return;
 	}
 	id = (enum setting_id)(def - settings);
+	/* a line copied from cirmctl config with its "  # default": in a
+	   setting of free text (mail_name), the comment would go into
+	   every mail to citizens */
+	if (copied_comment(value)) {
+		strlist_addf(errors, _("%s:%d: the value of %s ends in '%s', "
+				       "as cirmctl config prints it: a '#' "
+				       "begins a comment only at the start "
+				       "of a line; remove it"), cfg->path,
+			     lineno, name, strrchr(value, '#'));
+		return;
+	}
 	/* the second value is checked too: both mistakes at once */
 	twice = cfg->seen[id] != 0;
 	if (twice)

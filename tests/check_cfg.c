@@ -185,6 +185,26 @@ START_TEST(test_bad_enum)
 }
 END_TEST
 
+/* A line pasted from cirmctl config, default marker and all: in free
+   text it would reach every citizen's mail. A '#' elsewhere in a name
+   stays. */
+START_TEST(test_copied_default_marker)
+{
+	struct cfg *cfg = NULL;
+	struct strlist errors = { 0 };
+
+	assert_one_error("mail_name = Exempels kommun  # default\n", 1,
+			 "the value of mail_name ends in '# default', as "
+			 "cirmctl config prints it");
+	assert_one_error("language = sv # default\n", 1,
+			 "ends in '# default'");
+	ck_assert_int_eq(load("mail_name = Kommun #1\n", &cfg, &errors), 0);
+	ck_assert_str_eq(cfg_str(cfg, CFG_MAIL_NAME), "Kommun #1");
+	cfg_free(&cfg);
+	strlist_clear(&errors);
+}
+END_TEST
+
 START_TEST(test_bad_then_set_again)
 {
 	/* A setting named twice is reported even when its first value was
@@ -595,6 +615,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_not_a_number);
 	tcase_add_test(tc, test_out_of_range);
 	tcase_add_test(tc, test_bad_enum);
+	tcase_add_test(tc, test_copied_default_marker);
 	tcase_add_test(tc, test_bad_then_set_again);
 	tcase_add_test(tc, test_bad_string);
 	tcase_add_test(tc, test_routes_commas);
