@@ -285,11 +285,15 @@ parse_id(const char *s, int64_t *id_r)
 static int
 show(struct store *store, int argc, char **argv)
 {
-	int raw = argc == 3 && strcmp(argv[2], "--raw") == 0, found;
+	/* --raw before or after the id, as the options of case show */
+	int raw = argc == 3 && (strcmp(argv[2], "--raw") == 0 ||
+				strcmp(argv[1], "--raw") == 0), found;
+	const char *word = raw && strcmp(argv[1], "--raw") == 0 ? argv[2] :
+		argv[1];
 	char *err = NULL, num[32];
 	int64_t id;
 
-	if ((argc != 2 && !raw) || parse_id(argv[1], &id) < 0)
+	if ((argc != 2 && !raw) || argc < 2 || parse_id(word, &id) < 0)
 		return EX_USAGE;
 	/* a quarantined message is a citizen's mail or SMS as much as a
 	   case is: reading it is logged (the read log), before it is shown */

@@ -78,6 +78,12 @@ check "reading it is in the read log, each time, --raw said" [ \
 	"quarantine show|quarantine show --raw" ]
 run "$CIRMCTL" -c "$C" audit list --action quarantine.read
 check "audit list shows the read" contains "$out" "quarantine show --raw"
+run "$CIRMCTL" -c "$C" quarantine show --raw "$q2"
+check "show --raw before the id: the same" contains "$out" "Message-ID: <klagomal.2@exempel.se>"
+run "$CIRMCTL" -c "$C" quarantine show --raw
+check "show --raw without an id is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" quarantine show "$q2" --raw --raw
+check "show with --raw twice is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" quarantine show 999
 check "an unknown id exits 1" [ "$rc" -eq 1 ]
 check "and is named" contains "$err" "no quarantined message 999"
