@@ -3,6 +3,7 @@
    officers and the groups that workflow roles name. */
 #include "config.h"
 
+#include "caseflow.h"
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
@@ -674,13 +675,24 @@ print_handler(const struct store_handler *h, void *ctx)
 	return 0;
 }
 
+/* The open cases a handler has, counted, the first ten printed with
+   their state as case list shows it (the workflow's label: "löst", not
+   the id "lost"). */
+struct case_print {
+	int n;
+	struct caseflow *cf;
+	struct store *store;
+};
+
 static int
 print_case(const struct store_case_line *c, void *ctx)
 {
-	int *n = ctx;
+	struct case_print *p = ctx;
 
-	if (++*n <= 10)
-		printf("  %s  %s\n", c->number, c->state);
+	if (++p->n <= 10)
+		printf("  %s  %s\n", c->number, c->workflow == NULL ? c->state :
+		       caseflow_state_label(p->cf, p->store, c->workflow,
+					    c->workflow_version, c->state));
 	return 0;
 }
 
@@ -745,7 +757,15 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 		free(err);
 		err = NULL;
 	}
-	if (store_handler_cases(store, id, print_case, &open, &err) < 0) {
+	{
+		static const struct caseflow_settings none = { 0 };
+		struct case_print p = { 0, caseflow_new(&none), store };
+
+		r = store_handler_cases(store, id, print_case, &p, &err);
+		caseflow_free(&p.cf);
+		open = p.n;
+	}
+	if (r < 0) {
 		ctl_error("%s", err);
 		free(err);
 		goto out;
