@@ -617,47 +617,67 @@ static const char *const list_words[] = { "list", "lista", NULL },
 static const struct caseless {
 	const char *const *words;
 	struct text usage, help;
+	bool own;	/* taken at the officer's own cirm address only */
 } caseless[] = {
 	{ list_words, { "#lista", "#list" },
-	  { "Dina öppna ärenden", "Your open cases" } },
+	  { "Dina öppna ärenden", "Your open cases" }, false },
 	{ show_words, { "#visa NUMMER", "#show NUMBER" },
 	  { "Ett ärende med dess meddelanden",
-	    "One case with its messages" } },
+	    "One case with its messages" }, false },
 	{ search_words, { "#sök ORD", "#search WORDS" },
 	  { "Ärenden vars meddelanden har alla orden",
-	    "Cases whose messages have all the words" } },
+	    "Cases whose messages have all the words" }, false },
 	{ away_words, { "#borta ÅÅÅÅ-MM-DD", "#away YYYY-MM-DD" },
 	  { "Borta till och med den dagen: dina ärendens aviseringar går "
 	    "till ärendenas grupper", "Away up to and including that day: "
-	    "your cases' notifications go to the cases' groups" } },
+	    "your cases' notifications go to the cases' groups" }, true },
 	{ back_words, { "#tillbaka", "#back" },
 	  { "Tillbaka tidigare än dagen i #borta",
-	    "Back earlier than the day of #away" } },
+	    "Back earlier than the day of #away" }, true },
 	{ help_words, { "#hjälp", "#help" },
-	  { "Kommandona", "The commands" } },
+	  { "Kommandona", "The commands" }, false },
 };
 
-/* Where #borta and #tillbaka are taken (handler_commands). */
-static const struct text T_OWN_ADDRESS = {
-	"Kommandona #borta och #tillbaka tar cirm bara emot på din egen "
-	"adress: svara på ett mejl från cirm utan ärende, som "
-	"sammanställningen.",
-	"The commands #away and #back are taken only at your own address: "
-	"reply to a mail from cirm on no case, such as the digest." };
+/* Where #borta and #tillbaka are taken (handler_commands): the heading
+   of their lines, with the address. */
+static const struct text T_OWN_ADDRESS[2] = {
+	{ "Bara på din egen cirm-adress, ", "Only at your own cirm address, " },
+	{ " (svara på ett mejl från cirm utan ärende, som "
+	  "sammanställningen, så går svaret dit):", " (reply to a mail "
+	  "from cirm on no case, such as the digest, and the reply goes "
+	  "there):" } };
 
-/* The lines of the commands without a case, for a help. */
 static void
-caseless_help(struct strlist *l, const char *lang)
+caseless_lines(struct strlist *l, const char *lang, bool own)
 {
 	for (size_t i = 0; i < N_ELEMENTS(caseless); i++) {
 		const char *u = tr(&caseless[i].usage, lang);
 		size_t w = utf8_length(u);
 
+		if (caseless[i].own != own)
+			continue;
 		strlist_addf(l, "  %s%*s — %s\n", u, w < 20 ? (int)(20 - w) : 0,
 			     "", tr(&caseless[i].help, lang));
 	}
-	/* not a line of the list: it would wrap as one */
-	strlist_addf(l, "\n%s\n", tr(&T_OWN_ADDRESS, lang));
+}
+
+/* The lines of the commands without a case, for a help to case
+   officer OFFICER: those taken at the officer's own cirm address alone
+   under their own heading, with the address. 0, or -1. */
+static int
+caseless_help(struct strlist *l, const char *lang, struct mailin *mi,
+	      struct store *store, int64_t officer, char **error_r)
+{
+	char *own = mailin_own_address(mi, store, officer, error_r);
+
+	if (own == NULL)
+		return -1;
+	caseless_lines(l, lang, false);
+	strlist_addf(l, "\n%s%s%s\n\n", tr(&T_OWN_ADDRESS[0], lang), own,
+		     tr(&T_OWN_ADDRESS[1], lang));
+	caseless_lines(l, lang, true);
+	free(own);
+	return 0;
 }
 
 bool
@@ -2919,7 +2939,12 @@ mail_help(struct mailin *mi, struct store *store,
 	strlist_add(&l, en ? "In a mail to the case address, without a "
 		    "case:\n\n" :
 		    "I ett mejl till ärendeadressen, utan ärende:\n\n");
-	caseless_help(&l, r->lang);
+	if (caseless_help(&l, r->lang, mi, store, v->handler_id,
+			  error_r) < 0) {
+		strlist_clear(&l);
+		free(now);
+		return -1;
+	}
 	body = strlist_join(&l);
 	ret = mail_handler_on_case(mi, store, v, r->address,
 				   en ? "Help" : "Hjälp", body, error_r);
@@ -3858,7 +3883,8 @@ handler_commands(struct mailin *mi, struct store *store,
 		strlist_addf(&s.l, "%s\n\n", tr(forward_subject(
 			v->msg->subject) ? &T_FORWARD_WHOSE : &T_NO_COMMANDS,
 			r->lang));
-		caseless_help(&s.l, r->lang);
+		ret = caseless_help(&s.l, r->lang, mi, store, v->handler_id,
+				    error_r);
 	}
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
 		const struct command *c = &r->cmds[i];
@@ -4074,7 +4100,8 @@ handler_commands(struct mailin *mi, struct store *store,
 					     "okänt kommando här; kommandon om "
 					     "ett ärende skriver du i ett svar "
 					     "på aviseringen");
-			caseless_help(&s.l, r->lang);
+			ret = caseless_help(&s.l, r->lang, mi, store,
+					    v->handler_id, error_r);
 		}
 		/* an empty answer would look like a fault */
 		if (ret == 0 && none && s.l.n == before)

@@ -5113,8 +5113,16 @@ START_TEST(test_handler_commands)
 	   which is taken all the same */
 	ck_assert_msg(has_text(body, "\n  #sök ORD — Ärenden vars meddelanden "
 			       "har alla orden\n") &&
+		      has_text(body, "\n  #sök ORD — Ärenden vars meddelanden "
+			       "har alla orden\n  #hjälp — Kommandona\n") &&
+		      /* #borta and #tillbaka under the heading of her own
+			 address, which it gives */
+		      has_text(body, "\n  #hjälp — Kommandona\n\nBara på din "
+			       "egen cirm-adress, arende+h") &&
+		      has_text(body, "så går svaret dit):\n\n  #borta "
+			       "ÅÅÅÅ-MM-DD — Borta till och med den dagen") &&
 		      has_text(body, "\n  #tillbaka — Tillbaka tidigare än "
-			       "dagen i #borta\n  #hjälp — Kommandona\n") &&
+			       "dagen i #borta\n") &&
 		      strstr(body, "#sok") == NULL &&
 		      strstr(body, "#hjalp") == NULL, "%s", body);
 	free(body);
