@@ -284,6 +284,10 @@ add(const struct ctl *ctl, int argc, char **argv)
 		else
 			bad = 1;
 	}
+	/* what is missing, said before the usage */
+	if (!bad && optind + 1 == argc && email == NULL)
+		ctl_error("%s", _("a handler needs a mail address: --email "
+				  "ADDRESS"));
 	if (bad || optind + 1 != argc || email == NULL) {
 		ctl_error("%s", _("usage: cirmctl handler add LOGIN --email "
 				  "ADDRESS [--name NAME] [--group GROUP]... "
@@ -516,6 +520,14 @@ set(const struct ctl *ctl, int argc, char **argv)
 		else
 			bad = 1;
 	}
+	/* what is missing, said before the usage */
+	if (!bad && optind + 1 == argc && name == NULL && email == NULL &&
+	    lang == NULL && add_groups.n == 0 && remove_groups.n == 0 &&
+	    !new_address)
+		ctl_error("%s", _("nothing to change: give at least one of the "
+				  "options"));
+	else if (!bad && take && email == NULL)
+		ctl_error("%s", _("--take-address goes with --email ADDRESS"));
 	if (bad || optind + 1 != argc ||
 	    (name == NULL && email == NULL && lang == NULL &&
 	     add_groups.n == 0 && remove_groups.n == 0 && !new_address) ||

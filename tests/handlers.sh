@@ -161,6 +161,10 @@ check "enabling an active handler says so" contains "$out" "active already"
 # a handler's details change
 run "$CIRMCTL" -c "$C" handler set bo
 check "handler set without a change is a usage error" [ "$rc" -eq 64 ]
+check "... saying what is missing" contains "$err" "nothing to change: give at least one of the options"
+run "$CIRMCTL" -c "$C" handler add olle
+check "handler add without --email is a usage error" [ "$rc" -eq 64 ]
+check "... saying what is missing" contains "$err" "a handler needs a mail address: --email ADDRESS"
 run "$CIRMCTL" -c "$C" handler set bo --email 'bo at kommun'
 check "a bad address is bad data" [ "$rc" -eq 65 ]
 run "$CIRMCTL" -c "$C" handler set bo --add-group ''
@@ -327,6 +331,7 @@ check "--take-address never takes a handler's address" [ "$rc" -eq 1 ]
 check "... saying so" contains "$err" "is another handler's already"
 run "$CIRMCTL" -c "$C" handler set bo --take-address --name Bo
 check "--take-address without --email is a usage error" [ "$rc" -eq 64 ]
+check "... saying so" contains "$err" "--take-address goes with --email ADDRESS"
 
 # cirmd, a gateway or another cirmctl holds the database for longer than
 # busy_timeout: cirmctl waits that long, then says so and what to do,
