@@ -548,16 +548,34 @@ removed_at(const struct store_audit_entry *e, void *ctx)
 	return 1;
 }
 
+/* Whether TEXT has the shape of a case number, PREFIX-YYYY-NNNNN. */
+static bool
+number_shaped(const char *text)
+{
+	const char *d = strchr(text, '-');
+	size_t n;
+
+	if (d == NULL || d == text || strspn(d + 1, "0123456789") != 4 ||
+	    d[5] != '-')
+		return false;
+	n = strspn(d + 6, "0123456789");
+	return n >= 5 && d[6 + n] == '\0';
+}
+
 /* "no case NUMBER", and when retention removed it, when: the number
-   in an old mail or a register is otherwise a mystery. */
+   in an old mail or a register is otherwise a mystery; what a number
+   looks like, when it does not look like one. */
 static void
 no_case(struct store *store, const char *number)
 {
 	int64_t at = 0, n = 0;
 	char *err = NULL, t[32];
 
-	if (store_audit_list(store, "case.removed", number, 1, removed_at,
-			     &at, &n, &err) == 0 && n > 0)
+	if (!number_shaped(number))
+		ctl_error(_("no case %s: a case number is PREFIX-YEAR-NUMBER, "
+			    "as in KS-2026-00042"), number);
+	else if (store_audit_list(store, "case.removed", number, 1,
+				  removed_at, &at, &n, &err) == 0 && n > 0)
 		ctl_error(_("no case %s: retention removed it on %s (cirmctl "
 			    "audit list --object %s)"), number,
 			  ctl_time(at, t), number);
@@ -694,7 +712,11 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		goto fail;
 	if ((r = store_case_get(store, argv[1], take_case, &c, &err)) <= 0) {
 		if (r == 0)
-			err = xasprintf(_("no case %s"), argv[1]);
+			err = number_shaped(argv[1]) ?
+				xasprintf(_("no case %s"), argv[1]) :
+				xasprintf(_("no case %s: a case number is "
+					    "PREFIX-YEAR-NUMBER, as in "
+					    "KS-2026-00042"), argv[1]);
 		goto rollback;
 	}
 	if ((r = store_handler_by_login(store, argv[2], &handler, &err)) <= 0) {

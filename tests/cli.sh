@@ -253,6 +253,14 @@ check "a number with blanks around it, copied from a mail, finds the case" conta
 run "$CIRMCTL" -c "$C" case show KS-1999-00001
 check "unknown case exits 1" [ "$rc" -eq 1 ]
 check "unknown case named" contains "$err" "no case KS-1999-00001"
+check "... with nothing more" [ "$err" = "cirmctl: no case KS-1999-00001" ]
+run "$CIRMCTL" -c "$C" case show 00001
+check "what is no case number: exits 1" [ "$rc" -eq 1 ]
+check "... saying what one looks like" contains "$err" \
+	"no case 00001: a case number is PREFIX-YEAR-NUMBER, as in KS-2026-00042"
+run "$CIRMCTL" -c "$C" case assign garbage eva
+check "case assign of what is no case number says so too" contains "$err" \
+	"no case GARBAGE: a case number is PREFIX-YEAR-NUMBER"
 run "$CIRMCTL" -c "$C" case show
 check "show without number is a usage error" [ "$rc" -eq 64 ]
 for opt in --numbers --number -n; do
