@@ -106,10 +106,12 @@ gateway_info(struct store *store, const char *name, pid_t cirmd)
 }
 
 static void
-print_gateway(const char *name, const struct gw_info *g)
+print_gateway(const char *name, const struct gw_info *g, int *shown)
 {
 	char when[32];
 
+	if (g->state != GW_UNUSED)
+		(*shown)++;
 	switch (g->state) {
 	case GW_RUNNING:
 		printf(_("  %-8s running, pid %ld, since %s, %d restarts\n"),
@@ -298,7 +300,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	struct check ck = { CHECK_OK, { 0 } };
 	char *lock, *err = NULL, *why = NULL;
 	long warn_min = 15, crit_min = 60;
-	int opt, check = 0, limits = 0, ret = 1;
+	int opt, check = 0, limits = 0, ret = 1, gateways = 0;
 	int64_t now = cirm_now(), mailgate_oldest;
 	long long mailgate, load_when = 0;
 	char load_how[16], *load_first = NULL;
@@ -392,7 +394,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		struct gw_info g = gateway_info(store, name, pid);
 
 		if (!check)
-			print_gateway(name, &g);
+			print_gateway(name, &g, &gateways);
 		else if (g.state == GW_DOWN)
 			problem(&ck, CHECK_CRITICAL, "gateway %s is down "
 				"(%d restarts)", name, g.restarts);
@@ -401,6 +403,9 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 				"not work: %s", name, g.problem);
 		free(g.problem);
 	}
+	/* an instance cirmd never ran on: not an empty heading */
+	if (!check && gateways == 0)
+		printf("  %s\n", _("none has run yet: cirmd starts them"));
 	if (store_counts(store, now, &c, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);

@@ -52,6 +52,9 @@ run "$CIRMCTL" -c "$C" status --check
 check "cirmd not running: CRITICAL (2)" [ "$rc" -eq 2 ]
 check "... one line saying so, with performance data" \
 	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0 mailgate=0 inbox_failing=0 outbox_failing=0" ]
+run "$CIRMCTL" -c "$C" status
+check "cirmd never ran: the gateways' heading says so, not empty" \
+	sh -c 'printf "%s\n" "$1" | grep -A1 "^Gateways:" | tail -1 | grep -q "^  none has run yet: cirmd starts them$"' - "$out"
 
 "$CIRMD" -c "$C" 2>"$T/cirmd.log" &
 pid=$!
