@@ -510,6 +510,11 @@ report(const struct cfg *cfg, struct store *store, int argc, char **argv)
 			  parse_day(from, &start) < 0 ? from : to);
 		return EX_USAGE;
 	}
+	if (end < start && from_arg != NULL && to_arg == NULL) {
+		ctl_error(_("--from %s is after today (%s): the period runs "
+			    "from that day to today"), from, to);
+		return EX_USAGE;
+	}
 	if (end < start) {
 		ctl_error(_("the period ends (%s) before it begins (%s)"), to,
 			  from);

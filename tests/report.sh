@@ -164,6 +164,10 @@ run "$CIRMCTL" -c "$C" report --from 1/11
 check "a day in another form" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" report --from 2026-12-01 --to 2026-11-01
 check "a period that ends before it begins" contains "$err" "ends (2026-11-01) before it begins (2026-12-01)"
+next_year=$(date -d '+1 year' +%F)
+run "$CIRMCTL" -c "$C" report --from "$next_year"
+check "--from alone after today: a usage error" [ "$rc" -eq 64 ]
+check "... saying so, not of an end nobody gave" contains "$err" "--from $next_year is after today ($(date +%F))"
 run "$CIRMCTL" -c "$C" report --to 2026-11-30
 check "--to alone" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" report --within 0
