@@ -715,6 +715,21 @@ fetch_one(struct imap *im, uint32_t uid, struct mailimap_fetch_att *att,
 	return 0;
 }
 
+/* The UIDs of the "kept" list VALUE ("V:U,U,..."), after its ':', when
+   V is the mailbox's UIDVALIDITY; else (another mailbox's, or a value
+   not of this form) NULL. */
+static const char *
+kept_uids(const struct imap *im, const char *value)
+{
+	const char *colon = strchr(value, ':');
+	unsigned long v;
+
+	if (colon == NULL || sscanf(value, "%lu:", &v) != 1 ||
+	    v != im->uidvalidity)
+		return NULL;
+	return colon + 1;
+}
+
 /* With imap_processed = delete the oversize mail and the messages given
    up stay in the mailbox, marked $cirm (see fetch_batch). Until they
    are marked, only this list in the database ("kept": "UIDVALIDITY:UID,
@@ -730,8 +745,8 @@ fetch_one(struct imap *im, uint32_t uid, struct mailimap_fetch_att *att,
 static int
 kept_load(struct imap *im, clist **res_r)
 {
-	char *value = NULL, *err = NULL, *p;
-	unsigned long v;
+	char *value = NULL, *err = NULL;
+	const char *uids;
 	int r = store_gateway_state_get(im->ctx->store, im->ctx->name, "kept",
 					&value, &err);
 
@@ -743,8 +758,10 @@ kept_load(struct imap *im, clist **res_r)
 		free(err);
 		return -1;
 	}
-	if (r > 0 && sscanf(value, "%lu:", &v) == 1 && v == im->uidvalidity) {
-		for (p = strchr(value, ':'); p != NULL; p = strchr(p + 1, ',')) {
+	if (r > 0 && (uids = kept_uids(im, value)) != NULL) {
+		/* from the ':' before the first, then each ',' */
+		for (const char *p = uids - 1; p != NULL;
+		     p = strchr(p + 1, ',')) {
 			unsigned long u = strtoul(p + 1, NULL, 10);
 			uint32_t *uid;
 
@@ -765,7 +782,7 @@ static int
 kept_note(struct imap *im, uint32_t uid, int add)
 {
 	char *value = NULL, *err = NULL, *nv;
-	unsigned long v;
+	const char *uids;
 	int r = 0;
 
 	if (im->done != DONE_DELETE)
@@ -773,8 +790,7 @@ kept_note(struct imap *im, uint32_t uid, int add)
 	if (add)
 		r = store_gateway_state_get(im->ctx->store, im->ctx->name,
 					    "kept", &value, &err);
-	if (r > 0 && sscanf(value, "%lu:", &v) == 1 && v == im->uidvalidity &&
-	    strchr(value, ':')[1] != '\0')
+	if (r > 0 && (uids = kept_uids(im, value)) != NULL && *uids != '\0')
 		nv = xasprintf("%s,%" PRIu32, value, uid);
 	else if (add)
 		nv = xasprintf("%" PRIu32 ":%" PRIu32, im->uidvalidity, uid);
