@@ -294,63 +294,61 @@ mailin_own_address(const struct mailin *mi, struct store *store,
 				     generation);
 }
 
-/* A handler's own address, of GENERATION, which names no case: for
-   commands on none, never threaded by anything else (an answer to the
-   digest's Message-ID, a case number in the subject). */
-static int
-own_address(struct mailin_verdict *v, int64_t generation)
+/* The I-th address a signed one is looked for in: To, Cc, then the
+   envelope's headers as MTAs add them; NULL past the last. */
+static const char *
+token_candidate(const struct mime_message *m, size_t i)
 {
-	v->personal = true;
-	v->own_generation = generation;
-	return 0;
+	static const char *const extra[] = { "Delivered-To", "X-Original-To",
+					     "Envelope-To" };
+
+	if (i < m->nto)
+		return m->to[i].addr != NULL ? m->to[i].addr : "";
+	i -= m->nto;
+	if (i < m->ncc)
+		return m->cc[i].addr != NULL ? m->cc[i].addr : "";
+	i -= m->ncc;
+	if (i < N_ELEMENTS(extra)) {
+		const char *a = mime_header(m, extra[i]);
+
+		return a != NULL ? a : "";
+	}
+	return NULL;
 }
 
-/* 1. A signed reply address among the recipients. */
+/* 1. A signed reply address among the recipients. A handler's own
+   address, which names no case, is for commands on none: never
+   threaded by anything else (an answer to the digest's Message-ID, a
+   case number in the subject). */
 static int
 thread_by_token(struct mailin *mi, struct store *store,
 		struct mailin_verdict *v, char **error_r)
 {
-	static const char *const extra[] = { "Delivered-To", "X-Original-To",
-					     "Envelope-To" };
 	const struct mime_message *m = v->msg;
 	char number[TOKEN_MAX];
 	int64_t handler, forward, generation;
+	const char *a;
 
-	for (size_t i = 0; i < m->nto + m->ncc; i++) {
-		const char *a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
-
-		if (a != NULL && token_check(mi->key, mi->address, a, number,
-					     &handler, &forward, &generation)) {
-			v->handler_id = handler;
-			v->forward_id = forward;
-			if (number[0] == '\0')
-				return own_address(v, generation);
-			return token_case(store, v,
-					  set_case(store, v, number,
-						   N_("signed address"),
-						   error_r), error_r);
+	for (size_t i = 0; (a = token_candidate(m, i)) != NULL; i++) {
+		if (*a == '\0' || !token_check(mi->key, mi->address, a, number,
+					       &handler, &forward,
+					       &generation))
+			continue;
+		v->handler_id = handler;
+		v->forward_id = forward;
+		if (number[0] == '\0') {
+			v->personal = true;
+			v->own_generation = generation;
+			return 0;
 		}
-	}
-	for (size_t i = 0; i < N_ELEMENTS(extra); i++) {
-		const char *a = mime_header(m, extra[i]);
-
-		if (a != NULL && token_check(mi->key, mi->address, a, number,
-					     &handler, &forward, &generation)) {
-			v->handler_id = handler;
-			v->forward_id = forward;
-			if (number[0] == '\0')
-				return own_address(v, generation);
-			return token_case(store, v,
-					  set_case(store, v, number,
-						   N_("signed address"),
-						   error_r), error_r);
-		}
+		return token_case(store, v, set_case(store, v, number,
+						     N_("signed address"),
+						     error_r), error_r);
 	}
 	/* A handler's tag that does not verify was made up or altered:
 	   such addresses are only ever given to handlers. */
 	for (size_t i = 0; i < m->nto + m->ncc; i++) {
-		const char *a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
-
+		a = i < m->nto ? m->to[i].addr : m->cc[i - m->nto].addr;
 		if (a != NULL && v->forged_token == 0)
 			v->forged_token = handler_tag_like(mi->address, a);
 	}
