@@ -390,16 +390,26 @@ take_groups(const struct store_handler *h, void *ctx)
 	return 0;
 }
 
-/* Says which of GROUPS have no active member left: the workflow roles
-   that name them reach nobody, and their cases' notifications go
-   nowhere. */
+/* Says which of GROUPS that a workflow names have no active member
+   left: the workflow roles that name them reach nobody, and their
+   cases' notifications go nowhere. */
 static void
-warn_empty_groups(struct store *store, const struct strlist *groups)
+warn_empty_groups(const struct cfg *cfg, struct store *store,
+		  const struct strlist *groups)
 {
+	struct strlist named = { 0 };
+
+	if (groups->n > 0)
+		workflow_groups(cfg_str(cfg, CFG_WORKFLOW_DIR), &named);
 	for (size_t i = 0; i < groups->n; i++) {
 		int64_t gid, member;
 		char *err = NULL;
-		int r = store_group_by_name(store, groups->v[i], &gid, &err);
+		int r;
+
+		/* a group no workflow names leaves no role without anyone */
+		if (named.n > 0 && !strlist_has(&named, groups->v[i]))
+			continue;
+		r = store_group_by_name(store, groups->v[i], &gid, &err);
 
 		if (r > 0)
 			r = store_group_next_member(store, gid, &member, &err);
@@ -412,6 +422,7 @@ warn_empty_groups(struct store *store, const struct strlist *groups)
 		}
 		free(err);
 	}
+	strlist_clear(&named);
 }
 
 /* Prints case officer ID's own cirm address (token_address_handler)
@@ -637,7 +648,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 		printf(_("the address %s was a citizen's: their cases stay, "
 			 "without it\n"), email);
 	warn_unnamed_groups(cfg, &add_groups);
-	warn_empty_groups(store, &remove_groups);
+	warn_empty_groups(cfg, store, &remove_groups);
 	if (remove_groups.n > 0 &&
 	    store_handler_cases(store, id, count_case, &open, &err) == 0 &&
 	    open > 0)
@@ -764,7 +775,7 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 		struct groups_of g = { argv[1], { 0 } };
 
 		if (store_handler_list(store, take_groups, &g, &err) == 0)
-			warn_empty_groups(store, &g.groups);
+			warn_empty_groups(cfg, store, &g.groups);
 		strlist_clear(&g.groups);
 		free(err);
 		err = NULL;

@@ -377,6 +377,8 @@ check "... on standard error, the added handler alone on standard output" \
 	[ "$out" = "handler cia added" ]
 run "$CIRMCTL" -c "$C" handler set cia --add-group gatbelysning
 check "handler set warns too" contains "$err" "names group gatbelysning, so no case reaches it"
+run "$CIRMCTL" -c "$C" handler set cia --remove-group gatbelysning
+check "leaving it, left empty: no warning of roles, which none has" [ "x$err" = x ]
 run "$CIRMCTL" -c "$C" handler set cia --add-group synpunkter --remove-group Synpunkter
 check "... and not of a group a workflow names" contains "$out" "handler cia changed"
 check "... (no such warning)" sh -c '! printf "%s" "$1" | grep -q "no workflow"' - "$err"
