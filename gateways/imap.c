@@ -166,6 +166,19 @@ fail(struct imap *im, const char *step, int r)
 	return fail_hint(im, step, r, NULL);
 }
 
+/* fail_hint for what the session goes on after: logged the same, but
+   not left as the session's reason (im->why), which cirmctl status
+   would show for a later failure that sets none. */
+static void
+warn_hint(struct imap *im, const char *step, int r, const char *hint)
+{
+	char why[sizeof(im->why)];
+
+	memcpy(why, im->why, sizeof(why));
+	(void)fail_hint(im, step, r, hint);
+	memcpy(im->why, why, sizeof(why));
+}
+
 /* NAME (UTF-8) as a mailbox name on the wire: modified UTF-7 (RFC 3501
    5.1.3), which servers require; Dovecot refuses "Åtgärdade" as it is.
    A name that is not UTF-8 is sent unchanged, for the server to judge. */
@@ -934,8 +947,10 @@ mark_result_hint(struct imap *im, const char *step, int r, const char *hint)
 {
 	if (r == MAILIMAP_NO_ERROR)
 		return 0;
-	fail_hint(im, step, r, imap_broken(r) ? NULL : hint);
-	return imap_broken(r) ? -1 : 0;
+	if (imap_broken(r))
+		return fail_hint(im, step, r, NULL);
+	warn_hint(im, step, r, hint);
+	return 0;
 }
 
 static int
@@ -1031,7 +1046,7 @@ copy_move(struct imap *im, struct mailimap_set *set)
 		/* A refusal must not keep mail from its folder: moved without
 		   the mark, as before there was one. */
 		if (r != MAILIMAP_NO_ERROR)
-			fail_hint(im, "UID STORE", r, "moving the mail without "
+			warn_hint(im, "UID STORE", r, "moving the mail without "
 				  "the mark that keeps it from being copied "
 				  "twice");
 	}
