@@ -11,6 +11,7 @@
 #include <openssl/x509v3.h>
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,10 +57,26 @@ tls_client_new(const char *setting, const char *ca_file, char *err,
 
 	if (st == NULL)
 		fatalx("out of memory");
-	if (strcmp(ca_file, "system") == 0)
+	if (strcmp(ca_file, "system") == 0) {
 		ok = X509_STORE_set_default_paths(st);
-	else
+	} else {
+		/* OpenSSL says only "system lib" of a file that is missing
+		   or that this user may not read */
+		FILE *f = fopen(ca_file, "r");
+
+		if (f == NULL) {
+			int e = errno;
+
+			snprintf(err, err_size, "%s %s: cannot read: %s%s",
+				 setting, ca_file, strerror(e),
+				 e == EACCES ? "; it must be readable by the "
+					       "user the gateway runs as" : "");
+			X509_STORE_free(st);
+			return NULL;
+		}
+		fclose(f);
 		ok = X509_STORE_load_file(st, ca_file);
+	}
 	if (ok != 1) {
 		snprintf(err, err_size, "%s %s: cannot load CA certificates: %s",
 			 setting, ca_file, openssl_error(buf, sizeof(buf)));
