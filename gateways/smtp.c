@@ -100,6 +100,7 @@ struct smtp {
 	int refused[REFUSALS], refused_any;
 	char *refused_why[REFUSALS];
 	struct relay *relay;
+	char relay_why[256];	/* why the relay ended the session */
 	struct outbound_msg *pending; /* sent, not yet recorded */
 	int stopped;		      /* parked in its session (park) */
 	int gated;		      /* holds first_session */
@@ -275,6 +276,20 @@ write_str(int fd, const char *str)
 	return 0;
 }
 
+/* Logs "HOST:PORT: reason" of a session the relay ends, and keeps the
+   reason for cirmctl status: libESMTP sees only a dropped connection.
+   Read after relay_stop() joined the thread. */
+static void CIRM_PRINTF(2, 3)
+relay_fail(struct smtp *s, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(s->relay_why, sizeof(s->relay_why), fmt, ap);
+	va_end(ap);
+	log_errorx("%s:%u: %s", s->host, s->port, s->relay_why);
+}
+
 /* STARTTLS on T up to the handshake; *greeting_r is the server's
    greeting, for libESMTP. 0, or -1 after logging. */
 static int
@@ -285,13 +300,13 @@ starttls_prelude(struct smtp *s, int t, char **greeting_r)
 	struct pollfd pfd = { .fd = t, .events = POLLIN };
 
 	if (poll(&pfd, 1, SMTP_GREETING_MS) <= 0) {
-		log_errorx("%s:%u: no SMTP greeting in %d s: if smtp_port is a "
+		relay_fail(s, "no SMTP greeting in %d s: if smtp_port is a "
 			   "port for implicit TLS (usually 465), set smtp_tls = "
-			   "implicit", s->host, s->port, SMTP_GREETING_MS / 1000);
+			   "implicit", SMTP_GREETING_MS / 1000);
 		return -1;
 	}
 	if (read_reply(t, greeting_r, NULL) != 220) {
-		log_errorx("%s:%u: no SMTP greeting", s->host, s->port);
+		relay_fail(s, "no SMTP greeting");
 		return -1;
 	}
 	gethostname(host, sizeof(host) - 1);
@@ -299,19 +314,19 @@ starttls_prelude(struct smtp *s, int t, char **greeting_r)
 	r = write_str(t, cmd) < 0 ? -1 : read_reply(t, NULL, &offered);
 	free(cmd);
 	if (r != 250 || !offered) {
-		log_errorx("%s:%u: the server does not offer STARTTLS "
-			   "(smtp_tls = starttls)", s->host, s->port);
+		relay_fail(s, "the server does not offer STARTTLS "
+			   "(smtp_tls = starttls)");
 		return -1;
 	}
 	if (write_str(t, "STARTTLS\r\n") < 0 || read_reply(t, NULL, NULL) != 220) {
-		log_errorx("%s:%u: STARTTLS refused", s->host, s->port);
+		relay_fail(s, "STARTTLS refused");
 		return -1;
 	}
 	/* Bytes behind the server's 220 would otherwise pass for
 	   protected ones (the STARTTLS injection attacks). */
 	if (poll(&pfd, 1, 0) > 0) {
-		log_errorx("%s:%u: data injected before TLS started; refusing "
-			   "the session", s->host, s->port);
+		relay_fail(s, "data injected before TLS started; refusing "
+			   "the session");
 		return -1;
 	}
 	return 0;
@@ -333,7 +348,7 @@ relay_main(void *arg)
 		return NULL;
 	t = tcp_connect(s->host, s->port, &why);
 	if (t < 0) {
-		log_errorx("%s:%u: cannot connect: %s", s->host, s->port, why);
+		relay_fail(s, "cannot connect: %s", why);
 		goto out;
 	}
 	if (s->tls == TLS_STARTTLS && starttls_prelude(s, t, &greeting) < 0)
@@ -344,7 +359,7 @@ relay_main(void *arg)
 	if (r <= 0) {
 		/* a handshake with a server that greets in plain text (a
 		   submission port, with smtp_tls = implicit) fails so */
-		log_errorx("%s:%u: %s%s", s->host, s->port, err,
+		relay_fail(s, "%s%s", err,
 			   r < 0 && s->tls == TLS_IMPLICIT ?
 			   "; if smtp_port is a plain port (usually 587), set "
 			   "smtp_tls = starttls" : "");
@@ -994,6 +1009,7 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	int ok;
 
 	s->tls_ok = s->tls_refused = 0;
+	s->relay_why[0] = '\0';
 	s->auth_sent = s->authed = s->connects = 0;
 	s->sent = s->deferred = s->failed = 0;
 	s->reached = s->refused_any = 0;
@@ -1018,6 +1034,9 @@ send_batch(struct gateway_ctx *ctx, struct outbound_batch *b, void *arg)
 	secret_free(&s->password, s->password_size);
 	if (s->tls_refused)
 		snprintf(why, sizeof(why), "the server's certificate was refused");
+	else if (!ok && s->relay_why[0] != '\0')
+		snprintf(why, sizeof(why), "SMTP session failed: %s",
+			 s->relay_why);
 	else if (!ok)
 		snprintf(why, sizeof(why), "SMTP session failed: %s",
 			 smtp_strerror(smtp_errno(), ebuf, sizeof(ebuf)));
