@@ -690,7 +690,19 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		free(lock);
 	}
 	if (store_summary_file(from, &then, &err) < 0) {
-		ctl_error(_("%s holds no backup: %s"), dir, err);
+		/* a backup root made, restored by cirm: SQLite says only
+		   "unable to open database file" */
+		char *why = NULL;
+
+		if (access(dir, R_OK | X_OK) < 0)
+			why = secret_owner_error(dir, errno);
+		else if (access(from, R_OK) < 0)
+			why = secret_owner_error(from, errno);
+		if (why != NULL)
+			ctl_error("%s", why);
+		else
+			ctl_error(_("%s holds no backup: %s"), dir, err);
+		free(why);
 		goto out;
 	}
 	/* damage the newest case does not show (bit rot on the backup's
