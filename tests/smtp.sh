@@ -405,6 +405,13 @@ check "unknown CA: the rows wait" [ "$(sql "SELECT count(*) FROM outbox WHERE st
 check "unknown CA: no login on that connection" [ "$(grep -c 'sasl_username=cirm' "$LOG")" -eq "$(grep -c 'sasl_username=cirm' "$LOG")" ]
 sleep 1
 check "unknown CA: nothing delivered" [ "$(delivered)" -eq 0 ]
+# a CA file that is not there: named, with the reason, not OpenSSL's
+# "system lib"
+sed "s|^smtp_ca_file = .*|smtp_ca_file = $T/nosuch-ca.pem|" "$I/starttls.conf" >"$I/noca.conf"
+gateway noca
+check "a missing CA file: the gateway fails" [ "$rc" -ne 0 ]
+check "... naming the file and why" contains "$err" \
+	"smtp_ca_file $T/nosuch-ca.pem: cannot read: No such file or directory"
 
 # smtp_tls that does not fit the port, the most common slip: the log
 # line names the setting to change, as for IMAP, and the mail waits.
