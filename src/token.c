@@ -209,6 +209,13 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	   taken as the own address of whichever handler sent it */
 	if (*number == '\0' && (handler <= 0 || forward))
 		goto out;
+	/* "#1" is what a later own address signs where a case number
+	   would be (generation_text), and no case number has a '#': as a
+	   case's tag ("#1.h17.SIG") the own address would name a case
+	   there is none of, and be threaded on by In-Reply-To, an
+	   officer's on any case */
+	if (strchr(number, '#') != NULL)
+		goto out;
 	for (char *p = tag; *p != '\0'; p++)
 		*p = (char)toupper((unsigned char)*p);
 	generation_text(generation, gen);

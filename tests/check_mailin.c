@@ -4181,6 +4181,53 @@ START_TEST(test_own_address_replaced)
 }
 END_TEST
 
+/* The signature of an own address of a later generation signs "#1"
+   where a tag on a case has the case number: "#1.h17.SIG" is no case's
+   tag. Taken as one, naming no case there is, the mail would go on to
+   be threaded by its In-Reply-To, and the own address (an old one too,
+   replaced because it leaked) would answer the citizen, take the case
+   and run its commands in the officer's name on any case. */
+START_TEST(test_own_address_not_case_tag)
+{
+	char *notif, *own, *to, *err = NULL;
+	int64_t eva, gen, sent;
+
+	notif = eva_notified("oc1@example.se", "Det bullrar.");
+	eva = count("SELECT id FROM contact WHERE login = 'eva'");
+	ck_assert_int_eq(store_handler_new_address(store, eva, &gen, &err), 1);
+	own = mailin_own_address(mi, store, eva, &err);
+	ck_assert_msg(own != NULL, "%s", err);
+	sent = count("SELECT count(*) FROM outbox WHERE recipient = "
+		     "'anna@example.se'");
+	for (int i = 0; i < 2; i++) {
+		char id[32];
+
+		/* the one in use, then the same once replaced again */
+		to = xasprintf("arende+#1.h%lld.%.16s@kommun.example",
+			       (long long)eva, strchr(own, '.') + 1);
+		snprintf(id, sizeof(id), "oc%d@kommun.example", i + 2);
+		deliver_mail("eva@kommun.example", to, "SV: Buller", id,
+			     "In-Reply-To: <oc1@example.se>\n",
+			     "Hej Anna, bygget är stoppat.\n\n#ta\n");
+		free(to);
+		ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE "
+				       "recipient = 'anna@example.se'"), sent);
+		ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+				       "body_stripped LIKE '%bygget är "
+				       "stoppat%'"), 0);
+		ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE "
+				       "assignee_id IS NOT NULL"), 0);
+		ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+				       "reason LIKE '%signature does not "
+				       "verify%'"), i + 1);
+		ck_assert_int_eq(store_handler_new_address(store, eva, &gen,
+							   &err), 1);
+	}
+	free(own);
+	free(notif);
+}
+END_TEST
+
 /* The note a case officer's forward leaves on the case is what they
    wrote above it: not the forwarded mail below a marker line, which
    reply_strip keeps, the citizen's words and address a second time in
@@ -6644,6 +6691,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_own_address_names_handler);
 	tcase_add_test(tc, test_own_address_forward_commands);
 	tcase_add_test(tc, test_own_address_replaced);
+	tcase_add_test(tc, test_own_address_not_case_tag);
 	tcase_add_test(tc, test_forward_note_own_words);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
