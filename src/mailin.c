@@ -623,7 +623,11 @@ thread(struct mailin *mi, struct store *store, struct mailin_verdict *v,
 		v->personal = false;
 		v->handler_id = 0;
 	}
-	if (v->personal)
+	/* a handler's signed address names its case, and one there is
+	   none of (removed by retention, given since a backup that was
+	   restored) names no other: its In-Reply-To or subject would make
+	   it the officer's answer on whichever case they say */
+	if (v->personal || (r == 0 && v->handler_id != 0))
 		return r < 0 ? -1 : 0;
 	if (r == 0)
 		r = thread_by_ids(store, v, error_r);

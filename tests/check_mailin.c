@@ -4228,6 +4228,32 @@ START_TEST(test_own_address_not_case_tag)
 }
 END_TEST
 
+/* A handler's signed address names its case: one of a case there is
+   none of (removed by retention; given after a backup that was
+   restored, whose number is not given again) is not threaded on by its
+   In-Reply-To, or it would be the officer's answer on whichever case
+   that names, for whoever holds the old notification. */
+START_TEST(test_handler_token_gone_case)
+{
+	char *notif, *to;
+	int64_t eva;
+
+	notif = eva_notified("gc1@example.se", "Det bullrar.");
+	eva = count("SELECT id FROM contact WHERE login = 'eva'");
+	to = token_address(mi->key, "arende@kommun.example", "KS-2020-00001",
+			   eva);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "gc2@kommun.example", "In-Reply-To: <gc1@example.se>\n",
+		     "Hej Anna, bygget är stoppat.\n\n#ta\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "body_stripped LIKE '%bygget är stoppat%'"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NOT NULL"), 0);
+	free(to);
+	free(notif);
+}
+END_TEST
+
 /* The note a case officer's forward leaves on the case is what they
    wrote above it: not the forwarded mail below a marker line, which
    reply_strip keeps, the citizen's words and address a second time in
@@ -6692,6 +6718,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_own_address_forward_commands);
 	tcase_add_test(tc, test_own_address_replaced);
 	tcase_add_test(tc, test_own_address_not_case_tag);
+	tcase_add_test(tc, test_handler_token_gone_case);
 	tcase_add_test(tc, test_forward_note_own_words);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_photo_without_text);
