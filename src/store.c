@@ -672,7 +672,11 @@ keep_step(struct store *store, const char *sql, const char *what,
    - the case numbers given stay given: each sequence goes on from the
      larger of the restored database's and the replaced one's;
    - whoever opted out of SMS (STOP) in either is opted out: a citizen
-     who did so after the backup would otherwise get SMS again. */
+     who did so after the backup would otherwise get SMS again;
+   - a case officer's own address is as far on as in either (cirmctl
+     handler set --new-address): one replaced since the backup was
+     replaced because someone else may have it, and would be taken
+     again, and given again by the next replacement. */
 static int
 keep_numbers(struct store *store, const char *keep, char **error_r)
 {
@@ -685,6 +689,11 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 		"INSERT INTO sms_optout (number, at, keyword) "
 		"SELECT number, at, keyword FROM before.sms_optout WHERE 1 "
 		"ON CONFLICT (number) DO NOTHING";
+	static const char own_sql[] =
+		"UPDATE contact SET address_generation = b.address_generation "
+		"FROM before.contact b WHERE b.id = contact.id AND "
+		"b.kind = 'handler' AND contact.kind = 'handler' AND "
+		"b.address_generation > contact.address_generation";
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
@@ -701,6 +710,8 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 	else if (keep_step(store, sql, "keep the case numbers",
 			   error_r) < 0 ||
 		 keep_step(store, optout_sql, "keep the SMS opt-outs",
+			   error_r) < 0 ||
+		 keep_step(store, own_sql, "keep the own addresses",
 			   error_r) < 0 ||
 		 keep_step(store, "COMMIT", "keep the case numbers",
 			   error_r) < 0) {

@@ -1814,6 +1814,45 @@ START_TEST(test_outbox_due_shares)
 }
 END_TEST
 
+/* A restore keeps each case officer's own address as far on as either
+   database had it (cirmctl handler set --new-address): one replaced
+   since the backup was replaced because someone else may have it, and
+   must not be taken again, nor given again by the next replacement. */
+START_TEST(test_restore_keeps_own_address)
+{
+	struct store *store = open_db(dbpath);
+	char *err = NULL, *backup = xasprintf("%s/backup.db", dir);
+	char *keep = xasprintf("%s/cirm.db.before-restore", dir);
+	int64_t eva, olle, gen;
+
+	ck_assert_msg(store_exec(store,
+		"INSERT INTO contact (kind, name, login, created_at) VALUES "
+		"('handler', 'Eva Ek', 'eva', 0), "
+		"('handler', 'Olle Ek', 'olle', 0)", &err) == 0, "%s", err);
+	eva = sqlite3_last_insert_rowid(store->db) - 1;
+	olle = eva + 1;
+	/* Olle's was replaced before the backup, Eva's after it */
+	ck_assert_int_eq(store_handler_new_address(store, olle, &gen, &err), 1);
+	ck_assert_int_eq(store_handler_new_address(store, olle, &gen, &err), 1);
+	ck_assert_msg(store_backup(store, backup, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_handler_new_address(store, eva, &gen, &err), 1);
+	ck_assert_int_eq(gen, 1);
+	ck_assert_msg(store_restore(store, backup, keep, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_handler_address_generation(store, eva, &gen,
+							  &err), 1);
+	ck_assert_int_eq(gen, 1);
+	ck_assert_int_eq(store_handler_address_generation(store, olle, &gen,
+							  &err), 1);
+	ck_assert_int_eq(gen, 2);
+	/* the next one is one nobody had */
+	ck_assert_int_eq(store_handler_new_address(store, eva, &gen, &err), 1);
+	ck_assert_int_eq(gen, 2);
+	store_free(&store);
+	free(backup);
+	free(keep);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1857,6 +1896,7 @@ store_suite(void)
 	tcase_add_test(data, test_outbox_caseless_indexed);
 	tcase_add_test(data, test_outbox_due_shares);
 	tcase_add_test(data, test_audit_chain);
+	tcase_add_test(data, test_restore_keeps_own_address);
 	tcase_add_test(data, test_outbox_retention_audited);
 	suite_add_tcase(s, data);
 	return s;
