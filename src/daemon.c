@@ -628,7 +628,23 @@ open_store(struct daemon *d)
 	d->busy_timeout = cfg_int(d->cfg, CFG_BUSY_TIMEOUT);
 	char *err = NULL;
 	pid_t holder;
+	struct stat st;
 
+	/* root on an instance that is another user's (the service's
+	   cirm): every file it made (an attachment's spool directory, a
+	   Maildir) would be root's, and the service, its backups and
+	   cirmctl could not use them */
+	if (geteuid() == 0 && stat(d->database, &st) == 0 && st.st_uid != 0) {
+		char owner[USER_NAME_SIZE];
+
+		user_name(st.st_uid, owner);
+		fprintf(stderr, _("cirmd: %s belongs to user %s: run cirmd as "
+				  "that user (runuser -u %s -- cirmd ...), not "
+				  "as root, whose files the service could not "
+				  "use\n"), d->database, owner, owner);
+		free(lock);
+		return EX_NOPERM;
+	}
 	d->lock_fd = lockfile_acquire(lock, &holder, &err);
 	free(lock);
 	if (d->lock_fd == -2) {

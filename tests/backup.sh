@@ -263,9 +263,14 @@ old_key=$(cat "$I/cirm.key")
 printf '%064d\n' 7 >"$I/cirm.key"
 # As on a server: the instance is the service user's, the restore root's.
 owner=$(id -un)
+as_owner() { "$@"; }
 if [ "$(id -u)" -eq 0 ]; then
 	chown -R nobody:nogroup "$I"
 	owner=nobody
+	# cirmd and the mailgate run as the service's user, as on a
+	# server (cirmd refuses root on another user's instance)
+	chmod 711 "$T"
+	as_owner() { as_nobody "$@"; }
 fi
 rm -f "$I/cirm.db.cirmd-lock"	# as if cirmd had never run
 # A citizen who sent STOP after the backup, and one who had sent it
@@ -307,8 +312,8 @@ run "$CIRMCTL" -c "$C" audit verify
 check "... and its chain holds" [ "$rc" -eq 0 ]
 
 # The numbers given since the backup stay given.
-mail 61 | "$MAILGATE" -c "$C"
-run "$CIRMD" -c "$C" --once
+mail 61 | as_owner "$MAILGATE" -c "$C"
+run as_owner "$CIRMD" -c "$C" --once
 # (with the mails that waited in the backup's inbox and in its mailgate/,
 # handled again)
 check "a new mail after the restore: a new case" \
@@ -322,7 +327,7 @@ check "no mail is in two cases" [ "$(sql "$I/cirm.db" "SELECT count(*) FROM
 
 # With cirmd stopped, mail cirm-mailgate stores waits in its Maildir,
 # outside the database: the backup holds it, and the restore puts it back.
-mail 62 | "$MAILGATE" -c "$C" || echo "mailgate failed on 62" >&2
+mail 62 | as_owner "$MAILGATE" -c "$C" || echo "mailgate failed on 62" >&2
 stored=$(ls "$I/mailgate/new")
 run "$CIRMCTL" -c "$C" backup --no-spool "$T/b5"
 check "mail waiting in the mailgate's Maildir: exit 0" [ "$rc" -eq 0 ]
@@ -335,7 +340,7 @@ check_all "... as the same file, mode 0600, with its arrival time" <<-'EOF'
 EOF
 check "... and leaves it where it was" [ -f "$I/mailgate/new/$stored" ]
 arrived=$(stat -c %Y "$I/mailgate/new/$stored")
-run "$CIRMD" -c "$C" --once
+run as_owner "$CIRMD" -c "$C" --once
 run "$CIRMCTL" -c "$C" backup --no-spool "$T/b6"
 check_all "taken in by cirmd --once: the next backup has it in the database" <<-'EOF'
 	[ "$rc" -eq 0 ] &&
@@ -360,7 +365,7 @@ check_all "... as the same file with its arrival time, the owner's" <<-'EOF'
 	[ "$(stat -c %U "$I/mailgate/tmp")" = "$owner" ] &&
 	[ -z "$(ls "$I/mailgate/tmp")" ]
 EOF
-run "$CIRMD" -c "$C" --once
+run as_owner "$CIRMD" -c "$C" --once
 check "cirmd takes it in: its case again, as before the restore" \
 	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq "$ncases" ]
 check "... received when it first arrived" \
@@ -368,7 +373,7 @@ check "... received when it first arrived" \
 # A mail both in the backup's database and in its mailgate/ (taken in
 # while the backup ran) is one case.
 cp -p "$T/b5/mailgate/new/$stored" "$I/mailgate/new/"
-run "$CIRMD" -c "$C" --once
+run as_owner "$CIRMD" -c "$C" --once
 check "the same mail once more: no new case" \
 	[ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -eq "$ncases" ]
 mkdir -p "$T/b7/mailgate/new" && cp -p "$T/b5/cirm.db" "$T/b5/cirm.key" "$T/b7/" &&
@@ -439,7 +444,7 @@ EOF
 run "$CIRMCTL" -c "$N/cirm.conf" audit list
 check "... the audit log says the instance had no database" \
 	contains "$out" "the instance had no database"
-run "$CIRMD" -c "$N/cirm.conf" --once
+run as_owner "$CIRMD" -c "$N/cirm.conf" --once
 check "... and cirmd runs on it" [ "$rc" -eq 0 ]
 
 done_testing

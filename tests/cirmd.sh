@@ -215,12 +215,19 @@ EOF
 chmod 0640 "$I/cirm.db-wal" "$I/cirm.db-shm"
 run as_owner "$CIRMD" -c "$C" --once
 check "all writable: exit 0" [ "$rc" -eq 0 ]
-# A cirmd --once run by root (from root's crontab, say) leaves lock
-# files the service's user cannot open: whose they are, and that they
-# may go.
+# cirmd run by root (from root's crontab, say) on the service user's
+# instance would make files that user cannot use (a lock file, an
+# attachment's spool directory): refused, saying how to run it.
 if [ "$(id -u)" -eq 0 ] && [ "$(stat -c %U "$I/cirm.db")" = nobody ]; then
 	rm -f "$I"/cirm.db.*-lock
-	"$CIRMD" -c "$C" --once 2>/dev/null
+	run "$CIRMD" -c "$C" --once
+	check "root on the service user's instance: refused (77)" [ "$rc" -eq 77 ]
+	check "... saying whose it is and how to run it" [ "$err" = \
+		"cirmd: $I/cirm.db belongs to user nobody: run cirmd as that user (runuser -u nobody -- cirmd ...), not as root, whose files the service could not use" ]
+	check "... having made no file" [ ! -e "$I/cirm.db.cirmd-lock" ]
+	# a lock file root left all the same (an older cirm): whose it
+	# is, and that it may go
+	: >"$I/cirm.db.cirmd-lock"
 	run as_owner "$CIRMD" -c "$C" --once
 	check "a lock file root made: exit 1" [ "$rc" -eq 1 ]
 	check "... saying whose it is and what to do" contains "$err" \
