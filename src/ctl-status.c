@@ -285,6 +285,23 @@ static const char *const check_names[] = { "OK", "WARNING", "CRITICAL",
 #define USAGE N_("usage: cirmctl status [--check [--warning MINUTES] " \
 		 "[--critical MINUTES]]")
 
+/* A usage error MSG (freed): on standard error with EX_USAGE, or for
+   --check as its one line, UNKNOWN. */
+static int
+usage_result(int check, char *msg)
+{
+	int ret = EX_USAGE;
+
+	if (check) {
+		printf("CIRM UNKNOWN - %s\n", msg);
+		ret = CHECK_UNKNOWN;
+	} else {
+		ctl_error("%s", msg);
+	}
+	free(msg);
+	return ret;
+}
+
 int
 ctl_status(const struct ctl *ctl, int argc, char **argv)
 {
@@ -300,13 +317,20 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	struct check ck = { CHECK_OK, { 0 } };
 	char *lock, *err = NULL, *why = NULL;
 	long warn_min = 15, crit_min = 60;
-	int opt, check = 0, limits = 0, ret = 1, gateways = 0;
+	int opt, check = 0, asked_check = 0, limits = 0, ret = 1,
+	    gateways = 0;
 	int64_t now = cirm_now(), mailgate_oldest;
 	long long mailgate, load_when = 0;
 	char load_how[16], *load_first = NULL;
 	int load_n = 0;
 	pid_t pid;
 
+	/* a monitoring check that is called wrongly is UNKNOWN (3), as
+	   plugins say it, with its one line: 64 would read as "out of
+	   bounds" there */
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--check") == 0)
+			asked_check = 1;
 	while ((opt = ctl_getopt(argc, argv, "kw:C:", opts)) != -1) {
 		switch (opt) {
 		case 'k':
@@ -317,27 +341,23 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 			limits = 1;
 			if (str_to_long(optarg, 1, 7 * 24 * 60,
 					opt == 'w' ? &warn_min : &crit_min) < 0) {
-				ctl_error(_("--%s must be a number of minutes "
-					    "from 1 to 10080, not '%s'"),
-					  opt == 'w' ? "warning" : "critical",
-					  optarg);
-				return EX_USAGE;
+				return usage_result(asked_check, xasprintf(
+					_("--%s must be a number of minutes "
+					  "from 1 to 10080, not '%s'"),
+					opt == 'w' ? "warning" : "critical",
+					optarg));
 			}
 			break;
 		default:
-			ctl_error("%s", _(USAGE));
-			return EX_USAGE;
+			return usage_result(asked_check, xstrdup(_(USAGE)));
 		}
 	}
-	if (optind < argc || (limits && !check)) {
-		ctl_error("%s", _(USAGE));
-		return EX_USAGE;
-	}
-	if (warn_min > crit_min) {
-		ctl_error(_("--warning (%ld) must not be above --critical "
-			    "(%ld)"), warn_min, crit_min);
-		return EX_USAGE;
-	}
+	if (optind < argc || (limits && !check))
+		return usage_result(asked_check, xstrdup(_(USAGE)));
+	if (warn_min > crit_min)
+		return usage_result(asked_check, xasprintf(
+			_("--warning (%ld) must not be above --critical "
+			  "(%ld)"), warn_min, crit_min));
 	if (ctl_load_config_why(ctl, &cfg, &why) < 0) {
 		ret = check ? CHECK_UNKNOWN : EX_CONFIG;
 		/* The monitoring system shows this line alone: what is

@@ -224,11 +224,17 @@ rm "$I/mailgate/new/1.M1P1R1.mailgate"
 # Bad input.
 run "$CIRMCTL" -c "$C" status --warning 5
 check "--warning without --check: a usage error" [ "$rc" -eq 64 ]
+# A monitoring check called wrongly: UNKNOWN (3), as plugins say it, in
+# its one line (64 would read as "out of bounds" to Nagios)
 run "$CIRMCTL" -c "$C" status --check --warning 0
-check "--warning 0: a usage error" [ "$rc" -eq 64 ]
-check "... saying what it takes" contains "$err" "minutes from 1 to 10080"
-run "$CIRMCTL" -c "$C" status --check --warning 90
-check "--warning above --critical: a usage error" [ "$rc" -eq 64 ]
+check "--check --warning 0: UNKNOWN (3)" [ "$rc" -eq 3 ]
+check "... its line saying what it takes" [ "$out" = \
+	"CIRM UNKNOWN - --warning must be a number of minutes from 1 to 10080, not '0'" ]
+run "$CIRMCTL" -c "$C" status --warning 90 --check
+check "--warning above --critical, --check after it: UNKNOWN (3)" [ "$rc" -eq 3 ]
+check "... saying so" contains "$out" "CIRM UNKNOWN - --warning (90) must not be above --critical (60)"
+run "$CIRMCTL" -c "$C" status --check extra
+check "--check with an extra argument: UNKNOWN (3)" [ "$rc" -eq 3 ]
 printf 'no_such_setting = 1\n' >>"$C"
 run "$CIRMCTL" -c "$C" status --check
 check "a broken configuration: UNKNOWN (3)" [ "$rc" -eq 3 ]
