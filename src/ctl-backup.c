@@ -456,8 +456,9 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		       "addresses: keep it as safe as the instance.\n"));
 	/* what the administrator edits: a restore on another machine
 	   starts new cases on the workflows found there */
-	printf(_("cirm.conf, the workflows (%s) and the templates (%s) are "
-		 "not in it: keep copies of them beside it.\n"),
+	printf(_("cirm.conf, the password files it names, the workflows (%s) "
+		 "and the templates (%s) are not in it: keep copies of them "
+		 "beside it.\n"),
 	       cfg_str(cfg, CFG_WORKFLOW_DIR), cfg_str(cfg, CFG_TEMPLATE_DIR));
 	if (mails < 0)
 		r = 1;

@@ -81,7 +81,7 @@ run "$CIRMCTL" -c "$C" backup "$B"
 check "backup while cirmd runs: exit 0" [ "$rc" -eq 0 ]
 check "... says what it wrote" contains "$out" "Backup written to $B"
 check "... and what it leaves out, for a restore elsewhere" contains "$out" \
-	"cirm.conf, the workflows ($I/workflows) and the templates ($I/templates) are not in it"
+	"cirm.conf, the password files it names, the workflows ($I/workflows) and the templates ($I/templates) are not in it"
 wait $writer
 i=0
 while [ "$(sql "$I/cirm.db" 'SELECT count(*) FROM cases')" -lt 60 ] && [ $i -lt 200 ]; do
