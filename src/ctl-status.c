@@ -446,6 +446,15 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 			  crit_min, c.inbox_error);
 		check_age(&ck, "outbox", c.outbox_oldest, now, warn_min,
 			  crit_min, c.outbox_error);
+		/* an officer's mailbox gone or mistyped: the cases still
+		   move, but that officer hears of none of them */
+		if (c.notify_failed > 0)
+			problem(&ck, CHECK_WARNING, "%lld notification%s to "
+				"case officers failed for good in the last 24 "
+				"hours (the newest: %s)",
+				(long long)c.notify_failed,
+				c.notify_failed == 1 ? "" : "s",
+				*c.notify_error != '\0' ? c.notify_error : "?");
 		for (size_t i = 0; i < ck.problems.n; i++) {
 			char *p = ck.problems.v[i];
 
@@ -461,7 +470,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		printf("CIRM %s - %s | inbox=%lld inbox_oldest_s=%lld "
 		       "outbox=%lld outbox_oldest_s=%lld quarantine=%lld "
 		       "cases=%lld mailgate=%lld inbox_failing=%lld "
-		       "outbox_failing=%lld\n", check_names[ck.state],
+		       "outbox_failing=%lld notify_failed=%lld\n",
+		       check_names[ck.state],
 		       text,
 		       (long long)c.inbox,
 		       (long long)(c.inbox_oldest > 0 ? now - c.inbox_oldest :
@@ -470,7 +480,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		       (long long)(c.outbox_oldest > 0 ?
 				   now - c.outbox_oldest : 0),
 		       (long long)c.quarantine, (long long)c.cases, mailgate,
-		       (long long)c.inbox_failing, (long long)c.outbox_failing);
+		       (long long)c.inbox_failing, (long long)c.outbox_failing,
+		       (long long)c.notify_failed);
 		free(text);
 		ret = ck.state;
 		goto out;
@@ -483,6 +494,16 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	print_failing(c.inbox_failing, c.inbox_error, 0);
 	printf(_("  outbox      %lld to send\n"), (long long)c.outbox);
 	print_failing(c.outbox_failing, c.outbox_error, 1);
+	if (c.notify_failed > 0)
+		printf(ngettext("              %lld notification to case "
+				"officers failed for good in the last 24 "
+				"hours: %s\n",
+				"              %lld notifications to case "
+				"officers failed for good in the last 24 "
+				"hours; the newest: %s\n",
+				(unsigned long)c.notify_failed),
+		       (long long)c.notify_failed,
+		       *c.notify_error != '\0' ? c.notify_error : "?");
 	printf(_("  quarantine  %lld\n"), (long long)c.quarantine);
 	printf(_("  cases       %lld\n"), (long long)c.cases);
 	ret = pid != 0 ? 0 : 3;

@@ -464,6 +464,12 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		"SELECT last_error FROM outbox WHERE status IN ('queued', "
 		"'sending') AND last_error IS NOT NULL "
 		"ORDER BY id DESC LIMIT 1";
+	static const char notify_failed[] =
+		"SELECT count(*) FROM event WHERE kind = 'notify.failed' "
+		"AND at > ? - 86400";
+	static const char notify_error[] =
+		"SELECT detail FROM event WHERE kind = 'notify.failed' "
+		"ORDER BY at DESC, id DESC LIMIT 1";
 
 	if (count(store, inbox, now, &c_r->inbox, error_r) < 0 ||
 	    count(store, inbox_oldest, now, &c_r->inbox_oldest, error_r) < 0 ||
@@ -480,7 +486,14 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	    newest_error(store, inbox_error, c_r->inbox_error,
 			 sizeof(c_r->inbox_error), error_r) < 0 ||
 	    newest_error(store, outbox_error, c_r->outbox_error,
-			 sizeof(c_r->outbox_error), error_r) < 0)
+			 sizeof(c_r->outbox_error), error_r) < 0 ||
+	    count(store, notify_failed, now, &c_r->notify_failed,
+		  error_r) < 0)
+		return -1;
+	c_r->notify_error[0] = '\0';
+	if (c_r->notify_failed > 0 &&
+	    newest_error(store, notify_error, c_r->notify_error,
+			 sizeof(c_r->notify_error), error_r) < 0)
 		return -1;
 	return 0;
 }

@@ -737,6 +737,13 @@ static const char migration_35[] =
 	"ALTER TABLE contact ADD COLUMN address_generation INTEGER NOT NULL\n"
 	"  DEFAULT 0 CHECK (address_generation >= 0);\n";
 
+/* Case officers' notifications that failed for good (a mailbox gone, a
+   mistyped address), for cirmctl status --check: a small index of
+   those events alone. */
+static const char migration_36[] =
+	"CREATE INDEX event_notify_failed ON event(at)\n"
+	"  WHERE kind = 'notify.failed';\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -776,5 +783,6 @@ const struct store_migration store_migrations[] = {
 	{ "what was sent outside the cases' messages found by its "
 	  "recipient", migration_34 },
 	{ "case officers' own addresses replaced", migration_35 },
+	{ "officers' notifications that failed found", migration_36 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -805,6 +805,11 @@ struct store_counts {
 	   the next attempt does not tell which failed last. */
 	int64_t inbox_failing, outbox_failing;
 	char inbox_error[200], outbox_error[200];
+	/* case officers' notifications that failed for good in the last
+	   24 hours (notify.failed events), and the newest's reason, so
+	   scrubbed */
+	int64_t notify_failed;
+	char notify_error[200];
 };
 int store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		 char **error_r);

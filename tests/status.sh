@@ -51,7 +51,7 @@ until_log() {
 run "$CIRMCTL" -c "$C" status --check
 check "cirmd not running: CRITICAL (2)" [ "$rc" -eq 2 ]
 check "... one line saying so, with performance data" \
-	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0 mailgate=0 inbox_failing=0 outbox_failing=0" ]
+	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0 mailgate=0 inbox_failing=0 outbox_failing=0 notify_failed=0" ]
 run "$CIRMCTL" -c "$C" status
 check "cirmd never ran: the gateways' heading says so, not empty" \
 	sh -c 'printf "%s\n" "$1" | grep -A1 "^Gateways:" | tail -1 | grep -q "^  none has run yet: cirmd starts them$"' - "$out"
@@ -128,6 +128,23 @@ check "--check: the inbox's age, with the error that holds it up" contains "$out
 	"inbox: the oldest has waited 25 min (the newest error: spool: No space left on device)"
 check "... the rows counted in the performance data" contains "$out" \
 	"inbox_failing=1 outbox_failing=2"
+# A case officer's notification that failed for good (a mailbox gone):
+# the cases move, but the officer hears of none; a warning, with the
+# server's reason without the address, for a day.
+sql "INSERT INTO event (case_id, at, kind, detail) VALUES
+	(1, $((now - 90000)), 'notify.failed', '550 5.1.1 <old@kommun.example>: gone long ago'),
+	(1, $((now - 100)), 'notify.failed', '550 5.1.1 <eva@kommun.example>: Recipient address rejected')"
+run "$CIRMCTL" -c "$C" status --check
+check "a notification failed for good today: in the --check line" contains "$out" \
+	"1 notification to case officers failed for good in the last 24 hours (the newest: 550 5.1.1"
+check "... without the address" sh -c '! printf "%s" "$1" | grep -q "eva@"' - "$out"
+check "... counted in the performance data" contains "$out" "notify_failed=1"
+run "$CIRMCTL" -c "$C" status
+check "... and in status" contains "$out" \
+	"1 notification to case officers failed for good in the last 24 hours: 550 5.1.1"
+sql "UPDATE event SET at = at - 86400 WHERE kind = 'notify.failed'"
+run "$CIRMCTL" -c "$C" status --check
+check "... for a day: then no more" contains "$out" "notify_failed=0"
 sql "DELETE FROM inbox"
 sql "DELETE FROM outbox WHERE last_error IS NOT NULL"
 run "$CIRMCTL" -c "$C" status
