@@ -463,12 +463,14 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	if (mails < 0)
 		r = 1;
 	if (c.missing > 0) {
-		ctl_error(ngettext("%ld attachment file the database names is "
-				   "missing from the spool, and so from the "
-				   "backup (see above)",
+		/* gone, or not this user's to read (a directory cirmd made
+		   as root): the lines above say which */
+		ctl_error(ngettext("%ld attachment file the database names "
+				   "could not be read from the spool, and so "
+				   "is not in the backup (see above why)",
 				   "%ld attachment files the database names "
-				   "are missing from the spool, and so from "
-				   "the backup (see above)",
+				   "could not be read from the spool, and so "
+				   "are not in the backup (see above why)",
 				   (unsigned long)c.missing),
 			  c.missing);
 		r = 1;

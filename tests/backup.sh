@@ -168,8 +168,9 @@ mkdir "$T/b2"
 run "$CIRMCTL" -c "$C" backup "$T/b2"
 check "a missing attachment file: exit 1" [ "$rc" -eq 1 ]
 check "... naming the file by its hash" contains "$err" "attachment $h is not copied"
+check "... why: not there" contains "$err" "No such file or directory"
 check "... and saying the backup lacks it" contains "$err" \
-	"1 attachment file the database names is missing"
+	"1 attachment file the database names could not be read from the spool, and so is not in the backup (see above why)"
 check "... with the rest of the backup made" [ -s "$T/b2/cirm.db" ]
 
 run "$CIRMCTL" -c "$C" backup --no-spool "$T/b3"
