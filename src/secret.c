@@ -22,14 +22,37 @@ char *
 secret_owner_error(const char *path, int e)
 {
 	struct stat st;
-	char owner[USER_NAME_SIZE];
+	char owner[USER_NAME_SIZE], *dir, *slash, *why = NULL;
 
-	if (e != EACCES || stat(path, &st) < 0 || st.st_uid == geteuid())
+	if (e != EACCES)
 		return NULL;
-	user_name(st.st_uid, owner);
-	return xasprintf(_("%s: permission denied: the file belongs to user "
-			   "%s; run this as that user (for example with "
-			   "sudo -u %s)"), path, owner, owner);
+	if (stat(path, &st) == 0) {
+		if (st.st_uid == geteuid())
+			return NULL;
+		user_name(st.st_uid, owner);
+		return xasprintf(_("%s: permission denied: the file belongs to "
+				   "user %s; run this as that user (for example "
+				   "with sudo -u %s)"), path, owner, owner);
+	}
+	/* a directory on the way this user may not enter (an instance
+	   of mode 0750, run by a monitoring user): the deepest one that
+	   can be seen */
+	dir = xstrdup(path);
+	while (why == NULL && (slash = strrchr(dir, '/')) != NULL &&
+	       slash != dir) {
+		*slash = '\0';
+		if (stat(dir, &st) < 0)
+			continue;
+		if (access(dir, X_OK) == 0 || st.st_uid == geteuid())
+			break;
+		user_name(st.st_uid, owner);
+		why = xasprintf(_("%s: permission denied: the directory %s "
+				  "belongs to user %s; run this as that user "
+				  "(for example with sudo -u %s)"), path, dir,
+				owner, owner);
+	}
+	free(dir);
+	return why;
 }
 
 /* Why PATH did not open (errno). */

@@ -476,6 +476,11 @@ if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null &&
 	chown root "$I/cirm.key"
 	chmod 640 "$C"
 	chmod 750 "$I"
+	# a monitoring user for whom the instance's directory is closed
+	run as_nobody "$CIRMCTL" -c "$C" status --check
+	check "another user's instance directory: --check UNKNOWN" [ "$rc" -eq 3 ]
+	check "... naming the directory, whose it is, and how to run" contains "$out" \
+		"$C: permission denied: the directory $I belongs to user root; run this as that user (for example with sudo -u root)"
 fi
 
 # A subject of pages (a sender's) is cut in the list, which has a line a
