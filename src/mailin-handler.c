@@ -4477,12 +4477,16 @@ mailin_handler_set_aside(struct mailin *mi, struct store *store,
 			     (long long)*qid_r);
 	strlist_addf(&l, "\n\n%s: %s\n\n", tr(&T_ASIDE_WHAT, lang),
 		     tr(&aside[1], lang));
-	strlist_addf(&l, en ? "The administrator can release the message "
-		     "from the quarantine (cirmctl quarantine release %lld) "
-		     "once the cause is dealt with.\n" : "Administratören kan "
-		     "släppa meddelandet ur karantänen (cirmctl quarantine "
-		     "release %lld) när orsaken är åtgärdad.\n",
-		     (long long)*qid_r);
+	/* not for mail to an address that no longer takes any: released,
+	   it would be set aside again */
+	if (v->notice != MAILIN_NOTICE_OLD_ADDRESS &&
+	    v->notice != MAILIN_NOTICE_BAD_TOKEN)
+		strlist_addf(&l, en ? "The administrator can release the "
+			     "message from the quarantine (cirmctl quarantine "
+			     "release %lld) once the cause is dealt with.\n" :
+			     "Administratören kan släppa meddelandet ur "
+			     "karantänen (cirmctl quarantine release %lld) när "
+			     "orsaken är åtgärdad.\n", (long long)*qid_r);
 	body = strlist_join(&l);
 	what = tr(v->notice != MAILIN_NOTICE_OTHER_SENDER ? &T_ASIDE_SUBJECT :
 		  v->personal ? &T_ASIDE_OWN_OTHER_SUBJECT :

@@ -4108,7 +4108,9 @@ START_TEST(test_own_address_replaced)
 	ck_assert_msg(has_text(body, "Meddelandet kom till din egen "
 			       "cirm-adress som den var innan "
 			       "administratören bytte ut den.") &&
-		      strstr(body, now) != NULL, "%s", body);
+		      strstr(body, now) != NULL &&
+		      /* released, it would be set aside again */
+		      !has_text(body, "cirmctl quarantine release"), "%s", body);
 	free(body);
 	body = newest_to("eva@kommun.example", "headers");
 	err = xasprintf("Reply-To: %s\n", now);
