@@ -152,6 +152,24 @@ tag_of(const char *address, const char *recipient)
 	return xstrndup(tag, (size_t)(rat - tag));
 }
 
+/* Whether TAG (its signature cut off) has the shape of a handler's own
+   address: h17, or h17-1 of one that replaced another. Not a citizen's
+   tag whose case number's prefix is H or H2 ("h2-2026-00042"): the
+   number has two '-'. */
+static bool
+own_tag_like(const char *tag)
+{
+	size_t d;
+
+	if ((tag[0] != 'h' && tag[0] != 'H') ||
+	    (d = strspn(tag + 1, "0123456789")) == 0)
+		return false;
+	tag += 1 + d;
+	if (*tag == '-' && (d = strspn(tag + 1, "0123456789")) > 0)
+		tag += 1 + d;
+	return *tag == '\0';
+}
+
 int
 token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	    const char *recipient, char number_r[TOKEN_MAX],
@@ -175,10 +193,7 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 	h = strrchr(tag, '.');
 	/* what names the handler or forward: after the number, or the
 	   whole tag of a handler's own address, which names no case */
-	id = h != NULL ? h + 1 : (tag[0] == 'h' || tag[0] == 'H') &&
-		tag[1] != '\0' && (tag[1 + strspn(tag + 1, "0123456789")] == '\0' ||
-				   tag[1 + strspn(tag + 1, "0123456789")] == '-') ?
-		tag : NULL;
+	id = h != NULL ? h + 1 : own_tag_like(tag) ? tag : NULL;
 	if (id != NULL && (id[0] == 'h' || id[0] == 'H' ||
 			   ((id[0] == 'f' || id[0] == 'F') && h != NULL &&
 			    forward_id_r != NULL))) {

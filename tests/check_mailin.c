@@ -347,6 +347,41 @@ START_TEST(test_threading)
 }
 END_TEST
 
+/* A case number whose prefix is H or H2 ("h2-2026-00001" in the tag)
+   is no handler's own address (h17, h17-1): the citizen's signed
+   reply address still names the case. */
+START_TEST(test_threading_prefix_h)
+{
+	static const char *const prefixes[] = { "H", "H2" };
+	unsigned char key[SECRET_KEY_LEN];
+	char *err = NULL;
+
+	for (size_t i = 0; i < N_ELEMENTS(prefixes); i++) {
+		char *conf = xasprintf("case_prefix = %s\n", prefixes[i]);
+		char *number, *addr;
+
+		teardown();
+		setup_with(conf);
+		deliver_mail("anna@example.se", "arende@kommun.example",
+			     "Gatlampa", "ph1@example.se", NULL, "Första.");
+		number = text("SELECT number FROM cases");
+		ck_assert_msg(strncmp(number, prefixes[i],
+				      strlen(prefixes[i])) == 0, "%s", number);
+		ck_assert_int_eq(secret_key_load(cfg_str(cfg, CFG_KEY_FILE),
+						 key, &err), 0);
+		addr = token_address(key, "arende@kommun.example", number, 0);
+		deliver_mail("anna@example.se", addr, "ny rad",
+			     "ph2@example.se", NULL, "Och stolpe 15.");
+		ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+		ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+				       "direction = 'in'"), 2);
+		free(addr);
+		free(number);
+		free(conf);
+	}
+}
+END_TEST
+
 START_TEST(test_forged_tag_opens_new_case)
 {
 	char *number, *to;
@@ -6644,6 +6679,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_name_no_header);
 	tcase_add_test(tc, test_duplicate_other_sender);
 	tcase_add_test(tc, test_threading);
+	tcase_add_test(tc, test_threading_prefix_h);
 	tcase_add_test(tc, test_forged_tag_opens_new_case);
 	tcase_add_test(tc, test_subject_reference);
 	tcase_add_test(tc, test_bounce_links_to_sent_message);
