@@ -4352,9 +4352,9 @@ static const struct text T_ASIDE[][2] = {
 		  "The message came to your own cirm address as it was "
 		  "before the administrator replaced it. The old address is "
 		  "no longer taken, since someone else may have it." },
-		{ "Skicka det igen till din nya egna adress: svara på det "
-		  "här mejlet, eller på ett nyare mejl från cirm till dig "
-		  "utan ärende, som sammanställningen.",
+		{ "Skicka det igen till din egen adress som den är nu: svara "
+		  "på det här mejlet, eller på ett nyare mejl från cirm till "
+		  "dig utan ärende, som sammanställningen.",
 		  "Send it again to your new own address: reply to this "
 		  "mail, or to a newer mail from cirm to you on no case, "
 		  "such as the digest." } },

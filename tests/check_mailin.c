@@ -4143,6 +4143,9 @@ START_TEST(test_own_address_replaced)
 	ck_assert_msg(has_text(body, "Meddelandet kom till din egen "
 			       "cirm-adress som den var innan "
 			       "administratören bytte ut den.") &&
+		      /* "egen" after "din", not "din nya egna adress" */
+		      has_text(body, "Skicka det igen till din egen adress "
+			       "som den är nu:") &&
 		      strstr(body, now) != NULL &&
 		      /* released, it would be set aside again */
 		      !has_text(body, "cirmctl quarantine release"), "%s", body);
