@@ -42,6 +42,7 @@ mynetworks = 127.0.0.0/8
 local_transport = cirm:
 local_recipient_maps =
 relay_domains =
+cirm_destination_recipient_limit = 1
 EOF
 echo "exempel.se sink:" >"$PF/transport"
 echo "127.0.0.1:$PORT inet n - n - - smtpd" >"$PF/master.cf"
@@ -71,15 +72,16 @@ try:
             s.noop()
         else:
             with open(sys.argv[5], "rb") as f:
-                s.sendmail(sender, [rcpt], f.read())
+                s.sendmail(sender, rcpt.split(","), f.read())
 except (smtplib.SMTPException, OSError) as e:
     print("smtp: %s" % e)
     sys.exit(1)
 EOF
 
-# send FROM FILE: submits FILE over SMTP to arende@kommun.example.
+# send FROM FILE [TO,...]: submits FILE over SMTP to arende@kommun.example
+# (or the recipients TO).
 send() {
-	out=$(python3 "$T/send.py" 127.0.0.1 "$PORT" "$1" arende@kommun.example "$2" 2>&1)
+	out=$(python3 "$T/send.py" 127.0.0.1 "$PORT" "$1" "${3:-arende@kommun.example}" "$2" 2>&1)
 	rc=$?
 	[ $rc -eq 0 ] || echo "# $out"
 }
@@ -294,6 +296,22 @@ check "the good mail's case has an acknowledgement to the sender" [ \
 	"$(sql "SELECT count(*) FROM outbox o JOIN message m ON m.case_id = o.case_id WHERE m.direction = 'in' AND m.rfc_message_id = 'good.1@mail.exempel.se' AND o.recipient = 'goran.sjoberg@exempel.se'")" -eq 1 ]
 check "one acknowledgement per case" [ \
 	"$(sql "SELECT count(*), count(DISTINCT case_id) FROM outbox")" = "3|3" ]
+
+# --- one mail to two of cirm's addresses -----------------------------
+# An officer's reply to all, to the signed address and the case address:
+# pipe's flag D (Delivered-To) takes one recipient per delivery, which
+# cirm_destination_recipient_limit = 1 gives; without it Postfix defers
+# the mail for good ("mail system configuration error").
+chown -R "$PIPE_USER:$PIPE_GROUP" "$I" || exit 99
+mail "$T/two.eml" two.1@mail.exempel.se "Till två adresser"
+send goran.sjoberg@exempel.se "$T/two.eml" \
+	arende@kommun.example,arende+ks-2026-00001.h1.0123456789abcdef@kommun.example
+check "two recipients: accepted over SMTP" [ "$rc" -eq 0 ]
+check "two recipients: delivered, not deferred" wait_removed two.1@mail.exempel.se
+check "two recipients: stored once for each, with its Delivered-To" \
+	[ "$(rows_with two.1@mail.exempel.se)" -eq 2 ]
+check "... the signed one's too" sh -c 'grep -l "^Delivered-To: arende+ks-2026-00001" "$@"' - \
+	$(files_with two.1@mail.exempel.se)
 
 stop_postfix
 check "postfix stops" [ $? -eq 0 ]
