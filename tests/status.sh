@@ -250,6 +250,11 @@ check "... its line saying what it takes" [ "$out" = \
 run "$CIRMCTL" -c "$C" status --warning 90 --check
 check "--warning above --critical, --check after it: UNKNOWN (3)" [ "$rc" -eq 3 ]
 check "... saying so" contains "$out" "CIRM UNKNOWN - --warning (90) must not be above --critical (60)"
+run "$CIRMCTL" -c "$C" status -k --warning 0
+check "-k, the short --check, called wrongly: UNKNOWN (3) too" [ "$rc" -eq 3 ]
+check "... in its line" contains "$out" "CIRM UNKNOWN - --warning must be a number"
+run "$CIRMCTL" -c "$C" status --chec --warning 0
+check "--check cut short, as getopt takes it: UNKNOWN (3) too" [ "$rc" -eq 3 ]
 run "$CIRMCTL" -c "$C" status --check extra
 check "--check with an extra argument: UNKNOWN (3)" [ "$rc" -eq 3 ]
 printf 'no_such_setting = 1\n' >>"$C"
