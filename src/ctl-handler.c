@@ -560,6 +560,20 @@ set(const struct ctl *ctl, int argc, char **argv)
 		ret = EX_CONFIG;
 		goto out;
 	}
+	/* the new own address is signed with the key: read first, not
+	   after the old one was given up unseen (a user that may not read
+	   the key) */
+	if (new_address) {
+		unsigned char key[SECRET_KEY_LEN];
+
+		r = cfg_load_key(cfg, key, &err);
+		OPENSSL_cleanse(key, sizeof(key));
+		if (r < 0) {
+			ctl_error("%s", err);
+			free(err);
+			goto out;
+		}
+	}
 	if (ctl_open_store(cfg, &store) < 0)
 		goto out;
 	if (store_begin(store, &err) < 0)

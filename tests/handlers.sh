@@ -310,6 +310,15 @@ run "$CIRMCTL" -c "$C" handler address lisa
 check "... which handler address shows" [ "x$out" = "x$new_own" ]
 check "... audited" \
 	[ "$(sql "SELECT detail FROM audit WHERE action = 'handler.set' AND object = 'lisa' ORDER BY id DESC LIMIT 1")" = own-address ]
+# the key read first: with none to sign the new one, the old one stays
+grep -v '^key_file' "$C" >"$(dirname "$C")/nokey.conf"
+echo "key_file = $T/missing.key" >>"$(dirname "$C")/nokey.conf"
+run "$CIRMCTL" -c "$(dirname "$C")/nokey.conf" handler set lisa --new-address
+check "handler set --new-address without the key fails" [ "$rc" -eq 1 ]
+check "... saying so" contains "$err" "missing.key"
+check "... and her address is as it was" \
+	[ "$(sql "SELECT address_generation FROM contact WHERE login = 'lisa'")" -eq 1 ]
+rm -f "$(dirname "$C")/nokey.conf"
 run "$CIRMCTL" -c "$C" handler set nobody --new-address
 check "handler set --new-address of nobody fails" [ "$rc" -eq 1 ]
 check "... saying so" contains "$err" "there is no handler nobody"
