@@ -160,12 +160,14 @@ trim(char **s, char **end)
 }
 
 /* Whether VALUE ends in the marker cirmctl config puts after a default
-   ("  # default", in any language it speaks), copied along with it. */
+   ("  # default", in any language it speaks: the file is read the same
+   whatever the locale of the program reading it), copied along with
+   it. */
 static bool
 copied_comment(const char *value)
 {
+	static const char *const words[] = { "default", "standardvärde" };
 	const char *hash = strrchr(value, '#');
-	const char *words[] = { "default", _("default") };
 
 	if (hash == NULL || hash == value || (hash[-1] != ' ' &&
 					      hash[-1] != '\t'))

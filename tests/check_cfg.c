@@ -198,6 +198,9 @@ START_TEST(test_copied_default_marker)
 			 "cirmctl config prints it");
 	assert_one_error("language = sv # default\n", 1,
 			 "ends in '# default'");
+	/* as cirmctl config prints it in Swedish, read in any locale */
+	assert_one_error("mail_name = Exempels kommun  # standardvärde\n", 1,
+			 "ends in '# standardvärde'");
 	ck_assert_int_eq(load("mail_name = Kommun #1\n", &cfg, &errors), 0);
 	ck_assert_str_eq(cfg_str(cfg, CFG_MAIL_NAME), "Kommun #1");
 	cfg_free(&cfg);
