@@ -124,39 +124,45 @@ imap_broken(int r)
 }
 
 /* Logs that STEP failed with libetpan's R, with the server's own words
-   when it answered (printable ASCII, cut short) and HINT (may be NULL),
-   and returns -1. */
-static int
-fail_hint(struct imap *im, const char *step, int r, const char *hint)
+   when it answered (printable ASCII, cut short) and HINT (may be NULL):
+   for what the session goes on after (a refusal passed over). */
+static void
+warn_hint(struct imap *im, const char *step, int r, const char *hint)
 {
 	const char *resp = im->s != NULL ? im->s->imap_response : NULL;
-	char text[IMAP_TEXT_MAX + 1];
+	char text[IMAP_TEXT_MAX + 1], *clean;
 	size_t n = 0;
 
 	if (gateway_stopping()) {
 		/* SIGTERM interrupts a blocking read: no error */
 		log_info("%s:%u: %s: interrupted to stop", im->host, im->port,
 			 step);
-		return -1;
+		return;
 	}
 	if (resp != NULL && !imap_broken(r)) {
 		for (; resp[n] != '\0' && n < IMAP_TEXT_MAX; n++)
 			text[n] = resp[n] >= 0x20 && resp[n] < 0x7f ? resp[n] : '?';
 	}
 	text[n] = '\0';
-	/* (the server's words may name the user: not for status, and
-	   addresses and numbers in them masked for the log) */
-	snprintf(im->why, sizeof(im->why), "%s: %s", step,
-		 imap_strerror(r));
-	{
-		char *clean = scrub_personal(text);
+	/* addresses and numbers in the server's words masked */
+	clean = scrub_personal(text);
+	log_errorx("%s:%u: %s: %s%s%s%s%s%s", im->host, im->port, step,
+		   imap_strerror(r), n > 0 ? " (server: " : "", clean,
+		   n > 0 ? ")" : "", hint != NULL ? "; " : "",
+		   hint != NULL ? hint : "");
+	free(clean);
+}
 
-		log_errorx("%s:%u: %s: %s%s%s%s%s%s", im->host, im->port,
-			   step, imap_strerror(r), n > 0 ? " (server: " : "",
-			   clean, n > 0 ? ")" : "", hint != NULL ? "; " : "",
-			   hint != NULL ? hint : "");
-		free(clean);
-	}
+/* warn_hint for a failure that ends the session: also kept as its
+   reason for cirmctl status (im->why), without the server's words,
+   which may name the user. Returns -1. */
+static int
+fail_hint(struct imap *im, const char *step, int r, const char *hint)
+{
+	warn_hint(im, step, r, hint);
+	if (!gateway_stopping())
+		snprintf(im->why, sizeof(im->why), "%s: %s", step,
+			 imap_strerror(r));
 	return -1;
 }
 
@@ -164,19 +170,6 @@ static int
 fail(struct imap *im, const char *step, int r)
 {
 	return fail_hint(im, step, r, NULL);
-}
-
-/* fail_hint for what the session goes on after: logged the same, but
-   not left as the session's reason (im->why), which cirmctl status
-   would show for a later failure that sets none. */
-static void
-warn_hint(struct imap *im, const char *step, int r, const char *hint)
-{
-	char why[sizeof(im->why)];
-
-	memcpy(why, im->why, sizeof(why));
-	(void)fail_hint(im, step, r, hint);
-	memcpy(im->why, why, sizeof(why));
 }
 
 /* NAME (UTF-8) as a mailbox name on the wire: modified UTF-7 (RFC 3501
