@@ -425,6 +425,20 @@ warn_empty_groups(const struct cfg *cfg, struct store *store,
 	strlist_clear(&named);
 }
 
+/* Case officer LOGIN, disabled or not (store_handler_find): 1 with *ID_R
+   and *ACTIVE_R, or -1 with *ERROR_R, which names the login when there
+   is no such handler. */
+static int
+find_handler(struct store *store, const char *login, int64_t *id_r,
+	     int *active_r, char **error_r)
+{
+	int r = store_handler_find(store, login, id_r, active_r, error_r);
+
+	if (r == 0)
+		*error_r = xasprintf(_("there is no handler %s"), login);
+	return r > 0 ? 1 : -1;
+}
+
 /* Prints case officer ID's own cirm address (token_address_handler)
    as it is in STORE: 0, or -1 with *ERROR_R. */
 static int
@@ -456,7 +470,7 @@ address(const struct ctl *ctl, int argc, char **argv)
 	struct store *store = NULL;
 	char *err = NULL;
 	int64_t id;
-	int active, r, ret = 1;
+	int active, ret = 1;
 
 	if (argc != 2) {
 		ctl_error("%s", _("usage: cirmctl handler address LOGIN"));
@@ -468,9 +482,8 @@ address(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (ctl_open_store(cfg, &store) < 0)
 		goto out;
-	if ((r = store_handler_find(store, argv[1], &id, &active, &err)) == 0)
-		err = xasprintf(_("there is no handler %s"), argv[1]);
-	if (r > 0 && print_own_address(cfg, store, id, &err) == 0)
+	if (find_handler(store, argv[1], &id, &active, &err) > 0 &&
+	    print_own_address(cfg, store, id, &err) == 0)
 		ret = 0;
 	else
 		ctl_error("%s", err);
@@ -578,13 +591,8 @@ set(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	if (store_begin(store, &err) < 0)
 		goto fail;
-	if ((r = store_handler_find(store, argv[optind], &id, &active,
-				    &err)) <= 0) {
-		if (r == 0)
-			err = xasprintf(_("there is no handler %s"),
-					argv[optind]);
+	if (find_handler(store, argv[optind], &id, &active, &err) < 0)
 		goto fail;
-	}
 	if (email != NULL) {
 		if ((taken = free_address(store, email, id, take, &err)) < 0)
 			goto fail;
@@ -759,11 +767,8 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 		goto out;
 	if (store_begin(store, &err) < 0)
 		goto fail;
-	if ((r = store_handler_find(store, argv[1], &id, &was, &err)) <= 0) {
-		if (r == 0)
-			err = xasprintf(_("there is no handler %s"), argv[1]);
+	if (find_handler(store, argv[1], &id, &was, &err) < 0)
 		goto fail;
-	}
 	if (was == active) {
 		store_rollback(store);
 		printf(active ? _("handler %s is active already\n") :
@@ -877,11 +882,8 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 		goto out;
 	if (store_begin(store, &err) < 0)
 		goto fail;
-	if ((r = store_handler_find(store, argv[1], &id, &active, &err)) <= 0) {
-		if (r == 0)
-			err = xasprintf(_("there is no handler %s"), argv[1]);
+	if (find_handler(store, argv[1], &id, &active, &err) < 0)
 		goto fail;
-	}
 	if (away && !active) {
 		err = xasprintf(_("handler %s is disabled"), argv[1]);
 		goto fail;
