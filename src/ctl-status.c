@@ -328,15 +328,15 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	/* a monitoring check that is called wrongly is UNKNOWN (3), as
 	   plugins say it, with its one line: 64 would read as "out of
 	   bounds" there */
-	for (int i = 1; i < argc; i++) {
-		size_t n = strlen(argv[i]);
-
-		/* as getopt_long takes it: -k, or --check cut short as far
-		   as "--ch" ("--c" is --critical's too) */
-		if (strcmp(argv[i], "-k") == 0 ||
-		    (n >= 4 && strncmp(argv[i], "--check", n) == 0))
+	/* (a first pass, silent, as getopt_long reads them: -k, --check
+	   cut short; then a fresh start for the pass that says what is
+	   wrong) */
+	opterr = 0;
+	while ((opt = ctl_getopt(argc, argv, "kw:C:", opts)) != -1)
+		if (opt == 'k')
 			asked_check = 1;
-	}
+	opterr = 1;
+	optind = 0;
 	while ((opt = ctl_getopt(argc, argv, "kw:C:", opts)) != -1) {
 		switch (opt) {
 		case 'k':
