@@ -206,13 +206,15 @@ token_check(const unsigned char key[SECRET_KEY_LEN], const char *address,
 		   generation is signed with it */
 		if (*end == '-' && h == NULL && !forward &&
 		    generation_r != NULL && isdigit((unsigned char)end[1]) &&
-		    errno == 0) {
+		    end[1] != '0' && errno == 0) {
 			generation = strtoll(end + 1, &end, 10);
 			if (generation <= 0)
 				goto out;
 		}
+		/* one spelling of each: "h017" or "h17-01" is not
+		   "h17" or "h17-1" written another way */
 		if (*end != '\0' || handler <= 0 || errno != 0 ||
-		    !isdigit((unsigned char)id[1]))
+		    !isdigit((unsigned char)id[1]) || id[1] == '0')
 			goto out;
 		if (h != NULL)
 			*h = '\0';

@@ -4205,8 +4205,20 @@ START_TEST(test_own_address_replaced)
 	deliver_mail("eva@kommun.example", bad, "Borta", "ar8@kommun.example",
 		     NULL, "#borta 2027-01-05\n");
 	free(bad);
+	/* the new one spelt with a leading zero: each address has one
+	   spelling */
+	bad = xasprintf("arende+h%lld-01%s", (long long)eva,
+			strstr(now, "-1.") + 2);
+	deliver_mail("eva@kommun.example", bad, "Borta", "ar9@kommun.example",
+		     NULL, "#borta 2027-01-05\n");
+	free(bad);
+	bad = xasprintf("arende+h0%lld-1%s", (long long)eva,
+			strstr(now, "-1.") + 2);
+	deliver_mail("eva@kommun.example", bad, "Borta", "ar10@kommun.example",
+		     NULL, "#borta 2027-01-05\n");
+	free(bad);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
-			       "LIKE '%signature does not verify%'"), 2);
+			       "LIKE '%signature does not verify%'"), 4);
 	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE away_until "
 			       "IS NOT NULL"), 0);
 	/* told in words of an own address, not of a notification */
