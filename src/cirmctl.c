@@ -202,7 +202,8 @@ ctl_load_config_why(const struct ctl *ctl, struct cfg **cfg_r,
 	    access(path, F_OK) < 0)
 		fputs(_("cirmctl: name the instance's configuration with -c "
 			"FILE before the command (or set CIRM_CONF=FILE), as "
-			"in: cirmctl -c /srv/cirm/cirm.conf status\n"),
+			"in: cirmctl -c /var/lib/cirm/cirm.conf status (the "
+			"service's, see cirmd(8))\n"),
 		      stderr);
 	if (why_r != NULL)
 		*why_r = errors.n > 1 ?
