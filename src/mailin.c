@@ -15,6 +15,7 @@
 #include "util.h"
 
 #include <ctype.h>
+#include <idn2.h>
 #include <libpsl.h>
 #include <pthread.h>
 #include <stdbool.h>
@@ -171,6 +172,36 @@ lower(const char *s)
 	for (char *p = l; *p != '\0'; p++)
 		*p = (char)tolower((unsigned char)*p);
 	return l;
+}
+
+/* Whether the domain of ADDR is written with characters that IDNA's
+   mapping (UTS #46, as lower() applies it) turns into others than its
+   letters in small case: fullwidth or other compatibility forms, an
+   ideographic full stop. "eva@ｋｏｍｍｕｎ.example" would be read as
+   eva@kommun.example, the case officer's or citizen's address, though
+   no mail system checked that domain for it (DMARC looked at another
+   one, or none). */
+static bool
+mapped_domain(const char *addr)
+{
+	const char *at = strrchr(addr, '@');
+	char *d, *out = NULL;
+	bool ascii = true;
+	int r;
+
+	if (at == NULL)
+		return false;
+	for (const char *p = at + 1; *p != '\0'; p++)
+		ascii = ascii && (unsigned char)*p < 0x80;
+	if (ascii)
+		return false;
+	d = xstrdup(at + 1);
+	for (char *p = d; *p != '\0'; p++)
+		*p = (char)tolower((unsigned char)*p);
+	r = idn2_to_ascii_8z(d, &out, IDN2_NFC_INPUT | IDN2_NO_TR46);
+	idn2_free(out);
+	free(d);
+	return r != IDN2_OK;
 }
 
 char *
@@ -1305,6 +1336,13 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 			       len);
 		return;
 	}
+	if (mapped_domain(v->msg->from.addr)) {
+		quarantine_raw(v, xstrdup("sender address in From has a domain "
+					  "written in characters that stand "
+					  "for others (fullwidth or other "
+					  "compatibility forms)"), raw, len);
+		return;
+	}
 	v->sender = lower(v->msg->from.addr);
 	/* A web form writes for the citizen, who is its Reply-To: only
 	   when the mail is the form's, as its receiving server found (the
@@ -1312,6 +1350,13 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	   so checked as a handler's mail is) */
 	if (form_sender(mi, v->sender) && v->msg->reply_to.addr != NULL &&
 	    strchr(v->msg->reply_to.addr, '@') != NULL) {
+		if (mapped_domain(v->msg->reply_to.addr)) {
+			quarantine_raw(v, xstrdup("form mail (mail_form_senders) "
+						  "whose Reply-To has a domain "
+						  "written in characters that "
+						  "stand for others"), raw, len);
+			return;
+		}
 		if (!mailin_auth_ok(v->msg, v->sender)) {
 			quarantine(v, xstrdup("form mail (mail_form_senders) "
 					      "whose sender failed "

@@ -431,6 +431,40 @@ START_TEST(test_subject_reference)
 }
 END_TEST
 
+/* A domain in fullwidth letters is mapped by IDNA (UTS #46) to the
+   ASCII one: anna@ｅｘａｍｐｌｅ.se must not be taken for anna@example.se,
+   whose domain no DMARC check ever looked at for it, nor
+   eva@ｋｏｍｍｕｎ.example for the case officer. */
+START_TEST(test_fullwidth_domain_is_nobody)
+{
+	char *number, *subj;
+
+	add_handler_eva();
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "fw1@example.se", NULL, "Första.");
+	number = text("SELECT number FROM cases");
+	subj = xasprintf("SV: [%s] Gatlampa", number);
+	deliver_mail("anna@\xef\xbd\x85\xef\xbd\x98\xef\xbd\x81"
+		     "\xef\xbd\x8d\xef\xbd\x90\xef\xbd\x8c\xef\xbd\x85.se",
+		     "arende@kommun.example", subj, "fw2@example.se", NULL,
+		     "Skicka svaret till mig i stället.");
+	deliver_mail("eva@\xef\xbd\x8b\xef\xbd\x8f\xef\xbd\x8d"
+		     "\xef\xbd\x8d\xef\xbd\x95\xef\xbd\x8e.example",
+		     "arende@kommun.example", "x", "fw3@example.se", NULL,
+		     "#lista");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	/* a domain with å in it is still its xn-- form */
+	deliver_mail("fia@H\xc3\xa5" "bo.se", "arende@kommun.example", "Hej",
+		     "fw4@example.se", NULL, "Hej.");
+	ck_assert_int_eq(count("SELECT count(*) FROM contact_address WHERE "
+			       "address = 'fia@xn--hbo-ula.se'"), 1);
+	free(subj);
+	free(number);
+}
+END_TEST
+
 START_TEST(test_bounce_links_to_sent_message)
 {
 	char *ack_id, *bounce;
@@ -6697,6 +6731,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_threading_prefix_h);
 	tcase_add_test(tc, test_forged_tag_opens_new_case);
 	tcase_add_test(tc, test_subject_reference);
+	tcase_add_test(tc, test_fullwidth_domain_is_nobody);
 	tcase_add_test(tc, test_bounce_links_to_sent_message);
 	tcase_add_test(tc, test_auto_replies);
 	tcase_add_test(tc, test_flood_and_release);
