@@ -1099,6 +1099,7 @@ static int
 duplicate(struct store *store, struct mailin_verdict *v, char **error_r)
 {
 	int r = store_message_by_dedupe(store, v->dedupe_key, v->sender,
+					v->ar.kind == AUTOREPLY_NONE,
 					&v->case_id, error_r);
 
 	if (r <= 0)

@@ -21,11 +21,13 @@ store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id)
 
 int
 store_message_by_dedupe(struct store *store, const char *dedupe_key,
-			const char *sender, int64_t *case_id_r, char **error_r)
+			const char *sender, bool person, int64_t *case_id_r,
+			char **error_r)
 {
 	/* "mid:ID" is stored as the Message-ID alone (store_message_add),
 	   or as itself by a cirm before that */
-#define FROM_SENDER "(?2 IS NULL OR ?3 IS NULL OR m.contact_id IS NULL " \
+#define FROM_SENDER "(?2 IS NULL OR ?3 IS NULL OR (m.contact_id IS NULL " \
+		"AND NOT ?4) " \
 		"OR EXISTS (SELECT 1 FROM contact_address a WHERE " \
 		"a.contact_id = m.contact_id AND a.address = ?3 COLLATE NOCASE))"
 	static const char sql[] =
@@ -42,6 +44,7 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 	if (dedupe_key != NULL && strncmp(dedupe_key, "mid:", 4) == 0)
 		store_bind_text(st, 2, dedupe_key + 4);
 	store_bind_text(st, 3, sender);
+	sqlite3_bind_int(st, 4, person);
 	return store_one_row(store, st, case_id_r, NULL, "find duplicate", error_r);
 }
 

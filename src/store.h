@@ -391,10 +391,14 @@ bool store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id);
    it): 1 with its case in *case_id_r, 0 when none, -1. A "mid:" key is
    the same mail only from the same SENDER (an address of the message's
    contact; any, when SENDER or the contact is NULL): another's mail
-   with a Message-ID already stored, guessed or copied, is not. */
+   with a Message-ID already stored, guessed or copied, is not. When
+   PERSON (the mail is no bounce or automatic reply), a message of no
+   contact (a bounce's, an automatic reply's) is not it either: the
+   sender of one chose its Message-ID, and a citizen's mail with that
+   ID would be dropped as its copy. */
 int store_message_by_dedupe(struct store *store, const char *dedupe_key,
-			    const char *sender, int64_t *case_id_r,
-			    char **error_r);
+			    const char *sender, bool person,
+			    int64_t *case_id_r, char **error_r);
 /* The case of a message we received or sent with RFC 5322 Message-ID ID
    (without brackets), in or out: 1 with *case_id_r and, when it was a
    forward (#vidarebefordra), that forward in *forward_id_r (else 0), 0,

@@ -272,6 +272,38 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+/* An automatic reply is kept with no contact, under the Message-ID its
+   sender chose: a citizen's later mail with that ID is not its copy
+   (whoever sent the automatic reply could make it vanish so). */
+START_TEST(test_duplicate_of_auto_reply)
+{
+	char *ack, *irt;
+
+	deliver_mail("mallory@example.org", "arende@kommun.example", "Hej",
+		     "m1@example.org", NULL, "Fråga.");
+	ack = text("SELECT rfc_message_id FROM outbox");
+	irt = xasprintf("In-Reply-To: <%s>\nAuto-Submitted: auto-replied\n",
+			ack);
+	deliver_mail("mallory@example.org", "arende@kommun.example",
+		     "Automatic reply: Hej", "anna-next@example.se", irt,
+		     "Borta.");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "kind = 'auto-reply'"), 1);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Halt utanför skolan", "anna-next@example.se", NULL,
+		     "Vägen är hal.");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	/* the automatic reply delivered again is still its copy */
+	deliver_mail("mallory@example.org", "arende@kommun.example",
+		     "Automatic reply: Hej", "anna-next@example.se", irt,
+		     "Borta.");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "kind = 'auto-reply'"), 1);
+	free(irt);
+	free(ack);
+}
+END_TEST
+
 /* A Message-ID is the same mail only from the same sender: another's
    mail with an ID already here (guessed, or copied from a forward) is
    no duplicate, neither of a case's mail nor of one in the quarantine;
@@ -6727,6 +6759,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_duplicates);
 	tcase_add_test(tc, test_name_no_header);
 	tcase_add_test(tc, test_duplicate_other_sender);
+	tcase_add_test(tc, test_duplicate_of_auto_reply);
 	tcase_add_test(tc, test_threading);
 	tcase_add_test(tc, test_threading_prefix_h);
 	tcase_add_test(tc, test_forged_tag_opens_new_case);
