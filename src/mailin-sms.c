@@ -619,8 +619,8 @@ handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row
 	int r;
 
 	r = e->id != NULL ?
-		store_message_by_dedupe(store, key, NULL, false, &dup_case,
-					&err) :
+		store_message_by_dedupe(store, key, NULL, false, NULL,
+					&dup_case, &err) :
 		store_message_by_dedupe_since(store, key,
 					      row->received_at -
 					      SMS_DUPLICATE_WINDOW, &dup_case,

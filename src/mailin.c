@@ -1100,7 +1100,7 @@ duplicate(struct store *store, struct mailin_verdict *v, char **error_r)
 {
 	int r = store_message_by_dedupe(store, v->dedupe_key, v->sender,
 					v->ar.kind == AUTOREPLY_NONE,
-					&v->case_id, error_r);
+					v->msg->text, &v->case_id, error_r);
 
 	if (r <= 0)
 		return r;

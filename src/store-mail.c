@@ -21,8 +21,8 @@ store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id)
 
 int
 store_message_by_dedupe(struct store *store, const char *dedupe_key,
-			const char *sender, bool person, int64_t *case_id_r,
-			char **error_r)
+			const char *sender, bool person, const char *text,
+			int64_t *case_id_r, char **error_r)
 {
 	/* "mid:ID" is stored as the Message-ID alone (store_message_add),
 	   or as itself by a cirm before that */
@@ -30,19 +30,29 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 		"AND NOT ?4) " \
 		"OR EXISTS (SELECT 1 FROM contact_address a WHERE " \
 		"a.contact_id = m.contact_id AND a.address = ?3 COLLATE NOCASE))"
+	/* the text as it came, but for blank lines and blanks at its end,
+	   which a mail attached to a forward may have other than the same
+	   mail sent here */
+#define SAME_TEXT "rtrim(coalesce(m.body_full, m.body_stripped), " \
+		"char(32, 9, 13, 10)) IS rtrim(?5, char(32, 9, 13, 10))"
 	static const char sql[] =
 		"SELECT case_id FROM message m WHERE rfc_message_id = ?2 "
 		"AND dedupe_key IS NULL AND direction = 'in' AND " FROM_SENDER
+		" AND (?5 IS NULL OR " SAME_TEXT ")"
 		" UNION ALL SELECT case_id FROM message m WHERE dedupe_key = ?1 "
-		"AND direction = 'in' AND " FROM_SENDER " LIMIT 1";
+		"AND direction = 'in' AND " FROM_SENDER " AND (?5 IS NULL OR "
+		SAME_TEXT ") LIMIT 1";
 #undef FROM_SENDER
+#undef SAME_TEXT
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, dedupe_key);
-	if (dedupe_key != NULL && strncmp(dedupe_key, "mid:", 4) == 0)
+	if (dedupe_key != NULL && strncmp(dedupe_key, "mid:", 4) == 0) {
 		store_bind_text(st, 2, dedupe_key + 4);
+		store_bind_text(st, 5, text);
+	}
 	store_bind_text(st, 3, sender);
 	sqlite3_bind_int(st, 4, person);
 	return store_one_row(store, st, case_id_r, NULL, "find duplicate", error_r);

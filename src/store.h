@@ -395,10 +395,14 @@ bool store_dedupe_is_mid(const char *dedupe_key, const char *rfc_message_id);
    PERSON (the mail is no bounce or automatic reply), a message of no
    contact (a bounce's, an automatic reply's) is not it either: the
    sender of one chose its Message-ID, and a citizen's mail with that
-   ID would be dropped as its copy. */
+   ID would be dropped as its copy. When TEXT is not NULL, a "mid:" key
+   is the same mail only with that text as well (the body as it came):
+   a sender's mail that reuses a Message-ID for other words is another
+   mail, not lost as a copy of the first. */
 int store_message_by_dedupe(struct store *store, const char *dedupe_key,
 			    const char *sender, bool person,
-			    int64_t *case_id_r, char **error_r);
+			    const char *text, int64_t *case_id_r,
+			    char **error_r);
 /* The case of a message we received or sent with RFC 5322 Message-ID ID
    (without brackets), in or out: 1 with *case_id_r and, when it was a
    forward (#vidarebefordra), that forward in *forward_id_r (else 0), 0,

@@ -272,6 +272,26 @@ START_TEST(test_duplicates)
 }
 END_TEST
 
+/* A sender whose mail program gives every mail the same Message-ID:
+   the second mail, with other words, is no copy of the first, and must
+   not vanish as one; the same mail delivered again still is. */
+START_TEST(test_duplicate_id_other_text)
+{
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "same@example.se", NULL, "Lampan lyser inte.");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Hundbajs",
+		     "same@example.se", NULL, "Det ligger bajs i parken.");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in'"), 2);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Hundbajs",
+		     "same@example.se", NULL, "Det ligger bajs i parken.");
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "same@example.se", NULL, "Lampan lyser inte.");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in'"), 2);
+}
+END_TEST
+
 /* An automatic reply is kept with no contact, under the Message-ID its
    sender chose: a citizen's later mail with that ID is not its copy
    (whoever sent the automatic reply could make it vanish so). */
@@ -6760,6 +6780,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_name_no_header);
 	tcase_add_test(tc, test_duplicate_other_sender);
 	tcase_add_test(tc, test_duplicate_of_auto_reply);
+	tcase_add_test(tc, test_duplicate_id_other_text);
 	tcase_add_test(tc, test_threading);
 	tcase_add_test(tc, test_threading_prefix_h);
 	tcase_add_test(tc, test_forged_tag_opens_new_case);

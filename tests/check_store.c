@@ -930,22 +930,22 @@ START_TEST(test_dedupe_by_message_id)
 	ck_assert_int_eq(store_commit(store, &err), 0);
 	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM message "
 				    "WHERE dedupe_key IS NOT NULL"), 3);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a1@example.se", NULL, false,
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a1@example.se", NULL, false, NULL,
 						 &found, &err), 1);
 	ck_assert_int_eq(found, case_id);
-	ck_assert_int_eq(store_message_by_dedupe(store, "sha:0123", NULL, false, &found,
+	ck_assert_int_eq(store_message_by_dedupe(store, "sha:0123", NULL, false, NULL, &found,
 						 &err), 1);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a2@example.se", NULL, false,
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:a2@example.se", NULL, false, NULL,
 						 &found, &err), 1);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:old@example.se", NULL, false,
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:old@example.se", NULL, false, NULL,
 						 &found, &err), 1);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:fwd@kommun.example", NULL, false,
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:fwd@kommun.example", NULL, false, NULL,
 						 &found, &err), 0);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:ack@kommun.example", NULL, false,
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:ack@kommun.example", NULL, false, NULL,
 						 &found, &err), 0);
-	ck_assert_int_eq(store_message_by_dedupe(store, "mid:b@example.se", NULL, false,
+	ck_assert_int_eq(store_message_by_dedupe(store, "mid:b@example.se", NULL, false, NULL,
 						 &found, &err), 0);
-	ck_assert_int_eq(store_message_by_dedupe(store, "sha:4567", NULL, false, &found,
+	ck_assert_int_eq(store_message_by_dedupe(store, "sha:4567", NULL, false, NULL, &found,
 						 &err), 0);
 	/* the same Message-ID from another sender is another mail */
 	ck_assert_int_eq(store_begin(store, &err), 0);
@@ -966,21 +966,21 @@ START_TEST(test_dedupe_by_message_id)
 		char *key = xasprintf("mid:c%d@example.se", i);
 
 		ck_assert_int_eq(store_message_by_dedupe(store, key,
-							 "anna@example.se", false,
+							 "anna@example.se", false, NULL,
 							 &found, &err), 1);
 		ck_assert_int_eq(store_message_by_dedupe(store, key,
-							 "Anna@Example.SE", false,
+							 "Anna@Example.SE", false, NULL,
 							 &found, &err), 1);
-		ck_assert_int_eq(store_message_by_dedupe(store, key, NULL, false,
+		ck_assert_int_eq(store_message_by_dedupe(store, key, NULL, false, NULL,
 							 &found, &err), 1);
 		ck_assert_int_eq(store_message_by_dedupe(store, key,
-							 "mallory@example.org", false,
+							 "mallory@example.org", false, NULL,
 							 &found, &err), 0);
 		free(key);
 	}
 	/* a digest holds its sender already */
 	ck_assert_int_eq(store_message_by_dedupe(store, "sha:0123",
-						 "mallory@example.org", false, &found,
+						 "mallory@example.org", false, NULL, &found,
 						 &err), 1);
 	store_free(&store);
 }
