@@ -1710,12 +1710,28 @@ set_aside(struct mailin *mi, struct store *store,
 	int r = 0;
 
 	/* Here too a Message-ID is the same mail only from the same
-	   sender: another's with that ID must not be dropped as a copy
-	   of what waits here (store_message_by_dedupe). */
+	   sender, and with the same text: another's with that ID, or the
+	   sender's next mail under it, must not be dropped as a copy of
+	   what waits here (store_message_by_dedupe). */
 	if (v->dedupe_key != NULL && v->sender != NULL &&
-	    strncmp(v->dedupe_key, "mid:", 4) == 0)
-		replace(&v->dedupe_key, xasprintf("%s from:%s", v->dedupe_key,
-						  v->sender));
+	    strncmp(v->dedupe_key, "mid:", 4) == 0) {
+		const char *t = v->msg != NULL && v->msg->text != NULL ?
+			v->msg->text : "";
+		size_t n = strlen(t);
+		char *trimmed, *text;
+
+		/* as store_message_by_dedupe compares it */
+		while (n > 0 && strchr(" \t\r\n", t[n - 1]) != NULL)
+			n--;
+		trimmed = xstrndup(t, n);
+		text = mailin_digest_key("", trimmed);
+		free(trimmed);
+
+		replace(&v->dedupe_key, xasprintf("%s from:%s text:%s",
+						  v->dedupe_key, v->sender,
+						  text));
+		free(text);
+	}
 	if (v->dedupe_key != NULL)
 		r = store_quarantine_by_dedupe(store, v->dedupe_key, &qid,
 					       reason_r);

@@ -292,6 +292,24 @@ START_TEST(test_duplicate_id_other_text)
 }
 END_TEST
 
+/* The same in the quarantine: the sender's next mail under a
+   Message-ID that waits there is not dropped as its copy. */
+START_TEST(test_quarantined_id_other_text)
+{
+	deliver_mail("bertil@example.org",
+		     "arende+h1.0123456789abcdef@kommun.example", "Fråga 1",
+		     "q-same@example.org", NULL, "Text nummer ett.");
+	deliver_mail("bertil@example.org",
+		     "arende+h1.0123456789abcdef@kommun.example", "Fråga 2",
+		     "q-same@example.org", NULL, "Text nummer två.");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	deliver_mail("bertil@example.org",
+		     "arende+h1.0123456789abcdef@kommun.example", "Fråga 2",
+		     "q-same@example.org", NULL, "Text nummer två.");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+}
+END_TEST
+
 /* An automatic reply is kept with no contact, under the Message-ID its
    sender chose: a citizen's later mail with that ID is not its copy
    (whoever sent the automatic reply could make it vanish so). */
@@ -6781,6 +6799,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_duplicate_other_sender);
 	tcase_add_test(tc, test_duplicate_of_auto_reply);
 	tcase_add_test(tc, test_duplicate_id_other_text);
+	tcase_add_test(tc, test_quarantined_id_other_text);
 	tcase_add_test(tc, test_threading);
 	tcase_add_test(tc, test_threading_prefix_h);
 	tcase_add_test(tc, test_forged_tag_opens_new_case);
