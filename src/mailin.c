@@ -17,12 +17,15 @@
 #include <ctype.h>
 #include <idn2.h>
 #include <libpsl.h>
+#include <locale.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
+#include <wctype.h>
 #include <strings.h>
 
 static char *
@@ -174,6 +177,54 @@ lower(const char *s)
 	return l;
 }
 
+static locale_t utf8_locale;
+
+static void
+open_utf8_locale(void)
+{
+	utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+/* S (UTF-8) in small letters, "HÅBO.SE" as "håbo.se", whatever the
+   process's locale: IDNA2008 takes no capitals, which UTS #46 (lower())
+   maps; what is no valid UTF-8 is left as it is. */
+static char *
+small_letters(const char *s)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	size_t n = strlen(s);
+	wchar_t *w;
+	char *out = NULL;
+	locale_t old;
+
+	(void)pthread_once(&once, open_utf8_locale);
+	if (utf8_locale == (locale_t)0) {
+		out = xstrdup(s);
+		for (char *p = out; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+		return out;
+	}
+	w = xcalloc(n + 1, sizeof(*w));
+	old = uselocale(utf8_locale);
+	if (mbstowcs(w, s, n + 1) != (size_t)-1) {
+		size_t m;
+
+		for (wchar_t *p = w; *p != L'\0'; p++)
+			*p = (wchar_t)towlower((wint_t)*p);
+		/* a small letter takes no more bytes than its capital in
+		   the letters IDNA allows; room for any all the same */
+		out = xmalloc(n * 4 + 1);
+		m = wcstombs(out, w, n * 4 + 1);
+		if (m == (size_t)-1) {
+			free(out);
+			out = NULL;
+		}
+	}
+	uselocale(old);
+	free(w);
+	return out != NULL ? out : xstrdup(s);
+}
+
 /* Whether the domain of ADDR is written with characters that IDNA's
    mapping (UTS #46, as lower() applies it) turns into others than its
    letters in small case: fullwidth or other compatibility forms, an
@@ -195,9 +246,7 @@ mapped_domain(const char *addr)
 		ascii = ascii && (unsigned char)*p < 0x80;
 	if (ascii)
 		return false;
-	d = xstrdup(at + 1);
-	for (char *p = d; *p != '\0'; p++)
-		*p = (char)tolower((unsigned char)*p);
+	d = small_letters(at + 1);
 	r = idn2_to_ascii_8z(d, &out, IDN2_NFC_INPUT | IDN2_NO_TR46);
 	idn2_free(out);
 	free(d);

@@ -530,6 +530,14 @@ START_TEST(test_fullwidth_domain_is_nobody)
 		     "fw4@example.se", NULL, "Hej.");
 	ck_assert_int_eq(count("SELECT count(*) FROM contact_address WHERE "
 			       "address = 'fia@xn--hbo-ula.se'"), 1);
+	/* and in capitals too: the same citizen's */
+	deliver_mail("fia@H\xc3\x85" "BO.SE", "arende@kommun.example", "Igen",
+		     "fw5@example.se", NULL, "Igen.");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact_address WHERE "
+			       "address = 'fia@xn--hbo-ula.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in'"), 3);
 	free(subj);
 	free(number);
 }
