@@ -91,6 +91,10 @@ looks_like_mail(const char *buf, size_t len)
 	return ok;
 }
 
+/* The longest mbox "From " line read beyond mail_max_size: a line of
+   SMTP's envelope (RFC 5321 4.5.3.1.6). */
+#define ENVELOPE_MAX 1000
+
 /* Drops an mbox "From " envelope line that some MTAs put first. */
 static const char *
 skip_envelope(const char *buf, size_t *len)
@@ -251,7 +255,7 @@ main(int argc, char **argv)
 	struct strlist errors = { 0 };
 	struct cfg *cfg = NULL;
 	struct timespec now; /* the moment it reached us */
-	size_t len;
+	size_t len, max;
 	int c, over, rerr, ret;
 	char *buf, *what;
 	const char *raw;
@@ -325,9 +329,12 @@ main(int argc, char **argv)
 	log_init("cirm-mailgate", isatty(STDERR_FILENO) ?
 		 cfg_str(cfg, CFG_LOG_TARGET) : "syslog",
 		 cfg_str(cfg, CFG_LOG_LEVEL), cfg_str(cfg, CFG_SYSLOG_FACILITY));
-	buf = read_stdin((size_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE), &len, &over,
-			 &rerr);
+	/* the limit is the mail's: an mbox "From " line before it does
+	   not count (ENVELOPE_MAX more is read for it) */
+	max = (size_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE);
+	buf = read_stdin(max + ENVELOPE_MAX, &len, &over, &rerr);
 	raw = skip_envelope(buf, &len);
+	over = over || len > max;
 	if (rerr != 0) {
 		printf("temporary failure: cannot read the message\n");
 		ret = EX_TEMPFAIL;

@@ -161,6 +161,17 @@ mk_sized exakt.1 2048
 deliver "$T/exakt.1.eml"
 check "exactly mail_max_size: exit 0" [ "$rc" -eq 0 ]
 check "exactly mail_max_size: stored whole" cmp -s "$(stored_with exakt.1@)" "$T/exakt.1.eml"
+# an mbox "From " line first is not counted: the mail is the limit's
+mk_sized exakt.2 2048
+{ echo "From erik.sandberg@exempel.se  Mon Jan 12 10:00:00 2026"; cat "$T/exakt.2.eml"; } >"$T/exakt.2.mbox"
+deliver "$T/exakt.2.mbox"
+check "exactly mail_max_size after an mbox From line: exit 0" [ "$rc" -eq 0 ]
+check "exactly mail_max_size after an mbox From line: stored whole" \
+	cmp -s "$(stored_with exakt.2@)" "$T/exakt.2.eml"
+mk_sized stor.3 2049
+{ echo "From erik.sandberg@exempel.se  Mon Jan 12 10:00:00 2026"; cat "$T/stor.3.eml"; } >"$T/stor.3.mbox"
+deliver "$T/stor.3.mbox"
+check "one byte over after an mbox From line: exit 65" [ "$rc" -eq 65 ]
 
 printf 'Hej!\n\nSnälla ploga vår gata, den är helt igensnöad.\n' >"$T/text.txt"
 deliver "$T/text.txt"
@@ -177,7 +188,7 @@ check "empty input: says it is not a mail" contains "$out" "not a mail"
 printf 'From nobody@exempel.se  Mon Jan 12 10:00:00 2026\n' >"$T/envonly"
 deliver "$T/envonly"
 check "an mbox From line alone: exit 65" [ "$rc" -eq 65 ]
-check "nothing of these stored" [ "$(stored)" -eq 4 ]
+check "nothing of these stored" [ "$(stored)" -eq 5 ]
 
 # --- the database is not the mailgate's business ---------------------
 # Another writer holds the database's write lock (cirmd's engine in a
@@ -223,7 +234,7 @@ check "new/ not a directory: exit 75" [ "$rc" -eq 75 ]
 check "new/ not a directory: nothing left in tmp/" [ -z "$(ls "$MG/tmp")" ]
 rm "$MG/new"
 mv "$T/new.away" "$MG/new"
-check "nothing of these stored" [ "$(stored)" -eq 5 ]
+check "nothing of these stored" [ "$(stored)" -eq 6 ]
 
 # A bad command line in the MTA's configuration (master.cf) is the
 # administrator's to mend: the mail waits in the MTA's queue (75), as
@@ -251,7 +262,7 @@ if command -v script >/dev/null; then
 		[ "$rc" -eq 64 ] && grep -q "unexpected argument '$C'" "$T/tty.out"
 	EOF
 fi
-check "none of these stored anything" [ "$(stored)" -eq 5 ]
+check "none of these stored anything" [ "$(stored)" -eq 6 ]
 run "$MAILGATE" --help </dev/null
 check "--help: exit 0" [ "$rc" -eq 0 ]
 check "--help shows the options" contains "$out" "--config=FILE"
@@ -266,7 +277,7 @@ for opt in --help -h --version -V; do
 		! printf '%s' "$out" | grep -q -e Usage -e '(cirm)'
 	EOF
 done
-check "none of these stored the mail" [ "$(stored)" -eq 5 ]
+check "none of these stored the mail" [ "$(stored)" -eq 6 ]
 printf 'typo_key = 1\n' >"$T/typo.conf"
 if command -v script >/dev/null; then
 	# A person at a terminal sees what is wrong with the configuration.
@@ -312,7 +323,7 @@ run "$T/bin/cirmd" -c "$C" --once
 check "cirmd --once, its cirm-gateway failing: exit 1" [ "$rc" -eq 1 ]
 check "... saying the mail waits, and where" \
 	contains "$err" "mailgate failed); it waits in $MG/new"
-check "... the mail is still there" [ "$(stored)" -eq 5 ]
+check "... the mail is still there" [ "$(stored)" -eq 6 ]
 # cirmd --once takes the mailgate's Maildir into the inbox first.
 run "$CIRMD" -c "$C" --once
 check "cirmd --once: exit 0" [ "$rc" -eq 0 ]
@@ -320,7 +331,7 @@ check "the mailgate's new/ is empty" [ "$(stored)" -eq 0 ]
 check "nothing left in cur/ either" [ -z "$(ls "$MG/cur")" ]
 check "inbox drained, nothing quarantined" \
 	[ "$(sql "SELECT (SELECT count(*) FROM inbox) + (SELECT count(*) FROM quarantine)")" -eq 0 ]
-check "the five mails stored are five cases" [ "$(sql 'SELECT count(*) FROM cases')" -eq 5 ]
+check "the six mails stored are six cases" [ "$(sql 'SELECT count(*) FROM cases')" -eq 6 ]
 check "the good mail is a case" [ \
 	"$(sql "SELECT c.subject FROM cases c JOIN message m ON m.case_id = c.id WHERE m.rfc_message_id = 'cykel.42@mail.exempel.se'")" = \
 	"Träd som blockerar cykelbanan" ]
