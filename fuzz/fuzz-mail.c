@@ -42,7 +42,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	autoreply_clear(&ar);
 	(void)mime_received_time(msg, 0, INT64_MAX);
 	(void)mailin_auth_ok(msg, msg->from.addr != NULL ? msg->from.addr :
-			     "eva@kommun.se");
+			     "eva@kommun.se", NULL);
+	(void)mailin_auth_ok(msg, msg->from.addr != NULL ? msg->from.addr :
+			     "eva@kommun.se", "mx.kommun.se");
 	free(mailin_find_number("FEL", msg->subject));
 	for (size_t i = 0; i < msg->nparts; i++)
 		(void)mime_part_is_file(&msg->parts[i]);

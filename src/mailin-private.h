@@ -28,6 +28,7 @@ struct mailin {
 	char *where_default, *where_routes, *where_workflow_dir;
 	char *sms_country_code;
 	char *form_senders;	/* mail_form_senders */
+	char *auth_server;	/* mail_auth_server, or NULL for none */
 	bool case_access_all;	/* case_access = all */
 	struct caseflow *flow;	/* NULL until mailin_load_workflows */
 	/* notices of set-aside mail sent per handler in the hour since
@@ -99,7 +100,8 @@ const char *mailin_citizen_language(const struct mailin *mi,
 
 /* Whether the topmost Authentication-Results of M (if any) shows a pass
    for SENDER's domain. */
-int mailin_auth_ok(const struct mime_message *m, const char *sender);
+int mailin_auth_ok(const struct mime_message *m, const char *sender,
+		   const char *server);
 /* ID_R: the key (SHA-256) of ROW's raw message, as the gateway stored
    it, or hashed here for a row queued without it. */
 void mailin_raw_key(const struct store_inbox_row *row, char id_r[65]);

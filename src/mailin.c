@@ -91,6 +91,9 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
 	mi->form_senders = form_senders_ascii(cfg_str(cfg,
 						      CFG_MAIL_FORM_SENDERS));
+	mi->auth_server = strcmp(cfg_str(cfg, CFG_MAIL_AUTH_SERVER),
+				 "none") != 0 ?
+		xstrdup(cfg_str(cfg, CFG_MAIL_AUTH_SERVER)) : NULL;
 	mi->case_access_all = strcmp(cfg_str(cfg, CFG_CASE_ACCESS), "all") == 0;
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
@@ -125,6 +128,7 @@ mailin_free(struct mailin **mip)
 	free(mi->where_workflow_dir);
 	free(mi->sms_country_code);
 	free(mi->form_senders);
+	free(mi->auth_server);
 	free(mi->language);
 	free(mi->spool_dir);
 	free(mi);
@@ -804,6 +808,44 @@ tell(struct mailin_verdict *v, const struct sender *who,
 	v->notice = notice;
 }
 
+/* The Authentication-Results to go by: the topmost, or with SERVER
+   the topmost that server wrote (its authserv-id first, RFC 8601 2.2;
+   the server adds its own on top, below it may be any the sender
+   wrote). NULL when there is none. */
+static const char *
+ar_header(const struct mime_message *m, const char *server)
+{
+	for (size_t i = 0; i < m->nheaders; i++) {
+		const char *v = m->headers[i].value;
+		size_t n;
+
+		if (strcasecmp(m->headers[i].name,
+			       "Authentication-Results") != 0)
+			continue;
+		if (server == NULL)
+			return v;
+		v += strspn(v, " \t\r\n");
+		n = strcspn(v, " \t\r\n;(");
+		if (n == strlen(server) && strncasecmp(v, server, n) == 0)
+			return v;
+	}
+	return NULL;
+}
+
+/* Where the failed authentication shows, for the quarantine's reason:
+   in the Authentication-Results, or, with mail_auth_server, in that
+   there is none of that server's (a name mistyped in the setting sets
+   every officer's mail aside: the reason says so). */
+static char *
+auth_where(const struct mailin_verdict *v)
+{
+	if (v->auth_server != NULL && v->msg != NULL &&
+	    ar_header(v->msg, v->auth_server) == NULL)
+		return xasprintf("no Authentication-Results of %s, "
+				 "mail_auth_server", v->auth_server);
+	return xstrdup("Authentication-Results");
+}
+
 /* V, WHAT ("handler mail") in a handler's name whose sender did not
    pass authentication (mailin_auth_ok): quarantined, and the handler
    whose address it bears (WHO, when a handler) told, since someone may
@@ -812,8 +854,11 @@ static void
 quarantine_forged(struct mailin_verdict *v, const struct sender *who,
 		  const char *what)
 {
+	char *where = auth_where(v);
+
 	quarantine(v, xasprintf("%s whose sender did not pass authentication "
-				"(Authentication-Results)", what));
+				"(%s)", what, where));
+	free(where);
 	if (who->handler)
 		tell(v, who, MAILIN_NOTICE_AUTH);
 }
@@ -1013,19 +1058,22 @@ ar_results(const char *ar)
 }
 
 /* The topmost Authentication-Results (RFC 8601), added by the receiving
-   MTA: 1 when absent or when it shows dmarc=pass, or else (no DMARC
-   result, or none for want of a record) dkim=pass or spf=pass, for the
-   sender's domain; 0 otherwise. */
+   MTA, or with SERVER (mail_auth_server) the topmost of that server's:
+   1 when it shows dmarc=pass, or else (no DMARC result, or none for
+   want of a record) dkim=pass or spf=pass, for the sender's domain; 0
+   otherwise. Without the header: 1, or 0 with SERVER, whose header
+   every mail it took in has. */
 int
-mailin_auth_ok(const struct mime_message *m, const char *sender)
+mailin_auth_ok(const struct mime_message *m, const char *sender,
+	       const char *server)
 {
-	const char *raw = mime_header(m, "Authentication-Results");
+	const char *raw = ar_header(m, server);
 	const char *sd = domain_of(sender), *p;
 	bool any_dmarc = false, pass = false;
 	char *ar;
 
 	if (raw == NULL)
-		return 1;
+		return server == NULL;
 	ar = ar_plain(raw);
 	p = ar_results(ar);
 	while (p != NULL && *p != '\0') {
@@ -1084,7 +1132,7 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 		/* a citizen whose mail starts with '#': an ordinary mail */
 		return -2;
 	}
-	if (!mailin_auth_ok(v->msg, v->sender)) {
+	if (!mailin_auth_ok(v->msg, v->sender, v->auth_server)) {
 		quarantine_forged(v, who, "handler mail");
 		return 0;
 	}
@@ -1183,7 +1231,7 @@ take_forward(struct mailin *mi, const struct sender *who,
 	/* checked first: a forged officer's mail costs no search of its
 	   text (and, forward or not, it would be quarantined: a mail of
 	   an officer's on no case is read as commands, which need it) */
-	if (!mailin_auth_ok(m, v->sender)) {
+	if (!mailin_auth_ok(m, v->sender, v->auth_server)) {
 		quarantine_forged(v, who, "mail a handler forwarded,");
 		return -1;
 	}
@@ -1350,6 +1398,7 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	char *err = NULL;
 
 	memset(v, 0, sizeof(*v));
+	v->auth_server = mi->auth_server;
 	if (mime_parse(raw, len, &mi->limits, &v->msg, &err) < 0) {
 		quarantine_raw(v, err, raw, len);
 		return;
@@ -1407,13 +1456,15 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 						  "stand for others"), raw, len);
 			return;
 		}
-		if (!mailin_auth_ok(v->msg, v->sender)) {
-			quarantine(v, xstrdup("form mail (mail_form_senders) "
-					      "whose sender failed "
-					      "authentication "
-					      "(Authentication-Results): its "
-					      "Reply-To is not taken for the "
-					      "citizen"));
+		if (!mailin_auth_ok(v->msg, v->sender, v->auth_server)) {
+			char *where = auth_where(v);
+
+			quarantine(v, xasprintf("form mail (mail_form_senders) "
+						"whose sender failed "
+						"authentication (%s): its "
+						"Reply-To is not taken for "
+						"the citizen", where));
+			free(where);
 			return;
 		}
 		free(v->sender);
@@ -1472,7 +1523,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		   authentication: anyone can write a handler's From on a
 		   big mail, and the notice would take it for theirs */
 		if (who.handler && who.active &&
-		    mailin_auth_ok(v->msg, v->sender))
+		    mailin_auth_ok(v->msg, v->sender, v->auth_server))
 			tell(v, &who, MAILIN_NOTICE_OVERSIZE);
 		return 0;
 	}
@@ -1495,7 +1546,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 					    error_r) < 0)
 			return -1;
 		if (who.handler && who.active &&
-		    mailin_auth_ok(v->msg, v->sender))
+		    mailin_auth_ok(v->msg, v->sender, v->auth_server))
 			tell(v, &who, MAILIN_NOTICE_BAD_TOKEN);
 		return 0;
 	}
@@ -1521,7 +1572,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 				return -1;
 			if (who.handler && who.active &&
 			    who.id == v->handler_id &&
-			    mailin_auth_ok(v->msg, v->sender))
+			    mailin_auth_ok(v->msg, v->sender, v->auth_server))
 				tell(v, &who, MAILIN_NOTICE_OLD_ADDRESS);
 			return 0;
 		}
@@ -1613,7 +1664,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		/* one that failed authentication is not the handler's
 		   mistake but someone writing in their name: told so, as
 		   decide_handler tells it, never asked to do it again */
-		if (!mailin_auth_ok(v->msg, v->sender)) {
+		if (!mailin_auth_ok(v->msg, v->sender, v->auth_server)) {
 			quarantine_forged(v, &who, "handler mail");
 			return 0;
 		}

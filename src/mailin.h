@@ -45,6 +45,7 @@ struct mailin_verdict {
 				     BY_FORM, the Reply-To address) */
 	bool by_form;		  /* From is a mail_form_senders sender,
 				     writing for the citizen in Reply-To */
+	const char *auth_server;  /* mail_auth_server, or NULL for none */
 	char *dedupe_key;
 	int64_t case_id;	  /* the case it belongs to, or 0 */
 	char case_number[STORE_CASE_NUMBER_MAX];

@@ -176,6 +176,22 @@ check_form_senders(const char *v)
 	return NULL;
 }
 
+/* none, or an authserv-id (RFC 8601 2.5): a host name as the receiving
+   server writes it first in its Authentication-Results. */
+static const char *
+check_auth_server(const char *v)
+{
+	if (strcmp(v, "none") == 0)
+		return NULL;
+	if (*v == '\0' || *v == '.' || *v == '-' ||
+	    strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != strlen(v))
+		return N_("must be none or the host name the receiving mail "
+			  "server writes first in its Authentication-Results, "
+			  "e.g. mx.kommun.example");
+	return NULL;
+}
+
 static const char *
 check_retention(const char *v)
 {
@@ -460,6 +476,17 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"whose receiving server reports that it failed authentication "
 		"(Authentication-Results, as for handlers) goes to the "
 		"quarantine." },
+	[CFG_MAIL_AUTH_SERVER] = { "mail_auth_server", SETTING_STRING,
+		"none", 0, 0, NULL, check_auth_server, NULL, "The receiving "
+		"mail server's name in the Authentication-Results header it "
+		"adds (its authserv-id, the header's first word, e.g. "
+		"mx.kommun.example). Set, only that server's header counts: "
+		"a case officer's mail (or a web form's, see "
+		"mail_form_senders) without one fails authentication and goes "
+		"to the quarantine, and a header the sender wrote in the "
+		"server's place is not believed. none: the topmost "
+		"Authentication-Results header counts, and a mail without one "
+		"is not checked; set it whenever the server adds the header." },
 	[CFG_MAILDIR_POLL_INTERVAL] = { "maildir_poll_interval", SETTING_INT,
 		"2", 1, 3600, NULL, NULL, "s", "How often the Maildir gateway "
 		"looks in maildir_dir/inbox/new." },

@@ -1241,6 +1241,95 @@ START_TEST(test_handler_round_trip)
 }
 END_TEST
 
+/* mail_auth_server: only the receiving server's own header counts
+   (the topmost with its authserv-id); without one a mail fails. */
+START_TEST(test_auth_server)
+{
+	static const struct {
+		const char *headers;
+		int ok;
+	} cases[] = {
+		{ "", 0 },
+		/* the sender's own, in another server's name */
+		{ "Authentication-Results: mx.evil.example; dmarc=pass "
+		  "header.from=kommun.example\n", 0 },
+		{ "Authentication-Results: mx.kommun.example; dmarc=pass "
+		  "header.from=kommun.example\n", 1 },
+		/* its name in capitals, with a version */
+		{ "Authentication-Results: MX.Kommun.Example 1; dkim=pass "
+		  "header.d=kommun.example\n", 1 },
+		/* a longer name is another server's */
+		{ "Authentication-Results: mx.kommun.example.evil.example; "
+		  "dmarc=pass header.from=kommun.example\n", 0 },
+		/* the server's own on top fails; one below in its name,
+		   the sender's, is not believed */
+		{ "Authentication-Results: mx.kommun.example; dmarc=fail "
+		  "header.from=kommun.example\n"
+		  "Authentication-Results: mx.kommun.example; dmarc=pass "
+		  "header.from=kommun.example\n", 0 },
+		/* another's on top passes, the server's below fails */
+		{ "Authentication-Results: mx.evil.example; dmarc=pass "
+		  "header.from=kommun.example\n"
+		  "Authentication-Results: mx.kommun.example; spf=fail "
+		  "smtp.mailfrom=kommun.example\n", 0 },
+		{ "Authentication-Results: mx.evil.example; dmarc=fail "
+		  "header.from=kommun.example\n"
+		  "Authentication-Results: mx.kommun.example; spf=pass "
+		  "smtp.mailfrom=kommun.example\n", 1 },
+	};
+	struct mime_limits lim;
+
+	mime_limits_default(&lim);
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *raw = xasprintf("%sFrom: eva@kommun.example\nTo: "
+				      "arende@kommun.example\nSubject: x\n\n"
+				      "#lista\n", cases[i].headers);
+		struct mime_message *m = NULL;
+		char *err = NULL;
+
+		ck_assert_int_eq(mime_parse(raw, strlen(raw), &lim, &m, &err), 0);
+		ck_assert_msg(mailin_auth_ok(m, "eva@kommun.example",
+					     "mx.kommun.example") ==
+			      cases[i].ok, "%zu: %s", i, cases[i].headers);
+		/* without the setting, the topmost counts, and none is
+		   no check */
+		if (i == 0)
+			ck_assert_int_eq(mailin_auth_ok(m, "eva@kommun.example",
+							NULL), 1);
+		mime_free(&m);
+		free(raw);
+	}
+
+	/* through the engine: Eva's commands without the server's header
+	   go to the quarantine as a forgery; with it they run */
+	teardown();
+	setup_with("mail_auth_server = mx.kommun.example\n");
+	add_handler_eva();
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Lista",
+		     "as1@kommun.example", NULL, "#lista\n");
+	/* the reason says what was missing: a name mistyped in the
+	   setting would set every officer's mail aside */
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%did not pass authentication (no "
+			       "Authentication-Results of mx.kommun.example, "
+			       "mail_auth_server)%'"), 1);
+	/* Eva is told that someone wrote in her name; #lista not run */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), 1);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Lista",
+		     "as2@kommun.example",
+		     "Authentication-Results: mx.kommun.example; dmarc=pass "
+		     "header.from=kommun.example\n", "#lista\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), 2);
+	/* a citizen's mail is not checked: a new case as ever */
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "as3@example.se", NULL, "Det bullrar.");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+}
+END_TEST
+
 /* Mail from a web form (mail_form_senders) is the citizen's in its
    Reply-To: they get the acknowledgement, each their own contact; a
    form's Reply-To naming a handler is set aside; other senders' Reply-To
@@ -1790,7 +1879,7 @@ START_TEST(test_auth_results_syntax)
 		char *err = NULL;
 
 		ck_assert_int_eq(mime_parse(raw, strlen(raw), &lim, &m, &err), 0);
-		ck_assert_msg(mailin_auth_ok(m, from) == cases[i].ok, "%s",
+		ck_assert_msg(mailin_auth_ok(m, from, NULL) == cases[i].ok, "%s",
 			      cases[i].ar);
 		mime_free(&m);
 		free(raw);
@@ -6829,6 +6918,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_citizen_language);
 	tcase_add_test(tc, test_long_subject_shown_short);
 	tcase_add_test(tc, test_form_senders);
+	tcase_add_test(tc, test_auth_server);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_edges);
