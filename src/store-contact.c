@@ -14,8 +14,10 @@ store_contact_add(struct store *store, enum store_contact_kind kind,
 		  int64_t *id_r, char **error_r)
 {
 	static const char sql[] =
-		"INSERT INTO contact (kind, name, login, language, created_at) "
-		"VALUES (?, ?, ?, ?, ?)";
+		"INSERT INTO contact (id, kind, name, login, language, "
+		"created_at) VALUES ((SELECT max(s.last, "
+		"coalesce((SELECT max(id) FROM contact), 0)) + 1 "
+		"FROM contact_sequence s), ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

@@ -744,6 +744,25 @@ static const char migration_36[] =
 	"CREATE INDEX event_notify_failed ON event(at)\n"
 	"  WHERE kind = 'notify.failed';\n";
 
+/* A contact id is never given twice. SQLite gives the next contact
+   max(id) + 1: after a restore of a backup older than the newest case
+   officers, a new officer got the id of one added since the backup, and
+   with it the signed addresses that one was given (h17 in the own
+   address and in each notification's Reply-To, cirm-reply:17: in their
+   signatures): mail to those addresses counted as mail to the new
+   officer (set aside, and the new officer told of it). contact_sequence
+   holds the highest id ever given, raised by every new contact and kept
+   by cirmctl restore; store_contact_add gives the next one above it. */
+static const char migration_37[] =
+	"CREATE TABLE contact_sequence (\n"
+	"  last INTEGER NOT NULL\n"
+	");\n"
+	"INSERT INTO contact_sequence (last)\n"
+	"  SELECT coalesce(max(id), 0) FROM contact;\n"
+	"CREATE TRIGGER contact_sequence_raise AFTER INSERT ON contact BEGIN\n"
+	"  UPDATE contact_sequence SET last = max(last, new.id);\n"
+	"END;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -784,5 +803,6 @@ const struct store_migration store_migrations[] = {
 	  "recipient", migration_34 },
 	{ "case officers' own addresses replaced", migration_35 },
 	{ "officers' notifications that failed found", migration_36 },
+	{ "contact ids never given twice", migration_37 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -676,7 +676,10 @@ keep_step(struct store *store, const char *sql, const char *what,
    - a case officer's own address is as far on as in either (cirmctl
      handler set --new-address): one replaced since the backup was
      replaced because someone else may have it, and would be taken
-     again, and given again by the next replacement. */
+     again, and given again by the next replacement;
+   - the contact ids given stay given: an officer added since the
+     backup has signed addresses with the id in them, which a new
+     contact of that id would inherit. */
 static int
 keep_numbers(struct store *store, const char *keep, char **error_r)
 {
@@ -689,6 +692,10 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 		"INSERT INTO sms_optout (number, at, keyword) "
 		"SELECT number, at, keyword FROM before.sms_optout WHERE 1 "
 		"ON CONFLICT (number) DO NOTHING";
+	static const char contact_sql[] =
+		"UPDATE contact_sequence SET last = max(last, "
+		"coalesce((SELECT max(last) FROM before.contact_sequence), 0), "
+		"(SELECT coalesce(max(id), 0) FROM before.contact))";
 	static const char own_sql[] =
 		"UPDATE contact SET address_generation = b.address_generation "
 		"FROM before.contact b WHERE b.id = contact.id AND "
@@ -712,6 +719,8 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 		 keep_step(store, optout_sql, "keep the SMS opt-outs",
 			   error_r) < 0 ||
 		 keep_step(store, own_sql, "keep the own addresses",
+			   error_r) < 0 ||
+		 keep_step(store, contact_sql, "keep the contact ids",
 			   error_r) < 0 ||
 		 keep_step(store, "COMMIT", "keep the case numbers",
 			   error_r) < 0) {

@@ -1853,6 +1853,38 @@ START_TEST(test_restore_keeps_own_address)
 }
 END_TEST
 
+/* A contact id is never given twice: not after a restore of a backup
+   older than the newest officer (whose id is in the signed addresses
+   they were given), nor after the newest contact was removed. */
+START_TEST(test_contact_ids_never_again)
+{
+	struct store *store = open_db(dbpath);
+	char *err = NULL, *backup = xasprintf("%s/backup.db", dir);
+	char *keep = xasprintf("%s/cirm.db.before-restore", dir);
+	int64_t eva, olle, pia, kim;
+
+	ck_assert_msg(store_contact_add(store, STORE_HANDLER, "Eva Ek", "eva",
+					NULL, &eva, &err) == 0, "%s", err);
+	ck_assert_msg(store_backup(store, backup, &err) == 0, "%s", err);
+	ck_assert_msg(store_contact_add(store, STORE_HANDLER, "Olle Ek",
+					"olle", NULL, &olle, &err) == 0, "%s",
+		      err);
+	ck_assert_int_eq(olle, eva + 1);
+	ck_assert_msg(store_restore(store, backup, keep, &err) == 0, "%s", err);
+	ck_assert_msg(store_contact_add(store, STORE_HANDLER, "Pia Ek", "pia",
+					NULL, &pia, &err) == 0, "%s", err);
+	ck_assert_int_eq(pia, olle + 1);
+	ck_assert_msg(store_exec(store, "DELETE FROM contact WHERE login = "
+				 "'pia'", &err) == 0, "%s", err);
+	ck_assert_msg(store_contact_add(store, STORE_CITIZEN, "Kim", NULL,
+					NULL, &kim, &err) == 0, "%s", err);
+	ck_assert_int_eq(kim, pia + 1);
+	store_free(&store);
+	free(backup);
+	free(keep);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -1897,6 +1929,7 @@ store_suite(void)
 	tcase_add_test(data, test_outbox_due_shares);
 	tcase_add_test(data, test_audit_chain);
 	tcase_add_test(data, test_restore_keeps_own_address);
+	tcase_add_test(data, test_contact_ids_never_again);
 	tcase_add_test(data, test_outbox_retention_audited);
 	suite_add_tcase(s, data);
 	return s;
