@@ -403,14 +403,19 @@ token_candidate(const struct mime_message *m, size_t i)
 /* 1. A signed reply address among the recipients. A handler's own
    address, which names no case, is for commands on none: never
    threaded by anything else (an answer to the digest's Message-ID, a
-   case number in the subject). */
+   case number in the subject). Of two that hold, the one that names
+   the sender: an officer's reply to all with the citizen's signed
+   address before the officer's own is the officer's, and a citizen's
+   with an officer's address before the citizen's is the citizen's. */
 static int
 thread_by_token(struct mailin *mi, struct store *store,
 		struct mailin_verdict *v, char **error_r)
 {
 	const struct mime_message *m = v->msg;
-	char number[TOKEN_MAX];
-	int64_t handler, forward, generation;
+	char number[TOKEN_MAX], best[TOKEN_MAX];
+	int64_t handler, forward, generation, sender = -1;
+	int64_t best_handler = 0, best_forward = 0, best_generation = 0;
+	bool found = false;
 	const char *a;
 
 	for (size_t i = 0; (a = token_candidate(m, i)) != NULL; i++) {
@@ -418,14 +423,40 @@ thread_by_token(struct mailin *mi, struct store *store,
 					       &handler, &forward,
 					       &generation))
 			continue;
-		v->handler_id = handler;
-		v->forward_id = forward;
-		if (number[0] == '\0') {
+		if (found) {
+			/* who the sender is (a handler's id, else 0), read
+			   only when two hold */
+			if (sender < 0) {
+				int64_t id = 0;
+				bool is_handler = false, active = false;
+
+				if (v->sender != NULL &&
+				    store_contact_find_full(store, "email",
+							    v->sender, &id,
+							    &is_handler,
+							    &active,
+							    error_r) < 0)
+					return -1;
+				sender = is_handler ? id : 0;
+			}
+			if (best_handler == sender || handler != sender)
+				continue;
+		}
+		found = true;
+		memcpy(best, number, sizeof(best));
+		best_handler = handler;
+		best_forward = forward;
+		best_generation = generation;
+	}
+	if (found) {
+		v->handler_id = best_handler;
+		v->forward_id = best_forward;
+		if (best[0] == '\0') {
 			v->personal = true;
-			v->own_generation = generation;
+			v->own_generation = best_generation;
 			return 0;
 		}
-		return token_case(store, v, set_case(store, v, number,
+		return token_case(store, v, set_case(store, v, best,
 						     N_("signed address"),
 						     error_r), error_r);
 	}

@@ -3255,6 +3255,39 @@ reply_to_of(const char *headers)
 	return xstrndup(p, strcspn(p, "\n"));
 }
 
+/* A reply to all with two signed addresses of the case: the one that
+   names the sender counts, whichever comes first. Eva's with Anna's
+   address first is Eva's; Anna's with Eva's (passed on to her) first
+   is Anna's. */
+START_TEST(test_two_signed_addresses)
+{
+	char *eva_to, *anna_to, *hdr, *to;
+
+	eva_to = eva_notified("t1@example.se", "Det bullrar.");
+	hdr = newest_to("anna@example.se", "headers");
+	anna_to = reply_to_of(hdr);
+	free(hdr);
+	to = xasprintf("%s, %s", anna_to, eva_to);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "t2@kommun.example", NULL, "#ta\n");
+	free(to);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE assignee_id "
+			       "IS NOT NULL"), 1);
+	to = xasprintf("%s, %s", eva_to, anna_to);
+	deliver_mail("anna@example.se", to, "SV: Buller", "t3@example.se",
+		     NULL, "Det bullrar fortfarande.");
+	free(to);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE direction = "
+			       "'in' AND body_stripped = 'Det bullrar "
+			       "fortfarande.'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	free(anna_to);
+	free(eva_to);
+}
+END_TEST
+
 /* A command refused for its roles names every role that may use it,
    with the handler group each is, which is what the administrator
    adds a handler to; the notification lists only the commands the
@@ -6963,6 +6996,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
 	tcase_add_test(tc, test_handler_without_token);
 	tcase_add_test(tc, test_handler_other_address_told);
+	tcase_add_test(tc, test_two_signed_addresses);
 	tcase_add_test(tc, test_handler_bad_token_told);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
