@@ -1277,6 +1277,16 @@ sim_step(struct sim *sim, const struct step *st)
 		sim_head(sim, _("command %s: %s"), st->label, st->event);
 		if (st->text != NULL)
 			sim_line(sim, _("text: %s"), st->text);
+		/* cirmd refuses a command no transition of the current
+		   states takes, and tells the handler: not a silent no-op */
+		if (!workflow_run_done(sim->run) &&
+		    !workflow_run_handles(sim->run, st->event)) {
+			sim_line(sim, "%s", _("refused: not possible in the "
+					      "case's current state (nothing "
+					      "is done, and the handler is "
+					      "told so)"));
+			return 0;
+		}
 		return sim_send(sim, st->event, st->text, st->argument);
 	}
 	return 0;

@@ -93,6 +93,15 @@ check "events after closing are ignored" contains "$out" \
                   ignored: the case is closed"
 check "command words: aliases, case-folded" contains "$out" \
 	"command #klar: cmd.resolve"
+# cirmd refuses a command the case's states do not take: the simulation
+# says so rather than "nothing happens", as if it had been accepted.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T09:00 \
+	--events "#ta, #klar, #fråga Var?"
+check "a command the state does not take is refused" contains "$out" \
+	"2026-12-01 09:00  command #fråga: cmd.ask
+                  text: Var?
+                  refused: not possible in the case's current state"
+check "... and the simulation goes on" [ "$rc" -eq 0 ]
 check "an event with no argument for assign to=argument: error.execution" \
 	contains "$(
 	"$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events cmd.assign)" \
