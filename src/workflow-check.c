@@ -876,6 +876,7 @@ check_commands(struct checker *c)
 {
 	const struct workflow *wf = c->wf;
 	struct strlist seen = { 0 };	/* folded words */
+	struct strlist spelt = { 0 };	/* the same, as written */
 	size_t *lines = NULL, nlines = 0;
 
 	for (size_t i = 0; i < wf->ncommands; i++) {
@@ -890,7 +891,15 @@ check_commands(struct checker *c)
 				if (strcmp(seen.v[k], f) == 0)
 					break;
 			}
-			if (k < seen.n)
+			/* which word it clashes with, when spelt otherwise:
+			   aliases="stang STÄNG" clashes with word="stäng",
+			   not with stang */
+			if (k < seen.n && strcmp(spelt.v[k], w) != 0)
+				cerror(c, word_line(cmd, w), "command word "
+				       "'%s' is already used (line %zu, as "
+				       "'%s': case does not count)", w,
+				       lines[k], spelt.v[k]);
+			else if (k < seen.n)
 				cerror(c, word_line(cmd, w), "command word "
 				       "'%s' is already used (line %zu)", w,
 				       lines[k]);
@@ -902,6 +911,7 @@ check_commands(struct checker *c)
 				       "internal note on any case): choose "
 				       "another", w);
 			strlist_add(&seen, f);
+			strlist_add(&spelt, w);
 			SCXML_PUSH(lines, nlines, (size_t)cmd->line);
 			free(f);
 		}
@@ -912,6 +922,7 @@ check_commands(struct checker *c)
 			check_merge(c, cmd);
 	}
 	strlist_clear(&seen);
+	strlist_clear(&spelt);
 	free(lines);
 }
 

@@ -86,9 +86,10 @@ static const struct bad_case bad_cases[] = {
 	{ "bad-calendar.xml", "bad-calendar.xml:4: unknown calendar "
 	  "'kontorstid' (sweden, none, or a <calendar> of this file)" },
 	{ "bad-command.xml",
-	  "bad-command.xml:9: command word 'KLAR' is already used (line 7)\n"
+	  "bad-command.xml:9: command word 'KLAR' is already used (line 7, "
+	  "as 'klar': case does not count)\n"
 	  "bad-command.xml:10: command word 'ÅTGÄRDA' is already used "
-	  "(line 8)\n"
+	  "(line 8, as 'åtgärda': case does not count)\n"
 	  "bad-command.xml:11: command 'tyst': no transition handles its "
 	  "event 'cmd.quiet'" },
 	{ "bad-cond.xml", "bad-cond.xml:31: condition: channel('fax'): the "
@@ -207,7 +208,8 @@ static const struct bad_case bad_cases[] = {
 	/* a translation's word is the command's own alias: no clash; it is
 	   another command's: the error is said where it is written */
 	{ "bad-translation-word.xml", "bad-translation-word.xml:11: command "
-	  "word 'RESOLVE' is already used (line 6)" },
+	  "word 'RESOLVE' is already used (line 6, as 'resolve': case does "
+	  "not count)" },
 	/* hardened parsing: no DTD, so no entity ever expands */
 	{ "billion-laughs.xml", "billion-laughs.xml:2: DOCTYPE not allowed "
 	  "(no DTDs or entities)" },
