@@ -95,6 +95,12 @@ parse_serror(void *user, xmlErrorPtr err)
 	if (strncmp(msg, "Excessive depth in document", 27) == 0) {
 		free(msg);
 		msg = xstrdup("elements nested more than 256 deep");
+	} else if (strcmp(msg, "xmlParseEntityRef: no name") == 0 ||
+		   strcmp(msg, "EntityRef: expecting ';'") == 0) {
+		/* "a && b", "R&D": an & starts an entity in XML */
+		free(msg);
+		msg = xstrdup("a bare '&': write it as &amp; (in a cond, "
+			      "write and instead of &&)");
 	} else if (strncmp(msg, "Input is not proper UTF-8", 25) == 0) {
 		char *m = xasprintf("not UTF-8: save the file as UTF-8, or "
 				    "declare its encoding in <?xml ...?> (%s)",
@@ -112,8 +118,15 @@ parse_serror(void *user, xmlErrorPtr err)
 	} else
 		line = err->line;
 	/* warnings (e.g. a relative namespace URI) do not refuse a file */
-	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR)
-		strlist_addf(p->errors, "%s:%d: %s", p->name, line, msg);
+	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR) {
+		char *e = xasprintf("%s:%d: %s", p->name, line, msg);
+
+		/* once for the line: "a && b" has two bare '&' */
+		if (p->errors->n == 0 ||
+		    strcmp(p->errors->v[p->errors->n - 1], e) != 0)
+			strlist_add(p->errors, e);
+		free(e);
+	}
 	free(msg);
 }
 

@@ -747,6 +747,17 @@ START_TEST(test_parser_words)
 			      "<!-- has no --> after it", 46) == 0, "%s", error);
 	free(error);
 	free(doc);
+	/* && in a cond, as C has it: XML takes the & for an entity */
+	doc = xasprintf("%s<state id=\"a\">\n<transition event=\"mail.citizen\" "
+			"cond=\"true && true\" target=\"z\"/>\n</state>\n"
+			"<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("a.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strncmp(error, "a.xml:4: a bare '&': write it as "
+			      "&amp;", 33) == 0, "%s", error);
+	ck_assert_msg(strchr(error, '\n') == NULL, "two lines: %s", error);
+	free(error);
+	free(doc);
 	/* bytes that are not in the declared encoding: said so, once */
 	doc = xasprintf("<?xml version=\"1.0\" encoding=\"EUC-JP\"?>%s"
 			"<!-- V\xff\xfeg -->\n</workflow>\n",
