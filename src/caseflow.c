@@ -467,7 +467,8 @@ cmp_version(const void *a, const void *b)
    machine with the shipped files, say), and new cases would get the
    older version with nothing to show it. */
 static void
-note_newer(struct store *store, const struct workflow *wf, const char *dir)
+note_newer(const struct caseflow *cf, struct store *store,
+	   const struct workflow *wf, const char *dir)
 {
 	char *err = NULL;
 	int newest;
@@ -475,6 +476,16 @@ note_newer(struct store *store, const struct workflow *wf, const char *dir)
 	if (store_workflow_newest(store, wf->id, &newest, &err) < 0) {
 		log_warnx("workflow %s: %s", wf->id, err);
 		free(err);
+	} else if (newest > wf->version &&
+		   (strlist_has(&cf->refused, wf->id) ||
+		    cf->refused_unknown)) {
+		/* its file is there, made bad: "put it back" would send
+		   the administrator looking for a file that is in place */
+		log_warnx("workflow %s: version %d (%s) starts new cases, but "
+			  "the database has version %d, newer, and a file of "
+			  "%s is refused (see the errors): fix it unless the "
+			  "older version is meant", wf->id, wf->version,
+			  wf->name, newest, dir);
 	} else if (newest > wf->version) {
 		log_warnx("workflow %s: version %d (%s) starts new cases, but "
 			  "the database has version %d, newer, which has no "
@@ -530,7 +541,7 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 	for (size_t i = 0; i < cf->n; i++) {
 		good += cf->current[i];
 		if (cf->current[i])
-			note_newer(store, cf->v[i], dir);
+			note_newer(cf, store, cf->v[i], dir);
 	}
 	return good;
 }

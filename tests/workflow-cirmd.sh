@@ -394,6 +394,16 @@ run "$CIRMD" -c "$C" --once
 check "an older version's file: cirmd still runs" [ "$rc" -eq 0 ]
 check "... and says new cases start on the older version" contains "$err" \
 	"workflow synpunkt: version 1 ($W/synpunkt.xml) starts new cases, but the database has version 3, newer"
+check "... whose file is not there" contains "$err" \
+	"newer, which has no file in $W: put it back there"
+# The newest version's file is there but made bad (an edit gone wrong
+# before a restart): not "put it back", which it is.
+sed 's|</workflow>||' "$T/synpunkt.v3" >"$W/synpunkt-v3.xml"
+run "$CIRMD" -c "$C" --once
+check "a bad file of the newer version: cirmd still runs" [ "$rc" -eq 0 ]
+check "... and says that a file is refused, not that it is missing" contains "$err" \
+	"the database has version 3, newer, and a file of $W is refused (see the errors): fix it"
+rm -f "$W/synpunkt-v3.xml"
 
 # A reply to a closed case starts its new case in the old case's
 # workflow: it goes to the case's signed Reply-To (arende+...@), which
