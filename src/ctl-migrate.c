@@ -330,7 +330,7 @@ count_case(const struct store_flow_case *c, void *ctx)
    can always be run). */
 static struct workflow *
 find_version(struct store *store, const struct cfg *cfg, const char *id,
-	     int version)
+	     int version, char **file_r)
 {
 	const char *dir = cfg_str(cfg, CFG_WORKFLOW_DIR);
 	struct workflow *wf = NULL;
@@ -392,6 +392,8 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 					ctl_error("%s", err);
 					free(err);
 					workflow_free(&wf);
+				} else if (file_r != NULL) {
+					*file_r = xstrdup(path);
 				}
 			}
 			free(text);
@@ -422,7 +424,7 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 	long from = 0, tov = 0;
 	bool dry = false, any = false;
 	int c, bad = 0, ret = 1;
-	char *err = NULL, *detail;
+	char *err = NULL, *detail, *to_file = NULL;
 
 	while ((c = ctl_getopt(argc, argv, "f:t:m:n", opts)) != -1) {
 		if (c == 'f' || c == 't') {
@@ -477,7 +479,7 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	if (store_begin(m.store, &err) < 0)
 		goto fail;
-	to = find_version(m.store, cfg, m.id, m.to_version);
+	to = find_version(m.store, cfg, m.id, m.to_version, &to_file);
 	if (to == NULL) {
 		store_rollback(m.store);
 		goto out;
@@ -489,7 +491,8 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 				   &any, &err) < 0)
 		goto fail;
 	if (m.map_from.n > 0 || any) {
-		from_wf = find_version(m.store, cfg, m.id, m.from_version);
+		from_wf = find_version(m.store, cfg, m.id, m.from_version,
+				       NULL);
 		if (from_wf == NULL) {
 			store_rollback(m.store);
 			goto out;
@@ -536,6 +539,16 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 				"%d\n", "%d cases moved from %s version %d to "
 				"version %d\n", (unsigned long)m.moved),
 		       m.moved, m.id, m.from_version, m.to_version);
+		/* cirmd has not loaded it: the templates it sends are read
+		   at cirmd's start and reload, and one new since fails as
+		   the cases move on (error.execution) */
+		if (to_file != NULL && m.moved > 0)
+			ctl_error(_("note: version %d was read from %s, which "
+				    "cirmd has not loaded: if cirmd runs, "
+				    "reload it now (systemctl reload cirmd, or "
+				    "SIGHUP) so that it reads the templates "
+				    "the version sends"), m.to_version,
+				  to_file);
 		ret = 0;
 	}
 	free(detail);
@@ -545,6 +558,7 @@ fail:
 	ctl_error("%s", err != NULL ? err : "failed");
 	free(err);
 out:
+	free(to_file);
 	workflow_free(&to);
 	workflow_free(&from_wf);
 	store_free(&m.store);
