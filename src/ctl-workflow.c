@@ -276,6 +276,59 @@ version_taken(const struct ctl *ctl, const char *file,
 	return taken;
 }
 
+/* With -c, the handler groups WF names (its roles', group:NAME) that
+   the instance has none of, while it has another of them: most likely
+   misspelt (group="byggchefr"), and what the workflow sends there is
+   skipped with a line in cirmd's log only, an escalation reaching
+   nobody. A new instance, none of whose groups exist yet, is left
+   alone: cirmctl init says which to add. Said as a warning, which does
+   not make the file bad. */
+static void
+missing_groups(const char *file, const struct workflow *wf,
+	       struct store *store)
+{
+	const char *some = NULL;
+	bool *missing;
+	int64_t id;
+	char *err = NULL;
+
+	if (store == NULL || wf->groups.n == 0)
+		return;
+	missing = xcalloc(wf->groups.n, sizeof(*missing));
+	for (size_t i = 0; i < wf->groups.n; i++) {
+		int r = store_group_by_name(store, wf->groups.v[i], &id, &err);
+
+		if (r < 0) {
+			ctl_error("%s", err);
+			free(err);
+			free(missing);
+			return;
+		}
+		missing[i] = r == 0;
+		if (r > 0 && some == NULL)
+			some = wf->groups.v[i];
+	}
+	for (size_t i = 0; some != NULL && i < wf->groups.n; i++) {
+		int line = wf->line;
+
+		if (!missing[i])
+			continue;
+		for (size_t j = 0; j < wf->nroles; j++) {
+			if (strcmp(wf->roles[j].group, wf->groups.v[i]) == 0) {
+				line = wf->roles[j].line;
+				break;
+			}
+		}
+		fprintf(stderr, _("%s:%d: warning: the instance has no handler "
+				  "group %s (it has %s): what the workflow "
+				  "sends it reaches nobody. Misspelt? Else add "
+				  "its case officers (cirmctl handler add LOGIN "
+				  "--email ADDRESS --group %s)\n"), file, line,
+			wf->groups.v[i], some, wf->groups.v[i]);
+	}
+	free(missing);
+}
+
 static bool
 same_file(const char *a, const char *b)
 {
@@ -438,6 +491,8 @@ check(const struct ctl *ctl, int argc, char **argv)
 		if (version_taken(ctl, file, wfs[i], &store)) {
 			workflow_free(&wfs[i]);
 			ret = 1;
+		} else {
+			missing_groups(file, wfs[i], store);
 		}
 	}
 	if (twins(wfs, argv + optind, n, wdir) > 0)

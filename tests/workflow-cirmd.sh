@@ -550,4 +550,26 @@ check "... and status shows it" contains "$out" \
 kill -TERM "$pid"
 wait "$pid"
 
+# A role's group misspelt: cirmd would skip each notification to it with
+# a line in its log only (an escalation reaching nobody). workflow check
+# -c says so, once the instance has another of the workflow's groups (a
+# new one, with none yet, is what cirmctl init tells of).
+I5=$T/inst5
+"$CIRMCTL" init "$I5" >/dev/null || exit 99
+run "$CIRMCTL" -c "$I5/cirm.conf" workflow check "$I5/workflows/synpunkt.xml"
+check "no group yet: workflow check -c warns of none" [ "$rc" -eq 0 -a -z "$err" ]
+"$CIRMCTL" -c "$I5/cirm.conf" handler add eva --email eva@kommun.example \
+	--group synpunkter >/dev/null 2>&1 || exit 99
+"$CIRMCTL" -c "$I5/cirm.conf" handler add bo --email bo@kommun.example \
+	--group ledning >/dev/null 2>&1 || exit 99
+run "$CIRMCTL" -c "$I5/cirm.conf" workflow check "$I5/workflows/synpunkt.xml"
+check "every group there: no warning" [ "$rc" -eq 0 -a -z "$err" ]
+mkdir "$T/edit5"
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/; s/group="ledning"/group="ledningen"/' \
+	"$I5/workflows/synpunkt.xml" >"$T/edit5/synpunkt.xml"
+run "$CIRMCTL" -c "$I5/cirm.conf" workflow check "$T/edit5/synpunkt.xml"
+check "a misspelt group: a warning at the role's line" contains "$err" \
+	"synpunkt.xml:47: warning: the instance has no handler group ledningen (it has synpunkter): what the workflow sends it reaches nobody"
+check "... which does not make the file bad" [ "$rc" -eq 0 ]
+
 done_testing
