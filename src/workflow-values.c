@@ -51,6 +51,8 @@ static const struct {
 	{ "state-category", "initial, active, waiting or inactive" },
 	{ "category-word", "one word of letters, digits, '_' or '-'" },
 	{ "label", "a text that is not blank, at most 500 characters" },
+	{ "state-label", "a text of at most 40 characters with a letter or "
+	  "digit in it" },
 	{ "condition", "a condition, not blank" },
 	{ "role-ref", "role:ROLE" }, { "group-ref", "group:GROUP" },
 	{ "handler-ref", "handler:LOGIN" },

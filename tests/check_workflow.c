@@ -758,6 +758,18 @@ START_TEST(test_parser_words)
 	ck_assert_msg(strchr(error, '\n') == NULL, "two lines: %s", error);
 	free(error);
 	free(doc);
+	/* a state's label over its 40 characters: the limit is said */
+	doc = xasprintf("%s<state id=\"a\" label=\"väntar på komplettering "
+			"från den sökande, ritningar\">\n<transition "
+			"event=\"mail.citizen\" target=\"z\"/>\n</state>\n"
+			"<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("l.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "expected a text of at most 40 characters "
+			     "with a letter or digit in it") != NULL, "%s",
+		      error);
+	free(error);
+	free(doc);
 	/* bytes that are not in the declared encoding: said so, once */
 	doc = xasprintf("<?xml version=\"1.0\" encoding=\"EUC-JP\"?>%s"
 			"<!-- V\xff\xfeg -->\n</workflow>\n",
