@@ -122,6 +122,30 @@ words_of(const xmlNode *p)
 		return words_of(only->children);
 	if (rng_is(only, "ref"))
 		return hint(only);
+	if (rng_is(only, "data")) {
+		/* a string with only a length (a command's help) */
+		const xmlNode *param = NULL;
+		size_t nparams = 0;
+		char *name;
+
+		for (const xmlNode *c = only->children; c != NULL; c = c->next)
+			if (c->type == XML_ELEMENT_NODE) {
+				param = c;
+				nparams++;
+			}
+		if (nparams != 1 || !rng_is(param, "param"))
+			return NULL;
+		name = rng_name(param);
+		if (name != NULL && strcmp(name, "maxLength") == 0) {
+			xmlChar *text = xmlNodeGetContent(param);
+
+			out = xasprintf("a text of at most %s characters",
+					(const char *)text);
+			xmlFree(text);
+		}
+		free(name);
+		return out;
+	}
 	if (rng_is(only, "value")) {
 		xmlChar *text = xmlNodeGetContent(only);
 

@@ -770,6 +770,17 @@ START_TEST(test_parser_words)
 		      error);
 	free(error);
 	free(doc);
+	/* a command's help over its 200 characters: the limit is said */
+	doc = xasprintf("%s<commands><command word=\"ta\" event=\"cmd.take\" "
+			"help=\"%0210d\"/></commands>\n<state id=\"a\">\n"
+			"<transition event=\"cmd.take\" target=\"z\"/>\n"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head, 0);
+	ck_assert_int_eq(workflow_load("h.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "expected a text of at most 200 "
+			     "characters") != NULL, "%s", error);
+	free(error);
+	free(doc);
 	/* bytes that are not in the declared encoding: said so, once */
 	doc = xasprintf("<?xml version=\"1.0\" encoding=\"EUC-JP\"?>%s"
 			"<!-- V\xff\xfeg -->\n</workflow>\n",
