@@ -737,17 +737,19 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 					  "(cirmctl handler list)"), argv[2]);
 		goto rollback;
 	}
-	if (c.assignee != NULL && strcmp(c.assignee, argv[2]) == 0) {
-		store_rollback(store);
-		printf(_("%s is assigned to %s already\n"), c.number, argv[2]);
-		ret = 0;
-		goto out;
-	}
+	/* a closed case first: it was its assignee's, and is no more
+	   anyone's to be given */
 	if ((r = caseflow_workflow_of(cf, store, c.id, &wf, &err)) <= 0) {
 		if (r == 0)
 			err = xasprintf(_("case %s is closed, or runs on no "
 					  "workflow"), c.number);
 		goto rollback;
+	}
+	if (c.assignee != NULL && strcmp(c.assignee, argv[2]) == 0) {
+		store_rollback(store);
+		printf(_("%s is assigned to %s already\n"), c.number, argv[2]);
+		ret = 0;
+		goto out;
 	}
 	if ((role = caseflow_has_role(store, wf, handler, &err)) < 0)
 		goto rollback;

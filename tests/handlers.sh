@@ -373,6 +373,13 @@ check "... the case is kim's" \
 	[ "$(sql "SELECT h.login FROM cases c JOIN contact h ON h.id = c.assignee_id WHERE c.number = '$n1'")" = kim ]
 run "$CIRMCTL" -c "$C" case assign "$n1" lisa
 check "to lisa, who has a role: no warning" [ "$rc" -eq 0 -a -z "$err" ]
+# A closed case is refused, to its own assignee too (not "assigned to
+# lisa already", status 0, as if it could still be worked on).
+sql "UPDATE cases SET closed_at = strftime('%s','now') WHERE number = '$n1'"
+run "$CIRMCTL" -c "$C" case assign "$n1" lisa
+check "case assign of a closed case to its assignee is refused" [ "$rc" -eq 1 ]
+check "... saying it is closed" contains "$err" "case $n1 is closed"
+sql "UPDATE cases SET closed_at = NULL WHERE number = '$n1'"
 
 # A group is made when first named: one the workflows spell otherwise
 # is a group no case reaches, and its member is told of none.
