@@ -1218,10 +1218,38 @@ const char *
 workflow_state_label(const struct workflow *wf, const char *states)
 {
 	const char *last = strrchr(states, ' ');
-	const struct workflow_state *st =
-		wf != NULL ? workflow_state(wf, last != NULL ? last + 1 :
-					    states) : NULL;
+	const struct workflow_state *st = NULL;
 
+	/* several states: the regions of a <parallel>, none of them the
+	   innermost; the state around them all is what the case is in
+	   (label="granskning"), not the last region's state */
+	if (wf != NULL && wf->chart != NULL && last != NULL) {
+		const struct scxml_state *around = NULL;
+		const char *p = states;
+
+		while (*p != '\0') {
+			size_t n = strcspn(p, " ");
+			char *id = xstrndup(p, n);
+			const struct scxml_state *s = scxml_find(wf->chart, id);
+
+			free(id);
+			if (s == NULL) {
+				around = NULL;
+				break;
+			}
+			if (around == NULL)
+				around = s->parent;
+			while (around != NULL &&
+			       !scxml_is_descendant(s, around))
+				around = around->parent;
+			p += n;
+			p += strspn(p, " ");
+		}
+		if (around != NULL && around->kind != SCXML_KIND_ROOT)
+			st = workflow_state(wf, around->id);
+	}
+	if (st == NULL && wf != NULL)
+		st = workflow_state(wf, last != NULL ? last + 1 : states);
 	return st == NULL ? states : st->label != NULL ? st->label : st->id;
 }
 

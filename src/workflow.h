@@ -184,9 +184,11 @@ size_t workflow_check(const struct workflow *wf, const char *template_dir,
 		      struct strlist *errors);
 
 /* What handlers are shown for the configuration STATES (state ids
-   separated by blanks, as cases keep it): the label of its last state,
-   the innermost, or that state's id when it has none; STATES itself when
-   WF does not know it. Valid while WF and STATES are. */
+   separated by blanks, as cases keep it): the label of its state, the
+   innermost, or that state's id when it has none; of several (the
+   regions of a <parallel>), the label of the state around them all;
+   STATES itself when WF does not know it. Valid while WF and STATES
+   are. */
 const char *workflow_state_label(const struct workflow *wf,
 				 const char *states);
 const struct workflow_state *workflow_state(const struct workflow *wf,

@@ -326,6 +326,44 @@ START_TEST(test_minimal)
 }
 END_TEST
 
+/* A case in the regions of a <parallel> is shown by the parallel's
+   label, not by the last region's state. */
+START_TEST(test_parallel_label)
+{
+	static const char doc[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"remiss\" "
+		"version=\"1\" xml:lang=\"sv\">\n"
+		"<commands><command word=\"a\" event=\"cmd.a\"/>"
+		"<command word=\"b\" event=\"cmd.b\"/></commands>\n"
+		"<parallel id=\"granskning\" label=\"på remiss\">\n"
+		"<state id=\"bygg\"><state id=\"bygg-vantar\" label=\"bygg\">"
+		"<transition event=\"cmd.a\" target=\"bygg-klar\"/></state>"
+		"<final id=\"bygg-klar\"/></state>\n"
+		"<state id=\"miljo\"><state id=\"miljo-vantar\" "
+		"label=\"miljö\"><transition event=\"cmd.b\" "
+		"target=\"miljo-klar\"/></state><final id=\"miljo-klar\"/>"
+		"</state>\n"
+		"<transition event=\"done.state.granskning\" target=\"z\"/>\n"
+		"</parallel>\n<final id=\"z\"/>\n</workflow>\n";
+	struct workflow *wf = NULL;
+	char *error = NULL;
+
+	ck_assert_msg(workflow_load("p.xml", doc, strlen(doc), &wf, &error) ==
+		      0, "%s", error);
+	ck_assert_str_eq(workflow_state_label(wf, "bygg-vantar miljo-vantar"),
+			 "på remiss");
+	ck_assert_str_eq(workflow_state_label(wf, "bygg-vantar miljo-klar"),
+			 "på remiss");
+	/* one state: its own label, as ever */
+	ck_assert_str_eq(workflow_state_label(wf, "miljo-vantar"), "miljö");
+	ck_assert_str_eq(workflow_state_label(wf, "z"), "z");
+	/* a state the workflow does not know: as it is */
+	ck_assert_str_eq(workflow_state_label(wf, "bygg-vantar nosuch"),
+			 "bygg-vantar nosuch");
+	workflow_free(&wf);
+}
+END_TEST
+
 START_TEST(test_fold)
 {
 	static const char *const cases[][2] = {
@@ -1244,6 +1282,7 @@ workflow_suite(void)
 	tcase_add_test(tc, test_bad_templates);
 	tcase_add_test(tc, test_templates_other_directories);
 	tcase_add_test(tc, test_minimal);
+	tcase_add_test(tc, test_parallel_label);
 	tcase_add_test(tc, test_fold);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_refused);
