@@ -461,6 +461,15 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 				(long long)c.notify_failed,
 				c.notify_failed == 1 ? "" : "s",
 				*c.notify_error != '\0' ? c.notify_error : "?");
+		/* a workflow's group or handler missing (misspelt): what
+		   it sends there, an escalation say, reaches nobody */
+		if (c.actions_skipped > 0)
+			problem(&ck, CHECK_WARNING, "%lld workflow action%s "
+				"skipped in the last 24 hours for a handler or "
+				"group the instance lacks (the newest: %s)",
+				(long long)c.actions_skipped,
+				c.actions_skipped == 1 ? "" : "s",
+				*c.skip_error != '\0' ? c.skip_error : "?");
 		for (size_t i = 0; i < ck.problems.n; i++) {
 			char *p = ck.problems.v[i];
 
@@ -476,7 +485,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		printf("CIRM %s - %s | inbox=%lld inbox_oldest_s=%lld "
 		       "outbox=%lld outbox_oldest_s=%lld quarantine=%lld "
 		       "cases=%lld mailgate=%lld inbox_failing=%lld "
-		       "outbox_failing=%lld notify_failed=%lld\n",
+		       "outbox_failing=%lld notify_failed=%lld "
+		       "actions_skipped=%lld\n",
 		       check_names[ck.state],
 		       text,
 		       (long long)c.inbox,
@@ -487,7 +497,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 				   now - c.outbox_oldest : 0),
 		       (long long)c.quarantine, (long long)c.cases, mailgate,
 		       (long long)c.inbox_failing, (long long)c.outbox_failing,
-		       (long long)c.notify_failed);
+		       (long long)c.notify_failed,
+		       (long long)c.actions_skipped);
 		free(text);
 		ret = ck.state;
 		goto out;
@@ -512,6 +523,16 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		       *c.notify_error != '\0' ? c.notify_error : "?");
 	printf(_("  quarantine  %lld\n"), (long long)c.quarantine);
 	printf(_("  cases       %lld\n"), (long long)c.cases);
+	if (c.actions_skipped > 0)
+		printf(ngettext("              %lld workflow action skipped "
+				"in the last 24 hours for a handler or group "
+				"the instance lacks: %s\n",
+				"              %lld workflow actions skipped "
+				"in the last 24 hours for a handler or group "
+				"the instance lacks; the newest: %s\n",
+				(unsigned long)c.actions_skipped),
+		       (long long)c.actions_skipped,
+		       *c.skip_error != '\0' ? c.skip_error : "?");
 	ret = pid != 0 ? 0 : 3;
 out:
 	strlist_clear(&ck.problems);

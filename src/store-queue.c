@@ -470,6 +470,12 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	static const char notify_error[] =
 		"SELECT detail FROM event WHERE kind = 'notify.failed' "
 		"ORDER BY at DESC, id DESC LIMIT 1";
+	static const char actions_skipped[] =
+		"SELECT count(*) FROM event WHERE kind = 'action.skipped' "
+		"AND at > ? - 86400";
+	static const char skip_error[] =
+		"SELECT detail FROM event WHERE kind = 'action.skipped' "
+		"ORDER BY at DESC, id DESC LIMIT 1";
 
 	if (count(store, inbox, now, &c_r->inbox, error_r) < 0 ||
 	    count(store, inbox_oldest, now, &c_r->inbox_oldest, error_r) < 0 ||
@@ -488,12 +494,19 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	    newest_error(store, outbox_error, c_r->outbox_error,
 			 sizeof(c_r->outbox_error), error_r) < 0 ||
 	    count(store, notify_failed, now, &c_r->notify_failed,
+		  error_r) < 0 ||
+	    count(store, actions_skipped, now, &c_r->actions_skipped,
 		  error_r) < 0)
 		return -1;
 	c_r->notify_error[0] = '\0';
+	c_r->skip_error[0] = '\0';
 	if (c_r->notify_failed > 0 &&
 	    newest_error(store, notify_error, c_r->notify_error,
 			 sizeof(c_r->notify_error), error_r) < 0)
+		return -1;
+	if (c_r->actions_skipped > 0 &&
+	    newest_error(store, skip_error, c_r->skip_error,
+			 sizeof(c_r->skip_error), error_r) < 0)
 		return -1;
 	return 0;
 }

@@ -818,6 +818,11 @@ struct store_counts {
 	   scrubbed */
 	int64_t notify_failed;
 	char notify_error[200];
+	/* workflow actions skipped in the last 24 hours for a handler or
+	   group the directory lacks (action.skipped events), and the
+	   newest's reason ("FILE:LINE: role:...: no handler group ...") */
+	int64_t actions_skipped;
+	char skip_error[200];
 };
 int store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		 char **error_r);
