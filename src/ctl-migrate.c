@@ -520,8 +520,22 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 			err = m.error;
 		goto fail;
 	}
-	detail = xasprintf("%s %d -> %d: %d cases", m.id, m.from_version,
-			   m.to_version, m.moved);
+	/* the audit says how the states were mapped, as given */
+	{
+		struct strlist l = { 0 };
+		char *map;
+
+		for (size_t i = 0; i < m.map_from.n; i++)
+			strlist_addf(&l, "%s%s=%s", i > 0 ? ", " : "",
+				     m.map_from.v[i], m.map_to.v[i]);
+		map = l.n > 0 ? strlist_join(&l) : NULL;
+		detail = xasprintf("%s %d -> %d: %d cases%s%s", m.id,
+				   m.from_version, m.to_version, m.moved,
+				   map != NULL ? "; map " : "",
+				   map != NULL ? map : "");
+		free(map);
+		strlist_clear(&l);
+	}
 	if (dry) {
 		store_rollback(m.store);
 		printf(ngettext("dry run: %d case would move; nothing "

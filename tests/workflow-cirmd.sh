@@ -384,6 +384,9 @@ check "a fired one is not armed again there either" [ \
 	"$(sql "SELECT count(*) || ' ' || group_concat(state) FROM timer WHERE case_id = 1")" = "1 inkommen" ]
 check "the new version is recorded" [ \
 	"$(sql "SELECT count(*) FROM workflow_def WHERE workflow = 'synpunkt' AND version = 3")" -eq 1 ]
+check "the audit log says how the states were mapped" contains \
+	"$(sql "SELECT detail FROM audit WHERE action = 'workflow.migrate' ORDER BY id DESC LIMIT 1")" \
+	"synpunkt 2 -> 3: 7 cases; map registrerad=inkommen"
 # cirmd read the templates at its start or reload: one that version 3
 # sends and that is new since would fail as the cases move on.
 check "a version read from its file: the administrator is told to reload cirmd" \
