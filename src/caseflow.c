@@ -54,6 +54,11 @@ struct caseflow {
 	   refused one whose id could not be read (caseflow_adopt) */
 	struct strlist refused;
 	bool refused_unknown;
+	/* what caseflow_adopt found a reload changes (a workflow retired,
+	   another version starting new cases): logged by
+	   caseflow_log_changes once the reload is taken, not before a
+	   later check refuses it */
+	struct strlist changes;
 	struct skip_log skips[SKIP_LOG_ACTIONS];
 	/* A trial (caseflow_trial_begin): the warnings of its runs wait in
 	   TRIAL_LOG, and SKIPS as it was before it in TRIAL_SKIPS. */
@@ -233,6 +238,7 @@ caseflow_free(struct caseflow **cfp)
 	free(cf->v);
 	free(cf->current);
 	strlist_clear(&cf->refused);
+	strlist_clear(&cf->changes);
 	strlist_clear(&cf->trial_log);
 	help_forget(cf);
 	free(cf);
@@ -670,17 +676,21 @@ open_count(const char *id, int version, int64_t cases, void *ctx)
    Its open cases keep running on their versions (read back from the
    database), but new cases no longer start on it. 0, or -1. */
 static int
-retire(struct store *store, const struct workflow *old, char **error_r)
+retire(struct caseflow *cf, struct store *store, const struct workflow *old,
+       char **error_r)
 {
 	struct open_count c = { old->id, 0 };
 
 	if (store_workflow_versions_open(store, open_count, &c, error_r) < 0)
 		return -1;
-	log_info("workflow %s: no file of it is left: version %d starts no "
-		 "new cases, and its %lld open case%s keep%s %s version",
+	/* its open cases: of any version, each keeping the one it is on
+	   (a migration may have moved them past OLD's) */
+	strlist_addf(&cf->changes, "workflow %s: no file of it is left: new "
+		 "cases no longer start on it (version %d was the newest), and "
+		 "its %lld open case%s keep%s the version%s %s on",
 		 old->id, old->version, (long long)c.cases,
 		 c.cases == 1 ? "" : "s", c.cases == 1 ? "s" : "",
-		 c.cases == 1 ? "its" : "their");
+		 c.cases == 1 ? "" : "s", c.cases == 1 ? "it is" : "they are");
 	return 0;
 }
 
@@ -699,7 +709,7 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 		now = caseflow_current(cf, old->id);
 		if (now == NULL && !cf->refused_unknown &&
 		    !strlist_has(&cf->refused, old->id)) {
-			if (retire(store, old, error_r) < 0)
+			if (retire(cf, store, old, error_r) < 0)
 				return -1;
 		} else if (now == NULL) {
 			/* the file may be fine and a template it names not:
@@ -738,15 +748,24 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 		if (!cf->current[i] || before == wf->version)
 			continue;
 		if (before == 0)
-			log_info("workflow %s: version %d (%s) now starts new "
-				 "cases", wf->id, wf->version, wf->name);
+			strlist_addf(&cf->changes, "workflow %s: version %d "
+				     "(%s) now starts new cases", wf->id,
+				     wf->version, wf->name);
 		else
-			log_info("workflow %s: version %d (%s) now starts new "
-				 "cases instead of version %d; running cases "
-				 "keep theirs", wf->id, wf->version, wf->name,
-				 before);
+			strlist_addf(&cf->changes, "workflow %s: version %d "
+				     "(%s) now starts new cases instead of "
+				     "version %d; running cases keep theirs",
+				     wf->id, wf->version, wf->name, before);
 	}
 	return n;
+}
+
+void
+caseflow_log_changes(struct caseflow *cf)
+{
+	for (size_t i = 0; i < cf->changes.n; i++)
+		log_info("%s", cf->changes.v[i]);
+	strlist_clear(&cf->changes);
 }
 
 /* A workflow version that cases run (caseflow_check_running). */

@@ -141,6 +141,9 @@ int caseflow_add(struct caseflow *cf, struct store *store,
 int caseflow_adopt(struct caseflow *cf, struct store *store,
 		   const struct caseflow *from, bool refused,
 		   struct strlist *errors, char **error_r);
+/* Logs what caseflow_adopt found the reload changes (a workflow retired,
+   another version starting new cases), once the reload is taken. */
+void caseflow_log_changes(struct caseflow *cf);
 /* At start and after each reload: the templates of every workflow
    version that open cases run (kept in the database, whether a file of
    it is left or not) and of every current one, in each language cirm

@@ -2089,7 +2089,11 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 		n.missing++;
 	}
 	each_route(mi->workflow_routes, need_route, &n);
-	return n.missing > 0 ? -1 : 0;
+	if (n.missing > 0)
+		return -1;
+	/* taken: what it changes can be said now */
+	caseflow_log_changes(mi->flow);
+	return 0;
 }
 
 struct route_ctx {

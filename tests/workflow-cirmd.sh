@@ -252,6 +252,17 @@ check "a case after it" wait_for "$T/d.log" "1 done"
 check "... is acknowledged with the text read before" [ \
 	"$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'fia@example.se' AND body LIKE 'Hej!%' AND body NOT LIKE '%kommun.namn%'")" -eq 1 ]
 cp "$T/ack.good" "$A"
+# Its file removed while a route still names it: the reload is refused,
+# and nothing is said to have changed (the workflow is not retired).
+cp "$W/felanmalan.xml" "$T/felanmalan.good"
+rm "$W/felanmalan.xml"
+: >"$T/d.log"
+kill -HUP "$pid"
+check "a route to a workflow with no file: the reload is refused" wait_for "$T/d.log" \
+	"configuration not reloaded; the old one stays"
+check "... and the workflow is not said to be retired" \
+	sh -c '! grep -q "no file of it is left" "$1"' - "$T/d.log"
+cp "$T/felanmalan.good" "$W/felanmalan.xml"
 # A workflow retired: its file and its route removed. New cases no
 # longer start on it, its open cases keep their version, and the reload
 # has no error, as cirmd started now would have none.
@@ -262,7 +273,7 @@ sed -i '/^workflow_routes = /d' "$C"
 : >"$T/d.log"
 kill -HUP "$pid"
 check "a workflow retired: the reload says so" wait_for "$T/d.log" \
-	"workflow felanmalan: no file of it is left: version 1 starts no new cases, and its 1 open case keeps its version"
+	"workflow felanmalan: no file of it is left: new cases no longer start on it (version 1 was the newest), and its 1 open case keeps the version it is on"
 check "... and has no error" wait_for "$T/d.log" "configuration reloaded$"
 check "... not one saying it keeps running" \
 	sh -c '! grep -q "felanmalan.*keeps running" "$1"' - "$T/d.log"
