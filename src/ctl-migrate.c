@@ -402,9 +402,22 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 	}
 	if (d != NULL)
 		closedir(d);
-	if (wf == NULL)
+	if (wf == NULL) {
+		struct strlist ids = { 0 };
+
 		ctl_error(_("workflow %s version %d is neither in the database "
 			    "nor a valid file of %s"), id, version, dir);
+		/* an id mistyped: the ones there are */
+		if (store_workflow_ids(store, &ids, &err) < 0) {
+			free(err);
+		} else if (ids.n > 0 && !strlist_has(&ids, id)) {
+			char *all = strlist_join_sep(&ids, ", ");
+
+			ctl_error(_("the workflows cirm knows are: %s"), all);
+			free(all);
+		}
+		strlist_clear(&ids);
+	}
 	return wf;
 }
 

@@ -404,6 +404,11 @@ check "a version read from its file: the administrator is told to reload cirmd" 
 	contains "$err" "note: version 3 was read from $W/synpunkt.xml, which cirmd has not loaded: if cirmd runs, reload it now"
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 9
 check "an unknown version is refused" contains "$err" "workflow synpunkt version 9 is neither in the database"
+check "... without a list of the ids, the id being right" sh -c \
+	'! printf "%s" "$1" | grep -q "the workflows cirm knows"' - "$err"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkten --from 3 --to 4
+check "an unknown id: the ones cirm knows are listed" contains "$err" \
+	"the workflows cirm knows are: felanmalan, synpunkt"
 
 # The file of an older version in place of the newest (a restore on a
 # new machine with the shipped workflows): new cases would start on it
