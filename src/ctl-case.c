@@ -761,7 +761,7 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		if (r == 0)
 			err = xasprintf(_("workflow %s does not take #%s in "
 					  "state %s"), wf->id, cmd->word,
-					c.state);
+					workflow_state_label(wf, c.state));
 		goto rollback;
 	}
 	in.argument = argv[2];
@@ -772,7 +772,7 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		err = xasprintf(_("workflow %s did not assign %s to %s in state "
 				  "%s (a condition of its #%s): nothing "
 				  "changed"), wf->id, c.number, argv[2],
-				c.state, cmd->word);
+				workflow_state_label(wf, c.state), cmd->word);
 		goto rollback;
 	}
 	if (store_audit_add(store, in.now, store_audit_actor(), "case.assign",
