@@ -1342,7 +1342,27 @@ sim_step(struct sim *sim, const struct step *st)
 					      "told so)"));
 			return 0;
 		}
-		return sim_send(sim, st->event, st->text, st->argument);
+		{
+			bool closed = workflow_run_done(sim->run);
+			int r = sim_send(sim, st->event, st->text,
+					 st->argument);
+
+			if (r != 0 || closed)
+				return r;
+		}
+		/* the handler's text goes to the citizen in the command's
+		   own template, as cirmd sends it */
+		for (size_t i = 0; i < sim->wf->ncommands; i++) {
+			const struct workflow_command *c = &sim->wf->commands[i];
+
+			if (strcmp(c->event, st->event) == 0 &&
+			    c->template != NULL && st->text != NULL) {
+				sim_line(sim, _("reply %s (the handler's text)"),
+					 c->template);
+				break;
+			}
+		}
+		return 0;
 	}
 	return 0;
 }

@@ -102,6 +102,12 @@ check "a command the state does not take is refused" contains "$out" \
                   text: Var?
                   refused: not possible in the case's current state"
 check "... and the simulation goes on" [ "$rc" -eq 0 ]
+# a command's own template: the handler's text goes to the citizen in it
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T09:00 \
+	--events "#ta, #fråga Var?"
+check "a command with its own template: the reply in it is shown" contains "$out" \
+	"timer ge-upp armed: P15D (kontorstid), due 2026-12-22 09:00
+                  reply question (the handler's text)"
 check "an event with no argument for assign to=argument: error.execution" \
 	contains "$(
 	"$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events cmd.assign)" \
