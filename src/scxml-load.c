@@ -17,6 +17,8 @@ struct scxml_parse {
 	int doctype_line;	/* 0 when there is none */
 	xmlParserCtxt *ctxt;
 	bool bad_encoding;	/* not in the encoding it declares */
+	int first_line;		/* of the first error, 0 before it */
+	bool cut;		/* later errors left out (parse_serror) */
 };
 
 /* The line of the first "<!--" in P's document that no "-->" ends, or
@@ -101,6 +103,11 @@ parse_serror(void *user, xmlErrorPtr err)
 		free(msg);
 		msg = xstrdup("a bare '&': write it as &amp; (in a cond, "
 			      "write and instead of &&)");
+	} else if (strcmp(msg, "Unescaped '<' not allowed in attributes "
+			  "values") == 0) {
+		free(msg);
+		msg = xstrdup("a bare '<' in an attribute's value: write it "
+			      "as &lt;");
 	} else if (strncmp(msg, "Input is not proper UTF-8", 25) == 0) {
 		char *m = xasprintf("not UTF-8: save the file as UTF-8, or "
 				    "declare its encoding in <?xml ...?> (%s)",
@@ -117,14 +124,34 @@ parse_serror(void *user, xmlErrorPtr err)
 			      "after it, so the rest of the file is inside it");
 	} else
 		line = err->line;
+	/* What libxml2 says past its first error is mostly that error's
+	   doing ("attributes construct error", "Opening and ending tag
+	   mismatch" at every enclosing element, "Extra content at the
+	   end"): the first error alone, and a word that the rest waits
+	   for it. */
+	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR &&
+	    p->first_line != 0) {
+		char *e = xasprintf("%s:%d: %s", p->name, line, msg);
+		/* the same again ("a && b" has two bare '&'): said once */
+		bool again = p->errors->n > 0 &&
+			strcmp(p->errors->v[p->errors->n - 1], e) == 0;
+
+		free(e);
+		if (!p->cut && !again)
+			strlist_addf(p->errors, "%s:%d: the rest of the file "
+				     "is read once this is mended (XML stops "
+				     "at its first error)", p->name,
+				     p->first_line);
+		p->cut = p->cut || !again;
+		free(msg);
+		return;
+	}
 	/* warnings (e.g. a relative namespace URI) do not refuse a file */
 	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR) {
 		char *e = xasprintf("%s:%d: %s", p->name, line, msg);
 
-		/* once for the line: "a && b" has two bare '&' */
-		if (p->errors->n == 0 ||
-		    strcmp(p->errors->v[p->errors->n - 1], e) != 0)
-			strlist_add(p->errors, e);
+		p->first_line = line;
+		strlist_add(p->errors, e);
 		free(e);
 	}
 	free(msg);

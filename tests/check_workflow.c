@@ -796,6 +796,20 @@ START_TEST(test_parser_words)
 	ck_assert_msg(strchr(error, '\n') == NULL, "two lines: %s", error);
 	free(error);
 	free(doc);
+	/* a '<' in a cond: said in an administrator's words, and not
+	   followed by what libxml2 says of the rest of the file, which is
+	   its doing (every enclosing element "not closed") */
+	doc = xasprintf("%s<state id=\"a\">\n<transition event=\"mail.citizen\" "
+			"cond=\"priority('high') < 2\" target=\"z\"/>\n"
+			"</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("b.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "b.xml:4: a bare '<' in an attribute's value: "
+			 "write it as &lt;\nb.xml:4: the rest of the file is "
+			 "read once this is mended (XML stops at its first "
+			 "error)");
+	free(error);
+	free(doc);
 	/* a state's label over its 40 characters: the limit is said */
 	doc = xasprintf("%s<state id=\"a\" label=\"väntar på komplettering "
 			"från den sökande, ritningar\">\n<transition "
