@@ -252,8 +252,20 @@ mapped_domain(const char *addr)
 		return false;
 	d = small_letters(at + 1);
 	r = idn2_to_ascii_8z(d, &out, IDN2_NFC_INPUT | IDN2_NO_TR46);
-	idn2_free(out);
 	free(d);
+	/* and a capital whose small letter is not what UTS #46 maps it
+	   to: "ẞ" is "ß" in small letters, which IDNA2008 takes, but
+	   "ss" for lower(), STRAẞE.SE the ASCII strasse.se */
+	if (r == IDN2_OK) {
+		char *mapped = NULL;
+
+		if (idn2_to_ascii_8z(at + 1, &mapped, IDN2_NFC_INPUT |
+				     IDN2_NONTRANSITIONAL) != IDN2_OK ||
+		    strcasecmp(mapped, out) != 0)
+			r = IDN2_DISALLOWED;
+		idn2_free(mapped);
+	}
+	idn2_free(out);
 	return r != IDN2_OK;
 }
 

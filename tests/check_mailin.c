@@ -543,6 +543,33 @@ START_TEST(test_fullwidth_domain_is_nobody)
 }
 END_TEST
 
+/* A capital sharp s (U+1E9E) is mapped by IDNA (UTS #46) to "ss",
+   where a small letter is not: anna@STRAẞE.se would be taken for the
+   citizen anna@strasse.se, whose domain no one checked for it. */
+START_TEST(test_capital_sharp_s_domain_is_nobody)
+{
+	char *number, *subj;
+
+	deliver_mail("anna@strasse.se", "arende@kommun.example", "Gatlampa",
+		     "ss1@strasse.se", NULL, "Första.");
+	number = text("SELECT number FROM cases");
+	subj = xasprintf("SV: [%s] Gatlampa", number);
+	deliver_mail("anna@STRA\xe1\xba\x9e" "E.se", "arende@kommun.example",
+		     subj, "ss2@example.org", NULL,
+		     "Skicka svaret till mig i stället.");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	/* a small sharp s is a domain of its own, no one's mapped */
+	deliver_mail("bo@stra\xc3\x9f" "e.se", "arende@kommun.example", "Hej",
+		     "ss3@example.org", NULL, "Hej.");
+	ck_assert_int_eq(count("SELECT count(*) FROM contact_address WHERE "
+			       "address = 'bo@xn--strae-oqa.se'"), 1);
+	free(subj);
+	free(number);
+}
+END_TEST
+
 START_TEST(test_bounce_links_to_sent_message)
 {
 	char *ack_id, *bounce;
@@ -6935,6 +6962,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forged_tag_opens_new_case);
 	tcase_add_test(tc, test_subject_reference);
 	tcase_add_test(tc, test_fullwidth_domain_is_nobody);
+	tcase_add_test(tc, test_capital_sharp_s_domain_is_nobody);
 	tcase_add_test(tc, test_bounce_links_to_sent_message);
 	tcase_add_test(tc, test_auto_replies);
 	tcase_add_test(tc, test_flood_and_release);
