@@ -867,7 +867,27 @@ ar_header(const struct mime_message *m, const char *server)
 			continue;
 		if (server == NULL)
 			return v;
-		v += strspn(v, " \t\r\n");
+		/* [CFWS] authserv-id: "(comment) mx.example" is the
+		   server's as well, and so is its value as a quoted
+		   string (RFC 8601 2.2, value of RFC 2045) */
+		for (int depth = 0;; v++) {
+			if (*v == '(')
+				depth++;
+			else if (*v == ')' && depth > 0)
+				depth--;
+			else if (*v == '\\' && depth > 0 && v[1] != '\0')
+				v++;
+			else if (*v == '\0' || (depth == 0 &&
+						 strchr(" \t\r\n", *v) == NULL))
+				break;
+		}
+		if (*v == '"') {
+			n = strcspn(v + 1, "\"\\");
+			if (v[1 + n] == '"' && n == strlen(server) &&
+			    strncasecmp(v + 1, server, n) == 0)
+				return m->headers[i].value;
+			continue;
+		}
 		n = strcspn(v, " \t\r\n;(");
 		if (n == strlen(server) && strncasecmp(v, server, n) == 0)
 			return v;

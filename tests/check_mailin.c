@@ -1357,6 +1357,46 @@ START_TEST(test_auth_server)
 }
 END_TEST
 
+/* mail_auth_server: CFWS may come before the authserv-id, and it may
+   be a quoted string (RFC 8601 2.2): still the server's header. */
+START_TEST(test_auth_server_cfws)
+{
+	static const struct {
+		const char *headers;
+		int ok;
+	} cases[] = {
+		{ "Authentication-Results: (by cirm-test) mx.kommun.example; "
+		  "dmarc=pass header.from=kommun.example\n", 1 },
+		{ "Authentication-Results: \"mx.kommun.example\"; "
+		  "dmarc=pass header.from=kommun.example\n", 1 },
+		/* a comment naming the server is not its name */
+		{ "Authentication-Results: (mx.kommun.example) mx.evil.example; "
+		  "dmarc=pass header.from=kommun.example\n", 0 },
+		{ "Authentication-Results: (a (nested \\) one) two) "
+		  "mx.kommun.example; dmarc=fail header.from=kommun.example\n"
+		  "Authentication-Results: mx.kommun.example; dmarc=pass "
+		  "header.from=kommun.example\n", 0 },
+	};
+	struct mime_limits lim;
+
+	mime_limits_default(&lim);
+	for (size_t i = 0; i < N_ELEMENTS(cases); i++) {
+		char *raw = xasprintf("%sFrom: eva@kommun.example\nTo: "
+				      "arende@kommun.example\nSubject: x\n\n"
+				      "#lista\n", cases[i].headers);
+		struct mime_message *m = NULL;
+		char *err = NULL;
+
+		ck_assert_int_eq(mime_parse(raw, strlen(raw), &lim, &m, &err), 0);
+		ck_assert_msg(mailin_auth_ok(m, "eva@kommun.example",
+					     "mx.kommun.example") ==
+			      cases[i].ok, "%zu: %s", i, cases[i].headers);
+		mime_free(&m);
+		free(raw);
+	}
+}
+END_TEST
+
 /* Mail from a web form (mail_form_senders) is the citizen's in its
    Reply-To: they get the acknowledgement, each their own contact; a
    form's Reply-To naming a handler is set aside; other senders' Reply-To
@@ -6980,6 +7020,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_long_subject_shown_short);
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_auth_server);
+	tcase_add_test(tc, test_auth_server_cfws);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_edges);
