@@ -1880,15 +1880,23 @@ set_aside(struct mailin *mi, struct store *store,
 	    strncmp(v->dedupe_key, "mid:", 4) == 0) {
 		const char *t = v->msg != NULL && v->msg->text != NULL ?
 			v->msg->text : "";
-		size_t n = strlen(t);
-		char *trimmed, *text;
+		char *bare = xmalloc(strlen(t) + 1), *o = bare, *text;
 
-		/* as store_message_by_dedupe compares it */
-		while (n > 0 && strchr(" \t\r\n", t[n - 1]) != NULL)
-			n--;
-		trimmed = xstrndup(t, n);
-		text = mailin_digest_key("", trimmed);
-		free(trimmed);
+		/* as store_message_by_dedupe compares it: without blanks
+		   and line breaks */
+		for (const char *p = t; *p != '\0'; p++) {
+			if (strchr(" \t\r\n", *p) != NULL)
+				continue;
+			if ((unsigned char)p[0] == 0xc2 &&
+			    (unsigned char)p[1] == 0xa0) {
+				p++;
+				continue;
+			}
+			*o++ = *p;
+		}
+		*o = '\0';
+		text = mailin_digest_key("", bare);
+		free(bare);
 
 		replace(&v->dedupe_key, xasprintf("%s from:%s text:%s",
 						  v->dedupe_key, v->sender,

@@ -30,11 +30,15 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 		"AND NOT ?4) " \
 		"OR EXISTS (SELECT 1 FROM contact_address a WHERE " \
 		"a.contact_id = m.contact_id AND a.address = ?3 COLLATE NOCASE))"
-	/* the text as it came, but for blank lines and blanks at its end,
-	   which a mail attached to a forward may have other than the same
-	   mail sent here */
-#define SAME_TEXT "rtrim(coalesce(m.body_full, m.body_stripped), " \
-		"char(32, 9, 13, 10)) IS rtrim(?5, char(32, 9, 13, 10))"
+	/* the text as it came, but for its blanks and line breaks (no
+	   blank at all): a mail attached to a forward may have other
+	   ones than the same mail sent here, at its end, or within, where
+	   the officer's mail program wrote its text anew from its HTML
+	   ("kartan<https://...>" for "kartan <https://...>") */
+#define BARE(x) "replace(replace(replace(replace(replace(" x ", ' ', ''), " \
+		"char(9), ''), char(10), ''), char(13), ''), char(160), '')"
+#define SAME_TEXT BARE("coalesce(m.body_full, m.body_stripped)") \
+		" IS " BARE("?5")
 	static const char sql[] =
 		"SELECT case_id FROM message m WHERE rfc_message_id = ?2 "
 		"AND dedupe_key IS NULL AND direction = 'in' AND " FROM_SENDER
@@ -44,6 +48,7 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 		SAME_TEXT ") LIMIT 1";
 #undef FROM_SENDER
 #undef SAME_TEXT
+#undef BARE
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)

@@ -6286,6 +6286,42 @@ START_TEST(test_handler_forward)
 }
 END_TEST
 
+/* A citizen's mail that came to the case address and, forwarded as
+   an attachment by a case officer, again: one case, whatever the
+   officer's mail program made of its text (Exchange writes a text/plain
+   beside the HTML of a mail it forwards). */
+START_TEST(test_forward_attached_same_mail)
+{
+	add_handler_eva();
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "fa1@example.se",
+		     "MIME-Version: 1.0\nContent-Type: text/html; "
+		     "charset=utf-8\n",
+		     "<p>Lampan lyser inte, se <a href=\"https://karta.example/"
+		     "p/12\">kartan</a>.</p>\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "VB: Gatlampa", "fa2@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		     "boundary=\"b\"\n",
+		     "--b\nContent-Type: text/plain; charset=utf-8\n\n\n"
+		     "--b\nContent-Type: message/rfc822\n\n"
+		     "From: anna@example.se\nTo: arende@kommun.example\n"
+		     "Subject: Gatlampa\nMessage-ID: <fa1@example.se>\n"
+		     "MIME-Version: 1.0\nContent-Type: multipart/alternative; "
+		     "boundary=\"a\"\n\n"
+		     "--a\nContent-Type: text/plain; charset=utf-8\n\n"
+		     "Lampan lyser inte, se kartan<https://karta.example/p/12>.\n"
+		     "--a\nContent-Type: text/html; charset=utf-8\n\n"
+		     "<p>Lampan lyser inte, se <a href=\"https://karta.example/"
+		     "p/12\">kartan</a>.</p>\n--a--\n"
+		     "--b--\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in' AND kind = 'mail'"), 1);
+}
+END_TEST
+
 /* A message to the citizen that failed for good is the workflow's
    delivery.failed event, once. */
 START_TEST(test_delivery_failure)
@@ -7021,6 +7057,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_form_senders);
 	tcase_add_test(tc, test_auth_server);
 	tcase_add_test(tc, test_auth_server_cfws);
+	tcase_add_test(tc, test_forward_attached_same_mail);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_edges);
