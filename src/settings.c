@@ -484,9 +484,14 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"a case officer's mail (or a web form's, see "
 		"mail_form_senders) without one fails authentication and goes "
 		"to the quarantine, and a header the sender wrote in the "
-		"server's place is not believed. none: the topmost "
-		"Authentication-Results header counts, and a mail without one "
-		"is not checked; set it whenever the server adds the header." },
+		"server's place is not believed, as long as the server puts "
+		"its own on top (milters do) or removes those a sender wrote "
+		"with its name. Mail the server does not check, such as a case "
+		"officer's sent from inside (OpenDMARC's "
+		"IgnoreAuthenticatedClients), has no header and is set aside. "
+		"none: the topmost Authentication-Results header counts, and "
+		"a mail without one is not checked; set it whenever the "
+		"server adds the header to all mail cirm gets." },
 	[CFG_MAILDIR_POLL_INTERVAL] = { "maildir_poll_interval", SETTING_INT,
 		"2", 1, 3600, NULL, NULL, "s", "How often the Maildir gateway "
 		"looks in maildir_dir/inbox/new." },
