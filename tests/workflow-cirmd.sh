@@ -32,7 +32,7 @@ wait_for() {
 	i=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
+		[ $i -gt 300 ] && return 1
 		sleep 0.1
 	done
 }
