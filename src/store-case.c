@@ -176,7 +176,10 @@ store_case_list(struct store *store, const struct store_case_filter *f,
 {
 	static const char sql[] =
 		"SELECT " CASE_COLUMNS
-		"WHERE (?1 IS NULL OR c.state = ?1) "
+		/* a case in a <parallel> is in a state of each region
+		   ("bygg-vantar miljo-vantar"): any one of them finds it */
+		"WHERE (?1 IS NULL OR instr(' ' || c.state || ' ', "
+		"' ' || ?1 || ' ') > 0) "
 		"AND (?3 IS NULL OR a.login = ?3) "
 		"AND (?4 = 0 OR c.closed_at IS NULL) "
 		"ORDER BY c.received_at DESC, c.id DESC LIMIT ?2";
