@@ -150,8 +150,16 @@ parse_serror(void *user, xmlErrorPtr err)
 	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR) {
 		char *e = xasprintf("%s:%d: %s", p->name, line, msg);
 
-		p->first_line = line;
-		strlist_add(p->errors, e);
+		/* only a well-formedness error (fatal) stops XML: after a
+		   namespace error ("Namespace prefix foo on x is not
+		   defined") libxml2 reads on, and what it says next is
+		   the file's own */
+		if (err->level == XML_ERR_FATAL)
+			p->first_line = line > 0 ? line : 1;
+		/* once for the line */
+		if (p->errors->n == 0 ||
+		    strcmp(p->errors->v[p->errors->n - 1], e) != 0)
+			strlist_add(p->errors, e);
 		free(e);
 	}
 	free(msg);

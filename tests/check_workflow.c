@@ -810,6 +810,18 @@ START_TEST(test_parser_words)
 			 "error)");
 	free(error);
 	free(doc);
+	/* a namespace error does not stop XML: a second one, on another
+	   line, is the file's own and said, with no word that XML stopped */
+	doc = xasprintf("%s<state id=\"a\">\n<foo:x/>\n<transition "
+			"event=\"mail.citizen\" target=\"z\"/>\n</state>\n"
+			"<bar:y/>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("n.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_str_eq(error, "n.xml:4: Namespace prefix foo on x is not "
+			 "defined\nn.xml:7: Namespace prefix bar on y is not "
+			 "defined");
+	free(error);
+	free(doc);
 	/* a state's label over its 40 characters: the limit is said */
 	doc = xasprintf("%s<state id=\"a\" label=\"väntar på komplettering "
 			"från den sökande, ritningar\">\n<transition "
