@@ -688,6 +688,9 @@ struct step {
 	char *label;		/* STEP_COMMAND: "#word argument" */
 	const char *event;	/* STEP_EVENT, STEP_COMMAND */
 	char *argument, *text;	/* STEP_COMMAND; either may be NULL */
+	/* STEP_COMMAND: the template the handler's text goes out in, that
+	   of this command (NULL: cirm's own "answer") */
+	const char *template;
 	struct calendar_duration wait;	/* STEP_WAIT */
 	int64_t until;		/* STEP_UNTIL */
 };
@@ -915,6 +918,7 @@ parse_command(const struct workflow *wf, struct step *st)
 		xasprintf("#%s %s", c->word, st->argument) :
 		xasprintf("#%s", c->word);
 	st->event = c->event;
+	st->template = c->template;
 	free(word);
 	return 0;
 }
@@ -1351,17 +1355,11 @@ sim_step(struct sim *sim, const struct step *st)
 				return r;
 		}
 		/* the handler's text goes to the citizen in the command's
-		   own template, as cirmd sends it */
-		for (size_t i = 0; i < sim->wf->ncommands; i++) {
-			const struct workflow_command *c = &sim->wf->commands[i];
-
-			if (strcmp(c->event, st->event) == 0 &&
-			    c->template != NULL && st->text != NULL) {
-				sim_line(sim, _("reply %s (the handler's text)"),
-					 c->template);
-				break;
-			}
-		}
+		   own template, as cirmd sends it: this command's, not
+		   another's that sends the same event */
+		if (st->template != NULL && st->text != NULL)
+			sim_line(sim, _("reply %s (the handler's text)"),
+				 st->template);
 		return 0;
 	}
 	return 0;

@@ -108,6 +108,15 @@ run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T09:00 \
 check "a command with its own template: the reply in it is shown" contains "$out" \
 	"timer ge-upp armed: P15D (kontorstid), due 2026-12-22 09:00
                   reply question (the handler's text)"
+# another command that sends the same event, with no template of its
+# own: its text goes out in cirm's "answer", not in the other's
+sed 's|^    <command word="klar" |    <command word="kolla" event="cmd.ask" role="handlaggare chef"/>\n&|' \
+	"$W/synpunkt.xml" >"$T/same-event.xml"
+run "$CIRMCTL" workflow simulate --templates "$top_srcdir/templates" \
+	"$T/same-event.xml" --start 2026-12-01T09:00 --events "#ta, #kolla Var?"
+check "a command with no template of its own: no other's reply is shown" \
+	sh -c '[ "$1" -eq 0 ] && ! printf "%s\n" "$2" | grep -q "reply question"' \
+	- "$rc" "$out"
 check "an event with no argument for assign to=argument: error.execution" \
 	contains "$(
 	"$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events cmd.assign)" \
