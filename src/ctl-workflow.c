@@ -1346,21 +1346,15 @@ sim_step(struct sim *sim, const struct step *st)
 					      "told so)"));
 			return 0;
 		}
-		{
-			bool closed = workflow_run_done(sim->run);
-			int r = sim_send(sim, st->event, st->text,
-					 st->argument);
-
-			if (r != 0 || closed)
-				return r;
-		}
 		/* the handler's text goes to the citizen in the command's
 		   own template, as cirmd sends it: this command's, not
-		   another's that sends the same event */
-		if (st->template != NULL && st->text != NULL)
+		   another's that sends the same event; first, and the
+		   command after it (mailin-handler.c, carry_out) */
+		if (!workflow_run_done(sim->run) && st->template != NULL &&
+		    st->text != NULL)
 			sim_line(sim, _("reply %s (the handler's text)"),
 				 st->template);
-		return 0;
+		return sim_send(sim, st->event, st->text, st->argument);
 	}
 	return 0;
 }
