@@ -124,42 +124,36 @@ parse_serror(void *user, xmlErrorPtr err)
 			      "after it, so the rest of the file is inside it");
 	} else
 		line = err->line;
-	/* What libxml2 says past its first error is mostly that error's
-	   doing ("attributes construct error", "Opening and ending tag
-	   mismatch" at every enclosing element, "Extra content at the
-	   end"): the first error alone, and a word that the rest waits
-	   for it. */
-	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR &&
-	    p->first_line != 0) {
+	/* warnings (e.g. a relative namespace URI) do not refuse a file */
+	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR) {
 		char *e = xasprintf("%s:%d: %s", p->name, line, msg);
 		/* the same again ("a && b" has two bare '&'): said once */
 		bool again = p->errors->n > 0 &&
 			strcmp(p->errors->v[p->errors->n - 1], e) == 0;
 
-		free(e);
-		if (!p->cut && !again)
-			strlist_addf(p->errors, "%s:%d: the rest of the file "
-				     "is read once this is mended (XML stops "
-				     "at its first error)", p->name,
-				     p->first_line);
-		p->cut = p->cut || !again;
-		free(msg);
-		return;
-	}
-	/* warnings (e.g. a relative namespace URI) do not refuse a file */
-	if (p->doctype_line == 0 && err->level >= XML_ERR_ERROR) {
-		char *e = xasprintf("%s:%d: %s", p->name, line, msg);
-
-		/* only a well-formedness error (fatal) stops XML: after a
-		   namespace error ("Namespace prefix foo on x is not
-		   defined") libxml2 reads on, and what it says next is
-		   the file's own */
-		if (err->level == XML_ERR_FATAL)
-			p->first_line = line > 0 ? line : 1;
-		/* once for the line */
-		if (p->errors->n == 0 ||
-		    strcmp(p->errors->v[p->errors->n - 1], e) != 0)
-			strlist_add(p->errors, e);
+		if (p->first_line != 0) {
+			/* What libxml2 says past its first fatal error is
+			   mostly that error's doing ("attributes construct
+			   error", "Opening and ending tag mismatch" at every
+			   enclosing element, "Extra content at the end"):
+			   the first error alone, and a word that the rest
+			   waits for it. */
+			if (!p->cut && !again)
+				strlist_addf(p->errors, "%s:%d: the rest of "
+					     "the file is read once this is "
+					     "mended (XML stops at its first "
+					     "error)", p->name, p->first_line);
+			p->cut = p->cut || !again;
+		} else {
+			/* only a well-formedness error (fatal) stops XML:
+			   after a namespace error ("Namespace prefix foo on
+			   x is not defined") libxml2 reads on, and what it
+			   says next is the file's own */
+			if (err->level == XML_ERR_FATAL)
+				p->first_line = line > 0 ? line : 1;
+			if (!again)
+				strlist_add(p->errors, e);
+		}
 		free(e);
 	}
 	free(msg);
