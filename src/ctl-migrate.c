@@ -539,9 +539,9 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		char *map;
 
 		for (size_t i = 0; i < m.map_from.n; i++)
-			strlist_addf(&l, "%s%s=%s", i > 0 ? ", " : "",
-				     m.map_from.v[i], m.map_to.v[i]);
-		map = l.n > 0 ? strlist_join(&l) : NULL;
+			strlist_addf(&l, "%s=%s", m.map_from.v[i],
+				     m.map_to.v[i]);
+		map = l.n > 0 ? strlist_join_sep(&l, ", ") : NULL;
 		detail = xasprintf("%s %d -> %d: %d cases%s%s", m.id,
 				   m.from_version, m.to_version, m.moved,
 				   map != NULL ? "; map " : "",
