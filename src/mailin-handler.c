@@ -610,7 +610,7 @@ static const char *const list_words[] = { "list", "lista", NULL },
 	*const search_words[] = { "search", "sök", "sok", NULL },
 	*const away_words[] = { "away", "borta", NULL },
 	*const back_words[] = { "back", "tillbaka", NULL },
-	*const help_words[] = { "help", "hjälp", "hjalp", NULL };
+	*const *const help_words = workflow_help_words;
 
 /* The commands without a case as their help lists them, in one table
    for #hjälp without a case, #hjälp on a case and near_caseless(). */

@@ -64,6 +64,7 @@ workflow_fold(const char *word)
 
 const char *const workflow_note_words[] = { "note", "notering", "intern",
 					    NULL };
+const char *const workflow_help_words[] = { "help", "hjälp", "hjalp", NULL };
 const char *const workflow_priority_words[] = { "priority", "prioritet",
 						NULL };
 const char *const workflow_category_words[] = { "category", "kategori",
@@ -78,10 +79,10 @@ const char *const workflow_forward_words[] = { "forward", "vidarebefordra",
 					       NULL };
 
 static bool
-note_word(const char *folded)
+in_words(const char *folded, const char *const *words)
 {
-	for (size_t i = 0; workflow_note_words[i] != NULL; i++)
-		if (strcmp(folded, workflow_note_words[i]) == 0)
+	for (size_t i = 0; words[i] != NULL; i++)
+		if (strcmp(folded, words[i]) == 0)
 			return true;
 	return false;
 }
@@ -903,12 +904,17 @@ check_commands(struct checker *c)
 				cerror(c, word_line(cmd, w), "command word "
 				       "'%s' is already used (line %zu)", w,
 				       lines[k]);
-			else if (note_word(f))
-				/* the workflow's words are looked up first:
-				   it would take notes over */
+			/* the workflow's words are looked up first: it
+			   would take notes, or the help, over */
+			else if (in_words(f, workflow_note_words))
 				cerror(c, cmd->line, "command word '%s' is "
 				       "cirm's own (it makes a reply an "
 				       "internal note on any case): choose "
+				       "another", w);
+			else if (in_words(f, workflow_help_words))
+				cerror(c, cmd->line, "command word '%s' is "
+				       "cirm's own (it sends a case officer "
+				       "the commands a case takes): choose "
 				       "another", w);
 			strlist_add(&seen, f);
 			strlist_add(&spelt, w);

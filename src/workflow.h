@@ -216,8 +216,10 @@ char *workflow_fold(const char *word);
    NULL-terminated): the English word first, the Swedish second, then
    other spellings, an order a handler's "did you mean" relies on. A
    workflow may declare the priority, category and due words to take
-   them over, but not the note words. */
+   them over, but not the note words nor the help words. */
 extern const char *const workflow_note_words[];
+/* #hjälp: the commands a case takes now, by mail to the case officer */
+extern const char *const workflow_help_words[];
 extern const char *const workflow_priority_words[];
 extern const char *const workflow_category_words[];
 extern const char *const workflow_due_words[];

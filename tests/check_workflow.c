@@ -82,7 +82,9 @@ static const struct bad_case bad_cases[] = {
 	  "bad-builtin.xml:10: command word 'Notering' is cirm's own (it "
 	  "makes a reply an internal note on any case): choose another\n"
 	  "bad-builtin.xml:11: command word 'note' is cirm's own (it makes a "
-	  "reply an internal note on any case): choose another" },
+	  "reply an internal note on any case): choose another\n"
+	  "bad-builtin.xml:13: command word 'Hjälp' is cirm's own (it sends a "
+	  "case officer the commands a case takes): choose another" },
 	{ "bad-calendar.xml", "bad-calendar.xml:4: unknown calendar "
 	  "'kontorstid' (sweden, none, or a <calendar> of this file)" },
 	{ "bad-command.xml",
