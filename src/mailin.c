@@ -229,44 +229,49 @@ small_letters(const char *s)
 	return out != NULL ? out : xstrdup(s);
 }
 
-/* Whether the domain of ADDR is written with characters that IDNA's
-   mapping (UTS #46, as lower() applies it) turns into others than its
-   letters in small case: fullwidth or other compatibility forms, an
-   ideographic full stop. "eva@ｋｏｍｍｕｎ.example" would be read as
-   eva@kommun.example, the case officer's or citizen's address, though
-   no mail system checked that domain for it (DMARC looked at another
-   one, or none). */
-static bool
-mapped_domain(const char *addr)
+/* What is wrong with the domain of ADDR, or NULL.
+
+   A domain written with characters that IDNA's mapping (UTS #46, as
+   lower() applies it) turns into others than its letters in small
+   case: fullwidth or other compatibility forms, an ideographic full
+   stop. "eva@ｋｏｍｍｕｎ.example" would be read as eva@kommun.example,
+   the case officer's or citizen's address, though no mail system
+   checked that domain for it (DMARC looked at another one, or none).
+
+   Or one with characters no domain has (a snowman, a byte that is not
+   UTF-8), which no mail can come from: said as such, so that the
+   administrator is not sent looking for a look-alike. */
+static const char *
+domain_problem(const char *addr)
 {
 	const char *at = strrchr(addr, '@');
-	char *d, *out = NULL;
+	char *d, *out = NULL, *mapped = NULL;
 	bool ascii = true;
-	int r;
+	int r, m;
 
 	if (at == NULL)
-		return false;
+		return NULL;
 	for (const char *p = at + 1; *p != '\0'; p++)
 		ascii = ascii && (unsigned char)*p < 0x80;
 	if (ascii)
-		return false;
+		return NULL;
 	d = small_letters(at + 1);
 	r = idn2_to_ascii_8z(d, &out, IDN2_NFC_INPUT | IDN2_NO_TR46);
 	free(d);
+	m = idn2_to_ascii_8z(at + 1, &mapped, IDN2_NFC_INPUT |
+			     IDN2_NONTRANSITIONAL);
 	/* and a capital whose small letter is not what UTS #46 maps it
 	   to: "ẞ" is "ß" in small letters, which IDNA2008 takes, but
 	   "ss" for lower(), STRAẞE.SE the ASCII strasse.se */
-	if (r == IDN2_OK) {
-		char *mapped = NULL;
-
-		if (idn2_to_ascii_8z(at + 1, &mapped, IDN2_NFC_INPUT |
-				     IDN2_NONTRANSITIONAL) != IDN2_OK ||
-		    strcasecmp(mapped, out) != 0)
-			r = IDN2_DISALLOWED;
-		idn2_free(mapped);
-	}
+	if (r == IDN2_OK && m == IDN2_OK && strcasecmp(mapped, out) != 0)
+		r = IDN2_DISALLOWED;
+	idn2_free(mapped);
 	idn2_free(out);
-	return r != IDN2_OK;
+	if (r == IDN2_OK)
+		return NULL;
+	return m == IDN2_OK ? "written in characters that stand for others "
+			      "(fullwidth or other compatibility forms)" :
+			      "with characters no domain name has";
 }
 
 char *
@@ -1458,6 +1463,7 @@ static void
 parse(const struct mailin *mi, const void *raw, size_t len,
       struct mailin_verdict *v)
 {
+	const char *why;
 	char *err = NULL;
 
 	memset(v, 0, sizeof(*v));
@@ -1498,11 +1504,9 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 			       len);
 		return;
 	}
-	if (mapped_domain(v->msg->from.addr)) {
-		quarantine_raw(v, xstrdup("sender address in From has a domain "
-					  "written in characters that stand "
-					  "for others (fullwidth or other "
-					  "compatibility forms)"), raw, len);
+	if ((why = domain_problem(v->msg->from.addr)) != NULL) {
+		quarantine_raw(v, xasprintf("sender address in From has a "
+					    "domain %s", why), raw, len);
 		return;
 	}
 	v->sender = lower(v->msg->from.addr);
@@ -1512,11 +1516,11 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	   so checked as a handler's mail is) */
 	if (form_sender(mi, v->sender) && v->msg->reply_to.addr != NULL &&
 	    strchr(v->msg->reply_to.addr, '@') != NULL) {
-		if (mapped_domain(v->msg->reply_to.addr)) {
-			quarantine_raw(v, xstrdup("form mail (mail_form_senders) "
-						  "whose Reply-To has a domain "
-						  "written in characters that "
-						  "stand for others"), raw, len);
+		if ((why = domain_problem(v->msg->reply_to.addr)) != NULL) {
+			quarantine_raw(v, xasprintf("form mail "
+						    "(mail_form_senders) whose "
+						    "Reply-To has a domain %s",
+						    why), raw, len);
 			return;
 		}
 		if (!mailin_auth_ok(v->msg, v->sender, v->auth_server)) {

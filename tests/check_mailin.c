@@ -538,6 +538,17 @@ START_TEST(test_fullwidth_domain_is_nobody)
 			       "address = 'fia@xn--hbo-ula.se'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
 			       "direction = 'in'"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%stand for others (fullwidth%'"), 2);
+	/* a domain no mail comes from is said to be one, not a look-alike:
+	   a snowman, and a byte that is not UTF-8 */
+	deliver_mail("bo@h\xc3\xa4ll\xe2\x98\x83.se", "arende@kommun.example",
+		     "Hej", "fw6@example.se", NULL, "Hej.");
+	deliver_mail("bo@exa\xff" "mple.se", "arende@kommun.example", "Hej",
+		     "fw7@example.se", NULL, "Hej.");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason = "
+			       "'sender address in From has a domain with "
+			       "characters no domain name has'"), 2);
 	free(subj);
 	free(number);
 }
