@@ -1013,6 +1013,26 @@ expunge(struct imap *im, struct mailimap_set *set)
 	return mark_result(im, "EXPUNGE", r);
 }
 
+/* After a MOVE or COPY that R tells was refused: with NO [TRYCREATE]
+   the folder, there or made when the session began, is gone (another
+   client deleted it), and is made again. 1 when so, for the command to
+   be tried once more; 0 when not; -1 when the connection broke. */
+static int
+folder_again(struct imap *im, int r)
+{
+	if (r == MAILIMAP_NO_ERROR || imap_broken(r) ||
+	    im->s->imap_response_info == NULL ||
+	    !im->s->imap_response_info->rsp_trycreate)
+		return 0;
+	log_warnx("%s:%u: %s is gone (deleted by another client?): making "
+		  "it again", im->host, im->port,
+		  cfg_str(im->cfg, CFG_IMAP_PROCESSED_FOLDER));
+	r = mailimap_create(im->s, im->folder);
+	if (imap_broken(r))
+		return fail(im, "CREATE", r);
+	return 1;
+}
+
 /* Without MOVE a message is moved in steps, and a session can end
    between any two (a crash, a lost connection, a step the server
    refuses). Each step leaves a mark, for the next session to see how
@@ -1026,7 +1046,7 @@ expunge(struct imap *im, struct mailimap_set *set)
 static int
 copy_move(struct imap *im, struct mailimap_set *set)
 {
-	int r;
+	int r, again;
 
 	log_debug("%s:%u: no MOVE: COPY, then \\Deleted and %s%s", im->host,
 		  im->port, mailimap_has_uidplus(im->s) ? "UID EXPUNGE" :
@@ -1044,6 +1064,10 @@ copy_move(struct imap *im, struct mailimap_set *set)
 				  "twice");
 	}
 	r = mailimap_uid_copy(im->s, set, im->folder);
+	if ((again = folder_again(im, r)) < 0)
+		return -1;
+	if (again)
+		r = mailimap_uid_copy(im->s, set, im->folder);
 	if (r != MAILIMAP_NO_ERROR) {
 		/* Never delete what was not copied; and take the mark back,
 		   so that the next session copies it (once the folder is
@@ -1059,7 +1083,7 @@ static int
 move(struct imap *im, struct mailimap_set *set)
 {
 	const char *folder = im->folder;
-	int r;
+	int r, again;
 
 	if (!im->folder_ready) {
 		/* NO [ALREADYEXISTS] is the usual answer, and fine. */
@@ -1068,11 +1092,14 @@ move(struct imap *im, struct mailimap_set *set)
 			return fail(im, "CREATE", r);
 		im->folder_ready = 1;
 	}
-	if (mailimap_has_extension(im->s, "MOVE"))
-		return mark_result_hint(im, "UID MOVE",
-					mailimap_uid_move(im->s, set, folder),
-					FOLDER_HINT);
-	return copy_move(im, set);
+	if (!mailimap_has_extension(im->s, "MOVE"))
+		return copy_move(im, set);
+	r = mailimap_uid_move(im->s, set, folder);
+	if ((again = folder_again(im, r)) < 0)
+		return -1;
+	if (again)
+		r = mailimap_uid_move(im->s, set, folder);
+	return mark_result_hint(im, "UID MOVE", r, FOLDER_HINT);
 }
 
 /* Marks the queued messages DONE as imap_processed says, and KEPT (the
