@@ -306,6 +306,38 @@ verify_peer(struct imap *im)
 
 /* --- connecting and logging in -------------------------------------- */
 
+/* libetpan (1.9.4) reads a literal, such as a message's body, in a
+   loop that takes a read of 0 bytes, the end of the connection, for no
+   bytes yet, and reads again for ever, at full CPU and deaf to SIGTERM:
+   a server restarted, or a connection cut, in the middle of a FETCH
+   hung the gateway. The stream's reads go through eof_read, which
+   makes that end an error. One session at a time: one original. */
+static mailstream_low_driver eof_driver;
+static mailstream_low_driver *eof_orig;
+
+static ssize_t
+eof_read(mailstream_low *s, void *buf, size_t count)
+{
+	ssize_t r = eof_orig->mailstream_read(s, buf, count);
+
+	return r == 0 && count > 0 ? -1 : r;
+}
+
+/* After the connection is set up (TLS, STARTTLS): the stream's low
+   level is final then. */
+static void
+eof_is_error(mailimap *s)
+{
+	mailstream_low *low = mailstream_get_low(s->imap_stream);
+
+	if (low == NULL || low->driver == &eof_driver)
+		return;
+	eof_orig = low->driver;
+	eof_driver = *low->driver;
+	eof_driver.mailstream_read = eof_read;
+	low->driver = &eof_driver;
+}
+
 static int
 capability(struct imap *im)
 {
@@ -1524,8 +1556,10 @@ session(struct imap *im)
 	im->fetch_failed = 0;
 	im->why[0] = '\0';
 	r = imap_connect(im);
-	if (r == 0)
+	if (r == 0) {
+		eof_is_error(im->s);
 		r = imap_login(im);
+	}
 	if (r == 0)
 		r = imap_select(im);
 	if (r == 0 && im->done == DONE_MOVE)

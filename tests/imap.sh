@@ -32,6 +32,7 @@ command -v openssl >/dev/null ||
 	skip_all "openssl command-line tool not installed (apt-get install openssl)"
 command -v sqlite3 >/dev/null ||
 	skip_all "sqlite3 command-line tool not installed (apt-get install sqlite3)"
+command -v python3 >/dev/null || skip_all "python3 not installed (apt-get install python3)"
 
 # Dovecot refuses to run its login and mail processes as root.
 if [ "$(id -u)" -eq 0 ]; then
@@ -930,5 +931,72 @@ kill -TERM "$gpid"
 wait "$gpid"
 gpid=
 check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log")"
+
+# The connection cut in the middle of a FETCH (a server restarted, a
+# firewall): here a proxy that closes it after 100,000 bytes from the
+# server, within the body of a larger message. The run ends with an
+# error, queues nothing cut short, and the next fetches the message
+# whole. (libetpan read on at the end of the connection for ever, at
+# full CPU, deaf to SIGTERM: the gateway hung and took no more mail.)
+cat >"$T/cut.py" <<'EOF'
+import socket, sys, threading
+port, host, dport, cut = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", int(port)))
+ls.listen(5)
+open(sys.argv[5], "w").close()
+def up(c, s):
+    try:
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            s.sendall(d)
+    except OSError:
+        pass
+while True:
+    c, _ = ls.accept()
+    s = socket.create_connection((host, int(dport)))
+    threading.Thread(target=up, args=(c, s), daemon=True).start()
+    left = int(cut)
+    try:
+        while left > 0:
+            d = s.recv(65536)
+            if not d:
+                break
+            c.sendall(d[:left])
+            left -= len(d)
+    except OSError:
+        pass
+    # shutdown: a close alone sends no FIN while the thread reads
+    c.shutdown(socket.SHUT_RDWR)
+    c.close()
+    s.close()
+EOF
+put_mail 300000
+before=$(rows)
+cut_port=$((plain_port + 7))
+python3 "$T/cut.py" "$cut_port" 127.0.0.4 "$plain_port" 100000 \
+	"$T/cut.ready" 2>"$T/cut.log" &
+pids="$pids $!"
+wait_until "[ -e '$T/cut.ready' ]" 50
+conf cut "imap_host = 127.0.0.1" "imap_port = $cut_port" \
+	"imap_tls = none" "imap_processed = flag"
+run timeout -k 5 30 "$CIRM_GATEWAY" -c "$I/cut.conf" --once imap
+check "the connection cut within a FETCH: the run ends with an error" \
+	[ "$rc" -eq 1 ]
+check "the connection cut within a FETCH: it says so" \
+	contains "$err" "UID FETCH: connection lost"
+check "the connection cut within a FETCH: nothing queued" \
+	[ "$(rows)" -eq "$before" ]
+conf uncut "imap_host = 127.0.0.4" "imap_port = $plain_port" \
+	"imap_tls = none" "imap_processed = flag"
+gateway uncut
+check_all "the connection whole again: the message is queued whole" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ "$(rows)" -eq $((before + 1)) ]
+	[ "$(sql "SELECT count(*) FROM inbox_message WHERE length(raw) > 300000")" -eq 1 ]
+EOF
 
 done_testing
