@@ -898,39 +898,47 @@ check_all "without MOVE or keyword: moved, with a warning" <<-'EOF'
 EOF
 
 # The folder of imap_processed = move deleted while the service runs
-# (another client, a user tidying up): the next MOVE gets NO
-# [TRYCREATE], and the folder is made again, the mail moved there. (The
-# refusal was passed over for as long as the session lasted, with IDLE
-# for ever: all new mail stayed in the INBOX, unmarked.)
+# (another client, a user tidying up): the next MOVE, or COPY on a
+# server without MOVE (127.0.0.4), gets NO [TRYCREATE], and the folder
+# is made again, the mail moved there. (The refusal was passed over for
+# as long as the session lasted, with IDLE for ever: all new mail stayed
+# in the INBOX, unmarked.)
 conf gonefolder "imap_host = localhost" "imap_port = $tls_port" \
 	"imap_processed_folder = Gone"
-inbox_before=$(count_mail "$M")
-before=$(rows)
-"$CIRM_GATEWAY" -c "$I/gonefolder.conf" imap 2>"$T/gw.log" &
-gpid=$!
-check "a folder deleted while running: the service waits with IDLE" \
-	wait_until "grep -q 'waiting for mail with IDLE' '$T/gw.log'" 50
-put_mail
-check "a folder deleted while running: the first is moved there" \
-	wait_until '[ "$(count_mail "$M/.Gone")" -eq 1 ]' 50
-doveadm -c "$T/main/dovecot.conf" mailbox delete -u tester -r Gone \
-	>"$T/doveadm.log" 2>&1
-check "a folder deleted while running: doveadm deleted it" \
-	[ ! -d "$M/.Gone" ]
-put_mail
-check "a folder deleted while running: the next is queued" \
-	wait_until '[ "$(rows)" -eq $((before + 2)) ]' 50
-check "a folder deleted while running: made again, the mail moved there" \
-	wait_until '[ "$(count_mail "$M/.Gone")" -eq 1 ]' 50
-check "a folder deleted while running: nothing left in the INBOX" \
-	[ "$(count_mail "$M")" -eq "$inbox_before" ]
-check "a folder deleted while running: the log says it was made again" \
-	grep -q 'Gone is gone (deleted by another client?): making it again' \
-	"$T/gw.log"
-kill -TERM "$gpid"
-wait "$gpid"
-gpid=
-check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log")"
+conf gonecopy "imap_host = 127.0.0.4" "imap_port = $plain_port" \
+	"imap_tls = none" "imap_processed_folder = Gone"
+for how in gonefolder gonecopy; do
+	inbox_before=$(count_mail "$M")
+	before=$(rows)
+	: >"$T/gw.log"
+	"$CIRM_GATEWAY" -c "$I/$how.conf" imap 2>"$T/gw.log" &
+	gpid=$!
+	check "$how: the service waits with IDLE" \
+		wait_until "grep -q 'waiting for mail with IDLE' '$T/gw.log'" 50
+	put_mail
+	check "$how: the first is moved to the folder" \
+		wait_until '[ "$(count_mail "$M/.Gone")" -eq 1 ]' 50
+	doveadm -c "$T/main/dovecot.conf" mailbox delete -u tester -r Gone \
+		>"$T/doveadm.log" 2>&1
+	check "$how: doveadm deleted the folder" [ ! -d "$M/.Gone" ]
+	put_mail
+	check "$how: the next is queued" \
+		wait_until '[ "$(rows)" -eq $((before + 2)) ]' 50
+	check "$how: the folder made again, the mail moved there" \
+		wait_until '[ "$(count_mail "$M/.Gone")" -eq 1 ]' 50
+	check "$how: nothing left in the INBOX" \
+		[ "$(count_mail "$M")" -eq "$inbox_before" ]
+	check "$how: the log says the folder was made again" \
+		grep -q 'Gone is gone (deleted by another client?): making it again' \
+		"$T/gw.log"
+	kill -TERM "$gpid"
+	wait "$gpid"
+	gpid=
+	check "$how: the service logged no sanitizer report" \
+		sanitizer_clean "$(cat "$T/gw.log")"
+	doveadm -c "$T/main/dovecot.conf" mailbox delete -u tester -r Gone \
+		>"$T/doveadm.log" 2>&1
+done
 
 # The connection cut in the middle of a FETCH (a server restarted, a
 # firewall): here a proxy that closes it after 100,000 bytes from the
