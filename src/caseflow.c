@@ -1415,9 +1415,9 @@ static int
 send_out(struct flow *fl, const char *channel, const char *recipient,
 	 const char *visibility, const char *what, const char *headers,
 	 const char *subject, const char *body, int64_t attachments_of,
-	 char **error_r)
+	 const char *refused, char **error_r)
 {
-	int64_t msg, now = fl->in->now;
+	int64_t msg, row = 0, now = fl->in->now;
 	char *mid = strcmp(channel, "email") == 0 ?
 		new_message_id(fl, what) : NULL;
 	struct store_message_new m = {
@@ -1439,8 +1439,10 @@ send_out(struct flow *fl, const char *channel, const char *recipient,
 				    fl->in->attachments_withheld,
 				    error_r) >= 0)) {
 		o.message_id = msg;
-		ret = store_outbox_add(fl->store, &o, NULL, error_r);
+		ret = store_outbox_add(fl->store, &o, &row, error_r);
 	}
+	if (ret == 0 && refused != NULL)
+		ret = store_outbox_failed(fl->store, row, refused, error_r);
 	free(mid);
 	return ret;
 }
@@ -1569,13 +1571,45 @@ answer_shown(struct flow *fl, const char *template_id, const char *subject,
 	return ret;
 }
 
+/* Why an SMS of TEMPLATE_ID, BODY, costing SEGMENTS is not sent: it is
+   over the workflow's sms-segments. Read by the handler (as a network's
+   reason is) and by the administrator, who may give the template an SMS
+   variant. */
+static char *
+sms_refusal(struct flow *fl, const char *template_id, const char *body,
+	    int segments, bool ucs2)
+{
+	const char *lang = citizen_language(fl);
+	const char *reads = lang != NULL ? lang : fl->cf->set.language;
+	char *name = xasprintf("%s.sms", template_id);
+	bool variant = fl->cf->set.templates != NULL ?
+		template_cache_exists(fl->cf->set.templates, reads, name) :
+		template_exists(fl->cf->set.template_dir, reads, name);
+	char *why = xasprintf("not sent: too long for SMS, %zu characters "
+			      "costing %d segments (%s) where the workflow "
+			      "allows %d (sms-segments)", utf8_length(body),
+			      segments, ucs2 ? "UCS-2" : "GSM 7-bit",
+			      sms_limit(fl));
+
+	if (!variant) {
+		char *more = xasprintf("%s: the text of the mail template "
+				       "%s, as there is no %s/%s", why,
+				       template_id, reads, name);
+
+		free(why);
+		why = more;
+	}
+	free(name);
+	return why;
+}
+
 static int
 do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
 	const char *channel = fl->c.channel;
 	bool sms = strcmp(channel, "sms") == 0;
 	char *to = NULL, *name = NULL, *subject = NULL, *body = NULL;
-	char *headers = NULL;
+	char *headers = NULL, *refused = NULL;
 	const struct caseflow_input *in = fl->in;
 	struct caseflow_input shown;
 	/* a notification of the same event made it: it holds internal
@@ -1638,8 +1672,20 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 				rc = -1;
 		}
 	}
+	/* Still over sms-segments without the handler's answer (a template
+	   with no SMS variant sends its mail text): not a chain of SMS, but
+	   kept on the case as failed at once, so that the workflow hears
+	   delivery.failed.sms and the handler reads why. */
+	if (rc > 0 && sms) {
+		bool ucs2;
+		int n = sms_segments(body, &ucs2);
+
+		if (n > sms_limit(fl))
+			refused = sms_refusal(fl, a->template_id, body, n,
+					      ucs2);
+	}
 	/* the handler's answer in this message, or in none of the run's */
-	if (rc > 0 && in->answer_sent != NULL) {
+	if (rc > 0 && refused == NULL && in->answer_sent != NULL) {
 		carries = *in->answer_sent ? 0 :
 			answer_shown(fl, a->template_id, subject, body, error_r);
 		if (carries < 0)
@@ -1654,12 +1700,13 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc > 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,
 		     subject, body, sms ? 0 : fl->in->attachments_of,
-		     error_r) == 0)
+		     refused, error_r) == 0)
 		/* a handler's answer names the handler: cirmctl report
 		   counts the time to the first answer a person wrote */
-		ret = flow_event(fl, "reply.sent",
-				 fl->in->written_by_handler ?
-				 fl->in->sender_id : 0, a->template_id);
+		ret = refused != NULL ? 0 :
+			flow_event(fl, "reply.sent",
+				   fl->in->written_by_handler ?
+				   fl->in->sender_id : 0, a->template_id);
 	/* said only once it is on its way: a mail that failed (an action
 	   that fails does not stop the run) leaves the answer to go alone */
 	if (ret == 0 && carries > 0)
@@ -1668,6 +1715,7 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 		(*in->citizen_sent)++;
 	fl->in = in;
 	fl->history = history;
+	free(refused);
 	free(headers);
 	free(to);
 	free(name);
@@ -2267,7 +2315,7 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 		return -1;
 	headers = handler_headers(fl, contact_id);
 	ret = send_out(fl, "email", address, "internal", "notify", headers,
-		       subject, body, fl->in->files_of, &n->error);
+		       subject, body, fl->in->files_of, NULL, &n->error);
 	free(headers);
 	free(subject);
 	free(body);
@@ -2405,7 +2453,7 @@ send_notice(struct flow *fl, int64_t id, const char *addr,
 {
 	char *wrapped = text_wrap(body, 72), *headers = handler_headers(fl, id);
 	int rc = send_out(fl, "email", addr, "internal", "notify", headers,
-			  subject, wrapped, 0, error_r);
+			  subject, wrapped, 0, NULL, error_r);
 
 	free(wrapped);
 	free(headers);

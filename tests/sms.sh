@@ -540,4 +540,31 @@ engine
 check "the same text under an empty Id, minutes later, is not a duplicate" \
 	[ "$(sql "SELECT count(*) FROM message m JOIN contact_address a ON a.contact_id = m.contact_id WHERE a.address = '+46708887766'")" -eq 2 ]
 
+
+# --- a citizen's template with no SMS variant -------------------------------
+# Its mail text goes by SMS; when that costs more than sms-segments (a
+# long letter), it is not sent as a long chain of SMS but fails at once,
+# and the handler is told why, as of any SMS that did not arrive.
+cp "$I/templates/sv/resolved" "$T/resolved.good"
+cp "$I/templates/sv/resolved.sms" "$T/resolved-sms.good"
+rm "$I/templates/sv/resolved.sms"
+{
+	printf 'Subject: Ditt ärende är klart [{{case.number}}]\n\nHej!\n\n'
+	printf 'Vi har nu behandlat ditt ärende {{case.number}}. %.0s\n' $(seq 1 12)
+	printf '\nMed vänlig hälsning\n{{municipality.name}}\n'
+} >"$I/templates/sv/resolved"
+sms "From: 46708880009" "Nedskräpning vid badplatsen."
+engine
+case_m=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880009'")
+handler_mail "$(note_reply_to "$case_m")" "$case_m" hm9 "#klar"
+engine
+check "a mail template over sms-segments by SMS: not sent" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46708880009' AND status <> 'failed' AND id IN (SELECT id FROM outbox_mail WHERE body LIKE '%Vi har nu behandlat%')")" -eq 0 ]
+check "... the case is resolved all the same" \
+	[ "$(sql "SELECT state FROM cases WHERE number = '$case_m'")" = lost ]
+check "... and the handler is told it did not go, and why" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_m]%' AND body LIKE '%too long for SMS%' AND body LIKE '%resolved.sms%'")" -eq 1 ]
+cp "$T/resolved.good" "$I/templates/sv/resolved"
+cp "$T/resolved-sms.good" "$I/templates/sv/resolved.sms"
+
 done_testing
