@@ -1167,6 +1167,43 @@ check_templates(struct checker *c, const char *dir)
 }
 
 size_t
+workflow_check_sms_variants(const struct workflow *wf,
+			    const char *template_dir, struct strlist *warnings)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; template_dir != NULL && i < wf->ntemplates; i++) {
+		const char *id = wf->templates[i].id;
+		int line = reply_line(wf, id);
+
+		for (size_t j = 0; line > 0 && settings[CFG_LANGUAGE].choices[j]
+						!= NULL; j++) {
+			const char *lang = settings[CFG_LANGUAGE].choices[j];
+			char *mail = xasprintf("%s/%s/%s", template_dir, lang,
+					       id);
+			char *sms = xasprintf("%s.sms", mail);
+
+			/* a missing mail template is workflow_check's */
+			if (access(mail, R_OK) == 0 && access(sms, R_OK) != 0) {
+				strlist_addf(warnings, "%s:%d: warning: "
+					     "template '%s' goes to the citizen "
+					     "and has no SMS variant for "
+					     "language '%s' (%s): a case opened "
+					     "by SMS gets the mail's text, which "
+					     "is not sent when it costs more "
+					     "than sms-segments (%d)", wf->name,
+					     line, id, lang, sms,
+					     wf->sms_segments);
+				n++;
+			}
+			free(mail);
+			free(sms);
+		}
+	}
+	return n;
+}
+
+size_t
 workflow_check(const struct workflow *wf, const char *template_dir,
 	       struct strlist *errors)
 {

@@ -459,6 +459,15 @@ check "... unless the workflow allows links" [ "$rc" -eq 0 ]
 printf '{{case.nummer}}\n' >"$T/tpl/sv/acknowledgement.sms"
 run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
 check "an unknown variable in an SMS template is an error" contains "$err" "acknowledgement.sms"
+# A template the citizen gets with no SMS variant: by SMS its mail text
+# would go (or, longer than sms-segments, nothing). A warning at the
+# line that sends it; the file is good.
+cp "$I/templates/sv/acknowledgement.sms" "$T/tpl/sv/acknowledgement.sms"
+rm "$T/tpl/sv/question.sms"
+run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
+check "a citizen's template with no SMS variant: workflow check warns at the command that sends it" \
+	contains "$err" "synpunkt.xml:77: warning: template 'question' goes to the citizen and has no SMS variant for language 'sv'"
+check "... and the file is good" [ "$rc" -eq 0 ]
 
 # --- a merged case ---------------------------------------------------------
 # One citizen, two cases about one hole (the first had gone quiet past
