@@ -1697,6 +1697,13 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc > 0 && !sms &&
 	    (headers = citizen_headers(fl, to, name, error_r)) == NULL)
 		rc = -1;
+	if (rc > 0 && refused != NULL && in->delivery_failure) {
+		char *why = xasprintf("%s: %s", a->template_id, refused);
+
+		ret = flow_event(fl, "reply.withheld", 0, why);
+		free(why);
+		rc = 0;
+	}
 	if (rc > 0 &&
 	    send_out(fl, channel, to, "public", a->template_id, headers,
 		     subject, body, sms ? 0 : fl->in->attachments_of,

@@ -57,6 +57,10 @@ struct caseflow_input {
 	/* A handler wrote the text: mail carrying it to the citizen is
 	   not marked Auto-Submitted (RFC 3834 5.1: a person wrote it). */
 	bool written_by_handler;
+	/* The run handles a delivery failure: an SMS reply over
+	   sms-segments is noted on the case (reply.withheld) rather than
+	   made another failure, which the workflow would hear again. */
+	bool delivery_failure;
 	/* The citizen's message whose attachments go along with the
 	   notifications to handlers about it (a photo may be all a mail
 	   has), or 0. */

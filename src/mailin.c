@@ -2352,7 +2352,7 @@ handle_failure(const struct store_outbox_failure *f, void *ctx)
 		char *what = failed_message(f);
 		struct caseflow_input in = {
 			.channel = f->channel, .text = what,
-			.now = cirm_now(),
+			.now = cirm_now(), .delivery_failure = true,
 		};
 		char *event = xasprintf("delivery.failed.%s", f->channel);
 

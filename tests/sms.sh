@@ -573,6 +573,24 @@ check "... the case is resolved all the same" \
 	[ "$(sql "SELECT state FROM cases WHERE number = '$case_m'")" = lost ]
 check "... and the handler is told it did not go, and why" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_m]%' AND body LIKE '%too long for SMS%' AND body LIKE '%resolved.sms%'")" -eq 1 ]
+# A workflow that answers a delivery failure with that text again: noted
+# on the case (reply.withheld), not one more failure for it to hear, for
+# ever.
+cp "$I/workflows/synpunkt.xml" "$T/synpunkt.good"
+sed -e 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' \
+	-e '/<state id="lost"/,/<\/state>/s|<transition event="delivery.failed">|&<reply template="resolved"/>|' \
+	"$T/synpunkt.good" >"$I/workflows/synpunkt.xml"
+sms "From: 46708880010" "Nedskräpning vid stranden."
+engine
+case_n=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880010'")
+handler_mail "$(note_reply_to "$case_n")" "$case_n" hm10 "#klar"
+engine
+engine
+check "a reply too long for SMS, on the delivery failure it made: one failure, not a loop" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46708880010' AND status = 'failed'")" -eq 1 ]
+check "... the second withheld, and the case says why" \
+	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case_n' AND e.kind = 'reply.withheld' AND e.detail LIKE 'resolved: not sent: too long for SMS%'")" -eq 1 ]
+cp "$T/synpunkt.good" "$I/workflows/synpunkt.xml"
 cp "$T/resolved.good" "$I/templates/sv/resolved"
 cp "$T/resolved-sms.good" "$I/templates/sv/resolved.sms"
 
