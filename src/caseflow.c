@@ -1469,6 +1469,21 @@ citizen_language(struct flow *fl)
 
 static int case_refers(struct flow *fl, char **error_r);
 
+/* Whether TEMPLATE_ID has an SMS variant in the citizen's language. */
+static bool
+sms_variant(struct flow *fl, const char *template_id)
+{
+	const char *lang = citizen_language(fl);
+	const char *reads = lang != NULL ? lang : fl->cf->set.language;
+	char *name = xasprintf("%s.sms", template_id);
+	bool has = fl->cf->set.templates != NULL ?
+		template_cache_exists(fl->cf->set.templates, reads, name) :
+		template_exists(fl->cf->set.template_dir, reads, name);
+
+	free(name);
+	return has;
+}
+
 /* Renders TEMPLATE_ID for the case's channel, in the citizen's
    language: for SMS its .sms variant when the template has one (else
    the mail template's text), with no subject. The citizen is told of
@@ -1484,17 +1499,10 @@ render_for_channel(struct flow *fl, const char *template_id,
 	int ret;
 
 	fl->lang = reads;
-	if (strcmp(fl->c.channel, "sms") != 0) {
-		name = xstrdup(template_id);
-	} else {
+	if (strcmp(fl->c.channel, "sms") == 0 && sms_variant(fl, template_id))
 		name = xasprintf("%s.sms", template_id);
-		if (fl->cf->set.templates != NULL ?
-		    !template_cache_exists(fl->cf->set.templates, reads, name) :
-		    !template_exists(fl->cf->set.template_dir, reads, name)) {
-			free(name);
-			name = xstrdup(template_id);
-		}
-	}
+	else
+		name = xstrdup(template_id);
 	ret = shows(fl, reads, name, "case.continues") ?
 		case_refers(fl, error_r) : 0;
 	free(fl->mentions);	/* another's case: not the citizen's to read */
@@ -1571,36 +1579,24 @@ answer_shown(struct flow *fl, const char *template_id, const char *subject,
 	return ret;
 }
 
-/* Why an SMS of TEMPLATE_ID, BODY, costing SEGMENTS is not sent: it is
-   over the workflow's sms-segments. Read by the handler (as a network's
-   reason is) and by the administrator, who may give the template an SMS
-   variant. */
+/* Why the SMS BODY of TEMPLATE_ID, the text of its mail template (it
+   has no SMS variant in the citizen's language), is not sent: it costs
+   SEGMENTS, over the workflow's sms-segments. Read by the handler (as
+   a network's reason is) and by the administrator, who may give the
+   template an SMS variant. */
 static char *
 sms_refusal(struct flow *fl, const char *template_id, const char *body,
 	    int segments, bool ucs2)
 {
 	const char *lang = citizen_language(fl);
-	const char *reads = lang != NULL ? lang : fl->cf->set.language;
-	char *name = xasprintf("%s.sms", template_id);
-	bool variant = fl->cf->set.templates != NULL ?
-		template_cache_exists(fl->cf->set.templates, reads, name) :
-		template_exists(fl->cf->set.template_dir, reads, name);
-	char *why = xasprintf("not sent: too long for SMS, %zu characters "
-			      "costing %d segments (%s) where the workflow "
-			      "allows %d (sms-segments)", utf8_length(body),
-			      segments, ucs2 ? "UCS-2" : "GSM 7-bit",
-			      sms_limit(fl));
 
-	if (!variant) {
-		char *more = xasprintf("%s: the text of the mail template "
-				       "%s, as there is no %s/%s", why,
-				       template_id, reads, name);
-
-		free(why);
-		why = more;
-	}
-	free(name);
-	return why;
+	return xasprintf("not sent: too long for SMS, %zu characters costing "
+			 "%d segments (%s) where the workflow allows %d "
+			 "(sms-segments): the text of the mail template %s, "
+			 "as there is no %s/%s.sms", utf8_length(body),
+			 segments, ucs2 ? "UCS-2" : "GSM 7-bit", sms_limit(fl),
+			 template_id, lang != NULL ? lang :
+			 fl->cf->set.language, template_id);
 }
 
 static int
@@ -1672,11 +1668,12 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 				rc = -1;
 		}
 	}
-	/* Still over sms-segments without the handler's answer (a template
-	   with no SMS variant sends its mail text): not a chain of SMS, but
-	   kept on the case as failed at once, so that the workflow hears
-	   delivery.failed.sms and the handler reads why. */
-	if (rc > 0 && sms) {
+	/* The mail text of a template with no SMS variant, still over
+	   sms-segments without the handler's answer: not a chain of SMS
+	   (greeting, paragraphs, signature), but kept on the case as failed
+	   at once, so that the workflow hears delivery.failed.sms and the
+	   handler reads why. An SMS variant is written for SMS, and goes. */
+	if (rc > 0 && sms && !sms_variant(fl, a->template_id)) {
 		bool ucs2;
 		int n = sms_segments(body, &ucs2);
 

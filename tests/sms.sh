@@ -573,6 +573,17 @@ check "... the case is resolved all the same" \
 	[ "$(sql "SELECT state FROM cases WHERE number = '$case_m'")" = lost ]
 check "... and the handler is told it did not go, and why" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_m]%' AND body LIKE '%too long for SMS%' AND body LIKE '%resolved.sms%'")" -eq 1 ]
+# An SMS variant is written for SMS: a long one goes, as the
+# administrator wrote it (workflow check shows its text).
+printf '{{municipality.name}}: Ärende {{case.number}} är klart. %.0s' $(seq 1 12) >"$I/templates/sv/resolved.sms"
+sms "From: 46708880011" "Nedskräpning vid bryggan."
+engine
+case_o=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880011'")
+handler_mail "$(note_reply_to "$case_o")" "$case_o" hm11 "#klar"
+engine
+check "... but a long SMS variant goes" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46708880011' AND status = 'queued' AND id IN (SELECT id FROM outbox_mail WHERE body LIKE 'Kommunen: Ärende $case_o är klart.%')")" -eq 1 ]
+rm "$I/templates/sv/resolved.sms"
 # A workflow that answers a delivery failure with that text again: noted
 # on the case (reply.withheld), not one more failure for it to hear, for
 # ever.
