@@ -1172,9 +1172,12 @@ workflow_check_sms_variants(const struct workflow *wf,
 {
 	size_t n = 0;
 
-	for (size_t i = 0; template_dir != NULL && i < wf->ntemplates; i++) {
-		const char *id = wf->templates[i].id;
-		int line = reply_line(wf, id);
+	/* and cirm's own "answer", around every handler's answer, told at
+	   the line of <workflow> */
+	for (size_t i = 0; template_dir != NULL && i <= wf->ntemplates; i++) {
+		const char *id = i < wf->ntemplates ? wf->templates[i].id :
+			"answer";
+		int line = i < wf->ntemplates ? reply_line(wf, id) : wf->line;
 
 		for (size_t j = 0; line > 0 && settings[CFG_LANGUAGE].choices[j]
 						!= NULL; j++) {

@@ -468,6 +468,10 @@ run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
 check "a citizen's template with no SMS variant: workflow check warns at the command that sends it" \
 	contains "$err" "synpunkt.xml:77: warning: template 'question' goes to the citizen and has no SMS variant for language 'sv'"
 check "... and the file is good" [ "$rc" -eq 0 ]
+rm "$T/tpl/en/answer.sms"
+run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
+check "... and of cirm's own answer, at <workflow>" \
+	contains "$err" "synpunkt.xml:23: warning: template 'answer' goes to the citizen and has no SMS variant for language 'en'"
 
 # --- a merged case ---------------------------------------------------------
 # One citizen, two cases about one hole (the first had gone quiet past
