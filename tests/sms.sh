@@ -470,6 +470,10 @@ check "a citizen's template with no SMS variant: workflow check warns at the com
 check "... and the file is good" [ "$rc" -eq 0 ]
 rm "$T/tpl/en/answer.sms"
 run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
+check "... not of one that takes sv's SMS variant, as cirmd does" \
+	sh -c '! printf "%s" "$1" | grep -q "template .answer."' - "$err"
+rm "$T/tpl/sv/answer.sms"
+run "$CIRMCTL" workflow check --templates "$T/tpl" "$I/workflows/synpunkt.xml"
 check "... and of cirm's own answer, at <workflow>" \
 	contains "$err" "synpunkt.xml:23: warning: template 'answer' goes to the citizen and has no SMS variant for language 'en'"
 
