@@ -180,15 +180,17 @@ char *workflow_same_version(const struct workflow *wf,
    handles, unknown roles, duplicate command words, and templates
    missing in any language directory of TEMPLATE_DIR (skipped when
    NULL). Appends "NAME:LINE: message" to ERRORS; returns how many. */
+size_t workflow_check(const struct workflow *wf, const char *template_dir,
+		      struct strlist *errors);
+
 /* The templates WF sends the citizen (<reply>, a command's template)
    that have a mail template but no SMS variant in a language directory
-   of TEMPLATE_DIR (none when NULL): by SMS their mail text would go.
+   of TEMPLATE_DIR, nor an sv one to fall back on (none when NULL): by
+   SMS their mail text would go.
    Appends "NAME:LINE: warning: message" to WARNINGS; returns how many. */
 size_t workflow_check_sms_variants(const struct workflow *wf,
 				   const char *template_dir,
 				   struct strlist *warnings);
-size_t workflow_check(const struct workflow *wf, const char *template_dir,
-		      struct strlist *errors);
 
 /* What handlers are shown for the configuration STATES (state ids
    separated by blanks, as cases keep it): the label of its state, the
