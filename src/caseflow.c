@@ -1589,14 +1589,21 @@ sms_refusal(struct flow *fl, const char *template_id, const char *body,
 	    int segments, bool ucs2)
 {
 	const char *lang = citizen_language(fl);
+	char *sv, *why;
 
-	return xasprintf("not sent: too long for SMS, %zu characters costing "
-			 "%d segments (%s) where the workflow allows %d "
-			 "(sms-segments): the text of the mail template %s, "
-			 "as there is no %s/%s.sms", utf8_length(body),
-			 segments, ucs2 ? "UCS-2" : "GSM 7-bit", sms_limit(fl),
-			 template_id, lang != NULL ? lang :
-			 fl->cf->set.language, template_id);
+	if (lang == NULL)
+		lang = fl->cf->set.language;
+	/* a language without it takes sv's (template_path): neither is */
+	sv = strcmp(lang, "sv") != 0 ?
+		xasprintf(" nor sv/%s.sms", template_id) : xstrdup("");
+	why = xasprintf("not sent: too long for SMS, %zu characters costing "
+			"%d segments (%s) where the workflow allows %d "
+			"(sms-segments): the text of the mail template %s, "
+			"as there is no %s/%s.sms%s", utf8_length(body),
+			segments, ucs2 ? "UCS-2" : "GSM 7-bit", sms_limit(fl),
+			template_id, lang, template_id, sv);
+	free(sv);
+	return why;
 }
 
 static int

@@ -609,6 +609,27 @@ check "a reply too long for SMS, on the delivery failure it made: one failure, n
 	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46708880010' AND status = 'failed'")" -eq 1 ]
 check "... the second withheld, and the case says why" \
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case_n' AND e.kind = 'reply.withheld' AND e.detail LIKE 'resolved: not sent: too long for SMS%'")" -eq 1 ]
+# An English citizen's, with no en/resolved.sms either: sv's would have
+# been taken, so the reason names both.
+cp "$I/templates/en/resolved" "$T/resolved-en.good"
+cp "$I/templates/en/resolved.sms" "$T/resolved-en-sms.good"
+rm "$I/templates/en/resolved.sms"
+{
+	printf 'Subject: Your case is resolved [{{case.number}}]\n\nHello,\n\n'
+	printf 'We have now dealt with your case {{case.number}}. %.0s\n' $(seq 1 12)
+	printf '\nKind regards\n{{municipality.name}}\n'
+} >"$I/templates/en/resolved"
+sms "From: 46708880012" "Hello, there is a lot of litter on the beach by the pier. Could you please have it cleaned up? Thank you."
+engine
+case_e=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880012'")
+check "an English citizen by SMS reads English" \
+	[ "$(sql "SELECT c.language FROM contact c JOIN contact_address a ON a.contact_id = c.id WHERE a.address = '+46708880012'")" = en ]
+handler_mail "$(note_reply_to "$case_e")" "$case_e" hm12 "#klar"
+engine
+check "... a mail text too long for SMS: the reason names en's SMS variant and sv's, which it would have taken" \
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46708880012' AND status = 'failed' AND last_error LIKE '%as there is no en/resolved.sms nor sv/resolved.sms'")" -eq 1 ]
+cp "$T/resolved-en.good" "$I/templates/en/resolved"
+cp "$T/resolved-en-sms.good" "$I/templates/en/resolved.sms"
 cp "$T/synpunkt.good" "$I/workflows/synpunkt.xml"
 cp "$T/resolved.good" "$I/templates/sv/resolved"
 cp "$T/resolved-sms.good" "$I/templates/sv/resolved.sms"
