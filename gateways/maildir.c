@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -145,13 +146,21 @@ same_content(const char *a, const char *b)
 	return same;
 }
 
+/* The longest KEY kept whole in cur/: a name there has ":2,S" and
+   perhaps ".NNN" more than its KEY, and none may pass NAME_MAX. */
+#define CUR_KEY_MAX (NAME_MAX - 8)
+
 /* Renames PATH to cur/KEY:2,S, or, where cur/ has another file of that
    name already (another mail delivered under the same name), to
-   cur/KEY.N:2,S: that file is kept. */
+   cur/KEY.N:2,S: that file is kept. A KEY too long for that (a name in
+   new/ of near NAME_MAX bytes, which some delivery agents write) is cut
+   to CUR_KEY_MAX bytes: else the file stayed in new/ and was queued
+   again at every start. Two cut to the same are told apart by .N. */
 static int
 rename_noreplace(const char *path, const char *dir, const char *key)
 {
-	char *dest = xasprintf("%s/cur/%s%s", dir, key, ":2,S");
+	int klen = strlen(key) > CUR_KEY_MAX ? CUR_KEY_MAX : (int)strlen(key);
+	char *dest = xasprintf("%s/cur/%.*s%s", dir, klen, key, ":2,S");
 	int r = renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE);
 
 	if (r < 0 && errno == EEXIST) {
@@ -162,7 +171,8 @@ rename_noreplace(const char *path, const char *dir, const char *key)
 	}
 	for (int n = 2; r < 0 && errno == EEXIST && n < 1000; n++) {
 		free(dest);
-		dest = xasprintf("%s/cur/%s.%d%s", dir, key, n, ":2,S");
+		dest = xasprintf("%s/cur/%.*s.%d%s", dir, klen, key, n,
+				 ":2,S");
 		r = renameat2(AT_FDCWD, path, AT_FDCWD, dest, RENAME_NOREPLACE);
 	}
 	if (r < 0 && errno == EINVAL) /* a file system without it */
