@@ -100,12 +100,13 @@ struct lookups {
 	char *cont_answer;	/* continues.last_answer */
 	char *cont_handler;	/* continues.handler */
 	char *merged;		/* case.merged_into */
+	bool sms_stopped;	/* citizen.sms_stopped */
 	unsigned looked;
 };
 enum {
 	LOOKED_SENDER = 1, LOOKED_FROM = 2, LOOKED_LAST_ANSWER = 4,
 	LOOKED_CITIZEN_TEXT = 8, LOOKED_OFFICER = 16, LOOKED_CONT_ANSWER = 32,
-	LOOKED_CONT_HANDLER = 64, LOOKED_MERGED = 128,
+	LOOKED_CONT_HANDLER = 64, LOOKED_MERGED = 128, LOOKED_SMS_STOPPED = 256,
 };
 
 struct flow {
@@ -1124,8 +1125,6 @@ officer_name(const struct flow *fl, char **out_r, char **error_r)
 	return 0;
 }
 
-/* Reads into LK what template TEMPLATE_ID (in LANG) shows of the
-   store's. 0, or -1 (LK then holds what was read, for lookups_clear). */
 /* Whether template TEMPLATE_ID (in LANG) shows VAR and its value, BIT
    of LOOKED_*, is not read yet in the flow; it counts as read then. */
 static bool
@@ -1152,6 +1151,28 @@ cut_signoff(char *text)
 		text[n] = '\0';
 }
 
+/* Whether the citizen of the SMS case FL has asked for no more SMS
+   (STOPP), into *STOPPED_R. 0, or -1. */
+static int
+sms_stopped(struct flow *fl, bool *stopped_r, char **error_r)
+{
+	char *number = NULL, *name = NULL;
+	int rc = fl->c.citizen_id == 0 ? 0 :
+		store_contact_first_named(fl->store, fl->c.citizen_id, "phone",
+					  &number, &name, error_r);
+
+	if (rc > 0)
+		rc = store_sms_optout_has(fl->store, number, error_r);
+	free(number);
+	free(name);
+	if (rc < 0)
+		return -1;
+	*stopped_r = rc > 0;
+	return 0;
+}
+
+/* Reads into LK what template TEMPLATE_ID (in LANG) shows of the
+   store's. 0, or -1 (LK then holds what was read, for lookups_clear). */
 static int
 look_up(struct flow *fl, const char *lang, const char *template_id,
 	char **error_r)
@@ -1203,6 +1224,12 @@ look_up(struct flow *fl, const char *lang, const char *template_id,
 			xstrdup(f.assignee_name) : NULL;
 		store_case_flow_clear(&f);
 	}
+	/* an SMS case whose citizen sent STOPP: no answer reaches them */
+	if (strcmp(fl->c.channel, "sms") == 0 &&
+	    wants(fl, lang, template_id, LOOKED_SMS_STOPPED,
+		  "citizen.sms_stopped") &&
+	    sms_stopped(fl, &lk->sms_stopped, error_r) < 0)
+		return -1;
 	/* the case this one was merged into (#slå-ihop) */
 	if (fl->c.merged_into != 0 &&
 	    wants(fl, lang, template_id, LOOKED_MERGED, "case.merged_into")) {
@@ -1272,6 +1299,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "citizen.from", lk->from != NULL ? lk->from : "" },
 		{ "case.merged_into", lk->merged != NULL ? lk->merged : "" },
 		{ "case.sms", strcmp(fl->c.channel, "sms") == 0 ? "1" : "" },
+		{ "citizen.sms_stopped", lk->sms_stopped ? "1" : "" },
 		{ "case.state", fl->c.state != NULL ? fl->c.state : "" },
 		{ "case.category", fl->facts.category != NULL ?
 		  fl->facts.category : "" },

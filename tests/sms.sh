@@ -364,6 +364,12 @@ check "... the case records the withheld reply" \
 	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.withheld'")" -ge 1 ]
 check "... and the handler is told, not left to think it went" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar skickades inte: invånaren har tackat nej till sms%' AND body LIKE '%STOPP%'")" -eq 1 ]
+# While it stands, the notifications say so, before the officer
+# writes an answer that would not reach the citizen.
+sms "From: 46701234567" "Lampan lyser fortfarande inte."
+engine
+check "a notification on a case whose citizen sent STOPP says no answer reaches them" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE '%[$case1]%' AND body LIKE '%tackat nej till sms (STOPP)%' AND body NOT LIKE '%svaret går som sms%'")" -eq 1 ]
 sms "From: 46701234567" "Start!"
 engine
 check "START opts in again" [ "$(sql "SELECT count(*) FROM sms_optout")" -eq 0 ]
