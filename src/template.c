@@ -637,26 +637,31 @@ template_cache_exists(const struct template_cache *cache, const char *lang,
 static int
 entry_renders(const struct template_entry *e, char **error_r)
 {
-	struct template_var vars[32];
+	struct template_var *vars;
 	char *subject = NULL, *body = NULL;
 	size_t n = 0;
+	int rc;
 
 	if (e->text == NULL) {
 		*error_r = xstrdup(e->error);
 		return -1;
 	}
-	for (; template_variables[n] != NULL && n + 1 < N_ELEMENTS(vars); n++) {
+	while (template_variables[n] != NULL)
+		n++;
+	/* every variable, however many there come to be, and one more */
+	vars = xcalloc(n + 1, sizeof(*vars));
+	for (n = 0; template_variables[n] != NULL; n++) {
 		vars[n].name = template_variables[n];
 		vars[n].value = "x";
 	}
 	/* a workflow's timers: which exist, workflow check says */
 	vars[n].name = "timer.*";
 	vars[n++].value = "x";
-	if (render(e->path, e->text, vars, n, &subject, &body, error_r) < 0)
-		return -1;
+	rc = render(e->path, e->text, vars, n, &subject, &body, error_r);
+	free(vars);
 	free(subject);
 	free(body);
-	return 0;
+	return rc < 0 ? -1 : 0;
 }
 
 size_t

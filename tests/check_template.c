@@ -182,6 +182,30 @@ START_TEST(test_empty_sms)
 }
 END_TEST
 
+/* A template may use every variable cirm gives, however many there
+   come to be: the cache's check gave the first 31 only, and a template
+   with a newer one was a configuration error at start. */
+START_TEST(test_cache_every_variable)
+{
+	struct strlist l = { 0 };
+	struct template_cache *cache;
+	char *text, *err = NULL;
+
+	strlist_add(&l, "Subject: x\n\n");
+	for (size_t i = 0; template_variables[i] != NULL; i++)
+		strlist_addf(&l, "{{%s}}\n", template_variables[i]);
+	text = strlist_join(&l);
+	put("sv", "t", text);
+	cache = template_cache_new(dir);
+	ck_assert_ptr_nonnull(cache);
+	if (template_cache_renders(cache, "sv", "t", &err) < 0)
+		ck_abort_msg("%s", err);
+	template_cache_free(&cache);
+	strlist_clear(&l);
+	free(text);
+}
+END_TEST
+
 /* English when there is one, else Swedish. */
 START_TEST(test_language)
 {
@@ -360,6 +384,7 @@ template_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_render, 0, (int)N_ELEMENTS(cases));
 	tcase_add_test(tc, test_empty_sms);
+	tcase_add_test(tc, test_cache_every_variable);
 	tcase_add_test(tc, test_language);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_shipped_no_subject);
