@@ -123,16 +123,16 @@ check "the same name twice: nothing more is queued" \
 # Names in new/ too long for cur/ with ":2,S" added (254 bytes): cut
 # there, each mail in a file of its own, nothing left in new/ to be
 # queued again.
-long=$(printf 'x%.0s' $(seq 1 254))
+long=$(printf 'm%.0s' $(seq 1 254))
 printf 'From: a@b.se\nSubject: L1\nMessage-ID: <long1@b.se>\n\nEtt\n' \
 	>"$I/maildir/inbox/new/$long"
 printf 'From: a@b.se\nSubject: L2\nMessage-ID: <long2@b.se>\n\nTva\n' \
-	>"$I/maildir/inbox/new/${long%x}y"
+	>"$I/maildir/inbox/new/${long%m}n"
 run "$GATEWAY" -c "$C" --once maildir
 check "a name too long for cur/: both mails are queued" \
 	[ "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) GLOB '*<long[12]@b.se>*'")" -eq 2 ]
 check "... and leave new/ for cur/, a file each" \
-	[ "$(ls "$I/maildir/inbox/new" | grep -c xxx)/$(cat "$I/maildir/inbox/cur/xxx"* | grep -c '^Message-ID: <long')" = 0/2 ]
+	[ "$(ls "$I/maildir/inbox/new" | grep -c mmmm)/$(cat "$I/maildir/inbox/cur/mmmm"* | grep -c '^Message-ID: <long')" = 0/2 ]
 run "$GATEWAY" -c "$C" --once maildir
 check "... and are not queued again" \
 	[ "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) GLOB '*<long[12]@b.se>*'")" -eq 2 ]
