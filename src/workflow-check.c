@@ -1185,13 +1185,13 @@ workflow_check_sms_variants(const struct workflow *wf,
 			char *mail = xasprintf("%s/%s/%s", template_dir, lang,
 					       id);
 			char *sms = xasprintf("%s.sms", mail);
-			char *sv = xasprintf("%s/sv/%s.sms", template_dir, id);
+			char *variant = xasprintf("%s.sms", id);
 
 			/* a missing mail template is workflow_check's; a
 			   language without the variant takes sv's, as cirmd
-			   does */
-			if (access(mail, R_OK) == 0 && access(sms, R_OK) != 0 &&
-			    access(sv, R_OK) != 0) {
+			   does (template_exists) */
+			if (access(mail, R_OK) == 0 &&
+			    !template_exists(template_dir, lang, variant)) {
 				strlist_addf(warnings, "%s:%d: warning: "
 					     "template '%s' goes to the citizen "
 					     "and has no SMS variant for "
@@ -1205,7 +1205,7 @@ workflow_check_sms_variants(const struct workflow *wf,
 			}
 			free(mail);
 			free(sms);
-			free(sv);
+			free(variant);
 		}
 	}
 	return n;
