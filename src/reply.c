@@ -1082,6 +1082,52 @@ closing_signoff(const char *text)
 	return NULL;
 }
 
+/* Words that make a paragraph a mail footer an organisation puts under
+   every signature: how it handles personal data, that mail to it is a
+   public record, that the mail is confidential, not to print it. */
+static const char *const footer_words[] = {
+	"personuppgift", "dataskydd", "gdpr", "allmän handling",
+	"allmänna handlingar", "offentlighetsprincip", "sekretess",
+	"konfidentiell", "tänk på miljön", "personal data",
+	"data protection", "confidential", "public record",
+	"before printing", "before you print",
+};
+
+/* The longest footer paragraph taken for one (bytes): a few sentences,
+   not the answer. */
+#define FOOTER_MAX 1000
+
+/* Where the paragraph at the end of TEXT begins when it is a footer
+   (footer_words) below a blank line, or NULL. */
+static const char *
+footer_at(const char *text)
+{
+	const char *end = text + strlen(text), *first = NULL;
+	bool found = false;
+	char *f;
+
+	while (end > text) {
+		const char *start;
+		size_t len = line_before(text, &end, &start);
+
+		if (len == 0) {
+			if (first == NULL)
+				continue;	/* blank lines at the end */
+			break;
+		}
+		first = start;
+		if (start == text)
+			return NULL;	/* no blank line above: no paragraph */
+	}
+	if (first == NULL || strlen(first) > FOOTER_MAX)
+		return NULL;
+	f = workflow_fold(first);
+	for (size_t i = 0; i < N_ELEMENTS(footer_words) && !found; i++)
+		found = strstr(f, footer_words[i]) != NULL;
+	free(f);
+	return found ? first : NULL;
+}
+
 bool
 reply_signed_off(const char *text)
 {
@@ -1103,8 +1149,11 @@ reply_split_signoff(const char *text, const char **signoff_r)
 bool
 reply_signoff_plain(const char *signoff)
 {
-	for (const char *p = signoff; *p != '\0'; p += strcspn(p, "\n"),
-	     p += *p == '\n') {
+	/* a footer's "Vill du veta mer?" asks the citizen nothing */
+	const char *footer = footer_at(signoff);
+
+	for (const char *p = signoff; *p != '\0' && p != footer;
+	     p += strcspn(p, "\n"), p += *p == '\n') {
 		const char *line = p + strspn(p, " \t");
 
 		if (memchr(p, '?', strcspn(p, "\n")) != NULL ||
@@ -1155,8 +1204,13 @@ closing_alone(const char *line, size_t len)
 const char *
 reply_signed_off_at(const char *text)
 {
-	const char *end = text + strlen(text);
+	const char *end = footer_at(text);
 	size_t below = 0;	/* non-blank lines below the one at hand */
+
+	/* a footer under the signature ("Vi behandlar dina personuppgifter
+	   ...") is part of it, whatever its lines' length */
+	if (end == NULL)
+		end = text + strlen(text);
 
 	/* a closing, then a name, a title, the office, addresses and a
 	   telephone number at most: "Vänliga hälsningar / Eva Ek /
@@ -1176,6 +1230,66 @@ reply_signed_off_at(const char *text)
 		if (len > CLOSING_TAIL_MAX)
 			return NULL;
 		below++;
+	}
+	return NULL;
+}
+
+/* LINE (LEN bytes) past its first WORDS words and the marks between a
+   closing and a name (" , . ! - – —"): "Mvh, Eva" gives "Eva". */
+static const char *
+past_closing(const char *line, size_t len, size_t words, size_t *len_r)
+{
+	const char *p = line, *end = line + len;
+
+	for (size_t w = 0; w < words && p < end; w++) {
+		p += strspn(p, " \t");
+		while (p < end && *p != ' ' && *p != '\t' && *p != ',')
+			p++;
+	}
+	while (p < end) {
+		if (strchr(" \t,.!/-", *p) != NULL)
+			p++;
+		else if (end - p >= 3 && (strncmp(p, "\u2013", 3) == 0 ||
+					  strncmp(p, "\u2014", 3) == 0))
+			p += 3;
+		else
+			break;
+	}
+	*len_r = (size_t)(end - p);
+	return p;
+}
+
+char *
+reply_signer(const char *signoff)
+{
+	bool first = true;
+
+	for (const char *p = signoff; *p != '\0'; p += strcspn(p, "\n"),
+	     p += *p == '\n') {
+		const char *line = p + strspn(p, " \t");
+		size_t len = strcspn(line, "\n"), words, n;
+		const char *name;
+
+		while (len > 0 && strchr(" \t\r", line[len - 1]) != NULL)
+			len--;
+		if (len == 0)
+			continue;
+		if (!first)	/* the line below the closing */
+			return name_line(line, len) ? xstrndup(line, len) :
+			       NULL;
+		first = false;
+		/* "/Eva", "Mvh Eva", "Med vänlig hälsning, Eva Ek" */
+		words = closing_match(line, len);
+		if (words > 0 || line[0] == '/') {
+			name = past_closing(line, len, words, &n);
+			if (n > 0)
+				return name_line(name, n) ?
+				       xstrndup(name, n) : NULL;
+		} else if (!closing_alone(line, len)) {
+			/* no closing: a paragraph that begins with a name */
+			return name_line(line, len) ? xstrndup(line, len) :
+			       NULL;
+		}
 	}
 	return NULL;
 }

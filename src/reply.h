@@ -32,8 +32,9 @@ char *reply_strip_full(const char *text, char **interleaved_r);
    greeting of its own: one of its last three lines begins with a
    closing ("Hälsningar", "Med vänlig hälsning", "Mvh", "Kind regards",
    ...), as a word, with at most a name after it on that line and short
-   lines (a name, a title) below. The frame around the answer then does
-   not close it a second time. */
+   lines (a name, a title) below, and under them perhaps a footer (a
+   last paragraph on personal data, public records, confidentiality).
+   The frame around the answer then does not close it a second time. */
 bool reply_signed_off(const char *text);
 /* Where that closing line begins in TEXT, or NULL when it has none. */
 const char *reply_signed_off_at(const char *text);
@@ -45,6 +46,10 @@ size_t reply_split_signoff(const char *text, const char **signoff_r);
    leave out where the text is quoted: no question in it and no PS
    ("Mvh Eva / PS. Vilken tid bullrar det?" keeps its question). */
 bool reply_signoff_plain(const char *signoff);
+/* The name the case officer signed SIGNOFF with (reply_split_signoff's):
+   "Eva Ek" of "Med vänlig hälsning / Eva Ek / Handläggare", "Eva" of
+   "Mvh Eva" and of "/Eva"; NULL when it names nobody. Free it. */
+char *reply_signer(const char *signoff);
 /* Where the sign-off at the end of a citizen's TEXT begins: its closing
    line ("Med vänlig hälsning", "Mvh Anna"), when below it there are at
    most eight lines of a signature (a name, an address, a telephone

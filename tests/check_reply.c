@@ -470,7 +470,78 @@ static const struct {
 	{ "Vi lagar den.\n/ Eva Ek", true },
 	{ "Vi lagar den och/eller byter den.", false },
 	{ "Vi lagar den.\n/ vi hörs", false },
+	/* a footer under the signature, in a paragraph of its own */
+	{ "Vi lagar lampan.\n\nMed vänliga hälsningar\n\nEva Ek\n"
+	  "Handläggare\nGatukontoret, Exempels kommun\nTel: 0123-45 67 89\n"
+	  "https://www.exempel.se\n\nExempels kommun behandlar "
+	  "personuppgifter enligt dataskyddsförordningen, läs mer på "
+	  "https://www.exempel.se/gdpr\n", true },
+	{ "Vi lagar lampan.\n\nMvh Eva\n\nE-post till kommunen blir "
+	  "allmän handling och kan lämnas ut enligt "
+	  "offentlighetsprincipen.\nTänk på miljön innan du skriver ut.\n",
+	  true },
+	/* a long paragraph below a closing that is no footer: text */
+	{ "Vi lagar lampan.\n\nMvh Eva\n\nVi har också sett över alla "
+	  "lampor på Björkvägen och bytt de som var trasiga.\n", false },
+	/* a footer alone is not a greeting */
+	{ "Vi lagar lampan.\n\nVi behandlar dina personuppgifter enligt "
+	  "dataskyddsförordningen, det gäller även detta mejl.\n", false },
+	/* a footer with no blank line above it is not one */
+	{ "Vi lagar lampan.\nMvh Eva\nVi behandlar dina personuppgifter "
+	  "enligt dataskyddsförordningen, det gäller även detta mejl.\n",
+	  false },
 };
+
+/* The name a case officer's sign-off names; NULL: none. */
+static const struct {
+	const char *signoff, *signer;
+} signers[] = {
+	{ "Med vänlig hälsning\nEva Ek\nHandläggare\n", "Eva Ek" },
+	{ "Med vänliga hälsningar\n\nEva Ek\nHandläggare\n"
+	  "Tel 0123-45 67 89", "Eva Ek" },
+	{ "Mvh Eva", "Eva" },
+	{ "Mvh, Eva", "Eva" },
+	{ "Med vänlig hälsning, Eva Ek", "Eva Ek" },
+	{ "Hälsningar – Per-Olof E. Berg\n", "Per-Olof E. Berg" },
+	{ "/Eva", "Eva" },
+	{ "/ Eva Ek", "Eva Ek" },
+	{ "Vänligen\nEva Ek", "Eva Ek" },
+	{ "Tack!\nEva", "Eva" },
+	{ "Kind regards,\nJohn Smith\n+44 20 7946 0000", "John Smith" },
+	/* a signature that begins with the name, with no closing */
+	{ "Eva Ek\nHandläggare\n070-123 45 67", "Eva Ek" },
+	/* no name */
+	{ "Med vänlig hälsning\nGatukontoret, Exempels kommun", NULL },
+	{ "Mvh\n070-123 45 67", NULL },
+	{ "Med vänlig hälsning", NULL },
+	{ "Mvh gatukontoret", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_signer)
+{
+	char *got = reply_signer(signers[_i].signoff);
+
+	if (signers[_i].signer == NULL)
+		ck_assert_msg(got == NULL, "%d: \"%s\"", _i, got);
+	else
+		ck_assert_msg(got != NULL &&
+			      strcmp(got, signers[_i].signer) == 0,
+			      "%d: \"%s\"", _i, got != NULL ? got : "(null)");
+	free(got);
+}
+END_TEST
+
+/* A footer's question asks the citizen nothing; a PS's does. */
+START_TEST(test_signoff_plain_footer)
+{
+	ck_assert(reply_signoff_plain("Mvh Eva\n\nVill du veta hur vi "
+				      "behandlar dina personuppgifter? Läs "
+				      "mer på www.exempel.se/gdpr\n"));
+	ck_assert(!reply_signoff_plain("Mvh Eva\nPS. Vilken tid var det?"));
+	ck_assert(!reply_signoff_plain("Mvh Eva\n\nVilken tid var det?"));
+}
+END_TEST
 
 START_TEST(test_signed_off)
 {
@@ -554,6 +625,8 @@ main(void)
 	TCase *limits = tcase_create("limits");
 
 	tcase_add_loop_test(tc, test_case, 0, (int)N_ELEMENTS(cases));
+	tcase_add_loop_test(tc, test_signer, 0, (int)N_ELEMENTS(signers));
+	tcase_add_test(tc, test_signoff_plain_footer);
 	tcase_add_loop_test(tc, test_interleaved, 0,
 			    (int)N_ELEMENTS(interleaved_cases));
 	tcase_add_loop_test(tc, test_app_signature, 0,
