@@ -128,6 +128,7 @@ struct flow {
 					   citizen's language, named in the
 					   handler's, when not the instance's */
 	int64_t reader_id;		/* while notifying a handler: who */
+	bool by_sms;		/* while rendering an SMS to the citizen */
 	char *history;			/* the case's recent messages */
 	bool history_en;		/* ... in English, else Swedish */
 	char *citizen_cases;	/* while notifying a handler: the citizen's
@@ -1275,6 +1276,14 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	const char *signoff = NULL;
 	size_t above = reply_split_signoff(text, &signoff);
 	char *unsigned_text = signoff != NULL ? xstrndup(text, above) : NULL;
+	char *signer = signoff != NULL ? reply_signer(signoff) : NULL;
+
+	/* By SMS the text stops above a plain sign-off: a mail signature's
+	   title, office, telephone numbers, links and footer would cost
+	   segments and read as spam. The template signs with the name. */
+	if (fl->by_sms && unsigned_text != NULL && above > 0 &&
+	    reply_signoff_plain(signoff))
+		text = unsigned_text;
 	const struct template_var vars[] = {
 		{ "case.number", fl->c.number },
 		{ "case.subject", subject },
@@ -1313,6 +1322,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "message.unsigned", unsigned_text != NULL ? unsigned_text :
 		  text },
 		{ "message.signoff", signoff != NULL ? signoff : "" },
+		{ "message.signer", signer != NULL ? signer : "" },
 		{ "handler.name", fl->c.assignee_name != NULL ?
 		  fl->c.assignee_name : "" },
 		{ "handler.away", away },
@@ -1342,6 +1352,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 			       &when_buf, error_r) < 0) {
 			free(subject);
 			free(unsigned_text);
+			free(signer);
 			return -1;
 		}
 		all = with_timers;
@@ -1362,6 +1373,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(when_buf);
 	free(subject);
 	free(unsigned_text);
+	free(signer);
 	return ret;
 }
 
@@ -1534,8 +1546,10 @@ render_for_channel(struct flow *fl, const char *template_id,
 		case_refers(fl, error_r) : 0;
 	free(fl->mentions);	/* another's case: not the citizen's to read */
 	fl->mentions = NULL;
+	fl->by_sms = strcmp(fl->c.channel, "sms") == 0;
 	if (ret == 0)
 		ret = render(fl, name, subject_r, body_r, error_r);
+	fl->by_sms = false;
 	free(fl->continues);
 	fl->continues = NULL;
 	fl->continues_id = 0;

@@ -276,6 +276,24 @@ START_TEST(test_shipped_no_subject)
 						  "Subject:      (no subject)\n" };
 	static const char *const no_text[] = { "\n(ingen text)\n",
 					       "\n(no text)\n" };
+	static const char *const sms_questions[] = {
+		"Kommunen har en fråga om ärende KS-2026-00001. Svara på "
+		"detta sms.",
+		"Kommunen has a question about case KS-2026-00001. Please "
+		"reply to this SMS.",
+	};
+	static const char *const sms_signed[] = {
+		"Hej\n/Eva Ek, Kommunen, ärende KS-2026-00001. Svara på detta "
+		"sms.",
+		"Hej\n/Eva Ek, Kommunen, case KS-2026-00001. Please reply to "
+		"this SMS.",
+	};
+	static const char *const sms_asks[] = {
+		"Hej\n/Kommunen har en fråga om ärende KS-2026-00001. Svara "
+		"på detta sms.",
+		"Hej\n/Kommunen has a question about case KS-2026-00001. "
+		"Please reply to this SMS.",
+	};
 	/* the heading of an escalating officer's comment */
 	static const char *const writes[] = { "Handläggaren skriver:",
 					      "The case officer writes:" };
@@ -291,7 +309,7 @@ START_TEST(test_shipped_no_subject)
 		{ "continues.handler", "" }, { "case.merged_into", "" },
 		{ "municipality.name", "Kommunen" }, { "message.text", "Hej" },
 		{ "message.signed", "" }, { "message.unsigned", "" },
-		{ "message.signoff", "" },
+		{ "message.signoff", "" }, { "message.signer", "" },
 		{ "case.state", "ny" }, { "case.category", "" },
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "handler.away", "" },
@@ -311,7 +329,7 @@ START_TEST(test_shipped_no_subject)
 		{ "continues.handler", "" }, { "case.merged_into", "" },
 		{ "municipality.name", "Kommunen" }, { "message.text", "" },
 		{ "message.signed", "" }, { "message.unsigned", "" },
-		{ "message.signoff", "" },
+		{ "message.signoff", "" }, { "message.signer", "" },
 		{ "case.state", "ny" }, { "case.category", "" },
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "handler.away", "" },
@@ -354,6 +372,33 @@ START_TEST(test_shipped_no_subject)
 					      &err) == 0, "%s", err);
 		ck_assert_msg(strstr(b, writes[l]) != NULL &&
 			      strstr(b, "\n\nHej\n\n") != NULL, "%s", b);
+		free(s);
+		free(b);
+		/* a question by SMS with no text of the officer's: no empty
+		   line and no lone "/" first */
+		ck_assert_msg(template_render(tdir, langs[l], "question.sms",
+					      empty, N_ELEMENTS(empty), &s,
+					      &b, &err) == 0, "%s", err);
+		ck_assert_str_eq(b, sms_questions[l]);
+		free(s);
+		free(b);
+		ck_assert_msg(template_render(tdir, langs[l], "question.sms",
+					      v, N_ELEMENTS(v), &s, &b,
+					      &err) == 0, "%s", err);
+		ck_assert_str_eq(b, sms_asks[l]);
+		free(s);
+		free(b);
+		/* signed by the officer */
+		struct template_var signed_v[N_ELEMENTS(v)];
+
+		memcpy(signed_v, v, sizeof(v));
+		for (size_t i = 0; i < N_ELEMENTS(v); i++)
+			if (strcmp(v[i].name, "message.signer") == 0)
+				signed_v[i].value = "Eva Ek";
+		ck_assert_msg(template_render(tdir, langs[l], "question.sms",
+					      signed_v, N_ELEMENTS(v), &s, &b,
+					      &err) == 0, "%s", err);
+		ck_assert_str_eq(b, sms_signed[l]);
 		free(s);
 		free(b);
 		/* an empty mail: the handler reads that it is, not a gap */

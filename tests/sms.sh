@@ -186,6 +186,27 @@ handler_mail "$rt" "$case1" h1 "Tack! Vi byter lampan på torsdag."
 engine
 answer=$(sql "SELECT body FROM outbox_mail WHERE channel = 'sms' AND body LIKE 'Tack! Vi byter%'")
 check "the handler's answer goes to the citizen as an SMS" contains "$answer" "ärende $case1"
+# A mail signature (title, office, telephone, web, the municipality's
+# footer on personal data) stays out of the SMS: the name signs it.
+handler_mail "$rt" "$case1" h1s "Hej!
+
+Lampan byts på fredag.
+
+Med vänliga hälsningar
+
+Eva Ek
+Handläggare
+Gatukontoret, Kommunen
+Tel: 0123-45 67 89
+https://www.kommun.example
+
+Kommunen behandlar personuppgifter enligt dataskyddsförordningen, läs mer på https://www.kommun.example/gdpr"
+engine
+check "a handler's answer by SMS: without the mail signature, signed with the name" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND body = 'Hej!
+
+Lampan byts på fredag.
+/Eva Ek, Kommunen, ärende $case1'")" -eq 1 ]
 # The same text again, but after the handler's answer: a new answer to
 # it, not the SMSC delivering the first one again.
 sms "From: 46701234567" "Den blinkar också."
