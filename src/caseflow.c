@@ -926,7 +926,7 @@ caseflow_check_running(struct caseflow *cf, struct store *store,
 
 /* --- the host ------------------------------------------------------------- */
 
-#define WHEN_LONG_SIZE 64
+#define WHEN_LONG_SIZE CASEFLOW_WHEN_LONG_SIZE
 
 static void
 when(int64_t t, char buf[LOCAL_MINUTE_SIZE])
@@ -940,8 +940,8 @@ when(int64_t t, char buf[LOCAL_MINUTE_SIZE])
 /* T written out for running text in LANG, as a letter writes it: "den
    5 december 2026 kl. 06.23", "5 December 2026 at 06:23"; in another
    language as when() writes it. */
-static void
-when_long(int64_t t, const char *lang, char buf[WHEN_LONG_SIZE])
+void
+caseflow_when_long(int64_t t, const char *lang, char buf[WHEN_LONG_SIZE])
 {
 	static const char *const sv[] = {
 		"januari", "februari", "mars", "april", "maj", "juni", "juli",
@@ -989,8 +989,8 @@ armed_one(const struct store_timer *t, void *ctx)
 }
 
 /* VARS (N of them) and then a "timer.ID" for each of the workflow's
-   timers: when it fires, written out in LANG (when_long), or empty
-   when it is not armed. *ALL_R's names after the first N and *BUF_R
+   timers: when it fires, written out in LANG (caseflow_when_long), or
+   empty when it is not armed. *ALL_R's names after the first N and *BUF_R
    (which holds the values) are the caller's to free. 0, or -1. */
 static int
 timer_vars(struct flow *fl, const char *lang, const struct template_var *vars,
@@ -1014,7 +1014,7 @@ timer_vars(struct flow *fl, const char *lang, const struct template_var *vars,
 		char *v = buf + i * WHEN_LONG_SIZE;
 
 		if (a.fire_at[i] != 0)
-			when_long(a.fire_at[i], lang, v);
+			caseflow_when_long(a.fire_at[i], lang, v);
 		all[n + i].name = xasprintf("timer.%s", wf->timers[i].id);
 		all[n + i].value = v;
 	}
@@ -1261,7 +1261,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 			       CASEFLOW_SUBJECT_SHOWN);
 
 	when(fl->c.received_at, received);
-	when_long(fl->c.received_at, lang, received_long);
+	caseflow_when_long(fl->c.received_at, lang, received_long);
 	/* "by Friday", not "by Monday 08:00"; a notice outside a run
 	   (a delivery failure) by the case's workflow too */
 	when(fl->wf != NULL ? due_shown(fl->wf, fl->c.due_at) :

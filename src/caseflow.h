@@ -110,6 +110,11 @@ const char *caseflow_state_label(struct caseflow *cf, struct store *store,
 int64_t caseflow_due_shown(struct caseflow *cf, struct store *store,
 			   const char *workflow, int version, int64_t due);
 void caseflow_free(struct caseflow **cf);
+/* Time T written out as a letter to the citizen writes it in LANG (the
+   value of a template's timer.ID): "den 5 december 2026 kl. 06.23". */
+#define CASEFLOW_WHEN_LONG_SIZE 64
+void caseflow_when_long(int64_t t, const char *lang,
+			char buf[CASEFLOW_WHEN_LONG_SIZE]);
 /* A trial: runs whose work may be rolled back (a savepoint) and run
    again. Until caseflow_trial_end the warnings of CF's runs are held,
    and then logged (KEPT) or dropped with what they counted (a skipped

@@ -3,9 +3,12 @@
 #include "config.h"
 
 #include "blob.h"
+#include "caseflow.h"
 #include "cfg.h"
+#include "gsm.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "reply.h"
 #include "scxml.h"
 #include "store.h"
 #include "template.h"
@@ -711,6 +714,8 @@ struct sim {
 	struct workflow_run *run;
 	struct workflow_facts facts;
 	const char *text;	/* --text: the citizen's messages */
+	const char *templates;	/* --channel sms: the SMS are shown */
+	const char *municipality;	/* mail_name */
 	const char *argument;	/* of the command being handled */
 	char *category, *priority;
 	struct calendar *wall;	/* for +DURATION */
@@ -1137,6 +1142,119 @@ sim_set(struct sim *sim, const struct workflow_action *a, char **error_r)
 	return 0;
 }
 
+/* The value of template variable NAME in VARS (N of them) becomes
+   VALUE. */
+static void
+sim_var(struct template_var *vars, size_t n, const char *name,
+	const char *value)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(vars[i].name, name) == 0)
+			vars[i].value = value;
+}
+
+/* By SMS (--channel sms), after "reply TEMPLATE_ID": what the citizen's
+   telephone shows, with the event's TEXT, the case's number and the
+   armed timers' times, and what it costs; or that it does not go, as
+   cirmd decides: the text of a mail template without an SMS variant,
+   over the workflow's sms-segments, is not sent (caseflow.c). Other
+   values are empty. */
+static void
+sim_sms(struct sim *sim, const char *template_id, const char *text)
+{
+	const char *lang = sim->wf->lang != NULL ? sim->wf->lang : "sv";
+	char *name = xasprintf("%s.sms", template_id), *subject = NULL;
+	char *body = NULL, *err = NULL, *unsigned_text = NULL, *signer;
+	bool variant = template_exists(sim->templates, lang, name) != 0;
+	size_t nvars = 0, n;
+	struct template_var *vars;
+	char number[32], *times, buf[32];
+	const char *signoff = NULL;
+	struct gsm_msg m;
+
+	/* the text stops above a plain sign-off, signed with the name */
+	text = text != NULL ? text : "";
+	n = reply_split_signoff(text, &signoff);
+	signer = signoff != NULL ? reply_signer(signoff) : NULL;
+	if (signoff != NULL && n > 0 && reply_signoff_plain(signoff))
+		text = unsigned_text = xstrndup(text, n);
+	while (template_variables[nvars] != NULL)
+		nvars++;
+	vars = xcalloc(nvars + sim->narmed + 1, sizeof(*vars));
+	for (size_t i = 0; i < nvars; i++) {
+		vars[i].name = template_variables[i];
+		vars[i].value = "";
+	}
+	snprintf(number, sizeof(number), "KS-%.4s-00001",
+		 sim_time(sim->now, buf));
+	sim_var(vars, nvars, "case.number", number);
+	sim_var(vars, nvars, "municipality.name", sim->municipality);
+	sim_var(vars, nvars, "case.sms", "1");
+	sim_var(vars, nvars, "case.priority", sim->priority != NULL ?
+		sim->priority : "normal");
+	sim_var(vars, nvars, "case.category", sim->category != NULL ?
+		sim->category : "");
+	sim_var(vars, nvars, "message.text", text);
+	sim_var(vars, nvars, "message.unsigned", text);
+	sim_var(vars, nvars, "message.signed", signoff != NULL ? "1" : "");
+	sim_var(vars, nvars, "message.signoff", signoff != NULL ? signoff :
+		"");
+	sim_var(vars, nvars, "message.signer", signer != NULL ? signer : "");
+	times = xcalloc(sim->narmed + 1, CASEFLOW_WHEN_LONG_SIZE);
+	for (size_t i = 0; i < sim->narmed; i++) {
+		char *v = times + i * CASEFLOW_WHEN_LONG_SIZE;
+
+		caseflow_when_long(sim->armed[i].due, lang, v);
+		vars[nvars + i].name = xasprintf("timer.%s",
+						 sim->armed[i].t->id);
+		vars[nvars + i].value = v;
+	}
+	vars[nvars + sim->narmed].name = "timer.*";	/* not armed */
+	vars[nvars + sim->narmed].value = "";
+	if (template_render(sim->templates, lang, variant ? name : template_id,
+			    vars, nvars + sim->narmed + 1, &subject, &body,
+			    &err) < 0) {
+		sim_line(sim, _("sms: %s"), err);
+	} else if (gsm_encode(body, strlen(body), GSM_AUTO, &m, &err) < 0) {
+		sim_line(sim, _("sms: %s"), err);
+	} else {
+		int parts = gsm_count_parts(&m, GSM_REF8);
+		const char *alphabet = m.enc == GSM_UCS2 ? "UCS-2" :
+				       "GSM 7-bit";
+
+		gsm_msg_clear(&m);
+		if (!variant && (parts < 0 || parts > sim->wf->sms_segments))
+			sim_line(sim, _("sms: not sent: %s has no SMS variant "
+					"%s/%s, and its mail text costs %d "
+					"segments (%s), over sms-segments %d; "
+					"the case officers are told"),
+				 template_id, lang, name, parts, alphabet,
+				 sim->wf->sms_segments);
+		else
+			sim_line(sim, ngettext("sms: %zu characters, %d "
+					       "segment (%s)%s",
+					       "sms: %zu characters, %d "
+					       "segments (%s)%s", parts),
+				 utf8_length(body), parts, alphabet,
+				 variant ? "" : _(", the mail text: no SMS "
+						  "variant"));
+		for (const char *p = body; parts >= 0 && *p != '\0';
+		     p += strcspn(p, "\n"), p += *p == '\n')
+			sim_line(sim, "|%s%.*s", *p != '\n' ? " " : "",
+				 (int)strcspn(p, "\n"), p);
+	}
+	for (size_t i = 0; i < sim->narmed; i++)
+		free((char *)vars[nvars + i].name);
+	free(vars);
+	free(times);
+	free(err);
+	free(subject);
+	free(body);
+	free(signer);
+	free(unsigned_text);
+	free(name);
+}
+
 /* The workflow_host action: print it, and keep the facts up to date. */
 static int
 sim_action(void *ctx, const struct workflow_action *a, char **error_r)
@@ -1146,6 +1264,8 @@ sim_action(void *ctx, const struct workflow_action *a, char **error_r)
 	switch (a->kind) {
 	case WORKFLOW_REPLY:
 		sim_line(sim, _("reply %s"), a->template_id);
+		if (sim->templates != NULL)
+			sim_sms(sim, a->template_id, sim->facts.text);
 		break;
 	case WORKFLOW_NOTIFY:
 		if (strcmp(a->to, "assignee") == 0 && !sim->facts.assigned)
@@ -1339,8 +1459,12 @@ sim_step(struct sim *sim, const struct step *st)
 		return sim_send(sim, st->event, sim->text, NULL);
 	case STEP_COMMAND:
 		sim_head(sim, _("command %s: %s"), st->label, st->event);
-		if (st->text != NULL)
-			sim_line(sim, _("text: %s"), st->text);
+		/* a text of several lines under its first, not at the left
+		   margin among the times */
+		for (const char *p = st->text; p != NULL && *p != '\0';
+		     p += strcspn(p, "\n"), p += *p == '\n')
+			sim_line(sim, p == st->text ? _("text: %.*s") :
+				 "      %.*s", (int)strcspn(p, "\n"), p);
 		/* cirmd refuses a command no transition of the current
 		   states takes, and tells the handler: not a silent no-op */
 		if (!workflow_run_done(sim->run) &&
@@ -1357,8 +1481,12 @@ sim_step(struct sim *sim, const struct step *st)
 		   command after it (mailin-handler.c, carry_out) */
 		if (!workflow_run_done(sim->run) && st->template != NULL &&
 		    st->text != NULL)
+		{
 			sim_line(sim, _("reply %s (the handler's text)"),
 				 st->template);
+			if (sim->templates != NULL)
+				sim_sms(sim, st->template, st->text);
+		}
 		return sim_send(sim, st->event, st->text, st->argument);
 	}
 	return 0;
@@ -1417,7 +1545,7 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 	struct workflow *wf = NULL;
 	struct step *steps = NULL;
 	size_t nsteps = 0;
-	char *owned;
+	char *owned, *sms_dir = NULL, *municipality = NULL;
 	int c, rc, bad = 0, ret = 1;
 
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
@@ -1451,6 +1579,20 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 	if (config_templates(ctl, &templates, &owned) != 0)
 		return EX_CONFIG;
 	rc = load_checked(templates, argv[optind], &wf);
+	/* by SMS each reply is shown as the citizen's telephone shows it,
+	   with the instance's name for the municipality */
+	if (rc == 0 && strcmp(sim.facts.channel, "sms") == 0) {
+		struct cfg *cfg = NULL;
+
+		sms_dir = templates != NULL ? xstrdup(templates) :
+			  template_dir_for(argv[optind]);
+		if (ctl->config != NULL && ctl_load_config(ctl, &cfg) == 0)
+			municipality = xstrdup(cfg_str(cfg, CFG_MAIL_NAME));
+		cfg_free(&cfg);
+		sim.templates = sms_dir;
+		sim.municipality = municipality != NULL ? municipality :
+				   "Kommunen";
+	}
 	free(owned);
 	if (rc < 0)
 		return 1;
@@ -1461,6 +1603,8 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 		calendar_free(&sim.wall);
 	}
 	free_steps(steps, nsteps);
+	free(sms_dir);
+	free(municipality);
 	free(sim.armed);
 	free(sim.category);
 	free(sim.priority);

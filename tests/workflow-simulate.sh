@@ -295,6 +295,50 @@ check "keyword() is not part of a longer word" \
 check "... nor of one with Swedish letters" \
 	[ "$(sorted "Ett akutärende och en påakut")" = ovrigt ]
 
+# By SMS each reply is shown as the citizen's telephone shows it, with
+# what it costs; a case officer's answer without the mail signature.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --channel sms \
+	--start 2026-12-03T10:00 --events "sms.citizen, #ta, #fraga Vilken park?
+
+Med vänliga hälsningar
+Eva Ek
+Handläggare\\, Gatukontoret
+Tel 0123-45 67 89"
+check "simulate --channel sms: the acknowledgement as an SMS, and its cost" \
+	contains "$out" "                  reply acknowledgement
+                  sms: 126 characters, 1 segment (GSM 7-bit)
+                  | Kommunen: Tack! Vi har tagit emot ditt meddelande. Ärendenummer KS-2026-00001. Svara"
+check "... the officer's text, each line under the first" contains "$out" \
+	"                  text: Vilken park?"
+check "... (the lines below it)" contains "$out" "
+                        Med vänliga hälsningar
+                        Eva Ek
+                        Handläggare, Gatukontoret"
+check "... the officer's question, signed with the name alone" \
+	contains "$out" "                  sms: 73 characters, 1 segment (GSM 7-bit)
+                  | Vilken park?
+                  | /Eva Ek, Kommunen, ärende KS-2026-00001. Svara på detta sms."
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "mail.citizen, #ta"
+check "... by mail, none of that" sh -c "! printf '%s' \"\$1\" | grep -q 'sms:'" - "$out"
+# A template with no SMS variant: its mail text goes while it fits in
+# sms-segments, and not when it does not, as cirmd decides.
+mkdir "$T/sms"
+cp -r "$top_srcdir/templates" "$T/sms/templates"
+rm "$T/sms/templates/sv/resolved.sms"
+sed 's/<workflow /<workflow sms-segments="1" /' "$W/synpunkt.xml" >"$T/sms/one.xml"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --channel sms \
+	--templates "$T/sms/templates" --events "sms.citizen, #ta, #klar"
+check "simulate --channel sms: a mail text within sms-segments goes, said so" \
+	contains "$out" "                  reply resolved
+                  sms: 229 characters, 2 segments (GSM 7-bit), the mail text: no SMS variant
+                  | Hej!
+                  |
+                  | Vi har nu behandlat"
+run "$CIRMCTL" workflow simulate "$T/sms/one.xml" --channel sms \
+	--templates "$T/sms/templates" --events "sms.citizen, #ta, #klar"
+check "... and over it, not sent" contains "$out" \
+	"sms: not sent: resolved has no SMS variant sv/resolved.sms, and its mail text costs 2 segments (GSM 7-bit), over sms-segments 1; the case officers are told"
+
 # cirmctl workflow dot.
 run "$CIRMCTL" workflow dot "$W/synpunkt.xml"
 check "dot: a Graphviz digraph" contains "$out" 'digraph "synpunkt"'
