@@ -229,10 +229,13 @@ END_TEST
 START_TEST(test_shipped)
 {
 	static const char *const langs[] = { "sv", "en" };
-	struct template_var all[32];
+	struct template_var *all;
 	size_t n = 0;
 
-	for (; template_variables[n] != NULL; n++) {
+	while (template_variables[n] != NULL)
+		n++;
+	all = xcalloc(n, sizeof(*all));
+	for (n = 0; template_variables[n] != NULL; n++) {
 		all[n].name = template_variables[n];
 		all[n].value = "x";
 	}
@@ -254,6 +257,7 @@ START_TEST(test_shipped)
 			free(tdir);
 		}
 	}
+	free(all);
 }
 END_TEST
 
