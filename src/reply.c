@@ -1293,3 +1293,120 @@ reply_signer(const char *signoff)
 	}
 	return NULL;
 }
+
+/* Words a thank-you alone is made of, in small letters: greetings, the
+   thanks, what it is for, and closings. Any other word is more than
+   thanks ("Tack, men lampan lyser inte"). */
+static const char *const thanks_words[] = {
+	"tack", "tackar", "thanks", "thank", "thx",
+};
+static const char *const thanks_closings[] = {
+	"mvh", "hälsningar", "hälsning", "regards", "cheers",
+};
+static const char *const thanks_others[] = {
+	/* Swedish */
+	"hej", "hejsan", "hallå", "ok", "okej", "okey", "bra", "super",
+	"toppen", "perfekt", "fint", "fin", "jättebra", "underbart",
+	"utmärkt", "tusen", "stort", "ett", "så", "mycket", "hemskt",
+	"jättemycket", "för", "hjälpen", "hjälp", "er", "din", "ert",
+	"ditt", "svaret", "svar", "snabbt", "snabba", "snabb", "beskedet",
+	"besked", "informationen", "det", "att", "ni", "du", "fixade",
+	"ordnade", "löste", "lagade", "åtgärdade", "och", "igen", "med",
+	"vänlig", "vänliga", "bästa", "ha", "en", "trevlig", "dag", "helg",
+	"kväll", "god", "jul",
+	/* English */
+	"hi", "hello", "okay", "great", "perfect", "wonderful",
+	"excellent", "brilliant", "awesome", "nice", "you", "many", "a",
+	"lot", "so", "much", "very", "again", "for", "your", "the", "help",
+	"quick", "fast", "reply", "response", "answer", "fixing", "it",
+	"sorting", "out", "best", "kind", "have", "day", "weekend", "good",
+};
+
+/* The longest text that can be a thank-you alone (bytes, before its
+   sign-off). */
+#define THANKS_MAX 200
+/* Words after a closing in a thank-you's line ("Mvh Anna Ek"). */
+#define THANKS_NAME_WORDS 3
+
+/* Whether folded word W (N bytes) is one of LIST (N_LIST of them). */
+static bool
+word_in(const char *w, size_t n, const char *const *list, size_t n_list)
+{
+	for (size_t i = 0; i < n_list; i++)
+		if (strlen(list[i]) == n && memcmp(list[i], w, n) == 0)
+			return true;
+	return false;
+}
+
+/* The length of the letter or digit at P: an ASCII one, or a Latin
+   letter in UTF-8 (U+00C0..U+017F: Å Ä Ö é ü among them); 0 for
+   anything else (a mark, a space, an emoji), which parts words. */
+static size_t
+word_char(const unsigned char *p)
+{
+	if (isalnum(*p))
+		return 1;
+	if ((p[0] == 0xc3 || p[0] == 0xc4 || p[0] == 0xc5) &&
+	    (p[1] & 0xc0) == 0x80 && !(p[0] == 0xc3 && p[1] == 0x97) &&
+	    !(p[0] == 0xc3 && p[1] == 0xb7))	/* × ÷ */
+		return 2;
+	return 0;
+}
+
+bool
+reply_thanks_only(const char *text)
+{
+	const char *cut = reply_signoff(text);
+	size_t len = cut != NULL ? (size_t)(cut - text) : strlen(text);
+	size_t thanks = 0, after_closing = 0;
+	bool closed = false, other = false;
+	char *part, *f, *p;
+
+	if (len > THANKS_MAX || memchr(text, '?', len) != NULL)
+		return false;
+	part = xstrndup(text, len);
+	p = f = workflow_fold(part);	/* of the same length */
+	while (*p != '\0' && !other) {
+		const char *w;
+		size_t n = 0, k;
+
+		/* "/Anna" at the end signs it */
+		if (*p == '/' && !closed) {
+			closed = true;
+			p++;
+			continue;
+		}
+		if (word_char((const unsigned char *)p) == 0) {
+			/* a mark, a space, or a whole emoji */
+			p++;
+			while ((*(unsigned char *)p & 0xc0) == 0x80)
+				p++;
+			continue;
+		}
+		w = p;
+		while ((k = word_char((const unsigned char *)p + n)) > 0)
+			n += k;
+		p += n;
+		/* a name: "Mvh Anna", "/Anna Ek", not "/lampan trasig" */
+		if (closed) {
+			const unsigned char *o = (const unsigned char *)part +
+						 (w - f);
+
+			other = ++after_closing > THANKS_NAME_WORDS ||
+				!(isupper(o[0]) || (o[0] == 0xc3 &&
+						    o[1] >= 0x80 &&
+						    o[1] <= 0x9e));
+		}
+		else if (word_in(w, n, thanks_words, N_ELEMENTS(thanks_words)))
+			thanks++;
+		else if (word_in(w, n, thanks_closings,
+				 N_ELEMENTS(thanks_closings)))
+			closed = true;
+		else
+			other = !word_in(w, n, thanks_others,
+					 N_ELEMENTS(thanks_others));
+	}
+	free(f);
+	free(part);
+	return thanks > 0 && !other;
+}

@@ -50,6 +50,12 @@ bool reply_signoff_plain(const char *signoff);
    "Eva Ek" of "Med vänlig hälsning / Eva Ek / Handläggare", "Eva" of
    "Mvh Eva" and of "/Eva"; NULL when it names nobody. Free it. */
 char *reply_signer(const char *signoff);
+/* Whether a citizen's new TEXT is a thank-you and nothing more ("Ok,
+   tack!", "Tusen tack för hjälpen! /Anna", "Thanks a lot"): a thanks,
+   and besides it only greetings, what it is for, and a closing with a
+   name, in at most 200 bytes before the sign-off (reply_signoff), with
+   no question mark. Marks and emoji between the words do not count. */
+bool reply_thanks_only(const char *text);
 /* Where the sign-off at the end of a citizen's TEXT begins: its closing
    line ("Med vänlig hälsning", "Mvh Anna"), when below it there are at
    most eight lines of a signature (a name, an address, a telephone

@@ -532,6 +532,48 @@ START_TEST(test_signer)
 }
 END_TEST
 
+/* A thank-you and nothing more, or more than that. */
+static const struct {
+	const char *text;
+	bool thanks;
+} thanks[] = {
+	{ "Tack!", true },
+	{ "Ok, tack!", true },
+	{ "TACK SÅ MYCKET!!!", true },
+	{ "Tusen tack för hjälpen! /Anna", true },
+	{ "Hej! Stort tack för snabbt svar 🙂", true },
+	{ "Tack för ert svar.\n\nMed vänlig hälsning\nAnna Andersson\n"
+	  "Storgatan 14\n070-123 45 67\n", true },
+	{ "Tack för att ni fixade det! Ha en trevlig helg", true },
+	{ "Tack, mvh Åsa Ek", true },
+	{ "Great, thanks a lot! /John", true },
+	{ "Thank you very much for your help.", true },
+	/* more than thanks */
+	{ "Tack, men lampan lyser fortfarande inte.", false },
+	{ "Tack! Kan ni titta på lampan vid skolan också?", false },
+	{ "Tack för svaret?", false },
+	{ "Nej tack", false },
+	{ "Tack på förhand!", false },
+	{ "Tack / lampan trasig", false },
+	{ "Tack mvh Anna Maria Eva Ek", false },
+	{ "Hej!", false },
+	{ "Ok", false },
+	{ "", false },
+	{ "Thanks, but it is still broken.", false },
+	/* a long text is a letter, whatever its words */
+	{ "Tack tack tack tack tack tack tack tack tack tack tack tack tack "
+	  "tack tack tack tack tack tack tack tack tack tack tack tack tack "
+	  "tack tack tack tack tack tack tack tack tack tack tack tack tack "
+	  "tack tack tack tack tack", false },
+};
+
+START_TEST(test_thanks_only)
+{
+	ck_assert_msg(reply_thanks_only(thanks[_i].text) == thanks[_i].thanks,
+		      "%d: \"%s\"", _i, thanks[_i].text);
+}
+END_TEST
+
 /* A footer's question asks the citizen nothing; a PS's does. */
 START_TEST(test_signoff_plain_footer)
 {
@@ -627,6 +669,8 @@ main(void)
 	tcase_add_loop_test(tc, test_case, 0, (int)N_ELEMENTS(cases));
 	tcase_add_loop_test(tc, test_signer, 0, (int)N_ELEMENTS(signers));
 	tcase_add_test(tc, test_signoff_plain_footer);
+	tcase_add_loop_test(tc, test_thanks_only, 0,
+			    (int)N_ELEMENTS(thanks));
 	tcase_add_loop_test(tc, test_interleaved, 0,
 			    (int)N_ELEMENTS(interleaved_cases));
 	tcase_add_loop_test(tc, test_app_signature, 0,
