@@ -83,6 +83,10 @@ print_verdict(const struct mailin_verdict *v)
 		printf(_("answer from outside on %s, to what a case officer "
 			 "forwarded"), v->case_number);
 		break;
+	case MAILIN_THANKS:
+		printf(_("thanks on closed case %s (kept there; no new case)"),
+		       v->case_number);
+		break;
 	}
 	fputc('\n', stdout);
 	if (v->mentioned != NULL)

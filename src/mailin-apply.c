@@ -478,6 +478,16 @@ mailin_apply(struct mailin *mi, struct store *store,
 			return -1;
 		return to_workflow(mi, store, v, "mail.citizen", contact, msg,
 				   error_r);
+	case MAILIN_THANKS:
+		/* on the closed case, for its history: no workflow runs on
+		   a closed case, and nobody is told */
+		if (sender_contact(mi, store, v, &contact, error_r) < 0 ||
+		    save_message(mi, store, row, v, contact, &msg,
+				 error_r) < 0)
+			return -1;
+		return store_event_add(store, v->case_id, now,
+				       "citizen.thanks", contact, NULL, NULL,
+				       NULL, error_r);
 	case MAILIN_AUTO_REPLY:
 		/* an out-of-office from where a case was forwarded: the
 		   officer waiting for an answer is told */

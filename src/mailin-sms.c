@@ -10,6 +10,7 @@
 #include "e164.h"
 #include "i18n.h"
 #include "log.h"
+#include "reply.h"
 #include "util.h"
 
 #include <ctype.h>
@@ -416,6 +417,7 @@ struct sms_thread {
 	int64_t case_id;
 	char number[STORE_CASE_NUMBER_MAX];
 	char *mentioned;	/* a case number of someone else's case */
+	bool mentioned_theirs;	/* MENTIONED is the sender's closed case */
 };
 
 /* Whether case ID of workflow WF is in a state of category waiting
@@ -501,6 +503,7 @@ thread(struct mailin *mi, struct store *store, const char *text,
 	/* a closed case: a new case that mentions it */
 	if (theirs != NULL) {
 		t->mentioned = theirs;
+		t->mentioned_theirs = true;
 		free(first);
 	} else {
 		t->mentioned = first;
@@ -607,6 +610,42 @@ new_case(struct mailin *mi, struct store *store,
 	return ret;
 }
 
+/* The closed case a thank-you alone (reply_thanks_only) that joins no
+   open case is for: the sender's closed case it names, else the one
+   closed last, within the sms-window of its workflow. 1 with
+   T->case_id and T->number, 0 (a new case, then), -1. */
+static int
+thanked_case(struct mailin *mi, struct store *store, const char *text,
+	     int64_t contact, int64_t now, struct sms_thread *t,
+	     char **error_r)
+{
+	const struct workflow *wf = NULL;
+	int64_t id, closed_at;
+	int r;
+
+	if (!reply_thanks_only(text))
+		return 0;
+	if (t->mentioned_theirs)
+		r = store_case_id(store, t->mentioned, &id, error_r);
+	else
+		r = store_case_latest_closed(store, contact, &id, &closed_at,
+					     error_r);
+	if (r > 0 && !t->mentioned_theirs && mi->flow != NULL &&
+	    caseflow_workflow_of(mi->flow, store, id, &wf, error_r) < 0)
+		r = -1;
+	/* closed within its workflow's sms-window, as an SMS joins an
+	   open case: "Tack!" to the SMS that said it was done */
+	if (r > 0 && !t->mentioned_theirs &&
+	    now - closed_at > (wf != NULL ? wf->sms_window :
+			       WORKFLOW_SMS_WINDOW_DEFAULT))
+		r = 0;
+	if (r > 0) {
+		t->case_id = id;
+		r = store_case_get_number(store, id, t->number, error_r);
+	}
+	return r;
+}
+
 static enum engine_result
 handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row,
        const struct sms_envelope *e, const char *number, char **reason_r)
@@ -657,7 +696,17 @@ handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row
 		r = number_contact(mi, store, number, e->text, &contact, &err);
 	if (r == 0)
 		r = thread(mi, store, e->text, contact, now, &t, &err);
-	if (r > 0) {
+	/* a thank-you alone to a case just closed: kept on it, with no
+	   new case to acknowledge, assign and close */
+	if (r == 0 && (r = thanked_case(mi, store, e->text, contact, now, &t,
+					&err)) > 0) {
+		what = "thanks on closed case";
+		r = save_message(store, row, e, t.case_id, contact, key, &err);
+		if (r == 0)
+			r = store_event_add(store, t.case_id, row->received_at,
+					    "citizen.thanks", contact, NULL,
+					    NULL, NULL, &err);
+	} else if (r > 0) {
 		what = "follow-up";
 		r = save_message(store, row, e, t.case_id, contact, key, &err);
 		if (r == 0)

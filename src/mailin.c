@@ -158,7 +158,7 @@ mailin_kind_name(enum mailin_kind kind)
 	static const char *const names[] = {
 		"new case", "follow-up", "duplicate", "bounce", "auto-reply",
 		"quarantine", "handler reply", "handler commands",
-		"answer from outside",
+		"answer from outside", "thanks on a closed case",
 	};
 
 	return names[kind];
@@ -607,6 +607,21 @@ mailin_subject_core(const char *prefix, const char *subject)
 		o--;
 	*o = '\0';
 	return out;
+}
+
+/* Whether mail V is a thank-you and nothing more (reply_thanks_only),
+   with no file. */
+static bool
+thanks_only(const struct mailin_verdict *v)
+{
+	const struct mime_message *m = v->msg;
+
+	if (m == NULL || v->stripped == NULL)
+		return false;
+	for (size_t i = 0; i < m->nparts; i++)
+		if (m->parts[i].role == MIME_PART_ATTACHMENT)
+			return false;
+	return reply_thanks_only(v->stripped);
 }
 
 int
@@ -1757,6 +1772,12 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 			return -1;
 		if (r == 0) {
 			v->kind = MAILIN_FOLLOW_UP;
+			return 0;
+		}
+		/* "Ok, tack!" to the case closed a moment ago: kept on it,
+		   with no new case to acknowledge, assign and close */
+		if (thanks_only(v)) {
+			v->kind = MAILIN_THANKS;
 			return 0;
 		}
 		/* "the lamp is broken again" to a closed case: a new case

@@ -34,6 +34,8 @@ enum mailin_kind {
 	MAILIN_HANDLER_COMMAND,	/* a handler's #list, #show... without case */
 	MAILIN_OUTSIDE_REPLY,	/* an answer from someone outside the case
 				   was forwarded to (#vidarebefordra) */
+	MAILIN_THANKS,		/* a citizen's thank-you alone to their
+				   closed case: kept there, nothing opened */
 };
 
 struct mailin_verdict {

@@ -315,6 +315,24 @@ store_case_latest_open(struct store *store, int64_t citizen_id,
 }
 
 int
+store_case_latest_closed(struct store *store, int64_t citizen_id,
+			 int64_t *case_id_r, int64_t *closed_at_r,
+			 char **error_r)
+{
+	static const char sql[] =
+		"SELECT id, closed_at FROM cases WHERE citizen_id = ? "
+		"AND closed_at IS NOT NULL ORDER BY closed_at DESC, id DESC "
+		"LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, citizen_id);
+	return store_one_row(store, st, case_id_r, closed_at_r,
+			     "find the closed case", error_r);
+}
+
+int
 store_case_has_contact(struct store *store, int64_t case_id,
 		       int64_t contact_id, char **error_r)
 {

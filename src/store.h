@@ -595,6 +595,11 @@ int store_message_by_dedupe_since(struct store *store, const char *dedupe_key,
 int store_case_latest_open(struct store *store, int64_t citizen_id,
 			   int64_t *case_id_r, int64_t *updated_at_r,
 			   char **error_r);
+/* The case of citizen CITIZEN_ID closed last: 1 with *case_id_r and
+   *closed_at_r, 0 when none, -1. */
+int store_case_latest_closed(struct store *store, int64_t citizen_id,
+			     int64_t *case_id_r, int64_t *closed_at_r,
+			     char **error_r);
 /* Whether CONTACT_ID is a party to case CASE_ID: 1, 0, -1. */
 int store_case_has_contact(struct store *store, int64_t case_id,
 			   int64_t contact_id, char **error_r);

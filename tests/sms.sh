@@ -285,6 +285,28 @@ sql "UPDATE outbox SET status = 'failed', last_error = 'stat:UNDELIV err:002' WH
 engine
 check "... whose answer failed: the handler is told, though the case is closed" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Meddelandet nådde inte fram [$case_c]%' AND body LIKE '%stat:UNDELIV err:002%'")" -eq 1 ]
+# "Tack!" to the SMS that closed it: kept on the closed case, not a new
+# case to acknowledge, assign and close; the same after sms-window (here
+# another citizen's case, closed eight days ago) is a new case.
+before=$(sql "SELECT count(*) FROM cases")
+sent=$(sql "SELECT count(*) FROM outbox")
+sms "From: 46708880001" "Ok, tack! 🙂"
+engine
+check "a thank-you alone after the case closed opens no case" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq "$before" ]
+check "... it is kept on the closed case" \
+	[ "$(sql "SELECT c.number FROM message m JOIN cases c ON c.id = m.case_id WHERE m.body_stripped = 'Ok, tack! 🙂'")" = "$case_c" ]
+check "... whose history says the citizen thanked" \
+	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case_c' AND e.kind = 'citizen.thanks'")" -eq 1 ]
+check "... and nothing is sent, to the citizen or a case officer" \
+	[ "$(sql "SELECT count(*) FROM outbox")" -eq "$sent" ]
+sms "From: 46708880077" "Trasig skylt vid badet."
+engine
+sql "UPDATE cases SET state = 'avslutad', closed_at = strftime('%s','now') - 8 * 86400 WHERE id = (SELECT c.id FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880077')"
+sms "From: 46708880077" "Tack!"
+engine
+check "... but after sms-window it opens a case" \
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880077'")" -eq 2 ]
 # The citizen writes again, naming the closed case: a new case that
 # mentions it, not a message on a case nobody looks at.
 sms "From: 46708880001" "$case_c: skräpet ligger kvar."

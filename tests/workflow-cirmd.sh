@@ -470,6 +470,32 @@ check "... which is a new case" [ \
 	"$(sql3 "SELECT case_id FROM message WHERE rfc_message_id = 'r2@example.se'")" -ne 1 ]
 check "an address with a +tag routes as its base address" [ \
 	"$(sql3 "SELECT workflow FROM cases WHERE id = (SELECT case_id FROM message WHERE rfc_message_id = 'r3@example.se')")" = felanmalan ]
+# A thank-you alone to the closed case, by mail (quoting ours, signed):
+# kept on it, no new case and nothing sent. With a file, it is more.
+cases=$(sql3 "SELECT count(*) FROM cases")
+sent=$(sql3 "SELECT count(*) FROM outbox")
+sql3 "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), CAST('From: bo@example.se
+To: $rt
+Subject: Re: Lampa
+Message-ID: <r4@example.se>
+In-Reply-To: <$ack>
+
+Tusen tack för hjälpen!
+
+Mvh
+Bo Ek
+
+Den 1 december 2026 skrev Kommunen <kommun@kommun.example>:
+> Tack! Vi har tagit emot ditt meddelande.' AS BLOB))"
+run "$CIRMD" -c "$I3/cirm.conf" --once
+check "a thank-you alone to a closed case: kept on it" [ \
+	"$(sql3 "SELECT case_id FROM message WHERE rfc_message_id = 'r4@example.se'")" -eq 1 ]
+check "... no new case" [ "$(sql3 "SELECT count(*) FROM cases")" -eq "$cases" ]
+check "... nothing sent" [ "$(sql3 "SELECT count(*) FROM outbox")" -eq "$sent" ]
+check "... the history says the citizen thanked" [ \
+	"$(sql3 "SELECT count(*) FROM event WHERE case_id = 1 AND kind = 'citizen.thanks'")" -eq 1 ]
+run "$CIRMCTL" -c "$I3/cirm.conf" case show "$(sql3 "SELECT number FROM cases WHERE id = 1")"
+check "... which case show shows" contains "$out" "citizen.thanks"
 
 # A template that a version still running needs, retired with the
 # version that used it: version 2 of a workflow stops sending it, the
