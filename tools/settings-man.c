@@ -8,17 +8,35 @@
 
 #include <stdio.h>
 
-/* Prints TEXT with roff's special characters escaped. */
+/* Prints TEXT with roff's special characters escaped, and each letter
+   beyond ASCII ("#sök") as groff's \[uXXXX]: the page reads the same
+   with or without preconv. */
 static void
 roff(const char *text)
 {
-	for (const char *p = text; *p != '\0'; p++) {
-		if (*p == '\\')
+	for (const unsigned char *p = (const unsigned char *)text;
+	     *p != '\0'; p++) {
+		unsigned cp;
+		int more;
+
+		if (*p == '\\') {
 			fputs("\\e", stdout);
-		else if (*p == '-')
+			continue;
+		}
+		if (*p == '-') {
 			fputs("\\-", stdout);
-		else
+			continue;
+		}
+		if (*p < 0x80) {
 			putchar(*p);
+			continue;
+		}
+		/* the help texts are ours, and UTF-8 */
+		more = *p >= 0xf0 ? 3 : *p >= 0xe0 ? 2 : 1;
+		cp = *p & (0x3fu >> more);
+		for (; more > 0 && (p[1] & 0xc0) == 0x80; more--)
+			cp = cp << 6 | (*++p & 0x3fu);
+		printf("\\[u%04X]", cp);
 	}
 }
 

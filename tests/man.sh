@@ -1,0 +1,29 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-3.0-or-later
+# The manual pages: one for each program, cirm.conf(5) and the workflow
+# format; each in ASCII with groff escapes for å, ä and ö (so that it
+# reads the same without preconv), and formatted by groff without a
+# warning.
+. "${top_srcdir:-.}/tests/lib.sh"
+
+command -v groff >/dev/null || skip_all "groff not installed (apt-get install groff-base)"
+
+pages="$top_srcdir/doc/cirmctl.1 $top_srcdir/doc/cirmd.8
+$top_srcdir/doc/cirm-gateway.8 $top_srcdir/doc/cirm-mailgate.8
+$top_srcdir/doc/cirm-workflow.5 $top_builddir/doc/cirm.conf.5"
+for p in $pages; do
+	name=$(basename "$p")
+	check "$name is there" [ -s "$p" ]
+	check "$name is ASCII" sh -c '! LC_ALL=C grep -n "[^ -~	]" "$1" >&2' - "$p"
+	groff -man -ww -z "$p" >"$T/out" 2>&1
+	check "$name: groff formats it without a warning" [ ! -s "$T/out" ]
+	[ -s "$T/out" ] && cat "$T/out" >&2
+done
+
+# the pages a program's name is: every program installed has one
+for prog in cirmctl cirmd cirm-gateway cirm-mailgate; do
+	check "$prog has its manual page" \
+		sh -c 'ls "$1"/doc/"$2".[18] >/dev/null 2>&1' - "$top_srcdir" "$prog"
+done
+
+done_testing
