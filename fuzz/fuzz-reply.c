@@ -3,7 +3,10 @@
    it over, with the answers between quotes; the plain new text must be
    what reply_strip gives. Then what mail to handlers does with such a
    text: wrapped at 72 (only blanks may change, and it stays UTF-8) and
-   cut to a history line (at most 70 bytes and "...", UTF-8). */
+   cut to a history line (at most 70 bytes and "...", UTF-8). And what
+   a case officer's answer and a citizen's thank-you go through: the
+   sign-off found inside the text, its signer a name within it, and a
+   thank-you alone no longer than its limit. */
 #include "config.h"
 
 #include "mime.h"
@@ -43,6 +46,30 @@ check_layout(const char *text)
 	free(w);
 }
 
+static void
+check_signoff(const char *text)
+{
+	const char *signoff = NULL;
+	size_t above = reply_split_signoff(text, &signoff);
+	char *signer;
+
+	if (above > strlen(text) ||
+	    (signoff != NULL && (signoff < text ||
+				 signoff > text + strlen(text) ||
+				 text + above > signoff)))
+		abort();
+	if (signoff != NULL) {
+		(void)reply_signoff_plain(signoff);
+		signer = reply_signer(signoff);
+		if (signer != NULL && (signer[0] == '\0' ||
+				       strstr(signoff, signer) == NULL ||
+				       utf8_bad_line(signer) != 0))
+			abort();
+		free(signer);
+	}
+	(void)reply_thanks_only(text);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -54,6 +81,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	check_layout(s);
 	check_layout(text);
+	check_signoff(s);
 	free(inter);
 	free(full);
 	free(s);
