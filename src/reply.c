@@ -1301,7 +1301,8 @@ static const char *const thanks_words[] = {
 	"tack", "tackar", "thanks", "thank", "thx",
 };
 static const char *const thanks_closings[] = {
-	"mvh", "hälsningar", "hälsning", "regards", "cheers",
+	"mvh", "hälsningar", "hälsning", "regards", "cheers", "best",
+	"wishes",
 };
 static const char *const thanks_others[] = {
 	/* Swedish */
@@ -1319,7 +1320,7 @@ static const char *const thanks_others[] = {
 	"excellent", "brilliant", "awesome", "nice", "you", "many", "a",
 	"lot", "so", "much", "very", "again", "for", "your", "the", "help",
 	"quick", "fast", "reply", "response", "answer", "fixing", "it",
-	"sorting", "out", "best", "kind", "have", "day", "weekend", "good",
+	"sorting", "out", "kind", "have", "day", "weekend", "good",
 };
 
 /* The longest text that can be a thank-you alone (bytes, before its
@@ -1338,19 +1339,19 @@ word_in(const char *w, size_t n, const char *const *list, size_t n_list)
 	return false;
 }
 
-/* The length of the letter or digit at P: an ASCII one, or a Latin
-   letter in UTF-8 (U+00C0..U+017F: Å Ä Ö é ü among them); 0 for
-   anything else (a mark, a space, an emoji), which parts words. */
+/* The length of the character at P (up to END) when it is part of a
+   word (workflow_word_char: a letter or digit of any script), else 0:
+   a mark, a space, an emoji parts words. */
 static size_t
-word_char(const unsigned char *p)
+word_char(const unsigned char *p, const unsigned char *end)
 {
-	if (isalnum(*p))
-		return 1;
-	if ((p[0] == 0xc3 || p[0] == 0xc4 || p[0] == 0xc5) &&
-	    (p[1] & 0xc0) == 0x80 && !(p[0] == 0xc3 && p[1] == 0x97) &&
-	    !(p[0] == 0xc3 && p[1] == 0xb7))	/* × ÷ */
-		return 2;
-	return 0;
+	size_t n = 1;
+
+	if (!workflow_word_char(p, end))
+		return 0;
+	while (p + n < end && n < 4 && (p[n] & 0xc0) == 0x80)
+		n++;
+	return n;
 }
 
 bool
@@ -1361,11 +1362,13 @@ reply_thanks_only(const char *text)
 	size_t thanks = 0, after_closing = 0;
 	bool closed = false, other = false;
 	char *part, *f, *p;
+	const unsigned char *end;
 
 	if (len > THANKS_MAX || memchr(text, '?', len) != NULL)
 		return false;
 	part = xstrndup(text, len);
 	p = f = workflow_fold(part);	/* of the same length */
+	end = (const unsigned char *)f + len;
 	while (*p != '\0' && !other) {
 		const char *w;
 		size_t n = 0, k;
@@ -1376,7 +1379,7 @@ reply_thanks_only(const char *text)
 			p++;
 			continue;
 		}
-		if (word_char((const unsigned char *)p) == 0) {
+		if (word_char((const unsigned char *)p, end) == 0) {
 			/* a mark, a space, or a whole emoji */
 			p++;
 			while ((*(unsigned char *)p & 0xc0) == 0x80)
@@ -1384,9 +1387,13 @@ reply_thanks_only(const char *text)
 			continue;
 		}
 		w = p;
-		while ((k = word_char((const unsigned char *)p + n)) > 0)
+		while ((k = word_char((const unsigned char *)p + n, end)) > 0)
 			n += k;
 		p += n;
+		/* after a closing, more of it ("Best regards") */
+		if (closed && word_in(w, n, thanks_closings,
+				      N_ELEMENTS(thanks_closings)))
+			continue;
 		/* a name: "Mvh Anna", "/Anna Ek", not "/lampan trasig" */
 		if (closed) {
 			const unsigned char *o = (const unsigned char *)part +

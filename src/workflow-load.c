@@ -20,7 +20,7 @@
 
 const char *const workflow_predicates[] = {
 	"channel", "category", "priority", "keyword", "pattern", "assigned",
-	NULL
+	"thanks", NULL
 };
 
 /* a value libxml2 refused without saying which */
@@ -1792,7 +1792,7 @@ static void
 check_pred(void *ctx, const char *name, const char *arg, char **error_r)
 {
 	(void)ctx;
-	if (strcmp(name, "assigned") == 0) {
+	if (strcmp(name, "assigned") == 0 || strcmp(name, "thanks") == 0) {
 		if (arg != NULL)
 			*error_r = xstrdup("takes no argument");
 		return;

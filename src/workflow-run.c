@@ -80,11 +80,8 @@ code_point(const unsigned char *p, const unsigned char *end)
 	return c;
 }
 
-/* Whether the character starting at P (of TEXT, up to END) is part of
-   a word: an ASCII letter or digit, or a non-ASCII letter; a malformed
-   sequence counts as one, as it did before it could be told. */
-static bool
-word_char(const unsigned char *p, const unsigned char *end)
+bool
+workflow_word_char(const unsigned char *p, const unsigned char *end)
 {
 	unsigned long c;
 
@@ -105,7 +102,7 @@ word_char_before(const unsigned char *text, const unsigned char *p,
 
 	while (q > text && p - q < 4 && (*q & 0xc0) == 0x80)
 		q--;
-	return word_char(q, end);
+	return workflow_word_char(q, end);
 }
 
 /* Whether WORD occurs in TEXT as a whole word, case-folded (Swedish
@@ -129,7 +126,7 @@ has_keyword(const char *text, const char *word)
 		const unsigned char *end = u + strlen(t);
 
 		found = (at == u || !word_char_before(u, at, end)) &&
-			(at[n] == '\0' || !word_char(at + n, end));
+			(at[n] == '\0' || !workflow_word_char(at + n, end));
 	}
 	free(t);
 	free(w);
@@ -334,6 +331,9 @@ predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 				  arg) == 0;
 	} else if (strcmp(name, "assigned") == 0) {
 		*value_r = f->assigned;
+	} else if (strcmp(name, "thanks") == 0) {
+		/* as the engine judges one to a closed case (mailin) */
+		*value_r = f->text != NULL && reply_thanks_only(f->text);
 	} else if (strcmp(name, "keyword") == 0) {
 		*value_r = has_keyword(condition_text(run), arg);
 	} else if (strcmp(name, "pattern") == 0) {

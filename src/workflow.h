@@ -220,6 +220,11 @@ const char *workflow_category_name(enum workflow_category c);
 /* Folds WORD for comparing command words: ASCII and the Swedish (and
    other Latin-1) capitals to lower case. Caller frees. */
 char *workflow_fold(const char *word);
+/* Whether the character starting at P (of a text up to END) is part of
+   a word: an ASCII letter or digit, or a non-ASCII letter of any
+   script; not a mark, space, symbol or emoji. A malformed sequence
+   counts as one. keyword() and reply_thanks_only read words so. */
+bool workflow_word_char(const unsigned char *p, const unsigned char *end);
 
 /* The command words cirm handles itself on any case (folded,
    NULL-terminated): the English word first, the Swedish second, then

@@ -548,6 +548,9 @@ static const struct {
 	{ "Tack, mvh Åsa Ek", true },
 	{ "Great, thanks a lot! /John", true },
 	{ "Thank you very much for your help.", true },
+	{ "Hi, thank you so much for the quick reply! Best, John", true },
+	{ "Thanks again. Best regards, John Smith", true },
+	{ "Tack! Med vänliga hälsningar, Anna", true },
 	/* more than thanks */
 	{ "Tack, men lampan lyser fortfarande inte.", false },
 	{ "Tack! Kan ni titta på lampan vid skolan också?", false },
@@ -560,6 +563,8 @@ static const struct {
 	{ "Ok", false },
 	{ "", false },
 	{ "Thanks, but it is still broken.", false },
+	{ "Tack, лампа", false },
+	{ "Tack! Best regards broken lamp", false },
 	/* a long text is a letter, whatever its words */
 	{ "Tack tack tack tack tack tack tack tack tack tack tack tack tack "
 	  "tack tack tack tack tack tack tack tack tack tack tack tack tack "

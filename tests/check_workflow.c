@@ -798,6 +798,19 @@ START_TEST(test_parser_words)
 	ck_assert_msg(strchr(error, '\n') == NULL, "two lines: %s", error);
 	free(error);
 	free(doc);
+	/* thanks() takes no argument, as assigned() */
+	doc = xasprintf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+			"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"t\" "
+			"version=\"1\" xml:lang=\"sv\" calendar=\"none\">\n"
+			"<state id=\"a\">\n<transition event=\"mail.citizen\" "
+			"cond=\"thanks('tack')\" target=\"z\"/>\n</state>\n"
+			"<final id=\"z\"/>\n</workflow>\n");
+	ck_assert_int_eq(workflow_load("t.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "t.xml:4: condition: thanks('tack'): takes "
+			     "no argument") != NULL, "%s", error);
+	free(error);
+	free(doc);
 	/* a '<' in a cond: said in an administrator's words, and not
 	   followed by what libxml2 says of the rest of the file, which is
 	   its doing (every enclosing element "not closed") */

@@ -59,7 +59,7 @@ check "an eventless transition is labelled" \
 check "an edge from a compound state leaves its cluster" \
 	line_has 'label="cmd.resolve' 'ltail="cluster_oppen"'
 check "targetless transitions are a dotted loop" \
-	line_has '"lost" -> "lost" [label="mail.citizen, sms.citizen [pattern(' \
+	line_has '"lost" -> "lost" [label="mail.citizen, sms.citizen [thanks()]' \
 		'delivery.failed / notify assignee, notify role:handlaggare", style=dotted'
 check "the graph is labelled with the workflow's <title>" contains "$out" \
 	'label="Synpunkter och klagomål (synpunkt, version 1)"'
