@@ -1480,8 +1480,7 @@ sim_step(struct sim *sim, const struct step *st)
 		   another's that sends the same event; first, and the
 		   command after it (mailin-handler.c, carry_out) */
 		if (!workflow_run_done(sim->run) && st->template != NULL &&
-		    st->text != NULL)
-		{
+		    st->text != NULL) {
 			sim_line(sim, _("reply %s (the handler's text)"),
 				 st->template);
 			if (sim->templates != NULL)
