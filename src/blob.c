@@ -218,16 +218,22 @@ take_away(struct prune *p, const char *path, const struct stat *st)
 {
 	char *trash = xasprintf("%s.prune.%ld", path, (long)getpid());
 	struct stat now;
-	int ret = 1;
+	int ret = 1, r;
 
 	if (rename(path, trash) < 0) {
 		ret = errno == ENOENT ? 0 : prune_error(p, path);
 		free(trash);
 		return ret;
 	}
-	if (lstat(trash, &now) < 0 ||
-	    now.st_mtim.tv_sec != st->st_mtim.tv_sec ||
-	    now.st_mtim.tv_nsec != st->st_mtim.tv_nsec) {
+	r = lstat(trash, &now);
+	if (r < 0 && errno == ENOENT) {
+		/* another prune running at the same time took it for what
+		   a prune that died left, and removed it: as old and as
+		   unnamed as this one found it (stored again, it would have
+		   a fresh time, which that prune leaves alone) */
+	} else if (r < 0 ||
+		   now.st_mtim.tv_sec != st->st_mtim.tv_sec ||
+		   now.st_mtim.tv_nsec != st->st_mtim.tv_nsec) {
 		/* stored again: back, unless already written anew */
 		if (link(trash, path) < 0 && errno != EEXIST) {
 			ret = prune_error(p, path);

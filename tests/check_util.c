@@ -428,6 +428,51 @@ START_TEST(test_blob_prune)
 }
 END_TEST
 
+/* Prunes that run at once (cirmd's housekeeping and cirmctl spool
+   prune) each succeed, though one may remove the file another has just
+   renamed away to remove, taking it for what a prune that died left. */
+START_TEST(test_blob_prune_concurrent)
+{
+	struct names n = { { NULL }, NULL, "" };
+	pid_t pids[4];
+	char *err = NULL;
+
+	snprintf(n.spool, sizeof(n.spool), "%s/spool", dir);
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 1000; i++) {
+			char data[32], id[BLOB_ID_LEN + 1], *p;
+			int len = snprintf(data, sizeof(data), "blob %d.%d",
+					   round, i);
+
+			ck_assert_int_eq(blob_put(n.spool, data, (size_t)len,
+						  id, 0, &err), 0);
+			p = blob_path(n.spool, id);
+			age(p);
+			free(p);
+		}
+		for (int i = 0; i < 4; i++) {
+			pids[i] = fork();
+			ck_assert_int_ge(pids[i], 0);
+			if (pids[i] == 0) {
+				struct blob_prune_stats st;
+
+				_exit(blob_prune(n.spool, 3600, 0, is_named,
+						 &n, NULL, &st, &err) == 0 ?
+				      0 : 1);
+			}
+		}
+		for (int i = 0; i < 4; i++) {
+			int status;
+
+			ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+			ck_assert_msg(WIFEXITED(status) &&
+				      WEXITSTATUS(status) == 0,
+				      "round %d: prune %d failed", round, i);
+		}
+	}
+}
+END_TEST
+
 /* A temporary file left by a process that had this one's numbers (its
    pid and thread id) and died does not stop the write. */
 START_TEST(test_write_atomic_stale_tmp)
@@ -772,6 +817,7 @@ util_suite(void)
 	tcase_add_test(tc, test_blob);
 	tcase_add_test(tc, test_blob_put_again);
 	tcase_add_test(tc, test_blob_prune);
+	tcase_add_test(tc, test_blob_prune_concurrent);
 	tcase_add_test(tc, test_write_atomic_stale_tmp);
 	tcase_add_test(tc, test_lockfile);
 	tcase_add_test(tc, test_strlist);
