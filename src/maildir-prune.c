@@ -16,28 +16,49 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Writes the audit entry of what was removed. */
+/* Files are removed under the write lock, in the transaction that
+   writes the audit entry telling them: another writer that holds the
+   lock for all of busy_timeout then stops the prune before a file goes,
+   instead of failing the entry after they went. The lock is given back
+   every MAILDIR_PRUNE_STEP files, so that the engine never waits long. */
+#define MAILDIR_PRUNE_STEP 500
+
+struct step {
+	struct store *store;	/* NULL: nothing is audited */
+	const char *actor;
+	bool open;		/* its transaction is begun */
+	struct maildir_prune_stats done; /* removed in it */
+};
+
+/* Ends S's transaction, with the audit entry of what it removed. 0, or
+   -1 with *error_r. */
 static int
-audit(const struct maildir_prune *p, struct store *store, const char *actor,
-      const struct maildir_prune_stats *st, char **error_r)
+step_end(const struct maildir_prune *p, struct step *s, char **error_r)
 {
-	char *detail = xasprintf("retention %s, over mail_max_size %s: "
-				 "removed %ld (%llu bytes), over "
-				 "mail_max_size %ld", p->period,
-				 p->oversize_period,
-				 st->removed + st->oversize_removed,
-				 st->removed_bytes, st->oversize_removed);
+	const struct maildir_prune_stats *st = &s->done;
+	char *detail;
 	int r = 0;
 
-	if (store_begin(store, error_r) < 0)
-		r = -1;
-	else if (store_audit_add(store, p->now, actor, "maildir.prune", NULL,
-				 detail, error_r) < 0 ||
-		 store_commit(store, error_r) < 0) {
-		store_rollback(store);
+	if (!s->open)
+		return 0;
+	s->open = false;
+	if (st->removed + st->oversize_removed == 0) {
+		store_rollback(s->store);
+		return 0;
+	}
+	detail = xasprintf("retention %s, over mail_max_size %s: "
+			   "removed %ld (%llu bytes), over mail_max_size %ld",
+			   p->period, p->oversize_period,
+			   st->removed + st->oversize_removed,
+			   st->removed_bytes, st->oversize_removed);
+	if (store_audit_add(s->store, p->now, s->actor, "maildir.prune", NULL,
+			    detail, error_r) < 0 ||
+	    store_commit(s->store, error_r) < 0) {
+		store_rollback(s->store);
 		r = -1;
 	}
 	free(detail);
+	memset(&s->done, 0, sizeof(s->done));
 	return r;
 }
 
@@ -45,7 +66,7 @@ audit(const struct maildir_prune *p, struct store *store, const char *actor,
    it) when it is a copy older than its cutoff. -1 with *error_r on a
    failure to remove it. */
 static int
-one(const struct maildir_prune *p, int dfd, const char *name,
+one(const struct maildir_prune *p, struct step *s, int dfd, const char *name,
     int64_t before, int64_t oversize_before,
     struct maildir_prune_stats *st, char **error_r)
 {
@@ -78,18 +99,30 @@ one(const struct maildir_prune *p, int dfd, const char *name,
 		if (p->report != NULL)
 			p->report(name, (unsigned long long)sb.st_size,
 				  oversize, p->ctx);
-	} else if (unlinkat(dfd, name, 0) < 0) {
-		if (errno == ENOENT)
-			return 0;
-		*error_r = xasprintf("%s/%s: %s", p->cur_dir, name,
-				     strerror(errno));
-		return -1;
+	} else {
+		if (s->store != NULL && !s->open) {
+			if (store_begin(s->store, error_r) < 0)
+				return -1;
+			s->open = true;
+		}
+		if (unlinkat(dfd, name, 0) < 0) {
+			if (errno == ENOENT)
+				return 0;
+			*error_r = xasprintf("%s/%s: %s", p->cur_dir, name,
+					     strerror(errno));
+			return -1;
+		}
+		s->done.removed += !oversize;
+		s->done.oversize_removed += oversize;
+		s->done.removed_bytes += (unsigned long long)sb.st_size;
 	}
 	if (oversize)
 		st->oversize_removed++;
 	else
 		st->removed++;
 	st->removed_bytes += (unsigned long long)sb.st_size;
+	if (s->done.removed + s->done.oversize_removed >= MAILDIR_PRUNE_STEP)
+		return step_end(p, s, error_r);
 	return 0;
 }
 
@@ -98,6 +131,7 @@ maildir_prune(const struct maildir_prune *p, struct store *store,
 	      const char *actor, struct maildir_prune_stats *stats,
 	      char **error_r)
 {
+	struct step s = { .store = p->dry_run ? NULL : store, .actor = actor };
 	int64_t before, oversize_before;
 	struct dirent *de;
 	DIR *d;
@@ -132,16 +166,15 @@ maildir_prune(const struct maildir_prune *p, struct store *store,
 			}
 			break;
 		}
-		ret = one(p, dirfd(d), de->d_name, before, oversize_before,
-			  stats, error_r);
+		ret = one(p, &s, dirfd(d), de->d_name, before,
+			  oversize_before, stats, error_r);
 	}
 	closedir(d);
 	/* what was removed is told, an error or not */
-	if (!p->dry_run && store != NULL &&
-	    stats->removed + stats->oversize_removed > 0) {
+	if (s.open) {
 		char *err = NULL;
 
-		if (audit(p, store, actor, stats, ret < 0 ? &err : error_r) < 0) {
+		if (step_end(p, &s, ret < 0 ? &err : error_r) < 0) {
 			if (ret < 0)
 				free(err);
 			ret = -1;

@@ -38,9 +38,11 @@ struct maildir_prune_stats {
    P->oversize_period; a period of "none" keeps its files. Entries
    whose names start with '.' and anything but regular files are left
    alone (counted as other). A missing directory has nothing to remove.
-   When STORE is not NULL and files were removed, a maildir.prune audit
-   entry (the counts, never names) is written as ACTOR. 0, or -1 with
-   *error_r (and the counts of what was done before). */
+   When STORE is not NULL, files are removed under its write lock, in
+   the transaction that writes their maildir.prune audit entry (the
+   counts, never names) as ACTOR: one entry for each part of up to 500
+   files. 0, or -1 with *error_r (and the counts of what was done
+   before). */
 int maildir_prune(const struct maildir_prune *p, struct store *store,
 		  const char *actor, struct maildir_prune_stats *stats,
 		  char **error_r);

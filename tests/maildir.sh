@@ -359,6 +359,18 @@ check_all "maildir prune --dry-run names the one copy past 30 days, and removes 
 	contains "$out" "left alone: 2 entries that are not cirm's" && \
 	[ -e "$cur/$old" ]
 EOF
+# Another writer holds the write lock for all of busy_timeout: the
+# prune stops before a copy goes (it used to remove them and then fail
+# to write their entry in the audit log).
+{ cat "$I/delete.conf"; echo "busy_timeout = 200"; } >"$I/busy.conf"
+check "maildir prune, the lock held elsewhere: held" hold_write_lock "$I/cirm.db"
+run "$CIRMCTL" -c "$I/busy.conf" maildir prune
+release_write_lock ROLLBACK
+check_all "maildir prune, the lock held elsewhere: fails, and removes nothing unaudited" <<-'EOF'
+	[ "$rc" -eq 1 ] && contains "$err" "the database is locked" && \
+	[ -e "$cur/$old" ] && \
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'maildir.prune'")" -eq 0 ]
+EOF
 run "$CIRMCTL" -c "$I/delete.conf" maildir prune
 check_all "maildir prune removes it; the young copy, the one over mail_max_size and what is not a copy stay" <<-'EOF'
 	[ "$rc" -eq 0 ] && \
