@@ -76,14 +76,19 @@ one(const struct maildir_prune *p, struct step *s, int dfd, const char *name,
 
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
 		return 0;
-	if (name[0] == '.' ||
-	    fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    !S_ISREG(sb.st_mode)) {
-		/* gone meanwhile, or not a copy of ours */
-		if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+	/* not a copy of ours: a hidden file, one that cannot be read, or
+	   no plain file; one gone meanwhile is nothing */
+	if (name[0] == '.') {
+		st->other++;
 		return 0;
-	if (name[0] == '.' || errno != ENOENT)
+	}
+	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
 			st->other++;
+		return 0;
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		st->other++;
 		return 0;
 	}
 	oversize = sb.st_size > p->max_size;
