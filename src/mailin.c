@@ -1425,26 +1425,42 @@ oversize_mark(const char *value)
 /* Whether VALUE is the note the IMAP gateway writes in
    X-Cirm-Unfetchable for a mail its server fails to deliver (give_up
    in gateways/imap.c): "the IMAP server failed N times to deliver UID
-   N". A sender may put that field first in a mail of their own, as
+   N of UIDVALIDITY N", or without the UIDVALIDITY (notes from before).
+   A sender may put that field first in a mail of their own, as
    X-Cirm-Oversize; its value is the quarantine's reason, which the log
-   shows, so only the gateway's words make the mark. */
+   shows, so only the gateway's words make the mark. The position as
+   "V:UID" into *POS_R (free it; NULL without the UIDVALIDITY). */
 static bool
-unfetchable_mark(const char *value)
+unfetchable_mark(const char *value, char **pos_r)
 {
 	static const char failed[] = MAILIN_UNFETCHABLE_FAILED,
-			  uid[] = MAILIN_UNFETCHABLE_UID;
-	const char *p = value;
-	size_t n;
+			  uid[] = MAILIN_UNFETCHABLE_UID,
+			  uidvalidity[] = MAILIN_UNFETCHABLE_UIDVALIDITY;
+	const char *p = value, *u;
+	size_t n, un;
 
+	*pos_r = NULL;
 	if (strncmp(p, failed, sizeof(failed) - 1) != 0)
 		return false;
 	p += sizeof(failed) - 1;
 	n = strspn(p, "0123456789");
 	if (n == 0 || n > 10 || strncmp(p + n, uid, sizeof(uid) - 1) != 0)
 		return false;
-	p += n + sizeof(uid) - 1;
+	u = p + n + sizeof(uid) - 1;
+	un = strspn(u, "0123456789");
+	if (un == 0 || un > 10)
+		return false;
+	if (u[un] == '\0')
+		return true;
+	p = u + un;
+	if (strncmp(p, uidvalidity, sizeof(uidvalidity) - 1) != 0)
+		return false;
+	p += sizeof(uidvalidity) - 1;
 	n = strspn(p, "0123456789");
-	return n > 0 && n <= 10 && p[n] == '\0';
+	if (n == 0 || n > 10 || p[n] != '\0')
+		return false;
+	*pos_r = xasprintf("%.*s:%.*s", (int)n, p, (int)un, u);
+	return true;
 }
 
 /* Whether ADDR is one of mail_form_senders: an address
@@ -1479,7 +1495,7 @@ parse(const struct mailin *mi, const void *raw, size_t len,
       struct mailin_verdict *v)
 {
 	const char *why;
-	char *err = NULL;
+	char *err = NULL, *pos;
 
 	memset(v, 0, sizeof(*v));
 	v->auth_server = mi->auth_server;
@@ -1508,9 +1524,23 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 	   deliver, which stays there. */
 	if (v->msg->nheaders > 0 &&
 	    strcasecmp(v->msg->headers[0].name, "X-Cirm-Unfetchable") == 0 &&
-	    unfetchable_mark(v->msg->headers[0].value)) {
-		quarantine(v, xasprintf("%.200s; the mail stays on the server",
+	    unfetchable_mark(v->msg->headers[0].value, &pos)) {
+		if (pos == NULL) {
+			quarantine(v, xasprintf("%.200s; the mail stays on "
+						"the server",
+						v->msg->headers[0].value));
+			return;
+		}
+		/* the gateway fetches it again by itself: keyed, so that
+		   the note is resolved when the mail comes in, and
+		   queued twice is quarantined once */
+		quarantine(v, xasprintf("%.200s; the mail stays on the server "
+					"and the gateway fetches it again by "
+					"itself (imap_refetch_after), at once "
+					"when this note is released",
 					v->msg->headers[0].value));
+		v->dedupe_key = xasprintf(MAILIN_UNFETCHABLE_KEY "%s", pos);
+		free(pos);
 		return;
 	}
 	v->stripped = reply_strip_full(v->msg->text, &v->interleaved);
@@ -1999,6 +2029,47 @@ handler_gave_up(struct mailin *mi, struct store *store,
 	return res;
 }
 
+/* ROW is a mail the IMAP gateway gave up and fetched after all (its key
+   ends in MAILIN_REFETCHED_SUFFIX): the note that stood for it in the
+   quarantine, still waiting there, is resolved, with an entry in the
+   audit log, so that the mail is in one place, its own. In the row's
+   savepoint. 0, or -1 with *reason_r. */
+static int
+resolve_note(struct store *store, const struct store_inbox_row *row,
+	     char **reason_r)
+{
+	static const char suffix[] = MAILIN_REFETCHED_SUFFIX;
+	const char *key = row->dedupe_key, *pos;
+	size_t len = key != NULL ? strlen(key) : 0;
+	int64_t ids[8];
+	char *note, num[24];
+	int n = 0, r;
+
+	if (len < sizeof(suffix) ||
+	    strcmp(key + len - (sizeof(suffix) - 1), suffix) != 0 ||
+	    (pos = strchr(key, ':')) == NULL)
+		return 0;
+	pos++;
+	note = xasprintf(MAILIN_UNFETCHABLE_KEY "%.*s",
+			 (int)(key + len - (sizeof(suffix) - 1) - pos), pos);
+	r = store_quarantine_resolve(store, note, cirm_now(), ids, 8, &n,
+				     reason_r);
+	for (int i = 0; r == 0 && i < n && i < 8; i++) {
+		snprintf(num, sizeof(num), "%lld", (long long)ids[i]);
+		r = store_audit_add(store, cirm_now(), "cirmd",
+				    "quarantine.resolve", num, "the mail it "
+				    "stood for was fetched after all",
+				    reason_r);
+		if (r == 0)
+			log_info("inbox row %lld: the mail the IMAP server "
+				 "failed to deliver came in after all: "
+				 "quarantined note %s resolved",
+				 (long long)row->id, num);
+	}
+	free(note);
+	return r < 0 ? -1 : 0;
+}
+
 enum engine_result
 mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	      char **reason_r)
@@ -2045,6 +2116,9 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 		log_info("inbox row %lld: %s%s%s", (long long)row->id,
 			 mailin_kind_name(v->kind), v->case_id ? " on " : "",
 			 v->case_id ? v->case_number : "");
+	if ((res == ENGINE_DONE || res == ENGINE_SET_ASIDE) &&
+	    resolve_note(store, row, reason_r) < 0)
+		res = ENGINE_TEMP;
 	if (v == &own)
 		mailin_verdict_clear(v);
 	return res;

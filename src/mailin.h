@@ -13,10 +13,20 @@
 
 /* The note the IMAP gateway queues for a mail its server fails to
    deliver: "X-Cirm-Unfetchable: " MAILIN_UNFETCHABLE_FAILED N
-   MAILIN_UNFETCHABLE_UID UID. The engine takes only these words for
-   the mark (see unfetchable_mark in mailin.c). */
+   MAILIN_UNFETCHABLE_UID UID MAILIN_UNFETCHABLE_UIDVALIDITY V (notes
+   from before the gateway fetched such mail again end after the UID).
+   The engine takes only these words for the mark (see unfetchable_mark
+   in mailin.c), and quarantines the note with the key
+   MAILIN_UNFETCHABLE_KEY "V:UID". When the gateway fetches the mail
+   after all, it queues it with the key "imap:V:UID"
+   MAILIN_REFETCHED_SUFFIX; the engine, once that row is handled,
+   resolves the note waiting in the quarantine (released, not copied
+   back to the inbox), so that the mail is in one place. */
 #define MAILIN_UNFETCHABLE_FAILED "the IMAP server failed "
 #define MAILIN_UNFETCHABLE_UID " times to deliver UID "
+#define MAILIN_UNFETCHABLE_UIDVALIDITY " of UIDVALIDITY "
+#define MAILIN_UNFETCHABLE_KEY "unfetchable:"
+#define MAILIN_REFETCHED_SUFFIX ":refetched"
 
 /* Inbound mail, from an inbox row to its one place: a new case, a
    follow-up on a case, a recognised bounce or automatic reply recorded

@@ -148,6 +148,7 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
 			.attempts = sqlite3_column_int(st, 5),
 			.last_error = store_col_text(st, 6),
 			.raw_sha256 = store_col_text(st, 8),
+			.dedupe_key = store_col_text(st, 10),
 		};
 		const char *sha = r.raw_sha256;
 
@@ -168,7 +169,8 @@ each_inbox_row(struct store *store, sqlite3_stmt *st,
    takes). */
 #define INBOX_ROW(raw) \
 	"SELECT i.id, i.received_at, i.channel, i.source, " raw ", " \
-	"i.attempts, i.last_error, i.raw_id, r.sha256, i.raw_owned " \
+	"i.attempts, i.last_error, i.raw_id, r.sha256, i.raw_owned, " \
+	"i.dedupe_key " \
 	"FROM inbox i LEFT JOIN raw_message r ON r.id = i.raw_id " \
 	"WHERE i.id = ?"
 
@@ -642,6 +644,48 @@ store_quarantine_release(struct store *store, int64_t id, int64_t now,
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, id);
 	return store_exec_stmt(store, st, "release", error_r) < 0 ? -1 : 1;
+}
+
+int
+store_quarantine_resolve(struct store *store, const char *dedupe_key,
+			 int64_t now, int64_t *ids_r, int max, int *n_r,
+			 char **error_r)
+{
+	static const char sql[] =
+		"UPDATE quarantine SET released_at = ? WHERE dedupe_key = ? AND "
+		"released_at IS NULL AND discarded_at IS NULL RETURNING id";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	*n_r = 0;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	store_bind_text(st, 2, dedupe_key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (ids_r != NULL && *n_r < max)
+			ids_r[*n_r] = sqlite3_column_int64(st, 0);
+		(*n_r)++;
+	}
+	return store_rows_end(store, st, rc, "resolve quarantined mail",
+			      error_r);
+}
+
+int
+store_quarantine_released_since(struct store *store, const char *dedupe_key,
+				int64_t since, char **error_r)
+{
+	static const char sql[] =
+		"SELECT id FROM quarantine WHERE dedupe_key = ? AND "
+		"released_at >= ? LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, dedupe_key);
+	sqlite3_bind_int64(st, 2, since);
+	return store_one_row(store, st, NULL, NULL, "find released mail",
+			     error_r);
 }
 
 int

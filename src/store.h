@@ -750,6 +750,7 @@ struct store_inbox_row {
 				   queued before (store_raw_put copies it) */
 	bool last_attempt;	/* the engine's last: should handling it fail
 				   now, it goes to the quarantine */
+	const char *dedupe_key; /* the gateway's key (NULL: none) */
 };
 
 /* Queues a raw message as it arrived, at RECEIVED_AT. DEDUPE_KEY (may be
@@ -850,6 +851,19 @@ int store_quarantine_get(struct store *store, int64_t id,
    transaction. 1, 0 when there is no such unreleased message, -1. */
 int store_quarantine_release(struct store *store, int64_t id, int64_t now,
 			     char **error_r);
+/* The quarantined mail with DEDUPE_KEY still waiting (neither released
+   nor discarded) is marked released at NOW without going back to the
+   inbox: what it stood for came in after all. The ids into *IDS_R (up
+   to MAX, may be NULL) and their number into *N_R; in the caller's
+   transaction. 0, or -1. */
+int store_quarantine_resolve(struct store *store, const char *dedupe_key,
+			     int64_t now, int64_t *ids_r, int max, int *n_r,
+			     char **error_r);
+/* 1 when a quarantined mail with DEDUPE_KEY was released at SINCE or
+   later, 0 when not, -1. */
+int store_quarantine_released_since(struct store *store,
+				    const char *dedupe_key, int64_t since,
+				    char **error_r);
 /* Marks quarantined message ID discarded at NOW and erases its raw
    bytes, in the caller's transaction. 1, 0 when there is no such
    message still waiting (not released, not discarded), -1. */

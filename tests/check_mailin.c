@@ -1854,6 +1854,80 @@ START_TEST(test_forged_unfetchable_mark)
 }
 END_TEST
 
+/* Queues RAW as the IMAP gateway does, with its key KEY, and drains. */
+static void
+deliver_keyed(const char *raw, const char *key)
+{
+	struct engine_stats stats = { 0 };
+	char *err = NULL;
+
+	ck_assert(store_inbox_put(store, "email", "imap", cirm_now(), key, raw,
+				  strlen(raw), NULL, &err) == 1);
+	ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats, &err) == 0,
+		      "%s", err);
+}
+
+/* The gateway's note for a mail it gave up, with its UIDVALIDITY, is
+   quarantined keyed by its position: a second note for it (queued
+   again) is dropped, one released comes back to the quarantine. When
+   the mail comes in after all (its key ends in MAILIN_REFETCHED_SUFFIX)
+   it makes its case once, and the note waiting for it is resolved,
+   audited; another message's note is left alone. */
+START_TEST(test_unfetchable_resolved)
+{
+	static const char note[] = "X-Cirm-Unfetchable: the IMAP server "
+		"failed 3 times to deliver UID 7 of UIDVALIDITY 1234\r\n\r\n";
+	char *err = NULL;
+	int64_t qid;
+
+	deliver_keyed(note, "imap:1234:7");
+	deliver_keyed("X-Cirm-Unfetchable: the IMAP server failed 3 times to "
+		      "deliver UID 8 of UIDVALIDITY 1234\r\n\r\n",
+		      "imap:1234:8");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+			       "dedupe_key = 'unfetchable:1234:7' AND reason "
+			       "LIKE 'the IMAP server failed 3 times to deliver "
+			       "UID 7 of UIDVALIDITY 1234; the mail stays on "
+			       "the server and the gateway fetches it again%'"),
+			 1);
+	deliver(note);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+			       "dedupe_key = 'unfetchable:1234:7'"), 1);
+	/* released: back in the quarantine, a new row */
+	qid = count("SELECT id FROM quarantine WHERE dedupe_key = "
+		    "'unfetchable:1234:7'");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_quarantine_release(store, qid, cirm_now(), &err),
+			 1);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(store_quarantine_released_since(store,
+		"unfetchable:1234:7", cirm_now() - 5, &err), 1);
+	ck_assert_int_eq(store_quarantine_released_since(store,
+		"unfetchable:1234:7", cirm_now() + 5, &err), 0);
+	{
+		struct engine_stats stats = { 0 };
+
+		ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats,
+					   &err) == 0, "%s", err);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+			       "dedupe_key = 'unfetchable:1234:7' AND "
+			       "released_at IS NULL"), 1);
+	deliver_keyed("From: Anna <anna@example.se>\nSubject: Lampan\n"
+		      "Message-ID: <r1@example.se>\n\nDen lyser inte.\n",
+		      "imap:1234:7" MAILIN_REFETCHED_SUFFIX);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+			       "dedupe_key = 'unfetchable:1234:7' AND "
+			       "released_at IS NULL"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+			       "dedupe_key = 'unfetchable:1234:8' AND "
+			       "released_at IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+			       "'quarantine.resolve'"), 1);
+}
+END_TEST
+
 /* The topmost Authentication-Results is read as RFC 8601 writes it:
    comments and quoted strings are no separators, so OpenDKIM's
    "(2048-bit key; unprotected)" leaves its pass whole, and a sender's
@@ -7085,6 +7159,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_auth_results_syntax);
 	tcase_add_test(tc, test_forged_oversize_mark);
 	tcase_add_test(tc, test_forged_unfetchable_mark);
+	tcase_add_test(tc, test_unfetchable_resolved);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_empty_reply);
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
