@@ -85,6 +85,16 @@ gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len,
 		int64_t received_at, const char *dedupe_key, const char *state_key,
 		const char *state_value, char **error_r)
 {
+	return gateway_deliver2(ctx, raw, len, received_at, dedupe_key,
+				state_key, state_value, NULL, NULL, error_r);
+}
+
+int
+gateway_deliver2(struct gateway_ctx *ctx, const void *raw, size_t len,
+		 int64_t received_at, const char *dedupe_key,
+		 const char *state_key, const char *state_value,
+		 const char *key2, const char *value2, char **error_r)
+{
 	struct store *store = ctx->store;
 	char sha[BLOB_ID_LEN + 1];
 	int64_t id;
@@ -97,6 +107,10 @@ gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len,
 				    dedupe_key, raw, len, sha, &id, error_r);
 	if (ret >= 0 && state_key != NULL &&
 	    store_gateway_state_set(store, ctx->name, state_key, state_value,
+				    error_r) < 0)
+		ret = -1;
+	if (ret >= 0 && key2 != NULL &&
+	    store_gateway_state_set(store, ctx->name, key2, value2,
 				    error_r) < 0)
 		ret = -1;
 	if (ret < 0 || store_commit(store, error_r) < 0) {

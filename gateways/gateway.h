@@ -91,6 +91,12 @@ void gateway_left_alone(const char *name, const char *path, const char *why);
 int gateway_deliver(struct gateway_ctx *ctx, const void *raw, size_t len, int64_t received_at,
 		    const char *dedupe_key, const char *state_key,
 		    const char *state_value, char **error_r);
+/* The same, setting a second state, KEY2 to VALUE2 (KEY2 may be NULL),
+   in that transaction too. */
+int gateway_deliver2(struct gateway_ctx *ctx, const void *raw, size_t len,
+		     int64_t received_at, const char *dedupe_key,
+		     const char *state_key, const char *state_value,
+		     const char *key2, const char *value2, char **error_r);
 
 /* --- outbound gateways (outbound.c) ---
 

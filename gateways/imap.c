@@ -44,6 +44,10 @@ enum {
 	IMAP_TEXT_MAX = 160,	/* bytes of server text in a log line */
 	IMAP_BAD_TRIES = 3,	/* sessions that fail at the same message
 				   before it is given up (see give_up) */
+	IMAP_REFETCH_MAX = 86400, /* s: longest wait before a message given
+				     up is fetched again (see refetch_due) */
+	IMAP_REFETCH_GROWTH = 4, /* each failure waits this many times longer */
+	IMAP_REFETCH_LIST = 1000, /* messages given up kept for fetching again */
 };
 
 /* The keyword that marks mail cirm took, with imap_processed = flag and
@@ -81,6 +85,12 @@ struct imap {
 	   the one the server fails on. These outlive the session. */
 	int fetch_failed, bad_tries;
 	uint32_t failed_uid, bad_uid;
+	/* the message given up being fetched again (0: none), and the wait
+	   before its next try */
+	uint32_t refetching;
+	long refetch_wait;
+	uint32_t given_up; /* the message given up in this look for mail */
+	char *refetch_key; /* its key in the database, by mailbox */
 	/* why the session broke, for cirmctl status ("": not said) */
 	char why[GATEWAY_PROBLEM_MAX];
 };
@@ -565,10 +575,10 @@ imap_select(struct imap *im)
 		return -1;
 	}
 	/* Delete mode needs the keyword as much as flag mode: the oversize
-	   mail and the messages given up stay in the mailbox marked with it
-	   alone. Unmarked they were marked again in every session, deleted
-	   there when not over mail_max_size (mark_leftovers), and fetched
-	   again after a new UIDVALIDITY. */
+	   mail stays in the mailbox marked with it alone. Unmarked it was
+	   marked again in every session, deleted there when not over
+	   mail_max_size (mark_leftovers), and fetched again after a new
+	   UIDVALIDITY. */
 	if (im->done != DONE_MOVE &&
 	    !keyword_permanent(im->s->imap_selection_info)) {
 		const char *mode = im->done == DONE_FLAG ? "flag" : "delete";
@@ -649,6 +659,8 @@ uid_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static int refetch_spare(struct imap *im, clist *res);
+
 /* The UIDs above the position, ascending. 0, or -1. */
 static int
 search_new(struct imap *im, uint32_t **uids_r, size_t *n_r)
@@ -674,6 +686,12 @@ search_new(struct imap *im, uint32_t **uids_r, size_t *n_r)
 	mailimap_search_key_free(key);
 	if (r != MAILIMAP_NO_ERROR)
 		return fail(im, "UID SEARCH", r);
+	/* mail given up is fetched again on its own time (refetch_due),
+	   also after the position went back (see position_load) */
+	if (refetch_spare(im, res) < 0) {
+		mailimap_search_result_free(res);
+		return -1;
+	}
 	*uids_r = xcalloc(clist_count(res) + 1, sizeof(**uids_r));
 	/* "last+1:*" names the highest UID even when that is not above
 	   last+1, so the position is checked here. */
@@ -768,12 +786,12 @@ kept_uids(const struct imap *im, const char *value)
 	return colon + 1;
 }
 
-/* With imap_processed = delete the oversize mail and the messages given
-   up stay in the mailbox, marked $cirm (see fetch_batch). Until they
-   are marked, only this list in the database ("kept": "UIDVALIDITY:UID,
-   UID...") tells them from the queued mail a session left unmarked,
-   which the next one deletes (mark_leftovers): size alone told a message
-   given up, or one whose RFC822.SIZE understated it, for such mail, and
+/* With imap_processed = delete the oversize mail stays in the mailbox,
+   marked $cirm (see fetch_batch). Until it is marked, only this list
+   in the database ("kept": "UIDVALIDITY:UID,UID...") tells it from the
+   queued mail a session left unmarked, which the next one deletes
+   (mark_leftovers): size alone told one whose RFC822.SIZE understated
+   it, or a note for a message given up, for such mail, and
    it was deleted when a session ended before the STORE (a crash, or a
    server that refuses the keyword at STORE). A UID goes in before its
    row is queued, and the list is emptied once the mail is marked.
@@ -847,24 +865,209 @@ kept_note(struct imap *im, uint32_t uid, int add)
 	return 0;
 }
 
-/* Queues RAW as message UID and moves the position to it in the same
-   transaction. 0, or -1 after logging. */
+/* The messages given up (see give_up) stay in the mailbox unmarked, and
+   are fetched again later (refetch_due). This list in the database
+   ("refetch MAILBOX": "UIDVALIDITY:UID/TRIES/NEXT/AT/SINCE,...", one for
+   each imap_mailbox, so that reading another for a while leaves it be)
+   keeps them from being marked with the mail left unmarked
+   (mark_leftovers) or fetched as new (search_new), and says when each
+   is due: TRIES fetches again so far, NEXT the time of the next, AT
+   that of the last (or of the give-up), SINCE that of the give-up.
+   Under another UIDVALIDITY its UIDs mean nothing: the mailbox is read
+   again from its start, and such a message with it. */
+struct refetch {
+	uint32_t uid;
+	int tries;
+	int64_t next, at, since;
+};
+
+/* The list under the current UIDVALIDITY into *L_R (free it) and *N_R.
+   0, or -1 after logging. */
 static int
-deliver(struct imap *im, uint32_t uid, const void *raw, size_t len,
-	int64_t date)
+refetch_load(struct imap *im, struct refetch **l_r, size_t *n_r)
 {
-	char key[48], value[24], *err = NULL;
-	int64_t now = cirm_now();
+	char *value = NULL, *err = NULL;
+	const char *p;
+	int r = store_gateway_state_get(im->ctx->store, im->ctx->name,
+					im->refetch_key, &value, &err);
+
+	*l_r = NULL;
+	*n_r = 0;
+	if (r < 0) {
+		log_errorx("database: %s", err);
+		free(err);
+		return -1;
+	}
+	if (r == 0 || (p = kept_uids(im, value)) == NULL || *p == '\0') {
+		free(value);
+		return 0;
+	}
+	*l_r = xcalloc(strlen(p) / 10 + 1, sizeof(**l_r));
+	for (; p != NULL; p = strchr(p, ',')) {
+		struct refetch e;
+		unsigned long u;
+		long long next, at, since;
+
+		p += *p == ',';
+		if (sscanf(p, "%lu/%d/%lld/%lld/%lld", &u, &e.tries, &next,
+			   &at, &since) != 5 || u == 0 || u > UINT32_MAX)
+			continue;
+		e.uid = (uint32_t)u;
+		e.next = next;
+		e.at = at;
+		e.since = since;
+		(*l_r)[(*n_r)++] = e;
+	}
+	free(value);
+	return 0;
+}
+
+/* The list L of N as stored, without UID SKIP (0: none). */
+static char *
+refetch_format(const struct imap *im, const struct refetch *l, size_t n,
+	       uint32_t skip)
+{
+	char *v = xasprintf("%" PRIu32 ":", im->uidvalidity);
+
+	for (size_t i = 0; i < n; i++) {
+		char *nv;
+
+		if (l[i].uid == skip)
+			continue;
+		nv = xasprintf("%s%s%" PRIu32 "/%d/%lld/%lld/%lld", v,
+			       v[strlen(v) - 1] == ':' ? "" : ",", l[i].uid,
+			       l[i].tries, (long long)l[i].next,
+			       (long long)l[i].at, (long long)l[i].since);
+		free(v);
+		v = nv;
+	}
+	return v;
+}
+
+/* Stores the list L of N. 0, or -1 after logging. */
+static int
+refetch_save(struct imap *im, const struct refetch *l, size_t n)
+{
+	char *v = refetch_format(im, l, n, 0), *err = NULL;
+	int r = store_gateway_state_set(im->ctx->store, im->ctx->name,
+					im->refetch_key, v, &err);
+
+	free(v);
+	if (r < 0) {
+		log_errorx("database: %s", err);
+		free(err);
+		return -1;
+	}
+	return 0;
+}
+
+/* The list as stored without UID into *value_r (free it). 0, or -1. */
+static int
+refetch_value(struct imap *im, uint32_t uid, char **value_r)
+{
+	struct refetch *l;
+	size_t n;
+
+	*value_r = NULL;
+	if (refetch_load(im, &l, &n) < 0)
+		return -1;
+	*value_r = refetch_format(im, l, n, uid);
+	free(l);
+	return 0;
+}
+
+/* Takes UID off the list. 0, or -1 after logging. */
+static int
+refetch_save_without(struct imap *im, uint32_t uid)
+{
+	struct refetch *l;
+	size_t n, k = 0;
 	int r;
 
-	snprintf(key, sizeof(key), "imap:%" PRIu32 ":%" PRIu32,
-		 im->uidvalidity, uid);
+	if (refetch_load(im, &l, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (l[i].uid != uid)
+			l[k++] = l[i];
+	}
+	r = refetch_save(im, l, k);
+	free(l);
+	return r;
+}
+
+/* Takes the UIDs of the list off RES (UIDs as a search gives them):
+   mail given up, which stays unmarked. 0, or -1. */
+static int
+refetch_spare(struct imap *im, clist *res)
+{
+	struct refetch *l;
+	size_t n;
+
+	if (res == NULL)
+		return 0;
+	if (refetch_load(im, &l, &n) < 0)
+		return -1;
+	for (clistiter *c = clist_begin(res); c != NULL;) {
+		uint32_t uid = *(uint32_t *)clist_content(c);
+		size_t i;
+
+		for (i = 0; i < n && l[i].uid != uid; i++)
+			;
+		if (i < n) {
+			free(clist_content(c));
+			c = clist_delete(res, c);
+		} else
+			c = clist_next(c);
+	}
+	free(l);
+	return 0;
+}
+
+/* The wait before the next fetch of a message given up that was
+   fetched again TRIES times: imap_refetch_after, then four times as
+   long each time, at most IMAP_REFETCH_MAX (or imap_refetch_after). */
+static long
+refetch_delay(const struct imap *im, int tries)
+{
+	long d = cfg_int(im->cfg, CFG_IMAP_REFETCH_AFTER);
+	long max = d > IMAP_REFETCH_MAX ? d : IMAP_REFETCH_MAX;
+
+	for (int i = 0; i < tries && d < max; i++)
+		d *= IMAP_REFETCH_GROWTH;
+	return d < max ? d : max;
+}
+
+/* Queues RAW as message UID and moves the position to it in the same
+   transaction (a message given up and fetched again: takes it off the
+   list instead); with REFETCH (may be NULL) the list is set to that too
+   (a note for a message given up). 0, or -1 after logging. */
+static int
+deliver_noted(struct imap *im, uint32_t uid, const void *raw, size_t len,
+	      int64_t date, const char *refetch)
+{
+	char key[64], value[24], *err = NULL, *list = NULL;
+	int64_t now = cirm_now();
+	int r, again = uid == im->refetching;
+
+	/* A message given up and fetched again is below the position: it
+	   leaves the list of those to fetch again instead, in the same
+	   transaction, and its own key tells the engine to resolve the
+	   note that stood for it (mailin.h). */
+	snprintf(key, sizeof(key), "imap:%" PRIu32 ":%" PRIu32 "%s",
+		 im->uidvalidity, uid, again ? MAILIN_REFETCHED_SUFFIX : "");
 	snprintf(value, sizeof(value), "%" PRIu32 ":%" PRIu32,
 		 im->uidvalidity, uid);
+	if (again && refetch_value(im, uid, &list) < 0)
+		return -1;
 	/* Time limits run from arrival at the authority's server, which is
 	   what INTERNALDATE records; one in the future is a wrong clock. */
-	r = gateway_deliver(im->ctx, raw, len, date > 0 && date <= now ? date : now,
-			    key, "uid", value, &err);
+	r = gateway_deliver2(im->ctx, raw, len,
+			     date > 0 && date <= now ? date : now, key,
+			     again ? im->refetch_key : "uid",
+			     again ? list : value,
+			     refetch != NULL ? im->refetch_key : NULL, refetch,
+			     &err);
+	free(list);
 	if (r < 0) {
 		log_errorx("UID %" PRIu32 ": cannot queue it%s: %s", uid,
 			   store_busy(im->ctx->store) ? " (database busy)" : "",
@@ -872,11 +1075,19 @@ deliver(struct imap *im, uint32_t uid, const void *raw, size_t len,
 		free(err);
 		return -1;
 	}
-	im->last = uid;
+	if (!again)
+		im->last = uid;
 	im->progress = 1;
 	log_debug("UID %" PRIu32 ": %s (%zu bytes)", uid,
 		  r > 0 ? "queued" : "was queued already", len);
 	return 0;
+}
+
+static int
+deliver(struct imap *im, uint32_t uid, const void *raw, size_t len,
+	int64_t date)
+{
+	return deliver_noted(im, uid, raw, len, date, NULL);
 }
 
 /* Cuts a header section to whole lines and says whether it still ends
@@ -1306,6 +1517,13 @@ mark_leftovers(struct imap *im)
 		noted = !clist_isempty(kept);
 		kept_merge(im, res, big, kept);
 	}
+	/* mail given up waits to be fetched again, unmarked */
+	if (refetch_spare(im, res) < 0 || refetch_spare(im, big) < 0) {
+		mailimap_search_result_free(res);
+		if (big != NULL)
+			mailimap_search_result_free(big);
+		return -1;
+	}
 	n = clist_count(res) + (big != NULL ? clist_count(big) : 0);
 	if (n > 0)
 		log_info("%s: %zu message%s queued before but not yet marked "
@@ -1363,28 +1581,173 @@ finish_moves(struct imap *im)
 }
 
 /* Message UID broke IMAP_BAD_TRIES sessions in a row at its FETCH (the
-   server cannot read it, or fails on it): it would hold back all later
-   mail for ever. A note stands for it in the inbox, for the engine to
-   quarantine with the reason; the message itself stays on the server,
-   marked as oversize ones are (never deleted). 2 when queued, -1. */
+   server cannot read it, or fails on it, or the connection broke each
+   time): it would hold back all later mail for ever. A note stands for
+   it in the inbox, for the engine to quarantine with the reason; the
+   message itself stays on the server, unmarked, on the list of those to
+   fetch again later (see struct refetch), which it goes on in the
+   transaction that queues the note. 2 when queued, -1. */
 static int
 give_up(struct imap *im, uint32_t uid)
 {
-	char *raw = xasprintf("X-Cirm-Unfetchable: " MAILIN_UNFETCHABLE_FAILED
-			      "%d" MAILIN_UNFETCHABLE_UID "%" PRIu32
-			      "\r\n\r\n", im->bad_tries, uid);
-	int r = kept_note(im, uid, 1) < 0 ? -1 :
-		deliver(im, uid, raw, strlen(raw), 0);
+	struct refetch *l;
+	size_t n, i;
+	int64_t now = cirm_now();
+	long wait = refetch_delay(im, 0);
+	char *raw, *list;
+	int r;
 
+	if (refetch_load(im, &l, &n) < 0)
+		return -1;
+	for (i = 0; i < n && l[i].uid != uid; i++)
+		;
+	if (i == n && n >= IMAP_REFETCH_LIST) {
+		log_errorx("UID %" PRIu32 ": %d messages given up wait to be "
+			   "fetched again already: the mail behind them waits "
+			   "too (see the server's log)", uid, IMAP_REFETCH_LIST);
+		free(l);
+		return -1;
+	}
+	l = xrealloc(l, (n + 1) * sizeof(*l));
+	l[i] = (struct refetch){ .uid = uid, .next = now + wait, .at = now,
+				 .since = now };
+	list = refetch_format(im, l, i == n ? n + 1 : n, 0);
+	free(l);
+	raw = xasprintf("X-Cirm-Unfetchable: " MAILIN_UNFETCHABLE_FAILED "%d"
+			MAILIN_UNFETCHABLE_UID "%" PRIu32
+			MAILIN_UNFETCHABLE_UIDVALIDITY "%" PRIu32 "\r\n\r\n",
+			im->bad_tries, uid, im->uidvalidity);
+	/* the note, the position and the list in one transaction */
+	r = deliver_noted(im, uid, raw, strlen(raw), 0, list);
 	free(raw);
+	free(list);
 	if (r < 0)
 		return -1;
 	log_errorx("UID %" PRIu32 ": the server failed %d times to deliver "
 		   "it (see its log); queued a note for the quarantine, the "
-		   "message stays on the server", uid, im->bad_tries);
+		   "message stays on the server, unmarked, and is fetched "
+		   "again in %ld s", uid, im->bad_tries, wait);
 	im->bad_tries = 0;
 	im->bad_uid = 0;
+	im->given_up = uid;
 	return 2;
+}
+
+/* Fetches message L[I] of the list of N again, which is due, after
+   noting the try (a crash in the FETCH must not bring it back at once).
+   1 when it was queued, or is gone; -1. */
+static int
+refetch_one(struct imap *im, struct refetch *l, size_t n, size_t i,
+	    int released)
+{
+	struct mailimap_set *done = mailimap_set_new_empty();
+	struct mailimap_set *kept = mailimap_set_new_empty();
+	uint32_t uid = l[i].uid;
+	struct item meta;
+	int64_t now = cirm_now();
+	int r;
+
+	l[i].tries++;
+	l[i].at = now;
+	im->refetch_wait = refetch_delay(im, l[i].tries);
+	l[i].next = now + im->refetch_wait;
+	if (refetch_save(im, l, n) < 0) {
+		r = -1;
+		goto out;
+	}
+	log_info("UID %" PRIu32 ": fetching again the message given up %lld "
+		 "s ago (try %d%s)", uid, (long long)(now - l[i].since),
+		 l[i].tries, released ? ", its note released" : "");
+	im->refetching = uid;
+	r = fetch_meta(im, &uid, 1, &meta);
+	if (r == 0 && meta.uid != 0)
+		r = deliver_message(im, &meta);
+	else if (r == 0)
+		meta.uid = 0;
+	if (r == 0 || (r >= 0 && meta.uid == 0)) {
+		/* expunged by someone else: nothing is left to fetch */
+		log_warnx("UID %" PRIu32 ": the message given up is gone from "
+			  "the mailbox (deleted by another client?); its note "
+			  "stays in the quarantine", uid);
+		r = refetch_save_without(im, uid);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	log_info("UID %" PRIu32 ": the message given up came in after all",
+		 uid);
+	mailimap_set_add_single(r == 2 && im->done == DONE_DELETE ? kept :
+				done, uid);
+	if (mark_processed(im, done, kept) < 0)
+		r = -1;
+	else if (!clist_isempty(kept->set_list) && kept_note(im, 0, 0) < 0)
+		r = -1;
+out:
+	im->refetching = r < 0 ? im->refetching : 0;
+	mailimap_set_free(done);
+	mailimap_set_free(kept);
+	return r < 0 ? -1 : 1;
+}
+
+/* Whether the note of message E was released from the quarantine since
+   it was last fetched: 1, 0, -1. */
+static int
+refetch_released(struct imap *im, const struct refetch *e)
+{
+	char key[64], *err = NULL;
+	int r;
+
+	snprintf(key, sizeof(key), MAILIN_UNFETCHABLE_KEY "%" PRIu32 ":%" PRIu32,
+		 im->uidvalidity, e->uid);
+	r = store_quarantine_released_since(im->ctx->store, key, e->at, &err);
+	if (r < 0) {
+		log_errorx("database: %s", err);
+		free(err);
+	}
+	return r;
+}
+
+/* Fetches again the first message given up that is due: its time has
+   come (for imap_refetch_days after the give-up), or its note was
+   released. 1 when one was, 0 when none is due, -1. */
+static int
+refetch_next(struct imap *im)
+{
+	struct refetch *l;
+	size_t n;
+	int64_t now = cirm_now();
+	int64_t days = cfg_int(im->cfg, CFG_IMAP_REFETCH_DAYS) * 86400;
+	int r = 0;
+
+	if (refetch_load(im, &l, &n) < 0)
+		return -1;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		int released = refetch_released(im, &l[i]);
+
+		/* not in the look for mail that gave it up: a short
+		   imap_refetch_after could have it due already */
+		if (released < 0)
+			r = -1;
+		else if (released ||
+			 (l[i].next <= now && now - l[i].since < days &&
+			  l[i].uid != im->given_up))
+			r = refetch_one(im, l, n, i, released);
+	}
+	free(l);
+	return r;
+}
+
+/* The messages given up that are due, one after another, after the new
+   mail: a try that breaks the session costs that session alone, and the
+   next one is not due before its wait. 0, or -1. */
+static int
+refetch_due(struct imap *im)
+{
+	int r;
+
+	while (!gateway_stopping() && (r = refetch_next(im)) > 0)
+		;
+	return gateway_stopping() ? 0 : r;
 }
 
 /* Fetches and queues up to IMAP_BATCH messages, one at a time, then
@@ -1398,12 +1761,10 @@ fetch_batch(struct imap *im, const uint32_t *uids, size_t n, size_t *queued)
 	int r;
 
 	if (n == 1 && im->bad_tries >= IMAP_BAD_TRIES && uids[0] == im->bad_uid) {
+		/* the note is queued; the message stays unmarked */
 		r = give_up(im, uids[0]);
-		if (r > 0) {
-			mailimap_set_add_single(im->done == DONE_DELETE ? kept :
-						done, uids[0]);
+		if (r > 0)
 			(*queued)++;
-		}
 		n = 0;
 	} else
 		r = fetch_meta(im, uids, n, meta);
@@ -1438,6 +1799,7 @@ fetch_new(struct imap *im)
 	size_t n, queued = 0;
 	int r = 0;
 
+	im->given_up = 0;
 	if (search_new(im, &uids, &n) < 0)
 		return -1;
 	for (size_t i = 0, b; r == 0 && i < n && !gateway_stopping(); i += b) {
@@ -1524,7 +1886,7 @@ serve(struct imap *im)
 	if (idle && interval > IMAP_KEEPALIVE)
 		interval = IMAP_KEEPALIVE;
 	for (;;) {
-		if (fetch_new(im) < 0)
+		if (fetch_new(im) < 0 || refetch_due(im) < 0)
 			return -1;
 		if (im->ctx->once || gateway_stopping())
 			return 0;
@@ -1554,6 +1916,7 @@ session(struct imap *im)
 	mailimap_set_timeout(im->s, IMAP_TIMEOUT);
 	im->preauth = im->folder_ready = im->progress = 0;
 	im->fetch_failed = 0;
+	im->refetching = 0;
 	im->why[0] = '\0';
 	r = imap_connect(im);
 	if (r == 0) {
@@ -1624,6 +1987,7 @@ imap_init(struct imap *im, struct gateway_ctx *ctx)
 	im->max_size = (uint32_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE);
 	im->max_header = (uint32_t)cfg_int(cfg, CFG_MAIL_MAX_HEADER_BYTES);
 	im->box = mailbox_name(im->mailbox);
+	im->refetch_key = xasprintf("refetch %s", im->mailbox);
 	im->folder = mailbox_name(cfg_str(cfg, CFG_IMAP_PROCESSED_FOLDER));
 	if (im->tls == TLS_NONE) {
 		/* Passwords and citizens' mail never cross a network in clear:
@@ -1654,13 +2018,21 @@ run(struct gateway_ctx *ctx)
 	if (imap_init(&im, ctx) < 0) {
 		free(im.box);
 		free(im.folder);
+		free(im.refetch_key);
 		return -1;
 	}
 	if (ctx->once)
 		bad_keep(&im, 0);
 	while (!gateway_stopping()) {
 		r = session(&im);
-		if (r != 0 && im.fetch_failed && !gateway_stopping()) {
+		if (r != 0 && im.fetch_failed && im.refetching != 0 &&
+		    im.failed_uid == im.refetching) {
+			/* counted in the list already */
+			log_warnx("UID %" PRIu32 ": fetching the message "
+				  "given up again failed; the next try is in "
+				  "%ld s, or when its note is released",
+				  im.refetching, im.refetch_wait);
+		} else if (r != 0 && im.fetch_failed && !gateway_stopping()) {
 			if (im.failed_uid != 0 && im.failed_uid == im.bad_uid)
 				im.bad_tries++;
 			else {
@@ -1693,6 +2065,7 @@ run(struct gateway_ctx *ctx)
 	tls_client_free(&im.tls_client);
 	free(im.box);
 	free(im.folder);
+	free(im.refetch_key);
 	return ctx->once ? r : 0;
 }
 

@@ -551,6 +551,19 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_IMAP_POLL_INTERVAL] = { "imap_poll_interval", SETTING_INT, "60", 1,
 		3600, NULL, NULL, "s", "How often to look for new mail without "
 		"IDLE, and the longest IDLE before it is renewed." },
+	[CFG_IMAP_REFETCH_AFTER] = { "imap_refetch_after", SETTING_INT,
+		"3600", 1, 86400, NULL, NULL, "s", "How long after a message "
+		"is given up (the server broke three sessions in a row at its "
+		"FETCH; a note for it went to the quarantine) the gateway "
+		"fetches it again by itself; each further failure waits four "
+		"times as long, at most a day (or this, when longer). The "
+		"other mail keeps coming in meanwhile; releasing the note "
+		"fetches it again at the next look for mail." },
+	[CFG_IMAP_REFETCH_DAYS] = { "imap_refetch_days", SETTING_INT, "14", 1,
+		365, NULL, NULL, "days", "For how many days after it was given up "
+		"a message is fetched again by itself; after that only "
+		"releasing its note in the quarantine does. It stays on the "
+		"server, unmarked, either way." },
 	[CFG_SMTP_HOST] = { "smtp_host", SETTING_STRING, "none", 0, 0, NULL,
 		NULL, NULL, "SMTP server (a submission server) that sends cirm's "
 		"mail; none delivers it instead into one Maildir per recipient "

@@ -538,7 +538,9 @@ check "SIGTERM during the back-off: status 0" [ "$stopped" -eq 0 ]
 # session before anything is queued: the service backs off instead of
 # logging in again every second, finds the message, and after three
 # sessions that broke on it queues a note for the quarantine instead, so
-# that the mail behind it comes in.
+# that the mail behind it comes in. The message stays in the mailbox,
+# unmarked, to be fetched again later (imap_refetch_after: not in this
+# test's time).
 put_mail
 bad=$n_mail
 chmod 000 "$M/new/$bad.cirmtest.localhost"
@@ -552,15 +554,17 @@ check "it is given up after three sessions" \
 check "the mail behind it comes in" wait_until '[ "$(rows)" -eq 11 ]' 100
 check "the note stands for it in the inbox" \
 	[ "$(sql "SELECT count(*) FROM inbox_message WHERE CAST(raw AS TEXT) GLOB 'X-Cirm-Unfetchable: *'")" -eq 1 ]
-check "the message stays on the server, moved" \
-	wait_until "ls '$M/.cirm/cur' '$M/.cirm/new' | grep -q '^$bad\.cirmtest'" 50
+check_all "the message stays on the server, in the mailbox, unmarked" <<-'EOF'
+	ls "$M/cur" "$M/new" | grep -q "^$bad\.cirmtest"
+	[ -z "$(ls "$M/cur" | grep "^$bad\.cirmtest.*:2,.*[Sa]")" ]
+EOF
 kill -TERM "$gpid"
 wait "$gpid"
 gpid=
 check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log")"
 run "$CIRMD" -c "$I/cirm.conf" --once
 check "the engine quarantines the note with the reason" \
-	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed 3 times to deliver UID %; the mail stays on the server'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed 3 times to deliver UID % of UIDVALIDITY %; the mail stays on the server and the gateway fetches it again by itself (imap_refetch_after), at once when this note is released'")" -eq 1 ]
 
 # Folder names beyond ASCII go to the server in modified UTF-7, as IMAP
 # wants: Dovecot refused "Åtgärdade" as it was, so mail was queued but
@@ -809,12 +813,12 @@ check_all "without MOVE, a refused COPY: the next session moves it" <<-'EOF'
 	[ "$(rows)" -eq $((before + 3)) ]
 EOF
 
-# imap_processed = delete keeps a message given up on the server, marked
-# $cirm; until it is marked, the database says it is to be kept. Where
-# the server refuses that STORE (account shortkw), the next session must
-# not take it for queued mail left unmarked and delete it: the gateway
-# takes nothing more and says why. (Size alone told the two apart: the
-# message was deleted, and cirm held only the note that stands for it.)
+# imap_processed = delete keeps a message given up on the server,
+# unmarked, until it is fetched again; the database says it is to be
+# kept. The sessions after must not take it for queued mail left
+# unmarked and delete it, here on a server that refuses to store $cirm
+# (account shortkw). (Size alone told the two apart: the message was
+# deleted, and cirm held only the note that stands for it.)
 G=$S/.Kept
 mkdir -p "$G/cur" "$G/new" "$G/tmp"
 [ "$(id -u)" -eq 0 ] && chown -R "$owner:$group" "$G"
@@ -837,16 +841,14 @@ done
 check_all "delete, STORE refused: a message given up is queued as a note" <<-'EOF'
 	[ "$(rows)" -eq $((before + 1)) ]
 	contains "$err" "the server failed 3 times to deliver it"
-	contains "$err" "$store_hint"
 EOF
 chmod 644 "$G"/*/"$bad".cirmtest*
 for n in 1 2; do
 	gateway keptdel
 	check_all "delete, STORE refused: session $n after it keeps the message on the server" <<-'EOF'
-		[ "$rc" -eq 1 ]
+		[ "$rc" -eq 0 ]
 		[ "$(count_mail "$G")" -eq 1 ]
 		[ "$(rows)" -eq $((before + 1)) ]
-		contains "$err" "$store_hint"
 	EOF
 done
 
