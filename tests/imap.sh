@@ -14,7 +14,10 @@
 # mailbox names beyond ASCII work, a mailbox restored from a backup
 # (UIDNEXT below the position) is read again, a move without MOVE that a
 # session left half done is never copied twice, a message delete keeps
-# on the server is not deleted when the STORE of its mark was refused.
+# on the server is not deleted when the STORE of its mark was refused, a
+# message given up (its FETCH cut off three times) is fetched again by
+# itself with back-off, or at once when its note is released, and makes
+# one case while its note is resolved.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -970,6 +973,11 @@ while True:
     s = socket.create_connection((host, int(dport)))
     threading.Thread(target=up, args=(c, s), daemon=True).start()
     left = int(cut)
+    # a sixth argument: a file whose number, when there, is the cut
+    try:
+        left = int(open(sys.argv[6]).read())
+    except (IndexError, OSError, ValueError):
+        pass
     try:
         while left > 0:
             d = s.recv(65536)
@@ -1007,6 +1015,130 @@ check_all "the connection whole again: the message is queued whole" <<-'EOF'
 	[ "$rc" -eq 0 ]
 	[ "$(rows)" -eq $((before + 1)) ]
 	[ "$(sql "SELECT count(*) FROM inbox_message WHERE length(raw) > 300000")" -eq 1 ]
+EOF
+
+# A good message whose FETCH breaks the connection three sessions in a
+# row (a server restarted each time, a slow link that times out) is given
+# up: a note for the quarantine, and the mail behind it comes in. But it
+# stays in the mailbox unmarked and is fetched again by itself after
+# imap_refetch_after, four times longer after each failure, and when it
+# comes in the note is resolved and it makes one case. A try that fails
+# costs that one session; releasing the note fetches it at once. (It was
+# moved or flagged as processed, and never came in unless an
+# administrator went to the server; a release put the note back in the
+# quarantine.)
+cut2_port=$((plain_port + 9))
+printf '100000\n' >"$T/cut.limit"
+python3 "$T/cut.py" "$cut2_port" 127.0.0.4 "$plain_port" 100000 \
+	"$T/cut2.ready" "$T/cut.limit" 2>"$T/cut2.log" &
+pids="$pids $!"
+wait_until "[ -e '$T/cut2.ready' ]" 50
+conf refetch "imap_host = 127.0.0.1" "imap_port = $cut2_port" \
+	"imap_tls = none" "imap_processed = flag" "imap_refetch_after = 1"
+conf refetchlate "imap_host = 127.0.0.1" "imap_port = $cut2_port" \
+	"imap_tls = none" "imap_processed = flag" "imap_refetch_after = 3600"
+# the engine, for whom Anna has written more than the flood limit by now
+{ cat "$I/cirm.conf"; echo "flood_max_cases = 1000"; } >"$I/engine.conf"
+# in_case N: how many times message N is in a case
+in_case() {
+	sql "SELECT count(*) FROM message WHERE direction = 'in' AND rfc_message_id = '$1.test@example.org'"
+}
+# notes_waiting: notes for messages given up waiting in the quarantine,
+# but for those of the tests before
+notes_waiting() {
+	echo $(($(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed % of UIDVALIDITY %' AND released_at IS NULL AND discarded_at IS NULL") - notes_before))
+}
+# refetch_n: messages of the INBOX on the list of those to fetch again
+refetch_n() {
+	sql "SELECT value FROM gateway_state WHERE gateway = 'imap' AND key = 'refetch INBOX'" |
+		tr ',' '\n' | grep -c /
+}
+# give_up_big CONF: a large message with a small one behind it, fetched
+# with CONF until the small one is queued (the large one given up)
+give_up_big() {
+	put_mail 300000
+	big=$n_mail
+	put_mail
+	small=$n_mail
+	before=$(rows)
+	runs=0
+	while [ $runs -lt 6 ] && [ "$(rows)" -lt $((before + 2)) ]; do
+		runs=$((runs + 1))
+		gateway "$1"
+	done
+}
+run "$CIRMD" -c "$I/engine.conf" --once
+notes_before=0
+notes_before=$(notes_waiting)
+give_up_big refetch
+check_all "refetch: the message cut off three times is given up, the next comes in" <<-'EOF'
+	contains "$err" "the server failed 3 times to deliver it"
+	contains "$err" "the message stays on the server, unmarked, and is fetched again in 1 s"
+	[ "$(rows)" -eq $((before + 2)) ]
+	[ -z "$(ls "$M/cur" | grep "^$big\.cirmtest.*:2,.*S")" ]
+EOF
+run "$CIRMD" -c "$I/engine.conf" --once
+check_all "refetch: the note waits in the quarantine, the next is a case" <<-'EOF'
+	[ "$(notes_waiting)" -eq 1 ]
+	[ "$(in_case $small)" -eq 1 ]
+	[ "$(in_case $big)" -eq 0 ]
+EOF
+sleep 1
+gateway refetch
+check_all "refetch: tried again when due; cut off again, the next try later" <<-'EOF'
+	[ "$rc" -eq 1 ]
+	contains "$err" "fetching again the message given up"
+	contains "$err" "fetching the message given up again failed; the next try is in 4 s"
+EOF
+gateway refetch
+check_all "refetch: not tried again before then: no session lost" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ -z "$(printf '%s' "$err" | grep 'fetching again')" ]
+EOF
+printf '100000000\n' >"$T/cut.limit"
+before=$(rows)
+listed=$(refetch_n)
+wait_until "gateway refetch; [ \"\$(rows)\" -gt $before ]" 60
+check_all "refetch: the link whole again, it comes in by itself, whole" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$err" "the message given up came in after all"
+	[ "$(rows)" -eq $((before + 1)) ]
+	[ "$(refetch_n)" -eq $((listed - 1)) ]
+	ls "$M/cur" | grep -q "^$big\.cirmtest.*:2,Sa$"
+EOF
+gateway refetch
+check "refetch: a session after it fetches nothing again" [ "$(rows)" -eq $((before + 1)) ]
+run "$CIRMD" -c "$I/engine.conf" --once
+check_all "refetch: it is a case, once; its note is resolved, and audited" <<-'EOF'
+	[ "$(in_case $big)" -eq 1 ]
+	[ "$(notes_waiting)" -eq 0 ]
+	[ "$(sql "SELECT count(*) FROM audit WHERE action = 'quarantine.resolve'")" -eq 1 ]
+EOF
+
+# Releasing the note fetches the message again at once, before its time
+# (an hour here).
+printf '100000\n' >"$T/cut.limit"
+give_up_big refetchlate
+check "release: a second message given up" [ "$(rows)" -eq $((before + 2)) ]
+run "$CIRMD" -c "$I/engine.conf" --once
+printf '100000000\n' >"$T/cut.limit"
+gateway refetchlate
+check "release: not due yet, not tried" \
+	[ -z "$(printf '%s' "$err" | grep 'fetching again')" ]
+qid=$(sql "SELECT max(id) FROM quarantine WHERE reason LIKE 'the IMAP server failed % of UIDVALIDITY %' AND released_at IS NULL")
+run "$CIRMCTL" -c "$I/engine.conf" quarantine release "$qid"
+before=$(rows)
+gateway refetchlate
+check_all "release: the next session fetches it at once" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$err" "its note released"
+	[ "$(rows)" -eq $((before + 1)) ]
+EOF
+run "$CIRMD" -c "$I/engine.conf" --once
+check_all "release: it is a case, once; no note waits for it" <<-'EOF'
+	[ "$(in_case $big)" -eq 1 ]
+	[ "$(in_case $small)" -eq 1 ]
+	[ "$(notes_waiting)" -eq 0 ]
 EOF
 
 done_testing
