@@ -9,7 +9,7 @@
 #include <stdio.h>
 
 /* Prints TEXT with roff's special characters escaped, and each letter
-   beyond ASCII ("#sök") as groff's \[uXXXX]: the page reads the same
+   beyond ASCII ("#sök") as groff's \[u00F6]: the page reads the same
    with or without preconv. */
 static void
 roff(const char *text)
