@@ -1145,11 +1145,8 @@ wants(struct flow *fl, const char *lang, const char *template_id,
 static void
 cut_signoff(char *text)
 {
-	const char *at = NULL;
-	size_t n = text != NULL ? reply_split_signoff(text, &at) : 0;
-
-	if (at != NULL && n > 0 && reply_signoff_plain(at))
-		text[n] = '\0';
+	if (text != NULL)
+		text[reply_plain_cut(text)] = '\0';
 }
 
 /* Whether the citizen of the SMS case FL has asked for no more SMS
@@ -1281,8 +1278,8 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	/* By SMS the text stops above a plain sign-off: a mail signature's
 	   title, office, telephone numbers, links and footer would cost
 	   segments and read as spam. The template signs with the name. */
-	if (fl->by_sms && unsigned_text != NULL && above > 0 &&
-	    reply_signoff_plain(signoff))
+	if (fl->by_sms && unsigned_text != NULL &&
+	    reply_plain_cut(text) == above)
 		text = unsigned_text;
 	const struct template_var vars[] = {
 		{ "case.number", fl->c.number },

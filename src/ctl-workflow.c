@@ -1174,9 +1174,9 @@ sim_sms(struct sim *sim, const char *template_id, const char *text)
 
 	/* the text stops above a plain sign-off, signed with the name */
 	text = text != NULL ? text : "";
-	n = reply_split_signoff(text, &signoff);
+	(void)reply_split_signoff(text, &signoff);
 	signer = signoff != NULL ? reply_signer(signoff) : NULL;
-	if (signoff != NULL && n > 0 && reply_signoff_plain(signoff))
+	if ((n = reply_plain_cut(text)) < strlen(text))
 		text = unsigned_text = xstrndup(text, n);
 	while (template_variables[nvars] != NULL)
 		nvars++;

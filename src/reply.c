@@ -1164,6 +1164,16 @@ reply_signoff_plain(const char *signoff)
 	return true;
 }
 
+size_t
+reply_plain_cut(const char *text)
+{
+	const char *signoff = NULL;
+	size_t n = reply_split_signoff(text, &signoff);
+
+	return signoff != NULL && n > 0 && reply_signoff_plain(signoff) ? n :
+	       strlen(text);
+}
+
 /* Words that close a letter only on a line of their own, with a name
    below: "Vänligen / Eva Ek", "Tack! / Eva", "Thanks, / Eva"; "Vänligen
    kontakta oss" and "Tack för ditt mejl" are text. */

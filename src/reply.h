@@ -46,6 +46,11 @@ size_t reply_split_signoff(const char *text, const char **signoff_r);
    leave out where the text is quoted: no question in it and no PS
    ("Mvh Eva / PS. Vilken tid bullrar det?" keeps its question). */
 bool reply_signoff_plain(const char *signoff);
+/* The length of TEXT without its sign-off when that is plain
+   (reply_signoff_plain) and TEXT is more than it, blank lines above it
+   left out; else the whole length. What a quote of a case officer's
+   text, and an SMS, keep of it. */
+size_t reply_plain_cut(const char *text);
 /* The name the case officer signed SIGNOFF with (reply_split_signoff's):
    "Eva Ek" of "Med vänlig hälsning / Eva Ek / Handläggare", "Eva" of
    "Mvh Eva" and of "/Eva"; NULL when it names nobody. Free it. */
