@@ -66,6 +66,13 @@ check_signoff(const char *text)
 				       utf8_bad_line(signer) != 0))
 			abort();
 		free(signer);
+		/* a number as written, in the sign-off, one line */
+		signer = reply_signer_phone(signoff);
+		if (signer != NULL && (strlen(signer) < 7 ||
+				       strstr(signoff, signer) == NULL ||
+				       strchr(signer, '\n') != NULL))
+			abort();
+		free(signer);
 	}
 	(void)reply_thanks_only(text);
 }

@@ -1274,6 +1274,8 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	size_t above = reply_split_signoff(text, &signoff);
 	char *unsigned_text = signoff != NULL ? xstrndup(text, above) : NULL;
 	char *signer = signoff != NULL ? reply_signer(signoff) : NULL;
+	char *signer_phone = signoff != NULL ? reply_signer_phone(signoff) :
+			     NULL;
 
 	/* By SMS the text stops above a plain sign-off: a mail signature's
 	   title, office, telephone numbers, links and footer would cost
@@ -1320,6 +1322,8 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		  text },
 		{ "message.signoff", signoff != NULL ? signoff : "" },
 		{ "message.signer", signer != NULL ? signer : "" },
+		{ "message.signer_phone", signer_phone != NULL ?
+		  signer_phone : "" },
 		{ "handler.name", fl->c.assignee_name != NULL ?
 		  fl->c.assignee_name : "" },
 		{ "handler.away", away },
@@ -1350,6 +1354,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 			free(subject);
 			free(unsigned_text);
 			free(signer);
+			free(signer_phone);
 			return -1;
 		}
 		all = with_timers;
@@ -1371,6 +1376,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(subject);
 	free(unsigned_text);
 	free(signer);
+	free(signer_phone);
 	return ret;
 }
 

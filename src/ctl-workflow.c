@@ -1165,6 +1165,7 @@ sim_sms(struct sim *sim, const char *template_id, const char *text)
 	const char *lang = sim->wf->lang != NULL ? sim->wf->lang : "sv";
 	char *name = xasprintf("%s.sms", template_id), *subject = NULL;
 	char *body = NULL, *err = NULL, *unsigned_text = NULL, *signer;
+	char *signer_phone;
 	bool variant = template_exists(sim->templates, lang, name) != 0;
 	size_t nvars = 0, n;
 	struct template_var *vars;
@@ -1176,6 +1177,7 @@ sim_sms(struct sim *sim, const char *template_id, const char *text)
 	text = text != NULL ? text : "";
 	(void)reply_split_signoff(text, &signoff);
 	signer = signoff != NULL ? reply_signer(signoff) : NULL;
+	signer_phone = signoff != NULL ? reply_signer_phone(signoff) : NULL;
 	if ((n = reply_plain_cut(text)) < strlen(text))
 		text = unsigned_text = xstrndup(text, n);
 	while (template_variables[nvars] != NULL)
@@ -1200,6 +1202,8 @@ sim_sms(struct sim *sim, const char *template_id, const char *text)
 	sim_var(vars, nvars, "message.signoff", signoff != NULL ? signoff :
 		"");
 	sim_var(vars, nvars, "message.signer", signer != NULL ? signer : "");
+	sim_var(vars, nvars, "message.signer_phone", signer_phone != NULL ?
+		signer_phone : "");
 	times = xcalloc(sim->narmed + 1, CASEFLOW_WHEN_LONG_SIZE);
 	for (size_t i = 0; i < sim->narmed; i++) {
 		char *v = times + i * CASEFLOW_WHEN_LONG_SIZE;
@@ -1251,6 +1255,7 @@ sim_sms(struct sim *sim, const char *template_id, const char *text)
 	free(subject);
 	free(body);
 	free(signer);
+	free(signer_phone);
 	free(unsigned_text);
 	free(name);
 }

@@ -1384,6 +1384,110 @@ word_char(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* Words that name a telephone number on a signature's line, folded:
+   the officer's own, then the switchboard's. */
+static const char *const phone_labels[] = {
+	"tel", "telefon", "mobil", "mob", "direkt", "phone", "mobile",
+	"cell", "direct",
+};
+static const char *const switchboard_labels[] = {
+	"växel", "vxl", "switchboard",
+};
+
+/* The fewest and most digits of a telephone number ("08-123 45 67",
+   "+46 70 123 45 67"); a postal code ("123 45") has fewer. */
+#define PHONE_DIGITS_MIN 7
+#define PHONE_DIGITS_MAX 15
+
+/* The telephone number on LINE (LEN bytes), as written, or NULL: a run
+   of digits, spaces, '-' and "(0)" that begins with '0' or '+' at the
+   start of a word and holds PHONE_DIGITS_MIN to PHONE_DIGITS_MAX
+   digits. A date or an organisation number begins otherwise. */
+static char *
+phone_on(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		size_t j = i, digits = 0, last = i;
+
+		if ((line[i] != '0' && line[i] != '+') ||
+		    (i > 0 && (isalnum((unsigned char)line[i - 1]) ||
+			       line[i - 1] == '-' || line[i - 1] == '+')))
+			continue;
+		if (line[j] == '+')
+			j++;
+		for (; j < len; j++) {
+			if (isdigit((unsigned char)line[j])) {
+				digits++;
+				last = j + 1;
+			} else if (line[j] == '(' && j + 2 < len &&
+				   line[j + 1] == '0' && line[j + 2] == ')') {
+				j += 2;
+				last = j + 1;
+			} else if (line[j] != ' ' && line[j] != '-') {
+				break;
+			}
+		}
+		/* "0771abc" is no number, nor any run inside it: each
+		   ends at J */
+		if ((j == len || !isalpha((unsigned char)line[j])) &&
+		    digits >= PHONE_DIGITS_MIN && digits <= PHONE_DIGITS_MAX)
+			return xstrndup(line + i, last - i);
+		i = j;
+	}
+	return NULL;
+}
+
+/* How LINE (LEN bytes) names its number: 2 as the officer's ("Tel:",
+   "Mobil"), 0 as the switchboard's ("Växel"), 1 not at all. */
+static int
+phone_rank(const char *line, size_t len)
+{
+	char *cut = xstrndup(line, len), *f = workflow_fold(cut);
+	size_t n = 0;
+	int rank = 1;
+
+	free(cut);
+	while (f[n] != '\0' && !strchr(" \t:.,", f[n]))
+		n++;
+	if (word_in(f, n, phone_labels, N_ELEMENTS(phone_labels)))
+		rank = 2;
+	else if (word_in(f, n, switchboard_labels,
+			 N_ELEMENTS(switchboard_labels)))
+		rank = 0;
+	free(f);
+	return rank;
+}
+
+char *
+reply_signer_phone(const char *signoff)
+{
+	/* a footer's number is the municipality's, not the officer's */
+	const char *footer = footer_at(signoff);
+	char *best = NULL;
+	int best_rank = -1;
+
+	for (const char *p = signoff; *p != '\0' && p != footer;
+	     p += strcspn(p, "\n"), p += *p == '\n') {
+		const char *line = p + strspn(p, " \t");
+		size_t len = strcspn(line, "\n");
+		char *phone = phone_on(line, len);
+		int rank;
+
+		if (phone == NULL)
+			continue;
+		/* the first of the best kind */
+		rank = phone_rank(line, len);
+		if (rank > best_rank) {
+			free(best);
+			best = phone;
+			best_rank = rank;
+		} else {
+			free(phone);
+		}
+	}
+	return best;
+}
+
 bool
 reply_thanks_only(const char *text)
 {

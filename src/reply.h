@@ -55,6 +55,11 @@ size_t reply_plain_cut(const char *text);
    "Eva Ek" of "Med vänlig hälsning / Eva Ek / Handläggare", "Eva" of
    "Mvh Eva" and of "/Eva"; NULL when it names nobody. Free it. */
 char *reply_signer(const char *signoff);
+/* The telephone number in SIGNOFF above its footer, as written: the
+   first on a line that names it the officer's ("Tel: 08-123 45 67",
+   "Mobil", "Direkt"), else the first on a line that does not name it,
+   else the switchboard's ("Växel"); NULL when there is none. Free it. */
+char *reply_signer_phone(const char *signoff);
 /* Whether a citizen's new TEXT is a thank-you and nothing more ("Ok,
    tack!", "Tusen tack för hjälpen! /Anna", "Thanks a lot"): a thanks,
    and besides it only greetings, what it is for, and a closing with a

@@ -112,7 +112,8 @@ const char *const template_variables[] = {
 	"case.last_answer", "citizen.from", "case.sms", "case.citizen_text",
 	"sender.name", "continues.last_answer", "continues.handler",
 	"case.merged_into", "message.unsigned", "message.signoff",
-	"handler.away", "citizen.sms_stopped", "message.signer", NULL
+	"handler.away", "citizen.sms_stopped", "message.signer",
+	"message.signer_phone", NULL
 };
 
 #define SECTIONS_MAX 8

@@ -532,6 +532,52 @@ START_TEST(test_signer)
 }
 END_TEST
 
+/* The telephone number an officer signed with, for an SMS that drops
+   the signature. */
+static const struct {
+	const char *signoff, *phone;
+} signer_phones[] = {
+	{ "Med vänlig hälsning\nEva Ek\nHandläggare\nTel: 08-123 45 67\n"
+	  "www.sundby.se", "08-123 45 67" },
+	{ "Mvh\nEva Ek\nSundby kommun, Box 123, 123 45 Sundby\n"
+	  "Växel 0771-00 00 00\nDirekt: +46 (0)8-123 45 67",
+	  "+46 (0)8-123 45 67" },
+	/* the switchboard when it is all there is */
+	{ "Mvh\nEva Ek\nVxl: 0771-00 00 00", "0771-00 00 00" },
+	{ "Mvh\nEva Ek\nVäxel 0771-00 00 00\n08-123 45 67",
+	  "08-123 45 67" },
+	/* a labelled line before a bare number above it */
+	{ "Mvh\nEva Ek\n0771-00 00 00\nMobil: 070-123 45 67",
+	  "070-123 45 67" },
+	{ "Best regards,\nJohn Smith\n+44 20 7946 0000", "+44 20 7946 0000" },
+	{ "Mvh Eva, 08-12 34 56", "08-12 34 56" },
+	/* postal codes, dates, organisation numbers and ids are none */
+	{ "Mvh\nEva Ek\nBox 123, 123 45 Sundby\n2026-12-07", NULL },
+	{ "Mvh\nEva Ek\nOrg.nr 212000-1234\nDnr KS-2026-0042", NULL },
+	{ "/Eva", NULL },
+	/* too short, too long, glued to letters */
+	{ "Mvh\nEva\nRum 0-12", NULL },
+	{ "Mvh\nEva\n0123456789012345678", NULL },
+	{ "Mvh\nEva\nID ab0771000000", NULL },
+	/* the footer's switchboard is the municipality's */
+	{ "Mvh\nEva Ek\n\nVi behandlar dina personuppgifter enligt GDPR. "
+	  "Frågor? Ring 0771-00 00 00.", NULL },
+};
+
+START_TEST(test_signer_phone)
+{
+	char *got = reply_signer_phone(signer_phones[_i].signoff);
+
+	if (signer_phones[_i].phone == NULL)
+		ck_assert_msg(got == NULL, "%d: \"%s\"", _i, got);
+	else
+		ck_assert_msg(got != NULL &&
+			      strcmp(got, signer_phones[_i].phone) == 0,
+			      "%d: \"%s\"", _i, got != NULL ? got : "(null)");
+	free(got);
+}
+END_TEST
+
 /* A thank-you and nothing more, or more than that. */
 static const struct {
 	const char *text;
@@ -685,6 +731,8 @@ main(void)
 	tcase_add_loop_test(tc, test_case, 0, (int)N_ELEMENTS(cases));
 	tcase_add_loop_test(tc, test_signer, 0, (int)N_ELEMENTS(signers));
 	tcase_add_test(tc, test_signoff_plain_footer);
+	tcase_add_loop_test(tc, test_signer_phone, 0,
+			    (int)N_ELEMENTS(signer_phones));
 	tcase_add_loop_test(tc, test_thanks_only, 0,
 			    (int)N_ELEMENTS(thanks));
 	tcase_add_loop_test(tc, test_interleaved, 0,

@@ -292,6 +292,19 @@ START_TEST(test_shipped_no_subject)
 		"Hej\n/Eva Ek, Kommunen, case KS-2026-00001. Please reply to "
 		"this SMS.",
 	};
+	/* and with the telephone number of their signature */
+	static const char *const sms_phoned[] = {
+		"Hej\n/Eva Ek, tel. 08-123 45 67, Kommunen, ärende "
+		"KS-2026-00001. Svara på detta sms.",
+		"Hej\n/Eva Ek, phone 08-123 45 67, Kommunen, case "
+		"KS-2026-00001. Please reply to this SMS.",
+	};
+	static const char *const answers_phoned[] = {
+		"Hej\n/Eva Ek, tel. 08-123 45 67, Kommunen, ärende "
+		"KS-2026-00001",
+		"Hej\n/Eva Ek, phone 08-123 45 67, Kommunen, case "
+		"KS-2026-00001",
+	};
 	static const char *const sms_asks[] = {
 		"Hej\n/Kommunen har en fråga om ärende KS-2026-00001. Svara "
 		"på detta sms.",
@@ -314,6 +327,7 @@ START_TEST(test_shipped_no_subject)
 		{ "municipality.name", "Kommunen" }, { "message.text", "Hej" },
 		{ "message.signed", "" }, { "message.unsigned", "" },
 		{ "message.signoff", "" }, { "message.signer", "" },
+		{ "message.signer_phone", "" },
 		{ "case.state", "ny" }, { "case.category", "" },
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "handler.away", "" },
@@ -334,6 +348,7 @@ START_TEST(test_shipped_no_subject)
 		{ "municipality.name", "Kommunen" }, { "message.text", "" },
 		{ "message.signed", "" }, { "message.unsigned", "" },
 		{ "message.signoff", "" }, { "message.signer", "" },
+		{ "message.signer_phone", "" },
 		{ "case.state", "ny" }, { "case.category", "" },
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "handler.away", "" },
@@ -403,6 +418,21 @@ START_TEST(test_shipped_no_subject)
 					      signed_v, N_ELEMENTS(v), &s, &b,
 					      &err) == 0, "%s", err);
 		ck_assert_str_eq(b, sms_signed[l]);
+		free(s);
+		free(b);
+		for (size_t i = 0; i < N_ELEMENTS(v); i++)
+			if (strcmp(v[i].name, "message.signer_phone") == 0)
+				signed_v[i].value = "08-123 45 67";
+		ck_assert_msg(template_render(tdir, langs[l], "question.sms",
+					      signed_v, N_ELEMENTS(v), &s, &b,
+					      &err) == 0, "%s", err);
+		ck_assert_str_eq(b, sms_phoned[l]);
+		free(s);
+		free(b);
+		ck_assert_msg(template_render(tdir, langs[l], "answer.sms",
+					      signed_v, N_ELEMENTS(v), &s, &b,
+					      &err) == 0, "%s", err);
+		ck_assert_str_eq(b, answers_phoned[l]);
 		free(s);
 		free(b);
 		/* an empty mail: the handler reads that it is, not a gap */

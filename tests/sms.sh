@@ -202,11 +202,11 @@ https://www.kommun.example
 
 Kommunen behandlar personuppgifter enligt dataskyddsförordningen, läs mer på https://www.kommun.example/gdpr"
 engine
-check "a handler's answer by SMS: without the mail signature, signed with the name" \
+check "a handler's answer by SMS: without the mail signature, signed with the name and telephone" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND body = 'Hej!
 
 Lampan byts på fredag.
-/Eva Ek, Kommunen, ärende $case1'")" -eq 1 ]
+/Eva Ek, tel. 0123-45 67 89, Kommunen, ärende $case1'")" -eq 1 ]
 # The same text again, but after the handler's answer: a new answer to
 # it, not the SMSC delivering the first one again.
 sms "From: 46701234567" "Den blinkar också."

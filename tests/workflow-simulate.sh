@@ -314,10 +314,10 @@ check "... (the lines below it)" contains "$out" "
                         Med vänliga hälsningar
                         Eva Ek
                         Handläggare, Gatukontoret"
-check "... the officer's question, signed with the name alone" \
-	contains "$out" "                  sms: 73 characters, 1 segment (GSM 7-bit)
+check "... the officer's question, signed with the name and telephone" \
+	contains "$out" "                  sms: 93 characters, 1 segment (GSM 7-bit)
                   | Vilken park?
-                  | /Eva Ek, Kommunen, ärende KS-2026-00001. Svara på detta sms."
+                  | /Eva Ek, tel. 0123-45 67 89, Kommunen, ärende KS-2026-00001. Svara på detta sms."
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "mail.citizen, #ta"
 check "... by mail, none of that" sh -c "! printf '%s' \"\$1\" | grep -q 'sms:'" - "$out"
 # A template with no SMS variant: its mail text goes while it fits in
