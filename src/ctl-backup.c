@@ -116,7 +116,8 @@ copy_missing_file(const char *sha256, void *arg)
 	return copy_blob(arg, sha256, 1);
 }
 
-/* Makes DIR for the backup: new, or an empty directory. 0 or -1. */
+/* Makes DIR for the backup: new, or an empty directory. 1 when it is
+   made here, 0 when it was there (empty), or -1. */
 static int
 make_dir(const char *dir)
 {
@@ -125,7 +126,7 @@ make_dir(const char *dir)
 	int empty = 1;
 
 	if (mkdir(dir, 0700) == 0)
-		return 0;
+		return 1;
 	if (errno != EEXIST || (d = opendir(dir)) == NULL) {
 		ctl_error(_("%s: cannot create the directory: %s"), dir,
 			  strerror(errno));
@@ -347,9 +348,8 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	};
 	struct copy_ctx c = { 0 };
 	const char *dir;
-	char *db, *part, *key, *err = NULL, *detail, *mail_dir, *mail_from;
-	char *where;
-	int opt, no_spool = 0, r;
+	char *db, *part, *key, *err = NULL, *mail_dir, *mail_from, *where;
+	int opt, no_spool = 0, r, made;
 	long mails;
 	unsigned long long mail_bytes = 0;
 	struct stat sb;
@@ -366,8 +366,30 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		return EX_USAGE;
 	}
 	dir = argv[optind];
-	if (make_dir(dir) < 0)
+	if ((made = make_dir(dir)) < 0)
 		return 1;
+	/* Who took the citizens' mail out of the instance, and where to
+	   (the whole path, wherever cirmctl was run from): in the audit
+	   log before anything is copied, so that no copy exists that the
+	   log does not name, and the backup holds its own entry. With the
+	   write lock held elsewhere for all of busy_timeout nothing is
+	   copied. */
+	if ((where = realpath(dir, NULL)) == NULL)
+		where = xstrdup(dir);
+	if (ctl_audit_add(store, "instance.backup", where,
+			  no_spool ? "database, key, waiting mails "
+				     "(--no-spool)" :
+				     "database, spool, key, waiting mails",
+			  &err) < 0) {
+		ctl_error(_("no backup was made: its entry in the audit log "
+			    "comes first, and could not be written: %s"),
+			  err);
+		free(err);
+		if (made)
+			rmdir(dir);	/* only when still empty */
+		free(where);
+		return 1;
+	}
 	db = xasprintf("%s/cirm.db", dir);
 	part = xasprintf("%s/cirm.db.part", dir);
 	key = xasprintf("%s/cirm.key", dir);
@@ -411,26 +433,23 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		unlink(part);
 		ctl_error(_("no backup was made; %s may hold parts of one"),
 			  dir);
+		/* the entry above said a backup went there: this one says
+		   it did not come whole (best effort, the status is 1 as
+		   it is) */
+		if (ctl_audit_add(store, "instance.backup", where,
+				  "failed: no backup was made; the directory "
+				  "may hold parts of one", &err) < 0) {
+			ctl_error(_("the audit log does not record that the "
+				    "backup failed: %s"), err);
+			free(err);
+		}
+		free(where);
 		free(db);
 		free(part);
 		free(key);
 		free(mail_dir);
 		return 1;
 	}
-	/* Who took the citizens' mail out of the instance, and where to:
-	   the whole path, wherever cirmctl was run from. */
-	if ((where = realpath(dir, NULL)) == NULL)
-		where = xstrdup(dir);
-	detail = xasprintf("%ld attachment files%s, %ld waiting mails",
-			   c.files, no_spool ? " (--no-spool)" : "",
-			   mails > 0 ? mails : 0);
-	if (ctl_audit_add(store, "instance.backup", where, detail, &err) < 0) {
-		ctl_error(_("the backup is made, but the audit log does not "
-			    "record it: %s"), err);
-		free(err);
-		r = 1;
-	}
-	free(detail);
 	free(where);
 	printf(_("Backup written to %s:\n"), dir);
 	printf(_("  cirm.db   the database (%lld bytes), checked\n"),

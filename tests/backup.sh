@@ -142,6 +142,15 @@ check "the copy opens: case 1 with its attachment" contains "$out" "grop1.jpg"
 run "$CIRMCTL" -c "$C" audit list --object "$B"
 check "the audit log names the backup and where it went" contains "$out" \
 	"instance.backup"
+# The entry is written before anything is copied: the backup holds it.
+check "the backup's own database has its instance.backup entry" \
+	[ "$(sql "$B/cirm.db" "SELECT count(*) FROM audit WHERE
+	    action = 'instance.backup' AND object = '$B' AND
+	    detail = 'database, spool, key, waiting mails'")" -eq 1 ]
+run "$CIRMCTL" -c "$C" audit verify
+check "the instance's audit chain holds" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$T/restored.conf" audit verify
+check "... and so does the backup's" [ "$rc" -eq 0 ]
 # Given as a relative path, the backup is audited where it is, which
 # the log must say a year later, wherever cirmctl was run from.
 run sh -c 'cd "$1" && "$2" -c "$3" backup rel' - "$T" \
@@ -330,6 +339,28 @@ check "no mail is in two cases" [ "$(sql "$I/cirm.db" "SELECT count(*) FROM
 # outside the database: the backup holds it, and the restore puts it back.
 mail 62 | as_owner "$MAILGATE" -c "$C" || echo "mailgate failed on 62" >&2
 stored=$(ls "$I/mailgate/new")
+# Another writer holds the lock for all of busy_timeout: the audit entry
+# cannot be written, and so nothing is copied, neither into a directory
+# the backup makes (removed again) nor into an empty one given.
+{ cat "$C"; echo "busy_timeout = 300"; } >"$I/busy.conf"
+mkdir "$T/b11"
+entries=$(sql "$I/cirm.db" "SELECT count(*) FROM audit")
+check "the lock is held" hold_write_lock "$I/cirm.db"
+run "$CIRMCTL" -c "$I/busy.conf" backup "$T/b12"
+rc12=$rc err12=$err
+run "$CIRMCTL" -c "$I/busy.conf" backup "$T/b11"
+release_write_lock ROLLBACK
+check "the audit log locked for all of busy_timeout: exit 1" \
+	[ "$rc12" -eq 1 -a "$rc" -eq 1 ]
+check "... saying no backup was made, and why" contains "$err" \
+	"no backup was made: its entry in the audit log comes first, and could not be written: $I/cirm.db: begin: the database is locked"
+check "... and to try again" contains "$err12" "try again"
+check "... the directory it made is removed" [ ! -e "$T/b12" ]
+check_all "... the one given is left, empty: no database, spool, key nor mail" <<-'EOF'
+	[ -d "$T/b11" ] && [ -z "$(ls -A "$T/b11")" ]
+EOF
+check "... and the audit log has no entry more" \
+	[ "$(sql "$I/cirm.db" "SELECT count(*) FROM audit")" -eq "$entries" ]
 run "$CIRMCTL" -c "$C" backup --no-spool "$T/b5"
 check "mail waiting in the mailgate's Maildir: exit 0" [ "$rc" -eq 0 ]
 check "... the backup says it holds it" contains "$out" \
