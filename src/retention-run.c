@@ -17,9 +17,6 @@
 /* Cases removed per transaction: the engine waits for the write lock
    no longer than a few cases take. */
 #define RETENTION_TXN 20
-/* Outbox ids looked at per transaction when the removed cases' rows
-   are swept. */
-#define RETENTION_SWEEP 20000
 /* Outbox ids looked at per transaction by outbox_retention: at most as
    many rows removed, each with its text (secure_delete overwrites it),
    which the engine's write lock waits for. */
@@ -166,7 +163,9 @@ audit_detail(const struct due *d)
 			 d->rule->workflow, local_day(d->closed_at, day));
 }
 
-/* Removes the cases V[0..N) in one transaction. 0, or -1. */
+/* Removes the cases V[0..N) in one transaction, each whole (its outbox
+   rows too): what a backup copies meanwhile, or a crash leaves, holds
+   a case with all of it or nothing of it. 0, or -1. */
 static int
 remove_batch(struct store *store, struct due *v, size_t n, int64_t now,
 	     const char *actor,
@@ -216,29 +215,6 @@ remove_batch(struct store *store, struct due *v, size_t n, int64_t now,
 fail:
 	store_rollback(store);
 	return -1;
-}
-
-/* The removed cases' outbox rows (sent mail), in parts of
-   RETENTION_SWEEP ids a transaction: the outbox has no index by case,
-   so this reads it once, rather than once a case. Rows whose case went
-   before a crash go at the next run that removes a case. 0, or -1. */
-static int
-sweep_outbox(struct store *store, const atomic_int *stop, char **error_r)
-{
-	int64_t from = 1;
-	long removed = 0;
-
-	while (from != 0 && (stop == NULL || !atomic_load(stop))) {
-		if (store_begin(store, error_r) < 0)
-			return -1;
-		if (store_outbox_sweep(store, from, RETENTION_SWEEP, &from,
-				       &removed, error_r) < 0 ||
-		    store_commit(store, error_r) < 0) {
-			store_rollback(store);
-			return -1;
-		}
-	}
-	return 0;
 }
 
 /* The removed messages' words out of the full-text index: merged in
@@ -320,8 +296,6 @@ retention_run(struct store *store, const struct retention *r, int64_t now,
 			ret = -1;
 		free(err);
 	}
-	if (ret == 0 && stats->removed > 0)
-		ret = sweep_outbox(store, stop, error_r);
 	if (ret == 0 && stats->removed > 0)
 		ret = purge_index(store, stop, error_r);
 	for (size_t i = 0; i < cl.n; i++) {

@@ -489,11 +489,13 @@ store_case_remove(struct store *store, int64_t id, int64_t before,
 		"UNION SELECT NULL, raw_sha256 FROM message WHERE case_id = ?1 "
 		"AND raw_sha256 IS NOT NULL";
 	/* Each table by its index on the case or message: with foreign
-	   keys enforced, every removed case and message would have SQLite
-	   read the whole outbox (no index has its case or message), a
-	   second or more a case on a large database. The outbox rows go
-	   in store_outbox_sweep. The full-text index goes by trigger. */
+	   keys enforced, every removed message would have SQLite read the
+	   whole outbox (no index has its message), a second or more a case
+	   on a large database. The outbox rows go by outbox_case, with the
+	   case: a backup taken meanwhile, or a crash, finds none of a case
+	   that is gone. The full-text index goes by trigger. */
 	static const char *const case_sql[] = {
+		"DELETE FROM outbox WHERE case_id = ?",
 		"DELETE FROM message_recipient WHERE message_id IN "
 		"(SELECT id FROM message WHERE case_id = ?)",
 		"DELETE FROM attachment WHERE message_id IN "
@@ -588,32 +590,6 @@ store_pending_cases(struct store *store, char **error_r)
 			  "SELECT case_id FROM outbox WHERE status IN "
 			  "('queued', 'sending') AND case_id IS NOT NULL",
 			  error_r);
-}
-
-int
-store_outbox_sweep(struct store *store, int64_t from, int64_t count,
-		   int64_t *next_r, long *removed_r, char **error_r)
-{
-	static const char sql[] =
-		"DELETE FROM outbox WHERE id >= ?1 AND id < ?1 + ?2 AND "
-		"case_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM cases c "
-		"WHERE c.id = outbox.case_id)";
-	static const char last_sql[] = "SELECT coalesce(max(id), 0) FROM outbox";
-	sqlite3_stmt *st;
-	int64_t last = 0;
-
-	if ((st = store_stmt(store, sql, error_r)) == NULL)
-		return -1;
-	sqlite3_bind_int64(st, 1, from);
-	sqlite3_bind_int64(st, 2, count);
-	if (store_exec_stmt(store, st, "sweep outbox", error_r) < 0)
-		return -1;
-	*removed_r += sqlite3_changes(store->db);
-	if ((st = store_stmt(store, last_sql, error_r)) == NULL ||
-	    store_one_row(store, st, &last, NULL, "read outbox", error_r) < 0)
-		return -1;
-	*next_r = from + count <= last ? from + count : 0;
-	return 0;
 }
 
 int

@@ -770,6 +770,18 @@ static const char migration_38[] =
 	"CREATE INDEX event_action_skipped ON event(at)\n"
 	"  WHERE kind = 'action.skipped';\n";
 
+/* A case's outbox rows found by the case: retention removes them in the
+   transaction that removes the case, by this index, rather than in a
+   sweep over the whole outbox afterwards, which left them behind in a
+   backup taken meanwhile and after a crash (and, ids of removed cases
+   being given again, named a later case). The rows an earlier cirm left
+   so go here. */
+static const char migration_39[] =
+	"CREATE INDEX outbox_case ON outbox(case_id)\n"
+	"  WHERE case_id IS NOT NULL;\n"
+	"DELETE FROM outbox WHERE case_id IS NOT NULL AND NOT EXISTS\n"
+	"  (SELECT 1 FROM cases c WHERE c.id = outbox.case_id);\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -812,5 +824,6 @@ const struct store_migration store_migrations[] = {
 	{ "officers' notifications that failed found", migration_36 },
 	{ "contact ids never given twice", migration_37 },
 	{ "workflow actions skipped found", migration_38 },
+	{ "a case's outbox rows removed with it", migration_39 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

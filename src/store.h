@@ -286,8 +286,7 @@ int store_cases_closed_before(struct store *store, int64_t before,
 /* Removes case ID, when it is still closed before BEFORE (in the
    caller's transaction, with foreign keys off: store_foreign_keys),
    with all it holds: messages, attachments' records, raw mails,
-   recipients, history, timers and parties (its outbox rows go with
-   store_outbox_sweep); then its citizen and other parties when they
+   recipients, history, timers, parties and outbox rows; then its citizen and other parties when they
    are citizens no other case names, with their addresses and numbers.
    Returns 1 when removed (the contacts removed added to *contacts_r);
    0 when it is not, or no longer, closed before BEFORE (reopened,
@@ -300,11 +299,6 @@ int store_case_remove(struct store *store, int64_t id, int64_t before,
    still to send, for store_case_remove, which must come after it in
    the same transaction. 0, or -1. */
 int store_pending_cases(struct store *store, char **error_r);
-/* Removes the outbox rows with ids from FROM to FROM + COUNT - 1 whose
-   case is gone (in the caller's transaction); *NEXT_R is where the
-   next part starts, 0 after the last; *REMOVED_R counts. 0, or -1. */
-int store_outbox_sweep(struct store *store, int64_t from, int64_t count,
-		       int64_t *next_r, long *removed_r, char **error_r);
 /* One step of merging the full-text index (in the caller's
    transaction): FTS5 deletes by writing delete markers, and the words
    of removed messages stay in its older segments until they are merged

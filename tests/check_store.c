@@ -1190,6 +1190,80 @@ START_TEST(test_outbox_retention_audited)
 }
 END_TEST
 
+struct whole_seen {
+	struct store *store;
+	atomic_int stop;
+	int cases;
+	int dangling;
+};
+
+/* Called after each transaction of retention is committed: what a
+   backup copying then, or a crash then, finds. Stops the run there, as
+   cirmd's shutdown does. */
+static void
+after_removal(const struct retention_case *c, void *ctx)
+{
+	struct whole_seen *w = ctx;
+
+	(void)c;
+	w->cases++;
+	w->dangling += tu_sql_int(w->store->db, "SELECT count(*) FROM "
+				  "pragma_foreign_key_check");
+	atomic_store(&w->stop, 1);
+}
+
+/* Retention removes a case whole in one transaction, its outbox rows
+   with it: none is left behind, stopped after the first part or not. */
+START_TEST(test_retention_case_whole)
+{
+	struct store *store = open_db(dbpath);
+	struct retention *r = NULL;
+	struct retention_stats stats;
+	struct whole_seen w = { .store = store };
+	char *err = NULL;
+
+	/* 25 cases closed long ago, each with a message and two rows of
+	   sent mail: more than one transaction's part */
+	ck_assert_msg(store_exec(store,
+		"BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+		"FROM n WHERE i < 25) INSERT INTO cases (id, number, prefix, "
+		"year, seq, channel, state, received_at, created_at, "
+		"updated_at, closed_at) SELECT i, 'KS-2000-' || i, 'KS', 2000, "
+		"i, 'email', 'closed', 1000, 1000, 1000, 1000 FROM n; "
+		"INSERT INTO message (id, case_id, direction, channel, "
+		"body_stripped, at) SELECT id, id, 'out', 'email', 'Tack', "
+		"1000 FROM cases; "
+		"INSERT INTO outbox (case_id, message_id, channel, recipient, "
+		"body, status, created_at, sent_at) SELECT id, id, 'email', "
+		"'anna@example.se', 'Tack', 'sent', 1000, 1000 FROM cases "
+		"UNION ALL SELECT id, NULL, 'email', 'eva@kommun.example', "
+		"'Nytt', 'sent', 1000, 1000 FROM cases; COMMIT", &err) == 0,
+		"%s", err);
+	ck_assert_int_eq(retention_parse("*:P1Y", &r, &err), 0);
+	ck_assert_msg(retention_run(store, r, 1790000000, "test", false,
+				    &w.stop, after_removal, &w, &stats,
+				    &err) == 0, "%s", err);
+	/* the first part, then stopped */
+	ck_assert_int_eq(stats.removed, 20);
+	ck_assert_int_eq(w.cases, 20);
+	ck_assert_int_eq(w.dangling, 0);
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM "
+				    "pragma_foreign_key_check"), 0);
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM "
+				    "outbox"), 10);
+	/* the rest */
+	atomic_store(&w.stop, 0);
+	ck_assert_msg(retention_run(store, r, 1790000000, "test", false,
+				    NULL, NULL, NULL, &stats, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(stats.removed, 5);
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM "
+				    "outbox"), 0);
+	retention_free(&r);
+	store_free(&store);
+}
+END_TEST
+
 START_TEST(test_contacts)
 {
 	struct store *store = open_db(dbpath);
@@ -1947,6 +2021,7 @@ store_suite(void)
 	tcase_add_test(data, test_restore_keeps_own_address);
 	tcase_add_test(data, test_contact_ids_never_again);
 	tcase_add_test(data, test_outbox_retention_audited);
+	tcase_add_test(data, test_retention_case_whole);
 	suite_add_tcase(s, data);
 	return s;
 }
