@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -380,6 +381,15 @@ blob_prune(const char *dir, long min_age, int dry_run,
 		*error_r = xasprintf("%s: %s", dir, strerror(errno));
 		return -1;
 	}
+	/* held to the end (closedir), excluding backups (blob_hold) */
+	if (!dry_run && flock(dirfd(d), LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			stats->held = 1;
+		else
+			*error_r = xasprintf("%s: %s", dir, strerror(errno));
+		closedir(d);
+		return stats->held ? 0 : -1;
+	}
 	while (ret == 0 && (errno = 0, e = readdir(d)) != NULL) {
 		struct stat st;
 		char *sub;
@@ -400,4 +410,35 @@ blob_prune(const char *dir, long min_age, int dry_run,
 	}
 	closedir(d);
 	return ret;
+}
+
+int
+blob_hold(const char *dir, int *fd_r, char **error_r)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	*fd_r = -1;
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	if (fd < 0) {
+		*error_r = xasprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	while (flock(fd, LOCK_SH) < 0) {
+		if (errno != EINTR) {
+			*error_r = xasprintf("%s: %s", dir, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	*fd_r = fd;
+	return 0;
+}
+
+void
+blob_release(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
 }

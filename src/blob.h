@@ -34,6 +34,7 @@ int blob_sync(const char *dir, char **error_r);
 char *blob_path(const char *dir, const char *id);
 
 struct blob_prune_stats {
+	int held;		/* a backup holds DIR: nothing was looked at */
 	long kept;		/* named, or stored in the last MIN_AGE seconds */
 	long removed;		/* (DRY_RUN: would be) */
 	long temporary;		/* left by writes that died, removed */
@@ -50,13 +51,28 @@ struct blob_prune_stats {
    stored again while it is being removed stays (see blob_put). With
    DRY_RUN nothing is removed, and REPORT, when not NULL, gets the path
    and size of each file that would be. Files and directories that are
-   not cirm's are left alone. 0, or -1 with *error_r (what was removed
-   until then is counted in *STATS). */
+   not cirm's are left alone. While a backup holds DIR (blob_hold),
+   nothing is removed: STATS->held is set and the prune is left to the
+   next time. 0, or -1 with *error_r (what was removed until then is
+   counted in *STATS). */
 int blob_prune(const char *dir, long min_age, int dry_run,
 	       int (*named)(const char *id, void *ctx, char **error_r),
 	       void *ctx,
 	       void (*report)(const char *path, unsigned long long size,
 			      void *ctx),
 	       struct blob_prune_stats *stats, char **error_r);
+
+/* Holds DIR against blob_prune (a shared lock on the directory, which
+   the prune's exclusive one excludes; the kernel ends it with the
+   process, so a backup killed meanwhile blocks no prune): a backup
+   takes it before its database copy and keeps it until it has copied
+   every file that copy names, so that none is pruned in between (its
+   last row removed meanwhile, by retention). Waits for a prune running
+   to end. *FD_R is what blob_release ends, -1 when DIR does not exist
+   (nothing was ever stored, so there is nothing to prune). 0, or -1
+   with *error_r. */
+int blob_hold(const char *dir, int *fd_r, char **error_r);
+/* Ends the hold of blob_hold (FD -1: none), setting *FD to -1. */
+void blob_release(int *fd);
 
 #endif

@@ -349,7 +349,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	struct copy_ctx c = { 0 };
 	const char *dir;
 	char *db, *part, *key, *err = NULL, *mail_dir, *mail_from, *where;
-	int opt, no_spool = 0, r, made;
+	int opt, no_spool = 0, r, made, hold = -1;
 	long mails;
 	unsigned long long mail_bytes = 0;
 	struct stat sb;
@@ -408,10 +408,19 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	}
 	free(mail_from);
 	/* The database comes last under its own name: a backup that has
-	   cirm.db is whole. */
-	if (store_backup(store, part, &err) < 0) {
+	   cirm.db is whole. From before its copy until the files it names
+	   are copied, no spool prune removes one (its last row removed
+	   meanwhile by retention): the spool is held. */
+	if (!no_spool && blob_hold(cfg_str(cfg, CFG_SPOOL_DIR), &hold,
+				   &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
+		err = NULL;
+		r = -1;
+	} else if (store_backup(store, part, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		err = NULL;
 		r = -1;
 	} else if (chmod(part, 0600) < 0) {
 		ctl_error("%s: %s", part, strerror(errno));
@@ -419,6 +428,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	} else {
 		r = check_and_copy(cfg, part, dir, no_spool, &c);
 	}
+	blob_release(&hold);
 	if (r >= 0 && copy_key(cfg_str(cfg, CFG_KEY_FILE), key, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);

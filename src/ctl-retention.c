@@ -169,7 +169,11 @@ prune_cases(const struct cfg *cfg, struct store *store, bool dry_run)
 		ctl_error("%s", err);
 		goto out;
 	}
-	if (stats.removed > 0)
+	if (stats.removed > 0 && files.held)
+		printf("%s\n", _("Attachment files no message names any more: "
+				 "left for now, since a backup is copying the "
+				 "spool; the next spool prune removes them."));
+	else if (stats.removed > 0)
 		printf(_("Attachment files no message names any more: %ld "
 			 "removed (%llu bytes).\n"), files.removed,
 		       files.removed_bytes);

@@ -80,6 +80,11 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 			       stats.temporary);
 		return 1;
 	}
+	if (stats.held) {
+		ctl_error("%s", _("the spool is not pruned: a backup is copying "
+				  "it; try again when it is done"));
+		return 1;
+	}
 	printf(dry_run ? _("kept: %ld files; would remove: %ld files (%llu "
 			   "bytes) and %ld temporary files\n") :
 			 _("kept: %ld files; removed: %ld files (%llu bytes) "

@@ -160,6 +160,9 @@ run(void *arg)
 				  "%llu bytes, and %ld temporary files)", err,
 				  stats.removed, stats.removed_bytes,
 				  stats.temporary);
+	} else if (stats.held) {
+		log_info("spool prune: a backup is copying the spool; it is "
+			 "pruned next time");
 	} else {
 		log_info("spool prune: kept %ld files, removed %ld (%llu bytes) "
 			 "and %ld temporary files; %ld entries not cirm's "

@@ -479,4 +479,48 @@ check "... the audit log says the instance had no database" \
 run as_owner "$CIRMD" -c "$N/cirm.conf" --once
 check "... and cirmd runs on it" [ "$rc" -eq 0 ]
 
+# A backup holds the spool against a prune from before its database copy
+# until it has copied the files that copy names: a file whose last row
+# retention removed meanwhile is not pruned before it is copied. A held
+# spool (a backup running, here flock(1) as one) is not pruned ...
+if command -v flock >/dev/null; then
+	f=$I/spool/ab/$(printf '%062d' 0)
+	mkdir -p "$I/spool/ab" && printf 'named by nothing\n' >"$f" &&
+		touch -d '3 days ago' "$f" || exit 99
+	rm -f "$T/spool.fifo" && mkfifo "$T/spool.fifo" || exit 99
+	flock -s "$I/spool" sh -c 'read x <"$1"' - "$T/spool.fifo" &
+	lock=$!
+	i=0
+	until ! flock -x -n "$I/spool" true; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+	done
+	run "$CIRMCTL" -c "$C" spool prune --min-age 1
+	echo >"$T/spool.fifo"
+	wait $lock
+	check "spool prune while a backup holds the spool: exit 1" [ "$rc" -eq 1 ]
+	check "... saying why" contains "$err" \
+		"the spool is not pruned: a backup is copying it; try again when it is done"
+	check "... and removing nothing" [ -e "$f" ]
+	run "$CIRMCTL" -c "$C" spool prune --min-age 1
+	check "once it is done, the file goes" [ "$rc" -eq 0 -a ! -e "$f" ]
+	# ... and a backup waits for a prune at work (flock(1) as one)
+	flock -x "$I/spool" sh -c 'read x <"$1"' - "$T/spool.fifo" &
+	lock=$!
+	i=0
+	until ! flock -s -n "$I/spool" true; do
+		i=$((i + 1)); [ $i -gt 100 ] && break; sleep 0.05
+	done
+	"$CIRMCTL" -c "$C" backup "$T/b13" >/dev/null 2>"$T/b13.err" &
+	bpid=$!
+	sleep 1
+	check_all "a backup while a prune runs waits for it, copying no database" <<-'EOF'
+		kill -0 $bpid 2>/dev/null && [ ! -e "$T/b13/cirm.db" ]
+	EOF
+	echo >"$T/spool.fifo"
+	wait $lock
+	wait $bpid
+	brc=$?
+	check "... then is made: exit 0" [ "$brc" -eq 0 -a -s "$T/b13/cirm.db" ]
+fi
+
 done_testing
