@@ -372,6 +372,16 @@ START_TEST(test_stepwise_migration)
 			"char(13, 10) || 'Klart senast: x' || char(27) || "
 			"'[31m' || char(9), NULL, 1), (11, 'citizen', "
 			"'Åsa Öberg', NULL, 1)", NULL, NULL, NULL), SQLITE_OK);
+	/* Sent mail of case 1, and of a case retention removed, which an
+	   earlier cirm swept from the outbox only later (before
+	   migration 39). */
+	if (from < 39)
+		ck_assert_int_eq(sqlite3_exec(old->db,
+			"INSERT INTO outbox (case_id, channel, recipient, "
+			"body, status, created_at) VALUES (1, 'email', "
+			"'anna@example.se', 'Svar', 'sent', 1790000000), "
+			"(99, 'email', 'bo@example.se', 'Svar', 'sent', "
+			"1790000000)", NULL, NULL, NULL), SQLITE_OK);
 	/* As store_message_add does, for versions that index at commit. */
 	if (from >= 4)
 		store_note_message(old);
@@ -417,6 +427,12 @@ START_TEST(test_stepwise_migration)
 		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
 					    "message WHERE id = 42 AND "
 					    "body_full IS NOT NULL"), 1);
+	}
+	if (from < 39) {
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+					    "outbox WHERE case_id = 1"), 1);
+		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
+					    "outbox WHERE case_id = 99"), 0);
 	}
 	if (from < 33) {
 		ck_assert_int_eq(tu_sql_int(old->db, "SELECT count(*) FROM "
