@@ -413,11 +413,16 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	   meanwhile by retention): the spool is held. */
 	if (!no_spool && blob_hold(cfg_str(cfg, CFG_SPOOL_DIR), &hold,
 				   &err) < 0) {
-		ctl_error("%s", err);
+		/* the files are read one by one all the same (a spool this
+		   user may not list): the backup is still the best copy
+		   there is */
+		ctl_error(_("warning: the spool is not held against a prune "
+			    "(%s): a file that goes meanwhile is not in the "
+			    "backup"), err);
 		free(err);
 		err = NULL;
-		r = -1;
-	} else if (store_backup(store, part, &err) < 0) {
+	}
+	if (store_backup(store, part, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
 		err = NULL;
