@@ -286,8 +286,9 @@ int store_cases_closed_before(struct store *store, int64_t before,
 /* Removes case ID, when it is still closed before BEFORE (in the
    caller's transaction, with foreign keys off: store_foreign_keys),
    with all it holds: messages, attachments' records, raw mails,
-   recipients, history, timers, parties and outbox rows; then its citizen and other parties when they
-   are citizens no other case names, with their addresses and numbers.
+   recipients, history, timers, parties and outbox rows; then its
+   citizen and other parties when they are citizens no other case
+   names, with their addresses and numbers.
    Returns 1 when removed (the contacts removed added to *contacts_r);
    0 when it is not, or no longer, closed before BEFORE (reopened,
    say); 2 when its outbox still has a message to send (queued or
