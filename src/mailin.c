@@ -1537,7 +1537,8 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 		quarantine(v, xasprintf("%.200s; the mail stays on the server "
 					"and the gateway fetches it again by "
 					"itself (imap_refetch_after), at once "
-					"when this note is released",
+					"when this note is released, no more "
+					"once it is discarded",
 					v->msg->headers[0].value));
 		v->dedupe_key = xasprintf(MAILIN_UNFETCHABLE_KEY "%s", pos);
 		free(pos);

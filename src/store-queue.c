@@ -689,6 +689,22 @@ store_quarantine_released_since(struct store *store, const char *dedupe_key,
 }
 
 int
+store_quarantine_discarded(struct store *store, const char *dedupe_key,
+			   char **error_r)
+{
+	static const char sql[] =
+		"SELECT id FROM quarantine WHERE dedupe_key = ? AND "
+		"discarded_at IS NOT NULL LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, dedupe_key);
+	return store_one_row(store, st, NULL, NULL, "find discarded mail",
+			     error_r);
+}
+
+int
 store_quarantine_prune(struct store *store, int64_t before, int64_t now,
 		       bool dry_run, long *discarded_r, long *erased_r,
 		       char **error_r)

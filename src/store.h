@@ -859,6 +859,10 @@ int store_quarantine_resolve(struct store *store, const char *dedupe_key,
 int store_quarantine_released_since(struct store *store,
 				    const char *dedupe_key, int64_t since,
 				    char **error_r);
+/* 1 when a quarantined mail with DEDUPE_KEY was discarded (by an
+   administrator or by quarantine_retention), 0 when not, -1. */
+int store_quarantine_discarded(struct store *store, const char *dedupe_key,
+			       char **error_r);
 /* Marks quarantined message ID discarded at NOW and erases its raw
    bytes, in the caller's transaction. 1, 0 when there is no such
    message still waiting (not released, not discarded), -1. */

@@ -1928,6 +1928,43 @@ START_TEST(test_unfetchable_resolved)
 }
 END_TEST
 
+/* A note for a mail the gateway gave up, once discarded, says so by
+   its key (store_quarantine_discarded), which is what stops the
+   gateway's tries; the reason tells the administrator. A released note
+   is not discarded, nor is one still waiting, nor another's. */
+START_TEST(test_unfetchable_discarded)
+{
+	char *err = NULL;
+	int64_t qid;
+
+	deliver_keyed("X-Cirm-Unfetchable: the IMAP server failed 3 times to "
+		      "deliver UID 9 of UIDVALIDITY 1234\r\n\r\n",
+		      "imap:1234:9");
+	deliver_keyed("X-Cirm-Unfetchable: the IMAP server failed 3 times to "
+		      "deliver UID 10 of UIDVALIDITY 1234\r\n\r\n",
+		      "imap:1234:10");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+			       "dedupe_key = 'unfetchable:1234:9' AND reason "
+			       "LIKE '%, no more once it is discarded'"), 1);
+	ck_assert_int_eq(store_quarantine_discarded(store,
+		"unfetchable:1234:9", &err), 0);
+	qid = count("SELECT id FROM quarantine WHERE dedupe_key = "
+		    "'unfetchable:1234:9'");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_quarantine_discard(store, qid, cirm_now(), &err),
+			 1);
+	ck_assert_int_eq(store_quarantine_release(store, qid + 1, cirm_now(),
+						  &err), 1);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	ck_assert_int_eq(store_quarantine_discarded(store,
+		"unfetchable:1234:9", &err), 1);
+	ck_assert_int_eq(store_quarantine_discarded(store,
+		"unfetchable:1234:10", &err), 0);
+	ck_assert_int_eq(store_quarantine_discarded(store,
+		"unfetchable:1234:11", &err), 0);
+}
+END_TEST
+
 /* The topmost Authentication-Results is read as RFC 8601 writes it:
    comments and quoted strings are no separators, so OpenDKIM's
    "(2048-bit key; unprotected)" leaves its pass whole, and a sender's
@@ -7161,6 +7198,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forged_oversize_mark);
 	tcase_add_test(tc, test_forged_unfetchable_mark);
 	tcase_add_test(tc, test_unfetchable_resolved);
+	tcase_add_test(tc, test_unfetchable_discarded);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_empty_reply);
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);

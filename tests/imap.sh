@@ -567,7 +567,7 @@ gpid=
 check "the service logged no sanitizer report" sanitizer_clean "$(cat "$T/gw.log")"
 run "$CIRMD" -c "$I/cirm.conf" --once
 check "the engine quarantines the note with the reason" \
-	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed 3 times to deliver UID % of UIDVALIDITY %; the mail stays on the server and the gateway fetches it again by itself (imap_refetch_after), at once when this note is released'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason LIKE 'the IMAP server failed 3 times to deliver UID % of UIDVALIDITY %; the mail stays on the server and the gateway fetches it again by itself (imap_refetch_after), at once when this note is released, no more once it is discarded'")" -eq 1 ]
 
 # Folder names beyond ASCII go to the server in modified UTF-7, as IMAP
 # wants: Dovecot refused "Åtgärdade" as it was, so mail was queued but
