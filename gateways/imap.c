@@ -1689,49 +1689,97 @@ out:
 	return r < 0 ? -1 : 1;
 }
 
-/* Whether the note of message E was released from the quarantine since
-   it was last fetched: 1, 0, -1. */
+/* What becomes of a message on the list of those given up (see
+   refetch_action). */
+enum refetch_act {
+	REFETCH_WAIT,		/* not due yet */
+	REFETCH_DUE,		/* its time has come */
+	REFETCH_RELEASED,	/* its note was released since its last try */
+	REFETCH_DROP,		/* its note was discarded */
+};
+
+/* What to do now with message E of the list: drop it when its note was
+   discarded (an administrator, or quarantine_retention, wants no more
+   of it), fetch it when the note was released since its last try or
+   its time has come (for imap_refetch_days after the give-up, and not
+   when it is SKIP, given up in this look for mail: a short
+   imap_refetch_after could have it due already), else wait. A
+   enum refetch_act, or -1 after logging. */
 static int
-refetch_released(struct imap *im, const struct refetch *e)
+refetch_action(struct imap *im, const struct refetch *e, int64_t now,
+	       uint32_t skip)
 {
+	int64_t days = cfg_int(im->cfg, CFG_IMAP_REFETCH_DAYS) * 86400;
 	char key[64], *err = NULL;
 	int r;
 
 	snprintf(key, sizeof(key), MAILIN_UNFETCHABLE_KEY "%" PRIu32 ":%" PRIu32,
 		 im->uidvalidity, e->uid);
-	r = store_quarantine_released_since(im->ctx->store, key, e->at, &err);
+	r = store_quarantine_discarded(im->ctx->store, key, &err);
+	if (r == 0)
+		r = store_quarantine_released_since(im->ctx->store, key,
+						    e->at, &err);
+	else if (r > 0)
+		return REFETCH_DROP;
 	if (r < 0) {
 		log_errorx("database: %s", err);
 		free(err);
+		return -1;
 	}
-	return r;
+	if (r > 0)
+		return REFETCH_RELEASED;
+	return e->next <= now && now - e->since < days && e->uid != skip ?
+		REFETCH_DUE : REFETCH_WAIT;
 }
 
-/* Fetches again the first message given up that is due: its time has
-   come (for imap_refetch_days after the give-up), or its note was
-   released. 1 when one was, 0 when none is due, -1. */
+/* Message UID given up, whose note was discarded: it is not fetched
+   again, and it must not sit in the mailbox as new mail for ever. It
+   is marked as imap_processed says, as mail over mail_max_size is
+   (moved or flagged; with delete kept, marked $cirm: cirm never had
+   its text), then taken off the list; marked again should the session
+   end between the two. 1, or -1. */
+static int
+refetch_drop(struct imap *im, uint32_t uid)
+{
+	struct mailimap_set *done = mailimap_set_new_empty();
+	struct mailimap_set *kept = mailimap_set_new_empty();
+	int r;
+
+	mailimap_set_add_single(im->done == DONE_DELETE ? kept : done, uid);
+	r = mark_processed(im, done, kept);
+	mailimap_set_free(done);
+	mailimap_set_free(kept);
+	if (r < 0 || refetch_save_without(im, uid) < 0)
+		return -1;
+	log_info("UID %" PRIu32 ": the note of the message given up was "
+		 "discarded: it is not fetched again, and was %s", uid,
+		 im->done == DONE_MOVE ? "moved to imap_processed_folder" :
+		 im->done == DONE_FLAG ? "flagged processed" :
+		 "kept in the mailbox, marked " IMAP_KEYWORD);
+	return 1;
+}
+
+/* Fetches again, or drops, the first message given up that is due
+   (see refetch_action). 1 when one was, 0 when none is due, -1. */
 static int
 refetch_next(struct imap *im)
 {
 	struct refetch *l;
 	size_t n;
 	int64_t now = cirm_now();
-	int64_t days = cfg_int(im->cfg, CFG_IMAP_REFETCH_DAYS) * 86400;
 	int r = 0;
 
 	if (refetch_load(im, &l, &n) < 0)
 		return -1;
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		int released = refetch_released(im, &l[i]);
+		int act = refetch_action(im, &l[i], now, im->given_up);
 
-		/* not in the look for mail that gave it up: a short
-		   imap_refetch_after could have it due already */
-		if (released < 0)
+		if (act < 0)
 			r = -1;
-		else if (released ||
-			 (l[i].next <= now && now - l[i].since < days &&
-			  l[i].uid != im->given_up))
-			r = refetch_one(im, l, n, i, released);
+		else if (act == REFETCH_DROP)
+			r = refetch_drop(im, l[i].uid);
+		else if (act != REFETCH_WAIT)
+			r = refetch_one(im, l, n, i, act == REFETCH_RELEASED);
 	}
 	free(l);
 	return r;
