@@ -17,7 +17,8 @@
 # on the server is not deleted when the STORE of its mark was refused, a
 # message given up (its FETCH cut off three times) is fetched again by
 # itself with back-off, or at once when its note is released, and makes
-# one case while its note is resolved.
+# one case while its note is resolved; once its note is discarded it is
+# never fetched again, but marked processed (with delete kept marked).
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -1141,6 +1142,63 @@ check_all "release: it is a case, once; no note waits for it" <<-'EOF'
 	[ "$(in_case $big)" -eq 1 ]
 	[ "$(in_case $small)" -eq 1 ]
 	[ "$(notes_waiting)" -eq 0 ]
+EOF
+
+# Discarding the note stops the tries for good: the message is marked as
+# imap_processed says, flagged or moved, or with delete kept marked
+# $cirm (never deleted unread), taken off the list, and no case is made
+# of it. (It was fetched again until imap_refetch_days, and a case made
+# of what the administrator had thrown away.)
+conf refetchdel "imap_host = 127.0.0.1" "imap_port = $cut2_port" \
+	"imap_tls = none" "imap_processed = delete" "imap_refetch_after = 1"
+# discard_given_up CONF: gives up a large message with CONF, discards its
+# note, mends the link and runs CONF again past imap_refetch_after
+discard_given_up() {
+	printf '100000\n' >"$T/cut.limit"
+	give_up_big "$1"
+	check "discard ($1): a message given up" [ "$(rows)" -eq $((before + 2)) ]
+	run "$CIRMD" -c "$I/engine.conf" --once
+	qid=$(sql "SELECT max(id) FROM quarantine WHERE reason LIKE 'the IMAP server failed % of UIDVALIDITY %' AND released_at IS NULL AND discarded_at IS NULL")
+	run "$CIRMCTL" -c "$I/engine.conf" quarantine discard "$qid"
+	check "discard ($1): its note is discarded" [ "$rc" -eq 0 ]
+	printf '100000000\n' >"$T/cut.limit"
+	sleep 1
+	listed=$(refetch_n)
+	before=$(rows)
+	gateway "$1"
+}
+discard_given_up refetch
+check_all "discard: not fetched again; flagged processed, off the list" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$err" "the note of the message given up was discarded: it is not fetched again, and was flagged processed"
+	[ -z "$(printf '%s' "$err" | grep 'fetching again')" ]
+	[ "$(rows)" -eq $before ]
+	[ "$(refetch_n)" -eq $((listed - 1)) ]
+	ls "$M/cur" | grep -q "^$big\.cirmtest.*:2,Sa$"
+EOF
+gateway refetch
+run "$CIRMD" -c "$I/engine.conf" --once
+check_all "discard: a session after it fetches nothing; no case, no note waits" <<-'EOF'
+	[ "$(rows)" -eq $before ]
+	[ "$(in_case $big)" -eq 0 ]
+	[ "$(notes_waiting)" -eq 0 ]
+EOF
+# the messages above that Dovecot may not open, readable: delete mode's
+# UID SEARCH of mail left unmarked (LARGER) fails on them as a whole
+find "$M/new" "$M/cur" -name '*.cirmtest*' ! -perm -u+r -exec chmod 644 {} +
+discard_given_up refetchdel
+check_all "discard, delete: not fetched again; kept marked \$cirm, not deleted" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$err" "was discarded: it is not fetched again, and was kept in the mailbox, marked \$cirm"
+	[ "$(rows)" -eq $before ]
+	[ "$(refetch_n)" -eq $((listed - 1)) ]
+	ls "$M/cur" | grep -q "^$big\.cirmtest.*:2,Sa$"
+EOF
+gateway refetchdel
+check_all "discard, delete: a session after it leaves it there" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	[ "$(rows)" -eq $before ]
+	ls "$M/cur" | grep -q "^$big\.cirmtest.*:2,Sa$"
 EOF
 
 done_testing
