@@ -563,7 +563,9 @@ const struct setting_def settings[SETTING_COUNT] = {
 		365, NULL, NULL, "days", "For how many days after it was given up "
 		"a message is fetched again by itself; after that only "
 		"releasing its note in the quarantine does. It stays on the "
-		"server, unmarked, either way." },
+		"server, unmarked, either way, until its note is discarded: "
+		"then it is marked as imap_processed says and never fetched "
+		"again." },
 	[CFG_SMTP_HOST] = { "smtp_host", SETTING_STRING, "none", 0, 0, NULL,
 		NULL, NULL, "SMTP server (a submission server) that sends cirm's "
 		"mail; none delivers it instead into one Maildir per recipient "
