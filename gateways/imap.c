@@ -48,6 +48,8 @@ enum {
 				     up is fetched again (see refetch_due) */
 	IMAP_REFETCH_GROWTH = 4, /* each failure waits this many times longer */
 	IMAP_REFETCH_LIST = 1000, /* messages given up kept for fetching again */
+	IMAP_WAKE_CHECK = 10,	/* s: how often a wait for mail asks whether a
+				   message given up is due (refetch_wanted) */
 };
 
 /* The keyword that marks mail cirm took, with imap_processed = flag and
@@ -1785,6 +1787,28 @@ refetch_next(struct imap *im)
 	return r;
 }
 
+/* Whether a message given up is due (see refetch_action), asked while
+   the gateway waits for mail, which ends then: a release, a discard or
+   a time come is seen within IMAP_WAKE_CHECK, not after an IDLE of up
+   to imap_poll_interval or IMAP_KEEPALIVE. Asked of the database, not
+   of the server. 1 or 0; 0 after a database error (logged), which the
+   next look for mail meets. */
+static int
+refetch_wanted(struct imap *im)
+{
+	struct refetch *l;
+	size_t n;
+	int64_t now = cirm_now();
+	int act = REFETCH_WAIT;
+
+	if (refetch_load(im, &l, &n) < 0)
+		return 0;
+	for (size_t i = 0; act == REFETCH_WAIT && i < n; i++)
+		act = refetch_action(im, &l[i], now, 0);
+	free(l);
+	return act > REFETCH_WAIT;
+}
+
 /* The messages given up that are due, one after another, after the new
    mail: a try that breaks the session costs that session alone, and the
    next one is not due before its wait. 0, or -1. */
@@ -1875,8 +1899,12 @@ wait_readable(struct imap *im, long seconds)
 	if (im->s->imap_stream->read_buffer_len > 0)
 		return 1;
 	for (long i = 0; i < seconds * 2 && !gateway_stopping(); i++) {
-		int r = poll(&pfd, 1, 500);
+		int r;
 
+		if (i > 0 && i % (IMAP_WAKE_CHECK * 2) == 0 &&
+		    refetch_wanted(im))
+			return 0;
+		r = poll(&pfd, 1, 500);
 		if (r > 0)
 			return 1;
 		if (r < 0 && errno != EINTR)
@@ -1904,19 +1932,27 @@ idle_wait(struct imap *im, long seconds)
 	return 0;
 }
 
-/* Without IDLE: sleeps SECONDS, with a NOOP every IMAP_KEEPALIVE. */
+/* Without IDLE: sleeps SECONDS, with a NOOP every IMAP_KEEPALIVE, less
+   when a message given up is due (see refetch_wanted). */
 static int
 poll_wait(struct imap *im, long seconds)
 {
+	long quiet = 0;
+
 	while (seconds > 0 && !gateway_stopping()) {
-		long n = seconds < IMAP_KEEPALIVE ? seconds : IMAP_KEEPALIVE;
+		long n = seconds < IMAP_WAKE_CHECK ? seconds : IMAP_WAKE_CHECK;
 		int r;
 
 		gateway_sleep((int)n);
 		seconds -= n;
-		if (seconds > 0 && !gateway_stopping() &&
-		    (r = mailimap_noop(im->s)) != MAILIMAP_NO_ERROR)
-			return fail(im, "NOOP", r);
+		quiet += n;
+		if (seconds <= 0 || gateway_stopping() || refetch_wanted(im))
+			return 0;
+		if (quiet >= IMAP_KEEPALIVE) {
+			quiet = 0;
+			if ((r = mailimap_noop(im->s)) != MAILIMAP_NO_ERROR)
+				return fail(im, "NOOP", r);
+		}
 	}
 	return 0;
 }
