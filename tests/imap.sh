@@ -18,7 +18,9 @@
 # message given up (its FETCH cut off three times) is fetched again by
 # itself with back-off, or at once when its note is released, and makes
 # one case while its note is resolved; once its note is discarded it is
-# never fetched again, but marked processed (with delete kept marked).
+# never fetched again, but marked processed (with delete kept marked);
+# the service waiting with IDLE sees a release or a due time within
+# seconds.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -1199,6 +1201,63 @@ check_all "discard, delete: a session after it leaves it there" <<-'EOF'
 	[ "$rc" -eq 0 ]
 	[ "$(rows)" -eq $before ]
 	ls "$M/cur" | grep -q "^$big\.cirmtest.*:2,Sa$"
+EOF
+
+# The service waiting with IDLE sees a release, and a message given up
+# whose time comes, within seconds: it asks the database every 10 s
+# while it waits. (It saw them when the IDLE ended, with this
+# imap_poll_interval of an hour every 10 min, or an hour without IDLE.)
+conf idle "imap_host = 127.0.0.1" "imap_port = $cut2_port" \
+	"imap_tls = none" "imap_processed = flag" "imap_refetch_after = 3600"
+sed -i 's/^imap_poll_interval = 5$/imap_poll_interval = 3600/' "$I/idle.conf"
+# due_in UID SECONDS: message UID given up is due SECONDS from now
+due_in() {
+	_v=$(sql "SELECT value FROM gateway_state WHERE gateway = 'imap' AND key = 'refetch INBOX'" |
+		sed -E "s#(^[0-9]+:|,)$1/([0-9]+)/[0-9]+/#\\1$1/\\2/$(($(date +%s) + $2))/#")
+	sql "UPDATE gateway_state SET value = '$_v' WHERE gateway = 'imap' AND key = 'refetch INBOX'"
+}
+# last_given_up: the UID last put on the list of those to fetch again
+last_given_up() {
+	sql "SELECT value FROM gateway_state WHERE gateway = 'imap' AND key = 'refetch INBOX'" |
+		tr ',' '\n' | tail -n 1 | sed 's/^[0-9]*://' | cut -d/ -f1
+}
+printf '100000\n' >"$T/cut.limit"
+give_up_big idle
+released=$big
+released_uid=$(last_given_up)
+give_up_big idle
+due_uid=$(last_given_up)
+run "$CIRMD" -c "$I/engine.conf" --once
+printf '100000000\n' >"$T/cut.limit"
+: >"$T/gw.log"
+"$CIRM_GATEWAY" -c "$I/idle.conf" imap 2>"$T/gw.log" &
+gpid=$!
+check "IDLE: the service waits with IDLE" \
+	wait_until "grep -q 'waiting for mail with IDLE' '$T/gw.log'" 50
+sleep 2
+before=$(rows)
+qid=$(sql "SELECT id FROM quarantine WHERE dedupe_key GLOB 'unfetchable:*:$released_uid' AND released_at IS NULL")
+run "$CIRMCTL" -c "$I/engine.conf" quarantine release "$qid"
+check_all "IDLE: a release fetches the message within 15 s" <<-'EOF'
+	wait_until '[ "$(rows)" -gt $before ]' 150
+	grep -q "UID $released_uid: fetching again the message given up .*, its note released)$" "$T/gw.log"
+EOF
+before=$(rows)
+due_in "$due_uid" 3
+check_all "IDLE: one whose time comes is fetched within 15 s of it" <<-'EOF'
+	wait_until '[ "$(rows)" -gt $before ]' 180
+	grep -q "UID $due_uid: fetching again the message given up .* (try 1)$" "$T/gw.log"
+EOF
+kill -TERM "$gpid"
+wait "$gpid"
+gpid=
+check "IDLE: the service logged no sanitizer report" \
+	sanitizer_clean "$(cat "$T/gw.log")"
+run "$CIRMD" -c "$I/engine.conf" --once
+check_all "IDLE: both are cases, once; no note waits" <<-'EOF'
+	[ "$(in_case $released)" -eq 1 ]
+	[ "$(in_case $big)" -eq 1 ]
+	[ "$(notes_waiting)" -eq 0 ]
 EOF
 
 done_testing
