@@ -558,7 +558,8 @@ const struct setting_def settings[SETTING_COUNT] = {
 		"fetches it again by itself; each further failure waits four "
 		"times as long, at most a day (or this, when longer). The "
 		"other mail keeps coming in meanwhile; releasing the note "
-		"fetches it again at the next look for mail." },
+		"fetches it again within seconds, also while the gateway "
+		"waits with IDLE." },
 	[CFG_IMAP_REFETCH_DAYS] = { "imap_refetch_days", SETTING_INT, "14", 1,
 		365, NULL, NULL, "days", "For how many days after it was given up "
 		"a message is fetched again by itself; after that only "
