@@ -6,6 +6,7 @@
 #include "cfg.h"
 #include "ctl.h"
 #include "i18n.h"
+#include "mailin.h"
 #include "mime.h"
 #include "retention.h"
 #include "settings.h"
@@ -221,16 +222,25 @@ write_visible(const unsigned char *raw, size_t len, FILE *out)
 	}
 }
 
+/* What show_one is to do, and what it finds for show_renumbered. */
+struct show_ctx {
+	int raw;	/* 1: --raw; -1 after an error */
+	char *note;	/* the key of a note for mail the IMAP gateway
+			   gave up, still waiting (free it) */
+	char *gateway;	/* its gateway (free it) */
+};
+
 static int
 show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 {
+	struct show_ctx *sc = ctx;
 	char t[32], num[32];
 
-	if (*(int *)ctx) {
+	if (sc->raw) {
 		if (q->discarded_at != 0) {
 			ctl_error(_("message %lld was discarded: its raw bytes "
 				    "are erased"), (long long)q->id);
-			*(int *)ctx = -1;
+			sc->raw = -1;
 			return 0;
 		}
 		/* exactly as stored into a file or a pipe; on a terminal
@@ -258,15 +268,74 @@ show_one(const struct store_quarantined *q, const void *raw, void *ctx)
 		show_mail(q, raw);
 	else if (q->discarded_at == 0 && strcmp(q->channel, "sms") == 0)
 		show_sms(q, raw);
+	if (q->released_at == 0 && q->discarded_at == 0 &&
+	    q->dedupe_key != NULL &&
+	    strncmp(q->dedupe_key, MAILIN_UNFETCHABLE_KEY,
+		    strlen(MAILIN_UNFETCHABLE_KEY)) == 0) {
+		sc->note = xstrdup(q->dedupe_key);
+		sc->gateway = xstrdup(q->source);
+	}
 	return 0;
+}
+
+/* A note for mail the IMAP gateway gave up (see SC) keyed by the
+   UIDVALIDITY of its mailbox then: when the gateway's position ("uid":
+   "UIDVALIDITY:UID") is under another now, the mailbox was renumbered
+   (or imap_mailbox names another) and the UID names nothing there. The
+   gateway fetches that message neither by itself nor on release, and
+   nothing resolves the note: says so, and what is left to do by hand.
+   0, or -1 with *ERROR_R. */
+static int
+show_renumbered(struct store *store, const struct show_ctx *sc,
+		char **error_r)
+{
+	unsigned long then, uid, now, pos;
+	char *value = NULL;
+	int r;
+
+	if (sc->note == NULL ||
+	    sscanf(sc->note + strlen(MAILIN_UNFETCHABLE_KEY), "%lu:%lu", &then,
+		   &uid) != 2)
+		return 0;
+	r = store_gateway_state_get(store, sc->gateway, "uid", &value,
+				    error_r);
+	if (r > 0 && sscanf(value, "%lu:%lu", &now, &pos) == 2 && now != then)
+		printf(_("This note is from before the mailbox was renumbered "
+			 "(UIDVALIDITY %lu\nthen, %lu now): UID %lu names no "
+			 "message there any more, so the\ngateway does not "
+			 "fetch it again, a release fetches nothing, and "
+			 "nothing\nresolves this note. The gateway read the "
+			 "mailbox again from its start, the\nmessage with it "
+			 "if it is still there: look for it among the cases, "
+			 "for a\nnewer note, or in the mailbox by hand (it "
+			 "arrived before the time above),\nthen discard "
+			 "this note.\n"), then, now, uid);
+	free(value);
+	return r < 0 ? -1 : 0;
+}
+
+/* Prints quarantined message ID as SC says. 1, 0 when there is none,
+   -1 with *ERROR_R. */
+static int
+show_print(struct store *store, int64_t id, struct show_ctx *sc,
+	   char **error_r)
+{
+	int found = store_quarantine_get(store, id, show_one, sc, error_r);
+
+	if (found > 0 && sc->raw == 0 && show_renumbered(store, sc, error_r) < 0)
+		found = -1;
+	free(sc->note);
+	free(sc->gateway);
+	sc->note = sc->gateway = NULL;
+	return found;
 }
 
 int
 ctl_quarantine_print(struct store *store, int64_t id, char **error_r)
 {
-	int raw = 0;
+	struct show_ctx sc = { 0 };
 
-	return store_quarantine_get(store, id, show_one, &raw, error_r);
+	return show_print(store, id, &sc, error_r);
 }
 
 static int
@@ -290,6 +359,7 @@ show(struct store *store, int argc, char **argv)
 				strcmp(argv[1], "--raw") == 0), found;
 	const char *word = raw && strcmp(argv[1], "--raw") == 0 ? argv[2] :
 		argv[1];
+	struct show_ctx sc = { .raw = raw };
 	char *err = NULL, num[32];
 	int64_t id;
 
@@ -305,7 +375,7 @@ show(struct store *store, int argc, char **argv)
 			  &err) < 0)
 		found = -1;
 	if (found > 0)
-		found = store_quarantine_get(store, id, show_one, &raw, &err);
+		found = show_print(store, id, &sc, &err);
 	if (found < 0) {
 		ctl_error("%s", err);
 		free(err);
@@ -315,7 +385,7 @@ show(struct store *store, int argc, char **argv)
 		ctl_error(_("no quarantined message %lld"), (long long)id);
 		return 1;
 	}
-	return raw < 0 ? 1 : 0;
+	return sc.raw < 0 ? 1 : 0;
 }
 
 /* The ids ARGV[1..ARGC-1], each once, in *IDS_R (caller frees; index

@@ -534,7 +534,7 @@ store_quarantine_list(struct store *store, int limit,
 			sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1),
 			sqlite3_column_int64(st, 2), 0, 0, store_col_text(st, 3),
 			store_col_text(st, 4), store_col_text(st, 5),
-			(size_t)sqlite3_column_int64(st, 6),
+			(size_t)sqlite3_column_int64(st, 6), NULL,
 		};
 
 		if (fn(&q, ctx) != 0)
@@ -597,7 +597,7 @@ store_quarantine_get(struct store *store, int64_t id,
 	static const char sql[] =
 		"SELECT id, received_at, quarantined_at, coalesce(released_at, 0), "
 		"coalesce(discarded_at, 0), channel, source, reason, length(raw), "
-		"raw FROM quarantine WHERE id = ?";
+		"raw, dedupe_key FROM quarantine WHERE id = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
 
@@ -612,6 +612,7 @@ store_quarantine_get(struct store *store, int64_t id,
 			sqlite3_column_int64(st, 4), store_col_text(st, 5),
 			store_col_text(st, 6), store_col_text(st, 7),
 			(size_t)sqlite3_column_int64(st, 8),
+			store_col_text(st, 10),
 		};
 
 		fn(&q, sqlite3_column_blob(st, 9), ctx);

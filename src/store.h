@@ -833,6 +833,8 @@ struct store_quarantined {
 	int64_t discarded_at;				      /* 0: not */
 	const char *channel, *source, *reason;
 	size_t raw_len;
+	const char *dedupe_key; /* the gateway's key (NULL: none, or
+				   not read: store_quarantine_list) */
 };
 /* Whether the quarantine has message ID, waiting or not: 1, 0, -1. */
 int store_quarantine_exists(struct store *store, int64_t id, char **error_r);
