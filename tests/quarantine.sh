@@ -3,7 +3,8 @@
 # cirmctl quarantine list, show, release and discard, as an
 # administrator uses them on mail quarantined as a flood: what each
 # shows, that release and discard happen once and exclude each other,
-# that discard erases the raw bytes, is all or nothing and is audited.
+# that discard erases the raw bytes, is all or nothing and is audited;
+# that show explains an IMAP note from before a new UIDVALIDITY.
 . "${top_srcdir:-.}/tests/lib.sh"
 export LC_ALL=C LANGUAGE=
 unset CIRM_CONF
@@ -245,6 +246,39 @@ else
 	ok "show --raw on a terminal # SKIP script(1) from util-linux not installed"
 	ok "... where they were # SKIP script(1) from util-linux not installed"
 fi
+
+# A note for mail the IMAP gateway gave up, from before its mailbox was
+# renumbered (a new UIDVALIDITY): its UID names nothing there now, so
+# show says so and what to do by hand. A note under the UIDVALIDITY the
+# gateway reads now says nothing of it; nor does one when the gateway
+# has no position yet.
+note() {
+	sql "INSERT INTO inbox (channel, source, received_at, dedupe_key, raw) VALUES ('email', 'imap', strftime('%s', 'now'), 'imap:$1:$2', CAST('X-Cirm-Unfetchable: the IMAP server failed 3 times to deliver UID $2 of UIDVALIDITY $1' || char(13, 10, 13, 10) AS BLOB))"
+}
+note 1111 7
+note 2222 8
+run "$CIRMD" -c "$C" --once
+old=$(sql "SELECT id FROM quarantine WHERE dedupe_key = 'unfetchable:1111:7'")
+cur=$(sql "SELECT id FROM quarantine WHERE dedupe_key = 'unfetchable:2222:8'")
+check "two notes quarantined" [ -n "$old" -a -n "$cur" ]
+run "$CIRMCTL" -c "$C" quarantine show "$old"
+check "no position yet: nothing said of a renumbering" \
+	sh -c 'case $1 in *renumbered*) exit 1 ;; esac' sh "$out"
+sql "INSERT INTO gateway_state (gateway, key, value) VALUES ('imap', 'uid', '2222:40')"
+run "$CIRMCTL" -c "$C" quarantine show "$old"
+check_all "a note from before a new UIDVALIDITY: show explains it" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$out" "This note is from before the mailbox was renumbered (UIDVALIDITY 1111"
+	contains "$out" "then, 2222 now): UID 7 names no message there any more"
+	contains "$out" "then discard this note."
+EOF
+run "$CIRMCTL" -c "$C" quarantine show "$cur"
+check "a note under the UIDVALIDITY now: nothing of it" \
+	sh -c 'case $1 in *renumbered*) exit 1 ;; esac' sh "$out"
+run "$CIRMCTL" -c "$C" quarantine discard "$old"
+run "$CIRMCTL" -c "$C" quarantine show "$old"
+check "discarded: nothing more to do, nothing said" \
+	sh -c 'case $1 in *renumbered*) exit 1 ;; esac' sh "$out"
 
 run "$CIRMCTL" -c "$C" quarantine bogus
 check "an unknown subcommand is a usage error" [ "$rc" -eq 64 ]
