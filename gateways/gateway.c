@@ -43,10 +43,11 @@ gateway_wake_signal(int sig)
 /* A wake counts for every worker thread of the gateway (smtp): each
    answers to the wakes it has not seen yet, one that came while it
    worked included. */
-void
+int
 gateway_sleep(int seconds)
 {
 	static _Thread_local sig_atomic_t seen;
+	int was;
 
 	for (int i = 0; i < seconds * 100 && !stopping && woken == seen;
 	     i++) {
@@ -54,7 +55,9 @@ gateway_sleep(int seconds)
 
 		nanosleep(&ts, NULL);
 	}
+	was = woken != seen;
 	seen = woken;
+	return was;
 }
 
 void

@@ -52,8 +52,9 @@ void gateway_stop_signal(int sig);
 /* 1 once SIGTERM or SIGINT arrived. */
 int gateway_stopping(void);
 /* Sleeps up to SECONDS; returns early when stopping, or when cirmd
-   woke the gateway (SIGUSR1: the outbox has new rows). */
-void gateway_sleep(int seconds);
+   woke the gateway (SIGUSR1: the outbox has new rows). 1 when woken
+   (a wake that came while it worked included), else 0. */
+int gateway_sleep(int seconds);
 /* The SIGUSR1 handler that gateway_sleep() answers to. */
 void gateway_wake_signal(int sig);
 /* Tells cirmd, when it runs this gateway, that the inbox (or the

@@ -1933,7 +1933,8 @@ idle_wait(struct imap *im, long seconds)
 }
 
 /* Without IDLE: sleeps SECONDS, with a NOOP every IMAP_KEEPALIVE, less
-   when a message given up is due (see refetch_wanted). */
+   when a message given up is due (see refetch_wanted) or cirmd woke the
+   gateway. */
 static int
 poll_wait(struct imap *im, long seconds)
 {
@@ -1941,12 +1942,12 @@ poll_wait(struct imap *im, long seconds)
 
 	while (seconds > 0 && !gateway_stopping()) {
 		long n = seconds < IMAP_WAKE_CHECK ? seconds : IMAP_WAKE_CHECK;
-		int r;
+		int r, woken = gateway_sleep((int)n);
 
-		gateway_sleep((int)n);
 		seconds -= n;
 		quiet += n;
-		if (seconds <= 0 || gateway_stopping() || refetch_wanted(im))
+		if (woken || seconds <= 0 || gateway_stopping() ||
+		    refetch_wanted(im))
 			return 0;
 		if (quiet >= IMAP_KEEPALIVE) {
 			quiet = 0;
