@@ -1260,4 +1260,35 @@ check_all "IDLE: both are cases, once; no note waits" <<-'EOF'
 	[ "$(notes_waiting)" -eq 0 ]
 EOF
 
+# The same by polling (imap_idle = no), every hour here: a release is
+# seen within seconds too.
+conf poll "imap_host = 127.0.0.1" "imap_port = $cut2_port" \
+	"imap_tls = none" "imap_processed = flag" "imap_refetch_after = 3600" \
+	"imap_idle = no"
+sed -i 's/^imap_poll_interval = 5$/imap_poll_interval = 3600/' "$I/poll.conf"
+printf '100000\n' >"$T/cut.limit"
+give_up_big poll
+released=$big
+released_uid=$(last_given_up)
+run "$CIRMD" -c "$I/engine.conf" --once
+printf '100000000\n' >"$T/cut.limit"
+: >"$T/gw.log"
+"$CIRM_GATEWAY" -c "$I/poll.conf" imap 2>"$T/gw.log" &
+gpid=$!
+check "polling: the service waits by polling" \
+	wait_until "grep -q 'waiting for mail by polling' '$T/gw.log'" 50
+sleep 2
+before=$(rows)
+qid=$(sql "SELECT id FROM quarantine WHERE dedupe_key GLOB 'unfetchable:*:$released_uid' AND released_at IS NULL")
+run "$CIRMCTL" -c "$I/engine.conf" quarantine release "$qid"
+check_all "polling: a release fetches the message within 15 s" <<-'EOF'
+	wait_until '[ "$(rows)" -gt $before ]' 150
+	grep -q "UID $released_uid: fetching again the message given up .*, its note released)$" "$T/gw.log"
+EOF
+kill -TERM "$gpid"
+wait "$gpid"
+gpid=
+check "polling: the service logged no sanitizer report" \
+	sanitizer_clean "$(cat "$T/gw.log")"
+
 done_testing
