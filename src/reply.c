@@ -1338,26 +1338,6 @@ static const char *const thanks_others[] = {
 #define THANKS_MAX 200
 /* Words after a closing in a thank-you's line ("Mvh Anna Ek"). */
 #define THANKS_NAME_WORDS 3
-/* The same in small letters, from one who writes no capitals ("tack mvh
-   anna ek"); after a slash alone, one ("tack /anna"): "tack / lampan
-   trasig" is more than thanks. */
-#define THANKS_NAME_WORDS_SMALL 2
-
-/* Whether the UTF-8 letter at P is a capital: A-Z, À-Þ. */
-static bool
-capital_at(const unsigned char *p)
-{
-	return isupper(p[0]) || (p[0] == 0xc3 && p[1] >= 0x80 &&
-				 p[1] <= 0x9e);
-}
-
-/* Whether the UTF-8 letter at P is a small one: a-z, ß-ÿ. */
-static bool
-small_at(const unsigned char *p)
-{
-	return islower(p[0]) || (p[0] == 0xc3 && p[1] >= 0x9f &&
-				 p[1] <= 0xbf && p[1] != 0xb7);
-}
 
 /* Whether folded word W (N bytes) is one of LIST (N_LIST of them). */
 static bool
@@ -1493,17 +1473,14 @@ reply_thanks_only(const char *text)
 {
 	const char *cut = reply_signoff(text);
 	size_t len = cut != NULL ? (size_t)(cut - text) : strlen(text);
-	size_t thanks = 0, after_closing = 0, small_names = 0;
-	bool closed = false, other = false, by_slash = false, capitals = false;
+	size_t thanks = 0, after_closing = 0;
+	bool closed = false, other = false;
 	char *part, *f, *p;
 	const unsigned char *end;
 
 	if (len > THANKS_MAX || memchr(text, '?', len) != NULL)
 		return false;
 	part = xstrndup(text, len);
-	for (const unsigned char *c = (const unsigned char *)part;
-	     *c != '\0' && !capitals; c++)
-		capitals = capital_at(c);
 	p = f = workflow_fold(part);	/* of the same length */
 	end = (const unsigned char *)f + len;
 	while (*p != '\0' && !other) {
@@ -1512,7 +1489,7 @@ reply_thanks_only(const char *text)
 
 		/* "/Anna" at the end signs it */
 		if (*p == '/' && !closed) {
-			closed = by_slash = true;
+			closed = true;
 			p++;
 			continue;
 		}
@@ -1531,19 +1508,15 @@ reply_thanks_only(const char *text)
 		if (closed && word_in(w, n, thanks_closings,
 				      N_ELEMENTS(thanks_closings)))
 			continue;
-		/* a name: "Mvh Anna", "/Anna Ek", not "/lampan trasig";
-		   in small letters from one who writes none: "tack mvh
-		   anna" */
+		/* a name: "Mvh Anna", "/Anna Ek", not "/lampan trasig" */
 		if (closed) {
 			const unsigned char *o = (const unsigned char *)part +
 						 (w - f);
 
-			if (capital_at(o))
-				other = ++after_closing > THANKS_NAME_WORDS;
-			else
-				other = capitals || !small_at(o) ||
-					++small_names >
-					(by_slash ? 1 : THANKS_NAME_WORDS_SMALL);
+			other = ++after_closing > THANKS_NAME_WORDS ||
+				!(isupper(o[0]) || (o[0] == 0xc3 &&
+						    o[1] >= 0x80 &&
+						    o[1] <= 0x9e));
 		}
 		else if (word_in(w, n, thanks_words, N_ELEMENTS(thanks_words)))
 			thanks++;

@@ -597,11 +597,6 @@ static const struct {
 	{ "Hi, thank you so much for the quick reply! Best, John", true },
 	{ "Thanks again. Best regards, John Smith", true },
 	{ "Tack! Med vänliga hälsningar, Anna", true },
-	/* one who writes no capitals signs so too */
-	{ "tack mvh anna", true },
-	{ "ok tack så mycket! mvh åsa ek", true },
-	{ "tack för hjälpen /anna", true },
-	{ "thanks, regards john", true },
 	/* more than thanks */
 	{ "Tack, men lampan lyser fortfarande inte.", false },
 	{ "Tack! Kan ni titta på lampan vid skolan också?", false },
@@ -616,12 +611,6 @@ static const struct {
 	{ "Thanks, but it is still broken.", false },
 	{ "Tack, лампа", false },
 	{ "Tack! Best regards broken lamp", false },
-	/* a small name from one who writes capitals elsewhere, more than
-	   a name, or more than one word after a slash */
-	{ "Tack mvh anna", false },
-	{ "tack mvh anna maria ek", false },
-	{ "tack / lampan trasig", false },
-	{ "tack mvh 12", false },
 	/* a long text is a letter, whatever its words */
 	{ "Tack tack tack tack tack tack tack tack tack tack tack tack tack "
 	  "tack tack tack tack tack tack tack tack tack tack tack tack tack "
