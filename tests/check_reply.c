@@ -611,6 +611,13 @@ static const struct {
 	{ "Thanks, but it is still broken.", false },
 	{ "Tack, лампа", false },
 	{ "Tack! Best regards broken lamp", false },
+	/* small words after a closing: a request as often as a name */
+	{ "tack mvh lampan trasig", false },
+	{ "tack mvh inte löst", false },
+	{ "ok tack mvh ring mig", false },
+	{ "thanks, best, still broken", false },
+	{ "tack /nej", false },
+	{ "tack mvh 😀 trasig lampa", false },
 	/* a long text is a letter, whatever its words */
 	{ "Tack tack tack tack tack tack tack tack tack tack tack tack tack "
 	  "tack tack tack tack tack tack tack tack tack tack tack tack tack "
