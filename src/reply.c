@@ -1373,6 +1373,15 @@ static const char *const phone_labels[] = {
 static const char *const switchboard_labels[] = {
 	"växel", "vxl", "switchboard",
 };
+/* Words of a line whose number is no one's to ring: a fax, opening
+   hours, a date, a case or an organisation's number, an account. */
+static const char *const not_phone_words[] = {
+	"fax", "telefax", "telefontid", "telefontider", "öppettider",
+	"tider", "datum", "date", "dnr", "diarienummer", "diarienr",
+	"ärende", "ärendenummer", "case", "ref", "org", "orgnr",
+	"organisationsnummer", "bankgiro", "plusgiro", "bg", "pg", "swish",
+	"iban", "bic", "personnummer", "pnr", "kundnummer", "faktura",
+};
 
 /* The fewest and most digits of a telephone number ("08-123 45 67",
    "+46 70 123 45 67"); a postal code ("123 45") has fewer. */
@@ -1380,37 +1389,56 @@ static const char *const switchboard_labels[] = {
 #define PHONE_DIGITS_MAX 15
 
 /* The telephone number on LINE (LEN bytes), as written, or NULL: a run
-   of digits, spaces, '-' and "(0)" that begins with '0' or '+' at the
-   start of a word and holds PHONE_DIGITS_MIN to PHONE_DIGITS_MAX
-   digits. A date or an organisation number begins otherwise. */
+   of digits, spaces, '-' and "(0)" that begins with '0' or '+' after a
+   blank, ':', ',', ';' or '(' (not inside a web or mail address) and
+   holds PHONE_DIGITS_MIN to PHONE_DIGITS_MAX digits. A " - " between
+   blanks ends it ("09 00 - 12 00"); groups of 2, 2 and 4 digits are a
+   date ("07 12 2026"). */
 static char *
 phone_on(const char *line, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
-		size_t j = i, digits = 0, last = i;
+		size_t j = i, digits = 0, last = i, groups = 0, sizes[4];
+		size_t group = 0;
 
 		if ((line[i] != '0' && line[i] != '+') ||
-		    (i > 0 && (isalnum((unsigned char)line[i - 1]) ||
-			       line[i - 1] == '-' || line[i - 1] == '+')))
+		    (i > 0 && strchr(" \t:,;(", line[i - 1]) == NULL))
 			continue;
 		if (line[j] == '+')
 			j++;
 		for (; j < len; j++) {
 			if (isdigit((unsigned char)line[j])) {
 				digits++;
+				group++;
 				last = j + 1;
-			} else if (line[j] == '(' && j + 2 < len &&
-				   line[j + 1] == '0' && line[j + 2] == ')') {
-				j += 2;
-				last = j + 1;
-			} else if (line[j] != ' ' && line[j] != '-') {
-				break;
+				continue;
 			}
+			if (group > 0) {
+				if (groups < N_ELEMENTS(sizes))
+					sizes[groups] = group;
+				groups++;
+				group = 0;
+			}
+			if (line[j] == '(' && j + 2 < len &&
+			    line[j + 1] == '0' && line[j + 2] == ')')
+				j += 2;
+			else if (line[j] == '-' && j > 0 && line[j - 1] == ' ' &&
+				 j + 1 < len && line[j + 1] == ' ')
+				break;
+			else if (line[j] != ' ' && line[j] != '-')
+				break;
+		}
+		if (group > 0) {
+			if (groups < N_ELEMENTS(sizes))
+				sizes[groups] = group;
+			groups++;
 		}
 		/* "0771abc" is no number, nor any run inside it: each
 		   ends at J */
 		if ((j == len || !isalpha((unsigned char)line[j])) &&
-		    digits >= PHONE_DIGITS_MIN && digits <= PHONE_DIGITS_MAX)
+		    digits >= PHONE_DIGITS_MIN && digits <= PHONE_DIGITS_MAX &&
+		    !(groups == 3 && sizes[0] == 2 && sizes[1] == 2 &&
+		      sizes[2] == 4))
 			return xstrndup(line + i, last - i);
 		i = j;
 	}
@@ -1418,22 +1446,38 @@ phone_on(const char *line, size_t len)
 }
 
 /* How LINE (LEN bytes) names its number: 2 as the officer's ("Tel:",
-   "Mobil"), 0 as the switchboard's ("Växel"), 1 not at all. */
+   "Mobil" first), 0 as the switchboard's ("Växel" anywhere), 1 not at
+   all; -1 as no one's to ring (not_phone_words anywhere: "Fax"). */
 static int
 phone_rank(const char *line, size_t len)
 {
 	char *cut = xstrndup(line, len), *f = workflow_fold(cut);
-	size_t n = 0;
+	const unsigned char *end = (const unsigned char *)f + strlen(f);
 	int rank = 1;
+	bool first = true;
 
 	free(cut);
-	while (f[n] != '\0' && !strchr(" \t:.,", f[n]))
-		n++;
-	if (word_in(f, n, phone_labels, N_ELEMENTS(phone_labels)))
-		rank = 2;
-	else if (word_in(f, n, switchboard_labels,
-			 N_ELEMENTS(switchboard_labels)))
-		rank = 0;
+	for (char *p = f; *p != '\0' && rank >= 0;) {
+		size_t n = 0, k;
+
+		if (word_char((const unsigned char *)p, end) == 0) {
+			p++;
+			continue;
+		}
+		while ((k = word_char((const unsigned char *)p + n, end)) > 0)
+			n += k;
+		if (word_in(p, n, not_phone_words,
+			    N_ELEMENTS(not_phone_words)))
+			rank = -1;
+		else if (word_in(p, n, switchboard_labels,
+				 N_ELEMENTS(switchboard_labels)))
+			rank = 0;
+		else if (first && rank == 1 &&
+			 word_in(p, n, phone_labels, N_ELEMENTS(phone_labels)))
+			rank = 2;
+		first = false;
+		p += n;
+	}
 	free(f);
 	return rank;
 }
@@ -1450,14 +1494,17 @@ reply_signer_phone(const char *signoff)
 	     p += strcspn(p, "\n"), p += *p == '\n') {
 		const char *line = p + strspn(p, " \t");
 		size_t len = strcspn(line, "\n");
-		char *phone = phone_on(line, len);
+		char *phone;
 		int rank;
 
-		if (phone == NULL)
+		/* a quote is someone else's */
+		if (*line == '>' || (phone = phone_on(line, len)) == NULL)
 			continue;
 		/* the first of the best kind */
 		rank = phone_rank(line, len);
-		if (rank > best_rank) {
+		if (rank < 0) {
+			free(phone);
+		} else if (rank > best_rank) {
 			free(best);
 			best = phone;
 			best_rank = rank;

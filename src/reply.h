@@ -58,7 +58,9 @@ char *reply_signer(const char *signoff);
 /* The telephone number in SIGNOFF above its footer, as written: the
    first on a line that names it the officer's ("Tel: 08-123 45 67",
    "Mobil", "Direkt"), else the first on a line that does not name it,
-   else the switchboard's ("Växel"); NULL when there is none. Free it. */
+   else the switchboard's ("Växel"); never one of a fax, opening hours,
+   a date, a case or an account, nor in a quote or an address. NULL
+   when there is none. Free it. */
 char *reply_signer_phone(const char *signoff);
 /* Whether a citizen's new TEXT is a thank-you and nothing more ("Ok,
    tack!", "Tusen tack för hjälpen! /Anna", "Thanks a lot"): a thanks,

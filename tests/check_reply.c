@@ -559,6 +559,18 @@ static const struct {
 	{ "Mvh\nEva\nRum 0-12", NULL },
 	{ "Mvh\nEva\n0123456789012345678", NULL },
 	{ "Mvh\nEva\nID ab0771000000", NULL },
+	/* the switchboard wherever the line says so, not a fax */
+	{ "Mvh\nEva Ek\nTelefon växel 0771-123 456\nMobil 070-123 45 67",
+	  "070-123 45 67" },
+	{ "Mvh\nEva Ek\nVäxel 08-123 00 00\nFax 08-123 45 99",
+	  "08-123 00 00" },
+	/* hours, dates, case numbers, addresses, quotes: none */
+	{ "Mvh\nEva Ek\nTelefontid mån-fre 09 00 - 12 00", NULL },
+	{ "Mvh\nEva Ek\nÖppet 09 00 - 12 00", NULL },
+	{ "Mvh\nEva Ek\n07 12 2026", NULL },
+	{ "Mvh\nEva Ek\nDnr 0123-2026-000456", NULL },
+	{ "Mvh\nEva Ek\nhttps://x.se/0123456789\nx@0123456.se", NULL },
+	{ "Mvh\nEva\n> Tel 070-111 22 33", NULL },
 	/* the footer's switchboard is the municipality's */
 	{ "Mvh\nEva Ek\n\nVi behandlar dina personuppgifter enligt GDPR. "
 	  "Frågor? Ring 0771-00 00 00.", NULL },
