@@ -381,14 +381,14 @@ blob_prune(const char *dir, long min_age, int dry_run,
 		*error_r = xasprintf("%s: %s", dir, strerror(errno));
 		return -1;
 	}
-	/* held to the end (closedir), excluding backups (blob_hold) */
-	if (!dry_run && flock(dirfd(d), LOCK_EX | LOCK_NB) < 0) {
-		if (errno == EWOULDBLOCK)
-			stats->held = 1;
-		else
-			*error_r = xasprintf("%s: %s", dir, strerror(errno));
+	/* held to the end (closedir), excluding backups (blob_hold); a
+	   file system without such locks (some NFS, FUSE) prunes as it
+	   did before them, as a backup there copies without one */
+	if (!dry_run && flock(dirfd(d), LOCK_EX | LOCK_NB) < 0 &&
+	    errno == EWOULDBLOCK) {
+		stats->held = 1;
 		closedir(d);
-		return stats->held ? 0 : -1;
+		return 0;
 	}
 	while (ret == 0 && (errno = 0, e = readdir(d)) != NULL) {
 		struct stat st;
