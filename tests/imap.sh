@@ -1227,21 +1227,28 @@ released=$big
 released_uid=$(last_given_up)
 give_up_big idle
 due_uid=$(last_given_up)
-run "$CIRMD" -c "$I/engine.conf" --once
-printf '100000000\n' >"$T/cut.limit"
-: >"$T/gw.log"
-"$CIRM_GATEWAY" -c "$I/idle.conf" imap 2>"$T/gw.log" &
-gpid=$!
-check "IDLE: the service waits with IDLE" \
-	wait_until "grep -q 'waiting for mail with IDLE' '$T/gw.log'" 50
-sleep 2
-before=$(rows)
-qid=$(sql "SELECT id FROM quarantine WHERE dedupe_key GLOB 'unfetchable:*:$released_uid' AND released_at IS NULL")
-run "$CIRMCTL" -c "$I/engine.conf" quarantine release "$qid"
-check_all "IDLE: a release fetches the message within 15 s" <<-'EOF'
-	wait_until '[ "$(rows)" -gt $before ]' 150
-	grep -q "UID $released_uid: fetching again the message given up .*, its note released)$" "$T/gw.log"
-EOF
+# release_waiting CONF LABEL WAITING: runs the service on CONF with the
+# line unbroken until it logs WAITING ("with IDLE", "by polling"), then
+# releases the note of $released_uid, which must be fetched within 15 s.
+# The service is left running as $gpid.
+release_waiting() {
+	run "$CIRMD" -c "$I/engine.conf" --once
+	printf '100000000\n' >"$T/cut.limit"
+	: >"$T/gw.log"
+	"$CIRM_GATEWAY" -c "$I/$1.conf" imap 2>"$T/gw.log" &
+	gpid=$!
+	check "$2: the service waits $3" \
+		wait_until "grep -q 'waiting for mail $3' '$T/gw.log'" 50
+	sleep 2
+	before=$(rows)
+	qid=$(sql "SELECT id FROM quarantine WHERE dedupe_key GLOB 'unfetchable:*:$released_uid' AND released_at IS NULL")
+	run "$CIRMCTL" -c "$I/engine.conf" quarantine release "$qid"
+	check_all "$2: a release fetches the message within 15 s" <<-'EOF'
+		wait_until '[ "$(rows)" -gt $before ]' 150
+		grep -q "UID $released_uid: fetching again the message given up .*, its note released)$" "$T/gw.log"
+	EOF
+}
+release_waiting idle IDLE "with IDLE"
 before=$(rows)
 due_in "$due_uid" 3
 check_all "IDLE: one whose time comes is fetched within 15 s of it" <<-'EOF'
@@ -1270,21 +1277,7 @@ printf '100000\n' >"$T/cut.limit"
 give_up_big poll
 released=$big
 released_uid=$(last_given_up)
-run "$CIRMD" -c "$I/engine.conf" --once
-printf '100000000\n' >"$T/cut.limit"
-: >"$T/gw.log"
-"$CIRM_GATEWAY" -c "$I/poll.conf" imap 2>"$T/gw.log" &
-gpid=$!
-check "polling: the service waits by polling" \
-	wait_until "grep -q 'waiting for mail by polling' '$T/gw.log'" 50
-sleep 2
-before=$(rows)
-qid=$(sql "SELECT id FROM quarantine WHERE dedupe_key GLOB 'unfetchable:*:$released_uid' AND released_at IS NULL")
-run "$CIRMCTL" -c "$I/engine.conf" quarantine release "$qid"
-check_all "polling: a release fetches the message within 15 s" <<-'EOF'
-	wait_until '[ "$(rows)" -gt $before ]' 150
-	grep -q "UID $released_uid: fetching again the message given up .*, its note released)$" "$T/gw.log"
-EOF
+release_waiting poll polling "by polling"
 kill -TERM "$gpid"
 wait "$gpid"
 gpid=
