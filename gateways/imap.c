@@ -1390,22 +1390,14 @@ search_taken(struct imap *im, struct mailimap_search_key *key, clist **res_r)
 	return 0;
 }
 
-/* The UIDs up to the position that carry no $cirm: BIG 1 those over
-   mail_max_size, 0 the others, -1 all. 0, or -1. */
+/* The UIDs up to the position that carry no $cirm. 0, or -1. */
 static int
-search_unmarked(struct imap *im, int big, clist **res_r)
+search_unmarked(struct imap *im, clist **res_r)
 {
 	struct mailimap_search_key *key = mailimap_search_key_new_multiple_empty();
 
 	mailimap_search_key_multiple_add(key,
 		mailimap_search_key_new_unkeyword(xstrdup(IMAP_KEYWORD)));
-	if (big >= 0) {
-		struct mailimap_search_key *l =
-			mailimap_search_key_new_larger(im->max_size);
-
-		mailimap_search_key_multiple_add(key, big ? l :
-						 mailimap_search_key_new_not(l));
-	}
 	return search_taken(im, key, res_r);
 }
 
@@ -1490,6 +1482,55 @@ kept_merge(struct imap *im, clist *res, clist *big, clist *kept)
 	mailimap_search_result_free(kept);
 }
 
+/* Takes the messages of RES (unmarked ones up to the position, mail
+   given up left out) over mail_max_size off it into *BIG_R (a list,
+   empty when none). They are searched by size among RES's UIDs alone:
+   a message the server cannot read, which is what is given up, fails
+   a search by size as a whole (Dovecot: "Internal error"), and every
+   session after would fail with it. 0, or -1. */
+static int
+split_big(struct imap *im, clist *res, clist **big_r)
+{
+	struct mailimap_set *set;
+	struct mailimap_search_key *key;
+	int r;
+
+	if (clist_isempty(res)) {
+		if ((*big_r = clist_new()) == NULL)
+			fatalx("out of memory");
+		return 0;
+	}
+	set = mailimap_set_new_empty();
+	for (clistiter *c = clist_begin(res); c != NULL; c = clist_next(c))
+		if (mailimap_set_add_single(set, *(uint32_t *)
+					    clist_content(c)) != MAILIMAP_NO_ERROR)
+			fatalx("out of memory");
+	key = mailimap_search_key_new_multiple_empty();
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_unkeyword(xstrdup(IMAP_KEYWORD)));
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_larger(im->max_size));
+	mailimap_search_key_multiple_add(key,
+		mailimap_search_key_new_uid(set));
+	r = mailimap_uid_search(im->s, NULL, key, big_r);
+	mailimap_search_key_free(key);
+	if (r != MAILIMAP_NO_ERROR) {
+		*big_r = NULL;
+		return fail(im, "UID SEARCH", r);
+	}
+	for (clistiter *b = clist_begin(*big_r); b != NULL; b = clist_next(b))
+		for (clistiter *c = clist_begin(res); c != NULL;) {
+			if (*(uint32_t *)clist_content(c) ==
+			    *(uint32_t *)clist_content(b)) {
+				free(clist_content(c));
+				c = clist_delete(res, c);
+			} else {
+				c = clist_next(c);
+			}
+		}
+	return 0;
+}
+
 /* Messages up to the position are queued; those of them still in the
    mailbox unmarked were left so when a session ended between queueing
    and marking (a crash, a lost connection, a stop in the middle of a
@@ -1504,10 +1545,16 @@ mark_leftovers(struct imap *im)
 
 	if (im->last == 0)
 		return 0;
-	if (search_unmarked(im, im->done == DONE_DELETE ? 0 : -1, &res) < 0)
+	/* mail given up waits to be fetched again, unmarked: taken off
+	   before the search by size, which it may fail as a whole */
+	if (search_unmarked(im, &res) < 0)
 		return -1;
+	if (refetch_spare(im, res) < 0) {
+		mailimap_search_result_free(res);
+		return -1;
+	}
 	if (im->done == DONE_DELETE &&
-	    (search_unmarked(im, 1, &big) < 0 || kept_load(im, &kept) < 0)) {
+	    (split_big(im, res, &big) < 0 || kept_load(im, &kept) < 0)) {
 		mailimap_search_result_free(res);
 		if (big != NULL)
 			mailimap_search_result_free(big);
@@ -1519,8 +1566,8 @@ mark_leftovers(struct imap *im)
 		noted = !clist_isempty(kept);
 		kept_merge(im, res, big, kept);
 	}
-	/* mail given up waits to be fetched again, unmarked */
-	if (refetch_spare(im, res) < 0 || refetch_spare(im, big) < 0) {
+	/* a kept one given up since (see above) */
+	if (refetch_spare(im, big) < 0) {
 		mailimap_search_result_free(res);
 		if (big != NULL)
 			mailimap_search_result_free(big);
