@@ -2030,29 +2030,66 @@ handler_gave_up(struct mailin *mi, struct store *store,
 	return res;
 }
 
-/* ROW is a mail the IMAP gateway gave up and fetched after all (its key
-   ends in MAILIN_REFETCHED_SUFFIX): the note that stood for it in the
-   quarantine, still waiting there, is resolved, with an entry in the
-   audit log, so that the mail is in one place, its own. In the row's
-   savepoint. 0, or -1 with *reason_r. */
-static int
-resolve_note(struct store *store, const struct store_inbox_row *row,
-	     char **reason_r)
+/* The key of the note that stood in the quarantine for ROW, a mail the
+   IMAP gateway gave up and fetched after all (its key ends in
+   MAILIN_REFETCHED_SUFFIX), or NULL when ROW is no such mail. */
+static char *
+note_key(const struct store_inbox_row *row)
 {
 	static const char suffix[] = MAILIN_REFETCHED_SUFFIX;
 	const char *key = row->dedupe_key, *pos;
 	size_t len = key != NULL ? strlen(key) : 0;
-	int64_t ids[8];
-	char *note, num[24];
-	int n = 0, r;
 
 	if (len < sizeof(suffix) ||
 	    strcmp(key + len - (sizeof(suffix) - 1), suffix) != 0 ||
 	    (pos = strchr(key, ':')) == NULL)
-		return 0;
+		return NULL;
 	pos++;
-	note = xasprintf(MAILIN_UNFETCHABLE_KEY "%.*s",
+	return xasprintf(MAILIN_UNFETCHABLE_KEY "%.*s",
 			 (int)(key + len - (sizeof(suffix) - 1) - pos), pos);
+}
+
+/* Mail V of ROW, fetched after all, whose note an administrator
+   discarded while the gateway was fetching it (the gateway asks just
+   before; the discard can come between): no case is made of what was
+   thrown away, as the discard promises, and nothing is lost either. It
+   waits in the quarantine, where a release makes it a case. 0, or -1
+   with *error_r. */
+static int
+note_discarded(struct store *store, const struct store_inbox_row *row,
+	       struct mailin_verdict *v, char **error_r)
+{
+	char *note = v->kind != MAILIN_QUARANTINE ? note_key(row) : NULL;
+	int r = note != NULL ? store_quarantine_discarded(store, note,
+							  error_r) : 0;
+
+	if (r > 0) {
+		free(v->reason);
+		quarantine(v, xstrdup("the mail the IMAP server failed to "
+				      "deliver came in after all, but its "
+				      "note had been discarded: kept here, "
+				      "no case made (release it to make "
+				      "one)"));
+	}
+	free(note);
+	return r < 0 ? -1 : 0;
+}
+
+/* ROW is a mail the IMAP gateway gave up and fetched after all (see
+   note_key): the note that stood for it in the quarantine, still
+   waiting there, is resolved, with an entry in the audit log, so that
+   the mail is in one place, its own. In the row's savepoint. 0, or -1
+   with *reason_r. */
+static int
+resolve_note(struct store *store, const struct store_inbox_row *row,
+	     char **reason_r)
+{
+	int64_t ids[8];
+	char *note = note_key(row), num[24];
+	int n = 0, r;
+
+	if (note == NULL)
+		return 0;
 	r = store_quarantine_resolve(store, note, cirm_now(), ids, 8, &n,
 				     reason_r);
 	for (int i = 0; r == 0 && i < n && i < 8; i++) {
@@ -2092,7 +2129,8 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	   undone, and a handler told */
 	if (row->last_attempt && store_savepoint(store, reason_r) < 0) {
 		res = ENGINE_TEMP;
-	} else if ((decided = decide(mi, store, cirm_now(),
+	} else if (note_discarded(store, row, v, &err) < 0 ||
+		   (decided = decide(mi, store, cirm_now(),
 				     strcmp(row->source, "release") == 0, v,
 				     &err)) < 0 ||
 		   mailin_apply(mi, store, row, v, &err) < 0) {

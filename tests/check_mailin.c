@@ -1965,6 +1965,47 @@ START_TEST(test_unfetchable_discarded)
 }
 END_TEST
 
+/* The mail of a note discarded while the gateway fetched it again (it
+   asked just before) makes no case: it waits in the quarantine, where a
+   release makes it one. */
+START_TEST(test_unfetchable_discarded_refetched)
+{
+	char *err = NULL;
+	int64_t qid;
+
+	deliver_keyed("X-Cirm-Unfetchable: the IMAP server failed 3 times to "
+		      "deliver UID 12 of UIDVALIDITY 1234\r\n\r\n",
+		      "imap:1234:12");
+	qid = count("SELECT id FROM quarantine WHERE dedupe_key = "
+		    "'unfetchable:1234:12'");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_quarantine_discard(store, qid, cirm_now(), &err),
+			 1);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	deliver_keyed("From: Anna <anna@example.se>\nSubject: Lampan\n"
+		      "Message-ID: <r12@example.se>\n\nDen lyser inte.\n",
+		      "imap:1234:12" MAILIN_REFETCHED_SUFFIX);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+			       "discarded_at IS NULL AND released_at IS NULL "
+			       "AND reason LIKE '%note had been discarded%'"),
+			 1);
+	qid = count("SELECT id FROM quarantine WHERE discarded_at IS NULL AND "
+		    "released_at IS NULL");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_quarantine_release(store, qid, cirm_now(), &err),
+			 1);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	{
+		struct engine_stats stats = { 0 };
+
+		ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats,
+					   &err) == 0, "%s", err);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+}
+END_TEST
+
 /* The topmost Authentication-Results is read as RFC 8601 writes it:
    comments and quoted strings are no separators, so OpenDKIM's
    "(2048-bit key; unprotected)" leaves its pass whole, and a sender's
@@ -7199,6 +7240,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forged_unfetchable_mark);
 	tcase_add_test(tc, test_unfetchable_resolved);
 	tcase_add_test(tc, test_unfetchable_discarded);
+	tcase_add_test(tc, test_unfetchable_discarded_refetched);
 	tcase_add_test(tc, test_handler_command_below_text);
 	tcase_add_test(tc, test_handler_empty_reply);
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
