@@ -1364,6 +1364,30 @@ word_char(const unsigned char *p, const unsigned char *end)
 	return n;
 }
 
+/* Whether folded word W (N bytes) is one of the words of folded NAME, or
+   the initial of one ("anna s" of "anna svensson"). */
+static bool
+name_word(const char *w, size_t n, const char *name)
+{
+	const unsigned char *p = (const unsigned char *)name;
+	const unsigned char *end = p + strlen(name);
+
+	while (p < end) {
+		size_t m = 0, k, first;
+
+		if ((first = word_char(p, end)) == 0) {
+			p++;
+			continue;
+		}
+		while ((k = word_char(p + m, end)) > 0)
+			m += k;
+		if ((m == n || first == n) && memcmp(p, w, n) == 0)
+			return true;
+		p += m;
+	}
+	return false;
+}
+
 /* Words that name a telephone number on a signature's line, folded:
    the officer's own, then the switchboard's. */
 static const char *const phone_labels[] = {
@@ -1518,17 +1542,24 @@ reply_signer_phone(const char *signoff)
 bool
 reply_thanks_only(const char *text)
 {
+	return reply_thanks_only_by(text, NULL);
+}
+
+bool
+reply_thanks_only_by(const char *text, const char *name)
+{
 	const char *cut = reply_signoff(text);
 	size_t len = cut != NULL ? (size_t)(cut - text) : strlen(text);
 	size_t thanks = 0, after_closing = 0;
 	bool closed = false, other = false;
-	char *part, *f, *p;
+	char *part, *f, *p, *name_f;
 	const unsigned char *end;
 
 	if (len > THANKS_MAX || memchr(text, '?', len) != NULL)
 		return false;
 	part = xstrndup(text, len);
 	p = f = workflow_fold(part);	/* of the same length */
+	name_f = name != NULL ? workflow_fold(name) : NULL;
 	end = (const unsigned char *)f + len;
 	while (*p != '\0' && !other) {
 		const char *w;
@@ -1555,7 +1586,10 @@ reply_thanks_only(const char *text)
 		if (closed && word_in(w, n, thanks_closings,
 				      N_ELEMENTS(thanks_closings)))
 			continue;
-		/* a name: "Mvh Anna", "/Anna Ek", not "/lampan trasig" */
+		/* a name: "Mvh Anna", "/Anna Ek", not "/lampan trasig";
+		   in small letters only the sender's own ("tack mvh anna"
+		   from Anna Svensson): a small word is as often a request
+		   ("tack mvh inte löst") */
 		if (closed) {
 			const unsigned char *o = (const unsigned char *)part +
 						 (w - f);
@@ -1563,7 +1597,8 @@ reply_thanks_only(const char *text)
 			other = ++after_closing > THANKS_NAME_WORDS ||
 				!(isupper(o[0]) || (o[0] == 0xc3 &&
 						    o[1] >= 0x80 &&
-						    o[1] <= 0x9e));
+						    o[1] <= 0x9e) ||
+				  (name_f != NULL && name_word(w, n, name_f)));
 		}
 		else if (word_in(w, n, thanks_words, N_ELEMENTS(thanks_words)))
 			thanks++;
@@ -1574,6 +1609,7 @@ reply_thanks_only(const char *text)
 			other = !word_in(w, n, thanks_others,
 					 N_ELEMENTS(thanks_others));
 	}
+	free(name_f);
 	free(f);
 	free(part);
 	return thanks > 0 && !other;

@@ -68,6 +68,12 @@ char *reply_signer_phone(const char *signoff);
    name, in at most 200 bytes before the sign-off (reply_signoff), with
    no question mark. Marks and emoji between the words do not count. */
 bool reply_thanks_only(const char *text);
+/* The same for a sender whose NAME is known (the contact's, a mail's
+   From name; several may follow one another, NULL: none): after the
+   closing, a word in small letters is a name too when it is one of
+   NAME's words or the initial of one ("tack mvh anna s" from Anna
+   Svensson), as a word with a capital always is. */
+bool reply_thanks_only_by(const char *text, const char *name);
 /* Where the sign-off at the end of a citizen's TEXT begins: its closing
    line ("Med vänlig hälsning", "Mvh Anna"), when below it there are at
    most eight lines of a signature (a name, an address, a telephone

@@ -641,6 +641,47 @@ START_TEST(test_thanks_only)
 {
 	ck_assert_msg(reply_thanks_only(thanks[_i].text) == thanks[_i].thanks,
 		      "%d: \"%s\"", _i, thanks[_i].text);
+	/* a known name changes none of them */
+	ck_assert_msg(reply_thanks_only_by(thanks[_i].text, "Anna Svensson") ==
+		      thanks[_i].thanks, "%d: \"%s\" by Anna Svensson", _i,
+		      thanks[_i].text);
+}
+END_TEST
+
+/* In small letters after a closing, the sender's own name signs a
+   thank-you; no other word does. */
+static const struct {
+	const char *text, *name;
+	bool thanks;
+} thanks_by[] = {
+	{ "tack mvh anna", "Anna Svensson", true },
+	{ "tack så mycket mvh anna svensson", "Anna Svensson", true },
+	{ "tack /anna s", "Anna Svensson", true },
+	{ "tack /anna", "anna svensson", true },
+	{ "ok tack! mvh åsa", "Åsa Ek", true },
+	{ "thanks, regards john", "John Smith", true },
+	/* the contact's and the From name, one after the other */
+	{ "tack mvh anna", "Eva Ek Anna Svensson", true },
+	{ "Tack mvh Anna", "Eva Ek", true },
+	{ "tack mvh anna", "Eva Ek", false },
+	{ "tack mvh anna", NULL, false },
+	{ "tack mvh anna", "", false },
+	{ "tack mvh anna trasig", "Anna Svensson", false },
+	{ "tack mvh anna e", "Anna Svensson", false },
+	{ "tack mvh ann", "Anna Svensson", false },
+	{ "tack mvh anna svensson anna s", "Anna Svensson", false },
+	{ "tack anna", "Anna Svensson", false },
+	{ "tack mvh inte löst", "Anna Svensson", false },
+};
+
+START_TEST(test_thanks_only_by)
+{
+	ck_assert_msg(reply_thanks_only_by(thanks_by[_i].text,
+					   thanks_by[_i].name) ==
+		      thanks_by[_i].thanks, "%d: \"%s\" by %s", _i,
+		      thanks_by[_i].text,
+		      thanks_by[_i].name != NULL ? thanks_by[_i].name :
+		      "(null)");
 }
 END_TEST
 
@@ -743,6 +784,8 @@ main(void)
 			    (int)N_ELEMENTS(signer_phones));
 	tcase_add_loop_test(tc, test_thanks_only, 0,
 			    (int)N_ELEMENTS(thanks));
+	tcase_add_loop_test(tc, test_thanks_only_by, 0,
+			    (int)N_ELEMENTS(thanks_by));
 	tcase_add_loop_test(tc, test_interleaved, 0,
 			    (int)N_ELEMENTS(interleaved_cases));
 	tcase_add_loop_test(tc, test_app_signature, 0,
