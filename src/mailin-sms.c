@@ -610,7 +610,7 @@ new_case(struct mailin *mi, struct store *store,
 	return ret;
 }
 
-/* The closed case a thank-you alone (reply_thanks_only) that joins no
+/* The closed case a thank-you alone (mailin_thanks_only) that joins no
    open case is for: the sender's closed case it names, else the one
    closed last, within the sms-window of its workflow. 1 with
    T->case_id and T->number, 0 (a new case, then), -1. */
@@ -623,8 +623,9 @@ thanked_case(struct mailin *mi, struct store *store, const char *text,
 	int64_t id, closed_at;
 	int r;
 
-	if (!reply_thanks_only(text))
-		return 0;
+	if ((r = mailin_thanks_only(store, contact, NULL, text,
+				    error_r)) <= 0)
+		return r;
 	if (t->mentioned_theirs)
 		r = store_case_id(store, t->mentioned, &id, error_r);
 	else

@@ -609,19 +609,51 @@ mailin_subject_core(const char *prefix, const char *subject)
 	return out;
 }
 
-/* Whether mail V is a thank-you and nothing more (reply_thanks_only),
-   with no file. */
-static bool
-thanks_only(const struct mailin_verdict *v)
+int
+mailin_thanks_only(struct store *store, int64_t contact, const char *name,
+		   const char *text, char **error_r)
+{
+	struct store_contact c;
+	char *names;
+	bool thanks;
+
+	/* most are thanks, or more, whoever signs */
+	if (reply_thanks_only(text))
+		return 1;
+	memset(&c, 0, sizeof(c));
+	if (contact != 0 && store_contact_get(store, contact, &c, error_r) < 0)
+		return -1;
+	if (c.name == NULL && name == NULL) {
+		store_contact_clear(&c);
+		return 0;
+	}
+	/* both: the From name may be another than the one first seen */
+	names = xasprintf("%s %s", c.name != NULL ? c.name : "",
+			  name != NULL ? name : "");
+	thanks = reply_thanks_only_by(text, names);
+	free(names);
+	store_contact_clear(&c);
+	return thanks ? 1 : 0;
+}
+
+/* Whether mail V from contact CONTACT is a thank-you and nothing more
+   (mailin_thanks_only, with the name it is from), with no file. 1, 0,
+   or -1. */
+static int
+thanks_only(struct store *store, int64_t contact,
+	    const struct mailin_verdict *v, char **error_r)
 {
 	const struct mime_message *m = v->msg;
 
 	if (m == NULL || v->stripped == NULL)
-		return false;
+		return 0;
 	for (size_t i = 0; i < m->nparts; i++)
 		if (m->parts[i].role == MIME_PART_ATTACHMENT)
-			return false;
-	return reply_thanks_only(v->stripped);
+			return 0;
+	/* a form's mail is from the form, its Reply-To the citizen's */
+	return mailin_thanks_only(store, contact, v->by_form ?
+				  m->reply_to.name : m->from.name,
+				  v->stripped, error_r);
 }
 
 int
@@ -1807,7 +1839,9 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		}
 		/* "Ok, tack!" to the case closed a moment ago: kept on it,
 		   with no new case to acknowledge, assign and close */
-		if (thanks_only(v)) {
+		if ((r = thanks_only(store, who.id, v, error_r)) < 0)
+			return -1;
+		if (r > 0) {
 			v->kind = MAILIN_THANKS;
 			return 0;
 		}

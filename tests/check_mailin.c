@@ -2690,6 +2690,48 @@ START_TEST(test_citizen_writes_to_closed_case)
 }
 END_TEST
 
+/* A thank-you to a closed case signed in small letters ("tack mvh
+   anna") is kept on it when the name is the sender's: the contact's,
+   or the From name of the mail. Other small words after the closing
+   are more than thanks. */
+START_TEST(test_thanks_small_name_closed_case)
+{
+	char *to, *ack, *hdr;
+
+	add_handler_eva();
+	deliver_mail("Anna Andersson <anna@example.se>",
+		     "arende@kommun.example", "Lampan", "sn1@example.se", NULL,
+		     "Lampan är trasig.");
+	to = eva_reply_to();
+	deliver_mail("eva@kommun.example", to, "SV", "sn2@kommun.example",
+		     NULL, "#STÄNG\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
+			       "NOT NULL"), 1);
+	ack = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
+		   "'anna@example.se' ORDER BY id LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", ack);
+	/* the contact's name */
+	deliver_mail("anna@example.se", "arende@kommun.example", "SV: Lampan",
+		     "sn3@example.se", hdr, "tack så mycket mvh anna");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT case_id FROM message WHERE "
+			       "rfc_message_id = 'sn3@example.se'"), 1);
+	/* the From name, of a contact that has another */
+	deliver_mail("Anna Maria Ek <anna@example.se>", "arende@kommun.example",
+		     "SV: Lampan", "sn4@example.se", hdr, "tack /maria");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'citizen.thanks'"), 2);
+	/* a word that is not her name */
+	deliver_mail("anna@example.se", "arende@kommun.example", "SV: Lampan",
+		     "sn5@example.se", hdr, "tack mvh anna trasig");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	free(hdr);
+	free(ack);
+	free(to);
+}
+END_TEST
+
 /* A citizen's own words in the subject of a reply to a closed case
    stay the new case's subject, less the prefixes and the old tag; an
    answer's subject ("Svar: Lampan") is ours, so the old subject. */
@@ -7245,6 +7287,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_empty_reply);
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
 	tcase_add_test(tc, test_thanks_keeps_resolved);
+	tcase_add_test(tc, test_thanks_small_name_closed_case);
 	tcase_add_test(tc, test_reminder_names_deadline);
 	tcase_add_test(tc, test_reminder_keeps_ps);
 	tcase_add_test(tc, test_other_party_named);

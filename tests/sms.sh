@@ -300,6 +300,17 @@ check "... whose history says the citizen thanked" \
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case_c' AND e.kind = 'citizen.thanks'")" -eq 1 ]
 check "... and nothing is sent, to the citizen or a case officer" \
 	[ "$(sql "SELECT count(*) FROM outbox")" -eq "$sent" ]
+# One who writes no capitals signs with a name in small letters: kept
+# there too when it is the contact's name, as cirm knows it.
+sql "UPDATE contact SET name = 'Anna Svensson' WHERE id = (SELECT contact_id FROM contact_address WHERE address = '+46708880001')"
+sms "From: 46708880001" "tack så mycket mvh anna"
+engine
+check "a thank-you signed in small letters with the contact's name opens no case" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq "$before" ]
+check "... it is kept on the closed case" \
+	[ "$(sql "SELECT c.number FROM message m JOIN cases c ON c.id = m.case_id WHERE m.body_stripped = 'tack så mycket mvh anna'")" = "$case_c" ]
+check "... and nothing is sent" \
+	[ "$(sql "SELECT count(*) FROM outbox")" -eq "$sent" ]
 sms "From: 46708880077" "Trasig skylt vid badet."
 engine
 sql "UPDATE cases SET state = 'avslutad', closed_at = strftime('%s','now') - 8 * 86400 WHERE id = (SELECT c.id FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880077')"
