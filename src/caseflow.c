@@ -116,6 +116,7 @@ struct flow {
 	struct store_case_flow c;
 	const struct caseflow_input *in;
 	struct workflow_facts facts;
+	char *sender_name;	/* facts.sender_name */
 	char *error;		/* a database failure: the whole call fails */
 	bool soft;		/* the last action failure was a missing handler
 				   or group: recorded, the block goes on */
@@ -2846,10 +2847,34 @@ host_state(void *ctx, const char *id, bool entered)
 static void
 flow_clear(struct flow *fl)
 {
+	free(fl->sender_name);
 	free(fl->history);
 	free(fl->citizen_lang);
 	lookups_clear(&fl->lk);
 	store_case_flow_clear(&fl->c);
+}
+
+/* Into FL's facts, the names the sender of the event's text is known
+   by, for thanks(): the contact's and the From name. 0, or -1. */
+static int
+sender_name(struct flow *fl, char **error_r)
+{
+	struct store_contact c;
+	const char *from = fl->in->from_name;
+
+	memset(&c, 0, sizeof(c));
+	if (fl->in->text == NULL)
+		return 0;
+	if (fl->in->sender_id != 0 &&
+	    store_contact_get(fl->store, fl->in->sender_id, &c, error_r) < 0)
+		return -1;
+	if (c.name != NULL || from != NULL)
+		fl->sender_name = xasprintf("%s %s",
+					    c.name != NULL ? c.name : "",
+					    from != NULL ? from : "");
+	fl->facts.sender_name = fl->sender_name;
+	store_contact_clear(&c);
+	return 0;
 }
 
 static int
@@ -2870,6 +2895,12 @@ flow_open(struct flow *fl, struct caseflow *cf, struct store *store,
 	fl->facts.category = fl->c.category;
 	fl->facts.priority = fl->c.priority;
 	fl->facts.assigned = fl->c.assignee_id != 0;
+	/* FL holds nothing then: some callers clear it after a failure,
+	   some do not */
+	if (sender_name(fl, error_r) < 0) {
+		store_case_flow_clear(&fl->c);
+		return -1;
+	}
 	return 1;
 }
 

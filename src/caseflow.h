@@ -42,6 +42,9 @@ struct caseflow_input {
 	const char *channel;
 	const char *text;
 	int64_t sender_id;
+	/* The name TEXT came with besides the sender's contact's (a mail's
+	   From name), or NULL. */
+	const char *from_name;
 	int64_t now;
 	/* "In-Reply-To: ...\nReferences: ...\n" continuing the citizen's
 	   thread in mail answering the event's message, or NULL. */

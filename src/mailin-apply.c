@@ -253,6 +253,8 @@ to_workflow(struct mailin *mi, struct store *store,
 	char *headers = mailin_thread_headers(v);
 	struct caseflow_input in = {
 		.channel = "email", .text = v->stripped, .sender_id = contact,
+		.from_name = v->msg == NULL ? NULL : v->by_form ?
+			     v->msg->reply_to.name : v->msg->from.name,
 		.now = cirm_now(), .thread_headers = headers,
 		.files_of = msg, .shown_text = v->interleaved,
 	};

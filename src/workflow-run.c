@@ -333,7 +333,8 @@ predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 		*value_r = f->assigned;
 	} else if (strcmp(name, "thanks") == 0) {
 		/* as the engine judges one to a closed case (mailin) */
-		*value_r = f->text != NULL && reply_thanks_only(f->text);
+		*value_r = f->text != NULL &&
+			   reply_thanks_only_by(f->text, f->sender_name);
 	} else if (strcmp(name, "keyword") == 0) {
 		*value_r = has_keyword(condition_text(run), arg);
 	} else if (strcmp(name, "pattern") == 0) {

@@ -18,6 +18,10 @@ struct workflow_facts {
 	const char *category;	/* may be NULL */
 	const char *priority;	/* may be NULL: normal */
 	const char *text;	/* the message that caused the event, or NULL */
+	/* The names its sender is known by, one after another (the
+	   contact's, a mail's From name), or NULL: thanks() takes them
+	   in small letters too (reply_thanks_only_by). */
+	const char *sender_name;
 	bool assigned;
 };
 

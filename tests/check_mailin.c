@@ -2503,6 +2503,52 @@ START_TEST(test_thanks_keeps_resolved)
 }
 END_TEST
 
+/* The workflow's thanks() takes a name in small letters when it is the
+   sender's, as a thank-you to a closed case: the From name, or the
+   contact's. */
+START_TEST(test_thanks_small_name_keeps_resolved)
+{
+	char *to, *hdr, *last;
+	int64_t to_eva;
+
+	to = eva_notified("ts1@example.se", "Det bullrar.");
+	deliver_mail("eva@kommun.example", to, "SV", "ts2@kommun.example",
+		     NULL, "#ta\n#klar\n\nVi har pratat med byggfirman.\n");
+	to_eva = count("SELECT count(*) FROM outbox WHERE recipient = "
+		       "'eva@kommun.example'");
+	last = text("SELECT rfc_message_id FROM outbox_mail WHERE recipient = "
+		    "'anna@example.se' ORDER BY id DESC LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", last);
+	/* the contact has no name; the mail's From has one */
+	deliver_mail("Anna Andersson <anna@example.se>",
+		     "arende@kommun.example", "SV: Ditt ärende är klart",
+		     "ts3@example.se", hdr, "tack så mycket mvh anna");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'lost'"), 1);
+	/* the contact's name, in a mail with none */
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET name = "
+				    "'Anna Svensson' WHERE id = (SELECT "
+				    "contact_id FROM contact_address WHERE "
+				    "address = 'anna@example.se')", NULL), 0);
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "SV: Ditt ärende är klart", "ts4@example.se", hdr,
+		     "tack /anna s");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'lost'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), to_eva);
+	/* another word after her name reopens it */
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "SV: Ditt ärende är klart", "ts5@example.se", hdr,
+		     "tack mvh anna trasig");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE state = "
+			       "'tilldelad'"), 1);
+	free(hdr);
+	free(last);
+	free(to);
+}
+END_TEST
+
 /* A notification sent on a transition shows the case as the transition
    leaves it: the reopened case's commands and deadline, not those of
    the resolved state it came from. */
@@ -7288,6 +7334,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_reopened_notice_shows_new_state);
 	tcase_add_test(tc, test_thanks_keeps_resolved);
 	tcase_add_test(tc, test_thanks_small_name_closed_case);
+	tcase_add_test(tc, test_thanks_small_name_keeps_resolved);
 	tcase_add_test(tc, test_reminder_names_deadline);
 	tcase_add_test(tc, test_reminder_keeps_ps);
 	tcase_add_test(tc, test_other_party_named);
