@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static int put(struct store *store, const char *channel, const char *source,
 	       int64_t received_at, const char *dedupe_key, const void *raw,
@@ -703,6 +704,54 @@ store_quarantine_discarded(struct store *store, const char *dedupe_key,
 	store_bind_text(st, 1, dedupe_key);
 	return store_one_row(store, st, NULL, NULL, "find discarded mail",
 			     error_r);
+}
+
+int
+store_quarantine_keys(struct store *store, const char *prefix,
+		      int (*fn)(const struct store_quarantine_key *k, void *ctx),
+		      void *ctx, char **error_r)
+{
+	/* a range, not LIKE or substr(): it reads quarantine_dedupe alone,
+	   in key order, so that the GROUP BY needs no sort either */
+	static const char sql[] =
+		"SELECT dedupe_key, max(discarded_at IS NOT NULL), "
+		"count(released_at), max(released_at) FROM quarantine "
+		"WHERE dedupe_key >= ? AND dedupe_key < ? GROUP BY dedupe_key";
+	size_t len = strlen(prefix);
+	char *end = xstrdup(prefix);
+	sqlite3_stmt *st;
+	int rc, r;
+
+	/* the first string past all those that start with PREFIX: its
+	   last byte under 0xff one up, those after it cut */
+	while (len > 0 && (unsigned char)end[len - 1] == 0xff)
+		end[--len] = '\0';
+	if (len == 0) {
+		*error_r = xasprintf("read quarantine keys: no bound past "
+				     "prefix \"%s\"", prefix);
+		free(end);
+		return -1;
+	}
+	end[len - 1]++;
+	if ((st = store_stmt(store, sql, error_r)) == NULL) {
+		free(end);
+		return -1;
+	}
+	store_bind_text(st, 1, prefix);
+	store_bind_text(st, 2, end);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct store_quarantine_key k = {
+			store_col_text(st, 0), sqlite3_column_int(st, 1) != 0,
+			sqlite3_column_int64(st, 2) > 0,
+			sqlite3_column_int64(st, 3),
+		};
+
+		if (fn(&k, ctx) != 0)
+			break;
+	}
+	r = store_rows_end(store, st, rc, "read quarantine keys", error_r);
+	free(end);
+	return r;
 }
 
 int

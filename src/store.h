@@ -865,6 +865,23 @@ int store_quarantine_released_since(struct store *store,
    administrator or by quarantine_retention), 0 when not, -1. */
 int store_quarantine_discarded(struct store *store, const char *dedupe_key,
 			       char **error_r);
+/* What the quarantine holds under one key (see store_quarantine_keys):
+   several mails may share it, a note released and queued again, say. */
+struct store_quarantine_key {
+	const char *dedupe_key;
+	bool discarded;		/* one of them was discarded */
+	bool released;		/* one of them was released, */
+	int64_t released_at;	/* the last at (when RELEASED) */
+};
+/* Calls FN, in key order, for each key in the quarantine that starts
+   with PREFIX (not empty, not all 0xff bytes), with what its mails
+   say together; FN returning nonzero stops. In one query, however many
+   keys there are: the IMAP gateway asks this every few seconds of its
+   list of mail given up. 0, or -1. */
+int store_quarantine_keys(struct store *store, const char *prefix,
+			  int (*fn)(const struct store_quarantine_key *k,
+				    void *ctx),
+			  void *ctx, char **error_r);
 /* Marks quarantined message ID discarded at NOW and erases its raw
    bytes, in the caller's transaction. 1, 0 when there is no such
    message still waiting (not released, not discarded), -1. */

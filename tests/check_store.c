@@ -1991,6 +1991,93 @@ START_TEST(test_contact_ids_never_again)
 }
 END_TEST
 
+struct keys_seen {
+	char text[512];
+};
+
+static int
+keys_seen(const struct store_quarantine_key *k, void *ctx)
+{
+	struct keys_seen *ks = ctx;
+	size_t len = strlen(ks->text);
+
+	snprintf(ks->text + len, sizeof(ks->text) - len, "%s%s/%d/%d/%lld",
+		 len > 0 ? " " : "", k->dedupe_key, k->discarded, k->released,
+		 (long long)k->released_at);
+	return 0;
+}
+
+/* The IMAP gateway learns what became of the notes of all the mail it
+   gave up under one UIDVALIDITY in one query: each key with the prefix
+   once, discarded when one of its notes was, with the last release of
+   one (released at 40 and at 70 is released since 60, not since 75,
+   as store_quarantine_released_since says); nothing of another UIDVALIDITY (12 is no prefix of 123) or
+   another kind of key. By the index, among many rows. */
+START_TEST(test_quarantine_keys)
+{
+	struct store *store = open_db(dbpath);
+	struct keys_seen ks = { "" };
+	sqlite3_stmt *st = NULL;
+	char *err = NULL;
+	int scans = -1, sorts = -1, steps = -1;
+
+	ck_assert_int_eq(store_exec(store,
+		"WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+		"WHERE i < 3000) INSERT INTO quarantine (channel, source, "
+		"received_at, quarantined_at, reason, raw, dedupe_key) SELECT "
+		"'email', 'imap', i, i, 'r', X'', CASE WHEN i % 3 = 0 THEN "
+		"'unfetchable:123:' || i WHEN i % 3 = 1 THEN 'mid:' || i END "
+		"FROM n; "
+		"INSERT INTO quarantine (channel, source, received_at, "
+		"quarantined_at, reason, raw, dedupe_key, released_at, "
+		"discarded_at) VALUES "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:12:7', 50, NULL), "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:12:7', NULL, NULL), "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:12:8', NULL, 60), "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:12:9', 40, NULL), "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:12:9', 70, NULL), "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:12:9', NULL, 80), "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:12:10', NULL, NULL), "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:13:7', 90, 90), "
+		"('email', 'imap', 1, 1, 'r', X'', 'unfetchable:1:7', 90, 90), "
+		"('email', 'imap', 1, 1, 'r', X'', 'imap:12:7', 90, 90)", &err),
+		0);
+	ck_assert_msg(store_quarantine_keys(store, "unfetchable:12:", keys_seen,
+					    &ks, &err) == 0, "%s", err);
+	ck_assert_str_eq(ks.text, "unfetchable:12:10/0/0/0 "
+			 "unfetchable:12:7/0/1/50 unfetchable:12:8/1/0/0 "
+			 "unfetchable:12:9/1/1/70");
+	while ((st = sqlite3_next_stmt(store->db, st)) != NULL) {
+		if (strstr(sqlite3_sql(st), "GROUP BY dedupe_key") != NULL) {
+			scans = sqlite3_stmt_status(
+				st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 0);
+			sorts = sqlite3_stmt_status(
+				st, SQLITE_STMTSTATUS_SORT, 0);
+			steps = sqlite3_stmt_status(
+				st, SQLITE_STMTSTATUS_VM_STEP, 0);
+		}
+	}
+	ck_assert_int_eq(scans, 0);
+	ck_assert_int_eq(sorts, 0);
+	ck_assert_int_lt(steps, 300);
+
+	/* 1: is no prefix of 12: nor 12: of 1: */
+	ks.text[0] = '\0';
+	ck_assert_int_eq(store_quarantine_keys(store, "unfetchable:1:",
+					       keys_seen, &ks, &err), 0);
+	ck_assert_str_eq(ks.text, "unfetchable:1:7/1/1/90");
+	ks.text[0] = '\0';
+	ck_assert_int_eq(store_quarantine_keys(store, "unfetchable:99:",
+					       keys_seen, &ks, &err), 0);
+	ck_assert_str_eq(ks.text, "");
+	/* a prefix with no bound past it is refused, not read whole */
+	ck_assert_int_eq(store_quarantine_keys(store, "", keys_seen, &ks,
+					       &err), -1);
+	free(err);
+	store_free(&store);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -2038,6 +2125,7 @@ store_suite(void)
 	tcase_add_test(data, test_contact_ids_never_again);
 	tcase_add_test(data, test_outbox_retention_audited);
 	tcase_add_test(data, test_retention_case_whole);
+	tcase_add_test(data, test_quarantine_keys);
 	suite_add_tcase(s, data);
 	return s;
 }
