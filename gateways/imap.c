@@ -1747,35 +1747,123 @@ enum refetch_act {
 	REFETCH_DROP,		/* its note was discarded */
 };
 
-/* What to do now with message E of the list: drop it when its note was
-   discarded (an administrator, or quarantine_retention, wants no more
-   of it), fetch it when the note was released since its last try or
-   its time has come (for imap_refetch_days after the give-up, and not
-   when it is SKIP, given up in this look for mail: a short
-   imap_refetch_after could have it due already), else wait. A
-   enum refetch_act, or -1 after logging. */
+/* What the quarantine says of the note of each message of the list (see
+   refetch_notes). */
+struct refetch_note {
+	bool discarded;		/* a note with its key was discarded */
+	bool released;		/* one was released, */
+	int64_t released_at;	/* the last at */
+};
+
+/* A UID of the list and its place there, for bsearch. */
+struct refetch_at {
+	uint32_t uid;
+	size_t i;
+};
+
 static int
-refetch_action(struct imap *im, const struct refetch *e, int64_t now,
-	       uint32_t skip)
+refetch_at_cmp(const void *a, const void *b)
 {
-	int64_t days = cfg_int(im->cfg, CFG_IMAP_REFETCH_DAYS) * 86400;
-	char key[64], *err = NULL;
+	uint32_t x = ((const struct refetch_at *)a)->uid;
+	uint32_t y = ((const struct refetch_at *)b)->uid;
+
+	return (x > y) - (x < y);
+}
+
+struct refetch_notes_ctx {
+	const struct refetch_at *at;
+	size_t n;
+	size_t prefix;		/* strlen of the keys' common start */
+	struct refetch_note *notes;
+};
+
+/* One key of the quarantine under the current UIDVALIDITY: to the
+   notes of the messages of the list with its UID (one, unless the list
+   was written twice over). */
+static int
+refetch_note_key(const struct store_quarantine_key *k, void *ctx)
+{
+	struct refetch_notes_ctx *c = ctx;
+	const char *p = k->dedupe_key + c->prefix;
+	struct refetch_at key = { 0 };
+	const struct refetch_at *hit;
+	char num[16];
+	unsigned long u;
+	size_t lo, hi;
+
+	/* the key of a UID in decimal, as it was asked for one at a time
+	   before: "V:007" or "V:7:x" is no note of UID 7 */
+	if (*p < '1' || *p > '9' || (u = strtoul(p, NULL, 10)) > UINT32_MAX)
+		return 0;
+	snprintf(num, sizeof(num), "%lu", u);
+	if (strcmp(num, p) != 0)
+		return 0;
+	key.uid = (uint32_t)u;
+	hit = bsearch(&key, c->at, c->n, sizeof(*c->at), refetch_at_cmp);
+	if (hit == NULL)
+		return 0;
+	for (lo = (size_t)(hit - c->at); lo > 0 && c->at[lo - 1].uid == u; lo--)
+		;
+	for (hi = lo; hi < c->n && c->at[hi].uid == u; hi++)
+		c->notes[c->at[hi].i] = (struct refetch_note){
+			k->discarded, k->released, k->released_at };
+	return 0;
+}
+
+/* What the quarantine says of the notes of the N messages of list L
+   into *NOTES_R (free it), asked in one query for the whole list: it
+   is asked every IMAP_WAKE_CHECK while the gateway waits, and the list
+   may hold IMAP_REFETCH_LIST. 0, or -1 after logging. */
+static int
+refetch_notes(struct imap *im, const struct refetch *l, size_t n,
+	      struct refetch_note **notes_r)
+{
+	struct refetch_notes_ctx c = { .n = n };
+	struct refetch_at *at;
+	char prefix[64], *err = NULL;
 	int r;
 
-	snprintf(key, sizeof(key), MAILIN_UNFETCHABLE_KEY "%" PRIu32 ":%" PRIu32,
-		 im->uidvalidity, e->uid);
-	r = store_quarantine_discarded(im->ctx->store, key, &err);
-	if (r == 0)
-		r = store_quarantine_released_since(im->ctx->store, key,
-						    e->at, &err);
-	else if (r > 0)
-		return REFETCH_DROP;
+	*notes_r = xcalloc(n + 1, sizeof(**notes_r));
+	if (n == 0)
+		return 0;
+	at = xcalloc(n, sizeof(*at));
+	for (size_t i = 0; i < n; i++)
+		at[i] = (struct refetch_at){ l[i].uid, i };
+	qsort(at, n, sizeof(*at), refetch_at_cmp);
+	snprintf(prefix, sizeof(prefix), MAILIN_UNFETCHABLE_KEY "%" PRIu32 ":",
+		 im->uidvalidity);
+	c.at = at;
+	c.prefix = strlen(prefix);
+	c.notes = *notes_r;
+	r = store_quarantine_keys(im->ctx->store, prefix, refetch_note_key, &c,
+				  &err);
+	free(at);
 	if (r < 0) {
 		log_errorx("database: %s", err);
 		free(err);
+		free(*notes_r);
+		*notes_r = NULL;
 		return -1;
 	}
-	if (r > 0)
+	return 0;
+}
+
+/* What to do now with message E of the list, whose note is NOTE (see
+   refetch_notes): drop it when its note was discarded (an
+   administrator, or quarantine_retention, wants no more of it), fetch
+   it when the note was released since its last try or its time has
+   come (for imap_refetch_days after the give-up, and not when it is
+   SKIP, given up in this look for mail: a short imap_refetch_after
+   could have it due already), else wait. A enum refetch_act. */
+static enum refetch_act
+refetch_action(struct imap *im, const struct refetch *e,
+	       const struct refetch_note *note, int64_t now, uint32_t skip)
+{
+	int64_t days = cfg_int(im->cfg, CFG_IMAP_REFETCH_DAYS) * 86400;
+
+	if (note->discarded)
+		return REFETCH_DROP;
+	if (note->released && note->released_at >= e->at)
 		return REFETCH_RELEASED;
 	return e->next <= now && now - e->since < days && e->uid != skip ?
 		REFETCH_DUE : REFETCH_WAIT;
@@ -1814,22 +1902,27 @@ static int
 refetch_next(struct imap *im)
 {
 	struct refetch *l;
+	struct refetch_note *notes;
 	size_t n;
 	int64_t now = cirm_now();
 	int r = 0;
 
 	if (refetch_load(im, &l, &n) < 0)
 		return -1;
+	if (refetch_notes(im, l, n, &notes) < 0) {
+		free(l);
+		return -1;
+	}
 	for (size_t i = 0; r == 0 && i < n; i++) {
-		int act = refetch_action(im, &l[i], now, im->given_up);
+		enum refetch_act act = refetch_action(im, &l[i], &notes[i],
+						      now, im->given_up);
 
-		if (act < 0)
-			r = -1;
-		else if (act == REFETCH_DROP)
+		if (act == REFETCH_DROP)
 			r = refetch_drop(im, l[i].uid);
 		else if (act != REFETCH_WAIT)
 			r = refetch_one(im, l, n, i, act == REFETCH_RELEASED);
 	}
+	free(notes);
 	free(l);
 	return r;
 }
@@ -1844,16 +1937,22 @@ static int
 refetch_wanted(struct imap *im)
 {
 	struct refetch *l;
+	struct refetch_note *notes;
 	size_t n;
 	int64_t now = cirm_now();
-	int act = REFETCH_WAIT;
+	enum refetch_act act = REFETCH_WAIT;
 
 	if (refetch_load(im, &l, &n) < 0)
 		return 0;
+	if (refetch_notes(im, l, n, &notes) < 0) {
+		free(l);
+		return 0;
+	}
 	for (size_t i = 0; act == REFETCH_WAIT && i < n; i++)
-		act = refetch_action(im, &l[i], now, 0);
+		act = refetch_action(im, &l[i], &notes[i], now, 0);
+	free(notes);
 	free(l);
-	return act > REFETCH_WAIT;
+	return act != REFETCH_WAIT;
 }
 
 /* The messages given up that are due, one after another, after the new
