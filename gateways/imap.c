@@ -20,6 +20,7 @@
 #include "mailin.h"
 #include "secret.h"
 #include "tls.h"
+#include "uidset.h"
 #include "util.h"
 
 #include <libetpan/libetpan.h>
@@ -720,7 +721,7 @@ fetch_meta(struct imap *im, const uint32_t *uids, size_t n, struct item *items)
 	int r;
 
 	for (size_t i = 0; i < n; i++)
-		mailimap_set_add_single(set, uids[i]);
+		uidset_add(set, uids[i]);
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_uid());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_rfc822_size());
 	mailimap_fetch_type_new_fetch_att_list_add(ft, mailimap_fetch_att_new_internaldate());
@@ -1437,7 +1438,7 @@ mark_list(struct imap *im, clist *res, enum mark_how how)
 		struct mailimap_set *none = mailimap_set_new_empty();
 
 		for (int i = 0; c != NULL && i < IMAP_BATCH; i++, c = clist_next(c)) {
-			mailimap_set_add_single(set, *(uint32_t *)clist_content(c));
+			uidset_add(set, *(uint32_t *)clist_content(c));
 		}
 		r = how == MARK_EXPUNGE ? expunge(im, set) :
 		    how == MARK_KEPT ? mark_processed(im, none, set) :
@@ -1501,10 +1502,10 @@ split_big(struct imap *im, clist *res, clist **big_r)
 		return 0;
 	}
 	set = mailimap_set_new_empty();
+	/* ranges: all of the mailbox up to the position, unmarked, may be
+	   here */
 	for (clistiter *c = clist_begin(res); c != NULL; c = clist_next(c))
-		if (mailimap_set_add_single(set, *(uint32_t *)
-					    clist_content(c)) != MAILIMAP_NO_ERROR)
-			fatalx("out of memory");
+		uidset_add(set, *(uint32_t *)clist_content(c));
 	key = mailimap_search_key_new_multiple_empty();
 	mailimap_search_key_multiple_add(key,
 		mailimap_search_key_new_unkeyword(xstrdup(IMAP_KEYWORD)));
@@ -1996,8 +1997,8 @@ fetch_batch(struct imap *im, const uint32_t *uids, size_t n, size_t *queued)
 				  meta[i].uid);
 		if (r <= 0)
 			continue;
-		mailimap_set_add_single(r == 2 && im->done == DONE_DELETE ?
-					kept : done, meta[i].uid);
+		uidset_add(r == 2 && im->done == DONE_DELETE ? kept : done,
+			   meta[i].uid);
 		(*queued)++;
 	}
 	/* What was queued is marked even when a later message failed. */
