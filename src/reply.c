@@ -1376,7 +1376,10 @@ name_word(const char *w, size_t n, const char *name)
 		size_t m = 0, k, first;
 
 		if ((first = word_char(p, end)) == 0) {
+			/* a mark, whole: "Anna–Lisa", "O’Brien" */
 			p++;
+			while (p < end && (*p & 0xc0) == 0x80)
+				p++;
 			continue;
 		}
 		while ((k = word_char(p + m, end)) > 0)

@@ -672,6 +672,10 @@ static const struct {
 	{ "tack mvh anna svensson anna s", "Anna Svensson", false },
 	{ "tack anna", "Anna Svensson", false },
 	{ "tack mvh inte löst", "Anna Svensson", false },
+	/* names with marks of more than one byte between their words */
+	{ "tack mvh lisa", "Anna-Lisa Ek", true },
+	{ "tack mvh lisa", "Anna\u2013Lisa Ek", true },
+	{ "tack mvh sean o\u2019brien", "Sean O\u2019Brien", true },
 };
 
 START_TEST(test_thanks_only_by)
