@@ -711,8 +711,8 @@ store_quarantine_keys(struct store *store, const char *prefix,
 		      int (*fn)(const struct store_quarantine_key *k, void *ctx),
 		      void *ctx, char **error_r)
 {
-	/* a range, not LIKE or substr(): it reads quarantine_dedupe alone,
-	   in key order, so that the GROUP BY needs no sort either */
+	/* a range, not LIKE or substr(): it searches quarantine_dedupe, in
+	   key order, so that the GROUP BY needs no sort either */
 	static const char sql[] =
 		"SELECT dedupe_key, max(discarded_at IS NOT NULL), "
 		"count(released_at), max(released_at) FROM quarantine "
