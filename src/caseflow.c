@@ -116,7 +116,8 @@ struct flow {
 	struct store_case_flow c;
 	const struct caseflow_input *in;
 	struct workflow_facts facts;
-	char *sender_name;	/* facts.sender_name */
+	char *sender_names;	/* flow_sender_names', once asked */
+	bool names_asked;
 	char *error;		/* a database failure: the whole call fails */
 	bool soft;		/* the last action failure was a missing handler
 				   or group: recorded, the block goes on */
@@ -2842,41 +2843,86 @@ host_state(void *ctx, const char *id, bool entered)
 		fl->error = err;
 }
 
-/* Loads the case into FL. 1, 0 when there is no such case, -1. */
 /* Frees what a flow opened with flow_open holds. */
 static void
 flow_clear(struct flow *fl)
 {
-	free(fl->sender_name);
+	free(fl->sender_names);
 	free(fl->history);
 	free(fl->citizen_lang);
 	lookups_clear(&fl->lk);
 	store_case_flow_clear(&fl->c);
 }
 
-/* Into FL's facts, the names the sender of the event's text is known
-   by, for thanks(): the contact's and the From name. 0, or -1. */
-static int
-sender_name(struct flow *fl, char **error_r)
+/* The last messages of the sender on the case whose sign-offs name
+   them (caseflow_known_names) */
+#define KNOWN_NAMES_TEXTS 5
+
+int
+caseflow_known_names(struct store *store, int64_t contact, int64_t case_id,
+		     const char *from_name, char **names_r, char **error_r)
 {
 	struct store_contact c;
-	const char *from = fl->in->from_name;
+	struct strlist texts = { 0 }, names = { 0 };
 
+	*names_r = NULL;
 	memset(&c, 0, sizeof(c));
-	if (fl->in->text == NULL)
-		return 0;
-	if (fl->in->sender_id != 0 &&
-	    store_contact_get(fl->store, fl->in->sender_id, &c, error_r) < 0)
+	if (contact != 0 &&
+	    (store_contact_get(store, contact, &c, error_r) < 0 ||
+	     (case_id != 0 &&
+	      store_case_texts_by(store, case_id, contact, KNOWN_NAMES_TEXTS,
+				  &texts, error_r) < 0))) {
+		store_contact_clear(&c);
+		strlist_clear(&texts);
 		return -1;
-	if (c.name != NULL || from != NULL)
-		fl->sender_name = xasprintf("%s %s",
-					    c.name != NULL ? c.name : "",
-					    from != NULL ? from : "");
-	fl->facts.sender_name = fl->sender_name;
+	}
+	if (c.name != NULL && *c.name != '\0')
+		strlist_add(&names, c.name);
+	if (from_name != NULL && *from_name != '\0')
+		strlist_add(&names, from_name);
+	for (size_t i = 0; i < texts.n; i++) {
+		const char *signoff = NULL;
+		char *signer;
+
+		(void)reply_split_signoff(texts.v[i], &signoff);
+		if (signoff != NULL && (signer = reply_signer(signoff)) != NULL) {
+			strlist_add(&names, signer);
+			free(signer);
+		}
+	}
+	if (names.n > 0)
+		*names_r = strlist_join_sep(&names, " ");
 	store_contact_clear(&c);
+	strlist_clear(&texts);
+	strlist_clear(&names);
 	return 0;
 }
 
+/* The names the sender of the event's text is known by, for thanks()
+   (caseflow_known_names): asked only when a text is no thank-you
+   without them, once. NULL when none is known, or after a database
+   failure, which fails the call. */
+static const char *
+flow_sender_names(void *ctx)
+{
+	struct flow *fl = ctx;
+	char *err = NULL;
+
+	if (fl->names_asked)
+		return fl->sender_names;
+	fl->names_asked = true;
+	if (caseflow_known_names(fl->store, fl->in->sender_id, fl->c.id,
+				 fl->in->from_name, &fl->sender_names,
+				 &err) < 0) {
+		if (fl->error == NULL)
+			fl->error = err;
+		else
+			free(err);
+	}
+	return fl->sender_names;
+}
+
+/* Loads the case into FL. 1, 0 when there is no such case, -1. */
 static int
 flow_open(struct flow *fl, struct caseflow *cf, struct store *store,
 	  int64_t case_id, const struct caseflow_input *in, char **error_r)
@@ -2895,12 +2941,8 @@ flow_open(struct flow *fl, struct caseflow *cf, struct store *store,
 	fl->facts.category = fl->c.category;
 	fl->facts.priority = fl->c.priority;
 	fl->facts.assigned = fl->c.assignee_id != 0;
-	/* FL holds nothing then: some callers clear it after a failure,
-	   some do not */
-	if (sender_name(fl, error_r) < 0) {
-		store_case_flow_clear(&fl->c);
-		return -1;
-	}
+	fl->facts.sender_names = flow_sender_names;
+	fl->facts.names_ctx = fl;
 	return 1;
 }
 

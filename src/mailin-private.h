@@ -92,11 +92,12 @@ int mailin_pick_number(const char *prefix, const char *text,
    citizen's message that finds a closed case opens a new case that
    mentions it: a closed case is seen by nobody. */
 int mailin_case_closed(struct store *store, int64_t id, char **error_r);
-/* Whether TEXT from contact CONTACT (0: nobody yet) is a thank-you and
-   nothing more (reply_thanks_only_by), also when signed in small
-   letters with the contact's name or with NAME (a mail's From name, or
-   NULL). 1, 0, or -1. */
-int mailin_thanks_only(struct store *store, int64_t contact,
+/* Whether TEXT from contact CONTACT (0: nobody yet) to case CASE_ID (0:
+   none) is a thank-you and nothing more (reply_thanks_only_by), also
+   when signed in small letters with a name the contact is known by
+   (caseflow_known_names, with NAME: a mail's From name, or NULL). 1, 0,
+   or -1. */
+int mailin_thanks_only(struct store *store, int64_t contact, int64_t case_id,
 		       const char *name, const char *text, char **error_r);
 
 /* The language of a new citizen: the one SUBJECT and TEXT (either may

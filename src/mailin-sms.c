@@ -623,9 +623,6 @@ thanked_case(struct mailin *mi, struct store *store, const char *text,
 	int64_t id, closed_at;
 	int r;
 
-	if ((r = mailin_thanks_only(store, contact, NULL, text,
-				    error_r)) <= 0)
-		return r;
 	if (t->mentioned_theirs)
 		r = store_case_id(store, t->mentioned, &id, error_r);
 	else
@@ -640,6 +637,11 @@ thanked_case(struct mailin *mi, struct store *store, const char *text,
 	    now - closed_at > (wf != NULL ? wf->sms_window :
 			       WORKFLOW_SMS_WINDOW_DEFAULT))
 		r = 0;
+	/* the case first: "tack mvh anna" is signed with the name her
+	   messages on it were signed with ("/Anna Svensson") */
+	if (r > 0)
+		r = mailin_thanks_only(store, contact, id, NULL, text,
+				       error_r);
 	if (r > 0) {
 		t->case_id = id;
 		r = store_case_get_number(store, id, t->number, error_r);

@@ -610,35 +610,26 @@ mailin_subject_core(const char *prefix, const char *subject)
 }
 
 int
-mailin_thanks_only(struct store *store, int64_t contact, const char *name,
-		   const char *text, char **error_r)
+mailin_thanks_only(struct store *store, int64_t contact, int64_t case_id,
+		   const char *name, const char *text, char **error_r)
 {
-	struct store_contact c;
 	char *names;
 	bool thanks;
 
 	/* most are thanks, or more, whoever signs */
 	if (reply_thanks_only(text))
 		return 1;
-	memset(&c, 0, sizeof(c));
-	if (contact != 0 && store_contact_get(store, contact, &c, error_r) < 0)
+	if (caseflow_known_names(store, contact, case_id, name, &names,
+				 error_r) < 0)
 		return -1;
-	if (c.name == NULL && name == NULL) {
-		store_contact_clear(&c);
-		return 0;
-	}
-	/* both: the From name may be another than the one first seen */
-	names = xasprintf("%s %s", c.name != NULL ? c.name : "",
-			  name != NULL ? name : "");
-	thanks = reply_thanks_only_by(text, names);
+	thanks = names != NULL && reply_thanks_only_by(text, names);
 	free(names);
-	store_contact_clear(&c);
 	return thanks ? 1 : 0;
 }
 
-/* Whether mail V from contact CONTACT is a thank-you and nothing more
-   (mailin_thanks_only, with the name it is from), with no file. 1, 0,
-   or -1. */
+/* Whether mail V from contact CONTACT to its case is a thank-you and
+   nothing more (mailin_thanks_only, with the name it is from), with no
+   file. 1, 0, or -1. */
 static int
 thanks_only(struct store *store, int64_t contact,
 	    const struct mailin_verdict *v, char **error_r)
@@ -651,7 +642,7 @@ thanks_only(struct store *store, int64_t contact,
 		if (m->parts[i].role == MIME_PART_ATTACHMENT)
 			return 0;
 	/* a form's mail is from the form, its Reply-To the citizen's */
-	return mailin_thanks_only(store, contact, v->by_form ?
+	return mailin_thanks_only(store, contact, v->case_id, v->by_form ?
 				  m->reply_to.name : m->from.name,
 				  v->stripped, error_r);
 }

@@ -1367,6 +1367,28 @@ store_case_citizen_texts(struct store *store, int64_t case_id, char **texts_r,
 }
 
 int
+store_case_texts_by(struct store *store, int64_t case_id, int64_t contact_id,
+		    int limit, struct strlist *texts, char **error_r)
+{
+	/* by the message index on case_id */
+	static const char sql[] =
+		"SELECT body_stripped FROM message WHERE case_id = ? AND "
+		"contact_id = ? AND direction = 'in' AND body_stripped <> '' "
+		"ORDER BY id DESC LIMIT ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, contact_id);
+	sqlite3_bind_int(st, 3, limit);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strlist_add(texts, store_col_text(st, 0));
+	return store_rows_end(store, st, rc, "read messages", error_r);
+}
+
+int
 store_message_visibility(struct store *store, int64_t id, char **visibility_r,
 			 char **error_r)
 {

@@ -1174,6 +1174,12 @@ int store_citizen_open_cases(struct store *store, int64_t citizen_id,
 int store_case_citizen_texts(struct store *store, int64_t case_id,
 			     char **texts_r, char **error_r);
 
+/* The texts (without quotes) of the newest LIMIT messages CONTACT_ID
+   sent on case CASE_ID, newest first, added to *TEXTS. 0, or -1. */
+int store_case_texts_by(struct store *store, int64_t case_id,
+			int64_t contact_id, int limit, struct strlist *texts,
+			char **error_r);
+
 /* A handler by login: 1 with *id_r, 0, -1. */
 int store_handler_by_login(struct store *store, const char *login,
 			   int64_t *id_r, char **error_r);

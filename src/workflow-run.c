@@ -333,8 +333,13 @@ predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 		*value_r = f->assigned;
 	} else if (strcmp(name, "thanks") == 0) {
 		/* as the engine judges one to a closed case (mailin) */
+		const char *names;
+
 		*value_r = f->text != NULL &&
-			   reply_thanks_only_by(f->text, f->sender_name);
+			   (reply_thanks_only(f->text) ||
+			    (f->sender_names != NULL &&
+			     (names = f->sender_names(f->names_ctx)) != NULL &&
+			     reply_thanks_only_by(f->text, names)));
 	} else if (strcmp(name, "keyword") == 0) {
 		*value_r = has_keyword(condition_text(run), arg);
 	} else if (strcmp(name, "pattern") == 0) {

@@ -19,9 +19,12 @@ struct workflow_facts {
 	const char *priority;	/* may be NULL: normal */
 	const char *text;	/* the message that caused the event, or NULL */
 	/* The names its sender is known by, one after another (the
-	   contact's, a mail's From name), or NULL: thanks() takes them
-	   in small letters too (reply_thanks_only_by). */
-	const char *sender_name;
+	   contact's, a mail's From name, the name its last messages were
+	   signed with), or NULL: thanks() takes them in small letters too
+	   (reply_thanks_only_by). Asked of NAMES_CTX only when thanks()
+	   needs them; NULL: none known. */
+	const char *(*sender_names)(void *ctx);
+	void *names_ctx;
 	bool assigned;
 };
 

@@ -311,6 +311,29 @@ check "... it is kept on the closed case" \
 	[ "$(sql "SELECT c.number FROM message m JOIN cases c ON c.id = m.case_id WHERE m.body_stripped = 'tack så mycket mvh anna'")" = "$case_c" ]
 check "... and nothing is sent" \
 	[ "$(sql "SELECT count(*) FROM outbox")" -eq "$sent" ]
+# An SMS writer has no name in cirm, but signed the case's first message:
+# "tack mvh lisa" is signed with that name, "tack mvh gropen" is not.
+sms "From: 46708880055" "Gropen på Storgatan är djup.
+/Lisa Berg"
+engine
+case_l=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880055'")
+handler_mail "$(note_reply_to "$case_l")" "$case_l" hl1 "#stang
+Gropen lagas på måndag."
+engine
+before=$(sql "SELECT count(*) FROM cases")
+sent=$(sql "SELECT count(*) FROM outbox")
+sms "From: 46708880055" "tack mvh lisa"
+engine
+check "a thank-you signed in small letters as the case's first SMS was opens no case" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq "$before" ]
+check_all "... it is kept on the closed case, and nothing is sent" <<-'EOF'
+	[ "$(sql "SELECT c.number FROM message m JOIN cases c ON c.id = m.case_id WHERE m.body_stripped = 'tack mvh lisa'")" = "$case_l" ]
+	[ "$(sql "SELECT count(*) FROM outbox")" -eq "$sent" ]
+EOF
+sms "From: 46708880055" "tack mvh gropen"
+engine
+check "... a small word that was no name of hers opens one" \
+	[ "$(sql "SELECT count(*) FROM cases")" -eq $((before + 1)) ]
 sms "From: 46708880077" "Trasig skylt vid badet."
 engine
 sql "UPDATE cases SET state = 'avslutad', closed_at = strftime('%s','now') - 8 * 86400 WHERE id = (SELECT c.id FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880077')"
