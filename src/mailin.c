@@ -2084,7 +2084,9 @@ static int
 note_discarded(struct store *store, const struct store_inbox_row *row,
 	       struct mailin_verdict *v, char **error_r)
 {
-	char *note = v->kind != MAILIN_QUARANTINE ? note_key(row) : NULL;
+	/* a copy of mail cirm has is dropped as such all the same */
+	char *note = v->kind != MAILIN_QUARANTINE &&
+		     v->kind != MAILIN_DUPLICATE ? note_key(row) : NULL;
 	int r = note != NULL ? store_quarantine_discarded(store, note,
 							  error_r) : 0;
 
@@ -2154,10 +2156,10 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 	   undone, and a handler told */
 	if (row->last_attempt && store_savepoint(store, reason_r) < 0) {
 		res = ENGINE_TEMP;
-	} else if (note_discarded(store, row, v, &err) < 0 ||
-		   (decided = decide(mi, store, cirm_now(),
+	} else if ((decided = decide(mi, store, cirm_now(),
 				     strcmp(row->source, "release") == 0, v,
 				     &err)) < 0 ||
+		   note_discarded(store, row, v, &err) < 0 ||
 		   mailin_apply(mi, store, row, v, &err) < 0) {
 		/* a full spool is the machine's trouble, not the mail's:
 		   it must not end in the quarantine */

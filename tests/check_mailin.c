@@ -2003,6 +2003,23 @@ START_TEST(test_unfetchable_discarded_refetched)
 					   &err) == 0, "%s", err);
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	/* a copy of mail cirm has is dropped as one, not set aside */
+	deliver_keyed("X-Cirm-Unfetchable: the IMAP server failed 3 times to "
+		      "deliver UID 13 of UIDVALIDITY 1234\r\n\r\n",
+		      "imap:1234:13");
+	qid = count("SELECT id FROM quarantine WHERE dedupe_key = "
+		    "'unfetchable:1234:13'");
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_quarantine_discard(store, qid, cirm_now(), &err),
+			 1);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	deliver_keyed("From: Anna <anna@example.se>\nSubject: Lampan\n"
+		      "Message-ID: <r12@example.se>\n\nDen lyser inte.\n",
+		      "imap:1234:13" MAILIN_REFETCHED_SUFFIX);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
+			       "discarded_at IS NULL AND released_at IS NULL"),
+			 0);
 }
 END_TEST
 
