@@ -52,6 +52,7 @@ check_signoff(const char *text)
 	const char *signoff = NULL;
 	size_t above = reply_split_signoff(text, &signoff);
 	char *signer;
+	bool plain;
 
 	if (above > strlen(text) ||
 	    (signoff != NULL && (signoff < text ||
@@ -74,7 +75,13 @@ check_signoff(const char *text)
 			abort();
 		free(signer);
 	}
-	(void)reply_thanks_only(text);
+	/* a known name only ever adds a thank-you: the text itself, and
+	   its second half, as names */
+	plain = reply_thanks_only(text);
+	if (reply_thanks_only_by(text, NULL) != plain ||
+	    (plain && (!reply_thanks_only_by(text, text) ||
+		       !reply_thanks_only_by(text, text + strlen(text) / 2))))
+		abort();
 }
 
 int
