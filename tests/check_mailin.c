@@ -1965,26 +1965,43 @@ START_TEST(test_unfetchable_discarded)
 }
 END_TEST
 
+/* Mail "Lampan" of Anna, fetched again as UID after the note that stood
+   for it was discarded. */
+static void
+refetched_after_discard(int uid)
+{
+	char *note = xasprintf("X-Cirm-Unfetchable: the IMAP server failed 3 "
+			       "times to deliver UID %d of UIDVALIDITY "
+			       "1234\r\n\r\n", uid);
+	char *pos = xasprintf("imap:1234:%d", uid);
+	char *again = xasprintf("%s" MAILIN_REFETCHED_SUFFIX, pos);
+	char *q = xasprintf("SELECT id FROM quarantine WHERE dedupe_key = "
+			    "'unfetchable:1234:%d'", uid);
+	char *err = NULL;
+
+	deliver_keyed(note, pos);
+	ck_assert_int_eq(store_begin(store, &err), 0);
+	ck_assert_int_eq(store_quarantine_discard(store, count(q), cirm_now(),
+						  &err), 1);
+	ck_assert_int_eq(store_commit(store, &err), 0);
+	deliver_keyed("From: Anna <anna@example.se>\nSubject: Lampan\n"
+		      "Message-ID: <r12@example.se>\n\nDen lyser inte.\n",
+		      again);
+	free(q);
+	free(again);
+	free(pos);
+	free(note);
+}
+
 /* The mail of a note discarded while the gateway fetched it again (it
    asked just before) makes no case: it waits in the quarantine, where a
-   release makes it one. */
+   release makes it one. A copy of mail cirm has is dropped as such. */
 START_TEST(test_unfetchable_discarded_refetched)
 {
 	char *err = NULL;
 	int64_t qid;
 
-	deliver_keyed("X-Cirm-Unfetchable: the IMAP server failed 3 times to "
-		      "deliver UID 12 of UIDVALIDITY 1234\r\n\r\n",
-		      "imap:1234:12");
-	qid = count("SELECT id FROM quarantine WHERE dedupe_key = "
-		    "'unfetchable:1234:12'");
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_int_eq(store_quarantine_discard(store, qid, cirm_now(), &err),
-			 1);
-	ck_assert_int_eq(store_commit(store, &err), 0);
-	deliver_keyed("From: Anna <anna@example.se>\nSubject: Lampan\n"
-		      "Message-ID: <r12@example.se>\n\nDen lyser inte.\n",
-		      "imap:1234:12" MAILIN_REFETCHED_SUFFIX);
+	refetched_after_discard(12);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 0);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
 			       "discarded_at IS NULL AND released_at IS NULL "
@@ -2003,19 +2020,7 @@ START_TEST(test_unfetchable_discarded_refetched)
 					   &err) == 0, "%s", err);
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
-	/* a copy of mail cirm has is dropped as one, not set aside */
-	deliver_keyed("X-Cirm-Unfetchable: the IMAP server failed 3 times to "
-		      "deliver UID 13 of UIDVALIDITY 1234\r\n\r\n",
-		      "imap:1234:13");
-	qid = count("SELECT id FROM quarantine WHERE dedupe_key = "
-		    "'unfetchable:1234:13'");
-	ck_assert_int_eq(store_begin(store, &err), 0);
-	ck_assert_int_eq(store_quarantine_discard(store, qid, cirm_now(), &err),
-			 1);
-	ck_assert_int_eq(store_commit(store, &err), 0);
-	deliver_keyed("From: Anna <anna@example.se>\nSubject: Lampan\n"
-		      "Message-ID: <r12@example.se>\n\nDen lyser inte.\n",
-		      "imap:1234:13" MAILIN_REFETCHED_SUFFIX);
+	refetched_after_discard(13);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE "
 			       "discarded_at IS NULL AND released_at IS NULL"),
