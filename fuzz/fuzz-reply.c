@@ -76,11 +76,13 @@ check_signoff(const char *text)
 		free(signer);
 	}
 	/* a known name only ever adds a thank-you: the text itself, and
-	   its second half, as names */
+	   its second half, as names; and reply_thanks_maybe bounds them */
 	plain = reply_thanks_only(text);
 	if (reply_thanks_only_by(text, NULL) != plain ||
 	    (plain && (!reply_thanks_only_by(text, text) ||
-		       !reply_thanks_only_by(text, text + strlen(text) / 2))))
+		       !reply_thanks_only_by(text, text + strlen(text) / 2))) ||
+	    (reply_thanks_only_by(text, text + strlen(text) / 2) &&
+	     !reply_thanks_maybe(text)))
 		abort();
 }
 

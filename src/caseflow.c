@@ -116,7 +116,7 @@ struct flow {
 	struct store_case_flow c;
 	const struct caseflow_input *in;
 	struct workflow_facts facts;
-	char *sender_names;	/* flow_sender_names', once asked */
+	char *sender_names;	/* what flow_sender_names found */
 	bool names_asked;
 	char *error;		/* a database failure: the whole call fails */
 	bool soft;		/* the last action failure was a missing handler

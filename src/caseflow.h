@@ -183,6 +183,9 @@ int caseflow_event(struct caseflow *cf, struct store *store, int64_t case_id,
 		   char **error_r);
 /* The workflow (version) a case runs on: 1 with *WF_R, 0 when the case
    has none (or is closed), -1. */
+int caseflow_workflow_of(struct caseflow *cf, struct store *store,
+			 int64_t case_id, const struct workflow **wf_r,
+			 char **error_r);
 /* The names the sender CONTACT (0: none yet) of a text on case CASE_ID
    (0: none) is known by, one after another, for a thank-you signed in
    small letters (reply_thanks_only_by): the contact's name, FROM_NAME
@@ -193,9 +196,6 @@ int caseflow_event(struct caseflow *cf, struct store *store, int64_t case_id,
 int caseflow_known_names(struct store *store, int64_t contact,
 			 int64_t case_id, const char *from_name,
 			 char **names_r, char **error_r);
-int caseflow_workflow_of(struct caseflow *cf, struct store *store,
-			 int64_t case_id, const struct workflow **wf_r,
-			 char **error_r);
 /* Whether EVENT would do something on the case now (conditions aside):
    1, 0, or -1. */
 int caseflow_handles(struct caseflow *cf, struct store *store,

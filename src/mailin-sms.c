@@ -623,6 +623,9 @@ thanked_case(struct mailin *mi, struct store *store, const char *text,
 	int64_t id, closed_at;
 	int r;
 
+	/* no queries for what no name makes a thank-you */
+	if (!reply_thanks_maybe(text))
+		return 0;
 	if (t->mentioned_theirs)
 		r = store_case_id(store, t->mentioned, &id, error_r);
 	else

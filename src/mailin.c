@@ -619,6 +619,8 @@ mailin_thanks_only(struct store *store, int64_t contact, int64_t case_id,
 	/* most are thanks, or more, whoever signs */
 	if (reply_thanks_only(text))
 		return 1;
+	if (!reply_thanks_maybe(text))
+		return 0;
 	if (caseflow_known_names(store, contact, case_id, name, &names,
 				 error_r) < 0)
 		return -1;

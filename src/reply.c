@@ -1549,6 +1549,13 @@ reply_thanks_only(const char *text)
 }
 
 bool
+reply_thanks_maybe(const char *text)
+{
+	/* a word after the closing is always one of the text's own */
+	return reply_thanks_only_by(text, text);
+}
+
+bool
 reply_thanks_only_by(const char *text, const char *name)
 {
 	const char *cut = reply_signoff(text);

@@ -74,6 +74,10 @@ bool reply_thanks_only(const char *text);
    NAME's words or the initial of one ("tack mvh anna s" from Anna
    Svensson), as a word with a capital always is. */
 bool reply_thanks_only_by(const char *text, const char *name);
+/* Whether some name could make TEXT a thank-you (reply_thanks_only_by
+   with every word of TEXT as a name): when not, no name need be looked
+   up. */
+bool reply_thanks_maybe(const char *text);
 /* Where the sign-off at the end of a citizen's TEXT begins: its closing
    line ("Med vänlig hälsning", "Mvh Anna"), when below it there are at
    most eight lines of a signature (a name, an address, a telephone

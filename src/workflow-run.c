@@ -338,6 +338,7 @@ predicate(void *ctx, const char *name, const char *arg, bool *value_r,
 		*value_r = f->text != NULL &&
 			   (reply_thanks_only(f->text) ||
 			    (f->sender_names != NULL &&
+			     reply_thanks_maybe(f->text) &&
 			     (names = f->sender_names(f->names_ctx)) != NULL &&
 			     reply_thanks_only_by(f->text, names)));
 	} else if (strcmp(name, "keyword") == 0) {

@@ -678,6 +678,21 @@ static const struct {
 	{ "tack mvh sean o\u2019brien", "Sean O\u2019Brien", true },
 };
 
+/* Whether a name could make it a thank-you: bounds each case above, so
+   that no name is looked up for a text none makes one. */
+START_TEST(test_thanks_maybe)
+{
+	if (thanks_by[_i].thanks)
+		ck_assert_msg(reply_thanks_maybe(thanks_by[_i].text), "%d", _i);
+	ck_assert(reply_thanks_maybe("tack mvh lampan trasig"));
+	ck_assert(reply_thanks_maybe("Tack!"));
+	ck_assert(!reply_thanks_maybe("Lampan är trasig, mvh anna"));
+	ck_assert(!reply_thanks_maybe("tack, men lampan lyser inte mvh anna"));
+	ck_assert(!reply_thanks_maybe("tack mvh anna, ring mig?"));
+	ck_assert(!reply_thanks_maybe("tack mvh anna svensson ek berg"));
+}
+END_TEST
+
 START_TEST(test_thanks_only_by)
 {
 	ck_assert_msg(reply_thanks_only_by(thanks_by[_i].text,
@@ -789,6 +804,8 @@ main(void)
 	tcase_add_loop_test(tc, test_thanks_only, 0,
 			    (int)N_ELEMENTS(thanks));
 	tcase_add_loop_test(tc, test_thanks_only_by, 0,
+			    (int)N_ELEMENTS(thanks_by));
+	tcase_add_loop_test(tc, test_thanks_maybe, 0,
 			    (int)N_ELEMENTS(thanks_by));
 	tcase_add_loop_test(tc, test_interleaved, 0,
 			    (int)N_ELEMENTS(interleaved_cases));
