@@ -3139,15 +3139,17 @@ caseflow_fire_timers(struct caseflow *cf, struct store *store, int64_t now,
 	return ret;
 }
 
-int
-caseflow_workflow_of(struct caseflow *cf, struct store *store, int64_t case_id,
-		     const struct workflow **wf_r, char **error_r)
+/* The workflow (version) case CASE_ID started with, into *WF_R; a
+   closed case's too when CLOSED. 1, 0 (none), -1. */
+static int
+workflow_of(struct caseflow *cf, struct store *store, int64_t case_id,
+	    bool closed, const struct workflow **wf_r, char **error_r)
 {
 	struct store_case_flow c;
 	int rc = store_case_flow_get(store, case_id, &c, error_r);
 
 	*wf_r = NULL;
-	if (rc > 0 && (c.workflow == NULL || c.closed_at != 0))
+	if (rc > 0 && (c.workflow == NULL || (c.closed_at != 0 && !closed)))
 		rc = 0;
 	if (rc > 0) {
 		*wf_r = get_version(cf, store, c.workflow, c.workflow_version,
@@ -3157,6 +3159,21 @@ caseflow_workflow_of(struct caseflow *cf, struct store *store, int64_t case_id,
 	}
 	store_case_flow_clear(&c);
 	return rc;
+}
+
+int
+caseflow_workflow_of(struct caseflow *cf, struct store *store, int64_t case_id,
+		     const struct workflow **wf_r, char **error_r)
+{
+	return workflow_of(cf, store, case_id, false, wf_r, error_r);
+}
+
+int
+caseflow_workflow_ran(struct caseflow *cf, struct store *store,
+		      int64_t case_id, const struct workflow **wf_r,
+		      char **error_r)
+{
+	return workflow_of(cf, store, case_id, true, wf_r, error_r);
 }
 
 int

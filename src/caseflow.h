@@ -186,6 +186,11 @@ int caseflow_event(struct caseflow *cf, struct store *store, int64_t case_id,
 int caseflow_workflow_of(struct caseflow *cf, struct store *store,
 			 int64_t case_id, const struct workflow **wf_r,
 			 char **error_r);
+/* The same for a case closed or open: the workflow (version) it ran on,
+   whose settings (sms-window) still count for what comes after. */
+int caseflow_workflow_ran(struct caseflow *cf, struct store *store,
+			  int64_t case_id, const struct workflow **wf_r,
+			  char **error_r);
 /* The names the sender CONTACT (0: none yet) of a text on case CASE_ID
    (0: none) is known by, one after another, for a thank-you signed in
    small letters (reply_thanks_only_by): the contact's name, FROM_NAME

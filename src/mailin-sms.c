@@ -632,7 +632,7 @@ thanked_case(struct mailin *mi, struct store *store, const char *text,
 		r = store_case_latest_closed(store, contact, &id, &closed_at,
 					     error_r);
 	if (r > 0 && !t->mentioned_theirs && mi->flow != NULL &&
-	    caseflow_workflow_of(mi->flow, store, id, &wf, error_r) < 0)
+	    caseflow_workflow_ran(mi->flow, store, id, &wf, error_r) < 0)
 		r = -1;
 	/* closed within its workflow's sms-window, as an SMS joins an
 	   open case: "Tack!" to the SMS that said it was done */

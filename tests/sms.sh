@@ -341,6 +341,21 @@ sms "From: 46708880077" "Tack!"
 engine
 check "... but after sms-window it opens a case" \
 	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880077'")" -eq 2 ]
+# The window is the closed case's workflow's: felanmalan version 2 with
+# sms-window="P10D" keeps a thank-you eight days after on its case.
+sed -i 's/id="felanmalan" version="1"/id="felanmalan" version="2" sms-window="P10D"/' "$I/workflows/felanmalan.xml"
+sms "From: 46708880078
+To: 72456" "Vattenläcka vid skolan."
+engine
+sql "UPDATE cases SET state = 'avslutad', closed_at = strftime('%s','now') - 8 * 86400 WHERE id = (SELECT c.id FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880078')"
+sms "From: 46708880078" "Tack!"
+engine
+check_all "... within the closed case's own sms-window it is kept there" <<-'EOF'
+	[ "$(sql "SELECT c.workflow || c.workflow_version FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880078'")" = felanmalan2 ]
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880078' AND m.body_stripped = 'Tack!'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880078'")" -eq 1 ]
+EOF
+sed -i 's/id="felanmalan" version="2" sms-window="P10D"/id="felanmalan" version="1"/' "$I/workflows/felanmalan.xml"
 # The citizen writes again, naming the closed case: a new case that
 # mentions it, not a message on a case nobody looks at.
 sms "From: 46708880001" "$case_c: skräpet ligger kvar."
