@@ -1004,24 +1004,17 @@ static int
 refetch_spare(struct imap *im, clist *res)
 {
 	struct refetch *l;
+	struct uidlook given_up = { 0 };
 	size_t n;
 
 	if (res == NULL)
 		return 0;
 	if (refetch_load(im, &l, &n) < 0)
 		return -1;
-	for (clistiter *c = clist_begin(res); c != NULL;) {
-		uint32_t uid = *(uint32_t *)clist_content(c);
-		size_t i;
-
-		for (i = 0; i < n && l[i].uid != uid; i++)
-			;
-		if (i < n) {
-			free(clist_content(c));
-			c = clist_delete(res, c);
-		} else
-			c = clist_next(c);
-	}
+	for (size_t i = 0; i < n; i++)
+		uidlook_add(&given_up, l[i].uid);
+	uidlook_remove_from(&given_up, res);
+	uidlook_free(&given_up);
 	free(l);
 	return 0;
 }
@@ -1456,30 +1449,27 @@ mark_list(struct imap *im, clist *res, enum mark_how how)
 static void
 kept_merge(struct imap *im, clist *res, clist *big, clist *kept)
 {
+	struct uidlook moved = { 0 }, in_big = { 0 };
+
+	uidlook_add_list(&in_big, big);
 	for (clistiter *k = clist_begin(kept); k != NULL; k = clist_next(k)) {
 		uint32_t uid = *(uint32_t *)clist_content(k);
-		clistiter *c = clist_begin(res);
-		int there = 0;
 
 		if (uid > im->last)
 			continue;
-		while (c != NULL) {
-			if (*(uint32_t *)clist_content(c) == uid) {
-				free(clist_content(c));
-				c = clist_delete(res, c);
-			} else
-				c = clist_next(c);
-		}
-		for (c = clist_begin(big); c != NULL && !there; c = clist_next(c))
-			there = *(uint32_t *)clist_content(c) == uid;
-		if (!there) {
+		uidlook_add(&moved, uid);
+		if (!uidlook_has(&in_big, uid)) {
 			uint32_t *u = xmalloc(sizeof(*u));
 
 			*u = uid;
 			if (clist_append(big, u) < 0)
 				fatalx("out of memory");
+			uidlook_add(&in_big, uid);
 		}
 	}
+	uidlook_remove_from(&moved, res);
+	uidlook_free(&moved);
+	uidlook_free(&in_big);
 	mailimap_search_result_free(kept);
 }
 
@@ -1494,6 +1484,7 @@ split_big(struct imap *im, clist *res, clist **big_r)
 {
 	struct mailimap_set *set;
 	struct mailimap_search_key *key;
+	struct uidlook big = { 0 };
 	int r;
 
 	if (clist_isempty(res)) {
@@ -1519,16 +1510,9 @@ split_big(struct imap *im, clist *res, clist **big_r)
 		*big_r = NULL;
 		return fail(im, "UID SEARCH", r);
 	}
-	for (clistiter *b = clist_begin(*big_r); b != NULL; b = clist_next(b))
-		for (clistiter *c = clist_begin(res); c != NULL;) {
-			if (*(uint32_t *)clist_content(c) ==
-			    *(uint32_t *)clist_content(b)) {
-				free(clist_content(c));
-				c = clist_delete(res, c);
-			} else {
-				c = clist_next(c);
-			}
-		}
+	uidlook_add_list(&big, *big_r);
+	uidlook_remove_from(&big, res);
+	uidlook_free(&big);
 	return 0;
 }
 

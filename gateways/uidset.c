@@ -4,6 +4,9 @@
 
 #include "uidset.h"
 #include "log.h"
+#include "util.h"
+
+#include <stdlib.h>
 
 void
 uidset_add(struct mailimap_set *set, uint32_t uid)
@@ -19,4 +22,62 @@ uidset_add(struct mailimap_set *set, uint32_t uid)
 	}
 	if (mailimap_set_add_single(set, uid) != MAILIMAP_NO_ERROR)
 		fatalx("out of memory");
+}
+
+void
+uidlook_add(struct uidlook *l, uint32_t uid)
+{
+	if (l->n == l->size) {
+		l->size = l->size == 0 ? 64 : l->size * 2;
+		l->v = xrealloc(l->v, l->size * sizeof(*l->v));
+	}
+	l->v[l->n++] = uid;
+	l->sorted = false;
+}
+
+void
+uidlook_add_list(struct uidlook *l, clist *list)
+{
+	for (clistiter *c = clist_begin(list); c != NULL; c = clist_next(c))
+		uidlook_add(l, *(uint32_t *)clist_content(c));
+}
+
+static int
+uid_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+bool
+uidlook_has(struct uidlook *l, uint32_t uid)
+{
+	if (!l->sorted) {
+		if (l->n > 1)
+			qsort(l->v, l->n, sizeof(*l->v), uid_cmp);
+		l->sorted = true;
+	}
+	return l->n > 0 &&
+	       bsearch(&uid, l->v, l->n, sizeof(*l->v), uid_cmp) != NULL;
+}
+
+void
+uidlook_remove_from(struct uidlook *l, clist *list)
+{
+	for (clistiter *c = clist_begin(list); c != NULL;) {
+		if (uidlook_has(l, *(uint32_t *)clist_content(c))) {
+			free(clist_content(c));
+			c = clist_delete(list, c);
+		} else {
+			c = clist_next(c);
+		}
+	}
+}
+
+void
+uidlook_free(struct uidlook *l)
+{
+	free(l->v);
+	*l = (struct uidlook){ 0 };
 }

@@ -2,6 +2,7 @@
 #ifndef CIRM_UIDSET_H
 #define CIRM_UIDSET_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <libetpan/libetpan.h>
@@ -18,5 +19,26 @@
    order give the fewest items; any order gives the same set. Aborts
    when out of memory. */
 void uidset_add(struct mailimap_set *set, uint32_t uid);
+
+/* UIDs to look up, as the gateway takes the UIDs of one list off
+   another (the big messages off those to fetch, the given-up off a
+   search): sorted once, each looked up by halves, not a list walked
+   for every UID of the other. */
+struct uidlook {
+	uint32_t *v;
+	size_t n, size;
+	bool sorted;
+};
+
+/* Adds UID to L. Aborts when out of memory. */
+void uidlook_add(struct uidlook *l, uint32_t uid);
+/* Adds the UIDs of LIST (uint32_t contents, as a UID SEARCH gives). */
+void uidlook_add_list(struct uidlook *l, clist *list);
+/* Whether UID is in L. Sorts L first when UIDs were added since. */
+bool uidlook_has(struct uidlook *l, uint32_t uid);
+/* Deletes every UID of L from LIST (a search result: its contents are
+   freed); the others keep their order. */
+void uidlook_remove_from(struct uidlook *l, clist *list);
+void uidlook_free(struct uidlook *l);
 
 #endif

@@ -100,6 +100,95 @@ START_TEST(test_uidset_star)
 }
 END_TEST
 
+/* A search result of UIDS (N of them) as libetpan
+   gives it: a list of allocated numbers. */
+static clist *
+result(const uint32_t *uids, size_t n)
+{
+	clist *l = clist_new();
+
+	for (size_t i = 0; i < n; i++) {
+		uint32_t *u = malloc(sizeof(*u));
+
+		*u = uids[i];
+		ck_assert_int_eq(clist_append(l, u), 0);
+	}
+	return l;
+}
+
+static char *
+joined(clist *l)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	for (clistiter *c = clist_begin(l); c != NULL; c = clist_next(c))
+		fprintf(f, "%s%u", c == clist_begin(l) ? "" : ",",
+			(unsigned)*(uint32_t *)clist_content(c));
+	fclose(f);
+	return out;
+}
+
+/* The UIDs of one list taken off another: each of them, wherever it
+   stands and however often, the rest in their order. */
+START_TEST(test_uidlook_remove)
+{
+	static const uint32_t from[] = { 9, 3, 7, 3, 1, 12, 4294967295u, 5 };
+	static const uint32_t off[] = { 3, 4294967295u, 12, 100, 9 };
+	clist *l = result(from, sizeof(from) / sizeof(from[0]));
+	clist *o = result(off, sizeof(off) / sizeof(off[0]));
+	struct uidlook look = { 0 };
+	char *got;
+
+	ck_assert(!uidlook_has(&look, 3));
+	uidlook_add_list(&look, o);
+	uidlook_remove_from(&look, l);
+	got = joined(l);
+	ck_assert_str_eq(got, "7,1,5");
+	free(got);
+	ck_assert(uidlook_has(&look, 100));
+	ck_assert(!uidlook_has(&look, 7));
+	/* added after a look: sorted again before the next */
+	uidlook_add(&look, 7);
+	ck_assert(uidlook_has(&look, 7));
+	ck_assert(uidlook_has(&look, 4294967295u));
+	uidlook_free(&look);
+	ck_assert(!uidlook_has(&look, 7));
+	mailimap_search_result_free(l);
+	mailimap_search_result_free(o);
+}
+END_TEST
+
+/* 20,000 UIDs off a list of 50,000: every second one of the first
+   40,000 goes. */
+START_TEST(test_uidlook_many)
+{
+	clist *l = clist_new();
+	struct uidlook look = { 0 };
+	size_t left = 0;
+
+	for (uint32_t uid = 50000; uid >= 1; uid--) {
+		uint32_t *u = malloc(sizeof(*u));
+
+		*u = uid;
+		ck_assert_int_eq(clist_append(l, u), 0);
+		if (uid <= 40000 && uid % 2 == 0)
+			uidlook_add(&look, uid);
+	}
+	uidlook_remove_from(&look, l);
+	for (clistiter *c = clist_begin(l); c != NULL; c = clist_next(c)) {
+		uint32_t uid = *(uint32_t *)clist_content(c);
+
+		ck_assert(uid > 40000 || uid % 2 == 1);
+		left++;
+	}
+	ck_assert_uint_eq(left, 30000);
+	uidlook_free(&look);
+	mailimap_search_result_free(l);
+}
+END_TEST
+
 static Suite *
 uidset_suite(void)
 {
@@ -110,6 +199,8 @@ uidset_suite(void)
 			    (int)(sizeof(cases) / sizeof(cases[0])));
 	tcase_add_test(tc, test_uidset_mailbox);
 	tcase_add_test(tc, test_uidset_star);
+	tcase_add_test(tc, test_uidlook_remove);
+	tcase_add_test(tc, test_uidlook_many);
 	suite_add_tcase(s, tc);
 	return s;
 }
