@@ -674,23 +674,6 @@ store_quarantine_resolve(struct store *store, const char *dedupe_key,
 }
 
 int
-store_quarantine_released_since(struct store *store, const char *dedupe_key,
-				int64_t since, char **error_r)
-{
-	static const char sql[] =
-		"SELECT id FROM quarantine WHERE dedupe_key = ? AND "
-		"released_at >= ? LIMIT 1";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
-
-	if (st == NULL)
-		return -1;
-	store_bind_text(st, 1, dedupe_key);
-	sqlite3_bind_int64(st, 2, since);
-	return store_one_row(store, st, NULL, NULL, "find released mail",
-			     error_r);
-}
-
-int
 store_quarantine_discarded(struct store *store, const char *dedupe_key,
 			   char **error_r)
 {

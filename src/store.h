@@ -856,11 +856,6 @@ int store_quarantine_release(struct store *store, int64_t id, int64_t now,
 int store_quarantine_resolve(struct store *store, const char *dedupe_key,
 			     int64_t now, int64_t *ids_r, int max, int *n_r,
 			     char **error_r);
-/* 1 when a quarantined mail with DEDUPE_KEY was released at SINCE or
-   later, 0 when not, -1. */
-int store_quarantine_released_since(struct store *store,
-				    const char *dedupe_key, int64_t since,
-				    char **error_r);
 /* 1 when a quarantined mail with DEDUPE_KEY was discarded (by an
    administrator or by quarantine_retention), 0 when not, -1. */
 int store_quarantine_discarded(struct store *store, const char *dedupe_key,

@@ -2011,7 +2011,7 @@ keys_seen(const struct store_quarantine_key *k, void *ctx)
    gave up under one UIDVALIDITY in one query: each key with the prefix
    once, discarded when one of its notes was, with the last release of
    one (released at 40 and at 70 is released since 60, not since 75,
-   as store_quarantine_released_since says); nothing of another UIDVALIDITY (12 is no prefix of 123) or
+   the gateway asks); nothing of another UIDVALIDITY (12 is no prefix of 123) or
    another kind of key. By the index, among many rows. */
 START_TEST(test_quarantine_keys)
 {
