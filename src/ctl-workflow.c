@@ -714,6 +714,7 @@ struct sim {
 	struct workflow_run *run;
 	struct workflow_facts facts;
 	const char *text;	/* --text: the citizen's messages */
+	const char *name;	/* --name: the citizen's, for thanks() */
 	const char *templates;	/* --channel sms: the SMS are shown */
 	const char *municipality;	/* mail_name */
 	const char *argument;	/* of the command being handled */
@@ -725,6 +726,14 @@ struct sim {
 	size_t lines;		/* under the current step */
 	char *error;		/* a failure the callbacks could not return */
 };
+
+/* The name the citizen is known by (--name), for thanks(): as cirmd
+   gives the contact's name and the names the sender signed with. */
+static const char *
+sim_names(void *ctx)
+{
+	return ((const struct sim *)ctx)->name;
+}
 
 /* Local time as "YYYY-MM-DD HH:MM", with seconds when there are any. */
 static const char *
@@ -1530,7 +1539,7 @@ simulate_usage(void)
 {
 	ctl_error("%s", _("usage: cirmctl workflow simulate FILE [--events "
 			  "LIST] [--start TIME] [--channel email|sms] "
-			  "[--text TEXT] [--templates DIR]"));
+			  "[--text TEXT] [--name NAME] [--templates DIR]"));
 }
 
 static int
@@ -1541,6 +1550,7 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 		{ "start", required_argument, NULL, 's' },
 		{ "channel", required_argument, NULL, 'c' },
 		{ "text", required_argument, NULL, 'x' },
+		{ "name", required_argument, NULL, 'n' },
 		{ "templates", required_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -1558,6 +1568,7 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 		case 's': start = optarg; break;
 		case 'c': sim.facts.channel = optarg; break;
 		case 'x': sim.text = optarg; break;
+		case 'n': sim.name = optarg; break;
 		case 't': templates = optarg; break;
 		default: bad = 1; break;
 		}
@@ -1565,6 +1576,10 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 	if (bad || optind != argc - 1) {
 		simulate_usage();
 		return EX_USAGE;
+	}
+	if (sim.name != NULL) {
+		sim.facts.sender_names = sim_names;
+		sim.facts.names_ctx = &sim;
 	}
 	if (strcmp(sim.facts.channel, "email") != 0 &&
 	    strcmp(sim.facts.channel, "sms") != 0) {
@@ -1637,7 +1652,8 @@ ctl_workflow(const struct ctl *ctl, int argc, char **argv)
 			  "                cirmctl workflow simulate FILE "
 			  "[--events LIST] [--start TIME]\n"
 			  "                        [--channel email|sms] "
-			  "[--text TEXT] [--templates DIR]\n"
+			  "[--text TEXT] [--name NAME]\n"
+			  "                        [--templates DIR]\n"
 			  "                cirmctl workflow migrate ID --from "
 			  "VERSION --to VERSION [--map MAP] [--dry-run]\n"
 			  "                cirmctl workflow run --scxml FILE "

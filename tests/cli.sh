@@ -304,7 +304,8 @@ check "help exits 0" [ "$rc" -eq 0 ]
 check "help lists case show" contains "$out" "case show [--numbers] NUMBER"
 # the options cirmctl(1) gives these commands
 check "help gives status its limits" contains "$out" "status [--check [--warning MIN] [--critical MIN]]"
-check "help gives workflow simulate all its options" contains "$out" "[--channel email|sms] [--text TEXT] [--templates DIR]"
+check "help gives workflow simulate all its options" contains "$out" "[--channel email|sms] [--text TEXT] [--name NAME]
+      [--templates DIR]"
 # cirmctl(1)'s SYNOPSIS has every command --help lists ("handler away
 # LOGIN LAST-DAY | handler back LOGIN" is two)
 printf '%s\n' "$out" | awk '/^  [a-z]/ {

@@ -170,6 +170,21 @@ run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T10:00 \
 	--text "Tack!" --events "#ta, #klar, mail.citizen"
 check "... the thanks noted in the case's history" contains "$out" \
 	"log Tack från invånaren"
+# --name: the name the citizen is known by, as cirmd knows it (the
+# contact's, the From name, a signature): "tack mvh anna" in small
+# letters is signed with it, "tack mvh gropen" is not.
+thanks_by() { # NAME TEXT
+	"$CIRMCTL" workflow simulate "$W/felanmalan.xml" \
+		--start 2026-12-01T10:00 --text "$2" ${1:+--name "$1"} \
+		--events "#ta, #klar, sms.citizen" | sed -n 's/^final: //p'
+}
+check_all "--name: a thank-you signed with it in small letters" <<-'EOF'
+	[ "$(thanks_by "Anna Svensson" "tack mvh anna")" = atgardat ]
+	[ "$(thanks_by "Anna Svensson" "tack mvh anna s")" = atgardat ]
+	[ "$(thanks_by "" "tack mvh anna")" = tilldelad ]
+	[ "$(thanks_by "Anna Svensson" "tack mvh gropen")" = tilldelad ]
+	[ "$(thanks_by "Anna Svensson" "tack, lampan lyser inte mvh anna")" = tilldelad ]
+EOF
 
 # ... in English too; a word inside another ("policy") is not one.
 category() {
