@@ -857,42 +857,169 @@ closing_line(const char *line, size_t len)
 	return closing_match(line, len) > 0;
 }
 
+/* The code point of the UTF-8 character at P (END bounds it), its
+   length in *LEN_R; (unsigned long)-1 and 1 when it is malformed or
+   overlong. */
+static unsigned long
+utf8_char(const unsigned char *p, const unsigned char *end, size_t *len_r)
+{
+	static const unsigned long least[] = { 0, 0x80, 0x800, 0x10000 };
+	unsigned long c = *p;
+	int more = c >= 0xf8 ? -1 : c >= 0xf0 ? 3 : c >= 0xe0 ? 2 :
+		   c >= 0xc0 ? 1 : c >= 0x80 ? -1 : 0;
+
+	*len_r = 1;
+	if (more < 0 || end - p <= more)
+		return (unsigned long)-1;
+	c &= 0x7fu >> more;
+	for (int i = 1; i <= more; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return (unsigned long)-1;
+		c = c << 6 | (p[i] & 0x3fu);
+	}
+	if (c < least[more])
+		return (unsigned long)-1;
+	*len_r = (size_t)more + 1;
+	return c;
+}
+
+/* The capitals of the scripts with case whose small letters follow a
+   rule: each of FIRST to LAST (or every other one from FIRST) is a
+   capital, and its small letter is TO_SMALL on (0: one of another
+   length, which folding leaves). Latin, Greek, Cyrillic, Armenian. */
+static const struct capital_run {
+	unsigned long first, last;
+	long to_small;
+	bool every_other;
+} capital_runs[] = {
+	{ 0x41, 0x5a, 0x20, false },	/* A-Z */
+	{ 0xc0, 0xd6, 0x20, false },	/* À-Ö */
+	{ 0xd8, 0xde, 0x20, false },	/* Ø-Þ */
+	{ 0x100, 0x12f, 1, true },	/* Ā-Į */
+	{ 0x130, 0x130, 0, false },	/* İ, whose i is one byte */
+	{ 0x132, 0x137, 1, true },	/* Ĳ-Ķ */
+	{ 0x139, 0x148, 1, true },	/* Ĺ-Ň */
+	{ 0x14a, 0x177, 1, true },	/* Ŋ-Ŷ */
+	{ 0x178, 0x178, 0xff - 0x178, false },	/* Ÿ; ÿ is U+00FF */
+	{ 0x179, 0x17e, 1, true },	/* Ź-Ž */
+	{ 0x1cd, 0x1dc, 1, true },	/* Ǎ-Ǜ */
+	{ 0x1de, 0x1ef, 1, true },	/* Ǟ-Ǯ */
+	{ 0x1f8, 0x21f, 1, true },	/* Ǹ-Ȟ, Ș and Ț among them */
+	{ 0x222, 0x233, 1, true },	/* Ȣ-Ȳ */
+	{ 0x386, 0x386, 0x3ac - 0x386, false },	/* Ά */
+	{ 0x388, 0x38a, 0x3ad - 0x388, false },	/* Έ-Ί */
+	{ 0x38c, 0x38c, 0x3cc - 0x38c, false },	/* Ό */
+	{ 0x38e, 0x38f, 0x3cd - 0x38e, false },	/* Ύ-Ώ */
+	{ 0x391, 0x3a1, 0x20, false },	/* Α-Ρ */
+	{ 0x3a3, 0x3ab, 0x20, false },	/* Σ-Ϋ */
+	{ 0x3d8, 0x3ef, 1, true },	/* Ϙ-Ϯ */
+	{ 0x400, 0x40f, 0x50, false },	/* Ѐ-Џ */
+	{ 0x410, 0x42f, 0x20, false },	/* А-Я */
+	{ 0x460, 0x481, 1, true },	/* Ѡ-Ҁ */
+	{ 0x48a, 0x4bf, 1, true },	/* Ҋ-Ҿ */
+	{ 0x4c0, 0x4c0, 0x4cf - 0x4c0, false },	/* Ӏ */
+	{ 0x4c1, 0x4ce, 1, true },	/* Ӂ-Ӎ */
+	{ 0x4d0, 0x52f, 1, true },	/* Ӑ-Ԯ */
+	{ 0x531, 0x556, 0x30, false },	/* Ա-Ֆ */
+	{ 0x1e00, 0x1e95, 1, true },	/* Ḁ-Ẕ */
+	{ 0x1e9e, 0x1e9e, 0, false },	/* ẞ, whose ß is one byte shorter */
+	{ 0x1ea0, 0x1eff, 1, true },	/* Ạ-Ỿ */
+};
+
+/* The blocks of scripts with case where a letter that is no capital
+   (capital_runs[]) is a small one: Latin-1, Latin Extended-A, the
+   regular runs of Latin Extended-B, modern Greek, Cyrillic, Armenian
+   and Latin Extended Additional. Other scripts' case, where they have
+   one, is not told. */
+static const struct {
+	unsigned long first, last;
+} cased_blocks[] = {
+	{ 0xaa, 0x17f }, { 0x1cd, 0x1ef }, { 0x1f8, 0x21f }, { 0x222, 0x233 },
+	{ 0x386, 0x3ce }, { 0x3d8, 0x3ef }, { 0x400, 0x52f }, { 0x531, 0x587 },
+	{ 0x1e00, 0x1eff },
+};
+
+/* How a word's first letter is written: no letter (a digit, a mark),
+   a capital, a small letter of a script with case ("срочно" is one),
+   or a letter whose case is not told (Arabic, Hebrew, CJK, Thai and
+   Devanagari have none: a name there looks like any word). */
+enum letter_case {
+	LETTER_NONE, LETTER_CAPITAL, LETTER_SMALL, LETTER_CASELESS,
+};
+
+/* The small letter of capital C, 0 when C is none (capital_runs[]); C when
+   its small letter has a UTF-8 length of its own. */
+static unsigned long
+small_letter(unsigned long c)
+{
+	for (size_t i = 0; i < N_ELEMENTS(capital_runs); i++) {
+		const struct capital_run *k = &capital_runs[i];
+
+		if (c >= k->first && c <= k->last &&
+		    (!k->every_other || (c - k->first) % 2 == 0))
+			return (unsigned long)((long)c + k->to_small);
+	}
+	return 0;
+}
+
+/* The case of the character at P (END bounds it; a word's first),
+   whatever the process's locale. */
+static enum letter_case
+letter_case(const unsigned char *p, const unsigned char *end)
+{
+	size_t len;
+	unsigned long c;
+
+	if (*p < 0x80)
+		return (*p >= 'A' && *p <= 'Z') ? LETTER_CAPITAL :
+		       (*p >= 'a' && *p <= 'z') ? LETTER_SMALL : LETTER_NONE;
+	if (!workflow_word_char(p, end))
+		return LETTER_NONE;	/* ×, ÷, «, dashes, emoji */
+	c = utf8_char(p, end, &len);
+	if (c == (unsigned long)-1)
+		return LETTER_CASELESS;
+	if (small_letter(c) != 0)
+		return LETTER_CAPITAL;
+	for (size_t i = 0; i < N_ELEMENTS(cased_blocks); i++)
+		if (c >= cased_blocks[i].first && c <= cased_blocks[i].last)
+			return LETTER_SMALL;
+	return LETTER_CASELESS;
+}
+
 /* Whether the word at W (N bytes) can be part of a signature's line:
-   it begins with a capital, holds a digit, an '@' or a '.' between
+   it begins with a capital (or a letter of a script without case:
+   letter_case), holds a digit, an '@' or a '.' between
    letters, or no letter at all ("Anna", "14", "070-123",
    "anna@example.se", "www.example.se", "/", "–"). A sentence's last
    word ("lagat.") is none, nor a shouted one ("FARLIGT"). */
 static bool
 signature_word(const char *w, size_t n)
 {
-	const unsigned char *p = (const unsigned char *)w;
+	const unsigned char *p = (const unsigned char *)w, *end = p + n;
 	size_t letters = 0, capitals = 0;
+	enum letter_case first;
 
 	for (size_t i = 0; i < n; i++) {
 		if (isdigit(p[i]) || p[i] == '@' ||
 		    (p[i] == '.' && i > 0 && i + 1 < n && isalnum(p[i + 1])))
 			return true;
-		/* ASCII letters, and Latin-1's in UTF-8 (0xc3 and one
-		   more byte), not dashes or quotes */
-		if (isalpha(p[i]) || (p[i] == 0xc3 && i + 1 < n)) {
+		/* letters of any script, not dashes or quotes */
+		if ((p[i] & 0xc0) != 0x80 &&
+		    (first = letter_case(p + i, end)) != LETTER_NONE) {
 			letters++;
-			capitals += isupper(p[i]) ||
-				(p[i] == 0xc3 && p[i + 1] >= 0x80 &&
-				 p[i + 1] <= 0x9e && p[i + 1] != 0x97);
+			capitals += first == LETTER_CAPITAL;
 		}
 	}
 	if (letters == 0)
 		return true;
 	if (letters >= 3 && capitals == letters)
 		return false;
-	while (n > 0 && !isalpha(*p) && *p < 0x80) {
+	while (p < end && *p < 0x80 && letter_case(p, end) == LETTER_NONE)
 		p++;
-		n--;
-	}
-	/* A-Z, or a Latin-1 capital (À to Þ but ×) in UTF-8 */
-	return isupper(*p) ||
-	       (n >= 2 && p[0] == 0xc3 && p[1] >= 0x80 && p[1] <= 0x9e &&
-		p[1] != 0x97);
+	/* a name in a script without case looks like any word: taken as
+	   one, as before */
+	first = p < end ? letter_case(p, end) : LETTER_NONE;
+	return first == LETTER_CAPITAL || first == LETTER_CASELESS;
 }
 
 /* Words of a street address in lower case, which a line of a signature
@@ -961,7 +1088,8 @@ signature_line(const char *line, size_t len)
 
 /* Whether LINE (LEN bytes) is a name and nothing else: one to four
    words of letters (a hyphen or an initial's point among them), each
-   beginning with a capital ("Anna Andersson", "Per-Olof E. Berg"). */
+   beginning with a capital ("Anna Andersson", "Per-Olof E. Berg",
+   "Сергей"), or with a letter of a script without case ("أحمد"). */
 static bool
 name_line(const char *line, size_t len)
 {
@@ -970,9 +1098,10 @@ name_line(const char *line, size_t len)
 
 	while ((word = next_word(line, len, " \t", &i, &n)) != NULL) {
 		const unsigned char *w = (const unsigned char *)word;
+		enum letter_case c = letter_case(w, w + n);
 
 		if (++words > 4 || !signature_word(word, n) ||
-		    !(isupper(w[0]) || w[0] >= 0x80))
+		    (c != LETTER_CAPITAL && c != LETTER_CASELESS))
 			return false;
 		for (size_t k = 0; k < n; k++)
 			if (!(isalpha(w[k]) || w[k] >= 0x80 || w[k] == '-' ||
@@ -1605,9 +1734,7 @@ reply_thanks_only_by(const char *text, const char *name)
 						 (w - f);
 
 			other = ++after_closing > THANKS_NAME_WORDS ||
-				!(isupper(o[0]) || (o[0] == 0xc3 &&
-						    o[1] >= 0x80 &&
-						    o[1] <= 0x9e) ||
+				!(letter_case(o, o + n) == LETTER_CAPITAL ||
 				  (name_f != NULL && name_word(w, n, name_f)));
 		}
 		else if (word_in(w, n, thanks_words, N_ELEMENTS(thanks_words)))

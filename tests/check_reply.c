@@ -515,6 +515,9 @@ static const struct {
 	{ "Mvh\n070-123 45 67", NULL },
 	{ "Med vänlig hälsning", NULL },
 	{ "Mvh gatukontoret", NULL },
+	/* a capital of any script with case; a small word is none */
+	{ "Mvh Сергей", "Сергей" },
+	{ "Mvh срочно", NULL },
 	{ "", NULL },
 };
 
@@ -609,6 +612,12 @@ static const struct {
 	{ "Hi, thank you so much for the quick reply! Best, John", true },
 	{ "Thanks again. Best regards, John Smith", true },
 	{ "Tack! Med vänliga hälsningar, Anna", true },
+	{ "Tack!\nmvh Åsa", true },
+	{ "Tack!\nmvh Örjan", true },
+	/* a name's capital in Cyrillic and Greek */
+	{ "Tack!\nmvh Сергей", true },
+	{ "Tack!\n\nСергей Иванов", true },
+	{ "Tack!\nmvh Γιάννης", true },
 	/* more than thanks */
 	{ "Tack, men lampan lyser fortfarande inte.", false },
 	{ "Tack! Kan ni titta på lampan vid skolan också?", false },
@@ -630,6 +639,11 @@ static const struct {
 	{ "thanks, best, still broken", false },
 	{ "tack /nej", false },
 	{ "tack mvh 😀 trasig lampa", false },
+	/* small letters of other scripts with case: "urgent", "quickly" */
+	{ "Tack!\nmvh срочно", false },
+	{ "Tack!\n\nсрочно", false },
+	{ "Tack!\n/срочно", false },
+	{ "Tack!\nmvh γρήγορα", false },
 	/* a long text is a letter, whatever its words */
 	{ "Tack tack tack tack tack tack tack tack tack tack tack tack tack "
 	  "tack tack tack tack tack tack tack tack tack tack tack tack tack "
@@ -769,6 +783,13 @@ static const struct {
 	{ "Lampan är trasig.\nAnna Andersson", NULL },
 	{ "Anna Andersson\n", NULL },
 	{ "Lampan är trasig.\n\nNu Måste Ni Göra Något Åt Det", NULL },
+	/* a small word in Cyrillic is text ("urgent") */
+	{ "Kan ni titta?\nmvh срочно", NULL },
+	{ "Kan ni titta?\n\nсрочно", NULL },
+	{ "Kan ni titta?\nmvh Сергей", "Kan ni titta?\n" },
+	/* a script without case: its signature is still cut */
+	{ "Thanks!\n\nمع السلامة\nأحمد", "Thanks!\n\n" },
+	{ "Tack!\nmvh أحمد", "Tack!\n" },
 };
 
 START_TEST(test_signoff)
