@@ -1520,6 +1520,34 @@ name_word(const char *w, size_t n, const char *name)
 	return false;
 }
 
+/* S folded as workflow_fold folds it, and the capitals of the other
+   scripts with case (capital_runs[]: "Сергей", "Γιάννης") to their small
+   letters where these are as long: a name in small letters is found
+   in any of them, and the text keeps its length. Free it. */
+static char *
+name_fold(const char *s)
+{
+	char *f = workflow_fold(s);
+	unsigned char *p = (unsigned char *)f, *end = p + strlen(f);
+
+	while (p < end) {
+		size_t len, k;
+		unsigned long c = utf8_char(p, end, &len), small;
+
+		/* as long: two bytes up to U+07FF, three above */
+		if (len >= 2 && (small = small_letter(c)) != 0 &&
+		    (small <= 0x7ff) == (len == 2)) {
+			unsigned char lead = len == 2 ? 0xc0 : 0xe0;
+
+			for (k = len - 1; k > 0; k--, small >>= 6)
+				p[k] = (unsigned char)(0x80 | (small & 0x3f));
+			p[0] = (unsigned char)(lead | small);
+		}
+		p += len;
+	}
+	return f;
+}
+
 /* Words that name a telephone number on a signature's line, folded:
    the officer's own, then the switchboard's. */
 static const char *const phone_labels[] = {
@@ -1697,8 +1725,8 @@ reply_thanks_only_by(const char *text, const char *name)
 	if (len > THANKS_MAX || memchr(text, '?', len) != NULL)
 		return false;
 	part = xstrndup(text, len);
-	p = f = workflow_fold(part);	/* of the same length */
-	name_f = name != NULL ? workflow_fold(name) : NULL;
+	p = f = name_fold(part);	/* of the same length */
+	name_f = name != NULL ? name_fold(name) : NULL;
 	end = (const unsigned char *)f + len;
 	while (*p != '\0' && !other) {
 		const char *w;

@@ -690,6 +690,12 @@ static const struct {
 	{ "tack mvh lisa", "Anna-Lisa Ek", true },
 	{ "tack mvh lisa", "Anna\u2013Lisa Ek", true },
 	{ "tack mvh sean o\u2019brien", "Sean O\u2019Brien", true },
+	/* small letters of Cyrillic and Greek names */
+	{ "tack mvh сергей", "Сергей Иванов", true },
+	{ "tack mvh сергей и", "Сергей Иванов", true },
+	{ "tack mvh сергей", "Eva Ek", false },
+	{ "Tack!\nmvh срочно", "Сергей Иванов", false },
+	{ "tack mvh γιάννης", "Γιάννης Παπαδόπουλος", true },
 };
 
 /* Whether a name could make it a thank-you: bounds each case above, so
