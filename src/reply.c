@@ -1017,7 +1017,7 @@ signature_word(const char *w, size_t n)
 	while (p < end && *p < 0x80 && letter_case(p, end) == LETTER_NONE)
 		p++;
 	/* a name in a script without case looks like any word: taken as
-	   one, as before */
+	   one here, for cutting; reply_thanks_only_by asks more */
 	first = p < end ? letter_case(p, end) : LETTER_NONE;
 	return first == LETTER_CAPITAL || first == LETTER_CASELESS;
 }
@@ -1548,6 +1548,39 @@ name_fold(const char *s)
 	return f;
 }
 
+/* Whether each word of SIGNOFF (a sign-off: reply_signoff) that begins
+   with a letter of a script without case is one of the words of folded
+   NAMES_F (NULL: none). Such a word passes for a name when the sign-off
+   is found, but it may as well be a request: "Tack!\nmvh عاجل" is
+   "urgent", not a name. */
+static bool
+caseless_known(const char *signoff, const char *names_f)
+{
+	char *f = name_fold(signoff);
+	const unsigned char *p = (const unsigned char *)f;
+	const unsigned char *end = p + strlen(f);
+	bool known = true;
+
+	while (p < end && known) {
+		size_t n = 0, k;
+
+		if (word_char(p, end) == 0) {
+			p++;
+			while (p < end && (*p & 0xc0) == 0x80)
+				p++;
+			continue;
+		}
+		while ((k = word_char(p + n, end)) > 0)
+			n += k;
+		known = letter_case(p, end) != LETTER_CASELESS ||
+			(names_f != NULL &&
+			 name_word((const char *)p, n, names_f));
+		p += n;
+	}
+	free(f);
+	return known;
+}
+
 /* Words that name a telephone number on a signature's line, folded:
    the officer's own, then the switchboard's. */
 static const char *const phone_labels[] = {
@@ -1724,9 +1757,16 @@ reply_thanks_only_by(const char *text, const char *name)
 
 	if (len > THANKS_MAX || memchr(text, '?', len) != NULL)
 		return false;
+	name_f = name != NULL ? name_fold(name) : NULL;
+	/* a sign-off's word in a script without case is a name only when
+	   it is one of NAME's; else it is more than thanks, as it is where
+	   the text is read on (no thanks word, no closing, no capital) */
+	if (cut != NULL && !caseless_known(cut, name_f)) {
+		free(name_f);
+		return false;
+	}
 	part = xstrndup(text, len);
 	p = f = name_fold(part);	/* of the same length */
-	name_f = name != NULL ? name_fold(name) : NULL;
 	end = (const unsigned char *)f + len;
 	while (*p != '\0' && !other) {
 		const char *w;

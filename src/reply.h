@@ -72,7 +72,9 @@ bool reply_thanks_only(const char *text);
    From name; several may follow one another, NULL: none): after the
    closing, a word in small letters is a name too when it is one of
    NAME's words or the initial of one ("tack mvh anna s" from Anna
-   Svensson), as a word with a capital always is. */
+   Svensson), as a word with a capital always is. A word of a script
+   without case (Arabic, Hebrew, CJK) after the closing or in the
+   sign-off is a name only when it is one of NAME's. */
 bool reply_thanks_only_by(const char *text, const char *name);
 /* Whether some name could make TEXT a thank-you (reply_thanks_only_by
    with every word of TEXT as a name): when not, no name need be looked

@@ -644,6 +644,12 @@ static const struct {
 	{ "Tack!\n\nсрочно", false },
 	{ "Tack!\n/срочно", false },
 	{ "Tack!\nmvh γρήγορα", false },
+	/* a script without case: a word there may be a request as well as
+	   a name ("عاجل" is "urgent"), so it signs only as the sender's */
+	{ "Tack!\nmvh أحمد", false },
+	{ "Tack!\nmvh عاجل", false },
+	{ "Thank you!\n\nأحمد", false },
+	{ "Tack!\nmvh 田中", false },
 	/* a long text is a letter, whatever its words */
 	{ "Tack tack tack tack tack tack tack tack tack tack tack tack tack "
 	  "tack tack tack tack tack tack tack tack tack tack tack tack tack "
@@ -696,6 +702,12 @@ static const struct {
 	{ "tack mvh сергей", "Eva Ek", false },
 	{ "Tack!\nmvh срочно", "Сергей Иванов", false },
 	{ "tack mvh γιάννης", "Γιάννης Παπαδόπουλος", true },
+	/* in a script without case the sender's own name signs it */
+	{ "Tack!\nmvh أحمد", "أحمد علي", true },
+	{ "Tack!\nmvh أحمد", "Eva Ek", false },
+	{ "Tack!\nmvh أحمد", NULL, false },
+	{ "Thank you!\n\nأحمد", "أحمد علي", true },
+	{ "Tack!\nmvh عاجل", "أحمد علي", false },
 };
 
 /* Whether a name could make it a thank-you: bounds each case above, so
