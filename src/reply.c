@@ -986,6 +986,36 @@ letter_case(const unsigned char *p, const unsigned char *end)
 	return LETTER_CASELESS;
 }
 
+/* In the N bytes at P, the letters into *LETTERS_R and how many of
+   them are capitals into *CAPITALS_R (letter_case). */
+static void
+count_case(const unsigned char *p, size_t n, size_t *letters_r,
+	   size_t *capitals_r)
+{
+	const unsigned char *end = p + n;
+	enum letter_case c;
+
+	*letters_r = *capitals_r = 0;
+	for (; p < end; p++) {
+		if ((*p & 0xc0) != 0x80 &&
+		    (c = letter_case(p, end)) != LETTER_NONE) {
+			(*letters_r)++;
+			*capitals_r += c == LETTER_CAPITAL;
+		}
+	}
+}
+
+/* Whether the word at W (N bytes) is shouted: three letters or more,
+   all capitals ("FARLIGT", "BRÅDSKANDE"). */
+static bool
+shouted(const unsigned char *w, size_t n)
+{
+	size_t letters, capitals;
+
+	count_case(w, n, &letters, &capitals);
+	return letters >= 3 && capitals == letters;
+}
+
 /* Whether the word at W (N bytes) can be part of a signature's line:
    it begins with a capital (or a letter of a script without case:
    letter_case), holds a digit, an '@' or a '.' between
@@ -996,20 +1026,16 @@ static bool
 signature_word(const char *w, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)w, *end = p + n;
-	size_t letters = 0, capitals = 0;
+	size_t letters, capitals;
 	enum letter_case first;
 
 	for (size_t i = 0; i < n; i++) {
 		if (isdigit(p[i]) || p[i] == '@' ||
 		    (p[i] == '.' && i > 0 && i + 1 < n && isalnum(p[i + 1])))
 			return true;
-		/* letters of any script, not dashes or quotes */
-		if ((p[i] & 0xc0) != 0x80 &&
-		    (first = letter_case(p + i, end)) != LETTER_NONE) {
-			letters++;
-			capitals += first == LETTER_CAPITAL;
-		}
 	}
+	/* letters of any script, not dashes or quotes */
+	count_case(p, n, &letters, &capitals);
 	if (letters == 0)
 		return true;
 	if (letters >= 3 && capitals == letters)
@@ -1750,8 +1776,8 @@ reply_thanks_only_by(const char *text, const char *name)
 {
 	const char *cut = reply_signoff(text);
 	size_t len = cut != NULL ? (size_t)(cut - text) : strlen(text);
-	size_t thanks = 0, after_closing = 0;
-	bool closed = false, other = false;
+	size_t thanks = 0, after_closing = 0, letters, capitals;
+	bool closed = false, other = false, caps;
 	char *part, *f, *p, *name_f;
 	const unsigned char *end;
 
@@ -1768,6 +1794,9 @@ reply_thanks_only_by(const char *text, const char *name)
 	part = xstrndup(text, len);
 	p = f = name_fold(part);	/* of the same length */
 	end = (const unsigned char *)f + len;
+	/* written all in capitals ("TACK MVH ANNA"), where a name is too */
+	count_case((const unsigned char *)part, len, &letters, &capitals);
+	caps = capitals == letters;
 	while (*p != '\0' && !other) {
 		const char *w;
 		size_t n = 0, k;
@@ -1796,13 +1825,15 @@ reply_thanks_only_by(const char *text, const char *name)
 		/* a name: "Mvh Anna", "/Anna Ek", not "/lampan trasig";
 		   in small letters only the sender's own ("tack mvh anna"
 		   from Anna Svensson): a small word is as often a request
-		   ("tack mvh inte löst") */
+		   ("tack mvh inte löst"), and so is a shouted one in a text
+		   that is not all capitals ("Tack! Mvh FARLIGT") */
 		if (closed) {
 			const unsigned char *o = (const unsigned char *)part +
 						 (w - f);
 
 			other = ++after_closing > THANKS_NAME_WORDS ||
-				!(letter_case(o, o + n) == LETTER_CAPITAL ||
+				!((letter_case(o, o + n) == LETTER_CAPITAL &&
+				   (caps || !shouted(o, n))) ||
 				  (name_f != NULL && name_word(w, n, name_f)));
 		}
 		else if (word_in(w, n, thanks_words, N_ELEMENTS(thanks_words)))

@@ -618,6 +618,9 @@ static const struct {
 	{ "Tack!\nmvh Сергей", true },
 	{ "Tack!\n\nСергей Иванов", true },
 	{ "Tack!\nmvh Γιάννης", true },
+	/* one who writes all in capitals signs so too */
+	{ "TACK! MVH ANNA", true },
+	{ "TACK MVH ANNA SVENSSON", true },
 	/* more than thanks */
 	{ "Tack, men lampan lyser fortfarande inte.", false },
 	{ "Tack! Kan ni titta på lampan vid skolan också?", false },
@@ -639,6 +642,11 @@ static const struct {
 	{ "thanks, best, still broken", false },
 	{ "tack /nej", false },
 	{ "tack mvh 😀 trasig lampa", false },
+	/* a shouted word after a closing, in a text that is not all
+	   capitals: "dangerous for children" */
+	{ "Tack! Mvh FARLIGT", false },
+	{ "Tack!\nmvh FARLIGT FÖR BARN", false },
+	{ "Tack, mvh Anna BRÅDSKANDE", false },
 	/* small letters of other scripts with case: "urgent", "quickly" */
 	{ "Tack!\nmvh срочно", false },
 	{ "Tack!\n\nсрочно", false },
@@ -692,6 +700,9 @@ static const struct {
 	{ "tack mvh anna svensson anna s", "Anna Svensson", false },
 	{ "tack anna", "Anna Svensson", false },
 	{ "tack mvh inte löst", "Anna Svensson", false },
+	/* the sender's own name, shouted */
+	{ "Tack! Mvh ANNA", "Anna Svensson", true },
+	{ "Tack! Mvh FARLIGT", "Anna Svensson", false },
 	/* names with marks of more than one byte between their words */
 	{ "tack mvh lisa", "Anna-Lisa Ek", true },
 	{ "tack mvh lisa", "Anna\u2013Lisa Ek", true },
