@@ -98,6 +98,16 @@ static const struct text
 			"note in replies of their own" },
 	T_NEEDS_TEXT = { "behöver en text under kommandona",
 			 "needs a text below the commands" },
+	/* #fråga would leave the case waiting for an answer to a question
+	   nobody asked */
+	T_TEXT_STOPPED = { "behöver nå invånaren, som har tackat nej till "
+			   "sms (STOPP): inget sms når hen förrän hen skickar "
+			   "START. Nå hen på annat sätt, till exempel med "
+			   "brev, och anteckna det med #notering",
+			   "needs to reach the citizen, who asked for no more "
+			   "SMS (STOP): no SMS reaches them until they send "
+			   "START. Reach them another way, by letter for "
+			   "instance, and record it with #note" },
 	/* the text is often meant for the colleague (#tilldela): sent
 	   on its own it would reach the citizen */
 	T_NO_TEXT = { "tar ingen text till invånaren; är texten till "
@@ -273,6 +283,8 @@ struct reply {
 	bool *logo;
 	char *signature_pictures;
 	bool closed;		/* the case is */
+	/* the case is by SMS, to a number that asked for none (STOP) */
+	bool sms_stopped;
 	/* the case it was merged into (closing it), or "", and its id */
 	char merged[STORE_CASE_NUMBER_MAX];
 	int64_t merged_id;
@@ -1547,6 +1559,9 @@ check_commands(struct mailin *mi, struct store *store,
 				if (rc < 0)
 					return -1;
 				c->error = tr(&T_NOT_NOW, r->lang);
+			} else if (w->text == WORKFLOW_TEXT_REQUIRED &&
+				   r->sms_stopped) {
+				c->error = tr(&T_TEXT_STOPPED, r->lang);
 			} else if (w->argument == WORKFLOW_ARG_HANDLER) {
 				int active = 0;
 
@@ -3253,9 +3268,19 @@ handler_reply(struct mailin *mi, struct store *store,
 			store_case_get_number(store, f.merged_into, r->merged,
 					      error_r) : 0;
 
+		char *number = NULL;
+		int stopped = rc > 0 && f.citizen_id != 0 && f.channel != NULL &&
+			strcmp(f.channel, "sms") == 0 ?
+			store_contact_first(store, f.citizen_id, "phone",
+					    &number, error_r) : 0;
+
+		if (stopped > 0)
+			stopped = store_sms_optout_has(store, number, error_r);
+		free(number);
+		r->sms_stopped = stopped > 0;
 		if (kept > 0)
 			r->merged_id = f.merged_into;
-		if (rc < 0 || kept < 0) {
+		if (rc < 0 || kept < 0 || stopped < 0) {
 			store_case_flow_clear(&f);
 			return -1;
 		}

@@ -469,6 +469,41 @@ check "... which the open cases show too" \
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234567' AND c.closed_at IS NULL AND e.kind = 'sms.optin'")" -ge 1 ]
 check "... confirmed by SMS" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46701234567' AND body LIKE '%igen%STOPP%'")" -eq 1 ]
+# #fråga to a citizen who sent STOPP would leave the case waiting for an
+# answer to a question never asked: refused, nothing done. A question
+# asked before the STOPP: the case closes unanswered, and the handler is
+# not told the citizen knows.
+sms "From: 46708880091" "Soptunnan är inte tömd."
+sms "From: 46708880092" "Bänken i parken är trasig."
+engine
+case_q=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880091'")
+case_r=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880092'")
+handler_mail "$(note_reply_to "$case_r")" "$case_r" hq2 "#fråga
+Vilken park gäller det?"
+sms "From: 46708880091" "STOPP"
+engine
+state_q=$(sql "SELECT state FROM cases WHERE number = '$case_q'")
+handler_mail "$(note_reply_to "$case_q")" "$case_q" hq1 "#fråga
+Vilken adress gäller det?"
+engine
+check_all "#fråga to a citizen who sent STOPP is refused, and nothing is done" <<-'EOF'
+	[ "$(sql "SELECT state FROM cases WHERE number = '$case_q'")" = "$state_q" ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND body LIKE '%#fråga%behöver nå invånaren, som har tackat nej till sms%STOPP%inget sms når hen%#notering%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox WHERE body LIKE '%Vilken adress%' AND recipient <> 'eva@kommun.example'")" -eq 0 ]
+EOF
+check "... a question that went is still asked" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880092' AND body LIKE 'Vilken park gäller det?%'")" -eq 1 ]
+sms "From: 46708880092" "STOPP"
+engine
+sql "UPDATE timer SET fire_at = strftime('%s','now') - 1 WHERE fired_at IS NULL AND case_id = (SELECT id FROM cases WHERE number = '$case_r')"
+engine
+sql "UPDATE timer SET fire_at = strftime('%s','now') - 1 WHERE fired_at IS NULL AND case_id = (SELECT id FROM cases WHERE number = '$case_r')"
+engine
+check_all "... unanswered after STOPP, the case closes, and the handler is not told the citizen knows" <<-'EOF'
+	[ "$(sql "SELECT closed_at IS NOT NULL FROM cases WHERE number = '$case_r'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Stängt utan svar [$case_r]%' AND body LIKE '%har tackat nej till sms (STOPP) och%har inte fått veta det%' AND body NOT LIKE '%och invånaren har fått veta det%'")" -eq 1 ]
+EOF
+sql "DELETE FROM sms_optout WHERE number IN ('+46708880091', '+46708880092')"
 # A phone's keyboard may put a no-break space (or a zero-width one)
 # after the word: it is still the word alone.
 sms "From: 46701234568" "$(printf 'Stopp\302\240')"
