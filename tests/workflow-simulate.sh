@@ -194,6 +194,12 @@ category() {
 }
 check "felanmalan: an English street light is belysning" \
 	[ "$(category "Hello, the street light on Storgatan 5 is out")" = belysning ]
+check_all "... as is a Swedish one, by any of its names" <<-'EOF'
+	[ "$(category "Gatlyktan vid Ekvägen 5 blinkar")" = belysning ]
+	[ "$(category "Lyktorna längs gångvägen är släckta")" = belysning ]
+	[ "$(category "Belysningen i tunneln är trasig")" = belysning ]
+	[ "$(category "Armaturen har ramlat ner")" = belysning ]
+EOF
 check "... a pothole vag" \
 	[ "$(category "There is a deep pothole in the cycle lane")" = vag ]
 check "... an icy pavement vag" [ "$(category "Icy sidewalk, no gritting")" = vag ]
