@@ -389,6 +389,15 @@ render_text(const char *path, const char *text,
 	   what the file means */
 	*body_r = broken ? NULL :
 		fill(path, 3, body, vars, nvars, &problems, &broken);
+	/* "Nytt ärende [KS-...] {{case.subject}}" with no subject: no
+	   blank left at the end of the line */
+	if (*subject_r != NULL) {
+		size_t n = strlen(*subject_r);
+
+		while (n > 0 && ((*subject_r)[n - 1] == ' ' ||
+				 (*subject_r)[n - 1] == '\t'))
+			(*subject_r)[--n] = '\0';
+	}
 	if (*subject_r == NULL || *body_r == NULL) {
 		free(*subject_r);
 		free(*body_r);

@@ -169,6 +169,22 @@ START_TEST(test_render)
 }
 END_TEST
 
+/* A subject whose last variable is empty ends with no blank: "Nytt
+   ärende [KS-...] " for a case with no subject. */
+START_TEST(test_subject_trailing_blank)
+{
+	char *subject = NULL, *got;
+
+	put("sv", "t", "Subject: Nytt \xc3\xa4rende [{{case.number}}] "
+	    "{{case.due}}\t\n\nHej\n");
+	got = render("sv", "t", &subject);
+	ck_assert_str_eq(got, "Hej\n");
+	ck_assert_str_eq(subject, "Nytt \xc3\xa4rende [KS-2026-00001]");
+	free(subject);
+	free(got);
+}
+END_TEST
+
 /* An SMS template left empty sends no empty SMS. */
 START_TEST(test_empty_sms)
 {
@@ -463,6 +479,7 @@ template_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_loop_test(tc, test_render, 0, (int)N_ELEMENTS(cases));
 	tcase_add_test(tc, test_empty_sms);
+	tcase_add_test(tc, test_subject_trailing_blank);
 	tcase_add_test(tc, test_cache_every_variable);
 	tcase_add_test(tc, test_language);
 	tcase_add_test(tc, test_shipped);
