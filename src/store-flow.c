@@ -1157,6 +1157,9 @@ store_digest_cases(struct store *store, int64_t handler_id,
 			      error_r);
 }
 
+/* The characters a searched word needs to find the words it begins. */
+#define SEARCH_PREFIX_MIN 4
+
 /* One token of a search: a quoted FTS5 string, so that no operator
    can be injected. The tokens after the first STORE_SEARCH_TERMS are
    not searched for: a search runs while the engine holds the write
@@ -1167,7 +1170,7 @@ add_search_term(void *ctx, int flags, const char *token, int n, int start,
 {
 	struct strlist *terms = ctx;
 	char *w;
-	size_t k = 0;
+	size_t k = 0, chars = 0;
 
 	(void)flags;
 	(void)start;
@@ -1183,7 +1186,13 @@ add_search_term(void *ctx, int flags, const char *token, int n, int start,
 	}
 	w[k++] = '"';
 	w[k] = '\0';
-	strlist_addf(terms, "%s%s", terms->n > 0 ? " " : "", w);
+	/* a word's start finds its forms: "lampa" finds "lampan",
+	   "ängsväg" "Ängsvägen"; a short one only itself, since all the
+	   words that begin with "ek" would be a long search */
+	for (int i = 0; i < n; i++)
+		chars += ((unsigned char)token[i] & 0xc0) != 0x80;
+	strlist_addf(terms, "%s%s%s", terms->n > 0 ? " " : "", w,
+		     chars >= SEARCH_PREFIX_MIN ? "*" : "");
 	free(w);
 	return SQLITE_OK;
 }

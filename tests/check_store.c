@@ -1073,6 +1073,15 @@ START_TEST(test_fulltext_search)
 	both = xasprintf("%s%s", two, one);	/* newest first */
 
 	ck_search(store, "gatubelysningen", one);
+	/* a word of four letters or more finds the words it begins, an
+	   inflected form ("ängsväg", "trasi"), not one inside a word */
+	ck_search(store, "ängsväg", one);
+	ck_search(store, "GATUBELYS trasi", one);
+	ck_search(store, "belysning", two);
+	ck_search(store, "gatu", both);
+	/* shorter, only itself */
+	ck_search(store, "gat", "");
+	ck_search(store, "vi", "");
 	ck_search(store, "ÄNGSVÄGEN trasig", one);
 	ck_search(store, "ängsvägen buller", "");	/* all words, one message */
 	/* Split by the index's tokenizer: the parts must all be there. */
