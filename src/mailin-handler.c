@@ -144,6 +144,10 @@ static const struct text
 	T_NOT_HERE = { "finns inte i det här arbetsflödet",
 		       "not a command of this workflow" },
 	T_CLOSED = { "ärendet är avslutat", "the case is closed" },
+	/* #lista, #visa, #sök on a case (elsewhere()) */
+	T_CASE_ADDRESS = { "tas emot utan ärende: skicka det i ett nytt mejl "
+			   "till ärendeadressen", "taken on no case: send it "
+			   "in a new mail to the case address" },
 	/* a command whose argument="case": #slå-ihop KS-2026-00042 */
 	T_NEEDS_CASE = { "ange numret på det ärende som ska behållas",
 			 "give the number of the case to keep" },
@@ -658,6 +662,17 @@ static const struct text T_OWN_ADDRESS[2] = {
 	  "sammanställningen, så går svaret dit):", " (reply to a mail "
 	  "from cirm on no case, such as the digest, and the reply goes "
 	  "there):" } };
+
+/* #borta and #tillbaka on a case (elsewhere()): around the address. */
+static const struct text T_OWN_ONLY[2] = {
+	{ "#borta och #tillbaka tar cirm bara emot på din egen adress,",
+	  "cirm takes #away and #back only at your own address," },
+	{ ", så att ingen annan kan skriva dem i ditt namn. Spara den, eller "
+	  "svara på ett mejl från cirm utan ärende (sammanställningen, ett "
+	  "svar på #lista): svaret går dit", ", so that nobody else can "
+	  "write them in your name. Save it, or reply to a mail from cirm "
+	  "on no case (the digest, an answer to #list): the reply goes "
+	  "there" } };
 
 static void
 caseless_lines(struct strlist *l, const char *lang, bool own)
@@ -1522,6 +1537,44 @@ forward_address(const struct mailin *mi, struct command *c)
 		1;
 }
 
+/* Whether WORD is a command without a case: 1 taken at the officer's
+   own address alone (#borta), 0 at the plain case address, -1 none. */
+static int
+caseless_own(const char *word)
+{
+	for (size_t i = 0; i < N_ELEMENTS(caseless); i++) {
+		if (caseless[i].words != help_words &&
+		    word_is(word, caseless[i].words))
+			return caseless[i].own;
+	}
+	return -1;
+}
+
+/* C, a command without a case in a reply on a case, is refused with
+   the address it is taken at, as the plain address refuses #borta
+   (handler_commands). 0, or -1. */
+static int
+elsewhere(struct mailin *mi, struct store *store,
+	  const struct mailin_verdict *v, struct command *c,
+	  const char *lang, char **error_r)
+{
+	char *own;
+
+	if (caseless_own(c->word) == 0) {
+		c->error = tr(&T_CASE_ADDRESS, lang);
+		if (mi->address != NULL)
+			c->error_detail = xasprintf(", %s", mi->address);
+		return 0;
+	}
+	if ((own = mailin_own_address(mi, store, v->handler_id,
+				      error_r)) == NULL)
+		return -1;
+	c->error = tr(&T_OWN_ONLY[0], lang);
+	c->error_detail = xasprintf(" %s%s", own, tr(&T_OWN_ONLY[1], lang));
+	free(own);
+	return 0;
+}
+
 /* Decides, for every line, whether it can be carried out now. Returns
    how many cannot, or -1 on a database error. */
 static int
@@ -1682,6 +1735,10 @@ check_commands(struct mailin *mi, struct store *store,
 				c->error = tr(&T_NO_ARG, r->lang);
 		} else if (word_is(c->word, workflow_words)) {
 			c->error = tr(&T_NOT_HERE, r->lang);
+		} else if (caseless_own(c->word) >= 0) {
+			/* meant for another address: say which */
+			if (elsewhere(mi, store, v, c, r->lang, error_r) < 0)
+				return -1;
 		} else {
 			/* "# notering": the word after the blank */
 			char *w = c->word[0] == '\0' ?

@@ -2318,6 +2318,59 @@ START_TEST(test_unknown_command_suggested)
 }
 END_TEST
 
+/* A command without a case in a reply on a case is refused with the
+   address it is taken at: #lista, #visa and #sök the plain case
+   address, #borta and #tillbaka the officer's own. */
+START_TEST(test_caseless_command_on_case)
+{
+	char *to, *body, *own, *cmd;
+
+	to = eva_notified("cc1@example.se", "Det bullrar.");
+	own = token_address_handler(mi->key, "arende@kommun.example",
+				    count("SELECT id FROM contact WHERE login "
+					  "= 'eva'"), 0);
+	deliver_mail("eva@kommun.example", to, "SV", "cc2@kommun.example", NULL,
+		     "#lista\n#visa KS-2026-00001\n#sök lampa\n"
+		     "#borta 2027-01-05\n#tillbaka\n");
+	body = newest_body("eva@kommun.example");
+	cmd = xasprintf("#borta 2027-01-05 utförs inte: #borta och #tillbaka "
+			"tar cirm bara emot på din egen adress, %s, så att "
+			"ingen annan", own);
+	ck_assert_msg(has_text(body, "#lista utförs inte: tas emot utan "
+			       "ärende: skicka det i ett nytt mejl till "
+			       "ärendeadressen, arende@kommun.example\n") &&
+		      has_text(body, "#visa KS-2026-00001 utförs inte: tas "
+			       "emot utan ärende") &&
+		      has_text(body, "#sök lampa utförs inte: tas emot utan "
+			       "ärende") &&
+		      has_text(body, cmd) &&
+		      has_text(body, "#tillbaka utförs inte: #borta och "
+			       "#tillbaka tar cirm bara emot på din egen "
+			       "adress") &&
+		      strstr(body, "okänt kommando") == NULL, "%s", body);
+	free(cmd);
+	free(body);
+	/* in English */
+	ck_assert_int_eq(store_exec(store, "UPDATE contact SET language = 'en' "
+				    "WHERE login = 'eva'", NULL), 0);
+	deliver_mail("eva@kommun.example", to, "SV", "cc3@kommun.example", NULL,
+		     "#list\n#back\n");
+	body = newest_body("eva@kommun.example");
+	cmd = xasprintf("#back not carried out: cirm takes #away and #back "
+			"only at your own address, %s,", own);
+	ck_assert_msg(has_text(body, "#list not carried out: taken on no "
+			       "case: send it in a new mail to the case "
+			       "address, arende@kommun.example") &&
+		      has_text(body, cmd), "%s", body);
+	free(cmd);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE login = "
+			       "'eva' AND away_until IS NOT NULL"), 0);
+	free(own);
+	free(to);
+}
+END_TEST
+
 /* A refusal tells where the case stands now, naming its case officer
    as handlers know her: by her name, by her login when she has none. */
 START_TEST(test_refused_names_assignee)
@@ -7376,6 +7429,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_refused_names_assignee);
 	tcase_add_test(tc, test_answer_after_close);
 	tcase_add_test(tc, test_unknown_command_suggested);
+	tcase_add_test(tc, test_caseless_command_on_case);
 	tcase_add_test(tc, test_new_case_officer_mail_wrapped);
 	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
 	tcase_add_test(tc, test_handler_without_token);
