@@ -41,8 +41,9 @@ struct build {
 	struct part overdue, mine, unassigned, away;
 };
 
-/* At most MAX characters of UTF-8 S (whole characters), "…" when cut;
-   control characters as spaces. */
+/* At most MAX characters of UTF-8 S (whole characters), "…" included
+   when cut, so that the line keeps its width; control characters as
+   spaces. */
 static char *
 cut(const char *s, int max)
 {
@@ -50,6 +51,10 @@ cut(const char *s, int max)
 	int chars = 0;
 	char *out;
 
+	if (max < 1)
+		max = 1;
+	if (utf8_length(s) > (size_t)max)
+		max--;	/* room for the "…" */
 	while (i < len && chars < max) {
 		i++;
 		while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
@@ -61,6 +66,16 @@ cut(const char *s, int max)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = ' ';
 	return out;
+}
+
+/* A case's SUBJECT for a line, cut to MAX characters: a case without
+   one says so, rather than leave a blank. */
+static char *
+subject_cut(const char *subject, int max, bool en)
+{
+	if (subject == NULL || subject[strspn(subject, " \t\r\n")] == '\0')
+		subject = T(en, "(inget ämne)", "(no subject)");
+	return cut(subject, max);
 }
 
 static int
@@ -101,11 +116,10 @@ add_case(const struct store_digest_case *c, void *ctx)
 				   strlen(c->number) : 15) + 1 +
 			(width > 14 ? width : 14) + 1;
 
-		subject = cut(c->subject != NULL ? c->subject : "",
-			      used + 10 < 72 ? (int)(72 - used) : 10);
+		subject = subject_cut(c->subject, used + 10 < 72 ?
+				      (int)(72 - used) : 10, b->en);
 	} else {
-		subject = cut(c->subject != NULL ? c->subject : "",
-			      DIGEST_SUBJECT_MAX);
+		subject = subject_cut(c->subject, DIGEST_SUBJECT_MAX, b->en);
 	}
 	if (due_at != 0) {
 		local_day(due_at, day);
@@ -236,6 +250,7 @@ add_handler(const struct store_handler *h, void *ctx)
 struct waiting {
 	const struct digest_settings *set;
 	struct strlist *lines;
+	bool en;
 };
 
 /* A line of the cases whose citizens wrote while the handler was away. */
@@ -248,8 +263,7 @@ waiting_line(const struct store_case_line *c, void *ctx)
 				    c->workflow_version, c->state);
 	const char *state = label != NULL ? label : c->state;
 	size_t width = utf8_length(state);
-	char *subject = cut(c->subject != NULL ? c->subject : "",
-			    DIGEST_SUBJECT_MAX);
+	char *subject = subject_cut(c->subject, DIGEST_SUBJECT_MAX, w->en);
 
 	strlist_addf(w->lines, "  %-15s %s%*s %s\n", c->number, state,
 		     width < 14 ? (int)(14 - width) : 1, "", subject);
@@ -267,7 +281,7 @@ back_part(struct store *store, const struct digest_settings *set,
 	  char **error_r)
 {
 	struct strlist found = { 0 };
-	struct waiting w = { set, &found };
+	struct waiting w = { set, &found, en };
 	int64_t since = 0;
 	int rc;
 

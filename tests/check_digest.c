@@ -314,9 +314,10 @@ START_TEST(test_content)
 	ck_assert_msg(overdue != NULL && mine != NULL && later != NULL &&
 		      unassigned != NULL && overdue < mine && mine < later &&
 		      later < unassigned, "%s", body);
-	/* a long subject cut at 50 characters, whole ones */
+	/* a long subject cut at 50 characters, whole ones, the "…"
+	   included */
 	ck_assert_ptr_nonnull(strstr(body, "Buller på natten från fläkten på "
-				     "taket till ICA Kv… (klart senast "
+				     "taket till ICA K… (klart senast "
 				     "2026-12-20)"));
 	ck_assert_ptr_null(strstr(body, "KS-2026-00005"));	/* closed */
 	ck_assert_ptr_null(strstr(body, "KS-2026-00006"));	/* not hers */
@@ -355,6 +356,51 @@ START_TEST(test_content)
 		      body);
 	free(subject);
 	free(body);
+}
+END_TEST
+
+/* #lista's narrow list: a cut subject, its "…" included, keeps the
+   line within 72 characters (counted as characters, not bytes); a case
+   without a subject says so, in the officer's language. */
+START_TEST(test_narrow_cut)
+{
+	struct strlist l = { 0 };
+	int counts[4];
+	char *err = NULL, *text;
+
+	sql("UPDATE cases SET subject = 'Stopp! Bilarna kör alldeles för fort "
+	    "på gatan vid skolan' WHERE id = 2");
+	sql("UPDATE cases SET subject = NULL WHERE id = 3");
+	sql("UPDATE cases SET subject = '' WHERE id = 4");
+	ck_assert_msg(digest_list(store, &set, 1, false, true,
+				  at("2026-12-07 08:00"), &l, counts,
+				  &err) == 0, "%s", err);
+	text = strlist_join(&l);
+	for (const char *p = text; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		char *line = xstrndup(p, n);
+
+		ck_assert_msg(utf8_length(line) <= 72, "%zu: %s",
+			      utf8_length(line), line);
+		free(line);
+		p += n + (p[n] == '\n');
+	}
+	ck_assert_msg(strstr(text, "  KS-2026-00002   tilldelad      Stopp! "
+			     "Bilarna kör alldeles för fort p…\n") != NULL &&
+		      strstr(text, "  KS-2026-00003   tilldelad      "
+			     "(inget ämne)\n") != NULL &&
+		      strstr(text, "  KS-2026-00004   registrerad    "
+			     "(inget ämne)\n") != NULL, "%s", text);
+	free(text);
+	strlist_clear(&l);
+	ck_assert_msg(digest_list(store, &set, 3, true, true,
+				  at("2026-12-07 08:00"), &l, counts,
+				  &err) == 0, "%s", err);
+	text = strlist_join(&l);
+	ck_assert_msg(strstr(text, "  KS-2026-00004   registrerad    "
+			     "(no subject)\n") != NULL, "%s", text);
+	free(text);
+	strlist_clear(&l);
 }
 END_TEST
 
@@ -470,6 +516,7 @@ main(void)
 	tcase_add_test(tc, test_colleague_away);
 	tcase_add_test(tc, test_back_told);
 	tcase_add_test(tc, test_content);
+	tcase_add_test(tc, test_narrow_cut);
 	tcase_add_test(tc, test_many);
 	tcase_add_test(tc, test_labels);
 	tcase_add_test(tc, test_off);
