@@ -4341,6 +4341,21 @@ static const struct text T_ASIDE[][2] = {
 		  "If you sent it: ask the administrator to look at the mail "
 		  "settings. If you did not, someone wrote in your name: "
 		  "tell the administrator." } },
+	[MAILIN_NOTICE_AUTH_SERVER] = {
+		{ "Den mottagande e-postservern gick inte i god för att "
+		  "meddelandet kom från din adress: meddelandet saknar dess "
+		  "kontroll (Authentication-Results från den server som "
+		  "mail_auth_server anger).",
+		  "The receiving mail server did not vouch that the message "
+		  "came from your address: the message lacks its check "
+		  "(Authentication-Results of the server mail_auth_server "
+		  "names)." },
+		{ "Säg till administratören: är alla svar satta åt sidan "
+		  "ska mail_auth_server ses över, den kan vara felstavad. "
+		  "Skickade du det inte har någon skrivit i ditt namn.",
+		  "Tell the administrator: if every reply is set aside, "
+		  "mail_auth_server should be checked, it may be misspelt. "
+		  "If you did not send it, someone wrote in your name." } },
 	[MAILIN_NOTICE_DISABLED] = {
 		{ "Adressen hör till en handläggare som är avstängd i cirm.",
 		  "The address belongs to a case officer who is disabled in "

@@ -963,12 +963,17 @@ quarantine_forged(struct mailin_verdict *v, const struct sender *who,
 		  const char *what)
 {
 	char *where = auth_where(v);
+	/* no verdict of the server named is no failed check: the handler
+	   is told so, since a mistyped name sets every reply aside */
+	bool none = v->auth_server != NULL && v->msg != NULL &&
+		    ar_header(v->msg, v->auth_server) == NULL;
 
 	quarantine(v, xasprintf("%s whose sender did not pass authentication "
 				"(%s)", what, where));
 	free(where);
 	if (who->handler)
-		tell(v, who, MAILIN_NOTICE_AUTH);
+		tell(v, who, none ? MAILIN_NOTICE_AUTH_SERVER :
+		     MAILIN_NOTICE_AUTH);
 }
 
 /* Mail from a person that is tied to no case: a new case, unless the

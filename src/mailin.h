@@ -115,6 +115,10 @@ struct mailin_verdict {
 		MAILIN_NOTICE_OLD_ADDRESS, /* to the handler's own address
 					      as it was before it was
 					      replaced */
+		MAILIN_NOTICE_AUTH_SERVER, /* no Authentication-Results of
+					      mail_auth_server at all: no
+					      verdict, rather than a failed
+					      one */
 	} notice;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */

@@ -1283,6 +1283,7 @@ END_TEST
    (the topmost with its authserv-id); without one a mail fails. */
 START_TEST(test_auth_server)
 {
+	char *body;
 	static const struct {
 		const char *headers;
 		int ok;
@@ -1351,9 +1352,16 @@ START_TEST(test_auth_server)
 			       "LIKE '%did not pass authentication (no "
 			       "Authentication-Results of mx.kommun.example, "
 			       "mail_auth_server)%'"), 1);
-	/* Eva is told that someone wrote in her name; #lista not run */
+	/* Eva is told; #lista not run */
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example'"), 1);
+	/* that the server gave no verdict, not that the checks failed:
+	   the administrator is to look at mail_auth_server */
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "gick inte i god för") &&
+		      has_text(body, "mail_auth_server ses över") &&
+		      strstr(body, "DMARC") == NULL, "%s", body);
+	free(body);
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "Lista",
 		     "as2@kommun.example",
 		     "Authentication-Results: mx.kommun.example; dmarc=pass "
@@ -1361,6 +1369,16 @@ START_TEST(test_auth_server)
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'eva@kommun.example'"), 2);
+	/* the server's verdict a failure: the checks failed */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "Lista",
+		     "as2b@kommun.example",
+		     "Authentication-Results: mx.kommun.example; dmarc=fail "
+		     "header.from=kommun.example\n", "#lista\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "SPF, DKIM och DMARC gav inte godkänt") &&
+		      strstr(body, "mail_auth_server") == NULL, "%s", body);
+	free(body);
 	/* a citizen's mail is not checked: a new case as ever */
 	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
 		     "as3@example.se", NULL, "Det bullrar.");
