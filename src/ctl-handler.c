@@ -976,6 +976,7 @@ ctl_handler(const struct ctl *ctl, int argc, char **argv)
 		return set_away(ctl, argc - 1, argv + 1, false);
 	ctl_error("%s", _("usage: cirmctl handler add LOGIN --email ADDRESS "
 			  "[--name NAME] [--group GROUP]... [--language sv|en]\n"
+			  "                    [--take-address]\n"
 			  "                cirmctl handler set LOGIN ...\n"
 			  "                cirmctl handler list\n"
 			  "                cirmctl handler address LOGIN\n"

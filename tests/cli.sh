@@ -323,6 +323,24 @@ while read -r cmd; do
 done <"$T/commands"
 check "cirmctl(1)'s SYNOPSIS has every command of --help${missing:+ (not:${missing#,})}" \
 	[ -s "$T/commands" -a -z "$missing" ]
+# and the other way round: --help has every command and option of
+# cirmctl(1) ("handler address", "handler set ... --new-address")
+sed -n 's/^\.B[IR]* "\{0,1\}\(cirmctl \)\{0,1\}\([a-z]\{1,\}\( [a-z]\{1,\}\)\{0,1\}\).*/\2/p' \
+	"$T/synopsis" | grep -v '^cirmctl$' | sort -u >"$T/syn-commands"
+# the options from the SYNOPSIS and the COMMANDS' headings (the
+# SYNOPSIS has "handler set login [change]...")
+awk '/^\.SH COMMANDS/,/^\.SH ENVIRONMENT/' "$top_srcdir/doc/cirmctl.1" |
+	awk 'prev == ".TP" { print } { prev = $0 }' | cat "$T/synopsis" - |
+	sed 's/\\fP//g' | grep -o '\\-\\-[a-z0-9\\-]*' | sed 's/\\//g' |
+	sort -u >"$T/syn-options"
+missing=
+while read -r word; do
+	case $out in *"$word"*) ;; *) missing="$missing, $word" ;; esac
+done <<EOF_SYN
+$(cat "$T/syn-commands" "$T/syn-options")
+EOF_SYN
+check "--help has every command and option of cirmctl(1)${missing:+ (not:${missing#,})}" \
+	[ -s "$T/syn-commands" -a -s "$T/syn-options" -a -z "$missing" ]
 run "$CIRMCTL" --version
 check "version" contains "$out" "cirmctl (cirm)"
 # Every program says what it is and how it is used.
@@ -340,6 +358,10 @@ run "$CIRMCTL" --help
 check "help names handler add's --language and --take-address" contains "$out" "      [--language L] [--take-address]
                             add a case officer"
 check "... and handler set's --take-address" contains "$out" "handler set LOGIN [--name NAME] [--email ADDRESS [--take-address]]"
+run "$CIRMCTL" handler
+check "handler's usage gives handler add its --take-address" contains "$err" \
+	"[--language sv|en]
+                    [--take-address]"
 run "$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
 	--name 'Eva Ek' --group synpunkter
 check "handler add succeeds" [ "$rc" -eq 0 ]
