@@ -283,7 +283,10 @@ audit_command(const struct cfg *cfg, struct store *store, int argc,
 int
 ctl_audit(const struct ctl *ctl, int argc, char **argv)
 {
-	if (argc < 2) {
+	if (argc < 2 || (strcmp(argv[1], "list") != 0 &&
+			 strcmp(argv[1], "verify") != 0)) {
+		if (argc >= 2)
+			ctl_error(_("unknown audit command '%s'"), argv[1]);
 		ctl_error("%s", _(USAGE));
 		return EX_USAGE;
 	}

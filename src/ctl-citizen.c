@@ -706,6 +706,8 @@ int
 ctl_citizen(const struct ctl *ctl, int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "extract") != 0) {
+		if (argc >= 2)
+			ctl_error(_("unknown citizen command '%s'"), argv[1]);
 		ctl_error("%s", _("usage: cirmctl citizen extract [--files DIR] "
 				  "ADDRESS|NUMBER..."));
 		return EX_USAGE;

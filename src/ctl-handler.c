@@ -974,6 +974,8 @@ ctl_handler(const struct ctl *ctl, int argc, char **argv)
 		return set_away(ctl, argc - 1, argv + 1, true);
 	if (argc >= 2 && strcmp(argv[1], "back") == 0)
 		return set_away(ctl, argc - 1, argv + 1, false);
+	if (argc >= 2 && strcmp(argv[1], "list") != 0)
+		ctl_error(_("unknown handler command '%s'"), argv[1]);
 	ctl_error("%s", _("usage: cirmctl handler add LOGIN --email ADDRESS "
 			  "[--name NAME] [--group GROUP]... [--language sv|en]\n"
 			  "                    [--take-address]\n"

@@ -195,6 +195,8 @@ ctl_mail(const struct ctl *ctl, int argc, char **argv)
 	FILE *f;
 
 	if (argc < 2 || strcmp(argv[1], "inspect") != 0) {
+		if (argc >= 2)
+			ctl_error(_("unknown mail command '%s'"), argv[1]);
 		ctl_error("%s", _("usage: cirmctl mail inspect [--text] FILE"));
 		return EX_USAGE;
 	}

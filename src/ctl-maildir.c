@@ -92,6 +92,8 @@ ctl_maildir(const struct ctl *ctl, int argc, char **argv)
 	int ret;
 
 	if (argc < 2 || strcmp(argv[1], "prune") != 0) {
+		if (argc >= 2)
+			ctl_error(_("unknown maildir command '%s'"), argv[1]);
 		ctl_error("%s", _(USAGE));
 		return EX_USAGE;
 	}

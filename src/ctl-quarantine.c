@@ -571,7 +571,18 @@ quarantine_command(const struct cfg *cfg, struct store *store, int argc,
 int
 ctl_quarantine(const struct ctl *ctl, int argc, char **argv)
 {
-	if (argc < 2) {
+	static const char *const words[] = {
+		"list", "show", "release", "discard", "prune",
+	};
+	size_t i;
+
+	for (i = 0; argc >= 2 && i < N_ELEMENTS(words); i++)
+		if (strcmp(argv[1], words[i]) == 0)
+			break;
+	if (argc < 2 || i == N_ELEMENTS(words)) {
+		if (argc >= 2)
+			ctl_error(_("unknown quarantine command '%s'"),
+				  argv[1]);
 		ctl_error("%s", _(USAGE));
 		return EX_USAGE;
 	}

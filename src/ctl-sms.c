@@ -227,6 +227,8 @@ ctl_sms(const struct ctl *ctl, int argc, char **argv)
 		return encode(argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "number") == 0)
 		return number(ctl, argc - 1, argv + 1);
+	if (argc >= 2)
+		ctl_error(_("unknown sms command '%s'"), argv[1]);
 	/* continuation lines under "cirmctl: usage: " */
 	ctl_error("%s", _("usage: cirmctl sms encode [--ucs2|--gsm7] "
 			  "[--ref16] TEXT|-\n"

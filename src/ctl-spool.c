@@ -100,6 +100,8 @@ int
 ctl_spool(const struct ctl *ctl, int argc, char **argv)
 {
 	if (argc < 2 || strcmp(argv[1], "prune") != 0) {
+		if (argc >= 2)
+			ctl_error(_("unknown spool command '%s'"), argv[1]);
 		ctl_error("%s", _(USAGE));
 		return EX_USAGE;
 	}

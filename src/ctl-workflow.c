@@ -1645,6 +1645,8 @@ ctl_workflow(const struct ctl *ctl, int argc, char **argv)
 		return simulate(ctl, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "migrate") == 0)
 		return ctl_workflow_migrate(ctl, argc - 1, argv + 1);
+	if (argc >= 2)
+		ctl_error(_("unknown workflow command '%s'"), argv[1]);
 	/* continuation lines under "cirmctl: usage: " */
 	ctl_error("%s", _("usage: cirmctl workflow check [--templates DIR] "
 			  "[--quiet] FILE...\n"

@@ -279,6 +279,14 @@ check "but -c after -- is an argument" [ "$rc" -eq 0 ]
 run "$CIRMCTL" -c "$C" case frobnicate
 check "unknown case command is a usage error" [ "$rc" -eq 64 ]
 check "which names it" contains "$err" "unknown case command 'frobnicate'"
+# every command group says which word it does not know, before it
+# reads the configuration (here one that is not there)
+for g in handler audit quarantine workflow sms spool maildir citizen mail; do
+	run "$CIRMCTL" -c "$T/nowhere.conf" $g frobnicate
+	check "unknown $g command is a usage error" [ "$rc" -eq 64 ]
+	check "which names it" contains "$err" "cirmctl: unknown $g command 'frobnicate'"
+	check "... and gives the usage" contains "$err" "usage: cirmctl $g"
+done
 
 # What a command prints must reach its file: "quarantine show ID --raw
 # >q.eml" on a full disk is not a success with half a mail.
