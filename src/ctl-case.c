@@ -587,20 +587,28 @@ no_case(struct store *store, const char *number)
 static int
 case_show(struct store *store, int argc, char **argv)
 {
-	bool numbers = false;
+	static const struct option opts[] = {
+		{ "numbers", no_argument, NULL, 'N' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int numbers = 0, bad = 0, c;
 	char *err = NULL;
 	int found;
 
-	if (argc == 3 && strcmp(argv[1], "--numbers") == 0) {
-		numbers = true;
-		argv++;
-		argc--;
+	/* --numbers before or after the number, as any command's options */
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
+		if (c == 'N')
+			numbers++;
+		else
+			bad = 1;
 	}
-	/* "case show --numbers" alone, or a misspelt option: not a number */
-	if (argc != 2 || argv[1][0] == '-') {
+	/* "case show --numbers" alone, --numbers twice, or a misspelt
+	   option: a usage error */
+	if (bad || numbers > 1 || optind != argc - 1) {
 		ctl_error("%s", _("usage: cirmctl case show [--numbers] NUMBER"));
 		return EX_USAGE;
 	}
+	argv += optind - 1;
 	argv[1] = case_number_arg(argv[1]);
 	/* reading a case is logged (a read log), before it is shown */
 	{

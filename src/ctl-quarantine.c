@@ -354,17 +354,27 @@ parse_id(const char *s, int64_t *id_r)
 static int
 show(struct store *store, int argc, char **argv)
 {
-	/* --raw before or after the id, as the options of case show */
-	int raw = argc == 3 && (strcmp(argv[2], "--raw") == 0 ||
-				strcmp(argv[1], "--raw") == 0), found;
-	const char *word = raw && strcmp(argv[1], "--raw") == 0 ? argv[2] :
-		argv[1];
-	struct show_ctx sc = { .raw = raw };
+	static const struct option opts[] = {
+		{ "raw", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	/* --raw before or after the id, as any command's options */
+	int raw = 0, bad = 0, c, found;
+	struct show_ctx sc = { 0 };
 	char *err = NULL, num[32];
 	int64_t id;
 
-	if ((argc != 2 && !raw) || argc < 2 || parse_id(word, &id) < 0)
+	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
+		if (c == 'r')
+			raw++;
+		else
+			bad = 1;
+	}
+	/* an id missing, or --raw twice: a usage error */
+	if (bad || raw > 1 || optind != argc - 1 ||
+	    parse_id(argv[optind], &id) < 0)
 		return EX_USAGE;
+	sc.raw = raw;
 	/* a quarantined message is a citizen's mail or SMS as much as a
 	   case is: reading it is logged (the read log), before it is shown */
 	snprintf(num, sizeof(num), "%lld", (long long)id);

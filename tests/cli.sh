@@ -268,6 +268,17 @@ for opt in --numbers --number -n; do
 	check "show $opt without number is a usage error" [ "$rc" -eq 64 ]
 	check "which says how it is used" contains "$err" "usage: cirmctl case show [--numbers] NUMBER"
 done
+# options go before or after the arguments, as with every command
+run "$CIRMCTL" -c "$C" case show "$n1" --numbers
+check "case show NUMBER --numbers: the case" [ "$rc" -eq 0 ]
+check "... as case show --numbers NUMBER shows it" [ "$out" = "$("$CIRMCTL" -c "$C" case show --numbers "$n1" 2>&1)" ]
+run "$CIRMCTL" -c "$C" case show -- "$n1"
+check "case show -- NUMBER: the case" contains "$out" "Anna Andersson"
+run "$CIRMCTL" -c "$C" case show "$n1" --numbers --numbers
+check "case show with --numbers twice is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" case show "$n1" --nummers
+check "case show with a misspelt option is a usage error" [ "$rc" -eq 64 ]
+check "... naming it" contains "$err" "cirmctl: unrecognized option '--nummers'"
 # -c after the command: the default file was read, and blamed.
 for opt in "-c $C" "--config $C" "--config=$C"; do
 	run "$CIRMCTL" case list $opt

@@ -85,6 +85,8 @@ run "$CIRMCTL" -c "$C" quarantine show --raw
 check "show --raw without an id is a usage error" [ "$rc" -eq 64 ]
 run "$CIRMCTL" -c "$C" quarantine show "$q2" --raw --raw
 check "show with --raw twice is a usage error" [ "$rc" -eq 64 ]
+run "$CIRMCTL" -c "$C" quarantine show --raw -- "$q2"
+check "show --raw -- ID: the same" contains "$out" "Message-ID: <klagomal.2@exempel.se>"
 run "$CIRMCTL" -c "$C" quarantine show 999
 check "an unknown id exits 1" [ "$rc" -eq 1 ]
 check "and is named" contains "$err" "no quarantined message 999"
