@@ -155,6 +155,23 @@ ctl_getopt(int argc, char **argv, const char *shortopts,
 	return c;
 }
 
+int
+ctl_no_options(int *argc, char ***argv)
+{
+	static const struct option none[] = { { NULL, 0, NULL, 0 } };
+	int skip;
+
+	if (ctl_getopt(*argc, *argv, "", none) != -1)
+		return -1;
+	skip = optind - 1;	/* "--", after getopt put the operands last */
+	if (skip > 0) {
+		(*argv)[skip] = (*argv)[0];
+		*argv += skip;
+		*argc -= skip;
+	}
+	return 0;
+}
+
 void
 ctl_error(const char *fmt, ...)
 {

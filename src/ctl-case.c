@@ -704,7 +704,7 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	int64_t handler;
 	int r, role = 1, ret = 1;
 
-	if (argc != 3) {
+	if (ctl_no_options(&argc, &argv) < 0 || argc != 3) {
 		ctl_error("%s", _("usage: cirmctl case assign NUMBER LOGIN"));
 		return EX_USAGE;
 	}

@@ -472,7 +472,7 @@ address(const struct ctl *ctl, int argc, char **argv)
 	int64_t id;
 	int active, ret = 1;
 
-	if (argc != 2) {
+	if (ctl_no_options(&argc, &argv) < 0 || argc != 2) {
 		ctl_error("%s", _("usage: cirmctl handler address LOGIN"));
 		return EX_USAGE;
 	}
@@ -755,7 +755,7 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 	int64_t id = 0, now = cirm_now();
 	int was = 0, r, ret = 1, open = 0;
 
-	if (argc != 2) {
+	if (ctl_no_options(&argc, &argv) < 0 || argc != 2) {
 		ctl_error(_("usage: cirmctl handler %s LOGIN"), argv[0]);
 		return EX_USAGE;
 	}
@@ -850,7 +850,7 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 	int64_t id = 0, back = 0, was = 0, now = cirm_now();
 	int active = 0, r, ret = 1;
 
-	if (argc != (away ? 3 : 2)) {
+	if (ctl_no_options(&argc, &argv) < 0 || argc != (away ? 3 : 2)) {
 		ctl_error("%s", away ? _("usage: cirmctl handler away LOGIN "
 					 "LAST-DAY (YYYY-MM-DD or D/M)") :
 			  _("usage: cirmctl handler back LOGIN"));

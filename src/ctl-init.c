@@ -119,7 +119,8 @@ ctl_init(const struct ctl *ctl, int argc, char **argv)
 {
 	char *err = NULL;
 
-	if (argc != 2 || argv[1][0] == '-' || argv[1][0] == '\0') {
+	if (ctl_no_options(&argc, &argv) < 0 || argc != 2 ||
+	    argv[1][0] == '-' || argv[1][0] == '\0') {
 		ctl_error("%s", _("usage: cirmctl init DIR"));
 		return EX_USAGE;
 	}

@@ -438,7 +438,8 @@ release_or_discard(struct store *store, int argc, char **argv, bool discard)
 	char *err = NULL;
 	int r = 1;
 
-	if (parse_ids(argc, argv, &ids) != 0)
+	if (ctl_no_options(&argc, &argv) < 0 ||
+	    parse_ids(argc, argv, &ids) != 0)
 		return EX_USAGE;
 	if (store_begin(store, &err) < 0)
 		goto fail;

@@ -36,6 +36,10 @@ int ctl_with_store(const struct ctl *ctl,
 struct option;
 int ctl_getopt(int argc, char **argv, const char *shortopts,
 	       const struct option *longopts);
+/* For a command without options: ends the options at "--" (dropped
+   from *ARGC and *ARGV, ARGV[0] kept) and names an option given
+   anyway. 0, or -1 after an option (the caller gives the usage). */
+int ctl_no_options(int *argc, char ***argv);
 struct store;
 /* An entry in the audit log, now, by whoever runs cirmctl, in a
    transaction of its own (rolled back on failure). 0, or -1. */

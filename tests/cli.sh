@@ -384,6 +384,16 @@ check "handler's usage gives handler add its --take-address" contains "$err" \
 run "$CIRMCTL" -c "$C" handler add eva --email eva@kommun.example \
 	--name 'Eva Ek' --group synpunkter
 check "handler add succeeds" [ "$rc" -eq 0 ]
+# commands without options take -- too, and name an option given anyway
+run "$CIRMCTL" -c "$C" handler address -- eva
+check "handler address -- LOGIN works" [ "$rc" -eq 0 ] && own=$out
+check "... as handler address LOGIN" [ "$own" = "$("$CIRMCTL" -c "$C" handler address eva)" ]
+run "$CIRMCTL" -c "$C" handler disable eva --now
+check "handler disable with an option is a usage error" [ "$rc" -eq 64 ]
+check "... naming it" contains "$err" "cirmctl: unrecognized option '--now'"
+run "$CIRMCTL" -c "$C" handler away -- eva 2099-01-01
+check "handler away -- LOGIN DAY reads the day (too far ahead here), no usage error" \
+	contains "$err" "is more than two years ahead"
 run "$CIRMCTL" -c "$C" handler add eva --email eva.ek@kommun.example
 check "a second handler eva is refused" [ "$rc" -eq 1 ]
 check "in plain words" contains "$err" "there is a handler eva already"
