@@ -85,6 +85,19 @@ encode_usage(void)
 			  "[--ref16] TEXT|-"));
 }
 
+/* The first word of ARGV before any "--" that getopt would take for
+   short options, none of which sms encode has: a text ("-50% i dag"),
+   or NULL. */
+static const char *
+dash_text(int argc, char **argv)
+{
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (argv[i][0] == '-' && argv[i][1] != '-' &&
+		    argv[i][1] != '\0')
+			return argv[i];
+	return NULL;
+}
+
 static int
 encode(int argc, char **argv)
 {
@@ -100,8 +113,18 @@ encode(int argc, char **argv)
 	struct gsm_msg msg;
 	char *text, *error = NULL;
 	size_t len;
+	const char *dash = dash_text(argc, argv);
 	int c, bad = 0, n;
 
+	/* options may follow the text, so a text that looks like one
+	   must come after "--": said, rather than getopt's complaint
+	   about each of its letters */
+	if (dash != NULL) {
+		ctl_error(_("'%s': a text that begins with '-' goes after "
+			    "--, as in: cirmctl sms encode -- TEXT"), dash);
+		encode_usage();
+		return EX_USAGE;
+	}
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
 		switch (c) {
 		case 'u':

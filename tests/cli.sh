@@ -287,6 +287,14 @@ for opt in "-c $C" "--config $C" "--config=$C"; do
 done
 run "$CIRMCTL" sms encode -- -c
 check "but -c after -- is an argument" [ "$rc" -eq 0 ]
+# the options may follow the text, so a text like an option goes after --
+run "$CIRMCTL" sms encode "-50% i dag"
+check "sms encode of a text that begins with '-' is a usage error" [ "$rc" -eq 64 ]
+check "... saying where it goes" contains "$err" \
+	"cirmctl: '-50% i dag': a text that begins with '-' goes after --, as in: cirmctl sms encode -- TEXT"
+check "... once, not for each of its letters" sh -c 'case $1 in *"invalid option"*) exit 1;; esac' - "$err"
+run "$CIRMCTL" sms encode -- "-50% i dag"
+check "after -- it is encoded" contains "$out" "-50% i dag"
 run "$CIRMCTL" -c "$C" case frobnicate
 check "unknown case command is a usage error" [ "$rc" -eq 64 ]
 check "which names it" contains "$err" "unknown case command 'frobnicate'"
