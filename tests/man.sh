@@ -20,6 +20,29 @@ for p in $pages; do
 	[ -s "$T/out" ] && cat "$T/out" >&2
 done
 
+# "one of three ways:" before a list has that many items (cirmd(8)'s
+# engine had four)
+for p in $pages; do
+	name=$(basename "$p")
+	bad=$(awk '
+		function flush() {
+			if (want != "" && n != want)
+				printf "%s line %d: %s items, %d given; ", FILENAME, at, word, n
+			want = ""
+		}
+		want != "" && /^\.(PP|SH|SS|P|LP)( |$)/ { flush() }
+		want != "" && /^\.TP/ { n++ }
+		match($0, /one of (two|three|four|five|six|seven) [a-z]+:$/) {
+			flush()
+			split("two three four five six seven", w, " ")
+			for (i = 1; i <= 6; i++)
+				if (index($0, "one of " w[i] " ")) { want = i + 1; word = w[i] }
+			n = 0; at = FNR
+		}
+		END { flush() }' "$p")
+	check "$name: each \"one of N ...:\" list has N items${bad:+ ($bad)}" [ -z "$bad" ]
+done
+
 # the pages a program's name is: every program installed has one
 for prog in cirmctl cirmd cirm-gateway cirm-mailgate; do
 	check "$prog has its manual page" \
