@@ -146,12 +146,24 @@ int
 ctl_getopt(int argc, char **argv, const char *shortopts,
 	   const struct option *longopts)
 {
-	char *word = argv[0];
+	char *word = argv[0], *posix = NULL;
 	int c;
 
+	/* A command's options go before or after its arguments, as
+	   cirmctl(1) says, whatever the environment: glibc reads
+	   POSIXLY_CORRECT (options end at the first argument) when a
+	   fresh getopt starts, so it is hidden for that call only. */
+	if (optind == 0 && getenv("POSIXLY_CORRECT") != NULL) {
+		posix = xstrdup(getenv("POSIXLY_CORRECT"));
+		unsetenv("POSIXLY_CORRECT");
+	}
 	argv[0] = (char *)"cirmctl";
 	c = getopt_long(argc, argv, shortopts, longopts, NULL);
 	argv[0] = word;
+	if (posix != NULL) {
+		setenv("POSIXLY_CORRECT", posix, 1);
+		free(posix);
+	}
 	return c;
 }
 

@@ -272,6 +272,8 @@ done
 run "$CIRMCTL" -c "$C" case show "$n1" --numbers
 check "case show NUMBER --numbers: the case" [ "$rc" -eq 0 ]
 check "... as case show --numbers NUMBER shows it" [ "$out" = "$("$CIRMCTL" -c "$C" case show --numbers "$n1" 2>&1)" ]
+run env POSIXLY_CORRECT=1 "$CIRMCTL" -c "$C" case show "$n1" --numbers
+check "... with POSIXLY_CORRECT set too" [ "$rc" -eq 0 ]
 run "$CIRMCTL" -c "$C" case show -- "$n1"
 check "case show -- NUMBER: the case" contains "$out" "Anna Andersson"
 run "$CIRMCTL" -c "$C" case show "$n1" --numbers --numbers
