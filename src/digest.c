@@ -78,6 +78,19 @@ subject_cut(const char *subject, int max, bool en)
 	return cut(subject, max);
 }
 
+char *
+digest_line_subject(const char *number, size_t state_width,
+		    const char *subject, bool en)
+{
+	/* what 72 characters leave after a longer number or state than
+	   the columns hold */
+	size_t used = 2 + (strlen(number) > 15 ? strlen(number) : 15) + 1 +
+		(state_width > 14 ? state_width : 14) + 1;
+
+	return subject_cut(subject, used + 10 < 72 ? (int)(72 - used) : 10,
+			   en);
+}
+
 static int
 add_case(const struct store_digest_case *c, void *ctx)
 {
@@ -110,14 +123,8 @@ add_case(const struct store_digest_case *c, void *ctx)
 	}
 	width = utf8_length(state);
 	if (b->narrow) {
-		/* what 72 characters leave after a longer number or
-		   state than the columns hold */
-		size_t used = 2 + (strlen(c->number) > 15 ?
-				   strlen(c->number) : 15) + 1 +
-			(width > 14 ? width : 14) + 1;
-
-		subject = subject_cut(c->subject, used + 10 < 72 ?
-				      (int)(72 - used) : 10, b->en);
+		subject = digest_line_subject(c->number, width, c->subject,
+					      b->en);
 	} else {
 		subject = subject_cut(c->subject, DIGEST_SUBJECT_MAX, b->en);
 	}

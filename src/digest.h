@@ -65,6 +65,13 @@ int digest_list(struct store *store, const struct digest_settings *set,
 		int64_t handler_id, bool en, bool narrow, int64_t now,
 		struct strlist *out, int counts_r[4], char **error_r);
 
+/* The SUBJECT of a case (NUMBER) on a line of a narrow list, "  NUMBER
+   STATE SUBJECT" with NUMBER padded to 15 characters and STATE, of
+   STATE_WIDTH characters, to 14: cut so that the line has at most 72
+   characters, "(inget ämne)" or "(no subject)" (EN) for none. Free it. */
+char *digest_line_subject(const char *number, size_t state_width,
+			  const char *subject, bool en);
+
 /* When the digest of NOW's day is due and not yet sent (the day is
    remembered in the database), queues it for every active case
    officer with open cases, in one transaction, and sets *SENT_R to how

@@ -3475,11 +3475,14 @@ list_line(const struct store_case_line *c, void *ctx)
 	const char *state = shown_state(s, c->workflow, c->workflow_version,
 					c->state);
 	size_t width = utf8_length(state);
+	char *subject = digest_line_subject(c->number, width, c->subject,
+					    s->en);
 
-	/* padded by characters: "löst" is four wide, not five */
+	/* padded by characters: "löst" is four wide, not five; at most
+	   72, as #lista's lines */
 	strlist_addf(&s->l, "  %-15s %s%*s %s\n", c->number, state,
-		     width < 14 ? (int)(14 - width) : 1, "",
-		     c->subject != NULL ? c->subject : "");
+		     width < 14 ? (int)(14 - width) : 1, "", subject);
+	free(subject);
 	strlist_addf(&s->numbers, "%s%s", s->numbers.n > 0 ? ", " : "",
 		     c->number);
 	return 0;

@@ -5801,6 +5801,28 @@ START_TEST(test_list_unassigned)
 	ck_assert_msg(strstr(body, "väntar-på-entreprenör  Ödslig") != NULL,
 		      "%s", body);
 	free(body);
+	/* #sök lists so too, and a case with no subject says so */
+	ck_assert(store_exec(store, "UPDATE cases SET subject = NULL WHERE "
+			     "number = 'KS-2026-00002'", NULL) == 0);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "lu6@kommun.example", NULL, "#sök skylt\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "KS-2026-00002   väntar-på-entreprenör  "
+			     "(inget ämne)\n") != NULL, "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "lu7@kommun.example", NULL, "#sök bullrar\n");
+	body = newest_body("eva@kommun.example");
+	for (const char *p = body; *p != '\0'; p += strcspn(p, "\n") +
+	     (p[strcspn(p, "\n")] == '\n')) {
+		char *line = xstrndup(p, strcspn(p, "\n"));
+
+		ck_assert_msg(utf8_length(line) <= 72, "%s", line);
+		free(line);
+	}
+	ck_assert_msg(strstr(body, "Ödslig gångväg") != NULL &&
+		      strstr(body, "…\n") != NULL, "%s", body);
+	free(body);
 }
 END_TEST
 
