@@ -57,6 +57,320 @@ forward_subject(const char *subject)
 	return false;
 }
 
+/* Date lines: no client writes one longer than this, and a word in one
+   (a month, a week day) is shorter than WORD_MAX bytes. */
+#define SENT_MAX 200
+#define WORD_MAX 16
+
+/* Month names, Swedish and English, full and short, lower case. */
+static const struct {
+	const char *name;
+	int month;
+} month_names[] = {
+	{ "januari", 1 }, { "january", 1 }, { "jan", 1 },
+	{ "februari", 2 }, { "february", 2 }, { "feb", 2 },
+	{ "mars", 3 }, { "march", 3 }, { "mar", 3 },
+	{ "april", 4 }, { "apr", 4 },
+	{ "maj", 5 }, { "may", 5 },
+	{ "juni", 6 }, { "june", 6 }, { "jun", 6 },
+	{ "juli", 7 }, { "july", 7 }, { "jul", 7 },
+	{ "augusti", 8 }, { "august", 8 }, { "aug", 8 },
+	{ "september", 9 }, { "sept", 9 }, { "sep", 9 },
+	{ "oktober", 10 }, { "october", 10 }, { "okt", 10 }, { "oct", 10 },
+	{ "november", 11 }, { "nov", 11 },
+	{ "december", 12 }, { "dec", 12 },
+};
+
+/* Words that say nothing of the time: week days, and the words clients
+   put between date and time. */
+static const char *const filler_words[] = {
+	"den", "kl", "at", "on",
+	"måndag", "tisdag", "onsdag", "torsdag", "fredag", "lördag",
+	"söndag", "mån", "tis", "ons", "tor", "tors", "fre", "lör", "sön",
+	"monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+	"sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri",
+	"sat", "sun",
+};
+
+/* Zones by name, in minutes east of UTC. */
+static const struct {
+	const char *name;
+	int minutes;
+} zone_names[] = {
+	{ "gmt", 0 }, { "utc", 0 }, { "ut", 0 }, { "z", 0 },
+	{ "cet", 60 }, { "cest", 120 }, { "met", 60 }, { "mest", 120 },
+};
+
+/* What a date line said so far; -1 for what it has not. */
+struct sent_when {
+	int year, month, day, hour, min, sec;
+	int meridiem;		/* 0, or 1 for AM and 2 for PM */
+	bool zoned, gmt;	/* a zone named; it was GMT or UTC */
+	bool after_kl;		/* the word before was "kl" (18.02) */
+	int zone;		/* minutes east of UTC */
+};
+
+/* The number of at most MAX digits at *P (*P moves past them), or -1
+   when there are none or more. */
+static int
+sent_digits(const char **p, int max)
+{
+	int n = 0, len = 0;
+
+	while (isdigit((unsigned char)**p)) {
+		if (++len > max)
+			return -1;
+		n = n * 10 + (**p - '0');
+		(*p)++;
+	}
+	return len > 0 ? n : -1;
+}
+
+/* A number at *P: a year, a day, a time "18:02[:00]" (or "18.02" after
+   "kl"), or an ISO date "2026-12-06[T]". 0 when it is none or says a
+   second time what was said. */
+static int
+sent_number(const char **p, struct sent_when *w)
+{
+	const char *start = *p;
+	int n = sent_digits(p, 4), len = (int)(*p - start);
+
+	if (n < 0)
+		return 0;
+	if (len == 4 && **p == '-' && w->year < 0) {
+		(*p)++;
+		w->year = n;
+		if ((w->month = sent_digits(p, 2)) < 0 || *(*p)++ != '-' ||
+		    (w->day = sent_digits(p, 2)) < 0)
+			return 0;
+		if ((**p == 't' || **p == 'T') && isdigit((unsigned char)(*p)[1]))
+			(*p)++;
+		return 1;
+	}
+	if (len <= 2 && (**p == ':' || (w->after_kl && **p == '.' &&
+					 isdigit((unsigned char)(*p)[1])))) {
+		char sep = **p;
+
+		if (w->hour >= 0)
+			return 0;
+		(*p)++;
+		w->hour = n;
+		if ((w->min = sent_digits(p, 2)) < 0)
+			return 0;
+		if (**p == sep && isdigit((unsigned char)(*p)[1])) {
+			(*p)++;
+			if ((w->sec = sent_digits(p, 2)) < 0)
+				return 0;
+		}
+		return 1;
+	}
+	if (len == 4 && w->year < 0)
+		w->year = n;
+	else if (len <= 2 && w->day < 0)
+		w->day = n;
+	else
+		return 0;
+	return 1;
+}
+
+/* A zone's offset at *P after the time: "+0100", "+01:00", or "+1"
+   after "GMT". 0 when it is none. */
+static int
+sent_offset(const char **p, struct sent_when *w)
+{
+	int sign = **p == '-' ? -1 : 1, h, m = 0;
+	const char *start;
+
+	if (w->hour < 0 || (w->zoned && !w->gmt))
+		return 0;
+	(*p)++;
+	start = *p;
+	if ((h = sent_digits(p, 4)) < 0)
+		return 0;
+	if (*p - start == 4) {
+		m = h % 100;
+		h /= 100;
+	} else if (*p - start <= 2 && **p == ':') {
+		(*p)++;
+		if ((m = sent_digits(p, 2)) < 0)
+			return 0;
+	} else if (*p - start > 2 || !w->gmt) {
+		return 0;
+	}
+	if (h > 14 || m > 59)
+		return 0;
+	w->zoned = true;
+	w->gmt = false;
+	w->zone += sign * (h * 60 + m);
+	return 1;
+}
+
+/* A word at *P, lower case: a month, a zone, AM or PM, or a word that
+   says nothing of the time. 0 when it is none of these. */
+static int
+sent_word(const char **p, struct sent_when *w)
+{
+	char word[WORD_MAX];
+	size_t n = 0;
+
+	while (isalpha((unsigned char)**p) || (unsigned char)**p >= 0x80) {
+		unsigned char c = (unsigned char)**p;
+
+		if (n + 2 >= sizeof(word))
+			return 0;
+		/* Å, Ä, Ö (and the rest of Latin-1's capitals) lower case */
+		if (c == 0xC3 && (unsigned char)(*p)[1] >= 0x80 &&
+		    (unsigned char)(*p)[1] <= 0x9E &&
+		    (unsigned char)(*p)[1] != 0x97) {
+			word[n++] = (char)c;
+			word[n++] = (char)((unsigned char)(*p)[1] + 0x20);
+			*p += 2;
+			continue;
+		}
+		word[n++] = (char)tolower(c);
+		(*p)++;
+	}
+	word[n] = '\0';
+	w->after_kl = strcmp(word, "kl") == 0;
+	for (size_t i = 0; i < N_ELEMENTS(month_names); i++)
+		if (strcmp(word, month_names[i].name) == 0) {
+			if (w->month >= 0)
+				return 0;
+			w->month = month_names[i].month;
+			return 1;
+		}
+	for (size_t i = 0; i < N_ELEMENTS(filler_words); i++)
+		if (strcmp(word, filler_words[i]) == 0)
+			return 1;
+	for (size_t i = 0; i < N_ELEMENTS(zone_names); i++)
+		if (strcmp(word, zone_names[i].name) == 0) {
+			if (w->zoned)
+				return 0;
+			w->zoned = true;
+			w->gmt = zone_names[i].minutes == 0;
+			w->zone = zone_names[i].minutes;
+			return 1;
+		}
+	if ((strcmp(word, "am") == 0 || strcmp(word, "pm") == 0) &&
+	    w->hour >= 0 && w->meridiem == 0) {
+		w->meridiem = word[0] == 'a' ? 1 : 2;
+		return 1;
+	}
+	return 0;
+}
+
+/* The blanks and punctuation between the parts of a date line at P:
+   their length, or 0. No-break and narrow no-break spaces too (Gmail
+   writes "6:02\u202fPM"). */
+static size_t
+sent_blank(const char *p)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (strchr(" \t\r,.", *p) != NULL && *p != '\0')
+		return 1;
+	if (u[0] == 0xC2 && u[1] == 0xA0)
+		return 2;
+	if (u[0] == 0xE2 && u[1] == 0x80 && (u[2] == 0xAF || u[2] == 0x89))
+		return 3;
+	return 0;
+}
+
+/* Days from 1970-01-01 to Y-M-D of the proleptic Gregorian calendar. */
+static int64_t
+days_from_civil(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* Whether W names a day the calendar has and a time a clock shows, its
+   hour made a 24-hour clock's. */
+static bool
+sent_valid(struct sent_when *w)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
+				     30, 31 };
+	bool leap;
+
+	if (w->year < 1970 || w->year > 2999 || w->month < 1 ||
+	    w->month > 12 || w->day < 1 || w->hour < 0 || w->min < 0 ||
+	    w->min > 59 || w->sec > 59)
+		return false;
+	leap = (w->year % 4 == 0 && w->year % 100 != 0) || w->year % 400 == 0;
+	if (w->day > mdays[w->month - 1] || (w->month == 2 && !leap &&
+					     w->day > 28))
+		return false;
+	if (w->meridiem != 0) {
+		if (w->hour < 1 || w->hour > 12)
+			return false;
+		w->hour = w->hour % 12 + (w->meridiem == 2 ? 12 : 0);
+	}
+	return w->hour <= 23;
+}
+
+int
+forward_sent_time(const char *sent, int64_t *t_r)
+{
+	struct sent_when w = { -1, -1, -1, -1, -1, 0, 0, false, false,
+			       false, 0 };
+	const char *p = sent;
+
+	if (sent == NULL || strnlen(sent, SENT_MAX + 1) > SENT_MAX)
+		return 0;
+	while (*p != '\0') {
+		size_t blank = sent_blank(p);
+		int ok;
+
+		if (blank > 0) {
+			p += blank;
+			continue;
+		}
+		if (*p == '(') {	/* "+0100 (CET)": a comment */
+			const char *close = strchr(p, ')');
+
+			if (close == NULL)
+				return 0;
+			p = close + 1;
+			continue;
+		}
+		if (isdigit((unsigned char)*p))
+			ok = sent_number(&p, &w);
+		else if (*p == '+' || *p == '-')
+			ok = sent_offset(&p, &w);
+		else if (isalpha((unsigned char)*p) || (unsigned char)*p >= 0x80)
+			ok = sent_word(&p, &w);
+		else
+			ok = 0;
+		if (!ok)
+			return 0;
+	}
+	if (!sent_valid(&w))
+		return 0;
+	if (w.zoned) {
+		*t_r = days_from_civil(w.year, w.month, w.day) * 86400 +
+		       w.hour * 3600 + w.min * 60 + w.sec - w.zone * 60;
+	} else {
+		struct tm tm = {
+			.tm_year = w.year - 1900, .tm_mon = w.month - 1,
+			.tm_mday = w.day, .tm_hour = w.hour, .tm_min = w.min,
+			.tm_sec = w.sec, .tm_isdst = -1,
+		};
+		time_t t = mktime(&tm);
+
+		if (t == (time_t)-1)
+			return 0;
+		*t_r = (int64_t)t;
+	}
+	return 1;
+}
+
 /* The fields of a forwarded header block, by what they name. */
 enum field { F_NONE, F_FROM, F_DATE, F_TO, F_CC, F_SUBJECT };
 
@@ -264,6 +578,8 @@ header_block(const char *l, struct forward *f)
 	}
 	f->subject = field_value(subject, subject_len);
 	f->sent = field_value(date, date_len);
+	if (f->sent != NULL && forward_sent_time(f->sent, &f->sent_at) == 0)
+		f->sent_at = 0;
 	body = l + strspn(l, " \t\r\n");
 	f->text = xstrdup(body);
 	cut_end_marker(f->text);
@@ -349,6 +665,7 @@ attached_forward(const struct mime_message *m, const struct mime_limits *lim,
 				strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M",
 					 &tm);
 				f->sent = xstrdup(buf);
+				f->sent_at = in->date;	/* exact */
 			}
 			f->message_id = in->message_id != NULL ?
 				xstrdup(in->message_id) : NULL;

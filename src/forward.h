@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mime.h"
 
@@ -17,6 +18,8 @@ struct forward {
 	char *sent;		/* when it was sent, as its Date (local time)
 				   or the forward's Skickat/Sent line says;
 				   or NULL */
+	int64_t sent_at;	/* the same in epoch seconds, or 0 when
+				   cirm cannot tell */
 	char *message_id, *in_reply_to;	/* or NULL */
 	char **references;
 	size_t nreferences;
@@ -37,6 +40,14 @@ bool forward_subject(const char *subject);
 int forward_find(const struct mime_message *m, const struct mime_limits *lim,
 		 struct forward *f);
 void forward_clear(struct forward *f);
+
+/* The time SENT says, the date line of a forward's header block as mail
+   clients write it ("den 6 december 2026 18:02", "Sun, Dec 6, 2026 at
+   6:02 PM", "Sun, 6 Dec 2026 18:02:00 +0100", "2026-12-06 18:02"...),
+   in Swedish or English; local time when it names no zone. 1 with
+   epoch seconds in *T_R, 0 when SENT is no such date or names a day
+   the calendar has not. */
+int forward_sent_time(const char *sent, int64_t *t_r);
 
 /* Where in TEXT the header block of a mail forwarded inline starts (its
    marker line, or its From line), as forward_find finds it: the length
