@@ -117,16 +117,36 @@ save_recipients(struct store *store, int64_t message_id,
 	return 0;
 }
 
+/* How long before a forward reached cirm the citizen's mail may have
+   been sent for that time to be its arrival: older is a wrong clock or
+   a misread date line more likely than a mail left lying that long. */
+#define FORWARD_SENT_MAX_AGE (30 * 86400)
+
 /* When the mail reached the municipality: the gateway's time, or the
    topmost Received field of our own mail server when that is earlier
    (the MTA had to keep the mail while cirm was busy or down). */
 static int64_t
-arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
+reached_us(const struct store_inbox_row *row, const struct mailin_verdict *v)
 {
 	int64_t rt = mime_received_time(v->msg, row->received_at - 30 * 86400,
 					row->received_at);
 
 	return rt != 0 ? rt : row->received_at;
+}
+
+/* When the mail arrived: as reached_us, but a citizen's mail a case
+   officer forwarded arrived when it reached the officer, when the
+   citizen sent it (förvaltningslagen 22 §), if that was in the 30 days
+   before the forward reached cirm. */
+static int64_t
+arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
+{
+	int64_t at = reached_us(row, v), sent = v->forward_sent_at;
+
+	if (v->forwarded_by != 0 && sent != 0 && sent <= at &&
+	    sent >= at - FORWARD_SENT_MAX_AGE)
+		return sent;
+	return at;
 }
 
 void
@@ -291,9 +311,10 @@ to_workflow(struct mailin *mi, struct store *store,
 }
 
 /* The citizen's mail V came forwarded by a case officer: said on the
-   case, with who forwarded it and when the citizen sent it (as the
-   forward says: the day the municipality had it, for the record), and
-   what the case officer wrote above it kept as their internal note. */
+   case at AT, when the forward reached cirm, with who forwarded it and
+   when the citizen sent it (as the forward says: the day the
+   municipality had it, for the record), and what the case officer
+   wrote above it kept as their internal note. */
 static int
 forwarded(struct store *store, const struct mailin_verdict *v, int64_t at,
 	  char **error_r)
@@ -409,7 +430,7 @@ new_case(struct mailin *mi, struct store *store,
 			    contact, NULL, "new", v->mentioned != NULL ?
 			    v->mentioned : NULL, error_r) < 0 ||
 	    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
-	    forwarded(store, v, c.received_at, error_r) < 0)
+	    forwarded(store, v, reached_us(row, v), error_r) < 0)
 		return -1;
 	return to_workflow(mi, store, v, NULL, contact, msg, error_r);
 }

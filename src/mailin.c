@@ -1352,6 +1352,7 @@ take_forward(struct mailin *mi, const struct sender *who,
 		return 0;
 	v->forwarded_by = who->id;
 	replace(&v->forward_sent, f.sent);
+	v->forward_sent_at = f.sent_at;
 	replace(&m->from.addr, f.addr);
 	replace(&m->from.name, f.name);
 	replace(&m->reply_to.addr, NULL);

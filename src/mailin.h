@@ -125,9 +125,11 @@ struct mailin_verdict {
 	char (*blobs)[BLOB_ID_LEN + 1];
 	/* the handler who forwarded the citizen's mail this is, or 0; what
 	   the handler wrote above it (for colleagues), and when the
-	   citizen sent it, as the forward says (or NULL) */
+	   citizen sent it, as the forward says (or NULL) and in epoch
+	   seconds (or 0 when cirm cannot tell) */
 	int64_t forwarded_by;
 	char *forward_note, *forward_sent;
+	int64_t forward_sent_at;
 	/* the new text with the quoted questions it answers, when it
 	   answers between quotes (reply_strip_full), or NULL: what
 	   handlers are shown and the case keeps */

@@ -6651,6 +6651,106 @@ START_TEST(test_handler_forward)
 }
 END_TEST
 
+static const char *const sv_months[] = {
+	"januari", "februari", "mars", "april", "maj", "juni", "juli",
+	"augusti", "september", "oktober", "november", "december",
+};
+
+/* Eva forwards a mail FROM wrote, as Outlook does, its Skickat line
+   SENT, as a new case with SUBJECT. */
+static void
+forward_sent_at(const char *id, const char *from, const char *subject,
+		const char *sent)
+{
+	char *body = xasprintf("Kan någon registrera den här?\n\n"
+			       "________________________________\n"
+			       "Från: %s\n"
+			       "Skickat: %s\n"
+			       "Till: Eva Ek <eva@kommun.example>\n"
+			       "Ämne: %s\n\nGatlyktan på Storgatan 4 är "
+			       "trasig.\n", from, sent, subject);
+	char *fwd = xasprintf("VB: %s", subject);
+
+	deliver_mail("Eva Ek <eva@kommun.example>", "arende@kommun.example",
+		     fwd, id, NULL, body);
+	free(fwd);
+	free(body);
+}
+
+/* The Swedish date line Outlook writes for T: "den 6 december 2026
+   18:02", into BUF; *TM_R is T's local time. */
+static void
+outlook_sent(time_t t, struct tm *tm_r, char buf[64])
+{
+
+	localtime_r(&t, tm_r);
+	snprintf(buf, 64, "den %d %s %d %02d:%02d", tm_r->tm_mday,
+		 sv_months[tm_r->tm_mon], tm_r->tm_year + 1900, tm_r->tm_hour,
+		 tm_r->tm_min);
+}
+
+/* A citizen's mail that reached a case officer yesterday and that the
+   officer forwarded today arrived yesterday (förvaltningslagen 22 §):
+   the case's received time is the forward's Skickat line, and the
+   acknowledgement names that day. A mail of 40 days ago keeps the time
+   the forward came: a date so old is more likely wrong. */
+START_TEST(test_handler_forward_sent_time)
+{
+	char sent[64], *body, *want, *tz;
+	int64_t before, after, got;
+	struct tm tm;
+	time_t t;
+
+	tz = getenv("TZ") != NULL ? xstrdup(getenv("TZ")) : NULL;
+	setenv("TZ", "Europe/Stockholm", 1);
+	tzset();
+	add_handler_eva();
+
+	t = (time_t)cirm_now() - 86400;
+	outlook_sent(t, &tm, sent);
+	forward_sent_at("fs1@kommun.example",
+			"Anna Andersson <anna@example.se>", "Trasig gatlykta",
+			sent);
+	got = count("SELECT received_at FROM cases WHERE subject = "
+		    "'Trasig gatlykta'");
+	ck_assert_msg(got == (int64_t)(t - tm.tm_sec), "%s: %lld, not %lld",
+		      sent, (long long)got, (long long)(t - tm.tm_sec));
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE kind = "
+			       "'mail' AND direction = 'in' AND at = (SELECT "
+			       "received_at FROM cases)"), 1);
+	body = newest_body("anna@example.se");
+	want = xasprintf("Vi tog emot det den %d %s %d kl. %02d.%02d",
+			 tm.tm_mday, sv_months[tm.tm_mon], tm.tm_year + 1900,
+			 tm.tm_hour, tm.tm_min);
+	ck_assert_msg(has_text(body, want), "%s\nnot in:\n%s", want, body);
+	free(want);
+	free(body);
+	/* the history says when the forward came, and what it said */
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.forwarded' AND at > (SELECT received_at "
+			       "FROM cases)"), 1);
+
+	/* 40 days old: the time the forward came */
+	outlook_sent((time_t)cirm_now() - 40 * 86400, &tm, sent);
+	before = cirm_now();
+	forward_sent_at("fs2@kommun.example", "Bo Berg <bo@example.se>",
+			"Buller", sent);
+	after = cirm_now();
+	got = count("SELECT received_at FROM cases WHERE subject = 'Buller'");
+	ck_assert_msg(got >= before && got <= after, "%s: %lld", sent,
+		      (long long)got);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.forwarded'"), 2);
+
+	if (tz != NULL)
+		setenv("TZ", tz, 1);
+	else
+		unsetenv("TZ");
+	tzset();
+	free(tz);
+}
+END_TEST
+
 /* A citizen's mail that came to the case address and, forwarded as
    an attachment by a case officer, again: one case, whatever the
    officer's mail program made of its text (Exchange writes a text/plain
@@ -7515,6 +7615,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_canned);
 	tcase_add_test(tc, test_handler_left_group);
 	tcase_add_test(tc, test_handler_forward);
+	tcase_add_test(tc, test_handler_forward_sent_time);
 	tcase_add_test(tc, test_delivery_failure);
 	tcase_add_test(tc, test_own_command_suggested);
 	tcase_add_test(tc, test_caseless_command_suggested);
