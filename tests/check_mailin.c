@@ -6655,6 +6655,10 @@ static const char *const sv_months[] = {
 	"januari", "februari", "mars", "april", "maj", "juni", "juli",
 	"augusti", "september", "oktober", "november", "december",
 };
+static const char *const en_months[] = {
+	"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
+	"Nov", "Dec",
+};
 
 /* Eva forwards a mail FROM wrote, as Outlook does, its Skickat line
    SENT, as a new case with SUBJECT. */
@@ -6741,6 +6745,27 @@ START_TEST(test_handler_forward_sent_time)
 		      (long long)got);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
 			       "'mail.forwarded'"), 2);
+
+	/* attached whole: the second its Date names */
+	t = (time_t)cirm_now() - 2 * 86400 + 17;
+	gmtime_r(&t, &tm);
+	strftime(sent, sizeof(sent), "%d Mon %Y %H:%M:%S +0000", &tm);
+	memcpy(sent + 3, en_months[tm.tm_mon], 3);	/* "07 Dec 2026" */
+	body = xasprintf("--b\nContent-Type: text/plain; charset=utf-8\n\n"
+			 "Se nedan.\n--b\nContent-Type: message/rfc822\n\n"
+			 "From: Cecilia <cecilia@example.se>\n"
+			 "To: eva@kommun.example\nDate: %s\n"
+			 "Subject: Hål i vägen\nMessage-ID: <c1@example.se>"
+			 "\n\nEtt stort hål vid skolan.\n--b--\n", sent);
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "Fwd: Hål i vägen", "fs3@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		     "boundary=\"b\"\n", body);
+	free(body);
+	got = count("SELECT received_at FROM cases WHERE subject = 'Hål i "
+		    "vägen'");
+	ck_assert_msg(got == (int64_t)t, "%s: %lld, not %lld", sent,
+		      (long long)got, (long long)t);
 
 	if (tz != NULL)
 		setenv("TZ", tz, 1);
