@@ -337,7 +337,9 @@ send_one(struct store *store, const struct digest_settings *set,
 		strlist_clear(&list);
 		return 0;
 	}
-	snprintf(at, sizeof(at), "%02d:%02d", set->at / 60, set->at % 60);
+	/* "kl. 07.30" as the acknowledgement writes a time, "at 07:30" */
+	snprintf(at, sizeof(at), "%02d%c%02d", set->at / 60, en ? ':' : '.',
+		 set->at % 60);
 	subject = xasprintf(T(en, "Dina ärenden %s: hos dig %d (försenade "
 			      "%d), otilldelade %d", "Your cases %s: yours %d "
 			      "(overdue %d), unassigned %d"), day,

@@ -325,7 +325,7 @@ START_TEST(test_content)
 				     "#visa ÄRENDENUMMER för ett ärende"));
 	ck_assert_ptr_nonnull(strstr(body, "eller #borta ÅÅÅÅ-MM-DD\nföre en "
 				     "ledighet."));
-	ck_assert_ptr_nonnull(strstr(body, "varje arbetsdag kl. 07:30"));
+	ck_assert_ptr_nonnull(strstr(body, "varje arbetsdag kl. 07.30"));
 	headers = newest("eva@kommun.example", "headers");
 	ck_assert_ptr_nonnull(strstr(headers, "From: Exempels kommun "
 				     "<arende@kommun.example>\n"));
