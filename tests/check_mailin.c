@@ -3038,8 +3038,9 @@ START_TEST(test_handler_closed_case)
 }
 END_TEST
 
-/* #senast takes a date YYYY-MM-DD (or D/M) from today on; anything
-   else changes nothing, the other lines included. */
+/* #senast takes a date YYYY-MM-DD (or D/M) from today on, and says
+   which day the calendar lacks; anything else changes nothing, the
+   other lines included. */
 START_TEST(test_handler_due)
 {
 	char *to, *body, *good;
@@ -3050,16 +3051,19 @@ START_TEST(test_handler_due)
 	to = eva_notified("u1@example.se", "Det bullrar.");
 	deliver_mail("eva@kommun.example", to, "SV", "u2@kommun.example", NULL,
 		     "#senast 2026-13-01\n#senast +202-01-01\n"
-		     "#senast 2020-01-01\n#senast 31/4\n#prioritet high\n");
+		     "#senast 2020-01-01\n#senast 31/4\n"
+		     "#senast 2027-02-30\n#prioritet high\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(strstr(body, "#senast 2026-13-01\n      utförs inte: "
-			     "ange ett datum ÅÅÅÅ-MM-DD (eller D/M)\n") != NULL &&
+			     "det datumet finns inte\n") != NULL &&
 		      strstr(body, "#senast +202-01-01\n      utförs inte: "
 			     "ange ett datum ÅÅÅÅ-MM-DD (eller D/M)\n") != NULL &&
 		      strstr(body, "#senast 2020-01-01\n      utförs inte: "
 			     "datumet har redan varit\n") != NULL &&
-		      strstr(body, "#senast 31/4\n      utförs inte: ange ett "
-			     "datum ÅÅÅÅ-MM-DD (eller D/M)\n") != NULL &&
+		      strstr(body, "#senast 31/4\n      utförs inte: det "
+			     "datumet finns inte\n") != NULL &&
+		      strstr(body, "#senast 2027-02-30\n      utförs inte: "
+			     "det datumet finns inte\n") != NULL &&
 		      strstr(body, "#prioritet high\n      går att utföra\n") != NULL,
 		      "%s", body);
 	free(body);
