@@ -2487,6 +2487,22 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 		*error_r = n.error;
 		rc = -1;
 	}
+	/* A group nobody is in (yet), or a case with neither an officer
+	   nor a group: the notification reaches nobody, and the case
+	   waits unseen. Skipped as for a group the directory lacks: the
+	   history and cirmctl status say so, not "notify". */
+	if (rc >= 0 && n.sent == 0) {
+		*error_r = xasprintf("%s: reached nobody: %s", a->to,
+				     strncmp(a->to, "handler:", 8) == 0 ?
+				     "the case officer has no mail address" :
+				     strcmp(a->to, "assignee") == 0 &&
+				     fl->c.group_id == 0 ?
+				     "the case has neither a case officer "
+				     "nor a group" : "no active case officer "
+				     "with an address in the group");
+		fl->soft = true;
+		rc = -1;
+	}
 	/* the history says where it went: not to an assignee away */
 	if (rc >= 0)
 		ret = flow_event(fl, "notify", 0, strcmp(a->to, "assignee") ==
@@ -2494,9 +2510,6 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 				 !fl->c.assignee_active ?
 				 "assignee's group (the assignee is away or "
 				 "has left)" : a->to);
-	if (ret == 0 && n.sent == 0)
-		flow_warn(fl->cf, "case %s: notify %s reached nobody",
-			  fl->c.number, a->to);
 	free(addr);
 	return ret;
 }

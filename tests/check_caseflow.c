@@ -363,6 +363,53 @@ START_TEST(test_help_remembered)
 }
 END_TEST
 
+/* A notification to a group nobody is in reaches nobody: the case says
+   the action was skipped (cirmctl status counts it), not "notify". */
+START_TEST(test_notify_nobody)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"tom\" "
+		"version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n"
+		"  <roles><role id=\"handlaggare\" group=\"kundtjanst\"/>\n"
+		"    <role id=\"chef\" group=\"ledning\"/></roles>\n"
+		"  <templates><template id=\"nytt\"/></templates>\n"
+		"  <state id=\"ny\">\n"
+		"    <onentry><notify to=\"role:chef\" template=\"nytt\"/>\n"
+		"      <notify to=\"role:handlaggare\" template=\"nytt\"/>\n"
+		"      <notify to=\"assignee\" template=\"nytt\"/>"
+		"</onentry>\n"
+		"    <transition event=\"mail.citizen\" target=\"klar\"/>\n"
+		"  </state>\n"
+		"  <final id=\"klar\"/>\n"
+		"</workflow>\n";
+	int64_t fri = at(2026, 12, 4, 10, 0), id;
+	struct caseflow_input in = { .channel = "email", .now = fri };
+
+	load_workflow("tom.xml", wf);
+	sql("INSERT INTO handler_group (id, name, created_at) VALUES "
+	    "(2, 'ledning', 0)");
+	id = new_case(fri);
+	tu_stderr_capture(dir);
+	start(id, "tom", &in);
+	free(tu_stderr_captured());
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'action.skipped' AND detail LIKE '%role:chef: "
+			       "reached nobody: no active case officer with an "
+			       "address in the group'"), 1);
+	/* the case has no group yet: its assignee is nobody */
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'action.skipped' AND detail LIKE '%assignee: "
+			       "reached nobody: the case has neither a case "
+			       "officer nor a group'"), 1);
+	/* the group with members is told, and says so */
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'notify' AND detail = 'role:handlaggare'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient "
+			       "IN ('eva@kommun.example', "
+			       "'olle@kommun.example')"), 2);
+}
+END_TEST
+
 /* A reply outside a workflow run (a command's template, rendered after
    its event) shows when a timer of the state it led to fires. */
 START_TEST(test_reply_timer)
@@ -728,6 +775,7 @@ caseflow_suite(void)
 	tcase_add_test(tc, test_notify_language);
 	tcase_add_test(tc, test_due_shown);
 	tcase_add_test(tc, test_help_remembered);
+	tcase_add_test(tc, test_notify_nobody);
 	tcase_add_test(tc, test_reply_timer);
 	tcase_add_test(tc, test_set_fields);
 	tcase_add_test(tc, test_start_fresh);
