@@ -205,15 +205,19 @@ sent_offset(const char **p, struct sent_when *w)
 	return 1;
 }
 
+static size_t sent_blank(const char *p);
+
 /* A word at *P, lower case: a month, a zone, AM or PM, or a word that
-   says nothing of the time. 0 when it is none of these. */
+   says nothing of the time; a no-break space ends it. 0 when it is
+   none of these. */
 static int
 sent_word(const char **p, struct sent_when *w)
 {
 	char word[WORD_MAX];
 	size_t n = 0;
 
-	while (isalpha((unsigned char)**p) || (unsigned char)**p >= 0x80) {
+	while ((isalpha((unsigned char)**p) || (unsigned char)**p >= 0x80) &&
+	       sent_blank(*p) == 0) {
 		unsigned char c = (unsigned char)**p;
 
 		if (n + 2 >= sizeof(word))
@@ -665,8 +669,16 @@ attached_forward(const struct mime_message *m, const struct mime_limits *lim,
 				strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M",
 					 &tm);
 				f->sent = xstrdup(buf);
-				f->sent_at = in->date;	/* exact */
 			}
+			/* when it reached the officer's mailbox: the topmost
+			   Received field, which the municipality's server
+			   wrote, rather than the Date the sender's computer
+			   did (a clock set back makes a late mail look on
+			   time); the Date when there is none */
+			f->sent_at = mime_received_time(in, 1,
+							cirm_now() + 300);
+			if (f->sent_at == 0)
+				f->sent_at = in->date;
 			f->message_id = in->message_id != NULL ?
 				xstrdup(in->message_id) : NULL;
 			f->in_reply_to = in->in_reply_to != NULL ?

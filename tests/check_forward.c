@@ -182,6 +182,10 @@ static const struct {
 	{ "Sun, Dec 6, 2026 at 6:02 PM", SUN_1802 },
 	{ "Sun, Dec 6, 2026 at 6:02\xe2\x80\xafPM", SUN_1802 },
 	{ "sön 6 dec. 2026 kl. 18:02", SUN_1802 },
+	/* no-break spaces between the words */
+	{ "6\xc2\xa0" "dec\xc2\xa0" "2026 18:02", SUN_1802 },
+	{ "s\xc3\xb6n\xc2\xa0" "6\xc2\xa0" "dec. 2026 kl.\xc2\xa0" "18:02",
+	  SUN_1802 },
 	{ "tors 3 dec. 2026 kl 10:15", 1796289300 },
 	/* Apple Mail, Swedish and English */
 	{ "6 december 2026 kl. 18:02:00 CET", SUN_1802 },

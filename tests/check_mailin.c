@@ -6704,7 +6704,7 @@ outlook_sent(time_t t, struct tm *tm_r, char buf[64])
    the forward came: a date so old is more likely wrong. */
 START_TEST(test_handler_forward_sent_time)
 {
-	char sent[64], *body, *want, *tz;
+	char sent[64], recv[64], *body, *want, *tz;
 	int64_t before, after, got;
 	struct tm tm;
 	time_t t;
@@ -6769,6 +6769,29 @@ START_TEST(test_handler_forward_sent_time)
 	got = count("SELECT received_at FROM cases WHERE subject = 'Hål i "
 		    "vägen'");
 	ck_assert_msg(got == (int64_t)t, "%s: %lld, not %lld", sent,
+		      (long long)got, (long long)t);
+
+	/* attached whole with the Received field of the officer's mail
+	   server: that time, not a Date the sender's clock set back */
+	t = (time_t)cirm_now() - 86400;
+	gmtime_r(&t, &tm);
+	strftime(recv, sizeof(recv), "%d Mon %Y %H:%M:%S +0000", &tm);
+	memcpy(recv + 3, en_months[tm.tm_mon], 3);
+	body = xasprintf("--b\nContent-Type: text/plain; charset=utf-8\n\n"
+			 "Se nedan.\n--b\nContent-Type: message/rfc822\n\n"
+			 "Received: from mx.example.se by mx.kommun.example; "
+			 "%s\nFrom: Cecilia <cecilia@example.se>\n"
+			 "To: eva@kommun.example\nDate: %s\n"
+			 "Subject: Överklagande\nMessage-ID: <c2@example.se>"
+			 "\n\nJag överklagar beslutet.\n--b--\n", recv, sent);
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "Fwd: Överklagande", "fs4@kommun.example",
+		     "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+		     "boundary=\"b\"\n", body);
+	free(body);
+	got = count("SELECT received_at FROM cases WHERE subject = "
+		    "'Överklagande'");
+	ck_assert_msg(got == (int64_t)t, "%s: %lld, not %lld", recv,
 		      (long long)got, (long long)t);
 
 	if (tz != NULL)
