@@ -1458,13 +1458,15 @@ kept_merge(struct imap *im, clist *res, clist *big, clist *kept)
 		if (uid > im->last)
 			continue;
 		uidlook_add(&moved, uid);
+		/* a search gives each UID once: none of KEPT needs looking
+		   up among those added from it (which would sort IN_BIG
+		   again for each) */
 		if (!uidlook_has(&in_big, uid)) {
 			uint32_t *u = xmalloc(sizeof(*u));
 
 			*u = uid;
 			if (clist_append(big, u) < 0)
 				fatalx("out of memory");
-			uidlook_add(&in_big, uid);
 		}
 	}
 	uidlook_remove_from(&moved, res);

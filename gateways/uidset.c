@@ -31,8 +31,9 @@ uidlook_add(struct uidlook *l, uint32_t uid)
 		l->size = l->size == 0 ? 64 : l->size * 2;
 		l->v = xrealloc(l->v, l->size * sizeof(*l->v));
 	}
+	/* still sorted when it comes after the last, as a search's do */
+	l->sorted = l->sorted && (l->n == 0 || l->v[l->n - 1] <= uid);
 	l->v[l->n++] = uid;
-	l->sorted = false;
 }
 
 void
