@@ -797,6 +797,8 @@ static const char *const closings[] = {
 	"vänlig hälsning", "bästa hälsningar", "hälsningar", "hälsning",
 	"mvh", "m.v.h", "kind regards", "best regards", "warm regards",
 	"regards", "best wishes", "yours sincerely", "sincerely",
+	/* Arabic: "with peace", "with my greetings", "greetings" */
+	"مع السلامة", "مع تحياتي", "تحياتي",
 };
 
 /* The longest a line below a closing, or after the closing on its own
@@ -1157,15 +1159,46 @@ line_before(const char *text, const char **end, const char **start_r)
 	return len;
 }
 
+/* Whether LINE (LEN bytes) holds a digit or an '@'. */
+static bool
+has_contact(const char *line, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (isdigit((unsigned char)line[i]) || line[i] == '@')
+			return true;
+	return false;
+}
+
+/* Whether a word of LINE (LEN bytes) begins with a letter of a script
+   without case (letter_case). */
+static bool
+caseless_words(const char *line, size_t len)
+{
+	size_t i = 0, n;
+	const char *w;
+
+	while ((w = next_word(line, len, " \t", &i, &n)) != NULL)
+		if (letter_case((const unsigned char *)w,
+				(const unsigned char *)w + n) ==
+		    LETTER_CASELESS)
+			return true;
+	return false;
+}
+
 /* The start of TEXT's last paragraph when it is a signature without a
    closing above it: a name_line, then signature lines ("Anna
    Andersson", "Storgatan 14", "070-123 45 67"), below a blank line
-   under the text. NULL when it is not. */
+   under the text. A name in a script without case cannot be told from
+   a word ("紧急", "urgent"): with lines below it, one of them must hold
+   a digit or an '@' (a telephone number, an address), or the paragraph
+   is text ("紧急\n路灯坏了", "urgent / the street light is broken").
+   NULL when it is not. */
 static const char *
 name_paragraph(const char *text)
 {
 	const char *end = text + strlen(text), *first = NULL;
 	size_t lines = 0, first_len = 0;
+	bool contact = false;	/* a digit or '@' below the first line */
 
 	while (end > text) {
 		const char *start;
@@ -1179,6 +1212,8 @@ name_paragraph(const char *text)
 		if (++lines > SIGNATURE_LINES_MAX - 1 ||
 		    !signature_line(start, len))
 			return NULL;
+		if (first != NULL)
+			contact |= has_contact(first, first_len);
 		first = start;
 		first_len = len;
 		if (start == text)
@@ -1186,6 +1221,8 @@ name_paragraph(const char *text)
 	}
 	if (first == NULL || first <= text + strspn(text, " \t\r\n") ||
 	    !name_line(first, first_len))
+		return NULL;
+	if (lines > 1 && !contact && caseless_words(first, first_len))
 		return NULL;
 	return first;
 }

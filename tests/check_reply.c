@@ -819,6 +819,14 @@ static const struct {
 	/* a script without case: its signature is still cut */
 	{ "Thanks!\n\nمع السلامة\nأحمد", "Thanks!\n\n" },
 	{ "Tack!\nmvh أحمد", "Tack!\n" },
+	{ "Tack!\n\nمع تحياتي\nأحمد علي\n070-123 45 67", "Tack!\n\n" },
+	/* ... but a last paragraph of it with no closing and no number
+	   may be text: "urgent / the street light is broken" */
+	{ "Hej,\nse nedan.\n\n紧急\n路灯坏了", NULL },
+	{ "Hej\n\nשלום\nהנורה שבורה דחוף", NULL },
+	{ "Lampan är trasig.\n\nأحمد علي\n070-123 45 67",
+	  "Lampan är trasig.\n\n" },
+	{ "Thank you!\n\nأحمد", "Thank you!\n\n" },
 };
 
 START_TEST(test_signoff)
