@@ -2000,6 +2000,19 @@ set_aside(struct mailin *mi, struct store *store,
 			 (long long)row->id, (long long)qid);
 		return ENGINE_DONE;
 	}
+	/* released while its reason still stands (a sender still not a
+	   party to the case): back in the quarantine, but the handler
+	   was told of it already, and is not told the same again */
+	if (r == 0 && v->notify_id != 0 && v->dedupe_key != NULL &&
+	    strcmp(row->source, "release") == 0 &&
+	    (r = store_quarantine_released_for(store, v->dedupe_key,
+					       v->reason, reason_r)) > 0) {
+		log_info("inbox row %lld: released, but set aside again for "
+			 "the same reason; the handler is not told again",
+			 (long long)row->id);
+		v->notify_id = 0;
+		r = 0;
+	}
 	if (r == 0 && v->notify_id != 0 &&
 	    notice_allowed(mi, v->notify_id, cirm_now())) {
 		r = mailin_handler_set_aside(mi, store, row, v, &qid,

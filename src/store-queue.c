@@ -401,6 +401,23 @@ store_quarantine_by_dedupe(struct store *store, const char *dedupe_key,
 	return store_row_end(store, st, rc, "find quarantined mail", error_r);
 }
 
+int
+store_quarantine_released_for(struct store *store, const char *dedupe_key,
+			      const char *reason, char **error_r)
+{
+	static const char sql[] =
+		"SELECT 1 FROM quarantine WHERE dedupe_key = ? AND "
+		"released_at IS NOT NULL AND reason = ? LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, dedupe_key);
+	store_bind_text(st, 2, reason);
+	return store_one_row(store, st, NULL, NULL, "find released mail",
+			     error_r);
+}
+
 /* The quarantined messages still waiting: neither released nor
    discarded. */
 static const char quarantine_waiting[] =

@@ -801,6 +801,12 @@ int store_inbox_quarantine_keyed(struct store *store, int64_t id,
    released: that one went back to the inbox): 1 with *qid_r, 0, -1. */
 int store_quarantine_by_dedupe(struct store *store, const char *dedupe_key,
 			       int64_t *qid_r, char **error_r);
+/* Whether a quarantined mail with DEDUPE_KEY was released, and had been
+   set aside for REASON: 1, 0, -1. A mail released that comes back for
+   the same reason was told of already. */
+int store_quarantine_released_for(struct store *store,
+				  const char *dedupe_key, const char *reason,
+				  char **error_r);
 
 struct store_counts {
 	int64_t inbox, inbox_due, quarantine, outbox, cases;

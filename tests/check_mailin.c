@@ -4459,6 +4459,34 @@ START_TEST(test_away)
 		      has_text(body, "Det kom från mallory@example.se"),
 		      "%s", body);
 	free(body);
+	/* released while the reason stands: back in the quarantine, and
+	   she is not told the same a second time */
+	{
+		int64_t told = count("SELECT count(*) FROM outbox WHERE "
+				     "recipient = 'eva@kommun.example'");
+		int64_t qid = count("SELECT max(id) FROM quarantine WHERE "
+				    "reason LIKE '%from another sender%'");
+		struct engine_stats stats = { 0 };
+		char *err = NULL;
+
+		ck_assert_int_eq(store_begin(store, &err), 0);
+		ck_assert_int_eq(store_quarantine_release(store, qid,
+							  cirm_now(), &err), 1);
+		ck_assert_int_eq(store_commit(store, &err), 0);
+		ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats,
+					   &err) == 0, "%s", err);
+		char *again = xasprintf("SELECT count(*) FROM quarantine "
+					"WHERE id > %lld AND reason LIKE "
+					"'%%from another sender%%' AND "
+					"released_at IS NULL",
+					(long long)qid);
+
+		ck_assert_int_eq(count(again), 1);
+		free(again);
+		ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE "
+				       "recipient = 'eva@kommun.example'"),
+				 told);
+	}
 	own[strcspn(own, "@") - 1] = own[strcspn(own, "@") - 1] == '0' ?
 		'1' : '0';
 	deliver_mail("eva@kommun.example", own, "Borta",
