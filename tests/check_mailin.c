@@ -5794,6 +5794,19 @@ START_TEST(test_list_columns_swedish)
 }
 END_TEST
 
+/* Every line of BODY has at most 72 characters, as mail is wrapped. */
+static void
+assert_fits_72(const char *body)
+{
+	for (const char *p = body; *p != '\0'; p += strcspn(p, "\n") +
+	     (p[strcspn(p, "\n")] == '\n')) {
+		char *line = xstrndup(p, strcspn(p, "\n"));
+
+		ck_assert_msg(utf8_length(line) <= 72, "%s", line);
+		free(line);
+	}
+}
+
 /* #lista lists the unassigned cases of the case officer's groups too,
    after her own. */
 START_TEST(test_list_unassigned)
@@ -5823,13 +5836,7 @@ START_TEST(test_list_unassigned)
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "lu5@kommun.example", NULL, "#lista\n");
 	body = newest_body("eva@kommun.example");
-	for (const char *p = body; *p != '\0'; p += strcspn(p, "\n") +
-	     (p[strcspn(p, "\n")] == '\n')) {
-		char *line = xstrndup(p, strcspn(p, "\n"));
-
-		ck_assert_msg(utf8_length(line) <= 72, "%s", line);
-		free(line);
-	}
+	assert_fits_72(body);
 	ck_assert_msg(strstr(body, "väntar-på-entreprenör  Ödslig") != NULL,
 		      "%s", body);
 	free(body);
@@ -5845,13 +5852,7 @@ START_TEST(test_list_unassigned)
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "lu7@kommun.example", NULL, "#sök bullrar\n");
 	body = newest_body("eva@kommun.example");
-	for (const char *p = body; *p != '\0'; p += strcspn(p, "\n") +
-	     (p[strcspn(p, "\n")] == '\n')) {
-		char *line = xstrndup(p, strcspn(p, "\n"));
-
-		ck_assert_msg(utf8_length(line) <= 72, "%s", line);
-		free(line);
-	}
+	assert_fits_72(body);
 	ck_assert_msg(strstr(body, "Ödslig gångväg") != NULL &&
 		      strstr(body, "…\n") != NULL, "%s", body);
 	free(body);
@@ -5878,13 +5879,7 @@ START_TEST(test_handler_commands)
 			       "  KS-2026-00001 tilldelad Parkering på gräset\n"
 			       "  klart senast ") &&
 		      has_text(body, ", hög prioritet\n"), "%s", body);
-	for (const char *p = body; *p != '\0'; p += strcspn(p, "\n") +
-	     (p[strcspn(p, "\n")] == '\n')) {
-		char *line = xstrndup(p, strcspn(p, "\n"));
-
-		ck_assert_msg(utf8_length(line) <= 72, "%s", line);
-		free(line);
-	}
+	assert_fits_72(body);
 	free(body);
 	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
 		     "c4@kommun.example", NULL, "#sok gräsmattan\n");
