@@ -1156,14 +1156,10 @@ cut_signoff(char *text)
 static int
 sms_stopped(struct flow *fl, bool *stopped_r, char **error_r)
 {
-	char *number = NULL;
 	int rc = fl->c.citizen_id == 0 ? 0 :
-		store_contact_first(fl->store, fl->c.citizen_id, "phone",
-				    &number, error_r);
+		store_contact_sms_stopped(fl->store, fl->c.citizen_id,
+					  error_r);
 
-	if (rc > 0)
-		rc = store_sms_optout_has(fl->store, number, error_r);
-	free(number);
 	if (rc < 0)
 		return -1;
 	*stopped_r = rc > 0;

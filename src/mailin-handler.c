@@ -2282,36 +2282,23 @@ tnef_withheld(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 0;
 }
 
-/* The citizen of an SMS case opted out (STOP), so the handler's answer
-   was withheld (the case notes it): the handler is told so, by mail,
-   rather than left to think the citizen has it. 1 when told, 0 when
-   the number has not opted out, -1. */
+/* The citizen of an SMS case opted out (STOP: R->sms_stopped), so the
+   handler's answer was withheld (the case notes it): the handler is
+   told so, by mail, rather than left to think the citizen has it. 1
+   when told, 0 when the number has not opted out, -1. */
 static int
 sms_optout_told(struct mailin *mi, struct store *store,
 		const struct mailin_verdict *v, const struct reply *r,
 		char **error_r)
 {
-	struct store_case_flow f = { 0 };
-	char *number = NULL;
-	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
-
-	if (rc > 0)
-		rc = f.citizen_id == 0 ? 0 :
-			store_contact_first(store, f.citizen_id, "phone",
-					    &number, error_r);
-	if (rc > 0)
-		rc = store_sms_optout_has(store, number, error_r);
-	if (rc > 0) {
-		rc = mail_handler_on_case(mi, store, v, r->address,
-					  tr(&T_SMS_OPTOUT, r->lang),
-					  tr(&T_SMS_OPTOUT_BODY, r->lang),
-					  error_r) < 0 ? -1 : 1;
-		log_info("case %s: handler answer withheld: the citizen's "
-			 "number opted out of SMS", v->case_number);
-	}
-	free(number);
-	store_case_flow_clear(&f);
-	return rc;
+	if (!r->sms_stopped)
+		return 0;
+	log_info("case %s: handler answer withheld: the citizen's number "
+		 "opted out of SMS", v->case_number);
+	return mail_handler_on_case(mi, store, v, r->address,
+				    tr(&T_SMS_OPTOUT, r->lang),
+				    tr(&T_SMS_OPTOUT_BODY, r->lang),
+				    error_r) < 0 ? -1 : 1;
 }
 
 /* #språk: the citizen of v's case reads cirm's texts in LANG from now
@@ -3330,15 +3317,11 @@ handler_reply(struct mailin *mi, struct store *store,
 			store_case_get_number(store, f.merged_into, r->merged,
 					      error_r) : 0;
 
-		char *number = NULL;
 		int stopped = rc > 0 && f.citizen_id != 0 && f.channel != NULL &&
 			strcmp(f.channel, "sms") == 0 ?
-			store_contact_first(store, f.citizen_id, "phone",
-					    &number, error_r) : 0;
+			store_contact_sms_stopped(store, f.citizen_id,
+						  error_r) : 0;
 
-		if (stopped > 0)
-			stopped = store_sms_optout_has(store, number, error_r);
-		free(number);
 		r->sms_stopped = stopped > 0;
 		if (kept > 0)
 			r->merged_id = f.merged_into;

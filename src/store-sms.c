@@ -8,6 +8,8 @@
 
 #include "util.h"
 
+#include <stdlib.h>
+
 static void
 bind_group(sqlite3_stmt *st, const struct store_sms_part *key)
 {
@@ -273,6 +275,20 @@ store_sms_optout_has(struct store *store, const char *number, char **error_r)
 	store_bind_text(st, 1, number);
 	return store_one_row(store, st, NULL, NULL, "read SMS opt-outs",
 			     error_r);
+}
+
+int
+store_contact_sms_stopped(struct store *store, int64_t contact_id,
+			  char **error_r)
+{
+	char *number = NULL;
+	int rc = store_contact_first(store, contact_id, "phone", &number,
+				     error_r);
+
+	if (rc > 0)
+		rc = store_sms_optout_has(store, number, error_r);
+	free(number);
+	return rc;
 }
 
 int
