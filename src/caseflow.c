@@ -2702,11 +2702,19 @@ do_set(struct flow *fl, const struct workflow_action *a, char **error_r)
 			fl->c.group_id = g;
 	} else {
 		struct calendar_duration d;
-		int64_t due = 0;
+		int64_t due = 0, from = fl->in->now;
 
+		/* A case's first run counts its due date from when the
+		   citizen's message reached the municipality (förvaltningslagen
+		   22 §), which for a forward or a backlog after an outage is
+		   before cirm took it; timers count from now, as a state is
+		   entered now. */
+		if (fl->fresh && fl->c.received_at > 0 &&
+		    fl->c.received_at < from)
+			from = fl->c.received_at;
 		if (a->after != NULL && a->after[0] != '\0' &&
 		    (calendar_duration_parse(a->after, &d, error_r) < 0 ||
-		     calendar_add(fl->wf->calendar, fl->in->now, &d, &due,
+		     calendar_add(fl->wf->calendar, from, &d, &due,
 				  error_r) < 0))
 			rc = -1;
 		if (rc == 0)

@@ -268,6 +268,43 @@ END_TEST
 
 static void load_workflow(const char *name, const char *xml);
 
+/* A case's due date counts from when its message arrived (a forward
+   an officer sends days later, a backlog after an outage), a due date
+   set again later from then. */
+START_TEST(test_due_from_received)
+{
+	static const char wf[] =
+		"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"ankomst\" "
+		"version=\"1\" initial=\"ny\" xml:lang=\"sv\">\n"
+		"  <commands><command word=\"igen\" event=\"cmd.reopen\"/>"
+		"<command word=\"klar\" event=\"cmd.resolve\"/>"
+		"</commands>\n"
+		"  <state id=\"ny\">\n"
+		"    <onentry><set field=\"due\" after=\"P2D\"/></onentry>\n"
+		"    <transition event=\"cmd.reopen\" target=\"ny\"/>\n"
+		"    <transition event=\"cmd.resolve\" target=\"klar\"/>\n"
+		"  </state>\n"
+		"  <final id=\"klar\"/>\n"
+		"</workflow>\n";
+	int64_t mon = at(2026, 11, 30, 10, 0), fri = at(2026, 12, 4, 10, 0);
+	int64_t id = new_case(mon), later = new_case(fri + 3600);
+	struct caseflow_input in = { .channel = "email", .now = fri };
+
+	load_workflow("ankomst.xml", wf);
+	start(id, "ankomst", &in);
+	ck_assert_int_eq(count("SELECT due_at FROM cases WHERE id = 1"),
+			 at(2026, 12, 2, 10, 0));
+	/* set again on a later event: from that event */
+	event(id, "cmd.reopen", fri);
+	ck_assert_int_eq(count("SELECT due_at FROM cases WHERE id = 1"),
+			 at(2026, 12, 8, 10, 0));
+	/* a received time after now (a clock ahead) is not used */
+	start(later, "ankomst", &in);
+	ck_assert_int_eq(count("SELECT due_at FROM cases WHERE id = 2"),
+			 at(2026, 12, 8, 10, 0));
+}
+END_TEST
+
 /* Ten business days from a Saturday end at the opening of a Monday,
    which handlers read as the Friday before: the deadline is stored as
    counted (the timers' moment), and shown as people say it. */
@@ -774,6 +811,7 @@ caseflow_suite(void)
 	tcase_add_test(tc, test_timer_rearmed_in_scan);
 	tcase_add_test(tc, test_notify_language);
 	tcase_add_test(tc, test_due_shown);
+	tcase_add_test(tc, test_due_from_received);
 	tcase_add_test(tc, test_help_remembered);
 	tcase_add_test(tc, test_notify_nobody);
 	tcase_add_test(tc, test_reply_timer);
