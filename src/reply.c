@@ -840,7 +840,8 @@ closing_match(const char *line, size_t len)
 		p = f + n;
 		/* "hälsningarna", "regardless": not a closing */
 		if ((*p == '\0' || strchr(" ,.!/-\t", *p) != NULL ||
-		     (unsigned char)*p == 0xe2) &&	/* "–", "—" */
+		     (unsigned char)*p == 0xe2 ||	/* "–", "—" */
+		     strncmp(p, "\u060c", 2) == 0) &&	/* Arabic comma */
 		    strlen(p) <= CLOSING_TAIL_MAX) {
 			words = 1;
 			for (const char *q = closings[i]; *q != '\0'; q++)
@@ -1437,7 +1438,7 @@ reply_signed_off_at(const char *text)
 }
 
 /* LINE (LEN bytes) past its first WORDS words and the marks between a
-   closing and a name (" , . ! - – —"): "Mvh, Eva" gives "Eva". */
+   closing and a name (" , . ! - – — ،"): "Mvh, Eva" gives "Eva". */
 static const char *
 past_closing(const char *line, size_t len, size_t words, size_t *len_r)
 {
@@ -1454,6 +1455,8 @@ past_closing(const char *line, size_t len, size_t words, size_t *len_r)
 		else if (end - p >= 3 && (strncmp(p, "\u2013", 3) == 0 ||
 					  strncmp(p, "\u2014", 3) == 0))
 			p += 3;
+		else if (end - p >= 2 && strncmp(p, "\u060c", 2) == 0)
+			p += 2;
 		else
 			break;
 	}
@@ -1619,10 +1622,27 @@ name_fold(const char *s)
 static bool
 caseless_known(const char *signoff, const char *names_f)
 {
-	char *f = name_fold(signoff);
-	const unsigned char *p = (const unsigned char *)f;
-	const unsigned char *end = p + strlen(f);
+	char *names = xmalloc(strlen(signoff) + 2), *o = names, *f;
+	const unsigned char *p, *end;
 	bool known = true;
+
+	/* the closings' words are no names: "مع السلامة\nأحمد" */
+	for (const char *l = signoff; *l != '\0'; l += *l == '\n') {
+		size_t len = strcspn(l, "\n"), words = closing_match(l, len);
+		const char *rest = l;
+
+		if (words > 0)
+			rest = past_closing(l, len, words, &len);
+		memcpy(o, rest, len);
+		o += len;
+		*o++ = '\n';
+		l = rest + len;
+	}
+	*o = '\0';
+	f = name_fold(names);
+	free(names);
+	p = (const unsigned char *)f;
+	end = p + strlen(f);
 
 	while (p < end && known) {
 		size_t n = 0, k;

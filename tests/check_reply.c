@@ -503,6 +503,7 @@ static const struct {
 	{ "Mvh, Eva", "Eva" },
 	{ "Med vänlig hälsning, Eva Ek", "Eva Ek" },
 	{ "Hälsningar – Per-Olof E. Berg\n", "Per-Olof E. Berg" },
+	{ "مع تحياتي، أحمد علي", "أحمد علي" },
 	{ "/Eva", "Eva" },
 	{ "/ Eva Ek", "Eva Ek" },
 	{ "Vänligen\nEva Ek", "Eva Ek" },
@@ -719,6 +720,11 @@ static const struct {
 	{ "Tack!\nmvh أحمد", NULL, false },
 	{ "Thank you!\n\nأحمد", "أحمد علي", true },
 	{ "Tack!\nmvh عاجل", "أحمد علي", false },
+	/* an Arabic closing is no name, nor more than thanks */
+	{ "Thanks!\n\nمع السلامة\nأحمد", "أحمد علي", true },
+	{ "Tack!\nمع تحياتي، أحمد", "أحمد علي", true },
+	{ "Thanks!\n\nمع السلامة\nعاجل", "أحمد علي", false },
+	{ "Thanks!\n\nمع السلامة\nأحمد", "Eva Ek", false },
 };
 
 /* Whether a name could make it a thank-you: bounds each case above, so
