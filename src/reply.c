@@ -905,6 +905,8 @@ static const struct capital_run {
 	{ 0x14a, 0x177, 1, true },	/* Ŋ-Ŷ */
 	{ 0x178, 0x178, 0xff - 0x178, false },	/* Ÿ; ÿ is U+00FF */
 	{ 0x179, 0x17e, 1, true },	/* Ź-Ž */
+	{ 0x1a0, 0x1a0, 1, false },	/* Ơ, Vietnamese */
+	{ 0x1af, 0x1af, 1, false },	/* Ư, Vietnamese */
 	{ 0x1cd, 0x1dc, 1, true },	/* Ǎ-Ǜ */
 	{ 0x1de, 0x1ef, 1, true },	/* Ǟ-Ǯ */
 	{ 0x1f8, 0x21f, 1, true },	/* Ǹ-Ȟ, Ș and Ț among them */
@@ -931,13 +933,13 @@ static const struct capital_run {
 
 /* The blocks of scripts with case where a letter that is no capital
    (capital_runs[]) is a small one: Latin-1, Latin Extended-A, the
-   regular runs of Latin Extended-B, modern Greek, Cyrillic, Armenian
+   regular runs of Latin Extended-B (Vietnamese's ơ and ư), modern Greek, Cyrillic, Armenian
    and Latin Extended Additional. Other scripts' case, where they have
    one, is not told. */
 static const struct {
 	unsigned long first, last;
 } cased_blocks[] = {
-	{ 0xaa, 0x17f }, { 0x1cd, 0x1ef }, { 0x1f8, 0x21f }, { 0x222, 0x233 },
+	{ 0xaa, 0x17f }, { 0x1a0, 0x1a1 }, { 0x1af, 0x1b0 }, { 0x1cd, 0x1ef }, { 0x1f8, 0x21f }, { 0x222, 0x233 },
 	{ 0x386, 0x3ce }, { 0x3d8, 0x3ef }, { 0x400, 0x52f }, { 0x531, 0x587 },
 	{ 0x1e00, 0x1eff },
 };
@@ -1588,17 +1590,23 @@ name_word(const char *w, size_t n, const char *name)
 
 /* S folded as workflow_fold folds it, and the capitals of the other
    scripts with case (capital_runs[]: "Сергей", "Γιάννης") to their small
-   letters where these are as long: a name in small letters is found
-   in any of them, and the text keeps its length. Free it. */
+   letters where these are as long, and Greek letters to their plain
+   small ones: a name in small letters is found in any of them, and the
+   text keeps its length. Free it. */
 static char *
 name_fold(const char *s)
 {
+	/* Greek small letters with tonos or dialytika, then the plain
+	   ones they fold to: "ΝΊΚΟΣ", "ΝΙΚΟΣ" and "Νίκος" are one name */
+	static const char greek_marked[] = "άέήίόύώΐΰϊϋς";
+	static const char greek_plain[] = "αεηιουωιυιυσ";
 	char *f = workflow_fold(s);
 	unsigned char *p = (unsigned char *)f, *end = p + strlen(f);
 
 	while (p < end) {
 		size_t len, k;
 		unsigned long c = utf8_char(p, end, &len), small;
+		const char *m;
 
 		/* as long: two bytes up to U+07FF, three above */
 		if (len >= 2 && (small = small_letter(c)) != 0 &&
@@ -1608,6 +1616,13 @@ name_fold(const char *s)
 			for (k = len - 1; k > 0; k--, small >>= 6)
 				p[k] = (unsigned char)(0x80 | (small & 0x3f));
 			p[0] = (unsigned char)(lead | small);
+		}
+		/* all two bytes long */
+		for (m = greek_marked; len == 2 && *m != '\0'; m += 2) {
+			if (memcmp(p, m, 2) == 0) {
+				memcpy(p, greek_plain + (m - greek_marked), 2);
+				break;
+			}
 		}
 		p += len;
 	}

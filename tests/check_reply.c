@@ -720,6 +720,14 @@ static const struct {
 	{ "Tack!\nmvh أحمد", NULL, false },
 	{ "Thank you!\n\nأحمد", "أحمد علي", true },
 	{ "Tack!\nmvh عاجل", "أحمد علي", false },
+	/* a Greek name shouted is the sender's, its last sigma too */
+	{ "Tack!\nmvh ΝΙΚΟΣ", "Νίκος Παππάς", true },
+	{ "Tack!\nmvh ΝΙΚΟΣ", "Νικος Παππας", true },
+	{ "Tack!\nmvh ΝΊΚΟΣ", "Νίκος Παππάς", true },
+	{ "Tack!\nmvh ΝΙΚΟΣ", "Νίκη Παππά", false },
+	/* Vietnamese capitals: a name, not an unknown word */
+	{ "Tack!\nmvh Ưng Văn Ơn", "Eva Ek", true },
+	{ "Tack!\nmvh ưng", "Eva Ek", false },
 	/* an Arabic closing is no name, nor more than thanks */
 	{ "Thanks!\n\nمع السلامة\nأحمد", "أحمد علي", true },
 	{ "Tack!\nمع تحياتي، أحمد", "أحمد علي", true },
