@@ -184,6 +184,15 @@ ctl_no_options(int *argc, char ***argv)
 	return 0;
 }
 
+bool
+ctl_too_many(int argc, char **argv, int first, int max)
+{
+	if (argc - first <= max)
+		return false;
+	ctl_error(_("unexpected argument '%s'"), argv[first + max]);
+	return true;
+}
+
 void
 ctl_error(const char *fmt, ...)
 {

@@ -125,7 +125,7 @@ list(struct store *store, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (optind < argc)
+	if (ctl_too_many(argc, argv, optind, 0))
 		return EX_USAGE;
 	ctl_print_cell(stdout, _("ID"), 7);
 	ctl_print_cell(stdout, _("TIME"), 18);
@@ -214,7 +214,7 @@ verify(struct store *store, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (optind < argc)
+	if (ctl_too_many(argc, argv, optind, 0))
 		return EX_USAGE;
 	r = store_audit_verify(store, &bad, &err);
 	if (r > 0)

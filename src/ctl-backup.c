@@ -361,7 +361,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		}
 		no_spool = 1;
 	}
-	if (optind != argc - 1) {
+	if (ctl_too_many(argc, argv, optind, 1) || optind != argc - 1) {
 		ctl_error("%s", _(USAGE));
 		return EX_USAGE;
 	}
@@ -674,7 +674,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		}
 		yes = 1;
 	}
-	if (optind != argc - 1) {
+	if (ctl_too_many(argc, argv, optind, 1) || optind != argc - 1) {
 		ctl_error("%s", _(RESTORE_USAGE));
 		return EX_USAGE;
 	}

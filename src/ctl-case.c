@@ -211,7 +211,7 @@ case_list(struct store *store, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (optind < argc) {
+	if (ctl_too_many(argc, argv, optind, 0)) {
 		ctl_error("%s", _("usage: cirmctl case list [--state "
 				  "STATE] [--assignee LOGIN] [--open] "
 				  "[--limit N]"));
@@ -604,7 +604,8 @@ case_show(struct store *store, int argc, char **argv)
 	}
 	/* "case show --numbers" alone, --numbers twice, or a misspelt
 	   option: a usage error */
-	if (bad || numbers > 1 || optind != argc - 1) {
+	if (bad || numbers > 1 || ctl_too_many(argc, argv, optind, 1) ||
+	    optind != argc - 1) {
 		ctl_error("%s", _("usage: cirmctl case show [--numbers] NUMBER"));
 		return EX_USAGE;
 	}
@@ -704,7 +705,8 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	int64_t handler;
 	int r, role = 1, ret = 1;
 
-	if (ctl_no_options(&argc, &argv) < 0 || argc != 3) {
+	if (ctl_no_options(&argc, &argv) < 0 || ctl_too_many(argc, argv, 1, 2) ||
+	    argc != 3) {
 		ctl_error("%s", _("usage: cirmctl case assign NUMBER LOGIN"));
 		return EX_USAGE;
 	}

@@ -288,7 +288,8 @@ add(const struct ctl *ctl, int argc, char **argv)
 	if (!bad && optind + 1 == argc && email == NULL)
 		ctl_error("%s", _("a handler needs a mail address: --email "
 				  "ADDRESS"));
-	if (bad || optind + 1 != argc || email == NULL) {
+	if (bad || ctl_too_many(argc, argv, optind, 1) || optind + 1 != argc ||
+	    email == NULL) {
 		ctl_error("%s", _("usage: cirmctl handler add LOGIN --email "
 				  "ADDRESS [--name NAME] [--group GROUP]... "
 				  "[--language sv|en] [--take-address]"));
@@ -472,7 +473,8 @@ address(const struct ctl *ctl, int argc, char **argv)
 	int64_t id;
 	int active, ret = 1;
 
-	if (ctl_no_options(&argc, &argv) < 0 || argc != 2) {
+	if (ctl_no_options(&argc, &argv) < 0 || ctl_too_many(argc, argv, 1, 1) ||
+	    argc != 2) {
 		ctl_error("%s", _("usage: cirmctl handler address LOGIN"));
 		return EX_USAGE;
 	}
@@ -552,7 +554,7 @@ set(const struct ctl *ctl, int argc, char **argv)
 				  "options"));
 	else if (!bad && take && email == NULL)
 		ctl_error("%s", _("--take-address goes with --email ADDRESS"));
-	if (bad || optind + 1 != argc ||
+	if (bad || ctl_too_many(argc, argv, optind, 1) || optind + 1 != argc ||
 	    (name == NULL && email == NULL && lang == NULL &&
 	     add_groups.n == 0 && remove_groups.n == 0 && !new_address) ||
 	    (take && email == NULL)) {
@@ -755,7 +757,8 @@ set_active(const struct ctl *ctl, int argc, char **argv, int active)
 	int64_t id = 0, now = cirm_now();
 	int was = 0, r, ret = 1, open = 0;
 
-	if (ctl_no_options(&argc, &argv) < 0 || argc != 2) {
+	if (ctl_no_options(&argc, &argv) < 0 || ctl_too_many(argc, argv, 1, 1) ||
+	    argc != 2) {
 		ctl_error(_("usage: cirmctl handler %s LOGIN"), argv[0]);
 		return EX_USAGE;
 	}
@@ -850,7 +853,9 @@ set_away(const struct ctl *ctl, int argc, char **argv, bool away)
 	int64_t id = 0, back = 0, was = 0, now = cirm_now();
 	int active = 0, r, ret = 1;
 
-	if (ctl_no_options(&argc, &argv) < 0 || argc != (away ? 3 : 2)) {
+	if (ctl_no_options(&argc, &argv) < 0 ||
+	    ctl_too_many(argc, argv, 1, away ? 2 : 1) ||
+	    argc != (away ? 3 : 2)) {
 		ctl_error("%s", away ? _("usage: cirmctl handler away LOGIN "
 					 "LAST-DAY (YYYY-MM-DD or D/M)") :
 			  _("usage: cirmctl handler back LOGIN"));
@@ -960,7 +965,8 @@ ctl_handler(const struct ctl *ctl, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "add") == 0)
 		return add(ctl, argc - 1, argv + 1);
-	if (argc == 2 && strcmp(argv[1], "list") == 0)
+	if (argc >= 2 && strcmp(argv[1], "list") == 0 &&
+	    !ctl_too_many(argc, argv, 2, 0))
 		return list(ctl);
 	if (argc >= 2 && strcmp(argv[1], "set") == 0)
 		return set(ctl, argc - 1, argv + 1);

@@ -119,7 +119,8 @@ ctl_init(const struct ctl *ctl, int argc, char **argv)
 {
 	char *err = NULL;
 
-	if (ctl_no_options(&argc, &argv) < 0 || argc != 2 ||
+	if (ctl_no_options(&argc, &argv) < 0 || ctl_too_many(argc, argv, 1, 1) ||
+	    argc != 2 ||
 	    argv[1][0] == '-' || argv[1][0] == '\0') {
 		ctl_error("%s", _("usage: cirmctl init DIR"));
 		return EX_USAGE;
@@ -186,7 +187,7 @@ ctl_config(const struct ctl *ctl, int argc, char **argv)
 {
 	struct cfg *cfg;
 
-	if (argc != 1) {
+	if (ctl_no_options(&argc, &argv) < 0 || ctl_too_many(argc, argv, 1, 0)) {
 		ctl_error("%s", _("usage: cirmctl config"));
 		return EX_USAGE;
 	}

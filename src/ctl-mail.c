@@ -208,7 +208,7 @@ ctl_mail(const struct ctl *ctl, int argc, char **argv)
 		}
 		text_only = 1;
 	}
-	if (optind != argc - 1) {
+	if (ctl_too_many(argc, argv, optind, 1) || optind != argc - 1) {
 		ctl_error("%s", _("usage: cirmctl mail inspect [--text] FILE"));
 		return EX_USAGE;
 	}

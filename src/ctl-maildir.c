@@ -55,7 +55,7 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		}
 		p.dry_run = true;
 	}
-	if (optind < argc) {
+	if (ctl_too_many(argc, argv, optind, 0)) {
 		free(cur);
 		return EX_USAGE;
 	}

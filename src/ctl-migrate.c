@@ -465,7 +465,8 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 			bad = 1;
 		}
 	}
-	if (bad || optind + 1 != argc || from == 0 || tov == 0) {
+	if (bad || ctl_too_many(argc, argv, optind, 1) || optind + 1 != argc ||
+	    from == 0 || tov == 0) {
 		ctl_error("%s", _("usage: cirmctl workflow migrate ID --from "
 				  "VERSION --to VERSION [--map \"OLD=NEW, ...\"] "
 				  "[--dry-run]"));

@@ -60,7 +60,7 @@ list(struct store *store, int argc, char **argv)
 		}
 		limit = (int)n;
 	}
-	if (optind < argc)
+	if (ctl_too_many(argc, argv, optind, 0))
 		return EX_USAGE;
 
 	ctl_print_cell(stdout, _("ID"), 8);
@@ -371,7 +371,8 @@ show(struct store *store, int argc, char **argv)
 			bad = 1;
 	}
 	/* an id missing, or --raw twice: a usage error */
-	if (bad || raw > 1 || optind != argc - 1 ||
+	if (bad || raw > 1 || ctl_too_many(argc, argv, optind, 1) ||
+	    optind != argc - 1 ||
 	    parse_id(argv[optind], &id) < 0)
 		return EX_USAGE;
 	sc.raw = raw;
@@ -532,7 +533,7 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 			return EX_USAGE;
 		dry_run = true;
 	}
-	if (optind < argc)
+	if (ctl_too_many(argc, argv, optind, 0))
 		return EX_USAGE;
 	if (strcmp(period, "none") == 0) {
 		printf("%s\n", _("quarantine_retention is none: quarantined "

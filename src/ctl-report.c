@@ -489,7 +489,7 @@ report(const struct cfg *cfg, struct store *store, int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind < argc)
+	if (ctl_too_many(argc, argv, optind, 0))
 		goto usage;
 	if (from_arg == NULL && to_arg != NULL) {
 		ctl_error("%s", _("--to needs --from: the period's first day"));

@@ -200,7 +200,7 @@ ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
 			goto usage;
 		dry_run = true;
 	}
-	if (optind < argc)
+	if (ctl_too_many(argc, argv, optind, 0))
 		goto usage;
 	if ((ret = prune_cases(cfg, store, dry_run)) == EX_CONFIG)
 		return ret;

@@ -138,7 +138,8 @@ encode(int argc, char **argv)
 		default: bad = 1; break;
 		}
 	}
-	if (bad || optind != argc - 1) {
+	if (bad || ctl_too_many(argc, argv, optind, 1) ||
+	    optind != argc - 1) {
 		encode_usage();
 		return EX_USAGE;
 	}
@@ -221,7 +222,8 @@ number(const struct ctl *ctl, int argc, char **argv)
 		default: bad = 1; break;
 		}
 	}
-	if (bad || optind != argc - 1) {
+	if (bad || ctl_too_many(argc, argv, optind, 1) ||
+	    optind != argc - 1) {
 		number_usage();
 		return EX_USAGE;
 	}

@@ -64,7 +64,7 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 			return EX_USAGE;
 		}
 	}
-	if (optind < argc) {
+	if (ctl_too_many(argc, argv, optind, 0)) {
 		ctl_error("%s", _(USAGE));
 		return EX_USAGE;
 	}

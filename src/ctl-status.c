@@ -358,7 +358,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 			return usage_result(asked_check, xstrdup(_(USAGE)));
 		}
 	}
-	if (optind < argc || (limits && !check))
+	if (ctl_too_many(argc, argv, optind, 0) || (limits && !check))
 		return usage_result(asked_check, xstrdup(_(USAGE)));
 	if (warn_min > crit_min)
 		return usage_result(asked_check, xasprintf(

@@ -40,6 +40,10 @@ int ctl_getopt(int argc, char **argv, const char *shortopts,
    from *ARGC and *ARGV, ARGV[0] kept) and names an option given
    anyway. 0, or -1 after an option (the caller gives the usage). */
 int ctl_no_options(int *argc, char ***argv);
+/* Whether ARGV (ARGC in all) has more than MAX operands from FIRST on;
+   then names the first one too many ("unexpected argument 'x'"),
+   before the caller gives the usage. */
+bool ctl_too_many(int argc, char **argv, int first, int max);
 struct store;
 /* An entry in the audit log, now, by whoever runs cirmctl, in a
    transaction of its own (rolled back on failure). 0, or -1. */

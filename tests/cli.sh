@@ -309,6 +309,25 @@ for g in handler audit quarantine workflow sms spool maildir citizen mail; do
 	check "... and gives the usage" contains "$err" "usage: cirmctl $g"
 done
 
+# a word too many is named, as an unknown one is ("handler list eva",
+# a name with a blank not quoted)
+for cmd in "handler list eva" "config extra" "status extra" \
+	"case list extra" "case show $n1 extra" "case assign $n1 eva extra" \
+	"quarantine list extra" "audit list extra" "audit verify extra" \
+	"report extra" "handler address eva extra" "handler back eva extra" \
+	"handler add eva --email eva@example.se extra" \
+	"mail inspect /dev/null extra" "backup $T/b extra"; do
+	run "$CIRMCTL" -c "$C" $cmd
+	check_all "$cmd: a usage error naming the word too many" <<-'EOF'
+		[ "$rc" -eq 64 ] &&
+		contains "$err" "cirmctl: unexpected argument '${cmd##* }'" &&
+		contains "$err" "usage: cirmctl"
+	EOF
+done
+run "$CIRMCTL" -c "$C" handler add eva Eva Ek --email eva@example.se
+check "a name not quoted: its first word is named" contains "$err" \
+	"cirmctl: unexpected argument 'Eva'"
+
 # What a command prints must reach its file: "quarantine show ID --raw
 # >q.eml" on a full disk is not a success with half a mail.
 if [ -w /dev/full ]; then
