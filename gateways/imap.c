@@ -1639,8 +1639,10 @@ give_up(struct imap *im, uint32_t uid)
 		;
 	if (i == n && n >= IMAP_REFETCH_LIST) {
 		log_errorx("UID %" PRIu32 ": %d messages given up wait to be "
-			   "fetched again already: the mail behind them waits "
-			   "too (see the server's log)", uid, IMAP_REFETCH_LIST);
+			   "fetched again already, and the mail behind this "
+			   "one waits too: see the server's log, then release "
+			   "or discard their notes (cirmctl quarantine list)",
+			   uid, IMAP_REFETCH_LIST);
 		free(l);
 		return -1;
 	}
