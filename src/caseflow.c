@@ -1157,7 +1157,7 @@ static int
 sms_stopped(struct flow *fl, bool *stopped_r, char **error_r)
 {
 	int rc = fl->c.citizen_id == 0 ? 0 :
-		store_contact_sms_stopped(fl->store, fl->c.citizen_id,
+		store_contact_sms_stopped(fl->store, fl->c.citizen_id, NULL,
 					  error_r);
 
 	if (rc < 0)

@@ -102,12 +102,14 @@ static const struct text
 	   nobody asked */
 	T_TEXT_STOPPED = { "behöver nå invånaren, som har tackat nej till "
 			   "sms (STOPP): inget sms når hen förrän hen skickar "
-			   "START. Nå hen på annat sätt, till exempel med "
-			   "brev, och anteckna det med #notering",
+			   "START. Nå hen på annat sätt, till exempel per "
+			   "telefon, och anteckna det med #notering",
 			   "needs to reach the citizen, who asked for no more "
 			   "SMS (STOP): no SMS reaches them until they send "
-			   "START. Reach them another way, by letter for "
+			   "START. Reach them another way, by telephone for "
 			   "instance, and record it with #note" },
+	/* after T_TEXT_STOPPED and T_SMS_OPTOUT_BODY: the number to ring */
+	T_STOPPED_NUMBER = { "Invånarens nummer: ", "The citizen's number: " },
 	/* the text is often meant for the colleague (#tilldela): sent
 	   on its own it would reach the citizen */
 	T_NO_TEXT = { "tar ingen text till invånaren; är texten till "
@@ -191,12 +193,12 @@ static const struct text
 		"Ditt svar skickades inte till invånaren: numret har tackat "
 		"nej till sms (invånaren skickade STOPP). Svaret finns kvar i "
 		"ärendet. Behöver invånaren det, nå hen på annat sätt, till "
-		"exempel med brev, och anteckna det med #notering. Skickar "
-		"invånaren START får hen sms igen.\n",
+		"exempel per telefon, och anteckna det med #notering. "
+		"Skickar invånaren START får hen sms igen.\n",
 		"Your answer did not go to the citizen: the number has opted "
 		"out of SMS (the citizen sent STOP). The answer is kept on "
 		"the case. If the citizen needs it, reach them another way, "
-		"for example by letter, and record it with #note. If the "
+		"for example by telephone, and record it with #note. If the "
 		"citizen sends START, they get SMS again.\n" },
 	T_GSM7 = { "vanliga tecken, 153 per del", "plain characters, 153 a "
 		   "segment" },
@@ -289,8 +291,11 @@ struct reply {
 	bool *logo;
 	char *signature_pictures;
 	bool closed;		/* the case is */
-	/* the case is by SMS, to a number that asked for none (STOP) */
+	/* the case is by SMS, to a number that asked for none (STOP), which
+	   is this (or NULL): the handler told of it gets the number whole,
+	   to ring the citizen, as no answer reaches them by SMS */
 	bool sms_stopped;
+	char *stopped_number;
 	/* the case it was merged into (closing it), or "", and its id */
 	char merged[STORE_CASE_NUMBER_MAX];
 	int64_t merged_id;
@@ -595,6 +600,7 @@ reply_clear(struct reply *r)
 	free(r->signature_pictures);
 	free(r->lang);
 	free(r->address);
+	free(r->stopped_number);
 	free(r->shown);
 	free(r->canned);
 	free(r->typed);
@@ -1617,6 +1623,11 @@ check_commands(struct mailin *mi, struct store *store,
 			} else if (w->text == WORKFLOW_TEXT_REQUIRED &&
 				   r->sms_stopped) {
 				c->error = tr(&T_TEXT_STOPPED, r->lang);
+				if (r->stopped_number != NULL)
+					c->error_detail = xasprintf(
+						". %s%s",
+						tr(&T_STOPPED_NUMBER, r->lang),
+						r->stopped_number);
 			} else if (w->argument == WORKFLOW_ARG_HANDLER) {
 				int active = 0;
 
@@ -2284,21 +2295,30 @@ tnef_withheld(struct mailin *mi, struct store *store,
 
 /* The citizen of an SMS case opted out (STOP: R->sms_stopped), so the
    handler's answer was withheld (the case notes it): the handler is
-   told so, by mail, rather than left to think the citizen has it. 1
+   told so, by mail, rather than left to think the citizen has it, with
+   the number to ring them (no SMS reaches them, and a number is all
+   cirm has of them). 1
    when told, 0 when the number has not opted out, -1. */
 static int
 sms_optout_told(struct mailin *mi, struct store *store,
 		const struct mailin_verdict *v, const struct reply *r,
 		char **error_r)
 {
+	char *body;
+	int rc;
+
 	if (!r->sms_stopped)
 		return 0;
 	log_info("case %s: handler answer withheld: the citizen's number "
 		 "opted out of SMS", v->case_number);
-	return mail_handler_on_case(mi, store, v, r->address,
-				    tr(&T_SMS_OPTOUT, r->lang),
-				    tr(&T_SMS_OPTOUT_BODY, r->lang),
-				    error_r) < 0 ? -1 : 1;
+	body = r->stopped_number == NULL ?
+		xstrdup(tr(&T_SMS_OPTOUT_BODY, r->lang)) :
+		xasprintf("%s\n%s%s\n", tr(&T_SMS_OPTOUT_BODY, r->lang),
+			  tr(&T_STOPPED_NUMBER, r->lang), r->stopped_number);
+	rc = mail_handler_on_case(mi, store, v, r->address,
+				  tr(&T_SMS_OPTOUT, r->lang), body, error_r);
+	free(body);
+	return rc < 0 ? -1 : 1;
 }
 
 /* #språk: the citizen of v's case reads cirm's texts in LANG from now
@@ -3320,6 +3340,7 @@ handler_reply(struct mailin *mi, struct store *store,
 		int stopped = rc > 0 && f.citizen_id != 0 && f.channel != NULL &&
 			strcmp(f.channel, "sms") == 0 ?
 			store_contact_sms_stopped(store, f.citizen_id,
+						  &r->stopped_number,
 						  error_r) : 0;
 
 		r->sms_stopped = stopped > 0;

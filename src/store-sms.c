@@ -279,7 +279,7 @@ store_sms_optout_has(struct store *store, const char *number, char **error_r)
 
 int
 store_contact_sms_stopped(struct store *store, int64_t contact_id,
-			  char **error_r)
+			  char **number_r, char **error_r)
 {
 	char *number = NULL;
 	int rc = store_contact_first(store, contact_id, "phone", &number,
@@ -287,6 +287,10 @@ store_contact_sms_stopped(struct store *store, int64_t contact_id,
 
 	if (rc > 0)
 		rc = store_sms_optout_has(store, number, error_r);
+	if (rc > 0 && number_r != NULL) {
+		*number_r = number;
+		number = NULL;
+	}
 	free(number);
 	return rc;
 }

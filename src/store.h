@@ -670,9 +670,10 @@ int store_sms_optout_remove(struct store *store, const char *number,
 int store_sms_optout_has(struct store *store, const char *number,
 			 char **error_r);
 /* 1 when the number SMS go to for contact CONTACT_ID (its first phone
-   address) has opted out, 0 (or no phone), -1. */
+   address) has opted out, with the number in *NUMBER_R (when not NULL;
+   the caller frees it), 0 (or no phone), -1. */
 int store_contact_sms_stopped(struct store *store, int64_t contact_id,
-			      char **error_r);
+			      char **number_r, char **error_r);
 /* NUMBER's opt-out: 1 with when (*at_r) and the word it sent
    (*keyword_r, the caller frees it), 0 when it has none, -1. */
 int store_sms_optout_get(struct store *store, const char *number, int64_t *at_r,

@@ -456,6 +456,8 @@ check "... the case records the withheld reply" \
 	[ "$(sql "SELECT count(*) FROM event WHERE kind = 'reply.withheld'")" -ge 1 ]
 check "... and the handler is told, not left to think it went" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar skickades inte: invånaren har tackat nej till sms%' AND body LIKE '%STOPP%'")" -eq 1 ]
+check "... with the number whole, to ring the citizen, which is all cirm has of them" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar skickades inte%' AND body LIKE '%per telefon%Invånarens nummer: +46701234567%'")" -eq 1 ]
 # While it stands, the notifications say so, before the officer
 # writes an answer that would not reach the citizen.
 sms "From: 46701234567" "Lampan lyser fortfarande inte."
@@ -488,7 +490,7 @@ Vilken adress gäller det?"
 engine
 check_all "#fråga to a citizen who sent STOPP is refused, and nothing is done" <<-'EOF'
 	[ "$(sql "SELECT state FROM cases WHERE number = '$case_q'")" = "$state_q" ]
-	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND body LIKE '%#fråga%behöver nå invånaren, som har tackat nej till sms%STOPP%inget sms når hen%#notering%'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND body LIKE '%#fråga%behöver nå invånaren, som har tackat nej till sms%STOPP%inget sms når hen%#notering. Invånarens nummer: +46708880091%'")" -eq 1 ]
 	[ "$(sql "SELECT count(*) FROM outbox WHERE body LIKE '%Vilken adress%' AND recipient <> 'eva@kommun.example'")" -eq 0 ]
 EOF
 check "... a question that went is still asked" \
