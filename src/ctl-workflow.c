@@ -317,16 +317,18 @@ missing_groups(const char *file, const struct workflow *wf,
 			some = wf->groups.v[i];
 	}
 	for (size_t i = 0; some != NULL && i < wf->groups.n; i++) {
-		int line = wf->line;
+		int line = wf->group_lines[i];
+		bool said = false;
 
 		if (!missing[i])
 			continue;
-		for (size_t j = 0; j < wf->nroles; j++) {
-			if (strcmp(wf->roles[j].group, wf->groups.v[i]) == 0) {
-				line = wf->roles[j].line;
-				break;
-			}
-		}
+		/* at each line that names it (each may be the misspelt
+		   one), once */
+		for (size_t j = 0; j < i && !said; j++)
+			said = wf->group_lines[j] == line &&
+				strcmp(wf->groups.v[j], wf->groups.v[i]) == 0;
+		if (said)
+			continue;
 		fprintf(stderr, _("%s:%d: warning: the instance has no handler "
 				  "group %s (it has %s): what the workflow "
 				  "sends it reaches nobody. Misspelt? Else add "

@@ -1298,6 +1298,16 @@ workflow_split_words(const char *text, struct strlist *l)
 	}
 }
 
+/* NAME is a handler group the element N names. */
+static void
+add_group(struct workflow *wf, const xmlNode *n, const char *name)
+{
+	strlist_add(&wf->groups, name);
+	wf->group_lines = xrealloc(wf->group_lines,
+				   wf->groups.n * sizeof(*wf->group_lines));
+	wf->group_lines[wf->groups.n - 1] = (int)xmlGetLineNo(n);
+}
+
 static void
 load_roles(struct loader *ld, xmlNode *node)
 {
@@ -1318,7 +1328,7 @@ load_roles(struct loader *ld, xmlNode *node)
 		}
 		SCXML_PUSH(wf->roles, wf->nroles, r);
 		if (r.group != NULL)
-			strlist_add(&wf->groups, r.group);
+			add_group(wf, n, r.group);
 	}
 }
 
@@ -1523,7 +1533,7 @@ check_action(struct loader *ld, xmlNode *n)
 	struct calendar_duration d;
 
 	if (to != NULL && strncmp(to, "group:", 6) == 0 && to[6] != '\0')
-		strlist_add(&ld->wf->groups, to + 6);
+		add_group(ld->wf, n, to + 6);
 	if (strcmp(name, "reply") == 0) {
 		use_template(ld, n, true);
 	} else if (strcmp(name, "notify") == 0) {
@@ -2007,6 +2017,7 @@ workflow_free(struct workflow **wfp)
 	}
 	free(wf->roles);
 	strlist_clear(&wf->groups);
+	free(wf->group_lines);
 	for (size_t i = 0; i < wf->ncommands; i++) {
 		free(wf->commands[i].word);
 		free(wf->commands[i].event);

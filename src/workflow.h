@@ -111,8 +111,10 @@ struct workflow {
 	struct workflow_role *roles;
 	size_t nroles;
 	/* Every handler group it names: its roles' and those of the
-	   group:NAME its actions notify or assign to. */
+	   group:NAME its actions notify or assign to, each time it is
+	   named, with the line of the element naming it. */
 	struct strlist groups;
+	int *group_lines;
 	struct workflow_command *commands;
 	size_t ncommands;
 	struct workflow_template *templates, *used_templates;

@@ -616,5 +616,19 @@ run "$CIRMCTL" -c "$I5/cirm.conf" workflow check "$T/edit5/synpunkt.xml"
 check "a misspelt group: a warning at the role's line" contains "$err" \
 	"synpunkt.xml:47: warning: the instance has no handler group ledningen (it has synpunkter): what the workflow sends it reaches nobody"
 check "... which does not make the file bad" [ "$rc" -eq 0 ]
+# A group:NAME of an action misspelt (the group is "ledning"): told at
+# the line of that action, not of <workflow>, and once for each place
+# that names it, not once for each naming before.
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/; s|<notify to="role:chef" template="handler-escalated"/>|<notify to="group:ledningen" template="handler-escalated"/>|; s|<log label="Stängt utan åtgärd"/>|<notify to="group:ledningen" template="handler-escalated"/>|' \
+	"$I5/workflows/synpunkt.xml" >"$T/edit5/synpunkt.xml"
+l1=$(grep -n 'group:ledningen' "$T/edit5/synpunkt.xml" | sed -n 1p | cut -d: -f1)
+l2=$(grep -n 'group:ledningen' "$T/edit5/synpunkt.xml" | sed -n 2p | cut -d: -f1)
+run "$CIRMCTL" -c "$I5/cirm.conf" workflow check "$T/edit5/synpunkt.xml"
+check_all "group:NAME misspelt: a warning at each action's line, once" <<-'EOF'
+	[ "$rc" -eq 0 ] && [ -n "$l1" ] && [ -n "$l2" ]
+	contains "$err" "synpunkt.xml:$l1: warning: the instance has no handler group ledningen (it has synpunkter)"
+	contains "$err" "synpunkt.xml:$l2: warning: the instance has no handler group ledningen (it has synpunkter)"
+	[ "$(printf '%s\n' "$err" | grep -c 'no handler group')" -eq 2 ]
+	EOF
 
 done_testing
