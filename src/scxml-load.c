@@ -72,12 +72,60 @@ load_error(struct scxml_loader *ld, const xmlNode *node, const char *fmt, ...)
 	free(msg);
 }
 
+/* The HTML entities that Swedish text copied from a web page or typed
+   by habit has, and their characters. */
+static const struct {
+	const char *name, *utf8;
+	unsigned code;
+} html_entities[] = {
+	{ "aring", "\xc3\xa5", 0xe5 }, { "auml", "\xc3\xa4", 0xe4 },
+	{ "ouml", "\xc3\xb6", 0xf6 }, { "Aring", "\xc3\x85", 0xc5 },
+	{ "Auml", "\xc3\x84", 0xc4 }, { "Ouml", "\xc3\x96", 0xd6 },
+	{ "eacute", "\xc3\xa9", 0xe9 }, { "uuml", "\xc3\xbc", 0xfc },
+	{ "nbsp", "a no-break space", 0xa0 },
+	{ "ndash", "\xe2\x80\x93", 0x2013 },
+	{ "mdash", "\xe2\x80\x94", 0x2014 },
+	{ "hellip", "\xe2\x80\xa6", 0x2026 },
+};
+
+/* libxml2's "Entity 'aring' not defined" in an administrator's words:
+   XML has five entities, a workflow can declare none (a DOCTYPE is
+   refused), so the text is to be written out. Newly allocated, or NULL
+   when MSG is not that. */
+static char *
+entity_words(const char *msg)
+{
+	static const char pre[] = "Entity '", post[] = "' not defined";
+	size_t n = strlen(msg), lp = sizeof(pre) - 1, lq = sizeof(post) - 1;
+	char *name, *out;
+
+	if (n <= lp + lq || strncmp(msg, pre, lp) != 0 ||
+	    strcmp(msg + n - lq, post) != 0)
+		return NULL;
+	name = xstrndup(msg + lp, n - lp - lq);
+	out = NULL;
+	for (size_t i = 0; out == NULL && i < N_ELEMENTS(html_entities); i++)
+		if (strcmp(html_entities[i].name, name) == 0)
+			out = xasprintf("&%s; is not XML (XML has only &amp; "
+					"&lt; &gt; &quot; &apos;): write %s "
+					"itself, or &#%u;", name,
+					html_entities[i].utf8,
+					html_entities[i].code);
+	if (out == NULL)
+		out = xasprintf("&%s; is not XML (XML has only &amp; &lt; "
+				"&gt; &quot; &apos;, and a DOCTYPE to declare "
+				"more is refused): write the text itself",
+				name);
+	free(name);
+	return out;
+}
+
 static void
 parse_serror(void *user, xmlErrorPtr err)
 {
 	xmlParserCtxt *ctxt = user;
 	struct scxml_parse *p = ctxt->_private;
-	char *msg;
+	char *msg, *words;
 	size_t n;
 	int line;
 
@@ -108,6 +156,9 @@ parse_serror(void *user, xmlErrorPtr err)
 		free(msg);
 		msg = xstrdup("a bare '<' in an attribute's value: write it "
 			      "as &lt;");
+	} else if ((words = entity_words(msg)) != NULL) {
+		free(msg);
+		msg = words;
 	} else if (strncmp(msg, "Input is not proper UTF-8", 25) == 0) {
 		char *m = xasprintf("not UTF-8: save the file as UTF-8, or "
 				    "declare its encoding in <?xml ...?> (%s)",

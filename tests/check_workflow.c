@@ -798,6 +798,32 @@ START_TEST(test_parser_words)
 	ck_assert_msg(strchr(error, '\n') == NULL, "two lines: %s", error);
 	free(error);
 	free(doc);
+	/* &aring; as HTML has it, and an entity of one's own: XML has
+	   neither, and a workflow can declare none, so the message says
+	   what to write instead */
+	doc = xasprintf("%s<state id=\"a\">\n<transition event=\"mail.citizen\" "
+			"target=\"z\"><log label=\"Fr&aring;ga\"/>"
+			"</transition>\n</state>\n"
+			"<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("e.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "e.xml:4: &aring; is not XML (XML has "
+			     "only &amp; &lt; &gt; &quot; &apos;): write "
+			     "\xc3\xa5 itself, or &#229;") != NULL, "%s",
+		      error);
+	free(error);
+	free(doc);
+	doc = xasprintf("%s<state id=\"a\">\n<transition event=\"mail.citizen\" "
+			"target=\"z\">\n<log label=\"&kommun;\"/></transition>"
+			"\n</state>\n<final id=\"z\"/>\n</workflow>\n", head);
+	ck_assert_int_eq(workflow_load("e.xml", doc, strlen(doc), &wf, &error),
+			 -1);
+	ck_assert_msg(strstr(error, "e.xml:5: &kommun; is not XML (XML has "
+			     "only &amp; &lt; &gt; &quot; &apos;, and a "
+			     "DOCTYPE to declare more is refused): write the "
+			     "text itself") != NULL, "%s", error);
+	free(error);
+	free(doc);
 	/* thanks() takes no argument, as assigned() */
 	doc = xasprintf("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
 			"<workflow xmlns=\"urn:x-cirm:workflow:1\" id=\"t\" "
