@@ -518,6 +518,31 @@ inside_named(const struct scxml *doc, const char *id,
 	return NULL;
 }
 
+/* The state id of DOC nearest to ID, a slip of the keyboard away (a
+   letter off, or two in an id of six or more), for "did you mean", or
+   NULL when none or several are that near. */
+static const char *
+near_state(const struct scxml *doc, const char *id)
+{
+	size_t max = strlen(id) >= 6 ? 2 : 1, best = max + 1;
+	const char *near = NULL;
+	bool tie = false;
+
+	for (size_t i = 0; i < doc->nby_id; i++) {
+		size_t d = edit_distance(id, doc->by_id[i]->id, max);
+
+		if (d < best) {
+			best = d;
+			near = doc->by_id[i]->id;
+			tie = false;
+		} else if (d == best && d <= max &&
+			   strcmp(near, doc->by_id[i]->id) != 0) {
+			tie = true;
+		}
+	}
+	return tie ? NULL : near;
+}
+
 /* Resolves the space-separated ids in TEXT into *V; WHAT names the
    attribute in messages. */
 static void
@@ -538,10 +563,15 @@ resolve_ids(struct scxml_loader *ld, int line, const char *what,
 			break;
 		}
 		s = scxml_find(ld->doc, id);
-		if (s == NULL)
+		if (s == NULL) {
+			const char *near = near_state(ld->doc, id);
+
 			strlist_addf(&ld->errors, "%s:%d: %s '%s': no such "
-				     "state", ld->doc->name, line, what, id);
-		else
+				     "state%s%s%s", ld->doc->name, line, what,
+				     id, near != NULL ? " (did you mean '" : "",
+				     near != NULL ? near : "",
+				     near != NULL ? "'?)" : "");
+		} else
 			SCXML_PUSH(*v, *n, s);
 	}
 	if (count == 0)

@@ -795,6 +795,31 @@ known_role(const struct workflow *wf, const char *id)
 	return false;
 }
 
+/* The one role of WF a slip of the keyboard from ID (a letter off, or
+   two in an id of six or more), for "did you mean", or NULL when none
+   or several are. */
+static const char *
+near_role(const struct workflow *wf, const char *id)
+{
+	size_t max = strlen(id) >= 6 ? 2 : 1, best = max + 1;
+	const char *near = NULL;
+	bool tie = false;
+
+	for (size_t i = 0; i < wf->nroles; i++) {
+		size_t d = edit_distance(id, wf->roles[i].id, max);
+
+		if (d < best) {
+			best = d;
+			near = wf->roles[i].id;
+			tie = false;
+		} else if (d == best && d <= max &&
+			   strcmp(near, wf->roles[i].id) != 0) {
+			tie = true;
+		}
+	}
+	return tie ? NULL : near;
+}
+
 static void
 check_roles(struct checker *c)
 {
@@ -803,18 +828,30 @@ check_roles(struct checker *c)
 	for (size_t i = 0; i < c->roles_used.n; i++) {
 		char *role;
 		long line = strtol(c->roles_used.v[i], &role, 10);
+		const char *near;
 
 		role++;
-		if (!known_role(wf, role))
+		if (known_role(wf, role))
+			continue;
+		if ((near = near_role(wf, role)) != NULL)
+			cerror(c, line, "unknown role '%s' (not in <roles>; "
+			       "did you mean '%s'?)", role, near);
+		else
 			cerror(c, line, "unknown role '%s' (not in <roles>)",
 			       role);
 	}
 	for (size_t i = 0; i < wf->ncommands; i++) {
 		for (size_t j = 0; j < wf->commands[i].roles.n; j++) {
-			if (!known_role(wf, wf->commands[i].roles.v[j]))
-				cerror(c, wf->commands[i].line, "command '%s': "
-				       "unknown role '%s'", wf->commands[i].word,
-				       wf->commands[i].roles.v[j]);
+			const char *role = wf->commands[i].roles.v[j], *near;
+
+			if (known_role(wf, role))
+				continue;
+			near = near_role(wf, role);
+			cerror(c, wf->commands[i].line, "command '%s': "
+			       "unknown role '%s'%s%s%s", wf->commands[i].word,
+			       role, near != NULL ? " (did you mean '" : "",
+			       near != NULL ? near : "",
+			       near != NULL ? "'?)" : "");
 		}
 	}
 }

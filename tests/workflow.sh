@@ -89,6 +89,19 @@ check_all "workflow check: a bad target and three more problems, all at once" <<
 EOF
 run "$CIRMCTL" workflow simulate "$T/four.xml" --events "mail.citizen"
 check "... and such a workflow never runs" [ "$rc" -ne 0 ]
+# A slip of the keyboard in a state or role id: the message names the
+# id meant, as cirm.conf's does a misspelt setting.
+sed -e 's/target="tilldelad"/target="tilldeald"/' \
+	-e 's/role="handlaggare chef"/role="handlagare chef"/' \
+	-e 's/to="role:handlaggare"/to="role:handlagare"/' \
+	"$top_srcdir/workflows/synpunkt.xml" >"$T/slip.xml"
+run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/slip.xml"
+check_all "workflow check: a misspelt state or role id gets a did you mean" <<-'EOF'
+	[ "$rc" -eq 1 ]
+	contains "$err" "target 'tilldeald': no such state (did you mean 'tilldelad'?)"
+	contains "$err" "unknown role 'handlagare' (not in <roles>; did you mean 'handlaggare'?)"
+	contains "$err" "command 'ta': unknown role 'handlagare' (did you mean 'handlaggare'?)"
+	EOF
 
 # cirm's own template answer, the frame around every handler's answer
 # to a citizen, is named by no workflow: it is checked all the same,
