@@ -155,6 +155,40 @@ tag_end(const char *open)
 	return NULL;
 }
 
+/* The one variable of VARS a slip of the keyboard from NAME (LEN bytes;
+   a letter off, or two in a name of six or more), for "did you mean",
+   or NULL when none or several are. */
+static const char *
+near_var(const struct template_var *vars, size_t nvars, const char *name,
+	 size_t len)
+{
+	char buf[65];
+	size_t max = len >= 6 ? 2 : 1, best = max + 1;
+	const char *near = NULL;
+	bool tie = false;
+
+	if (len >= sizeof(buf))
+		return NULL;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	for (size_t i = 0; i < nvars; i++) {
+		size_t d;
+
+		if (strchr(vars[i].name, '*') != NULL)
+			continue;
+		d = edit_distance(buf, vars[i].name, max);
+		if (d < best) {
+			best = d;
+			near = vars[i].name;
+			tie = false;
+		} else if (d == best && d <= max &&
+			   strcmp(near, vars[i].name) != 0) {
+			tie = true;
+		}
+	}
+	return tie ? NULL : near;
+}
+
 /* Fills the {{places}} of TEXT (starting at line LINE of PATH), and its
    sections: {{#if name}} ... {{else}} ... {{/if}}, kept when the
    variable is not empty. Every name must be known, in a section left
@@ -217,8 +251,13 @@ fill(const char *path, int line, const char *text,
 		value = close != NULL && kind < 2 ?
 			lookup(vars, nvars, name, nlen) : NULL;
 		if (close != NULL && kind < 2 && value == NULL) {
-			strlist_addf(problems, "%s:%d: unknown variable '%.*s'",
-				     path, line, (int)nlen, name);
+			const char *near = near_var(vars, nvars, name, nlen);
+
+			strlist_addf(problems, "%s:%d: unknown variable '%.*s'"
+				     "%s%s%s", path, line, (int)nlen, name,
+				     near != NULL ? " (did you mean '" : "",
+				     near != NULL ? near : "",
+				     near != NULL ? "'?)" : "");
 			value = "";
 		}
 		if (close == NULL || (kind == 1 && depth == SECTIONS_MAX) ||

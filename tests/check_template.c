@@ -84,6 +84,10 @@ static const struct case_ cases[] = {
 	  "Hej Eva!\n" },
 	{ "Subject: x\n\nRad 1\n{{case.nonsense}}\n",
 	  "ERROR: sv/t:4: unknown variable 'case.nonsense'" },
+	/* a slip of the keyboard names the variable meant */
+	{ "Subject: x\n\nRad 1\n{{case.nummer}}\n",
+	  "ERROR: sv/t:4: unknown variable 'case.nummer' (did you mean "
+	  "'case.number'?)" },
 	{ "Subject: x\n\nHej {{handler.name\n", "ERROR: sv/t:3: '{{' without '}}'" },
 	/* a brace lost in an edit is named where it was lost, not sent
 	   as it is nor taken as a variable running on to the next "}}" */
