@@ -371,6 +371,20 @@ odd_space(const char *value)
 	return 0;
 }
 
+/* Whether VALUE names a role ("role:ID") whose id has a letter
+   outside a to z, which role ids may not have. */
+static bool
+role_not_ascii(const char *value)
+{
+	if (strncmp(value, "role:", 5) != 0)
+		return false;
+	for (const unsigned char *u = (const unsigned char *)value + 5;
+	     *u != '\0'; u++)
+		if (*u >= 0x80)
+			return true;
+	return false;
+}
+
 /* Whether PT's group applies to N: N has its fixed attribute value,
    or PT has none. */
 static bool
@@ -454,7 +468,12 @@ workflow_value_problems(const xmlNode *n, const char *only,
 				xasprintf(" (it holds U+%04lX%s, which looks "
 					  "like a plain space)", sp,
 					  sp == 0xa0 ? ", a no-break space" :
-					  "") : xstrdup("");
+					  "") :
+				/* role:handläggare: the words say role:ROLE,
+				   which it looks like */
+				role_not_ascii(value) ?
+				xstrdup(" (a role's id is a to z only: no å, "
+					"ä or ö)") : xstrdup("");
 
 			strlist_addf(why, "%s%s=\"%.*s%s\": %s%s%s",
 				     xml_ns ? "xml:" : "", name,

@@ -1300,6 +1300,18 @@ static const struct {
 	  "<set field=\"group\" value=\"role:\"/>",
 	  "e.xml:37: Element set failed to validate attributes: "
 	  "value=\"role:\": expected role:ROLE" },
+	/* ROLE spelt as Swedish does, which it looks like: said why */
+	{ "<set field=\"group\" value=\"role:Handl.ag-are_1\"/>",
+	  "<set field=\"group\" value=\"role:handl\xc3\xa4ggare\"/>",
+	  "e.xml:37: Element set failed to validate attributes: "
+	  "value=\"role:handl\xc3\xa4ggare\": expected role:ROLE (a "
+	  "role's id is a to z only: no \xc3\xa5, \xc3\xa4 or \xc3\xb6)" },
+	{ "<notify to=\"role:Handl.ag-are_1\"",
+	  "<notify to=\"role:\xc3\xa4\"",
+	  "e.xml:47: Element notify failed to validate attributes: "
+	  "to=\"role:\xc3\xa4\": expected one of: assignee, role:ROLE, "
+	  "group:GROUP, handler:LOGIN (a role's id is a to z only: no "
+	  "\xc3\xa5, \xc3\xa4 or \xc3\xb6)" },
 	{ "<set field=\"due\" after=\"P1W\"/>",
 	  "<set field=\"due\" after=\"P\"/>",
 	  "e.xml:38: Element set failed to validate attributes: "
