@@ -17,6 +17,7 @@
 #include "workflow-run.h"
 #include "workflow.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -284,17 +285,79 @@ version_taken(const struct ctl *ctl, const char *file,
 	return taken;
 }
 
+/* NAME in small ASCII letters, the Swedish letters as the ones they
+   carry marks over (å, ä: a; ö: o; é: e), for finding the group a
+   misspelt one means: a workflow written without Swedish letters
+   (group:miljo) for a group made with them (miljö), or the other way.
+   Caller frees. */
+static char *
+group_fold(const char *name)
+{
+	char *out = xmalloc(strlen(name) + 1), *o = out;
+
+	for (const unsigned char *u = (const unsigned char *)name; *u != '\0';
+	     u++) {
+		if (u[0] == 0xc3 && u[1] != '\0') {
+			/* Å Ä Ö É in small letters */
+			unsigned c = u[1] | 0x20;
+
+			if (c == 0xa5 || c == 0xa4) {
+				*o++ = 'a';
+				u++;
+				continue;
+			}
+			if (c == 0xb6 || c == 0xa9) {
+				*o++ = c == 0xb6 ? 'o' : 'e';
+				u++;
+				continue;
+			}
+		}
+		*o++ = (char)(*u < 0x80 ? tolower(*u) : *u);
+	}
+	*o = '\0';
+	return out;
+}
+
+/* The one group of HAVE that NAME is a slip of the keyboard from, with
+   Swedish letters and case set aside, or NULL. */
+static const char *
+near_group(const char *name, const struct strlist *have)
+{
+	char *f = group_fold(name);
+	size_t max = strlen(f) >= 6 ? 2 : 1, best = max + 1;
+	const char *near = NULL;
+	bool tie = false;
+
+	for (size_t i = 0; i < have->n; i++) {
+		char *g = group_fold(have->v[i]);
+		size_t d = edit_distance(f, g, max);
+
+		if (d < best) {
+			best = d;
+			near = have->v[i];
+			tie = false;
+		} else if (d == best && d <= max) {
+			tie = true;
+		}
+		free(g);
+	}
+	free(f);
+	return tie ? NULL : near;
+}
+
 /* With -c, the handler groups WF names (its roles', group:NAME) that
-   the instance has none of, while it has another of them: most likely
-   misspelt (group="byggchefr"), and what the workflow sends there is
-   skipped with a line in cirmd's log only, an escalation reaching
-   nobody. A new instance, none of whose groups exist yet, is left
-   alone: cirmctl init says which to add. Said as a warning, which does
-   not make the file bad. */
+   the instance has none of, while it has another of them, or one a
+   slip of the keyboard away: most likely misspelt (group="byggchefr",
+   group:miljo for miljö), and what the workflow sends there is skipped
+   with a line in cirmd's log only, an escalation reaching nobody. A new
+   instance, none of whose groups exist yet, is left alone: cirmctl init
+   says which to add. Said as a warning, which does not make the file
+   bad, at each line that names the group. */
 static void
 missing_groups(const char *file, const struct workflow *wf,
 	       struct store *store)
 {
+	struct strlist have = { 0 };
 	const char *some = NULL;
 	bool *missing;
 	int64_t id;
@@ -302,6 +365,11 @@ missing_groups(const char *file, const struct workflow *wf,
 
 	if (store == NULL || wf->groups.n == 0)
 		return;
+	if (store_group_names(store, &have, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return;
+	}
 	missing = xcalloc(wf->groups.n, sizeof(*missing));
 	for (size_t i = 0; i < wf->groups.n; i++) {
 		int r = store_group_by_name(store, wf->groups.v[i], &id, &err);
@@ -309,15 +377,15 @@ missing_groups(const char *file, const struct workflow *wf,
 		if (r < 0) {
 			ctl_error("%s", err);
 			free(err);
-			free(missing);
-			return;
+			goto out;
 		}
 		missing[i] = r == 0;
 		if (r > 0 && some == NULL)
 			some = wf->groups.v[i];
 	}
-	for (size_t i = 0; some != NULL && i < wf->groups.n; i++) {
+	for (size_t i = 0; i < wf->groups.n; i++) {
 		int line = wf->group_lines[i];
+		const char *near;
 		bool said = false;
 
 		if (!missing[i])
@@ -329,14 +397,29 @@ missing_groups(const char *file, const struct workflow *wf,
 				strcmp(wf->groups.v[j], wf->groups.v[i]) == 0;
 		if (said)
 			continue;
-		fprintf(stderr, _("%s:%d: warning: the instance has no handler "
-				  "group %s (it has %s): what the workflow "
-				  "sends it reaches nobody. Misspelt? Else add "
-				  "its case officers (cirmctl handler add LOGIN "
-				  "--email ADDRESS --group %s)\n"), file, line,
-			wf->groups.v[i], some, wf->groups.v[i]);
+		near = near_group(wf->groups.v[i], &have);
+		if (near != NULL)
+			fprintf(stderr, _("%s:%d: warning: the instance has "
+					  "no handler group %s (did you mean "
+					  "%s?): what the workflow sends it "
+					  "reaches nobody. Else add its case "
+					  "officers (cirmctl handler add LOGIN "
+					  "--email ADDRESS --group %s)\n"),
+				file, line, wf->groups.v[i], near,
+				wf->groups.v[i]);
+		else if (some != NULL)
+			fprintf(stderr, _("%s:%d: warning: the instance has "
+					  "no handler group %s (it has %s): "
+					  "what the workflow sends it reaches "
+					  "nobody. Misspelt? Else add its case "
+					  "officers (cirmctl handler add LOGIN "
+					  "--email ADDRESS --group %s)\n"),
+				file, line, wf->groups.v[i], some,
+				wf->groups.v[i]);
 	}
+out:
 	free(missing);
+	strlist_clear(&have);
 }
 
 static bool

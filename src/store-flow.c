@@ -814,6 +814,22 @@ store_group_emails(struct store *store, int64_t group_id,
 }
 
 int
+store_group_names(struct store *store, struct strlist *names,
+		  char **error_r)
+{
+	static const char sql[] =
+		"SELECT name FROM handler_group ORDER BY name";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strlist_add(names, store_col_text(st, 0));
+	return store_rows_end(store, st, rc, "read groups", error_r);
+}
+
+int
 store_group_has_member(struct store *store, const char *name,
 		       int64_t contact_id, char **error_r)
 {

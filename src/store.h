@@ -1265,6 +1265,9 @@ int store_group_emails(struct store *store, int64_t group_id,
 		       int (*fn)(int64_t contact_id, const char *address,
 				 void *ctx),
 		       void *ctx, char **error_r);
+/* Adds the name of every handler group to NAMES, in order. 0, or -1. */
+int store_group_names(struct store *store, struct strlist *names,
+		      char **error_r);
 /* Whether contact CONTACT_ID is a member of the group called NAME. */
 int store_group_has_member(struct store *store, const char *name,
 			   int64_t contact_id, char **error_r);

@@ -613,8 +613,8 @@ mkdir "$T/edit5"
 sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/; s/group="ledning"/group="ledningen"/' \
 	"$I5/workflows/synpunkt.xml" >"$T/edit5/synpunkt.xml"
 run "$CIRMCTL" -c "$I5/cirm.conf" workflow check "$T/edit5/synpunkt.xml"
-check "a misspelt group: a warning at the role's line" contains "$err" \
-	"synpunkt.xml:47: warning: the instance has no handler group ledningen (it has synpunkter): what the workflow sends it reaches nobody"
+check "a misspelt group: a warning at the role's line, naming the group meant" contains "$err" \
+	"synpunkt.xml:47: warning: the instance has no handler group ledningen (did you mean ledning?): what the workflow sends it reaches nobody"
 check "... which does not make the file bad" [ "$rc" -eq 0 ]
 # A group:NAME of an action misspelt (the group is "ledning"): told at
 # the line of that action, not of <workflow>, and once for each place
@@ -626,9 +626,23 @@ l2=$(grep -n 'group:ledningen' "$T/edit5/synpunkt.xml" | sed -n 2p | cut -d: -f1
 run "$CIRMCTL" -c "$I5/cirm.conf" workflow check "$T/edit5/synpunkt.xml"
 check_all "group:NAME misspelt: a warning at each action's line, once" <<-'EOF'
 	[ "$rc" -eq 0 ] && [ -n "$l1" ] && [ -n "$l2" ]
-	contains "$err" "synpunkt.xml:$l1: warning: the instance has no handler group ledningen (it has synpunkter)"
-	contains "$err" "synpunkt.xml:$l2: warning: the instance has no handler group ledningen (it has synpunkter)"
+	contains "$err" "synpunkt.xml:$l1: warning: the instance has no handler group ledningen (did you mean ledning?)"
+	contains "$err" "synpunkt.xml:$l2: warning: the instance has no handler group ledningen (did you mean ledning?)"
 	[ "$(printf '%s\n' "$err" | grep -c 'no handler group')" -eq 2 ]
+	EOF
+# Written without Swedish letters for a group made with them (miljö),
+# the group meant is named; one like none of the instance's is told with
+# another group of the workflow that the instance has.
+"$CIRMCTL" -c "$I5/cirm.conf" handler add mia --email mia@kommun.example \
+	--group miljö >/dev/null 2>&1 || exit 99
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/; s/group="ledning"/group="byggchef"/; s|<notify to="role:chef" template="handler-escalated"/>|<notify to="group:miljo" template="handler-escalated"/>|' \
+	"$I5/workflows/synpunkt.xml" >"$T/edit5/synpunkt.xml"
+l1=$(grep -n 'group:miljo' "$T/edit5/synpunkt.xml" | cut -d: -f1)
+run "$CIRMCTL" -c "$I5/cirm.conf" workflow check "$T/edit5/synpunkt.xml"
+check_all "a group spelt without å, ä or ö: the one with them is named" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$err" "synpunkt.xml:$l1: warning: the instance has no handler group miljo (did you mean miljö?)"
+	contains "$err" "synpunkt.xml:47: warning: the instance has no handler group byggchef (it has synpunkter)"
 	EOF
 
 done_testing
