@@ -32,6 +32,9 @@ struct migration {
 	struct strlist active, kept;
 	const struct workflow *from;	/* loaded for the first case */
 	struct strlist old_active;	/* the case's states before */
+	/* the timers dropped and started, said below the case's line:
+	   a deadline counted anew is the administrator's to know */
+	struct strlist notes;
 	int64_t case_id;
 	char *error;
 };
@@ -134,6 +137,13 @@ move_timer(const struct store_timer *t, void *ctx)
 		return store_timer_move(m->store, t->case_id, t->name, state,
 				wt->event, &m->error);
 	}
+	{
+		char when[32];
+
+		strlist_addf(&m->notes, _("  timer %s (%s) dropped: it was due "
+					  "%s"), t->name, t->state,
+			     ctl_time(t->fire_at, when));
+	}
 	return store_timer_delete(m->store, t->case_id, t->name, &m->error);
 }
 
@@ -207,6 +217,13 @@ arm_new(struct migration *m)
 		    store_timer_arm(m->store, m->case_id, t->id, t->state,
 				    t->event, due, m->now, true, &m->error) < 0)
 			return -1;
+		{
+			char when[32];
+
+			strlist_addf(&m->notes, _("  timer %s (%s) starts now: "
+						  "due %s"), t->id, t->state,
+				     ctl_time(due, when));
+		}
 	}
 	return 0;
 }
@@ -305,8 +322,11 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 			ret = -1;
 		} else {
 			printf("%s: %s -> %s\n", c->number, c->state, joined);
+			for (size_t i = 0; i < m->notes.n; i++)
+				printf("%s\n", m->notes.v[i]);
 			m->moved++;
 		}
+		strlist_clear(&m->notes);
 		strlist_clear(&m->active);
 		strlist_clear(&m->kept);
 		strlist_clear(&m->old_active);

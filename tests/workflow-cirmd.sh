@@ -409,6 +409,20 @@ check "... without a list of the ids, the id being right" sh -c \
 run "$CIRMCTL" -c "$C" workflow migrate synpunkten --from 3 --to 4
 check "an unknown id: the ones cirm knows are listed" contains "$err" \
 	"the workflows cirm knows are: felanmalan, synpunkt"
+# A timer renamed: the armed one goes and the new one counts from now,
+# a deadline moved that the administrator is shown, case by case.
+sed 's/id="synpunkt" version="3"/id="synpunkt" version="4"/; s/timer id="eskalering"/timer id="eskalera"/' \
+	"$T/synpunkt.v3" >"$W/synpunkt-v4.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 4 --dry-run
+check_all "a timer dropped and one started are shown below the case" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$out" "KS-2026-00003: inkommen -> inkommen
+  timer eskalering (inkommen) dropped: it was due "
+	contains "$out" "  timer eskalera (inkommen) starts now: due "
+	EOF
+check "... and a dry run still moves nothing" [ \
+	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 4")" -eq 0 ]
+rm -f "$W/synpunkt-v4.xml"
 
 # The file of an older version in place of the newest (a restore on a
 # new machine with the shipped workflows): new cases would start on it
