@@ -658,6 +658,23 @@ handled_anywhere(const struct scxml *ch, const char *ev)
 	return handled(ch, ch->states[0], ev);
 }
 
+/* Whether a case can rest in atomic state ST: it is no final one, and
+   no transition without event or condition in it or around it takes
+   the case on at once. */
+static bool
+resting(const struct scxml_state *st)
+{
+	if (st->kind != SCXML_KIND_STATE || !is_atomic(st))
+		return false;
+	for (const struct scxml_state *s = st; s != NULL; s = s->parent)
+		for (size_t j = 0; j < s->ntransitions; j++)
+			if (s->transitions[j]->event == NULL &&
+			    s->transitions[j]->cond == NULL)
+				return false;
+	return true;
+}
+
+
 static bool
 zero_duration(const struct calendar_duration *d)
 {
@@ -1201,6 +1218,44 @@ check_templates(struct checker *c, const char *dir)
 		cerror(c, 1, "template directory %s has no language "
 		       "directories", dir);
 	strlist_clear(&langs);
+}
+
+size_t
+workflow_check_citizen_mail(const struct workflow *wf,
+			    struct strlist *warnings)
+{
+	static const char *const events[] = { "mail.citizen", "sms.citizen" };
+	const struct scxml *ch = wf->chart;
+	size_t n = 0;
+
+	for (size_t i = 1; i < ch->nstates; i++) {
+		const struct scxml_state *st = ch->states[i], *s;
+		bool mail, sms;
+
+		if (!resting(st))
+			continue;
+		for (s = st->parent; s != NULL; s = s->parent)
+			if (s->kind == SCXML_KIND_PARALLEL)
+				break;
+		if (s != NULL)
+			continue;
+		mail = handled(ch, st, events[0]);
+		sms = handled(ch, st, events[1]);
+		if (mail && sms)
+			continue;
+		strlist_addf(warnings, "%s:%d: warning: state '%s': no "
+			     "transition in it or around it takes %s: a "
+			     "citizen who writes while the case is here is "
+			     "kept on the case with nobody told. Add one, as "
+			     "the shipped workflows do around their open "
+			     "states: <transition event=\"mail.citizen "
+			     "sms.citizen\"> with a <notify>", wf->name,
+			     st->line, st->id,
+			     !mail && !sms ? "mail.citizen or sms.citizen" :
+			     !mail ? "mail.citizen" : "sms.citizen");
+		n++;
+	}
+	return n;
 }
 
 size_t

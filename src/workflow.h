@@ -193,6 +193,14 @@ size_t workflow_check(const struct workflow *wf, const char *template_dir,
 size_t workflow_check_sms_variants(const struct workflow *wf,
 				   const char *template_dir,
 				   struct strlist *warnings);
+/* The states of valid WF a case can rest in (atomic, not final, with no
+   transition without event or condition around them; not inside a
+   <parallel>, where another region may handle it) where no transition
+   takes a citizen's mail.citizen or sms.citizen: it would be kept on
+   the case with nobody told. Appends "NAME:LINE: warning: message" to
+   WARNINGS; returns how many. */
+size_t workflow_check_citizen_mail(const struct workflow *wf,
+				   struct strlist *warnings);
 
 /* What handlers are shown for the configuration STATES (state ids
    separated by blanks, as cases keep it): the label of its state, the

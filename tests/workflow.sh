@@ -103,6 +103,45 @@ check_all "workflow check: a misspelt state or role id gets a did you mean" <<-'
 	contains "$err" "command 'ta': unknown role 'handlagare' (did you mean 'handlaggare'?)"
 	EOF
 
+# A state a case can rest in where no transition takes a citizen's
+# mail: it would be kept on the case with nobody told (a "klar" state
+# written as a plain state). A warning, at the state's line; the
+# shipped workflows have none.
+cat >"$T/tyst.xml" <<'XML'
+<workflow xmlns="urn:x-cirm:workflow:1" id="tyst" version="1"
+          initial="ny" xml:lang="sv">
+  <commands>
+    <command word="klar" event="cmd.resolve"/>
+    <command word="stäng" event="cmd.close"/>
+  </commands>
+  <state id="ny">
+    <transition target="oppen"/>
+  </state>
+  <state id="oppen">
+    <transition event="mail.citizen" target="oppen"/>
+    <transition event="cmd.resolve" target="klar"/>
+  </state>
+  <state id="klar">
+    <transition event="cmd.close" target="stangd"/>
+  </state>
+  <final id="stangd"/>
+</workflow>
+XML
+run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/tyst.xml"
+check_all "workflow check: a state no citizen's mail is taken in is warned of" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$err" "tyst.xml:10: warning: state 'oppen': no transition in it or around it takes sms.citizen: a citizen who writes while the case is here is kept on the case with nobody told"
+	contains "$err" "tyst.xml:14: warning: state 'klar': no transition in it or around it takes mail.citizen or sms.citizen"
+	contains "$err" '<transition event="mail.citizen sms.citizen"> with a <notify>'
+	[ "$(printf '%s\n' "$err" | grep -c "state 'ny'")" -eq 0 ]
+	EOF
+for wf in synpunkt felanmalan; do
+	run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" \
+		"$top_srcdir/workflows/$wf.xml"
+	check "$wf takes a citizen's mail in every state a case rests in" \
+		[ "$rc" -eq 0 -a -z "$err" ]
+done
+
 # cirm's own template answer, the frame around every handler's answer
 # to a citizen, is named by no workflow: it is checked all the same,
 # before any answer waits in the inbox for it.
