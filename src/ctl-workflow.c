@@ -885,20 +885,16 @@ parse_local_time(const char *s, int64_t *t_r)
 }
 
 /* Parses a wall-clock amount such as "30m", "4h", "3d", "1w", "2d4h",
-   or an ISO 8601 duration ("P1DT2H"). 0, or -1. */
+   or an ISO 8601 duration ("P1DT2H"). 0, or -1 with what is wrong with
+   an ISO one in *ERROR_R (else NULL). */
 static int
-parse_wait(const char *s, struct calendar_duration *d_r)
+parse_wait(const char *s, struct calendar_duration *d_r, char **error_r)
 {
 	struct calendar_duration d = { 0 };
-	char *err = NULL;
 
-	if (*s == 'P') {
-		if (calendar_duration_parse(s, d_r, &err) < 0) {
-			free(err);
-			return -1;
-		}
-		return 0;
-	}
+	*error_r = NULL;
+	if (*s == 'P')
+		return calendar_duration_parse(s, d_r, error_r) < 0 ? -1 : 0;
 	if (*s == '\0')
 		return -1;
 	while (*s != '\0') {
@@ -1039,11 +1035,19 @@ parse_step(const struct workflow *wf, struct step *st)
 		return parse_command(wf, st);
 	}
 	if (s[0] == '+') {
+		char *err;
+
 		st->kind = STEP_WAIT;
-		if (parse_wait(s + 1, &st->wait) == 0)
+		if (parse_wait(s + 1, &st->wait, &err) == 0)
 			return 0;
-		ctl_error(_("bad time step '%s' (e.g. +30m, +4h, +3d, +1w, "
-			    "+2d4h)"), s);
+		if (err != NULL)
+			ctl_error(_("bad time step '%s': %s (e.g. +PT4H, "
+				    "+P3D, +P1DT2H)"), s, err);
+		else
+			ctl_error(_("bad time step '%s' (e.g. +30m, +4h, +3d, "
+				    "+1w, +2d4h, or +PT4H as in a workflow)"),
+				  s);
+		free(err);
 		return -1;
 	}
 	if (s[0] == '@') {

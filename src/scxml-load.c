@@ -280,7 +280,9 @@ parse_xml(const char *name, const char *data, size_t len,
 		p.doctype_line = 1;
 	if (p.doctype_line != 0) {
 		strlist_addf(errors, "%s:%d: DOCTYPE not allowed (no DTDs or "
-			     "entities)", name, p.doctype_line);
+			     "entities): remove the <!DOCTYPE ...> and write "
+			     "out what its entities stood for", name,
+			     p.doctype_line);
 		xmlFreeDoc(xml);
 		xml = NULL;
 	} else if (xml == NULL && errors->n == 0) {

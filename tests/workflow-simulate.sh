@@ -221,7 +221,10 @@ check "#notering: cirm's own, not the workflow's" contains "$err" \
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "#tilldela"
 check "#tilldela needs a login" contains "$err" "#tilldela needs a handler"
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "+3x"
-check "a bad time step" contains "$err" "bad time step '+3x'"
+check "a bad time step" contains "$err" "bad time step '+3x' (e.g. +30m, +4h, +3d, +1w, +2d4h, or +PT4H as in a workflow)"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "mail.citizen, +P1H"
+check "an ISO duration's slip is said as a workflow's is" contains "$err" \
+	"bad time step '+P1H': duration \"P1H\": 'H' needs a 'T' before it (e.g. +PT4H, +P3D, +P1DT2H)"
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-02-30T10:00
 check "a --start that is no date" [ "$rc" -eq 64 ]
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-02T10:00 \

@@ -18,6 +18,8 @@ check "XXE refused" [ "$rc" -eq 1 ]
 check "XXE refused with file:line" contains "$err" "xxe.scxml:2: DOCTYPE not allowed"
 run "$CIRMCTL" workflow run --scxml "$D/billion-laughs.scxml"
 check "billion laughs refused" contains "$err" "DOCTYPE not allowed"
+check "... saying what to do" contains "$err" \
+	"DOCTYPE not allowed (no DTDs or entities): remove the <!DOCTYPE ...> and write out what its entities stood for"
 run "$CIRMCTL" workflow run --scxml "$D/invalid.scxml"
 check "invalid document: every error, each file:line" \
 	[ "$(printf '%s\n' "$err" | grep -c "invalid.scxml:[0-9]*:")" -ge 5 ]
