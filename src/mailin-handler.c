@@ -4469,15 +4469,21 @@ static const struct text T_ASIDE[][2] = {
 		  "such as the digest." } },
 	[MAILIN_NOTICE_NOT_READABLE] = {
 		{ "Ärendet är inte ditt att arbeta med: det är varken "
-		  "tilldelat dig eller i någon av dina grupper. Har du bytt "
-		  "grupp gäller inte aviseringar från tiden före bytet.",
+		  "tilldelat dig eller i någon av dina grupper. Aviseringen "
+		  "kan ha skickats till din grupp för kännedom, eller innan du "
+		  "bytte grupp; den ger dig inte ärendet.",
 		  "The case is not yours to work on: it is neither assigned "
-		  "to you nor in one of your groups. If you changed groups, "
-		  "notifications from before the change no longer apply." },
+		  "to you nor in one of your groups. The notification may have "
+		  "gone to your group for its information, or before you "
+		  "changed groups; it does not give you the case." },
 		{ "Ska du arbeta med ärendet: be dess handläggare eller "
-		  "administratören att tilldela dig det.",
+		  "administratören att tilldela dig det. Vill du bara svara "
+		  "på det du fick veta: skriv till ärendets handläggare "
+		  "direkt.",
 		  "If you are to work on the case: ask its case officer or "
-		  "the administrator to assign it to you." } },
+		  "the administrator to assign it to you. If you only want to "
+		  "answer what you were told: write to the case's officer "
+		  "directly." } },
 };
 
 int
