@@ -427,7 +427,7 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 
 		ctl_error(_("workflow %s version %d is neither in the database "
 			    "nor a valid file of %s"), id, version, dir);
-		/* an id mistyped: the ones there are */
+		/* an id mistyped: the ones there are; a version: those */
 		if (store_workflow_ids(store, &ids, &err) < 0) {
 			free(err);
 		} else if (ids.n > 0 && !strlist_has(&ids, id)) {
@@ -435,6 +435,20 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 
 			ctl_error(_("the workflows cirm knows are: %s"), all);
 			free(all);
+		} else if (ids.n > 0) {
+			struct strlist versions = { 0 };
+
+			if (store_workflow_version_list(store, id, &versions,
+							&err) < 0) {
+				free(err);
+			} else if (versions.n > 0) {
+				char *all = strlist_join_sep(&versions, ", ");
+
+				ctl_error(_("the versions of workflow %s the "
+					    "database has: %s"), id, all);
+				free(all);
+			}
+			strlist_clear(&versions);
 		}
 		strlist_clear(&ids);
 	}

@@ -113,6 +113,25 @@ store_workflow_ids(struct store *store, struct strlist *ids, char **error_r)
 }
 
 int
+store_workflow_version_list(struct store *store, const char *id,
+			    struct strlist *versions, char **error_r)
+{
+	static const char sql[] =
+		"SELECT version FROM workflow_def WHERE workflow = ? "
+		"ORDER BY version";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		strlist_addf(versions, "%d", sqlite3_column_int(st, 0));
+	return store_rows_end(store, st, rc, "read workflow versions",
+			      error_r);
+}
+
+int
 store_workflow_versions_open(struct store *store,
 			     int (*fn)(const char *id, int version,
 				       int64_t cases, void *ctx),

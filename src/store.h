@@ -983,6 +983,10 @@ int store_workflow_newest(struct store *store, const char *id,
    -1. */
 int store_workflow_ids(struct store *store, struct strlist *ids,
 		       char **error_r);
+/* Adds to VERSIONS each version of workflow ID the database has
+   recorded, in order, as text. 0, or -1. */
+int store_workflow_version_list(struct store *store, const char *id,
+				struct strlist *versions, char **error_r);
 /* Calls FN for each workflow version that open cases run, with how
    many they are, by workflow and version (ID valid during the call; FN
    may read the store). 0, or -1. */

@@ -406,6 +406,8 @@ run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 9
 check "an unknown version is refused" contains "$err" "workflow synpunkt version 9 is neither in the database"
 check "... without a list of the ids, the id being right" sh -c \
 	'! printf "%s" "$1" | grep -q "the workflows cirm knows"' - "$err"
+check "... but with the versions there are" contains "$err" \
+	"the versions of workflow synpunkt the database has: 1, 2, 3"
 run "$CIRMCTL" -c "$C" workflow migrate synpunkten --from 3 --to 4
 check "an unknown id: the ones cirm knows are listed" contains "$err" \
 	"the workflows cirm knows are: felanmalan, synpunkt"
