@@ -8,6 +8,7 @@
 #include "ctl.h"
 #include "gsm.h"
 #include "i18n.h"
+#include "mailin.h"
 #include "reply.h"
 #include "scxml.h"
 #include "store.h"
@@ -975,9 +976,16 @@ parse_command(const struct workflow *wf, struct step *st)
 		return -1;
 	}
 	if (c == NULL) {
+		const char *near = mailin_near_command(wf, word, wf->lang);
+
 		words = command_words(wf);
-		ctl_error(_("unknown command #%s (the workflow has %s)"), word,
-			  *words != '\0' ? words : _("none"));
+		if (near != NULL)
+			ctl_error(_("unknown command #%s: did you mean #%s? "
+				    "(the workflow has %s)"), word, near,
+				  *words != '\0' ? words : _("none"));
+		else
+			ctl_error(_("unknown command #%s (the workflow has %s)"),
+				  word, *words != '\0' ? words : _("none"));
 		free(words);
 		free(word);
 		return -1;

@@ -1128,6 +1128,13 @@ near_command(const struct workflow *wf, const char *word, const char *lang)
 	return near_end(&n);
 }
 
+const char *
+mailin_near_command(const struct workflow *wf, const char *word,
+		    const char *lang)
+{
+	return near_command(wf, word, lang);
+}
+
 /* The command without a case (#lista, #visa, #sök, #hjälp) an unknown
    WORD in a mail to the command address was probably meant as, as
    near_command() finds one, or NULL. */

@@ -189,6 +189,15 @@ int mailin_analyse(struct mailin *mi, struct store *store, const void *raw,
 		   char **error_r);
 void mailin_verdict_clear(struct mailin_verdict *v);
 const char *mailin_kind_name(enum mailin_kind kind);
+/* The command an unknown command WORD (without its '#') was probably
+   meant as, as a case officer reading LANG ("en", else Swedish) would
+   write it: one of WF's (WF may be NULL) or cirm's own, a letter off
+   (two in a word of six or more) with case and Swedish letters folded;
+   NULL when none is that close or two are equally close. As a reply's
+   refusal suggests it (and workflow simulate). */
+struct workflow;
+const char *mailin_near_command(const struct workflow *wf, const char *word,
+				const char *lang);
 
 /* The engine's handler for inbox rows of channel "email" (CTX is the
    struct mailin). A row an administrator released from the quarantine

@@ -215,6 +215,9 @@ check "unknown command word: exit 1, before the run" \
 	[ "$rc" -eq 1 -a -z "$out" ]
 check "unknown command word: a clear error" contains "$err" \
 	"cirmctl: unknown command #flyga (the workflow has #ta, #tilldela,"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "#ta, #tildela eva"
+check "a command a letter off: did you mean, as a reply's refusal says" \
+	contains "$err" "cirmctl: unknown command #tildela: did you mean #tilldela? (the workflow has #ta,"
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "#ta, #notering"
 check "#notering: cirm's own, not the workflow's" contains "$err" \
 	"#notering is cirm's own command, not the workflow's"
