@@ -1448,7 +1448,8 @@ past_closing(const char *line, size_t len, size_t words, size_t *len_r)
 
 	for (size_t w = 0; w < words && p < end; w++) {
 		p += strspn(p, " \t");
-		while (p < end && *p != ' ' && *p != '\t' && *p != ',')
+		while (p < end && *p != ' ' && *p != '\t' && *p != ',' &&
+		       !(end - p >= 2 && strncmp(p, "\u060c", 2) == 0))
 			p++;
 	}
 	while (p < end) {
@@ -1853,7 +1854,9 @@ reply_thanks_only_by(const char *text, const char *name)
 	char *part, *f, *p, *name_f;
 	const unsigned char *end;
 
-	if (len > THANKS_MAX || memchr(text, '?', len) != NULL)
+	/* a question, also in Arabic script (U+061F) */
+	if (len > THANKS_MAX || memchr(text, '?', len) != NULL ||
+	    memmem(text, len, "\u061f", 2) != NULL)
 		return false;
 	name_f = name != NULL ? name_fold(name) : NULL;
 	/* a sign-off's word in a script without case is a name only when

@@ -47,14 +47,17 @@ condition_text(struct workflow_run *run)
    punctuation, spaces and symbols that phones and mail programs write
    beside words are not: the no-break space and the rest of Latin-1's
    signs («, », ×, ÷), General Punctuation (dashes, typographic quotes,
-   the ellipsis) up to the dingbats, CJK punctuation, variation
-   selectors, the byte order mark and emoji. Letters of any script
-   are. */
+   the ellipsis) up to the dingbats, CJK punctuation, Arabic
+   punctuation, variation selectors, the byte order mark and emoji.
+   Letters of any script are. */
 static bool
 word_code_point(unsigned long c)
 {
 	if (c >= 0x80 && c <= 0xbf)
 		return c == 0xaa || c == 0xb5 || c == 0xba;
+	/* Arabic comma, semicolon, question mark and full stop */
+	if (c == 0x60c || c == 0x61b || c == 0x61f || c == 0x6d4)
+		return false;
 	return !(c == 0xd7 || c == 0xf7 || (c >= 0x2000 && c <= 0x2bff) ||
 		 (c >= 0x3000 && c <= 0x303f) ||
 		 (c >= 0xfe00 && c <= 0xfe0f) || c == 0xfeff ||

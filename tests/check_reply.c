@@ -504,6 +504,7 @@ static const struct {
 	{ "Med vänlig hälsning, Eva Ek", "Eva Ek" },
 	{ "Hälsningar – Per-Olof E. Berg\n", "Per-Olof E. Berg" },
 	{ "مع تحياتي، أحمد علي", "أحمد علي" },
+	{ "مع تحياتي،أحمد علي", "أحمد علي" },
 	{ "/Eva", "Eva" },
 	{ "/ Eva Ek", "Eva Ek" },
 	{ "Vänligen\nEva Ek", "Eva Ek" },
@@ -732,6 +733,12 @@ static const struct {
 	{ "Thanks!\n\nمع السلامة\nأحمد", "أحمد علي", true },
 	{ "Tack!\nمع تحياتي، أحمد", "أحمد علي", true },
 	{ "Thanks!\n\nمع السلامة\nعاجل", "أحمد علي", false },
+	{ "Tack!\nمع تحياتي،عاجل", "أحمد علي", false },
+	{ "Tack!\nمع تحياتي،أحمد", "أحمد علي", true },
+	/* an Arabic question mark asks */
+	{ "Tack! متى؟\nمع تحياتي، أحمد", "أحمد علي", false },
+	{ "Tack؟\nmvh Anna", "Anna Svensson", false },
+	{ "Tack!\nmvh Anna", "Anna Svensson", true },
 	{ "Thanks!\n\nمع السلامة\nأحمد", "Eva Ek", false },
 };
 
