@@ -659,8 +659,9 @@ handled_anywhere(const struct scxml *ch, const char *ev)
 }
 
 /* Whether a case can rest in atomic state ST: it is no final one, and
-   no transition without event or condition in it or around it takes
-   the case on at once. */
+   no transition without event in it or around it may take the case on
+   at once (one with a condition counts: a state that routes a case by
+   assigned() and not assigned() is left at once, whichever holds). */
 static bool
 resting(const struct scxml_state *st)
 {
@@ -668,8 +669,7 @@ resting(const struct scxml_state *st)
 		return false;
 	for (const struct scxml_state *s = st; s != NULL; s = s->parent)
 		for (size_t j = 0; j < s->ntransitions; j++)
-			if (s->transitions[j]->event == NULL &&
-			    s->transitions[j]->cond == NULL)
+			if (s->transitions[j]->event == NULL)
 				return false;
 	return true;
 }
@@ -1226,6 +1226,10 @@ workflow_check_citizen_mail(const struct workflow *wf,
 {
 	static const char *const events[] = { "mail.citizen", "sms.citizen" };
 	const struct scxml *ch = wf->chart;
+	/* a workflow that takes no SMS anywhere is one for mail alone (an
+	   address routed to it); one that takes neither is still told */
+	bool any_sms = handled_anywhere(ch, events[1]);
+	bool any_mail = handled_anywhere(ch, events[0]) || !any_sms;
 	size_t n = 0;
 
 	for (size_t i = 1; i < ch->nstates; i++) {
@@ -1239,8 +1243,8 @@ workflow_check_citizen_mail(const struct workflow *wf,
 				break;
 		if (s != NULL)
 			continue;
-		mail = handled(ch, st, events[0]);
-		sms = handled(ch, st, events[1]);
+		mail = !any_mail || handled(ch, st, events[0]);
+		sms = !any_sms || handled(ch, st, events[1]);
 		if (mail && sms)
 			continue;
 		strlist_addf(warnings, "%s:%d: warning: state '%s': no "

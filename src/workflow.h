@@ -194,11 +194,13 @@ size_t workflow_check_sms_variants(const struct workflow *wf,
 				   const char *template_dir,
 				   struct strlist *warnings);
 /* The states of valid WF a case can rest in (atomic, not final, with no
-   transition without event or condition around them; not inside a
-   <parallel>, where another region may handle it) where no transition
-   takes a citizen's mail.citizen or sms.citizen: it would be kept on
-   the case with nobody told. Appends "NAME:LINE: warning: message" to
-   WARNINGS; returns how many. */
+   transition without event around them; not inside a <parallel>,
+   where another region may handle it) where no transition takes a
+   citizen's mail.citizen or sms.citizen: it would be kept on the case
+   with nobody told. sms.citizen only in a workflow that takes it
+   somewhere (else it is for mail alone), mail.citizen in one that takes
+   it somewhere or takes neither. Appends "NAME:LINE: warning: message"
+   to WARNINGS; returns how many. */
 size_t workflow_check_citizen_mail(const struct workflow *wf,
 				   struct strlist *warnings);
 
