@@ -390,7 +390,8 @@ missing_groups(const char *file, const struct workflow *wf,
 		const char *near;
 		bool said = false;
 
-		if (!missing[i])
+		/* none of its groups there yet: a workflow being set up */
+		if (!missing[i] || some == NULL)
 			continue;
 		/* at each line that names it (each may be the misspelt
 		   one), once */
@@ -409,7 +410,7 @@ missing_groups(const char *file, const struct workflow *wf,
 					  "--email ADDRESS --group %s)\n"),
 				file, line, wf->groups.v[i], near,
 				wf->groups.v[i]);
-		else if (some != NULL)
+		else
 			fprintf(stderr, _("%s:%d: warning: the instance has "
 					  "no handler group %s (it has %s): "
 					  "what the workflow sends it reaches "
@@ -978,6 +979,9 @@ parse_command(const struct workflow *wf, struct step *st)
 	if (c == NULL) {
 		const char *near = mailin_near_command(wf, word, wf->lang);
 
+		/* cirm's own (#notering) would be refused here in turn */
+		if (near != NULL && workflow_command(wf, near) == NULL)
+			near = NULL;
 		words = command_words(wf);
 		if (near != NULL)
 			ctl_error(_("unknown command #%s: did you mean #%s? "

@@ -4476,21 +4476,22 @@ static const struct text T_ASIDE[][2] = {
 		  "such as the digest." } },
 	[MAILIN_NOTICE_NOT_READABLE] = {
 		{ "Ärendet är inte ditt att arbeta med: det är varken "
-		  "tilldelat dig eller i någon av dina grupper. Aviseringen "
-		  "kan ha skickats till din grupp för kännedom, eller innan du "
-		  "bytte grupp; den ger dig inte ärendet.",
+		  "tilldelat dig eller i någon av dina grupper. En avisering "
+		  "du fått om det kan ha gått till din grupp för kännedom, "
+		  "eller före ett gruppbyte; den ger dig inte ärendet.",
 		  "The case is not yours to work on: it is neither assigned "
-		  "to you nor in one of your groups. The notification may have "
-		  "gone to your group for its information, or before you "
-		  "changed groups; it does not give you the case." },
+		  "to you nor in one of your groups. A notification you got "
+		  "about it may have gone to your group for its information, "
+		  "or before a change of groups; it does not give you the "
+		  "case." },
 		{ "Ska du arbeta med ärendet: be dess handläggare eller "
 		  "administratören att tilldela dig det. Vill du bara svara "
-		  "på det du fick veta: skriv till ärendets handläggare "
-		  "direkt.",
+		  "på aviseringen: skriv direkt till den som handlägger "
+		  "ärendet (eller till administratören om ingen gör det).",
 		  "If you are to work on the case: ask its case officer or "
 		  "the administrator to assign it to you. If you only want to "
-		  "answer what you were told: write to the case's officer "
-		  "directly." } },
+		  "answer the notification: write directly to whoever handles "
+		  "the case (or to the administrator if nobody does)." } },
 };
 
 int

@@ -472,8 +472,8 @@ workflow_value_problems(const xmlNode *n, const char *only,
 				/* role:handläggare: the words say role:ROLE,
 				   which it looks like */
 				role_not_ascii(value) ?
-				xstrdup(" (a role's id is a to z only: no å, "
-					"ä or ö)") : xstrdup("");
+				xstrdup(" (a role's id is " NAME_WORDS ")") :
+				xstrdup("");
 
 			strlist_addf(why, "%s%s=\"%.*s%s\": %s%s%s",
 				     xml_ns ? "xml:" : "", name,

@@ -6437,7 +6437,7 @@ START_TEST(test_handler_left_group)
 			       "dina grupper"), "%s", body);
 	/* a group the workflow only tells (group:NAME) is told so too */
 	ck_assert_msg(has_text(body, "till din grupp för kännedom, eller "
-			       "innan du bytte grupp"), "%s", body);
+			       "före ett gruppbyte"), "%s", body);
 	free(body);
 	/* nor an internal note (#notering, which needs no role) */
 	deliver_mail("eva@kommun.example", to, "SV: Buller",

@@ -214,8 +214,11 @@ static const struct bad_case bad_cases[] = {
 	  "not count)" },
 	/* hardened parsing: no DTD, so no entity ever expands */
 	{ "billion-laughs.xml", "billion-laughs.xml:2: DOCTYPE not allowed "
-	  "(no DTDs or entities)" },
-	{ "xxe.xml", "xxe.xml:2: DOCTYPE not allowed (no DTDs or entities)" },
+	  "(no DTDs or entities): remove the <!DOCTYPE ...> and write out "
+	  "what its entities stood for" },
+	{ "xxe.xml", "xxe.xml:2: DOCTYPE not allowed (no DTDs or entities): "
+	  "remove the <!DOCTYPE ...> and write out what its entities stood "
+	  "for" },
 };
 
 START_TEST(test_bad)
@@ -1305,13 +1308,15 @@ static const struct {
 	  "<set field=\"group\" value=\"role:handl\xc3\xa4ggare\"/>",
 	  "e.xml:37: Element set failed to validate attributes: "
 	  "value=\"role:handl\xc3\xa4ggare\": expected role:ROLE (a "
-	  "role's id is a to z only: no \xc3\xa5, \xc3\xa4 or \xc3\xb6)" },
+	  "role's id is a letter, then letters, digits, '_', '.' or '-' "
+	  "(a to z only: no \xc3\xa5, \xc3\xa4 or \xc3\xb6))" },
 	{ "<notify to=\"role:Handl.ag-are_1\"",
 	  "<notify to=\"role:\xc3\xa4\"",
 	  "e.xml:47: Element notify failed to validate attributes: "
 	  "to=\"role:\xc3\xa4\": expected one of: assignee, role:ROLE, "
-	  "group:GROUP, handler:LOGIN (a role's id is a to z only: no "
-	  "\xc3\xa5, \xc3\xa4 or \xc3\xb6)" },
+	  "group:GROUP, handler:LOGIN (a role's id is a letter, then "
+	  "letters, digits, '_', '.' or '-' (a to z only: no \xc3\xa5, "
+	  "\xc3\xa4 or \xc3\xb6))" },
 	{ "<set field=\"due\" after=\"P1W\"/>",
 	  "<set field=\"due\" after=\"P\"/>",
 	  "e.xml:38: Element set failed to validate attributes: "
