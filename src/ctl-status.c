@@ -358,6 +358,11 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 			return usage_result(asked_check, xstrdup(_(USAGE)));
 		}
 	}
+	/* with --check, what monitoring reads (stdout) names the word */
+	if (asked_check && optind < argc)
+		return usage_result(asked_check, xasprintf(
+			_("unexpected argument '%s'; %s"), argv[optind],
+			_(USAGE)));
 	if (ctl_too_many(argc, argv, optind, 0) || (limits && !check))
 		return usage_result(asked_check, xstrdup(_(USAGE)));
 	if (warn_min > crit_min)

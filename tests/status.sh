@@ -276,6 +276,8 @@ run "$CIRMCTL" -c "$C" status --chec --warning 0
 check "--check cut short, as getopt takes it: UNKNOWN (3) too" [ "$rc" -eq 3 ]
 run "$CIRMCTL" -c "$C" status --check extra
 check "--check with an extra argument: UNKNOWN (3)" [ "$rc" -eq 3 ]
+check "... its line naming the word" contains "$out" \
+	"CIRM UNKNOWN - unexpected argument 'extra'; usage: cirmctl status"
 printf 'no_such_setting = 1\n' >>"$C"
 run "$CIRMCTL" -c "$C" status --check
 check "a broken configuration: UNKNOWN (3)" [ "$rc" -eq 3 ]
