@@ -326,25 +326,19 @@ static const char *
 near_group(const char *name, const struct strlist *have)
 {
 	char *f = group_fold(name);
-	size_t max = strlen(f) >= 6 ? 2 : 1, best = max + 1;
-	const char *near = NULL;
-	bool tie = false;
+	struct near_search n;
+	const char *near;
 
+	near_start(&n, f);
 	for (size_t i = 0; i < have->n; i++) {
 		char *g = group_fold(have->v[i]);
-		size_t d = edit_distance(f, g, max);
 
-		if (d < best) {
-			best = d;
-			near = have->v[i];
-			tie = false;
-		} else if (d == best && d <= max) {
-			tie = true;
-		}
+		near_weigh(&n, g, have->v[i]);
 		free(g);
 	}
+	near = near_found(&n);
 	free(f);
-	return tie ? NULL : near;
+	return near;
 }
 
 /* With -c, the handler groups WF names (its roles', group:NAME) that

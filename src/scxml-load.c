@@ -526,23 +526,12 @@ inside_named(const struct scxml *doc, const char *id,
 static const char *
 near_state(const struct scxml *doc, const char *id)
 {
-	size_t max = strlen(id) >= 6 ? 2 : 1, best = max + 1;
-	const char *near = NULL;
-	bool tie = false;
+	struct near_search n;
 
-	for (size_t i = 0; i < doc->nby_id; i++) {
-		size_t d = edit_distance(id, doc->by_id[i]->id, max);
-
-		if (d < best) {
-			best = d;
-			near = doc->by_id[i]->id;
-			tie = false;
-		} else if (d == best && d <= max &&
-			   strcmp(near, doc->by_id[i]->id) != 0) {
-			tie = true;
-		}
-	}
-	return tie ? NULL : near;
+	near_start(&n, id);
+	for (size_t i = 0; i < doc->nby_id; i++)
+		near_weigh(&n, doc->by_id[i]->id, doc->by_id[i]->id);
+	return near_found(&n);
 }
 
 /* Resolves the space-separated ids in TEXT into *V; WHAT names the

@@ -163,30 +163,17 @@ near_var(const struct template_var *vars, size_t nvars, const char *name,
 	 size_t len)
 {
 	char buf[65];
-	size_t max = len >= 6 ? 2 : 1, best = max + 1;
-	const char *near = NULL;
-	bool tie = false;
+	struct near_search n;
 
 	if (len >= sizeof(buf))
 		return NULL;
 	memcpy(buf, name, len);
 	buf[len] = '\0';
-	for (size_t i = 0; i < nvars; i++) {
-		size_t d;
-
-		if (strchr(vars[i].name, '*') != NULL)
-			continue;
-		d = edit_distance(buf, vars[i].name, max);
-		if (d < best) {
-			best = d;
-			near = vars[i].name;
-			tie = false;
-		} else if (d == best && d <= max &&
-			   strcmp(near, vars[i].name) != 0) {
-			tie = true;
-		}
-	}
-	return tie ? NULL : near;
+	near_start(&n, buf);
+	for (size_t i = 0; i < nvars; i++)
+		if (strchr(vars[i].name, '*') == NULL)
+			near_weigh(&n, vars[i].name, vars[i].name);
+	return near_found(&n);
 }
 
 /* Fills the {{places}} of TEXT (starting at line LINE of PATH), and its

@@ -918,6 +918,37 @@ user_name(unsigned long uid, char buf[USER_NAME_SIZE])
 	return buf;
 }
 
+void
+near_start(struct near_search *n, const char *word)
+{
+	n->word = word;
+	n->max = strlen(word) >= 6 ? 2 : 1;
+	n->best = n->max + 1;
+	n->found = NULL;
+	n->tie = false;
+}
+
+void
+near_weigh(struct near_search *n, const char *key, const char *shown)
+{
+	size_t d = edit_distance(n->word, key, n->max);
+
+	if (d < n->best) {
+		n->best = d;
+		n->found = shown;
+		n->tie = false;
+	} else if (d == n->best && d <= n->max &&
+		   strcmp(n->found, shown) != 0) {
+		n->tie = true;
+	}
+}
+
+const char *
+near_found(const struct near_search *n)
+{
+	return n->tie ? NULL : n->found;
+}
+
 size_t
 edit_distance(const char *a, const char *b, size_t max)
 {

@@ -174,4 +174,20 @@ char *text_wrap(const char *text, size_t width);
    any MAX. */
 size_t edit_distance(const char *a, const char *b, size_t max);
 
+/* A search for the one name a slip of the keyboard from WORD is: a
+   letter off (two in a word of six or more), by edit_distance. Start
+   it with near_start, weigh each candidate with near_weigh (KEY as
+   compared, SHOWN as returned: a name and its folded form, or the same
+   twice), and near_found gives the closest, or NULL when none is that
+   close or two different ones are equally close. */
+struct near_search {
+	const char *word;
+	size_t max, best;
+	const char *found;
+	bool tie;
+};
+void near_start(struct near_search *n, const char *word);
+void near_weigh(struct near_search *n, const char *key, const char *shown);
+const char *near_found(const struct near_search *n);
+
 #endif

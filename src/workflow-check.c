@@ -818,23 +818,12 @@ known_role(const struct workflow *wf, const char *id)
 static const char *
 near_role(const struct workflow *wf, const char *id)
 {
-	size_t max = strlen(id) >= 6 ? 2 : 1, best = max + 1;
-	const char *near = NULL;
-	bool tie = false;
+	struct near_search n;
 
-	for (size_t i = 0; i < wf->nroles; i++) {
-		size_t d = edit_distance(id, wf->roles[i].id, max);
-
-		if (d < best) {
-			best = d;
-			near = wf->roles[i].id;
-			tie = false;
-		} else if (d == best && d <= max &&
-			   strcmp(near, wf->roles[i].id) != 0) {
-			tie = true;
-		}
-	}
-	return tie ? NULL : near;
+	near_start(&n, id);
+	for (size_t i = 0; i < wf->nroles; i++)
+		near_weigh(&n, wf->roles[i].id, wf->roles[i].id);
+	return near_found(&n);
 }
 
 static void
