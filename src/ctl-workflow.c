@@ -18,7 +18,6 @@
 #include "workflow-run.h"
 #include "workflow.h"
 
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -287,51 +286,18 @@ version_taken(const struct ctl *ctl, const char *file,
 	return taken;
 }
 
-/* NAME in small ASCII letters, the Swedish letters as the ones they
-   carry marks over (å, ä: a; ö: o; é: e), for finding the group a
-   misspelt one means: a workflow written without Swedish letters
-   (group:miljo) for a group made with them (miljö), or the other way.
-   Caller frees. */
-static char *
-group_fold(const char *name)
-{
-	char *out = xmalloc(strlen(name) + 1), *o = out;
-
-	for (const unsigned char *u = (const unsigned char *)name; *u != '\0';
-	     u++) {
-		if (u[0] == 0xc3 && u[1] != '\0') {
-			/* Å Ä Ö É in small letters */
-			unsigned c = u[1] | 0x20;
-
-			if (c == 0xa5 || c == 0xa4) {
-				*o++ = 'a';
-				u++;
-				continue;
-			}
-			if (c == 0xb6 || c == 0xa9) {
-				*o++ = c == 0xb6 ? 'o' : 'e';
-				u++;
-				continue;
-			}
-		}
-		*o++ = (char)(*u < 0x80 ? tolower(*u) : *u);
-	}
-	*o = '\0';
-	return out;
-}
-
 /* The one group of HAVE that NAME is a slip of the keyboard from, with
    Swedish letters and case set aside, or NULL. */
 static const char *
 near_group(const char *name, const struct strlist *have)
 {
-	char *f = group_fold(name);
+	char *f = workflow_fold_near(name);
 	struct near_search n;
 	const char *near;
 
 	near_start(&n, f);
 	for (size_t i = 0; i < have->n; i++) {
-		char *g = group_fold(have->v[i]);
+		char *g = workflow_fold_near(have->v[i]);
 
 		near_weigh(&n, g, have->v[i]);
 		free(g);

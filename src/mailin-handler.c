@@ -978,34 +978,9 @@ files_for_citizen(const struct reply *r, const struct mime_message *m)
 	return false;
 }
 
-/* WORD folded for "did you mean": case and Swedish letters (å and ä as
-   a, ö as o, é as e), and a colon or full stop typed after it. Caller
-   frees. */
-static char *
-near_fold(const char *word)
-{
-	char *f = workflow_fold(word), *o = f;
-	size_t n;
-
-	for (const char *i = f; *i != '\0'; i++) {
-		if (i[0] == '\xc3' && (i[1] == '\xa5' || i[1] == '\xa4' ||
-					i[1] == '\xb6' || i[1] == '\xa9')) {
-			*o++ = i[1] == '\xb6' ? 'o' : i[1] == '\xa9' ? 'e' : 'a';
-			i++;
-		} else {
-			*o++ = *i;
-		}
-	}
-	*o = '\0';
-	n = strlen(f);
-	while (n > 0 && (f[n - 1] == ':' || f[n - 1] == '.'))
-		f[--n] = '\0';
-	return f;
-}
-
-/* How close WORD (near_fold'ed) comes to one of WORDS (as written, the
-   first the one shown): the distance, and in *BEST_R the word, the
-   first of the closest. Past MAX, MAX + 1. */
+/* How close WORD (workflow_fold_near'ed) comes to one of WORDS (as
+   written, the first the one shown): the distance, and in *BEST_R the
+   word, the first of the closest. Past MAX, MAX + 1. */
 static size_t
 near_words(const char *word, const char *const *words, size_t nwords,
 	   size_t max, const char **best_r)
@@ -1013,7 +988,7 @@ near_words(const char *word, const char *const *words, size_t nwords,
 	size_t best = max + 1;
 
 	for (size_t i = 0; i < nwords; i++) {
-		char *f = near_fold(words[i]);
+		char *f = workflow_fold_near(words[i]);
 		size_t d = edit_distance(word, f, max);
 
 		free(f);
@@ -1026,7 +1001,7 @@ near_words(const char *word, const char *const *words, size_t nwords,
 }
 
 /* A search for the command an unknown word was meant as: the word
-   near_fold'ed, how far off a command may be, the closest so far. */
+   workflow_fold_near'ed, how far off a command may be, the closest so far. */
 struct near {
 	char *word;
 	size_t max, best;
@@ -1038,7 +1013,7 @@ struct near {
 static void
 near_init(struct near *n, const char *word)
 {
-	n->word = near_fold(word);
+	n->word = workflow_fold_near(word);
 	n->max = strlen(n->word) >= 6 ? 2 : 1;
 	n->best = n->max + 1;
 	n->found = NULL;

@@ -62,6 +62,28 @@ workflow_fold(const char *word)
 	return s;
 }
 
+char *
+workflow_fold_near(const char *word)
+{
+	char *f = workflow_fold(word), *o = f;
+	size_t n;
+
+	for (const char *i = f; *i != '\0'; i++) {
+		if (i[0] == '\xc3' && (i[1] == '\xa5' || i[1] == '\xa4' ||
+					i[1] == '\xb6' || i[1] == '\xa9')) {
+			*o++ = i[1] == '\xb6' ? 'o' : i[1] == '\xa9' ? 'e' : 'a';
+			i++;
+		} else {
+			*o++ = *i;
+		}
+	}
+	*o = '\0';
+	n = strlen(f);
+	while (n > 0 && (f[n - 1] == ':' || f[n - 1] == '.'))
+		f[--n] = '\0';
+	return f;
+}
+
 const char *const workflow_note_words[] = { "note", "notering", "intern",
 					    NULL };
 const char *const workflow_help_words[] = { "help", "hjälp", "hjalp", NULL };

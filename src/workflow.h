@@ -232,6 +232,10 @@ const char *workflow_category_name(enum workflow_category c);
 /* Folds WORD for comparing command words: ASCII and the Swedish (and
    other Latin-1) capitals to lower case. Caller frees. */
 char *workflow_fold(const char *word);
+/* WORD folded for "did you mean": as workflow_fold, and the Swedish
+   letters as the ones they carry marks over (å and ä as a, ö as o, é
+   as e), and a colon or full stop typed after it cut. Caller frees. */
+char *workflow_fold_near(const char *word);
 /* Whether the character starting at P (of a text up to END) is part of
    a word: an ASCII letter or digit, or a non-ASCII letter of any
    script; not a mark, space, symbol or emoji. A malformed sequence
