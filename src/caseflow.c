@@ -121,6 +121,10 @@ struct flow {
 	char *error;		/* a database failure: the whole call fails */
 	bool soft;		/* the last action failure was a missing handler
 				   or group: recorded, the block goes on */
+	/* with soft: why, and the group or login (NULL: the case's
+	   officer), for caseflow_input's skipped */
+	enum caseflow_skip_why skip_why;
+	const char *skip_who;
 	struct workflow_run *run;	/* while running */
 	const char *commands_help;	/* while rendering a notification */
 	const char *lang;	/* of the reader (the notified handler, the
@@ -228,6 +232,16 @@ help_forget(struct caseflow *cf)
 		free(m->text);
 	}
 	cf->nhelp = 0;
+}
+
+void
+caseflow_skips_clear(struct caseflow_skips *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i].who);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
 }
 
 void
@@ -1777,25 +1791,43 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	return ret;
 }
 
+/* The action fails for want of someone in the directory (WHY, WHO:
+   caseflow_skip): recorded on the case, and the run goes on. */
+static void
+skip(struct flow *fl, enum caseflow_skip_why why, const char *who)
+{
+	fl->soft = true;
+	fl->skip_why = why;
+	fl->skip_who = who;
+}
+
+/* The group a role: or group: party names, or NULL (a role the
+   workflow lacks, which workflow check refuses). */
+static const char *
+party_group_name(const struct flow *fl, const char *to)
+{
+	if (strncmp(to, "group:", 6) == 0)
+		return to + 6;
+	for (size_t i = 0; i < fl->wf->nroles; i++) {
+		if (strcmp(fl->wf->roles[i].id, to + 5) == 0)
+			return fl->wf->roles[i].group;
+	}
+	return NULL;
+}
+
 /* The group a role or group: party names. 1 with *id_r, 0, -1. */
 static int
 party_group(struct flow *fl, const char *to, int64_t *id_r, char **error_r)
 {
-	const char *name = NULL;
+	const char *name = party_group_name(fl, to);
 	int rc;
 
-	if (strncmp(to, "group:", 6) == 0)
-		name = to + 6;
-	for (size_t i = 0; name == NULL && i < fl->wf->nroles; i++) {
-		if (strcmp(fl->wf->roles[i].id, to + 5) == 0)
-			name = fl->wf->roles[i].group;
-	}
 	rc = name != NULL ? store_group_by_name(fl->store, name, id_r,
 						error_r) : 0;
 	if (rc == 0) {
 		*error_r = xasprintf("%s: no handler group %s in the "
 				     "directory", to, name != NULL ? name : "");
-		fl->soft = true;
+		skip(fl, CASEFLOW_NO_GROUP, name != NULL ? name : to);
 	}
 	return rc;
 }
@@ -2464,7 +2496,7 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 		rc = store_handler_by_login(fl->store, a->to + 8, &id, error_r);
 		if (rc == 0) {
 			*error_r = xasprintf("%s: no such handler", a->to);
-			fl->soft = true;
+			skip(fl, CASEFLOW_NO_HANDLER, a->to + 8);
 			rc = -1;
 		}
 	} else if ((rc = party_group(fl, a->to, &id, error_r)) > 0) {
@@ -2488,15 +2520,23 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	   waits unseen. Skipped as for a group the directory lacks: the
 	   history and cirmctl status say so, not "notify". */
 	if (rc >= 0 && n.sent == 0) {
+		bool handler = strncmp(a->to, "handler:", 8) == 0;
+		bool assignee = strcmp(a->to, "assignee") == 0;
+
 		*error_r = xasprintf("%s: reached nobody: %s", a->to,
-				     strncmp(a->to, "handler:", 8) == 0 ?
+				     handler ?
 				     "the case officer has no mail address" :
-				     strcmp(a->to, "assignee") == 0 &&
-				     fl->c.group_id == 0 ?
+				     assignee && fl->c.group_id == 0 ?
 				     "the case has neither a case officer "
 				     "nor a group" : "no active case officer "
 				     "with an address in the group");
-		fl->soft = true;
+		if (handler)
+			skip(fl, CASEFLOW_NO_ADDRESS, a->to + 8);
+		else if (assignee)
+			skip(fl, fl->c.group_id == 0 ? CASEFLOW_NO_OFFICER :
+			     CASEFLOW_NOBODY, NULL);
+		else
+			skip(fl, CASEFLOW_NOBODY, party_group_name(fl, a->to));
 		rc = -1;
 	}
 	/* the history says where it went: not to an assignee away */
@@ -2637,12 +2677,16 @@ do_assign(struct flow *fl, const struct workflow_action *a, char **error_r)
 					       error_r);
 	else if ((rc = party_group(fl, a->to, &group, error_r)) > 0)
 		rc = store_group_next_member(fl->store, group, &id, error_r);
-	if (rc == 0) {
-		/* the directory has nobody for it: noted on the case */
-		if (*error_r == NULL)
-			*error_r = xasprintf("assign %s: nobody to assign",
-					     a->to);
-		fl->soft = true;
+	if (rc == 0 && *error_r == NULL) {
+		/* the directory has nobody for it: noted on the case (a
+		   group missing is, by party_group) */
+		*error_r = xasprintf("assign %s: nobody to assign", a->to);
+		if (group != 0)
+			skip(fl, CASEFLOW_NOBODY, party_group_name(fl, a->to));
+		else
+			skip(fl, CASEFLOW_NO_HANDLER,
+			     strcmp(a->to, "argument") == 0 ?
+			     fl->in->argument : a->to + 8);
 	}
 	if (rc <= 0)
 		return -1;
@@ -2801,6 +2845,17 @@ host_action(void *ctx, const struct workflow_action *a, char **error_r)
 		log_skipped(fl, a->line, err);
 		flow_event(fl, "action.skipped", 0, err);
 		free(err);
+		if (fl->in->skipped != NULL) {
+			struct caseflow_skips *k = fl->in->skipped;
+
+			k->v = xrealloc(k->v, (k->n + 1) * sizeof(*k->v));
+			k->v[k->n++] = (struct caseflow_skip){
+				.assign = a->kind == WORKFLOW_ASSIGN,
+				.why = fl->skip_why,
+				.who = fl->skip_who != NULL ?
+				       xstrdup(fl->skip_who) : NULL,
+			};
+		}
 		return 0;
 	}
 	if (ret < 0 && store_busy(fl->store)) {

@@ -87,7 +87,36 @@ struct caseflow_input {
 	bool *answer_sent;
 	/* When set, counts the messages the run sends the citizen. */
 	int *citizen_sent;
+	/* When set, gets the actions the run skipped because the directory
+	   has nobody for them, so that the handler whose reply ran it can
+	   be told that nobody got the notification (a #remiss to a group
+	   not set up yet) rather than believe it went. */
+	struct caseflow_skips *skipped;
 };
+
+/* Why an action was skipped: the directory has nobody for it. */
+enum caseflow_skip_why {
+	CASEFLOW_NO_GROUP,	/* no such group */
+	CASEFLOW_NO_HANDLER,	/* no handler with that login */
+	CASEFLOW_NO_ADDRESS,	/* the handler has no mail address */
+	CASEFLOW_NOBODY,	/* nobody active (with an address) in the group */
+	CASEFLOW_NO_OFFICER,	/* the case has neither an officer nor a group */
+};
+
+struct caseflow_skip {
+	bool assign;		/* an assignment, else a notification */
+	enum caseflow_skip_why why;
+	/* the group's name or the handler's login; NULL: the case's
+	   officer (or its group) */
+	char *who;
+};
+
+struct caseflow_skips {
+	struct caseflow_skip *v;
+	size_t n;
+};
+
+void caseflow_skips_clear(struct caseflow_skips *s);
 
 /* The most of a subject a mail repeats (bytes, UTF-8; text_excerpt):
    anyone can write to the municipality from any address, and an

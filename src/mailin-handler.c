@@ -110,6 +110,40 @@ static const struct text
 			   "instance, and record it with #note" },
 	/* after T_TEXT_STOPPED and T_SMS_OPTOUT_BODY: the number to ring */
 	T_STOPPED_NUMBER = { "Invånarens nummer: ", "The citizen's number: " },
+	/* actions of the workflow the reply ran that found nobody in the
+	   directory (a #remiss to a group not set up): skipped_told */
+	T_SKIPPED = { "Arbetsflödet hittade ingen",
+		      "The workflow found nobody" },
+	T_SKIPPED_LEAD = { "Ditt svar finns på ärendet och kommandona är "
+			   "utförda, men arbetsflödet hittade ingen för det "
+			   "här:", "Your reply is on the case and its commands "
+			   "are carried out, but the workflow found nobody for "
+			   "this:" },
+	T_SKIPPED_END = { "Inget av detta har alltså skett. Kontakta den det "
+			  "gäller direkt, och be administratören lägga upp "
+			  "det som saknas (cirmctl status visar det också).",
+			  "None of this has happened, then. Reach whoever it "
+			  "concerns directly, and ask your administrator to "
+			  "set up what is missing (cirmctl status shows it "
+			  "too)." },
+	T_SKIP_NOTIFY = { "meddelande till", "notification to" },
+	T_SKIP_ASSIGN = { "tilldelning till", "assignment to" },
+	T_SKIP_ASSIGN_IN = { "tilldelning inom", "assignment within" },
+	T_SKIP_GROUP = { "gruppen", "group" },
+	T_SKIP_OFFICER = { "ärendets handläggare", "the case's officer" },
+	T_SKIP_SOMEONE = { "en handläggare", "a case officer" },
+	T_SKIP_NO_GROUP = { "gruppen finns inte i cirm",
+			    "there is no such group in cirm" },
+	T_SKIP_NO_ADDRESS = { "handläggaren har ingen e-postadress",
+			      "the case officer has no mail address" },
+	T_SKIP_NOBODY_MAIL = { "ingen aktiv handläggare i gruppen har en "
+			       "e-postadress", "no active case officer in the "
+			       "group has a mail address" },
+	T_SKIP_NOBODY = { "ingen aktiv handläggare i gruppen",
+			  "no active case officer in the group" },
+	T_SKIP_NO_OFFICER = { "ärendet har varken handläggare eller grupp",
+			      "the case has neither a case officer nor a "
+			      "group" },
 	/* the text is often meant for the colleague (#tilldela): sent
 	   on its own it would reach the citizen */
 	T_NO_TEXT = { "tar ingen text till invånaren; är texten till "
@@ -296,6 +330,8 @@ struct reply {
 	   to ring the citizen, as no answer reaches them by SMS */
 	bool sms_stopped;
 	char *stopped_number;
+	/* actions of the workflow that found nobody (skipped_told) */
+	struct caseflow_skips skipped;
 	/* the case it was merged into (closing it), or "", and its id */
 	char merged[STORE_CASE_NUMBER_MAX];
 	int64_t merged_id;
@@ -601,6 +637,7 @@ reply_clear(struct reply *r)
 	free(r->lang);
 	free(r->address);
 	free(r->stopped_number);
+	caseflow_skips_clear(&r->skipped);
 	free(r->shown);
 	free(r->canned);
 	free(r->typed);
@@ -2303,6 +2340,90 @@ sms_optout_told(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 1;
 }
 
+/* One line of skipped_told for K, in LANG. */
+static char *
+skip_line(const struct caseflow_skip *k, const char *lang)
+{
+	const struct text *what, *why;
+	char *target;
+
+	switch (k->why) {
+	case CASEFLOW_NO_GROUP:
+	case CASEFLOW_NOBODY:
+		target = k->who != NULL ?
+			 xasprintf("%s %s", tr(&T_SKIP_GROUP, lang), k->who) :
+			 xstrdup(tr(&T_SKIP_OFFICER, lang));
+		break;
+	case CASEFLOW_NO_OFFICER:
+		target = xstrdup(tr(&T_SKIP_OFFICER, lang));
+		break;
+	default:
+		target = xstrdup(k->who != NULL ? k->who :
+				 tr(&T_SKIP_SOMEONE, lang));
+		break;
+	}
+	what = !k->assign ? &T_SKIP_NOTIFY :
+	       k->why == CASEFLOW_NOBODY ? &T_SKIP_ASSIGN_IN : &T_SKIP_ASSIGN;
+	switch (k->why) {
+	case CASEFLOW_NO_GROUP:
+		why = &T_SKIP_NO_GROUP;
+		break;
+	case CASEFLOW_NO_HANDLER:
+		why = &T_NO_HANDLER;
+		break;
+	case CASEFLOW_NO_ADDRESS:
+		why = &T_SKIP_NO_ADDRESS;
+		break;
+	case CASEFLOW_NO_OFFICER:
+		why = &T_SKIP_NO_OFFICER;
+		break;
+	default:
+		why = k->assign ? &T_SKIP_NOBODY : &T_SKIP_NOBODY_MAIL;
+		break;
+	}
+	char *line = xasprintf("- %s %s: %s", tr(what, lang), target,
+			       tr(why, lang));
+
+	free(target);
+	return line;
+}
+
+/* A handler whose reply ran actions of the workflow that found nobody
+   in the directory (a notification to a group not set up yet: the
+   #remiss nobody got) is told so, once for each, rather than left to
+   believe they went. The history and cirmctl status have them too. 0,
+   -1. */
+static int
+skipped_told(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, const struct reply *r,
+	     char **error_r)
+{
+	struct strlist lines = { 0 };
+	char *list, *text, *body;
+	int rc;
+
+	if (r->skipped.n == 0)
+		return 0;
+	for (size_t i = 0; i < r->skipped.n; i++) {
+		char *line = skip_line(&r->skipped.v[i], r->lang);
+
+		if (!strlist_has(&lines, line))
+			strlist_add(&lines, line);
+		free(line);
+	}
+	list = strlist_join_sep(&lines, "\n");
+	text = xasprintf("%s\n\n%s\n\n%s\n", tr(&T_SKIPPED_LEAD, r->lang),
+			 list, tr(&T_SKIPPED_END, r->lang));
+	body = text_wrap(text, 72);
+	rc = mail_handler_on_case(mi, store, v, r->address,
+				  tr(&T_SKIPPED, r->lang), body, error_r);
+	free(list);
+	free(text);
+	free(body);
+	strlist_clear(&lines);
+	return rc < 0 ? -1 : 0;
+}
+
 /* #språk: the citizen of v's case reads cirm's texts in LANG from now
    on. 0, 1 when the case has no citizen, -1. */
 static int
@@ -2649,7 +2770,7 @@ carry_out(struct mailin *mi, struct store *store,
 		.channel = "email", .text = r->signature ? NULL : r->text,
 		.sender_id = v->handler_id, .now = cirm_now(),
 		.shown_text = r->signature ? NULL : r->shown,
-		.internal = r->note,
+		.internal = r->note, .skipped = &r->skipped,
 	};
 	bool any_workflow = false;
 	bool answer = !r->note && (r->text[0] != '\0' || r->files_alone);
@@ -2704,6 +2825,8 @@ carry_out(struct mailin *mi, struct store *store,
 		store_savepoint_rollback(store);
 		if (ret != 0)
 			return ret;
+		/* run again below: what it skips then is what stands */
+		caseflow_skips_clear(&r->skipped);
 		any_workflow = false;
 	}
 	if (ret == 0 && answer)
@@ -3418,6 +3541,8 @@ handler_reply(struct mailin *mi, struct store *store,
 				return -1;
 			break;
 		}
+	if (skipped_told(mi, store, v, r, error_r) < 0)
+		return -1;
 	/* a number that asked for no SMS got none: nothing to tell */
 	if (sms && (bad = sms_optout_told(mi, store, v, r, error_r)) != 0)
 		return bad < 0 ? -1 : 0;

@@ -1002,6 +1002,61 @@ eva_notified(const char *msgid, const char *text)
 	return eva_reply_to();
 }
 
+/* A reply whose workflow actions find nobody in the directory (#eskalera
+   to a manager group not set up yet, then set up without anyone in
+   it) is carried out, and the handler is told who got nothing, once,
+   in their language, rather than left to believe the manager knows. */
+START_TEST(test_skipped_action_told)
+{
+	char *to, *body, *err = NULL;
+
+	to = eva_notified("sk1@example.se", "Det luktar från dagvattnet.");
+	deliver_mail("eva@kommun.example", to, "SV", "sk2@kommun.example", NULL,
+		     "#eskalera\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'action.skipped' AND detail LIKE "
+			       "'role:chef: no handler group ledning%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE priority = "
+			       "'high'"), 1);
+	body = text("SELECT subject || '\n' || body FROM outbox_mail WHERE "
+		    "subject LIKE 'Arbetsflödet hittade ingen [KS-2026-00001]%'");
+	ck_assert_msg(has_text(body, "Ditt svar finns på ärendet och "
+			       "kommandona är utförda, men arbetsflödet "
+			       "hittade ingen för det här:\n\n- meddelande "
+			       "till gruppen ledning: gruppen finns inte i "
+			       "cirm\n\nInget av detta har alltså skett."),
+		      "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "subject LIKE 'Arbetsflödet hittade ingen%'"), 1);
+
+	/* the group, with nobody in it yet; Eva reads English now */
+	ck_assert_msg(store_exec(store, "INSERT INTO handler_group (name, "
+				 "created_at) VALUES ('ledning', 0);"
+				 "UPDATE contact SET language = 'en' WHERE "
+				 "login = 'eva'", &err) == 0, "%s", err);
+	deliver_mail("eva@kommun.example", to, "SV", "sk3@kommun.example", NULL,
+		     "#escalate\n");
+	body = text("SELECT body FROM outbox_mail WHERE subject LIKE "
+		    "'The workflow found nobody [KS-2026-00001]%'");
+	ck_assert_msg(has_text(body, "- notification to group ledning: no "
+			       "active case officer in the group has a mail "
+			       "address\n"), "%s", body);
+	free(body);
+
+	/* someone in it: nothing to tell */
+	add_handler_in("lena", "ledning");
+	deliver_mail("eva@kommun.example", to, "SV", "sk4@kommun.example", NULL,
+		     "#escalate\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = 'lena@kommun.example'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "subject LIKE '%found nobody%' OR subject LIKE "
+			       "'%hittade ingen%'"), 2);
+	free(to);
+}
+END_TEST
+
 /* A case officer who reads English gets the workflow's commands in
    English, as its <translation>s have them, and cirm's own #note; the
    English word then works like the Swedish one. */
@@ -7701,6 +7756,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_history_lines_fit);
 	tcase_add_test(tc, test_fields_before_workflow_commands);
 	tcase_add_test(tc, test_answer_signed_once);
+	tcase_add_test(tc, test_skipped_action_told);
 	suite_add_tcase(s, tc);
 	return s;
 }
