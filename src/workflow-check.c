@@ -1319,6 +1319,48 @@ workflow_check_sms_variants(const struct workflow *wf,
 }
 
 size_t
+workflow_check_translations(const struct workflow *wf,
+			    struct strlist *warnings)
+{
+	size_t n = 0;
+
+	for (size_t j = 0; settings[CFG_LANGUAGE].choices[j] != NULL; j++) {
+		const char *lang = settings[CFG_LANGUAGE].choices[j];
+		struct strlist words = { 0 };
+		int line = 0;
+
+		if (wf->lang != NULL && strcmp(lang, wf->lang) == 0)
+			continue;
+		for (size_t i = 0; i < wf->ncommands; i++) {
+			const struct workflow_command *cm = &wf->commands[i];
+			bool has = false;
+
+			for (size_t k = 0; !has && k < cm->ntr; k++)
+				has = strcmp(cm->tr[k].lang, lang) == 0;
+			if (has)
+				continue;
+			strlist_addf(&words, "#%s", cm->word);
+			if (line == 0)
+				line = cm->line;
+		}
+		if (words.n > 0) {
+			char *list = strlist_join_sep(&words, ", ");
+
+			strlist_addf(warnings, "%s:%d: warning: no <translation "
+				     "xml:lang=\"%s\"> for %s: case officers "
+				     "added with --language %s are shown %s "
+				     "in the workflow's own words and help",
+				     wf->name, line, lang, list, lang,
+				     words.n == 1 ? "it" : "them");
+			free(list);
+			n++;
+		}
+		strlist_clear(&words);
+	}
+	return n;
+}
+
+size_t
 workflow_check(const struct workflow *wf, const char *template_dir,
 	       struct strlist *errors)
 {

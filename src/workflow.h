@@ -193,6 +193,13 @@ size_t workflow_check(const struct workflow *wf, const char *template_dir,
 size_t workflow_check_sms_variants(const struct workflow *wf,
 				   const char *template_dir,
 				   struct strlist *warnings);
+/* One warning for each language cirm writes in (the setting
+   language's choices) but WF's: the commands with no <translation>
+   into it, at the first one's line; their handlers would read the
+   commands in WF's language. "NAME:LINE: warning: message" appended to
+   WARNINGS; returns how many. */
+size_t workflow_check_translations(const struct workflow *wf,
+				   struct strlist *warnings);
 /* The states of valid WF a case can rest in (atomic, not final, with no
    transition without event around them; not inside a <parallel>,
    where another region may handle it) where no transition takes a

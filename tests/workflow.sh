@@ -142,6 +142,10 @@ check_all "workflow check: a state no citizen's mail is taken in is warned of" <
 	contains "$err" '<transition event="mail.citizen sms.citizen"> with a <notify>'
 	[ "$(printf '%s\n' "$err" | grep -c "state 'ny'")" -eq 0 ]
 	EOF
+# Commands without an English translation: English-reading case
+# officers would get them in Swedish. One warning, at the first.
+check "workflow check: commands with no English translation are warned of" \
+	contains "$err" "tyst.xml:4: warning: no <translation xml:lang=\"en\"> for #klar, #stäng: case officers added with --language en are shown them in the workflow's own words and help"
 for wf in synpunkt felanmalan; do
 	run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" \
 		"$top_srcdir/workflows/$wf.xml"
@@ -153,7 +157,8 @@ done
 cat >"$T/bara-mejl.xml" <<'XML'
 <workflow xmlns="urn:x-cirm:workflow:1" id="bara-mejl" version="1"
           initial="ny" xml:lang="sv">
-  <commands><command word="klar" event="cmd.resolve"/></commands>
+  <commands><command word="klar" event="cmd.resolve">
+    <translation xml:lang="en" word="resolve"/></command></commands>
   <state id="ny">
     <transition cond="assigned()" target="oppen"/>
     <transition cond="not assigned()" target="oppen"/>
