@@ -4796,19 +4796,20 @@ officer_here(struct store *store, int64_t id, bool *present_r,
 	return rc;
 }
 
-/* Who is told what became of forward FW (an answer, a failure): the
-   officer who forwarded the case when present, else its case officer
-   when present, else the present members of its group, else the first
-   of the two that still works here, away or not (they read it when
-   back). Into *TO. 0, or -1. */
+/* Who on case CASE_ID is told of what came for it (a forward's answer
+   or failure, a notified group's answer): FIRST (the officer who
+   forwarded it; 0: none) when present, else its case officer when
+   present, else the present members of its group, else the first of
+   the two that still works here, away or not (they read it when back).
+   Into *TO. 0, or -1. */
 static int
-forward_readers(struct store *store, const struct store_forward *fw,
-		struct members *to, char **error_r)
+case_readers(struct store *store, int64_t case_id, int64_t first,
+	     struct members *to, char **error_r)
 {
 	struct store_case_flow f = { 0 };
 	struct members group = { NULL, 0 };
-	int64_t two[2] = { fw->handler_id, 0 }, group_id = 0, away = 0;
-	int rc = store_case_flow_get(store, fw->case_id, &f, error_r);
+	int64_t two[2] = { first, 0 }, group_id = 0, away = 0;
+	int rc = store_case_flow_get(store, case_id, &f, error_r);
 
 	if (rc > 0) {
 		two[1] = f.assignee_id;
@@ -4882,25 +4883,25 @@ forward_asked(const struct store_forward *fw, bool en)
 	return out;
 }
 
-/* Mails each of forward FW's readers on V's case: TITLE (with the case
-   tag and subject) and what HEAD gives them, then what was forwarded,
-   then the commands that apply to the case now, with a Reply-To signed
-   for them; the files of FILES_OF (0: none) attached. HEAD(en, ctx)
-   gives the text in English or Swedish (caller frees). 1, 0 when nobody
-   could be told (said in the log), -1. */
+/* Mails each of the readers of V's case (case_readers, FIRST first):
+   TITLE with the case tag and SUBJECT, what HEAD gives them, then the
+   commands that apply to the case now, with a Reply-To signed for
+   them; the files of FILES_OF (0: none) attached. HEAD(en, ctx) gives
+   the text in English or Swedish (caller frees). 1, 0 when nobody
+   could be told (said in the log as being told WHAT), -1. */
 static int
-tell_forward_readers(struct mailin *mi, struct store *store,
-		     const struct mailin_verdict *v,
-		     const struct store_forward *fw, const struct text *title,
-		     char *(*head)(bool en, const void *ctx), const void *ctx,
-		     int64_t files_of, char **error_r)
+tell_readers(struct mailin *mi, struct store *store,
+	     const struct mailin_verdict *v, int64_t first,
+	     const char *subject, const struct text *title,
+	     char *(*head)(bool en, const void *ctx), const void *ctx,
+	     int64_t files_of, const char *what, char **error_r)
 {
 	struct members to = { NULL, 0 };
-	int rc = forward_readers(store, fw, &to, error_r);
+	int rc = case_readers(store, v->case_id, first, &to, error_r);
 
 	for (size_t i = 0; rc >= 0 && i < to.n; i++) {
 		struct mailin_verdict on = *v;
-		char *addr = NULL, *help = NULL, *text, *asked, *body, *subj;
+		char *addr = NULL, *help = NULL, *text, *body, *subj;
 		bool en = false;
 
 		if ((rc = store_officer_mail(store, to.ids[i], &addr, &en,
@@ -4911,8 +4912,7 @@ tell_forward_readers(struct mailin *mi, struct store *store,
 		rc = caseflow_commands_now(mi->flow, store, v->case_id,
 					   to.ids[i], en, &help, error_r);
 		text = head(en, ctx);
-		asked = forward_asked(fw, en);
-		body = xasprintf("%s\n%s\n%s%s", text, asked, help == NULL ?
+		body = xasprintf("%s\n%s%s", text, help == NULL ?
 				 (en ? "The case is closed: a reply to this "
 				  "mail takes only #note and #category.\n" :
 				  "Ärendet är avslutat: ett svar på det här "
@@ -4925,14 +4925,13 @@ tell_forward_readers(struct mailin *mi, struct store *store,
 				 "ärendet. Kommandon som gäller nu:\n\n",
 				 help != NULL ? help : "");
 		subj = xasprintf("%s [%s] %s", tr(title, en ? "en" : "sv"),
-				 v->case_number, fw->subject);
+				 v->case_number, subject);
 		if (rc >= 0)
 			rc = mail_officer_files(mi, store, &on, to.ids[i],
 						false, addr, subj, body,
 						files_of, error_r);
 		free(subj);
 		free(body);
-		free(asked);
 		free(text);
 		free(help);
 		free(addr);
@@ -4943,9 +4942,43 @@ tell_forward_readers(struct mailin *mi, struct store *store,
 	if (to.n == 0)
 		/* kept on the case, where the next notification's history
 		   and #visa show it */
-		log_warnx("case %s: no case officer to tell of a forward",
-			  v->case_number);
+		log_warnx("case %s: no case officer to tell of %s",
+			  v->case_number, what);
 	return to.n > 0;
+}
+
+/* HEAD's text, then what forward FW asked: tell_forward_readers. */
+struct forward_head {
+	char *(*head)(bool en, const void *ctx);
+	const void *ctx;
+	const struct store_forward *fw;
+};
+
+static char *
+forward_head(bool en, const void *ctx)
+{
+	const struct forward_head *h = ctx;
+	char *text = h->head(en, h->ctx), *asked = forward_asked(h->fw, en);
+	char *out = xasprintf("%s\n%s", text, asked);
+
+	free(text);
+	free(asked);
+	return out;
+}
+
+/* tell_readers for forward FW: its officer first, and what was
+   forwarded below HEAD's text. */
+static int
+tell_forward_readers(struct mailin *mi, struct store *store,
+		     const struct mailin_verdict *v,
+		     const struct store_forward *fw, const struct text *title,
+		     char *(*head)(bool en, const void *ctx), const void *ctx,
+		     int64_t files_of, char **error_r)
+{
+	struct forward_head h = { head, ctx, fw };
+
+	return tell_readers(mi, store, v, fw->handler_id, fw->subject, title,
+			    forward_head, &h, files_of, "a forward", error_r);
 }
 
 struct outside_answer {
