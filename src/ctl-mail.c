@@ -87,6 +87,11 @@ print_verdict(const struct mailin_verdict *v)
 		printf(_("thanks on closed case %s (kept there; no new case)"),
 		       v->case_number);
 		break;
+	case MAILIN_GROUP_ANSWER:
+		printf(_("answer on %s from group %s, which the workflow "
+			 "notified (kept as a note for its case officer)"),
+		       v->case_number, v->answer_group);
+		break;
 	}
 	fputc('\n', stdout);
 	if (v->mentioned != NULL)

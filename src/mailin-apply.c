@@ -521,6 +521,20 @@ mailin_apply(struct mailin *mi, struct store *store,
 	case MAILIN_HANDLER_REPLY:
 	case MAILIN_HANDLER_COMMAND:
 		return mailin_handler_apply(mi, store, row, v, error_r);
+	case MAILIN_GROUP_ANSWER:
+		/* a note, as the group may not write to the citizen; no
+		   workflow event, as the group does not work on the case
+		   (a mail.handler could move it on) */
+		if (mailin_save_handler_message(mi, store, row, v,
+						v->stripped != NULL ?
+						v->stripped : "", HANDLER_NOTE,
+						&msg, error_r) < 0 ||
+		    store_event_add(store, v->case_id, now, "group.answered",
+				    v->handler_id, NULL, NULL, v->answer_group,
+				    error_r) < 0 ||
+		    store_case_touch(store, v->case_id, now, error_r) < 0)
+			return -1;
+		return mailin_group_answer(mi, store, v, msg, error_r);
 	case MAILIN_OUTSIDE_REPLY:
 		/* a party "outside": their later mail naming the case in
 		   its subject comes back as an answer like this one, never

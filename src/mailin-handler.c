@@ -4592,6 +4592,23 @@ static const struct text T_ASIDE[][2] = {
 		  "the administrator to assign it to you. If you only want to "
 		  "answer the notification: write directly to whoever handles "
 		  "the case (or to the administrator if nobody does)." } },
+	[MAILIN_NOTICE_GROUP_COMMANDS] = {
+		{ "Ärendet är inte ditt att arbeta med: arbetsflödet "
+		  "aviserade din grupp om det för kännedom (till exempel en "
+		  "remiss), och det ger inga kommandon på ärendet.",
+		  "The case is not yours to work on: the workflow notified "
+		  "your group of it for its information (a referral, say), "
+		  "and that gives no commands on the case." },
+		{ "Svara på aviseringen utan kommandon: svaret sparas då i "
+		  "ärendet som en anteckning, som inte går till invånaren, "
+		  "och ärendets handläggare får det. Ska du arbeta med "
+		  "ärendet: be dess handläggare eller administratören att "
+		  "tilldela dig det.",
+		  "Answer the notification without commands: the answer is "
+		  "then kept on the case as a note, which does not go to the "
+		  "citizen, and the case officer gets it. If you are to work "
+		  "on the case: ask its case officer or the administrator to "
+		  "assign it to you." } },
 };
 
 int
@@ -5048,6 +5065,66 @@ mailin_outside_answer(struct mailin *mi, struct store *store,
 					  outside_answer_head, &a, message_id,
 					  error_r);
 	store_forward_clear(&fw);
+	return rc < 0 ? -1 : 0;
+}
+
+struct group_answer {
+	const struct mailin_verdict *v;
+	const char *name;	/* of who answered */
+};
+
+static char *
+group_answer_head(bool en, const void *ctx)
+{
+	const struct group_answer *a = ctx;
+	const struct mime_message *m = a->v->msg;
+	const char *text = a->v->stripped != NULL ? a->v->stripped : "";
+	size_t files = 0;
+
+	for (size_t i = 0; m != NULL && i < m->nparts; i++)
+		files += m->parts[i].role == MIME_PART_ATTACHMENT;
+	return xasprintf(en ? "%s, of group %s, which the workflow notified, "
+			 "has answered. The answer is kept on the case as a "
+			 "note and has NOT gone to the citizen.\n\n%s\n%s" :
+			 "%s, i gruppen %s som arbetsflödet aviserade, har "
+			 "svarat. Svaret finns i ärendet som en anteckning "
+			 "och har INTE gått till invånaren.\n\n%s\n%s",
+			 a->name, a->v->answer_group, text[0] != '\0' ? text :
+			 en ? "(no text)" : "(ingen text)", files == 0 ? "" :
+			 en ? "\n(With the files they sent, attached.)\n" :
+			 "\n(Med filerna de skickade, bifogade.)\n");
+}
+
+static const struct text T_GROUP_ANSWER_SUBJECT = { "Svar från gruppen",
+						    "Answer from group" };
+
+int
+mailin_group_answer(struct mailin *mi, struct store *store,
+		    const struct mailin_verdict *v, int64_t message_id,
+		    char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	char *name = NULL;
+	struct group_answer a = { v, NULL };
+	/* "Svar från gruppen miljö [KS-...] Bullret" */
+	struct text title = {
+		xasprintf("%s %s", T_GROUP_ANSWER_SUBJECT.sv, v->answer_group),
+		xasprintf("%s %s", T_GROUP_ANSWER_SUBJECT.en, v->answer_group),
+	};
+	int rc = store_contact_name(store, v->handler_id, &name, error_r);
+
+	if (rc >= 0)
+		rc = store_case_flow_get(store, v->case_id, &f, error_r);
+	a.name = name != NULL ? name : v->sender;
+	if (rc > 0)
+		rc = tell_readers(mi, store, v, 0, f.subject != NULL ?
+				  f.subject : "", &title, group_answer_head,
+				  &a, message_id, "a notified group's answer",
+				  error_r);
+	store_case_flow_clear(&f);
+	free((char *)title.sv);
+	free((char *)title.en);
+	free(name);
 	return rc < 0 ? -1 : 0;
 }
 

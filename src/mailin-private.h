@@ -162,6 +162,12 @@ int mailin_outside_answer(struct mailin *mi, struct store *store,
 			  const struct mailin_verdict *v, int64_t message_id,
 			  char **error_r);
 
+/* A notified group's answer (MAILIN_GROUP_ANSWER), kept on the case as
+   MESSAGE_ID: its case officer is told, or its group. 0, or -1. */
+int mailin_group_answer(struct mailin *mi, struct store *store,
+			const struct mailin_verdict *v, int64_t message_id,
+			char **error_r);
+
 /* Forward FORWARD_ID did not arrive (REASON, what the server said):
    an event on its case, and the officer who forwarded it (else its case
    officer) is told. 0, or -1. */

@@ -149,6 +149,7 @@ mailin_verdict_clear(struct mailin_verdict *v)
 	free(v->forward_note);
 	free(v->forward_sent);
 	free(v->interleaved);
+	free(v->answer_group);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -159,6 +160,7 @@ mailin_kind_name(enum mailin_kind kind)
 		"new case", "follow-up", "duplicate", "bounce", "auto-reply",
 		"quarantine", "handler reply", "handler commands",
 		"answer from outside", "thanks on a closed case",
+		"answer from a notified group",
 	};
 
 	return names[kind];
@@ -1255,26 +1257,75 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	return 0;
 }
 
+/* The group of case V's workflow that handler v->handler_id is in,
+   into *GROUP_R (the workflow's string): a group the workflow names
+   (<notify to="group:miljö">, a remiss) with no role on its cases. 1,
+   0, -1. */
+static int
+notified_group(struct mailin *mi, struct store *store,
+	       const struct mailin_verdict *v, const char **group_r,
+	       char **error_r)
+{
+	const struct workflow *wf = NULL;
+	int r = mi->flow == NULL ? 0 :
+		caseflow_workflow_ran(mi->flow, store, v->case_id, &wf,
+				      error_r);
+
+	for (size_t i = 0; r > 0 && wf != NULL && i < wf->groups.n; i++) {
+		r = store_group_has_member(store, wf->groups.v[i],
+					   v->handler_id, error_r);
+		if (r > 0) {
+			*group_r = wf->groups.v[i];
+			return 1;
+		}
+		if (r == 0)
+			r = 1;
+	}
+	return r < 0 ? -1 : 0;
+}
+
 /* A handler's reply V on a case: carried out only when the handler
    may read the case (case_access). A signed address stays good for as
    long as the key does, so that of an old notification would let a
    handler who has left the case's group answer its citizen and take
-   it. 0, or -1. */
+   it. A member of a group the workflow notifies of the case for its
+   information (a remiss to miljö) answers the notification, though:
+   without commands that answer is kept on the case as a note, which
+   reaches no citizen, and its case officer is told. 0, or -1. */
 static int
 may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 	  struct mailin_verdict *v, char **error_r)
 {
+	const char *group = NULL;
 	int r = mailin_handler_may_read(mi, store, v->handler_id, v->case_id,
 					error_r);
 
-	if (r <= 0) {
-		if (r < 0)
-			return -1;
-		quarantine(v, xstrdup("handler reply on a case the handler may "
-				      "not read (case_access): neither assigned "
-				      "to them nor in one of their groups"));
-		tell(v, who, MAILIN_NOTICE_NOT_READABLE);
+	if (r == 0)
+		r = notified_group(mi, store, v, &group, error_r) < 0 ? -1 : 0;
+	if (r < 0)
+		return -1;
+	if (r > 0)
+		return 0;
+	if (group != NULL && (v->stripped == NULL ||
+			      *mailin_skip_blank(v->stripped +
+						 strspn(v->stripped,
+							" \t\r\n")) != '#')) {
+		v->kind = MAILIN_GROUP_ANSWER;
+		v->answer_group = xstrdup(group);
+		return 0;
 	}
+	if (group != NULL) {
+		quarantine(v, xstrdup("handler commands on a case the workflow "
+				      "only notifies the handler's group of "
+				      "(case_access): an answer without "
+				      "commands is kept as a note"));
+		tell(v, who, MAILIN_NOTICE_GROUP_COMMANDS);
+		return 0;
+	}
+	quarantine(v, xstrdup("handler reply on a case the handler may "
+			      "not read (case_access): neither assigned "
+			      "to them nor in one of their groups"));
+	tell(v, who, MAILIN_NOTICE_NOT_READABLE);
 	return 0;
 }
 
@@ -2050,7 +2101,8 @@ handler_gave_up(struct mailin *mi, struct store *store,
 	enum engine_result res;
 
 	if ((v->kind != MAILIN_HANDLER_REPLY &&
-	     v->kind != MAILIN_HANDLER_COMMAND) || v->handler_id == 0 ||
+	     v->kind != MAILIN_HANDLER_COMMAND &&
+	     v->kind != MAILIN_GROUP_ANSWER) || v->handler_id == 0 ||
 	    v->msg == NULL || v->sender == NULL ||
 	    store_contact_find_full(store, "email", v->sender, &id, &handler,
 				    &active, &err) <= 0 ||

@@ -46,6 +46,10 @@ enum mailin_kind {
 				   was forwarded to (#vidarebefordra) */
 	MAILIN_THANKS,		/* a citizen's thank-you alone to their
 				   closed case: kept there, nothing opened */
+	MAILIN_GROUP_ANSWER,	/* a handler's answer on a case the workflow
+				   notified their group of for its
+				   information (a remiss): kept as a note,
+				   its case officer told */
 };
 
 struct mailin_verdict {
@@ -119,7 +123,13 @@ struct mailin_verdict {
 					      mail_auth_server at all: no
 					      verdict, rather than a failed
 					      one */
+		MAILIN_NOTICE_GROUP_COMMANDS, /* commands on a case the
+						 handler's group was only
+						 notified of */
 	} notice;
+	/* MAILIN_GROUP_ANSWER: the group the workflow notified, which the
+	   handler is in */
+	char *answer_group;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */
 	char (*blobs)[BLOB_ID_LEN + 1];

@@ -1057,6 +1057,94 @@ START_TEST(test_skipped_action_told)
 }
 END_TEST
 
+/* A workflow that notifies a group for its information (a remiss to
+   miljö, which has no role on the case): a member's answer to that
+   notification is kept on the case as a note, reaches no citizen, and
+   the case's officers are told with it. With commands it is set aside,
+   telling the member to answer without them. */
+START_TEST(test_notified_group_answers)
+{
+	char *path, *xml, *p, *to, *body, *err = NULL;
+	int64_t olle;
+	FILE *f;
+	long len;
+
+	teardown();
+	make_instance("");
+	path = xasprintf("%s/synpunkt.xml", cfg_str(cfg, CFG_WORKFLOW_DIR));
+	f = fopen(path, "r+");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	xml = xcalloc(1, (size_t)len + 1);
+	ck_assert_int_eq(fread(xml, 1, (size_t)len, f), len);
+	p = strstr(xml, "<notify to=\"role:chef\" template=\"handler-escalated\"/>");
+	ck_assert_ptr_nonnull(p);
+	rewind(f);
+	fprintf(f, "%.*s<notify to=\"group:milj\xc3\xb6\" "
+		"template=\"handler-escalated\"/>%s", (int)(p - xml), xml,
+		p + strlen("<notify to=\"role:chef\" "
+			   "template=\"handler-escalated\"/>"));
+	fclose(f);
+	free(xml);
+	free(path);
+	start_mailin();
+
+	to = eva_notified("ng1@example.se", "Fläkten på taket brummar hela natten.");
+	add_handler_in("olle", "milj\xc3\xb6");
+	olle = count("SELECT id FROM contact WHERE login = 'olle'");
+	deliver_mail("eva@kommun.example", to, "SV", "ng2@kommun.example", NULL,
+		     "#eskalera\n");
+	free(to);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'olle@kommun.example'"), 1);
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00001",
+			   olle);
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "ng3@kommun.example", NULL,
+		     "Vi mätte i går: 48 dB vid fasaden. Det är över "
+		     "riktvärdet.\n\nOlle\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in' AND visibility = 'internal' "
+			       "AND kind = 'note' AND contact_id = (SELECT id "
+			       "FROM contact WHERE login = 'olle') AND "
+			       "body_stripped LIKE 'Vi mätte i går: 48 dB%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'group.answered' AND detail = 'milj\xc3\xb6'"), 1);
+	/* the citizen got the acknowledgement alone */
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	body = text("SELECT subject || '\n' || body FROM outbox_mail WHERE "
+		    "recipient = 'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(has_text(body, "Svar från gruppen milj\xc3\xb6 "
+			       "[KS-2026-00001] Buller\n") &&
+		      has_text(body, "olle, i gruppen milj\xc3\xb6 som "
+			       "arbetsflödet aviserade, har svarat. Svaret "
+			       "finns i ärendet som en anteckning och har "
+			       "INTE gått till invånaren.") &&
+		      has_text(body, "Vi mätte i går: 48 dB vid fasaden."),
+		      "%s", body);
+	free(body);
+
+	/* commands: not Olle's to give on this case */
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "ng4@kommun.example", NULL, "#klar\nBullret är åtgärdat.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases WHERE closed_at IS "
+			       "NOT NULL"), 0);
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "arbetsflödet aviserade din grupp om det "
+			       "för kännedom") &&
+		      has_text(body, "Svara på aviseringen utan kommandon"),
+		      "%s", body);
+	free(body);
+	(void)err;
+	free(to);
+}
+END_TEST
+
 /* A case officer who reads English gets the workflow's commands in
    English, as its <translation>s have them, and cirm's own #note; the
    English word then works like the Swedish one. */
@@ -7757,6 +7845,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_fields_before_workflow_commands);
 	tcase_add_test(tc, test_answer_signed_once);
 	tcase_add_test(tc, test_skipped_action_told);
+	tcase_add_test(tc, test_notified_group_answers);
 	suite_add_tcase(s, tc);
 	return s;
 }
