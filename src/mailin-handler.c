@@ -4577,13 +4577,12 @@ static const struct text T_ASIDE[][2] = {
 	[MAILIN_NOTICE_NOT_READABLE] = {
 		{ "Ärendet är inte ditt att arbeta med: det är varken "
 		  "tilldelat dig eller i någon av dina grupper. En avisering "
-		  "du fått om det kan ha gått till din grupp för kännedom, "
-		  "eller före ett gruppbyte; den ger dig inte ärendet.",
+		  "du fått om det kan ha kommit före ett gruppbyte; den ger "
+		  "dig inte ärendet.",
 		  "The case is not yours to work on: it is neither assigned "
 		  "to you nor in one of your groups. A notification you got "
-		  "about it may have gone to your group for its information, "
-		  "or before a change of groups; it does not give you the "
-		  "case." },
+		  "about it may have come before a change of groups; it does "
+		  "not give you the case." },
 		{ "Ska du arbeta med ärendet: be dess handläggare eller "
 		  "administratören att tilldela dig det. Vill du bara svara "
 		  "på aviseringen: skriv direkt till den som handlägger "
