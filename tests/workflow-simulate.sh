@@ -26,10 +26,41 @@ check "escalation timer: P2D across a weekend" contains "$out" \
 check "due date: ten business days" contains "$out" \
 	"set due P10D -> 2026-12-17 10:00"
 check "the escalation fires at its own time, within the jump" contains "$out" \
-	"2026-12-03 10:00  wait until 2026-12-07 11:00
+	"2026-12-03 10:00  wait
 2026-12-07 10:00  timer eskalering fired: timer.escalate
                   set priority high
-                  notify role:chef handler-escalated"
+                  notify role:chef handler-escalated
+                  log Eskalerat till chef
+2026-12-07 11:00  end of wait
+2026-12-07 11:00  command #tilldela eva"
+check "a wait with a timer firing on the way: its line says no time to come" \
+	sh -c '! printf "%s\n" "$1" | grep -q "wait until 2026-12-07 11:00"' - "$out"
+check "+2w: the reminder, then where the clock stops" contains "$out" \
+	"2026-12-11 15:30  wait +2w
+2026-12-21 08:00  timer paminnelse fired: timer.remind
+                  reply question-reminder"
+check "... and where the clock stops, after it" contains "$out" \
+	"2026-12-25 15:30  end of wait +2w
+2026-12-25 15:30  event mail.citizen"
+# Whatever the steps, the output reads in time order: the times at the
+# left never go back, and a time a line names ("wait ... until T") is
+# not later than the next line's own.
+in_time_order() {
+	printf '%s\n' "$1" | awk '
+	/^[0-9][0-9][0-9][0-9]-/ {
+		t = $1 " " $2
+		if (t < last || (said != "" && t < said)) {
+			print "out of order: " $0 > "/dev/stderr"
+			bad = 1
+		}
+		last = t
+		said = ""
+		if (match($0, /until [0-9-]+ [0-9:]+/))
+			said = substr($0, RSTART + 6, RLENGTH - 6)
+	}
+	END { exit bad }'
+}
+check "the whole run reads in time order" in_time_order "$out"
 check "#tilldela eva assigns eva" contains "$out" \
 	"2026-12-07 11:00  command #tilldela eva: cmd.assign
                   leave registrerad
@@ -65,6 +96,7 @@ check "auto-close fires and closes the case" contains "$out" \
                   leave lost
                   enter avslutad
                   leave avslutad
+2027-01-18 09:00  end of wait +3w
 final: avslutad (closed)"
 first=$out
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
