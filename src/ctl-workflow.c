@@ -735,6 +735,10 @@ dot(int argc, char **argv)
 /* Lines printed under one step; an eventless loop makes thousands
    before the run gives up. */
 #define SIM_LINES_MAX 200
+/* Lines of a mail to the citizen shown under its reply: the shipped
+   templates' whole (the longest is 21), while a long one does not bury
+   the steps around it. */
+#define SIM_MAIL_LINES 40
 
 enum step_kind { STEP_EVENT, STEP_COMMAND, STEP_WAIT, STEP_UNTIL };
 
@@ -764,7 +768,7 @@ struct sim {
 	struct workflow_facts facts;
 	const char *text;	/* --text: the citizen's messages */
 	const char *name;	/* --name: the citizen's, for thanks() */
-	const char *templates;	/* --channel sms: the SMS are shown */
+	const char *templates;	/* the replies are rendered from them */
 	const char *municipality;	/* mail_name */
 	const char *argument;	/* of the command being handled */
 	char *category, *priority;
@@ -1225,33 +1229,33 @@ sim_var(struct template_var *vars, size_t n, const char *name,
 			vars[i].value = value;
 }
 
-/* By SMS (--channel sms), after "reply TEMPLATE_ID": what the citizen's
-   telephone shows, with the event's TEXT, the case's number and the
-   armed timers' times, and what it costs; or that it does not go, as
-   cirmd decides: the text of a mail template without an SMS variant,
-   over the workflow's sms-segments, is not sent (caseflow.c). Other
-   values are empty. */
-static void
-sim_sms(struct sim *sim, const char *template_id, const char *text)
+/* Renders template NAME as cirmd fills a reply's (caseflow.c,
+   render()): with the event's TEXT, by SMS only what is above a plain
+   sign-off (the template signs with the name); the case's number; the
+   channel; the armed timers' times. Values the simulation has no case
+   for are empty. 0 with *SUBJECT_R and *BODY_R, or -1 with *ERROR_R
+   (caller frees each). */
+static int
+sim_render(struct sim *sim, const char *name, const char *text,
+	   char **subject_r, char **body_r, char **error_r)
 {
 	const char *lang = sim->wf->lang != NULL ? sim->wf->lang : "sv";
-	char *name = xasprintf("%s.sms", template_id), *subject = NULL;
-	char *body = NULL, *err = NULL, *unsigned_text = NULL, *signer;
-	char *signer_phone;
-	bool variant = template_exists(sim->templates, lang, name) != 0;
-	size_t nvars = 0, n;
+	bool by_sms = strcmp(sim->facts.channel, "sms") == 0;
+	char *unsigned_text = NULL, *cut = NULL, *signer, *signer_phone;
+	size_t nvars = 0, above, n;
 	struct template_var *vars;
 	char number[32], *times, buf[32];
 	const char *signoff = NULL;
-	struct gsm_msg m;
+	int ret;
 
-	/* the text stops above a plain sign-off, signed with the name */
 	text = text != NULL ? text : "";
-	(void)reply_split_signoff(text, &signoff);
+	above = reply_split_signoff(text, &signoff);
+	if (signoff != NULL)
+		unsigned_text = xstrndup(text, above);
 	signer = signoff != NULL ? reply_signer(signoff) : NULL;
 	signer_phone = signoff != NULL ? reply_signer_phone(signoff) : NULL;
-	if ((n = reply_plain_cut(text)) < strlen(text))
-		text = unsigned_text = xstrndup(text, n);
+	if (by_sms && (n = reply_plain_cut(text)) < strlen(text))
+		text = cut = xstrndup(text, n);
 	while (template_variables[nvars] != NULL)
 		nvars++;
 	vars = xcalloc(nvars + sim->narmed + 1, sizeof(*vars));
@@ -1263,13 +1267,14 @@ sim_sms(struct sim *sim, const char *template_id, const char *text)
 		 sim_time(sim->now, buf));
 	sim_var(vars, nvars, "case.number", number);
 	sim_var(vars, nvars, "municipality.name", sim->municipality);
-	sim_var(vars, nvars, "case.sms", "1");
+	sim_var(vars, nvars, "case.sms", by_sms ? "1" : "");
 	sim_var(vars, nvars, "case.priority", sim->priority != NULL ?
 		sim->priority : "normal");
 	sim_var(vars, nvars, "case.category", sim->category != NULL ?
 		sim->category : "");
 	sim_var(vars, nvars, "message.text", text);
-	sim_var(vars, nvars, "message.unsigned", text);
+	sim_var(vars, nvars, "message.unsigned", unsigned_text != NULL ?
+		unsigned_text : text);
 	sim_var(vars, nvars, "message.signed", signoff != NULL ? "1" : "");
 	sim_var(vars, nvars, "message.signoff", signoff != NULL ? signoff :
 		"");
@@ -1287,9 +1292,55 @@ sim_sms(struct sim *sim, const char *template_id, const char *text)
 	}
 	vars[nvars + sim->narmed].name = "timer.*";	/* not armed */
 	vars[nvars + sim->narmed].value = "";
-	if (template_render(sim->templates, lang, variant ? name : template_id,
-			    vars, nvars + sim->narmed + 1, &subject, &body,
-			    &err) < 0) {
+	ret = template_render(sim->templates, lang, name, vars,
+			      nvars + sim->narmed + 1, subject_r, body_r,
+			      error_r);
+	for (size_t i = 0; i < sim->narmed; i++)
+		free((char *)vars[nvars + i].name);
+	free(vars);
+	free(times);
+	free(signer);
+	free(signer_phone);
+	free(unsigned_text);
+	free(cut);
+	return ret;
+}
+
+/* BODY under a reply, each line after a "|", as the citizen reads it;
+   past MAX lines, how many more there are. */
+static void
+sim_body(struct sim *sim, const char *body, size_t max)
+{
+	size_t n = 0, more = 0;
+	const char *p;
+
+	for (p = body; *p != '\0'; p += strcspn(p, "\n"), p += *p == '\n') {
+		if (n++ < max)
+			sim_line(sim, "|%s%.*s", *p != '\n' ? " " : "",
+				 (int)strcspn(p, "\n"), p);
+		else
+			more++;
+	}
+	if (more > 0)
+		sim_line(sim, ngettext("| ... (%zu more line)",
+				       "| ... (%zu more lines)", more), more);
+}
+
+/* By SMS, after "reply TEMPLATE_ID": what the citizen's telephone
+   shows, and what it costs; or that it does not go, as cirmd decides:
+   the text of a mail template without an SMS variant, over the
+   workflow's sms-segments, is not sent (caseflow.c). */
+static void
+sim_sms(struct sim *sim, const char *template_id, const char *text)
+{
+	const char *lang = sim->wf->lang != NULL ? sim->wf->lang : "sv";
+	char *name = xasprintf("%s.sms", template_id), *subject = NULL;
+	char *body = NULL, *err = NULL;
+	bool variant = template_exists(sim->templates, lang, name) != 0;
+	struct gsm_msg m;
+
+	if (sim_render(sim, variant ? name : template_id, text, &subject,
+		       &body, &err) < 0) {
 		sim_line(sim, _("sms: %s"), err);
 	} else if (gsm_encode(body, strlen(body), GSM_AUTO, &m, &err) < 0) {
 		sim_line(sim, _("sms: %s"), err);
@@ -1314,22 +1365,42 @@ sim_sms(struct sim *sim, const char *template_id, const char *text)
 				 utf8_length(body), parts, alphabet,
 				 variant ? "" : _(", the mail text: no SMS "
 						  "variant"));
-		for (const char *p = body; parts >= 0 && *p != '\0';
-		     p += strcspn(p, "\n"), p += *p == '\n')
-			sim_line(sim, "|%s%.*s", *p != '\n' ? " " : "",
-				 (int)strcspn(p, "\n"), p);
+		if (parts >= 0)
+			sim_body(sim, body, SIZE_MAX);
 	}
-	for (size_t i = 0; i < sim->narmed; i++)
-		free((char *)vars[nvars + i].name);
-	free(vars);
-	free(times);
 	free(err);
 	free(subject);
 	free(body);
-	free(signer);
-	free(signer_phone);
-	free(unsigned_text);
 	free(name);
+}
+
+/* By mail, after "reply TEMPLATE_ID": the mail the citizen gets, its
+   subject and text, a long one cut at SIM_MAIL_LINES. */
+static void
+sim_mail(struct sim *sim, const char *template_id, const char *text)
+{
+	char *subject = NULL, *body = NULL, *err = NULL;
+
+	if (sim_render(sim, template_id, text, &subject, &body, &err) < 0) {
+		sim_line(sim, _("mail: %s"), err);
+	} else {
+		sim_line(sim, _("mail: Subject: %s"), subject);
+		sim_body(sim, body, SIM_MAIL_LINES);
+	}
+	free(err);
+	free(subject);
+	free(body);
+}
+
+/* What the citizen gets of a reply in TEMPLATE_ID with the event's
+   TEXT, by the case's channel. */
+static void
+sim_reply(struct sim *sim, const char *template_id, const char *text)
+{
+	if (strcmp(sim->facts.channel, "sms") == 0)
+		sim_sms(sim, template_id, text);
+	else
+		sim_mail(sim, template_id, text);
 }
 
 /* The workflow_host action: print it, and keep the facts up to date. */
@@ -1341,8 +1412,7 @@ sim_action(void *ctx, const struct workflow_action *a, char **error_r)
 	switch (a->kind) {
 	case WORKFLOW_REPLY:
 		sim_line(sim, _("reply %s"), a->template_id);
-		if (sim->templates != NULL)
-			sim_sms(sim, a->template_id, sim->facts.text);
+		sim_reply(sim, a->template_id, sim->facts.text);
 		break;
 	case WORKFLOW_NOTIFY:
 		if (strcmp(a->to, "assignee") == 0 && !sim->facts.assigned)
@@ -1602,8 +1672,7 @@ sim_step(struct sim *sim, const struct step *st)
 		    st->text != NULL) {
 			sim_line(sim, _("reply %s (the handler's text)"),
 				 st->template);
-			if (sim->templates != NULL)
-				sim_sms(sim, st->template, st->text);
+			sim_reply(sim, st->template, st->text);
 		}
 		return sim_send(sim, st->event, st->text, st->argument);
 	}
@@ -1664,7 +1733,7 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 	struct workflow *wf = NULL;
 	struct step *steps = NULL;
 	size_t nsteps = 0;
-	char *owned, *sms_dir = NULL, *municipality = NULL;
+	char *owned, *tpl_dir = NULL, *municipality = NULL;
 	int c, rc, bad = 0, ret = 1;
 
 	while ((c = ctl_getopt(argc, argv, "", opts)) != -1) {
@@ -1703,17 +1772,17 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 	if (config_templates(ctl, &templates, &owned) != 0)
 		return EX_CONFIG;
 	rc = load_checked(templates, argv[optind], &wf);
-	/* by SMS each reply is shown as the citizen's telephone shows it,
-	   with the instance's name for the municipality */
-	if (rc == 0 && strcmp(sim.facts.channel, "sms") == 0) {
+	/* each reply is shown as the citizen gets it, by mail or SMS, with
+	   the instance's name for the municipality */
+	if (rc == 0) {
 		struct cfg *cfg = NULL;
 
-		sms_dir = templates != NULL ? xstrdup(templates) :
+		tpl_dir = templates != NULL ? xstrdup(templates) :
 			  template_dir_for(argv[optind]);
 		if (ctl->config != NULL && ctl_load_config(ctl, &cfg) == 0)
 			municipality = xstrdup(cfg_str(cfg, CFG_MAIL_NAME));
 		cfg_free(&cfg);
-		sim.templates = sms_dir;
+		sim.templates = tpl_dir;
 		sim.municipality = municipality != NULL ? municipality :
 				   "Kommunen";
 	}
@@ -1727,7 +1796,7 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 		calendar_free(&sim.wall);
 	}
 	free_steps(steps, nsteps);
-	free(sms_dir);
+	free(tpl_dir);
 	free(municipality);
 	free(sim.armed);
 	free(sim.category);

@@ -140,6 +140,11 @@ run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T09:00 \
 check "a command with its own template: the reply in it is shown, first, as cirmd sends it" contains "$out" \
 	"text: Var?
                   reply question (the handler's text)
+                  mail: Subject: Fråga om ditt ärende [KS-2026-00001]
+                  | Var?
+                  |"
+check "... and then the command" contains "$out" \
+	"                  | Kommunen
                   leave tilldelad"
 # another command that sends the same event, with no template of its
 # own: its text goes out in cirm's "answer", not in the other's
@@ -379,6 +384,54 @@ check "... the officer's question, signed with the name and telephone" \
                   | /Eva Ek, tel. 0123-45 67 89, Kommunen, ärende KS-2026-00001. Svara på detta sms."
 run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --events "mail.citizen, #ta"
 check "... by mail, none of that" sh -c "! printf '%s' \"\$1\" | grep -q 'sms:'" - "$out"
+
+# By mail (the default channel) each reply is shown as the citizen's
+# mail: its subject and its text, in the templates' language.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-03T10:00 \
+	--events "#ta, #fraga Vilken park?
+
+Med vänliga hälsningar
+Eva Ek\\, Gatukontoret, +2w"
+check "simulate by mail: the acknowledgement's subject and text" \
+	contains "$out" "                  reply acknowledgement
+                  mail: Subject: Vi har tagit emot ditt ärende [KS-2026-00001]
+                  | Hej!
+                  |
+                  | Tack för ditt meddelande till Kommunen."
+check "... to its end" contains "$out" "                  | Det här är ett automatiskt svar.
+                  set category synpunkt"
+# the mail keeps the officer's signature, and the template signs with
+# the municipality's name only when the officer did not
+check "... the officer's question, signed as they signed it" contains "$out" \
+	"                  reply question (the handler's text)
+                  mail: Subject: Fråga om ditt ärende [KS-2026-00001]
+                  | Vilken park?
+                  |
+                  | Med vänliga hälsningar
+                  | Eva Ek, Gatukontoret
+                  |
+                  | Det här är en fråga från oss om ditt ärende KS-2026-00001. Svara på"
+check "... the reminder, with the time of the armed give-up timer" \
+	contains "$out" "                  reply question-reminder
+                  mail: Subject: Vi väntar på ditt svar [KS-2026-00001]"
+check "... (the time)" contains "$out" \
+	"| Får vi inget svar före den 28 december 2026 kl. 10.00 avslutar vi ärendet."
+check "... a handler's notification is not the citizen's: no text" contains "$out" \
+	"                  notify role:handlaggare handler-new-case
+2026-12-03 10:00  command #ta"
+# A long mail is cut after 40 lines, saying how many more there are.
+mkdir "$T/long"
+cp -r "$top_srcdir/templates" "$T/long/templates"
+{
+	printf 'Subject: Klart [{{case.number}}]\n\n'
+	i=1
+	while [ $i -le 45 ]; do echo "Rad $i"; i=$((i + 1)); done
+} >"$T/long/templates/sv/resolved"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --templates "$T/long/templates" \
+	--events "#ta, #klar"
+check "a long mail: its first 40 lines" contains "$out" "                  | Rad 40
+                  | ... (5 more lines)
+                  set due (cleared)"
 # A template with no SMS variant: its mail text goes while it fits in
 # sms-segments, and not when it does not, as cirmd decides.
 mkdir "$T/sms"
