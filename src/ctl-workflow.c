@@ -773,6 +773,7 @@ struct sim {
 	const char *argument;	/* of the command being handled */
 	char *category, *priority;
 	struct calendar *wall;	/* for +DURATION */
+	int64_t received;	/* the case's: the start */
 	int64_t now;
 	struct armed_timer *armed;	/* in the order armed */
 	size_t narmed;
@@ -1231,9 +1232,9 @@ sim_var(struct template_var *vars, size_t n, const char *name,
 
 /* Renders template NAME as cirmd fills a reply's (caseflow.c,
    render()): with the event's TEXT, by SMS only what is above a plain
-   sign-off (the template signs with the name); the case's number; the
-   channel; the armed timers' times. Values the simulation has no case
-   for are empty. 0 with *SUBJECT_R and *BODY_R, or -1 with *ERROR_R
+   sign-off (the template signs with the name); the case's number and
+   received time; the channel; the armed timers' times. Values the
+   simulation has no case for are empty. 0 with *SUBJECT_R and *BODY_R, or -1 with *ERROR_R
    (caller frees each). */
 static int
 sim_render(struct sim *sim, const char *name, const char *text,
@@ -1244,7 +1245,8 @@ sim_render(struct sim *sim, const char *name, const char *text,
 	char *unsigned_text = NULL, *cut = NULL, *signer, *signer_phone;
 	size_t nvars = 0, above, n;
 	struct template_var *vars;
-	char number[32], *times, buf[32];
+	char number[32], *times, buf[32], received[LOCAL_MINUTE_SIZE];
+	char received_long[CASEFLOW_WHEN_LONG_SIZE];
 	const char *signoff = NULL;
 	int ret;
 
@@ -1266,6 +1268,11 @@ sim_render(struct sim *sim, const char *name, const char *text,
 	snprintf(number, sizeof(number), "KS-%.4s-00001",
 		 sim_time(sim->now, buf));
 	sim_var(vars, nvars, "case.number", number);
+	/* "Vi tog emot det den 3 december 2026 kl. 10.00", not a gap */
+	sim_var(vars, nvars, "case.received", local_minute(sim->received,
+							   received));
+	caseflow_when_long(sim->received, lang, received_long);
+	sim_var(vars, nvars, "case.received_long", received_long);
 	sim_var(vars, nvars, "municipality.name", sim->municipality);
 	sim_var(vars, nvars, "case.sms", by_sms ? "1" : "");
 	sim_var(vars, nvars, "case.priority", sim->priority != NULL ?
@@ -1769,6 +1776,7 @@ simulate(const struct ctl *ctl, int argc, char **argv)
 			  start);
 		return EX_USAGE;
 	}
+	sim.received = sim.now;
 	if (config_templates(ctl, &templates, &owned) != 0)
 		return EX_CONFIG;
 	rc = load_checked(templates, argv[optind], &wf);

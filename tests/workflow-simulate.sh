@@ -398,6 +398,9 @@ check "simulate by mail: the acknowledgement's subject and text" \
                   | Hej!
                   |
                   | Tack för ditt meddelande till Kommunen."
+check "... received when the case starts, not a gap" contains "$out" \
+	"| Tack för ditt meddelande till Kommunen. Vi tog emot det
+                  | den 3 december 2026 kl. 10.00 och gav det ärendenumret KS-2026-00001."
 check "... to its end" contains "$out" "                  | Det här är ett automatiskt svar.
                   set category synpunkt"
 # the mail keeps the officer's signature, and the template signs with
