@@ -1234,8 +1234,8 @@ sim_var(struct template_var *vars, size_t n, const char *name,
    render()): with the event's TEXT, by SMS only what is above a plain
    sign-off (the template signs with the name); the case's number and
    received time; the channel; the armed timers' times. Values the
-   simulation has no case for are empty. 0 with *SUBJECT_R and *BODY_R, or -1 with *ERROR_R
-   (caller frees each). */
+   simulation has no case for are empty. 0 with *SUBJECT_R and
+   *BODY_R, or -1 with *ERROR_R (caller frees each). */
 static int
 sim_render(struct sim *sim, const char *name, const char *text,
 	   char **subject_r, char **body_r, char **error_r)
