@@ -134,6 +134,10 @@ struct flow {
 					   citizen's language, named in the
 					   handler's, when not the instance's */
 	int64_t reader_id;		/* while notifying a handler: who */
+	/* ...who may not work on the case: their group is told of it for
+	   its information (a remiss), and their answer is kept as a note
+	   (reader.informed) */
+	bool reader_informed;
 	bool by_sms;		/* while rendering an SMS to the citizen */
 	char *history;			/* the case's recent messages */
 	bool history_en;		/* ... in English, else Swedish */
@@ -1341,6 +1345,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "handler.away", away },
 		{ "commands.help", fl->commands_help != NULL ?
 		  fl->commands_help : "" },
+		{ "reader.informed", fl->reader_informed ? "1" : "" },
 		{ "case.history", fl->history != NULL ? fl->history : "" },
 		{ "citizen.language", fl->citizen_reads != NULL ?
 		  fl->citizen_reads : "" },
@@ -2284,6 +2289,53 @@ citizen_cases(struct flow *fl, int64_t contact_id, char **error_r)
 	return out;
 }
 
+int
+caseflow_notified_group(struct caseflow *cf, struct store *store,
+			int64_t case_id, int64_t handler, const char **group_r,
+			char **error_r)
+{
+	const struct workflow *wf = NULL;
+	int r = caseflow_workflow_ran(cf, store, case_id, &wf, error_r);
+
+	for (size_t i = 0; r > 0 && wf != NULL && i < wf->groups.n; i++) {
+		r = store_group_has_member(store, wf->groups.v[i], handler,
+					   error_r);
+		if (r > 0) {
+			*group_r = wf->groups.v[i];
+			return 1;
+		}
+		if (r == 0)
+			r = 1;
+	}
+	return r < 0 ? -1 : 0;
+}
+
+/* Whether handler CONTACT_ID, notified of the case, may not work on it
+   (case_access: neither assigned it, nor in its group, nor in a group
+   its workflow gives a role) but is in a group the workflow names: one
+   told of it for its information, whose answer mailin keeps as a note
+   (MAILIN_GROUP_ANSWER). Into *INFORMED_R. 0, or -1. */
+static int
+reader_informed(struct flow *fl, int64_t contact_id, bool *informed_r,
+		char **error_r)
+{
+	struct strlist roles = { 0 };
+	const char *group = NULL;
+	int r = 1;
+
+	if (!fl->cf->set.case_access_all &&
+	    (r = caseflow_role_workflows(fl->cf, fl->store, contact_id,
+					 &roles, error_r)) == 0)
+		r = store_case_readable(fl->store, fl->c.id, contact_id,
+					&roles, error_r);
+	if (r == 0)
+		r = caseflow_notified_group(fl->cf, fl->store, fl->c.id,
+					    contact_id, &group, error_r);
+	strlist_clear(&roles);
+	*informed_r = r > 0 && group != NULL;
+	return r < 0 ? -1 : 0;
+}
+
 /* Headers of a mail to handler CONTACT_ID about the case: from the
    municipality, with a Reply-To signed for that handler on the case
    (when there is a key). All of a case's notifications name one
@@ -2349,9 +2401,15 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 		fl->history = case_history(fl, en);
 		fl->history_en = en;
 	}
-	help = commands_help(fl, contact_id,
-			     lang != NULL ? lang : fl->cf->set.language,
-			     &n->error);
+	if (reader_informed(fl, contact_id, &fl->reader_informed,
+			    &n->error) < 0) {
+		free(lang);
+		return -1;
+	}
+	/* none of the commands are theirs: a reply with one is set aside */
+	help = fl->reader_informed ? xstrdup("") :
+		commands_help(fl, contact_id, lang != NULL ? lang :
+			      fl->cf->set.language, &n->error);
 	if (help == NULL) {
 		free(lang);
 		return -1;
@@ -2387,6 +2445,7 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	fl->commands_help = NULL;
 	fl->lang = NULL;
 	fl->reader_id = 0;
+	fl->reader_informed = false;
 	fl->citizen_reads = NULL;
 	free(fl->citizen_cases);
 	fl->citizen_cases = NULL;

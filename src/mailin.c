@@ -1257,33 +1257,6 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	return 0;
 }
 
-/* The group of case V's workflow that handler v->handler_id is in,
-   into *GROUP_R (the workflow's string): a group the workflow names
-   (<notify to="group:miljö">, a remiss) with no role on its cases. 1,
-   0, -1. */
-static int
-notified_group(struct mailin *mi, struct store *store,
-	       const struct mailin_verdict *v, const char **group_r,
-	       char **error_r)
-{
-	const struct workflow *wf = NULL;
-	int r = mi->flow == NULL ? 0 :
-		caseflow_workflow_ran(mi->flow, store, v->case_id, &wf,
-				      error_r);
-
-	for (size_t i = 0; r > 0 && wf != NULL && i < wf->groups.n; i++) {
-		r = store_group_has_member(store, wf->groups.v[i],
-					   v->handler_id, error_r);
-		if (r > 0) {
-			*group_r = wf->groups.v[i];
-			return 1;
-		}
-		if (r == 0)
-			r = 1;
-	}
-	return r < 0 ? -1 : 0;
-}
-
 /* A handler's reply V on a case: carried out only when the handler
    may read the case (case_access). A signed address stays good for as
    long as the key does, so that of an old notification would let a
@@ -1300,8 +1273,10 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 	int r = mailin_handler_may_read(mi, store, v->handler_id, v->case_id,
 					error_r);
 
-	if (r == 0)
-		r = notified_group(mi, store, v, &group, error_r) < 0 ? -1 : 0;
+	if (r == 0 && mi->flow != NULL)
+		r = caseflow_notified_group(mi->flow, store, v->case_id,
+					    v->handler_id, &group,
+					    error_r) < 0 ? -1 : 0;
 	if (r < 0)
 		return -1;
 	if (r > 0)

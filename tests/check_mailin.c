@@ -1099,6 +1099,18 @@ START_TEST(test_notified_group_answers)
 	free(to);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'olle@kommun.example'"), 1);
+	/* told what a reply does for them: none of the commands */
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Du får det här för kännedom: "
+			       "arbetsflödet aviserar din grupp om ärendet, "
+			       "som någon annan handlägger.") &&
+		      strstr(body, "Texten i ditt svar skickas") == NULL &&
+		      strstr(body, "#kategori") == NULL, "%s", body);
+	free(body);
+	/* Eva's own says what it always did */
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "för kännedom") == NULL, "%s", body);
+	free(body);
 	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00001",
 			   olle);
 	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
