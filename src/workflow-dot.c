@@ -260,27 +260,59 @@ edge_label(const char *first, const struct scxml_transition *t,
 	return b.s;
 }
 
+/* Whether the event descriptor of LEN bytes at DESC names exactly the
+   event E ("timer.remind" or "timer.remind.*"). */
+static bool
+names_event(const char *desc, size_t len, const char *e)
+{
+	size_t n = strlen(e);
+
+	return strncmp(desc, e, n) == 0 &&
+		(len == n || (len == n + 2 && desc[n] == '.' &&
+			      desc[n + 1] == '*'));
+}
+
 /* Whether the event descriptor of LEN bytes at DESC names exactly one
-   of the events in COVERED ("timer.remind" or "timer.remind.*"). */
+   of the events in COVERED. */
 static bool
 is_covered(const struct strlist *covered, const char *desc, size_t len)
 {
 	for (size_t i = 0; i < covered->n; i++) {
-		const char *e = covered->v[i];
-		size_t n = strlen(e);
-
-		if (strncmp(desc, e, n) == 0 &&
-		    (len == n || (len == n + 2 && desc[n] == '.' &&
-				  desc[n + 1] == '*')))
+		if (names_event(desc, len, covered->v[i]))
 			return true;
 	}
 	return false;
 }
 
+/* Appends the event descriptor of LEN bytes at DESC as case officers
+   know it: a command's event by the command's word, "#klar" for
+   cmd.resolve (the words of several commands taking one event by
+   "/"), any other event as it is. A descriptor that matches several
+   events by prefix ("cmd.*") stays as written, for a list of words
+   would not fit the label. */
+static void
+buf_event(struct buf *b, const struct workflow *wf, const char *desc,
+	  size_t len)
+{
+	size_t start = b->n;
+
+	for (size_t i = 0; i < wf->ncommands; i++) {
+		const struct workflow_command *c = &wf->commands[i];
+
+		if (!names_event(desc, len, c->event))
+			continue;
+		buf_str(b, b->n > start ? "/#" : "#");
+		buf_str(b, c->word);
+	}
+	if (b->n == start)
+		buf_add(b, desc, len);
+}
+
 /* The events of T for its own edge: "ε" when eventless, NULL when each
    of its descriptors is drawn as a timer edge already. */
 static char *
-edge_events(const struct scxml_transition *t, const struct strlist *covered)
+edge_events(const struct workflow *wf, const struct scxml_transition *t,
+	    const struct strlist *covered)
 {
 	struct buf b = { 0 };
 	const char *p = t->event;
@@ -295,7 +327,7 @@ edge_events(const struct scxml_transition *t, const struct strlist *covered)
 		if (n > 0 && !is_covered(covered, p, n)) {
 			if (b.n > 0)
 				buf_str(&b, ", ");
-			buf_add(&b, p, n);
+			buf_event(&b, wf, p, n);
 		}
 		p += n;
 	}
@@ -462,7 +494,8 @@ transition_edges(struct dot *d, const struct scxml_state *st, size_t k)
 
 	for (size_t j = 0; j < st->ntransitions; j++, k++) {
 		const struct scxml_transition *t = st->transitions[j];
-		char *events = edge_events(t, &d->covered[k]), *label;
+		char *events = edge_events(d->wf, t, &d->covered[k]),
+		    *label;
 
 		if (events == NULL)
 			continue;	/* drawn as timer edges */
@@ -483,7 +516,8 @@ transition_edges(struct dot *d, const struct scxml_state *st, size_t k)
 	}
 	if (nloop == 1) {
 		/* alone, it looks like the other edges */
-		char *events = edge_events(first, first_covered);
+		char *events = edge_events(d->wf, first,
+					   first_covered);
 
 		free(loop.s);
 		loop.s = edge_label(events, first, "\n");

@@ -57,7 +57,14 @@ check "the handler of a timer event is not drawn twice" \
 check "an eventless transition is labelled" \
 	line_has '"ny" -> "registrerad" [label="ε"' 'lhead="cluster_oppen"'
 check "an edge from a compound state leaves its cluster" \
-	line_has 'label="cmd.resolve' 'ltail="cluster_oppen"'
+	line_has 'label="#klar' 'ltail="cluster_oppen"'
+check "a command's event is shown by the command's word" \
+	contains "$out" '"registrerad" -> "lost" [label="#klar\n/ assign sender"'
+check "... in UTF-8, å and all" \
+	contains "$out" '"oppen" -> "vantar-svar" [label="#fråga\n'
+check "... in a loop's lines too" \
+	line_has '"oppen" -> "oppen" [label="#ta / assign sender\n#tilldela /' \
+	'\nmail.citizen, sms.citizen / notify'
 check "targetless transitions are a dotted loop" \
 	line_has '"lost" -> "lost" [label="mail.citizen, sms.citizen [thanks()]' \
 		'delivery.failed / notify assignee, notify role:handlaggare", style=dotted'
@@ -102,6 +109,15 @@ sed '/<title>/d' "$F" >"$T/untitled.xml"
 run "$CIRMCTL" workflow dot "$T/untitled.xml"
 check "without a title: the id and version" contains "$out" \
 	'label="synpunkt, version 1"'
+
+# Each event of a transition by its command's word; the words of two
+# commands taking one event both; a descriptor for many events as it is.
+sed -e 's|<transition event="cmd.close" target="avslutad"/>|<transition event="cmd.close cmd.resolve.* cmd.*" target="avslutad"/>|' \
+    -e 's|</commands>|<command word="avsluta" event="cmd.close"/></commands>|' \
+	"$F" >"$T/events.xml"
+run "$CIRMCTL" workflow dot "$T/events.xml"
+check "each event of a transition is mapped on its own" contains "$out" \
+	'"lost" -> "avslutad" [label="#stäng/#avsluta, #klar, cmd.*"];'
 
 run "$CIRMCTL" workflow dot "$T/none.xml"
 check "missing file" [ "$rc" -eq 1 ]
