@@ -135,12 +135,17 @@ put_quoted(FILE *out, const char *prefix, const char *s)
 	putc('"', out);
 }
 
-/* S as text in a Graphviz HTML-like label. */
+/* S as text in a Graphviz HTML-like label. Graphviz reads \N, \G and
+   the like in it as the node's name and so on, after the entities:
+   only a doubled backslash is one. */
 static void
 put_html(FILE *out, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		switch (*s) {
+		case '\\':
+			fputs("\\\\", out);
+			break;
 		case '&':
 			fputs("&amp;", out);
 			break;

@@ -110,6 +110,26 @@ run "$CIRMCTL" workflow dot "$T/untitled.xml"
 check "without a title: the id and version" contains "$out" \
 	'label="synpunkt, version 1"'
 
+# A state's label as it is written, though Graphviz would read markup
+# or an escape (\N: the node's name) in it.
+sed 's|<state id="lost" label="löst"|<state id="lost" label="löst \\N \&lt;\&amp;\&gt;"|' \
+	"$F" >"$T/label.xml"
+run "$CIRMCTL" workflow dot "$T/label.xml"
+check "a state's label is escaped for an HTML-like label" contains "$out" \
+	'"lost" [label=<löst \\N &lt;&amp;&gt;<br/>'
+if command -v dot >/dev/null 2>&1; then
+	printf '%s\n' "$out" >"$T/label.dot"
+	dot -Tsvg "$T/label.dot" >"$T/label.svg" 2>"$T/dot.err"
+	rc=$?
+	: >"$T/ctl.err"
+	check "dot -Tsvg accepts the escaped label" drawn_cleanly
+	sed 's/^/# /' "$T/dot.err" >&2
+	check "... and draws it as written, \\N and all" grep -q -F \
+		'>löst \N &lt;&amp;&gt;</text>' "$T/label.svg"
+else
+	no_graphviz "dot -Tsvg accepts the escaped label"
+fi
+
 # Each event of a transition by its command's word; the words of two
 # commands taking one event both; a descriptor for many events as it is.
 sed -e 's|<transition event="cmd.close" target="avslutad"/>|<transition event="cmd.close cmd.resolve.* cmd.*" target="avslutad"/>|' \
