@@ -13,6 +13,11 @@
 #define DOT_EVENTS_MAX 40
 #define DOT_COND_MAX 32
 #define DOT_ACTIONS_MAX 48
+/* A state's onentry and onexit actions go on lines of about this many
+   characters, at most so many lines each, under its name: a node as
+   wide as an edge label would push the ranks apart. */
+#define DOT_NODE_LINE 36
+#define DOT_NODE_LINES 3
 
 #define WS " \t\r\n"
 
@@ -233,6 +238,85 @@ summarize_actions(const xmlNode *node, struct strlist *acts)
 			strlist_add(acts, s);
 		free(s);
 	}
+}
+
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	}
+	return n;
+}
+
+/* Adds to LINES "WHEN / action, action, ..." for the executable content
+   of the N elements at NODES (a state's onentry or onexit), broken
+   between actions into lines of about DOT_NODE_LINE characters, the
+   last of DOT_NODE_LINES ending in an ellipsis when more would follow.
+   Nothing when they do nothing worth a mention. */
+static void
+node_actions(const char *when, xmlNode *const *nodes, size_t n,
+	     struct strlist *lines)
+{
+	struct strlist acts = { 0 };
+	struct buf line = { 0 };
+	size_t first = lines->n;
+
+	for (size_t i = 0; i < n; i++)
+		summarize_actions(nodes[i], &acts);
+	if (acts.n == 0)
+		return;
+	buf_str(&line, when);
+	buf_str(&line, " /");
+	for (size_t i = 0; i < acts.n; i++) {
+		struct buf act = { 0 };
+
+		buf_clip(&act, acts.v[i], DOT_ACTIONS_MAX);
+		if (i == 0) {
+			buf_str(&line, " ");
+		} else if (utf8_chars(line.s) + 2 + utf8_chars(act.s) <=
+			   DOT_NODE_LINE) {
+			buf_str(&line, ", ");
+		} else if (lines->n - first < DOT_NODE_LINES - 1) {
+			buf_str(&line, ",");
+			strlist_add(lines, line.s);
+			line.n = 0;
+			line.s[0] = '\0';
+		} else {
+			buf_str(&line, ", …");
+			free(act.s);
+			break;
+		}
+		buf_str(&line, act.s);
+		free(act.s);
+	}
+	strlist_add(lines, line.s);
+	strlist_clear(&acts);
+	free(line.s);
+}
+
+/* Writes the onentry and onexit actions of ST as lines of an HTML-like
+   label, each after a break; in small type of their own with FONT, else
+   in that of the text before them. */
+static void
+put_state_actions(FILE *out, const struct scxml_state *st, bool font)
+{
+	struct strlist lines = { 0 };
+
+	node_actions("entry", st->onentry, st->nonentry, &lines);
+	node_actions("exit", st->onexit, st->nonexit, &lines);
+	if (lines.n > 0 && font)
+		fputs("<font point-size=\"9\">", out);
+	for (size_t i = 0; i < lines.n; i++) {
+		fputs("<br/>", out);
+		put_html(out, lines.v[i]);
+	}
+	if (lines.n > 0 && font)
+		fputs("</font>", out);
+	strlist_clear(&lines);
 }
 
 /* "FIRST [cond]", then "/ actions" after SEP ("\n": on a second line). */
@@ -586,8 +670,10 @@ put_node(struct dot *d, const struct scxml_state *st, int depth)
 		put_html(d->out, st->id);
 		fputs(", ", d->out);
 	}
-	fprintf(d->out, "%s</font>>, shape=%s, style=\"%s\"];\n",
-		workflow_category_name(c), looks[c].shape, looks[c].style);
+	fputs(workflow_category_name(c), d->out);
+	put_state_actions(d->out, st, false);
+	fprintf(d->out, "</font>>, shape=%s, style=\"%s\"];\n",
+		looks[c].shape, looks[c].style);
 }
 
 /* The small point of compound ST (or the root) and its edges to the
@@ -640,9 +726,10 @@ put_state(struct dot *d, const struct scxml_state *st, int depth)
 	put_quoted(d->out, "cluster_", st->id);
 	fputs(" {\n", d->out);
 	indent(d->out, depth + 1);
-	fputs("label=", d->out);
-	put_quoted(d->out, "", st->id);
-	fprintf(d->out, "; style=\"%s\";\n", style);
+	fputs("label=<", d->out);
+	put_html(d->out, st->id);
+	put_state_actions(d->out, st, true);
+	fprintf(d->out, ">; style=\"%s\";\n", style);
 	if (d->anchor[st->index]) {
 		indent(d->out, depth + 1);
 		put_quoted(d->out, "", st->id);

@@ -39,12 +39,19 @@ case $out in digraph*) starts=yes ;; *) starts=no ;; esac
 check "the output starts with digraph" [ "$starts" = yes ]
 check "a compound state is a cluster" \
 	contains "$out" 'subgraph "cluster_oppen" {'
-check "the cluster is labelled with the state id" \
-	contains "$out" 'label="oppen";'
+check "the cluster is labelled with the state id and its entry actions" \
+	contains "$out" 'label=<oppen<font point-size="9"><br/>entry / set due=P10D</font>>;'
 check "an atomic state is a node with its category" \
 	line_has '"tilldelad" [label=<tilldelad' '>active<'
 check "... by its label, with its id when they differ" \
 	line_has '"lost" [label=<löst<br/>' '>lost, waiting<'
+check "a state's entry actions are in its node, a line or so each" \
+	line_has '"ny" [label=<ny<br/>' \
+	'>initial<br/>entry / reply acknowledgement,<br/>set category=synpunkt,<br/>set group=role:handlaggare</font>>'
+check "... a log line is not among them" \
+	[ "$(printf '%s\n' "$out" | grep -c 'Registrerad som')" -eq 0 ]
+check "a state without actions has none" \
+	contains "$out" '"tilldelad" [label=<tilldelad<br/><font point-size="9">active</font>>'
 check "the initial state is marked" contains "$out" '"_init" -> "ny";'
 check "a timer is a dashed edge with its duration and calendar" \
 	line_has '"vantar-svar" -> "vantar-svar" [label="⏱ paminnelse P5D (kontorstid)' \
@@ -128,6 +135,31 @@ if command -v dot >/dev/null 2>&1; then
 		'>löst \N &lt;&amp;&gt;</text>' "$T/label.svg"
 else
 	no_graphviz "dot -Tsvg accepts the escaped label"
+fi
+
+# Actions on entry and exit, with what Graphviz would read as markup
+# or as an escape (\N: the node's name) in a group's name; and more
+# actions than three lines hold.
+sed -e 's|<state id="tilldelad" label="tilldelad" category="active"/>|<state id="tilldelad" label="tilldelad" category="active"><onentry><notify to="group:\&lt;a\&amp;b\&gt;\&quot;ö\\N" template="handler-assigned"/><log label="x"/></onentry><onexit><set field="category" value="övrigt"/></onexit></state>|' \
+    -e 's|<notify to="role:handlaggare" template="handler-new-case"/>|&<notify to="role:chef" template="handler-new-case"/><set field="priority" value="high"/><assign to="role:chef"/><set field="due" after="P1D"/><raise event="x.y"/>|' \
+	"$F" >"$T/actions.xml"
+run "$CIRMCTL" workflow dot "$T/actions.xml"
+check "actions: exit status 0" [ "$rc" -eq 0 ]
+check "entry and exit actions, escaped for an HTML-like label" contains "$out" \
+	'"tilldelad" [label=<tilldelad<br/><font point-size="9">active<br/>entry / notify group:&lt;a&amp;b&gt;&quot;ö\\N<br/>exit / set category=övrigt</font>>'
+check "more actions than three lines hold end in an ellipsis" contains "$out" \
+	'entry / notify role:handlaggare,<br/>notify role:chef, set priority=high,<br/>assign role:chef, set due=P1D, …</font>>'
+if command -v dot >/dev/null 2>&1; then
+	printf '%s\n' "$out" >"$T/actions.dot"
+	dot -Tsvg "$T/actions.dot" >"$T/actions.svg" 2>"$T/dot.err"
+	rc=$?
+	: >"$T/ctl.err"
+	check "dot -Tsvg accepts the escaped actions" drawn_cleanly
+	sed 's/^/# /' "$T/dot.err" >&2
+	check "... and draws them as written, \\N and all" grep -q -F \
+		'>entry / notify group:&lt;a&amp;b&gt;&quot;ö\N</text>' "$T/actions.svg"
+else
+	no_graphviz "dot -Tsvg accepts the escaped actions"
 fi
 
 # Each event of a transition by its command's word; the words of two
