@@ -240,18 +240,6 @@ summarize_actions(const xmlNode *node, struct strlist *acts)
 	}
 }
 
-static size_t
-utf8_chars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++) {
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	}
-	return n;
-}
-
 /* Adds to LINES "WHEN / action, action, ..." for the executable content
    of the N elements at NODES (a state's onentry or onexit), broken
    between actions into lines of about DOT_NODE_LINE characters, the
@@ -277,7 +265,7 @@ node_actions(const char *when, xmlNode *const *nodes, size_t n,
 		buf_clip(&act, acts.v[i], DOT_ACTIONS_MAX);
 		if (i == 0) {
 			buf_str(&line, " ");
-		} else if (utf8_chars(line.s) + 2 + utf8_chars(act.s) <=
+		} else if (utf8_length(line.s) + 2 + utf8_length(act.s) <=
 			   DOT_NODE_LINE) {
 			buf_str(&line, ", ");
 		} else if (lines->n - first < DOT_NODE_LINES - 1) {
