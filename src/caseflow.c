@@ -85,6 +85,7 @@ struct pending_notice {
 	int64_t contact_id;
 	char *address;
 	int line;			/* the action's, for the log */
+	bool group;			/* to="group:NAME" */
 };
 
 /* One case's run: the case, its workflow and what happened. */
@@ -1841,6 +1842,7 @@ struct notify_ctx {
 	struct flow *fl;
 	const char *template_id;
 	int line;
+	bool group;	/* to="group:NAME": a reader may be one informed */
 	char *error;
 	int sent;
 };
@@ -2401,8 +2403,11 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 		fl->history = case_history(fl, en);
 		fl->history_en = en;
 	}
-	if (reader_informed(fl, contact_id, &fl->reader_informed,
-			    &n->error) < 0) {
+	/* a role's members may read its workflow's cases, an assignee
+	   theirs: only a group: notification asks */
+	fl->reader_informed = false;
+	if (n->group && reader_informed(fl, contact_id, &fl->reader_informed,
+					&n->error) < 0) {
 		free(lang);
 		return -1;
 	}
@@ -2489,6 +2494,7 @@ queue_notice(int64_t contact_id, const char *address, void *ctx)
 	fl->notices[fl->nnotices++] = (struct pending_notice){
 		.template_id = xstrdup(n->template_id), .contact_id = contact_id,
 		.address = xstrdup(address), .line = n->line,
+		.group = n->group,
 	};
 	n->sent++;
 	return 0;
@@ -2520,7 +2526,8 @@ flush_notices(struct flow *fl, char **error_r)
 
 	for (size_t i = 0; ret == 0 && i < fl->nnotices; i++) {
 		const struct pending_notice *p = &fl->notices[i];
-		struct notify_ctx n = { .fl = fl, .template_id = p->template_id };
+		struct notify_ctx n = { .fl = fl, .template_id = p->template_id,
+					.group = p->group };
 
 		if (notify_one(p->contact_id, p->address, &n) == 0)
 			continue;
@@ -2540,7 +2547,8 @@ static int
 do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
 	struct notify_ctx n = { .fl = fl, .template_id = a->template_id,
-				.line = a->line };
+				.line = a->line,
+				.group = strncmp(a->to, "group:", 6) == 0 };
 	char *addr = NULL;
 	int64_t id = 0;
 	int rc = 1, ret = -1;

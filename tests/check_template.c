@@ -351,7 +351,7 @@ START_TEST(test_shipped_no_subject)
 		{ "case.state", "ny" }, { "case.category", "" },
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "handler.away", "" },
-		{ "commands.help", "  #ta\n" },
+		{ "commands.help", "  #ta\n" }, { "reader.informed", "" },
 		{ "case.history", "" }, { "citizen.language", "" },
 		{ "case.continues", "" },
 	};
@@ -372,7 +372,7 @@ START_TEST(test_shipped_no_subject)
 		{ "case.state", "ny" }, { "case.category", "" },
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "handler.away", "" },
-		{ "commands.help", "  #ta\n" },
+		{ "commands.help", "  #ta\n" }, { "reader.informed", "" },
 		{ "case.history", "" }, { "citizen.language", "" },
 		{ "case.continues", "" }, { "case.mentions", "" },
 		{ "citizen.cases", "" },
