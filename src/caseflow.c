@@ -242,8 +242,10 @@ help_forget(struct caseflow *cf)
 void
 caseflow_skips_clear(struct caseflow_skips *s)
 {
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i].who);
+		free(s->v[i].detail);
+	}
 	free(s->v);
 	s->v = NULL;
 	s->n = 0;
@@ -2590,8 +2592,9 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 		bool handler = strncmp(a->to, "handler:", 8) == 0;
 		bool assignee = strcmp(a->to, "assignee") == 0;
 
+		/* an officer found (ID) but not reached: no address */
 		*error_r = xasprintf("%s: reached nobody: %s", a->to,
-				     handler ?
+				     handler || id != 0 ?
 				     "the case officer has no mail address" :
 				     assignee && fl->c.group_id == 0 ?
 				     "the case has neither a case officer "
@@ -2599,6 +2602,8 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 				     "with an address in the group");
 		if (handler)
 			skip(fl, CASEFLOW_NO_ADDRESS, a->to + 8);
+		else if (id != 0)
+			skip(fl, CASEFLOW_NO_ADDRESS, NULL);
 		else if (assignee)
 			skip(fl, fl->c.group_id == 0 ? CASEFLOW_NO_OFFICER :
 			     CASEFLOW_NOBODY, NULL);
@@ -2911,18 +2916,24 @@ host_action(void *ctx, const struct workflow_action *a, char **error_r)
 		fl->soft = false;
 		log_skipped(fl, a->line, err);
 		flow_event(fl, "action.skipped", 0, err);
-		free(err);
 		if (fl->in->skipped != NULL) {
 			struct caseflow_skips *k = fl->in->skipped;
 
 			k->v = xrealloc(k->v, (k->n + 1) * sizeof(*k->v));
 			k->v[k->n++] = (struct caseflow_skip){
-				.assign = a->kind == WORKFLOW_ASSIGN,
+				.what = a->kind == WORKFLOW_ASSIGN ?
+					CASEFLOW_SKIP_ASSIGN :
+					a->kind == WORKFLOW_SET ?
+					CASEFLOW_SKIP_SET_GROUP :
+					CASEFLOW_SKIP_NOTIFY,
 				.why = fl->skip_why,
 				.who = fl->skip_who != NULL ?
 				       xstrdup(fl->skip_who) : NULL,
+				.detail = err,
 			};
+			err = NULL;
 		}
+		free(err);
 		return 0;
 	}
 	if (ret < 0 && store_busy(fl->store)) {

@@ -104,11 +104,15 @@ enum caseflow_skip_why {
 };
 
 struct caseflow_skip {
-	bool assign;		/* an assignment, else a notification */
+	/* what was skipped: a notification, an assignment, or setting
+	   the case's group */
+	enum caseflow_skip_what { CASEFLOW_SKIP_NOTIFY, CASEFLOW_SKIP_ASSIGN,
+				  CASEFLOW_SKIP_SET_GROUP } what;
 	enum caseflow_skip_why why;
 	/* the group's name or the handler's login; NULL: the case's
 	   officer (or its group) */
 	char *who;
+	char *detail;		/* as the history and the log say it */
 };
 
 struct caseflow_skips {

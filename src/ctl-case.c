@@ -696,6 +696,7 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 {
 	struct store_case c = { 0 }, after = { 0 };
 	struct caseflow_input in = { .now = cirm_now() };
+	struct caseflow_skips skipped = { NULL, 0 };
 	const struct workflow *wf = NULL;
 	const struct workflow_command *cmd;
 	struct strlist errors = { 0 };
@@ -775,6 +776,7 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		goto rollback;
 	}
 	in.argument = argv[2];
+	in.skipped = &skipped;
 	if (caseflow_event(cf, store, c.id, cmd->event, &in, &err) < 0 ||
 	    store_case_get(store, c.number, take_case, &after, &err) < 0)
 		goto rollback;
@@ -791,6 +793,12 @@ case_assign(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		goto rollback;
 	printf(_("%s: assigned to %s, who is notified as the workflow says "
 		 "(cirmd sends it)\n"), c.number, argv[2]);
+	/* a notification that reaches nobody (the new officer has no mail
+	   address): not "notified" after all */
+	for (size_t i = 0; i < skipped.n; i++)
+		ctl_error(_("warning: the workflow skipped an action, as "
+			    "nobody is there for it: %s"),
+			  skipped.v[i].detail);
 	/* allowed (the commands no role is named for are anyone's), but
 	   rarely meant: #klar and the like will be refused them */
 	if (role == 0) {
@@ -814,6 +822,7 @@ out:
 	case_clear(&c);
 	case_clear(&after);
 	strlist_clear(&errors);
+	caseflow_skips_clear(&skipped);
 	mailin_free(&mi);
 	return ret;
 }

@@ -114,11 +114,10 @@ static const struct text
 	   directory (a #remiss to a group not set up): skipped_told */
 	T_SKIPPED = { "Arbetsflödet hittade ingen",
 		      "The workflow found nobody" },
-	T_SKIPPED_LEAD = { "Ditt svar finns på ärendet och kommandona är "
-			   "utförda, men arbetsflödet hittade ingen för det "
-			   "här:", "Your reply is on the case and its commands "
-			   "are carried out, but the workflow found nobody for "
-			   "this:" },
+	T_SKIPPED_LEAD = { "Ditt svar är behandlat och finns i ärendet, men "
+			   "arbetsflödet hittade ingen för det här:",
+			   "Your reply is handled and kept on the case, but the "
+			   "workflow found nobody for this:" },
 	T_SKIPPED_END = { "Inget av detta har alltså skett. Kontakta den det "
 			  "gäller direkt, och be administratören lägga upp "
 			  "det som saknas (cirmctl status visar det också).",
@@ -129,6 +128,8 @@ static const struct text
 	T_SKIP_NOTIFY = { "meddelande till", "notification to" },
 	T_SKIP_ASSIGN = { "tilldelning till", "assignment to" },
 	T_SKIP_ASSIGN_IN = { "tilldelning inom", "assignment within" },
+	T_SKIP_SET_GROUP = { "ärendets grupp sattes inte till",
+			     "the case's group was not set to" },
 	T_SKIP_GROUP = { "gruppen", "group" },
 	T_SKIP_OFFICER = { "ärendets handläggare", "the case's officer" },
 	T_SKIP_SOMEONE = { "en handläggare", "a case officer" },
@@ -2354,15 +2355,17 @@ skip_line(const struct caseflow_skip *k, const char *lang)
 			 xasprintf("%s %s", tr(&T_SKIP_GROUP, lang), k->who) :
 			 xstrdup(tr(&T_SKIP_OFFICER, lang));
 		break;
-	case CASEFLOW_NO_OFFICER:
-		target = xstrdup(tr(&T_SKIP_OFFICER, lang));
-		break;
-	default:
+	case CASEFLOW_NO_HANDLER:
 		target = xstrdup(k->who != NULL ? k->who :
 				 tr(&T_SKIP_SOMEONE, lang));
 		break;
+	default:	/* no officer, or one with no address */
+		target = xstrdup(k->who != NULL ? k->who :
+				 tr(&T_SKIP_OFFICER, lang));
+		break;
 	}
-	what = !k->assign ? &T_SKIP_NOTIFY :
+	what = k->what == CASEFLOW_SKIP_NOTIFY ? &T_SKIP_NOTIFY :
+	       k->what == CASEFLOW_SKIP_SET_GROUP ? &T_SKIP_SET_GROUP :
 	       k->why == CASEFLOW_NOBODY ? &T_SKIP_ASSIGN_IN : &T_SKIP_ASSIGN;
 	switch (k->why) {
 	case CASEFLOW_NO_GROUP:
@@ -2378,7 +2381,8 @@ skip_line(const struct caseflow_skip *k, const char *lang)
 		why = &T_SKIP_NO_OFFICER;
 		break;
 	default:
-		why = k->assign ? &T_SKIP_NOBODY : &T_SKIP_NOBODY_MAIL;
+		why = k->what == CASEFLOW_SKIP_NOTIFY ? &T_SKIP_NOBODY_MAIL :
+		      &T_SKIP_NOBODY;
 		break;
 	}
 	char *line = xasprintf("- %s %s: %s", tr(what, lang), target,

@@ -123,6 +123,8 @@ struct mailin_verdict {
 					      mail_auth_server at all: no
 					      verdict, rather than a failed
 					      one */
+		/* (told at the sender's address, as those above the
+		   forwards) */
 		MAILIN_NOTICE_GROUP_COMMANDS, /* commands on a case the
 						 handler's group was only
 						 notified of */

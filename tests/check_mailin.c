@@ -1020,9 +1020,9 @@ START_TEST(test_skipped_action_told)
 			       "'high'"), 1);
 	body = text("SELECT subject || '\n' || body FROM outbox_mail WHERE "
 		    "subject LIKE 'Arbetsflödet hittade ingen [KS-2026-00001]%'");
-	ck_assert_msg(has_text(body, "Ditt svar finns på ärendet och "
-			       "kommandona är utförda, men arbetsflödet "
-			       "hittade ingen för det här:\n\n- meddelande "
+	ck_assert_msg(has_text(body, "Ditt svar är behandlat och finns i "
+			       "ärendet, men arbetsflödet hittade ingen för "
+			       "det här:\n\n- meddelande "
 			       "till gruppen ledning: gruppen finns inte i "
 			       "cirm\n\nInget av detta har alltså skett."),
 		      "%s", body);

@@ -479,4 +479,17 @@ check "back" contains "$out" "handler eva is back"
 run "$CIRMCTL" -c "$C" handler back eva
 check "... once" contains "$out" "handler eva is not away"
 
+# an officer the notification cannot reach (no mail address, as a
+# database edited by hand may have): case assign does not say "notified"
+# alone
+bo_addr=$(sql "SELECT address FROM contact_address WHERE contact_id = (SELECT id FROM contact WHERE login = 'bo')")
+sql "DELETE FROM contact_address WHERE contact_id = (SELECT id FROM contact WHERE login = 'bo')"
+run "$CIRMCTL" -c "$C" case assign "$n_open" bo
+check_all "case assign to an officer no notification reaches warns" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$out" "$n_open: assigned to bo"
+	contains "$err" "warning: the workflow skipped an action, as nobody is there for it: assignee: reached nobody: the case officer has no mail address"
+	EOF
+sql "INSERT INTO contact_address (contact_id, kind, address, created_at) SELECT id, 'email', '$bo_addr', 0 FROM contact WHERE login = 'bo'"
+
 done_testing
