@@ -2293,38 +2293,17 @@ citizen_cases(struct flow *fl, int64_t contact_id, char **error_r)
 	return out;
 }
 
-int
-caseflow_notified_group(struct caseflow *cf, struct store *store,
-			int64_t case_id, int64_t handler, const char **group_r,
-			char **error_r)
-{
-	const struct workflow *wf = NULL;
-	int r = caseflow_workflow_ran(cf, store, case_id, &wf, error_r);
-
-	for (size_t i = 0; r > 0 && wf != NULL && i < wf->groups.n; i++) {
-		r = store_group_has_member(store, wf->groups.v[i], handler,
-					   error_r);
-		if (r > 0) {
-			*group_r = wf->groups.v[i];
-			return 1;
-		}
-		if (r == 0)
-			r = 1;
-	}
-	return r < 0 ? -1 : 0;
-}
-
-/* Whether handler CONTACT_ID, notified of the case, may not work on it
-   (case_access: neither assigned it, nor in its group, nor in a group
-   its workflow gives a role) but is in a group the workflow names: one
-   told of it for its information, whose answer mailin keeps as a note
-   (MAILIN_GROUP_ANSWER). Into *INFORMED_R. 0, or -1. */
+/* Whether handler CONTACT_ID, notified of the case as a member of a
+   group (<notify to="group:NAME">), may not work on it (case_access:
+   neither assigned it, nor in its group, nor in a group its workflow
+   gives a role): one told of it for its information, whose answer
+   mailin keeps as a note (MAILIN_GROUP_ANSWER, which finds this
+   notification in the history). Into *INFORMED_R. 0, or -1. */
 static int
 reader_informed(struct flow *fl, int64_t contact_id, bool *informed_r,
 		char **error_r)
 {
 	struct strlist roles = { 0 };
-	const char *group = NULL;
 	int r = 1;
 
 	if (!fl->cf->set.case_access_all &&
@@ -2332,11 +2311,8 @@ reader_informed(struct flow *fl, int64_t contact_id, bool *informed_r,
 					 &roles, error_r)) == 0)
 		r = store_case_readable(fl->store, fl->c.id, contact_id,
 					&roles, error_r);
-	if (r == 0)
-		r = caseflow_notified_group(fl->cf, fl->store, fl->c.id,
-					    contact_id, &group, error_r);
 	strlist_clear(&roles);
-	*informed_r = r > 0 && group != NULL;
+	*informed_r = r == 0;
 	return r < 0 ? -1 : 0;
 }
 

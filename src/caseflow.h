@@ -256,14 +256,6 @@ int caseflow_role_ok(struct store *store, const struct workflow *wf,
    or -1. */
 int caseflow_has_role(struct store *store, const struct workflow *wf,
 		      int64_t handler, char **error_r);
-/* The group the workflow of case CASE_ID names (its roles', and those
-   of <notify to="group:NAME">, a remiss) that HANDLER is in now, into
-   *GROUP_R (the workflow's string): for one who may not read the case
-   (case_access), a group told of it for its information, whose answer
-   is kept as a note. 1, 0, -1. */
-int caseflow_notified_group(struct caseflow *cf, struct store *store,
-			    int64_t case_id, int64_t handler,
-			    const char **group_r, char **error_r);
 /* Adds to IDS the current workflows that give one of HANDLER's groups a
    role (whose cases the handler may read, as a manager). 0, or -1. */
 int caseflow_role_workflows(const struct caseflow *cf, struct store *store,

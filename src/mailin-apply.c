@@ -526,9 +526,9 @@ mailin_apply(struct mailin *mi, struct store *store,
 		   workflow event, as the group does not work on the case
 		   (a mail.handler could move it on) */
 		if (mailin_save_handler_message(mi, store, row, v,
-						v->stripped != NULL ?
-						v->stripped : "", HANDLER_NOTE,
-						&msg, error_r) < 0 ||
+						mailin_group_answer_text(v),
+						HANDLER_NOTE, &msg,
+						error_r) < 0 ||
 		    store_event_add(store, v->case_id, now, "group.answered",
 				    v->handler_id, NULL, NULL, v->answer_group,
 				    error_r) < 0 ||

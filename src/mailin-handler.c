@@ -778,6 +778,25 @@ mailin_has_caseless_command(const char *text)
 	return false;
 }
 
+bool
+mailin_has_command_line(const char *text)
+{
+	for (const char *p = text; p != NULL && *p != '\0';) {
+		const char *line = mailin_skip_blank(p);
+		size_t n = strcspn(line, "\n");
+		char *cmd = command_line(line, n);
+		/* a word: "#3 i listan" is no command */
+		bool found = cmd != NULL && word_len(cmd + 1) > 0 &&
+			!isdigit((unsigned char)cmd[1]);
+
+		free(cmd);
+		if (found)
+			return true;
+		p = line + n + (line[n] == '\n');
+	}
+	return false;
+}
+
 /* The workflow's business: refused when the workflow lacks them. */
 static const char *const workflow_words[] = {
 	"assign", "tilldela", "take", "ta", "close", "stäng", "stang",
@@ -5076,12 +5095,19 @@ struct group_answer {
 	const char *name;	/* of who answered */
 };
 
+const char *
+mailin_group_answer_text(const struct mailin_verdict *v)
+{
+	return v->interleaved != NULL ? v->interleaved :
+		v->stripped != NULL ? v->stripped : "";
+}
+
 static char *
 group_answer_head(bool en, const void *ctx)
 {
 	const struct group_answer *a = ctx;
 	const struct mime_message *m = a->v->msg;
-	const char *text = a->v->stripped != NULL ? a->v->stripped : "";
+	const char *text = mailin_group_answer_text(a->v);
 	size_t files = 0;
 
 	for (size_t i = 0; m != NULL && i < m->nparts; i++)

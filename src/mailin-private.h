@@ -135,6 +135,9 @@ const char *mailin_skip_blank(const char *s);
    without a case (#lista, #visa, #sok, #hjalp, in either language),
    under a greeting ("Hej!") as well as at the top. */
 bool mailin_has_caseless_command(const char *text);
+/* Whether a line of TEXT is a command, anywhere, in marks of emphasis
+   too ("*#klar*"), as a handler's reply is read. */
+bool mailin_has_command_line(const char *text);
 /* Moves ROW, whose verdict V is the quarantine of a handler's mail,
    there (as *QID_R) and mails v->notify_id, the handler, why and what
    to do: at the sender's address, or for MAILIN_NOTICE_OTHER_SENDER at
@@ -162,6 +165,9 @@ int mailin_outside_answer(struct mailin *mi, struct store *store,
 			  const struct mailin_verdict *v, int64_t message_id,
 			  char **error_r);
 
+/* The text of a notified group's answer: with the quoted questions it
+   answers, when it answers between quotes. */
+const char *mailin_group_answer_text(const struct mailin_verdict *v);
 /* A notified group's answer (MAILIN_GROUP_ANSWER), kept on the case as
    MESSAGE_ID: its case officer is told, or its group. 0, or -1. */
 int mailin_group_answer(struct mailin *mi, struct store *store,

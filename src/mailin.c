@@ -1261,7 +1261,7 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
    may read the case (case_access). A signed address stays good for as
    long as the key does, so that of an old notification would let a
    handler who has left the case's group answer its citizen and take
-   it. A member of a group the workflow notifies of the case for its
+   it. A member of a group the workflow notified of the case for its
    information (a remiss to miljö) answers the notification, though:
    without commands that answer is kept on the case as a note, which
    reaches no citizen, and its case officer is told. 0, or -1. */
@@ -1269,27 +1269,27 @@ static int
 may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 	  struct mailin_verdict *v, char **error_r)
 {
-	const char *group = NULL;
+	char *group = NULL;
 	int r = mailin_handler_may_read(mi, store, v->handler_id, v->case_id,
 					error_r);
 
-	if (r == 0 && mi->flow != NULL)
-		r = caseflow_notified_group(mi->flow, store, v->case_id,
-					    v->handler_id, &group,
-					    error_r) < 0 ? -1 : 0;
+	if (r == 0)
+		r = store_case_notified_group(store, v->case_id, v->handler_id,
+					      &group, error_r) < 0 ? -1 : 0;
 	if (r < 0)
 		return -1;
 	if (r > 0)
 		return 0;
+	/* a command anywhere, as the reply would be read: "*#klar*",
+	   "Hej!\n\n#klar" */
 	if (group != NULL && (v->stripped == NULL ||
-			      *mailin_skip_blank(v->stripped +
-						 strspn(v->stripped,
-							" \t\r\n")) != '#')) {
+			      !mailin_has_command_line(v->stripped))) {
 		v->kind = MAILIN_GROUP_ANSWER;
-		v->answer_group = xstrdup(group);
+		v->answer_group = group;
 		return 0;
 	}
 	if (group != NULL) {
+		free(group);
 		quarantine(v, xstrdup("handler commands on a case the workflow "
 				      "only notifies the handler's group of "
 				      "(case_access): an answer without "

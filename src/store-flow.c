@@ -849,6 +849,35 @@ store_group_names(struct store *store, struct strlist *names,
 }
 
 int
+store_case_notified_group(struct store *store, int64_t case_id,
+			  int64_t contact_id, char **name_r, char **error_r)
+{
+	static const char sql[] =
+		"SELECT substr(e.detail, 7) FROM event e "
+		"JOIN handler_group g ON g.name = substr(e.detail, 7) "
+		"JOIN group_member m ON m.group_id = g.id AND m.contact_id = ? "
+		"WHERE e.case_id = ? AND e.kind = 'notify' AND "
+		"e.detail GLOB 'group:*' ORDER BY e.id DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int rc;
+
+	*name_r = NULL;
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, contact_id);
+	sqlite3_bind_int64(st, 2, case_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*name_r = xstrdup(store_col_text(st, 0));
+	rc = store_row_end(store, st, rc, "read notified group", error_r);
+	if (rc <= 0) {
+		free(*name_r);
+		*name_r = NULL;
+	}
+	return rc;
+}
+
+int
 store_group_has_member(struct store *store, const char *name,
 		       int64_t contact_id, char **error_r)
 {

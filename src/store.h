@@ -1275,6 +1275,13 @@ int store_group_names(struct store *store, struct strlist *names,
 /* Whether contact CONTACT_ID is a member of the group called NAME. */
 int store_group_has_member(struct store *store, const char *name,
 			   int64_t contact_id, char **error_r);
+/* A group that case CASE_ID's workflow notified of it
+   (<notify to="group:NAME">: a notify event in its history) and that
+   contact CONTACT_ID is a member of now, the last so notified: 1 with
+   *NAME_R (caller frees), 0, -1. */
+int store_case_notified_group(struct store *store, int64_t case_id,
+			      int64_t contact_id, char **name_r,
+			      char **error_r);
 /* Nonzero inside a transaction: while it stays the same, the groups and
    their members read in it still hold (the transaction begins, ends or
    rolls back to a savepoint, or changes a group or its members, with

@@ -1105,7 +1105,8 @@ START_TEST(test_notified_group_answers)
 			       "arbetsflödet aviserar din grupp om ärendet, "
 			       "som någon annan handlägger.") &&
 		      strstr(body, "Texten i ditt svar skickas") == NULL &&
-		      strstr(body, "#kategori") == NULL, "%s", body);
+		      strstr(body, "#kategori") == NULL &&
+		      strstr(body, "#ta") == NULL, "%s", body);
 	free(body);
 	/* Eva's own says what it always did */
 	body = newest_body("eva@kommun.example");
@@ -1152,7 +1153,38 @@ START_TEST(test_notified_group_answers)
 		      has_text(body, "Svara på aviseringen utan kommandon"),
 		      "%s", body);
 	free(body);
-	(void)err;
+	/* ... a command in marks of emphasis, under a greeting, too */
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "ng5@kommun.example", NULL, "Hej!\n\n*#klar*\nFixat.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	free(to);
+
+	/* a case the workflow never told miljö of: not Olle's to write on,
+	   though his group is one the workflow names */
+	deliver_mail("bo@example.se", "arende@kommun.example", "Skylt",
+		     "ng6@example.se", NULL, "Skylten har ramlat.");
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00002",
+			   olle);
+	deliver_mail("olle@kommun.example", to, "SV: Skylt",
+		     "ng7@kommun.example", NULL, "Vi tittar på den.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%may not read%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'group.answered'"), 1);
+	free(to);
+
+	/* out of miljö since: the old notification lets him write nothing */
+	ck_assert_msg(store_exec(store, "DELETE FROM group_member WHERE "
+				 "contact_id = (SELECT id FROM contact WHERE "
+				 "login = 'olle')", &err) == 0, "%s", err);
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00001",
+			   olle);
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "ng8@kommun.example", NULL, "En sak till.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE '%may not read%'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "body_stripped LIKE 'En sak till%'"), 0);
 	free(to);
 }
 END_TEST
