@@ -4541,14 +4541,14 @@ static const struct text T_ASIDE[][2] = {
 		  "cirm could not process the message, nor when it tried "
 		  "again. The fault lies with cirm or its settings, not with "
 		  "your message." },
-		{ "Ditt svar har inte nått invånaren. Säg till "
-		  "administratören och ge karantänens nummer; skicka annars "
-		  "svaret igen senare. Skickade du inte meddelandet har "
-		  "någon skrivit i ditt namn: säg det också.",
-		  "Your answer has not reached the citizen. Tell the "
-		  "administrator, with the quarantine's number; or else send "
-		  "the answer again later. If you did not send the message, "
-		  "someone wrote in your name: say that too." } },
+		{ "Ditt svar har inte nått ärendet, och ingen har fått "
+		  "det. Säg till administratören och ge karantänens nummer; "
+		  "skicka annars svaret igen senare. Skickade du inte "
+		  "meddelandet har någon skrivit i ditt namn: säg det också.",
+		  "Your answer has not reached the case, and nobody has got "
+		  "it. Tell the administrator, with the quarantine's number; "
+		  "or else send the answer again later. If you did not send "
+		  "the message, someone wrote in your name: say that too." } },
 	[MAILIN_NOTICE_FORWARD_OURS] = {
 		{ "Du vidarebefordrade till ärendeadressen ett meddelande "
 		  "som cirm själv har skickat (en avisering eller ett svar). "

@@ -3598,7 +3598,8 @@ START_TEST(test_handler_told_of_failure)
 		      has_text(body, "Administratören ser felet med cirmctl "
 			       "quarantine show 1.") &&
 		      !has_text(body, "history is broken") &&
-		      has_text(body, "Ditt svar har inte nått invånaren") &&
+		      has_text(body, "Ditt svar har inte nått ärendet, och "
+			       "ingen har fått det") &&
 		      has_text(body, "cirmctl quarantine release 1"),
 		      "%s", body);
 	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE body_full "
