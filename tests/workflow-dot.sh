@@ -117,6 +117,23 @@ run "$CIRMCTL" workflow dot "$T/untitled.xml"
 check "without a title: the id and version" contains "$out" \
 	'label="synpunkt, version 1"'
 
+# drawn_as NAME WHAT TEXT: dot -Tsvg draws $out ($T/NAME.svg) without a
+# complaint, with TEXT in it: Graphviz reads WHAT as written.
+drawn_as() {
+	if command -v dot >/dev/null 2>&1; then
+		printf '%s\n' "$out" >"$T/$1.dot"
+		dot -Tsvg "$T/$1.dot" >"$T/$1.svg" 2>"$T/dot.err"
+		rc=$?
+		: >"$T/ctl.err"
+		check "dot -Tsvg accepts $2" drawn_cleanly
+		sed 's/^/# /' "$T/dot.err" >&2
+		check "... and draws it as written, \\N and all" \
+			grep -q -F "$3" "$T/$1.svg"
+	else
+		no_graphviz "dot -Tsvg accepts $2"
+	fi
+}
+
 # A state's label as it is written, though Graphviz would read markup
 # or an escape (\N: the node's name) in it.
 sed 's|<state id="lost" label="löst"|<state id="lost" label="löst \\N \&lt;\&amp;\&gt;"|' \
@@ -124,18 +141,7 @@ sed 's|<state id="lost" label="löst"|<state id="lost" label="löst \\N \&lt;\&a
 run "$CIRMCTL" workflow dot "$T/label.xml"
 check "a state's label is escaped for an HTML-like label" contains "$out" \
 	'"lost" [label=<löst \\N &lt;&amp;&gt;<br/>'
-if command -v dot >/dev/null 2>&1; then
-	printf '%s\n' "$out" >"$T/label.dot"
-	dot -Tsvg "$T/label.dot" >"$T/label.svg" 2>"$T/dot.err"
-	rc=$?
-	: >"$T/ctl.err"
-	check "dot -Tsvg accepts the escaped label" drawn_cleanly
-	sed 's/^/# /' "$T/dot.err" >&2
-	check "... and draws it as written, \\N and all" grep -q -F \
-		'>löst \N &lt;&amp;&gt;</text>' "$T/label.svg"
-else
-	no_graphviz "dot -Tsvg accepts the escaped label"
-fi
+drawn_as label "the escaped label" '>löst \N &lt;&amp;&gt;</text>'
 
 # Actions on entry and exit, with what Graphviz would read as markup
 # or as an escape (\N: the node's name) in a group's name; and more
@@ -149,18 +155,8 @@ check "entry and exit actions, escaped for an HTML-like label" contains "$out" \
 	'"tilldelad" [label=<tilldelad<br/><font point-size="9">active<br/>entry / notify group:&lt;a&amp;b&gt;&quot;ö\\N<br/>exit / set category=övrigt</font>>'
 check "more actions than three lines hold end in an ellipsis" contains "$out" \
 	'entry / notify role:handlaggare,<br/>notify role:chef, set priority=high,<br/>assign role:chef, set due=P1D, …</font>>'
-if command -v dot >/dev/null 2>&1; then
-	printf '%s\n' "$out" >"$T/actions.dot"
-	dot -Tsvg "$T/actions.dot" >"$T/actions.svg" 2>"$T/dot.err"
-	rc=$?
-	: >"$T/ctl.err"
-	check "dot -Tsvg accepts the escaped actions" drawn_cleanly
-	sed 's/^/# /' "$T/dot.err" >&2
-	check "... and draws them as written, \\N and all" grep -q -F \
-		'>entry / notify group:&lt;a&amp;b&gt;&quot;ö\N</text>' "$T/actions.svg"
-else
-	no_graphviz "dot -Tsvg accepts the escaped actions"
-fi
+drawn_as actions "the escaped actions" \
+	'>entry / notify group:&lt;a&amp;b&gt;&quot;ö\N</text>'
 
 # Each event of a transition by its command's word; the words of two
 # commands taking one event both; a descriptor for many events as it is.
