@@ -229,7 +229,8 @@ load_checked(const char *templates, const char *file, struct workflow **wf_r)
 		workflow_free(&wf);
 	} else if (workflow_check_citizen_mail(wf, &errors) +
 		   workflow_check_sms_variants(wf, dir, &errors) +
-		   workflow_check_translations(wf, &errors) > 0) {
+		   workflow_check_translations(wf, &errors) +
+		   workflow_check_group_text(wf, &errors) > 0) {
 		/* warnings: the file is good */
 		for (size_t i = 0; i < errors.n; i++)
 			fprintf(stderr, "%s\n", errors.v[i]);

@@ -1318,6 +1318,72 @@ workflow_check_sms_variants(const struct workflow *wf,
 	return n;
 }
 
+/* The first <notify to="group:..."> among the actions under NODE, its
+   line in *LINE_R, or NULL. */
+static char *
+group_notify(const xmlNode *node, int *line_r)
+{
+	for (const xmlNode *n = node->children; n != NULL; n = n->next) {
+		char *to;
+
+		if (n->type != XML_ELEMENT_NODE)
+			continue;
+		if (workflow_node_is(n, "notify") &&
+		    (to = workflow_attr(n, "to")) != NULL) {
+			if (strncmp(to, "group:", 6) == 0) {
+				*line_r = (int)xmlGetLineNo(n);
+				return to;
+			}
+			free(to);
+		}
+		if ((to = group_notify(n, line_r)) != NULL)
+			return to;
+	}
+	return NULL;
+}
+
+size_t
+workflow_check_group_text(const struct workflow *wf,
+			  struct strlist *warnings)
+{
+	const struct scxml *ch = wf->chart;
+	size_t n = 0;
+
+	for (size_t i = 0; i < wf->ncommands; i++) {
+		const struct workflow_command *cm = &wf->commands[i];
+		char *to = NULL;
+		int line = 0;
+
+		if (cm->text == WORKFLOW_TEXT_NONE || cm->template != NULL)
+			continue;
+		for (size_t k = 0; to == NULL && k < ch->nstates; k++) {
+			const struct scxml_state *st = ch->states[k];
+
+			for (size_t j = 0; to == NULL &&
+			     j < st->ntransitions; j++) {
+				const struct scxml_transition *t =
+					st->transitions[j];
+
+				if (t->event != NULL &&
+				    scxml_event_match(t->event, cm->event))
+					to = group_notify(t->node, &line);
+			}
+		}
+		if (to == NULL)
+			continue;
+		strlist_addf(warnings, "%s:%d: warning: command #%s notifies "
+			     "%s (line %d) and takes a text, which goes to "
+			     "the citizen, while the group reads it too: if "
+			     "the text is for the group (a referral's "
+			     "question), give the command text=\"none\", so "
+			     "that a text without #notering above it is "
+			     "refused", wf->name, cm->line, cm->word, to, line);
+		free(to);
+		n++;
+	}
+	return n;
+}
+
 size_t
 workflow_check_translations(const struct workflow *wf,
 			    struct strlist *warnings)

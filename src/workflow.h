@@ -200,6 +200,13 @@ size_t workflow_check_sms_variants(const struct workflow *wf,
    WARNINGS; returns how many. */
 size_t workflow_check_translations(const struct workflow *wf,
 				   struct strlist *warnings);
+/* Commands of WF that may take a text (which goes to the citizen, in
+   cirm's own answer) and whose event's transitions <notify> a group:
+   one only told of the case, such as a referral's, whose question would
+   reach the citizen. "NAME:LINE: warning: message" appended to
+   WARNINGS; returns how many. */
+size_t workflow_check_group_text(const struct workflow *wf,
+				 struct strlist *warnings);
 /* The states of valid WF a case can rest in (atomic, not final, with no
    transition without event around them; not inside a <parallel>,
    where another region may handle it) where no transition takes a

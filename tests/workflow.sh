@@ -233,4 +233,40 @@ check "a template naming a timer the workflow lacks fails the check" \
 check "... with the template's line" contains "$err" \
 	"/own/sv/question-reminder:7: unknown variable 'timer.ge-uppp'"
 
+# A referral: a command that notifies a group only told of the case,
+# and takes a text. The text goes to the citizen, not to the group,
+# whose question it most likely is: warned of; text="none" is not.
+cat >"$T/remiss.xml" <<'XML'
+<workflow xmlns="urn:x-cirm:workflow:1" id="remiss" version="1"
+          initial="oppen" xml:lang="sv">
+  <commands>
+    <command word="remiss" event="cmd.refer">
+      <translation xml:lang="en" word="refer"/></command>
+    <command word="klar" event="cmd.resolve">
+      <translation xml:lang="en" word="resolve"/></command>
+  </commands>
+  <templates><template id="handler-new-case"/></templates>
+  <state id="oppen">
+    <transition event="mail.citizen sms.citizen"/>
+    <transition event="cmd.refer">
+      <if cond="assigned()">
+        <notify to="group:miljö" template="handler-new-case"/>
+      </if>
+    </transition>
+    <transition event="cmd.resolve" target="klar"/>
+  </state>
+  <final id="klar"/>
+</workflow>
+XML
+run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/remiss.xml"
+check_all "workflow check: a command's text beside a group's notification is warned of" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$err" "remiss.xml:4: warning: command #remiss notifies group:miljö (line 14) and takes a text, which goes to the citizen, while the group reads it too"
+	contains "$err" 'give the command text="none"'
+	[ "$(printf '%s\n' "$err" | grep -c "#klar")" -eq 0 ]
+	EOF
+sed -i 's/word="remiss" event="cmd.refer"/& text="none"/' "$T/remiss.xml"
+run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/remiss.xml"
+check "... and text=\"none\" is not" [ "$rc" -eq 0 -a -z "$err" ]
+
 done_testing
