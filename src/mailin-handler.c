@@ -665,6 +665,26 @@ word_is(const char *word, const char *const *names)
 	return found;
 }
 
+const char *
+mailin_past_note(const char *text)
+{
+	const char *t = mailin_skip_blank(text + strspn(text, " \t\r\n"));
+	size_t n = strcspn(t, "\n");
+	char *c = command_line(t, n);
+	bool note = c != NULL && c[0] == '#' &&
+		word_is(c + 1, workflow_note_words);
+
+	free(c);
+	if (!note)
+		return NULL;
+	t += n + (t[n] == '\n');
+	t = mailin_skip_blank(t + strspn(t, " \t\r\n"));
+	/* nothing under it, or another command: not an answer alone */
+	if (*t == '\0' || *t == '#' || mime_command_start(t))
+		return NULL;
+	return t;
+}
+
 /* The commands without a case (handler_commands), folded: the English
    word first, the Swedish second, as workflow.h's tables. */
 static const char *const list_words[] = { "list", "lista", NULL },

@@ -138,6 +138,12 @@ bool mailin_has_caseless_command(const char *text);
 /* Whether a line of TEXT is a command, anywhere, in marks of emphasis
    too ("*#klar*"), as a handler's reply is read. */
 bool mailin_has_command_line(const char *text);
+/* TEXT, an answer to a notification for a group's information, past a
+   first line that is #notering (#note, #intern) alone, as a member
+   writes who means the answer for colleagues only: it is a note all
+   the same. NULL when TEXT does not start so, has nothing under it, or
+   has another command under it. */
+const char *mailin_past_note(const char *text);
 /* Moves ROW, whose verdict V is the quarantine of a handler's mail,
    there (as *QID_R) and mails v->notify_id, the handler, why and what
    to do: at the sender's address, or for MAILIN_NOTICE_OTHER_SENDER at

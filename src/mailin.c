@@ -1270,6 +1270,7 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 	  struct mailin_verdict *v, char **error_r)
 {
 	char *group = NULL;
+	const char *note;
 	int r = mailin_handler_may_read(mi, store, v->handler_id, v->case_id,
 					error_r);
 
@@ -1280,6 +1281,14 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 		return -1;
 	if (r > 0)
 		return 0;
+	/* "#notering" above it: what the answer is anyway */
+	if (group != NULL && v->stripped != NULL &&
+	    (note = mailin_past_note(v->stripped)) != NULL) {
+		char *rest = xstrdup(note);
+
+		free(v->stripped);
+		v->stripped = rest;
+	}
 	/* a command anywhere, as the reply would be read: "*#klar*",
 	   "Hej!\n\n#klar" */
 	if (group != NULL && (v->stripped == NULL ||

@@ -1153,10 +1153,38 @@ START_TEST(test_notified_group_answers)
 		      has_text(body, "Svara på aviseringen utan kommandon"),
 		      "%s", body);
 	free(body);
+
+	/* #notering above it, as for colleagues only: what the answer is
+	   anyway, so a note, not set aside; another command under it is */
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "nn5@kommun.example", NULL,
+		     "*#notering*\nFöreläggandet skickas i dag.\n\nOlle\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "visibility = 'internal' AND kind = 'note' AND "
+			       "body_stripped LIKE 'Föreläggandet skickas i "
+			       "dag.%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'group.answered'"), 2);
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(has_text(body, "INTE gått till invånaren.\n\n"
+			       "Föreläggandet skickas i dag.") &&
+		      strstr(body, "#notering*") == NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "nn6@kommun.example", NULL,
+		     "#notering\n#klar\nBullret är åtgärdat.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "nn7@kommun.example", NULL, "#notering\n\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 3);
 	/* ... a command in marks of emphasis, under a greeting, too */
 	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
 		     "ng5@kommun.example", NULL, "Hej!\n\n*#klar*\nFixat.\n");
-	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 4);
 	free(to);
 
 	/* a case the workflow never told miljö of: not Olle's to write on,
@@ -1170,7 +1198,7 @@ START_TEST(test_notified_group_answers)
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE '%may not read%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
-			       "'group.answered'"), 1);
+			       "'group.answered'"), 2);
 	free(to);
 
 	/* out of miljö since: the old notification lets him write nothing */
