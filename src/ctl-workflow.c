@@ -779,6 +779,10 @@ struct sim {
 	struct armed_timer *armed;	/* in the order armed */
 	size_t narmed;
 	size_t lines;		/* under the current step */
+	/* Of the command being handled: the replies to the citizen its
+	   event sent, and whether one showed the handler's text */
+	size_t replies;
+	bool text_shown;
 	char *error;		/* a failure the callbacks could not return */
 };
 
@@ -1400,6 +1404,29 @@ sim_mail(struct sim *sim, const char *template_id, const char *text)
 	free(body);
 }
 
+/* Whether TEMPLATE_ID, rendered with the event's text, shows it: as
+   cirmd decides that the handler's answer goes in that reply rather
+   than in one of its own (caseflow.c, answer_shown). */
+static bool
+sim_shows_text(struct sim *sim, const char *template_id)
+{
+	char *s1 = NULL, *b1 = NULL, *s2 = NULL, *b2 = NULL, *err = NULL;
+	char *marked = xasprintf("#\n%s", sim->facts.text);
+	bool shown = false;
+
+	if (sim_render(sim, template_id, sim->facts.text, &s1, &b1,
+		       &err) == 0 &&
+	    sim_render(sim, template_id, marked, &s2, &b2, &err) == 0)
+		shown = strcmp(b1, b2) != 0 || strcmp(s1, s2) != 0;
+	free(err);
+	free(marked);
+	free(s1);
+	free(b1);
+	free(s2);
+	free(b2);
+	return shown;
+}
+
 /* What the citizen gets of a reply in TEMPLATE_ID with the event's
    TEXT, by the case's channel. */
 static void
@@ -1421,6 +1448,10 @@ sim_action(void *ctx, const struct workflow_action *a, char **error_r)
 	case WORKFLOW_REPLY:
 		sim_line(sim, _("reply %s"), a->template_id);
 		sim_reply(sim, a->template_id, sim->facts.text);
+		sim->replies++;
+		if (!sim->text_shown && sim->facts.text != NULL &&
+		    sim->facts.text[0] != '\0')
+			sim->text_shown = sim_shows_text(sim, a->template_id);
 		break;
 	case WORKFLOW_NOTIFY:
 		if (strcmp(a->to, "assignee") == 0 && !sim->facts.assigned)
@@ -1682,7 +1713,23 @@ sim_step(struct sim *sim, const struct step *st)
 				 st->template);
 			sim_reply(sim, st->template, st->text);
 		}
-		return sim_send(sim, st->event, st->text, st->argument);
+		sim->replies = 0;
+		sim->text_shown = st->template != NULL ||
+			workflow_run_done(sim->run);
+		if (sim_send(sim, st->event, st->text, st->argument) < 0)
+			return -1;
+		/* no reply of the command's showed the text: it goes to the
+		   citizen in cirm's own answer, on its own (first, when the
+		   command sent the citizen something else) */
+		if (st->text != NULL && st->text[0] != '\0' &&
+		    !sim->text_shown) {
+			sim_line(sim, "%s", sim->replies > 0 ?
+				 _("reply answer (the handler's text, sent "
+				   "before the replies above)") :
+				 _("reply answer (the handler's text)"));
+			sim_reply(sim, "answer", st->text);
+		}
+		return 0;
 	}
 	return 0;
 }

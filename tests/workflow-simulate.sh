@@ -469,4 +469,24 @@ fi
 run "$CIRMCTL" workflow dot
 check "dot without a file is a usage error" [ "$rc" -eq 64 ]
 
+# A command's text that no reply of its event shows goes to the citizen
+# in cirm's own answer, as cirmd sends it: shown, so that a text meant
+# for colleagues (#ta with a word for them) is seen to reach the
+# citizen; #klar's resolved shows it, and sends no answer besides.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-01T09:00 \
+	--events "#ta Vi kollar med miljö, #klar Lampan är lagad."
+check_all "a command's text no reply shows: the answer, as the citizen gets it" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$out" "2026-12-01 09:00  command #ta: cmd.take
+                  text: Vi kollar med miljö
+                  leave registrerad"
+	contains "$out" "enter tilldelad
+                  reply answer (the handler's text)
+                  mail: Subject: Svar: [KS-2026-00001]
+                  | Vi kollar med miljö
+                  |
+                  | Med vänlig hälsning"
+	[ "$(printf '%s\n' "$out" | grep -c 'reply answer')" -eq 1 ]
+	EOF
+
 done_testing
