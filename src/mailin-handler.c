@@ -137,9 +137,11 @@ static const struct text
 			    "there is no such group in cirm" },
 	T_SKIP_NO_ADDRESS = { "handläggaren har ingen e-postadress",
 			      "the case officer has no mail address" },
-	T_SKIP_NOBODY_MAIL = { "ingen aktiv handläggare i gruppen har en "
-			       "e-postadress", "no active case officer in the "
-			       "group has a mail address" },
+	/* most often a group nobody is in (yet): not "its members have
+	   no address", which sends the reader looking for members */
+	T_SKIP_NOBODY_MAIL = { "gruppen har ingen aktiv handläggare med "
+			       "e-postadress", "the group has no active case "
+			       "officer with a mail address" },
 	T_SKIP_NOBODY = { "ingen aktiv handläggare i gruppen",
 			  "no active case officer in the group" },
 	T_SKIP_NO_OFFICER = { "ärendet har varken handläggare eller grupp",

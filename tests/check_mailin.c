@@ -1039,8 +1039,8 @@ START_TEST(test_skipped_action_told)
 		     "#escalate\n");
 	body = text("SELECT body FROM outbox_mail WHERE subject LIKE "
 		    "'The workflow found nobody [KS-2026-00001]%'");
-	ck_assert_msg(has_text(body, "- notification to group ledning: no "
-			       "active case officer in the group has a mail "
+	ck_assert_msg(has_text(body, "- notification to group ledning: the "
+			       "group has no active case officer with a mail "
 			       "address\n"), "%s", body);
 	free(body);
 
