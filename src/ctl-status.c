@@ -511,6 +511,17 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	printf("%s\n", _("Queues:"));
 	printf(_("  mailgate    %lld stored, not yet in the inbox\n"),
 	       mailgate);
+	/* delivered into the Maildir, which cirm-gateway maildir takes in
+	   while cirmd runs as a service (cirmd --once does not) */
+	{
+		char *dir = xasprintf("%s/inbox",
+				      cfg_str(cfg, CFG_MAILDIR_DIR));
+		int64_t oldest;
+
+		printf(_("  maildir     %lld delivered, not yet in the inbox\n"),
+		       ctl_mailgate_waiting(dir, &oldest));
+		free(dir);
+	}
 	printf(_("  inbox       %lld (%lld due now)\n"), (long long)c.inbox,
 	       (long long)c.inbox_due);
 	print_failing(c.inbox_failing, c.inbox_error, 0);

@@ -256,6 +256,13 @@ check "... counted in the performance data" contains "$out" " mailgate=1"
 run "$CIRMCTL" -c "$C" status
 check "... and shown among the queues" contains "$out" "mailgate    1 stored, not yet in the inbox"
 rm "$I/mailgate/new/1.M1P1R1.mailgate"
+# ... and mail delivered into the Maildir (maildir_dir/inbox/new), which
+# cirmd --once leaves for the Maildir gateway: shown as waiting too.
+printf 'From: a@exempel.se\n\nx\n' >"$I/maildir/inbox/new/2.M1P1R1.test"
+run "$CIRMCTL" -c "$C" status
+check "mail in the Maildir's new/ is shown among the queues" \
+	contains "$out" "maildir     1 delivered, not yet in the inbox"
+rm "$I/maildir/inbox/new/2.M1P1R1.test"
 
 # Bad input.
 run "$CIRMCTL" -c "$C" status --warning 5
