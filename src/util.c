@@ -644,8 +644,9 @@ utf8_length(const char *s)
 
 /* The column continuation lines of LINE (LEN bytes) begin at: for a
    command (a line of "#..."), under its help when it is a row of a
-   command list ("#word  \u2014 help", the dash within half the width:
-   *ROW_R set), else two further than the command, so that its
+   command list ("#word  \u2014 help", or "(no command)  \u2014 help",
+   the dash within half the width: *ROW_R set), else two further than
+   the command, so that its
    continuation does not read as a line of its own; for other text,
    under its indent. */
 static size_t
@@ -657,7 +658,8 @@ hanging_indent(const char *line, size_t len, size_t width, bool *row_r)
 	*row_r = false;
 	if (lead > len)
 		lead = len;
-	if (lead == len || line[lead] != '#')
+	/* "(inget kommando)  \u2014 ...": a row of the list too */
+	if (lead == len || (line[lead] != '#' && line[lead] != '('))
 		return lead;
 	for (size_t i = lead; i + sizeof(dash) - 1 <= len; i++) {
 		if (memcmp(line + i, dash, sizeof(dash) - 1) == 0) {
@@ -669,7 +671,7 @@ hanging_indent(const char *line, size_t len, size_t width, bool *row_r)
 			return col;
 		}
 	}
-	return lead + 2;
+	return line[lead] == '#' ? lead + 2 : lead;
 }
 
 /* Appends LINE (LEN bytes, no newline) to L, wrapped at WIDTH. A

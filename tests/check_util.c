@@ -560,6 +560,12 @@ START_TEST(test_text_wrap)
 		/* unless the help starts too far right: a command */
 		{ 12, "  #ta  \xe2\x80\x94 ta det nu",
 		  "  #ta  \xe2\x80\x94 ta\n    det nu" },
+		/* so is the list's "(inget kommando)" row */
+		{ 28, "  (inget)  \xe2\x80\x94 ta det nu och sen en g\xc3\xa5ng till",
+		  "  (inget)  \xe2\x80\x94 ta det nu och sen en\n"
+		  "             g\xc3\xa5ng till" },
+		/* but other text in brackets is text */
+		{ 8, "(ett två tre)", "(ett två\ntre)" },
 		/* a dash in other text is text */
 		{ 12, "Lampan \xe2\x80\x94 den vid torget",
 		  "Lampan \xe2\x80\x94 den\nvid torget" },
