@@ -281,6 +281,56 @@ START_TEST(test_shipped)
 }
 END_TEST
 
+/* A handler told of a case for its information (reader.informed: a
+   group the workflow notifies, with no role) is not asked to take it,
+   nor told that a reply goes to the citizen, in any shipped
+   notification a workflow may send such a group. */
+START_TEST(test_shipped_informed)
+{
+	static const char *const langs[] = { "sv", "en" };
+	static const char *const names[] = {
+		"handler-new-case", "handler-escalated",
+		"handler-citizen-answered",
+	};
+	static const char *const told[] = { "din grupp", "your group" };
+	static const char *const not[] = { "Texten i ditt svar skickas",
+					   "The text of your reply goes" };
+	char *tdir = xasprintf("%s/templates", tu_srcdir());
+	struct template_var *all;
+	size_t n = 0;
+
+	while (template_variables[n] != NULL)
+		n++;
+	all = xcalloc(n, sizeof(*all));
+	for (size_t i = 0; i < n; i++) {
+		all[i].name = template_variables[i];
+		all[i].value = strcmp(template_variables[i], "reader.informed")
+			== 0 ? "1" : strcmp(template_variables[i],
+					     "commands.help") == 0 ? "" : "x";
+	}
+	for (size_t l = 0; l < N_ELEMENTS(langs); l++) {
+		for (size_t i = 0; i < N_ELEMENTS(names); i++) {
+			char *s = NULL, *b = NULL, *err = NULL;
+
+			ck_assert_msg(template_render(tdir, langs[l], names[i],
+						      all, n, &s, &b, &err) == 0,
+				      "%s", err);
+			ck_assert_msg(strstr(b, told[l]) != NULL &&
+				      strstr(b, not[l]) == NULL &&
+				      strstr(b, "#ta ") == NULL &&
+				      strstr(b, "#take") == NULL &&
+				      strstr(b, "i er grupp") == NULL &&
+				      strstr(b, "in your group") == NULL,
+				      "%s/%s:\n%s", langs[l], names[i], b);
+			free(s);
+			free(b);
+		}
+	}
+	free(all);
+	free(tdir);
+}
+END_TEST
+
 /* A mail without a subject: the citizen reads no empty "Ämne:" line,
    and the answer's subject no "Svar:  [...]"; an escalation without a
    comment has no heading for one. */
@@ -488,6 +538,7 @@ template_suite(void)
 	tcase_add_test(tc, test_language);
 	tcase_add_test(tc, test_shipped);
 	tcase_add_test(tc, test_shipped_no_subject);
+	tcase_add_test(tc, test_shipped_informed);
 	suite_add_tcase(s, tc);
 	return s;
 }
