@@ -4653,6 +4653,15 @@ static const struct text T_ASIDE[][2] = {
 		  "citizen, and the case officer gets it. If you are to work "
 		  "on the case: ask its case officer or the administrator to "
 		  "assign it to you." } },
+	[MAILIN_NOTICE_GROUP_EMPTY] = {
+		{ "Ditt svar på aviseringen var tomt: det hade ingen text "
+		  "och inga filer, så det finns inte i ärendet.",
+		  "Your answer to the notification was empty: it had no text "
+		  "and no files, so it is not on the case." },
+		{ "Skriv svaret ovanför det citerade meddelandet och skicka "
+		  "det igen.",
+		  "Write your answer above the quoted message and send it "
+		  "again." } },
 };
 
 int

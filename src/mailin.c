@@ -1257,6 +1257,21 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	return 0;
 }
 
+/* Whether V has neither a text (the quotes cut) nor a file: an answer
+   sent before anything was written. */
+static bool
+empty_answer(const struct mailin_verdict *v)
+{
+	const char *t = mailin_group_answer_text(v);
+
+	if (t[strspn(t, " \t\r\n")] != '\0')
+		return false;
+	for (size_t i = 0; v->msg != NULL && i < v->msg->nparts; i++)
+		if (v->msg->parts[i].role == MIME_PART_ATTACHMENT)
+			return false;
+	return true;
+}
+
 /* A handler's reply V on a case: carried out only when the handler
    may read the case (case_access). A signed address stays good for as
    long as the key does, so that of an old notification would let a
@@ -1292,9 +1307,17 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 	/* a command anywhere, as the reply would be read: "*#klar*",
 	   "Hej!\n\n#klar" */
 	if (group != NULL && (v->stripped == NULL ||
-			      !mailin_has_command_line(v->stripped))) {
+			      !mailin_has_command_line(v->stripped)) &&
+	    !empty_answer(v)) {
 		v->kind = MAILIN_GROUP_ANSWER;
 		v->answer_group = group;
+		return 0;
+	}
+	if (group != NULL && empty_answer(v)) {
+		free(group);
+		quarantine(v, xstrdup("empty answer (no text, no file) from a "
+				      "group the workflow notified"));
+		tell(v, who, MAILIN_NOTICE_GROUP_EMPTY);
 		return 0;
 	}
 	if (group != NULL) {

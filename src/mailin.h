@@ -128,6 +128,8 @@ struct mailin_verdict {
 		MAILIN_NOTICE_GROUP_COMMANDS, /* commands on a case the
 						 handler's group was only
 						 notified of */
+		MAILIN_NOTICE_GROUP_EMPTY, /* such a group's answer with
+					      no text and no file */
 	} notice;
 	/* MAILIN_GROUP_ANSWER: the group the workflow notified, which the
 	   handler is in */

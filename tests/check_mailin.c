@@ -1181,10 +1181,19 @@ START_TEST(test_notified_group_answers)
 	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
 		     "nn7@kommun.example", NULL, "#notering\n\n");
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 3);
+	/* nothing written above the quote: told, not kept as "(no text)" */
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "nn8@kommun.example", NULL, "\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
+			       "LIKE 'empty answer%'"), 1);
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Ditt svar på aviseringen var tomt"),
+		      "%s", body);
+	free(body);
 	/* ... a command in marks of emphasis, under a greeting, too */
 	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
 		     "ng5@kommun.example", NULL, "Hej!\n\n*#klar*\nFixat.\n");
-	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 4);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 5);
 	free(to);
 
 	/* a case the workflow never told miljö of: not Olle's to write on,
