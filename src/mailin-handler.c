@@ -5056,6 +5056,25 @@ struct outside_answer {
 	const struct store_forward *fw;
 };
 
+bool
+mailin_has_files(const struct mime_message *m)
+{
+	for (size_t i = 0; m != NULL && i < m->nparts; i++)
+		if (m->parts[i].role == MIME_PART_ATTACHMENT)
+			return true;
+	return false;
+}
+
+/* Under an answer the case's officers are told of: that its files are
+   attached, when M has any, else "" (static). */
+static const char *
+answer_files(const struct mime_message *m, bool en)
+{
+	return !mailin_has_files(m) ? "" : en ?
+		"\n(With the files they sent, attached.)\n" :
+		"\n(Med filerna de skickade, bifogade.)\n";
+}
+
 static char *
 outside_answer_head(bool en, const void *ctx)
 {
@@ -5067,11 +5086,8 @@ outside_answer_head(bool en, const void *ctx)
 		m->from.name[0] != '\0' ?
 		xasprintf("%s <%s>", m->from.name, a->v->sender) :
 		xstrdup(a->v->sender);
-	size_t files = 0;
 	char *out;
 
-	for (size_t i = 0; m != NULL && i < m->nparts; i++)
-		files += m->parts[i].role == MIME_PART_ATTACHMENT;
 	if (a->v->kind == MAILIN_AUTO_REPLY)
 		out = xasprintf(en ? "An automatic reply (away, or the like) "
 				"came from %s: nobody there may have read what "
@@ -5088,9 +5104,7 @@ outside_answer_head(bool en, const void *ctx)
 				"%s har svarat. Svaret finns i ärendet och har "
 				"INTE gått till invånaren.\n\n%s\n%s", who,
 				text[0] != '\0' ? text : en ? "(no text)" :
-				"(ingen text)", files == 0 ? "" : en ?
-				"\n(With the files they sent, attached.)\n" :
-				"\n(Med filerna de skickade, bifogade.)\n");
+				"(ingen text)", answer_files(m, en));
 	free(who);
 	return out;
 }
@@ -5139,10 +5153,7 @@ group_answer_head(bool en, const void *ctx)
 	const struct group_answer *a = ctx;
 	const struct mime_message *m = a->v->msg;
 	const char *text = mailin_group_answer_text(a->v);
-	size_t files = 0;
 
-	for (size_t i = 0; m != NULL && i < m->nparts; i++)
-		files += m->parts[i].role == MIME_PART_ATTACHMENT;
 	return xasprintf(en ? "%s, of group %s, which the workflow notified, "
 			 "has answered. The answer is kept on the case as a "
 			 "note and has NOT gone to the citizen.\n\n%s\n%s" :
@@ -5150,9 +5161,8 @@ group_answer_head(bool en, const void *ctx)
 			 "svarat. Svaret finns i ärendet som en anteckning "
 			 "och har INTE gått till invånaren.\n\n%s\n%s",
 			 a->name, a->v->answer_group, text[0] != '\0' ? text :
-			 en ? "(no text)" : "(ingen text)", files == 0 ? "" :
-			 en ? "\n(With the files they sent, attached.)\n" :
-			 "\n(Med filerna de skickade, bifogade.)\n");
+			 en ? "(no text)" : "(ingen text)",
+			 answer_files(m, en));
 }
 
 static const struct text T_GROUP_ANSWER_SUBJECT = { "Svar från gruppen",

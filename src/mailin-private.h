@@ -171,6 +171,8 @@ int mailin_outside_answer(struct mailin *mi, struct store *store,
 			  const struct mailin_verdict *v, int64_t message_id,
 			  char **error_r);
 
+/* Whether M (or NULL) has a file attached. */
+bool mailin_has_files(const struct mime_message *m);
 /* The text of a notified group's answer: with the quoted questions it
    answers, when it answers between quotes. */
 const char *mailin_group_answer_text(const struct mailin_verdict *v);

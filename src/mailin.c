@@ -640,11 +640,8 @@ thanks_only(struct store *store, int64_t contact,
 {
 	const struct mime_message *m = v->msg;
 
-	if (m == NULL || v->stripped == NULL)
+	if (m == NULL || v->stripped == NULL || mailin_has_files(m))
 		return 0;
-	for (size_t i = 0; i < m->nparts; i++)
-		if (m->parts[i].role == MIME_PART_ATTACHMENT)
-			return 0;
 	/* a form's mail is from the form, its Reply-To the citizen's */
 	return mailin_thanks_only(store, contact, v->case_id, v->by_form ?
 				  m->reply_to.name : m->from.name,
@@ -1264,12 +1261,7 @@ empty_answer(const struct mailin_verdict *v)
 {
 	const char *t = mailin_group_answer_text(v);
 
-	if (t[strspn(t, " \t\r\n")] != '\0')
-		return false;
-	for (size_t i = 0; v->msg != NULL && i < v->msg->nparts; i++)
-		if (v->msg->parts[i].role == MIME_PART_ATTACHMENT)
-			return false;
-	return true;
+	return t[strspn(t, " \t\r\n")] == '\0' && !mailin_has_files(v->msg);
 }
 
 /* A handler's reply V on a case: carried out only when the handler
