@@ -1278,6 +1278,7 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 {
 	char *group = NULL;
 	const char *note;
+	bool commands;
 	int r = mailin_handler_may_read(mi, store, v->handler_id, v->case_id,
 					error_r);
 
@@ -1288,8 +1289,16 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 		return -1;
 	if (r > 0)
 		return 0;
+	if (group == NULL) {
+		quarantine(v, xstrdup("handler reply on a case the handler "
+				      "may not read (case_access): neither "
+				      "assigned to them nor in one of their "
+				      "groups"));
+		tell(v, who, MAILIN_NOTICE_NOT_READABLE);
+		return 0;
+	}
 	/* "#notering" above it: what the answer is anyway */
-	if (group != NULL && v->stripped != NULL &&
+	if (v->stripped != NULL &&
 	    (note = mailin_past_note(v->stripped)) != NULL) {
 		char *rest = xstrdup(note);
 
@@ -1298,33 +1307,20 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 	}
 	/* a command anywhere, as the reply would be read: "*#klar*",
 	   "Hej!\n\n#klar" */
-	if (group != NULL && (v->stripped == NULL ||
-			      !mailin_has_command_line(v->stripped)) &&
-	    !empty_answer(v)) {
+	commands = v->stripped != NULL && mailin_has_command_line(v->stripped);
+	if (!commands && !empty_answer(v)) {
 		v->kind = MAILIN_GROUP_ANSWER;
 		v->answer_group = group;
 		return 0;
 	}
-	if (group != NULL && empty_answer(v)) {
-		free(group);
-		quarantine(v, xstrdup("empty answer (no text, no file) from a "
-				      "group the workflow notified"));
-		tell(v, who, MAILIN_NOTICE_GROUP_EMPTY);
-		return 0;
-	}
-	if (group != NULL) {
-		free(group);
-		quarantine(v, xstrdup("handler commands on a case the workflow "
-				      "only notifies the handler's group of "
-				      "(case_access): an answer without "
-				      "commands is kept as a note"));
-		tell(v, who, MAILIN_NOTICE_GROUP_COMMANDS);
-		return 0;
-	}
-	quarantine(v, xstrdup("handler reply on a case the handler may "
-			      "not read (case_access): neither assigned "
-			      "to them nor in one of their groups"));
-	tell(v, who, MAILIN_NOTICE_NOT_READABLE);
+	free(group);
+	quarantine(v, xstrdup(commands ? "handler commands on a case the "
+			      "workflow only notifies the handler's group of "
+			      "(case_access): an answer without commands is "
+			      "kept as a note" : "empty answer (no text, no "
+			      "file) from a group the workflow notified"));
+	tell(v, who, commands ? MAILIN_NOTICE_GROUP_COMMANDS :
+	     MAILIN_NOTICE_GROUP_EMPTY);
 	return 0;
 }
 
