@@ -91,6 +91,9 @@ print_verdict(const struct mailin_verdict *v)
 		printf(_("answer on %s from group %s, which the workflow "
 			 "notified (kept as a note for its case officer)"),
 		       v->case_number, v->answer_group);
+		if (v->merged_from[0] != '\0')
+			printf(_(", which %s was merged into"),
+			       v->merged_from);
 		break;
 	}
 	fputc('\n', stdout);

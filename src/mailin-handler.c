@@ -5153,16 +5153,29 @@ group_answer_head(bool en, const void *ctx)
 	const struct group_answer *a = ctx;
 	const struct mime_message *m = a->v->msg;
 	const char *text = mailin_group_answer_text(a->v);
+	const char *from = a->v->merged_from;
+	/* the notification was of a case merged into this one since */
+	char *merged = from[0] == '\0' ? xstrdup("") :
+		xasprintf(en ? " The notification they answered was of %s, "
+			  "which has been merged into this case since." :
+			  " Aviseringen de svarade på gällde %s, som har "
+			  "slagits ihop med det här ärendet sedan dess.",
+			  from);
+	char *head = xasprintf(en ? "%s, of group %s, which the workflow "
+			       "notified, has answered. The answer is kept on "
+			       "the case as a note and has NOT gone to the "
+			       "citizen.%s\n\n%s\n%s" :
+			       "%s, i gruppen %s som arbetsflödet aviserade, "
+			       "har svarat. Svaret finns i ärendet som en "
+			       "anteckning och har INTE gått till invånaren."
+			       "%s\n\n%s\n%s",
+			       a->name, a->v->answer_group, merged,
+			       text[0] != '\0' ? text :
+			       en ? "(no text)" : "(ingen text)",
+			       answer_files(m, en));
 
-	return xasprintf(en ? "%s, of group %s, which the workflow notified, "
-			 "has answered. The answer is kept on the case as a "
-			 "note and has NOT gone to the citizen.\n\n%s\n%s" :
-			 "%s, i gruppen %s som arbetsflödet aviserade, har "
-			 "svarat. Svaret finns i ärendet som en anteckning "
-			 "och har INTE gått till invånaren.\n\n%s\n%s",
-			 a->name, a->v->answer_group, text[0] != '\0' ? text :
-			 en ? "(no text)" : "(ingen text)",
-			 answer_files(m, en));
+	free(merged);
+	return head;
 }
 
 static const struct text T_GROUP_ANSWER_SUBJECT = { "Svar från gruppen",

@@ -1304,13 +1304,36 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 
 		free(v->stripped);
 		v->stripped = rest;
+		/* and in the text kept with what it answers, when the
+		   answers were written between the quotes */
+		if (v->interleaved != NULL &&
+		    (note = mailin_past_note(v->interleaved)) != NULL) {
+			rest = xstrdup(note);
+			free(v->interleaved);
+			v->interleaved = rest;
+		}
 	}
 	/* a command anywhere, as the reply would be read: "*#klar*",
 	   "Hej!\n\n#klar" */
 	commands = v->stripped != NULL && mailin_has_command_line(v->stripped);
 	if (!commands && !empty_answer(v)) {
+		char kept[STORE_CASE_NUMBER_MAX];
+		int64_t kept_id;
+		int k;
+
 		v->kind = MAILIN_GROUP_ANSWER;
 		v->answer_group = group;
+		/* on a case merged since, the note joins the case kept,
+		   where its officer works on */
+		k = store_case_kept(store, v->case_id, &kept_id, kept, error_r);
+		if (k < 0)
+			return -1;
+		if (k > 0) {
+			memcpy(v->merged_from, v->case_number,
+			       sizeof(v->merged_from));
+			memcpy(v->case_number, kept, sizeof(v->case_number));
+			v->case_id = kept_id;
+		}
 		return 0;
 	}
 	free(group);

@@ -1174,6 +1174,20 @@ START_TEST(test_notified_group_answers)
 	free(body);
 	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
 			       "'anna@example.se'"), 1);
+	/* ... and so when he answered between the quotes */
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "nn5b@kommun.example", NULL,
+		     "#notering\n> Hur högt är bullret?\nCirka 48 dB.\n\n"
+		     "> När mättes det?\nI går kväll.\n");
+	body = text("SELECT body FROM outbox_mail WHERE recipient = "
+		    "'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(has_text(body, "INTE gått till invånaren.\n\n"
+			       "> Hur högt är bullret?\nCirka 48 dB.\n\n"
+			       "> När mättes det?\nI går kväll.") &&
+		      strstr(body, "\n#notering\n") == NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE kind = "
+			       "'note' AND body_stripped LIKE '#notering%'"), 0);
 	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
 		     "nn6@kommun.example", NULL,
 		     "#notering\n#klar\nBullret är åtgärdat.\n");
@@ -1207,7 +1221,37 @@ START_TEST(test_notified_group_answers)
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE '%may not read%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
-			       "'group.answered'"), 2);
+			       "'group.answered'"), 3);
+	free(to);
+
+	/* the case merged since: his answer to its notification joins the
+	   case kept, where Eva works on, not the closed one */
+	deliver_mail("anna@example.se", "arende@kommun.example", "Fläkten",
+		     "ng9a@example.se", NULL, "Fläkten brummar fortfarande.");
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00001",
+			   count("SELECT id FROM contact WHERE login = 'eva'"));
+	deliver_mail("eva@kommun.example", to, "SV", "ng9@kommun.example", NULL,
+		     "#slå-ihop KS-2026-3\n");
+	free(to);
+	ck_assert_int_eq(count("SELECT merged_into FROM cases WHERE id = 1"), 3);
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00001",
+			   olle);
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "ng10@kommun.example", NULL, "Mätningen är klar.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE case_id = 3 "
+			       "AND kind = 'note' AND body_stripped LIKE "
+			       "'Mätningen är klar.%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE case_id = 3 "
+			       "AND kind = 'group.answered'"), 1);
+	body = text("SELECT subject || '\n' || body FROM outbox_mail WHERE "
+		    "recipient = 'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(has_text(body, "Svar från gruppen milj\xc3\xb6 "
+			       "[KS-2026-00003]") &&
+		      has_text(body, "Aviseringen de svarade på gällde "
+			       "KS-2026-00001, som har slagits ihop med det "
+			       "här ärendet sedan dess.\n\nMätningen är klar."),
+		      "%s", body);
+	free(body);
 	free(to);
 
 	/* out of miljö since: the old notification lets him write nothing */
