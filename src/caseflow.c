@@ -2567,24 +2567,20 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 	if (rc >= 0 && n.sent == 0) {
 		bool handler = strncmp(a->to, "handler:", 8) == 0;
 		bool assignee = strcmp(a->to, "assignee") == 0;
-
 		/* an officer found (ID) but not reached: no address */
+		enum caseflow_skip_why why = handler || id != 0 ?
+			CASEFLOW_NO_ADDRESS : assignee && fl->c.group_id == 0 ?
+			CASEFLOW_NO_OFFICER : CASEFLOW_NOBODY;
+
 		*error_r = xasprintf("%s: reached nobody: %s", a->to,
-				     handler || id != 0 ?
+				     why == CASEFLOW_NO_ADDRESS ?
 				     "the case officer has no mail address" :
-				     assignee && fl->c.group_id == 0 ?
+				     why == CASEFLOW_NO_OFFICER ?
 				     "the case has neither a case officer "
 				     "nor a group" : "no active case officer "
 				     "with an address in the group");
-		if (handler)
-			skip(fl, CASEFLOW_NO_ADDRESS, a->to + 8);
-		else if (id != 0)
-			skip(fl, CASEFLOW_NO_ADDRESS, NULL);
-		else if (assignee)
-			skip(fl, fl->c.group_id == 0 ? CASEFLOW_NO_OFFICER :
-			     CASEFLOW_NOBODY, NULL);
-		else
-			skip(fl, CASEFLOW_NOBODY, party_group_name(fl, a->to));
+		skip(fl, why, handler ? a->to + 8 : assignee ? NULL :
+		     party_group_name(fl, a->to));
 		rc = -1;
 	}
 	/* the history says where it went: not to an assignee away */
