@@ -119,14 +119,30 @@ is_dir(const char *path)
    --templates nor -c names them: a templates/ beside the file's
    directory (an instance, or the source tree), or in it (a workflow
    kept with its own templates), else the shipped ones. */
+/* DIR's sibling "templates" (the first LEN bytes of DIR, the directory
+   of a workflow file), written as an administrator would: "workflows"
+   gives "templates", "/srv/cirm/workflows" "/srv/cirm/templates".
+   A DIR ending in "." or ".." keeps "DIR/../templates". Caller frees. */
+static char *
+templates_beside(const char *dir, int len)
+{
+	int base = len;
+
+	while (base > 0 && dir[base - 1] != '/')
+		base--;
+	if (len == base || (len - base == 1 && dir[base] == '.') ||
+	    (len - base == 2 && dir[base] == '.' && dir[base + 1] == '.'))
+		return xasprintf("%.*s/../templates", len, dir);
+	return xasprintf("%.*stemplates", base, dir);
+}
+
 static char *
 template_dir_for(const char *file)
 {
 	const char *slash = strrchr(file, '/'), *d;
 	char *up, *in, *dir;
 
-	up = slash != NULL ? xasprintf("%.*s/../templates",
-				       (int)(slash - file), file) :
+	up = slash != NULL ? templates_beside(file, (int)(slash - file)) :
 		xstrdup("../templates");
 	in = slash != NULL ? xasprintf("%.*s/templates", (int)(slash - file),
 				       file) :

@@ -58,7 +58,7 @@ run env CIRM_DATADIR="$T/nowhere" "$CIRMCTL" workflow check "$T/alone/mine.xml"
 check "no templates anywhere: the check fails" [ "$rc" -eq 1 ]
 check "and says what to give instead" contains "$err" "give --templates DIR, or -c FILE"
 check "... naming where it looked" contains "$err" \
-	"no templates directory $T/alone/../templates or $T/alone/templates for $T/alone/mine.xml"
+	"no templates directory $T/templates or $T/alone/templates for $T/alone/mine.xml"
 run "$CIRMCTL" workflow check --templates "$top_srcdir/templates" "$T/alone/mine.xml"
 check "with --templates it passes" [ "$rc" -eq 0 ]
 # the counts of the "valid" line, one and more, in their plural forms
@@ -74,6 +74,16 @@ cp -R "$top_srcdir/templates" "$T/alone/templates"
 run env CIRM_DATADIR="$T/nowhere" "$CIRMCTL" workflow check "$T/alone/mine.xml"
 check "templates in the workflow's own directory are found" [ "$rc" -eq 0 ]
 rm -r "$T/alone/templates"
+# ... and those beside its directory, as in an instance, named without
+# a "workflows/../" in what the check says
+mkdir -p "$T/inst/workflows"
+cp -R "$top_srcdir/templates" "$T/inst/templates"
+sed 's|<template id="question"/>|<template id="question"/><template id="finns-inte"/>|' \
+	"$top_srcdir/workflows/synpunkt.xml" >"$T/inst/workflows/mine.xml"
+run env CIRM_DATADIR="$T/nowhere" "$CIRMCTL" workflow check \
+	"$T/inst/workflows/mine.xml"
+check "a template missing beside the workflows is named by its own path" \
+	contains "$err" "template 'finns-inte' is missing for language 'sv' ($T/inst/templates/sv/finns-inte)"
 
 # Every problem at once: a target to nowhere does not hide the others.
 sed -e '0,/<transition target="oppen"\/>/s//<transition target="oppenx"\/>/' \
