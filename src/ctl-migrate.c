@@ -455,6 +455,36 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 	return wf;
 }
 
+/* The version the cases move from must be one some case ran: a
+   mistyped --from would otherwise "move 0 cases" and look done. 0, or
+   -1 having said so. */
+static int
+from_known(struct migration *m)
+{
+	struct strlist versions = { 0 };
+	char *err = NULL, v[16];
+	int ret = 0;
+
+	if (store_workflow_version_list(m->store, m->id, &versions,
+					&err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		return -1;
+	}
+	snprintf(v, sizeof(v), "%d", m->from_version);
+	if (!strlist_has(&versions, v)) {
+		char *all = strlist_join_sep(&versions, ", ");
+
+		ctl_error(_("workflow %s has no version %d: no case ever ran "
+			    "it (the versions the database has: %s)"), m->id,
+			  m->from_version, all);
+		free(all);
+		ret = -1;
+	}
+	strlist_clear(&versions);
+	return ret;
+}
+
 int
 ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 {
@@ -533,6 +563,10 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		goto out;
 	}
 	m.to = to;
+	if (from_known(&m) < 0) {
+		store_rollback(m.store);
+		goto out;
+	}
 	/* the old version, for the map and the cases' timers */
 	if (m.map_from.n == 0 &&
 	    store_cases_on_version(m.store, m.id, m.from_version, count_case,
@@ -584,7 +618,14 @@ ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv)
 		free(map);
 		strlist_clear(&l);
 	}
-	if (dry) {
+	if (m.moved == 0) {
+		/* run twice, or every case closed meanwhile: nothing to do
+		   is not "0 cases moved", which reads as a failure */
+		store_rollback(m.store);
+		printf(_("no open case runs %s version %d: nothing to move\n"),
+		       m.id, m.from_version);
+		ret = 0;
+	} else if (dry) {
 		store_rollback(m.store);
 		printf(ngettext("dry run: %d case would move; nothing "
 				"changed\n", "dry run: %d cases would move; "

@@ -425,6 +425,19 @@ check_all "a timer dropped and one started are shown below the case" <<-'EOF'
 check "... and a dry run still moves nothing" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow_version = 4")" -eq 0 ]
 rm -f "$W/synpunkt-v4.xml"
+# A mistyped --from is no success of "0 cases"; run twice, the
+# migration says there is nothing left to move, and logs nothing.
+audits=$(sql "SELECT count(*) FROM audit WHERE action = 'workflow.migrate'")
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 7 --to 3
+check "a --from version no case ran is an error" [ "$rc" -eq 1 ]
+check "... listing the versions there are" contains "$err" \
+	"workflow synpunkt has no version 7: no case ever ran it (the versions the database has: 1, 2, 3)"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --map registrerad=inkommen
+check "a migration made already succeeds" [ "$rc" -eq 0 ]
+check "... saying there is nothing to move" contains "$out" \
+	"no open case runs synpunkt version 2: nothing to move"
+check "... neither of them audited" [ \
+	"$(sql "SELECT count(*) FROM audit WHERE action = 'workflow.migrate'")" -eq "$audits" ]
 
 # The file of an older version in place of the newest (a restore on a
 # new machine with the shipped workflows): new cases would start on it
