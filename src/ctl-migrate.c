@@ -11,6 +11,7 @@
 #include "workflow.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -345,18 +346,84 @@ count_case(const struct store_flow_case *c, void *ctx)
 	return 0;
 }
 
+/* Records the file PATH of WF, checked, as its version. 0, or -1 said. */
+static int
+record_file(struct store *store, const struct workflow *wf, const char *path)
+{
+	char *text = NULL, *err = NULL;
+	size_t len;
+	FILE *f = fopen(path, "rb");
+	int ret = 0;
+
+	if (f == NULL) {
+		ctl_error("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	text = xmalloc(WORKFLOW_MAX_SIZE + 1);
+	len = fread(text, 1, WORKFLOW_MAX_SIZE, f);
+	fclose(f);
+	if (store_workflow_def_put(store, wf->id, wf->version, wf->sha256,
+				   text, len, cirm_now(), &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		ret = -1;
+	}
+	free(text);
+	return ret;
+}
+
+/* The version in the database is what the cases move to: a file of
+   DIR with that id and version but other contents (edited without a
+   new version number) is not, and cirmd refuses it; said, so that the
+   administrator does not believe the edit is what the cases now run. */
+static void
+note_other_file(const char *dir, const struct workflow *db)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		struct workflow *wf = NULL;
+		char *path, *err = NULL;
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (workflow_load_file(path, &wf, &err) < 0)
+			free(err);
+		else if (strcmp(wf->id, db->id) == 0 &&
+			 wf->version == db->version &&
+			 strcmp(wf->sha256, db->sha256) != 0)
+			ctl_error(_("note: %s:%d: this file of %s version %d "
+				    "differs from that version as the database "
+				    "has it, which the cases move to; cirmd "
+				    "refuses the file: give the changed "
+				    "workflow a new version number"), path,
+				  wf->line, wf->id, wf->version);
+		workflow_free(&wf);
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+}
+
 /* Workflow ID VERSION: from the database, else from a file of the
    instance's workflow_dir (checked, then recorded so that cases on it
-   can always be run). */
+   can always be run). A file of that version that is not valid is
+   said with its problems; one that cannot be read as a workflow at
+   all (its id and version unknown) is named. */
 static struct workflow *
 find_version(struct store *store, const struct cfg *cfg, const char *id,
 	     int version, char **file_r)
 {
 	const char *dir = cfg_str(cfg, CFG_WORKFLOW_DIR);
 	struct workflow *wf = NULL;
+	struct strlist unread = { 0 };
 	char *source = NULL, *err = NULL, *name;
 	size_t len;
 	int rc = store_workflow_def_get(store, id, version, &source, &len, &err);
+	bool bad = false;
 	DIR *d;
 	struct dirent *e;
 
@@ -370,6 +437,8 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 		if (workflow_load(name, source, len, &wf, &err) < 0) {
 			fprintf(stderr, "%s\n", err);
 			free(err);
+		} else if (file_r != NULL) {
+			note_other_file(dir, wf);
 		}
 		free(name);
 		free(source);
@@ -384,40 +453,25 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0)
 			continue;
 		path = xasprintf("%s/%s", dir, e->d_name);
-		if (workflow_load_file(path, &wf, &err) < 0) {
-			free(err);
-			err = NULL;
+		if (workflow_load_file_checking(path, &wf, &problems) < 0) {
+			strlist_add(&unread, path);
 		} else if (strcmp(wf->id, id) != 0 || wf->version != version) {
 			workflow_free(&wf);
 		} else if (workflow_check(wf, cfg_str(cfg, CFG_TEMPLATE_DIR),
-					  &problems) > 0) {
+					  &problems) > 0 || problems.n > 0) {
+			/* the version asked for, not valid: why */
 			err = scxml_join_errors(&problems, path);
 			fprintf(stderr, "%s\n", err);
 			free(err);
 			err = NULL;
 			workflow_free(&wf);
-		} else {
-			size_t slen;
-			char *text = NULL;
-			FILE *f = fopen(path, "rb");
-
-			if (f != NULL) {
-				text = xmalloc(WORKFLOW_MAX_SIZE + 1);
-				slen = fread(text, 1, WORKFLOW_MAX_SIZE, f);
-				fclose(f);
-				if (store_workflow_def_put(store, id, version,
-							   wf->sha256, text,
-							   slen, cirm_now(),
-							   &err) < 0) {
-					ctl_error("%s", err);
-					free(err);
-					workflow_free(&wf);
-				} else if (file_r != NULL) {
-					*file_r = xstrdup(path);
-				}
-			}
-			free(text);
+			bad = true;
+		} else if (record_file(store, wf, path) < 0) {
+			workflow_free(&wf);
+		} else if (file_r != NULL) {
+			*file_r = xstrdup(path);
 		}
+		strlist_clear(&problems);
 		free(path);
 	}
 	if (d != NULL)
@@ -427,6 +481,12 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 
 		ctl_error(_("workflow %s version %d is neither in the database "
 			    "nor a valid file of %s"), id, version, dir);
+		/* a file whose id and version could not be read may be the
+		   one meant */
+		for (size_t i = 0; !bad && i < unread.n; i++)
+			ctl_error(_("%s is no workflow cirm can read, and may "
+				    "be that version: \"cirmctl workflow check "
+				    "%s\" says why"), unread.v[i], unread.v[i]);
 		/* an id mistyped: the ones there are; a version: those */
 		if (store_workflow_ids(store, &ids, &err) < 0) {
 			free(err);
@@ -452,6 +512,7 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 		}
 		strlist_clear(&ids);
 	}
+	strlist_clear(&unread);
 	return wf;
 }
 

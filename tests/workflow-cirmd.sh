@@ -438,6 +438,31 @@ check "... saying there is nothing to move" contains "$out" \
 	"no open case runs synpunkt version 2: nothing to move"
 check "... neither of them audited" [ \
 	"$(sql "SELECT count(*) FROM audit WHERE action = 'workflow.migrate'")" -eq "$audits" ]
+# The version asked for in a file that is not valid: why, not only
+# "neither in the database nor a valid file".
+sed 's/id="synpunkt" version="3"/id="synpunkt" version="4"/; s/target="tilldelad"/target="tildelad"/' \
+	"$T/synpunkt.v3" >"$W/synpunkt-v4.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 4 --dry-run
+check "a bad file of the version asked for: its problems are told" contains "$err" \
+	"$W/synpunkt-v4.xml:"
+check "... at their lines" contains "$err" "target 'tildelad': no such state"
+printf '<workflow\n' >"$W/synpunkt-v4.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 3 --to 4 --dry-run
+check "a file that is no workflow at all: named, as it may be the version" \
+	contains "$err" "$W/synpunkt-v4.xml is no workflow cirm can read, and may be that version"
+rm -f "$W/synpunkt-v4.xml"
+# Version 3 edited in its file without a new number: the cases move to
+# version 3 as the database has it, not to the edit; said.
+cp "$W/synpunkt.xml" "$T/synpunkt.v3.file"
+sed -i 's/after="P2D"/after="P1D"/' "$W/synpunkt.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --dry-run
+check "an edited file of the version moved to: the administrator is told" contains "$err" \
+	"note: $W/synpunkt.xml:"
+check "... that it is not what the cases move to" contains "$err" \
+	"differs from that version as the database has it, which the cases move to"
+cp "$T/synpunkt.v3.file" "$W/synpunkt.xml"
+run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --dry-run
+check "... and the file as it was: no note" [ -z "$err" ]
 
 # The file of an older version in place of the newest (a restore on a
 # new machine with the shipped workflows): new cases would start on it
