@@ -308,6 +308,11 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 		strcat(joined, ids.v[i]);
 	}
 	if (m->apply && m->problems.n == 0) {
+		/* the history says which rules the case ran under when */
+		char versions[64];
+
+		snprintf(versions, sizeof(versions), "version %d to %d",
+			 m->from_version, m->to_version);
 		m->case_id = c->id;
 		scxml_configuration(m->session, add_active, &m->active);
 		if (old_states(m, c->state, &m->error) < 0 ||
@@ -319,7 +324,8 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 		    store_case_flow_set(m->store, c->id, m->id, m->to_version,
 					joined, 0, m->now, NULL, &m->error) < 0 ||
 		    store_event_add(m->store, c->id, m->now, "workflow.migrated",
-				    0, c->state, joined, NULL, &m->error) < 0) {
+				    0, c->state, joined, versions,
+				    &m->error) < 0) {
 			ret = -1;
 		} else {
 			printf("%s: %s -> %s\n", c->number, c->state, joined);

@@ -338,6 +338,9 @@ check "... every one of them" [ \
 	"$(sql "SELECT count(*) FROM cases WHERE workflow = 'synpunkt' AND workflow_version = 1")" -eq 0 ]
 check "... said in their history" [ \
 	"$(sql "SELECT count(*) FROM event WHERE kind = 'workflow.migrated'")" -eq 2 ]
+run "$CIRMCTL" -c "$C" case show KS-2026-00003
+check "... with the versions, which case show shows" sh -c \
+	'printf "%s\n" "$1" | grep -q "workflow.migrated .* version 1 to 2\$"' - "$out"
 check "a timer that fired in the state it is still in is not armed again" [ \
 	"$(sql "SELECT count(*) FROM timer WHERE case_id = 1 AND fired_at IS NULL")" -eq 0 ]
 due=$(sql "SELECT fire_at FROM timer WHERE case_id = 3 AND fired_at IS NULL")
