@@ -292,11 +292,22 @@ version_taken(const struct ctl *ctl, const char *file,
 	if (source != NULL) {
 		blob_id(source, len, id);
 		if (strcmp(id, wf->sha256) != 0) {
+			int newest = wf->version;
+
+			/* a number never used: one recorded before and
+			   since removed from the directory is taken too */
+			if (store_workflow_newest(*store, wf->id, &newest,
+						  &err) < 0) {
+				free(err);
+				err = NULL;
+			}
 			fprintf(stderr, _("%s:%d: workflow %s version %d is "
 					  "already in use with other contents: "
 					  "give the changed workflow a new "
-					  "version number\n"), file, wf->line,
-				wf->id, wf->version);
+					  "version number, such as %d (the "
+					  "newest the database has is %d)\n"),
+				file, wf->line, wf->id, wf->version,
+				newest + 1, newest);
 			taken = 1;
 		}
 	}

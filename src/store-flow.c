@@ -31,14 +31,21 @@ store_workflow_def_put(struct store *store, const char *id, int version,
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		int same = strcmp(store_col_text(st, 0), sha256) == 0;
+		int newest = version;
+		char *err = NULL;
 
 		sqlite3_reset(st);
 		if (same)
 			return 0;
+		/* the number to give: one never used, or it is refused
+		   again (a version recorded once and its file removed) */
+		if (store_workflow_newest(store, id, &newest, &err) < 0)
+			free(err);
 		*error_r = xasprintf("workflow %s version %d is already in use "
 				     "with other contents: give the changed "
-				     "workflow a new version number", id,
-				     version);
+				     "workflow a new version number, such as "
+				     "%d (the newest the database has is %d)",
+				     id, version, newest + 1, newest);
 		return -1;
 	}
 	if (rc != SQLITE_DONE)
