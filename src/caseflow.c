@@ -518,11 +518,13 @@ note_newer(const struct caseflow *cf, struct store *store,
 			  "older version is meant", wf->id, wf->version,
 			  wf->name, newest, dir);
 	} else if (newest > wf->version) {
+		/* lost with the old machine, it is still in the database */
 		log_warnx("workflow %s: version %d (%s) starts new cases, but "
 			  "the database has version %d, newer, which has no "
-			  "file in %s: put it back there unless the older "
+			  "file in %s: put it back there (cirmctl workflow "
+			  "export %s --version %d prints it) unless the older "
 			  "version is meant", wf->id, wf->version, wf->name,
-			  newest, dir);
+			  newest, dir, wf->id, newest);
 	}
 }
 

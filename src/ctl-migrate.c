@@ -738,3 +738,102 @@ out:
 	strlist_clear(&m.problems);
 	return ret;
 }
+
+/* Lists, after an error, the workflows the database has (ID unknown)
+   or ID's versions. */
+static void
+say_known(struct store *store, const char *id)
+{
+	struct strlist ids = { 0 }, versions = { 0 };
+	char *err = NULL, *all;
+
+	if (store_workflow_ids(store, &ids, &err) < 0) {
+		free(err);
+	} else if (!strlist_has(&ids, id)) {
+		all = strlist_join_sep(&ids, ", ");
+		ctl_error(_("the workflows cirm knows are: %s"), all);
+		free(all);
+	} else if (store_workflow_version_list(store, id, &versions,
+					       &err) < 0) {
+		free(err);
+	} else {
+		all = strlist_join_sep(&versions, ", ");
+		ctl_error(_("the versions of workflow %s the database has: %s"),
+			  id, all);
+		free(all);
+	}
+	strlist_clear(&ids);
+	strlist_clear(&versions);
+}
+
+int
+ctl_workflow_export(const struct ctl *ctl, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "version", required_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cfg *cfg = NULL;
+	struct store *store = NULL;
+	const char *id;
+	char *source = NULL, *err = NULL;
+	size_t len = 0;
+	long version = 0;
+	int c, bad = 0, ret = 1, rc;
+
+	while ((c = ctl_getopt(argc, argv, "v:", opts)) != -1) {
+		if (c == 'v' && str_to_long(optarg, 1, 1000000,
+					     &version) < 0) {
+			ctl_error(_("--%s must be a version, a whole number "
+				    "from 1 to 1000000, not '%s'"), "version",
+				  optarg);
+			bad = 1;
+		} else if (c != 'v') {
+			bad = 1;
+		}
+	}
+	if (bad || ctl_too_many(argc, argv, optind, 1) ||
+	    optind + 1 != argc) {
+		ctl_error("%s", _("usage: cirmctl workflow export ID "
+				  "[--version VERSION]"));
+		return EX_USAGE;
+	}
+	id = argv[optind];
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if (version == 0) {
+		int newest = 0;
+
+		rc = store_workflow_newest(store, id, &newest, &err);
+		version = newest;
+	} else {
+		rc = 1;
+	}
+	if (rc > 0)
+		rc = store_workflow_def_get(store, id, (int)version, &source,
+					    &len, &err);
+	if (rc < 0) {
+		ctl_error("%s", err);
+		free(err);
+	} else if (source == NULL) {
+		if (version == 0)
+			ctl_error(_("the database has no version of workflow "
+				    "%s"), id);
+		else
+			ctl_error(_("the database has no version %ld of "
+				    "workflow %s"), version, id);
+		say_known(store, id);
+	} else if (fwrite(source, 1, len, stdout) != len ||
+		   fflush(stdout) != 0) {
+		ctl_error("%s", strerror(errno));
+	} else {
+		ret = 0;
+	}
+out:
+	free(source);
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}

@@ -104,6 +104,8 @@ int ctl_workflow(const struct ctl *ctl, int argc, char **argv);
 int ctl_status(const struct ctl *ctl, int argc, char **argv);
 int ctl_handler(const struct ctl *ctl, int argc, char **argv);
 int ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv);
+/* workflow export: a version's source as the database recorded it. */
+int ctl_workflow_export(const struct ctl *ctl, int argc, char **argv);
 int ctl_sms(const struct ctl *ctl, int argc, char **argv);
 int ctl_spool(const struct ctl *ctl, int argc, char **argv);
 /* Prints quarantined message ID as cirmctl quarantine show does

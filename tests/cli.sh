@@ -508,7 +508,8 @@ rm "$I/workflows/synpunkt-2.xml"
 # command that reads it.
 printf 'typo_key = 1\n' >"$T/typo.conf"
 for cmd in "status" "handler list" "handler add bo --email bo@kommun.example" \
-	"workflow migrate synpunkt --from 1 --to 2" "case list" \
+	"workflow migrate synpunkt --from 1 --to 2" "workflow export synpunkt" \
+	"case list" \
 	"workflow check $top_srcdir/workflows/synpunkt.xml" \
 	"workflow simulate $top_srcdir/workflows/synpunkt.xml"; do
 	run "$CIRMCTL" -c "$T/typo.conf" $cmd

@@ -481,6 +481,24 @@ check "... and says new cases start on the older version" contains "$err" \
 	"workflow synpunkt: version 1 ($W/synpunkt.xml) starts new cases, but the database has version 3, newer"
 check "... whose file is not there" contains "$err" \
 	"newer, which has no file in $W: put it back there"
+check "... and how to get it from the database" contains "$err" \
+	"put it back there (cirmctl workflow export synpunkt --version 3 prints it)"
+run "$CIRMCTL" -c "$C" workflow export synpunkt
+check "workflow export: the newest version, as it ran" [ "$rc" -eq 0 ]
+printf '%s\n' "$out" >"$T/exported"
+check "... byte for byte" cmp -s "$T/exported" "$T/synpunkt.v3"
+run "$CIRMCTL" -c "$C" workflow export synpunkt --version 1
+printf '%s\n' "$out" >"$T/exported"
+check "workflow export --version: that one" cmp -s "$T/exported" "$T/synpunkt.good"
+run "$CIRMCTL" -c "$C" workflow export synpunkt --version 9
+check "a version the database has not: an error" [ "$rc" -eq 1 ]
+check "... listing those it has" contains "$err" \
+	"the versions of workflow synpunkt the database has: 1, 2, 3"
+run "$CIRMCTL" -c "$C" workflow export synpunkten
+check "an id the database has not: the ids it has" contains "$err" \
+	"the workflows cirm knows are: felanmalan, synpunkt"
+run "$CIRMCTL" -c "$C" workflow export
+check "workflow export without an id: usage (64)" [ "$rc" -eq 64 ]
 # The newest version's file is there but made bad (an edit gone wrong
 # before a restart): not "put it back", which it is.
 sed 's|</workflow>||' "$T/synpunkt.v3" >"$W/synpunkt-v3.xml"
