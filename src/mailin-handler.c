@@ -42,6 +42,15 @@ tr(const struct text *t, const char *lang)
 static const struct text
 	T_UNKNOWN = { "okänt kommando", "unknown command" },
 	T_MEANT = { "Menade du", "Did you mean" },
+	/* a command of the newer version, on a case the older one runs:
+	   then " (VERSION)" and T_NEWER_ONLY[1] " VERSION" */
+	T_NEWER_ONLY[2] = {
+		{ " i den version av arbetsflödet som ärendet följer",
+		  " in the version of the workflow the case runs" },
+		{ "; det finns i version", "; version" },
+	},
+	T_NEWER_ONLY_END = { ", som nya ärenden får",
+			     ", which new cases get, has it" },
 	T_NOT_NOW = { "går inte i ärendets nuvarande läge",
 		      "not possible in the case's current state" },
 	T_AFTER = { "går inte i det läge kommandona ovanför ger ärendet",
@@ -1823,9 +1832,23 @@ check_commands(struct mailin *mi, struct store *store,
 			const char *near = near_command(wf, w != NULL ? w :
 							c->word, r->lang);
 
+			const struct workflow *cur = wf != NULL ?
+				caseflow_current(mi->flow, wf->id) : NULL;
+
 			free(w);
 			c->error = tr(&T_UNKNOWN, r->lang);
-			if (near != NULL)
+			if (cur != NULL && cur->version != wf->version &&
+			    workflow_command(cur, c->word) != NULL)
+				/* not a slip: the workflow changed since
+				   the case started, and the case did not */
+				c->error_detail = xasprintf(
+					"%s (%d)%s %d%s",
+					tr(&T_NEWER_ONLY[0], r->lang),
+					wf->version,
+					tr(&T_NEWER_ONLY[1], r->lang),
+					cur->version,
+					tr(&T_NEWER_ONLY_END, r->lang));
+			else if (near != NULL)
 				c->error_detail = xasprintf(". %s #%s?",
 							    tr(&T_MEANT,
 							       r->lang), near);

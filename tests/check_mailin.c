@@ -2559,6 +2559,72 @@ START_TEST(test_answer_after_close)
 }
 END_TEST
 
+/* Replaces the first FROM in S (which must hold it) by TO: a new string. */
+static char *
+replace_once(const char *s, const char *from, const char *to)
+{
+	const char *p = strstr(s, from);
+
+	ck_assert_msg(p != NULL, "no '%s'", from);
+	return xasprintf("%.*s%s%s", (int)(p - s), s, to, p + strlen(from));
+}
+
+/* A command the workflow's newer version added, on a case the older
+   version still runs: refused, and not as a typo but saying why, since
+   the case officer sees it listed on the new cases. */
+START_TEST(test_command_of_newer_version)
+{
+	struct strlist errors = { 0 };
+	const char *wdir = cfg_str(cfg, CFG_WORKFLOW_DIR);
+	char *to, *body, *path = xasprintf("%s/synpunkt.xml", wdir), *v1, *a,
+	     *b, *v2, *err = NULL;
+	struct mailin *m2;
+
+	to = eva_notified("nv1@example.se", "Det bullrar.");
+	v1 = tu_slurp(path, NULL);
+	a = replace_once(v1, "id=\"synpunkt\" version=\"1\"",
+			 "id=\"synpunkt\" version=\"2\"");
+	b = replace_once(a, "    <command word=\"kategori\"",
+			 "    <command word=\"granska\" event=\"cmd.review\" "
+			 "text=\"none\">\n"
+			 "      <translation xml:lang=\"en\" word=\"review\"/>\n"
+			 "    </command>\n"
+			 "    <command word=\"kategori\"");
+	v2 = replace_once(b, "    <transition event=\"cmd.category\">",
+			  "    <transition event=\"cmd.review\"/>\n"
+			  "    <transition event=\"cmd.category\">");
+	free(tu_write(wdir, "synpunkt.xml", v2, 0640));
+	/* a reload, as cirmd's on SIGHUP */
+	m2 = mailin_new(cfg, &err);
+	ck_assert_ptr_nonnull(m2);
+	ck_assert_int_eq(mailin_load_workflows(m2, store, mi, &errors), 0);
+	ck_assert_msg(errors.n == 0, "%s", errors.v[0]);
+	engine_set_handler(engine, "email", mailin_handle, m2);
+	engine_set_prepare(engine, "email", mailin_prepare,
+			   mailin_prepared_free, m2);
+	engine_set_prepare_sync(engine, counting_sync, m2);
+	engine_set_before_commit(engine, mailin_sync, m2);
+	mailin_free(&mi);
+	mi = m2;
+	deliver_mail("eva@kommun.example", to, "SV", "nv2@kommun.example", NULL,
+		     "#granska\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "okänt kommando i den version av "
+			     "arbetsflödet som\n      ärendet följer (1); det "
+			     "finns i version 2, som nya ärenden får\n") !=
+		      NULL && strstr(body, "Menade du") == NULL, "%s", body);
+	free(body);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'cmd.review'"), 0);
+	free(to);
+	free(v1);
+	free(a);
+	free(b);
+	free(v2);
+	free(path);
+}
+END_TEST
+
 /* An unknown command close to a known one (a letter off, a capital, a
    colon after it) is refused with a suggestion: all or nothing still,
    nothing is carried out. One far from every command gets none. */
@@ -7917,6 +7983,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_refused_names_assignee);
 	tcase_add_test(tc, test_answer_after_close);
 	tcase_add_test(tc, test_unknown_command_suggested);
+	tcase_add_test(tc, test_command_of_newer_version);
 	tcase_add_test(tc, test_caseless_command_on_case);
 	tcase_add_test(tc, test_new_case_officer_mail_wrapped);
 	tcase_add_test(tc, test_handler_note_not_in_citizen_template);
