@@ -123,6 +123,8 @@ usage(FILE *out)
 		       "[--dry-run]\n"
 		       "                            move running cases to another "
 		       "version\n"
+		       "  workflow list             the versions open cases run, "
+		       "and their files\n"
 		       "  workflow export ID [--version V]\n"
 		       "                            a version as the database "
 		       "keeps it\n"

@@ -2,6 +2,7 @@
 /* cirmctl workflow migrate ID --from V --to W [--map "a=b, c=d"]
    [--dry-run]: running cases of one workflow version onto another. */
 #include "config.h"
+#include "blob.h"
 
 #include "cfg.h"
 #include "ctl.h"
@@ -833,6 +834,197 @@ ctl_workflow_export(const struct ctl *ctl, int argc, char **argv)
 	}
 out:
 	free(source);
+	store_free(&store);
+	cfg_free(&cfg);
+	return ret;
+}
+
+/* workflow list: a version, from the database or a file. */
+struct listed {
+	char *id;
+	int version;
+	int64_t open;		/* -1: not in the database */
+	char sha256[BLOB_ID_LEN + 1];	/* the database's, or "" */
+	char *file;		/* of workflow_dir, or NULL */
+	bool differs;		/* the file's contents are not the database's */
+};
+
+struct listing {
+	struct listed *v;
+	size_t n;
+};
+
+static struct listed *
+listed_get(struct listing *l, const char *id, int version)
+{
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].id, id) == 0 && l->v[i].version == version)
+			return &l->v[i];
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	memset(&l->v[l->n], 0, sizeof(*l->v));
+	l->v[l->n].id = xstrdup(id);
+	l->v[l->n].version = version;
+	l->v[l->n].open = -1;
+	return &l->v[l->n++];
+}
+
+static int
+count_open(const char *id, int version, int64_t cases, void *ctx)
+{
+	struct listed *e = listed_get(ctx, id, version);
+
+	e->open = cases;
+	return 0;
+}
+
+static int
+listed_cmp(const void *a, const void *b)
+{
+	const struct listed *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	return c != 0 ? c : (x->version > y->version) -
+			    (x->version < y->version);
+}
+
+/* The versions the database has, with their open cases, and the
+   valid files of DIR beside them. 0, or -1 said. */
+static int
+list_versions(struct store *store, const char *dir, struct listing *l)
+{
+	struct strlist ids = { 0 };
+	char *err = NULL;
+	DIR *d;
+	struct dirent *e;
+
+	if (store_workflow_ids(store, &ids, &err) < 0)
+		goto fail;
+	for (size_t i = 0; i < ids.n; i++) {
+		struct strlist versions = { 0 };
+
+		if (store_workflow_version_list(store, ids.v[i], &versions,
+						&err) < 0) {
+			strlist_clear(&versions);
+			goto fail;
+		}
+		for (size_t j = 0; j < versions.n; j++) {
+			struct listed *x = listed_get(l, ids.v[i],
+						      atoi(versions.v[j]));
+			char *source = NULL;
+			size_t len = 0;
+
+			x->open = 0;
+			if (store_workflow_def_get(store, x->id, x->version,
+						   &source, &len, &err) < 0) {
+				strlist_clear(&versions);
+				goto fail;
+			}
+			if (source != NULL)
+				blob_id(source, len, x->sha256);
+			free(source);
+		}
+		strlist_clear(&versions);
+	}
+	if (store_workflow_versions_open(store, count_open, l, &err) < 0)
+		goto fail;
+	d = opendir(dir);
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		struct workflow *wf = NULL;
+		struct listed *x;
+		char *path;
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0)
+			continue;
+		path = xasprintf("%s/%s", dir, e->d_name);
+		if (workflow_load_file(path, &wf, &err) < 0) {
+			free(err);
+			err = NULL;
+		} else {
+			x = listed_get(l, wf->id, wf->version);
+			if (x->file == NULL) {
+				x->file = xstrdup(e->d_name);
+				x->differs = x->sha256[0] != '\0' &&
+					     strcmp(x->sha256,
+						    wf->sha256) != 0;
+			}
+		}
+		workflow_free(&wf);
+		free(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	strlist_clear(&ids);
+	qsort(l->v, l->n, sizeof(*l->v), listed_cmp);
+	return 0;
+fail:
+	ctl_error("%s", err);
+	free(err);
+	strlist_clear(&ids);
+	return -1;
+}
+
+int
+ctl_workflow_list(const struct ctl *ctl, int argc, char **argv)
+{
+	struct cfg *cfg = NULL;
+	struct store *store = NULL;
+	struct listing l = { 0 };
+	int ret = 1, idw = 22;
+
+	if (ctl_no_options(&argc, &argv) < 0 ||
+	    ctl_too_many(argc, argv, 1, 0) || argc != 1) {
+		ctl_error("%s", _("usage: cirmctl workflow list"));
+		return EX_USAGE;
+	}
+	if (ctl_load_config(ctl, &cfg) < 0)
+		return EX_CONFIG;
+	if (ctl_open_store(cfg, &store) < 0)
+		goto out;
+	if (list_versions(store, cfg_str(cfg, CFG_WORKFLOW_DIR), &l) < 0)
+		goto out;
+	/* ids are ASCII; the heads may be wider in Swedish */
+	for (size_t i = 0; i < l.n; i++)
+		if ((int)strlen(l.v[i].id) + 2 > idw)
+			idw = (int)strlen(l.v[i].id) + 2;
+	/* TRANSLATORS: column heads of workflow list; OPEN counts the
+	   open cases that run the version */
+	ctl_print_cell(stdout, _("WORKFLOW"), idw);
+	ctl_print_right(stdout, _("VERSION"), 8);
+	ctl_print_right(stdout, _("OPEN"), 8);
+	printf("  %s\n", _("FILE"));
+	for (size_t i = 0; i < l.n; i++) {
+		const struct listed *x = &l.v[i];
+		char num[24];
+
+		ctl_print_cell(stdout, x->id, idw);
+		snprintf(num, sizeof(num), "%d", x->version);
+		ctl_print_right(stdout, num, 8);
+		if (x->open < 0)
+			snprintf(num, sizeof(num), "-");
+		else
+			snprintf(num, sizeof(num), "%lld", (long long)x->open);
+		ctl_print_right(stdout, num, 8);
+		fputs("  ", stdout);
+		if (x->file == NULL)
+			/* TRANSLATORS: no file of workflow_dir holds the
+			   version: it is in the database alone */
+			puts(_("- (in the database only)"));
+		else if (x->differs)
+			printf(_("%s (other contents than the database's: "
+				 "refused)\n"), x->file);
+		else if (x->open < 0)
+			printf(_("%s (not loaded yet)\n"), x->file);
+		else
+			puts(x->file);
+	}
+	ret = 0;
+out:
+	for (size_t i = 0; i < l.n; i++) {
+		free(l.v[i].id);
+		free(l.v[i].file);
+	}
+	free(l.v);
 	store_free(&store);
 	cfg_free(&cfg);
 	return ret;

@@ -1904,6 +1904,8 @@ ctl_workflow(const struct ctl *ctl, int argc, char **argv)
 		return ctl_workflow_migrate(ctl, argc - 1, argv + 1);
 	if (argc >= 2 && strcmp(argv[1], "export") == 0)
 		return ctl_workflow_export(ctl, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "list") == 0)
+		return ctl_workflow_list(ctl, argc - 1, argv + 1);
 	if (argc >= 2)
 		ctl_error(_("unknown workflow command '%s'"), argv[1]);
 	/* continuation lines under "cirmctl: usage: " */
@@ -1917,6 +1919,7 @@ ctl_workflow(const struct ctl *ctl, int argc, char **argv)
 			  "                        [--templates DIR]\n"
 			  "                cirmctl workflow migrate ID --from "
 			  "VERSION --to VERSION [--map MAP] [--dry-run]\n"
+			  "                cirmctl workflow list\n"
 			  "                cirmctl workflow export ID "
 			  "[--version VERSION]\n"
 			  "                cirmctl workflow run --scxml FILE "

@@ -106,6 +106,8 @@ int ctl_handler(const struct ctl *ctl, int argc, char **argv);
 int ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv);
 /* workflow export: a version's source as the database recorded it. */
 int ctl_workflow_export(const struct ctl *ctl, int argc, char **argv);
+/* workflow list: the versions in the database and the files. */
+int ctl_workflow_list(const struct ctl *ctl, int argc, char **argv);
 int ctl_sms(const struct ctl *ctl, int argc, char **argv);
 int ctl_spool(const struct ctl *ctl, int argc, char **argv);
 /* Prints quarantined message ID as cirmctl quarantine show does

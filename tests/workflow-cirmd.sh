@@ -467,6 +467,18 @@ check "an edited file of the version moved to: the administrator is told" contai
 	"note: $W/synpunkt.xml:"
 check "... that it is not what the cases move to" contains "$err" \
 	"differs from that version as the database has it, which the cases move to"
+run "$CIRMCTL" -c "$C" workflow list
+check "workflow list: the edited file, refused" sh -c \
+	'printf "%s\n" "$1" | grep -q "^synpunkt  *3  *7  synpunkt.xml (other contents than the database.s: refused)\$"' - "$out"
+check "... the versions no file holds, with their open cases" sh -c \
+	'printf "%s\n" "$1" | grep -q "^synpunkt  *1  *0  - (in the database only)\$"' - "$out"
+check "... and a workflow whose file is the one that runs" sh -c \
+	'printf "%s\n" "$1" | grep -q "^felanmalan  *1  *[0-9][0-9]*  felanmalan.xml\$"' - "$out"
+sed 's/id="synpunkt" version="3"/id="synpunkt" version="5"/' "$T/synpunkt.v3" >"$W/synpunkt-v5.xml"
+run "$CIRMCTL" -c "$C" workflow list
+check "... and a file not loaded yet" sh -c \
+	'printf "%s\n" "$1" | grep -q "^synpunkt  *5  *-  synpunkt-v5.xml (not loaded yet)\$"' - "$out"
+rm -f "$W/synpunkt-v5.xml"
 cp "$T/synpunkt.v3.file" "$W/synpunkt.xml"
 run "$CIRMCTL" -c "$C" workflow migrate synpunkt --from 2 --to 3 --dry-run
 check "... and the file as it was: no note" [ -z "$err" ]
