@@ -531,16 +531,21 @@ from_known(struct migration *m)
 {
 	struct strlist versions = { 0 };
 	char *err = NULL, v[16];
+	bool any = false;
 	int ret = 0;
 
-	if (store_workflow_version_list(m->store, m->id, &versions,
-					&err) < 0) {
+	/* cases on it are reason enough (a database from before versions
+	   were recorded has some without their text) */
+	if (store_cases_on_version(m->store, m->id, m->from_version,
+				   count_case, &any, &err) < 0 ||
+	    (!any && store_workflow_version_list(m->store, m->id, &versions,
+						 &err) < 0)) {
 		ctl_error("%s", err);
 		free(err);
 		return -1;
 	}
 	snprintf(v, sizeof(v), "%d", m->from_version);
-	if (!strlist_has(&versions, v)) {
+	if (!any && !strlist_has(&versions, v)) {
 		char *all = strlist_join_sep(&versions, ", ");
 
 		ctl_error(_("workflow %s has no version %d: no case ever ran "
