@@ -18,6 +18,12 @@ for p in $pages; do
 	groff -man -ww -z "$p" >"$T/out" 2>&1
 	check "$name: groff formats it without a warning" [ ! -s "$T/out" ]
 	[ -s "$T/out" ] && cat "$T/out" >&2
+	# as man(1) shows it in a terminal of 80 columns: a long run of
+	# words joined by "\ " cannot be broken there ("cannot adjust
+	# line")
+	groff -man -ww -z -Tutf8 -rLL=78n "$p" >"$T/out" 2>&1
+	check "$name: ... and so at 80 columns" [ ! -s "$T/out" ]
+	[ -s "$T/out" ] && cat "$T/out" >&2
 done
 
 # "one of three ways:" before a list has that many items (cirmd(8)'s
