@@ -279,6 +279,44 @@ ctl_mailgate_waiting(const char *dir, int64_t *oldest_r)
 	return n;
 }
 
+/* The files smsd and cirm share in SUB of the smstools SPOOL that wait:
+   in incoming/, the SMS smsd received (not hidden, not its .LOCK
+   files), which the smstools gateway has not taken in; in outgoing/
+   and checked/, the gateway's own (cirm-ID-TIME) that smsd has not
+   sent yet. Their number; the oldest's modification time into
+   *OLDEST_R when older than the one there (0: none). */
+static long long
+sms_spool_waiting(const char *spool, const char *sub, int64_t *oldest_r)
+{
+	char *path = xasprintf("%s/%s", spool, sub);
+	DIR *d = opendir(path);
+	int incoming = strcmp(sub, "incoming") == 0;
+	struct dirent *e;
+	long long n = 0;
+
+	free(path);
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+		struct stat st;
+
+		if (e->d_name[0] == '.' ||
+		    (incoming && len >= 5 &&
+		     strcmp(e->d_name + len - 5, ".LOCK") == 0) ||
+		    (!incoming && strncmp(e->d_name, "cirm-", 5) != 0) ||
+		    fstatat(dirfd(d), e->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		n++;
+		if (*oldest_r == 0 || st.st_mtime < *oldest_r)
+			*oldest_r = st.st_mtime;
+	}
+	closedir(d);
+	return n;
+}
+
 static const char *const check_names[] = { "OK", "WARNING", "CRITICAL",
 					     "UNKNOWN" };
 
@@ -320,7 +358,8 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	int opt, check = 0, asked_check = 0, limits = 0, ret = 1,
 	    gateways = 0;
 	int64_t now = cirm_now(), mailgate_oldest;
-	long long mailgate, load_when = 0;
+	int64_t sms_in_oldest = 0, sms_out_oldest = 0;
+	long long mailgate, load_when = 0, sms_in = 0, sms_out = 0;
 	char load_how[16], *load_first = NULL;
 	int load_n = 0;
 	pid_t pid;
@@ -448,6 +487,17 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	}
 	mailgate = ctl_mailgate_waiting(cfg_str(cfg, CFG_MAILGATE_DIR),
 					&mailgate_oldest);
+	/* With smstools, an SMS has left the outbox once its file is
+	   written: one smsd never takes (smsd stopped, the modem gone)
+	   waits in the spool, where only the spool shows it. */
+	if (strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "smstools") == 0) {
+		const char *spool = cfg_str(cfg, CFG_SMS_SPOOL_DIR);
+
+		sms_in = sms_spool_waiting(spool, "incoming", &sms_in_oldest);
+		sms_out = sms_spool_waiting(spool, "outgoing",
+					    &sms_out_oldest) +
+			  sms_spool_waiting(spool, "checked", &sms_out_oldest);
+	}
 	if (check) {
 		char *text;
 
@@ -457,6 +507,11 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 			  crit_min, c.inbox_error);
 		check_age(&ck, "outbox", c.outbox_oldest, now, warn_min,
 			  crit_min, c.outbox_error);
+		check_age(&ck, "sms incoming (smsd's spool)", sms_in_oldest,
+			  now, warn_min, crit_min, "");
+		check_age(&ck, "sms outgoing (not sent by smsd: does smsd "
+			  "run?)", sms_out_oldest, now, warn_min, crit_min,
+			  "");
 		/* an officer's mailbox gone or mistyped: the cases still
 		   move, but that officer hears of none of them */
 		if (c.notify_failed > 0)
@@ -491,7 +546,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		       "outbox=%lld outbox_oldest_s=%lld quarantine=%lld "
 		       "cases=%lld mailgate=%lld inbox_failing=%lld "
 		       "outbox_failing=%lld notify_failed=%lld "
-		       "actions_skipped=%lld\n",
+		       "actions_skipped=%lld sms_in=%lld sms_out=%lld\n",
 		       check_names[ck.state],
 		       text,
 		       (long long)c.inbox,
@@ -503,7 +558,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		       (long long)c.quarantine, (long long)c.cases, mailgate,
 		       (long long)c.inbox_failing, (long long)c.outbox_failing,
 		       (long long)c.notify_failed,
-		       (long long)c.actions_skipped);
+		       (long long)c.actions_skipped, sms_in, sms_out);
 		free(text);
 		ret = ck.state;
 		goto out;
@@ -521,6 +576,12 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		printf(_("  maildir     %lld delivered, not yet in the inbox\n"),
 		       ctl_mailgate_waiting(dir, &oldest));
 		free(dir);
+	}
+	if (strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "smstools") == 0) {
+		printf(_("  sms in      %lld received by smsd, not yet in the "
+			 "inbox\n"), sms_in);
+		printf(_("  sms out     %lld written for smsd, not yet sent by "
+			 "it\n"), sms_out);
 	}
 	printf(_("  inbox       %lld (%lld due now)\n"), (long long)c.inbox,
 	       (long long)c.inbox_due);

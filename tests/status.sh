@@ -55,7 +55,7 @@ until_log() {
 run "$CIRMCTL" -c "$C" status --check
 check "cirmd not running: CRITICAL (2)" [ "$rc" -eq 2 ]
 check "... one line saying so, with performance data" \
-	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0 mailgate=0 inbox_failing=0 outbox_failing=0 notify_failed=0 actions_skipped=0" ]
+	[ "$out" = "CIRM CRITICAL - cirmd is not running | inbox=0 inbox_oldest_s=0 outbox=0 outbox_oldest_s=0 quarantine=0 cases=0 mailgate=0 inbox_failing=0 outbox_failing=0 notify_failed=0 actions_skipped=0 sms_in=0 sms_out=0" ]
 run "$CIRMCTL" -c "$C" status
 check "cirmd never ran: the gateways' heading says so, not empty" \
 	sh -c 'printf "%s\n" "$1" | grep -A1 "^Gateways:" | tail -1 | grep -q "^  none has run yet: cirmd starts them$"' - "$out"
@@ -263,6 +263,32 @@ run "$CIRMCTL" -c "$C" status
 check "mail in the Maildir's new/ is shown among the queues" \
 	contains "$out" "maildir     1 delivered, not yet in the inbox"
 rm "$I/maildir/inbox/new/2.M1P1R1.test"
+# SMS smsd received into the smstools spool that nobody took in, and SMS
+# written for smsd that it never sent (smsd stopped, its modem gone):
+# the outbox no longer has them, so only the spool shows them.
+mkdir -p "$I/sms/incoming" "$I/sms/outgoing" "$I/sms/checked"
+printf 'From: 46701234567\n\nHej\n' >"$I/sms/incoming/GSM1.abc"
+printf 'x' >"$I/sms/incoming/GSM1.abc.LOCK"
+printf 'To: 46701234567\n\nHej\n' >"$I/sms/outgoing/cirm-7-1700000000"
+printf 'To: 46701234567\n\nHej\n' >"$I/sms/checked/cirm-8-1700000000"
+printf 'To: 46701234567\n\nHej\n' >"$I/sms/outgoing/other-program"
+touch -d '30 minutes ago' "$I/sms/incoming/GSM1.abc"
+touch -d '2 hours ago' "$I/sms/outgoing/cirm-7-1700000000"
+run "$CIRMCTL" -c "$C" status
+check "an SMS in smsd's incoming/ is shown among the queues" \
+	contains "$out" "sms in      1 received by smsd, not yet in the inbox"
+check "... and SMS written for smsd that it has not sent" \
+	contains "$out" "sms out     2 written for smsd, not yet sent by it"
+run "$CIRMCTL" -c "$C" status --check
+check "an SMS smsd has not sent for 2 h: CRITICAL (2)" [ "$rc" -eq 2 ]
+check "... saying so" contains "$out" \
+	"sms outgoing (not sent by smsd: does smsd run?): the oldest has waited 120 min"
+check "... and the SMS not taken in for 30 min" contains "$out" \
+	"sms incoming (smsd's spool): the oldest has waited 30 min"
+check "... counted in the performance data" contains "$out" " sms_in=1 sms_out=2"
+rm -f "$I/sms/incoming/GSM1.abc" "$I/sms/incoming/GSM1.abc.LOCK" \
+	"$I/sms/outgoing/cirm-7-1700000000" "$I/sms/checked/cirm-8-1700000000" \
+	"$I/sms/outgoing/other-program"
 
 # Bad input.
 run "$CIRMCTL" -c "$C" status --warning 5
