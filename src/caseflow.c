@@ -1298,6 +1298,14 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	char *signer_phone = signoff != NULL ? reply_signer_phone(signoff) :
 			     NULL;
 
+	/* a mail client's signature ("-- ", Eva Ek, Tel. 08-123 45 67),
+	   which the text lost: the name and number the officer signs with
+	   all the same */
+	if (signer == NULL && fl->in->signature != NULL)
+		signer = reply_signer(fl->in->signature);
+	if (signer_phone == NULL && fl->in->signature != NULL)
+		signer_phone = reply_signer_phone(fl->in->signature);
+
 	/* By SMS the text stops above a plain sign-off: a mail signature's
 	   title, office, telephone numbers, links and footer would cost
 	   segments and read as spam. The template signs with the name. */

@@ -73,6 +73,11 @@ struct caseflow_input {
 	   answer; or NULL. Conditions look at TEXT alone: the questions
 	   quoted are the municipality's own words. */
 	const char *shown_text;
+	/* The officer's signature below a "-- " line, which TEXT lost with
+	   the mail client's signature (reply_delimited_signature), or
+	   NULL: message.signer and message.signer_phone when the sign-off
+	   in TEXT names none. */
+	const char *signature;
 	/* TEXT is a note for colleagues (#notering): the handlers a
 	   workflow notifies read it as message.text, the citizen's mail
 	   (a reply action) shows none of it. */

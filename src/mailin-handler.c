@@ -355,6 +355,9 @@ struct reply {
 	/* the standard answers (#mall) put into TEXT, and TEXT as the
 	   handler wrote it; both NULL when none was */
 	char *canned, *typed;
+	/* the handler's signature under "-- ", which TEXT lost (it names
+	   who signs an SMS), or NULL */
+	char *delimited_signature;
 };
 
 /* What the handler wrote, without the standard answers put in: what a
@@ -653,6 +656,7 @@ reply_clear(struct reply *r)
 	free(r->shown);
 	free(r->canned);
 	free(r->typed);
+	free(r->delimited_signature);
 }
 
 /* Logins and priorities are in small letters: "#TILLDELA EVA" is eva. */
@@ -2838,6 +2842,7 @@ carry_out(struct mailin *mi, struct store *store,
 		.channel = "email", .text = r->signature ? NULL : r->text,
 		.sender_id = v->handler_id, .now = cirm_now(),
 		.shown_text = r->signature ? NULL : r->shown,
+		.signature = r->delimited_signature,
 		.internal = r->note, .skipped = &r->skipped,
 	};
 	bool any_workflow = false;
@@ -4855,6 +4860,9 @@ mailin_handler_apply(struct mailin *mi, struct store *store,
 		ret = handler_commands(mi, store, v, &r, error_r);
 	} else {
 		parse(v->stripped, &r);
+		if (v->msg != NULL)
+			r.delimited_signature =
+				reply_delimited_signature(v->msg->text);
 		ret = handler_reply(mi, store, row, v, &r, error_r);
 	}
 	reply_clear(&r);

@@ -1925,3 +1925,43 @@ reply_thanks_only_by(const char *text, const char *name)
 	free(part);
 	return thanks > 0 && !other;
 }
+
+char *
+reply_delimited_signature(const char *text)
+{
+	struct text t;
+	char *buf, *keep, *out = NULL;
+	size_t end, stop;
+	enum attribution kind;
+
+	if (text == NULL)
+		return NULL;
+	buf = normalise(text);
+	split_lines(buf, &t);
+	keep = xcalloc(t.n, 1);
+	end = mark_lines(&t, keep);
+	/* only where the person's own text ends at the delimiter: one in
+	   a quote, or below the message replied to, is someone else's */
+	if (end < t.n && (strcmp(t.line[end], "-- ") == 0 ||
+			  strcmp(t.line[end], "--") == 0)) {
+		/* the block under it, up to a blank line, a quote, the
+		   attribution of one, or whatever else cuts */
+		for (stop = end + 1; stop < t.n &&
+		     stop - end <= SIGNATURE_LINES_MAX; stop++)
+			if (is_blank(t.line[stop]) ||
+			    is_quoted(t.line[stop]) || cuts_at(&t, stop) ||
+			    attribution_at(&t, stop, &kind) > 0)
+				break;
+		memset(keep, 0, t.n);
+		memset(keep + end + 1, 1, stop - end - 1);
+		out = join_kept(&t, keep, stop, strlen(text));
+		if (*out == '\0') {
+			free(out);
+			out = NULL;
+		}
+	}
+	free(keep);
+	free(t.line);
+	free(buf);
+	return out;
+}

@@ -28,6 +28,14 @@ char *reply_strip(const char *text);
    shown, at most four lines above an answer. */
 char *reply_strip_full(const char *text, char **interleaved_r);
 
+/* The signature below the delimiter ("-- ") that ends the person's own
+   text in TEXT, as mutt and Thunderbird put it (a name, a title, a
+   telephone number), without the delimiter, up to a blank line, a quote
+   or its attribution; NULL when the own text does not end at one. What
+   reply_strip cuts off, for reply_signer and reply_signer_phone when
+   the text has no closing of its own. Free it. */
+char *reply_delimited_signature(const char *text);
+
 /* Whether TEXT, what a case officer wrote to a citizen, closes with a
    greeting of its own: one of its last three lines begins with a
    closing ("Hälsningar", "Med vänlig hälsning", "Mvh", "Kind regards",

@@ -595,6 +595,46 @@ START_TEST(test_signer_phone)
 }
 END_TEST
 
+/* The signature a mail client puts under "-- ", which reply_strip cuts
+   off: it still names who signs an SMS. NULL: none. */
+static const struct {
+	const char *text, *signature;
+} delimited[] = {
+	/* Thunderbird: the signature under the answer, the quote below */
+	{ "Vi lagar lampan.\n\n-- \nEva Ek\nHandläggare\nTel. 08-123 45 67\n"
+	  "\nDen 7 dec. 2026 skrev Kommunen <a@kommun.se>:\n> Hej\n",
+	  "Eva Ek\nHandläggare\nTel. 08-123 45 67" },
+	/* mutt: the signature at the very end, below the quote */
+	{ "Vi lagar lampan.\n\n> Hej\n\n-- \nEva Ek\n", "Eva Ek" },
+	{ "Vi lagar lampan.\n--\nEva Ek\n070-123 45 67", "Eva Ek\n070-123 45 67" },
+	/* the signature reaches up to the quote's attribution */
+	{ "Vi lagar lampan.\n-- \nEva Ek\nDen 7 dec. 2026 skrev Anna "
+	  "<anna@example.se>:\n> Hej\n", "Eva Ek" },
+	/* one in the quote, or an empty one, is none */
+	{ "Vi lagar lampan.\n\n> Hej\n> -- \n> Anna\n", NULL },
+	{ "Vi lagar lampan.\n-- \n\nText", NULL },
+	/* no delimiter: reply_signer reads the closing in the text */
+	{ "Vi lagar lampan.\n\nMvh Eva\n", NULL },
+	/* the own text cut at the message replied to, not at "-- " */
+	{ "Vi lagar lampan.\n-----Ursprungligt meddelande-----\n"
+	  "Från: Anna\n\nHej\n-- \nAnna\n", NULL },
+	{ "", NULL },
+};
+
+START_TEST(test_delimited_signature)
+{
+	char *got = reply_delimited_signature(delimited[_i].text);
+
+	if (delimited[_i].signature == NULL)
+		ck_assert_msg(got == NULL, "%d: \"%s\"", _i, got);
+	else
+		ck_assert_msg(got != NULL &&
+			      strcmp(got, delimited[_i].signature) == 0,
+			      "%d: \"%s\"", _i, got != NULL ? got : "(null)");
+	free(got);
+}
+END_TEST
+
 /* A thank-you and nothing more, or more than that. */
 static const struct {
 	const char *text;
@@ -878,6 +918,8 @@ main(void)
 	tcase_add_loop_test(tc, test_case, 0, (int)N_ELEMENTS(cases));
 	tcase_add_loop_test(tc, test_signer, 0, (int)N_ELEMENTS(signers));
 	tcase_add_test(tc, test_signoff_plain_footer);
+	tcase_add_loop_test(tc, test_delimited_signature, 0,
+			    (int)N_ELEMENTS(delimited));
 	tcase_add_loop_test(tc, test_signer_phone, 0,
 			    (int)N_ELEMENTS(signer_phones));
 	tcase_add_loop_test(tc, test_thanks_only, 0,

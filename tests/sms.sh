@@ -207,6 +207,21 @@ check "a handler's answer by SMS: without the mail signature, signed with the na
 
 Lampan byts på fredag.
 /Eva Ek, tel. 0123-45 67 89, Kommunen, ärende $case1'")" -eq 1 ]
+# A mail client's signature under "-- " (mutt, Thunderbird), and no
+# closing in the text: it still names who signs, with the number.
+handler_mail "$rt" "$case1" h1d "Lampan byts på måndag.
+
+-- 
+Eva Ek
+Handläggare, Gatukontoret
+Tel. 0123-45 67 89
+
+Den 7 dec. 2026 skrev Kommunen <kommunen@kommun.example>:
+> Gatlampan är trasig."
+engine
+check "an answer signed under '-- ': the SMS names the officer and the telephone" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND body = 'Lampan byts på måndag.
+/Eva Ek, tel. 0123-45 67 89, Kommunen, ärende $case1'")" -eq 1 ]
 # The same text again, but after the handler's answer: a new answer to
 # it, not the SMSC delivering the first one again.
 sms "From: 46701234567" "Den blinkar också."
