@@ -424,6 +424,21 @@ check "#klar with a text by SMS: one SMS, the answer in the resolved one" \
 check "... the answer first, then that the case is resolved" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880003' AND body LIKE 'Vi har tvättat bort klottret.
 Kommunen: Ditt ärende $case_k är klart.%'")" -eq 1 ]
+# ... signed by the officer, as an answer is: "Ring mig" needs the number.
+sms "From: 46708880013" "Klotter på busskuren."
+engine
+case_ks=$(sql "SELECT c.number FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46708880013'")
+handler_mail "$(note_reply_to "$case_ks")" "$case_ks" hk2 "#klar
+Vi har tvättat bort klottret. Ring mig om det kommer tillbaka.
+
+Med vänlig hälsning
+Eva Ek
+Tel: 0123-45 67 89"
+engine
+check "#klar with a signed text by SMS: the officer's name and telephone above the resolved line" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = '+46708880013' AND body LIKE 'Vi har tvättat bort klottret. Ring mig om det kommer tillbaka.
+/Eva Ek, tel. 0123-45 67 89
+Kommunen: Ditt ärende $case_ks är klart.%'")" -eq 1 ]
 # ... but two, each whole, when the answer fits in sms-segments (3) and
 # the two together do not.
 sms "From: 46708880004" "Klotter på bron."
