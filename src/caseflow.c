@@ -1591,6 +1591,9 @@ render_for_channel(struct flow *fl, const char *template_id,
 	if (ret == 0 && strcmp(fl->c.channel, "sms") == 0) {
 		free(*subject_r);
 		*subject_r = NULL;
+		/* a no-break space from the officer's mail client, which
+		   nobody can see to take out, would make it UCS-2 */
+		gsm_plain_spaces(*body_r);
 	}
 	return ret;
 }

@@ -113,6 +113,36 @@ gsm7_cost(uint32_t cp)
 	return g == 0 ? 0 : (g & EXT) != 0 ? 2 : 1;
 }
 
+void
+gsm_plain_spaces(char *text)
+{
+	unsigned char *p = (unsigned char *)text, *o = p;
+
+	while (*p != '\0') {
+		size_t n = *p < 0x80 ? 1 : *p < 0xe0 ? 2 : *p < 0xf0 ? 3 : 4;
+		uint32_t cp = n == 1 ? *p : *p & (0xff >> (n + 1));
+		size_t k;
+
+		for (k = 1; k < n && (p[k] & 0xc0) == 0x80; k++)
+			cp = cp << 6 | (p[k] & 0x3f);
+		if (k < n) {	/* not UTF-8: left as it is */
+			*o++ = *p++;
+			continue;
+		}
+		if (cp == '\t' || cp == 0x00a0 ||
+		    (cp >= 0x2000 && cp <= 0x200a) || cp == 0x202f ||
+		    cp == 0x205f || cp == 0x3000) {
+			*o++ = ' ';
+		} else if (!(cp == 0x00ad || cp == 0x200b || cp == 0x2060 ||
+			     cp == 0xfeff)) {
+			memmove(o, p, n);
+			o += n;
+		}
+		p += n;
+	}
+	*o = '\0';
+}
+
 /* The character of extension code CODE, or 0. */
 static uint32_t
 gsm7_ext_char(unsigned code)

@@ -69,6 +69,16 @@ char *gsm_decode(const struct gsm_msg *msg, size_t off, size_t n,
    0 when it is not. */
 int gsm7_cost(uint32_t cp);
 
+/* In the UTF-8 TEXT, in place (it only gets shorter): each space a
+   reader cannot tell from a plain one (a no-break, narrow, thin or
+   ideographic space, a tab) becomes a plain space, and the characters
+   that show nothing (a soft hyphen, a zero-width space, a word joiner,
+   a byte order mark) are dropped. None of them is in GSM-7, so one of
+   them, which mail clients put in for a reader who cannot see it, would
+   make an SMS UCS-2 and three times as dear. The zero-width joiners of
+   emoji and scripts stay. */
+void gsm_plain_spaces(char *text);
+
 /* --- segmentation --- */
 
 enum gsm_ref {

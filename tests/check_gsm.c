@@ -199,6 +199,40 @@ START_TEST(test_bad_text)
 }
 END_TEST
 
+/* Spaces nobody sees apart from a space, and characters that show
+   nothing: out of an SMS, which they would make UCS-2. */
+static const struct {
+	const char *in, *out;
+} plains[] = {
+	{ "kl.\u00a08", "kl. 8" },
+	{ "08-123\u202f45\u200967\tx", "08-123 45 67 x" },
+	{ "ta\u00adbell\u200b\u2060\ufeff", "tabell" },
+	{ "\u3000Hej\u2003", " Hej " },
+	/* a joiner of an emoji stays, as do letters and marks */
+	{ "\U0001F469\u200d\U0001F692 åäö – ’", "\U0001F469\u200d\U0001F692 åäö – ’" },
+	/* not UTF-8: byte by byte, as it was */
+	{ "a\xc2" "b\xe2\x80", "a\xc2" "b\xe2\x80" },
+	{ "", "" },
+};
+
+START_TEST(test_plain_spaces)
+{
+	char *t = strdup(plains[_i].in);
+	struct gsm_msg m;
+	char *err = NULL;
+
+	gsm_plain_spaces(t);
+	ck_assert_str_eq(t, plains[_i].out);
+	/* the first four are GSM-7 now */
+	if (_i < 4) {
+		ck_assert_int_eq(gsm_encode(t, strlen(t), GSM_AUTO, &m, &err), 0);
+		ck_assert_int_eq(m.enc, GSM_GSM7);
+		gsm_msg_clear(&m);
+	}
+	free(t);
+}
+END_TEST
+
 START_TEST(test_too_long)
 {
 	char *text = repeat("a", GSM_TEXT_BYTES_MAX + 1);
@@ -829,6 +863,7 @@ gsm_suite(void)
 	tcase_add_loop_test(tc, test_text, 0, N_ELEMENTS(texts));
 	tcase_add_test(tc, test_surrogates);
 	tcase_add_loop_test(tc, test_bad_text, 0, N_ELEMENTS(bad_texts));
+	tcase_add_loop_test(tc, test_plain_spaces, 0, N_ELEMENTS(plains));
 	tcase_add_test(tc, test_too_long);
 	tcase_add_test(tc, test_decode_odd);
 	tcase_add_loop_test(tc, test_bounds, 0, N_ELEMENTS(bounds));

@@ -222,6 +222,13 @@ engine
 check "an answer signed under '-- ': the SMS names the officer and the telephone" \
 	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND body = 'Lampan byts på måndag.
 /Eva Ek, tel. 0123-45 67 89, Kommunen, ärende $case1'")" -eq 1 ]
+# A no-break space from the officer's mail client (kl.&nbsp;8), which
+# nobody can see to take out, goes as a space: not UCS-2 for it.
+handler_mail "$rt" "$case1" h1n "$(printf 'Vi kommer på torsdag kl.\302\2408.')"
+engine
+check "a no-break space in an answer goes as a plain space" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND body LIKE 'Vi kommer på torsdag kl. 8.
+/%'")" -eq 1 ]
 # The same text again, but after the handler's answer: a new answer to
 # it, not the SMSC delivering the first one again.
 sms "From: 46701234567" "Den blinkar också."
