@@ -82,8 +82,10 @@ char *mailin_subject_core(const char *prefix, const char *subject);
    closed, 0 not the sender's or no such case, -1. Returns -1, or what
    SENDERS said of *THEIRS_R: the first open case of the sender's, else
    the first closed one (1), else NULL (0); *FIRST_R is the first number
-   that is not the sender's, or NULL. Caller frees both. */
-int mailin_pick_number(const char *prefix, const char *text,
+   that is not the sender's, or NULL. Caller frees both. SHORTENED
+   takes a number written without its leading zeros ("KS-2026-42", as
+   a citizen types it on a phone) for the one in full. */
+int mailin_pick_number(const char *prefix, const char *text, bool shortened,
 		       int (*senders)(const char *number, void *ctx,
 				      char **error_r),
 		       void *ctx, char **theirs_r, char **first_r,

@@ -489,7 +489,7 @@ thread(struct mailin *mi, struct store *store, const char *text,
 	const struct workflow *wf = NULL;
 	char *theirs, *first;
 	int64_t id, updated;
-	int r = mailin_pick_number(mi->prefix, text, contacts_case, &c,
+	int r = mailin_pick_number(mi->prefix, text, true, contacts_case, &c,
 				   &theirs, &first, error_r);
 
 	if (r < 0)

@@ -517,8 +517,13 @@ thread_by_ids(struct store *store, struct mailin_verdict *v, char **error_r)
 	return 0;
 }
 
-char *
-mailin_find_number(const char *prefix, const char *text)
+/* The first case number PREFIX-YYYY-NNNNN in TEXT, upper case, or
+   NULL; with SHORTENED also one written without its leading zeros
+   ("KS-2026-42"), given in full. *END_R (unless NULL) is where it ends
+   in TEXT. */
+static char *
+find_number(const char *prefix, const char *text, bool shortened,
+	    const char **end_r)
 {
 	size_t plen = strlen(prefix);
 
@@ -532,15 +537,27 @@ mailin_find_number(const char *prefix, const char *text)
 		if (strspn(y, "0123456789") != 4 || y[4] != '-')
 			continue;
 		d = strspn(y + 5, "0123456789");
-		if (d >= 5 && !isalnum((unsigned char)y[5 + d])) {
-			char *n = xstrndup(p, plen + 6 + d);
+		if (isalnum((unsigned char)y[5 + d]) ||
+		    (d < 5 && (!shortened || d == 0)))
+			continue;
+		if (end_r != NULL)
+			*end_r = y + 5 + d;
+		if (d < 5)
+			return xasprintf("%s-%.4s-%05ld", prefix, y,
+					 strtol(y + 5, NULL, 10));
+		char *n = xstrndup(p, plen + 6 + d);
 
-			for (char *c = n; *c != '\0'; c++)
-				*c = (char)toupper((unsigned char)*c);
-			return n;
-		}
+		for (char *c = n; *c != '\0'; c++)
+			*c = (char)toupper((unsigned char)*c);
+		return n;
 	}
 	return NULL;
+}
+
+char *
+mailin_find_number(const char *prefix, const char *text)
+{
+	return find_number(prefix, text, false, NULL);
 }
 
 /* Whether P starts a reply or forward prefix ("Re:", "SV:", "Svar:",
@@ -661,7 +678,7 @@ mailin_case_closed(struct store *store, int64_t id, char **error_r)
 }
 
 int
-mailin_pick_number(const char *prefix, const char *text,
+mailin_pick_number(const char *prefix, const char *text, bool shortened,
 		   int (*senders)(const char *number, void *ctx,
 				  char **error_r),
 		   void *ctx, char **theirs_r, char **first_r, char **error_r)
@@ -672,10 +689,7 @@ mailin_pick_number(const char *prefix, const char *text,
 
 	/* a lookup each: anyone may write a subject of a thousand */
 	while (looked++ < MAILIN_NUMBERS_MAX &&
-	       (number = mailin_find_number(prefix, p)) != NULL) {
-		const char *at = strcasestr(p, number);
-
-		p = at != NULL ? at + strlen(number) : "";
+	       (number = find_number(prefix, p, shortened, &p)) != NULL) {
 		r = senders(number, ctx, error_r);
 		if (r < 0 || r == 2) {
 			if (r == 2) {
@@ -743,8 +757,8 @@ thread_by_subject(struct mailin *mi, struct store *store,
 {
 	struct senders_ctx c = { store, v };
 	char *theirs, *first;
-	int r = mailin_pick_number(mi->prefix, v->msg->subject, senders_case,
-				   &c, &theirs, &first, error_r);
+	int r = mailin_pick_number(mi->prefix, v->msg->subject, false,
+				   senders_case, &c, &theirs, &first, error_r);
 
 	if (r < 0)
 		return -1;

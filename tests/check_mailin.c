@@ -5713,8 +5713,8 @@ START_TEST(test_pick_number_bounded)
 		free(text);
 		text = t;
 	}
-	ck_assert_int_eq(mailin_pick_number("KS", text, count_senders, &calls,
-					    &theirs, &first, &err), 0);
+	ck_assert_int_eq(mailin_pick_number("KS", text, false, count_senders,
+					    &calls, &theirs, &first, &err), 0);
 	ck_assert_int_eq(calls, MAILIN_NUMBERS_MAX);
 	ck_assert_ptr_null(theirs);
 	ck_assert_str_eq(first, "KS-2026-00001");
@@ -5722,13 +5722,42 @@ START_TEST(test_pick_number_bounded)
 	/* within the bound, the open one is found */
 	calls = 0;
 	ck_assert_int_eq(mailin_pick_number("KS", "KS-2026-00003 KS-2026-00020",
-					    count_senders, &calls, &theirs,
-					    &first, &err), 2);
+					    false, count_senders, &calls,
+					    &theirs, &first, &err), 2);
 	ck_assert_str_eq(theirs, "KS-2026-00020");
 	ck_assert_int_eq(calls, 2);
 	free(theirs);
 	free(first);
 	free(text);
+}
+END_TEST
+
+/* A citizen types the number short on a phone: by SMS "ks-2026-20" is
+   KS-2026-00020; in a subject, which cirm wrote, only the full one. */
+START_TEST(test_pick_number_shortened)
+{
+	char *theirs = NULL, *first = NULL, *err = NULL;
+	int calls = 0;
+
+	ck_assert_int_eq(mailin_pick_number("KS", "Ärende ks-2026-3 och "
+					    "KS-2026-20. Tack", true,
+					    count_senders, &calls, &theirs,
+					    &first, &err), 2);
+	ck_assert_str_eq(theirs, "KS-2026-00020");
+	ck_assert_str_eq(first, "KS-2026-00003");
+	ck_assert_int_eq(calls, 2);
+	free(theirs);
+	free(first);
+	theirs = first = NULL;
+	/* not a number: no digits, a letter glued on, or six */
+	ck_assert_int_eq(mailin_pick_number("KS", "KS-2026- KS-2026-20a "
+					    "XKS-2026-20", true, count_senders,
+					    &calls, &theirs, &first, &err), 0);
+	ck_assert_ptr_null(first);
+	ck_assert_int_eq(mailin_pick_number("KS", "KS-2026-20", false,
+					    count_senders, &calls, &theirs,
+					    &first, &err), 0);
+	ck_assert_ptr_null(first);
 }
 END_TEST
 
@@ -8017,6 +8046,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_files_alone);
 	tcase_add_test(tc, test_handler_resolve_one_mail);
 	tcase_add_test(tc, test_pick_number_bounded);
+	tcase_add_test(tc, test_pick_number_shortened);
 	tcase_add_test(tc, test_handler_answer_alone);
 	tcase_add_test(tc, test_handler_winmail_dat);
 	tcase_add_test(tc, test_handler_signature_logo);

@@ -107,6 +107,14 @@ sms "From: 46701234567" "Angående ${case1}: den lyser igen!"
 engine
 check "... but the case number in the text still finds the old case" \
 	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case1' AND m.direction = 'in'")" -eq 4 ]
+# ... also written short, in small letters, as typed on a phone
+# ("ks-2026-1" for KS-2026-00001)
+sql "UPDATE cases SET updated_at = updated_at - 8 * 86400 WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46701234567')"
+short=$(printf '%s' "$case1" | sed 's/-0*\([0-9]\)/-\1/2' | tr 'A-Z' 'a-z')
+sms "From: 46701234567" "Ärende ${short}. Nu är den släckt igen."
+engine
+check "... and so does the number written without its zeros ($short)" \
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case1' AND m.direction = 'in'")" -eq 5 ]
 
 # --- routing, parts that never came ------------------------------------------
 sms "From: 46705550000
