@@ -149,6 +149,12 @@ encode(int argc, char **argv)
 		text = xstrdup(argv[optind]);
 		len = strlen(text);
 	}
+	/* as cirm sends it: a no-break space a plain one (a NUL is left
+	   for gsm_encode to refuse) */
+	if (want != GSM_UCS2 && strlen(text) == len) {
+		gsm_plain_spaces(text);
+		len = strlen(text);
+	}
 	if (gsm_encode(text, len, want, &msg, &error) < 0 ||
 	    (n = gsm_split(&msg, ref, parts, GSM_PARTS_MAX, &error)) < 0) {
 		ctl_error("%s", error);

@@ -695,6 +695,10 @@ check_all "cirmctl sms encode -: a file of 160 characters and its line break is 
 	[ "$rc" -eq 0 ] && contains "$out" "Length:   160 septets" && \
 	contains "$out" "Segments: 1 "
 EOF
+# A no-break space counts as the plain space cirm sends for it.
+run "$CIRMCTL" sms encode "$(printf 'kl.\302\2408')"
+check "cirmctl sms encode: a no-break space costs GSM 7-bit, as sent" \
+	contains "$out" "Encoding: GSM 7-bit"
 run "$CIRMCTL" sms encode --ucs2 --gsm7 "Hej"
 check "cirmctl sms encode: --ucs2 and --gsm7 together are a usage error" [ "$rc" -eq 64 ]
 
