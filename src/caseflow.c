@@ -102,12 +102,14 @@ struct lookups {
 	char *cont_handler;	/* continues.handler */
 	char *merged;		/* case.merged_into */
 	bool sms_stopped;	/* citizen.sms_stopped */
+	char *number;		/* citizen.number */
 	unsigned looked;
 };
 enum {
 	LOOKED_SENDER = 1, LOOKED_FROM = 2, LOOKED_LAST_ANSWER = 4,
 	LOOKED_CITIZEN_TEXT = 8, LOOKED_OFFICER = 16, LOOKED_CONT_ANSWER = 32,
 	LOOKED_CONT_HANDLER = 64, LOOKED_MERGED = 128, LOOKED_SMS_STOPPED = 256,
+	LOOKED_NUMBER = 512,
 };
 
 struct flow {
@@ -1113,6 +1115,25 @@ citizen_from(const struct flow *fl, char **out_r, char **error_r)
 	return 0;
 }
 
+/* citizen.number: the telephone number of an SMS case's citizen in
+   full (E.164), for a notice that asks the case officer to ring them,
+   since no SMS reached them; "" by mail or without a citizen. 0, -1. */
+static int
+citizen_number(const struct flow *fl, char **out_r, char **error_r)
+{
+	char *name = NULL, *addr = NULL;
+	int rc = fl->c.citizen_id == 0 || strcmp(fl->c.channel, "sms") != 0 ?
+		0 : store_contact_first_named(fl->store, fl->c.citizen_id,
+					      "phone", &addr, &name, error_r);
+
+	free(name);
+	if (rc < 0)
+		return -1;
+	*out_r = rc > 0 ? addr : xstrdup("");
+	if (rc == 0)
+		free(addr);
+	return 0;
+}
 
 static void
 lookups_clear(struct lookups *lk)
@@ -1125,6 +1146,7 @@ lookups_clear(struct lookups *lk)
 	free(lk->cont_answer);
 	free(lk->cont_handler);
 	free(lk->merged);
+	free(lk->number);
 }
 
 /* Into *OUT_R the name of the case officer whose reply or command the
@@ -1203,6 +1225,9 @@ look_up(struct flow *fl, const char *lang, const char *template_id,
 		return -1;
 	if (wants(fl, lang, template_id, LOOKED_FROM, "citizen.from") &&
 	    citizen_from(fl, &lk->from, error_r) < 0)
+		return -1;
+	if (wants(fl, lang, template_id, LOOKED_NUMBER, "citizen.number") &&
+	    citizen_number(fl, &lk->number, error_r) < 0)
 		return -1;
 	if (wants(fl, lang, template_id, LOOKED_LAST_ANSWER,
 		  "case.last_answer")) {
@@ -1333,6 +1358,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "continues.handler", lk->cont_handler != NULL ?
 		  lk->cont_handler : "" },
 		{ "citizen.from", lk->from != NULL ? lk->from : "" },
+		{ "citizen.number", lk->number != NULL ? lk->number : "" },
 		{ "case.merged_into", lk->merged != NULL ? lk->merged : "" },
 		{ "case.sms", strcmp(fl->c.channel, "sms") == 0 ? "1" : "" },
 		{ "citizen.sms_stopped", lk->sms_stopped ? "1" : "" },

@@ -301,6 +301,10 @@ check "... naming the message that did not arrive, as the history does" \
 	contains "$notice" "-> Tack! Vi byter"
 check "... then what the network said" \
 	sh -c "printf '%s' \"\$1\" | grep -A1 -e '-> Tack! Vi byter' | grep -q '^stat:UNDELIV err:001'" - "$notice"
+# It asks the officer to ring the citizen: the number in full, which
+# notifications otherwise mask.
+check "... with the citizen's number in full, to ring them" \
+	contains "$notice" "Invånare:     +46701234567 (numret i sin helhet, för att ringa)"
 # The last answer, on a case closed with it, never arrived: the workflow
 # runs no more, but the handler is told all the same.
 sms "From: 46708880001" "Skräp på lekplatsen."
