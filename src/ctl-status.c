@@ -251,22 +251,24 @@ print_failing(int64_t n, const char *error, int outbox)
 		       (long long)n, why);
 }
 
-long long
-ctl_mailgate_waiting(const char *dir, int64_t *oldest_r)
+/* The regular files of DIR, not hidden, that WANTS takes (every one,
+   when NULL): their number; the oldest's modification time into
+   *OLDEST_R when older than the one there (0: none). */
+static long long
+files_waiting(const char *dir, bool (*wants)(const char *name),
+	      int64_t *oldest_r)
 {
-	char *newdir = xasprintf("%s/new", dir);
-	DIR *d = opendir(newdir);
+	DIR *d = opendir(dir);
 	struct dirent *e;
 	long long n = 0;
 
-	*oldest_r = 0;
-	free(newdir);
 	if (d == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL) {
 		struct stat st;
 
 		if (e->d_name[0] == '.' ||
+		    (wants != NULL && !wants(e->d_name)) ||
 		    fstatat(dirfd(d), e->d_name, &st,
 			    AT_SYMLINK_NOFOLLOW) < 0 ||
 		    !S_ISREG(st.st_mode))
@@ -279,41 +281,46 @@ ctl_mailgate_waiting(const char *dir, int64_t *oldest_r)
 	return n;
 }
 
+long long
+ctl_mailgate_waiting(const char *dir, int64_t *oldest_r)
+{
+	char *newdir = xasprintf("%s/new", dir);
+	long long n;
+
+	*oldest_r = 0;
+	n = files_waiting(newdir, NULL, oldest_r);
+	free(newdir);
+	return n;
+}
+
+/* An SMS smsd received, not its lock file. */
+static bool
+sms_received(const char *name)
+{
+	size_t len = strlen(name);
+
+	return len < 5 || strcmp(name + len - 5, ".LOCK") != 0;
+}
+
+/* An SMS the smstools gateway wrote (cirm-ID-TIME). */
+static bool
+sms_written(const char *name)
+{
+	return strncmp(name, "cirm-", 5) == 0;
+}
+
 /* The files smsd and cirm share in SUB of the smstools SPOOL that wait:
-   in incoming/, the SMS smsd received (not hidden, not its .LOCK
-   files), which the smstools gateway has not taken in; in outgoing/
-   and checked/, the gateway's own (cirm-ID-TIME) that smsd has not
-   sent yet. Their number; the oldest's modification time into
-   *OLDEST_R when older than the one there (0: none). */
+   in incoming/, the SMS smsd received, which the smstools gateway has
+   not taken in; in outgoing/ and checked/, the gateway's own that smsd
+   has not sent yet. As files_waiting. */
 static long long
 sms_spool_waiting(const char *spool, const char *sub, int64_t *oldest_r)
 {
 	char *path = xasprintf("%s/%s", spool, sub);
-	DIR *d = opendir(path);
-	int incoming = strcmp(sub, "incoming") == 0;
-	struct dirent *e;
-	long long n = 0;
+	long long n = files_waiting(path, strcmp(sub, "incoming") == 0 ?
+				    sms_received : sms_written, oldest_r);
 
 	free(path);
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL) {
-		size_t len = strlen(e->d_name);
-		struct stat st;
-
-		if (e->d_name[0] == '.' ||
-		    (incoming && len >= 5 &&
-		     strcmp(e->d_name + len - 5, ".LOCK") == 0) ||
-		    (!incoming && strncmp(e->d_name, "cirm-", 5) != 0) ||
-		    fstatat(dirfd(d), e->d_name, &st,
-			    AT_SYMLINK_NOFOLLOW) < 0 ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		n++;
-		if (*oldest_r == 0 || st.st_mtime < *oldest_r)
-			*oldest_r = st.st_mtime;
-	}
-	closedir(d);
 	return n;
 }
 
