@@ -54,6 +54,7 @@ struct caseflow {
 	   refused one whose id could not be read (caseflow_adopt) */
 	struct strlist refused;
 	bool refused_unknown;
+	bool dir_unreadable;	/* workflow_dir: cirm.conf's problem */
 	/* what caseflow_adopt found a reload changes (a workflow retired,
 	   another version starting new cases): logged by
 	   caseflow_log_changes once the reload is taken, not before a
@@ -550,6 +551,7 @@ caseflow_load_dir(struct caseflow *cf, struct store *store, const char *dir,
 			strlist_addf(errors, "%s: workflow directory cannot be "
 				     "read: %s", dir, strerror(errno));
 		cf->refused_unknown = true;
+		cf->dir_unreadable = true;
 		return 0;
 	}
 	while ((e = readdir(d)) != NULL) {
@@ -749,8 +751,8 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 			strlist_addf(errors, "workflow %s: version %d, which "
 				     "ran before, keeps running (no file of it "
 				     "loaded and passed its checks: see the "
-				     "errors); cirmd started now would not have "
-				     "it", old->id, old->version);
+				     "errors); fix the file", old->id,
+				     old->version);
 			n++;
 		} else if (refused && now->version < old->version) {
 			/* a file refused (a copy of the newest version
@@ -787,6 +789,28 @@ caseflow_adopt(struct caseflow *cf, struct store *store,
 				     wf->id, wf->version, wf->name, before);
 	}
 	return n;
+}
+
+int
+caseflow_keep_newest(struct caseflow *cf, struct store *store, const char *id,
+		     struct strlist *errors, char **error_r)
+{
+	int newest = 0, rc;
+
+	/* a workflow_dir mistyped is cirm.conf's to mend at once */
+	if (caseflow_current(cf, id) != NULL || cf->dir_unreadable ||
+	    (!cf->refused_unknown && !strlist_has(&cf->refused, id)))
+		return 0;
+	rc = store_workflow_newest(store, id, &newest, error_r);
+	if (rc <= 0)
+		return rc;
+	if (make_current(cf, store, id, newest, error_r) < 0)
+		return -1;
+	strlist_addf(errors, "workflow %s: version %d, the newest the "
+		     "database has, starts new cases (no file of it loaded "
+		     "and passed its checks: see the errors); fix the file, "
+		     "then reload", id, newest);
+	return 1;
 }
 
 void

@@ -191,6 +191,16 @@ int caseflow_add(struct caseflow *cf, struct store *store,
 int caseflow_adopt(struct caseflow *cf, struct store *store,
 		   const struct caseflow *from, bool refused,
 		   struct strlist *errors, char **error_r);
+/* At start, when no version of workflow ID that ran before is at
+   hand: ID has no current version in CF while a file of it (or one
+   whose id could not be read) was refused, and the database has a
+   version of it (not when workflow_dir itself cannot be read). The newest the database has is made current, as a
+   reload keeps the version that ran before, so that a file edited
+   badly does not keep the service from starting after a reboot; told
+   in ERRORS. 1 when it was, 0 when not, -1 with *error_r. */
+int caseflow_keep_newest(struct caseflow *cf, struct store *store,
+			 const char *id, struct strlist *errors,
+			 char **error_r);
 /* Logs what caseflow_adopt found the reload changes (a workflow retired,
    another version starting new cases), once the reload is taken. */
 void caseflow_log_changes(struct caseflow *cf);

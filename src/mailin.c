@@ -2321,9 +2321,31 @@ each_route(const char *routes, void (*fn)(void *ctx, const char *addr,
 
 struct need_ctx {
 	struct mailin *mi;
+	struct store *store;
 	struct strlist *errors;
 	int missing;
+	bool start;		/* no configuration ran before */
 };
+
+/* Whether workflow ID is usable for new cases: current, or, at a start,
+   made so from the database (caseflow_keep_newest). */
+static bool
+usable(struct need_ctx *n, const char *id)
+{
+	char *err = NULL;
+
+	if (caseflow_current(n->mi->flow, id) != NULL)
+		return true;
+	if (!n->start)
+		return false;
+	if (caseflow_keep_newest(n->mi->flow, n->store, id, n->errors,
+				 &err) < 0) {
+		strlist_add(n->errors, err);
+		free(err);
+		return false;
+	}
+	return caseflow_current(n->mi->flow, id) != NULL;
+}
 
 static void
 need_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
@@ -2334,7 +2356,7 @@ need_route(void *ctx, const char *addr, size_t addr_len, const char *wf,
 
 	(void)addr;
 	(void)addr_len;
-	if (caseflow_current(n->mi->flow, id) == NULL) {
+	if (!usable(n, id)) {
 		strlist_addf(n->errors, "%sworkflow_routes: workflow %s is "
 			     "not usable (no good %s/%s.xml or other file with "
 			     "that id)", n->mi->where_routes, id,
@@ -2361,7 +2383,8 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 		.case_access_all = mi->case_access_all,
 		.where_workflow_dir = mi->where_workflow_dir,
 	};
-	struct need_ctx n = { .mi = mi, .errors = errors };
+	struct need_ctx n = { .mi = mi, .store = store, .errors = errors,
+			      .start = previous == NULL };
 	size_t before;
 
 	if (previous != NULL && previous->templates != NULL)
@@ -2381,6 +2404,15 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 			free(err);
 		}
 	}
+	if (!usable(&n, mi->workflow_default)) {
+		strlist_addf(errors, "%sworkflow_default: workflow %s is not "
+			     "usable (no good %s/%s.xml or other file with that "
+			     "id)", mi->where_default, mi->workflow_default,
+			     mi->workflow_dir, mi->workflow_default);
+		n.missing++;
+	}
+	each_route(mi->workflow_routes, need_route, &n);
+	/* after those: one the database gave at a start is current */
 	{
 		char *err = NULL;
 
@@ -2391,14 +2423,6 @@ mailin_load_workflows(struct mailin *mi, struct store *store,
 			free(err);
 		}
 	}
-	if (caseflow_current(mi->flow, mi->workflow_default) == NULL) {
-		strlist_addf(errors, "%sworkflow_default: workflow %s is not "
-			     "usable (no good %s/%s.xml or other file with that "
-			     "id)", mi->where_default, mi->workflow_default,
-			     mi->workflow_dir, mi->workflow_default);
-		n.missing++;
-	}
-	each_route(mi->workflow_routes, need_route, &n);
 	if (n.missing > 0)
 		return -1;
 	/* taken: what it changes can be said now */

@@ -851,10 +851,28 @@ START_TEST(test_bad_default_workflow)
 	struct strlist errors = { 0 };
 	struct mailin *m2 = mailin_new(cfg, &(char *){ NULL });
 	char *path = xasprintf("%s/synpunkt.xml", cfg_str(cfg, CFG_WORKFLOW_DIR));
+	char *err = NULL;
 	FILE *f = fopen(path, "w");
 
 	fputs("<workflow xmlns=\"urn:x-cirm:workflow:1\">\n", f);
 	fclose(f);
+	/* at a start (a reboot after the file was broken): the newest
+	   version the database has runs, and the errors say so */
+	ck_assert_int_eq(mailin_load_workflows(m2, store, NULL, &errors), 0);
+	ck_assert_msg(errors.n == 2 && strstr(errors.v[0], "synpunkt.xml:2: ") !=
+		      NULL, "%s", errors.n ? errors.v[0] : "");
+	ck_assert_msg(strstr(errors.v[1], "workflow synpunkt: version 1, the "
+			     "newest the database has, starts new cases") !=
+		      NULL, "%s", errors.v[1]);
+	ck_assert_ptr_nonnull(caseflow_current(mailin_caseflow(m2),
+					       "synpunkt"));
+	strlist_clear(&errors);
+	/* on reload, the running version stays */
+	ck_assert_int_eq(mailin_load_workflows(m2, store, mi, &errors), 0);
+	strlist_clear(&errors);
+	/* none in the database (a new instance): it cannot start */
+	ck_assert_msg(store_exec(store, "DELETE FROM workflow_def", &err) == 0,
+		      "%s", err);
 	ck_assert_int_eq(mailin_load_workflows(m2, store, NULL, &errors), -1);
 	ck_assert_msg(errors.n == 2 && strstr(errors.v[0], "synpunkt.xml:2: ") !=
 		      NULL, "%s", errors.n ? errors.v[0] : "");
@@ -865,9 +883,6 @@ START_TEST(test_bad_default_workflow)
 		      strstr(errors.v[1], ": workflow_default: workflow "
 			     "synpunkt is not usable") != NULL, "%s",
 		      errors.v[1]);
-	strlist_clear(&errors);
-	/* on reload, the running version stays */
-	ck_assert_int_eq(mailin_load_workflows(m2, store, mi, &errors), 0);
 	strlist_clear(&errors);
 	mailin_free(&m2);
 	free(path);

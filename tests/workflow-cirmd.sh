@@ -315,6 +315,19 @@ check "workflow check -c blames cirm.conf's line too" contains "$err" \
 	"$C:$line: template_dir = $I/nowhere: cannot be read"
 cp "$T/conf.before" "$C"
 
+# A file edited without a new version before a restart (a reboot, say)
+# does not keep the service from starting: the newest version the
+# database has starts new cases, as a reload would keep it, and the
+# error says so.
+sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/; s/<title>/<title>Ändrad igen: /' \
+	"$T/synpunkt.good" >"$W/synpunkt.xml"
+run "$CIRMD" -c "$C" --once
+check "a default workflow edited before a restart: cirmd starts" [ "$rc" -eq 0 ]
+check "... saying why the file is refused" contains "$err" \
+	"synpunkt.xml:23: workflow synpunkt version 2 is already in use with other contents"
+check "... and that the database's version 2 starts new cases" contains "$err" \
+	"workflow synpunkt: version 2, the newest the database has, starts new cases"
+
 # A default workflow that cannot run stops cirmd from starting.
 cp "$T/synpunkt.good" "$W/synpunkt.xml"
 printf 'workflow_default = nosuch\n' >>"$C"
