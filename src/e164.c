@@ -6,6 +6,8 @@
 
 #include "i18n.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #define SWEDEN "46"
@@ -192,16 +194,19 @@ e164_normalise(const char *input, const char *default_cc,
 	return 0;
 }
 
-char *
-e164_mask(const char *number, char out[E164_MASK_SIZE])
+/* NUMBER in groups as e164_mask has them, the middle digits masked
+   (HIDE) or shown. */
+static char *
+grouped(const char *number, char out[E164_MASK_SIZE], bool hide)
 {
 	size_t n = number != NULL && number[0] == '+' ? strlen(number + 1) : 0;
 	size_t cl, nsn, o = 0, shown_head, hidden;
-	const char *nat;
+	const char *nat, *mid;
 
 	if (n < E164_DIGITS_MIN || n > E164_DIGITS_MAX ||
 	    strspn(number + 1, "0123456789") != n) {
-		strcpy(out, "***");
+		snprintf(out, E164_MASK_SIZE, "%s", hide || number == NULL ?
+			 "***" : number);
 		return out;
 	}
 	cl = e164_cc_len(number + 1);
@@ -217,11 +222,16 @@ e164_mask(const char *number, char out[E164_MASK_SIZE])
 	o += shown_head;
 	if (shown_head > 0)
 		out[o++] = ' ';
-	/* The hidden digits in groups of three, the last two of two. */
+	mid = nat + shown_head;
+	/* The middle digits in groups of three, the last two of two. */
 	while (hidden > 0) {
 		size_t g = hidden == 4 ? 2 : hidden > 3 ? 3 : hidden;
 
-		memset(out + o, '*', g);
+		if (hide)
+			memset(out + o, '*', g);
+		else
+			memcpy(out + o, mid, g);
+		mid += g;
 		o += g;
 		out[o++] = ' ';
 		hidden -= g;
@@ -230,4 +240,16 @@ e164_mask(const char *number, char out[E164_MASK_SIZE])
 	o += nsn > 4 ? 2 : 1;
 	out[o] = '\0';
 	return out;
+}
+
+char *
+e164_mask(const char *number, char out[E164_MASK_SIZE])
+{
+	return grouped(number, out, true);
+}
+
+char *
+e164_spaced(const char *number, char out[E164_MASK_SIZE])
+{
+	return grouped(number, out, false);
 }

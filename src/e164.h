@@ -48,5 +48,9 @@ size_t e164_cc_len(const char *digits);
    digits or fewer shows only its last one; something that is not a
    normalised number gives "***". Returns OUT. */
 char *e164_mask(const char *number, char out[E164_MASK_SIZE]);
+/* NUMBER in full, grouped as e164_mask groups it, for a person to read
+   and dial: "+46 70 123 45 67"; something that is not a normalised
+   number as it is. Returns OUT. */
+char *e164_spaced(const char *number, char out[E164_MASK_SIZE]);
 
 #endif

@@ -9,6 +9,7 @@
 
 #include "blob.h"
 #include "digest.h"
+#include "e164.h"
 #include "forward.h"
 #include "html.h"
 #include "log.h"
@@ -3865,6 +3866,44 @@ show_case(const struct store_case *c, void *ctx)
 	return 0;
 }
 
+/* Who case ID's citizen is, on its channel, in full: "Anna Andersson,
+   +46 70 123 45 67" by SMS, "Anna Andersson <anna@example.se>" by
+   mail. The notifications, pushed to a whole group, mask a number; a
+   case officer who asks for the case (the read is in the read log)
+   is given it, to ring a citizen who asked to be rung. 0, or -1. */
+static int
+show_citizen(struct store *store, int64_t id, struct listing *s,
+	     char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	char *name = NULL, *addr = NULL;
+	bool sms;
+	int rc = store_case_flow_get(store, id, &f, error_r);
+
+	sms = rc > 0 && f.channel != NULL && strcmp(f.channel, "sms") == 0;
+	if (rc > 0 && f.citizen_id != 0)
+		rc = store_contact_first_named(store, f.citizen_id,
+					       sms ? "phone" : "email", &addr,
+					       &name, error_r);
+	else if (rc > 0)
+		rc = 0;
+	store_case_flow_clear(&f);
+	if (rc > 0) {
+		char spaced[E164_MASK_SIZE];
+		const char *at = sms ? e164_spaced(addr, spaced) : addr;
+		char *who = name != NULL && *name != '\0' ?
+			xasprintf(sms ? "%s, %s" : "%s <%s>", name, at) :
+			xstrdup(at);
+
+		strlist_addf(&s->l, "  %s %s\n", s->en ? "Citizen:" :
+			     "Invånare:", who);
+		free(who);
+	}
+	free(name);
+	free(addr);
+	return rc < 0 ? -1 : 0;
+}
+
 /* The workflows that give one of the handler's groups a role, looked up
    once per reply. */
 struct roles {
@@ -4236,6 +4275,7 @@ handler_commands(struct mailin *mi, struct store *store,
 			if (rc > 0 && (rc = store_case_get(store, number,
 							   show_case, &s,
 							   error_r)) > 0 &&
+			    (rc = show_citizen(store, id, &s, error_r)) >= 0 &&
 			    (rc = show_messages(store, id, &s,
 						error_r)) >= 0 &&
 			    (rc = show_merged(mi, store, v, &roles, &s,

@@ -124,6 +124,20 @@ START_TEST(test_mask)
 }
 END_TEST
 
+/* In full, grouped as masked: to read out and dial. */
+START_TEST(test_spaced)
+{
+	char out[E164_MASK_SIZE];
+
+	ck_assert_str_eq(e164_spaced("+46701234567", out), "+46 70 123 45 67");
+	ck_assert_str_eq(e164_spaced("+4681234567", out), "+46 81 23 45 67");
+	ck_assert_str_eq(e164_spaced("+12125550123", out), "+1 21 255 501 23");
+	ck_assert_str_eq(e164_spaced("+6834002", out), "+683 400 2");
+	ck_assert_str_eq(e164_spaced("0701234567", out), "0701234567");
+	ck_assert_str_eq(e164_spaced(NULL, out), "***");
+}
+END_TEST
+
 START_TEST(test_cc_len)
 {
 	ck_assert_uint_eq(e164_cc_len("1212"), 1);
@@ -143,6 +157,7 @@ e164_suite(void)
 	tcase_add_loop_test(tc, test_good, 0, N_ELEMENTS(good));
 	tcase_add_loop_test(tc, test_bad, 0, N_ELEMENTS(bad));
 	tcase_add_loop_test(tc, test_mask, 0, N_ELEMENTS(masks));
+	tcase_add_test(tc, test_spaced);
 	tcase_add_test(tc, test_cc_len);
 	suite_add_tcase(s, tc);
 	return s;

@@ -5404,6 +5404,36 @@ START_TEST(test_colleague_answer_withheld)
 }
 END_TEST
 
+/* #visa names the case's citizen in full, on the case's channel: the
+   notifications mask an SMS citizen's number, and a case officer asked
+   "ring me" must be able to. */
+START_TEST(test_show_citizen_in_full)
+{
+	char *body, *err = NULL;
+
+	add_handler_eva();
+	deliver_mail("Anna Andersson <anna@example.se>", "arende@kommun.example",
+		     "Snöröjning", "sc1@example.se", NULL, "Ingen har plogat.");
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "sc2@kommun.example", NULL, "#visa KS-2026-00001\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "\n  Invånare: Anna Andersson "
+			       "<anna@example.se>\n"), "%s", body);
+	free(body);
+	ck_assert_msg(store_exec(store,
+		"UPDATE cases SET channel = 'sms';"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT citizen_id, 'phone', '+46701234567', 0 FROM "
+		"cases;", &err) == 0, "%s", err);
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "sc3@kommun.example", NULL, "#show KS-2026-00001\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "\n  Invånare: Anna Andersson, "
+			       "+46 70 123 45 67\n"), "%s", body);
+	free(body);
+}
+END_TEST
+
 /* #visa shows a citizen's message of a photo and no text: only a case
    officer's reply of commands alone is left out. */
 START_TEST(test_show_photo_without_text)
@@ -8051,6 +8081,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_token_gone_case);
 	tcase_add_test(tc, test_forward_note_own_words);
 	tcase_add_test(tc, test_colleague_answer_withheld);
+	tcase_add_test(tc, test_show_citizen_in_full);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);
 	tcase_add_test(tc, test_assigned_mail_says_who_and_what);
