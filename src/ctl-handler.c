@@ -14,7 +14,6 @@
 #include "util.h"
 #include "workflow.h"
 
-#include <dirent.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
 #include <stdbool.h>
@@ -186,19 +185,14 @@ cmp_group(const void *a, const void *b)
 static void
 workflow_groups(const char *dir, struct strlist *named)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	struct strlist paths = { 0 };
 
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
+	ctl_workflow_files(dir, &paths);
+	for (size_t k = 0; k < paths.n; k++) {
 		struct workflow *wf = NULL;
-		char *path, *err = NULL;
+		char *err = NULL;
 
-		if (n <= 4 || e->d_name[0] == '.' ||
-		    strcmp(e->d_name + n - 4, ".xml") != 0)
-			continue;
-		path = xasprintf("%s/%s", dir, e->d_name);
-		if (workflow_load_file(path, &wf, &err) == 0) {
+		if (workflow_load_file(paths.v[k], &wf, &err) == 0) {
 			for (size_t i = 0; i < wf->groups.n; i++) {
 				if (!strlist_has(named, wf->groups.v[i]))
 					strlist_add(named, wf->groups.v[i]);
@@ -206,10 +200,8 @@ workflow_groups(const char *dir, struct strlist *named)
 		}
 		workflow_free(&wf);
 		free(err);
-		free(path);
 	}
-	if (d != NULL)
-		closedir(d);
+	strlist_clear(&paths);
 	qsort(named->v, named->n, sizeof(*named->v), cmp_group);
 }
 

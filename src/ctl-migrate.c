@@ -11,7 +11,6 @@
 #include "util.h"
 #include "workflow.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -386,17 +385,14 @@ record_file(struct store *store, const struct workflow *wf, const char *path)
 static void
 note_other_file(const char *dir, const struct workflow *db)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
+	struct strlist paths = { 0 };
 
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
+	ctl_workflow_files(dir, &paths);
+	for (size_t k = 0; k < paths.n; k++) {
+		const char *path = paths.v[k];
 		struct workflow *wf = NULL;
-		char *path, *err = NULL;
+		char *err = NULL;
 
-		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0)
-			continue;
-		path = xasprintf("%s/%s", dir, e->d_name);
 		if (workflow_load_file(path, &wf, &err) < 0)
 			free(err);
 		else if (strcmp(wf->id, db->id) == 0 &&
@@ -409,10 +405,8 @@ note_other_file(const char *dir, const struct workflow *db)
 				    "workflow a new version number"), path,
 				  wf->line, wf->id, wf->version);
 		workflow_free(&wf);
-		free(path);
 	}
-	if (d != NULL)
-		closedir(d);
+	strlist_clear(&paths);
 }
 
 /* Workflow ID VERSION: from the database, else from a file of the
@@ -431,8 +425,7 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 	size_t len;
 	int rc = store_workflow_def_get(store, id, version, &source, &len, &err);
 	bool bad = false;
-	DIR *d;
-	struct dirent *e;
+	struct strlist paths = { 0 };
 
 	if (rc < 0) {
 		ctl_error("%s", err);
@@ -451,15 +444,11 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 		free(source);
 		return wf;
 	}
-	d = opendir(dir);
-	while (d != NULL && wf == NULL && (e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
+	ctl_workflow_files(dir, &paths);
+	for (size_t k = 0; k < paths.n && wf == NULL; k++) {
+		const char *path = paths.v[k];
 		struct strlist problems = { 0 };
-		char *path;
 
-		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0)
-			continue;
-		path = xasprintf("%s/%s", dir, e->d_name);
 		if (workflow_load_file_checking(path, &wf, &problems) < 0) {
 			strlist_add(&unread, path);
 		} else if (strcmp(wf->id, id) != 0 || wf->version != version) {
@@ -479,10 +468,8 @@ find_version(struct store *store, const struct cfg *cfg, const char *id,
 			*file_r = xstrdup(path);
 		}
 		strlist_clear(&problems);
-		free(path);
 	}
-	if (d != NULL)
-		closedir(d);
+	strlist_clear(&paths);
 	if (wf == NULL) {
 		struct strlist ids = { 0 };
 
@@ -897,10 +884,8 @@ listed_cmp(const void *a, const void *b)
 static int
 list_versions(struct store *store, const char *dir, struct listing *l)
 {
-	struct strlist ids = { 0 };
+	struct strlist ids = { 0 }, paths = { 0 };
 	char *err = NULL;
-	DIR *d;
-	struct dirent *e;
 
 	if (store_workflow_ids(store, &ids, &err) < 0)
 		goto fail;
@@ -932,33 +917,27 @@ list_versions(struct store *store, const char *dir, struct listing *l)
 	}
 	if (store_workflow_versions_open(store, count_open, l, &err) < 0)
 		goto fail;
-	d = opendir(dir);
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
+	ctl_workflow_files(dir, &paths);
+	for (size_t k = 0; k < paths.n; k++) {
+		const char *path = paths.v[k];
 		struct workflow *wf = NULL;
 		struct listed *x;
-		char *path;
 
-		if (n < 5 || strcmp(e->d_name + n - 4, ".xml") != 0)
-			continue;
-		path = xasprintf("%s/%s", dir, e->d_name);
 		if (workflow_load_file(path, &wf, &err) < 0) {
 			free(err);
 			err = NULL;
 		} else {
 			x = listed_get(l, wf->id, wf->version);
 			if (x->file == NULL) {
-				x->file = xstrdup(e->d_name);
+				x->file = xstrdup(strrchr(path, '/') + 1);
 				x->differs = x->sha256[0] != '\0' &&
 					     strcmp(x->sha256,
 						    wf->sha256) != 0;
 			}
 		}
 		workflow_free(&wf);
-		free(path);
 	}
-	if (d != NULL)
-		closedir(d);
+	strlist_clear(&paths);
 	strlist_clear(&ids);
 	qsort(l->v, l->n, sizeof(*l->v), listed_cmp);
 	return 0;

@@ -115,6 +115,30 @@ is_dir(const char *path)
 	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+static int
+cmp_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+ctl_workflow_files(const char *dir, struct strlist *paths)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	while (d != NULL && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		if (n > 4 && e->d_name[0] != '.' &&
+		    strcmp(e->d_name + n - 4, ".xml") == 0)
+			strlist_addf(paths, "%s/%s", dir, e->d_name);
+	}
+	if (d != NULL)
+		closedir(d);
+	qsort(paths->v, paths->n, sizeof(*paths->v), cmp_path);
+}
+
 /* The templates a workflow FILE is checked against when neither
    --templates nor -c names them: a templates/ beside the file's
    directory (an instance, or the source tree), or in it (a workflow

@@ -104,6 +104,10 @@ int ctl_workflow(const struct ctl *ctl, int argc, char **argv);
 int ctl_status(const struct ctl *ctl, int argc, char **argv);
 int ctl_handler(const struct ctl *ctl, int argc, char **argv);
 int ctl_workflow_migrate(const struct ctl *ctl, int argc, char **argv);
+struct strlist;
+/* The workflow files of DIR ("DIR/NAME.xml", not hidden ones, as cirmd
+   reads them), sorted, into PATHS; none when DIR cannot be read. */
+void ctl_workflow_files(const char *dir, struct strlist *paths);
 /* workflow export: a version's source as the database recorded it. */
 int ctl_workflow_export(const struct ctl *ctl, int argc, char **argv);
 /* workflow list: the versions in the database and the files. */
