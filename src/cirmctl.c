@@ -381,9 +381,8 @@ ctl_print_lines(const char *text, const char *prefix, int max)
 	return p;
 }
 
-/* The columns S takes on a terminal. */
-static int
-cell_width(const char *s)
+int
+ctl_cell_width(const char *s)
 {
 	int total = 0, w, blank;
 	mbstate_t mb;
@@ -407,7 +406,7 @@ ctl_print_cell(FILE *out, const char *s, int width)
 	if (s == NULL)
 		s = "-";
 	len = strlen(s);
-	total = cell_width(s);
+	total = ctl_cell_width(s);
 	/* The last column of a cell is the gap to the next one. */
 	limit = width <= 0 || total <= width - 1 ? total : width - 2;
 	memset(&mb, 0, sizeof(mb));
@@ -432,7 +431,7 @@ ctl_print_cell(FILE *out, const char *s, int width)
 void
 ctl_print_right(FILE *out, const char *s, int width)
 {
-	int total = cell_width(s);
+	int total = ctl_cell_width(s);
 
 	for (; total < width; total++)
 		fputc(' ', out);
@@ -453,7 +452,7 @@ ctl_address_kind(const char *kind)
 void
 ctl_field(const char *label, const char *value)
 {
-	if (cell_width(label) < 14)
+	if (ctl_cell_width(label) < 14)
 		ctl_print_cell(stdout, label, 14);
 	else
 		printf("%s ", label);

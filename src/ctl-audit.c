@@ -14,21 +14,90 @@
 #include <string.h>
 #include <sysexits.h>
 
+/* The entries of a listing, kept until all are read, so that the WHO
+   and OBJECT columns are as wide as their widest value: an object is a
+   backup's whole path or a login, and cut short it would no longer say
+   where the citizens' mail went, or who did it. */
+struct listing {
+	struct store_audit_entry *e;
+	size_t n, cap;
+	int who_width, object_width;
+};
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
 static int
-print_entry(const struct store_audit_entry *e, void *ctx)
+keep_entry(const struct store_audit_entry *e, void *ctx)
+{
+	struct listing *l = ctx;
+	struct store_audit_entry *k;
+	int w;
+
+	if (l->n == l->cap) {
+		l->cap = l->cap == 0 ? 64 : l->cap * 2;
+		l->e = xrealloc(l->e, l->cap * sizeof(*l->e));
+	}
+	k = &l->e[l->n++];
+	k->id = e->id;
+	k->at = e->at;
+	k->actor = dup_or_null(e->actor);
+	k->action = dup_or_null(e->action);
+	k->object = dup_or_null(e->object);
+	k->detail = dup_or_null(e->detail);
+	w = ctl_cell_width(e->actor != NULL ? e->actor : "") + 2;
+	if (w > l->who_width)
+		l->who_width = w;
+	w = ctl_cell_width(e->object != NULL ? e->object : "-") + 2;
+	if (w > l->object_width)
+		l->object_width = w;
+	return 0;
+}
+
+static void
+print_header(const struct listing *l)
+{
+	ctl_print_cell(stdout, _("ID"), 7);
+	ctl_print_cell(stdout, _("TIME"), 18);
+	ctl_print_cell(stdout, _("WHO"), l->who_width);
+	ctl_print_cell(stdout, _("ACTION"), 20);
+	ctl_print_cell(stdout, _("OBJECT"), l->object_width);
+	ctl_print_cell(stdout, _("DETAIL"), 0);
+	fputc('\n', stdout);
+}
+
+static void
+print_entry(const struct listing *l, const struct store_audit_entry *e)
 {
 	char t[32], id[24];
 
 	snprintf(id, sizeof(id), "%lld", (long long)e->id);
 	ctl_print_cell(stdout, id, 7);
 	ctl_print_cell(stdout, ctl_time(e->at, t), 18);
-	ctl_print_cell(stdout, e->actor != NULL ? e->actor : "", 30);
+	ctl_print_cell(stdout, e->actor != NULL ? e->actor : "",
+		       l->who_width);
 	ctl_print_cell(stdout, e->action != NULL ? e->action : "", 20);
-	ctl_print_cell(stdout, e->object != NULL ? e->object : "-", 16);
+	ctl_print_cell(stdout, e->object != NULL ? e->object : "-",
+		       l->object_width);
 	ctl_print_cell(stdout, e->detail != NULL ? e->detail : "", 0);
 	fputc('\n', stdout);
-	(*(int *)ctx)++;
-	return 0;
+}
+
+static void
+listing_free(struct listing *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		free((char *)l->e[i].actor);
+		free((char *)l->e[i].action);
+		free((char *)l->e[i].object);
+		free((char *)l->e[i].detail);
+	}
+	free(l->e);
+	l->e = NULL;
+	l->n = l->cap = 0;
 }
 
 /* OBJECT in the shape of a case number ("ks-2026-00042", with blanks
@@ -100,6 +169,7 @@ list(struct store *store, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *action = NULL, *object = NULL;
+	struct listing l = { .who_width = 30, .object_width = 16 };
 	int64_t total = 0;
 	char *err = NULL;
 	int rows = 0, c, limit = 50;
@@ -127,35 +197,35 @@ list(struct store *store, int argc, char **argv)
 	}
 	if (ctl_too_many(argc, argv, optind, 0))
 		return EX_USAGE;
-	ctl_print_cell(stdout, _("ID"), 7);
-	ctl_print_cell(stdout, _("TIME"), 18);
-	ctl_print_cell(stdout, _("WHO"), 30);
-	ctl_print_cell(stdout, _("ACTION"), 20);
-	ctl_print_cell(stdout, _("OBJECT"), 16);
-	ctl_print_cell(stdout, _("DETAIL"), 0);
-	fputc('\n', stdout);
-	if (store_audit_list(store, action, object, limit, print_entry, &rows,
+	if (store_audit_list(store, action, object, limit, keep_entry, &l,
 			     &total, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
+		listing_free(&l);
 		return 1;
 	}
 	/* "case show" takes a case number in small letters: so does this,
 	   rather than say that nobody did anything to the case */
-	if (rows == 0 && object != NULL) {
+	if (l.n == 0 && object != NULL) {
 		char *number = case_number_object(object);
 		int r = 0;
 
 		if (number != NULL && strcmp(number, object) != 0)
 			r = store_audit_list(store, action, number, limit,
-					     print_entry, &rows, &total, &err);
+					     keep_entry, &l, &total, &err);
 		free(number);
 		if (r < 0) {
 			ctl_error("%s", err);
 			free(err);
+			listing_free(&l);
 			return 1;
 		}
 	}
+	print_header(&l);
+	for (size_t i = 0; i < l.n; i++)
+		print_entry(&l, &l.e[i]);
+	rows = (int)l.n;
+	listing_free(&l);
 	if (rows == 0 && action != NULL && object == NULL)
 		return no_entry_with_action(store, action);
 	if (rows == 0)

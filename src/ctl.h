@@ -55,6 +55,8 @@ void ctl_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
    bytes), at least one of them a space, cut with "…" when longer; WIDTH 0
    prints S whole. Control characters print as spaces. */
 void ctl_print_cell(FILE *out, const char *s, int width);
+/* The columns S takes on a terminal ("väntar" is six wide). */
+int ctl_cell_width(const char *s);
 /* S right-aligned in WIDTH columns, counted as a terminal shows them
    ("väntar" is six wide); S wider than that is printed whole. */
 void ctl_print_right(FILE *out, const char *s, int width);

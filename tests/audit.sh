@@ -103,4 +103,24 @@ run "$CIRMCTL" -c "$T/changed.conf" audit verify --expect "$head"
 check "the end cut off: --expect finds it, exit 1" [ "$rc" -eq 1 ]
 check "the end cut off: said" contains "$err" "entry 4 is gone"
 
+# Where a backup went is the entry's object, a whole path: listed whole,
+# never cut (every nightly backup's path begins alike), and with the
+# columns after it still in line; so is a long WHO.
+bk=$T/backups-of-the-instance/2026-12-07
+mkdir -p "$T/backups-of-the-instance"
+run "$CIRMCTL" -c "$C" backup "$bk"
+check "a backup into a long path succeeds" [ "$rc" -eq 0 ]
+SUDO_USER=registrator.med.langt.namn run "$CIRMCTL" -c "$C" handler add \
+	stina --email stina@kommun.example
+run "$CIRMCTL" -c "$C" audit list --limit 3
+check "audit list names the backup's whole path" contains "$out" " $bk "
+check "... and, after it, the detail" contains "$out" " $bk  database, spool"
+check "the DETAIL column begins where its heading does" \
+	[ "$(printf '%s\n' "$out" | sed -n 1p | awk '{ print index($0, "DETAIL") }')" = \
+	  "$(printf '%s\n' "$out" | grep instance.backup | awk '{ print index($0, "database, spool") }')" ]
+if [ "$(id -u)" -eq 0 ]; then
+	check "a long WHO is listed whole" contains "$out" \
+		"cirmctl:root (sudo by registrator.med.langt.namn)"
+fi
+
 done_testing
