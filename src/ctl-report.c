@@ -242,9 +242,9 @@ print_number(double v, const char *suffix)
 }
 
 static void
-print_row(struct row *r)
+print_row(struct row *r, int width)
 {
-	ctl_print_cell(stdout, r->key != NULL ? r->key : _("all"), 16);
+	ctl_print_cell(stdout, r->key != NULL ? r->key : _("all"), width);
 	printf("%9ld %9ld %9ld %9ld %9ld %9ld", r->received, r->in_time,
 	       r->late, r->waiting, r->overdue, r->unanswered);
 	print_number(share_in_time(r), " %");
@@ -315,9 +315,21 @@ by_title(enum by by)
 static void
 print_table(struct report *rp, const char *from, const char *to, int within)
 {
+	/* the first column as wide as its widest key: groups such as
+	   miljoforvaltningen-bygg and miljoforvaltningen-tillsyn, cut, would
+	   be two rows of the same name */
+	int width = 16;
+
+	for (size_t i = 0; i < rp->nrows; i++) {
+		const char *key = rp->rows[i].key;
+		int w = ctl_cell_width(key != NULL ? key : "-") + 1;
+
+		if (w > width)
+			width = w;
+	}
 	printf(_("Cases received %s to %s: the first answer from a case "
 		 "officer, due within %d business days\n\n"), from, to, within);
-	ctl_print_cell(stdout, by_title(rp->by), 16);
+	ctl_print_cell(stdout, by_title(rp->by), width);
 	{
 		/* TRANSLATORS: column titles of cirmctl report, 9 columns
 		   wide at most each */
@@ -332,9 +344,9 @@ print_table(struct report *rp, const char *from, const char *to, int within)
 		}
 		putchar('\n');
 	}
-	print_row(&rp->all);
+	print_row(&rp->all, width);
 	for (size_t i = 0; i < rp->nrows; i++)
-		print_row(&rp->rows[i]);
+		print_row(&rp->rows[i], width);
 	printf("\n%s\n", _("received: cases received in the period; in time, "
 			   "late: first answer by or after the deadline;\n"
 			   "waiting, overdue: not answered yet, the deadline "

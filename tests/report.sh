@@ -133,6 +133,20 @@ check "table exits 0" [ "$rc" -eq 0 ]
 check "table names the period and deadline" contains "$out" "Cases received 2026-11-01 to 2026-11-30: the first answer from a case officer, due within 2 business days"
 check "table row of the group" [ -n "$(printf '%s\n' "$out" | grep -E '^synpunkter +7 +3 +1 +0 +2 +1 +50\.0 % +48\.0$')" ]
 check "table explains its columns" contains "$out" "no answer: closed"
+# Two groups whose names begin alike: each row names its group whole,
+# and the numbers stay under their titles.
+"$CIRMCTL" -c "$C" handler add stina --email stina@kommun.example \
+	--group miljoforvaltningen-bygglov --group miljoforvaltningen-tillsyn \
+	>/dev/null 2>&1
+old_group=$(sql "SELECT group_id FROM cases WHERE id = $(case_id B)")
+sql "UPDATE cases SET group_id = (SELECT id FROM handler_group WHERE name = 'miljoforvaltningen-bygglov') WHERE id = $(case_id B)"
+sql "UPDATE cases SET group_id = (SELECT id FROM handler_group WHERE name = 'miljoforvaltningen-tillsyn') WHERE id = $(case_id C)"
+run "$CIRMCTL" -c "$C" report --from 2026-11-01 --to 2026-11-30 --by group
+check "long group names are shown whole" [ -n "$(printf '%s\n' "$out" | grep -E '^miljoforvaltningen-bygglov +1 +0 +1 ')" ]
+check "... each of them" [ -n "$(printf '%s\n' "$out" | grep -E '^miljoforvaltningen-tillsyn +1 +1 +0 ')" ]
+check "... and the titles end where their columns do" \
+	[ "$(printf '%s\n' "$out" | sed -n 3p | wc -m)" -eq "$(printf '%s\n' "$out" | grep '^all ' | wc -m)" ]
+sql "UPDATE cases SET group_id = $old_group WHERE id IN ($(case_id B), $(case_id C))"
 
 run "$CIRMCTL" -c "$C" report --from 2026-11-01 --to 2026-11-30 --by channel --csv
 check "by channel" contains "$out" "email,7,3,1,0,2,1,50.0,48.0"
