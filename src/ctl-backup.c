@@ -349,9 +349,10 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	struct copy_ctx c = { 0 };
 	const char *dir;
 	char *db, *part, *key, *err = NULL, *mail_dir, *mail_from, *where;
+	char *inbox_dir;
 	int opt, no_spool = 0, r, made, hold = -1;
-	long mails;
-	unsigned long long mail_bytes = 0;
+	long mails, delivered;
+	unsigned long long mail_bytes = 0, delivered_bytes = 0;
 	struct stat sb;
 
 	while ((opt = ctl_getopt(argc, argv, "n", opts)) != -1) {
@@ -407,6 +408,20 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		err = NULL;
 	}
 	free(mail_from);
+	/* So is the mail an MTA delivered into the Maildir inbox that the
+	   Maildir gateway has not taken in (cirmd stopped): outside the
+	   database too, and lost with the machine if not copied. */
+	mail_from = xasprintf("%s/inbox/new", cfg_str(cfg, CFG_MAILDIR_DIR));
+	inbox_dir = xasprintf("%s/inbox", dir);
+	if ((delivered = copy_mails(&c, mail_from, inbox_dir, 0,
+				    &delivered_bytes, &err)) < 0) {
+		ctl_error(_("mail delivered into the Maildir inbox is not in "
+			    "the backup: %s"), err);
+		free(err);
+		err = NULL;
+	}
+	free(mail_from);
+	free(inbox_dir);
 	/* The database comes last under its own name: a backup that has
 	   cirm.db is whole. From before its copy until the files it names
 	   are copied, no spool prune removes one (its last row removed
@@ -485,6 +500,15 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 				"restore puts them back\n",
 				(unsigned long)mails),
 		       mails, mail_bytes);
+	if (delivered >= 0)
+		printf(ngettext("  inbox/    %ld mail delivered into the "
+				"Maildir inbox that was not in the database "
+				"yet (%llu bytes); restore puts it back\n",
+				"  inbox/    %ld mails delivered into the "
+				"Maildir inbox that were not in the database "
+				"yet (%llu bytes); restore puts them back\n",
+				(unsigned long)delivered),
+		       delivered, delivered_bytes);
 	printf("%s", _("  cirm.key  the instance key\n"));
 	printf("%s", _("It holds citizens' mail and the key that signs reply "
 		       "addresses: keep it as safe as the instance.\n"));
@@ -494,7 +518,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		 "and the templates (%s) are not in it: keep copies of them "
 		 "beside it.\n"),
 	       cfg_str(cfg, CFG_WORKFLOW_DIR), cfg_str(cfg, CFG_TEMPLATE_DIR));
-	if (mails < 0)
+	if (mails < 0 || delivered < 0)
 		r = 1;
 	if (c.missing > 0) {
 		/* gone, or not this user's to read (a directory cirmd made
@@ -659,7 +683,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	const char *dir, *database;
 	char *from = NULL, *from_key = NULL, *keep = NULL, *keep_key = NULL;
 	char *from_spool = NULL, *err = NULL, stamp[40], when[32];
-	char *from_mail = NULL;
+	char *from_mail = NULL, *inbox;
 	int opt, yes = 0, ret = 1, r, fresh;
 	long mails;
 	unsigned long long mail_bytes = 0;
@@ -787,6 +811,17 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 					"cirm-mailgate had stored and cirmd "
 					"had not taken in.\n",
 					(unsigned long)n), n);
+		mg = xasprintf("%s/inbox", dir);
+		n = ctl_mailgate_waiting(mg, &oldest);
+		free(mg);
+		if (n > 0)
+			printf(ngettext("The backup also holds %lld mail "
+					"delivered into the Maildir inbox that "
+					"cirmd had not taken in.\n",
+					"The backup also holds %lld mails "
+					"delivered into the Maildir inbox that "
+					"cirmd had not taken in.\n",
+					(unsigned long)n), n);
 	}
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
@@ -903,6 +938,28 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 				"starts\n", (unsigned long)mails),
 		       mails, cfg_str(cfg, CFG_MAILGATE_DIR));
 	}
+	free(err);
+	err = NULL;
+	/* and what was delivered into the Maildir inbox: it waits for the
+	   Maildir gateway again */
+	free(from_mail);
+	from_mail = xasprintf("%s/inbox/new", dir);
+	inbox = xasprintf("%s/inbox", cfg_str(cfg, CFG_MAILDIR_DIR));
+	mails = copy_mails(&c, from_mail, inbox, 1, &mail_bytes, &err);
+	if (mails < 0) {
+		ctl_error(_("mail delivered into the Maildir inbox is not put "
+			    "back: %s"), err);
+		ret = 1;
+	} else if (mails > 0) {
+		printf(ngettext("%ld mail delivered into the Maildir inbox is "
+				"put back in %s/new: cirmd takes it in when "
+				"it starts\n",
+				"%ld mails delivered into the Maildir inbox "
+				"are put back in %s/new: cirmd takes them in "
+				"when it starts\n", (unsigned long)mails),
+		       mails, inbox);
+	}
+	free(inbox);
 	free(err);
 	err = NULL;
 	keep_key = xasprintf("%s.before-restore-%s",

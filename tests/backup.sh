@@ -439,7 +439,20 @@ EOF
 # workflows and templates (which a backup does not hold), and restores
 # the backup there (cirmctl init would refuse over cirm.conf); no
 # database, key or spool yet.
-"$CIRMCTL" -c "$C" backup "$T/b10" >/dev/null || exit 99
+# Mail an MTA delivered into the Maildir inbox while cirmd was stopped is
+# outside the database too: the backup holds it, the restore puts it back.
+mail 63 >"$T/delivered" && touch -d '2 hours ago' "$T/delivered" &&
+	as_owner cp -p "$T/delivered" "$I/maildir/inbox/new/1800000000.M1P1.mx" ||
+	exit 99
+run "$CIRMCTL" -c "$C" backup "$T/b10"
+check "mail waiting in the Maildir inbox: the backup says it holds it" \
+	contains "$out" "inbox/    1 mail delivered into the Maildir inbox that was not in the database yet"
+check_all "... as the same file, mode 0600, with its arrival time" <<-'EOF'
+	f=$T/b10/inbox/new/1800000000.M1P1.mx
+	cmp -s "$T/delivered" "$f" && [ "$(mode_of "$f")" = 600 ] &&
+	[ "$(stat -c %Y "$f")" = "$(stat -c %Y "$T/delivered")" ]
+EOF
+rm -f "$I/maildir/inbox/new/1800000000.M1P1.mx"
 N=$T/newhost
 mkdir -m 0750 "$N" || exit 99
 cp -R "$C" "$I/workflows" "$I/templates" "$N/"
@@ -472,6 +485,14 @@ check_all "... all of them, mode 0750" <<-'EOF'
 		[ -d "$N/$d" ] && [ "$(mode_of "$N/$d")" = 750 ] || ok=0
 	done
 	[ $ok -eq 1 ]
+EOF
+check "... the mail delivered into the Maildir inbox is put back" contains "$out" \
+	"1 mail delivered into the Maildir inbox is put back in $N/maildir/inbox/new"
+check_all "... as the same file with its arrival time, the owner's" <<-'EOF'
+	f=$N/maildir/inbox/new/1800000000.M1P1.mx
+	cmp -s "$T/delivered" "$f" &&
+	[ "$(stat -c %Y "$f")" = "$(stat -c %Y "$T/delivered")" ] &&
+	[ "$(stat -c %U "$f")" = "$owner" ] && [ -z "$(ls "$N/maildir/inbox/tmp")" ]
 EOF
 run "$CIRMCTL" -c "$N/cirm.conf" audit list
 check "... the audit log says the instance had no database" \
