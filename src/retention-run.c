@@ -278,14 +278,25 @@ retention_run(struct store *store, const struct retention *r, int64_t now,
 					   ctx, stats, error_r);
 			continue;
 		}
-		stats->removed += (long)n;
-		for (size_t j = i; fn != NULL && j < i + n; j++) {
+		/* as the run would: a case with mail still to send is left
+		   for a later run, not listed as one that goes */
+		for (size_t j = i; ret == 0 && j < i + n; j++) {
 			struct retention_case c = {
 				cl.v[j].number, cl.v[j].workflow,
 				cl.v[j].rule->period, cl.v[j].closed_at
 			};
+			int pending = store_case_pending(store, cl.v[j].id,
+							 error_r);
 
-			fn(&c, ctx);
+			if (pending < 0) {
+				ret = -1;
+			} else if (pending) {
+				stats->left++;
+			} else {
+				stats->removed++;
+				if (fn != NULL)
+					fn(&c, ctx);
+			}
 		}
 	}
 	if (cl.n > 0 && !dry_run) {

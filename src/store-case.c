@@ -593,6 +593,24 @@ store_pending_cases(struct store *store, char **error_r)
 }
 
 int
+store_case_pending(struct store *store, int64_t id, char **error_r)
+{
+	static const char sql[] =
+		"SELECT EXISTS (SELECT 1 FROM outbox WHERE case_id = ?1 AND "
+		"status IN ('queued', 'sending'))";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	int64_t pending = 0;
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	if (store_one_row(store, st, &pending, NULL, "read case outbox",
+			  error_r) < 0)
+		return -1;
+	return pending != 0;
+}
+
+int
 store_foreign_keys(struct store *store, bool on, char **error_r)
 {
 	return store_exec(store, on ? "PRAGMA foreign_keys = ON" :

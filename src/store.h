@@ -300,6 +300,10 @@ int store_case_remove(struct store *store, int64_t id, int64_t before,
    still to send, for store_case_remove, which must come after it in
    the same transaction. 0, or -1. */
 int store_pending_cases(struct store *store, char **error_r);
+/* Whether case ID has outbox mail still to send (queued or sending), so
+   that store_case_remove would leave it for now: for a dry run. 1, 0,
+   or -1 with *error_r. */
+int store_case_pending(struct store *store, int64_t id, char **error_r);
 /* One step of merging the full-text index (in the caller's
    transaction): FTS5 deletes by writing delete markers, and the words
    of removed messages stay in its older segments until they are merged
