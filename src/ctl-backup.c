@@ -686,6 +686,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	char *from_mail = NULL, *inbox;
 	int opt, yes = 0, ret = 1, r, fresh;
 	long mails;
+	int64_t audit_kept = 0;
 	unsigned long long mail_bytes = 0;
 	time_t t = time(NULL);
 	struct stat sb;
@@ -856,7 +857,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (fresh && new_database(cfg, &c, &store) < 0)
 		goto out;
-	if (store_restore(store, from, keep, &err) < 0) {
+	if (store_restore(store, from, keep, &audit_kept, &err) < 0) {
 		ctl_error(_("nothing restored: %s"), err);
 		unlink(keep);
 		goto out;
@@ -875,6 +876,13 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	else
 		printf(_("The database is restored; the one before is in "
 			 "%s.\n"), keep);
+	if (audit_kept > 0)
+		printf(ngettext("The audit log goes on: %lld entry written "
+				"since the backup is kept after the backup's.\n",
+				"The audit log goes on: %lld entries written "
+				"since the backup are kept after the backup's.\n",
+				(unsigned long)audit_kept),
+		       (long long)audit_kept);
 	ret = 0;
 	/* a new machine has no spool or Maildirs yet: made as cirmctl
 	   init makes them, or the service would run taking no mail */

@@ -666,6 +666,18 @@ keep_step(struct store *store, const char *sql, const char *what,
 	return rc == SQLITE_DONE ? 0 : store_fail(store, what, error_r);
 }
 
+/* Runs SQL, keep_numbers' copy of the audit entries written since the
+   backup, and counts them into *KEPT_R. 0, or -1. */
+static int
+keep_audit(struct store *store, const char *sql, int64_t *kept_r,
+	   char **error_r)
+{
+	if (keep_step(store, sql, "keep the audit log", error_r) < 0)
+		return -1;
+	*kept_r = sqlite3_changes(store->db);
+	return 0;
+}
+
 /* What the citizens were told since the backup was taken stays true
    (KEEP, the replaced database, at the present schema as the restored
    one is by now):
@@ -679,9 +691,16 @@ keep_step(struct store *store, const char *sql, const char *what,
      again, and given again by the next replacement;
    - the contact ids given stay given: an officer added since the
      backup has signed addresses with the id in them, which a new
-     contact of that id would inherit. */
+     contact of that id would inherit;
+   - the audit log goes on: the entries written since the backup (a
+     retention's case.removed, a register extract, ...) are kept after
+     the backup's, as they were, when the backup's log is the start of
+     the replaced one (the backup is this instance's), so that its hash
+     chain holds and an id:hash kept elsewhere still verifies. How many
+     in *AUDIT_KEPT_R. */
 static int
-keep_numbers(struct store *store, const char *keep, char **error_r)
+keep_numbers(struct store *store, const char *keep, int64_t *audit_kept_r,
+	     char **error_r)
 {
 	static const char sql[] =
 		"INSERT INTO case_sequence (prefix, year, last) "
@@ -701,9 +720,19 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 		"FROM before.contact b WHERE b.id = contact.id AND "
 		"b.kind = 'handler' AND contact.kind = 'handler' AND "
 		"b.address_generation > contact.address_generation";
+	static const char audit_sql[] =
+		"INSERT INTO main.audit (id, at, actor, action, object, detail, "
+		"hash) SELECT b.id, b.at, b.actor, b.action, b.object, "
+		"b.detail, b.hash FROM before.audit b "
+		"WHERE b.id > (SELECT coalesce(max(id), 0) FROM main.audit) "
+		"AND EXISTS (SELECT 1 FROM main.audit a JOIN before.audit o "
+		"ON o.id = a.id AND o.hash = a.hash "
+		"WHERE a.id = (SELECT max(id) FROM main.audit)) "
+		"ORDER BY b.id";
 	sqlite3_stmt *st;
 	int rc, ret = 0;
 
+	*audit_kept_r = 0;
 	if (sqlite3_prepare_v2(store->db, "ATTACH ? AS before", -1, &st,
 			       NULL) != SQLITE_OK)
 		return store_fail(store, "attach", error_r);
@@ -722,6 +751,7 @@ keep_numbers(struct store *store, const char *keep, char **error_r)
 			   error_r) < 0 ||
 		 keep_step(store, contact_sql, "keep the contact ids",
 			   error_r) < 0 ||
+		 keep_audit(store, audit_sql, audit_kept_r, error_r) < 0 ||
 		 keep_step(store, "COMMIT", "keep the case numbers",
 			   error_r) < 0) {
 		ret = -1;
@@ -775,8 +805,9 @@ store_file_check(const char *path, char **error_r)
 
 int
 store_restore(struct store *store, const char *from, const char *keep,
-	      char **error_r)
+	      int64_t *audit_kept_r, char **error_r)
 {
+	int64_t audit_kept = 0;
 	struct store_summary sum;
 	sqlite3 *src = NULL;
 	sqlite3_backup *b;
@@ -823,9 +854,11 @@ store_restore(struct store *store, const char *from, const char *keep,
 	   replaced database is at the present schema, store_open made it
 	   so) */
 	if (store_migrate(store, store_schema_latest(), error_r) < 0 ||
-	    keep_numbers(store, keep, error_r) < 0)
+	    keep_numbers(store, keep, &audit_kept, error_r) < 0)
 		goto fail;
 	release_exclusive(store);
+	if (audit_kept_r != NULL)
+		*audit_kept_r = audit_kept;
 	return 0;
 fail:
 	sqlite3_close(src);

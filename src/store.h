@@ -72,9 +72,12 @@ int store_file_check(const char *path, char **error_r);
    other process (cirm-mailgate, say) writes between the copy and the
    replacement: they wait, or give up for their callers to try again.
    FROM is only read. Close STORE afterwards and open it again, which
-   brings an older backup's schema up to date. 0, or -1 with *error_r. */
+   brings an older backup's schema up to date. The audit entries the
+   replaced database has after the backup's newest (when the backup's
+   log is the start of its own) are kept after it, as they were: how
+   many in *AUDIT_KEPT_R (or NULL). 0, or -1 with *error_r. */
 int store_restore(struct store *store, const char *from, const char *keep,
-		  char **error_r);
+		  int64_t *audit_kept_r, char **error_r);
 /* SQLite's quick_check of the database file: 1 when it is sound, 0 with
    its first problem in *error_r, -1 with *error_r when it cannot run. */
 int store_quick_check(struct store *store, char **error_r);

@@ -500,6 +500,24 @@ check "... the audit log says the instance had no database" \
 run as_owner "$CIRMD" -c "$N/cirm.conf" --once
 check "... and cirmd runs on it" [ "$rc" -eq 0 ]
 
+# What was audited since the backup (a case officer added, a register
+# extract, a retention's removals) stays in the audit log after a
+# restore, after the backup's entries, and the chain still verifies
+# against the line kept elsewhere before the restore.
+run "$CIRMCTL" -c "$C" backup "$T/b20"
+check "a backup to restore later: exit 0" [ "$rc" -eq 0 ]
+"$CIRMCTL" -c "$C" handler add kim --email kim@kommun.example >/dev/null ||
+	exit 99
+kept_line=$("$CIRMCTL" -c "$C" audit verify | sed -n 's/^Newest: //p')
+run "$CIRMCTL" -c "$C" restore --yes "$T/b20"
+check "restore --yes: exit 0" [ "$rc" -eq 0 ]
+check "... says the audit log goes on" contains "$out" \
+	"The audit log goes on: 1 entry written since the backup is kept after the backup's."
+run "$CIRMCTL" -c "$C" audit list --action handler.add --object kim
+check "... the entry written since the backup is there" contains "$out" " handler.add "
+run "$CIRMCTL" -c "$C" audit verify --expect "$kept_line"
+check "... and the line kept before the restore still verifies" [ "$rc" -eq 0 ]
+
 # A backup holds the spool against a prune from before its database copy
 # until it has copied the files that copy names: a file whose last row
 # retention removed meanwhile is not pruned before it is copied. A held

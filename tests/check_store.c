@@ -1952,7 +1952,8 @@ START_TEST(test_restore_keeps_own_address)
 	ck_assert_msg(store_backup(store, backup, &err) == 0, "%s", err);
 	ck_assert_int_eq(store_handler_new_address(store, eva, &gen, &err), 1);
 	ck_assert_int_eq(gen, 1);
-	ck_assert_msg(store_restore(store, backup, keep, &err) == 0, "%s", err);
+	ck_assert_msg(store_restore(store, backup, keep, NULL, &err) == 0,
+		      "%s", err);
 	ck_assert_int_eq(store_handler_address_generation(store, eva, &gen,
 							  &err), 1);
 	ck_assert_int_eq(gen, 1);
@@ -1985,7 +1986,8 @@ START_TEST(test_contact_ids_never_again)
 					"olle", NULL, &olle, &err) == 0, "%s",
 		      err);
 	ck_assert_int_eq(olle, eva + 1);
-	ck_assert_msg(store_restore(store, backup, keep, &err) == 0, "%s", err);
+	ck_assert_msg(store_restore(store, backup, keep, NULL, &err) == 0,
+		      "%s", err);
 	ck_assert_msg(store_contact_add(store, STORE_HANDLER, "Pia Ek", "pia",
 					NULL, &pia, &err) == 0, "%s", err);
 	ck_assert_int_eq(pia, olle + 1);
@@ -1997,6 +1999,75 @@ START_TEST(test_contact_ids_never_again)
 	store_free(&store);
 	free(backup);
 	free(keep);
+}
+END_TEST
+
+static int64_t
+audit_entries(struct store *store)
+{
+	char *err = NULL;
+	int64_t id = 0;
+	char hash[65];
+
+	ck_assert_msg(store_audit_hash(store, &id, hash, &err) >= 0, "%s",
+		      err);
+	return id;
+}
+
+/* A restore keeps the audit entries written since the backup (a
+   retention's case.removed, a register extract) after the backup's, as
+   they were, so that the chain holds and the newest id:hash kept
+   elsewhere still verifies; a backup of another instance, whose log is
+   not the start of this one's, keeps none (they are in KEEP). */
+START_TEST(test_restore_keeps_audit_log)
+{
+	struct store *store = open_db(dbpath), *other;
+	char *err = NULL, *backup = xasprintf("%s/backup.db", dir);
+	char *keep = xasprintf("%s/cirm.db.before-restore", dir);
+	char *keep2 = xasprintf("%s/cirm.db.before-restore-2", dir);
+	char *odb = xasprintf("%s/other.db", dir);
+	char *obackup = xasprintf("%s/other-backup.db", dir);
+	char hash[65], hash_after[65];
+	int64_t kept = -1, bad = 0, id = 0;
+
+	ck_assert_msg(store_audit_add(store, 100, "cirmctl:root",
+				      "instance.init", NULL, "0.1", &err) == 0,
+		      "%s", err);
+	ck_assert_msg(store_backup(store, backup, &err) == 0, "%s", err);
+	ck_assert_msg(store_audit_add(store, 200, "cirmd", "case.removed",
+				      "KS-2026-00001", "retention P1D", &err) ==
+		      0, "%s", err);
+	ck_assert_msg(store_audit_add(store, 300, "cirmctl:root",
+				      "citizen.extract", "contact 7", NULL,
+				      &err) == 0, "%s", err);
+	ck_assert_int_eq(store_audit_hash(store, &id, hash, &err), 1);
+	ck_assert_int_eq(id, 3);
+	ck_assert_msg(store_restore(store, backup, keep, &kept, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(kept, 2);
+	ck_assert_int_eq(audit_entries(store), 3);
+	ck_assert_int_eq(store_audit_verify(store, &bad, &err), 1);
+	ck_assert_int_eq(store_audit_hash(store, &id, hash_after, &err), 1);
+	ck_assert_str_eq(hash_after, hash);
+
+	/* another instance's backup: its log alone */
+	other = open_db(odb);
+	ck_assert_msg(store_audit_add(other, 150, "cirmctl:root",
+				      "instance.init", NULL, "0.1", &err) == 0,
+		      "%s", err);
+	ck_assert_msg(store_backup(other, obackup, &err) == 0, "%s", err);
+	store_free(&other);
+	ck_assert_msg(store_restore(store, obackup, keep2, &kept, &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(kept, 0);
+	ck_assert_int_eq(audit_entries(store), 1);
+	ck_assert_int_eq(store_audit_verify(store, &bad, &err), 1);
+	store_free(&store);
+	free(backup);
+	free(keep);
+	free(keep2);
+	free(odb);
+	free(obackup);
 }
 END_TEST
 
@@ -2132,6 +2203,7 @@ store_suite(void)
 	tcase_add_test(data, test_audit_chain);
 	tcase_add_test(data, test_restore_keeps_own_address);
 	tcase_add_test(data, test_contact_ids_never_again);
+	tcase_add_test(data, test_restore_keeps_audit_log);
 	tcase_add_test(data, test_outbox_retention_audited);
 	tcase_add_test(data, test_retention_case_whole);
 	tcase_add_test(data, test_quarantine_keys);
