@@ -693,15 +693,43 @@ out:
 	return ret;
 }
 
+/* The widths of handler list's columns: the login, the address and the
+   name each as wide as the widest there is, so that none is cut (two
+   addresses that differ only in the domain, one of them mistyped,
+   would show alike). */
+struct handler_widths {
+	int login, email, name;
+};
+
+static void
+widen(int *width, const char *s)
+{
+	int w = ctl_cell_width(s != NULL ? s : "-") + 1;
+
+	if (w > *width)
+		*width = w;
+}
+
+static int
+measure_handler(const struct store_handler *h, void *ctx)
+{
+	struct handler_widths *w = ctx;
+
+	widen(&w->login, h->login);
+	widen(&w->email, h->email);
+	widen(&w->name, h->name);
+	return 0;
+}
+
 static int
 print_handler(const struct store_handler *h, void *ctx)
 {
+	const struct handler_widths *w = ctx;
 	char day[LOCAL_DAY_SIZE], *state = NULL;
 
-	(void)ctx;
-	ctl_print_cell(stdout, h->login != NULL ? h->login : "-", 12);
-	ctl_print_cell(stdout, h->email != NULL ? h->email : "-", 28);
-	ctl_print_cell(stdout, h->name != NULL ? h->name : "-", 20);
+	ctl_print_cell(stdout, h->login != NULL ? h->login : "-", w->login);
+	ctl_print_cell(stdout, h->email != NULL ? h->email : "-", w->email);
+	ctl_print_cell(stdout, h->name != NULL ? h->name : "-", w->name);
 	/* "away to 2026-07-31": the last day, as #borta gave it */
 	if (h->active && h->away_until != 0)
 		state = xasprintf(_("away to %s"),
@@ -923,6 +951,7 @@ out:
 static int
 list(const struct ctl *ctl)
 {
+	struct handler_widths w = { .login = 12, .email = 28, .name = 20 };
 	struct cfg *cfg = NULL;
 	struct store *store = NULL;
 	char *err = NULL;
@@ -934,13 +963,18 @@ list(const struct ctl *ctl)
 	}
 	if (ctl_open_store(cfg, &store) < 0)
 		goto out;
-	ctl_print_cell(stdout, _("LOGIN"), 12);
-	ctl_print_cell(stdout, _("ADDRESS"), 28);
-	ctl_print_cell(stdout, _("NAME"), 20);
+	if (store_handler_list(store, measure_handler, &w, &err) < 0) {
+		ctl_error("%s", err);
+		free(err);
+		goto out;
+	}
+	ctl_print_cell(stdout, _("LOGIN"), w.login);
+	ctl_print_cell(stdout, _("ADDRESS"), w.email);
+	ctl_print_cell(stdout, _("NAME"), w.name);
 	ctl_print_cell(stdout, _("STATUS"), 22);
 	ctl_print_cell(stdout, _("GROUPS"), 0);
 	fputc('\n', stdout);
-	if (store_handler_list(store, print_handler, NULL, &err) < 0) {
+	if (store_handler_list(store, print_handler, &w, &err) < 0) {
 		ctl_error("%s", err);
 		free(err);
 	} else {

@@ -492,4 +492,22 @@ check_all "case assign to an officer no notification reaches warns" <<-'EOF'
 	EOF
 sql "INSERT INTO contact_address (contact_id, kind, address, created_at) SELECT id, 'email', '$bo_addr', 0 FROM contact WHERE login = 'bo'"
 
+# Addresses and logins are shown whole, however long: two addresses
+# that differ only at their end (one domain mistyped) must not show
+# alike, and the columns after them stay in line.
+run "$CIRMCTL" -c "$C" handler add anna.karin.svensson.lundgren \
+	--email anna-karin.svensson@miljoforvaltningen.kommun.example \
+	--name "Anna-Karin Svensson Lundgren"
+check "a long login and address: added" [ "$rc" -eq 0 ]
+run "$CIRMCTL" -c "$C" handler add akl \
+	--email anna-karin.svensson@miljoforvaltningen.kommun.exampel
+run "$CIRMCTL" -c "$C" handler list
+check "handler list shows the long login and address whole" contains "$out" \
+	"anna.karin.svensson.lundgren anna-karin.svensson@miljoforvaltningen.kommun.example Anna-Karin Svensson Lundgren "
+check "... and the mistyped one, told apart" contains "$out" \
+	"anna-karin.svensson@miljoforvaltningen.kommun.exampel "
+check "... with STATUS where its heading is" [ \
+	"$(printf '%s\n' "$out" | sed -n 1p | awk '{ print index($0, "STATUS") }')" = \
+	"$(printf '%s\n' "$out" | grep '^akl ' | awk '{ print index($0, "active") }')" ]
+
 done_testing
