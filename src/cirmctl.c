@@ -260,7 +260,8 @@ ctl_load_config_why(const struct ctl *ctl, struct cfg **cfg_r,
 }
 
 int
-ctl_open_store(const struct cfg *cfg, struct store **store_r)
+ctl_open_store_why(const struct cfg *cfg, struct store **store_r,
+		   char **why_r)
 {
 	struct store_settings sset = {
 		.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT),
@@ -271,9 +272,18 @@ ctl_open_store(const struct cfg *cfg, struct store **store_r)
 		return 0;
 	msg = instance_database_problem(cfg, "cirmctl", err);
 	ctl_error("%s", msg);
-	free(msg);
+	if (why_r != NULL)
+		*why_r = msg;
+	else
+		free(msg);
 	free(err);
 	return -1;
+}
+
+int
+ctl_open_store(const struct cfg *cfg, struct store **store_r)
+{
+	return ctl_open_store_why(cfg, store_r, NULL);
 }
 
 int

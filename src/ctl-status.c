@@ -427,12 +427,15 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		free(why);
 		goto out;
 	}
-	if (ctl_open_store(cfg, &store) < 0) {
+	if (ctl_open_store_why(cfg, &store, &why) < 0) {
+		/* the line alone is what the monitoring system shows: why,
+		   such as a database path that names no database */
 		if (check) {
 			printf("CIRM UNKNOWN - the database cannot be "
-			       "opened\n");
+			       "opened: %s\n", why);
 			ret = CHECK_UNKNOWN;
 		}
+		free(why);
 		goto out;
 	}
 	lock = xasprintf("%s.cirmd-lock", cfg_str(cfg, CFG_DATABASE));

@@ -23,6 +23,10 @@ int ctl_load_config_why(const struct ctl *ctl, struct cfg **cfg_r,
 /* Opens the database of an existing instance; errors to stderr. */
 struct store;
 int ctl_open_store(const struct cfg *cfg, struct store **store_r);
+/* As ctl_open_store; on -1 also *WHY_R, the problem on one line (caller
+   frees), for a report that has only one line. */
+int ctl_open_store_why(const struct cfg *cfg, struct store **store_r,
+		       char **why_r);
 /* Loads the configuration, opens the database and runs FN on them with
    ARGC and ARGV; closes both after. FN's result, EX_CONFIG when the
    configuration has errors, 1 when the database cannot be opened. */

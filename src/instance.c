@@ -389,7 +389,10 @@ instance_database_problem(const struct cfg *cfg, const char *program,
 		if (errno == ENOENT)
 			return xasprintf(_("%s: there is no database: is "
 					   "'database' in %s right? ('cirmctl "
-					   "init DIR' makes a new instance)"),
+					   "init DIR' makes a new instance; "
+					   "on a new machine 'cirmctl restore "
+					   "--yes BACKUP' puts a backup in "
+					   "place)"),
 					 path, cfg_path(cfg));
 		where = cfg_blame(cfg, CFG_DATABASE);
 		msg = xasprintf("%s: %s", where, strerror(errno));

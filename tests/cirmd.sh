@@ -164,7 +164,7 @@ run "$CIRMD" -c "$C" --once
 check "missing database exits 1" [ "$rc" -eq 1 ]
 check "missing database is not created" [ ! -e "$I/cirm.db" ]
 check "... saying so as cirmctl does, with the setting" contains "$err" \
-	"cirmd: $I/cirm.db: there is no database: is 'database' in $C right? ('cirmctl init DIR' makes a new instance)"
+	"cirmd: $I/cirm.db: there is no database: is 'database' in $C right? ('cirmctl init DIR' makes a new instance; on a new machine 'cirmctl restore --yes BACKUP' puts a backup in place)"
 mv "$T/db" "$I/cirm.db"
 # A database setting naming a directory that is not there: the setting,
 # not the lock file cirmd would have made beside it.

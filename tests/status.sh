@@ -323,4 +323,15 @@ run "$CIRMCTL" -c "$T/no-such.conf" status --check
 check "a configuration file that cannot be read: UNKNOWN (3)" [ "$rc" -eq 3 ]
 check "... saying why, on its one line" [ "$out" = "CIRM UNKNOWN - the configuration cannot be used: $T/no-such.conf: cannot read: No such file or directory" ]
 
+# A database the configuration names and that is not there (cirm.conf
+# copied to a new machine before the restore, or a mistyped path): the
+# line says so, and what to do, not only that it cannot be opened.
+{ grep -v '^no_such_setting\|^log_level = verbose' "$C"; printf 'database = %s\n' "$T/no-such.db"; } >"$T/nodb.conf"
+run "$CIRMCTL" -c "$T/nodb.conf" status --check
+check "no database: UNKNOWN (3)" [ "$rc" -eq 3 ]
+check "... saying why, on its one line" contains "$out" \
+	"CIRM UNKNOWN - the database cannot be opened: $T/no-such.db: there is no database: is 'database' in $T/nodb.conf right?"
+check "... and that a backup is put in place with restore" contains "$out" \
+	"on a new machine 'cirmctl restore --yes BACKUP' puts a backup in place"
+
 done_testing
