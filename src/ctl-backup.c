@@ -883,6 +883,32 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 				"since the backup are kept after the backup's.\n",
 				(unsigned long)audit_kept),
 		       (long long)audit_kept);
+	/* personal data retention had erased, back from the backup: the
+	   records officer is to know; the next prune removes it again when
+	   it is past its period */
+	{
+		int64_t back = 0;
+
+		if (store_removed_cases_back(store, &back, &err) < 0) {
+			ctl_error("%s", err);
+			free(err);
+			err = NULL;
+		} else if (back > 0) {
+			printf(ngettext("%lld case that retention had removed "
+					"since the backup is back, with its "
+					"citizen's data; 'cirmctl case prune "
+					"--dry-run' shows whether it goes again "
+					"now (cirmd's housekeeping removes it "
+					"at its start when it does).\n",
+					"%lld cases that retention had removed "
+					"since the backup are back, with their "
+					"citizens' data; 'cirmctl case prune "
+					"--dry-run' shows which go again now "
+					"(cirmd's housekeeping removes them at "
+					"its start when they do).\n",
+					(unsigned long)back), (long long)back);
+		}
+	}
 	ret = 0;
 	/* a new machine has no spool or Maildirs yet: made as cirmctl
 	   init makes them, or the service would run taking no mail */

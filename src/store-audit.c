@@ -227,6 +227,23 @@ store_audit_actions(struct store *store,
 }
 
 int
+store_removed_cases_back(struct store *store, int64_t *n_r, char **error_r)
+{
+	/* case numbers are never given again: a case the log says
+	   retention removed that is there is one a restore brought back */
+	static const char sql[] =
+		"SELECT count(*) FROM cases WHERE number IN (SELECT object "
+		"FROM audit WHERE action = 'case.removed')";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	*n_r = 0;
+	if (st == NULL)
+		return -1;
+	return store_one_row(store, st, n_r, NULL, "read removed cases",
+			     error_r) < 0 ? -1 : 0;
+}
+
+int
 store_audit_away_since(struct store *store, const char *login, int64_t *at_r,
 		       char **error_r)
 {

@@ -937,6 +937,11 @@ int store_audit_add(struct store *store, int64_t at, const char *actor,
 /* Who runs this program, as the audit log names an administrator:
    "cirmctl:LOGIN", with "(sudo by LOGIN)" when root through sudo. */
 const char *store_audit_actor(void);
+/* How many cases the audit log says retention removed (case.removed)
+   are in the database all the same: brought back by a restore of a
+   backup older than the removal, in *N_R. 0, or -1. */
+int store_removed_cases_back(struct store *store, int64_t *n_r,
+			     char **error_r);
 /* Recomputes the chain. 1 when intact, 0 when broken (*bad_id_r is the
    first entry that does not match), -1 on error. */
 int store_audit_verify(struct store *store, int64_t *bad_id_r,

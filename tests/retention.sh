@@ -161,6 +161,8 @@ inblock() {
 	sql "SELECT count(*) FROM message_fts_data WHERE instr(block, CAST('$1' AS BLOB)) > 0"
 }
 check "the index's pages hold the words of Shared" [ "$(inblock hared)" -gt 0 ]
+# a backup from before the removals, for the restore below
+"$CIRMCTL" -c "$C" backup "$T/before-prune" >/dev/null || exit 99
 run "$CIRMCTL" -c "$C" case prune
 check "prune: exit 0" [ "$rc" -eq 0 ]
 check "... and no longer in its pages, merged away, not just marked deleted" \
@@ -212,6 +214,19 @@ check "a number never given: no case, as before" [ "$err" = "cirmctl: no case KS
 
 run "$CIRMCTL" -c "$C" case prune
 check "a second run removes nothing more" contains "$out" "0 cases removed"
+
+# A restore of a backup older than the removals brings the cases back,
+# with their citizens' data: the restore says so, and the next prune
+# removes them again.
+run "$CIRMCTL" -c "$C" restore --yes "$T/before-prune"
+check "restore of a backup from before the removals: exit 0" [ "$rc" -eq 0 ]
+check "... says the removed cases are back, and what removes them" contains "$out" \
+	"3 cases that retention had removed since the backup are back, with their citizens' data; 'cirmctl case prune --dry-run' shows which go again now"
+run "$CIRMCTL" -c "$C" case prune
+check "... and the next prune removes them again" contains "$out" "3 cases removed"
+run "$CIRMCTL" -c "$C" restore "$T/before-prune"
+check "a restore without --yes says nothing of it (nothing is restored)" \
+	sh -c "! printf '%s' \"\$1\" | grep -q 'are back'" - "$out"
 
 # The last cases with the photo go: so does the photo. "*" is any
 # workflow; cirmd's housekeeping does it at its start.
