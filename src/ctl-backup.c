@@ -41,6 +41,9 @@ struct copy_ctx {
 	long files, missing;
 	unsigned long long bytes;
 	char *err;
+	/* a restore from a backup made with --no-spool: a file the spool
+	   lacks is counted, not named one by one (all of them would be) */
+	int no_source;
 	/* root restoring an instance: give what it writes to the owner of
 	   the instance's database, so that cirmd (user cirm) can read it */
 	int give;
@@ -71,6 +74,10 @@ copy_blob(struct copy_ctx *c, const char *sha256, int only_missing)
 		free(have);
 		if (there)
 			return 0;
+	}
+	if (c->no_source) {
+		c->missing++;
+		return 0;
 	}
 	if (blob_get(c->from, sha256, BACKUP_FILE_MAX, &data, &len,
 		     &err) < 0) {
@@ -940,6 +947,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	}
 	c.from = from_spool;
 	c.to = cfg_str(cfg, CFG_SPOOL_DIR);
+	c.no_source = access(from_spool, F_OK) < 0 && errno == ENOENT;
 	if (store_attachment_files(store, copy_missing_file, &c, &err) != 0 ||
 	    (c.files > 0 && blob_sync(c.to, &err) < 0)) {
 		ctl_error("%s", c.err != NULL ? c.err : err);
@@ -1028,7 +1036,19 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 		free(detail);
 		free(where);
 	}
-	if (c.missing > 0) {
+	if (c.missing > 0 && c.no_source) {
+		ctl_error(ngettext("%ld attachment file the restored database "
+				   "names is not in the spool, and the backup "
+				   "has none (made with --no-spool): copy the "
+				   "spool kept beside it into %s",
+				   "%ld attachment files the restored database "
+				   "names are not in the spool, and the backup "
+				   "has none (made with --no-spool): copy the "
+				   "spool kept beside it into %s",
+				   (unsigned long)c.missing),
+			  c.missing, cfg_str(cfg, CFG_SPOOL_DIR));
+		ret = 1;
+	} else if (c.missing > 0) {
 		ctl_error(ngettext("%ld attachment file the restored database "
 				   "names is in neither the backup nor the "
 				   "spool (see above)",

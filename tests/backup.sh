@@ -500,6 +500,20 @@ check "... the audit log says the instance had no database" \
 run as_owner "$CIRMD" -c "$N/cirm.conf" --once
 check "... and cirmd runs on it" [ "$rc" -eq 0 ]
 
+# A backup made with --no-spool, put on a new machine before the spool
+# kept beside it: one message says what is missing and what to do, not
+# one line for each of the attachment files.
+N2=$T/newhost2
+mkdir -m 0750 "$N2" || exit 99
+cp -R "$C" "$I/workflows" "$I/templates" "$N2/"
+[ "$owner" = nobody ] && chown -R nobody:nogroup "$N2"
+files=$(sql "$T/b6/cirm.db" 'SELECT count(DISTINCT sha256) FROM attachment')
+run "$CIRMCTL" -c "$N2/cirm.conf" restore --yes "$T/b6"
+check "a --no-spool backup on a new machine: exit 1, the spool being empty" [ "$rc" -eq 1 ]
+check "... saying once what to copy where" contains "$err" \
+	"$files attachment files the restored database names are not in the spool, and the backup has none (made with --no-spool): copy the spool kept beside it into $N2/spool"
+check "... on one line" [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]
+
 # What was audited since the backup (a case officer added, a register
 # extract, a retention's removals) stays in the audit log after a
 # restore, after the backup's entries, and the chain still verifies
