@@ -25,12 +25,16 @@ static void
 print_case(const struct retention_case *c, void *ctx)
 {
 	char day[LOCAL_DAY_SIZE];
+	const char *workflow = c->workflow != NULL ? c->workflow : "-";
+	int w = ctl_cell_width(workflow) + 1;
 
 	(void)ctx;
 	local_day(c->closed_at, day);
 	fputs("  ", stdout);
 	ctl_print_cell(stdout, c->number, 18);
-	ctl_print_cell(stdout, c->workflow != NULL ? c->workflow : "-", 14);
+	/* whole, however long: this list is what the records officer
+	   keeps of a culling (a long id only moves what follows it) */
+	ctl_print_cell(stdout, workflow, w > 14 ? w : 14);
 	/* TRANSLATORS: a case removed by retention: the day it was closed
 	   and its retention period, such as P2Y */
 	printf(_("closed %s, kept %s\n"), day, c->period);

@@ -224,6 +224,16 @@ check "... says the removed cases are back, and what removes them" contains "$ou
 	"3 cases that retention had removed since the backup are back, with their citizens' data; 'cirmctl case prune --dry-run' shows which go again now"
 run "$CIRMCTL" -c "$C" case prune
 check "... and the next prune removes them again" contains "$out" "3 cases removed"
+# A workflow id longer than its column is listed whole.
+recent=$(case_id Recent)
+was=$(sql "SELECT workflow || '|' || closed_at FROM cases WHERE id = $recent")
+sql "UPDATE cases SET workflow = 'bygglov-och-rivningslov-2026', closed_at = $(date -d '3 days ago' +%s) WHERE id = $recent"
+retention '*:P1D synpunkt:P2Y'
+run "$CIRMCTL" -c "$C" case prune --dry-run
+check "dry run: a long workflow id is listed whole" contains "$out" \
+	" bygglov-och-rivningslov-2026 closed $(date -d '3 days ago' +%Y-%m-%d), kept P1D"
+sql "UPDATE cases SET workflow = '${was%|*}', closed_at = ${was#*|} WHERE id = $recent"
+retention synpunkt:P2Y
 run "$CIRMCTL" -c "$C" restore "$T/before-prune"
 check "a restore without --yes says nothing of it (nothing is restored)" \
 	sh -c "! printf '%s' \"\$1\" | grep -q 'are back'" - "$out"
