@@ -676,6 +676,48 @@ new_database(const struct cfg *cfg, const struct copy_ctx *c,
 	return 0;
 }
 
+static int
+compare_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The directories of DIR that hold a backup (a cirm.db), by name (a
+   nightly backup's name is its day), the last ten of them joined by
+   ", "; NULL when there is none. DIR is where the backups go, given for
+   one of them: the cron job of cirmctl(1) makes one directory a day. */
+static char *
+backups_below(const char *dir)
+{
+	struct strlist names = { 0 }, last = { 0 };
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char *joined;
+
+	if (d == NULL)
+		return NULL;
+	while ((e = readdir(d)) != NULL && names.n < 100000) {
+		char *db;
+
+		if (e->d_name[0] == '.')
+			continue;
+		db = xasprintf("%s/%s/cirm.db", dir, e->d_name);
+		if (access(db, F_OK) == 0)
+			strlist_add(&names, e->d_name);
+		free(db);
+	}
+	closedir(d);
+	if (names.n == 0)
+		return NULL;
+	qsort(names.v, names.n, sizeof(*names.v), compare_names);
+	for (size_t i = names.n > 10 ? names.n - 10 : 0; i < names.n; i++)
+		strlist_add(&last, names.v[i]);
+	joined = strlist_join_sep(&last, ", ");
+	strlist_clear(&names);
+	strlist_clear(&last);
+	return joined;
+}
+
 int
 ctl_restore(const struct ctl *ctl, int argc, char **argv)
 {
@@ -769,6 +811,21 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 			why = secret_owner_error(from, errno);
 		if (why != NULL)
 			ctl_error("%s", why);
+		else if ((why = backups_below(dir)) != NULL)
+			ctl_error(_("%s holds no backup itself, but these "
+				    "directories in it do (by name, the last "
+				    "ten): %s; name the one to restore, as in "
+				    "cirmctl restore %s%s%s"), dir, why, dir,
+				  dir[0] != '\0' &&
+					  dir[strlen(dir) - 1] == '/' ? "" : "/",
+				  strrchr(why, ' ') != NULL ?
+					  strrchr(why, ' ') + 1 : why);
+		else if (access(dir, F_OK) < 0 && errno == ENOENT)
+			ctl_error(_("%s holds no backup: there is no such "
+				    "directory"), dir);
+		else if (access(from, F_OK) < 0 && errno == ENOENT)
+			ctl_error(_("%s holds no backup: there is no cirm.db "
+				    "in it"), dir);
 		else
 			ctl_error(_("%s holds no backup: %s"), dir, err);
 		free(why);

@@ -229,6 +229,21 @@ run "$CIRMCTL" -c "$C" restore --yes "$T/b3/spool"
 check "a directory with no backup: exit 1" [ "$rc" -eq 1 ]
 check "... saying so" contains "$err" "holds no backup"
 check "... keeping nothing aside" [ -z "$(ls "$I" | grep before-restore)" ]
+check "... and why, in words (a --no-spool backup has no spool/)" contains "$err" \
+	"$T/b3/spool holds no backup: there is no such directory"
+mkdir "$T/empty-backup" || exit 99
+run "$CIRMCTL" -c "$C" restore --yes "$T/empty-backup"
+check "a directory without cirm.db: said so" contains "$err" \
+	"$T/empty-backup holds no backup: there is no cirm.db in it"
+# The directory the nightly backups go to, given for one of them: the
+# backups in it are named, and how to name one.
+mkdir -p "$T/nightly/2026-12-06" "$T/nightly/2026-12-07" "$T/nightly/logs" &&
+	cp "$T/b3/cirm.db" "$T/nightly/2026-12-06/" &&
+	cp "$T/b3/cirm.db" "$T/nightly/2026-12-07/" || exit 99
+run "$CIRMCTL" -c "$C" restore "$T/nightly"
+check "the directory of the nightly backups: exit 1" [ "$rc" -eq 1 ]
+check "... naming the backups in it, and how to give one" contains "$err" \
+	"$T/nightly holds no backup itself, but these directories in it do (by name, the last ten): 2026-12-06, 2026-12-07; name the one to restore, as in cirmctl restore $T/nightly/2026-12-07"
 
 # A backup whose key was damaged or lost (copied by hand, a disk error):
 # cirmd could not start on it, so nothing is restored.
