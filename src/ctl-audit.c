@@ -14,46 +14,30 @@
 #include <string.h>
 #include <sysexits.h>
 
-/* The entries of a listing, kept until all are read, so that the WHO
-   and OBJECT columns are as wide as their widest value: an object is a
-   backup's whole path or a login, and cut short it would no longer say
-   where the citizens' mail went, or who did it. */
+/* The widths of a listing's WHO and OBJECT columns: as wide as their
+   widest value, measured in a first pass over the entries and used in
+   the second, which prints them. An object is a backup's whole path or
+   a login: cut short it would no longer say where the citizens' mail
+   went, or who did it. The entries are read twice rather than kept, as
+   --limit may ask for a million. */
 struct listing {
-	struct store_audit_entry *e;
-	size_t n, cap;
 	int who_width, object_width;
+	size_t n;
 };
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 static int
-keep_entry(const struct store_audit_entry *e, void *ctx)
+measure_entry(const struct store_audit_entry *e, void *ctx)
 {
 	struct listing *l = ctx;
-	struct store_audit_entry *k;
 	int w;
 
-	if (l->n == l->cap) {
-		l->cap = l->cap == 0 ? 64 : l->cap * 2;
-		l->e = xrealloc(l->e, l->cap * sizeof(*l->e));
-	}
-	k = &l->e[l->n++];
-	k->id = e->id;
-	k->at = e->at;
-	k->actor = dup_or_null(e->actor);
-	k->action = dup_or_null(e->action);
-	k->object = dup_or_null(e->object);
-	k->detail = dup_or_null(e->detail);
 	w = ctl_cell_width(e->actor != NULL ? e->actor : "") + 2;
 	if (w > l->who_width)
 		l->who_width = w;
 	w = ctl_cell_width(e->object != NULL ? e->object : "-") + 2;
 	if (w > l->object_width)
 		l->object_width = w;
+	l->n++;
 	return 0;
 }
 
@@ -69,9 +53,10 @@ print_header(const struct listing *l)
 	fputc('\n', stdout);
 }
 
-static void
-print_entry(const struct listing *l, const struct store_audit_entry *e)
+static int
+print_entry(const struct store_audit_entry *e, void *ctx)
 {
+	const struct listing *l = ctx;
 	char t[32], id[24];
 
 	snprintf(id, sizeof(id), "%lld", (long long)e->id);
@@ -84,20 +69,7 @@ print_entry(const struct listing *l, const struct store_audit_entry *e)
 		       l->object_width);
 	ctl_print_cell(stdout, e->detail != NULL ? e->detail : "", 0);
 	fputc('\n', stdout);
-}
-
-static void
-listing_free(struct listing *l)
-{
-	for (size_t i = 0; i < l->n; i++) {
-		free((char *)l->e[i].actor);
-		free((char *)l->e[i].action);
-		free((char *)l->e[i].object);
-		free((char *)l->e[i].detail);
-	}
-	free(l->e);
-	l->e = NULL;
-	l->n = l->cap = 0;
+	return 0;
 }
 
 /* OBJECT in the shape of a case number ("ks-2026-00042", with blanks
@@ -171,7 +143,7 @@ list(struct store *store, int argc, char **argv)
 	const char *action = NULL, *object = NULL;
 	struct listing l = { .who_width = 30, .object_width = 16 };
 	int64_t total = 0;
-	char *err = NULL;
+	char *err = NULL, *number = NULL;
 	int rows = 0, c, limit = 50;
 	long n;
 
@@ -197,35 +169,28 @@ list(struct store *store, int argc, char **argv)
 	}
 	if (ctl_too_many(argc, argv, optind, 0))
 		return EX_USAGE;
-	if (store_audit_list(store, action, object, limit, keep_entry, &l,
-			     &total, &err) < 0) {
-		ctl_error("%s", err);
-		free(err);
-		listing_free(&l);
-		return 1;
-	}
+	if (store_audit_list(store, action, object, limit, measure_entry, &l,
+			     &total, &err) < 0)
+		goto fail;
 	/* "case show" takes a case number in small letters: so does this,
 	   rather than say that nobody did anything to the case */
 	if (l.n == 0 && object != NULL) {
-		char *number = case_number_object(object);
-		int r = 0;
-
-		if (number != NULL && strcmp(number, object) != 0)
-			r = store_audit_list(store, action, number, limit,
-					     keep_entry, &l, &total, &err);
-		free(number);
-		if (r < 0) {
-			ctl_error("%s", err);
-			free(err);
-			listing_free(&l);
-			return 1;
+		number = case_number_object(object);
+		if (number != NULL && strcmp(number, object) != 0) {
+			if (store_audit_list(store, action, number, limit,
+					     measure_entry, &l, &total,
+					     &err) < 0)
+				goto fail;
+			if (l.n > 0)
+				object = number;
 		}
 	}
 	print_header(&l);
-	for (size_t i = 0; i < l.n; i++)
-		print_entry(&l, &l.e[i]);
+	if (l.n > 0 && store_audit_list(store, action, object, limit,
+					print_entry, &l, &total, &err) < 0)
+		goto fail;
+	free(number);
 	rows = (int)l.n;
-	listing_free(&l);
 	if (rows == 0 && action != NULL && object == NULL)
 		return no_entry_with_action(store, action);
 	if (rows == 0)
@@ -234,6 +199,11 @@ list(struct store *store, int argc, char **argv)
 		printf(_("(%lld more, older: see --limit)\n"),
 		       (long long)(total - rows));
 	return 0;
+fail:
+	ctl_error("%s", err);
+	free(err);
+	free(number);
+	return 1;
 }
 
 /* "ID:HASH" into *ID_R and HASH_R.  The whole line verify printed
