@@ -279,6 +279,71 @@ copy_mails(const struct copy_ctx *c, const char *from, const char *to,
 	return *error_r == NULL ? n : -1;
 }
 
+/* Whether NAME in smsd's incoming/ is an SMS, as the smstools gateway
+   reads them: not a name with a dot in front nor one ending in .LOCK
+   (smsd's, or someone's, work in progress). */
+static int
+sms_file_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' &&
+	       !(n >= 5 && strcmp(name + n - 5, ".LOCK") == 0);
+}
+
+/* Copies each SMS of smsd's incoming/ directory FROM into TO under its
+   own name: for a backup, TO is made (mode 0700) and each file mode
+   0600; with INTO_SPOOL, for a restore, TO is incoming/ (made if
+   missing), each file written under a dotted name (which the gateway
+   leaves alone) and renamed, unless TO has it already. The number
+   copied, or -1 with *ERROR_R. */
+static long
+copy_sms(const struct copy_ctx *c, const char *from, const char *to,
+	 int into_spool, unsigned long long *bytes, char **error_r)
+{
+	DIR *d = opendir(from);
+	struct dirent *e;
+	long n = 0;
+
+	if (d == NULL) {
+		if (errno == ENOENT)
+			return 0;
+		*error_r = xasprintf("%s: %s", from, strerror(errno));
+		return -1;
+	}
+	if (access(to, F_OK) < 0 &&
+	    (mkdir(to, into_spool ? 0750 : 0700) < 0 || give(c, to) < 0))
+		*error_r = xasprintf("%s: %s", to, strerror(errno));
+	while (*error_r == NULL && (e = readdir(d)) != NULL) {
+		char *path, *tmp;
+		int r;
+
+		if (!sms_file_name(e->d_name))
+			continue;
+		path = xasprintf("%s/%s", to, e->d_name);
+		tmp = into_spool ? xasprintf("%s/.%s.restore", to, e->d_name) :
+				   xstrdup(path);
+		if (into_spool && access(path, F_OK) == 0)
+			r = 1;	/* incoming/ has it: the same SMS */
+		else
+			r = copy_mail_file(c, dirfd(d), from, e->d_name, tmp,
+					   into_spool ? 0640 : 0600, bytes,
+					   error_r);
+		if (r == 0 && into_spool && rename(tmp, path) < 0) {
+			*error_r = xasprintf("%s: %s", path, strerror(errno));
+			unlink(tmp);
+			r = -1;
+		}
+		n += r == 0;
+		free(tmp);
+		free(path);
+	}
+	closedir(d);
+	if (*error_r == NULL && n > 0 && sync_file(to) < 0)
+		*error_r = xasprintf("%s: %s", to, strerror(errno));
+	return *error_r == NULL ? n : -1;
+}
+
 /* Copies the key file, refused (as everywhere) when others may read it. */
 static int
 copy_key(const char *from, const char *to, char **error_r)
@@ -358,8 +423,9 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	char *db, *part, *key, *err = NULL, *mail_dir, *mail_from, *where;
 	char *inbox_dir;
 	int opt, no_spool = 0, r, made, hold = -1;
-	long mails, delivered;
-	unsigned long long mail_bytes = 0, delivered_bytes = 0;
+	long mails, delivered, texts = 0;
+	unsigned long long mail_bytes = 0, delivered_bytes = 0, text_bytes = 0;
+	int sms;
 	struct stat sb;
 
 	while ((opt = ctl_getopt(argc, argv, "n", opts)) != -1) {
@@ -429,6 +495,23 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 	}
 	free(mail_from);
 	free(inbox_dir);
+	/* And the SMS smsd wrote into incoming/ that the smstools gateway
+	   has not taken in: outside the database as well. */
+	sms = strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "smstools") == 0;
+	if (sms) {
+		mail_from = xasprintf("%s/incoming",
+				      cfg_str(cfg, CFG_SMS_SPOOL_DIR));
+		inbox_dir = xasprintf("%s/sms", dir);
+		if ((texts = copy_sms(&c, mail_from, inbox_dir, 0,
+				      &text_bytes, &err)) < 0) {
+			ctl_error(_("SMS smsd stored in incoming/ are not in "
+				    "the backup: %s"), err);
+			free(err);
+			err = NULL;
+		}
+		free(mail_from);
+		free(inbox_dir);
+	}
 	/* The database comes last under its own name: a backup that has
 	   cirm.db is whole. From before its copy until the files it names
 	   are copied, no spool prune removes one (its last row removed
@@ -516,6 +599,15 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 				"yet (%llu bytes); restore puts them back\n",
 				(unsigned long)delivered),
 		       delivered, delivered_bytes);
+	if (sms && texts >= 0)
+		printf(ngettext("  sms/      %ld SMS smsd stored in "
+				"incoming/ that was not in the database yet "
+				"(%llu bytes); restore puts it back\n",
+				"  sms/      %ld SMS smsd stored in "
+				"incoming/ that were not in the database yet "
+				"(%llu bytes); restore puts them back\n",
+				(unsigned long)texts),
+		       texts, text_bytes);
 	printf("%s", _("  cirm.key  the instance key\n"));
 	printf("%s", _("It holds citizens' mail and the key that signs reply "
 		       "addresses: keep it as safe as the instance.\n"));
@@ -525,7 +617,7 @@ backup(const struct cfg *cfg, struct store *store, int argc, char **argv)
 		 "and the templates (%s) are not in it: keep copies of them "
 		 "beside it.\n"),
 	       cfg_str(cfg, CFG_WORKFLOW_DIR), cfg_str(cfg, CFG_TEMPLATE_DIR));
-	if (mails < 0 || delivered < 0)
+	if (mails < 0 || delivered < 0 || texts < 0)
 		r = 1;
 	if (c.missing > 0) {
 		/* gone, or not this user's to read (a directory cirmd made
@@ -674,6 +766,22 @@ new_database(const struct cfg *cfg, const struct copy_ctx *c,
 		return -1;
 	}
 	return 0;
+}
+
+/* The SMS files in DIR (a backup's sms/), 0 when none. */
+static long long
+count_sms(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	long long n = 0;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		n += sms_file_name(e->d_name);
+	closedir(d);
+	return n;
 }
 
 static int
@@ -887,6 +995,17 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 					"delivered into the Maildir inbox that "
 					"cirmd had not taken in.\n",
 					(unsigned long)n), n);
+		mg = xasprintf("%s/sms", dir);
+		n = count_sms(mg);
+		free(mg);
+		if (n > 0)
+			printf(ngettext("The backup also holds %lld SMS smsd "
+					"had stored in incoming/ and cirmd had "
+					"not taken in.\n",
+					"The backup also holds %lld SMS smsd "
+					"had stored in incoming/ and cirmd had "
+					"not taken in.\n",
+					(unsigned long)n), n);
 	}
 	localtime_r(&t, &tm);
 	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
@@ -1056,6 +1175,33 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 				"%ld mails delivered into the Maildir inbox "
 				"are put back in %s/new: cirmd takes them in "
 				"when it starts\n", (unsigned long)mails),
+		       mails, inbox);
+	}
+	free(inbox);
+	free(err);
+	err = NULL;
+	/* and the SMS smsd had stored: they wait for the smstools gateway
+	   again, in incoming/ */
+	free(from_mail);
+	from_mail = xasprintf("%s/sms", dir);
+	inbox = xasprintf("%s/incoming", cfg_str(cfg, CFG_SMS_SPOOL_DIR));
+	if (access(from_mail, F_OK) == 0 &&
+	    access(cfg_str(cfg, CFG_SMS_SPOOL_DIR), F_OK) < 0 &&
+	    (mkdir(cfg_str(cfg, CFG_SMS_SPOOL_DIR), 0750) < 0 ||
+	     give(&c, cfg_str(cfg, CFG_SMS_SPOOL_DIR)) < 0)) {
+		ctl_error(_("SMS smsd had stored are not put back: %s: %s"),
+			  cfg_str(cfg, CFG_SMS_SPOOL_DIR), strerror(errno));
+		ret = 1;
+	} else if ((mails = copy_sms(&c, from_mail, inbox, 1, &mail_bytes,
+				     &err)) < 0) {
+		ctl_error(_("SMS smsd had stored are not put back: %s"), err);
+		ret = 1;
+	} else if (mails > 0) {
+		printf(ngettext("%ld SMS smsd had stored is put back in %s: "
+				"cirmd takes it in when it starts\n",
+				"%ld SMS smsd had stored are put back in %s: "
+				"cirmd takes them in when it starts\n",
+				(unsigned long)mails),
 		       mails, inbox);
 	}
 	free(inbox);

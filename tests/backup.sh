@@ -459,7 +459,21 @@ EOF
 mail 63 >"$T/delivered" && touch -d '2 hours ago' "$T/delivered" &&
 	as_owner cp -p "$T/delivered" "$I/maildir/inbox/new/1800000000.M1P1.mx" ||
 	exit 99
+# So is an SMS smsd wrote into incoming/ that the smstools gateway has
+# not taken in; a file smsd is still writing (.LOCK) is not one.
+as_owner mkdir -p "$I/sms/incoming" &&
+	printf 'From: 46701234567\n\nHej, lampan vid skolan ar trasig.\n' >"$T/sms1" &&
+	as_owner cp "$T/sms1" "$I/sms/incoming/GSM1.backup1" &&
+	as_owner touch "$I/sms/incoming/GSM1.busy.LOCK" || exit 99
 run "$CIRMCTL" -c "$C" backup "$T/b10"
+check "an SMS waiting in smsd's incoming/: the backup says it holds it" \
+	contains "$out" "sms/      1 SMS smsd stored in incoming/ that was not in the database yet"
+check_all "... as the same file, mode 0600, and not smsd's work in progress" <<-'EOF'
+	cmp -s "$T/sms1" "$T/b10/sms/GSM1.backup1" &&
+	[ "$(mode_of "$T/b10/sms/GSM1.backup1")" = 600 ] &&
+	[ ! -e "$T/b10/sms/GSM1.busy.LOCK" ]
+EOF
+rm -f "$I/sms/incoming/GSM1.backup1" "$I/sms/incoming/GSM1.busy.LOCK"
 check "mail waiting in the Maildir inbox: the backup says it holds it" \
 	contains "$out" "inbox/    1 mail delivered into the Maildir inbox that was not in the database yet"
 check_all "... as the same file, mode 0600, with its arrival time" <<-'EOF'
@@ -508,6 +522,14 @@ check_all "... as the same file with its arrival time, the owner's" <<-'EOF'
 	cmp -s "$T/delivered" "$f" &&
 	[ "$(stat -c %Y "$f")" = "$(stat -c %Y "$T/delivered")" ] &&
 	[ "$(stat -c %U "$f")" = "$owner" ] && [ -z "$(ls "$N/maildir/inbox/tmp")" ]
+EOF
+check "... the SMS smsd had stored is put back" contains "$out" \
+	"1 SMS smsd had stored is put back in $N/sms/incoming"
+check_all "... as the same file, the owner's, no temporary file left" <<-'EOF'
+	cmp -s "$T/sms1" "$N/sms/incoming/GSM1.backup1" &&
+	[ "$(stat -c %U "$N/sms/incoming/GSM1.backup1")" = "$owner" ] &&
+	[ "$(stat -c %U "$N/sms/incoming")" = "$owner" ] &&
+	[ -z "$(ls -A "$N/sms/incoming" | grep -v '^GSM1.backup1$')" ]
 EOF
 run "$CIRMCTL" -c "$N/cirm.conf" audit list
 check "... the audit log says the instance had no database" \
