@@ -55,6 +55,8 @@ struct extract {
 	size_t nsent;
 	char *err;
 	bool failed;
+	/* the label "Addresses:" printed, its line waiting for the first */
+	bool address_line_open;
 };
 
 static int
@@ -63,8 +65,13 @@ print_address(const struct store_address *a, void *ctx)
 	struct extract *x = ctx;
 	int out = 0;
 
-	/* in the words case show has for them ("e-post", "telefon") */
-	printf("%*s%s: ", 14, "", ctl_address_kind(a->kind));
+	/* in the words case show has for them ("e-post", "telefon"), the
+	   first on the line of its label */
+	if (x->address_line_open)
+		x->address_line_open = false;
+	else
+		printf("%*s", 14, "");
+	printf("%s: ", ctl_address_kind(a->kind));
 	ctl_print_cell(stdout, a->address, 0);
 	fputc('\n', stdout);
 	if (strcmp(a->kind, "phone") == 0) {
@@ -498,10 +505,16 @@ print_contact(struct extract *x, int64_t id)
 	x->contact = id;
 	printf("\n");
 	ctl_field(_("Name:"), c.name != NULL ? c.name : "-");
-	ctl_field(_("Addresses:"), "");
+	ctl_print_cell(stdout, _("Addresses:"), 14);
+	x->address_line_open = true;
 	if (store_contact_addresses(x->store, id, print_address, x,
 				    &x->err) < 0)
 		x->failed = true;
+	if (x->address_line_open) {
+		/* none (all taken by a case officer, say) */
+		fputs("-\n", stdout);
+		x->address_line_open = false;
+	}
 	ctl_field(_("Language:"), c.language);
 	ctl_field(_("Since:"), ctl_time(c.created_at, t));
 	store_contact_clear(&c);

@@ -84,6 +84,8 @@ anna_case=$(sql "SELECT number FROM cases WHERE subject = 'Buller'")
 run "$CIRMCTL" -c "$C" citizen extract JOHN@example.COM --files "$T/files"
 check "extract by e-mail address, in any case" [ "$rc" -eq 0 ]
 check "... who the citizen is to cirm" contains "$out" "email: john@example.com"
+check "... the first address on the line of its label, as the extract is read" \
+	sh -c "printf '%s\n' \"\$1\" | grep -qx 'Addresses:    email: john@example.com'" - "$out"
 check "... the language they read" contains "$out" "Language:     en"
 check "... their case" contains "$out" "== $john_case"
 check "... what they wrote" contains "$out" "has been broken for a week."
