@@ -768,6 +768,14 @@ new_database(const struct cfg *cfg, const struct copy_ctx *c,
 	return 0;
 }
 
+static bool
+ends_in_slash(const char *s)
+{
+	size_t n = strlen(s);
+
+	return n > 0 && s[n - 1] == '/';
+}
+
 /* The SMS files in DIR (a backup's sms/), 0 when none. */
 static long long
 count_sms(const char *dir)
@@ -924,8 +932,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 				    "directories in it do (by name, the last "
 				    "ten): %s; name the one to restore, as in "
 				    "cirmctl restore %s%s%s"), dir, why, dir,
-				  dir[0] != '\0' &&
-					  dir[strlen(dir) - 1] == '/' ? "" : "/",
+				  ends_in_slash(dir) ? "" : "/",
 				  strrchr(why, ' ') != NULL ?
 					  strrchr(why, ' ') + 1 : why);
 		else if (access(dir, F_OK) < 0 && errno == ENOENT)
@@ -1061,9 +1068,11 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 			 "%s.\n"), keep);
 	if (audit_kept > 0)
 		printf(ngettext("The audit log goes on: %lld entry written "
-				"since the backup is kept after the backup's.\n",
+				"since the backup is kept after the "
+				"backup's.\n",
 				"The audit log goes on: %lld entries written "
-				"since the backup are kept after the backup's.\n",
+				"since the backup are kept after the "
+				"backup's.\n",
 				(unsigned long)audit_kept),
 		       (long long)audit_kept);
 	/* personal data retention had erased, back from the backup: the
@@ -1080,9 +1089,10 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 			printf(ngettext("%lld case that retention had removed "
 					"since the backup is back, with its "
 					"citizen's data; 'cirmctl case prune "
-					"--dry-run' shows whether it goes again "
-					"now (cirmd's housekeeping removes it "
-					"at its start when it does).\n",
+					"--dry-run' shows whether it goes "
+					"again now (cirmd's housekeeping "
+					"removes it at its start when it "
+					"does).\n",
 					"%lld cases that retention had removed "
 					"since the backup are back, with their "
 					"citizens' data; 'cirmctl case prune "

@@ -152,12 +152,14 @@ prune_cases(const struct cfg *cfg, struct store *store, bool dry_run)
 				"%ld cases would be removed.\n",
 				(unsigned long)stats.removed), stats.removed);
 		if (stats.left > 0)
-			printf(ngettext("%ld case more is past its retention "
-					"period, but would be left for now: it "
-					"still has mail to send.\n",
-					"%ld cases more are past their retention "
-					"period, but would be left for now: they "
-					"still have mail to send.\n",
+			printf(ngettext("%ld case more is past its "
+					"retention period, but would be left "
+					"for now: it still has mail to "
+					"send.\n",
+					"%ld cases more are past their "
+					"retention period, but would be left "
+					"for now: they still have mail to "
+					"send.\n",
 					(unsigned long)stats.left), stats.left);
 		ret = 0;
 		goto out;

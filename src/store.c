@@ -721,9 +721,9 @@ keep_numbers(struct store *store, const char *keep, int64_t *audit_kept_r,
 		"b.kind = 'handler' AND contact.kind = 'handler' AND "
 		"b.address_generation > contact.address_generation";
 	static const char audit_sql[] =
-		"INSERT INTO main.audit (id, at, actor, action, object, detail, "
-		"hash) SELECT b.id, b.at, b.actor, b.action, b.object, "
-		"b.detail, b.hash FROM before.audit b "
+		"INSERT INTO main.audit (id, at, actor, action, object, "
+		"detail, hash) SELECT b.id, b.at, b.actor, b.action, "
+		"b.object, b.detail, b.hash FROM before.audit b "
 		"WHERE b.id > (SELECT coalesce(max(id), 0) FROM main.audit) "
 		"AND EXISTS (SELECT 1 FROM main.audit a JOIN before.audit o "
 		"ON o.id = a.id AND o.hash = a.hash "
