@@ -851,6 +851,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	char *from_mail = NULL, *inbox;
 	int opt, yes = 0, ret = 1, r, fresh;
 	long mails;
+	long long sms_waiting;
 	int64_t audit_kept = 0;
 	unsigned long long mail_bytes = 0;
 	time_t t = time(NULL);
@@ -1195,10 +1196,26 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	free(from_mail);
 	from_mail = xasprintf("%s/sms", dir);
 	inbox = xasprintf("%s/incoming", cfg_str(cfg, CFG_SMS_SPOOL_DIR));
-	if (access(from_mail, F_OK) == 0 &&
-	    access(cfg_str(cfg, CFG_SMS_SPOOL_DIR), F_OK) < 0 &&
-	    (mkdir(cfg_str(cfg, CFG_SMS_SPOOL_DIR), 0750) < 0 ||
-	     give(&c, cfg_str(cfg, CFG_SMS_SPOOL_DIR)) < 0)) {
+	if (strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "smstools") != 0 &&
+	    (sms_waiting = count_sms(from_mail)) > 0) {
+		/* nothing would read them there: left in the backup, and
+		   said, rather than put where no gateway looks */
+		ctl_error(ngettext("%lld SMS smsd had stored is not put back: "
+				   "sms_transport is %s, and no gateway would "
+				   "read it; it is in %s",
+				   "%lld SMS smsd had stored are not put back: "
+				   "sms_transport is %s, and no gateway would "
+				   "read them; they are in %s",
+				   (unsigned long)sms_waiting),
+			  sms_waiting, cfg_str(cfg, CFG_SMS_TRANSPORT),
+			  from_mail);
+		ret = 1;
+	} else if (strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "smstools") != 0) {
+		/* none to put back */
+	} else if (access(from_mail, F_OK) == 0 &&
+		   access(cfg_str(cfg, CFG_SMS_SPOOL_DIR), F_OK) < 0 &&
+		   (mkdir(cfg_str(cfg, CFG_SMS_SPOOL_DIR), 0750) < 0 ||
+		    give(&c, cfg_str(cfg, CFG_SMS_SPOOL_DIR)) < 0)) {
 		ctl_error(_("SMS smsd had stored are not put back: %s: %s"),
 			  cfg_str(cfg, CFG_SMS_SPOOL_DIR), strerror(errno));
 		ret = 1;

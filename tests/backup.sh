@@ -531,6 +531,18 @@ check_all "... as the same file, the owner's, no temporary file left" <<-'EOF'
 	[ "$(stat -c %U "$N/sms/incoming")" = "$owner" ] &&
 	[ -z "$(ls -A "$N/sms/incoming" | grep -v '^GSM1.backup1$')" ]
 EOF
+# ... but not where no gateway reads them: on a machine without smstools
+# (SMPP, or no SMS), they stay in the backup, and the restore says so.
+N3=$T/newhost3
+mkdir -m 0750 "$N3" || exit 99
+cp -R "$C" "$I/workflows" "$I/templates" "$N3/"
+printf 'sms_transport = none\n' >>"$N3/cirm.conf"
+[ "$owner" = nobody ] && chown -R nobody:nogroup "$N3"
+run "$CIRMCTL" -c "$N3/cirm.conf" restore --yes "$T/b10"
+check "SMS in the backup, sms_transport none: exit 1" [ "$rc" -eq 1 ]
+check "... saying they are not put back, and where they are" contains "$err" \
+	"1 SMS smsd had stored is not put back: sms_transport is none, and no gateway would read it; it is in $T/b10/sms"
+check "... and putting none in the SMS spool" [ ! -e "$N3/sms/incoming/GSM1.backup1" ]
 run "$CIRMCTL" -c "$N/cirm.conf" audit list
 check "... the audit log says the instance had no database" \
 	contains "$out" "the instance had no database"
