@@ -347,6 +347,45 @@ usage_result(int check, char *msg)
 	return ret;
 }
 
+static int
+compare_strings(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The copies of the database that restore kept beside it
+   (DATABASE.before-restore-YYYYMMDD-HHMMSS): each holds the citizens'
+   data as it was, which retention never reaches, so they are named
+   until someone removes them. */
+static void
+print_kept_copies(const char *database)
+{
+	char *dir = path_dir(database), *prefix;
+	const char *base = strrchr(database, '/');
+	struct strlist names = { 0 };
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	base = base != NULL ? base + 1 : database;
+	prefix = xasprintf("%s.before-restore-", base);
+	while (d != NULL && (e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
+			strlist_add(&names, e->d_name);
+	if (d != NULL)
+		closedir(d);
+	if (names.n > 0) {
+		qsort(names.v, names.n, sizeof(*names.v), compare_strings);
+		printf("%s\n", _("Kept by restore, with the citizens' data as "
+				 "it was (retention does not reach them; "
+				 "remove each once it is no longer needed):"));
+		for (size_t i = 0; i < names.n; i++)
+			printf("  %s/%s\n", dir, names.v[i]);
+	}
+	strlist_clear(&names);
+	free(prefix);
+	free(dir);
+}
+
 int
 ctl_status(const struct ctl *ctl, int argc, char **argv)
 {
@@ -620,6 +659,7 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 				(unsigned long)c.actions_skipped),
 		       (long long)c.actions_skipped,
 		       *c.skip_error != '\0' ? c.skip_error : "?");
+	print_kept_copies(cfg_str(cfg, CFG_DATABASE));
 	ret = pid != 0 ? 0 : 3;
 out:
 	strlist_clear(&ck.problems);

@@ -437,6 +437,14 @@ check_all "a link or a directory among the backup's mail: not copied" <<-'EOF'
 EOF
 check "a kept database of the same second: this one is kept beside it" \
 	[ -n "$(printf '%s\n' "$out" | grep -E 'before-restore-[0-9]{8}-[0-9]{6}-[0-9]+\.$')" ]
+# The copies restore kept hold the citizens' data as it was, where
+# retention never reaches: status names each until it is removed.
+kept=$(ls "$I" | grep -c '^cirm\.db\.before-restore-')
+run "$CIRMCTL" -c "$C" status
+check "status names the copies restore kept, and why they matter" contains "$out" \
+	"Kept by restore, with the citizens' data as it was (retention does not reach them; remove each once it is no longer needed):"
+check "... each of them, with its path" \
+	[ "$(printf '%s\n' "$out" | grep -c "^  $I/cirm\.db\.before-restore-")" -eq "$kept" ]
 
 # An instance whose key is gone (removed by hand, a disk replaced): the
 # backup's is put in place, rather than the restore ending without one,
