@@ -213,7 +213,13 @@ copy_file(const char *spool, const char *sha256, const char *path,
 			n = -1;
 			break;
 		}
-	if (in < 0 || out < 0 || n < 0)
+	if (in >= 0 && out < 0 && errno == EEXIST)
+		/* an earlier extract's, most often: never overwritten */
+		*error_r = xasprintf(_("%s: a file of that name is there "
+				       "already (an earlier extract's?): give "
+				       "--files a new or empty directory"),
+				     path);
+	else if (in < 0 || out < 0 || n < 0)
 		*error_r = xasprintf("%s: %s", in < 0 ? from : path,
 				     strerror(errno));
 	else

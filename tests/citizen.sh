@@ -116,7 +116,8 @@ check "... not the address" sh -c '! printf "%s" "$1" | grep -q "john@"' - "$out
 
 run "$CIRMCTL" -c "$C" citizen extract john@example.com --files "$T/files"
 check "a file already in the directory is not overwritten" [ "$rc" -eq 1 ]
-check "... and the administrator is told" contains "$err" "File exists"
+check "... and the administrator is told what to do" contains "$err" \
+	"a file of that name is there already (an earlier extract's?): give --files a new or empty directory"
 
 # By phone number as people write it, in full (it is for the citizen).
 printf 'From: 46707770001\n\nSTOPP' >"$T/stop"
