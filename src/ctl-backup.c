@@ -214,6 +214,71 @@ copy_mail_file(const struct copy_ctx *c, int fromfd, const char *from,
 	return -1;
 }
 
+/* Where a restore writes NAME before it is renamed into place: a name
+   the gateway reading the directory leaves alone. */
+static char *
+maildir_tmp(const char *to, const char *name)
+{
+	return xasprintf("%s/tmp/%s", to, name);
+}
+
+static char *
+dotted_tmp(const char *to, const char *name)
+{
+	return xasprintf("%s/.%s.restore", to, name);
+}
+
+/* What copy_mails and copy_sms share: each file of the directory D
+   (FROM) that WANTS takes, copied into DEST under its own name, mode
+   0600 for a backup; with TMP_PATH, for a restore, mode 0640, written
+   where TMP_PATH(TO, name) says and renamed into place, unless DEST
+   has it already. DEST is synced when a file was copied. The number
+   copied, or -1 with *ERROR_R. */
+static long
+copy_files(const struct copy_ctx *c, DIR *d, const char *from,
+	   const char *to, const char *dest, bool (*wants)(const char *),
+	   char *(*tmp_path)(const char *to, const char *name),
+	   unsigned long long *bytes, char **error_r)
+{
+	struct dirent *e;
+	long n = 0;
+
+	while (*error_r == NULL && (e = readdir(d)) != NULL) {
+		char *tmp, *path;
+		int r;
+
+		if (!wants(e->d_name))
+			continue;
+		path = xasprintf("%s/%s", dest, e->d_name);
+		tmp = tmp_path != NULL ? tmp_path(to, e->d_name) :
+					 xstrdup(path);
+		if (tmp_path != NULL && access(path, F_OK) == 0)
+			r = 1;	/* DEST has it: the same mail or SMS */
+		else
+			r = copy_mail_file(c, dirfd(d), from, e->d_name, tmp,
+					   tmp_path != NULL ? 0640 : 0600,
+					   bytes, error_r);
+		if (r == 0 && tmp_path != NULL && rename(tmp, path) < 0) {
+			*error_r = xasprintf("%s: %s", path, strerror(errno));
+			unlink(tmp);
+			r = -1;
+		}
+		n += r == 0;
+		free(tmp);
+		free(path);
+	}
+	if (*error_r == NULL && n > 0 && sync_file(dest) < 0)
+		*error_r = xasprintf("%s: %s", dest, strerror(errno));
+	return *error_r == NULL ? n : -1;
+}
+
+/* Any name but a hidden one: a mail of a Maildir's new/. */
+static bool
+mail_file_name(const char *name)
+{
+	return name[0] != '.';
+}
+
 /* Copies each mail of the directory FROM into TO/new under its own
    name: for a backup, TO is made (mode 0700); with INTO_MAILDIR, for a
    restore, TO is a Maildir (made if missing) and each mail goes by way
@@ -224,7 +289,6 @@ copy_mails(const struct copy_ctx *c, const char *from, const char *to,
 	   int into_maildir, unsigned long long *bytes, char **error_r)
 {
 	DIR *d = opendir(from);
-	struct dirent *e;
 	char *dest = xasprintf("%s/new", to);
 	/* TO and TO/new, and TO/tmp for a restore: made when missing (an
 	   instance older than cirm-mailgate's Maildir) */
@@ -248,33 +312,11 @@ copy_mails(const struct copy_ctx *c, const char *from, const char *to,
 			*error_r = xasprintf("%s: %s", path, strerror(errno));
 		free(path);
 	}
-	while (*error_r == NULL && (e = readdir(d)) != NULL) {
-		char *tmp, *path;
-		int r;
-
-		if (e->d_name[0] == '.')
-			continue;
-		path = xasprintf("%s/%s", dest, e->d_name);
-		tmp = into_maildir ? xasprintf("%s/tmp/%s", to, e->d_name) :
-				     xstrdup(path);
-		if (into_maildir && access(path, F_OK) == 0)
-			r = 1;	/* new/ has it: the same mail */
-		else
-			r = copy_mail_file(c, dirfd(d), from, e->d_name, tmp,
-					   into_maildir ? 0640 : 0600, bytes,
-					   error_r);
-		if (r == 0 && into_maildir && rename(tmp, path) < 0) {
-			*error_r = xasprintf("%s: %s", path, strerror(errno));
-			unlink(tmp);
-			r = -1;
-		}
-		n += r == 0;
-		free(tmp);
-		free(path);
-	}
+	if (*error_r == NULL)
+		n = copy_files(c, d, from, to, dest, mail_file_name,
+			       into_maildir ? maildir_tmp : NULL, bytes,
+			       error_r);
 	closedir(d);
-	if (*error_r == NULL && n > 0 && sync_file(dest) < 0)
-		*error_r = xasprintf("%s: %s", dest, strerror(errno));
 	free(dest);
 	return *error_r == NULL ? n : -1;
 }
@@ -282,7 +324,7 @@ copy_mails(const struct copy_ctx *c, const char *from, const char *to,
 /* Whether NAME in smsd's incoming/ is an SMS, as the smstools gateway
    reads them: not a name with a dot in front nor one ending in .LOCK
    (smsd's, or someone's, work in progress). */
-static int
+static bool
 sms_file_name(const char *name)
 {
 	size_t n = strlen(name);
@@ -302,7 +344,6 @@ copy_sms(const struct copy_ctx *c, const char *from, const char *to,
 	 int into_spool, unsigned long long *bytes, char **error_r)
 {
 	DIR *d = opendir(from);
-	struct dirent *e;
 	long n = 0;
 
 	if (d == NULL) {
@@ -314,33 +355,10 @@ copy_sms(const struct copy_ctx *c, const char *from, const char *to,
 	if (access(to, F_OK) < 0 &&
 	    (mkdir(to, into_spool ? 0750 : 0700) < 0 || give(c, to) < 0))
 		*error_r = xasprintf("%s: %s", to, strerror(errno));
-	while (*error_r == NULL && (e = readdir(d)) != NULL) {
-		char *path, *tmp;
-		int r;
-
-		if (!sms_file_name(e->d_name))
-			continue;
-		path = xasprintf("%s/%s", to, e->d_name);
-		tmp = into_spool ? xasprintf("%s/.%s.restore", to, e->d_name) :
-				   xstrdup(path);
-		if (into_spool && access(path, F_OK) == 0)
-			r = 1;	/* incoming/ has it: the same SMS */
-		else
-			r = copy_mail_file(c, dirfd(d), from, e->d_name, tmp,
-					   into_spool ? 0640 : 0600, bytes,
-					   error_r);
-		if (r == 0 && into_spool && rename(tmp, path) < 0) {
-			*error_r = xasprintf("%s: %s", path, strerror(errno));
-			unlink(tmp);
-			r = -1;
-		}
-		n += r == 0;
-		free(tmp);
-		free(path);
-	}
+	if (*error_r == NULL)
+		n = copy_files(c, d, from, to, to, sms_file_name,
+			       into_spool ? dotted_tmp : NULL, bytes, error_r);
 	closedir(d);
-	if (*error_r == NULL && n > 0 && sync_file(to) < 0)
-		*error_r = xasprintf("%s: %s", to, strerror(errno));
 	return *error_r == NULL ? n : -1;
 }
 
