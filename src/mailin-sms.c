@@ -216,8 +216,61 @@ skip_around(const char *s, const char *also)
 	return s;
 }
 
-/* STOP, STOPP or AVSLUTA alone (any case, trailing punctuation
-   ignored) opts out; START or STARTA opts in again. */
+/* S past a pictograph a phone puts after a word (🙏, 👍, ☺, with
+   its variation selector, skin tone or joiner), or S itself. */
+static const char *
+skip_pictograph(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t cp;
+	size_t n;
+
+	if (p[0] < 0xe2)
+		return s;
+	n = p[0] < 0xf0 ? 3 : 4;
+	for (size_t k = 1; k < n; k++)
+		if ((p[k] & 0xc0) != 0x80)
+			return s;
+	cp = n == 3 ? (uint32_t)(p[0] & 0x0f) << 12 |
+		(uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f) :
+		(uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
+		(uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+	if ((cp >= 0x2600 && cp <= 0x27bf) || cp == 0xfe0f || cp == 0x200d ||
+	    (cp >= 0x1f300 && cp <= 0x1faff))
+		return s + n;
+	return s;
+}
+
+/* TEXT past the thanks a citizen may add to a keyword ("STOPP tack",
+   "Stop, thanks 🙏"): the words of THANKS, punctuation and
+   pictographs. Where it stops. */
+static const char *
+skip_thanks(const char *text)
+{
+	static const char *const thanks[] = {
+		"tack så mycket", "tack", "thank you", "thanks", NULL,
+	};
+
+	for (const char *p = NULL; p != text;) {
+		p = text;
+		text = skip_pictograph(skip_around(text, "\r\n.,!"));
+		for (size_t i = 0; thanks[i] != NULL; i++) {
+			size_t n = strlen(thanks[i]);
+
+			if (strncasecmp(text, thanks[i], n) == 0 &&
+			    !isalpha((unsigned char)text[n]) &&
+			    (unsigned char)text[n] < 0x80) {
+				text += n;
+				break;
+			}
+		}
+	}
+	return text;
+}
+
+/* STOP, STOPP or AVSLUTA alone (any case, trailing punctuation, a
+   thanks and pictographs ignored) opts out; START or STARTA opts in
+   again. */
 static enum keyword
 keyword(const char *text, char word[16])
 {
@@ -231,7 +284,8 @@ keyword(const char *text, char word[16])
 		n++;
 	}
 	word[n] = '\0';
-	if (*skip_around(text + n, "\r\n.!") != '\0')
+	/* "Stopp tack": a thanks, never a message to the municipality */
+	if (n == 0 || *skip_thanks(text + n) != '\0')
 		return KW_NONE;
 	for (size_t i = 0; stop[i] != NULL; i++)
 		if (strcmp(word, stop[i]) == 0)

@@ -565,6 +565,19 @@ check_all "STOPP with a no-break space after it, and STOP after a zero-width spa
 	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address IN ('+46701234568', '+46701234569')")" -eq 0 ]
 EOF
 sql "DELETE FROM sms_optout WHERE number IN ('+46701234568', '+46701234569')"
+# ... and so with a thanks after it, which is no message to the
+# municipality: it would open a case and be thanked for by SMS
+sms "From: 46701234572" "STOPP tack"
+sms "From: 46701234573" "$(printf 'Stop, thanks \360\237\231\217')"
+sms "From: 46701234574" "Stopp tackar för hjälpen"
+engine
+check_all "STOPP tack, and Stop thanks with a pictograph, opt out; a longer text does not" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM sms_optout WHERE number IN ('+46701234572', '+46701234573')")" -eq 2 ]
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address IN ('+46701234572', '+46701234573')")" -eq 0 ]
+	[ "$(sql "SELECT count(*) FROM sms_optout WHERE number = '+46701234574'")" -eq 0 ]
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234574'")" -eq 1 ]
+EOF
+sql "DELETE FROM sms_optout WHERE number IN ('+46701234572', '+46701234573')"
 # START from a number that never opted out opts nothing in: it is what
 # the citizen wrote, and reaches a case as any text (it was swallowed).
 sms "From: 46701234571" "Start"
