@@ -85,10 +85,11 @@ prune(const struct cfg *cfg, struct store *store, int argc, char **argv)
 				  "it; try again when it is done"));
 		return 1;
 	}
-	printf(dry_run ? _("kept: %ld files; would remove: %ld files (%llu "
-			   "bytes) and %ld temporary files\n") :
-			 _("kept: %ld files; removed: %ld files (%llu bytes) "
-			   "and %ld temporary files\n"),
+	/* counts after colons, which read the same for one file */
+	printf(dry_run ? _("files kept: %ld; files to remove: %ld (%llu "
+			   "bytes); temporary files: %ld\n") :
+			 _("files kept: %ld; files removed: %ld (%llu bytes); "
+			   "temporary files removed: %ld\n"),
 	       stats.kept, stats.removed, stats.removed_bytes, stats.temporary);
 	if (stats.other > 0)
 		printf(_("left alone: %ld entries that are not cirm's\n"),

@@ -74,7 +74,7 @@ check "no message names the second" \
 # By default only files older than a day go: these are new.
 run "$CIRMCTL" -c "$C" spool prune
 check "prune succeeds" [ "$rc" -eq 0 ]
-check "prune keeps new files" contains "$out" "removed: 0 files"
+check "prune keeps new files" contains "$out" "files removed: 0 "
 check "both files still there" [ "$(files)" -eq 2 ]
 
 # A day later (the files' times set back), and a write that died.
@@ -86,11 +86,11 @@ run "$CIRMCTL" -c "$C" spool prune --dry-run
 check "dry run succeeds" [ "$rc" -eq 0 ]
 check "dry run names the unnamed file" contains "$out" "would remove $orphan_path (21 bytes)"
 check "dry run names nothing else" [ "$(printf '%s\n' "$out" | grep -c 'would remove /')" -eq 1 ]
-check "dry run counts the temporary file" contains "$out" "would remove: 1 files (21 bytes) and 1 temporary files"
+check "dry run counts the temporary file" contains "$out" "files to remove: 1 (21 bytes); temporary files: 1"
 check "dry run removes nothing" [ "$(files)" -eq 4 ]
 run "$CIRMCTL" -c "$C" spool prune
 check "prune succeeds again" [ "$rc" -eq 0 ]
-check "prune says what it did" contains "$out" "kept: 1 files; removed: 1 files (21 bytes) and 1 temporary files"
+check "prune says what it did" contains "$out" "files kept: 1; files removed: 1 (21 bytes); temporary files removed: 1"
 check "prune leaves foreign files alone and says so" contains "$out" "left alone: 1 entries"
 check "the unnamed file is gone" [ ! -e "$orphan_path" ]
 check "the case's file stays" [ -f "$kept_path" ]
@@ -108,7 +108,7 @@ check "the released mail is a case" [ "$(sql 'SELECT count(*) FROM cases')" -eq 
 check "its attachment is in the spool again" [ -f "$orphan_path" ]
 touch -d '2 days ago' "$kept_path" "$orphan_path"
 run "$CIRMCTL" -c "$C" spool prune --min-age 1
-check "with both named, nothing goes" contains "$out" "kept: 2 files; removed: 0 files"
+check "with both named, nothing goes" contains "$out" "files kept: 2; files removed: 0"
 
 # cirmd prunes by itself: when it starts, then every
 # spool_prune_interval hours, files older than spool_prune_min_age.
