@@ -18,6 +18,7 @@
 #include "store.h"
 #include "util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -195,6 +196,23 @@ safe_name(const char *name)
 		    *p == '\\' || (p == s && *p == '.'))
 			*p = '_';
 	return s;
+}
+
+/* Whether the directory DIR has no entry but . and .. (true when it
+   cannot be read: the copy into it then says why). */
+static bool
+dir_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	bool empty = true;
+
+	while (empty && (e = readdir(d)) != NULL)
+		empty = strcmp(e->d_name, ".") == 0 ||
+			strcmp(e->d_name, "..") == 0;
+	if (d != NULL)
+		closedir(d);
+	return empty;
 }
 
 /* Copies the spool file SHA256 to PATH, which must not exist. */
@@ -622,6 +640,14 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	}
 	if (files != NULL && mkdir(files, 0700) < 0 && errno != EEXIST) {
 		x.err = xasprintf("%s: %s", files, strerror(errno));
+		goto out;
+	}
+	/* found before anything is printed or audited, not after the
+	   whole extract when the first file would clash */
+	if (files != NULL && !dir_empty(files)) {
+		x.err = xasprintf(_("%s is not empty (an earlier extract's?): "
+				    "give --files a new or empty directory"),
+				  files);
 		goto out;
 	}
 	/* reading personal data is audited, before it is shown */

@@ -114,10 +114,13 @@ run "$CIRMCTL" -c "$C" audit list --action citizen.extract
 check "the extract is audited, naming no address" contains "$out" "contact "
 check "... not the address" sh -c '! printf "%s" "$1" | grep -q "john@"' - "$out"
 
+audits=$("$CIRMCTL" -c "$C" audit list --action citizen.extract | wc -l)
 run "$CIRMCTL" -c "$C" citizen extract john@example.com --files "$T/files"
 check "a file already in the directory is not overwritten" [ "$rc" -eq 1 ]
 check "... and the administrator is told what to do" contains "$err" \
-	"a file of that name is there already (an earlier extract's?): give --files a new or empty directory"
+	"$T/files is not empty (an earlier extract's?): give --files a new or empty directory"
+check "... before the extract is printed" [ -z "$out" ]
+check "... or audited" [ "$("$CIRMCTL" -c "$C" audit list --action citizen.extract | wc -l)" -eq "$audits" ]
 
 # By phone number as people write it, in full (it is for the citizen).
 printf 'From: 46707770001\n\nSTOPP' >"$T/stop"
