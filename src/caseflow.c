@@ -2056,6 +2056,9 @@ commands_help_text(struct flow *fl, int64_t handler, const char *lang,
 		strlist_add(&words, en ? "#language sv|en" : "#språk sv|en");
 		strlist_add(&helps, en ? "The language the citizen reads" :
 			    "Språket invånaren läser");
+		strlist_add(&words, en ? "#name NAME" : "#namn NAMN");
+		strlist_add(&helps, en ? "The citizen's name" :
+			    "Invånarens namn");
 		strlist_add(&words, en ? "(no command)" : "(inget kommando)");
 		strlist_add(&helps, en ? "Your text goes to the citizen; the "
 			    "case stays closed" : "Din text går till "

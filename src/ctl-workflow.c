@@ -969,7 +969,7 @@ builtin_word(const char *word)
 		workflow_note_words, workflow_priority_words,
 		workflow_category_words, workflow_due_words,
 		workflow_language_words, workflow_canned_words,
-		workflow_forward_words,
+		workflow_forward_words, workflow_name_words,
 	};
 	char *f = workflow_fold(word);
 	bool found = false;

@@ -173,6 +173,9 @@ static const struct text
 		       "give sv (Swedish) or en (English)" },
 	T_NO_CITIZEN = { "ärendet har ingen invånare",
 			 "the case has no citizen" },
+	T_NAME = { "ange namnet, som i #namn Anna Andersson (högst 100 tecken)",
+		   "give the name, as in #name Anna Andersson (at most 100 "
+		   "characters)" },
 	T_DUE_PAST = { "datumet har redan varit", "the date is past" },
 	/* 2026-02-30, 31/4: a slip, not a form cirm does not read */
 	T_NO_SUCH_DAY = { "det datumet finns inte", "there is no such day" },
@@ -307,6 +310,7 @@ enum builtin {
 	CMD_CATEGORY,
 	CMD_DUE,
 	CMD_LANGUAGE,
+	CMD_NAME,
 	CMD_CANNED,
 	CMD_HELP,
 	CMD_FORWARD,
@@ -895,6 +899,22 @@ one_word(const char *s)
 	return chars > 0 && chars <= 64;
 }
 
+/* Whether S is a name #namn takes: from one to 100 characters, none of
+   them a control character. */
+static bool
+citizen_name_ok(const char *s)
+{
+	size_t chars = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
+	     p++) {
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+		chars += (*p & 0xc0) != 0x80;
+	}
+	return chars > 0 && chars <= 100;
+}
+
 /* Whether the date YYYY-MM-DD S is before today. */
 static bool
 date_past(const char *s)
@@ -915,6 +935,7 @@ command_word(const struct workflow *wf, const char *word)
 	       word_is(word, workflow_category_words) ||
 	       word_is(word, workflow_due_words) ||
 	       word_is(word, workflow_language_words) ||
+	       word_is(word, workflow_name_words) ||
 	       word_is(word, workflow_canned_words) ||
 	       word_is(word, workflow_forward_words) ||
 	       word_is(word, help_words) ||
@@ -1166,7 +1187,7 @@ near_command(const struct workflow *wf, const char *word, const char *lang)
 		workflow_note_words, workflow_priority_words,
 		workflow_category_words, workflow_due_words,
 		workflow_language_words, workflow_canned_words,
-		workflow_forward_words, help_words,
+		workflow_forward_words, help_words, workflow_name_words,
 	};
 	bool en = lang != NULL && strcmp(lang, "en") == 0;
 	struct near n;
@@ -1818,6 +1839,10 @@ check_commands(struct mailin *mi, struct store *store,
 			if (!map_arg(c, language_words,
 				     N_ELEMENTS(language_words)))
 				c->error = tr(&T_LANGUAGE, r->lang);
+		} else if (word_is(c->word, workflow_name_words)) {
+			c->kind = CMD_NAME;
+			if (!citizen_name_ok(c->arg))
+				c->error = tr(&T_NAME, r->lang);
 		} else if (word_is(c->word, help_words)) {
 			/* answered by mail after the reply is carried out */
 			c->kind = CMD_HELP;
@@ -2497,6 +2522,31 @@ skipped_told(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 0;
 }
 
+/* #namn: the citizen of v's case is NAME from now on (on their other
+   cases too: it is one person). 0, 1 when the case has no citizen,
+   -1. */
+static int
+set_citizen_name(struct store *store, const struct mailin_verdict *v,
+		 const char *name, int64_t now, char **error_r)
+{
+	struct store_case_flow f = { 0 };
+	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
+
+	if (rc == 0 || (rc > 0 && f.citizen_id == 0))
+		rc = 1;
+	else if (rc > 0 &&
+		 (store_contact_set_name(store, f.citizen_id, name,
+					 error_r) < 0 ||
+		  store_event_add(store, v->case_id, now, "handler.set",
+				  v->handler_id, NULL, NULL, "name",
+				  error_r) < 0))
+		rc = -1;
+	else if (rc > 0)
+		rc = 0;
+	store_case_flow_clear(&f);
+	return rc;
+}
+
 /* #språk: the citizen of v's case reads cirm's texts in LANG from now
    on. 0, 1 when the case has no citizen, -1. */
 static int
@@ -2602,6 +2652,7 @@ run_commands(struct mailin *mi, struct store *store,
 						      error_r);
 			break;
 		case CMD_LANGUAGE:	/* done above */
+		case CMD_NAME:
 		case CMD_CANNED:	/* in the text already */
 		case CMD_HELP:		/* answered after */
 		case CMD_FORWARD:	/* sent after */
@@ -2853,9 +2904,11 @@ carry_out(struct mailin *mi, struct store *store,
 	for (size_t i = 0; ret == 0 && i < r->ncmds; i++) {
 		struct command *c = &r->cmds[i];
 
-		if (c->kind != CMD_LANGUAGE)
+		if (c->kind != CMD_LANGUAGE && c->kind != CMD_NAME)
 			continue;
-		ret = set_citizen_language(store, v, c->arg, in.now, error_r);
+		ret = c->kind == CMD_NAME ?
+			set_citizen_name(store, v, c->arg, in.now, error_r) :
+			set_citizen_language(store, v, c->arg, in.now, error_r);
 		if (ret > 0) {
 			c->error = tr(&T_NO_CITIZEN, r->lang);
 			return 1;
@@ -3177,12 +3230,12 @@ mail_help(struct mailin *mi, struct store *store,
 	   language, nothing more; an answer still goes out */
 	if (now == NULL)
 		strlist_add(&l, en ? "The case is closed: it takes only #note, "
-			    "#category and #language. A text of yours still "
-			    "goes to the citizen, and the case stays "
+			    "#category, #language and #name. A text of yours "
+			    "still goes to the citizen, and the case stays "
 			    "closed.\n\n" :
 			    "Ärendet är stängt: det tar bara #notering, "
-			    "#kategori och #språk. En text av dig går ändå "
-			    "till invånaren, och ärendet förblir "
+			    "#kategori, #språk och #namn. En text av dig går "
+			    "ändå till invånaren, och ärendet förblir "
 			    "avslutat.\n\n");
 	else
 		strlist_addf(&l, en ? "In the case's current state these "
@@ -3191,14 +3244,18 @@ mail_help(struct mailin *mi, struct store *store,
 			     "urgent\n"
 			     "  #due YYYY-MM-DD       — A new due date\n"
 			     "  #language sv|en       — The language the "
-			     "citizen reads\n\n" :
+			     "citizen reads\n"
+			     "  #name NAME            — The citizen's name "
+			     "(an SMS gives only a number)\n\n" :
 			     "I ärendets nuvarande läge gäller:\n\n%s\n"
 			     "I alla öppna lägen:\n\n"
 			     "  #prioritet NIVÅ       — Låg, normal, hög eller "
 			     "brådskande\n"
 			     "  #senast ÅÅÅÅ-MM-DD    — Nytt sista datum\n"
 			     "  #språk sv|en          — Språket invånaren "
-			     "läser\n\n", now);
+			     "läser\n"
+			     "  #namn NAMN            — Invånarens namn (ett "
+			     "sms ger bara ett nummer)\n\n", now);
 	strlist_add(&l, en ? "In a mail to the case address, without a "
 		    "case:\n\n" :
 		    "I ett mejl till ärendeadressen, utan ärende:\n\n");

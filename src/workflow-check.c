@@ -95,6 +95,7 @@ const char *const workflow_due_words[] = { "due", "senast", "deadline",
 					   NULL };
 const char *const workflow_language_words[] = { "language", "språk", "sprak",
 						NULL };
+const char *const workflow_name_words[] = { "name", "namn", NULL };
 const char *const workflow_canned_words[] = { "canned", "mall", "svarsmall",
 					      "standardsvar", NULL };
 const char *const workflow_forward_words[] = { "forward", "vidarebefordra",

@@ -268,6 +268,9 @@ extern const char *const workflow_priority_words[];
 extern const char *const workflow_category_words[];
 extern const char *const workflow_due_words[];
 extern const char *const workflow_language_words[];
+/* #namn NAME: the name of the case's citizen (an SMS citizen has only a
+   number) */
+extern const char *const workflow_name_words[];
 /* #mall NAME: a standard answer (templates/LANG/answers/NAME) goes into
    the text to the citizen */
 extern const char *const workflow_canned_words[];

@@ -5434,6 +5434,47 @@ START_TEST(test_show_citizen_in_full)
 }
 END_TEST
 
+/* #namn gives the citizen a name (an SMS citizen has only a number):
+   the notifications name them from then on; a name missing, too long
+   or with control characters is refused, and nothing is done. */
+START_TEST(test_citizen_named)
+{
+	char *to, *body;
+
+	to = eva_notified("nm1@example.se", "Det luktar från dagvattnet.");
+	deliver_mail("eva@kommun.example", to, "SV", "nm2@kommun.example", NULL,
+		     "#namn\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE kind = "
+			       "'citizen' AND name IS NOT NULL AND name != ''"),
+			 0);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "ange namnet, som i #namn Anna Andersson"),
+		      "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", to, "SV", "nm3@kommun.example", NULL,
+		     "#namn Anna Åberg\n#ta\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM contact WHERE kind = "
+			       "'citizen' AND name = 'Anna Åberg'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'handler.set' AND detail = 'name'"), 1);
+	/* the notification of her next mail names her */
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Re: Buller [KS-2026-00001]", "nm5@example.se", NULL,
+		     "Det luktar fortfarande.");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Anna Åberg <anna@example.se>"), "%s",
+		      body);
+	free(body);
+	/* and #hjälp tells of it */
+	deliver_mail("eva@kommun.example", to, "SV", "nm4@kommun.example", NULL,
+		     "#hjälp\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "#namn NAMN"), "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* #visa shows a citizen's message of a photo and no text: only a case
    officer's reply of commands alone is left out. */
 START_TEST(test_show_photo_without_text)
@@ -5523,8 +5564,8 @@ START_TEST(test_help_on_case)
 		     "#hjälp\n");
 	body = newest_body("eva@kommun.example");
 	ck_assert_msg(has_text(body, "Ärendet är stängt: det tar bara "
-			       "#notering, #kategori och #språk. En text av "
-			       "dig går ändå till invånaren") &&
+			       "#notering, #kategori, #språk och #namn. En "
+			       "text av dig går ändå till invånaren") &&
 		      strstr(body, "#prioritet") == NULL &&
 		      strstr(body, "nuvarande läge") == NULL, "%s", body);
 	free(body);
@@ -8082,6 +8123,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forward_note_own_words);
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_citizen_in_full);
+	tcase_add_test(tc, test_citizen_named);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);
 	tcase_add_test(tc, test_assigned_mail_says_who_and_what);
