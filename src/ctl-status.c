@@ -632,6 +632,11 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 		printf(_("  sms out     %lld written for smsd, not yet sent by "
 			 "it\n"), sms_out);
 	}
+	if (strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "none") != 0 ||
+	    c.sms_partial > 0)
+		printf(_("  sms parts   %lld long SMS with parts still to come "
+			 "(once sms_parts_timeout has passed they go on "
+			 "without them)\n"), (long long)c.sms_partial);
 	printf(_("  inbox       %lld (%lld due now)\n"), (long long)c.inbox,
 	       (long long)c.inbox_due);
 	print_failing(c.inbox_failing, c.inbox_error, 0);

@@ -496,6 +496,9 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	static const char skip_error[] =
 		"SELECT detail FROM event WHERE kind = 'action.skipped' "
 		"ORDER BY at DESC, id DESC LIMIT 1";
+	static const char sms_partial[] =
+		"SELECT count(*) FROM (SELECT 1 FROM sms_part WHERE done_at "
+		"IS NULL GROUP BY source, sender, recipient, ref, total)";
 
 	if (count(store, inbox, now, &c_r->inbox, error_r) < 0 ||
 	    count(store, inbox_oldest, now, &c_r->inbox_oldest, error_r) < 0 ||
@@ -516,7 +519,8 @@ store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 	    count(store, notify_failed, now, &c_r->notify_failed,
 		  error_r) < 0 ||
 	    count(store, actions_skipped, now, &c_r->actions_skipped,
-		  error_r) < 0)
+		  error_r) < 0 ||
+	    count(store, sms_partial, now, &c_r->sms_partial, error_r) < 0)
 		return -1;
 	c_r->notify_error[0] = '\0';
 	c_r->skip_error[0] = '\0';

@@ -842,6 +842,9 @@ struct store_counts {
 	   newest's reason ("FILE:LINE: role:...: no handler group ...") */
 	int64_t actions_skipped;
 	char skip_error[200];
+	/* long SMS whose parts came in part: they wait for the rest
+	   (sms_parts_timeout) outside the inbox */
+	int64_t sms_partial;
 };
 int store_counts(struct store *store, int64_t now, struct store_counts *c_r,
 		 char **error_r);

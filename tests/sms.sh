@@ -125,6 +125,13 @@ check "an SMS to a routed number starts that workflow" \
 	[ "$(sql "SELECT workflow FROM cases WHERE citizen_id = (SELECT contact_id FROM contact_address WHERE address = '+46705550000')")" = felanmalan ]
 check "missing parts are noted on the case" \
 	[ "$(sql "SELECT detail FROM event WHERE kind = 'sms.incomplete'")" = "2/3" ]
+# A long SMS whose other parts have not come yet waits outside the
+# inbox: status counts it.
+sql "INSERT INTO sms_part (source, sender, recipient, ref, total, seq, text, received_at) VALUES ('smstools', '+46705550009', '', 7, 2, 1, 'Halva', 0)"
+run "$CIRMCTL" -c "$C" status
+check "status counts a long SMS waiting for its parts" contains "$out" \
+	"sms parts   1 long SMS with parts still to come"
+sql "DELETE FROM sms_part WHERE sender = '+46705550009'"
 # Routes name our number as people write it; the gateways give it in
 # international form.
 sms "From: 46705550001
