@@ -437,13 +437,16 @@ show_case(const struct store_case *c, void *ctx)
 	ctl_field(_("Case:"), c->number);
 	{
 		/* as case officers are shown it, with the ids that case
-		   list --state and workflow migrate take */
+		   list --state and workflow migrate take; a register
+		   extract, which goes to the citizen, has the label alone
+		   ("löst (lost)" would read as English) */
 		const char *label = caseflow_state_label(sc->cf, sc->store,
 							 c->workflow,
 							 c->workflow_version,
 							 c->state);
 		char *both = label != NULL && c->state != NULL &&
 			strcmp(label, c->state) != 0 ?
+			sc->conversation ? xstrdup(label) :
 			xasprintf("%s (%s)", label, c->state) : NULL;
 
 		ctl_field(_("State:"), both != NULL ? both : c->state);

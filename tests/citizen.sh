@@ -103,6 +103,16 @@ check "their attachment is copied, without its path" [ "$f" = "$john_case-$(prin
 check "... whole" [ "$(cat "$T/files/$f")" = "The lamp post is number 4711." ]
 check "... readable by its owner only" [ "$(stat -c %a "$T/files/$f")" = 600 ]
 check "... and listed" contains "$out" "1 attachment copied into $T/files:"
+# A state whose id is no word to the citizen ("lost" for "löst"): the
+# extract, which goes to them, has the label alone; case show has both.
+was=$(sql "SELECT state FROM cases WHERE number = '$john_case'")
+sql "UPDATE cases SET state = 'lost' WHERE number = '$john_case'"
+run "$CIRMCTL" -c "$C" citizen extract john@example.com
+check "the extract shows a state by its label alone" \
+	sh -c "printf '%s\n' \"\$1\" | grep -qx 'State:        löst'" - "$out"
+run "$CIRMCTL" -c "$C" case show "$john_case"
+check "... case show with the id beside it" contains "$out" "löst (lost)"
+sql "UPDATE cases SET state = '$was' WHERE number = '$john_case'"
 run "$CIRMCTL" -c "$C" citizen extract " <john@example.com> "
 check "an address as copied from a mail, with blanks and brackets" [ "$rc" -eq 0 ]
 check "... finds the same citizen" contains "$out" "$john_case"
