@@ -2522,48 +2522,28 @@ skipped_told(struct mailin *mi, struct store *store,
 	return rc < 0 ? -1 : 0;
 }
 
-/* #namn: the citizen of v's case is NAME from now on (on their other
-   cases too: it is one person). 0, 1 when the case has no citizen,
-   -1. */
+/* #namn and #språk: the citizen of v's case has NAME or reads cirm's
+   texts in LANG from now on (on their other cases too: it is one
+   person), as C says; the history says which was set, not to what.
+   0, 1 when the case has no citizen, -1. */
 static int
-set_citizen_name(struct store *store, const struct mailin_verdict *v,
-		 const char *name, int64_t now, char **error_r)
+set_citizen(struct store *store, const struct mailin_verdict *v,
+	    const struct command *c, int64_t now, char **error_r)
 {
 	struct store_case_flow f = { 0 };
+	bool name = c->kind == CMD_NAME;
 	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
 
 	if (rc == 0 || (rc > 0 && f.citizen_id == 0))
 		rc = 1;
 	else if (rc > 0 &&
-		 (store_contact_set_name(store, f.citizen_id, name,
-					 error_r) < 0 ||
+		 ((name ? store_contact_set_name(store, f.citizen_id, c->arg,
+						 error_r) :
+		   store_contact_set_language(store, f.citizen_id, c->arg,
+					      error_r)) < 0 ||
 		  store_event_add(store, v->case_id, now, "handler.set",
-				  v->handler_id, NULL, NULL, "name",
-				  error_r) < 0))
-		rc = -1;
-	else if (rc > 0)
-		rc = 0;
-	store_case_flow_clear(&f);
-	return rc;
-}
-
-/* #språk: the citizen of v's case reads cirm's texts in LANG from now
-   on. 0, 1 when the case has no citizen, -1. */
-static int
-set_citizen_language(struct store *store, const struct mailin_verdict *v,
-		     const char *lang, int64_t now, char **error_r)
-{
-	struct store_case_flow f = { 0 };
-	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
-
-	if (rc == 0 || (rc > 0 && f.citizen_id == 0))
-		rc = 1;
-	else if (rc > 0 &&
-		 (store_contact_set_language(store, f.citizen_id, lang,
-					     error_r) < 0 ||
-		  store_event_add(store, v->case_id, now, "handler.set",
-				  v->handler_id, NULL, NULL, "language",
-				  error_r) < 0))
+				  v->handler_id, NULL, NULL,
+				  name ? "name" : "language", error_r) < 0))
 		rc = -1;
 	else if (rc > 0)
 		rc = 0;
@@ -2906,9 +2886,7 @@ carry_out(struct mailin *mi, struct store *store,
 
 		if (c->kind != CMD_LANGUAGE && c->kind != CMD_NAME)
 			continue;
-		ret = c->kind == CMD_NAME ?
-			set_citizen_name(store, v, c->arg, in.now, error_r) :
-			set_citizen_language(store, v, c->arg, in.now, error_r);
+		ret = set_citizen(store, v, c, in.now, error_r);
 		if (ret > 0) {
 			c->error = tr(&T_NO_CITIZEN, r->lang);
 			return 1;
