@@ -373,7 +373,8 @@ sent_subject(const struct store_message *m, void *ctx)
    the old case's subject when that is nothing, or the subject of a mail
    we sent them ("Vi har tagit emot ditt ärende", "Ditt ärende är
    klart"), so that the new case, its acknowledgement and answers do not
-   carry our own words and two case numbers. Caller frees. */
+   carry our own words and two case numbers; none when the old case had
+   none and the citizen replied to our mail. Caller frees. */
 static char *
 continued_subject(struct mailin *mi, struct store *store,
 		  const struct mailin_verdict *v, char **error_r)
@@ -394,9 +395,11 @@ continued_subject(struct mailin *mi, struct store *store,
 		free(o.subject);
 		return NULL;
 	}
-	if (o.subject != NULL && *o.subject != '\0') {
+	/* our own words are no subject of the citizen's, even when the
+	   old case had none either (a mail of a photo and nothing else) */
+	if ((o.subject != NULL && *o.subject != '\0') || o.ours) {
 		free(core);
-		return o.subject;
+		return o.subject != NULL ? o.subject : xstrdup("");
 	}
 	free(o.subject);
 	return core;

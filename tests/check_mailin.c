@@ -3177,6 +3177,37 @@ START_TEST(test_citizen_writes_to_closed_case)
 }
 END_TEST
 
+/* A citizen who sent a photo with no subject, and replies to our
+   acknowledgement once the case is closed: the new case has no
+   subject rather than our acknowledgement's, which its own
+   acknowledgement would show her as "Ämne: Vi har tagit emot ditt
+   ärende". */
+START_TEST(test_closed_case_no_subject_reply_to_ack)
+{
+	char *to, *ack, *hdr;
+
+	add_handler_eva();
+	deliver_mail("per@example.se", "arende@kommun.example", "",
+		     "ns1@example.se", NULL, "");
+	to = eva_reply_to();
+	deliver_mail("eva@kommun.example", to, "SV", "ns2@kommun.example",
+		     NULL, "#STÄNG\n");
+	ack = text("SELECT rfc_message_id FROM outbox WHERE recipient = "
+		   "'per@example.se' ORDER BY id LIMIT 1");
+	hdr = xasprintf("In-Reply-To: <%s>\n", ack);
+	deliver_mail("per@example.se", "arende@kommun.example",
+		     "Re: Vi har tagit emot ditt ärende [KS-2026-00001]",
+		     "ns3@example.se", hdr, "Fick ni bilden? Hålet är stort.");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	subject_is(2, "");
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'per@example.se' AND body LIKE '%Ämne:%'"), 0);
+	free(hdr);
+	free(ack);
+	free(to);
+}
+END_TEST
+
 /* A thank-you to a closed case signed in small letters ("tack mvh
    anna") is kept on it when the name is the sender's: the contact's,
    or the From name of the mail. Other small words after the closing
@@ -8083,6 +8114,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_other_party_named);
 	tcase_add_test(tc, test_handler_closed_case);
 	tcase_add_test(tc, test_citizen_writes_to_closed_case);
+	tcase_add_test(tc, test_closed_case_no_subject_reply_to_ack);
 	tcase_add_test(tc, test_closed_case_reply_subject);
 	tcase_add_test(tc, test_subject_core);
 	tcase_add_test(tc, test_subject_two_numbers_open_wins);
