@@ -2700,8 +2700,52 @@ static int log_read(struct store *store, const struct mailin_verdict *v,
 
 struct citizen_said {
 	struct strlist l;
+	struct strlist addresses;	/* the citizen's mail addresses */
 	bool en;
 };
+
+static int
+add_mail_address(const struct store_address *a, void *ctx)
+{
+	struct strlist *l = ctx;
+
+	if (strcmp(a->kind, "email") == 0 && a->address[0] != '\0')
+		strlist_add(l, a->address);
+	return 0;
+}
+
+/* TEXT (LEN bytes) with each of ADDRESSES in it, in any case, as MASK:
+   a letter the citizen forwarded names them ("To: <anna@example.se>"),
+   and their address is not for someone outside. Caller frees. */
+static char *
+mask_addresses(const char *text, size_t len, const struct strlist *addresses,
+	       const char *mask)
+{
+	char *out = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&out, &size);
+
+	if (f == NULL)
+		fatalx("open_memstream: out of memory");
+	for (size_t i = 0; i < len;) {
+		size_t hit = 0;
+
+		for (size_t k = 0; k < addresses->n && hit == 0; k++) {
+			size_t n = strlen(addresses->v[k]);
+
+			if (n <= len - i &&
+			    strncasecmp(text + i, addresses->v[k], n) == 0)
+				hit = n;
+		}
+		if (hit > 0) {
+			fputs(mask, f);
+			i += hit;
+		} else
+			fputc(text[i++], f);
+	}
+	fclose(f);
+	return out;
+}
 
 static int
 citizen_said(const struct store_message *m, void *ctx)
@@ -2726,10 +2770,15 @@ citizen_said(const struct store_message *m, void *ctx)
 	while (len > 0 && strchr(" \t\r\n", body[len - 1]) != NULL)
 		len--;
 	local_minute(m->at, when);
-	if (len > 0)
-		strlist_addf(&cs->l, cs->en ? "The citizen wrote %s:\n\n%.*s\n" :
-			     "Invånaren skrev %s:\n\n%.*s\n", when, len, body);
-	else
+	if (len > 0) {
+		char *words = mask_addresses(body, (size_t)len, &cs->addresses,
+					     cs->en ? "[the citizen's address]" :
+					     "[invånarens adress]");
+
+		strlist_addf(&cs->l, cs->en ? "The citizen wrote %s:\n\n%s\n" :
+			     "Invånaren skrev %s:\n\n%s\n", when, words);
+		free(words);
+	} else
 		strlist_addf(&cs->l, cs->en ? "The citizen wrote %s: %s\n" :
 			     "Invånaren skrev %s: %s\n", when, body[0] != '\0' ?
 			     (cs->en ? "(a greeting only)" :
@@ -2757,7 +2806,7 @@ send_forward(struct mailin *mi, struct store *store,
 	     const char *address, int64_t message_id, char **error_r)
 {
 	bool en = r->lang != NULL && strcmp(r->lang, "en") == 0;
-	struct citizen_said cs = { { 0 }, en };
+	struct citizen_said cs = { .en = en };
 	struct store_case_flow f = { 0 };
 	int64_t now = cirm_now(), msg = 0, fid = 0;
 	char *said = NULL, *text = NULL, *body = NULL, *subject = NULL;
@@ -2765,9 +2814,12 @@ send_forward(struct mailin *mi, struct store *store,
 	int rc = store_case_flow_get(store, v->case_id, &f, error_r);
 
 	if (rc > 0 && f.citizen_id != 0)
-		rc = store_case_messages_from(store, v->case_id, f.citizen_id,
-					      citizen_said, &cs, error_r) < 0 ?
-			-1 : 1;
+		rc = store_contact_addresses(store, f.citizen_id,
+					     add_mail_address, &cs.addresses,
+					     error_r) < 0 ||
+			store_case_messages_from(store, v->case_id,
+						 f.citizen_id, citizen_said,
+						 &cs, error_r) < 0 ? -1 : 1;
 	if (rc <= 0)
 		goto out;
 	said = strlist_join_sep(&cs.l, "\n");
@@ -2830,6 +2882,7 @@ send_forward(struct mailin *mi, struct store *store,
 			 v->case_number);
 out:
 	strlist_clear(&cs.l);
+	strlist_clear(&cs.addresses);
 	store_case_flow_clear(&f);
 	free(said);
 	free(text);

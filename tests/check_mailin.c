@@ -7620,6 +7620,33 @@ START_TEST(test_answer_signed_once)
 }
 END_TEST
 
+/* A citizen who forwarded a letter to us: its header block names her
+   ("To: <Anna@Example.se>"). Eva's #vidarebefordra sends the letter
+   along, but not Anna's address. */
+START_TEST(test_forward_outside_masks_citizen_address)
+{
+	char *to, *body;
+
+	to = eva_notified("fwm1@example.se",
+			  "Vattnet har varit avstängt i två dagar.\n\n"
+			  "---------- Forwarded message ---------\n"
+			  "Från: VA-Entreprenören <info@va.example>\n"
+			  "Subject: Avisering\n"
+			  "To: <Anna@Example.se>\n\n"
+			  "Vattnet stängs av tisdag kl 08-16.\n");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "fwm2@kommun.example", NULL,
+		     "#vidarebefordra drift@entreprenor.example\n\n"
+		     "Stämmer det?\n");
+	body = newest_to("drift@entreprenor.example", "body");
+	ck_assert_msg(has_text(body, "Vattnet stängs av tisdag kl 08-16.") &&
+		      has_text(body, "To: <[invånarens adress]>") &&
+		      strcasestr(body, "anna@example.se") == NULL, "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* #vidarebefordra sends the case to someone outside: Eva's text, the
    case and Anna's words, but not Anna's name nor address, from the
    case address, with a Reply-To signed for the forward; nothing goes
@@ -8086,6 +8113,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forward_attached_same_mail);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_forward_outside);
+	tcase_add_test(tc, test_forward_outside_masks_citizen_address);
 	tcase_add_test(tc, test_forward_edges);
 	tcase_add_test(tc, test_forward_id_given_again);
 	tcase_add_test(tc, test_forward_more);
