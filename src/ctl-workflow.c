@@ -1322,7 +1322,7 @@ sim_render(struct sim *sim, const char *name, const char *text,
 		vars[i].value = "";
 	}
 	snprintf(number, sizeof(number), "KS-%.4s-00001",
-		 sim_time(sim->now, buf));
+		 sim_time(sim->received, buf));
 	sim_var(vars, nvars, "case.number", number);
 	/* "Vi tog emot det den 3 december 2026 kl. 10.00", not a gap */
 	sim_var(vars, nvars, "case.received", local_minute(sim->received,

@@ -113,6 +113,14 @@ check "P2D from 23 December skips Christmas and the weekend" contains "$out" \
 	"timer eskalering armed: P2D (kontorstid), due 2026-12-29 15:00"
 check "... and fires then" contains "$out" \
 	"2026-12-29 15:00  timer eskalering fired: timer.escalate"
+# A case that came in December keeps its number into the new year, as
+# cirmd gives it once: the reminder in January is about KS-2026-00001.
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-23T15:00 \
+	--events "#fråga Var?, +2w"
+check "the case number is the year it came in, on mail after New Year" \
+	contains "$out" "mail: Subject: Vi väntar på ditt svar [KS-2026-00001]"
+run "$CIRMCTL" workflow simulate "$W/synpunkt.xml" --start 2026-12-23T15:00 \
+	--events "+1w"
 check "an open case stays open" contains "$out" "final: registrerad"
 case $out in *"(closed)"*) not_ok "an open case is not closed" ;;
 *) ok "an open case is not closed" ;; esac
