@@ -698,6 +698,8 @@ add_line(FILE *out, bool *first, bool *blank, const char *prefix,
 	*blank = false;
 }
 
+static bool closing_line(const char *line, size_t len);
+
 /* The text for reply_strip_full's *INTERLEAVED_R, or NULL. */
 static char *
 interleaved(const struct text *t, const char *keep, size_t end)
@@ -736,6 +738,11 @@ interleaved(const struct text *t, const char *keep, size_t end)
 			blank = true;
 			continue;
 		}
+		/* a closing below quotes ("> Mvh Göran", then "Hälsningar,
+		   Eva") answers nothing: the citizen's own sign-off is not
+		   shown back to them above the officer's */
+		if (quoted && closing_line(t->line[i], n))
+			quoted = false;
 		if (quoted) {
 			/* the last lines quoted above this answer: what it
 			   answers */

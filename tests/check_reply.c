@@ -257,6 +257,11 @@ static const struct {
 	{ "the signature stays out",
 	  "> Fr\xc3\xa5ga 1\nJa\n> Fr\xc3\xa5ga 2\nNej\n-- \nAnna\n",
 	  "> Fr\xc3\xa5ga 1\nJa\n> Fr\xc3\xa5ga 2\nNej" },
+	{ "the citizen's sign-off quoted above the officer's: not shown",
+	  "> Vem ska jag kontakta?\n\nG\xc3\xa5 till kontoret.\n\n"
+	  "> Mvh G\xc3\xb6ran\n\nH\xc3\xa4lsningar\nEva Ek\n",
+	  "> Vem ska jag kontakta?\nG\xc3\xa5 till kontoret.\n\n"
+	  "H\xc3\xa4lsningar\nEva Ek" },
 	{ "bottom posting: one answer below the whole message",
 	  "> Hej!\n> Vi har tagit emot ditt \xc3\xa4rende.\n\nTack!\n",
 	  NULL },
