@@ -1529,13 +1529,15 @@ static const char *const thanks_others[] = {
 	"besked", "informationen", "det", "att", "ni", "du", "fixade",
 	"ordnade", "löste", "lagade", "åtgärdade", "och", "igen", "med",
 	"vänlig", "vänliga", "bästa", "ha", "en", "trevlig", "dag", "helg",
-	"kväll", "god", "jul",
+	"kväll", "god", "jul", "var", "till", "stor", "verkligen",
+	"uppskattar", "uppskattas", "jag", "infon",
 	/* English */
 	"hi", "hello", "okay", "great", "perfect", "wonderful",
 	"excellent", "brilliant", "awesome", "nice", "you", "many", "a",
 	"lot", "so", "much", "very", "again", "for", "your", "the", "help",
 	"quick", "fast", "reply", "response", "answer", "fixing", "it",
-	"sorting", "out", "kind", "have", "day", "weekend", "good",
+	"sorting", "out", "kind", "have", "day", "weekend", "good", "that",
+	"was", "really", "helpful", "appreciate", "appreciated", "i", "info",
 };
 
 /* The longest text that can be a thank-you alone (bytes, before its
