@@ -2239,8 +2239,14 @@ history_line(const struct store_message *m, void *ctx)
 				 strcmp(m->direction, "in") == 0 ? "<-" : "->");
 	}
 	used = utf8_length(lead);
-	text = text_excerpt_chars(m->body != NULL ? m->body : "",
-				  used < HISTORY_WIDTH ? HISTORY_WIDTH - used : 0);
+	/* a photo with no text: said so, not a line that ends in "<-" */
+	if (m->body == NULL || m->body[strspn(m->body, " \t\r\n")] == '\0')
+		text = xstrdup(m->files ? (h->en ? "(files, no text)" :
+					   "(filer, ingen text)") :
+			       (h->en ? "(no text)" : "(ingen text)"));
+	else
+		text = text_excerpt_chars(m->body, used < HISTORY_WIDTH ?
+					  HISTORY_WIDTH - used : 0);
 	strlist_addf(&h->lines, "%s%s\n", lead, text);
 	free(lead);
 	free(text);

@@ -782,13 +782,16 @@ store_case_recent_messages(struct store *store, int64_t case_id, int limit,
 	   answer that went to the citizen, listed as that, and a reply of
 	   commands alone has none; nor has a refused one (commands that
 	   were not carried out, or only quoted lines), which would show as
-	   the handler's name and nothing, in the place of a message. */
+	   the handler's name and nothing, in the place of a message.
+	   Whether a message has files: a photo sent with no text has a
+	   line too. */
 	static const char sql[] =
 		"SELECT m.id, m.at, m.direction, m.channel, m.visibility, "
 		"coalesce(c.name, c.login), m.subject, "
 		"substr(coalesce(m.body_stripped, m.body_full), 1, 200), "
-		"m.refused, 0, 0, (SELECT group_concat(f.address, ', ') FROM "
-		"case_forward f WHERE f.note_id = m.id) FROM "
+		"m.refused, 0, EXISTS (SELECT 1 FROM attachment a WHERE "
+		"a.message_id = m.id), (SELECT group_concat(f.address, ', ') "
+		"FROM case_forward f WHERE f.note_id = m.id) FROM "
 		"(SELECT * FROM message WHERE case_id = ?1 AND "
 		"(direction = 'in' OR visibility = 'public') AND NOT "
 		"(direction = 'in' AND visibility = 'public' AND EXISTS "

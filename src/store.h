@@ -324,7 +324,8 @@ struct store_message {
 	const char *body; /* stripped text when there is one, else full */
 	bool refused;	  /* a handler's reply that was refused: not sent */
 	bool officer;	  /* written by a case officer (store_case_messages) */
-	bool files;	  /* has attachments (store_case_messages) */
+	bool files;	  /* has attachments (store_case_messages,
+			     store_case_recent_messages) */
 	/* a case officer's reply that sent the case outside
 	   (#vidarebefordra): to whom, "a@b, c@d" (store_case_messages,
 	   store_case_recent_messages), else NULL */

@@ -1891,6 +1891,26 @@ START_TEST(test_citizen_language)
 }
 END_TEST
 
+/* A photo sent with no text: the notification's history says so,
+   rather than a line that ends in "<-". */
+START_TEST(test_history_files_no_text)
+{
+	char *body;
+
+	add_handler_eva();
+	deliver_mail("per@example.se", "arende@kommun.example", "",
+		     "hf1@example.se", "MIME-Version: 1.0\nContent-Type: "
+		     "multipart/mixed; boundary=\"b\"\n",
+		     "--b\nContent-Type: image/jpeg\nContent-Disposition: "
+		     "attachment; filename=IMG_2041.jpg\n"
+		     "Content-Transfer-Encoding: base64\n\n/9j/4AAQ\n--b--");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, " <- (filer, ingen text)\n"), "%s",
+		      body);
+	free(body);
+}
+END_TEST
+
 /* Eva's next notification, and #visa, show the case's conversation:
    what Anna and Eva wrote, Eva's note, not the notifications. Eva's
    answer shows once, as what went to Anna; her note is
@@ -8112,6 +8132,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_auth_server_cfws);
 	tcase_add_test(tc, test_forward_attached_same_mail);
 	tcase_add_test(tc, test_handler_sees_conversation);
+	tcase_add_test(tc, test_history_files_no_text);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_outside_masks_citizen_address);
 	tcase_add_test(tc, test_forward_edges);
