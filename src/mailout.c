@@ -933,11 +933,80 @@ content_type_ok(const char *t)
 	return slashes == 1 && n <= 127;
 }
 
-/* The file name as an RFC 2231 parameter (UTF-8, percent-encoded, in
-   numbered sections on lines of their own so no line grows long), so
-   that "Åtgärdsplan.pdf" arrives as it was named; NAME's path is
-   dropped and nothing but the name can leave (RFC 2183 2.3), a
-   Windows one (C:\Users\login\...) as well. */
+/* NAME without its path: nothing but the name may leave (RFC 2183
+   2.3), not a Windows one's folders (C:\Users\login\...) either. */
+static const char *
+file_base(const char *name)
+{
+	for (const char *p = name; *p != '\0'; p++) {
+		if (*p == '/' || *p == '\\')
+			name = p + 1;
+	}
+	return name;
+}
+
+/* The longest file name that goes as a plain quoted string, on a line
+   of its own within LINE_MAX_LEN. */
+#define FILENAME_PLAIN_MAX 60
+/* Bytes of a file name in one encoded word of the name parameter: 56
+   characters of base64, on a line within LINE_MAX_LEN. */
+#define FILENAME_WORD_BYTES 42
+
+/* Whether NAME can go as a plain quoted string: printable ASCII, no
+   quote nor backslash, and short. */
+static bool
+filename_plain(const char *name)
+{
+	size_t n = 0;
+
+	for (const char *p = name; *p != '\0'; p++, n++)
+		if (*p < ' ' || *p > '~' || *p == '"' || *p == '\\')
+			return false;
+	return n > 0 && n <= FILENAME_PLAIN_MAX;
+}
+
+/* Content-Type's name parameter: plain, else in encoded words (RFC
+   2047) inside the quotes. That is not what RFC 2231 says, but it is
+   what Outlook reads over IMAP and POP, and what it and Gmail send: a
+   client that knows no RFC 2231 showed "Untitled attachment" or
+   "ATT00001.bin" where the file had a name. */
+static void
+add_type_name(struct buf *b, const char *name)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t n = strlen(name);
+
+	if (filename_plain(name)) {
+		buf_adds(b, ";\r\n name=\"");
+		buf_adds(b, name);
+		buf_addc(b, '"');
+		return;
+	}
+	buf_adds(b, ";\r\n name=\"");
+	for (size_t pos = 0; pos < n;) {
+		size_t end = pos;
+
+		while (end < n) {
+			size_t k = char_len(s + end, n - end);
+
+			if (end + k - pos > FILENAME_WORD_BYTES && end > pos)
+				break;
+			end += k;
+		}
+		if (pos > 0)
+			buf_adds(b, "\r\n ");
+		buf_adds(b, "=?UTF-8?B?");
+		b64_chunk(b, s + pos, end - pos);
+		buf_adds(b, "?=");
+		pos = end;
+	}
+	buf_addc(b, '"');
+}
+
+/* The file name in Content-Disposition: plain when it can be, else as
+   an RFC 2231 parameter (UTF-8, percent-encoded, in numbered sections
+   on lines of their own so no line grows long), so that
+   "Åtgärdsplan.pdf" arrives as it was named. */
 static void
 add_filename(struct buf *b, const char *name)
 {
@@ -945,9 +1014,11 @@ add_filename(struct buf *b, const char *name)
 	size_t i = 0;
 	int section = 0;
 
-	for (const char *p = name; *p != '\0'; p++) {
-		if (*p == '/' || *p == '\\')
-			name = p + 1;
+	if (filename_plain(name)) {
+		buf_adds(b, ";\r\n filename=\"");
+		buf_adds(b, name);
+		buf_addc(b, '"');
+		return;
 	}
 	for (const unsigned char *p = (const unsigned char *)name; *p != '\0';
 	     p++) {
@@ -1077,16 +1148,20 @@ add_attachment(struct buf *b, const struct mailout_attachment *a,
 		charset = a->charset;
 	else if (utf8_beyond_ascii(d, a->len))
 		charset = "UTF-8";
-	h = xasprintf("\r\n--%s\r\nContent-Type: %s%s%s\r\n"
-		      "Content-Transfer-Encoding: %s\r\n"
-		      "Content-Disposition: attachment", boundary, type,
+	const char *name = a->filename != NULL ? file_base(a->filename) : "";
+
+	h = xasprintf("\r\n--%s\r\nContent-Type: %s%s%s", boundary, type,
 		      charset != NULL ? "; charset=" : "",
-		      charset != NULL ? charset : "",
-		      as_is ? "7bit" : "base64");
+		      charset != NULL ? charset : "");
 	buf_adds(b, h);
 	free(h);
-	if (a->filename != NULL && *a->filename != '\0')
-		add_filename(b, a->filename);
+	if (*name != '\0')
+		add_type_name(b, name);
+	buf_adds(b, as_is ? "\r\nContent-Transfer-Encoding: 7bit\r\n" :
+		 "\r\nContent-Transfer-Encoding: base64\r\n");
+	buf_adds(b, "Content-Disposition: attachment");
+	if (*name != '\0')
+		add_filename(b, name);
 	buf_adds(b, "\r\n\r\n");
 	if (as_is) {
 		add_7bit(b, d, a->len);

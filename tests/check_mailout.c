@@ -177,16 +177,27 @@ START_TEST(test_attachments)
 		bin[i] = (unsigned char)(i * 7 + 3);
 	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
 	check_lines(msg);
-	ck_assert_msg(strstr(msg, "Content-Type: text/plain; charset=UTF-8\r\n"
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain; charset=UTF-8;\r\n"
+			     " name=\"anteckning.txt\"\r\n"
 			     "Content-Transfer-Encoding: base64\r\n"
 			     "Content-Disposition: attachment;\r\n"
-			     " filename*0*=UTF-8''anteckning.txt") != NULL,
+			     " filename=\"anteckning.txt\"") != NULL,
 		      "the UTF-8 text file has no charset");
-	ck_assert_msg(strstr(msg, "Content-Type: text/plain\r\n"
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain;\r\n"
+			     " name=\"latin1.txt\"\r\n"
 			     "Content-Transfer-Encoding: base64\r\n"
 			     "Content-Disposition: attachment;\r\n"
-			     " filename*0*=UTF-8''latin1.txt") != NULL,
+			     " filename=\"latin1.txt\"") != NULL,
 		      "the Latin-1 text file has a charset");
+	/* a name beyond ASCII: RFC 2231 in Content-Disposition, and
+	   encoded words in Content-Type's name, which Outlook over IMAP
+	   reads (it showed "Untitled attachment") */
+	ck_assert_msg(strstr(msg, "Content-Type: application/pdf;\r\n"
+			     " name=\"=?UTF-8?B?QmlsYWdhIMO2LnBkZg==?=\"\r\n"
+			     "Content-Transfer-Encoding: base64\r\n"
+			     "Content-Disposition: attachment;\r\n"
+			     " filename*0*=UTF-8''Bilaga%20%C3%B6.pdf") != NULL,
+		      "%s", msg);
 	ck_assert_ptr_null(strstr(msg, "X-Evil: 1"));
 	m = parse(msg, len);
 	ck_assert_str_eq(m->text, swedish);
@@ -230,6 +241,43 @@ START_TEST(test_attachments)
 }
 END_TEST
 
+/* A long file name beyond ASCII: both parameters fold within the line
+   length, and each reads back whole. */
+START_TEST(test_attachment_long_name)
+{
+	static const char name[] = "Beslut om bygglov för altan på fastigheten "
+		"Björken 4 – Ängby – med ritningar och sökandens yttrande.pdf";
+	const struct mailout_attachment att[] = {
+		{ name, "application/pdf", "%PDF", 4, NULL },
+	};
+	struct mailout mo = {
+		.message_id = "KS-2026-00042.answer.0123456789abcdef@kommun.example",
+		.recipient = "goran.sjoberg@exempel.se", .subject = "Svar",
+		.headers = headers, .body = "Se beslutet.\n", .date = 1767258000,
+		.attachments = att, .nattachments = 1,
+	};
+	struct mime_message *m;
+	char *msg = NULL, *err = NULL, *type, *end;
+	size_t len;
+	int found = 0;
+
+	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
+	check_lines(msg);
+	type = strstr(msg, "Content-Type: application/pdf;\r\n name=\"=?UTF-8?B?");
+	ck_assert_msg(type != NULL, "%s", msg);
+	end = strstr(type, "\r\nContent-Transfer-Encoding");
+	ck_assert_ptr_nonnull(end);
+	m = parse(msg, len);
+	for (size_t i = 0; i < m->nparts; i++)
+		if (m->parts[i].filename != NULL &&
+		    strcmp(m->parts[i].filename, name) == 0)
+			found++;
+	ck_assert_int_eq(found, 1);
+	mime_free(&m);
+	free(msg);
+}
+END_TEST
+
 /* A text file goes on with the charset it came with (a Latin-1 file
    from a citizen to the handlers); a charset that is not a name is not
    written into the header. */
@@ -255,16 +303,17 @@ START_TEST(test_attachment_charset)
 
 	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
 	ck_assert_msg(strstr(msg, "Content-Type: text/plain; "
-			     "charset=iso-8859-1\r\n"
+			     "charset=iso-8859-1;\r\n name=\"latin1.txt\"\r\n"
 			     "Content-Transfer-Encoding: base64\r\n"
 			     "Content-Disposition: attachment;\r\n"
-			     " filename*0*=UTF-8''latin1.txt") != NULL, "%s", msg);
-	ck_assert_msg(strstr(msg, "Content-Type: text/plain\r\n"
+			     " filename=\"latin1.txt\"") != NULL, "%s", msg);
+	ck_assert_msg(strstr(msg, "Content-Type: text/plain;\r\n"
+			     " name=\"bad.txt\"\r\n"
 			     "Content-Transfer-Encoding: base64\r\n"
 			     "Content-Disposition: attachment;\r\n"
-			     " filename*0*=UTF-8''bad.txt") != NULL, "%s", msg);
+			     " filename=\"bad.txt\"") != NULL, "%s", msg);
 	ck_assert_ptr_null(strstr(msg, "X-Evil"));
-	ck_assert_msg(strstr(msg, "Content-Type: image/png\r\n") != NULL,
+	ck_assert_msg(strstr(msg, "Content-Type: image/png;\r\n") != NULL,
 		      "%s", msg);
 	m = parse(msg, len);
 	for (size_t i = 0; i < m->nparts; i++)
@@ -304,17 +353,20 @@ START_TEST(test_enclosed_mail)
 	size_t len, natt = 0;
 
 	ck_assert_msg(mailout_compose(&mo, &msg, &len, &err) == 0, "%s", err);
-	ck_assert_msg(strstr(msg, "Content-Type: message/rfc822\r\n"
+	ck_assert_msg(strstr(msg, "Content-Type: message/rfc822;\r\n"
+			     " name=\"beslut.eml\"\r\n"
 			     "Content-Transfer-Encoding: 7bit\r\n") != NULL,
 		      "%s", msg);
 	ck_assert_msg(strstr(msg, "\r\n\r\nFrom: Byggnadsnamnden "
 			     "<bn@kommun.example>\r\nSubject: Beslut om "
 			     "bygglov\r\n\r\nBygget far fortsatta.\r\n") != NULL,
 		      "%s", msg);
-	ck_assert_msg(strstr(msg, "Content-Type: application/octet-stream\r\n"
+	ck_assert_msg(strstr(msg, "Content-Type: application/octet-stream;\r\n"
+			     " name=\"beslut2.eml\"\r\n"
 			     "Content-Transfer-Encoding: base64\r\n") != NULL,
 		      "%s", msg);
-	ck_assert_ptr_null(strstr(msg, "message/rfc822\r\n"
+	ck_assert_ptr_null(strstr(msg, "message/rfc822;\r\n"
+				  " name=\"beslut2.eml\"\r\n"
 				  "Content-Transfer-Encoding: base64"));
 	m = parse(msg, len);
 	for (size_t i = 0; i < m->nparts; i++) {
@@ -771,6 +823,7 @@ main(void)
 	tcase_add_test(tc, test_qp_random);
 	tcase_add_test(tc, test_attachments);
 	tcase_add_test(tc, test_attachment_charset);
+	tcase_add_test(tc, test_attachment_long_name);
 	tcase_add_test(tc, test_enclosed_mail);
 	tcase_add_test(tc, test_subjects);
 	tcase_add_test(tc, test_long_word);
