@@ -198,20 +198,21 @@ safe_name(const char *name)
 	return s;
 }
 
-/* Whether the directory DIR has no entry but . and .. (true when it
-   cannot be read: the copy into it then says why). */
-static bool
+/* Whether the directory DIR has no entry but . and ..: 1, 0, or -1
+   with errno when it cannot be read (a file of that name, say). */
+static int
 dir_empty(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	bool empty = true;
+	int empty = 1;
 
+	if (d == NULL)
+		return -1;
 	while (empty && (e = readdir(d)) != NULL)
 		empty = strcmp(e->d_name, ".") == 0 ||
 			strcmp(e->d_name, "..") == 0;
-	if (d != NULL)
-		closedir(d);
+	closedir(d);
 	return empty;
 }
 
@@ -555,7 +556,7 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	struct extract x = { .store = store, .files = files,
 			     .spool = cfg_str(cfg, CFG_SPOOL_DIR) };
 	int64_t *ids = xcalloc((size_t)n, sizeof(*ids));
-	int nids = 0, ret = 1;
+	int nids = 0, ret = 1, empty = 1;
 	struct strlist objects = { 0 };
 	struct waiting held = { 0 };
 	struct optout *outs = NULL;
@@ -644,7 +645,11 @@ extract(const struct cfg *cfg, struct store *store, const char *files,
 	}
 	/* found before anything is printed or audited, not after the
 	   whole extract when the first file would clash */
-	if (files != NULL && !dir_empty(files)) {
+	if (files != NULL && (empty = dir_empty(files)) < 0) {
+		x.err = xasprintf("%s: %s", files, strerror(errno));
+		goto out;
+	}
+	if (files != NULL && empty == 0) {
 		x.err = xasprintf(_("%s is not empty (an earlier extract's?): "
 				    "give --files a new or empty directory"),
 				  files);

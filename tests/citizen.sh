@@ -132,6 +132,13 @@ check "... and the administrator is told what to do" contains "$err" \
 check "... before the extract is printed" [ -z "$out" ]
 check "... or audited" [ "$("$CIRMCTL" -c "$C" audit list --action citizen.extract | wc -l)" -eq "$audits" ]
 
+# --files naming a file, not a directory: refused, never a crash
+: >"$T/plainfile"
+run "$CIRMCTL" -c "$C" citizen extract john@example.com --files "$T/plainfile"
+check "--files naming a file is an error, not a crash" [ "$rc" -eq 1 ]
+check "... which says why" contains "$err" "$T/plainfile: Not a directory"
+check "... before the extract is printed" [ -z "$out" ]
+
 # By phone number as people write it, in full (it is for the citizen).
 printf 'From: 46707770001\n\nSTOPP' >"$T/stop"
 queue sms "$T/stop"
