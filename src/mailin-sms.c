@@ -247,8 +247,10 @@ skip_pictograph(const char *s)
 static const char *
 skip_thanks(const char *text)
 {
+	/* strncasecmp folds ASCII only: "TACK SÅ MYCKET" needs its Å */
 	static const char *const thanks[] = {
-		"tack så mycket", "tack", "thank you", "thanks", NULL,
+		"tack så mycket", "tack sÅ mycket", "tack", "thank you",
+		"thanks", NULL,
 	};
 
 	for (const char *p = NULL; p != text;) {

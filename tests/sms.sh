@@ -577,6 +577,8 @@ sql "DELETE FROM sms_optout WHERE number IN ('+46701234568', '+46701234569')"
 sms "From: 46701234572" "STOPP tack"
 sms "From: 46701234573" "$(printf 'Stop, thanks \360\237\231\217')"
 sms "From: 46701234574" "Stopp tackar för hjälpen"
+# in capitals, as STOPP is often written, "så" too: "SÅ"
+sms "From: 46701234575" "STOPP TACK SÅ MYCKET"
 engine
 check_all "STOPP tack, and Stop thanks with a pictograph, opt out; a longer text does not" <<-'EOF'
 	[ "$(sql "SELECT count(*) FROM sms_optout WHERE number IN ('+46701234572', '+46701234573')")" -eq 2 ]
@@ -584,7 +586,11 @@ check_all "STOPP tack, and Stop thanks with a pictograph, opt out; a longer text
 	[ "$(sql "SELECT count(*) FROM sms_optout WHERE number = '+46701234574'")" -eq 0 ]
 	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234574'")" -eq 1 ]
 EOF
-sql "DELETE FROM sms_optout WHERE number IN ('+46701234572', '+46701234573')"
+check_all "STOPP TACK SÅ MYCKET, all in capitals, opts out too" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM sms_optout WHERE number = '+46701234575'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234575'")" -eq 0 ]
+EOF
+sql "DELETE FROM sms_optout WHERE number IN ('+46701234572', '+46701234573', '+46701234575')"
 # START from a number that never opted out opts nothing in: it is what
 # the citizen wrote, and reaches a case as any text (it was swallowed).
 sms "From: 46701234571" "Start"
