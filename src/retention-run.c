@@ -307,7 +307,8 @@ retention_run(struct store *store, const struct retention *r, int64_t now,
 			ret = -1;
 		free(err);
 	}
-	if (ret == 0 && stats->removed > 0)
+	/* a dry run changes nothing, the index neither */
+	if (ret == 0 && !dry_run && stats->removed > 0)
 		ret = purge_index(store, stop, error_r);
 	for (size_t i = 0; i < cl.n; i++) {
 		free(cl.v[i].number);

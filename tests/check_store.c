@@ -1289,6 +1289,46 @@ START_TEST(test_retention_case_whole)
 }
 END_TEST
 
+/* A dry run of retention counts what would go, a case with mail still
+   to send apart, and writes nothing: not the cases, nor the merge of
+   the full-text index that follows a real run (the database is made
+   read-only for it here). */
+START_TEST(test_retention_dry_run_writes_nothing)
+{
+	struct store *store = open_db(dbpath);
+	struct retention *r = NULL;
+	struct retention_stats stats;
+	char *err = NULL;
+
+	ck_assert_msg(store_exec(store,
+		"BEGIN; WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 "
+		"FROM n WHERE i < 3) INSERT INTO cases (id, number, prefix, "
+		"year, seq, channel, state, received_at, created_at, "
+		"updated_at, closed_at) SELECT i, 'KS-2000-' || i, 'KS', 2000, "
+		"i, 'email', 'closed', 1000, 1000, 1000, 1000 FROM n; "
+		"INSERT INTO message (id, case_id, direction, channel, "
+		"body_stripped, at) SELECT id, id, 'in', 'email', 'Lampan', "
+		"1000 FROM cases; "
+		"INSERT INTO outbox (case_id, message_id, channel, recipient, "
+		"body, status, created_at) VALUES (3, 3, 'email', "
+		"'anna@example.se', 'Tack', 'queued', 1000); COMMIT", &err) == 0,
+		"%s", err);
+	ck_assert_int_eq(retention_parse("*:P1Y", &r, &err), 0);
+	ck_assert_msg(store_exec(store, "PRAGMA query_only = ON", &err) == 0,
+		      "%s", err);
+	ck_assert_msg(retention_run(store, r, 1790000000, "test", true, NULL,
+				    NULL, NULL, &stats, &err) == 0, "%s", err);
+	ck_assert_int_eq(stats.removed, 2);
+	ck_assert_int_eq(stats.left, 1);
+	ck_assert_msg(store_exec(store, "PRAGMA query_only = OFF", &err) == 0,
+		      "%s", err);
+	ck_assert_int_eq(tu_sql_int(store->db, "SELECT count(*) FROM cases"),
+			 3);
+	retention_free(&r);
+	store_free(&store);
+}
+END_TEST
+
 START_TEST(test_contacts)
 {
 	struct store *store = open_db(dbpath);
@@ -2206,6 +2246,7 @@ store_suite(void)
 	tcase_add_test(data, test_restore_keeps_audit_log);
 	tcase_add_test(data, test_outbox_retention_audited);
 	tcase_add_test(data, test_retention_case_whole);
+	tcase_add_test(data, test_retention_dry_run_writes_nothing);
 	tcase_add_test(data, test_quarantine_keys);
 	suite_add_tcase(s, data);
 	return s;
