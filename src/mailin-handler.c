@@ -2245,9 +2245,12 @@ sms_too_long(struct mailin *mi, struct store *store,
 	     const struct mailin_verdict *v, const struct reply *r,
 	     int *sms_r, char **error_r)
 {
+	/* with the signature under "-- " that signs it, as carry_out
+	   sends it: without, an answer that fits only unsigned passes
+	   here, and do_reply drops it from its own SMS */
 	struct caseflow_input in = {
 		.channel = "email", .text = r->text, .sender_id = v->handler_id,
-		.now = cirm_now(),
+		.now = cirm_now(), .signature = r->delimited_signature,
 	};
 	struct caseflow_sms_cost cost;
 	char *body, *outside = NULL;

@@ -271,6 +271,26 @@ transcript=$(sql "SELECT body FROM outbox_mail WHERE recipient = 'eva@kommun.exa
 check "an answer too long because of a character outside the SMS alphabet: the handler is shown it" \
 	contains_text "$transcript" "rymmer bara 67 tecken: – (U+2013). Byt ut dem"
 
+# The signature under "-- " signs the SMS ("/Eva Ek, tel. ..."): the
+# limit is checked with it. 414 characters fit in 3 segments with
+# "/Kommunen, ärende ..." alone, not with the name and number too; had
+# the check left them out, the SMS would go with the signature alone.
+signed=$(printf 'Vi byter stolpen. %.0s' $(seq 1 22))
+signed="${signed}Klart om en vecka."
+handler_mail "$rt" "$case1" h2s "$signed
+
+-- 
+Eva Ek
+Handläggare, Gatukontoret
+Tel. 0123-45 67 89"
+engine
+check "an answer that fits only without its '-- ' signature: not sent" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND body LIKE 'Vi byter stolpen.%'")" -eq 0 ]
+check "... and no SMS of the signature alone, the answer dropped from it" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND ltrim(body, char(10)) LIKE '/Eva Ek%'")" -eq 0 ]
+check "... the handler is told it is too long, counted with the signature" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE recipient = 'eva@kommun.example' AND subject LIKE 'Ditt svar är för långt för sms%' AND body LIKE '%474 tecken och kosta 4 sms-delar%'")" -eq 1 ]
+
 # An answer with a file: the text goes as an SMS, the file cannot.
 printf 'From: Eva Ek <eva@kommun.example>\nTo: %s\nSubject: Re: %s\nMessage-ID: <h4@kommun.example>\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary="b1"\n\n--b1\nContent-Type: text/plain; charset=utf-8\n\nKartan bifogas.\n\n--b1\nContent-Type: application/pdf\nContent-Disposition: attachment; filename="karta.pdf"\nContent-Transfer-Encoding: base64\n\nJVBERi0xLjQK\n--b1--\n' \
 	"$rt" "$case1" >"$T/mail"
