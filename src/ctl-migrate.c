@@ -532,7 +532,13 @@ from_known(struct migration *m)
 		return -1;
 	}
 	snprintf(v, sizeof(v), "%d", m->from_version);
-	if (!any && !strlist_has(&versions, v)) {
+	if (!any && versions.n == 0) {
+		/* a mistyped id, or one no case ever ran: no empty list */
+		ctl_error(_("workflow %s has no version %d: the database has "
+			    "no version of workflow %s"), m->id,
+			  m->from_version, m->id);
+		ret = -1;
+	} else if (!any && !strlist_has(&versions, v)) {
 		char *all = strlist_join_sep(&versions, ", ");
 
 		ctl_error(_("workflow %s has no version %d: no case ever ran "
@@ -742,6 +748,8 @@ say_known(struct store *store, const char *id)
 
 	if (store_workflow_ids(store, &ids, &err) < 0) {
 		free(err);
+	} else if (ids.n == 0) {
+		/* a new instance: no empty list to name */
 	} else if (!strlist_has(&ids, id)) {
 		all = strlist_join_sep(&ids, ", ");
 		ctl_error(_("the workflows cirm knows are: %s"), all);

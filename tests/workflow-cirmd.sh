@@ -37,6 +37,14 @@ wait_for() {
 	done
 }
 
+# A new instance has recorded no workflow yet: export says so, with no
+# empty list of the ones known.
+run "$CIRMCTL" -c "$C" workflow export synpunkt
+check_all "workflow export before any version is recorded: said, no empty list" <<-'EOF'
+	[ "$rc" -eq 1 ]
+	contains "$err" "the database has no version of workflow synpunkt"
+	if contains "$err" "knows are"; then false; fi
+EOF
 mail anna@example.se arende@kommun.example a1@example.se Buller "Det bullrar."
 mail bo@example.se felanmalan@kommun.example b1@example.se Lampa "Gatlampan vid skolan lyser inte."
 run "$CIRMD" -c "$C" --once
