@@ -1791,7 +1791,21 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 
 		if (over < 0)
 			rc = -1;
-		if (over > 0) {
+		if (over > 0 && in->written_by_handler) {
+			/* the officer's answer alone (answer_alone): without
+			   its text it would be a signature; kept as failed,
+			   so that the officer is told, never sent empty */
+			int n = sms_segments(body, &ucs2);
+
+			refused = xasprintf("not sent: too long for SMS, %zu "
+					    "characters costing %d segments "
+					    "(%s) where the workflow allows %d "
+					    "(sms-segments): the case "
+					    "officer's answer",
+					    utf8_length(body), n,
+					    ucs2 ? "UCS-2" : "GSM 7-bit",
+					    sms_limit(fl));
+		} else if (over > 0) {
 			shown.text = NULL;
 			shown.shown_text = NULL;
 			free(subject);
@@ -1807,7 +1821,8 @@ do_reply(struct flow *fl, const struct workflow_action *a, char **error_r)
 	   (greeting, paragraphs, signature), but kept on the case as failed
 	   at once, so that the workflow hears delivery.failed.sms and the
 	   handler reads why. An SMS variant is written for SMS, and goes. */
-	if (rc > 0 && sms && !sms_variant(fl, a->template_id)) {
+	if (rc > 0 && sms && refused == NULL &&
+	    !sms_variant(fl, a->template_id)) {
 		bool ucs2;
 		int n = sms_segments(body, &ucs2);
 

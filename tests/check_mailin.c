@@ -5526,6 +5526,48 @@ START_TEST(test_citizen_named)
 }
 END_TEST
 
+/* An officer's answer alone that comes out too long for the SMS
+   limit is kept as failed, with its text, never sent without it (the
+   signature alone): the check before it should have caught it, and
+   if the two ever disagree the officer is told, not the citizen sent
+   an empty SMS. */
+START_TEST(test_sms_answer_never_sent_empty)
+{
+	struct caseflow_input in = { .channel = "email" };
+	char *to, *err = NULL, *answer;
+	int64_t eva;
+
+	to = eva_notified("se1@example.se", "Lampan är trasig.");
+	free(to);
+	ck_assert_msg(store_exec(store,
+		"UPDATE cases SET channel = 'sms';"
+		"INSERT INTO contact_address (contact_id, kind, address, "
+		"created_at) SELECT citizen_id, 'phone', '+46701234567', 0 FROM "
+		"cases;", &err) == 0, "%s", err);
+	eva = count("SELECT id FROM contact WHERE login = 'eva'");
+	answer = xcalloc(1, 1201);
+	for (int i = 0; i < 1200; i++)
+		answer[i] = i % 7 == 6 ? ' ' : 'a';
+	in.text = answer;
+	in.sender_id = eva;
+	in.now = cirm_now();
+	in.written_by_handler = true;
+	ck_assert_msg(store_begin(store, &err) == 0, "%s", err);
+	ck_assert_msg(caseflow_reply(mailin_caseflow(mi), store, 1, "answer",
+				     &in, &err) == 0, "%s", err);
+	ck_assert_msg(store_commit(store, &err) == 0, "%s", err);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'+46701234567' AND status IN ('queued', "
+			       "'sending', 'sent')"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox_mail WHERE "
+			       "recipient = '+46701234567' AND status = "
+			       "'failed' AND body LIKE 'aaaaaa%' AND last_error "
+			       "LIKE 'not sent: too long for SMS%officer''s "
+			       "answer'"), 1);
+	free(answer);
+}
+END_TEST
+
 /* #visa shows a citizen's message of a photo and no text: only a case
    officer's reply of commands alone is left out. */
 START_TEST(test_show_photo_without_text)
@@ -8205,6 +8247,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_colleague_answer_withheld);
 	tcase_add_test(tc, test_show_citizen_in_full);
 	tcase_add_test(tc, test_citizen_named);
+	tcase_add_test(tc, test_sms_answer_never_sent_empty);
 	tcase_add_test(tc, test_show_photo_without_text);
 	tcase_add_test(tc, test_help_on_case);
 	tcase_add_test(tc, test_assigned_mail_says_who_and_what);
