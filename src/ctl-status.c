@@ -634,9 +634,10 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 	}
 	if (strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "none") != 0 ||
 	    c.sms_partial > 0)
-		printf(_("  sms parts   %lld long SMS with parts still to come "
-			 "(once sms_parts_timeout has passed they go on "
-			 "without them)\n"), (long long)c.sms_partial);
+		/* short, as the other queues' lines: sms_parts_timeout
+		   is in cirmctl(1) */
+		printf(_("  sms parts   %lld long SMS waiting for their other "
+			 "parts\n"), (long long)c.sms_partial);
 	printf(_("  inbox       %lld (%lld due now)\n"), (long long)c.inbox,
 	       (long long)c.inbox_due);
 	print_failing(c.inbox_failing, c.inbox_error, 0);

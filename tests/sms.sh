@@ -130,7 +130,7 @@ check "missing parts are noted on the case" \
 sql "INSERT INTO sms_part (source, sender, recipient, ref, total, seq, text, received_at) VALUES ('smstools', '+46705550009', '', 7, 2, 1, 'Halva', 0)"
 run "$CIRMCTL" -c "$C" status
 check "status counts a long SMS waiting for its parts" contains "$out" \
-	"sms parts   1 long SMS with parts still to come"
+	"sms parts   1 long SMS waiting for their other parts"
 sql "DELETE FROM sms_part WHERE sender = '+46705550009'"
 # Routes name our number as people write it; the gateways give it in
 # international form.
