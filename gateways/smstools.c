@@ -979,12 +979,8 @@ take_file(struct gateway_ctx *ctx, const char *dir, const char *name)
 static int
 visible(const struct dirent *d)
 {
-	/* smsd writes a file whole under a name of its own; a name with a
-	   dot in front or ending in .LOCK is someone's work in progress. */
-	size_t n = strlen(d->d_name);
-
-	return d->d_name[0] != '.' &&
-		!(n >= 5 && strcmp(d->d_name + n - 5, ".LOCK") == 0);
+	/* smsd writes a file whole under a name of its own */
+	return smsd_incoming_name(d->d_name);
 }
 
 /* Takes what incoming/ holds, oldest name first. The number taken, or

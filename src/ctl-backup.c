@@ -321,18 +321,6 @@ copy_mails(const struct copy_ctx *c, const char *from, const char *to,
 	return *error_r == NULL ? n : -1;
 }
 
-/* Whether NAME in smsd's incoming/ is an SMS, as the smstools gateway
-   reads them: not a name with a dot in front nor one ending in .LOCK
-   (smsd's, or someone's, work in progress). */
-static bool
-sms_file_name(const char *name)
-{
-	size_t n = strlen(name);
-
-	return name[0] != '.' &&
-	       !(n >= 5 && strcmp(name + n - 5, ".LOCK") == 0);
-}
-
 /* Copies each SMS of smsd's incoming/ directory FROM into TO under its
    own name: for a backup, TO is made (mode 0700) and each file mode
    0600; with INTO_SPOOL, for a restore, TO is incoming/ (made if
@@ -356,7 +344,7 @@ copy_sms(const struct copy_ctx *c, const char *from, const char *to,
 	    (mkdir(to, into_spool ? 0750 : 0700) < 0 || give(c, to) < 0))
 		*error_r = xasprintf("%s: %s", to, strerror(errno));
 	if (*error_r == NULL)
-		n = copy_files(c, d, from, to, to, sms_file_name,
+		n = copy_files(c, d, from, to, to, smsd_incoming_name,
 			       into_spool ? dotted_tmp : NULL, bytes, error_r);
 	closedir(d);
 	return *error_r == NULL ? n : -1;
@@ -805,7 +793,7 @@ count_sms(const char *dir)
 	if (d == NULL)
 		return 0;
 	while ((e = readdir(d)) != NULL)
-		n += sms_file_name(e->d_name);
+		n += smsd_incoming_name(e->d_name);
 	closedir(d);
 	return n;
 }

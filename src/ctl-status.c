@@ -293,15 +293,6 @@ ctl_mailgate_waiting(const char *dir, int64_t *oldest_r)
 	return n;
 }
 
-/* An SMS smsd received, not its lock file. */
-static bool
-sms_received(const char *name)
-{
-	size_t len = strlen(name);
-
-	return len < 5 || strcmp(name + len - 5, ".LOCK") != 0;
-}
-
 /* An SMS the smstools gateway wrote (cirm-ID-TIME). */
 static bool
 sms_written(const char *name)
@@ -318,7 +309,7 @@ sms_spool_waiting(const char *spool, const char *sub, int64_t *oldest_r)
 {
 	char *path = xasprintf("%s/%s", spool, sub);
 	long long n = files_waiting(path, strcmp(sub, "incoming") == 0 ?
-				    sms_received : sms_written, oldest_r);
+				    smsd_incoming_name : sms_written, oldest_r);
 
 	free(path);
 	return n;

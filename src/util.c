@@ -985,3 +985,11 @@ edit_distance(const char *a, const char *b, size_t max)
 	return d[la % 3][lb] > max ? max + 1 : d[la % 3][lb];
 }
 
+bool
+smsd_incoming_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return name[0] != '.' &&
+	       !(n >= 5 && strcmp(name + n - 5, ".LOCK") == 0);
+}

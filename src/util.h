@@ -190,4 +190,10 @@ void near_start(struct near_search *n, const char *word);
 void near_weigh(struct near_search *n, const char *key, const char *shown);
 const char *near_found(const struct near_search *n);
 
+/* Whether NAME in smsd's incoming/ is an SMS it has written whole: not
+   a name with a dot in front nor one ending in .LOCK (smsd's, or
+   someone's, work in progress). The smstools gateway takes these;
+   status counts them and backup copies them. */
+bool smsd_incoming_name(const char *name);
+
 #endif
