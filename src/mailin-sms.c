@@ -17,7 +17,6 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* A second delivery of an SMS without an id at its source (the same
    sender and text) within this time is the same message. */
@@ -241,16 +240,15 @@ skip_pictograph(const char *s)
 	return s;
 }
 
-/* TEXT past the thanks a citizen may add to a keyword ("STOPP tack",
-   "Stop, thanks 🙏"): the words of THANKS, punctuation and
-   pictographs. Where it stops. */
+/* TEXT, folded to small letters (workflow_fold, Å too), past the
+   thanks a citizen may add to a keyword ("STOPP tack", "Stop, thanks
+   🙏"): the words of THANKS, punctuation and pictographs. Where it
+   stops. */
 static const char *
 skip_thanks(const char *text)
 {
-	/* strncasecmp folds ASCII only: "TACK SÅ MYCKET" needs its Å */
 	static const char *const thanks[] = {
-		"tack så mycket", "tack sÅ mycket", "tack", "thank you",
-		"thanks", NULL,
+		"tack så mycket", "tack", "thank you", "thanks", NULL,
 	};
 
 	for (const char *p = NULL; p != text;) {
@@ -259,7 +257,7 @@ skip_thanks(const char *text)
 		for (size_t i = 0; thanks[i] != NULL; i++) {
 			size_t n = strlen(thanks[i]);
 
-			if (strncasecmp(text, thanks[i], n) == 0 &&
+			if (strncmp(text, thanks[i], n) == 0 &&
 			    !isalpha((unsigned char)text[n]) &&
 			    (unsigned char)text[n] < 0x80) {
 				text += n;
@@ -279,6 +277,8 @@ keyword(const char *text, char word[16])
 	static const char *const stop[] = { "STOP", "STOPP", "AVSLUTA", NULL };
 	static const char *const start[] = { "START", "STARTA", NULL };
 	size_t n = 0;
+	char *rest;
+	bool alone;
 
 	text = skip_around(text, "\r\n");
 	while (n < 15 && isalpha((unsigned char)text[n])) {
@@ -287,7 +287,10 @@ keyword(const char *text, char word[16])
 	}
 	word[n] = '\0';
 	/* "Stopp tack": a thanks, never a message to the municipality */
-	if (n == 0 || *skip_thanks(text + n) != '\0')
+	rest = workflow_fold(text + n);
+	alone = n > 0 && *skip_thanks(rest) == '\0';
+	free(rest);
+	if (!alone)
 		return KW_NONE;
 	for (size_t i = 0; stop[i] != NULL; i++)
 		if (strcmp(word, stop[i]) == 0)
