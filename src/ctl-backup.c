@@ -786,16 +786,9 @@ ends_in_slash(const char *s)
 static long long
 count_sms(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	long long n = 0;
+	int64_t oldest = 0;
 
-	if (d == NULL)
-		return 0;
-	while ((e = readdir(d)) != NULL)
-		n += smsd_incoming_name(e->d_name);
-	closedir(d);
-	return n;
+	return ctl_files_waiting(dir, smsd_incoming_name, &oldest);
 }
 
 static int

@@ -251,12 +251,9 @@ print_failing(int64_t n, const char *error, int outbox)
 		       (long long)n, why);
 }
 
-/* The regular files of DIR, not hidden, that WANTS takes (every one,
-   when NULL): their number; the oldest's modification time into
-   *OLDEST_R when older than the one there (0: none). */
-static long long
-files_waiting(const char *dir, bool (*wants)(const char *name),
-	      int64_t *oldest_r)
+long long
+ctl_files_waiting(const char *dir, bool (*wants)(const char *name),
+		  int64_t *oldest_r)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -288,7 +285,7 @@ ctl_mailgate_waiting(const char *dir, int64_t *oldest_r)
 	long long n;
 
 	*oldest_r = 0;
-	n = files_waiting(newdir, NULL, oldest_r);
+	n = ctl_files_waiting(newdir, NULL, oldest_r);
 	free(newdir);
 	return n;
 }
@@ -303,12 +300,12 @@ sms_written(const char *name)
 /* The files smsd and cirm share in SUB of the smstools SPOOL that wait:
    in incoming/, the SMS smsd received, which the smstools gateway has
    not taken in; in outgoing/ and checked/, the gateway's own that smsd
-   has not sent yet. As files_waiting. */
+   has not sent yet. As ctl_files_waiting. */
 static long long
 sms_spool_waiting(const char *spool, const char *sub, int64_t *oldest_r)
 {
 	char *path = xasprintf("%s/%s", spool, sub);
-	long long n = files_waiting(path, strcmp(sub, "incoming") == 0 ?
+	long long n = ctl_files_waiting(path, strcmp(sub, "incoming") == 0 ?
 				    smsd_incoming_name : sms_written, oldest_r);
 
 	free(path);

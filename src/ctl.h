@@ -97,6 +97,11 @@ int ctl_print_message(const struct store_message *m, void *ctx);
    stopped, or its mailgate gateway down): the files of DIR/new, and the
    oldest one's time in *OLDEST_R (0: none). */
 long long ctl_mailgate_waiting(const char *dir, int64_t *oldest_r);
+/* The regular files of DIR, not hidden, that WANTS takes (every one,
+   when NULL): their number; the oldest's modification time into
+   *OLDEST_R when older than the one there (0: none). */
+long long ctl_files_waiting(const char *dir, bool (*wants)(const char *name),
+			    int64_t *oldest_r);
 
 int ctl_case_prune(const struct cfg *cfg, struct store *store, int argc,
 		   char **argv);
