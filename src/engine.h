@@ -7,8 +7,9 @@
 #include "store.h"
 
 /* The engine turns inbox rows into case work. It takes due rows in
-   batches, handles a batch in one transaction (each row in a savepoint,
-   so one bad row does not undo the others) and commits. A crash at any
+   batches, handles a batch in one transaction and commits. One bad row
+   does not undo the others: the batch is handled again with each row
+   in a savepoint (see handle_batch in engine.c). A crash at any
    point leaves each row either done or still queued. An attempt is
    counted (and committed) before a row is read or handled, so a row
    that crashes the engine comes back alone, and after max_attempts goes

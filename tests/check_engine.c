@@ -49,8 +49,11 @@ put(const char *channel, const char *raw)
 					 strlen(raw), NULL, &err), 1);
 }
 
+/* The savepoints open in each call of scripted(), in order. */
+static int depths[64];
+
 /* A handler that follows the first word of the raw message, and writes
-   an event (so a rolled-back row leaves no trace). */
+   a case (so a rolled-back row leaves no trace). */
 static enum engine_result
 scripted(void *ctx, struct store *s, const struct store_inbox_row *row,
 	 char **reason_r)
@@ -59,8 +62,11 @@ scripted(void *ctx, struct store *s, const struct store_inbox_row *row,
 	struct store_case_new c = { .prefix = "KS", .received_at = row->received_at,
 				    .channel = "email", .state = "new" };
 	int64_t id;
+	int *calls = ctx;
 
-	(*(int *)ctx)++;
+	if (*calls < 64)
+		depths[*calls] = s->savepoints;
+	(*calls)++;
 	ck_assert_int_eq(store_case_create(s, &c, &id, number, &err), 0);
 	if (row->raw_len >= 2 && memcmp(row->raw, "ok", 2) == 0)
 		return ENGINE_DONE;
@@ -136,17 +142,49 @@ START_TEST(test_temp_retries_then_quarantines)
 	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
 	ck_assert_int_eq(stats.retried, 1);
 	ck_assert_int_eq(count("SELECT next_attempt_at FROM inbox"), 1010);
-	/* Not due yet: nothing happens. */
+	/* Not due yet: nothing happens. Its first attempt was handled
+	   twice, without a savepoint and then with one (handle_batch). */
 	ck_assert_int_eq(engine_drain(e, 1005, &stats, &err), 0);
-	ck_assert_int_eq(calls, 1);
+	ck_assert_int_eq(calls, 2);
 	ck_assert_int_eq(engine_drain(e, 1010, &stats, &err), 0);
 	ck_assert_int_eq(count("SELECT next_attempt_at FROM inbox"), 1030);
+	/* tried before: carefully at once */
 	ck_assert_int_eq(engine_drain(e, 1030, &stats, &err), 0);
-	ck_assert_int_eq(calls, 3);
+	ck_assert_int_eq(calls, 4);
 	ck_assert_int_eq(stats.quarantined, 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason "
 			       "LIKE 'gave up after 3 attempts: store busy'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 0);
+	engine_free(&e);
+}
+END_TEST
+
+/* Rows are handled without a savepoint each until one fails: then the
+   batch is rolled back and handled again with one a row, and so is the
+   next batch, until a batch goes through without a failing row. What
+   the first pass did is gone: no case twice, no gap in the numbers. */
+START_TEST(test_savepoint_only_while_failing)
+{
+	static const int want[] = { 0, 0, 0, 0, 1, 1, 1, 1, 0, 0 };
+	static const char *const rows[] = { "ok", "ok", "ok", "bad", "ok",
+					    "ok", "ok", "ok" };
+	struct engine_stats stats = { 0 };
+	int calls = 0;
+	struct engine *e = new_engine(2, &calls);
+	char *err = NULL;
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		put("email", rows[i]);
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(stats.done, 7);
+	ck_assert_int_eq(stats.quarantined, 1);
+	ck_assert_int_eq(calls, 10);
+	for (int i = 0; i < 10; i++)
+		ck_assert_msg(depths[i] == want[i], "call %d: %d savepoints",
+			      i, depths[i]);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 7);
+	ck_assert_int_eq(count("SELECT max(seq) FROM cases"), 7);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
 	engine_free(&e);
 }
 END_TEST
@@ -282,6 +320,61 @@ START_TEST(test_read_ahead)
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
 	engine_free(&e);
 	ck_assert_int_eq(a.freed, 30);
+}
+END_TEST
+
+/* A batch read ahead and handled again: the rows of the first pass
+   come again without what was read ahead (it was freed), with their
+   raw; those after the failing row with it. */
+static enum engine_result
+fail_fourth(void *ctx, struct store *s, const struct store_inbox_row *row,
+	    char **reason_r)
+{
+	struct ahead *a = ctx;
+	int n = a->calls++;
+
+	(void)s;
+	ck_assert_uint_gt(row->raw_len, 0);
+	ck_assert_ptr_nonnull(row->raw);
+	if (n < 4 || n > 7)
+		ck_assert_ptr_nonnull(row->prepared);
+	else
+		ck_assert_ptr_null(row->prepared);
+	if (row->prepared != NULL)
+		a->with++;
+	else
+		a->without++;
+	if (row->raw_len == 3 && memcmp(row->raw, "bad", 3) == 0) {
+		*reason_r = xstrdup("not a mail");
+		return ENGINE_FINAL;
+	}
+	return ENGINE_DONE;
+}
+
+START_TEST(test_read_ahead_handled_again)
+{
+	struct engine_settings set = { .batch = 6, .max_attempts = 3,
+				       .retry_delay = 10 };
+	struct engine_stats stats = { 0 };
+	struct ahead a = { 0 };
+	struct engine *e = engine_new(store, &set);
+	char *err = NULL;
+
+	ahead_seen = &a;
+	engine_set_handler(e, "email", fail_fourth, &a);
+	engine_set_prepare(e, "email", copy_raw, free_copy, &a);
+	for (int i = 0; i < 6; i++)
+		put("email", i == 3 ? "bad" : "ok");
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	ck_assert_int_eq(stats.done, 5);
+	ck_assert_int_eq(stats.quarantined, 1);
+	/* 4 in the first pass, 6 in the second */
+	ck_assert_int_eq(a.calls, 10);
+	ck_assert_int_eq(a.with, 6);
+	ck_assert_int_eq(a.without, 4);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	engine_free(&e);
+	ck_assert_int_eq(a.freed, 6);
 }
 END_TEST
 
@@ -559,9 +652,11 @@ engine_suite(void)
 	tcase_add_test(tc, test_done_rows_leave);
 	tcase_add_test(tc, test_final_quarantines_and_rolls_back);
 	tcase_add_test(tc, test_temp_retries_then_quarantines);
+	tcase_add_test(tc, test_savepoint_only_while_failing);
 	tcase_add_test(tc, test_unhandled_channel);
 	tcase_add_test(tc, test_crashed_row_isolated);
 	tcase_add_test(tc, test_read_ahead);
+	tcase_add_test(tc, test_read_ahead_handled_again);
 	tcase_add_test(tc, test_prepare_sync);
 	tcase_add_test(tc, test_lock_free_while_reading);
 	tcase_add_test(tc, test_next_batch_claimed_early);
