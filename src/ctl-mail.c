@@ -58,6 +58,11 @@ print_verdict(const struct mailin_verdict *v)
 	case MAILIN_DUPLICATE:
 		printf(_("duplicate of a message on %s"), v->case_number);
 		break;
+	case MAILIN_RESENT:
+		printf(_("duplicate of a message on %s, sent again under "
+			 "another Message-ID (kept there; no new case)"),
+		       v->case_number);
+		break;
 	case MAILIN_BOUNCE:
 		fputs(_("bounce"), stdout);
 		if (v->case_number[0] != '\0')

@@ -134,19 +134,26 @@ reached_us(const struct store_inbox_row *row, const struct mailin_verdict *v)
 	return rt != 0 ? rt : row->received_at;
 }
 
-/* When the mail arrived: as reached_us, but a citizen's mail a case
-   officer forwarded arrived when it reached the officer, when the
-   citizen sent it (förvaltningslagen 22 §), if that was in the 30 days
-   before the forward reached cirm. */
-static int64_t
-arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
+/* mailin_arrival: as reached_us, but a citizen's mail a case officer
+   forwarded arrived when it reached the officer, when the citizen sent
+   it (förvaltningslagen 22 §), if that was in the 30 days before the
+   forward reached cirm. */
+int64_t
+mailin_arrival(int64_t received_at, const struct mailin_verdict *v)
 {
-	int64_t at = reached_us(row, v), sent = v->forward_sent_at;
+	struct store_inbox_row row = { .received_at = received_at };
+	int64_t at = reached_us(&row, v), sent = v->forward_sent_at;
 
 	if (v->forwarded_by != 0 && sent != 0 && sent <= at &&
 	    sent >= at - FORWARD_SENT_MAX_AGE)
 		return sent;
 	return at;
+}
+
+static int64_t
+arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
+{
+	return mailin_arrival(row->received_at, v);
 }
 
 void
@@ -178,7 +185,7 @@ save_message(struct mailin *mi, struct store *store,
 		.body_stripped = v->interleaved != NULL ? v->interleaved :
 				 v->stripped,
 		.raw_sha256 = raw_id, .dedupe_key = v->dedupe_key,
-		.at = arrival(row, v),
+		.resend_key = v->resend_key, .at = arrival(row, v),
 	};
 
 	mailin_raw_key(row, raw_id);
@@ -504,6 +511,17 @@ mailin_apply(struct mailin *mi, struct store *store,
 			return -1;
 		return to_workflow(mi, store, v, "mail.citizen", contact, msg,
 				   error_r);
+	case MAILIN_RESENT:
+		/* the same mail sent again a moment later: kept, on the
+		   case of the first, whose history says it came again;
+		   nothing is sent, nobody is told, the workflow hears
+		   nothing (it heard the first) */
+		if (sender_contact(mi, store, v, &contact, error_r) < 0 ||
+		    save_message(mi, store, row, v, contact, &msg,
+				 error_r) < 0)
+			return -1;
+		return store_event_add(store, v->case_id, now, "mail.again",
+				       contact, NULL, NULL, NULL, error_r);
 	case MAILIN_THANKS:
 		/* on the closed case, for its history: no workflow runs on
 		   a closed case, and nobody is told */

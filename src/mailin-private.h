@@ -13,6 +13,7 @@ struct mailin {
 	unsigned char key[SECRET_KEY_LEN];
 	char *prefix, *address, *name, *template_dir, *language, *spool_dir;
 	long flood_max;
+	long resend_window;	/* mail_resend_window */
 	struct mime_limits limits;
 	int dirty; /* spool files written since the last sync */
 	/* mailin_apply failed for want of space in the spool (ENOSPC,
@@ -45,6 +46,12 @@ struct mailin {
 /* Makes the spool files written since *DIRTY was set durable (one
    syncfs), and clears it. 0, or -1 with *error_r (*DIRTY stays). */
 int mailin_spool_sync(const struct mailin *mi, int *dirty, char **error_r);
+
+/* When mail V, which the gateway took in at RECEIVED_AT, arrived: when
+   our own mail server received it (its topmost Received field, when
+   earlier), or, a citizen's mail a case officer forwarded, when it
+   reached the officer. */
+int64_t mailin_arrival(int64_t received_at, const struct mailin_verdict *v);
 
 /* Writes what VERDICT decided for inbox ROW: the case, message,
    attachments, events and acknowledgement. 0, or -1 with *error_r. */

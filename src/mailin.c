@@ -98,6 +98,7 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->language = xstrdup(cfg_str(cfg, CFG_LANGUAGE));
 	mi->spool_dir = xstrdup(cfg_str(cfg, CFG_SPOOL_DIR));
 	mi->flood_max = cfg_int(cfg, CFG_FLOOD_MAX_CASES);
+	mi->resend_window = cfg_int(cfg, CFG_MAIL_RESEND_WINDOW);
 	mi->limits.max_size = (size_t)cfg_int(cfg, CFG_MAIL_MAX_SIZE);
 	mi->limits.max_header_bytes = (size_t)cfg_int(cfg, CFG_MAIL_MAX_HEADER_BYTES);
 	mi->limits.max_attachment = (size_t)cfg_int(cfg, CFG_MAIL_MAX_ATTACHMENT);
@@ -143,6 +144,7 @@ mailin_verdict_clear(struct mailin_verdict *v)
 	free(v->stripped);
 	free(v->sender);
 	free(v->dedupe_key);
+	free(v->resend_key);
 	free(v->mentioned);
 	free(v->reason);
 	free(v->blobs);
@@ -160,7 +162,7 @@ mailin_kind_name(enum mailin_kind kind)
 		"new case", "follow-up", "duplicate", "bounce", "auto-reply",
 		"quarantine", "handler reply", "handler commands",
 		"answer from outside", "thanks on a closed case",
-		"answer from a notified group",
+		"answer from a notified group", "copy sent again",
 	};
 
 	return names[kind];
@@ -306,6 +308,68 @@ dedupe_key(const struct mime_message *m, const char *sender)
 			 m->subject != NULL ? m->subject : "", m->text);
 	key = mailin_digest_key("sha:", what);
 	free(what);
+	return key;
+}
+
+/* T without its blanks and line breaks (no-break spaces too), as
+   store_message_by_dedupe compares texts: what a mail program may write
+   otherwise from one sending to the next. Caller frees. */
+static char *
+bare(const char *t)
+{
+	char *out = xmalloc(strlen(t) + 1), *o = out;
+
+	for (const char *p = t; *p != '\0'; p++) {
+		if (strchr(" \t\r\n", *p) != NULL)
+			continue;
+		if ((unsigned char)p[0] == 0xc2 &&
+		    (unsigned char)p[1] == 0xa0) {
+			p++;
+			continue;
+		}
+		*o++ = *p;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* What the copy of V's mail sent again has (store_message_resent): the
+   digest of its sender, subject, text and files, on case CASE_ID (0: a
+   mail that opens one), with nothing of what differs from one sending
+   to the next (Date, Message-ID, the Received fields, the MIME
+   boundaries, blanks). Caller frees. */
+static char *
+resend_key(const struct mailin_verdict *v, int64_t case_id)
+{
+	const struct mime_message *m = v->msg;
+	char *subject = bare(m->subject != NULL ? m->subject : ""),
+	     *text = bare(m->text != NULL ? m->text : ""), *what = NULL, *key;
+	size_t len = 0;
+	FILE *f = open_memstream(&what, &len);
+
+	if (f == NULL)
+		fatalx("out of memory");
+	/* one field a line: BARE leaves no line break in them */
+	fprintf(f, "%lld\n%s\n%s\n%s\n", (long long)case_id, v->sender,
+		subject, text);
+	for (size_t i = 0; i < m->nparts; i++) {
+		char id[BLOB_ID_LEN + 1];
+
+		if (!mime_part_is_file(&m->parts[i]))
+			continue;
+		/* written ahead already, with its digest as its name */
+		if (v->blobs != NULL && v->blobs[i][0] != '\0')
+			memcpy(id, v->blobs[i], sizeof(id));
+		else
+			blob_id(m->parts[i].data, m->parts[i].len, id);
+		fprintf(f, "%s\n", id);
+	}
+	if (fclose(f) != 0)
+		fatalx("out of memory");
+	key = mailin_digest_key("", what);
+	free(what);
+	free(text);
+	free(subject);
 	return key;
 }
 
@@ -989,6 +1053,42 @@ quarantine_forged(struct mailin_verdict *v, const struct sender *who,
 		     MAILIN_NOTICE_AUTH);
 }
 
+/* Whether V, a citizen's mail that opens a case or follows up case
+   V->case_id, is a copy of one of theirs that came at most
+   mail_resend_window before it, sent again under another Message-ID (a
+   double click): 1 with V that copy, on that mail's case; else 0, with
+   V's resend key set for a copy of V to find; -1. A released mail is
+   handled afresh, as an administrator asked. A citizen's mail a case
+   officer forwarded is not the citizen sending it: each forward keeps
+   the officer's note and is told to the case's officers. */
+static int
+resent(struct mailin *mi, struct store *store, int released,
+       struct mailin_verdict *v, char **error_r)
+{
+	int64_t case_id;
+	int r;
+
+	if (mi->resend_window == 0 || v->forwarded_by != 0)
+		return 0;
+	v->resend_key = resend_key(v, v->case_id);
+	if (released)
+		return 0;
+	r = store_message_resent(store, v->resend_key,
+				 mailin_arrival(v->received_at, v) -
+				 mi->resend_window, &case_id, error_r);
+	if (r <= 0)
+		return r;
+	free(v->resend_key);
+	v->resend_key = NULL;
+	free(v->mentioned);
+	v->mentioned = NULL;
+	v->continues = false;
+	v->kind = MAILIN_RESENT;
+	v->case_id = case_id;
+	return store_case_get_number(store, case_id, v->case_number,
+				     error_r) < 0 ? -1 : 1;
+}
+
 /* Mail from a person that is tied to no case: a new case, unless the
    sender has opened too many this hour. */
 static int
@@ -997,7 +1097,12 @@ decide_new(struct mailin *mi, struct store *store, int64_t now, int released,
 	   char **error_r)
 {
 	int64_t n = 0;
+	int r;
 
+	/* a copy of one that opened a case is no case of its own, nor
+	   counted as one more */
+	if ((r = resent(mi, store, released, v, error_r)) != 0)
+		return r < 0 ? -1 : 0;
 	if (!released && who->id != 0 &&
 	    store_cases_opened_since(store, who->id, now - 3600, &n,
 				     error_r) < 0)
@@ -1916,6 +2021,10 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 		if ((r = mailin_case_closed(store, v->case_id, error_r)) < 0)
 			return -1;
 		if (r == 0) {
+			/* the same answer sent twice is one answer */
+			if ((r = resent(mi, store, released, v,
+					error_r)) != 0)
+				return r < 0 ? -1 : 0;
 			v->kind = MAILIN_FOLLOW_UP;
 			return 0;
 		}
@@ -1944,6 +2053,7 @@ mailin_analyse(struct mailin *mi, struct store *store, const void *raw,
 	       char **error_r)
 {
 	parse(mi, raw, len, v);
+	v->received_at = now;
 	return decide(mi, store, now, 0, v, error_r);
 }
 
@@ -2050,25 +2160,11 @@ set_aside(struct mailin *mi, struct store *store,
 	   what waits here (store_message_by_dedupe). */
 	if (v->dedupe_key != NULL && v->sender != NULL &&
 	    strncmp(v->dedupe_key, "mid:", 4) == 0) {
-		const char *t = v->msg != NULL && v->msg->text != NULL ?
-			v->msg->text : "";
-		char *bare = xmalloc(strlen(t) + 1), *o = bare, *text;
+		char *b = bare(v->msg != NULL && v->msg->text != NULL ?
+			       v->msg->text : ""), *text;
 
-		/* as store_message_by_dedupe compares it: without blanks
-		   and line breaks */
-		for (const char *p = t; *p != '\0'; p++) {
-			if (strchr(" \t\r\n", *p) != NULL)
-				continue;
-			if ((unsigned char)p[0] == 0xc2 &&
-			    (unsigned char)p[1] == 0xa0) {
-				p++;
-				continue;
-			}
-			*o++ = *p;
-		}
-		*o = '\0';
-		text = mailin_digest_key("", bare);
-		free(bare);
+		text = mailin_digest_key("", b);
+		free(b);
 
 		replace(&v->dedupe_key, xasprintf("%s from:%s text:%s",
 						  v->dedupe_key, v->sender,
@@ -2257,6 +2353,7 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 		parse(mi, row->raw, row->raw_len, v);
 	}
 	mi->spool_full = 0;
+	v->received_at = row->received_at;
 	/* on the last attempt, what a failure leaves half done can be
 	   undone, and a handler told */
 	if (row->last_attempt && store_savepoint(store, reason_r) < 0) {

@@ -30,7 +30,8 @@
 
 /* Inbound mail, from an inbox row to its one place: a new case, a
    follow-up on a case, a recognised bounce or automatic reply recorded
-   on its case, a duplicate dropped, or the quarantine with a reason. */
+   on its case, a copy sent again kept on the first one's case, a
+   duplicate dropped, or the quarantine with a reason. */
 struct mailin;
 
 enum mailin_kind {
@@ -50,6 +51,10 @@ enum mailin_kind {
 				   notified their group of for its
 				   information (a remiss): kept as a note,
 				   its case officer told */
+	MAILIN_RESENT,		/* a citizen's mail that repeats one of
+				   theirs of a moment before, under another
+				   Message-ID (sent twice): kept on its
+				   case as a copy, nothing else done */
 };
 
 struct mailin_verdict {
@@ -63,6 +68,10 @@ struct mailin_verdict {
 				     writing for the citizen in Reply-To */
 	const char *auth_server;  /* mail_auth_server, or NULL for none */
 	char *dedupe_key;
+	/* a citizen's mail that opens a case or follows one up: what its
+	   copy sent a moment later has (mail_resend_window), or NULL */
+	char *resend_key;
+	int64_t received_at;	  /* when the gateway took it in */
 	int64_t case_id;	  /* the case it belongs to, or 0 */
 	char case_number[STORE_CASE_NUMBER_MAX];
 	const char *thread_by;	  /* how it was tied to the case (English,

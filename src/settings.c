@@ -467,6 +467,12 @@ const struct setting_def settings[SETTING_COUNT] = {
 	[CFG_FLOOD_MAX_CASES] = { "flood_max_cases", SETTING_INT, "20", 1,
 		100000, NULL, NULL, "per hour", "New cases one sender may open in "
 		"an hour; further mail from them goes to the quarantine." },
+	[CFG_MAIL_RESEND_WINDOW] = { "mail_resend_window", SETTING_INT, "600",
+		0, 86400, NULL, NULL, "s", "A citizen's mail that repeats one "
+		"of theirs that came at most this long before (the same "
+		"subject, text and files, another Message-ID: sent twice) is "
+		"kept on the first one's case as a copy, with no new case, "
+		"acknowledgement or workflow event; 0 turns this off." },
 	[CFG_MAIL_FORM_SENDERS] = { "mail_form_senders", SETTING_STRING,
 		"none", 0, 0, NULL, check_form_senders, NULL, "Senders that "
 		"write on a citizen's behalf, such as the municipality's web "

@@ -625,8 +625,9 @@ store_message_add(struct store *store, int64_t case_id,
 	static const char sql[] =
 		"INSERT INTO message (case_id, direction, channel, visibility, "
 		"contact_id, rfc_message_id, subject, body_full, body_stripped, "
-		"at, kind, in_reply_to, raw_sha256, dedupe_key, refused) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		"at, kind, in_reply_to, raw_sha256, dedupe_key, refused, "
+		"resend_key) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -655,6 +656,7 @@ store_message_add(struct store *store, int64_t case_id,
 						    m->rfc_message_id) ?
 			       NULL : m->dedupe_key);
 	sqlite3_bind_int(st, 15, m->refused);
+	store_bind_text(st, 16, m->resend_key);
 	if (store_exec_stmt(store, st, "add message", error_r) < 0)
 		return -1;
 	*id_r = sqlite3_last_insert_rowid(store->db);

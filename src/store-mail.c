@@ -64,6 +64,24 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 }
 
 int
+store_message_resent(struct store *store, const char *resend_key,
+		     int64_t since, int64_t *case_id_r, char **error_r)
+{
+	/* by message_resend: the key, then the newest at */
+	static const char sql[] =
+		"SELECT case_id FROM message WHERE resend_key = ? AND at >= ? "
+		"ORDER BY at DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, resend_key);
+	sqlite3_bind_int64(st, 2, since);
+	return store_one_row(store, st, case_id_r, NULL, "find the mail sent "
+			     "again", error_r);
+}
+
+int
 store_case_by_rfc_id(struct store *store, const char *id, int64_t *case_id_r,
 		     int64_t *forward_id_r, char **error_r)
 {

@@ -782,6 +782,17 @@ static const char migration_39[] =
 	"DELETE FROM outbox WHERE case_id IS NOT NULL AND NOT EXISTS\n"
 	"  (SELECT 1 FROM cases c WHERE c.id = outbox.case_id);\n";
 
+/* A citizen's mail sent twice (a double click, a web form sent again)
+   comes under two Message-IDs: the second copy is found by the digest
+   of what the two have in common (mailin's resend key), within minutes
+   of the first (mail_resend_window). Only citizens' mail that opened
+   or followed up a case has one; the index finds the key, then the
+   newest at, so it costs one look-up however many mails there are. */
+static const char migration_40[] =
+	"ALTER TABLE message ADD COLUMN resend_key TEXT;\n"
+	"CREATE INDEX message_resend ON message(resend_key, at)\n"
+	"  WHERE resend_key IS NOT NULL;\n";
+
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },
 	{ "full-text search over messages", migration_2 },
@@ -825,5 +836,6 @@ const struct store_migration store_migrations[] = {
 	{ "contact ids never given twice", migration_37 },
 	{ "workflow actions skipped found", migration_38 },
 	{ "a case's outbox rows removed with it", migration_39 },
+	{ "a citizen's mail sent twice found by its content", migration_40 },
 };
 const size_t store_migration_count = N_ELEMENTS(store_migrations);

@@ -349,6 +349,9 @@ struct store_message_new {
 	   message's own RFC_MESSAGE_ID (most mail) is not stored, the
 	   Message-ID's index finds it (store_message_by_dedupe) */
 	const char *dedupe_key;
+	/* a citizen's mail: what a copy of it sent again has
+	   (store_message_resent), or NULL */
+	const char *resend_key;
 	bool refused;		/* a handler's reply refused (internal) */
 	int64_t at;
 };
@@ -406,6 +409,11 @@ int store_message_by_dedupe(struct store *store, const char *dedupe_key,
 			    const char *sender, bool person,
 			    const char *text, int64_t *case_id_r,
 			    char **error_r);
+/* The newest inbound message with RESEND_KEY (as store_message_add was
+   given it) that came at SINCE or later: 1 with its case in
+   *CASE_ID_R, 0 when none, -1. */
+int store_message_resent(struct store *store, const char *resend_key,
+			 int64_t since, int64_t *case_id_r, char **error_r);
 /* The case of a message we received or sent with RFC 5322 Message-ID ID
    (without brackets), in or out: 1 with *case_id_r and, when it was a
    forward (#vidarebefordra), that forward in *forward_id_r (else 0), 0,

@@ -650,11 +650,13 @@ START_TEST(test_flood_and_release)
 	teardown();
 	setup_with("flood_max_cases = 3\n");
 	for (int i = 0; i < 4; i++) {
-		char id[32];
+		char id[32], body[8];
 
+		/* each other words: the same again is a copy (resent) */
 		snprintf(id, sizeof(id), "fl%d@example.se", i);
+		snprintf(body, sizeof(body), "x%d", i);
 		deliver_mail("flood@example.se", "arende@kommun.example",
-			     "Spam", id, NULL, "x");
+			     "Spam", id, NULL, body);
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 3);
 	ck_assert_int_eq(count("SELECT count(*) FROM quarantine WHERE reason LIKE "
@@ -671,6 +673,188 @@ START_TEST(test_flood_and_release)
 		ck_assert_int_eq(engine_drain(engine, cirm_now() + 10, &stats, &err), 0);
 	}
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
+}
+END_TEST
+
+/* Delivers RAW as received at AT. */
+static void
+deliver_at(const char *raw, int64_t at)
+{
+	struct engine_stats stats = { 0 };
+	char *err = NULL;
+
+	ck_assert(store_inbox_put(store, "email", "test", at, NULL, raw,
+				  strlen(raw), NULL, &err) == 1);
+	ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats, &err) == 0,
+		      "%s", err);
+}
+
+/* A mail with Message-ID ID, Date DATE, and one attachment of base64
+   content FILE (NULL: none), from FROM. */
+static char *
+resend_mail(const char *from, const char *subject, const char *id,
+	    const char *date, const char *body, const char *file)
+{
+	if (file == NULL)
+		return xasprintf("From: %s\nTo: arende@kommun.example\n"
+				 "Subject: %s\nMessage-ID: <%s>\nDate: %s\n\n"
+				 "%s\n", from, subject, id, date, body);
+	return xasprintf("From: %s\nTo: arende@kommun.example\n"
+			 "Subject: %s\nMessage-ID: <%s>\nDate: %s\n"
+			 "MIME-Version: 1.0\nContent-Type: multipart/mixed; "
+			 "boundary=\"%s\"\n\n--%s\nContent-Type: text/plain; "
+			 "charset=utf-8\n\n%s\n--%s\nContent-Type: image/jpeg; "
+			 "name=\"bild.jpg\"\nContent-Disposition: attachment; "
+			 "filename=\"bild.jpg\"\nContent-Transfer-Encoding: "
+			 "base64\n\n%s\n--%s--\n", from, subject, id, date, id,
+			 id, body, id, file, id);
+}
+
+/* A citizen's mail program sends one mail twice (a double click): two
+   Message-IDs, other Date lines, the same words and files. The second
+   is kept, on the first one's case, which notes it came again; no
+   second case, no second acknowledgement, no workflow event. */
+START_TEST(test_resent_joins_case)
+{
+	char *m1 = resend_mail("Anna <anna@example.se>", "Trasig lampa",
+			       "rs1@example.se", "Mon, 23 Nov 2026 10:00:00 +0100",
+			       "Lampan vid skolan lyser inte.\n\n/Anna", NULL);
+	/* other line breaks and blanks: the same text */
+	char *m2 = resend_mail("Anna <ANNA@example.se>", "Trasig  lampa",
+			       "rs2@example.se", "Mon, 23 Nov 2026 10:00:04 +0100",
+			       "Lampan vid skolan lyser inte.\r\n\r\n/Anna ",
+			       NULL);
+	int64_t events;
+
+	add_handler_eva();
+	deliver(m1);
+	events = count("SELECT count(*) FROM event");
+	deliver(m2);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in'"), 2);
+	/* kept as it came, both */
+	ck_assert_int_eq(count("SELECT count(DISTINCT raw_sha256) FROM message "
+			       "WHERE direction = 'in'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event"), events + 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.again' AND case_id = 1 AND actor_id = "
+			       "(SELECT contact_id FROM contact_address WHERE "
+			       "address = 'anna@example.se')"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	/* the second copy delivered again is a copy of it */
+	deliver(m2);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in'"), 2);
+	/* cirmctl mail inspect says so */
+	{
+		struct mailin_verdict v;
+		char *m3 = resend_mail("anna@example.se", "Trasig lampa",
+				       "rs3@example.se",
+				       "Mon, 23 Nov 2026 10:00:09 +0100",
+				       "Lampan vid skolan lyser inte. /Anna",
+				       NULL);
+		char *err = NULL;
+
+		ck_assert_int_eq(mailin_analyse(mi, store, m3, strlen(m3),
+						cirm_now(), &v, &err), 0);
+		ck_assert_str_eq(mailin_kind_name(v.kind), "copy sent again");
+		ck_assert_str_eq(v.case_number, "KS-2026-00001");
+		mailin_verdict_clear(&v);
+		free(m3);
+	}
+	free(m1);
+	free(m2);
+}
+END_TEST
+
+/* Not a double click: the same words from someone else, under another
+   subject, with another file, to another case, or an hour later; nor
+   with mail_resend_window = 0. */
+START_TEST(test_resent_not)
+{
+	const char *d = "Mon, 23 Nov 2026 10:00:00 +0100";
+	char *m[6], *ack, *extra, *reply;
+	int64_t now = cirm_now();
+
+	m[0] = resend_mail("anna@example.se", "Hål i vägen", "rn0@example.se",
+			   d, "Se bilden.", "aGFsMQ==");
+	m[1] = resend_mail("bo@example.se", "Hål i vägen", "rn1@example.se",
+			   d, "Se bilden.", "aGFsMQ==");
+	m[2] = resend_mail("anna@example.se", "Hål i cykelbanan",
+			   "rn2@example.se", d, "Se bilden.", "aGFsMQ==");
+	m[3] = resend_mail("anna@example.se", "Hål i vägen", "rn3@example.se",
+			   d, "Se bilden.", "aGFsMg==");
+	/* the same file again: a copy */
+	m[4] = resend_mail("anna@example.se", "Hål i vägen", "rn4@example.se",
+			   d, "Se bilden.", "aGFsMg==");
+	deliver_at(m[0], now - 3);
+	deliver_at(m[1], now - 2);
+	deliver_at(m[2], now - 1);
+	deliver(m[3]);
+	deliver(m[4]);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 4);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.again'"), 1);
+	/* "Tack!" to each of two cases is two answers; to one, twice, a
+	   double click */
+	for (int i = 1; i <= 2; i++) {
+		char *sql = xasprintf("SELECT rfc_message_id FROM outbox WHERE "
+				      "case_id = %d AND recipient = "
+				      "'anna@example.se'", i == 1 ? 1 : 3);
+		char id[32];
+
+		ack = text(sql);
+		extra = xasprintf("In-Reply-To: <%s>\n", ack);
+		snprintf(id, sizeof(id), "tack%d@example.se", i);
+		deliver_mail("anna@example.se", "arende@kommun.example",
+			     "Sv: Tack", id, extra, "Tack!");
+		free(extra);
+		free(ack);
+		free(sql);
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.citizen'"), 2);
+	ack = text("SELECT rfc_message_id FROM outbox WHERE case_id = 1 AND "
+		   "recipient = 'anna@example.se'");
+	extra = xasprintf("In-Reply-To: <%s>\n", ack);
+	deliver_mail("anna@example.se", "arende@kommun.example", "Sv: Tack",
+		     "tack3@example.se", extra, "Tack!");
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.citizen'"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.again' AND case_id = 1"), 1);
+	/* an hour later it is another "Tack!" */
+	reply = mail("anna@example.se", "arende@kommun.example", "Sv: Tack",
+		     "tack4@example.se", extra, "Tack!");
+	deliver_at(reply, now + 3600);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.citizen'"), 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.again'"), 2);
+	free(reply);
+	/* an hour later, a new mail the same as one before is a new case */
+	m[5] = resend_mail("anna@example.se", "Hål i vägen", "rn5@example.se",
+			   d, "Se bilden.", "aGFsMg==");
+	deliver_at(m[5], now + 3600);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 5);
+	/* and none at all with the window 0 */
+	teardown();
+	setup_with("mail_resend_window = 0\n");
+	deliver(m[3]);
+	deliver(m[4]);
+	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 2);
+	ck_assert_int_eq(count("SELECT count(*) FROM event WHERE kind = "
+			       "'mail.again'"), 0);
+	for (int i = 0; i < 6; i++)
+		free(m[i]);
+	free(extra);
+	free(ack);
 }
 END_TEST
 
@@ -8148,6 +8332,8 @@ mailin_suite(void)
 	tcase_add_test(tc, test_duplicate_of_auto_reply);
 	tcase_add_test(tc, test_duplicate_id_other_text);
 	tcase_add_test(tc, test_quarantined_id_other_text);
+	tcase_add_test(tc, test_resent_joins_case);
+	tcase_add_test(tc, test_resent_not);
 	tcase_add_test(tc, test_threading);
 	tcase_add_test(tc, test_threading_prefix_h);
 	tcase_add_test(tc, test_forged_tag_opens_new_case);
