@@ -67,9 +67,10 @@ char *mailin_workflow_for(const struct mailin *mi,
 /* The workflow a new case from an SMS to NUMBER (ours, as the network
    gave it; may be NULL) starts. Caller frees. */
 char *mailin_workflow_for_number(const struct mailin *mi, const char *number);
-/* The SMS confirming STOP and START (sms-optout.sms, sms-optin.sms),
-   which have only {{municipality.name}}: each that is there and does
-   not render goes to ERRORS as file:line: message. */
+/* The SMS confirming STOP and START (sms-optout.sms, sms-optin.sms)
+   and the one asking the sender of an empty SMS to write again
+   (sms-empty.sms), which have only {{municipality.name}}: each that is
+   there and does not render goes to ERRORS as file:line: message. */
 void mailin_check_sms_templates(struct mailin *mi, struct strlist *errors);
 /* PREFIX and the SHA-256 of WHAT in hex (caller frees): a duplicate's
    key for a message that has no id of its own. */

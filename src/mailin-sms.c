@@ -22,6 +22,12 @@
    sender and text) within this time is the same message. */
 #define SMS_DUPLICATE_WINDOW 600
 
+/* An SMS with no text from a number with no open case gets one reply
+   asking what it is about, at most once in this time: a phone that
+   sends empty messages again and again (a loop, a pocket) must not
+   make us send as many. */
+#define SMS_EMPTY_REPLY_INTERVAL 86400
+
 /* The first characters of a new case's text become its subject. */
 #define SMS_SUBJECT_CHARS 60
 
@@ -301,8 +307,10 @@ keyword(const char *text, char word[16])
 	return KW_NONE;
 }
 
+/* The SMS sent in no case, which have only {{municipality.name}}. */
 static const char *const optout_templates[] = { "sms-optout.sms",
-						  "sms-optin.sms", NULL };
+						  "sms-optin.sms",
+						  "sms-empty.sms", NULL };
 
 /* Whether ERRORS has S already. */
 static bool
@@ -373,22 +381,20 @@ number_language(struct mailin *mi, struct store *store, const char *number,
 	return lang != NULL ? lang : xstrdup(mi->language);
 }
 
-/* The one SMS a number that opted out still gets: the confirmation, in
-   the language of the citizen who sent the keyword. A template that
-   does not render costs the confirmation, told in the log with
-   file:line, never the opt-out itself. */
+/* An SMS of TEMPLATE_ID (one of optout_templates) to NUMBER in no
+   case, marked with the header line HEADER, in the language of its
+   owner. A template that does not render costs the SMS, told in the
+   log with file:line, never what it tells of. 1 queued, 0 not, -1. */
 static int
-confirm_optout(struct mailin *mi, struct store *store, const char *number,
-	       const char *template_id, char **error_r)
+send_plain(struct mailin *mi, struct store *store, const char *number,
+	   const char *template_id, const char *header, char **error_r)
 {
 	const struct template_var vars[] = {
 		{ "municipality.name", mi->name },
 	};
-	char *subject = NULL, *body = NULL, *err = NULL, *lang;
+	char *subject = NULL, *body = NULL, *err = NULL, *lang, *headers;
 	struct store_outbox_new o = {
-		.channel = "sms", .recipient = number,
-		.headers = STORE_SMS_OPTOUT_CONFIRMATION "\n",
-		.at = cirm_now(),
+		.channel = "sms", .recipient = number, .at = cirm_now(),
 	};
 	int ret;
 
@@ -398,15 +404,28 @@ confirm_optout(struct mailin *mi, struct store *store, const char *number,
 				    N_ELEMENTS(vars), &subject, &body, &err);
 	free(lang);
 	if (ret < 0) {
-		log_warnx("%s: no confirmation sent", err);
+		log_warnx("%s: no SMS sent", err);
 		free(err);
 		return 0;
 	}
+	headers = xasprintf("%s\n", header);
+	o.headers = headers;
 	o.body = body;
-	ret = store_outbox_add(store, &o, NULL, error_r);
+	ret = store_outbox_add(store, &o, NULL, error_r) < 0 ? -1 : 1;
+	free(headers);
 	free(subject);
 	free(body);
 	return ret;
+}
+
+/* The one SMS a number that opted out still gets: the confirmation, in
+   the language of the citizen who sent the keyword. */
+static int
+confirm_optout(struct mailin *mi, struct store *store, const char *number,
+	       const char *template_id, char **error_r)
+{
+	return send_plain(mi, store, number, template_id,
+			  STORE_SMS_OPTOUT_CONFIRMATION, error_r) < 0 ? -1 : 0;
 }
 
 /* A change of NUMBER's opt-out (KIND sms.optout or sms.optin, the
@@ -711,6 +730,73 @@ thanked_case(struct mailin *mi, struct store *store, const char *text,
 	return r;
 }
 
+/* An SMS with nothing to read (empty, or blanks only: sent from a
+   pocket, or a picture the network dropped), not a copy of one before:
+   on the open case of the sender's an SMS would join, kept there, its
+   history saying it came empty (sms.empty), with no workflow event, as
+   there is nothing to answer. Else it is set aside for a human, and
+   the sender is asked by SMS (sms-empty.sms, in their language) to
+   write what it is about: at most once in SMS_EMPTY_REPLY_INTERVAL,
+   and not after a STOP. The quarantine's reason says which. */
+static enum engine_result
+empty_sms(struct mailin *mi, struct store *store,
+	  const struct store_inbox_row *row, const struct sms_envelope *e,
+	  const char *number, const char *key, char **reason_r)
+{
+	struct sms_thread t = { 0 };
+	int64_t contact = 0, now = cirm_now(), qid = 0;
+	const char *what = "";
+	char *err = NULL, *reason;
+	int r = store_contact_find(store, "phone", number, &contact, &err);
+
+	if (r > 0)
+		r = thread(mi, store, e->text, contact, now, &t, &err);
+	free(t.mentioned);
+	if (r > 0) {
+		if (save_message(store, row, e, t.case_id, contact, key,
+				 &err) < 0 ||
+		    store_event_add(store, t.case_id, row->received_at,
+				    "sms.empty", contact, NULL, NULL, NULL,
+				    &err) < 0) {
+			*reason_r = err;
+			return ENGINE_TEMP;
+		}
+		log_info("inbox row %lld: empty SMS kept on %s",
+			 (long long)row->id, t.number);
+		return ENGINE_DONE;
+	}
+	if (r == 0 && (r = store_sms_optout_has(store, number, &err)) > 0)
+		what = "; the number opted out of SMS: not asked to write "
+		       "again";
+	if (r == 0 && (r = store_sms_sent_since(store, number,
+						STORE_SMS_EMPTY_REPLY,
+						now - SMS_EMPTY_REPLY_INTERVAL,
+						&err)) > 0)
+		what = "; the sender was asked to write again in the last "
+		       "day already: not asked again";
+	if (r == 0 && (r = send_plain(mi, store, number, "sms-empty.sms",
+				      STORE_SMS_EMPTY_REPLY, &err)) >= 0)
+		what = r > 0 ? "; the sender was asked by SMS to write what "
+			       "it is about (sms-empty.sms)" :
+			       "; sms-empty.sms does not render: the sender "
+			       "was not asked to write again";
+	if (r >= 0) {
+		reason = xasprintf("SMS without text (empty or only "
+				   "spaces)%s", what);
+		r = store_inbox_quarantine(store, row->id, reason, now, &qid,
+					   &err);
+		if (r == 0)
+			log_warnx("inbox row %lld: quarantined as %lld: %s",
+				  (long long)row->id, (long long)qid, reason);
+		free(reason);
+	}
+	if (r < 0) {
+		*reason_r = err;
+		return ENGINE_TEMP;
+	}
+	return ENGINE_SET_ASIDE;
+}
+
 static enum engine_result
 handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row,
        const struct sms_envelope *e, const char *number, char **reason_r)
@@ -742,6 +828,15 @@ handle(struct mailin *mi, struct store *store, const struct store_inbox_row *row
 		log_info("inbox row %lld: duplicate SMS", (long long)row->id);
 		free(key);
 		return ENGINE_DONE;
+	}
+	/* nothing to read; released, it is taken as it is */
+	if (r == 0 && e->text[strspn(e->text, " \t\r\n")] == '\0' &&
+	    strcmp(row->source, "release") != 0) {
+		enum engine_result res = empty_sms(mi, store, row, e, number,
+						   key, reason_r);
+
+		free(key);
+		return res;
 	}
 	if (r == 0 && kw != KW_NONE) {
 		r = opt(mi, store, kw, word, number, &err);
@@ -818,14 +913,6 @@ mailin_handle_sms(void *ctx, struct store *store,
 	}
 	if (sender_number(mi, e.from, number, reason_r) < 0) {
 		envelope_clear(&e);
-		return ENGINE_FINAL;
-	}
-	/* Nothing to read: no case, no acknowledgement for it, but kept
-	   for a human (released, it is taken as it is). */
-	if (e.text[strspn(e.text, " \t\r\n")] == '\0' &&
-	    strcmp(row->source, "release") != 0) {
-		envelope_clear(&e);
-		*reason_r = xstrdup("SMS without text (empty or only spaces)");
 		return ENGINE_FINAL;
 	}
 	res = handle(mi, store, row, &e, number, reason_r);

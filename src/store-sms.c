@@ -296,6 +296,26 @@ store_contact_sms_stopped(struct store *store, int64_t contact_id,
 }
 
 int
+store_sms_sent_since(struct store *store, const char *number,
+		     const char *header, int64_t since, char **error_r)
+{
+	/* by outbox_unfiled: what went to NUMBER in no message of a case */
+	static const char sql[] =
+		"SELECT 1 FROM outbox WHERE message_id IS NULL AND "
+		"lower(recipient) = lower(?1) AND channel = 'sms' AND "
+		"created_at >= ?2 AND instr(headers, ?3) > 0 LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	store_bind_text(st, 1, number);
+	sqlite3_bind_int64(st, 2, since);
+	store_bind_text(st, 3, header);
+	return store_one_row(store, st, NULL, NULL, "find an SMS sent",
+			     error_r);
+}
+
+int
 store_message_by_dedupe_since(struct store *store, const char *dedupe_key,
 			      int64_t since, int64_t *case_id_r,
 			      char **error_r)

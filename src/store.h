@@ -675,6 +675,13 @@ int store_outbox_receipt(struct store *store, const char *channel,
 /* The header line of the one SMS that still goes to a number that opted
    out: the confirmation of the opt-out. */
 #define STORE_SMS_OPTOUT_CONFIRMATION "Opt-Out-Confirmation: yes"
+/* The header line of the SMS that asks the sender of an empty SMS to
+   write what it is about. */
+#define STORE_SMS_EMPTY_REPLY "Empty-Sms-Reply: yes"
+/* 1 when an SMS in no message of a case, with the header line HEADER,
+   was queued to NUMBER at SINCE or later, 0, -1. */
+int store_sms_sent_since(struct store *store, const char *number,
+			 const char *header, int64_t since, char **error_r);
 /* Opt-outs: NUMBER (E.164) asked with KEYWORD for no more SMS. 1 when
    recorded now, 0 when it already was. */
 int store_sms_optout_add(struct store *store, const char *number,

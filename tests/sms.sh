@@ -160,8 +160,32 @@ sms "From: 46706660002" "
 engine
 check "an empty SMS, or one of only spaces, opens no case" \
 	[ "$(sql "SELECT count(*) FROM cases")" -eq "$cases_before" ]
-check "... and is quarantined as such" \
-	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'SMS without text (empty or only spaces)'")" -eq 2 ]
+check "... and is quarantined as such, saying its sender was asked to write" \
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'SMS without text (empty or only spaces); the sender was asked by SMS to write what it is about (sms-empty.sms)'")" -eq 2 ]
+# the citizen hears why nothing happens, in Swedish, in no case
+check "... and its sender is asked by SMS to write what it is about" \
+	[ "$(sql "SELECT count(*) FROM outbox_mail WHERE channel = 'sms' AND case_id IS NULL AND recipient IN ('+46706660001', '+46706660002') AND body LIKE '%Ditt sms var tomt%Skriv%' AND headers LIKE 'Empty-Sms-Reply: yes%'")" -eq 2 ]
+# a phone that sends empty SMS again and again gets one answer a day
+sms "From: 46706660001" " "
+sms "From: 46706660001" "
+"
+engine
+check_all "more empty SMS the same day: quarantined, the sender not asked again" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'SMS without text (empty or only spaces); the sender was asked to write again in the last day already: not asked again'")" -eq 2 ]
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46706660001'")" -eq 1 ]
+EOF
+# on the sender's open case: kept there, and nobody is told of nothing
+msgs=$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case1'")
+sent=$(sql "SELECT count(*) FROM outbox")
+quarantined=$(sql "SELECT count(*) FROM quarantine")
+sms "From: 46701234567" " "
+engine
+check_all "an empty SMS on the sender's open case is kept there, its history says so, nothing is sent" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case1'")" -eq $((msgs + 1)) ]
+	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case1' AND e.kind = 'sms.empty'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox")" -eq "$sent" ]
+	[ "$(sql "SELECT count(*) FROM quarantine")" -eq "$quarantined" ]
+EOF
 check "a sender that is not a number is quarantined" \
 	[ "$(sql "SELECT count(*) FROM quarantine WHERE channel = 'sms' AND reason LIKE '%not a phone number%'")" -eq 1 ]
 check "... so is a broken envelope" \
@@ -609,6 +633,13 @@ EOF
 check_all "STOPP TACK SÅ MYCKET, all in capitals, opts out too" <<-'EOF'
 	[ "$(sql "SELECT count(*) FROM sms_optout WHERE number = '+46701234575'")" -eq 1 ]
 	[ "$(sql "SELECT count(*) FROM cases c JOIN contact_address a ON a.contact_id = c.citizen_id WHERE a.address = '+46701234575'")" -eq 0 ]
+EOF
+# an empty SMS after STOPP: not answered, and the quarantine says why
+sms "From: 46701234572" ""
+engine
+check_all "an empty SMS from a number that sent STOPP is quarantined, and not answered" <<-'EOF'
+	[ "$(sql "SELECT count(*) FROM quarantine WHERE reason = 'SMS without text (empty or only spaces); the number opted out of SMS: not asked to write again'")" -eq 1 ]
+	[ "$(sql "SELECT count(*) FROM outbox WHERE recipient = '+46701234572' AND headers LIKE 'Empty-Sms-Reply%'")" -eq 0 ]
 EOF
 sql "DELETE FROM sms_optout WHERE number IN ('+46701234572', '+46701234573', '+46701234575')"
 # START from a number that never opted out opts nothing in: it is what
