@@ -36,6 +36,8 @@ struct migration {
 	/* the timers dropped and started, said below the case's line:
 	   a deadline counted anew is the administrator's to know */
 	struct strlist notes;
+	/* the timers re-timed, for the case's history */
+	struct strlist retimed;
 	int64_t case_id;
 	char *error;
 };
@@ -124,27 +126,84 @@ timer_of(const struct workflow *wf, const char *state, const char *name)
 	return NULL;
 }
 
-/* An armed timer keeps its deadline when its state (mapped) is active
-   in the new version with a timer of the same id; else it goes. */
+/* The deadline of armed timer T in the new version, whose timer of
+   that id is WT: counted again from when T was armed when the new
+   version counts it otherwise than the old (a duration or calendar
+   changed, such as a reminder after P5D instead of P10D), else the one
+   it has. 0, or -1. */
+static int
+new_deadline(struct migration *m, const struct store_timer *t,
+	     const struct workflow_timer *wt, int64_t *due_r)
+{
+	const struct workflow_timer *ot =
+		m->from != NULL ? timer_of(m->from, t->state, t->name) : NULL;
+	int64_t old_due, due;
+	char *err = NULL;
+
+	*due_r = t->fire_at;
+	if (ot == NULL)
+		return 0;	/* the old rule unknown: nothing to compare */
+	if (calendar_add(wt->calendar, t->created_at, &wt->after, &due,
+			 &err) < 0) {
+		m->error = xasprintf("timer %s (%s): %s", wt->id, wt->state,
+				     err);
+		free(err);
+		return -1;
+	}
+	if (calendar_add(ot->calendar, t->created_at, &ot->after, &old_due,
+			 &err) < 0) {
+		free(err);
+		old_due = t->fire_at;
+	}
+	if (due != old_due)
+		*due_r = due;
+	return 0;
+}
+
+/* An armed timer stays when its state (mapped) is active in the new
+   version with a timer of the same id, re-timed when the new version
+   counts it otherwise (see new_deadline()); else it goes. A deadline
+   re-timed into the past fires at cirmd's next timer run, once: the
+   timer is still armed, not fired. */
 static int
 move_timer(const struct store_timer *t, void *ctx)
 {
 	struct migration *m = ctx;
 	const char *state = mapped(m, t->state);
 	const struct workflow_timer *wt = timer_of(m->to, state, t->name);
+	char when[32], was[32], armed[32];
 
 	if (wt != NULL && strlist_has(&m->active, state)) {
-		strlist_addf(&m->kept, "%s/%s", state, t->name);
-		return store_timer_move(m->store, t->case_id, t->name, state,
-				wt->event, &m->error);
-	}
-	{
-		char when[32];
+		int64_t due;
 
-		strlist_addf(&m->notes, _("  timer %s (%s) dropped: it was due "
-					  "%s"), t->name, t->state,
-			     ctl_time(t->fire_at, when));
+		strlist_addf(&m->kept, "%s/%s", state, t->name);
+		if (new_deadline(m, t, wt, &due) < 0)
+			return -1;
+		if (due != t->fire_at) {
+			ctl_time(due, when);
+			ctl_time(t->fire_at, was);
+			ctl_time(t->created_at, armed);
+			if (due <= m->now)
+				strlist_addf(&m->notes, _("  timer %s (%s) "
+					     "re-timed to version %d: due %s "
+					     "(armed %s), was due %s; past, "
+					     "so it fires at cirmd's next "
+					     "timer run"), t->name, state,
+					     m->to_version, when, armed, was);
+			else
+				strlist_addf(&m->notes, _("  timer %s (%s) "
+					     "re-timed to version %d: due %s "
+					     "(armed %s), was due %s"),
+					     t->name, state, m->to_version,
+					     when, armed, was);
+			strlist_addf(&m->retimed, "timer %s re-timed: due %s, "
+				     "was %s", t->name, when, was);
+		}
+		return store_timer_move(m->store, t->case_id, t->name, state,
+					wt->event, due, &m->error);
 	}
+	strlist_addf(&m->notes, _("  timer %s (%s) dropped: it was due %s"),
+		     t->name, t->state, ctl_time(t->fire_at, when));
 	return store_timer_delete(m->store, t->case_id, t->name, &m->error);
 }
 
@@ -165,7 +224,7 @@ keep_fired(const struct store_timer *t, void *ctx)
 	strlist_addf(&m->kept, "%s/%s", state, t->name);
 	/* under the state's new name, for a later migration */
 	return store_timer_move(m->store, t->case_id, t->name, state,
-				wt->event, &m->error);
+				wt->event, t->fire_at, &m->error);
 }
 
 /* The case's states in the old version, its atomic STATES and all
@@ -227,6 +286,23 @@ arm_new(struct migration *m)
 		}
 	}
 	return 0;
+}
+
+/* The detail of a case's workflow.migrated event: the versions, and
+   the timers re-timed. */
+static char *
+migrated_detail(const struct migration *m)
+{
+	char *timers, *detail;
+
+	if (m->retimed.n == 0)
+		return xasprintf("version %d to %d", m->from_version,
+				 m->to_version);
+	timers = strlist_join_sep(&m->retimed, "; ");
+	detail = xasprintf("version %d to %d; %s", m->from_version,
+			   m->to_version, timers);
+	free(timers);
+	return detail;
 }
 
 static int
@@ -308,11 +384,10 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 		strcat(joined, ids.v[i]);
 	}
 	if (m->apply && m->problems.n == 0) {
-		/* the history says which rules the case ran under when */
-		char versions[64];
+		/* the history says which rules the case ran under when,
+		   and the deadlines the new ones moved */
+		char *versions = NULL;
 
-		snprintf(versions, sizeof(versions), "version %d to %d",
-			 m->from_version, m->to_version);
 		m->case_id = c->id;
 		scxml_configuration(m->session, add_active, &m->active);
 		if (old_states(m, c->state, &m->error) < 0 ||
@@ -320,7 +395,11 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 				      &m->error) < 0 ||
 		    store_case_timers_fired(m->store, c->id, keep_fired, m,
 					    &m->error) < 0 ||
-		    arm_new(m) < 0 ||
+		    arm_new(m) < 0)
+			ret = -1;
+		else
+			versions = migrated_detail(m);
+		if (ret < 0 ||
 		    store_case_flow_set(m->store, c->id, m->id, m->to_version,
 					joined, 0, m->now, NULL, &m->error) < 0 ||
 		    store_event_add(m->store, c->id, m->now, "workflow.migrated",
@@ -333,7 +412,9 @@ migrate_case(const struct store_flow_case *c, void *ctx)
 				printf("%s\n", m->notes.v[i]);
 			m->moved++;
 		}
+		free(versions);
 		strlist_clear(&m->notes);
+		strlist_clear(&m->retimed);
 		strlist_clear(&m->active);
 		strlist_clear(&m->kept);
 		strlist_clear(&m->old_active);

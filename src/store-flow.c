@@ -551,19 +551,21 @@ store_timer_delete(struct store *store, int64_t case_id, const char *name,
 
 int
 store_timer_move(struct store *store, int64_t case_id, const char *name,
-		 const char *state, const char *event, char **error_r)
+		 const char *state, const char *event, int64_t fire_at,
+		 char **error_r)
 {
 	static const char sql[] =
-		"UPDATE timer SET state = ?, event = ? WHERE case_id = ? AND "
-		"name = ?";
+		"UPDATE timer SET state = ?, event = ?, fire_at = ? "
+		"WHERE case_id = ? AND name = ?";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, event, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, case_id);
-	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, fire_at);
+	sqlite3_bind_int64(st, 4, case_id);
+	sqlite3_bind_text(st, 5, name, -1, SQLITE_STATIC);
 	return store_exec_stmt(store, st, "move timer", error_r);
 }
 

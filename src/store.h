@@ -1116,9 +1116,11 @@ int store_case_timers_fired(struct store *store, int64_t case_id,
 /* Removes timer NAME of a case. */
 int store_timer_delete(struct store *store, int64_t case_id, const char *name,
 		       char **error_r);
-/* Moves timer NAME of a case to STATE with EVENT (its deadline stays). */
+/* Moves timer NAME of a case to STATE with EVENT, due at FIRE_AT (its
+   arming time stays). */
 int store_timer_move(struct store *store, int64_t case_id, const char *name,
-		     const char *state, const char *event, char **error_r);
+		     const char *state, const char *event, int64_t fire_at,
+		     char **error_r);
 
 struct store_flow_case {
 	int64_t id;

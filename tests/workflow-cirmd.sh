@@ -757,4 +757,76 @@ check_all "a group spelt without å, ä or ö: the one with them is named" <<-'E
 	contains "$err" "synpunkt.xml:47: warning: the instance has no handler group byggchef (it has synpunkter)"
 	EOF
 
+# A new version that changes a timer's duration (a reminder after 5
+# days instead of 10): the migration counts the timer again from when
+# it was armed, with the new duration, and says so; one whose new
+# deadline is past fires at the next timer run, once. A timer the new
+# version counts as before keeps its deadline.
+I6=$T/inst6
+"$CIRMCTL" init "$I6" >/dev/null || exit 99
+printf 'workflow_routes = rt@kommun.example=rt\n' >>"$I6/cirm.conf"
+sql6() {
+	sqlite3 -cmd '.timeout 5000' "$I6/cirm.db" "$1"
+}
+cat >"$T/rt.xml" <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<workflow xmlns="urn:x-cirm:workflow:1" id="rt" version="1"
+          initial="vantar" calendar="none" xml:lang="sv">
+  <title>Påminnelse</title>
+  <templates>
+    <template id="acknowledgement"/>
+  </templates>
+  <state id="vantar" category="waiting">
+    <onentry>
+      <reply template="acknowledgement"/>
+    </onentry>
+    <timer id="pam" after="PT240H" event="timer.remind"/>
+    <timer id="ge-upp" after="PT480H" event="timer.giveup"/>
+    <transition event="timer.remind">
+      <log label="Påmind"/>
+    </transition>
+    <transition event="timer.giveup" target="klar"/>
+  </state>
+  <final id="klar"/>
+</workflow>
+EOF
+cp "$T/rt.xml" "$I6/workflows/rt.xml"
+for who in ida jan; do
+	sql6 "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', strftime('%s','now'), CAST('From: $who@example.se
+To: rt@kommun.example
+Subject: Fråga
+Message-ID: <$who@example.se>
+
+Hur går det?' AS BLOB))"
+done
+run "$CIRMD" -c "$I6/cirm.conf" --once
+check "two cases on a workflow with a 10-day reminder" [ \
+	"$(sql6 "SELECT count(*) FROM timer WHERE name = 'pam' AND fired_at IS NULL AND fire_at = created_at + 240 * 3600")" -eq 2 ]
+# jan's case was armed 6 days ago: 5 days from then is past.
+sql6 "UPDATE timer SET created_at = created_at - 144 * 3600, fire_at = fire_at - 144 * 3600 WHERE case_id = 2"
+giveup=$(sql6 "SELECT group_concat(fire_at) FROM timer WHERE name = 'ge-upp' ORDER BY case_id")
+sed -e 's/id="rt" version="1"/id="rt" version="2"/' -e 's/after="PT240H"/after="PT120H"/' \
+	"$T/rt.xml" >"$I6/workflows/rt.xml"
+run "$CIRMCTL" -c "$I6/cirm.conf" workflow migrate rt --from 1 --to 2 --dry-run
+check_all "migrate: a timer whose duration changed is re-timed, and said" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$out" "timer pam (vantar) re-timed to version 2: due "
+	[ "$(printf '%s\n' "$out" | grep -c 're-timed')" -eq 2 ]
+	[ "$(printf '%s\n' "$out" | grep -c 're-timed.*past, so it fires at cirmd.s next timer run$')" -eq 1 ]
+	if contains "$out" "ge-upp"; then false; fi
+	EOF
+check "... a dry run changes no deadline" [ \
+	"$(sql6 "SELECT count(*) FROM timer WHERE name = 'pam' AND fire_at = created_at + 240 * 3600")" -eq 2 ]
+run "$CIRMCTL" -c "$I6/cirm.conf" workflow migrate rt --from 1 --to 2
+check "migrate re-times the timer from when it was armed, with the new duration" [ \
+	"$(sql6 "SELECT count(*) FROM timer WHERE name = 'pam' AND fired_at IS NULL AND fire_at = created_at + 120 * 3600")" -eq 2 ]
+check "... a timer the new version counts as before keeps its deadline" [ \
+	"$(sql6 "SELECT group_concat(fire_at) FROM timer WHERE name = 'ge-upp' ORDER BY case_id")" = "$giveup" ]
+check "... the case's history says so" [ \
+	"$(sql6 "SELECT count(*) FROM event WHERE kind = 'workflow.migrated' AND detail LIKE 'version 1 to 2; timer pam re-timed: due %, was %'")" -eq 2 ]
+run "$CIRMD" -c "$I6/cirm.conf" --once
+run "$CIRMD" -c "$I6/cirm.conf" --once
+check "a timer re-timed into the past fires at the next run, once" [ \
+	"$(sql6 "SELECT group_concat(case_id) FROM event WHERE kind = 'timer.remind'")" = 2 ]
+
 done_testing
