@@ -6,6 +6,7 @@
 #include "caseflow.h"
 #include "cfg.h"
 #include "ctl.h"
+#include "daemon.h"
 #include "gsm.h"
 #include "i18n.h"
 #include "mailin.h"
@@ -562,10 +563,11 @@ check(const struct ctl *ctl, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *templates = NULL;
-	char *owned, *wdir;
+	char *owned, *wdir, *unchecked = NULL;
 	struct store *store = NULL;
 	struct workflow **wfs;
-	bool quiet = false;
+	struct ctl local = *ctl;
+	bool quiet = false, valid = false;
 	int c, bad = 0, ret = 0;
 	size_t n;
 
@@ -582,10 +584,27 @@ check(const struct ctl *ctl, int argc, char **argv)
 				  "DIR] [--quiet] FILE..."));
 		return EX_USAGE;
 	}
-	if (config_templates(ctl, &templates, &owned) != 0)
+	/* Without -c, the configuration the other commands read (CIRM_CONF,
+	   else the default) when there is one to read: a file valid here
+	   and refused by the instance's cirmd (a version its database has
+	   with other contents) would otherwise pass. When there is none,
+	   what was not checked is said, after the files. */
+	if (ctl->config == NULL) {
+		const char *path = daemon_default_config();
+
+		if (access(path, R_OK) == 0)
+			local.config = path;
+		else
+			unchecked = xasprintf("%s: %s", path, strerror(errno));
+	}
+	ctl = &local;
+	if (config_templates(ctl, &templates, &owned) != 0) {
+		free(unchecked);
 		return EX_CONFIG;
+	}
 	if (config_workflow_dir(ctl, &wdir) != 0) {
 		free(owned);
+		free(unchecked);
 		return EX_CONFIG;
 	}
 	n = (size_t)(argc - optind);
@@ -609,6 +628,8 @@ check(const struct ctl *ctl, int argc, char **argv)
 	for (size_t i = 0; i < n; i++) {
 		const struct workflow *wf = wfs[i];
 
+		if (wf != NULL)
+			valid = true;
 		if (wf != NULL && !quiet) {
 			/* each count with its own plural form */
 			char *states = xasprintf(ngettext("%zu state",
@@ -633,6 +654,23 @@ check(const struct ctl *ctl, int argc, char **argv)
 		}
 		workflow_free(&wfs[i]);
 	}
+	/* "valid" is not "cirmd will load it": what needs an instance */
+	if (unchecked != NULL && valid && !quiet) {
+		if (owned == NULL && templates != NULL)
+			printf(_("note: no configuration (%s), so not checked "
+				 "against an instance: the versions its database "
+				 "has (cirmd refuses a file changed without a "
+				 "new version number), its handler groups and "
+				 "its workflow_dir; give -c FILE\n"), unchecked);
+		else
+			printf(_("note: no configuration (%s), so not checked "
+				 "against an instance: the versions its database "
+				 "has (cirmd refuses a file changed without a "
+				 "new version number), its templates, its "
+				 "handler groups and its workflow_dir; give -c "
+				 "FILE\n"), unchecked);
+	}
+	free(unchecked);
 	free(wfs);
 	store_free(&store);
 	free(owned);

@@ -829,4 +829,26 @@ run "$CIRMD" -c "$I6/cirm.conf" --once
 check "a timer re-timed into the past fires at the next run, once" [ \
 	"$(sql6 "SELECT group_concat(case_id) FROM event WHERE kind = 'timer.remind'")" = 2 ]
 
+# workflow check without -c reads the configuration the other commands
+# read (CIRM_CONF, else the default): a copy of version 2 edited without
+# a new number, which the instance's cirmd would refuse, is not valid.
+mkdir "$T/edit6"
+sed 's/<title>Påminnelse/<title>Påminnelse igen/' "$I6/workflows/rt.xml" >"$T/edit6/rt.xml"
+run env CIRM_CONF="$I6/cirm.conf" "$CIRMCTL" workflow check "$T/edit6/rt.xml"
+check_all "workflow check without -c: the default configuration's instance" <<-'EOF'
+	[ "$rc" -eq 1 ]
+	contains "$err" "rt.xml:3: workflow rt version 2 is already in use with other contents"
+	EOF
+# With no configuration there, the file is valid as far as it goes, and
+# the check says in one line what it could not check.
+run env CIRM_CONF="$T/nowhere.conf" "$CIRMCTL" workflow check "$T/edit6/rt.xml"
+check_all "workflow check with no configuration: what it did not check is said" <<-'EOF'
+	[ "$rc" -eq 0 ]
+	contains "$out" "rt.xml: workflow rt version 2 is valid"
+	contains "$out" "note: no configuration ($T/nowhere.conf: No such file or directory), so not checked against an instance: the versions its database has (cirmd refuses a file changed without a new version number), its templates, its handler groups and its workflow_dir; give -c FILE"
+	[ "$(printf '%s\n' "$out" | grep -c '^note:')" -eq 1 ]
+	EOF
+run env CIRM_CONF="$T/nowhere.conf" "$CIRMCTL" workflow check --quiet "$T/edit6/rt.xml"
+check "... but for --quiet" [ "$rc" -eq 0 -a -z "$out" ]
+
 done_testing
