@@ -26,6 +26,8 @@ usage(FILE *out)
 		       "  -c, --config=FILE  read FILE (default: %s)\n"
 		       "      --once         handle everything queued, then "
 		       "exit\n"
+		       "      --send         with --once: then send the "
+		       "outbox\n"
 		       "      --no-gateways  do not start the gateway processes\n"
 		       "  -h, --help         show this help and exit\n"
 		       "  -V, --version      show the version and exit\n"
@@ -42,6 +44,7 @@ main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, 'o' },
+		{ "send", no_argument, NULL, 's' },
 		{ "no-gateways", no_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -65,6 +68,9 @@ main(int argc, char **argv)
 		case 'o':
 			o.once = 1;
 			break;
+		case 's':
+			o.send = 1;
+			break;
 		case 'G':
 			o.no_gateways = 1;
 			break;
@@ -82,6 +88,13 @@ main(int argc, char **argv)
 	if (optind < argc) {
 		fprintf(stderr, _("cirmd: unexpected argument '%s'\n"),
 			argv[optind]);
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (o.send && !o.once) {
+		/* the service's gateways send as it goes */
+		fputs(_("cirmd: --send goes with --once: the service sends "
+			"what it queues itself\n"), stderr);
 		usage(stderr);
 		return EX_USAGE;
 	}

@@ -687,6 +687,32 @@ gateway_program(void)
 	return supervisor_program(self);
 }
 
+/* --once: runs `cirm-gateway -c CONF --once NAME` (PROGRAM) and waits
+   for it. 0 when it exited 0, else -1 with *WHY_R saying what went
+   wrong. */
+static int
+gateway_once(const struct daemon *d, const char *program, const char *name,
+	     const char **why_r)
+{
+	int status = 0;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		/* (the engine's threads run: nothing but exec here) */
+		execl(program, "cirm-gateway", "-c", cfg_path(d->cfg), "--once",
+		      name, (char *)NULL);
+		_exit(127);
+	}
+	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	*why_r = pid < 0 ? "could not be started" :
+		WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
+		"could not be run" : "failed";
+	return -1;
+}
+
 /* --once: what cirm-mailgate left in its Maildir goes into the inbox
    first (cirm-gateway --once mailgate), so that it is handled too. As
    a service, the mailgate gateway runs beside the engine instead.
@@ -695,29 +721,41 @@ static int
 take_mailgate(const struct daemon *d)
 {
 	char *program = gateway_program();
-	int status = 0;
-	pid_t pid = fork();
+	const char *why = NULL;
+	int ret = gateway_once(d, program, "mailgate", &why);
 
-	if (pid == 0) {
-		/* (the engine's threads run: nothing but exec here) */
-		execl(program, "cirm-gateway", "-c", cfg_path(d->cfg), "--once",
-		      "mailgate", (char *)NULL);
-		_exit(127);
-	}
-	while (pid > 0 && waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
-	if (pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-		free(program);
-		return 0;
-	}
-	log_warnx("the mail cirm-mailgate stored was not taken into the inbox "
-		  "(%s --once mailgate %s); it waits in %s/new", program,
-		  pid < 0 ? "could not be started" :
-		  WIFEXITED(status) && WEXITSTATUS(status) == 127 ?
-		  "could not be run" : "failed",
-		  cfg_str(d->cfg, CFG_MAILGATE_DIR));
+	if (ret < 0)
+		log_warnx("the mail cirm-mailgate stored was not taken into "
+			  "the inbox (%s --once mailgate %s); it waits in "
+			  "%s/new", program, why,
+			  cfg_str(d->cfg, CFG_MAILGATE_DIR));
 	free(program);
-	return -1;
+	return ret;
+}
+
+/* --once --send: after the run, what the outbox holds goes out through
+   the sending gateways the configuration turns on, each run once, as
+   the service's would send it (the engine alone is what --once times
+   in the benchmarks, and what the tests look at before sending). 0, or
+   -1 when one failed (what it did not send waits in the outbox, with
+   its back-off, for the next run). */
+static int
+send_outbox(const struct daemon *d)
+{
+	char *program = gateway_program();
+	const char *names[2], *why = NULL;
+	int n = supervisor_senders(d->cfg, names), ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (gateway_once(d, program, names[i], &why) == 0)
+			continue;
+		log_warnx("the outbox was not all sent (%s --once %s %s); "
+			  "what is left waits for the next run", program,
+			  names[i], why);
+		ret = -1;
+	}
+	free(program);
+	return ret;
 }
 
 int
@@ -762,6 +800,8 @@ daemon_run(const struct daemon_options *o)
 		if (o->once) {
 			ret = take_mailgate(&d) < 0 ? 1 : 0;
 			if (drain(&d) < 0)
+				ret = 1;
+			if (o->send && send_outbox(&d) < 0)
 				ret = 1;
 		} else if (o->no_gateways) {
 			ret = run_loop(&d, &set);

@@ -8,6 +8,7 @@ struct daemon_options {
 	const char *config; /* NULL: daemon_default_config() */
 	int once;	    /* drain what is due, then return */
 	int no_gateways;    /* the engine only: gateways run elsewhere */
+	int send;	    /* with ONCE: then run the sending gateways once */
 };
 
 /* $CIRM_CONF when set, else SYSCONFDIR/cirm/cirm.conf. */

@@ -256,14 +256,32 @@ stop_children(struct supervisor *sv, const int *set)
 	}
 }
 
+int
+supervisor_senders(const struct cfg *cfg, const char *names[2])
+{
+	const char *smtp = cfg_str(cfg, CFG_SMTP_HOST);
+	const char *smpp = cfg_str(cfg, CFG_SMPP_HOST);
+	const char *sms = cfg_str(cfg, CFG_SMS_TRANSPORT);
+	int n = 0;
+
+	/* as the gateways' own enabled() decide */
+	names[n++] = *smtp != '\0' && strcmp(smtp, "none") != 0 ? "smtp" :
+		"sink";
+	if (strcmp(sms, "smstools") == 0)
+		names[n++] = "smstools";
+	else if (strcmp(sms, "smpp") == 0 && *smpp != '\0' &&
+		 strcmp(smpp, "none") != 0)
+		names[n++] = "smpp";
+	return n;
+}
+
 void
 supervisor_configure(struct supervisor *sv, const struct cfg *cfg, int restart)
 {
-	const char *smtp = cfg_str(cfg, CFG_SMTP_HOST);
 	const char *imap = cfg_str(cfg, CFG_IMAP_HOST);
-	const char *smpp = cfg_str(cfg, CFG_SMPP_HOST);
-	const char *sms = cfg_str(cfg, CFG_SMS_TRANSPORT);
+	const char *senders[2];
 	int drop[GATEWAYS_MAX] = { 0 };
+	int nsenders = supervisor_senders(cfg, senders);
 
 	for (size_t i = 0; i < sv->n; i++)
 		sv->c[i].wanted = 0;
@@ -272,12 +290,8 @@ supervisor_configure(struct supervisor *sv, const struct cfg *cfg, int restart)
 	want(sv, "mailgate");
 	if (*imap != '\0' && strcmp(imap, "none") != 0)
 		want(sv, "imap");
-	want(sv, *smtp != '\0' && strcmp(smtp, "none") != 0 ? "smtp" : "sink");
-	if (strcmp(sms, "smstools") == 0)
-		want(sv, "smstools");
-	else if (strcmp(sms, "smpp") == 0 && *smpp != '\0' &&
-		 strcmp(smpp, "none") != 0)
-		want(sv, "smpp");
+	for (int i = 0; i < nsenders; i++)
+		want(sv, senders[i]);
 	for (size_t i = 0; i < sv->n; i++)
 		drop[i] = !sv->c[i].wanted || restart;
 	stop_children(sv, drop);

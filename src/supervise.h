@@ -29,6 +29,11 @@ void supervisor_free(struct supervisor **sv);
    no longer wanted. RESTART stops and starts every one (a reload). */
 void supervisor_configure(struct supervisor *sv, const struct cfg *cfg,
 			  int restart);
+/* The gateways that send what the outbox holds, as CFG turns them on:
+   smtp with smtp_host, else the sink, for mail; then smstools, or smpp
+   with smpp_host, for SMS, when sms_transport names one. Their names
+   into NAMES; returns how many (1 or 2). */
+int supervisor_senders(const struct cfg *cfg, const char *names[2]);
 /* Reaps children that exited (after SIGCHLD) and schedules their
    restart: 1 s, doubling to 60 s while a child keeps dying within a
    minute of its start. */

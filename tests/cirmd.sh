@@ -46,6 +46,39 @@ check "an SMS that is no envelope is quarantined with a reason" [ "$(sql "SELECT
 check "the raw message is kept" [ "$(sql "SELECT raw FROM quarantine WHERE channel = 'sms'")" = hej ]
 check "the log names rows, not contents" [ -z "$(printf '%s' "$err" | grep -e anna -e hej -e Lampan)" ]
 
+# --once is the engine alone: what it queues waits in the outbox (the
+# benchmarks time the engine with it, and tests look at the outbox
+# before a gateway sends). --once --send then sends it, through the
+# gateways the configuration turns on (here the sink), as a cron job
+# that does all of the service's work needs.
+check "--once leaves the acknowledgement queued" [ \
+	"$(sql "SELECT count(*) FROM outbox WHERE status = 'queued'")" -eq 1 ]
+run "$CIRMD" -c "$C" --once --send
+check "--once --send: exit 0" [ "$rc" -eq 0 ]
+check "... the outbox is sent" [ \
+	"$(sql "SELECT group_concat(status) FROM outbox")" = sent ]
+check "... by the sink, into its Maildir" [ \
+	"$(find "$I/maildir/outbound/anna@example.se/new" -type f | wc -l)" -eq 1 ]
+run "$CIRMD" -c "$C" --send
+check "--send without --once is a usage error" [ "$rc" -eq 64 ]
+check "... saying why" contains "$err" "--send goes with --once"
+# A sending gateway that fails: exit 1, said, the mail kept for later.
+sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'test', 5, CAST('From: bo@example.se
+Subject: Buller
+Message-ID: <d2@example.se>
+
+Det bullrar.' AS BLOB))"
+cp "$C" "$T/conf.send"
+printf 'smtp_host = 127.0.0.1\nsmtp_port = 1\nsmtp_tls = none\n' >>"$C"
+run "$CIRMD" -c "$C" --once --send
+check_all "--once --send with an SMTP server that fails: exit 1, said, the mail queued" <<-'EOF'
+	[ "$rc" -eq 1 ]
+	contains "$err" "the outbox was not all sent ("
+	contains "$err" "--once smtp failed); what is left waits for the next run"
+	[ "$(sql "SELECT count(*) FROM outbox WHERE status = 'queued' AND recipient = 'bo@example.se'")" -eq 1 ]
+	EOF
+cp "$T/conf.send" "$C"
+
 # An empty mail (a Maildir file of 0 bytes, an IMAP message of 0 octets).
 sql "INSERT INTO inbox (channel, source, received_at, raw) VALUES ('email', 'maildir', 4, X'')"
 run "$CIRMD" -c "$C" --once
