@@ -185,7 +185,7 @@ save_message(struct mailin *mi, struct store *store,
 		.body_stripped = v->interleaved != NULL ? v->interleaved :
 				 v->stripped,
 		.raw_sha256 = raw_id, .dedupe_key = v->dedupe_key,
-		.resend_key = v->resend_key, .at = arrival(row, v),
+		.at = arrival(row, v),
 	};
 
 	mailin_raw_key(row, raw_id);
@@ -421,6 +421,7 @@ new_case(struct mailin *mi, struct store *store,
 		.prefix = mi->prefix, .received_at = arrival(row, v),
 		.citizen_id = contact, .channel = "email",
 		.subject = v->msg->subject, .state = "new",
+		.resend_key = v->resend_key,
 	};
 	char *subject = NULL;
 	int64_t msg;
@@ -507,7 +508,8 @@ mailin_apply(struct mailin *mi, struct store *store,
 					 error_r) < 0 ||
 		    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
 		    forwarded(store, v, now, error_r) < 0 ||
-		    store_case_touch(store, v->case_id, now, error_r) < 0)
+		    store_case_followed(store, v->case_id, now, v->resend_key,
+					arrival(row, v), error_r) < 0)
 			return -1;
 		return to_workflow(mi, store, v, "mail.citizen", contact, msg,
 				   error_r);

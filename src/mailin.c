@@ -320,7 +320,7 @@ bare(const char *t)
 	char *out = xmalloc(strlen(t) + 1), *o = out;
 
 	for (const char *p = t; *p != '\0'; p++) {
-		if (strchr(" \t\r\n", *p) != NULL)
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
 			continue;
 		if ((unsigned char)p[0] == 0xc2 &&
 		    (unsigned char)p[1] == 0xa0) {
@@ -333,7 +333,7 @@ bare(const char *t)
 	return out;
 }
 
-/* What the copy of V's mail sent again has (store_message_resent): the
+/* What the copy of V's mail sent again has (store_case_resent): the
    digest of its sender, subject, text and files, on case CASE_ID (0: a
    mail that opens one), with nothing of what differs from one sending
    to the next (Date, Message-ID, the Received fields, the MIME
@@ -1063,7 +1063,7 @@ quarantine_forged(struct mailin_verdict *v, const struct sender *who,
    the officer's note and is told to the case's officers. */
 static int
 resent(struct mailin *mi, struct store *store, int released,
-       struct mailin_verdict *v, char **error_r)
+       const struct sender *who, struct mailin_verdict *v, char **error_r)
 {
 	int64_t case_id;
 	int r;
@@ -1071,11 +1071,13 @@ resent(struct mailin *mi, struct store *store, int released,
 	if (mi->resend_window == 0 || v->forwarded_by != 0)
 		return 0;
 	v->resend_key = resend_key(v, v->case_id);
-	if (released)
+	/* a sender we never had mail from sent nothing before */
+	if (released || (v->case_id == 0 && who->id == 0))
 		return 0;
-	r = store_message_resent(store, v->resend_key,
+	r = store_case_resent(store, v->resend_key,
 				 mailin_arrival(v->received_at, v) -
-				 mi->resend_window, &case_id, error_r);
+				 mi->resend_window, v->case_id, who->id,
+				 &case_id, error_r);
 	if (r <= 0)
 		return r;
 	free(v->resend_key);
@@ -1101,7 +1103,7 @@ decide_new(struct mailin *mi, struct store *store, int64_t now, int released,
 
 	/* a copy of one that opened a case is no case of its own, nor
 	   counted as one more */
-	if ((r = resent(mi, store, released, v, error_r)) != 0)
+	if ((r = resent(mi, store, released, who, v, error_r)) != 0)
 		return r < 0 ? -1 : 0;
 	if (!released && who->id != 0 &&
 	    store_cases_opened_since(store, who->id, now - 3600, &n,
@@ -2022,7 +2024,7 @@ decide(struct mailin *mi, struct store *store, int64_t now, int released,
 			return -1;
 		if (r == 0) {
 			/* the same answer sent twice is one answer */
-			if ((r = resent(mi, store, released, v,
+			if ((r = resent(mi, store, released, &who, v,
 					error_r)) != 0)
 				return r < 0 ? -1 : 0;
 			v->kind = MAILIN_FOLLOW_UP;

@@ -60,11 +60,18 @@ store_case_create(struct store *store, const struct store_case_new *c,
 		  int64_t *id_r, char number_r[STORE_CASE_NUMBER_MAX],
 		  char **error_r)
 {
+	/* the key only when there is one: a case made otherwise (an SMS)
+	   is the statement of every schema since the first */
 	static const char sql[] =
 		"INSERT INTO cases (number, prefix, year, seq, citizen_id, "
 		"channel, subject, workflow, workflow_version, state, "
 		"received_at, created_at, updated_at) "
 		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+	static const char key_sql[] =
+		"INSERT INTO cases (number, prefix, year, seq, citizen_id, "
+		"channel, subject, workflow, workflow_version, state, "
+		"received_at, created_at, updated_at, resend_key, resend_at) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	static const char party_sql[] =
 		"INSERT INTO case_party (case_id, contact_id, role) "
 		"VALUES (?, ?, 'citizen')";
@@ -87,7 +94,7 @@ store_case_create(struct store *store, const struct store_case_new *c,
 		return -1;
 	snprintf(number_r, STORE_CASE_NUMBER_MAX, "%s-%04d-%05lld", c->prefix,
 		 tm.tm_year + 1900, (long long)seq);
-	st = store_stmt(store, sql, error_r);
+	st = store_stmt(store, c->resend_key != NULL ? key_sql : sql, error_r);
 	if (st == NULL)
 		return -1;
 	store_bind_text(st, 1, number_r);
@@ -104,6 +111,10 @@ store_case_create(struct store *store, const struct store_case_new *c,
 	sqlite3_bind_int64(st, 11, c->received_at);
 	sqlite3_bind_int64(st, 12, now);
 	sqlite3_bind_int64(st, 13, now);
+	if (c->resend_key != NULL) {
+		store_bind_text(st, 14, c->resend_key);
+		sqlite3_bind_int64(st, 15, c->received_at);
+	}
 	if (store_exec_stmt(store, st, "create case", error_r) < 0)
 		return -1;
 	*id_r = sqlite3_last_insert_rowid(store->db);
@@ -625,9 +636,8 @@ store_message_add(struct store *store, int64_t case_id,
 	static const char sql[] =
 		"INSERT INTO message (case_id, direction, channel, visibility, "
 		"contact_id, rfc_message_id, subject, body_full, body_stripped, "
-		"at, kind, in_reply_to, raw_sha256, dedupe_key, refused, "
-		"resend_key) "
-		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+		"at, kind, in_reply_to, raw_sha256, dedupe_key, refused) "
+		"VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 
 	if (st == NULL)
@@ -656,7 +666,6 @@ store_message_add(struct store *store, int64_t case_id,
 						    m->rfc_message_id) ?
 			       NULL : m->dedupe_key);
 	sqlite3_bind_int(st, 15, m->refused);
-	store_bind_text(st, 16, m->resend_key);
 	if (store_exec_stmt(store, st, "add message", error_r) < 0)
 		return -1;
 	*id_r = sqlite3_last_insert_rowid(store->db);

@@ -64,19 +64,27 @@ store_message_by_dedupe(struct store *store, const char *dedupe_key,
 }
 
 int
-store_message_resent(struct store *store, const char *resend_key,
-		     int64_t since, int64_t *case_id_r, char **error_r)
+store_case_resent(struct store *store, const char *resend_key,
+		  int64_t since, int64_t case_id, int64_t contact_id,
+		  int64_t *case_id_r, char **error_r)
 {
-	/* by message_resend: the key, then the newest at */
-	static const char sql[] =
-		"SELECT case_id FROM message WHERE resend_key = ? AND at >= ? "
-		"ORDER BY at DESC LIMIT 1";
-	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+	/* the cases the citizen opened since SINCE (cases_citizen_created:
+	   no case is created before its first mail came) */
+	static const char on_case[] =
+		"SELECT id FROM cases WHERE id = ?1 AND resend_key = ?2 AND "
+		"resend_at >= ?3";
+	static const char opened[] =
+		"SELECT id FROM cases WHERE citizen_id = ?1 AND "
+		"created_at >= ?3 AND resend_key = ?2 AND resend_at >= ?3 "
+		"ORDER BY resend_at DESC LIMIT 1";
+	sqlite3_stmt *st = store_stmt(store, case_id != 0 ? on_case : opened,
+				      error_r);
 
 	if (st == NULL)
 		return -1;
-	store_bind_text(st, 1, resend_key);
-	sqlite3_bind_int64(st, 2, since);
+	sqlite3_bind_int64(st, 1, case_id != 0 ? case_id : contact_id);
+	store_bind_text(st, 2, resend_key);
+	sqlite3_bind_int64(st, 3, since);
 	return store_one_row(store, st, case_id_r, NULL, "find the mail sent "
 			     "again", error_r);
 }
@@ -280,6 +288,25 @@ store_case_touch(struct store *store, int64_t case_id, int64_t now,
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, case_id);
+	return store_exec_stmt(store, st, "touch case", error_r);
+}
+
+int
+store_case_followed(struct store *store, int64_t case_id, int64_t now,
+		    const char *resend_key, int64_t at, char **error_r)
+{
+	static const char sql[] =
+		"UPDATE cases SET updated_at = ?, resend_key = ?, resend_at = ? "
+		"WHERE id = ?";
+	sqlite3_stmt *st = store_stmt(store, sql, error_r);
+
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, now);
+	store_bind_text(st, 2, resend_key);
+	if (resend_key != NULL)
+		sqlite3_bind_int64(st, 3, at);
+	sqlite3_bind_int64(st, 4, case_id);
 	return store_exec_stmt(store, st, "touch case", error_r);
 }
 

@@ -785,13 +785,14 @@ static const char migration_39[] =
 /* A citizen's mail sent twice (a double click, a web form sent again)
    comes under two Message-IDs: the second copy is found by the digest
    of what the two have in common (mailin's resend key), within minutes
-   of the first (mail_resend_window). Only citizens' mail that opened
-   or followed up a case has one; the index finds the key, then the
-   newest at, so it costs one look-up however many mails there are. */
+   of the first (mail_resend_window). A case keeps the key of the last
+   citizen's mail that opened or followed it up, and when that mail
+   came: a copy is looked for on its case, or on the cases its sender
+   opened in those minutes (store_case_resent), in the small rows of
+   cases, not by an index of random keys that every mail would write. */
 static const char migration_40[] =
-	"ALTER TABLE message ADD COLUMN resend_key TEXT;\n"
-	"CREATE INDEX message_resend ON message(resend_key, at)\n"
-	"  WHERE resend_key IS NOT NULL;\n";
+	"ALTER TABLE cases ADD COLUMN resend_key TEXT;\n"
+	"ALTER TABLE cases ADD COLUMN resend_at INTEGER;\n";
 
 const struct store_migration store_migrations[] = {
 	{ "initial schema", migration_1 },

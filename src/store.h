@@ -154,6 +154,9 @@ struct store_case_new {
 	const char *state;
 	const char *workflow;	 /* may be NULL until workflows exist */
 	int workflow_version;
+	/* the citizen's mail that opens it: what a copy of it sent again
+	   has (store_case_resent), or NULL */
+	const char *resend_key;
 };
 
 /* Creates a case inside the caller's transaction and gives it the next
@@ -349,9 +352,6 @@ struct store_message_new {
 	   message's own RFC_MESSAGE_ID (most mail) is not stored, the
 	   Message-ID's index finds it (store_message_by_dedupe) */
 	const char *dedupe_key;
-	/* a citizen's mail: what a copy of it sent again has
-	   (store_message_resent), or NULL */
-	const char *resend_key;
 	bool refused;		/* a handler's reply refused (internal) */
 	int64_t at;
 };
@@ -409,11 +409,14 @@ int store_message_by_dedupe(struct store *store, const char *dedupe_key,
 			    const char *sender, bool person,
 			    const char *text, int64_t *case_id_r,
 			    char **error_r);
-/* The newest inbound message with RESEND_KEY (as store_message_add was
-   given it) that came at SINCE or later: 1 with its case in
-   *CASE_ID_R, 0 when none, -1. */
-int store_message_resent(struct store *store, const char *resend_key,
-			 int64_t since, int64_t *case_id_r, char **error_r);
+/* The case whose last citizen's mail (store_case_create's or
+   store_case_followed's) had RESEND_KEY and came at SINCE or later:
+   case CASE_ID, or when that is 0 (a mail that opens a case) the one
+   citizen CONTACT_ID opened since SINCE whose mail came last. 1 with
+   its id in *CASE_ID_R, 0 when none, -1. */
+int store_case_resent(struct store *store, const char *resend_key,
+		      int64_t since, int64_t case_id, int64_t contact_id,
+		      int64_t *case_id_r, char **error_r);
 /* The case of a message we received or sent with RFC 5322 Message-ID ID
    (without brackets), in or out: 1 with *case_id_r and, when it was a
    forward (#vidarebefordra), that forward in *forward_id_r (else 0), 0,
@@ -435,6 +438,11 @@ int store_case_get_number(struct store *store, int64_t case_id,
 /* Marks the case as changed now. */
 int store_case_touch(struct store *store, int64_t case_id, int64_t now,
 		     char **error_r);
+/* store_case_touch for a citizen's mail that came AT and follows the
+   case up: RESEND_KEY (may be NULL) is what a copy of it sent again
+   has. */
+int store_case_followed(struct store *store, int64_t case_id, int64_t now,
+			const char *resend_key, int64_t at, char **error_r);
 /* Whether the owner of e-mail ADDRESS is a party to the case: 1, 0, -1. */
 int store_case_has_party(struct store *store, int64_t case_id,
 			 const char *address, char **error_r);
