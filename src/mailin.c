@@ -334,12 +334,14 @@ bare(const char *t)
 }
 
 /* What the copy of V's mail sent again has (store_case_resent): the
-   digest of its sender, subject, text and files, on case CASE_ID (0: a
-   mail that opens one), with nothing of what differs from one sending
-   to the next (Date, Message-ID, the Received fields, the MIME
-   boundaries, blanks). Caller frees. */
+   digest of its sender, subject, text and files, with nothing of what
+   differs from one sending to the next (Date, Message-ID, the Received
+   fields, the MIME boundaries, blanks). The case is not in it: a copy
+   is looked for on the case, or among the cases the sender opened.
+   Made by the engine's read-ahead thread (mailin_prepare), or by
+   resent. Caller frees. */
 static char *
-resend_key(const struct mailin_verdict *v, int64_t case_id)
+resend_key(const struct mailin_verdict *v)
 {
 	const struct mime_message *m = v->msg;
 	char *subject = bare(m->subject != NULL ? m->subject : ""),
@@ -350,8 +352,7 @@ resend_key(const struct mailin_verdict *v, int64_t case_id)
 	if (f == NULL)
 		fatalx("out of memory");
 	/* one field a line: BARE leaves no line break in them */
-	fprintf(f, "%lld\n%s\n%s\n%s\n", (long long)case_id, v->sender,
-		subject, text);
+	fprintf(f, "%s\n%s\n%s\n", v->sender, subject, text);
 	for (size_t i = 0; i < m->nparts; i++) {
 		char id[BLOB_ID_LEN + 1];
 
@@ -1068,9 +1069,13 @@ resent(struct mailin *mi, struct store *store, int released,
 	int64_t case_id;
 	int r;
 
-	if (mi->resend_window == 0 || v->forwarded_by != 0)
+	if (mi->resend_window == 0 || v->forwarded_by != 0) {
+		free(v->resend_key);
+		v->resend_key = NULL;
 		return 0;
-	v->resend_key = resend_key(v, v->case_id);
+	}
+	if (v->resend_key == NULL)
+		v->resend_key = resend_key(v);
 	/* a sender we never had mail from sent nothing before */
 	if (released || (v->case_id == 0 && who->id == 0))
 		return 0;
@@ -2093,10 +2098,16 @@ write_blobs(struct mailin *mi, struct mailin_verdict *v)
 void *
 mailin_prepare(void *ctx, const struct store_inbox_row *row)
 {
+	struct mailin *mi = ctx;
 	struct mailin_verdict *v = xmalloc(sizeof(*v));
 
-	parse(ctx, row->raw, row->raw_len, v);
-	write_blobs(ctx, v);
+	parse(mi, row->raw, row->raw_len, v);
+	write_blobs(mi, v);
+	/* here, off the engine's writer; resent drops it where it is
+	   not wanted */
+	if (mi->resend_window != 0 && v->kind != MAILIN_QUARANTINE &&
+	    v->sender != NULL && v->msg != NULL)
+		v->resend_key = resend_key(v);
 	return v;
 }
 
