@@ -34,29 +34,40 @@ field_name_len(const char *line, size_t len)
 	return m < len && line[m] == ':' ? n : 0;
 }
 
+/* Adds the field NAME (NAME_LEN bytes) whose value is the LEN bytes at
+   VALUE: the rest of its first line after the colon and its
+   continuation lines, unfolded (the line breaks taken out, each line
+   read up to a NUL in it) and trimmed. */
 static void
 add_field(struct mime_header **h, size_t *n, size_t *cap, const char *name,
-	  size_t name_len, struct strlist *value)
+	  size_t name_len, const char *value, size_t len)
 {
-	char *v = strlist_join(value), *p, *q;
+	char *v = xmalloc(len + 1), *o = v, *p, *q;
+	const char *end = value + len;
 
 	if (*n == *cap) {
 		*cap = *cap ? *cap * 2 : 32;
 		*h = xrealloc(*h, *cap * sizeof(**h));
 	}
-	/* Trim, and turn the CR/LF of the folding into nothing. */
-	for (p = q = v; *p != '\0'; p++) {
-		if (*p != '\r' && *p != '\n')
-			*q++ = *p;
+	for (const char *line = value; line < end;) {
+		const char *nl = memchr(line, '\n', (size_t)(end - line));
+		const char *eol = nl != NULL ? nl + 1 : end;
+
+		for (const char *c = line; c < eol && *c != '\0'; c++) {
+			if (*c != '\r' && *c != '\n')
+				*o++ = *c;
+		}
+		line = eol;
 	}
-	*q = '\0';
+	*o = '\0';
 	p = v + strspn(v, " \t");
-	q = p + strlen(p);
+	q = o;
 	while (q > p && (q[-1] == ' ' || q[-1] == '\t'))
 		*--q = '\0';
+	if (p > v)
+		memmove(v, p, (size_t)(q - p) + 1);
 	(*h)[*n].name = xstrndup(name, name_len);
-	(*h)[*n].value = xstrdup(p);
-	free(v);
+	(*h)[*n].value = v;
 	(*n)++;
 }
 
@@ -66,45 +77,41 @@ mime_split_headers(const char *raw, size_t len, struct mime_header **h_r,
 {
 	struct mime_header *h = NULL;
 	size_t n = 0, cap = 0, pos = 0, name_len = 0;
-	struct strlist value = { 0 };
-	const char *name = NULL;
+	/* the field being read: its name, and its value's bytes so far */
+	const char *name = NULL, *value = NULL;
+	size_t value_len = 0;
 
 	while (pos < len) {
 		const char *line = raw + pos, *nl = memchr(line, '\n', len - pos);
 		size_t llen = nl != NULL ? (size_t)(nl - line) + 1 : len - pos;
+		const char *colon;
 		size_t fn;
-		char *piece;
 
 		pos += llen;
 		if (line[0] == ' ' || line[0] == '\t') {
-			if (name == NULL)
-				continue; /* a stray continuation */
-			piece = xstrndup(line, llen);
-			strlist_add(&value, piece);
-			free(piece);
+			/* a stray continuation is skipped */
+			if (name != NULL)
+				value_len = (size_t)(line + llen - value);
 			continue;
 		}
 		if (name != NULL)
-			add_field(&h, &n, &cap, name, name_len, &value);
+			add_field(&h, &n, &cap, name, name_len, value,
+				  value_len);
 		name = NULL;
 		fn = field_name_len(line, llen);
 		if (fn == 0) {
-			if (n == 0 && h == NULL) {
-				strlist_clear(&value);
+			if (n == 0 && h == NULL)
 				return -1;
-			}
 			continue; /* a broken line among good ones: skipped */
 		}
 		name = line;
 		name_len = fn;
-		piece = xstrndup(memchr(line, ':', llen) + 1,
-				 llen - (size_t)((const char *)memchr(line, ':', llen) + 1 - line));
-		strlist_add(&value, piece);
-		free(piece);
+		colon = memchr(line, ':', llen);
+		value = colon + 1;
+		value_len = (size_t)(line + llen - value);
 	}
 	if (name != NULL)
-		add_field(&h, &n, &cap, name, name_len, &value);
-	strlist_clear(&value);
+		add_field(&h, &n, &cap, name, name_len, value, value_len);
 	*h_r = h;
 	*n_r = n;
 	return n > 0 ? 0 : -1;
