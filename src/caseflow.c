@@ -1409,6 +1409,10 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "commands.help", fl->commands_help != NULL ?
 		  fl->commands_help : "" },
 		{ "reader.informed", fl->reader_informed ? "1" : "" },
+		/* to handlers alone (notify_one sets the reader) */
+		{ "message.signature", fl->reader_id != 0 &&
+		  fl->in->citizen_signature != NULL ?
+		  fl->in->citizen_signature : "" },
 		{ "case.history", fl->history != NULL ? fl->history : "" },
 		{ "citizen.language", fl->citizen_reads != NULL ?
 		  fl->citizen_reads : "" },

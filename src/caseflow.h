@@ -78,6 +78,12 @@ struct caseflow_input {
 	   NULL: message.signer and message.signer_phone when the sign-off
 	   in TEXT names none. */
 	const char *signature;
+	/* The citizen's signature below a "-- " line, which TEXT lost
+	   (reply_delimited_signature: a name, an address, a telephone
+	   number; a mobile sign-off is not part of it), or NULL: the
+	   handlers a workflow notifies read it as message.signature; the
+	   citizen's mail shows none of it. */
+	const char *citizen_signature;
 	/* TEXT is a note for colleagues (#notering): the handlers a
 	   workflow notifies read it as message.text, the citizen's mail
 	   (a reply action) shows none of it. */

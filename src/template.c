@@ -113,7 +113,8 @@ const char *const template_variables[] = {
 	"sender.name", "continues.last_answer", "continues.handler",
 	"case.merged_into", "message.unsigned", "message.signoff",
 	"handler.away", "citizen.sms_stopped", "message.signer",
-	"message.signer_phone", "reader.informed", "citizen.number", NULL
+	"message.signer_phone", "reader.informed", "citizen.number",
+	"message.signature", NULL
 };
 
 #define SECTIONS_MAX 8

@@ -1034,11 +1034,14 @@ static const struct {
 	{ "message.sender", "it is another party's name and address" },
 	{ "continues.last_answer", "it is from another case" },
 	{ "continues.handler", "it is a case officer's name" },
+	{ "message.signature", "it may be another party's address and "
+	  "telephone number" },
 };
 static const char *const officers_marks[] = {
 	"\001officers only 0\001", "\001officers only 1\001",
 	"\001officers only 2\001", "\001officers only 3\001",
 	"\001officers only 4\001", "\001officers only 5\001",
+	"\001officers only 6\001",
 };
 _Static_assert(N_ELEMENTS(officers_marks) == N_ELEMENTS(officers_only),
 	       "a mark for each of officers_only");

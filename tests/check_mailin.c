@@ -2176,6 +2176,63 @@ START_TEST(test_handler_sees_conversation)
 }
 END_TEST
 
+/* A citizen's signature under "-- " (a telephone number, an address)
+   is cut from the new text, which conditions read, but the officer is
+   shown it in the notification, marked as the signature; a mobile
+   sign-off under it is noise and stays out, and so does the quoted
+   mail below. The acknowledgement to the citizen is as it was. */
+START_TEST(test_citizen_signature_shown)
+{
+	char *body;
+
+	add_handler_eva();
+	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
+		     "cs1@example.se", NULL,
+		     "Lampan vid busshållplatsen lyser inte.\n\n-- \n"
+		     "Anna Andersson\nStorgatan 1, 123 45 Kommunby\n"
+		     "070-123 45 67\nSkickat från min iPhone\n\n"
+		     "Den 1 dec. 2026 skrev Kommunen <arende@kommun.example>:\n"
+		     "> Gammal text.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "direction = 'in' AND body_stripped = "
+			       "'Lampan vid busshållplatsen lyser inte.'"), 1);
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Meddelandet:\n\nLampan vid "
+			       "busshållplatsen lyser inte.\n\nSignatur:\n"
+			       "Anna Andersson\nStorgatan 1, 123 45 Kommunby\n"
+			       "070-123 45 67\n") &&
+		      strstr(body, "iPhone") == NULL &&
+		      strstr(body, "Gammal text") == NULL, "%s", body);
+	free(body);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(strstr(body, "070-123") == NULL &&
+		      strstr(body, "Signatur") == NULL, "%s", body);
+	free(body);
+	/* her next mail, to the case: the signature again, in English for
+	   an officer who reads English */
+	ck_assert_msg(store_exec(store, "UPDATE contact SET language = 'en' "
+				 "WHERE login = 'eva'", NULL) == 0, "lang");
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Re: Gatlampa", "cs2@example.se",
+		     "In-Reply-To: <cs1@example.se>\n",
+		     "Nu lyser den igen.\n\n-- \nAnna Andersson\n"
+		     "070-123 45 67\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Nu lyser den igen.\n\nSignature:\n"
+			       "Anna Andersson\n070-123 45 67\n"), "%s", body);
+	free(body);
+	/* no signature: no heading for one */
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Re: Gatlampa", "cs3@example.se",
+		     "In-Reply-To: <cs1@example.se>\n",
+		     "Den blinkar nu.\n\n-- \nSkickat från min iPhone\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(strstr(body, "Signature") == NULL &&
+		      strstr(body, "iPhone") == NULL, "%s", body);
+	free(body);
+}
+END_TEST
+
 /* A refused reply with no text of its own (a mistyped command alone)
    has nothing to show in the next notification's history: it took one
    of the five lines, as "Eva Ek (avvisat, inte skickat): " and nothing,
@@ -8360,6 +8417,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_auth_server_cfws);
 	tcase_add_test(tc, test_forward_attached_same_mail);
 	tcase_add_test(tc, test_handler_sees_conversation);
+	tcase_add_test(tc, test_citizen_signature_shown);
 	tcase_add_test(tc, test_history_files_no_text);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_outside_masks_citizen_address);
