@@ -1377,6 +1377,15 @@ decide_handler(const struct sender *who, struct mailin_verdict *v)
 	v->handler_id = who->id;
 	v->kind = v->case_id != 0 ? MAILIN_HANDLER_REPLY :
 		MAILIN_HANDLER_COMMAND;
+	/* an answer on a case may quote on purpose, in its own text (a
+	   guideline, the citizen's sentence): those quotes are the
+	   officer's words for the citizen (reply_strip_answer) */
+	if (v->kind == MAILIN_HANDLER_REPLY && v->msg->encrypted == NULL) {
+		free(v->stripped);
+		free(v->interleaved);
+		v->stripped = reply_strip_answer(v->msg->text,
+						 &v->interleaved);
+	}
 	return 0;
 }
 

@@ -767,8 +767,96 @@ interleaved(const struct text *t, const char *keep, size_t end)
 	return out;
 }
 
-char *
-reply_strip_full(const char *text, char **interleaved_r)
+/* Whether line S is a command of a case officer's ("#ta", "*#klar*"):
+   not text that a quote below it belongs with. */
+static bool
+command_line(const char *s)
+{
+	s = skip_white(s);
+	while (*s == '*' || *s == '_')
+		s++;
+	return *s == '#';
+}
+
+/* Whether S introduces a quote with "you" and no name or date, as a
+   person writes it and no mail client does: "Du skrev:", "Ni skriver:",
+   "You wrote:". */
+static bool
+you_wrote(const char *s)
+{
+	static const char *const lines[] = {
+		"du skrev:", "du skriver:", "ni skrev:", "ni skriver:",
+		"you wrote:", "you write:",
+	};
+	size_t n;
+
+	s = skip_white(s);
+	n = trimmed_len(s);
+	for (size_t i = 0; i < N_ELEMENTS(lines); i++)
+		if (n == strlen(lines[i]) && starts_ci(s, lines[i]))
+			return true;
+	return false;
+}
+
+/* Marks in KEEP the quotes a case officer wrote into their own text
+   (reply_strip_answer), of the lines before END that mark_lines left
+   out: each run of quoted lines (blank lines between them included)
+   quoted one level deep, with own text below it, and above it either
+   own text that is not a command, or (at most CONTEXT_LINES lines of
+   it) a command or nothing at all. "Du skrev:" above it is the
+   officer's own. None from the first run under an attribution (or
+   quoted more deeply) on: from there on the message replied to is
+   quoted. */
+static void
+keep_own_quotes(const struct text *t, char *keep, size_t end)
+{
+	size_t i = 0;
+
+	while (i < end) {
+		size_t from, to, last, above, below, lines = 0;
+		bool deep = false;
+
+		if (!is_quoted(t->line[i])) {
+			i++;
+			continue;
+		}
+		from = i;
+		/* the run, through blank lines, up to its last quoted line */
+		for (last = i; i < end && (is_quoted(t->line[i]) ||
+					   is_blank(t->line[i])); i++) {
+			if (!is_quoted(t->line[i]))
+				continue;
+			last = i;
+			if (*skip_white(skip_white(t->line[i]) + 1) == '>')
+				deep = true;
+			lines += quote_level_one(t->line[i]) != NULL;
+		}
+		to = last + 1;
+		for (above = from; above > 0 && is_blank(t->line[above - 1]);
+		     above--)
+			;
+		below = next_nonblank(t, to);
+		/* an attribution above (not kept), or a deeper quote: the
+		   message replied to, and everything below it */
+		if (deep || (above > 0 && !keep[above - 1] &&
+			     !you_wrote(t->line[above - 1])))
+			return;
+		if (below >= end || !keep[below])
+			continue;
+		if ((above == 0 || command_line(t->line[above - 1])) &&
+		    lines > CONTEXT_LINES)
+			continue;
+		if (above > 0)
+			keep[above - 1] = 1;
+		for (size_t q = from; q < to; q++)
+			keep[q] = is_quoted(t->line[q]) ||
+				  is_blank(t->line[q]);
+	}
+}
+
+/* reply_strip_full, and with ANSWER reply_strip_answer. */
+static char *
+strip(const char *text, char **interleaved_r, bool answer)
 {
 	struct text t;
 	char *buf, *keep, *out;
@@ -783,13 +871,29 @@ reply_strip_full(const char *text, char **interleaved_r)
 	keep = xcalloc(t.n, 1);
 	end = mark_lines(&t, keep);
 	drop_bare_attribution(&t, keep, end);
-	out = join_kept(&t, keep, end, strlen(text));
 	if (interleaved_r != NULL)
 		*interleaved_r = interleaved(&t, keep, end);
+	/* answering between the quotes, the quotes are those of the
+	   message replied to */
+	if (answer && (interleaved_r == NULL || *interleaved_r == NULL))
+		keep_own_quotes(&t, keep, end);
+	out = join_kept(&t, keep, end, strlen(text));
 	free(keep);
 	free(t.line);
 	free(buf);
 	return out;
+}
+
+char *
+reply_strip_full(const char *text, char **interleaved_r)
+{
+	return strip(text, interleaved_r, false);
+}
+
+char *
+reply_strip_answer(const char *text, char **interleaved_r)
+{
+	return strip(text, interleaved_r, true);
 }
 
 char *

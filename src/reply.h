@@ -28,6 +28,16 @@ char *reply_strip(const char *text);
    shown, at most four lines above an answer. */
 char *reply_strip_full(const char *text, char **interleaved_r);
 
+/* reply_strip_full(TEXT, INTERLEAVED_R) for a case officer's answer,
+   who may quote on purpose in their own text (a guideline, the
+   citizen's sentence): when it does not answer between quotes
+   (*INTERLEAVED_R stays NULL), the "> " lines between their own lines
+   are kept, where no attribution heads them and no command stands
+   right above them (there, at most four, at the very top); from a
+   quote under an attribution on, the message replied to is cut as
+   reply_strip does. */
+char *reply_strip_answer(const char *text, char **interleaved_r);
+
 /* The signature below the delimiter ("-- ") that ends the person's own
    text in TEXT, as mutt and Thunderbird put it (a name, a title, a
    telephone number), without the delimiter, up to a blank line, a quote

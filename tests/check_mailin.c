@@ -2233,6 +2233,78 @@ START_TEST(test_citizen_signature_shown)
 }
 END_TEST
 
+/* A case officer who quotes a guideline, or the citizen's sentence,
+   with "> " in their own answer means it for the citizen: the quote
+   between their text goes along, where the reply stripping cut it
+   silently. The notification they quote below it under the attribution
+   does not, nor a notification quoted whole at the top with no
+   attribution. */
+START_TEST(test_officer_quote_kept)
+{
+	char *to, *body;
+
+	to = eva_notified("oq1@example.se", "Det är inte plogat på "
+			  "cykelvägen.");
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "oq2@kommun.example", NULL,
+		     "#ta\n\nHej Anna!\n\nI riktlinjerna för snöröjning "
+		     "står det:\n> Gång- och cykelvägar röjs inom 24 timmar\n"
+		     "> efter snöfallets slut.\n\nDärför kommer plogbilen i "
+		     "morgon bitti.\n\nMed vänlig hälsning\nEva Ek\n\n"
+		     "Den 7 dec. 2026 kl. 10:00 skrev Kommunen "
+		     "<arende@kommun.example>:\n> Nytt ärende\n>\n"
+		     "> Meddelandet:\n>\n> Det är inte plogat på "
+		     "cykelvägen.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 0);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, "Hej Anna!\n\nI riktlinjerna för "
+			       "snöröjning står det:\n> Gång- och cykelvägar "
+			       "röjs inom 24 timmar\n> efter snöfallets "
+			       "slut.\n\nDärför kommer plogbilen i morgon "
+			       "bitti.") &&
+		      strstr(body, "Nytt ärende") == NULL &&
+		      strstr(body, "Meddelandet:") == NULL, "%s", body);
+	free(body);
+	/* the notification quoted whole above the answer, with no
+	   attribution: none of it to the citizen */
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "oq3@kommun.example", NULL,
+		     "> Nytt ärende [KS-2026-00001] Buller\n>\n"
+		     "> Ärende:       KS-2026-00001\n> Ämne:         Buller\n"
+		     "> Kategori:     synpunkt\n> Inkom:        2026-12-07\n"
+		     "> Invånare:     anna@example.se\n"
+		     "> Klart senast: 2026-12-21\n> Handläggare:  Eva Ek\n"
+		     ">\n> Meddelandet:\n>\n> Det är inte plogat.\n\n"
+		     "Plogbilen är på väg.\n");
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, "Plogbilen är på väg.") &&
+		      strstr(body, "Kategori:") == NULL &&
+		      strstr(body, "Meddelandet:") == NULL, "%s", body);
+	free(body);
+	/* "Du skrev:" is hers, not a mail client's attribution; a quote
+	   right under her commands too */
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "oq4@kommun.example", NULL,
+		     "Du skrev:\n> Det är inte plogat på cykelvägen.\n\n"
+		     "Nu är den plogad.\n");
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, "Du skrev:\n> Det är inte plogat på "
+			       "cykelvägen.\n\nNu är den plogad."), "%s", body);
+	free(body);
+	deliver_mail("eva@kommun.example", to, "SV: Buller",
+		     "oq5@kommun.example", NULL,
+		     "#fråga\n> Det är inte plogat på cykelvägen.\n\n"
+		     "Vilken del av cykelvägen menar du?\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 0);
+	body = newest_body("anna@example.se");
+	ck_assert_msg(has_text(body, "> Det är inte plogat på cykelvägen.\n\n"
+			       "Vilken del av cykelvägen menar du?") &&
+		      strstr(body, "#fråga") == NULL, "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* A refused reply with no text of its own (a mistyped command alone)
    has nothing to show in the next notification's history: it took one
    of the five lines, as "Eva Ek (avvisat, inte skickat): " and nothing,
@@ -8418,6 +8490,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forward_attached_same_mail);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_citizen_signature_shown);
+	tcase_add_test(tc, test_officer_quote_kept);
 	tcase_add_test(tc, test_history_files_no_text);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_outside_masks_citizen_address);

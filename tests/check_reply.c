@@ -293,6 +293,63 @@ START_TEST(test_interleaved)
 }
 END_TEST
 
+/* A case officer's answer (reply_strip_answer): a quote written into
+   their own text is theirs, for the citizen; the message replied to is
+   not (WANT NULL: as reply_strip has it). */
+static const struct {
+	const char *name, *text, *want;
+} answer_cases[] = {
+	{ "a guideline quoted between own lines",
+	  "Hej Anna!\n\nRiktlinjen s\xc3\xa4ger:\n> R\xc3\xb6jning inom "
+	  "24 timmar.\n\nVi kommer i morgon.\n\nMvh Eva\n\n"
+	  "Den 1 dec. 2026 skrev Anna <anna@example.se>:\n> Gammalt.\n",
+	  "Hej Anna!\n\nRiktlinjen s\xc3\xa4ger:\n> R\xc3\xb6jning inom "
+	  "24 timmar.\n\nVi kommer i morgon.\n\nMvh Eva" },
+	{ "two paragraphs of it, the blank quoted line between kept",
+	  "Hej!\n> Ett.\n>\n> Tv\xc3\xa5.\nSvar.\n",
+	  "Hej!\n> Ett.\n>\n> Tv\xc3\xa5.\nSvar." },
+	{ "a short quote at the very top",
+	  "> Det \xc3\xa4r inte plogat.\n\nVi plogar i morgon.\n",
+	  "> Det \xc3\xa4r inte plogat.\n\nVi plogar i morgon." },
+	{ "\"Du skrev:\" is the officer's own",
+	  "Du skrev:\n> Det \xc3\xa4r inte plogat.\n\nVi plogar.\n",
+	  "Du skrev:\n> Det \xc3\xa4r inte plogat.\n\nVi plogar." },
+	{ "a long quote at the top: the notification, quoted whole",
+	  "> a\n> b\n> c\n> d\n> e\n\nSvar.\n", NULL },
+	{ "a long quote under a command: the same",
+	  "#ta\n> a\n> b\n> c\n> d\n> e\n\nSvar.\n", NULL },
+	{ "bottom posting under an attribution",
+	  "Kommunen skrev:\n> a\n\nSvar.\n", NULL },
+	{ "top posting", "Svar.\n\nOn Mon wrote:\n> a\n> b\n", NULL },
+	{ "a quote of a quote: a message replied to",
+	  "Hej\n> a\n>> b\nSvar.\n", NULL },
+	{ "a trailing quote: nothing of the officer's below it",
+	  "Svar.\n\n> a\n", NULL },
+	{ "answers between quotes: the quotes are the message's",
+	  "Hej\n> Fr\xc3\xa5ga 1\nJa\n> Fr\xc3\xa5ga 2\nNej\n", NULL },
+};
+
+START_TEST(test_answer)
+{
+	char *shown = NULL, *shown_full = NULL;
+	char *got = reply_strip_answer(answer_cases[_i].text, &shown);
+	char *plain = reply_strip_full(answer_cases[_i].text, &shown_full);
+	const char *want = answer_cases[_i].want != NULL ?
+		answer_cases[_i].want : plain;
+
+	ck_assert_msg(strcmp(got, want) == 0, "%s: got\n[%s]\nwant\n[%s]",
+		      answer_cases[_i].name, got, want);
+	/* what answers between quotes shows is the same either way */
+	ck_assert_msg((shown == NULL) == (shown_full == NULL) &&
+		      (shown == NULL || strcmp(shown, shown_full) == 0),
+		      "%s", answer_cases[_i].name);
+	free(shown);
+	free(shown_full);
+	free(got);
+	free(plain);
+}
+END_TEST
+
 START_TEST(test_app_signature)
 {
 	char *text = xasprintf("Tack f\xc3\xb6r hj\xc3\xa4lpen!\n\n%s\n\n"
@@ -943,6 +1000,7 @@ main(void)
 			    (int)N_ELEMENTS(thanks_by));
 	tcase_add_loop_test(tc, test_interleaved, 0,
 			    (int)N_ELEMENTS(interleaved_cases));
+	tcase_add_loop_test(tc, test_answer, 0, (int)N_ELEMENTS(answer_cases));
 	tcase_add_loop_test(tc, test_app_signature, 0,
 			    (int)N_ELEMENTS(app_signatures));
 	tcase_add_loop_test(tc, test_signed_off, 0,
