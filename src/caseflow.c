@@ -87,6 +87,7 @@ struct pending_notice {
 	char *address;
 	int line;			/* the action's, for the log */
 	bool group;			/* to="group:NAME" */
+	bool named;			/* to="handler:LOGIN" */
 };
 
 /* One case's run: the case, its workflow and what happened. */
@@ -142,6 +143,9 @@ struct flow {
 	   its information (a remiss), and their answer is kept as a note
 	   (reader.informed) */
 	bool reader_informed;
+	/* ...as the one the workflow names by login (<notify
+	   to="handler:LOGIN">), not as one of a group (reader.named) */
+	bool reader_named;
 	bool by_sms;		/* while rendering an SMS to the citizen */
 	char *history;			/* the case's recent messages */
 	bool history_en;		/* ... in English, else Swedish */
@@ -1409,6 +1413,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "commands.help", fl->commands_help != NULL ?
 		  fl->commands_help : "" },
 		{ "reader.informed", fl->reader_informed ? "1" : "" },
+		{ "reader.named", fl->reader_named ? "1" : "" },
 		/* to handlers alone (notify_one sets the reader) */
 		{ "message.signature", fl->reader_id != 0 &&
 		  fl->in->citizen_signature != NULL ?
@@ -1927,6 +1932,7 @@ struct notify_ctx {
 	const char *template_id;
 	int line;
 	bool group;	/* to="group:NAME": a reader may be one informed */
+	bool named;	/* to="handler:LOGIN": so may the one it names */
 	char *error;
 	int sent;
 };
@@ -2385,7 +2391,8 @@ citizen_cases(struct flow *fl, int64_t contact_id, char **error_r)
 }
 
 /* Whether handler CONTACT_ID, notified of the case as a member of a
-   group (<notify to="group:NAME">), may not work on it (case_access:
+   group (<notify to="group:NAME">) or by login (<notify
+   to="handler:LOGIN">), may not work on it (case_access:
    neither assigned it, nor in its group, nor in a group its workflow
    gives a role): one told of it for its information, whose answer
    mailin keeps as a note (MAILIN_GROUP_ANSWER, which finds this
@@ -2473,13 +2480,15 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 		fl->history_en = en;
 	}
 	/* a role's members may read its workflow's cases, an assignee
-	   theirs: only a group: notification asks */
+	   theirs: only a group: or handler: notification asks */
 	fl->reader_informed = false;
-	if (n->group && reader_informed(fl, contact_id, &fl->reader_informed,
-					&n->error) < 0) {
+	if ((n->group || n->named) &&
+	    reader_informed(fl, contact_id, &fl->reader_informed,
+			    &n->error) < 0) {
 		free(lang);
 		return -1;
 	}
+	fl->reader_named = n->named && fl->reader_informed;
 	/* none of the commands are theirs: a reply with one is set aside */
 	help = fl->reader_informed ? xstrdup("") :
 		commands_help(fl, contact_id, lang != NULL ? lang :
@@ -2520,6 +2529,7 @@ notify_one(int64_t contact_id, const char *address, void *ctx)
 	fl->lang = NULL;
 	fl->reader_id = 0;
 	fl->reader_informed = false;
+	fl->reader_named = false;
 	fl->citizen_reads = NULL;
 	free(fl->citizen_cases);
 	fl->citizen_cases = NULL;
@@ -2563,7 +2573,7 @@ queue_notice(int64_t contact_id, const char *address, void *ctx)
 	fl->notices[fl->nnotices++] = (struct pending_notice){
 		.template_id = xstrdup(n->template_id), .contact_id = contact_id,
 		.address = xstrdup(address), .line = n->line,
-		.group = n->group,
+		.group = n->group, .named = n->named,
 	};
 	n->sent++;
 	return 0;
@@ -2596,7 +2606,8 @@ flush_notices(struct flow *fl, char **error_r)
 	for (size_t i = 0; ret == 0 && i < fl->nnotices; i++) {
 		const struct pending_notice *p = &fl->notices[i];
 		struct notify_ctx n = { .fl = fl, .template_id = p->template_id,
-					.group = p->group };
+					.group = p->group,
+					.named = p->named };
 
 		if (notify_one(p->contact_id, p->address, &n) == 0)
 			continue;
@@ -2617,7 +2628,8 @@ do_notify(struct flow *fl, const struct workflow_action *a, char **error_r)
 {
 	struct notify_ctx n = { .fl = fl, .template_id = a->template_id,
 				.line = a->line,
-				.group = strncmp(a->to, "group:", 6) == 0 };
+				.group = strncmp(a->to, "group:", 6) == 0,
+				.named = strncmp(a->to, "handler:", 8) == 0 };
 	char *addr = NULL;
 	int64_t id = 0;
 	int rc = 1, ret = -1;

@@ -93,9 +93,16 @@ print_verdict(const struct mailin_verdict *v)
 		       v->case_number);
 		break;
 	case MAILIN_GROUP_ANSWER:
-		printf(_("answer on %s from group %s, which the workflow "
-			 "notified (kept as a note for its case officer)"),
-		       v->case_number, v->answer_group);
+		if (v->answer_named)
+			printf(_("answer on %s from %s, whom the workflow "
+				 "notified by login (kept as a note for its "
+				 "case officer)"),
+			       v->case_number, v->answer_group);
+		else
+			printf(_("answer on %s from group %s, which the "
+				 "workflow notified (kept as a note for its "
+				 "case officer)"),
+			       v->case_number, v->answer_group);
 		if (v->merged_from[0] != '\0')
 			printf(_(", which %s was merged into"),
 			       v->merged_from);

@@ -552,20 +552,31 @@ mailin_apply(struct mailin *mi, struct store *store,
 	case MAILIN_HANDLER_REPLY:
 	case MAILIN_HANDLER_COMMAND:
 		return mailin_handler_apply(mi, store, row, v, error_r);
-	case MAILIN_GROUP_ANSWER:
+	case MAILIN_GROUP_ANSWER: {
+		/* the group, or "handler:olle" when the workflow named
+		   them by login */
+		char *who = v->answer_named ?
+			xasprintf("handler:%s", v->answer_group) :
+			xstrdup(v->answer_group);
+		int r;
+
 		/* a note, as the group may not write to the citizen; no
 		   workflow event, as the group does not work on the case
 		   (a mail.handler could move it on) */
-		if (mailin_save_handler_message(mi, store, row, v,
+		r = mailin_save_handler_message(mi, store, row, v,
 						mailin_group_answer_text(v),
 						HANDLER_NOTE, &msg,
 						error_r) < 0 ||
 		    store_event_add(store, v->case_id, now, "group.answered",
-				    v->handler_id, NULL, NULL, v->answer_group,
+				    v->handler_id, NULL, NULL, who,
 				    error_r) < 0 ||
-		    store_case_touch(store, v->case_id, now, error_r) < 0)
+		    store_case_touch(store, v->case_id, now, error_r) < 0 ?
+			-1 : 0;
+		free(who);
+		if (r < 0)
 			return -1;
 		return mailin_group_answer(mi, store, v, msg, error_r);
+	}
 	case MAILIN_OUTSIDE_REPLY:
 		/* a party "outside": their later mail naming the case in
 		   its subject comes back as an answer like this one, never

@@ -4812,6 +4812,23 @@ static const struct text T_ASIDE[][2] = {
 		  "citizen, and the case officer gets it. If you are to work "
 		  "on the case: ask its case officer or the administrator to "
 		  "assign it to you." } },
+	[MAILIN_NOTICE_NAMED_COMMANDS] = {
+		{ "Ärendet är inte ditt att arbeta med: arbetsflödet "
+		  "aviserade dig om det för kännedom (till exempel en "
+		  "remiss), och det ger inga kommandon på ärendet.",
+		  "The case is not yours to work on: the workflow notified "
+		  "you of it for your information (a referral, say), and "
+		  "that gives no commands on the case." },
+		{ "Svara på aviseringen utan kommandon: svaret sparas då i "
+		  "ärendet som en anteckning, som inte går till invånaren, "
+		  "och ärendets handläggare får det. Ska du arbeta med "
+		  "ärendet: be dess handläggare eller administratören att "
+		  "tilldela dig det.",
+		  "Answer the notification without commands: the answer is "
+		  "then kept on the case as a note, which does not go to the "
+		  "citizen, and the case officer gets it. If you are to work "
+		  "on the case: ask its case officer or the administrator to "
+		  "assign it to you." } },
 	[MAILIN_NOTICE_GROUP_EMPTY] = {
 		{ "Ditt svar på aviseringen var tomt: det hade ingen text "
 		  "och inga filer, så det finns inte i ärendet.",
@@ -5323,25 +5340,34 @@ group_answer_head(bool en, const void *ctx)
 			  " Aviseringen de svarade på gällde %s, som har "
 			  "slagits ihop med det här ärendet sedan dess.",
 			  from);
-	char *head = xasprintf(en ? "%s, of group %s, which the workflow "
-			       "notified, has answered. The answer is kept on "
+	/* notified by login: no group to name */
+	char *who = a->v->answer_named ?
+		xasprintf(en ? "%s, whom the workflow notified of the case," :
+			  "%s, som arbetsflödet aviserade om ärendet,",
+			  a->name) :
+		xasprintf(en ? "%s, of group %s, which the workflow notified," :
+			  "%s, i gruppen %s som arbetsflödet aviserade,",
+			  a->name, a->v->answer_group);
+	char *head = xasprintf(en ? "%s has answered. The answer is kept on "
 			       "the case as a note and has NOT gone to the "
 			       "citizen.%s\n\n%s\n%s" :
-			       "%s, i gruppen %s som arbetsflödet aviserade, "
-			       "har svarat. Svaret finns i ärendet som en "
+			       "%s har svarat. Svaret finns i ärendet som en "
 			       "anteckning och har INTE gått till invånaren."
 			       "%s\n\n%s\n%s",
-			       a->name, a->v->answer_group, merged,
+			       who, merged,
 			       text[0] != '\0' ? text :
 			       en ? "(no text)" : "(ingen text)",
 			       answer_files(m, en));
 
+	free(who);
 	free(merged);
 	return head;
 }
 
 static const struct text T_GROUP_ANSWER_SUBJECT = { "Svar från gruppen",
 						    "Answer from group" };
+static const struct text T_NAMED_ANSWER_SUBJECT = {
+	"Svar på aviseringen från", "Answer to the notification from" };
 
 int
 mailin_group_answer(struct mailin *mi, struct store *store,
@@ -5351,12 +5377,17 @@ mailin_group_answer(struct mailin *mi, struct store *store,
 	struct store_case_flow f = { 0 };
 	char *name = NULL;
 	struct group_answer a = { v, NULL };
-	/* "Svar från gruppen miljö [KS-...] Bullret" */
-	struct text title = {
-		xasprintf("%s %s", T_GROUP_ANSWER_SUBJECT.sv, v->answer_group),
-		xasprintf("%s %s", T_GROUP_ANSWER_SUBJECT.en, v->answer_group),
-	};
 	int rc = store_contact_name(store, v->handler_id, &name, error_r);
+	/* "Svar från gruppen miljö [KS-...] Bullret"; "Svar på
+	   aviseringen från Olle Ek [KS-...] Bullret" */
+	const struct text *t = v->answer_named ? &T_NAMED_ANSWER_SUBJECT :
+		&T_GROUP_ANSWER_SUBJECT;
+	const char *whom = !v->answer_named ? v->answer_group :
+		name != NULL ? name : v->sender;
+	struct text title = {
+		xasprintf("%s %s", t->sv, whom),
+		xasprintf("%s %s", t->en, whom),
+	};
 
 	if (rc >= 0)
 		rc = store_case_flow_get(store, v->case_id, &f, error_r);

@@ -1413,7 +1413,7 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 {
 	char *group = NULL;
 	const char *note;
-	bool commands;
+	bool commands, named;
 	int r = mailin_handler_may_read(mi, store, v->handler_id, v->case_id,
 					error_r);
 
@@ -1432,6 +1432,9 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 		tell(v, who, MAILIN_NOTICE_NOT_READABLE);
 		return 0;
 	}
+	/* "group:miljö", or "handler:olle": the workflow named them */
+	named = strncmp(group, "handler:", 8) == 0;
+	memmove(group, strchr(group, ':') + 1, strlen(strchr(group, ':')));
 	/* "#notering" above it: what the answer is anyway */
 	if (v->stripped != NULL &&
 	    (note = mailin_past_note(v->stripped)) != NULL) {
@@ -1458,6 +1461,7 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 
 		v->kind = MAILIN_GROUP_ANSWER;
 		v->answer_group = group;
+		v->answer_named = named;
 		/* on a case merged since, the note joins the case kept,
 		   where its officer works on */
 		k = store_case_kept(store, v->case_id, &kept_id, kept, error_r);
@@ -1477,8 +1481,8 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 			      "(case_access): an answer without commands is "
 			      "kept as a note" : "empty answer (no text, no "
 			      "file) from a group the workflow notified"));
-	tell(v, who, commands ? MAILIN_NOTICE_GROUP_COMMANDS :
-	     MAILIN_NOTICE_GROUP_EMPTY);
+	tell(v, who, !commands ? MAILIN_NOTICE_GROUP_EMPTY : named ?
+	     MAILIN_NOTICE_NAMED_COMMANDS : MAILIN_NOTICE_GROUP_COMMANDS);
 	return 0;
 }
 

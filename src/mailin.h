@@ -139,10 +139,15 @@ struct mailin_verdict {
 						 notified of */
 		MAILIN_NOTICE_GROUP_EMPTY, /* such a group's answer with
 					      no text and no file */
+		MAILIN_NOTICE_NAMED_COMMANDS, /* commands on a case the
+						 workflow notified the
+						 handler of by login */
 	} notice;
 	/* MAILIN_GROUP_ANSWER: the group the workflow notified, which the
-	   handler is in */
+	   handler is in; with ANSWER_NAMED the handler's login, whom the
+	   workflow notified by it (<notify to="handler:LOGIN">) */
 	char *answer_group;
+	bool answer_named;
 	/* the attachments' files, written by mailin_prepare: the id of
 	   part I of msg, or "" when it is for mailin_apply to write */
 	char (*blobs)[BLOB_ID_LEN + 1];

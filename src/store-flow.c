@@ -861,20 +861,22 @@ int
 store_case_notified_group(struct store *store, int64_t case_id,
 			  int64_t contact_id, char **name_r, char **error_r)
 {
+	/* a group the contact is in, or the contact by login */
 	static const char sql[] =
-		"SELECT substr(e.detail, 7) FROM event e "
-		"JOIN handler_group g ON g.name = substr(e.detail, 7) "
-		"JOIN group_member m ON m.group_id = g.id AND m.contact_id = ? "
-		"WHERE e.case_id = ? AND e.kind = 'notify' AND "
-		"e.detail GLOB 'group:*' ORDER BY e.id DESC LIMIT 1";
+		"SELECT e.detail FROM event e WHERE e.case_id = ?1 AND "
+		"e.kind = 'notify' AND ((e.detail GLOB 'group:*' AND EXISTS "
+		"(SELECT 1 FROM handler_group g JOIN group_member m ON "
+		"m.group_id = g.id WHERE g.name = substr(e.detail, 7) AND "
+		"m.contact_id = ?2)) OR e.detail = 'handler:' || (SELECT "
+		"login FROM contact WHERE id = ?2)) ORDER BY e.id DESC LIMIT 1";
 	sqlite3_stmt *st = store_stmt(store, sql, error_r);
 	int rc;
 
 	*name_r = NULL;
 	if (st == NULL)
 		return -1;
-	sqlite3_bind_int64(st, 1, contact_id);
-	sqlite3_bind_int64(st, 2, case_id);
+	sqlite3_bind_int64(st, 1, case_id);
+	sqlite3_bind_int64(st, 2, contact_id);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*name_r = xstrdup(store_col_text(st, 0));

@@ -1318,8 +1318,9 @@ int store_group_has_member(struct store *store, const char *name,
 			   int64_t contact_id, char **error_r);
 /* A group that case CASE_ID's workflow notified of it
    (<notify to="group:NAME">: a notify event in its history) and that
-   contact CONTACT_ID is a member of now, the last so notified: 1 with
-   *NAME_R (caller frees), 0, -1. */
+   contact CONTACT_ID is a member of now, or CONTACT_ID itself by login
+   (<notify to="handler:LOGIN">), the last so notified: 1 with *NAME_R
+   the event's "group:NAME" or "handler:LOGIN" (caller frees), 0, -1. */
 int store_case_notified_group(struct store *store, int64_t case_id,
 			      int64_t contact_id, char **name_r,
 			      char **error_r);

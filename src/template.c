@@ -114,7 +114,7 @@ const char *const template_variables[] = {
 	"case.merged_into", "message.unsigned", "message.signoff",
 	"handler.away", "citizen.sms_stopped", "message.signer",
 	"message.signer_phone", "reader.informed", "citizen.number",
-	"message.signature", NULL
+	"message.signature", "reader.named", NULL
 };
 
 #define SECTIONS_MAX 8

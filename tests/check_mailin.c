@@ -1469,6 +1469,97 @@ START_TEST(test_notified_group_answers)
 }
 END_TEST
 
+/* The shipped synpunkt workflow with its <notify to="role:chef"
+   template="handler-escalated"/> made one to TO, read again. */
+static void
+escalation_notifies(const char *to)
+{
+	char *path, *xml, *p;
+	const char *old = "<notify to=\"role:chef\" "
+		"template=\"handler-escalated\"/>";
+	FILE *f;
+	long len;
+
+	teardown();
+	make_instance("");
+	path = xasprintf("%s/synpunkt.xml", cfg_str(cfg, CFG_WORKFLOW_DIR));
+	f = fopen(path, "r+");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	rewind(f);
+	xml = xcalloc(1, (size_t)len + 1);
+	ck_assert_int_eq(fread(xml, 1, (size_t)len, f), len);
+	p = strstr(xml, old);
+	ck_assert_ptr_nonnull(p);
+	fclose(f);
+	f = fopen(path, "w");
+	fprintf(f, "%.*s<notify to=\"%s\" template=\"handler-escalated\"/>%s",
+		(int)(p - xml), xml, to, p + strlen(old));
+	fclose(f);
+	free(xml);
+	free(path);
+	start_mailin();
+}
+
+/* A handler the workflow notifies by login (<notify to="handler:olle">)
+   who may not work on the case is told of it for their information, in
+   words of their own: not "din grupp", which they were not notified as,
+   and not that their reply goes to the citizen. Their answer is kept as
+   a note for the case officer, as a notified group's is. */
+START_TEST(test_notified_handler_answers)
+{
+	char *to, *body;
+	int64_t olle;
+
+	escalation_notifies("handler:olle");
+	to = eva_notified("nh1@example.se", "Fläkten på taket brummar.");
+	add_handler_in("olle", "milj\xc3\xb6");
+	olle = count("SELECT id FROM contact WHERE login = 'olle'");
+	deliver_mail("eva@kommun.example", to, "SV", "nh2@kommun.example",
+		     NULL, "#eskalera\n");
+	free(to);
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Ärende KS-2026-00001 har eskalerats, "
+			       "och du får veta det.") &&
+		      has_text(body, "Du får det här för kännedom: "
+			       "arbetsflödet aviserar dig om ärendet, som "
+			       "någon annan handlägger.") &&
+		      strstr(body, "din grupp") == NULL &&
+		      strstr(body, "Texten i ditt svar skickas") == NULL &&
+		      strstr(body, "#ta") == NULL, "%s", body);
+	free(body);
+	to = token_address(mi->key, "arende@kommun.example", "KS-2026-00001",
+			   olle);
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "nh3@kommun.example", NULL,
+		     "Vi mätte i går: 48 dB vid fasaden.\n\nOlle\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 0);
+	ck_assert_int_eq(count("SELECT count(*) FROM message WHERE "
+			       "visibility = 'internal' AND kind = 'note' AND "
+			       "body_stripped LIKE 'Vi mätte i går%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'anna@example.se'"), 1);
+	body = text("SELECT subject || '\n' || body FROM outbox_mail WHERE "
+		    "recipient = 'eva@kommun.example' ORDER BY id DESC LIMIT 1");
+	ck_assert_msg(has_text(body, "olle, som arbetsflödet aviserade om "
+			       "ärendet, har svarat. Svaret finns i ärendet "
+			       "som en anteckning och har INTE gått till "
+			       "invånaren.") &&
+		      strstr(body, "gruppen") == NULL, "%s", body);
+	free(body);
+	/* commands: not his to give, and told so without "din grupp" */
+	deliver_mail("olle@kommun.example", to, "SV: Eskalerat",
+		     "nh4@kommun.example", NULL, "#klar\nÅtgärdat.\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM quarantine"), 1);
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Svara på aviseringen utan kommandon") &&
+		      strstr(body, "din grupp") == NULL, "%s", body);
+	free(body);
+	free(to);
+}
+END_TEST
+
 /* A case officer who reads English gets the workflow's commands in
    English, as its <translation>s have them, and cirm's own #note; the
    English word then works like the Swedish one. */
@@ -8491,6 +8582,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_citizen_signature_shown);
 	tcase_add_test(tc, test_officer_quote_kept);
+	tcase_add_test(tc, test_notified_handler_answers);
 	tcase_add_test(tc, test_history_files_no_text);
 	tcase_add_test(tc, test_forward_outside);
 	tcase_add_test(tc, test_forward_outside_masks_citizen_address);

@@ -284,7 +284,8 @@ END_TEST
 /* A handler told of a case for its information (reader.informed: a
    group the workflow notifies, with no role) is not asked to take it,
    nor told that a reply goes to the citizen, in any shipped
-   notification a workflow may send such a group. */
+   notification a workflow may send such a group; one the workflow
+   names by login (reader.named) is told it is theirs, not "din grupp". */
 START_TEST(test_shipped_informed)
 {
 	static const char *const langs[] = { "sv", "en" };
@@ -293,6 +294,8 @@ START_TEST(test_shipped_informed)
 		"handler-citizen-answered",
 	};
 	static const char *const told[] = { "din grupp", "your group" };
+	static const char *const told_named[] = { "aviserar\ndig om",
+						  "tells you\nof" };
 	static const char *const not[] = { "Texten i ditt svar skickas",
 					   "The text of your reply goes" };
 	char *tdir = xasprintf("%s/templates", tu_srcdir());
@@ -306,16 +309,24 @@ START_TEST(test_shipped_informed)
 		all[i].name = template_variables[i];
 		all[i].value = strcmp(template_variables[i], "reader.informed")
 			== 0 ? "1" : strcmp(template_variables[i],
-					     "commands.help") == 0 ? "" : "x";
+					     "commands.help") == 0 ||
+			strcmp(template_variables[i], "reader.named") == 0 ?
+			"" : "x";
 	}
+	for (int named = 0; named < 2; named++)
 	for (size_t l = 0; l < N_ELEMENTS(langs); l++) {
 		for (size_t i = 0; i < N_ELEMENTS(names); i++) {
 			char *s = NULL, *b = NULL, *err = NULL;
 
+			for (size_t k = 0; k < n; k++)
+				if (strcmp(all[k].name, "reader.named") == 0)
+					all[k].value = named ? "1" : "";
 			ck_assert_msg(template_render(tdir, langs[l], names[i],
 						      all, n, &s, &b, &err) == 0,
 				      "%s", err);
-			ck_assert_msg(strstr(b, told[l]) != NULL &&
+			ck_assert_msg((named ? strstr(b, told_named[l]) != NULL &&
+				       strstr(b, told[l]) == NULL :
+				       strstr(b, told[l]) != NULL) &&
 				      strstr(b, not[l]) == NULL &&
 				      strstr(b, "#ta ") == NULL &&
 				      strstr(b, "#take") == NULL &&
@@ -403,6 +414,7 @@ START_TEST(test_shipped_no_subject)
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "handler.away", "" },
 		{ "commands.help", "  #ta\n" }, { "reader.informed", "" },
+		{ "reader.named", "" },
 		{ "case.history", "" }, { "citizen.language", "" },
 		{ "case.continues", "" },
 	};
@@ -425,6 +437,7 @@ START_TEST(test_shipped_no_subject)
 		{ "case.priority", "normal" }, { "case.due", "" },
 		{ "handler.name", "" }, { "handler.away", "" },
 		{ "commands.help", "  #ta\n" }, { "reader.informed", "" },
+		{ "reader.named", "" },
 		{ "case.history", "" }, { "citizen.language", "" },
 		{ "case.continues", "" }, { "case.mentions", "" },
 		{ "citizen.cases", "" },
