@@ -859,7 +859,7 @@ static char *
 strip(const char *text, char **interleaved_r, bool answer)
 {
 	struct text t;
-	char *buf, *keep, *out;
+	char *buf, *keep, *out, *shown = NULL;
 	size_t end;
 
 	if (interleaved_r != NULL)
@@ -871,13 +871,17 @@ strip(const char *text, char **interleaved_r, bool answer)
 	keep = xcalloc(t.n, 1);
 	end = mark_lines(&t, keep);
 	drop_bare_attribution(&t, keep, end);
-	if (interleaved_r != NULL)
-		*interleaved_r = interleaved(&t, keep, end);
+	if (interleaved_r != NULL || answer)
+		shown = interleaved(&t, keep, end);
 	/* answering between the quotes, the quotes are those of the
 	   message replied to */
-	if (answer && (interleaved_r == NULL || *interleaved_r == NULL))
+	if (answer && shown == NULL)
 		keep_own_quotes(&t, keep, end);
 	out = join_kept(&t, keep, end, strlen(text));
+	if (interleaved_r != NULL)
+		*interleaved_r = shown;
+	else
+		free(shown);
 	free(keep);
 	free(t.line);
 	free(buf);

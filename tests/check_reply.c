@@ -334,11 +334,16 @@ START_TEST(test_answer)
 	char *shown = NULL, *shown_full = NULL;
 	char *got = reply_strip_answer(answer_cases[_i].text, &shown);
 	char *plain = reply_strip_full(answer_cases[_i].text, &shown_full);
+	char *alone = reply_strip_answer(answer_cases[_i].text, NULL);
 	const char *want = answer_cases[_i].want != NULL ?
 		answer_cases[_i].want : plain;
 
 	ck_assert_msg(strcmp(got, want) == 0, "%s: got\n[%s]\nwant\n[%s]",
 		      answer_cases[_i].name, got, want);
+	/* the same text without asking for what answers between quotes
+	   show */
+	ck_assert_str_eq(alone, got);
+	free(alone);
 	/* what answers between quotes shows is the same either way */
 	ck_assert_msg((shown == NULL) == (shown_full == NULL) &&
 		      (shown == NULL || strcmp(shown, shown_full) == 0),
