@@ -3837,7 +3837,7 @@ message_line(const struct store_message *m, void *ctx)
 		m->refused ? caseflow_refused_mark(s->en) :
 		in && !m->officer ? (s->en ? "(from outside)" : "(utifrån)") :
 		s->en ? "(internal)" : "(intern)";
-	char *forwarded = NULL;
+	char *forwarded = NULL, *signature, *signed_body = NULL;
 
 	/* a case officer's reply of commands alone has no text nor files:
 	   what it did is in the case's state, not a message */
@@ -3869,7 +3869,21 @@ message_line(const struct store_message *m, void *ctx)
 		s->held_body = m->body != NULL ? xstrdup(m->body) : NULL;
 		return 0;
 	}
-	put_message(s, m->at, in, who, mark, m->body);
+	/* a citizen's (or another party's) signature under "-- ", which
+	   the text lost: theirs to be reached by, as in the notification */
+	if (in && !m->officer && *mark == '\0' && m->full != NULL &&
+	    (signature = reply_delimited_signature(m->full)) != NULL) {
+		const char *body = m->body != NULL ? m->body : "";
+
+		signed_body = xasprintf("%s%s%s\n%s", body,
+					*body != '\0' ? "\n\n" : "",
+					s->en ? "Signature:" : "Signatur:",
+					signature);
+		free(signature);
+	}
+	put_message(s, m->at, in, who, mark, signed_body != NULL ?
+		    signed_body : m->body);
+	free(signed_body);
 	free(forwarded);
 	return 0;
 }

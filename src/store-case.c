@@ -695,6 +695,8 @@ each_message(struct store *store, sqlite3_stmt *st,
 				sqlite3_column_int(st, 10) != 0,
 			.forwarded_to = sqlite3_column_count(st) > 11 ?
 				store_col_text(st, 11) : NULL,
+			.full = sqlite3_column_count(st) > 12 ?
+				store_col_text(st, 12) : NULL,
 		};
 
 		if (fn(&m, ctx) != 0)
@@ -719,7 +721,7 @@ case_messages(struct store *store, int64_t case_id, bool conversation,
 		"coalesce(c.kind = 'handler', 0), EXISTS (SELECT 1 FROM "
 		"attachment a WHERE a.message_id = m.id), "
 		"(SELECT group_concat(f.address, ', ') FROM case_forward f "
-		"WHERE f.note_id = m.id) "
+		"WHERE f.note_id = m.id), m.body_full "
 		"FROM message m "
 		"LEFT JOIN contact c ON c.id = m.contact_id "
 		"WHERE m.case_id = ?1 AND (?2 = 0 OR m.direction = 'in' OR "

@@ -333,6 +333,9 @@ struct store_message {
 	   (#vidarebefordra): to whom, "a@b, c@d" (store_case_messages,
 	   store_case_recent_messages), else NULL */
 	const char *forwarded_to;
+	/* the text as it came, when BODY is stripped of something
+	   (store_case_messages), else NULL */
+	const char *full;
 };
 struct store_message_new {
 	const char *direction;	/* "in" or "out" */

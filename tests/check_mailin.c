@@ -2321,6 +2321,18 @@ START_TEST(test_citizen_signature_shown)
 	ck_assert_msg(strstr(body, "Signature") == NULL &&
 		      strstr(body, "iPhone") == NULL, "%s", body);
 	free(body);
+	/* #visa shows each mail's signature under it too, once */
+	deliver_mail("eva@kommun.example", "arende@kommun.example", "x",
+		     "cs4@kommun.example", NULL, "#visa KS-2026-00001\n");
+	body = newest_body("eva@kommun.example");
+	ck_assert_msg(has_text(body, "Lampan vid busshållplatsen lyser inte."
+			       "\n\nSignature:\nAnna Andersson\nStorgatan 1, "
+			       "123 45 Kommunby\n070-123 45 67\n") &&
+		      has_text(body, "Nu lyser den igen.\n\nSignature:\n"
+			       "Anna Andersson\n070-123 45 67\n") &&
+		      strstr(body, "iPhone") == NULL &&
+		      strstr(body, "Gammal text") == NULL, "%s", body);
+	free(body);
 }
 END_TEST
 
