@@ -99,6 +99,7 @@ struct lookups {
 	char *from;		/* citizen.from */
 	char *last_answer;	/* case.last_answer */
 	char *citizen_text;	/* case.citizen_text */
+	char *citizen_signature;	/* ...its "-- " signature, or NULL */
 	char *officer;		/* sender.name */
 	char *cont_answer;	/* continues.last_answer */
 	char *cont_handler;	/* continues.handler */
@@ -1170,6 +1171,7 @@ lookups_clear(struct lookups *lk)
 	free(lk->from);
 	free(lk->last_answer);
 	free(lk->citizen_text);
+	free(lk->citizen_signature);
 	free(lk->officer);
 	free(lk->cont_answer);
 	free(lk->cont_handler);
@@ -1260,15 +1262,22 @@ look_up(struct flow *fl, const char *lang, const char *template_id,
 	if (wants(fl, lang, template_id, LOOKED_LAST_ANSWER,
 		  "case.last_answer")) {
 		if (store_case_last_text(fl->store, id, "handler",
-					 &lk->last_answer, error_r) < 0)
+					 &lk->last_answer, NULL, error_r) < 0)
 			return -1;
 		cut_signoff(lk->last_answer);
 	}
 	if (wants(fl, lang, template_id, LOOKED_CITIZEN_TEXT,
-		  "case.citizen_text") &&
-	    store_case_last_text(fl->store, id, "citizen", &lk->citizen_text,
-				 error_r) < 0)
-		return -1;
+		  "case.citizen_text")) {
+		char *full = NULL;
+
+		if (store_case_last_text(fl->store, id, "citizen",
+					 &lk->citizen_text, &full,
+					 error_r) < 0)
+			return -1;
+		/* its "-- " signature, shown with it (message.signature) */
+		lk->citizen_signature = reply_delimited_signature(full);
+		free(full);
+	}
 	if (wants(fl, lang, template_id, LOOKED_OFFICER, "sender.name") &&
 	    officer_name(fl, &lk->officer, error_r) < 0)
 		return -1;
@@ -1278,7 +1287,7 @@ look_up(struct flow *fl, const char *lang, const char *template_id,
 	    wants(fl, lang, template_id, LOOKED_CONT_ANSWER,
 		  "continues.last_answer")) {
 		if (store_case_last_text(fl->store, fl->continues_id,
-					 "handler", &lk->cont_answer,
+					 "handler", &lk->cont_answer, NULL,
 					 error_r) < 0)
 			return -1;
 		cut_signoff(lk->cont_answer);
@@ -1365,6 +1374,13 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	if (fl->by_sms && unsigned_text != NULL &&
 	    reply_plain_cut(text) == above)
 		text = unsigned_text;
+	/* the citizen's last text with the signature it came with, as
+	   message.signature shows it: case.citizen_text is for officers */
+	char *citizen_text = lk->citizen_text != NULL &&
+		lk->citizen_signature != NULL ?
+		xasprintf("%s\n\n%s\n%s", lk->citizen_text,
+			  strcmp(lang, "en") == 0 ? "Signature:" : "Signatur:",
+			  lk->citizen_signature) : NULL;
 	const struct template_var vars[] = {
 		{ "case.number", fl->c.number },
 		{ "case.subject", subject },
@@ -1374,8 +1390,8 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 		{ "message.sender", lk->sender != NULL ? lk->sender : "" },
 		{ "case.last_answer", lk->last_answer != NULL ?
 		  lk->last_answer : "" },
-		{ "case.citizen_text", lk->citizen_text != NULL ?
-		  lk->citizen_text : "" },
+		{ "case.citizen_text", citizen_text != NULL ? citizen_text :
+		  lk->citizen_text != NULL ? lk->citizen_text : "" },
 		/* not to the officer who did it: "Eva Ek har gett dig" to
 		   Eva after her own #tilldela eva */
 		{ "sender.name", lk->officer != NULL &&
@@ -1442,6 +1458,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 			       &when_buf, error_r) < 0) {
 			free(subject);
 			free(unsigned_text);
+			free(citizen_text);
 			free(signer);
 			free(signer_phone);
 			return -1;
@@ -1464,6 +1481,7 @@ render(struct flow *fl, const char *template_id, char **subject_r,
 	free(when_buf);
 	free(subject);
 	free(unsigned_text);
+	free(citizen_text);
 	free(signer);
 	free(signer_phone);
 	return ret;

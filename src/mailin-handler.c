@@ -3115,7 +3115,7 @@ tell_merged(struct mailin *mi, struct store *store,
 	if (rc > 0)
 		rc = store_contact_name(store, v->handler_id, &who, error_r);
 	if (rc > 0 &&
-	    store_case_last_text(store, v->case_id, "citizen", &said,
+	    store_case_last_text(store, v->case_id, "citizen", &said, NULL,
 				 error_r) < 0)
 		rc = -1;
 	to.case_id = c->merge_into;

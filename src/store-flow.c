@@ -991,10 +991,10 @@ store_case_citizen_thread(struct store *store, int64_t case_id,
 
 int
 store_case_last_text(struct store *store, int64_t case_id, const char *by,
-		     char **text_r, char **error_r)
+		     char **text_r, char **full_r, char **error_r)
 {
 	static const char sql[] =
-		"SELECT m.body_stripped FROM message m "
+		"SELECT m.body_stripped, m.body_full FROM message m "
 		"JOIN contact c ON c.id = m.contact_id "
 		"WHERE m.case_id = ? AND m.direction = 'in' AND "
 		"m.visibility = 'public' AND m.kind = 'mail' AND "
@@ -1004,16 +1004,25 @@ store_case_last_text(struct store *store, int64_t case_id, const char *by,
 	int rc;
 
 	*text_r = NULL;
+	if (full_r != NULL)
+		*full_r = NULL;
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, case_id);
 	sqlite3_bind_text(st, 2, by, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
+	if (rc == SQLITE_ROW) {
 		*text_r = xstrdup(store_col_text(st, 0));
+		if (full_r != NULL && store_col_text(st, 1) != NULL)
+			*full_r = xstrdup(store_col_text(st, 1));
+	}
 	if (store_row_end(store, st, rc, "read message", error_r) < 0) {
 		free(*text_r);
 		*text_r = NULL;
+		if (full_r != NULL) {
+			free(*full_r);
+			*full_r = NULL;
+		}
 		return -1;
 	}
 	return rc == SQLITE_ROW;

@@ -1355,9 +1355,11 @@ int store_case_citizen_thread(struct store *store, int64_t case_id,
    reply's text below its commands; "citizen": the last mail or SMS a
    citizen party wrote, its new text), not a note, an automatic reply or
    a refused reply: 1 with *text_r (caller frees), 0 when there is none,
-   -1. */
+   -1. With FULL_R, also the text as it came into *FULL_R when it
+   differs (quotes, a signature cut), else NULL there (caller frees). */
 int store_case_last_text(struct store *store, int64_t case_id,
-			 const char *by, char **text_r, char **error_r);
+			 const char *by, char **text_r, char **full_r,
+			 char **error_r);
 /* The first address of KIND ("email", "phone") of a contact: 1 with
    *address_r (caller frees), 0, -1. */
 int store_contact_first(struct store *store, int64_t contact_id,

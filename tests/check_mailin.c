@@ -2274,7 +2274,7 @@ END_TEST
    mail below. The acknowledgement to the citizen is as it was. */
 START_TEST(test_citizen_signature_shown)
 {
-	char *body;
+	char *body, *to;
 
 	add_handler_eva();
 	deliver_mail("anna@example.se", "arende@kommun.example", "Gatlampa",
@@ -2332,6 +2332,22 @@ START_TEST(test_citizen_signature_shown)
 			       "Anna Andersson\n070-123 45 67\n") &&
 		      strstr(body, "iPhone") == NULL &&
 		      strstr(body, "Gammal text") == NULL, "%s", body);
+	free(body);
+	/* the officer she is given to reads her last mail with it */
+	deliver_mail("anna@example.se", "arende@kommun.example",
+		     "Re: Gatlampa", "cs5@example.se",
+		     "In-Reply-To: <cs1@example.se>\n",
+		     "Ring mig gärna.\n\n-- \nAnna Andersson\n"
+		     "070-123 45 67\n");
+	add_olle("sv");
+	to = eva_reply_to();
+	deliver_mail("eva@kommun.example", to, "SV: Gatlampa",
+		     "cs6@kommun.example", NULL, "#tilldela olle\n");
+	free(to);
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(has_text(body, "Invånarens senaste meddelande:\n\n"
+			       "Ring mig gärna.\n\nSignatur:\nAnna "
+			       "Andersson\n070-123 45 67\n"), "%s", body);
 	free(body);
 }
 END_TEST
