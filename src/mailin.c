@@ -1476,11 +1476,14 @@ may_reply(struct mailin *mi, struct store *store, const struct sender *who,
 		return 0;
 	}
 	free(group);
-	quarantine(v, xstrdup(commands ? "handler commands on a case the "
-			      "workflow only notifies the handler's group of "
-			      "(case_access): an answer without commands is "
-			      "kept as a note" : "empty answer (no text, no "
-			      "file) from a group the workflow notified"));
+	quarantine(v, xasprintf(commands ? "handler commands on a case the "
+				"workflow only notifies %s of (case_access): "
+				"an answer without commands is kept as a "
+				"note" : "empty answer (no text, no file) "
+				"from %s the workflow notified",
+				named ? commands ? "the handler by login" :
+				"a handler" : commands ? "the handler's group" :
+				"a group"));
 	tell(v, who, !commands ? MAILIN_NOTICE_GROUP_EMPTY : named ?
 	     MAILIN_NOTICE_NAMED_COMMANDS : MAILIN_NOTICE_GROUP_COMMANDS);
 	return 0;
