@@ -23,7 +23,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init = 1;
 	}
 	t = html_to_text((const char *)data, size);
-	s = reply_strip_full(t, &inter);
+	s = reply_strip_full(t, &inter, NULL);
 	html_signature_pictures((const char *)data, size, &cids);
 	strlist_clear(&cids);
 	free(inter);

@@ -92,7 +92,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *text = mime_to_utf8("utf-8", data, size, NULL), *s, *full, *inter;
 
 	s = reply_strip(text);
-	full = reply_strip_full(text, &inter);
+	full = reply_strip_full(text, &inter, NULL);
 	if (strcmp(s, full) != 0)
 		abort();
 	check_layout(s);

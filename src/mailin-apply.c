@@ -279,24 +279,22 @@ to_workflow(struct mailin *mi, struct store *store,
 	    int64_t contact, int64_t msg, char **error_r)
 {
 	char *headers = mailin_thread_headers(v);
-	/* what reply_strip cut under "-- " (a telephone number, an
-	   address): the officers see it, as a helpdesk's agents do */
-	char *signature = v->msg != NULL ?
-		reply_delimited_signature(v->msg->text) : NULL;
 	struct caseflow_input in = {
 		.channel = "email", .text = v->stripped, .sender_id = contact,
 		.from_name = v->msg == NULL ? NULL : v->by_form ?
 			     v->msg->reply_to.name : v->msg->from.name,
 		.now = cirm_now(), .thread_headers = headers,
 		.files_of = msg, .shown_text = v->interleaved,
-		.citizen_signature = signature,
+		/* what reply_strip cut under "-- " (a telephone number,
+		   an address): the officers see it, as a helpdesk's
+		   agents do */
+		.citizen_signature = v->signature,
 	};
 	int ret;
 
 	if (mi->flow == NULL) {
 		*error_r = xstrdup("no workflows loaded");
 		free(headers);
-		free(signature);
 		return -1;
 	}
 	if (event == NULL) {
@@ -321,7 +319,6 @@ to_workflow(struct mailin *mi, struct store *store,
 				     error_r);
 	}
 	free(headers);
-	free(signature);
 	return ret;
 }
 

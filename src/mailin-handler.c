@@ -5022,9 +5022,10 @@ mailin_handler_apply(struct mailin *mi, struct store *store,
 		ret = handler_commands(mi, store, v, &r, error_r);
 	} else {
 		parse(v->stripped, &r);
-		if (v->msg != NULL)
-			r.delimited_signature =
-				reply_delimited_signature(v->msg->text);
+		/* as parse() read it (the officer's own quotes kept or
+		   not, the text ends at the same line) */
+		if (v->signature != NULL)
+			r.delimited_signature = xstrdup(v->signature);
 		ret = handler_reply(mi, store, row, v, &r, error_r);
 	}
 	reply_clear(&r);

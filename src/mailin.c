@@ -145,6 +145,7 @@ mailin_verdict_clear(struct mailin_verdict *v)
 	free(v->sender);
 	free(v->dedupe_key);
 	free(v->resend_key);
+	free(v->signature);
 	free(v->mentioned);
 	free(v->reason);
 	free(v->blobs);
@@ -1786,7 +1787,8 @@ parse(const struct mailin *mi, const void *raw, size_t len,
 		free(pos);
 		return;
 	}
-	v->stripped = reply_strip_full(v->msg->text, &v->interleaved);
+	v->stripped = reply_strip_full(v->msg->text, &v->interleaved,
+				       &v->signature);
 	if (v->msg->from.addr == NULL || strchr(v->msg->from.addr, '@') == NULL) {
 		quarantine_raw(v, xstrdup("no sender address in From"), raw,
 			       len);

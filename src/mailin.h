@@ -162,6 +162,9 @@ struct mailin_verdict {
 	   answers between quotes (reply_strip_full), or NULL: what
 	   handlers are shown and the case keeps */
 	char *interleaved;
+	/* the signature under "-- " that reply_strip_full cut from the
+	   writer's text (reply_delimited_signature), or NULL */
+	char *signature;
 };
 
 /* The engine's read-ahead for a mail row (engine_prepare_fn): parses

@@ -854,9 +854,47 @@ keep_own_quotes(const struct text *t, char *keep, size_t end)
 	}
 }
 
+/* The last lines a closing may be among: itself and eight short ones,
+   as many as a municipal signature has (name, title, department,
+   municipality, visiting and postal address, telephone, web). */
+#define SIGNATURE_LINES_MAX 9
+
+/* The signature below the "-- " that ends the own text at line END of
+   T (reply_delimited_signature), or NULL. KEEP (T's lines) is used up. */
+static char *
+delimited_signature(const struct text *t, char *keep, size_t end,
+		    size_t text_len)
+{
+	enum attribution kind;
+	char *out;
+	size_t stop;
+
+	/* only where the person's own text ends at the delimiter: one in
+	   a quote, or below the message replied to, is someone else's */
+	if (end >= t->n || (strcmp(t->line[end], "-- ") != 0 &&
+			    strcmp(t->line[end], "--") != 0))
+		return NULL;
+	/* the block under it, up to a blank line, a quote, the
+	   attribution of one, or whatever else cuts */
+	for (stop = end + 1; stop < t->n && stop - end <= SIGNATURE_LINES_MAX;
+	     stop++)
+		if (is_blank(t->line[stop]) || is_quoted(t->line[stop]) ||
+		    cuts_at(t, stop) || attribution_at(t, stop, &kind) > 0)
+			break;
+	memset(keep, 0, t->n);
+	memset(keep + end + 1, 1, stop - end - 1);
+	out = join_kept(t, keep, stop, text_len);
+	if (*out == '\0') {
+		free(out);
+		out = NULL;
+	}
+	return out;
+}
+
 /* reply_strip_full, and with ANSWER reply_strip_answer. */
 static char *
-strip(const char *text, char **interleaved_r, bool answer)
+strip(const char *text, char **interleaved_r, char **signature_r,
+      bool answer)
 {
 	struct text t;
 	char *buf, *keep, *out, *shown = NULL;
@@ -864,6 +902,8 @@ strip(const char *text, char **interleaved_r, bool answer)
 
 	if (interleaved_r != NULL)
 		*interleaved_r = NULL;
+	if (signature_r != NULL)
+		*signature_r = NULL;
 	if (text == NULL)
 		return xstrdup("");
 	buf = normalise(text);
@@ -882,6 +922,8 @@ strip(const char *text, char **interleaved_r, bool answer)
 		*interleaved_r = shown;
 	else
 		free(shown);
+	if (signature_r != NULL)
+		*signature_r = delimited_signature(&t, keep, end, strlen(text));
 	free(keep);
 	free(t.line);
 	free(buf);
@@ -889,21 +931,21 @@ strip(const char *text, char **interleaved_r, bool answer)
 }
 
 char *
-reply_strip_full(const char *text, char **interleaved_r)
+reply_strip_full(const char *text, char **interleaved_r, char **signature_r)
 {
-	return strip(text, interleaved_r, false);
+	return strip(text, interleaved_r, signature_r, false);
 }
 
 char *
 reply_strip_answer(const char *text, char **interleaved_r)
 {
-	return strip(text, interleaved_r, true);
+	return strip(text, interleaved_r, NULL, true);
 }
 
 char *
 reply_strip(const char *text)
 {
-	return reply_strip_full(text, NULL);
+	return reply_strip_full(text, NULL, NULL);
 }
 
 /* Closings, lower case: the longer of two that start alike first. */
@@ -919,10 +961,6 @@ static const char *const closings[] = {
 /* The longest a line below a closing, or after the closing on its own
    line, may be (bytes): a name or a title, not more text. */
 #define CLOSING_TAIL_MAX 60
-/* The last lines a closing may be among: itself and eight short ones,
-   as many as a municipal signature has (name, title, department,
-   municipality, visiting and postal address, telephone, web). */
-#define SIGNATURE_LINES_MAX 9
 /* The longest line that can be one: the longest closing and a name. */
 #define CLOSING_LINE_MAX (sizeof("med vänliga hälsningar") - 1 + \
 			  CLOSING_TAIL_MAX)
@@ -2047,36 +2085,15 @@ char *
 reply_delimited_signature(const char *text)
 {
 	struct text t;
-	char *buf, *keep, *out = NULL;
-	size_t end, stop;
-	enum attribution kind;
+	char *buf, *keep, *out;
 
 	if (text == NULL)
 		return NULL;
 	buf = normalise(text);
 	split_lines(buf, &t);
 	keep = xcalloc(t.n, 1);
-	end = mark_lines(&t, keep);
-	/* only where the person's own text ends at the delimiter: one in
-	   a quote, or below the message replied to, is someone else's */
-	if (end < t.n && (strcmp(t.line[end], "-- ") == 0 ||
-			  strcmp(t.line[end], "--") == 0)) {
-		/* the block under it, up to a blank line, a quote, the
-		   attribution of one, or whatever else cuts */
-		for (stop = end + 1; stop < t.n &&
-		     stop - end <= SIGNATURE_LINES_MAX; stop++)
-			if (is_blank(t.line[stop]) ||
-			    is_quoted(t.line[stop]) || cuts_at(&t, stop) ||
-			    attribution_at(&t, stop, &kind) > 0)
-				break;
-		memset(keep, 0, t.n);
-		memset(keep + end + 1, 1, stop - end - 1);
-		out = join_kept(&t, keep, stop, strlen(text));
-		if (*out == '\0') {
-			free(out);
-			out = NULL;
-		}
-	}
+	out = delimited_signature(&t, keep, mark_lines(&t, keep),
+				  strlen(text));
 	free(keep);
 	free(t.line);
 	free(buf);

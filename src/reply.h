@@ -25,8 +25,10 @@ char *reply_strip(const char *text);
    (two answers or more, each right below quoted lines): the last lines
    quoted above each answer come along as "> " lines, so that a reader
    sees what each answers; else NULL. Only quotes one level deep are
-   shown, at most four lines above an answer. */
-char *reply_strip_full(const char *text, char **interleaved_r);
+   shown, at most four lines above an answer. In *SIGNATURE_R (unless
+   NULL) reply_delimited_signature(TEXT), from the same reading. */
+char *reply_strip_full(const char *text, char **interleaved_r,
+		       char **signature_r);
 
 /* reply_strip_full(TEXT, INTERLEAVED_R) for a case officer's answer,
    who may quote on purpose in their own text (a guideline, the

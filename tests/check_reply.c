@@ -273,7 +273,7 @@ static const struct {
 START_TEST(test_interleaved)
 {
 	char *shown = (char *)"unset";
-	char *got = reply_strip_full(interleaved_cases[_i].text, &shown);
+	char *got = reply_strip_full(interleaved_cases[_i].text, &shown, NULL);
 	char *plain = reply_strip(interleaved_cases[_i].text);
 	const char *want = interleaved_cases[_i].want;
 
@@ -333,7 +333,7 @@ START_TEST(test_answer)
 {
 	char *shown = NULL, *shown_full = NULL;
 	char *got = reply_strip_answer(answer_cases[_i].text, &shown);
-	char *plain = reply_strip_full(answer_cases[_i].text, &shown_full);
+	char *plain = reply_strip_full(answer_cases[_i].text, &shown_full, NULL);
 	char *alone = reply_strip_answer(answer_cases[_i].text, NULL);
 	const char *want = answer_cases[_i].want != NULL ?
 		answer_cases[_i].want : plain;
@@ -690,7 +690,7 @@ static const struct {
 
 START_TEST(test_delimited_signature)
 {
-	char *got = reply_delimited_signature(delimited[_i].text);
+	char *got = reply_delimited_signature(delimited[_i].text), *also;
 
 	if (delimited[_i].signature == NULL)
 		ck_assert_msg(got == NULL, "%d: \"%s\"", _i, got);
@@ -699,6 +699,15 @@ START_TEST(test_delimited_signature)
 			      strcmp(got, delimited[_i].signature) == 0,
 			      "%d: \"%s\"", _i, got != NULL ? got : "(null)");
 	free(got);
+	/* the same from reply_strip_full's reading */
+	free(reply_strip_full(delimited[_i].text, NULL, &also));
+	if (delimited[_i].signature == NULL)
+		ck_assert_msg(also == NULL, "%d: \"%s\"", _i, also);
+	else
+		ck_assert_msg(also != NULL &&
+			      strcmp(also, delimited[_i].signature) == 0,
+			      "%d: \"%s\"", _i, also != NULL ? also : "(null)");
+	free(also);
 }
 END_TEST
 
