@@ -115,8 +115,8 @@ make_key(const char *path, char **error_r)
 /* Where the shipped WHAT ("templates", "workflows") are: $CIRM_DATADIR
    (an uninstalled source tree, for tests) or the installed data
    directory. */
-static char *
-data_source(const char *what)
+char *
+instance_data_source(const char *what)
 {
 	const char *d = getenv("CIRM_DATADIR");
 
@@ -129,7 +129,7 @@ data_source(const char *what)
 static int
 data_present(const char *what, char **error_r)
 {
-	char *src = data_source(what);
+	char *src = instance_data_source(what);
 	DIR *d = opendir(src);
 
 	if (d != NULL) {
@@ -217,7 +217,7 @@ copy_dir(const char *sdir, const char *ddir, int depth, char **error_r)
 static int
 copy_templates(const char *dest, char **error_r)
 {
-	char *src = data_source("templates");
+	char *src = instance_data_source("templates");
 	DIR *langs = opendir(src);
 	struct dirent *l;
 	int ret = 0;
@@ -247,7 +247,7 @@ copy_templates(const char *dest, char **error_r)
 static int
 copy_workflows(const char *dest, char **error_r)
 {
-	char *src = data_source("workflows");
+	char *src = instance_data_source("workflows");
 	DIR *dir = opendir(src);
 	struct dirent *f;
 	int ret = 0;

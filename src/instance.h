@@ -22,6 +22,11 @@ struct strlist;
 int instance_make_dirs(const struct cfg *cfg, struct strlist *made,
 		       char **error_r);
 
+/* Where the shipped WHAT ("templates", "workflows") are: $CIRM_DATADIR
+   (an uninstalled source tree, for tests) or the installed data
+   directory. Caller frees. */
+char *instance_data_source(const char *what);
+
 /* Why the database CFG names could not be opened or locked by PROGRAM
    ("cirmctl", "cirmd"), told as the administrator can act on it: that
    there is none there (the 'database' setting is wrong, or no instance

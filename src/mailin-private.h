@@ -28,6 +28,7 @@ struct mailin {
 	   messages: "FILE:LINE: ", or "FILE: " when not set there */
 	char *where_default, *where_routes, *where_workflow_dir;
 	char *sms_country_code;
+	bool sms;		/* sms_transport is not none */
 	char *form_senders;	/* mail_form_senders */
 	char *auth_server;	/* mail_auth_server, or NULL for none */
 	bool case_access_all;	/* case_access = all */
@@ -70,7 +71,9 @@ char *mailin_workflow_for_number(const struct mailin *mi, const char *number);
 /* The SMS confirming STOP and START (sms-optout.sms, sms-optin.sms)
    and the one asking the sender of an empty SMS to write again
    (sms-empty.sms), which have only {{municipality.name}}: each that is
-   there and does not render goes to ERRORS as file:line: message. */
+   there and does not render goes to ERRORS as file:line: message; with
+   SMS in use, so does each that is not there at all (an instance made
+   by an older cirm, which did not ship it). */
 void mailin_check_sms_templates(struct mailin *mi, struct strlist *errors);
 /* PREFIX and the SHA-256 of WHAT in hex (caller frees): a duplicate's
    key for a message that has no id of its own. */

@@ -8,6 +8,7 @@
 
 #include "blob.h"
 #include "e164.h"
+#include "instance.h"
 #include "i18n.h"
 #include "log.h"
 #include "reply.h"
@@ -333,6 +334,28 @@ mailin_check_sms_templates(struct mailin *mi, struct strlist *errors)
 	   own falls back to sv, told once. */
 	const char *langs[] = { mi->language, "sv", "en" };
 
+	/* Not there even in sv, which every language falls back to: an
+	   instance made by an older cirm, whose templates are its own
+	   copies (cirmctl init), lacks what a newer one sends. Found only
+	   when a citizen's SMS needs it, it would go unsent. */
+	for (size_t i = 0; mi->sms && optout_templates[i] != NULL; i++) {
+		char *shipped, *msg;
+
+		if (template_cache_exists(mi->templates, "sv",
+					  optout_templates[i]))
+			continue;
+		shipped = instance_data_source("templates");
+		msg = xasprintf("%s/sv/%s: no such template, and cirm sends it "
+				"by SMS to citizens: copy the templates this "
+				"instance lacks from those cirm installs, "
+				"keeping its own (cp -rn %s/. %s/), then "
+				"reload", mi->template_dir,
+				optout_templates[i], shipped,
+				mi->template_dir);
+		strlist_add(errors, msg);
+		free(msg);
+		free(shipped);
+	}
 	for (size_t l = 0; l < N_ELEMENTS(langs); l++) {
 		for (size_t i = 0; optout_templates[i] != NULL; i++) {
 			char *subject = NULL, *body = NULL, *err = NULL, *msg;

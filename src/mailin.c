@@ -89,6 +89,7 @@ mailin_new(const struct cfg *cfg, char **error_r)
 	mi->where_routes = where(cfg, CFG_WORKFLOW_ROUTES);
 	mi->where_workflow_dir = cfg_blame(cfg, CFG_WORKFLOW_DIR);
 	mi->sms_country_code = xstrdup(cfg_str(cfg, CFG_SMS_COUNTRY_CODE));
+	mi->sms = strcmp(cfg_str(cfg, CFG_SMS_TRANSPORT), "none") != 0;
 	mi->form_senders = form_senders_ascii(cfg_str(cfg,
 						      CFG_MAIL_FORM_SENDERS));
 	mi->auth_server = strcmp(cfg_str(cfg, CFG_MAIL_AUTH_SERVER),

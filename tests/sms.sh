@@ -706,6 +706,19 @@ check "a broken English sms-optin.sms is told at start too" contains "$err" \
 	"templates/en/sms-optin.sms:1: unknown variable 'case.number' (it has only {{municipality.name}})"
 cp "$T/optin-en.good" "$I/templates/en/sms-optin.sms"
 
+# An instance made by an older cirm has its own copies of the templates
+# of its day: one a newer cirm sends that it lacks is told at start, with
+# what to do, not only when a citizen's empty SMS goes unanswered.
+mv "$I/templates/sv/sms-empty.sms" "$T/empty-sv.good"
+mv "$I/templates/en/sms-empty.sms" "$T/empty-en.good"
+engine
+check "a missing sms-empty.sms is told at start" contains "$err" \
+	"templates/sv/sms-empty.sms: no such template, and cirm sends it by SMS to citizens: copy the templates this instance lacks from those cirm installs, keeping its own (cp -rn "
+mv "$T/empty-sv.good" "$I/templates/sv/sms-empty.sms"
+engine
+check "... and not when only sv has it" sh -c '! printf "%s" "$1" | grep -q sms-empty' - "$err"
+mv "$T/empty-en.good" "$I/templates/en/sms-empty.sms"
+
 # --- SMS templates at workflow check ------------------------------------------
 cp -r "$I/templates" "$T/tpl"
 printf '{{municipality.name}}: Läs mer på https://kommun.example/arende\n' >"$T/tpl/sv/acknowledgement.sms"
