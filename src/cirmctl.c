@@ -265,11 +265,25 @@ ctl_open_store_why(const struct cfg *cfg, struct store **store_r,
 {
 	struct store_settings sset = {
 		.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT),
+		.keep_older = 1,
 	};
 	char *err = NULL, *msg;
+	const char *kept;
+	int from;
 
-	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, store_r, &err) == 0)
+	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, store_r, &err) == 0) {
+		/* on stderr, not to mix with what the command prints */
+		if ((from = store_upgraded(*store_r, &kept)) > 0)
+			fprintf(stderr, _("cirmctl: the database was at schema "
+					  "version %d, older than this cirm's "
+					  "(%d), and is now brought up to "
+					  "date; the database as it was is kept "
+					  "in %s, for going back to the cirm "
+					  "that wrote it (see RUNNING AS A "
+					  "SERVICE in cirmd(8))\n"),
+				from, store_schema_latest(), kept);
 		return 0;
+	}
 	msg = instance_database_problem(cfg, "cirmctl", err);
 	ctl_error("%s", msg);
 	if (why_r != NULL)

@@ -621,6 +621,7 @@ open_store(struct daemon *d)
 		.cache_kib = engine_cache_kib((int)cfg_int(d->cfg,
 							   CFG_ENGINE_BATCH)),
 		.background_checkpoint = 1,
+		.keep_older = 1,
 	};
 	char *lock = xasprintf("%s.cirmd-lock", cfg_str(d->cfg, CFG_DATABASE));
 
@@ -787,7 +788,17 @@ daemon_run(const struct daemon_options *o)
 		signal(SIGUSR1, SIG_IGN);
 	ret = open_store(&d);
 	if (ret == 0) {
+		const char *kept;
+		int from;
+
 		start_logging(d.cfg);
+		if ((from = store_upgraded(d.store, &kept)) > 0)
+			log_info("database: schema version %d brought up to "
+				 "date (%d); the database as it was is kept "
+				 "in %s, for going back to the cirm that wrote "
+				 "it (cirmd(8)): remove it once this one runs "
+				 "well", from, store_schema_latest(),
+				 kept != NULL ? kept : "no copy");
 		/* the key or the workflows: a configuration problem */
 		if (make_engine(&d) < 0)
 			ret = EX_CONFIG;

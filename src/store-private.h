@@ -13,6 +13,8 @@
 struct store {
 	sqlite3 *db;
 	char *path;
+	int upgraded_from; /* the schema store_open brought up to date */
+	char *kept_copy;   /* the copy of it kept before (keep_older) */
 	int busy; /* the last failure was a lock held by another */
 	int busy_ms; /* how long to wait for a lock (busy_wait) */
 	struct timespec busy_since; /* when this wait began */

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -446,6 +447,75 @@ sqlite_setup(void)
 	store_vfs_register();
 }
 
+/* Writes the copy of STORE's database, at schema version FROM, that an
+   upgrade keeps: PATH.schema-FROM.YYYYMMDDTHHMMSS beside it, mode 0600
+   and the database's owner (cirmctl run as root on the service's
+   instance), synced. 0, or -1 with *error_r. */
+static int
+keep_copy(struct store *store, int from, char **error_r)
+{
+	char stamp[32], *copy, *err = NULL;
+	time_t now = (time_t)cirm_now();
+	struct stat st;
+	struct tm tm;
+	int fd;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	copy = xasprintf("%s.schema-%d.%s", store->path, from, stamp);
+	if (store_backup(store, copy, &err) < 0 ||
+	    chmod(copy, 0600) < 0 ||
+	    (stat(store->path, &st) == 0 && geteuid() == 0 &&
+	     chown(copy, st.st_uid, st.st_gid) < 0) ||
+	    (fd = open(copy, O_RDONLY | O_CLOEXEC)) < 0) {
+		*error_r = xasprintf(_("%s: database schema version %d is "
+				       "older than this cirm's (%d), and the "
+				       "copy of it kept before it is brought "
+				       "up to date cannot be written, so it "
+				       "is left as it was: %s"),
+				     store->path, from, store_schema_latest(),
+				     err != NULL ? err : strerror(errno));
+		free(err);
+		unlink(copy);
+		free(copy);
+		return -1;
+	}
+	if (fsync(fd) < 0 || fsync_parent(copy) < 0) {
+		*error_r = xasprintf("%s: %s", copy, strerror(errno));
+		close(fd);
+		unlink(copy);
+		free(copy);
+		return -1;
+	}
+	close(fd);
+	store->kept_copy = copy;
+	return 0;
+}
+
+/* Brings STORE's older schema up to date, keeping a copy of it first
+   when KEEP and it is a schema some cirm wrote (not a new file). */
+static int
+upgrade(struct store *store, int keep, char **error_r)
+{
+	int from = store_schema_version(store);
+
+	if (keep && from > 0 && from < store_schema_latest() &&
+	    keep_copy(store, from, error_r) < 0)
+		return -1;
+	if (store_migrate(store, store_schema_latest(), error_r) < 0)
+		return -1;
+	if (from > 0 && from < store_schema_latest())
+		store->upgraded_from = from;
+	return 0;
+}
+
+int
+store_upgraded(const struct store *store, const char **copy_r)
+{
+	*copy_r = store->kept_copy;
+	return store->upgraded_from;
+}
+
 int
 store_open(const char *path, const struct store_settings *set,
 	   struct store **store_r, char **error_r)
@@ -477,7 +547,7 @@ store_open(const char *path, const struct store_settings *set,
 	if (open_pragmas(store, busy_ms, set != NULL ? set->cache_kib : 0,
 			 error_r) < 0 ||
 	    (store_schema_version(store) != store_schema_latest() &&
-	     store_migrate(store, store_schema_latest(), error_r) < 0) ||
+	     upgrade(store, set != NULL && set->keep_older, error_r) < 0) ||
 	    (set != NULL && set->background_checkpoint &&
 	     store_checkpointer_start(store, STORE_CHECKPOINT_PAGES,
 				      error_r) < 0)) {
@@ -506,6 +576,7 @@ store_free(struct store **storep)
 	if (store->db != NULL)
 		sqlite3_close(store->db);
 	free(store->path);
+	free(store->kept_copy);
 	free(store);
 	*storep = NULL;
 }

@@ -26,6 +26,13 @@ struct store_settings {
 	   then writes on while the other core checkpoints. 0: SQLite's
 	   automatic checkpoint in the committing thread. */
 	int background_checkpoint;
+	/* Before an older schema is brought up to date, write a copy of
+	   the database as it is beside it (store_upgraded says where), so
+	   that the cirm that wrote it can be gone back to: for the
+	   programs an administrator starts on the instance (cirmd,
+	   cirmctl, cirm-gateway), not for copies being checked. A copy
+	   that cannot be written leaves the database as it was. */
+	int keep_older;
 };
 
 /* Opens PATH and brings its schema to the newest version, each migration
@@ -34,6 +41,10 @@ struct store_settings {
 int store_open(const char *path, const struct store_settings *set,
 	       struct store **store_r, char **error_r);
 void store_free(struct store **store);
+/* The schema version STORE's database had when store_open brought it
+   up to date, 0 when it was current (or new); *COPY_R is the copy
+   kept of it before (keep_older), else NULL. */
+int store_upgraded(const struct store *store, const char **copy_r);
 /* Whether this process can write STORE's database (a service must):
    0, also when another process holds the write lock; -1 with *error_r
    naming the file that is read-only for this user (the database, its

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <strings.h>
 #include <signal.h>
+#include <glob.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -456,6 +458,106 @@ START_TEST(test_stepwise_migration)
 	free(want);
 	free(old_path);
 	store_free(&old);
+}
+END_TEST
+
+/* An older database, made by the first FROM migrations, with a mail in
+   its inbox; closed. */
+static void
+make_old_db(const char *path, int from)
+{
+	struct store *old = xcalloc(1, sizeof(*old));
+	char *err = NULL;
+
+	old->path = xstrdup(path);
+	ck_assert_int_eq(sqlite3_open(path, &old->db), SQLITE_OK);
+	ck_assert_msg(store_migrate(old, from, &err) == 0, "%s", err);
+	ck_assert_int_eq(sqlite3_exec(old->db,
+		"INSERT INTO inbox (id, channel, source, received_at, raw) "
+		"VALUES (7, 'email', 'maildir', 1790000000, 'queued')", NULL,
+		NULL, NULL), SQLITE_OK);
+	store_free(&old);
+}
+
+/* The copies kept beside PATH: how many, the first in *FIRST_R. */
+static size_t
+kept_copies(const char *path, char **first_r)
+{
+	char *pattern = xasprintf("%s.schema-*", path);
+	glob_t g;
+	size_t n = 0;
+
+	*first_r = NULL;
+	if (glob(pattern, 0, NULL, &g) == 0) {
+		n = g.gl_pathc;
+		*first_r = xstrdup(g.gl_pathv[0]);
+		globfree(&g);
+	}
+	free(pattern);
+	return n;
+}
+
+/* An upgrade keeps the database as it was, for the older cirm that
+   wrote it (the backup an administrator takes with the new cirmctl is
+   already of the new schema); only the programs that ask for it. */
+START_TEST(test_upgrade_keeps_copy)
+{
+	int from = store_schema_latest() - 3;
+	struct store_settings keep = { .keep_older = 1 }, plain = { 0 };
+	struct store *store, *copy;
+	const char *kept;
+	char *first, *err = NULL, *other = xasprintf("%s/other.db", dir);
+	struct stat st;
+	sqlite3 *db;
+	sqlite3_stmt *st_;
+
+	make_old_db(dbpath, from);
+	ck_assert_msg(store_open(dbpath, &keep, &store, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_schema_version(store), store_schema_latest());
+	ck_assert_int_eq(store_upgraded(store, &kept), from);
+	ck_assert_ptr_nonnull(kept);
+	ck_assert_uint_eq(kept_copies(dbpath, &first), 1);
+	ck_assert_str_eq(first, kept);
+	ck_assert_int_eq(stat(kept, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	/* the copy is the old database, which its cirm opens as it was */
+	ck_assert_int_eq(sqlite3_open(kept, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT (SELECT user_version "
+		"FROM pragma_user_version), (SELECT count(*) FROM inbox)",
+		-1, &st_, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st_), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st_, 0), from);
+	ck_assert_int_eq(sqlite3_column_int(st_, 1), 1);
+	sqlite3_finalize(st_);
+	sqlite3_close(db);
+	store_free(&store);
+	free(first);
+
+	/* opened again, current: nothing more kept, nothing told */
+	ck_assert_msg(store_open(dbpath, &keep, &store, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_upgraded(store, &kept), 0);
+	ck_assert_ptr_null(kept);
+	ck_assert_uint_eq(kept_copies(dbpath, &first), 1);
+	free(first);
+	store_free(&store);
+
+	/* a copy being checked (a backup's) is not copied again */
+	make_old_db(other, from);
+	ck_assert_msg(store_open(other, &plain, &copy, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_upgraded(copy, &kept), from);
+	ck_assert_ptr_null(kept);
+	ck_assert_uint_eq(kept_copies(other, &first), 0);
+	store_free(&copy);
+
+	/* nor is a new database */
+	free(other);
+	other = xasprintf("%s/new.db", dir);
+	keep.create = 1;
+	ck_assert_msg(store_open(other, &keep, &copy, &err) == 0, "%s", err);
+	ck_assert_int_eq(store_upgraded(copy, &kept), 0);
+	ck_assert_uint_eq(kept_copies(other, &first), 0);
+	store_free(&copy);
+	free(other);
 }
 END_TEST
 
@@ -2216,6 +2318,7 @@ store_suite(void)
 	tcase_add_loop_test(tc, test_stepwise_migration, 0,
 			    store_schema_latest() - 1);
 	tcase_add_test(tc, test_newer_schema_refused);
+	tcase_add_test(tc, test_upgrade_keeps_copy);
 	tcase_add_test(tc, test_wal_gathered);
 	suite_add_tcase(s, tc);
 
