@@ -330,9 +330,11 @@ version_taken(const struct ctl *ctl, const char *file,
 					  "already in use with other contents: "
 					  "give the changed workflow a new "
 					  "version number, such as %d (the "
-					  "newest the database has is %d)\n"),
+					  "newest the database has is %d), or "
+					  "put back the file that ran: cirmctl "
+					  "workflow export %s --version %d\n"),
 				file, wf->line, wf->id, wf->version,
-				newest + 1, newest);
+				newest + 1, newest, wf->id, wf->version);
 			taken = 1;
 		}
 	}

@@ -41,11 +41,17 @@ store_workflow_def_put(struct store *store, const char *id, int version,
 		   again (a version recorded once and its file removed) */
 		if (store_workflow_newest(store, id, &newest, &err) < 0)
 			free(err);
+		/* the other way out: a shipped workflow a newer cirm
+		   changed without a new number, copied over the
+		   instance's own after an upgrade */
 		*error_r = xasprintf("workflow %s version %d is already in use "
 				     "with other contents: give the changed "
 				     "workflow a new version number, such as "
-				     "%d (the newest the database has is %d)",
-				     id, version, newest + 1, newest);
+				     "%d (the newest the database has is %d), "
+				     "or put back the file that ran: cirmctl "
+				     "workflow export %s --version %d",
+				     id, version, newest + 1, newest, id,
+				     version);
 		return -1;
 	}
 	if (rc != SQLITE_DONE)

@@ -171,6 +171,8 @@ check "... with the reason, at the line of the version" contains "$err" \
 	"synpunkt.xml:23: workflow synpunkt version 2 is already in use with other contents"
 check "... and the number to give it" contains "$err" \
 	"a new version number, such as 3 (the newest the database has is 2)"
+check "... or how to put back the file that ran" contains "$err" \
+	"or put back the file that ran: cirmctl workflow export synpunkt --version 2"
 : >"$T/d.log"
 kill -HUP "$pid"
 check "an edited version 2 is refused" wait_for "$T/d.log" "give the changed workflow a new version number"
@@ -178,6 +180,8 @@ check "... at the line of the version" \
 	grep -q "synpunkt.xml:23: workflow synpunkt version 2 is already in use" "$T/d.log"
 check "... naming a number no version has had" \
 	grep -q "give the changed workflow a new version number, such as 3 (the newest the database has is 2)" "$T/d.log"
+check "... or how to put back the file that ran (a shipped one changed by an upgrade)" \
+	grep -q "(the newest the database has is 2), or put back the file that ran: cirmctl workflow export synpunkt --version 2" "$T/d.log"
 # A named pipe among the workflows does not hang the reload in open(2).
 sed 's/id="synpunkt" version="1"/id="synpunkt" version="2"/' "$T/synpunkt.good" >"$W/synpunkt.xml"
 mkfifo "$W/pipe.xml"
