@@ -341,12 +341,13 @@ compare_strings(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The copies of the database that restore kept beside it
-   (DATABASE.before-restore-YYYYMMDD-HHMMSS): each holds the citizens'
-   data as it was, which retention never reaches, so they are named
-   until someone removes them. */
+/* The copies of the database that restore or an upgrade kept beside it
+   (DATABASE.before-restore-YYYYMMDD-HHMMSS, .before-upgrade-...): each
+   holds the citizens' data as it was, which retention never reaches,
+   so they are named until someone removes them. */
 static void
-print_kept_copies(const char *database)
+print_kept_copies(const char *database, const char *kind,
+		  const char *heading)
 {
 	char *dir = path_dir(database), *prefix;
 	const char *base = strrchr(database, '/');
@@ -355,7 +356,7 @@ print_kept_copies(const char *database)
 	struct dirent *e;
 
 	base = base != NULL ? base + 1 : database;
-	prefix = xasprintf("%s.before-restore-", base);
+	prefix = xasprintf("%s.%s-", base, kind);
 	while (d != NULL && (e = readdir(d)) != NULL)
 		if (strncmp(e->d_name, prefix, strlen(prefix)) == 0)
 			strlist_add(&names, e->d_name);
@@ -363,9 +364,7 @@ print_kept_copies(const char *database)
 		closedir(d);
 	if (names.n > 0) {
 		qsort(names.v, names.n, sizeof(*names.v), compare_strings);
-		printf("%s\n", _("Kept by restore, with the citizens' data as "
-				 "it was (retention does not reach them; "
-				 "remove each once it is no longer needed):"));
+		printf("%s\n", heading);
 		for (size_t i = 0; i < names.n; i++)
 			printf("  %s/%s\n", dir, names.v[i]);
 	}
@@ -653,7 +652,15 @@ ctl_status(const struct ctl *ctl, int argc, char **argv)
 				(unsigned long)c.actions_skipped),
 		       (long long)c.actions_skipped,
 		       *c.skip_error != '\0' ? c.skip_error : "?");
-	print_kept_copies(cfg_str(cfg, CFG_DATABASE));
+	print_kept_copies(cfg_str(cfg, CFG_DATABASE), "before-restore",
+			  _("Kept by restore, with the citizens' data as "
+			    "it was (retention does not reach them; "
+			    "remove each once it is no longer needed):"));
+	print_kept_copies(cfg_str(cfg, CFG_DATABASE), "before-upgrade",
+			  _("Kept by an upgrade, the database as an older "
+			    "cirm left it, with the citizens' data as it was "
+			    "(retention does not reach them; remove each "
+			    "once this cirm runs well):"));
 	ret = pid != 0 ? 0 : 3;
 out:
 	strlist_clear(&ck.problems);

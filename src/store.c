@@ -448,21 +448,30 @@ sqlite_setup(void)
 }
 
 /* Writes the copy of STORE's database, at schema version FROM, that an
-   upgrade keeps: PATH.schema-FROM.YYYYMMDDTHHMMSS beside it, mode 0600
-   and the database's owner (cirmctl run as root on the service's
-   instance), synced. 0, or -1 with *error_r. */
+   upgrade keeps: PATH.before-upgrade-YYYYMMDD-HHMMSS beside it (named
+   as restore names the one it keeps), mode 0600 and the database's
+   owner (cirmctl run as root on the service's instance), synced. 0, or
+   -1 with *error_r. */
 static int
 keep_copy(struct store *store, int from, char **error_r)
 {
-	char stamp[32], *copy, *err = NULL;
+	char when[32], *copy = NULL, *err = NULL;
 	time_t now = (time_t)cirm_now();
 	struct stat st;
 	struct tm tm;
 	int fd;
 
-	gmtime_r(&now, &tm);
-	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
-	copy = xasprintf("%s.schema-%d.%s", store->path, from, stamp);
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
+	/* two upgrades within a second (a test) keep one each */
+	for (int i = 1; copy == NULL || (access(copy, F_OK) == 0 && i < 100);
+	     i++) {
+		free(copy);
+		copy = i == 1 ? xasprintf("%s.before-upgrade-%s", store->path,
+					  when) :
+			xasprintf("%s.before-upgrade-%s-%d", store->path,
+				  when, i);
+	}
 	if (store_backup(store, copy, &err) < 0 ||
 	    chmod(copy, 0600) < 0 ||
 	    (stat(store->path, &st) == 0 && geteuid() == 0 &&

@@ -445,6 +445,16 @@ check "status names the copies restore kept, and why they matter" contains "$out
 	"Kept by restore, with the citizens' data as it was (retention does not reach them; remove each once it is no longer needed):"
 check "... each of them, with its path" \
 	[ "$(printf '%s\n' "$out" | grep -c "^  $I/cirm\.db\.before-restore-")" -eq "$kept" ]
+# So do those an upgrade kept (check_store makes one from an older
+# schema): they are the database as an older cirm left it.
+: >"$I/cirm.db.before-upgrade-20261207-101500"
+run "$CIRMCTL" -c "$C" status
+check_all "status names the copy an upgrade kept too" <<-'EOF'
+	contains "$out" "Kept by an upgrade, the database as an older cirm left it, with the citizens' data as it was (retention does not reach them; remove each once this cirm runs well):"
+	contains "$out" "  $I/cirm.db.before-upgrade-20261207-101500"
+	[ "$(printf '%s\n' "$out" | grep -c "^  $I/cirm\.db\.before-restore-")" -eq "$kept" ]
+	EOF
+rm "$I/cirm.db.before-upgrade-20261207-101500"
 
 # An instance whose key is gone (removed by hand, a disk replaced): the
 # backup's is put in place, rather than the restore ending without one,

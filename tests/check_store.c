@@ -483,7 +483,7 @@ make_old_db(const char *path, int from)
 static size_t
 kept_copies(const char *path, char **first_r)
 {
-	char *pattern = xasprintf("%s.schema-*", path);
+	char *pattern = xasprintf("%s.before-upgrade-*", path);
 	glob_t g;
 	size_t n = 0;
 
