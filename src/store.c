@@ -283,10 +283,12 @@ store_migrate(struct store *store, int version, char **error_r)
 					       "newer than this cirm knows (%d): "
 					       "a newer cirm has brought it up to "
 					       "date; run that one, or go back to "
-					       "the backup taken before (see "
-					       "RUNNING AS A SERVICE in "
-					       "cirmd(8))"),
-					     store->path, cur, store_schema_latest());
+					       "the copy it kept beside it "
+					       "(%s.before-upgrade-...) or the "
+					       "backup taken before (see "
+					       "Upgrading in cirmd(8))"),
+					     store->path, cur, store_schema_latest(),
+					     store->path);
 			return -1;
 		}
 		if (cur >= version) {

@@ -534,7 +534,7 @@ if command -v sqlite3 >/dev/null; then
 	run "$CIRMCTL" -c "$C" case list
 	check "a newer schema: exit 1" [ "$rc" -eq 1 ]
 	check "... saying what to do" contains "$err" \
-		"$I/cirm.db: database schema version $((v + 1)) is newer than this cirm knows ($v): a newer cirm has brought it up to date; run that one, or go back to the backup taken before (see RUNNING AS A SERVICE in cirmd(8))"
+		"$I/cirm.db: database schema version $((v + 1)) is newer than this cirm knows ($v): a newer cirm has brought it up to date; run that one, or go back to the copy it kept beside it ($I/cirm.db.before-upgrade-...) or the backup taken before (see Upgrading in cirmd(8))"
 	sqlite3 "$I/cirm.db" "PRAGMA user_version = $v"
 fi
 
