@@ -78,7 +78,7 @@ gateway_store_open(const struct cfg *cfg, struct store **store_r,
 {
 	struct store_settings set = {
 		.busy_timeout_ms = (int)cfg_int(cfg, CFG_BUSY_TIMEOUT),
-		.keep_older = 1,
+		.current_only = 1,
 	};
 
 	return store_open(cfg_str(cfg, CFG_DATABASE), &set, store_r, error_r);

@@ -8,6 +8,7 @@
 #include "daemon.h"
 #include "i18n.h"
 #include "instance.h"
+#include "lockfile.h"
 #include "mime.h"
 #include "store.h"
 #include "util.h"
@@ -268,9 +269,18 @@ ctl_open_store_why(const struct cfg *cfg, struct store **store_r,
 		.keep_older = 1,
 	};
 	char *err = NULL, *msg;
+	char *lock = xasprintf("%s.cirmd-lock", cfg_str(cfg, CFG_DATABASE));
 	const char *kept;
 	int from;
 
+	/* A cirmd that runs has brought the schema up to date, unless it
+	   is older than this cirmctl (installed while it runs): then the
+	   schema must not change under it. */
+	if (lockfile_holder(lock) > 0) {
+		sset.keep_older = 0;
+		sset.current_only = 1;
+	}
+	free(lock);
 	if (store_open(cfg_str(cfg, CFG_DATABASE), &sset, store_r, &err) == 0) {
 		/* on stderr, not to mix with what the command prints */
 		if ((from = store_upgraded(*store_r, &kept)) > 0)

@@ -504,12 +504,26 @@ keep_copy(struct store *store, int from, char **error_r)
 }
 
 /* Brings STORE's older schema up to date, keeping a copy of it first
-   when KEEP and it is a schema some cirm wrote (not a new file). */
+   (SET's keep_older) when it is a schema some cirm wrote (not a new
+   file); or refuses to (SET's current_only). */
 static int
-upgrade(struct store *store, int keep, char **error_r)
+upgrade(struct store *store, const struct store_settings *set,
+	char **error_r)
 {
-	int from = store_schema_version(store);
+	int from = store_schema_version(store), keep = set != NULL &&
+						       set->keep_older;
 
+	if (set != NULL && set->current_only && from >= 0 &&
+	    from < store_schema_latest()) {
+		*error_r = xasprintf(_("%s: database schema version %d is "
+				       "older than this cirm's (%d): an older "
+				       "cirmd runs on it, and this newer "
+				       "program, installed meanwhile, does not "
+				       "bring it up to date under it; restart "
+				       "cirmd (see Upgrading in cirmd(8))"),
+				     store->path, from, store_schema_latest());
+		return -1;
+	}
 	if (keep && from > 0 && from < store_schema_latest() &&
 	    keep_copy(store, from, error_r) < 0)
 		return -1;
@@ -558,7 +572,7 @@ store_open(const char *path, const struct store_settings *set,
 	if (open_pragmas(store, busy_ms, set != NULL ? set->cache_kib : 0,
 			 error_r) < 0 ||
 	    (store_schema_version(store) != store_schema_latest() &&
-	     upgrade(store, set != NULL && set->keep_older, error_r) < 0) ||
+	     upgrade(store, set, error_r) < 0) ||
 	    (set != NULL && set->background_checkpoint &&
 	     store_checkpointer_start(store, STORE_CHECKPOINT_PAGES,
 				      error_r) < 0)) {

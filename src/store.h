@@ -29,10 +29,15 @@ struct store_settings {
 	/* Before an older schema is brought up to date, write a copy of
 	   the database as it is beside it (store_upgraded says where), so
 	   that the cirm that wrote it can be gone back to: for the
-	   programs an administrator starts on the instance (cirmd,
-	   cirmctl, cirm-gateway), not for copies being checked. A copy
+	   programs that bring the instance's database up to date (cirmd,
+	   cirmctl), not for copies being checked. A copy
 	   that cannot be written leaves the database as it was. */
 	int keep_older;
+	/* Refuse an older schema instead of bringing it up to date: for
+	   cirm-gateway, which cirmd starts once it has done that. A newer
+	   cirm-gateway that an older cirmd starts (installed while it
+	   runs) must not change the schema under it. */
+	int current_only;
 };
 
 /* Opens PATH and brings its schema to the newest version, each migration

@@ -549,6 +549,29 @@ START_TEST(test_upgrade_keeps_copy)
 	ck_assert_uint_eq(kept_copies(other, &first), 0);
 	store_free(&copy);
 
+	/* a gateway, which a cirmd older than it may have started (a newer
+	   cirm installed while it runs), changes nothing */
+	free(other);
+	other = xasprintf("%s/gateway.db", dir);
+	make_old_db(other, from);
+	{
+		struct store_settings gw = { .current_only = 1 };
+
+		ck_assert_int_eq(store_open(other, &gw, &copy, &err), -1);
+		ck_assert_msg(strstr(err, "is older than this cirm's") != NULL &&
+			      strstr(err, "restart cirmd") != NULL, "%s", err);
+		free(err);
+		err = NULL;
+	}
+	ck_assert_int_eq(sqlite3_open(other, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
+					    &st_, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st_), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(st_, 0), from);
+	sqlite3_finalize(st_);
+	sqlite3_close(db);
+	ck_assert_uint_eq(kept_copies(other, &first), 0);
+
 	/* nor is a new database */
 	free(other);
 	other = xasprintf("%s/new.db", dir);

@@ -536,6 +536,28 @@ if command -v sqlite3 >/dev/null; then
 	check "... saying what to do" contains "$err" \
 		"$I/cirm.db: database schema version $((v + 1)) is newer than this cirm knows ($v): a newer cirm has brought it up to date; run that one, or go back to the copy it kept beside it ($I/cirm.db.before-upgrade-...) or the backup taken before (see Upgrading in cirmd(8))"
 	sqlite3 "$I/cirm.db" "PRAGMA user_version = $v"
+
+	# A newer cirmctl installed while an older cirmd runs (here the
+	# schema made to look one version older under a running cirmd):
+	# it does not change the schema under that cirmd, nor keep a copy.
+	"$CIRMD" -c "$C" --no-gateways 2>"$T/old-cirmd.log" &
+	oldpid=$!
+	i=0
+	until grep -q 'started (pid' "$T/old-cirmd.log" || [ $i -gt 100 ]; do
+		i=$((i + 1))
+		sleep 0.1
+	done
+	sqlite3 "$I/cirm.db" "PRAGMA user_version = $((v - 1))"
+	run "$CIRMCTL" -c "$C" case list
+	check_all "an older cirmd running: cirmctl leaves its schema alone" <<-'EOF'
+		[ "$rc" -eq 1 ]
+		contains "$err" "$I/cirm.db: database schema version $((v - 1)) is older than this cirm's ($v): an older cirmd runs on it, and this newer program, installed meanwhile, does not bring it up to date under it; restart cirmd (see Upgrading in cirmd(8))"
+		[ "$(sqlite3 "$I/cirm.db" 'PRAGMA user_version')" -eq $((v - 1)) ]
+		[ -z "$(ls "$I" | grep before-upgrade)" ]
+		EOF
+	sqlite3 "$I/cirm.db" "PRAGMA user_version = $v"
+	kill -TERM "$oldpid"
+	wait "$oldpid"
 fi
 
 # cirmctl run by the wrong user (the administrator's own, not the
