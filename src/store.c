@@ -516,11 +516,10 @@ upgrade(struct store *store, const struct store_settings *set,
 	if (set != NULL && set->current_only && from >= 0 &&
 	    from < store_schema_latest()) {
 		*error_r = xasprintf(_("%s: database schema version %d is "
-				       "older than this cirm's (%d): an older "
-				       "cirmd runs on it, and this newer "
-				       "program, installed meanwhile, does not "
-				       "bring it up to date under it; restart "
-				       "cirmd (see Upgrading in cirmd(8))"),
+				       "older than this cirm's (%d), and is "
+				       "brought up to date only when no older "
+				       "cirmd runs on it: restart cirmd, or "
+				       "start it (see Upgrading in cirmd(8))"),
 				     store->path, from, store_schema_latest());
 		return -1;
 	}

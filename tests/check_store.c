@@ -559,7 +559,8 @@ START_TEST(test_upgrade_keeps_copy)
 
 		ck_assert_int_eq(store_open(other, &gw, &copy, &err), -1);
 		ck_assert_msg(strstr(err, "is older than this cirm's") != NULL &&
-			      strstr(err, "restart cirmd") != NULL, "%s", err);
+			      strstr(err, "only when no older cirmd runs on it: "
+				     "restart cirmd") != NULL, "%s", err);
 		free(err);
 		err = NULL;
 	}

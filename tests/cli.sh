@@ -551,7 +551,7 @@ if command -v sqlite3 >/dev/null; then
 	run "$CIRMCTL" -c "$C" case list
 	check_all "an older cirmd running: cirmctl leaves its schema alone" <<-'EOF'
 		[ "$rc" -eq 1 ]
-		contains "$err" "$I/cirm.db: database schema version $((v - 1)) is older than this cirm's ($v): an older cirmd runs on it, and this newer program, installed meanwhile, does not bring it up to date under it; restart cirmd (see Upgrading in cirmd(8))"
+		contains "$err" "$I/cirm.db: database schema version $((v - 1)) is older than this cirm's ($v), and is brought up to date only when no older cirmd runs on it: restart cirmd, or start it (see Upgrading in cirmd(8))"
 		[ "$(sqlite3 "$I/cirm.db" 'PRAGMA user_version')" -eq $((v - 1)) ]
 		[ -z "$(ls "$I" | grep before-upgrade)" ]
 		EOF
