@@ -575,6 +575,8 @@ main(int argc, char **argv)
 			return finish_output(0);
 		case 'V':
 			printf("cirmctl (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			/* what an upgrade brings the database to */
+			printf(_("database schema %d\n"), store_schema_latest());
 			return finish_output(0);
 		default:
 			usage(stderr);

@@ -8,6 +8,7 @@
 #include "cfg.h"
 #include "daemon.h"
 #include "i18n.h"
+#include "store.h"
 
 #include <getopt.h>
 #include <stdio.h>
@@ -79,6 +80,7 @@ main(int argc, char **argv)
 			return 0;
 		case 'V':
 			printf("cirmd (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			printf(_("database schema %d\n"), store_schema_latest());
 			return 0;
 		default:
 			usage(stderr);

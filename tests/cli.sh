@@ -391,6 +391,9 @@ check "--help has every command and option of cirmctl(1)${missing:+ (not:${missi
 	[ -s "$T/syn-commands" -a -s "$T/syn-options" -a -z "$missing" ]
 run "$CIRMCTL" --version
 check "version" contains "$out" "cirmctl (cirm)"
+schema=$(sqlite3 "$I/cirm.db" "PRAGMA user_version" 2>/dev/null)
+check "version: the database schema an upgrade brings (${schema:-?})" \
+	contains "$out" "database schema ${schema:-none}"
 # Every program says what it is and how it is used.
 for p in cirmd cirm-gateway cirm-mailgate; do
 	run "$top_builddir/$p" --version
