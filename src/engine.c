@@ -621,9 +621,6 @@ process_row(struct engine *engine, int i, int64_t now, int careful,
 	}
 	if (job.result != ENGINE_DONE && job.result != ENGINE_SET_ASIDE) {
 		if (!careful) {
-			log_debug("inbox row %lld failed: its batch is "
-				  "handled again, a savepoint a row",
-				  (long long)id);
 			free(job.reason);
 			return 1;
 		}
@@ -808,8 +805,10 @@ again:
 	engine->failed_rows = 0;
 	if (store_begin(store, error_r) < 0)
 		return -1;
-	/* a line a mail, written once the batch is committed */
-	log_hold();
+	/* a line a mail, written once the batch is committed; in a first
+	   pass the warnings too, which the second tells again if the
+	   first is undone */
+	log_hold(!careful);
 	for (int i = 0; i < n; i++) {
 		if ((r = process_row(engine, i, now, careful, &here,
 				     error_r)) < 0)
@@ -817,6 +816,9 @@ again:
 		if (r > 0) {
 			store_rollback(store);
 			log_release(0);
+			log_debug("inbox row %lld failed: its batch is "
+				  "handled again, a savepoint a row",
+				  (long long)engine->ids[i]);
 			careful = 1;
 			goto again;
 		}

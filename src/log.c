@@ -23,6 +23,7 @@ static struct {
 #define HOLD_MAX 65536
 static __thread struct {
 	int on;
+	int warnings; /* warnings held too (log_hold) */
 	size_t len;
 	char *buf;
 } held;
@@ -116,11 +117,12 @@ flush_held(void)
 }
 
 void
-log_hold(void)
+log_hold(int warnings)
 {
 	if (held.buf == NULL)
 		held.buf = xmalloc(HOLD_MAX);
 	held.on = 1;
+	held.warnings = warnings;
 }
 
 void
@@ -130,6 +132,7 @@ log_release(int keep)
 		flush_held();
 	held.len = 0;
 	held.on = 0;
+	held.warnings = 0;
 }
 
 static void
@@ -147,7 +150,8 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 		if ((unsigned char)*p < 0x20)
 			*p = ' ';
 	}
-	if (held.on && level >= LOG_LEVEL_INFO) {
+	if (held.on && (level >= LOG_LEVEL_INFO ||
+			(held.warnings && level == LOG_LEVEL_WARNING))) {
 		for (int again = 0; again < 2; again++) {
 			size_t room = HOLD_MAX - held.len;
 

@@ -23,9 +23,12 @@ void log_close(void);
 /* Holds the calling thread's info and debug lines from now on, to write
    them all at once with log_release: the engine logs a line a mail, and
    a batch of them then costs one write, not hundreds. A warning or an
-   error is never held: it writes what is held before it, and then
-   itself. Other threads are not affected. */
-void log_hold(void);
+   error is not held: it writes what is held before it, and then
+   itself. With WARNINGS, warnings are held as well (an error still
+   is not): for work that may be undone and done again, whose
+   warnings the second time tells (the engine's first pass over a
+   batch). Other threads are not affected. */
+void log_hold(int warnings);
 /* Writes the lines held (KEEP) or drops them, and stops holding. The
    engine drops the lines of a batch that rolled back, whose work did
    not happen (all but those a warning in the batch brought out before

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include "engine.h"
+#include "log.h"
 #include "store-private.h"
 #include "testutil.h"
 #include "util.h"
@@ -185,6 +186,63 @@ START_TEST(test_savepoint_only_while_failing)
 	ck_assert_int_eq(count("SELECT count(*) FROM cases"), 7);
 	ck_assert_int_eq(count("SELECT max(seq) FROM cases"), 7);
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
+	engine_free(&e);
+}
+END_TEST
+
+/* scripted(), and a line in the log for each row: a warning for
+   "warn", which goes through all the same. */
+static enum engine_result
+talkative(void *ctx, struct store *s, const struct store_inbox_row *row,
+	  char **reason_r)
+{
+	if (row->raw_len >= 4 && memcmp(row->raw, "warn", 4) == 0) {
+		log_warnx("talk: row %lld warned", (long long)row->id);
+		scripted(ctx, s, row, reason_r);
+		return ENGINE_DONE;
+	}
+	log_info("talk: row %lld handled", (long long)row->id);
+	return scripted(ctx, s, row, reason_r);
+}
+
+static int
+occurrences(const char *text, const char *what)
+{
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, what)) != NULL; p++)
+		n++;
+	return n;
+}
+
+/* A batch handled again after a failing row logs each row's lines
+   once: what the first pass logged, warnings too, was undone with it,
+   and a warning there brings out no line of a row done before it. */
+START_TEST(test_handled_again_logs_once)
+{
+	static const char *const rows[] = { "ok", "warn", "bad", "ok" };
+	struct engine_stats stats = { 0 };
+	int calls = 0;
+	struct engine *e = new_engine(4, &calls);
+	char *err = NULL, *log;
+
+	engine_set_handler(e, "email", talkative, &calls);
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++)
+		put("email", rows[i]);
+	tu_stderr_capture(dir);
+	ck_assert_int_eq(engine_drain(e, 1000, &stats, &err), 0);
+	log = tu_stderr_captured();
+	ck_assert_int_eq(calls, 7);
+	ck_assert_int_eq(stats.done, 3);
+	ck_assert_int_eq(occurrences(log, "talk: row 1 handled"), 1);
+	ck_assert_int_eq(occurrences(log, "talk: row 2 warned"), 1);
+	ck_assert_int_eq(occurrences(log, "talk: row 3 handled"), 1);
+	ck_assert_int_eq(occurrences(log, "talk: row 4 handled"), 1);
+	ck_assert_int_eq(occurrences(log, "quarantined as"), 1);
+	/* in the order the rows were handled */
+	ck_assert(strstr(log, "talk: row 1 handled") <
+		  strstr(log, "talk: row 2 warned"));
+	free(log);
 	engine_free(&e);
 }
 END_TEST
@@ -653,6 +711,7 @@ engine_suite(void)
 	tcase_add_test(tc, test_final_quarantines_and_rolls_back);
 	tcase_add_test(tc, test_temp_retries_then_quarantines);
 	tcase_add_test(tc, test_savepoint_only_while_failing);
+	tcase_add_test(tc, test_handled_again_logs_once);
 	tcase_add_test(tc, test_unhandled_channel);
 	tcase_add_test(tc, test_crashed_row_isolated);
 	tcase_add_test(tc, test_read_ahead);

@@ -118,7 +118,7 @@ START_TEST(test_log_hold)
 	close(fd);
 	log_init("t", "stderr", "info", NULL);
 
-	log_hold();
+	log_hold(0);
 	log_info("one");
 	log_info("two");
 	got = stderr_since(path, 0);
@@ -140,7 +140,7 @@ START_TEST(test_log_hold)
 
 	all = tu_slurp(path, &len);
 	free(all);
-	log_hold();
+	log_hold(0);
 	memset(line, 'x', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
 	for (int i = 0; i < 100; i++)	/* 110 KB, more than is held */
@@ -183,7 +183,7 @@ START_TEST(test_log_hold_pipe_writes)
 	log_init("t", "stderr", "info", NULL);
 	memset(line, 'y', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
-	log_hold();
+	log_hold(0);
 	for (int i = 0; i < 40; i++)	/* 28 KB */
 		log_info("%02d %s", i, line);
 	log_release(1);
