@@ -299,6 +299,7 @@ make_engine(struct daemon *d)
 	engine_set_handler(d->engine, "sms", mailin_handle_sms, d->mailin);
 	engine_set_prepare_sync(d->engine, mailin_prepared_sync, d->mailin);
 	engine_set_before_commit(d->engine, mailin_sync, d->mailin);
+	engine_set_after_batch(d->engine, mailin_after_batch, d->mailin);
 	return 0;
 }
 

@@ -71,6 +71,8 @@ struct engine {
 	void *before_commit_ctx;
 	int (*prepare_sync)(void *ctx, char **error_r);
 	void *prepare_sync_ctx;
+	void (*after_batch)(void *ctx, int committed);
+	void *after_batch_ctx;
 	/* the claimed rows of the batch at hand, and of the next one,
 	   claimed before the batch at hand commits */
 	int64_t *ids, *next_ids;
@@ -523,6 +525,22 @@ engine_set_before_commit(struct engine *engine,
 	engine->before_commit_ctx = ctx;
 }
 
+void
+engine_set_after_batch(struct engine *engine,
+		       void (*fn)(void *ctx, int committed), void *ctx)
+{
+	engine->after_batch = fn;
+	engine->after_batch_ctx = ctx;
+}
+
+/* The batch's transaction ended (see engine_set_after_batch). */
+static void
+after_batch(struct engine *engine, int committed)
+{
+	if (engine->after_batch != NULL)
+		engine->after_batch(engine->after_batch_ctx, committed);
+}
+
 struct row_job {
 	struct engine *engine;
 	int64_t now;
@@ -815,6 +833,7 @@ again:
 			goto fail;
 		if (r > 0) {
 			store_rollback(store);
+			after_batch(engine, 0);
 			log_release(0);
 			log_debug("inbox row %lld failed: its batch is "
 				  "handled again, a savepoint a row",
@@ -830,6 +849,7 @@ again:
 	     engine->before_commit(engine->before_commit_ctx, error_r) < 0) ||
 	    store_commit(store, error_r) < 0)
 		goto fail;
+	after_batch(engine, 1);
 	log_release(1);
 	engine->careful = careful && engine->failed_rows > 0;
 	stats->done += here.done;
@@ -838,6 +858,7 @@ again:
 	return 0;
 fail:
 	store_rollback(store);
+	after_batch(engine, 0);
 	log_release(0);
 	return -1;
 }

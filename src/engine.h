@@ -88,6 +88,13 @@ void engine_set_prepare_sync(struct engine *engine,
 void engine_set_before_commit(struct engine *engine,
 			      int (*fn)(void *ctx, char **error_r), void *ctx);
 
+/* FN runs when a batch's transaction ends: COMMITTED 1 once it
+   committed, 0 once it was rolled back (to be handled again, or after
+   a failure). For what the handlers keep in memory beside the database:
+   what they counted in a transaction rolled back did not happen. */
+void engine_set_after_batch(struct engine *engine,
+			    void (*fn)(void *ctx, int committed), void *ctx);
+
 struct engine_stats {
 	int done, retried, quarantined;
 };

@@ -40,6 +40,9 @@ struct mailin {
 		int64_t id, since;
 		int n;
 	} notices[16];
+	/* NOTICES as the last batch that committed left them: a batch
+	   rolled back sent none (mailin_after_batch) */
+	struct mailin_notices notices_committed[16];
 };
 
 #define MAILIN_NOTICES_PER_HOUR 5

@@ -2173,6 +2173,19 @@ notice_allowed(struct mailin *mi, int64_t id, int64_t now)
 	return slot->n++ < MAILIN_NOTICES_PER_HOUR;
 }
 
+void
+mailin_after_batch(void *ctx, int committed)
+{
+	struct mailin *mi = ctx;
+
+	if (committed)
+		memcpy(mi->notices_committed, mi->notices,
+		       sizeof(mi->notices));
+	else
+		memcpy(mi->notices, mi->notices_committed,
+		       sizeof(mi->notices));
+}
+
 /* Puts the mail of ROW, whose verdict V is the quarantine, there with
    its dedupe key, and tells the handler who sent it (if so marked);
    the same mail again, while it waits there or once discarded, is

@@ -243,4 +243,9 @@ engine_handler_fn mailin_handle_sms;
    syncfs for the whole batch); the engine calls it before it commits. */
 int mailin_sync(void *ctx, char **error_r);
 
+/* The engine's end of a batch (engine_set_after_batch): the notices to
+   handlers counted in a batch rolled back (at most
+   MAILIN_NOTICES_PER_HOUR) are forgotten, as their mail is. */
+void mailin_after_batch(void *ctx, int committed);
+
 #endif

@@ -87,6 +87,7 @@ start_mailin(void)
 			   mailin_prepared_free, mi);
 	engine_set_prepare_sync(engine, counting_sync, mi);
 	engine_set_before_commit(engine, mailin_sync, mi);
+	engine_set_after_batch(engine, mailin_after_batch, mi);
 }
 
 static void
@@ -3073,6 +3074,7 @@ START_TEST(test_command_of_newer_version)
 			   mailin_prepared_free, m2);
 	engine_set_prepare_sync(engine, counting_sync, m2);
 	engine_set_before_commit(engine, mailin_sync, m2);
+	engine_set_after_batch(engine, mailin_after_batch, m2);
 	mailin_free(&mi);
 	mi = m2;
 	deliver_mail("eva@kommun.example", to, "SV", "nv2@kommun.example", NULL,
@@ -4412,6 +4414,54 @@ START_TEST(test_handler_told_of_quarantine)
 	/* nothing lost: every one of them is in the quarantine */
 	ck_assert_int_eq(count("SELECT count(*) FROM inbox"), 0);
 	free(to);
+}
+END_TEST
+
+/* The notices to a handler counted in a batch the engine rolled back
+   (a row after them failed, and the batch was handled again) were
+   never sent: they do not count towards the five an hour. */
+START_TEST(test_handler_notices_of_batch_handled_again)
+{
+	struct engine_stats stats = { 0 };
+	char *err = NULL;
+
+	add_handler_eva();
+	deliver_mail("anna@example.se", "arende@kommun.example", "Buller",
+		     "t1@example.se", NULL, "Det bullrar.");
+	/* in one batch: three of Eva's mails set aside (not to her
+	   signed address), then a row nothing handles */
+	for (int i = 0; i < 3; i++) {
+		char id[32], *m;
+
+		snprintf(id, sizeof(id), "t%d@kommun.example", 10 + i);
+		m = mail("eva@kommun.example", "arende@kommun.example",
+			 "SV: [KS-2026-00001] Buller", id,
+			 "In-Reply-To: <t1@example.se>\n", "Igen.");
+		ck_assert(store_inbox_put(store, "email", "test", cirm_now(),
+					  NULL, m, strlen(m), NULL,
+					  &err) == 1);
+		free(m);
+	}
+	ck_assert(store_inbox_put(store, "sms", "test", cirm_now(), NULL,
+				  "x", 1, NULL, &err) == 1);
+	ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats,
+				   &err) == 0, "%s", err);
+	ck_assert_int_eq(stats.quarantined, 4);
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject LIKE "
+			       "'Ditt meddelande har inte%'"), 3);
+	/* and two more this hour, not a sixth */
+	for (int i = 0; i < 3; i++) {
+		char id[32];
+
+		snprintf(id, sizeof(id), "t%d@kommun.example", 20 + i);
+		deliver_mail("eva@kommun.example", "arende@kommun.example",
+			     "SV: [KS-2026-00001] Buller", id,
+			     "In-Reply-To: <t1@example.se>\n", "Igen.");
+	}
+	ck_assert_int_eq(count("SELECT count(*) FROM outbox WHERE recipient = "
+			       "'eva@kommun.example' AND subject LIKE "
+			       "'Ditt meddelande har inte%'"), 5);
 }
 END_TEST
 
@@ -8670,6 +8720,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_bad_token_told);
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
+	tcase_add_test(tc, test_handler_notices_of_batch_handled_again);
 	tcase_add_test(tc, test_handler_told_of_failure);
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
