@@ -61,6 +61,9 @@ struct caseflow {
 	   later check refuses it */
 	struct strlist changes;
 	struct skip_log skips[SKIP_LOG_ACTIONS];
+	/* SKIPS as the last transaction that committed left them
+	   (caseflow_after_batch) */
+	struct skip_log committed_skips[SKIP_LOG_ACTIONS];
 	/* A trial (caseflow_trial_begin): the warnings of its runs wait in
 	   TRIAL_LOG, and SKIPS as it was before it in TRIAL_SKIPS. */
 	bool trial;
@@ -295,6 +298,15 @@ caseflow_trial_end(struct caseflow *cf, bool kept)
 		memcpy(cf->skips, cf->trial_skips, sizeof(cf->skips));
 	strlist_clear(&cf->trial_log);
 	cf->trial = false;
+}
+
+void
+caseflow_after_batch(struct caseflow *cf, bool committed)
+{
+	if (committed)
+		memcpy(cf->committed_skips, cf->skips, sizeof(cf->skips));
+	else
+		memcpy(cf->skips, cf->committed_skips, sizeof(cf->skips));
 }
 
 /* A warning of a run: logged, or held during a trial. */

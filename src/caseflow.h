@@ -169,6 +169,11 @@ void caseflow_when_long(int64_t t, const char *lang,
    and run again says each thing once. */
 void caseflow_trial_begin(struct caseflow *cf);
 void caseflow_trial_end(struct caseflow *cf, bool kept);
+/* The transaction CF's runs worked in ended: COMMITTED, or rolled back
+   (the engine's batch, to be handled again): then what the runs since
+   the last commit counted of skipped actions is forgotten, as their
+   warnings are (log_hold), so that the runs again log them. */
+void caseflow_after_batch(struct caseflow *cf, bool committed);
 
 /* Loads every *.xml in DIR and checks it; a good one becomes the current
    version of its workflow (recorded in STORE, in its own transaction).

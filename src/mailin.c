@@ -2184,6 +2184,8 @@ mailin_after_batch(void *ctx, int committed)
 	else
 		memcpy(mi->notices, mi->notices_committed,
 		       sizeof(mi->notices));
+	if (mi->flow != NULL)
+		caseflow_after_batch(mi->flow, committed);
 }
 
 /* Puts the mail of ROW, whose verdict V is the quarantine, there with

@@ -245,7 +245,8 @@ int mailin_sync(void *ctx, char **error_r);
 
 /* The engine's end of a batch (engine_set_after_batch): the notices to
    handlers counted in a batch rolled back (at most
-   MAILIN_NOTICES_PER_HOUR) are forgotten, as their mail is. */
+   MAILIN_NOTICES_PER_HOUR) are forgotten, as their mail is, and the
+   workflows' skipped actions counted (caseflow_after_batch). */
 void mailin_after_batch(void *ctx, int committed);
 
 #endif

@@ -4465,6 +4465,40 @@ START_TEST(test_handler_notices_of_batch_handled_again)
 }
 END_TEST
 
+/* An action the workflow skipped in a batch the engine handled again
+   (a row after it failed) is logged once: the skip the first pass
+   counted was rolled back with it, and is no repeat within the minute
+   that the second pass would keep quiet about. */
+START_TEST(test_skip_logged_in_batch_handled_again)
+{
+	struct engine_stats stats = { 0 };
+	char *err = NULL, *m, *log, *p;
+	int64_t n = 0;
+
+	/* no group synpunkter: the new case's set group is skipped */
+	m = mail("anna@example.se", "arende@kommun.example", "Buller",
+		 "s1@example.se", NULL, "Det bullrar.");
+	ck_assert(store_inbox_put(store, "email", "test", cirm_now(), NULL, m,
+				  strlen(m), NULL, &err) == 1);
+	free(m);
+	ck_assert(store_inbox_put(store, "sms", "test", cirm_now(), NULL,
+				  "x", 1, NULL, &err) == 1);
+	tu_stderr_capture(dir);
+	ck_assert_msg(engine_drain(engine, cirm_now() + 100000, &stats,
+				   &err) == 0, "%s", err);
+	log = tu_stderr_captured();
+	/* each skipped action once */
+	for (p = log; (p = strstr(p, "no handler group synpunkter")) != NULL;
+	     p++)
+		n++;
+	ck_assert_msg(n > 0 && n == count("SELECT count(*) FROM event WHERE "
+					  "kind = 'action.skipped'"),
+		      "%s", log);
+	ck_assert_msg(strstr(log, "also skipped") == NULL, "%s", log);
+	free(log);
+}
+END_TEST
+
 /* A handler who answers a notification from another address than the
    one cirm has (an alias, a shared mailbox) is not silently ignored:
    the reply changes nothing, and the handler is told at the address
@@ -8721,6 +8755,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_handler_command_sequence);
 	tcase_add_test(tc, test_handler_told_of_quarantine);
 	tcase_add_test(tc, test_handler_notices_of_batch_handled_again);
+	tcase_add_test(tc, test_skip_logged_in_batch_handled_again);
 	tcase_add_test(tc, test_handler_told_of_failure);
 	tcase_add_test(tc, test_quarantined_once);
 	tcase_add_test(tc, test_former_assignee_told);
