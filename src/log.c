@@ -19,12 +19,13 @@ static struct {
 
 /* lines held by log_hold, each ending in a newline; for syslog, which
    takes a line a call, each starts with its level's digit. The buffer
-   is allocated by the first hold: most threads never hold. */
+   is allocated by the first hold: most threads never hold. It holds
+   HOLD_MAX bytes, or more while warnings are held (log_hold). */
 #define HOLD_MAX 65536
 static __thread struct {
 	int on;
 	int warnings; /* warnings held too (log_hold) */
-	size_t len;
+	size_t len, cap;
 	char *buf;
 } held;
 
@@ -119,8 +120,10 @@ flush_held(void)
 void
 log_hold(int warnings)
 {
-	if (held.buf == NULL)
+	if (held.buf == NULL) {
 		held.buf = xmalloc(HOLD_MAX);
+		held.cap = HOLD_MAX;
+	}
 	held.on = 1;
 	held.warnings = warnings;
 }
@@ -153,7 +156,7 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 	if (held.on && (level >= LOG_LEVEL_INFO ||
 			(held.warnings && level == LOG_LEVEL_WARNING))) {
 		for (int again = 0; again < 2; again++) {
-			size_t room = HOLD_MAX - held.len;
+			size_t room = held.cap - held.len;
 
 			if (log_state.use_syslog)
 				n = snprintf(held.buf + held.len, room, "%d%s\n",
@@ -167,6 +170,15 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 			if (n >= 0 && (size_t)n < room) {
 				held.len += (size_t)n;
 				return;
+			}
+			/* full, holding warnings: work that may be undone,
+			   of which nothing goes out before it is kept */
+			if (held.warnings && n >= 0) {
+				while (held.cap - held.len <= (size_t)n)
+					held.cap *= 2;
+				held.buf = xrealloc(held.buf, held.cap);
+				again--;
+				continue;
 			}
 			/* full: what is held goes out, and the line is
 			   held on its own */

@@ -27,7 +27,8 @@ void log_close(void);
    itself. With WARNINGS, warnings are held as well (an error still
    is not): for work that may be undone and done again, whose
    warnings the second time tells (the engine's first pass over a
-   batch). Other threads are not affected. */
+   batch), and then more than the usual buffer is held rather than
+   any written early. Other threads are not affected. */
 void log_hold(int warnings);
 /* Writes the lines held (KEEP) or drops them, and stops holding. The
    engine drops the lines of a batch that rolled back, whose work did

@@ -166,6 +166,60 @@ START_TEST(test_log_hold)
 }
 END_TEST
 
+/* Holding warnings too (the engine's first pass over a batch, which
+   may be undone), nothing goes out before log_release: no warning, and
+   no line of more than the usual buffer; log_release(1) writes them
+   all in order, log_release(0) none. */
+START_TEST(test_log_hold_warnings)
+{
+	char *path = xasprintf("%s/stderr", dir), *got, *p, line[1100];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	int saved = dup(2);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_ge(saved, 0);
+	ck_assert_int_ge(dup2(fd, 2), 0);
+	close(fd);
+	log_init("t", "stderr", "info", NULL);
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+
+	log_hold(1);
+	log_info("one");
+	log_warnx("two");
+	for (int i = 0; i < 100; i++)	/* 110 KB */
+		log_info("%03d %s", i, line);
+	got = stderr_since(path, 0);
+	ck_assert_msg(got[0] == '\0', "%zu bytes written", strlen(got));
+	free(got);
+	log_release(0);
+	got = stderr_since(path, 0);
+	ck_assert_msg(got[0] == '\0', "%zu bytes written", strlen(got));
+	free(got);
+
+	log_hold(1);
+	log_warnx("three");
+	for (int i = 0; i < 100; i++)
+		log_info("%03d %s", i, line);
+	got = stderr_since(path, 0);
+	ck_assert_msg(got[0] == '\0', "%zu bytes written", strlen(got));
+	free(got);
+	log_release(1);
+	got = stderr_since(path, 0);
+	p = xasprintf("t[%ld]: warning: three\n", (long)getpid());
+	ck_assert_int_eq(strncmp(got, p, strlen(p)), 0);
+	free(p);
+	p = xasprintf("t[%ld]: info: 099 %s\n", (long)getpid(), line);
+	ck_assert_str_eq(got + strlen(got) - strlen(p), p);
+	free(p);
+	free(got);
+	free(path);
+	ck_assert_int_ge(dup2(saved, 2), 0);
+	close(saved);
+	log_init("cirm", "stderr", "info", NULL);
+}
+END_TEST
+
 /* Held lines go out in writes of whole lines of at most PIPE_BUF bytes
    (a longer line alone), which a pipe keeps whole beside the lines
    other processes write to it. stderr is a SOCK_SEQPACKET socket here,
@@ -825,6 +879,7 @@ util_suite(void)
 	tcase_add_test(tc, test_random_bytes);
 	tcase_add_test(tc, test_current_pid);
 	tcase_add_test(tc, test_log_hold);
+	tcase_add_test(tc, test_log_hold_warnings);
 	tcase_add_test(tc, test_log_hold_pipe_writes);
 	tcase_add_test(tc, test_str_to_long);
 	tcase_add_test(tc, test_mkdir_p);
