@@ -1597,7 +1597,10 @@ take_forward(struct mailin *mi, const struct sender *who,
 		replace(&v->forward_note, v->stripped);
 	else
 		free(v->stripped);
-	v->stripped = reply_strip(f.text);
+	/* the signature the officers are shown is the citizen's, not the
+	   officer's above the forward */
+	free(v->signature);
+	v->stripped = reply_strip_full(f.text, NULL, &v->signature);
 	replace(&v->interleaved, NULL);
 	/* the message is the citizen's: its full text is what they wrote,
 	   not the handler's note and the forward's header block above it

@@ -5648,6 +5648,36 @@ START_TEST(test_own_address_names_handler)
 }
 END_TEST
 
+/* A citizen's mail a case officer forwarded: the signature the
+   officers are shown as the citizen's is the citizen's under the
+   forward, never the officer's own above it. */
+START_TEST(test_forward_signature_is_the_citizens)
+{
+	char *body;
+
+	add_handler_eva();
+	add_olle("sv");
+	deliver_mail("eva@kommun.example", "arende@kommun.example",
+		     "Fwd: Skylten", "fs1@kommun.example", NULL,
+		     "Kan någon ta den här?\n-- \nEva Ek\n"
+		     "Miljöförvaltningen\n070-111 11 11\n\n"
+		     "---------- Forwarded message ---------\n"
+		     "From: Dan <dan@example.se>\nSubject: Skylten\n\n"
+		     "Skylten har blåst ner.\n-- \nDan Persson\n"
+		     "070-999 99 99\n");
+	ck_assert_int_eq(count("SELECT count(*) FROM cases c JOIN "
+			       "contact_address a ON a.contact_id = "
+			       "c.citizen_id WHERE a.address = "
+			       "'dan@example.se'"), 1);
+	body = newest_body("olle@kommun.example");
+	ck_assert_msg(strstr(body, "070-111") == NULL &&
+		      strstr(body, "Miljöförvaltningen") == NULL, "%s", body);
+	ck_assert_msg(has_text(body, "Signatur:\nDan Persson\n"
+			       "070-999 99 99\n"), "%s", body);
+	free(body);
+}
+END_TEST
+
 /* A citizen's mail forwarded to the handler's own address: a command
    line in it is the citizen's words, never the handler's #borta, and
    the mail is registered; commands of the handler's own above a forward
@@ -8695,6 +8725,7 @@ mailin_suite(void)
 	tcase_add_test(tc, test_forward_attached_same_mail);
 	tcase_add_test(tc, test_handler_sees_conversation);
 	tcase_add_test(tc, test_citizen_signature_shown);
+	tcase_add_test(tc, test_forward_signature_is_the_citizens);
 	tcase_add_test(tc, test_officer_quote_kept);
 	tcase_add_test(tc, test_notified_handler_answers);
 	tcase_add_test(tc, test_history_files_no_text);
