@@ -780,7 +780,8 @@ empty_sms(struct mailin *mi, struct store *store,
 				 &err) < 0 ||
 		    store_event_add(store, t.case_id, row->received_at,
 				    "sms.empty", contact, NULL, NULL, NULL,
-				    &err) < 0) {
+				    &err) < 0 ||
+		    store_case_touch(store, t.case_id, now, &err) < 0) {
 			*reason_r = err;
 			return ENGINE_TEMP;
 		}

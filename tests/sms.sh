@@ -178,9 +178,12 @@ EOF
 msgs=$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case1'")
 sent=$(sql "SELECT count(*) FROM outbox")
 quarantined=$(sql "SELECT count(*) FROM quarantine")
+sql "UPDATE cases SET updated_at = updated_at - 60 WHERE number = '$case1'" >/dev/null
+touched=$(sql "SELECT updated_at FROM cases WHERE number = '$case1'")
 sms "From: 46701234567" " "
 engine
 check_all "an empty SMS on the sender's open case is kept there, its history says so, nothing is sent" <<-'EOF'
+	[ "$(sql "SELECT updated_at > $touched FROM cases WHERE number = '$case1'")" -eq 1 ]
 	[ "$(sql "SELECT count(*) FROM message m JOIN cases c ON c.id = m.case_id WHERE c.number = '$case1'")" -eq $((msgs + 1)) ]
 	[ "$(sql "SELECT count(*) FROM event e JOIN cases c ON c.id = e.case_id WHERE c.number = '$case1' AND e.kind = 'sms.empty'")" -eq 1 ]
 	[ "$(sql "SELECT count(*) FROM outbox")" -eq "$sent" ]
