@@ -4632,6 +4632,20 @@ static const struct text T_ASIDE_OWN_BAD[2] = {
 	  "from cirm to you on no case, such as the digest, or ask the "
 	  "administrator for it (cirmctl handler address)." } };
 
+/* What a handler notified for their information (a group's member, or
+   one named by login) is told to do instead of commands. */
+#define ANSWER_WITHOUT_COMMANDS \
+	{ "Svara på aviseringen utan kommandon: svaret sparas då i " \
+	  "ärendet som en anteckning, som inte går till invånaren, " \
+	  "och ärendets handläggare får det. Ska du arbeta med " \
+	  "ärendet: be dess handläggare eller administratören att " \
+	  "tilldela dig det.", \
+	  "Answer the notification without commands: the answer is " \
+	  "then kept on the case as a note, which does not go to the " \
+	  "citizen, and the case officer gets it. If you are to work " \
+	  "on the case: ask its case officer or the administrator to " \
+	  "assign it to you." }
+
 static const struct text T_ASIDE[][2] = {
 	[MAILIN_NOTICE_OVERSIZE] = {
 		{ "Meddelandet är större än cirm tar emot (mail_max_size).",
@@ -4816,16 +4830,7 @@ static const struct text T_ASIDE[][2] = {
 		  "The case is not yours to work on: the workflow notified "
 		  "your group of it for its information (a referral, say), "
 		  "and that gives no commands on the case." },
-		{ "Svara på aviseringen utan kommandon: svaret sparas då i "
-		  "ärendet som en anteckning, som inte går till invånaren, "
-		  "och ärendets handläggare får det. Ska du arbeta med "
-		  "ärendet: be dess handläggare eller administratören att "
-		  "tilldela dig det.",
-		  "Answer the notification without commands: the answer is "
-		  "then kept on the case as a note, which does not go to the "
-		  "citizen, and the case officer gets it. If you are to work "
-		  "on the case: ask its case officer or the administrator to "
-		  "assign it to you." } },
+		ANSWER_WITHOUT_COMMANDS },
 	[MAILIN_NOTICE_NAMED_COMMANDS] = {
 		{ "Ärendet är inte ditt att arbeta med: arbetsflödet "
 		  "aviserade dig om det för kännedom (till exempel en "
@@ -4833,16 +4838,7 @@ static const struct text T_ASIDE[][2] = {
 		  "The case is not yours to work on: the workflow notified "
 		  "you of it for your information (a referral, say), and "
 		  "that gives no commands on the case." },
-		{ "Svara på aviseringen utan kommandon: svaret sparas då i "
-		  "ärendet som en anteckning, som inte går till invånaren, "
-		  "och ärendets handläggare får det. Ska du arbeta med "
-		  "ärendet: be dess handläggare eller administratören att "
-		  "tilldela dig det.",
-		  "Answer the notification without commands: the answer is "
-		  "then kept on the case as a note, which does not go to the "
-		  "citizen, and the case officer gets it. If you are to work "
-		  "on the case: ask its case officer or the administrator to "
-		  "assign it to you." } },
+		ANSWER_WITHOUT_COMMANDS },
 	[MAILIN_NOTICE_GROUP_EMPTY] = {
 		{ "Ditt svar på aviseringen var tomt: det hade ingen text "
 		  "och inga filer, så det finns inte i ärendet.",
