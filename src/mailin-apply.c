@@ -123,38 +123,30 @@ save_recipients(struct store *store, int64_t message_id,
    a misread date line more likely than a mail left lying that long. */
 #define FORWARD_SENT_MAX_AGE (30 * 86400)
 
-/* When the mail reached the municipality: the gateway's time, or the
-   topmost Received field of our own mail server when that is earlier
-   (the MTA had to keep the mail while cirm was busy or down). */
-static int64_t
-reached_us(const struct store_inbox_row *row, const struct mailin_verdict *v)
+void
+mailin_received(struct mailin_verdict *v, int64_t received_at)
 {
-	int64_t rt = mime_received_time(v->msg, row->received_at - 30 * 86400,
-					row->received_at);
+	int64_t rt = v->msg == NULL ? 0 :
+		mime_received_time(v->msg, received_at - 30 * 86400,
+				   received_at);
 
-	return rt != 0 ? rt : row->received_at;
+	v->received_at = received_at;
+	v->reached_at = rt != 0 ? rt : received_at;
 }
 
-/* mailin_arrival: as reached_us, but a citizen's mail a case officer
+/* mailin_arrival: as reached_at, but a citizen's mail a case officer
    forwarded arrived when it reached the officer, when the citizen sent
    it (förvaltningslagen 22 §), if that was in the 30 days before the
    forward reached cirm. */
 int64_t
-mailin_arrival(int64_t received_at, const struct mailin_verdict *v)
+mailin_arrival(const struct mailin_verdict *v)
 {
-	struct store_inbox_row row = { .received_at = received_at };
-	int64_t at = reached_us(&row, v), sent = v->forward_sent_at;
+	int64_t at = v->reached_at, sent = v->forward_sent_at;
 
 	if (v->forwarded_by != 0 && sent != 0 && sent <= at &&
 	    sent >= at - FORWARD_SENT_MAX_AGE)
 		return sent;
 	return at;
-}
-
-static int64_t
-arrival(const struct store_inbox_row *row, const struct mailin_verdict *v)
-{
-	return mailin_arrival(row->received_at, v);
 }
 
 void
@@ -186,7 +178,7 @@ save_message(struct mailin *mi, struct store *store,
 		.body_stripped = v->interleaved != NULL ? v->interleaved :
 				 v->stripped,
 		.raw_sha256 = raw_id, .dedupe_key = v->dedupe_key,
-		.at = arrival(row, v),
+		.at = mailin_arrival(v),
 	};
 
 	mailin_raw_key(row, raw_id);
@@ -216,7 +208,7 @@ mailin_save_handler_message(struct mailin *mi, struct store *store,
 		.in_reply_to = v->msg->in_reply_to, .subject = v->msg->subject,
 		.body_full = v->msg->text, .body_stripped = text,
 		.raw_sha256 = raw_id, .dedupe_key = v->dedupe_key,
-		.at = arrival(row, v),
+		.at = mailin_arrival(v),
 	};
 
 	mailin_raw_key(row, raw_id);
@@ -423,7 +415,7 @@ new_case(struct mailin *mi, struct store *store,
 	 int64_t contact, char **error_r)
 {
 	struct store_case_new c = {
-		.prefix = mi->prefix, .received_at = arrival(row, v),
+		.prefix = mi->prefix, .received_at = mailin_arrival(v),
 		.citizen_id = contact, .channel = "email",
 		.subject = v->msg->subject, .state = "new",
 		.resend_key = v->resend_key,
@@ -446,7 +438,7 @@ new_case(struct mailin *mi, struct store *store,
 			    contact, NULL, "new", v->mentioned != NULL ?
 			    v->mentioned : NULL, error_r) < 0 ||
 	    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
-	    forwarded(store, v, reached_us(row, v), error_r) < 0)
+	    forwarded(store, v, v->reached_at, error_r) < 0)
 		return -1;
 	return to_workflow(mi, store, v, NULL, contact, msg, error_r);
 }
@@ -514,7 +506,7 @@ mailin_apply(struct mailin *mi, struct store *store,
 		    save_message(mi, store, row, v, contact, &msg, error_r) < 0 ||
 		    forwarded(store, v, now, error_r) < 0 ||
 		    store_case_followed(store, v->case_id, now, v->resend_key,
-					arrival(row, v), error_r) < 0)
+					mailin_arrival(v), error_r) < 0)
 			return -1;
 		return to_workflow(mi, store, v, "mail.citizen", contact, msg,
 				   error_r);

@@ -51,11 +51,15 @@ struct mailin {
    syncfs), and clears it. 0, or -1 with *error_r (*DIRTY stays). */
 int mailin_spool_sync(const struct mailin *mi, int *dirty, char **error_r);
 
-/* When mail V, which the gateway took in at RECEIVED_AT, arrived: when
-   our own mail server received it (its topmost Received field, when
-   earlier), or, a citizen's mail a case officer forwarded, when it
-   reached the officer. */
-int64_t mailin_arrival(int64_t received_at, const struct mailin_verdict *v);
+/* Sets V's received_at to RECEIVED_AT, when the gateway took it in, and
+   its reached_at: when it reached the municipality, the topmost Received
+   field of our own mail server when that is earlier (the MTA had to keep
+   the mail while cirm was busy or down), read once here. */
+void mailin_received(struct mailin_verdict *v, int64_t received_at);
+
+/* When mail V arrived: its reached_at, or, a citizen's mail a case
+   officer forwarded, when it reached the officer. */
+int64_t mailin_arrival(const struct mailin_verdict *v);
 
 /* Writes what VERDICT decided for inbox ROW: the case, message,
    attachments, events and acknowledgement. 0, or -1 with *error_r. */

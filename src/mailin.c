@@ -1082,7 +1082,7 @@ resent(struct mailin *mi, struct store *store, int released,
 	if (released || (v->case_id == 0 && who->id == 0))
 		return 0;
 	r = store_case_resent(store, v->resend_key,
-				 mailin_arrival(v->received_at, v) -
+				 mailin_arrival(v) -
 				 mi->resend_window, v->case_id, who->id,
 				 &case_id, error_r);
 	if (r <= 0)
@@ -2082,7 +2082,7 @@ mailin_analyse(struct mailin *mi, struct store *store, const void *raw,
 	       char **error_r)
 {
 	parse(mi, raw, len, v);
-	v->received_at = now;
+	mailin_received(v, now);
 	return decide(mi, store, now, 0, v, error_r);
 }
 
@@ -2403,7 +2403,7 @@ mailin_handle(void *ctx, struct store *store, const struct store_inbox_row *row,
 		parse(mi, row->raw, row->raw_len, v);
 	}
 	mi->spool_full = 0;
-	v->received_at = row->received_at;
+	mailin_received(v, row->received_at);
 	/* on the last attempt, what a failure leaves half done can be
 	   undone, and a handler told */
 	if (row->last_attempt && store_savepoint(store, reason_r) < 0) {

@@ -72,6 +72,7 @@ struct mailin_verdict {
 	   copy sent a moment later has (mail_resend_window), or NULL */
 	char *resend_key;
 	int64_t received_at;	  /* when the gateway took it in */
+	int64_t reached_at;	  /* when it reached us (mailin_received) */
 	int64_t case_id;	  /* the case it belongs to, or 0 */
 	char case_number[STORE_CASE_NUMBER_MAX];
 	const char *thread_by;	  /* how it was tied to the case (English,
