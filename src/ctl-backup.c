@@ -846,7 +846,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	struct cfg *cfg = NULL;
 	const char *dir, *database;
 	char *from = NULL, *from_key = NULL, *keep = NULL, *keep_key = NULL;
-	char *from_spool = NULL, *err = NULL, stamp[40], when[32];
+	char *from_spool = NULL, *err = NULL, stamp[40];
 	char *from_mail = NULL, *inbox;
 	int opt, yes = 0, ret = 1, r, fresh;
 	long mails;
@@ -855,7 +855,6 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 	unsigned long long mail_bytes = 0;
 	time_t t = time(NULL);
 	struct stat sb;
-	struct tm tm;
 
 	while ((opt = ctl_getopt(argc, argv, "y", opts)) != -1) {
 		if (opt != 'y') {
@@ -1014,16 +1013,7 @@ ctl_restore(const struct ctl *ctl, int argc, char **argv)
 					"not taken in.\n",
 					(unsigned long)n), n);
 	}
-	localtime_r(&t, &tm);
-	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
-	/* a second restore within the same second keeps its own */
-	for (int i = 1; keep == NULL || (access(keep, F_OK) == 0 && i < 100);
-	     i++) {
-		snprintf(stamp, sizeof(stamp), i == 1 ? "%s" : "%s-%d", when,
-			 i);
-		free(keep);
-		keep = xasprintf("%s.before-restore-%s", database, stamp);
-	}
+	keep = kept_copy_name(database, "before-restore", (int64_t)t, stamp);
 	if (!yes) {
 		char *lock = xasprintf("%s.cirmd-lock", database);
 		pid_t holder = lockfile_holder(lock);

@@ -457,23 +457,12 @@ sqlite_setup(void)
 static int
 keep_copy(struct store *store, int from, char **error_r)
 {
-	char when[32], *copy = NULL, *err = NULL;
-	time_t now = (time_t)cirm_now();
+	char stamp[40], *err = NULL;
+	char *copy = kept_copy_name(store->path, "before-upgrade", cirm_now(),
+				    stamp);
 	struct stat st;
-	struct tm tm;
 	int fd;
 
-	localtime_r(&now, &tm);
-	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
-	/* two upgrades within a second (a test) keep one each */
-	for (int i = 1; copy == NULL || (access(copy, F_OK) == 0 && i < 100);
-	     i++) {
-		free(copy);
-		copy = i == 1 ? xasprintf("%s.before-upgrade-%s", store->path,
-					  when) :
-			xasprintf("%s.before-upgrade-%s-%d", store->path,
-				  when, i);
-	}
 	if (store_backup(store, copy, &err) < 0 ||
 	    chmod(copy, 0600) < 0 ||
 	    (stat(store->path, &st) == 0 && geteuid() == 0 &&

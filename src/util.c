@@ -390,6 +390,26 @@ path_dir(const char *path)
 			       xstrndup(path, (size_t)(slash - path));
 }
 
+char *
+kept_copy_name(const char *path, const char *kind, int64_t now,
+	       char stamp_r[40])
+{
+	time_t t = (time_t)now;
+	char when[32], *name = NULL;
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y%m%d-%H%M%S", &tm);
+	/* a second copy within the same second keeps its own */
+	for (int i = 1; name == NULL || (access(name, F_OK) == 0 && i < 100);
+	     i++) {
+		snprintf(stamp_r, 40, i == 1 ? "%s" : "%s-%d", when, i);
+		free(name);
+		name = xasprintf("%s.%s-%s", path, kind, stamp_r);
+	}
+	return name;
+}
+
 int
 fsync_parent(const char *path)
 {

@@ -137,6 +137,13 @@ int fsync_parent(const char *path);
 /* The directory PATH is in: "." for a bare name, "/" for one in the
    root. Newly allocated. */
 char *path_dir(const char *path);
+/* The name PATH.KIND-STAMP of a copy kept beside PATH (restore's
+   "before-restore", an upgrade's "before-upgrade"): STAMP is the local
+   time NOW as YYYYMMDD-HHMMSS, with "-2", "-3"... when a copy of that
+   second is there already; it is written to STAMP_R (40 bytes) for
+   other copies of the same moment. Newly allocated. */
+char *kept_copy_name(const char *path, const char *kind, int64_t now,
+		     char stamp_r[40]);
 
 /* The line (from 1) of the first byte of TEXT that is not part of
    well-formed UTF-8, or 0 when all of it is. */
